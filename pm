@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# pm — the one entry script of Perfect Match.
+#
+#   ./pm run          install what is missing, build, start the stack, migrate, load data, serve on :8080
+#   ./pm test         the same set-up, then every test; prints "N passed, M failed"
+#   ./pm build        configure and build (preset from PM_PRESET, default: release)
+#   ./pm stack up     start private PostgreSQL 15 + PostGIS and Redis 7 under var/, write var/stack.env
+#   ./pm stack down   stop exactly those instances
+#   ./pm bin          print the built binary's path
+#   ./pm bench        build and run the benchmarks (results: docs/benchmarks.md)
+#   ./pm deps         install the missing Debian packages listed in deps/debian-packages.txt
+#
+# Environment: PM_PRESET (release|debug|asan), PM_PG_PORT (55432), PM_REDIS_PORT (56379),
+# PM_HTTP_PORT (8080), PM_TEST_JOBS (2).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+VAR="$ROOT/var"
+PRESET="${PM_PRESET:-release}"
+PG_PORT="${PM_PG_PORT:-55432}"
+REDIS_PORT="${PM_REDIS_PORT:-56379}"
+PG_BIN=/usr/lib/postgresql/15/bin
+PG_DATA="$VAR/pg/data"
+REDIS_DIR="$VAR/redis"
+
+say() { printf '\033[1mpm:\033[0m %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+as_root() { if [[ $EUID -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
+# PostgreSQL refuses to run as root, so as root its commands run as the 'postgres' system user.
+as_pg() { if [[ $EUID -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+cmd_deps() {
+  local wanted missing=()
+  wanted=$(grep -v '^\s*#' "$ROOT/deps/debian-packages.txt" | awk 'NF{print $1}')
+  for p in $wanted; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  say "installing Debian packages: ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+cmd_build() {
+  cmd_deps
+  export CCACHE_DIR="$VAR/ccache"
+  cmake --preset "$PRESET" >/dev/null
+  cmake --build --preset "$PRESET"
+}
+
+bin_path() { echo "$ROOT/build/$PRESET/perfectmatch"; }
+
+# ---------- the local stack ----------
+
+secret() { # secret NAME: a random secret generated on first use, kept under var/secrets
+  local f="$VAR/secrets/$1"
+  if [[ ! -s $f ]]; then
+    mkdir -p "$VAR/secrets" && chmod 700 "$VAR/secrets"
+    od -An -tx1 -N24 /dev/urandom | tr -d ' \n' >"$f"
+    chmod 600 "$f"
+  fi
+  cat "$f"
+}
+
+pg_running() { [[ -f $PG_DATA/postmaster.pid ]] && as_pg "$PG_BIN/pg_ctl" status -D "$PG_DATA" >/dev/null 2>&1; }
+
+pg_up() {
+  local pw; pw=$(secret pg_password)
+  mkdir -p "$VAR/pg"
+  [[ $EUID -eq 0 ]] && chown postgres:postgres "$VAR/pg"
+  if [[ ! -f $PG_DATA/PG_VERSION ]]; then
+    say "initialising PostgreSQL in $PG_DATA"
+    local pwfile="$VAR/pg/.pwfile"
+    printf '%s\n' "$pw" >"$pwfile"
+    [[ $EUID -eq 0 ]] && chown postgres:postgres "$pwfile"
+    as_pg "$PG_BIN/initdb" -D "$PG_DATA" -U pm --pwfile="$pwfile" --auth=scram-sha-256 \
+      --encoding=UTF8 --locale=C.UTF-8 >"$VAR/pg/initdb.log" 2>&1 || { rm -f "$pwfile"; cat "$VAR/pg/initdb.log" >&2; die "initdb failed"; }
+    rm -f "$pwfile"
+    echo "include_if_exists = 'pm.conf'" | as_pg tee -a "$PG_DATA/postgresql.conf" >/dev/null
+  fi
+  # Loopback only, no Unix socket (its path length limit bites in deep checkouts).
+  as_pg tee "$PG_DATA/pm.conf" >/dev/null <<EOF
+port = $PG_PORT
+listen_addresses = '127.0.0.1'
+unix_socket_directories = ''
+max_connections = 200
+shared_buffers = 256MB
+synchronous_commit = off
+logging_collector = off
+EOF
+  if pg_running; then
+    say "PostgreSQL already running (port $(sed -n 4p "$PG_DATA/postmaster.pid"))"
+  else
+    as_pg "$PG_BIN/pg_ctl" start -w -t 60 -D "$PG_DATA" -l "$VAR/pg/postgres.log" >/dev/null ||
+      { tail -20 "$VAR/pg/postgres.log" >&2; die "PostgreSQL did not start"; }
+    say "PostgreSQL started on 127.0.0.1:$PG_PORT"
+  fi
+  PGPASSWORD="$pw" psql -h 127.0.0.1 -p "$PG_PORT" -U pm -d postgres -Atqc \
+    "SELECT 1 FROM pg_database WHERE datname='perfectmatch'" | grep -q 1 ||
+    PGPASSWORD="$pw" psql -h 127.0.0.1 -p "$PG_PORT" -U pm -d postgres -qc "CREATE DATABASE perfectmatch" >/dev/null
+}
+
+redis_cli() { REDISCLI_AUTH="$(secret redis_password)" redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"; }
+
+redis_up() {
+  mkdir -p "$REDIS_DIR"
+  cat >"$REDIS_DIR/redis.conf" <<EOF
+port $REDIS_PORT
+bind 127.0.0.1
+protected-mode yes
+daemonize yes
+dir $REDIS_DIR
+pidfile $REDIS_DIR/redis.pid
+logfile $REDIS_DIR/redis.log
+requirepass $(secret redis_password)
+save 300 10
+appendonly no
+EOF
+  chmod 600 "$REDIS_DIR/redis.conf"
+  if redis_cli ping 2>/dev/null | grep -q PONG; then
+    say "Redis already running (port $REDIS_PORT)"
+    return
+  fi
+  redis-server "$REDIS_DIR/redis.conf"
+  for _ in $(seq 50); do redis_cli ping 2>/dev/null | grep -q PONG && { say "Redis started on 127.0.0.1:$REDIS_PORT"; return; }; sleep 0.1; done
+  tail -20 "$REDIS_DIR/redis.log" >&2; die "Redis did not start"
+}
+
+write_env() {
+  umask 077
+  cat >"$VAR/stack.env" <<EOF
+# Written by ./pm stack up — the local stack's addresses and generated credentials.
+export PM_DATABASE_URL=postgresql://pm:$(secret pg_password)@127.0.0.1:$PG_PORT/perfectmatch
+export PM_REDIS_URL=redis://default:$(secret redis_password)@127.0.0.1:$REDIS_PORT/0
+EOF
+}
+
+stack_up() {
+  cmd_deps
+  mkdir -p "$VAR"
+  pg_up
+  redis_up
+  write_env
+}
+
+stack_down() {
+  if pg_running; then as_pg "$PG_BIN/pg_ctl" stop -w -m fast -D "$PG_DATA" >/dev/null && say "PostgreSQL stopped"; fi
+  if [[ -f $REDIS_DIR/redis.pid ]]; then
+    local pid; pid=$(cat "$REDIS_DIR/redis.pid")
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid"
+      for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      say "Redis stopped"
+    fi
+    rm -f "$REDIS_DIR/redis.pid"
+  fi
+}
+
+load_env() { # shellcheck disable=SC1091
+  source "$VAR/stack.env"
+}
+
+# ---------- the commands ----------
+
+cmd_run() {
+  cmd_build
+  stack_up
+  load_env
+  local bin; bin=$(bin_path)
+  "$bin" migrate up
+  # The question bank and the demo users are loaded here once those commands exist.
+  [[ -x "$ROOT/scripts/load-data" ]] && "$ROOT/scripts/load-data" "$bin"
+  say "serving on http://localhost:${PM_HTTP_PORT:-8080}"
+  exec "$bin" serve
+}
+
+cmd_test() {
+  cmd_build
+  stack_up
+  load_env
+  local log="$VAR/test.log" jobs="${PM_TEST_JOBS:-2}" rc=0
+  (cd "$ROOT/build/$PRESET" && ctest -j "$jobs" --output-on-failure --timeout 600) 2>&1 | tee "$log" || rc=$?
+  local line passed failed total
+  line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -1 || true)
+  [[ -n $line ]] || { say "no test summary from ctest"; exit 1; }
+  failed=$(sed -E 's/.* ([0-9]+) tests? failed.*/\1/' <<<"$line")
+  total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")
+  passed=$((total - failed))
+  echo "tests: $passed passed, $failed failed"
+  ((total > 0)) || exit 1
+  ((failed == 0 && rc == 0)) || exit 1
+}
+
+cmd_bench() {
+  cmd_build
+  stack_up
+  load_env
+  "$ROOT/bench/run" "$(bin_path)"
+}
+
+case "${1:-}" in
+  run) cmd_run ;;
+  test) cmd_test ;;
+  build) cmd_build ;;
+  deps) cmd_deps ;;
+  bin) bin_path ;;
+  bench) cmd_bench ;;
+  stack)
+    case "${2:-}" in
+      up) stack_up ;;
+      down) stack_down ;;
+      *) die "usage: ./pm stack up|down" ;;
+    esac ;;
+  *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; [[ -z ${1:-} ]] || exit 2 ;;
+esac

@@ -1,0 +1,24 @@
+#include "app/app.hpp"
+#include "app/commands.hpp"
+#include "core/log.hpp"
+#include "db/conninfo.hpp"
+#include "http/server.hpp"
+
+namespace pm::app {
+
+int serve(Config config) {
+  App app(std::move(config));
+  log::info("serve_starting", {{"database", db::describe_target(app.config.database_url)}});
+  http::Server server(http::ServerOptions::from(app.config), app.router, app.metrics);
+  try {
+    server.run_until_signal();
+  } catch (const std::system_error& e) {
+    log::error("serve_failed", {{"error", e.what()}, {"port", app.config.http_port}});
+    return 1;
+  }
+  app.close();
+  log::info("serve_stopped");
+  return 0;
+}
+
+}  // namespace pm::app

@@ -1,0 +1,101 @@
+#pragma once
+// A bounded pool of Redis connections (hiredis, blocking with timeouts). Commands run on the
+// handler threads, never on the I/O threads. A connection that fails is dropped and the next
+// command reconnects, so Redis coming back is picked up without a restart.
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/config.hpp"
+#include "core/problem.hpp"
+
+struct redisContext;
+struct redisReply;
+
+namespace pm::cache {
+
+struct RedisOptions {
+  std::string url;  // redis://[user:password@]host:port/db
+  int size = 8;
+  Millis timeout{1000};  // connect, each command, and waiting for a free connection
+
+  static RedisOptions from(const Config& config);
+};
+
+// A Redis reply (or one element of an array reply); copies share the parsed reply.
+class Reply {
+ public:
+  explicit Reply(redisReply* reply);
+
+  bool is_nil() const;
+  bool is_error() const;
+  bool is_integer() const;
+  long long integer() const;
+  // Status, string or error text; empty for other types.
+  std::string_view str() const;
+  std::size_t size() const;  // elements of an array reply
+  Reply element(std::size_t i) const;
+
+ private:
+  Reply(std::shared_ptr<redisReply> root, const redisReply* node) : root_(std::move(root)), node_(node) {}
+  std::shared_ptr<redisReply> root_;
+  const redisReply* node_;
+};
+
+// Parses a redis:// URL; nullopt when malformed.
+struct RedisUrl {
+  std::string host;
+  int port = 6379;
+  std::string user, password;
+  int db = 0;
+};
+std::optional<RedisUrl> parse_redis_url(std::string_view url);
+
+
+struct RedisStats {
+  int size = 0;
+  int open = 0;
+  int in_use = 0;
+  unsigned long long acquire_timeouts = 0;
+};
+
+class RedisPool {
+ public:
+  explicit RedisPool(RedisOptions options);
+  ~RedisPool();
+  RedisPool(const RedisPool&) = delete;
+  RedisPool& operator=(const RedisPool&) = delete;
+
+  // Runs one command (arguments are binary-safe). Error replies come back as a Reply with
+  // is_error(); an unreachable server becomes a 503 "cache-unavailable" problem.
+  Result<Reply> command(std::initializer_list<std::string_view> args);
+  Result<Reply> command(const std::vector<std::string>& args);
+
+  RedisStats stats() const;
+  void close();
+
+ private:
+  using Context = std::unique_ptr<redisContext, void (*)(redisContext*)>;
+
+  Result<Context> checkout();
+  void checkin(Context ctx, bool healthy);
+  Result<Context> connect();
+  Result<Reply> run(const std::vector<const char*>& argv, const std::vector<std::size_t>& lens);
+
+  RedisOptions options_;
+  std::optional<RedisUrl> target_;
+  mutable std::mutex mutex_;
+  std::condition_variable available_;
+  std::vector<Context> idle_;
+  int open_ = 0;
+  int in_use_ = 0;
+  bool closed_ = false;
+  unsigned long long acquire_timeouts_ = 0;
+};
+
+}  // namespace pm::cache

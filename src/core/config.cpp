@@ -1,0 +1,150 @@
+#include "core/config.hpp"
+
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace pm {
+
+namespace {
+
+#ifndef PM_SOURCE_DIR
+#define PM_SOURCE_DIR "."
+#endif
+
+using Setter = std::function<bool(Config&, const std::string&)>;
+using Getter = std::function<std::string(const Config&)>;
+
+struct Setting {
+  const char* name;
+  const char* help;
+  Setter set;
+  Getter get;
+};
+
+bool parse_int(const std::string& text, long long min, long long max, long long& out) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc{} && end == text.data() + text.size() && out >= min && out <= max;
+}
+
+template <class T>
+Setting integer(const char* name, const char* help, T Config::*field, long long min, long long max) {
+  return {name, help,
+          [=](Config& c, const std::string& v) {
+            long long n = 0;
+            if (!parse_int(v, min, max, n)) return false;
+            c.*field = static_cast<T>(n);
+            return true;
+          },
+          [=](const Config& c) { return std::to_string(c.*field); }};
+}
+
+Setting millis(const char* name, const char* help, Millis Config::*field) {
+  return {name, help,
+          [=](Config& c, const std::string& v) {
+            long long n = 0;
+            if (!parse_int(v, 1, 24LL * 3600 * 1000, n)) return false;
+            c.*field = Millis(n);
+            return true;
+          },
+          [=](const Config& c) { return std::to_string((c.*field).count()); }};
+}
+
+Setting text(const char* name, const char* help, std::string Config::*field) {
+  return {name, help,
+          [=](Config& c, const std::string& v) {
+            c.*field = v;
+            return true;
+          },
+          [=](const Config& c) { return c.*field; }};
+}
+
+const std::vector<Setting>& settings() {
+  static const std::vector<Setting> all = {
+      text("PM_DATABASE_URL", "PostgreSQL connection URL (./pm stack up writes it to var/stack.env)", &Config::database_url),
+      text("PM_REDIS_URL", "Redis URL, redis://[user:password@]host:port/db", &Config::redis_url),
+      integer("PM_DB_POOL_SIZE", "PostgreSQL connections per process", &Config::db_pool_size, 1, 1000),
+      millis("PM_DB_ACQUIRE_TIMEOUT_MS", "wait for a free PostgreSQL connection before answering 503", &Config::db_acquire_timeout),
+      millis("PM_DB_CONNECT_TIMEOUT_MS", "PostgreSQL connect timeout", &Config::db_connect_timeout),
+      millis("PM_DB_STATEMENT_TIMEOUT_MS", "PostgreSQL statement_timeout for server connections", &Config::db_statement_timeout),
+      integer("PM_REDIS_POOL_SIZE", "Redis connections per process", &Config::redis_pool_size, 1, 1000),
+      millis("PM_REDIS_TIMEOUT_MS", "Redis connect and command timeout", &Config::redis_timeout),
+      text("PM_HTTP_HOST", "address the HTTP server binds (0.0.0.0 for all interfaces)", &Config::http_host),
+      integer("PM_HTTP_PORT", "HTTP port (0 picks a free one)", &Config::http_port, 0, 65535),
+      integer("PM_IO_THREADS", "threads doing network I/O", &Config::io_threads, 1, 64),
+      integer("PM_HANDLER_THREADS", "threads running request handlers (blocking SQL and Redis calls)", &Config::handler_threads, 1, 1024),
+      integer("PM_MAX_BODY_BYTES", "largest accepted request body; larger gets 413", &Config::max_body_bytes, 1, 1LL << 30),
+      millis("PM_READ_TIMEOUT_MS", "time allowed to receive a request body", &Config::read_timeout),
+      millis("PM_WRITE_TIMEOUT_MS", "time allowed to send a response", &Config::write_timeout),
+      millis("PM_IDLE_TIMEOUT_MS", "keep-alive connection idle time (and request header time)", &Config::idle_timeout),
+      millis("PM_SHUTDOWN_GRACE_MS", "on SIGTERM/SIGINT, how long in-flight requests may still run", &Config::shutdown_grace),
+      text("PM_MIGRATIONS_DIR", "folder of NNNN_name.up.sql / .down.sql files", &Config::migrations_dir),
+      text("PM_DOCS_DIR", "folder holding openapi.yaml", &Config::docs_dir),
+      text("PM_LOG_LEVEL", "debug, info, warn or error", &Config::log_level),
+  };
+  return all;
+}
+
+// KEY=VALUE lines; '#' starts a comment line.
+Result<std::map<std::string, std::string>> read_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::unexpected(bad_request("config", fmt::format("cannot read PM_CONFIG_FILE {}", path)));
+  std::map<std::string, std::string> values;
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    if (line.empty() || line[0] == '#') continue;
+    auto eq = line.find('=');
+    if (eq == std::string::npos)
+      return std::unexpected(bad_request("config", fmt::format("{}:{}: expected KEY=VALUE", path, n)));
+    values[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  return values;
+}
+
+// Defaults that depend on where the source tree is.
+Config defaults() {
+  Config config;
+  config.migrations_dir = std::string(PM_SOURCE_DIR) + "/migrations";
+  config.docs_dir = std::string(PM_SOURCE_DIR) + "/docs";
+  return config;
+}
+
+}  // namespace
+
+Result<Config> Config::load() {
+  Config config = defaults();
+
+  std::map<std::string, std::string> values;
+  if (const char* file = std::getenv("PM_CONFIG_FILE"); file && *file) {
+    auto from_file = read_file(file);
+    if (!from_file) return std::unexpected(from_file.error());
+    values = std::move(*from_file);
+  }
+  for (const auto& s : settings())
+    if (const char* v = std::getenv(s.name)) values[s.name] = v;
+
+  for (const auto& s : settings()) {
+    auto it = values.find(s.name);
+    if (it == values.end()) continue;
+    if (!s.set(config, it->second))
+      return std::unexpected(bad_request("config", fmt::format("{} has an invalid value", s.name)));
+  }
+  return config;
+}
+
+std::string Config::describe() {
+  const Config base = defaults();
+  std::string out = "Environment (PM_CONFIG_FILE may name a file of KEY=VALUE lines; the environment wins):\n";
+  for (const auto& s : settings()) {
+    std::string def = s.get(base);
+    out += fmt::format("  {:<28} {}{}\n", s.name, s.help, def.empty() ? "" : fmt::format(" [default: {}]", def));
+  }
+  return out;
+}
+
+}  // namespace pm

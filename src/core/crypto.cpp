@@ -1,0 +1,50 @@
+#include "core/crypto.hpp"
+
+#include <array>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <sodium.h>
+
+namespace pm::crypto {
+
+void init() {
+  static const bool ok = sodium_init() >= 0;
+  if (!ok) throw std::runtime_error("libsodium failed to initialise");
+}
+
+namespace {
+std::string to_hex(const unsigned char* data, std::size_t n) {
+  std::string out(n * 2 + 1, '\0');
+  sodium_bin2hex(out.data(), out.size(), data, n);
+  out.pop_back();
+  return out;
+}
+}  // namespace
+
+std::string sha256_hex(std::string_view data) {
+  init();
+  std::array<unsigned char, crypto_hash_sha256_BYTES> digest{};
+  crypto_hash_sha256(digest.data(), reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  return to_hex(digest.data(), digest.size());
+}
+
+std::string random_hex(std::size_t bytes) {
+  init();
+  std::string raw(bytes, '\0');
+  randombytes_buf(raw.data(), raw.size());
+  return to_hex(reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
+}
+
+std::string uuid_v4() {
+  init();
+  std::array<unsigned char, 16> b{};
+  randombytes_buf(b.data(), b.size());
+  b[6] = (b[6] & 0x0f) | 0x40;  // version 4
+  b[8] = (b[8] & 0x3f) | 0x80;  // RFC 4122 variant
+  std::string hex = to_hex(b.data(), b.size());
+  return fmt::format("{}-{}-{}-{}-{}", hex.substr(0, 8), hex.substr(8, 4), hex.substr(12, 4), hex.substr(16, 4),
+                     hex.substr(20));
+}
+
+}  // namespace pm::crypto

@@ -1,0 +1,101 @@
+#include "db/pool.hpp"
+
+#include <fmt/format.h>
+
+#include "core/log.hpp"
+#include "db/conninfo.hpp"
+
+namespace pm::db {
+
+PoolOptions PoolOptions::from(const Config& config) {
+  return {.url = config.database_url,
+          .size = config.db_pool_size,
+          .acquire_timeout = config.db_acquire_timeout,
+          .connect_timeout = config.db_connect_timeout,
+          .statement_timeout = config.db_statement_timeout};
+}
+
+Pool::Pool(PoolOptions options) : options_(std::move(options)) {
+  auto seconds = std::max<long long>(1, (options_.connect_timeout.count() + 999) / 1000);
+  auto conninfo = conninfo_with(options_.url, {{"connect_timeout", std::to_string(seconds)},
+                                               {"application_name", "perfectmatch"},
+                                               {"options", fmt::format("-c statement_timeout={}", options_.statement_timeout.count())}});
+  if (conninfo) conninfo_ = std::move(*conninfo);
+  else log::error("db_url_invalid", {{"detail", conninfo.error().detail}});
+}
+
+Pool::~Pool() { close(); }
+
+Pool::Lease::Lease(Lease&& other) noexcept : pool_(other.pool_), conn_(std::move(other.conn_)) {}
+
+Pool::Lease::~Lease() {
+  if (conn_) pool_->release(std::move(conn_));
+}
+
+Result<Pool::Lease> Pool::acquire() {
+  if (conninfo_.empty()) return std::unexpected(unavailable("database-unavailable", "PM_DATABASE_URL is not a valid connection string"));
+  std::unique_lock lock(mutex_);
+  const auto deadline = std::chrono::steady_clock::now() + options_.acquire_timeout;
+  for (;;) {
+    if (closed_) return std::unexpected(unavailable("database-unavailable", "the server is shutting down"));
+    if (!idle_.empty()) {
+      auto conn = std::move(idle_.back());
+      idle_.pop_back();
+      ++in_use_;
+      return Lease(this, std::move(conn));
+    }
+    if (open_ < options_.size) {
+      ++open_;
+      ++in_use_;
+      lock.unlock();  // connecting takes a round trip or a timeout: never under the lock
+      try {
+        return Lease(this, std::make_unique<pqxx::connection>(conninfo_));
+      } catch (const std::exception& e) {
+        log::warn("db_connect_failed", {{"target", describe_target(options_.url)}, {"error", e.what()}});
+        lock.lock();
+        --open_;
+        --in_use_;
+        available_.notify_one();
+        return std::unexpected(unavailable("database-unavailable", "PostgreSQL is not reachable"));
+      }
+    }
+    if (available_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() && open_ >= options_.size) {
+      ++acquire_timeouts_;
+      return std::unexpected(unavailable(
+          "database-busy", fmt::format("no database connection became free within {} ms", options_.acquire_timeout.count())));
+    }
+  }
+}
+
+void Pool::release(std::unique_ptr<pqxx::connection> conn) {
+  std::unique_ptr<pqxx::connection> drop;
+  {
+    std::lock_guard lock(mutex_);
+    --in_use_;
+    if (closed_ || !conn->is_open()) {
+      --open_;
+      drop = std::move(conn);  // closed below, outside the lock
+    } else {
+      idle_.push_back(std::move(conn));
+    }
+  }
+  available_.notify_one();
+}
+
+PoolStats Pool::stats() const {
+  std::lock_guard lock(mutex_);
+  return {.size = options_.size, .open = open_, .in_use = in_use_, .acquire_timeouts = acquire_timeouts_};
+}
+
+void Pool::close() {
+  std::vector<std::unique_ptr<pqxx::connection>> idle;
+  {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    open_ -= static_cast<int>(idle_.size());
+    idle.swap(idle_);
+  }
+  available_.notify_all();
+}
+
+}  // namespace pm::db

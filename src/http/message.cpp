@@ -1,0 +1,48 @@
+#include "http/message.hpp"
+
+namespace pm::http {
+
+std::string_view Request::path() const {
+  auto t = target();
+  return t.substr(0, t.find('?'));
+}
+
+std::string_view Request::header(std::string_view name) const {
+  auto it = raw.find(name);
+  return it == raw.end() ? std::string_view{} : it->value();
+}
+
+Result<Json> Request::json() const {
+  auto type = header("Content-Type");
+  auto base = type.substr(0, type.find(';'));
+  while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
+  if (base != "application/json" && !(base.starts_with("application/") && base.ends_with("+json"))) {
+    return std::unexpected(Problem{.status = 415,
+                                   .type = "unsupported-media-type",
+                                   .title = "Unsupported media type",
+                                   .detail = "the body must be JSON, sent with Content-Type: application/json"});
+  }
+  return parse_json(raw.body());
+}
+
+Response json_response(Status status, const Json& body) {
+  return text_response(status, body.dump(-1, ' ', false, Json::error_handler_t::replace), "application/json");
+}
+
+Response text_response(Status status, std::string body, std::string_view content_type) {
+  Response res{status, 11};
+  res.set(beast_http::field::content_type, content_type);
+  res.body() = std::move(body);
+  return res;
+}
+
+Response problem_response(const Problem& problem, std::string_view request_id) {
+  auto res = text_response(static_cast<Status>(problem.status), problem.to_json(request_id).dump(-1, ' ', false, Json::error_handler_t::replace),
+                           "application/problem+json");
+  if (problem.status == 503 || problem.status == 429) res.set(beast_http::field::retry_after, "1");
+  return res;
+}
+
+Response no_content() { return Response{Status::no_content, 11}; }
+
+}  // namespace pm::http

@@ -1,0 +1,42 @@
+#pragma once
+// What a route handler sees and returns.
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include <boost/beast/http.hpp>
+
+#include "core/json.hpp"
+#include "core/problem.hpp"
+
+namespace pm::http {
+
+namespace beast_http = boost::beast::http;
+using Status = beast_http::status;
+using Method = beast_http::verb;
+using Response = beast_http::response<beast_http::string_body>;
+
+struct Request {
+  beast_http::request<beast_http::string_body> raw;
+  std::string request_id;
+  std::string remote_ip;
+  std::string route;                          // the matched pattern, e.g. "/api/v1/users/{id}"
+  std::map<std::string, std::string> params;  // path parameters by name
+
+  Method method() const { return raw.method(); }
+  std::string_view target() const { return raw.target(); }
+  std::string_view path() const;
+  std::string_view header(std::string_view name) const;
+  // The body as JSON: 415 unless the Content-Type is JSON, 400 "malformed-json" naming the fault.
+  Result<Json> json() const;
+};
+
+// Responses: every body the API sends goes through one of these.
+Response json_response(Status status, const Json& body);
+Response text_response(Status status, std::string body, std::string_view content_type = "text/plain; charset=utf-8");
+Response problem_response(const Problem& problem, std::string_view request_id);
+Response no_content();
+
+}  // namespace pm::http

@@ -1,0 +1,73 @@
+#include "http/router.hpp"
+
+#include <cctype>
+#include <stdexcept>
+
+namespace pm::http {
+
+namespace {
+
+std::vector<std::string_view> split(std::string_view path) {
+  std::vector<std::string_view> out;
+  while (!path.empty()) {
+    if (path.front() == '/') {
+      path.remove_prefix(1);
+      continue;
+    }
+    auto end = path.find('/');
+    out.push_back(path.substr(0, end));
+    path.remove_prefix(end == std::string_view::npos ? path.size() : end);
+  }
+  return out;
+}
+
+bool is_param(std::string_view segment) { return segment.size() > 2 && segment.front() == '{' && segment.back() == '}'; }
+
+// Path parameters arrive percent-encoded; ids never need more than this.
+std::string decode(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void Router::add(Method method, std::string pattern, Handler handler) {
+  std::vector<std::string> segments;
+  for (auto s : split(pattern)) segments.emplace_back(s);
+  for (const auto& r : routes_)
+    if (r.method == method && r.segments == segments) throw std::logic_error("route registered twice: " + pattern);
+  routes_.push_back({method, std::move(pattern), std::move(segments), std::move(handler)});
+}
+
+Router::Match Router::match(Method method, std::string_view path) const {
+  auto parts = split(path);
+  Match miss{.route = "(unmatched)", .status = Status::not_found};
+  for (const auto& r : routes_) {
+    if (r.segments.size() != parts.size()) continue;
+    std::map<std::string, std::string> params;
+    bool ok = true;
+    for (std::size_t i = 0; i < parts.size() && ok; ++i) {
+      const auto& seg = r.segments[i];
+      if (is_param(seg)) params[seg.substr(1, seg.size() - 2)] = decode(parts[i]);
+      else ok = seg == parts[i];
+    }
+    if (!ok) continue;
+    if (r.method == method) return {.handler = &r.handler, .route = r.pattern, .params = std::move(params)};
+    miss.status = Status::method_not_allowed;
+    miss.route = r.pattern;
+    auto name = beast_http::to_string(r.method);
+    miss.allow += (miss.allow.empty() ? "" : ", ") + std::string(name.data(), name.size());
+  }
+  return miss;
+}
+
+}  // namespace pm::http

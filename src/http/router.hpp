@@ -1,0 +1,38 @@
+#pragma once
+// Maps (method, path) to a handler. Patterns are literal segments and {name} parameters:
+// "/api/v1/users/{user_id}/block". Unknown paths are 404, known paths with another method 405.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "http/message.hpp"
+
+namespace pm::http {
+
+using Handler = std::function<Response(Request&)>;
+
+class Router {
+ public:
+  void add(Method method, std::string pattern, Handler handler);
+
+  struct Match {
+    const Handler* handler = nullptr;  // null: see `status`
+    std::string route;                 // the pattern; for a miss, a fixed label (no raw paths in metrics)
+    std::map<std::string, std::string> params;
+    Status status = Status::ok;        // not_found or method_not_allowed on a miss
+    std::string allow;                 // the methods the path does accept (405)
+  };
+  Match match(Method method, std::string_view path) const;
+
+ private:
+  struct Route {
+    Method method;
+    std::string pattern;
+    std::vector<std::string> segments;
+    Handler handler;
+  };
+  std::vector<Route> routes_;
+};
+
+}  // namespace pm::http

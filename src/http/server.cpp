@@ -1,0 +1,334 @@
+#include "http/server.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/core/demangle.hpp>
+
+#include <fmt/format.h>
+
+#include "core/crypto.hpp"
+#include "core/log.hpp"
+
+namespace pm::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+
+ServerOptions ServerOptions::from(const Config& c) {
+  return {.host = c.http_host,
+          .port = c.http_port,
+          .io_threads = c.io_threads,
+          .handler_threads = c.handler_threads,
+          .max_body_bytes = c.max_body_bytes,
+          .read_timeout = c.read_timeout,
+          .write_timeout = c.write_timeout,
+          .idle_timeout = c.idle_timeout,
+          .shutdown_grace = c.shutdown_grace};
+}
+
+struct Server::Session {
+  Session(std::uint64_t id, tcp::socket socket) : id(id), stream(std::move(socket)) {}
+  std::uint64_t id;
+  beast::tcp_stream stream;  // its executor is this connection's strand
+  bool busy = false;         // a request is being handled; guarded by sessions_mutex_
+};
+
+namespace {
+
+// A client may name its request (X-Request-Id) so its logs and ours line up; anything odd is replaced.
+bool usable_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') return false;
+  return true;
+}
+
+std::string method_name(Method m) {
+  auto s = beast_http::to_string(m);
+  return {s.data(), s.size()};
+}
+
+// The session coroutine: read a request, hand it to the handler pool, write the response, repeat.
+asio::awaitable<void> serve_connection(Server& server, const ServerOptions& options, asio::thread_pool& handlers,
+                                       std::shared_ptr<void> keep, beast::tcp_stream& stream,
+                                       std::function<bool(bool)> set_busy, Metrics& metrics);
+
+}  // namespace
+
+Server::Server(ServerOptions options, const Router& router, Metrics& metrics)
+    : options_(std::move(options)),
+      router_(router),
+      metrics_(metrics),
+      handlers_(static_cast<std::size_t>(options_.handler_threads)),
+      acceptor_(asio::make_strand(io_)),
+      grace_timer_(asio::make_strand(io_)) {}
+
+Server::~Server() {
+  stop();
+  wait();
+}
+
+void Server::start() {
+  tcp::endpoint endpoint(asio::ip::make_address(options_.host), options_.port);
+  acceptor_.open(endpoint.protocol());
+  acceptor_.set_option(asio::socket_base::reuse_address(true));
+  acceptor_.bind(endpoint);
+  acceptor_.listen(asio::socket_base::max_listen_connections);
+  port_ = acceptor_.local_endpoint().port();
+  accept();
+  for (int i = 0; i < options_.io_threads; ++i) threads_.emplace_back([this] { io_.run(); });
+  log::info("http_listening", {{"host", options_.host}, {"port", port_}, {"io_threads", options_.io_threads},
+                               {"handler_threads", options_.handler_threads}});
+}
+
+void Server::accept() {
+  acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+    if (!ec) begin_session(std::move(socket));
+    else log::warn("http_accept_failed", {{"error", ec.message()}});
+    accept();
+  });
+}
+
+void Server::begin_session(tcp::socket socket) {
+  std::shared_ptr<Session> session;
+  {
+    std::lock_guard lock(sessions_mutex_);
+    if (stopping_) return;  // the socket closes as it goes out of scope
+    session = std::make_shared<Session>(next_session_id_++, std::move(socket));
+    sessions_[session->id] = session;
+  }
+  auto executor = session->stream.get_executor();
+  asio::co_spawn(
+      executor,
+      serve_connection(*this, options_, handlers_, session, session->stream,
+                       [this, s = session.get()](bool busy) { return set_busy(*s, busy); }, metrics_),
+      [this, id = session->id](std::exception_ptr e) {
+        if (e) {
+          try {
+            std::rethrow_exception(e);
+          } catch (const std::exception& ex) {
+            log::error("http_session_failed", {{"exception", boost::core::demangle(typeid(ex).name())}});
+          }
+        }
+        session_ended(id);
+      });
+}
+
+bool Server::set_busy(Session& session, bool busy) {
+  std::lock_guard lock(sessions_mutex_);
+  session.busy = busy;
+  return !stopping_;
+}
+
+void Server::session_ended(std::uint64_t id) {
+  std::lock_guard lock(sessions_mutex_);
+  sessions_.erase(id);
+  if (stopping_ && sessions_.empty()) asio::post(grace_timer_.get_executor(), [this] { grace_timer_.cancel(); });
+}
+
+void Server::stop() {
+  std::vector<std::shared_ptr<Session>> sessions;
+  {
+    std::lock_guard lock(sessions_mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+    for (auto& [id, weak] : sessions_)
+      if (auto s = weak.lock()) sessions.push_back(std::move(s));
+  }
+  log::info("http_stopping", {{"open_connections", sessions.size()}});
+  asio::post(acceptor_.get_executor(), [this] {
+    beast::error_code ec;
+    acceptor_.close(ec);
+  });
+  // Idle keep-alive connections are closed now; busy ones close after their response.
+  for (auto& s : sessions) {
+    asio::post(s->stream.get_executor(), [this, s] {
+      bool idle;
+      {
+        std::lock_guard lock(sessions_mutex_);
+        idle = !s->busy;
+      }
+      if (idle) {
+        beast::error_code ec;
+        s->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+        s->stream.socket().close(ec);
+      }
+    });
+  }
+  asio::post(grace_timer_.get_executor(), [this] {
+    {
+      std::lock_guard lock(sessions_mutex_);
+      if (sessions_.empty()) return;
+    }
+    grace_timer_.expires_after(options_.shutdown_grace);
+    grace_timer_.async_wait([this](beast::error_code ec) {
+      if (ec) return;  // cancelled: every connection finished in time
+      log::warn("http_shutdown_grace_expired", {{"grace_ms", options_.shutdown_grace.count()}});
+      io_.stop();
+    });
+  });
+}
+
+void Server::wait() {
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+  threads_.clear();
+  handlers_.join();
+}
+
+void Server::run_until_signal() {
+  asio::signal_set signals(io_, SIGINT, SIGTERM);
+  signals.async_wait([this](beast::error_code ec, int signal) {
+    if (ec) return;
+    log::info("signal_received", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    stop();
+  });
+  start();
+  wait();
+}
+
+Response Server::handle(Request& req) {
+  const auto started = std::chrono::steady_clock::now();
+  metrics_.request_started();
+  auto incoming = req.header("X-Request-Id");
+  req.request_id = usable_request_id(incoming) ? std::string(incoming) : crypto::uuid_v4();
+
+  auto match = router_.match(req.method(), req.path());
+  Response res;
+  if (!match.handler) {
+    if (match.status == Status::method_not_allowed) {
+      res = problem_response({.status = 405, .type = "method-not-allowed", .title = "Method not allowed",
+                              .detail = fmt::format("{} is not allowed on {}; allowed: {}", method_name(req.method()),
+                                                    match.route, match.allow)},
+                             req.request_id);
+      res.set(beast_http::field::allow, match.allow);
+    } else {
+      res = problem_response(not_found(fmt::format("there is no {} {}", method_name(req.method()), req.path())), req.request_id);
+    }
+  } else {
+    req.params = std::move(match.params);
+    try {
+      res = (*match.handler)(req);
+    } catch (const std::exception& e) {
+      // The exception's text may quote data (SQL errors do): only its type is logged.
+      log::error("http_handler_exception", {{"request_id", req.request_id}, {"route", match.route},
+                                            {"exception", boost::core::demangle(typeid(e).name())}});
+      res = problem_response({.status = 500, .type = "internal", .title = "Internal server error",
+                              .detail = "an unexpected error occurred; quote the instance when reporting it"},
+                             req.request_id);
+    }
+  }
+  req.route = match.route;
+  res.set("X-Request-Id", req.request_id);
+  res.set("X-Content-Type-Options", "nosniff");
+
+  auto latency = std::chrono::steady_clock::now() - started;
+  int status = static_cast<int>(res.result_int());
+  auto method = method_name(req.method());
+  metrics_.observe(method, req.route, status, latency);
+  metrics_.request_finished();
+  log::info("http_request", {{"request_id", req.request_id}, {"method", method}, {"route", req.route},
+                             {"status", status},
+                             {"latency_ms", std::chrono::duration<double, std::milli>(latency).count()}});
+  return res;
+}
+
+namespace {
+
+// After refusing a request whose body we did not read, read and drop what the client still sends
+// (briefly) before closing, so it receives our answer instead of a connection reset.
+asio::awaitable<void> linger(beast::tcp_stream& stream) {
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  std::array<char, 65536> sink;
+  std::size_t total = 0;
+  stream.expires_after(std::chrono::seconds(2));
+  while (!ec && total < (64u << 20)) {
+    total += co_await stream.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+// A parse error of Beast's HTTP category, other than the peer closing the connection.
+bool is_malformed_request(const beast::error_code& ec) {
+  static const auto& http_category = beast_http::make_error_code(beast_http::error::bad_target).category();
+  return ec && ec.category() == http_category && ec != beast_http::error::end_of_stream &&
+         ec != beast_http::error::partial_message;
+}
+
+Response early_problem(Metrics& metrics, const Problem& problem) {
+  auto id = crypto::uuid_v4();
+  auto res = problem_response(problem, id);
+  res.set("X-Request-Id", id);
+  metrics.observe("UNKNOWN", "(rejected)", problem.status, std::chrono::nanoseconds(0));
+  log::info("http_request", {{"request_id", id}, {"route", "(rejected)"}, {"status", problem.status}, {"problem", problem.type}});
+  return res;
+}
+
+asio::awaitable<void> serve_connection(Server& server, const ServerOptions& options, asio::thread_pool& handlers,
+                                       std::shared_ptr<void> keep, beast::tcp_stream& stream,
+                                       std::function<bool(bool)> set_busy, Metrics& metrics) {
+  beast::flat_buffer buffer;
+  beast::error_code ec;
+  std::string remote_ip = stream.socket().remote_endpoint(ec).address().to_string();
+  for (;;) {
+    if (!set_busy(false)) break;  // stopping: no new request on this connection
+    beast_http::request_parser<beast_http::string_body> parser;
+    parser.header_limit(16 * 1024);
+    parser.body_limit(options.max_body_bytes);
+
+    stream.expires_after(options.idle_timeout);
+    co_await beast_http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec) {
+      set_busy(true);
+      stream.expires_after(options.read_timeout);
+      co_await beast_http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    }
+
+    Response res;
+    bool close = false;
+    if (ec == beast_http::error::body_limit) {
+      res = early_problem(metrics, {.status = 413, .type = "body-too-large", .title = "Payload too large",
+                                    .detail = fmt::format("the request body exceeds the limit of {} bytes", options.max_body_bytes)});
+      close = true;
+    } else if (ec == beast_http::error::header_limit) {
+      res = early_problem(metrics, {.status = 431, .type = "headers-too-large", .title = "Request header fields too large",
+                                    .detail = "the request headers exceed 16 KiB"});
+      close = true;
+    } else if (is_malformed_request(ec)) {
+      res = early_problem(metrics, bad_request("malformed-http", "the request is not valid HTTP/1.1: " + ec.message()));
+      close = true;
+    } else if (ec) {
+      break;  // the peer went away, timed out, or the server closed an idle connection
+    } else {
+      Request req{.raw = parser.release(), .remote_ip = remote_ip};
+      close = !req.raw.keep_alive();
+      res = co_await asio::co_spawn(
+          handlers, [&]() -> asio::awaitable<Response> { co_return server.handle(req); }, asio::use_awaitable);
+    }
+
+    if (!set_busy(true)) close = true;  // stopping: this is the connection's last response
+    res.keep_alive(!close);
+    res.prepare_payload();
+    stream.expires_after(options.write_timeout);
+    co_await beast_http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+    if (close) {
+      if (!parser.is_done()) co_await linger(stream);
+      break;
+    }
+  }
+  stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  stream.socket().close(ec);
+  (void)keep;
+}
+
+}  // namespace
+
+}  // namespace pm::http

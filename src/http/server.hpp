@@ -1,0 +1,85 @@
+#pragma once
+// The HTTP/1.1 server (Boost.Beast, C++20 coroutines). I/O threads only read and write sockets;
+// every handler runs on a separate pool of handler threads, so a slow SQL or Redis call never
+// stalls other connections. Graceful stop: stop accepting, close idle keep-alive connections,
+// let in-flight requests finish (bounded by the grace period).
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include "core/config.hpp"
+#include "http/metrics.hpp"
+#include "http/router.hpp"
+
+namespace pm::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+  int io_threads = 2;
+  int handler_threads = 16;
+  std::size_t max_body_bytes = 1 << 20;
+  Millis read_timeout{15000};
+  Millis write_timeout{15000};
+  Millis idle_timeout{60000};
+  Millis shutdown_grace{20000};
+
+  static ServerOptions from(const Config& config);
+};
+
+class Server {
+ public:
+  Server(ServerOptions options, const Router& router, Metrics& metrics);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and starts serving on background threads; throws std::system_error if the port is taken.
+  void start();
+  // The bound port (useful with port 0).
+  std::uint16_t port() const { return port_; }
+  // Begins a graceful stop; returns at once. Safe from any thread.
+  void stop();
+  // Blocks until every connection has closed (or the grace period ran out) and threads are joined.
+  void wait();
+  // start(), then serve until SIGINT or SIGTERM, then stop gracefully.
+  void run_until_signal();
+
+  // Runs the middleware and the handler for one request (exposed for the session code and tests).
+  Response handle(Request& request);
+
+ private:
+  struct Session;
+  void accept();
+  void begin_session(boost::asio::ip::tcp::socket socket);
+  bool set_busy(Session& session, bool busy);  // false: the server is stopping, end the session
+  void session_ended(std::uint64_t id);
+
+  ServerOptions options_;
+  const Router& router_;
+  Metrics& metrics_;
+  boost::asio::io_context io_;
+  boost::asio::thread_pool handlers_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer grace_timer_;
+  std::vector<std::thread> threads_;
+  std::uint16_t port_ = 0;
+
+  std::mutex sessions_mutex_;
+  std::unordered_map<std::uint64_t, std::weak_ptr<Session>> sessions_;
+  std::uint64_t next_session_id_ = 0;
+  bool stopping_ = false;
+};
+
+}  // namespace pm::http

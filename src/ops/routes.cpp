@@ -1,0 +1,40 @@
+#include "ops/routes.hpp"
+
+#include <fstream>
+#include <sstream>
+
+namespace pm::ops {
+
+using http::Method;
+using http::Status;
+
+void add_routes(http::Router& router, HealthService& health, const http::Metrics& metrics, std::string docs_dir) {
+  // Liveness: the process is up and its threads answer. Stores are not consulted on purpose.
+  router.add(Method::get, "/healthz", [](http::Request&) { return http::json_response(Status::ok, {{"status", "ok"}}); });
+
+  router.add(Method::get, "/readyz", [&health](http::Request& req) {
+    auto r = health.readiness();
+    if (r.ready) return http::json_response(Status::ok, {{"status", "ready"}, {"checks", r.checks}});
+    std::string failed;
+    for (auto& [name, state] : r.checks.items())
+      if (state != "ok") failed += (failed.empty() ? "" : ", ") + name + ": " + state.get<std::string>();
+    Problem p = unavailable("not-ready", failed);
+    p.title = "Not ready";
+    p.extensions["checks"] = r.checks;
+    return http::problem_response(p, req.request_id);
+  });
+
+  router.add(Method::get, "/metrics", [&metrics](http::Request&) {
+    return http::text_response(Status::ok, metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+
+  router.add(Method::get, "/api/v1/openapi.yaml", [path = docs_dir + "/openapi.yaml"](http::Request& req) {
+    std::ifstream in(path);
+    if (!in) return http::problem_response(not_found("the API description is not installed"), req.request_id);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return http::text_response(Status::ok, text.str(), "application/yaml; charset=utf-8");
+  });
+}
+
+}  // namespace pm::ops
