@@ -1,0 +1,189 @@
+// The HTTP server over real sockets on an ephemeral port, with the real stores behind it.
+
+#include <future>
+
+#include <gtest/gtest.h>
+
+#include "support/test_server.hpp"
+
+using namespace pm;
+using test::HttpConnection;
+using test::TestServer;
+
+namespace {
+
+// A test-only route that parses a JSON body through the same helper every API route uses.
+void add_echo_route(app::App& app) {
+  app.router.add(http::Method::post, "/test/echo", [](http::Request& req) {
+    auto body = req.json();
+    if (!body) return http::problem_response(body.error(), req.request_id);
+    return http::json_response(http::Status::ok, {{"echo", *body}});
+  });
+}
+
+void expect_problem(const test::HttpResult& res, int status, const std::string& type) {
+  EXPECT_EQ(res.status, status) << res.body;
+  EXPECT_EQ(res.header("Content-Type"), "application/problem+json");
+  auto body = res.json();
+  EXPECT_EQ(body["type"], "/problems/" + type);
+  EXPECT_EQ(body["status"], status);
+  EXPECT_TRUE(body.contains("title"));
+  EXPECT_FALSE(res.header("X-Request-Id").empty());
+}
+
+}  // namespace
+
+TEST(Server, HealthAndReadinessAnswer) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  auto health = server.request("GET", "/healthz");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(health.json()["status"], "ok");
+
+  auto ready = server.request("GET", "/readyz");
+  EXPECT_EQ(ready.status, 200) << ready.body;
+  EXPECT_EQ(ready.json()["checks"]["postgres"], "ok");
+  EXPECT_EQ(ready.json()["checks"]["redis"], "ok");
+}
+
+TEST(Server, MalformedJsonIsA400ProblemNamingTheFault) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db), add_echo_route);
+  auto res = server.request("POST", "/test/echo", R"({"name": "Ada",)");
+  expect_problem(res, 400, "malformed-json");
+  EXPECT_NE(res.json()["detail"].get<std::string>().find("column"), std::string::npos) << res.body;
+
+  auto ok = server.request("POST", "/test/echo", R"({"name": "Ada"})");
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.json()["echo"]["name"], "Ada");
+
+  auto wrong_type = server.request("POST", "/test/echo", "name=Ada", {{"Content-Type", "application/x-www-form-urlencoded"}});
+  expect_problem(wrong_type, 415, "unsupported-media-type");
+
+  auto huge_number = server.request("POST", "/test/echo", "[1" + std::string(400, '0') + "]");
+  expect_problem(huge_number, 400, "malformed-json");
+}
+
+TEST(Server, OversizedBodyIsA413Problem) {
+  test::TestDatabase db;
+  auto config = test::test_config(db);
+  config.max_body_bytes = 64 * 1024;
+  TestServer server(config, add_echo_route);
+  std::string big = "\"" + std::string(200 * 1024, 'x') + "\"";
+  auto res = server.request("POST", "/test/echo", big);
+  expect_problem(res, 413, "body-too-large");
+  EXPECT_NE(res.json()["detail"].get<std::string>().find("65536"), std::string::npos);
+
+  auto fits = server.request("POST", "/test/echo", "\"" + std::string(1000, 'x') + "\"");
+  EXPECT_EQ(fits.status, 200) << "a body under the limit still passes";
+}
+
+TEST(Server, UnknownRouteIsA404ProblemAndWrongMethodA405) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  expect_problem(server.request("GET", "/api/v1/nothing-here"), 404, "not-found");
+  auto res = server.request("DELETE", "/healthz");
+  expect_problem(res, 405, "method-not-allowed");
+  EXPECT_EQ(res.header("Allow"), "GET");
+}
+
+TEST(Server, MalformedHttpIsA400Problem) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  HttpConnection conn(server.port());
+  auto res = conn.raw("GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n");
+  expect_problem(res, 400, "malformed-http");
+}
+
+TEST(Server, KeepAliveServesSeveralRequestsOnOneConnection) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  HttpConnection conn(server.port());
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(conn.request("GET", "/healthz").status, 200);
+}
+
+TEST(Server, RequestIdIsEchoedOrGenerated) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  EXPECT_EQ(server.request("GET", "/healthz", "", {{"X-Request-Id", "trace-42"}}).header("X-Request-Id"), "trace-42");
+  auto generated = server.request("GET", "/healthz", "", {{"X-Request-Id", "bad id with spaces"}}).header("X-Request-Id");
+  EXPECT_EQ(generated.size(), 36u) << "an unusable id is replaced by a UUID";
+  auto problem = server.request("GET", "/missing", "", {{"X-Request-Id", "trace-43"}});
+  EXPECT_EQ(problem.json()["instance"], "urn:request:trace-43");
+}
+
+TEST(Server, MetricsCountRequestsByRouteAndStatusAndShowPools) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  server.request("GET", "/healthz");
+  server.request("GET", "/readyz");
+  server.request("GET", "/no/such/route/123");
+  auto res = server.request("GET", "/metrics");
+  ASSERT_EQ(res.status, 200);
+  EXPECT_NE(res.header("Content-Type").find("text/plain"), std::string::npos);
+  const auto& text = res.body;
+  EXPECT_NE(text.find(R"(pm_http_requests_total{method="GET",route="/healthz",status="200"} 1)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"x(pm_http_requests_total{method="GET",route="(unmatched)",status="404"} 1)x"), std::string::npos);
+  EXPECT_EQ(text.find("/no/such/route"), std::string::npos) << "raw paths never become labels";
+  EXPECT_NE(text.find(R"(pm_http_request_duration_seconds_count{route="/readyz"} 1)"), std::string::npos);
+  EXPECT_NE(text.find(R"(pm_db_pool_connections{state="open"} 1)"), std::string::npos) << "readyz opened one connection";
+  EXPECT_NE(text.find(R"(pm_redis_pool_connections{state="max"} 4)"), std::string::npos);
+}
+
+TEST(Server, ServesTheOpenApiDocument) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  auto res = server.request("GET", "/api/v1/openapi.yaml");
+  EXPECT_EQ(res.status, 200);
+  EXPECT_NE(res.header("Content-Type").find("yaml"), std::string::npos);
+  EXPECT_TRUE(res.body.starts_with("openapi: 3.")) << res.body.substr(0, 80);
+  for (const char* path : {"/healthz:", "/readyz:", "/metrics:", "/api/v1/openapi.yaml:"})
+    EXPECT_NE(res.body.find(path), std::string::npos) << path << " is not documented";
+}
+
+TEST(Server, ASlowHandlerDoesNotStallOtherRequests) {
+  test::TestDatabase db;
+  auto config = test::test_config(db);
+  config.io_threads = 1;  // one I/O thread: if a handler ran on it, /healthz could not be answered
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  TestServer server(config, [&](app::App& app) {
+    app.router.add(http::Method::get, "/test/slow", [released](http::Request&) {
+      released.wait();
+      return http::json_response(http::Status::ok, {{"slow", true}});
+    });
+  });
+  auto slow = std::async(std::launch::async, [&] { return server.request("GET", "/test/slow"); });
+  EXPECT_EQ(server.request("GET", "/healthz").status, 200);
+  EXPECT_EQ(slow.wait_for(std::chrono::seconds(0)), std::future_status::timeout) << "the slow request is still in flight";
+  release.set_value();
+  EXPECT_EQ(slow.get().status, 200);
+}
+
+TEST(Server, GracefulStopFinishesInFlightRequestsAndRefusesNewConnections) {
+  test::TestDatabase db;
+  std::promise<void> entered, release;
+  auto released = release.get_future().share();
+  TestServer server(test::test_config(db), [&](app::App& app) {
+    app.router.add(http::Method::get, "/test/slow", [&entered, released](http::Request&) {
+      entered.set_value();
+      released.wait();
+      return http::json_response(http::Status::ok, {{"finished", true}});
+    });
+  });
+  auto port = server.port();
+  HttpConnection idle(port);
+  EXPECT_EQ(idle.request("GET", "/healthz").status, 200);
+
+  auto slow = std::async(std::launch::async, [&] { return test::http(port, "GET", "/test/slow"); });
+  entered.get_future().wait();
+  server.server().stop();
+  EXPECT_THROW(test::http(port, "GET", "/healthz"), std::exception) << "no new connections while stopping";
+  EXPECT_THROW(idle.request("GET", "/healthz"), std::exception) << "idle keep-alive connections are closed";
+  release.set_value();
+  auto res = slow.get();
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(res.json()["finished"], true);
+  EXPECT_EQ(res.header("Connection"), "close");
+  server.stop();
+}

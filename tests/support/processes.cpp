@@ -1,0 +1,98 @@
+#include "support/processes.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+
+#include <boost/asio/ip/tcp.hpp>
+
+namespace pm::test {
+
+namespace asio = boost::asio;
+
+std::uint16_t free_port() {
+  asio::io_context io;
+  asio::ip::tcp::acceptor acceptor(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  return acceptor.local_endpoint().port();
+}
+
+bool wait_for_port(std::uint16_t port, int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  asio::io_context io;
+  while (std::chrono::steady_clock::now() < deadline) {
+    asio::ip::tcp::socket s(io);
+    boost::system::error_code ec;
+    s.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
+    if (!ec) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+Process::Process(std::vector<std::string> argv, std::map<std::string, std::string> env, std::string log_file) {
+  pid_ = fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    int fd = open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+    }
+    for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+}
+
+Process::~Process() {
+  if (!reaped_) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+}
+
+void Process::signal(int sig) { kill(pid_, sig); }
+
+int Process::wait(int timeout_ms) {
+  if (reaped_) return 0;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      reaped_ = true;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+RedisServer::RedisServer(std::uint16_t port) : port_(port) { start(); }
+RedisServer::~RedisServer() { stop(); }
+
+void RedisServer::start() {
+  process_ = std::make_unique<Process>(std::vector<std::string>{"redis-server", "--port", std::to_string(port_), "--bind",
+                                                                "127.0.0.1", "--save", "", "--appendonly", "no"});
+  if (!wait_for_port(port_, 10000)) throw std::runtime_error("redis-server did not start");
+}
+
+void RedisServer::stop() {
+  if (!process_) return;
+  process_->signal(SIGKILL);
+  process_->wait(10000);
+  process_.reset();
+}
+
+std::string RedisServer::url() const { return "redis://127.0.0.1:" + std::to_string(port_) + "/0"; }
+
+std::string binary_path() { return PM_BINARY; }
+
+}  // namespace pm::test

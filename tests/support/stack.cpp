@@ -1,0 +1,134 @@
+#include "support/stack.hpp"
+
+#include <cstdlib>
+#include <fstream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "core/crypto.hpp"
+#include "core/log.hpp"
+#include "db/conninfo.hpp"
+#include "db/migrations.hpp"
+
+namespace pm::test {
+
+namespace {
+
+// Reads `export NAME=value` from var/stack.env.
+std::string from_stack_env(const char* name) {
+  std::ifstream in(std::string(PM_SOURCE_DIR) + "/var/stack.env");
+  std::string line, prefix = fmt::format("export {}=", name);
+  while (std::getline(in, line))
+    if (line.starts_with(prefix)) return line.substr(prefix.size());
+  return {};
+}
+
+std::string stack_value(const char* name) {
+  if (const char* v = std::getenv(name); v && *v) return v;
+  std::string v = from_stack_env(name);
+  if (v.empty()) {
+    // Not a skip: a run without the stack must fail, not pass silently.
+    throw std::runtime_error(fmt::format("{} is not set and var/stack.env has none: run ./pm stack up", name));
+  }
+  return v;
+}
+
+std::string with_db(const std::string& dbname) {
+  auto info = db::conninfo_with(database_url(), {{"dbname", dbname}});
+  if (!info) throw std::runtime_error(info.error().detail);
+  return *info;
+}
+
+// The name of the migrated template: it changes whenever a migration file does.
+std::string template_name(const std::vector<db::Migration>& files) {
+  std::string all;
+  for (const auto& f : files) all += f.checksum;
+  return "pm_template_" + crypto::sha256_hex(all).substr(0, 16);
+}
+
+// Creates the migrated template once per migration set; many test processes may race here.
+std::string migrated_template() {
+  static const std::string name = [] {
+    auto files = db::load_migrations(migrations_dir());
+    if (!files) throw std::runtime_error(files.error().detail);
+    std::string tmpl = template_name(*files);
+    pqxx::connection admin(with_db("postgres"));
+    pqxx::nontransaction q(admin);
+    q.exec("SELECT pg_advisory_lock(hashtext('perfectmatch.test-template'))");
+    if (q.exec_params("SELECT 1 FROM pg_database WHERE datname = $1", tmpl).empty()) {
+      std::string building = tmpl + "_build";
+      q.exec("DROP DATABASE IF EXISTS " + q.quote_name(building));
+      q.exec("CREATE DATABASE " + q.quote_name(building));
+      {
+        pqxx::connection conn(with_db(building));
+        db::Migrator migrator(conn, std::move(*files));
+        auto applied = migrator.up();
+        if (!applied) throw std::runtime_error("migrating the test template failed: " + applied.error().detail);
+      }
+      q.exec("ALTER DATABASE " + q.quote_name(building) + " RENAME TO " + q.quote_name(tmpl));
+    }
+    q.exec("SELECT pg_advisory_unlock(hashtext('perfectmatch.test-template'))");
+    return tmpl;
+  }();
+  return name;
+}
+
+}  // namespace
+
+const std::string& database_url() {
+  static const std::string url = stack_value("PM_DATABASE_URL");
+  return url;
+}
+
+const std::string& redis_url() {
+  static const std::string url = stack_value("PM_REDIS_URL");
+  return url;
+}
+
+std::string migrations_dir() { return std::string(PM_SOURCE_DIR) + "/migrations"; }
+
+TestDatabase::TestDatabase(Schema schema) : name_("pm_test_" + crypto::random_hex(8)) {
+  pqxx::connection admin(with_db("postgres"));
+  pqxx::nontransaction q(admin);
+  if (schema == Schema::migrated)
+    q.exec("CREATE DATABASE " + q.quote_name(name_) + " TEMPLATE " + q.quote_name(migrated_template()));
+  else
+    q.exec("CREATE DATABASE " + q.quote_name(name_));
+  url_ = with_db(name_);
+}
+
+TestDatabase::~TestDatabase() {
+  try {
+    pqxx::connection admin(with_db("postgres"));
+    pqxx::nontransaction q(admin);
+    q.exec("DROP DATABASE IF EXISTS " + q.quote_name(name_) + " WITH (FORCE)");
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "could not drop test database " << name_ << ": " << e.what();
+  }
+}
+
+Config test_config(const TestDatabase& db) {
+  log::set_level(std::getenv("PM_TEST_LOG") ? "debug" : "warn");
+  auto config = Config::load();
+  if (!config) throw std::runtime_error(config.error().detail);
+  config->database_url = db.url();
+  config->redis_url = redis_url();
+  config->http_host = "127.0.0.1";
+  config->http_port = 0;
+  config->db_pool_size = 4;
+  config->redis_pool_size = 4;
+  config->handler_threads = 4;
+  config->migrations_dir = migrations_dir();
+  config->docs_dir = std::string(PM_SOURCE_DIR) + "/docs";
+  return *config;
+}
+
+std::string redis_prefix() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  return fmt::format("test:{}:{}:{}:", info ? info->test_suite_name() : "none", info ? info->name() : "none",
+                     crypto::random_hex(4));
+}
+
+}  // namespace pm::test

@@ -1,0 +1,72 @@
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "core/crypto.hpp"
+#include "db/migrations.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+struct TempDir {
+  TempDir() : path(fs::path(::testing::TempDir()) / ("pm-mig-" + pm::crypto::random_hex(6))) { fs::create_directories(path); }
+  ~TempDir() { fs::remove_all(path); }
+  void write(const std::string& name, const std::string& text) { std::ofstream(path / name) << text; }
+  fs::path path;
+};
+}  // namespace
+
+TEST(MigrationFiles, LoadsPairsInOrderWithChecksums) {
+  TempDir d;
+  d.write("0002_second.up.sql", "SELECT 2;");
+  d.write("0002_second.down.sql", "SELECT -2;");
+  d.write("0001_first.up.sql", "SELECT 1;");
+  d.write("0001_first.down.sql", "SELECT -1;");
+  d.write("README.md", "ignored");
+  auto m = pm::db::load_migrations(d.path);
+  ASSERT_TRUE(m.has_value()) << m.error().detail;
+  ASSERT_EQ(m->size(), 2u);
+  EXPECT_EQ((*m)[0].name, "0001_first");
+  EXPECT_EQ((*m)[1].name, "0002_second");
+  EXPECT_EQ((*m)[0].checksum, pm::crypto::sha256_hex("SELECT 1;"));
+}
+
+TEST(MigrationFiles, RefusesAGap) {
+  TempDir d;
+  d.write("0001_a.up.sql", "x");
+  d.write("0001_a.down.sql", "x");
+  d.write("0003_c.up.sql", "x");
+  d.write("0003_c.down.sql", "x");
+  auto m = pm::db::load_migrations(d.path);
+  ASSERT_FALSE(m.has_value());
+  EXPECT_NE(m.error().detail.find("0002 is missing"), std::string::npos) << m.error().detail;
+}
+
+TEST(MigrationFiles, RefusesAMissingDownFile) {
+  TempDir d;
+  d.write("0001_a.up.sql", "x");
+  auto m = pm::db::load_migrations(d.path);
+  ASSERT_FALSE(m.has_value());
+  EXPECT_NE(m.error().detail.find("0001_a needs both"), std::string::npos) << m.error().detail;
+}
+
+TEST(MigrationFiles, RefusesTwoMigrationsWithOneNumber) {
+  TempDir d;
+  d.write("0001_a.up.sql", "x");
+  d.write("0001_a.down.sql", "x");
+  d.write("0001_b.up.sql", "x");
+  d.write("0001_b.down.sql", "x");
+  auto m = pm::db::load_migrations(d.path);
+  ASSERT_FALSE(m.has_value());
+  EXPECT_NE(m.error().detail.find("two migrations are numbered 0001"), std::string::npos) << m.error().detail;
+}
+
+TEST(Crypto, Sha256AndUuidShapes) {
+  EXPECT_EQ(pm::crypto::sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  auto id = pm::crypto::uuid_v4();
+  ASSERT_EQ(id.size(), 36u);
+  EXPECT_EQ(id[14], '4');
+  EXPECT_NE(id, pm::crypto::uuid_v4());
+  EXPECT_EQ(pm::crypto::random_hex(32).size(), 64u);
+}
