@@ -30,9 +30,9 @@ as_root() { if [[ $EUID -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 # PostgreSQL refuses to run as root, so as root its commands run as the 'postgres' system user.
 as_pg() { if [[ $EUID -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
-cmd_deps() {
-  local wanted missing=()
-  wanted=$(grep -v '^\s*#' "$ROOT/deps/debian-packages.txt" | awk 'NF{print $1}')
+cmd_deps() { # cmd_deps [bench]: the base packages, plus those tagged "bench"
+  local group="${1:-}" wanted missing=()
+  wanted=$(grep -v '^\s*#' "$ROOT/deps/debian-packages.txt" | awk -v g="$group" 'NF && ($2 == "" || $2 == g) {print $1}')
   for p in $wanted; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
@@ -157,6 +157,15 @@ stack_down() {
   fi
 }
 
+# Test databases left by an interrupted run (each test drops its own when it finishes), and
+# templates of older migration sets; the current template is rebuilt once by the first test.
+drop_test_databases() {
+  local db
+  for db in $(psql "${PM_DATABASE_URL%/*}/postgres" -Atqc "SELECT datname FROM pg_database WHERE datname LIKE 'pm\_test\_%' OR datname LIKE 'pm\_template\_%'"); do
+    psql "${PM_DATABASE_URL%/*}/postgres" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null
+  done
+}
+
 load_env() { # shellcheck disable=SC1091
   source "$VAR/stack.env"
 }
@@ -180,6 +189,7 @@ cmd_test() {
   stack_up
   load_env
   local log="$VAR/test.log" jobs="${PM_TEST_JOBS:-2}" rc=0
+  drop_test_databases
   (cd "$ROOT/build/$PRESET" && ctest -j "$jobs" --output-on-failure --timeout 600) 2>&1 | tee "$log" || rc=$?
   local line passed failed total
   line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -1 || true)
@@ -193,6 +203,7 @@ cmd_test() {
 }
 
 cmd_bench() {
+  cmd_deps bench
   cmd_build
   stack_up
   load_env
