@@ -53,11 +53,11 @@ bin_path() { echo "$ROOT/build/$PRESET/perfectmatch"; }
 
 # ---------- the local stack ----------
 
-secret() { # secret NAME: a random secret generated on first use, kept under var/secrets
+secret() { # secret NAME [BYTES]: a random hex secret generated on first use, kept under var/secrets
   local f="$VAR/secrets/$1"
   if [[ ! -s $f ]]; then
     mkdir -p "$VAR/secrets" && chmod 700 "$VAR/secrets"
-    od -An -tx1 -N24 /dev/urandom | tr -d ' \n' >"$f"
+    od -An -tx1 -N"${2:-24}" /dev/urandom | tr -d ' \n' >"$f"
     chmod 600 "$f"
   fi
   cat "$f"
@@ -133,6 +133,8 @@ write_env() {
 # Written by ./pm stack up — the local stack's addresses and generated credentials.
 export PM_DATABASE_URL=postgresql://pm:$(secret pg_password)@127.0.0.1:$PG_PORT/perfectmatch
 export PM_REDIS_URL=redis://default:$(secret redis_password)@127.0.0.1:$REDIS_PORT/0
+export PM_PII_KEYS=k1:$(secret pii_key_k1 32)
+export PM_BLIND_INDEX_KEY=$(secret blind_index_key 32)
 EOF
 }
 

@@ -1,7 +1,10 @@
 #include "app/app.hpp"
 
+#include <stdexcept>
+
 #include <fmt/format.h>
 
+#include "auth/routes.hpp"
 #include "ops/routes.hpp"
 
 namespace pm::app {
@@ -20,12 +23,26 @@ void pool_gauges(std::string& out, std::string_view store, int size, int open, i
                      store, size, open, in_use, timeouts);
 }
 
+template <class T>
+T or_throw(Result<T> r) {
+  if (!r) throw std::runtime_error(r.error().detail);
+  return std::move(*r);
+}
+
 }  // namespace
 
 App::App(Config cfg)
     : config(std::move(cfg)),
       db(db::PoolOptions::from(config)),
       redis(cache::RedisOptions::from(config)),
+      cipher(or_throw(crypto::parse_keyring(config.pii_keys, config.pii_active_key))),
+      email_index(or_throw(crypto::parse_key(config.blind_index_key, "PM_BLIND_INDEX_KEY"))),
+      hasher({.opslimit = static_cast<unsigned long long>(config.argon2_opslimit),
+              .memlimit_bytes = static_cast<std::size_t>(config.argon2_memlimit_kib) * 1024}),
+      sessions(redis, {.idle_ttl = config.session_idle_ttl, .max_ttl = config.session_max_ttl, .cache_ttl = config.session_cache_ttl}),
+      outbox(db, cipher, std::make_unique<notifications::EmlFileSender>(config.mail_dir)),
+      auth({.config = config, .db = db, .redis = redis, .sessions = sessions, .hasher = hasher, .cipher = cipher,
+            .email_index = email_index, .outbox = outbox}),
       health_(db, redis) {
   metrics.add_source([this](std::string& out) {
     auto d = db.stats();
@@ -34,9 +51,13 @@ App::App(Config cfg)
     pool_gauges(out, "redis", r.size, r.open, r.in_use, r.acquire_timeouts);
   });
   ops::add_routes(router, health_, metrics, config.docs_dir);
+  auth::add_routes(router, auth);
 }
 
+void App::start_background() { outbox.start(std::chrono::seconds(30)); }
+
 void App::close() {
+  outbox.stop();
   db.close();
   redis.close();
 }

@@ -1,18 +1,26 @@
 #pragma once
-// The application object: configuration, stores and routes, wired together. The only place
-// where modules meet; `serve` runs it, tests build one against their own stores.
+// The application object: configuration, stores, services and routes, wired together. The only
+// place where modules meet; `serve` runs it, tests build one against their own stores.
 
+#include <memory>
+
+#include "auth/passwords.hpp"
+#include "auth/service.hpp"
+#include "auth/sessions.hpp"
 #include "cache/redis.hpp"
 #include "core/config.hpp"
+#include "core/field_cipher.hpp"
 #include "db/pool.hpp"
 #include "http/metrics.hpp"
 #include "http/router.hpp"
+#include "notifications/email_outbox.hpp"
 #include "ops/service.hpp"
 
 namespace pm::app {
 
 class App {
  public:
+  // Throws std::runtime_error when the configuration cannot work (e.g. no encryption keys).
   explicit App(Config config);
 
   const Config config;
@@ -20,8 +28,16 @@ class App {
   cache::RedisPool redis;
   http::Metrics metrics;
   http::Router router;
+  const crypto::FieldCipher cipher;
+  const crypto::BlindIndex email_index;
+  const auth::PasswordHasher hasher;
+  auth::SessionStore sessions;
+  notifications::EmailOutbox outbox;
+  auth::Service auth;
 
-  // Closes the pools (after the server has stopped).
+  // Background work of a serving process (mail delivery).
+  void start_background();
+  // Stops background work and closes the pools (after the server has stopped).
   void close();
 
  private:

@@ -7,7 +7,15 @@
 namespace pm::app {
 
 int serve(Config config) {
-  App app(std::move(config));
+  std::unique_ptr<App> made;
+  try {
+    made = std::make_unique<App>(std::move(config));
+  } catch (const std::runtime_error& e) {
+    log::error("serve_config_invalid", {{"error", e.what()}});
+    return 2;
+  }
+  App& app = *made;
+  app.start_background();
   log::info("serve_starting", {{"database", db::describe_target(app.config.database_url)}});
   http::Server server(http::ServerOptions::from(app.config), app.router, app.metrics);
   try {

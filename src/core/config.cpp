@@ -55,6 +55,17 @@ Setting millis(const char* name, const char* help, Millis Config::*field) {
           [=](const Config& c) { return std::to_string((c.*field).count()); }};
 }
 
+Setting seconds(const char* name, const char* help, Seconds Config::*field) {
+  return {name, help,
+          [=](Config& c, const std::string& v) {
+            long long n = 0;
+            if (!parse_int(v, 1, 10LL * 365 * 24 * 3600, n)) return false;
+            c.*field = Seconds(n);
+            return true;
+          },
+          [=](const Config& c) { return std::to_string((c.*field).count()); }};
+}
+
 Setting text(const char* name, const char* help, std::string Config::*field) {
   return {name, help,
           [=](Config& c, const std::string& v) {
@@ -83,6 +94,26 @@ const std::vector<Setting>& settings() {
       millis("PM_WRITE_TIMEOUT_MS", "time allowed to send a response", &Config::write_timeout),
       millis("PM_IDLE_TIMEOUT_MS", "keep-alive connection idle time (and request header time)", &Config::idle_timeout),
       millis("PM_SHUTDOWN_GRACE_MS", "on SIGTERM/SIGINT, how long in-flight requests may still run", &Config::shutdown_grace),
+      text("PM_PII_KEYS", "keys for PII field encryption, id:64hex,id:64hex (./pm stack up generates one)", &Config::pii_keys),
+      text("PM_PII_ACTIVE_KEY", "id of the key new values are encrypted with (default: the last listed)", &Config::pii_active_key),
+      text("PM_BLIND_INDEX_KEY", "64 hex: HMAC key of the email blind index (cannot rotate without re-indexing)", &Config::blind_index_key),
+      integer("PM_ARGON2_OPSLIMIT", "Argon2id passes for password hashes", &Config::argon2_opslimit, 1, 20),
+      integer("PM_ARGON2_MEMLIMIT_KIB", "Argon2id memory per password hash, KiB", &Config::argon2_memlimit_kib, 8, 4 << 20),
+      seconds("PM_SESSION_IDLE_TTL_S", "a session ends after this long unused (sliding)", &Config::session_idle_ttl),
+      seconds("PM_SESSION_MAX_TTL_S", "a session ends this long after sign-in whatever its use", &Config::session_max_ttl),
+      millis("PM_SESSION_CACHE_MS", "how long a server trusts a resolved token: the bound on a logout taking effect", &Config::session_cache_ttl),
+      integer("PM_LOGIN_LIMIT_PER_ACCOUNT", "failed sign-ins per account per window before 429", &Config::login_limit_per_account, 1, 1000000),
+      integer("PM_LOGIN_LIMIT_PER_IP", "sign-in attempts per IP per window before 429", &Config::login_limit_per_ip, 1, 1000000),
+      seconds("PM_LOGIN_WINDOW_S", "window of the sign-in limits", &Config::login_window),
+      integer("PM_RESET_LIMIT_PER_ACCOUNT", "password reset requests per account per window", &Config::reset_limit_per_account, 1, 1000000),
+      integer("PM_RESET_LIMIT_PER_IP", "password reset requests per IP per window", &Config::reset_limit_per_ip, 1, 1000000),
+      seconds("PM_RESET_WINDOW_S", "window of the reset limits", &Config::reset_window),
+      integer("PM_SIGNUP_LIMIT_PER_IP", "sign-ups per IP per window", &Config::signup_limit_per_ip, 1, 1000000),
+      seconds("PM_SIGNUP_WINDOW_S", "window of the sign-up limit", &Config::signup_window),
+      seconds("PM_VERIFY_TOKEN_TTL_S", "lifetime of an email verification token", &Config::verify_token_ttl),
+      seconds("PM_RESET_TOKEN_TTL_S", "lifetime of a password reset token", &Config::reset_token_ttl),
+      text("PM_MAIL_DIR", "where the default mail sender writes each mail as a .eml file", &Config::mail_dir),
+      text("PM_PUBLIC_URL", "the address users reach the service at (links in mails)", &Config::public_url),
       text("PM_MIGRATIONS_DIR", "folder of NNNN_name.up.sql / .down.sql files", &Config::migrations_dir),
       text("PM_DOCS_DIR", "folder holding openapi.yaml", &Config::docs_dir),
       text("PM_LOG_LEVEL", "debug, info, warn or error", &Config::log_level),
@@ -111,6 +142,7 @@ Config defaults() {
   Config config;
   config.migrations_dir = std::string(PM_SOURCE_DIR) + "/migrations";
   config.docs_dir = std::string(PM_SOURCE_DIR) + "/docs";
+  config.mail_dir = std::string(PM_SOURCE_DIR) + "/var/mail";
   return config;
 }
 

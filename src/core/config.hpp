@@ -11,6 +11,7 @@
 namespace pm {
 
 using Millis = std::chrono::milliseconds;
+using Seconds = std::chrono::seconds;
 
 struct Config {
   // Stores
@@ -33,6 +34,28 @@ struct Config {
   Millis write_timeout{15000};
   Millis idle_timeout{60000};
   Millis shutdown_grace{20000};
+
+  // Accounts: keys (./pm stack up generates them into var/stack.env), passwords, sessions, abuse limits
+  std::string pii_keys;          // "k1:<64 hex>,k2:<64 hex>"
+  std::string pii_active_key;    // empty: the last of pii_keys
+  std::string blind_index_key;   // 64 hex
+  int argon2_opslimit = 2;       // OWASP minimum for Argon2id: t=2 with m=19 MiB, p=1
+  int argon2_memlimit_kib = 19456;
+  Seconds session_idle_ttl{14 * 24 * 3600};
+  Seconds session_max_ttl{90 * 24 * 3600};
+  Millis session_cache_ttl{5000};  // how long a server may trust a token it resolved: the bound on logout taking effect
+  int login_limit_per_account = 10;
+  int login_limit_per_ip = 50;
+  Seconds login_window{900};
+  int reset_limit_per_account = 5;
+  int reset_limit_per_ip = 20;
+  Seconds reset_window{3600};
+  int signup_limit_per_ip = 20;
+  Seconds signup_window{3600};
+  Seconds verify_token_ttl{48 * 3600};
+  Seconds reset_token_ttl{3600};
+  std::string mail_dir;
+  std::string public_url = "http://localhost:8080";
 
   // Files and logs
   std::string migrations_dir;

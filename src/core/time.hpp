@@ -2,7 +2,9 @@
 // Times in the API and the logs are UTC ISO-8601.
 
 #include <chrono>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace pm {
 
@@ -10,5 +12,11 @@ using Clock = std::chrono::system_clock;
 
 // "2026-11-25T17:03:04.123Z"
 std::string iso8601(Clock::time_point t);
+
+// A calendar date "YYYY-MM-DD" (a real date: 2001-02-29 is refused).
+std::optional<std::chrono::year_month_day> parse_date(std::string_view text);
+std::string format_date(std::chrono::year_month_day date);
+// Whole years from `birth` to today (UTC).
+int age_today(std::chrono::year_month_day birth);
 
 }  // namespace pm

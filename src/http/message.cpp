@@ -1,5 +1,7 @@
 #include "http/message.hpp"
 
+#include <cctype>
+
 namespace pm::http {
 
 std::string_view Request::path() const {
@@ -39,10 +41,23 @@ Response text_response(Status status, std::string body, std::string_view content
 Response problem_response(const Problem& problem, std::string_view request_id) {
   auto res = text_response(static_cast<Status>(problem.status), problem.to_json(request_id).dump(-1, ' ', false, Json::error_handler_t::replace),
                            "application/problem+json");
-  if (problem.status == 503 || problem.status == 429) res.set(beast_http::field::retry_after, "1");
+  if (problem.status == 401) res.set(beast_http::field::www_authenticate, "Bearer");
+  if (problem.status == 503 || problem.status == 429) {
+    auto after = problem.extensions.value("retry_after", 1LL);
+    res.set(beast_http::field::retry_after, std::to_string(after));
+  }
   return res;
 }
 
 Response no_content() { return Response{Status::no_content, 11}; }
+
+std::optional<std::string_view> Request::bearer_token() const {
+  auto value = header("Authorization");
+  constexpr std::string_view scheme = "Bearer ";
+  if (value.size() <= scheme.size()) return std::nullopt;
+  for (std::size_t i = 0; i < scheme.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(value[i])) != std::tolower(static_cast<unsigned char>(scheme[i]))) return std::nullopt;
+  return value.substr(scheme.size());
+}
 
 }  // namespace pm::http

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,8 @@ struct Request {
   std::string_view target() const { return raw.target(); }
   std::string_view path() const;
   std::string_view header(std::string_view name) const;
+  // The token of "Authorization: Bearer <token>", if the header is there and well-formed.
+  std::optional<std::string_view> bearer_token() const;
   // The body as JSON: 415 unless the Content-Type is JSON, 400 "malformed-json" naming the fault.
   Result<Json> json() const;
 };
@@ -38,5 +41,16 @@ Response json_response(Status status, const Json& body);
 Response text_response(Status status, std::string body, std::string_view content_type = "text/plain; charset=utf-8");
 Response problem_response(const Problem& problem, std::string_view request_id);
 Response no_content();
+
+// The usual ending of a handler: the value as JSON with `ok`, or the problem.
+template <class T, class ToJson>
+Response reply(const Request& req, const Result<T>& result, Status ok, ToJson&& to_json) {
+  if (!result) return problem_response(result.error(), req.request_id);
+  return json_response(ok, to_json(*result));
+}
+inline Response reply(const Request& req, const Result<void>& result, Status ok = Status::no_content) {
+  if (!result) return problem_response(result.error(), req.request_id);
+  return ok == Status::no_content ? no_content() : json_response(ok, Json::object());
+}
 
 }  // namespace pm::http

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/crypto.hpp"
 #include "support/http_client.hpp"
 #include "support/processes.hpp"
 #include "support/stack.hpp"
@@ -45,7 +46,11 @@ TEST(Binary, ServeLogsJsonLinesAndStopsCleanlyOnSigterm) {
   auto port = test::free_port();
   std::string log = ::testing::TempDir() + "pm-serve-" + std::to_string(port) + ".log";
   test::Process serve({test::binary_path(), "serve", "--port", std::to_string(port)},
-                      {{"PM_DATABASE_URL", db.url()}, {"PM_REDIS_URL", test::redis_url()}}, log);
+                      {{"PM_DATABASE_URL", db.url()},
+                       {"PM_REDIS_URL", test::redis_url()},
+                       {"PM_PII_KEYS", "b1:" + crypto::random_hex(32)},
+                       {"PM_BLIND_INDEX_KEY", crypto::random_hex(32)}},
+                      log);
   ASSERT_TRUE(test::wait_for_port(port, 10000));
   auto res = test::http(port, "GET", "/readyz", "", {{"X-Request-Id", "binary-test-1"}});
   EXPECT_EQ(res.status, 200) << res.body;

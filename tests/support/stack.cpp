@@ -122,6 +122,13 @@ Config test_config(const TestDatabase& db) {
   config->handler_threads = 4;
   config->migrations_dir = migrations_dir();
   config->docs_dir = std::string(PM_SOURCE_DIR) + "/docs";
+  // Keys of this test alone; cheap password hashing (the parameters are exercised, not their cost).
+  config->pii_keys = "t1:" + crypto::random_hex(32);
+  config->pii_active_key = "";
+  config->blind_index_key = crypto::random_hex(32);
+  config->argon2_opslimit = 1;
+  config->argon2_memlimit_kib = 8;
+  config->mail_dir = ::testing::TempDir() + "pm-mail-" + db.name();
   return *config;
 }
 

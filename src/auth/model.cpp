@@ -1,0 +1,124 @@
+#include "auth/model.hpp"
+
+#include <algorithm>
+
+#include "core/time.hpp"
+#include "core/validation.hpp"
+#include "profiles/vocabulary.hpp"
+
+namespace pm::auth {
+
+std::string normalize_email(std::string_view email) {
+  while (!email.empty() && std::isspace(static_cast<unsigned char>(email.front()))) email.remove_prefix(1);
+  while (!email.empty() && std::isspace(static_cast<unsigned char>(email.back()))) email.remove_suffix(1);
+  std::string out(email);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+bool plausible_email(std::string_view e) {
+  if (e.size() < 3 || e.size() > 254) return false;
+  auto at = e.find('@');
+  if (at == std::string_view::npos || at == 0 || at > 64 || e.find('@', at + 1) != std::string_view::npos) return false;
+  auto domain = e.substr(at + 1);
+  auto dot = domain.find('.');
+  if (dot == std::string_view::npos || dot == 0 || domain.back() == '.' || domain.find("..") != std::string_view::npos)
+    return false;
+  for (unsigned char c : e)
+    if (c <= 0x20 || c == 0x7f || c == '<' || c == '>' || c == '"' || c == '(' || c == ')' || c == ',' || c == ';' || c == '\\')
+      return false;
+  return true;
+}
+
+namespace {
+
+std::optional<std::string> email_field(Fields& f) {
+  auto raw = f.text("email", true, 254);
+  if (!raw) return std::nullopt;
+  auto e = normalize_email(*raw);
+  if (!plausible_email(e)) {
+    f.fail("email", "is not a valid email address");
+    return std::nullopt;
+  }
+  return e;
+}
+
+// Passwords are taken as sent (not trimmed): spaces may be part of them.
+std::optional<std::string> password_field(Fields& f, std::string_view key) {
+  if (!f.has(key) || !f.raw(key).is_string()) {
+    f.fail(key, "is required and must be a string");
+    return std::nullopt;
+  }
+  return f.raw(key).get<std::string>();
+}
+
+}  // namespace
+
+Result<SignupInput> SignupInput::parse(const Json& body) {
+  Fields f(body);
+  f.allow_only({"email", "password", "first_name", "last_name", "birth_date", "gender", "seeking_gender"});
+  SignupInput in;
+  auto email = email_field(f);
+  auto password = password_field(f, "password");
+  auto first = f.text("first_name", true, profiles::kMaxNameLength);
+  auto last = f.text("last_name", false, profiles::kMaxNameLength);
+  auto birth = f.text("birth_date", true, 10);
+  auto gender = f.text("gender", true, 50);
+  auto seeking = f.text("seeking_gender", true, 50);
+  std::optional<std::chrono::year_month_day> date;
+  if (birth) {
+    date = parse_date(*birth);
+    if (!date) f.fail("birth_date", "must be a date as YYYY-MM-DD");
+    else if (age_today(*date) < profiles::kMinimumAge) f.fail("birth_date", "you must be 18 or older to join");
+    else if (age_today(*date) > 120) f.fail("birth_date", "is not a plausible birth date");
+  }
+  if (gender && !profiles::one_of(profiles::kGenders, *gender)) f.fail("gender", "must be one of woman, man, non_binary");
+  if (seeking && !profiles::one_of(profiles::kSeeking, *seeking))
+    f.fail("seeking_gender", "must be one of woman, man, non_binary, everyone");
+  if (!f.ok()) return std::unexpected(f.problem());
+  in.email = *email;
+  in.password = *password;
+  in.first_name = *first;
+  if (last && !last->empty()) in.last_name = *last;
+  in.birth_date = *date;
+  in.gender = *gender;
+  in.seeking_gender = *seeking;
+  return in;
+}
+
+Result<LoginInput> LoginInput::parse(const Json& body) {
+  Fields f(body);
+  f.allow_only({"email", "password"});
+  auto email = f.text("email", true, 254);
+  auto password = password_field(f, "password");
+  if (!f.ok()) return std::unexpected(f.problem());
+  return LoginInput{normalize_email(*email), *password};
+}
+
+Result<ResetConfirmInput> ResetConfirmInput::parse(const Json& body) {
+  Fields f(body);
+  f.allow_only({"token", "password"});
+  auto token = f.text("token", true, 200);
+  auto password = password_field(f, "password");
+  if (!f.ok()) return std::unexpected(f.problem());
+  return ResetConfirmInput{*token, *password};
+}
+
+Result<PasswordChangeInput> PasswordChangeInput::parse(const Json& body) {
+  Fields f(body);
+  f.allow_only({"current_password", "new_password"});
+  auto current = password_field(f, "current_password");
+  auto next = password_field(f, "new_password");
+  if (!f.ok()) return std::unexpected(f.problem());
+  return PasswordChangeInput{*current, *next};
+}
+
+Json AccountView::to_json() const {
+  return {{"user_id", user_id},
+          {"email", email},
+          {"email_verified", email_verified},
+          {"first_name", first_name},
+          {"auth_provider", auth_provider}};
+}
+
+}  // namespace pm::auth

@@ -1,0 +1,70 @@
+#pragma once
+// Authentication's data: request inputs (parsed and checked from JSON) and what it returns.
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "core/json.hpp"
+#include "core/problem.hpp"
+
+namespace pm::auth {
+
+// Trimmed and lower-cased: "  Ada@Example.COM " and "ada@example.com" are one account.
+std::string normalize_email(std::string_view email);
+// A syntactically plausible address (one @, a dotted domain, no spaces, at most 254 characters).
+bool plausible_email(std::string_view normalized);
+
+struct SignupInput {
+  std::string email;  // normalised
+  std::string password;
+  std::string first_name;
+  std::optional<std::string> last_name;
+  std::chrono::year_month_day birth_date;
+  std::string gender;
+  std::string seeking_gender;
+
+  static Result<SignupInput> parse(const Json& body);
+};
+
+struct LoginInput {
+  std::string email;
+  std::string password;
+  static Result<LoginInput> parse(const Json& body);
+};
+
+struct ResetConfirmInput {
+  std::string token;
+  std::string password;
+  static Result<ResetConfirmInput> parse(const Json& body);
+};
+
+struct PasswordChangeInput {
+  std::string current_password;
+  std::string new_password;
+  static Result<PasswordChangeInput> parse(const Json& body);
+};
+
+// Where a request came from, for rate limits, sessions and the audit log.
+struct ClientInfo {
+  std::string ip;
+  std::string user_agent;
+};
+
+// The account as sign-up and sign-in return it.
+struct AccountView {
+  std::string user_id;
+  std::string email;
+  bool email_verified = false;
+  std::string first_name;
+  std::string auth_provider;
+  Json to_json() const;
+};
+
+struct SignedIn {
+  AccountView account;
+  std::string token;
+  Json to_json() const { return {{"user", account.to_json()}, {"token", token}}; }
+};
+
+}  // namespace pm::auth

@@ -1,0 +1,54 @@
+#pragma once
+// All of Authentication's SQL. Functions take the caller's transaction.
+
+#include <optional>
+#include <string>
+
+#include <pqxx/pqxx>
+
+namespace pm::auth::repository {
+
+struct NewUserRow {
+  std::string user_id;
+  std::string email_encrypted;
+  std::string email_index;
+  std::optional<std::string> password_hash;
+  std::string auth_provider;  // "password", or an OAuth provider's name
+  std::string first_name;
+  std::optional<std::string> last_name_encrypted;
+  std::string birth_date;  // YYYY-MM-DD
+  std::string gender;
+  std::string seeking_gender;
+  bool email_verified = false;
+};
+
+struct CredentialRow {
+  std::string user_id;
+  std::string email_encrypted;
+  std::optional<std::string> password_hash;
+  bool email_verified = false;
+  std::string first_name;
+  std::string auth_provider;
+};
+
+// The user with their default preferences and a free subscription: an account is never half made.
+void insert_user(pqxx::work& tx, const NewUserRow& row);
+bool email_index_taken(pqxx::work& tx, const std::string& email_index);
+std::optional<CredentialRow> find_by_email_index(pqxx::work& tx, const std::string& email_index);
+std::optional<CredentialRow> find_by_id(pqxx::work& tx, const std::string& user_id);
+void set_password(pqxx::work& tx, const std::string& user_id, const std::string& hash);
+void mark_email_verified(pqxx::work& tx, const std::string& user_id);
+
+// Single-use tokens (stored as SHA-256).
+void insert_token(pqxx::work& tx, const std::string& token_hash, const std::string& user_id, const std::string& purpose,
+                  long long ttl_seconds);
+// Marks the token used and returns its user, if it exists, is unused, unexpired and of `purpose`.
+std::optional<std::string> consume_token(pqxx::work& tx, const std::string& token_hash, const std::string& purpose);
+// Retires a user's unused tokens of `purpose` (a new reset link voids the old ones).
+void retire_tokens(pqxx::work& tx, const std::string& user_id, const std::string& purpose);
+
+// OpenID Connect identities.
+std::optional<std::string> find_identity(pqxx::work& tx, const std::string& provider, const std::string& subject);
+void link_identity(pqxx::work& tx, const std::string& provider, const std::string& subject, const std::string& user_id);
+
+}  // namespace pm::auth::repository

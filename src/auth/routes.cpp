@@ -1,0 +1,88 @@
+#include "auth/routes.hpp"
+
+#include "auth/guard.hpp"
+#include "core/validation.hpp"
+
+namespace pm::auth {
+
+using http::Method;
+using http::Request;
+using http::Status;
+
+namespace {
+
+// Parses the JSON body into `Input` and hands it to `fn`; any problem on the way becomes the response.
+template <class Input, class Fn>
+http::Response with_input(const Request& req, Fn&& fn) {
+  auto body = req.json();
+  if (!body) return http::problem_response(body.error(), req.request_id);
+  auto input = Input::parse(*body);
+  if (!input) return http::problem_response(input.error(), req.request_id);
+  return fn(*input);
+}
+
+}  // namespace
+
+void add_routes(http::Router& router, Service& auth) {
+  router.add(Method::post, "/api/v1/auth/signup", [&auth](Request& req) {
+    return with_input<SignupInput>(req, [&](const SignupInput& in) {
+      return http::reply(req, auth.signup(in, client_of(req)), Status::created, [](const SignedIn& s) { return s.to_json(); });
+    });
+  });
+
+  router.add(Method::post, "/api/v1/auth/login", [&auth](Request& req) {
+    return with_input<LoginInput>(req, [&](const LoginInput& in) {
+      return http::reply(req, auth.login(in, client_of(req)), Status::ok, [](const SignedIn& s) { return s.to_json(); });
+    });
+  });
+
+  router.add(Method::post, "/api/v1/auth/logout", [&auth](Request& req) {
+    auto caller = require_caller(auth, req);
+    if (!caller) return http::problem_response(caller.error(), req.request_id);
+    return http::reply(req, auth.logout(*caller, client_of(req)));
+  });
+
+  router.add(Method::post, "/api/v1/auth/logout-all", [&auth](Request& req) {
+    auto caller = require_caller(auth, req);
+    if (!caller) return http::problem_response(caller.error(), req.request_id);
+    return http::reply(req, auth.logout_all(*caller, client_of(req)));
+  });
+
+  router.add(Method::post, "/api/v1/auth/verify-email", [&auth](Request& req) {
+    auto body = req.json();
+    if (!body) return http::problem_response(body.error(), req.request_id);
+    Fields f(*body);
+    f.allow_only({"token"});
+    auto token = f.text("token", true, 200);
+    if (!f.ok()) return http::problem_response(f.problem(), req.request_id);
+    return http::reply(req, auth.verify_email(*token, client_of(req)), Status::ok);
+  });
+
+  router.add(Method::post, "/api/v1/auth/password-reset/request", [&auth](Request& req) {
+    auto body = req.json();
+    if (!body) return http::problem_response(body.error(), req.request_id);
+    Fields f(*body);
+    f.allow_only({"email"});
+    auto email = f.text("email", true, 254);
+    if (email && !plausible_email(normalize_email(*email))) f.fail("email", "is not a valid email address");
+    if (!f.ok()) return http::problem_response(f.problem(), req.request_id);
+    auto done = auth.request_password_reset(normalize_email(*email), client_of(req));
+    if (!done) return http::problem_response(done.error(), req.request_id);
+    return http::json_response(Status::accepted, {{"status", "if an account uses this address, a reset link is on its way"}});
+  });
+
+  router.add(Method::post, "/api/v1/auth/password-reset/confirm", [&auth](Request& req) {
+    return with_input<ResetConfirmInput>(
+        req, [&](const ResetConfirmInput& in) { return http::reply(req, auth.confirm_password_reset(in, client_of(req))); });
+  });
+
+  router.add(Method::post, "/api/v1/me/password", [&auth](Request& req) {
+    auto caller = require_caller(auth, req);
+    if (!caller) return http::problem_response(caller.error(), req.request_id);
+    return with_input<PasswordChangeInput>(req, [&](const PasswordChangeInput& in) {
+      return http::reply(req, auth.change_password(*caller, in, client_of(req)));
+    });
+  });
+}
+
+}  // namespace pm::auth

@@ -1,0 +1,281 @@
+#include "auth/service.hpp"
+
+#include <fmt/format.h>
+
+#include "admin/audit_log.hpp"
+#include "auth/repository.hpp"
+#include "core/crypto.hpp"
+#include "core/log.hpp"
+#include "core/time.hpp"
+#include "db/transaction.hpp"
+
+namespace pm::auth {
+
+namespace {
+
+constexpr const char* kVerifyEmail = "verify_email";
+constexpr const char* kResetPassword = "reset_password";
+
+Problem invalid_credentials() {
+  return {.status = 401, .type = "invalid-credentials", .title = "Unauthenticated", .detail = "the email or password is wrong"};
+}
+
+Problem invalid_token(std::string_view what) {
+  return bad_request("invalid-token", fmt::format("the {} link is invalid, already used or expired", what));
+}
+
+std::string new_token() { return crypto::random_hex(32); }
+
+}  // namespace
+
+Result<void> Service::limit(const std::string& key, cache::Limit limit, std::string_view what) {
+  auto decision = cache::hit(d_.redis, key, limit);
+  if (!decision) return std::unexpected(decision.error());
+  if (!decision->allowed)
+    return std::unexpected(cache::too_many_requests(fmt::format("too many {}; try again later", what), decision->retry_after));
+  return {};
+}
+
+Result<SignedIn> Service::open_session(AccountView account, const ClientInfo& client) {
+  auto token = d_.sessions.create(account.user_id, {client.user_agent, client.ip});
+  if (!token) return std::unexpected(token.error());
+  return SignedIn{std::move(account), std::move(*token)};
+}
+
+Result<SignedIn> Service::signup(const SignupInput& in, const ClientInfo& client) {
+  if (auto ok = limit("ratelimit:auth:signup:ip:" + client.ip, {d_.config.signup_limit_per_ip, d_.config.signup_window}, "sign-ups");
+      !ok)
+    return std::unexpected(ok.error());
+  if (auto ok = check_password_policy(in.password, in.email); !ok) return std::unexpected(ok.error());
+
+  const auto user_id = crypto::uuid_v4();
+  const auto index = d_.email_index(in.email);
+  const auto hash = d_.hasher.hash(in.password);  // slow on purpose: outside the transaction
+  const auto token = new_token();
+  auto created = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+    Problem taken{.status = 409, .type = "email-taken", .title = "Conflict", .detail = "an account with this email already exists"};
+    if (repository::email_index_taken(tx, index)) return std::unexpected(taken);
+    try {
+      repository::insert_user(
+          tx, {.user_id = user_id,
+               .email_encrypted = d_.cipher.encrypt(in.email, email_context(user_id)),
+               .email_index = index,
+               .password_hash = hash,
+               .auth_provider = "password",
+               .first_name = in.first_name,
+               .last_name_encrypted = in.last_name ? std::optional(d_.cipher.encrypt(*in.last_name, last_name_context(user_id)))
+                                                   : std::nullopt,
+               .birth_date = format_date(in.birth_date),
+               .gender = in.gender,
+               .seeking_gender = in.seeking_gender});
+    } catch (const pqxx::unique_violation&) {
+      return std::unexpected(taken);  // the same address signing up twice at the same moment
+    }
+    repository::insert_token(tx, crypto::sha256_hex(token), user_id, kVerifyEmail, d_.config.verify_token_ttl.count());
+    d_.outbox.enqueue(tx, in.email, "Confirm your email for Perfect Match",
+                      fmt::format("Hello {},\n\nwelcome to Perfect Match. Confirm your email address with this link:\n\n"
+                                  "{}/verify-email?token={}\n\nor enter this code in the app:\n\nToken: {}\n\n"
+                                  "The link works once and expires in {} hours.\n",
+                                  in.first_name, d_.config.public_url, token, token, d_.config.verify_token_ttl.count() / 3600));
+    admin::record(tx, {.user_id = user_id, .event = "signup", .ip = client.ip});
+    return {};
+  });
+  if (!created) return std::unexpected(created.error());
+  d_.outbox.kick();
+  return open_session({.user_id = user_id, .email = in.email, .email_verified = false, .first_name = in.first_name,
+                       .auth_provider = "password"},
+                      client);
+}
+
+Result<SignedIn> Service::login(const LoginInput& in, const ClientInfo& client) {
+  if (auto ok = limit("ratelimit:auth:login:ip:" + client.ip, {d_.config.login_limit_per_ip, d_.config.login_window}, "sign-in attempts");
+      !ok)
+    return std::unexpected(ok.error());
+  const auto index = d_.email_index(in.email);
+  const auto account_key = "ratelimit:auth:login:account:" + index;
+  const cache::Limit account_limit{d_.config.login_limit_per_account, d_.config.login_window};
+  auto failures = cache::peek(d_.redis, account_key, account_limit);
+  if (!failures) return std::unexpected(failures.error());
+  if (failures->count >= account_limit.max) {
+    auto ttl = d_.redis.command({"TTL", account_key});
+    auto wait = std::chrono::seconds(ttl && ttl->integer() > 0 ? ttl->integer() : account_limit.window.count());
+    return std::unexpected(cache::too_many_requests("too many failed sign-ins for this account; try again later", wait));
+  }
+
+  auto row = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<repository::CredentialRow>> {
+    return repository::find_by_email_index(tx, index);
+  });
+  if (!row) return std::unexpected(row.error());
+  bool ok = false;
+  if (*row && (*row)->password_hash) ok = d_.hasher.verify(*(*row)->password_hash, in.password);
+  else d_.hasher.burn();  // an unknown account costs the same time as a wrong password
+
+  std::string user_id = *row ? (*row)->user_id : "";
+  if (!ok) {
+    (void)cache::hit(d_.redis, account_key, account_limit);
+    (void)db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+      admin::record(tx, {.user_id = user_id, .event = "sign_in_failed", .ip = client.ip});
+      return {};
+    });
+    return std::unexpected(invalid_credentials());
+  }
+  cache::clear(d_.redis, account_key);
+  auto done = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+    if (d_.hasher.needs_rehash(*(*row)->password_hash)) repository::set_password(tx, user_id, d_.hasher.hash(in.password));
+    admin::record(tx, {.user_id = user_id, .event = "sign_in", .ip = client.ip});
+    return {};
+  });
+  if (!done) return std::unexpected(done.error());
+  auto email = d_.cipher.decrypt((*row)->email_encrypted, email_context(user_id));
+  if (!email) return std::unexpected(email.error());
+  return open_session({.user_id = user_id, .email = *email, .email_verified = (*row)->email_verified,
+                       .first_name = (*row)->first_name, .auth_provider = (*row)->auth_provider},
+                      client);
+}
+
+Result<void> Service::logout(const Caller& caller, const ClientInfo& client) {
+  if (auto ended = d_.sessions.end(caller); !ended) return ended;
+  return db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+    admin::record(tx, {.user_id = caller.user_id, .event = "sign_out", .ip = client.ip});
+    return {};
+  });
+}
+
+Result<void> Service::logout_all(const Caller& caller, const ClientInfo& client) {
+  if (auto ended = d_.sessions.end_all(caller.user_id); !ended) return ended;
+  return db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+    admin::record(tx, {.user_id = caller.user_id, .event = "sign_out_all", .ip = client.ip});
+    return {};
+  });
+}
+
+Result<void> Service::verify_email(std::string_view token, const ClientInfo& client) {
+  return db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+    auto user = repository::consume_token(tx, crypto::sha256_hex(token), kVerifyEmail);
+    if (!user) return std::unexpected(invalid_token("verification"));
+    repository::mark_email_verified(tx, *user);
+    admin::record(tx, {.user_id = *user, .event = "email_verified", .ip = client.ip});
+    return {};
+  });
+}
+
+Result<void> Service::request_password_reset(std::string_view email, const ClientInfo& client) {
+  if (auto ok = limit("ratelimit:auth:reset:ip:" + client.ip, {d_.config.reset_limit_per_ip, d_.config.reset_window},
+                      "password reset requests");
+      !ok)
+    return ok;
+  const auto index = d_.email_index(email);
+  // Counted per address whether or not an account has it, so the limit reveals nothing either.
+  if (auto ok = limit("ratelimit:auth:reset:account:" + index, {d_.config.reset_limit_per_account, d_.config.reset_window},
+                      "password reset requests for this address");
+      !ok)
+    return ok;
+
+  const auto token = new_token();
+  auto queued = db::transact(d_.db, [&](pqxx::work& tx) -> Result<bool> {
+    auto row = repository::find_by_email_index(tx, index);
+    if (!row) return false;
+    repository::retire_tokens(tx, row->user_id, kResetPassword);
+    repository::insert_token(tx, crypto::sha256_hex(token), row->user_id, kResetPassword, d_.config.reset_token_ttl.count());
+    d_.outbox.enqueue(tx, std::string(email), "Reset your Perfect Match password",
+                      fmt::format("Hello {},\n\nsomeone (hopefully you) asked to reset your password. Choose a new one here:\n\n"
+                                  "{}/reset-password?token={}\n\nor enter this code in the app:\n\nToken: {}\n\n"
+                                  "The link works once and expires in {} minutes. If you did not ask, ignore this mail.\n",
+                                  row->first_name, d_.config.public_url, token, token, d_.config.reset_token_ttl.count() / 60));
+    return true;
+  });
+  // The same work whether or not the account exists: one password hash's worth of time.
+  d_.hasher.burn();
+  if (!queued) return std::unexpected(queued.error());
+  if (*queued) d_.outbox.kick();
+  return {};
+}
+
+Result<void> Service::confirm_password_reset(const ResetConfirmInput& in, const ClientInfo& client) {
+  std::string user_id;
+  auto done = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+    auto user = repository::consume_token(tx, crypto::sha256_hex(in.token), kResetPassword);
+    if (!user) return std::unexpected(invalid_token("password reset"));
+    auto row = repository::find_by_id(tx, *user);
+    auto email = d_.cipher.decrypt(row->email_encrypted, email_context(*user));
+    if (!email) return std::unexpected(email.error());
+    // A refused password rolls back, so the token can be used again with a better one.
+    if (auto ok = check_password_policy(in.password, *email); !ok) return ok;
+    repository::set_password(tx, *user, d_.hasher.hash(in.password));
+    // Receiving the mail proves the address.
+    repository::mark_email_verified(tx, *user);
+    admin::record(tx, {.user_id = *user, .event = "password_reset", .ip = client.ip});
+    user_id = *user;
+    return {};
+  });
+  if (!done) return done;
+  return d_.sessions.end_all(user_id);
+}
+
+Result<void> Service::change_password(const Caller& caller, const PasswordChangeInput& in, const ClientInfo& client) {
+  auto done = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+    auto row = repository::find_by_id(tx, caller.user_id);
+    if (!row) return std::unexpected(not_found("the account no longer exists"));
+    if (!row->password_hash || !d_.hasher.verify(*row->password_hash, in.current_password))
+      return std::unexpected(Problem{.status = 403, .type = "wrong-password", .title = "Forbidden",
+                                     .detail = "the current password is wrong"});
+    auto email = d_.cipher.decrypt(row->email_encrypted, email_context(caller.user_id));
+    if (!email) return std::unexpected(email.error());
+    if (auto ok = check_password_policy(in.new_password, *email); !ok) return ok;
+    repository::set_password(tx, caller.user_id, d_.hasher.hash(in.new_password));
+    admin::record(tx, {.user_id = caller.user_id, .event = "password_change", .ip = client.ip});
+    return {};
+  });
+  if (!done) return done;
+  return d_.sessions.end_all(caller.user_id, caller.session_id);  // every other device signs in again
+}
+
+Result<Caller> Service::authenticate(std::string_view token) {
+  auto caller = d_.sessions.resolve(token);
+  if (!caller) return caller;
+  auto first_this_minute = d_.redis.command({"SET", "last_active:" + caller->user_id, "1", "NX", "EX", "60"});
+  if (first_this_minute && !first_this_minute->is_nil()) {
+    (void)db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+      tx.exec_params("UPDATE users SET last_active = now() WHERE user_id = $1", caller->user_id);
+      return {};
+    });
+  }
+  return caller;
+}
+
+Result<SignedIn> Service::sign_in_external(const ExternalIdentity& id, const ClientInfo& client) {
+  auto account = db::transact(d_.db, [&](pqxx::work& tx) -> Result<AccountView> {
+    std::optional<std::string> user_id = repository::find_identity(tx, id.provider, id.subject);
+    const auto email = normalize_email(id.email);
+    if (!user_id) {
+      if (email.empty() || !plausible_email(email))
+        return std::unexpected(bad_request("oauth-email-required", "the provider did not share an email address"));
+      auto existing = repository::find_by_email_index(tx, d_.email_index(email));
+      if (existing) {
+        // Linking by email is only safe when the provider vouches the address belongs to this person.
+        if (!id.email_verified)
+          return std::unexpected(Problem{.status = 409, .type = "oauth-link-refused", .title = "Conflict",
+                                         .detail = "an account with this email exists and the provider has not verified the "
+                                                   "address; sign in with your password instead"});
+        user_id = existing->user_id;
+        repository::mark_email_verified(tx, *user_id);
+      } else {
+        return std::unexpected(Problem{.status = 404, .type = "oauth-no-account", .title = "Not found",
+                                       .detail = "no account uses this identity yet; sign up first, then sign in with the provider"});
+      }
+      repository::link_identity(tx, id.provider, id.subject, *user_id);
+      tx.exec_params("UPDATE users SET auth_provider = $2 WHERE user_id = $1", *user_id, id.provider);
+      admin::record(tx, {.user_id = *user_id, .event = "oauth_link", .ip = client.ip, .details = {{"provider", id.provider}}});
+    }
+    auto row = repository::find_by_id(tx, *user_id);
+    auto stored_email = d_.cipher.decrypt(row->email_encrypted, email_context(*user_id));
+    if (!stored_email) return std::unexpected(stored_email.error());
+    admin::record(tx, {.user_id = *user_id, .event = "sign_in", .ip = client.ip, .details = {{"provider", id.provider}}});
+    return AccountView{.user_id = *user_id, .email = *stored_email, .email_verified = row->email_verified,
+                       .first_name = row->first_name, .auth_provider = row->auth_provider};
+  });
+  if (!account) return std::unexpected(account.error());
+  return open_session(std::move(*account), client);
+}
+
+}  // namespace pm::auth

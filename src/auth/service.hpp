@@ -1,0 +1,61 @@
+#pragma once
+// The Authentication Service: accounts, sign-in, sessions, email verification, password reset.
+
+#include "auth/model.hpp"
+#include "auth/passwords.hpp"
+#include "auth/sessions.hpp"
+#include "cache/rate_limit.hpp"
+#include "cache/redis.hpp"
+#include "core/config.hpp"
+#include "core/field_cipher.hpp"
+#include "db/pool.hpp"
+#include "notifications/email_outbox.hpp"
+
+namespace pm::auth {
+
+struct Deps {
+  const Config& config;
+  db::Pool& db;
+  cache::RedisPool& redis;
+  SessionStore& sessions;
+  const PasswordHasher& hasher;
+  const crypto::FieldCipher& cipher;
+  const crypto::BlindIndex& email_index;
+  notifications::EmailOutbox& outbox;
+};
+
+class Service {
+ public:
+  explicit Service(Deps deps) : d_(deps) {}
+
+  Result<SignedIn> signup(const SignupInput& input, const ClientInfo& client);
+  Result<SignedIn> login(const LoginInput& input, const ClientInfo& client);
+  Result<void> logout(const Caller& caller, const ClientInfo& client);
+  Result<void> logout_all(const Caller& caller, const ClientInfo& client);
+  Result<void> verify_email(std::string_view token, const ClientInfo& client);
+  // Always succeeds for a well-formed address (no account enumeration), unless rate limited.
+  Result<void> request_password_reset(std::string_view email, const ClientInfo& client);
+  Result<void> confirm_password_reset(const ResetConfirmInput& input, const ClientInfo& client);
+  Result<void> change_password(const Caller& caller, const PasswordChangeInput& input, const ClientInfo& client);
+
+  // The caller behind a bearer token; also keeps users.last_active (at most one write a minute).
+  Result<Caller> authenticate(std::string_view token);
+
+  // Signs in (creating or linking the account) with an identity a provider vouched for.
+  struct ExternalIdentity {
+    std::string provider, subject, email, first_name, last_name;
+    bool email_verified = false;
+  };
+  Result<SignedIn> sign_in_external(const ExternalIdentity& identity, const ClientInfo& client);
+
+  std::string email_context(const std::string& user_id) const { return "users.email:" + user_id; }
+  std::string last_name_context(const std::string& user_id) const { return "users.last_name:" + user_id; }
+
+ private:
+  Result<void> limit(const std::string& key, cache::Limit limit, std::string_view what);
+  Result<SignedIn> open_session(AccountView account, const ClientInfo& client);
+
+  Deps d_;
+};
+
+}  // namespace pm::auth

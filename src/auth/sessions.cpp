@@ -1,0 +1,134 @@
+#include "auth/sessions.hpp"
+
+#include <sodium.h>
+
+#include "core/crypto.hpp"
+#include "core/json.hpp"
+#include "core/time.hpp"
+
+namespace pm::auth {
+
+namespace {
+
+constexpr std::size_t kMaxCached = 100000;
+// Writing last_seen on every request would turn reads into writes; a minute is precise enough.
+constexpr auto kTouchEvery = std::chrono::seconds(60);
+
+Problem unauthenticated(std::string detail) {
+  return {.status = 401, .type = "unauthenticated", .title = "Unauthenticated", .detail = std::move(detail)};
+}
+
+long long unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count();
+}
+
+bool plausible_user_id(std::string_view id) {
+  if (id.size() != 36) return false;
+  for (std::size_t i = 0; i < id.size(); ++i) {
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? id[i] != '-' : !std::isxdigit(static_cast<unsigned char>(id[i]))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<std::string> SessionStore::create(const std::string& user_id, const SessionMeta& meta) {
+  crypto::init();
+  unsigned char raw[32];
+  randombytes_buf(raw, sizeof raw);
+  char b64[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+  sodium_bin2base64(b64, sizeof b64, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  std::string token = user_id + "." + b64;
+
+  auto now = unix_now();
+  Json session = {{"created_at", now},
+                  {"last_seen", now},
+                  {"expires_at", now + options_.idle_ttl.count()},
+                  {"max_expires_at", now + options_.max_ttl.count()},
+                  {"user_agent", meta.user_agent.substr(0, 256)},
+                  {"ip", meta.ip}};
+  auto k = key(user_id);
+  auto set = redis_.command({"HSET", k, crypto::sha256_hex(token), session.dump()});
+  if (!set) return std::unexpected(set.error());
+  auto ttl = redis_.command({"EXPIRE", k, std::to_string(options_.idle_ttl.count())});
+  if (!ttl) return std::unexpected(ttl.error());
+  return token;
+}
+
+Result<Caller> SessionStore::resolve(std::string_view token) {
+  auto dot = token.find('.');
+  if (dot == std::string_view::npos || !plausible_user_id(token.substr(0, dot)) || token.size() > 128)
+    return std::unexpected(unauthenticated("the bearer token is malformed"));
+  std::string user_id(token.substr(0, dot));
+  std::string id = crypto::sha256_hex(token);
+  auto steady = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = cache_.find(id); it != cache_.end() && it->second.until > steady) return Caller{it->second.user_id, id};
+  }
+
+  auto k = key(user_id);
+  auto got = redis_.command({"HGET", k, id});
+  if (!got) return std::unexpected(got.error());
+  if (got->is_nil()) return std::unexpected(unauthenticated("the session has ended or never existed; sign in again"));
+  auto session = Json::parse(got->str(), nullptr, false);
+  auto now = unix_now();
+  if (session.is_discarded() || now >= session.value("expires_at", 0LL) || now >= session.value("max_expires_at", 0LL)) {
+    (void)redis_.command({"HDEL", k, id});
+    return std::unexpected(unauthenticated("the session has expired; sign in again"));
+  }
+  if (now - session.value("last_seen", 0LL) >= kTouchEvery.count()) {
+    session["last_seen"] = now;
+    session["expires_at"] = std::min(now + options_.idle_ttl.count(), session.value("max_expires_at", now));
+    (void)redis_.command({"HSET", k, id, session.dump()});
+    (void)redis_.command({"EXPIRE", k, std::to_string(options_.idle_ttl.count())});
+  }
+  std::lock_guard lock(mutex_);
+  if (cache_.size() >= kMaxCached) cache_.clear();
+  cache_[id] = {user_id, steady + options_.cache_ttl};
+  return Caller{user_id, id};
+}
+
+Result<void> SessionStore::end(const Caller& caller) {
+  {
+    std::lock_guard lock(mutex_);
+    cache_.erase(caller.session_id);
+  }
+  auto r = redis_.command({"HDEL", key(caller.user_id), caller.session_id});
+  if (!r) return std::unexpected(r.error());
+  return {};
+}
+
+Result<void> SessionStore::end_all(const std::string& user_id, std::optional<std::string> keep) {
+  forget_user(user_id);
+  auto k = key(user_id);
+  if (!keep) {
+    auto r = redis_.command({"DEL", k});
+    if (!r) return std::unexpected(r.error());
+    return {};
+  }
+  auto ids = list(user_id);
+  if (!ids) return std::unexpected(ids.error());
+  for (const auto& id : *ids) {
+    if (id == *keep) continue;
+    auto r = redis_.command({"HDEL", k, id});
+    if (!r) return std::unexpected(r.error());
+  }
+  return {};
+}
+
+Result<std::vector<std::string>> SessionStore::list(const std::string& user_id) {
+  auto r = redis_.command({"HKEYS", key(user_id)});
+  if (!r) return std::unexpected(r.error());
+  std::vector<std::string> ids;
+  for (std::size_t i = 0; i < r->size(); ++i) ids.emplace_back(r->element(i).str());
+  return ids;
+}
+
+void SessionStore::forget_user(const std::string& user_id) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(cache_, [&](const auto& entry) { return entry.second.user_id == user_id; });
+}
+
+}  // namespace pm::auth

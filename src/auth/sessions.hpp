@@ -1,0 +1,64 @@
+#pragma once
+// Sessions live in Redis under the seed's key sessions:{userId}: a hash with one field per
+// session, named by the SHA-256 of its token, holding the session's JSON (created, last seen,
+// expiry, user agent, IP). Tokens are "<user id>.<256 random bits>", returned once, never stored.
+// Expiry slides with use (idle TTL) under a hard cap (max TTL). A resolved token is trusted
+// in-process for at most `cache_ttl`, which bounds how long a logout takes to reach every node.
+
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "cache/redis.hpp"
+
+namespace pm::auth {
+
+struct SessionOptions {
+  std::chrono::seconds idle_ttl{14 * 24 * 3600};
+  std::chrono::seconds max_ttl{90 * 24 * 3600};
+  std::chrono::milliseconds cache_ttl{5000};
+};
+
+struct SessionMeta {
+  std::string user_agent;
+  std::string ip;
+};
+
+// Who is calling: the result of resolving a bearer token.
+struct Caller {
+  std::string user_id;
+  std::string session_id;  // the token's SHA-256, hex: names the session without revealing it
+};
+
+class SessionStore {
+ public:
+  SessionStore(cache::RedisPool& redis, SessionOptions options) : redis_(redis), options_(options) {}
+
+  // A new session; returns its token.
+  Result<std::string> create(const std::string& user_id, const SessionMeta& meta);
+  // 401 "unauthenticated" for a malformed, unknown, ended or expired token.
+  Result<Caller> resolve(std::string_view token);
+  Result<void> end(const Caller& caller);
+  // Ends every session of the user, or every one but `keep`.
+  Result<void> end_all(const std::string& user_id, std::optional<std::string> keep = std::nullopt);
+  // Session ids of a user (for tests and a future "devices" page).
+  Result<std::vector<std::string>> list(const std::string& user_id);
+
+  static std::string key(std::string_view user_id) { return "sessions:" + std::string(user_id); }
+
+ private:
+  struct Cached {
+    std::string user_id;
+    std::chrono::steady_clock::time_point until;
+  };
+  void forget_user(const std::string& user_id);
+
+  cache::RedisPool& redis_;
+  SessionOptions options_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, Cached> cache_;  // session id -> user
+};
+
+}  // namespace pm::auth

@@ -1,0 +1,142 @@
+#include "core/validation.hpp"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace pm {
+
+namespace {
+const Json kNull;
+
+std::string trim(std::string_view s) {
+  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return std::string(s);
+}
+
+// Counts code points, so a limit means characters to a person, not bytes.
+std::size_t utf8_length(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+}  // namespace
+
+Fields::Fields(const Json& body, std::string prefix) : body_(body), prefix_(std::move(prefix)) {
+  if (!body_.is_object()) fail("", "the body must be a JSON object");
+}
+
+Fields& Fields::allow_only(std::initializer_list<std::string_view> allowed) {
+  if (!body_.is_object()) return *this;
+  for (const auto& [key, value] : body_.items()) {
+    bool known = false;
+    for (auto a : allowed) known = known || a == key;
+    if (!known) fail(key, "is not a known field");
+  }
+  return *this;
+}
+
+bool Fields::has(std::string_view key) const { return body_.is_object() && body_.contains(key); }
+bool Fields::is_null(std::string_view key) const { return has(key) && body_.at(std::string(key)).is_null(); }
+const Json& Fields::raw(std::string_view key) const { return has(key) ? body_.at(std::string(key)) : kNull; }
+
+std::optional<std::string> Fields::text(std::string_view key, bool required, std::size_t max_length) {
+  if (!has(key) || is_null(key)) {
+    if (required) fail(key, "is required");
+    return std::nullopt;
+  }
+  const auto& v = raw(key);
+  if (!v.is_string()) {
+    fail(key, "must be a string");
+    return std::nullopt;
+  }
+  auto s = trim(v.get_ref<const std::string&>());
+  if (s.empty() && required) {
+    fail(key, "must not be empty");
+    return std::nullopt;
+  }
+  if (utf8_length(s) > max_length) {
+    fail(key, fmt::format("must have at most {} characters", max_length));
+    return std::nullopt;
+  }
+  for (unsigned char c : s)
+    if (c < 0x20 && c != '\n' && c != '\t') {
+      fail(key, "must not contain control characters");
+      return std::nullopt;
+    }
+  return s;
+}
+
+std::optional<long long> Fields::integer(std::string_view key, bool required, long long min, long long max) {
+  if (!has(key) || is_null(key)) {
+    if (required) fail(key, "is required");
+    return std::nullopt;
+  }
+  const auto& v = raw(key);
+  if (!v.is_number_integer()) {
+    fail(key, "must be an integer");
+    return std::nullopt;
+  }
+  auto n = v.get<long long>();
+  if (v.is_number_unsigned() && v.get<unsigned long long>() > static_cast<unsigned long long>(max)) n = max + 1;
+  if (n < min || n > max) {
+    fail(key, fmt::format("must be between {} and {}", min, max));
+    return std::nullopt;
+  }
+  return n;
+}
+
+std::optional<double> Fields::number(std::string_view key, bool required, double min, double max) {
+  if (!has(key) || is_null(key)) {
+    if (required) fail(key, "is required");
+    return std::nullopt;
+  }
+  const auto& v = raw(key);
+  if (!v.is_number()) {
+    fail(key, "must be a number");
+    return std::nullopt;
+  }
+  double d = v.get<double>();
+  if (!std::isfinite(d) || d < min || d > max) {
+    fail(key, fmt::format("must be between {} and {}", min, max));
+    return std::nullopt;
+  }
+  return d;
+}
+
+std::optional<bool> Fields::boolean(std::string_view key, bool required) {
+  if (!has(key) || is_null(key)) {
+    if (required) fail(key, "is required");
+    return std::nullopt;
+  }
+  if (!raw(key).is_boolean()) {
+    fail(key, "must be true or false");
+    return std::nullopt;
+  }
+  return raw(key).get<bool>();
+}
+
+void Fields::fail(std::string_view key, std::string message) {
+  std::string field = prefix_.empty() ? std::string(key) : key.empty() ? prefix_ : prefix_ + "." + std::string(key);
+  errors_.push_back({{"field", field}, {"message", std::move(message)}});
+}
+
+void Fields::merge(const Fields& nested) {
+  for (const auto& e : nested.errors_) errors_.push_back(e);
+}
+
+Problem Fields::problem() const {
+  std::string detail;
+  for (const auto& e : errors_) {
+    if (!detail.empty()) detail += "; ";
+    auto field = e["field"].get<std::string>();
+    detail += field.empty() ? e["message"].get<std::string>() : field + " " + e["message"].get<std::string>();
+  }
+  Problem p{.status = 400, .type = "validation-failed", .title = "Invalid request", .detail = detail};
+  p.extensions["errors"] = errors_;
+  return p;
+}
+
+}  // namespace pm

@@ -1,0 +1,39 @@
+#include "notifications/mail.hpp"
+
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include "core/time.hpp"
+
+namespace pm::notifications {
+
+namespace fs = std::filesystem;
+
+Result<void> EmlFileSender::send(const Mail& mail) {
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  auto path = fs::path(dir_) / (mail.id + ".eml");
+  auto temp = fs::path(dir_) / (mail.id + ".eml.tmp");
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    auto now = std::chrono::time_point_cast<std::chrono::seconds>(Clock::now());
+    out << "From: Perfect Match <no-reply@perfectmatch.invalid>\r\n"
+        << "To: <" << mail.to << ">\r\n"
+        << "Subject: " << mail.subject << "\r\n"
+        << fmt::format("Date: {:%a, %d %b %Y %H:%M:%S} +0000\r\n", now)
+        << "Message-ID: <" << mail.id << "@perfectmatch.invalid>\r\n"
+        << "MIME-Version: 1.0\r\n"
+        << "Content-Type: text/plain; charset=utf-8\r\n"
+        << "Content-Transfer-Encoding: 8bit\r\n\r\n"
+        << mail.body;
+    if (!out) return std::unexpected(unavailable("mail-unavailable", "cannot write the mail file"));
+  }
+  fs::rename(temp, path, ec);
+  if (ec) return std::unexpected(unavailable("mail-unavailable", "cannot write the mail file"));
+  return {};
+}
+
+}  // namespace pm::notifications
