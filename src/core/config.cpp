@@ -114,6 +114,7 @@ const std::vector<Setting>& settings() {
       seconds("PM_RESET_TOKEN_TTL_S", "lifetime of a password reset token", &Config::reset_token_ttl),
       text("PM_MAIL_DIR", "where the default mail sender writes each mail as a .eml file", &Config::mail_dir),
       text("PM_PUBLIC_URL", "the address users reach the service at (links in mails)", &Config::public_url),
+      text("PM_TRUSTED_PROXIES", "comma-separated proxy IPs whose X-Forwarded-For names the client (rate limits, audit)", &Config::trusted_proxies),
       text("PM_MIGRATIONS_DIR", "folder of NNNN_name.up.sql / .down.sql files", &Config::migrations_dir),
       text("PM_DOCS_DIR", "folder holding openapi.yaml", &Config::docs_dir),
       text("PM_LOG_LEVEL", "debug, info, warn or error", &Config::log_level),

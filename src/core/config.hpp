@@ -34,6 +34,7 @@ struct Config {
   Millis write_timeout{15000};
   Millis idle_timeout{60000};
   Millis shutdown_grace{20000};
+  std::string trusted_proxies;  // comma-separated IPs whose X-Forwarded-For is believed
 
   // Accounts: keys (./pm stack up generates them into var/stack.env), passwords, sessions, abuse limits
   std::string pii_keys;          // "k1:<64 hex>,k2:<64 hex>"

@@ -1,5 +1,7 @@
 #include "http/server.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -21,6 +23,13 @@ namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 
 ServerOptions ServerOptions::from(const Config& c) {
+  std::vector<std::string> proxies;
+  for (std::string_view rest = c.trusted_proxies; !rest.empty();) {
+    auto comma = rest.find(',');
+    auto ip = rest.substr(0, comma);
+    if (!ip.empty()) proxies.emplace_back(ip);
+    rest.remove_prefix(comma == std::string_view::npos ? rest.size() : comma + 1);
+  }
   return {.host = c.http_host,
           .port = c.http_port,
           .io_threads = c.io_threads,
@@ -29,7 +38,8 @@ ServerOptions ServerOptions::from(const Config& c) {
           .read_timeout = c.read_timeout,
           .write_timeout = c.write_timeout,
           .idle_timeout = c.idle_timeout,
-          .shutdown_grace = c.shutdown_grace};
+          .shutdown_grace = c.shutdown_grace,
+          .trusted_proxies = std::move(proxies)};
 }
 
 struct Server::Session {
@@ -197,6 +207,15 @@ void Server::run_until_signal() {
 Response Server::handle(Request& req) {
   const auto started = std::chrono::steady_clock::now();
   metrics_.request_started();
+  // Behind a trusted proxy the client is the last address it appended to X-Forwarded-For.
+  if (std::find(options_.trusted_proxies.begin(), options_.trusted_proxies.end(), req.remote_ip) != options_.trusted_proxies.end()) {
+    auto forwarded = req.header("X-Forwarded-For");
+    auto last = forwarded.substr(forwarded.rfind(',') + 1);
+    while (!last.empty() && last.front() == ' ') last.remove_prefix(1);
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(std::string(last), ec);
+    if (!ec) req.remote_ip = address.to_string();
+  }
   auto incoming = req.header("X-Request-Id");
   req.request_id = usable_request_id(incoming) ? std::string(incoming) : crypto::uuid_v4();
 

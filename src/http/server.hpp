@@ -34,6 +34,7 @@ struct ServerOptions {
   Millis write_timeout{15000};
   Millis idle_timeout{60000};
   Millis shutdown_grace{20000};
+  std::vector<std::string> trusted_proxies;
 
   static ServerOptions from(const Config& config);
 };

@@ -5,6 +5,7 @@ namespace pm::test {
 TestServer::TestServer(Config config, const std::function<void(app::App&)>& customize)
     : app_(std::make_unique<app::App>(std::move(config))) {
   if (customize) customize(*app_);
+  app_->start_background();
   server_ = std::make_unique<http::Server>(http::ServerOptions::from(app_->config), app_->router, app_->metrics);
   server_->start();
 }

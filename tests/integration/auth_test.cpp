@@ -1,0 +1,284 @@
+// Sign-up, verification, sign-in, sessions and password reset over real HTTP, real stores.
+
+#include <gtest/gtest.h>
+
+#include "auth/sessions.hpp"
+#include "support/accounts.hpp"
+
+using namespace pm;
+using test::TestServer;
+
+namespace {
+
+nlohmann::json signup_body(const std::string& email) {
+  return {{"email", email},      {"password", "correct horse battery"}, {"first_name", "Grace"},
+          {"birth_date", "1985-06-01"}, {"gender", "non_binary"},            {"seeking_gender", "everyone"}};
+}
+
+test::HttpResult login(TestServer& s, const std::string& email, const std::string& password, const std::string& ip = "") {
+  test::Headers h;
+  if (!ip.empty()) h.emplace_back("X-Forwarded-For", ip);
+  return s.request("POST", "/api/v1/auth/login", nlohmann::json{{"email", email}, {"password", password}}.dump(), h);
+}
+
+}  // namespace
+
+TEST(Auth, SignUpVerifyEmailFromTheMailAndSignIn) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  auto email = test::unique_email("grace");
+  auto res = server.request("POST", "/api/v1/auth/signup", signup_body("  " + email + " ").dump());
+  ASSERT_EQ(res.status, 201) << res.body;
+  auto body = res.json();
+  EXPECT_EQ(body["user"]["email"], email) << "the address is normalised";
+  EXPECT_EQ(body["user"]["email_verified"], false);
+  EXPECT_EQ(body["token"].get<std::string>().size(), 36u + 1 + 43u);
+
+  auto mail = test::wait_for_mail(server.app().config.mail_dir, email);
+  ASSERT_FALSE(mail.empty()) << "a verification mail was written as a .eml file";
+  EXPECT_NE(mail.find("Subject: Confirm your email"), std::string::npos);
+  auto token = test::token_in(mail);
+  ASSERT_EQ(token.size(), 64u);
+
+  auto bad = server.request("POST", "/api/v1/auth/verify-email", R"({"token": "nope"})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.json()["type"], "/problems/invalid-token");
+  EXPECT_EQ(server.request("POST", "/api/v1/auth/verify-email", nlohmann::json{{"token", token}}.dump()).status, 200);
+  EXPECT_EQ(server.request("POST", "/api/v1/auth/verify-email", nlohmann::json{{"token", token}}.dump()).status, 400)
+      << "a verification token works once";
+
+  auto in = login(server, email.substr(0, 1) + email.substr(1), "correct horse battery");
+  ASSERT_EQ(in.status, 200) << in.body;
+  EXPECT_EQ(in.json()["user"]["email_verified"], true);
+  EXPECT_EQ(login(server, "GRACE" + email.substr(5), "correct horse battery").status, 200) << "case does not matter";
+}
+
+TEST(Auth, SignUpCreatesPreferencesAndAFreeSubscriptionInOneGo) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  auto user = test::sign_up(server, test::unique_email());
+  auto conn = db.connect();
+  pqxx::nontransaction q(conn);
+  EXPECT_EQ(q.exec_params1("SELECT plan_type FROM subscription_details WHERE user_id = $1", user.user_id)[0].as<std::string>(), "free");
+  auto prefs = q.exec_params1("SELECT min_age, max_age, max_distance FROM user_preferences WHERE user_id = $1", user.user_id);
+  EXPECT_EQ(prefs[0].as<int>(), 18);
+  EXPECT_EQ(prefs[1].as<int>(), 99);
+  EXPECT_EQ(q.exec_params1("SELECT count(*) FROM audit_log WHERE user_id = $1 AND event = 'signup'", user.user_id)[0].as<int>(), 1);
+}
+
+TEST(Auth, SignUpRefusesBadInputWithEveryReason) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  auto res = server.request("POST", "/api/v1/auth/signup",
+                            R"({"email": "not-an-email", "password": "x", "first_name": "", "birth_date": "2015-01-01",
+                                "gender": "robot", "seeking_gender": "cats", "favourite_colour": "blue"})");
+  ASSERT_EQ(res.status, 400) << res.body;
+  auto body = res.json();
+  EXPECT_EQ(body["type"], "/problems/validation-failed");
+  std::set<std::string> fields;
+  for (const auto& e : body["errors"]) fields.insert(e["field"]);
+  for (const char* f : {"email", "first_name", "birth_date", "gender", "seeking_gender", "favourite_colour"})
+    EXPECT_TRUE(fields.count(f)) << f << " not reported: " << res.body;
+
+  auto under_18 = signup_body(test::unique_email());
+  under_18["birth_date"] = "2015-02-28";
+  auto minor = server.request("POST", "/api/v1/auth/signup", under_18.dump());
+  EXPECT_EQ(minor.status, 400);
+  EXPECT_NE(minor.body.find("18 or older"), std::string::npos);
+
+  auto feb30 = signup_body(test::unique_email());
+  feb30["birth_date"] = "1990-02-30";
+  EXPECT_EQ(server.request("POST", "/api/v1/auth/signup", feb30.dump()).status, 400);
+
+  for (const char* weak : {"short", "password123", "aaaaaaaaaaaa", "1234567890"}) {
+    auto b = signup_body(test::unique_email());
+    b["password"] = weak;
+    auto r = server.request("POST", "/api/v1/auth/signup", b.dump());
+    EXPECT_EQ(r.status, 400) << weak;
+    EXPECT_EQ(r.json()["type"], "/problems/weak-password") << weak;
+  }
+  for (const char* wrong : {"[]", "\"text\"", "null", "{\"email\": 5}"})
+    EXPECT_EQ(server.request("POST", "/api/v1/auth/signup", wrong).status, 400) << wrong;
+}
+
+TEST(Auth, AnEmailHasOneAccount) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  auto email = test::unique_email();
+  test::sign_up(server, email);
+  auto again = server.request("POST", "/api/v1/auth/signup", signup_body(" " + email.substr(0, 3) + email.substr(3)).dump());
+  EXPECT_EQ(again.status, 409);
+  EXPECT_EQ(again.json()["type"], "/problems/email-taken");
+}
+
+TEST(Auth, WrongPasswordAndUnknownAccountLookTheSame) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  auto user = test::sign_up(server, test::unique_email());
+  auto wrong = login(server, user.email, "not the password at all");
+  auto unknown = login(server, test::unique_email("ghost"), "not the password at all");
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(unknown.status, 401);
+  EXPECT_EQ(wrong.json()["detail"], unknown.json()["detail"]);
+  EXPECT_EQ(wrong.json()["type"], "/problems/invalid-credentials");
+}
+
+TEST(Auth, LogoutEndsThatSessionOnlyAndLogoutAllEndsEvery) {
+  test::TestDatabase db;
+  auto config = test::test_config(db);
+  config.session_cache_ttl = Millis(1);  // no in-process grace: the check below is immediate
+  TestServer server(config);
+  auto user = test::sign_up(server, test::unique_email());
+  auto second = login(server, user.email, user.password).json()["token"].get<std::string>();
+  auto third = login(server, user.email, user.password).json()["token"].get<std::string>();
+  auto bearer = [](const std::string& t) { return test::Headers{{"Authorization", "Bearer " + t}}; };
+
+  EXPECT_EQ(server.request("POST", "/api/v1/auth/logout", "", user.auth()).status, 204);
+  auto after = server.request("POST", "/api/v1/auth/logout", "", user.auth());
+  EXPECT_EQ(after.status, 401);
+  EXPECT_EQ(after.header("WWW-Authenticate"), "Bearer");
+  EXPECT_EQ(server.request("POST", "/api/v1/auth/logout-all", "", bearer(second)).status, 204);
+  EXPECT_EQ(server.request("POST", "/api/v1/auth/logout", "", bearer(third)).status, 401) << "logout-all ended the third session";
+}
+
+TEST(Auth, SessionsAreStoredUnderTheSeedKeyByTokenHashOnly) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  auto user = test::sign_up(server, test::unique_email());
+  auto fields = server.app().redis.command({"HGETALL", "sessions:" + user.user_id});
+  ASSERT_TRUE(fields);
+  ASSERT_EQ(fields->size(), 2u) << "one session: field and value";
+  std::string field(fields->element(0).str()), value(fields->element(1).str());
+  EXPECT_EQ(field.size(), 64u) << "the field is the token's SHA-256";
+  EXPECT_EQ(field.find(user.token), std::string::npos);
+  EXPECT_EQ(value.find(user.token), std::string::npos) << "the token itself is never stored";
+  auto session = nlohmann::json::parse(value);
+  for (const char* key : {"created_at", "last_seen", "expires_at", "user_agent", "ip"}) EXPECT_TRUE(session.contains(key)) << key;
+  auto ttl = server.app().redis.command({"TTL", "sessions:" + user.user_id});
+  EXPECT_GT(ttl->integer(), 0) << "the key expires when unused";
+}
+
+TEST(Auth, MalformedOrForgedTokensAre401) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  auto user = test::sign_up(server, test::unique_email());
+  for (const std::string& t : {std::string("garbage"), user.user_id + ".forged", std::string(5000, 'a'),
+                               "00000000-0000-4000-8000-000000000000." + user.token.substr(37)}) {
+    auto r = server.request("POST", "/api/v1/auth/logout", "", {{"Authorization", "Bearer " + t}});
+    EXPECT_EQ(r.status, 401) << t.substr(0, 40);
+  }
+  EXPECT_EQ(server.request("POST", "/api/v1/auth/logout").status, 401);
+  EXPECT_EQ(server.request("POST", "/api/v1/auth/logout", "", {{"Authorization", "Basic abc"}}).status, 401);
+}
+
+TEST(Auth, ForgottenPasswordIsResetFromTheMailAndEndsOtherSessions) {
+  test::TestDatabase db;
+  auto config = test::test_config(db);
+  config.session_cache_ttl = Millis(1);
+  TestServer server(config);
+  auto user = test::sign_up(server, test::unique_email());
+  auto request = server.request("POST", "/api/v1/auth/password-reset/request", nlohmann::json{{"email", user.email}}.dump());
+  EXPECT_EQ(request.status, 202);
+  auto ghost = server.request("POST", "/api/v1/auth/password-reset/request",
+                              nlohmann::json{{"email", test::unique_email("ghost")}}.dump());
+  EXPECT_EQ(ghost.status, 202) << "no account enumeration";
+  EXPECT_EQ(ghost.body, request.body);
+
+  auto mail = test::wait_for_mail(server.app().config.mail_dir, user.email, 2);  // verification + reset
+  ASSERT_NE(mail.find("Reset your Perfect Match password"), std::string::npos) << mail;
+  auto token = test::token_in(mail);
+
+  auto weak = server.request("POST", "/api/v1/auth/password-reset/confirm",
+                             nlohmann::json{{"token", token}, {"password", "password123"}}.dump());
+  EXPECT_EQ(weak.status, 400) << "a weak new password is refused and the token stays usable";
+  auto done = server.request("POST", "/api/v1/auth/password-reset/confirm",
+                             nlohmann::json{{"token", token}, {"password", "a much better secret"}}.dump());
+  EXPECT_EQ(done.status, 204) << done.body;
+  EXPECT_EQ(server.request("POST", "/api/v1/auth/password-reset/confirm",
+                           nlohmann::json{{"token", token}, {"password", "yet another secret"}}.dump())
+                .status,
+            400)
+      << "the reset token works once";
+
+  EXPECT_EQ(server.request("POST", "/api/v1/auth/logout", "", user.auth()).status, 401) << "old sessions ended";
+  EXPECT_EQ(login(server, user.email, user.password).status, 401);
+  EXPECT_EQ(login(server, user.email, "a much better secret").status, 200);
+}
+
+TEST(Auth, PasswordChangeNeedsTheCurrentOneAndEndsOtherSessions) {
+  test::TestDatabase db;
+  auto config = test::test_config(db);
+  config.session_cache_ttl = Millis(1);
+  TestServer server(config);
+  auto user = test::sign_up(server, test::unique_email());
+  auto other = login(server, user.email, user.password).json()["token"].get<std::string>();
+
+  auto wrong = server.request("POST", "/api/v1/me/password",
+                              nlohmann::json{{"current_password", "nope nope nope"}, {"new_password", "brand new secret"}}.dump(),
+                              user.auth());
+  EXPECT_EQ(wrong.status, 403);
+  auto ok = server.request("POST", "/api/v1/me/password",
+                           nlohmann::json{{"current_password", user.password}, {"new_password", "brand new secret"}}.dump(),
+                           user.auth());
+  EXPECT_EQ(ok.status, 204) << ok.body;
+  EXPECT_EQ(server.request("POST", "/api/v1/auth/logout", "", {{"Authorization", "Bearer " + other}}).status, 401);
+  EXPECT_EQ(server.request("POST", "/api/v1/auth/logout", "", user.auth()).status, 204) << "this session stays";
+}
+
+TEST(Auth, SignInIsRateLimitedPerAccountAndPerIp) {
+  test::TestDatabase db;
+  auto config = test::test_config(db);
+  config.login_limit_per_account = 3;
+  config.login_limit_per_ip = 8;
+  TestServer server(config);
+  auto ip = test::unique_client_ip();
+  auto user = test::sign_up(server, test::unique_email());
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(login(server, user.email, "wrong password " + std::to_string(i), ip).status, 401);
+  auto limited = login(server, user.email, user.password, test::unique_client_ip());
+  EXPECT_EQ(limited.status, 429) << "even the right password waits once the account is locked";
+  EXPECT_EQ(limited.json()["type"], "/problems/rate-limited");
+  EXPECT_GT(std::stoi(limited.header("Retry-After")), 0);
+
+  // 3 attempts so far from `ip`; 5 more reach the IP limit (8), which applies across accounts.
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(login(server, test::unique_email("other"), "whatever it is", ip).status, 401);
+  EXPECT_EQ(login(server, test::unique_email("other"), "whatever it is", ip).status, 429);
+  EXPECT_EQ(login(server, test::unique_email("other"), "whatever it is", test::unique_client_ip()).status, 401)
+      << "another client is not limited";
+}
+
+TEST(Auth, PasswordResetRequestsAreRateLimited) {
+  test::TestDatabase db;
+  auto config = test::test_config(db);
+  config.reset_limit_per_account = 2;
+  TestServer server(config);
+  auto email = test::unique_email("nobody");
+  auto ask = [&] {
+    return server.request("POST", "/api/v1/auth/password-reset/request", nlohmann::json{{"email", email}}.dump(),
+                          {{"X-Forwarded-For", test::unique_client_ip()}});
+  };
+  EXPECT_EQ(ask().status, 202);
+  EXPECT_EQ(ask().status, 202);
+  auto third = ask();
+  EXPECT_EQ(third.status, 429) << "limited per address, from any client, even when no account has it";
+}
+
+TEST(Auth, EmailAddressesAreNotStoredInClear) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  auto email = test::unique_email("secret-person");
+  test::sign_up(server, email);
+  server.request("POST", "/api/v1/auth/password-reset/request", nlohmann::json{{"email", email}}.dump());
+  test::wait_for_mail(server.app().config.mail_dir, email, 2);
+  std::string cmd = "/usr/lib/postgresql/15/bin/pg_dump --data-only --restrict-key=pmtest \"" + db.url() + "\"";
+  std::string dump;
+  FILE* p = popen(cmd.c_str(), "r");
+  char buf[65536];
+  std::size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) dump.append(buf, n);
+  ASSERT_EQ(pclose(p), 0);
+  EXPECT_GT(dump.size(), 1000u);
+  EXPECT_EQ(dump.find(email), std::string::npos) << "the address appears in clear in the database";
+  EXPECT_EQ(dump.find("secret-person"), std::string::npos);
+  EXPECT_EQ(dump.find("Lovelace"), std::string::npos) << "last names are encrypted too";
+  EXPECT_NE(dump.find("pm1.t1."), std::string::npos) << "ciphertexts carry their key id";
+}

@@ -1,0 +1,73 @@
+#include "support/accounts.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "core/crypto.hpp"
+
+namespace pm::test {
+
+namespace fs = std::filesystem;
+
+TestUser sign_up(TestServer& server, const std::string& email, const std::string& first_name, const std::string& gender,
+                 const std::string& seeking) {
+  TestUser user{.email = email, .password = "correct horse battery"};
+  nlohmann::json body = {{"email", email},          {"password", user.password}, {"first_name", first_name},
+                         {"last_name", "Lovelace"}, {"birth_date", "1990-12-10"}, {"gender", gender},
+                         {"seeking_gender", seeking}};
+  auto res = server.request("POST", "/api/v1/auth/signup", body.dump());
+  EXPECT_EQ(res.status, 201) << res.body;
+  if (res.status == 201) {
+    user.user_id = res.json()["user"]["user_id"];
+    user.token = res.json()["token"];
+  }
+  return user;
+}
+
+std::string unique_client_ip() {
+  auto r = crypto::random_hex(2);
+  return "2001:db8::" + r;  // the IPv6 documentation range: a label, never an address traffic goes to
+}
+
+std::string unique_email(const std::string& who) { return who + "-" + crypto::random_hex(5) + "@example.test"; }
+
+namespace {
+std::vector<std::string> mails_to(const std::string& dir, const std::string& to) {
+  std::vector<std::pair<fs::file_time_type, std::string>> found;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.path().extension() != ".eml") continue;
+    std::ifstream in(entry.path());
+    std::stringstream text;
+    text << in.rdbuf();
+    if (text.str().find("To: <" + to + ">") != std::string::npos) found.emplace_back(entry.last_write_time(), text.str());
+  }
+  std::sort(found.begin(), found.end());
+  std::vector<std::string> out;
+  for (auto& [t, text] : found) out.push_back(std::move(text));
+  return out;
+}
+}  // namespace
+
+std::string wait_for_mail(const std::string& mail_dir, const std::string& to, std::size_t at_least) {
+  for (int i = 0; i < 200; ++i) {
+    auto mails = mails_to(mail_dir, to);
+    if (mails.size() >= at_least) return mails.back();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return {};
+}
+
+std::string token_in(const std::string& mail) {
+  auto at = mail.find("Token: ");
+  if (at == std::string::npos) return {};
+  auto end = mail.find_first_of("\r\n", at);
+  return mail.substr(at + 7, end - at - 7);
+}
+
+}  // namespace pm::test
