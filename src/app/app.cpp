@@ -6,6 +6,7 @@
 
 #include "auth/routes.hpp"
 #include "ops/routes.hpp"
+#include "profiles/routes.hpp"
 
 namespace pm::app {
 
@@ -43,6 +44,7 @@ App::App(Config cfg)
       outbox(db, cipher, std::make_unique<notifications::EmlFileSender>(config.mail_dir)),
       auth({.config = config, .db = db, .redis = redis, .sessions = sessions, .hasher = hasher, .cipher = cipher,
             .email_index = email_index, .outbox = outbox}),
+      profiles({.db = db, .cipher = cipher, .sessions = sessions}),
       health_(db, redis) {
   metrics.add_source([this](std::string& out) {
     auto d = db.stats();
@@ -52,6 +54,7 @@ App::App(Config cfg)
   });
   ops::add_routes(router, health_, metrics, config.docs_dir);
   auth::add_routes(router, auth);
+  profiles::add_routes(router, auth, profiles);
 }
 
 void App::start_background() { outbox.start(std::chrono::seconds(30)); }

@@ -15,6 +15,7 @@
 #include "http/router.hpp"
 #include "notifications/email_outbox.hpp"
 #include "ops/service.hpp"
+#include "profiles/service.hpp"
 
 namespace pm::app {
 
@@ -34,6 +35,7 @@ class App {
   auth::SessionStore sessions;
   notifications::EmailOutbox outbox;
   auth::Service auth;
+  profiles::Service profiles;
 
   // Background work of a serving process (mail delivery).
   void start_background();

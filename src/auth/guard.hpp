@@ -3,6 +3,7 @@
 
 #include "auth/service.hpp"
 #include "http/message.hpp"
+#include "http/router.hpp"
 
 namespace pm::auth {
 
@@ -12,6 +13,16 @@ inline Result<Caller> require_caller(Service& auth, const http::Request& req) {
     return std::unexpected(Problem{.status = 401, .type = "unauthenticated", .title = "Unauthenticated",
                                    .detail = "this endpoint needs an Authorization: Bearer <session token> header"});
   return auth.authenticate(*token);
+}
+
+// Wraps a handler that needs a signed-in caller: fn(request, caller) runs only for a valid session.
+template <class Fn>
+http::Handler authed(Service& auth, Fn fn) {
+  return [&auth, fn](http::Request& req) -> http::Response {
+    auto caller = require_caller(auth, req);
+    if (!caller) return http::problem_response(caller.error(), req.request_id);
+    return fn(req, *caller);
+  };
 }
 
 inline ClientInfo client_of(const http::Request& req) {

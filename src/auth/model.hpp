@@ -10,6 +10,10 @@
 
 namespace pm::auth {
 
+// Where encrypted PII sits: the associated data binding each ciphertext to its row and column.
+inline std::string email_context(std::string_view user_id) { return "users.email:" + std::string(user_id); }
+inline std::string last_name_context(std::string_view user_id) { return "users.last_name:" + std::string(user_id); }
+
 // Trimmed and lower-cased: "  Ada@Example.COM " and "ada@example.com" are one account.
 std::string normalize_email(std::string_view email);
 // A syntactically plausible address (one @, a dotted domain, no spaces, at most 254 characters).

@@ -9,44 +9,27 @@ using http::Method;
 using http::Request;
 using http::Status;
 
-namespace {
-
-// Parses the JSON body into `Input` and hands it to `fn`; any problem on the way becomes the response.
-template <class Input, class Fn>
-http::Response with_input(const Request& req, Fn&& fn) {
-  auto body = req.json();
-  if (!body) return http::problem_response(body.error(), req.request_id);
-  auto input = Input::parse(*body);
-  if (!input) return http::problem_response(input.error(), req.request_id);
-  return fn(*input);
-}
-
-}  // namespace
 
 void add_routes(http::Router& router, Service& auth) {
   router.add(Method::post, "/api/v1/auth/signup", [&auth](Request& req) {
-    return with_input<SignupInput>(req, [&](const SignupInput& in) {
+    return http::with_input<SignupInput>(req, [&](const SignupInput& in) {
       return http::reply(req, auth.signup(in, client_of(req)), Status::created, [](const SignedIn& s) { return s.to_json(); });
     });
   });
 
   router.add(Method::post, "/api/v1/auth/login", [&auth](Request& req) {
-    return with_input<LoginInput>(req, [&](const LoginInput& in) {
+    return http::with_input<LoginInput>(req, [&](const LoginInput& in) {
       return http::reply(req, auth.login(in, client_of(req)), Status::ok, [](const SignedIn& s) { return s.to_json(); });
     });
   });
 
-  router.add(Method::post, "/api/v1/auth/logout", [&auth](Request& req) {
-    auto caller = require_caller(auth, req);
-    if (!caller) return http::problem_response(caller.error(), req.request_id);
-    return http::reply(req, auth.logout(*caller, client_of(req)));
-  });
+  router.add(Method::post, "/api/v1/auth/logout", authed(auth, [&auth](Request& req, const Caller& caller) {
+               return http::reply(req, auth.logout(caller, client_of(req)));
+             }));
 
-  router.add(Method::post, "/api/v1/auth/logout-all", [&auth](Request& req) {
-    auto caller = require_caller(auth, req);
-    if (!caller) return http::problem_response(caller.error(), req.request_id);
-    return http::reply(req, auth.logout_all(*caller, client_of(req)));
-  });
+  router.add(Method::post, "/api/v1/auth/logout-all", authed(auth, [&auth](Request& req, const Caller& caller) {
+               return http::reply(req, auth.logout_all(caller, client_of(req)));
+             }));
 
   router.add(Method::post, "/api/v1/auth/verify-email", [&auth](Request& req) {
     auto body = req.json();
@@ -72,17 +55,15 @@ void add_routes(http::Router& router, Service& auth) {
   });
 
   router.add(Method::post, "/api/v1/auth/password-reset/confirm", [&auth](Request& req) {
-    return with_input<ResetConfirmInput>(
+    return http::with_input<ResetConfirmInput>(
         req, [&](const ResetConfirmInput& in) { return http::reply(req, auth.confirm_password_reset(in, client_of(req))); });
   });
 
-  router.add(Method::post, "/api/v1/me/password", [&auth](Request& req) {
-    auto caller = require_caller(auth, req);
-    if (!caller) return http::problem_response(caller.error(), req.request_id);
-    return with_input<PasswordChangeInput>(req, [&](const PasswordChangeInput& in) {
-      return http::reply(req, auth.change_password(*caller, in, client_of(req)));
-    });
-  });
+  router.add(Method::post, "/api/v1/me/password", authed(auth, [&auth](Request& req, const Caller& caller) {
+               return http::with_input<PasswordChangeInput>(req, [&](const PasswordChangeInput& in) {
+                 return http::reply(req, auth.change_password(caller, in, client_of(req)));
+               });
+             }));
 }
 
 }  // namespace pm::auth

@@ -48,9 +48,6 @@ class Service {
   };
   Result<SignedIn> sign_in_external(const ExternalIdentity& identity, const ClientInfo& client);
 
-  std::string email_context(const std::string& user_id) const { return "users.email:" + user_id; }
-  std::string last_name_context(const std::string& user_id) const { return "users.last_name:" + user_id; }
-
  private:
   Result<void> limit(const std::string& key, cache::Limit limit, std::string_view what);
   Result<SignedIn> open_session(AccountView account, const ClientInfo& client);

@@ -48,6 +48,17 @@ Response reply(const Request& req, const Result<T>& result, Status ok, ToJson&& 
   if (!result) return problem_response(result.error(), req.request_id);
   return json_response(ok, to_json(*result));
 }
+// Parses the JSON body into `Input` (Input::parse(const Json&) -> Result<Input>) and hands it to
+// `fn`; a problem on the way (not JSON, invalid fields) becomes the response.
+template <class Input, class Fn>
+Response with_input(const Request& req, Fn&& fn) {
+  auto body = req.json();
+  if (!body) return problem_response(body.error(), req.request_id);
+  auto input = Input::parse(*body);
+  if (!input) return problem_response(input.error(), req.request_id);
+  return fn(*input);
+}
+
 inline Response reply(const Request& req, const Result<void>& result, Status ok = Status::no_content) {
   if (!result) return problem_response(result.error(), req.request_id);
   return ok == Status::no_content ? no_content() : json_response(ok, Json::object());

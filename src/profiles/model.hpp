@@ -1,0 +1,85 @@
+#pragma once
+// Profile Management's data: the profile as its owner and as others see it, preferences, and
+// the inputs that change them (parsed and checked from JSON).
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "core/json.hpp"
+#include "core/problem.hpp"
+
+namespace pm::profiles {
+
+struct Location {
+  std::string label;
+  double latitude = 0;
+  double longitude = 0;
+};
+
+// Everything about the user that their own profile shows.
+struct Profile {
+  std::string user_id;
+  std::string email;
+  bool email_verified = false;
+  std::string first_name;
+  std::optional<std::string> last_name;
+  std::optional<std::string> birth_date;  // YYYY-MM-DD
+  std::optional<int> age;
+  std::optional<std::string> gender, seeking_gender, bio;
+  std::optional<Location> location;
+  std::string profile_visibility;
+  bool profile_completed = false;
+  std::string auth_provider;
+  std::string created_at, last_active;
+  Json to_json() const;
+};
+
+// A change to the own profile: absent fields stay as they are; null clears an optional field.
+struct ProfilePatch {
+  std::optional<std::string> first_name;
+  std::optional<std::optional<std::string>> last_name, bio;
+  std::optional<std::string> birth_date, gender, seeking_gender, profile_visibility;
+  std::optional<std::optional<Location>> location;
+  static Result<ProfilePatch> parse(const Json& body);
+};
+
+// Another user's profile, as much of it as they share.
+struct PublicProfile {
+  std::string user_id;
+  std::string first_name;
+  std::optional<int> age;
+  std::optional<std::string> gender, bio, location_label;
+  std::optional<double> distance_km;
+  std::optional<std::string> last_active;
+  Json to_json() const;
+};
+
+// The documented keys of the settings objects (docs/openapi.yaml); every value is a boolean.
+inline constexpr std::string_view kNotificationKeys[] = {"new_match", "new_message", "like_received", "subscription", "email", "push"};
+inline constexpr std::string_view kPrivacyKeys[] = {"show_age", "show_distance", "show_online_status", "discoverable"};
+
+struct Preferences {
+  int min_age = 18;
+  int max_age = 99;
+  int max_distance = 50;  // km
+  Json notification_settings = Json::object();
+  Json privacy_settings = Json::object();
+  Json to_json() const;
+};
+
+// A change to preferences: absent fields stay; settings objects merge key by key.
+struct PreferencesPatch {
+  std::optional<int> min_age, max_age, max_distance;
+  Json notification_settings = Json::object();
+  Json privacy_settings = Json::object();
+  static Result<PreferencesPatch> parse(const Json& body);
+};
+
+struct ReportInput {
+  std::string reason;
+  std::optional<std::string> details;
+  static Result<ReportInput> parse(const Json& body);
+};
+
+}  // namespace pm::profiles

@@ -1,0 +1,44 @@
+#pragma once
+// All of Profile Management's SQL. Functions take the caller's transaction. Encrypted columns
+// come and go as stored; the service encrypts and decrypts.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "core/json.hpp"
+#include "profiles/model.hpp"
+
+namespace pm::profiles::repository {
+
+struct ProfileRow {
+  Profile profile;  // email and last_name still encrypted
+  Json privacy_settings;
+};
+
+std::optional<ProfileRow> load(pqxx::work& tx, const std::string& user_id);
+// Applies the set fields of a patch (last_name already encrypted) and recomputes profile_completed.
+void update(pqxx::work& tx, const std::string& user_id, const ProfilePatch& patch);
+
+// The other user as `viewer` may see them; nullopt when they may not (or do not exist).
+std::optional<PublicProfile> load_public(pqxx::work& tx, const std::string& viewer, const std::string& user_id);
+
+std::optional<Preferences> load_preferences(pqxx::work& tx, const std::string& user_id);
+void save_preferences(pqxx::work& tx, const std::string& user_id, const Preferences& prefs);
+
+bool user_exists(pqxx::work& tx, const std::string& user_id);
+// True when either user blocked the other.
+bool blocked_either_way(pqxx::work& tx, const std::string& a, const std::string& b);
+void block(pqxx::work& tx, const std::string& blocker, const std::string& blocked);
+void unblock(pqxx::work& tx, const std::string& blocker, const std::string& blocked);
+std::string insert_report(pqxx::work& tx, const std::string& reporter, const std::string& reported, const ReportInput& report);
+
+// Rows about the user, table by table, for the data export (encrypted columns as stored).
+Json export_rows(pqxx::work& tx, const std::string& user_id);
+// The storage keys of the user's photos (to delete the objects with the account).
+std::vector<std::string> media_keys(pqxx::work& tx, const std::string& user_id);
+void delete_user(pqxx::work& tx, const std::string& user_id);
+
+}  // namespace pm::profiles::repository

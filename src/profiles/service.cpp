@@ -1,0 +1,165 @@
+#include "profiles/service.hpp"
+
+#include "admin/audit_log.hpp"
+#include "auth/model.hpp"
+#include "db/transaction.hpp"
+#include "profiles/repository.hpp"
+
+namespace pm::profiles {
+
+namespace {
+
+Problem no_such_user() { return not_found("there is no user with this id, or they are not visible to you"); }
+
+}  // namespace
+
+bool is_uuid(std::string_view id) {
+  if (id.size() != 36) return false;
+  for (std::size_t i = 0; i < id.size(); ++i) {
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? id[i] != '-' : !std::isxdigit(static_cast<unsigned char>(id[i]))) return false;
+  }
+  return true;
+}
+
+Result<Profile> Service::decrypt(Profile p) const {
+  auto email = d_.cipher.decrypt(p.email, auth::email_context(p.user_id));
+  if (!email) return std::unexpected(email.error());
+  p.email = *email;
+  if (p.last_name) {
+    auto last = d_.cipher.decrypt(*p.last_name, auth::last_name_context(p.user_id));
+    if (!last) return std::unexpected(last.error());
+    p.last_name = *last;
+  }
+  return p;
+}
+
+Result<Profile> Service::me(const std::string& user_id) {
+  auto row = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<repository::ProfileRow>> {
+    return repository::load(tx, user_id);
+  });
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::unexpected(not_found("the account no longer exists"));
+  return decrypt((*row)->profile);
+}
+
+Result<Profile> Service::update_me(const std::string& user_id, const ProfilePatch& patch) {
+  ProfilePatch stored = patch;
+  if (patch.last_name && *patch.last_name && !(*patch.last_name)->empty())
+    stored.last_name = std::optional(d_.cipher.encrypt(**patch.last_name, auth::last_name_context(user_id)));
+  else if (patch.last_name)
+    stored.last_name = std::optional<std::string>{};
+  auto done = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+    repository::update(tx, user_id, stored);
+    return {};
+  });
+  if (!done) return std::unexpected(done.error());
+  return me(user_id);
+}
+
+Result<PublicProfile> Service::user(const std::string& viewer, const std::string& user_id) {
+  if (!is_uuid(user_id)) return std::unexpected(no_such_user());
+  auto found = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<PublicProfile>> {
+    return repository::load_public(tx, viewer, user_id);
+  });
+  if (!found) return std::unexpected(found.error());
+  if (!*found) return std::unexpected(no_such_user());
+  return **found;
+}
+
+Result<Preferences> Service::preferences(const std::string& user_id) {
+  auto prefs = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<Preferences>> {
+    return repository::load_preferences(tx, user_id);
+  });
+  if (!prefs) return std::unexpected(prefs.error());
+  if (!*prefs) return std::unexpected(not_found("the account no longer exists"));
+  return **prefs;
+}
+
+Result<Preferences> Service::update_preferences(const std::string& user_id, const PreferencesPatch& patch) {
+  return db::transact(d_.db, [&](pqxx::work& tx) -> Result<Preferences> {
+    auto current = repository::load_preferences(tx, user_id);
+    if (!current) return std::unexpected(not_found("the account no longer exists"));
+    Preferences next = *current;
+    if (patch.min_age) next.min_age = *patch.min_age;
+    if (patch.max_age) next.max_age = *patch.max_age;
+    if (patch.max_distance) next.max_distance = *patch.max_distance;
+    next.notification_settings.update(patch.notification_settings);
+    next.privacy_settings.update(patch.privacy_settings);
+    if (next.min_age > next.max_age) {
+      Problem p = bad_request("validation-failed", "min_age must not be greater than max_age");
+      p.title = "Invalid request";
+      p.extensions["errors"] = Json::array({{{"field", "min_age"}, {"message", "must not be greater than max_age"}}});
+      return std::unexpected(p);
+    }
+    repository::save_preferences(tx, user_id, next);
+    return next;
+  });
+}
+
+Result<void> Service::block(const std::string& user_id, const std::string& other) {
+  if (other == user_id) return std::unexpected(bad_request("invalid-target", "you cannot block yourself"));
+  if (!is_uuid(other)) return std::unexpected(no_such_user());
+  return db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+    if (!repository::user_exists(tx, other)) return std::unexpected(no_such_user());
+    repository::block(tx, user_id, other);
+    return {};
+  });
+}
+
+Result<void> Service::unblock(const std::string& user_id, const std::string& other) {
+  if (!is_uuid(other)) return std::unexpected(no_such_user());
+  return db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+    repository::unblock(tx, user_id, other);
+    return {};
+  });
+}
+
+Result<std::string> Service::report(const std::string& user_id, const std::string& other, const ReportInput& report) {
+  if (other == user_id) return std::unexpected(bad_request("invalid-target", "you cannot report yourself"));
+  if (!is_uuid(other)) return std::unexpected(no_such_user());
+  return db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::string> {
+    if (!repository::user_exists(tx, other)) return std::unexpected(no_such_user());
+    return repository::insert_report(tx, user_id, other, report);
+  });
+}
+
+Result<Json> Service::export_data(const std::string& user_id) {
+  auto rows = db::transact(d_.db, [&](pqxx::work& tx) -> Result<Json> {
+    Json out = repository::export_rows(tx, user_id);
+    out["security_log"] = admin::entries_of(tx, user_id);
+    return out;
+  });
+  if (!rows) return rows;
+  // Stored ciphertexts are replaced by what they hold: the export is for the person.
+  for (auto& user : (*rows)["user"]) {
+    if (user.contains("email") && user["email"].is_string()) {
+      auto email = d_.cipher.decrypt(user["email"].get<std::string>(), auth::email_context(user_id));
+      if (!email) return std::unexpected(email.error());
+      user["email"] = *email;
+    }
+    if (user.contains("last_name") && user["last_name"].is_string()) {
+      auto last = d_.cipher.decrypt(user["last_name"].get<std::string>(), auth::last_name_context(user_id));
+      if (!last) return std::unexpected(last.error());
+      user["last_name"] = *last;
+    }
+  }
+  auto sessions = d_.sessions.list(user_id);
+  (*rows)["active_sessions"] = sessions ? sessions->size() : 0;
+  return rows;
+}
+
+Result<void> Service::delete_account(const std::string& user_id, const std::string& ip) {
+  std::vector<std::string> media;
+  auto done = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+    media = repository::media_keys(tx, user_id);
+    repository::delete_user(tx, user_id);
+    admin::record(tx, {.user_id = user_id, .event = "account_deletion", .ip = ip});
+    return {};
+  });
+  if (!done) return done;
+  d_.remove_media(media);
+  return d_.sessions.end_all(user_id);
+}
+
+}  // namespace pm::profiles

@@ -1,0 +1,229 @@
+// The own profile, preferences, other users' profiles, blocks, reports, export and deletion.
+
+#include <gtest/gtest.h>
+
+#include "support/accounts.hpp"
+
+using namespace pm;
+using test::TestServer;
+using Json = nlohmann::json;
+
+namespace {
+
+test::HttpResult patch_me(TestServer& s, const test::TestUser& u, const Json& body) {
+  return s.request("PATCH", "/api/v1/me", body.dump(), u.auth());
+}
+
+const Json kParis = {{"location", {{"label", "Paris"}, {"latitude", 48.8566}, {"longitude", 2.3522}}}};
+const Json kLyon = {{"location", {{"label", "Lyon"}, {"latitude", 45.764}, {"longitude", 4.8357}}}};
+
+void make_public(TestServer& s, const test::TestUser& u) {
+  ASSERT_EQ(patch_me(s, u, {{"profile_visibility", "public"}}).status, 200);
+}
+
+}  // namespace
+
+TEST(Profile, OwnProfileShowsDecryptedFieldsAndCompletesWithALocation) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  auto ada = test::sign_up(server, test::unique_email("ada"));
+  auto me = server.request("GET", "/api/v1/me", "", ada.auth());
+  ASSERT_EQ(me.status, 200) << me.body;
+  auto body = me.json();
+  EXPECT_EQ(body["email"], ada.email);
+  EXPECT_EQ(body["last_name"], "Lovelace");
+  EXPECT_EQ(body["birth_date"], "1990-12-10");
+  EXPECT_GE(body["age"].get<int>(), 35);
+  EXPECT_EQ(body["profile_visibility"], "matches_only") << "the seed's default";
+  EXPECT_EQ(body["profile_completed"], false) << "no location yet";
+
+  auto done = patch_me(server, ada, kParis);
+  ASSERT_EQ(done.status, 200) << done.body;
+  EXPECT_EQ(done.json()["profile_completed"], true);
+  EXPECT_EQ(done.json()["location"]["label"], "Paris");
+  EXPECT_NEAR(done.json()["location"]["latitude"].get<double>(), 48.8566, 1e-9);
+
+  auto bio = patch_me(server, ada, {{"bio", "  Analyst of engines.  "}, {"last_name", nullptr}});
+  EXPECT_EQ(bio.json()["bio"], "Analyst of engines.");
+  EXPECT_TRUE(bio.json()["last_name"].is_null());
+
+  auto cleared = patch_me(server, ada, {{"location", nullptr}});
+  EXPECT_EQ(cleared.json()["profile_completed"], false) << "completion follows the fields matching needs";
+}
+
+TEST(Profile, InvalidChangesAreRefusedWithEveryReasonAndNothingChanges) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  auto ada = test::sign_up(server, test::unique_email());
+  auto res = patch_me(server, ada,
+                      {{"gender", "robot"},
+                       {"seeking_gender", 42},
+                       {"birth_date", "2020-01-01"},
+                       {"bio", std::string(2001, 'x')},
+                       {"profile_visibility", "everyone"},
+                       {"location", {{"label", "Nowhere"}, {"latitude", 91}, {"longitude", "east"}}},
+                       {"email", "new@example.test"},
+                       {"first_name", "Ada"}});
+  ASSERT_EQ(res.status, 400) << res.body;
+  std::set<std::string> fields;
+  auto body = res.json();
+  for (const auto& e : body["errors"]) fields.insert(e["field"]);
+  for (const char* f : {"gender", "seeking_gender", "birth_date", "bio", "profile_visibility", "location.latitude",
+                        "location.longitude", "email"})
+    EXPECT_TRUE(fields.count(f)) << f << ": " << res.body;
+  EXPECT_FALSE(fields.count("first_name"));
+  EXPECT_EQ(server.request("GET", "/api/v1/me", "", ada.auth()).json()["gender"], "woman") << "nothing was applied";
+  EXPECT_EQ(server.request("PATCH", "/api/v1/me", "[1,2]", ada.auth()).status, 400);
+  EXPECT_EQ(server.request("GET", "/api/v1/me").status, 401);
+}
+
+TEST(Preferences, DefaultsPartialUpdatesAndValidation) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  auto ada = test::sign_up(server, test::unique_email());
+  auto prefs = server.request("GET", "/api/v1/me/preferences", "", ada.auth());
+  ASSERT_EQ(prefs.status, 200);
+  EXPECT_EQ(prefs.json()["min_age"], 18);
+  EXPECT_EQ(prefs.json()["notification_settings"]["new_match"], true);
+
+  auto put = [&](const Json& body) { return server.request("PUT", "/api/v1/me/preferences", body.dump(), ada.auth()); };
+  auto ok = put({{"min_age", 30}, {"max_age", 45}, {"max_distance", 120}, {"privacy_settings", {{"show_age", false}}}});
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(ok.json()["max_distance"], 120);
+  EXPECT_EQ(ok.json()["privacy_settings"]["show_age"], false);
+  EXPECT_EQ(ok.json()["privacy_settings"]["discoverable"], true) << "settings merge key by key";
+
+  EXPECT_EQ(put({{"min_age", 50}}).status, 400) << "min_age above max_age (45)";
+  EXPECT_EQ(put({{"max_age", 100}}).status, 400);
+  EXPECT_EQ(put({{"min_age", 17}}).status, 400);
+  EXPECT_EQ(put({{"max_distance", 0}}).status, 400);
+  auto unknown = put({{"notification_settings", {{"carrier_pigeon", true}}}});
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_NE(unknown.body.find("notification_settings.carrier_pigeon"), std::string::npos) << unknown.body;
+  EXPECT_EQ(put({{"privacy_settings", {{"show_age", "no"}}}}).status, 400);
+  EXPECT_EQ(put({{"theme", "dark"}}).status, 400);
+  EXPECT_EQ(server.request("GET", "/api/v1/me/preferences", "", ada.auth()).json()["min_age"], 30) << "refused changes left no trace";
+}
+
+TEST(OtherProfiles, VisibilityDecidesWhoSeesWhat) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  auto ada = test::sign_up(server, test::unique_email("ada"));
+  auto bob = test::sign_up(server, test::unique_email("bob"), "Bob", "man", "woman");
+  patch_me(server, ada, kParis);
+  patch_me(server, bob, kLyon);
+  auto view = [&](const test::TestUser& viewer, const test::TestUser& of) {
+    return server.request("GET", "/api/v1/users/" + of.user_id, "", viewer.auth());
+  };
+
+  EXPECT_EQ(view(bob, ada).status, 404) << "matches_only, and they are not matched";
+  make_public(server, ada);
+  auto seen = view(bob, ada);
+  ASSERT_EQ(seen.status, 200) << seen.body;
+  auto body = seen.json();
+  EXPECT_EQ(body["first_name"], "Ada");
+  EXPECT_EQ(body["location_label"], "Paris");
+  EXPECT_NEAR(body["distance_km"].get<double>(), 392, 5) << "Paris to Lyon";
+  for (const char* secret : {"email", "last_name", "birth_date", "location"}) EXPECT_FALSE(body.contains(secret)) << secret;
+  EXPECT_EQ(seen.body.find(ada.email), std::string::npos);
+
+  server.request("PUT", "/api/v1/me/preferences", Json{{"privacy_settings", {{"show_age", false}, {"show_distance", false}}}}.dump(),
+                 ada.auth());
+  auto private_bits = view(bob, ada).json();
+  EXPECT_TRUE(private_bits["age"].is_null());
+  EXPECT_TRUE(private_bits["distance_km"].is_null());
+
+  patch_me(server, ada, {{"profile_visibility", "hidden"}});
+  EXPECT_EQ(view(bob, ada).status, 404);
+  EXPECT_EQ(view(ada, ada).status, 200) << "one always sees oneself";
+
+  patch_me(server, ada, {{"profile_visibility", "matches_only"}});
+  auto conn = db.connect();
+  pqxx::work tx(conn);
+  tx.exec_params("INSERT INTO matches (user_id_1, user_id_2, compatibility_score) VALUES ($1, $2, 80)", ada.user_id, bob.user_id);
+  tx.commit();
+  EXPECT_EQ(view(bob, ada).status, 200) << "matched users see a matches_only profile";
+
+  EXPECT_EQ(server.request("GET", "/api/v1/users/not-a-uuid", "", bob.auth()).status, 404);
+  EXPECT_EQ(server.request("GET", "/api/v1/users/00000000-0000-4000-8000-000000000000", "", bob.auth()).status, 404);
+}
+
+TEST(OtherProfiles, ABlockHidesEachFromTheOther) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  auto ada = test::sign_up(server, test::unique_email("ada"));
+  auto bob = test::sign_up(server, test::unique_email("bob"), "Bob", "man");
+  make_public(server, ada);
+  make_public(server, bob);
+  EXPECT_EQ(server.request("GET", "/api/v1/users/" + bob.user_id, "", ada.auth()).status, 200);
+
+  EXPECT_EQ(server.request("POST", "/api/v1/users/" + bob.user_id + "/block", "", ada.auth()).status, 204);
+  EXPECT_EQ(server.request("POST", "/api/v1/users/" + bob.user_id + "/block", "", ada.auth()).status, 204) << "idempotent";
+  EXPECT_EQ(server.request("GET", "/api/v1/users/" + bob.user_id, "", ada.auth()).status, 404);
+  EXPECT_EQ(server.request("GET", "/api/v1/users/" + ada.user_id, "", bob.auth()).status, 404) << "both ways";
+
+  EXPECT_EQ(server.request("DELETE", "/api/v1/users/" + bob.user_id + "/block", "", ada.auth()).status, 204);
+  EXPECT_EQ(server.request("GET", "/api/v1/users/" + ada.user_id, "", bob.auth()).status, 200);
+
+  EXPECT_EQ(server.request("POST", "/api/v1/users/" + ada.user_id + "/block", "", ada.auth()).status, 400) << "not oneself";
+  EXPECT_EQ(server.request("POST", "/api/v1/users/00000000-0000-4000-8000-000000000000/block", "", ada.auth()).status, 404);
+}
+
+TEST(OtherProfiles, ReportsTakeADocumentedReason) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  auto ada = test::sign_up(server, test::unique_email("ada"));
+  auto bob = test::sign_up(server, test::unique_email("bob"), "Bob", "man");
+  auto report = [&](const Json& body) {
+    return server.request("POST", "/api/v1/users/" + bob.user_id + "/report", body.dump(), ada.auth());
+  };
+  auto ok = report({{"reason", "fake_profile"}, {"details", "Photos are of a celebrity."}});
+  ASSERT_EQ(ok.status, 201) << ok.body;
+  EXPECT_EQ(ok.json()["report_id"].get<std::string>().size(), 36u);
+  EXPECT_EQ(report({{"reason", "dislike"}}).status, 400);
+  EXPECT_EQ(report({{"details", "no reason"}}).status, 400);
+  EXPECT_EQ(report({{"reason", "spam"}, {"details", std::string(3000, 'x')}}).status, 400);
+}
+
+TEST(Privacy, ExportHoldsMyDataAndNobodyElses) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  auto ada = test::sign_up(server, test::unique_email("ada"));
+  auto bob = test::sign_up(server, test::unique_email("bob"), "Bob", "man");
+  patch_me(server, ada, kParis);
+  server.request("POST", "/api/v1/users/" + bob.user_id + "/block", "", ada.auth());
+  auto res = server.request("GET", "/api/v1/me/export", "", ada.auth());
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_NE(res.header("Content-Disposition").find("attachment"), std::string::npos);
+  auto data = res.json();
+  EXPECT_EQ(data["user"][0]["email"], ada.email);
+  EXPECT_EQ(data["user"][0]["last_name"], "Lovelace");
+  EXPECT_FALSE(data["user"][0].contains("password_hash"));
+  EXPECT_EQ(data["preferences"].size(), 1u);
+  EXPECT_EQ(data["subscription"][0]["plan_type"], "free");
+  EXPECT_EQ(data["blocks"][0]["blocked_id"], bob.user_id);
+  std::set<std::string> events;
+  for (const auto& e : data["security_log"]) events.insert(e["event"]);
+  EXPECT_TRUE(events.count("signup"));
+  EXPECT_EQ(res.body.find(bob.email), std::string::npos) << "another user's data leaked into the export";
+}
+
+TEST(Privacy, DeletingTheAccountRemovesItsRowsAndSessions) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  auto ada = test::sign_up(server, test::unique_email("ada"));
+  auto bob = test::sign_up(server, test::unique_email("bob"), "Bob", "man");
+  make_public(server, ada);
+  EXPECT_EQ(server.request("DELETE", "/api/v1/me", "", ada.auth()).status, 204);
+  EXPECT_EQ(server.request("GET", "/api/v1/me", "", ada.auth()).status, 401) << "sessions ended";
+  EXPECT_EQ(server.request("POST", "/api/v1/auth/login", Json{{"email", ada.email}, {"password", ada.password}}.dump()).status, 401);
+  EXPECT_EQ(server.request("GET", "/api/v1/users/" + ada.user_id, "", bob.auth()).status, 404);
+  auto conn = db.connect();
+  pqxx::nontransaction q(conn);
+  for (const char* table : {"users", "user_preferences", "subscription_details"})
+    EXPECT_EQ(q.exec_params1(std::string("SELECT count(*) FROM ") + table + " WHERE user_id = $1", ada.user_id)[0].as<int>(), 0)
+        << table;
+  EXPECT_EQ(q.exec_params1("SELECT count(*) FROM audit_log WHERE user_id = $1 AND event = 'account_deletion'", ada.user_id)[0].as<int>(), 1)
+      << "the deletion itself stays on record";
+  EXPECT_EQ(server.request("GET", "/api/v1/me", "", bob.auth()).status, 200) << "others are untouched";
+}
