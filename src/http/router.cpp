@@ -48,6 +48,12 @@ void Router::add(Method method, std::string pattern, Handler handler) {
   routes_.push_back({method, std::move(pattern), std::move(segments), std::move(handler)});
 }
 
+std::vector<std::pair<Method, std::string>> Router::routes() const {
+  std::vector<std::pair<Method, std::string>> out;
+  for (const auto& r : routes_) out.emplace_back(r.method, r.pattern);
+  return out;
+}
+
 Router::Match Router::match(Method method, std::string_view path) const {
   auto parts = split(path);
   Match miss{.route = "(unmatched)", .status = Status::not_found};

@@ -25,6 +25,9 @@ class Router {
   };
   Match match(Method method, std::string_view path) const;
 
+  // Every registered (method, pattern), for checking the API description against the server.
+  std::vector<std::pair<Method, std::string>> routes() const;
+
  private:
   struct Route {
     Method method;
