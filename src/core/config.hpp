@@ -58,6 +58,13 @@ struct Config {
   std::string mail_dir;
   std::string public_url = "http://localhost:8080";
 
+  // Sign-in with OpenID Connect providers (src/auth/oidc, docs/oauth.md)
+  std::string oauth_providers;            // JSON file listing the providers; empty: none
+  Millis oauth_clock_skew{60000};         // tolerance on exp, nbf and iat
+  Millis oauth_jwks_cache_ttl{3600000};   // how long a provider's key set is kept
+  Millis oauth_jwks_min_refetch{30000};   // at most one key-set fetch per provider per interval
+  Millis oauth_jwks_timeout{5000};        // HTTP fetch of a key set, connect included
+
   // Files and logs
   std::string migrations_dir;
   std::string docs_dir;
