@@ -46,9 +46,11 @@ CREATE TABLE oauth_identities (
 CREATE INDEX idx_oauth_identities_user ON oauth_identities(user_id);
 
 -- Mail waiting to be sent. The payload (recipient, subject, body with its token) is encrypted
--- like other PII; a row is sent once (sent_at) and retried with back-off until then.
+-- like other PII; a row is sent once (sent_at) and retried with back-off until then. Mail to a
+-- deleted account goes with it.
 CREATE TABLE email_outbox (
     outbox_id UUID PRIMARY KEY DEFAULT uuid_generate_v4(),
+    user_id UUID REFERENCES users(user_id) ON DELETE CASCADE,
     payload TEXT NOT NULL,
     created_at TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT NOW(),
     attempts INT NOT NULL DEFAULT 0,

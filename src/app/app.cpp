@@ -42,8 +42,9 @@ App::App(Config cfg)
               .memlimit_bytes = static_cast<std::size_t>(config.argon2_memlimit_kib) * 1024}),
       sessions(redis, {.idle_ttl = config.session_idle_ttl, .max_ttl = config.session_max_ttl, .cache_ttl = config.session_cache_ttl}),
       outbox(db, cipher, std::make_unique<notifications::EmlFileSender>(config.mail_dir)),
+      oidc(or_throw(auth::oidc::Verifier::from_config(config))),
       auth({.config = config, .db = db, .redis = redis, .sessions = sessions, .hasher = hasher, .cipher = cipher,
-            .email_index = email_index, .outbox = outbox}),
+            .email_index = email_index, .outbox = outbox, .oidc = oidc}),
       profiles({.db = db, .cipher = cipher, .sessions = sessions}),
       health_(db, redis) {
   metrics.add_source([this](std::string& out) {

@@ -34,6 +34,7 @@ class App {
   const auth::PasswordHasher hasher;
   auth::SessionStore sessions;
   notifications::EmailOutbox outbox;
+  const auth::oidc::Verifier oidc;
   auth::Service auth;
   profiles::Service profiles;
 

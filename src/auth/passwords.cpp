@@ -8,6 +8,7 @@
 
 #include "auth/common_passwords.hpp"
 #include "core/crypto.hpp"
+#include "core/validation.hpp"
 
 namespace pm::auth {
 
@@ -38,7 +39,7 @@ void PasswordHasher::burn() const { (void)verify(dummy_, "not the password"); }
 
 Result<void> check_password_policy(std::string_view password, std::string_view email) {
   auto weak = [](std::string detail) { return std::unexpected(bad_request("weak-password", std::move(detail))); };
-  if (password.size() < 10) return weak("the password must have at least 10 characters");
+  if (utf8_length(password) < 10) return weak("the password must have at least 10 characters");
   if (password.size() > 128) return weak("the password must have at most 128 bytes");
   std::string lower(password);
   std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });

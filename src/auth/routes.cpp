@@ -23,6 +23,18 @@ void add_routes(http::Router& router, Service& auth) {
     });
   });
 
+  router.add(Method::post, "/api/v1/auth/oauth/{provider}", [&auth](Request& req) {
+    auto body = req.json();
+    if (!body) return http::problem_response(body.error(), req.request_id);
+    Fields f(*body);
+    f.allow_only({"id_token", "nonce"});
+    auto token = f.text("id_token", true, 16384);
+    auto nonce = f.text("nonce", false, 512);
+    if (!f.ok()) return http::problem_response(f.problem(), req.request_id);
+    return http::reply(req, auth.oauth_login(req.params["provider"], *token, nonce, client_of(req)), Status::ok,
+                       [](const SignedIn& s) { return s.to_json(); });
+  });
+
   router.add(Method::post, "/api/v1/auth/logout", authed(auth, [&auth](Request& req, const Caller& caller) {
                return http::reply(req, auth.logout(caller, client_of(req)));
              }));
@@ -38,7 +50,7 @@ void add_routes(http::Router& router, Service& auth) {
     f.allow_only({"token"});
     auto token = f.text("token", true, 200);
     if (!f.ok()) return http::problem_response(f.problem(), req.request_id);
-    return http::reply(req, auth.verify_email(*token, client_of(req)), Status::ok);
+    return http::reply(req, auth.verify_email(*token, client_of(req)));
   });
 
   router.add(Method::post, "/api/v1/auth/password-reset/request", [&auth](Request& req) {

@@ -72,7 +72,7 @@ Result<SignedIn> Service::signup(const SignupInput& in, const ClientInfo& client
       return std::unexpected(taken);  // the same address signing up twice at the same moment
     }
     repository::insert_token(tx, crypto::sha256_hex(token), user_id, kVerifyEmail, d_.config.verify_token_ttl.count());
-    d_.outbox.enqueue(tx, in.email, "Confirm your email for Perfect Match",
+    d_.outbox.enqueue(tx, user_id, in.email, "Confirm your email for Perfect Match",
                       fmt::format("Hello {},\n\nwelcome to Perfect Match. Confirm your email address with this link:\n\n"
                                   "{}/verify-email?token={}\n\nor enter this code in the app:\n\nToken: {}\n\n"
                                   "The link works once and expires in {} hours.\n",
@@ -177,7 +177,7 @@ Result<void> Service::request_password_reset(std::string_view email, const Clien
     if (!row) return false;
     repository::retire_tokens(tx, row->user_id, kResetPassword);
     repository::insert_token(tx, crypto::sha256_hex(token), row->user_id, kResetPassword, d_.config.reset_token_ttl.count());
-    d_.outbox.enqueue(tx, std::string(email), "Reset your Perfect Match password",
+    d_.outbox.enqueue(tx, row->user_id, std::string(email), "Reset your Perfect Match password",
                       fmt::format("Hello {},\n\nsomeone (hopefully you) asked to reset your password. Choose a new one here:\n\n"
                                   "{}/reset-password?token={}\n\nor enter this code in the app:\n\nToken: {}\n\n"
                                   "The link works once and expires in {} minutes. If you did not ask, ignore this mail.\n",
@@ -213,12 +213,25 @@ Result<void> Service::confirm_password_reset(const ResetConfirmInput& in, const 
 }
 
 Result<void> Service::change_password(const Caller& caller, const PasswordChangeInput& in, const ClientInfo& client) {
+  // Wrong current passwords count like failed sign-ins: a stolen session cannot guess it freely.
+  const auto guesses_key = "ratelimit:auth:password:account:" + caller.user_id;
+  const cache::Limit guesses{d_.config.login_limit_per_account, d_.config.login_window};
+  auto used = cache::peek(d_.redis, guesses_key, guesses);
+  if (!used) return std::unexpected(used.error());
+  if (used->count >= guesses.max)
+    return std::unexpected(cache::too_many_requests("too many wrong current passwords; try again later", guesses.window));
+  bool wrong = false;
   auto done = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     auto row = repository::find_by_id(tx, caller.user_id);
     if (!row) return std::unexpected(not_found("the account no longer exists"));
-    if (!row->password_hash || !d_.hasher.verify(*row->password_hash, in.current_password))
+    if (!row->password_hash)
+      return std::unexpected(Problem{.status = 409, .type = "no-password", .title = "Conflict",
+                                     .detail = "this account signs in with a provider and has no password; set one with a password reset"});
+    if (!d_.hasher.verify(*row->password_hash, in.current_password)) {
+      wrong = true;
       return std::unexpected(Problem{.status = 403, .type = "wrong-password", .title = "Forbidden",
                                      .detail = "the current password is wrong"});
+    }
     auto email = d_.cipher.decrypt(row->email_encrypted, email_context(caller.user_id));
     if (!email) return std::unexpected(email.error());
     if (auto ok = check_password_policy(in.new_password, *email); !ok) return ok;
@@ -226,7 +239,11 @@ Result<void> Service::change_password(const Caller& caller, const PasswordChange
     admin::record(tx, {.user_id = caller.user_id, .event = "password_change", .ip = client.ip});
     return {};
   });
-  if (!done) return done;
+  if (!done) {
+    if (wrong) (void)cache::hit(d_.redis, guesses_key, guesses);
+    return done;
+  }
+  cache::clear(d_.redis, guesses_key);
   return d_.sessions.end_all(caller.user_id, caller.session_id);  // every other device signs in again
 }
 
@@ -241,6 +258,22 @@ Result<Caller> Service::authenticate(std::string_view token) {
     });
   }
   return caller;
+}
+
+Result<SignedIn> Service::oauth_login(std::string_view provider, std::string_view id_token, std::optional<std::string> nonce,
+                                      const ClientInfo& client) {
+  if (auto ok = limit("ratelimit:auth:login:ip:" + client.ip, {d_.config.login_limit_per_ip, d_.config.login_window}, "sign-in attempts");
+      !ok)
+    return std::unexpected(ok.error());
+  auto claims = d_.oidc.verify(provider, id_token, nonce ? std::optional<std::string_view>(*nonce) : std::nullopt);
+  if (!claims) return std::unexpected(claims.error());
+  return sign_in_external({.provider = std::string(provider),
+                           .subject = claims->subject,
+                           .email = claims->email,
+                           .first_name = claims->given_name,
+                           .last_name = claims->family_name,
+                           .email_verified = claims->email_verified},
+                          client);
 }
 
 Result<SignedIn> Service::sign_in_external(const ExternalIdentity& id, const ClientInfo& client) {

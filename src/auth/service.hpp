@@ -2,6 +2,7 @@
 // The Authentication Service: accounts, sign-in, sessions, email verification, password reset.
 
 #include "auth/model.hpp"
+#include "auth/oidc/oidc.hpp"
 #include "auth/passwords.hpp"
 #include "auth/sessions.hpp"
 #include "cache/rate_limit.hpp"
@@ -22,6 +23,7 @@ struct Deps {
   const crypto::FieldCipher& cipher;
   const crypto::BlindIndex& email_index;
   notifications::EmailOutbox& outbox;
+  const oidc::Verifier& oidc;
 };
 
 class Service {
@@ -41,7 +43,13 @@ class Service {
   // The caller behind a bearer token; also keeps users.last_active (at most one write a minute).
   Result<Caller> authenticate(std::string_view token);
 
-  // Signs in (creating or linking the account) with an identity a provider vouched for.
+  // Signs in with a provider's ID token (OpenID Connect): verified against the provider's keys,
+  // then the identity is looked up or linked (see sign_in_external).
+  Result<SignedIn> oauth_login(std::string_view provider, std::string_view id_token, std::optional<std::string> nonce,
+                               const ClientInfo& client);
+
+  // Signs in with an identity a provider vouched for: a known identity, or an account whose
+  // address the provider verified (then linked). Never creates an account.
   struct ExternalIdentity {
     std::string provider, subject, email, first_name, last_name;
     bool email_verified = false;

@@ -16,13 +16,13 @@ std::string trim(std::string_view s) {
   return std::string(s);
 }
 
-// Counts code points, so a limit means characters to a person, not bytes.
+}  // namespace
+
 std::size_t utf8_length(std::string_view s) {
   std::size_t n = 0;
   for (unsigned char c : s) n += (c & 0xC0) != 0x80;
   return n;
 }
-}  // namespace
 
 Fields::Fields(const Json& body, std::string prefix) : body_(body), prefix_(std::move(prefix)) {
   if (!body_.is_object()) fail("", "the body must be a JSON object");
@@ -43,6 +43,14 @@ bool Fields::is_null(std::string_view key) const { return has(key) && body_.at(s
 const Json& Fields::raw(std::string_view key) const { return has(key) ? body_.at(std::string(key)) : kNull; }
 
 std::optional<std::string> Fields::text(std::string_view key, bool required, std::size_t max_length) {
+  return read_text(key, required, max_length, false);
+}
+
+std::optional<std::string> Fields::multiline_text(std::string_view key, bool required, std::size_t max_length) {
+  return read_text(key, required, max_length, true);
+}
+
+std::optional<std::string> Fields::read_text(std::string_view key, bool required, std::size_t max_length, bool multiline) {
   if (!has(key) || is_null(key)) {
     if (required) fail(key, "is required");
     return std::nullopt;
@@ -62,7 +70,7 @@ std::optional<std::string> Fields::text(std::string_view key, bool required, std
     return std::nullopt;
   }
   for (unsigned char c : s)
-    if (c < 0x20 && c != '\n' && c != '\t') {
+    if ((c < 0x20 && !(multiline && (c == '\n' || c == '\t'))) || c == 0x7f) {
       fail(key, "must not contain control characters");
       return std::nullopt;
     }

@@ -13,6 +13,9 @@
 
 namespace pm {
 
+// Characters (code points) in UTF-8 text: a limit means characters to a person, not bytes.
+std::size_t utf8_length(std::string_view s);
+
 class Fields {
  public:
   // `body` must be a JSON object; anything else is itself a validation error.
@@ -28,6 +31,8 @@ class Fields {
   // Each returns nullopt when absent (an error if `required`) or invalid (always an error).
   // Strings are trimmed; an empty string counts as absent for required fields.
   std::optional<std::string> text(std::string_view key, bool required, std::size_t max_length);
+  // Like text, but newlines and tabs are allowed (a bio, a report's details).
+  std::optional<std::string> multiline_text(std::string_view key, bool required, std::size_t max_length);
   std::optional<long long> integer(std::string_view key, bool required, long long min, long long max);
   std::optional<double> number(std::string_view key, bool required, double min, double max);
   std::optional<bool> boolean(std::string_view key, bool required);
@@ -40,6 +45,7 @@ class Fields {
   void merge(const Fields& nested);
 
  private:
+  std::optional<std::string> read_text(std::string_view key, bool required, std::size_t max_length, bool multiline);
   const Json& body_;
   std::string prefix_;
   Json errors_ = Json::array();

@@ -11,10 +11,12 @@ namespace {
 std::string context(const std::string& outbox_id) { return "email_outbox.payload:" + outbox_id; }
 }  // namespace
 
-void EmailOutbox::enqueue(pqxx::work& tx, const std::string& to, const std::string& subject, const std::string& body) {
+void EmailOutbox::enqueue(pqxx::work& tx, const std::string& user_id, const std::string& to, const std::string& subject,
+                          const std::string& body) {
   auto id = crypto::uuid_v4();
   Json payload = {{"to", to}, {"subject", subject}, {"body", body}};
-  tx.exec_params("INSERT INTO email_outbox (outbox_id, payload) VALUES ($1, $2)", id, cipher_.encrypt(payload.dump(), context(id)));
+  tx.exec_params("INSERT INTO email_outbox (outbox_id, user_id, payload) VALUES ($1, $2, $3)", id, user_id,
+                 cipher_.encrypt(payload.dump(), context(id)));
 }
 
 Result<int> EmailOutbox::deliver_pending(int limit) {

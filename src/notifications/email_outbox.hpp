@@ -23,7 +23,8 @@ class EmailOutbox {
       : db_(db), cipher_(cipher), sender_(std::move(sender)) {}
   ~EmailOutbox() { stop(); }
 
-  void enqueue(pqxx::work& tx, const std::string& to, const std::string& subject, const std::string& body);
+  void enqueue(pqxx::work& tx, const std::string& user_id, const std::string& to, const std::string& subject,
+               const std::string& body);
   // Sends up to `limit` due mails; returns how many were sent.
   Result<int> deliver_pending(int limit = 50);
 

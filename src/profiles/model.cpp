@@ -61,7 +61,7 @@ Result<ProfilePatch> ProfilePatch::parse(const Json& body) {
   ProfilePatch p;
   if (f.has("first_name")) p.first_name = f.text("first_name", true, kMaxNameLength);
   if (f.has("last_name")) p.last_name = f.text("last_name", false, kMaxNameLength);
-  if (f.has("bio")) p.bio = f.text("bio", false, kMaxBioLength);
+  if (f.has("bio")) p.bio = f.multiline_text("bio", false, kMaxBioLength);
   if (f.has("birth_date")) {
     p.birth_date = f.text("birth_date", true, 10);
     auto date = p.birth_date ? parse_date(*p.birth_date) : std::nullopt;
@@ -133,7 +133,7 @@ Result<ReportInput> ReportInput::parse(const Json& body) {
   auto reason = f.text("reason", true, 50);
   if (reason && !one_of(kReportReasons, *reason))
     f.fail("reason", "must be one of spam, fake_profile, harassment, inappropriate_content, underage, scam, other");
-  auto details = f.text("details", false, 2000);
+  auto details = f.multiline_text("details", false, 2000);
   if (!f.ok()) return std::unexpected(f.problem());
   return ReportInput{*reason, details && !details->empty() ? details : std::nullopt};
 }

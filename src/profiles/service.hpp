@@ -46,5 +46,7 @@ class Service {
 };
 
 bool is_uuid(std::string_view text);
+// The canonical (lower-case) form of a UUID, so "ABC..." and "abc..." name one user.
+std::string canonical_uuid(std::string_view text);
 
 }  // namespace pm::profiles

@@ -43,7 +43,7 @@ TEST(Auth, SignUpVerifyEmailFromTheMailAndSignIn) {
   auto bad = server.request("POST", "/api/v1/auth/verify-email", R"({"token": "nope"})");
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(bad.json()["type"], "/problems/invalid-token");
-  EXPECT_EQ(server.request("POST", "/api/v1/auth/verify-email", nlohmann::json{{"token", token}}.dump()).status, 200);
+  EXPECT_EQ(server.request("POST", "/api/v1/auth/verify-email", nlohmann::json{{"token", token}}.dump()).status, 204);
   EXPECT_EQ(server.request("POST", "/api/v1/auth/verify-email", nlohmann::json{{"token", token}}.dump()).status, 400)
       << "a verification token works once";
 
