@@ -1,5 +1,6 @@
 #include "http/router.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <stdexcept>
 
@@ -40,12 +41,26 @@ std::string decode(std::string_view s) {
 
 }  // namespace
 
-void Router::add(Method method, std::string pattern, Handler handler) {
+void Router::add(Method method, std::string pattern, Handler handler, std::size_t max_body_bytes) {
   std::vector<std::string> segments;
   for (auto s : split(pattern)) segments.emplace_back(s);
   for (const auto& r : routes_)
     if (r.method == method && r.segments == segments) throw std::logic_error("route registered twice: " + pattern);
-  routes_.push_back({method, std::move(pattern), std::move(segments), std::move(handler)});
+  routes_.push_back({method, std::move(pattern), std::move(segments), std::move(handler), max_body_bytes});
+}
+
+std::size_t Router::body_limit(Method method, std::string_view path, std::size_t fallback) const {
+  auto m = match(method, path);
+  if (!m.handler) return fallback;
+  for (const auto& r : routes_)
+    if (&r.handler == m.handler) return r.max_body_bytes ? r.max_body_bytes : fallback;
+  return fallback;
+}
+
+std::size_t Router::largest_body_limit(std::size_t fallback) const {
+  std::size_t largest = fallback;
+  for (const auto& r : routes_) largest = std::max(largest, r.max_body_bytes);
+  return largest;
 }
 
 std::vector<std::pair<Method, std::string>> Router::routes() const {

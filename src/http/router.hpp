@@ -14,7 +14,12 @@ using Handler = std::function<Response(Request&)>;
 
 class Router {
  public:
-  void add(Method method, std::string pattern, Handler handler);
+  // `max_body_bytes` above 0 replaces the server's body limit for this route (e.g. photo uploads).
+  void add(Method method, std::string pattern, Handler handler, std::size_t max_body_bytes = 0);
+  // The body limit of the route `method path` leads to, or `fallback` when it sets none.
+  std::size_t body_limit(Method method, std::string_view path, std::size_t fallback) const;
+  // The largest body any route accepts (at least `fallback`).
+  std::size_t largest_body_limit(std::size_t fallback) const;
 
   struct Match {
     const Handler* handler = nullptr;  // null: see `status`
@@ -34,6 +39,7 @@ class Router {
     std::string pattern;
     std::vector<std::string> segments;
     Handler handler;
+    std::size_t max_body_bytes = 0;
   };
   std::vector<Route> routes_;
 };

@@ -204,6 +204,10 @@ void Server::run_until_signal() {
   wait();
 }
 
+std::size_t Server::body_limit(Method method, std::string_view target) const {
+  return router_.body_limit(method, target.substr(0, target.find('?')), options_.max_body_bytes);
+}
+
 Response Server::handle(Request& req) {
   const auto started = std::chrono::steady_clock::now();
   metrics_.request_started();
@@ -300,12 +304,19 @@ asio::awaitable<void> serve_connection(Server& server, const ServerOptions& opti
     if (!set_busy(false)) break;  // stopping: no new request on this connection
     beast_http::request_parser<beast_http::string_body> parser;
     parser.header_limit(16 * 1024);
-    parser.body_limit(options.max_body_bytes);
+    // The header is read under the largest limit any route has; its route's own limit applies next.
+    parser.body_limit(server.largest_body_limit());
+    std::size_t limit = options.max_body_bytes;
 
     stream.expires_after(options.idle_timeout);
     co_await beast_http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     if (!ec) {
       set_busy(true);
+      limit = server.body_limit(parser.get().method(), parser.get().target());
+      parser.body_limit(limit);
+      if (parser.content_length() && *parser.content_length() > limit) ec = beast_http::error::body_limit;
+    }
+    if (!ec) {
       stream.expires_after(options.read_timeout);
       co_await beast_http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     }
@@ -314,7 +325,7 @@ asio::awaitable<void> serve_connection(Server& server, const ServerOptions& opti
     bool close = false;
     if (ec == beast_http::error::body_limit) {
       res = early_problem(metrics, {.status = 413, .type = "body-too-large", .title = "Payload too large",
-                                    .detail = fmt::format("the request body exceeds the limit of {} bytes", options.max_body_bytes)});
+                                    .detail = fmt::format("the request body exceeds the limit of {} bytes", limit)});
       close = true;
     } else if (ec == beast_http::error::header_limit) {
       res = early_problem(metrics, {.status = 431, .type = "headers-too-large", .title = "Request header fields too large",

@@ -59,6 +59,9 @@ class Server {
 
   // Runs the middleware and the handler for one request (exposed for the session code and tests).
   Response handle(Request& request);
+  // The body limit for a request with this method and target.
+  std::size_t body_limit(Method method, std::string_view target) const;
+  std::size_t largest_body_limit() const { return router_.largest_body_limit(options_.max_body_bytes); }
 
  private:
   struct Session;
