@@ -133,6 +133,7 @@ write_env() {
 # Written by ./pm stack up — the local stack's addresses and generated credentials.
 export PM_DATABASE_URL=postgresql://pm:$(secret pg_password)@127.0.0.1:$PG_PORT/perfectmatch
 export PM_REDIS_URL=redis://default:$(secret redis_password)@127.0.0.1:$REDIS_PORT/0
+export PM_MEDIA_URL_SECRET=$(secret media_url_secret)
 EOF
 }
 
@@ -184,10 +185,20 @@ cmd_run() {
   exec "$bin" serve
 }
 
+# s3rver, the S3-protocol server the S3 backend's tests run against, from the npm registry at
+# the versions pinned in tests/s3/package-lock.json; Node.js comes with the machine.
+test_s3_server() {
+  [[ -d $ROOT/tests/s3/node_modules/s3rver ]] && return 0
+  command -v npm >/dev/null || die "npm (Node.js) is needed for the S3 tests and is not installed"
+  say "installing s3rver into tests/s3/node_modules"
+  npm ci --prefix "$ROOT/tests/s3" --no-audit --no-fund --loglevel=error >/dev/null
+}
+
 cmd_test() {
   cmd_build
   stack_up
   load_env
+  test_s3_server
   local log="$VAR/test.log" jobs="${PM_TEST_JOBS:-2}" rc=0
   drop_test_databases
   (cd "$ROOT/build/$PRESET" && ctest -j "$jobs" --output-on-failure --timeout 600) 2>&1 | tee "$log" || rc=$?
