@@ -193,7 +193,8 @@ Result<void> S3ObjectStore::put(const std::string& key, std::string_view bytes, 
 Result<std::string> S3ObjectStore::get(const std::string& key) {
   auto response = send("GET", key, {}, {});
   if (!response) return std::unexpected(response.error());
-  if (response->status == 404) return std::unexpected(media_not_found());
+  // A missing bucket is 404 too, but that is our configuration, not the client's key.
+  if (response->status == 404 && error_code(response->body) != "NoSuchBucket") return std::unexpected(media_not_found());
   if (response->status != 200) return std::unexpected(failure("GET", key, *response));
   return std::move(response->body);
 }
