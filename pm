@@ -8,7 +8,8 @@
 #   ./pm stack down   stop exactly those instances
 #   ./pm bin          print the built binary's path
 #   ./pm bench        build and run the benchmarks (results: docs/benchmarks.md)
-#   ./pm deps         install the missing Debian packages listed in deps/debian-packages.txt
+#   ./pm deps [GROUP] install the missing Debian packages listed in deps/debian-packages.txt
+#                     (GROUP: also those tagged bench or fixtures)
 #
 # Environment: PM_PRESET (release|debug|asan), PM_PG_PORT (55432), PM_REDIS_PORT (56379),
 # PM_HTTP_PORT (8080), PM_TEST_JOBS (2).
@@ -225,7 +226,7 @@ case "${1:-}" in
   run) cmd_run ;;
   test) cmd_test ;;
   build) cmd_build ;;
-  deps) cmd_deps ;;
+  deps) cmd_deps "${2:-}" ;;
   bin) bin_path ;;
   bench) cmd_bench ;;
   stack)
@@ -234,5 +235,5 @@ case "${1:-}" in
       down) stack_down ;;
       *) die "usage: ./pm stack up|down" ;;
     esac ;;
-  *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; [[ -z ${1:-} ]] || exit 2 ;;
+  *) awk 'NR > 1 && !/^#/ {exit} NR > 1' "$0" | sed 's/^# \{0,1\}//'; [[ -z ${1:-} ]] || exit 2 ;;
 esac
