@@ -23,14 +23,15 @@ Problem unreadable(std::string_view step, ImageType type) {
 
 // The loader that must read each type: vips picks by the same magic bytes, and checking its
 // choice keeps every other loader (and any polyglot file) out.
-const char* expected_loader(ImageType type) {
+bool expected_loader(ImageType type, std::string_view loader) {
   switch (type) {
-    case ImageType::jpeg: return "VipsForeignLoadJpegBuffer";
-    case ImageType::png: return "VipsForeignLoadPngBuffer";
-    case ImageType::webp: return "VipsForeignLoadWebpBuffer";
-    case ImageType::heic: return "VipsForeignLoadHeifBuffer";
+    case ImageType::jpeg: return loader == "VipsForeignLoadJpegBuffer";
+    // libvips builds with libspng name their PNG loader after it.
+    case ImageType::png: return loader == "VipsForeignLoadPngBuffer" || loader == "VipsForeignLoadSpngBuffer";
+    case ImageType::webp: return loader == "VipsForeignLoadWebpBuffer";
+    case ImageType::heic: return loader == "VipsForeignLoadHeifBuffer";
   }
-  return "";
+  return false;
 }
 
 // Opens the image lazily (the header only) with the loader for its type.
@@ -100,7 +101,7 @@ Result<ProcessedPhoto> process_photo(std::string_view bytes, const PhotoLimits& 
   if (*type == ImageType::heic && !vips::can_load_heif())
     return std::unexpected(problem(415, "unsupported-image-type", "Unsupported image type",
                                    "HEIC images are not supported by this server: send a JPEG, PNG or WebP"));
-  if (vips::loader_for(bytes.data(), bytes.size()) != expected_loader(*type))
+  if (!expected_loader(*type, vips::loader_for(bytes.data(), bytes.size())))
     return std::unexpected(unreadable("loader", *type));
 
   // Decompression bombs: a few bytes can claim billions of pixels. The header says how many;

@@ -41,7 +41,11 @@ Problem storage_unavailable(std::string detail) { return unavailable("storage-un
 
 std::unique_ptr<ObjectStore> make_object_store(const Config& config) {
   if (config.media_backend == "s3") return std::make_unique<S3ObjectStore>(S3Options::from(config));
-  if (config.media_backend == "local") return std::make_unique<LocalObjectStore>(config.media_dir, config.media_url_secret);
+  if (config.media_backend == "local") {
+    // An empty folder would put media relative to the working directory, wherever that is.
+    if (config.media_dir.empty()) throw std::invalid_argument("PM_MEDIA_DIR must not be empty");
+    return std::make_unique<LocalObjectStore>(config.media_dir, config.media_url_secret);
+  }
   throw std::invalid_argument("PM_MEDIA_BACKEND must be local or s3");
 }
 

@@ -159,3 +159,19 @@ TEST(MediaUrl, WithoutASecretEachSignerHasItsOwn) {
   EXPECT_NE(a.signature("k", expires), b.signature("k", expires)) << "random secrets, so URLs die with the process";
   EXPECT_TRUE(a.verify("k", std::to_string(expires), a.signature("k", expires)).has_value());
 }
+
+TEST(LocalStore, FactoryMakesTheLocalBackendFromConfiguration) {
+  TempDir dir;
+  auto config = Config::load().value();
+  config.media_dir = dir.path.string();
+  config.media_url_secret = "factory-secret";
+  auto store = storage::make_object_store(config);
+  auto* local = dynamic_cast<storage::LocalObjectStore*>(store.get());
+  ASSERT_NE(local, nullptr);
+  EXPECT_EQ(local->root(), dir.path);
+  ASSERT_TRUE(store->put("a/b.jpg", "x", "image/jpeg"));
+  EXPECT_TRUE(fs::exists(dir.path / "a/b.jpg"));
+
+  config.media_dir.clear();
+  EXPECT_THROW(storage::make_object_store(config), std::invalid_argument);
+}
