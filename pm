@@ -8,7 +8,8 @@
 #   ./pm stack down   stop exactly those instances
 #   ./pm bin          print the built binary's path
 #   ./pm bench        build and run the benchmarks (results: docs/benchmarks.md)
-#   ./pm deps         install the missing Debian packages listed in deps/debian-packages.txt
+#   ./pm deps [GROUP] install the missing Debian packages listed in deps/debian-packages.txt
+#                     (GROUP: also those tagged bench or fixtures)
 #
 # Environment: PM_PRESET (release|debug|asan), PM_PG_PORT (55432), PM_REDIS_PORT (56379),
 # PM_HTTP_PORT (8080), PM_TEST_JOBS (2).
@@ -135,6 +136,7 @@ export PM_DATABASE_URL=postgresql://pm:$(secret pg_password)@127.0.0.1:$PG_PORT/
 export PM_REDIS_URL=redis://default:$(secret redis_password)@127.0.0.1:$REDIS_PORT/0
 export PM_PII_KEYS=k1:$(secret pii_key_k1 32)
 export PM_BLIND_INDEX_KEY=$(secret blind_index_key 32)
+export PM_MEDIA_URL_SECRET=$(secret media_url_secret)
 EOF
 }
 
@@ -186,10 +188,20 @@ cmd_run() {
   exec "$bin" serve
 }
 
+# s3rver, the S3-protocol server the S3 backend's tests run against, from the npm registry at
+# the versions pinned in tests/s3/package-lock.json; Node.js comes with the machine.
+test_s3_server() {
+  [[ -d $ROOT/tests/s3/node_modules/s3rver ]] && return 0
+  command -v npm >/dev/null || die "npm (Node.js) is needed for the S3 tests and is not installed"
+  say "installing s3rver into tests/s3/node_modules"
+  npm ci --prefix "$ROOT/tests/s3" --no-audit --no-fund --loglevel=error >/dev/null
+}
+
 cmd_test() {
   cmd_build
   stack_up
   load_env
+  test_s3_server
   local log="$VAR/test.log" jobs="${PM_TEST_JOBS:-2}" rc=0
   drop_test_databases
   (cd "$ROOT/build/$PRESET" && ctest -j "$jobs" --output-on-failure --timeout 600) 2>&1 | tee "$log" || rc=$?
@@ -216,7 +228,7 @@ case "${1:-}" in
   run) cmd_run ;;
   test) cmd_test ;;
   build) cmd_build ;;
-  deps) cmd_deps ;;
+  deps) cmd_deps "${2:-}" ;;
   bin) bin_path ;;
   bench) cmd_bench ;;
   stack)
@@ -225,5 +237,5 @@ case "${1:-}" in
       down) stack_down ;;
       *) die "usage: ./pm stack up|down" ;;
     esac ;;
-  *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; [[ -z ${1:-} ]] || exit 2 ;;
+  *) awk 'NR > 1 && !/^#/ {exit} NR > 1' "$0" | sed 's/^# \{0,1\}//'; [[ -z ${1:-} ]] || exit 2 ;;
 esac

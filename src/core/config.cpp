@@ -1,5 +1,6 @@
 #include "core/config.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace pm {
 
@@ -75,6 +77,27 @@ Setting text(const char* name, const char* help, std::string Config::*field) {
           [=](const Config& c) { return c.*field; }};
 }
 
+Setting boolean(const char* name, const char* help, bool Config::*field) {
+  return {name, help,
+          [=](Config& c, const std::string& v) {
+            if (v == "true" || v == "1" || v == "yes") c.*field = true;
+            else if (v == "false" || v == "0" || v == "no") c.*field = false;
+            else return false;
+            return true;
+          },
+          [=](const Config& c) { return std::string(c.*field ? "true" : "false"); }};
+}
+
+Setting choice(const char* name, const char* help, std::string Config::*field, std::vector<std::string> allowed) {
+  return {name, help,
+          [=](Config& c, const std::string& v) {
+            if (std::find(allowed.begin(), allowed.end(), v) == allowed.end()) return false;
+            c.*field = v;
+            return true;
+          },
+          [=](const Config& c) { return c.*field; }};
+}
+
 const std::vector<Setting>& settings() {
   static const std::vector<Setting> all = {
       text("PM_DATABASE_URL", "PostgreSQL connection URL (./pm stack up writes it to var/stack.env)", &Config::database_url),
@@ -120,6 +143,17 @@ const std::vector<Setting>& settings() {
       millis("PM_OAUTH_JWKS_CACHE_MS", "how long a provider's signing keys (JWKS) are cached", &Config::oauth_jwks_cache_ttl),
       millis("PM_OAUTH_JWKS_MIN_REFETCH_MS", "least time between two JWKS fetches of one provider (unknown key ids refetch)", &Config::oauth_jwks_min_refetch),
       millis("PM_OAUTH_JWKS_TIMEOUT_MS", "HTTP timeout fetching a provider's JWKS", &Config::oauth_jwks_timeout),
+      choice("PM_MEDIA_BACKEND", "where photos are stored: local (PM_MEDIA_DIR) or s3 (PM_S3_*)", &Config::media_backend, {"local", "s3"}),
+      text("PM_MEDIA_DIR", "folder of the local media backend", &Config::media_dir),
+      text("PM_MEDIA_URL_SECRET", "key signing local media URLs (./pm stack up writes one); unset: random per process, URLs die with it", &Config::media_url_secret),
+      text("PM_S3_ENDPOINT", "S3 endpoint, http(s)://host[:port], e.g. https://s3.eu-west-1.amazonaws.com", &Config::s3_endpoint),
+      text("PM_S3_REGION", "S3 region (part of every signature)", &Config::s3_region),
+      text("PM_S3_BUCKET", "S3 bucket holding the media", &Config::s3_bucket),
+      text("PM_S3_ACCESS_KEY", "S3 access key id", &Config::s3_access_key),
+      text("PM_S3_SECRET_KEY", "S3 secret access key", &Config::s3_secret_key),
+      boolean("PM_S3_PATH_STYLE", "true: endpoint/bucket/key URLs (MinIO and most self-hosted servers); false: bucket.endpoint/key", &Config::s3_path_style),
+      millis("PM_S3_CONNECT_TIMEOUT_MS", "S3 connect timeout", &Config::s3_connect_timeout),
+      millis("PM_S3_TIMEOUT_MS", "S3 request timeout (whole transfer)", &Config::s3_timeout),
       text("PM_MIGRATIONS_DIR", "folder of NNNN_name.up.sql / .down.sql files", &Config::migrations_dir),
       text("PM_DOCS_DIR", "folder holding openapi.yaml", &Config::docs_dir),
       text("PM_LOG_LEVEL", "debug, info, warn or error", &Config::log_level),
@@ -149,7 +183,27 @@ Config defaults() {
   config.migrations_dir = std::string(PM_SOURCE_DIR) + "/migrations";
   config.docs_dir = std::string(PM_SOURCE_DIR) + "/docs";
   config.mail_dir = std::string(PM_SOURCE_DIR) + "/var/mail";
+  config.media_dir = std::string(PM_SOURCE_DIR) + "/var/media";
   return config;
+}
+
+// Settings that only make sense together: the S3 backend needs its bucket and credentials.
+Result<void> check_media(const Config& c) {
+  if (c.media_backend != "s3") return {};
+  std::vector<std::string> missing;
+  for (auto [name, value] : {std::pair{"PM_S3_ENDPOINT", &c.s3_endpoint}, {"PM_S3_REGION", &c.s3_region},
+                             {"PM_S3_BUCKET", &c.s3_bucket}, {"PM_S3_ACCESS_KEY", &c.s3_access_key},
+                             {"PM_S3_SECRET_KEY", &c.s3_secret_key}})
+    if (value->empty()) missing.emplace_back(name);
+  if (!missing.empty())
+    return std::unexpected(bad_request("config", fmt::format("PM_MEDIA_BACKEND=s3 needs {}", fmt::join(missing, ", "))));
+  auto rest = c.s3_endpoint.starts_with("https://") ? c.s3_endpoint.substr(8)
+              : c.s3_endpoint.starts_with("http://") ? c.s3_endpoint.substr(7)
+                                                      : std::string{};
+  if (rest.ends_with('/')) rest.pop_back();
+  if (rest.empty() || rest.find_first_of("/?#@") != std::string::npos)
+    return std::unexpected(bad_request("config", "PM_S3_ENDPOINT must be http(s)://host[:port] with no path"));
+  return {};
 }
 
 }  // namespace
@@ -172,6 +226,7 @@ Result<Config> Config::load() {
     if (!s.set(config, it->second))
       return std::unexpected(bad_request("config", fmt::format("{} has an invalid value", s.name)));
   }
+  if (auto media = check_media(config); !media) return std::unexpected(media.error());
   return config;
 }
 

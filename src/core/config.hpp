@@ -65,6 +65,19 @@ struct Config {
   Millis oauth_jwks_min_refetch{30000};   // at most one key-set fetch per provider per interval
   Millis oauth_jwks_timeout{5000};        // HTTP fetch of a key set, connect included
 
+  // Media storage (src/storage): a local directory by default, or an S3 bucket
+  std::string media_backend = "local";  // "local" | "s3"
+  std::string media_dir;                // local backend's folder
+  std::string media_url_secret;         // HMAC key of the local backend's signed URLs; empty: random per process
+  std::string s3_endpoint;              // http(s)://host[:port], no path
+  std::string s3_region = "us-east-1";
+  std::string s3_bucket;
+  std::string s3_access_key;
+  std::string s3_secret_key;
+  bool s3_path_style = false;  // endpoint/bucket/key instead of bucket.endpoint/key
+  Millis s3_connect_timeout{3000};
+  Millis s3_timeout{15000};
+
   // Files and logs
   std::string migrations_dir;
   std::string docs_dir;

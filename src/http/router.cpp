@@ -23,6 +23,7 @@ std::vector<std::string_view> split(std::string_view path) {
 }
 
 bool is_param(std::string_view segment) { return segment.size() > 2 && segment.front() == '{' && segment.back() == '}'; }
+bool is_rest(std::string_view segment) { return is_param(segment) && segment.size() > 3 && segment[segment.size() - 2] == '*'; }
 
 // Path parameters arrive percent-encoded; ids never need more than this.
 std::string decode(std::string_view s) {
@@ -44,6 +45,8 @@ std::string decode(std::string_view s) {
 void Router::add(Method method, std::string pattern, Handler handler, std::size_t max_body_bytes) {
   std::vector<std::string> segments;
   for (auto s : split(pattern)) segments.emplace_back(s);
+  for (std::size_t i = 0; i + 1 < segments.size(); ++i)
+    if (is_rest(segments[i])) throw std::logic_error("a {name*} parameter must be the last segment: " + pattern);
   for (const auto& r : routes_)
     if (r.method == method && r.segments == segments) throw std::logic_error("route registered twice: " + pattern);
   routes_.push_back({method, std::move(pattern), std::move(segments), std::move(handler), max_body_bytes});
@@ -73,13 +76,26 @@ Router::Match Router::match(Method method, std::string_view path) const {
   auto parts = split(path);
   Match miss{.route = "(unmatched)", .status = Status::not_found};
   for (const auto& r : routes_) {
-    if (r.segments.size() != parts.size()) continue;
+    const bool rest = !r.segments.empty() && is_rest(r.segments.back());
+    if (rest ? parts.size() < r.segments.size() : parts.size() != r.segments.size()) continue;
     std::map<std::string, std::string> params;
     bool ok = true;
-    for (std::size_t i = 0; i < parts.size() && ok; ++i) {
+    for (std::size_t i = 0; i < r.segments.size() && ok; ++i) {
       const auto& seg = r.segments[i];
-      if (is_param(seg)) params[seg.substr(1, seg.size() - 2)] = decode(parts[i]);
-      else ok = seg == parts[i];
+      if (rest && i + 1 == r.segments.size()) {
+        // Each segment is decoded on its own, so an encoded "%2F" cannot be told from a real '/';
+        // handlers that take such a path validate the joined value as a whole.
+        std::string joined;
+        for (std::size_t j = i; j < parts.size(); ++j) {
+          if (j > i) joined += '/';
+          joined += decode(parts[j]);
+        }
+        params[seg.substr(1, seg.size() - 3)] = std::move(joined);
+      } else if (is_param(seg)) {
+        params[seg.substr(1, seg.size() - 2)] = decode(parts[i]);
+      } else {
+        ok = seg == parts[i];
+      }
     }
     if (!ok) continue;
     if (r.method == method) return {.handler = &r.handler, .route = r.pattern, .params = std::move(params)};

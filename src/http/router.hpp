@@ -1,6 +1,8 @@
 #pragma once
 // Maps (method, path) to a handler. Patterns are literal segments and {name} parameters:
-// "/api/v1/users/{user_id}/block". Unknown paths are 404, known paths with another method 405.
+// "/api/v1/users/{user_id}/block". A last segment {name*} takes one or more remaining segments,
+// decoded and joined with '/': "/media/{key*}" matches "/media/users/a/b.jpg" with key "users/a/b.jpg".
+// Unknown paths are 404, known paths with another method 405.
 
 #include <functional>
 #include <string>

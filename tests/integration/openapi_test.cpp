@@ -24,7 +24,10 @@ TEST(OpenApi, DescribesExactlyTheServersRoutes) {
   std::set<std::string> served;
   for (const auto& [method, pattern] : app.router.routes()) {
     auto name = http::beast_http::to_string(method);
-    served.insert(lower(name) + " " + pattern);
+    // A catch-all "{key*}" is written "{key}" in OpenAPI (whose path parameters may hold slashes there).
+    auto documented_pattern = pattern;
+    if (auto star = documented_pattern.find("*}"); star != std::string::npos) documented_pattern.erase(star, 1);
+    served.insert(lower(name) + " " + documented_pattern);
   }
 
   auto doc = YAML::LoadFile(std::string(PM_SOURCE_DIR) + "/docs/openapi.yaml");

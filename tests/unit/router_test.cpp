@@ -63,3 +63,29 @@ TEST(Router, RejectsADuplicateRoute) {
   r.add(Method::get, "/a/{x}", named("1"));
   EXPECT_THROW(r.add(Method::get, "/a/{x}", named("2")), std::logic_error);
 }
+
+TEST(Router, TrailingCatchAllTakesTheRestOfThePath) {
+  Router r;
+  r.add(Method::get, "/media/{key*}", named("media"));
+  r.add(Method::get, "/media/x/{id}/info", named("info"));
+
+  auto m = r.match(Method::get, "/media/users/u1/p1-display.jpg");
+  ASSERT_NE(m.handler, nullptr);
+  EXPECT_EQ((*m.handler)(dummy).body(), "media");
+  EXPECT_EQ(m.route, "/media/{key*}") << "the metric label is the pattern, never the key";
+  EXPECT_EQ(m.params.at("key"), "users/u1/p1-display.jpg");
+
+  EXPECT_EQ(r.match(Method::get, "/media/one").params.at("key"), "one");
+  EXPECT_EQ(r.match(Method::get, "/media/a%20b/c").params.at("key"), "a b/c") << "each segment is decoded";
+  EXPECT_EQ(r.match(Method::get, "/media").status, Status::not_found) << "the catch-all needs at least one segment";
+  EXPECT_EQ(r.match(Method::post, "/media/a/b").status, Status::method_not_allowed);
+
+  auto info = r.match(Method::get, "/media/x/7/info");
+  ASSERT_NE(info.handler, nullptr);
+  EXPECT_EQ((*info.handler)(dummy).body(), "media") << "routes are tried in the order they were added";
+}
+
+TEST(Router, CatchAllMustBeTheLastSegment) {
+  Router r;
+  EXPECT_THROW(r.add(Method::get, "/media/{key*}/meta", named("x")), std::logic_error);
+}

@@ -1,0 +1,36 @@
+#pragma once
+// Photo uploads: validate untrusted bytes, then make the two JPEGs the service keeps (a display
+// size and a thumbnail), upright and with no metadata at all (no EXIF, GPS, XMP, IPTC, ICC or
+// comments). The type is decided by the bytes, never by a file name or a Content-Type.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/problem.hpp"
+
+namespace pm::media {
+
+struct PhotoLimits {
+  std::size_t max_bytes = 10 << 20;
+  std::uint64_t max_pixels = 40'000'000;  // width x height from the header, checked before any decoding
+  int display_edge = 1080;                // longest edge of the display JPEG (never enlarged)
+  int thumb_edge = 320;                   // longest edge of the thumbnail JPEG (never enlarged)
+};
+
+struct ProcessedPhoto {
+  std::string display_jpeg;
+  std::string thumb_jpeg;
+  int width;                // of display_jpeg, after EXIF rotation
+  int height;
+  std::string source_type;  // "image/jpeg" | "image/png" | "image/webp" | "image/heic"
+};
+
+// Problems: 413 "image-too-large" (over max_bytes), 415 "unsupported-image-type" (not JPEG,
+// PNG, WebP, or HEIC where this libvips can read it), 422 "image-dimensions-too-large" (header
+// over max_pixels: refused before a pixel is decoded), 422 "image-unreadable" (truncated or
+// corrupt), 503 "image-processing-unavailable" (libvips failed to start). Thread-safe.
+Result<ProcessedPhoto> process_photo(std::string_view bytes, const PhotoLimits& limits = {});
+
+}  // namespace pm::media

@@ -1,0 +1,142 @@
+#include "storage/local_store.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "core/crypto.hpp"
+#include "core/log.hpp"
+
+namespace pm::storage {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Beside "<dir>/<name>": "<dir>/.<name>.type". Keys never have a segment starting with '.',
+// so no key can name this file or a temporary one.
+// (fmt::format rather than "." + name: GCC 12 warns falsely about the latter under -O3.)
+fs::path type_path(const fs::path& file) { return file.parent_path() / fmt::format(".{}.type", file.filename().string()); }
+
+Problem io_failure(std::string_view op, const std::string& key, int err) {
+  log::error("media-local-io-failed", {{"op", op}, {"key", key}, {"error", std::strerror(err)}});
+  return storage_unavailable("the media store could not be accessed");
+}
+
+// Writes `bytes` to `target` through a temporary file in the same folder, fsynced, then renamed
+// over the target: rename is atomic within a file system.
+Result<void> write_atomically(const fs::path& target, std::string_view bytes, const std::string& key) {
+  auto tmp = target.parent_path() / fmt::format(".{}.tmp-{}", target.filename().string(), crypto::random_hex(8));
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+  if (fd < 0) return std::unexpected(io_failure("open", key, errno));
+  const char* p = bytes.data();
+  std::size_t left = bytes.size();
+  int err = 0;
+  while (left > 0) {
+    ssize_t n = ::write(fd, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      err = errno;
+      break;
+    }
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  if (err == 0 && ::fsync(fd) != 0) err = errno;
+  if (::close(fd) != 0 && err == 0) err = errno;
+  if (err == 0 && ::rename(tmp.c_str(), target.c_str()) != 0) err = errno;
+  if (err != 0) {
+    ::unlink(tmp.c_str());
+    return std::unexpected(io_failure("write", key, err));
+  }
+  return {};
+}
+
+// The whole file, or ENOENT/another errno.
+std::expected<std::string, int> read_file(const fs::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::unexpected(errno);
+  std::string out;
+  char buf[64 * 1024];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      return std::unexpected(err);
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+}  // namespace
+
+LocalObjectStore::LocalObjectStore(fs::path root, std::string url_secret)
+    : root_(std::move(root)), signer_(std::move(url_secret)) {}
+
+Result<void> LocalObjectStore::put(const std::string& key, std::string_view bytes, const std::string& content_type) {
+  if (auto ok = validate_key(key); !ok) return ok;
+  auto file = root_ / key;
+  std::error_code ec;
+  fs::create_directories(file.parent_path(), ec);
+  if (ec) return std::unexpected(io_failure("mkdir", key, ec.value()));
+  // The type first: once the object is visible, its type is too.
+  if (auto ok = write_atomically(type_path(file), content_type, key); !ok) return ok;
+  return write_atomically(file, bytes, key);
+}
+
+Result<StoredObject> LocalObjectStore::read(const std::string& key) {
+  if (auto ok = validate_key(key); !ok) return std::unexpected(ok.error());
+  auto file = root_ / key;
+  auto bytes = read_file(file);
+  if (!bytes) {
+    // ENOTDIR: a prefix of the key is a file, so this key cannot exist either.
+    if (bytes.error() == ENOENT || bytes.error() == ENOTDIR || bytes.error() == EISDIR)
+      return std::unexpected(media_not_found());
+    return std::unexpected(io_failure("read", key, bytes.error()));
+  }
+  auto type = read_file(type_path(file));
+  return StoredObject{std::move(*bytes), type ? std::move(*type) : "application/octet-stream"};
+}
+
+Result<std::string> LocalObjectStore::get(const std::string& key) {
+  auto object = read(key);
+  if (!object) return std::unexpected(object.error());
+  return std::move(object->bytes);
+}
+
+Result<void> LocalObjectStore::remove(const std::string& key) {
+  if (auto ok = validate_key(key); !ok) return ok;
+  auto file = root_ / key;
+  for (const auto& path : {file, type_path(file)}) {
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT && errno != ENOTDIR)
+      return std::unexpected(io_failure("unlink", key, errno));
+  }
+  return {};
+}
+
+Result<bool> LocalObjectStore::exists(const std::string& key) {
+  if (auto ok = validate_key(key); !ok) return std::unexpected(ok.error());
+  std::error_code ec;
+  auto status = fs::status(root_ / key, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory && ec != std::errc::not_a_directory)
+    return std::unexpected(io_failure("stat", key, ec.value()));
+  return fs::is_regular_file(status);
+}
+
+std::string LocalObjectStore::signed_url(const std::string& key, std::chrono::seconds ttl) {
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch());
+  return signer_.url(key, (now + ttl).count());
+}
+
+}  // namespace pm::storage

@@ -1,0 +1,224 @@
+#include "storage/s3_store.hpp"
+
+#include <curl/curl.h>
+
+#include <memory>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "core/log.hpp"
+
+namespace pm::storage {
+
+namespace {
+
+// A response larger than this is refused rather than buffered: photos are a few MB at most.
+constexpr std::size_t kMaxResponseBytes = 64u << 20;
+
+void global_init() {
+  static const CURLcode code = curl_global_init(CURL_GLOBAL_DEFAULT);
+  if (code != CURLE_OK) throw std::runtime_error("libcurl failed to initialise");
+}
+
+std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* out = static_cast<std::string*>(user);
+  std::size_t n = size * count;
+  if (out->size() + n > kMaxResponseBytes) return 0;  // curl then fails the transfer with CURLE_WRITE_ERROR
+  out->append(data, n);
+  return n;
+}
+
+// S3 error bodies are XML: <Error><Code>NoSuchKey</Code>...; the code is all a log line needs.
+std::string error_code(const std::string& body) {
+  auto start = body.find("<Code>");
+  auto end = body.find("</Code>");
+  if (start == std::string::npos || end == std::string::npos || end < start) return {};
+  return body.substr(start + 6, std::min<std::size_t>(end - start - 6, 64));
+}
+
+struct HeaderList {
+  curl_slist* list = nullptr;
+  ~HeaderList() { curl_slist_free_all(list); }
+  bool add(const std::string& line) {
+    auto* next = curl_slist_append(list, line.c_str());
+    if (!next) return false;
+    list = next;
+    return true;
+  }
+};
+
+}  // namespace
+
+S3Options S3Options::from(const Config& c) {
+  S3Options o;
+  o.endpoint = c.s3_endpoint;
+  o.region = c.s3_region;
+  o.bucket = c.s3_bucket;
+  o.access_key = c.s3_access_key;
+  o.secret_key = c.s3_secret_key;
+  o.path_style = c.s3_path_style;
+  o.connect_timeout = c.s3_connect_timeout;
+  o.timeout = c.s3_timeout;
+  return o;
+}
+
+S3ObjectStore::S3ObjectStore(S3Options options) : options_(std::move(options)) {
+  global_init();
+  std::string_view e = options_.endpoint;
+  if (e.starts_with("https://")) {
+    scheme_ = "https";
+    e.remove_prefix(8);
+  } else if (e.starts_with("http://")) {
+    scheme_ = "http";
+    e.remove_prefix(7);
+  }
+  if (e.ends_with('/')) e.remove_suffix(1);
+  if (scheme_.empty() || e.empty() || e.find_first_of("/?#@") != std::string_view::npos)
+    throw std::invalid_argument("PM_S3_ENDPOINT must be http(s)://host[:port]");
+  if (options_.bucket.empty() || options_.access_key.empty() || options_.secret_key.empty() || options_.region.empty())
+    throw std::invalid_argument("the S3 backend needs a bucket, a region and credentials");
+  authority_ = std::string(e);
+  credentials_ = {.access_key = options_.access_key, .secret_key = options_.secret_key, .region = options_.region};
+}
+
+S3ObjectStore::~S3ObjectStore() {
+  for (void* h : idle_) curl_easy_cleanup(static_cast<CURL*>(h));
+}
+
+std::string S3ObjectStore::host() const {
+  // Virtual-host style puts the bucket in the name; over https a bucket with dots then fails the
+  // certificate check, which is why such buckets need PM_S3_PATH_STYLE=true.
+  return options_.path_style ? authority_ : fmt::format("{}.{}", options_.bucket, authority_);
+}
+
+std::string S3ObjectStore::path(const std::string& key) const {
+  // (fmt::format rather than "/" + text: GCC 12 warns falsely about the latter under -O3.)
+  auto encoded = sigv4::uri_encode(key, true);
+  return options_.path_style ? fmt::format("/{}/{}", sigv4::uri_encode(options_.bucket, false), encoded)
+                             : fmt::format("/{}", encoded);
+}
+
+std::string S3ObjectStore::object_url(const std::string& key) const {
+  return fmt::format("{}://{}{}", scheme_, host(), path(key));
+}
+
+Result<S3ObjectStore::Response> S3ObjectStore::send(const char* method, const std::string& key, std::string_view body,
+                                                    const std::string& content_type) {
+  if (auto ok = validate_key(key); !ok) return std::unexpected(ok.error());
+
+  auto now = options_.clock();
+  sigv4::Request request{.method = method, .path = path(key)};
+  auto payload_hash = body.empty() ? std::string(sigv4::kEmptyPayloadHash) : sigv4::sha256_hex(body);
+  request.headers = {{"host", host()}, {"x-amz-content-sha256", payload_hash}, {"x-amz-date", sigv4::amz_date(now)}};
+  if (!content_type.empty()) request.headers.emplace_back("content-type", content_type);
+  request.payload_hash = payload_hash;
+
+  HeaderList headers;
+  bool ok = true;
+  for (const auto& [name, value] : request.headers) ok = ok && headers.add(fmt::format("{}: {}", name, value));
+  ok = ok && headers.add(fmt::format("authorization: {}", sigv4::authorization(request, credentials_, now)));
+  ok = ok && headers.add("Expect:");  // no 100-continue round trip before a PUT body
+  if (!ok) return std::unexpected(storage_unavailable("out of memory building an S3 request"));
+
+  CURL* curl = nullptr;
+  {
+    std::lock_guard lock(idle_mutex_);
+    if (!idle_.empty()) {
+      curl = static_cast<CURL*>(idle_.back());
+      idle_.pop_back();
+    }
+  }
+  if (curl) curl_easy_reset(curl);
+  else curl = curl_easy_init();
+  if (!curl) return std::unexpected(storage_unavailable("could not create an HTTP client for S3"));
+  std::unique_ptr<CURL, void (*)(CURL*)> guard(curl, curl_easy_cleanup);
+
+  Response response;
+  auto url = fmt::format("{}://{}{}", scheme_, host(), request.path);
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);  // handler threads: no SIGALRM for DNS timeouts
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.list);
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, "perfectmatch");
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
+  std::string_view m = method;
+  if (m == "HEAD") {
+    curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+  } else if (m == "PUT") {
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "PUT");
+    // Never a null pointer here: with one, curl would read the body from stdin.
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.empty() ? "" : body.data());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  } else if (m != "GET") {
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+  }
+
+  CURLcode code = curl_easy_perform(curl);
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);  // `headers` dies before the handle is reused
+  if (code != CURLE_OK) {
+    log::warn("media-s3-unreachable", {{"op", method}, {"key", key}, {"error", curl_easy_strerror(code)}});
+    return std::unexpected(storage_unavailable("the media store cannot be reached"));
+  }
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+  {
+    std::lock_guard lock(idle_mutex_);
+    idle_.push_back(guard.release());
+  }
+  return response;
+}
+
+Problem S3ObjectStore::failure(const char* op, const std::string& key, const Response& response) const {
+  nlohmann::json fields = {{"op", op}, {"key", key}, {"status", response.status}, {"s3_code", error_code(response.body)}};
+  if (response.status == 403) {
+    fields["detail"] = "S3 refused our request: check PM_S3_ACCESS_KEY, PM_S3_SECRET_KEY, PM_S3_REGION and the "
+                       "bucket policy (without s3:ListBucket a missing object is a 403 too)";
+    log::error("media-s3-forbidden", std::move(fields));
+  } else {
+    log::warn("media-s3-failed", std::move(fields));
+  }
+  return storage_unavailable("the media store failed to handle the request");
+}
+
+Result<void> S3ObjectStore::put(const std::string& key, std::string_view bytes, const std::string& content_type) {
+  auto response = send("PUT", key, bytes, content_type.empty() ? "application/octet-stream" : content_type);
+  if (!response) return std::unexpected(response.error());
+  if (response->status != 200) return std::unexpected(failure("PUT", key, *response));
+  return {};
+}
+
+Result<std::string> S3ObjectStore::get(const std::string& key) {
+  auto response = send("GET", key, {}, {});
+  if (!response) return std::unexpected(response.error());
+  // A missing bucket is 404 too, but that is our configuration, not the client's key.
+  if (response->status == 404 && error_code(response->body) != "NoSuchBucket") return std::unexpected(media_not_found());
+  if (response->status != 200) return std::unexpected(failure("GET", key, *response));
+  return std::move(response->body);
+}
+
+Result<void> S3ObjectStore::remove(const std::string& key) {
+  auto response = send("DELETE", key, {}, {});
+  if (!response) return std::unexpected(response.error());
+  // S3 answers 204 whether or not the object was there; some servers say 404 for an absent one.
+  if (response->status != 204 && response->status != 200 && response->status != 404)
+    return std::unexpected(failure("DELETE", key, *response));
+  return {};
+}
+
+Result<bool> S3ObjectStore::exists(const std::string& key) {
+  auto response = send("HEAD", key, {}, {});
+  if (!response) return std::unexpected(response.error());
+  if (response->status == 200) return true;
+  if (response->status == 404) return false;
+  return std::unexpected(failure("HEAD", key, *response));
+}
+
+std::string S3ObjectStore::signed_url(const std::string& key, std::chrono::seconds ttl) {
+  sigv4::Request request{.method = "GET", .path = path(key), .headers = {{"host", host()}}};
+  return fmt::format("{}?{}", object_url(key), sigv4::presigned_query(std::move(request), credentials_, options_.clock(), ttl));
+}
+
+}  // namespace pm::storage
