@@ -6,6 +6,8 @@
 
 #include "auth/routes.hpp"
 #include "ops/routes.hpp"
+#include "storage/local_store.hpp"
+#include "storage/routes.hpp"
 #include "profiles/routes.hpp"
 
 namespace pm::app {
@@ -45,7 +47,9 @@ App::App(Config cfg)
       oidc(or_throw(auth::oidc::Verifier::from_config(config))),
       auth({.config = config, .db = db, .redis = redis, .sessions = sessions, .hasher = hasher, .cipher = cipher,
             .email_index = email_index, .outbox = outbox, .oidc = oidc}),
-      profiles({.db = db, .cipher = cipher, .sessions = sessions}),
+      media(storage::make_object_store(config)),
+      photos(db, *media, {}),
+      profiles({.db = db, .cipher = cipher, .sessions = sessions, .photos = photos}),
       health_(db, redis) {
   metrics.add_source([this](std::string& out) {
     auto d = db.stats();
@@ -55,7 +59,9 @@ App::App(Config cfg)
   });
   ops::add_routes(router, health_, metrics, config.docs_dir);
   auth::add_routes(router, auth);
-  profiles::add_routes(router, auth, profiles);
+  profiles::add_routes(router, auth, profiles, photos);
+  // The local backend serves its own signed URLs; S3 hands out presigned URLs to the bucket.
+  if (auto* local = dynamic_cast<storage::LocalObjectStore*>(media.get())) storage::add_routes(router, *local);
 }
 
 void App::start_background() { outbox.start(std::chrono::seconds(30)); }

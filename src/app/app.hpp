@@ -15,7 +15,9 @@
 #include "http/router.hpp"
 #include "notifications/email_outbox.hpp"
 #include "ops/service.hpp"
+#include "profiles/photos.hpp"
 #include "profiles/service.hpp"
+#include "storage/object_store.hpp"
 
 namespace pm::app {
 
@@ -36,6 +38,8 @@ class App {
   notifications::EmailOutbox outbox;
   const auth::oidc::Verifier oidc;
   auth::Service auth;
+  const std::unique_ptr<storage::ObjectStore> media;
+  profiles::Photos photos;
   profiles::Service profiles;
 
   // Background work of a serving process (mail delivery).

@@ -6,10 +6,18 @@
 
 namespace pm {
 
+std::tm utc_tm(Clock::time_point t) {
+  // fmt 9 formats a time_point in local time; gmtime_r is UTC whatever TZ says.
+  std::time_t seconds = Clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  return tm;
+}
+
 std::string iso8601(Clock::time_point t) {
   auto ms = std::chrono::time_point_cast<std::chrono::milliseconds>(t);
   auto secs = std::chrono::time_point_cast<std::chrono::seconds>(ms);
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03d}Z", secs, (ms - secs).count());
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03d}Z", utc_tm(secs), (ms - secs).count());
 }
 
 std::optional<std::chrono::year_month_day> parse_date(std::string_view text) {

@@ -2,6 +2,7 @@
 // Times in the API and the logs are UTC ISO-8601.
 
 #include <chrono>
+#include <ctime>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -9,6 +10,9 @@
 namespace pm {
 
 using Clock = std::chrono::system_clock;
+
+// The calendar fields of `t` in UTC.
+std::tm utc_tm(Clock::time_point t);
 
 // "2026-11-25T17:03:04.123Z"
 std::string iso8601(Clock::time_point t);

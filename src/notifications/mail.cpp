@@ -19,7 +19,7 @@ Result<void> EmlFileSender::send(const Mail& mail) {
   auto temp = fs::path(dir_) / (mail.id + ".eml.tmp");
   {
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    auto now = std::chrono::time_point_cast<std::chrono::seconds>(Clock::now());
+    auto now = utc_tm(Clock::now());
     out << "From: Perfect Match <no-reply@perfectmatch.invalid>\r\n"
         << "To: <" << mail.to << ">\r\n"
         << "Subject: " << mail.subject << "\r\n"

@@ -13,6 +13,12 @@ Json or_null(const std::optional<T>& v) {
   return v ? Json(*v) : Json(nullptr);
 }
 
+Json photos_json(const std::vector<Photo>& photos) {
+  Json out = Json::array();
+  for (const auto& p : photos) out.push_back(p.to_json());
+  return out;
+}
+
 // A settings object: only documented keys, only booleans.
 Json settings_field(Fields& f, std::string_view key, std::span<const std::string_view> allowed) {
   if (!f.has(key)) return Json::object();
@@ -52,7 +58,8 @@ Json Profile::to_json() const {
           {"profile_completed", profile_completed},
           {"auth_provider", auth_provider},
           {"created_at", created_at},
-          {"last_active", last_active}};
+          {"last_active", last_active},
+          {"photos", photos_json(photos)}};
 }
 
 Result<ProfilePatch> ProfilePatch::parse(const Json& body) {
@@ -103,7 +110,7 @@ Result<ProfilePatch> ProfilePatch::parse(const Json& body) {
 Json PublicProfile::to_json() const {
   return {{"user_id", user_id},        {"first_name", first_name},        {"age", or_null(age)},
           {"gender", or_null(gender)}, {"bio", or_null(bio)},             {"location_label", or_null(location_label)},
-          {"distance_km", or_null(distance_km)}, {"last_active", or_null(last_active)}};
+          {"distance_km", or_null(distance_km)}, {"last_active", or_null(last_active)}, {"photos", photos_json(photos)}};
 }
 
 Json Preferences::to_json() const {

@@ -8,6 +8,7 @@
 
 #include "core/json.hpp"
 #include "core/problem.hpp"
+#include "profiles/photos.hpp"
 
 namespace pm::profiles {
 
@@ -32,6 +33,7 @@ struct Profile {
   bool profile_completed = false;
   std::string auth_provider;
   std::string created_at, last_active;
+  std::vector<Photo> photos;
   Json to_json() const;
 };
 
@@ -52,6 +54,7 @@ struct PublicProfile {
   std::optional<std::string> gender, bio, location_label;
   std::optional<double> distance_km;
   std::optional<std::string> last_active;
+  std::vector<Photo> photos;
   Json to_json() const;
 };
 

@@ -169,6 +169,62 @@ Json export_rows(pqxx::work& tx, const std::string& user_id) {
   return out;
 }
 
+void lock_user(pqxx::work& tx, const std::string& user_id) {
+  tx.exec_params("SELECT 1 FROM users WHERE user_id = $1 FOR UPDATE", user_id);
+}
+
+int count_media(pqxx::work& tx, const std::string& user_id) {
+  return tx.exec_params1("SELECT count(*) FROM profile_media WHERE user_id = $1", user_id)[0].as<int>();
+}
+
+namespace {
+constexpr const char* kMediaColumns =
+    "media_id, user_id, url, thumbnail_url, coalesce(width, 0), coalesce(height, 0), display_order, "
+    "to_char(uploaded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+MediaRow media_row(const pqxx::row& r) {
+  return {.media_id = r[0].as<std::string>(), .user_id = r[1].as<std::string>(), .display_key = r[2].as<std::string>(),
+          .thumb_key = r[3].is_null() ? "" : r[3].as<std::string>(), .width = r[4].as<int>(), .height = r[5].as<int>(),
+          .display_order = r[6].as<int>(), .uploaded_at = r[7].as<std::string>()};
+}
+}  // namespace
+
+MediaRow insert_media(pqxx::work& tx, const MediaRow& row) {
+  return media_row(tx.exec_params1(
+      std::string("INSERT INTO profile_media (media_id, user_id, media_type, url, thumbnail_url, width, height, display_order) "
+                  "VALUES ($1, $2, 'image/jpeg', $3, $4, $5, $6, "
+                  "  (SELECT coalesce(max(display_order), 0) + 1 FROM profile_media WHERE user_id = $2)) RETURNING ") +
+          kMediaColumns,
+      row.media_id, row.user_id, row.display_key, row.thumb_key, row.width, row.height));
+}
+
+std::vector<MediaRow> list_media(pqxx::work& tx, const std::string& user_id) {
+  std::vector<MediaRow> out;
+  for (const auto& r : tx.exec_params(std::string("SELECT ") + kMediaColumns +
+                                          " FROM profile_media WHERE user_id = $1 ORDER BY display_order",
+                                      user_id))
+    out.push_back(media_row(r));
+  return out;
+}
+
+void reorder_media(pqxx::work& tx, const std::string& user_id, const std::vector<std::string>& media_ids) {
+  // Two steps, because unique_user_display_order holds after every statement: first out of the
+  // way (negative), then into place.
+  tx.exec_params("UPDATE profile_media SET display_order = -display_order WHERE user_id = $1", user_id);
+  for (std::size_t i = 0; i < media_ids.size(); ++i)
+    tx.exec_params("UPDATE profile_media SET display_order = $3 WHERE user_id = $1 AND media_id = $2", user_id, media_ids[i],
+                   static_cast<int>(i + 1));
+}
+
+std::vector<std::string> delete_media(pqxx::work& tx, const std::string& user_id, const std::string& media_id) {
+  auto r = tx.exec_params("DELETE FROM profile_media WHERE user_id = $1 AND media_id = $2 RETURNING url, thumbnail_url", user_id,
+                          media_id);
+  std::vector<std::string> keys;
+  for (const auto& row : r)
+    for (const auto& f : row)
+      if (!f.is_null()) keys.push_back(f.as<std::string>());
+  return keys;
+}
+
 std::vector<std::string> media_keys(pqxx::work& tx, const std::string& user_id) {
   std::vector<std::string> keys;
   for (const auto& row : tx.exec_params("SELECT url, thumbnail_url FROM profile_media WHERE user_id = $1", user_id))

@@ -35,6 +35,23 @@ void block(pqxx::work& tx, const std::string& blocker, const std::string& blocke
 void unblock(pqxx::work& tx, const std::string& blocker, const std::string& blocked);
 std::string insert_report(pqxx::work& tx, const std::string& reporter, const std::string& reported, const ReportInput& report);
 
+// Photos (profile_media): url holds the display image's key, thumbnail_url the thumbnail's.
+struct MediaRow {
+  std::string media_id, user_id, display_key, thumb_key;
+  int width = 0, height = 0;
+  int display_order = 0;
+  std::string uploaded_at;
+};
+// Takes the user's row lock: changes to one user's photos happen one after another.
+void lock_user(pqxx::work& tx, const std::string& user_id);
+int count_media(pqxx::work& tx, const std::string& user_id);
+// Inserts at the end of the user's order; returns the stored row.
+MediaRow insert_media(pqxx::work& tx, const MediaRow& row);
+std::vector<MediaRow> list_media(pqxx::work& tx, const std::string& user_id);
+void reorder_media(pqxx::work& tx, const std::string& user_id, const std::vector<std::string>& media_ids);
+// Deletes one of the user's photos; returns its object keys (empty: no such photo of theirs).
+std::vector<std::string> delete_media(pqxx::work& tx, const std::string& user_id, const std::string& media_id);
+
 // Rows about the user, table by table, for the data export (encrypted columns as stored).
 Json export_rows(pqxx::work& tx, const std::string& user_id);
 // The storage keys of the user's photos (to delete the objects with the account).

@@ -1,6 +1,8 @@
 #include "profiles/routes.hpp"
 
 #include "auth/guard.hpp"
+#include "core/validation.hpp"
+#include "http/multipart.hpp"
 
 namespace pm::profiles {
 
@@ -12,9 +14,52 @@ namespace {
 
 auto to_json = [](const auto& v) { return v.to_json(); };
 
+// The photo's bytes: the raw body, or the file of a multipart/form-data body.
+Result<std::string_view> upload_bytes(const Request& req) {
+  auto type = req.header("Content-Type");
+  if (type.starts_with("multipart/form-data")) return http::first_file_part(type, req.raw.body());
+  if (req.raw.body().empty()) return std::unexpected(bad_request("empty-upload", "the body holds no image"));
+  return std::string_view(req.raw.body());
+}
+
+Json photos_json(const std::vector<Photo>& photos) {
+  Json out = Json::array();
+  for (const auto& p : photos) out.push_back(p.to_json());
+  return Json{{"photos", out}};
+}
+
 }  // namespace
 
-void add_routes(http::Router& router, auth::Service& auth, Service& profiles) {
+void add_routes(http::Router& router, auth::Service& auth, Service& profiles, Photos& photos) {
+  // Uploads may be as large as a photo may be, plus room for multipart framing.
+  const std::size_t upload_limit = photos.max_upload_bytes() + 64 * 1024;
+  router.add(
+      Method::post, "/api/v1/me/media",
+      auth::authed(auth, [&photos](Request& req, const auth::Caller& who) {
+        auto bytes = upload_bytes(req);
+        if (!bytes) return http::problem_response(bytes.error(), req.request_id);
+        return http::reply(req, photos.upload(who.user_id, *bytes), Status::created, to_json);
+      }),
+      upload_limit);
+  router.add(Method::put, "/api/v1/me/media/order", auth::authed(auth, [&photos](Request& req, const auth::Caller& who) {
+               auto body = req.json();
+               if (!body) return http::problem_response(body.error(), req.request_id);
+               Fields f(*body);
+               f.allow_only({"media_ids"});
+               std::vector<std::string> ids;
+               if (!f.raw("media_ids").is_array()) f.fail("media_ids", "must be an array of photo ids");
+               else
+                 for (const auto& id : f.raw("media_ids")) {
+                   if (!id.is_string() || !is_uuid(id.get<std::string>())) f.fail("media_ids", "must hold photo ids (UUIDs)");
+                   else ids.push_back(id.get<std::string>());
+                 }
+               if (!f.ok()) return http::problem_response(f.problem(), req.request_id);
+               return http::reply(req, photos.reorder(who.user_id, ids), Status::ok, photos_json);
+             }));
+  router.add(Method::delete_, "/api/v1/me/media/{media_id}", auth::authed(auth, [&photos](Request& req, const auth::Caller& who) {
+               return http::reply(req, photos.remove(who.user_id, req.params["media_id"]));
+             }));
+
   router.add(Method::get, "/api/v1/me", auth::authed(auth, [&profiles](Request& req, const auth::Caller& who) {
                return http::reply(req, profiles.me(who.user_id), Status::ok, to_json);
              }));

@@ -47,6 +47,9 @@ Result<Profile> Service::me(const std::string& user_id) {
   });
   if (!row) return std::unexpected(row.error());
   if (!*row) return std::unexpected(not_found("the account no longer exists"));
+  auto photos = d_.photos.list(user_id);
+  if (!photos) return std::unexpected(photos.error());
+  (*row)->profile.photos = std::move(*photos);
   return decrypt((*row)->profile);
 }
 
@@ -72,6 +75,9 @@ Result<PublicProfile> Service::user(const std::string& viewer, const std::string
   });
   if (!found) return std::unexpected(found.error());
   if (!*found) return std::unexpected(no_such_user());
+  auto photos = d_.photos.list(user_id);
+  if (!photos) return std::unexpected(photos.error());
+  (*found)->photos = std::move(*photos);
   return **found;
 }
 
@@ -169,7 +175,7 @@ Result<void> Service::delete_account(const std::string& user_id, const std::stri
     return {};
   });
   if (!done) return done;
-  d_.remove_media(media);
+  d_.photos.remove_objects(media);
   // The account is gone; a session left behind (Redis unreachable just now) fails to resolve
   // to anything and expires on its own, so this must not turn the deletion into an error.
   if (auto ended = d_.sessions.end_all(user_id); !ended)

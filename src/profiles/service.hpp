@@ -10,6 +10,7 @@
 #include "core/field_cipher.hpp"
 #include "db/pool.hpp"
 #include "profiles/model.hpp"
+#include "profiles/photos.hpp"
 
 namespace pm::profiles {
 
@@ -18,7 +19,7 @@ struct Deps {
   const crypto::FieldCipher& cipher;
   auth::SessionStore& sessions;
   // Removes stored media objects by key (the photo store); called after the rows are gone.
-  std::function<void(const std::vector<std::string>&)> remove_media = [](const auto&) {};
+  Photos& photos;
 };
 
 class Service {

@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "core/crypto.hpp"
-#include "storage/routes.hpp"
+#include "storage/local_store.hpp"
 #include "support/test_server.hpp"
 
 using namespace pm;
@@ -18,8 +18,16 @@ struct MediaServer {
   fs::path base = fs::path(::testing::TempDir()) / ("pm-media-routes-" + crypto::random_hex(6));
   fs::path dir = base / "media";
   test::TestDatabase db;
+  // The server's own local store (App registers its route) and this one share the folder and secret.
   storage::LocalObjectStore store{dir, "route-test-secret"};
-  test::TestServer server{test::test_config(db), [this](app::App& app) { storage::add_routes(app.router, store); }};
+  test::TestServer server{config()};
+
+  Config config() {
+    auto c = test::test_config(db);
+    c.media_dir = dir.string();
+    c.media_url_secret = "route-test-secret";
+    return c;
+  }
 
   ~MediaServer() {
     server.stop();

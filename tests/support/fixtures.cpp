@@ -6,13 +6,14 @@
 
 namespace pm::test {
 
-std::string read_fixture(const std::string& name) {
-  std::string path = std::string(PM_SOURCE_DIR) + "/tests/fixtures/" + name;
+std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("missing test fixture " + path);
+  if (!in) throw std::runtime_error("cannot read " + path);
   std::stringstream bytes;
   bytes << in.rdbuf();
   return bytes.str();
 }
+
+std::string read_fixture(const std::string& name) { return read_file(std::string(PM_SOURCE_DIR) + "/tests/fixtures/" + name); }
 
 }  // namespace pm::test

@@ -129,6 +129,9 @@ Config test_config(const TestDatabase& db) {
   config->argon2_opslimit = 1;
   config->argon2_memlimit_kib = 8;
   config->mail_dir = ::testing::TempDir() + "pm-mail-" + db.name();
+  config->media_backend = "local";
+  config->media_dir = ::testing::TempDir() + "pm-media-" + db.name();
+  config->media_url_secret = crypto::random_hex(32);
   // Limits are counted in the shared Redis by client IP: tests that check a limit lower it and
   // name their own client with X-Forwarded-For (see with_client_ip); the rest never reach one.
   config->trusted_proxies = "127.0.0.1";

@@ -374,14 +374,11 @@ TEST_F(Photo, TruncatedImagesAre422Unreadable) {
 }
 
 TEST_F(Photo, DecompressionBombsAreRefusedFromTheHeaderAlone) {
-  auto start = std::chrono::steady_clock::now();
   // A few hundred bytes claiming 900 million pixels (2.7 GB decoded).
   auto png = png_claiming(30000, 30000);
   EXPECT_LT(png.size(), 1000u);
   expect_problem(process_photo(png), 422, "image-dimensions-too-large", "PNG bomb");
   expect_problem(process_photo(jpeg_claiming(30000, 30000)), 422, "image-dimensions-too-large", "JPEG bomb");
-  auto elapsed = std::chrono::steady_clock::now() - start;
-  EXPECT_LT(elapsed, std::chrono::seconds(2)) << "refused without decoding";
   EXPECT_LT(vips_tracked_get_mem_highwater(), std::size_t{1} << 30) << "never allocated the claimed pixels";
 
   // The limit is the caller's: a real 20x20 image is too many pixels under a 100-pixel limit.

@@ -1,0 +1,58 @@
+#pragma once
+// Profile photos (the seed's profile_media): uploaded bytes are checked and re-encoded by
+// media::process_photo (no metadata survives), stored as a display image and a thumbnail through
+// the ObjectStore, and handed out only as signed URLs that expire.
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/json.hpp"
+#include "db/pool.hpp"
+#include "media/photo.hpp"
+#include "storage/object_store.hpp"
+
+namespace pm::profiles {
+
+struct Photo {
+  std::string media_id;
+  int display_order = 0;
+  std::string url, thumbnail_url;  // signed, valid until expires_at
+  int width = 0, height = 0;
+  std::string uploaded_at, expires_at;
+  Json to_json() const;
+};
+
+struct PhotoOptions {
+  int max_photos = 6;
+  std::chrono::seconds url_ttl{900};
+  media::PhotoLimits limits;
+};
+
+class Photos {
+ public:
+  Photos(db::Pool& db, storage::ObjectStore& store, PhotoOptions options) : db_(db), store_(store), options_(options) {}
+
+  // 409 "photo-limit" at max_photos; the image problems of media::process_photo otherwise.
+  Result<Photo> upload(const std::string& user_id, std::string_view bytes);
+  Result<std::vector<Photo>> list(const std::string& user_id);
+  // `media_ids` must be exactly the user's photos, in the new order.
+  Result<std::vector<Photo>> reorder(const std::string& user_id, const std::vector<std::string>& media_ids);
+  // Deletes the row and its stored objects; 404 for a photo that is not the user's.
+  Result<void> remove(const std::string& user_id, const std::string& media_id);
+  // Removes stored objects by key, logging (not failing on) any the store refuses.
+  void remove_objects(const std::vector<std::string>& keys);
+
+  std::size_t max_upload_bytes() const { return options_.limits.max_bytes; }
+
+ private:
+  Photo with_urls(const std::string& media_id, int order, const std::string& display_key, const std::string& thumb_key, int width,
+               int height, const std::string& uploaded_at);
+
+  db::Pool& db_;
+  storage::ObjectStore& store_;
+  PhotoOptions options_;
+};
+
+}  // namespace pm::profiles
