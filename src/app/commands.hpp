@@ -12,4 +12,7 @@ int serve(Config config);
 enum class MigrateAction { up, down, status };
 int migrate(const Config& config, MigrateAction action, bool all);
 
+// Re-encrypts stored PII under PM_PII_ACTIVE_KEY (after adding a key to PM_PII_KEYS).
+int rotate_keys(Config config);
+
 }  // namespace pm::app

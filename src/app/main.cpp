@@ -41,6 +41,12 @@ int main(int argc, char** argv) {
   down->add_flag("--all", all, "revert every applied migration");
   auto* status = migrate->add_subcommand("status", "List migrations: applied (when), pending, or changed since applied.");
 
+  auto* keys = cli.add_subcommand("keys", "Manage the PII encryption keys.");
+  keys->require_subcommand(1);
+  auto* rotate = keys->add_subcommand(
+      "rotate", "Re-encrypt stored PII under PM_PII_ACTIVE_KEY. Add the new key to PM_PII_KEYS, make it active, run this, "
+                "then the old key may be removed.");
+
   CLI11_PARSE(cli, argc, argv);
 
   if (!log::set_level(config.log_level)) {
@@ -51,5 +57,6 @@ int main(int argc, char** argv) {
   if (*up) return app::migrate(config, app::MigrateAction::up, false);
   if (*down) return app::migrate(config, app::MigrateAction::down, all);
   if (*status) return app::migrate(config, app::MigrateAction::status, false);
+  if (*rotate) return app::rotate_keys(std::move(config));
   return 2;
 }

@@ -76,6 +76,22 @@ void retire_tokens(pqxx::work& tx, const std::string& user_id, const std::string
   tx.exec_params("UPDATE auth_tokens SET used_at = now() WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL", user_id, purpose);
 }
 
+std::vector<EncryptedFields> stale_encrypted_fields(pqxx::work& tx, const std::string& active_key_id, int limit) {
+  const std::string prefix = "pm1." + active_key_id + ".%";
+  std::vector<EncryptedFields> out;
+  for (const auto& r : tx.exec_params("SELECT user_id, email, last_name FROM users "
+                                      "WHERE email NOT LIKE $1 OR (last_name IS NOT NULL AND last_name NOT LIKE $1) "
+                                      "ORDER BY user_id LIMIT $2 FOR UPDATE",
+                                      prefix, limit))
+    out.push_back({r[0].as<std::string>(), r[1].as<std::string>(),
+                   r[2].is_null() ? std::nullopt : std::optional(r[2].as<std::string>())});
+  return out;
+}
+
+void set_encrypted_fields(pqxx::work& tx, const EncryptedFields& f) {
+  tx.exec_params("UPDATE users SET email = $2, last_name = $3 WHERE user_id = $1", f.user_id, f.email, f.last_name);
+}
+
 std::optional<std::string> find_identity(pqxx::work& tx, const std::string& provider, const std::string& subject) {
   auto r = tx.exec_params("SELECT user_id FROM oauth_identities WHERE provider = $1 AND subject = $2", provider, subject);
   if (r.empty()) return std::nullopt;

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <pqxx/pqxx>
 
@@ -46,6 +47,14 @@ void insert_token(pqxx::work& tx, const std::string& token_hash, const std::stri
 std::optional<std::string> consume_token(pqxx::work& tx, const std::string& token_hash, const std::string& purpose);
 // Retires a user's unused tokens of `purpose` (a new reset link voids the old ones).
 void retire_tokens(pqxx::work& tx, const std::string& user_id, const std::string& purpose);
+
+// Key rotation: users with a PII value not written with the key `active_key_id`.
+struct EncryptedFields {
+  std::string user_id, email;
+  std::optional<std::string> last_name;
+};
+std::vector<EncryptedFields> stale_encrypted_fields(pqxx::work& tx, const std::string& active_key_id, int limit);
+void set_encrypted_fields(pqxx::work& tx, const EncryptedFields& fields);
 
 // OpenID Connect identities.
 std::optional<std::string> find_identity(pqxx::work& tx, const std::string& provider, const std::string& subject);

@@ -247,6 +247,31 @@ Result<void> Service::change_password(const Caller& caller, const PasswordChange
   return d_.sessions.end_all(caller.user_id, caller.session_id);  // every other device signs in again
 }
 
+Result<long> Service::rotate_keys() {
+  constexpr int kBatch = 500;
+  long total = 0;
+  for (;;) {
+    auto batch = db::transact(d_.db, [&](pqxx::work& tx) -> Result<int> {
+      auto rows = repository::stale_encrypted_fields(tx, d_.cipher.active_key_id(), kBatch);
+      for (auto& row : rows) {
+        auto email = d_.cipher.decrypt(row.email, email_context(row.user_id));
+        if (!email) return std::unexpected(email.error());
+        row.email = d_.cipher.encrypt(*email, email_context(row.user_id));
+        if (row.last_name) {
+          auto last = d_.cipher.decrypt(*row.last_name, last_name_context(row.user_id));
+          if (!last) return std::unexpected(last.error());
+          row.last_name = d_.cipher.encrypt(*last, last_name_context(row.user_id));
+        }
+        repository::set_encrypted_fields(tx, row);
+      }
+      return static_cast<int>(rows.size());
+    });
+    if (!batch) return std::unexpected(batch.error());
+    total += *batch;
+    if (*batch < kBatch) return total;
+  }
+}
+
 Result<Caller> Service::authenticate(std::string_view token) {
   auto caller = d_.sessions.resolve(token);
   if (!caller) return caller;

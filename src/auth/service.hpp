@@ -40,6 +40,10 @@ class Service {
   Result<void> confirm_password_reset(const ResetConfirmInput& input, const ClientInfo& client);
   Result<void> change_password(const Caller& caller, const PasswordChangeInput& input, const ClientInfo& client);
 
+  // Re-encrypts every user's PII written with an older key under the active one, in batches;
+  // returns how many users were rewritten. Safe to run while serving and to run again.
+  Result<long> rotate_keys();
+
   // The caller behind a bearer token; also keeps users.last_active (at most one write a minute).
   Result<Caller> authenticate(std::string_view token);
 

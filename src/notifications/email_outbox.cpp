@@ -50,6 +50,21 @@ Result<int> EmailOutbox::deliver_pending(int limit) {
   });
 }
 
+Result<long> EmailOutbox::rotate_keys() {
+  return db::transact(db_, [&](pqxx::work& tx) -> Result<long> {
+    long n = 0;
+    for (const auto& row : tx.exec_params("SELECT outbox_id, payload FROM email_outbox WHERE sent_at IS NULL AND payload NOT LIKE $1 FOR UPDATE",
+                                          "pm1." + cipher_.active_key_id() + ".%")) {
+      auto id = row[0].as<std::string>();
+      auto plain = cipher_.decrypt(row[1].as<std::string>(), context(id));
+      if (!plain) return std::unexpected(plain.error());
+      tx.exec_params("UPDATE email_outbox SET payload = $2 WHERE outbox_id = $1", id, cipher_.encrypt(*plain, context(id)));
+      ++n;
+    }
+    return n;
+  });
+}
+
 void EmailOutbox::start(std::chrono::seconds every) {
   thread_ = std::thread([this, every] { run(every); });
 }

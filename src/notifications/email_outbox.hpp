@@ -28,6 +28,9 @@ class EmailOutbox {
   // Sends up to `limit` due mails; returns how many were sent.
   Result<int> deliver_pending(int limit = 50);
 
+  // Re-encrypts unsent payloads written with an older key; returns how many.
+  Result<long> rotate_keys();
+
   // A background thread delivers when kicked (after a commit that queued mail) and every
   // `every` for retries. Delivery stays off the request path, so a request costs the same
   // whether or not it queued a mail (no account enumeration by timing).

@@ -1,0 +1,85 @@
+// Every route, fed wrong and hostile input by a signed-in client: the answer is always a 4xx
+// problem+json (or a success), never a 5xx, a crash or a hang.
+
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "support/accounts.hpp"
+
+using namespace pm;
+
+namespace {
+
+std::vector<std::string> hostile_bodies() {
+  std::vector<std::string> bodies = {
+      "", "{", "}", "[]", "null", "true", "0", "\"text\"", "{\"a\":", "{\"a\" 1}", "\xff\xfe\xfd",
+      std::string(200000, '['),                                  // deep nesting
+      "{\"email\": {\"$ne\": null}, \"password\": [1, 2]}",      // operator injection
+      "{\"first_name\": \"'); DROP TABLE users; --\"}",          // SQL in a value
+      "{\"min_age\": 1e999, \"max_age\": -1, \"max_distance\": 18446744073709551616}",
+      "{\"birth_date\": \"0000-00-00\", \"gender\": null, \"location\": {\"latitude\": \"NaN\"}}",
+      "{\"media_ids\": [\"../../etc/passwd\", 7]}",
+      "{\"token\": \"" + std::string(5000, 'a') + "\"}",
+      "{\"id_token\": \"a.b.c\", \"nonce\": []}",
+      "{\"reason\": \"spam\", \"details\": \"\\u0000\\u0001\"}",
+      "{\"bio\": \"\\ud800\"}",  // a lone surrogate
+  };
+  std::mt19937 rng(20261125);  // fixed seed: a failure reproduces
+  for (int i = 0; i < 10; ++i) {
+    std::string junk(static_cast<std::size_t>(rng() % 300), '\0');
+    for (auto& c : junk) c = static_cast<char>(rng());
+    bodies.push_back(junk);
+  }
+  return bodies;
+}
+
+std::string fill_params(std::string pattern, const std::string& value) {
+  for (auto open = pattern.find('{'); open != std::string::npos; open = pattern.find('{')) {
+    auto close = pattern.find('}', open);
+    pattern.replace(open, close - open + 1, value);
+  }
+  return pattern;
+}
+
+}  // namespace
+
+TEST(HostileInput, NoRouteAnswers5xx) {
+  test::TestDatabase db;
+  test::TestServer server(test::test_config(db));
+  auto user = test::sign_up(server, test::unique_email("hostile"));
+  auto other = test::sign_up(server, test::unique_email("other"), "Bob", "man");
+  const std::vector<std::string> param_values = {other.user_id, "00000000-0000-4000-8000-000000000000", "not-a-uuid",
+                                                 "%00%ff", "..%2F..%2Fetc", std::string(300, 'x')};
+  const auto bodies = hostile_bodies();
+  int requests = 0;
+  for (const auto& [method, pattern] : server.app().router.routes()) {
+    auto verb = http::beast_http::to_string(method);
+    // Ending the session or the account would turn the rest into 401s; they are exercised last.
+    if (pattern == "/api/v1/auth/logout" || pattern == "/api/v1/auth/logout-all" ||
+        (pattern == "/api/v1/me" && method == http::Method::delete_))
+      continue;
+    for (const auto& value : param_values) {
+      auto target = fill_params(pattern, value);
+      for (const auto& body : bodies) {
+        for (const char* type : {"application/json", "image/jpeg", "multipart/form-data; boundary=x"}) {
+          auto headers = user.auth();
+          headers.emplace_back("Content-Type", type);
+          auto res = server.request(std::string(verb), target, body, headers);
+          ++requests;
+          ASSERT_LT(res.status, 500) << verb << " " << target << " with " << type << " body " << body.substr(0, 60) << ": "
+                                     << res.body;
+          if (res.status >= 400) {
+            EXPECT_EQ(res.header("Content-Type"), "application/problem+json") << verb << " " << target;
+          }
+        }
+      }
+      if (pattern.find('{') == std::string::npos) break;  // no parameters: one target is enough
+    }
+  }
+  EXPECT_GT(requests, 1000);
+  for (const char* last : {"/api/v1/auth/logout-all", "/api/v1/auth/logout"}) {
+    auto res = server.request("POST", last, "{", user.auth());
+    EXPECT_LT(res.status, 500) << last;
+  }
+}
