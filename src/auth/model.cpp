@@ -113,6 +113,15 @@ Result<PasswordChangeInput> PasswordChangeInput::parse(const Json& body) {
   return PasswordChangeInput{*current, *next};
 }
 
+Result<EmailChangeInput> EmailChangeInput::parse(const Json& body) {
+  Fields f(body);
+  f.allow_only({"email", "password"});
+  auto email = email_field(f);
+  auto password = password_field(f, "password");
+  if (!f.ok()) return std::unexpected(f.problem());
+  return EmailChangeInput{*email, *password};
+}
+
 Json AccountView::to_json() const {
   return {{"user_id", user_id},
           {"email", email},

@@ -49,6 +49,12 @@ struct PasswordChangeInput {
   static Result<PasswordChangeInput> parse(const Json& body);
 };
 
+struct EmailChangeInput {
+  std::string email;  // normalised
+  std::string password;
+  static Result<EmailChangeInput> parse(const Json& body);
+};
+
 // Where a request came from, for rate limits, sessions and the audit log.
 struct ClientInfo {
   std::string ip;

@@ -57,6 +57,11 @@ void mark_email_verified(pqxx::work& tx, const std::string& user_id) {
   tx.exec_params("UPDATE users SET email_verified_at = coalesce(email_verified_at, now()) WHERE user_id = $1", user_id);
 }
 
+void set_email(pqxx::work& tx, const std::string& user_id, const std::string& email_encrypted, const std::string& email_index) {
+  tx.exec_params("UPDATE users SET email = $2, email_index = $3, email_verified_at = NULL WHERE user_id = $1", user_id,
+                 email_encrypted, email_index);
+}
+
 void insert_token(pqxx::work& tx, const std::string& token_hash, const std::string& user_id, const std::string& purpose,
                   long long ttl_seconds) {
   tx.exec_params("INSERT INTO auth_tokens (token_hash, user_id, purpose, expires_at) VALUES ($1, $2, $3, now() + $4 * interval '1 second')",

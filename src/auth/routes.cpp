@@ -71,6 +71,13 @@ void add_routes(http::Router& router, Service& auth) {
         req, [&](const ResetConfirmInput& in) { return http::reply(req, auth.confirm_password_reset(in, client_of(req))); });
   });
 
+  router.add(Method::post, "/api/v1/me/email", authed(auth, [&auth](Request& req, const Caller& caller) {
+               return http::with_input<EmailChangeInput>(req, [&](const EmailChangeInput& in) {
+                 return http::reply(req, auth.change_email(caller, in, client_of(req)), Status::ok,
+                                    [](const AccountView& a) { return a.to_json(); });
+               });
+             }));
+
   router.add(Method::post, "/api/v1/me/password", authed(auth, [&auth](Request& req, const Caller& caller) {
                return http::with_input<PasswordChangeInput>(req, [&](const PasswordChangeInput& in) {
                  return http::reply(req, auth.change_password(caller, in, client_of(req)));

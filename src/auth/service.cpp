@@ -247,6 +247,43 @@ Result<void> Service::change_password(const Caller& caller, const PasswordChange
   return d_.sessions.end_all(caller.user_id, caller.session_id);  // every other device signs in again
 }
 
+Result<AccountView> Service::change_email(const Caller& caller, const EmailChangeInput& in, const ClientInfo& client) {
+  const auto index = d_.email_index(in.email);
+  const auto token = new_token();
+  auto changed = db::transact(d_.db, [&](pqxx::work& tx) -> Result<AccountView> {
+    auto row = repository::find_by_id(tx, caller.user_id);
+    if (!row) return std::unexpected(not_found("the account no longer exists"));
+    if (row->password_hash && !d_.hasher.verify(*row->password_hash, in.password))
+      return std::unexpected(Problem{.status = 403, .type = "wrong-password", .title = "Forbidden", .detail = "the password is wrong"});
+    auto old_email = d_.cipher.decrypt(row->email_encrypted, email_context(caller.user_id));
+    if (!old_email) return std::unexpected(old_email.error());
+    if (*old_email == in.email) return std::unexpected(bad_request("same-email", "this is already your address"));
+    Problem taken{.status = 409, .type = "email-taken", .title = "Conflict", .detail = "an account with this email already exists"};
+    if (repository::email_index_taken(tx, index)) return std::unexpected(taken);
+    try {
+      repository::set_email(tx, caller.user_id, d_.cipher.encrypt(in.email, email_context(caller.user_id)), index);
+    } catch (const pqxx::unique_violation&) {
+      return std::unexpected(taken);
+    }
+    repository::retire_tokens(tx, caller.user_id, kVerifyEmail);
+    repository::insert_token(tx, crypto::sha256_hex(token), caller.user_id, kVerifyEmail, d_.config.verify_token_ttl.count());
+    d_.outbox.enqueue(tx, caller.user_id, in.email, "Confirm your new email for Perfect Match",
+                      fmt::format("Hello {},\n\nconfirm your new email address with this link:\n\n{}/verify-email?token={}\n\n"
+                                  "or enter this code in the app:\n\nToken: {}\n",
+                                  row->first_name, d_.config.public_url, token, token));
+    // The old address hears of it: if this was not the owner, they know at once.
+    d_.outbox.enqueue(tx, caller.user_id, *old_email, "Your Perfect Match email address was changed",
+                      fmt::format("Hello {},\n\nthe email address of your account was just changed. If you did not do "
+                                  "this, reset your password now and contact us.\n",
+                                  row->first_name));
+    admin::record(tx, {.user_id = caller.user_id, .event = "email_change", .ip = client.ip});
+    return AccountView{.user_id = caller.user_id, .email = in.email, .email_verified = false, .first_name = row->first_name,
+                       .auth_provider = row->auth_provider};
+  });
+  if (changed) d_.outbox.kick();
+  return changed;
+}
+
 Result<long> Service::rotate_keys() {
   constexpr int kBatch = 500;
   long total = 0;

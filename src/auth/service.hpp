@@ -39,6 +39,8 @@ class Service {
   Result<void> request_password_reset(std::string_view email, const ClientInfo& client);
   Result<void> confirm_password_reset(const ResetConfirmInput& input, const ClientInfo& client);
   Result<void> change_password(const Caller& caller, const PasswordChangeInput& input, const ClientInfo& client);
+  // A new address needs the password (when the account has one) and is unverified until its mail's link is used.
+  Result<AccountView> change_email(const Caller& caller, const EmailChangeInput& input, const ClientInfo& client);
 
   // Re-encrypts every user's PII written with an older key under the active one, in batches;
   // returns how many users were rewritten. Safe to run while serving and to run again.

@@ -282,3 +282,33 @@ TEST(Auth, EmailAddressesAreNotStoredInClear) {
   EXPECT_EQ(dump.find("Lovelace"), std::string::npos) << "last names are encrypted too";
   EXPECT_NE(dump.find("pm1.t1."), std::string::npos) << "ciphertexts carry their key id";
 }
+
+TEST(Auth, EmailChangeNeedsThePasswordAndIsVerifiedAgain) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  auto user = test::sign_up(server, test::unique_email("old"));
+  auto taken = test::sign_up(server, test::unique_email("taken"));
+  auto change = [&](const std::string& email, const std::string& password) {
+    return server.request("POST", "/api/v1/me/email", nlohmann::json{{"email", email}, {"password", password}}.dump(), user.auth());
+  };
+  EXPECT_EQ(change(test::unique_email("new"), "wrong password here").status, 403);
+  EXPECT_EQ(change(taken.email, user.password).status, 409);
+  EXPECT_EQ(change("not an email", user.password).status, 400);
+
+  auto fresh = test::unique_email("new");
+  auto ok = change(fresh, user.password);
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(ok.json()["email"], fresh);
+  EXPECT_EQ(ok.json()["email_verified"], false);
+
+  auto notice = test::wait_for_mail(server.app().config.mail_dir, user.email, 2);
+  EXPECT_NE(notice.find("email address was changed"), std::string::npos) << "the old address is told";
+  auto mail = test::wait_for_mail(server.app().config.mail_dir, fresh);
+  ASSERT_FALSE(mail.empty());
+  EXPECT_EQ(server.request("POST", "/api/v1/auth/verify-email", nlohmann::json{{"token", test::token_in(mail)}}.dump()).status, 204);
+  EXPECT_EQ(login(server, user.email, user.password).status, 401) << "the old address no longer signs in";
+  EXPECT_EQ(login(server, fresh, user.password).json()["user"]["email_verified"], true);
+  auto conn = db.connect();
+  pqxx::nontransaction q(conn);
+  EXPECT_EQ(q.exec_params1("SELECT count(*) FROM audit_log WHERE user_id = $1 AND event = 'email_change'", user.user_id)[0].as<int>(), 1);
+}
