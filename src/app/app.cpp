@@ -9,6 +9,7 @@
 #include "storage/local_store.hpp"
 #include "storage/routes.hpp"
 #include "profiles/routes.hpp"
+#include "questionnaire/routes.hpp"
 
 namespace pm::app {
 
@@ -50,6 +51,7 @@ App::App(Config cfg)
       media(storage::make_object_store(config)),
       photos(db, *media, {}),
       profiles({.db = db, .cipher = cipher, .sessions = sessions, .photos = photos}),
+      questionnaire(db, config.question_bank),
       health_(db, redis) {
   metrics.add_source([this](std::string& out) {
     auto d = db.stats();
@@ -60,6 +62,7 @@ App::App(Config cfg)
   ops::add_routes(router, health_, metrics, config.docs_dir);
   auth::add_routes(router, auth);
   profiles::add_routes(router, auth, profiles, photos);
+  questionnaire::add_routes(router, auth, questionnaire);
   // The local backend serves its own signed URLs; S3 hands out presigned URLs to the bucket.
   if (auto* local = dynamic_cast<storage::LocalObjectStore*>(media.get())) storage::add_routes(router, *local);
 }

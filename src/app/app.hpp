@@ -16,6 +16,7 @@
 #include "notifications/email_outbox.hpp"
 #include "ops/service.hpp"
 #include "profiles/photos.hpp"
+#include "questionnaire/service.hpp"
 #include "profiles/service.hpp"
 #include "storage/object_store.hpp"
 
@@ -41,6 +42,7 @@ class App {
   const std::unique_ptr<storage::ObjectStore> media;
   profiles::Photos photos;
   profiles::Service profiles;
+  questionnaire::Service questionnaire;
 
   // Background work of a serving process (mail delivery).
   void start_background();

@@ -12,6 +12,9 @@ int serve(Config config);
 enum class MigrateAction { up, down, status };
 int migrate(const Config& config, MigrateAction action, bool all);
 
+// Checks and imports a question bank file (all problems reported, nothing imported if any).
+int import_questions(Config config, const std::string& file);
+
 // Re-encrypts stored PII under PM_PII_ACTIVE_KEY (after adding a key to PM_PII_KEYS).
 int rotate_keys(Config config);
 

@@ -41,6 +41,13 @@ int main(int argc, char** argv) {
   down->add_flag("--all", all, "revert every applied migration");
   auto* status = migrate->add_subcommand("status", "List migrations: applied (when), pending, or changed since applied.");
 
+  auto* questions = cli.add_subcommand("questions", "Manage question banks (docs/question-bank-format.md).");
+  questions->require_subcommand(1);
+  auto* import = questions->add_subcommand(
+      "import", "Check a question bank file and import it (again): ids come from keys, so re-importing updates in place.");
+  std::string bank_file;
+  import->add_option("FILE", bank_file, "the bank's JSON file, e.g. data/questions/perfect-match.json")->required()->check(CLI::ExistingFile);
+
   auto* keys = cli.add_subcommand("keys", "Manage the PII encryption keys.");
   keys->require_subcommand(1);
   auto* rotate = keys->add_subcommand(
@@ -58,5 +65,6 @@ int main(int argc, char** argv) {
   if (*down) return app::migrate(config, app::MigrateAction::down, all);
   if (*status) return app::migrate(config, app::MigrateAction::status, false);
   if (*rotate) return app::rotate_keys(std::move(config));
+  if (*import) return app::import_questions(std::move(config), bank_file);
   return 2;
 }

@@ -154,6 +154,7 @@ const std::vector<Setting>& settings() {
       boolean("PM_S3_PATH_STYLE", "true: endpoint/bucket/key URLs (MinIO and most self-hosted servers); false: bucket.endpoint/key", &Config::s3_path_style),
       millis("PM_S3_CONNECT_TIMEOUT_MS", "S3 connect timeout", &Config::s3_connect_timeout),
       millis("PM_S3_TIMEOUT_MS", "S3 request timeout (whole transfer)", &Config::s3_timeout),
+      text("PM_QUESTION_BANK", "key of the question bank the questionnaire API serves", &Config::question_bank),
       text("PM_MIGRATIONS_DIR", "folder of NNNN_name.up.sql / .down.sql files", &Config::migrations_dir),
       text("PM_DOCS_DIR", "folder holding openapi.yaml", &Config::docs_dir),
       text("PM_LOG_LEVEL", "debug, info, warn or error", &Config::log_level),

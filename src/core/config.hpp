@@ -78,6 +78,9 @@ struct Config {
   Millis s3_connect_timeout{3000};
   Millis s3_timeout{15000};
 
+  // Questionnaire
+  std::string question_bank = "perfect-match";  // the bank the API serves
+
   // Files and logs
   std::string migrations_dir;
   std::string docs_dir;

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <openssl/sha.h>
 #include <sodium.h>
 
 namespace pm::crypto {
@@ -34,6 +35,26 @@ std::string random_hex(std::size_t bytes) {
   std::string raw(bytes, '\0');
   randombytes_buf(raw.data(), raw.size());
   return to_hex(reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
+}
+
+namespace {
+std::string format_uuid(const unsigned char* b) {
+  std::string hex = to_hex(b, 16);
+  return fmt::format("{}-{}-{}-{}-{}", hex.substr(0, 8), hex.substr(8, 4), hex.substr(12, 4), hex.substr(16, 4), hex.substr(20));
+}
+}  // namespace
+
+std::string uuid_v5(std::string_view name) {
+  // RFC 4122 section 4.3 under this project's own namespace UUID.
+  static constexpr unsigned char kNamespace[16] = {0x6f, 0x1c, 0x2e, 0x8a, 0x51, 0x3d, 0x4b, 0x7e,
+                                                   0x9a, 0x30, 0x52, 0x0d, 0x7c, 0x61, 0xe4, 0x15};
+  std::string input(reinterpret_cast<const char*>(kNamespace), sizeof kNamespace);
+  input.append(name);
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
+  digest[6] = (digest[6] & 0x0f) | 0x50;  // version 5
+  digest[8] = (digest[8] & 0x3f) | 0x80;  // RFC 4122 variant
+  return format_uuid(digest);
 }
 
 std::string uuid_v4() {

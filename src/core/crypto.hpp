@@ -14,5 +14,7 @@ std::string sha256_hex(std::string_view data);
 std::string random_hex(std::size_t bytes);
 // A random (version 4) UUID in canonical text form.
 std::string uuid_v4();
+// A name-based (version 5, SHA-1) UUID: the same name always gives the same id.
+std::string uuid_v5(std::string_view name);
 
 }  // namespace pm::crypto

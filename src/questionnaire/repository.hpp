@@ -1,0 +1,45 @@
+#pragma once
+// All of the Questionnaire Engine's SQL. Functions take the caller's transaction.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "core/json.hpp"
+#include "questionnaire/bank.hpp"
+
+namespace pm::questionnaire::repository {
+
+struct ImportCounts {
+  int blocks = 0, questions = 0, retired = 0;
+};
+// Creates or updates the bank in place (ids from keys), retiring questions no longer in it.
+ImportCounts import_bank(pqxx::work& tx, const Bank& bank);
+// The bank's current (unretired) blocks and questions, or nullopt if it was never imported.
+std::optional<Bank> load_bank(pqxx::work& tx, const std::string& bank_key);
+
+// Whether the user's plan unlocks premium-only questions.
+bool is_premium(pqxx::work& tx, const std::string& user_id);
+
+struct StoredAnswer {
+  std::string question_id;
+  Json value, acceptable;
+  int importance = 5;
+  bool retired = false;
+  std::string answered_at;  // ISO-8601
+};
+// The user's answers to the bank's questions, by question id. Locks them for the transaction.
+std::map<std::string, StoredAnswer> load_answers(pqxx::work& tx, const std::string& user_id, const std::string& bank_key);
+void upsert_answer(pqxx::work& tx, const std::string& user_id, const std::string& question_id, const Json& value,
+                   const Json& acceptable, int importance);
+// Marks answers retired (their question is hidden now) or current again.
+void set_retired(pqxx::work& tx, const std::string& user_id, const std::vector<std::string>& question_ids, bool retired);
+
+// The seed's questionnaire response document for (user, bank); an empty object if none yet.
+Json load_response(pqxx::work& tx, const std::string& user_id, const std::string& bank_key);
+void save_response(pqxx::work& tx, const std::string& user_id, const std::string& bank_key, const Json& doc);
+
+}  // namespace pm::questionnaire::repository

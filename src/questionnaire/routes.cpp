@@ -1,0 +1,59 @@
+#include "questionnaire/routes.hpp"
+
+#include <charconv>
+
+#include "auth/guard.hpp"
+
+namespace pm::questionnaire {
+
+using http::Method;
+using http::Request;
+using http::Status;
+
+namespace {
+
+auto as_is = [](const Json& j) { return j; };
+
+// ?limit=N (1-20, default 1); anything else is a 400.
+Result<int> limit_of(const Request& req) {
+  auto target = req.target();
+  auto q = target.find("limit=");
+  if (q == std::string_view::npos) return 1;
+  auto text = target.substr(q + 6);
+  text = text.substr(0, text.find('&'));
+  int n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc{} || end != text.data() + text.size() || n < 1 || n > 20)
+    return std::unexpected(bad_request("validation-failed", "limit must be an integer from 1 to 20"));
+  return n;
+}
+
+}  // namespace
+
+void add_routes(http::Router& router, auth::Service& auth, Service& service) {
+  router.add(Method::get, "/api/v1/questionnaire", auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
+               return http::reply(req, service.questionnaire(who.user_id), Status::ok, as_is);
+             }));
+  router.add(Method::get, "/api/v1/questionnaire/next", auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
+               auto limit = limit_of(req);
+               if (!limit) return http::problem_response(limit.error(), req.request_id);
+               return http::reply(req, service.next(who.user_id, *limit), Status::ok, as_is);
+             }));
+  router.add(Method::put, "/api/v1/questionnaire/answers/{question_id}",
+             auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
+               auto body = req.json();
+               if (!body) return http::problem_response(body.error(), req.request_id);
+               return http::reply(req,
+                                  service.answer(who.user_id, req.params["question_id"], *body,
+                                                 device_type_of(req.header("User-Agent"))),
+                                  Status::ok, as_is);
+             }));
+  router.add(Method::get, "/api/v1/questionnaire/progress", auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
+               return http::reply(req, service.progress(who.user_id), Status::ok, as_is);
+             }));
+  router.add(Method::post, "/api/v1/questionnaire/complete", auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
+               return http::reply(req, service.complete(who.user_id), Status::ok, as_is);
+             }));
+}
+
+}  // namespace pm::questionnaire

@@ -1,0 +1,272 @@
+#include "questionnaire/service.hpp"
+
+#include <cmath>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "core/time.hpp"
+#include "db/transaction.hpp"
+#include "jobs/queue.hpp"
+#include "questionnaire/answer_input.hpp"
+#include "questionnaire/branching.hpp"
+
+namespace pm::questionnaire {
+
+namespace {
+
+constexpr auto kBankCacheTtl = std::chrono::seconds(10);
+
+// What one user sees of the bank, given their answers and plan.
+struct View {
+  std::vector<const Question*> visible;     // shown and unlocked, in asking order
+  std::vector<const Question*> locked;      // shown but premium-only for a free user
+  std::set<std::string> visible_ids;
+  std::map<std::string, const repository::StoredAnswer*> current;  // answers of visible questions
+
+  int answered() const { return static_cast<int>(current.size()); }
+  Json progress(const Json& doc) const {
+    int total = static_cast<int>(visible.size());
+    int percent = total ? static_cast<int>(std::lround(100.0 * answered() / total)) : 0;
+    return {{"answered", answered()}, {"total", total}, {"percent", percent},
+            {"completed", doc.contains("completedAt") && !doc["completedAt"].is_null()}};
+  }
+};
+
+View view_of(const Bank& bank, const std::map<std::string, repository::StoredAnswer>& answers, bool premium) {
+  View v;
+  std::map<std::string, const Json*> by_key;  // answers of questions found visible so far
+  auto lookup = [&](std::string_view key) -> const Json* {
+    auto it = by_key.find(std::string(key));
+    return it == by_key.end() ? nullptr : it->second;
+  };
+  for (const Question* q : bank.questions()) {
+    if (!is_shown(q->branching, lookup)) continue;
+    if (q->premium_only && !premium) {
+      v.locked.push_back(q);
+      continue;
+    }
+    v.visible.push_back(q);
+    v.visible_ids.insert(q->id);
+    if (auto it = answers.find(q->id); it != answers.end()) {
+      v.current[q->id] = &it->second;
+      by_key[q->key] = &it->second.value;
+    }
+  }
+  return v;
+}
+
+Json answer_json(const repository::StoredAnswer& a) {
+  return {{"value", a.value}, {"acceptable", a.acceptable}, {"importance", a.importance}, {"answered_at", a.answered_at}};
+}
+
+Json question_json(const Question& q, bool locked, const repository::StoredAnswer* answer) {
+  Json j = {{"question_id", q.id},       {"key", q.key},           {"text", q.text},
+            {"type", to_string(q.type)}, {"premium_only", q.premium_only}, {"locked", locked},
+            {"required", q.required},    {"answer", answer ? answer_json(*answer) : Json(nullptr)}};
+  if (!q.options.empty()) {
+    Json opts = Json::array();
+    for (const auto& o : q.options) opts.push_back({{"key", o.key}, {"label", o.label}});  // loadings stay internal
+    j["options"] = opts;
+  }
+  if (q.type == QuestionType::multiple_select) {
+    j["min_selections"] = q.min_selections;
+    j["max_selections"] = q.max_selections;
+  }
+  if (q.type == QuestionType::slider)
+    j["slider"] = {{"min", q.slider.min}, {"max", q.slider.max}, {"step", q.slider.step}, {"min_label", q.slider.min_label},
+                   {"max_label", q.slider.max_label}};
+  if (q.type == QuestionType::open_ended) j["max_length"] = q.max_length;
+  return j;
+}
+
+// The seed's questionnaire response document, rebuilt from the current answers.
+Json response_document(const Bank& bank, const View& view, Json doc, const std::string& user_id, const std::string& device_type) {
+  Json responses = Json::array(), open = Json::array();
+  for (const Question* q : view.visible) {
+    auto it = view.current.find(q->id);
+    if (it == view.current.end()) continue;
+    const auto& a = *it->second;
+    if (q->type == QuestionType::open_ended)
+      open.push_back({{"questionId", q->id}, {"response", a.value}, {"importanceScore", a.importance}, {"answeredAt", a.answered_at}});
+    else
+      responses.push_back({{"questionId", q->id},
+                           {"blockId", bank.block_of(*q)->id},
+                           {"response", {{"value", a.value}, {"importanceScore", a.importance}, {"acceptable", a.acceptable}}},
+                           {"answeredAt", a.answered_at}});
+  }
+  doc["userId"] = user_id;
+  doc["responses"] = responses;
+  doc["openEndedResponses"] = open;
+  doc["progress"] = view.progress(doc)["percent"];
+  if (!doc.contains("completedAt")) doc["completedAt"] = nullptr;
+  Json& meta = doc["metadata"];
+  if (!meta.is_object()) meta = Json::object();
+  if (!meta.contains("startedAt")) meta["startedAt"] = iso8601(Clock::now());
+  if (!device_type.empty()) meta["deviceType"] = device_type;
+  meta["version"] = bank.version;
+  meta["bank"] = bank.key;
+  return doc;
+}
+
+Problem bank_missing(const std::string& key) {
+  return unavailable("question-bank-missing", fmt::format("the question bank \"{}\" has not been imported", key));
+}
+
+}  // namespace
+
+std::string device_type_of(std::string_view ua) {
+  if (ua.find("iPad") != std::string_view::npos || ua.find("Tablet") != std::string_view::npos) return "tablet";
+  if (ua.find("Mobile") != std::string_view::npos || ua.find("Android") != std::string_view::npos) return "mobile";
+  return "desktop";
+}
+
+Result<std::shared_ptr<const Bank>> Service::bank() {
+  std::lock_guard lock(mutex_);
+  if (cached_ && std::chrono::steady_clock::now() - cached_at_ < kBankCacheTtl) return cached_;
+  auto loaded = db::transact(db_, [&](pqxx::work& tx) -> Result<std::optional<Bank>> { return repository::load_bank(tx, bank_key_); });
+  if (!loaded) return std::unexpected(loaded.error());
+  if (!*loaded) return std::unexpected(bank_missing(bank_key_));
+  cached_ = std::make_shared<const Bank>(std::move(**loaded));
+  cached_at_ = std::chrono::steady_clock::now();
+  return cached_;
+}
+
+Result<Json> Service::questionnaire(const std::string& user_id) {
+  auto b = bank();
+  if (!b) return std::unexpected(b.error());
+  const Bank& bank = **b;
+  return db::transact(db_, [&](pqxx::work& tx) -> Result<Json> {
+    auto answers = repository::load_answers(tx, user_id, bank.key);
+    auto view = view_of(bank, answers, repository::is_premium(tx, user_id));
+    std::set<std::string> locked;
+    for (auto* q : view.locked) locked.insert(q->id);
+    Json blocks = Json::array();
+    for (const auto& block : bank.blocks) {
+      Json questions = Json::array();
+      for (const auto& q : block.questions) {
+        bool is_locked = locked.count(q.id) > 0;
+        if (!is_locked && !view.visible_ids.count(q.id)) continue;  // hidden by branching
+        auto it = view.current.find(q.id);
+        questions.push_back(question_json(q, is_locked, it == view.current.end() ? nullptr : it->second));
+      }
+      blocks.push_back({{"block_id", block.id}, {"key", block.key}, {"title", block.title}, {"description", block.description},
+                        {"questions", questions}});
+    }
+    return Json{{"bank", bank.key}, {"version", bank.version}, {"title", bank.title}, {"blocks", blocks},
+                {"progress", view.progress(repository::load_response(tx, user_id, bank.key))}};
+  });
+}
+
+Result<Json> Service::next(const std::string& user_id, int limit) {
+  auto b = bank();
+  if (!b) return std::unexpected(b.error());
+  const Bank& bank = **b;
+  return db::transact(db_, [&](pqxx::work& tx) -> Result<Json> {
+    auto answers = repository::load_answers(tx, user_id, bank.key);
+    auto view = view_of(bank, answers, repository::is_premium(tx, user_id));
+    Json questions = Json::array();
+    for (const Question* q : view.visible) {
+      if (static_cast<int>(questions.size()) >= limit) break;
+      if (!view.current.count(q->id)) questions.push_back(question_json(*q, false, nullptr));
+    }
+    return Json{{"questions", questions}, {"progress", view.progress(repository::load_response(tx, user_id, bank.key))}};
+  });
+}
+
+Result<Json> Service::answer(const std::string& user_id, const std::string& question_id, const Json& body,
+                             const std::string& device_type) {
+  auto b = bank();
+  if (!b) return std::unexpected(b.error());
+  const Bank& bank = **b;
+  std::string id(question_id);
+  for (auto& c : id) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const Question* q = bank.question_by_id(id);
+  if (!q) return std::unexpected(not_found("there is no question with this id in the questionnaire"));
+  auto input = parse_answer(*q, body);
+  if (!input) return std::unexpected(input.error());
+
+  return db::transact(db_, [&](pqxx::work& tx) -> Result<Json> {
+    const bool premium = repository::is_premium(tx, user_id);
+    if (q->premium_only && !premium)
+      return std::unexpected(Problem{.status = 403, .type = "premium-required", .title = "Forbidden",
+                                     .detail = "this question is for premium members; upgrade to answer it"});
+    auto answers = repository::load_answers(tx, user_id, bank.key);
+    if (!view_of(bank, answers, premium).visible_ids.count(q->id))
+      return std::unexpected(Problem{.status = 409, .type = "question-not-visible", .title = "Conflict",
+                                     .detail = "your earlier answers hide this question, so it cannot be answered now"});
+    repository::upsert_answer(tx, user_id, q->id, input->value, input->acceptable, input->importance);
+    auto now = iso8601(Clock::now());
+    auto& stored = answers[q->id];
+    stored = {q->id, input->value, input->acceptable, input->importance, false, now};
+
+    // Branching may now hide (or show again) later questions: their answers follow.
+    auto view = view_of(bank, answers, premium);
+    std::vector<std::string> retire, restore;
+    for (const auto& [qid, a] : answers) {
+      bool visible = view.visible_ids.count(qid) > 0;
+      if (!visible && !a.retired) retire.push_back(qid);
+      if (visible && a.retired) restore.push_back(qid);
+    }
+    repository::set_retired(tx, user_id, retire, true);
+    repository::set_retired(tx, user_id, restore, false);
+
+    auto doc = response_document(bank, view, repository::load_response(tx, user_id, bank.key), user_id, device_type);
+    repository::save_response(tx, user_id, bank.key, doc);
+    return Json{{"question_id", q->id}, {"answer", answer_json(stored)}, {"retired", retire.size()}, {"progress", view.progress(doc)}};
+  });
+}
+
+Result<Json> Service::progress(const std::string& user_id) {
+  auto b = bank();
+  if (!b) return std::unexpected(b.error());
+  const Bank& bank = **b;
+  return db::transact(db_, [&](pqxx::work& tx) -> Result<Json> {
+    auto answers = repository::load_answers(tx, user_id, bank.key);
+    auto view = view_of(bank, answers, repository::is_premium(tx, user_id));
+    return view.progress(repository::load_response(tx, user_id, bank.key));
+  });
+}
+
+Result<Json> Service::complete(const std::string& user_id) {
+  auto b = bank();
+  if (!b) return std::unexpected(b.error());
+  const Bank& bank = **b;
+  return db::transact(db_, [&](pqxx::work& tx) -> Result<Json> {
+    auto answers = repository::load_answers(tx, user_id, bank.key);
+    auto view = view_of(bank, answers, repository::is_premium(tx, user_id));
+    Json missing = Json::array();
+    for (const Question* q : view.visible)
+      if (q->required && !view.current.count(q->id)) missing.push_back({{"question_id", q->id}, {"key", q->key}, {"text", q->text}});
+    if (!missing.empty()) {
+      Problem p{.status = 409, .type = "questionnaire-incomplete", .title = "Conflict",
+                .detail = fmt::format("{} required question(s) are still unanswered", missing.size())};
+      p.extensions["missing"] = missing;
+      return std::unexpected(p);
+    }
+    auto doc = response_document(bank, view, repository::load_response(tx, user_id, bank.key), user_id, "");
+    auto now = Clock::now();
+    doc["completedAt"] = iso8601(now);
+    doc["progress"] = 100;
+    // Seconds from the first answer to completion (the seed's metadata.completionTime).
+    auto started = tx.exec_params1("SELECT extract(epoch FROM (now() - $1::timestamptz))::bigint",
+                                   doc["metadata"]["startedAt"].get<std::string>())[0]
+                       .as<long long>();
+    doc["metadata"]["completionTime"] = std::max<long long>(0, started);
+    repository::save_response(tx, user_id, bank.key, doc);
+    // The matching engine computes the user's vectors from this (and generates matches).
+    jobs::enqueue(tx, "compute_vectors", {{"user_id", user_id}, {"bank", bank.key}});
+    return view.progress(doc);
+  });
+}
+
+Result<repository::ImportCounts> Service::import(const Json& document) {
+  auto parsed = parse_bank(document);
+  if (!parsed) return std::unexpected(parsed.error());
+  auto counts = db::transact(db_, [&](pqxx::work& tx) -> Result<repository::ImportCounts> { return repository::import_bank(tx, *parsed); });
+  std::lock_guard lock(mutex_);
+  cached_.reset();
+  return counts;
+}
+
+}  // namespace pm::questionnaire

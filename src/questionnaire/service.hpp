@@ -1,0 +1,49 @@
+#pragma once
+// The Questionnaire Engine: which questions a user sees (branching, premium), their answers,
+// progress and completion, over one question bank (PM_QUESTION_BANK).
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "core/json.hpp"
+#include "db/pool.hpp"
+#include "questionnaire/bank.hpp"
+#include "questionnaire/repository.hpp"
+
+namespace pm::questionnaire {
+
+class Service {
+ public:
+  Service(db::Pool& db, std::string bank_key) : db_(db), bank_key_(std::move(bank_key)) {}
+
+  // Blocks and the questions the user may see (premium-only ones marked "locked" for free users),
+  // with the user's current answers. Trait loadings are never included.
+  Result<Json> questionnaire(const std::string& user_id);
+  // The next `limit` visible, unlocked, unanswered questions in asking order, with progress.
+  Result<Json> next(const std::string& user_id, int limit);
+  // Saves an answer; retires answers that branching now hides. Returns the answer and progress.
+  Result<Json> answer(const std::string& user_id, const std::string& question_id, const Json& body,
+                      const std::string& device_type);
+  Result<Json> progress(const std::string& user_id);
+  // Marks the questionnaire complete (409 listing what is missing) and queues the vectors job.
+  Result<Json> complete(const std::string& user_id);
+
+  // Checks and imports a bank document (the `questions import` command).
+  Result<repository::ImportCounts> import(const Json& document);
+
+ private:
+  Result<std::shared_ptr<const Bank>> bank();
+
+  db::Pool& db_;
+  std::string bank_key_;
+  std::mutex mutex_;
+  std::shared_ptr<const Bank> cached_;
+  std::chrono::steady_clock::time_point cached_at_;
+};
+
+// "mobile", "tablet" or "desktop" from a User-Agent, for the response document's metadata.
+std::string device_type_of(std::string_view user_agent);
+
+}  // namespace pm::questionnaire
