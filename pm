@@ -182,8 +182,8 @@ cmd_run() {
   load_env
   local bin; bin=$(bin_path)
   "$bin" migrate up
-  # The question bank and the demo users are loaded here once those commands exist.
-  [[ -x "$ROOT/scripts/load-data" ]] && "$ROOT/scripts/load-data" "$bin"
+  "$bin" questions import "$ROOT/data/questions/perfect-match.json"
+  # Demo users are loaded here once the seed command exists (matching issue).
   say "serving on http://localhost:${PM_HTTP_PORT:-8080}"
   exec "$bin" serve
 }

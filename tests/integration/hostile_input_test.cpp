@@ -46,7 +46,10 @@ std::string fill_params(std::string pattern, const std::string& value) {
 
 TEST(HostileInput, NoRouteAnswers5xx) {
   test::TestDatabase db;
-  test::TestServer server(test::test_config(db));
+  auto config = test::test_config(db);
+  config.question_bank = "test-bank";
+  test::TestServer server(config);
+  server.use_question_bank("test-bank.json");
   auto user = test::sign_up(server, test::unique_email("hostile"));
   auto other = test::sign_up(server, test::unique_email("other"), "Bob", "man");
   const std::vector<std::string> param_values = {other.user_id, "00000000-0000-4000-8000-000000000000", "not-a-uuid",

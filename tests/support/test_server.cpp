@@ -1,5 +1,9 @@
 #include "support/test_server.hpp"
 
+#include <gtest/gtest.h>
+
+#include "support/fixtures.hpp"
+
 namespace pm::test {
 
 TestServer::TestServer(Config config, const std::function<void(app::App&)>& customize)
@@ -11,6 +15,15 @@ TestServer::TestServer(Config config, const std::function<void(app::App&)>& cust
 }
 
 TestServer::~TestServer() { stop(); }
+
+void TestServer::use_question_bank(const std::string& file) {
+  auto text = read_file(std::string(PM_SOURCE_DIR) + "/data/questions/" + file);
+  auto doc = parse_json(text);
+  ASSERT_TRUE(doc.has_value()) << file;
+  ASSERT_EQ(doc->value("bank", ""), app_->config.question_bank) << "the server serves another bank: set config.question_bank";
+  auto imported = app_->questionnaire.import(*doc);
+  ASSERT_TRUE(imported.has_value()) << imported.error().detail << " " << imported.error().extensions.dump();
+}
 
 void TestServer::stop() {
   if (stopped_) return;

@@ -24,6 +24,8 @@ class TestServer {
                      const Headers& headers = {}) {
     return http(port(), method, target, body, headers);
   }
+  // Imports data/questions/<file> and serves it as the questionnaire (fails the test on error).
+  void use_question_bank(const std::string& file);
   // Stops gracefully and waits (the destructor does it too).
   void stop();
 

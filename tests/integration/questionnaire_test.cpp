@@ -1,0 +1,220 @@
+// The questionnaire over real HTTP with the test bank (data/questions/test-bank.json):
+// branching, strict answers, premium questions, retirement, progress, completion.
+
+#include <gtest/gtest.h>
+
+#include "core/crypto.hpp"
+#include "support/accounts.hpp"
+#include "support/fixtures.hpp"
+
+using namespace pm;
+using Json = nlohmann::json;
+
+namespace {
+
+class Questionnaire : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto config = test::test_config(db_);
+    config.question_bank = "test-bank";
+    server_ = std::make_unique<test::TestServer>(config);
+    server_->use_question_bank("test-bank.json");
+    user_ = test::sign_up(*server_, test::unique_email("quiz"));
+  }
+
+  static std::string id(const std::string& key) { return crypto::uuid_v5("test-bank:" + key); }
+
+  test::HttpResult answer(const std::string& key, const Json& body) {
+    return server_->request("PUT", "/api/v1/questionnaire/answers/" + id(key), body.dump(), user_.auth());
+  }
+  Json get(const std::string& path) { return server_->request("GET", path, "", user_.auth()).json(); }
+  std::set<std::string> keys_of(const Json& questionnaire) {
+    std::set<std::string> keys;
+    for (const auto& b : questionnaire["blocks"])
+      for (const auto& q : b["questions"]) keys.insert(q["key"]);
+    return keys;
+  }
+
+  test::TestDatabase db_;
+  std::unique_ptr<test::TestServer> server_;
+  test::TestUser user_;
+};
+
+}  // namespace
+
+TEST_F(Questionnaire, ShowsBlocksAndQuestionsWithoutTraitLoadings) {
+  auto res = server_->request("GET", "/api/v1/questionnaire", "", user_.auth());
+  ASSERT_EQ(res.status, 200) << res.body;
+  auto q = res.json();
+  EXPECT_EQ(q["bank"], "test-bank");
+  EXPECT_EQ(q["blocks"].size(), 2u);
+  EXPECT_EQ(res.body.find("traits"), std::string::npos) << "trait loadings are internal";
+  auto keys = keys_of(q);
+  EXPECT_FALSE(keys.count("t_q2")) << "hidden until t_q1 is yes";
+  EXPECT_TRUE(keys.count("t_q8")) << "premium questions are listed";
+  for (const auto& b : q["blocks"]) {
+    for (const auto& question : b["questions"]) {
+      if (question["key"] == "t_q8") {
+        EXPECT_EQ(question["locked"], true) << "and locked for a free user";
+      }
+    }
+  }
+  EXPECT_EQ(server_->request("GET", "/api/v1/questionnaire").status, 401);
+}
+
+TEST_F(Questionnaire, BranchingShowsFollowUpsAndRetiresTheirAnswersWhenHiddenAgain) {
+  ASSERT_EQ(answer("t_q1", {{"value", true}, {"importance", 7}}).status, 200);
+  auto next = get("/api/v1/questionnaire/next");
+  EXPECT_EQ(next["questions"][0]["key"], "t_q2") << "the follow-up comes next";
+  ASSERT_EQ(answer("t_q2", {{"value", "big"}, {"acceptable", {"big"}}}).status, 200);
+  ASSERT_EQ(answer("t_q3", {{"value", 4}, {"acceptable", {{"min", 2}, {"max", 8}}}}).status, 200) << "shown once t_q2 is answered";
+  EXPECT_EQ(get("/api/v1/questionnaire/progress")["answered"], 3);
+
+  auto changed = answer("t_q1", {{"value", false}});
+  ASSERT_EQ(changed.status, 200);
+  EXPECT_EQ(changed.json()["retired"], 2) << "t_q2 and t_q3 are hidden now";
+  auto progress = get("/api/v1/questionnaire/progress");
+  EXPECT_EQ(progress["answered"], 1) << "retired answers no longer count";
+  auto conn = db_.connect();
+  pqxx::nontransaction q(conn);
+  EXPECT_EQ(q.exec_params1("SELECT count(*) FROM answers WHERE user_id = $1 AND retired_at IS NOT NULL", user_.user_id)[0].as<int>(), 2);
+  auto hidden = answer("t_q2", {{"value", "small"}});
+  EXPECT_EQ(hidden.status, 409);
+  EXPECT_EQ(hidden.json()["type"], "/problems/question-not-visible");
+
+  ASSERT_EQ(answer("t_q1", {{"value", true}}).status, 200);
+  EXPECT_EQ(get("/api/v1/questionnaire/progress")["answered"], 3) << "showing them again brings their answers back";
+}
+
+TEST_F(Questionnaire, AnswersAreValidatedStrictlyPerType) {
+  auto bad = [&](const std::string& key, const Json& body) {
+    auto r = answer(key, body);
+    EXPECT_EQ(r.status, 400) << key << " " << body.dump() << " -> " << r.body;
+  };
+  bad("t_q1", {{"value", "yes"}});                             // boolean
+  bad("t_q1", {{"value", true}, {"acceptable", {true, true}}});
+  bad("t_q7", {{"value", "sometimes"}});                      // not an option
+  bad("t_q7", {{"value", "always"}, {"acceptable", Json::array()}});
+  bad("t_q4", {{"value", {"read", "run", "paint"}}});         // more than max_selections
+  bad("t_q4", {{"value", {"read", "read"}}});
+  bad("t_q4", {{"value", Json::array()}});
+  bad("t_q5", {{"value", 6}});                                 // out of range
+  bad("t_q5", {{"value", 2.5}});                               // off the step
+  bad("t_q5", {{"value", 3}, {"acceptable", {{"min", 4}, {"max", 2}}}});
+  bad("t_q6", {{"value", std::string(201, 'x')}});            // too long
+  bad("t_q6", {{"value", "fine"}, {"acceptable", {"x"}}});
+  bad("t_q7", {{"value", "always"}, {"importance", 11}});
+  bad("t_q7", {{"value", "always"}, {"colour", "red"}});
+  bad("t_q7", Json::object());
+  EXPECT_EQ(answer("t_q6", {{"value", "  I love long walks.  "}}).json()["answer"]["value"], "I love long walks.");
+  EXPECT_EQ(server_->request("PUT", "/api/v1/questionnaire/answers/" + crypto::uuid_v4(), R"({"value": 1})", user_.auth()).status, 404);
+  EXPECT_EQ(server_->request("PUT", "/api/v1/questionnaire/answers/not-a-question", R"({"value": 1})", user_.auth()).status, 404);
+}
+
+TEST_F(Questionnaire, PremiumQuestionsNeedAPremiumPlan) {
+  auto refused = answer("t_q8", {{"value", true}});
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_EQ(refused.json()["type"], "/problems/premium-required");
+  auto conn = db_.connect();
+  pqxx::work tx(conn);
+  tx.exec_params("UPDATE subscription_details SET plan_type = 'premium', payment_status = 'paid' WHERE user_id = $1", user_.user_id);
+  tx.commit();
+  EXPECT_EQ(answer("t_q8", {{"value", true}}).status, 200);
+}
+
+TEST_F(Questionnaire, CompletionNeedsEveryRequiredVisibleQuestionThenQueuesTheVectors) {
+  auto early = server_->request("POST", "/api/v1/questionnaire/complete", "", user_.auth());
+  ASSERT_EQ(early.status, 409);
+  EXPECT_EQ(early.json()["type"], "/problems/questionnaire-incomplete");
+  EXPECT_GT(early.json()["missing"].size(), 3u);
+
+  ASSERT_EQ(answer("t_q1", {{"value", false}}).status, 200);  // keeps t_q2 and t_q3 hidden
+  ASSERT_EQ(answer("t_q4", {{"value", {"read"}}, {"acceptable", "any"}}).status, 200);
+  ASSERT_EQ(answer("t_q5", {{"value", 2}}).status, 200);        // keeps t_q9 hidden
+  ASSERT_EQ(answer("t_q7", {{"value", "mostly"}}).status, 200);
+  ASSERT_EQ(answer("t_q12", {{"value", "out"}}).status, 200);
+  auto done = server_->request("POST", "/api/v1/questionnaire/complete", "", user_.auth());
+  ASSERT_EQ(done.status, 200) << done.body;
+  EXPECT_EQ(done.json()["completed"], true);
+
+  auto conn = db_.connect();
+  pqxx::nontransaction q(conn);
+  auto doc = Json::parse(q.exec_params1("SELECT doc::text FROM questionnaire_responses WHERE user_id = $1 AND bank_key = 'test-bank'",
+                                        user_.user_id)[0]
+                             .as<std::string>());
+  EXPECT_FALSE(doc["completedAt"].is_null());
+  EXPECT_EQ(doc["progress"], 100);
+  EXPECT_EQ(doc["responses"].size(), 5u);
+  EXPECT_EQ(doc["metadata"]["version"], "0.1.0");
+  EXPECT_TRUE(doc["metadata"].contains("startedAt"));
+  EXPECT_TRUE(doc["metadata"].contains("completionTime"));
+  EXPECT_EQ(doc["responses"][0]["response"]["importanceScore"], 5);
+  EXPECT_EQ(q.exec_params1("SELECT count(*) FROM jobs WHERE kind = 'compute_vectors' AND payload->>'user_id' = $1", user_.user_id)[0]
+                .as<int>(),
+            1);
+}
+
+TEST_F(Questionnaire, ReimportingTheBankUpdatesInPlace) {
+  auto conn = db_.connect();
+  pqxx::nontransaction q(conn);
+  auto before = q.exec1("SELECT count(*) FROM questions")[0].as<int>();
+  server_->use_question_bank("test-bank.json");
+  EXPECT_EQ(q.exec1("SELECT count(*) FROM questions")[0].as<int>(), before) << "no duplicates";
+  EXPECT_EQ(q.exec_params1("SELECT question_id::text FROM questions WHERE question_key = 't_q1'")[0].as<std::string>(), id("t_q1"));
+}
+
+TEST(QuestionBankImport, EveryProblemIsReportedAndNothingIsImported) {
+  test::TestDatabase db;
+  auto config = test::test_config(db);
+  app::App app(config);
+  Json bank = Json::parse(R"({
+    "bank": "broken", "version": "1", "title": "Broken",
+    "dimensions": [{"key": "openness", "group": "personality", "label": "Openness"}],
+    "blocks": [{"key": "b1", "title": "B", "attribute": "personality", "questions": [
+      {"key": "a", "text": "A?", "type": "essay", "importance_weight": 3},
+      {"key": "b", "text": "B?", "type": "multiple_choice", "importance_weight": 3, "options": [{"key": "x", "label": "X"}]},
+      {"key": "b", "text": "Dup?", "type": "boolean", "importance_weight": 3,
+       "options": [{"key": "true", "label": "Yes"}, {"key": "false", "label": "No", "traits": {"charm": 0.5}}]},
+      {"key": "c", "text": "C?", "type": "slider", "importance_weight": 3, "min": 0, "max": 10, "step": 3,
+       "min_label": "lo", "max_label": "hi"},
+      {"key": "d", "text": "D?", "type": "multiple_choice", "importance_weight": 3,
+       "options": [{"key": "x", "label": "X"}, {"key": "y", "label": "Y"}],
+       "branching_logic": {"show_if": {"question": "later", "equals": "x"}}},
+      {"key": "e", "text": "E?", "type": "multiple_choice", "importance_weight": 3,
+       "options": [{"key": "x", "label": "X"}, {"key": "y", "label": "Y"}],
+       "branching_logic": {"show_if": {"question": "d", "equals": "z"}}},
+      {"key": "later", "text": "L?", "type": "open_ended", "importance_weight": 3, "max_length": 50}
+    ]}]})");
+  auto result = app.questionnaire.import(bank);
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().type, "invalid-question-bank");
+  std::map<std::string, std::string> by_question;
+  for (const auto& e : result.error().extensions["errors"]) by_question[e["question"]] += e["message"].get<std::string>() + "; ";
+  EXPECT_NE(by_question["a"].find("unknown question type"), std::string::npos);
+  EXPECT_NE(by_question["b"].find("2 to 12 options"), std::string::npos);
+  EXPECT_NE(by_question["b"].find("appears twice"), std::string::npos);
+  EXPECT_NE(by_question["b"].find("\"charm\" is not declared"), std::string::npos);
+  EXPECT_NE(by_question["c"].find("whole number of steps"), std::string::npos);
+  EXPECT_NE(by_question["d"].find("not an earlier question"), std::string::npos) << "a forward reference (a possible cycle)";
+  EXPECT_NE(by_question["e"].find("cannot have"), std::string::npos) << "an unknown option";
+  auto conn = db.connect();
+  pqxx::nontransaction q(conn);
+  EXPECT_EQ(q.exec1("SELECT count(*) FROM question_banks WHERE bank_key = 'broken'")[0].as<int>(), 0) << "nothing imported";
+  app.close();
+}
+
+TEST(QuestionBankImport, TheProductBankImportsAndMeetsItsShape) {
+  test::TestDatabase db;
+  app::App app(test::test_config(db));
+  auto text = test::read_file(std::string(PM_SOURCE_DIR) + "/data/questions/perfect-match.json");
+  auto counts = app.questionnaire.import(Json::parse(text));
+  ASSERT_TRUE(counts.has_value()) << counts.error().extensions.dump(1);
+  EXPECT_GE(counts->blocks, 8);
+  EXPECT_GE(counts->questions, 80);
+  auto conn = db.connect();
+  pqxx::nontransaction q(conn);
+  EXPECT_EQ(q.exec1("SELECT count(DISTINCT question_type) FROM questions")[0].as<int>(), 5);
+  EXPECT_GE(q.exec1("SELECT count(*) FROM questions WHERE premium_only")[0].as<int>(), 10);
+  EXPECT_GE(q.exec1("SELECT count(*) FROM questions WHERE branching_logic IS NOT NULL")[0].as<int>(), 10);
+  app.close();
+}
