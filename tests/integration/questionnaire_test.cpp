@@ -218,3 +218,46 @@ TEST(QuestionBankImport, TheProductBankImportsAndMeetsItsShape) {
   EXPECT_GE(q.exec1("SELECT count(*) FROM questions WHERE branching_logic IS NOT NULL")[0].as<int>(), 10);
   app.close();
 }
+
+TEST(QuestionBankImport, AnEditedBankUpdatesChangedQuestionsInPlaceAndRetiresDroppedOnes) {
+  test::TestDatabase db;
+  app::App app(test::test_config(db));
+  auto bank = Json::parse(test::read_file(std::string(PM_SOURCE_DIR) + "/data/questions/test-bank.json"));
+  ASSERT_TRUE(app.questionnaire.import(bank).has_value());
+  auto conn = db.connect();
+  pqxx::nontransaction q(conn);
+  auto snapshot = [&] { return q.exec1("SELECT string_agg(question_id || text || importance_weight, ',' ORDER BY question_id) FROM questions")[0].as<std::string>(); };
+  auto before = snapshot();
+  ASSERT_TRUE(app.questionnaire.import(bank).has_value());
+  EXPECT_EQ(snapshot(), before) << "re-importing the same bank changes nothing";
+
+  bank["blocks"][0]["questions"][0]["text"] = "Edited wording?";
+  bank["blocks"][0]["questions"][0]["importance_weight"] = 9;
+  auto& last_block = bank["blocks"][1]["questions"];
+  last_block.erase(last_block.size() - 1);  // drop t_q12
+  auto counts = app.questionnaire.import(bank);
+  ASSERT_TRUE(counts.has_value());
+  EXPECT_EQ(counts->retired, 1);
+  auto edited = q.exec_params1("SELECT question_id::text, text, importance_weight FROM questions WHERE question_key = 't_q1'");
+  EXPECT_EQ(edited[0].as<std::string>(), crypto::uuid_v5("test-bank:t_q1")) << "same id";
+  EXPECT_EQ(edited[1].as<std::string>(), "Edited wording?");
+  EXPECT_EQ(edited[2].as<int>(), 9);
+  EXPECT_FALSE(q.exec1("SELECT retired_at FROM questions WHERE question_key = 't_q12'")[0].is_null());
+  EXPECT_EQ(q.exec1("SELECT count(*) FROM questions")[0].as<int>(), 12) << "nothing duplicated, nothing deleted";
+  app.close();
+}
+
+TEST(QuestionBankImport, AChoiceQuestionWithoutOptionsIsReported) {
+  test::TestDatabase db;
+  app::App app(test::test_config(db));
+  auto bank = Json::parse(test::read_file(std::string(PM_SOURCE_DIR) + "/data/questions/test-bank.json"));
+  bank["blocks"][1]["questions"][0].erase("options");
+  bank["blocks"][1]["questions"][2]["max_selections"] = 9;
+  auto result = app.questionnaire.import(bank);
+  ASSERT_FALSE(result.has_value());
+  std::string all = result.error().extensions["errors"].dump();
+  EXPECT_NE(all.find("\"question\":\"t_q7\""), std::string::npos) << all;
+  EXPECT_NE(all.find("needs \\\"options\\\""), std::string::npos) << all;
+  EXPECT_NE(all.find("\"question\":\"t_q9\""), std::string::npos) << all;
+  app.close();
+}
