@@ -204,6 +204,7 @@ cmd_test() {
   test_s3_server
   local log="$VAR/test.log" jobs="${PM_TEST_JOBS:-2}" rc=0
   drop_test_databases
+  build_fuzzers
   (cd "$ROOT/build/$PRESET" && ctest -j "$jobs" --output-on-failure --timeout 600) 2>&1 | tee "$log" || rc=$?
   local line passed failed total
   line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -1 || true)
@@ -211,9 +212,38 @@ cmd_test() {
   failed=$(sed -E 's/.* ([0-9]+) tests? failed.*/\1/' <<<"$line")
   total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")
   passed=$((total - failed))
+  # The fuzzers count as one test each: a short run from their corpus (crashes found earlier live
+  # in fuzz/corpus/<target>/ as regression inputs, so every run replays them).
+  local fuzzer
+  for fuzzer in $(fuzz_targets); do
+    if run_fuzzer "$fuzzer"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+    total=$((total + 1))
+  done
   echo "tests: $passed passed, $failed failed"
   ((total > 0)) || exit 1
   ((failed == 0 && rc == 0)) || exit 1
+}
+
+fuzz_targets() { echo branching answers; }
+
+build_fuzzers() {
+  export CCACHE_DIR="$VAR/ccache"
+  cmake -S "$ROOT/fuzz" -B "$ROOT/build/fuzz" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-16 >/dev/null &&
+    cmake --build "$ROOT/build/fuzz"
+}
+
+run_fuzzer() { # run_fuzzer NAME: PM_FUZZ_SECONDS (default 20) of fuzzing; false on a crash
+  local name="$1" work="$VAR/fuzz/$1"
+  [[ -x $ROOT/build/fuzz/fuzz_$name ]] || build_fuzzers || return 1
+  mkdir -p "$work/corpus"
+  if "$ROOT/build/fuzz/fuzz_$name" "$work/corpus" "$ROOT/fuzz/corpus/$name" -max_total_time="${PM_FUZZ_SECONDS:-20}" \
+      -artifact_prefix="$work/" -print_final_stats=1 >"$work/log" 2>&1; then
+    echo "fuzz $name: passed ($(grep -m1 -oE 'stat::number_of_executed_units: *[0-9]+' "$work/log" | grep -oE '[0-9]+$') inputs)"
+  else
+    echo "fuzz $name: FAILED; see $work/log, the crashing input is in $work/ (copy it into fuzz/corpus/$name/)"
+    tail -30 "$work/log"
+    return 1
+  fi
 }
 
 cmd_bench() {
