@@ -261,3 +261,39 @@ TEST(QuestionBankImport, AChoiceQuestionWithoutOptionsIsReported) {
   EXPECT_NE(all.find("\"question\":\"t_q9\""), std::string::npos) << all;
   app.close();
 }
+
+TEST(QuestionnaireWalk, AUserWalksTheWholeProductBankAndCompletesIt) {
+  test::TestDatabase db;
+  test::TestServer server(test::test_config(db));  // serves "perfect-match"
+  server.use_question_bank("perfect-match.json");
+  auto user = test::sign_up(server, test::unique_email("walker"));
+  int answered = 0, last_percent = 0;
+  for (int guard = 0; guard < 200; ++guard) {
+    auto next = server.request("GET", "/api/v1/questionnaire/next?limit=1", "", user.auth()).json();
+    if (next["questions"].empty()) break;
+    const auto& q = next["questions"][0];
+    Json value;
+    std::string type = q["type"];
+    if (type == "multiple_choice") value = q["options"][answered % q["options"].size()]["key"];
+    else if (type == "multiple_select") {
+      value = Json::array();
+      for (int i = 0; i < q["min_selections"].get<int>(); ++i) value.push_back(q["options"][i]["key"]);
+    }
+    else if (type == "boolean") value = answered % 2 == 0;
+    else if (type == "slider") value = q["slider"]["max"];
+    else value = "An honest answer.";
+    auto res = server.request("PUT", "/api/v1/questionnaire/answers/" + q["question_id"].get<std::string>(),
+                              Json{{"value", value}, {"importance", 6}}.dump(), user.auth());
+    ASSERT_EQ(res.status, 200) << q.dump() << " -> " << res.body;
+    last_percent = res.json()["progress"]["percent"];
+    ++answered;
+  }
+  EXPECT_GE(answered, 50) << "most of the free questions were asked";
+  EXPECT_EQ(last_percent, 100) << "the last answer brought progress to 100";
+  auto progress = server.request("GET", "/api/v1/questionnaire/progress", "", user.auth()).json();
+  EXPECT_EQ(progress["percent"], 100);
+  EXPECT_EQ(progress["answered"], progress["total"]);
+  auto done = server.request("POST", "/api/v1/questionnaire/complete", "", user.auth());
+  ASSERT_EQ(done.status, 200) << done.body;
+  EXPECT_EQ(done.json()["completed"], true);
+}
