@@ -153,8 +153,10 @@ stack_down() {
   if [[ -f $REDIS_DIR/redis.pid ]]; then
     local pid; pid=$(cat "$REDIS_DIR/redis.pid")
     if kill -0 "$pid" 2>/dev/null; then
-      kill -TERM "$pid"
+      kill -TERM "$pid"  # Redis saves its snapshot, then exits
       for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      # Redis keeps running when that last save fails (e.g. its folder is gone): stop it anyway.
+      if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; say "Redis did not stop on SIGTERM (see $REDIS_DIR/redis.log); killed"; fi
       say "Redis stopped"
     fi
     rm -f "$REDIS_DIR/redis.pid"

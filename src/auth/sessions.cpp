@@ -22,15 +22,6 @@ long long unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count();
 }
 
-bool plausible_user_id(std::string_view id) {
-  if (id.size() != 36) return false;
-  for (std::size_t i = 0; i < id.size(); ++i) {
-    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? id[i] != '-' : !std::isxdigit(static_cast<unsigned char>(id[i]))) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 Result<std::string> SessionStore::create(const std::string& user_id, const SessionMeta& meta) {
@@ -58,7 +49,7 @@ Result<std::string> SessionStore::create(const std::string& user_id, const Sessi
 
 Result<Caller> SessionStore::resolve(std::string_view token) {
   auto dot = token.find('.');
-  if (dot == std::string_view::npos || !plausible_user_id(token.substr(0, dot)) || token.size() > 128)
+  if (dot == std::string_view::npos || !crypto::is_uuid(token.substr(0, dot)) || token.size() > 128)
     return std::unexpected(unauthenticated("the bearer token is malformed"));
   std::string user_id(token.substr(0, dot));
   std::string id = crypto::sha256_hex(token);

@@ -1,6 +1,7 @@
 #include "core/crypto.hpp"
 
 #include <array>
+#include <cctype>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -30,6 +31,20 @@ std::string sha256_hex(std::string_view data) {
   return to_hex(digest.data(), digest.size());
 }
 
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+  init();
+  crypto_auth_hmacsha256_state state;
+  // The _init form takes a key of any length (secrets from the environment, SigV4's derived keys).
+  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(key.data()), key.size());
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  std::string out(crypto_auth_hmacsha256_BYTES, '\0');
+  crypto_auth_hmacsha256_final(&state, reinterpret_cast<unsigned char*>(out.data()));
+  sodium_memzero(&state, sizeof state);
+  return out;
+}
+
+std::string hex(std::string_view bytes) { return to_hex(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()); }
+
 std::string random_hex(std::size_t bytes) {
   init();
   std::string raw(bytes, '\0');
@@ -43,6 +58,21 @@ std::string format_uuid(const unsigned char* b) {
   return fmt::format("{}-{}-{}-{}-{}", hex.substr(0, 8), hex.substr(8, 4), hex.substr(12, 4), hex.substr(16, 4), hex.substr(20));
 }
 }  // namespace
+
+bool is_uuid(std::string_view id) {
+  if (id.size() != 36) return false;
+  for (std::size_t i = 0; i < id.size(); ++i) {
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? id[i] != '-' : !std::isxdigit(static_cast<unsigned char>(id[i]))) return false;
+  }
+  return true;
+}
+
+std::string canonical_uuid(std::string_view text) {
+  std::string out(text);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
 
 std::string uuid_v5(std::string_view name) {
   // RFC 4122 section 4.3 under this project's own namespace UUID.

@@ -10,10 +10,18 @@ namespace pm::crypto {
 void init();
 
 std::string sha256_hex(std::string_view data);
+// HMAC-SHA256 with a key of any length: the 32-byte MAC, raw.
+std::string hmac_sha256(std::string_view key, std::string_view data);
+// Lower-case hex of raw bytes.
+std::string hex(std::string_view bytes);
 // `bytes` random bytes from the OS CSPRNG, hex-encoded (2 * bytes characters).
 std::string random_hex(std::size_t bytes);
 // A random (version 4) UUID in canonical text form.
 std::string uuid_v4();
+// A UUID in canonical text form (any case); and that form in lower case, so "ABC..." and
+// "abc..." name one row.
+bool is_uuid(std::string_view text);
+std::string canonical_uuid(std::string_view text);
 // A name-based (version 5, SHA-1) UUID: the same name always gives the same id.
 std::string uuid_v5(std::string_view name);
 

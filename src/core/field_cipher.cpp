@@ -117,12 +117,7 @@ bool FieldCipher::needs_rotation(std::string_view stored) const {
 }
 
 std::string BlindIndex::operator()(std::string_view value) const {
-  std::array<unsigned char, crypto_auth_hmacsha256_BYTES> mac{};
-  crypto_auth_hmacsha256(mac.data(), reinterpret_cast<const unsigned char*>(value.data()), value.size(), key_.data());
-  std::string hex(mac.size() * 2 + 1, '\0');
-  sodium_bin2hex(hex.data(), hex.size(), mac.data(), mac.size());
-  hex.pop_back();
-  return hex;
+  return crypto::hex(crypto::hmac_sha256({reinterpret_cast<const char*>(key_.data()), key_.size()}, value));
 }
 
 }  // namespace pm::crypto

@@ -14,21 +14,6 @@ Problem no_such_user() { return not_found("there is no user with this id, or the
 
 }  // namespace
 
-bool is_uuid(std::string_view id) {
-  if (id.size() != 36) return false;
-  for (std::size_t i = 0; i < id.size(); ++i) {
-    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? id[i] != '-' : !std::isxdigit(static_cast<unsigned char>(id[i]))) return false;
-  }
-  return true;
-}
-
-std::string canonical_uuid(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 Result<Profile> Service::decrypt(Profile p) const {
   auto email = d_.cipher.decrypt(p.email, auth::email_context(p.user_id));
   if (!email) return std::unexpected(email.error());

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "auth/sessions.hpp"
+#include "core/crypto.hpp"
 #include "core/field_cipher.hpp"
 #include "db/pool.hpp"
 #include "profiles/model.hpp"
@@ -46,8 +47,7 @@ class Service {
   Deps d_;
 };
 
-bool is_uuid(std::string_view text);
-// The canonical (lower-case) form of a UUID, so "ABC..." and "abc..." name one user.
-std::string canonical_uuid(std::string_view text);
+using crypto::canonical_uuid;
+using crypto::is_uuid;
 
 }  // namespace pm::profiles

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "core/crypto.hpp"
 #include "core/time.hpp"
 #include "db/transaction.hpp"
 #include "jobs/queue.hpp"
@@ -115,6 +116,17 @@ Problem bank_missing(const std::string& key) {
 
 }  // namespace
 
+struct Service::State {
+  pqxx::work& tx;
+  const std::string& user_id;
+  const Bank& bank;
+  std::map<std::string, repository::StoredAnswer> answers;
+  bool premium = false;
+  View view;
+
+  Json document() const { return repository::load_response(tx, user_id, bank.key); }
+};
+
 std::string device_type_of(std::string_view ua) {
   if (ua.find("iPad") != std::string_view::npos || ua.find("Tablet") != std::string_view::npos) return "tablet";
   if (ua.find("Mobile") != std::string_view::npos || ua.find("Android") != std::string_view::npos) return "mobile";
@@ -132,45 +144,47 @@ Result<std::shared_ptr<const Bank>> Service::bank() {
   return cached_;
 }
 
-Result<Json> Service::questionnaire(const std::string& user_id) {
+Result<Json> Service::with_state(const std::string& user_id, const std::function<Result<Json>(State&)>& fn) {
   auto b = bank();
   if (!b) return std::unexpected(b.error());
   const Bank& bank = **b;
   return db::transact(db_, [&](pqxx::work& tx) -> Result<Json> {
-    auto answers = repository::load_answers(tx, user_id, bank.key);
-    auto view = view_of(bank, answers, repository::is_premium(tx, user_id));
+    State s{.tx = tx, .user_id = user_id, .bank = bank, .answers = repository::load_answers(tx, user_id, bank.key)};
+    s.premium = repository::is_premium(tx, user_id);
+    s.view = view_of(bank, s.answers, s.premium);
+    return fn(s);
+  });
+}
+
+Result<Json> Service::questionnaire(const std::string& user_id) {
+  return with_state(user_id, [](State& s) -> Result<Json> {
     std::set<std::string> locked;
-    for (auto* q : view.locked) locked.insert(q->id);
+    for (auto* q : s.view.locked) locked.insert(q->id);
     Json blocks = Json::array();
-    for (const auto& block : bank.blocks) {
+    for (const auto& block : s.bank.blocks) {
       Json questions = Json::array();
       for (const auto& q : block.questions) {
         bool is_locked = locked.count(q.id) > 0;
-        if (!is_locked && !view.visible_ids.count(q.id)) continue;  // hidden by branching
-        auto it = view.current.find(q.id);
-        questions.push_back(question_json(q, is_locked, it == view.current.end() ? nullptr : it->second));
+        if (!is_locked && !s.view.visible_ids.count(q.id)) continue;  // hidden by branching
+        auto it = s.view.current.find(q.id);
+        questions.push_back(question_json(q, is_locked, it == s.view.current.end() ? nullptr : it->second));
       }
       blocks.push_back({{"block_id", block.id}, {"key", block.key}, {"title", block.title}, {"description", block.description},
                         {"questions", questions}});
     }
-    return Json{{"bank", bank.key}, {"version", bank.version}, {"title", bank.title}, {"blocks", blocks},
-                {"progress", view.progress(repository::load_response(tx, user_id, bank.key))}};
+    return Json{{"bank", s.bank.key}, {"version", s.bank.version}, {"title", s.bank.title}, {"blocks", blocks},
+                {"progress", s.view.progress(s.document())}};
   });
 }
 
 Result<Json> Service::next(const std::string& user_id, int limit) {
-  auto b = bank();
-  if (!b) return std::unexpected(b.error());
-  const Bank& bank = **b;
-  return db::transact(db_, [&](pqxx::work& tx) -> Result<Json> {
-    auto answers = repository::load_answers(tx, user_id, bank.key);
-    auto view = view_of(bank, answers, repository::is_premium(tx, user_id));
+  return with_state(user_id, [limit](State& s) -> Result<Json> {
     Json questions = Json::array();
-    for (const Question* q : view.visible) {
+    for (const Question* q : s.view.visible) {
       if (static_cast<int>(questions.size()) >= limit) break;
-      if (!view.current.count(q->id)) questions.push_back(question_json(*q, false, nullptr));
+      if (!s.view.current.count(q->id)) questions.push_back(question_json(*q, false, nullptr));
     }
-    return Json{{"questions", questions}, {"progress", view.progress(repository::load_response(tx, user_id, bank.key))}};
+    return Json{{"questions", questions}, {"progress", s.view.progress(s.document())}};
   });
 }
 
@@ -178,85 +192,66 @@ Result<Json> Service::answer(const std::string& user_id, const std::string& ques
                              const std::string& device_type) {
   auto b = bank();
   if (!b) return std::unexpected(b.error());
-  const Bank& bank = **b;
-  std::string id(question_id);
-  for (auto& c : id) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  const Question* q = bank.question_by_id(id);
+  const Question* q = (*b)->question_by_id(crypto::canonical_uuid(question_id));
   if (!q) return std::unexpected(not_found("there is no question with this id in the questionnaire"));
   auto input = parse_answer(*q, body);
   if (!input) return std::unexpected(input.error());
 
-  return db::transact(db_, [&](pqxx::work& tx) -> Result<Json> {
-    const bool premium = repository::is_premium(tx, user_id);
-    if (q->premium_only && !premium)
+  return with_state(user_id, [&](State& s) -> Result<Json> {
+    if (q->premium_only && !s.premium)
       return std::unexpected(Problem{.status = 403, .type = "premium-required", .title = "Forbidden",
                                      .detail = "this question is for premium members; upgrade to answer it"});
-    auto answers = repository::load_answers(tx, user_id, bank.key);
-    if (!view_of(bank, answers, premium).visible_ids.count(q->id))
+    if (!s.view.visible_ids.count(q->id))
       return std::unexpected(Problem{.status = 409, .type = "question-not-visible", .title = "Conflict",
                                      .detail = "your earlier answers hide this question, so it cannot be answered now"});
-    repository::upsert_answer(tx, user_id, q->id, input->value, input->acceptable, input->importance);
-    auto now = iso8601(Clock::now());
-    auto& stored = answers[q->id];
-    stored = {q->id, input->value, input->acceptable, input->importance, false, now};
+    repository::upsert_answer(s.tx, user_id, q->id, input->value, input->acceptable, input->importance);
+    auto& stored = s.answers[q->id];
+    stored = {q->id, input->value, input->acceptable, input->importance, false, iso8601(Clock::now())};
 
     // Branching may now hide (or show again) later questions: their answers follow.
-    auto view = view_of(bank, answers, premium);
+    auto view = view_of(s.bank, s.answers, s.premium);
     std::vector<std::string> retire, restore;
-    for (const auto& [qid, a] : answers) {
+    for (const auto& [qid, a] : s.answers) {
       bool visible = view.visible_ids.count(qid) > 0;
       if (!visible && !a.retired) retire.push_back(qid);
       if (visible && a.retired) restore.push_back(qid);
     }
-    repository::set_retired(tx, user_id, retire, true);
-    repository::set_retired(tx, user_id, restore, false);
+    repository::set_retired(s.tx, user_id, retire, true);
+    repository::set_retired(s.tx, user_id, restore, false);
 
-    auto doc = response_document(bank, view, repository::load_response(tx, user_id, bank.key), user_id, device_type);
-    repository::save_response(tx, user_id, bank.key, doc);
+    auto doc = response_document(s.bank, view, s.document(), user_id, device_type);
+    repository::save_response(s.tx, user_id, s.bank.key, doc);
     return Json{{"question_id", q->id}, {"answer", answer_json(stored)}, {"retired", retire.size()}, {"progress", view.progress(doc)}};
   });
 }
 
 Result<Json> Service::progress(const std::string& user_id) {
-  auto b = bank();
-  if (!b) return std::unexpected(b.error());
-  const Bank& bank = **b;
-  return db::transact(db_, [&](pqxx::work& tx) -> Result<Json> {
-    auto answers = repository::load_answers(tx, user_id, bank.key);
-    auto view = view_of(bank, answers, repository::is_premium(tx, user_id));
-    return view.progress(repository::load_response(tx, user_id, bank.key));
-  });
+  return with_state(user_id, [](State& s) -> Result<Json> { return s.view.progress(s.document()); });
 }
 
 Result<Json> Service::complete(const std::string& user_id) {
-  auto b = bank();
-  if (!b) return std::unexpected(b.error());
-  const Bank& bank = **b;
-  return db::transact(db_, [&](pqxx::work& tx) -> Result<Json> {
-    auto answers = repository::load_answers(tx, user_id, bank.key);
-    auto view = view_of(bank, answers, repository::is_premium(tx, user_id));
+  return with_state(user_id, [&](State& s) -> Result<Json> {
     Json missing = Json::array();
-    for (const Question* q : view.visible)
-      if (q->required && !view.current.count(q->id)) missing.push_back({{"question_id", q->id}, {"key", q->key}, {"text", q->text}});
+    for (const Question* q : s.view.visible)
+      if (q->required && !s.view.current.count(q->id)) missing.push_back({{"question_id", q->id}, {"key", q->key}, {"text", q->text}});
     if (!missing.empty()) {
       Problem p{.status = 409, .type = "questionnaire-incomplete", .title = "Conflict",
                 .detail = fmt::format("{} required question(s) are still unanswered", missing.size())};
       p.extensions["missing"] = missing;
       return std::unexpected(p);
     }
-    auto doc = response_document(bank, view, repository::load_response(tx, user_id, bank.key), user_id, "");
-    auto now = Clock::now();
-    doc["completedAt"] = iso8601(now);
+    auto doc = response_document(s.bank, s.view, s.document(), user_id, "");
+    doc["completedAt"] = iso8601(Clock::now());
     doc["progress"] = 100;
     // Seconds from the first answer to completion (the seed's metadata.completionTime).
-    auto started = tx.exec_params1("SELECT extract(epoch FROM (now() - $1::timestamptz))::bigint",
-                                   doc["metadata"]["startedAt"].get<std::string>())[0]
+    auto started = s.tx.exec_params1("SELECT extract(epoch FROM (now() - $1::timestamptz))::bigint",
+                                     doc["metadata"]["startedAt"].get<std::string>())[0]
                        .as<long long>();
     doc["metadata"]["completionTime"] = std::max<long long>(0, started);
-    repository::save_response(tx, user_id, bank.key, doc);
+    repository::save_response(s.tx, user_id, s.bank.key, doc);
     // The matching engine computes the user's vectors from this (and generates matches).
-    jobs::enqueue(tx, "compute_vectors", {{"user_id", user_id}, {"bank", bank.key}});
-    return view.progress(doc);
+    jobs::enqueue(s.tx, "compute_vectors", {{"user_id", user_id}, {"bank", s.bank.key}});
+    return s.view.progress(doc);
   });
 }
 

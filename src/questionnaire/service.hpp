@@ -3,6 +3,7 @@
 // progress and completion, over one question bank (PM_QUESTION_BANK).
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -34,7 +35,10 @@ class Service {
   Result<repository::ImportCounts> import(const Json& document);
 
  private:
+  struct State;
   Result<std::shared_ptr<const Bank>> bank();
+  // Runs `fn` in one transaction with the user's bank, answers (locked), plan and view of the bank.
+  Result<Json> with_state(const std::string& user_id, const std::function<Result<Json>(State&)>& fn);
 
   db::Pool& db_;
   std::string bank_key_;

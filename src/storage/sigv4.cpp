@@ -15,28 +15,8 @@ namespace pm::storage::sigv4 {
 
 namespace {
 
-using Digest = std::array<unsigned char, crypto_auth_hmacsha256_BYTES>;
-
-Digest hmac(std::string_view key, std::string_view data) {
-  crypto::init();
-  crypto_auth_hmacsha256_state state;
-  // _init takes keys of any length: the first key, "AWS4" + secret, is longer than 32 bytes.
-  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(key.data()), key.size());
-  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(data.data()), data.size());
-  Digest out{};
-  crypto_auth_hmacsha256_final(&state, out.data());
-  sodium_memzero(&state, sizeof state);
-  return out;
-}
-
-std::string_view view(const Digest& d) { return {reinterpret_cast<const char*>(d.data()), d.size()}; }
-
-std::string hex(const unsigned char* data, std::size_t n) {
-  std::string out(n * 2 + 1, '\0');
-  sodium_bin2hex(out.data(), out.size(), data, n);
-  out.pop_back();
-  return out;
-}
+// Each derived key feeds the next HMAC as its key (AWS's signing-key chain).
+std::string hmac(std::string_view key, std::string_view data) { return crypto::hmac_sha256(key, data); }
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -135,11 +115,10 @@ std::string string_to_sign(const Request& r, const Credentials& c, Clock::time_p
 
 std::string signature(const Request& r, const Credentials& c, Clock::time_point t) {
   auto k_date = hmac("AWS4" + c.secret_key, date_of(t));
-  auto k_region = hmac(view(k_date), c.region);
-  auto k_service = hmac(view(k_region), c.service);
-  auto k_signing = hmac(view(k_service), "aws4_request");
-  auto sig = hmac(view(k_signing), string_to_sign(r, c, t));
-  return hex(sig.data(), sig.size());
+  auto k_region = hmac(k_date, c.region);
+  auto k_service = hmac(k_region, c.service);
+  auto k_signing = hmac(k_service, "aws4_request");
+  return crypto::hex(hmac(k_signing, string_to_sign(r, c, t)));
 }
 
 std::string authorization(const Request& r, const Credentials& c, Clock::time_point t) {
