@@ -22,18 +22,18 @@ int migrate(const Config& config, MigrateAction action, bool all) {
   try {
     pqxx::connection conn(*conninfo);
     db::Migrator migrator(conn, std::move(*files));
-    auto report = [](const auto& result, std::string_view verb) {
+    auto report = [](const auto& result, std::string_view verb, std::string_view none) {
       if (!result) {
         std::cerr << "migrate: " << result.error().detail << "\n";
         return 1;
       }
-      if (result->empty()) std::cout << "nothing to " << verb << "\n";
+      if (result->empty()) std::cout << none << "\n";
       for (const auto& name : *result) std::cout << verb << " " << name << "\n";
       return 0;
     };
     switch (action) {
-      case MigrateAction::up: return report(migrator.up(), "applied");
-      case MigrateAction::down: return report(migrator.down(all), "reverted");
+      case MigrateAction::up: return report(migrator.up(), "applied", "the database is up to date");
+      case MigrateAction::down: return report(migrator.down(all), "reverted", "nothing to revert");
       case MigrateAction::status: {
         auto states = migrator.status();
         if (!states) {
