@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include "auth/routes.hpp"
+#include "core/log.hpp"
+#include "matching/routes.hpp"
 #include "ops/routes.hpp"
 #include "storage/local_store.hpp"
 #include "storage/routes.hpp"
@@ -50,8 +52,18 @@ App::App(Config cfg)
             .email_index = email_index, .outbox = outbox, .oidc = oidc}),
       media(storage::make_object_store(config)),
       photos(db, *media, {}),
-      profiles({.db = db, .cipher = cipher, .sessions = sessions, .photos = photos}),
+      profiles({.db = db,
+                .cipher = cipher,
+                .sessions = sessions,
+                .photos = photos,
+                .on_block = [this](const std::string& a, const std::string& b) { discovery.forget_pair(a, b); }}),
       questionnaire(db, config.question_bank),
+      embedder(or_throw(matching::make_embedding_provider(config))),
+      llm(config),
+      match_cache(redis, config.match_cache_ttl),
+      matching({.config = config, .db = db, .questionnaire = questionnaire, .cache = match_cache, .embedder = *embedder, .llm = llm}),
+      discovery(db, match_cache, *media),
+      match_service(config, db, redis, matching, discovery),
       health_(db, redis) {
   metrics.add_source([this](std::string& out) {
     auto d = db.stats();
@@ -62,7 +74,11 @@ App::App(Config cfg)
   ops::add_routes(router, health_, metrics, config.docs_dir);
   auth::add_routes(router, auth);
   profiles::add_routes(router, auth, profiles, photos);
-  questionnaire::add_routes(router, auth, questionnaire);
+  // Completing the questionnaire generates the first matches at once (the worker refines later).
+  questionnaire::add_routes(router, auth, questionnaire, [this](const std::string& user_id) {
+    if (auto g = matching.generate(user_id); !g) log::warn("generation_after_completion_skipped", {{"reason", g.error().type}});
+  });
+  matching::add_routes(router, auth, match_service);
   // The local backend serves its own signed URLs; S3 hands out presigned URLs to the bucket.
   if (auto* local = dynamic_cast<storage::LocalObjectStore*>(media.get())) storage::add_routes(router, *local);
 }

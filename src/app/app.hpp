@@ -13,6 +13,12 @@
 #include "db/pool.hpp"
 #include "http/metrics.hpp"
 #include "http/router.hpp"
+#include "matching/discovery.hpp"
+#include "matching/embedding.hpp"
+#include "matching/engine.hpp"
+#include "matching/llm_client.hpp"
+#include "matching/match_cache.hpp"
+#include "matching/service.hpp"
 #include "notifications/email_outbox.hpp"
 #include "ops/service.hpp"
 #include "profiles/photos.hpp"
@@ -43,6 +49,12 @@ class App {
   profiles::Photos photos;
   profiles::Service profiles;
   questionnaire::Service questionnaire;
+  const std::unique_ptr<matching::EmbeddingProvider> embedder;
+  const matching::ChatClient llm;
+  matching::MatchCache match_cache;
+  matching::Engine matching;
+  matching::Discovery discovery;
+  matching::Service match_service;
 
   // Background work of a serving process (mail delivery).
   void start_background();

@@ -1,6 +1,7 @@
 #pragma once
 // The subcommands of the perfectmatch binary; main.cpp parses the command line and calls these.
 
+#include <cstdint>
 #include <string>
 
 #include "core/config.hpp"
@@ -15,7 +16,17 @@ int migrate(const Config& config, MigrateAction action, bool all);
 // Checks and imports a question bank file (all problems reported, nothing imported if any).
 int import_questions(Config config, const std::string& file);
 
+// The matching worker: vectors, regeneration, expiry; `once`: stop when there is no more work.
+int run_worker(Config config, bool once);
+// Vectors and matches for every user, resumable under `run_id`.
+int generate_all_matches(Config config, const std::string& run_id);
+// Offline scoring of a JSON-lines users file against a bank file; `top` > 0: each user's best N.
+int score_users(const Config& config, const std::string& bank_file, const std::string& users_file, int top);
+
 // Re-encrypts stored PII under PM_PII_ACTIVE_KEY (after adding a key to PM_PII_KEYS).
 int rotate_keys(Config config);
+
+// Creates demo users 1..users (docs/demo-data.md); those already there are skipped.
+int seed_demo(Config config, int users, std::uint64_t seed, bool photos);
 
 }  // namespace pm::app

@@ -54,6 +54,41 @@ int main(int argc, char** argv) {
       "rotate", "Re-encrypt stored PII under PM_PII_ACTIVE_KEY. Add the new key to PM_PII_KEYS, make it active, run this, "
                 "then the old key may be removed.");
 
+  auto* seed = cli.add_subcommand(
+      "seed", "Create realistic demo users with completed questionnaires and photos (docs/demo-data.md); existing ones are "
+              "skipped, so it is safe to run again.");
+  int seed_users = 0;
+  std::uint64_t seed_value = 42;
+  bool seed_no_photos = false;
+  seed->add_option("--users", seed_users, "how many demo users (demo1..demoN@demo.perfectmatch.test)")
+      ->required()
+      ->check(CLI::Range(1, 2'000'000));
+  seed->add_option("--seed", seed_value, "random seed: the same seed gives the same users and answers")->capture_default_str();
+  seed->add_flag("--no-photos", seed_no_photos, "skip the placeholder photos (much faster)");
+
+  auto* worker = cli.add_subcommand("worker", "Run the background work: match vectors, regeneration, expiry (until SIGTERM/SIGINT).");
+  bool worker_once = false;
+  worker->add_flag("--once", worker_once, "stop as soon as there is no more work (for scripts and tests)");
+  worker->footer(Config::describe());
+
+  auto* matches = cli.add_subcommand("matches", "Operate the matching engine.");
+  matches->require_subcommand(1);
+  auto* generate = matches->add_subcommand(
+      "generate", "Compute missing vectors, then generate matches for every user (progress bar; resumable; idempotent).");
+  bool generate_all = false;
+  std::string run_id = "all";
+  generate->add_flag("--all", generate_all, "every user with vectors (required: there is no other mode yet)")->required();
+  generate->add_option("--run-id", run_id, "name of this run; an interrupted run with the same name resumes where it stopped");
+
+  auto* score = cli.add_subcommand(
+      "score", "Score users given as JSON lines against a question bank with the server's code (docs/offline-scoring.md).");
+  std::string score_bank, score_users;
+  int score_top = 0;
+  score->add_option("--bank", score_bank, "the question bank file, e.g. data/questions/perfect-match.json")->required()->check(CLI::ExistingFile);
+  score->add_option("--users", score_users, "JSON-lines file, one user per line")->required()->check(CLI::ExistingFile);
+  score->add_option("--top", score_top, "print each user's best N candidates after the hard filters instead of every pair")
+      ->check(CLI::Range(1, 10000));
+
   CLI11_PARSE(cli, argc, argv);
 
   if (!log::set_level(config.log_level)) {
@@ -65,6 +100,10 @@ int main(int argc, char** argv) {
   if (*down) return app::migrate(config, app::MigrateAction::down, all);
   if (*status) return app::migrate(config, app::MigrateAction::status, false);
   if (*rotate) return app::rotate_keys(std::move(config));
+  if (*seed) return app::seed_demo(std::move(config), seed_users, seed_value, !seed_no_photos);
   if (*import) return app::import_questions(std::move(config), bank_file);
+  if (*worker) return app::run_worker(std::move(config), worker_once);
+  if (*generate) return app::generate_all_matches(std::move(config), run_id);
+  if (*score) return app::score_users(config, score_bank, score_users, score_top);
   return 2;
 }

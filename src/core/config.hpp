@@ -81,6 +81,27 @@ struct Config {
   // Questionnaire
   std::string question_bank = "perfect-match";  // the bank the API serves
 
+  // Matching engine (src/matching, docs/matching.md)
+  std::string embedding_provider = "builtin";  // text embeddings: builtin (offline, deterministic) | openai
+  std::string embedding_url;                   // OpenAI-compatible base URL ending in /v1
+  std::string embedding_model = "text-embedding-3-small";
+  std::string embedding_api_key;
+  Millis embedding_timeout{10000};
+  int embedding_retries = 2;
+  std::string llm_provider = "builtin";  // match insights: builtin | openai (chat completions, falls back to builtin)
+  std::string llm_url;                   // OpenAI-compatible base URL ending in /v1
+  std::string llm_model = "gpt-4o-mini";
+  std::string llm_api_key;
+  Millis llm_timeout{20000};
+  int llm_retries = 1;
+  int matches_per_user = 50;           // matches a generation keeps for a user
+  int match_expiry_days = 14;          // a pending match expires after this long
+  int generate_limit_free = 3;         // on-demand generations per window, free plan
+  int generate_limit_premium = 20;     // on-demand generations per window, paid plans
+  Seconds generate_window{86400};
+  Seconds match_cache_ttl{900};        // matches:recent:{userId} and match:{matchId}
+  Millis index_refresh{2000};          // how often a serving node polls PostgreSQL for changed users
+
   // Files and logs
   std::string migrations_dir;
   std::string docs_dir;

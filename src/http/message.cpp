@@ -1,12 +1,39 @@
 #include "http/message.hpp"
 
 #include <cctype>
+#include <string>
 
 namespace pm::http {
 
 std::string_view Request::path() const {
   auto t = target();
   return t.substr(0, t.find('?'));
+}
+
+std::optional<std::string> Request::query(std::string_view name) const {
+  auto t = target();
+  auto q = t.find('?');
+  if (q == std::string_view::npos) return std::nullopt;
+  std::string_view rest = t.substr(q + 1);
+  while (!rest.empty()) {
+    auto amp = rest.find('&');
+    std::string_view pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+    auto eq = pair.find('=');
+    if (pair.substr(0, eq) != name) continue;
+    std::string_view raw_value = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+    std::string value;
+    for (std::size_t i = 0; i < raw_value.size(); ++i) {
+      auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+      if (raw_value[i] == '+') value += ' ';
+      else if (raw_value[i] == '%' && i + 2 < raw_value.size() && hex(raw_value[i + 1]) && hex(raw_value[i + 2])) {
+        value += static_cast<char>(std::stoi(std::string(raw_value.substr(i + 1, 2)), nullptr, 16));
+        i += 2;
+      } else value += raw_value[i];
+    }
+    return value;
+  }
+  return std::nullopt;
 }
 
 std::string_view Request::header(std::string_view name) const {

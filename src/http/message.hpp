@@ -30,6 +30,8 @@ struct Request {
   std::string_view target() const { return raw.target(); }
   std::string_view path() const;
   std::string_view header(std::string_view name) const;
+  // The query parameter `name` (?name=value), percent-decoded; nullopt when absent.
+  std::optional<std::string> query(std::string_view name) const;
   // The token of "Authorization: Bearer <token>", if the header is there and well-formed.
   std::optional<std::string_view> bearer_token() const;
   // The body as JSON: 415 unless the Content-Type is JSON, 400 "malformed-json" naming the fault.

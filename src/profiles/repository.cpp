@@ -1,5 +1,7 @@
 #include "profiles/repository.hpp"
 
+#include "db/sql.hpp"
+
 namespace pm::profiles::repository {
 
 namespace {
@@ -9,7 +11,7 @@ std::optional<T> opt(const pqxx::field& f) {
   return f.is_null() ? std::nullopt : std::optional<T>(f.as<T>());
 }
 
-constexpr const char* kIso = "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'";
+constexpr const char* kIso = db::kIsoFormat;
 
 }  // namespace
 

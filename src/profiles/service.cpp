@@ -100,11 +100,13 @@ Result<void> Service::block(const std::string& user_id, const std::string& raw_o
   if (!is_uuid(raw_other)) return std::unexpected(no_such_user());
   const auto other = canonical_uuid(raw_other);
   if (other == user_id) return std::unexpected(bad_request("invalid-target", "you cannot block yourself"));
-  return db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+  auto blocked = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     if (!repository::user_exists(tx, other)) return std::unexpected(no_such_user());
     repository::block(tx, user_id, other);
     return {};
   });
+  if (blocked && d_.on_block) d_.on_block(user_id, other);
+  return blocked;
 }
 
 Result<void> Service::unblock(const std::string& user_id, const std::string& raw_other) {

@@ -21,6 +21,9 @@ struct Deps {
   auth::SessionStore& sessions;
   // Removes stored media objects by key (the photo store); called after the rows are gone.
   Photos& photos;
+  // Told after a block is stored (blocker, blocked), so other services drop what they cached
+  // about the pair (e.g. the match lists); app/ wires it.
+  std::function<void(const std::string&, const std::string&)> on_block = {};
 };
 
 class Service {

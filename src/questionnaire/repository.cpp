@@ -2,17 +2,14 @@
 
 #include <set>
 
+#include "db/sql.hpp"
+#include "subscriptions/entitlements.hpp"
+
 namespace pm::questionnaire::repository {
 
 namespace {
-constexpr const char* kIso = "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'";
-
-// A PostgreSQL array literal of UUIDs (libpqxx 6 has no array parameters; UUIDs need no quoting).
-std::string uuid_array(const std::vector<std::string>& ids) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < ids.size(); ++i) out += (i ? "," : "") + ids[i];
-  return out + "}";
-}
+constexpr const char* kIso = db::kIsoFormat;
+using db::uuid_array;
 }  // namespace
 
 ImportCounts import_bank(pqxx::work& tx, const Bank& bank) {
@@ -90,13 +87,7 @@ std::optional<Bank> load_bank(pqxx::work& tx, const std::string& bank_key) {
   return bank;
 }
 
-bool is_premium(pqxx::work& tx, const std::string& user_id) {
-  auto r = tx.exec_params(
-      "SELECT 1 FROM subscription_details WHERE user_id = $1 AND plan_type <> 'free' "
-      "AND (end_date IS NULL OR end_date > now())",
-      user_id);
-  return !r.empty();
-}
+bool is_premium(pqxx::work& tx, const std::string& user_id) { return subscriptions::has_premium(tx, user_id); }
 
 std::map<std::string, StoredAnswer> load_answers(pqxx::work& tx, const std::string& user_id, const std::string& bank_key) {
   std::map<std::string, StoredAnswer> out;

@@ -30,7 +30,7 @@ Result<int> limit_of(const Request& req) {
 
 }  // namespace
 
-void add_routes(http::Router& router, auth::Service& auth, Service& service) {
+void add_routes(http::Router& router, auth::Service& auth, Service& service, std::function<void(const std::string&)> after_complete) {
   router.add(Method::get, "/api/v1/questionnaire", auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
                return http::reply(req, service.questionnaire(who.user_id), Status::ok, as_is);
              }));
@@ -51,8 +51,11 @@ void add_routes(http::Router& router, auth::Service& auth, Service& service) {
   router.add(Method::get, "/api/v1/questionnaire/progress", auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
                return http::reply(req, service.progress(who.user_id), Status::ok, as_is);
              }));
-  router.add(Method::post, "/api/v1/questionnaire/complete", auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
-               return http::reply(req, service.complete(who.user_id), Status::ok, as_is);
+  router.add(Method::post, "/api/v1/questionnaire/complete",
+             auth::authed(auth, [&service, after_complete](Request& req, const auth::Caller& who) {
+               auto done = service.complete(who.user_id);
+               if (done && after_complete) after_complete(who.user_id);
+               return http::reply(req, done, Status::ok, as_is);
              }));
 }
 

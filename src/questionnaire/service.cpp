@@ -11,51 +11,14 @@
 #include "jobs/queue.hpp"
 #include "questionnaire/answer_input.hpp"
 #include "questionnaire/branching.hpp"
+#include "questionnaire/response_document.hpp"
+#include "questionnaire/view.hpp"
 
 namespace pm::questionnaire {
 
 namespace {
 
 constexpr auto kBankCacheTtl = std::chrono::seconds(10);
-
-// What one user sees of the bank, given their answers and plan.
-struct View {
-  std::vector<const Question*> visible;     // shown and unlocked, in asking order
-  std::vector<const Question*> locked;      // shown but premium-only for a free user
-  std::set<std::string> visible_ids;
-  std::map<std::string, const repository::StoredAnswer*> current;  // answers of visible questions
-
-  int answered() const { return static_cast<int>(current.size()); }
-  Json progress(const Json& doc) const {
-    int total = static_cast<int>(visible.size());
-    int percent = total ? static_cast<int>(std::lround(100.0 * answered() / total)) : 0;
-    return {{"answered", answered()}, {"total", total}, {"percent", percent},
-            {"completed", doc.contains("completedAt") && !doc["completedAt"].is_null()}};
-  }
-};
-
-View view_of(const Bank& bank, const std::map<std::string, repository::StoredAnswer>& answers, bool premium) {
-  View v;
-  std::map<std::string, const Json*> by_key;  // answers of questions found visible so far
-  auto lookup = [&](std::string_view key) -> const Json* {
-    auto it = by_key.find(std::string(key));
-    return it == by_key.end() ? nullptr : it->second;
-  };
-  for (const Question* q : bank.questions()) {
-    if (!is_shown(q->branching, lookup)) continue;
-    if (q->premium_only && !premium) {
-      v.locked.push_back(q);
-      continue;
-    }
-    v.visible.push_back(q);
-    v.visible_ids.insert(q->id);
-    if (auto it = answers.find(q->id); it != answers.end()) {
-      v.current[q->id] = &it->second;
-      by_key[q->key] = &it->second.value;
-    }
-  }
-  return v;
-}
 
 Json answer_json(const repository::StoredAnswer& a) {
   return {{"value", a.value}, {"acceptable", a.acceptable}, {"importance", a.importance}, {"answered_at", a.answered_at}};
@@ -79,35 +42,6 @@ Json question_json(const Question& q, bool locked, const repository::StoredAnswe
                    {"max_label", q.slider.max_label}};
   if (q.type == QuestionType::open_ended) j["max_length"] = q.max_length;
   return j;
-}
-
-// The seed's questionnaire response document, rebuilt from the current answers.
-Json response_document(const Bank& bank, const View& view, Json doc, const std::string& user_id, const std::string& device_type) {
-  Json responses = Json::array(), open = Json::array();
-  for (const Question* q : view.visible) {
-    auto it = view.current.find(q->id);
-    if (it == view.current.end()) continue;
-    const auto& a = *it->second;
-    if (q->type == QuestionType::open_ended)
-      open.push_back({{"questionId", q->id}, {"response", a.value}, {"importanceScore", a.importance}, {"answeredAt", a.answered_at}});
-    else
-      responses.push_back({{"questionId", q->id},
-                           {"blockId", bank.block_of(*q)->id},
-                           {"response", {{"value", a.value}, {"importanceScore", a.importance}, {"acceptable", a.acceptable}}},
-                           {"answeredAt", a.answered_at}});
-  }
-  doc["userId"] = user_id;
-  doc["responses"] = responses;
-  doc["openEndedResponses"] = open;
-  doc["progress"] = view.progress(doc)["percent"];
-  if (!doc.contains("completedAt")) doc["completedAt"] = nullptr;
-  Json& meta = doc["metadata"];
-  if (!meta.is_object()) meta = Json::object();
-  if (!meta.contains("startedAt")) meta["startedAt"] = iso8601(Clock::now());
-  if (!device_type.empty()) meta["deviceType"] = device_type;
-  meta["version"] = bank.version;
-  meta["bank"] = bank.key;
-  return doc;
 }
 
 Problem bank_missing(const std::string& key) {
@@ -221,6 +155,9 @@ Result<Json> Service::answer(const std::string& user_id, const std::string& ques
 
     auto doc = response_document(s.bank, view, s.document(), user_id, device_type);
     repository::save_response(s.tx, user_id, s.bank.key, doc);
+    // After completion every change moves the user's vectors (and so their matches).
+    if (doc.contains("completedAt") && !doc["completedAt"].is_null())
+      jobs::enqueue(s.tx, "compute_vectors", {{"user_id", user_id}, {"bank", s.bank.key}});
     return Json{{"question_id", q->id}, {"answer", answer_json(stored)}, {"retired", retire.size()}, {"progress", view.progress(doc)}};
   });
 }

@@ -34,9 +34,11 @@ class Service {
   // Checks and imports a bank document (the `questions import` command).
   Result<repository::ImportCounts> import(const Json& document);
 
+  // The served bank as last imported (re-read at most every 10 s); 409 before any import.
+  Result<std::shared_ptr<const Bank>> bank();
+
  private:
   struct State;
-  Result<std::shared_ptr<const Bank>> bank();
   // Runs `fn` in one transaction with the user's bank, answers (locked), plan and view of the bank.
   Result<Json> with_state(const std::string& user_id, const std::function<Result<Json>(State&)>& fn);
 

@@ -15,15 +15,7 @@
 using namespace pm;
 
 namespace {
-std::string run(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
-  return out;
-}
+std::string run(const std::string& cmd) { return test::run_command(cmd).output; }
 }  // namespace
 
 TEST(Binary, HelpExplainsSubcommandsAndEnvironment) {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <stdexcept>
 #include <thread>
 
@@ -94,5 +95,27 @@ void RedisServer::stop() {
 std::string RedisServer::url() const { return "redis://127.0.0.1:" + std::to_string(port_) + "/0"; }
 
 std::string binary_path() { return PM_BINARY; }
+
+CommandResult run_command(const std::string& command_line) {
+  CommandResult result;
+  FILE* p = popen((command_line + " 2>&1").c_str(), "r");
+  if (!p) return result;
+  char buf[4096];
+  std::size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) result.output.append(buf, n);
+  int status = pclose(p);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+CommandResult run_binary(const std::vector<std::string>& args) {
+  std::string line = binary_path();
+  for (const auto& a : args) {
+    std::string quoted = "'";
+    for (char c : a) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    line += " " + quoted + "'";
+  }
+  return run_command(line);
+}
 
 }  // namespace pm::test

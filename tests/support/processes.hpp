@@ -11,6 +11,15 @@
 
 namespace pm::test {
 
+// A shell command's exit code and its output (stdout and stderr together).
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;
+};
+CommandResult run_command(const std::string& command_line);
+// The perfectmatch binary with these arguments (each shell-quoted).
+CommandResult run_binary(const std::vector<std::string>& args);
+
 // A TCP port that was free a moment ago.
 std::uint16_t free_port();
 

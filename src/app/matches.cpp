@@ -1,0 +1,95 @@
+// perfectmatch matches generate --all: vectors for every user who completed the questionnaire,
+// then matches for every user with vectors, with a progress bar. Resumable: the last user done is
+// recorded under the run id, and a new run with that id continues after it. Idempotent: existing
+// pairs are never generated twice, and each user keeps at most PM_MATCHES_PER_USER pending.
+
+#include <iostream>
+
+#include "app/app.hpp"
+#include "app/commands.hpp"
+#include "core/progress.hpp"
+#include "db/transaction.hpp"
+#include "matching/repository.hpp"
+
+namespace pm::app {
+
+namespace {
+
+constexpr int kBatch = 200;
+
+template <class T>
+T must(Result<T> r, const char* what) {
+  if (!r) throw std::runtime_error(std::string(what) + ": " + r.error().detail);
+  return std::move(*r);
+}
+
+}  // namespace
+
+int generate_all_matches(Config config, const std::string& run_id) {
+  try {
+    App app(std::move(config));
+    namespace repo = matching::repository;
+    const std::string bank = app.config.question_bank;
+
+    // 1. Vectors of everyone whose questionnaire is newer than their vectors.
+    std::vector<std::string> pending;
+    for (;;) {
+      auto batch = must(db::transact(app.db, [&](pqxx::work& tx) -> Result<std::vector<std::string>> {
+                          return repo::users_needing_vectors(tx, bank, kBatch);
+                        }),
+                        "reading users");
+      if (batch.empty()) break;
+      ProgressBar bar("computing vectors", static_cast<long long>(batch.size()));
+      for (const auto& id : batch) {
+        must(app.matching.compute_vectors(id), "computing vectors");
+        bar.advance();
+      }
+    }
+
+    // 2. Matches, user by user, resuming after the last one a previous run finished.
+    must(app.matching.refresh(true), "loading the candidate index");
+    std::string after = must(db::transact(app.db, [&](pqxx::work& tx) -> Result<std::string> {
+                               return repo::run_position(tx, run_id).value_or("");
+                             }),
+                             "reading the run");
+    const int total = must(db::transact(app.db, [&](pqxx::work& tx) -> Result<int> { return repo::count_users_with_vectors(tx); }), "counting");
+    if (!after.empty()) std::cerr << "resuming run \"" << run_id << "\" after user " << after << "\n";
+    ProgressBar bar("generating matches", total);
+    int done = 0, created = 0, skipped = 0;
+    for (;;) {
+      auto users = must(db::transact(app.db, [&](pqxx::work& tx) -> Result<std::vector<std::string>> {
+                          return repo::users_with_vectors(tx, after, kBatch);
+                        }),
+                        "reading users");
+      if (users.empty()) break;
+      for (const auto& id : users) {
+        auto g = app.matching.generate(id);
+        if (g) created += g->created;
+        else if (g.error().status >= 500) throw std::runtime_error("generating: " + g.error().detail);
+        else ++skipped;  // hidden or incomplete profiles are not matched
+        bar.advance();
+        ++done;
+      }
+      after = users.back();
+      must(db::transact(app.db, [&](pqxx::work& tx) -> Result<bool> {
+             repo::save_run_position(tx, run_id, after, done, false);
+             return true;
+           }),
+           "saving the run");
+    }
+    must(db::transact(app.db, [&](pqxx::work& tx) -> Result<bool> {
+           repo::save_run_position(tx, run_id, after, done, true);
+           return true;
+         }),
+         "finishing the run");
+    bar.finish();
+    std::cout << "matches generate: " << done << " users, " << created << " new matches, " << skipped << " users not matchable\n";
+    app.close();
+    return 0;
+  } catch (const std::runtime_error& e) {
+    std::cerr << "matches generate: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace pm::app

@@ -1,0 +1,59 @@
+// perfectmatch worker: the background work of the AI Matching Service, until SIGTERM/SIGINT.
+//   - vectors for users who completed (or changed) the questionnaire (jobs "compute_vectors")
+//   - regeneration of matches for users whose data changed (match_generation_queue)
+//   - expiry of pending matches older than PM_MATCH_EXPIRY_DAYS
+// Several workers may run: each claims its work with FOR UPDATE SKIP LOCKED.
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <thread>
+
+#include "app/app.hpp"
+#include "app/commands.hpp"
+#include "core/log.hpp"
+
+namespace pm::app {
+
+namespace {
+
+std::atomic<bool> stopping{false};
+void on_signal(int) { stopping = true; }
+
+}  // namespace
+
+int run_worker(Config config, bool once) {
+  std::unique_ptr<App> app;
+  try {
+    app = std::make_unique<App>(std::move(config));
+  } catch (const std::runtime_error& e) {
+    log::error("worker_config_invalid", {{"error", e.what()}});
+    return 2;
+  }
+  std::signal(SIGTERM, on_signal);
+  std::signal(SIGINT, on_signal);
+  log::info("worker_started");
+  auto last_expiry = std::chrono::steady_clock::time_point{};
+  while (!stopping) {
+    int done = 0;
+    if (auto n = app->matching.run_vector_jobs(50)) done += *n;
+    else log::warn("worker_vectors_failed", {{"error", n.error().type}});
+    if (auto n = app->matching.run_generation_queue(20)) done += *n;
+    else log::warn("worker_generation_failed", {{"error", n.error().type}});
+    if (std::chrono::steady_clock::now() - last_expiry > std::chrono::minutes(1) || once) {
+      if (auto n = app->discovery.expire(app->config.match_expiry_days)) {
+        if (*n) log::info("matches_expired", {{"count", *n}});
+        last_expiry = std::chrono::steady_clock::now();
+      }
+    }
+    if (once && done == 0) break;
+    // Busy while there is work; otherwise look again in a second.
+    if (done == 0)
+      for (int i = 0; i < 10 && !stopping; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  app->close();
+  log::info("worker_stopped");
+  return 0;
+}
+
+}  // namespace pm::app

@@ -1,0 +1,52 @@
+#pragma once
+// `perfectmatch seed --users N`: realistic demo users for demos and benchmarks (docs/demo-data.md).
+// Users demo1..demoN@demo.perfectmatch.test, all with the password kDemoPassword, a verified
+// email, a complete profile, preferences, a completed questionnaire of the configured bank and,
+// for about two in three, placeholder photos. Everything is drawn from --seed, so two runs with
+// the same seed make the same people with the same answers. Users that already exist (by email)
+// are left alone, so it can run at every start.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "auth/passwords.hpp"
+#include "core/field_cipher.hpp"
+#include "core/progress.hpp"
+#include "db/pool.hpp"
+#include "profiles/photos.hpp"
+
+namespace pm::demo {
+
+inline constexpr std::string_view kDemoPassword = "perfect-match-demo";
+
+struct SeedDeps {
+  db::Pool& db;
+  const crypto::FieldCipher& cipher;
+  const crypto::BlindIndex& email_index;
+  const auth::PasswordHasher& hasher;
+  profiles::Photos& photos;
+  std::string bank_key;  // the question bank to answer (config.question_bank)
+};
+
+struct SeedOptions {
+  int users = 0;
+  std::uint64_t seed = 42;
+  bool photos = true;
+  int batch_size = 200;  // users per transaction
+  int workers = 2;       // batches written at once, each on its own connection
+};
+
+struct SeedReport {
+  int created = 0;
+  int existing = 0;  // already there from an earlier run, left as they were
+  int premium = 0;   // of those created
+  int clones = 0;    // of those created: answers identical to an earlier user's
+  int photos = 0;    // uploaded
+};
+
+// 503 "question-bank-missing" when the bank is not imported; otherwise the first database or
+// storage problem (users of the batches committed before it stay).
+Result<SeedReport> seed_users(const SeedDeps& deps, const SeedOptions& options, ProgressBar* progress = nullptr);
+
+}  // namespace pm::demo

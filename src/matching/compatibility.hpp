@@ -1,0 +1,51 @@
+#pragma once
+// Compatibility of two users, 0-100, in the manner of OkCupid's published method:
+//   for each question both answered, A earns B's weight for it when A's answer is one B accepts;
+//   B's satisfaction with A is earned / possible; the answer score is the geometric mean of the
+//   two satisfactions minus a margin of error 1/n for n shared questions (few shared questions
+//   cannot give a high score).
+// A question's weight for a user is the bank's importance_weight times a steep function of the
+// user's own importance (0-10; see kImportanceWeight). An answer the other marks unacceptable at
+// importance 10 is a dealbreaker: the pair is excluded.
+// The final score blends the answer score with personality/values/lifestyle vector similarity and
+// text similarity (bio and open answers); the weights are in compatibility.cpp and docs/matching.md.
+
+#include <array>
+#include <optional>
+#include <vector>
+
+#include "matching/scoring_bank.hpp"
+
+namespace pm::matching {
+
+// What scoring needs to know about one user.
+struct MatchProfile {
+  std::vector<CompactAnswer> answers;  // by slot; size == bank.slots().size()
+  std::vector<float> traits;           // unit-length trait vector (profileVector), or empty
+  std::vector<float> text;             // unit-length text embedding, or empty / zeros
+};
+
+struct PairScore {
+  double score = 0;        // 0-100 (0 when excluded)
+  double a_satisfied = 0;  // 0-100: how well B's answers suit A
+  double b_satisfied = 0;  // 0-100: how well A's answers suit B
+  double answers = 0, traits = 0, text = -1;  // the parts, 0-1 (text -1: not both have text)
+  int shared = 0;          // questions both answered
+  std::optional<int> dealbreaker;  // slot of the first dealbreaker found
+  std::array<double, kAttributeKeys.size()> attributes{};  // 0-100 each
+
+  bool excluded() const { return dealbreaker.has_value(); }
+};
+
+// The weight of a user's importance 0-10 (OkCupid uses 0, 1, 10, 50, 250 for its five levels).
+inline constexpr std::array<int, 11> kImportanceWeight = {0, 1, 2, 4, 7, 10, 15, 25, 40, 70, 250};
+
+// Whether `answer` (someone's) is one `wanted` accepts (the other's answer to the same question).
+bool accepts(const CompactAnswer& wanted, const CompactAnswer& answer, bool slider);
+
+PairScore score_pair(const ScoringBank& bank, const MatchProfile& a, const MatchProfile& b);
+
+// Dot product of two equal-length vectors (cosine for unit vectors); 0 when either is empty.
+float dot(const std::vector<float>& a, const std::vector<float>& b);
+
+}  // namespace pm::matching

@@ -1,0 +1,215 @@
+#include "matching/discovery.hpp"
+
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "core/crypto.hpp"
+#include "db/transaction.hpp"
+#include "subscriptions/entitlements.hpp"
+
+namespace pm::matching {
+
+namespace {
+
+constexpr int kCachedMatches = 100;  // ids kept in matches:recent:{userId}
+constexpr auto kPhotoUrlTtl = std::chrono::seconds(900);
+
+Problem match_not_found() { return not_found("there is no such match among yours"); }
+
+// The cached, viewer-independent form of a match (the seed's match:{matchId} preview).
+Json preview_of(const repository::MatchRow& m) {
+  return {{"match_id", m.match_id},
+          {"compatibility_score", m.score},
+          {"status", m.status},
+          {"created_at", m.created_at},
+          {"users", m.users},
+          {"liked", {{m.user_id_1, m.liked_1}, {m.user_id_2, m.liked_2}}},
+          {"summary", m.summary}};
+}
+
+std::vector<std::string> statuses_of(const std::string& status) {
+  if (status == "current") return {"pending", "active"};
+  if (status == "all") return {"pending", "active", "rejected", "expired"};
+  return {status};
+}
+
+// Cursors are "<score>_<match id>": the last item of the page before.
+std::string cursor_of(const Json& preview) {
+  return fmt::format("{}_{}", preview["compatibility_score"].get<double>(), preview["match_id"].get<std::string>());
+}
+
+std::optional<std::pair<double, std::string>> parse_cursor(const std::string& c) {
+  auto sep = c.find('_');
+  if (sep == std::string::npos || !crypto::is_uuid(c.substr(sep + 1))) return std::nullopt;
+  double score = 0;
+  auto [end, ec] = std::from_chars(c.data(), c.data() + sep, score);
+  if (ec != std::errc{} || end != c.data() + sep || score < 0 || score > 100) return std::nullopt;
+  return std::pair{score, c.substr(sep + 1)};
+}
+
+}  // namespace
+
+Result<ListQuery> ListQuery::parse(const std::optional<std::string>& cursor, const std::optional<std::string>& limit,
+                                   const std::optional<std::string>& status) {
+  ListQuery q;
+  if (cursor) {
+    if (!parse_cursor(*cursor)) return std::unexpected(bad_request("validation-failed", "cursor is not one this API handed out"));
+    q.cursor = cursor;
+  }
+  if (limit) {
+    auto [end, ec] = std::from_chars(limit->data(), limit->data() + limit->size(), q.limit);
+    if (ec != std::errc{} || end != limit->data() + limit->size() || q.limit < 1 || q.limit > 100)
+      return std::unexpected(bad_request("validation-failed", "limit must be an integer from 1 to 100"));
+  }
+  if (status) {
+    static const std::vector<std::string> known = {"current", "pending", "active", "rejected", "expired", "all"};
+    if (std::ranges::find(known, *status) == known.end())
+      return std::unexpected(bad_request("validation-failed", "status must be current, pending, active, rejected, expired or all"));
+    q.status = *status;
+  }
+  return q;
+}
+
+Json Discovery::view(const Json& preview, const std::string& viewer) {
+  Json other = nullptr;
+  for (const auto& u : preview["users"])
+    if (u["user_id"] != viewer) other = u;
+  if (other.is_object()) {
+    const Json key = other.value("photo_key", Json(nullptr));
+    other.erase("photo_key");
+    other["photo_url"] = key.is_string() ? Json(media_.signed_url(key.get<std::string>(), kPhotoUrlTtl)) : Json(nullptr);
+  }
+  return {{"match_id", preview["match_id"]},
+          {"compatibility_score", preview["compatibility_score"]},
+          {"status", preview["status"]},
+          {"created_at", preview["created_at"]},
+          {"you_liked", preview["liked"].value(viewer, false)},
+          {"summary", preview["summary"]},
+          {"user", other}};
+}
+
+Result<Json> Discovery::list(const std::string& user_id, const ListQuery& query) {
+  std::vector<Json> previews;
+  std::string source = "database";
+  // Fast path: the first page of current matches, from matches:recent and match:{id}.
+  const bool cacheable = !query.cursor && query.status == "current" && query.limit <= kCachedMatches;
+  if (cacheable)
+    if (auto ids = cache_.recent(user_id))
+      if (auto cached = cache_.previews(*ids)) {
+        previews = std::move(*cached);
+        source = "cache";
+      }
+  if (source == "database") {
+    std::optional<std::pair<double, std::string>> after;
+    if (query.cursor) after = parse_cursor(*query.cursor);
+    auto rows = db::transact(db_, [&](pqxx::work& tx) -> Result<std::vector<repository::MatchRow>> {
+      return repository::list_matches(tx, user_id, statuses_of(query.status), after, cacheable ? kCachedMatches : query.limit + 1);
+    });
+    if (!rows) return std::unexpected(rows.error());
+    std::vector<std::string> ids;
+    for (const auto& r : *rows) {
+      previews.push_back(preview_of(r));
+      ids.push_back(r.match_id);
+    }
+    if (cacheable) {
+      for (std::size_t i = 0; i < rows->size(); ++i) cache_.put_preview(ids[i], previews[i]);
+      cache_.put_recent(user_id, ids);
+    }
+  }
+  Json items = Json::array();
+  for (std::size_t i = 0; i < previews.size() && static_cast<int>(i) < query.limit; ++i) items.push_back(view(previews[i], user_id));
+  const bool more = static_cast<int>(previews.size()) > query.limit;
+  return Json{{"matches", items},
+              {"next_cursor", more ? Json(cursor_of(previews[query.limit - 1])) : Json(nullptr)},
+              {"source", source}};
+}
+
+Result<Json> Discovery::detail(const std::string& user_id, const std::string& match_id) {
+  if (!crypto::is_uuid(match_id)) return std::unexpected(match_not_found());
+  return db::transact(db_, [&](pqxx::work& tx) -> Result<Json> {
+    auto m = repository::match_for(tx, match_id, user_id);
+    if (!m) return std::unexpected(match_not_found());
+    const bool premium = subscriptions::has_premium(tx, user_id);
+    Json attributes = Json::array();
+    for (const auto& [name, score, description] : repository::attributes_of(tx, match_id))
+      attributes.push_back({{"name", name}, {"score", score}, {"description", description}});
+    Json doc = repository::insight_document(tx, match_id);
+    Json full = doc.value("insights", Json::object());
+    // Free: the summary and key factors. Premium: the detailed analysis and premium insights too.
+    Json insights = {{"summary", full.value("summary", "")}, {"keyFactors", full.value("keyFactors", Json::array())}};
+    if (premium) {
+      insights["detailedAnalysis"] = full.value("detailedAnalysis", "");
+      insights["premiumInsights"] = full.value("premiumInsights", Json::object());
+    }
+    Json out = view(preview_of(*m), user_id);
+    out["attributes"] = attributes;
+    out["insights"] = insights;
+    out["insights_locked"] = premium ? Json::array() : Json::array({"detailedAnalysis", "premiumInsights"});
+    out["ai_model"] = doc.value("aiModel", "");
+    return out;
+  });
+}
+
+Result<Json> Discovery::like(const std::string& user_id, const std::string& match_id) {
+  if (!crypto::is_uuid(match_id)) return std::unexpected(match_not_found());
+  auto result = db::transact(db_, [&](pqxx::work& tx) -> Result<std::pair<repository::MatchRow, std::optional<std::string>>> {
+    auto current = repository::match_for(tx, match_id, user_id);
+    if (!current) return std::unexpected(match_not_found());
+    if (current->status != "pending" && current->status != "active")
+      return std::unexpected(Problem{.status = 409, .type = "match-closed", .title = "Conflict",
+                                     .detail = fmt::format("this match is {} and can no longer be liked", current->status)});
+    auto liked = repository::like(tx, match_id, user_id);
+    if (!liked) return std::unexpected(match_not_found());
+    std::optional<std::string> conversation;
+    if (liked->second) {
+      conversation = repository::open_conversation(tx, match_id);
+      for (const auto& [me, other] : {std::pair{liked->first.user_id_1, liked->first.user_id_2}, {liked->first.user_id_2, liked->first.user_id_1}})
+        repository::notify(tx, me, "match.new", {{"match_id", match_id}, {"conversation_id", *conversation}, {"user_id", other}});
+    }
+    return std::pair{liked->first, conversation};
+  });
+  if (!result) return std::unexpected(result.error());
+  forget_pair(result->first.user_id_1, result->first.user_id_2);
+  cache_.forget_match(match_id);
+  Json out = view(preview_of(result->first), user_id);
+  out["conversation_id"] = result->second ? Json(*result->second) : Json(nullptr);
+  return out;
+}
+
+Result<Json> Discovery::pass(const std::string& user_id, const std::string& match_id) {
+  if (!crypto::is_uuid(match_id)) return std::unexpected(match_not_found());
+  auto result = db::transact(db_, [&](pqxx::work& tx) -> Result<repository::MatchRow> {
+    auto current = repository::match_for(tx, match_id, user_id);
+    if (!current) return std::unexpected(match_not_found());
+    if (current->status != "pending")
+      return std::unexpected(Problem{.status = 409, .type = "match-closed", .title = "Conflict",
+                                     .detail = fmt::format("this match is {}; only a pending match can be passed", current->status)});
+    auto passed = repository::pass(tx, match_id, user_id);
+    if (!passed) return std::unexpected(match_not_found());
+    return *passed;
+  });
+  if (!result) return std::unexpected(result.error());
+  forget_pair(result->user_id_1, result->user_id_2);
+  cache_.forget_match(match_id);
+  return view(preview_of(*result), user_id);
+}
+
+Result<int> Discovery::expire(int days) {
+  auto expired = db::transact(db_, [&](pqxx::work& tx) -> Result<std::vector<std::tuple<std::string, std::string, std::string>>> {
+    return repository::expire_pending(tx, days);
+  });
+  if (!expired) return std::unexpected(expired.error());
+  for (const auto& [match_id, a, b] : *expired) {
+    cache_.forget_match(match_id);
+    forget_pair(a, b);
+  }
+  return static_cast<int>(expired->size());
+}
+
+void Discovery::forget_pair(const std::string& a, const std::string& b) {
+  cache_.forget_user(a);
+  cache_.forget_user(b);
+}
+
+}  // namespace pm::matching

@@ -1,0 +1,53 @@
+#pragma once
+// Match Discovery and decisions: a user's matches best first (Redis fast path, PostgreSQL
+// fallback), one match with its attributes and insights by plan, like and pass, and expiry.
+// Only the two users of a match ever see it, and never once either blocked the other.
+
+#include <optional>
+#include <string>
+
+#include "core/config.hpp"
+#include "core/json.hpp"
+#include "db/pool.hpp"
+#include "matching/match_cache.hpp"
+#include "matching/repository.hpp"
+#include "storage/object_store.hpp"
+
+namespace pm::matching {
+
+struct ListQuery {
+  std::optional<std::string> cursor;  // from the previous page's next_cursor
+  int limit = 20;                     // 1-100
+  std::string status = "current";    // current (pending and active), pending, active, rejected, expired, all
+
+  // From ?cursor=&limit=&status=; 400 "validation-failed" naming the bad parameter.
+  static Result<ListQuery> parse(const std::optional<std::string>& cursor, const std::optional<std::string>& limit,
+                                 const std::optional<std::string>& status);
+};
+
+class Discovery {
+ public:
+  Discovery(db::Pool& db, MatchCache& cache, storage::ObjectStore& media) : db_(db), cache_(cache), media_(media) {}
+
+  Result<Json> list(const std::string& user_id, const ListQuery& query);
+  // 404 unless the user is in the match (no difference between "not yours" and "absent").
+  Result<Json> detail(const std::string& user_id, const std::string& match_id);
+  // Like: when both have liked, the match becomes active, its conversation opens and both are notified.
+  Result<Json> like(const std::string& user_id, const std::string& match_id);
+  // Pass: the match is rejected (final; the pair is never matched again).
+  Result<Json> pass(const std::string& user_id, const std::string& match_id);
+
+  // Pending matches older than `days` expire; returns how many.
+  Result<int> expire(int days);
+  // A block between the two: their lists must not show each other from the cache either.
+  void forget_pair(const std::string& a, const std::string& b);
+
+ private:
+  Json view(const Json& preview, const std::string& viewer);
+
+  db::Pool& db_;
+  MatchCache& cache_;
+  storage::ObjectStore& media_;
+};
+
+}  // namespace pm::matching

@@ -1,0 +1,83 @@
+#pragma once
+// The AI Matching Service's engine: the question bank as scoring sees it, each user's vectors,
+// the candidate index kept current from PostgreSQL, and match generation (hard filters,
+// candidate search, compatibility, attributes, insights, the writes and the cache invalidation).
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "cache/redis.hpp"
+#include "core/config.hpp"
+#include "db/pool.hpp"
+#include "matching/candidate_index.hpp"
+#include "matching/embedding.hpp"
+#include "matching/insights.hpp"
+#include "matching/llm_client.hpp"
+#include "matching/match_cache.hpp"
+#include "matching/repository.hpp"
+#include "matching/vectors.hpp"
+#include "questionnaire/service.hpp"
+
+namespace pm::matching {
+
+struct Generated {
+  int created = 0;
+  std::vector<std::string> match_ids;
+  SearchStats search;
+};
+
+class Engine {
+ public:
+  struct Deps {
+    const Config& config;
+    db::Pool& db;
+    questionnaire::Service& questionnaire;
+    MatchCache& cache;
+    EmbeddingProvider& embedder;
+    const ChatClient& llm;
+  };
+  explicit Engine(Deps deps);
+
+  // The bank and the index (loaded on first use; 503 "question-bank-missing" before an import).
+  Result<std::shared_ptr<CandidateIndex>> index();
+  // Brings the index up to date with PostgreSQL: users whose profile, preferences or vectors
+  // changed since the last look (the first look loads everyone). Unless `force`, at most once per
+  // PM_INDEX_REFRESH_MS. Returns how many users were (re)loaded.
+  Result<std::size_t> refresh(bool force = false);
+
+  // Recomputes and stores the user's vectors from their current answers and bio.
+  Result<Json> compute_vectors(const std::string& user_id);
+  // Generates the user's best new matches (up to PM_MATCHES_PER_USER pending); no rate limit.
+  Result<Generated> generate(const std::string& user_id);
+
+  // Worker steps: vectors for completed questionnaires (jobs), regeneration of queued users.
+  Result<int> run_vector_jobs(int limit);
+  Result<int> run_generation_queue(int limit);
+
+  // The scoring of one pair as stored with a match (also `perfectmatch score`'s output).
+  static Json score_json(const PairScore& score, const Insights& insights);
+
+ private:
+  Result<IndexedUser> indexed(const std::string& user_id);
+  Result<Insights> insights_for(const PairPerson& a, const PairPerson& b, const PairScore& score);
+
+  Deps d_;
+  std::mutex mutex_;  // loading the bank / refreshing
+  std::shared_ptr<CandidateIndex> index_;
+  std::string watermark_;
+  std::chrono::steady_clock::time_point refreshed_at_{};
+};
+
+// What an indexed user is made of (a stored row and its answers), shared with `perfectmatch score`.
+IndexedUser indexed_user(const ScoringBank& bank, const repository::UserRow& row, const std::vector<AnswerValue>& answers);
+// The text the embedding reads: the bio, then each open answer.
+std::string embedding_text(const std::string& bio, const std::vector<std::pair<std::string, std::string>>& open_answers);
+// The seed's vector document for a user.
+Json vector_document(const std::string& user_id, const TraitVectors& v, const std::vector<float>& text, const std::string& text_model,
+                     const repository::UserRow& row, const std::string& bank_version);
+
+}  // namespace pm::matching

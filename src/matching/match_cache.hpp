@@ -1,0 +1,42 @@
+#pragma once
+// The match caches in Redis, under the seed's keys:
+//   matches:recent:{userId} -> JSON array of the user's current match ids, best first
+//   match:{matchId}         -> JSON preview of the match (both users' sides; the reader picks its view)
+// Both expire after PM_MATCH_CACHE_TTL_S and are deleted on every change to what they hold. The
+// cache is an accelerator only: when Redis fails, readers fall back to PostgreSQL.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cache/redis.hpp"
+#include "core/json.hpp"
+
+namespace pm::matching {
+
+class MatchCache {
+ public:
+  MatchCache(cache::RedisPool& redis, std::chrono::seconds ttl) : redis_(redis), ttl_(ttl) {}
+
+  std::optional<std::vector<std::string>> recent(const std::string& user_id);
+  void put_recent(const std::string& user_id, const std::vector<std::string>& match_ids);
+  // Every preview, or nullopt if any is missing.
+  std::optional<std::vector<Json>> previews(const std::vector<std::string>& match_ids);
+  void put_preview(const std::string& match_id, const Json& preview);
+
+  void forget_user(const std::string& user_id);
+  void forget_match(const std::string& match_id);
+
+  static std::string recent_key(const std::string& user_id) { return "matches:recent:" + user_id; }
+  static std::string match_key(const std::string& match_id) { return "match:" + match_id; }
+
+ private:
+  void set(const std::string& key, const std::string& value);
+  void del(const std::string& key);
+
+  cache::RedisPool& redis_;
+  std::chrono::seconds ttl_;
+};
+
+}  // namespace pm::matching

@@ -1,0 +1,28 @@
+#pragma once
+// Offline scoring for evaluation (`perfectmatch score`): users described in JSON lines are
+// turned into exactly what the server indexes (same answer validation, packing, vectors and text
+// embedding), then scored with the server's code. Format: docs/offline-scoring.md.
+
+#include <string>
+#include <vector>
+
+#include "core/json.hpp"
+#include "matching/candidate_index.hpp"
+#include "matching/embedding.hpp"
+#include "matching/insights.hpp"
+
+namespace pm::matching {
+
+struct OfflineUser {
+  IndexedUser indexed;
+  PairPerson person;  // profile points into `indexed` once the user sits at its final address
+};
+
+// One line's user; 400 "validation-failed" naming what is wrong.
+Result<OfflineUser> parse_offline_user(const ScoringBank& bank, const Json& line, EmbeddingProvider& embedder);
+
+// The JSON line for one pair: ids, whether the hard filters pass (and why not), the score, its
+// parts and the six attributes with their descriptions.
+Json score_offline_pair(const ScoringBank& bank, const OfflineUser& a, const OfflineUser& b);
+
+}  // namespace pm::matching

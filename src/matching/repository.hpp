@@ -1,0 +1,111 @@
+#pragma once
+// All of the AI Matching Service's SQL. Functions take the caller's transaction.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "core/json.hpp"
+#include "matching/filters.hpp"
+#include "matching/scoring_bank.hpp"
+
+namespace pm::matching::repository {
+
+// ---- what the candidate index and the vectors are built from ----
+
+struct UserRow {
+  std::string user_id;
+  Facts facts;  // complete = profile_completed (the caller adds "has vectors")
+  std::vector<float> traits, text;
+  std::string first_name, gender, location;  // as stored (for the vector document's metadata)
+};
+// Users with vectors whose profile, preferences or vectors changed at or after `since` (an ISO
+// time; empty: all), and the newest change time seen (the next call's `since`). The look goes 5 s
+// further back than `since`: a transaction that commits late with an earlier now() is not missed.
+std::vector<UserRow> changed_users(pqxx::work& tx, const std::string& since, std::string& newest);
+std::optional<UserRow> user_row(pqxx::work& tx, const std::string& user_id);
+
+// Current (not retired) answers of each user to the bank's questions.
+std::map<std::string, std::vector<AnswerValue>> answers_of(pqxx::work& tx, const std::vector<std::string>& user_ids,
+                                                         const std::string& bank_key);
+// First names by user id (for insights).
+std::map<std::string, std::string> first_names(pqxx::work& tx, const std::vector<std::string>& user_ids);
+// The user's bio, for the text embedding.
+std::string bio_of(pqxx::work& tx, const std::string& user_id);
+// Whether the user completed the bank's questionnaire.
+bool questionnaire_completed(pqxx::work& tx, const std::string& user_id, const std::string& bank_key);
+
+// The seed's vector document (user_vectors) and the user_embeddings row, replaced together.
+void save_vectors(pqxx::work& tx, const std::string& user_id, const Json& doc, const std::vector<float>& profile,
+                  const Json& metadata);
+
+// ---- generation ----
+
+// Users `user_id` must not be matched with: blocked either way, or already paired (any status).
+std::vector<std::string> excluded_for(pqxx::work& tx, const std::string& user_id);
+int pending_count(pqxx::work& tx, const std::string& user_id);
+
+struct NewMatch {
+  std::string user_a, user_b;  // any order; stored canonically (user_id_1 < user_id_2)
+  double score = 0;
+  Json score_details;
+  std::vector<std::tuple<std::string, double, std::string>> attributes;  // name, score, description
+  Json highlights;          // compatibility_insights.highlights
+  std::string detailed_analysis;
+  Json insight_document;    // the seed's Compatibility Insights document, without ids
+};
+// Inserts the match with its attributes and insights; nullopt when the pair already exists or a
+// user is gone (a concurrent generation or deletion won).
+std::optional<std::string> insert_match(pqxx::work& tx, const NewMatch& m);
+
+// ---- discovery and decisions ----
+
+struct MatchRow {
+  std::string match_id, user_id_1, user_id_2, status, created_at;
+  double score = 0;
+  bool liked_1 = false, liked_2 = false;
+  Json users;  // [{user_id, first_name, age, location, photo_key}] for both users
+  std::string summary;
+};
+// The user's matches (not blocked), best first, after the cursor (score, match_id); statuses
+// from `statuses`.
+std::vector<MatchRow> list_matches(pqxx::work& tx, const std::string& user_id, const std::vector<std::string>& statuses,
+                                   std::optional<std::pair<double, std::string>> after, int limit);
+// One match if `user_id` is in it and the pair is not blocked.
+std::optional<MatchRow> match_for(pqxx::work& tx, const std::string& match_id, const std::string& user_id);
+// The match's attributes (name, score, description) and insight document.
+std::vector<std::tuple<std::string, double, std::string>> attributes_of(pqxx::work& tx, const std::string& match_id);
+Json insight_document(pqxx::work& tx, const std::string& match_id);
+
+// Records the user's like; the match becomes active when both liked. Returns the row after, and
+// whether this like made it active.
+std::optional<std::pair<MatchRow, bool>> like(pqxx::work& tx, const std::string& match_id, const std::string& user_id);
+std::optional<MatchRow> pass(pqxx::work& tx, const std::string& match_id, const std::string& user_id);
+// Opens the pair's conversation (idempotent) and returns its id.
+std::string open_conversation(pqxx::work& tx, const std::string& match_id);
+void notify(pqxx::work& tx, const std::string& user_id, const std::string& type, const Json& content);
+
+// Pending matches older than `days` become expired; returns (match_id, user 1, user 2).
+std::vector<std::tuple<std::string, std::string, std::string>> expire_pending(pqxx::work& tx, int days);
+
+// ---- the worker's queues ----
+
+void queue_generation(pqxx::work& tx, const std::string& user_id, const std::string& reason);
+// Takes up to `limit` queued users (locked, skipped by other workers) and removes them.
+std::vector<std::string> take_queued(pqxx::work& tx, int limit);
+// compute_vectors jobs queued by questionnaire completion: claims up to `limit`, returning (job id, user id).
+std::vector<std::pair<std::string, std::string>> claim_vector_jobs(pqxx::work& tx, int limit);
+void finish_job(pqxx::work& tx, const std::string& job_id, const std::optional<std::string>& error);
+
+// `matches generate --all`: users with vectors after `after_user` (ordered by id), and run records.
+std::vector<std::string> users_with_vectors(pqxx::work& tx, const std::string& after_user, int limit);
+int count_users_with_vectors(pqxx::work& tx);
+// Users who completed the questionnaire but have no vectors yet.
+std::vector<std::string> users_needing_vectors(pqxx::work& tx, const std::string& bank_key, int limit);
+std::optional<std::string> run_position(pqxx::work& tx, const std::string& run_id);
+void save_run_position(pqxx::work& tx, const std::string& run_id, const std::string& last_user, int done, bool finished);
+
+}  // namespace pm::matching::repository

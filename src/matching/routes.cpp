@@ -1,0 +1,44 @@
+#include "matching/routes.hpp"
+
+#include "auth/guard.hpp"
+#include "core/crypto.hpp"
+
+namespace pm::matching {
+
+using http::Method;
+using http::Request;
+using http::Status;
+
+namespace {
+
+auto as_is = [](const Json& j) { return j; };
+
+// Path ids in any case are the same match; anything else cannot be one.
+std::string match_id_of(const Request& req) {
+  const auto& raw = req.params.at("match_id");
+  return crypto::is_uuid(raw) ? crypto::canonical_uuid(raw) : raw;
+}
+
+}  // namespace
+
+void add_routes(http::Router& router, auth::Service& auth, Service& service) {
+  router.add(Method::get, "/api/v1/matches", auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
+               auto query = ListQuery::parse(req.query("cursor"), req.query("limit"), req.query("status"));
+               if (!query) return http::problem_response(query.error(), req.request_id);
+               return http::reply(req, service.discovery.list(who.user_id, *query), Status::ok, as_is);
+             }));
+  router.add(Method::post, "/api/v1/matches/generate", auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
+               return http::reply(req, service.generate_now(who.user_id), Status::ok, as_is);
+             }));
+  router.add(Method::get, "/api/v1/matches/{match_id}", auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
+               return http::reply(req, service.discovery.detail(who.user_id, match_id_of(req)), Status::ok, as_is);
+             }));
+  router.add(Method::post, "/api/v1/matches/{match_id}/like", auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
+               return http::reply(req, service.discovery.like(who.user_id, match_id_of(req)), Status::ok, as_is);
+             }));
+  router.add(Method::post, "/api/v1/matches/{match_id}/pass", auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
+               return http::reply(req, service.discovery.pass(who.user_id, match_id_of(req)), Status::ok, as_is);
+             }));
+}
+
+}  // namespace pm::matching

@@ -1,0 +1,352 @@
+// The AI Matching Service over real HTTP on the real stores, with the test bank: generation after
+// the questionnaire, hard filters both ways (checked again in SQL), discovery with its Redis cache,
+// like/pass/expiry, insights by plan, the AI rate limit, blocks, and who may see a match.
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "cache/redis.hpp"
+#include "core/crypto.hpp"
+#include "support/accounts.hpp"
+#include "support/processes.hpp"
+
+using namespace pm;
+using Json = nlohmann::json;
+
+namespace {
+
+struct Person {
+  test::TestUser user;
+  std::string name;
+};
+
+class Matching : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto config = test::test_config(db_);
+    config.question_bank = "test-bank";
+    config.generate_limit_free = 3;
+    config.generate_limit_premium = 50;
+    config_ = config;
+    server_ = std::make_unique<test::TestServer>(config);
+    server_->use_question_bank("test-bank.json");
+  }
+
+  static std::string qid(const std::string& key) { return crypto::uuid_v5("test-bank:" + key); }
+
+  // A user who signs up, fills the profile and answers the test bank's free questions; `truth`
+  // is the answer to t_q7 ("Do you tell the truth?") and `accept` what they accept there.
+  Person person(const std::string& name, const std::string& gender, const std::string& seeking, double lat, double lon,
+                const std::string& truth = "always", const Json& accept = "any", bool complete = true) {
+    Person p{test::sign_up(*server_, test::unique_email(name), name, gender, seeking), name};
+    auto patch = server_->request("PATCH", "/api/v1/me",
+                                  Json{{"location", {{"label", "Somewhere"}, {"latitude", lat}, {"longitude", lon}}}}.dump(),
+                                  p.user.auth());
+    EXPECT_EQ(patch.status, 200) << patch.body;
+    answer(p, "t_q1", {{"value", false}, {"importance", 3}});
+    answer(p, "t_q4", {{"value", {"read", "paint"}}, {"acceptable", "any"}, {"importance", 6}});
+    answer(p, "t_q5", {{"value", 2}, {"importance", 4}});
+    answer(p, "t_q6", {{"value", "I restore old sailing boats and bake sourdough."}});
+    answer(p, "t_q7", {{"value", truth}, {"acceptable", accept}, {"importance", 8}});
+    answer(p, "t_q12", {{"value", "in"}, {"importance", 5}});
+    if (complete) {
+      auto done = server_->request("POST", "/api/v1/questionnaire/complete", "", p.user.auth());
+      EXPECT_EQ(done.status, 200) << done.body;
+    }
+    return p;
+  }
+  void answer(const Person& p, const std::string& key, const Json& body) {
+    auto res = server_->request("PUT", "/api/v1/questionnaire/answers/" + qid(key), body.dump(), p.user.auth());
+    EXPECT_EQ(res.status, 200) << key << ": " << res.body;
+  }
+  test::HttpResult get(const Person& p, const std::string& path) { return server_->request("GET", path, "", p.user.auth()); }
+  test::HttpResult post(const Person& p, const std::string& path) { return server_->request("POST", path, "", p.user.auth()); }
+  Json matches_of(const Person& p, const std::string& query = "") {
+    auto res = get(p, "/api/v1/matches" + query);
+    EXPECT_EQ(res.status, 200) << res.body;
+    return res.json();
+  }
+  std::string match_between(const Person& a, const Person& b) {
+    auto all = matches_of(a, "?status=all");
+    for (const auto& m : all["matches"])
+      if (m["user"]["user_id"] == b.user.user_id) return m["match_id"];
+    ADD_FAILURE() << "no match between " << a.name << " and " << b.name << ": " << all.dump() << " / generate: "
+                  << post(a, "/api/v1/matches/generate").body;
+    return "";
+  }
+  void make_premium(const Person& p) {
+    auto conn = db_.connect();
+    pqxx::work tx(conn);
+    tx.exec_params("UPDATE subscription_details SET plan_type = 'premium', payment_status = 'active' WHERE user_id = $1", p.user.user_id);
+    tx.commit();
+  }
+  int count(const std::string& sql, const std::string& param) {
+    auto conn = db_.connect();
+    pqxx::nontransaction q(conn);
+    return q.exec_params1(sql, param)[0].as<int>();
+  }
+
+  test::TestDatabase db_;
+  Config config_;
+  std::unique_ptr<test::TestServer> server_;
+};
+
+}  // namespace
+
+TEST_F(Matching, CompletingTheQuestionnaireGeneratesMatchesThatPassEveryFilterBothWays) {
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);             // Berlin
+  Person carl = person("Carl", "man", "woman", 48.14, 11.58);           // Munich: beyond 50 km
+  Person dan = person("Dan", "man", "man", 52.53, 13.41);               // seeks men
+  Person liar = person("Leo", "man", "woman", 52.50, 13.38, "rarely");  // Ana rules "rarely" out below
+  Person nobody = person("Ned", "man", "woman", 52.51, 13.39, "always", "any", false);  // never completes
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39, "always", {"always", "mostly"}, false);
+  // Ana refuses "rarely" at top importance: a dealbreaker.
+  answer(ana, "t_q7", {{"value", "always"}, {"acceptable", {"always", "mostly"}}, {"importance", 10}});
+  ASSERT_EQ(post(ana, "/api/v1/questionnaire/complete").status, 200);
+
+  auto generated = post(ana, "/api/v1/matches/generate");
+  ASSERT_EQ(generated.status, 200) << generated.body;
+  auto list = matches_of(ana);
+  std::set<std::string> names;
+  for (const auto& m : list["matches"]) names.insert(m["user"]["first_name"]);
+  EXPECT_EQ(names, (std::set<std::string>{"Ben"}));
+  (void)carl, (void)dan, (void)liar, (void)nobody;
+
+  const auto& m = list["matches"][0];
+  EXPECT_GT(m["compatibility_score"].get<double>(), 0);
+  EXPECT_LE(m["compatibility_score"].get<double>(), 100);
+  EXPECT_EQ(m["status"], "pending");
+  EXPECT_EQ(m["user"].count("email"), 0u) << "a match shows a preview, not private data";
+  // Ben sees the same match from his side.
+  auto bens = matches_of(ben);
+  ASSERT_EQ(bens["matches"].size(), 1u);
+  EXPECT_EQ(bens["matches"][0]["match_id"], m["match_id"]);
+  EXPECT_EQ(bens["matches"][0]["user"]["first_name"], "Ana");
+
+  // Every stored pair satisfies the hard filters both ways, checked independently in SQL.
+  auto conn = db_.connect();
+  pqxx::nontransaction q(conn);
+  auto violations = q.exec(
+      "SELECT m.match_id FROM matches m JOIN users a ON a.user_id = m.user_id_1 JOIN users b ON b.user_id = m.user_id_2 "
+      "JOIN user_preferences pa ON pa.user_id = a.user_id JOIN user_preferences pb ON pb.user_id = b.user_id "
+      "WHERE m.user_id_1 >= m.user_id_2 "
+      "OR NOT (a.seeking_gender IN (b.gender, 'everyone') AND b.seeking_gender IN (a.gender, 'everyone')) "
+      "OR date_part('year', age(b.birth_date)) NOT BETWEEN pa.min_age AND pa.max_age "
+      "OR date_part('year', age(a.birth_date)) NOT BETWEEN pb.min_age AND pb.max_age "
+      "OR ST_Distance(a.location_point, b.location_point, false) / 1000 > least(pa.max_distance, pb.max_distance) + 0.1 "
+      "OR a.profile_visibility = 'hidden' OR b.profile_visibility = 'hidden' OR NOT a.profile_completed OR NOT b.profile_completed "
+      "OR EXISTS (SELECT 1 FROM user_blocks x WHERE (x.blocker_id = a.user_id AND x.blocked_id = b.user_id) "
+      "           OR (x.blocker_id = b.user_id AND x.blocked_id = a.user_id))");
+  EXPECT_EQ(violations.size(), 0u);
+  EXPECT_GE(q.exec1("SELECT count(*) FROM matches")[0].as<int>(), 1);
+  // The match came with its six attributes, its insight row and the seed's insight document.
+  const std::string id = m["match_id"];
+  EXPECT_EQ(count("SELECT count(*) FROM match_attributes WHERE match_id = $1", id), 6);
+  EXPECT_EQ(count("SELECT count(*) FROM compatibility_insights WHERE match_id = $1", id), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM compatibility_insight_documents WHERE match_id = $1 AND doc ? 'aiModel' "
+                  "AND doc->'insights' ? 'premiumInsights'",
+                  id),
+            1);
+  // And both users' vectors in the seed's document shape.
+  EXPECT_EQ(count("SELECT count(*) FROM user_vectors WHERE user_id = $1 AND doc ? 'profileVector' AND doc ? 'personalityTraits' "
+                  "AND doc ? 'relationshipValues' AND doc->'personalityTraits'->'metadata' ? 'traits'",
+                  ana.user.user_id),
+            1);
+  EXPECT_EQ(count("SELECT cardinality(embedding_vector) FROM user_embeddings WHERE user_id = $1", ana.user.user_id), 4)
+      << "the test bank has four trait dimensions";
+}
+
+TEST_F(Matching, OnlyTheTwoUsersSeeAMatchAndFreeUsersSeeTheFreeInsights) {
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  Person eve = person("Eve", "woman", "man", 52.50, 13.41);
+  const std::string id = match_between(ana, ben);
+  ASSERT_FALSE(id.empty());
+
+  auto detail = get(ana, "/api/v1/matches/" + id);
+  ASSERT_EQ(detail.status, 200) << detail.body;
+  auto d = detail.json();
+  EXPECT_EQ(d["attributes"].size(), 6u);
+  // Grounded in what they answered: both picked Read and Paint for "Pick hobbies.".
+  EXPECT_NE(detail.body.find("Pick hobbies."), std::string::npos) << detail.body;
+  EXPECT_TRUE(d["insights"].contains("summary"));
+  EXPECT_TRUE(d["insights"].contains("keyFactors"));
+  EXPECT_FALSE(d["insights"].contains("detailedAnalysis")) << "premium only";
+  EXPECT_FALSE(d["insights"].contains("premiumInsights")) << "premium only";
+
+  make_premium(ana);
+  auto premium = get(ana, "/api/v1/matches/" + id).json();
+  ASSERT_TRUE(premium["insights"].contains("detailedAnalysis"));
+  EXPECT_FALSE(premium["insights"]["premiumInsights"]["conversationStarters"].empty());
+  EXPECT_NE(premium["insights"]["premiumInsights"].dump().find("sailing boats"), std::string::npos)
+      << "a starter quotes the other's open answer: " << premium["insights"].dump();
+
+  // Eve is in no such match: not found, whatever she tries; no token: 401.
+  for (const auto& path : {"/api/v1/matches/" + id})
+    EXPECT_EQ(get(eve, path).status, 404);
+  EXPECT_EQ(post(eve, "/api/v1/matches/" + id + "/like").status, 404);
+  EXPECT_EQ(post(eve, "/api/v1/matches/" + id + "/pass").status, 404);
+  EXPECT_EQ(server_->request("GET", "/api/v1/matches").status, 401);
+  EXPECT_EQ(get(eve, "/api/v1/matches/not-a-uuid").status, 404);
+  auto bad = get(eve, "/api/v1/matches?limit=1000");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.header("content-type"), "application/problem+json");
+  EXPECT_EQ(get(eve, "/api/v1/matches?cursor=garbage").status, 400);
+  EXPECT_EQ(get(eve, "/api/v1/matches?status=maybe").status, 400);
+}
+
+TEST_F(Matching, BothLikesMakeItActiveOpenTheConversationAndNotifyBoth) {
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  const std::string id = match_between(ana, ben);
+  ASSERT_FALSE(id.empty());
+
+  auto first = post(ana, "/api/v1/matches/" + id + "/like");
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(first.json()["status"], "pending");
+  EXPECT_EQ(first.json()["you_liked"], true);
+  EXPECT_TRUE(first.json()["conversation_id"].is_null());
+  EXPECT_EQ(count("SELECT count(*) FROM conversations WHERE match_id = $1", id), 0);
+
+  auto second = post(ben, "/api/v1/matches/" + id + "/like");
+  ASSERT_EQ(second.status, 200) << second.body;
+  EXPECT_EQ(second.json()["status"], "active");
+  EXPECT_FALSE(second.json()["conversation_id"].is_null());
+  EXPECT_EQ(count("SELECT count(*) FROM conversations WHERE match_id = $1", id), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM notifications WHERE type = 'match.new' AND content->>'match_id' = $1", id), 2);
+  // Liking again changes nothing and notifies nobody twice; an active match cannot be passed.
+  EXPECT_EQ(post(ben, "/api/v1/matches/" + id + "/like").status, 200);
+  EXPECT_EQ(count("SELECT count(*) FROM notifications WHERE type = 'match.new' AND content->>'match_id' = $1", id), 2);
+  EXPECT_EQ(post(ana, "/api/v1/matches/" + id + "/pass").status, 409);
+}
+
+TEST_F(Matching, APassIsFinalAndThePairIsNeverGeneratedAgain) {
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  const std::string id = match_between(ana, ben);
+  ASSERT_FALSE(id.empty());
+  auto passed = post(ben, "/api/v1/matches/" + id + "/pass");
+  ASSERT_EQ(passed.status, 200) << passed.body;
+  EXPECT_EQ(passed.json()["status"], "rejected");
+  EXPECT_TRUE(matches_of(ana)["matches"].empty()) << "rejected matches are not current";
+  EXPECT_EQ(matches_of(ana, "?status=rejected")["matches"].size(), 1u);
+  auto like = post(ana, "/api/v1/matches/" + id + "/like");
+  EXPECT_EQ(like.status, 409);
+  EXPECT_EQ(like.json()["type"], "/problems/match-closed");
+  ASSERT_EQ(post(ana, "/api/v1/matches/generate").status, 200);
+  EXPECT_EQ(count("SELECT count(*) FROM matches WHERE user_id_1 = $1 OR user_id_2 = $1", ana.user.user_id), 1);
+}
+
+TEST_F(Matching, PendingMatchesExpire) {
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  const std::string id = match_between(ana, ben);
+  ASSERT_FALSE(id.empty());
+  ASSERT_EQ(matches_of(ana)["matches"].size(), 1u);
+  {
+    auto conn = db_.connect();
+    pqxx::work tx(conn);
+    tx.exec_params("UPDATE matches SET created_at = now() - interval '15 days' WHERE match_id = $1", id);
+    tx.commit();
+  }
+  auto expired = server_->app().discovery.expire(14);
+  ASSERT_TRUE(expired);
+  EXPECT_EQ(*expired, 1);
+  EXPECT_TRUE(matches_of(ana)["matches"].empty()) << "the cached list was dropped";
+  EXPECT_EQ(matches_of(ana, "?status=expired")["matches"][0]["status"], "expired");
+}
+
+TEST_F(Matching, TheListIsCachedInRedisUnderTheSeedKeysAndDroppedOnEveryChange) {
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  const std::string id = match_between(ana, ben);  // status=all: from PostgreSQL
+  ASSERT_FALSE(id.empty());
+  EXPECT_EQ(matches_of(ana)["source"], "database");
+  EXPECT_EQ(matches_of(ana)["source"], "cache");
+  cache::RedisPool redis(cache::RedisOptions{.url = test::redis_url(), .size = 1});
+  auto recent = redis.command({"GET", "matches:recent:" + ana.user.user_id});
+  ASSERT_TRUE(recent);
+  EXPECT_EQ(Json::parse(recent->str()), Json::array({id}));
+  auto ttl = redis.command({"TTL", "match:" + id});
+  ASSERT_TRUE(ttl);
+  EXPECT_GT(ttl->integer(), 0);
+  EXPECT_LE(ttl->integer(), config_.match_cache_ttl.count());
+
+  ASSERT_EQ(post(ana, "/api/v1/matches/" + id + "/like").status, 200);
+  auto after = matches_of(ana);
+  EXPECT_EQ(after["source"], "database") << "a like drops the cached list";
+  EXPECT_EQ(after["matches"][0]["you_liked"], true) << "and nothing stale is served";
+
+  // A block hides the pair everywhere at once, the cache included.
+  EXPECT_EQ(matches_of(ben)["matches"].size(), 1u);
+  EXPECT_EQ(matches_of(ben)["source"], "cache");
+  ASSERT_EQ(post(ana, "/api/v1/users/" + ben.user.user_id + "/block").status / 100, 2);
+  EXPECT_TRUE(matches_of(ben)["matches"].empty());
+  EXPECT_TRUE(matches_of(ana)["matches"].empty());
+  EXPECT_EQ(get(ben, "/api/v1/matches/" + id).status, 404);
+}
+
+TEST_F(Matching, OnDemandGenerationIsRateLimitedByPlan) {
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  for (int i = 0; i < config_.generate_limit_free; ++i) ASSERT_EQ(post(ana, "/api/v1/matches/generate").status, 200);
+  auto limited = post(ana, "/api/v1/matches/generate");
+  ASSERT_EQ(limited.status, 429) << limited.body;
+  EXPECT_FALSE(limited.header("retry-after").empty());
+  cache::RedisPool redis(cache::RedisOptions{.url = test::redis_url(), .size = 1});
+  auto counter = redis.command({"GET", "ratelimit:ai:generate:" + ana.user.user_id});
+  ASSERT_TRUE(counter);
+  EXPECT_FALSE(counter->is_nil()) << "the seed's key holds the count";
+  make_premium(ana);
+  EXPECT_EQ(post(ana, "/api/v1/matches/generate").status, 200) << "a paid plan has a higher limit";
+}
+
+TEST_F(Matching, IncompleteUsersAreToldWhatIsMissing) {
+  Person ned = person("Ned", "man", "woman", 52.51, 13.39, "always", "any", false);
+  auto res = post(ned, "/api/v1/matches/generate");
+  EXPECT_EQ(res.status, 409);
+  EXPECT_EQ(res.json()["type"], "/problems/questionnaire-incomplete");
+}
+
+TEST_F(Matching, TheScoreCommandGivesTheServersScore) {
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39, "always", {"always", "mostly"});
+  const std::string id = match_between(ana, ben);
+  ASSERT_FALSE(id.empty());
+  const double server_score = get(ana, "/api/v1/matches/" + id).json()["compatibility_score"];
+
+  // The two users as JSON lines, from what the database holds.
+  auto conn = db_.connect();
+  pqxx::nontransaction q(conn);
+  const auto file = std::filesystem::temp_directory_path() / ("pm-score-" + crypto::random_hex(4) + ".jsonl");
+  {
+    std::ofstream out(file);
+    for (const auto* p : {&ana, &ben}) {
+      auto u = q.exec_params1(
+          "SELECT gender, seeking_gender, date_part('year', age(birth_date))::int, ST_Y(location_point::geometry), "
+          "ST_X(location_point::geometry), coalesce(bio, '') FROM users WHERE user_id = $1",
+          p->user.user_id);
+      Json answers = Json::array();
+      for (const auto& a : q.exec_params(
+               "SELECT q.question_key, a.response_value::text, a.acceptable::text, a.importance_score FROM answers a "
+               "JOIN questions q ON q.question_id = a.question_id WHERE a.user_id = $1 AND a.retired_at IS NULL",
+               p->user.user_id))
+        answers.push_back({{"question", a[0].as<std::string>()}, {"value", Json::parse(a[1].as<std::string>())},
+                           {"acceptable", Json::parse(a[2].as<std::string>())}, {"importance", a[3].as<int>()}});
+      out << Json{{"id", p->user.user_id}, {"gender", u[0].as<std::string>()}, {"seeking", u[1].as<std::string>()},
+                  {"age", u[2].as<int>()}, {"location", {{"latitude", u[3].as<double>()}, {"longitude", u[4].as<double>()}}},
+                  {"preferences", {{"min_age", 18}, {"max_age", 99}, {"max_distance", 50}}}, {"bio", u[5].as<std::string>()},
+                  {"answers", answers}}
+                 .dump()
+          << "\n";
+    }
+  }
+  auto run = test::run_binary({"score", "--bank", std::string(PM_SOURCE_DIR) + "/data/questions/test-bank.json", "--users", file.string()});
+  std::filesystem::remove(file);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  auto line = Json::parse(run.output.substr(0, run.output.find('\n')));
+  EXPECT_DOUBLE_EQ(line["score"].get<double>(), server_score) << run.output;
+  EXPECT_EQ(line["passes_filters"], true);
+  EXPECT_EQ(line["attributes"].size(), 6u);
+}
