@@ -76,7 +76,7 @@ App::App(Config cfg)
   profiles::add_routes(router, auth, profiles, photos);
   // Completing the questionnaire generates the first matches at once (the worker refines later).
   questionnaire::add_routes(router, auth, questionnaire, [this](const std::string& user_id) {
-    if (auto g = matching.generate(user_id); !g) log::warn("generation_after_completion_skipped", {{"reason", g.error().type}});
+    if (auto g = matching.generate(user_id); !g) log::info("generation_after_completion_skipped", {{"reason", g.error().type}});
   });
   matching::add_routes(router, auth, match_service);
   // The local backend serves its own signed URLs; S3 hands out presigned URLs to the bucket.
