@@ -9,91 +9,13 @@
 
 #include "cache/redis.hpp"
 #include "core/crypto.hpp"
-#include "support/accounts.hpp"
+#include "support/matching_api.hpp"
 #include "support/processes.hpp"
 
 using namespace pm;
 using Json = nlohmann::json;
-
-namespace {
-
-struct Person {
-  test::TestUser user;
-  std::string name;
-};
-
-class Matching : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto config = test::test_config(db_);
-    config.question_bank = "test-bank";
-    config.generate_limit_free = 3;
-    config.generate_limit_premium = 50;
-    config_ = config;
-    server_ = std::make_unique<test::TestServer>(config);
-    server_->use_question_bank("test-bank.json");
-  }
-
-  static std::string qid(const std::string& key) { return crypto::uuid_v5("test-bank:" + key); }
-
-  // A user who signs up, fills the profile and answers the test bank's free questions; `truth`
-  // is the answer to t_q7 ("Do you tell the truth?") and `accept` what they accept there.
-  Person person(const std::string& name, const std::string& gender, const std::string& seeking, double lat, double lon,
-                const std::string& truth = "always", const Json& accept = "any", bool complete = true) {
-    Person p{test::sign_up(*server_, test::unique_email(name), name, gender, seeking), name};
-    auto patch = server_->request("PATCH", "/api/v1/me",
-                                  Json{{"location", {{"label", "Somewhere"}, {"latitude", lat}, {"longitude", lon}}}}.dump(),
-                                  p.user.auth());
-    EXPECT_EQ(patch.status, 200) << patch.body;
-    answer(p, "t_q1", {{"value", false}, {"importance", 3}});
-    answer(p, "t_q4", {{"value", {"read", "paint"}}, {"acceptable", "any"}, {"importance", 6}});
-    answer(p, "t_q5", {{"value", 2}, {"importance", 4}});
-    answer(p, "t_q6", {{"value", "I restore old sailing boats and bake sourdough."}});
-    answer(p, "t_q7", {{"value", truth}, {"acceptable", accept}, {"importance", 8}});
-    answer(p, "t_q12", {{"value", "in"}, {"importance", 5}});
-    if (complete) {
-      auto done = server_->request("POST", "/api/v1/questionnaire/complete", "", p.user.auth());
-      EXPECT_EQ(done.status, 200) << done.body;
-    }
-    return p;
-  }
-  void answer(const Person& p, const std::string& key, const Json& body) {
-    auto res = server_->request("PUT", "/api/v1/questionnaire/answers/" + qid(key), body.dump(), p.user.auth());
-    EXPECT_EQ(res.status, 200) << key << ": " << res.body;
-  }
-  test::HttpResult get(const Person& p, const std::string& path) { return server_->request("GET", path, "", p.user.auth()); }
-  test::HttpResult post(const Person& p, const std::string& path) { return server_->request("POST", path, "", p.user.auth()); }
-  Json matches_of(const Person& p, const std::string& query = "") {
-    auto res = get(p, "/api/v1/matches" + query);
-    EXPECT_EQ(res.status, 200) << res.body;
-    return res.json();
-  }
-  std::string match_between(const Person& a, const Person& b) {
-    auto all = matches_of(a, "?status=all");
-    for (const auto& m : all["matches"])
-      if (m["user"]["user_id"] == b.user.user_id) return m["match_id"];
-    ADD_FAILURE() << "no match between " << a.name << " and " << b.name << ": " << all.dump() << " / generate: "
-                  << post(a, "/api/v1/matches/generate").body;
-    return "";
-  }
-  void make_premium(const Person& p) {
-    auto conn = db_.connect();
-    pqxx::work tx(conn);
-    tx.exec_params("UPDATE subscription_details SET plan_type = 'premium', payment_status = 'active' WHERE user_id = $1", p.user.user_id);
-    tx.commit();
-  }
-  int count(const std::string& sql, const std::string& param) {
-    auto conn = db_.connect();
-    pqxx::nontransaction q(conn);
-    return q.exec_params1(sql, param)[0].as<int>();
-  }
-
-  test::TestDatabase db_;
-  Config config_;
-  std::unique_ptr<test::TestServer> server_;
-};
-
-}  // namespace
+using test::Person;
+using Matching = test::MatchingApi;
 
 TEST_F(Matching, CompletingTheQuestionnaireGeneratesMatchesThatPassEveryFilterBothWays) {
   Person ben = person("Ben", "man", "woman", 52.52, 13.40);             // Berlin

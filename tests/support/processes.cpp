@@ -108,12 +108,21 @@ CommandResult run_command(const std::string& command_line) {
   return result;
 }
 
+std::string shell_quote(const std::string& text) {
+  std::string quoted = "'";
+  for (char c : text) {
+    if (c == '\'') quoted.append("'\\''");  // close, an escaped quote, reopen
+    else quoted.push_back(c);
+  }
+  quoted.push_back('\'');
+  return quoted;
+}
+
 CommandResult run_binary(const std::vector<std::string>& args) {
   std::string line = binary_path();
   for (const auto& a : args) {
-    std::string quoted = "'";
-    for (char c : a) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    line += " " + quoted + "'";
+    line.push_back(' ');
+    line.append(shell_quote(a));
   }
   return run_command(line);
 }

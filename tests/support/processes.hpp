@@ -17,6 +17,8 @@ struct CommandResult {
   std::string output;
 };
 CommandResult run_command(const std::string& command_line);
+// `text` as one shell word.
+std::string shell_quote(const std::string& text);
 // The perfectmatch binary with these arguments (each shell-quoted).
 CommandResult run_binary(const std::vector<std::string>& args);
 

@@ -1,0 +1,76 @@
+#include "support/matching_api.hpp"
+
+#include "core/crypto.hpp"
+
+namespace pm::test {
+
+using Json = nlohmann::json;
+
+void MatchingApi::SetUp() {
+  auto config = test_config(db_);
+  config.question_bank = "test-bank";
+  config.generate_limit_free = 3;
+  config.generate_limit_premium = 50;
+  config_ = config;
+  server_ = std::make_unique<TestServer>(config);
+  server_->use_question_bank("test-bank.json");
+}
+
+std::string MatchingApi::qid(const std::string& key) { return crypto::uuid_v5("test-bank:" + key); }
+
+Person MatchingApi::person(const std::string& name, const std::string& gender, const std::string& seeking, double lat, double lon,
+                           const std::string& truth, const Json& accept, bool complete) {
+  Person p{sign_up(*server_, unique_email(name), name, gender, seeking), name};
+  auto patch = server_->request("PATCH", "/api/v1/me",
+                                Json{{"location", {{"label", "Somewhere"}, {"latitude", lat}, {"longitude", lon}}}}.dump(), p.user.auth());
+  EXPECT_EQ(patch.status, 200) << patch.body;
+  answer(p, "t_q1", {{"value", false}, {"importance", 3}});
+  answer(p, "t_q4", {{"value", {"read", "paint"}}, {"acceptable", "any"}, {"importance", 6}});
+  answer(p, "t_q5", {{"value", 2}, {"importance", 4}});
+  answer(p, "t_q6", {{"value", "I restore old sailing boats and bake sourdough."}});
+  answer(p, "t_q7", {{"value", truth}, {"acceptable", accept}, {"importance", 8}});
+  answer(p, "t_q12", {{"value", "in"}, {"importance", 5}});
+  if (complete) {
+    auto done = server_->request("POST", "/api/v1/questionnaire/complete", "", p.user.auth());
+    EXPECT_EQ(done.status, 200) << done.body;
+  }
+  return p;
+}
+
+void MatchingApi::answer(const Person& p, const std::string& key, const Json& body) {
+  auto res = server_->request("PUT", "/api/v1/questionnaire/answers/" + qid(key), body.dump(), p.user.auth());
+  EXPECT_EQ(res.status, 200) << key << ": " << res.body;
+}
+
+HttpResult MatchingApi::get(const Person& p, const std::string& path) { return server_->request("GET", path, "", p.user.auth()); }
+
+HttpResult MatchingApi::post(const Person& p, const std::string& path) { return server_->request("POST", path, "", p.user.auth()); }
+
+Json MatchingApi::matches_of(const Person& p, const std::string& query) {
+  auto res = get(p, "/api/v1/matches" + query);
+  EXPECT_EQ(res.status, 200) << res.body;
+  return res.status == 200 ? res.json() : Json::object();
+}
+
+std::string MatchingApi::match_between(const Person& a, const Person& b) {
+  auto all = matches_of(a, "?status=all");
+  for (const auto& m : all.value("matches", Json::array()))
+    if (m["user"]["user_id"] == b.user.user_id) return m["match_id"];
+  ADD_FAILURE() << "no match between " << a.name << " and " << b.name << ": " << all.dump();
+  return "";
+}
+
+void MatchingApi::make_premium(const Person& p) {
+  auto conn = db_.connect();
+  pqxx::work tx(conn);
+  tx.exec_params("UPDATE subscription_details SET plan_type = 'premium', payment_status = 'active' WHERE user_id = $1", p.user.user_id);
+  tx.commit();
+}
+
+int MatchingApi::count(const std::string& sql, const std::string& param) {
+  auto conn = db_.connect();
+  pqxx::nontransaction q(conn);
+  return q.exec_params1(sql, param)[0].as<int>();
+}
+
+}  // namespace pm::test

@@ -1,0 +1,43 @@
+#pragma once
+// A fixture for the matching API tests: a server with the test bank and people who sign up, fill
+// their profile and answer the questionnaire over HTTP, and helpers to read their matches.
+
+#include <memory>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "support/accounts.hpp"
+
+namespace pm::test {
+
+struct Person {
+  TestUser user;
+  std::string name;
+};
+
+class MatchingApi : public ::testing::Test {
+ protected:
+  void SetUp() override;
+
+  static std::string qid(const std::string& key);
+  // Signs up, sets the location and answers the test bank's free questions; `truth` answers t_q7
+  // ("Do you tell the truth?") with `accept` as what they accept there. Completes unless told not to.
+  Person person(const std::string& name, const std::string& gender, const std::string& seeking, double lat, double lon,
+                const std::string& truth = "always", const nlohmann::json& accept = "any", bool complete = true);
+  void answer(const Person& p, const std::string& key, const nlohmann::json& body);
+  HttpResult get(const Person& p, const std::string& path);
+  HttpResult post(const Person& p, const std::string& path);
+  nlohmann::json matches_of(const Person& p, const std::string& query = "");
+  // The id of the match between the two (any status), failing the test if there is none.
+  std::string match_between(const Person& a, const Person& b);
+  void make_premium(const Person& p);
+  // The first column of the first row of `sql` with one parameter.
+  int count(const std::string& sql, const std::string& param);
+
+  TestDatabase db_;
+  Config config_;
+  std::unique_ptr<TestServer> server_;
+};
+
+}  // namespace pm::test
