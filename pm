@@ -12,7 +12,7 @@
 #                     (GROUP: also those tagged bench or fixtures)
 #
 # Environment: PM_PRESET (release|debug|asan), PM_PG_PORT (55432), PM_REDIS_PORT (56379),
-# PM_HTTP_PORT (8080), PM_TEST_JOBS (2).
+# PM_HTTP_PORT (8080), PM_TEST_JOBS (2), PM_DEMO_USERS (2000: demo users ./pm run creates).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -185,9 +185,15 @@ cmd_run() {
   local bin; bin=$(bin_path)
   "$bin" migrate up
   "$bin" questions import "$ROOT/data/questions/perfect-match.json"
-  # Demo users are loaded here once the seed command exists (matching issue).
-  say "serving on http://localhost:${PM_HTTP_PORT:-8080}"
-  exec "$bin" serve
+  # Demo users (created once; later runs find them) and their matches, so the product works at once.
+  "$bin" seed --users "${PM_DEMO_USERS:-2000}"
+  "$bin" matches generate --all
+  # The worker (vectors after answer changes, regeneration, expiry) runs beside the server.
+  "$bin" worker >>"$VAR/worker.log" 2>&1 &
+  local worker=$!
+  trap 'kill "$worker" 2>/dev/null' EXIT
+  say "worker running (log: var/worker.log); serving on http://localhost:${PM_HTTP_PORT:-8080}"
+  "$bin" serve
 }
 
 # s3rver, the S3-protocol server the S3 backend's tests run against, from the npm registry at

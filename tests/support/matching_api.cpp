@@ -11,6 +11,7 @@ void MatchingApi::SetUp() {
   config.question_bank = "test-bank";
   config.generate_limit_free = 3;
   config.generate_limit_premium = 50;
+  configure(config);
   config_ = config;
   server_ = std::make_unique<TestServer>(config);
   server_->use_question_bank("test-bank.json");

@@ -19,6 +19,8 @@ struct Person {
 class MatchingApi : public ::testing::Test {
  protected:
   void SetUp() override;
+  // Changes the server's configuration before it starts (e.g. an LLM provider).
+  virtual void configure(Config&) {}
 
   static std::string qid(const std::string& key);
   // Signs up, sets the location and answers the test bank's free questions; `truth` answers t_q7

@@ -1,0 +1,75 @@
+// Insights from an OpenAI-compatible chat model (a fake one in the test): its prose is used when it
+// answers well, and any failure falls back to the built-in insights; scores never come from it.
+
+#include <gtest/gtest.h>
+
+#include "support/fake_openai_server.hpp"
+#include "support/matching_api.hpp"
+
+using namespace pm;
+using Json = nlohmann::json;
+using test::Person;
+
+namespace {
+
+class MatchingLlm : public test::MatchingApi {
+ protected:
+  void configure(Config& c) override {
+    c.llm_provider = "openai";
+    c.llm_url = llm_.base_url();
+    c.llm_model = "test-model";
+    c.llm_api_key = "sk-test-secret";
+    c.llm_timeout = std::chrono::milliseconds(2000);
+    c.llm_retries = 0;
+  }
+  Json insight_document(const std::string& match_id) {
+    auto conn = db_.connect();
+    pqxx::nontransaction q(conn);
+    return Json::parse(q.exec_params1("SELECT doc::text FROM compatibility_insight_documents WHERE match_id = $1", match_id)[0]
+                           .as<std::string>());
+  }
+  test::FakeOpenAiServer llm_;
+};
+
+}  // namespace
+
+TEST_F(MatchingLlm, TheModelWritesTheProseFromTheFactsItIsGiven) {
+  llm_.set_reply({.body = test::chat_reply(Json{{"summary", "Two sailors who bake."},
+                                                {"detailedAnalysis", "Long analysis."},
+                                                {"conversationStarters", {"Ask about boats."}},
+                                                {"potentialChallenges", {"None worth naming."}}}
+                                               .dump())});
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  const std::string id = match_between(ana, ben);
+  ASSERT_FALSE(id.empty());
+  Json doc = insight_document(id);
+  EXPECT_EQ(doc["aiModel"], "test-model");
+  EXPECT_EQ(doc["insights"]["summary"], "Two sailors who bake.");
+  EXPECT_EQ(doc["insights"]["premiumInsights"]["conversationStarters"], Json::array({"Ask about boats."}));
+  EXPECT_EQ(doc["insights"]["keyFactors"].size(), 6u) << "the attributes stay the engine's own";
+  // The model was given the pair's facts (their answers as the built-in analysis found them).
+  EXPECT_NE(llm_.last_body().find("Pick hobbies."), std::string::npos);
+  EXPECT_EQ(llm_.last_authorization(), "Bearer sk-test-secret");
+}
+
+TEST_F(MatchingLlm, AnyFailureFallsBackToTheBuiltInInsights) {
+  llm_.set_reply({.status = 500, .body = "{}"});
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  const std::string first = match_between(ana, ben);
+  ASSERT_FALSE(first.empty());
+  EXPECT_NE(insight_document(first)["insights"]["summary"].get<std::string>().find("% compatible."), std::string::npos);
+
+  llm_.set_reply({.body = test::chat_reply("this is not JSON")});
+  Person carl = person("Carl", "man", "woman", 52.53, 13.41);
+  const std::string second = match_between(ana, carl);
+  ASSERT_FALSE(second.empty());
+  EXPECT_NE(insight_document(second)["insights"]["summary"].get<std::string>().find("% compatible."), std::string::npos);
+
+  llm_.set_reply({.body = test::chat_reply("{}"), .delay = std::chrono::milliseconds(3000)});  // beyond the timeout
+  Person dan = person("Dan", "man", "woman", 52.50, 13.41);
+  const std::string third = match_between(ana, dan);
+  ASSERT_FALSE(third.empty());
+  EXPECT_NE(insight_document(third)["insights"]["summary"].get<std::string>().find("% compatible."), std::string::npos);
+}
