@@ -18,8 +18,8 @@ int import_questions(Config config, const std::string& file);
 
 // The matching worker: vectors, regeneration, expiry; `once`: stop when there is no more work.
 int run_worker(Config config, bool once);
-// Vectors and matches for every user, resumable under `run_id`.
-int generate_all_matches(Config config, const std::string& run_id);
+// Vectors and matches for every user, resumable under `run_id`, on `jobs` threads.
+int generate_all_matches(Config config, const std::string& run_id, int jobs);
 // Offline scoring of a JSON-lines users file against a bank file; `top` > 0: each user's best N.
 int score_users(const Config& config, const std::string& bank_file, const std::string& users_file, int top);
 

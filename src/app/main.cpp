@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <iostream>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 
@@ -79,6 +80,8 @@ int main(int argc, char** argv) {
   std::string run_id = "all";
   generate->add_flag("--all", generate_all, "every user with vectors (required: there is no other mode yet)")->required();
   generate->add_option("--run-id", run_id, "name of this run; an interrupted run with the same name resumes where it stopped");
+  int generate_jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  generate->add_option("--jobs", generate_jobs, "users generated at once (default: one per core)")->check(CLI::Range(1, 64));
 
   auto* score = cli.add_subcommand(
       "score", "Score users given as JSON lines against a question bank with the server's code (docs/offline-scoring.md).");
@@ -103,7 +106,7 @@ int main(int argc, char** argv) {
   if (*seed) return app::seed_demo(std::move(config), seed_users, seed_value, !seed_no_photos);
   if (*import) return app::import_questions(std::move(config), bank_file);
   if (*worker) return app::run_worker(std::move(config), worker_once);
-  if (*generate) return app::generate_all_matches(std::move(config), run_id);
+  if (*generate) return app::generate_all_matches(std::move(config), run_id, generate_jobs);
   if (*score) return app::score_users(config, score_bank, score_users, score_top);
   return 2;
 }

@@ -3,7 +3,11 @@
 // recorded under the run id, and a new run with that id continues after it. Idempotent: existing
 // pairs are never generated twice, and each user keeps at most PM_MATCHES_PER_USER pending.
 
+#include <atomic>
 #include <iostream>
+#include <mutex>
+#include <optional>
+#include <thread>
 
 #include "app/app.hpp"
 #include "app/commands.hpp"
@@ -25,7 +29,7 @@ T must(Result<T> r, const char* what) {
 
 }  // namespace
 
-int generate_all_matches(Config config, const std::string& run_id) {
+int generate_all_matches(Config config, const std::string& run_id, int jobs) {
   try {
     App app(std::move(config));
     namespace repo = matching::repository;
@@ -62,14 +66,32 @@ int generate_all_matches(Config config, const std::string& run_id) {
                         }),
                         "reading users");
       if (users.empty()) break;
-      for (const auto& id : users) {
-        auto g = app.matching.generate(id);
-        if (g) created += g->created;
-        else if (g.error().status >= 500) throw std::runtime_error("generating: " + g.error().detail);
-        else ++skipped;  // hidden or incomplete profiles are not matched
-        bar.advance();
-        ++done;
-      }
+      // Users are independent (a pair both generate is inserted once: ON CONFLICT), so the batch
+      // is shared by `jobs` threads; the position is saved only after the whole batch.
+      std::atomic<std::size_t> next{0};
+      std::atomic<int> batch_created{0}, batch_skipped{0};
+      std::optional<std::string> failure;
+      std::mutex failure_mutex;
+      auto work = [&] {
+        for (std::size_t i; (i = next++) < users.size();) {
+          auto g = app.matching.generate(users[i]);
+          if (g) batch_created += g->created;
+          else if (g.error().status >= 500) {
+            std::lock_guard lock(failure_mutex);
+            failure = g.error().detail;
+            return;
+          } else ++batch_skipped;  // hidden or incomplete profiles are not matched
+          bar.advance();
+        }
+      };
+      std::vector<std::thread> threads;
+      for (int t = 1; t < jobs; ++t) threads.emplace_back(work);
+      work();
+      for (auto& t : threads) t.join();
+      if (failure) throw std::runtime_error("generating: " + *failure);
+      created += batch_created;
+      skipped += batch_skipped;
+      done += static_cast<int>(users.size());
       after = users.back();
       must(db::transact(app.db, [&](pqxx::work& tx) -> Result<bool> {
              repo::save_run_position(tx, run_id, after, done, false);

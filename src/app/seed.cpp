@@ -10,27 +10,32 @@ namespace pm::app {
 int seed_demo(Config config, int users, std::uint64_t seed, bool photos) {
   try {
     App app(std::move(config));
-    std::cerr << "seeding " << users << " demo users (seed " << seed << (photos ? "" : ", no photos") << ") into bank \""
-              << app.config.question_bank << "\"\n";
+    auto seeder = demo::Seeder::open({.db = app.db,
+                                      .cipher = app.cipher,
+                                      .email_index = app.email_index,
+                                      .hasher = app.hasher,
+                                      .photos = app.photos,
+                                      .bank_key = app.config.question_bank});
+    if (!seeder) {
+      std::cerr << "seed: " << seeder.error().detail << "\n";
+      app.close();
+      return 1;
+    }
+    std::cerr << "seeding " << users << " demo users (seed " << seed << (photos ? "" : ", no photos") << ") answering \""
+              << seeder->bank().key << "\" " << seeder->bank().version << "\n";
     Result<demo::SeedReport> report;
     {
       ProgressBar bar("seeding users", users);
-      report = demo::seed_users({.db = app.db,
-                                 .cipher = app.cipher,
-                                 .email_index = app.email_index,
-                                 .hasher = app.hasher,
-                                 .photos = app.photos,
-                                 .bank_key = app.config.question_bank},
-                                {.users = users, .seed = seed, .photos = photos}, &bar);
+      report = seeder->run({.users = users, .seed = seed, .photos = photos}, &bar);
     }
     app.close();
     if (!report) {
       std::cerr << "seed: " << report.error().detail << "\n";
       return 1;
     }
-    std::cout << "demo users: " << report->created << " created, " << report->existing << " already there ("
-              << report->premium << " premium, " << report->clones << " with answers cloned from another user, "
-              << report->photos << " photos)\n"
+    std::cout << "demo users: " << report->created << " created (" << report->premium << " premium, " << report->clones
+              << " with answers cloned from an earlier user, " << report->photos << " photos), " << report->existing
+              << " already there\n"
               << "sign in as demo1@demo.perfectmatch.test ... demo" << users << "@demo.perfectmatch.test with the password "
               << demo::kDemoPassword << "\n";
     return 0;

@@ -17,24 +17,28 @@ using questionnaire::QuestionType;
 using questionnaire::Traits;
 
 constexpr double kChoiceNoise = 0.25;  // Gumbel scale: how often people pick other than their best fit
-constexpr double kNoOpinion = 0.12;    // an option without loadings ("not sure") is a little less likely
+constexpr double kNoOpinion = 0.2;     // an option without loadings ("not sure") is less likely: most people have a view
+constexpr double kStrength = 0.6;      // how much strong loadings need strong traits (see fit)
 
-// How well an option's loadings describe the person: minus the squared distance between the
-// loadings and the traits on the loaded dimensions, less the part every option shares. Equals
-// sum(2 t l - l^2): high traits pull towards strong loadings, but not beyond the person.
+// How well an option's loadings describe the person: sum(2 t l - k l^2). With k = 1 this is minus
+// the squared distance from the traits to the loadings (less what every option shares), so an
+// option as marked as the person wins; a smaller k lets milder people still pick marked options
+// (most want "a long-term relationship", not only those at the extreme of the scale).
 double fit(const Traits& loadings, const Personality& p) {
   if (loadings.empty()) return -kNoOpinion;
   double score = 0;
-  for (const auto& [dim, l] : loadings) score += 2 * p[dim] * l - l * l;
+  for (const auto& [dim, l] : loadings) score += 2 * p[dim] * l - kStrength * l * l;
   return score;
 }
 
-// 0-10 around the question's weight, higher for picky people; now and then a dealbreaker (10).
+// 0-9 around the question's weight, higher for picky people; rarely a dealbreaker (10), mostly on
+// the questions that weigh most — about one per person, as people have one or two real ones. (10
+// excludes every partner whose answer it does not accept, so a drawn 10 must stay rare.)
 int draw_importance(const Question& q, const Personality& p, Rng& rng) {
-  double dealbreaker = 0.015 + (q.importance_weight >= 8 ? 0.02 : 0.0) + 0.01 * std::max(0.0, p.pickiness);
+  double dealbreaker = 0.004 + (q.importance_weight >= 8 ? 0.012 : 0.0) + 0.004 * std::max(0.0, p.pickiness);
   if (rng.chance(dealbreaker)) return 10;
   double mean = 1.5 + 0.55 * q.importance_weight + 1.2 * p.pickiness;
-  return std::clamp(static_cast<int>(std::lround(rng.normal(mean, 1.8))), 0, 10);
+  return std::clamp(static_cast<int>(std::lround(rng.normal(mean, 1.8))), 0, 9);
 }
 
 // Whether this person accepts any answer from a partner: likelier when it matters little.
@@ -88,16 +92,17 @@ GeneratedAnswer choice(const Question& q, const Personality& p, Rng& rng) {
     return a;
   }
   a.value = q.options[best].key;
-  a.acceptable = accepts_any(a.importance, p, rng, 0.7) ? Json("any") : acceptable_options(q, fits, fits[best], chosen, a.importance, rng);
+  a.acceptable =
+      accepts_any(a.importance, p, rng, 0.7) ? Json("any") : acceptable_options(q, fits, fits[best], chosen, a.importance, rng);
   return a;
 }
 
 GeneratedAnswer selection(const Question& q, const Personality& p, Rng& rng) {
   auto fits = fits_of(q, p);
   auto order = ranked(fits, rng);
-  // Most people pick few; some tick many boxes.
-  int n = q.min_selections + static_cast<int>(std::floor(std::abs(rng.normal(0, 1.3))));
-  n = std::clamp(n, q.min_selections, q.max_selections);
+  // Around a third of the way from the fewest to the most allowed: a couple of hobbies, not all twelve.
+  double typical = q.min_selections + 0.3 * (q.max_selections - q.min_selections);
+  int n = std::clamp(static_cast<int>(std::lround(rng.normal(typical, 0.9))), q.min_selections, q.max_selections);
   std::vector<bool> chosen(q.options.size(), false);
   double weakest = 1e9;
   for (int k = 0; k < n; ++k) {
@@ -108,7 +113,8 @@ GeneratedAnswer selection(const Question& q, const Personality& p, Rng& rng) {
   a.value = Json::array();
   for (std::size_t i = 0; i < q.options.size(); ++i)
     if (chosen[i]) a.value.push_back(q.options[i].key);  // in the question's order, as a list of keys
-  a.acceptable = accepts_any(a.importance, p, rng, 0.8) ? Json("any") : acceptable_options(q, fits, weakest, chosen, a.importance, rng);
+  a.acceptable =
+      accepts_any(a.importance, p, rng, 0.8) ? Json("any") : acceptable_options(q, fits, weakest, chosen, a.importance, rng);
   return a;
 }
 

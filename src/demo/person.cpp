@@ -69,15 +69,18 @@ Person make_person(std::uint64_t seed, int number, std::chrono::year_month_day t
   static constexpr std::pair<std::string_view, double> kGender[] = {{"woman", 0.47}, {"man", 0.46}, {"non_binary", 0.07}};
   p.gender = choose(rng, kGender);
   if (p.gender == "woman") {
-    static constexpr std::pair<std::string_view, double> kSeeks[] = {{"man", 0.8}, {"woman", 0.1}, {"everyone", 0.08}, {"non_binary", 0.02}};
+    static constexpr std::pair<std::string_view, double> kSeeks[] = {
+        {"man", 0.8}, {"woman", 0.1}, {"everyone", 0.08}, {"non_binary", 0.02}};
     p.seeking_gender = choose(rng, kSeeks);
     p.first_name = name_from(rng, rng.chance(0.95) ? women_names() : neutral_names());
   } else if (p.gender == "man") {
-    static constexpr std::pair<std::string_view, double> kSeeks[] = {{"woman", 0.85}, {"man", 0.09}, {"everyone", 0.05}, {"non_binary", 0.01}};
+    static constexpr std::pair<std::string_view, double> kSeeks[] = {
+        {"woman", 0.85}, {"man", 0.09}, {"everyone", 0.05}, {"non_binary", 0.01}};
     p.seeking_gender = choose(rng, kSeeks);
     p.first_name = name_from(rng, rng.chance(0.95) ? men_names() : neutral_names());
   } else {
-    static constexpr std::pair<std::string_view, double> kSeeks[] = {{"everyone", 0.5}, {"woman", 0.2}, {"man", 0.15}, {"non_binary", 0.15}};
+    static constexpr std::pair<std::string_view, double> kSeeks[] = {
+        {"everyone", 0.5}, {"woman", 0.2}, {"man", 0.15}, {"non_binary", 0.15}};
     p.seeking_gender = choose(rng, kSeeks);
     p.first_name = name_from(rng, rng.chance(0.7) ? neutral_names() : rng.chance(0.5) ? women_names() : men_names());
   }

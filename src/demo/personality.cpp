@@ -35,6 +35,16 @@ const std::vector<Archetype>& archetypes() {
   return all;
 }
 
+// Where the people who sign up to an in-depth matching service lean as a whole: most value
+// honesty and loyalty, and somewhat more want a family and security than not.
+double population(std::string_view dim) {
+  static constexpr std::pair<std::string_view, double> kLean[] = {
+      {"loyalty", 0.3}, {"honesty", 0.3}, {"family", 0.1}, {"security", 0.1}, {"agreeableness", 0.1}};
+  for (const auto& [d, v] : kLean)
+    if (d == dim) return v;
+  return 0;
+}
+
 double clamp1(double x) { return std::clamp(x, -1.0, 1.0); }
 
 }  // namespace
@@ -58,7 +68,7 @@ Personality draw_personality(Rng& rng, int age) {
     return 0.0;
   };
   auto draw = [&](std::string_view dim, double from_others, double sd = 0.4) {
-    p.traits[std::string(dim)] = clamp1(lean(dim) + from_others + rng.normal(0, sd));
+    p.traits[std::string(dim)] = clamp1(population(dim) + lean(dim) + from_others + rng.normal(0, sd));
   };
 
   for (auto dim : {"openness", "conscientiousness", "extraversion", "agreeableness", "neuroticism"}) draw(dim, 0, 0.45);

@@ -135,7 +135,7 @@ struct Batch {
   const SeedDeps& deps;
   const questionnaire::Bank& bank;
   const SeedOptions& options;
-  std::string password_hash;
+  const std::string& password_hash;
   std::chrono::year_month_day today;
 };
 
@@ -180,18 +180,30 @@ Result<SeedReport> run_batch(const Batch& b, int first, int last) {
 
 }  // namespace
 
-Result<SeedReport> seed_users(const SeedDeps& deps, const SeedOptions& options, ProgressBar* progress) {
+Seeder::Seeder(const SeedDeps& deps, questionnaire::Bank bank, std::string password_hash)
+    : deps_(deps), bank_(std::move(bank)), password_hash_(std::move(password_hash)) {}
+
+Result<Seeder> Seeder::open(const SeedDeps& deps) {
   auto loaded = db::transact(deps.db, [&](pqxx::work& tx) -> Result<std::optional<questionnaire::Bank>> {
     return questionnaire::repository::load_bank(tx, deps.bank_key);
   });
   if (!loaded) return std::unexpected(loaded.error());
   if (!*loaded) return std::unexpected(bank_missing(deps.bank_key));
-
   // Argon2id is slow on purpose (~50 ms): one hash serves every demo user.
-  const Batch common{.deps = deps,
-                     .bank = **loaded,
+  return Seeder(deps, std::move(**loaded), deps.hasher.hash(kDemoPassword));
+}
+
+Result<SeedReport> seed_users(const SeedDeps& deps, const SeedOptions& options, ProgressBar* progress) {
+  auto seeder = Seeder::open(deps);
+  if (!seeder) return std::unexpected(seeder.error());
+  return seeder->run(options, progress);
+}
+
+Result<SeedReport> Seeder::run(const SeedOptions& options, ProgressBar* progress) const {
+  const Batch common{.deps = deps_,
+                     .bank = bank_,
                      .options = options,
-                     .password_hash = deps.hasher.hash(kDemoPassword),
+                     .password_hash = password_hash_,
                      .today = std::chrono::year_month_day{std::chrono::floor<std::chrono::days>(Clock::now())}};
   const int batch_size = std::max(1, options.batch_size);
   const int batches = options.users <= 0 ? 0 : (options.users - 1) / batch_size + 1;
@@ -229,7 +241,8 @@ Result<SeedReport> seed_users(const SeedDeps& deps, const SeedOptions& options, 
       if (progress) progress->advance(last - first + 1);
     }
   };
-  const int workers = std::clamp(options.workers, 1, std::max(1, batches));
+  const int wanted = options.workers > 0 ? options.workers : std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 2, 8);
+  const int workers = std::clamp(wanted, 1, std::max(1, batches));
   {
     std::vector<std::jthread> threads;
     for (int i = 0; i < workers; ++i) threads.emplace_back(worker);

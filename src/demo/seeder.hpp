@@ -15,6 +15,7 @@
 #include "core/progress.hpp"
 #include "db/pool.hpp"
 #include "profiles/photos.hpp"
+#include "questionnaire/bank.hpp"
 
 namespace pm::demo {
 
@@ -34,7 +35,7 @@ struct SeedOptions {
   std::uint64_t seed = 42;
   bool photos = true;
   int batch_size = 200;  // users per transaction
-  int workers = 2;       // batches written at once, each on its own connection
+  int workers = 0;       // batches written at once, each on its own connection; 0: one per core (2-8)
 };
 
 struct SeedReport {
@@ -45,8 +46,26 @@ struct SeedReport {
   int photos = 0;    // uploaded
 };
 
-// 503 "question-bank-missing" when the bank is not imported; otherwise the first database or
-// storage problem (users of the batches committed before it stay).
+class Seeder {
+ public:
+  // Loads the bank (503 "question-bank-missing" if it was never imported) and hashes the password.
+  static Result<Seeder> open(const SeedDeps& deps);
+
+  // Creates the users 1..options.users that do not exist yet, advancing `progress` per batch.
+  // The first database or storage problem ends the run (batches committed before it stay).
+  Result<SeedReport> run(const SeedOptions& options, ProgressBar* progress = nullptr) const;
+
+  const questionnaire::Bank& bank() const { return bank_; }
+
+ private:
+  Seeder(const SeedDeps& deps, questionnaire::Bank bank, std::string password_hash);
+
+  SeedDeps deps_;
+  questionnaire::Bank bank_;
+  std::string password_hash_;
+};
+
+// Seeder::open, then run.
 Result<SeedReport> seed_users(const SeedDeps& deps, const SeedOptions& options, ProgressBar* progress = nullptr);
 
 }  // namespace pm::demo

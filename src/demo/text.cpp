@@ -167,30 +167,64 @@ std::string write_bio(Rng& rng, const Personality& p, const std::vector<std::str
 std::string write_open_answer(Rng& rng, const Personality& p, const std::vector<std::string>& interests,
                               std::string_view question, std::size_t max_length) {
   auto traits = marked_traits(p, rng);
+  const std::string& first = interests[0];
+  const std::string& second = interests.size() > 1 ? interests[1] : interests[0];
   std::string text;
   if (mentions(question, "three words")) {
-    text = fmt::format("{}, {} and {}. My best friend would argue with {}, and they're probably right.",
-                       capitalised(std::string(traits[0]->adjective)), traits[1]->adjective, traits[2]->adjective,
-                       traits[rng.integer(0, 2)]->adjective);
+    static constexpr std::string_view kShapes[] = {"{}, {} and {}. My best friend would argue with {}, and they're probably right.",
+                                                   "{}, {}, {}. Anyone who knows me would laugh at \"{}\".",
+                                                   "{}, {} and {}. The one people argue with is {}, usually before coffee."};
+    text = fmt::format(fmt::runtime(rng.pick(kShapes)), capitalised(std::string(traits[0]->adjective)), traits[1]->adjective,
+                       traits[2]->adjective, traits[rng.integer(0, 2)]->adjective);
   } else if (mentions(question, "weekend")) {
-    text = fmt::format("Friday: {}. Saturday: {} and a long lunch. Sunday: slow morning, then {}.",
-                       p["nightlife"] > 0 ? "drinks with friends" : "a film at home", interests[0],
-                       interests.size() > 1 ? interests[1] : "a long walk");
+    static constexpr std::string_view kShapes[] = {
+        "Friday: {}. Saturday: {} and a long lunch. Sunday: slow morning, then {}.",
+        "Start with {} on Friday, spend Saturday on {}, and end Sunday with {} and an early night.",
+        "{} to kick it off, a whole day of {}, and {} before the week starts again."};
+    text = fmt::format(fmt::runtime(rng.pick(kShapes)), p["nightlife"] > 0 ? "drinks with friends" : "a film at home", first, second);
+    text = capitalised(text);
   } else if (mentions(question, "five years")) {
-    text = p["family"] > 0.2 ? "Settled with someone I love, maybe a child or two, and still making time for " + interests[0] + "."
-                             : "Somewhere new, doing work I'm proud of, with someone who likes " + interests[0] + " as much as I do.";
+    if (p["family"] > 0.2)
+      text = rng.chance(0.5) ? "Settled with someone I love, maybe a child or two, and still making time for " + first + "."
+                             : "Home with my person, a full table on Sundays, and more " + first + " than now.";
+    else
+      text = rng.chance(0.5) ? "Somewhere new, doing work I'm proud of, with someone who likes " + first + " as much as I do."
+                             : "Hard to say, and I like it that way. Hopefully still into " + first + ".";
   } else if (mentions(question, "hours")) {
-    text = fmt::format("{}. Start me on it and you'll have to stop me.", capitalised(interests[0]));
+    static constexpr std::string_view kShapes[] = {"{}. Start me on it and you'll have to stop me.",
+                                                   "{}, easily. Also {}, if you have the time.",
+                                                   "Anything about {}, and I'll happily go on to {}."};
+    text = capitalised(fmt::format(fmt::runtime(rng.pick(kShapes)), first, second));
   } else if (mentions(question, "dealbreaker")) {
     static constexpr std::string_view kLines[] = {"Rudeness to waiters.", "Not being kind to animals.", "Dishonesty, every time.",
-                                                  "Someone who never asks questions back."};
+                                                  "Someone who never asks questions back.", "Being glued to a phone on a date."};
     text = std::string(rng.pick(kLines));
   } else if (mentions(question, "compromise") || mentions(question, "principle")) {
-    text = fmt::format("Being {}. Without it nothing else lasts.", traits[0]->adjective);
+    static constexpr std::pair<std::string_view, std::string_view> kPrinciples[] = {
+        {"honesty", "Honesty. A relationship without it is built on sand."},
+        {"loyalty", "Loyalty. I show up for my people, and I need the same back."},
+        {"family", "Family comes first. That won't change for anyone."},
+        {"independence", "My independence. I'll share my life, not give it up."},
+        {"growth", "Never stop growing. I don't want to be the same person in ten years."},
+        {"spirituality", "My faith. It's part of who I am, not a preference."},
+        {"agreeableness", "Kindness, even when it's hard."},
+        {"ambition", "Doing my work well. I won't apologise for caring about it."}};
+    const auto* best = &kPrinciples[0];
+    double strongest = -2;
+    for (const auto& principle : kPrinciples) {
+      double v = p[principle.first] + rng.normal(0, 0.1);
+      if (v > strongest) {
+        strongest = v;
+        best = &principle;
+      }
+    }
+    text = std::string(best->second);
   } else {
-    // Anything else: what the person values, in their own words.
-    text = fmt::format("{} I need someone {} and {}, who gets why {} matters to me.", traits[0]->opener, traits[1]->adjective,
-                       traits[2]->adjective, interests[0]);
+    // Anything else: what the person is like and needs, in their own words.
+    static constexpr std::string_view kShapes[] = {"{0} I need someone {1} and {2}, who understands why I love {3}.",
+                                                   "{0} Honestly, someone {1} who doesn't mind {3} would be perfect.",
+                                                   "{0} Mostly I want someone {1} to share {3} with."};
+    text = fmt::format(fmt::runtime(rng.pick(kShapes)), traits[0]->opener, traits[1]->adjective, traits[2]->adjective, first);
   }
   return fit(text, max_length);
 }

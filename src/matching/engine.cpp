@@ -221,7 +221,7 @@ Result<Generated> Engine::generate(const std::string& user_id) {
   for (const auto& c : candidates) ids.push_back(c.user_id);
   auto people = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::map<std::string, std::pair<std::string, std::vector<AnswerValue>>>> {
     std::map<std::string, std::pair<std::string, std::vector<AnswerValue>>> out;
-    auto answers = repository::answers_of(tx, ids, bank.bank().key);
+    auto answers = repository::answers_of(tx, ids, bank.bank().key, true);
     for (const auto& [id, name] : repository::first_names(tx, ids)) out[id] = {name, answers[id]};
     return out;
   });
@@ -258,10 +258,7 @@ Result<Generated> Engine::generate(const std::string& user_id) {
     rows.push_back(std::move(m));
   }
   auto written = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<std::string>> {
-    std::vector<std::string> ids;
-    for (const auto& m : rows)
-      if (auto id = repository::insert_match(tx, m)) ids.push_back(*id);
-    return ids;
+    return repository::insert_matches(tx, rows);
   });
   if (!written) return std::unexpected(written.error());
   out.match_ids = *written;

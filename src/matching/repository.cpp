@@ -106,13 +106,14 @@ std::optional<UserRow> user_row(pqxx::work& tx, const std::string& user_id) {
 }
 
 std::map<std::string, std::vector<AnswerValue>> answers_of(pqxx::work& tx, const std::vector<std::string>& user_ids,
-                                                         const std::string& bank_key) {
+                                                         const std::string& bank_key, bool open_only) {
   std::map<std::string, std::vector<AnswerValue>> out;
   for (const auto& r : tx.exec_params(
            "SELECT a.user_id, a.question_id, a.response_value::text, a.acceptable::text, a.importance_score "
            "FROM answers a JOIN questions q ON q.question_id = a.question_id JOIN question_blocks b ON b.block_id = q.block_id "
-           "WHERE a.user_id = ANY($1::uuid[]) AND b.bank_key = $2 AND a.retired_at IS NULL AND q.retired_at IS NULL",
-           uuid_array(user_ids), bank_key))
+           "WHERE a.user_id = ANY($1::uuid[]) AND b.bank_key = $2 AND a.retired_at IS NULL AND q.retired_at IS NULL "
+           "AND (NOT $3 OR q.question_type = 'open_ended')",
+           uuid_array(user_ids), bank_key, open_only))
     out[r[0].as<std::string>()].push_back({r[1].as<std::string>(), Json::parse(r[2].as<std::string>()),
                                            Json::parse(r[3].as<std::string>()), r[4].as<int>()});
   return out;
@@ -169,30 +170,38 @@ int pending_count(pqxx::work& tx, const std::string& user_id) {
 }
 
 
-std::optional<std::string> insert_match(pqxx::work& tx, const NewMatch& m) {
-  const bool ordered = m.user_a < m.user_b;
-  const std::string& u1 = ordered ? m.user_a : m.user_b;
-  const std::string& u2 = ordered ? m.user_b : m.user_a;
-  auto inserted = tx.exec_params(
-      "INSERT INTO matches (user_id_1, user_id_2, compatibility_score, score_details) "
-      "SELECT $1, $2, $3, $4::jsonb WHERE EXISTS (SELECT 1 FROM users WHERE user_id = $1) "
-      "  AND EXISTS (SELECT 1 FROM users WHERE user_id = $2) "
-      "ON CONFLICT (user_id_1, user_id_2) DO NOTHING RETURNING match_id",
-      u1, u2, m.score, m.score_details.dump());
-  if (inserted.empty()) return std::nullopt;
-  const std::string id = inserted[0][0].as<std::string>();
-  for (const auto& [name, score, description] : m.attributes)
-    tx.exec_params("INSERT INTO match_attributes (match_id, attribute_name, score, description) VALUES ($1, $2, $3, $4)", id, name,
-                   score, description);
-  tx.exec_params("INSERT INTO compatibility_insights (match_id, highlights, detailed_analysis, is_premium) VALUES ($1, $2::jsonb, $3, true)",
-                 id, m.highlights.dump(), m.detailed_analysis);
-  Json doc = m.insight_document;
-  doc["matchId"] = id;
-  doc["userId1"] = u1;
-  doc["userId2"] = u2;
-  tx.exec_params("INSERT INTO compatibility_insight_documents (match_id, user_id_1, user_id_2, doc) VALUES ($1, $2, $3, $4::jsonb)", id,
-                 u1, u2, doc.dump());
-  return id;
+std::vector<std::string> insert_matches(pqxx::work& tx, const std::vector<NewMatch>& matches) {
+  Json input = Json::array();
+  for (const auto& m : matches) {
+    const bool ordered = m.user_a < m.user_b;
+    Json attributes = Json::array();
+    for (const auto& [name, score, description] : m.attributes)
+      attributes.push_back({{"name", name}, {"score", score}, {"description", description}});
+    input.push_back({{"u1", ordered ? m.user_a : m.user_b}, {"u2", ordered ? m.user_b : m.user_a}, {"score", m.score},
+                     {"details", m.score_details}, {"attributes", attributes}, {"highlights", m.highlights},
+                     {"analysis", m.detailed_analysis}, {"doc", m.insight_document}});
+  }
+  // One round trip for every row of every table: data-modifying CTEs over the batch as JSON.
+  std::vector<std::string> ids;
+  for (const auto& r : tx.exec_params(
+           "WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(u1 uuid, u2 uuid, score float8, details jsonb, "
+           "    attributes jsonb, highlights jsonb, analysis text, doc jsonb)), "
+           "m AS (INSERT INTO matches (user_id_1, user_id_2, compatibility_score, score_details) "
+           "    SELECT i.u1, i.u2, i.score, i.details FROM input i "
+           "    WHERE EXISTS (SELECT 1 FROM users WHERE user_id = i.u1) AND EXISTS (SELECT 1 FROM users WHERE user_id = i.u2) "
+           "    ON CONFLICT (user_id_1, user_id_2) DO NOTHING RETURNING match_id, user_id_1, user_id_2), "
+           "j AS (SELECT m.match_id, i.* FROM m JOIN input i ON i.u1 = m.user_id_1 AND i.u2 = m.user_id_2), "
+           "a AS (INSERT INTO match_attributes (match_id, attribute_name, score, description) "
+           "    SELECT j.match_id, x.name, x.score, x.description FROM j, "
+           "    jsonb_to_recordset(j.attributes) AS x(name text, score float8, description text)), "
+           "c AS (INSERT INTO compatibility_insights (match_id, highlights, detailed_analysis, is_premium) "
+           "    SELECT match_id, highlights, analysis, true FROM j), "
+           "d AS (INSERT INTO compatibility_insight_documents (match_id, user_id_1, user_id_2, doc) "
+           "    SELECT match_id, u1, u2, doc || jsonb_build_object('matchId', match_id, 'userId1', u1, 'userId2', u2) FROM j) "
+           "SELECT match_id FROM j",
+           input.dump()))
+    ids.push_back(r[0].as<std::string>());
+  return ids;
 }
 
 std::vector<MatchRow> list_matches(pqxx::work& tx, const std::string& user_id, const std::vector<std::string>& statuses,

@@ -28,9 +28,10 @@ struct UserRow {
 std::vector<UserRow> changed_users(pqxx::work& tx, const std::string& since, std::string& newest);
 std::optional<UserRow> user_row(pqxx::work& tx, const std::string& user_id);
 
-// Current (not retired) answers of each user to the bank's questions.
+// Current (not retired) answers of each user to the bank's questions (only open questions' if
+// `open_only`: what insights quote).
 std::map<std::string, std::vector<AnswerValue>> answers_of(pqxx::work& tx, const std::vector<std::string>& user_ids,
-                                                         const std::string& bank_key);
+                                                         const std::string& bank_key, bool open_only = false);
 // First names by user id (for insights).
 std::map<std::string, std::string> first_names(pqxx::work& tx, const std::vector<std::string>& user_ids);
 // The user's bio, for the text embedding.
@@ -57,9 +58,10 @@ struct NewMatch {
   std::string detailed_analysis;
   Json insight_document;    // the seed's Compatibility Insights document, without ids
 };
-// Inserts the match with its attributes and insights; nullopt when the pair already exists or a
-// user is gone (a concurrent generation or deletion won).
-std::optional<std::string> insert_match(pqxx::work& tx, const NewMatch& m);
+// Inserts the matches with their attributes and insights in one statement; returns the ids of
+// those inserted (a pair that already exists, or whose user is gone, is skipped: a concurrent
+// generation or deletion won).
+std::vector<std::string> insert_matches(pqxx::work& tx, const std::vector<NewMatch>& matches);
 
 // ---- discovery and decisions ----
 

@@ -12,19 +12,6 @@ using Json = nlohmann::json;
 using test::Person;
 using MatchingWorker = test::MatchingApi;
 
-namespace {
-
-// The environment a perfectmatch process needs to work on this test's database.
-std::string env_of(const Config& c) {
-  std::string env;
-  for (const auto& [name, value] : {std::pair{"PM_DATABASE_URL", c.database_url}, {"PM_REDIS_URL", c.redis_url},
-                                    {"PM_PII_KEYS", c.pii_keys}, {"PM_BLIND_INDEX_KEY", c.blind_index_key},
-                                    {"PM_QUESTION_BANK", c.question_bank}, {"PM_LOG_LEVEL", std::string("warn")}})
-    env += std::string(name) + "=" + test::shell_quote(value) + " ";
-  return env;
-}
-
-}  // namespace
 
 TEST_F(MatchingWorker, AChangedAnswerRecomputesTheVectorsAndRegeneratesMatches) {
   Person ana = person("Ana", "woman", "man", 52.51, 13.39);
@@ -68,7 +55,7 @@ TEST_F(MatchingWorker, GenerateAllIsIdempotentAndResumable) {
     tx.exec("DELETE FROM user_embeddings");
     tx.commit();
   }
-  auto first = test::run_command(env_of(config_) + test::binary_path() + " matches generate --all --run-id test");
+  auto first = test::run_command(test::process_env(config_) + test::binary_path() + " matches generate --all --run-id test");
   ASSERT_EQ(first.exit_code, 0) << first.output;
   EXPECT_NE(first.output.find("5 users"), std::string::npos) << "W0 never completed: " << first.output;
   auto conn = db_.connect();
@@ -77,7 +64,7 @@ TEST_F(MatchingWorker, GenerateAllIsIdempotentAndResumable) {
   EXPECT_EQ(matches, 2 * 3) << "W1, W2 with M0, M1, M2";
   EXPECT_EQ(q.exec1("SELECT count(*) FROM user_vectors")[0].as<int>(), 5);
 
-  auto again = test::run_command(env_of(config_) + test::binary_path() + " matches generate --all --run-id test");
+  auto again = test::run_command(test::process_env(config_) + test::binary_path() + " matches generate --all --run-id test");
   ASSERT_EQ(again.exit_code, 0) << again.output;
   EXPECT_NE(again.output.find("0 new matches"), std::string::npos) << again.output;
   EXPECT_EQ(q.exec1("SELECT count(*) FROM matches")[0].as<int>(), matches);
@@ -86,7 +73,7 @@ TEST_F(MatchingWorker, GenerateAllIsIdempotentAndResumable) {
   q.exec("DELETE FROM matches");
   q.exec("INSERT INTO match_generation_runs (run_id, last_user_id, users_done) "
          "SELECT 'interrupted', max(user_id::text)::uuid, 5 FROM user_vectors");
-  auto resumed = test::run_command(env_of(config_) + test::binary_path() + " matches generate --all --run-id interrupted");
+  auto resumed = test::run_command(test::process_env(config_) + test::binary_path() + " matches generate --all --run-id interrupted");
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   EXPECT_NE(resumed.output.find("resuming"), std::string::npos) << resumed.output;
   EXPECT_NE(resumed.output.find("0 users"), std::string::npos) << "everyone was done already: " << resumed.output;
@@ -96,7 +83,7 @@ TEST_F(MatchingWorker, GenerateAllIsIdempotentAndResumable) {
 TEST_F(MatchingWorker, TheWorkerBinaryDrainsItsWorkAndStops) {
   Person ana = person("Ana", "woman", "man", 52.51, 13.39);
   answer(ana, "t_q12", {{"value", "out"}, {"importance", 9}});
-  auto run = test::run_command(env_of(config_) + "timeout 60 " + test::binary_path() + " worker --once");
+  auto run = test::run_command(test::process_env(config_) + "timeout 60 " + test::binary_path() + " worker --once");
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE status = 'pending' AND payload->>'user_id' = $1", ana.user.user_id), 0);
   EXPECT_EQ(count("SELECT count(*) FROM match_generation_queue WHERE user_id = $1", ana.user.user_id), 0);

@@ -6,6 +6,26 @@ namespace pm::test {
 
 using Json = nlohmann::json;
 
+std::vector<std::string> hard_filter_violations(pqxx::connection& conn) {
+  pqxx::nontransaction q(conn);
+  std::vector<std::string> out;
+  for (const auto& r : q.exec(
+           "SELECT m.match_id FROM matches m JOIN users a ON a.user_id = m.user_id_1 JOIN users b ON b.user_id = m.user_id_2 "
+           "JOIN user_preferences pa ON pa.user_id = a.user_id JOIN user_preferences pb ON pb.user_id = b.user_id "
+           "WHERE m.user_id_1 >= m.user_id_2 "
+           "OR NOT (a.seeking_gender IN (b.gender, 'everyone') AND b.seeking_gender IN (a.gender, 'everyone')) "
+           "OR date_part('year', age(b.birth_date)) NOT BETWEEN pa.min_age AND pa.max_age "
+           "OR date_part('year', age(a.birth_date)) NOT BETWEEN pb.min_age AND pb.max_age "
+           "OR ST_Distance(a.location_point, b.location_point, false) / 1000 > "
+           "   least(coalesce(nullif(pa.max_distance, 0), 100000), coalesce(nullif(pb.max_distance, 0), 100000)) + 0.1 "
+           "OR a.profile_visibility = 'hidden' OR b.profile_visibility = 'hidden' "
+           "OR NOT a.profile_completed OR NOT b.profile_completed "
+           "OR EXISTS (SELECT 1 FROM user_blocks x WHERE (x.blocker_id = a.user_id AND x.blocked_id = b.user_id) "
+           "           OR (x.blocker_id = b.user_id AND x.blocked_id = a.user_id))"))
+    out.push_back(r[0].as<std::string>());
+  return out;
+}
+
 void MatchingApi::SetUp() {
   auto config = test_config(db_);
   config.question_bank = "test-bank";

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -15,6 +16,10 @@ struct Person {
   TestUser user;
   std::string name;
 };
+
+// Stored matches that break a hard filter either way, checked in SQL independently of the engine
+// (each returned row is a violating match id). Distance on the sphere, with 100 m of slack.
+std::vector<std::string> hard_filter_violations(pqxx::connection& conn);
 
 class MatchingApi : public ::testing::Test {
  protected:

@@ -11,6 +11,7 @@
 #include "core/log.hpp"
 #include "db/conninfo.hpp"
 #include "db/migrations.hpp"
+#include "support/processes.hpp"
 
 namespace pm::test {
 
@@ -145,6 +146,15 @@ std::string redis_prefix() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   return fmt::format("test:{}:{}:{}:", info ? info->test_suite_name() : "none", info ? info->name() : "none",
                      crypto::random_hex(4));
+}
+
+std::string process_env(const Config& c) {
+  std::string env;
+  for (const auto& [name, value] : {std::pair{"PM_DATABASE_URL", c.database_url}, {"PM_REDIS_URL", c.redis_url},
+                                    {"PM_PII_KEYS", c.pii_keys}, {"PM_BLIND_INDEX_KEY", c.blind_index_key},
+                                    {"PM_QUESTION_BANK", c.question_bank}, {"PM_LOG_LEVEL", std::string("warn")}})
+    env += std::string(name) + "=" + shell_quote(value) + " ";
+  return env;
 }
 
 }  // namespace pm::test

@@ -40,6 +40,10 @@ std::string migrations_dir();
 // A configuration for an in-process server against `db`, on a free port, with quiet logs.
 Config test_config(const TestDatabase& db);
 
+// Shell environment assignments ("PM_DATABASE_URL='...' ...") that make a perfectmatch process
+// work on the same database, Redis, keys and question bank as `config`.
+std::string process_env(const Config& config);
+
 // A unique prefix for this test's Redis keys.
 std::string redis_prefix();
 
