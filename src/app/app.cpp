@@ -7,6 +7,8 @@
 #include "auth/routes.hpp"
 #include "core/log.hpp"
 #include "matching/routes.hpp"
+#include "messaging/routes.hpp"
+#include "notifications/routes.hpp"
 #include "ops/routes.hpp"
 #include "storage/local_store.hpp"
 #include "storage/routes.hpp"
@@ -47,6 +49,8 @@ App::App(Config cfg)
               .memlimit_bytes = static_cast<std::size_t>(config.argon2_memlimit_kib) * 1024}),
       sessions(redis, {.idle_ttl = config.session_idle_ttl, .max_ttl = config.session_max_ttl, .cache_ttl = config.session_cache_ttl}),
       outbox(db, cipher, std::make_unique<notifications::EmlFileSender>(config.mail_dir)),
+      notification_service(db),
+      notification_outbox(db, std::make_unique<notifications::JsonFileSender>(config.notification_dir)),
       oidc(or_throw(auth::oidc::Verifier::from_config(config))),
       auth({.config = config, .db = db, .redis = redis, .sessions = sessions, .hasher = hasher, .cipher = cipher,
             .email_index = email_index, .outbox = outbox, .oidc = oidc}),
@@ -56,14 +60,19 @@ App::App(Config cfg)
                 .cipher = cipher,
                 .sessions = sessions,
                 .photos = photos,
-                .on_block = [this](const std::string& a, const std::string& b) { discovery.forget_pair(a, b); }}),
+                .on_block =
+                    [this](const std::string& a, const std::string& b) {
+                      discovery.forget_pair(a, b);
+                      messaging.close_between(a, b, "blocked");
+                    }}),
       questionnaire(db, config.question_bank),
       embedder(or_throw(matching::make_embedding_provider(config))),
       llm(config),
       match_cache(redis, config.match_cache_ttl),
       matching({.config = config, .db = db, .questionnaire = questionnaire, .cache = match_cache, .embedder = *embedder, .llm = llm}),
-      discovery(db, match_cache, *media),
+      discovery(db, match_cache, *media, notification_service),
       match_service(config, db, redis, matching, discovery),
+      messaging({.db = db, .redis = redis, .media = *media, .notifications = notification_service}),
       health_(db, redis) {
   metrics.add_source([this](std::string& out) {
     auto d = db.stats();
@@ -79,6 +88,8 @@ App::App(Config cfg)
     if (auto g = matching.generate(user_id); !g) log::info("generation_after_completion_skipped", {{"reason", g.error().type}});
   });
   matching::add_routes(router, auth, match_service);
+  notifications::add_routes(router, auth, notification_service);
+  messaging::add_routes(router, auth, messaging);
   // The local backend serves its own signed URLs; S3 hands out presigned URLs to the bucket.
   if (auto* local = dynamic_cast<storage::LocalObjectStore*>(media.get())) storage::add_routes(router, *local);
 }

@@ -19,7 +19,10 @@
 #include "matching/llm_client.hpp"
 #include "matching/match_cache.hpp"
 #include "matching/service.hpp"
+#include "messaging/service.hpp"
 #include "notifications/email_outbox.hpp"
+#include "notifications/notification_outbox.hpp"
+#include "notifications/service.hpp"
 #include "ops/service.hpp"
 #include "profiles/photos.hpp"
 #include "questionnaire/service.hpp"
@@ -43,6 +46,8 @@ class App {
   const auth::PasswordHasher hasher;
   auth::SessionStore sessions;
   notifications::EmailOutbox outbox;
+  notifications::Service notification_service;           // other services record() through it
+  notifications::NotificationOutbox notification_outbox;  // email/push delivery, run by the worker
   const auth::oidc::Verifier oidc;
   auth::Service auth;
   const std::unique_ptr<storage::ObjectStore> media;
@@ -55,6 +60,7 @@ class App {
   matching::Engine matching;
   matching::Discovery discovery;
   matching::Service match_service;
+  messaging::Service messaging;
 
   // Background work of a serving process (mail delivery).
   void start_background();

@@ -2,6 +2,7 @@
 //   - vectors for users who completed (or changed) the questionnaire (jobs "compute_vectors")
 //   - regeneration of matches for users whose data changed (match_generation_queue)
 //   - expiry of pending matches older than PM_MATCH_EXPIRY_DAYS
+//   - delivery of the notification outbox (email/push, with retries; docs/notifications.md)
 // Several workers may run: each claims its work with FOR UPDATE SKIP LOCKED.
 
 #include <atomic>
@@ -40,6 +41,8 @@ int run_worker(Config config, bool once) {
     else log::warn("worker_vectors_failed", {{"error", n.error().type}});
     if (auto n = app->matching.run_generation_queue(20)) done += *n;
     else log::warn("worker_generation_failed", {{"error", n.error().type}});
+    if (auto n = app->notification_outbox.deliver_pending(50)) done += *n;
+    else log::warn("worker_notifications_failed", {{"error", n.error().type}});
     if (std::chrono::steady_clock::now() - last_expiry > std::chrono::minutes(1) || once) {
       if (auto n = app->discovery.expire(app->config.match_expiry_days)) {
         if (*n) log::info("matches_expired", {{"count", *n}});

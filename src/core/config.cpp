@@ -136,6 +136,7 @@ const std::vector<Setting>& settings() {
       seconds("PM_VERIFY_TOKEN_TTL_S", "lifetime of an email verification token", &Config::verify_token_ttl),
       seconds("PM_RESET_TOKEN_TTL_S", "lifetime of a password reset token", &Config::reset_token_ttl),
       text("PM_MAIL_DIR", "where the default mail sender writes each mail as a .eml file", &Config::mail_dir),
+      text("PM_NOTIFICATION_DIR", "where the default notification sender writes each email/push delivery as <outbox id>.json", &Config::notification_dir),
       text("PM_PUBLIC_URL", "the address users reach the service at (links in mails)", &Config::public_url),
       text("PM_TRUSTED_PROXIES", "comma-separated proxy IPs whose X-Forwarded-For names the client (rate limits, audit)", &Config::trusted_proxies),
       text("PM_OAUTH_PROVIDERS", "JSON file of OpenID Connect sign-in providers (docs/oauth.md); empty: none", &Config::oauth_providers),
@@ -203,6 +204,7 @@ Config defaults() {
   config.migrations_dir = std::string(PM_SOURCE_DIR) + "/migrations";
   config.docs_dir = std::string(PM_SOURCE_DIR) + "/docs";
   config.mail_dir = std::string(PM_SOURCE_DIR) + "/var/mail";
+  config.notification_dir = std::string(PM_SOURCE_DIR) + "/var/notifications";
   config.media_dir = std::string(PM_SOURCE_DIR) + "/var/media";
   return config;
 }

@@ -56,6 +56,7 @@ struct Config {
   Seconds verify_token_ttl{48 * 3600};
   Seconds reset_token_ttl{3600};
   std::string mail_dir;
+  std::string notification_dir;  // the default notification sender's folder (src/notifications, docs/notifications.md)
   std::string public_url = "http://localhost:8080";
 
   // Sign-in with OpenID Connect providers (src/auth/oidc, docs/oauth.md)

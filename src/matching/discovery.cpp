@@ -153,7 +153,10 @@ Result<Json> Discovery::detail(const std::string& user_id, const std::string& ma
 
 Result<Json> Discovery::like(const std::string& user_id, const std::string& match_id) {
   if (!crypto::is_uuid(match_id)) return std::unexpected(match_not_found());
+  // (user, notification) recorded in the transaction, announced live only once it committed.
+  std::vector<std::pair<std::string, Json>> recorded;
   auto result = db::transact(db_, [&](pqxx::work& tx) -> Result<std::pair<repository::MatchRow, std::optional<std::string>>> {
+    recorded.clear();
     auto current = repository::match_for(tx, match_id, user_id);
     if (!current) return std::unexpected(match_not_found());
     if (current->status != "pending" && current->status != "active")
@@ -165,11 +168,14 @@ Result<Json> Discovery::like(const std::string& user_id, const std::string& matc
     if (liked->second) {
       conversation = repository::open_conversation(tx, match_id);
       for (const auto& [me, other] : {std::pair{liked->first.user_id_1, liked->first.user_id_2}, {liked->first.user_id_2, liked->first.user_id_1}})
-        repository::notify(tx, me, "match.new", {{"match_id", match_id}, {"conversation_id", *conversation}, {"user_id", other}});
+        if (auto n = notifications_.record(tx, me, notifications::Type::match_new,
+                                           {{"match_id", match_id}, {"conversation_id", *conversation}, {"user_id", other}}))
+          recorded.emplace_back(me, std::move(*n));
     }
     return std::pair{liked->first, conversation};
   });
   if (!result) return std::unexpected(result.error());
+  for (const auto& [who, n] : recorded) notifications_.announce(who, n);
   forget_pair(result->first.user_id_1, result->first.user_id_2);
   cache_.forget_match(match_id);
   Json out = view(preview_of(result->first), user_id);

@@ -11,6 +11,7 @@
 #include "db/pool.hpp"
 #include "matching/match_cache.hpp"
 #include "matching/repository.hpp"
+#include "notifications/service.hpp"
 #include "storage/object_store.hpp"
 
 namespace pm::matching {
@@ -27,7 +28,8 @@ struct ListQuery {
 
 class Discovery {
  public:
-  Discovery(db::Pool& db, MatchCache& cache, storage::ObjectStore& media) : db_(db), cache_(cache), media_(media) {}
+  Discovery(db::Pool& db, MatchCache& cache, storage::ObjectStore& media, notifications::Service& notifications)
+      : db_(db), cache_(cache), media_(media), notifications_(notifications) {}
 
   Result<Json> list(const std::string& user_id, const ListQuery& query);
   // 404 unless the user is in the match (no difference between "not yours" and "absent").
@@ -48,6 +50,7 @@ class Discovery {
   db::Pool& db_;
   MatchCache& cache_;
   storage::ObjectStore& media_;
+  notifications::Service& notifications_;
 };
 
 }  // namespace pm::matching

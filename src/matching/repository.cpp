@@ -267,10 +267,6 @@ std::string open_conversation(pqxx::work& tx, const std::string& match_id) {
   return tx.exec_params1("SELECT conversation_id FROM conversations WHERE match_id = $1", match_id)[0].as<std::string>();
 }
 
-void notify(pqxx::work& tx, const std::string& user_id, const std::string& type, const Json& content) {
-  tx.exec_params("INSERT INTO notifications (user_id, type, content) VALUES ($1, $2, $3::jsonb)", user_id, type, content.dump());
-}
-
 std::vector<std::tuple<std::string, std::string, std::string>> expire_pending(pqxx::work& tx, int days) {
   std::vector<std::tuple<std::string, std::string, std::string>> out;
   for (const auto& r : tx.exec_params(

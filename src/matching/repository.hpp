@@ -88,7 +88,6 @@ std::optional<std::pair<MatchRow, bool>> like(pqxx::work& tx, const std::string&
 std::optional<MatchRow> pass(pqxx::work& tx, const std::string& match_id, const std::string& user_id);
 // Opens the pair's conversation (idempotent) and returns its id.
 std::string open_conversation(pqxx::work& tx, const std::string& match_id);
-void notify(pqxx::work& tx, const std::string& user_id, const std::string& type, const Json& content);
 
 // Pending matches older than `days` become expired; returns (match_id, user 1, user 2).
 std::vector<std::tuple<std::string, std::string, std::string>> expire_pending(pqxx::work& tx, int days);

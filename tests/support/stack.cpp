@@ -130,6 +130,7 @@ Config test_config(const TestDatabase& db) {
   config->argon2_opslimit = 1;
   config->argon2_memlimit_kib = 8;
   config->mail_dir = ::testing::TempDir() + "pm-mail-" + db.name();
+  config->notification_dir = ::testing::TempDir() + "pm-notifications-" + db.name();
   config->media_backend = "local";
   config->media_dir = ::testing::TempDir() + "pm-media-" + db.name();
   config->media_url_secret = crypto::random_hex(32);

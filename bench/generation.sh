@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Batch match generation with its PostgreSQL writes: `perfectmatch matches generate --all` over N
+# seeded users (vectors for everyone, then the best 50 for each, written as matches), beside
+# pgbench's TPC-B-like TPS against the same database in the same run (the reference: what this
+# PostgreSQL on this machine does with 2 clients).
+#
+#   bench/generation.sh BIN [USERS]   (USERS default 100000)
+#
+# Works in its own database, perfectmatch_bench (dropped at the end, and at the start if a run
+# was interrupted), and Redis database 15, so the development data is never touched.
+set -euo pipefail
+BIN="$1"
+USERS="${2:-100000}"
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+WORK="$ROOT/var/bench/generation"
+PGBENCH_SECONDS="${PM_BENCH_PGBENCH_SECONDS:-30}"
+mkdir -p "$WORK"
+
+"$BIN" seed --help 2>/dev/null | grep -q -- --no-photos || { echo "generation: $BIN has no 'seed --no-photos'; skipped" >&2; exit 0; }
+
+[[ -f $ROOT/var/stack.env ]] || "$ROOT/pm" stack up >/dev/null
+# shellcheck disable=SC1091
+source "$ROOT/var/stack.env"
+ADMIN_URL="${PM_DATABASE_URL%/*}/postgres"
+export PM_DATABASE_URL="${PM_DATABASE_URL%/*}/perfectmatch_bench"
+export PM_REDIS_URL="${PM_REDIS_URL%/*}/15"
+export PM_LOG_LEVEL="${PM_LOG_LEVEL:-warn}"
+# The batch command loads the index once; the periodic re-poll is for serving nodes, and with the
+# default 2 s it reloads the last 5 s of changed users on every poll for as long as nothing newer
+# changes (docs/benchmarks.md): ~0.4 users/s instead of ~70 at 20,000 users. Set
+# PM_BENCH_INDEX_REFRESH_MS=2000 to measure the default.
+export PM_INDEX_REFRESH_MS="${PM_BENCH_INDEX_REFRESH_MS:-3600000}"
+
+drop_db() { PGOPTIONS="--client-min-messages=warning" psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS perfectmatch_bench WITH (FORCE)" >/dev/null; }
+flush_redis() { # the cached matches of the bench users, in the bench's own Redis database
+  local rest="${PM_REDIS_URL#redis://}" auth="" hostport
+  [[ $rest == *@* ]] && auth="${rest%@*}" && auth="${auth#*:}"
+  hostport="${rest#*@}" && hostport="${hostport%/*}"
+  REDISCLI_AUTH="$auth" redis-cli -h "${hostport%:*}" -p "${hostport##*:}" -n 15 FLUSHDB >/dev/null 2>&1 || true
+}
+cleanup() {
+  drop_db
+  flush_redis
+}
+trap cleanup EXIT
+drop_db
+psql "$ADMIN_URL" -qc "CREATE DATABASE perfectmatch_bench" >/dev/null
+
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN {printf "%.1f", b - a}'; }
+# Runs a command with its stderr (progress lines) stamped with seconds since start, into a log.
+stamped() {
+  local log="$1" t0; shift
+  t0=$(now)
+  "$@" 2> >(while IFS= read -r line; do printf '%s %s\n' "$(since "$t0")" "$line"; done >>"$log")
+}
+
+"$BIN" migrate up >"$WORK/setup.log" 2>&1
+"$BIN" questions import "$ROOT/data/questions/perfect-match.json" >>"$WORK/setup.log" 2>&1
+
+: >"$WORK/seed.log"
+t0=$(now)
+stamped "$WORK/seed.log" "$BIN" seed --users "$USERS" --no-photos >>"$WORK/seed.log"
+SEED_S=$(since "$t0")
+echo "seeded $USERS users in $SEED_S s (log: $WORK/seed.log)" >&2
+
+# The reference, on the same database before generation runs: pgbench's own tables (scale 10).
+pgbench -i -q -s 10 "$PM_DATABASE_URL" >"$WORK/pgbench.log" 2>&1
+pgbench -n -c 2 -j 2 -T "$PGBENCH_SECONDS" "$PM_DATABASE_URL" >>"$WORK/pgbench.log" 2>&1
+TPS=$(awk '/^tps = .*without initial connection time/ {print $3}' "$WORK/pgbench.log")
+
+: >"$WORK/generate.log"
+t0=$(now)
+stamped "$WORK/generate.log" "$BIN" matches generate --all --run-id "bench-$USERS" >>"$WORK/generate.log"
+GEN_S=$(since "$t0")
+# Phases from the progress lines' stamps: vectors end with the last "computing vectors" line.
+VEC_S=$(awk '/computing vectors/ {t = $1} END {print t + 0}' "$WORK/generate.log")
+MATCHES=$(psql "$PM_DATABASE_URL" -Atqc "SELECT count(*) FROM matches")
+VECTORS=$(psql "$PM_DATABASE_URL" -Atqc "SELECT count(*) FROM user_vectors")
+SUMMARY=$(grep -o 'matches generate: .*' "$WORK/generate.log" | tail -1)
+
+awk -v users="$USERS" -v seed="$SEED_S" -v gen="$GEN_S" -v vec="$VEC_S" -v matches="$MATCHES" -v vectors="$VECTORS" -v tps="$TPS" \
+  -v secs="$PGBENCH_SECONDS" -v summary="$SUMMARY" 'BEGIN {
+  printf "batch generation, %d seeded users (perfectmatch seed --no-photos: %.1f s, %.0f users/s):\n", users, seed, users / seed
+  printf "| what | time | rate |\n|---|---|---|\n"
+  printf "| pgbench -c 2 -j 2 -T %d, scale 10 (reference) | %d s | %s TPS |\n", secs, secs, tps
+  printf "| matches generate --all | %.1f s | %.0f users/s, %.0f matches inserted/s |\n", gen, users / gen, matches / gen
+  printf "| - vectors (%d) | %.1f s | %.0f users/s |\n", vectors, vec, (vec > 0 ? vectors / vec : 0)
+  printf "| - index load and matches (%d) | %.1f s | %.0f users/s, %.0f matches inserted/s |\n", matches, gen - vec, users / (gen - vec), matches / (gen - vec)
+  printf "%s\n", summary
+}'

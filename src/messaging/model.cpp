@@ -1,0 +1,74 @@
+#include "messaging/model.hpp"
+
+#include "core/validation.hpp"  // Fields
+
+namespace pm::messaging {
+
+bool valid_emoji(std::string_view text) {
+  if (text.empty() || text.size() > kMaxEmojiLength) return false;
+  for (unsigned char c : text)
+    if (c < 0x80 && !(c == 0x23 || c == 0x2A)) return false;  // ASCII only as keycap bases (#, *)
+  return true;  // parsed JSON strings are valid UTF-8 already
+}
+
+Result<MessageInput> MessageInput::parse(const Json& body) {
+  Fields f(body);
+  f.allow_only({"client_message_id", "message_type", "content", "media_key"});
+  MessageInput in;
+  if (auto id = f.text("client_message_id", true, kMaxClientIdLength)) in.client_message_id = *id;
+  if (f.has("message_type")) {
+    auto type = f.text("message_type", true, 20);
+    if (type && *type != "text" && *type != "image" && *type != "reaction") f.fail("message_type", "must be text, image or reaction");
+    else if (type) in.type = *type;
+  }
+  if (in.type == "text") {
+    if (auto text = f.multiline_text("content", true, kMaxTextLength)) in.content = *text;
+    if (f.has("media_key")) f.fail("media_key", "only an image message has media");
+  } else if (in.type == "reaction") {
+    auto emoji = f.text("content", true, kMaxEmojiLength);
+    if (emoji && !valid_emoji(*emoji)) f.fail("content", "a reaction is one emoji");
+    else if (emoji) in.content = *emoji;
+    if (f.has("media_key")) f.fail("media_key", "only an image message has media");
+  } else {
+    if (auto key = f.text("media_key", true, 512)) in.media_key = *key;
+    if (auto caption = f.multiline_text("content", false, kMaxTextLength)) in.content = *caption;
+  }
+  if (!f.ok()) return std::unexpected(f.problem());
+  return in;
+}
+
+Result<ReactionInput> ReactionInput::parse(const Json& body) {
+  Fields f(body);
+  f.allow_only({"emoji", "action"});
+  ReactionInput in;
+  auto emoji = f.text("emoji", true, kMaxEmojiLength);
+  if (emoji && !valid_emoji(*emoji)) f.fail("emoji", "must be one emoji");
+  else if (emoji) in.emoji = *emoji;
+  if (f.has("action")) {
+    auto action = f.text("action", true, 10);
+    if (action && *action != "add" && *action != "remove") f.fail("action", "must be add or remove");
+    else if (action) in.add = *action == "add";
+  }
+  if (!f.ok()) return std::unexpected(f.problem());
+  return in;
+}
+
+Json Message::to_json(const std::string& media_url) const {
+  const bool gone = deleted();
+  return {{"message_id", message_id},
+          {"conversation_id", conversation_id},
+          {"sender_id", sender_id},
+          {"recipient_id", recipient_id},
+          {"seq", seq},
+          {"message_type", type},
+          // A deleted message keeps its place in the order, not its words or picture.
+          {"content", gone || !content ? Json(nullptr) : Json(*content)},
+          {"media_url", gone || media_url.empty() ? Json(nullptr) : Json(media_url)},
+          {"sent_at", sent_at},
+          {"read_at", read_at ? Json(*read_at) : Json(nullptr)},
+          {"reactions", gone ? Json::array() : reactions},
+          {"client_message_id", metadata.value("clientMessageId", "")},
+          {"deleted", gone}};
+}
+
+}  // namespace pm::messaging

@@ -1,0 +1,61 @@
+#pragma once
+// All of the Messaging Service's SQL. Functions take the caller's transaction.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "core/json.hpp"
+#include "messaging/model.hpp"
+
+namespace pm::messaging::repository {
+
+struct Conversation {
+  std::string conversation_id, match_id, user_1, user_2, match_status, created_at, last_message_at;
+  long long last_seq = 0;
+  std::optional<std::string> closed_at, close_reason, closed_by;
+  std::optional<std::string> blocker;  // who blocked whom, if anyone did
+
+  const std::string& other(const std::string& me) const { return me == user_1 ? user_2 : user_1; }
+};
+
+// The conversation if `user_id` is one of its two users; with `lock`, its row is locked for the
+// transaction (sends to one conversation are serialised, so their order numbers never collide).
+std::optional<Conversation> conversation_for(pqxx::work& tx, const std::string& conversation_id, const std::string& user_id,
+                                             bool lock = false);
+// The next order number of the conversation, also its last_message_at.
+long long next_seq(pqxx::work& tx, const std::string& conversation_id);
+
+std::optional<Message> by_client_id(pqxx::work& tx, const std::string& conversation_id, const std::string& sender_id,
+                                    const std::string& client_message_id);
+Message insert_message(pqxx::work& tx, const Conversation& c, const std::string& sender_id, long long seq, const MessageInput& in,
+                       const std::string& app_version);
+// Messages in order: after `after` (exclusive) or before `before` (exclusive), at most `limit`.
+std::vector<Message> messages(pqxx::work& tx, const std::string& conversation_id, std::optional<long long> after,
+                              std::optional<long long> before, int limit);
+std::optional<Message> message(pqxx::work& tx, const std::string& message_id);
+// Marks the other user's messages up to `up_to_seq` read; returns the highest seq now read (0: none).
+long long mark_read(pqxx::work& tx, const std::string& conversation_id, const std::string& reader_id, long long up_to_seq);
+void set_reactions(pqxx::work& tx, const std::string& message_id, const Json& reactions);
+void mark_deleted(pqxx::work& tx, const std::string& message_id);
+
+struct ConversationRow {
+  Conversation conversation;
+  Json other;  // {user_id, first_name}
+  std::optional<Message> last;
+  int unread = 0;
+};
+// The user's conversations, newest first, after the cursor (last_message_at, conversation_id).
+std::vector<ConversationRow> conversations(pqxx::work& tx, const std::string& user_id,
+                                           const std::optional<std::pair<std::string, std::string>>& after, int limit);
+
+// Closes the pair's conversation (a block or an unmatch); returns its id if one was open.
+std::optional<std::string> close_between(pqxx::work& tx, const std::string& a, const std::string& b, const std::string& reason,
+                                         const std::string& by);
+
+// Retention: deletes messages sent before `days` ago; returns the media keys they held.
+std::vector<std::string> delete_older_than(pqxx::work& tx, int days, int limit, int& deleted);
+
+}  // namespace pm::messaging::repository

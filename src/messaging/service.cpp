@@ -1,0 +1,276 @@
+#include "messaging/service.hpp"
+
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "core/crypto.hpp"
+#include "core/log.hpp"
+#include "core/time.hpp"
+#include "db/transaction.hpp"
+#include "media/photo.hpp"
+#include "messaging/repository.hpp"
+
+namespace pm::messaging {
+
+namespace {
+
+constexpr auto kMediaUrlTtl = std::chrono::seconds(900);
+constexpr std::size_t kPreviewLength = 100;
+
+Problem no_conversation() { return not_found("there is no such conversation among yours"); }
+Problem no_message() { return not_found("there is no such message among yours"); }
+Problem closed(const std::string& why) {
+  return Problem{.status = 409, .type = "conversation-closed", .title = "Conflict", .detail = why};
+}
+
+// Who may read, and who may write, a conversation.
+std::optional<Problem> cannot_read(const repository::Conversation& c, const std::string& user_id) {
+  if (c.blocker && *c.blocker != user_id) return no_conversation();  // the blocked one loses it
+  return std::nullopt;
+}
+std::optional<Problem> cannot_send(const repository::Conversation& c, const std::string& user_id) {
+  if (auto p = cannot_read(c, user_id)) return p;
+  if (c.blocker || c.closed_at) return closed("this conversation is closed; no more messages can be sent");
+  if (c.match_status != "active") return closed("messages can be sent only in an active match (both liked)");
+  return std::nullopt;
+}
+
+std::string preview_key(const std::string& conversation_id) { return "conversation:preview:" + conversation_id; }
+
+Json preview_of(const Message& m) {
+  std::string text = m.deleted() ? "" : m.content.value_or("");
+  if (text.size() > kPreviewLength) {
+    std::size_t cut = kPreviewLength;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    text = text.substr(0, cut) + "\u2026";
+  }
+  return {{"message_id", m.message_id}, {"seq", m.seq},       {"sender_id", m.sender_id},
+          {"message_type", m.type},     {"text", text},       {"sent_at", m.sent_at},
+          {"deleted", m.deleted()}};
+}
+
+}  // namespace
+
+void Service::publish(const std::vector<std::string>& users, const Json& event) {
+  if (d_.events) d_.events(users, event);
+}
+
+std::string Service::signed_media(const std::optional<std::string>& key) {
+  return key ? d_.media.signed_url(*key, kMediaUrlTtl) : std::string();
+}
+
+void Service::forget_preview(const std::string& conversation_id) {
+  if (auto r = d_.redis.command({"DEL", preview_key(conversation_id)}); !r)
+    log::warn("conversation_preview_invalidation_failed", {{"error", r.error().type}});
+}
+
+Result<SendResult> Service::send(const std::string& user_id, const std::string& conversation_id, const MessageInput& in,
+                                 const std::string& app_version) {
+  if (!crypto::is_uuid(conversation_id)) return std::unexpected(no_conversation());
+  if (in.type == "image") {
+    // Only a photo uploaded into this conversation, and still there.
+    if (!in.media_key.starts_with("conversations/" + conversation_id + "/"))
+      return std::unexpected(bad_request("validation-failed", "media_key must be one POST .../media returned for this conversation"));
+    auto there = d_.media.exists(in.media_key);
+    if (!there) return std::unexpected(there.error());
+    if (!*there) return std::unexpected(bad_request("validation-failed", "media_key names no uploaded photo"));
+  }
+  std::optional<Json> notification;
+  auto stored = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::pair<Message, bool>> {
+    // The row lock orders concurrent sends (and makes the client-id check below race-free).
+    auto c = repository::conversation_for(tx, conversation_id, user_id, true);
+    if (!c) return std::unexpected(no_conversation());
+    if (auto existing = repository::by_client_id(tx, conversation_id, user_id, in.client_message_id))
+      return std::pair{*existing, false};
+    if (auto p = cannot_send(*c, user_id)) return std::unexpected(*p);
+    long long seq = repository::next_seq(tx, conversation_id);
+    Message m = repository::insert_message(tx, *c, user_id, seq, in, app_version);
+    // One unread notification per conversation, however many messages arrive before it is read.
+    notification = d_.notifications.record_coalesced(tx, m.recipient_id, notifications::Type::message_new, conversation_id,
+                                                     {{"conversation_id", conversation_id}, {"message_id", m.message_id},
+                                                      {"sender_id", user_id}, {"preview", preview_of(m)["text"]}});
+    return std::pair{m, true};
+  });
+  if (!stored) return std::unexpected(stored.error());
+  auto& [message, created] = *stored;
+  Json json = message_json(message);
+  if (created) {
+    forget_preview(conversation_id);
+    publish({message.sender_id, message.recipient_id}, {{"type", "message.new"}, {"conversation_id", conversation_id}, {"message", json}});
+    if (notification) d_.notifications.announce(message.recipient_id, *notification);
+  }
+  return SendResult{json, created};
+}
+
+Result<Json> Service::history(const std::string& user_id, const std::string& conversation_id, std::optional<long long> after,
+                              std::optional<long long> before, int limit) {
+  if (!crypto::is_uuid(conversation_id)) return std::unexpected(no_conversation());
+  return db::transact(d_.db, [&](pqxx::work& tx) -> Result<Json> {
+    auto c = repository::conversation_for(tx, conversation_id, user_id);
+    if (!c) return std::unexpected(no_conversation());
+    if (auto p = cannot_read(*c, user_id)) return std::unexpected(*p);
+    auto page = repository::messages(tx, conversation_id, after, before, limit + 1);
+    const bool more = static_cast<int>(page.size()) > limit;
+    // The extra row tells whether another page exists in the direction read.
+    if (more) {
+      if (after) page.pop_back();
+      else page.erase(page.begin());
+    }
+    Json items = Json::array();
+    for (const auto& m : page) items.push_back(message_json(m));
+    Json out = {{"conversation_id", conversation_id}, {"messages", items}, {"last_seq", c->last_seq}};
+    out["has_more"] = more;
+    out["closed"] = c->closed_at.has_value() || c->blocker.has_value();
+    return out;
+  });
+}
+
+Result<Json> Service::read(const std::string& user_id, const std::string& conversation_id, std::optional<long long> up_to_seq) {
+  if (!crypto::is_uuid(conversation_id)) return std::unexpected(no_conversation());
+  auto done = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::pair<repository::Conversation, long long>> {
+    auto c = repository::conversation_for(tx, conversation_id, user_id);
+    if (!c) return std::unexpected(no_conversation());
+    if (auto p = cannot_read(*c, user_id)) return std::unexpected(*p);
+    return std::pair{*c, repository::mark_read(tx, conversation_id, user_id, up_to_seq.value_or(c->last_seq))};
+  });
+  if (!done) return std::unexpected(done.error());
+  Json event = {{"type", "message.read"}, {"conversation_id", conversation_id}, {"reader_id", user_id}, {"read_up_to", done->second}};
+  publish({done->first.other(user_id), user_id}, event);
+  forget_preview(conversation_id);
+  return Json{{"conversation_id", conversation_id}, {"read_up_to", done->second}};
+}
+
+Result<Json> Service::react(const std::string& user_id, const std::string& message_id, const ReactionInput& in) {
+  if (!crypto::is_uuid(message_id)) return std::unexpected(no_message());
+  auto done = db::transact(d_.db, [&](pqxx::work& tx) -> Result<Message> {
+    auto m = repository::message(tx, message_id);
+    if (!m) return std::unexpected(no_message());
+    auto c = repository::conversation_for(tx, m->conversation_id, user_id, true);
+    if (!c) return std::unexpected(no_message());
+    if (auto p = cannot_send(*c, user_id)) return std::unexpected(*p);
+    if (m->deleted()) return std::unexpected(Problem{.status = 409, .type = "message-deleted", .title = "Conflict", .detail = "the message was deleted"});
+    m = repository::message(tx, message_id);  // again, under the conversation's lock
+    // One of each emoji per user: adding twice changes nothing, removing what is not there neither.
+    Json reactions = Json::array();
+    bool present = false;
+    for (const auto& r : m->reactions) {
+      const bool mine = r.value("userId", "") == user_id && r.value("reaction", "") == in.emoji;
+      present = present || mine;
+      if (!(mine && !in.add)) reactions.push_back(r);
+    }
+    if (in.add && !present)
+      reactions.push_back({{"userId", user_id}, {"reaction", in.emoji}, {"createdAt", iso8601(Clock::now())}});
+    repository::set_reactions(tx, message_id, reactions);
+    m->reactions = reactions;
+    return *m;
+  });
+  if (!done) return std::unexpected(done.error());
+  Json event = {{"type", "reaction"},       {"conversation_id", done->conversation_id}, {"message_id", message_id},
+                {"user_id", user_id},       {"emoji", in.emoji},                        {"action", in.add ? "add" : "remove"},
+                {"reactions", done->reactions}};
+  publish({done->sender_id, done->recipient_id}, event);
+  return message_json(*done);
+}
+
+Result<Json> Service::remove(const std::string& user_id, const std::string& message_id) {
+  if (!crypto::is_uuid(message_id)) return std::unexpected(no_message());
+  auto done = db::transact(d_.db, [&](pqxx::work& tx) -> Result<Message> {
+    auto m = repository::message(tx, message_id);
+    if (!m || m->sender_id != user_id) return std::unexpected(no_message());  // only the sender deletes
+    auto c = repository::conversation_for(tx, m->conversation_id, user_id);
+    if (!c || cannot_read(*c, user_id)) return std::unexpected(no_message());
+    repository::mark_deleted(tx, message_id);
+    m->metadata["isDeleted"] = true;
+    return *m;
+  });
+  if (!done) return std::unexpected(done.error());
+  forget_preview(done->conversation_id);
+  Json json = message_json(*done);
+  publish({done->sender_id, done->recipient_id}, {{"type", "message.deleted"}, {"conversation_id", done->conversation_id}, {"message", json}});
+  return json;
+}
+
+Result<Json> Service::upload_media(const std::string& user_id, const std::string& conversation_id, std::string_view bytes) {
+  if (!crypto::is_uuid(conversation_id)) return std::unexpected(no_conversation());
+  auto allowed = db::transact(d_.db, [&](pqxx::work& tx) -> Result<bool> {
+    auto c = repository::conversation_for(tx, conversation_id, user_id);
+    if (!c) return std::unexpected(no_conversation());
+    if (auto p = cannot_send(*c, user_id)) return std::unexpected(*p);
+    return true;
+  });
+  if (!allowed) return std::unexpected(allowed.error());
+  auto photo = media::process_photo(bytes);  // type from the bytes, size limits, no metadata survives
+  if (!photo) return std::unexpected(photo.error());
+  const std::string key = fmt::format("conversations/{}/{}-{}.jpg", conversation_id, user_id, crypto::uuid_v4());
+  if (auto put = d_.media.put(key, photo->display_jpeg, "image/jpeg"); !put) return std::unexpected(put.error());
+  return Json{{"media_key", key}, {"url", d_.media.signed_url(key, kMediaUrlTtl)}, {"width", photo->width}, {"height", photo->height}};
+}
+
+Result<Json> Service::conversations(const std::string& user_id, const std::optional<std::string>& cursor, int limit) {
+  std::optional<std::pair<std::string, std::string>> after;
+  if (cursor) {
+    auto sep = cursor->rfind('_');
+    if (sep == std::string::npos || !crypto::is_uuid(cursor->substr(sep + 1)) || sep < 20)
+      return std::unexpected(bad_request("validation-failed", "cursor is not one this API handed out"));
+    after = std::pair{cursor->substr(0, sep), cursor->substr(sep + 1)};
+  }
+  auto rows = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<repository::ConversationRow>> {
+    return repository::conversations(tx, user_id, after, limit + 1);
+  });
+  if (!rows) return std::unexpected(rows.error());
+  const bool more = static_cast<int>(rows->size()) > limit;
+  if (more) rows->pop_back();
+  Json items = Json::array();
+  for (const auto& r : *rows) {
+    // The last message's preview comes from Redis when cached (dropped on every change).
+    Json preview = nullptr;
+    auto cached = d_.redis.command({"GET", preview_key(r.conversation.conversation_id)});
+    if (cached && !cached->is_nil() && !cached->is_error()) preview = Json::parse(cached->str(), nullptr, false);
+    if (preview.is_discarded() || preview.is_null()) {
+      preview = r.last ? preview_of(*r.last) : Json(nullptr);
+      if (cached) d_.redis.command({"SET", preview_key(r.conversation.conversation_id), preview.dump(), "EX", std::to_string(d_.preview_ttl.count())});
+    }
+    items.push_back({{"conversation_id", r.conversation.conversation_id},
+                     {"match_id", r.conversation.match_id},
+                     {"user", r.other},
+                     {"last_message", preview},
+                     {"last_message_at", r.conversation.last_message_at},
+                     {"unread_count", r.unread},
+                     {"closed", r.conversation.closed_at.has_value() || r.conversation.blocker.has_value()}});
+  }
+  Json next = nullptr;
+  if (more && !rows->empty()) next = rows->back().conversation.last_message_at + "_" + rows->back().conversation.conversation_id;
+  return Json{{"conversations", items}, {"next_cursor", next}};
+}
+
+void Service::close_between(const std::string& a, const std::string& b, const std::string& reason) {
+  auto closed_id = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<std::string>> {
+    return repository::close_between(tx, a, b, reason, a);
+  });
+  if (!closed_id) {
+    log::warn("conversation_close_failed", {{"error", closed_id.error().type}});
+    return;
+  }
+  if (*closed_id) {
+    forget_preview(**closed_id);
+    publish({a, b}, {{"type", "conversation.closed"}, {"conversation_id", **closed_id}, {"reason", reason}});
+  }
+}
+
+Result<int> Service::delete_expired(int days) {
+  int total = 0;
+  for (;;) {
+    int deleted = 0;
+    auto keys = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<std::string>> {
+      return repository::delete_older_than(tx, days, 500, deleted);
+    });
+    if (!keys) return std::unexpected(keys.error());
+    for (const auto& key : *keys)
+      if (auto r = d_.media.remove(key); !r) log::warn("message_media_not_removed", {{"error", r.error().type}});
+    total += deleted;
+    if (deleted < 500) return total;
+  }
+}
+
+}  // namespace pm::messaging

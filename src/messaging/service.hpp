@@ -1,0 +1,71 @@
+#pragma once
+// The Messaging Service: the two users of an active match talk. Messages are idempotent on the
+// client's id, ordered per conversation (seq), read receipts, reactions, soft delete, image
+// messages through the media store, conversation lists with a cached preview, closing on
+// unmatch or block, and retention. Every change is announced to both users as an event (the
+// realtime hub delivers it to their open sockets on every node).
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cache/redis.hpp"
+#include "core/json.hpp"
+#include "db/pool.hpp"
+#include "messaging/model.hpp"
+#include "notifications/service.hpp"
+#include "storage/object_store.hpp"
+
+namespace pm::messaging {
+
+// Delivers an event to every open connection of each user (wired to the realtime hub by app/).
+using EventSink = std::function<void(const std::vector<std::string>& user_ids, const Json& event)>;
+
+struct SendResult {
+  Json message;
+  bool created = true;  // false: a retry of a message already stored
+};
+
+class Service {
+ public:
+  struct Deps {
+    db::Pool& db;
+    cache::RedisPool& redis;
+    storage::ObjectStore& media;
+    notifications::Service& notifications;  // message.new for the recipient, coalesced per conversation
+    EventSink events = {};
+    std::chrono::seconds preview_ttl{3600};
+  };
+  explicit Service(Deps deps) : d_(std::move(deps)) {}
+  void set_event_sink(EventSink sink) { d_.events = std::move(sink); }
+
+  Result<SendResult> send(const std::string& user_id, const std::string& conversation_id, const MessageInput& in,
+                          const std::string& app_version = "");
+  // Newest page, or the page after / before an order number.
+  Result<Json> history(const std::string& user_id, const std::string& conversation_id, std::optional<long long> after,
+                       std::optional<long long> before, int limit);
+  // Marks the other's messages read up to `up_to_seq` (default: all) and tells them.
+  Result<Json> read(const std::string& user_id, const std::string& conversation_id, std::optional<long long> up_to_seq);
+  Result<Json> react(const std::string& user_id, const std::string& message_id, const ReactionInput& in);
+  // Soft delete by the sender: the message keeps its place, not its words.
+  Result<Json> remove(const std::string& user_id, const std::string& message_id);
+  // Stores a photo for an image message (checked and stripped like profile photos).
+  Result<Json> upload_media(const std::string& user_id, const std::string& conversation_id, std::string_view bytes);
+  Result<Json> conversations(const std::string& user_id, const std::optional<std::string>& cursor, int limit);
+
+  // A block or an unmatch: the pair's conversation closes for both.
+  void close_between(const std::string& a, const std::string& b, const std::string& reason);
+  // Retention: deletes messages older than `days` and their media; returns how many.
+  Result<int> delete_expired(int days);
+
+ private:
+  void publish(const std::vector<std::string>& users, const Json& event);
+  std::string signed_media(const std::optional<std::string>& key);
+  Json message_json(const Message& m) { return m.to_json(signed_media(m.media_key)); }
+  void forget_preview(const std::string& conversation_id);
+
+  Deps d_;
+};
+
+}  // namespace pm::messaging

@@ -1,0 +1,120 @@
+#include "notifications/model.hpp"
+
+#include <array>
+#include <chrono>
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "core/crypto.hpp"
+
+namespace pm::notifications {
+
+namespace {
+
+struct TypeInfo {
+  Type type;
+  std::string_view name;
+  std::string_view setting;
+};
+
+constexpr std::array kTypes = {
+    TypeInfo{Type::match_new, "match.new", "new_match"},
+    TypeInfo{Type::message_new, "message.new", "new_message"},
+    TypeInfo{Type::like_received, "like.received", "like_received"},
+    TypeInfo{Type::subscription_changed, "subscription.changed", "subscription"},
+};
+
+const TypeInfo& info(Type type) {
+  for (const auto& t : kTypes)
+    if (t.type == type) return t;
+  return kTypes[0];  // unreachable: every enumerator has a row
+}
+
+// 9999-12-31T23:59:59.999999Z: a larger position is no time PostgreSQL would have handed out.
+constexpr std::int64_t kMaxMicros = 253402300799999999;
+
+Problem invalid_parameter(std::string_view name, std::string message) {
+  Problem p{.status = 400, .type = "validation-failed", .title = "Invalid request", .detail = fmt::format("{} {}", name, message)};
+  p.extensions["errors"] = Json::array({{{"field", name}, {"message", message}}});
+  return p;
+}
+
+}  // namespace
+
+std::string_view type_name(Type type) { return info(type).name; }
+
+std::optional<Type> type_from_name(std::string_view name) {
+  for (const auto& t : kTypes)
+    if (t.name == name) return t.type;
+  return std::nullopt;
+}
+
+std::string_view setting_key(Type type) { return info(type).setting; }
+
+std::string_view channel_name(Channel channel) { return channel == Channel::email ? "email" : "push"; }
+
+std::optional<Channel> channel_from_name(std::string_view name) {
+  if (name == "email") return Channel::email;
+  if (name == "push") return Channel::push;
+  return std::nullopt;
+}
+
+bool setting_on(const Json& settings, std::string_view key) {
+  if (!settings.is_object()) return true;
+  auto it = settings.find(key);
+  return it == settings.end() || !it->is_boolean() || it->get<bool>();
+}
+
+Json Notification::to_json() const {
+  return {{"notification_id", notification_id},
+          {"type", type},
+          {"content", content},
+          {"is_read", is_read},
+          {"created_at", created_at}};
+}
+
+std::string encode_cursor(const Cursor& cursor) { return fmt::format("{}_{}", cursor.created_us, cursor.notification_id); }
+
+std::optional<Cursor> decode_cursor(std::string_view text) {
+  auto sep = text.find('_');
+  if (sep == std::string_view::npos || sep == 0) return std::nullopt;
+  auto id = text.substr(sep + 1);
+  if (!crypto::is_uuid(id)) return std::nullopt;
+  std::int64_t us = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + sep, us);
+  if (ec != std::errc{} || end != text.data() + sep || us < 0 || us > kMaxMicros) return std::nullopt;
+  return Cursor{us, crypto::canonical_uuid(id)};
+}
+
+std::string timestamp_literal(std::int64_t us) {
+  using namespace std::chrono;
+  const sys_time<microseconds> t{microseconds(us)};
+  const auto day = floor<days>(t);
+  const year_month_day date{day};
+  const hh_mm_ss time{t - day};
+  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:06}+00", static_cast<int>(date.year()),
+                     static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()), time.hours().count(),
+                     time.minutes().count(), time.seconds().count(), time.subseconds().count());
+}
+
+Result<ListQuery> ListQuery::parse(const std::optional<std::string>& cursor, const std::optional<std::string>& limit,
+                                   const std::optional<std::string>& unread) {
+  ListQuery q;
+  if (cursor) {
+    q.cursor = decode_cursor(*cursor);
+    if (!q.cursor) return std::unexpected(invalid_parameter("cursor", "is not one this API handed out"));
+  }
+  if (limit) {
+    auto [end, ec] = std::from_chars(limit->data(), limit->data() + limit->size(), q.limit);
+    if (ec != std::errc{} || end != limit->data() + limit->size() || q.limit < 1 || q.limit > 100)
+      return std::unexpected(invalid_parameter("limit", "must be an integer from 1 to 100"));
+  }
+  if (unread) {
+    if (*unread != "true" && *unread != "false") return std::unexpected(invalid_parameter("unread", "must be true or false"));
+    q.unread_only = *unread == "true";
+  }
+  return q;
+}
+
+}  // namespace pm::notifications

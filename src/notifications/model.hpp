@@ -1,0 +1,75 @@
+#pragma once
+// The Notification Service's vocabulary: notification types and the setting that governs each,
+// delivery channels, the stored notification and its JSON, and the list query with its cursor.
+// Pure code (no SQL, no HTTP), so it is unit-tested on its own.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/json.hpp"
+#include "core/problem.hpp"
+
+namespace pm::notifications {
+
+// What happened. To add a type: a value here, a row in kTypes (model.cpp) naming its API string
+// and the notification_settings key that turns it off, and a line in docs/notifications.md.
+enum class Type {
+  match_new,             // "match.new": both users liked; content {match_id, conversation_id, user_id (the other)}
+  message_new,           // "message.new": content {conversation_id, message_id, sender_id, preview, count} (coalesced)
+  like_received,         // "like.received": content chosen by the caller (no caller records it yet)
+  subscription_changed,  // "subscription.changed": content {plan_type, status} (no caller records it yet)
+};
+
+// "match.new", ...: the `type` column and the API's `type`.
+std::string_view type_name(Type type);
+std::optional<Type> type_from_name(std::string_view name);
+// The notification_settings key that turns the type off ("new_match", ...; docs/openapi.yaml NotificationSettings).
+std::string_view setting_key(Type type);
+
+// Where a notification goes besides the in-app list; each has a notification_settings key of the same name.
+enum class Channel { email, push };
+inline constexpr Channel kChannels[] = {Channel::email, Channel::push};
+std::string_view channel_name(Channel channel);
+std::optional<Channel> channel_from_name(std::string_view name);
+
+// Whether `key` is on in a user's notification_settings object: every key defaults to true
+// (absent, or a settings value that is not an object), only an explicit false turns it off.
+bool setting_on(const Json& settings, std::string_view key);
+
+// A stored notification.
+struct Notification {
+  std::string notification_id;
+  std::string type;
+  Json content = Json::object();
+  bool is_read = false;
+  std::string created_at;    // UTC ISO-8601 with milliseconds
+  std::int64_t created_us = 0;  // created_at in microseconds since the epoch: the exact cursor position
+
+  // {notification_id, type, content, is_read, created_at}: the API's Notification.
+  Json to_json() const;
+};
+
+// Cursors are "<created_at in microseconds since the epoch>_<notification id>": the position of
+// the last item of the previous page, exact (the API's times are rounded to milliseconds).
+struct Cursor {
+  std::int64_t created_us = 0;
+  std::string notification_id;
+};
+std::string encode_cursor(const Cursor& cursor);
+std::optional<Cursor> decode_cursor(std::string_view text);
+// "YYYY-MM-DD HH:MM:SS.ffffff+00" for `us` since the epoch: a timestamptz literal PostgreSQL reads exactly.
+std::string timestamp_literal(std::int64_t us);
+
+struct ListQuery {
+  std::optional<Cursor> cursor;
+  int limit = 20;         // 1-100
+  bool unread_only = false;
+
+  // From ?cursor=&limit=&unread=; 400 "validation-failed" naming the bad parameter.
+  static Result<ListQuery> parse(const std::optional<std::string>& cursor, const std::optional<std::string>& limit,
+                                 const std::optional<std::string>& unread);
+};
+
+}  // namespace pm::notifications

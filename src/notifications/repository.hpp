@@ -1,0 +1,61 @@
+#pragma once
+// All of the Notification Service's SQL: notifications and the notification outbox. Functions
+// take the caller's transaction.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "core/json.hpp"
+#include "notifications/model.hpp"
+
+namespace pm::notifications::repository {
+
+// The user's notification_settings object (an empty object when the user has no preferences row).
+Json settings_of(pqxx::work& tx, const std::string& user_id);
+
+Notification insert(pqxx::work& tx, const std::string& user_id, std::string_view type, const Json& content);
+// Inserts, or folds into the user's unread notification of this type and group: content replaced
+// by `content` with "count" one more than before, created_at now. `inserted` says which happened.
+struct Coalesced {
+  Notification notification;
+  bool inserted = false;
+};
+Coalesced insert_or_coalesce(pqxx::work& tx, const std::string& user_id, std::string_view type, const std::string& group_key,
+                             const Json& content);
+
+// The user's notifications newest first, after the cursor, at most `limit`.
+std::vector<Notification> list(pqxx::work& tx, const std::string& user_id, const std::optional<Cursor>& after, int limit,
+                               bool unread_only);
+int unread_count(pqxx::work& tx, const std::string& user_id);
+// Marks one of the user's notifications read and returns it; nullopt if the user has no such one.
+std::optional<Notification> mark_read(pqxx::work& tx, const std::string& user_id, const std::string& notification_id);
+// Marks all the user's unread notifications read; returns how many.
+int mark_all_read(pqxx::work& tx, const std::string& user_id);
+
+// ---- the outbox ----
+
+void queue(pqxx::work& tx, const std::string& notification_id, const std::string& user_id, Channel channel, const Json& payload);
+
+struct OutboxRow {
+  std::string outbox_id, user_id;
+  Channel channel = Channel::push;
+  Json payload;
+  int attempts = 0;  // including this claim
+};
+// Claims up to `limit` due rows for `lease` under the claim id `claim`: rows neither sent, failed
+// nor under another live lease; locked rows are skipped (another worker is claiming them).
+std::vector<OutboxRow> claim(pqxx::work& tx, const std::string& claim, int limit, std::chrono::seconds lease);
+// Records a delivery. Whoever sent it, it was sent: recorded even if the claim was lost.
+void mark_sent(pqxx::work& tx, const std::string& outbox_id);
+// Records a failed attempt under `claim`: retried after `retry_in`, or failed for good when
+// nullopt. Returns false when the claim was lost (another worker's result stands).
+bool mark_failed(pqxx::work& tx, const std::string& outbox_id, const std::string& claim, const std::string& error,
+                 std::optional<std::chrono::seconds> retry_in);
+// Gives back claimed rows never attempted (the lease ran short): free at once, the attempt uncounted.
+void release(pqxx::work& tx, const std::vector<std::string>& outbox_ids, const std::string& claim);
+
+}  // namespace pm::notifications::repository

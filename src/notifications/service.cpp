@@ -1,0 +1,81 @@
+#include "notifications/service.hpp"
+
+#include <typeinfo>
+
+#include "core/crypto.hpp"
+#include "core/log.hpp"
+#include "db/transaction.hpp"
+#include "notifications/repository.hpp"
+
+namespace pm::notifications {
+
+namespace {
+
+Problem notification_not_found() { return not_found("there is no such notification among yours"); }
+
+// One outbox row per channel the user has on; the payload is the notification as recorded.
+void queue_deliveries(pqxx::work& tx, const std::string& user_id, const Json& settings, const Json& notification) {
+  for (auto channel : kChannels)
+    if (setting_on(settings, channel_name(channel)))
+      repository::queue(tx, notification["notification_id"], user_id, channel, notification);
+}
+
+}  // namespace
+
+std::optional<Json> Service::record(pqxx::work& tx, const std::string& user_id, Type type, const Json& content) {
+  const Json settings = repository::settings_of(tx, user_id);
+  if (!setting_on(settings, setting_key(type))) return std::nullopt;
+  Json out = repository::insert(tx, user_id, type_name(type), content).to_json();
+  queue_deliveries(tx, user_id, settings, out);
+  return out;
+}
+
+std::optional<Json> Service::record_coalesced(pqxx::work& tx, const std::string& user_id, Type type, const std::string& group_key,
+                                              const Json& content) {
+  const Json settings = repository::settings_of(tx, user_id);
+  if (!setting_on(settings, setting_key(type))) return std::nullopt;
+  auto stored = repository::insert_or_coalesce(tx, user_id, type_name(type), group_key, content);
+  Json out = stored.notification.to_json();
+  // Folded into an unread one: the user was already told (and has not looked yet).
+  if (stored.inserted) queue_deliveries(tx, user_id, settings, out);
+  return out;
+}
+
+void Service::announce(const std::string& user_id, const Json& notification) const {
+  if (!on_recorded) return;
+  try {
+    on_recorded(user_id, notification);
+  } catch (const std::exception& e) {
+    // The notification is stored either way; a failed live push must not fail the caller's request.
+    log::warn("notification_announce_failed", {{"error", typeid(e).name()}});
+  }
+}
+
+Result<Json> Service::list(const std::string& user_id, const ListQuery& query) {
+  return db::transact(db_, [&](pqxx::work& tx) -> Result<Json> {
+    // One more than the page: whether there is a next page, without a count.
+    auto rows = repository::list(tx, user_id, query.cursor, query.limit + 1, query.unread_only);
+    const bool more = static_cast<int>(rows.size()) > query.limit;
+    if (more) rows.pop_back();
+    Json items = Json::array();
+    for (const auto& n : rows) items.push_back(n.to_json());
+    Json next = nullptr;
+    if (more) next = encode_cursor({rows.back().created_us, rows.back().notification_id});
+    return Json{{"notifications", items}, {"next_cursor", next}, {"unread_count", repository::unread_count(tx, user_id)}};
+  });
+}
+
+Result<Json> Service::mark_read(const std::string& user_id, const std::string& notification_id) {
+  if (!crypto::is_uuid(notification_id)) return std::unexpected(notification_not_found());
+  return db::transact(db_, [&](pqxx::work& tx) -> Result<Json> {
+    auto n = repository::mark_read(tx, user_id, crypto::canonical_uuid(notification_id));
+    if (!n) return std::unexpected(notification_not_found());
+    return n->to_json();
+  });
+}
+
+Result<Json> Service::mark_all_read(const std::string& user_id) {
+  return db::transact(db_, [&](pqxx::work& tx) -> Result<Json> { return Json{{"marked_read", repository::mark_all_read(tx, user_id)}}; });
+}
+
+}  // namespace pm::notifications

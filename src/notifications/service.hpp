@@ -1,0 +1,54 @@
+#pragma once
+// The Notification Service: recording notifications inside the caller's transaction (honouring
+// the user's notification_settings and queuing email/push deliveries), and the user's list,
+// read and read-all. docs/notifications.md describes the types, settings and guarantees.
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <pqxx/pqxx>
+
+#include "core/json.hpp"
+#include "db/pool.hpp"
+#include "notifications/model.hpp"
+
+namespace pm::notifications {
+
+class Service {
+ public:
+  explicit Service(db::Pool& db) : db_(db) {}
+
+  // Records a notification in the caller's transaction `tx`, so it exists exactly when the change
+  // that caused it commits. Nothing is written when the user turned the type off; otherwise an
+  // outbox row is queued for each channel (email, push) the user has on. Returns the notification
+  // as the API shows it, or nullopt when suppressed. After commit, pass it to announce().
+  std::optional<Json> record(pqxx::work& tx, const std::string& user_id, Type type, const Json& content);
+
+  // Like record(), but while the user has an UNREAD notification of this type and `group_key`
+  // (e.g. message.new and the conversation id), that one is updated instead: content replaced by
+  // `content` (the newest preview) with "count" one higher, created_at now, and no second
+  // delivery queued. Returns the notification (new or updated), or nullopt when suppressed.
+  std::optional<Json> record_coalesced(pqxx::work& tx, const std::string& user_id, Type type, const std::string& group_key,
+                                       const Json& content);
+
+  // The live-push hook: callers invoke announce() for each notification record*() returned, after
+  // their transaction committed (never before: a rolled-back change must push nothing). The
+  // realtime hub sets on_recorded at wiring time, before serving starts, to send
+  // `notification.new` to the user's sockets; unset, announce() does nothing.
+  std::function<void(const std::string& user_id, const Json& notification)> on_recorded;
+  void announce(const std::string& user_id, const Json& notification) const;
+
+  // The user's notifications newest first: {notifications, next_cursor, unread_count}.
+  Result<Json> list(const std::string& user_id, const ListQuery& query);
+  // Marks one of the user's notifications read and returns it; 404 for an absent id or anyone
+  // else's (indistinguishable, so ids reveal nothing).
+  Result<Json> mark_read(const std::string& user_id, const std::string& notification_id);
+  // Marks all the user's notifications read: {marked_read: how many were unread}.
+  Result<Json> mark_all_read(const std::string& user_id);
+
+ private:
+  db::Pool& db_;
+};
+
+}  // namespace pm::notifications

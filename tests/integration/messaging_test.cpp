@@ -1,0 +1,243 @@
+// The Messaging Service over real HTTP: only an active match's two users talk; idempotent sends;
+// one order per conversation; history both ways; receipts; reactions; soft delete; image messages
+// through the media store; the conversation list with its cached preview; blocks close it;
+// retention deletes old messages.
+
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "cache/redis.hpp"
+#include "support/fixtures.hpp"
+#include "support/matching_api.hpp"
+
+using namespace pm;
+using Json = nlohmann::json;
+using test::Person;
+
+namespace {
+
+class Messaging : public test::MatchingApi {
+ protected:
+  // Two matched people who both liked: an active match with an open conversation.
+  void SetUp() override {
+    MatchingApi::SetUp();
+    ben_ = person("Ben", "man", "woman", 52.52, 13.40);
+    ana_ = person("Ana", "woman", "man", 52.51, 13.39);
+    match_ = match_between(ana_, ben_);
+    ASSERT_EQ(post(ana_, "/api/v1/matches/" + match_ + "/like").status, 200);
+    auto liked = post(ben_, "/api/v1/matches/" + match_ + "/like");
+    ASSERT_EQ(liked.status, 200) << liked.body;
+    conversation_ = liked.json()["conversation_id"];
+  }
+  test::HttpResult send(const Person& p, const Json& body, const std::string& conversation = "") {
+    return server_->request("POST", "/api/v1/conversations/" + (conversation.empty() ? conversation_ : conversation) + "/messages",
+                            body.dump(), p.user.auth());
+  }
+  test::HttpResult say(const Person& p, const std::string& text, const std::string& client_id) {
+    return send(p, {{"client_message_id", client_id}, {"content", text}});
+  }
+  Json history(const Person& p, const std::string& query = "") {
+    auto res = get(p, "/api/v1/conversations/" + conversation_ + "/messages" + query);
+    EXPECT_EQ(res.status, 200) << res.body;
+    return res.json();
+  }
+
+  Person ana_, ben_;
+  std::string match_, conversation_;
+};
+
+}  // namespace
+
+TEST_F(Messaging, OnlyTheTwoUsersOfAnActiveMatchTalk) {
+  auto sent = say(ana_, "Hi Ben!", "c-1");
+  ASSERT_EQ(sent.status, 201) << sent.body;
+  EXPECT_EQ(sent.json()["content"], "Hi Ben!");
+  EXPECT_EQ(sent.json()["recipient_id"], ben_.user.user_id);
+  EXPECT_EQ(sent.json()["seq"], 1);
+
+  Person eve = person("Eve", "woman", "man", 52.50, 13.41);
+  EXPECT_EQ(say(eve, "let me in", "e-1").status, 404);
+  EXPECT_EQ(get(eve, "/api/v1/conversations/" + conversation_ + "/messages").status, 404);
+  EXPECT_EQ(get(eve, "/api/v1/conversations").json()["conversations"].size(), 0u);
+  EXPECT_EQ(server_->request("GET", "/api/v1/conversations").status, 401);
+
+  // A pending match has no conversation to talk in yet.
+  Person carl = person("Carl", "man", "woman", 52.53, 13.41);
+  std::string pending = match_between(ana_, carl);
+  EXPECT_EQ(count("SELECT count(*) FROM conversations WHERE match_id = $1", pending), 0);
+}
+
+TEST_F(Messaging, ARetryWithTheSameClientIdReturnsTheOriginal) {
+  auto first = say(ana_, "Once", "same-id");
+  ASSERT_EQ(first.status, 201);
+  auto retry = say(ana_, "Once", "same-id");
+  ASSERT_EQ(retry.status, 200) << retry.body;
+  EXPECT_EQ(retry.json()["message_id"], first.json()["message_id"]);
+  // Sent at once from several connections: still one message.
+  std::vector<std::thread> threads;
+  std::atomic<int> created{0};
+  for (int i = 0; i < 4; ++i)
+    threads.emplace_back([&] {
+      if (say(ana_, "Racing", "race-id").status == 201) ++created;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(created, 1);
+  EXPECT_EQ(count("SELECT count(*) FROM messages WHERE conversation_id = $1", conversation_), 2);
+  // The same client id from the other user is their own message.
+  EXPECT_EQ(say(ben_, "Mine", "same-id").status, 201);
+}
+
+TEST_F(Messaging, EveryClientSeesOneOrderAndPagesBothWays) {
+  std::vector<std::thread> threads;
+  for (const Person* p : {&ana_, &ben_})
+    threads.emplace_back([this, p] {
+      for (int i = 0; i < 10; ++i) EXPECT_EQ(say(*p, p->name + " " + std::to_string(i), p->name + std::to_string(i)).status, 201);
+    });
+  for (auto& t : threads) t.join();
+  auto latest = history(ben_, "?limit=5");
+  ASSERT_EQ(latest["messages"].size(), 5u);
+  EXPECT_EQ(latest["messages"][0]["seq"], 16);
+  EXPECT_EQ(latest["messages"][4]["seq"], 20);
+  EXPECT_EQ(latest["has_more"], true);
+  auto older = history(ben_, "?before=16&limit=100");
+  EXPECT_EQ(older["messages"].size(), 15u);
+  EXPECT_EQ(older["has_more"], false);
+  auto resumed = history(ana_, "?after=18");
+  ASSERT_EQ(resumed["messages"].size(), 2u);
+  EXPECT_EQ(resumed["messages"][0]["seq"], 19);
+  // Both see the same order, numbers 1..20 with no gap.
+  auto all = history(ana_, "?after=0&limit=100")["messages"];
+  ASSERT_EQ(all.size(), 20u);
+  for (std::size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i]["seq"], static_cast<int>(i + 1));
+  EXPECT_EQ(get(ana_, "/api/v1/conversations/" + conversation_ + "/messages?after=1&before=3").status, 400);
+  EXPECT_EQ(get(ana_, "/api/v1/conversations/" + conversation_ + "/messages?limit=0").status, 400);
+}
+
+TEST_F(Messaging, ReadReceiptsUnreadCountsAndTheCachedPreview) {
+  ASSERT_EQ(say(ana_, "one", "1").status, 201);
+  ASSERT_EQ(say(ana_, "two", "2").status, 201);
+  auto list = get(ben_, "/api/v1/conversations").json()["conversations"];
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["unread_count"], 2);
+  EXPECT_EQ(list[0]["last_message"]["text"], "two");
+  EXPECT_EQ(list[0]["user"]["first_name"], "Ana");
+  cache::RedisPool redis(cache::RedisOptions{.url = test::redis_url(), .size = 1});
+  auto cached = redis.command({"GET", "conversation:preview:" + conversation_});
+  ASSERT_TRUE(cached);
+  EXPECT_EQ(Json::parse(cached->str())["text"], "two");
+  ASSERT_EQ(say(ana_, "three", "3").status, 201);
+  EXPECT_TRUE(redis.command({"GET", "conversation:preview:" + conversation_})->is_nil()) << "each message drops the preview";
+  EXPECT_EQ(get(ben_, "/api/v1/conversations").json()["conversations"][0]["last_message"]["text"], "three");
+
+  // The recipient has one unread notification for the conversation, counting its messages.
+  // (The match itself also left him a match.new notification.)
+  Json notes = Json::array();
+  auto listed = get(ben_, "/api/v1/notifications?unread=true");
+  const Json all_notes = listed.json();
+  for (const auto& note : all_notes["notifications"])
+    if (note["type"] == "message.new") notes.push_back(note);
+  ASSERT_EQ(notes.size(), 1u) << listed.body;
+  EXPECT_EQ(notes[0]["content"]["count"], 3);
+  EXPECT_EQ(notes[0]["content"]["preview"], "three");
+
+  auto read = post(ben_, "/api/v1/conversations/" + conversation_ + "/read");
+  ASSERT_EQ(read.status, 200) << read.body;
+  EXPECT_EQ(read.json()["read_up_to"], 3);
+  EXPECT_EQ(get(ben_, "/api/v1/conversations").json()["conversations"][0]["unread_count"], 0);
+  EXPECT_FALSE(history(ana_)["messages"][0]["read_at"].is_null()) << "the sender sees it was read";
+  EXPECT_EQ(get(ana_, "/api/v1/conversations").json()["conversations"][0]["unread_count"], 0) << "her own messages are not unread";
+}
+
+TEST_F(Messaging, ReactionsAreOneOfEachEmojiPerUser) {
+  auto sent = say(ana_, "Sourdough tonight?", "q");
+  const std::string id = sent.json()["message_id"];
+  auto react = [&](const Person& p, const Json& body) {
+    return server_->request("POST", "/api/v1/messages/" + id + "/reactions", body.dump(), p.user.auth());
+  };
+  ASSERT_EQ(react(ben_, {{"emoji", "\u2764\ufe0f"}}).status, 200);
+  ASSERT_EQ(react(ben_, {{"emoji", "\u2764\ufe0f"}}).status, 200);
+  auto both = react(ana_, {{"emoji", "\U0001F35E"}});
+  EXPECT_EQ(both.json()["reactions"].size(), 2u);
+  auto removed = react(ben_, {{"emoji", "\u2764\ufe0f"}, {"action", "remove"}});
+  EXPECT_EQ(removed.json()["reactions"].size(), 1u);
+  EXPECT_EQ(react(ben_, {{"emoji", "lol"}}).status, 400);
+  EXPECT_EQ(react(ben_, {{"emoji", "\u2764\ufe0f"}, {"action", "toggle"}}).status, 400);
+  Person eve = person("Eve", "woman", "man", 52.50, 13.41);
+  EXPECT_EQ(react(eve, {{"emoji", "\u2764\ufe0f"}}).status, 404);
+  // A reaction message is a message of its own.
+  EXPECT_EQ(send(ben_, {{"client_message_id", "r"}, {"message_type", "reaction"}, {"content", "\U0001F60D"}}).status, 201);
+  EXPECT_EQ(send(ben_, {{"client_message_id", "r2"}, {"message_type", "reaction"}, {"content", "not an emoji"}}).status, 400);
+}
+
+TEST_F(Messaging, OnlyTheSenderDeletesAndTheMessageKeepsItsPlace) {
+  auto sent = say(ana_, "Oops, wrong chat", "oops");
+  const std::string id = sent.json()["message_id"];
+  EXPECT_EQ(server_->request("DELETE", "/api/v1/messages/" + id, "", ben_.user.auth()).status, 404);
+  auto deleted = server_->request("DELETE", "/api/v1/messages/" + id, "", ana_.user.auth());
+  ASSERT_EQ(deleted.status, 200) << deleted.body;
+  auto seen = history(ben_)["messages"][0];
+  EXPECT_EQ(seen["deleted"], true);
+  EXPECT_TRUE(seen["content"].is_null());
+  EXPECT_EQ(seen["seq"], 1);
+  EXPECT_EQ(count("SELECT count(*) FROM message_documents WHERE message_id = $1 AND (metadata->>'isDeleted')::boolean", id), 1);
+}
+
+TEST_F(Messaging, ImageMessagesUseAStrippedUploadOfThisConversation) {
+  auto upload = server_->request("POST", "/api/v1/conversations/" + conversation_ + "/media", test::read_fixture("gps.jpg"),
+                                 {{"Authorization", "Bearer " + ana_.user.token}, {"Content-Type", "image/jpeg"}});
+  ASSERT_EQ(upload.status, 201) << upload.body;
+  const std::string key = upload.json()["media_key"];
+  auto stored = server_->app().media->get(key);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->find("Exif"), std::string::npos) << "no metadata survives";
+  auto sent = send(ana_, {{"client_message_id", "pic"}, {"message_type", "image"}, {"media_key", key}});
+  ASSERT_EQ(sent.status, 201) << sent.body;
+  EXPECT_NE(sent.json()["media_url"].get<std::string>().find("sig="), std::string::npos);
+  EXPECT_EQ(send(ana_, {{"client_message_id", "pic2"}, {"message_type", "image"}, {"media_key", "users/x/y.jpg"}}).status, 400);
+  EXPECT_EQ(server_->request("POST", "/api/v1/conversations/" + conversation_ + "/media", "not an image",
+                             {{"Authorization", "Bearer " + ana_.user.token}, {"Content-Type", "image/jpeg"}})
+                .status / 100,
+            4);
+}
+
+TEST_F(Messaging, ABlockClosesTheConversationAndTheBlockerKeepsTheHistory) {
+  ASSERT_EQ(say(ben_, "Hello", "h").status, 201);
+  ASSERT_EQ(post(ana_, "/api/v1/users/" + ben_.user.user_id + "/block").status / 100, 2);
+  auto refused = say(ana_, "bye", "b");
+  EXPECT_EQ(refused.status, 409);
+  EXPECT_EQ(refused.json()["type"], "/problems/conversation-closed");
+  EXPECT_EQ(say(ben_, "why?", "w").status, 404) << "the blocked one loses the conversation";
+  EXPECT_EQ(get(ben_, "/api/v1/conversations").json()["conversations"].size(), 0u);
+  auto kept = history(ana_);
+  EXPECT_EQ(kept["messages"].size(), 1u);
+  EXPECT_EQ(kept["closed"], true);
+}
+
+TEST_F(Messaging, BadInputIsA400NamingTheField) {
+  auto long_text = say(ana_, std::string(5000, 'a'), "long");
+  EXPECT_EQ(long_text.status, 400);
+  EXPECT_NE(long_text.body.find("content"), std::string::npos);
+  EXPECT_EQ(send(ana_, {{"content", "no client id"}}).status, 400);
+  EXPECT_EQ(send(ana_, {{"client_message_id", "x"}, {"content", "hi"}, {"extra", 1}}).status, 400);
+  EXPECT_EQ(send(ana_, {{"client_message_id", "x"}, {"message_type", "video"}, {"content", "hi"}}).status, 400);
+  EXPECT_EQ(say(ana_, "hi", "x").status, 201);
+  EXPECT_EQ(send(ana_, {{"client_message_id", "y"}, {"content", "hi"}}, "not-a-uuid").status, 404);
+}
+
+TEST_F(Messaging, RetentionDeletesOldMessages) {
+  ASSERT_EQ(say(ana_, "old", "o").status, 201);
+  ASSERT_EQ(say(ana_, "new", "n").status, 201);
+  {
+    auto conn = db_.connect();
+    pqxx::work tx(conn);
+    tx.exec_params("UPDATE messages SET sent_at = now() - interval '40 days' WHERE conversation_id = $1 AND seq = 1", conversation_);
+    tx.commit();
+  }
+  auto deleted = server_->app().messaging.delete_expired(30);
+  ASSERT_TRUE(deleted);
+  EXPECT_EQ(*deleted, 1);
+  auto left = history(ana_)["messages"];
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0]["content"], "new");
+}
