@@ -14,6 +14,7 @@
 #include "storage/routes.hpp"
 #include "profiles/routes.hpp"
 #include "questionnaire/routes.hpp"
+#include "realtime/routes.hpp"
 
 namespace pm::app {
 
@@ -73,12 +74,25 @@ App::App(Config cfg)
       discovery(db, match_cache, *media, notification_service),
       match_service(config, db, redis, matching, discovery),
       messaging({.db = db, .redis = redis, .media = *media, .notifications = notification_service}),
+      hub(redis, cache::RedisOptions::from(config)),
+      socket_protocol(messaging),
       health_(db, redis) {
+  // Every service's events reach the users' sockets through the hub.
+  messaging.set_event_sink([this](const std::vector<std::string>& users, const Json& event) { hub.publish(users, event); });
+  notification_service.on_recorded = [this](const std::string& user_id, const Json& notification) {
+    hub.publish({user_id}, {{"type", "notification.new"}, {"notification", notification}});
+    if (notification.value("type", "") == "match.new") hub.publish({user_id}, {{"type", "match.new"}, {"notification", notification}});
+  };
+  discovery.on_unmatch = [this](const std::string& by, const std::string& other) { messaging.close_between(by, other, "unmatched"); };
+
   metrics.add_source([this](std::string& out) {
     auto d = db.stats();
     pool_gauges(out, "db", d.size, d.open, d.in_use, d.acquire_timeouts);
     auto r = redis.stats();
     pool_gauges(out, "redis", r.size, r.open, r.in_use, r.acquire_timeouts);
+    out += fmt::format("# HELP pm_websockets_open Authenticated WebSockets open on this node.\n"
+                       "# TYPE pm_websockets_open gauge\npm_websockets_open {}\n",
+                       hub.open_sockets());
   });
   ops::add_routes(router, health_, metrics, config.docs_dir);
   auth::add_routes(router, auth);
@@ -90,13 +104,23 @@ App::App(Config cfg)
   matching::add_routes(router, auth, match_service);
   notifications::add_routes(router, auth, notification_service);
   messaging::add_routes(router, auth, messaging);
+  realtime::add_routes(router);
   // The local backend serves its own signed URLs; S3 hands out presigned URLs to the bucket.
   if (auto* local = dynamic_cast<storage::LocalObjectStore*>(media.get())) storage::add_routes(router, *local);
 }
 
-void App::start_background() { outbox.start(std::chrono::seconds(30)); }
+void App::start_background() {
+  outbox.start(std::chrono::seconds(30));
+  hub.start();
+}
+
+http::UpgradeHandler App::websocket() {
+  return realtime::upgrade_handler(hub, socket_protocol, auth,
+                                   {.idle_timeout = config.ws_idle_timeout, .send_queue = static_cast<std::size_t>(config.ws_send_queue)});
+}
 
 void App::close() {
+  hub.stop();
   outbox.stop();
   db.close();
   redis.close();

@@ -13,6 +13,7 @@
 #include "db/pool.hpp"
 #include "http/metrics.hpp"
 #include "http/router.hpp"
+#include "http/server.hpp"
 #include "matching/discovery.hpp"
 #include "matching/embedding.hpp"
 #include "matching/engine.hpp"
@@ -26,6 +27,8 @@
 #include "ops/service.hpp"
 #include "profiles/photos.hpp"
 #include "questionnaire/service.hpp"
+#include "realtime/hub.hpp"
+#include "realtime/protocol.hpp"
 #include "profiles/service.hpp"
 #include "storage/object_store.hpp"
 
@@ -61,9 +64,13 @@ class App {
   matching::Discovery discovery;
   matching::Service match_service;
   messaging::Service messaging;
+  realtime::Hub hub;  // events to sockets on every node (docs/realtime.md)
+  realtime::Protocol socket_protocol;
 
-  // Background work of a serving process (mail delivery).
+  // Background work of a serving process (mail delivery, the realtime hub's subscription).
   void start_background();
+  // What the HTTP server does with GET /api/v1/ws upgrades.
+  http::UpgradeHandler websocket();
   // Stops background work and closes the pools (after the server has stopped).
   void close();
 

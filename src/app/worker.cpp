@@ -2,6 +2,7 @@
 //   - vectors for users who completed (or changed) the questionnaire (jobs "compute_vectors")
 //   - regeneration of matches for users whose data changed (match_generation_queue)
 //   - expiry of pending matches older than PM_MATCH_EXPIRY_DAYS
+//   - deletion of messages older than PM_MESSAGE_RETENTION_DAYS, with their photos
 //   - delivery of the notification outbox (email/push, with retries; docs/notifications.md)
 // Several workers may run: each claims its work with FOR UPDATE SKIP LOCKED.
 
@@ -34,6 +35,7 @@ int run_worker(Config config, bool once) {
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);
   log::info("worker_started");
+  // Expiry and retention scan whole tables: once a minute is plenty.
   auto last_expiry = std::chrono::steady_clock::time_point{};
   while (!stopping) {
     int done = 0;
@@ -47,6 +49,11 @@ int run_worker(Config config, bool once) {
       if (auto n = app->discovery.expire(app->config.match_expiry_days)) {
         if (*n) log::info("matches_expired", {{"count", *n}});
         last_expiry = std::chrono::steady_clock::now();
+      }
+      if (auto n = app->messaging.delete_expired(app->config.message_retention_days)) {
+        if (*n) log::info("messages_retention_deleted", {{"count", *n}});
+      } else {
+        log::warn("worker_retention_failed", {{"error", n.error().type}});
       }
     }
     if (once && done == 0) break;

@@ -10,8 +10,7 @@ namespace pm::auth {
 inline Result<Caller> require_caller(Service& auth, const http::Request& req) {
   auto token = req.bearer_token();
   if (!token)
-    return std::unexpected(Problem{.status = 401, .type = "unauthenticated", .title = "Unauthenticated",
-                                   .detail = "this endpoint needs an Authorization: Bearer <session token> header"});
+    return std::unexpected(unauthenticated("this endpoint needs an Authorization: Bearer <session token> header"));
   return auth.authenticate(*token);
 }
 

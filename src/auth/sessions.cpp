@@ -14,10 +14,6 @@ constexpr std::size_t kMaxCached = 100000;
 // Writing last_seen on every request would turn reads into writes; a minute is precise enough.
 constexpr auto kTouchEvery = std::chrono::seconds(60);
 
-Problem unauthenticated(std::string detail) {
-  return {.status = 401, .type = "unauthenticated", .title = "Unauthenticated", .detail = std::move(detail)};
-}
-
 long long unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count();
 }

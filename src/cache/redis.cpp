@@ -86,12 +86,12 @@ RedisPool::RedisPool(RedisOptions options) : options_(std::move(options)), targe
 
 RedisPool::~RedisPool() { close(); }
 
-Result<RedisPool::Context> RedisPool::connect() {
-  if (!target_) return std::unexpected(cache_down("PM_REDIS_URL is not a valid redis:// URL"));
-  timeval tv = to_timeval(options_.timeout);
-  Context ctx(redisConnectWithTimeout(target_->host.c_str(), target_->port, tv), redisFree);
+Result<RedisContext> connect_redis(const std::optional<RedisUrl>& target, Millis timeout) {
+  if (!target) return std::unexpected(cache_down("PM_REDIS_URL is not a valid redis:// URL"));
+  timeval tv = to_timeval(timeout);
+  RedisContext ctx(redisConnectWithTimeout(target->host.c_str(), target->port, tv), redisFree);
   if (!ctx || ctx->err) {
-    log::warn("redis_connect_failed", {{"target", fmt::format("{}:{}", target_->host, target_->port)},
+    log::warn("redis_connect_failed", {{"target", fmt::format("{}:{}", target->host, target->port)},
                                        {"error", ctx ? ctx->errstr : "out of memory"}});
     return std::unexpected(cache_down("Redis is not reachable"));
   }
@@ -105,14 +105,14 @@ Result<RedisPool::Context> RedisPool::connect() {
     Reply reply(r);
     return !reply.is_error();
   };
-  if (!target_->password.empty()) {
-    bool ok = target_->user.empty() ? setup({"AUTH", target_->password}) : setup({"AUTH", target_->user, target_->password});
+  if (!target->password.empty()) {
+    bool ok = target->user.empty() ? setup({"AUTH", target->password}) : setup({"AUTH", target->user, target->password});
     if (!ok) {
-      log::warn("redis_auth_failed", {{"target", fmt::format("{}:{}", target_->host, target_->port)}});
+      log::warn("redis_auth_failed", {{"target", fmt::format("{}:{}", target->host, target->port)}});
       return std::unexpected(cache_down("Redis refused the credentials"));
     }
   }
-  if (target_->db != 0 && !setup({"SELECT", std::to_string(target_->db)}))
+  if (target->db != 0 && !setup({"SELECT", std::to_string(target->db)}))
     return std::unexpected(cache_down("Redis refused SELECT of the configured database"));
   return ctx;
 }
@@ -132,7 +132,7 @@ Result<RedisPool::Context> RedisPool::checkout() {
       ++open_;
       ++in_use_;
       lock.unlock();
-      auto ctx = connect();
+      auto ctx = connect_redis(target_, options_.timeout);
       if (!ctx) {
         lock.lock();
         --open_;

@@ -57,6 +57,10 @@ struct RedisUrl {
 std::optional<RedisUrl> parse_redis_url(std::string_view url);
 
 
+// One connection, authenticated and on the configured database (the pool's and the subscriber's).
+using RedisContext = std::unique_ptr<redisContext, void (*)(redisContext*)>;
+Result<RedisContext> connect_redis(const std::optional<RedisUrl>& target, Millis timeout);
+
 struct RedisStats {
   int size = 0;
   int open = 0;
@@ -80,11 +84,10 @@ class RedisPool {
   void close();
 
  private:
-  using Context = std::unique_ptr<redisContext, void (*)(redisContext*)>;
+  using Context = RedisContext;
 
   Result<Context> checkout();
   void checkin(Context ctx, bool healthy);
-  Result<Context> connect();
   Result<Reply> run(const std::vector<const char*>& argv, const std::vector<std::size_t>& lens);
 
   RedisOptions options_;

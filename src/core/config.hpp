@@ -103,6 +103,11 @@ struct Config {
   Seconds match_cache_ttl{900};        // matches:recent:{userId} and match:{matchId}
   Millis index_refresh{2000};          // how often a serving node polls PostgreSQL for changed users
 
+  // Messaging and the realtime hub (docs/realtime.md)
+  int message_retention_days = 365;    // the worker deletes older messages and their media
+  Millis ws_idle_timeout{60000};       // a socket silent this long (no frame, no pong) is closed
+  int ws_send_queue = 256;             // frames queued for one socket before it counts as too slow
+
   // Files and logs
   std::string migrations_dir;
   std::string docs_dir;

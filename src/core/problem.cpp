@@ -26,4 +26,8 @@ Problem unavailable(std::string type, std::string detail) {
   return {.status = 503, .type = std::move(type), .title = "Service unavailable", .detail = std::move(detail)};
 }
 
+Problem unauthenticated(std::string detail) {
+  return {.status = 401, .type = "unauthenticated", .title = "Unauthenticated", .detail = std::move(detail)};
+}
+
 }  // namespace pm

@@ -30,5 +30,6 @@ using Result = std::expected<T, Problem>;
 Problem bad_request(std::string type, std::string detail);
 Problem not_found(std::string detail);
 Problem unavailable(std::string type, std::string detail);
+Problem unauthenticated(std::string detail);  // 401: no valid session token
 
 }  // namespace pm

@@ -9,6 +9,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/core/demangle.hpp>
 
 #include <fmt/format.h>
@@ -153,6 +154,7 @@ void Server::stop() {
       if (auto s = weak.lock()) sessions.push_back(std::move(s));
   }
   log::info("http_stopping", {{"open_connections", sessions.size()}});
+  if (upgrade_.stop) upgrade_.stop();
   asio::post(acceptor_.get_executor(), [this] {
     beast::error_code ec;
     acceptor_.close(ec);
@@ -208,9 +210,7 @@ std::size_t Server::body_limit(Method method, std::string_view target) const {
   return router_.body_limit(method, target.substr(0, target.find('?')), options_.max_body_bytes);
 }
 
-Response Server::handle(Request& req) {
-  const auto started = std::chrono::steady_clock::now();
-  metrics_.request_started();
+void Server::identify(Request& req) const {
   // Behind a trusted proxy the client is the last address it appended to X-Forwarded-For.
   if (std::find(options_.trusted_proxies.begin(), options_.trusted_proxies.end(), req.remote_ip) != options_.trusted_proxies.end()) {
     auto forwarded = req.header("X-Forwarded-For");
@@ -222,6 +222,17 @@ Response Server::handle(Request& req) {
   }
   auto incoming = req.header("X-Request-Id");
   req.request_id = usable_request_id(incoming) ? std::string(incoming) : crypto::uuid_v4();
+}
+
+const UpgradeHandler* Server::upgrade_for(const Request& req) const {
+  if (!upgrade_.accept || !beast::websocket::is_upgrade(req.raw)) return nullptr;
+  return req.path() == upgrade_.path ? &upgrade_ : nullptr;
+}
+
+Response Server::handle(Request& req) {
+  const auto started = std::chrono::steady_clock::now();
+  metrics_.request_started();
+  identify(req);
 
   auto match = router_.match(req.method(), req.path());
   Response res;
@@ -338,6 +349,13 @@ asio::awaitable<void> serve_connection(Server& server, const ServerOptions& opti
       break;  // the peer went away, timed out, or the server closed an idle connection
     } else {
       Request req{.raw = parser.release(), .remote_ip = remote_ip};
+      if (const auto* upgrade = server.upgrade_for(req)) {
+        // The connection leaves HTTP: whatever was read past the request is not expected (a
+        // WebSocket client waits for the handshake's answer before sending frames).
+        server.identify(req);
+        upgrade->accept(std::move(stream), std::move(req), handlers);
+        co_return;
+      }
       close = !req.raw.keep_alive();
       res = co_await asio::co_spawn(
           handlers, [&]() -> asio::awaitable<Response> { co_return server.handle(req); }, asio::use_awaitable);

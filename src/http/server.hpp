@@ -5,6 +5,7 @@
 // let in-flight requests finish (bounded by the grace period).
 
 #include <atomic>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -17,6 +18,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 
 #include "core/config.hpp"
 #include "http/metrics.hpp"
@@ -39,6 +41,16 @@ struct ServerOptions {
   static ServerOptions from(const Config& config);
 };
 
+// Takes over connections that ask to upgrade (WebSocket) on one path. `accept` runs on the
+// connection's I/O strand and owns the stream from then on; it must not block (it gets the
+// handler pool for blocking work). `stop` is called when the server begins to stop and must
+// close every connection it took, so the I/O threads can finish.
+struct UpgradeHandler {
+  std::string path;
+  std::function<void(boost::beast::tcp_stream stream, Request request, boost::asio::thread_pool& handlers)> accept;
+  std::function<void()> stop;
+};
+
 class Server {
  public:
   Server(ServerOptions options, const Router& router, Metrics& metrics);
@@ -57,6 +69,12 @@ class Server {
   // start(), then serve until SIGINT or SIGTERM, then stop gracefully.
   void run_until_signal();
 
+  // Before start(): hand upgrade requests for handler.path to it (one upgrade path per server).
+  void set_upgrade(UpgradeHandler handler) { upgrade_ = std::move(handler); }
+  const UpgradeHandler* upgrade_for(const Request& request) const;
+  // Resolves the client's address (trusted proxies) and names the request (X-Request-Id).
+  void identify(Request& request) const;
+
   // Runs the middleware and the handler for one request (exposed for the session code and tests).
   Response handle(Request& request);
   // The body limit for a request with this method and target.
@@ -71,6 +89,7 @@ class Server {
   void session_ended(std::uint64_t id);
 
   ServerOptions options_;
+  UpgradeHandler upgrade_;
   const Router& router_;
   Metrics& metrics_;
   boost::asio::io_context io_;

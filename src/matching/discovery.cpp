@@ -165,6 +165,15 @@ Result<Json> Discovery::like(const std::string& user_id, const std::string& matc
     auto liked = repository::like(tx, match_id, user_id);
     if (!liked) return std::unexpected(match_not_found());
     std::optional<std::string> conversation;
+    const bool i_am_1 = current->user_id_1 == user_id;
+    const bool first_like = !(i_am_1 ? current->liked_1 : current->liked_2);
+    const bool they_liked = i_am_1 ? current->liked_2 : current->liked_1;
+    if (first_like && !they_liked && !liked->second) {
+      // The other learns someone liked them (not who: the match shows it when they look).
+      const std::string& other = i_am_1 ? current->user_id_2 : current->user_id_1;
+      if (auto n = notifications_.record(tx, other, notifications::Type::like_received, {{"match_id", match_id}}))
+        recorded.emplace_back(other, std::move(*n));
+    }
     if (liked->second) {
       conversation = repository::open_conversation(tx, match_id);
       for (const auto& [me, other] : {std::pair{liked->first.user_id_1, liked->first.user_id_2}, {liked->first.user_id_2, liked->first.user_id_1}})
@@ -198,6 +207,25 @@ Result<Json> Discovery::pass(const std::string& user_id, const std::string& matc
   if (!result) return std::unexpected(result.error());
   forget_pair(result->user_id_1, result->user_id_2);
   cache_.forget_match(match_id);
+  return view(preview_of(*result), user_id);
+}
+
+Result<Json> Discovery::unmatch(const std::string& user_id, const std::string& match_id) {
+  if (!crypto::is_uuid(match_id)) return std::unexpected(match_not_found());
+  auto result = db::transact(db_, [&](pqxx::work& tx) -> Result<repository::MatchRow> {
+    auto current = repository::match_for(tx, match_id, user_id);
+    if (!current) return std::unexpected(match_not_found());
+    if (current->status != "active")
+      return std::unexpected(Problem{.status = 409, .type = "match-closed", .title = "Conflict",
+                                     .detail = fmt::format("this match is {}; only an active match can be ended", current->status)});
+    auto ended = repository::unmatch(tx, match_id, user_id);
+    if (!ended) return std::unexpected(match_not_found());
+    return *ended;
+  });
+  if (!result) return std::unexpected(result.error());
+  forget_pair(result->user_id_1, result->user_id_2);
+  cache_.forget_match(match_id);
+  if (on_unmatch) on_unmatch(user_id, result->user_id_1 == user_id ? result->user_id_2 : result->user_id_1);
   return view(preview_of(*result), user_id);
 }
 

@@ -3,6 +3,7 @@
 // fallback), one match with its attributes and insights by plan, like and pass, and expiry.
 // Only the two users of a match ever see it, and never once either blocked the other.
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -38,6 +39,11 @@ class Discovery {
   Result<Json> like(const std::string& user_id, const std::string& match_id);
   // Pass: the match is rejected (final; the pair is never matched again).
   Result<Json> pass(const std::string& user_id, const std::string& match_id);
+
+  // Unmatch: an active match ends for both (rejected) and on_unmatch closes their conversation.
+  Result<Json> unmatch(const std::string& user_id, const std::string& match_id);
+  // Set by app/ at wiring time: called after an unmatch committed (who ended it, the other user).
+  std::function<void(const std::string& by, const std::string& other)> on_unmatch;
 
   // Pending matches older than `days` expire; returns how many.
   Result<int> expire(int days);

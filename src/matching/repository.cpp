@@ -262,6 +262,15 @@ std::optional<MatchRow> pass(pqxx::work& tx, const std::string& match_id, const 
   return match_for(tx, match_id, user_id);
 }
 
+std::optional<MatchRow> unmatch(pqxx::work& tx, const std::string& match_id, const std::string& user_id) {
+  auto updated = tx.exec_params(
+      "UPDATE matches SET status = 'rejected', updated_at = now() WHERE match_id = $1 AND (user_id_1 = $2 OR user_id_2 = $2) "
+      "AND status = 'active' RETURNING match_id",
+      match_id, user_id);
+  if (updated.empty()) return std::nullopt;
+  return match_for(tx, match_id, user_id);
+}
+
 std::string open_conversation(pqxx::work& tx, const std::string& match_id) {
   tx.exec_params("INSERT INTO conversations (match_id) VALUES ($1) ON CONFLICT (match_id) DO NOTHING", match_id);
   return tx.exec_params1("SELECT conversation_id FROM conversations WHERE match_id = $1", match_id)[0].as<std::string>();

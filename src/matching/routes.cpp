@@ -39,6 +39,9 @@ void add_routes(http::Router& router, auth::Service& auth, Service& service) {
   router.add(Method::post, "/api/v1/matches/{match_id}/pass", auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
                return http::reply(req, service.discovery.pass(who.user_id, match_id_of(req)), Status::ok, as_is);
              }));
+  router.add(Method::post, "/api/v1/matches/{match_id}/unmatch", auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
+               return http::reply(req, service.discovery.unmatch(who.user_id, match_id_of(req)), Status::ok, as_is);
+             }));
 }
 
 }  // namespace pm::matching

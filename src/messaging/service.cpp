@@ -126,6 +126,19 @@ Result<Json> Service::history(const std::string& user_id, const std::string& con
   });
 }
 
+Result<void> Service::typing(const std::string& user_id, const std::string& conversation_id) {
+  if (!crypto::is_uuid(conversation_id)) return std::unexpected(no_conversation());
+  auto other = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::string> {
+    auto c = repository::conversation_for(tx, conversation_id, user_id);
+    if (!c) return std::unexpected(no_conversation());
+    if (auto p = cannot_send(*c, user_id)) return std::unexpected(*p);
+    return c->other(user_id);
+  });
+  if (!other) return std::unexpected(other.error());
+  publish({*other}, {{"type", "typing"}, {"conversation_id", conversation_id}, {"user_id", user_id}});
+  return {};
+}
+
 Result<Json> Service::read(const std::string& user_id, const std::string& conversation_id, std::optional<long long> up_to_seq) {
   if (!crypto::is_uuid(conversation_id)) return std::unexpected(no_conversation());
   auto done = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::pair<repository::Conversation, long long>> {

@@ -45,6 +45,8 @@ class Service {
   // Newest page, or the page after / before an order number.
   Result<Json> history(const std::string& user_id, const std::string& conversation_id, std::optional<long long> after,
                        std::optional<long long> before, int limit);
+  // A typing indicator for the other user: checked like a send, published, never stored.
+  Result<void> typing(const std::string& user_id, const std::string& conversation_id);
   // Marks the other's messages read up to `up_to_seq` (default: all) and tells them.
   Result<Json> read(const std::string& user_id, const std::string& conversation_id, std::optional<long long> up_to_seq);
   Result<Json> react(const std::string& user_id, const std::string& message_id, const ReactionInput& in);

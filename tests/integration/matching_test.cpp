@@ -120,6 +120,11 @@ TEST_F(Matching, BothLikesMakeItActiveOpenTheConversationAndNotifyBoth) {
   EXPECT_EQ(first.json()["you_liked"], true);
   EXPECT_TRUE(first.json()["conversation_id"].is_null());
   EXPECT_EQ(count("SELECT count(*) FROM conversations WHERE match_id = $1", id), 0);
+  // Ben learns that someone liked him, once, however often she likes.
+  EXPECT_EQ(post(ana, "/api/v1/matches/" + id + "/like").status, 200);
+  const std::string liked_sql = "SELECT count(*) FROM notifications WHERE type = 'like.received' AND content->>'match_id' = $1";
+  EXPECT_EQ(count(liked_sql + " AND user_id = '" + ben.user.user_id + "'", id), 1);
+  EXPECT_EQ(count(liked_sql, id), 1);
 
   auto second = post(ben, "/api/v1/matches/" + id + "/like");
   ASSERT_EQ(second.status, 200) << second.body;
@@ -130,6 +135,7 @@ TEST_F(Matching, BothLikesMakeItActiveOpenTheConversationAndNotifyBoth) {
   // Liking again changes nothing and notifies nobody twice; an active match cannot be passed.
   EXPECT_EQ(post(ben, "/api/v1/matches/" + id + "/like").status, 200);
   EXPECT_EQ(count("SELECT count(*) FROM notifications WHERE type = 'match.new' AND content->>'match_id' = $1", id), 2);
+  EXPECT_EQ(count(liked_sql, id), 1) << "a like that completes the match is a match.new, not a like.received";
   EXPECT_EQ(post(ana, "/api/v1/matches/" + id + "/pass").status, 409);
 }
 

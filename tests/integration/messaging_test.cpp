@@ -1,7 +1,7 @@
 // The Messaging Service over real HTTP: only an active match's two users talk; idempotent sends;
 // one order per conversation; history both ways; receipts; reactions; soft delete; image messages
-// through the media store; the conversation list with its cached preview; blocks close it;
-// retention deletes old messages.
+// through the media store; the conversation list with its cached preview; blocks and unmatching
+// close it; the worker deletes messages past retention.
 
 #include <thread>
 
@@ -10,6 +10,7 @@
 #include "cache/redis.hpp"
 #include "support/fixtures.hpp"
 #include "support/matching_api.hpp"
+#include "support/processes.hpp"
 
 using namespace pm;
 using Json = nlohmann::json;
@@ -225,19 +226,47 @@ TEST_F(Messaging, BadInputIsA400NamingTheField) {
   EXPECT_EQ(send(ana_, {{"client_message_id", "y"}, {"content", "hi"}}, "not-a-uuid").status, 404);
 }
 
-TEST_F(Messaging, RetentionDeletesOldMessages) {
+TEST_F(Messaging, TheWorkerDeletesMessagesPastRetentionWithTheirPhotos) {
   ASSERT_EQ(say(ana_, "old", "o").status, 201);
+  auto upload = server_->request("POST", "/api/v1/conversations/" + conversation_ + "/media", test::read_fixture("gps.jpg"),
+                                 {{"Authorization", "Bearer " + ana_.user.token}, {"Content-Type", "image/jpeg"}});
+  ASSERT_EQ(upload.status, 201) << upload.body;
+  const std::string key = upload.json()["media_key"];
+  ASSERT_EQ(send(ana_, {{"client_message_id", "pic"}, {"message_type", "image"}, {"media_key", key}}).status, 201);
   ASSERT_EQ(say(ana_, "new", "n").status, 201);
   {
     auto conn = db_.connect();
     pqxx::work tx(conn);
-    tx.exec_params("UPDATE messages SET sent_at = now() - interval '40 days' WHERE conversation_id = $1 AND seq = 1", conversation_);
+    tx.exec_params("UPDATE messages SET sent_at = now() - interval '40 days' WHERE conversation_id = $1 AND seq <= 2", conversation_);
     tx.commit();
   }
-  auto deleted = server_->app().messaging.delete_expired(30);
-  ASSERT_TRUE(deleted);
-  EXPECT_EQ(*deleted, 1);
+  auto run = test::run_command(test::process_env(config_) + "PM_MESSAGE_RETENTION_DAYS=30 timeout 60 " + test::binary_path() +
+                               " worker --once");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
   auto left = history(ana_)["messages"];
   ASSERT_EQ(left.size(), 1u);
   EXPECT_EQ(left[0]["content"], "new");
+  EXPECT_FALSE(server_->app().media->get(key).has_value()) << "the photo went with its message";
+}
+
+TEST_F(Messaging, UnmatchingClosesTheConversationForBothAndKeepsTheHistory) {
+  ASSERT_EQ(say(ana_, "see you", "s").status, 201);
+  Person eve = person("Eve", "woman", "man", 52.50, 13.41);
+  EXPECT_EQ(post(eve, "/api/v1/matches/" + match_ + "/unmatch").status, 404) << "only the two may end it";
+
+  auto ended = post(ben_, "/api/v1/matches/" + match_ + "/unmatch");
+  ASSERT_EQ(ended.status, 200) << ended.body;
+  EXPECT_EQ(ended.json()["status"], "rejected");
+  EXPECT_EQ(post(ana_, "/api/v1/matches/" + match_ + "/unmatch").status, 409) << "it is over already";
+
+  for (const Person* p : {&ana_, &ben_}) {
+    auto refused = say(*p, "still there?", "late-" + p->name);
+    EXPECT_EQ(refused.status, 409) << refused.body;
+    EXPECT_EQ(refused.json()["type"], "/problems/conversation-closed");
+    auto kept = history(*p);
+    ASSERT_EQ(kept["messages"].size(), 1u);
+    EXPECT_EQ(kept["closed"], true);
+  }
+  EXPECT_EQ(get(ana_, "/api/v1/conversations").json()["conversations"][0]["closed"], true);
+  EXPECT_EQ(count("SELECT count(*) FROM conversations WHERE conversation_id = $1 AND close_reason = 'unmatched'", conversation_), 1);
 }

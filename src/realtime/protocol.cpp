@@ -1,0 +1,102 @@
+#include "realtime/protocol.hpp"
+
+#include "core/crypto.hpp"
+#include "core/validation.hpp"
+
+namespace pm::realtime {
+
+namespace {
+
+Json ack(const Json& id, Json fields = Json::object()) {
+  fields["type"] = "ack";
+  fields["id"] = id;
+  return fields;
+}
+
+Problem frame_problem(std::string detail) { return bad_request("invalid-frame", std::move(detail)); }
+
+// The frame without the envelope fields, as the REST body of the same operation.
+Json body_of(const Json& frame, std::initializer_list<std::string_view> envelope) {
+  Json body = frame;
+  for (auto key : envelope) body.erase(std::string(key));
+  return body;
+}
+
+}  // namespace
+
+Json Protocol::error_frame(const Json& id, const Problem& problem) {
+  return {{"type", "error"},
+          {"id", id},
+          {"problem", {{"status", problem.status}, {"type", problem.type}, {"title", problem.title}, {"detail", problem.detail}}}};
+}
+
+bool Protocol::is_resume(std::string_view frame) {
+  auto json = Json::parse(frame, nullptr, false);
+  return json.is_object() && json.value("type", "") == "resume";
+}
+
+Outcome Protocol::handle(const std::string& user_id, std::string_view text) {
+  auto frame = Json::parse(text, nullptr, false);
+  if (!frame.is_object()) return {.reply = error_frame(nullptr, frame_problem("a frame is one JSON object"))};
+  const Json id = frame.contains("id") ? frame["id"] : Json(nullptr);
+  if (!id.is_string() || id.get_ref<const std::string&>().empty() || id.get_ref<const std::string&>().size() > 64)
+    return {.reply = error_frame(nullptr, frame_problem("id must be a string of 1-64 characters"))};
+  if (!frame["type"].is_string()) return {.reply = error_frame(id, frame_problem("type must be a string"))};
+  const std::string type = frame["type"];
+  auto conversation = [&]() -> std::string { return frame.value("conversation_id", ""); };
+  auto answer = [&](const Result<Json>& r) -> Outcome {
+    return {.reply = r ? ack(id, *r) : error_frame(id, r.error())};
+  };
+
+  if (type == "message.send") {
+    auto in = messaging::MessageInput::parse(body_of(frame, {"type", "id", "conversation_id"}));
+    if (!in) return {.reply = error_frame(id, in.error())};
+    auto sent = messaging_.send(user_id, conversation(), *in);
+    if (!sent) return {.reply = error_frame(id, sent.error())};
+    return {.reply = ack(id, {{"message", sent->message}, {"created", sent->created}})};
+  }
+  if (type == "typing") {
+    auto done = messaging_.typing(user_id, conversation());
+    return {.reply = done ? ack(id) : error_frame(id, done.error())};
+  }
+  if (type == "read") {
+    std::optional<long long> up_to;
+    if (frame.contains("up_to_seq")) {
+      if (!frame["up_to_seq"].is_number_integer() || frame["up_to_seq"].get<long long>() < 0)
+        return {.reply = error_frame(id, frame_problem("up_to_seq must be a non-negative integer"))};
+      up_to = frame["up_to_seq"].get<long long>();
+    }
+    return answer(messaging_.read(user_id, conversation(), up_to));
+  }
+  if (type == "resume") return resume(user_id, frame);
+  return {.reply = error_frame(id, frame_problem("type must be message.send, typing, read or resume"))};
+}
+
+Outcome Protocol::resume(const std::string& user_id, const Json& frame) {
+  const Json& id = frame["id"];
+  const Json& cursors = frame.contains("conversations") ? frame["conversations"] : Json(nullptr);
+  if (!cursors.is_object() || cursors.size() > kMaxResumeConversations)
+    return {.reply = error_frame(id, frame_problem("conversations must be an object of at most 200 conversation_id: last_seq"))};
+  for (const auto& [conversation, seq] : cursors.items())
+    if (!crypto::is_uuid(conversation) || !seq.is_number_integer() || seq.get<long long>() < 0)
+      return {.reply = error_frame(id, frame_problem("each conversation_id maps to the last seq seen (0 for none)"))};
+
+  Outcome out;
+  for (const auto& [conversation, seq] : cursors.items()) {
+    long long after = seq.get<long long>();
+    for (;;) {
+      auto page = messaging_.history(user_id, conversation, after, std::nullopt, kReplayPage);
+      if (!page) return {.reply = error_frame(id, page.error())};
+      for (auto& message : (*page)["messages"]) {
+        after = message["seq"].get<long long>();
+        out.replay.push_back({{"type", "message.new"}, {"conversation_id", conversation}, {"message", std::move(message)}});
+      }
+      out.replayed_up_to[conversation] = after;
+      if (!(*page)["has_more"].get<bool>()) break;
+    }
+  }
+  out.reply = ack(id, {{"replayed", out.replay.size()}});
+  return out;
+}
+
+}  // namespace pm::realtime

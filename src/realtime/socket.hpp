@@ -1,0 +1,84 @@
+#pragma once
+// One client's WebSocket on this node: the handshake, authentication (upgrade header or first
+// frame), the read loop that hands frames to the Protocol on the handler pool, and a bounded
+// send queue. Everything touching the stream runs on the connection's strand; deliver() and
+// close() may be called from any thread.
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/websocket/stream.hpp>
+
+#include "auth/service.hpp"
+#include "core/config.hpp"
+#include "core/json.hpp"
+#include "http/message.hpp"
+#include "realtime/protocol.hpp"
+
+namespace pm::realtime {
+
+class Hub;
+
+struct SocketOptions {
+  Millis idle_timeout{60000};
+  std::size_t send_queue = 256;  // frames waiting to be written before the reader counts as too slow
+  Millis auth_timeout{10000};
+  std::size_t max_frame = 64 * 1024;
+};
+
+class Socket : public std::enable_shared_from_this<Socket> {
+ public:
+  struct Deps {
+    Hub& hub;
+    Protocol& protocol;
+    auth::Service& auth;
+    boost::asio::thread_pool& handlers;
+    SocketOptions options;
+  };
+  Socket(boost::beast::tcp_stream stream, Deps deps);
+
+  // Answers the upgrade and starts the connection's life.
+  void start(http::Request request);
+  // Queues an event published on the hub (from any thread).
+  void deliver(std::shared_ptr<const std::string> frame, std::shared_ptr<const Json> event);
+  // Closes with a reason (from any thread).
+  void close(std::string reason);
+
+ private:
+  void on_accept(std::optional<std::string> token);
+  void await_auth_frame();
+  void authenticate(std::string token);
+  void on_authenticated(Result<auth::Caller> who);
+  void read_next();
+  void on_frame(std::string text);
+  void on_outcome(Outcome outcome);
+  void accept_event(const std::shared_ptr<const std::string>& frame, const Json& event);
+  void send(const Json& frame);
+  void enqueue(std::shared_ptr<const std::string> frame);
+  void write_next();
+  void refuse(const Problem& problem, boost::beast::websocket::close_code code);
+  void finish();
+
+  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  Deps d_;
+  boost::asio::steady_timer auth_timer_;
+  boost::beast::flat_buffer buffer_;
+  std::string request_id_;
+  std::string user_id_;  // empty until authenticated
+  bool writing_ = false;
+  bool closing_ = false;
+  bool finished_ = false;
+  bool resuming_ = false;  // a resume is being answered: live events wait in held_
+  std::deque<std::shared_ptr<const std::string>> queue_;
+  std::vector<std::pair<std::shared_ptr<const std::string>, std::shared_ptr<const Json>>> held_;
+  std::map<std::string, long long> replayed_up_to_;  // live message.new at or below these were replayed
+};
+
+}  // namespace pm::realtime
