@@ -25,11 +25,6 @@ ADMIN_URL="${PM_DATABASE_URL%/*}/postgres"
 export PM_DATABASE_URL="${PM_DATABASE_URL%/*}/perfectmatch_bench"
 export PM_REDIS_URL="${PM_REDIS_URL%/*}/15"
 export PM_LOG_LEVEL="${PM_LOG_LEVEL:-warn}"
-# The batch command loads the index once; the periodic re-poll is for serving nodes, and with the
-# default 2 s it reloads the last 5 s of changed users on every poll for as long as nothing newer
-# changes (docs/benchmarks.md): ~0.4 users/s instead of ~70 at 20,000 users. Set
-# PM_BENCH_INDEX_REFRESH_MS=2000 to measure the default.
-export PM_INDEX_REFRESH_MS="${PM_BENCH_INDEX_REFRESH_MS:-3600000}"
 
 drop_db() { PGOPTIONS="--client-min-messages=warning" psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS perfectmatch_bench WITH (FORCE)" >/dev/null; }
 flush_redis() { # the cached matches of the bench users, in the bench's own Redis database

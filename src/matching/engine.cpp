@@ -80,6 +80,7 @@ Result<std::shared_ptr<CandidateIndex>> Engine::index() {
       index_->bank().slots().size() + index_->bank().open_questions().size() != (*bank)->questions().size()) {
     index_ = std::make_shared<CandidateIndex>(std::make_shared<const ScoringBank>(**bank));
     watermark_.clear();
+    recently_loaded_.clear();
   }
   return index_;
 }
@@ -94,7 +95,15 @@ Result<std::size_t> Engine::refresh(bool force) {
   const ScoringBank& bank = (*idx)->bank();
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::size_t> {
     std::string newest = watermark_;
+    const bool full_load = watermark_.empty();
     auto rows = repository::changed_users(tx, watermark_, newest);
+    std::unordered_map<std::string, std::string> loaded;
+    std::erase_if(rows, [&](const repository::UserRow& r) {
+      if (full_load) return false;
+      loaded[r.user_id] = r.changed_at;
+      auto seen = recently_loaded_.find(r.user_id);
+      return seen != recently_loaded_.end() && seen->second == r.changed_at;
+    });
     for (std::size_t start = 0; start < rows.size(); start += kAnswerBatch) {
       std::vector<std::string> ids;
       for (std::size_t i = start; i < std::min(rows.size(), start + kAnswerBatch); ++i) ids.push_back(rows[i].user_id);
@@ -106,6 +115,9 @@ Result<std::size_t> Engine::refresh(bool force) {
       }
     }
     watermark_ = newest;
+    // After a full load (every user) nothing is remembered: the next poll reloads the few in the
+    // overlap once, and from then on only the overlap's users are kept.
+    recently_loaded_ = std::move(loaded);
     return rows.size();
   });
 }

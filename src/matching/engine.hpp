@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,9 @@ class Engine {
   std::mutex mutex_;  // loading the bank / refreshing
   std::shared_ptr<CandidateIndex> index_;
   std::string watermark_;
+  // Users the last refresh loaded, with the change time loaded: the look-back overlap returns
+  // them again, and reloading the unchanged ones every poll would cost a busy node dearly.
+  std::unordered_map<std::string, std::string> recently_loaded_;
   std::chrono::steady_clock::time_point refreshed_at_{};
 };
 

@@ -29,6 +29,7 @@ const std::string kUserColumns = std::string(
 UserRow user_from(const pqxx::row& r) {
   UserRow u;
   u.user_id = r[0].as<std::string>();
+  if (!r[14].is_null()) u.changed_at = r[14].as<std::string>();
   u.facts.gender = gender_bit(r[1].is_null() ? "" : r[1].as<std::string>());
   u.facts.seeking = seeking_mask(r[2].is_null() ? "" : r[2].as<std::string>());
   u.facts.age = static_cast<std::int16_t>(r[3].is_null() ? 0 : r[3].as<int>());
@@ -90,8 +91,7 @@ std::vector<UserRow> changed_users(pqxx::work& tx, const std::string& since, std
                              since);
   for (const auto& r : rows) {
     out.push_back(user_from(r));
-    if (!r[14].is_null())
-      if (auto t = r[14].as<std::string>(); t > newest) newest = t;
+    if (out.back().changed_at > newest) newest = out.back().changed_at;
   }
   return out;
 }

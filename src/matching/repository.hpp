@@ -21,6 +21,7 @@ struct UserRow {
   Facts facts;  // complete = profile_completed (the caller adds "has vectors")
   std::vector<float> traits, text;
   std::string first_name, gender, location;  // as stored (for the vector document's metadata)
+  std::string changed_at;  // the latest change of profile, preferences or vectors (ISO)
 };
 // Users with vectors whose profile, preferences or vectors changed at or after `since` (an ISO
 // time; empty: all), and the newest change time seen (the next call's `since`). The look goes 5 s

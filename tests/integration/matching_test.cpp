@@ -175,6 +175,23 @@ TEST_F(Matching, PendingMatchesExpire) {
   EXPECT_EQ(matches_of(ana, "?status=expired")["matches"][0]["status"], "expired");
 }
 
+TEST_F(Matching, TheIndexPollReloadsOnlyUsersWhoChanged) {
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  auto& engine = server_->app().matching;
+  ASSERT_TRUE(engine.refresh(true));
+  ASSERT_TRUE(engine.refresh(true));  // the look-back overlap may bring recent users back once
+  auto idle = engine.refresh(true);
+  ASSERT_TRUE(idle);
+  EXPECT_EQ(*idle, 0u) << "nothing changed: a poll reloads nobody";
+  auto moved = server_->request("PATCH", "/api/v1/me",
+                                Json{{"location", {{"label", "Potsdam"}, {"latitude", 52.39}, {"longitude", 13.06}}}}.dump(), ana.user.auth());
+  ASSERT_EQ(moved.status, 200) << moved.body;
+  auto changed = engine.refresh(true);
+  ASSERT_TRUE(changed);
+  EXPECT_EQ(*changed, 1u) << "only Ana moved";
+}
+
 TEST_F(Matching, TheListIsCachedInRedisUnderTheSeedKeysAndDroppedOnEveryChange) {
   Person ben = person("Ben", "man", "woman", 52.52, 13.40);
   Person ana = person("Ana", "woman", "man", 52.51, 13.39);
