@@ -73,7 +73,11 @@ App::App(Config cfg)
       matching({.config = config, .db = db, .questionnaire = questionnaire, .cache = match_cache, .embedder = *embedder, .llm = llm}),
       discovery(db, match_cache, *media, notification_service),
       match_service(config, db, redis, matching, discovery),
-      messaging({.db = db, .redis = redis, .media = *media, .notifications = notification_service}),
+      messaging({.db = db,
+                 .redis = redis,
+                 .media = *media,
+                 .notifications = notification_service,
+                 .send_limit = {.max = config.message_rate_limit, .window = std::chrono::seconds(60)}}),
       hub(redis, cache::RedisOptions::from(config)),
       socket_protocol(messaging),
       health_(db, redis) {

@@ -175,6 +175,7 @@ const std::vector<Setting>& settings() {
       seconds("PM_GENERATE_WINDOW_S", "window of the generation limits (ratelimit:ai:generate:{userId})", &Config::generate_window),
       seconds("PM_MATCH_CACHE_TTL_S", "lifetime of matches:recent:{userId} and match:{matchId} in Redis", &Config::match_cache_ttl),
       millis("PM_INDEX_REFRESH_MS", "how often a node polls PostgreSQL for users whose matching data changed", &Config::index_refresh),
+      integer("PM_MESSAGE_RATE_LIMIT", "messages one user may send per minute, all conversations together (429 beyond)", &Config::message_rate_limit, 1, 1000000),
       integer("PM_MESSAGE_RETENTION_DAYS", "the worker deletes messages (and their photos) older than this", &Config::message_retention_days, 1, 36500),
       millis("PM_WS_IDLE_TIMEOUT_MS", "a WebSocket silent this long is closed (pings go out at half of it)", &Config::ws_idle_timeout),
       integer("PM_WS_SEND_QUEUE", "frames queued for one WebSocket before its reader counts as too slow and is disconnected", &Config::ws_send_queue, 8, 100000),

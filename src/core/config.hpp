@@ -105,6 +105,7 @@ struct Config {
 
   // Messaging and the realtime hub (docs/realtime.md)
   int message_retention_days = 365;    // the worker deletes older messages and their media
+  int message_rate_limit = 120;        // messages one user may send per minute (all conversations)
   Millis ws_idle_timeout{60000};       // a socket silent this long (no frame, no pong) is closed
   int ws_send_queue = 256;             // frames queued for one socket before it counts as too slow
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "cache/rate_limit.hpp"
 #include "cache/redis.hpp"
 #include "core/json.hpp"
 #include "db/pool.hpp"
@@ -35,6 +36,7 @@ class Service {
     storage::ObjectStore& media;
     notifications::Service& notifications;  // message.new for the recipient, coalesced per conversation
     EventSink events = {};
+    cache::Limit send_limit{.max = 120, .window = std::chrono::seconds(60)};  // per user, all conversations
     std::chrono::seconds preview_ttl{3600};
   };
   explicit Service(Deps deps) : d_(std::move(deps)) {}

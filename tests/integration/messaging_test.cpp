@@ -270,3 +270,19 @@ TEST_F(Messaging, UnmatchingClosesTheConversationForBothAndKeepsTheHistory) {
   EXPECT_EQ(get(ana_, "/api/v1/conversations").json()["conversations"][0]["closed"], true);
   EXPECT_EQ(count("SELECT count(*) FROM conversations WHERE conversation_id = $1 AND close_reason = 'unmatched'", conversation_), 1);
 }
+
+namespace {
+class MessagingWithALowRateLimit : public Messaging {
+ protected:
+  void configure(Config& c) override { c.message_rate_limit = 3; }
+};
+}  // namespace
+
+TEST_F(MessagingWithALowRateLimit, ASenderOverTheBudgetIsToldToWaitAndOthersAreNot) {
+  for (const char* id : {"r0", "r1", "r2"}) ASSERT_EQ(say(ana_, "hi", id).status, 201);
+  auto refused = say(ana_, "one more", "r3");
+  EXPECT_EQ(refused.status, 429) << refused.body;
+  EXPECT_FALSE(refused.header("retry-after").empty());
+  EXPECT_EQ(history(ben_)["messages"].size(), 3u) << "nothing stored beyond the budget";
+  EXPECT_EQ(say(ben_, "my turn", "b0").status, 201) << "the budget is per sender";
+}
