@@ -192,41 +192,36 @@ Result<Json> Discovery::like(const std::string& user_id, const std::string& matc
   return out;
 }
 
-Result<Json> Discovery::pass(const std::string& user_id, const std::string& match_id) {
+Result<repository::MatchRow> Discovery::reject(const std::string& user_id, const std::string& match_id,
+                                               const std::string& from_status, std::string_view action) {
   if (!crypto::is_uuid(match_id)) return std::unexpected(match_not_found());
   auto result = db::transact(db_, [&](pqxx::work& tx) -> Result<repository::MatchRow> {
     auto current = repository::match_for(tx, match_id, user_id);
     if (!current) return std::unexpected(match_not_found());
-    if (current->status != "pending")
+    if (current->status != from_status)
       return std::unexpected(Problem{.status = 409, .type = "match-closed", .title = "Conflict",
-                                     .detail = fmt::format("this match is {}; only a pending match can be passed", current->status)});
-    auto passed = repository::pass(tx, match_id, user_id);
-    if (!passed) return std::unexpected(match_not_found());
-    return *passed;
+                                     .detail = fmt::format("this match is {}; only {} matches can be {}", current->status, from_status, action)});
+    auto rejected = repository::reject(tx, match_id, user_id, from_status);
+    if (!rejected) return std::unexpected(match_not_found());
+    return *rejected;
   });
   if (!result) return std::unexpected(result.error());
   forget_pair(result->user_id_1, result->user_id_2);
   cache_.forget_match(match_id);
-  return view(preview_of(*result), user_id);
+  return result;
+}
+
+Result<Json> Discovery::pass(const std::string& user_id, const std::string& match_id) {
+  auto passed = reject(user_id, match_id, "pending", "passed");
+  if (!passed) return std::unexpected(passed.error());
+  return view(preview_of(*passed), user_id);
 }
 
 Result<Json> Discovery::unmatch(const std::string& user_id, const std::string& match_id) {
-  if (!crypto::is_uuid(match_id)) return std::unexpected(match_not_found());
-  auto result = db::transact(db_, [&](pqxx::work& tx) -> Result<repository::MatchRow> {
-    auto current = repository::match_for(tx, match_id, user_id);
-    if (!current) return std::unexpected(match_not_found());
-    if (current->status != "active")
-      return std::unexpected(Problem{.status = 409, .type = "match-closed", .title = "Conflict",
-                                     .detail = fmt::format("this match is {}; only an active match can be ended", current->status)});
-    auto ended = repository::unmatch(tx, match_id, user_id);
-    if (!ended) return std::unexpected(match_not_found());
-    return *ended;
-  });
-  if (!result) return std::unexpected(result.error());
-  forget_pair(result->user_id_1, result->user_id_2);
-  cache_.forget_match(match_id);
-  if (on_unmatch) on_unmatch(user_id, result->user_id_1 == user_id ? result->user_id_2 : result->user_id_1);
-  return view(preview_of(*result), user_id);
+  auto ended = reject(user_id, match_id, "active", "ended");
+  if (!ended) return std::unexpected(ended.error());
+  if (on_unmatch) on_unmatch(user_id, ended->user_id_1 == user_id ? ended->user_id_2 : ended->user_id_1);
+  return view(preview_of(*ended), user_id);
 }
 
 Result<int> Discovery::expire(int days) {

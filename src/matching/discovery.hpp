@@ -52,6 +52,9 @@ class Discovery {
 
  private:
   Json view(const Json& preview, const std::string& viewer);
+  // Pass and unmatch: the match, in `from_status`, becomes rejected; 409 naming `action` otherwise.
+  Result<repository::MatchRow> reject(const std::string& user_id, const std::string& match_id, const std::string& from_status,
+                                      std::string_view action);
 
   db::Pool& db_;
   MatchCache& cache_;

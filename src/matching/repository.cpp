@@ -253,20 +253,11 @@ std::optional<std::pair<MatchRow, bool>> like(pqxx::work& tx, const std::string&
   return std::pair{*row, activated.affected_rows() > 0};
 }
 
-std::optional<MatchRow> pass(pqxx::work& tx, const std::string& match_id, const std::string& user_id) {
+std::optional<MatchRow> reject(pqxx::work& tx, const std::string& match_id, const std::string& user_id, const std::string& from_status) {
   auto updated = tx.exec_params(
       "UPDATE matches SET status = 'rejected', updated_at = now() WHERE match_id = $1 AND (user_id_1 = $2 OR user_id_2 = $2) "
-      "AND status = 'pending' RETURNING match_id",
-      match_id, user_id);
-  if (updated.empty()) return std::nullopt;
-  return match_for(tx, match_id, user_id);
-}
-
-std::optional<MatchRow> unmatch(pqxx::work& tx, const std::string& match_id, const std::string& user_id) {
-  auto updated = tx.exec_params(
-      "UPDATE matches SET status = 'rejected', updated_at = now() WHERE match_id = $1 AND (user_id_1 = $2 OR user_id_2 = $2) "
-      "AND status = 'active' RETURNING match_id",
-      match_id, user_id);
+      "AND status = $3 RETURNING match_id",
+      match_id, user_id, from_status);
   if (updated.empty()) return std::nullopt;
   return match_for(tx, match_id, user_id);
 }

@@ -86,10 +86,9 @@ Json insight_document(pqxx::work& tx, const std::string& match_id);
 // Records the user's like; the match becomes active when both liked. Returns the row after, and
 // whether this like made it active.
 std::optional<std::pair<MatchRow, bool>> like(pqxx::work& tx, const std::string& match_id, const std::string& user_id);
-std::optional<MatchRow> pass(pqxx::work& tx, const std::string& match_id, const std::string& user_id);
-// An active match ends (unmatch): it becomes rejected, like a pass after the fact, so the pair is
-// never matched again. nullopt when the user is not in it or it is not active.
-std::optional<MatchRow> unmatch(pqxx::work& tx, const std::string& match_id, const std::string& user_id);
+// A pass (from pending) or an unmatch (from active): the match becomes rejected, so the pair is
+// never matched again. nullopt when the user is not in it or it is not in `from_status`.
+std::optional<MatchRow> reject(pqxx::work& tx, const std::string& match_id, const std::string& user_id, const std::string& from_status);
 // Opens the pair's conversation (idempotent) and returns its id.
 std::string open_conversation(pqxx::work& tx, const std::string& match_id);
 
