@@ -101,7 +101,13 @@ void Server::start() {
 void Server::accept() {
   acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-    if (!ec) begin_session(std::move(socket));
+    if (!ec) {
+      // Small responses and events go out at once instead of waiting for the peer's delayed ACK
+      // (Nagle's algorithm held a second frame ~40 ms behind the first).
+      beast::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      begin_session(std::move(socket));
+    }
     else log::warn("http_accept_failed", {{"error", ec.message()}});
     accept();
   });

@@ -76,11 +76,6 @@ Result<SendResult> Service::send(const std::string& user_id, const std::string& 
     if (!there) return std::unexpected(there.error());
     if (!*there) return std::unexpected(bad_request("validation-failed", "media_key names no uploaded photo"));
   }
-  // Sending is cheap to abuse (spam, a runaway client): a per-user budget shared by every node.
-  auto allowed = cache::hit(d_.redis, "ratelimit:messages:" + user_id, d_.send_limit);
-  if (!allowed) return std::unexpected(allowed.error());
-  if (!allowed->allowed)
-    return std::unexpected(cache::too_many_requests("too many messages; wait before sending more", allowed->retry_after));
   std::optional<Json> notification;
   auto stored = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::pair<Message, bool>> {
     // The row lock orders concurrent sends (and makes the client-id check below race-free).
@@ -89,6 +84,12 @@ Result<SendResult> Service::send(const std::string& user_id, const std::string& 
     if (auto existing = repository::by_client_id(tx, conversation_id, user_id, in.client_message_id))
       return std::pair{*existing, false};
     if (auto p = cannot_send(*c, user_id)) return std::unexpected(*p);
+    // Sending is cheap to abuse (spam, a runaway client): a per-user budget shared by every node.
+    // Checked after the retry lookup, so a client re-sending what was stored is never refused.
+    auto allowed = cache::hit(d_.redis, "ratelimit:messages:" + user_id, d_.send_limit);
+    if (!allowed) return std::unexpected(allowed.error());
+    if (!allowed->allowed)
+      return std::unexpected(cache::too_many_requests("too many messages; wait before sending more", allowed->retry_after));
     long long seq = repository::next_seq(tx, conversation_id);
     Message m = repository::insert_message(tx, *c, user_id, seq, in, app_version);
     // One unread notification per conversation, however many messages arrive before it is read.

@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <chrono>
 
+#include "core/crypto.hpp"
 #include "core/log.hpp"
 #include "realtime/socket.hpp"
 
 namespace pm::realtime {
 
-Hub::Hub(cache::RedisPool& redis, cache::RedisOptions subscriber) : redis_(redis), subscriber_(std::move(subscriber)) {}
+Hub::Hub(cache::RedisPool& redis, cache::RedisOptions subscriber)
+    : node_id_(crypto::uuid_v4()), redis_(redis), subscriber_(std::move(subscriber)) {}
 
 Hub::~Hub() { stop(); }
 

@@ -36,6 +36,8 @@ class Hub {
   // client that missed an event finds it when it resumes (messages are in PostgreSQL).
   void publish(const std::vector<std::string>& users, const Json& event);
 
+  // This process's name in the cluster (random per start), sent to clients in `ready`.
+  const std::string& node_id() const { return node_id_; }
   // Whether this node is subscribed, i.e. whether a socket opened now would receive events.
   bool listening() const { return listening_; }
   void attach(const std::string& user_id, const std::shared_ptr<Socket>& socket);
@@ -49,6 +51,7 @@ class Hub {
   void deliver(const std::string& payload);
   void close_all(const char* reason);
 
+  const std::string node_id_;
   cache::RedisPool& redis_;
   cache::Subscriber subscriber_;
   std::thread thread_;

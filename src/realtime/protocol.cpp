@@ -27,7 +27,7 @@ Json body_of(const Json& frame, std::initializer_list<std::string_view> envelope
 Json Protocol::error_frame(const Json& id, const Problem& problem) {
   return {{"type", "error"},
           {"id", id},
-          {"problem", {{"status", problem.status}, {"type", problem.type}, {"title", problem.title}, {"detail", problem.detail}}}};
+          {"problem", {{"status", problem.status}, {"type", Problem::type_uri(problem.type)}, {"title", problem.title}, {"detail", problem.detail}}}};
 }
 
 bool Protocol::is_resume(std::string_view frame) {
@@ -91,7 +91,6 @@ Outcome Protocol::resume(const std::string& user_id, const Json& frame) {
         after = message["seq"].get<long long>();
         out.replay.push_back({{"type", "message.new"}, {"conversation_id", conversation}, {"message", std::move(message)}});
       }
-      out.replayed_up_to[conversation] = after;
       if (!(*page)["has_more"].get<bool>()) break;
     }
   }

@@ -3,7 +3,6 @@
 // resume, each answered by one ack or error frame carrying the client's id. Runs on the handler
 // pool (it calls the Messaging Service, so PostgreSQL); the socket only moves frames.
 
-#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,9 +13,8 @@
 namespace pm::realtime {
 
 struct Outcome {
-  std::vector<Json> replay;                       // resume: missed message.new events, oldest first
-  std::map<std::string, long long> replayed_up_to;  // resume: the last seq replayed per conversation
-  Json reply;                                     // the ack or error frame
+  std::vector<Json> replay;  // resume: missed message.new events, oldest first
+  Json reply;                // the ack or error frame
 };
 
 class Protocol {

@@ -79,7 +79,7 @@ void Socket::on_authenticated(Result<auth::Caller> who) {
   user_id_ = who->user_id;
   d_.hub.attach(user_id_, shared_from_this());
   log::info("ws_opened", {{"request_id", request_id_}, {"user_id", user_id_}});
-  send({{"type", "ready"}, {"user_id", user_id_}});
+  send({{"type", "ready"}, {"user_id", user_id_}, {"node", d_.hub.node_id()}});
   read_next();
 }
 
@@ -111,14 +111,11 @@ void Socket::on_frame(std::string text) {
 
 void Socket::on_outcome(Outcome outcome) {
   if (finished_) return;
-  for (const auto& [conversation, seq] : outcome.replayed_up_to) {
-    auto& mark = replayed_up_to_[conversation];
-    mark = std::max(mark, seq);
-  }
-  for (const auto& event : outcome.replay) send(event);
+  for (const auto& event : outcome.replay)
+    if (first_delivery(event)) send(event);
   send(outcome.reply);
   if (resuming_) {
-    // Live events that came during the replay, minus the messages it already sent.
+    // Live events that came during the replay (minus the messages it already sent, below).
     resuming_ = false;
     auto held = std::move(held_);
     held_.clear();
@@ -135,11 +132,16 @@ void Socket::deliver(std::shared_ptr<const std::string> frame, std::shared_ptr<c
   });
 }
 
+bool Socket::first_delivery(const Json& event) {
+  if (event.value("type", "") != "message.new") return true;
+  auto& sent = sent_seqs_[event.value("conversation_id", "")];
+  if (!sent.insert(event["message"].value("seq", 0LL)).second) return false;
+  if (sent.size() > 512) sent.erase(sent.begin());
+  return true;
+}
+
 void Socket::accept_event(const std::shared_ptr<const std::string>& frame, const Json& event) {
-  if (event.value("type", "") == "message.new") {
-    auto it = replayed_up_to_.find(event.value("conversation_id", ""));
-    if (it != replayed_up_to_.end() && event["message"].value("seq", 0LL) <= it->second) return;  // replayed already
-  }
+  if (!first_delivery(event)) return;
   // A slow reader: live events pile up faster than it takes them. It is cut off (it reconnects
   // and resumes) so its queue never grows without bound and no other socket waits for it.
   if (queue_.size() >= d_.options.send_queue) {

@@ -6,6 +6,7 @@
 
 #include <deque>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -78,7 +79,10 @@ class Socket : public std::enable_shared_from_this<Socket> {
   bool resuming_ = false;  // a resume is being answered: live events wait in held_
   std::deque<std::shared_ptr<const std::string>> queue_;
   std::vector<std::pair<std::shared_ptr<const std::string>, std::shared_ptr<const Json>>> held_;
-  std::map<std::string, long long> replayed_up_to_;  // live message.new at or below these were replayed
+  // The seqs of the message.new events this socket sent, per conversation (the latest few hundred),
+  // so a message is never sent twice, whether it came live or in a resume's replay.
+  bool first_delivery(const Json& event);
+  std::map<std::string, std::set<long long>> sent_seqs_;
 };
 
 }  // namespace pm::realtime

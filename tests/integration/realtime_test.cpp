@@ -1,0 +1,687 @@
+// Real-time messaging over real sockets (docs/realtime.md, issue 6): users on different
+// `perfectmatch serve` processes talk live through the Redis hub, a user's every socket gets every
+// event, sends are idempotent, a reconnecting client resumes with exactly what it missed, a
+// SIGKILLed node loses no acknowledged message, outsiders see nothing, sockets authenticate, and
+// matches and unmatches reach both users live.
+//
+// The serve processes use the fixture's database, Redis and keys, so the people the in-process
+// server signed up exist for them; REST calls go to whichever node the test names.
+
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "support/matching_api.hpp"
+#include "support/processes.hpp"
+#include "support/ws_client.hpp"
+
+using namespace pm;
+using Json = nlohmann::json;
+using test::Person;
+using test::WsClient;
+
+namespace {
+
+constexpr const char* kHeart = "\u2764\ufe0f";
+
+// One `perfectmatch serve` process on a port of its own.
+struct Node {
+  std::uint16_t port = 0;
+  std::string log;
+  std::unique_ptr<test::Process> process;
+
+  std::string log_text() const {
+    std::ifstream in(log);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+};
+
+std::vector<int> seqs_of(const std::vector<Json>& events) {
+  std::vector<int> out;
+  for (const auto& e : events) out.push_back(e["message"]["seq"]);
+  return out;
+}
+
+std::vector<int> range(int from, int to) {
+  std::vector<int> out;
+  for (int i = from; i <= to; ++i) out.push_back(i);
+  return out;
+}
+
+class Realtime : public test::MatchingApi {
+ protected:
+  // Two people with a pending match between them (see RealtimeChat for an open conversation).
+  void SetUp() override {
+    MatchingApi::SetUp();
+    ana_ = person("Ana", "woman", "man", 52.51, 13.39);
+    ben_ = person("Ben", "man", "woman", 52.52, 13.40);
+    match_ = match_between(ana_, ben_);
+    ASSERT_FALSE(match_.empty());
+  }
+
+  // Bursts and retries here are about delivery, not about the per-user send limit.
+  void configure(Config& config) override { config.message_rate_limit = 1000000; }
+
+  void TearDown() override {
+    for (auto& node : nodes_) {
+      if (HasFailure()) std::printf("serve log kept: %s\n", node->log.c_str());
+      else std::remove(node->log.c_str());
+    }
+  }
+
+  // A serve process on the fixture's stores, ready (GET /readyz is 200) when this returns.
+  Node& start_node(const std::string& log_level = "warn") {
+    auto node = std::make_unique<Node>();
+    node->port = test::free_port();
+    node->log = ::testing::TempDir() + "pm-realtime-" + db_.name() + "-" + std::to_string(node->port) + ".log";
+    std::map<std::string, std::string> env = {
+        {"PM_DATABASE_URL", config_.database_url},  {"PM_REDIS_URL", config_.redis_url},
+        {"PM_PII_KEYS", config_.pii_keys},          {"PM_BLIND_INDEX_KEY", config_.blind_index_key},
+        {"PM_QUESTION_BANK", config_.question_bank}, {"PM_LOG_LEVEL", log_level},
+        {"PM_MEDIA_BACKEND", "local"},              {"PM_MEDIA_DIR", config_.media_dir},
+        {"PM_MEDIA_URL_SECRET", config_.media_url_secret}, {"PM_MAIL_DIR", config_.mail_dir},
+        {"PM_NOTIFICATION_DIR", config_.notification_dir}, {"PM_MIGRATIONS_DIR", config_.migrations_dir},
+        {"PM_DOCS_DIR", config_.docs_dir},          {"PM_TRUSTED_PROXIES", "127.0.0.1"},
+        {"PM_DB_POOL_SIZE", "4"},                   {"PM_REDIS_POOL_SIZE", "4"},
+        {"PM_HANDLER_THREADS", "4"},                {"PM_MESSAGE_RATE_LIMIT", std::to_string(config_.message_rate_limit)}};
+    node->process = std::make_unique<test::Process>(
+        std::vector<std::string>{test::binary_path(), "serve", "--port", std::to_string(node->port)}, env, node->log);
+    bool up = test::wait_for_port(node->port, 20000);
+    for (int i = 0; up && i < 200; ++i) {
+      if (test::http(node->port, "GET", "/readyz").status == 200) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    if (!up || test::http(node->port, "GET", "/readyz").status != 200)
+      throw std::runtime_error("serve on port " + std::to_string(node->port) + " did not become ready:\n" + node->log_text());
+    nodes_.push_back(std::move(node));
+    return *nodes_.back();
+  }
+
+  // A socket of `p` on `node`, authenticated with the header; checks the `ready` frame.
+  std::unique_ptr<WsClient> connect(const Node& node, const Person& p, std::string* node_id = nullptr) {
+    auto ws = std::make_unique<WsClient>(node.port, p.user.token);
+    auto ready = ws->wait_for("ready");
+    EXPECT_TRUE(ready) << p.name << " got no ready frame on port " << node.port;
+    if (ready) {
+      EXPECT_EQ((*ready)["user_id"], p.user.user_id);
+      if (node_id) *node_id = ready->value("node", "");
+    }
+    return ws;
+  }
+
+  test::HttpResult rest(const Node& node, const Person& p, const std::string& method, const std::string& path,
+                        const Json& body = nullptr) {
+    return test::http(node.port, method, path, body.is_null() ? "" : body.dump(), p.user.auth());
+  }
+
+  // Both like the match: it becomes active and its conversation opens.
+  void open_conversation() {
+    ASSERT_EQ(post(ana_, "/api/v1/matches/" + match_ + "/like").status, 200);
+    auto liked = post(ben_, "/api/v1/matches/" + match_ + "/like");
+    ASSERT_EQ(liked.status, 200) << liked.body;
+    ASSERT_TRUE(liked.json()["conversation_id"].is_string()) << liked.body;
+    conversation_ = liked.json()["conversation_id"];
+  }
+
+  Json send_frame(const std::string& client_id, const std::string& text) const {
+    return {{"type", "message.send"}, {"conversation_id", conversation_}, {"client_message_id", client_id}, {"content", text}};
+  }
+  Json frame(const std::string& type) const { return {{"type", type}, {"conversation_id", conversation_}}; }
+
+  // Sends a text over the socket and expects a fresh message's ack; returns the message.
+  Json say(WsClient& ws, const std::string& client_id, const std::string& text) {
+    auto ack = ws.request(send_frame(client_id, text));
+    EXPECT_EQ(ack["type"], "ack") << ack.dump();
+    EXPECT_EQ(ack.value("created", false), true) << ack.dump();
+    return ack.value("message", Json::object());
+  }
+
+  // The next message.new of this conversation (with `seq`, when given).
+  std::optional<Json> message_new(WsClient& ws, int seq = 0, int timeout_ms = WsClient::kWaitMs) {
+    return ws.wait_for("message.new", timeout_ms, [&](const Json& e) {
+      return e.value("conversation_id", "") == conversation_ && (seq == 0 || e["message"]["seq"] == seq);
+    });
+  }
+
+  // Every message of the conversation over REST on `node`, oldest first.
+  Json history(const Node& node, const Person& p) {
+    auto res = rest(node, p, "GET", "/api/v1/conversations/" + conversation_ + "/messages?after=0&limit=200");
+    EXPECT_EQ(res.status, 200) << res.body;
+    return res.status == 200 ? res.json()["messages"] : Json::array();
+  }
+
+  static std::vector<Json> of_type(const std::vector<Json>& frames, const std::string& type) {
+    std::vector<Json> out;
+    for (const auto& f : frames)
+      if (f.value("type", "") == type) out.push_back(f);
+    return out;
+  }
+
+  Person ana_, ben_;
+  std::string match_, conversation_;
+  std::vector<std::unique_ptr<Node>> nodes_;
+};
+
+// The same with the match active and its conversation open.
+class RealtimeChat : public Realtime {
+ protected:
+  void SetUp() override {
+    Realtime::SetUp();
+    if (!HasFatalFailure()) open_conversation();
+  }
+};
+
+}  // namespace
+
+// (a) Two users on two nodes: messages, receipts, reactions and typing, live; Ana has a second
+// device on Ben's node and sees everything there too.
+TEST_F(RealtimeChat, TwoUsersOnTwoNodesTalkLiveAndEveryDeviceHearsIt) {
+  Node& a = start_node();
+  Node& b = start_node();
+  std::string node_a, node_b;
+  auto ana = connect(a, ana_, &node_a);
+  auto ana_phone = connect(b, ana_);
+  auto ben = connect(b, ben_, &node_b);
+  EXPECT_FALSE(node_a.empty());
+  EXPECT_NE(node_a, node_b) << "the two serve processes name themselves differently";
+
+  // Ana writes on node A; Ben on node B and Ana's other device get it.
+  Json hello = say(*ana, "a-1", "Hi Ben!");
+  EXPECT_EQ(hello["seq"], 1);
+  EXPECT_EQ(hello["content"], "Hi Ben!");
+  for (WsClient* ws : {ben.get(), ana_phone.get()}) {
+    auto got = message_new(*ws, 1);
+    ASSERT_TRUE(got) << "message.new did not reach a socket on the other node";
+    EXPECT_EQ((*got)["message"]["message_id"], hello["message_id"]);
+    EXPECT_EQ((*got)["message"]["content"], "Hi Ben!");
+    EXPECT_EQ((*got)["message"]["sender_id"], ana_.user.user_id);
+  }
+
+  // Ben reads it: both of Ana's sockets get the receipt.
+  auto read = ben->request(frame("read"));
+  ASSERT_EQ(read["type"], "ack") << read.dump();
+  EXPECT_EQ(read["read_up_to"], 1);
+  EXPECT_EQ(read["conversation_id"], conversation_);
+  for (WsClient* ws : {ana.get(), ana_phone.get()}) {
+    auto receipt = ws->wait_for("message.read");
+    ASSERT_TRUE(receipt) << "message.read did not reach Ana";
+    EXPECT_EQ((*receipt)["conversation_id"], conversation_);
+    EXPECT_EQ((*receipt)["reader_id"], ben_.user.user_id);
+    EXPECT_EQ((*receipt)["read_up_to"], 1);
+  }
+  EXPECT_FALSE(history(a, ana_)[0]["read_at"].is_null()) << "the receipt is stored";
+
+  // Ben types, then answers from node B: Ana hears both on node A and on her phone.
+  ASSERT_EQ(ben->request(frame("typing"))["type"], "ack");
+  Json reply = say(*ben, "b-1", "Hello Ana");
+  EXPECT_EQ(reply["seq"], 2);
+  for (WsClient* ws : {ana.get(), ana_phone.get()}) {
+    auto typing = ws->wait_for("typing");
+    ASSERT_TRUE(typing) << "typing did not reach Ana";
+    EXPECT_EQ((*typing)["conversation_id"], conversation_);
+    EXPECT_EQ((*typing)["user_id"], ben_.user.user_id);
+    auto got = message_new(*ws, 2);
+    ASSERT_TRUE(got) << "Ben's message did not reach Ana";
+    EXPECT_EQ((*got)["message"]["content"], "Hello Ana");
+  }
+
+  // Ana reacts over REST on node A; Ben (node B) and her phone (node B) get the reaction.
+  auto reacted = rest(a, ana_, "POST", "/api/v1/messages/" + reply["message_id"].get<std::string>() + "/reactions",
+                      {{"emoji", kHeart}});
+  ASSERT_EQ(reacted.status, 200) << reacted.body;
+  for (WsClient* ws : {ben.get(), ana_phone.get()}) {
+    auto reaction = ws->wait_for("reaction");
+    ASSERT_TRUE(reaction) << "the reaction did not reach the other node";
+    EXPECT_EQ((*reaction)["conversation_id"], conversation_);
+    EXPECT_EQ((*reaction)["message_id"], reply["message_id"]);
+    EXPECT_EQ((*reaction)["user_id"], ana_.user.user_id);
+    EXPECT_EQ((*reaction)["emoji"], kHeart);
+    EXPECT_EQ((*reaction)["action"], "add");
+    ASSERT_EQ((*reaction)["reactions"].size(), 1u) << reaction->dump();
+    EXPECT_EQ((*reaction)["reactions"][0]["userId"], ana_.user.user_id);
+    EXPECT_EQ((*reaction)["reactions"][0]["reaction"], kHeart);
+  }
+
+  // Each message reached each socket once (the socket that sent one may get it back, once).
+  for (auto [ws, own_seq] : {std::pair{ana.get(), 1}, {ana_phone.get(), 0}, {ben.get(), 2}}) {
+    for (const auto& e : of_type(ws->drain(), "message.new")) EXPECT_EQ(e["message"]["seq"], own_seq) << "came twice: " << e.dump();
+  }
+  auto stored = history(b, ben_);
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_EQ(stored[1]["reactions"].size(), 1u);
+}
+
+// (b) A client that did not see its ack sends the same frame again: one message.
+TEST_F(RealtimeChat, ARetriedSendIsOneMessage) {
+  Node& a = start_node();
+  Node& b = start_node();
+  auto ana = connect(a, ana_);
+  auto ben = connect(b, ben_);
+
+  auto first = ana->request(send_frame("retry-1", "Only once"));
+  ASSERT_EQ(first["type"], "ack") << first.dump();
+  EXPECT_EQ(first["created"], true);
+  auto again = ana->request(send_frame("retry-1", "Only once"));
+  ASSERT_EQ(again["type"], "ack") << again.dump();
+  EXPECT_EQ(again["created"], false) << "a retry is not a new message";
+  EXPECT_EQ(again["message"]["message_id"], first["message"]["message_id"]);
+  EXPECT_EQ(again["message"]["seq"], first["message"]["seq"]);
+
+  // The retry may come through another node after a reconnect: still the original.
+  auto ana_b = connect(b, ana_);
+  auto via_b = ana_b->request(send_frame("retry-1", "Only once"));
+  ASSERT_EQ(via_b["type"], "ack") << via_b.dump();
+  EXPECT_EQ(via_b["created"], false);
+  EXPECT_EQ(via_b["message"]["message_id"], first["message"]["message_id"]);
+
+  ASSERT_TRUE(message_new(*ben, 1)) << "Ben gets the message";
+  EXPECT_TRUE(of_type(ben->drain(), "message.new").empty()) << "and only once";
+  EXPECT_EQ(history(b, ben_).size(), 1u);
+  EXPECT_EQ(count("SELECT count(*) FROM messages WHERE conversation_id = $1", conversation_), 1);
+}
+
+// (c) Ben loses his connection while Ana keeps writing; he reconnects (to the other node) and
+// resumes from the last seq he saw: exactly the missed messages, in order, once, even while Ana
+// goes on writing during the resume.
+TEST_F(RealtimeChat, AReconnectingClientResumesExactlyWhatItMissed) {
+  Node& a = start_node();
+  Node& b = start_node();
+  auto ana = connect(a, ana_);
+  auto ben = connect(b, ben_);
+  say(*ana, "c-1", "one");
+  say(*ana, "c-2", "two");
+  ASSERT_TRUE(message_new(*ben, 1));
+  ASSERT_TRUE(message_new(*ben, 2));
+  ben->drop();
+
+  for (int i = 3; i <= 5; ++i) say(*ana, "c-" + std::to_string(i), "message " + std::to_string(i));
+
+  // He comes back on node A and resumes from seq 2.
+  auto back = connect(a, ben_);
+  back->send_json({{"type", "resume"}, {"id", "resume-1"}, {"conversations", {{conversation_, 2}}}});
+  std::vector<Json> before_ack;
+  Json ack;
+  while (auto f = back->next_event()) {
+    if (f->value("id", "") == "resume-1") {
+      ack = *f;
+      break;
+    }
+    before_ack.push_back(*f);
+  }
+  ASSERT_EQ(ack.value("type", ""), "ack") << "no ack for resume: " << ack.dump();
+  auto replayed = of_type(before_ack, "message.new");
+  EXPECT_EQ(ack["replayed"], 3);
+  EXPECT_EQ(seqs_of(replayed), range(3, 5)) << "the missed messages, in order, before the ack";
+  for (const auto& e : replayed) EXPECT_EQ(e["conversation_id"], conversation_);
+  if (replayed.size() == 3) {
+    EXPECT_EQ(replayed[0]["message"]["content"], "message 3");
+  }
+  say(*ana, "c-6", "live again");
+  ASSERT_TRUE(message_new(*back, 6)) << "live delivery goes on after the resume";
+  auto after = of_type(back->drain(), "message.new");
+  EXPECT_TRUE(after.empty()) << "nothing is delivered twice: " << Json(after).dump();
+
+  // Again, with Ana writing (through a third node, the fixture's) while he resumes.
+  back->drop();
+  say(*ana, "c-7", "seven");
+  say(*ana, "c-8", "eight");
+  auto again = connect(b, ben_);
+  again->send_json({{"type", "resume"}, {"id", "resume-2"}, {"conversations", {{conversation_, 6}}}});
+  std::thread writer([&] {
+    for (int i = 9; i <= 16; ++i) {
+      auto sent = server_->request("POST", "/api/v1/conversations/" + conversation_ + "/messages",
+                                   Json{{"client_message_id", fmt::format("c-{}", i)}, {"content", fmt::format("m{}", i)}}.dump(),
+                                   ana_.user.auth());
+      EXPECT_EQ(sent.status, 201) << sent.body;
+    }
+  });
+  std::vector<Json> frames;
+  bool acked = false, saw_last = false;
+  while (!(acked && saw_last)) {
+    auto f = again->next_event();
+    if (!f) break;
+    if (f->value("id", "") == "resume-2") {
+      acked = true;
+      EXPECT_EQ((*f)["type"], "ack") << f->dump();
+      EXPECT_GE(f->value("replayed", 0), 2);
+      continue;
+    }
+    frames.push_back(*f);
+    saw_last = saw_last || (f->value("type", "") == "message.new" && (*f)["message"]["seq"] == 16);
+  }
+  writer.join();
+  EXPECT_TRUE(acked) << "no ack for the second resume";
+  auto rest_of = again->drain();
+  frames.insert(frames.end(), rest_of.begin(), rest_of.end());
+  EXPECT_EQ(seqs_of(of_type(frames, "message.new")), range(7, 16)) << "everything missed and everything new, in order, once";
+}
+
+// (d) SIGKILL of the node Ana writes through: every message she saw acknowledged is stored and
+// reaches Ben by resume on the other node; her retries then complete the rest, once each.
+TEST_F(RealtimeChat, KillingANodeLosesNoAcknowledgedMessage) {
+  Node& a = start_node();
+  Node& b = start_node();
+  auto ana = connect(a, ana_);
+
+  // Ana sends ten messages and sees them acknowledged, then a burst without waiting: node A dies
+  // once ten of the burst are acknowledged, with the rest in flight.
+  constexpr int kFirst = 10, kMessages = 120;
+  auto client_id = [](int i) { return fmt::format("k-{}", i); };
+  auto send = [&](int i) {
+    auto f = send_frame(client_id(i), fmt::format("message {}", i));
+    f["id"] = fmt::format("send-{}", i);
+    ana->send_json(f);
+  };
+  std::map<std::string, std::string> acked;  // client_message_id -> message_id
+  auto take_acks = [&](const std::vector<Json>& frames) {
+    for (const auto& f : frames)
+      if (f.value("type", "") == "ack" && f.contains("message")) acked[f["message"]["client_message_id"]] = f["message"]["message_id"];
+  };
+  for (int i = 1; i <= kFirst; ++i) send(i);
+  while (acked.size() < static_cast<std::size_t>(kFirst)) {
+    auto f = ana->wait_for("ack");
+    ASSERT_TRUE(f) << "acks stopped after " << acked.size();
+    take_acks({*f});
+  }
+  for (int i = kFirst + 1; i <= kMessages; ++i) send(i);
+  while (acked.size() < static_cast<std::size_t>(2 * kFirst)) {  // some of the burst is acknowledged too
+    auto f = ana->wait_for("ack");
+    ASSERT_TRUE(f) << "acks stopped after " << acked.size();
+    take_acks({*f});
+  }
+  a.process->signal(SIGKILL);
+  EXPECT_EQ(a.process->wait(10000), 128 + SIGKILL);
+  EXPECT_TRUE(ana->wait_closed().has_value()) << "the socket of a killed node ends";
+  take_acks(ana->drain(0));
+  ASSERT_GE(acked.size(), static_cast<std::size_t>(kFirst));
+
+  // Ben connects to the surviving node and resumes from the start: every acknowledged message is
+  // replayed (before the ack), in order, and is in the history.
+  auto ben = connect(b, ben_);
+  ben->send_json({{"type", "resume"}, {"id", "resume"}, {"conversations", {{conversation_, 0}}}});
+  std::vector<Json> replayed;
+  Json resumed;
+  while (auto f = ben->next_event()) {
+    if (f->value("id", "") == "resume") {
+      resumed = *f;
+      break;
+    }
+    if (f->value("type", "") == "message.new") replayed.push_back(*f);
+  }
+  ASSERT_EQ(resumed.value("type", ""), "ack") << resumed.dump();
+  EXPECT_EQ(resumed["replayed"], static_cast<int>(replayed.size()));
+  auto stored = history(b, ben_);
+  EXPECT_EQ(seqs_of(replayed), range(1, static_cast<int>(stored.size()))) << "the whole history, in order, once";
+  std::map<std::string, std::string> seen, in_history;
+  for (const auto& e : replayed) seen[e["message"]["client_message_id"]] = e["message"]["message_id"];
+  for (const auto& m : stored) in_history[m["client_message_id"]] = m["message_id"];
+  for (const auto& [cid, mid] : acked) {
+    EXPECT_EQ(in_history[cid], mid) << cid << " was acknowledged but is not in the history";
+    EXPECT_EQ(seen[cid], mid) << cid << " was acknowledged but the resume did not return it";
+  }
+  EXPECT_EQ(in_history.size(), stored.size()) << "no message is stored twice";
+
+  // Ana reconnects to node B and sends every unconfirmed frame again (all of them, to be sure).
+  auto ana_b = connect(b, ana_);
+  for (int i = 1; i <= kMessages; ++i) {
+    auto ack = ana_b->request(send_frame(client_id(i), fmt::format("message {}", i)));
+    ASSERT_EQ(ack["type"], "ack") << ack.dump();
+    if (acked.count(client_id(i))) {
+      EXPECT_EQ(ack["created"], false) << client_id(i);
+      EXPECT_EQ(ack["message"]["message_id"], acked[client_id(i)]);
+    }
+  }
+  auto all = history(b, ben_);
+  ASSERT_EQ(all.size(), static_cast<std::size_t>(kMessages)) << "each message once, none lost";
+  std::set<std::string> ids;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(all[i]["seq"], static_cast<int>(i + 1));
+    ids.insert(all[i]["client_message_id"].get<std::string>());
+  }
+  EXPECT_EQ(ids.size(), static_cast<std::size_t>(kMessages));
+}
+
+// (e) Eve, matched with neither, can neither read nor write the conversation, over REST or the
+// socket, and none of its events reach her.
+TEST_F(RealtimeChat, AThirdUserCanNeitherReadNorSend) {
+  Person eve = person("Eve", "woman", "man", 52.50, 13.41);
+  Node& a = start_node();
+  Node& b = start_node();
+  auto ana = connect(a, ana_);
+  auto ben = connect(b, ben_);
+  auto eve_ws = connect(a, eve);
+  Json hello = say(*ana, "e-1", "Just us");
+  ASSERT_TRUE(message_new(*ben, 1));
+
+  for (const char* type : {"message.send", "read", "typing"}) {
+    Json f = type == std::string("message.send") ? send_frame("eve-1", "let me in") : frame(type);
+    auto answer = eve_ws->request(f);
+    EXPECT_EQ(answer["type"], "error") << type << ": " << answer.dump();
+    EXPECT_EQ(answer["problem"].value("status", 0), 404) << type << ": " << answer.dump();
+  }
+  auto resumed = eve_ws->request({{"type", "resume"}, {"conversations", {{conversation_, 0}}}});
+  EXPECT_TRUE(resumed["type"] == "error" || resumed.value("replayed", -1) == 0) << resumed.dump();
+
+  const std::string messages = "/api/v1/conversations/" + conversation_ + "/messages";
+  EXPECT_EQ(rest(b, eve, "GET", messages).status, 404);
+  EXPECT_EQ(rest(b, eve, "GET", messages + "?after=0").status, 404);
+  EXPECT_EQ(rest(b, eve, "POST", messages, {{"client_message_id", "eve-2"}, {"content", "hello?"}}).status, 404);
+  EXPECT_EQ(rest(b, eve, "POST", "/api/v1/conversations/" + conversation_ + "/read").status, 404);
+  EXPECT_EQ(rest(b, eve, "POST", "/api/v1/messages/" + hello["message_id"].get<std::string>() + "/reactions", {{"emoji", kHeart}}).status,
+            404);
+
+  // The two go on talking; Eve's socket (on Ana's node) hears nothing of it.
+  ASSERT_EQ(ben->request(frame("typing"))["type"], "ack");
+  say(*ben, "e-2", "Yes, just us");
+  ASSERT_EQ(rest(b, ben_, "POST", "/api/v1/messages/" + hello["message_id"].get<std::string>() + "/reactions", {{"emoji", kHeart}}).status,
+            200);
+  ASSERT_TRUE(message_new(*ana, 2));
+  ASSERT_TRUE(ana->wait_for("reaction"));
+  auto leaked = eve_ws->drain(500);
+  EXPECT_TRUE(leaked.empty()) << "events leaked to a third user: " << Json(leaked).dump();
+  EXPECT_EQ(history(a, ana_).size(), 2u) << "nothing of Eve's was stored";
+  EXPECT_FALSE(ben->wait_for("typing", 300, [&](const Json& e) { return e.value("user_id", "") == eve.user.user_id; }));
+}
+
+// (f) Sockets authenticate with the session token, in the header or as the first frame; anything
+// else gets an error and a 1008 close, and a plain GET is 426. Tokens are never logged.
+TEST_F(Realtime, SocketsAuthenticateWithTheSessionToken) {
+  Node& a = start_node("debug");
+  const std::string bad_token = ana_.user.user_id + ".not-the-real-secret-" + std::string(40, 'x');
+
+  {  // a bad token in the header
+    WsClient ws(a.port, bad_token);
+    auto error = ws.next_event();
+    ASSERT_TRUE(error) << "no answer to a bad token";
+    EXPECT_EQ((*error)["type"], "error") << error->dump();
+    EXPECT_EQ((*error)["problem"].value("status", 0), 401) << error->dump();
+    EXPECT_EQ(ws.wait_closed(), 1008);
+    EXPECT_TRUE(of_type(ws.drain(0), "ready").empty());
+  }
+  {  // a bad token as the first frame
+    WsClient ws(a.port);
+    ws.send_json({{"type", "auth"}, {"token", bad_token}});
+    auto error = ws.next_event();
+    ASSERT_TRUE(error);
+    EXPECT_EQ((*error)["type"], "error") << error->dump();
+    EXPECT_EQ(ws.wait_closed(), 1008);
+  }
+  {  // no token at all: the first frame is something else
+    WsClient ws(a.port);
+    ws.send_json({{"type", "typing"}, {"id", "t-1"}, {"conversation_id", match_}});
+    auto error = ws.next_event();
+    ASSERT_TRUE(error);
+    EXPECT_EQ((*error)["type"], "error") << error->dump();
+    EXPECT_EQ(ws.wait_closed(), 1008);
+  }
+  {  // the token as the first frame (browsers): a working socket
+    WsClient ws(a.port);
+    ws.send_json({{"type", "auth"}, {"token", ana_.user.token}});
+    auto ready = ws.wait_for("ready");
+    ASSERT_TRUE(ready) << "no ready after an auth frame";
+    EXPECT_EQ((*ready)["user_id"], ana_.user.user_id);
+    EXPECT_FALSE((*ready).value("node", "").empty());
+    open_conversation();
+    auto ack = ws.request(send_frame("auth-frame-1", "it works"));
+    EXPECT_EQ(ack["type"], "ack") << ack.dump();
+    EXPECT_TRUE(ws.is_open());
+  }
+  {  // the header
+    auto ben = connect(a, ben_);
+    EXPECT_TRUE(ben->is_open());
+  }
+
+  auto plain = test::http(a.port, "GET", "/api/v1/ws", "", ana_.user.auth());
+  EXPECT_EQ(plain.status, 426) << plain.body;
+  EXPECT_NE(plain.header("content-type").find("application/problem+json"), std::string::npos) << plain.header("content-type");
+  EXPECT_EQ(plain.json().value("status", 0), 426) << plain.body;
+  EXPECT_NE(plain.header("upgrade").find("websocket"), std::string::npos) << "a 426 names the protocol to upgrade to";
+
+  auto log = a.log_text();
+  EXPECT_FALSE(log.empty()) << "the node logged at debug level";
+  for (const std::string& secret : {ana_.user.token, ben_.user.token, bad_token})
+    EXPECT_EQ(log.find(secret.substr(secret.find('.') + 1)), std::string::npos) << "a token was logged";
+}
+
+// A frame over 64 KiB closes the socket with 1009; a malformed frame is only an error.
+TEST_F(RealtimeChat, OversizedFramesCloseTheSocketMalformedOnesAreErrors) {
+  Node& a = start_node();
+  auto ana = connect(a, ana_);
+  ana->send_text("not json");
+  auto error = ana->next_event();
+  ASSERT_TRUE(error);
+  EXPECT_EQ((*error)["type"], "error") << error->dump();
+  EXPECT_EQ((*error)["problem"].value("status", 0), 400) << error->dump();
+  auto unknown = ana->request({{"type", "teleport"}});
+  EXPECT_EQ(unknown["type"], "error") << unknown.dump();
+  EXPECT_EQ(ana->request(send_frame("ok-1", "still here"))["type"], "ack");
+
+  ana->send_json(send_frame("big", std::string(70 * 1024, 'x')));
+  EXPECT_EQ(ana->wait_closed(), 1009);
+  EXPECT_EQ(history(a, ana_).size(), 1u) << "the oversized message was not stored";
+}
+
+// (g) When the second of them likes, both hear of their match live; a message then raises a
+// notification.new for the one it is for.
+TEST_F(Realtime, BothHearOfTheirMatchLive) {
+  Node& a = start_node();
+  Node& b = start_node();
+  auto ana = connect(a, ana_);
+  auto ben = connect(b, ben_);
+
+  // Ana likes first: Ben is told someone liked him.
+  ASSERT_EQ(rest(a, ana_, "POST", "/api/v1/matches/" + match_ + "/like").status, 200);
+  auto like = ben->wait_for("notification.new", WsClient::kWaitMs,
+                            [](const Json& e) { return e["notification"].value("type", "") == "like.received"; });
+  ASSERT_TRUE(like) << "notification.new (like.received) did not arrive";
+  EXPECT_EQ((*like)["notification"]["content"]["match_id"], match_);
+  EXPECT_FALSE(ana->wait_for("match.new", WsClient::kQuietMs)) << "one like is not a match";
+
+  // Ben likes back (on the other node): both hear of the match, as match.new and notification.new.
+  auto liked = rest(b, ben_, "POST", "/api/v1/matches/" + match_ + "/like");
+  ASSERT_EQ(liked.status, 200) << liked.body;
+  conversation_ = liked.json()["conversation_id"];
+  for (auto [ws, other] : {std::pair{ana.get(), &ben_}, {ben.get(), &ana_}}) {
+    auto event = ws->wait_for("match.new");
+    ASSERT_TRUE(event) << "match.new did not arrive";
+    const Json& n = (*event)["notification"];
+    EXPECT_EQ(n["type"], "match.new") << event->dump();
+    EXPECT_EQ(n["content"]["match_id"], match_);
+    EXPECT_EQ(n["content"]["conversation_id"], conversation_);
+    EXPECT_EQ(n["content"]["user_id"], other->user.user_id);
+    auto note = ws->wait_for("notification.new", WsClient::kWaitMs,
+                             [](const Json& e) { return e["notification"].value("type", "") == "match.new"; });
+    ASSERT_TRUE(note) << "notification.new (match.new) did not arrive";
+    EXPECT_EQ((*note)["notification"]["notification_id"], n["notification_id"]);
+  }
+
+  Json hello = say(*ana, "g-1", "We matched!");
+  auto note = ben->wait_for("notification.new", WsClient::kWaitMs,
+                            [](const Json& e) { return e["notification"].value("type", "") == "message.new"; });
+  ASSERT_TRUE(note) << "notification.new for the message did not arrive";
+  EXPECT_EQ((*note)["notification"]["content"]["conversation_id"], conversation_);
+  EXPECT_EQ((*note)["notification"]["content"]["message_id"], hello["message_id"]);
+  EXPECT_EQ((*note)["notification"]["is_read"], false);
+  auto listed = rest(b, ben_, "GET", "/api/v1/notifications");
+  ASSERT_EQ(listed.status, 200);
+  bool found = false;
+  const Json page = listed.json();
+  for (const auto& n : page["notifications"]) found = found || n["notification_id"] == (*note)["notification"]["notification_id"];
+  EXPECT_TRUE(found) << "the pushed notification is the listed one: " << note->dump() << "\nlisted: " << listed.body;
+}
+
+// (h) An unmatch closes the conversation for both, live; sends then fail with 409.
+TEST_F(RealtimeChat, UnmatchClosesTheConversationForBoth) {
+  Node& a = start_node();
+  Node& b = start_node();
+  auto ana = connect(a, ana_);
+  auto ben = connect(b, ben_);
+  say(*ana, "h-1", "See you Friday?");
+  ASSERT_TRUE(message_new(*ben, 1));
+
+  auto unmatched = rest(b, ben_, "POST", "/api/v1/matches/" + match_ + "/unmatch");
+  ASSERT_EQ(unmatched.status / 100, 2) << unmatched.body;
+  for (WsClient* ws : {ana.get(), ben.get()}) {
+    auto closed = ws->wait_for("conversation.closed");
+    ASSERT_TRUE(closed) << "conversation.closed did not arrive";
+    EXPECT_EQ((*closed)["conversation_id"], conversation_);
+    EXPECT_EQ((*closed)["reason"], "unmatched");
+  }
+
+  auto refused = ana->request(send_frame("h-2", "Hello?"));
+  EXPECT_EQ(refused["type"], "error") << refused.dump();
+  EXPECT_EQ(refused["problem"].value("status", 0), 409) << refused.dump();
+  EXPECT_EQ(refused["problem"].value("type", ""), "/problems/conversation-closed") << refused.dump();
+  auto rest_refused = rest(b, ben_, "POST", "/api/v1/conversations/" + conversation_ + "/messages",
+                           {{"client_message_id", "h-3"}, {"content", "Wait"}});
+  EXPECT_EQ(rest_refused.status, 409) << rest_refused.body;
+  EXPECT_TRUE(of_type(ben->drain(), "message.new").empty()) << "nothing was sent after the close";
+  EXPECT_EQ(count("SELECT count(*) FROM messages WHERE conversation_id = $1", conversation_), 1);
+}
+
+namespace {
+// Sockets with a short send queue, on the in-process server.
+class RealtimeSlowReader : public RealtimeChat {
+ protected:
+  void configure(Config& config) override {
+    RealtimeChat::configure(config);
+    config.ws_send_queue = 8;
+  }
+};
+}  // namespace
+
+// A socket whose reader stopped is cut off once its queue is full; Ana's other device, which
+// reads, gets every message, once, in order; the server's memory for the stalled one is bounded.
+TEST_F(RealtimeSlowReader, AStalledReaderIsDisconnectedAndSlowsNobody) {
+  const std::uint16_t port = server_->port();
+  auto stalled = std::make_unique<WsClient>(port, ana_.user.token);
+  ASSERT_TRUE(stalled->wait_for("ready"));
+  auto phone = std::make_unique<WsClient>(port, ana_.user.token);
+  ASSERT_TRUE(phone->wait_for("ready"));
+
+  // ~7 MB of events: more than the kernel buffers of the stalled socket hold.
+  const std::string text(3500, 'x');
+  constexpr int kMessages = 2000;
+  std::vector<Json> received;
+  for (int i = 1; i <= kMessages; ++i) {
+    Json body = {{"client_message_id", fmt::format("slow-{}", i)}, {"content", text}};
+    auto sent = server_->request("POST", "/api/v1/conversations/" + conversation_ + "/messages", body.dump(), ben_.user.auth());
+    ASSERT_EQ(sent.status, 201) << sent.body;
+    if (i % 50 == 0)
+      for (auto& e : phone->drain(20)) received.push_back(std::move(e));
+  }
+  for (auto& e : phone->drain()) received.push_back(std::move(e));
+
+  EXPECT_EQ(seqs_of(of_type(received, "message.new")), range(1, kMessages)) << "the reading device got every message once, in order";
+  EXPECT_TRUE(stalled->wait_closed(10000).has_value()) << "the stalled socket was cut off";
+  EXPECT_TRUE(phone->is_open());
+}
