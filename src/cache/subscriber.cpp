@@ -26,6 +26,7 @@ bool Subscriber::subscribe(const std::string& channel) {
   // Messages may be minutes apart: no read timeout. interrupt() ends a wait instead.
   redisSetTimeout(ctx->get(), timeval{0, 0});
   std::lock_guard lock(mutex_);
+  if (interrupted_) return false;
   ctx_ = std::move(*ctx);
   return true;
 }
@@ -52,6 +53,7 @@ std::optional<std::string> Subscriber::next() {
 
 void Subscriber::interrupt() {
   std::lock_guard lock(mutex_);
+  interrupted_ = true;
   // Shutting the socket down wakes the blocked read without freeing what it is using.
   if (ctx_) ::shutdown(ctx_->fd, SHUT_RDWR);
 }

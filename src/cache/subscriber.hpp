@@ -22,7 +22,8 @@ class Subscriber {
   // Blocks for the next message on the channel and returns its payload; nullopt when the
   // connection broke or interrupt() was called (subscribe again to go on).
   std::optional<std::string> next();
-  // From any thread: a blocked next() returns nullopt now.
+  // From any thread, for good: a blocked next() returns nullopt now, and a subscribe() still
+  // connecting (or any later one) fails, so a stop can never be missed.
   void interrupt();
 
  private:
@@ -30,6 +31,7 @@ class Subscriber {
   std::optional<RedisUrl> target_;
   std::mutex mutex_;  // guards ctx_ being replaced while interrupt() shuts its socket
   RedisContext ctx_;
+  bool interrupted_ = false;
 };
 
 }  // namespace pm::cache
