@@ -29,4 +29,8 @@ int rotate_keys(Config config);
 // Creates demo users 1..users (docs/demo-data.md); those already there are skipped.
 int seed_demo(Config config, int users, std::uint64_t seed, bool photos);
 
+// Load tests only: `pairs` matched pairs with open conversations and session tokens, one JSON line
+// per pair in `out_file` (src/demo/loadtest.hpp).
+int loadtest_pairs(Config config, int pairs, const std::string& out_file);
+
 }  // namespace pm::app

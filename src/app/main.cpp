@@ -92,6 +92,14 @@ int main(int argc, char** argv) {
   score->add_option("--top", score_top, "print each user's best N candidates after the hard filters instead of every pair")
       ->check(CLI::Range(1, 10000));
 
+  auto* loadtest = cli.add_subcommand(
+      "loadtest-pairs", "FOR LOAD TESTS ONLY (bench/messaging.sh): create N pairs of users with an active match, an open "
+                        "conversation and a session token each, written as JSON lines; never on a production database.");
+  int loadtest_count = 0;
+  std::string loadtest_out;
+  loadtest->add_option("--pairs", loadtest_count, "how many pairs (two users each)")->required()->check(CLI::Range(1, 1'000'000));
+  loadtest->add_option("--out", loadtest_out, "JSON-lines file of the pairs and their session tokens (created mode 0600)")->required();
+
   CLI11_PARSE(cli, argc, argv);
 
   if (!log::set_level(config.log_level)) {
@@ -108,5 +116,6 @@ int main(int argc, char** argv) {
   if (*worker) return app::run_worker(std::move(config), worker_once);
   if (*generate) return app::generate_all_matches(std::move(config), run_id, generate_jobs);
   if (*score) return app::score_users(config, score_bank, score_users, score_top);
+  if (*loadtest) return app::loadtest_pairs(std::move(config), loadtest_count, loadtest_out);
   return 2;
 }
