@@ -3,13 +3,13 @@
 #
 #   ./pm run          install what is missing, build, start the stack, migrate, load data, serve on :8080
 #   ./pm test         the same set-up, then every test; prints "N passed, M failed"
-#   ./pm build        configure and build (preset from PM_PRESET, default: release)
+#   ./pm build        configure and build everything, tests included (preset from PM_PRESET, default: release)
 #   ./pm stack up     start private PostgreSQL 15 + PostGIS and Redis 7 under var/, write var/stack.env
 #   ./pm stack down   stop exactly those instances
 #   ./pm bin          print the built binary's path
 #   ./pm bench        build and run the benchmarks (results: docs/benchmarks.md)
-#   ./pm deps [GROUP] install the missing Debian packages listed in deps/debian-packages.txt
-#                     (GROUP: also those tagged bench or fixtures)
+#   ./pm deps [GROUP] install the missing Debian packages listed in deps/debian-packages.txt: those
+#                     `run` needs, and with GROUP also those tagged test, bench or fixtures
 #
 # Environment: PM_PRESET (release|debug|asan), PM_PG_PORT (55432), PM_REDIS_PORT (56379),
 # PM_HTTP_PORT (8080), PM_TEST_JOBS (2), PM_DEMO_USERS (2000: demo users ./pm run creates).
@@ -21,7 +21,6 @@ PRESET="${PM_PRESET:-release}"
 PG_PORT="${PM_PG_PORT:-55432}"
 REDIS_PORT="${PM_REDIS_PORT:-56379}"
 PG_BIN=/usr/lib/postgresql/15/bin
-PG_DATA="$VAR/pg/data"
 REDIS_DIR="$VAR/redis"
 
 say() { printf '\033[1mpm:\033[0m %s\n' "$*" >&2; }
@@ -29,11 +28,11 @@ die() { say "error: $*"; exit 1; }
 
 as_root() { if [[ $EUID -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 # PostgreSQL refuses to run as root, so as root its commands run as the 'postgres' system user.
-as_pg() { if [[ $EUID -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+as_pg() { if [[ $EUID -eq 0 ]]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
 
-cmd_deps() { # cmd_deps [bench]: the base packages, plus those tagged "bench"
-  local group="${1:-}" wanted missing=()
-  wanted=$(grep -v '^\s*#' "$ROOT/deps/debian-packages.txt" | awk -v g="$group" 'NF && ($2 == "" || $2 == g) {print $1}')
+cmd_deps() { # cmd_deps [GROUP...]: the untagged packages (what `run` needs), plus those tagged GROUP
+  local groups=" $* " wanted missing=()
+  wanted=$(grep -v '^\s*#' "$ROOT/deps/debian-packages.txt" | awk -v g="$groups" 'NF && ($2 == "" || index(g, " " $2 " ")) {print $1}')
   for p in $wanted; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
@@ -43,11 +42,19 @@ cmd_deps() { # cmd_deps [bench]: the base packages, plus those tagged "bench"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 
-cmd_build() {
-  cmd_deps
+# build_targets [TARGET...]: configure the preset and build those targets (none: all of them).
+build_targets() {
   export CCACHE_DIR="$VAR/ccache"
-  cmake --preset "$PRESET" >/dev/null
-  cmake --build --preset "$PRESET"
+  # ccache and precompiled headers: the PCH is checked by content, not by its time stamps.
+  export CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
+  cmake --preset "$PRESET" ${PM_CMAKE_ARGS:-} >/dev/null
+  cmake --build --preset "$PRESET" ${1:+--target "$@"}
+}
+
+# ./pm build: everything, tests and benchmarks included (their packages too).
+cmd_build() {
+  cmd_deps test
+  PM_CMAKE_ARGS=-DPM_TESTS=ON build_targets
 }
 
 bin_path() { echo "$ROOT/build/$PRESET/perfectmatch"; }
@@ -64,19 +71,34 @@ secret() { # secret NAME [BYTES]: a random hex secret generated on first use, ke
   cat "$f"
 }
 
-pg_running() { [[ -f $PG_DATA/postmaster.pid ]] && as_pg "$PG_BIN/pg_ctl" status -D "$PG_DATA" >/dev/null 2>&1; }
+# PostgreSQL's folder (data, logs): var/pg, or, as root in a checkout that the 'postgres' user
+# cannot reach (anywhere under /root, mode 700), a folder of postgres' own home for this checkout
+# with var/pg a link to it; the home's permissions stay as they are. Prints the real path, which is
+# what the server's user is given.
+pg_dir() {
+  if [[ $EUID -eq 0 && ! -L $VAR/pg ]] && ! runuser -u postgres -- test -x "$VAR" 2>/dev/null; then
+    [[ -f $VAR/pg/data/PG_VERSION ]] && die "$VAR/pg holds a database the 'postgres' user cannot reach; move it or delete it"
+    local own; own="$(getent passwd postgres | cut -d: -f6)/perfectmatch/$(printf '%s' "$ROOT" | sha256sum | cut -c1-16)"
+    install -d -o postgres -g postgres -m 700 "$own"
+    rm -rf "$VAR/pg" && ln -s "$own" "$VAR/pg"
+  fi
+  mkdir -p "$VAR/pg"
+  [[ $EUID -eq 0 ]] && chown postgres:postgres "$VAR/pg/"
+  readlink -f "$VAR/pg"
+}
+
+pg_running() { [[ -f $VAR/pg/data/postmaster.pid ]] && as_pg "$PG_BIN/pg_ctl" status -D "$(readlink -f "$VAR/pg")/data" >/dev/null 2>&1; }
 
 pg_up() {
-  local pw; pw=$(secret pg_password)
-  mkdir -p "$VAR/pg"
-  [[ $EUID -eq 0 ]] && chown postgres:postgres "$VAR/pg"
+  local pw dir; pw=$(secret pg_password); dir=$(pg_dir)
+  local PG_DATA="$dir/data"
   if [[ ! -f $PG_DATA/PG_VERSION ]]; then
     say "initialising PostgreSQL in $PG_DATA"
-    local pwfile="$VAR/pg/.pwfile"
+    local pwfile="$dir/.pwfile"
     printf '%s\n' "$pw" >"$pwfile"
     [[ $EUID -eq 0 ]] && chown postgres:postgres "$pwfile"
     as_pg "$PG_BIN/initdb" -D "$PG_DATA" -U pm --pwfile="$pwfile" --auth=scram-sha-256 \
-      --encoding=UTF8 --locale=C.UTF-8 >"$VAR/pg/initdb.log" 2>&1 || { rm -f "$pwfile"; cat "$VAR/pg/initdb.log" >&2; die "initdb failed"; }
+      --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || { rm -f "$pwfile"; cat "$dir/initdb.log" >&2; die "initdb failed"; }
     rm -f "$pwfile"
     echo "include_if_exists = 'pm.conf'" | as_pg tee -a "$PG_DATA/postgresql.conf" >/dev/null
   fi
@@ -93,8 +115,8 @@ EOF
   if pg_running; then
     say "PostgreSQL already running (port $(sed -n 4p "$PG_DATA/postmaster.pid"))"
   else
-    as_pg "$PG_BIN/pg_ctl" start -w -t 60 -D "$PG_DATA" -l "$VAR/pg/postgres.log" >/dev/null ||
-      { tail -20 "$VAR/pg/postgres.log" >&2; die "PostgreSQL did not start"; }
+    as_pg "$PG_BIN/pg_ctl" start -w -t 60 -D "$PG_DATA" -l "$dir/postgres.log" >/dev/null ||
+      { tail -20 "$dir/postgres.log" >&2; die "PostgreSQL did not start"; }
     say "PostgreSQL started on 127.0.0.1:$PG_PORT"
   fi
   PGPASSWORD="$pw" psql -h 127.0.0.1 -p "$PG_PORT" -U pm -d postgres -Atqc \
@@ -149,7 +171,7 @@ stack_up() {
 }
 
 stack_down() {
-  if pg_running; then as_pg "$PG_BIN/pg_ctl" stop -w -m fast -D "$PG_DATA" >/dev/null && say "PostgreSQL stopped"; fi
+  if pg_running; then as_pg "$PG_BIN/pg_ctl" stop -w -m fast -D "$(readlink -f "$VAR/pg")/data" >/dev/null && say "PostgreSQL stopped"; fi
   if [[ -f $REDIS_DIR/redis.pid ]]; then
     local pid; pid=$(cat "$REDIS_DIR/redis.pid")
     if kill -0 "$pid" 2>/dev/null; then
@@ -179,7 +201,8 @@ load_env() { # shellcheck disable=SC1091
 # ---------- the commands ----------
 
 cmd_run() {
-  cmd_build
+  cmd_deps
+  build_targets perfectmatch  # only what runs: the tests and benchmarks are ./pm test's
   stack_up
   load_env
   local bin; bin=$(bin_path)
@@ -255,7 +278,7 @@ run_fuzzer() { # run_fuzzer NAME: PM_FUZZ_SECONDS (default 20) of fuzzing; false
 }
 
 cmd_bench() {
-  cmd_deps bench
+  cmd_deps test bench
   cmd_build
   stack_up
   load_env
@@ -266,7 +289,7 @@ case "${1:-}" in
   run) cmd_run ;;
   test) cmd_test ;;
   build) cmd_build ;;
-  deps) cmd_deps "${2:-}" ;;
+  deps) cmd_deps "${@:2}" ;;
   bin) bin_path ;;
   bench) cmd_bench ;;
   stack)

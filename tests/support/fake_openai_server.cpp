@@ -17,7 +17,7 @@ namespace pm::test {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace http = beast::http;
+namespace beast_http = beast::http;
 using tcp = asio::ip::tcp;
 
 struct FakeOpenAiServer::Impl {
@@ -31,14 +31,14 @@ namespace {
 
 asio::awaitable<void> serve(FakeOpenAiServer& server, tcp::socket socket) {
   beast::flat_buffer buffer;
-  http::request_parser<http::string_body> parser;
+  beast_http::request_parser<beast_http::string_body> parser;
   parser.body_limit(16u << 20);  // Beast's default (1 MB) is below what a long text makes
-  co_await http::async_read(socket, buffer, parser, asio::use_awaitable);
+  co_await beast_http::async_read(socket, buffer, parser, asio::use_awaitable);
   auto request = parser.release();
 
   FakeOpenAiServer::Reply reply{.status = 405, .body = R"({"error":{"message":"POST only"}})"};
-  if (request.method() == http::verb::post) {
-    auto auth = request.find(http::field::authorization);
+  if (request.method() == beast_http::verb::post) {
+    auto auth = request.find(beast_http::field::authorization);
     reply = server.on_request(std::string(request.target()), request.body(),
                               auth == request.end() ? std::string() : std::string(auth->value()));
   }
@@ -46,12 +46,12 @@ asio::awaitable<void> serve(FakeOpenAiServer& server, tcp::socket socket) {
     asio::steady_timer timer(socket.get_executor(), reply.delay);
     co_await timer.async_wait(asio::use_awaitable);
   }
-  http::response<http::string_body> response(static_cast<http::status>(reply.status), 11);
-  response.set(http::field::content_type, "application/json");
+  beast_http::response<beast_http::string_body> response(static_cast<beast_http::status>(reply.status), 11);
+  response.set(beast_http::field::content_type, "application/json");
   response.body() = reply.body;
   response.keep_alive(false);
   response.prepare_payload();
-  co_await http::async_write(socket, response, asio::use_awaitable);
+  co_await beast_http::async_write(socket, response, asio::use_awaitable);
   beast::error_code ec;
   socket.shutdown(tcp::socket::shutdown_send, ec);
 }

@@ -7,26 +7,19 @@
 
 #include "core/crypto.hpp"
 #include "storage/local_store.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace pm;
 namespace fs = std::filesystem;
 
 namespace {
-struct TempDir {
-  fs::path path = fs::path(::testing::TempDir()) / ("pm-media-" + crypto::random_hex(6));
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
 std::chrono::seconds unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch());
 }
 }  // namespace
 
 TEST(LocalStore, PutGetExistsRemove) {
-  TempDir dir;
+  test::TempDir dir("pm-media");
   storage::LocalObjectStore store(dir.path, "secret");
   const std::string key = "users/u1/p1-display.jpg";
   // Split literals: a hex escape would otherwise swallow the letters after it.
@@ -52,7 +45,7 @@ TEST(LocalStore, PutGetExistsRemove) {
 }
 
 TEST(LocalStore, MissingObjectIs404MediaNotFound) {
-  TempDir dir;
+  test::TempDir dir("pm-media");
   storage::LocalObjectStore store(dir.path, "secret");
   for (const char* key : {"users/nobody/x.jpg", "x"}) {
     auto r = store.get(key);
@@ -67,7 +60,7 @@ TEST(LocalStore, MissingObjectIs404MediaNotFound) {
 }
 
 TEST(LocalStore, WritesLeaveNoTemporaryFilesAndOnlyDotNamedSidecars) {
-  TempDir dir;
+  test::TempDir dir("pm-media");
   storage::LocalObjectStore store(dir.path, "secret");
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(store.put("users/u/p.jpg", std::string(1000 + i, 'x'), "image/jpeg"));
   std::vector<std::string> names;
@@ -78,7 +71,7 @@ TEST(LocalStore, WritesLeaveNoTemporaryFilesAndOnlyDotNamedSidecars) {
 }
 
 TEST(LocalStore, InvalidKeysAreRefusedByEveryOperation) {
-  TempDir dir;
+  test::TempDir dir("pm-media");
   storage::LocalObjectStore store(dir.path / "root", "secret");
   for (const char* key : {"../escape.jpg", "/abs.jpg", "a/../../b", "users/u/.p.jpg.type"}) {
     EXPECT_EQ(store.put(key, "x", "text/plain").error().type, "invalid-media-key") << key;
@@ -90,7 +83,7 @@ TEST(LocalStore, InvalidKeysAreRefusedByEveryOperation) {
 }
 
 TEST(LocalStore, UnwritableRootIs503StorageUnavailable) {
-  TempDir dir;
+  test::TempDir dir("pm-media");
   fs::create_directories(dir.path);
   // A file where the root folder should be: no permission trick, so it also fails as root.
   storage::LocalObjectStore store(dir.path / "file", "secret");
@@ -102,7 +95,7 @@ TEST(LocalStore, UnwritableRootIs503StorageUnavailable) {
 }
 
 TEST(MediaUrl, SignedUrlVerifiesUntilItExpires) {
-  TempDir dir;
+  test::TempDir dir("pm-media");
   storage::LocalObjectStore store(dir.path, "secret");
   auto url = store.signed_url("users/u/p.jpg", std::chrono::seconds(300));
   ASSERT_TRUE(url.starts_with("/media/users/u/p.jpg?expires=")) << url;
@@ -162,7 +155,7 @@ TEST(MediaUrl, WithoutASecretEachSignerHasItsOwn) {
 }
 
 TEST(LocalStore, FactoryMakesTheLocalBackendFromConfiguration) {
-  TempDir dir;
+  test::TempDir dir("pm-media");
   auto config = Config::load().value();
   config.media_dir = dir.path.string();
   config.media_url_secret = "factory-secret";

@@ -5,20 +5,13 @@
 
 #include "core/crypto.hpp"
 #include "db/migrations.hpp"
+#include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 
-namespace {
-struct TempDir {
-  TempDir() : path(fs::path(::testing::TempDir()) / ("pm-mig-" + pm::crypto::random_hex(6))) { fs::create_directories(path); }
-  ~TempDir() { fs::remove_all(path); }
-  void write(const std::string& name, const std::string& text) { std::ofstream(path / name) << text; }
-  fs::path path;
-};
-}  // namespace
 
 TEST(MigrationFiles, LoadsPairsInOrderWithChecksums) {
-  TempDir d;
+  pm::test::TempDir d("pm-mig");
   d.write("0002_second.up.sql", "SELECT 2;");
   d.write("0002_second.down.sql", "SELECT -2;");
   d.write("0001_first.up.sql", "SELECT 1;");
@@ -33,7 +26,7 @@ TEST(MigrationFiles, LoadsPairsInOrderWithChecksums) {
 }
 
 TEST(MigrationFiles, RefusesAGap) {
-  TempDir d;
+  pm::test::TempDir d("pm-mig");
   d.write("0001_a.up.sql", "x");
   d.write("0001_a.down.sql", "x");
   d.write("0003_c.up.sql", "x");
@@ -44,7 +37,7 @@ TEST(MigrationFiles, RefusesAGap) {
 }
 
 TEST(MigrationFiles, RefusesAMissingDownFile) {
-  TempDir d;
+  pm::test::TempDir d("pm-mig");
   d.write("0001_a.up.sql", "x");
   auto m = pm::db::load_migrations(d.path);
   ASSERT_FALSE(m.has_value());
@@ -52,7 +45,7 @@ TEST(MigrationFiles, RefusesAMissingDownFile) {
 }
 
 TEST(MigrationFiles, RefusesTwoMigrationsWithOneNumber) {
-  TempDir d;
+  pm::test::TempDir d("pm-mig");
   d.write("0001_a.up.sql", "x");
   d.write("0001_a.down.sql", "x");
   d.write("0001_b.up.sql", "x");

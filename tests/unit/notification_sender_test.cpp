@@ -10,25 +10,13 @@
 
 #include "core/crypto.hpp"
 #include "notifications/notification_sender.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace pm;
 using namespace pm::notifications;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-  TempDir() : path(fs::path(::testing::TempDir()) / ("pm-notif-" + crypto::random_hex(6))) {}
-  ~TempDir() { fs::remove_all(path); }
-  std::vector<std::string> names() const {
-    std::vector<std::string> out;
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(path, ec)) out.push_back(e.path().filename().string());
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-  fs::path path;
-};
 
 std::string read_text(const fs::path& p) {
   std::ifstream in(p);
@@ -40,7 +28,7 @@ std::string read_text(const fs::path& p) {
 }  // namespace
 
 TEST(JsonFileSender, WritesOneFileNamedByTheOutboxId) {
-  TempDir dir;  // not created yet: the sender makes it
+  test::TempDir dir("pm-notif");  // not created yet: the sender makes it
   JsonFileSender sender(dir.path.string());
   const Outgoing out{.outbox_id = crypto::uuid_v4(), .channel = Channel::email, .user_id = crypto::uuid_v4(),
                      .payload = {{"notification_id", "n1"}, {"type", "match.new"}}};
@@ -54,7 +42,7 @@ TEST(JsonFileSender, WritesOneFileNamedByTheOutboxId) {
 }
 
 TEST(JsonFileSender, SendingAnIdAgainLeavesTheOneCopyAsItWas) {
-  TempDir dir;
+  test::TempDir dir("pm-notif");
   JsonFileSender sender(dir.path.string());
   Outgoing out{.outbox_id = crypto::uuid_v4(), .channel = Channel::push, .user_id = crypto::uuid_v4(), .payload = {{"v", 1}}};
   ASSERT_TRUE(sender.send(out).has_value());
@@ -66,7 +54,7 @@ TEST(JsonFileSender, SendingAnIdAgainLeavesTheOneCopyAsItWas) {
 }
 
 TEST(JsonFileSender, RacingSendsOfOneIdLeaveOneWholeFileAndNoTemporaries) {
-  TempDir dir;
+  test::TempDir dir("pm-notif");
   JsonFileSender sender(dir.path.string());
   const Outgoing out{.outbox_id = crypto::uuid_v4(), .channel = Channel::push, .user_id = crypto::uuid_v4(),
                      .payload = {{"text", std::string(64 * 1024, 'x')}}};
@@ -79,7 +67,7 @@ TEST(JsonFileSender, RacingSendsOfOneIdLeaveOneWholeFileAndNoTemporaries) {
 }
 
 TEST(JsonFileSender, RefusesAnIdThatIsNotAUuid) {
-  TempDir dir;
+  test::TempDir dir("pm-notif");
   JsonFileSender sender(dir.path.string());
   auto r = sender.send({.outbox_id = "../escape", .channel = Channel::push, .user_id = "u", .payload = Json::object()});
   EXPECT_FALSE(r.has_value());
@@ -87,7 +75,7 @@ TEST(JsonFileSender, RefusesAnIdThatIsNotAUuid) {
 }
 
 TEST(JsonFileSender, AnUnwritableFolderIsAFailureToRetry) {
-  TempDir dir;
+  test::TempDir dir("pm-notif");
   fs::create_directories(dir.path);
   std::ofstream(dir.path / "file") << "x";
   JsonFileSender sender((dir.path / "file").string());  // a file where the folder should be

@@ -73,16 +73,17 @@ Result<Header> check_header(const Json& header) {
   return Header{*alg, kid->get<std::string>()};
 }
 
-struct Provider {
-  ProviderConfig config;
-  mutable JwksCache keys;
-
-  Provider(ProviderConfig c, const JwksPolicy& policy) : config(std::move(c)), keys(config.name, config.jwks, policy) {}
-};
-
 }  // namespace
 
 struct Verifier::Impl {
+  // (a member type, not one of this file's anonymous namespace: Impl is visible to other files)
+  struct Provider {
+    ProviderConfig config;
+    mutable JwksCache keys;
+
+    Provider(ProviderConfig c, const JwksPolicy& policy) : config(std::move(c)), keys(config.name, config.jwks, policy) {}
+  };
+
   std::map<std::string, std::unique_ptr<Provider>, std::less<>> providers;
   std::chrono::seconds clock_skew;
 
@@ -95,7 +96,7 @@ Verifier::Verifier(std::vector<ProviderConfig> providers, std::chrono::seconds c
   impl_->clock_skew = clock_skew;
   for (auto& p : providers) {
     std::string name = p.name;
-    impl_->providers.insert_or_assign(std::move(name), std::make_unique<Provider>(std::move(p), jwks));
+    impl_->providers.insert_or_assign(std::move(name), std::make_unique<Impl::Provider>(std::move(p), jwks));
   }
 }
 

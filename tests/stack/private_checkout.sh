@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# A checkout inside a folder only its owner may enter (mode 700, like root's home) still gets a
+# working stack: `./pm stack up` starts PostgreSQL and Redis, var/stack.env reaches both, and
+# `./pm stack down` stops them. As root this is the case where PostgreSQL runs as the 'postgres'
+# user, who cannot enter the folder.
+set -euo pipefail
+SRC="$(cd "$(dirname "$0")/../.." && pwd)"
+HOME_DIR=$(mktemp -d)  # mode 700
+CHECKOUT="$HOME_DIR/perfect-match"
+export PM_PG_PORT=$((57000 + RANDOM % 500)) PM_REDIS_PORT=$((57500 + RANDOM % 500))
+cleanup() {
+  (cd "$CHECKOUT" && ./pm stack down) >/dev/null 2>&1 || true
+  [[ -L $CHECKOUT/var/pg ]] && rm -rf "$(readlink -f "$CHECKOUT/var/pg")"
+  rm -rf "$HOME_DIR"
+}
+trap cleanup EXIT
+fail() { echo "FAILED: $*" >&2; exit 1; }
+
+[[ $(stat -c %a "$HOME_DIR") == 700 ]] || fail "mktemp -d did not make a private folder"
+mkdir -p "$CHECKOUT"
+cp -r "$SRC/pm" "$SRC/deps" "$CHECKOUT/"
+(cd "$CHECKOUT" && ./pm stack up) || fail "./pm stack up failed in a mode-700 folder"
+[[ $(stat -c %a "$HOME_DIR") == 700 ]] || fail "./pm loosened the private folder's permissions"
+
+# shellcheck disable=SC1091
+source "$CHECKOUT/var/stack.env"
+[[ $(psql "$PM_DATABASE_URL" -Atqc "SELECT 40 + 2") == 42 ]] || fail "PostgreSQL does not answer at PM_DATABASE_URL"
+[[ $(redis-cli -u "$PM_REDIS_URL" ping 2>/dev/null) == PONG ]] || fail "Redis does not answer at PM_REDIS_URL"
+# Running it again finds both servers up.
+again=$(cd "$CHECKOUT" && ./pm stack up 2>&1) && grep -q "PostgreSQL already running" <<<"$again" || fail "a second stack up did not find PostgreSQL running"
+
+(cd "$CHECKOUT" && ./pm stack down) >/dev/null 2>&1 || fail "./pm stack down failed"
+psql "$PM_DATABASE_URL" -Atqc "SELECT 1" >/dev/null 2>&1 && fail "PostgreSQL still answers after stack down"
+echo "stack from a mode-700 folder: up, reachable, down"
