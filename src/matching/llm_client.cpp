@@ -4,7 +4,7 @@ namespace pm::matching {
 
 namespace {
 
-const ApiProblems kProblems{
+const ApiProblems kChatProblems{
     .unavailable = "insights-unavailable", .failed = "insights-failed", .api_name = "the chat completions API"};
 
 // Low: insights should read the same way for the same pair, not be creative.
@@ -26,7 +26,7 @@ ChatClient::ChatClient(std::string provider, std::string base_url, std::string m
       model_(std::move(model)) {}
 
 Result<Json> ChatClient::complete_json(const std::string& system_prompt, const std::string& user_prompt) const {
-  if (!enabled_) return std::unexpected(unavailable(kProblems.unavailable, "no chat completions API is configured"));
+  if (!enabled_) return std::unexpected(unavailable(kChatProblems.unavailable, "no chat completions API is configured"));
   Json request = {
       {"model", model_},
       {"messages", Json::array({{{"role", "system"}, {"content", system_prompt}},
@@ -34,7 +34,7 @@ Result<Json> ChatClient::complete_json(const std::string& system_prompt, const s
       {"response_format", {{"type", "json_object"}}},
       {"temperature", kTemperature},
   };
-  auto answer = post_json(endpoint_, request, kProblems);
+  auto answer = post_json(endpoint_, request, kChatProblems);
   if (!answer) return std::unexpected(answer.error());
 
   // choices[0].message.content is a string holding the JSON the model wrote.
@@ -47,11 +47,11 @@ Result<Json> ChatClient::complete_json(const std::string& system_prompt, const s
       content = &choice["message"]["content"];
   }
   if (!content)
-    return std::unexpected(bad_gateway(kProblems, "the chat completions API answered without choices[0].message.content"));
+    return std::unexpected(bad_gateway(kChatProblems, "the chat completions API answered without choices[0].message.content"));
 
   auto object = Json::parse(content->get_ref<const std::string&>(), nullptr, /*allow_exceptions=*/false);
   if (object.is_discarded() || !object.is_object())
-    return std::unexpected(bad_gateway(kProblems, "the model's answer is not a JSON object"));
+    return std::unexpected(bad_gateway(kChatProblems, "the model's answer is not a JSON object"));
   return object;
 }
 

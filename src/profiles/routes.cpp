@@ -22,7 +22,7 @@ Result<std::string_view> upload_bytes(const Request& req) {
   return std::string_view(req.raw.body());
 }
 
-Json photos_json(const std::vector<Photo>& photos) {
+Json photos_body(const std::vector<Photo>& photos) {
   Json out = Json::array();
   for (const auto& p : photos) out.push_back(p.to_json());
   return Json{{"photos", out}};
@@ -54,7 +54,7 @@ void add_routes(http::Router& router, auth::Service& auth, Service& profiles, Ph
                    else ids.push_back(id.get<std::string>());
                  }
                if (!f.ok()) return http::problem_response(f.problem(), req.request_id);
-               return http::reply(req, photos.reorder(who.user_id, ids), Status::ok, photos_json);
+               return http::reply(req, photos.reorder(who.user_id, ids), Status::ok, photos_body);
              }));
   router.add(Method::delete_, "/api/v1/me/media/{media_id}", auth::authed(auth, [&photos](Request& req, const auth::Caller& who) {
                return http::reply(req, photos.remove(who.user_id, req.params["media_id"]));

@@ -1,6 +1,7 @@
 #include "realtime/socket.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/core/demangle.hpp>
 
@@ -50,15 +51,16 @@ void Socket::await_auth_frame() {
     if (ec || !self->user_id_.empty() || self->finished_) return;
     self->refuse(unauthenticated("no auth frame came within 10 seconds"), websocket::close_code::policy_error);
   });
-  ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-    if (ec) return self->finish();
-    auto frame = Json::parse(beast::buffers_to_string(self->buffer_.data()), nullptr, false);
-    self->buffer_.consume(self->buffer_.size());
-    if (!frame.is_object() || frame.value("type", "") != "auth" || !frame["token"].is_string())
-      return self->refuse(unauthenticated("the first frame must be {\"type\": \"auth\", \"token\": ...}"),
-                          websocket::close_code::policy_error);
-    self->authenticate(frame["token"].get<std::string>());
-  });
+  read_frame();
+}
+
+// The first frame of a socket that came without a token.
+void Socket::on_auth_frame(const std::string& text) {
+  auto frame = Json::parse(text, nullptr, false);
+  if (!frame.is_object() || frame.value("type", "") != "auth" || !frame["token"].is_string())
+    return refuse(unauthenticated("the first frame must be {\"type\": \"auth\", \"token\": ...}"),
+                  websocket::close_code::policy_error);
+  authenticate(frame["token"].get<std::string>());
 }
 
 void Socket::authenticate(std::string token) {
@@ -80,17 +82,23 @@ void Socket::on_authenticated(Result<auth::Caller> who) {
   d_.hub.attach(user_id_, shared_from_this());
   log::info("ws_opened", {{"request_id", request_id_}, {"user_id", user_id_}});
   send({{"type", "ready"}, {"user_id", user_id_}, {"node", d_.hub.node_id()}});
-  read_next();
+  read_frame();
 }
 
-void Socket::read_next() {
-  ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-    if (ec) return self->finish();
-    std::string text = beast::buffers_to_string(self->buffer_.data());
-    self->buffer_.consume(self->buffer_.size());
-    self->on_frame(std::move(text));
-  });
+// Every read and every close completes in one member function each: Beast's read and close
+// machinery is a large template instantiated once per distinct handler type, and was most of this
+// file's compile time when each call had a lambda of its own.
+void Socket::read_frame() { ws_.async_read(buffer_, beast::bind_front_handler(&Socket::on_read, shared_from_this())); }
+
+void Socket::on_read(beast::error_code ec, std::size_t) {
+  if (ec) return finish();
+  std::string text = beast::buffers_to_string(buffer_.data());
+  buffer_.consume(buffer_.size());
+  if (user_id_.empty()) return on_auth_frame(text);
+  on_frame(std::move(text));
 }
+
+void Socket::on_closed(beast::error_code) { finish(); }
 
 // One frame at a time: the next is read after this one is answered, so a client's frames take
 // effect in the order it sent them and a flood of frames waits in TCP, not in our memory.
@@ -121,7 +129,7 @@ void Socket::on_outcome(Outcome outcome) {
     held_.clear();
     for (const auto& [frame, event] : held) accept_event(frame, *event);
   }
-  read_next();
+  read_frame();
 }
 
 void Socket::deliver(std::shared_ptr<const std::string> frame, std::shared_ptr<const Json> event) {
@@ -175,7 +183,7 @@ void Socket::refuse(const Problem& problem, websocket::close_code code) {
   send(Protocol::error_frame(nullptr, problem));
   closing_ = true;
   // The close frame follows the error frame (Beast sends it after the pending write).
-  ws_.async_close(websocket::close_reason(code, problem.type), [self = shared_from_this()](beast::error_code) { self->finish(); });
+  ws_.async_close(websocket::close_reason(code, problem.type), beast::bind_front_handler(&Socket::on_closed, shared_from_this()));
 }
 
 void Socket::close(std::string reason) {
@@ -184,7 +192,7 @@ void Socket::close(std::string reason) {
     self->closing_ = true;
     if (self->user_id_.empty()) return self->finish();  // still in the handshake or authenticating
     self->ws_.async_close(websocket::close_reason(websocket::close_code::going_away, reason),
-                          [self](beast::error_code) { self->finish(); });
+                          beast::bind_front_handler(&Socket::on_closed, self));
   });
 }
 

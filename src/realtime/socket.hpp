@@ -57,7 +57,10 @@ class Socket : public std::enable_shared_from_this<Socket> {
   void await_auth_frame();
   void authenticate(std::string token);
   void on_authenticated(Result<auth::Caller> who);
-  void read_next();
+  void read_frame();
+  void on_read(boost::beast::error_code ec, std::size_t bytes);
+  void on_auth_frame(const std::string& text);
+  void on_closed(boost::beast::error_code ec);
   void on_frame(std::string text);
   void on_outcome(Outcome outcome);
   void accept_event(const std::shared_ptr<const std::string>& frame, const Json& event);
