@@ -1,7 +1,12 @@
 #include "http/message.hpp"
 
 #include <cctype>
+#include <charconv>
 #include <string>
+
+#include <fmt/format.h>
+
+#include "core/crypto.hpp"
 
 namespace pm::http {
 
@@ -34,6 +39,21 @@ std::optional<std::string> Request::query(std::string_view name) const {
     return value;
   }
   return std::nullopt;
+}
+
+Result<std::optional<long long>> Request::query_number(std::string_view name, long long min, long long max) const {
+  auto text = query(name);
+  if (!text) return std::optional<long long>{};
+  long long n = 0;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
+  if (ec != std::errc{} || end != text->data() + text->size() || n < min || n > max)
+    return std::unexpected(bad_request("validation-failed", fmt::format("{} must be a whole number from {} to {}", name, min, max)));
+  return std::optional<long long>(n);
+}
+
+std::string Request::id_param(std::string_view name) const {
+  const auto& raw = params.at(std::string(name));
+  return crypto::is_uuid(raw) ? crypto::canonical_uuid(raw) : raw;
 }
 
 std::string_view Request::header(std::string_view name) const {

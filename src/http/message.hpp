@@ -32,6 +32,12 @@ struct Request {
   std::string_view header(std::string_view name) const;
   // The query parameter `name` (?name=value), percent-decoded; nullopt when absent.
   std::optional<std::string> query(std::string_view name) const;
+  // An optional whole-number query parameter within [min, max]; a 400 "validation-failed" naming
+  // the parameter when it is anything else.
+  Result<std::optional<long long>> query_number(std::string_view name, long long min, long long max) const;
+  // The path parameter `name` (a route's "{name}"). A UUID comes back in its canonical lower-case
+  // form, so an id in any case names the same object; anything else as it is (it then matches none).
+  std::string id_param(std::string_view name) const;
   // The token of "Authorization: Bearer <token>", if the header is there and well-formed.
   std::optional<std::string_view> bearer_token() const;
   // The body as JSON: 415 unless the Content-Type is JSON, 400 "malformed-json" naming the fault.

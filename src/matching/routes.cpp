@@ -1,7 +1,6 @@
 #include "matching/routes.hpp"
 
 #include "auth/guard.hpp"
-#include "core/crypto.hpp"
 
 namespace pm::matching {
 
@@ -12,12 +11,6 @@ using http::Status;
 namespace {
 
 auto as_is = [](const Json& j) { return j; };
-
-// Path ids in any case are the same match; anything else cannot be one.
-std::string match_id_of(const Request& req) {
-  const auto& raw = req.params.at("match_id");
-  return crypto::is_uuid(raw) ? crypto::canonical_uuid(raw) : raw;
-}
 
 }  // namespace
 
@@ -31,16 +24,16 @@ void add_routes(http::Router& router, auth::Service& auth, Service& service) {
                return http::reply(req, service.generate_now(who.user_id), Status::ok, as_is);
              }));
   router.add(Method::get, "/api/v1/matches/{match_id}", auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
-               return http::reply(req, service.discovery.detail(who.user_id, match_id_of(req)), Status::ok, as_is);
+               return http::reply(req, service.discovery.detail(who.user_id, req.id_param("match_id")), Status::ok, as_is);
              }));
   router.add(Method::post, "/api/v1/matches/{match_id}/like", auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
-               return http::reply(req, service.discovery.like(who.user_id, match_id_of(req)), Status::ok, as_is);
+               return http::reply(req, service.discovery.like(who.user_id, req.id_param("match_id")), Status::ok, as_is);
              }));
   router.add(Method::post, "/api/v1/matches/{match_id}/pass", auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
-               return http::reply(req, service.discovery.pass(who.user_id, match_id_of(req)), Status::ok, as_is);
+               return http::reply(req, service.discovery.pass(who.user_id, req.id_param("match_id")), Status::ok, as_is);
              }));
   router.add(Method::post, "/api/v1/matches/{match_id}/unmatch", auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
-               return http::reply(req, service.discovery.unmatch(who.user_id, match_id_of(req)), Status::ok, as_is);
+               return http::reply(req, service.discovery.unmatch(who.user_id, req.id_param("match_id")), Status::ok, as_is);
              }));
 }
 

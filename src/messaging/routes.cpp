@@ -1,9 +1,7 @@
 #include "messaging/routes.hpp"
 
-#include <charconv>
 
 #include "auth/guard.hpp"
-#include "core/crypto.hpp"
 #include "core/validation.hpp"
 #include "http/multipart.hpp"
 #include "media/photo.hpp"
@@ -18,46 +16,29 @@ namespace {
 
 auto as_is = [](const Json& j) { return j; };
 
-std::string id_param(const Request& req, const char* name) {
-  const auto& raw = req.params.at(name);
-  return crypto::is_uuid(raw) ? crypto::canonical_uuid(raw) : raw;
-}
-
-// An optional whole-number query parameter within [min, max]; a 400 naming it otherwise.
-Result<std::optional<long long>> number_param(const Request& req, const char* name, long long min, long long max) {
-  auto text = req.query(name);
-  if (!text) return std::optional<long long>{};
-  long long n = 0;
-  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
-  if (ec != std::errc{} || end != text->data() + text->size() || n < min || n > max)
-    return std::unexpected(bad_request("validation-failed", std::string(name) + " must be a whole number from " + std::to_string(min) +
-                                                                " to " + std::to_string(max)));
-  return std::optional<long long>(n);
-}
-
 }  // namespace
 
 void add_routes(http::Router& router, auth::Service& auth, Service& service) {
   router.add(Method::get, "/api/v1/conversations", auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
-               auto limit = number_param(req, "limit", 1, 100);
+               auto limit = req.query_number("limit", 1, 100);
                if (!limit) return http::problem_response(limit.error(), req.request_id);
                return http::reply(req, service.conversations(who.user_id, req.query("cursor"), limit->value_or(20)), Status::ok, as_is);
              }));
   router.add(Method::get, "/api/v1/conversations/{conversation_id}/messages",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
-               auto after = number_param(req, "after", 0, 1LL << 62), before = number_param(req, "before", 1, 1LL << 62),
-                    limit = number_param(req, "limit", 1, 200);
+               auto after = req.query_number("after", 0, 1LL << 62), before = req.query_number("before", 1, 1LL << 62),
+                    limit = req.query_number("limit", 1, 200);
                for (const auto* p : {&after, &before, &limit})
                  if (!*p) return http::problem_response(p->error(), req.request_id);
                if (after->has_value() && before->has_value())
                  return http::problem_response(bad_request("validation-failed", "give after or before, not both"), req.request_id);
-               return http::reply(req, service.history(who.user_id, id_param(req, "conversation_id"), *after, *before, static_cast<int>(limit->value_or(50))),
+               return http::reply(req, service.history(who.user_id, req.id_param("conversation_id"), *after, *before, static_cast<int>(limit->value_or(50))),
                                   Status::ok, as_is);
              }));
   router.add(Method::post, "/api/v1/conversations/{conversation_id}/messages",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
                return http::with_input<MessageInput>(req, [&](const MessageInput& in) {
-                 auto sent = service.send(who.user_id, id_param(req, "conversation_id"), in, std::string(req.header("X-App-Version")));
+                 auto sent = service.send(who.user_id, req.id_param("conversation_id"), in, std::string(req.header("X-App-Version")));
                  if (!sent) return http::problem_response(sent.error(), req.request_id);
                  // A retry with the same client_message_id gets the original, with 200 instead of 201.
                  return http::json_response(sent->created ? Status::created : Status::ok, sent->message);
@@ -74,7 +55,7 @@ void add_routes(http::Router& router, auth::Service& auth, Service& service) {
                  up_to = f.integer("up_to_seq", false, 1, 1LL << 62);
                  if (!f.ok()) return http::problem_response(f.problem(), req.request_id);
                }
-               return http::reply(req, service.read(who.user_id, id_param(req, "conversation_id"), up_to), Status::ok, as_is);
+               return http::reply(req, service.read(who.user_id, req.id_param("conversation_id"), up_to), Status::ok, as_is);
              }));
   router.add(
       Method::post, "/api/v1/conversations/{conversation_id}/media",
@@ -84,16 +65,16 @@ void add_routes(http::Router& router, auth::Service& auth, Service& service) {
                                                              : Result<std::string_view>(std::string_view(req.raw.body()));
         if (!bytes) return http::problem_response(bytes.error(), req.request_id);
         if (bytes->empty()) return http::problem_response(bad_request("empty-upload", "the body holds no image"), req.request_id);
-        return http::reply(req, service.upload_media(who.user_id, id_param(req, "conversation_id"), *bytes), Status::created, as_is);
+        return http::reply(req, service.upload_media(who.user_id, req.id_param("conversation_id"), *bytes), Status::created, as_is);
       }),
       media::PhotoLimits{}.max_bytes + 64 * 1024);
   router.add(Method::post, "/api/v1/messages/{message_id}/reactions", auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
                return http::with_input<ReactionInput>(req, [&](const ReactionInput& in) {
-                 return http::reply(req, service.react(who.user_id, id_param(req, "message_id"), in), Status::ok, as_is);
+                 return http::reply(req, service.react(who.user_id, req.id_param("message_id"), in), Status::ok, as_is);
                });
              }));
   router.add(Method::delete_, "/api/v1/messages/{message_id}", auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
-               return http::reply(req, service.remove(who.user_id, id_param(req, "message_id")), Status::ok, as_is);
+               return http::reply(req, service.remove(who.user_id, req.id_param("message_id")), Status::ok, as_is);
              }));
 }
 

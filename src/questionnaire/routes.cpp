@@ -1,6 +1,5 @@
 #include "questionnaire/routes.hpp"
 
-#include <charconv>
 
 #include "auth/guard.hpp"
 
@@ -14,20 +13,6 @@ namespace {
 
 auto as_is = [](const Json& j) { return j; };
 
-// ?limit=N (1-20, default 1); anything else is a 400.
-Result<int> limit_of(const Request& req) {
-  auto target = req.target();
-  auto q = target.find("limit=");
-  if (q == std::string_view::npos) return 1;
-  auto text = target.substr(q + 6);
-  text = text.substr(0, text.find('&'));
-  int n = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (ec != std::errc{} || end != text.data() + text.size() || n < 1 || n > 20)
-    return std::unexpected(bad_request("validation-failed", "limit must be an integer from 1 to 20"));
-  return n;
-}
-
 }  // namespace
 
 void add_routes(http::Router& router, auth::Service& auth, Service& service, std::function<void(const std::string&)> after_complete) {
@@ -35,9 +20,10 @@ void add_routes(http::Router& router, auth::Service& auth, Service& service, std
                return http::reply(req, service.questionnaire(who.user_id), Status::ok, as_is);
              }));
   router.add(Method::get, "/api/v1/questionnaire/next", auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
-               auto limit = limit_of(req);
+               // ?limit=N, 1-20, default 1
+               auto limit = req.query_number("limit", 1, 20);
                if (!limit) return http::problem_response(limit.error(), req.request_id);
-               return http::reply(req, service.next(who.user_id, *limit), Status::ok, as_is);
+               return http::reply(req, service.next(who.user_id, static_cast<int>(limit->value_or(1))), Status::ok, as_is);
              }));
   router.add(Method::put, "/api/v1/questionnaire/answers/{question_id}",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {

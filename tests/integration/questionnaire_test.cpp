@@ -86,6 +86,18 @@ TEST_F(Questionnaire, BranchingShowsFollowUpsAndRetiresTheirAnswersWhenHiddenAga
   EXPECT_EQ(get("/api/v1/questionnaire/progress")["answered"], 3) << "showing them again brings their answers back";
 }
 
+TEST_F(Questionnaire, NextTakesOnlyItsOwnLimitParameter) {
+  EXPECT_EQ(get("/api/v1/questionnaire/next")["questions"].size(), 1u) << "one question by default";
+  EXPECT_EQ(get("/api/v1/questionnaire/next?limit=3")["questions"].size(), 3u);
+  EXPECT_EQ(get("/api/v1/questionnaire/next?nolimit=3")["questions"].size(), 1u) << "another parameter's name is not limit";
+  EXPECT_EQ(get("/api/v1/questionnaire/next?x=1&limit=%32")["questions"].size(), 2u) << "percent-decoded, anywhere in the query";
+  for (const char* bad : {"limit=0", "limit=21", "limit=2x", "limit=", "limit=-1"}) {
+    auto res = server_->request("GET", std::string("/api/v1/questionnaire/next?") + bad, "", user_.auth());
+    EXPECT_EQ(res.status, 400) << bad;
+    EXPECT_NE(res.body.find("limit must be a whole number from 1 to 20"), std::string::npos) << res.body;
+  }
+}
+
 TEST_F(Questionnaire, AnswersAreValidatedStrictlyPerType) {
   auto bad = [&](const std::string& key, const Json& body) {
     auto r = answer(key, body);
