@@ -11,6 +11,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "core/http_client.hpp"
+
 namespace pm {
 
 namespace {
@@ -147,7 +149,7 @@ const std::vector<Setting>& settings() {
       choice("PM_MEDIA_BACKEND", "where photos are stored: local (PM_MEDIA_DIR) or s3 (PM_S3_*)", &Config::media_backend, {"local", "s3"}),
       text("PM_MEDIA_DIR", "folder of the local media backend", &Config::media_dir),
       text("PM_MEDIA_URL_SECRET", "key signing local media URLs (./pm stack up writes one); unset: random per process, URLs die with it", &Config::media_url_secret),
-      text("PM_S3_ENDPOINT", "S3 endpoint, http(s)://host[:port], e.g. https://s3.eu-west-1.amazonaws.com", &Config::s3_endpoint),
+      text("PM_S3_ENDPOINT", "S3 endpoint, https://host[:port] (http:// only to a loopback address), e.g. https://s3.eu-west-1.amazonaws.com", &Config::s3_endpoint),
       text("PM_S3_REGION", "S3 region (part of every signature)", &Config::s3_region),
       text("PM_S3_BUCKET", "S3 bucket holding the media", &Config::s3_bucket),
       text("PM_S3_ACCESS_KEY", "S3 access key id", &Config::s3_access_key),
@@ -157,13 +159,13 @@ const std::vector<Setting>& settings() {
       millis("PM_S3_TIMEOUT_MS", "S3 request timeout (whole transfer)", &Config::s3_timeout),
       text("PM_QUESTION_BANK", "key of the question bank the questionnaire API serves", &Config::question_bank),
       choice("PM_EMBEDDING_PROVIDER", "text embeddings of bios and open answers: builtin (offline) or openai (an OpenAI-compatible /v1/embeddings)", &Config::embedding_provider, {"builtin", "openai"}),
-      text("PM_EMBEDDING_URL", "base URL of the OpenAI-compatible embeddings API, ending in /v1", &Config::embedding_url),
+      text("PM_EMBEDDING_URL", "base URL of the OpenAI-compatible embeddings API, ending in /v1 (https://, or http:// to a loopback address)", &Config::embedding_url),
       text("PM_EMBEDDING_MODEL", "embedding model name sent to that API", &Config::embedding_model),
       text("PM_EMBEDDING_API_KEY", "bearer key for that API (never logged)", &Config::embedding_api_key),
       millis("PM_EMBEDDING_TIMEOUT_MS", "timeout of one embeddings request", &Config::embedding_timeout),
       integer("PM_EMBEDDING_RETRIES", "retries of a failed embeddings request (5xx, 429, network)", &Config::embedding_retries, 0, 10),
       choice("PM_LLM_PROVIDER", "match insights: builtin, or openai (chat completions; any failure falls back to builtin)", &Config::llm_provider, {"builtin", "openai"}),
-      text("PM_LLM_URL", "base URL of the OpenAI-compatible chat completions API, ending in /v1", &Config::llm_url),
+      text("PM_LLM_URL", "base URL of the OpenAI-compatible chat completions API, ending in /v1 (https://, or http:// to a loopback address)", &Config::llm_url),
       text("PM_LLM_MODEL", "chat model name sent to that API", &Config::llm_model),
       text("PM_LLM_API_KEY", "bearer key for that API (never logged)", &Config::llm_api_key),
       millis("PM_LLM_TIMEOUT_MS", "timeout of one chat completions request", &Config::llm_timeout),
@@ -229,6 +231,7 @@ Result<void> check_media(const Config& c) {
   if (rest.ends_with('/')) rest.pop_back();
   if (rest.empty() || rest.find_first_of("/?#@") != std::string::npos)
     return std::unexpected(bad_request("config", "PM_S3_ENDPOINT must be http(s)://host[:port] with no path"));
+  if (auto why = http_client::refusal(c.s3_endpoint)) return std::unexpected(bad_request("config", "PM_S3_ENDPOINT: " + *why));
   return {};
 }
 

@@ -1,8 +1,5 @@
 #include "storage/s3_store.hpp"
 
-#include <curl/curl.h>
-
-#include <memory>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -16,19 +13,6 @@ namespace {
 // A response larger than this is refused rather than buffered: photos are a few MB at most.
 constexpr std::size_t kMaxResponseBytes = 64u << 20;
 
-void global_init() {
-  static const CURLcode code = curl_global_init(CURL_GLOBAL_DEFAULT);
-  if (code != CURLE_OK) throw std::runtime_error("libcurl failed to initialise");
-}
-
-std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
-  auto* out = static_cast<std::string*>(user);
-  std::size_t n = size * count;
-  if (out->size() + n > kMaxResponseBytes) return 0;  // curl then fails the transfer with CURLE_WRITE_ERROR
-  out->append(data, n);
-  return n;
-}
-
 // S3 error bodies are XML: <Error><Code>NoSuchKey</Code>...; the code is all a log line needs.
 std::string error_code(const std::string& body) {
   auto start = body.find("<Code>");
@@ -36,17 +20,6 @@ std::string error_code(const std::string& body) {
   if (start == std::string::npos || end == std::string::npos || end < start) return {};
   return body.substr(start + 6, std::min<std::size_t>(end - start - 6, 64));
 }
-
-struct HeaderList {
-  curl_slist* list = nullptr;
-  ~HeaderList() { curl_slist_free_all(list); }
-  bool add(const std::string& line) {
-    auto* next = curl_slist_append(list, line.c_str());
-    if (!next) return false;
-    list = next;
-    return true;
-  }
-};
 
 }  // namespace
 
@@ -64,7 +37,6 @@ S3Options S3Options::from(const Config& c) {
 }
 
 S3ObjectStore::S3ObjectStore(S3Options options) : options_(std::move(options)) {
-  global_init();
   std::string_view e = options_.endpoint;
   if (e.starts_with("https://")) {
     scheme_ = "https";
@@ -78,12 +50,9 @@ S3ObjectStore::S3ObjectStore(S3Options options) : options_(std::move(options)) {
     throw std::invalid_argument("PM_S3_ENDPOINT must be http(s)://host[:port]");
   if (options_.bucket.empty() || options_.access_key.empty() || options_.secret_key.empty() || options_.region.empty())
     throw std::invalid_argument("the S3 backend needs a bucket, a region and credentials");
+  if (auto why = http_client::refusal(options_.endpoint)) throw std::invalid_argument("PM_S3_ENDPOINT: " + *why);
   authority_ = std::string(e);
   credentials_ = {.access_key = options_.access_key, .secret_key = options_.secret_key, .region = options_.region};
-}
-
-S3ObjectStore::~S3ObjectStore() {
-  for (void* h : idle_) curl_easy_cleanup(static_cast<CURL*>(h));
 }
 
 std::string S3ObjectStore::host() const {
@@ -114,61 +83,17 @@ Result<S3ObjectStore::Response> S3ObjectStore::send(const char* method, const st
   if (!content_type.empty()) request.headers.emplace_back("content-type", content_type);
   request.payload_hash = payload_hash;
 
-  HeaderList headers;
-  bool ok = true;
-  for (const auto& [name, value] : request.headers) ok = ok && headers.add(fmt::format("{}: {}", name, value));
-  ok = ok && headers.add(fmt::format("authorization: {}", sigv4::authorization(request, credentials_, now)));
-  ok = ok && headers.add("Expect:");  // no 100-continue round trip before a PUT body
-  if (!ok) return std::unexpected(storage_unavailable("out of memory building an S3 request"));
+  http_client::Request call{.method = method, .url = fmt::format("{}://{}{}", scheme_, host(), request.path), .body = body};
+  for (const auto& [name, value] : request.headers) call.headers.push_back(fmt::format("{}: {}", name, value));
+  call.headers.push_back(fmt::format("authorization: {}", sigv4::authorization(request, credentials_, now)));
 
-  CURL* curl = nullptr;
-  {
-    std::lock_guard lock(idle_mutex_);
-    if (!idle_.empty()) {
-      curl = static_cast<CURL*>(idle_.back());
-      idle_.pop_back();
-    }
-  }
-  if (curl) curl_easy_reset(curl);
-  else curl = curl_easy_init();
-  if (!curl) return std::unexpected(storage_unavailable("could not create an HTTP client for S3"));
-  std::unique_ptr<CURL, void (*)(CURL*)> guard(curl, curl_easy_cleanup);
-
-  Response response;
-  auto url = fmt::format("{}://{}{}", scheme_, host(), request.path);
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);  // handler threads: no SIGALRM for DNS timeouts
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.list);
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, "perfectmatch");
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
-  std::string_view m = method;
-  if (m == "HEAD") {
-    curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
-  } else if (m == "PUT") {
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "PUT");
-    // Never a null pointer here: with one, curl would read the body from stdin.
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.empty() ? "" : body.data());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-  } else if (m != "GET") {
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
-  }
-
-  CURLcode code = curl_easy_perform(curl);
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);  // `headers` dies before the handle is reused
-  if (code != CURLE_OK) {
-    log::warn("media-s3-unreachable", {{"op", method}, {"key", key}, {"error", curl_easy_strerror(code)}});
+  auto response = http_client::send(call, {.connect_timeout = options_.connect_timeout, .timeout = options_.timeout,
+                                           .max_body = kMaxResponseBytes});
+  if (!response) {
+    log::warn("media-s3-unreachable", {{"op", method}, {"key", key}, {"error", response.error().detail}});
     return std::unexpected(storage_unavailable("the media store cannot be reached"));
   }
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
-  {
-    std::lock_guard lock(idle_mutex_);
-    idle_.push_back(guard.release());
-  }
-  return response;
+  return std::move(*response);
 }
 
 Problem S3ObjectStore::failure(const char* op, const std::string& key, const Response& response) const {

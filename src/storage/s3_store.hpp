@@ -1,5 +1,5 @@
 #pragma once
-// The S3 backend: objects in one bucket over HTTP(S) with libcurl, every request signed with AWS
+// The S3 backend: objects in one bucket over HTTP(S) (core/http_client), every request signed with AWS
 // Signature Version 4 (storage/sigv4.hpp). Works with AWS and with S3-protocol servers (MinIO,
 // Ceph, s3rver), path-style (endpoint/bucket/key) or virtual-host style (bucket.endpoint/key).
 //
@@ -8,10 +8,10 @@
 // never the client's doing, so it is a 503 too, logged as an error for the operator.
 
 #include <functional>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "core/http_client.hpp"
 #include "core/time.hpp"
 #include "storage/object_store.hpp"
 #include "storage/sigv4.hpp"
@@ -36,7 +36,6 @@ class S3ObjectStore final : public ObjectStore {
  public:
   // Throws std::invalid_argument when the endpoint is not http(s)://host[:port].
   explicit S3ObjectStore(S3Options options);
-  ~S3ObjectStore() override;
   S3ObjectStore(const S3ObjectStore&) = delete;
   S3ObjectStore& operator=(const S3ObjectStore&) = delete;
 
@@ -51,10 +50,7 @@ class S3ObjectStore final : public ObjectStore {
   std::string object_url(const std::string& key) const;
 
  private:
-  struct Response {
-    long status = 0;
-    std::string body;
-  };
+  using Response = http_client::Response;
   Result<Response> send(const char* method, const std::string& key, std::string_view body,
                         const std::string& content_type);
   Problem failure(const char* op, const std::string& key, const Response& response) const;
@@ -66,10 +62,6 @@ class S3ObjectStore final : public ObjectStore {
   sigv4::Credentials credentials_;
   std::string scheme_;     // "http" or "https"
   std::string authority_;  // host[:port] of the endpoint
-
-  // Reused easy handles keep their connections alive between requests.
-  std::mutex idle_mutex_;
-  std::vector<void*> idle_;
 };
 
 }  // namespace pm::storage

@@ -67,7 +67,8 @@ TEST(MediaConfig, S3BackendWithoutCredentialsNamesWhatIsMissing) {
 
 TEST(MediaConfig, S3EndpointMustBeASchemeAndHost) {
   Env env(kS3);
-  for (const char* bad : {"s3.amazonaws.com", "ftp://host", "https://host/path", "https://user@host", "https://"}) {
+  for (const char* bad : {"s3.amazonaws.com", "ftp://host", "https://host/path", "https://user@host", "https://",
+                          "http://minio.internal:9000"}) {  // plain http only to loopback
     setenv("PM_S3_ENDPOINT", bad, 1);
     auto c = Config::load();
     EXPECT_FALSE(c.has_value()) << bad;

@@ -1,5 +1,5 @@
 #pragma once
-// Getting a provider's JWKS document: an http(s) URL over libcurl, or a local file (tests, and
+// Getting a provider's JWKS document: an http(s) URL (core/http_client), or a local file (tests, and
 // deployments that mirror the keys themselves).
 
 #include <chrono>
