@@ -1,5 +1,7 @@
 #include "realtime/routes.hpp"
 
+#include "realtime/socket.hpp"
+
 namespace pm::realtime {
 
 void add_routes(http::Router& router) {

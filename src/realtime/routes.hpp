@@ -6,7 +6,7 @@
 #include "http/server.hpp"
 #include "realtime/hub.hpp"
 #include "realtime/protocol.hpp"
-#include "realtime/socket.hpp"
+#include "realtime/socket_options.hpp"
 
 namespace pm::realtime {
 

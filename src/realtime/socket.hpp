@@ -22,17 +22,11 @@
 #include "core/json.hpp"
 #include "http/message.hpp"
 #include "realtime/protocol.hpp"
+#include "realtime/socket_options.hpp"
 
 namespace pm::realtime {
 
 class Hub;
-
-struct SocketOptions {
-  Millis idle_timeout{60000};
-  std::size_t send_queue = 256;  // frames waiting to be written before the reader counts as too slow
-  Millis auth_timeout{10000};
-  std::size_t max_frame = 64 * 1024;
-};
 
 class Socket : public std::enable_shared_from_this<Socket> {
  public:
