@@ -2,7 +2,9 @@
 # Real-time messaging under load (issue 6): two `perfectmatch serve` nodes on the local stack,
 # pm_ws_load clients in matched pairs (user A on node 1, user B on node 2: every message crosses
 # Redis pub/sub), then the references on the same machine in the same run: redis-benchmark PUBLISH
-# and pgbench single-row INSERTs into a scratch table. Results: docs/benchmarks.md.
+# and pgbench single-row INSERTs into a scratch table; then, to show where a message's cost goes,
+# the server's own send transaction in pgbench (bench/messaging_send.sql), unprepared as the
+# server sends it and prepared. Results: docs/benchmarks.md.
 #
 #   bench/messaging.sh BIN
 #
@@ -134,8 +136,12 @@ PER_SHARD=$(( (FD_LIMIT - 200) / 2 ))
 SHARDS=$(( (PAIRS + PER_SHARD - 1) / PER_SHARD ))
 ROWS=()
 summary() { awk -v k="$1" '/^summary:/ {for (i = 2; i <= NF; i++) {split($i, kv, "="); if (kv[1] == k) print kv[2]}}' "$2"; }
-cpu_all() { echo "$(cpu_s "$NODE1") $(cpu_s "$NODE2") $(cpu_s "$@") $(cpu_s "$(redis_pid)") $(cpu_s $(pg_pids))"; }
+# The whole machine's busy CPU seconds (all processes, and the kernel's own network work).
+machine_s() { awk '/^cpu / {printf "%.2f", ($2 + $3 + $4 + $7 + $8) / '"$(getconf CLK_TCK)"'}' /proc/stat; }
+cpu_all() { echo "$(machine_s) $(cpu_s "$NODE1") $(cpu_s "$NODE2") $(cpu_s "$@") $(cpu_s "$(redis_pid)") $(cpu_s $(pg_pids))"; }
+stored() { psql "$PM_DATABASE_URL" -Atqc "SELECT count(*) FROM messages"; }
 for RATE in $RATES; do
+  STORED_BEFORE=$(stored)
   START_AT=$(( $(date +%s) + 10 + 2 * PAIRS / 1000 ))
   REPORTS=() CLIENTS=()
   for ((s = 0; s < SHARDS; s++)); do
@@ -155,7 +161,8 @@ for RATE in $RATES; do
   T0=$(now)
   read -r -a CPU0 <<<"$(cpu_all "${CLIENTS[@]}")"
   LOAD_FDS="" OMEM_MAX=0
-  while awk -v t="$T0" -v s="$SECONDS_MEASURED" -v n="$(now)" 'BEGIN {exit !(n < t + s)}'; do
+  # (ends a second early: a client that has nothing left in flight exits right at the end)
+  while awk -v t="$T0" -v s="$SECONDS_MEASURED" -v n="$(now)" 'BEGIN {exit !(n < t + s - 1)}'; do
     omem=$(redis-cli -u "$PM_REDIS_URL" CLIENT LIST TYPE pubsub 2>/dev/null | grep -o 'omem=[0-9]*' | cut -d= -f2 | sort -n | tail -1)
     ((${omem:-0} > OMEM_MAX)) && OMEM_MAX=$omem
     [[ -z $LOAD_FDS ]] && awk -v t="$T0" -v s="$SECONDS_MEASURED" -v n="$(now)" 'BEGIN {exit !(n > t + s / 2)}' && LOAD_FDS=$(fds "$NODE1")
@@ -165,13 +172,15 @@ for RATE in $RATES; do
   ELAPSED=$(since "$T0")
   for c in "${CLIENTS[@]}"; do wait "$c" || echo "messaging: a load client failed (see $WORK/load-$RATE-*.log)" >&2; done
   CPU_SHARE=$(awk -v s="$ELAPSED" -v a="${CPU0[*]}" -v b="${CPU1[*]}" 'BEGIN {
-    split(a, x); split(b, y); split("node1 node2 clients redis postgres", name)
-    for (i = 1; i <= 5; i++) printf "%s%s %.0f%%", (i > 1 ? ", " : ""), name[i], 100 * (y[i] - x[i]) / s }')
+    split(a, x); split(b, y); split("machine node1 node2 clients redis postgres", name)
+    for (i = 1; i <= 6; i++) printf "%s%s %.0f%%", (i > 1 ? ", " : ""), name[i], 100 * (y[i] - x[i]) / s }')
+  # What PostgreSQL holds: an acked message must be there even when its live delivery was lost.
+  STORED_RUN=$(( $(stored) - STORED_BEFORE ))
   OUT="$WORK/load-$RATE-summary.txt"
   "$LOAD" report "${REPORTS[@]}" >"$OUT"
   echo "messaging: offered $RATE msg/s: $(grep '^summary:' "$OUT")" >&2
-  ROWS+=("| $RATE | $(summary connected "$OUT") of $(summary sockets "$OUT") ($LOAD_FDS fds on node 1) | $(summary sustained "$OUT") | $(summary p50_ms "$OUT") / $(summary p99_ms "$OUT") ms | $(summary ack_p50_ms "$OUT") / $(summary ack_p99_ms "$OUT") ms | $(summary lost "$OUT") / $(summary duplicated "$OUT") / $(summary out_of_order "$OUT") / $(summary unacked "$OUT") / $(summary errors "$OUT") / $(summary disconnects "$OUT") | $CPU_SHARE | $(awk -v b="$OMEM_MAX" 'BEGIN {printf "%.1f", b / 1048576}') MB |")
-  LAST_SUSTAINED=$(summary sustained "$OUT")
+  ROWS+=("| $RATE | $(summary connected "$OUT") of $(summary sockets "$OUT") ($LOAD_FDS fds on node 1) | $(summary sustained "$OUT") | $(summary p50_ms "$OUT") / $(summary p99_ms "$OUT") ms | $(summary ack_p50_ms "$OUT") / $(summary ack_p99_ms "$OUT") ms | $(summary lost "$OUT") / $(summary duplicated "$OUT") / $(summary out_of_order "$OUT") / $(summary unacked "$OUT") / $(summary errors "$OUT") / $(summary disconnects "$OUT") | $STORED_RUN / $(summary acked "$OUT") | $CPU_SHARE | $(awk -v b="$OMEM_MAX" 'BEGIN {printf "%.1f", b / 1048576}') MB |")
+  BEST=$(awk -v a="${BEST:-0}" -v b="$(summary sustained "$OUT")" 'BEGIN {print (b > a ? b : a)}')
   sleep 2
 done
 kill "$NODE1" "$NODE2"
@@ -190,15 +199,26 @@ echo "INSERT INTO bench_ws_inserts (conversation_id, content) VALUES (gen_random
 pgbench -n -c 8 -j 2 -T "$PGBENCH_SECONDS" -f "$WORK/pgbench-insert.sql" "$PM_DATABASE_URL" >"$WORK/pgbench.log" 2>&1
 PG_TPS=$(awk '/^tps = .*without initial connection time/ {printf "%.0f", $3}' "$WORK/pgbench.log")
 PG_LAT=$(awk '/^latency average/ {print $4}' "$WORK/pgbench.log")
+# Diagnosis: the server's own send transaction (bench/messaging_send.sql) in pgbench, unprepared as
+# the server sends it and prepared, 16 clients (the nodes' two pools together hold 32).
+psql "$PM_DATABASE_URL" -qc "CREATE TABLE bench_pairs AS SELECT row_number() OVER () AS n, c.conversation_id, mt.user_id_1, mt.user_id_2
+  FROM conversations c JOIN matches mt USING (match_id); CREATE UNIQUE INDEX ON bench_pairs (n);
+  CREATE FUNCTION bench_iso(timestamptz) RETURNS text LANGUAGE sql STABLE AS \$\$ SELECT to_char(\$1 AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') \$\$" >/dev/null
+for mode in extended prepared; do
+  pgbench -n -c 16 -j 2 -T "$PGBENCH_SECONDS" -M "$mode" -D pairs="$FIXTURE_PAIRS" -f "$ROOT/bench/messaging_send.sql" "$PM_DATABASE_URL" >"$WORK/pgbench-send-$mode.log" 2>&1
+done
+SEND_TPS_X=$(awk '/^tps = .*without initial connection time/ {printf "%.0f", $3}' "$WORK/pgbench-send-extended.log")
+SEND_TPS_P=$(awk '/^tps = .*without initial connection time/ {printf "%.0f", $3}' "$WORK/pgbench-send-prepared.log")
 
 # ---- summary ----
 echo "messaging benchmark: $PAIRS pairs (A on node 1, B on node 2), $SHARDS client process(es)${PRIORITY:+ at $PRIORITY}, each rate ${SECONDS_MEASURED} s after ${WARMUP} s warm-up"
-echo "| offered msg/s | sockets ready | delivered msg/s | delivery p50 / p99 | ack p50 / p99 | lost / dup / out of order / unacked / errors / disconnects | CPU in the window (100% = a core) | Redis backlog to a node, max |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| offered msg/s | sockets ready | delivered msg/s | delivery p50 / p99 | ack p50 / p99 | lost / dup / out of order / unacked / errors / disconnects | stored / acked | CPU in the window (100% = a core; machine = all of it, 200% max) | Redis backlog to a node, max |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for row in "${ROWS[@]}"; do echo "$row"; done
 [[ -n $IDLE_PER_KB ]] && echo "idle: $IDLE sockets on node 1 (opened in $IDLE_CONNECT_S s, $IDLE_FDS fds), held ${IDLE_HOLD} s, still open at the end $IDLE_HELD; RSS $RSS_BEFORE -> $RSS_AFTER kB: **$IDLE_PER_KB kB per socket**"
 echo "reference: redis-benchmark PUBLISH 700 B, -c 50: $R_RPS requests/s, p50 $R_P50 ms, p99 $R_P99 ms"
 echo "reference: pgbench single-row INSERT, -c 8 -j 2 -T $PGBENCH_SECONDS: $PG_TPS transactions/s, average $PG_LAT ms"
-awk -v s="$LAST_SUSTAINED" -v r="$R_RPS" -v p="$PG_TPS" 'BEGIN {printf "ratios at the last rate: delivered msg/s / Redis PUBLISH/s = %.3f; / PostgreSQL INSERT/s = %.3f\n", s / r, s / p}'
+echo "diagnosis: the server's send transaction alone in pgbench (bench/messaging_send.sql, -c 16 -j 2 -T $PGBENCH_SECONDS): $SEND_TPS_X/s unprepared as sent today (-M extended), $SEND_TPS_P/s prepared (-M prepared)"
+awk -v s="$BEST" -v r="$R_RPS" -v p="$PG_TPS" 'BEGIN {printf "ratios, best delivered rate (%s msg/s) / Redis PUBLISH/s = %.3f; / PostgreSQL single-row INSERT/s = %.3f\n", s, s / r, s / p}'
 echo "load average: $LOADAVG_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end (other work on the machine shows here)"
 echo "fixture: $FIXTURE_PAIRS pairs in $FIXTURE_S s (perfectmatch loadtest-pairs); logs and reports in $WORK"

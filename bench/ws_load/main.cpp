@@ -5,7 +5,7 @@
 //   pm_ws_load pairs --pairs-file F --node1 HOST:PORT --node2 HOST:PORT --rate R --seconds S [--out report.json]
 //       user A of each pair on node 1, user B on node 2; after every socket is ready, offers R
 //       message.send frames per second in total (open loop: the schedule never waits for acks),
-//       alternating A->B and B->A round the pairs; then waits for what is in flight and reports.
+//       half of them A->B and half B->A at any time; then waits for what is in flight and reports.
 //   pm_ws_load idle --pairs-file F --node HOST:PORT --count M
 //       opens M sockets on one node, prints "ready N failed F" and holds them (answering the
 //       server's pings) until SIGINT/SIGTERM, so the caller can read the server's RSS.
@@ -345,7 +345,8 @@ std::string frame_for(const std::string& conversation_id, long long g, long long
 }
 
 // The open-loop schedule: every millisecond, send what is due by then at `rate`. Message g goes
-// from side (g / pairs) % 2 of pair g % pairs, so each pair alternates directions.
+// to pair g % pairs in round g / pairs, from A in even rounds of even pairs and odd rounds of odd
+// ones: each pair alternates directions, and at any moment half the messages leave from each node.
 asio::awaitable<void> offer_load(World& w, const LoadOptions& o, Json& report, double& cpu_at_start) {
   auto connect_started = Clock::now();
   co_await connect_all(w, 256, std::chrono::seconds(120) + std::chrono::milliseconds(static_cast<long>(w.conns.size())) * 2);
@@ -375,7 +376,7 @@ asio::awaitable<void> offer_load(World& w, const LoadOptions& o, Json& report, d
     const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
     const long long due = std::min(total, static_cast<long long>(elapsed * o.rate));
     for (; g < due; ++g) {
-      const std::size_t pair = static_cast<std::size_t>(g) % pairs, side = (static_cast<std::size_t>(g) / pairs) % 2;
+      const std::size_t pair = static_cast<std::size_t>(g) % pairs, side = (pair + static_cast<std::size_t>(g) / pairs) % 2;
       Conn& from = *w.conns[2 * pair + side];
       if (!from.ready()) {
         ++w.stats.not_ready_skips;  // its socket closed: nothing to send on

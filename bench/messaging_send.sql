@@ -1,0 +1,22 @@
+-- pgbench script: the SQL of one message send as the server runs it (messaging::Service::send with
+-- its repositories: the conversation locked, the retry lookup, the next seq, the message and its
+-- document, the message read back, the recipient's settings, the coalesced notification), for
+-- bench/messaging.sh to run beside the load: `pgbench -M extended` sends each statement unprepared
+-- (parse and plan every time) as libpqxx's exec_params does; `-M prepared` shows what prepared
+-- statements would save. Not the Redis calls (rate limit, preview, publish). Needs bench_pairs
+-- (n, conversation_id, user_id_1, user_id_2) and bench_iso(timestamptz), made by the script:
+-- pgbench would take the colons of the to_char format for variables. Run with -D pairs=N.
+\set n random(1, :pairs)
+\set side random(0, 1)
+\set cid random(1, 2000000000)
+SELECT conversation_id AS conv, CASE WHEN :side = 0 THEN user_id_1 ELSE user_id_2 END AS sender, CASE WHEN :side = 0 THEN user_id_2 ELSE user_id_1 END AS recipient FROM bench_pairs WHERE n = :n \gset
+BEGIN;
+SELECT c.conversation_id, c.match_id, mt.user_id_1, mt.user_id_2, mt.status, bench_iso(c.created_at), bench_iso(c.last_message_at), c.last_seq, bench_iso(c.closed_at), c.close_reason, c.closed_by, (SELECT b.blocker_id FROM user_blocks b WHERE (b.blocker_id = mt.user_id_1 AND b.blocked_id = mt.user_id_2) OR (b.blocker_id = mt.user_id_2 AND b.blocked_id = mt.user_id_1) ORDER BY b.created_at LIMIT 1) FROM conversations c JOIN matches mt ON mt.match_id = c.match_id WHERE c.conversation_id = :conv::uuid AND :sender::uuid IN (mt.user_id_1, mt.user_id_2) FOR UPDATE OF c;
+SELECT m.message_id, m.conversation_id, m.sender_id, d.recipient_id, m.message_type, m.content, m.media_url, bench_iso(m.sent_at), bench_iso(m.read_at), m.seq, d.reactions::text, d.metadata::text FROM messages m JOIN message_documents d ON d.message_id = m.message_id WHERE d.conversation_id = :conv::uuid AND d.sender_id = :sender::uuid AND d.metadata ? 'clientMessageId' AND d.metadata->>'clientMessageId' = 'x' || :cid::text;
+UPDATE conversations SET last_seq = last_seq + 1, last_message_at = now() WHERE conversation_id = :conv::uuid RETURNING last_seq AS seq \gset
+INSERT INTO messages (conversation_id, sender_id, message_type, content, media_url, seq) VALUES (:conv::uuid, :sender::uuid, 'text', 'load-test message 123456 sent 1234567890123456', NULL, :seq::bigint) RETURNING message_id AS mid \gset
+INSERT INTO message_documents (message_id, conversation_id, sender_id, recipient_id, metadata) VALUES (:mid::uuid, :conv::uuid, :sender::uuid, :recipient::uuid, jsonb_build_object('isDeleted', false, 'appVersion', '', 'clientMessageId', 'x' || :cid::text));
+SELECT m.message_id, m.conversation_id, m.sender_id, d.recipient_id, m.message_type, m.content, m.media_url, bench_iso(m.sent_at), bench_iso(m.read_at), m.seq, d.reactions::text, d.metadata::text FROM messages m JOIN message_documents d ON d.message_id = m.message_id WHERE m.message_id = :mid::uuid;
+SELECT notification_settings::text FROM user_preferences WHERE user_id = :recipient::uuid;
+INSERT INTO notifications (user_id, type, content, is_read, group_key) VALUES (:recipient::uuid, 'message.new', '{"preview": "load-test message"}'::jsonb || '{"count": 1}'::jsonb, false, :conv::uuid) ON CONFLICT (user_id, type, group_key) WHERE group_key IS NOT NULL AND is_read IS NOT TRUE DO UPDATE SET content = EXCLUDED.content || jsonb_build_object('count', CASE WHEN jsonb_typeof(notifications.content->'count') = 'number' THEN (notifications.content->>'count')::numeric::int ELSE 1 END + 1), created_at = now() RETURNING notification_id, type, content::text, is_read IS TRUE, bench_iso(created_at), (extract(epoch FROM created_at) * 1000000)::bigint;
+COMMIT;
