@@ -125,7 +125,9 @@ bool same(const IndexOptions& a, const IndexOptions& b) {
          a.hnsw_ef_construction == b.hnsw_ef_construction;
 }
 
-std::size_t query_count() { return std::max<std::size_t>(1, std::strtoul(env("PM_BENCH_QUERIES", "200").c_str(), nullptr, 10)); }
+std::size_t query_count() {
+  return std::max<std::size_t>(1, std::strtoul(env("PM_BENCH_QUERIES", "200").c_str(), nullptr, 10));
+}
 
 // Half the query users without a distance limit, half with one, spread over the population.
 std::vector<Query> pick_queries(const std::vector<IndexedUser>& users, std::size_t count) {
@@ -157,9 +159,11 @@ Setup& setup(std::size_t users, const IndexOptions& options) {
   current.index = std::make_unique<CandidateIndex>(shared_bank(), options);
   for (auto& u : population) current.index->upsert(std::move(u));
   current.build_s = seconds_since(t0);
-  std::fprintf(stderr, "index of %zu users (pool %zu, M %d, ef_construction %d): generated in %.1f s, built in %.1f s, %.0f MB\n", users,
-               options.pool, options.hnsw_m, options.hnsw_ef_construction, current.generate_s, current.build_s,
-               static_cast<double>(current.index->memory_bytes()) / 1e6);
+  std::fprintf(
+      stderr,
+      "index of %zu users (pool %zu, M %d, ef_construction %d): generated in %.1f s, built in %.1f s, %.0f MB\n", users,
+      options.pool, options.hnsw_m, options.hnsw_ef_construction, current.generate_s, current.build_s,
+      static_cast<double>(current.index->memory_bytes()) / 1e6);
   return current;
 }
 
@@ -187,7 +191,8 @@ double recall(const std::vector<Candidate>& exact, const std::vector<Candidate>&
   return static_cast<double>(std::min(hits, exact.size())) / static_cast<double>(exact.size());
 }
 
-void BM_CandidateSearch(benchmark::State& state, std::string name, std::size_t users, SearchPath path, IndexOptions options) {
+void BM_CandidateSearch(benchmark::State& state, std::string name, std::size_t users, SearchPath path,
+                        IndexOptions options) {
   Setup& s = setup(users, options);
   auto& ref = reference(users);
   if (path == SearchPath::ann)  // normally filled by the exact run before
@@ -208,7 +213,8 @@ void BM_CandidateSearch(benchmark::State& state, std::string name, std::size_t u
     ms[query.unlimited].push_back(elapsed * 1e3);
     scored += static_cast<double>(stats.scored);
     examined += static_cast<double>(stats.examined);
-    if (path == SearchPath::exact && !ref[at]) ref[at] = std::move(found);
+    if (path == SearchPath::exact && !ref[at])
+      ref[at] = std::move(found);
     else if (path == SearchPath::ann && !ref[at]->empty()) {
       hits[query.unlimited].push_back(recall(*ref[at], found, false));
       tie_hits[query.unlimited].push_back(recall(*ref[at], found, true));
@@ -232,20 +238,21 @@ void BM_CandidateSearch(benchmark::State& state, std::string name, std::size_t u
   c["distinct_pct"] = 100.0 * static_cast<double>(s.index->distinct_vectors()) / static_cast<double>(s.index->size());
   c["build_s"] = s.build_s;
   std::string line = fmt::format(
-      "{}: p50 {:.2f} ms, p99 {:.2f} ms (limited: p50 {:.2f} p99 {:.2f}; no limit: p50 {:.2f} p99 {:.2f}), {:.0f} users filtered and {:.0f} scored per query",
-      name, c["p50_ms"].value, c["p99_ms"].value, percentile(ms[0], 0.5), c["limit_p99_ms"].value, percentile(ms[1], 0.5),
-      c["nolimit_p99_ms"].value, c["examined_per_query"].value, c["scored_per_query"].value);
+      "{}: p50 {:.2f} ms, p99 {:.2f} ms (limited: p50 {:.2f} p99 {:.2f}; no limit: p50 {:.2f} p99 {:.2f}), {:.0f} "
+      "users filtered and {:.0f} scored per query",
+      name, c["p50_ms"].value, c["p99_ms"].value, percentile(ms[0], 0.5), c["limit_p99_ms"].value,
+      percentile(ms[1], 0.5), c["nolimit_p99_ms"].value, c["examined_per_query"].value, c["scored_per_query"].value);
   if (path == SearchPath::ann) {
     c["recall50"] = mean(all(hits));
     c["recall50_ties"] = mean(all(tie_hits));
     c["limit_recall50"] = mean(hits[0]);
     c["nolimit_recall50"] = mean(hits[1]);
-    line += fmt::format(", recall@50 {:.4f} (limited {:.4f}, no limit {:.4f}; counting ties {:.4f}, min {:.2f})", c["recall50"].value,
-                        c["limit_recall50"].value, c["nolimit_recall50"].value, c["recall50_ties"].value,
-                        percentile(all(hits), 0.0));
+    line += fmt::format(", recall@50 {:.4f} (limited {:.4f}, no limit {:.4f}; counting ties {:.4f}, min {:.2f})",
+                        c["recall50"].value, c["limit_recall50"].value, c["nolimit_recall50"].value,
+                        c["recall50_ties"].value, percentile(all(hits), 0.0));
   }
-  line += fmt::format("; index {:.0f} MB (RSS {:.0f} MB), {:.1f}% distinct vectors, built in {:.1f} s\n", c["index_MB"].value,
-                      c["rss_MB"].value, c["distinct_pct"].value, s.build_s);
+  line += fmt::format("; index {:.0f} MB (RSS {:.0f} MB), {:.1f}% distinct vectors, built in {:.1f} s\n",
+                      c["index_MB"].value, c["rss_MB"].value, c["distinct_pct"].value, s.build_s);
   std::fputs(line.c_str(), stderr);
 }
 
@@ -261,10 +268,14 @@ std::optional<IndexOptions> parse_variant(const std::string& text) {
     char* end = nullptr;
     long value = std::strtol(item.c_str() + colon + 1, &end, 10);
     if (*end != '\0' || value <= 0) return std::nullopt;
-    if (key == "pool") o.pool = static_cast<std::size_t>(value);
-    else if (key == "m") o.hnsw_m = static_cast<int>(value);
-    else if (key == "efc") o.hnsw_ef_construction = static_cast<int>(value);
-    else return std::nullopt;
+    if (key == "pool")
+      o.pool = static_cast<std::size_t>(value);
+    else if (key == "m")
+      o.hnsw_m = static_cast<int>(value);
+    else if (key == "efc")
+      o.hnsw_ef_construction = static_cast<int>(value);
+    else
+      return std::nullopt;
   }
   return o;
 }

@@ -48,9 +48,10 @@ struct City {
 };
 // London, Paris, Berlin, Madrid, Rome, Amsterdam, Vienna, Stockholm, Warsaw, New York, Toronto,
 // Sydney: all more than 150 km apart, so a distance-limited user only meets their own city.
-constexpr City kCities[] = {{51.5074, -0.1278, 1.6}, {48.8566, 2.3522, 1.4},   {52.5200, 13.4050, 1.2},  {40.4168, -3.7038, 1.0},
-                            {41.9028, 12.4964, 0.9}, {52.3676, 4.9041, 0.6},   {48.2082, 16.3738, 0.6},  {59.3293, 18.0686, 0.5},
-                            {52.2297, 21.0122, 0.7}, {40.7128, -74.0060, 1.8}, {43.6532, -79.3832, 0.9}, {-33.8688, 151.2093, 0.8}};
+constexpr City kCities[] = {{51.5074, -0.1278, 1.6},  {48.8566, 2.3522, 1.4},   {52.5200, 13.4050, 1.2},
+                            {40.4168, -3.7038, 1.0},  {41.9028, 12.4964, 0.9},  {52.3676, 4.9041, 0.6},
+                            {48.2082, 16.3738, 0.6},  {59.3293, 18.0686, 0.5},  {52.2297, 21.0122, 0.7},
+                            {40.7128, -74.0060, 1.8}, {43.6532, -79.3832, 0.9}, {-33.8688, 151.2093, 0.8}};
 constexpr double kJitterKm = 6;
 
 constexpr int kArchetypes = 8;
@@ -93,20 +94,23 @@ class Model {
         m.steps = static_cast<int>(std::lround((s.max - s.min) / s.step));
       } else {
         // CompactAnswer holds options as a 16-bit mask; the bank format allows at most 12.
-        for (std::size_t k = 0; k < slot.question->options.size() && k < 16; ++k) m.options.push_back(loadings(slot.question->options[k].traits));
+        for (std::size_t k = 0; k < slot.question->options.size() && k < 16; ++k)
+          m.options.push_back(loadings(slot.question->options[k].traits));
       }
       questions_.push_back(std::move(m));
     }
     for (int a = 0; a < kArchetypes; ++a) {
       archetypes_.emplace_back();
-      for (std::size_t d = 0; d < dims.size(); ++d) archetypes_.back().push_back(std::clamp(rng.normal(0, 0.55), -1.0, 1.0));
+      for (std::size_t d = 0; d < dims.size(); ++d)
+        archetypes_.back().push_back(std::clamp(rng.normal(0, 0.55), -1.0, 1.0));
     }
   }
 
   Personality person(Random& rng) const {
     const auto& arch = archetypes_[static_cast<std::size_t>(rng.integer(0, kArchetypes - 1))];
     Personality p;
-    for (double centre : arch) p.traits.push_back(std::clamp(kArchetypeShare * centre + rng.normal(0, kOwnSpread), -1.0, 1.0));
+    for (double centre : arch)
+      p.traits.push_back(std::clamp(kArchetypeShare * centre + rng.normal(0, kOwnSpread), -1.0, 1.0));
     p.pickiness = rng.normal(0, 1);
     return p;
   }
@@ -210,9 +214,12 @@ class Model {
 std::int16_t draw_age(Random& rng) {
   double u = rng.uniform();
   long age;
-  if (u < 0.65) age = std::clamp(std::lround(rng.normal(32, 4.5)), 23L, 45L);
-  else if (u < 0.80) age = rng.integer(18, 24);
-  else age = 40 + std::lround(std::abs(rng.normal(0, 12)));
+  if (u < 0.65)
+    age = std::clamp(std::lround(rng.normal(32, 4.5)), 23L, 45L);
+  else if (u < 0.80)
+    age = rng.integer(18, 24);
+  else
+    age = 40 + std::lround(std::abs(rng.normal(0, 12)));
   return static_cast<std::int16_t>(std::clamp(age, 18L, 70L));
 }
 
@@ -220,9 +227,12 @@ matching::Facts draw_facts(Random& rng, double no_limit_share) {
   using namespace matching;
   Facts f;
   const double g = rng.uniform(), s = rng.uniform();
-  if (g < 0.48) f.gender = kWoman, f.seeking = s < 0.86 ? kMan : s < 0.93 ? kEveryone : kWoman;
-  else if (g < 0.96) f.gender = kMan, f.seeking = s < 0.88 ? kWoman : s < 0.94 ? kEveryone : kMan;
-  else f.gender = kNonBinary, f.seeking = s < 0.6 ? kEveryone : s < 0.8 ? kWoman : kMan;
+  if (g < 0.48)
+    f.gender = kWoman, f.seeking = s < 0.86 ? kMan : s < 0.93 ? kEveryone : kWoman;
+  else if (g < 0.96)
+    f.gender = kMan, f.seeking = s < 0.88 ? kWoman : s < 0.94 ? kEveryone : kMan;
+  else
+    f.gender = kNonBinary, f.seeking = s < 0.6 ? kEveryone : s < 0.8 ? kWoman : kMan;
   f.age = draw_age(rng);
   f.min_age = static_cast<std::int16_t>(std::max(18L, std::lround(f.age - 2 - std::abs(rng.normal(0, 5)))));
   f.max_age = static_cast<std::int16_t>(std::min(99L, std::lround(f.age + 2 + std::abs(rng.normal(0, 6)))));
@@ -237,7 +247,8 @@ matching::Facts draw_facts(Random& rng, double no_limit_share) {
       break;
     }
   f.lat = static_cast<float>(city->lat + rng.normal(0, kJitterKm) / 110.574);
-  f.lon = static_cast<float>(city->lon + rng.normal(0, kJitterKm) / (111.320 * std::cos(city->lat * std::numbers::pi / 180)));
+  f.lon = static_cast<float>(city->lon +
+                             rng.normal(0, kJitterKm) / (111.320 * std::cos(city->lat * std::numbers::pi / 180)));
   f.located = true;
   f.max_distance_km = rng.chance(no_limit_share) ? 0 : 25 + 5 * rng.integer(0, 25);  // 25-150 km
   f.hidden = false;
@@ -272,7 +283,8 @@ std::shared_ptr<const matching::ScoringBank> product_bank() {
   return std::make_shared<const matching::ScoringBank>(std::move(*bank));
 }
 
-std::vector<matching::IndexedUser> make_population(const matching::ScoringBank& bank, const PopulationOptions& options) {
+std::vector<matching::IndexedUser> make_population(const matching::ScoringBank& bank,
+                                                   const PopulationOptions& options) {
   // One stream, drawn user after user: a population is a prefix of any larger one with the same seed.
   Random rng(options.seed);
   const Model model(bank, rng);

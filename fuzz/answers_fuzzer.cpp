@@ -13,7 +13,8 @@ namespace {
 Question question(QuestionType type) {
   Question q{.key = "q", .type = type};
   if (type == QuestionType::boolean) q.options = {{"true", "Yes", {}}, {"false", "No", {}}};
-  if (type == QuestionType::multiple_choice || type == QuestionType::multiple_select) q.options = {{"a", "A", {}}, {"b", "B", {}}, {"c", "C", {}}};
+  if (type == QuestionType::multiple_choice || type == QuestionType::multiple_select)
+    q.options = {{"a", "A", {}}, {"b", "B", {}}, {"c", "C", {}}};
   if (type == QuestionType::multiple_select) q.min_selections = 1, q.max_selections = 2;
   if (type == QuestionType::slider) q.slider = {.min = -5, .max = 5, .step = 0.5};
   if (type == QuestionType::open_ended) q.max_length = 40;

@@ -28,6 +28,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return q;
   }();
   static const Question faith{.key = "faith", .type = QuestionType::slider, .slider = {.min = 0, .max = 10, .step = 1}};
-  (void)check_branching(rule, [](std::string_view k) -> const Question* { return k == "kids" ? &kids : k == "faith" ? &faith : nullptr; });
+  (void)check_branching(rule, [](std::string_view k) -> const Question* {
+    return k == "kids" ? &kids : k == "faith" ? &faith : nullptr;
+  });
   return 0;
 }

@@ -48,11 +48,11 @@
 
 #include <sys/resource.h>
 
+#include <fmt/format.h>
 #include <CLI/CLI.hpp>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 namespace asio = boost::asio;
@@ -71,7 +71,9 @@ const std::string& run_tag() {
   return tag;
 }
 
-long long now_ns() { return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count(); }
+long long now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+}
 
 double cpu_seconds() {
   rusage u{};
@@ -94,7 +96,8 @@ std::vector<Pair> read_pairs(const std::string& file) {
   for (std::string line; std::getline(in, line);) {
     if (line.empty()) continue;
     auto j = Json::parse(line);
-    pairs.push_back({j.at("conversation_id"), {j.at("a").at("user_id"), j.at("a").at("token")},
+    pairs.push_back({j.at("conversation_id"),
+                     {j.at("a").at("user_id"), j.at("a").at("token")},
                      {j.at("b").at("user_id"), j.at("b").at("token")}});
   }
   return pairs;
@@ -103,7 +106,8 @@ std::vector<Pair> read_pairs(const std::string& file) {
 tcp::endpoint endpoint_of(const std::string& host_port) {
   auto colon = host_port.rfind(':');
   if (colon == std::string::npos) throw std::runtime_error("expected HOST:PORT, got " + host_port);
-  return {asio::ip::make_address(host_port.substr(0, colon)), static_cast<unsigned short>(std::stoi(host_port.substr(colon + 1)))};
+  return {asio::ip::make_address(host_port.substr(0, colon)),
+          static_cast<unsigned short>(std::stoi(host_port.substr(colon + 1)))};
 }
 
 // Per message g: what the sender and the receiver saw.
@@ -159,9 +163,11 @@ class Conn {
     co_await tcp_layer.async_connect(ep_, asio::redirect_error(asio::use_awaitable, ec));
     if (!ec) {
       // The session token goes in the upgrade request (docs/realtime.md, "Connecting").
-      ws_.set_option(websocket::stream_base::decorator(
-          [token = user_.token](websocket::request_type& req) { req.set(beast::http::field::authorization, "Bearer " + token); }));
-      co_await ws_.async_handshake(ep_.address().to_string(), "/api/v1/ws", asio::redirect_error(asio::use_awaitable, ec));
+      ws_.set_option(websocket::stream_base::decorator([token = user_.token](websocket::request_type& req) {
+        req.set(beast::http::field::authorization, "Bearer " + token);
+      }));
+      co_await ws_.async_handshake(ep_.address().to_string(), "/api/v1/ws",
+                                   asio::redirect_error(asio::use_awaitable, ec));
     }
     --w_.connecting;
     if (ec) {
@@ -184,7 +190,8 @@ class Conn {
     if (!ready_) ++w_.failed;
     if (!w_.stopping) {
       const auto reason = ws_.reason();
-      ++w_.stats.disconnects[reason.code ? fmt::format("closed {} {}", static_cast<int>(reason.code), std::string(reason.reason.data(), reason.reason.size()))
+      ++w_.stats.disconnects[reason.code ? fmt::format("closed {} {}", static_cast<int>(reason.code),
+                                                       std::string(reason.reason.data(), reason.reason.size()))
                                          : ec.message()];
     }
     ready_ = false;
@@ -349,7 +356,8 @@ std::string frame_for(const std::string& conversation_id, long long g, long long
 // ones: each pair alternates directions, and at any moment half the messages leave from each node.
 asio::awaitable<void> offer_load(World& w, const LoadOptions& o, Json& report, double& cpu_at_start) {
   auto connect_started = Clock::now();
-  co_await connect_all(w, 256, std::chrono::seconds(120) + std::chrono::milliseconds(static_cast<long>(w.conns.size())) * 2);
+  co_await connect_all(w, 256,
+                       std::chrono::seconds(120) + std::chrono::milliseconds(static_cast<long>(w.conns.size())) * 2);
   const double connect_s = std::chrono::duration<double>(Clock::now() - connect_started).count();
   std::cerr << fmt::format("pm_ws_load: {} sockets ready, {} failed, in {:.1f} s\n", w.ready, w.failed, connect_s);
   report["sockets"] = w.conns.size();
@@ -376,7 +384,8 @@ asio::awaitable<void> offer_load(World& w, const LoadOptions& o, Json& report, d
     const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
     const long long due = std::min(total, static_cast<long long>(elapsed * o.rate));
     for (; g < due; ++g) {
-      const std::size_t pair = static_cast<std::size_t>(g) % pairs, side = (pair + static_cast<std::size_t>(g) / pairs) % 2;
+      const std::size_t pair = static_cast<std::size_t>(g) % pairs,
+                        side = (pair + static_cast<std::size_t>(g) / pairs) % 2;
       Conn& from = *w.conns[2 * pair + side];
       if (!from.ready()) {
         ++w.stats.not_ready_skips;  // its socket closed: nothing to send on
@@ -406,9 +415,10 @@ asio::awaitable<void> offer_load(World& w, const LoadOptions& o, Json& report, d
     if (now_left < left) last_progress = Clock::now();
     left = now_left;
   }
-  report["drain_seconds"] = std::chrono::duration<double>(Clock::now() - (start + std::chrono::milliseconds(static_cast<long>(
-                                                                                 (o.warmup + o.seconds) * 1000))))
-                                .count();
+  report["drain_seconds"] =
+      std::chrono::duration<double>(
+          Clock::now() - (start + std::chrono::milliseconds(static_cast<long>((o.warmup + o.seconds) * 1000))))
+          .count();
   co_await close_all(w);
 }
 
@@ -482,24 +492,29 @@ int print_reports(const std::vector<Json>& reports) {
   const double sustained = seconds > 0 ? static_cast<double>(n("delivered_in_window")) / seconds : 0;
   std::cout << fmt::format("sockets: {} ready of {} ({} failed) in {:.1f} s, {} client process(es)\n", n("connected"),
                            n("sockets"), n("connect_failed"), connect_s, reports.size());
-  std::cout << fmt::format("offered {:.0f} msg/s for {:.0f} s after warm-up: sent {}, acked {}, error frames {} {}\n", rate,
-                           seconds, n("sent"), n("acked"), n("error_frames"), all.value("errors", Json::object()).dump());
+  std::cout << fmt::format("offered {:.0f} msg/s for {:.0f} s after warm-up: sent {}, acked {}, error frames {} {}\n",
+                           rate, seconds, n("sent"), n("acked"), n("error_frames"),
+                           all.value("errors", Json::object()).dump());
   std::cout << fmt::format("sustained: {:.0f} messages/s delivered to the peer in the measured window\n", sustained);
-  std::cout << fmt::format("delivery (send -> peer's message.new): p50 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms ({} samples)\n",
-                           percentile_ms(delivery, 0.5), percentile_ms(delivery, 0.99), percentile_ms(delivery, 1.0),
-                           delivery.size());
+  std::cout << fmt::format(
+      "delivery (send -> peer's message.new): p50 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms ({} samples)\n",
+      percentile_ms(delivery, 0.5), percentile_ms(delivery, 0.99), percentile_ms(delivery, 1.0), delivery.size());
   std::cout << fmt::format("ack (send -> ack, committed): p50 {:.2f} ms, p99 {:.2f} ms\n", percentile_ms(ack, 0.5),
                            percentile_ms(ack, 0.99));
-  std::cout << fmt::format("lost {}, duplicated {}, unacked {}, acked as a retry {}, out of order {}, sends skipped (socket closed) {}, disconnects {}\n",
-                           n("lost"), n("duplicates"), n("unacked"), n("acked_as_retry"), n("out_of_order"), n("not_ready_skips"),
-                           all.value("disconnects", Json::object()).dump());
+  std::cout << fmt::format(
+      "lost {}, duplicated {}, unacked {}, acked as a retry {}, out of order {}, sends skipped (socket closed) {}, "
+      "disconnects {}\n",
+      n("lost"), n("duplicates"), n("unacked"), n("acked_as_retry"), n("out_of_order"), n("not_ready_skips"),
+      all.value("disconnects", Json::object()).dump());
   std::cout << fmt::format("client CPU: {:.1f} s over the send phase\n", cpu);
   std::cout << fmt::format(
       "summary: sockets={} connected={} rate={:.0f} sustained={:.0f} p50_ms={:.2f} p99_ms={:.2f} ack_p50_ms={:.2f} "
-      "ack_p99_ms={:.2f} sent={} acked={} errors={} lost={} duplicated={} out_of_order={} unacked={} disconnects={} client_cpu_s={:.1f}\n",
+      "ack_p99_ms={:.2f} sent={} acked={} errors={} lost={} duplicated={} out_of_order={} unacked={} disconnects={} "
+      "client_cpu_s={:.1f}\n",
       n("sockets"), n("connected"), rate, sustained, percentile_ms(delivery, 0.5), percentile_ms(delivery, 0.99),
-      percentile_ms(ack, 0.5), percentile_ms(ack, 0.99), n("sent"), n("acked"), n("error_frames"), n("lost"), n("duplicates"),
-      n("out_of_order"), n("unacked"), [&] {
+      percentile_ms(ack, 0.5), percentile_ms(ack, 0.99), n("sent"), n("acked"), n("error_frames"), n("lost"),
+      n("duplicates"), n("out_of_order"), n("unacked"),
+      [&] {
         long long d = 0;
         const Json disconnects = all.value("disconnects", Json::object());  // named: items() must not outlive it
         for (const auto& [k, v] : disconnects.items()) d += v.get<long long>();
@@ -548,9 +563,12 @@ int run_idle(const std::vector<Pair>& pairs, const std::string& node, int count,
         const auto started = Clock::now();
         co_await connect_all(w, 256, 300s);
         std::cout << "ready " << w.ready << " failed " << w.failed << " in "
-                  << fmt::format("{:.1f}", std::chrono::duration<double>(Clock::now() - started).count()) << " s" << std::endl;
-        if (seconds > 0) co_await sleep_for(std::chrono::milliseconds(static_cast<long>(seconds * 1000)));
-        else co_await signals.async_wait(asio::use_awaitable);
+                  << fmt::format("{:.1f}", std::chrono::duration<double>(Clock::now() - started).count()) << " s"
+                  << std::endl;
+        if (seconds > 0)
+          co_await sleep_for(std::chrono::milliseconds(static_cast<long>(seconds * 1000)));
+        else
+          co_await signals.async_wait(asio::use_awaitable);
         std::cout << "still open " << w.open << " disconnects " << Json(w.stats.disconnects).dump() << std::endl;
         co_await close_all(w);
       },
@@ -579,10 +597,12 @@ int main(int argc, char** argv) {
   pairs->add_option("--node2", node2, "HOST:PORT of the node for users B")->required();
   pairs->add_option("--first", first, "first pair (line) of the file to use, from 0 (for shards)");
   pairs->add_option("--count", count, "how many pairs from --first (default: all)");
-  pairs->add_option("--rate", o.rate, "messages per second offered, in total over this process's pairs")->capture_default_str();
+  pairs->add_option("--rate", o.rate, "messages per second offered, in total over this process's pairs")
+      ->capture_default_str();
   pairs->add_option("--seconds", o.seconds, "measured seconds (after the warm-up)")->capture_default_str();
   pairs->add_option("--warmup", o.warmup, "seconds of load before measuring")->capture_default_str();
-  pairs->add_option("--drain", o.drain, "at most this many seconds to wait for what is in flight")->capture_default_str();
+  pairs->add_option("--drain", o.drain, "at most this many seconds to wait for what is in flight")
+      ->capture_default_str();
   pairs->add_option("--start-at", o.start_at, "unix time to start sending (once connected), so shards start together");
   pairs->add_option("--out", out, "write the report (JSON, with every latency sample) here");
 

@@ -10,26 +10,28 @@
 #include "messaging/routes.hpp"
 #include "notifications/routes.hpp"
 #include "ops/routes.hpp"
-#include "storage/local_store.hpp"
-#include "storage/routes.hpp"
 #include "profiles/routes.hpp"
 #include "questionnaire/routes.hpp"
 #include "realtime/routes.hpp"
+#include "storage/local_store.hpp"
+#include "storage/routes.hpp"
 
 namespace pm::app {
 
 namespace {
 
-void pool_gauges(std::string& out, std::string_view store, int size, int open, int in_use, unsigned long long timeouts) {
-  out += fmt::format("# HELP pm_{0}_pool_connections Connections of the {0} pool by state.\n"
-                     "# TYPE pm_{0}_pool_connections gauge\n"
-                     "pm_{0}_pool_connections{{state=\"max\"}} {1}\n"
-                     "pm_{0}_pool_connections{{state=\"open\"}} {2}\n"
-                     "pm_{0}_pool_connections{{state=\"in_use\"}} {3}\n"
-                     "# HELP pm_{0}_pool_acquire_timeouts_total Checkouts that gave up waiting for a connection.\n"
-                     "# TYPE pm_{0}_pool_acquire_timeouts_total counter\n"
-                     "pm_{0}_pool_acquire_timeouts_total {4}\n",
-                     store, size, open, in_use, timeouts);
+void pool_gauges(std::string& out, std::string_view store, int size, int open, int in_use,
+                 unsigned long long timeouts) {
+  out += fmt::format(
+      "# HELP pm_{0}_pool_connections Connections of the {0} pool by state.\n"
+      "# TYPE pm_{0}_pool_connections gauge\n"
+      "pm_{0}_pool_connections{{state=\"max\"}} {1}\n"
+      "pm_{0}_pool_connections{{state=\"open\"}} {2}\n"
+      "pm_{0}_pool_connections{{state=\"in_use\"}} {3}\n"
+      "# HELP pm_{0}_pool_acquire_timeouts_total Checkouts that gave up waiting for a connection.\n"
+      "# TYPE pm_{0}_pool_acquire_timeouts_total counter\n"
+      "pm_{0}_pool_acquire_timeouts_total {4}\n",
+      store, size, open, in_use, timeouts);
 }
 
 template <class T>
@@ -48,13 +50,22 @@ App::App(Config cfg)
       email_index(or_throw(crypto::parse_key(config.blind_index_key, "PM_BLIND_INDEX_KEY"))),
       hasher({.opslimit = static_cast<unsigned long long>(config.argon2_opslimit),
               .memlimit_bytes = static_cast<std::size_t>(config.argon2_memlimit_kib) * 1024}),
-      sessions(redis, {.idle_ttl = config.session_idle_ttl, .max_ttl = config.session_max_ttl, .cache_ttl = config.session_cache_ttl}),
+      sessions(redis, {.idle_ttl = config.session_idle_ttl,
+                       .max_ttl = config.session_max_ttl,
+                       .cache_ttl = config.session_cache_ttl}),
       outbox(db, cipher, std::make_unique<notifications::EmlFileSender>(config.mail_dir)),
       notification_service(db),
       notification_outbox(db, std::make_unique<notifications::JsonFileSender>(config.notification_dir)),
       oidc(or_throw(auth::oidc::Verifier::from_config(config))),
-      auth({.config = config, .db = db, .redis = redis, .sessions = sessions, .hasher = hasher, .cipher = cipher,
-            .email_index = email_index, .outbox = outbox, .oidc = oidc}),
+      auth({.config = config,
+            .db = db,
+            .redis = redis,
+            .sessions = sessions,
+            .hasher = hasher,
+            .cipher = cipher,
+            .email_index = email_index,
+            .outbox = outbox,
+            .oidc = oidc}),
       media(storage::make_object_store(config)),
       photos(db, *media, {}),
       profiles({.db = db,
@@ -70,7 +81,12 @@ App::App(Config cfg)
       embedder(or_throw(matching::make_embedding_provider(config))),
       llm(config),
       match_cache(redis, config.match_cache_ttl),
-      matching({.config = config, .db = db, .questionnaire = questionnaire, .cache = match_cache, .embedder = *embedder, .llm = llm}),
+      matching({.config = config,
+                .db = db,
+                .questionnaire = questionnaire,
+                .cache = match_cache,
+                .embedder = *embedder,
+                .llm = llm}),
       discovery(db, match_cache, *media, notification_service),
       match_service(config, db, redis, matching, discovery),
       messaging({.db = db,
@@ -82,28 +98,34 @@ App::App(Config cfg)
       socket_protocol(messaging),
       health_(db, redis) {
   // Every service's events reach the users' sockets through the hub.
-  messaging.set_event_sink([this](const std::vector<std::string>& users, const Json& event) { hub.publish(users, event); });
+  messaging.set_event_sink(
+      [this](const std::vector<std::string>& users, const Json& event) { hub.publish(users, event); });
   notification_service.on_recorded = [this](const std::string& user_id, const Json& notification) {
     hub.publish({user_id}, {{"type", "notification.new"}, {"notification", notification}});
-    if (notification.value("type", "") == "match.new") hub.publish({user_id}, {{"type", "match.new"}, {"notification", notification}});
+    if (notification.value("type", "") == "match.new")
+      hub.publish({user_id}, {{"type", "match.new"}, {"notification", notification}});
   };
-  discovery.on_unmatch = [this](const std::string& by, const std::string& other) { messaging.close_between(by, other, "unmatched"); };
+  discovery.on_unmatch = [this](const std::string& by, const std::string& other) {
+    messaging.close_between(by, other, "unmatched");
+  };
 
   metrics.add_source([this](std::string& out) {
     auto d = db.stats();
     pool_gauges(out, "db", d.size, d.open, d.in_use, d.acquire_timeouts);
     auto r = redis.stats();
     pool_gauges(out, "redis", r.size, r.open, r.in_use, r.acquire_timeouts);
-    out += fmt::format("# HELP pm_websockets_open Authenticated WebSockets open on this node.\n"
-                       "# TYPE pm_websockets_open gauge\npm_websockets_open {}\n",
-                       hub.open_sockets());
+    out += fmt::format(
+        "# HELP pm_websockets_open Authenticated WebSockets open on this node.\n"
+        "# TYPE pm_websockets_open gauge\npm_websockets_open {}\n",
+        hub.open_sockets());
   });
   ops::add_routes(router, health_, metrics, config.docs_dir);
   auth::add_routes(router, auth);
   profiles::add_routes(router, auth, profiles, photos);
   // Completing the questionnaire generates the first matches at once (the worker refines later).
   questionnaire::add_routes(router, auth, questionnaire, [this](const std::string& user_id) {
-    if (auto g = matching.generate(user_id); !g) log::info("generation_after_completion_skipped", {{"reason", g.error().type}});
+    if (auto g = matching.generate(user_id); !g)
+      log::info("generation_after_completion_skipped", {{"reason", g.error().type}});
   });
   matching::add_routes(router, auth, match_service);
   notifications::add_routes(router, auth, notification_service);
@@ -119,8 +141,9 @@ void App::start_background() {
 }
 
 http::UpgradeHandler App::websocket() {
-  return realtime::upgrade_handler(hub, socket_protocol, auth,
-                                   {.idle_timeout = config.ws_idle_timeout, .send_queue = static_cast<std::size_t>(config.ws_send_queue)});
+  return realtime::upgrade_handler(
+      hub, socket_protocol, auth,
+      {.idle_timeout = config.ws_idle_timeout, .send_queue = static_cast<std::size_t>(config.ws_send_queue)});
 }
 
 void App::close() {

@@ -26,10 +26,10 @@
 #include "notifications/service.hpp"
 #include "ops/service.hpp"
 #include "profiles/photos.hpp"
+#include "profiles/service.hpp"
 #include "questionnaire/service.hpp"
 #include "realtime/hub.hpp"
 #include "realtime/protocol.hpp"
-#include "profiles/service.hpp"
 #include "storage/object_store.hpp"
 
 namespace pm::app {
@@ -49,7 +49,7 @@ class App {
   const auth::PasswordHasher hasher;
   auth::SessionStore sessions;
   notifications::EmailOutbox outbox;
-  notifications::Service notification_service;           // other services record() through it
+  notifications::Service notification_service;            // other services record() through it
   notifications::NotificationOutbox notification_outbox;  // email/push delivery, run by the worker
   const auth::oidc::Verifier oidc;
   auth::Service auth;

@@ -24,7 +24,11 @@ int loadtest_pairs(Config config, int pairs, const std::string& out_file) {
     {
       ProgressBar bar("creating load-test pairs", pairs);
       created = demo::create_loadtest_pairs(
-          {.db = app.db, .cipher = app.cipher, .email_index = app.email_index, .hasher = app.hasher, .sessions = app.sessions},
+          {.db = app.db,
+           .cipher = app.cipher,
+           .email_index = app.email_index,
+           .hasher = app.hasher,
+           .sessions = app.sessions},
           {.pairs = pairs}, [&](const demo::LoadtestPair& p) { out << p.to_json().dump() << '\n'; }, &bar);
     }
     app.close();
@@ -37,7 +41,8 @@ int loadtest_pairs(Config config, int pairs, const std::string& out_file) {
       std::cerr << "loadtest-pairs: writing " << out_file << " failed\n";
       return 1;
     }
-    std::cout << "load-test pairs: " << *created << " (" << 2 * *created << " users with sessions) written to " << out_file << "\n";
+    std::cout << "load-test pairs: " << *created << " (" << 2 * *created << " users with sessions) written to "
+              << out_file << "\n";
     return 0;
   } catch (const std::runtime_error& e) {
     std::cerr << "loadtest-pairs: " << e.what() << "\n";

@@ -40,34 +40,42 @@ int main(int argc, char** argv) {
   auto* down = migrate->add_subcommand("down", "Revert the last applied migration.");
   bool all = false;
   down->add_flag("--all", all, "revert every applied migration");
-  auto* status = migrate->add_subcommand("status", "List migrations: applied (when), pending, or changed since applied.");
+  auto* status =
+      migrate->add_subcommand("status", "List migrations: applied (when), pending, or changed since applied.");
 
   auto* questions = cli.add_subcommand("questions", "Manage question banks (docs/question-bank-format.md).");
   questions->require_subcommand(1);
   auto* import = questions->add_subcommand(
-      "import", "Check a question bank file and import it (again): ids come from keys, so re-importing updates in place.");
+      "import",
+      "Check a question bank file and import it (again): ids come from keys, so re-importing updates in place.");
   std::string bank_file;
-  import->add_option("FILE", bank_file, "the bank's JSON file, e.g. data/questions/perfect-match.json")->required()->check(CLI::ExistingFile);
+  import->add_option("FILE", bank_file, "the bank's JSON file, e.g. data/questions/perfect-match.json")
+      ->required()
+      ->check(CLI::ExistingFile);
 
   auto* keys = cli.add_subcommand("keys", "Manage the PII encryption keys.");
   keys->require_subcommand(1);
   auto* rotate = keys->add_subcommand(
-      "rotate", "Re-encrypt stored PII under PM_PII_ACTIVE_KEY. Add the new key to PM_PII_KEYS, make it active, run this, "
-                "then the old key may be removed.");
+      "rotate",
+      "Re-encrypt stored PII under PM_PII_ACTIVE_KEY. Add the new key to PM_PII_KEYS, make it active, run this, "
+      "then the old key may be removed.");
 
   auto* seed = cli.add_subcommand(
-      "seed", "Create realistic demo users with completed questionnaires and photos (docs/demo-data.md); existing ones are "
-              "skipped, so it is safe to run again.");
+      "seed",
+      "Create realistic demo users with completed questionnaires and photos (docs/demo-data.md); existing ones are "
+      "skipped, so it is safe to run again.");
   int seed_users = 0;
   std::uint64_t seed_value = 42;
   bool seed_no_photos = false;
   seed->add_option("--users", seed_users, "how many demo users (demo1..demoN@demo.perfectmatch.test)")
       ->required()
       ->check(CLI::Range(1, 2'000'000));
-  seed->add_option("--seed", seed_value, "random seed: the same seed gives the same users and answers")->capture_default_str();
+  seed->add_option("--seed", seed_value, "random seed: the same seed gives the same users and answers")
+      ->capture_default_str();
   seed->add_flag("--no-photos", seed_no_photos, "skip the placeholder photos (much faster)");
 
-  auto* worker = cli.add_subcommand("worker", "Run the background work: match vectors, regeneration, expiry (until SIGTERM/SIGINT).");
+  auto* worker = cli.add_subcommand(
+      "worker", "Run the background work: match vectors, regeneration, expiry (until SIGTERM/SIGINT).");
   bool worker_once = false;
   worker->add_flag("--once", worker_once, "stop as soon as there is no more work (for scripts and tests)");
   worker->footer(Config::describe());
@@ -75,30 +83,44 @@ int main(int argc, char** argv) {
   auto* matches = cli.add_subcommand("matches", "Operate the matching engine.");
   matches->require_subcommand(1);
   auto* generate = matches->add_subcommand(
-      "generate", "Compute missing vectors, then generate matches for every user (progress bar; resumable; idempotent).");
+      "generate",
+      "Compute missing vectors, then generate matches for every user (progress bar; resumable; idempotent).");
   bool generate_all = false;
   std::string run_id = "all";
-  generate->add_flag("--all", generate_all, "every user with vectors (required: there is no other mode yet)")->required();
-  generate->add_option("--run-id", run_id, "name of this run; an interrupted run with the same name resumes where it stopped");
+  generate->add_flag("--all", generate_all, "every user with vectors (required: there is no other mode yet)")
+      ->required();
+  generate->add_option("--run-id", run_id,
+                       "name of this run; an interrupted run with the same name resumes where it stopped");
   int generate_jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  generate->add_option("--jobs", generate_jobs, "users generated at once (default: one per core)")->check(CLI::Range(1, 64));
+  generate->add_option("--jobs", generate_jobs, "users generated at once (default: one per core)")
+      ->check(CLI::Range(1, 64));
 
   auto* score = cli.add_subcommand(
-      "score", "Score users given as JSON lines against a question bank with the server's code (docs/offline-scoring.md).");
+      "score",
+      "Score users given as JSON lines against a question bank with the server's code (docs/offline-scoring.md).");
   std::string score_bank, score_users;
   int score_top = 0;
-  score->add_option("--bank", score_bank, "the question bank file, e.g. data/questions/perfect-match.json")->required()->check(CLI::ExistingFile);
+  score->add_option("--bank", score_bank, "the question bank file, e.g. data/questions/perfect-match.json")
+      ->required()
+      ->check(CLI::ExistingFile);
   score->add_option("--users", score_users, "JSON-lines file, one user per line")->required()->check(CLI::ExistingFile);
-  score->add_option("--top", score_top, "print each user's best N candidates after the hard filters instead of every pair")
+  score
+      ->add_option("--top", score_top,
+                   "print each user's best N candidates after the hard filters instead of every pair")
       ->check(CLI::Range(1, 10000));
 
   auto* loadtest = cli.add_subcommand(
-      "loadtest-pairs", "FOR LOAD TESTS ONLY (bench/messaging.sh): create N pairs of users with an active match, an open "
-                        "conversation and a session token each, written as JSON lines; never on a production database.");
+      "loadtest-pairs",
+      "FOR LOAD TESTS ONLY (bench/messaging.sh): create N pairs of users with an active match, an open "
+      "conversation and a session token each, written as JSON lines; never on a production database.");
   int loadtest_count = 0;
   std::string loadtest_out;
-  loadtest->add_option("--pairs", loadtest_count, "how many pairs (two users each)")->required()->check(CLI::Range(1, 1'000'000));
-  loadtest->add_option("--out", loadtest_out, "JSON-lines file of the pairs and their session tokens (created mode 0600)")->required();
+  loadtest->add_option("--pairs", loadtest_count, "how many pairs (two users each)")
+      ->required()
+      ->check(CLI::Range(1, 1'000'000));
+  loadtest
+      ->add_option("--out", loadtest_out, "JSON-lines file of the pairs and their session tokens (created mode 0600)")
+      ->required();
 
   CLI11_PARSE(cli, argc, argv);
 

@@ -38,9 +38,10 @@ int generate_all_matches(Config config, const std::string& run_id, int jobs) {
     // 1. Vectors of everyone whose questionnaire is newer than their vectors.
     std::vector<std::string> pending;
     for (;;) {
-      auto batch = must(db::transact(app.db, [&](pqxx::work& tx) -> Result<std::vector<std::string>> {
-                          return repo::users_needing_vectors(tx, bank, kBatch);
-                        }),
+      auto batch = must(db::transact(app.db,
+                                     [&](pqxx::work& tx) -> Result<std::vector<std::string>> {
+                                       return repo::users_needing_vectors(tx, bank, kBatch);
+                                     }),
                         "reading users");
       if (batch.empty()) break;
       ProgressBar bar("computing vectors", static_cast<long long>(batch.size()));
@@ -52,18 +53,21 @@ int generate_all_matches(Config config, const std::string& run_id, int jobs) {
 
     // 2. Matches, user by user, resuming after the last one a previous run finished.
     must(app.matching.refresh(true), "loading the candidate index");
-    std::string after = must(db::transact(app.db, [&](pqxx::work& tx) -> Result<std::string> {
-                               return repo::run_position(tx, run_id).value_or("");
-                             }),
-                             "reading the run");
-    const int total = must(db::transact(app.db, [&](pqxx::work& tx) -> Result<int> { return repo::count_users_with_vectors(tx); }), "counting");
+    std::string after = must(
+        db::transact(
+            app.db, [&](pqxx::work& tx) -> Result<std::string> { return repo::run_position(tx, run_id).value_or(""); }),
+        "reading the run");
+    const int total =
+        must(db::transact(app.db, [&](pqxx::work& tx) -> Result<int> { return repo::count_users_with_vectors(tx); }),
+             "counting");
     if (!after.empty()) std::cerr << "resuming run \"" << run_id << "\" after user " << after << "\n";
     ProgressBar bar("generating matches", total);
     int done = 0, created = 0, skipped = 0;
     for (;;) {
-      auto users = must(db::transact(app.db, [&](pqxx::work& tx) -> Result<std::vector<std::string>> {
-                          return repo::users_with_vectors(tx, after, kBatch);
-                        }),
+      auto users = must(db::transact(app.db,
+                                     [&](pqxx::work& tx) -> Result<std::vector<std::string>> {
+                                       return repo::users_with_vectors(tx, after, kBatch);
+                                     }),
                         "reading users");
       if (users.empty()) break;
       // Users are independent (a pair both generate is inserted once: ON CONFLICT), so the batch
@@ -75,12 +79,14 @@ int generate_all_matches(Config config, const std::string& run_id, int jobs) {
       auto work = [&] {
         for (std::size_t i; (i = next++) < users.size();) {
           auto g = app.matching.generate(users[i]);
-          if (g) batch_created += g->created;
+          if (g)
+            batch_created += g->created;
           else if (g.error().status >= 500) {
             std::lock_guard lock(failure_mutex);
             failure = g.error().detail;
             return;
-          } else ++batch_skipped;  // hidden or incomplete profiles are not matched
+          } else
+            ++batch_skipped;  // hidden or incomplete profiles are not matched
           bar.advance();
         }
       };
@@ -93,19 +99,22 @@ int generate_all_matches(Config config, const std::string& run_id, int jobs) {
       skipped += batch_skipped;
       done += static_cast<int>(users.size());
       after = users.back();
-      must(db::transact(app.db, [&](pqxx::work& tx) -> Result<bool> {
-             repo::save_run_position(tx, run_id, after, done, false);
-             return true;
-           }),
+      must(db::transact(app.db,
+                        [&](pqxx::work& tx) -> Result<bool> {
+                          repo::save_run_position(tx, run_id, after, done, false);
+                          return true;
+                        }),
            "saving the run");
     }
-    must(db::transact(app.db, [&](pqxx::work& tx) -> Result<bool> {
-           repo::save_run_position(tx, run_id, after, done, true);
-           return true;
-         }),
+    must(db::transact(app.db,
+                      [&](pqxx::work& tx) -> Result<bool> {
+                        repo::save_run_position(tx, run_id, after, done, true);
+                        return true;
+                      }),
          "finishing the run");
     bar.finish();
-    std::cout << "matches generate: " << done << " users, " << created << " new matches, " << skipped << " users not matchable\n";
+    std::cout << "matches generate: " << done << " users, " << created << " new matches, " << skipped
+              << " users not matchable\n";
     app.close();
     return 0;
   } catch (const std::runtime_error& e) {

@@ -32,8 +32,10 @@ int migrate(const Config& config, MigrateAction action, bool all) {
       return 0;
     };
     switch (action) {
-      case MigrateAction::up: return report(migrator.up(), "applied", "the database is up to date");
-      case MigrateAction::down: return report(migrator.down(all), "reverted", "nothing to revert");
+      case MigrateAction::up:
+        return report(migrator.up(), "applied", "the database is up to date");
+      case MigrateAction::down:
+        return report(migrator.down(all), "reverted", "nothing to revert");
       case MigrateAction::status: {
         auto states = migrator.status();
         if (!states) {
@@ -41,7 +43,9 @@ int migrate(const Config& config, MigrateAction action, bool all) {
           return 1;
         }
         for (const auto& s : *states) {
-          std::string state = !s.applied ? "pending" : s.changed ? "CHANGED since applied " + s.applied_at : "applied " + s.applied_at;
+          std::string state = !s.applied  ? "pending"
+                              : s.changed ? "CHANGED since applied " + s.applied_at
+                                          : "applied " + s.applied_at;
           std::cout << fmt::format("{:<40} {}\n", s.file->name, state);
         }
         return 0;

@@ -24,13 +24,13 @@ int import_questions(Config config, const std::string& file) {
   if (!counts) {
     std::cerr << "questions import: " << file << ": " << counts.error().detail << "\n";
     for (const auto& e : counts.error().extensions.value("errors", Json::array()))
-      std::cerr << "  " << (e["question"].get<std::string>().empty() ? "(bank)" : e["question"].get<std::string>()) << ": "
-                << e["message"].get<std::string>() << "\n";
+      std::cerr << "  " << (e["question"].get<std::string>().empty() ? "(bank)" : e["question"].get<std::string>())
+                << ": " << e["message"].get<std::string>() << "\n";
     return 1;
   }
-  std::cout << "imported " << doc->value("bank", "") << " " << doc->value("version", "") << ": " << counts->blocks << " blocks, "
-            << counts->questions << " questions" << (counts->retired ? ", " + std::to_string(counts->retired) + " retired" : "")
-            << "\n";
+  std::cout << "imported " << doc->value("bank", "") << " " << doc->value("version", "") << ": " << counts->blocks
+            << " blocks, " << counts->questions << " questions"
+            << (counts->retired ? ", " + std::to_string(counts->retired) + " retired" : "") << "\n";
   return 0;
 }
 

@@ -42,7 +42,8 @@ int score_users(const Config& config, const std::string& bank_file, const std::s
 
   if (top <= 0) {
     for (std::size_t i = 0; i < users.size(); ++i)
-      for (std::size_t j = i + 1; j < users.size(); ++j) std::cout << matching::score_offline_pair(*bank, users[i], users[j]).dump() << "\n";
+      for (std::size_t j = i + 1; j < users.size(); ++j)
+        std::cout << matching::score_offline_pair(*bank, users[i], users[j]).dump() << "\n";
     return 0;
   }
   // Top N per user: the server's candidate search (hard filters both ways, exact scoring).

@@ -21,8 +21,8 @@ int seed_demo(Config config, int users, std::uint64_t seed, bool photos) {
       app.close();
       return 1;
     }
-    std::cerr << "seeding " << users << " demo users (seed " << seed << (photos ? "" : ", no photos") << ") answering \""
-              << seeder->bank().key << "\" " << seeder->bank().version << "\n";
+    std::cerr << "seeding " << users << " demo users (seed " << seed << (photos ? "" : ", no photos")
+              << ") answering \"" << seeder->bank().key << "\" " << seeder->bank().version << "\n";
     Result<demo::SeedReport> report;
     {
       ProgressBar bar("seeding users", users);
@@ -36,8 +36,8 @@ int seed_demo(Config config, int users, std::uint64_t seed, bool photos) {
     std::cout << "demo users: " << report->created << " created (" << report->premium << " premium, " << report->clones
               << " with answers cloned from an earlier user, " << report->photos << " photos), " << report->existing
               << " already there\n"
-              << "sign in as demo1@demo.perfectmatch.test ... demo" << users << "@demo.perfectmatch.test with the password "
-              << demo::kDemoPassword << "\n";
+              << "sign in as demo1@demo.perfectmatch.test ... demo" << users
+              << "@demo.perfectmatch.test with the password " << demo::kDemoPassword << "\n";
     return 0;
   } catch (const std::runtime_error& e) {
     std::cerr << "seed: " << e.what() << "\n";

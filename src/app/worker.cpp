@@ -39,12 +39,18 @@ int run_worker(Config config, bool once) {
   auto last_expiry = std::chrono::steady_clock::time_point{};
   while (!stopping) {
     int done = 0;
-    if (auto n = app->matching.run_vector_jobs(50)) done += *n;
-    else log::warn("worker_vectors_failed", {{"error", n.error().type}});
-    if (auto n = app->matching.run_generation_queue(20)) done += *n;
-    else log::warn("worker_generation_failed", {{"error", n.error().type}});
-    if (auto n = app->notification_outbox.deliver_pending(50)) done += *n;
-    else log::warn("worker_notifications_failed", {{"error", n.error().type}});
+    if (auto n = app->matching.run_vector_jobs(50))
+      done += *n;
+    else
+      log::warn("worker_vectors_failed", {{"error", n.error().type}});
+    if (auto n = app->matching.run_generation_queue(20))
+      done += *n;
+    else
+      log::warn("worker_generation_failed", {{"error", n.error().type}});
+    if (auto n = app->notification_outbox.deliver_pending(50))
+      done += *n;
+    else
+      log::warn("worker_notifications_failed", {{"error", n.error().type}});
     if (std::chrono::steady_clock::now() - last_expiry > std::chrono::minutes(1) || once) {
       if (auto n = app->discovery.expire(app->config.match_expiry_days)) {
         if (*n) log::info("matches_expired", {{"count", *n}});

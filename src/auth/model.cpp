@@ -25,7 +25,8 @@ bool plausible_email(std::string_view e) {
   if (dot == std::string_view::npos || dot == 0 || domain.back() == '.' || domain.find("..") != std::string_view::npos)
     return false;
   for (unsigned char c : e)
-    if (c <= 0x20 || c == 0x7f || c == '<' || c == '>' || c == '"' || c == '(' || c == ')' || c == ',' || c == ';' || c == '\\')
+    if (c <= 0x20 || c == 0x7f || c == '<' || c == '>' || c == '"' || c == '(' || c == ')' || c == ',' || c == ';' ||
+        c == '\\')
       return false;
   return true;
 }
@@ -68,11 +69,15 @@ Result<SignupInput> SignupInput::parse(const Json& body) {
   std::optional<std::chrono::year_month_day> date;
   if (birth) {
     date = parse_date(*birth);
-    if (!date) f.fail("birth_date", "must be a date as YYYY-MM-DD");
-    else if (age_today(*date) < profiles::kMinimumAge) f.fail("birth_date", "you must be 18 or older to join");
-    else if (age_today(*date) > 120) f.fail("birth_date", "is not a plausible birth date");
+    if (!date)
+      f.fail("birth_date", "must be a date as YYYY-MM-DD");
+    else if (age_today(*date) < profiles::kMinimumAge)
+      f.fail("birth_date", "you must be 18 or older to join");
+    else if (age_today(*date) > 120)
+      f.fail("birth_date", "is not a plausible birth date");
   }
-  if (gender && !profiles::one_of(profiles::kGenders, *gender)) f.fail("gender", "must be one of woman, man, non_binary");
+  if (gender && !profiles::one_of(profiles::kGenders, *gender))
+    f.fail("gender", "must be one of woman, man, non_binary");
   if (seeking && !profiles::one_of(profiles::kSeeking, *seeking))
     f.fail("seeking_gender", "must be one of woman, man, non_binary, everyone");
   if (!f.ok()) return std::unexpected(f.problem());

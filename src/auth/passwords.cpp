@@ -44,7 +44,8 @@ Result<void> check_password_policy(std::string_view password, std::string_view e
   std::string lower(password);
   std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
   if (is_common_password(lower)) return weak("this password is one of the most common ones; choose another");
-  if (std::set<char>(lower.begin(), lower.end()).size() < 4) return weak("the password needs more than a few distinct characters");
+  if (std::set<char>(lower.begin(), lower.end()).size() < 4)
+    return weak("the password needs more than a few distinct characters");
   if (!email.empty()) {
     std::string e(email);
     std::transform(e.begin(), e.end(), e.begin(), [](unsigned char c) { return std::tolower(c); });

@@ -40,7 +40,8 @@ std::optional<CredentialRow> find_by_id(pqxx::work& tx, const std::string& user_
 void set_password(pqxx::work& tx, const std::string& user_id, const std::string& hash);
 void mark_email_verified(pqxx::work& tx, const std::string& user_id);
 // A new address (encrypted, with its blind index), not verified yet.
-void set_email(pqxx::work& tx, const std::string& user_id, const std::string& email_encrypted, const std::string& email_index);
+void set_email(pqxx::work& tx, const std::string& user_id, const std::string& email_encrypted,
+               const std::string& email_index);
 
 // Single-use tokens (stored as SHA-256).
 void insert_token(pqxx::work& tx, const std::string& token_hash, const std::string& user_id, const std::string& purpose,

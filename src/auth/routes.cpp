@@ -9,17 +9,18 @@ using http::Method;
 using http::Request;
 using http::Status;
 
-
 void add_routes(http::Router& router, Service& auth) {
   router.add(Method::post, "/api/v1/auth/signup", [&auth](Request& req) {
     return http::with_input<SignupInput>(req, [&](const SignupInput& in) {
-      return http::reply(req, auth.signup(in, client_of(req)), Status::created, [](const SignedIn& s) { return s.to_json(); });
+      return http::reply(req, auth.signup(in, client_of(req)), Status::created,
+                         [](const SignedIn& s) { return s.to_json(); });
     });
   });
 
   router.add(Method::post, "/api/v1/auth/login", [&auth](Request& req) {
     return http::with_input<LoginInput>(req, [&](const LoginInput& in) {
-      return http::reply(req, auth.login(in, client_of(req)), Status::ok, [](const SignedIn& s) { return s.to_json(); });
+      return http::reply(req, auth.login(in, client_of(req)), Status::ok,
+                         [](const SignedIn& s) { return s.to_json(); });
     });
   });
 
@@ -63,12 +64,14 @@ void add_routes(http::Router& router, Service& auth) {
     if (!f.ok()) return http::problem_response(f.problem(), req.request_id);
     auto done = auth.request_password_reset(normalize_email(*email), client_of(req));
     if (!done) return http::problem_response(done.error(), req.request_id);
-    return http::json_response(Status::accepted, {{"status", "if an account uses this address, a reset link is on its way"}});
+    return http::json_response(Status::accepted,
+                               {{"status", "if an account uses this address, a reset link is on its way"}});
   });
 
   router.add(Method::post, "/api/v1/auth/password-reset/confirm", [&auth](Request& req) {
-    return http::with_input<ResetConfirmInput>(
-        req, [&](const ResetConfirmInput& in) { return http::reply(req, auth.confirm_password_reset(in, client_of(req))); });
+    return http::with_input<ResetConfirmInput>(req, [&](const ResetConfirmInput& in) {
+      return http::reply(req, auth.confirm_password_reset(in, client_of(req)));
+    });
   });
 
   router.add(Method::post, "/api/v1/me/email", authed(auth, [&auth](Request& req, const Caller& caller) {

@@ -17,7 +17,10 @@ constexpr const char* kVerifyEmail = "verify_email";
 constexpr const char* kResetPassword = "reset_password";
 
 Problem invalid_credentials() {
-  return {.status = 401, .type = "invalid-credentials", .title = "Unauthenticated", .detail = "the email or password is wrong"};
+  return {.status = 401,
+          .type = "invalid-credentials",
+          .title = "Unauthenticated",
+          .detail = "the email or password is wrong"};
 }
 
 Problem invalid_token(std::string_view what) {
@@ -32,7 +35,8 @@ Result<void> Service::limit(const std::string& key, cache::Limit limit, std::str
   auto decision = cache::hit(d_.redis, key, limit);
   if (!decision) return std::unexpected(decision.error());
   if (!decision->allowed)
-    return std::unexpected(cache::too_many_requests(fmt::format("too many {}; try again later", what), decision->retry_after));
+    return std::unexpected(
+        cache::too_many_requests(fmt::format("too many {}; try again later", what), decision->retry_after));
   return {};
 }
 
@@ -43,7 +47,8 @@ Result<SignedIn> Service::open_session(AccountView account, const ClientInfo& cl
 }
 
 Result<SignedIn> Service::signup(const SignupInput& in, const ClientInfo& client) {
-  if (auto ok = limit("ratelimit:auth:signup:ip:" + client.ip, {d_.config.signup_limit_per_ip, d_.config.signup_window}, "sign-ups");
+  if (auto ok = limit("ratelimit:auth:signup:ip:" + client.ip, {d_.config.signup_limit_per_ip, d_.config.signup_window},
+                      "sign-ups");
       !ok)
     return std::unexpected(ok.error());
   if (auto ok = check_password_policy(in.password, in.email); !ok) return std::unexpected(ok.error());
@@ -53,42 +58,50 @@ Result<SignedIn> Service::signup(const SignupInput& in, const ClientInfo& client
   const auto hash = d_.hasher.hash(in.password);  // slow on purpose: outside the transaction
   const auto token = new_token();
   auto created = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-    Problem taken{.status = 409, .type = "email-taken", .title = "Conflict", .detail = "an account with this email already exists"};
+    Problem taken{.status = 409,
+                  .type = "email-taken",
+                  .title = "Conflict",
+                  .detail = "an account with this email already exists"};
     if (repository::email_index_taken(tx, index)) return std::unexpected(taken);
     try {
-      repository::insert_user(
-          tx, {.user_id = user_id,
-               .email_encrypted = d_.cipher.encrypt(in.email, email_context(user_id)),
-               .email_index = index,
-               .password_hash = hash,
-               .auth_provider = "password",
-               .first_name = in.first_name,
-               .last_name_encrypted = in.last_name ? std::optional(d_.cipher.encrypt(*in.last_name, last_name_context(user_id)))
-                                                   : std::nullopt,
-               .birth_date = format_date(in.birth_date),
-               .gender = in.gender,
-               .seeking_gender = in.seeking_gender});
+      repository::insert_user(tx, {.user_id = user_id,
+                                   .email_encrypted = d_.cipher.encrypt(in.email, email_context(user_id)),
+                                   .email_index = index,
+                                   .password_hash = hash,
+                                   .auth_provider = "password",
+                                   .first_name = in.first_name,
+                                   .last_name_encrypted = in.last_name ? std::optional(d_.cipher.encrypt(
+                                                                             *in.last_name, last_name_context(user_id)))
+                                                                       : std::nullopt,
+                                   .birth_date = format_date(in.birth_date),
+                                   .gender = in.gender,
+                                   .seeking_gender = in.seeking_gender});
     } catch (const pqxx::unique_violation&) {
       return std::unexpected(taken);  // the same address signing up twice at the same moment
     }
     repository::insert_token(tx, crypto::sha256_hex(token), user_id, kVerifyEmail, d_.config.verify_token_ttl.count());
-    d_.outbox.enqueue(tx, user_id, in.email, "Confirm your email for Perfect Match",
-                      fmt::format("Hello {},\n\nwelcome to Perfect Match. Confirm your email address with this link:\n\n"
-                                  "{}/verify-email?token={}\n\nor enter this code in the app:\n\nToken: {}\n\n"
-                                  "The link works once and expires in {} hours.\n",
-                                  in.first_name, d_.config.public_url, token, token, d_.config.verify_token_ttl.count() / 3600));
+    d_.outbox.enqueue(
+        tx, user_id, in.email, "Confirm your email for Perfect Match",
+        fmt::format("Hello {},\n\nwelcome to Perfect Match. Confirm your email address with this link:\n\n"
+                    "{}/verify-email?token={}\n\nor enter this code in the app:\n\nToken: {}\n\n"
+                    "The link works once and expires in {} hours.\n",
+                    in.first_name, d_.config.public_url, token, token, d_.config.verify_token_ttl.count() / 3600));
     admin::record(tx, {.user_id = user_id, .event = "signup", .ip = client.ip});
     return {};
   });
   if (!created) return std::unexpected(created.error());
   d_.outbox.kick();
-  return open_session({.user_id = user_id, .email = in.email, .email_verified = false, .first_name = in.first_name,
+  return open_session({.user_id = user_id,
+                       .email = in.email,
+                       .email_verified = false,
+                       .first_name = in.first_name,
                        .auth_provider = "password"},
                       client);
 }
 
 Result<SignedIn> Service::login(const LoginInput& in, const ClientInfo& client) {
-  if (auto ok = limit("ratelimit:auth:login:ip:" + client.ip, {d_.config.login_limit_per_ip, d_.config.login_window}, "sign-in attempts");
+  if (auto ok = limit("ratelimit:auth:login:ip:" + client.ip, {d_.config.login_limit_per_ip, d_.config.login_window},
+                      "sign-in attempts");
       !ok)
     return std::unexpected(ok.error());
   const auto index = d_.email_index(in.email);
@@ -99,7 +112,8 @@ Result<SignedIn> Service::login(const LoginInput& in, const ClientInfo& client) 
   if (failures->count >= account_limit.max) {
     auto ttl = d_.redis.command({"TTL", account_key});
     auto wait = std::chrono::seconds(ttl && ttl->integer() > 0 ? ttl->integer() : account_limit.window.count());
-    return std::unexpected(cache::too_many_requests("too many failed sign-ins for this account; try again later", wait));
+    return std::unexpected(
+        cache::too_many_requests("too many failed sign-ins for this account; try again later", wait));
   }
 
   auto row = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<repository::CredentialRow>> {
@@ -107,8 +121,10 @@ Result<SignedIn> Service::login(const LoginInput& in, const ClientInfo& client) 
   });
   if (!row) return std::unexpected(row.error());
   bool ok = false;
-  if (*row && (*row)->password_hash) ok = d_.hasher.verify(*(*row)->password_hash, in.password);
-  else d_.hasher.burn();  // an unknown account costs the same time as a wrong password
+  if (*row && (*row)->password_hash)
+    ok = d_.hasher.verify(*(*row)->password_hash, in.password);
+  else
+    d_.hasher.burn();  // an unknown account costs the same time as a wrong password
 
   std::string user_id = *row ? (*row)->user_id : "";
   if (!ok) {
@@ -121,15 +137,19 @@ Result<SignedIn> Service::login(const LoginInput& in, const ClientInfo& client) 
   }
   cache::clear(d_.redis, account_key);
   auto done = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-    if (d_.hasher.needs_rehash(*(*row)->password_hash)) repository::set_password(tx, user_id, d_.hasher.hash(in.password));
+    if (d_.hasher.needs_rehash(*(*row)->password_hash))
+      repository::set_password(tx, user_id, d_.hasher.hash(in.password));
     admin::record(tx, {.user_id = user_id, .event = "sign_in", .ip = client.ip});
     return {};
   });
   if (!done) return std::unexpected(done.error());
   auto email = d_.cipher.decrypt((*row)->email_encrypted, email_context(user_id));
   if (!email) return std::unexpected(email.error());
-  return open_session({.user_id = user_id, .email = *email, .email_verified = (*row)->email_verified,
-                       .first_name = (*row)->first_name, .auth_provider = (*row)->auth_provider},
+  return open_session({.user_id = user_id,
+                       .email = *email,
+                       .email_verified = (*row)->email_verified,
+                       .first_name = (*row)->first_name,
+                       .auth_provider = (*row)->auth_provider},
                       client);
 }
 
@@ -166,8 +186,9 @@ Result<void> Service::request_password_reset(std::string_view email, const Clien
     return ok;
   const auto index = d_.email_index(email);
   // Counted per address whether or not an account has it, so the limit reveals nothing either.
-  if (auto ok = limit("ratelimit:auth:reset:account:" + index, {d_.config.reset_limit_per_account, d_.config.reset_window},
-                      "password reset requests for this address");
+  if (auto ok =
+          limit("ratelimit:auth:reset:account:" + index, {d_.config.reset_limit_per_account, d_.config.reset_window},
+                "password reset requests for this address");
       !ok)
     return ok;
 
@@ -176,12 +197,14 @@ Result<void> Service::request_password_reset(std::string_view email, const Clien
     auto row = repository::find_by_email_index(tx, index);
     if (!row) return false;
     repository::retire_tokens(tx, row->user_id, kResetPassword);
-    repository::insert_token(tx, crypto::sha256_hex(token), row->user_id, kResetPassword, d_.config.reset_token_ttl.count());
-    d_.outbox.enqueue(tx, row->user_id, std::string(email), "Reset your Perfect Match password",
-                      fmt::format("Hello {},\n\nsomeone (hopefully you) asked to reset your password. Choose a new one here:\n\n"
-                                  "{}/reset-password?token={}\n\nor enter this code in the app:\n\nToken: {}\n\n"
-                                  "The link works once and expires in {} minutes. If you did not ask, ignore this mail.\n",
-                                  row->first_name, d_.config.public_url, token, token, d_.config.reset_token_ttl.count() / 60));
+    repository::insert_token(tx, crypto::sha256_hex(token), row->user_id, kResetPassword,
+                             d_.config.reset_token_ttl.count());
+    d_.outbox.enqueue(
+        tx, row->user_id, std::string(email), "Reset your Perfect Match password",
+        fmt::format("Hello {},\n\nsomeone (hopefully you) asked to reset your password. Choose a new one here:\n\n"
+                    "{}/reset-password?token={}\n\nor enter this code in the app:\n\nToken: {}\n\n"
+                    "The link works once and expires in {} minutes. If you did not ask, ignore this mail.\n",
+                    row->first_name, d_.config.public_url, token, token, d_.config.reset_token_ttl.count() / 60));
     return true;
   });
   // The same work whether or not the account exists: one password hash's worth of time.
@@ -219,18 +242,22 @@ Result<void> Service::change_password(const Caller& caller, const PasswordChange
   auto used = cache::peek(d_.redis, guesses_key, guesses);
   if (!used) return std::unexpected(used.error());
   if (used->count >= guesses.max)
-    return std::unexpected(cache::too_many_requests("too many wrong current passwords; try again later", guesses.window));
+    return std::unexpected(
+        cache::too_many_requests("too many wrong current passwords; try again later", guesses.window));
   bool wrong = false;
   auto done = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     auto row = repository::find_by_id(tx, caller.user_id);
     if (!row) return std::unexpected(not_found("the account no longer exists"));
     if (!row->password_hash)
-      return std::unexpected(Problem{.status = 409, .type = "no-password", .title = "Conflict",
-                                     .detail = "this account signs in with a provider and has no password; set one with a password reset"});
+      return std::unexpected(Problem{
+          .status = 409,
+          .type = "no-password",
+          .title = "Conflict",
+          .detail = "this account signs in with a provider and has no password; set one with a password reset"});
     if (!d_.hasher.verify(*row->password_hash, in.current_password)) {
       wrong = true;
-      return std::unexpected(Problem{.status = 403, .type = "wrong-password", .title = "Forbidden",
-                                     .detail = "the current password is wrong"});
+      return std::unexpected(Problem{
+          .status = 403, .type = "wrong-password", .title = "Forbidden", .detail = "the current password is wrong"});
     }
     auto email = d_.cipher.decrypt(row->email_encrypted, email_context(caller.user_id));
     if (!email) return std::unexpected(email.error());
@@ -254,11 +281,15 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
     auto row = repository::find_by_id(tx, caller.user_id);
     if (!row) return std::unexpected(not_found("the account no longer exists"));
     if (row->password_hash && !d_.hasher.verify(*row->password_hash, in.password))
-      return std::unexpected(Problem{.status = 403, .type = "wrong-password", .title = "Forbidden", .detail = "the password is wrong"});
+      return std::unexpected(
+          Problem{.status = 403, .type = "wrong-password", .title = "Forbidden", .detail = "the password is wrong"});
     auto old_email = d_.cipher.decrypt(row->email_encrypted, email_context(caller.user_id));
     if (!old_email) return std::unexpected(old_email.error());
     if (*old_email == in.email) return std::unexpected(bad_request("same-email", "this is already your address"));
-    Problem taken{.status = 409, .type = "email-taken", .title = "Conflict", .detail = "an account with this email already exists"};
+    Problem taken{.status = 409,
+                  .type = "email-taken",
+                  .title = "Conflict",
+                  .detail = "an account with this email already exists"};
     if (repository::email_index_taken(tx, index)) return std::unexpected(taken);
     try {
       repository::set_email(tx, caller.user_id, d_.cipher.encrypt(in.email, email_context(caller.user_id)), index);
@@ -266,18 +297,23 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
       return std::unexpected(taken);
     }
     repository::retire_tokens(tx, caller.user_id, kVerifyEmail);
-    repository::insert_token(tx, crypto::sha256_hex(token), caller.user_id, kVerifyEmail, d_.config.verify_token_ttl.count());
-    d_.outbox.enqueue(tx, caller.user_id, in.email, "Confirm your new email for Perfect Match",
-                      fmt::format("Hello {},\n\nconfirm your new email address with this link:\n\n{}/verify-email?token={}\n\n"
-                                  "or enter this code in the app:\n\nToken: {}\n",
-                                  row->first_name, d_.config.public_url, token, token));
+    repository::insert_token(tx, crypto::sha256_hex(token), caller.user_id, kVerifyEmail,
+                             d_.config.verify_token_ttl.count());
+    d_.outbox.enqueue(
+        tx, caller.user_id, in.email, "Confirm your new email for Perfect Match",
+        fmt::format("Hello {},\n\nconfirm your new email address with this link:\n\n{}/verify-email?token={}\n\n"
+                    "or enter this code in the app:\n\nToken: {}\n",
+                    row->first_name, d_.config.public_url, token, token));
     // The old address hears of it: if this was not the owner, they know at once.
     d_.outbox.enqueue(tx, caller.user_id, *old_email, "Your Perfect Match email address was changed",
                       fmt::format("Hello {},\n\nthe email address of your account was just changed. If you did not do "
                                   "this, reset your password now and contact us.\n",
                                   row->first_name));
     admin::record(tx, {.user_id = caller.user_id, .event = "email_change", .ip = client.ip});
-    return AccountView{.user_id = caller.user_id, .email = in.email, .email_verified = false, .first_name = row->first_name,
+    return AccountView{.user_id = caller.user_id,
+                       .email = in.email,
+                       .email_verified = false,
+                       .first_name = row->first_name,
                        .auth_provider = row->auth_provider};
   });
   if (changed) d_.outbox.kick();
@@ -322,9 +358,10 @@ Result<Caller> Service::authenticate(std::string_view token) {
   return caller;
 }
 
-Result<SignedIn> Service::oauth_login(std::string_view provider, std::string_view id_token, std::optional<std::string> nonce,
-                                      const ClientInfo& client) {
-  if (auto ok = limit("ratelimit:auth:login:ip:" + client.ip, {d_.config.login_limit_per_ip, d_.config.login_window}, "sign-in attempts");
+Result<SignedIn> Service::oauth_login(std::string_view provider, std::string_view id_token,
+                                      std::optional<std::string> nonce, const ClientInfo& client) {
+  if (auto ok = limit("ratelimit:auth:login:ip:" + client.ip, {d_.config.login_limit_per_ip, d_.config.login_window},
+                      "sign-in attempts");
       !ok)
     return std::unexpected(ok.error());
   auto claims = d_.oidc.verify(provider, id_token, nonce ? std::optional<std::string_view>(*nonce) : std::nullopt);
@@ -349,25 +386,36 @@ Result<SignedIn> Service::sign_in_external(const ExternalIdentity& id, const Cli
       if (existing) {
         // Linking by email is only safe when the provider vouches the address belongs to this person.
         if (!id.email_verified)
-          return std::unexpected(Problem{.status = 409, .type = "oauth-link-refused", .title = "Conflict",
-                                         .detail = "an account with this email exists and the provider has not verified the "
-                                                   "address; sign in with your password instead"});
+          return std::unexpected(Problem{.status = 409,
+                                         .type = "oauth-link-refused",
+                                         .title = "Conflict",
+                                         .detail =
+                                             "an account with this email exists and the provider has not verified the "
+                                             "address; sign in with your password instead"});
         user_id = existing->user_id;
         repository::mark_email_verified(tx, *user_id);
       } else {
-        return std::unexpected(Problem{.status = 404, .type = "oauth-no-account", .title = "Not found",
-                                       .detail = "no account uses this identity yet; sign up first, then sign in with the provider"});
+        return std::unexpected(
+            Problem{.status = 404,
+                    .type = "oauth-no-account",
+                    .title = "Not found",
+                    .detail = "no account uses this identity yet; sign up first, then sign in with the provider"});
       }
       repository::link_identity(tx, id.provider, id.subject, *user_id);
       tx.exec_params("UPDATE users SET auth_provider = $2 WHERE user_id = $1", *user_id, id.provider);
-      admin::record(tx, {.user_id = *user_id, .event = "oauth_link", .ip = client.ip, .details = {{"provider", id.provider}}});
+      admin::record(
+          tx, {.user_id = *user_id, .event = "oauth_link", .ip = client.ip, .details = {{"provider", id.provider}}});
     }
     auto row = repository::find_by_id(tx, *user_id);
     auto stored_email = d_.cipher.decrypt(row->email_encrypted, email_context(*user_id));
     if (!stored_email) return std::unexpected(stored_email.error());
-    admin::record(tx, {.user_id = *user_id, .event = "sign_in", .ip = client.ip, .details = {{"provider", id.provider}}});
-    return AccountView{.user_id = *user_id, .email = *stored_email, .email_verified = row->email_verified,
-                       .first_name = row->first_name, .auth_provider = row->auth_provider};
+    admin::record(tx,
+                  {.user_id = *user_id, .event = "sign_in", .ip = client.ip, .details = {{"provider", id.provider}}});
+    return AccountView{.user_id = *user_id,
+                       .email = *stored_email,
+                       .email_verified = row->email_verified,
+                       .first_name = row->first_name,
+                       .auth_provider = row->auth_provider};
   });
   if (!account) return std::unexpected(account.error());
   return open_session(std::move(*account), client);

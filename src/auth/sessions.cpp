@@ -52,7 +52,8 @@ Result<Caller> SessionStore::resolve(std::string_view token) {
   auto steady = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(mutex_);
-    if (auto it = cache_.find(id); it != cache_.end() && it->second.until > steady) return Caller{it->second.user_id, id};
+    if (auto it = cache_.find(id); it != cache_.end() && it->second.until > steady)
+      return Caller{it->second.user_id, id};
   }
 
   auto k = key(user_id);
@@ -61,7 +62,8 @@ Result<Caller> SessionStore::resolve(std::string_view token) {
   if (got->is_nil()) return std::unexpected(unauthenticated("the session has ended or never existed; sign in again"));
   auto session = Json::parse(got->str(), nullptr, false);
   auto now = unix_now();
-  if (session.is_discarded() || now >= session.value("expires_at", 0LL) || now >= session.value("max_expires_at", 0LL)) {
+  if (session.is_discarded() || now >= session.value("expires_at", 0LL) ||
+      now >= session.value("max_expires_at", 0LL)) {
     (void)redis_.command({"HDEL", k, id});
     return std::unexpected(unauthenticated("the session has expired; sign in again"));
   }

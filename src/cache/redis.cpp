@@ -49,8 +49,7 @@ std::optional<RedisUrl> parse_redis_url(std::string_view url) {
 
 // ---------- Reply ----------
 
-Reply::Reply(redisReply* reply)
-    : root_(reply, [](redisReply* r) { freeReplyObject(r); }), node_(reply) {}
+Reply::Reply(redisReply* reply) : root_(reply, [](redisReply* r) { freeReplyObject(r); }), node_(reply) {}
 
 bool Reply::is_nil() const { return node_->type == REDIS_REPLY_NIL; }
 bool Reply::is_error() const { return node_->type == REDIS_REPLY_ERROR; }
@@ -60,8 +59,10 @@ std::string_view Reply::str() const {
   switch (node_->type) {
     case REDIS_REPLY_STRING:
     case REDIS_REPLY_STATUS:
-    case REDIS_REPLY_ERROR: return {node_->str, node_->len};
-    default: return {};
+    case REDIS_REPLY_ERROR:
+      return {node_->str, node_->len};
+    default:
+      return {};
   }
 }
 std::size_t Reply::size() const { return node_->type == REDIS_REPLY_ARRAY ? node_->elements : 0; }
@@ -75,7 +76,8 @@ RedisOptions RedisOptions::from(const Config& config) {
 
 namespace {
 timeval to_timeval(Millis ms) {
-  return {.tv_sec = static_cast<time_t>(ms.count() / 1000), .tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
+  return {.tv_sec = static_cast<time_t>(ms.count() / 1000),
+          .tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
 }
 Problem cache_down(std::string detail) { return unavailable("cache-unavailable", std::move(detail)); }
 }  // namespace
@@ -100,13 +102,15 @@ Result<RedisContext> connect_redis(const std::optional<RedisUrl>& target, Millis
     std::vector<const char*> argv;
     std::vector<std::size_t> lens;
     for (auto& a : args) argv.push_back(a.c_str()), lens.push_back(a.size());
-    auto* r = static_cast<redisReply*>(redisCommandArgv(ctx.get(), static_cast<int>(argv.size()), argv.data(), lens.data()));
+    auto* r =
+        static_cast<redisReply*>(redisCommandArgv(ctx.get(), static_cast<int>(argv.size()), argv.data(), lens.data()));
     if (!r) return false;
     Reply reply(r);
     return !reply.is_error();
   };
   if (!target->password.empty()) {
-    bool ok = target->user.empty() ? setup({"AUTH", target->password}) : setup({"AUTH", target->user, target->password});
+    bool ok =
+        target->user.empty() ? setup({"AUTH", target->password}) : setup({"AUTH", target->user, target->password});
     if (!ok) {
       log::warn("redis_auth_failed", {{"target", fmt::format("{}:{}", target->host, target->port)}});
       return std::unexpected(cache_down("Redis refused the credentials"));
@@ -164,7 +168,8 @@ void RedisPool::checkin(Context ctx, bool healthy) {
 Result<Reply> RedisPool::run(const std::vector<const char*>& argv, const std::vector<std::size_t>& lens) {
   auto ctx = checkout();
   if (!ctx) return std::unexpected(ctx.error());
-  auto* raw = static_cast<redisReply*>(redisCommandArgv(ctx->get(), static_cast<int>(argv.size()), const_cast<const char**>(argv.data()), lens.data()));
+  auto* raw = static_cast<redisReply*>(
+      redisCommandArgv(ctx->get(), static_cast<int>(argv.size()), const_cast<const char**>(argv.data()), lens.data()));
   if (!raw) {
     // I/O error or timeout: the connection's state is unknown, so it is dropped.
     log::warn("redis_command_failed", {{"error", (*ctx)->errstr}});

@@ -56,7 +56,6 @@ struct RedisUrl {
 };
 std::optional<RedisUrl> parse_redis_url(std::string_view url);
 
-
 // One connection, authenticated and on the configured database (the pool's and the subscriber's).
 using RedisContext = std::unique_ptr<redisContext, void (*)(redisContext*)>;
 Result<RedisContext> connect_redis(const std::optional<RedisUrl>& target, Millis timeout);

@@ -82,9 +82,12 @@ Setting text(const char* name, const char* help, std::string Config::*field) {
 Setting boolean(const char* name, const char* help, bool Config::*field) {
   return {name, help,
           [=](Config& c, const std::string& v) {
-            if (v == "true" || v == "1" || v == "yes") c.*field = true;
-            else if (v == "false" || v == "0" || v == "no") c.*field = false;
-            else return false;
+            if (v == "true" || v == "1" || v == "yes")
+              c.*field = true;
+            else if (v == "false" || v == "0" || v == "no")
+              c.*field = false;
+            else
+              return false;
             return true;
           },
           [=](const Config& c) { return std::string(c.*field ? "true" : "false"); }};
@@ -102,85 +105,141 @@ Setting choice(const char* name, const char* help, std::string Config::*field, s
 
 const std::vector<Setting>& settings() {
   static const std::vector<Setting> all = {
-      text("PM_DATABASE_URL", "PostgreSQL connection URL (./pm stack up writes it to var/stack.env)", &Config::database_url),
+      text("PM_DATABASE_URL", "PostgreSQL connection URL (./pm stack up writes it to var/stack.env)",
+           &Config::database_url),
       text("PM_REDIS_URL", "Redis URL, redis://[user:password@]host:port/db", &Config::redis_url),
       integer("PM_DB_POOL_SIZE", "PostgreSQL connections per process", &Config::db_pool_size, 1, 1000),
-      millis("PM_DB_ACQUIRE_TIMEOUT_MS", "wait for a free PostgreSQL connection before answering 503", &Config::db_acquire_timeout),
+      millis("PM_DB_ACQUIRE_TIMEOUT_MS", "wait for a free PostgreSQL connection before answering 503",
+             &Config::db_acquire_timeout),
       millis("PM_DB_CONNECT_TIMEOUT_MS", "PostgreSQL connect timeout", &Config::db_connect_timeout),
-      millis("PM_DB_STATEMENT_TIMEOUT_MS", "PostgreSQL statement_timeout for server connections", &Config::db_statement_timeout),
+      millis("PM_DB_STATEMENT_TIMEOUT_MS", "PostgreSQL statement_timeout for server connections",
+             &Config::db_statement_timeout),
       integer("PM_REDIS_POOL_SIZE", "Redis connections per process", &Config::redis_pool_size, 1, 1000),
       millis("PM_REDIS_TIMEOUT_MS", "Redis connect and command timeout", &Config::redis_timeout),
       text("PM_HTTP_HOST", "address the HTTP server binds (0.0.0.0 for all interfaces)", &Config::http_host),
       integer("PM_HTTP_PORT", "HTTP port (0 picks a free one)", &Config::http_port, 0, 65535),
       integer("PM_IO_THREADS", "threads doing network I/O", &Config::io_threads, 1, 64),
-      integer("PM_HANDLER_THREADS", "threads running request handlers (blocking SQL and Redis calls)", &Config::handler_threads, 1, 1024),
-      integer("PM_MAX_BODY_BYTES", "largest accepted request body; larger gets 413", &Config::max_body_bytes, 1, 1LL << 30),
+      integer("PM_HANDLER_THREADS", "threads running request handlers (blocking SQL and Redis calls)",
+              &Config::handler_threads, 1, 1024),
+      integer("PM_MAX_BODY_BYTES", "largest accepted request body; larger gets 413", &Config::max_body_bytes, 1,
+              1LL << 30),
       millis("PM_READ_TIMEOUT_MS", "time allowed to receive a request body", &Config::read_timeout),
       millis("PM_WRITE_TIMEOUT_MS", "time allowed to send a response", &Config::write_timeout),
       millis("PM_IDLE_TIMEOUT_MS", "keep-alive connection idle time (and request header time)", &Config::idle_timeout),
-      millis("PM_SHUTDOWN_GRACE_MS", "on SIGTERM/SIGINT, how long in-flight requests may still run", &Config::shutdown_grace),
-      text("PM_PII_KEYS", "keys for PII field encryption, id:64hex,id:64hex (./pm stack up generates one)", &Config::pii_keys),
-      text("PM_PII_ACTIVE_KEY", "id of the key new values are encrypted with (default: the last listed)", &Config::pii_active_key),
-      text("PM_BLIND_INDEX_KEY", "64 hex: HMAC key of the email blind index (cannot rotate without re-indexing)", &Config::blind_index_key),
+      millis("PM_SHUTDOWN_GRACE_MS", "on SIGTERM/SIGINT, how long in-flight requests may still run",
+             &Config::shutdown_grace),
+      text("PM_PII_KEYS", "keys for PII field encryption, id:64hex,id:64hex (./pm stack up generates one)",
+           &Config::pii_keys),
+      text("PM_PII_ACTIVE_KEY", "id of the key new values are encrypted with (default: the last listed)",
+           &Config::pii_active_key),
+      text("PM_BLIND_INDEX_KEY", "64 hex: HMAC key of the email blind index (cannot rotate without re-indexing)",
+           &Config::blind_index_key),
       integer("PM_ARGON2_OPSLIMIT", "Argon2id passes for password hashes", &Config::argon2_opslimit, 1, 20),
-      integer("PM_ARGON2_MEMLIMIT_KIB", "Argon2id memory per password hash, KiB", &Config::argon2_memlimit_kib, 8, 4 << 20),
+      integer("PM_ARGON2_MEMLIMIT_KIB", "Argon2id memory per password hash, KiB", &Config::argon2_memlimit_kib, 8,
+              4 << 20),
       seconds("PM_SESSION_IDLE_TTL_S", "a session ends after this long unused (sliding)", &Config::session_idle_ttl),
-      seconds("PM_SESSION_MAX_TTL_S", "a session ends this long after sign-in whatever its use", &Config::session_max_ttl),
-      millis("PM_SESSION_CACHE_MS", "how long a server trusts a resolved token: the bound on a logout taking effect", &Config::session_cache_ttl),
-      integer("PM_LOGIN_LIMIT_PER_ACCOUNT", "failed sign-ins per account per window before 429", &Config::login_limit_per_account, 1, 1000000),
-      integer("PM_LOGIN_LIMIT_PER_IP", "sign-in attempts per IP per window before 429", &Config::login_limit_per_ip, 1, 1000000),
+      seconds("PM_SESSION_MAX_TTL_S", "a session ends this long after sign-in whatever its use",
+              &Config::session_max_ttl),
+      millis("PM_SESSION_CACHE_MS", "how long a server trusts a resolved token: the bound on a logout taking effect",
+             &Config::session_cache_ttl),
+      integer("PM_LOGIN_LIMIT_PER_ACCOUNT", "failed sign-ins per account per window before 429",
+              &Config::login_limit_per_account, 1, 1000000),
+      integer("PM_LOGIN_LIMIT_PER_IP", "sign-in attempts per IP per window before 429", &Config::login_limit_per_ip, 1,
+              1000000),
       seconds("PM_LOGIN_WINDOW_S", "window of the sign-in limits", &Config::login_window),
-      integer("PM_RESET_LIMIT_PER_ACCOUNT", "password reset requests per account per window", &Config::reset_limit_per_account, 1, 1000000),
-      integer("PM_RESET_LIMIT_PER_IP", "password reset requests per IP per window", &Config::reset_limit_per_ip, 1, 1000000),
+      integer("PM_RESET_LIMIT_PER_ACCOUNT", "password reset requests per account per window",
+              &Config::reset_limit_per_account, 1, 1000000),
+      integer("PM_RESET_LIMIT_PER_IP", "password reset requests per IP per window", &Config::reset_limit_per_ip, 1,
+              1000000),
       seconds("PM_RESET_WINDOW_S", "window of the reset limits", &Config::reset_window),
       integer("PM_SIGNUP_LIMIT_PER_IP", "sign-ups per IP per window", &Config::signup_limit_per_ip, 1, 1000000),
       seconds("PM_SIGNUP_WINDOW_S", "window of the sign-up limit", &Config::signup_window),
       seconds("PM_VERIFY_TOKEN_TTL_S", "lifetime of an email verification token", &Config::verify_token_ttl),
       seconds("PM_RESET_TOKEN_TTL_S", "lifetime of a password reset token", &Config::reset_token_ttl),
       text("PM_MAIL_DIR", "where the default mail sender writes each mail as a .eml file", &Config::mail_dir),
-      text("PM_NOTIFICATION_DIR", "where the default notification sender writes each email/push delivery as <outbox id>.json", &Config::notification_dir),
+      text("PM_NOTIFICATION_DIR",
+           "where the default notification sender writes each email/push delivery as <outbox id>.json",
+           &Config::notification_dir),
       text("PM_PUBLIC_URL", "the address users reach the service at (links in mails)", &Config::public_url),
-      text("PM_TRUSTED_PROXIES", "comma-separated proxy IPs whose X-Forwarded-For names the client (rate limits, audit)", &Config::trusted_proxies),
-      text("PM_OAUTH_PROVIDERS", "JSON file of OpenID Connect sign-in providers (docs/oauth.md); empty: none", &Config::oauth_providers),
+      text("PM_TRUSTED_PROXIES",
+           "comma-separated proxy IPs whose X-Forwarded-For names the client (rate limits, audit)",
+           &Config::trusted_proxies),
+      text("PM_OAUTH_PROVIDERS", "JSON file of OpenID Connect sign-in providers (docs/oauth.md); empty: none",
+           &Config::oauth_providers),
       millis("PM_OAUTH_CLOCK_SKEW_MS", "clock skew tolerated on ID token exp, nbf and iat", &Config::oauth_clock_skew),
-      millis("PM_OAUTH_JWKS_CACHE_MS", "how long a provider's signing keys (JWKS) are cached", &Config::oauth_jwks_cache_ttl),
-      millis("PM_OAUTH_JWKS_MIN_REFETCH_MS", "least time between two JWKS fetches of one provider (unknown key ids refetch)", &Config::oauth_jwks_min_refetch),
+      millis("PM_OAUTH_JWKS_CACHE_MS", "how long a provider's signing keys (JWKS) are cached",
+             &Config::oauth_jwks_cache_ttl),
+      millis("PM_OAUTH_JWKS_MIN_REFETCH_MS",
+             "least time between two JWKS fetches of one provider (unknown key ids refetch)",
+             &Config::oauth_jwks_min_refetch),
       millis("PM_OAUTH_JWKS_TIMEOUT_MS", "HTTP timeout fetching a provider's JWKS", &Config::oauth_jwks_timeout),
-      choice("PM_MEDIA_BACKEND", "where photos are stored: local (PM_MEDIA_DIR) or s3 (PM_S3_*)", &Config::media_backend, {"local", "s3"}),
+      choice("PM_MEDIA_BACKEND", "where photos are stored: local (PM_MEDIA_DIR) or s3 (PM_S3_*)",
+             &Config::media_backend, {"local", "s3"}),
       text("PM_MEDIA_DIR", "folder of the local media backend", &Config::media_dir),
-      text("PM_MEDIA_URL_SECRET", "key signing local media URLs (./pm stack up writes one); unset: random per process, URLs die with it", &Config::media_url_secret),
-      text("PM_S3_ENDPOINT", "S3 endpoint, https://host[:port] (http:// only to a loopback address), e.g. https://s3.eu-west-1.amazonaws.com", &Config::s3_endpoint),
+      text("PM_MEDIA_URL_SECRET",
+           "key signing local media URLs (./pm stack up writes one); unset: random per process, URLs die with it",
+           &Config::media_url_secret),
+      text("PM_S3_ENDPOINT",
+           "S3 endpoint, https://host[:port] (http:// only to a loopback address), e.g. "
+           "https://s3.eu-west-1.amazonaws.com",
+           &Config::s3_endpoint),
       text("PM_S3_REGION", "S3 region (part of every signature)", &Config::s3_region),
       text("PM_S3_BUCKET", "S3 bucket holding the media", &Config::s3_bucket),
       text("PM_S3_ACCESS_KEY", "S3 access key id", &Config::s3_access_key),
       text("PM_S3_SECRET_KEY", "S3 secret access key", &Config::s3_secret_key),
-      boolean("PM_S3_PATH_STYLE", "true: endpoint/bucket/key URLs (MinIO and most self-hosted servers); false: bucket.endpoint/key", &Config::s3_path_style),
+      boolean("PM_S3_PATH_STYLE",
+              "true: endpoint/bucket/key URLs (MinIO and most self-hosted servers); false: bucket.endpoint/key",
+              &Config::s3_path_style),
       millis("PM_S3_CONNECT_TIMEOUT_MS", "S3 connect timeout", &Config::s3_connect_timeout),
       millis("PM_S3_TIMEOUT_MS", "S3 request timeout (whole transfer)", &Config::s3_timeout),
       text("PM_QUESTION_BANK", "key of the question bank the questionnaire API serves", &Config::question_bank),
-      choice("PM_EMBEDDING_PROVIDER", "text embeddings of bios and open answers: builtin (offline) or openai (an OpenAI-compatible /v1/embeddings)", &Config::embedding_provider, {"builtin", "openai"}),
-      text("PM_EMBEDDING_URL", "base URL of the OpenAI-compatible embeddings API, ending in /v1 (https://, or http:// to a loopback address)", &Config::embedding_url),
+      choice(
+          "PM_EMBEDDING_PROVIDER",
+          "text embeddings of bios and open answers: builtin (offline) or openai (an OpenAI-compatible /v1/embeddings)",
+          &Config::embedding_provider, {"builtin", "openai"}),
+      text("PM_EMBEDDING_URL",
+           "base URL of the OpenAI-compatible embeddings API, ending in /v1 (https://, or http:// to a loopback "
+           "address)",
+           &Config::embedding_url),
       text("PM_EMBEDDING_MODEL", "embedding model name sent to that API", &Config::embedding_model),
       text("PM_EMBEDDING_API_KEY", "bearer key for that API (never logged)", &Config::embedding_api_key),
       millis("PM_EMBEDDING_TIMEOUT_MS", "timeout of one embeddings request", &Config::embedding_timeout),
-      integer("PM_EMBEDDING_RETRIES", "retries of a failed embeddings request (5xx, 429, network)", &Config::embedding_retries, 0, 10),
-      choice("PM_LLM_PROVIDER", "match insights: builtin, or openai (chat completions; any failure falls back to builtin)", &Config::llm_provider, {"builtin", "openai"}),
-      text("PM_LLM_URL", "base URL of the OpenAI-compatible chat completions API, ending in /v1 (https://, or http:// to a loopback address)", &Config::llm_url),
+      integer("PM_EMBEDDING_RETRIES", "retries of a failed embeddings request (5xx, 429, network)",
+              &Config::embedding_retries, 0, 10),
+      choice("PM_LLM_PROVIDER",
+             "match insights: builtin, or openai (chat completions; any failure falls back to builtin)",
+             &Config::llm_provider, {"builtin", "openai"}),
+      text("PM_LLM_URL",
+           "base URL of the OpenAI-compatible chat completions API, ending in /v1 (https://, or http:// to a loopback "
+           "address)",
+           &Config::llm_url),
       text("PM_LLM_MODEL", "chat model name sent to that API", &Config::llm_model),
       text("PM_LLM_API_KEY", "bearer key for that API (never logged)", &Config::llm_api_key),
       millis("PM_LLM_TIMEOUT_MS", "timeout of one chat completions request", &Config::llm_timeout),
       integer("PM_LLM_RETRIES", "retries of a failed chat completions request", &Config::llm_retries, 0, 10),
-      integer("PM_MATCHES_PER_USER", "matches one generation keeps for a user (best first)", &Config::matches_per_user, 1, 500),
-      integer("PM_MATCH_EXPIRY_DAYS", "days a pending match lives before the worker expires it", &Config::match_expiry_days, 1, 3650),
-      integer("PM_GENERATE_LIMIT_FREE", "on-demand match generations per window on the free plan", &Config::generate_limit_free, 1, 1000000),
-      integer("PM_GENERATE_LIMIT_PREMIUM", "on-demand match generations per window on paid plans", &Config::generate_limit_premium, 1, 1000000),
-      seconds("PM_GENERATE_WINDOW_S", "window of the generation limits (ratelimit:ai:generate:{userId})", &Config::generate_window),
-      seconds("PM_MATCH_CACHE_TTL_S", "lifetime of matches:recent:{userId} and match:{matchId} in Redis", &Config::match_cache_ttl),
-      millis("PM_INDEX_REFRESH_MS", "how often a node polls PostgreSQL for users whose matching data changed", &Config::index_refresh),
-      integer("PM_MESSAGE_RATE_LIMIT", "messages one user may send per minute, all conversations together (429 beyond)", &Config::message_rate_limit, 1, 1000000),
-      integer("PM_MESSAGE_RETENTION_DAYS", "the worker deletes messages (and their photos) older than this", &Config::message_retention_days, 1, 36500),
-      millis("PM_WS_IDLE_TIMEOUT_MS", "a WebSocket silent this long is closed (pings go out at half of it)", &Config::ws_idle_timeout),
-      integer("PM_WS_SEND_QUEUE", "frames queued for one WebSocket before its reader counts as too slow and is disconnected", &Config::ws_send_queue, 8, 100000),
+      integer("PM_MATCHES_PER_USER", "matches one generation keeps for a user (best first)", &Config::matches_per_user,
+              1, 500),
+      integer("PM_MATCH_EXPIRY_DAYS", "days a pending match lives before the worker expires it",
+              &Config::match_expiry_days, 1, 3650),
+      integer("PM_GENERATE_LIMIT_FREE", "on-demand match generations per window on the free plan",
+              &Config::generate_limit_free, 1, 1000000),
+      integer("PM_GENERATE_LIMIT_PREMIUM", "on-demand match generations per window on paid plans",
+              &Config::generate_limit_premium, 1, 1000000),
+      seconds("PM_GENERATE_WINDOW_S", "window of the generation limits (ratelimit:ai:generate:{userId})",
+              &Config::generate_window),
+      seconds("PM_MATCH_CACHE_TTL_S", "lifetime of matches:recent:{userId} and match:{matchId} in Redis",
+              &Config::match_cache_ttl),
+      millis("PM_INDEX_REFRESH_MS", "how often a node polls PostgreSQL for users whose matching data changed",
+             &Config::index_refresh),
+      integer("PM_MESSAGE_RATE_LIMIT", "messages one user may send per minute, all conversations together (429 beyond)",
+              &Config::message_rate_limit, 1, 1000000),
+      integer("PM_MESSAGE_RETENTION_DAYS", "the worker deletes messages (and their photos) older than this",
+              &Config::message_retention_days, 1, 36500),
+      millis("PM_WS_IDLE_TIMEOUT_MS", "a WebSocket silent this long is closed (pings go out at half of it)",
+             &Config::ws_idle_timeout),
+      integer("PM_WS_SEND_QUEUE",
+              "frames queued for one WebSocket before its reader counts as too slow and is disconnected",
+              &Config::ws_send_queue, 8, 100000),
       text("PM_MIGRATIONS_DIR", "folder of NNNN_name.up.sql / .down.sql files", &Config::migrations_dir),
       text("PM_DOCS_DIR", "folder holding openapi.yaml", &Config::docs_dir),
       text("PM_LOG_LEVEL", "debug, info, warn or error", &Config::log_level),
@@ -219,19 +278,23 @@ Config defaults() {
 Result<void> check_media(const Config& c) {
   if (c.media_backend != "s3") return {};
   std::vector<std::string> missing;
-  for (auto [name, value] : {std::pair{"PM_S3_ENDPOINT", &c.s3_endpoint}, {"PM_S3_REGION", &c.s3_region},
-                             {"PM_S3_BUCKET", &c.s3_bucket}, {"PM_S3_ACCESS_KEY", &c.s3_access_key},
+  for (auto [name, value] : {std::pair{"PM_S3_ENDPOINT", &c.s3_endpoint},
+                             {"PM_S3_REGION", &c.s3_region},
+                             {"PM_S3_BUCKET", &c.s3_bucket},
+                             {"PM_S3_ACCESS_KEY", &c.s3_access_key},
                              {"PM_S3_SECRET_KEY", &c.s3_secret_key}})
     if (value->empty()) missing.emplace_back(name);
   if (!missing.empty())
-    return std::unexpected(bad_request("config", fmt::format("PM_MEDIA_BACKEND=s3 needs {}", fmt::join(missing, ", "))));
-  auto rest = c.s3_endpoint.starts_with("https://") ? c.s3_endpoint.substr(8)
+    return std::unexpected(
+        bad_request("config", fmt::format("PM_MEDIA_BACKEND=s3 needs {}", fmt::join(missing, ", "))));
+  auto rest = c.s3_endpoint.starts_with("https://")  ? c.s3_endpoint.substr(8)
               : c.s3_endpoint.starts_with("http://") ? c.s3_endpoint.substr(7)
-                                                      : std::string{};
+                                                     : std::string{};
   if (rest.ends_with('/')) rest.pop_back();
   if (rest.empty() || rest.find_first_of("/?#@") != std::string::npos)
     return std::unexpected(bad_request("config", "PM_S3_ENDPOINT must be http(s)://host[:port] with no path"));
-  if (auto why = http_client::refusal(c.s3_endpoint)) return std::unexpected(bad_request("config", "PM_S3_ENDPOINT: " + *why));
+  if (auto why = http_client::refusal(c.s3_endpoint))
+    return std::unexpected(bad_request("config", "PM_S3_ENDPOINT: " + *why));
   return {};
 }
 

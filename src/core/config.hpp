@@ -37,10 +37,10 @@ struct Config {
   std::string trusted_proxies;  // comma-separated IPs whose X-Forwarded-For is believed
 
   // Accounts: keys (./pm stack up generates them into var/stack.env), passwords, sessions, abuse limits
-  std::string pii_keys;          // "k1:<64 hex>,k2:<64 hex>"
-  std::string pii_active_key;    // empty: the last of pii_keys
-  std::string blind_index_key;   // 64 hex
-  int argon2_opslimit = 2;       // OWASP minimum for Argon2id: t=2 with m=19 MiB, p=1
+  std::string pii_keys;         // "k1:<64 hex>,k2:<64 hex>"
+  std::string pii_active_key;   // empty: the last of pii_keys
+  std::string blind_index_key;  // 64 hex
+  int argon2_opslimit = 2;      // OWASP minimum for Argon2id: t=2 with m=19 MiB, p=1
   int argon2_memlimit_kib = 19456;
   Seconds session_idle_ttl{14 * 24 * 3600};
   Seconds session_max_ttl{90 * 24 * 3600};
@@ -60,11 +60,11 @@ struct Config {
   std::string public_url = "http://localhost:8080";
 
   // Sign-in with OpenID Connect providers (src/auth/oidc, docs/oauth.md)
-  std::string oauth_providers;            // JSON file listing the providers; empty: none
-  Millis oauth_clock_skew{60000};         // tolerance on exp, nbf and iat
-  Millis oauth_jwks_cache_ttl{3600000};   // how long a provider's key set is kept
-  Millis oauth_jwks_min_refetch{30000};   // at most one key-set fetch per provider per interval
-  Millis oauth_jwks_timeout{5000};        // HTTP fetch of a key set, connect included
+  std::string oauth_providers;           // JSON file listing the providers; empty: none
+  Millis oauth_clock_skew{60000};        // tolerance on exp, nbf and iat
+  Millis oauth_jwks_cache_ttl{3600000};  // how long a provider's key set is kept
+  Millis oauth_jwks_min_refetch{30000};  // at most one key-set fetch per provider per interval
+  Millis oauth_jwks_timeout{5000};       // HTTP fetch of a key set, connect included
 
   // Media storage (src/storage): a local directory by default, or an S3 bucket
   std::string media_backend = "local";  // "local" | "s3"
@@ -95,19 +95,19 @@ struct Config {
   std::string llm_api_key;
   Millis llm_timeout{20000};
   int llm_retries = 1;
-  int matches_per_user = 50;           // matches a generation keeps for a user
-  int match_expiry_days = 14;          // a pending match expires after this long
-  int generate_limit_free = 3;         // on-demand generations per window, free plan
-  int generate_limit_premium = 20;     // on-demand generations per window, paid plans
+  int matches_per_user = 50;        // matches a generation keeps for a user
+  int match_expiry_days = 14;       // a pending match expires after this long
+  int generate_limit_free = 3;      // on-demand generations per window, free plan
+  int generate_limit_premium = 20;  // on-demand generations per window, paid plans
   Seconds generate_window{86400};
-  Seconds match_cache_ttl{900};        // matches:recent:{userId} and match:{matchId}
-  Millis index_refresh{2000};          // how often a serving node polls PostgreSQL for changed users
+  Seconds match_cache_ttl{900};  // matches:recent:{userId} and match:{matchId}
+  Millis index_refresh{2000};    // how often a serving node polls PostgreSQL for changed users
 
   // Messaging and the realtime hub (docs/realtime.md)
-  int message_retention_days = 365;    // the worker deletes older messages and their media
-  int message_rate_limit = 120;        // messages one user may send per minute (all conversations)
-  Millis ws_idle_timeout{60000};       // a socket silent this long (no frame, no pong) is closed
-  int ws_send_queue = 256;             // frames queued for one socket before it counts as too slow
+  int message_retention_days = 365;  // the worker deletes older messages and their media
+  int message_rate_limit = 120;      // messages one user may send per minute (all conversations)
+  Millis ws_idle_timeout{60000};     // a socket silent this long (no frame, no pong) is closed
+  int ws_send_queue = 256;           // frames queued for one socket before it counts as too slow
 
   // Files and logs
   std::string migrations_dir;

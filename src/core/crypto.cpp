@@ -43,7 +43,9 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
   return out;
 }
 
-std::string hex(std::string_view bytes) { return to_hex(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()); }
+std::string hex(std::string_view bytes) {
+  return to_hex(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+}
 
 std::string random_hex(std::size_t bytes) {
   init();
@@ -55,7 +57,8 @@ std::string random_hex(std::size_t bytes) {
 namespace {
 std::string format_uuid(const unsigned char* b) {
   std::string hex = to_hex(b, 16);
-  return fmt::format("{}-{}-{}-{}-{}", hex.substr(0, 8), hex.substr(8, 4), hex.substr(12, 4), hex.substr(16, 4), hex.substr(20));
+  return fmt::format("{}-{}-{}-{}-{}", hex.substr(0, 8), hex.substr(8, 4), hex.substr(12, 4), hex.substr(16, 4),
+                     hex.substr(20));
 }
 }  // namespace
 

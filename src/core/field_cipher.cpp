@@ -25,8 +25,8 @@ std::string b64url(const unsigned char* data, std::size_t n) {
 bool from_b64url(std::string_view text, std::string& out) {
   out.resize(text.size());
   std::size_t len = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(), text.size(), nullptr, &len,
-                        nullptr, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(), text.size(), nullptr,
+                        &len, nullptr, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
     return false;
   out.resize(len);
   return true;
@@ -60,10 +60,12 @@ Result<Keyring> parse_keyring(std::string_view spec, std::string_view active) {
     ring.keys[id] = *key;
     last = id;
   }
-  if (ring.keys.empty()) return std::unexpected(key_problem("PM_PII_KEYS is not set (./pm stack up generates keys into var/stack.env)"));
+  if (ring.keys.empty())
+    return std::unexpected(key_problem("PM_PII_KEYS is not set (./pm stack up generates keys into var/stack.env)"));
   ring.active = active.empty() ? last : std::string(active);
   if (!ring.keys.count(ring.active))
-    return std::unexpected(key_problem(fmt::format("PM_PII_ACTIVE_KEY names key '{}', which PM_PII_KEYS does not have", ring.active)));
+    return std::unexpected(
+        key_problem(fmt::format("PM_PII_ACTIVE_KEY names key '{}', which PM_PII_KEYS does not have", ring.active)));
   return ring;
 }
 
@@ -71,14 +73,16 @@ FieldCipher::FieldCipher(Keyring keyring) : keyring_(std::move(keyring)) { init(
 
 std::string FieldCipher::encrypt(std::string_view plaintext, std::string_view context) const {
   const Key& key = keyring_.keys.at(keyring_.active);
-  std::string buf(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + plaintext.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES, '\0');
+  std::string buf(
+      crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + plaintext.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES,
+      '\0');
   auto* nonce = reinterpret_cast<unsigned char*>(buf.data());
   randombytes_buf(nonce, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
   unsigned long long clen = 0;
   crypto_aead_xchacha20poly1305_ietf_encrypt(nonce + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, &clen,
                                              reinterpret_cast<const unsigned char*>(plaintext.data()), plaintext.size(),
-                                             reinterpret_cast<const unsigned char*>(context.data()), context.size(), nullptr,
-                                             nonce, key.data());
+                                             reinterpret_cast<const unsigned char*>(context.data()), context.size(),
+                                             nullptr, nonce, key.data());
   return fmt::format("{}.{}.{}", kVersion, keyring_.active,
                      b64url(nonce, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + clen));
 }
@@ -91,7 +95,8 @@ Result<std::string> FieldCipher::decrypt(std::string_view stored, std::string_vi
   std::string kid(stored.substr(first + 1, second - first - 1));
   auto it = keyring_.keys.find(kid);
   if (it == keyring_.keys.end())
-    return std::unexpected(key_problem(fmt::format("a field is encrypted with key '{}', which is not configured", kid)));
+    return std::unexpected(
+        key_problem(fmt::format("a field is encrypted with key '{}', which is not configured", kid)));
   std::string raw;
   if (!from_b64url(stored.substr(second + 1), raw) ||
       raw.size() < crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + crypto_aead_xchacha20poly1305_ietf_ABYTES)
@@ -101,9 +106,9 @@ Result<std::string> FieldCipher::decrypt(std::string_view stored, std::string_vi
   std::size_t clen = raw.size() - crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
   std::string plain(clen - crypto_aead_xchacha20poly1305_ietf_ABYTES, '\0');
   unsigned long long plen = 0;
-  if (crypto_aead_xchacha20poly1305_ietf_decrypt(reinterpret_cast<unsigned char*>(plain.data()), &plen, nullptr, cipher, clen,
-                                                 reinterpret_cast<const unsigned char*>(context.data()), context.size(), nonce,
-                                                 it->second.data()) != 0)
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(reinterpret_cast<unsigned char*>(plain.data()), &plen, nullptr, cipher,
+                                                 clen, reinterpret_cast<const unsigned char*>(context.data()),
+                                                 context.size(), nonce, it->second.data()) != 0)
     return std::unexpected(key_problem("an encrypted field failed authentication (tampered, moved or wrong key)"));
   plain.resize(plen);
   return plain;

@@ -11,9 +11,9 @@ namespace pm::http_client {
 namespace {
 
 bool starts_with_nocase(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() &&
-         std::equal(prefix.begin(), prefix.end(), text.begin(),
-                    [](char p, char t) { return p == std::tolower(static_cast<unsigned char>(t)); });
+  return text.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), text.begin(), [](char p, char t) {
+           return p == std::tolower(static_cast<unsigned char>(t));
+         });
 }
 
 // The host of an http(s) URL: after "://" and any "user@", before the port, path, query or fragment.
@@ -31,7 +31,8 @@ std::string host_of(std::string_view url) {
 bool is_loopback(const std::string& host) {
   if (host == "localhost" || host.ends_with(".localhost") || host == "::1") return true;
   if (!host.starts_with("127.")) return false;
-  return std::all_of(host.begin(), host.end(), [](char c) { return c == '.' || std::isdigit(static_cast<unsigned char>(c)); });
+  return std::all_of(host.begin(), host.end(),
+                     [](char c) { return c == '.' || std::isdigit(static_cast<unsigned char>(c)); });
 }
 
 struct Body {
@@ -70,7 +71,9 @@ CURL* thread_handle() {
 
 }  // namespace
 
-bool is_http_url(std::string_view url) { return starts_with_nocase(url, "http://") || starts_with_nocase(url, "https://"); }
+bool is_http_url(std::string_view url) {
+  return starts_with_nocase(url, "http://") || starts_with_nocase(url, "https://");
+}
 
 std::optional<std::string> refusal(std::string_view url) {
   if (starts_with_nocase(url, "https://")) return std::nullopt;
@@ -98,7 +101,8 @@ std::expected<Response, Failure> send(const Request& request, const Limits& limi
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  // many threads: no SIGALRM-based DNS timeouts
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min(limits.connect_timeout, limits.timeout).count()));
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(std::min(limits.connect_timeout, limits.timeout).count()));
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(limits.timeout.count()));
   curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(limits.max_body));
   curl_easy_setopt(c, CURLOPT_USERAGENT, "perfectmatch/1");

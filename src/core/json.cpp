@@ -5,7 +5,8 @@
 namespace pm {
 
 Result<Json> parse_json(std::string_view text) {
-  if (text.empty()) return std::unexpected(bad_request("malformed-json", "the request body is empty; a JSON value was expected"));
+  if (text.empty())
+    return std::unexpected(bad_request("malformed-json", "the request body is empty; a JSON value was expected"));
   try {
     return Json::parse(text);
   } catch (const Json::exception& e) {  // parse_error, and out_of_range for numbers too large for a double

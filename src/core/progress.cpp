@@ -60,8 +60,8 @@ void ProgressBar::draw(Steady::time_point now) {
   if (tty_) {
     int filled = total_ ? static_cast<int>(kBarWidth * count_ / total_) : kBarWidth;
     // \r and "erase to end of line": the line is rewritten in place, shorter or longer.
-    out_ << "\r\033[K" << label_ << " [" << std::string(filled, '#') << std::string(kBarWidth - filled, '.') << "] " << status(now)
-         << (finished_ ? "\n" : "") << std::flush;
+    out_ << "\r\033[K" << label_ << " [" << std::string(filled, '#') << std::string(kBarWidth - filled, '.') << "] "
+         << status(now) << (finished_ ? "\n" : "") << std::flush;
   } else {
     out_ << label_ << ": " << status(now) << "\n" << std::flush;
   }

@@ -50,7 +50,8 @@ std::optional<std::string> Fields::multiline_text(std::string_view key, bool req
   return read_text(key, required, max_length, true);
 }
 
-std::optional<std::string> Fields::read_text(std::string_view key, bool required, std::size_t max_length, bool multiline) {
+std::optional<std::string> Fields::read_text(std::string_view key, bool required, std::size_t max_length,
+                                             bool multiline) {
   if (!has(key) || is_null(key)) {
     if (required) fail(key, "is required");
     return std::nullopt;

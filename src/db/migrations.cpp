@@ -59,7 +59,8 @@ Result<std::vector<Migration>> load_migrations(const std::string& dir) {
     Migration& mig = by_version[version];
     std::string name = m[1].str() + "_" + m[2].str();
     if (!mig.name.empty() && mig.name != name)
-      return std::unexpected(migration_problem(fmt::format("two migrations are numbered {:04}: {} and {}", version, mig.name, name)));
+      return std::unexpected(
+          migration_problem(fmt::format("two migrations are numbered {:04}: {} and {}", version, mig.name, name)));
     mig.version = version;
     mig.name = name;
     (m[3] == "up" ? mig.up_sql : mig.down_sql) = read_file(entry.path());
@@ -69,7 +70,8 @@ Result<std::vector<Migration>> load_migrations(const std::string& dir) {
   int expected = 1;
   for (auto& [version, mig] : by_version) {
     if (version != expected)
-      return std::unexpected(migration_problem(fmt::format("migration {:04} is missing (found {} next)", expected, mig.name)));
+      return std::unexpected(
+          migration_problem(fmt::format("migration {:04} is missing (found {} next)", expected, mig.name)));
     if (mig.up_sql.empty() || mig.down_sql.empty())
       return std::unexpected(migration_problem(fmt::format("{} needs both an .up.sql and a .down.sql file", mig.name)));
     mig.checksum = crypto::sha256_hex(mig.up_sql);
@@ -98,9 +100,10 @@ Result<std::vector<MigrationState>> Migrator::states() {
     int version = row[0].as<int>();
     auto name = row[1].as<std::string>();
     if (version < 1 || version > static_cast<int>(files_.size()))
-      return std::unexpected(migration_problem(
-          fmt::format("the database has migration {} applied, which is not in the migrations folder; "
-                      "is this binary older than the database?", name)));
+      return std::unexpected(
+          migration_problem(fmt::format("the database has migration {} applied, which is not in the migrations folder; "
+                                        "is this binary older than the database?",
+                                        name)));
     auto& state = states[version - 1];
     state.applied = true;
     state.applied_at = row[3].as<std::string>();
@@ -115,10 +118,10 @@ Result<std::vector<std::string>> Migrator::up() {
   if (!current) return std::unexpected(current.error());
   for (const auto& s : *current) {
     if (s.changed)
-      return std::unexpected(migration_problem(fmt::format(
-          "{} was changed after it was applied (its checksum no longer matches the one recorded); "
-          "restore the file and put the change in a new migration",
-          s.file->name)));
+      return std::unexpected(migration_problem(
+          fmt::format("{} was changed after it was applied (its checksum no longer matches the one recorded); "
+                      "restore the file and put the change in a new migration",
+                      s.file->name)));
   }
   std::vector<std::string> applied;
   for (const auto& s : *current) {
@@ -130,7 +133,8 @@ Result<std::vector<std::string>> Migrator::up() {
                      s.file->name, s.file->checksum);
       tx.commit();
     } catch (const pqxx::sql_error& e) {
-      return std::unexpected(migration_problem(fmt::format("{} failed and was rolled back: {}", s.file->name, e.what())));
+      return std::unexpected(
+          migration_problem(fmt::format("{} failed and was rolled back: {}", s.file->name, e.what())));
     }
     applied.push_back(s.file->name);
   }
@@ -145,15 +149,16 @@ Result<std::vector<std::string>> Migrator::down(bool all) {
   for (auto it = current->rbegin(); it != current->rend(); ++it) {
     if (!it->applied) continue;
     if (it->changed)
-      return std::unexpected(migration_problem(
-          fmt::format("{} was changed after it was applied; refusing to revert it with a different file", it->file->name)));
+      return std::unexpected(migration_problem(fmt::format(
+          "{} was changed after it was applied; refusing to revert it with a different file", it->file->name)));
     try {
       pqxx::work tx(conn_);
       tx.exec(it->file->down_sql);
       tx.exec_params("DELETE FROM schema_migrations WHERE version = $1", it->file->version);
       tx.commit();
     } catch (const pqxx::sql_error& e) {
-      return std::unexpected(migration_problem(fmt::format("reverting {} failed and was rolled back: {}", it->file->name, e.what())));
+      return std::unexpected(
+          migration_problem(fmt::format("reverting {} failed and was rolled back: {}", it->file->name, e.what())));
     }
     reverted.push_back(it->file->name);
     if (!all) break;

@@ -17,11 +17,14 @@ PoolOptions PoolOptions::from(const Config& config) {
 
 Pool::Pool(PoolOptions options) : options_(std::move(options)) {
   auto seconds = std::max<long long>(1, (options_.connect_timeout.count() + 999) / 1000);
-  auto conninfo = conninfo_with(options_.url, {{"connect_timeout", std::to_string(seconds)},
-                                               {"application_name", "perfectmatch"},
-                                               {"options", fmt::format("-c statement_timeout={}", options_.statement_timeout.count())}});
-  if (conninfo) conninfo_ = std::move(*conninfo);
-  else log::error("db_url_invalid", {{"detail", conninfo.error().detail}});
+  auto conninfo = conninfo_with(
+      options_.url, {{"connect_timeout", std::to_string(seconds)},
+                     {"application_name", "perfectmatch"},
+                     {"options", fmt::format("-c statement_timeout={}", options_.statement_timeout.count())}});
+  if (conninfo)
+    conninfo_ = std::move(*conninfo);
+  else
+    log::error("db_url_invalid", {{"detail", conninfo.error().detail}});
 }
 
 Pool::~Pool() { close(); }
@@ -33,7 +36,8 @@ Pool::Lease::~Lease() {
 }
 
 Result<Pool::Lease> Pool::acquire() {
-  if (conninfo_.empty()) return std::unexpected(unavailable("database-unavailable", "PM_DATABASE_URL is not a valid connection string"));
+  if (conninfo_.empty())
+    return std::unexpected(unavailable("database-unavailable", "PM_DATABASE_URL is not a valid connection string"));
   std::unique_lock lock(mutex_);
   const auto deadline = std::chrono::steady_clock::now() + options_.acquire_timeout;
   for (;;) {
@@ -61,8 +65,8 @@ Result<Pool::Lease> Pool::acquire() {
     }
     if (available_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() && open_ >= options_.size) {
       ++acquire_timeouts_;
-      return std::unexpected(unavailable(
-          "database-busy", fmt::format("no database connection became free within {} ms", options_.acquire_timeout.count())));
+      return std::unexpected(unavailable("database-busy", fmt::format("no database connection became free within {} ms",
+                                                                      options_.acquire_timeout.count())));
     }
   }
 }

@@ -17,8 +17,8 @@ using questionnaire::QuestionType;
 using questionnaire::Traits;
 
 constexpr double kChoiceNoise = 0.25;  // Gumbel scale: how often people pick other than their best fit
-constexpr double kNoOpinion = 0.2;     // an option without loadings ("not sure") is less likely: most people have a view
-constexpr double kStrength = 0.6;      // how much strong loadings need strong traits (see fit)
+constexpr double kNoOpinion = 0.2;  // an option without loadings ("not sure") is less likely: most people have a view
+constexpr double kStrength = 0.6;   // how much strong loadings need strong traits (see fit)
 
 // How well an option's loadings describe the person: sum(2 t l - k l^2). With k = 1 this is minus
 // the squared distance from the traits to the loadings (less what every option shares), so an
@@ -48,8 +48,8 @@ bool accepts_any(int importance, const Personality& p, Rng& rng, double base) {
 
 // The option keys whose fit is within a margin of `reference`, plus those already `chosen`;
 // "any" when that is every option.
-Json acceptable_options(const Question& q, const std::vector<double>& fits, double reference, const std::vector<bool>& chosen,
-                        int importance, Rng& rng) {
+Json acceptable_options(const Question& q, const std::vector<double>& fits, double reference,
+                        const std::vector<bool>& chosen, int importance, Rng& rng) {
   double margin = 0.15 + 0.5 * (1 - importance / 10.0) + rng.uniform(0, 0.2);
   Json keys = Json::array();
   for (std::size_t i = 0; i < q.options.size(); ++i)
@@ -92,8 +92,9 @@ GeneratedAnswer choice(const Question& q, const Personality& p, Rng& rng) {
     return a;
   }
   a.value = q.options[best].key;
-  a.acceptable =
-      accepts_any(a.importance, p, rng, 0.7) ? Json("any") : acceptable_options(q, fits, fits[best], chosen, a.importance, rng);
+  a.acceptable = accepts_any(a.importance, p, rng, 0.7)
+                     ? Json("any")
+                     : acceptable_options(q, fits, fits[best], chosen, a.importance, rng);
   return a;
 }
 
@@ -113,8 +114,9 @@ GeneratedAnswer selection(const Question& q, const Personality& p, Rng& rng) {
   a.value = Json::array();
   for (std::size_t i = 0; i < q.options.size(); ++i)
     if (chosen[i]) a.value.push_back(q.options[i].key);  // in the question's order, as a list of keys
-  a.acceptable =
-      accepts_any(a.importance, p, rng, 0.8) ? Json("any") : acceptable_options(q, fits, weakest, chosen, a.importance, rng);
+  a.acceptable = accepts_any(a.importance, p, rng, 0.8)
+                     ? Json("any")
+                     : acceptable_options(q, fits, weakest, chosen, a.importance, rng);
   return a;
 }
 
@@ -144,7 +146,8 @@ GeneratedAnswer slider(const Question& q, const Personality& p, Rng& rng) {
   double half = steps * (0.12 + 0.3 * (1 - a.importance / 10.0)) * rng.uniform(0.7, 1.3);
   int lo = std::max(0, at - static_cast<int>(std::lround(half * rng.uniform(0.6, 1.4))));
   int hi = std::min(steps, at + static_cast<int>(std::lround(half * rng.uniform(0.6, 1.4))));
-  a.acceptable = lo == 0 && hi == steps ? Json("any") : Json{{"min", number(value_at(lo))}, {"max", number(value_at(hi))}};
+  a.acceptable =
+      lo == 0 && hi == steps ? Json("any") : Json{{"min", number(value_at(lo))}, {"max", number(value_at(hi))}};
   return a;
 }
 
@@ -163,15 +166,22 @@ std::vector<GeneratedAnswer> answer_bank(const questionnaire::Bank& bank, const 
     if (q->premium_only && !premium) continue;
     switch (q->type) {
       case QuestionType::multiple_choice:
-      case QuestionType::boolean: out.push_back(choice(*q, person, rng)); break;
-      case QuestionType::multiple_select: out.push_back(selection(*q, person, rng)); break;
-      case QuestionType::slider: out.push_back(slider(*q, person, rng)); break;
+      case QuestionType::boolean:
+        out.push_back(choice(*q, person, rng));
+        break;
+      case QuestionType::multiple_select:
+        out.push_back(selection(*q, person, rng));
+        break;
+      case QuestionType::slider:
+        out.push_back(slider(*q, person, rng));
+        break;
       case QuestionType::open_ended:
         if (!q->required && !rng.chance(person.chattiness)) continue;
-        out.push_back({.question = q,
-                       .value = write_open_answer(rng, person, interests, q->text, static_cast<std::size_t>(q->max_length)),
-                       .acceptable = "any",
-                       .importance = draw_importance(*q, person, rng)});
+        out.push_back(
+            {.question = q,
+             .value = write_open_answer(rng, person, interests, q->text, static_cast<std::size_t>(q->max_length)),
+             .acceptable = "any",
+             .importance = draw_importance(*q, person, rng)});
         break;
     }
     by_key[q->key] = out.back().value;

@@ -10,8 +10,8 @@ namespace pm::demo {
 struct City {
   std::string_view label;  // as a user would type it: "London, UK"
   double latitude, longitude;
-  double weight;      // share of users, relative
-  double spread_km;   // standard deviation of the jitter
+  double weight;     // share of users, relative
+  double spread_km;  // standard deviation of the jitter
 };
 
 std::span<const City> cities();

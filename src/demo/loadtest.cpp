@@ -42,7 +42,8 @@ struct Shared {
 // profile_completed the way any profile change does).
 std::string insert_user(pqxx::work& tx, const Shared& s, int pair, char side) {
   const std::string user_id = crypto::uuid_v4();
-  const auto email = auth::normalize_email(fmt::format("loadtest-{}-{}{}@loadtest.perfectmatch.test", s.run, pair, side));
+  const auto email =
+      auth::normalize_email(fmt::format("loadtest-{}-{}{}@loadtest.perfectmatch.test", s.run, pair, side));
   const bool woman = side == 'a';
   auth::repository::insert_user(tx, {.user_id = user_id,
                                      .email_encrypted = s.deps.cipher.encrypt(email, auth::email_context(user_id)),
@@ -116,7 +117,8 @@ Result<int> create_loadtest_pairs(const LoadtestDeps& deps, const LoadtestOption
       try {
         done = run_batch(shared, first, last);
       } catch (const std::exception& e) {
-        done = std::unexpected(Problem{.status = 500, .type = "loadtest-failed", .title = "Load-test fixtures failed", .detail = e.what()});
+        done = std::unexpected(Problem{
+            .status = 500, .type = "loadtest-failed", .title = "Load-test fixtures failed", .detail = e.what()});
       }
       std::lock_guard lock(mutex);
       if (!done) {
@@ -129,7 +131,8 @@ Result<int> create_loadtest_pairs(const LoadtestDeps& deps, const LoadtestOption
       if (progress) progress->advance(static_cast<long long>(done->size()));
     }
   };
-  const int wanted = options.workers > 0 ? options.workers : std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 2, 4);
+  const int wanted =
+      options.workers > 0 ? options.workers : std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 2, 4);
   {
     std::vector<std::jthread> threads;
     for (int i = 0; i < std::clamp(wanted, 1, std::max(1, batches)); ++i) threads.emplace_back(worker);

@@ -51,6 +51,7 @@ struct LoadtestOptions {
 // loadtest-<run>-<n>{a,b}@loadtest.perfectmatch.test with a random <run>, so runs never collide.
 // The first database or Redis problem ends the run (pairs emitted before it are complete).
 Result<int> create_loadtest_pairs(const LoadtestDeps& deps, const LoadtestOptions& options,
-                                  const std::function<void(const LoadtestPair&)>& emit, ProgressBar* progress = nullptr);
+                                  const std::function<void(const LoadtestPair&)>& emit,
+                                  ProgressBar* progress = nullptr);
 
 }  // namespace pm::demo

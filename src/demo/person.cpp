@@ -33,9 +33,12 @@ std::string_view name_from(Rng& rng, std::span<const std::string_view> names) {
 int draw_age(Rng& rng) {
   double u = rng.uniform();
   int age;
-  if (u < 0.68) age = std::clamp(static_cast<int>(std::lround(rng.normal(31, 4.5))), 22, 45);
-  else if (u < 0.80) age = rng.integer(18, 24);
-  else age = 40 + static_cast<int>(std::lround(std::abs(rng.normal(0, 11))));
+  if (u < 0.68)
+    age = std::clamp(static_cast<int>(std::lround(rng.normal(31, 4.5))), 22, 45);
+  else if (u < 0.80)
+    age = rng.integer(18, 24);
+  else
+    age = 40 + static_cast<int>(std::lround(std::abs(rng.normal(0, 11))));
   return std::clamp(age, 18, 70);
 }
 
@@ -66,7 +69,8 @@ Person make_person(std::uint64_t seed, int number, std::chrono::year_month_day t
   Person p{.number = number, .email = demo_email(number)};
 
   // The values src/profiles accepts (profiles/vocabulary.hpp); seeking mostly the opposite gender.
-  static constexpr std::pair<std::string_view, double> kGender[] = {{"woman", 0.47}, {"man", 0.46}, {"non_binary", 0.07}};
+  static constexpr std::pair<std::string_view, double> kGender[] = {
+      {"woman", 0.47}, {"man", 0.46}, {"non_binary", 0.07}};
   p.gender = choose(rng, kGender);
   if (p.gender == "woman") {
     static constexpr std::pair<std::string_view, double> kSeeks[] = {
@@ -96,7 +100,8 @@ Person make_person(std::uint64_t seed, int number, std::chrono::year_month_day t
   p.longitude = city.longitude + east_km / (111.320 * std::cos(city.latitude * std::numbers::pi / 180));
   p.location_label = std::string(city.label);
 
-  static constexpr std::pair<std::string_view, double> kVisibility[] = {{"public", 0.6}, {"matches_only", 0.33}, {"hidden", 0.07}};
+  static constexpr std::pair<std::string_view, double> kVisibility[] = {
+      {"public", 0.6}, {"matches_only", 0.33}, {"hidden", 0.07}};
   p.visibility = choose(rng, kVisibility);
 
   // Age ranges around the own age; men's lean younger, women's older (as dating data shows).
@@ -110,11 +115,15 @@ Person make_person(std::uint64_t seed, int number, std::chrono::year_month_day t
   p.min_age = std::clamp(static_cast<int>(std::lround(p.age - below)), 18, 99);
   p.max_age = std::clamp(static_cast<int>(std::lround(p.age + above)), p.min_age, 99);
   double d = rng.uniform();
-  if (d < 0.75) p.max_distance = 25 + 5 * static_cast<int>(std::lround(25 * std::pow(rng.uniform(), 1.3)));  // 25-150
-  else if (d < 0.87) p.max_distance = rng.integer(5, 24);
-  else p.max_distance = 10 * rng.integer(15, 50);  // 150-500
+  if (d < 0.75)
+    p.max_distance = 25 + 5 * static_cast<int>(std::lround(25 * std::pow(rng.uniform(), 1.3)));  // 25-150
+  else if (d < 0.87)
+    p.max_distance = rng.integer(5, 24);
+  else
+    p.max_distance = 10 * rng.integer(15, 50);  // 150-500
 
-  static constexpr std::pair<std::string_view, double> kDevice[] = {{"mobile", 0.62}, {"desktop", 0.28}, {"tablet", 0.10}};
+  static constexpr std::pair<std::string_view, double> kDevice[] = {
+      {"mobile", 0.62}, {"desktop", 0.28}, {"tablet", 0.10}};
   p.device_type = choose(rng, kDevice);
   p.completion_seconds = std::clamp(static_cast<long long>(std::exp(rng.normal(std::log(1500.0), 0.5))), 300LL, 7200LL);
   p.photos = rng.chance(kPhotoShare) ? rng.integer(1, 3) : 0;

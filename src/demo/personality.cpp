@@ -19,14 +19,32 @@ struct Archetype {
 const std::vector<Archetype>& archetypes() {
   static const std::vector<Archetype> all = {
       {"balanced", 0.24, {}},
-      {"adventurer", 0.09, {{"openness", .4}, {"extraversion", .3}, {"adventure", .6}, {"travel", .6}, {"activity", .4},
-                            {"spontaneity", .4}, {"security", -.3}}},
-      {"homebody", 0.09, {{"extraversion", -.5}, {"nightlife", -.5}, {"sociability", -.4}, {"security", .4}, {"tidiness", .2},
-                          {"urbanity", -.3}}},
-      {"career_driven", 0.08, {{"conscientiousness", .5}, {"ambition", .7}, {"independence", .3}, {"urbanity", .4}, {"family", -.2}}},
-      {"family_oriented", 0.1, {{"family", .7}, {"loyalty", .5}, {"security", .5}, {"agreeableness", .3}, {"spirituality", .2}}},
-      {"free_spirit", 0.07, {{"openness", .6}, {"spontaneity", .6}, {"independence", .5}, {"conscientiousness", -.4},
-                             {"security", -.4}}},
+      {"adventurer",
+       0.09,
+       {{"openness", .4},
+        {"extraversion", .3},
+        {"adventure", .6},
+        {"travel", .6},
+        {"activity", .4},
+        {"spontaneity", .4},
+        {"security", -.3}}},
+      {"homebody",
+       0.09,
+       {{"extraversion", -.5},
+        {"nightlife", -.5},
+        {"sociability", -.4},
+        {"security", .4},
+        {"tidiness", .2},
+        {"urbanity", -.3}}},
+      {"career_driven",
+       0.08,
+       {{"conscientiousness", .5}, {"ambition", .7}, {"independence", .3}, {"urbanity", .4}, {"family", -.2}}},
+      {"family_oriented",
+       0.1,
+       {{"family", .7}, {"loyalty", .5}, {"security", .5}, {"agreeableness", .3}, {"spirituality", .2}}},
+      {"free_spirit",
+       0.07,
+       {{"openness", .6}, {"spontaneity", .6}, {"independence", .5}, {"conscientiousness", -.4}, {"security", -.4}}},
       {"social_butterfly", 0.09, {{"extraversion", .7}, {"sociability", .7}, {"nightlife", .5}, {"humour", .4}}},
       {"health_nut", 0.07, {{"health", .7}, {"activity", .7}, {"conscientiousness", .3}, {"nightlife", -.3}}},
       {"spiritual", 0.06, {{"spirituality", .8}, {"family", .3}, {"growth", .3}, {"honesty", .3}}},
@@ -72,7 +90,8 @@ Personality draw_personality(Rng& rng, int age) {
   };
 
   for (auto dim : {"openness", "conscientiousness", "extraversion", "agreeableness", "neuroticism"}) draw(dim, 0, 0.45);
-  const double o = p["openness"], c = p["conscientiousness"], e = p["extraversion"], a = p["agreeableness"], n = p["neuroticism"];
+  const double o = p["openness"], c = p["conscientiousness"], e = p["extraversion"], a = p["agreeableness"],
+               n = p["neuroticism"];
   // Values and lifestyle follow the Big Five loosely (the correlations psychology reports, in spirit).
   const double prime = age >= 27 && age <= 42 ? 0.15 : 0.0;  // family plans peak in these years
   const double youth = std::clamp((35 - age) / 40.0, -0.4, 0.4);

@@ -16,9 +16,9 @@ namespace pm::demo {
 struct Personality {
   std::string archetype;  // "adventurer", "homebody", ... or "balanced"
   std::map<std::string, double, std::less<>> traits;
-  double pickiness = 0;   // ~N(0, 1): how much answers matter to this person (importance, acceptable)
-  double chattiness = 0;  // [0, 1]: how likely an optional open question gets an answer
-  std::uint64_t salt = 0; // for dimensions not in `traits`
+  double pickiness = 0;    // ~N(0, 1): how much answers matter to this person (importance, acceptable)
+  double chattiness = 0;   // [0, 1]: how likely an optional open question gets an answer
+  std::uint64_t salt = 0;  // for dimensions not in `traits`
 
   // The trait on `dimension`; for an unknown dimension a value drawn from the name and the salt.
   double operator[](std::string_view dimension) const;

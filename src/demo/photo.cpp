@@ -19,12 +19,24 @@ Rgb hsv(double hue, double s, double v) {
   double c = v * s, x = c * (1 - std::abs(std::fmod(hue / 60, 2.0) - 1)), m = v - c;
   Rgb rgb;
   switch (static_cast<int>(hue / 60)) {
-    case 0: rgb = {c, x, 0}; break;
-    case 1: rgb = {x, c, 0}; break;
-    case 2: rgb = {0, c, x}; break;
-    case 3: rgb = {0, x, c}; break;
-    case 4: rgb = {x, 0, c}; break;
-    default: rgb = {c, 0, x}; break;
+    case 0:
+      rgb = {c, x, 0};
+      break;
+    case 1:
+      rgb = {x, c, 0};
+      break;
+    case 2:
+      rgb = {0, c, x};
+      break;
+    case 3:
+      rgb = {0, x, c};
+      break;
+    case 4:
+      rgb = {x, 0, c};
+      break;
+    default:
+      rgb = {c, 0, x};
+      break;
   }
   for (auto& channel : rgb) channel = 255 * (channel + m);
   return rgb;
@@ -32,7 +44,8 @@ Rgb hsv(double hue, double s, double v) {
 
 Problem failed() {
   // The details are libvips internals: for the log of the operator running the seed.
-  return unavailable("image-processing-unavailable", "generating a placeholder photo failed: " + media::vips::take_error());
+  return unavailable("image-processing-unavailable",
+                     "generating a placeholder photo failed: " + media::vips::take_error());
 }
 
 }  // namespace
@@ -62,7 +75,8 @@ Result<std::string> placeholder_photo(Rng& rng, int width, int height) {
   media::vips::Image gradient(out);
   if (vips_cast_uchar(gradient.get(), &out, nullptr)) return std::unexpected(failed());
   media::vips::Image bytes(out);
-  if (vips_copy(bytes.get(), &out, "interpretation", VIPS_INTERPRETATION_sRGB, nullptr)) return std::unexpected(failed());
+  if (vips_copy(bytes.get(), &out, "interpretation", VIPS_INTERPRETATION_sRGB, nullptr))
+    return std::unexpected(failed());
   media::vips::Image srgb(out);
   // Drawing writes in place, so into a copy in memory.
   media::vips::Image canvas(vips_image_copy_memory(srgb.get()));
@@ -74,12 +88,12 @@ Result<std::string> placeholder_photo(Rng& rng, int width, int height) {
     int failed_draw;
     if (rng.chance(0.7)) {
       int radius = rng.integer(width / 16, width / 4);
-      failed_draw = vips_draw_circle(canvas.get(), ink.data(), 3, rng.integer(0, width - 1), rng.integer(0, height - 1), radius,
-                                     "fill", TRUE, nullptr);
+      failed_draw = vips_draw_circle(canvas.get(), ink.data(), 3, rng.integer(0, width - 1), rng.integer(0, height - 1),
+                                     radius, "fill", TRUE, nullptr);
     } else {
       int w = rng.integer(width / 8, width / 2), h = rng.integer(height / 10, height / 3);
-      failed_draw = vips_draw_rect(canvas.get(), ink.data(), 3, rng.integer(0, width - w), rng.integer(0, height - h), w, h,
-                                   "fill", TRUE, nullptr);
+      failed_draw = vips_draw_rect(canvas.get(), ink.data(), 3, rng.integer(0, width - w), rng.integer(0, height - h),
+                                   w, h, "fill", TRUE, nullptr);
     }
     if (failed_draw) return std::unexpected(failed());
   }

@@ -20,9 +20,9 @@ class Rng {
   static Rng stream(std::uint64_t seed, std::uint64_t index, std::string_view purpose);
 
   std::uint64_t bits() { return engine_(); }
-  double uniform();                       // [0, 1)
-  double uniform(double lo, double hi);   // [lo, hi)
-  int integer(int lo, int hi);            // [lo, hi], inclusive
+  double uniform();                      // [0, 1)
+  double uniform(double lo, double hi);  // [lo, hi)
+  int integer(int lo, int hi);           // [lo, hi], inclusive
   bool chance(double p) { return uniform() < p; }
   double normal(double mean = 0, double sd = 1);
   // Gumbel noise: adding it to scores and taking the best samples in proportion to exp(score / scale).

@@ -11,10 +11,11 @@ void make_premium(pqxx::work& tx, const std::string& user_id) {
 
 std::string insert_active_match(pqxx::work& tx, const std::string& user_a, const std::string& user_b, double score) {
   const bool ordered = user_a < user_b;
-  return tx.exec_params1(
-               "INSERT INTO matches (user_id_1, user_id_2, compatibility_score, status, user_1_liked, user_2_liked) "
-               "VALUES ($1, $2, $3, 'active', true, true) RETURNING match_id",
-               ordered ? user_a : user_b, ordered ? user_b : user_a, score)[0]
+  return tx
+      .exec_params1(
+          "INSERT INTO matches (user_id_1, user_id_2, compatibility_score, status, user_1_liked, user_2_liked) "
+          "VALUES ($1, $2, $3, 'active', true, true) RETURNING match_id",
+          ordered ? user_a : user_b, ordered ? user_b : user_a, score)[0]
       .as<std::string>();
 }
 

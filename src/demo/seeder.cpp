@@ -41,15 +41,14 @@ struct Prepared {
 // generator can only produce what the API accepts.
 Result<void> check_and_parse(Prepared& p) {
   const Person& who = p.person;
-  auto profile = profiles::ProfilePatch::parse({{"first_name", who.first_name},
-                                                {"birth_date", format_date(who.birth_date)},
-                                                {"gender", who.gender},
-                                                {"seeking_gender", who.seeking_gender},
-                                                {"bio", who.bio},
-                                                {"profile_visibility", who.visibility},
-                                                {"location", {{"label", who.location_label},
-                                                              {"latitude", who.latitude},
-                                                              {"longitude", who.longitude}}}});
+  auto profile = profiles::ProfilePatch::parse(
+      {{"first_name", who.first_name},
+       {"birth_date", format_date(who.birth_date)},
+       {"gender", who.gender},
+       {"seeking_gender", who.seeking_gender},
+       {"bio", who.bio},
+       {"profile_visibility", who.visibility},
+       {"location", {{"label", who.location_label}, {"latitude", who.latitude}, {"longitude", who.longitude}}}});
   if (!profile) return std::unexpected(profile.error());
   auto prefs = profiles::PreferencesPatch::parse(
       {{"min_age", who.min_age}, {"max_age", who.max_age}, {"max_distance", who.max_distance}});
@@ -225,7 +224,8 @@ Result<SeedReport> Seeder::run(const SeedOptions& options, ProgressBar* progress
         done = run_batch(common, first, last);
       } catch (const std::exception& e) {
         // A database error other than a lost connection (e.g. another seed run racing this one).
-        done = std::unexpected(Problem{.status = 500, .type = "seed-failed", .title = "Seeding failed", .detail = e.what()});
+        done = std::unexpected(
+            Problem{.status = 500, .type = "seed-failed", .title = "Seeding failed", .detail = e.what()});
       }
       std::lock_guard lock(mutex);
       if (!done) {
@@ -241,7 +241,8 @@ Result<SeedReport> Seeder::run(const SeedOptions& options, ProgressBar* progress
       if (progress) progress->advance(last - first + 1);
     }
   };
-  const int wanted = options.workers > 0 ? options.workers : std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 2, 8);
+  const int wanted =
+      options.workers > 0 ? options.workers : std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 2, 8);
   const int workers = std::clamp(wanted, 1, std::max(1, batches));
   {
     std::vector<std::jthread> threads;

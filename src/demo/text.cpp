@@ -16,33 +16,53 @@ struct Interest {
 };
 
 constexpr Interest kInterests[] = {
-    {"trail running", "activity", 1},       {"climbing", "activity", 1},
-    {"cycling", "activity", 1},             {"yoga", "health", 1},
-    {"cooking from scratch", "health", 1},  {"early morning swims", "health", 1},
-    {"art galleries", "openness", 1},       {"foreign films", "openness", 1},
-    {"learning languages", "growth", 1},    {"reading", "growth", 1},
-    {"pottery classes", "growth", 1},       {"backpacking", "travel", 1},
-    {"weekend city breaks", "travel", 1},   {"street food", "travel", 1},
-    {"hiking", "adventure", 1},             {"scuba diving", "adventure", 1},
-    {"road trips", "adventure", 1},         {"live music", "nightlife", 1},
-    {"cocktail bars", "nightlife", 1},      {"dancing", "nightlife", 1},
-    {"dinner parties", "sociability", 1},   {"board game nights", "sociability", 1},
-    {"pub quizzes", "sociability", 1},      {"stand-up comedy", "humour", 1},
-    {"terrible puns", "humour", 1},         {"Sunday lunches with family", "family", 1},
-    {"meditation", "spirituality", 1},      {"volunteering", "agreeableness", 1},
-    {"animal shelters", "agreeableness", 1}, {"houseplants", "tidiness", 1},
-    {"side projects", "ambition", 1},       {"investing", "ambition", 1},
-    {"quiet nights in", "extraversion", -1}, {"baking", "extraversion", -1},
-    {"video games", "extraversion", -1},    {"gardening", "urbanity", -1},
-    {"camping", "urbanity", -1},            {"the countryside", "urbanity", -1},
-    {"jazz bars", "urbanity", 1},           {"photography", "openness", 1},
+    {"trail running", "activity", 1},
+    {"climbing", "activity", 1},
+    {"cycling", "activity", 1},
+    {"yoga", "health", 1},
+    {"cooking from scratch", "health", 1},
+    {"early morning swims", "health", 1},
+    {"art galleries", "openness", 1},
+    {"foreign films", "openness", 1},
+    {"learning languages", "growth", 1},
+    {"reading", "growth", 1},
+    {"pottery classes", "growth", 1},
+    {"backpacking", "travel", 1},
+    {"weekend city breaks", "travel", 1},
+    {"street food", "travel", 1},
+    {"hiking", "adventure", 1},
+    {"scuba diving", "adventure", 1},
+    {"road trips", "adventure", 1},
+    {"live music", "nightlife", 1},
+    {"cocktail bars", "nightlife", 1},
+    {"dancing", "nightlife", 1},
+    {"dinner parties", "sociability", 1},
+    {"board game nights", "sociability", 1},
+    {"pub quizzes", "sociability", 1},
+    {"stand-up comedy", "humour", 1},
+    {"terrible puns", "humour", 1},
+    {"Sunday lunches with family", "family", 1},
+    {"meditation", "spirituality", 1},
+    {"volunteering", "agreeableness", 1},
+    {"animal shelters", "agreeableness", 1},
+    {"houseplants", "tidiness", 1},
+    {"side projects", "ambition", 1},
+    {"investing", "ambition", 1},
+    {"quiet nights in", "extraversion", -1},
+    {"baking", "extraversion", -1},
+    {"video games", "extraversion", -1},
+    {"gardening", "urbanity", -1},
+    {"camping", "urbanity", -1},
+    {"the countryside", "urbanity", -1},
+    {"jazz bars", "urbanity", 1},
+    {"photography", "openness", 1},
 };
 
 // Phrases for a person's most marked traits: (dimension, sign, phrase).
 struct Trait {
   std::string_view dimension;
   double sign;
-  std::string_view opener;   // a first sentence
+  std::string_view opener;  // a first sentence
   std::string_view adjective;
 };
 
@@ -129,7 +149,8 @@ bool mentions(std::string_view text, std::string_view word) {
 
 std::vector<std::string> draw_interests(Rng& rng, const Personality& p) {
   std::vector<std::pair<double, std::string>> scored;
-  for (const auto& i : kInterests) scored.push_back({2.5 * i.sign * p[i.dimension] + rng.gumbel(1.0), std::string(i.phrase)});
+  for (const auto& i : kInterests)
+    scored.push_back({2.5 * i.sign * p[i.dimension] + rng.gumbel(1.0), std::string(i.phrase)});
   std::sort(scored.begin(), scored.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
   std::vector<std::string> out;
   int n = rng.integer(2, 4);
@@ -137,17 +158,28 @@ std::vector<std::string> draw_interests(Rng& rng, const Personality& p) {
   return out;
 }
 
-std::string write_bio(Rng& rng, const Personality& p, const std::vector<std::string>& interests, std::string_view city) {
+std::string write_bio(Rng& rng, const Personality& p, const std::vector<std::string>& interests,
+                      std::string_view city) {
   auto traits = marked_traits(p, rng);
   std::vector<std::string> sentences;
   sentences.push_back(std::string(traits[0]->opener));
   std::vector<std::string> two(interests.begin(), interests.begin() + std::min<std::size_t>(interests.size(), 3));
   switch (rng.integer(0, 4)) {
-    case 0: sentences.push_back(fmt::format("Into {}.", join_list(two))); break;
-    case 1: sentences.push_back(fmt::format("Weekends are for {}.", join_list(two))); break;
-    case 2: sentences.push_back(fmt::format("Ask me about {}.", two[0])); break;
-    case 3: sentences.push_back(fmt::format("{} is my happy place.", capitalised(two[0]))); break;
-    default: sentences.push_back(fmt::format("Big fan of {}.", join_list(two))); break;
+    case 0:
+      sentences.push_back(fmt::format("Into {}.", join_list(two)));
+      break;
+    case 1:
+      sentences.push_back(fmt::format("Weekends are for {}.", join_list(two)));
+      break;
+    case 2:
+      sentences.push_back(fmt::format("Ask me about {}.", two[0]));
+      break;
+    case 3:
+      sentences.push_back(fmt::format("{} is my happy place.", capitalised(two[0])));
+      break;
+    default:
+      sentences.push_back(fmt::format("Big fan of {}.", join_list(two)));
+      break;
   }
   if (rng.chance(0.35)) {
     static constexpr std::string_view kCity[] = {"Born and raised in {}.", "New-ish to {} and still exploring.",
@@ -171,33 +203,38 @@ std::string write_open_answer(Rng& rng, const Personality& p, const std::vector<
   const std::string& second = interests.size() > 1 ? interests[1] : interests[0];
   std::string text;
   if (mentions(question, "three words")) {
-    static constexpr std::string_view kShapes[] = {"{}, {} and {}. My best friend would argue with {}, and they're probably right.",
-                                                   "{}, {}, {}. Anyone who knows me would laugh at \"{}\".",
-                                                   "{}, {} and {}. The one people argue with is {}, usually before coffee."};
-    text = fmt::format(fmt::runtime(rng.pick(kShapes)), capitalised(std::string(traits[0]->adjective)), traits[1]->adjective,
-                       traits[2]->adjective, traits[rng.integer(0, 2)]->adjective);
+    static constexpr std::string_view kShapes[] = {
+        "{}, {} and {}. My best friend would argue with {}, and they're probably right.",
+        "{}, {}, {}. Anyone who knows me would laugh at \"{}\".",
+        "{}, {} and {}. The one people argue with is {}, usually before coffee."};
+    text = fmt::format(fmt::runtime(rng.pick(kShapes)), capitalised(std::string(traits[0]->adjective)),
+                       traits[1]->adjective, traits[2]->adjective, traits[rng.integer(0, 2)]->adjective);
   } else if (mentions(question, "weekend")) {
     static constexpr std::string_view kShapes[] = {
         "Friday: {}. Saturday: {} and a long lunch. Sunday: slow morning, then {}.",
         "Start with {} on Friday, spend Saturday on {}, and end Sunday with {} and an early night.",
         "{} to kick it off, a whole day of {}, and {} before the week starts again."};
-    text = fmt::format(fmt::runtime(rng.pick(kShapes)), p["nightlife"] > 0 ? "drinks with friends" : "a film at home", first, second);
+    text = fmt::format(fmt::runtime(rng.pick(kShapes)), p["nightlife"] > 0 ? "drinks with friends" : "a film at home",
+                       first, second);
     text = capitalised(text);
   } else if (mentions(question, "five years")) {
     if (p["family"] > 0.2)
-      text = rng.chance(0.5) ? "Settled with someone I love, maybe a child or two, and still making time for " + first + "."
-                             : "Home with my person, a full table on Sundays, and more " + first + " than now.";
+      text = rng.chance(0.5)
+                 ? "Settled with someone I love, maybe a child or two, and still making time for " + first + "."
+                 : "Home with my person, a full table on Sundays, and more " + first + " than now.";
     else
-      text = rng.chance(0.5) ? "Somewhere new, doing work I'm proud of, with someone who likes " + first + " as much as I do."
-                             : "Hard to say, and I like it that way. Hopefully still into " + first + ".";
+      text = rng.chance(0.5)
+                 ? "Somewhere new, doing work I'm proud of, with someone who likes " + first + " as much as I do."
+                 : "Hard to say, and I like it that way. Hopefully still into " + first + ".";
   } else if (mentions(question, "hours")) {
     static constexpr std::string_view kShapes[] = {"{}. Start me on it and you'll have to stop me.",
                                                    "{}, easily. Also {}, if you have the time.",
                                                    "Anything about {}, and I'll happily go on to {}."};
     text = capitalised(fmt::format(fmt::runtime(rng.pick(kShapes)), first, second));
   } else if (mentions(question, "dealbreaker")) {
-    static constexpr std::string_view kLines[] = {"Rudeness to waiters.", "Not being kind to animals.", "Dishonesty, every time.",
-                                                  "Someone who never asks questions back.", "Being glued to a phone on a date."};
+    static constexpr std::string_view kLines[] = {"Rudeness to waiters.", "Not being kind to animals.",
+                                                  "Dishonesty, every time.", "Someone who never asks questions back.",
+                                                  "Being glued to a phone on a date."};
     text = std::string(rng.pick(kLines));
   } else if (mentions(question, "compromise") || mentions(question, "principle")) {
     static constexpr std::pair<std::string_view, std::string_view> kPrinciples[] = {
@@ -224,7 +261,8 @@ std::string write_open_answer(Rng& rng, const Personality& p, const std::vector<
     static constexpr std::string_view kShapes[] = {"{0} I need someone {1} and {2}, who understands why I love {3}.",
                                                    "{0} Honestly, someone {1} who doesn't mind {3} would be perfect.",
                                                    "{0} Mostly I want someone {1} to share {3} with."};
-    text = fmt::format(fmt::runtime(rng.pick(kShapes)), traits[0]->opener, traits[1]->adjective, traits[2]->adjective, first);
+    text = fmt::format(fmt::runtime(rng.pick(kShapes)), traits[0]->opener, traits[1]->adjective, traits[2]->adjective,
+                       first);
   }
   return fit(text, max_length);
 }

@@ -30,11 +30,13 @@ std::optional<std::string> Request::query(std::string_view name) const {
     std::string value;
     for (std::size_t i = 0; i < raw_value.size(); ++i) {
       auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
-      if (raw_value[i] == '+') value += ' ';
+      if (raw_value[i] == '+')
+        value += ' ';
       else if (raw_value[i] == '%' && i + 2 < raw_value.size() && hex(raw_value[i + 1]) && hex(raw_value[i + 2])) {
         value += static_cast<char>(std::stoi(std::string(raw_value.substr(i + 1, 2)), nullptr, 16));
         i += 2;
-      } else value += raw_value[i];
+      } else
+        value += raw_value[i];
     }
     return value;
   }
@@ -47,7 +49,8 @@ Result<std::optional<long long>> Request::query_number(std::string_view name, lo
   long long n = 0;
   auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
   if (ec != std::errc{} || end != text->data() + text->size() || n < min || n > max)
-    return std::unexpected(bad_request("validation-failed", fmt::format("{} must be a whole number from {} to {}", name, min, max)));
+    return std::unexpected(
+        bad_request("validation-failed", fmt::format("{} must be a whole number from {} to {}", name, min, max)));
   return std::optional<long long>(n);
 }
 
@@ -86,7 +89,8 @@ Response text_response(Status status, std::string body, std::string_view content
 }
 
 Response problem_response(const Problem& problem, std::string_view request_id) {
-  auto res = text_response(static_cast<Status>(problem.status), problem.to_json(request_id).dump(-1, ' ', false, Json::error_handler_t::replace),
+  auto res = text_response(static_cast<Status>(problem.status),
+                           problem.to_json(request_id).dump(-1, ' ', false, Json::error_handler_t::replace),
                            "application/problem+json");
   if (problem.status == 401) res.set(beast_http::field::www_authenticate, "Bearer");
   if (problem.status == 503 || problem.status == 429) {
@@ -103,7 +107,8 @@ std::optional<std::string_view> Request::bearer_token() const {
   constexpr std::string_view scheme = "Bearer ";
   if (value.size() <= scheme.size()) return std::nullopt;
   for (std::size_t i = 0; i < scheme.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(value[i])) != std::tolower(static_cast<unsigned char>(scheme[i]))) return std::nullopt;
+    if (std::tolower(static_cast<unsigned char>(value[i])) != std::tolower(static_cast<unsigned char>(scheme[i])))
+      return std::nullopt;
   return value.substr(scheme.size());
 }
 

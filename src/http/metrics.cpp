@@ -53,7 +53,8 @@ std::string Metrics::render() const {
     for (const auto& [route, h] : latency_) {
       auto r = escape(route);
       for (std::size_t i = 0; i < kBuckets.size(); ++i)
-        out += fmt::format("pm_http_request_duration_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n", r, kBuckets[i], h.buckets[i]);
+        out += fmt::format("pm_http_request_duration_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n", r, kBuckets[i],
+                           h.buckets[i]);
       out += fmt::format("pm_http_request_duration_seconds_bucket{{route=\"{}\",le=\"+Inf\"}} {}\n", r, h.count);
       out += fmt::format("pm_http_request_duration_seconds_sum{{route=\"{}\"}} {}\n", r, h.sum);
       out += fmt::format("pm_http_request_duration_seconds_count{{route=\"{}\"}} {}\n", r, h.count);

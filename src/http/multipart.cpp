@@ -17,7 +17,8 @@ std::string_view boundary_of(std::string_view content_type) {
 
 Result<std::string_view> first_file_part(std::string_view content_type, std::string_view body) {
   auto boundary = boundary_of(content_type);
-  if (boundary.empty() || boundary.size() > 70) return std::unexpected(malformed("the Content-Type has no usable boundary"));
+  if (boundary.empty() || boundary.size() > 70)
+    return std::unexpected(malformed("the Content-Type has no usable boundary"));
   const std::string delimiter = "--" + std::string(boundary);
   auto pos = body.find(delimiter);
   if (pos == std::string_view::npos) return std::unexpected(malformed("the body does not contain the boundary"));

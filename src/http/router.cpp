@@ -22,8 +22,12 @@ std::vector<std::string_view> split(std::string_view path) {
   return out;
 }
 
-bool is_param(std::string_view segment) { return segment.size() > 2 && segment.front() == '{' && segment.back() == '}'; }
-bool is_rest(std::string_view segment) { return is_param(segment) && segment.size() > 3 && segment[segment.size() - 2] == '*'; }
+bool is_param(std::string_view segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+bool is_rest(std::string_view segment) {
+  return is_param(segment) && segment.size() > 3 && segment[segment.size() - 2] == '*';
+}
 
 // Path parameters arrive percent-encoded; ids never need more than this.
 std::string decode(std::string_view s) {

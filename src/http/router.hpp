@@ -27,8 +27,8 @@ class Router {
     const Handler* handler = nullptr;  // null: see `status`
     std::string route;                 // the pattern; for a miss, a fixed label (no raw paths in metrics)
     std::map<std::string, std::string> params;
-    Status status = Status::ok;        // not_found or method_not_allowed on a miss
-    std::string allow;                 // the methods the path does accept (405)
+    Status status = Status::ok;  // not_found or method_not_allowed on a miss
+    std::string allow;           // the methods the path does accept (405)
   };
   Match match(Method method, std::string_view path) const;
 

@@ -94,7 +94,9 @@ void Server::start() {
   port_ = acceptor_.local_endpoint().port();
   accept();
   for (int i = 0; i < options_.io_threads; ++i) threads_.emplace_back([this] { io_.run(); });
-  log::info("http_listening", {{"host", options_.host}, {"port", port_}, {"io_threads", options_.io_threads},
+  log::info("http_listening", {{"host", options_.host},
+                               {"port", port_},
+                               {"io_threads", options_.io_threads},
                                {"handler_threads", options_.handler_threads}});
 }
 
@@ -107,8 +109,8 @@ void Server::accept() {
       beast::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
       begin_session(std::move(socket));
-    }
-    else log::warn("http_accept_failed", {{"error", ec.message()}});
+    } else
+      log::warn("http_accept_failed", {{"error", ec.message()}});
     accept();
   });
 }
@@ -122,20 +124,20 @@ void Server::begin_session(tcp::socket socket) {
     sessions_[session->id] = session;
   }
   auto executor = session->stream.get_executor();
-  asio::co_spawn(
-      executor,
-      serve_connection(*this, options_, handlers_, session, session->stream,
-                       [this, s = session.get()](bool busy) { return set_busy(*s, busy); }, metrics_),
-      [this, id = session->id](std::exception_ptr e) {
-        if (e) {
-          try {
-            std::rethrow_exception(e);
-          } catch (const std::exception& ex) {
-            log::error("http_session_failed", {{"exception", boost::core::demangle(typeid(ex).name())}});
-          }
-        }
-        session_ended(id);
-      });
+  asio::co_spawn(executor,
+                 serve_connection(
+                     *this, options_, handlers_, session, session->stream,
+                     [this, s = session.get()](bool busy) { return set_busy(*s, busy); }, metrics_),
+                 [this, id = session->id](std::exception_ptr e) {
+                   if (e) {
+                     try {
+                       std::rethrow_exception(e);
+                     } catch (const std::exception& ex) {
+                       log::error("http_session_failed", {{"exception", boost::core::demangle(typeid(ex).name())}});
+                     }
+                   }
+                   session_ended(id);
+                 });
 }
 
 bool Server::set_busy(Session& session, bool busy) {
@@ -218,7 +220,8 @@ std::size_t Server::body_limit(Method method, std::string_view target) const {
 
 void Server::identify(Request& req) const {
   // Behind a trusted proxy the client is the last address it appended to X-Forwarded-For.
-  if (std::find(options_.trusted_proxies.begin(), options_.trusted_proxies.end(), req.remote_ip) != options_.trusted_proxies.end()) {
+  if (std::find(options_.trusted_proxies.begin(), options_.trusted_proxies.end(), req.remote_ip) !=
+      options_.trusted_proxies.end()) {
     auto forwarded = req.header("X-Forwarded-For");
     auto last = forwarded.substr(forwarded.rfind(',') + 1);
     while (!last.empty() && last.front() == ' ') last.remove_prefix(1);
@@ -244,13 +247,16 @@ Response Server::handle(Request& req) {
   Response res;
   if (!match.handler) {
     if (match.status == Status::method_not_allowed) {
-      res = problem_response({.status = 405, .type = "method-not-allowed", .title = "Method not allowed",
+      res = problem_response({.status = 405,
+                              .type = "method-not-allowed",
+                              .title = "Method not allowed",
                               .detail = fmt::format("{} is not allowed on {}; allowed: {}", method_name(req.method()),
                                                     match.route, match.allow)},
                              req.request_id);
       res.set(beast_http::field::allow, match.allow);
     } else {
-      res = problem_response(not_found(fmt::format("there is no {} {}", method_name(req.method()), req.path())), req.request_id);
+      res = problem_response(not_found(fmt::format("there is no {} {}", method_name(req.method()), req.path())),
+                             req.request_id);
     }
   } else {
     req.params = std::move(match.params);
@@ -258,9 +264,12 @@ Response Server::handle(Request& req) {
       res = (*match.handler)(req);
     } catch (const std::exception& e) {
       // The exception's text may quote data (SQL errors do): only its type is logged.
-      log::error("http_handler_exception", {{"request_id", req.request_id}, {"route", match.route},
+      log::error("http_handler_exception", {{"request_id", req.request_id},
+                                            {"route", match.route},
                                             {"exception", boost::core::demangle(typeid(e).name())}});
-      res = problem_response({.status = 500, .type = "internal", .title = "Internal server error",
+      res = problem_response({.status = 500,
+                              .type = "internal",
+                              .title = "Internal server error",
                               .detail = "an unexpected error occurred; quote the instance when reporting it"},
                              req.request_id);
     }
@@ -274,7 +283,9 @@ Response Server::handle(Request& req) {
   auto method = method_name(req.method());
   metrics_.observe(method, req.route, status, latency);
   metrics_.request_finished();
-  log::info("http_request", {{"request_id", req.request_id}, {"method", method}, {"route", req.route},
+  log::info("http_request", {{"request_id", req.request_id},
+                             {"method", method},
+                             {"route", req.route},
                              {"status", status},
                              {"latency_ms", std::chrono::duration<double, std::milli>(latency).count()}});
   return res;
@@ -307,7 +318,8 @@ Response early_problem(Metrics& metrics, const Problem& problem) {
   auto res = problem_response(problem, id);
   res.set("X-Request-Id", id);
   metrics.observe("UNKNOWN", "(rejected)", problem.status, std::chrono::nanoseconds(0));
-  log::info("http_request", {{"request_id", id}, {"route", "(rejected)"}, {"status", problem.status}, {"problem", problem.type}});
+  log::info("http_request",
+            {{"request_id", id}, {"route", "(rejected)"}, {"status", problem.status}, {"problem", problem.type}});
   return res;
 }
 
@@ -341,11 +353,15 @@ asio::awaitable<void> serve_connection(Server& server, const ServerOptions& opti
     Response res;
     bool close = false;
     if (ec == beast_http::error::body_limit) {
-      res = early_problem(metrics, {.status = 413, .type = "body-too-large", .title = "Payload too large",
+      res = early_problem(metrics, {.status = 413,
+                                    .type = "body-too-large",
+                                    .title = "Payload too large",
                                     .detail = fmt::format("the request body exceeds the limit of {} bytes", limit)});
       close = true;
     } else if (ec == beast_http::error::header_limit) {
-      res = early_problem(metrics, {.status = 431, .type = "headers-too-large", .title = "Request header fields too large",
+      res = early_problem(metrics, {.status = 431,
+                                    .type = "headers-too-large",
+                                    .title = "Request header fields too large",
                                     .detail = "the request headers exceed 16 KiB"});
       close = true;
     } else if (is_malformed_request(ec)) {

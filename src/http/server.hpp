@@ -5,8 +5,8 @@
 // let in-flight requests finish (bounded by the grace period).
 
 #include <atomic>
-#include <functional>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>

@@ -52,7 +52,8 @@ struct CandidateIndex::Graph {
   hnswlib::InnerProductSpace space;
   std::size_t dim;
   hnswlib::HierarchicalNSW<float> hnsw;
-  Graph(std::size_t d, const IndexOptions& o) : space(d), dim(d), hnsw(&space, 1024, o.hnsw_m, o.hnsw_ef_construction, 42) {
+  Graph(std::size_t d, const IndexOptions& o)
+      : space(d), dim(d), hnsw(&space, 1024, o.hnsw_m, o.hnsw_ef_construction, 42) {
     hnsw.setEf(64);
   }
   void add(const std::vector<float>& v, std::uint32_t bucket) {
@@ -166,13 +167,15 @@ std::optional<IndexedUser> CandidateIndex::find(const std::string& user_id) cons
   return entries_[it->second];
 }
 
-bool CandidateIndex::eligible(const IndexedUser& who, std::uint32_t slot, const std::unordered_set<std::string>& excluded) const {
+bool CandidateIndex::eligible(const IndexedUser& who, std::uint32_t slot,
+                              const std::unordered_set<std::string>& excluded) const {
   const IndexedUser& e = entries_[slot];
-  return !e.user_id.empty() && e.user_id != who.user_id && passes_filters(who.facts, e.facts) && !excluded.count(e.user_id);
+  return !e.user_id.empty() && e.user_id != who.user_id && passes_filters(who.facts, e.facts) &&
+         !excluded.count(e.user_id);
 }
 
-std::vector<Candidate> CandidateIndex::best(const IndexedUser& who, const std::unordered_set<std::string>& excluded, std::size_t n,
-                                            SearchPath path, SearchStats* stats) const {
+std::vector<Candidate> CandidateIndex::best(const IndexedUser& who, const std::unordered_set<std::string>& excluded,
+                                            std::size_t n, SearchPath path, SearchStats* stats) const {
   std::shared_lock lock(mutex_);
   SearchStats local;
   SearchStats& st = stats ? *stats : local;
@@ -180,7 +183,8 @@ std::vector<Candidate> CandidateIndex::best(const IndexedUser& who, const std::u
   auto cells = cells_within(who.facts);
   std::size_t preselected = 0;
   for (Cell c : cells) preselected += grid_.at(c).size();
-  if (path == SearchPath::automatic) path = preselected <= options_.exact_threshold ? SearchPath::exact : SearchPath::ann;
+  if (path == SearchPath::automatic)
+    path = preselected <= options_.exact_threshold ? SearchPath::exact : SearchPath::ann;
   st.path = path;
 
   TopN top{n, {}};

@@ -64,9 +64,12 @@ PairScore score_pair(const ScoringBank& bank, const MatchProfile& a, const Match
     }
   }
   out.shared = shared[kAttrs];
-  out.a_satisfied = 100 * (possible[kAttrs][0] > 0 ? earned[kAttrs][0] / possible[kAttrs][0] : (out.shared ? 1.0 : 0.0));
-  out.b_satisfied = 100 * (possible[kAttrs][1] > 0 ? earned[kAttrs][1] / possible[kAttrs][1] : (out.shared ? 1.0 : 0.0));
-  out.answers = agreement(earned[kAttrs][0], possible[kAttrs][0], earned[kAttrs][1], possible[kAttrs][1], out.shared, true);
+  out.a_satisfied =
+      100 * (possible[kAttrs][0] > 0 ? earned[kAttrs][0] / possible[kAttrs][0] : (out.shared ? 1.0 : 0.0));
+  out.b_satisfied =
+      100 * (possible[kAttrs][1] > 0 ? earned[kAttrs][1] / possible[kAttrs][1] : (out.shared ? 1.0 : 0.0));
+  out.answers =
+      agreement(earned[kAttrs][0], possible[kAttrs][0], earned[kAttrs][1], possible[kAttrs][1], out.shared, true);
   out.traits = std::clamp((1.0 + dot(a.traits, b.traits)) / 2.0, 0.0, 1.0);
   const bool text = !a.text.empty() && !b.text.empty() && dot(a.text, a.text) > 0.5f && dot(b.text, b.text) > 0.5f;
   double score;
@@ -77,8 +80,10 @@ PairScore score_pair(const ScoringBank& bank, const MatchProfile& a, const Match
     score = (kAnswerWeight * out.answers + kTraitWeight * out.traits) / (kAnswerWeight + kTraitWeight);
   }
   for (std::size_t k = 0; k < kAttrs; ++k)
-    out.attributes[k] = std::round(1000 * (shared[k] ? agreement(earned[k][0], possible[k][0], earned[k][1], possible[k][1], shared[k], false)
-                                                     : out.traits)) / 10;
+    out.attributes[k] = std::round(1000 * (shared[k] ? agreement(earned[k][0], possible[k][0], earned[k][1],
+                                                                 possible[k][1], shared[k], false)
+                                                     : out.traits)) /
+                        10;
   out.score = out.excluded() ? 0 : std::round(1000 * score) / 10;
   return out;
 }

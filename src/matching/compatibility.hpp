@@ -26,12 +26,12 @@ struct MatchProfile {
 };
 
 struct PairScore {
-  double score = 0;        // 0-100 (0 when excluded)
-  double a_satisfied = 0;  // 0-100: how well B's answers suit A
-  double b_satisfied = 0;  // 0-100: how well A's answers suit B
-  double answers = 0, traits = 0, text = -1;  // the parts, 0-1 (text -1: not both have text)
-  int shared = 0;          // questions both answered
-  std::optional<int> dealbreaker;  // slot of the first dealbreaker found
+  double score = 0;                                        // 0-100 (0 when excluded)
+  double a_satisfied = 0;                                  // 0-100: how well B's answers suit A
+  double b_satisfied = 0;                                  // 0-100: how well A's answers suit B
+  double answers = 0, traits = 0, text = -1;               // the parts, 0-1 (text -1: not both have text)
+  int shared = 0;                                          // questions both answered
+  std::optional<int> dealbreaker;                          // slot of the first dealbreaker found
   std::array<double, kAttributeKeys.size()> attributes{};  // 0-100 each
 
   bool excluded() const { return dealbreaker.has_value(); }

@@ -19,12 +19,9 @@ Problem match_not_found() { return not_found("there is no such match among yours
 
 // The cached, viewer-independent form of a match (the seed's match:{matchId} preview).
 Json preview_of(const repository::MatchRow& m) {
-  return {{"match_id", m.match_id},
-          {"compatibility_score", m.score},
-          {"status", m.status},
-          {"created_at", m.created_at},
-          {"users", m.users},
-          {"liked", {{m.user_id_1, m.liked_1}, {m.user_id_2, m.liked_2}}},
+  return {{"match_id", m.match_id}, {"compatibility_score", m.score},
+          {"status", m.status},     {"created_at", m.created_at},
+          {"users", m.users},       {"liked", {{m.user_id_1, m.liked_1}, {m.user_id_2, m.liked_2}}},
           {"summary", m.summary}};
 }
 
@@ -54,7 +51,8 @@ Result<ListQuery> ListQuery::parse(const std::optional<std::string>& cursor, con
                                    const std::optional<std::string>& status) {
   ListQuery q;
   if (cursor) {
-    if (!parse_cursor(*cursor)) return std::unexpected(bad_request("validation-failed", "cursor is not one this API handed out"));
+    if (!parse_cursor(*cursor))
+      return std::unexpected(bad_request("validation-failed", "cursor is not one this API handed out"));
     q.cursor = cursor;
   }
   if (limit) {
@@ -65,7 +63,8 @@ Result<ListQuery> ListQuery::parse(const std::optional<std::string>& cursor, con
   if (status) {
     static const std::vector<std::string> known = {"current", "pending", "active", "rejected", "expired", "all"};
     if (std::ranges::find(known, *status) == known.end())
-      return std::unexpected(bad_request("validation-failed", "status must be current, pending, active, rejected, expired or all"));
+      return std::unexpected(
+          bad_request("validation-failed", "status must be current, pending, active, rejected, expired or all"));
     q.status = *status;
   }
   return q;
@@ -78,7 +77,8 @@ Json Discovery::view(const Json& preview, const std::string& viewer) {
   if (other.is_object()) {
     const Json key = other.value("photo_key", Json(nullptr));
     other.erase("photo_key");
-    other["photo_url"] = key.is_string() ? Json(media_.signed_url(key.get<std::string>(), kPhotoUrlTtl)) : Json(nullptr);
+    other["photo_url"] =
+        key.is_string() ? Json(media_.signed_url(key.get<std::string>(), kPhotoUrlTtl)) : Json(nullptr);
   }
   return {{"match_id", preview["match_id"]},
           {"compatibility_score", preview["compatibility_score"]},
@@ -104,7 +104,8 @@ Result<Json> Discovery::list(const std::string& user_id, const ListQuery& query)
     std::optional<std::pair<double, std::string>> after;
     if (query.cursor) after = parse_cursor(*query.cursor);
     auto rows = db::transact(db_, [&](pqxx::work& tx) -> Result<std::vector<repository::MatchRow>> {
-      return repository::list_matches(tx, user_id, statuses_of(query.status), after, cacheable ? kCachedMatches : query.limit + 1);
+      return repository::list_matches(tx, user_id, statuses_of(query.status), after,
+                                      cacheable ? kCachedMatches : query.limit + 1);
     });
     if (!rows) return std::unexpected(rows.error());
     std::vector<std::string> ids;
@@ -118,7 +119,8 @@ Result<Json> Discovery::list(const std::string& user_id, const ListQuery& query)
     }
   }
   Json items = Json::array();
-  for (std::size_t i = 0; i < previews.size() && static_cast<int>(i) < query.limit; ++i) items.push_back(view(previews[i], user_id));
+  for (std::size_t i = 0; i < previews.size() && static_cast<int>(i) < query.limit; ++i)
+    items.push_back(view(previews[i], user_id));
   const bool more = static_cast<int>(previews.size()) > query.limit;
   return Json{{"matches", items},
               {"next_cursor", more ? Json(cursor_of(previews[query.limit - 1])) : Json(nullptr)},
@@ -155,34 +157,40 @@ Result<Json> Discovery::like(const std::string& user_id, const std::string& matc
   if (!crypto::is_uuid(match_id)) return std::unexpected(match_not_found());
   // (user, notification) recorded in the transaction, announced live only once it committed.
   std::vector<std::pair<std::string, Json>> recorded;
-  auto result = db::transact(db_, [&](pqxx::work& tx) -> Result<std::pair<repository::MatchRow, std::optional<std::string>>> {
-    recorded.clear();
-    auto current = repository::match_for(tx, match_id, user_id);
-    if (!current) return std::unexpected(match_not_found());
-    if (current->status != "pending" && current->status != "active")
-      return std::unexpected(Problem{.status = 409, .type = "match-closed", .title = "Conflict",
-                                     .detail = fmt::format("this match is {} and can no longer be liked", current->status)});
-    auto liked = repository::like(tx, match_id, user_id);
-    if (!liked) return std::unexpected(match_not_found());
-    std::optional<std::string> conversation;
-    const bool i_am_1 = current->user_id_1 == user_id;
-    const bool first_like = !(i_am_1 ? current->liked_1 : current->liked_2);
-    const bool they_liked = i_am_1 ? current->liked_2 : current->liked_1;
-    if (first_like && !they_liked && !liked->second) {
-      // The other learns someone liked them (not who: the match shows it when they look).
-      const std::string& other = i_am_1 ? current->user_id_2 : current->user_id_1;
-      if (auto n = notifications_.record(tx, other, notifications::Type::like_received, {{"match_id", match_id}}))
-        recorded.emplace_back(other, std::move(*n));
-    }
-    if (liked->second) {
-      conversation = repository::open_conversation(tx, match_id);
-      for (const auto& [me, other] : {std::pair{liked->first.user_id_1, liked->first.user_id_2}, {liked->first.user_id_2, liked->first.user_id_1}})
-        if (auto n = notifications_.record(tx, me, notifications::Type::match_new,
-                                           {{"match_id", match_id}, {"conversation_id", *conversation}, {"user_id", other}}))
-          recorded.emplace_back(me, std::move(*n));
-    }
-    return std::pair{liked->first, conversation};
-  });
+  auto result =
+      db::transact(db_, [&](pqxx::work& tx) -> Result<std::pair<repository::MatchRow, std::optional<std::string>>> {
+        recorded.clear();
+        auto current = repository::match_for(tx, match_id, user_id);
+        if (!current) return std::unexpected(match_not_found());
+        if (current->status != "pending" && current->status != "active")
+          return std::unexpected(
+              Problem{.status = 409,
+                      .type = "match-closed",
+                      .title = "Conflict",
+                      .detail = fmt::format("this match is {} and can no longer be liked", current->status)});
+        auto liked = repository::like(tx, match_id, user_id);
+        if (!liked) return std::unexpected(match_not_found());
+        std::optional<std::string> conversation;
+        const bool i_am_1 = current->user_id_1 == user_id;
+        const bool first_like = !(i_am_1 ? current->liked_1 : current->liked_2);
+        const bool they_liked = i_am_1 ? current->liked_2 : current->liked_1;
+        if (first_like && !they_liked && !liked->second) {
+          // The other learns someone liked them (not who: the match shows it when they look).
+          const std::string& other = i_am_1 ? current->user_id_2 : current->user_id_1;
+          if (auto n = notifications_.record(tx, other, notifications::Type::like_received, {{"match_id", match_id}}))
+            recorded.emplace_back(other, std::move(*n));
+        }
+        if (liked->second) {
+          conversation = repository::open_conversation(tx, match_id);
+          for (const auto& [me, other] : {std::pair{liked->first.user_id_1, liked->first.user_id_2},
+                                          {liked->first.user_id_2, liked->first.user_id_1}})
+            if (auto n = notifications_.record(
+                    tx, me, notifications::Type::match_new,
+                    {{"match_id", match_id}, {"conversation_id", *conversation}, {"user_id", other}}))
+              recorded.emplace_back(me, std::move(*n));
+        }
+        return std::pair{liked->first, conversation};
+      });
   if (!result) return std::unexpected(result.error());
   for (const auto& [who, n] : recorded) notifications_.announce(who, n);
   forget_pair(result->first.user_id_1, result->first.user_id_2);
@@ -199,8 +207,11 @@ Result<repository::MatchRow> Discovery::reject(const std::string& user_id, const
     auto current = repository::match_for(tx, match_id, user_id);
     if (!current) return std::unexpected(match_not_found());
     if (current->status != from_status)
-      return std::unexpected(Problem{.status = 409, .type = "match-closed", .title = "Conflict",
-                                     .detail = fmt::format("this match is {}; only {} matches can be {}", current->status, from_status, action)});
+      return std::unexpected(Problem{
+          .status = 409,
+          .type = "match-closed",
+          .title = "Conflict",
+          .detail = fmt::format("this match is {}; only {} matches can be {}", current->status, from_status, action)});
     auto rejected = repository::reject(tx, match_id, user_id, from_status);
     if (!rejected) return std::unexpected(match_not_found());
     return *rejected;
@@ -225,9 +236,10 @@ Result<Json> Discovery::unmatch(const std::string& user_id, const std::string& m
 }
 
 Result<int> Discovery::expire(int days) {
-  auto expired = db::transact(db_, [&](pqxx::work& tx) -> Result<std::vector<std::tuple<std::string, std::string, std::string>>> {
-    return repository::expire_pending(tx, days);
-  });
+  auto expired =
+      db::transact(db_, [&](pqxx::work& tx) -> Result<std::vector<std::tuple<std::string, std::string, std::string>>> {
+        return repository::expire_pending(tx, days);
+      });
   if (!expired) return std::unexpected(expired.error());
   for (const auto& [match_id, a, b] : *expired) {
     cache_.forget_match(match_id);

@@ -20,7 +20,7 @@ namespace pm::matching {
 struct ListQuery {
   std::optional<std::string> cursor;  // from the previous page's next_cursor
   int limit = 20;                     // 1-100
-  std::string status = "current";    // current (pending and active), pending, active, rejected, expired, all
+  std::string status = "current";     // current (pending and active), pending, active, rejected, expired, all
 
   // From ?cursor=&limit=&status=; 400 "validation-failed" naming the bad parameter.
   static Result<ListQuery> parse(const std::optional<std::string>& cursor, const std::optional<std::string>& limit,
@@ -53,8 +53,8 @@ class Discovery {
  private:
   Json view(const Json& preview, const std::string& viewer);
   // Pass and unmatch: the match, in `from_status`, becomes rejected; 409 naming `action` otherwise.
-  Result<repository::MatchRow> reject(const std::string& user_id, const std::string& match_id, const std::string& from_status,
-                                      std::string_view action);
+  Result<repository::MatchRow> reject(const std::string& user_id, const std::string& match_id,
+                                      const std::string& from_status, std::string_view action);
 
   db::Pool& db_;
   MatchCache& cache_;

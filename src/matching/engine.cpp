@@ -25,7 +25,8 @@ Problem conflict(std::string type, std::string detail) {
 
 }  // namespace
 
-IndexedUser indexed_user(const ScoringBank& bank, const repository::UserRow& row, const std::vector<AnswerValue>& answers) {
+IndexedUser indexed_user(const ScoringBank& bank, const repository::UserRow& row,
+                         const std::vector<AnswerValue>& answers) {
   IndexedUser u{.user_id = row.user_id, .facts = row.facts};
   u.profile.answers = bank.encode_all(answers);
   u.profile.traits = row.traits;
@@ -35,21 +36,27 @@ IndexedUser indexed_user(const ScoringBank& bank, const repository::UserRow& row
   return u;
 }
 
-std::string embedding_text(const std::string& bio, const std::vector<std::pair<std::string, std::string>>& open_answers) {
+std::string embedding_text(const std::string& bio,
+                           const std::vector<std::pair<std::string, std::string>>& open_answers) {
   std::string text = bio;
   for (const auto& [question, answer] : open_answers) text += (text.empty() ? "" : "\n") + answer;
   return text;
 }
 
-Json vector_document(const std::string& user_id, const TraitVectors& v, const std::vector<float>& text, const std::string& text_model,
-                     const repository::UserRow& row, const std::string& bank_version) {
+Json vector_document(const std::string& user_id, const TraitVectors& v, const std::vector<float>& text,
+                     const std::string& text_model, const repository::UserRow& row, const std::string& bank_version) {
   const std::string now = iso8601(Clock::now());
   return {{"userId", user_id},
           {"profileVector",
            {{"vector", v.profile},
-            {"metadata", {{"gender", row.gender}, {"ageRange", row.facts.age > 0 ? age_range(row.facts.age) : ""}, {"location", row.location}}}}},
-          {"personalityTraits", {{"vector", v.personality}, {"dimensions", v.personality_dims}, {"metadata", {{"traits", v.key_traits}}}}},
-          {"relationshipValues", {{"vector", v.values}, {"dimensions", v.value_dims}, {"metadata", {{"values", v.key_values}}}}},
+            {"metadata",
+             {{"gender", row.gender},
+              {"ageRange", row.facts.age > 0 ? age_range(row.facts.age) : ""},
+              {"location", row.location}}}}},
+          {"personalityTraits",
+           {{"vector", v.personality}, {"dimensions", v.personality_dims}, {"metadata", {{"traits", v.key_traits}}}}},
+          {"relationshipValues",
+           {{"vector", v.values}, {"dimensions", v.value_dims}, {"metadata", {{"values", v.key_values}}}}},
           {"lifestyle", {{"vector", v.lifestyle}, {"dimensions", v.lifestyle_dims}}},
           {"textEmbedding", {{"vector", text}, {"model", text_model}, {"dimensions", text.size()}}},
           {"model", {{"name", kTraitModel}, {"version", kTraitModelVersion}, {"dimensions", v.profile.size()}}},
@@ -60,12 +67,15 @@ Json vector_document(const std::string& user_id, const TraitVectors& v, const st
 
 Json Engine::score_json(const PairScore& s, const Insights& insights) {
   Json attrs = Json::array();
-  for (const auto& a : insights.attributes) attrs.push_back({{"name", a.name}, {"score", a.score}, {"description", a.description}});
-  Json out = {{"score", s.score},
-              {"satisfaction", {{"first", std::round(s.a_satisfied * 10) / 10}, {"second", std::round(s.b_satisfied * 10) / 10}}},
-              {"shared_questions", s.shared},
-              {"parts", {{"answers", s.answers}, {"traits", s.traits}, {"text", s.text < 0 ? Json(nullptr) : Json(s.text)}}},
-              {"attributes", attrs}};
+  for (const auto& a : insights.attributes)
+    attrs.push_back({{"name", a.name}, {"score", a.score}, {"description", a.description}});
+  Json out = {
+      {"score", s.score},
+      {"satisfaction",
+       {{"first", std::round(s.a_satisfied * 10) / 10}, {"second", std::round(s.b_satisfied * 10) / 10}}},
+      {"shared_questions", s.shared},
+      {"parts", {{"answers", s.answers}, {"traits", s.traits}, {"text", s.text < 0 ? Json(nullptr) : Json(s.text)}}},
+      {"attributes", attrs}};
   return out;
 }
 
@@ -110,8 +120,10 @@ Result<std::size_t> Engine::refresh(bool force) {
       auto answers = repository::answers_of(tx, ids, bank.bank().key);
       for (std::size_t i = start; i < std::min(rows.size(), start + kAnswerBatch); ++i) {
         IndexedUser u = indexed_user(bank, rows[i], answers[rows[i].user_id]);
-        if (u.facts.complete) (*idx)->upsert(std::move(u));
-        else (*idx)->remove(rows[i].user_id);
+        if (u.facts.complete)
+          (*idx)->upsert(std::move(u));
+        else
+          (*idx)->remove(rows[i].user_id);
       }
     }
     watermark_ = newest;
@@ -127,20 +139,25 @@ Result<Json> Engine::compute_vectors(const std::string& user_id) {
   if (!idx) return std::unexpected(idx.error());
   const ScoringBank& bank = (*idx)->bank();
   // Read, embed outside the transaction (a remote model may be slow), then write.
-  auto input = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::tuple<repository::UserRow, std::vector<AnswerValue>, std::string>> {
-    auto row = repository::user_row(tx, user_id);
-    if (!row) return std::unexpected(not_found("there is no such user"));
-    auto answers = repository::answers_of(tx, {user_id}, bank.bank().key);
-    return std::tuple{*row, answers[user_id], repository::bio_of(tx, user_id)};
-  });
+  auto input = db::transact(
+      d_.db, [&](pqxx::work& tx) -> Result<std::tuple<repository::UserRow, std::vector<AnswerValue>, std::string>> {
+        auto row = repository::user_row(tx, user_id);
+        if (!row) return std::unexpected(not_found("there is no such user"));
+        auto answers = repository::answers_of(tx, {user_id}, bank.bank().key);
+        return std::tuple{*row, answers[user_id], repository::bio_of(tx, user_id)};
+      });
   if (!input) return std::unexpected(input.error());
   auto& [row, answers, bio] = *input;
   TraitVectors v = trait_vectors(bank, bank.encode_all(answers));
   auto text = d_.embedder.embed(embedding_text(bio, bank.open_answers(answers)));
   if (!text) return std::unexpected(text.error());
   Json doc = vector_document(user_id, v, *text, d_.embedder.model(), row, bank.bank().version);
-  Json metadata = {{"model", kTraitModel},          {"version", kTraitModelVersion}, {"dimensions", v.profile.size()},
-                   {"keyTraits", v.key_traits},    {"keyValues", v.key_values},     {"textModel", d_.embedder.model()},
+  Json metadata = {{"model", kTraitModel},
+                   {"version", kTraitModelVersion},
+                   {"dimensions", v.profile.size()},
+                   {"keyTraits", v.key_traits},
+                   {"keyValues", v.key_values},
+                   {"textModel", d_.embedder.model()},
                    {"bankVersion", bank.bank().version}};
   auto saved = db::transact(d_.db, [&](pqxx::work& tx) -> Result<bool> {
     repository::save_vectors(tx, user_id, doc, v.profile, metadata);
@@ -160,15 +177,19 @@ Result<IndexedUser> Engine::indexed(const std::string& user_id) {
   if (auto u = (*idx)->find(user_id)) return *u;
   // Not indexed: no vectors yet (computed now if the questionnaire is complete), or not matchable.
   auto state = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::pair<std::optional<repository::UserRow>, bool>> {
-    return std::pair{repository::user_row(tx, user_id), repository::questionnaire_completed(tx, user_id, (*idx)->bank().bank().key)};
+    return std::pair{repository::user_row(tx, user_id),
+                     repository::questionnaire_completed(tx, user_id, (*idx)->bank().bank().key)};
   });
   if (!state) return std::unexpected(state.error());
   auto& [row, completed] = *state;
   if (!row) return std::unexpected(not_found("there is no such user"));
-  if (!completed) return std::unexpected(conflict("questionnaire-incomplete", "complete the questionnaire before matches can be generated"));
+  if (!completed)
+    return std::unexpected(
+        conflict("questionnaire-incomplete", "complete the questionnaire before matches can be generated"));
   if (!row->facts.complete)
-    return std::unexpected(conflict("profile-incomplete",
-                                    "complete your profile (first name, birth date, gender, seeking, location) before matches can be generated"));
+    return std::unexpected(conflict(
+        "profile-incomplete",
+        "complete your profile (first name, birth date, gender, seeking, location) before matches can be generated"));
   if (row->traits.empty()) {
     if (auto v = compute_vectors(user_id); !v) return std::unexpected(v.error());
     if (auto r = refresh(true); !r) return std::unexpected(r.error());
@@ -183,7 +204,9 @@ Result<Insights> Engine::insights_for(const PairPerson& a, const PairPerson& b, 
   Insights built = build_insights((*idx)->bank(), a, b, score);
   if (!d_.llm.enabled()) return built;
   // The model writes prose from the facts the built-in analysis found; the scores stay ours.
-  Json facts = {{"score", score.score}, {"built_in", built.to_json()}, {"first", {{"name", a.first_name}, {"traits", a.key_traits}, {"values", a.key_values}}},
+  Json facts = {{"score", score.score},
+                {"built_in", built.to_json()},
+                {"first", {{"name", a.first_name}, {"traits", a.key_traits}, {"values", a.key_values}}},
                 {"second", {{"name", b.first_name}, {"traits", b.key_traits}, {"values", b.key_values}}}};
   auto reply = d_.llm.complete_json(
       "You write dating-app compatibility insights. Use only the facts given. Answer with a JSON object with string "
@@ -196,8 +219,8 @@ Result<Insights> Engine::insights_for(const PairPerson& a, const PairPerson& b, 
         if (s.is_string()) out.push_back(s.get<std::string>());
     return out;
   };
-  if (!reply || !(*reply).contains("summary") || !(*reply)["summary"].is_string() || !(*reply).contains("detailedAnalysis") ||
-      !(*reply)["detailedAnalysis"].is_string()) {
+  if (!reply || !(*reply).contains("summary") || !(*reply)["summary"].is_string() ||
+      !(*reply).contains("detailedAnalysis") || !(*reply)["detailedAnalysis"].is_string()) {
     log::warn("insights_llm_fallback", {{"error", reply ? "incomplete answer" : reply.error().type}});
     return built;
   }
@@ -231,20 +254,24 @@ Result<Generated> Engine::generate(const std::string& user_id) {
   // The people behind each pair: names, open answers and key traits, for the insights.
   std::vector<std::string> ids{user_id};
   for (const auto& c : candidates) ids.push_back(c.user_id);
-  auto people = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::map<std::string, std::pair<std::string, std::vector<AnswerValue>>>> {
-    std::map<std::string, std::pair<std::string, std::vector<AnswerValue>>> out;
-    auto answers = repository::answers_of(tx, ids, bank.bank().key, true);
-    for (const auto& [id, name] : repository::first_names(tx, ids)) out[id] = {name, answers[id]};
-    return out;
-  });
+  auto people = db::transact(
+      d_.db, [&](pqxx::work& tx) -> Result<std::map<std::string, std::pair<std::string, std::vector<AnswerValue>>>> {
+        std::map<std::string, std::pair<std::string, std::vector<AnswerValue>>> out;
+        auto answers = repository::answers_of(tx, ids, bank.bank().key, true);
+        for (const auto& [id, name] : repository::first_names(tx, ids)) out[id] = {name, answers[id]};
+        return out;
+      });
   if (!people) return std::unexpected(people.error());
 
   std::map<std::string, MatchProfile> profiles;  // kept alive for the PairPersons below
   auto person = [&](const std::string& id, const MatchProfile& profile) {
     const auto& [name, answers] = (*people)[id];
     TraitVectors v = trait_vectors(bank, profile.answers);
-    return PairPerson{.first_name = name, .profile = &profile, .open_answers = bank.open_answers(answers),
-                      .key_traits = v.key_traits, .key_values = v.key_values};
+    return PairPerson{.first_name = name,
+                      .profile = &profile,
+                      .open_answers = bank.open_answers(answers),
+                      .key_traits = v.key_traits,
+                      .key_values = v.key_values};
   };
   const PairPerson me = person(user_id, who->profile);
   std::vector<repository::NewMatch> rows;
@@ -255,9 +282,13 @@ Result<Generated> Engine::generate(const std::string& user_id) {
     const PairPerson them = person(c.user_id, profile);
     auto insights = insights_for(me, them, c.score);
     if (!insights) return std::unexpected(insights.error());
-    repository::NewMatch m{.user_a = user_id, .user_b = c.user_id, .score = c.score.score, .score_details = score_json(c.score, *insights)};
+    repository::NewMatch m{.user_a = user_id,
+                           .user_b = c.user_id,
+                           .score = c.score.score,
+                           .score_details = score_json(c.score, *insights)};
     // The stored direction follows the canonical order of the pair.
-    if (c.user_id < user_id) std::swap(m.score_details["satisfaction"]["first"], m.score_details["satisfaction"]["second"]);
+    if (c.user_id < user_id)
+      std::swap(m.score_details["satisfaction"]["first"], m.score_details["satisfaction"]["second"]);
     for (const auto& a : insights->attributes) m.attributes.emplace_back(a.name, a.score, a.description);
     Json factors = insights->to_json()["keyFactors"];
     m.highlights = {{"summary", insights->summary}, {"keyFactors", factors}};
@@ -269,9 +300,8 @@ Result<Generated> Engine::generate(const std::string& user_id) {
                           {"version", kInsightVersion}};
     rows.push_back(std::move(m));
   }
-  auto written = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<std::string>> {
-    return repository::insert_matches(tx, rows);
-  });
+  auto written = db::transact(
+      d_.db, [&](pqxx::work& tx) -> Result<std::vector<std::string>> { return repository::insert_matches(tx, rows); });
   if (!written) return std::unexpected(written.error());
   out.match_ids = *written;
   out.created = static_cast<int>(written->size());
@@ -301,7 +331,8 @@ Result<int> Engine::run_vector_jobs(int limit) {
 }
 
 Result<int> Engine::run_generation_queue(int limit) {
-  auto users = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<std::string>> { return repository::take_queued(tx, limit); });
+  auto users = db::transact(
+      d_.db, [&](pqxx::work& tx) -> Result<std::vector<std::string>> { return repository::take_queued(tx, limit); });
   if (!users) return std::unexpected(users.error());
   for (const auto& user_id : *users) {
     auto g = generate(user_id);

@@ -7,8 +7,8 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <unordered_map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "cache/redis.hpp"
@@ -77,11 +77,13 @@ class Engine {
 };
 
 // What an indexed user is made of (a stored row and its answers), shared with `perfectmatch score`.
-IndexedUser indexed_user(const ScoringBank& bank, const repository::UserRow& row, const std::vector<AnswerValue>& answers);
+IndexedUser indexed_user(const ScoringBank& bank, const repository::UserRow& row,
+                         const std::vector<AnswerValue>& answers);
 // The text the embedding reads: the bio, then each open answer.
-std::string embedding_text(const std::string& bio, const std::vector<std::pair<std::string, std::string>>& open_answers);
+std::string embedding_text(const std::string& bio,
+                           const std::vector<std::pair<std::string, std::string>>& open_answers);
 // The seed's vector document for a user.
-Json vector_document(const std::string& user_id, const TraitVectors& v, const std::vector<float>& text, const std::string& text_model,
-                     const repository::UserRow& row, const std::string& bank_version);
+Json vector_document(const std::string& user_id, const TraitVectors& v, const std::vector<float>& text,
+                     const std::string& text_model, const repository::UserRow& row, const std::string& bank_version);
 
 }  // namespace pm::matching

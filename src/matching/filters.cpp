@@ -27,7 +27,8 @@ std::optional<std::string_view> filter_failure(const Facts& a, const Facts& b) {
   if (a.max_distance_km > 0 || b.max_distance_km > 0) {
     if (!a.located || !b.located) return "no location";
     double d = distance_km(a.lat, a.lon, b.lat, b.lon);
-    if ((a.max_distance_km > 0 && d > a.max_distance_km) || (b.max_distance_km > 0 && d > b.max_distance_km)) return "too far";
+    if ((a.max_distance_km > 0 && d > a.max_distance_km) || (b.max_distance_km > 0 && d > b.max_distance_km))
+      return "too far";
   }
   return std::nullopt;
 }

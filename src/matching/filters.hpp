@@ -13,7 +13,7 @@ namespace pm::matching {
 
 // Genders as bits, so "seeks" is one AND: everyone seeks every bit.
 inline constexpr std::uint8_t kWoman = 1, kMan = 2, kNonBinary = 4, kEveryone = 7;
-std::uint8_t gender_bit(std::string_view gender);    // 0 when unknown
+std::uint8_t gender_bit(std::string_view gender);     // 0 when unknown
 std::uint8_t seeking_mask(std::string_view seeking);  // 0 when unknown
 
 // What the filters need to know about one user.

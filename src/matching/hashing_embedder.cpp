@@ -71,7 +71,8 @@ constexpr double kBigramWeight = 0.7;
 constexpr double kTrigramWeight = 0.35;
 
 // Adds each distinct hash of `hashes` with weight `kind_weight` x (1 + ln tf) to `sums`.
-void accumulate(std::vector<std::uint64_t>& hashes, double kind_weight, std::array<double, HashingEmbedder::kDimensions>& sums) {
+void accumulate(std::vector<std::uint64_t>& hashes, double kind_weight,
+                std::array<double, HashingEmbedder::kDimensions>& sums) {
   std::ranges::sort(hashes);  // a fixed summation order, hence bit-identical results
   for (std::size_t i = 0; i < hashes.size();) {
     std::size_t j = i;

@@ -12,9 +12,9 @@ namespace {
 // One question both answered, as the insights see it.
 struct Shared {
   int slot = 0;
-  double weight = 0;          // how much the pair cares (both importances)
-  bool same = false;          // identical answers
-  bool mutual = false;        // each accepts the other's answer
+  double weight = 0;    // how much the pair cares (both importances)
+  bool same = false;    // identical answers
+  bool mutual = false;  // each accepts the other's answer
   int a_importance = 0, b_importance = 0;
   bool a_rejects = false, b_rejects = false;
   std::vector<std::string> common;  // options both picked (multiple select)
@@ -22,7 +22,9 @@ struct Shared {
 
 std::string quote(const std::string& s) { return "\u201c" + s + "\u201d"; }
 
-std::string name_or(const PairPerson& p, const char* fallback) { return p.first_name.empty() ? fallback : p.first_name; }
+std::string name_or(const PairPerson& p, const char* fallback) {
+  return p.first_name.empty() ? fallback : p.first_name;
+}
 
 std::string join(const std::vector<std::string>& items, std::size_t max = 3) {
   std::string out;
@@ -46,7 +48,8 @@ std::vector<Shared> shared_answers(const ScoringBank& bank, const MatchProfile& 
     const auto &x = a.answers[i], &y = b.answers[i];
     if (!x.answered() || !y.answered()) continue;
     Shared s{.slot = static_cast<int>(i), .a_importance = x.importance, .b_importance = y.importance};
-    s.weight = slots[i].question->importance_weight * (kImportanceWeight[x.importance] + kImportanceWeight[y.importance]);
+    s.weight =
+        slots[i].question->importance_weight * (kImportanceWeight[x.importance] + kImportanceWeight[y.importance]);
     s.same = x.value == y.value;
     s.a_rejects = !accepts(x, y, slots[i].slider);
     s.b_rejects = !accepts(y, x, slots[i].slider);
@@ -65,9 +68,11 @@ std::vector<Shared> shared_answers(const ScoringBank& bank, const MatchProfile& 
 std::string agreement_sentence(const ScoringBank& bank, const MatchProfile& a, const MatchProfile& b, const Shared& s) {
   const auto& q = *bank.slots()[s.slot].question;
   if (!s.common.empty()) return fmt::format("You both picked {} for {}.", join(s.common), quote(q.text));
-  if (s.same) return fmt::format("You both answered {} to {}.", quote(bank.describe(s.slot, a.answers[s.slot])), quote(q.text));
-  return fmt::format("For {} one of you said {} and the other {}, and each of you accepts the other's answer.", quote(q.text),
-                     quote(bank.describe(s.slot, a.answers[s.slot])), quote(bank.describe(s.slot, b.answers[s.slot])));
+  if (s.same)
+    return fmt::format("You both answered {} to {}.", quote(bank.describe(s.slot, a.answers[s.slot])), quote(q.text));
+  return fmt::format("For {} one of you said {} and the other {}, and each of you accepts the other's answer.",
+                     quote(q.text), quote(bank.describe(s.slot, a.answers[s.slot])),
+                     quote(bank.describe(s.slot, b.answers[s.slot])));
 }
 
 std::string difference_sentence(const ScoringBank& bank, const PairPerson& a, const PairPerson& b, const Shared& s) {
@@ -81,7 +86,9 @@ std::string difference_sentence(const ScoringBank& bank, const PairPerson& a, co
   return base + ".";
 }
 
-bool by_weight(const Shared* x, const Shared* y) { return x->weight != y->weight ? x->weight > y->weight : x->slot < y->slot; }
+bool by_weight(const Shared* x, const Shared* y) {
+  return x->weight != y->weight ? x->weight > y->weight : x->slot < y->slot;
+}
 
 // Agreements worth telling first: the same answer or shared picks, then mere mutual acceptance.
 bool by_strength(const Shared* x, const Shared* y) {
@@ -93,11 +100,13 @@ bool by_strength(const Shared* x, const Shared* y) {
 
 Json Insights::to_json() const {
   Json factors = Json::array();
-  for (const auto& f : attributes) factors.push_back({{"name", f.name}, {"score", f.score}, {"description", f.description}});
+  for (const auto& f : attributes)
+    factors.push_back({{"name", f.name}, {"score", f.score}, {"description", f.description}});
   return {{"summary", summary},
           {"keyFactors", factors},
           {"detailedAnalysis", detailed_analysis},
-          {"premiumInsights", {{"conversationStarters", conversation_starters}, {"potentialChallenges", potential_challenges}}}};
+          {"premiumInsights",
+           {{"conversationStarters", conversation_starters}, {"potentialChallenges", potential_challenges}}}};
 }
 
 Insights build_insights(const ScoringBank& bank, const PairPerson& a, const PairPerson& b, const PairScore& score) {
@@ -117,9 +126,13 @@ Insights build_insights(const ScoringBank& bank, const PairPerson& a, const Pair
     auto in_attr = [&](const Shared* s) { return bank.slots()[s->slot].attribute == static_cast<int>(k); };
     auto agree = std::ranges::find_if(agreements, in_attr);
     auto differ = std::ranges::find_if(differences, in_attr);
-    if (agree != agreements.end()) attr.description = agreement_sentence(bank, *a.profile, *b.profile, **agree);
-    else if (differ != differences.end()) attr.description = "You differ on " + difference_sentence(bank, a, b, **differ);
-    else attr.description = "No questions in this area answered by both of you yet; the score comes from your trait profiles.";
+    if (agree != agreements.end())
+      attr.description = agreement_sentence(bank, *a.profile, *b.profile, **agree);
+    else if (differ != differences.end())
+      attr.description = "You differ on " + difference_sentence(bank, a, b, **differ);
+    else
+      attr.description =
+          "No questions in this area answered by both of you yet; the score comes from your trait profiles.";
     out.attributes.push_back(std::move(attr));
   }
 
@@ -134,18 +147,19 @@ Insights build_insights(const ScoringBank& bank, const PairPerson& a, const Pair
 
   // Detailed analysis: every attribute, both directions of the answer match, and the trait profiles.
   std::string d = fmt::format(
-      "You answered {} questions in common. {}'s answers suit {} {:.0f}%, and {}'s answers suit {} {:.0f}%.", score.shared,
-      name_or(b, "One of you"), name_or(a, "the other"), score.a_satisfied, name_or(a, "the other's"), name_or(b, "the first"),
-      score.b_satisfied);
-  for (const auto& attr : out.attributes) d += fmt::format(" {} ({:.0f}/100): {}", attr.name, attr.score, attr.description);
+      "You answered {} questions in common. {}'s answers suit {} {:.0f}%, and {}'s answers suit {} {:.0f}%.",
+      score.shared, name_or(b, "One of you"), name_or(a, "the other"), score.a_satisfied, name_or(a, "the other's"),
+      name_or(b, "the first"), score.b_satisfied);
+  for (const auto& attr : out.attributes)
+    d += fmt::format(" {} ({:.0f}/100): {}", attr.name, attr.score, attr.description);
   auto traits = [&](const PairPerson& p) {
     std::vector<std::string> all = p.key_traits;
     for (const auto& v : p.key_values) all.push_back("values " + v);
     return all;
   };
   if (!traits(a).empty() && !traits(b).empty())
-    d += fmt::format(" From your answers, {} comes across as {}; {} as {}.", name_or(a, "one of you"), join(traits(a), 4),
-                     name_or(b, "the other"), join(traits(b), 4));
+    d += fmt::format(" From your answers, {} comes across as {}; {} as {}.", name_or(a, "one of you"),
+                     join(traits(a), 4), name_or(b, "the other"), join(traits(b), 4));
   if (score.text >= 0) d += fmt::format(" Your own words (bio and open answers) overlap {:.0f}%.", 100 * score.text);
   out.detailed_analysis = d;
 
@@ -159,8 +173,8 @@ Insights build_insights(const ScoringBank& bank, const PairPerson& a, const Pair
     if (p->open_answers.empty()) continue;
     const auto& [question, answer] = p->open_answers.front();
     const std::string ask = other.first_name.empty() ? "Ask" : other.first_name + ", ask";
-    out.conversation_starters.push_back(
-        fmt::format("{} {} about their answer to {}: {}", ask, name_or(*p, "them"), quote(question), quote(shorten(answer, 90))));
+    out.conversation_starters.push_back(fmt::format("{} {} about their answer to {}: {}", ask, name_or(*p, "them"),
+                                                    quote(question), quote(shorten(answer, 90))));
   }
   if (out.conversation_starters.size() < 3 && !agreements.empty()) {
     const auto& q = *bank.slots()[agreements.front()->slot].question;
@@ -175,7 +189,8 @@ Insights build_insights(const ScoringBank& bank, const PairPerson& a, const Pair
   if (out.potential_challenges.empty()) {
     auto low = std::ranges::min_element(out.attributes, {}, &Attribute::score);
     out.potential_challenges.push_back(fmt::format(
-        "No answer either of you rules out; your lowest area is {} ({:.0f}/100), worth talking through early.", low->name, low->score));
+        "No answer either of you rules out; your lowest area is {} ({:.0f}/100), worth talking through early.",
+        low->name, low->score));
   }
   return out;
 }

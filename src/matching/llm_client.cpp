@@ -26,11 +26,12 @@ ChatClient::ChatClient(std::string provider, std::string base_url, std::string m
       model_(std::move(model)) {}
 
 Result<Json> ChatClient::complete_json(const std::string& system_prompt, const std::string& user_prompt) const {
-  if (!enabled_) return std::unexpected(unavailable(kChatProblems.unavailable, "no chat completions API is configured"));
+  if (!enabled_)
+    return std::unexpected(unavailable(kChatProblems.unavailable, "no chat completions API is configured"));
   Json request = {
       {"model", model_},
-      {"messages", Json::array({{{"role", "system"}, {"content", system_prompt}},
-                                {{"role", "user"}, {"content", user_prompt}}})},
+      {"messages",
+       Json::array({{{"role", "system"}, {"content", system_prompt}}, {{"role", "user"}, {"content", user_prompt}}})},
       {"response_format", {{"type", "json_object"}}},
       {"temperature", kTemperature},
   };
@@ -47,7 +48,8 @@ Result<Json> ChatClient::complete_json(const std::string& system_prompt, const s
       content = &choice["message"]["content"];
   }
   if (!content)
-    return std::unexpected(bad_gateway(kChatProblems, "the chat completions API answered without choices[0].message.content"));
+    return std::unexpected(
+        bad_gateway(kChatProblems, "the chat completions API answered without choices[0].message.content"));
 
   auto object = Json::parse(content->get_ref<const std::string&>(), nullptr, /*allow_exceptions=*/false);
   if (object.is_discarded() || !object.is_object())

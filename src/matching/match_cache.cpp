@@ -36,7 +36,9 @@ std::optional<std::vector<Json>> MatchCache::previews(const std::vector<std::str
   return out;
 }
 
-void MatchCache::put_preview(const std::string& match_id, const Json& preview) { set(match_key(match_id), preview.dump()); }
+void MatchCache::put_preview(const std::string& match_id, const Json& preview) {
+  set(match_key(match_id), preview.dump());
+}
 
 void MatchCache::forget_user(const std::string& user_id) { del(recent_key(user_id)); }
 

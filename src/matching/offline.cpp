@@ -18,7 +18,9 @@ Problem invalid(std::string detail) { return bad_request("validation-failed", st
 Result<OfflineUser> parse_offline_user(const ScoringBank& bank, const Json& line, EmbeddingProvider& embedder) {
   if (!line.is_object()) return std::unexpected(invalid("each line must be a JSON object"));
   OfflineUser u;
-  auto text = [&](const char* key) { return line.contains(key) && line[key].is_string() ? line[key].get<std::string>() : std::string(); };
+  auto text = [&](const char* key) {
+    return line.contains(key) && line[key].is_string() ? line[key].get<std::string>() : std::string();
+  };
   const std::string id = text("id");
   if (id.empty()) return std::unexpected(invalid("\"id\" (a string) is required"));
   u.indexed.user_id = id;
@@ -26,15 +28,19 @@ Result<OfflineUser> parse_offline_user(const ScoringBank& bank, const Json& line
   f.gender = gender_bit(text("gender"));
   f.seeking = seeking_mask(text("seeking"));
   if (!f.gender) return std::unexpected(invalid(fmt::format("{}: gender must be woman, man or non_binary", id)));
-  if (!f.seeking) return std::unexpected(invalid(fmt::format("{}: seeking must be woman, man, non_binary or everyone", id)));
-  if (!line.contains("age") || !line["age"].is_number_integer() || line["age"].get<int>() < 18 || line["age"].get<int>() > 120)
+  if (!f.seeking)
+    return std::unexpected(invalid(fmt::format("{}: seeking must be woman, man, non_binary or everyone", id)));
+  if (!line.contains("age") || !line["age"].is_number_integer() || line["age"].get<int>() < 18 ||
+      line["age"].get<int>() > 120)
     return std::unexpected(invalid(fmt::format("{}: age must be a whole number from 18", id)));
   f.age = static_cast<std::int16_t>(line["age"].get<int>());
   if (line.contains("location") && !line["location"].is_null()) {
     const Json& loc = line["location"];
     if (!loc.is_object() || !loc.contains("latitude") || !loc.contains("longitude") || !loc["latitude"].is_number() ||
-        !loc["longitude"].is_number() || std::abs(loc["latitude"].get<double>()) > 90 || std::abs(loc["longitude"].get<double>()) > 180)
-      return std::unexpected(invalid(fmt::format("{}: location must be {{\"latitude\", \"longitude\"}} in degrees", id)));
+        !loc["longitude"].is_number() || std::abs(loc["latitude"].get<double>()) > 90 ||
+        std::abs(loc["longitude"].get<double>()) > 180)
+      return std::unexpected(
+          invalid(fmt::format("{}: location must be {{\"latitude\", \"longitude\"}} in degrees", id)));
     f.located = true;
     f.lat = loc["latitude"].get<float>();
     f.lon = loc["longitude"].get<float>();
@@ -43,12 +49,15 @@ Result<OfflineUser> parse_offline_user(const ScoringBank& bank, const Json& line
   if (!prefs.is_object()) return std::unexpected(invalid(fmt::format("{}: preferences must be an object", id)));
   auto pref = [&](const char* key, int fallback, int lo, int hi) -> std::optional<int> {
     if (!prefs.contains(key) || prefs[key].is_null()) return fallback;
-    if (!prefs[key].is_number_integer() || prefs[key].get<int>() < lo || prefs[key].get<int>() > hi) return std::nullopt;
+    if (!prefs[key].is_number_integer() || prefs[key].get<int>() < lo || prefs[key].get<int>() > hi)
+      return std::nullopt;
     return prefs[key].get<int>();
   };
-  auto min_age = pref("min_age", 18, 18, 99), max_age = pref("max_age", 99, 18, 99), distance = pref("max_distance", 0, 0, 20000);
+  auto min_age = pref("min_age", 18, 18, 99), max_age = pref("max_age", 99, 18, 99),
+       distance = pref("max_distance", 0, 0, 20000);
   if (!min_age || !max_age || !distance || *min_age > *max_age)
-    return std::unexpected(invalid(fmt::format("{}: preferences need 18 <= min_age <= max_age <= 99 and max_distance in km", id)));
+    return std::unexpected(
+        invalid(fmt::format("{}: preferences need 18 <= min_age <= max_age <= 99 and max_distance in km", id)));
   f.min_age = static_cast<std::int16_t>(*min_age);
   f.max_age = static_cast<std::int16_t>(*max_age);
   f.max_distance_km = *distance;
@@ -74,7 +83,11 @@ Result<OfflineUser> parse_offline_user(const ScoringBank& bank, const Json& line
   auto embedded = embedder.embed(embedding_text(text("bio"), open));
   if (!embedded) return std::unexpected(embedded.error());
   u.indexed.profile.text = *embedded;
-  u.person = {.first_name = text("name"), .profile = nullptr, .open_answers = open, .key_traits = v.key_traits, .key_values = v.key_values};
+  u.person = {.first_name = text("name"),
+              .profile = nullptr,
+              .open_answers = open,
+              .key_traits = v.key_traits,
+              .key_values = v.key_values};
   return u;
 }
 

@@ -14,9 +14,7 @@ namespace {
 const ApiProblems kEmbeddingProblems{
     .unavailable = "embedding-unavailable", .failed = "embedding-failed", .api_name = "the embeddings API"};
 
-bool blank(std::string_view text) {
-  return text.find_first_not_of(" \t\r\n\f\v") == std::string_view::npos;
-}
+bool blank(std::string_view text) { return text.find_first_not_of(" \t\r\n\f\v") == std::string_view::npos; }
 
 }  // namespace
 
@@ -51,11 +49,13 @@ Result<std::vector<float>> OpenAiEmbedder::embed(std::string_view text) {
   std::vector<float> out;
   out.reserve(values->size());
   for (const Json& v : *values) {
-    if (!v.is_number()) return std::unexpected(bad_gateway(kEmbeddingProblems, "the embeddings API answered a non-numeric value"));
+    if (!v.is_number())
+      return std::unexpected(bad_gateway(kEmbeddingProblems, "the embeddings API answered a non-numeric value"));
     auto x = v.get<double>();
     auto f = static_cast<float>(x);
     if (!std::isfinite(f))
-      return std::unexpected(bad_gateway(kEmbeddingProblems, "the embeddings API answered a value that is not a finite number"));
+      return std::unexpected(
+          bad_gateway(kEmbeddingProblems, "the embeddings API answered a value that is not a finite number"));
     out.push_back(f);
   }
 
@@ -65,7 +65,8 @@ Result<std::vector<float>> OpenAiEmbedder::embed(std::string_view text) {
   int got = static_cast<int>(out.size());
   if (!dimensions_.compare_exchange_strong(expected, got) && expected != got)
     return std::unexpected(bad_gateway(
-        kEmbeddingProblems, fmt::format("the embeddings API answered {} dimensions where it answered {} before", got, expected)));
+        kEmbeddingProblems,
+        fmt::format("the embeddings API answered {} dimensions where it answered {} before", got, expected)));
   // An all-zero vector is kept as it is (cosine() treats it as "no similarity").
   l2_normalise(out);
   return out;

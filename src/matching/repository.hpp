@@ -21,7 +21,7 @@ struct UserRow {
   Facts facts;  // complete = profile_completed (the caller adds "has vectors")
   std::vector<float> traits, text;
   std::string first_name, gender, location;  // as stored (for the vector document's metadata)
-  std::string changed_at;  // the latest change of profile, preferences or vectors (ISO)
+  std::string changed_at;                    // the latest change of profile, preferences or vectors (ISO)
 };
 // Users with vectors whose profile, preferences or vectors changed at or after `since` (an ISO
 // time; empty: all), and the newest change time seen (the next call's `since`). The look goes 5 s
@@ -32,7 +32,7 @@ std::optional<UserRow> user_row(pqxx::work& tx, const std::string& user_id);
 // Current (not retired) answers of each user to the bank's questions (only open questions' if
 // `open_only`: what insights quote).
 std::map<std::string, std::vector<AnswerValue>> answers_of(pqxx::work& tx, const std::vector<std::string>& user_ids,
-                                                         const std::string& bank_key, bool open_only = false);
+                                                           const std::string& bank_key, bool open_only = false);
 // First names by user id (for insights).
 std::map<std::string, std::string> first_names(pqxx::work& tx, const std::vector<std::string>& user_ids);
 // The user's bio, for the text embedding.
@@ -55,9 +55,9 @@ struct NewMatch {
   double score = 0;
   Json score_details;
   std::vector<std::tuple<std::string, double, std::string>> attributes;  // name, score, description
-  Json highlights;          // compatibility_insights.highlights
+  Json highlights;                                                       // compatibility_insights.highlights
   std::string detailed_analysis;
-  Json insight_document;    // the seed's Compatibility Insights document, without ids
+  Json insight_document;  // the seed's Compatibility Insights document, without ids
 };
 // Inserts the matches with their attributes and insights in one statement; returns the ids of
 // those inserted (a pair that already exists, or whose user is gone, is skipped: a concurrent
@@ -88,7 +88,8 @@ Json insight_document(pqxx::work& tx, const std::string& match_id);
 std::optional<std::pair<MatchRow, bool>> like(pqxx::work& tx, const std::string& match_id, const std::string& user_id);
 // A pass (from pending) or an unmatch (from active): the match becomes rejected, so the pair is
 // never matched again. nullopt when the user is not in it or it is not in `from_status`.
-std::optional<MatchRow> reject(pqxx::work& tx, const std::string& match_id, const std::string& user_id, const std::string& from_status);
+std::optional<MatchRow> reject(pqxx::work& tx, const std::string& match_id, const std::string& user_id,
+                               const std::string& from_status);
 // Opens the pair's conversation (idempotent) and returns its id.
 std::string open_conversation(pqxx::work& tx, const std::string& match_id);
 
@@ -110,6 +111,7 @@ int count_users_with_vectors(pqxx::work& tx);
 // Users who completed the questionnaire but have no vectors yet.
 std::vector<std::string> users_needing_vectors(pqxx::work& tx, const std::string& bank_key, int limit);
 std::optional<std::string> run_position(pqxx::work& tx, const std::string& run_id);
-void save_run_position(pqxx::work& tx, const std::string& run_id, const std::string& last_user, int done, bool finished);
+void save_run_position(pqxx::work& tx, const std::string& run_id, const std::string& last_user, int done,
+                       bool finished);
 
 }  // namespace pm::matching::repository

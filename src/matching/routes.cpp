@@ -20,20 +20,28 @@ void add_routes(http::Router& router, auth::Service& auth, Service& service) {
                if (!query) return http::problem_response(query.error(), req.request_id);
                return http::reply(req, service.discovery.list(who.user_id, *query), Status::ok, as_is);
              }));
-  router.add(Method::post, "/api/v1/matches/generate", auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
+  router.add(Method::post, "/api/v1/matches/generate",
+             auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
                return http::reply(req, service.generate_now(who.user_id), Status::ok, as_is);
              }));
-  router.add(Method::get, "/api/v1/matches/{match_id}", auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
-               return http::reply(req, service.discovery.detail(who.user_id, req.id_param("match_id")), Status::ok, as_is);
+  router.add(
+      Method::get, "/api/v1/matches/{match_id}", auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
+        return http::reply(req, service.discovery.detail(who.user_id, req.id_param("match_id")), Status::ok, as_is);
+      }));
+  router.add(Method::post, "/api/v1/matches/{match_id}/like",
+             auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
+               return http::reply(req, service.discovery.like(who.user_id, req.id_param("match_id")), Status::ok,
+                                  as_is);
              }));
-  router.add(Method::post, "/api/v1/matches/{match_id}/like", auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
-               return http::reply(req, service.discovery.like(who.user_id, req.id_param("match_id")), Status::ok, as_is);
+  router.add(Method::post, "/api/v1/matches/{match_id}/pass",
+             auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
+               return http::reply(req, service.discovery.pass(who.user_id, req.id_param("match_id")), Status::ok,
+                                  as_is);
              }));
-  router.add(Method::post, "/api/v1/matches/{match_id}/pass", auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
-               return http::reply(req, service.discovery.pass(who.user_id, req.id_param("match_id")), Status::ok, as_is);
-             }));
-  router.add(Method::post, "/api/v1/matches/{match_id}/unmatch", auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
-               return http::reply(req, service.discovery.unmatch(who.user_id, req.id_param("match_id")), Status::ok, as_is);
+  router.add(Method::post, "/api/v1/matches/{match_id}/unmatch",
+             auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
+               return http::reply(req, service.discovery.unmatch(who.user_id, req.id_param("match_id")), Status::ok,
+                                  as_is);
              }));
 }
 

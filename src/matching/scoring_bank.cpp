@@ -23,7 +23,8 @@ ScoringBank::ScoringBank(questionnaire::Bank bank) : bank_(std::move(bank)) {
         continue;
       }
       slot_by_id_[q.id] = static_cast<int>(slots_.size());
-      slots_.push_back({.question = &q, .attribute = attribute_index(block.attribute), .slider = q.type == QuestionType::slider});
+      slots_.push_back(
+          {.question = &q, .attribute = attribute_index(block.attribute), .slider = q.type == QuestionType::slider});
     }
 }
 
@@ -38,9 +39,12 @@ namespace {
 // The option index of a key (booleans' options are keyed "true"/"false").
 std::optional<int> option_index(const Question& q, const Json& v) {
   std::string key;
-  if (v.is_boolean()) key = v.get<bool>() ? "true" : "false";
-  else if (v.is_string()) key = v.get<std::string>();
-  else return std::nullopt;
+  if (v.is_boolean())
+    key = v.get<bool>() ? "true" : "false";
+  else if (v.is_string())
+    key = v.get<std::string>();
+  else
+    return std::nullopt;
   for (std::size_t i = 0; i < q.options.size(); ++i)
     if (q.options[i].key == key) return static_cast<int>(i);
   return std::nullopt;
@@ -65,11 +69,14 @@ std::optional<std::uint16_t> step_of(const Question& q, double value) {
   return static_cast<std::uint16_t>(step);
 }
 
-std::string number(double v) { return v == std::floor(v) ? fmt::format("{}", static_cast<long long>(v)) : fmt::format("{:.1f}", v); }
+std::string number(double v) {
+  return v == std::floor(v) ? fmt::format("{}", static_cast<long long>(v)) : fmt::format("{:.1f}", v);
+}
 
 }  // namespace
 
-std::optional<CompactAnswer> ScoringBank::encode(int slot, const Json& value, const Json& acceptable, int importance) const {
+std::optional<CompactAnswer> ScoringBank::encode(int slot, const Json& value, const Json& acceptable,
+                                                 int importance) const {
   if (slot < 0 || slot >= static_cast<int>(slots_.size())) return std::nullopt;
   const Question& q = *slots_[slot].question;
   CompactAnswer a;
@@ -83,8 +90,8 @@ std::optional<CompactAnswer> ScoringBank::encode(int slot, const Json& value, co
     if (!v) return std::nullopt;
     a.value = *v;
     if (!any) {
-      if (!acceptable.is_object() || !acceptable.contains("min") || !acceptable.contains("max") || !acceptable["min"].is_number() ||
-          !acceptable["max"].is_number())
+      if (!acceptable.is_object() || !acceptable.contains("min") || !acceptable.contains("max") ||
+          !acceptable["min"].is_number() || !acceptable["max"].is_number())
         return std::nullopt;
       auto lo = step_of(q, acceptable["min"].get<double>()), hi = step_of(q, acceptable["max"].get<double>());
       if (!lo || !hi) return std::nullopt;
@@ -112,7 +119,8 @@ std::vector<CompactAnswer> ScoringBank::encode_all(const std::vector<AnswerValue
   return out;
 }
 
-std::vector<std::pair<std::string, std::string>> ScoringBank::open_answers(const std::vector<AnswerValue>& answers) const {
+std::vector<std::pair<std::string, std::string>> ScoringBank::open_answers(
+    const std::vector<AnswerValue>& answers) const {
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto* q : open_)
     for (const auto& a : answers)

@@ -16,10 +16,10 @@ namespace pm::matching {
 
 // The six match attributes (match_attributes.attribute_name), in display order. A block's
 // `attribute` in the bank file says which one its questions feed.
-inline constexpr std::array<const char*, 6> kAttributeKeys = {"shared_values", "communication_style", "lifestyle",
-                                                              "personality",   "interests",           "relationship_goals"};
-inline constexpr std::array<const char*, 6> kAttributeNames = {"Shared Values", "Communication Style", "Lifestyle",
-                                                               "Personality",   "Interests",           "Relationship Goals"};
+inline constexpr std::array<const char*, 6> kAttributeKeys = {
+    "shared_values", "communication_style", "lifestyle", "personality", "interests", "relationship_goals"};
+inline constexpr std::array<const char*, 6> kAttributeNames = {
+    "Shared Values", "Communication Style", "Lifestyle", "Personality", "Interests", "Relationship Goals"};
 int attribute_index(std::string_view key);  // -1 when unknown
 
 // One answer, packed. Choice and boolean questions: `value` is the bit mask of the chosen options

@@ -9,7 +9,8 @@
 namespace pm::matching {
 
 Result<Json> Service::generate_now(const std::string& user_id) {
-  auto premium = db::transact(db_, [&](pqxx::work& tx) -> Result<bool> { return subscriptions::has_premium(tx, user_id); });
+  auto premium =
+      db::transact(db_, [&](pqxx::work& tx) -> Result<bool> { return subscriptions::has_premium(tx, user_id); });
   if (!premium) return std::unexpected(premium.error());
   const cache::Limit limit{.max = *premium ? config_.generate_limit_premium : config_.generate_limit_free,
                            .window = config_.generate_window};
@@ -17,7 +18,8 @@ Result<Json> Service::generate_now(const std::string& user_id) {
   if (!decision) return std::unexpected(decision.error());
   if (!decision->allowed)
     return std::unexpected(cache::too_many_requests(
-        fmt::format("match generation is limited to {} per {} s on your plan", limit.max, limit.window.count()), decision->retry_after));
+        fmt::format("match generation is limited to {} per {} s on your plan", limit.max, limit.window.count()),
+        decision->retry_after));
   auto generated = engine.generate(user_id);
   if (!generated) return std::unexpected(generated.error());
   return Json{{"created", generated->created},

@@ -12,15 +12,18 @@ namespace {
 // Sorted, so membership is a binary search (the static_assert keeps it so). Negations such as
 // "not", "no", "never" and "dont" are deliberately absent.
 constexpr std::array<std::string_view, 84> kStopWords = {
-    "a", "about", "after", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "because",
-    "been", "but", "by", "can", "could", "did", "do", "does", "for", "from", "had", "has", "have", "he",
-    "her", "him", "his", "how", "i", "id", "if", "im", "in", "into", "is", "it", "its", "ive", "just", "me",
-    "more", "most", "my", "of", "on", "or", "our", "out", "she", "so", "some", "than", "that", "the", "their",
-    "them", "then", "there", "they", "this", "to", "too", "up", "us", "very", "was", "we", "were", "what",
-    "when", "where", "which", "who", "will", "with", "would", "you", "your", "youre", "yours"};
+    "a",    "about",   "after", "all",   "also", "am",   "an",    "and",   "any",  "are",  "as",    "at",
+    "be",   "because", "been",  "but",   "by",   "can",  "could", "did",   "do",   "does", "for",   "from",
+    "had",  "has",     "have",  "he",    "her",  "him",  "his",   "how",   "i",    "id",   "if",    "im",
+    "in",   "into",    "is",    "it",    "its",  "ive",  "just",  "me",    "more", "most", "my",    "of",
+    "on",   "or",      "our",   "out",   "she",  "so",   "some",  "than",  "that", "the",  "their", "them",
+    "then", "there",   "they",  "this",  "to",   "too",  "up",    "us",    "very", "was",  "we",    "were",
+    "what", "when",    "where", "which", "who",  "will", "with",  "would", "you",  "your", "youre", "yours"};
 static_assert(std::ranges::is_sorted(kStopWords));
 
-bool is_ascii_word(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+bool is_ascii_word(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
 
 // The length of the separator (a Unicode space or punctuation mark) starting at `i`, 0 if none.
 std::size_t unicode_separator(std::string_view s, std::size_t i) {

@@ -57,11 +57,15 @@ TraitVectors trait_vectors(const ScoringBank& bank, const std::vector<CompactAns
   TraitVectors out;
   for (const auto& d : bank.bank().dimensions) {
     auto it = acc.find(d.key);
-    float v = it == acc.end() || it->second.second <= 0 ? 0.f : static_cast<float>(it->second.first / it->second.second);
+    float v =
+        it == acc.end() || it->second.second <= 0 ? 0.f : static_cast<float>(it->second.first / it->second.second);
     v = std::clamp(v, -1.f, 1.f);
-    if (d.group == "personality") out.personality_dims.push_back(d.key), out.personality.push_back(v);
-    else if (d.group == "values") out.value_dims.push_back(d.key), out.values.push_back(v);
-    else out.lifestyle_dims.push_back(d.key), out.lifestyle.push_back(v);
+    if (d.group == "personality")
+      out.personality_dims.push_back(d.key), out.personality.push_back(v);
+    else if (d.group == "values")
+      out.value_dims.push_back(d.key), out.values.push_back(v);
+    else
+      out.lifestyle_dims.push_back(d.key), out.lifestyle.push_back(v);
   }
   out.profile = out.personality;
   out.profile.insert(out.profile.end(), out.values.begin(), out.values.end());
@@ -76,8 +80,10 @@ TraitVectors trait_vectors(const ScoringBank& bank, const std::vector<CompactAns
     if (out.key_traits.size() == 3 || std::abs(out.personality[i]) < 0.1f) break;
     auto words = kTraitWords.find(out.personality_dims[i]);
     const bool high = out.personality[i] > 0;
-    if (words != kTraitWords.end()) out.key_traits.emplace_back(high ? words->second.first : words->second.second);
-    else if (high) out.key_traits.push_back(lower(out.personality_dims[i]));
+    if (words != kTraitWords.end())
+      out.key_traits.emplace_back(high ? words->second.first : words->second.second);
+    else if (high)
+      out.key_traits.push_back(lower(out.personality_dims[i]));
   }
   order.resize(out.values.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;

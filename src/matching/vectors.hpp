@@ -20,9 +20,9 @@ inline constexpr int kTraitModelVersion = 1;
 
 struct TraitVectors {
   std::vector<std::string> personality_dims, value_dims, lifestyle_dims;  // dimension keys, bank order
-  std::vector<float> personality, values, lifestyle;                       // each in [-1, 1]
-  std::vector<float> profile;                                              // unit length (or zeros)
-  std::vector<std::string> key_traits, key_values;                         // e.g. "extroverted", "family"
+  std::vector<float> personality, values, lifestyle;                      // each in [-1, 1]
+  std::vector<float> profile;                                             // unit length (or zeros)
+  std::vector<std::string> key_traits, key_values;                        // e.g. "extroverted", "family"
 };
 
 TraitVectors trait_vectors(const ScoringBank& bank, const std::vector<CompactAnswer>& answers);

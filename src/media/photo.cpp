@@ -25,11 +25,15 @@ Problem unreadable(std::string_view step, ImageType type) {
 // choice keeps every other loader (and any polyglot file) out.
 bool expected_loader(ImageType type, std::string_view loader) {
   switch (type) {
-    case ImageType::jpeg: return loader == "VipsForeignLoadJpegBuffer";
+    case ImageType::jpeg:
+      return loader == "VipsForeignLoadJpegBuffer";
     // libvips builds with libspng name their PNG loader after it.
-    case ImageType::png: return loader == "VipsForeignLoadPngBuffer" || loader == "VipsForeignLoadSpngBuffer";
-    case ImageType::webp: return loader == "VipsForeignLoadWebpBuffer";
-    case ImageType::heic: return loader == "VipsForeignLoadHeifBuffer";
+    case ImageType::png:
+      return loader == "VipsForeignLoadPngBuffer" || loader == "VipsForeignLoadSpngBuffer";
+    case ImageType::webp:
+      return loader == "VipsForeignLoadWebpBuffer";
+    case ImageType::heic:
+      return loader == "VipsForeignLoadHeifBuffer";
   }
   return false;
 }
@@ -65,7 +69,8 @@ Result<vips::Image> open_header(std::string_view bytes, ImageType type) {
 // sRGB, 8 bits, no alpha (flattened on white): what a JPEG can hold and every browser shows alike.
 Result<vips::Image> to_opaque_srgb(vips::Image in, ImageType type) {
   VipsImage* out = nullptr;
-  if (vips_colourspace(in.get(), &out, VIPS_INTERPRETATION_sRGB, nullptr)) return std::unexpected(unreadable("colour", type));
+  if (vips_colourspace(in.get(), &out, VIPS_INTERPRETATION_sRGB, nullptr))
+    return std::unexpected(unreadable("colour", type));
   vips::Image srgb(out);
   if (!vips_image_hasalpha(srgb.get())) return srgb;
   double white[] = {255, 255, 255};
@@ -90,8 +95,9 @@ Result<std::string> encode_jpeg(VipsImage* image, ImageType type) {
 
 Result<ProcessedPhoto> process_photo(std::string_view bytes, const PhotoLimits& limits) {
   if (bytes.size() > limits.max_bytes)
-    return std::unexpected(problem(413, "image-too-large", "Image too large",
-                                   fmt::format("the image is {} bytes; at most {} are accepted", bytes.size(), limits.max_bytes)));
+    return std::unexpected(
+        problem(413, "image-too-large", "Image too large",
+                fmt::format("the image is {} bytes; at most {} are accepted", bytes.size(), limits.max_bytes)));
 
   auto type = sniff_image_type(bytes);
   if (!type)
@@ -112,9 +118,9 @@ Result<ProcessedPhoto> process_photo(std::string_view bytes, const PhotoLimits& 
   auto height = static_cast<std::uint64_t>(vips_image_get_height(header->get()));
   if (width == 0 || height == 0) return std::unexpected(unreadable("header", *type));
   if (width * height > limits.max_pixels)
-    return std::unexpected(problem(422, "image-dimensions-too-large", "Image dimensions too large",
-                                   fmt::format("the image is {}x{} pixels; at most {} pixels are accepted", width,
-                                               height, limits.max_pixels)));
+    return std::unexpected(problem(
+        422, "image-dimensions-too-large", "Image dimensions too large",
+        fmt::format("the image is {}x{} pixels; at most {} pixels are accepted", width, height, limits.max_pixels)));
   header.value().reset();
 
   // Decode, shrinking while loading where the format allows (JPEG), rotate upright by the EXIF

@@ -22,7 +22,7 @@ struct PhotoLimits {
 struct ProcessedPhoto {
   std::string display_jpeg;
   std::string thumb_jpeg;
-  int width;                // of display_jpeg, after EXIF rotation
+  int width;  // of display_jpeg, after EXIF rotation
   int height;
   std::string source_type;  // "image/jpeg" | "image/png" | "image/webp" | "image/heic"
 };

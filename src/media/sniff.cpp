@@ -45,10 +45,14 @@ std::optional<ImageType> sniff_image_type(std::string_view bytes) {
 
 std::string_view mime_type(ImageType type) {
   switch (type) {
-    case ImageType::jpeg: return "image/jpeg";
-    case ImageType::png: return "image/png";
-    case ImageType::webp: return "image/webp";
-    case ImageType::heic: return "image/heic";
+    case ImageType::jpeg:
+      return "image/jpeg";
+    case ImageType::png:
+      return "image/png";
+    case ImageType::webp:
+      return "image/webp";
+    case ImageType::heic:
+      return "image/heic";
   }
   return "application/octet-stream";
 }

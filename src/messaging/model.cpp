@@ -8,7 +8,7 @@ bool valid_emoji(std::string_view text) {
   if (text.empty() || text.size() > kMaxEmojiLength) return false;
   for (unsigned char c : text)
     if (c < 0x80 && !(c == 0x23 || c == 0x2A)) return false;  // ASCII only as keycap bases (#, *)
-  return true;  // parsed JSON strings are valid UTF-8 already
+  return true;                                                // parsed JSON strings are valid UTF-8 already
 }
 
 Result<MessageInput> MessageInput::parse(const Json& body) {
@@ -18,16 +18,20 @@ Result<MessageInput> MessageInput::parse(const Json& body) {
   if (auto id = f.text("client_message_id", true, kMaxClientIdLength)) in.client_message_id = *id;
   if (f.has("message_type")) {
     auto type = f.text("message_type", true, 20);
-    if (type && *type != "text" && *type != "image" && *type != "reaction") f.fail("message_type", "must be text, image or reaction");
-    else if (type) in.type = *type;
+    if (type && *type != "text" && *type != "image" && *type != "reaction")
+      f.fail("message_type", "must be text, image or reaction");
+    else if (type)
+      in.type = *type;
   }
   if (in.type == "text") {
     if (auto text = f.multiline_text("content", true, kMaxTextLength)) in.content = *text;
     if (f.has("media_key")) f.fail("media_key", "only an image message has media");
   } else if (in.type == "reaction") {
     auto emoji = f.text("content", true, kMaxEmojiLength);
-    if (emoji && !valid_emoji(*emoji)) f.fail("content", "a reaction is one emoji");
-    else if (emoji) in.content = *emoji;
+    if (emoji && !valid_emoji(*emoji))
+      f.fail("content", "a reaction is one emoji");
+    else if (emoji)
+      in.content = *emoji;
     if (f.has("media_key")) f.fail("media_key", "only an image message has media");
   } else {
     if (auto key = f.text("media_key", true, 512)) in.media_key = *key;
@@ -42,12 +46,16 @@ Result<ReactionInput> ReactionInput::parse(const Json& body) {
   f.allow_only({"emoji", "action"});
   ReactionInput in;
   auto emoji = f.text("emoji", true, kMaxEmojiLength);
-  if (emoji && !valid_emoji(*emoji)) f.fail("emoji", "must be one emoji");
-  else if (emoji) in.emoji = *emoji;
+  if (emoji && !valid_emoji(*emoji))
+    f.fail("emoji", "must be one emoji");
+  else if (emoji)
+    in.emoji = *emoji;
   if (f.has("action")) {
     auto action = f.text("action", true, 10);
-    if (action && *action != "add" && *action != "remove") f.fail("action", "must be add or remove");
-    else if (action) in.add = *action == "add";
+    if (action && *action != "add" && *action != "remove")
+      f.fail("action", "must be add or remove");
+    else if (action)
+      in.add = *action == "add";
   }
   if (!f.ok()) return std::unexpected(f.problem());
   return in;

@@ -23,21 +23,22 @@ struct Conversation {
 
 // The conversation if `user_id` is one of its two users; with `lock`, its row is locked for the
 // transaction (sends to one conversation are serialised, so their order numbers never collide).
-std::optional<Conversation> conversation_for(pqxx::work& tx, const std::string& conversation_id, const std::string& user_id,
-                                             bool lock = false);
+std::optional<Conversation> conversation_for(pqxx::work& tx, const std::string& conversation_id,
+                                             const std::string& user_id, bool lock = false);
 // The next order number of the conversation, also its last_message_at.
 long long next_seq(pqxx::work& tx, const std::string& conversation_id);
 
 std::optional<Message> by_client_id(pqxx::work& tx, const std::string& conversation_id, const std::string& sender_id,
                                     const std::string& client_message_id);
-Message insert_message(pqxx::work& tx, const Conversation& c, const std::string& sender_id, long long seq, const MessageInput& in,
-                       const std::string& app_version);
+Message insert_message(pqxx::work& tx, const Conversation& c, const std::string& sender_id, long long seq,
+                       const MessageInput& in, const std::string& app_version);
 // Messages in order: after `after` (exclusive) or before `before` (exclusive), at most `limit`.
 std::vector<Message> messages(pqxx::work& tx, const std::string& conversation_id, std::optional<long long> after,
                               std::optional<long long> before, int limit);
 std::optional<Message> message(pqxx::work& tx, const std::string& message_id);
 // Marks the other user's messages up to `up_to_seq` read; returns the highest seq now read (0: none).
-long long mark_read(pqxx::work& tx, const std::string& conversation_id, const std::string& reader_id, long long up_to_seq);
+long long mark_read(pqxx::work& tx, const std::string& conversation_id, const std::string& reader_id,
+                    long long up_to_seq);
 void set_reactions(pqxx::work& tx, const std::string& message_id, const Json& reactions);
 void mark_deleted(pqxx::work& tx, const std::string& message_id);
 
@@ -52,8 +53,8 @@ std::vector<ConversationRow> conversations(pqxx::work& tx, const std::string& us
                                            const std::optional<std::pair<std::string, std::string>>& after, int limit);
 
 // Closes the pair's conversation (a block or an unmatch); returns its id if one was open.
-std::optional<std::string> close_between(pqxx::work& tx, const std::string& a, const std::string& b, const std::string& reason,
-                                         const std::string& by);
+std::optional<std::string> close_between(pqxx::work& tx, const std::string& a, const std::string& b,
+                                         const std::string& reason, const std::string& by);
 
 // Retention: deletes messages sent before `days` ago; returns the media keys they held.
 std::vector<std::string> delete_older_than(pqxx::work& tx, int days, int limit, int& deleted);

@@ -1,6 +1,5 @@
 #include "messaging/routes.hpp"
 
-
 #include "auth/guard.hpp"
 #include "core/validation.hpp"
 #include "http/multipart.hpp"
@@ -19,10 +18,12 @@ auto as_is = [](const Json& j) { return j; };
 }  // namespace
 
 void add_routes(http::Router& router, auth::Service& auth, Service& service) {
-  router.add(Method::get, "/api/v1/conversations", auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
+  router.add(Method::get, "/api/v1/conversations",
+             auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
                auto limit = req.query_number("limit", 1, 100);
                if (!limit) return http::problem_response(limit.error(), req.request_id);
-               return http::reply(req, service.conversations(who.user_id, req.query("cursor"), limit->value_or(20)), Status::ok, as_is);
+               return http::reply(req, service.conversations(who.user_id, req.query("cursor"), limit->value_or(20)),
+                                  Status::ok, as_is);
              }));
   router.add(Method::get, "/api/v1/conversations/{conversation_id}/messages",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
@@ -31,14 +32,18 @@ void add_routes(http::Router& router, auth::Service& auth, Service& service) {
                for (const auto* p : {&after, &before, &limit})
                  if (!*p) return http::problem_response(p->error(), req.request_id);
                if (after->has_value() && before->has_value())
-                 return http::problem_response(bad_request("validation-failed", "give after or before, not both"), req.request_id);
-               return http::reply(req, service.history(who.user_id, req.id_param("conversation_id"), *after, *before, static_cast<int>(limit->value_or(50))),
+                 return http::problem_response(bad_request("validation-failed", "give after or before, not both"),
+                                               req.request_id);
+               return http::reply(req,
+                                  service.history(who.user_id, req.id_param("conversation_id"), *after, *before,
+                                                  static_cast<int>(limit->value_or(50))),
                                   Status::ok, as_is);
              }));
   router.add(Method::post, "/api/v1/conversations/{conversation_id}/messages",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
                return http::with_input<MessageInput>(req, [&](const MessageInput& in) {
-                 auto sent = service.send(who.user_id, req.id_param("conversation_id"), in, std::string(req.header("X-App-Version")));
+                 auto sent = service.send(who.user_id, req.id_param("conversation_id"), in,
+                                          std::string(req.header("X-App-Version")));
                  if (!sent) return http::problem_response(sent.error(), req.request_id);
                  // A retry with the same client_message_id gets the original, with 200 instead of 201.
                  return http::json_response(sent->created ? Status::created : Status::ok, sent->message);
@@ -55,25 +60,33 @@ void add_routes(http::Router& router, auth::Service& auth, Service& service) {
                  up_to = f.integer("up_to_seq", false, 1, 1LL << 62);
                  if (!f.ok()) return http::problem_response(f.problem(), req.request_id);
                }
-               return http::reply(req, service.read(who.user_id, req.id_param("conversation_id"), up_to), Status::ok, as_is);
+               return http::reply(req, service.read(who.user_id, req.id_param("conversation_id"), up_to), Status::ok,
+                                  as_is);
              }));
-  router.add(
-      Method::post, "/api/v1/conversations/{conversation_id}/media",
-      auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
-        auto type = req.header("Content-Type");
-        auto bytes = type.starts_with("multipart/form-data") ? http::first_file_part(type, req.raw.body())
-                                                             : Result<std::string_view>(std::string_view(req.raw.body()));
-        if (!bytes) return http::problem_response(bytes.error(), req.request_id);
-        if (bytes->empty()) return http::problem_response(bad_request("empty-upload", "the body holds no image"), req.request_id);
-        return http::reply(req, service.upload_media(who.user_id, req.id_param("conversation_id"), *bytes), Status::created, as_is);
-      }),
-      media::PhotoLimits{}.max_bytes + 64 * 1024);
-  router.add(Method::post, "/api/v1/messages/{message_id}/reactions", auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
+  router.add(Method::post, "/api/v1/conversations/{conversation_id}/media",
+             auth::authed(auth,
+                          [&service](Request& req, const auth::Caller& who) {
+                            auto type = req.header("Content-Type");
+                            auto bytes = type.starts_with("multipart/form-data")
+                                             ? http::first_file_part(type, req.raw.body())
+                                             : Result<std::string_view>(std::string_view(req.raw.body()));
+                            if (!bytes) return http::problem_response(bytes.error(), req.request_id);
+                            if (bytes->empty())
+                              return http::problem_response(bad_request("empty-upload", "the body holds no image"),
+                                                            req.request_id);
+                            return http::reply(
+                                req, service.upload_media(who.user_id, req.id_param("conversation_id"), *bytes),
+                                Status::created, as_is);
+                          }),
+             media::PhotoLimits{}.max_bytes + 64 * 1024);
+  router.add(Method::post, "/api/v1/messages/{message_id}/reactions",
+             auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
                return http::with_input<ReactionInput>(req, [&](const ReactionInput& in) {
                  return http::reply(req, service.react(who.user_id, req.id_param("message_id"), in), Status::ok, as_is);
                });
              }));
-  router.add(Method::delete_, "/api/v1/messages/{message_id}", auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
+  router.add(Method::delete_, "/api/v1/messages/{message_id}",
+             auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
                return http::reply(req, service.remove(who.user_id, req.id_param("message_id")), Status::ok, as_is);
              }));
 }

@@ -45,8 +45,8 @@ Json preview_of(const Message& m) {
     while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
     text = text.substr(0, cut) + "\u2026";
   }
-  return {{"message_id", m.message_id}, {"seq", m.seq},       {"sender_id", m.sender_id},
-          {"message_type", m.type},     {"text", text},       {"sent_at", m.sent_at},
+  return {{"message_id", m.message_id}, {"seq", m.seq}, {"sender_id", m.sender_id},
+          {"message_type", m.type},     {"text", text}, {"sent_at", m.sent_at},
           {"deleted", m.deleted()}};
 }
 
@@ -71,7 +71,8 @@ Result<SendResult> Service::send(const std::string& user_id, const std::string& 
   if (in.type == "image") {
     // Only a photo uploaded into this conversation, and still there.
     if (!in.media_key.starts_with("conversations/" + conversation_id + "/"))
-      return std::unexpected(bad_request("validation-failed", "media_key must be one POST .../media returned for this conversation"));
+      return std::unexpected(
+          bad_request("validation-failed", "media_key must be one POST .../media returned for this conversation"));
     auto there = d_.media.exists(in.media_key);
     if (!there) return std::unexpected(there.error());
     if (!*there) return std::unexpected(bad_request("validation-failed", "media_key names no uploaded photo"));
@@ -89,13 +90,17 @@ Result<SendResult> Service::send(const std::string& user_id, const std::string& 
     auto allowed = cache::hit(d_.redis, "ratelimit:messages:" + user_id, d_.send_limit);
     if (!allowed) return std::unexpected(allowed.error());
     if (!allowed->allowed)
-      return std::unexpected(cache::too_many_requests("too many messages; wait before sending more", allowed->retry_after));
+      return std::unexpected(
+          cache::too_many_requests("too many messages; wait before sending more", allowed->retry_after));
     long long seq = repository::next_seq(tx, conversation_id);
     Message m = repository::insert_message(tx, *c, user_id, seq, in, app_version);
     // One unread notification per conversation, however many messages arrive before it is read.
-    notification = d_.notifications.record_coalesced(tx, m.recipient_id, notifications::Type::message_new, conversation_id,
-                                                     {{"conversation_id", conversation_id}, {"message_id", m.message_id},
-                                                      {"sender_id", user_id}, {"preview", preview_of(m)["text"]}});
+    notification =
+        d_.notifications.record_coalesced(tx, m.recipient_id, notifications::Type::message_new, conversation_id,
+                                          {{"conversation_id", conversation_id},
+                                           {"message_id", m.message_id},
+                                           {"sender_id", user_id},
+                                           {"preview", preview_of(m)["text"]}});
     return std::pair{m, true};
   });
   if (!stored) return std::unexpected(stored.error());
@@ -103,14 +108,15 @@ Result<SendResult> Service::send(const std::string& user_id, const std::string& 
   Json json = message_json(message);
   if (created) {
     forget_preview(conversation_id);
-    publish({message.sender_id, message.recipient_id}, {{"type", "message.new"}, {"conversation_id", conversation_id}, {"message", json}});
+    publish({message.sender_id, message.recipient_id},
+            {{"type", "message.new"}, {"conversation_id", conversation_id}, {"message", json}});
     if (notification) d_.notifications.announce(message.recipient_id, *notification);
   }
   return SendResult{json, created};
 }
 
-Result<Json> Service::history(const std::string& user_id, const std::string& conversation_id, std::optional<long long> after,
-                              std::optional<long long> before, int limit) {
+Result<Json> Service::history(const std::string& user_id, const std::string& conversation_id,
+                              std::optional<long long> after, std::optional<long long> before, int limit) {
   if (!crypto::is_uuid(conversation_id)) return std::unexpected(no_conversation());
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<Json> {
     auto c = repository::conversation_for(tx, conversation_id, user_id);
@@ -120,8 +126,10 @@ Result<Json> Service::history(const std::string& user_id, const std::string& con
     const bool more = static_cast<int>(page.size()) > limit;
     // The extra row tells whether another page exists in the direction read.
     if (more) {
-      if (after) page.pop_back();
-      else page.erase(page.begin());
+      if (after)
+        page.pop_back();
+      else
+        page.erase(page.begin());
     }
     Json items = Json::array();
     for (const auto& m : page) items.push_back(message_json(m));
@@ -145,7 +153,8 @@ Result<void> Service::typing(const std::string& user_id, const std::string& conv
   return {};
 }
 
-Result<Json> Service::read(const std::string& user_id, const std::string& conversation_id, std::optional<long long> up_to_seq) {
+Result<Json> Service::read(const std::string& user_id, const std::string& conversation_id,
+                           std::optional<long long> up_to_seq) {
   if (!crypto::is_uuid(conversation_id)) return std::unexpected(no_conversation());
   auto done = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::pair<repository::Conversation, long long>> {
     auto c = repository::conversation_for(tx, conversation_id, user_id);
@@ -154,7 +163,10 @@ Result<Json> Service::read(const std::string& user_id, const std::string& conver
     return std::pair{*c, repository::mark_read(tx, conversation_id, user_id, up_to_seq.value_or(c->last_seq))};
   });
   if (!done) return std::unexpected(done.error());
-  Json event = {{"type", "message.read"}, {"conversation_id", conversation_id}, {"reader_id", user_id}, {"read_up_to", done->second}};
+  Json event = {{"type", "message.read"},
+                {"conversation_id", conversation_id},
+                {"reader_id", user_id},
+                {"read_up_to", done->second}};
   publish({done->first.other(user_id), user_id}, event);
   forget_preview(conversation_id);
   return Json{{"conversation_id", conversation_id}, {"read_up_to", done->second}};
@@ -168,7 +180,9 @@ Result<Json> Service::react(const std::string& user_id, const std::string& messa
     auto c = repository::conversation_for(tx, m->conversation_id, user_id, true);
     if (!c) return std::unexpected(no_message());
     if (auto p = cannot_send(*c, user_id)) return std::unexpected(*p);
-    if (m->deleted()) return std::unexpected(Problem{.status = 409, .type = "message-deleted", .title = "Conflict", .detail = "the message was deleted"});
+    if (m->deleted())
+      return std::unexpected(
+          Problem{.status = 409, .type = "message-deleted", .title = "Conflict", .detail = "the message was deleted"});
     m = repository::message(tx, message_id);  // again, under the conversation's lock
     // One of each emoji per user: adding twice changes nothing, removing what is not there neither.
     Json reactions = Json::array();
@@ -185,8 +199,9 @@ Result<Json> Service::react(const std::string& user_id, const std::string& messa
     return *m;
   });
   if (!done) return std::unexpected(done.error());
-  Json event = {{"type", "reaction"},       {"conversation_id", done->conversation_id}, {"message_id", message_id},
-                {"user_id", user_id},       {"emoji", in.emoji},                        {"action", in.add ? "add" : "remove"},
+  Json event = {{"type", "reaction"},          {"conversation_id", done->conversation_id},
+                {"message_id", message_id},    {"user_id", user_id},
+                {"emoji", in.emoji},           {"action", in.add ? "add" : "remove"},
                 {"reactions", done->reactions}};
   publish({done->sender_id, done->recipient_id}, event);
   return message_json(*done);
@@ -206,11 +221,13 @@ Result<Json> Service::remove(const std::string& user_id, const std::string& mess
   if (!done) return std::unexpected(done.error());
   forget_preview(done->conversation_id);
   Json json = message_json(*done);
-  publish({done->sender_id, done->recipient_id}, {{"type", "message.deleted"}, {"conversation_id", done->conversation_id}, {"message", json}});
+  publish({done->sender_id, done->recipient_id},
+          {{"type", "message.deleted"}, {"conversation_id", done->conversation_id}, {"message", json}});
   return json;
 }
 
-Result<Json> Service::upload_media(const std::string& user_id, const std::string& conversation_id, std::string_view bytes) {
+Result<Json> Service::upload_media(const std::string& user_id, const std::string& conversation_id,
+                                   std::string_view bytes) {
   if (!crypto::is_uuid(conversation_id)) return std::unexpected(no_conversation());
   auto allowed = db::transact(d_.db, [&](pqxx::work& tx) -> Result<bool> {
     auto c = repository::conversation_for(tx, conversation_id, user_id);
@@ -223,7 +240,10 @@ Result<Json> Service::upload_media(const std::string& user_id, const std::string
   if (!photo) return std::unexpected(photo.error());
   const std::string key = fmt::format("conversations/{}/{}-{}.jpg", conversation_id, user_id, crypto::uuid_v4());
   if (auto put = d_.media.put(key, photo->display_jpeg, "image/jpeg"); !put) return std::unexpected(put.error());
-  return Json{{"media_key", key}, {"url", d_.media.signed_url(key, kMediaUrlTtl)}, {"width", photo->width}, {"height", photo->height}};
+  return Json{{"media_key", key},
+              {"url", d_.media.signed_url(key, kMediaUrlTtl)},
+              {"width", photo->width},
+              {"height", photo->height}};
 }
 
 Result<Json> Service::conversations(const std::string& user_id, const std::optional<std::string>& cursor, int limit) {
@@ -248,7 +268,9 @@ Result<Json> Service::conversations(const std::string& user_id, const std::optio
     if (cached && !cached->is_nil() && !cached->is_error()) preview = Json::parse(cached->str(), nullptr, false);
     if (preview.is_discarded() || preview.is_null()) {
       preview = r.last ? preview_of(*r.last) : Json(nullptr);
-      if (cached) d_.redis.command({"SET", preview_key(r.conversation.conversation_id), preview.dump(), "EX", std::to_string(d_.preview_ttl.count())});
+      if (cached)
+        d_.redis.command({"SET", preview_key(r.conversation.conversation_id), preview.dump(), "EX",
+                          std::to_string(d_.preview_ttl.count())});
     }
     items.push_back({{"conversation_id", r.conversation.conversation_id},
                      {"match_id", r.conversation.match_id},
@@ -259,7 +281,8 @@ Result<Json> Service::conversations(const std::string& user_id, const std::optio
                      {"closed", r.conversation.closed_at.has_value() || r.conversation.blocker.has_value()}});
   }
   Json next = nullptr;
-  if (more && !rows->empty()) next = rows->back().conversation.last_message_at + "_" + rows->back().conversation.conversation_id;
+  if (more && !rows->empty())
+    next = rows->back().conversation.last_message_at + "_" + rows->back().conversation.conversation_id;
   return Json{{"conversations", items}, {"next_cursor", next}};
 }
 

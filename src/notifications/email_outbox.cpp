@@ -39,10 +39,11 @@ Result<int> EmailOutbox::deliver_pending(int limit) {
         ++sent;
       } else {
         // Back off exponentially (30 s, 1 min, 2 min, ... capped at 1 h).
-        tx.exec_params("UPDATE email_outbox SET attempts = attempts + 1, last_error = $2, "
-                       "next_attempt_at = now() + least(interval '1 hour', interval '30 seconds' * power(2, attempts)) "
-                       "WHERE outbox_id = $1",
-                       id, delivered.error().detail);
+        tx.exec_params(
+            "UPDATE email_outbox SET attempts = attempts + 1, last_error = $2, "
+            "next_attempt_at = now() + least(interval '1 hour', interval '30 seconds' * power(2, attempts)) "
+            "WHERE outbox_id = $1",
+            id, delivered.error().detail);
         log::warn("mail_delivery_failed", {{"outbox_id", id}, {"error", delivered.error().detail}});
       }
     }
@@ -53,12 +54,14 @@ Result<int> EmailOutbox::deliver_pending(int limit) {
 Result<long> EmailOutbox::rotate_keys() {
   return db::transact(db_, [&](pqxx::work& tx) -> Result<long> {
     long n = 0;
-    for (const auto& row : tx.exec_params("SELECT outbox_id, payload FROM email_outbox WHERE sent_at IS NULL AND payload NOT LIKE $1 FOR UPDATE",
-                                          "pm1." + cipher_.active_key_id() + ".%")) {
+    for (const auto& row : tx.exec_params(
+             "SELECT outbox_id, payload FROM email_outbox WHERE sent_at IS NULL AND payload NOT LIKE $1 FOR UPDATE",
+             "pm1." + cipher_.active_key_id() + ".%")) {
       auto id = row[0].as<std::string>();
       auto plain = cipher_.decrypt(row[1].as<std::string>(), context(id));
       if (!plain) return std::unexpected(plain.error());
-      tx.exec_params("UPDATE email_outbox SET payload = $2 WHERE outbox_id = $1", id, cipher_.encrypt(*plain, context(id)));
+      tx.exec_params("UPDATE email_outbox SET payload = $2 WHERE outbox_id = $1", id,
+                     cipher_.encrypt(*plain, context(id)));
       ++n;
     }
     return n;

@@ -23,8 +23,8 @@ Result<void> EmlFileSender::send(const Mail& mail) {
     out << "From: Perfect Match <no-reply@perfectmatch.invalid>\r\n"
         << "To: <" << mail.to << ">\r\n"
         << "Subject: " << mail.subject << "\r\n"
-        << fmt::format("Date: {:%a, %d %b %Y %H:%M:%S} +0000\r\n", now)
-        << "Message-ID: <" << mail.id << "@perfectmatch.invalid>\r\n"
+        << fmt::format("Date: {:%a, %d %b %Y %H:%M:%S} +0000\r\n", now) << "Message-ID: <" << mail.id
+        << "@perfectmatch.invalid>\r\n"
         << "MIME-Version: 1.0\r\n"
         << "Content-Type: text/plain; charset=utf-8\r\n"
         << "Content-Transfer-Encoding: 8bit\r\n\r\n"

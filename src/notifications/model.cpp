@@ -1,8 +1,8 @@
 #include "notifications/model.hpp"
 
 #include <array>
-#include <chrono>
 #include <charconv>
+#include <chrono>
 
 #include <fmt/format.h>
 
@@ -35,7 +35,10 @@ const TypeInfo& info(Type type) {
 constexpr std::int64_t kMaxMicros = 253402300799999999;
 
 Problem invalid_parameter(std::string_view name, std::string message) {
-  Problem p{.status = 400, .type = "validation-failed", .title = "Invalid request", .detail = fmt::format("{} {}", name, message)};
+  Problem p{.status = 400,
+            .type = "validation-failed",
+            .title = "Invalid request",
+            .detail = fmt::format("{} {}", name, message)};
   p.extensions["errors"] = Json::array({{{"field", name}, {"message", message}}});
   return p;
 }
@@ -74,7 +77,9 @@ Json Notification::to_json() const {
           {"created_at", created_at}};
 }
 
-std::string encode_cursor(const Cursor& cursor) { return fmt::format("{}_{}", cursor.created_us, cursor.notification_id); }
+std::string encode_cursor(const Cursor& cursor) {
+  return fmt::format("{}_{}", cursor.created_us, cursor.notification_id);
+}
 
 std::optional<Cursor> decode_cursor(std::string_view text) {
   auto sep = text.find('_');
@@ -111,7 +116,8 @@ Result<ListQuery> ListQuery::parse(const std::optional<std::string>& cursor, con
       return std::unexpected(invalid_parameter("limit", "must be an integer from 1 to 100"));
   }
   if (unread) {
-    if (*unread != "true" && *unread != "false") return std::unexpected(invalid_parameter("unread", "must be true or false"));
+    if (*unread != "true" && *unread != "false")
+      return std::unexpected(invalid_parameter("unread", "must be true or false"));
     q.unread_only = *unread == "true";
   }
   return q;

@@ -44,7 +44,7 @@ struct Notification {
   std::string type;
   Json content = Json::object();
   bool is_read = false;
-  std::string created_at;    // UTC ISO-8601 with milliseconds
+  std::string created_at;       // UTC ISO-8601 with milliseconds
   std::int64_t created_us = 0;  // created_at in microseconds since the epoch: the exact cursor position
 
   // {notification_id, type, content, is_read, created_at}: the API's Notification.
@@ -64,7 +64,7 @@ std::string timestamp_literal(std::int64_t us);
 
 struct ListQuery {
   std::optional<Cursor> cursor;
-  int limit = 20;         // 1-100
+  int limit = 20;  // 1-100
   bool unread_only = false;
 
   // From ?cursor=&limit=&unread=; 400 "validation-failed" naming the bad parameter.

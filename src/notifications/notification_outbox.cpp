@@ -20,7 +20,8 @@ Result<void> send_guarded(NotificationSender& sender, const Outgoing& out) {
   try {
     return sender.send(out);
   } catch (const std::exception& e) {
-    return std::unexpected(unavailable("notification-sender-failed", fmt::format("the sender threw {}", typeid(e).name())));
+    return std::unexpected(
+        unavailable("notification-sender-failed", fmt::format("the sender threw {}", typeid(e).name())));
   }
 }
 
@@ -49,8 +50,8 @@ Result<int> NotificationOutbox::deliver_pending(int limit) {
       not_reached.push_back(row.outbox_id);
       continue;
     }
-    auto delivered = send_guarded(*sender_, {.outbox_id = row.outbox_id, .channel = row.channel, .user_id = row.user_id,
-                                             .payload = row.payload});
+    auto delivered = send_guarded(
+        *sender_, {.outbox_id = row.outbox_id, .channel = row.channel, .user_id = row.user_id, .payload = row.payload});
     const bool final = !delivered && row.attempts >= options_.max_attempts;
     auto recorded = db::transact(db_, [&](pqxx::work& tx) -> Result<bool> {
       if (delivered) {
@@ -64,13 +65,16 @@ Result<int> NotificationOutbox::deliver_pending(int limit) {
     });
     // Unrecorded (the database went away): the lease runs out and the row is taken again; the
     // idempotent sender makes that retry harmless.
-    if (!recorded) log::warn("notification_result_unrecorded", {{"outbox_id", row.outbox_id}, {"error", recorded.error().type}});
+    if (!recorded)
+      log::warn("notification_result_unrecorded", {{"outbox_id", row.outbox_id}, {"error", recorded.error().type}});
     if (delivered) {
       ++sent;
     } else {
       // The problem's type only: a sender's detail may quote an address.
       log::warn(final ? "notification_delivery_gave_up" : "notification_delivery_failed",
-                {{"outbox_id", row.outbox_id}, {"channel", channel_name(row.channel)}, {"attempts", row.attempts},
+                {{"outbox_id", row.outbox_id},
+                 {"channel", channel_name(row.channel)},
+                 {"attempts", row.attempts},
                  {"error", delivered.error().type}});
     }
   }
@@ -79,7 +83,8 @@ Result<int> NotificationOutbox::deliver_pending(int limit) {
       repository::release(tx, not_reached, claim);
       return true;
     });
-    if (!released) log::warn("notification_release_failed", {{"rows", not_reached.size()}, {"error", released.error().type}});
+    if (!released)
+      log::warn("notification_release_failed", {{"rows", not_reached.size()}, {"error", released.error().type}});
   }
   return sent;
 }

@@ -22,7 +22,7 @@ struct OutboxOptions {
   // are given back), so a send must finish within lease / 2.
   std::chrono::seconds lease{120};
   int max_attempts = 8;
-  std::chrono::seconds backoff_base{30};   // wait after the first failure; doubles after each next one
+  std::chrono::seconds backoff_base{30};  // wait after the first failure; doubles after each next one
   std::chrono::seconds backoff_max{3600};
 };
 

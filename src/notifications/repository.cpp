@@ -8,8 +8,10 @@ namespace {
 
 // The columns a Notification is read from, in order. created_us is exact (extract() gives a
 // numeric on PostgreSQL 15), so a cursor built from it lands precisely between two rows.
-const std::string kColumns = std::string(
-    "notification_id, type, content::text, is_read IS TRUE, to_char(created_at AT TIME ZONE 'UTC', ") + db::kIsoFormat + "), "
+const std::string kColumns =
+    std::string("notification_id, type, content::text, is_read IS TRUE, to_char(created_at AT TIME ZONE 'UTC', ") +
+    db::kIsoFormat +
+    "), "
     "(extract(epoch FROM created_at) * 1000000)::bigint ";
 
 Notification from_row(const pqxx::row& r) {
@@ -30,13 +32,15 @@ Json settings_of(pqxx::work& tx, const std::string& user_id) {
 }
 
 Notification insert(pqxx::work& tx, const std::string& user_id, std::string_view type, const Json& content) {
-  return from_row(tx.exec_params1("INSERT INTO notifications (user_id, type, content, is_read) VALUES ($1, $2, $3::jsonb, false) "
-                                  "RETURNING " + kColumns,
-                                  user_id, std::string(type), content.dump()));
+  return from_row(
+      tx.exec_params1("INSERT INTO notifications (user_id, type, content, is_read) VALUES ($1, $2, $3::jsonb, false) "
+                      "RETURNING " +
+                          kColumns,
+                      user_id, std::string(type), content.dump()));
 }
 
-Coalesced insert_or_coalesce(pqxx::work& tx, const std::string& user_id, std::string_view type, const std::string& group_key,
-                             const Json& content) {
+Coalesced insert_or_coalesce(pqxx::work& tx, const std::string& user_id, std::string_view type,
+                             const std::string& group_key, const Json& content) {
   // The conflict target names idx_notifications_unread_group (same columns, same predicate): only
   // an unread notification of the group is folded into. A count that is not a number restarts at 1.
   auto row = tx.exec_params1(
@@ -47,21 +51,24 @@ Coalesced insert_or_coalesce(pqxx::work& tx, const std::string& user_id, std::st
       "    CASE WHEN jsonb_typeof(notifications.content->'count') = 'number' "
       "         THEN (notifications.content->>'count')::numeric::int ELSE 1 END + 1), "
       "  created_at = now() "
-      "RETURNING " + kColumns,
+      "RETURNING " +
+          kColumns,
       user_id, std::string(type), content.dump(), group_key);
   auto n = from_row(row);
   const bool inserted = n.content.value("count", 0) == 1;
   return {std::move(n), inserted};
 }
 
-std::vector<Notification> list(pqxx::work& tx, const std::string& user_id, const std::optional<Cursor>& after, int limit,
-                               bool unread_only) {
+std::vector<Notification> list(pqxx::work& tx, const std::string& user_id, const std::optional<Cursor>& after,
+                               int limit, bool unread_only) {
   // The filters are spelled out (not "$n OR ..."), so the planner can pick the partial unread index.
   std::string sql = "SELECT " + kColumns + "FROM notifications WHERE user_id = $1 ";
   if (unread_only) sql += "AND is_read IS NOT TRUE ";
   pqxx::result rows;
   if (after) {
-    sql += "AND (created_at, notification_id) < ($3::timestamptz, $4::uuid) ORDER BY created_at DESC, notification_id DESC LIMIT $2";
+    sql +=
+        "AND (created_at, notification_id) < ($3::timestamptz, $4::uuid) ORDER BY created_at DESC, notification_id "
+        "DESC LIMIT $2";
     rows = tx.exec_params(sql, user_id, limit, timestamp_literal(after->created_us), after->notification_id);
   } else {
     sql += "ORDER BY created_at DESC, notification_id DESC LIMIT $2";
@@ -73,22 +80,26 @@ std::vector<Notification> list(pqxx::work& tx, const std::string& user_id, const
 }
 
 int unread_count(pqxx::work& tx, const std::string& user_id) {
-  return tx.exec_params1("SELECT count(*) FROM notifications WHERE user_id = $1 AND is_read IS NOT TRUE", user_id)[0].as<int>();
+  return tx.exec_params1("SELECT count(*) FROM notifications WHERE user_id = $1 AND is_read IS NOT TRUE", user_id)[0]
+      .as<int>();
 }
 
 std::optional<Notification> mark_read(pqxx::work& tx, const std::string& user_id, const std::string& notification_id) {
-  auto r = tx.exec_params("UPDATE notifications SET is_read = true WHERE notification_id = $2 AND user_id = $1 RETURNING " + kColumns,
-                          user_id, notification_id);
+  auto r = tx.exec_params(
+      "UPDATE notifications SET is_read = true WHERE notification_id = $2 AND user_id = $1 RETURNING " + kColumns,
+      user_id, notification_id);
   if (r.empty()) return std::nullopt;
   return from_row(r[0]);
 }
 
 int mark_all_read(pqxx::work& tx, const std::string& user_id) {
   return static_cast<int>(
-      tx.exec_params("UPDATE notifications SET is_read = true WHERE user_id = $1 AND is_read IS NOT TRUE", user_id).affected_rows());
+      tx.exec_params("UPDATE notifications SET is_read = true WHERE user_id = $1 AND is_read IS NOT TRUE", user_id)
+          .affected_rows());
 }
 
-void queue(pqxx::work& tx, const std::string& notification_id, const std::string& user_id, Channel channel, const Json& payload) {
+void queue(pqxx::work& tx, const std::string& notification_id, const std::string& user_id, Channel channel,
+           const Json& payload) {
   tx.exec_params(
       "INSERT INTO notification_outbox (notification_id, user_id, channel, payload) VALUES ($1, $2, $3, $4::jsonb) "
       "ON CONFLICT (notification_id, channel) DO NOTHING",
@@ -130,7 +141,8 @@ bool mark_failed(pqxx::work& tx, const std::string& outbox_id, const std::string
       "UPDATE notification_outbox SET claimed_by = NULL, claimed_until = NULL, last_error = $3, "
       "  failed_at = CASE WHEN $4 THEN now() END, next_attempt_at = now() + make_interval(secs => $5) "
       "WHERE outbox_id = $1 AND claimed_by = $2 AND sent_at IS NULL",
-      outbox_id, claim, error, !retry_in.has_value(), static_cast<int>(retry_in.value_or(std::chrono::seconds(0)).count()));
+      outbox_id, claim, error, !retry_in.has_value(),
+      static_cast<int>(retry_in.value_or(std::chrono::seconds(0)).count()));
   return r.affected_rows() == 1;
 }
 

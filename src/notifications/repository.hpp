@@ -24,12 +24,12 @@ struct Coalesced {
   Notification notification;
   bool inserted = false;
 };
-Coalesced insert_or_coalesce(pqxx::work& tx, const std::string& user_id, std::string_view type, const std::string& group_key,
-                             const Json& content);
+Coalesced insert_or_coalesce(pqxx::work& tx, const std::string& user_id, std::string_view type,
+                             const std::string& group_key, const Json& content);
 
 // The user's notifications newest first, after the cursor, at most `limit`.
-std::vector<Notification> list(pqxx::work& tx, const std::string& user_id, const std::optional<Cursor>& after, int limit,
-                               bool unread_only);
+std::vector<Notification> list(pqxx::work& tx, const std::string& user_id, const std::optional<Cursor>& after,
+                               int limit, bool unread_only);
 int unread_count(pqxx::work& tx, const std::string& user_id);
 // Marks one of the user's notifications read and returns it; nullopt if the user has no such one.
 std::optional<Notification> mark_read(pqxx::work& tx, const std::string& user_id, const std::string& notification_id);
@@ -38,7 +38,8 @@ int mark_all_read(pqxx::work& tx, const std::string& user_id);
 
 // ---- the outbox ----
 
-void queue(pqxx::work& tx, const std::string& notification_id, const std::string& user_id, Channel channel, const Json& payload);
+void queue(pqxx::work& tx, const std::string& notification_id, const std::string& user_id, Channel channel,
+           const Json& payload);
 
 struct OutboxRow {
   std::string outbox_id, user_id;

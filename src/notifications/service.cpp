@@ -30,8 +30,8 @@ std::optional<Json> Service::record(pqxx::work& tx, const std::string& user_id, 
   return out;
 }
 
-std::optional<Json> Service::record_coalesced(pqxx::work& tx, const std::string& user_id, Type type, const std::string& group_key,
-                                              const Json& content) {
+std::optional<Json> Service::record_coalesced(pqxx::work& tx, const std::string& user_id, Type type,
+                                              const std::string& group_key, const Json& content) {
   const Json settings = repository::settings_of(tx, user_id);
   if (!setting_on(settings, setting_key(type))) return std::nullopt;
   auto stored = repository::insert_or_coalesce(tx, user_id, type_name(type), group_key, content);
@@ -61,7 +61,8 @@ Result<Json> Service::list(const std::string& user_id, const ListQuery& query) {
     for (const auto& n : rows) items.push_back(n.to_json());
     Json next = nullptr;
     if (more) next = encode_cursor({rows.back().created_us, rows.back().notification_id});
-    return Json{{"notifications", items}, {"next_cursor", next}, {"unread_count", repository::unread_count(tx, user_id)}};
+    return Json{
+        {"notifications", items}, {"next_cursor", next}, {"unread_count", repository::unread_count(tx, user_id)}};
   });
 }
 
@@ -75,7 +76,9 @@ Result<Json> Service::mark_read(const std::string& user_id, const std::string& n
 }
 
 Result<Json> Service::mark_all_read(const std::string& user_id) {
-  return db::transact(db_, [&](pqxx::work& tx) -> Result<Json> { return Json{{"marked_read", repository::mark_all_read(tx, user_id)}}; });
+  return db::transact(db_, [&](pqxx::work& tx) -> Result<Json> {
+    return Json{{"marked_read", repository::mark_all_read(tx, user_id)}};
+  });
 }
 
 }  // namespace pm::notifications

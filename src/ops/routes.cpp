@@ -10,7 +10,9 @@ using http::Status;
 
 void add_routes(http::Router& router, HealthService& health, const http::Metrics& metrics, std::string docs_dir) {
   // Liveness: the process is up and its threads answer. Stores are not consulted on purpose.
-  router.add(Method::get, "/healthz", [](http::Request&) { return http::json_response(Status::ok, {{"status", "ok"}}); });
+  router.add(Method::get, "/healthz", [](http::Request&) {
+    return http::json_response(Status::ok, {{"status", "ok"}});
+  });
 
   router.add(Method::get, "/readyz", [&health](http::Request& req) {
     auto r = health.readiness();

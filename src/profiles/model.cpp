@@ -31,9 +31,12 @@ Json settings_field(Fields& f, std::string_view key, std::span<const std::string
   for (const auto& [k, value] : v.items()) {
     bool known = false;
     for (auto a : allowed) known = known || a == k;
-    if (!known) f.fail(std::string(key) + "." + k, "is not a known setting");
-    else if (!value.is_boolean()) f.fail(std::string(key) + "." + k, "must be true or false");
-    else out[k] = value;
+    if (!known)
+      f.fail(std::string(key) + "." + k, "is not a known setting");
+    else if (!value.is_boolean())
+      f.fail(std::string(key) + "." + k, "must be true or false");
+    else
+      out[k] = value;
   }
   return out;
 }
@@ -42,7 +45,8 @@ Json settings_field(Fields& f, std::string_view key, std::span<const std::string
 
 Json Profile::to_json() const {
   Json loc = nullptr;
-  if (location) loc = {{"label", location->label}, {"latitude", location->latitude}, {"longitude", location->longitude}};
+  if (location)
+    loc = {{"label", location->label}, {"latitude", location->latitude}, {"longitude", location->longitude}};
   return {{"user_id", user_id},
           {"email", email},
           {"email_verified", email_verified},
@@ -64,7 +68,8 @@ Json Profile::to_json() const {
 
 Result<ProfilePatch> ProfilePatch::parse(const Json& body) {
   Fields f(body);
-  f.allow_only({"first_name", "last_name", "birth_date", "gender", "seeking_gender", "bio", "location", "profile_visibility"});
+  f.allow_only(
+      {"first_name", "last_name", "birth_date", "gender", "seeking_gender", "bio", "location", "profile_visibility"});
   ProfilePatch p;
   if (f.has("first_name")) p.first_name = f.text("first_name", true, kMaxNameLength);
   if (f.has("last_name")) p.last_name = f.text("last_name", false, kMaxNameLength);
@@ -72,9 +77,12 @@ Result<ProfilePatch> ProfilePatch::parse(const Json& body) {
   if (f.has("birth_date")) {
     p.birth_date = f.text("birth_date", true, 10);
     auto date = p.birth_date ? parse_date(*p.birth_date) : std::nullopt;
-    if (p.birth_date && !date) f.fail("birth_date", "must be a date as YYYY-MM-DD");
-    else if (date && age_today(*date) < kMinimumAge) f.fail("birth_date", "you must be 18 or older");
-    else if (date && age_today(*date) > 120) f.fail("birth_date", "is not a plausible birth date");
+    if (p.birth_date && !date)
+      f.fail("birth_date", "must be a date as YYYY-MM-DD");
+    else if (date && age_today(*date) < kMinimumAge)
+      f.fail("birth_date", "you must be 18 or older");
+    else if (date && age_today(*date) > 120)
+      f.fail("birth_date", "is not a plausible birth date");
   }
   if (f.has("gender")) {
     p.gender = f.text("gender", true, 50);
@@ -108,9 +116,15 @@ Result<ProfilePatch> ProfilePatch::parse(const Json& body) {
 }
 
 Json PublicProfile::to_json() const {
-  return {{"user_id", user_id},        {"first_name", first_name},        {"age", or_null(age)},
-          {"gender", or_null(gender)}, {"bio", or_null(bio)},             {"location_label", or_null(location_label)},
-          {"distance_km", or_null(distance_km)}, {"last_active", or_null(last_active)}, {"photos", photos_json(photos)}};
+  return {{"user_id", user_id},
+          {"first_name", first_name},
+          {"age", or_null(age)},
+          {"gender", or_null(gender)},
+          {"bio", or_null(bio)},
+          {"location_label", or_null(location_label)},
+          {"distance_km", or_null(distance_km)},
+          {"last_active", or_null(last_active)},
+          {"photos", photos_json(photos)}};
 }
 
 Json Preferences::to_json() const {

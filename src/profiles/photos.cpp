@@ -24,8 +24,8 @@ Json Photo::to_json() const {
           {"expires_at", expires_at}};
 }
 
-Photo Photos::with_urls(const std::string& media_id, int order, const std::string& display_key, const std::string& thumb_key,
-                     int width, int height, const std::string& uploaded_at) {
+Photo Photos::with_urls(const std::string& media_id, int order, const std::string& display_key,
+                        const std::string& thumb_key, int width, int height, const std::string& uploaded_at) {
   return {.media_id = media_id,
           .display_order = order,
           .url = store_.signed_url(display_key, options_.url_ttl),
@@ -37,7 +37,9 @@ Photo Photos::with_urls(const std::string& media_id, int order, const std::strin
 }
 
 Result<Photo> Photos::upload(const std::string& user_id, std::string_view bytes) {
-  Problem full{.status = 409, .type = "photo-limit", .title = "Conflict",
+  Problem full{.status = 409,
+               .type = "photo-limit",
+               .title = "Conflict",
                .detail = fmt::format("a profile has at most {} photos; delete one first", options_.max_photos)};
   auto count = db::transact(db_, [&](pqxx::work& tx) -> Result<int> { return repository::count_media(tx, user_id); });
   if (!count) return std::unexpected(count.error());
@@ -57,14 +59,19 @@ Result<Photo> Photos::upload(const std::string& user_id, std::string_view bytes)
   auto row = db::transact(db_, [&](pqxx::work& tx) -> Result<repository::MediaRow> {
     repository::lock_user(tx, user_id);  // concurrent uploads of one user count one after another
     if (repository::count_media(tx, user_id) >= options_.max_photos) return std::unexpected(full);
-    return repository::insert_media(tx, {.media_id = media_id, .user_id = user_id, .display_key = display_key,
-                                         .thumb_key = thumb_key, .width = photo->width, .height = photo->height});
+    return repository::insert_media(tx, {.media_id = media_id,
+                                         .user_id = user_id,
+                                         .display_key = display_key,
+                                         .thumb_key = thumb_key,
+                                         .width = photo->width,
+                                         .height = photo->height});
   });
   if (!row) {
     remove_objects({display_key, thumb_key});
     return std::unexpected(row.error());
   }
-  return with_urls(row->media_id, row->display_order, row->display_key, row->thumb_key, row->width, row->height, row->uploaded_at);
+  return with_urls(row->media_id, row->display_order, row->display_key, row->thumb_key, row->width, row->height,
+                   row->uploaded_at);
 }
 
 Result<std::vector<Photo>> Photos::list(const std::string& user_id) {
@@ -73,7 +80,8 @@ Result<std::vector<Photo>> Photos::list(const std::string& user_id) {
   });
   if (!rows) return std::unexpected(rows.error());
   std::vector<Photo> out;
-  for (const auto& r : *rows) out.push_back(with_urls(r.media_id, r.display_order, r.display_key, r.thumb_key, r.width, r.height, r.uploaded_at));
+  for (const auto& r : *rows)
+    out.push_back(with_urls(r.media_id, r.display_order, r.display_key, r.thumb_key, r.width, r.height, r.uploaded_at));
   return out;
 }
 

@@ -47,8 +47,8 @@ class Photos {
   std::size_t max_upload_bytes() const { return options_.limits.max_bytes; }
 
  private:
-  Photo with_urls(const std::string& media_id, int order, const std::string& display_key, const std::string& thumb_key, int width,
-               int height, const std::string& uploaded_at);
+  Photo with_urls(const std::string& media_id, int order, const std::string& display_key, const std::string& thumb_key,
+                  int width, int height, const std::string& uploaded_at);
 
   db::Pool& db_;
   storage::ObjectStore& store_;

@@ -33,7 +33,8 @@ bool user_exists(pqxx::work& tx, const std::string& user_id);
 bool blocked_either_way(pqxx::work& tx, const std::string& a, const std::string& b);
 void block(pqxx::work& tx, const std::string& blocker, const std::string& blocked);
 void unblock(pqxx::work& tx, const std::string& blocker, const std::string& blocked);
-std::string insert_report(pqxx::work& tx, const std::string& reporter, const std::string& reported, const ReportInput& report);
+std::string insert_report(pqxx::work& tx, const std::string& reporter, const std::string& reported,
+                          const ReportInput& report);
 
 // Photos (profile_media): url holds the display image's key, thumbnail_url the thumbnail's.
 struct MediaRow {

@@ -1,8 +1,8 @@
 #include "profiles/service.hpp"
 
 #include "admin/audit_log.hpp"
-#include "core/log.hpp"
 #include "auth/model.hpp"
+#include "core/log.hpp"
 #include "db/transaction.hpp"
 #include "profiles/repository.hpp"
 
@@ -118,7 +118,8 @@ Result<void> Service::unblock(const std::string& user_id, const std::string& raw
   });
 }
 
-Result<std::string> Service::report(const std::string& user_id, const std::string& raw_other, const ReportInput& report) {
+Result<std::string> Service::report(const std::string& user_id, const std::string& raw_other,
+                                    const ReportInput& report) {
   if (!is_uuid(raw_other)) return std::unexpected(no_such_user());
   const auto other = canonical_uuid(raw_other);
   if (other == user_id) return std::unexpected(bad_request("invalid-target", "you cannot report yourself"));

@@ -52,7 +52,8 @@ Result<AnswerInput> parse_answer(const Question& q, const Json& body) {
     case QuestionType::multiple_choice:
       if (!value.is_null() && (!value.is_string() || !q.option(value.get_ref<const std::string&>())))
         f.fail("value", "must be one of the question's option keys");
-      else in.value = value;
+      else
+        in.value = value;
       if (!any) in.acceptable = option_list(q, acceptable, f, "acceptable").value_or(Json());
       break;
     case QuestionType::multiple_select:
@@ -61,30 +62,38 @@ Result<AnswerInput> parse_answer(const Question& q, const Json& body) {
           int n = static_cast<int>(list->size());
           if (n < q.min_selections || n > q.max_selections)
             f.fail("value", fmt::format("must select {} to {} options", q.min_selections, q.max_selections));
-          else in.value = *list;
+          else
+            in.value = *list;
         }
       }
       if (!any) in.acceptable = option_list(q, acceptable, f, "acceptable").value_or(Json());
       break;
     case QuestionType::boolean:
-      if (!value.is_null() && !value.is_boolean()) f.fail("value", "must be true or false");
-      else in.value = value;
+      if (!value.is_null() && !value.is_boolean())
+        f.fail("value", "must be true or false");
+      else
+        in.value = value;
       if (!any) {
         std::set<bool> seen;
         bool ok = acceptable.is_array() && !acceptable.empty() && acceptable.size() <= 2;
-        for (const auto& a : ok ? acceptable : Json::array()) ok = ok && a.is_boolean() && seen.insert(a.get<bool>()).second;
-        if (!ok) f.fail("acceptable", "must be \"any\" or a list of true and/or false");
-        else in.acceptable = acceptable;
+        for (const auto& a : ok ? acceptable : Json::array())
+          ok = ok && a.is_boolean() && seen.insert(a.get<bool>()).second;
+        if (!ok)
+          f.fail("acceptable", "must be \"any\" or a list of true and/or false");
+        else
+          in.acceptable = acceptable;
       }
       break;
     case QuestionType::slider: {
       const auto& s = q.slider;
       if (!value.is_null()) {
-        if (!value.is_number() || !std::isfinite(value.get<double>()) || value.get<double>() < s.min || value.get<double>() > s.max)
+        if (!value.is_number() || !std::isfinite(value.get<double>()) || value.get<double>() < s.min ||
+            value.get<double>() > s.max)
           f.fail("value", fmt::format("must be a number from {} to {}", s.min, s.max));
         else if (!on_step(s, value.get<double>()))
           f.fail("value", fmt::format("must be on a step of {} from {}", s.step, s.min));
-        else in.value = value;
+        else
+          in.value = value;
       }
       if (!any) {
         Fields range(acceptable, "acceptable");

@@ -10,8 +10,8 @@
 namespace pm::questionnaire {
 
 struct AnswerInput {
-  Json value;       // option key | [keys] | number | bool | trimmed text
-  Json acceptable;  // "any" | [option keys] | [true/false] | {"min", "max"} for sliders
+  Json value;          // option key | [keys] | number | bool | trimmed text
+  Json acceptable;     // "any" | [option keys] | [true/false] | {"min", "max"} for sliders
   int importance = 5;  // 0-10: the seed's importance_score
 };
 

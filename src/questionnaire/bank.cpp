@@ -29,7 +29,9 @@ bool contains(const Range& r, std::string_view v) {
 // Collects problems, each naming the question (or block) it belongs to.
 struct Problems {
   Json list = Json::array();
-  void add(std::string_view where, std::string message) { list.push_back({{"question", where}, {"message", std::move(message)}}); }
+  void add(std::string_view where, std::string message) {
+    list.push_back({{"question", where}, {"message", std::move(message)}});
+  }
 };
 
 bool valid_key(const Json& v, std::size_t max, bool hyphen = false) {
@@ -43,7 +45,8 @@ std::string str(const Json& obj, const char* key) {
   return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-Traits parse_traits(const Json& obj, const char* member, const std::set<std::string>& dims, std::string_view where, Problems& p) {
+Traits parse_traits(const Json& obj, const char* member, const std::set<std::string>& dims, std::string_view where,
+                    Problems& p) {
   Traits traits;
   auto it = obj.find(member);
   if (it == obj.end()) return traits;
@@ -52,10 +55,12 @@ Traits parse_traits(const Json& obj, const char* member, const std::set<std::str
     return traits;
   }
   for (const auto& [dim, loading] : it->items()) {
-    if (!dims.count(dim)) p.add(where, fmt::format("trait dimension \"{}\" is not declared", dim));
+    if (!dims.count(dim))
+      p.add(where, fmt::format("trait dimension \"{}\" is not declared", dim));
     else if (!loading.is_number() || std::abs(loading.get<double>()) > 1.0)
       p.add(where, fmt::format("the loading on \"{}\" must be a number in [-1, 1]", dim));
-    else traits[dim] = loading.get<double>();
+    else
+      traits[dim] = loading.get<double>();
   }
   return traits;
 }
@@ -77,7 +82,8 @@ void parse_options(const Json& jq, Question& q, const std::set<std::string>& dim
     q.options.push_back(std::move(o));
   }
   if (q.type == QuestionType::boolean) {
-    if (keys != std::set<std::string>{"true", "false"}) p.add(q.key, "a boolean question has exactly the options \"true\" and \"false\"");
+    if (keys != std::set<std::string>{"true", "false"})
+      p.add(q.key, "a boolean question has exactly the options \"true\" and \"false\"");
   } else if (q.options.size() < 2 || q.options.size() > 12) {
     p.add(q.key, "a choice question has 2 to 12 options");
   }
@@ -96,7 +102,8 @@ void parse_slider(const Json& jq, Question& q, const std::set<std::string>& dims
   s.min_label = str(jq, "min_label");
   s.max_label = str(jq, "max_label");
   if (!(s.min < s.max)) p.add(q.key, "slider min must be below max");
-  if (!(s.step > 0)) p.add(q.key, "slider step must be positive");
+  if (!(s.step > 0))
+    p.add(q.key, "slider step must be positive");
   else if (double steps = (s.max - s.min) / s.step; std::abs(steps - std::round(steps)) > 1e-9)
     p.add(q.key, "slider max - min must be a whole number of steps");
   if (s.min_label.empty() || s.max_label.empty()) p.add(q.key, "a slider needs \"min_label\" and \"max_label\"");
@@ -151,7 +158,8 @@ Result<Bank> parse_bank(const Json& doc) {
   Problems p;
   Bank bank;
   auto fail = [&]() {
-    Problem problem = bad_request("invalid-question-bank", fmt::format("the question bank has {} problem(s)", p.list.size()));
+    Problem problem =
+        bad_request("invalid-question-bank", fmt::format("the question bank has {} problem(s)", p.list.size()));
     problem.title = "Invalid question bank";
     problem.extensions["errors"] = p.list;
     return std::unexpected(problem);
@@ -160,7 +168,8 @@ Result<Bank> parse_bank(const Json& doc) {
     p.add("", "the bank must be a JSON object");
     return fail();
   }
-  if (!valid_key(doc.value("bank", Json()), 50, true)) p.add("", "\"bank\" must be a key of a-z, 0-9, _ and - (at most 50)");
+  if (!valid_key(doc.value("bank", Json()), 50, true))
+    p.add("", "\"bank\" must be a key of a-z, 0-9, _ and - (at most 50)");
   bank.key = str(doc, "bank");
   bank.version = str(doc, "version");
   bank.title = str(doc, "title");
@@ -168,31 +177,45 @@ Result<Bank> parse_bank(const Json& doc) {
   if (bank.title.empty()) p.add("", "\"title\" is required");
 
   std::set<std::string> dims;
-  if (!doc.contains("dimensions") || !doc["dimensions"].is_array()) p.add("", "\"dimensions\" must be an array");
+  if (!doc.contains("dimensions") || !doc["dimensions"].is_array())
+    p.add("", "\"dimensions\" must be an array");
   else
     for (const auto& jd : doc["dimensions"]) {
       Dimension d{str(jd, "key"), str(jd, "group"), str(jd, "label"), str(jd, "description")};
-      if (!valid_key(jd.value("key", Json()), 64)) p.add("", "a dimension needs a key of a-z, 0-9 and _");
-      else if (!dims.insert(d.key).second) p.add("", fmt::format("dimension \"{}\" is declared twice", d.key));
-      if (!contains(kGroups, d.group)) p.add("", fmt::format("dimension \"{}\" has group \"{}\"; use personality, values or lifestyle", d.key, d.group));
+      if (!valid_key(jd.value("key", Json()), 64))
+        p.add("", "a dimension needs a key of a-z, 0-9 and _");
+      else if (!dims.insert(d.key).second)
+        p.add("", fmt::format("dimension \"{}\" is declared twice", d.key));
+      if (!contains(kGroups, d.group))
+        p.add("",
+              fmt::format("dimension \"{}\" has group \"{}\"; use personality, values or lifestyle", d.key, d.group));
       bank.dimensions.push_back(std::move(d));
     }
 
   std::set<std::string> block_keys, question_keys;
   std::map<std::string, const Question*> earlier;  // filled as questions are read: branching may only look back
-  if (!doc.contains("blocks") || !doc["blocks"].is_array() || doc["blocks"].empty()) p.add("", "\"blocks\" must be a non-empty array");
+  if (!doc.contains("blocks") || !doc["blocks"].is_array() || doc["blocks"].empty())
+    p.add("", "\"blocks\" must be a non-empty array");
   else {
     bank.blocks.reserve(doc["blocks"].size());
     for (const auto& jb : doc["blocks"]) {
-      Block b{.key = str(jb, "key"), .title = str(jb, "title"), .description = str(jb, "description"), .attribute = str(jb, "attribute")};
-      if (!valid_key(jb.value("key", Json()), 64)) p.add(b.key, "a block needs a key of a-z, 0-9 and _");
-      else if (!block_keys.insert(b.key).second) p.add(b.key, "this block key appears twice");
+      Block b{.key = str(jb, "key"),
+              .title = str(jb, "title"),
+              .description = str(jb, "description"),
+              .attribute = str(jb, "attribute")};
+      if (!valid_key(jb.value("key", Json()), 64))
+        p.add(b.key, "a block needs a key of a-z, 0-9 and _");
+      else if (!block_keys.insert(b.key).second)
+        p.add(b.key, "this block key appears twice");
       if (b.title.empty()) p.add(b.key, "a block needs a title");
-      if (!contains(kAttributes, b.attribute)) p.add(b.key, fmt::format("block attribute \"{}\" is not a match attribute", b.attribute));
+      if (!contains(kAttributes, b.attribute))
+        p.add(b.key, fmt::format("block attribute \"{}\" is not a match attribute", b.attribute));
       b.id = crypto::uuid_v5(bank.key + ":block:" + b.key);
       const Json questions = jb.value("questions", Json());
-      if (!questions.is_array() || questions.empty()) p.add(b.key, "a block needs questions");
-      else b.questions.reserve(questions.size());
+      if (!questions.is_array() || questions.empty())
+        p.add(b.key, "a block needs questions");
+      else
+        b.questions.reserve(questions.size());
       int order = 0;
       for (const auto& jq : questions.is_array() ? questions : Json::array()) {
         Question q;
@@ -216,20 +239,26 @@ Result<Bank> parse_bank(const Json& doc) {
         auto weight = jq.value("importance_weight", Json());
         if (!weight.is_number_integer() || weight.get<int>() < 1 || weight.get<int>() > 10)
           p.add(q.key, "\"importance_weight\" must be an integer from 1 to 10");
-        else q.importance_weight = weight.get<int>();
+        else
+          q.importance_weight = weight.get<int>();
         q.premium_only = jq.value("premium_only", false);
         q.required = jq.value("required", q.type != QuestionType::open_ended);
         switch (q.type) {
           case QuestionType::multiple_choice:
-          case QuestionType::boolean: parse_options(jq, q, dims, p); break;
+          case QuestionType::boolean:
+            parse_options(jq, q, dims, p);
+            break;
           case QuestionType::multiple_select:
             parse_options(jq, q, dims, p);
             q.min_selections = jq.value("min_selections", 0);
             q.max_selections = jq.value("max_selections", 0);
-            if (q.min_selections < 1 || q.max_selections < q.min_selections || q.max_selections > static_cast<int>(q.options.size()))
+            if (q.min_selections < 1 || q.max_selections < q.min_selections ||
+                q.max_selections > static_cast<int>(q.options.size()))
               p.add(q.key, "multiple_select needs 1 <= min_selections <= max_selections <= the number of options");
             break;
-          case QuestionType::slider: parse_slider(jq, q, dims, p); break;
+          case QuestionType::slider:
+            parse_slider(jq, q, dims, p);
+            break;
           case QuestionType::open_ended:
             q.max_length = jq.value("max_length", 0);
             if (q.max_length < 1 || q.max_length > 2000) p.add(q.key, "open_ended needs max_length from 1 to 2000");
@@ -271,15 +300,20 @@ Json question_options_json(const Question& q) {
     out["max_selections"] = q.max_selections;
   }
   if (q.type == QuestionType::slider)
-    out["slider"] = {{"min", q.slider.min}, {"max", q.slider.max}, {"step", q.slider.step}, {"min_label", q.slider.min_label},
-                     {"max_label", q.slider.max_label}, {"traits_at_min", traits(q.slider.at_min)}, {"traits_at_max", traits(q.slider.at_max)}};
+    out["slider"] = {{"min", q.slider.min},
+                     {"max", q.slider.max},
+                     {"step", q.slider.step},
+                     {"min_label", q.slider.min_label},
+                     {"max_label", q.slider.max_label},
+                     {"traits_at_min", traits(q.slider.at_min)},
+                     {"traits_at_max", traits(q.slider.at_max)}};
   if (q.type == QuestionType::open_ended) out["max_length"] = q.max_length;
   return out;
 }
 
 Question question_from_stored(const std::string& id, const std::string& key, const std::string& block_key, int order,
-                              const std::string& text, const std::string& type, const Json& options, const Json& branching,
-                              int importance_weight, bool premium_only, bool required) {
+                              const std::string& text, const std::string& type, const Json& options,
+                              const Json& branching, int importance_weight, bool premium_only, bool required) {
   Question q{.id = id, .key = key, .block_key = block_key, .display_order = order, .text = text};
   q.type = question_type_from(type).value_or(QuestionType::open_ended);
   q.importance_weight = importance_weight;
@@ -291,11 +325,17 @@ Question question_from_stored(const std::string& id, const std::string& key, con
       for (const auto& [k, v] : j.items()) t[k] = v.get<double>();
     return t;
   };
-  for (const auto& o : options.value("options", Json::array())) q.options.push_back({o["key"], o["label"], traits(o.value("traits", Json()))});
+  for (const auto& o : options.value("options", Json::array()))
+    q.options.push_back({o["key"], o["label"], traits(o.value("traits", Json()))});
   q.min_selections = options.value("min_selections", 1);
   q.max_selections = options.value("max_selections", 1);
   if (auto s = options.find("slider"); s != options.end())
-    q.slider = {(*s)["min"], (*s)["max"], (*s)["step"], (*s)["min_label"], (*s)["max_label"], traits(s->value("traits_at_min", Json())),
+    q.slider = {(*s)["min"],
+                (*s)["max"],
+                (*s)["step"],
+                (*s)["min_label"],
+                (*s)["max_label"],
+                traits(s->value("traits_at_min", Json())),
                 traits(s->value("traits_at_max", Json()))};
   q.max_length = options.value("max_length", 0);
   q.branching = branching;

@@ -42,7 +42,7 @@ struct Question {
   std::vector<Option> options;  // choice types and boolean
   int min_selections = 1, max_selections = 1;
   Slider slider;
-  int max_length = 0;  // open_ended
+  int max_length = 0;        // open_ended
   Json branching = nullptr;  // {"show_if": CONDITION} or null
 
   const Option* option(std::string_view key) const;
@@ -76,7 +76,7 @@ Result<Bank> parse_bank(const Json& document);
 // The bank as stored (questions' options/branching as in the file, minus nothing): for the repository.
 Json question_options_json(const Question& q);
 Question question_from_stored(const std::string& id, const std::string& key, const std::string& block_key, int order,
-                              const std::string& text, const std::string& type, const Json& options, const Json& branching,
-                              int importance_weight, bool premium_only, bool required);
+                              const std::string& text, const std::string& type, const Json& options,
+                              const Json& branching, int importance_weight, bool premium_only, bool required);
 
 }  // namespace pm::questionnaire

@@ -68,7 +68,8 @@ bool evaluate(const Json& c, const AnswerLookup& answers, int depth) {
 
 // Is `v` a value question `q` can have, as a condition writes it?
 bool valid_value(const Question& q, const Json& v) {
-  if (q.type == QuestionType::slider) return v.is_number() && v.get<double>() >= q.slider.min && v.get<double>() <= q.slider.max;
+  if (q.type == QuestionType::slider)
+    return v.is_number() && v.get<double>() >= q.slider.min && v.get<double>() <= q.slider.max;
   if (q.type == QuestionType::open_ended) return false;
   return v.is_string() && q.option(v.get_ref<const std::string&>()) != nullptr;
 }
@@ -115,13 +116,17 @@ void check(const Json& c, const std::function<const Question*(std::string_view)>
     } else if (op == "equals") {
       if (!valid_value(*q, v)) errors.push_back(fmt::format("\"equals\" on \"{}\" names a value it cannot have", key));
     } else if (op == "in" || op == "not_in") {
-      if (!v.is_array() || v.empty()) errors.push_back(fmt::format("\"{}\" takes a non-empty list", op));
+      if (!v.is_array() || v.empty())
+        errors.push_back(fmt::format("\"{}\" takes a non-empty list", op));
       else
         for (const auto& item : v)
-          if (!valid_value(*q, item)) errors.push_back(fmt::format("\"{}\" on \"{}\" names a value it cannot have", op, key));
+          if (!valid_value(*q, item))
+            errors.push_back(fmt::format("\"{}\" on \"{}\" names a value it cannot have", op, key));
     } else if (op == "gte" || op == "lte") {
-      if (q->type != QuestionType::slider) errors.push_back(fmt::format("\"{}\" applies to sliders; \"{}\" is not one", op, key));
-      else if (!valid_value(*q, v)) errors.push_back(fmt::format("\"{}\" on \"{}\" is outside its range", op, key));
+      if (q->type != QuestionType::slider)
+        errors.push_back(fmt::format("\"{}\" applies to sliders; \"{}\" is not one", op, key));
+      else if (!valid_value(*q, v))
+        errors.push_back(fmt::format("\"{}\" on \"{}\" is outside its range", op, key));
     } else {
       errors.push_back(fmt::format("unknown branching operator \"{}\"", op));
     }
@@ -130,7 +135,8 @@ void check(const Json& c, const std::function<const Question*(std::string_view)>
 
 }  // namespace
 
-std::vector<std::string> check_branching(const Json& logic, const std::function<const Question*(std::string_view)>& earlier) {
+std::vector<std::string> check_branching(const Json& logic,
+                                         const std::function<const Question*(std::string_view)>& earlier) {
   std::vector<std::string> errors;
   if (logic.is_null()) return errors;
   if (!logic.is_object() || logic.size() != 1 || !logic.contains("show_if")) {

@@ -17,7 +17,8 @@ namespace pm::questionnaire {
 using AnswerLookup = std::function<const Json*(std::string_view key)>;
 
 // Problems of `logic` ({"show_if": CONDITION} or null), given the questions asked before this one.
-std::vector<std::string> check_branching(const Json& logic, const std::function<const Question*(std::string_view)>& earlier);
+std::vector<std::string> check_branching(const Json& logic,
+                                         const std::function<const Question*(std::string_view)>& earlier);
 
 // Whether a question with this `logic` is shown. Total: any JSON gives an answer, never throws.
 bool is_shown(const Json& logic, const AnswerLookup& answers);

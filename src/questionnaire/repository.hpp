@@ -32,11 +32,13 @@ struct StoredAnswer {
   std::string answered_at;  // ISO-8601
 };
 // The user's answers to the bank's questions, by question id. Locks them for the transaction.
-std::map<std::string, StoredAnswer> load_answers(pqxx::work& tx, const std::string& user_id, const std::string& bank_key);
+std::map<std::string, StoredAnswer> load_answers(pqxx::work& tx, const std::string& user_id,
+                                                 const std::string& bank_key);
 void upsert_answer(pqxx::work& tx, const std::string& user_id, const std::string& question_id, const Json& value,
                    const Json& acceptable, int importance);
 // Marks answers retired (their question is hidden now) or current again.
-void set_retired(pqxx::work& tx, const std::string& user_id, const std::vector<std::string>& question_ids, bool retired);
+void set_retired(pqxx::work& tx, const std::string& user_id, const std::vector<std::string>& question_ids,
+                 bool retired);
 
 // The seed's questionnaire response document for (user, bank); an empty object if none yet.
 Json load_response(pqxx::work& tx, const std::string& user_id, const std::string& bank_key);

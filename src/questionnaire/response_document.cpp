@@ -4,19 +4,24 @@
 
 namespace pm::questionnaire {
 
-Json response_document(const Bank& bank, const View& view, Json doc, const std::string& user_id, const std::string& device_type) {
+Json response_document(const Bank& bank, const View& view, Json doc, const std::string& user_id,
+                       const std::string& device_type) {
   Json responses = Json::array(), open = Json::array();
   for (const Question* q : view.visible) {
     auto it = view.current.find(q->id);
     if (it == view.current.end()) continue;
     const auto& a = *it->second;
     if (q->type == QuestionType::open_ended)
-      open.push_back({{"questionId", q->id}, {"response", a.value}, {"importanceScore", a.importance}, {"answeredAt", a.answered_at}});
+      open.push_back({{"questionId", q->id},
+                      {"response", a.value},
+                      {"importanceScore", a.importance},
+                      {"answeredAt", a.answered_at}});
     else
-      responses.push_back({{"questionId", q->id},
-                           {"blockId", bank.block_of(*q)->id},
-                           {"response", {{"value", a.value}, {"importanceScore", a.importance}, {"acceptable", a.acceptable}}},
-                           {"answeredAt", a.answered_at}});
+      responses.push_back(
+          {{"questionId", q->id},
+           {"blockId", bank.block_of(*q)->id},
+           {"response", {{"value", a.value}, {"importanceScore", a.importance}, {"acceptable", a.acceptable}}},
+           {"answeredAt", a.answered_at}});
   }
   doc["userId"] = user_id;
   doc["responses"] = responses;

@@ -13,6 +13,7 @@ namespace pm::questionnaire {
 
 // `doc` is the stored document (or an empty object): completedAt and metadata.startedAt it
 // already has are kept; metadata.deviceType is set when `device_type` is not empty.
-Json response_document(const Bank& bank, const View& view, Json doc, const std::string& user_id, const std::string& device_type);
+Json response_document(const Bank& bank, const View& view, Json doc, const std::string& user_id,
+                       const std::string& device_type);
 
 }  // namespace pm::questionnaire

@@ -21,13 +21,19 @@ namespace {
 constexpr auto kBankCacheTtl = std::chrono::seconds(10);
 
 Json answer_json(const repository::StoredAnswer& a) {
-  return {{"value", a.value}, {"acceptable", a.acceptable}, {"importance", a.importance}, {"answered_at", a.answered_at}};
+  return {
+      {"value", a.value}, {"acceptable", a.acceptable}, {"importance", a.importance}, {"answered_at", a.answered_at}};
 }
 
 Json question_json(const Question& q, bool locked, const repository::StoredAnswer* answer) {
-  Json j = {{"question_id", q.id},       {"key", q.key},           {"text", q.text},
-            {"type", to_string(q.type)}, {"premium_only", q.premium_only}, {"locked", locked},
-            {"required", q.required},    {"answer", answer ? answer_json(*answer) : Json(nullptr)}};
+  Json j = {{"question_id", q.id},
+            {"key", q.key},
+            {"text", q.text},
+            {"type", to_string(q.type)},
+            {"premium_only", q.premium_only},
+            {"locked", locked},
+            {"required", q.required},
+            {"answer", answer ? answer_json(*answer) : Json(nullptr)}};
   if (!q.options.empty()) {
     Json opts = Json::array();
     for (const auto& o : q.options) opts.push_back({{"key", o.key}, {"label", o.label}});  // loadings stay internal
@@ -38,7 +44,10 @@ Json question_json(const Question& q, bool locked, const repository::StoredAnswe
     j["max_selections"] = q.max_selections;
   }
   if (q.type == QuestionType::slider)
-    j["slider"] = {{"min", q.slider.min}, {"max", q.slider.max}, {"step", q.slider.step}, {"min_label", q.slider.min_label},
+    j["slider"] = {{"min", q.slider.min},
+                   {"max", q.slider.max},
+                   {"step", q.slider.step},
+                   {"min_label", q.slider.min_label},
                    {"max_label", q.slider.max_label}};
   if (q.type == QuestionType::open_ended) j["max_length"] = q.max_length;
   return j;
@@ -70,7 +79,8 @@ std::string device_type_of(std::string_view ua) {
 Result<std::shared_ptr<const Bank>> Service::bank() {
   std::lock_guard lock(mutex_);
   if (cached_ && std::chrono::steady_clock::now() - cached_at_ < kBankCacheTtl) return cached_;
-  auto loaded = db::transact(db_, [&](pqxx::work& tx) -> Result<std::optional<Bank>> { return repository::load_bank(tx, bank_key_); });
+  auto loaded = db::transact(
+      db_, [&](pqxx::work& tx) -> Result<std::optional<Bank>> { return repository::load_bank(tx, bank_key_); });
   if (!loaded) return std::unexpected(loaded.error());
   if (!*loaded) return std::unexpected(bank_missing(bank_key_));
   cached_ = std::make_shared<const Bank>(std::move(**loaded));
@@ -103,10 +113,16 @@ Result<Json> Service::questionnaire(const std::string& user_id) {
         auto it = s.view.current.find(q.id);
         questions.push_back(question_json(q, is_locked, it == s.view.current.end() ? nullptr : it->second));
       }
-      blocks.push_back({{"block_id", block.id}, {"key", block.key}, {"title", block.title}, {"description", block.description},
+      blocks.push_back({{"block_id", block.id},
+                        {"key", block.key},
+                        {"title", block.title},
+                        {"description", block.description},
                         {"questions", questions}});
     }
-    return Json{{"bank", s.bank.key}, {"version", s.bank.version}, {"title", s.bank.title}, {"blocks", blocks},
+    return Json{{"bank", s.bank.key},
+                {"version", s.bank.version},
+                {"title", s.bank.title},
+                {"blocks", blocks},
                 {"progress", s.view.progress(s.document())}};
   });
 }
@@ -133,11 +149,16 @@ Result<Json> Service::answer(const std::string& user_id, const std::string& ques
 
   return with_state(user_id, [&](State& s) -> Result<Json> {
     if (q->premium_only && !s.premium)
-      return std::unexpected(Problem{.status = 403, .type = "premium-required", .title = "Forbidden",
+      return std::unexpected(Problem{.status = 403,
+                                     .type = "premium-required",
+                                     .title = "Forbidden",
                                      .detail = "this question is for premium members; upgrade to answer it"});
     if (!s.view.visible_ids.count(q->id))
-      return std::unexpected(Problem{.status = 409, .type = "question-not-visible", .title = "Conflict",
-                                     .detail = "your earlier answers hide this question, so it cannot be answered now"});
+      return std::unexpected(
+          Problem{.status = 409,
+                  .type = "question-not-visible",
+                  .title = "Conflict",
+                  .detail = "your earlier answers hide this question, so it cannot be answered now"});
     repository::upsert_answer(s.tx, user_id, q->id, input->value, input->acceptable, input->importance);
     auto& stored = s.answers[q->id];
     stored = {q->id, input->value, input->acceptable, input->importance, false, iso8601(Clock::now())};
@@ -158,7 +179,10 @@ Result<Json> Service::answer(const std::string& user_id, const std::string& ques
     // After completion every change moves the user's vectors (and so their matches).
     if (doc.contains("completedAt") && !doc["completedAt"].is_null())
       jobs::enqueue(s.tx, "compute_vectors", {{"user_id", user_id}, {"bank", s.bank.key}});
-    return Json{{"question_id", q->id}, {"answer", answer_json(stored)}, {"retired", retire.size()}, {"progress", view.progress(doc)}};
+    return Json{{"question_id", q->id},
+                {"answer", answer_json(stored)},
+                {"retired", retire.size()},
+                {"progress", view.progress(doc)}};
   });
 }
 
@@ -170,9 +194,12 @@ Result<Json> Service::complete(const std::string& user_id) {
   return with_state(user_id, [&](State& s) -> Result<Json> {
     Json missing = Json::array();
     for (const Question* q : s.view.visible)
-      if (q->required && !s.view.current.count(q->id)) missing.push_back({{"question_id", q->id}, {"key", q->key}, {"text", q->text}});
+      if (q->required && !s.view.current.count(q->id))
+        missing.push_back({{"question_id", q->id}, {"key", q->key}, {"text", q->text}});
     if (!missing.empty()) {
-      Problem p{.status = 409, .type = "questionnaire-incomplete", .title = "Conflict",
+      Problem p{.status = 409,
+                .type = "questionnaire-incomplete",
+                .title = "Conflict",
                 .detail = fmt::format("{} required question(s) are still unanswered", missing.size())};
       p.extensions["missing"] = missing;
       return std::unexpected(p);
@@ -195,7 +222,8 @@ Result<Json> Service::complete(const std::string& user_id) {
 Result<repository::ImportCounts> Service::import(const Json& document) {
   auto parsed = parse_bank(document);
   if (!parsed) return std::unexpected(parsed.error());
-  auto counts = db::transact(db_, [&](pqxx::work& tx) -> Result<repository::ImportCounts> { return repository::import_bank(tx, *parsed); });
+  auto counts = db::transact(
+      db_, [&](pqxx::work& tx) -> Result<repository::ImportCounts> { return repository::import_bank(tx, *parsed); });
   std::lock_guard lock(mutex_);
   cached_.reset();
   return counts;

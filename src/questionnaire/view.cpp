@@ -9,7 +9,9 @@ namespace pm::questionnaire {
 Json View::progress(const Json& doc) const {
   int total = static_cast<int>(visible.size());
   int percent = total ? static_cast<int>(std::lround(100.0 * answered() / total)) : 0;
-  return {{"answered", answered()}, {"total", total}, {"percent", percent},
+  return {{"answered", answered()},
+          {"total", total},
+          {"percent", percent},
           {"completed", doc.contains("completedAt") && !doc["completedAt"].is_null()}};
 }
 

@@ -27,7 +27,11 @@ Json body_of(const Json& frame, std::initializer_list<std::string_view> envelope
 Json Protocol::error_frame(const Json& id, const Problem& problem) {
   return {{"type", "error"},
           {"id", id},
-          {"problem", {{"status", problem.status}, {"type", Problem::type_uri(problem.type)}, {"title", problem.title}, {"detail", problem.detail}}}};
+          {"problem",
+           {{"status", problem.status},
+            {"type", Problem::type_uri(problem.type)},
+            {"title", problem.title},
+            {"detail", problem.detail}}}};
 }
 
 bool Protocol::is_resume(std::string_view frame) {
@@ -76,7 +80,8 @@ Outcome Protocol::resume(const std::string& user_id, const Json& frame) {
   const Json& id = frame["id"];
   const Json& cursors = frame.contains("conversations") ? frame["conversations"] : Json(nullptr);
   if (!cursors.is_object() || cursors.size() > kMaxResumeConversations)
-    return {.reply = error_frame(id, frame_problem("conversations must be an object of at most 200 conversation_id: last_seq"))};
+    return {.reply = error_frame(
+                id, frame_problem("conversations must be an object of at most 200 conversation_id: last_seq"))};
   for (const auto& [conversation, seq] : cursors.items())
     if (!crypto::is_uuid(conversation) || !seq.is_number_integer() || seq.get<long long>() < 0)
       return {.reply = error_frame(id, frame_problem("each conversation_id maps to the last seq seen (0 for none)"))};
@@ -89,7 +94,8 @@ Outcome Protocol::resume(const std::string& user_id, const Json& frame) {
       if (!page) return {.reply = error_frame(id, page.error())};
       for (auto& message : (*page)["messages"]) {
         after = message["seq"].get<long long>();
-        out.replay.push_back({{"type", "message.new"}, {"conversation_id", conversation}, {"message", std::move(message)}});
+        out.replay.push_back(
+            {{"type", "message.new"}, {"conversation_id", conversation}, {"message", std::move(message)}});
       }
       if (!(*page)["has_more"].get<bool>()) break;
     }

@@ -67,7 +67,8 @@ void Socket::authenticate(std::string token) {
   // Resolving a session may ask Redis: off the I/O thread.
   asio::post(d_.handlers, [self = shared_from_this(), token = std::move(token)] {
     auto who = self->d_.auth.authenticate(token);
-    asio::post(self->ws_.get_executor(), [self, who = std::move(who)]() mutable { self->on_authenticated(std::move(who)); });
+    asio::post(self->ws_.get_executor(),
+               [self, who = std::move(who)]() mutable { self->on_authenticated(std::move(who)); });
   });
 }
 
@@ -109,11 +110,15 @@ void Socket::on_frame(std::string text) {
     try {
       outcome = self->d_.protocol.handle(self->user_id_, text);
     } catch (const std::exception& e) {
-      log::error("ws_frame_exception", {{"request_id", self->request_id_}, {"exception", boost::core::demangle(typeid(e).name())}});
-      outcome.reply = Protocol::error_frame(nullptr, Problem{.status = 500, .type = "internal", .title = "Internal server error",
-                                                            .detail = "the frame could not be handled"});
+      log::error("ws_frame_exception",
+                 {{"request_id", self->request_id_}, {"exception", boost::core::demangle(typeid(e).name())}});
+      outcome.reply = Protocol::error_frame(nullptr, Problem{.status = 500,
+                                                             .type = "internal",
+                                                             .title = "Internal server error",
+                                                             .detail = "the frame could not be handled"});
     }
-    asio::post(self->ws_.get_executor(), [self, outcome = std::move(outcome)]() mutable { self->on_outcome(std::move(outcome)); });
+    asio::post(self->ws_.get_executor(),
+               [self, outcome = std::move(outcome)]() mutable { self->on_outcome(std::move(outcome)); });
   });
 }
 
@@ -135,8 +140,10 @@ void Socket::on_outcome(Outcome outcome) {
 void Socket::deliver(std::shared_ptr<const std::string> frame, std::shared_ptr<const Json> event) {
   asio::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame), event = std::move(event)] {
     if (self->finished_ || self->closing_) return;
-    if (self->resuming_) self->held_.emplace_back(frame, event);
-    else self->accept_event(frame, *event);
+    if (self->resuming_)
+      self->held_.emplace_back(frame, event);
+    else
+      self->accept_event(frame, *event);
   });
 }
 
@@ -183,7 +190,8 @@ void Socket::refuse(const Problem& problem, websocket::close_code code) {
   send(Protocol::error_frame(nullptr, problem));
   closing_ = true;
   // The close frame follows the error frame (Beast sends it after the pending write).
-  ws_.async_close(websocket::close_reason(code, problem.type), beast::bind_front_handler(&Socket::on_closed, shared_from_this()));
+  ws_.async_close(websocket::close_reason(code, problem.type),
+                  beast::bind_front_handler(&Socket::on_closed, shared_from_this()));
 }
 
 void Socket::close(std::string reason) {

@@ -22,7 +22,9 @@ namespace {
 // Beside "<dir>/<name>": "<dir>/.<name>.type". Keys never have a segment starting with '.',
 // so no key can name this file or a temporary one.
 // (fmt::format rather than "." + name: GCC 12 warns falsely about the latter under -O3.)
-fs::path type_path(const fs::path& file) { return file.parent_path() / fmt::format(".{}.type", file.filename().string()); }
+fs::path type_path(const fs::path& file) {
+  return file.parent_path() / fmt::format(".{}.type", file.filename().string());
+}
 
 Problem io_failure(std::string_view op, const std::string& key, int err) {
   log::error("media-local-io-failed", {{"op", op}, {"key", key}, {"error", std::strerror(err)}});

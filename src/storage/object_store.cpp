@@ -9,8 +9,7 @@ namespace pm::storage {
 
 namespace {
 bool key_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-         c == '.';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
 }
 }  // namespace
 
@@ -34,7 +33,10 @@ Result<void> validate_key(std::string_view key) {
 }
 
 Problem media_not_found() {
-  return {.status = 404, .type = "media-not-found", .title = "Media not found", .detail = "no media is stored under this key"};
+  return {.status = 404,
+          .type = "media-not-found",
+          .title = "Media not found",
+          .detail = "no media is stored under this key"};
 }
 
 Problem storage_unavailable(std::string detail) { return unavailable("storage-unavailable", std::move(detail)); }

@@ -37,7 +37,7 @@ std::unique_ptr<ObjectStore> make_object_store(const Config& config);
 Result<void> validate_key(std::string_view key);
 
 // The problems every backend raises.
-Problem media_not_found();                         // 404 "media-not-found"
-Problem storage_unavailable(std::string detail);   // 503 "storage-unavailable"
+Problem media_not_found();                        // 404 "media-not-found"
+Problem storage_unavailable(std::string detail);  // 503 "storage-unavailable"
 
 }  // namespace pm::storage

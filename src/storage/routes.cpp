@@ -25,7 +25,8 @@ std::string_view query_param(std::string_view target, std::string_view name) {
 
 http::Response serve(LocalObjectStore& store, http::Request& req) {
   const auto& key = req.params.at("key");
-  auto remaining = store.url_signer().verify(key, query_param(req.target(), "expires"), query_param(req.target(), "sig"));
+  auto remaining =
+      store.url_signer().verify(key, query_param(req.target(), "expires"), query_param(req.target(), "sig"));
   if (!remaining) return http::problem_response(remaining.error(), req.request_id);
 
   auto object = store.read(key);

@@ -83,12 +83,13 @@ Result<S3ObjectStore::Response> S3ObjectStore::send(const char* method, const st
   if (!content_type.empty()) request.headers.emplace_back("content-type", content_type);
   request.payload_hash = payload_hash;
 
-  http_client::Request call{.method = method, .url = fmt::format("{}://{}{}", scheme_, host(), request.path), .body = body};
+  http_client::Request call{
+      .method = method, .url = fmt::format("{}://{}{}", scheme_, host(), request.path), .body = body};
   for (const auto& [name, value] : request.headers) call.headers.push_back(fmt::format("{}: {}", name, value));
   call.headers.push_back(fmt::format("authorization: {}", sigv4::authorization(request, credentials_, now)));
 
-  auto response = http_client::send(call, {.connect_timeout = options_.connect_timeout, .timeout = options_.timeout,
-                                           .max_body = kMaxResponseBytes});
+  auto response = http_client::send(
+      call, {.connect_timeout = options_.connect_timeout, .timeout = options_.timeout, .max_body = kMaxResponseBytes});
   if (!response) {
     log::warn("media-s3-unreachable", {{"op", method}, {"key", key}, {"error", response.error().detail}});
     return std::unexpected(storage_unavailable("the media store cannot be reached"));
@@ -97,10 +98,12 @@ Result<S3ObjectStore::Response> S3ObjectStore::send(const char* method, const st
 }
 
 Problem S3ObjectStore::failure(const char* op, const std::string& key, const Response& response) const {
-  nlohmann::json fields = {{"op", op}, {"key", key}, {"status", response.status}, {"s3_code", error_code(response.body)}};
+  nlohmann::json fields = {
+      {"op", op}, {"key", key}, {"status", response.status}, {"s3_code", error_code(response.body)}};
   if (response.status == 403) {
-    fields["detail"] = "S3 refused our request: check PM_S3_ACCESS_KEY, PM_S3_SECRET_KEY, PM_S3_REGION and the "
-                       "bucket policy (without s3:ListBucket a missing object is a 403 too)";
+    fields["detail"] =
+        "S3 refused our request: check PM_S3_ACCESS_KEY, PM_S3_SECRET_KEY, PM_S3_REGION and the "
+        "bucket policy (without s3:ListBucket a missing object is a 403 too)";
     log::error("media-s3-forbidden", std::move(fields));
   } else {
     log::warn("media-s3-failed", std::move(fields));
@@ -119,7 +122,8 @@ Result<std::string> S3ObjectStore::get(const std::string& key) {
   auto response = send("GET", key, {}, {});
   if (!response) return std::unexpected(response.error());
   // A missing bucket is 404 too, but that is our configuration, not the client's key.
-  if (response->status == 404 && error_code(response->body) != "NoSuchBucket") return std::unexpected(media_not_found());
+  if (response->status == 404 && error_code(response->body) != "NoSuchBucket")
+    return std::unexpected(media_not_found());
   if (response->status != 200) return std::unexpected(failure("GET", key, *response));
   return std::move(response->body);
 }
@@ -143,7 +147,8 @@ Result<bool> S3ObjectStore::exists(const std::string& key) {
 
 std::string S3ObjectStore::signed_url(const std::string& key, std::chrono::seconds ttl) {
   sigv4::Request request{.method = "GET", .path = path(key), .headers = {{"host", host()}}};
-  return fmt::format("{}?{}", object_url(key), sigv4::presigned_query(std::move(request), credentials_, options_.clock(), ttl));
+  return fmt::format("{}?{}", object_url(key),
+                     sigv4::presigned_query(std::move(request), credentials_, options_.clock(), ttl));
 }
 
 }  // namespace pm::storage

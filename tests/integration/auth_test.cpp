@@ -11,11 +11,13 @@ using test::TestServer;
 namespace {
 
 nlohmann::json signup_body(const std::string& email) {
-  return {{"email", email},      {"password", "correct horse battery"}, {"first_name", "Grace"},
-          {"birth_date", "1985-06-01"}, {"gender", "non_binary"},            {"seeking_gender", "everyone"}};
+  return {{"email", email},         {"password", "correct horse battery"},
+          {"first_name", "Grace"},  {"birth_date", "1985-06-01"},
+          {"gender", "non_binary"}, {"seeking_gender", "everyone"}};
 }
 
-test::HttpResult login(TestServer& s, const std::string& email, const std::string& password, const std::string& ip = "") {
+test::HttpResult login(TestServer& s, const std::string& email, const std::string& password,
+                       const std::string& ip = "") {
   test::Headers h;
   if (!ip.empty()) h.emplace_back("X-Forwarded-For", ip);
   return s.request("POST", "/api/v1/auth/login", nlohmann::json{{"email", email}, {"password", password}}.dump(), h);
@@ -59,11 +61,16 @@ TEST(Auth, SignUpCreatesPreferencesAndAFreeSubscriptionInOneGo) {
   auto user = test::sign_up(server, test::unique_email());
   auto conn = db.connect();
   pqxx::nontransaction q(conn);
-  EXPECT_EQ(q.exec_params1("SELECT plan_type FROM subscription_details WHERE user_id = $1", user.user_id)[0].as<std::string>(), "free");
-  auto prefs = q.exec_params1("SELECT min_age, max_age, max_distance FROM user_preferences WHERE user_id = $1", user.user_id);
+  EXPECT_EQ(q.exec_params1("SELECT plan_type FROM subscription_details WHERE user_id = $1", user.user_id)[0]
+                .as<std::string>(),
+            "free");
+  auto prefs =
+      q.exec_params1("SELECT min_age, max_age, max_distance FROM user_preferences WHERE user_id = $1", user.user_id);
   EXPECT_EQ(prefs[0].as<int>(), 18);
   EXPECT_EQ(prefs[1].as<int>(), 99);
-  EXPECT_EQ(q.exec_params1("SELECT count(*) FROM audit_log WHERE user_id = $1 AND event = 'signup'", user.user_id)[0].as<int>(), 1);
+  EXPECT_EQ(q.exec_params1("SELECT count(*) FROM audit_log WHERE user_id = $1 AND event = 'signup'", user.user_id)[0]
+                .as<int>(),
+            1);
 }
 
 TEST(Auth, SignUpRefusesBadInputWithEveryReason) {
@@ -106,7 +113,8 @@ TEST(Auth, AnEmailHasOneAccount) {
   TestServer server(test::test_config(db));
   auto email = test::unique_email();
   test::sign_up(server, email);
-  auto again = server.request("POST", "/api/v1/auth/signup", signup_body(" " + email.substr(0, 3) + email.substr(3)).dump());
+  auto again =
+      server.request("POST", "/api/v1/auth/signup", signup_body(" " + email.substr(0, 3) + email.substr(3)).dump());
   EXPECT_EQ(again.status, 409);
   EXPECT_EQ(again.json()["type"], "/problems/email-taken");
 }
@@ -138,7 +146,8 @@ TEST(Auth, LogoutEndsThatSessionOnlyAndLogoutAllEndsEvery) {
   EXPECT_EQ(after.status, 401);
   EXPECT_EQ(after.header("WWW-Authenticate"), "Bearer");
   EXPECT_EQ(server.request("POST", "/api/v1/auth/logout-all", "", bearer(second)).status, 204);
-  EXPECT_EQ(server.request("POST", "/api/v1/auth/logout", "", bearer(third)).status, 401) << "logout-all ended the third session";
+  EXPECT_EQ(server.request("POST", "/api/v1/auth/logout", "", bearer(third)).status, 401)
+      << "logout-all ended the third session";
 }
 
 TEST(Auth, SessionsAreStoredUnderTheSeedKeyByTokenHashOnly) {
@@ -153,7 +162,8 @@ TEST(Auth, SessionsAreStoredUnderTheSeedKeyByTokenHashOnly) {
   EXPECT_EQ(field.find(user.token), std::string::npos);
   EXPECT_EQ(value.find(user.token), std::string::npos) << "the token itself is never stored";
   auto session = nlohmann::json::parse(value);
-  for (const char* key : {"created_at", "last_seen", "expires_at", "user_agent", "ip"}) EXPECT_TRUE(session.contains(key)) << key;
+  for (const char* key : {"created_at", "last_seen", "expires_at", "user_agent", "ip"})
+    EXPECT_TRUE(session.contains(key)) << key;
   auto ttl = server.app().redis.command({"TTL", "sessions:" + user.user_id});
   EXPECT_GT(ttl->integer(), 0) << "the key expires when unused";
 }
@@ -177,7 +187,8 @@ TEST(Auth, ForgottenPasswordIsResetFromTheMailAndEndsOtherSessions) {
   config.session_cache_ttl = Millis(1);
   TestServer server(config);
   auto user = test::sign_up(server, test::unique_email());
-  auto request = server.request("POST", "/api/v1/auth/password-reset/request", nlohmann::json{{"email", user.email}}.dump());
+  auto request =
+      server.request("POST", "/api/v1/auth/password-reset/request", nlohmann::json{{"email", user.email}}.dump());
   EXPECT_EQ(request.status, 202);
   auto ghost = server.request("POST", "/api/v1/auth/password-reset/request",
                               nlohmann::json{{"email", test::unique_email("ghost")}}.dump());
@@ -194,8 +205,9 @@ TEST(Auth, ForgottenPasswordIsResetFromTheMailAndEndsOtherSessions) {
   auto done = server.request("POST", "/api/v1/auth/password-reset/confirm",
                              nlohmann::json{{"token", token}, {"password", "a much better secret"}}.dump());
   EXPECT_EQ(done.status, 204) << done.body;
-  EXPECT_EQ(server.request("POST", "/api/v1/auth/password-reset/confirm",
-                           nlohmann::json{{"token", token}, {"password", "yet another secret"}}.dump())
+  EXPECT_EQ(server
+                .request("POST", "/api/v1/auth/password-reset/confirm",
+                         nlohmann::json{{"token", token}, {"password", "yet another secret"}}.dump())
                 .status,
             400)
       << "the reset token works once";
@@ -213,13 +225,13 @@ TEST(Auth, PasswordChangeNeedsTheCurrentOneAndEndsOtherSessions) {
   auto user = test::sign_up(server, test::unique_email());
   auto other = login(server, user.email, user.password).json()["token"].get<std::string>();
 
-  auto wrong = server.request("POST", "/api/v1/me/password",
-                              nlohmann::json{{"current_password", "nope nope nope"}, {"new_password", "brand new secret"}}.dump(),
-                              user.auth());
+  auto wrong = server.request(
+      "POST", "/api/v1/me/password",
+      nlohmann::json{{"current_password", "nope nope nope"}, {"new_password", "brand new secret"}}.dump(), user.auth());
   EXPECT_EQ(wrong.status, 403);
-  auto ok = server.request("POST", "/api/v1/me/password",
-                           nlohmann::json{{"current_password", user.password}, {"new_password", "brand new secret"}}.dump(),
-                           user.auth());
+  auto ok = server.request(
+      "POST", "/api/v1/me/password",
+      nlohmann::json{{"current_password", user.password}, {"new_password", "brand new secret"}}.dump(), user.auth());
   EXPECT_EQ(ok.status, 204) << ok.body;
   EXPECT_EQ(server.request("POST", "/api/v1/auth/logout", "", {{"Authorization", "Bearer " + other}}).status, 401);
   EXPECT_EQ(server.request("POST", "/api/v1/auth/logout", "", user.auth()).status, 204) << "this session stays";
@@ -233,7 +245,8 @@ TEST(Auth, SignInIsRateLimitedPerAccountAndPerIp) {
   TestServer server(config);
   auto ip = test::unique_client_ip();
   auto user = test::sign_up(server, test::unique_email());
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(login(server, user.email, "wrong password " + std::to_string(i), ip).status, 401);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(login(server, user.email, "wrong password " + std::to_string(i), ip).status, 401);
   auto limited = login(server, user.email, user.password, test::unique_client_ip());
   EXPECT_EQ(limited.status, 429) << "even the right password waits once the account is locked";
   EXPECT_EQ(limited.json()["type"], "/problems/rate-limited");
@@ -289,7 +302,8 @@ TEST(Auth, EmailChangeNeedsThePasswordAndIsVerifiedAgain) {
   auto user = test::sign_up(server, test::unique_email("old"));
   auto taken = test::sign_up(server, test::unique_email("taken"));
   auto change = [&](const std::string& email, const std::string& password) {
-    return server.request("POST", "/api/v1/me/email", nlohmann::json{{"email", email}, {"password", password}}.dump(), user.auth());
+    return server.request("POST", "/api/v1/me/email", nlohmann::json{{"email", email}, {"password", password}}.dump(),
+                          user.auth());
   };
   EXPECT_EQ(change(test::unique_email("new"), "wrong password here").status, 403);
   EXPECT_EQ(change(taken.email, user.password).status, 409);
@@ -305,10 +319,15 @@ TEST(Auth, EmailChangeNeedsThePasswordAndIsVerifiedAgain) {
   EXPECT_NE(notice.find("email address was changed"), std::string::npos) << "the old address is told";
   auto mail = test::wait_for_mail(server.app().config.mail_dir, fresh);
   ASSERT_FALSE(mail.empty());
-  EXPECT_EQ(server.request("POST", "/api/v1/auth/verify-email", nlohmann::json{{"token", test::token_in(mail)}}.dump()).status, 204);
+  EXPECT_EQ(server.request("POST", "/api/v1/auth/verify-email", nlohmann::json{{"token", test::token_in(mail)}}.dump())
+                .status,
+            204);
   EXPECT_EQ(login(server, user.email, user.password).status, 401) << "the old address no longer signs in";
   EXPECT_EQ(login(server, fresh, user.password).json()["user"]["email_verified"], true);
   auto conn = db.connect();
   pqxx::nontransaction q(conn);
-  EXPECT_EQ(q.exec_params1("SELECT count(*) FROM audit_log WHERE user_id = $1 AND event = 'email_change'", user.user_id)[0].as<int>(), 1);
+  EXPECT_EQ(
+      q.exec_params1("SELECT count(*) FROM audit_log WHERE user_id = $1 AND event = 'email_change'", user.user_id)[0]
+          .as<int>(),
+      1);
 }

@@ -13,10 +13,20 @@ namespace {
 
 std::vector<std::string> hostile_bodies() {
   std::vector<std::string> bodies = {
-      "", "{", "}", "[]", "null", "true", "0", "\"text\"", "{\"a\":", "{\"a\" 1}", "\xff\xfe\xfd",
-      std::string(200000, '['),                                  // deep nesting
-      "{\"email\": {\"$ne\": null}, \"password\": [1, 2]}",      // operator injection
-      "{\"first_name\": \"'); DROP TABLE users; --\"}",          // SQL in a value
+      "",
+      "{",
+      "}",
+      "[]",
+      "null",
+      "true",
+      "0",
+      "\"text\"",
+      "{\"a\":",
+      "{\"a\" 1}",
+      "\xff\xfe\xfd",
+      std::string(200000, '['),                              // deep nesting
+      "{\"email\": {\"$ne\": null}, \"password\": [1, 2]}",  // operator injection
+      "{\"first_name\": \"'); DROP TABLE users; --\"}",      // SQL in a value
       "{\"min_age\": 1e999, \"max_age\": -1, \"max_distance\": 18446744073709551616}",
       "{\"birth_date\": \"0000-00-00\", \"gender\": null, \"location\": {\"latitude\": \"NaN\"}}",
       "{\"media_ids\": [\"../../etc/passwd\", 7]}",
@@ -52,8 +62,9 @@ TEST(HostileInput, NoRouteAnswers5xx) {
   server.use_question_bank("test-bank.json");
   auto user = test::sign_up(server, test::unique_email("hostile"));
   auto other = test::sign_up(server, test::unique_email("other"), "Bob", "man");
-  const std::vector<std::string> param_values = {other.user_id, "00000000-0000-4000-8000-000000000000", "not-a-uuid",
-                                                 "%00%ff", "..%2F..%2Fetc", std::string(300, 'x')};
+  const std::vector<std::string> param_values = {other.user_id,   "00000000-0000-4000-8000-000000000000",
+                                                 "not-a-uuid",    "%00%ff",
+                                                 "..%2F..%2Fetc", std::string(300, 'x')};
   const auto bodies = hostile_bodies();
   int requests = 0;
   for (const auto& [method, pattern] : server.app().router.routes()) {
@@ -70,8 +81,8 @@ TEST(HostileInput, NoRouteAnswers5xx) {
           headers.emplace_back("Content-Type", type);
           auto res = server.request(std::string(verb), target, body, headers);
           ++requests;
-          ASSERT_LT(res.status, 500) << verb << " " << target << " with " << type << " body " << body.substr(0, 60) << ": "
-                                     << res.body;
+          ASSERT_LT(res.status, 500) << verb << " " << target << " with " << type << " body " << body.substr(0, 60)
+                                     << ": " << res.body;
           if (res.status >= 400) {
             EXPECT_EQ(res.header("Content-Type"), "application/problem+json") << verb << " " << target;
           }

@@ -23,7 +23,9 @@ TEST(KeyRotation, OldValuesMoveToTheNewKeyAndTheOldKeyCanGo) {
   auto count_with = [&](const std::string& kid) {
     auto conn = db.connect();
     pqxx::nontransaction q(conn);
-    return q.exec_params1("SELECT count(*) FROM users WHERE email LIKE $1 AND last_name LIKE $1", "pm1." + kid + ".%")[0].as<int>();
+    return q
+        .exec_params1("SELECT count(*) FROM users WHERE email LIKE $1 AND last_name LIKE $1", "pm1." + kid + ".%")[0]
+        .as<int>();
   };
   EXPECT_EQ(count_with("old"), 1);
 
@@ -45,7 +47,8 @@ TEST(KeyRotation, OldValuesMoveToTheNewKeyAndTheOldKeyCanGo) {
   auto login = server.request("POST", "/api/v1/auth/login",
                               nlohmann::json{{"email", email}, {"password", "correct horse battery"}}.dump());
   ASSERT_EQ(login.status, 200) << login.body;
-  auto me = server.request("GET", "/api/v1/me", "", {{"Authorization", "Bearer " + login.json()["token"].get<std::string>()}});
+  auto me = server.request("GET", "/api/v1/me", "",
+                           {{"Authorization", "Bearer " + login.json()["token"].get<std::string>()}});
   EXPECT_EQ(me.json()["email"], email);
   EXPECT_EQ(me.json()["last_name"], "Lovelace");
 }

@@ -25,8 +25,9 @@ class MatchingLlm : public test::MatchingApi {
   Json insight_document(const std::string& match_id) {
     auto conn = db_.connect();
     pqxx::nontransaction q(conn);
-    return Json::parse(q.exec_params1("SELECT doc::text FROM compatibility_insight_documents WHERE match_id = $1", match_id)[0]
-                           .as<std::string>());
+    return Json::parse(
+        q.exec_params1("SELECT doc::text FROM compatibility_insight_documents WHERE match_id = $1", match_id)[0]
+            .as<std::string>());
   }
   test::FakeOpenAiServer llm_;
 };
@@ -65,7 +66,8 @@ TEST_F(MatchingLlm, AnyFailureFallsBackToTheBuiltInInsights) {
   Person carl = person("Carl", "man", "woman", 52.53, 13.41);
   const std::string second = match_between(ana, carl);
   ASSERT_FALSE(second.empty());
-  EXPECT_NE(insight_document(second)["insights"]["summary"].get<std::string>().find("% compatible."), std::string::npos);
+  EXPECT_NE(insight_document(second)["insights"]["summary"].get<std::string>().find("% compatible."),
+            std::string::npos);
 
   llm_.set_reply({.body = test::chat_reply("{}"), .delay = std::chrono::milliseconds(3000)});  // beyond the timeout
   Person dan = person("Dan", "man", "woman", 52.50, 13.41);

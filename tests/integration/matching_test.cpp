@@ -18,10 +18,10 @@ using test::Person;
 using Matching = test::MatchingApi;
 
 TEST_F(Matching, CompletingTheQuestionnaireGeneratesMatchesThatPassEveryFilterBothWays) {
-  Person ben = person("Ben", "man", "woman", 52.52, 13.40);             // Berlin
-  Person carl = person("Carl", "man", "woman", 48.14, 11.58);           // Munich: beyond 50 km
-  Person dan = person("Dan", "man", "man", 52.53, 13.41);               // seeks men
-  Person liar = person("Leo", "man", "woman", 52.50, 13.38, "rarely");  // Ana rules "rarely" out below
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);                             // Berlin
+  Person carl = person("Carl", "man", "woman", 48.14, 11.58);                           // Munich: beyond 50 km
+  Person dan = person("Dan", "man", "man", 52.53, 13.41);                               // seeks men
+  Person liar = person("Leo", "man", "woman", 52.50, 13.38, "rarely");                  // Ana rules "rarely" out below
   Person nobody = person("Ned", "man", "woman", 52.51, 13.39, "always", "any", false);  // never completes
   Person ana = person("Ana", "woman", "man", 52.51, 13.39, "always", {"always", "mostly"}, false);
   // Ana refuses "rarely" at top importance: a dealbreaker.
@@ -61,7 +61,8 @@ TEST_F(Matching, CompletingTheQuestionnaireGeneratesMatchesThatPassEveryFilterBo
                   id),
             1);
   // And both users' vectors in the seed's document shape.
-  EXPECT_EQ(count("SELECT count(*) FROM user_vectors WHERE user_id = $1 AND doc ? 'profileVector' AND doc ? 'personalityTraits' "
+  EXPECT_EQ(count("SELECT count(*) FROM user_vectors WHERE user_id = $1 AND doc ? 'profileVector' AND doc ? "
+                  "'personalityTraits' "
                   "AND doc ? 'relationshipValues' AND doc->'personalityTraits'->'metadata' ? 'traits'",
                   ana.user.user_id),
             1);
@@ -95,8 +96,7 @@ TEST_F(Matching, OnlyTheTwoUsersSeeAMatchAndFreeUsersSeeTheFreeInsights) {
       << "a starter quotes the other's open answer: " << premium["insights"].dump();
 
   // Eve is in no such match: not found, whatever she tries; no token: 401.
-  for (const auto& path : {"/api/v1/matches/" + id})
-    EXPECT_EQ(get(eve, path).status, 404);
+  for (const auto& path : {"/api/v1/matches/" + id}) EXPECT_EQ(get(eve, path).status, 404);
   EXPECT_EQ(post(eve, "/api/v1/matches/" + id + "/like").status, 404);
   EXPECT_EQ(post(eve, "/api/v1/matches/" + id + "/pass").status, 404);
   EXPECT_EQ(server_->request("GET", "/api/v1/matches").status, 401);
@@ -122,7 +122,8 @@ TEST_F(Matching, BothLikesMakeItActiveOpenTheConversationAndNotifyBoth) {
   EXPECT_EQ(count("SELECT count(*) FROM conversations WHERE match_id = $1", id), 0);
   // Ben learns that someone liked him, once, however often she likes.
   EXPECT_EQ(post(ana, "/api/v1/matches/" + id + "/like").status, 200);
-  const std::string liked_sql = "SELECT count(*) FROM notifications WHERE type = 'like.received' AND content->>'match_id' = $1";
+  const std::string liked_sql =
+      "SELECT count(*) FROM notifications WHERE type = 'like.received' AND content->>'match_id' = $1";
   EXPECT_EQ(count(liked_sql + " AND user_id = '" + ben.user.user_id + "'", id), 1);
   EXPECT_EQ(count(liked_sql, id), 1);
 
@@ -184,8 +185,9 @@ TEST_F(Matching, TheIndexPollReloadsOnlyUsersWhoChanged) {
   auto idle = engine.refresh(true);
   ASSERT_TRUE(idle);
   EXPECT_EQ(*idle, 0u) << "nothing changed: a poll reloads nobody";
-  auto moved = server_->request("PATCH", "/api/v1/me",
-                                Json{{"location", {{"label", "Potsdam"}, {"latitude", 52.39}, {"longitude", 13.06}}}}.dump(), ana.user.auth());
+  auto moved = server_->request(
+      "PATCH", "/api/v1/me",
+      Json{{"location", {{"label", "Potsdam"}, {"latitude", 52.39}, {"longitude", 13.06}}}}.dump(), ana.user.auth());
   ASSERT_EQ(moved.status, 200) << moved.body;
   auto changed = engine.refresh(true);
   ASSERT_TRUE(changed);
@@ -266,17 +268,24 @@ TEST_F(Matching, TheScoreCommandGivesTheServersScore) {
                "SELECT q.question_key, a.response_value::text, a.acceptable::text, a.importance_score FROM answers a "
                "JOIN questions q ON q.question_id = a.question_id WHERE a.user_id = $1 AND a.retired_at IS NULL",
                p->user.user_id))
-        answers.push_back({{"question", a[0].as<std::string>()}, {"value", Json::parse(a[1].as<std::string>())},
-                           {"acceptable", Json::parse(a[2].as<std::string>())}, {"importance", a[3].as<int>()}});
-      out << Json{{"id", p->user.user_id}, {"gender", u[0].as<std::string>()}, {"seeking", u[1].as<std::string>()},
-                  {"age", u[2].as<int>()}, {"location", {{"latitude", u[3].as<double>()}, {"longitude", u[4].as<double>()}}},
-                  {"preferences", {{"min_age", 18}, {"max_age", 99}, {"max_distance", 50}}}, {"bio", u[5].as<std::string>()},
+        answers.push_back({{"question", a[0].as<std::string>()},
+                           {"value", Json::parse(a[1].as<std::string>())},
+                           {"acceptable", Json::parse(a[2].as<std::string>())},
+                           {"importance", a[3].as<int>()}});
+      out << Json{{"id", p->user.user_id},
+                  {"gender", u[0].as<std::string>()},
+                  {"seeking", u[1].as<std::string>()},
+                  {"age", u[2].as<int>()},
+                  {"location", {{"latitude", u[3].as<double>()}, {"longitude", u[4].as<double>()}}},
+                  {"preferences", {{"min_age", 18}, {"max_age", 99}, {"max_distance", 50}}},
+                  {"bio", u[5].as<std::string>()},
                   {"answers", answers}}
                  .dump()
           << "\n";
     }
   }
-  auto run = test::run_binary({"score", "--bank", std::string(PM_SOURCE_DIR) + "/data/questions/test-bank.json", "--users", file.string()});
+  auto run = test::run_binary(
+      {"score", "--bank", std::string(PM_SOURCE_DIR) + "/data/questions/test-bank.json", "--users", file.string()});
   std::filesystem::remove(file);
   ASSERT_EQ(run.exit_code, 0) << run.output;
   auto line = Json::parse(run.output.substr(0, run.output.find('\n')));

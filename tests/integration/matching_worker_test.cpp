@@ -12,24 +12,27 @@ using Json = nlohmann::json;
 using test::Person;
 using MatchingWorker = test::MatchingApi;
 
-
 TEST_F(MatchingWorker, AChangedAnswerRecomputesTheVectorsAndRegeneratesMatches) {
   Person ana = person("Ana", "woman", "man", 52.51, 13.39);
-  auto before = count("SELECT extract(epoch FROM updated_at)::int FROM user_vectors WHERE user_id = $1", ana.user.user_id);
+  auto before =
+      count("SELECT extract(epoch FROM updated_at)::int FROM user_vectors WHERE user_id = $1", ana.user.user_id);
   Person ben = person("Ben", "man", "woman", 52.52, 13.40);
   // Ana's vectors move with her answers: a job is queued, the worker computes them, then regenerates.
   answer(ana, "t_q12", {{"value", "out"}, {"importance", 9}});
-  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE kind = 'compute_vectors' AND status = 'pending' AND payload->>'user_id' = $1",
+  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE kind = 'compute_vectors' AND status = 'pending' AND "
+                  "payload->>'user_id' = $1",
                   ana.user.user_id),
             1);
   auto& engine = server_->app().matching;
   auto jobs = engine.run_vector_jobs(10);
   ASSERT_TRUE(jobs) << jobs.error().detail;
   EXPECT_GE(*jobs, 1);
-  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE kind = 'compute_vectors' AND status = 'done' AND payload->>'user_id' = $1",
-                  ana.user.user_id),
-            1);
-  EXPECT_GE(count("SELECT extract(epoch FROM updated_at)::int FROM user_vectors WHERE user_id = $1", ana.user.user_id), before);
+  EXPECT_EQ(
+      count("SELECT count(*) FROM jobs WHERE kind = 'compute_vectors' AND status = 'done' AND payload->>'user_id' = $1",
+            ana.user.user_id),
+      1);
+  EXPECT_GE(count("SELECT extract(epoch FROM updated_at)::int FROM user_vectors WHERE user_id = $1", ana.user.user_id),
+            before);
   EXPECT_EQ(count("SELECT count(*) FROM match_generation_queue WHERE user_id = $1", ana.user.user_id), 1);
   {  // Ben's completion already matched them: start over, so only the regeneration can make it.
     auto conn = db_.connect();
@@ -45,7 +48,8 @@ TEST_F(MatchingWorker, AChangedAnswerRecomputesTheVectorsAndRegeneratesMatches) 
 
 TEST_F(MatchingWorker, GenerateAllIsIdempotentAndResumable) {
   std::vector<Person> people;
-  for (int i = 0; i < 3; ++i) people.push_back(person("W" + std::to_string(i), "woman", "man", 52.5 + i * 0.01, 13.4, "always", "any", i > 0));
+  for (int i = 0; i < 3; ++i)
+    people.push_back(person("W" + std::to_string(i), "woman", "man", 52.5 + i * 0.01, 13.4, "always", "any", i > 0));
   for (int i = 0; i < 3; ++i) people.push_back(person("M" + std::to_string(i), "man", "woman", 52.5 + i * 0.01, 13.41));
   {  // Start from nothing generated: the command must do it all.
     auto conn = db_.connect();
@@ -55,7 +59,8 @@ TEST_F(MatchingWorker, GenerateAllIsIdempotentAndResumable) {
     tx.exec("DELETE FROM user_embeddings");
     tx.commit();
   }
-  auto first = test::run_command(test::process_env(config_) + test::binary_path() + " matches generate --all --run-id test");
+  auto first =
+      test::run_command(test::process_env(config_) + test::binary_path() + " matches generate --all --run-id test");
   ASSERT_EQ(first.exit_code, 0) << first.output;
   EXPECT_NE(first.output.find("5 users"), std::string::npos) << "W0 never completed: " << first.output;
   auto conn = db_.connect();
@@ -64,20 +69,24 @@ TEST_F(MatchingWorker, GenerateAllIsIdempotentAndResumable) {
   EXPECT_EQ(matches, 2 * 3) << "W1, W2 with M0, M1, M2";
   EXPECT_EQ(q.exec1("SELECT count(*) FROM user_vectors")[0].as<int>(), 5);
 
-  auto again = test::run_command(test::process_env(config_) + test::binary_path() + " matches generate --all --run-id test");
+  auto again =
+      test::run_command(test::process_env(config_) + test::binary_path() + " matches generate --all --run-id test");
   ASSERT_EQ(again.exit_code, 0) << again.output;
   EXPECT_NE(again.output.find("0 new matches"), std::string::npos) << again.output;
   EXPECT_EQ(q.exec1("SELECT count(*) FROM matches")[0].as<int>(), matches);
 
   // An interrupted run (its position recorded, not finished) continues after the last user done.
   q.exec("DELETE FROM matches");
-  q.exec("INSERT INTO match_generation_runs (run_id, last_user_id, users_done) "
-         "SELECT 'interrupted', max(user_id::text)::uuid, 5 FROM user_vectors");
-  auto resumed = test::run_command(test::process_env(config_) + test::binary_path() + " matches generate --all --run-id interrupted");
+  q.exec(
+      "INSERT INTO match_generation_runs (run_id, last_user_id, users_done) "
+      "SELECT 'interrupted', max(user_id::text)::uuid, 5 FROM user_vectors");
+  auto resumed = test::run_command(test::process_env(config_) + test::binary_path() +
+                                   " matches generate --all --run-id interrupted");
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   EXPECT_NE(resumed.output.find("resuming"), std::string::npos) << resumed.output;
   EXPECT_NE(resumed.output.find("0 users"), std::string::npos) << "everyone was done already: " << resumed.output;
-  EXPECT_TRUE(q.exec1("SELECT finished_at IS NOT NULL FROM match_generation_runs WHERE run_id = 'interrupted'")[0].as<bool>());
+  EXPECT_TRUE(
+      q.exec1("SELECT finished_at IS NOT NULL FROM match_generation_runs WHERE run_id = 'interrupted'")[0].as<bool>());
 }
 
 TEST_F(MatchingWorker, TheWorkerBinaryDrainsItsWorkAndStops) {
@@ -85,6 +94,7 @@ TEST_F(MatchingWorker, TheWorkerBinaryDrainsItsWorkAndStops) {
   answer(ana, "t_q12", {{"value", "out"}, {"importance", 9}});
   auto run = test::run_command(test::process_env(config_) + "timeout 60 " + test::binary_path() + " worker --once");
   ASSERT_EQ(run.exit_code, 0) << run.output;
-  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE status = 'pending' AND payload->>'user_id' = $1", ana.user.user_id), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE status = 'pending' AND payload->>'user_id' = $1", ana.user.user_id),
+            0);
   EXPECT_EQ(count("SELECT count(*) FROM match_generation_queue WHERE user_id = $1", ana.user.user_id), 0);
 }

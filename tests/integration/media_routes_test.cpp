@@ -78,8 +78,8 @@ TEST(MediaRoutes, ForgedOrAlteredUrlsAre403) {
   auto query = url.substr(url.find('?'));
 
   std::vector<std::string> forged = {
-      "/media/users/u2/b.jpg" + query,                         // another object, same signature
-      "/media/users/u1/a.jpg",                                 // no signature at all
+      "/media/users/u2/b.jpg" + query,  // another object, same signature
+      "/media/users/u1/a.jpg",          // no signature at all
       "/media/users/u1/a.jpg?expires=99999999999&sig=" + std::string(64, '0'),
       url.substr(0, url.size() - 1) + (url.back() == '0' ? "1" : "0"),  // one digit changed
       storage::MediaUrlSigner("another-secret").url("users/u1/a.jpg", unix_now() + 600),
@@ -107,10 +107,11 @@ TEST(MediaRoutes, PathTraversalNeverReachesTheFileSystem) {
     // Even a correctly signed URL for such a key is refused: keys are validated after decoding.
     auto decoded = key;
     for (auto [from, to] : {std::pair{"%2e", "."}, {"%2f", "/"}})
-      for (auto pos = decoded.find(from); pos != std::string::npos; pos = decoded.find(from)) decoded.replace(pos, 3, to);
+      for (auto pos = decoded.find(from); pos != std::string::npos; pos = decoded.find(from))
+        decoded.replace(pos, 3, to);
     auto expires = unix_now() + 60;
-    auto target = "/media/" + key + "?expires=" + std::to_string(expires) + "&sig=" +
-                  m.store.url_signer().signature(decoded, expires);
+    auto target = "/media/" + key + "?expires=" + std::to_string(expires) +
+                  "&sig=" + m.store.url_signer().signature(decoded, expires);
     auto res = m.server.request("GET", target);
     EXPECT_EQ(res.status, 400) << target;
     EXPECT_EQ(res.json()["type"], "/problems/invalid-media-key") << target;

@@ -32,8 +32,9 @@ class Messaging : public test::MatchingApi {
     conversation_ = liked.json()["conversation_id"];
   }
   test::HttpResult send(const Person& p, const Json& body, const std::string& conversation = "") {
-    return server_->request("POST", "/api/v1/conversations/" + (conversation.empty() ? conversation_ : conversation) + "/messages",
-                            body.dump(), p.user.auth());
+    return server_->request(
+        "POST", "/api/v1/conversations/" + (conversation.empty() ? conversation_ : conversation) + "/messages",
+        body.dump(), p.user.auth());
   }
   test::HttpResult say(const Person& p, const std::string& text, const std::string& client_id) {
     return send(p, {{"client_message_id", client_id}, {"content", text}});
@@ -93,7 +94,8 @@ TEST_F(Messaging, EveryClientSeesOneOrderAndPagesBothWays) {
   std::vector<std::thread> threads;
   for (const Person* p : {&ana_, &ben_})
     threads.emplace_back([this, p] {
-      for (int i = 0; i < 10; ++i) EXPECT_EQ(say(*p, p->name + " " + std::to_string(i), p->name + std::to_string(i)).status, 201);
+      for (int i = 0; i < 10; ++i)
+        EXPECT_EQ(say(*p, p->name + " " + std::to_string(i), p->name + std::to_string(i)).status, 201);
     });
   for (auto& t : threads) t.join();
   auto latest = history(ben_, "?limit=5");
@@ -128,7 +130,8 @@ TEST_F(Messaging, ReadReceiptsUnreadCountsAndTheCachedPreview) {
   ASSERT_TRUE(cached);
   EXPECT_EQ(Json::parse(cached->str())["text"], "two");
   ASSERT_EQ(say(ana_, "three", "3").status, 201);
-  EXPECT_TRUE(redis.command({"GET", "conversation:preview:" + conversation_})->is_nil()) << "each message drops the preview";
+  EXPECT_TRUE(redis.command({"GET", "conversation:preview:" + conversation_})->is_nil())
+      << "each message drops the preview";
   EXPECT_EQ(get(ben_, "/api/v1/conversations").json()["conversations"][0]["last_message"]["text"], "three");
 
   // The recipient has one unread notification for the conversation, counting its messages.
@@ -147,7 +150,8 @@ TEST_F(Messaging, ReadReceiptsUnreadCountsAndTheCachedPreview) {
   EXPECT_EQ(read.json()["read_up_to"], 3);
   EXPECT_EQ(get(ben_, "/api/v1/conversations").json()["conversations"][0]["unread_count"], 0);
   EXPECT_FALSE(history(ana_)["messages"][0]["read_at"].is_null()) << "the sender sees it was read";
-  EXPECT_EQ(get(ana_, "/api/v1/conversations").json()["conversations"][0]["unread_count"], 0) << "her own messages are not unread";
+  EXPECT_EQ(get(ana_, "/api/v1/conversations").json()["conversations"][0]["unread_count"], 0)
+      << "her own messages are not unread";
 }
 
 TEST_F(Messaging, ReactionsAreOneOfEachEmojiPerUser) {
@@ -167,8 +171,10 @@ TEST_F(Messaging, ReactionsAreOneOfEachEmojiPerUser) {
   Person eve = person("Eve", "woman", "man", 52.50, 13.41);
   EXPECT_EQ(react(eve, {{"emoji", "\u2764\ufe0f"}}).status, 404);
   // A reaction message is a message of its own.
-  EXPECT_EQ(send(ben_, {{"client_message_id", "r"}, {"message_type", "reaction"}, {"content", "\U0001F60D"}}).status, 201);
-  EXPECT_EQ(send(ben_, {{"client_message_id", "r2"}, {"message_type", "reaction"}, {"content", "not an emoji"}}).status, 400);
+  EXPECT_EQ(send(ben_, {{"client_message_id", "r"}, {"message_type", "reaction"}, {"content", "\U0001F60D"}}).status,
+            201);
+  EXPECT_EQ(send(ben_, {{"client_message_id", "r2"}, {"message_type", "reaction"}, {"content", "not an emoji"}}).status,
+            400);
 }
 
 TEST_F(Messaging, OnlyTheSenderDeletesAndTheMessageKeepsItsPlace) {
@@ -181,12 +187,15 @@ TEST_F(Messaging, OnlyTheSenderDeletesAndTheMessageKeepsItsPlace) {
   EXPECT_EQ(seen["deleted"], true);
   EXPECT_TRUE(seen["content"].is_null());
   EXPECT_EQ(seen["seq"], 1);
-  EXPECT_EQ(count("SELECT count(*) FROM message_documents WHERE message_id = $1 AND (metadata->>'isDeleted')::boolean", id), 1);
+  EXPECT_EQ(
+      count("SELECT count(*) FROM message_documents WHERE message_id = $1 AND (metadata->>'isDeleted')::boolean", id),
+      1);
 }
 
 TEST_F(Messaging, ImageMessagesUseAStrippedUploadOfThisConversation) {
-  auto upload = server_->request("POST", "/api/v1/conversations/" + conversation_ + "/media", test::read_fixture("gps.jpg"),
-                                 {{"Authorization", "Bearer " + ana_.user.token}, {"Content-Type", "image/jpeg"}});
+  auto upload =
+      server_->request("POST", "/api/v1/conversations/" + conversation_ + "/media", test::read_fixture("gps.jpg"),
+                       {{"Authorization", "Bearer " + ana_.user.token}, {"Content-Type", "image/jpeg"}});
   ASSERT_EQ(upload.status, 201) << upload.body;
   const std::string key = upload.json()["media_key"];
   auto stored = server_->app().media->get(key);
@@ -195,10 +204,13 @@ TEST_F(Messaging, ImageMessagesUseAStrippedUploadOfThisConversation) {
   auto sent = send(ana_, {{"client_message_id", "pic"}, {"message_type", "image"}, {"media_key", key}});
   ASSERT_EQ(sent.status, 201) << sent.body;
   EXPECT_NE(sent.json()["media_url"].get<std::string>().find("sig="), std::string::npos);
-  EXPECT_EQ(send(ana_, {{"client_message_id", "pic2"}, {"message_type", "image"}, {"media_key", "users/x/y.jpg"}}).status, 400);
+  EXPECT_EQ(
+      send(ana_, {{"client_message_id", "pic2"}, {"message_type", "image"}, {"media_key", "users/x/y.jpg"}}).status,
+      400);
   EXPECT_EQ(server_->request("POST", "/api/v1/conversations/" + conversation_ + "/media", "not an image",
                              {{"Authorization", "Bearer " + ana_.user.token}, {"Content-Type", "image/jpeg"}})
-                .status / 100,
+                    .status /
+                100,
             4);
 }
 
@@ -228,8 +240,9 @@ TEST_F(Messaging, BadInputIsA400NamingTheField) {
 
 TEST_F(Messaging, TheWorkerDeletesMessagesPastRetentionWithTheirPhotos) {
   ASSERT_EQ(say(ana_, "old", "o").status, 201);
-  auto upload = server_->request("POST", "/api/v1/conversations/" + conversation_ + "/media", test::read_fixture("gps.jpg"),
-                                 {{"Authorization", "Bearer " + ana_.user.token}, {"Content-Type", "image/jpeg"}});
+  auto upload =
+      server_->request("POST", "/api/v1/conversations/" + conversation_ + "/media", test::read_fixture("gps.jpg"),
+                       {{"Authorization", "Bearer " + ana_.user.token}, {"Content-Type", "image/jpeg"}});
   ASSERT_EQ(upload.status, 201) << upload.body;
   const std::string key = upload.json()["media_key"];
   ASSERT_EQ(send(ana_, {{"client_message_id", "pic"}, {"message_type", "image"}, {"media_key", key}}).status, 201);
@@ -237,11 +250,12 @@ TEST_F(Messaging, TheWorkerDeletesMessagesPastRetentionWithTheirPhotos) {
   {
     auto conn = db_.connect();
     pqxx::work tx(conn);
-    tx.exec_params("UPDATE messages SET sent_at = now() - interval '40 days' WHERE conversation_id = $1 AND seq <= 2", conversation_);
+    tx.exec_params("UPDATE messages SET sent_at = now() - interval '40 days' WHERE conversation_id = $1 AND seq <= 2",
+                   conversation_);
     tx.commit();
   }
-  auto run = test::run_command(test::process_env(config_) + "PM_MESSAGE_RETENTION_DAYS=30 timeout 60 " + test::binary_path() +
-                               " worker --once");
+  auto run = test::run_command(test::process_env(config_) + "PM_MESSAGE_RETENTION_DAYS=30 timeout 60 " +
+                               test::binary_path() + " worker --once");
   ASSERT_EQ(run.exit_code, 0) << run.output;
   auto left = history(ana_)["messages"];
   ASSERT_EQ(left.size(), 1u);
@@ -268,7 +282,9 @@ TEST_F(Messaging, UnmatchingClosesTheConversationForBothAndKeepsTheHistory) {
     EXPECT_EQ(kept["closed"], true);
   }
   EXPECT_EQ(get(ana_, "/api/v1/conversations").json()["conversations"][0]["closed"], true);
-  EXPECT_EQ(count("SELECT count(*) FROM conversations WHERE conversation_id = $1 AND close_reason = 'unmatched'", conversation_), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM conversations WHERE conversation_id = $1 AND close_reason = 'unmatched'",
+                  conversation_),
+            1);
 }
 
 namespace {

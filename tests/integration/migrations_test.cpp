@@ -23,7 +23,8 @@ std::vector<db::Migration> project_migrations() {
 
 std::string schema_dump(const test::TestDatabase& db) {
   // A fixed --restrict-key: pg_dump otherwise writes a random one into every dump.
-  std::string cmd = "/usr/lib/postgresql/15/bin/pg_dump --schema-only --no-owner --restrict-key=pmtest \"" + db.url() + "\"";
+  std::string cmd =
+      "/usr/lib/postgresql/15/bin/pg_dump --schema-only --no-owner --restrict-key=pmtest \"" + db.url() + "\"";
   std::string out;
   FILE* p = popen(cmd.c_str(), "r");
   EXPECT_NE(p, nullptr);
@@ -65,7 +66,8 @@ TEST(Migrations, UpThenDownAllThenUpLeavesAnIdenticalSchema) {
   auto reverted = migrator.down(true);
   ASSERT_TRUE(reverted.has_value()) << reverted.error().detail;
   EXPECT_EQ(reverted->size(), total);
-  EXPECT_EQ(count(conn, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'"), 0)
+  EXPECT_EQ(
+      count(conn, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'"), 0)
       << "down --all must remove every table";
   EXPECT_EQ(count(conn, "SELECT count(*) FROM pg_extension WHERE extname <> 'plpgsql'"), 0);
 

@@ -54,7 +54,8 @@ class ScriptedSender : public notifications::NotificationSender {
       std::lock_guard lock(log_.mutex);
       fail = log_.calls++ < failures_;
     }
-    if (fail && !write_then_fail_) return std::unexpected(unavailable("push-provider-down", "the provider answered 503"));
+    if (fail && !write_then_fail_)
+      return std::unexpected(unavailable("push-provider-down", "the provider answered 503"));
     auto written = files_.send(out);
     if (!written) return written;
     if (fail) return std::unexpected(unavailable("push-provider-down", "the connection dropped before the answer"));
@@ -76,7 +77,8 @@ class ScriptedSender : public notifications::NotificationSender {
 TEST_F(NotificationDelivery, TheDefaultSenderWritesOneFilePerRowOnce) {
   TestUser ana = user("Ana");
   std::vector<std::string> notification_ids;
-  for (int i = 0; i < 3; ++i) notification_ids.push_back((*record(ana, Type::match_new, {{"n", i}}))["notification_id"]);
+  for (int i = 0; i < 3; ++i)
+    notification_ids.push_back((*record(ana, Type::match_new, {{"n", i}}))["notification_id"]);
   auto ids = outbox_ids();
   ASSERT_EQ(ids.size(), 6u) << "email and push for each";
 
@@ -95,7 +97,8 @@ TEST_F(NotificationDelivery, TheDefaultSenderWritesOneFilePerRowOnce) {
   EXPECT_EQ(doc["user_id"], ana.user_id);
   EXPECT_TRUE(doc["channel"] == "email" || doc["channel"] == "push");
   EXPECT_EQ(doc["notification"]["type"], "match.new");
-  EXPECT_NE(std::find(notification_ids.begin(), notification_ids.end(), doc["notification"]["notification_id"]), notification_ids.end());
+  EXPECT_NE(std::find(notification_ids.begin(), notification_ids.end(), doc["notification"]["notification_id"]),
+            notification_ids.end());
 
   EXPECT_EQ(app.notification_outbox.deliver_pending(50).value_or(-1), 0) << "a sent row is never sent again";
   EXPECT_EQ(files_in(dir).size(), 6u);
@@ -109,8 +112,10 @@ TEST_F(NotificationDelivery, AFailingSendIsRetriedWithBackoffThenGivenUp) {
   const std::string dir = server_->app().config.notification_dir + "-retry";
   SendLog log;
   notifications::NotificationOutbox outbox(server_->app().db, std::make_unique<ScriptedSender>(dir, log, 2),
-                                           {.lease = std::chrono::seconds(60), .max_attempts = 5,
-                                            .backoff_base = std::chrono::seconds(60), .backoff_max = std::chrono::seconds(3600)});
+                                           {.lease = std::chrono::seconds(60),
+                                            .max_attempts = 5,
+                                            .backoff_base = std::chrono::seconds(60),
+                                            .backoff_max = std::chrono::seconds(3600)});
   auto make_due = [&] { exec("UPDATE notification_outbox SET next_attempt_at = now()"); };
   auto wait_seconds = [&] {
     return count("SELECT round(extract(epoch FROM next_attempt_at - now()))::int FROM notification_outbox");
@@ -118,9 +123,10 @@ TEST_F(NotificationDelivery, AFailingSendIsRetriedWithBackoffThenGivenUp) {
 
   EXPECT_EQ(outbox.deliver_pending().value_or(-1), 0);
   EXPECT_EQ(count("SELECT attempts FROM notification_outbox"), 1);
-  EXPECT_EQ(count("SELECT count(*) FROM notification_outbox WHERE last_error LIKE 'push-provider-down:%' AND sent_at IS NULL "
-                  "AND claimed_until IS NULL AND failed_at IS NULL"),
-            1);
+  EXPECT_EQ(
+      count("SELECT count(*) FROM notification_outbox WHERE last_error LIKE 'push-provider-down:%' AND sent_at IS NULL "
+            "AND claimed_until IS NULL AND failed_at IS NULL"),
+      1);
   EXPECT_NEAR(wait_seconds(), 60, 2) << "first backoff: the base";
   EXPECT_EQ(outbox.deliver_pending().value_or(-1), 0) << "not before its time";
   EXPECT_EQ(log.calls, 1);
@@ -154,9 +160,10 @@ TEST_F(NotificationDelivery, AfterMaxAttemptsARowIsLeftFailedWithItsError) {
     exec("UPDATE notification_outbox SET next_attempt_at = now()");
   }
   EXPECT_EQ(log.calls, 3) << "three attempts, then no more";
-  EXPECT_EQ(count("SELECT count(*) FROM notification_outbox WHERE failed_at IS NOT NULL AND sent_at IS NULL AND attempts = 3 "
-                  "AND last_error = 'push-provider-down: the provider answered 503'"),
-            1);
+  EXPECT_EQ(
+      count("SELECT count(*) FROM notification_outbox WHERE failed_at IS NOT NULL AND sent_at IS NULL AND attempts = 3 "
+            "AND last_error = 'push-provider-down: the provider answered 503'"),
+      1);
   EXPECT_TRUE(files_in(dir).empty());
 }
 
@@ -189,7 +196,8 @@ TEST_F(NotificationDelivery, ALiveLeaseKeepsOthersOffAndAnExpiredOneIsTakenOver)
   auto& app = server_->app();
   // Another worker claims the row and dies while sending it.
   auto claimed = db::transact(app.db, [&](pqxx::work& tx) -> Result<std::size_t> {
-    return notifications::repository::claim(tx, "00000000-0000-4000-8000-000000000001", 10, std::chrono::seconds(300)).size();
+    return notifications::repository::claim(tx, "00000000-0000-4000-8000-000000000001", 10, std::chrono::seconds(300))
+        .size();
   });
   ASSERT_EQ(claimed.value_or(0), 1u);
 
@@ -216,8 +224,8 @@ TEST_F(NotificationDelivery, TwoWorkersDeliveringAtOnceNeverSendARowTwice) {
   auto worker = [&] {
     // Its own outbox and sender, as a separate worker process would have; small batches and slow
     // sends so the two interleave.
-    notifications::NotificationOutbox outbox(server_->app().db,
-                                             std::make_unique<ScriptedSender>(dir, log, 0, false, std::chrono::milliseconds(2)));
+    notifications::NotificationOutbox outbox(
+        server_->app().db, std::make_unique<ScriptedSender>(dir, log, 0, false, std::chrono::milliseconds(2)));
     int total = 0;
     for (;;) {
       auto n = outbox.deliver_pending(7);

@@ -55,7 +55,8 @@ TEST_F(Notifications, TheListIsNewestFirstAndCursorPagesCoverItExactlyOnce) {
     auto ids = ids_of(pages);
     EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 7u) << "no notification twice, limit " << limit;
     for (std::size_t i = 1; i < pages.size(); ++i)
-      EXPECT_GE(pages[i - 1]["created_at"].get<std::string>(), pages[i]["created_at"].get<std::string>()) << "newest first";
+      EXPECT_GE(pages[i - 1]["created_at"].get<std::string>(), pages[i]["created_at"].get<std::string>())
+          << "newest first";
     // The four recorded one by one come last, in reverse order of recording.
     EXPECT_EQ(std::vector<std::string>(ids.end() - 4, ids.end()),
               (std::vector<std::string>{recorded[3], recorded[2], recorded[1], recorded[0]}));
@@ -126,10 +127,17 @@ TEST_F(Notifications, AnotherUsersNotificationIsNotFoundAndNeverListed) {
 TEST_F(Notifications, BadParametersAre400NamingTheParameter) {
   TestUser ana = user("Ana");
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"limit=0", "limit"},        {"limit=101", "limit"},    {"limit=ten", "limit"}, {"limit=5x", "limit"},
-      {"limit=", "limit"},         {"cursor=garbage", "cursor"}, {"cursor=12_not-a-uuid", "cursor"},
-      {"cursor=-5_" + crypto::uuid_v4(), "cursor"}, {"cursor=99999999999999999999_" + crypto::uuid_v4(), "cursor"},
-      {"unread=yes", "unread"},    {"unread=1", "unread"}};
+      {"limit=0", "limit"},
+      {"limit=101", "limit"},
+      {"limit=ten", "limit"},
+      {"limit=5x", "limit"},
+      {"limit=", "limit"},
+      {"cursor=garbage", "cursor"},
+      {"cursor=12_not-a-uuid", "cursor"},
+      {"cursor=-5_" + crypto::uuid_v4(), "cursor"},
+      {"cursor=99999999999999999999_" + crypto::uuid_v4(), "cursor"},
+      {"unread=yes", "unread"},
+      {"unread=1", "unread"}};
   for (const auto& [query, field] : cases) {
     auto res = get(ana, "/api/v1/notifications?" + query);
     EXPECT_EQ(res.status, 400) << query;
@@ -150,7 +158,8 @@ TEST_F(Notifications, SettingsTurnATypeOffAndChannelsOff) {
   // Defaults: every type, both channels.
   auto first = record(ana, Type::match_new, {{"n", 1}});
   ASSERT_TRUE(first.has_value());
-  EXPECT_EQ(count("SELECT count(*) FROM notification_outbox WHERE notification_id = $1", (*first)["notification_id"]), 2);
+  EXPECT_EQ(count("SELECT count(*) FROM notification_outbox WHERE notification_id = $1", (*first)["notification_id"]),
+            2);
 
   set_notification_settings(ana, {{"new_match", false}});
   EXPECT_FALSE(record(ana, Type::match_new, {{"n", 2}}).has_value()) << "a type turned off is not recorded";
@@ -172,7 +181,9 @@ TEST_F(Notifications, SettingsTurnATypeOffAndChannelsOff) {
   set_notification_settings(ana, {{"push", false}});
   auto in_app_only = record(ana, Type::subscription_changed, {{"plan_type", "premium"}});
   ASSERT_TRUE(in_app_only.has_value()) << "with both channels off the notification is still listed";
-  EXPECT_EQ(count("SELECT count(*) FROM notification_outbox WHERE notification_id = $1", (*in_app_only)["notification_id"]), 0);
+  EXPECT_EQ(
+      count("SELECT count(*) FROM notification_outbox WHERE notification_id = $1", (*in_app_only)["notification_id"]),
+      0);
   EXPECT_EQ(list(ana)["notifications"][0]["type"], "subscription.changed");
 }
 
@@ -203,12 +214,15 @@ TEST_F(Notifications, MessagesCoalesceIntoOneUnreadNotificationPerConversation) 
 
   // Once read, the next message is news again: a new notification, delivered again.
   ASSERT_EQ(post(ana, "/api/v1/notifications/" + id + "/read").status, 200);
-  auto next = record_coalesced(ana, Type::message_new, conversation, {{"conversation_id", conversation}, {"preview", "message 4"}});
+  auto next = record_coalesced(ana, Type::message_new, conversation,
+                               {{"conversation_id", conversation}, {"preview", "message 4"}});
   ASSERT_TRUE(next.has_value());
   EXPECT_NE((*next)["notification_id"], id);
   EXPECT_EQ((*next)["content"]["count"], 1);
-  EXPECT_EQ(count("SELECT count(*) FROM notification_outbox WHERE notification_id = $1", (*next)["notification_id"]), 2);
-  EXPECT_EQ(count("SELECT count(*) FROM notifications WHERE group_key = $1", conversation), 2) << "the read one and the new one";
+  EXPECT_EQ(count("SELECT count(*) FROM notification_outbox WHERE notification_id = $1", (*next)["notification_id"]),
+            2);
+  EXPECT_EQ(count("SELECT count(*) FROM notifications WHERE group_key = $1", conversation), 2)
+      << "the read one and the new one";
   EXPECT_EQ(list(ana)["notifications"][0]["notification_id"], (*next)["notification_id"]) << "newest first";
 }
 

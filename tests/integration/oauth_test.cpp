@@ -16,7 +16,9 @@ class OAuthSignIn : public OidcTest {
   void SetUp() override {
     OidcTest::SetUp();
     providers_path_ = temp_path("providers") + ".json";
-    write_file(providers_path_, Json::array({{{"name", "test"}, {"issuer", issuer}, {"audiences", {client_id}}, {"jwks", jwks_path_}}}).dump());
+    write_file(
+        providers_path_,
+        Json::array({{{"name", "test"}, {"issuer", issuer}, {"audiences", {client_id}}, {"jwks", jwks_path_}}}).dump());
     auto config = test::test_config(db_);
     config.oauth_providers = providers_path_;
     server_ = std::make_unique<test::TestServer>(config);
@@ -27,7 +29,8 @@ class OAuthSignIn : public OidcTest {
     OidcTest::TearDown();
   }
 
-  test::HttpResult sign_in(const std::string& token, const std::string& provider = "test", const std::string& nonce = "") {
+  test::HttpResult sign_in(const std::string& token, const std::string& provider = "test",
+                           const std::string& nonce = "") {
     Json body = {{"id_token", token}};
     if (!nonce.empty()) body["nonce"] = nonce;
     return server_->request("POST", "/api/v1/auth/oauth/" + provider, body.dump());
@@ -60,7 +63,8 @@ TEST_F(OAuthSignIn, AVerifiedEmailLinksTheExistingAccountThenTheSubjectSignsIn) 
   auto again = sign_in(sign_token(ec(), no_email));
   ASSERT_EQ(again.status, 200) << "the linked subject signs in without an email (ES256 this time): " << again.body;
   auto token = again.json()["token"].get<std::string>();
-  EXPECT_EQ(server_->request("GET", "/api/v1/me", "", {{"Authorization", "Bearer " + token}}).json()["user_id"], user.user_id);
+  EXPECT_EQ(server_->request("GET", "/api/v1/me", "", {{"Authorization", "Bearer " + token}}).json()["user_id"],
+            user.user_id);
 }
 
 TEST_F(OAuthSignIn, AnUnverifiedEmailNeverTakesOverAnAccount) {

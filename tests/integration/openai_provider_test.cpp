@@ -121,16 +121,18 @@ TEST(OpenAiEmbedder, GivesUpOnServerErrorsAfterTheRetries) {
 TEST(OpenAiEmbedder, DoesNotRetryAClientError) {
   FakeOpenAiServer server;
   // Real APIs echo part of the key in a 401 and the input in a 400: none of it may surface.
-  server.set_reply({.status = 400, .body = std::string(R"({"error":{"message":"bad key )") + kKey + " for " + kText + "\"}}"});
+  server.set_reply(
+      {.status = 400, .body = std::string(R"({"error":{"message":"bad key )") + kKey + " for " + kText + "\"}}"});
   auto v = embedder(server, 3).embed(kText);
   expect_problem(v, 502, "embedding-failed");
   EXPECT_EQ(server.requests(), 1u);
 }
 
 TEST(OpenAiEmbedder, RefusesAnswersWithoutAUsableVector) {
-  for (std::string body : {std::string("this is not json"), std::string(R"({"data":[]})"), std::string(R"({"data":[{"embedding":[]}]})"),
-                           std::string(R"({"data":[{"embedding":[1,"x"]}]})"), std::string(R"({"data":[{"embedding":[1e300]}]})"),
-                           std::string(R"([1,2,3])")}) {
+  for (std::string body :
+       {std::string("this is not json"), std::string(R"({"data":[]})"), std::string(R"({"data":[{"embedding":[]}]})"),
+        std::string(R"({"data":[{"embedding":[1,"x"]}]})"), std::string(R"({"data":[{"embedding":[1e300]}]})"),
+        std::string(R"([1,2,3])")}) {
     FakeOpenAiServer server;
     server.set_reply({.status = 200, .body = body});
     auto v = embedder(server).embed(kText);
@@ -194,7 +196,8 @@ TEST(ChatClient, DisabledClientSendsNothing) {
 
 TEST(ChatClient, ReturnsTheObjectTheModelWrote) {
   FakeOpenAiServer server;
-  server.set_reply({.status = 200, .body = test::chat_reply(R"({"summary":"You both love the outdoors","score":0.8})")});
+  server.set_reply(
+      {.status = 200, .body = test::chat_reply(R"({"summary":"You both love the outdoors","score":0.8})")});
   auto r = chat(server).complete_json("You write match insights as JSON.", kText);
   ASSERT_TRUE(r.has_value()) << r.error().detail;
   EXPECT_EQ((*r)["summary"], "You both love the outdoors");
@@ -215,8 +218,8 @@ TEST(ChatClient, ReturnsTheObjectTheModelWrote) {
 }
 
 TEST(ChatClient, RefusesContentThatIsNotAJsonObject) {
-  for (std::string content : {std::string("Sure! Here are your insights: ..."), std::string("[1, 2]"), std::string("\"text\""),
-                              std::string("")}) {
+  for (std::string content : {std::string("Sure! Here are your insights: ..."), std::string("[1, 2]"),
+                              std::string("\"text\""), std::string("")}) {
     FakeOpenAiServer server;
     server.set_reply({.status = 200, .body = test::chat_reply(content)});
     expect_problem(chat(server).complete_json("s", kText), 502, "insights-failed");
@@ -246,7 +249,8 @@ TEST(ChatClient, GivesUpOn503AfterTheRetries) {
 
 TEST(ChatClient, ClientErrorIsFailedWithoutRetry) {
   FakeOpenAiServer server;
-  server.set_reply({.status = 401, .body = std::string(R"({"error":{"message":"Incorrect API key provided: )") + kKey + "\"}}"});
+  server.set_reply(
+      {.status = 401, .body = std::string(R"({"error":{"message":"Incorrect API key provided: )") + kKey + "\"}}"});
   expect_problem(chat(server, 2).complete_json("s", kText), 502, "insights-failed");
   EXPECT_EQ(server.requests(), 1u);
 }

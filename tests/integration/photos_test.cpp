@@ -14,7 +14,8 @@ using Json = nlohmann::json;
 
 namespace {
 
-test::HttpResult upload(TestServer& s, const test::TestUser& u, const std::string& bytes, const std::string& type = "image/jpeg") {
+test::HttpResult upload(TestServer& s, const test::TestUser& u, const std::string& bytes,
+                        const std::string& type = "image/jpeg") {
   auto headers = u.auth();
   headers.emplace_back("Content-Type", type);
   return s.request("POST", "/api/v1/me/media", bytes, headers);
@@ -70,9 +71,11 @@ TEST(Photos, MultipartUploadsWorkAndBadImagesAre4xx) {
   TestServer server(test::test_config(db));
   auto ada = test::sign_up(server, test::unique_email());
   auto jpeg = test::read_fixture("orientation6.jpg");
-  std::string body = "--XyZ\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n"
-                     "--XyZ\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"me.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n" +
-                     jpeg + "\r\n--XyZ--\r\n";
+  std::string body =
+      "--XyZ\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n"
+      "--XyZ\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"me.jpg\"\r\nContent-Type: "
+      "image/jpeg\r\n\r\n" +
+      jpeg + "\r\n--XyZ--\r\n";
   auto multi = upload(server, ada, body, "multipart/form-data; boundary=XyZ");
   ASSERT_EQ(multi.status, 201) << multi.body;
   EXPECT_EQ(multi.json()["width"].get<int>() < multi.json()["height"].get<int>(), true) << "EXIF orientation 6 applied";
@@ -112,8 +115,10 @@ TEST(Photos, AtMostSixThenReorderAndDelete) {
   EXPECT_EQ(listed["photos"][0]["media_id"], ids.back());
   EXPECT_EQ(listed["photos"][0]["display_order"], 1);
   std::vector<std::string> missing_one(ids.begin(), ids.end() - 1);
-  EXPECT_EQ(server.request("PUT", "/api/v1/me/media/order", Json{{"media_ids", missing_one}}.dump(), ada.auth()).status, 400);
-  EXPECT_EQ(server.request("PUT", "/api/v1/me/media/order", Json{{"media_ids", "nope"}}.dump(), ada.auth()).status, 400);
+  EXPECT_EQ(server.request("PUT", "/api/v1/me/media/order", Json{{"media_ids", missing_one}}.dump(), ada.auth()).status,
+            400);
+  EXPECT_EQ(server.request("PUT", "/api/v1/me/media/order", Json{{"media_ids", "nope"}}.dump(), ada.auth()).status,
+            400);
 
   auto doomed_url = listed["photos"][0]["url"].get<std::string>();
   EXPECT_EQ(server.request("DELETE", "/api/v1/me/media/" + ids[0], "", bob.auth()).status, 404) << "not Bob's photo";
@@ -139,6 +144,7 @@ TEST(Photos, OthersSeePhotosOnlyOfVisibleProfilesAndDeletionRemovesThem) {
   EXPECT_EQ(fetch(server, photo["url"]).status, 404) << "account deletion removed the stored photos";
   std::size_t files = 0;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(server.app().config.media_dir))
-    files += entry.is_regular_file() && entry.path().filename().string().find(photo["media_id"].get<std::string>()) != std::string::npos;
+    files += entry.is_regular_file() &&
+             entry.path().filename().string().find(photo["media_id"].get<std::string>()) != std::string::npos;
   EXPECT_EQ(files, 0u);
 }

@@ -51,9 +51,8 @@ TEST(DbPool, TransactCommitsOnValueAndRollsBackOnProblem) {
     return std::unexpected(bad_request("test", "changed my mind"));
   });
   ASSERT_FALSE(refused);
-  auto count = db::transact(pool, [](pqxx::work& tx) -> Result<int> {
-    return tx.exec1("SELECT count(*) FROM users")[0].as<int>();
-  });
+  auto count = db::transact(
+      pool, [](pqxx::work& tx) -> Result<int> { return tx.exec1("SELECT count(*) FROM users")[0].as<int>(); });
   EXPECT_EQ(*count, 1);
 }
 
@@ -83,7 +82,8 @@ TEST(RedisPool, WrongPasswordIs503) {
   auto url = test::redis_url();
   auto parsed = cache::parse_redis_url(url);
   ASSERT_TRUE(parsed);
-  cache::RedisPool redis({.url = "redis://default:wrong@" + parsed->host + ":" + std::to_string(parsed->port) + "/0", .size = 1});
+  cache::RedisPool redis(
+      {.url = "redis://default:wrong@" + parsed->host + ":" + std::to_string(parsed->port) + "/0", .size = 1});
   auto r = redis.command({"PING"});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().status, 503);

@@ -102,7 +102,8 @@ TEST(Preferences, DefaultsPartialUpdatesAndValidation) {
   EXPECT_NE(unknown.body.find("notification_settings.carrier_pigeon"), std::string::npos) << unknown.body;
   EXPECT_EQ(put({{"privacy_settings", {{"show_age", "no"}}}}).status, 400);
   EXPECT_EQ(put({{"theme", "dark"}}).status, 400);
-  EXPECT_EQ(server.request("GET", "/api/v1/me/preferences", "", ada.auth()).json()["min_age"], 30) << "refused changes left no trace";
+  EXPECT_EQ(server.request("GET", "/api/v1/me/preferences", "", ada.auth()).json()["min_age"], 30)
+      << "refused changes left no trace";
 }
 
 TEST(OtherProfiles, VisibilityDecidesWhoSeesWhat) {
@@ -124,11 +125,12 @@ TEST(OtherProfiles, VisibilityDecidesWhoSeesWhat) {
   EXPECT_EQ(body["first_name"], "Ada");
   EXPECT_EQ(body["location_label"], "Paris");
   EXPECT_NEAR(body["distance_km"].get<double>(), 392, 5) << "Paris to Lyon";
-  for (const char* secret : {"email", "last_name", "birth_date", "location"}) EXPECT_FALSE(body.contains(secret)) << secret;
+  for (const char* secret : {"email", "last_name", "birth_date", "location"})
+    EXPECT_FALSE(body.contains(secret)) << secret;
   EXPECT_EQ(seen.body.find(ada.email), std::string::npos);
 
-  server.request("PUT", "/api/v1/me/preferences", Json{{"privacy_settings", {{"show_age", false}, {"show_distance", false}}}}.dump(),
-                 ada.auth());
+  server.request("PUT", "/api/v1/me/preferences",
+                 Json{{"privacy_settings", {{"show_age", false}, {"show_distance", false}}}}.dump(), ada.auth());
   auto private_bits = view(bob, ada).json();
   EXPECT_TRUE(private_bits["age"].is_null());
   EXPECT_TRUE(private_bits["distance_km"].is_null());
@@ -140,7 +142,8 @@ TEST(OtherProfiles, VisibilityDecidesWhoSeesWhat) {
   patch_me(server, ada, {{"profile_visibility", "matches_only"}});
   auto conn = db.connect();
   pqxx::work tx(conn);
-  tx.exec_params("INSERT INTO matches (user_id_1, user_id_2, compatibility_score) VALUES ($1, $2, 80)", ada.user_id, bob.user_id);
+  tx.exec_params("INSERT INTO matches (user_id_1, user_id_2, compatibility_score) VALUES ($1, $2, 80)", ada.user_id,
+                 bob.user_id);
   tx.commit();
   EXPECT_EQ(view(bob, ada).status, 200) << "matched users see a matches_only profile";
 
@@ -158,15 +161,18 @@ TEST(OtherProfiles, ABlockHidesEachFromTheOther) {
   EXPECT_EQ(server.request("GET", "/api/v1/users/" + bob.user_id, "", ada.auth()).status, 200);
 
   EXPECT_EQ(server.request("POST", "/api/v1/users/" + bob.user_id + "/block", "", ada.auth()).status, 204);
-  EXPECT_EQ(server.request("POST", "/api/v1/users/" + bob.user_id + "/block", "", ada.auth()).status, 204) << "idempotent";
+  EXPECT_EQ(server.request("POST", "/api/v1/users/" + bob.user_id + "/block", "", ada.auth()).status, 204)
+      << "idempotent";
   EXPECT_EQ(server.request("GET", "/api/v1/users/" + bob.user_id, "", ada.auth()).status, 404);
   EXPECT_EQ(server.request("GET", "/api/v1/users/" + ada.user_id, "", bob.auth()).status, 404) << "both ways";
 
   EXPECT_EQ(server.request("DELETE", "/api/v1/users/" + bob.user_id + "/block", "", ada.auth()).status, 204);
   EXPECT_EQ(server.request("GET", "/api/v1/users/" + ada.user_id, "", bob.auth()).status, 200);
 
-  EXPECT_EQ(server.request("POST", "/api/v1/users/" + ada.user_id + "/block", "", ada.auth()).status, 400) << "not oneself";
-  EXPECT_EQ(server.request("POST", "/api/v1/users/00000000-0000-4000-8000-000000000000/block", "", ada.auth()).status, 404);
+  EXPECT_EQ(server.request("POST", "/api/v1/users/" + ada.user_id + "/block", "", ada.auth()).status, 400)
+      << "not oneself";
+  EXPECT_EQ(server.request("POST", "/api/v1/users/00000000-0000-4000-8000-000000000000/block", "", ada.auth()).status,
+            404);
 }
 
 TEST(OtherProfiles, ReportsTakeADocumentedReason) {
@@ -216,14 +222,21 @@ TEST(Privacy, DeletingTheAccountRemovesItsRowsAndSessions) {
   make_public(server, ada);
   EXPECT_EQ(server.request("DELETE", "/api/v1/me", "", ada.auth()).status, 204);
   EXPECT_EQ(server.request("GET", "/api/v1/me", "", ada.auth()).status, 401) << "sessions ended";
-  EXPECT_EQ(server.request("POST", "/api/v1/auth/login", Json{{"email", ada.email}, {"password", ada.password}}.dump()).status, 401);
+  EXPECT_EQ(server.request("POST", "/api/v1/auth/login", Json{{"email", ada.email}, {"password", ada.password}}.dump())
+                .status,
+            401);
   EXPECT_EQ(server.request("GET", "/api/v1/users/" + ada.user_id, "", bob.auth()).status, 404);
   auto conn = db.connect();
   pqxx::nontransaction q(conn);
   for (const char* table : {"users", "user_preferences", "subscription_details"})
-    EXPECT_EQ(q.exec_params1(std::string("SELECT count(*) FROM ") + table + " WHERE user_id = $1", ada.user_id)[0].as<int>(), 0)
+    EXPECT_EQ(
+        q.exec_params1(std::string("SELECT count(*) FROM ") + table + " WHERE user_id = $1", ada.user_id)[0].as<int>(),
+        0)
         << table;
-  EXPECT_EQ(q.exec_params1("SELECT count(*) FROM audit_log WHERE user_id = $1 AND event = 'account_deletion'", ada.user_id)[0].as<int>(), 1)
+  EXPECT_EQ(
+      q.exec_params1("SELECT count(*) FROM audit_log WHERE user_id = $1 AND event = 'account_deletion'", ada.user_id)[0]
+          .as<int>(),
+      1)
       << "the deletion itself stays on record";
   EXPECT_EQ(server.request("GET", "/api/v1/me", "", bob.auth()).status, 200) << "others are untouched";
 }

@@ -67,7 +67,8 @@ TEST_F(Questionnaire, BranchingShowsFollowUpsAndRetiresTheirAnswersWhenHiddenAga
   auto next = get("/api/v1/questionnaire/next");
   EXPECT_EQ(next["questions"][0]["key"], "t_q2") << "the follow-up comes next";
   ASSERT_EQ(answer("t_q2", {{"value", "big"}, {"acceptable", {"big"}}}).status, 200);
-  ASSERT_EQ(answer("t_q3", {{"value", 4}, {"acceptable", {{"min", 2}, {"max", 8}}}}).status, 200) << "shown once t_q2 is answered";
+  ASSERT_EQ(answer("t_q3", {{"value", 4}, {"acceptable", {{"min", 2}, {"max", 8}}}}).status, 200)
+      << "shown once t_q2 is answered";
   EXPECT_EQ(get("/api/v1/questionnaire/progress")["answered"], 3);
 
   auto changed = answer("t_q1", {{"value", false}});
@@ -77,7 +78,10 @@ TEST_F(Questionnaire, BranchingShowsFollowUpsAndRetiresTheirAnswersWhenHiddenAga
   EXPECT_EQ(progress["answered"], 1) << "retired answers no longer count";
   auto conn = db_.connect();
   pqxx::nontransaction q(conn);
-  EXPECT_EQ(q.exec_params1("SELECT count(*) FROM answers WHERE user_id = $1 AND retired_at IS NOT NULL", user_.user_id)[0].as<int>(), 2);
+  EXPECT_EQ(
+      q.exec_params1("SELECT count(*) FROM answers WHERE user_id = $1 AND retired_at IS NOT NULL", user_.user_id)[0]
+          .as<int>(),
+      2);
   auto hidden = answer("t_q2", {{"value", "small"}});
   EXPECT_EQ(hidden.status, 409);
   EXPECT_EQ(hidden.json()["type"], "/problems/question-not-visible");
@@ -89,8 +93,10 @@ TEST_F(Questionnaire, BranchingShowsFollowUpsAndRetiresTheirAnswersWhenHiddenAga
 TEST_F(Questionnaire, NextTakesOnlyItsOwnLimitParameter) {
   EXPECT_EQ(get("/api/v1/questionnaire/next")["questions"].size(), 1u) << "one question by default";
   EXPECT_EQ(get("/api/v1/questionnaire/next?limit=3")["questions"].size(), 3u);
-  EXPECT_EQ(get("/api/v1/questionnaire/next?nolimit=3")["questions"].size(), 1u) << "another parameter's name is not limit";
-  EXPECT_EQ(get("/api/v1/questionnaire/next?x=1&limit=%32")["questions"].size(), 2u) << "percent-decoded, anywhere in the query";
+  EXPECT_EQ(get("/api/v1/questionnaire/next?nolimit=3")["questions"].size(), 1u)
+      << "another parameter's name is not limit";
+  EXPECT_EQ(get("/api/v1/questionnaire/next?x=1&limit=%32")["questions"].size(), 2u)
+      << "percent-decoded, anywhere in the query";
   for (const char* bad : {"limit=0", "limit=21", "limit=2x", "limit=", "limit=-1"}) {
     auto res = server_->request("GET", std::string("/api/v1/questionnaire/next?") + bad, "", user_.auth());
     EXPECT_EQ(res.status, 400) << bad;
@@ -103,24 +109,29 @@ TEST_F(Questionnaire, AnswersAreValidatedStrictlyPerType) {
     auto r = answer(key, body);
     EXPECT_EQ(r.status, 400) << key << " " << body.dump() << " -> " << r.body;
   };
-  bad("t_q1", {{"value", "yes"}});                             // boolean
+  bad("t_q1", {{"value", "yes"}});  // boolean
   bad("t_q1", {{"value", true}, {"acceptable", {true, true}}});
-  bad("t_q7", {{"value", "sometimes"}});                      // not an option
+  bad("t_q7", {{"value", "sometimes"}});  // not an option
   bad("t_q7", {{"value", "always"}, {"acceptable", Json::array()}});
-  bad("t_q4", {{"value", {"read", "run", "paint"}}});         // more than max_selections
+  bad("t_q4", {{"value", {"read", "run", "paint"}}});  // more than max_selections
   bad("t_q4", {{"value", {"read", "read"}}});
   bad("t_q4", {{"value", Json::array()}});
-  bad("t_q5", {{"value", 6}});                                 // out of range
-  bad("t_q5", {{"value", 2.5}});                               // off the step
+  bad("t_q5", {{"value", 6}});    // out of range
+  bad("t_q5", {{"value", 2.5}});  // off the step
   bad("t_q5", {{"value", 3}, {"acceptable", {{"min", 4}, {"max", 2}}}});
-  bad("t_q6", {{"value", std::string(201, 'x')}});            // too long
+  bad("t_q6", {{"value", std::string(201, 'x')}});  // too long
   bad("t_q6", {{"value", "fine"}, {"acceptable", {"x"}}});
   bad("t_q7", {{"value", "always"}, {"importance", 11}});
   bad("t_q7", {{"value", "always"}, {"colour", "red"}});
   bad("t_q7", Json::object());
   EXPECT_EQ(answer("t_q6", {{"value", "  I love long walks.  "}}).json()["answer"]["value"], "I love long walks.");
-  EXPECT_EQ(server_->request("PUT", "/api/v1/questionnaire/answers/" + crypto::uuid_v4(), R"({"value": 1})", user_.auth()).status, 404);
-  EXPECT_EQ(server_->request("PUT", "/api/v1/questionnaire/answers/not-a-question", R"({"value": 1})", user_.auth()).status, 404);
+  EXPECT_EQ(
+      server_->request("PUT", "/api/v1/questionnaire/answers/" + crypto::uuid_v4(), R"({"value": 1})", user_.auth())
+          .status,
+      404);
+  EXPECT_EQ(
+      server_->request("PUT", "/api/v1/questionnaire/answers/not-a-question", R"({"value": 1})", user_.auth()).status,
+      404);
 }
 
 TEST_F(Questionnaire, PremiumQuestionsNeedAPremiumPlan) {
@@ -129,7 +140,8 @@ TEST_F(Questionnaire, PremiumQuestionsNeedAPremiumPlan) {
   EXPECT_EQ(refused.json()["type"], "/problems/premium-required");
   auto conn = db_.connect();
   pqxx::work tx(conn);
-  tx.exec_params("UPDATE subscription_details SET plan_type = 'premium', payment_status = 'paid' WHERE user_id = $1", user_.user_id);
+  tx.exec_params("UPDATE subscription_details SET plan_type = 'premium', payment_status = 'paid' WHERE user_id = $1",
+                 user_.user_id);
   tx.commit();
   EXPECT_EQ(answer("t_q8", {{"value", true}}).status, 200);
 }
@@ -142,7 +154,7 @@ TEST_F(Questionnaire, CompletionNeedsEveryRequiredVisibleQuestionThenQueuesTheVe
 
   ASSERT_EQ(answer("t_q1", {{"value", false}}).status, 200);  // keeps t_q2 and t_q3 hidden
   ASSERT_EQ(answer("t_q4", {{"value", {"read"}}, {"acceptable", "any"}}).status, 200);
-  ASSERT_EQ(answer("t_q5", {{"value", 2}}).status, 200);        // keeps t_q9 hidden
+  ASSERT_EQ(answer("t_q5", {{"value", 2}}).status, 200);  // keeps t_q9 hidden
   ASSERT_EQ(answer("t_q7", {{"value", "mostly"}}).status, 200);
   ASSERT_EQ(answer("t_q12", {{"value", "out"}}).status, 200);
   auto done = server_->request("POST", "/api/v1/questionnaire/complete", "", user_.auth());
@@ -151,9 +163,10 @@ TEST_F(Questionnaire, CompletionNeedsEveryRequiredVisibleQuestionThenQueuesTheVe
 
   auto conn = db_.connect();
   pqxx::nontransaction q(conn);
-  auto doc = Json::parse(q.exec_params1("SELECT doc::text FROM questionnaire_responses WHERE user_id = $1 AND bank_key = 'test-bank'",
-                                        user_.user_id)[0]
-                             .as<std::string>());
+  auto doc = Json::parse(
+      q.exec_params1("SELECT doc::text FROM questionnaire_responses WHERE user_id = $1 AND bank_key = 'test-bank'",
+                     user_.user_id)[0]
+          .as<std::string>());
   EXPECT_FALSE(doc["completedAt"].is_null());
   EXPECT_EQ(doc["progress"], 100);
   EXPECT_EQ(doc["responses"].size(), 5u);
@@ -161,7 +174,8 @@ TEST_F(Questionnaire, CompletionNeedsEveryRequiredVisibleQuestionThenQueuesTheVe
   EXPECT_TRUE(doc["metadata"].contains("startedAt"));
   EXPECT_TRUE(doc["metadata"].contains("completionTime"));
   EXPECT_EQ(doc["responses"][0]["response"]["importanceScore"], 5);
-  EXPECT_EQ(q.exec_params1("SELECT count(*) FROM jobs WHERE kind = 'compute_vectors' AND payload->>'user_id' = $1", user_.user_id)[0]
+  EXPECT_EQ(q.exec_params1("SELECT count(*) FROM jobs WHERE kind = 'compute_vectors' AND payload->>'user_id' = $1",
+                           user_.user_id)[0]
                 .as<int>(),
             1);
 }
@@ -172,7 +186,8 @@ TEST_F(Questionnaire, ReimportingTheBankUpdatesInPlace) {
   auto before = q.exec1("SELECT count(*) FROM questions")[0].as<int>();
   server_->use_question_bank("test-bank.json");
   EXPECT_EQ(q.exec1("SELECT count(*) FROM questions")[0].as<int>(), before) << "no duplicates";
-  EXPECT_EQ(q.exec_params1("SELECT question_id::text FROM questions WHERE question_key = 't_q1'")[0].as<std::string>(), id("t_q1"));
+  EXPECT_EQ(q.exec_params1("SELECT question_id::text FROM questions WHERE question_key = 't_q1'")[0].as<std::string>(),
+            id("t_q1"));
 }
 
 TEST(QuestionBankImport, EveryProblemIsReportedAndNothingIsImported) {
@@ -201,17 +216,20 @@ TEST(QuestionBankImport, EveryProblemIsReportedAndNothingIsImported) {
   ASSERT_FALSE(result.has_value());
   EXPECT_EQ(result.error().type, "invalid-question-bank");
   std::map<std::string, std::string> by_question;
-  for (const auto& e : result.error().extensions["errors"]) by_question[e["question"]] += e["message"].get<std::string>() + "; ";
+  for (const auto& e : result.error().extensions["errors"])
+    by_question[e["question"]] += e["message"].get<std::string>() + "; ";
   EXPECT_NE(by_question["a"].find("unknown question type"), std::string::npos);
   EXPECT_NE(by_question["b"].find("2 to 12 options"), std::string::npos);
   EXPECT_NE(by_question["b"].find("appears twice"), std::string::npos);
   EXPECT_NE(by_question["b"].find("\"charm\" is not declared"), std::string::npos);
   EXPECT_NE(by_question["c"].find("whole number of steps"), std::string::npos);
-  EXPECT_NE(by_question["d"].find("not an earlier question"), std::string::npos) << "a forward reference (a possible cycle)";
+  EXPECT_NE(by_question["d"].find("not an earlier question"), std::string::npos)
+      << "a forward reference (a possible cycle)";
   EXPECT_NE(by_question["e"].find("cannot have"), std::string::npos) << "an unknown option";
   auto conn = db.connect();
   pqxx::nontransaction q(conn);
-  EXPECT_EQ(q.exec1("SELECT count(*) FROM question_banks WHERE bank_key = 'broken'")[0].as<int>(), 0) << "nothing imported";
+  EXPECT_EQ(q.exec1("SELECT count(*) FROM question_banks WHERE bank_key = 'broken'")[0].as<int>(), 0)
+      << "nothing imported";
   app.close();
 }
 
@@ -238,7 +256,12 @@ TEST(QuestionBankImport, AnEditedBankUpdatesChangedQuestionsInPlaceAndRetiresDro
   ASSERT_TRUE(app.questionnaire.import(bank).has_value());
   auto conn = db.connect();
   pqxx::nontransaction q(conn);
-  auto snapshot = [&] { return q.exec1("SELECT string_agg(question_id || text || importance_weight, ',' ORDER BY question_id) FROM questions")[0].as<std::string>(); };
+  auto snapshot = [&] {
+    return q
+        .exec1(
+            "SELECT string_agg(question_id || text || importance_weight, ',' ORDER BY question_id) FROM questions")[0]
+        .as<std::string>();
+  };
   auto before = snapshot();
   ASSERT_TRUE(app.questionnaire.import(bank).has_value());
   EXPECT_EQ(snapshot(), before) << "re-importing the same bank changes nothing";
@@ -250,7 +273,8 @@ TEST(QuestionBankImport, AnEditedBankUpdatesChangedQuestionsInPlaceAndRetiresDro
   auto counts = app.questionnaire.import(bank);
   ASSERT_TRUE(counts.has_value());
   EXPECT_EQ(counts->retired, 1);
-  auto edited = q.exec_params1("SELECT question_id::text, text, importance_weight FROM questions WHERE question_key = 't_q1'");
+  auto edited =
+      q.exec_params1("SELECT question_id::text, text, importance_weight FROM questions WHERE question_key = 't_q1'");
   EXPECT_EQ(edited[0].as<std::string>(), crypto::uuid_v5("test-bank:t_q1")) << "same id";
   EXPECT_EQ(edited[1].as<std::string>(), "Edited wording?");
   EXPECT_EQ(edited[2].as<int>(), 9);
@@ -286,14 +310,17 @@ TEST(QuestionnaireWalk, AUserWalksTheWholeProductBankAndCompletesIt) {
     const auto& q = next["questions"][0];
     Json value;
     std::string type = q["type"];
-    if (type == "multiple_choice") value = q["options"][answered % q["options"].size()]["key"];
+    if (type == "multiple_choice")
+      value = q["options"][answered % q["options"].size()]["key"];
     else if (type == "multiple_select") {
       value = Json::array();
       for (int i = 0; i < q["min_selections"].get<int>(); ++i) value.push_back(q["options"][i]["key"]);
-    }
-    else if (type == "boolean") value = answered % 2 == 0;
-    else if (type == "slider") value = q["slider"]["max"];
-    else value = "An honest answer.";
+    } else if (type == "boolean")
+      value = answered % 2 == 0;
+    else if (type == "slider")
+      value = q["slider"]["max"];
+    else
+      value = "An honest answer.";
     auto res = server.request("PUT", "/api/v1/questionnaire/answers/" + q["question_id"].get<std::string>(),
                               Json{{"value", value}, {"importance", 6}}.dump(), user.auth());
     ASSERT_EQ(res.status, 200) << q.dump() << " -> " << res.body;

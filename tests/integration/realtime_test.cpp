@@ -73,8 +73,10 @@ class Realtime : public test::MatchingApi {
 
   void TearDown() override {
     for (auto& node : nodes_) {
-      if (HasFailure()) std::printf("serve log kept: %s\n", node->log.c_str());
-      else std::remove(node->log.c_str());
+      if (HasFailure())
+        std::printf("serve log kept: %s\n", node->log.c_str());
+      else
+        std::remove(node->log.c_str());
     }
   }
 
@@ -83,16 +85,24 @@ class Realtime : public test::MatchingApi {
     auto node = std::make_unique<Node>();
     node->port = test::free_port();
     node->log = ::testing::TempDir() + "pm-realtime-" + db_.name() + "-" + std::to_string(node->port) + ".log";
-    std::map<std::string, std::string> env = {
-        {"PM_DATABASE_URL", config_.database_url},  {"PM_REDIS_URL", config_.redis_url},
-        {"PM_PII_KEYS", config_.pii_keys},          {"PM_BLIND_INDEX_KEY", config_.blind_index_key},
-        {"PM_QUESTION_BANK", config_.question_bank}, {"PM_LOG_LEVEL", log_level},
-        {"PM_MEDIA_BACKEND", "local"},              {"PM_MEDIA_DIR", config_.media_dir},
-        {"PM_MEDIA_URL_SECRET", config_.media_url_secret}, {"PM_MAIL_DIR", config_.mail_dir},
-        {"PM_NOTIFICATION_DIR", config_.notification_dir}, {"PM_MIGRATIONS_DIR", config_.migrations_dir},
-        {"PM_DOCS_DIR", config_.docs_dir},          {"PM_TRUSTED_PROXIES", "127.0.0.1"},
-        {"PM_DB_POOL_SIZE", "4"},                   {"PM_REDIS_POOL_SIZE", "4"},
-        {"PM_HANDLER_THREADS", "4"},                {"PM_MESSAGE_RATE_LIMIT", std::to_string(config_.message_rate_limit)}};
+    std::map<std::string, std::string> env = {{"PM_DATABASE_URL", config_.database_url},
+                                              {"PM_REDIS_URL", config_.redis_url},
+                                              {"PM_PII_KEYS", config_.pii_keys},
+                                              {"PM_BLIND_INDEX_KEY", config_.blind_index_key},
+                                              {"PM_QUESTION_BANK", config_.question_bank},
+                                              {"PM_LOG_LEVEL", log_level},
+                                              {"PM_MEDIA_BACKEND", "local"},
+                                              {"PM_MEDIA_DIR", config_.media_dir},
+                                              {"PM_MEDIA_URL_SECRET", config_.media_url_secret},
+                                              {"PM_MAIL_DIR", config_.mail_dir},
+                                              {"PM_NOTIFICATION_DIR", config_.notification_dir},
+                                              {"PM_MIGRATIONS_DIR", config_.migrations_dir},
+                                              {"PM_DOCS_DIR", config_.docs_dir},
+                                              {"PM_TRUSTED_PROXIES", "127.0.0.1"},
+                                              {"PM_DB_POOL_SIZE", "4"},
+                                              {"PM_REDIS_POOL_SIZE", "4"},
+                                              {"PM_HANDLER_THREADS", "4"},
+                                              {"PM_MESSAGE_RATE_LIMIT", std::to_string(config_.message_rate_limit)}};
     node->process = std::make_unique<test::Process>(
         std::vector<std::string>{test::binary_path(), "serve", "--port", std::to_string(node->port)}, env, node->log);
     bool up = test::wait_for_port(node->port, 20000);
@@ -101,7 +111,8 @@ class Realtime : public test::MatchingApi {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     if (!up || test::http(node->port, "GET", "/readyz").status != 200)
-      throw std::runtime_error("serve on port " + std::to_string(node->port) + " did not become ready:\n" + node->log_text());
+      throw std::runtime_error("serve on port " + std::to_string(node->port) + " did not become ready:\n" +
+                               node->log_text());
     nodes_.push_back(std::move(node));
     return *nodes_.back();
   }
@@ -133,7 +144,10 @@ class Realtime : public test::MatchingApi {
   }
 
   Json send_frame(const std::string& client_id, const std::string& text) const {
-    return {{"type", "message.send"}, {"conversation_id", conversation_}, {"client_message_id", client_id}, {"content", text}};
+    return {{"type", "message.send"},
+            {"conversation_id", conversation_},
+            {"client_message_id", client_id},
+            {"content", text}};
   }
   Json frame(const std::string& type) const { return {{"type", type}, {"conversation_id", conversation_}}; }
 
@@ -253,7 +267,8 @@ TEST_F(RealtimeChat, TwoUsersOnTwoNodesTalkLiveAndEveryDeviceHearsIt) {
 
   // Each message reached each socket once (the socket that sent one may get it back, once).
   for (auto [ws, own_seq] : {std::pair{ana.get(), 1}, {ana_phone.get(), 0}, {ben.get(), 2}}) {
-    for (const auto& e : of_type(ws->drain(), "message.new")) EXPECT_EQ(e["message"]["seq"], own_seq) << "came twice: " << e.dump();
+    for (const auto& e : of_type(ws->drain(), "message.new"))
+      EXPECT_EQ(e["message"]["seq"], own_seq) << "came twice: " << e.dump();
   }
   auto stored = history(b, ben_);
   ASSERT_EQ(stored.size(), 2u);
@@ -338,9 +353,10 @@ TEST_F(RealtimeChat, AReconnectingClientResumesExactlyWhatItMissed) {
   again->send_json({{"type", "resume"}, {"id", "resume-2"}, {"conversations", {{conversation_, 6}}}});
   std::thread writer([&] {
     for (int i = 9; i <= 16; ++i) {
-      auto sent = server_->request("POST", "/api/v1/conversations/" + conversation_ + "/messages",
-                                   Json{{"client_message_id", fmt::format("c-{}", i)}, {"content", fmt::format("m{}", i)}}.dump(),
-                                   ana_.user.auth());
+      auto sent = server_->request(
+          "POST", "/api/v1/conversations/" + conversation_ + "/messages",
+          Json{{"client_message_id", fmt::format("c-{}", i)}, {"content", fmt::format("m{}", i)}}.dump(),
+          ana_.user.auth());
       EXPECT_EQ(sent.status, 201) << sent.body;
     }
   });
@@ -362,7 +378,8 @@ TEST_F(RealtimeChat, AReconnectingClientResumesExactlyWhatItMissed) {
   EXPECT_TRUE(acked) << "no ack for the second resume";
   auto rest_of = again->drain();
   frames.insert(frames.end(), rest_of.begin(), rest_of.end());
-  EXPECT_EQ(seqs_of(of_type(frames, "message.new")), range(7, 16)) << "everything missed and everything new, in order, once";
+  EXPECT_EQ(seqs_of(of_type(frames, "message.new")), range(7, 16))
+      << "everything missed and everything new, in order, once";
 }
 
 // (d) SIGKILL of the node Ana writes through: every message she saw acknowledged is stored and
@@ -384,7 +401,8 @@ TEST_F(RealtimeChat, KillingANodeLosesNoAcknowledgedMessage) {
   std::map<std::string, std::string> acked;  // client_message_id -> message_id
   auto take_acks = [&](const std::vector<Json>& frames) {
     for (const auto& f : frames)
-      if (f.value("type", "") == "ack" && f.contains("message")) acked[f["message"]["client_message_id"]] = f["message"]["message_id"];
+      if (f.value("type", "") == "ack" && f.contains("message"))
+        acked[f["message"]["client_message_id"]] = f["message"]["message_id"];
   };
   for (int i = 1; i <= kFirst; ++i) send(i);
   while (acked.size() < static_cast<std::size_t>(kFirst)) {
@@ -476,13 +494,17 @@ TEST_F(RealtimeChat, AThirdUserCanNeitherReadNorSend) {
   EXPECT_EQ(rest(b, eve, "GET", messages + "?after=0").status, 404);
   EXPECT_EQ(rest(b, eve, "POST", messages, {{"client_message_id", "eve-2"}, {"content", "hello?"}}).status, 404);
   EXPECT_EQ(rest(b, eve, "POST", "/api/v1/conversations/" + conversation_ + "/read").status, 404);
-  EXPECT_EQ(rest(b, eve, "POST", "/api/v1/messages/" + hello["message_id"].get<std::string>() + "/reactions", {{"emoji", kHeart}}).status,
+  EXPECT_EQ(rest(b, eve, "POST", "/api/v1/messages/" + hello["message_id"].get<std::string>() + "/reactions",
+                 {{"emoji", kHeart}})
+                .status,
             404);
 
   // The two go on talking; Eve's socket (on Ana's node) hears nothing of it.
   ASSERT_EQ(ben->request(frame("typing"))["type"], "ack");
   say(*ben, "e-2", "Yes, just us");
-  ASSERT_EQ(rest(b, ben_, "POST", "/api/v1/messages/" + hello["message_id"].get<std::string>() + "/reactions", {{"emoji", kHeart}}).status,
+  ASSERT_EQ(rest(b, ben_, "POST", "/api/v1/messages/" + hello["message_id"].get<std::string>() + "/reactions",
+                 {{"emoji", kHeart}})
+                .status,
             200);
   ASSERT_TRUE(message_new(*ana, 2));
   ASSERT_TRUE(ana->wait_for("reaction"));
@@ -542,7 +564,8 @@ TEST_F(Realtime, SocketsAuthenticateWithTheSessionToken) {
 
   auto plain = test::http(a.port, "GET", "/api/v1/ws", "", ana_.user.auth());
   EXPECT_EQ(plain.status, 426) << plain.body;
-  EXPECT_NE(plain.header("content-type").find("application/problem+json"), std::string::npos) << plain.header("content-type");
+  EXPECT_NE(plain.header("content-type").find("application/problem+json"), std::string::npos)
+      << plain.header("content-type");
   EXPECT_EQ(plain.json().value("status", 0), 426) << plain.body;
   EXPECT_NE(plain.header("upgrade").find("websocket"), std::string::npos) << "a 426 names the protocol to upgrade to";
 
@@ -615,7 +638,8 @@ TEST_F(Realtime, BothHearOfTheirMatchLive) {
   ASSERT_EQ(listed.status, 200);
   bool found = false;
   const Json page = listed.json();
-  for (const auto& n : page["notifications"]) found = found || n["notification_id"] == (*note)["notification"]["notification_id"];
+  for (const auto& n : page["notifications"])
+    found = found || n["notification_id"] == (*note)["notification"]["notification_id"];
   EXPECT_TRUE(found) << "the pushed notification is the listed one: " << note->dump() << "\nlisted: " << listed.body;
 }
 
@@ -674,14 +698,16 @@ TEST_F(RealtimeSlowReader, AStalledReaderIsDisconnectedAndSlowsNobody) {
   std::vector<Json> received;
   for (int i = 1; i <= kMessages; ++i) {
     Json body = {{"client_message_id", fmt::format("slow-{}", i)}, {"content", text}};
-    auto sent = server_->request("POST", "/api/v1/conversations/" + conversation_ + "/messages", body.dump(), ben_.user.auth());
+    auto sent =
+        server_->request("POST", "/api/v1/conversations/" + conversation_ + "/messages", body.dump(), ben_.user.auth());
     ASSERT_EQ(sent.status, 201) << sent.body;
     if (i % 50 == 0)
       for (auto& e : phone->drain(20)) received.push_back(std::move(e));
   }
   for (auto& e : phone->drain()) received.push_back(std::move(e));
 
-  EXPECT_EQ(seqs_of(of_type(received, "message.new")), range(1, kMessages)) << "the reading device got every message once, in order";
+  EXPECT_EQ(seqs_of(of_type(received, "message.new")), range(1, kMessages))
+      << "the reading device got every message once, in order";
   EXPECT_TRUE(stalled->wait_closed(10000).has_value()) << "the stalled socket was cut off";
   EXPECT_TRUE(phone->is_open());
 }

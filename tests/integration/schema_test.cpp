@@ -13,18 +13,26 @@ namespace {
 
 // The seed's tables and columns (perfect-match-data-model.md), plus the ERD-only tables.
 const std::map<std::string, std::vector<std::string>> kSeedColumns = {
-    {"users", {"user_id", "email", "password_hash", "auth_provider", "first_name", "last_name", "birth_date", "gender",
-               "seeking_gender", "location", "bio", "profile_completed", "created_at", "last_active", "profile_visibility"}},
+    {"users",
+     {"user_id", "email", "password_hash", "auth_provider", "first_name", "last_name", "birth_date", "gender",
+      "seeking_gender", "location", "bio", "profile_completed", "created_at", "last_active", "profile_visibility"}},
     {"profile_media", {"media_id", "user_id", "media_type", "url", "display_order", "uploaded_at"}},
-    {"user_preferences", {"pref_id", "user_id", "notification_settings", "privacy_settings", "max_distance", "min_age", "max_age"}},
-    {"subscription_details", {"subscription_id", "user_id", "plan_type", "start_date", "end_date", "payment_status", "payment_method"}},
+    {"user_preferences",
+     {"pref_id", "user_id", "notification_settings", "privacy_settings", "max_distance", "min_age", "max_age"}},
+    {"subscription_details",
+     {"subscription_id", "user_id", "plan_type", "start_date", "end_date", "payment_status", "payment_method"}},
     {"question_blocks", {"block_id", "title", "description", "display_order"}},
-    {"questions", {"question_id", "block_id", "text", "question_type", "options", "branching_logic", "importance_weight", "premium_only"}},
-    {"matches", {"match_id", "user_id_1", "user_id_2", "compatibility_score", "status", "created_at", "user_1_liked", "user_2_liked"}},
+    {"questions",
+     {"question_id", "block_id", "text", "question_type", "options", "branching_logic", "importance_weight",
+      "premium_only"}},
+    {"matches",
+     {"match_id", "user_id_1", "user_id_2", "compatibility_score", "status", "created_at", "user_1_liked",
+      "user_2_liked"}},
     {"compatibility_insights", {"insight_id", "match_id", "highlights", "detailed_analysis", "is_premium"}},
     {"match_attributes", {"attribute_id", "match_id", "attribute_name", "score", "description"}},
     {"conversations", {"conversation_id", "match_id", "created_at", "last_message_at"}},
-    {"messages", {"message_id", "conversation_id", "sender_id", "message_type", "content", "media_url", "sent_at", "read_at"}},
+    {"messages",
+     {"message_id", "conversation_id", "sender_id", "message_type", "content", "media_url", "sent_at", "read_at"}},
     {"notifications", {"notification_id", "user_id", "type", "content", "is_read", "created_at"}},
     {"answers", {"answer_id", "question_id", "user_id", "response_value", "importance_score", "created_at"}},
     {"user_embeddings", {"embedding_id", "user_id", "embedding_vector", "metadata", "created_at"}},
@@ -35,14 +43,34 @@ const std::vector<std::string> kDocumentTables = {"questionnaire_responses", "us
                                                   "compatibility_insight_documents", "message_documents"};
 
 // The seed's named indexes.
-const std::vector<std::string> kSeedIndexes = {
-    "idx_users_email", "idx_users_location", "idx_users_gender_seeking", "idx_users_profile_visibility",
-    "idx_profile_media_user_id", "idx_user_preferences_user_id", "idx_subscription_user_id", "idx_subscription_end_date",
-    "idx_subscription_plan_type", "idx_questions_block_id", "idx_questions_premium", "idx_matches_user_id_1",
-    "idx_matches_user_id_2", "idx_matches_score", "idx_matches_status", "idx_matches_created_at", "idx_insights_match_id",
-    "idx_match_attributes_match_id", "idx_conversations_match_id", "idx_conversations_last_message",
-    "idx_messages_conversation_id", "idx_messages_sender_id", "idx_messages_sent_at", "idx_messages_read_status",
-    "idx_notifications_user_id", "idx_notifications_type", "idx_notifications_created_at", "idx_notifications_read_status"};
+const std::vector<std::string> kSeedIndexes = {"idx_users_email",
+                                               "idx_users_location",
+                                               "idx_users_gender_seeking",
+                                               "idx_users_profile_visibility",
+                                               "idx_profile_media_user_id",
+                                               "idx_user_preferences_user_id",
+                                               "idx_subscription_user_id",
+                                               "idx_subscription_end_date",
+                                               "idx_subscription_plan_type",
+                                               "idx_questions_block_id",
+                                               "idx_questions_premium",
+                                               "idx_matches_user_id_1",
+                                               "idx_matches_user_id_2",
+                                               "idx_matches_score",
+                                               "idx_matches_status",
+                                               "idx_matches_created_at",
+                                               "idx_insights_match_id",
+                                               "idx_match_attributes_match_id",
+                                               "idx_conversations_match_id",
+                                               "idx_conversations_last_message",
+                                               "idx_messages_conversation_id",
+                                               "idx_messages_sender_id",
+                                               "idx_messages_sent_at",
+                                               "idx_messages_read_status",
+                                               "idx_notifications_user_id",
+                                               "idx_notifications_type",
+                                               "idx_notifications_created_at",
+                                               "idx_notifications_read_status"};
 
 }  // namespace
 
@@ -52,15 +80,19 @@ TEST(Schema, EverySeedTableHasTheSeedsColumns) {
   pqxx::nontransaction q(conn);
   for (const auto& [table, columns] : kSeedColumns) {
     std::set<std::string> present;
-    for (const auto& row : q.exec_params("SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' "
-                                         "AND table_name = $1", table))
+    for (const auto& row :
+         q.exec_params("SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' "
+                       "AND table_name = $1",
+                       table))
       present.insert(row[0].as<std::string>());
     EXPECT_FALSE(present.empty()) << "table " << table << " is missing";
     for (const auto& column : columns) EXPECT_TRUE(present.count(column)) << table << "." << column << " is missing";
   }
   for (const auto& table : kDocumentTables) {
-    auto r = q.exec_params("SELECT data_type FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1 "
-                           "AND data_type = 'jsonb'", table);
+    auto r = q.exec_params(
+        "SELECT data_type FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1 "
+        "AND data_type = 'jsonb'",
+        table);
     EXPECT_FALSE(r.empty()) << "document table " << table << " is missing or has no jsonb column";
   }
 }
@@ -79,14 +111,16 @@ TEST(Schema, SeedDefaultsApply) {
   test::TestDatabase db;
   auto conn = db.connect();
   pqxx::work tx(conn);
-  auto user = tx.exec1("INSERT INTO users (email) VALUES ('a@example.test') "
-                       "RETURNING user_id, profile_completed, profile_visibility, created_at IS NOT NULL");
+  auto user = tx.exec1(
+      "INSERT INTO users (email) VALUES ('a@example.test') "
+      "RETURNING user_id, profile_completed, profile_visibility, created_at IS NOT NULL");
   EXPECT_EQ(user[0].as<std::string>().size(), 36u) << "user_id defaults to a UUID";
   EXPECT_FALSE(user[1].as<bool>());
   EXPECT_EQ(user[2].as<std::string>(), "matches_only");
   EXPECT_TRUE(user[3].as<bool>());
-  auto prefs = tx.exec_params1("INSERT INTO user_preferences (user_id) VALUES ($1) RETURNING notification_settings::text",
-                               user[0].as<std::string>());
+  auto prefs =
+      tx.exec_params1("INSERT INTO user_preferences (user_id) VALUES ($1) RETURNING notification_settings::text",
+                      user[0].as<std::string>());
   EXPECT_EQ(prefs[0].as<std::string>(), "{}");
 }
 
@@ -125,40 +159,68 @@ struct ConstraintCase {
 const ConstraintCase kCases[] = {
     {"users_email_unique", "", "INSERT INTO users (email) VALUES ('one@example.test')", "users_email_key"},
     {"users_email_not_null", "", "INSERT INTO users (first_name) VALUES ('x')", "email"},
-    {"unique_user_display_order", "INSERT INTO profile_media (user_id, media_type, url, display_order) VALUES (" U1 ", 'image/jpeg', 'a', 1)",
-     "INSERT INTO profile_media (user_id, media_type, url, display_order) VALUES (" U1 ", 'image/jpeg', 'b', 1)", "unique_user_display_order"},
-    {"profile_media_user_fk", "", "INSERT INTO profile_media (user_id, media_type, url, display_order) VALUES (gen_random_uuid(), 'image/jpeg', 'a', 1)",
+    {"unique_user_display_order",
+     "INSERT INTO profile_media (user_id, media_type, url, display_order) VALUES (" U1 ", 'image/jpeg', 'a', 1)",
+     "INSERT INTO profile_media (user_id, media_type, url, display_order) VALUES (" U1 ", 'image/jpeg', 'b', 1)",
+     "unique_user_display_order"},
+    {"profile_media_user_fk", "",
+     "INSERT INTO profile_media (user_id, media_type, url, display_order) VALUES (gen_random_uuid(), 'image/jpeg', "
+     "'a', 1)",
      "profile_media_user_id_fkey"},
-    {"unique_user_preferences", "INSERT INTO user_preferences (user_id) VALUES (" U1 ")", "INSERT INTO user_preferences (user_id) VALUES (" U1 ")",
-     "unique_user_preferences"},
-    {"unique_user_subscription", "INSERT INTO subscription_details (user_id, plan_type, start_date, payment_status) VALUES (" U1 ", 'free', now(), 'none')",
-     "INSERT INTO subscription_details (user_id, plan_type, start_date, payment_status) VALUES (" U1 ", 'premium', now(), 'paid')",
+    {"unique_user_preferences", "INSERT INTO user_preferences (user_id) VALUES (" U1 ")",
+     "INSERT INTO user_preferences (user_id) VALUES (" U1 ")", "unique_user_preferences"},
+    {"unique_user_subscription",
+     "INSERT INTO subscription_details (user_id, plan_type, start_date, payment_status) VALUES (" U1
+     ", 'free', now(), 'none')",
+     "INSERT INTO subscription_details (user_id, plan_type, start_date, payment_status) VALUES (" U1
+     ", 'premium', now(), 'paid')",
      "unique_user_subscription"},
-    {"subscription_plan_not_null", "", "INSERT INTO subscription_details (user_id, start_date, payment_status) VALUES (" U1 ", now(), 'none')", "plan_type"},
-    {"unique_block_order", "", "INSERT INTO question_blocks (title, display_order) VALUES ('Again', 1)", "unique_block_order"},
-    {"valid_question_type", "", "INSERT INTO questions (block_id, text, question_type) VALUES (" BLOCK ", 'q', 'essay')", "valid_question_type"},
-    {"unique_user_pair", "", "INSERT INTO matches (user_id_1, user_id_2, compatibility_score) VALUES (" U1 ", " U2 ", 50)", "unique_user_pair"},
-    {"different_users", "", "INSERT INTO matches (user_id_1, user_id_2, compatibility_score) VALUES (" U1 ", " U1 ", 50)", "different_users"},
+    {"subscription_plan_not_null", "",
+     "INSERT INTO subscription_details (user_id, start_date, payment_status) VALUES (" U1 ", now(), 'none')",
+     "plan_type"},
+    {"unique_block_order", "", "INSERT INTO question_blocks (title, display_order) VALUES ('Again', 1)",
+     "unique_block_order"},
+    {"valid_question_type", "",
+     "INSERT INTO questions (block_id, text, question_type) VALUES (" BLOCK ", 'q', 'essay')", "valid_question_type"},
+    {"unique_user_pair", "",
+     "INSERT INTO matches (user_id_1, user_id_2, compatibility_score) VALUES (" U1 ", " U2 ", 50)", "unique_user_pair"},
+    {"different_users", "",
+     "INSERT INTO matches (user_id_1, user_id_2, compatibility_score) VALUES (" U1 ", " U1 ", 50)", "different_users"},
     {"valid_match_status", "", "UPDATE matches SET status = 'maybe' WHERE match_id = " MATCH, "valid_match_status"},
-    {"match_score_not_null", "", "INSERT INTO matches (user_id_1, user_id_2) VALUES (" U2 ", " U1 ")", "compatibility_score"},
+    {"match_score_not_null", "", "INSERT INTO matches (user_id_1, user_id_2) VALUES (" U2 ", " U1 ")",
+     "compatibility_score"},
     {"unique_match_insight", "INSERT INTO compatibility_insights (match_id, highlights) VALUES (" MATCH ", '[]')",
      "INSERT INTO compatibility_insights (match_id, highlights) VALUES (" MATCH ", '[\"x\"]')", "unique_match_insight"},
-    {"unique_match_attribute", "INSERT INTO match_attributes (match_id, attribute_name, score) VALUES (" MATCH ", 'Lifestyle', 80)",
-     "INSERT INTO match_attributes (match_id, attribute_name, score) VALUES (" MATCH ", 'Lifestyle', 10)", "unique_match_attribute"},
-    {"unique_match_conversation", "", "INSERT INTO conversations (match_id) VALUES (" MATCH ")", "unique_match_conversation"},
-    {"valid_message_type", "", "INSERT INTO messages (conversation_id, sender_id, message_type, content) VALUES (" CONV ", " U1 ", 'video', 'hi')",
+    {"unique_match_attribute",
+     "INSERT INTO match_attributes (match_id, attribute_name, score) VALUES (" MATCH ", 'Lifestyle', 80)",
+     "INSERT INTO match_attributes (match_id, attribute_name, score) VALUES (" MATCH ", 'Lifestyle', 10)",
+     "unique_match_attribute"},
+    {"unique_match_conversation", "", "INSERT INTO conversations (match_id) VALUES (" MATCH ")",
+     "unique_match_conversation"},
+    {"valid_message_type", "",
+     "INSERT INTO messages (conversation_id, sender_id, message_type, content) VALUES (" CONV ", " U1
+     ", 'video', 'hi')",
      "valid_message_type"},
-    {"notification_content_not_null", "", "INSERT INTO notifications (user_id, type) VALUES (" U1 ", 'new_match')", "content"},
+    {"notification_content_not_null", "", "INSERT INTO notifications (user_id, type) VALUES (" U1 ", 'new_match')",
+     "content"},
     // Choices made where the seed is silent (see docs/schema.md).
-    {"unique_user_question_answer", "INSERT INTO answers (question_id, user_id, response_value, importance_score) VALUES (" QUESTION ", " U1 ", 'true', 5)",
-     "INSERT INTO answers (question_id, user_id, response_value, importance_score) VALUES (" QUESTION ", " U1 ", 'false', 3)",
+    {"unique_user_question_answer",
+     "INSERT INTO answers (question_id, user_id, response_value, importance_score) VALUES (" QUESTION ", " U1
+     ", 'true', 5)",
+     "INSERT INTO answers (question_id, user_id, response_value, importance_score) VALUES (" QUESTION ", " U1
+     ", 'false', 3)",
      "unique_user_question_answer"},
-    {"answer_importance_range", "", "INSERT INTO answers (question_id, user_id, response_value, importance_score) VALUES (" QUESTION ", " U1 ", 'true', 11)",
+    {"answer_importance_range", "",
+     "INSERT INTO answers (question_id, user_id, response_value, importance_score) VALUES (" QUESTION ", " U1
+     ", 'true', 11)",
      "valid_importance_score"},
-    {"embedding_not_empty", "", "INSERT INTO user_embeddings (user_id, embedding_vector) VALUES (" U1 ", '{}')", "valid_embedding_vector"},
+    {"embedding_not_empty", "", "INSERT INTO user_embeddings (user_id, embedding_vector) VALUES (" U1 ", '{}')",
+     "valid_embedding_vector"},
     {"client_message_id_once",
-     "INSERT INTO messages (message_id, conversation_id, sender_id, content) VALUES ('00000000-0000-4000-8000-0000000000e1', " CONV ", " U1 ", 'hi');"
-     "INSERT INTO messages (message_id, conversation_id, sender_id, content) VALUES ('00000000-0000-4000-8000-0000000000e2', " CONV ", " U1 ", 'hi');"
+     "INSERT INTO messages (message_id, conversation_id, sender_id, content) VALUES "
+     "('00000000-0000-4000-8000-0000000000e1', " CONV ", " U1 ", 'hi');"
+     "INSERT INTO messages (message_id, conversation_id, sender_id, content) VALUES "
+     "('00000000-0000-4000-8000-0000000000e2', " CONV ", " U1 ", 'hi');"
      "INSERT INTO message_documents (message_id, conversation_id, sender_id, recipient_id, metadata) VALUES "
      "('00000000-0000-4000-8000-0000000000e1', " CONV ", " U1 ", " U2 ", '{\"clientMessageId\": \"c-1\"}')",
      "INSERT INTO message_documents (message_id, conversation_id, sender_id, recipient_id, metadata) VALUES "
@@ -205,5 +267,6 @@ TEST(Schema, DeletingAUserRemovesWhatHangsOffIt) {
   tx.exec("DELETE FROM users WHERE user_id = " U1);
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM profile_media")[0].as<int>(), 0);
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM matches")[0].as<int>(), 0);
-  EXPECT_EQ(tx.exec1("SELECT count(*) FROM messages")[0].as<int>(), 0) << "the match, its conversation and messages go too";
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM messages")[0].as<int>(), 0)
+      << "the match, its conversation and messages go too";
 }

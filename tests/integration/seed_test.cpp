@@ -47,26 +47,33 @@ struct Stack {
   }
 
   Result<demo::SeedReport> seed(int users, std::uint64_t seed = 42, bool photos = false) {
-    return demo::seed_users({.db = app.db, .cipher = app.cipher, .email_index = app.email_index, .hasher = app.hasher,
-                             .photos = app.photos, .bank_key = "perfect-match"},
+    return demo::seed_users({.db = app.db,
+                             .cipher = app.cipher,
+                             .email_index = app.email_index,
+                             .hasher = app.hasher,
+                             .photos = app.photos,
+                             .bank_key = "perfect-match"},
                             {.users = users, .seed = seed, .photos = photos, .batch_size = 25});
   }
 
   std::string user_id(int number) {
     auto conn = db.connect();
     pqxx::nontransaction q(conn);
-    auto r = q.exec_params("SELECT user_id FROM users WHERE email_index = $1", app.email_index(demo::demo_email(number)));
+    auto r =
+        q.exec_params("SELECT user_id FROM users WHERE email_index = $1", app.email_index(demo::demo_email(number)));
     return r.empty() ? "" : r[0][0].as<std::string>();
   }
 
   // The user's answers: question id -> {value, acceptable, importance}.
   std::map<std::string, Json> answers(const std::string& user_id) {
-    auto rows = db::transact(app.db, [&](pqxx::work& tx) -> Result<std::map<std::string, questionnaire::repository::StoredAnswer>> {
-      return questionnaire::repository::load_answers(tx, user_id, "perfect-match");
-    });
+    auto rows = db::transact(
+        app.db, [&](pqxx::work& tx) -> Result<std::map<std::string, questionnaire::repository::StoredAnswer>> {
+          return questionnaire::repository::load_answers(tx, user_id, "perfect-match");
+        });
     EXPECT_TRUE(rows.has_value());
     std::map<std::string, Json> out;
-    for (const auto& [id, a] : *rows) out[id] = {{"value", a.value}, {"acceptable", a.acceptable}, {"importance", a.importance}};
+    for (const auto& [id, a] : *rows)
+      out[id] = {{"value", a.value}, {"acceptable", a.acceptable}, {"importance", a.importance}};
     return out;
   }
 
@@ -105,10 +112,11 @@ TEST(SeedDemo, MakesValidRealisticUsersAndSkipsThemOnASecondRun) {
   }
 
   // Profiles and preferences: adults, documented values, complete, sensible ranges.
-  for (const auto& r : q.exec(
-           "SELECT date_part('year', age(u.birth_date))::int, u.gender, u.seeking_gender, u.profile_visibility, u.profile_completed, "
-           "  u.location, u.location_point IS NOT NULL, length(u.bio), p.min_age, p.max_age, p.max_distance, u.first_name "
-           "FROM users u JOIN user_preferences p USING (user_id)")) {
+  for (const auto& r : q.exec("SELECT date_part('year', age(u.birth_date))::int, u.gender, u.seeking_gender, "
+                              "u.profile_visibility, u.profile_completed, "
+                              "  u.location, u.location_point IS NOT NULL, length(u.bio), p.min_age, p.max_age, "
+                              "p.max_distance, u.first_name "
+                              "FROM users u JOIN user_preferences p USING (user_id)")) {
     int age = r[0].as<int>();
     EXPECT_GE(age, 18);
     EXPECT_LE(age, 70);
@@ -131,8 +139,11 @@ TEST(SeedDemo, MakesValidRealisticUsersAndSkipsThemOnASecondRun) {
   // A plausible mix, even among 60.
   EXPECT_GE(q.exec1("SELECT count(DISTINCT gender) FROM users")[0].as<int>(), 2);
   EXPECT_GE(q.exec1("SELECT count(DISTINCT location) FROM users")[0].as<int>(), 5);
-  int premium = q.exec1("SELECT count(*) FROM subscription_details WHERE plan_type = 'premium' AND payment_status = 'active' "
-                        "AND end_date > now() + interval '360 days'")[0].as<int>();
+  int premium =
+      q.exec1(
+           "SELECT count(*) FROM subscription_details WHERE plan_type = 'premium' AND payment_status = 'active' "
+           "AND end_date > now() + interval '360 days'")[0]
+          .as<int>();
   EXPECT_EQ(premium, report->premium);
   EXPECT_GT(premium, 0);
   EXPECT_LT(premium, 30);

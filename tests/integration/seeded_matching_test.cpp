@@ -20,8 +20,12 @@ TEST(SeededMatching, DemoUsersGetMatchesThatPassTheFiltersAndNameWhatTheyAnswere
   test::TestServer server(config);
   server.use_question_bank("perfect-match.json");
   auto& app = server.app();
-  auto seeded = demo::seed_users({.db = app.db, .cipher = app.cipher, .email_index = app.email_index, .hasher = app.hasher,
-                                  .photos = app.photos, .bank_key = "perfect-match"},
+  auto seeded = demo::seed_users({.db = app.db,
+                                  .cipher = app.cipher,
+                                  .email_index = app.email_index,
+                                  .hasher = app.hasher,
+                                  .photos = app.photos,
+                                  .bank_key = "perfect-match"},
                                  {.users = 400, .seed = 42, .photos = false});
   ASSERT_TRUE(seeded) << seeded.error().detail;
 
@@ -32,22 +36,27 @@ TEST(SeededMatching, DemoUsersGetMatchesThatPassTheFiltersAndNameWhatTheyAnswere
   EXPECT_EQ(test::hard_filter_violations(conn), std::vector<std::string>{});
   pqxx::nontransaction q(conn);
   EXPECT_GT(q.exec1("SELECT count(*) FROM matches")[0].as<int>(), 400) << "a demo crowd finds matches";
-  EXPECT_EQ(q.exec1("SELECT count(*) FROM matches m WHERE (SELECT count(*) FROM match_attributes a WHERE a.match_id = m.match_id) <> 6")[0]
+  EXPECT_EQ(q.exec1("SELECT count(*) FROM matches m WHERE (SELECT count(*) FROM match_attributes a WHERE a.match_id = "
+                    "m.match_id) <> 6")[0]
                 .as<int>(),
             0);
 
   // The demo user with the most matches signs in with the documented password and sees them.
   auto best = q.exec1(
-      "SELECT u.user_id FROM users u ORDER BY (SELECT count(*) FROM matches m WHERE u.user_id IN (m.user_id_1, m.user_id_2)) DESC, "
-      "u.user_id LIMIT 1")[0]
+                   "SELECT u.user_id FROM users u ORDER BY (SELECT count(*) FROM matches m WHERE u.user_id IN "
+                   "(m.user_id_1, m.user_id_2)) DESC, "
+                   "u.user_id LIMIT 1")[0]
                   .as<std::string>();
   int number = 0;
   for (int n = 1; n <= 400 && !number; ++n)
-    if (q.exec_params("SELECT 1 FROM users WHERE user_id = $1 AND email_index = $2", best, app.email_index(demo::demo_email(n))).size())
+    if (q.exec_params("SELECT 1 FROM users WHERE user_id = $1 AND email_index = $2", best,
+                      app.email_index(demo::demo_email(n)))
+            .size())
       number = n;
   ASSERT_GT(number, 0);
-  auto login = server.request("POST", "/api/v1/auth/login",
-                              Json{{"email", demo::demo_email(number)}, {"password", std::string(demo::kDemoPassword)}}.dump());
+  auto login =
+      server.request("POST", "/api/v1/auth/login",
+                     Json{{"email", demo::demo_email(number)}, {"password", std::string(demo::kDemoPassword)}}.dump());
   ASSERT_EQ(login.status, 200) << login.body;
   test::Headers auth = {{"Authorization", "Bearer " + login.json()["token"].get<std::string>()}};
   auto list = server.request("GET", "/api/v1/matches?limit=5", "", auth);
@@ -64,11 +73,12 @@ TEST(SeededMatching, DemoUsersGetMatchesThatPassTheFiltersAndNameWhatTheyAnswere
   for (const auto& a : detail["attributes"])
     for (const auto& row : q.exec("SELECT question_id, text FROM questions q JOIN question_blocks b USING (block_id) "
                                   "WHERE b.bank_key = 'perfect-match' AND q.retired_at IS NULL")) {
-      if (a["description"].get<std::string>().find("\u201c" + row[1].as<std::string>() + "\u201d") == std::string::npos) continue;
+      if (a["description"].get<std::string>().find("\u201c" + row[1].as<std::string>() + "\u201d") == std::string::npos)
+        continue;
       ++grounded;
       for (const auto& who : {best, other})
-        EXPECT_EQ(q.exec_params("SELECT 1 FROM answers WHERE user_id = $1 AND question_id = $2 AND retired_at IS NULL", who,
-                                row[0].as<std::string>())
+        EXPECT_EQ(q.exec_params("SELECT 1 FROM answers WHERE user_id = $1 AND question_id = $2 AND retired_at IS NULL",
+                                who, row[0].as<std::string>())
                       .size(),
                   1u)
             << a["description"] << " quotes a question " << who << " did not answer";

@@ -57,7 +57,8 @@ TEST(Server, MalformedJsonIsA400ProblemNamingTheFault) {
   EXPECT_EQ(ok.status, 200);
   EXPECT_EQ(ok.json()["echo"]["name"], "Ada");
 
-  auto wrong_type = server.request("POST", "/test/echo", "name=Ada", {{"Content-Type", "application/x-www-form-urlencoded"}});
+  auto wrong_type =
+      server.request("POST", "/test/echo", "name=Ada", {{"Content-Type", "application/x-www-form-urlencoded"}});
   expect_problem(wrong_type, 415, "unsupported-media-type");
 
   auto huge_number = server.request("POST", "/test/echo", "[1" + std::string(400, '0') + "]");
@@ -106,7 +107,8 @@ TEST(Server, RequestIdIsEchoedOrGenerated) {
   test::TestDatabase db;
   TestServer server(test::test_config(db));
   EXPECT_EQ(server.request("GET", "/healthz", "", {{"X-Request-Id", "trace-42"}}).header("X-Request-Id"), "trace-42");
-  auto generated = server.request("GET", "/healthz", "", {{"X-Request-Id", "bad id with spaces"}}).header("X-Request-Id");
+  auto generated =
+      server.request("GET", "/healthz", "", {{"X-Request-Id", "bad id with spaces"}}).header("X-Request-Id");
   EXPECT_EQ(generated.size(), 36u) << "an unusable id is replaced by a UUID";
   auto problem = server.request("GET", "/missing", "", {{"X-Request-Id", "trace-43"}});
   EXPECT_EQ(problem.json()["instance"], "urn:request:trace-43");
@@ -122,11 +124,14 @@ TEST(Server, MetricsCountRequestsByRouteAndStatusAndShowPools) {
   ASSERT_EQ(res.status, 200);
   EXPECT_NE(res.header("Content-Type").find("text/plain"), std::string::npos);
   const auto& text = res.body;
-  EXPECT_NE(text.find(R"(pm_http_requests_total{method="GET",route="/healthz",status="200"} 1)"), std::string::npos) << text;
-  EXPECT_NE(text.find(R"x(pm_http_requests_total{method="GET",route="(unmatched)",status="404"} 1)x"), std::string::npos);
+  EXPECT_NE(text.find(R"(pm_http_requests_total{method="GET",route="/healthz",status="200"} 1)"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"x(pm_http_requests_total{method="GET",route="(unmatched)",status="404"} 1)x"),
+            std::string::npos);
   EXPECT_EQ(text.find("/no/such/route"), std::string::npos) << "raw paths never become labels";
   EXPECT_NE(text.find(R"(pm_http_request_duration_seconds_count{route="/readyz"} 1)"), std::string::npos);
-  EXPECT_NE(text.find(R"(pm_db_pool_connections{state="open"} 1)"), std::string::npos) << "readyz opened one connection";
+  EXPECT_NE(text.find(R"(pm_db_pool_connections{state="open"} 1)"), std::string::npos)
+      << "readyz opened one connection";
   EXPECT_NE(text.find(R"(pm_redis_pool_connections{state="max"} 4)"), std::string::npos);
 }
 
@@ -155,7 +160,8 @@ TEST(Server, ASlowHandlerDoesNotStallOtherRequests) {
   });
   auto slow = std::async(std::launch::async, [&] { return server.request("GET", "/test/slow"); });
   EXPECT_EQ(server.request("GET", "/healthz").status, 200);
-  EXPECT_EQ(slow.wait_for(std::chrono::seconds(0)), std::future_status::timeout) << "the slow request is still in flight";
+  EXPECT_EQ(slow.wait_for(std::chrono::seconds(0)), std::future_status::timeout)
+      << "the slow request is still in flight";
   release.set_value();
   EXPECT_EQ(slow.get().status, 200);
 }

@@ -17,8 +17,8 @@ namespace fs = std::filesystem;
 TestUser sign_up(TestServer& server, const std::string& email, const std::string& first_name, const std::string& gender,
                  const std::string& seeking) {
   TestUser user{.email = email, .password = "correct horse battery"};
-  nlohmann::json body = {{"email", email},          {"password", user.password}, {"first_name", first_name},
-                         {"last_name", "Lovelace"}, {"birth_date", "1990-12-10"}, {"gender", gender},
+  nlohmann::json body = {{"email", email},           {"password", user.password},  {"first_name", first_name},
+                         {"last_name", "Lovelace"},  {"birth_date", "1990-12-10"}, {"gender", gender},
                          {"seeking_gender", seeking}};
   auto res = server.request("POST", "/api/v1/auth/signup", body.dump());
   EXPECT_EQ(res.status, 201) << res.body;
@@ -45,7 +45,8 @@ std::vector<std::string> mails_to(const std::string& dir, const std::string& to)
     std::ifstream in(entry.path());
     std::stringstream text;
     text << in.rdbuf();
-    if (text.str().find("To: <" + to + ">") != std::string::npos) found.emplace_back(entry.last_write_time(), text.str());
+    if (text.str().find("To: <" + to + ">") != std::string::npos)
+      found.emplace_back(entry.last_write_time(), text.str());
   }
   std::sort(found.begin(), found.end());
   std::vector<std::string> out;

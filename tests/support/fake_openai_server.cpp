@@ -117,19 +117,21 @@ std::string FakeOpenAiServer::last_authorization() const {
 
 std::string embedding_reply(const std::string& values_json) {
   auto values = nlohmann::json::parse(values_json);
-  return nlohmann::json{{"object", "list"},
-                        {"data", nlohmann::json::array({{{"object", "embedding"}, {"index", 0}, {"embedding", values}}})},
-                        {"model", "fake"},
-                        {"usage", {{"prompt_tokens", 1}, {"total_tokens", 1}}}}
+  return nlohmann::json{
+      {"object", "list"},
+      {"data", nlohmann::json::array({{{"object", "embedding"}, {"index", 0}, {"embedding", values}}})},
+      {"model", "fake"},
+      {"usage", {{"prompt_tokens", 1}, {"total_tokens", 1}}}}
       .dump();
 }
 
 std::string chat_reply(const std::string& content) {
-  return nlohmann::json{{"id", "chatcmpl-fake"},
-                        {"object", "chat.completion"},
-                        {"choices", nlohmann::json::array({{{"index", 0},
-                                                          {"message", {{"role", "assistant"}, {"content", content}}},
-                                                          {"finish_reason", "stop"}}})}}
+  return nlohmann::json{
+      {"id", "chatcmpl-fake"},
+      {"object", "chat.completion"},
+      {"choices",
+       nlohmann::json::array(
+           {{{"index", 0}, {"message", {{"role", "assistant"}, {"content", content}}}, {"finish_reason", "stop"}}})}}
       .dump();
 }
 

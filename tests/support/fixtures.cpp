@@ -14,6 +14,8 @@ std::string read_file(const std::string& path) {
   return bytes.str();
 }
 
-std::string read_fixture(const std::string& name) { return read_file(std::string(PM_SOURCE_DIR) + "/tests/fixtures/" + name); }
+std::string read_fixture(const std::string& name) {
+  return read_file(std::string(PM_SOURCE_DIR) + "/tests/fixtures/" + name);
+}
 
 }  // namespace pm::test

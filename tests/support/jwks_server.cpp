@@ -86,8 +86,6 @@ JwksServer::Reply JwksServer::next_reply() {
   return reply_;
 }
 
-std::string JwksServer::url() const {
-  return "http://127.0.0.1:" + std::to_string(impl_->port) + "/jwks.json";
-}
+std::string JwksServer::url() const { return "http://127.0.0.1:" + std::to_string(impl_->port) + "/jwks.json"; }
 
 }  // namespace pm::test

@@ -10,7 +10,8 @@ std::vector<std::string> hard_filter_violations(pqxx::connection& conn) {
   pqxx::nontransaction q(conn);
   std::vector<std::string> out;
   for (const auto& r : q.exec(
-           "SELECT m.match_id FROM matches m JOIN users a ON a.user_id = m.user_id_1 JOIN users b ON b.user_id = m.user_id_2 "
+           "SELECT m.match_id FROM matches m JOIN users a ON a.user_id = m.user_id_1 JOIN users b ON b.user_id = "
+           "m.user_id_2 "
            "JOIN user_preferences pa ON pa.user_id = a.user_id JOIN user_preferences pb ON pb.user_id = b.user_id "
            "WHERE m.user_id_1 >= m.user_id_2 "
            "OR NOT (a.seeking_gender IN (b.gender, 'everyone') AND b.seeking_gender IN (a.gender, 'everyone')) "
@@ -39,11 +40,12 @@ void MatchingApi::SetUp() {
 
 std::string MatchingApi::qid(const std::string& key) { return crypto::uuid_v5("test-bank:" + key); }
 
-Person MatchingApi::person(const std::string& name, const std::string& gender, const std::string& seeking, double lat, double lon,
-                           const std::string& truth, const Json& accept, bool complete) {
+Person MatchingApi::person(const std::string& name, const std::string& gender, const std::string& seeking, double lat,
+                           double lon, const std::string& truth, const Json& accept, bool complete) {
   Person p{sign_up(*server_, unique_email(name), name, gender, seeking), name};
-  auto patch = server_->request("PATCH", "/api/v1/me",
-                                Json{{"location", {{"label", "Somewhere"}, {"latitude", lat}, {"longitude", lon}}}}.dump(), p.user.auth());
+  auto patch = server_->request(
+      "PATCH", "/api/v1/me", Json{{"location", {{"label", "Somewhere"}, {"latitude", lat}, {"longitude", lon}}}}.dump(),
+      p.user.auth());
   EXPECT_EQ(patch.status, 200) << patch.body;
   answer(p, "t_q1", {{"value", false}, {"importance", 3}});
   answer(p, "t_q4", {{"value", {"read", "paint"}}, {"acceptable", "any"}, {"importance", 6}});
@@ -63,9 +65,13 @@ void MatchingApi::answer(const Person& p, const std::string& key, const Json& bo
   EXPECT_EQ(res.status, 200) << key << ": " << res.body;
 }
 
-HttpResult MatchingApi::get(const Person& p, const std::string& path) { return server_->request("GET", path, "", p.user.auth()); }
+HttpResult MatchingApi::get(const Person& p, const std::string& path) {
+  return server_->request("GET", path, "", p.user.auth());
+}
 
-HttpResult MatchingApi::post(const Person& p, const std::string& path) { return server_->request("POST", path, "", p.user.auth()); }
+HttpResult MatchingApi::post(const Person& p, const std::string& path) {
+  return server_->request("POST", path, "", p.user.auth());
+}
 
 Json MatchingApi::matches_of(const Person& p, const std::string& query) {
   auto res = get(p, "/api/v1/matches" + query);
@@ -84,7 +90,8 @@ std::string MatchingApi::match_between(const Person& a, const Person& b) {
 void MatchingApi::make_premium(const Person& p) {
   auto conn = db_.connect();
   pqxx::work tx(conn);
-  tx.exec_params("UPDATE subscription_details SET plan_type = 'premium', payment_status = 'active' WHERE user_id = $1", p.user.user_id);
+  tx.exec_params("UPDATE subscription_details SET plan_type = 'premium', payment_status = 'active' WHERE user_id = $1",
+                 p.user.user_id);
   tx.commit();
 }
 

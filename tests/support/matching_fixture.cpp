@@ -47,8 +47,17 @@ matching::IndexedUser UserBuilder::build() const {
 }
 
 matching::Facts woman_seeking_man(float lat, float lon) {
-  return {.gender = matching::kWoman, .seeking = matching::kMan, .age = 30, .min_age = 25, .max_age = 40, .lat = lat, .lon = lon,
-          .located = true, .max_distance_km = 50, .hidden = false, .complete = true};
+  return {.gender = matching::kWoman,
+          .seeking = matching::kMan,
+          .age = 30,
+          .min_age = 25,
+          .max_age = 40,
+          .lat = lat,
+          .lon = lon,
+          .located = true,
+          .max_distance_km = 50,
+          .hidden = false,
+          .complete = true};
 }
 
 matching::Facts man_seeking_woman(float lat, float lon) {

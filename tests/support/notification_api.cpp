@@ -30,8 +30,8 @@ std::optional<Json> NotificationApi::record(const TestUser& u, notifications::Ty
   return r ? *r : std::nullopt;
 }
 
-std::optional<Json> NotificationApi::record_coalesced(const TestUser& u, notifications::Type type, const std::string& group,
-                                                      const Json& content) {
+std::optional<Json> NotificationApi::record_coalesced(const TestUser& u, notifications::Type type,
+                                                      const std::string& group, const Json& content) {
   auto& app = server_->app();
   auto r = db::transact(app.db, [&](pqxx::work& tx) -> Result<std::optional<Json>> {
     return app.notification_service.record_coalesced(tx, u.user_id, type, group, content);
@@ -41,13 +41,18 @@ std::optional<Json> NotificationApi::record_coalesced(const TestUser& u, notific
 }
 
 void NotificationApi::set_notification_settings(const TestUser& u, const Json& settings) {
-  auto res = server_->request("PUT", "/api/v1/me/preferences", Json{{"notification_settings", settings}}.dump(), u.auth());
+  auto res =
+      server_->request("PUT", "/api/v1/me/preferences", Json{{"notification_settings", settings}}.dump(), u.auth());
   ASSERT_EQ(res.status, 200) << res.body;
 }
 
-HttpResult NotificationApi::get(const TestUser& u, const std::string& path) { return server_->request("GET", path, "", u.auth()); }
+HttpResult NotificationApi::get(const TestUser& u, const std::string& path) {
+  return server_->request("GET", path, "", u.auth());
+}
 
-HttpResult NotificationApi::post(const TestUser& u, const std::string& path) { return server_->request("POST", path, "", u.auth()); }
+HttpResult NotificationApi::post(const TestUser& u, const std::string& path) {
+  return server_->request("POST", path, "", u.auth());
+}
 
 Json NotificationApi::list(const TestUser& u, const std::string& query) {
   auto res = get(u, "/api/v1/notifications" + query);

@@ -31,7 +31,8 @@ class TestKey {
   std::string sign(std::string_view input) const;
 
  private:
-  TestKey(std::shared_ptr<EVP_PKEY> key, std::string kid, bool ec) : key_(std::move(key)), kid_(std::move(kid)), ec_(ec) {}
+  TestKey(std::shared_ptr<EVP_PKEY> key, std::string kid, bool ec)
+      : key_(std::move(key)), kid_(std::move(kid)), ec_(ec) {}
   std::shared_ptr<EVP_PKEY> key_;
   std::string kid_;
   bool ec_ = false;

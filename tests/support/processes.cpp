@@ -80,8 +80,8 @@ RedisServer::RedisServer(std::uint16_t port) : port_(port) { start(); }
 RedisServer::~RedisServer() { stop(); }
 
 void RedisServer::start() {
-  process_ = std::make_unique<Process>(std::vector<std::string>{"redis-server", "--port", std::to_string(port_), "--bind",
-                                                                "127.0.0.1", "--save", "", "--appendonly", "no"});
+  process_ = std::make_unique<Process>(std::vector<std::string>{
+      "redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"});
   if (!wait_for_port(port_, 10000)) throw std::runtime_error("redis-server did not start");
 }
 
@@ -111,8 +111,10 @@ CommandResult run_command(const std::string& command_line) {
 std::string shell_quote(const std::string& text) {
   std::string quoted = "'";
   for (char c : text) {
-    if (c == '\'') quoted.append("'\\''");  // close, an escaped quote, reopen
-    else quoted.push_back(c);
+    if (c == '\'')
+      quoted.append("'\\''");  // close, an escaped quote, reopen
+    else
+      quoted.push_back(c);
   }
   quoted.push_back('\'');
   return quoted;

@@ -28,7 +28,8 @@ std::uint16_t free_port();
 // A child process; killed (SIGKILL) if still running when destroyed.
 class Process {
  public:
-  Process(std::vector<std::string> argv, std::map<std::string, std::string> env = {}, std::string log_file = "/dev/null");
+  Process(std::vector<std::string> argv, std::map<std::string, std::string> env = {},
+          std::string log_file = "/dev/null");
   ~Process();
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;

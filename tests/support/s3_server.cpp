@@ -34,17 +34,19 @@ S3Server::S3Server(std::string bucket)
       dir_(fs::temp_directory_path() / fmt::format("pm-s3rver-{}", crypto::random_hex(6))) {
   auto node = find_in_path("node");
   if (node.empty())
-    throw std::runtime_error("Node.js (node) is not on PATH: the S3 tests need it to run s3rver. Install Node.js, "
-                             "then run ./pm test (it runs npm ci --prefix tests/s3)");
+    throw std::runtime_error(
+        "Node.js (node) is not on PATH: the S3 tests need it to run s3rver. Install Node.js, "
+        "then run ./pm test (it runs npm ci --prefix tests/s3)");
   auto script = fs::path(PM_SOURCE_DIR) / "tests/s3/node_modules/s3rver/bin/s3rver.js";
   if (!fs::exists(script))
-    throw std::runtime_error(fmt::format(
-        "s3rver is not installed ({} is missing): run npm ci --prefix tests/s3, which ./pm test does", script.string()));
+    throw std::runtime_error(
+        fmt::format("s3rver is not installed ({} is missing): run npm ci --prefix tests/s3, which ./pm test does",
+                    script.string()));
   fs::create_directories(dir_ / "data");
   process_ = std::make_unique<Process>(
       std::vector<std::string>{node, script.string(), "--directory", (dir_ / "data").string(), "--address", "127.0.0.1",
-                               "--port", std::to_string(port_), "--service-endpoint", "localhost",
-                               "--configure-bucket", bucket_},
+                               "--port", std::to_string(port_), "--service-endpoint", "localhost", "--configure-bucket",
+                               bucket_},
       std::map<std::string, std::string>{}, (dir_ / "s3rver.log").string());
   if (!wait_for_port(port_, 20000)) {
     auto output = log();

@@ -151,10 +151,14 @@ std::string redis_prefix() {
 
 std::string process_env(const Config& c) {
   std::string env;
-  for (const auto& [name, value] : {std::pair{"PM_DATABASE_URL", c.database_url}, {"PM_REDIS_URL", c.redis_url},
-                                    {"PM_PII_KEYS", c.pii_keys}, {"PM_BLIND_INDEX_KEY", c.blind_index_key},
-                                    {"PM_QUESTION_BANK", c.question_bank}, {"PM_LOG_LEVEL", std::string("warn")},
-                                    {"PM_MEDIA_BACKEND", c.media_backend}, {"PM_MEDIA_DIR", c.media_dir},
+  for (const auto& [name, value] : {std::pair{"PM_DATABASE_URL", c.database_url},
+                                    {"PM_REDIS_URL", c.redis_url},
+                                    {"PM_PII_KEYS", c.pii_keys},
+                                    {"PM_BLIND_INDEX_KEY", c.blind_index_key},
+                                    {"PM_QUESTION_BANK", c.question_bank},
+                                    {"PM_LOG_LEVEL", std::string("warn")},
+                                    {"PM_MEDIA_BACKEND", c.media_backend},
+                                    {"PM_MEDIA_DIR", c.media_dir},
                                     {"PM_MEDIA_URL_SECRET", c.media_url_secret}})
     env += std::string(name) + "=" + shell_quote(value) + " ";
   return env;

@@ -21,7 +21,8 @@ void TestServer::use_question_bank(const std::string& file) {
   auto text = read_file(std::string(PM_SOURCE_DIR) + "/data/questions/" + file);
   auto doc = parse_json(text);
   ASSERT_TRUE(doc.has_value()) << file;
-  ASSERT_EQ(doc->value("bank", ""), app_->config.question_bank) << "the server serves another bank: set config.question_bank";
+  ASSERT_EQ(doc->value("bank", ""), app_->config.question_bank)
+      << "the server serves another bank: set config.question_bank";
   auto imported = app_->questionnaire.import(*doc);
   ASSERT_TRUE(imported.has_value()) << imported.error().detail << " " << imported.error().extensions.dump();
 }

@@ -4,11 +4,11 @@
 #include <deque>
 #include <stdexcept>
 
+#include <gtest/gtest.h>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
-#include <gtest/gtest.h>
 
 namespace pm::test {
 
@@ -144,7 +144,8 @@ void WsClient::send_json(const Json& frame) { send_text(frame.dump()); }
 
 void WsClient::send_text(const std::string& text) {
   if (!impl_->open) throw std::runtime_error("send on a closed WebSocket: " + text);
-  auto ec = impl_->run_op("write", kWaitMs, [&](auto handler) { impl_->ws.async_write(asio::buffer(text), std::move(handler)); });
+  auto ec = impl_->run_op("write", kWaitMs,
+                          [&](auto handler) { impl_->ws.async_write(asio::buffer(text), std::move(handler)); });
   if (ec) throw std::runtime_error("WebSocket write failed: " + ec.message());
 }
 
@@ -152,7 +153,8 @@ std::optional<Json> WsClient::next_event(int timeout_ms) {
   return impl_->take([](const Json&) { return true; }, timeout_ms);
 }
 
-std::optional<Json> WsClient::wait_for(const std::string& type, int timeout_ms, const std::function<bool(const Json&)>& match) {
+std::optional<Json> WsClient::wait_for(const std::string& type, int timeout_ms,
+                                       const std::function<bool(const Json&)>& match) {
   return impl_->take([&](const Json& f) { return f.value("type", "") == type && (!match || match(f)); }, timeout_ms);
 }
 
@@ -195,7 +197,8 @@ bool WsClient::is_open() const { return impl_->open; }
 void WsClient::close() {
   if (!impl_->open) return;
   // The close frame goes out; the outstanding read then sees the server's answer and ends.
-  auto ec = impl_->run_op("close", 2000, [&](auto handler) { impl_->ws.async_close(websocket::close_code::normal, std::move(handler)); });
+  auto ec = impl_->run_op(
+      "close", 2000, [&](auto handler) { impl_->ws.async_close(websocket::close_code::normal, std::move(handler)); });
   if (ec || !impl_->pump_for([&] { return !impl_->reading; }, 2000)) impl_->kill_socket();
   impl_->open = false;
 }

@@ -18,8 +18,8 @@ namespace pm::test {
 class WsClient {
  public:
   using Json = nlohmann::json;
-  static constexpr int kWaitMs = 5000;   // for a frame that must come
-  static constexpr int kQuietMs = 400;   // for frames that must not come
+  static constexpr int kWaitMs = 5000;  // for a frame that must come
+  static constexpr int kQuietMs = 400;  // for frames that must not come
 
   // Upgrades GET /api/v1/ws on 127.0.0.1:port; a non-empty token goes in `Authorization: Bearer`.
   // Throws std::runtime_error (with the HTTP status and body) when the server does not upgrade.

@@ -19,7 +19,9 @@ struct Answers {
   }
 };
 
-bool shown(const char* condition, const Answers& a) { return is_shown(Json{{"show_if", Json::parse(condition)}}, a.lookup()); }
+bool shown(const char* condition, const Answers& a) {
+  return is_shown(Json{{"show_if", Json::parse(condition)}}, a.lookup());
+}
 
 Question choice(std::string key, std::vector<std::string> options, QuestionType type = QuestionType::multiple_choice) {
   Question q{.key = std::move(key), .type = type};
@@ -57,8 +59,9 @@ TEST(Branching, EveryOperatorEvaluates) {
 
 TEST(Branching, MalformedRulesNeverThrowAndHide) {
   Answers a{{{"kids", "yes"}}};
-  for (const char* junk : {"[]", "5", "null", R"({"question": 5, "equals": 1})", R"({"all": "x"})", R"({"any": [1, 2]})",
-                           R"({"question": "kids", "frobnicate": 1})", R"({"all": [{"all": [{"all": [{"all": [{"all": []}]}]}]}]})"})
+  for (const char* junk :
+       {"[]", "5", "null", R"({"question": 5, "equals": 1})", R"({"all": "x"})", R"({"any": [1, 2]})",
+        R"({"question": "kids", "frobnicate": 1})", R"({"all": [{"all": [{"all": [{"all": [{"all": []}]}]}]}]})"})
     EXPECT_FALSE(shown(junk, a)) << junk;
   EXPECT_FALSE(is_shown(Json::parse(R"({"hide_if": {}})"), a.lookup()));
 }

@@ -54,7 +54,7 @@ TEST(HardFilters, EveryRuleHoldsBothWays) {
 }
 
 TEST(HardFilters, DistanceIsGreatCircle) {
-  EXPECT_NEAR(distance_km(52.5200f, 13.4050f, 48.1351f, 11.5820f), 504, 3);  // Berlin - Munich
+  EXPECT_NEAR(distance_km(52.5200f, 13.4050f, 48.1351f, 11.5820f), 504, 3);     // Berlin - Munich
   EXPECT_NEAR(distance_km(40.7128f, -74.0060f, 51.5074f, -0.1278f), 5570, 10);  // New York - London
 }
 
@@ -81,7 +81,8 @@ struct Population {
       } else {
         b.answer("t_q1", rng() % 2 == 0, "any", static_cast<int>(rng() % 8))
             .answer("t_q5", static_cast<int>(1 + rng() % 5), "any", static_cast<int>(rng() % 8))
-            .answer("t_q7", truth[rng() % 3], rng() % 3 ? Json("any") : Json({"always", "mostly"}), static_cast<int>(rng() % 9))
+            .answer("t_q7", truth[rng() % 3], rng() % 3 ? Json("any") : Json({"always", "mostly"}),
+                    static_cast<int>(rng() % 9))
             .answer("t_q12", rng() % 2 ? "in" : "out", "any", static_cast<int>(rng() % 8))
             .answer("t_q4", rng() % 2 ? Json({"read"}) : Json({"run", "paint"}), "any", static_cast<int>(rng() % 6));
       }

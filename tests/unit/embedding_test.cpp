@@ -30,7 +30,9 @@ double norm(const std::vector<float>& v) {
   return std::sqrt(s);
 }
 
-bool all_zero(const std::vector<float>& v) { return std::ranges::all_of(v, [](float x) { return x == 0.0f; }); }
+bool all_zero(const std::vector<float>& v) {
+  return std::ranges::all_of(v, [](float x) { return x == 0.0f; });
+}
 
 }  // namespace
 
@@ -95,9 +97,10 @@ TEST(HashingEmbedder, CaseAndPunctuationDoNotMatter) {
 }
 
 TEST(HashingEmbedder, SurvivesNonAsciiAndInvalidUtf8) {
-  for (std::string text : {std::string("Ich liebe Wandern in den Bergen 🏔️ — café, naïve"), std::string("日本語のテキストです。"),
-                           std::string("\xff\xfe\xc3 broken \xe2\x80"), std::string("abc\xE2\x80"),
-                           std::string("\xE2\x80\x99\xE2\x80\x99'"), std::string("\0\0nul\0", 7)}) {
+  for (std::string text :
+       {std::string("Ich liebe Wandern in den Bergen 🏔️ — café, naïve"), std::string("日本語のテキストです。"),
+        std::string("\xff\xfe\xc3 broken \xe2\x80"), std::string("abc\xE2\x80"),
+        std::string("\xE2\x80\x99\xE2\x80\x99'"), std::string("\0\0nul\0", 7)}) {
     auto v = embed(text);
     ASSERT_EQ(v.size(), 128u);
     EXPECT_TRUE(all_zero(v) || std::abs(norm(v) - 1.0) < 1e-5);
@@ -164,7 +167,9 @@ TEST(TextTokens, SplitsLowercasesAndDropsStopWords) {
   using V = std::vector<std::string>;
   EXPECT_EQ(text::words("Don't STOP me now!"), (V{"dont", "stop", "now"}));
   EXPECT_EQ(text::words("rock\xE2\x80\x94roll\xC2\xA0jazz"), (V{"rock", "roll", "jazz"}));  // em dash, no-break space
-  EXPECT_EQ(text::words("l\xE2\x80\x99" "amour 'quoted'"), (V{"lamour", "quoted"}));
+  EXPECT_EQ(text::words("l\xE2\x80\x99"
+                        "amour 'quoted'"),
+            (V{"lamour", "quoted"}));
   EXPECT_EQ(text::words("Café 24/7"), (V{"café", "24", "7"}));
   EXPECT_EQ(text::words("I am not into it"), (V{"not"}));  // negations stay
 }

@@ -9,9 +9,9 @@ using namespace pm;
 using Kind = http_client::Failure::Kind;
 
 TEST(HttpClient, PlainHttpOnlyToLoopbackAndOnlyHttpSchemes) {
-  for (const char* ok : {"https://api.openai.com/v1", "HTTPS://example.com", "http://127.0.0.1:8080/x",
-                         "http://localhost/jwks.json", "http://s3.localhost:9000", "http://[::1]:80/",
-                         "http://127.1.2.3/", "http://user@127.0.0.1/"})
+  for (const char* ok :
+       {"https://api.openai.com/v1", "HTTPS://example.com", "http://127.0.0.1:8080/x", "http://localhost/jwks.json",
+        "http://s3.localhost:9000", "http://[::1]:80/", "http://127.1.2.3/", "http://user@127.0.0.1/"})
     EXPECT_FALSE(http_client::refusal(ok).has_value()) << ok;
   for (const char* refused : {"http://example.com/jwks.json", "http://10.0.0.5:11434/v1", "http://127.0.0.1.evil.com/",
                               "http://127.0.0.1@evil.com/", "ftp://127.0.0.1/", "file:///etc/passwd", "127.0.0.1"})

@@ -23,7 +23,11 @@ TEST(LocalStore, PutGetExistsRemove) {
   storage::LocalObjectStore store(dir.path, "secret");
   const std::string key = "users/u1/p1-display.jpg";
   // Split literals: a hex escape would otherwise swallow the letters after it.
-  const std::string bytes = std::string("\xff\xd8\xff\x00" "binary\x00" "data", 15);
+  const std::string bytes = std::string(
+      "\xff\xd8\xff\x00"
+      "binary\x00"
+      "data",
+      15);
 
   EXPECT_EQ(store.exists(key).value(), false);
   ASSERT_TRUE(store.put(key, bytes, "image/jpeg").has_value());

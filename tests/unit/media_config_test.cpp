@@ -24,8 +24,8 @@ struct Env {
 };
 
 const std::initializer_list<std::pair<const char*, const char*>> kS3 = {
-    {"PM_MEDIA_BACKEND", "s3"},          {"PM_S3_ENDPOINT", "https://s3.eu-west-1.amazonaws.com"},
-    {"PM_S3_BUCKET", "pm-media"},        {"PM_S3_ACCESS_KEY", "AKIDEXAMPLE"},
+    {"PM_MEDIA_BACKEND", "s3"},           {"PM_S3_ENDPOINT", "https://s3.eu-west-1.amazonaws.com"},
+    {"PM_S3_BUCKET", "pm-media"},         {"PM_S3_ACCESS_KEY", "AKIDEXAMPLE"},
     {"PM_S3_SECRET_KEY", "not-a-secret"}, {"PM_S3_REGION", "eu-west-1"}};
 }  // namespace
 

@@ -9,7 +9,6 @@
 
 namespace fs = std::filesystem;
 
-
 TEST(MigrationFiles, LoadsPairsInOrderWithChecksums) {
   pm::test::TempDir d("pm-mig");
   d.write("0002_second.up.sql", "SELECT 2;");

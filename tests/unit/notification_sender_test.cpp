@@ -30,7 +30,9 @@ std::string read_text(const fs::path& p) {
 TEST(JsonFileSender, WritesOneFileNamedByTheOutboxId) {
   test::TempDir dir("pm-notif");  // not created yet: the sender makes it
   JsonFileSender sender(dir.path.string());
-  const Outgoing out{.outbox_id = crypto::uuid_v4(), .channel = Channel::email, .user_id = crypto::uuid_v4(),
+  const Outgoing out{.outbox_id = crypto::uuid_v4(),
+                     .channel = Channel::email,
+                     .user_id = crypto::uuid_v4(),
                      .payload = {{"notification_id", "n1"}, {"type", "match.new"}}};
   ASSERT_TRUE(sender.send(out).has_value());
   EXPECT_EQ(dir.names(), std::vector<std::string>{out.outbox_id + ".json"});
@@ -44,7 +46,8 @@ TEST(JsonFileSender, WritesOneFileNamedByTheOutboxId) {
 TEST(JsonFileSender, SendingAnIdAgainLeavesTheOneCopyAsItWas) {
   test::TempDir dir("pm-notif");
   JsonFileSender sender(dir.path.string());
-  Outgoing out{.outbox_id = crypto::uuid_v4(), .channel = Channel::push, .user_id = crypto::uuid_v4(), .payload = {{"v", 1}}};
+  Outgoing out{
+      .outbox_id = crypto::uuid_v4(), .channel = Channel::push, .user_id = crypto::uuid_v4(), .payload = {{"v", 1}}};
   ASSERT_TRUE(sender.send(out).has_value());
   const auto first = read_text(dir.path / (out.outbox_id + ".json"));
   out.payload = {{"v", 2}};
@@ -56,14 +59,17 @@ TEST(JsonFileSender, SendingAnIdAgainLeavesTheOneCopyAsItWas) {
 TEST(JsonFileSender, RacingSendsOfOneIdLeaveOneWholeFileAndNoTemporaries) {
   test::TempDir dir("pm-notif");
   JsonFileSender sender(dir.path.string());
-  const Outgoing out{.outbox_id = crypto::uuid_v4(), .channel = Channel::push, .user_id = crypto::uuid_v4(),
+  const Outgoing out{.outbox_id = crypto::uuid_v4(),
+                     .channel = Channel::push,
+                     .user_id = crypto::uuid_v4(),
                      .payload = {{"text", std::string(64 * 1024, 'x')}}};
   std::vector<std::thread> threads;
   for (int i = 0; i < 8; ++i) threads.emplace_back([&] { EXPECT_TRUE(sender.send(out).has_value()); });
   for (auto& t : threads) t.join();
   EXPECT_EQ(dir.names(), std::vector<std::string>{out.outbox_id + ".json"});
-  EXPECT_EQ(Json::parse(read_text(dir.path / (out.outbox_id + ".json")))["notification"]["text"].get<std::string>().size(),
-            64u * 1024);
+  EXPECT_EQ(
+      Json::parse(read_text(dir.path / (out.outbox_id + ".json")))["notification"]["text"].get<std::string>().size(),
+      64u * 1024);
 }
 
 TEST(JsonFileSender, RefusesAnIdThatIsNotAUuid) {
@@ -79,7 +85,8 @@ TEST(JsonFileSender, AnUnwritableFolderIsAFailureToRetry) {
   fs::create_directories(dir.path);
   std::ofstream(dir.path / "file") << "x";
   JsonFileSender sender((dir.path / "file").string());  // a file where the folder should be
-  auto r = sender.send({.outbox_id = crypto::uuid_v4(), .channel = Channel::push, .user_id = "u", .payload = Json::object()});
+  auto r = sender.send(
+      {.outbox_id = crypto::uuid_v4(), .channel = Channel::push, .user_id = "u", .payload = Json::object()});
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().status, 503);
 }

@@ -56,10 +56,20 @@ TEST(NotificationCursor, RoundTripsExactly) {
 
 TEST(NotificationCursor, RefusesWhatThisApiNeverHandsOut) {
   const std::string id = crypto::uuid_v4();
-  const std::vector<std::string> bad_ones = {"", "_", "_" + id, "12", "12_", "12_nope", "-1_" + id, "1.5_" + id, "0x10_" + id,
-                                             " 12_" + id, "12 _" + id, "253402300800000000_" + id, "99999999999999999999_" + id};
-  for (const auto& bad : bad_ones)
-    EXPECT_FALSE(decode_cursor(bad).has_value()) << bad;
+  const std::vector<std::string> bad_ones = {"",
+                                             "_",
+                                             "_" + id,
+                                             "12",
+                                             "12_",
+                                             "12_nope",
+                                             "-1_" + id,
+                                             "1.5_" + id,
+                                             "0x10_" + id,
+                                             " 12_" + id,
+                                             "12 _" + id,
+                                             "253402300800000000_" + id,
+                                             "99999999999999999999_" + id};
+  for (const auto& bad : bad_ones) EXPECT_FALSE(decode_cursor(bad).has_value()) << bad;
 }
 
 TEST(NotificationCursor, TimestampLiteralsAreExactUtc) {
@@ -86,10 +96,11 @@ TEST(NotificationListQuery, ParsesAndNamesTheBadParameter) {
     std::optional<std::string> cursor, limit, unread;
     std::string field;
   };
-  for (const auto& c : {Case{std::nullopt, "0", std::nullopt, "limit"}, Case{std::nullopt, "101", std::nullopt, "limit"},
-                        Case{std::nullopt, "", std::nullopt, "limit"}, Case{std::nullopt, "1e2", std::nullopt, "limit"},
-                        Case{"x", std::nullopt, std::nullopt, "cursor"}, Case{std::nullopt, std::nullopt, "TRUE", "unread"},
-                        Case{std::nullopt, std::nullopt, "", "unread"}}) {
+  for (const auto& c :
+       {Case{std::nullopt, "0", std::nullopt, "limit"}, Case{std::nullopt, "101", std::nullopt, "limit"},
+        Case{std::nullopt, "", std::nullopt, "limit"}, Case{std::nullopt, "1e2", std::nullopt, "limit"},
+        Case{"x", std::nullopt, std::nullopt, "cursor"}, Case{std::nullopt, std::nullopt, "TRUE", "unread"},
+        Case{std::nullopt, std::nullopt, "", "unread"}}) {
     auto r = ListQuery::parse(c.cursor, c.limit, c.unread);
     ASSERT_FALSE(r.has_value()) << c.field;
     EXPECT_EQ(r.error().status, 400);

@@ -103,7 +103,8 @@ TEST_F(OidcJwksCache, FailedRefreshKeepsTheKeysWeHave) {
 TEST_F(OidcJwksCache, NoKeySetIs503AndRetriesAreRateLimited) {
   std::filesystem::remove(jwks_path_);
   auto v = verifier({.min_refetch_interval = std::chrono::hours(1)});
-  for (int i = 0; i < 5; ++i) EXPECT_TRUE(unavailable_503(v.verify("test", sign_token(rsa(), good_claims()), std::nullopt)));
+  for (int i = 0; i < 5; ++i)
+    EXPECT_TRUE(unavailable_503(v.verify("test", sign_token(rsa(), good_claims()), std::nullopt)));
   EXPECT_EQ(v.jwks_fetch_count("test"), 1u);
   // A hostile token is still refused as such before any key is needed.
   EXPECT_TRUE(refused(v.verify("test", "garbage", std::nullopt), "segments"));

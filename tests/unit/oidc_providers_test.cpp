@@ -62,11 +62,8 @@ TEST(OidcProviders, RefusesBadFilesNamingTheFault) {
 }
 
 TEST_F(OidcTest, VerifierFromConfig) {
-  auto path = write_providers(Json::array({{{"name", "test"},
-                                            {"issuer", issuer},
-                                            {"audiences", {client_id}},
-                                            {"jwks", jwks_path_}}})
-                                  .dump());
+  auto path = write_providers(
+      Json::array({{{"name", "test"}, {"issuer", issuer}, {"audiences", {client_id}}, {"jwks", jwks_path_}}}).dump());
   Config config;
   config.oauth_providers = path;
   auto v = auth::oidc::Verifier::from_config(config);

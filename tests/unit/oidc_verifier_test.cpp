@@ -38,8 +38,8 @@ TEST_F(OidcVerifier, AcceptsEs256WithClaims) {
 
 TEST_F(OidcVerifier, OptionalClaimsMayBeAbsent) {
   auto v = verifier();
-  Json claims = {{"iss", issuer}, {"aud", client_id}, {"sub", "s"}, {"iat", epoch_seconds()},
-                 {"exp", epoch_seconds(seconds(60))}};
+  Json claims = {
+      {"iss", issuer}, {"aud", client_id}, {"sub", "s"}, {"iat", epoch_seconds()}, {"exp", epoch_seconds(seconds(60))}};
   auto r = v.verify("test", sign_token(rsa(), claims), std::nullopt);
   ASSERT_TRUE(r.has_value()) << r.error().detail;
   EXPECT_EQ(r->email, "");
@@ -59,7 +59,8 @@ TEST_F(OidcVerifier, RefusesWrongSignature) {
   auto other = TestKey::rsa("rsa-1");  // same kid, different key: a forger's
   EXPECT_TRUE(refused(v.verify("test", sign_token(other, good_claims()), std::nullopt), "signature does not verify"));
   auto other_ec = TestKey::ec_p256("ec-1");
-  EXPECT_TRUE(refused(v.verify("test", sign_token(other_ec, good_claims()), std::nullopt), "signature does not verify"));
+  EXPECT_TRUE(
+      refused(v.verify("test", sign_token(other_ec, good_claims()), std::nullopt), "signature does not verify"));
 }
 
 TEST_F(OidcVerifier, RefusesTamperedPayload) {
@@ -172,7 +173,8 @@ TEST_F(OidcVerifier, RefusesUnknownKeyId) {
   auto v = verifier();
   auto stranger = TestKey::rsa("who-is-this");
   EXPECT_TRUE(refused(v.verify("test", sign_token(stranger, good_claims()), std::nullopt), "unknown key id"));
-  EXPECT_TRUE(refused(v.verify("test", sign_token(rsa(), good_claims(), {{"kid", nullptr}}), std::nullopt), "no key id"));
+  EXPECT_TRUE(
+      refused(v.verify("test", sign_token(rsa(), good_claims(), {{"kid", nullptr}}), std::nullopt), "no key id"));
 }
 
 TEST_F(OidcVerifier, RefusesAlgNone) {
@@ -193,8 +195,8 @@ TEST_F(OidcVerifier, RefusesHs256WithThePublicKeyAsSecret) {
   auto v = verifier();
   Json header = {{"alg", "HS256"}, {"kid", "rsa-1"}, {"typ", "JWT"}};
   EXPECT_TRUE(refused(v.verify("test", sign_hs256(header, good_claims(), rsa().public_pem()), std::nullopt), "HMAC"));
-  EXPECT_TRUE(refused(v.verify("test", sign_hs256(header, good_claims(), rsa().jwk()["n"].get<std::string>()), std::nullopt),
-                      "HMAC"));
+  EXPECT_TRUE(refused(
+      v.verify("test", sign_hs256(header, good_claims(), rsa().jwk()["n"].get<std::string>()), std::nullopt), "HMAC"));
   header["alg"] = "HS512";
   EXPECT_TRUE(refused(v.verify("test", sign_hs256(header, good_claims(), rsa().public_pem()), std::nullopt), "HMAC"));
 }
@@ -205,7 +207,8 @@ TEST_F(OidcVerifier, RefusesOtherAlgorithms) {
     auto token = sign_token(rsa(), good_claims(), {{"alg", alg}});
     EXPECT_TRUE(refused(v.verify("test", token, std::nullopt), "only RS256 and ES256")) << alg;
   }
-  EXPECT_TRUE(refused(v.verify("test", sign_token(rsa(), good_claims(), {{"alg", 256}}), std::nullopt), "no algorithm"));
+  EXPECT_TRUE(
+      refused(v.verify("test", sign_token(rsa(), good_claims(), {{"alg", 256}}), std::nullopt), "no algorithm"));
 }
 
 TEST_F(OidcVerifier, RefusesAlgorithmKeyTypeMismatch) {
@@ -237,7 +240,8 @@ TEST_F(OidcVerifier, RefusesMalformedBase64) {
   EXPECT_TRUE(refused(v.verify("test", token + "=", std::nullopt), "signature is not valid base64url"));
   EXPECT_TRUE(refused(v.verify("test", token + "A", std::nullopt), "signature"));
   auto last = token.rfind('.');
-  EXPECT_TRUE(refused(v.verify("test", token.substr(0, last + 1) + "+/+/", std::nullopt), "signature is not valid base64url"));
+  EXPECT_TRUE(
+      refused(v.verify("test", token.substr(0, last + 1) + "+/+/", std::nullopt), "signature is not valid base64url"));
   // A correctly signed payload that is not base64url (the issuer's bug, still a 401).
   std::string header = b64url(Json({{"alg", "RS256"}, {"kid", "rsa-1"}}).dump());
   std::string input = header + ".*notbase64*";
@@ -249,10 +253,10 @@ TEST_F(OidcVerifier, RefusesMalformedJson) {
   auto v = verifier();
   auto token = sign_token(rsa(), good_claims());
   auto first = token.find('.');
-  EXPECT_TRUE(refused(v.verify("test", b64url("{\"alg\":") + token.substr(first), std::nullopt),
-                      "header is not valid JSON"));
-  EXPECT_TRUE(refused(v.verify("test", b64url("[1,2]") + token.substr(first), std::nullopt),
-                      "header is not a JSON object"));
+  EXPECT_TRUE(
+      refused(v.verify("test", b64url("{\"alg\":") + token.substr(first), std::nullopt), "header is not valid JSON"));
+  EXPECT_TRUE(
+      refused(v.verify("test", b64url("[1,2]") + token.substr(first), std::nullopt), "header is not a JSON object"));
   std::string header = b64url(Json({{"alg", "ES256"}, {"kid", "ec-1"}}).dump());
   for (auto [payload, reason] : {std::pair{"{\"sub\":", "payload is not valid JSON"},
                                  {"\"just a string\"", "payload is not a JSON object"},
@@ -278,11 +282,13 @@ TEST_F(OidcVerifier, RefusesBadSignatureSizes) {
   auto token = sign_token(ec(), good_claims());
   auto body = token.substr(0, token.rfind('.') + 1);
   EXPECT_TRUE(refused(v.verify("test", body + b64url(std::string(63, 'x')), std::nullopt), "64 bytes"));
-  EXPECT_TRUE(refused(v.verify("test", body + b64url(std::string(64, '\0')), std::nullopt), "signature does not verify"));
+  EXPECT_TRUE(
+      refused(v.verify("test", body + b64url(std::string(64, '\0')), std::nullopt), "signature does not verify"));
   token = sign_token(rsa(), good_claims());
   body = token.substr(0, token.rfind('.') + 1);
   EXPECT_TRUE(refused(v.verify("test", body + b64url(std::string(255, 'x')), std::nullopt), "length"));
-  EXPECT_TRUE(refused(v.verify("test", body + b64url(std::string(256, '\xff')), std::nullopt), "signature does not verify"));
+  EXPECT_TRUE(
+      refused(v.verify("test", body + b64url(std::string(256, '\xff')), std::nullopt), "signature does not verify"));
 }
 
 TEST_F(OidcVerifier, RefusesAMegabyteOfGarbage) {
@@ -299,7 +305,7 @@ TEST_F(OidcVerifier, RefusesAMegabyteOfGarbage) {
   EXPECT_TRUE(refused(v.verify("test", dots, std::nullopt), "larger than"));
   // Just under the limit, but garbage: refused for what it is.
   EXPECT_TRUE(refused(v.verify("test", garbage.substr(0, 8000), std::nullopt), "segments"));
-  EXPECT_TRUE(refused(v.verify("test", std::string(5000, 'A') + ".." , std::nullopt), "header is not valid JSON"));
+  EXPECT_TRUE(refused(v.verify("test", std::string(5000, 'A') + "..", std::nullopt), "header is not valid JSON"));
 }
 
 TEST_F(OidcVerifier, ManyThreadsVerifyAtOnce) {

@@ -62,9 +62,15 @@ std::string encode(VipsImage* image, Format format) {
   std::size_t size = 0;
   int failed = 0;
   switch (format) {
-    case Format::jpeg: failed = vips_jpegsave_buffer(image, &data, &size, "Q", 90, nullptr); break;
-    case Format::png: failed = vips_pngsave_buffer(image, &data, &size, nullptr); break;
-    case Format::webp: failed = vips_webpsave_buffer(image, &data, &size, nullptr); break;
+    case Format::jpeg:
+      failed = vips_jpegsave_buffer(image, &data, &size, "Q", 90, nullptr);
+      break;
+    case Format::png:
+      failed = vips_pngsave_buffer(image, &data, &size, nullptr);
+      break;
+    case Format::webp:
+      failed = vips_webpsave_buffer(image, &data, &size, nullptr);
+      break;
     case Format::heic:
       failed = vips_heifsave_buffer(image, &data, &size, "compression", VIPS_FOREIGN_HEIF_COMPRESSION_HEVC, nullptr);
       break;
@@ -132,8 +138,10 @@ std::vector<std::pair<unsigned char, std::string>> jpeg_segments(const std::stri
 void expect_no_metadata(const std::string& jpeg, const std::string& what) {
   for (const auto& [marker, payload] : jpeg_segments(jpeg)) {
     bool app = marker >= 0xE0 && marker <= 0xEF;
-    if (marker == 0xE0) EXPECT_TRUE(payload.starts_with(std::string("JFIF\0", 5))) << what << ": APP0 that is not JFIF";
-    else EXPECT_FALSE(app) << what << ": APP" << (marker - 0xE0) << " segment " << payload.substr(0, 12);
+    if (marker == 0xE0)
+      EXPECT_TRUE(payload.starts_with(std::string("JFIF\0", 5))) << what << ": APP0 that is not JFIF";
+    else
+      EXPECT_FALSE(app) << what << ": APP" << (marker - 0xE0) << " segment " << payload.substr(0, 12);
     EXPECT_NE(marker, 0xFE) << what << ": a COM (comment) segment";
   }
   for (const char* needle : {"Exif", "GPS", "http://ns.adobe.com", "ICC_PROFILE", "Photoshop", "Alice", "Paris",
@@ -144,7 +152,8 @@ void expect_no_metadata(const std::string& jpeg, const std::string& what) {
     EXPECT_FALSE(decoded.has_field_starting(prefix)) << what << " has metadata field " << prefix;
 }
 
-void expect_problem(const Result<ProcessedPhoto>& r, int status, const std::string& type, const std::string& what = "") {
+void expect_problem(const Result<ProcessedPhoto>& r, int status, const std::string& type,
+                    const std::string& what = "") {
   ASSERT_FALSE(r.has_value()) << what << ": accepted";
   EXPECT_EQ(r.error().status, status) << what << ": " << r.error().detail;
   EXPECT_EQ(r.error().type, type) << what << ": " << r.error().detail;
@@ -214,11 +223,24 @@ TEST(PhotoSniff, DecidesTheTypeFromMagicBytesOnly) {
   EXPECT_EQ(sniff_image_type("\xFF\xD8\xFF\xE0rest"sv), ImageType::jpeg);
   EXPECT_EQ(sniff_image_type("\x89PNG\r\n\x1A\nrest"sv), ImageType::png);
   EXPECT_EQ(sniff_image_type("RIFF\x10\0\0\0WEBPVP8 "sv), ImageType::webp);
-  EXPECT_EQ(sniff_image_type("\0\0\0\x18" "ftypheic\0\0\0\0mif1heic"sv), ImageType::heic);
-  EXPECT_EQ(sniff_image_type("\0\0\0\x18" "ftypmif1\0\0\0\0mif1heic"sv), ImageType::heic) << "generic brand, HEIC compatible";
-  EXPECT_EQ(sniff_image_type("\0\0\0\x18" "ftypavif\0\0\0\0mif1avif"sv), std::nullopt) << "AVIF is not HEIC";
-  EXPECT_EQ(sniff_image_type("\0\0\0\x18" "ftypmif1\0\0\0\0mif1avif"sv), std::nullopt);
-  EXPECT_EQ(sniff_image_type("\0\0\0\xFF" "ftypheic\0\0\0\0"sv), std::nullopt) << "box larger than the data";
+  EXPECT_EQ(sniff_image_type("\0\0\0\x18"
+                             "ftypheic\0\0\0\0mif1heic"sv),
+            ImageType::heic);
+  EXPECT_EQ(sniff_image_type("\0\0\0\x18"
+                             "ftypmif1\0\0\0\0mif1heic"sv),
+            ImageType::heic)
+      << "generic brand, HEIC compatible";
+  EXPECT_EQ(sniff_image_type("\0\0\0\x18"
+                             "ftypavif\0\0\0\0mif1avif"sv),
+            std::nullopt)
+      << "AVIF is not HEIC";
+  EXPECT_EQ(sniff_image_type("\0\0\0\x18"
+                             "ftypmif1\0\0\0\0mif1avif"sv),
+            std::nullopt);
+  EXPECT_EQ(sniff_image_type("\0\0\0\xFF"
+                             "ftypheic\0\0\0\0"sv),
+            std::nullopt)
+      << "box larger than the data";
   EXPECT_EQ(sniff_image_type("RIFF\x10\0\0\0WAVEfmt "sv), std::nullopt);
   EXPECT_EQ(sniff_image_type("GIF89a..."sv), std::nullopt);
   EXPECT_EQ(sniff_image_type("<svg xmlns=..."sv), std::nullopt);
@@ -316,7 +338,10 @@ TEST_F(Photo, HeicIsAcceptedWhereLibvipsCanReadIt) {
   if (!vips::can_load_heif()) {
     // A HEIC header, for a libvips built without libheif: refused as unsupported, not as corrupt.
     using namespace std::literals;
-    std::string heic("\0\0\0\x18" "ftypheic\0\0\0\0mif1heic" "rest of a file"sv);
+    std::string heic(
+        "\0\0\0\x18"
+        "ftypheic\0\0\0\0mif1heic"
+        "rest of a file"sv);
     expect_problem(process_photo(heic), 415, "unsupported-image-type", "HEIC without heifload");
     return;
   }
@@ -419,12 +444,19 @@ TEST_F(Photo, RandomBytesAndDamagedImagesNeverCrashOrLeak) {
     std::string input;
     const auto& base = valid[rng() % valid.size()];
     switch (i % 4) {
-      case 0: input = random_bytes(rng() % 4096); break;                                  // noise
-      case 1: input = base.substr(0, 16) + random_bytes(rng() % 4096); break;            // a real header, then noise
-      case 2: input = base.substr(0, rng() % base.size()); break;                        // truncated anywhere
-      case 3:                                                                            // a few bytes flipped
+      case 0:
+        input = random_bytes(rng() % 4096);
+        break;  // noise
+      case 1:
+        input = base.substr(0, 16) + random_bytes(rng() % 4096);
+        break;  // a real header, then noise
+      case 2:
+        input = base.substr(0, rng() % base.size());
+        break;  // truncated anywhere
+      case 3:   // a few bytes flipped
         input = base;
-        for (int k = 0; k < 1 + static_cast<int>(rng() % 8); ++k) input[rng() % input.size()] = static_cast<char>(rng());
+        for (int k = 0; k < 1 + static_cast<int>(rng() % 8); ++k)
+          input[rng() % input.size()] = static_cast<char>(rng());
         break;
     }
     auto r = process_photo(input);

@@ -30,7 +30,8 @@ TEST(SigV4, DateAndHashHelpers) {
   EXPECT_EQ(sigv4::amz_date(kMay24), "20130524T000000Z");
   EXPECT_EQ(sigv4::amz_date(kMay24 + std::chrono::seconds(3723) + std::chrono::milliseconds(999)), "20130524T010203Z");
   EXPECT_EQ(sigv4::sha256_hex(""), kEmpty);
-  EXPECT_EQ(sigv4::sha256_hex("Welcome to Amazon S3."), "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072");
+  EXPECT_EQ(sigv4::sha256_hex("Welcome to Amazon S3."),
+            "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072");
 }
 
 TEST(SigV4, UriEncodingIsRfc3986WithUpperCaseHex) {
@@ -72,17 +73,20 @@ TEST(SigV4, PutObjectExampleFromTheAwsDocs) {
                    .payload_hash = payload};
   EXPECT_EQ(r.path, "/test%24file.text");
   auto auth = sigv4::authorization(r, kAws, kMay24);
-  EXPECT_NE(auth.find("SignedHeaders=date;host;x-amz-content-sha256;x-amz-date;x-amz-storage-class,"), std::string::npos);
+  EXPECT_NE(auth.find("SignedHeaders=date;host;x-amz-content-sha256;x-amz-date;x-amz-storage-class,"),
+            std::string::npos);
   EXPECT_EQ(signature_of(auth), "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd");
 }
 
 TEST(SigV4, QueryExamplesFromTheAwsDocs) {
-  sigv4::Request lifecycle{.method = "GET",
-                           .path = "/",
-                           .query = {{"lifecycle", ""}},
-                           .headers = {{"Host", kHost}, {"x-amz-content-sha256", kEmpty}, {"x-amz-date", "20130524T000000Z"}},
-                           .payload_hash = kEmpty};
-  EXPECT_EQ(sigv4::signature(lifecycle, kAws, kMay24), "fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543");
+  sigv4::Request lifecycle{
+      .method = "GET",
+      .path = "/",
+      .query = {{"lifecycle", ""}},
+      .headers = {{"Host", kHost}, {"x-amz-content-sha256", kEmpty}, {"x-amz-date", "20130524T000000Z"}},
+      .payload_hash = kEmpty};
+  EXPECT_EQ(sigv4::signature(lifecycle, kAws, kMay24),
+            "fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543");
 
   sigv4::Request list = lifecycle;
   list.query = {{"prefix", "J"}, {"max-keys", "2"}};  // out of order on purpose: the canonical form sorts
@@ -99,8 +103,10 @@ TEST(SigV4, PresignedUrlExampleFromTheAwsDocs) {
 }
 
 TEST(SigV4, HeaderValuesAreTrimmedAndNamesCaseFolded) {
-  sigv4::Request a{.method = "GET", .path = "/k", .headers = {{"Host", kHost}, {"X-Custom", "  a   b  "}}, .payload_hash = kEmpty};
-  sigv4::Request b{.method = "GET", .path = "/k", .headers = {{"x-custom", "a b"}, {"host", kHost}}, .payload_hash = kEmpty};
+  sigv4::Request a{
+      .method = "GET", .path = "/k", .headers = {{"Host", kHost}, {"X-Custom", "  a   b  "}}, .payload_hash = kEmpty};
+  sigv4::Request b{
+      .method = "GET", .path = "/k", .headers = {{"x-custom", "a b"}, {"host", kHost}}, .payload_hash = kEmpty};
   EXPECT_EQ(sigv4::canonical_request(a), sigv4::canonical_request(b));
   EXPECT_NE(sigv4::canonical_request(a).find("x-custom:a b\n"), std::string::npos);
 }
@@ -137,14 +143,15 @@ TEST(S3Urls, PathStyleKeepsTheBucketInThePathAndThePortInTheHost) {
   EXPECT_NE(url.find("X-Amz-Expires=3600&"), std::string::npos) << url;
 
   // The signature covers the host with its port, as a client sends it.
-  sigv4::Request r{.method = "GET", .path = "/pm-media/users/u1/p1-display.jpg", .headers = {{"host", "127.0.0.1:9000"}}};
+  sigv4::Request r{
+      .method = "GET", .path = "/pm-media/users/u1/p1-display.jpg", .headers = {{"host", "127.0.0.1:9000"}}};
   sigv4::Credentials c{.access_key = "AK", .secret_key = "SK", .region = "eu-west-1"};
   EXPECT_TRUE(url.ends_with(sigv4::presigned_query(r, c, kMay24, std::chrono::hours(1)))) << url;
 }
 
 TEST(S3Urls, ExpiryIsClampedToWhatS3Accepts) {
-  S3ObjectStore store({.endpoint = "http://127.0.0.1:9000", .bucket = "b", .access_key = "AK", .secret_key = "SK",
-                       .path_style = true});
+  S3ObjectStore store(
+      {.endpoint = "http://127.0.0.1:9000", .bucket = "b", .access_key = "AK", .secret_key = "SK", .path_style = true});
   EXPECT_NE(store.signed_url("k", std::chrono::seconds(0)).find("X-Amz-Expires=1&"), std::string::npos);
   EXPECT_NE(store.signed_url("k", std::chrono::days(30)).find("X-Amz-Expires=604800&"), std::string::npos);
 }

@@ -29,7 +29,8 @@ TEST(RedisUrl, RejectsMalformedUrls) {
 }
 
 TEST(Conninfo, OverridesKeywordsOfAUrl) {
-  auto info = db::conninfo_with("postgresql://pm:pw@127.0.0.1:5544/perfectmatch", {{"dbname", "other"}, {"connect_timeout", "3"}});
+  auto info = db::conninfo_with("postgresql://pm:pw@127.0.0.1:5544/perfectmatch",
+                                {{"dbname", "other"}, {"connect_timeout", "3"}});
   ASSERT_TRUE(info);
   EXPECT_NE(info->find("dbname='other'"), std::string::npos) << *info;
   EXPECT_NE(info->find("port='5544'"), std::string::npos);

@@ -13,8 +13,10 @@ TEST(Time, Iso8601IsUtcWhateverTheTimeZone) {
   tzset();
   auto t = sys_days{year{2026} / 11 / 25} + hours{17} + minutes{3} + seconds{4} + milliseconds{123};
   EXPECT_EQ(pm::iso8601(t), "2026-11-25T17:03:04.123Z");
-  if (old) setenv("TZ", saved.c_str(), 1);
-  else unsetenv("TZ");
+  if (old)
+    setenv("TZ", saved.c_str(), 1);
+  else
+    unsetenv("TZ");
   tzset();
 }
 

@@ -29,7 +29,8 @@ std::string text_claim(const Json& payload, const char* name) {
 
 bool audience_matches(const Json& aud, const std::vector<std::string>& accepted) {
   auto ok = [&](const Json& v) {
-    return v.is_string() && std::find(accepted.begin(), accepted.end(), v.get_ref<const std::string&>()) != accepted.end();
+    return v.is_string() &&
+           std::find(accepted.begin(), accepted.end(), v.get_ref<const std::string&>()) != accepted.end();
   };
   if (aud.is_string()) return ok(aud);
   if (aud.is_array()) return std::any_of(aud.begin(), aud.end(), ok);
@@ -73,7 +74,8 @@ std::expected<IdentityClaims, std::string> check_claims(const Json& payload, con
     // from another session could be replayed here.
     const Json* nonce = member(payload, "nonce");
     if (!nonce || !nonce->is_string()) return Unexpected("the token has no nonce, but one was expected");
-    if (!same(nonce->get_ref<const std::string&>(), *rules.nonce)) return Unexpected("the token's nonce does not match");
+    if (!same(nonce->get_ref<const std::string&>(), *rules.nonce))
+      return Unexpected("the token's nonce does not match");
   }
 
   IdentityClaims claims;

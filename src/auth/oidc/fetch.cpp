@@ -27,7 +27,8 @@ std::expected<std::string, std::string> read_file(const std::string& path, std::
 
 std::expected<std::string, std::string> get_url(const std::string& url, std::chrono::milliseconds timeout,
                                                 std::size_t max_bytes) {
-  auto answer = http_client::send({.url = url}, {.connect_timeout = timeout, .timeout = timeout, .max_body = max_bytes});
+  auto answer =
+      http_client::send({.url = url}, {.connect_timeout = timeout, .timeout = timeout, .max_body = max_bytes});
   if (!answer && answer.error().kind == http_client::Failure::Kind::too_large)
     return Unexpected(fmt::format("{} answered with more than {} bytes", url, max_bytes));
   if (!answer) return Unexpected(fmt::format("GET {} failed: {}", url, answer.error().detail));

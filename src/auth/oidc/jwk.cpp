@@ -80,8 +80,10 @@ std::expected<PublicKey, std::string> rsa_public_key(std::string_view n, std::st
   Bn bn_n = to_bn(n), bn_e = to_bn(e);
   if (!bn_n || !bn_e) return Unexpected("out of memory");
   int bits = BN_num_bits(bn_n.get());
-  if (bits < min_rsa_bits) return Unexpected(fmt::format("RSA key of {} bits; at least {} required", bits, min_rsa_bits));
-  if (bits > max_rsa_bits) return Unexpected(fmt::format("RSA key of {} bits; at most {} accepted", bits, max_rsa_bits));
+  if (bits < min_rsa_bits)
+    return Unexpected(fmt::format("RSA key of {} bits; at least {} required", bits, min_rsa_bits));
+  if (bits > max_rsa_bits)
+    return Unexpected(fmt::format("RSA key of {} bits; at most {} accepted", bits, max_rsa_bits));
   std::unique_ptr<OSSL_PARAM_BLD, BldFree> bld(OSSL_PARAM_BLD_new());
   if (!bld || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get()) != 1 ||
       OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get()) != 1)
@@ -162,8 +164,10 @@ std::expected<KeySet, std::string> parse_jwks(std::string_view document) {
   KeySet set;
   for (const auto& jwk : *keys) {
     auto key = parse_jwk(jwk);
-    if (key) set.keys.push_back(std::move(*key));
-    else set.skipped.push_back(std::move(key.error()));
+    if (key)
+      set.keys.push_back(std::move(*key));
+    else
+      set.skipped.push_back(std::move(key.error()));
   }
   return set;
 }

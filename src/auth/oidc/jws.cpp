@@ -63,7 +63,8 @@ std::expected<Algorithm, std::string> parse_algorithm(std::string_view alg) {
   if (alg == "RS256") return Algorithm::rs256;
   if (alg == "ES256") return Algorithm::es256;
   if (alg == "none" || alg == "None" || alg == "NONE") return Unexpected("unsigned tokens (alg \"none\") are refused");
-  if (alg.starts_with("HS")) return Unexpected("HMAC algorithms (HS256, ...) are refused: only RS256 and ES256 are accepted");
+  if (alg.starts_with("HS"))
+    return Unexpected("HMAC algorithms (HS256, ...) are refused: only RS256 and ES256 are accepted");
   return Unexpected("the algorithm is not supported: only RS256 and ES256 are accepted");
 }
 

@@ -53,7 +53,8 @@ std::expected<ProviderConfig, std::string> parse_provider(const Json& entry, con
       return std::unexpected("\"audiences\" must hold only non-empty strings");
     p.audiences.push_back(a.get<std::string>());
   }
-  if (!is_url(p.jwks) && std::filesystem::path(p.jwks).is_relative()) p.jwks = (base / p.jwks).lexically_normal().string();
+  if (!is_url(p.jwks) && std::filesystem::path(p.jwks).is_relative())
+    p.jwks = (base / p.jwks).lexically_normal().string();
   return p;
 }
 

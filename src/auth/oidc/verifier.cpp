@@ -81,7 +81,8 @@ struct Verifier::Impl {
     ProviderConfig config;
     mutable JwksCache keys;
 
-    Provider(ProviderConfig c, const JwksPolicy& policy) : config(std::move(c)), keys(config.name, config.jwks, policy) {}
+    Provider(ProviderConfig c, const JwksPolicy& policy)
+        : config(std::move(c)), keys(config.name, config.jwks, policy) {}
   };
 
   std::map<std::string, std::unique_ptr<Provider>, std::less<>> providers;
@@ -114,7 +115,8 @@ Result<Verifier> Verifier::from_config(const Config& config) {
   JwksPolicy policy{.cache_ttl = config.oauth_jwks_cache_ttl,
                     .min_refetch_interval = config.oauth_jwks_min_refetch,
                     .fetch_timeout = config.oauth_jwks_timeout};
-  return Verifier(std::move(providers), std::chrono::duration_cast<std::chrono::seconds>(config.oauth_clock_skew), policy);
+  return Verifier(std::move(providers), std::chrono::duration_cast<std::chrono::seconds>(config.oauth_clock_skew),
+                  policy);
 }
 
 bool Verifier::has_provider(std::string_view provider) const { return impl_->providers.contains(provider); }
@@ -144,7 +146,8 @@ Result<IdentityClaims> Verifier::Impl::verify(const Provider& provider, std::str
   auto header = check_header(*header_json);
   if (!header) return std::unexpected(header.error());
   auto signature = base64url_decode(jws->signature);
-  if (!signature || signature->empty()) return std::unexpected(invalid_token("the token signature is not valid base64url"));
+  if (!signature || signature->empty())
+    return std::unexpected(invalid_token("the token signature is not valid base64url"));
 
   auto keys = provider.keys.keys_for(header->kid);
   if (!keys) return std::unexpected(keys.error());
