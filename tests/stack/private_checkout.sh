@@ -7,7 +7,19 @@ set -euo pipefail
 SRC="$(cd "$(dirname "$0")/../.." && pwd)"
 HOME_DIR=$(mktemp -d)  # mode 700
 CHECKOUT="$HOME_DIR/perfect-match"
-export PM_PG_PORT=$((57000 + RANDOM % 500)) PM_REDIS_PORT=$((57500 + RANDOM % 500))
+# Ports below Linux's ephemeral range (32768 up), so no outgoing connection holds them, and free.
+free_port() {
+  local p
+  for _ in $(seq 50); do
+    p=$((20000 + RANDOM % 10000))
+    ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return; }
+  done
+  echo "no free port found" >&2; exit 1
+}
+PM_PG_PORT=$(free_port)
+PM_REDIS_PORT=$(free_port)
+while [[ $PM_REDIS_PORT == "$PM_PG_PORT" ]]; do PM_REDIS_PORT=$(free_port); done
+export PM_PG_PORT PM_REDIS_PORT
 cleanup() {
   (cd "$CHECKOUT" && ./pm stack down) >/dev/null 2>&1 || true
   [[ -L $CHECKOUT/var/pg ]] && rm -rf "$(readlink -f "$CHECKOUT/var/pg")"
