@@ -5,6 +5,7 @@
 #
 #   bench/first-run.sh [--purge]
 #
+# PM_FIRST_RUN_PARTS (default "run test warm") picks the parts; figures of parts not run are null.
 # --purge first removes the Debian packages ./pm installs (and empties apt's cache) before each of
 # the two clean runs, as on a fresh machine: for a throwaway machine only. Uses the default ports
 # (8080, 55432, 56379): stop any other stack first. Writes bench/results/build-times.json.
@@ -20,9 +21,9 @@ purge() {
   $PURGE || return 0
   local pkgs
   pkgs=$(grep -v '^\s*#' "$ROOT/deps/debian-packages.txt" | awk 'NF && ($2 == "" || $2 == "test") {print $1}' |
-    while read -r p; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" && echo "$p"; done)
+    while read -r p; do if dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then echo "$p"; fi; done)
   # What the machine had before the project (toolchain, PostgreSQL server) stays.
-  pkgs=$(grep -vxE 'build-essential|cmake|ninja-build|pkg-config|postgresql-15|postgresql-contrib|curl|libpq-dev|libssl-dev|libgtest-dev|libgmock-dev|googletest|libbenchmark-dev|clang-format-14' <<<"$pkgs" || true)
+  pkgs=$(grep -vxE 'build-essential|cmake|ninja-build|pkg-config|postgresql-15|postgresql-contrib|curl|libpq-dev|libssl-dev|libgtest-dev|libgmock-dev|googletest|libbenchmark-dev|clang-format-14|iproute2' <<<"$pkgs" || true)
   [[ -n $pkgs ]] && DEBIAN_FRONTEND=noninteractive apt-get purge -y -q $pkgs >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get autoremove -y -q >/dev/null
   apt-get clean
@@ -30,7 +31,11 @@ purge() {
 
 fresh_clone() { rm -rf "$WORK/$1"; mkdir -p "$WORK"; git clone -q "$ROOT" "$WORK/$1"; }
 
+PARTS=" ${PM_FIRST_RUN_PARTS:-run test warm} "
+RUN_S=null TEST_S=null SUMMARY="" WARM=()
+
 # ---- ./pm run: nothing installed -> serving ----
+if [[ $PARTS == *" run "* ]]; then
 purge
 fresh_clone run
 cd "$WORK/run"
@@ -48,8 +53,10 @@ sleep 3
 pkill -f "$WORK/run/build/" 2>/dev/null || true
 ./pm stack down >/dev/null 2>&1
 echo "first-run: ./pm run served after $RUN_S s ($BUILD_LINE files compiled)" >&2
+fi
 
 # ---- ./pm test: nothing installed -> summary ----
+if [[ $PARTS == *" test "* ]]; then
 purge
 fresh_clone test
 cd "$WORK/test"
@@ -58,9 +65,11 @@ T0=$(now)
 TEST_S=$(since "$T0")
 SUMMARY=$(grep '^tests:' "$WORK/test.log" | tail -1)
 echo "first-run: ./pm test printed \"$SUMMARY\" after $TEST_S s (exit $TEST_RC)" >&2
+fi
 
 # ---- warm rebuilds in the built checkout: one real change (not a comment, which ccache answers) ----
-WARM=()
+if [[ $PARTS == *" warm "* && -d $WORK/test/build/release ]]; then
+cd "$WORK/test"
 export CCACHE_DIR="$WORK/test/var/ccache" CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
 for f in src/core/json.cpp src/matching/engine.cpp src/questionnaire/bank.cpp src/http/server.cpp src/realtime/socket.cpp; do
   echo "namespace { [[maybe_unused]] const char* first_run_touch = \"$(now)\"; }" >>"$f"
@@ -71,6 +80,7 @@ for f in src/core/json.cpp src/matching/engine.cpp src/questionnaire/bank.cpp sr
 done
 cmake --build --preset release >/dev/null
 ./pm stack down >/dev/null 2>&1
+fi
 
 WARM_JSON=$(IFS=,; echo "${WARM[*]}")
 cat >"$RESULTS" <<JSON
