@@ -89,7 +89,10 @@ pg_dir() {
   readlink -f "$VAR/pg"
 }
 
-pg_running() { [[ -f $VAR/pg/data/postmaster.pid ]] && as_pg "$PG_BIN/pg_ctl" status -D "$(readlink -f "$VAR/pg")/data" >/dev/null 2>&1; }
+# The data folder by its real path (through the var/pg link where there is one).
+pg_data() { echo "$(readlink -f "$VAR/pg")/data"; }
+
+pg_running() { [[ -f $VAR/pg/data/postmaster.pid ]] && as_pg "$PG_BIN/pg_ctl" status -D "$(pg_data)" >/dev/null 2>&1; }
 
 pg_up() {
   local pw dir; pw=$(secret pg_password); dir=$(pg_dir)
@@ -173,7 +176,7 @@ stack_up() {
 }
 
 stack_down() {
-  if pg_running; then as_pg "$PG_BIN/pg_ctl" stop -w -m fast -D "$(readlink -f "$VAR/pg")/data" >/dev/null && say "PostgreSQL stopped"; fi
+  if pg_running; then as_pg "$PG_BIN/pg_ctl" stop -w -m fast -D "$(pg_data)" >/dev/null && say "PostgreSQL stopped"; fi
   if [[ -f $REDIS_DIR/redis.pid ]]; then
     local pid; pid=$(cat "$REDIS_DIR/redis.pid")
     if kill -0 "$pid" 2>/dev/null; then
@@ -271,9 +274,9 @@ cmd_fmt() {
 
 # Counted as one test by ./pm test: every file as .clang-format has it (./pm fmt fixes it).
 format_check() {
-  local out
-  if out=$(cpp_files | (cd "$ROOT" && xargs clang-format-14 --dry-run --Werror 2>&1)); then
-    echo "format: passed ($(cpp_files | wc -l) files)"
+  local files out; files=$(cpp_files)
+  if out=$(cd "$ROOT" && xargs clang-format-14 --dry-run --Werror <<<"$files" 2>&1); then
+    echo "format: passed ($(wc -l <<<"$files") files)"
   else
     echo "format: FAILED; run ./pm fmt. The first differences:"
     head -40 <<<"$out"
