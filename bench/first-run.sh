@@ -68,14 +68,23 @@ echo "first-run: ./pm test printed \"$SUMMARY\" after $TEST_S s (exit $TEST_RC)"
 fi
 
 # ---- warm rebuilds in the built checkout: one real change (not a comment, which ccache answers) ----
+# One file of each unity batch of perfectmatch (an edit recompiles its whole batch) and each file
+# compiled on its own: together, every compile step an edit to one src/ file can cost.
+warm_rebuild_files() {
+  local unity=build/release/CMakeFiles/pm.dir/Unity
+  for u in "$unity"/unity_*_cxx.cxx; do grep -o 'src/[^"]*\.cpp' "$u" | head -1; done
+  comm -23 <(find src -name '*.cpp' ! -path src/app/main.cpp ! -path src/http/boost_net.cpp | sort) \
+    <(cat "$unity"/unity_*_cxx.cxx | grep -o 'src/[^"]*\.cpp' | sort)
+}
 if [[ $PARTS == *" warm "* && -d $WORK/test/build/release ]]; then
 cd "$WORK/test"
 export CCACHE_DIR="$WORK/test/var/ccache" CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
-for f in src/core/json.cpp src/matching/engine.cpp src/questionnaire/bank.cpp src/http/server.cpp src/realtime/socket.cpp; do
+for f in $(warm_rebuild_files); do
   echo "namespace { [[maybe_unused]] const char* first_run_touch = \"$(now)\"; }" >>"$f"
   T0=$(now)
   cmake --build --preset release --target perfectmatch >/dev/null
   WARM+=("\"$f\": $(since "$T0")")
+  echo "first-run: warm rebuild after editing $f: ${WARM[-1]##*: } s" >&2
   git checkout -q "$f"
 done
 cmake --build --preset release >/dev/null

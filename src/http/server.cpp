@@ -4,10 +4,8 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/core/demangle.hpp>
@@ -16,6 +14,7 @@
 
 #include "core/crypto.hpp"
 #include "core/log.hpp"
+#include "http/connection.hpp"
 
 namespace pm::http {
 
@@ -64,11 +63,6 @@ std::string method_name(Method m) {
   auto s = beast_http::to_string(m);
   return {s.data(), s.size()};
 }
-
-// The session coroutine: read a request, hand it to the handler pool, write the response, repeat.
-asio::awaitable<void> serve_connection(Server& server, const ServerOptions& options, asio::thread_pool& handlers,
-                                       std::shared_ptr<void> keep, beast::tcp_stream& stream,
-                                       std::function<bool(bool)> set_busy, Metrics& metrics);
 
 }  // namespace
 
@@ -290,115 +284,5 @@ Response Server::handle(Request& req) {
                              {"latency_ms", std::chrono::duration<double, std::milli>(latency).count()}});
   return res;
 }
-
-namespace {
-
-// After refusing a request whose body we did not read, read and drop what the client still sends
-// (briefly) before closing, so it receives our answer instead of a connection reset.
-asio::awaitable<void> linger(beast::tcp_stream& stream) {
-  beast::error_code ec;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  std::array<char, 65536> sink;
-  std::size_t total = 0;
-  stream.expires_after(std::chrono::seconds(2));
-  while (!ec && total < (64u << 20)) {
-    total += co_await stream.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
-  }
-}
-
-// A parse error of Beast's HTTP category, other than the peer closing the connection.
-bool is_malformed_request(const beast::error_code& ec) {
-  static const auto& http_category = beast_http::make_error_code(beast_http::error::bad_target).category();
-  return ec && ec.category() == http_category && ec != beast_http::error::end_of_stream &&
-         ec != beast_http::error::partial_message;
-}
-
-Response early_problem(Metrics& metrics, const Problem& problem) {
-  auto id = crypto::uuid_v4();
-  auto res = problem_response(problem, id);
-  res.set("X-Request-Id", id);
-  metrics.observe("UNKNOWN", "(rejected)", problem.status, std::chrono::nanoseconds(0));
-  log::info("http_request",
-            {{"request_id", id}, {"route", "(rejected)"}, {"status", problem.status}, {"problem", problem.type}});
-  return res;
-}
-
-asio::awaitable<void> serve_connection(Server& server, const ServerOptions& options, asio::thread_pool& handlers,
-                                       std::shared_ptr<void> keep, beast::tcp_stream& stream,
-                                       std::function<bool(bool)> set_busy, Metrics& metrics) {
-  beast::flat_buffer buffer;
-  beast::error_code ec;
-  std::string remote_ip = stream.socket().remote_endpoint(ec).address().to_string();
-  for (;;) {
-    if (!set_busy(false)) break;  // stopping: no new request on this connection
-    beast_http::request_parser<beast_http::string_body> parser;
-    parser.header_limit(16 * 1024);
-    // The header is read under the largest limit any route has; its route's own limit applies next.
-    parser.body_limit(server.largest_body_limit());
-    std::size_t limit = options.max_body_bytes;
-
-    stream.expires_after(options.idle_timeout);
-    co_await beast_http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-    if (!ec) {
-      set_busy(true);
-      limit = server.body_limit(parser.get().method(), parser.get().target());
-      parser.body_limit(limit);
-      if (parser.content_length() && *parser.content_length() > limit) ec = beast_http::error::body_limit;
-    }
-    if (!ec) {
-      stream.expires_after(options.read_timeout);
-      co_await beast_http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-    }
-
-    Response res;
-    bool close = false;
-    if (ec == beast_http::error::body_limit) {
-      res = early_problem(metrics, {.status = 413,
-                                    .type = "body-too-large",
-                                    .title = "Payload too large",
-                                    .detail = fmt::format("the request body exceeds the limit of {} bytes", limit)});
-      close = true;
-    } else if (ec == beast_http::error::header_limit) {
-      res = early_problem(metrics, {.status = 431,
-                                    .type = "headers-too-large",
-                                    .title = "Request header fields too large",
-                                    .detail = "the request headers exceed 16 KiB"});
-      close = true;
-    } else if (is_malformed_request(ec)) {
-      res = early_problem(metrics, bad_request("malformed-http", "the request is not valid HTTP/1.1: " + ec.message()));
-      close = true;
-    } else if (ec) {
-      break;  // the peer went away, timed out, or the server closed an idle connection
-    } else {
-      Request req{.raw = parser.release(), .remote_ip = remote_ip};
-      if (const auto* upgrade = server.upgrade_for(req)) {
-        // The connection leaves HTTP: whatever was read past the request is not expected (a
-        // WebSocket client waits for the handshake's answer before sending frames).
-        server.identify(req);
-        upgrade->accept(std::move(stream), std::move(req), handlers);
-        co_return;
-      }
-      close = !req.raw.keep_alive();
-      res = co_await asio::co_spawn(
-          handlers, [&]() -> asio::awaitable<Response> { co_return server.handle(req); }, asio::use_awaitable);
-    }
-
-    if (!set_busy(true)) close = true;  // stopping: this is the connection's last response
-    res.keep_alive(!close);
-    res.prepare_payload();
-    stream.expires_after(options.write_timeout);
-    co_await beast_http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) break;
-    if (close) {
-      if (!parser.is_done()) co_await linger(stream);
-      break;
-    }
-  }
-  stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-  stream.socket().close(ec);
-  (void)keep;
-}
-
-}  // namespace
 
 }  // namespace pm::http

@@ -1,7 +1,6 @@
 #include "realtime/socket.hpp"
 
 #include <boost/asio/post.hpp>
-#include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/core/demangle.hpp>
 
@@ -16,28 +15,6 @@ namespace websocket = beast::websocket;
 
 Socket::Socket(beast::tcp_stream stream, Deps deps)
     : ws_(std::move(stream)), d_(std::move(deps)), auth_timer_(ws_.get_executor()) {}
-
-void Socket::start(http::Request request) {
-  request_id_ = request.request_id;
-  // From now on the WebSocket's own timeouts apply: a ping at half the idle timeout, closed
-  // when nothing (not even a pong) came back for the whole of it.
-  beast::get_lowest_layer(ws_).expires_never();
-  websocket::stream_base::timeout timeouts{};
-  timeouts.handshake_timeout = std::chrono::seconds(10);
-  timeouts.idle_timeout = d_.options.idle_timeout;
-  timeouts.keep_alive_pings = true;
-  ws_.set_option(timeouts);
-  ws_.read_message_max(d_.options.max_frame);
-  ws_.auto_fragment(false);
-  std::optional<std::string> token;
-  if (auto bearer = request.bearer_token()) token = std::string(*bearer);
-  // The request lives in the handler until the handshake's answer is written.
-  auto upgrade = std::make_shared<http::beast_http::request<http::beast_http::string_body>>(std::move(request.raw));
-  ws_.async_accept(*upgrade, [self = shared_from_this(), upgrade, token = std::move(token)](beast::error_code ec) {
-    if (ec) return self->finish();
-    self->on_accept(token);
-  });
-}
 
 void Socket::on_accept(std::optional<std::string> token) {
   if (token) return authenticate(std::move(*token));
@@ -85,11 +62,6 @@ void Socket::on_authenticated(Result<auth::Caller> who) {
   send({{"type", "ready"}, {"user_id", user_id_}, {"node", d_.hub.node_id()}});
   read_frame();
 }
-
-// Every read and every close completes in one member function each: Beast's read and close
-// machinery is a large template instantiated once per distinct handler type, and was most of this
-// file's compile time when each call had a lambda of its own.
-void Socket::read_frame() { ws_.async_read(buffer_, beast::bind_front_handler(&Socket::on_read, shared_from_this())); }
 
 void Socket::on_read(beast::error_code ec, std::size_t) {
   if (ec) return finish();
@@ -174,24 +146,12 @@ void Socket::enqueue(std::shared_ptr<const std::string> frame) {
   if (!writing_) write_next();
 }
 
-void Socket::write_next() {
-  writing_ = true;
-  ws_.text(true);
-  ws_.async_write(asio::buffer(*queue_.front()), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-    if (ec) return self->finish();
-    self->queue_.pop_front();
-    if (!self->queue_.empty()) return self->write_next();
-    self->writing_ = false;
-  });
-}
-
 void Socket::refuse(const Problem& problem, websocket::close_code code) {
   log::info("ws_refused", {{"request_id", request_id_}, {"problem", problem.type}});
   send(Protocol::error_frame(nullptr, problem));
   closing_ = true;
   // The close frame follows the error frame (Beast sends it after the pending write).
-  ws_.async_close(websocket::close_reason(code, problem.type),
-                  beast::bind_front_handler(&Socket::on_closed, shared_from_this()));
+  send_close(websocket::close_reason(code, problem.type));
 }
 
 void Socket::close(std::string reason) {
@@ -199,8 +159,7 @@ void Socket::close(std::string reason) {
     if (self->finished_ || self->closing_) return;
     self->closing_ = true;
     if (self->user_id_.empty()) return self->finish();  // still in the handshake or authenticating
-    self->ws_.async_close(websocket::close_reason(websocket::close_code::going_away, reason),
-                          beast::bind_front_handler(&Socket::on_closed, self));
+    self->send_close(websocket::close_reason(websocket::close_code::going_away, reason));
   });
 }
 

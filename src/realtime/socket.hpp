@@ -62,6 +62,7 @@ class Socket : public std::enable_shared_from_this<Socket> {
   void enqueue(std::shared_ptr<const std::string> frame);
   void write_next();
   void refuse(const Problem& problem, boost::beast::websocket::close_code code);
+  void send_close(const boost::beast::websocket::close_reason& reason);
   void finish();
 
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;

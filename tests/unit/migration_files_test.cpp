@@ -24,6 +24,21 @@ TEST(MigrationFiles, LoadsPairsInOrderWithChecksums) {
   EXPECT_EQ((*m)[0].checksum, pm::crypto::sha256_hex("SELECT 1;"));
 }
 
+TEST(MigrationFiles, IgnoresFilesNotNamedLikeAMigration) {
+  pm::test::TempDir d("pm-mig");
+  d.write("0001_first.up.sql", "SELECT 1;");
+  d.write("0001_first.down.sql", "SELECT -1;");
+  for (const char* stray : {"0002_Upper.up.sql", "002_short.up.sql", "0002-dash.up.sql", "0002_.up.sql",
+                            "0002_x.sideways.sql", "0002_x.up.sql.orig", "x002_bad.down.sql"})
+    d.write(stray, "SELECT 2;");
+  auto m = pm::db::load_migrations(d.path);
+  ASSERT_TRUE(m.has_value()) << m.error().detail;
+  ASSERT_EQ(m->size(), 1u);
+  EXPECT_EQ((*m)[0].name, "0001_first");
+  EXPECT_EQ((*m)[0].up_sql, "SELECT 1;");
+  EXPECT_EQ((*m)[0].down_sql, "SELECT -1;");
+}
+
 TEST(MigrationFiles, RefusesAGap) {
   pm::test::TempDir d("pm-mig");
   d.write("0001_a.up.sql", "x");

@@ -1,0 +1,118 @@
+#include "http/connection.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http/error.hpp>
+
+#include <fmt/format.h>
+
+#include "core/crypto.hpp"
+#include "core/log.hpp"
+#include "http/connection_io.hpp"
+
+// GCC 12 pairs the coroutine frame's operator new (Asio's recycling allocator) with the global
+// operator delete when it inlines the frame's allocation into an externally visible coroutine, and
+// warns of a mismatch that is not there: Asio allocates and frees the frame through its own pair.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
+namespace pm::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// A parse error of Beast's HTTP category, other than the peer closing the connection.
+bool is_malformed_request(const beast::error_code& ec) {
+  static const auto& http_category = beast_http::make_error_code(beast_http::error::bad_target).category();
+  return ec && ec.category() == http_category && ec != beast_http::error::end_of_stream &&
+         ec != beast_http::error::partial_message;
+}
+
+Response early_problem(Metrics& metrics, const Problem& problem) {
+  auto id = crypto::uuid_v4();
+  auto res = problem_response(problem, id);
+  res.set("X-Request-Id", id);
+  metrics.observe("UNKNOWN", "(rejected)", problem.status, std::chrono::nanoseconds(0));
+  log::info("http_request",
+            {{"request_id", id}, {"route", "(rejected)"}, {"status", problem.status}, {"problem", problem.type}});
+  return res;
+}
+
+}  // namespace
+
+asio::awaitable<void> serve_connection(Server& server, const ServerOptions& options, asio::thread_pool& handlers,
+                                       std::shared_ptr<void> keep, beast::tcp_stream& stream,
+                                       std::function<bool(bool)> set_busy, Metrics& metrics) {
+  beast::flat_buffer buffer;
+  beast::error_code ec;
+  std::string remote_ip = stream.socket().remote_endpoint(ec).address().to_string();
+  for (;;) {
+    if (!set_busy(false)) break;  // stopping: no new request on this connection
+    RequestParser parser;
+    parser.header_limit(16 * 1024);
+    // The header is read under the largest limit any route has; its route's own limit applies next.
+    parser.body_limit(server.largest_body_limit());
+    std::size_t limit = options.max_body_bytes;
+
+    ec = co_await read_header(stream, buffer, parser, options.idle_timeout);
+    if (!ec) {
+      set_busy(true);
+      limit = server.body_limit(parser.get().method(), parser.get().target());
+      parser.body_limit(limit);
+      if (parser.content_length() && *parser.content_length() > limit) ec = beast_http::error::body_limit;
+    }
+    if (!ec) {
+      ec = co_await read_body(stream, buffer, parser, options.read_timeout);
+    }
+
+    Response res;
+    bool close = false;
+    if (ec == beast_http::error::body_limit) {
+      res = early_problem(metrics, {.status = 413,
+                                    .type = "body-too-large",
+                                    .title = "Payload too large",
+                                    .detail = fmt::format("the request body exceeds the limit of {} bytes", limit)});
+      close = true;
+    } else if (ec == beast_http::error::header_limit) {
+      res = early_problem(metrics, {.status = 431,
+                                    .type = "headers-too-large",
+                                    .title = "Request header fields too large",
+                                    .detail = "the request headers exceed 16 KiB"});
+      close = true;
+    } else if (is_malformed_request(ec)) {
+      res = early_problem(metrics, bad_request("malformed-http", "the request is not valid HTTP/1.1: " + ec.message()));
+      close = true;
+    } else if (ec) {
+      break;  // the peer went away, timed out, or the server closed an idle connection
+    } else {
+      Request req{.raw = parser.release(), .remote_ip = remote_ip};
+      if (const auto* upgrade = server.upgrade_for(req)) {
+        // The connection leaves HTTP: whatever was read past the request is not expected (a
+        // WebSocket client waits for the handshake's answer before sending frames).
+        server.identify(req);
+        upgrade->accept(std::move(stream), std::move(req), handlers);
+        co_return;
+      }
+      close = !req.raw.keep_alive();
+      res = co_await asio::co_spawn(
+          handlers, [&]() -> asio::awaitable<Response> { co_return server.handle(req); }, asio::use_awaitable);
+    }
+
+    if (!set_busy(true)) close = true;  // stopping: this is the connection's last response
+    res.keep_alive(!close);
+    res.prepare_payload();
+    ec = co_await write_response(stream, res, options.write_timeout);
+    if (ec) break;
+    if (close) {
+      if (!parser.is_done()) co_await linger(stream);
+      break;
+    }
+  }
+  stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  stream.socket().close(ec);
+  (void)keep;
+}
+
+}  // namespace pm::http

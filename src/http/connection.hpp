@@ -1,0 +1,24 @@
+#pragma once
+// One HTTP connection's life, as a coroutine on its strand: read a request, hand it to the handler
+// pool, write the response, repeat; or give the connection to the upgrade handler (WebSocket).
+// Apart from http/server.cpp because Beast's reads and writes are most of the compile time.
+
+#include <functional>
+#include <memory>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include "http/server.hpp"
+
+namespace pm::http {
+
+// `keep` holds the session alive while the coroutine runs; `set_busy(b)` marks whether a request
+// is in progress and returns false once the server is stopping (the connection then ends).
+boost::asio::awaitable<void> serve_connection(Server& server, const ServerOptions& options,
+                                              boost::asio::thread_pool& handlers, std::shared_ptr<void> keep,
+                                              boost::beast::tcp_stream& stream, std::function<bool(bool)> set_busy,
+                                              Metrics& metrics);
+
+}  // namespace pm::http
