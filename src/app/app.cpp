@@ -53,8 +53,8 @@ App::App(Config cfg)
       sessions(redis, {.idle_ttl = config.session_idle_ttl,
                        .max_ttl = config.session_max_ttl,
                        .cache_ttl = config.session_cache_ttl}),
-      outbox(db, cipher, std::make_unique<notifications::EmlFileSender>(config.mail_dir)),
-      notification_service(db),
+      email_outbox(db, cipher, std::make_unique<notifications::EmlFileSender>(config.mail_dir)),
+      notifications(db),
       notification_outbox(db, std::make_unique<notifications::JsonFileSender>(config.notification_dir)),
       oidc(or_throw(auth::oidc::Verifier::from_config(config))),
       auth({.config = config,
@@ -64,10 +64,10 @@ App::App(Config cfg)
             .hasher = hasher,
             .cipher = cipher,
             .email_index = email_index,
-            .outbox = outbox,
+            .outbox = email_outbox,
             .oidc = oidc}),
-      media(storage::make_object_store(config)),
-      photos(db, *media, {}),
+      media_store(storage::make_object_store(config)),
+      photos(db, *media_store, {}),
       profiles({.db = db,
                 .cipher = cipher,
                 .sessions = sessions,
@@ -81,18 +81,18 @@ App::App(Config cfg)
       embedder(or_throw(matching::make_embedding_provider(config))),
       llm(config),
       match_cache(redis, config.match_cache_ttl),
-      matching({.config = config,
+      match_engine({.config = config,
                 .db = db,
                 .questionnaire = questionnaire,
                 .cache = match_cache,
                 .embedder = *embedder,
                 .llm = llm}),
-      discovery(db, match_cache, *media, notification_service),
-      match_service(config, db, redis, matching, discovery),
+      discovery({.db = db, .cache = match_cache, .media = *media_store, .notifications = notifications}),
+      matching({.config = config, .db = db, .redis = redis, .engine = match_engine, .discovery = discovery}),
       messaging({.db = db,
                  .redis = redis,
-                 .media = *media,
-                 .notifications = notification_service,
+                 .media = *media_store,
+                 .notifications = notifications,
                  .send_limit = {.max = config.message_rate_limit, .window = std::chrono::seconds(60)}}),
       hub(redis, cache::RedisOptions::from(config)),
       socket_protocol(messaging),
@@ -100,7 +100,7 @@ App::App(Config cfg)
   // Every service's events reach the users' sockets through the hub.
   messaging.set_event_sink(
       [this](const std::vector<std::string>& users, const Json& event) { hub.publish(users, event); });
-  notification_service.on_recorded = [this](const std::string& user_id, const Json& notification) {
+  notifications.on_recorded = [this](const std::string& user_id, const Json& notification) {
     hub.publish({user_id}, {{"type", "notification.new"}, {"notification", notification}});
     if (notification.value("type", "") == "match.new")
       hub.publish({user_id}, {{"type", "match.new"}, {"notification", notification}});
@@ -124,19 +124,19 @@ App::App(Config cfg)
   profiles::add_routes(router, auth, profiles, photos);
   // Completing the questionnaire generates the first matches at once (the worker refines later).
   questionnaire::add_routes(router, auth, questionnaire, [this](const std::string& user_id) {
-    if (auto g = matching.generate(user_id); !g)
+    if (auto g = match_engine.generate(user_id); !g)
       log::info("generation_after_completion_skipped", {{"reason", g.error().type}});
   });
-  matching::add_routes(router, auth, match_service);
-  notifications::add_routes(router, auth, notification_service);
+  matching::add_routes(router, auth, matching);
+  notifications::add_routes(router, auth, notifications);
   messaging::add_routes(router, auth, messaging);
   realtime::add_routes(router);
   // The local backend serves its own signed URLs; S3 hands out presigned URLs to the bucket.
-  if (auto* local = dynamic_cast<storage::LocalObjectStore*>(media.get())) storage::add_routes(router, *local);
+  if (auto* local = dynamic_cast<storage::LocalObjectStore*>(media_store.get())) storage::add_routes(router, *local);
 }
 
 void App::start_background() {
-  outbox.start(std::chrono::seconds(30));
+  email_outbox.start(std::chrono::seconds(30));
   hub.start();
 }
 
@@ -148,7 +148,7 @@ http::UpgradeHandler App::websocket() {
 
 void App::close() {
   hub.stop();
-  outbox.stop();
+  email_outbox.stop();
   db.close();
   redis.close();
 }

@@ -48,21 +48,21 @@ class App {
   const crypto::BlindIndex email_index;
   const auth::PasswordHasher hasher;
   auth::SessionStore sessions;
-  notifications::EmailOutbox outbox;
-  notifications::Service notification_service;            // other services record() through it
+  notifications::EmailOutbox email_outbox;
+  notifications::Service notifications;  // other services record() through it
   notifications::NotificationOutbox notification_outbox;  // email/push delivery, run by the worker
   const auth::oidc::Verifier oidc;
   auth::Service auth;
-  const std::unique_ptr<storage::ObjectStore> media;
+  const std::unique_ptr<storage::ObjectStore> media_store;  // photos and image messages (local or S3)
   profiles::Photos photos;
   profiles::Service profiles;
   questionnaire::Service questionnaire;
   const std::unique_ptr<matching::EmbeddingProvider> embedder;
   const matching::ChatClient llm;
   matching::MatchCache match_cache;
-  matching::Engine matching;
+  matching::Engine match_engine;
   matching::Discovery discovery;
-  matching::Service match_service;
+  matching::Service matching;
   messaging::Service messaging;
   realtime::Hub hub;  // events to sockets on every node (docs/realtime.md)
   realtime::Protocol socket_protocol;

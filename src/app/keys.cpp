@@ -13,7 +13,7 @@ int rotate_keys(Config config) {
       std::cerr << "keys rotate: " << users.error().detail << "\n";
       return 1;
     }
-    auto mails = app.outbox.rotate_keys();
+    auto mails = app.email_outbox.rotate_keys();
     if (!mails) {
       std::cerr << "keys rotate: " << mails.error().detail << "\n";
       return 1;

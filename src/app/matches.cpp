@@ -12,8 +12,7 @@
 #include "app/app.hpp"
 #include "app/commands.hpp"
 #include "core/progress.hpp"
-#include "db/transaction.hpp"
-#include "matching/repository.hpp"
+#include "matching/generation_run.hpp"
 
 namespace pm::app {
 
@@ -24,7 +23,7 @@ constexpr int kBatch = 200;
 template <class T>
 T must(Result<T> r, const char* what) {
   if (!r) throw std::runtime_error(std::string(what) + ": " + r.error().detail);
-  return std::move(*r);
+  if constexpr (!std::is_void_v<T>) return std::move(*r);
 }
 
 }  // namespace
@@ -32,43 +31,30 @@ T must(Result<T> r, const char* what) {
 int generate_all_matches(Config config, const std::string& run_id, int jobs) {
   try {
     App app(std::move(config));
-    namespace repo = matching::repository;
+    matching::GenerationRun run(app.db, run_id);
     const std::string bank = app.config.question_bank;
 
     // 1. Vectors of everyone whose questionnaire is newer than their vectors.
     std::vector<std::string> pending;
     for (;;) {
-      auto batch = must(db::transact(app.db,
-                                     [&](pqxx::work& tx) -> Result<std::vector<std::string>> {
-                                       return repo::users_needing_vectors(tx, bank, kBatch);
-                                     }),
-                        "reading users");
+      auto batch = must(run.users_needing_vectors(bank, kBatch), "reading users");
       if (batch.empty()) break;
       ProgressBar bar("computing vectors", static_cast<long long>(batch.size()));
       for (const auto& id : batch) {
-        must(app.matching.compute_vectors(id), "computing vectors");
+        must(app.match_engine.compute_vectors(id), "computing vectors");
         bar.advance();
       }
     }
 
     // 2. Matches, user by user, resuming after the last one a previous run finished.
-    must(app.matching.refresh(true), "loading the candidate index");
-    std::string after = must(
-        db::transact(
-            app.db, [&](pqxx::work& tx) -> Result<std::string> { return repo::run_position(tx, run_id).value_or(""); }),
-        "reading the run");
-    const int total =
-        must(db::transact(app.db, [&](pqxx::work& tx) -> Result<int> { return repo::count_users_with_vectors(tx); }),
-             "counting");
+    must(app.match_engine.refresh(true), "loading the candidate index");
+    std::string after = must(run.position(), "reading the run");
+    const int total = must(run.count_users_with_vectors(), "counting");
     if (!after.empty()) std::cerr << "resuming run \"" << run_id << "\" after user " << after << "\n";
     ProgressBar bar("generating matches", total);
     int done = 0, created = 0, skipped = 0;
     for (;;) {
-      auto users = must(db::transact(app.db,
-                                     [&](pqxx::work& tx) -> Result<std::vector<std::string>> {
-                                       return repo::users_with_vectors(tx, after, kBatch);
-                                     }),
-                        "reading users");
+      auto users = must(run.users_with_vectors(after, kBatch), "reading users");
       if (users.empty()) break;
       // Users are independent (a pair both generate is inserted once: ON CONFLICT), so the batch
       // is shared by `jobs` threads; the position is saved only after the whole batch.
@@ -78,7 +64,7 @@ int generate_all_matches(Config config, const std::string& run_id, int jobs) {
       std::mutex failure_mutex;
       auto work = [&] {
         for (std::size_t i; (i = next++) < users.size();) {
-          auto g = app.matching.generate(users[i]);
+          auto g = app.match_engine.generate(users[i]);
           if (g)
             batch_created += g->created;
           else if (g.error().status >= 500) {
@@ -99,19 +85,9 @@ int generate_all_matches(Config config, const std::string& run_id, int jobs) {
       skipped += batch_skipped;
       done += static_cast<int>(users.size());
       after = users.back();
-      must(db::transact(app.db,
-                        [&](pqxx::work& tx) -> Result<bool> {
-                          repo::save_run_position(tx, run_id, after, done, false);
-                          return true;
-                        }),
-           "saving the run");
+      must(run.save_position(after, done, false), "saving the run");
     }
-    must(db::transact(app.db,
-                      [&](pqxx::work& tx) -> Result<bool> {
-                        repo::save_run_position(tx, run_id, after, done, true);
-                        return true;
-                      }),
-         "finishing the run");
+    must(run.save_position(after, done, true), "finishing the run");
     bar.finish();
     std::cout << "matches generate: " << done << " users, " << created << " new matches, " << skipped
               << " users not matchable\n";

@@ -39,11 +39,11 @@ int run_worker(Config config, bool once) {
   auto last_expiry = std::chrono::steady_clock::time_point{};
   while (!stopping) {
     int done = 0;
-    if (auto n = app->matching.run_vector_jobs(50))
+    if (auto n = app->match_engine.run_vector_jobs(50))
       done += *n;
     else
       log::warn("worker_vectors_failed", {{"error", n.error().type}});
-    if (auto n = app->matching.run_generation_queue(20))
+    if (auto n = app->match_engine.run_generation_queue(20))
       done += *n;
     else
       log::warn("worker_generation_failed", {{"error", n.error().type}});

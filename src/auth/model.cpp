@@ -4,7 +4,7 @@
 
 #include "core/time.hpp"
 #include "core/validation.hpp"
-#include "profiles/vocabulary.hpp"
+#include "core/vocabulary.hpp"
 
 namespace pm::auth {
 
@@ -61,8 +61,8 @@ Result<SignupInput> SignupInput::parse(const Json& body) {
   SignupInput in;
   auto email = email_field(f);
   auto password = password_field(f, "password");
-  auto first = f.text("first_name", true, profiles::kMaxNameLength);
-  auto last = f.text("last_name", false, profiles::kMaxNameLength);
+  auto first = f.text("first_name", true, kMaxNameLength);
+  auto last = f.text("last_name", false, kMaxNameLength);
   auto birth = f.text("birth_date", true, 10);
   auto gender = f.text("gender", true, 50);
   auto seeking = f.text("seeking_gender", true, 50);
@@ -71,14 +71,14 @@ Result<SignupInput> SignupInput::parse(const Json& body) {
     date = parse_date(*birth);
     if (!date)
       f.fail("birth_date", "must be a date as YYYY-MM-DD");
-    else if (age_today(*date) < profiles::kMinimumAge)
+    else if (age_today(*date) < kMinimumAge)
       f.fail("birth_date", "you must be 18 or older to join");
     else if (age_today(*date) > 120)
       f.fail("birth_date", "is not a plausible birth date");
   }
-  if (gender && !profiles::one_of(profiles::kGenders, *gender))
+  if (gender && !one_of(kGenders, *gender))
     f.fail("gender", "must be one of woman, man, non_binary");
-  if (seeking && !profiles::one_of(profiles::kSeeking, *seeking))
+  if (seeking && !one_of(kSeeking, *seeking))
     f.fail("seeking_gender", "must be one of woman, man, non_binary, everyone");
   if (!f.ok()) return std::unexpected(f.problem());
   in.email = *email;

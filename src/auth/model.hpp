@@ -19,6 +19,21 @@ std::string normalize_email(std::string_view email);
 // A syntactically plausible address (one @, a dotted domain, no spaces, at most 254 characters).
 bool plausible_email(std::string_view normalized);
 
+// A users row as sign-up writes it (email and last name already encrypted).
+struct NewAccount {
+  std::string user_id;
+  std::string email_encrypted;
+  std::string email_index;
+  std::optional<std::string> password_hash;
+  std::string auth_provider;  // "password", or an OAuth provider's name
+  std::string first_name;
+  std::optional<std::string> last_name_encrypted;
+  std::string birth_date;  // YYYY-MM-DD
+  std::string gender;
+  std::string seeking_gender;
+  bool email_verified = false;
+};
+
 struct SignupInput {
   std::string email;  // normalised
   std::string password;

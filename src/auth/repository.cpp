@@ -15,7 +15,7 @@ constexpr const char* kCredentialColumns =
     "user_id, email, password_hash, email_verified_at, first_name, auth_provider";
 }  // namespace
 
-void insert_user(pqxx::work& tx, const NewUserRow& row) {
+void insert_user(pqxx::work& tx, const NewAccount& row) {
   tx.exec_params(
       "INSERT INTO users (user_id, email, email_index, password_hash, auth_provider, first_name, last_name, "
       "birth_date, "
@@ -117,6 +117,14 @@ void link_identity(pqxx::work& tx, const std::string& provider, const std::strin
                    const std::string& user_id) {
   tx.exec_params("INSERT INTO oauth_identities (provider, subject, user_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
                  provider, subject, user_id);
+}
+
+void touch_last_active(pqxx::work& tx, const std::string& user_id) {
+  tx.exec_params("UPDATE users SET last_active = now() WHERE user_id = $1", user_id);
+}
+
+void set_auth_provider(pqxx::work& tx, const std::string& user_id, const std::string& provider) {
+  tx.exec_params("UPDATE users SET auth_provider = $2 WHERE user_id = $1", user_id, provider);
 }
 
 }  // namespace pm::auth::repository

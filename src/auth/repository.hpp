@@ -7,21 +7,9 @@
 
 #include <pqxx/pqxx>
 
-namespace pm::auth::repository {
+#include "auth/model.hpp"
 
-struct NewUserRow {
-  std::string user_id;
-  std::string email_encrypted;
-  std::string email_index;
-  std::optional<std::string> password_hash;
-  std::string auth_provider;  // "password", or an OAuth provider's name
-  std::string first_name;
-  std::optional<std::string> last_name_encrypted;
-  std::string birth_date;  // YYYY-MM-DD
-  std::string gender;
-  std::string seeking_gender;
-  bool email_verified = false;
-};
+namespace pm::auth::repository {
 
 struct CredentialRow {
   std::string user_id;
@@ -33,11 +21,14 @@ struct CredentialRow {
 };
 
 // The user with their default preferences and a free subscription: an account is never half made.
-void insert_user(pqxx::work& tx, const NewUserRow& row);
+void insert_user(pqxx::work& tx, const NewAccount& row);
 bool email_index_taken(pqxx::work& tx, const std::string& email_index);
 std::optional<CredentialRow> find_by_email_index(pqxx::work& tx, const std::string& email_index);
 std::optional<CredentialRow> find_by_id(pqxx::work& tx, const std::string& user_id);
 void set_password(pqxx::work& tx, const std::string& user_id, const std::string& hash);
+void touch_last_active(pqxx::work& tx, const std::string& user_id);
+// The provider the user last signed in with ("password" or an OAuth provider's name).
+void set_auth_provider(pqxx::work& tx, const std::string& user_id, const std::string& provider);
 void mark_email_verified(pqxx::work& tx, const std::string& user_id);
 // A new address (encrypted, with its blind index), not verified yet.
 void set_email(pqxx::work& tx, const std::string& user_id, const std::string& email_encrypted,

@@ -351,7 +351,7 @@ Result<Caller> Service::authenticate(std::string_view token) {
   auto first_this_minute = d_.redis.command({"SET", "last_active:" + caller->user_id, "1", "NX", "EX", "60"});
   if (first_this_minute && !first_this_minute->is_nil()) {
     (void)db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-      tx.exec_params("UPDATE users SET last_active = now() WHERE user_id = $1", caller->user_id);
+      repository::touch_last_active(tx, caller->user_id);
       return {};
     });
   }
@@ -402,7 +402,7 @@ Result<SignedIn> Service::sign_in_external(const ExternalIdentity& id, const Cli
                     .detail = "no account uses this identity yet; sign up first, then sign in with the provider"});
       }
       repository::link_identity(tx, id.provider, id.subject, *user_id);
-      tx.exec_params("UPDATE users SET auth_provider = $2 WHERE user_id = $1", *user_id, id.provider);
+      repository::set_auth_provider(tx, *user_id, id.provider);
       admin::record(
           tx, {.user_id = *user_id, .event = "oauth_link", .ip = client.ip, .details = {{"provider", id.provider}}});
     }

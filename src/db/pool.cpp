@@ -86,6 +86,18 @@ void Pool::release(std::unique_ptr<pqxx::connection> conn) {
   available_.notify_one();
 }
 
+std::string Pool::ping() {
+  auto lease = acquire();
+  if (!lease) return lease.error().detail;
+  try {
+    pqxx::nontransaction tx(**lease);
+    tx.exec("SELECT 1");
+    return "ok";
+  } catch (const std::exception&) {
+    return "PostgreSQL did not answer";
+  }
+}
+
 PoolStats Pool::stats() const {
   std::lock_guard lock(mutex_);
   return {.size = options_.size, .open = open_, .in_use = in_use_, .acquire_timeouts = acquire_timeouts_};

@@ -58,6 +58,8 @@ class Pool {
 
   // A connection, or a 503 "database-unavailable" problem when none is free in time or the server is down.
   Result<Lease> acquire();
+  // Whether PostgreSQL answers a trivial query through this pool (readiness): "ok", or what failed.
+  std::string ping();
   PoolStats stats() const;
   // Refuses new checkouts and closes the idle connections (graceful shutdown).
   void close();

@@ -10,13 +10,13 @@
 #include <fmt/format.h>
 
 #include "auth/model.hpp"
-#include "auth/repository.hpp"
+#include "auth/bulk.hpp"
 #include "core/crypto.hpp"
 #include "db/transaction.hpp"
 #include "demo/repository.hpp"
-#include "matching/repository.hpp"
+#include "matching/bulk.hpp"
 #include "profiles/model.hpp"
-#include "profiles/repository.hpp"
+#include "profiles/bulk.hpp"
 
 namespace pm::demo {
 
@@ -45,7 +45,7 @@ std::string insert_user(pqxx::work& tx, const Shared& s, int pair, char side) {
   const auto email =
       auth::normalize_email(fmt::format("loadtest-{}-{}{}@loadtest.perfectmatch.test", s.run, pair, side));
   const bool woman = side == 'a';
-  auth::repository::insert_user(tx, {.user_id = user_id,
+  auth::bulk::insert_account(tx, {.user_id = user_id,
                                      .email_encrypted = s.deps.cipher.encrypt(email, auth::email_context(user_id)),
                                      .email_index = s.deps.email_index(email),
                                      .password_hash = s.password_hash,
@@ -55,7 +55,7 @@ std::string insert_user(pqxx::work& tx, const Shared& s, int pair, char side) {
                                      .gender = woman ? "woman" : "man",
                                      .seeking_gender = woman ? "man" : "woman",
                                      .email_verified = true});
-  profiles::repository::update(tx, user_id, s.profile);
+  profiles::bulk::update_profile(tx, user_id, s.profile);
   return user_id;
 }
 
@@ -70,7 +70,7 @@ Result<std::vector<LoadtestPair>> run_batch(const Shared& s, int first, int last
       p.b.user_id = insert_user(tx, s, n, 'b');
       p.match_id = repository::insert_active_match(tx, p.a.user_id, p.b.user_id, 80.0);
       // The matching module's own insert, exactly as a mutual like opens the conversation.
-      p.conversation_id = matching::repository::open_conversation(tx, p.match_id);
+      p.conversation_id = matching::bulk::open_conversation(tx, p.match_id);
       pairs.push_back(std::move(p));
     }
     return pairs;

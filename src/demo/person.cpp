@@ -68,7 +68,7 @@ Person make_person(std::uint64_t seed, int number, std::chrono::year_month_day t
   Rng rng = Rng::stream(seed, static_cast<std::uint64_t>(number), "person");
   Person p{.number = number, .email = demo_email(number)};
 
-  // The values src/profiles accepts (profiles/vocabulary.hpp); seeking mostly the opposite gender.
+  // The values src/profiles accepts (core/vocabulary.hpp); seeking mostly the opposite gender.
   static constexpr std::pair<std::string_view, double> kGender[] = {
       {"woman", 0.47}, {"man", 0.46}, {"non_binary", 0.07}};
   p.gender = choose(rng, kGender);

@@ -10,7 +10,7 @@
 #include <fmt/format.h>
 
 #include "auth/model.hpp"
-#include "auth/repository.hpp"
+#include "auth/bulk.hpp"
 #include "core/crypto.hpp"
 #include "core/time.hpp"
 #include "db/transaction.hpp"
@@ -19,8 +19,8 @@
 #include "demo/photo.hpp"
 #include "demo/repository.hpp"
 #include "profiles/model.hpp"
-#include "profiles/repository.hpp"
-#include "questionnaire/repository.hpp"
+#include "profiles/bulk.hpp"
+#include "questionnaire/bulk.hpp"
 #include "questionnaire/response_document.hpp"
 #include "questionnaire/view.hpp"
 
@@ -85,9 +85,9 @@ Result<Prepared> prepare(const SeedDeps& deps, const questionnaire::Bank& bank, 
 void write_questionnaire(pqxx::work& tx, const questionnaire::Bank& bank, const Prepared& p) {
   const auto now = Clock::now();
   const auto answered_at = iso8601(now);
-  std::map<std::string, questionnaire::repository::StoredAnswer> stored;
+  std::map<std::string, questionnaire::StoredAnswer> stored;
   for (const auto& a : p.answers) {
-    questionnaire::repository::upsert_answer(tx, p.user_id, a.question->id, a.value, a.acceptable, a.importance);
+    questionnaire::bulk::upsert_answer(tx, p.user_id, a.question->id, a.value, a.acceptable, a.importance);
     stored[a.question->id] = {a.question->id, a.value, a.acceptable, a.importance, false, answered_at};
   }
   auto view = questionnaire::view_of(bank, stored, p.person.premium);
@@ -96,12 +96,12 @@ void write_questionnaire(pqxx::work& tx, const questionnaire::Bank& bank, const 
   doc["completedAt"] = answered_at;
   doc["progress"] = 100;
   doc["metadata"]["completionTime"] = p.person.completion_seconds;
-  questionnaire::repository::save_response(tx, p.user_id, bank.key, doc);
+  questionnaire::bulk::save_response(tx, p.user_id, bank.key, doc);
 }
 
 void write_user(pqxx::work& tx, const questionnaire::Bank& bank, const Prepared& p, const std::string& password_hash) {
   const Person& who = p.person;
-  auth::repository::insert_user(tx, {.user_id = p.user_id,
+  auth::bulk::insert_account(tx, {.user_id = p.user_id,
                                      .email_encrypted = p.email_encrypted,
                                      .email_index = p.email_index,
                                      .password_hash = password_hash,
@@ -112,12 +112,12 @@ void write_user(pqxx::work& tx, const questionnaire::Bank& bank, const Prepared&
                                      .seeking_gender = who.seeking_gender,
                                      .email_verified = true});
   // Also recomputes profile_completed, as for any profile change.
-  profiles::repository::update(tx, p.user_id, p.profile);
-  auto prefs = profiles::repository::load_preferences(tx, p.user_id);  // the defaults insert_user wrote
+  profiles::bulk::update_profile(tx, p.user_id, p.profile);
+  auto prefs = profiles::bulk::load_preferences(tx, p.user_id);  // the defaults insert_user wrote
   prefs->min_age = *p.preferences.min_age;
   prefs->max_age = *p.preferences.max_age;
   prefs->max_distance = *p.preferences.max_distance;
-  profiles::repository::save_preferences(tx, p.user_id, *prefs);
+  profiles::bulk::save_preferences(tx, p.user_id, *prefs);
   if (who.premium) repository::make_premium(tx, p.user_id);
   write_questionnaire(tx, bank, p);
 }
@@ -149,7 +149,7 @@ Result<SeedReport> run_batch(const Batch& b, int first, int last) {
   auto created = db::transact(b.deps.db, [&](pqxx::work& tx) -> Result<std::vector<const Prepared*>> {
     std::vector<const Prepared*> made;
     for (const auto& p : batch) {
-      if (auth::repository::email_index_taken(tx, p.email_index)) continue;
+      if (auth::bulk::email_index_taken(tx, p.email_index)) continue;
       write_user(tx, b.bank, p, b.password_hash);
       made.push_back(&p);
     }
@@ -184,7 +184,7 @@ Seeder::Seeder(const SeedDeps& deps, questionnaire::Bank bank, std::string passw
 
 Result<Seeder> Seeder::open(const SeedDeps& deps) {
   auto loaded = db::transact(deps.db, [&](pqxx::work& tx) -> Result<std::optional<questionnaire::Bank>> {
-    return questionnaire::repository::load_bank(tx, deps.bank_key);
+    return questionnaire::bulk::load_bank(tx, deps.bank_key);
   });
   if (!loaded) return std::unexpected(loaded.error());
   if (!*loaded) return std::unexpected(bank_missing(deps.bank_key));

@@ -78,7 +78,7 @@ Json Discovery::view(const Json& preview, const std::string& viewer) {
     const Json key = other.value("photo_key", Json(nullptr));
     other.erase("photo_key");
     other["photo_url"] =
-        key.is_string() ? Json(media_.signed_url(key.get<std::string>(), kPhotoUrlTtl)) : Json(nullptr);
+        key.is_string() ? Json(d_.media.signed_url(key.get<std::string>(), kPhotoUrlTtl)) : Json(nullptr);
   }
   return {{"match_id", preview["match_id"]},
           {"compatibility_score", preview["compatibility_score"]},
@@ -95,15 +95,15 @@ Result<Json> Discovery::list(const std::string& user_id, const ListQuery& query)
   // Fast path: the first page of current matches, from matches:recent and match:{id}.
   const bool cacheable = !query.cursor && query.status == "current" && query.limit <= kCachedMatches;
   if (cacheable)
-    if (auto ids = cache_.recent(user_id))
-      if (auto cached = cache_.previews(*ids)) {
+    if (auto ids = d_.cache.recent(user_id))
+      if (auto cached = d_.cache.previews(*ids)) {
         previews = std::move(*cached);
         source = "cache";
       }
   if (source == "database") {
     std::optional<std::pair<double, std::string>> after;
     if (query.cursor) after = parse_cursor(*query.cursor);
-    auto rows = db::transact(db_, [&](pqxx::work& tx) -> Result<std::vector<repository::MatchRow>> {
+    auto rows = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<repository::MatchRow>> {
       return repository::list_matches(tx, user_id, statuses_of(query.status), after,
                                       cacheable ? kCachedMatches : query.limit + 1);
     });
@@ -114,8 +114,8 @@ Result<Json> Discovery::list(const std::string& user_id, const ListQuery& query)
       ids.push_back(r.match_id);
     }
     if (cacheable) {
-      for (std::size_t i = 0; i < rows->size(); ++i) cache_.put_preview(ids[i], previews[i]);
-      cache_.put_recent(user_id, ids);
+      for (std::size_t i = 0; i < rows->size(); ++i) d_.cache.put_preview(ids[i], previews[i]);
+      d_.cache.put_recent(user_id, ids);
     }
   }
   Json items = Json::array();
@@ -129,7 +129,7 @@ Result<Json> Discovery::list(const std::string& user_id, const ListQuery& query)
 
 Result<Json> Discovery::detail(const std::string& user_id, const std::string& match_id) {
   if (!crypto::is_uuid(match_id)) return std::unexpected(match_not_found());
-  return db::transact(db_, [&](pqxx::work& tx) -> Result<Json> {
+  return db::transact(d_.db, [&](pqxx::work& tx) -> Result<Json> {
     auto m = repository::match_for(tx, match_id, user_id);
     if (!m) return std::unexpected(match_not_found());
     const bool premium = subscriptions::has_premium(tx, user_id);
@@ -158,7 +158,7 @@ Result<Json> Discovery::like(const std::string& user_id, const std::string& matc
   // (user, notification) recorded in the transaction, announced live only once it committed.
   std::vector<std::pair<std::string, Json>> recorded;
   auto result =
-      db::transact(db_, [&](pqxx::work& tx) -> Result<std::pair<repository::MatchRow, std::optional<std::string>>> {
+      db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::pair<repository::MatchRow, std::optional<std::string>>> {
         recorded.clear();
         auto current = repository::match_for(tx, match_id, user_id);
         if (!current) return std::unexpected(match_not_found());
@@ -177,14 +177,14 @@ Result<Json> Discovery::like(const std::string& user_id, const std::string& matc
         if (first_like && !they_liked && !liked->second) {
           // The other learns someone liked them (not who: the match shows it when they look).
           const std::string& other = i_am_1 ? current->user_id_2 : current->user_id_1;
-          if (auto n = notifications_.record(tx, other, notifications::Type::like_received, {{"match_id", match_id}}))
+          if (auto n = d_.notifications.record(tx, other, notifications::Type::like_received, {{"match_id", match_id}}))
             recorded.emplace_back(other, std::move(*n));
         }
         if (liked->second) {
           conversation = repository::open_conversation(tx, match_id);
           for (const auto& [me, other] : {std::pair{liked->first.user_id_1, liked->first.user_id_2},
                                           {liked->first.user_id_2, liked->first.user_id_1}})
-            if (auto n = notifications_.record(
+            if (auto n = d_.notifications.record(
                     tx, me, notifications::Type::match_new,
                     {{"match_id", match_id}, {"conversation_id", *conversation}, {"user_id", other}}))
               recorded.emplace_back(me, std::move(*n));
@@ -192,9 +192,9 @@ Result<Json> Discovery::like(const std::string& user_id, const std::string& matc
         return std::pair{liked->first, conversation};
       });
   if (!result) return std::unexpected(result.error());
-  for (const auto& [who, n] : recorded) notifications_.announce(who, n);
+  for (const auto& [who, n] : recorded) d_.notifications.announce(who, n);
   forget_pair(result->first.user_id_1, result->first.user_id_2);
-  cache_.forget_match(match_id);
+  d_.cache.forget_match(match_id);
   Json out = view(preview_of(result->first), user_id);
   out["conversation_id"] = result->second ? Json(*result->second) : Json(nullptr);
   return out;
@@ -203,7 +203,7 @@ Result<Json> Discovery::like(const std::string& user_id, const std::string& matc
 Result<repository::MatchRow> Discovery::reject(const std::string& user_id, const std::string& match_id,
                                                const std::string& from_status, std::string_view action) {
   if (!crypto::is_uuid(match_id)) return std::unexpected(match_not_found());
-  auto result = db::transact(db_, [&](pqxx::work& tx) -> Result<repository::MatchRow> {
+  auto result = db::transact(d_.db, [&](pqxx::work& tx) -> Result<repository::MatchRow> {
     auto current = repository::match_for(tx, match_id, user_id);
     if (!current) return std::unexpected(match_not_found());
     if (current->status != from_status)
@@ -218,7 +218,7 @@ Result<repository::MatchRow> Discovery::reject(const std::string& user_id, const
   });
   if (!result) return std::unexpected(result.error());
   forget_pair(result->user_id_1, result->user_id_2);
-  cache_.forget_match(match_id);
+  d_.cache.forget_match(match_id);
   return result;
 }
 
@@ -237,20 +237,20 @@ Result<Json> Discovery::unmatch(const std::string& user_id, const std::string& m
 
 Result<int> Discovery::expire(int days) {
   auto expired =
-      db::transact(db_, [&](pqxx::work& tx) -> Result<std::vector<std::tuple<std::string, std::string, std::string>>> {
+      db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<std::tuple<std::string, std::string, std::string>>> {
         return repository::expire_pending(tx, days);
       });
   if (!expired) return std::unexpected(expired.error());
   for (const auto& [match_id, a, b] : *expired) {
-    cache_.forget_match(match_id);
+    d_.cache.forget_match(match_id);
     forget_pair(a, b);
   }
   return static_cast<int>(expired->size());
 }
 
 void Discovery::forget_pair(const std::string& a, const std::string& b) {
-  cache_.forget_user(a);
-  cache_.forget_user(b);
+  d_.cache.forget_user(a);
+  d_.cache.forget_user(b);
 }
 
 }  // namespace pm::matching

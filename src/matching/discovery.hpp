@@ -29,8 +29,13 @@ struct ListQuery {
 
 class Discovery {
  public:
-  Discovery(db::Pool& db, MatchCache& cache, storage::ObjectStore& media, notifications::Service& notifications)
-      : db_(db), cache_(cache), media_(media), notifications_(notifications) {}
+  struct Deps {
+    db::Pool& db;
+    MatchCache& cache;
+    storage::ObjectStore& media;  // photo URLs in previews
+    notifications::Service& notifications;
+  };
+  explicit Discovery(Deps deps) : d_(deps) {}
 
   Result<Json> list(const std::string& user_id, const ListQuery& query);
   // 404 unless the user is in the match (no difference between "not yours" and "absent").
@@ -56,10 +61,7 @@ class Discovery {
   Result<repository::MatchRow> reject(const std::string& user_id, const std::string& match_id,
                                       const std::string& from_status, std::string_view action);
 
-  db::Pool& db_;
-  MatchCache& cache_;
-  storage::ObjectStore& media_;
-  notifications::Service& notifications_;
+  Deps d_;
 };
 
 }  // namespace pm::matching

@@ -10,11 +10,11 @@ namespace pm::matching {
 
 Result<Json> Service::generate_now(const std::string& user_id) {
   auto premium =
-      db::transact(db_, [&](pqxx::work& tx) -> Result<bool> { return subscriptions::has_premium(tx, user_id); });
+      db::transact(d_.db, [&](pqxx::work& tx) -> Result<bool> { return subscriptions::has_premium(tx, user_id); });
   if (!premium) return std::unexpected(premium.error());
-  const cache::Limit limit{.max = *premium ? config_.generate_limit_premium : config_.generate_limit_free,
-                           .window = config_.generate_window};
-  auto decision = cache::hit(redis_, "ratelimit:ai:generate:" + user_id, limit);
+  const cache::Limit limit{.max = *premium ? d_.config.generate_limit_premium : d_.config.generate_limit_free,
+                           .window = d_.config.generate_window};
+  auto decision = cache::hit(d_.redis, "ratelimit:ai:generate:" + user_id, limit);
   if (!decision) return std::unexpected(decision.error());
   if (!decision->allowed)
     return std::unexpected(cache::too_many_requests(

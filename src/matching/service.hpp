@@ -12,20 +12,24 @@ namespace pm::matching {
 
 class Service {
  public:
-  Service(const Config& config, db::Pool& db, cache::RedisPool& redis, Engine& engine, Discovery& discovery)
-      : config_(config), db_(db), redis_(redis), engine(engine), discovery(discovery) {}
+  struct Deps {
+    const Config& config;
+    db::Pool& db;
+    cache::RedisPool& redis;
+    Engine& engine;
+    Discovery& discovery;
+  };
+  explicit Service(Deps deps) : engine(deps.engine), discovery(deps.discovery), d_(deps) {}
 
   // Generates now, if the user's plan allows another generation in this window (else 429).
   Result<Json> generate_now(const std::string& user_id);
 
- private:
-  const Config& config_;
-  db::Pool& db_;
-  cache::RedisPool& redis_;
-
- public:
+  // The routes reach the engine (like, pass, insights) and discovery through the service.
   Engine& engine;
   Discovery& discovery;
+
+ private:
+  Deps d_;
 };
 
 }  // namespace pm::matching

@@ -4,6 +4,7 @@
 #include "core/json.hpp"
 #include "core/log.hpp"
 #include "db/transaction.hpp"
+#include "notifications/repository.hpp"
 
 namespace pm::notifications {
 
@@ -15,35 +16,25 @@ void EmailOutbox::enqueue(pqxx::work& tx, const std::string& user_id, const std:
                           const std::string& body) {
   auto id = crypto::uuid_v4();
   Json payload = {{"to", to}, {"subject", subject}, {"body", body}};
-  tx.exec_params("INSERT INTO email_outbox (outbox_id, user_id, payload) VALUES ($1, $2, $3)", id, user_id,
-                 cipher_.encrypt(payload.dump(), context(id)));
+  repository::insert_email(tx, id, user_id, cipher_.encrypt(payload.dump(), context(id)));
 }
 
 Result<int> EmailOutbox::deliver_pending(int limit) {
   return db::transact(db_, [&](pqxx::work& tx) -> Result<int> {
-    auto rows = tx.exec_params(
-        "SELECT outbox_id, payload, attempts FROM email_outbox WHERE sent_at IS NULL AND next_attempt_at <= now() "
-        "ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED",
-        limit);
     int sent = 0;
-    for (const auto& row : rows) {
-      auto id = row[0].as<std::string>();
-      auto payload = cipher_.decrypt(row[1].as<std::string>(), context(id));
+    for (const auto& mail : repository::claim_due_emails(tx, limit)) {
+      const auto& id = mail.outbox_id;
+      auto payload = cipher_.decrypt(mail.payload_encrypted, context(id));
       Result<void> delivered = payload ? Result<void>{} : std::unexpected(payload.error());
       if (payload) {
         auto p = Json::parse(*payload);
         delivered = sender_->send({.id = id, .to = p["to"], .subject = p["subject"], .body = p["body"]});
       }
       if (delivered) {
-        tx.exec_params("UPDATE email_outbox SET sent_at = now(), attempts = attempts + 1 WHERE outbox_id = $1", id);
+        repository::mark_email_sent(tx, id);
         ++sent;
       } else {
-        // Back off exponentially (30 s, 1 min, 2 min, ... capped at 1 h).
-        tx.exec_params(
-            "UPDATE email_outbox SET attempts = attempts + 1, last_error = $2, "
-            "next_attempt_at = now() + least(interval '1 hour', interval '30 seconds' * power(2, attempts)) "
-            "WHERE outbox_id = $1",
-            id, delivered.error().detail);
+        repository::mark_email_failed(tx, id, delivered.error().detail);
         log::warn("mail_delivery_failed", {{"outbox_id", id}, {"error", delivered.error().detail}});
       }
     }
@@ -54,14 +45,10 @@ Result<int> EmailOutbox::deliver_pending(int limit) {
 Result<long> EmailOutbox::rotate_keys() {
   return db::transact(db_, [&](pqxx::work& tx) -> Result<long> {
     long n = 0;
-    for (const auto& row : tx.exec_params(
-             "SELECT outbox_id, payload FROM email_outbox WHERE sent_at IS NULL AND payload NOT LIKE $1 FOR UPDATE",
-             "pm1." + cipher_.active_key_id() + ".%")) {
-      auto id = row[0].as<std::string>();
-      auto plain = cipher_.decrypt(row[1].as<std::string>(), context(id));
+    for (const auto& mail : repository::emails_not_under_key(tx, cipher_.active_key_id())) {
+      auto plain = cipher_.decrypt(mail.payload_encrypted, context(mail.outbox_id));
       if (!plain) return std::unexpected(plain.error());
-      tx.exec_params("UPDATE email_outbox SET payload = $2 WHERE outbox_id = $1", id,
-                     cipher_.encrypt(*plain, context(id)));
+      repository::set_email_payload(tx, mail.outbox_id, cipher_.encrypt(*plain, context(mail.outbox_id)));
       ++n;
     }
     return n;

@@ -154,4 +154,49 @@ void release(pqxx::work& tx, const std::vector<std::string>& outbox_ids, const s
       db::uuid_array(outbox_ids), claim);
 }
 
+void insert_email(pqxx::work& tx, const std::string& outbox_id, const std::string& user_id,
+                  const std::string& payload_encrypted) {
+  tx.exec_params("INSERT INTO email_outbox (outbox_id, user_id, payload) VALUES ($1, $2, $3)", outbox_id, user_id,
+                 payload_encrypted);
+}
+
+namespace {
+std::vector<QueuedEmail> queued_emails(const pqxx::result& rows) {
+  std::vector<QueuedEmail> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows)
+    out.push_back({.outbox_id = row["outbox_id"].as<std::string>(), .payload_encrypted = row["payload"].as<std::string>()});
+  return out;
+}
+}  // namespace
+
+std::vector<QueuedEmail> claim_due_emails(pqxx::work& tx, int limit) {
+  return queued_emails(tx.exec_params(
+      "SELECT outbox_id, payload FROM email_outbox WHERE sent_at IS NULL AND next_attempt_at <= now() "
+      "ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED",
+      limit));
+}
+
+void mark_email_sent(pqxx::work& tx, const std::string& outbox_id) {
+  tx.exec_params("UPDATE email_outbox SET sent_at = now(), attempts = attempts + 1 WHERE outbox_id = $1", outbox_id);
+}
+
+void mark_email_failed(pqxx::work& tx, const std::string& outbox_id, const std::string& error) {
+  tx.exec_params(
+      "UPDATE email_outbox SET attempts = attempts + 1, last_error = $2, "
+      "next_attempt_at = now() + least(interval '1 hour', interval '30 seconds' * power(2, attempts)) "
+      "WHERE outbox_id = $1",
+      outbox_id, error);
+}
+
+std::vector<QueuedEmail> emails_not_under_key(pqxx::work& tx, const std::string& key_id) {
+  return queued_emails(tx.exec_params(
+      "SELECT outbox_id, payload FROM email_outbox WHERE sent_at IS NULL AND payload NOT LIKE $1 FOR UPDATE",
+      "pm1." + key_id + ".%"));
+}
+
+void set_email_payload(pqxx::work& tx, const std::string& outbox_id, const std::string& payload_encrypted) {
+  tx.exec_params("UPDATE email_outbox SET payload = $2 WHERE outbox_id = $1", outbox_id, payload_encrypted);
+}
+
 }  // namespace pm::notifications::repository

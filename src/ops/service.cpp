@@ -4,18 +4,6 @@ namespace pm::ops {
 
 namespace {
 
-std::string check_postgres(db::Pool& pool) {
-  auto lease = pool.acquire();
-  if (!lease) return lease.error().detail;
-  try {
-    pqxx::nontransaction tx(**lease);
-    tx.exec("SELECT 1");
-    return "ok";
-  } catch (const std::exception&) {
-    return "PostgreSQL did not answer";
-  }
-}
-
 std::string check_redis(cache::RedisPool& redis) {
   auto reply = redis.command({"PING"});
   if (!reply) return reply.error().detail;
@@ -27,7 +15,7 @@ std::string check_redis(cache::RedisPool& redis) {
 
 Readiness HealthService::readiness() {
   Readiness r;
-  r.checks = {{"postgres", check_postgres(db_)}, {"redis", check_redis(redis_)}};
+  r.checks = {{"postgres", db_.ping()}, {"redis", check_redis(redis_)}};
   r.ready = r.checks["postgres"] == "ok" && r.checks["redis"] == "ok";
   return r;
 }

@@ -2,7 +2,7 @@
 
 #include "core/time.hpp"
 #include "core/validation.hpp"
-#include "profiles/vocabulary.hpp"
+#include "core/vocabulary.hpp"
 
 namespace pm::profiles {
 

@@ -156,4 +156,8 @@ void save_response(pqxx::work& tx, const std::string& user_id, const std::string
       user_id, bank_key, doc.dump());
 }
 
+long long seconds_since(pqxx::work& tx, const std::string& iso8601) {
+  return tx.exec_params1("SELECT extract(epoch FROM (now() - $1::timestamptz))::bigint", iso8601)[0].as<long long>();
+}
+
 }  // namespace pm::questionnaire::repository

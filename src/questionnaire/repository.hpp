@@ -10,6 +10,7 @@
 
 #include "core/json.hpp"
 #include "questionnaire/bank.hpp"
+#include "questionnaire/stored_answer.hpp"
 
 namespace pm::questionnaire::repository {
 
@@ -24,13 +25,6 @@ std::optional<Bank> load_bank(pqxx::work& tx, const std::string& bank_key);
 // Whether the user's plan unlocks premium-only questions.
 bool is_premium(pqxx::work& tx, const std::string& user_id);
 
-struct StoredAnswer {
-  std::string question_id;
-  Json value, acceptable;
-  int importance = 5;
-  bool retired = false;
-  std::string answered_at;  // ISO-8601
-};
 // The user's answers to the bank's questions, by question id. Locks them for the transaction.
 std::map<std::string, StoredAnswer> load_answers(pqxx::work& tx, const std::string& user_id,
                                                  const std::string& bank_key);
@@ -43,5 +37,8 @@ void set_retired(pqxx::work& tx, const std::string& user_id, const std::vector<s
 // The seed's questionnaire response document for (user, bank); an empty object if none yet.
 Json load_response(pqxx::work& tx, const std::string& user_id, const std::string& bank_key);
 void save_response(pqxx::work& tx, const std::string& user_id, const std::string& bank_key, const Json& doc);
+
+// Whole seconds from an ISO-8601 instant to now, by the database's clock (the one that stamped it).
+long long seconds_since(pqxx::work& tx, const std::string& iso8601);
 
 }  // namespace pm::questionnaire::repository

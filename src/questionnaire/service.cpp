@@ -20,12 +20,12 @@ namespace {
 
 constexpr auto kBankCacheTtl = std::chrono::seconds(10);
 
-Json answer_json(const repository::StoredAnswer& a) {
+Json answer_json(const StoredAnswer& a) {
   return {
       {"value", a.value}, {"acceptable", a.acceptable}, {"importance", a.importance}, {"answered_at", a.answered_at}};
 }
 
-Json question_json(const Question& q, bool locked, const repository::StoredAnswer* answer) {
+Json question_json(const Question& q, bool locked, const StoredAnswer* answer) {
   Json j = {{"question_id", q.id},
             {"key", q.key},
             {"text", q.text},
@@ -63,7 +63,7 @@ struct Service::State {
   pqxx::work& tx;
   const std::string& user_id;
   const Bank& bank;
-  std::map<std::string, repository::StoredAnswer> answers;
+  std::map<std::string, StoredAnswer> answers;
   bool premium = false;
   View view;
 
@@ -208,9 +208,7 @@ Result<Json> Service::complete(const std::string& user_id) {
     doc["completedAt"] = iso8601(Clock::now());
     doc["progress"] = 100;
     // Seconds from the first answer to completion (the seed's metadata.completionTime).
-    auto started = s.tx.exec_params1("SELECT extract(epoch FROM (now() - $1::timestamptz))::bigint",
-                                     doc["metadata"]["startedAt"].get<std::string>())[0]
-                       .as<long long>();
+    auto started = repository::seconds_since(s.tx, doc["metadata"]["startedAt"].get<std::string>());
     doc["metadata"]["completionTime"] = std::max<long long>(0, started);
     repository::save_response(s.tx, user_id, s.bank.key, doc);
     // The matching engine computes the user's vectors from this (and generates matches).

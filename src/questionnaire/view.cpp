@@ -15,7 +15,7 @@ Json View::progress(const Json& doc) const {
           {"completed", doc.contains("completedAt") && !doc["completedAt"].is_null()}};
 }
 
-View view_of(const Bank& bank, const std::map<std::string, repository::StoredAnswer>& answers, bool premium) {
+View view_of(const Bank& bank, const std::map<std::string, StoredAnswer>& answers, bool premium) {
   View v;
   std::map<std::string, const Json*> by_key;  // answers of questions found visible so far
   auto lookup = [&](std::string_view key) -> const Json* {

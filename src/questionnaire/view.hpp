@@ -10,7 +10,7 @@
 
 #include "core/json.hpp"
 #include "questionnaire/bank.hpp"
-#include "questionnaire/repository.hpp"
+#include "questionnaire/stored_answer.hpp"
 
 namespace pm::questionnaire {
 
@@ -18,7 +18,7 @@ struct View {
   std::vector<const Question*> visible;  // shown and unlocked, in asking order
   std::vector<const Question*> locked;   // shown but premium-only for a free user
   std::set<std::string> visible_ids;
-  std::map<std::string, const repository::StoredAnswer*> current;  // answers of visible questions
+  std::map<std::string, const StoredAnswer*> current;  // answers of visible questions
 
   int answered() const { return static_cast<int>(current.size()); }
   // {answered, total, percent, completed}; `doc` is the response document (for completedAt).
@@ -26,6 +26,6 @@ struct View {
 };
 
 // `answers` must outlive the view (it points into them).
-View view_of(const Bank& bank, const std::map<std::string, repository::StoredAnswer>& answers, bool premium);
+View view_of(const Bank& bank, const std::map<std::string, StoredAnswer>& answers, bool premium);
 
 }  // namespace pm::questionnaire

@@ -1,13 +1,9 @@
 #include "subscriptions/entitlements.hpp"
 
+#include "subscriptions/repository.hpp"
+
 namespace pm::subscriptions {
 
-bool has_premium(pqxx::work& tx, const std::string& user_id) {
-  return !tx.exec_params(
-                "SELECT 1 FROM subscription_details WHERE user_id = $1 AND plan_type <> 'free' "
-                "AND (end_date IS NULL OR end_date > now())",
-                user_id)
-              .empty();
-}
+bool has_premium(pqxx::work& tx, const std::string& user_id) { return repository::has_paid_plan(tx, user_id); }
 
 }  // namespace pm::subscriptions

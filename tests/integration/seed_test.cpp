@@ -16,7 +16,7 @@
 #include "db/transaction.hpp"
 #include "demo/person.hpp"
 #include "demo/seeder.hpp"
-#include "profiles/vocabulary.hpp"
+#include "core/vocabulary.hpp"
 #include "questionnaire/answer_input.hpp"
 #include "questionnaire/repository.hpp"
 #include "questionnaire/view.hpp"
@@ -67,7 +67,7 @@ struct Stack {
   // The user's answers: question id -> {value, acceptable, importance}.
   std::map<std::string, Json> answers(const std::string& user_id) {
     auto rows = db::transact(
-        app.db, [&](pqxx::work& tx) -> Result<std::map<std::string, questionnaire::repository::StoredAnswer>> {
+        app.db, [&](pqxx::work& tx) -> Result<std::map<std::string, questionnaire::StoredAnswer>> {
           return questionnaire::repository::load_answers(tx, user_id, "perfect-match");
         });
     EXPECT_TRUE(rows.has_value());
@@ -120,9 +120,9 @@ TEST(SeedDemo, MakesValidRealisticUsersAndSkipsThemOnASecondRun) {
     int age = r[0].as<int>();
     EXPECT_GE(age, 18);
     EXPECT_LE(age, 70);
-    EXPECT_TRUE(profiles::one_of(profiles::kGenders, r[1].as<std::string>())) << r[1].as<std::string>();
-    EXPECT_TRUE(profiles::one_of(profiles::kSeeking, r[2].as<std::string>())) << r[2].as<std::string>();
-    EXPECT_TRUE(profiles::one_of(profiles::kVisibility, r[3].as<std::string>())) << r[3].as<std::string>();
+    EXPECT_TRUE(one_of(kGenders, r[1].as<std::string>())) << r[1].as<std::string>();
+    EXPECT_TRUE(one_of(kSeeking, r[2].as<std::string>())) << r[2].as<std::string>();
+    EXPECT_TRUE(one_of(kVisibility, r[3].as<std::string>())) << r[3].as<std::string>();
     EXPECT_TRUE(r[4].as<bool>()) << "profile_completed";
     EXPECT_FALSE(r[5].as<std::string>().empty());
     EXPECT_TRUE(r[6].as<bool>()) << "location point";
@@ -266,10 +266,10 @@ TEST(SeedDemo, UploadsPlaceholderPhotosThroughThePhotoPath) {
     EXPECT_EQ(r[3].as<int>(), 800);
     for (int col : {0, 1}) {
       auto key = r[col].as<std::string>();
-      auto exists = s.app.media->exists(key);
+      auto exists = s.app.media_store->exists(key);
       ASSERT_TRUE(exists.has_value()) << key;
       EXPECT_TRUE(*exists) << key;
-      auto bytes = s.app.media->get(key);
+      auto bytes = s.app.media_store->get(key);
       ASSERT_TRUE(bytes.has_value());
       EXPECT_TRUE(bytes->starts_with("\xFF\xD8\xFF")) << "a JPEG";
     }

@@ -1,10 +1,11 @@
 #pragma once
-// The documented value sets of a profile (docs/openapi.yaml repeats them for clients).
+// The documented value sets of a person's profile (docs/openapi.yaml repeats them for clients).
+// Below every module: sign-up (auth) and profiles (profiles) check the same genders.
 
 #include <array>
 #include <string_view>
 
-namespace pm::profiles {
+namespace pm {
 
 // Who a person is. Non-binary people are first-class: matching treats each value alike.
 inline constexpr std::array<std::string_view, 3> kGenders = {"woman", "man", "non_binary"};
@@ -26,4 +27,4 @@ inline constexpr std::size_t kMaxNameLength = 100;
 inline constexpr std::size_t kMaxBioLength = 2000;
 inline constexpr std::size_t kMaxLocationLabel = 255;
 
-}  // namespace pm::profiles
+}  // namespace pm

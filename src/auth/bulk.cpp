@@ -1,0 +1,13 @@
+#include "auth/bulk.hpp"
+
+#include "auth/repository.hpp"
+
+namespace pm::auth::bulk {
+
+void insert_account(pqxx::work& tx, const NewAccount& account) { repository::insert_user(tx, account); }
+
+bool email_index_taken(pqxx::work& tx, const std::string& email_index) {
+  return repository::email_index_taken(tx, email_index);
+}
+
+}  // namespace pm::auth::bulk

@@ -1,0 +1,19 @@
+#pragma once
+// Writes that compose into a caller's transaction, for making users in bulk: the demo seeder and
+// the load test (src/demo) create thousands of users, with their profiles, answers and matches, in
+// one transaction per batch. Everyone else goes through this module's service. These forward to
+// the repository, which stays private to the module (tests/architecture/check_layers.sh).
+
+#include <string>
+
+#include <pqxx/pqxx>
+
+#include "auth/model.hpp"
+
+namespace pm::auth::bulk {
+
+// The user with default preferences and a free subscription, as sign-up makes them.
+void insert_account(pqxx::work& tx, const NewAccount& account);
+bool email_index_taken(pqxx::work& tx, const std::string& email_index);
+
+}  // namespace pm::auth::bulk

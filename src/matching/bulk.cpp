@@ -1,0 +1,11 @@
+#include "matching/bulk.hpp"
+
+#include "matching/repository.hpp"
+
+namespace pm::matching::bulk {
+
+std::string open_conversation(pqxx::work& tx, const std::string& match_id) {
+  return repository::open_conversation(tx, match_id);
+}
+
+}  // namespace pm::matching::bulk

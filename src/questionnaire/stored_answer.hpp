@@ -1,0 +1,19 @@
+#pragma once
+// An answer as stored: what the questionnaire's views, the matching engine's inputs and the demo
+// seeder share.
+
+#include <string>
+
+#include "core/json.hpp"
+
+namespace pm::questionnaire {
+
+struct StoredAnswer {
+  std::string question_id;
+  Json value, acceptable;
+  int importance = 5;
+  bool retired = false;
+  std::string answered_at;  // ISO-8601
+};
+
+}  // namespace pm::questionnaire

@@ -1,0 +1,13 @@
+#pragma once
+// All of the Subscription Service's SQL. Functions take the caller's transaction.
+
+#include <string>
+
+#include <pqxx/pqxx>
+
+namespace pm::subscriptions::repository {
+
+// Whether the user has a plan other than "free" that has not ended.
+bool has_paid_plan(pqxx::work& tx, const std::string& user_id);
+
+}  // namespace pm::subscriptions::repository
