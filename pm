@@ -81,6 +81,13 @@ pg_dir() {
   if [[ $EUID -eq 0 && ! -L $VAR/pg ]] && ! runuser -u postgres -- test -x "$VAR" 2>/dev/null; then
     [[ -f $VAR/pg/data/PG_VERSION ]] && die "$VAR/pg holds a database the 'postgres' user cannot reach; move it or delete it"
     local own; own="$(getent passwd postgres | cut -d: -f6)/perfectmatch/$(printf '%s' "$ROOT" | sha256sum | cut -c1-16)"
+    if [[ -e $own ]]; then
+      # Left by an earlier checkout at this same path (this one has no link to it yet): its
+      # password and data are not this checkout's, and nothing else can reach it.
+      as_pg "$PG_BIN/pg_ctl" stop -w -m fast -D "$own/data" >/dev/null 2>&1 || true
+      rm -rf "$own"
+      say "removed $own, the database of an earlier checkout at this path"
+    fi
     install -d -o postgres -g postgres -m 700 "$own"
     rm -rf "$VAR/pg" && ln -s "$own" "$VAR/pg"
   fi

@@ -43,4 +43,17 @@ again=$(cd "$CHECKOUT" && ./pm stack up 2>&1) && grep -q "PostgreSQL already run
 
 (cd "$CHECKOUT" && ./pm stack down) >/dev/null 2>&1 || fail "./pm stack down failed"
 psql "$PM_DATABASE_URL" -Atqc "SELECT 1" >/dev/null 2>&1 && fail "PostgreSQL still answers after stack down"
-echo "stack from a mode-700 folder: up, reachable, down"
+
+# A new clone at the same path (the old one deleted, whatever it left outside the checkout kept)
+# gets a stack of its own: new passwords, and a database that answers to them.
+old_url=$PM_DATABASE_URL
+rm -rf "$CHECKOUT"
+mkdir -p "$CHECKOUT"
+cp -r "$SRC/pm" "$SRC/deps" "$CHECKOUT/"
+(cd "$CHECKOUT" && ./pm stack up) || fail "./pm stack up failed in a new clone at the path of a deleted one"
+# shellcheck disable=SC1091
+source "$CHECKOUT/var/stack.env"
+[[ $PM_DATABASE_URL != "$old_url" ]] || fail "the new clone did not get a password of its own"
+[[ $(psql "$PM_DATABASE_URL" -Atqc "SELECT 40 + 2") == 42 ]] || fail "PostgreSQL does not answer the new clone's password"
+(cd "$CHECKOUT" && ./pm stack down) >/dev/null 2>&1 || fail "./pm stack down failed (new clone)"
+echo "stack from a mode-700 folder: up, reachable, down; again from a new clone at the same path"
