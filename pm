@@ -171,6 +171,7 @@ export PM_REDIS_URL=redis://default:$(secret redis_password)@127.0.0.1:$REDIS_PO
 export PM_PII_KEYS=k1:$(secret pii_key_k1 32)
 export PM_BLIND_INDEX_KEY=$(secret blind_index_key 32)
 export PM_MEDIA_URL_SECRET=$(secret media_url_secret)
+export PM_DEMO_DATA=true
 EOF
 }
 

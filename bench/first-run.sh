@@ -76,9 +76,11 @@ warm_rebuild_files() {
   comm -23 <(find src -name '*.cpp' ! -path src/app/main.cpp ! -path src/http/boost_net.cpp | sort) \
     <(cat "$unity"/unity_*_cxx.cxx | grep -o 'src/[^"]*\.cpp' | sort)
 }
-if [[ $PARTS == *" warm "* && -d $WORK/test/build/release ]]; then
-cd "$WORK/test"
-export CCACHE_DIR="$WORK/test/var/ccache" CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
+# In the clone `./pm run` built (the one of `./pm test` when run was not measured).
+BUILT="$WORK/run"; [[ $PARTS == *" run "* ]] || BUILT="$WORK/test"
+if [[ $PARTS == *" warm "* && -d $BUILT/build/release ]]; then
+cd "$BUILT"
+export CCACHE_DIR="$BUILT/var/ccache" CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
 for f in $(warm_rebuild_files); do
   echo "namespace { [[maybe_unused]] const char* first_run_touch = \"$(now)\"; }" >>"$f"
   T0=$(now)
@@ -86,8 +88,8 @@ for f in $(warm_rebuild_files); do
   WARM+=("\"$f\": $(since "$T0")")
   echo "first-run: warm rebuild after editing $f: ${WARM[-1]##*: } s" >&2
   git checkout -q "$f"
+  cmake --build --preset release --target perfectmatch >/dev/null  # back as built (from ccache), untimed
 done
-cmake --build --preset release >/dev/null
 ./pm stack down >/dev/null 2>&1
 fi
 

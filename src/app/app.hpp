@@ -49,7 +49,7 @@ class App {
   const auth::PasswordHasher hasher;
   auth::SessionStore sessions;
   notifications::EmailOutbox email_outbox;
-  notifications::Service notifications;  // other services record() through it
+  notifications::Service notifications;                   // other services record() through it
   notifications::NotificationOutbox notification_outbox;  // email/push delivery, run by the worker
   const auth::oidc::Verifier oidc;
   auth::Service auth;

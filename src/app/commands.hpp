@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "core/config.hpp"
 
@@ -28,6 +29,8 @@ int rotate_keys(Config config);
 
 // Creates demo users 1..users (docs/demo-data.md); those already there are skipped.
 int seed_demo(Config config, int users, std::uint64_t seed, bool photos);
+// Made-up users go only where PM_DEMO_DATA says they may: false (and a message) otherwise.
+bool demo_data_allowed(const Config& config, std::string_view command);
 
 // Load tests only: `pairs` matched pairs with open conversations and session tokens, one JSON line
 // per pair in `out_file` (src/demo/loadtest.hpp).

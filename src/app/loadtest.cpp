@@ -10,6 +10,7 @@
 namespace pm::app {
 
 int loadtest_pairs(Config config, int pairs, const std::string& out_file) {
+  if (!demo_data_allowed(config, "loadtest-pairs")) return 2;
   try {
     // The file holds live session tokens: readable by its owner only, before anything is written.
     std::ofstream out(out_file, std::ios::trunc);

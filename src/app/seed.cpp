@@ -7,7 +7,16 @@
 
 namespace pm::app {
 
+bool demo_data_allowed(const Config& config, std::string_view command) {
+  if (config.demo_data) return true;
+  std::cerr << command
+            << ": refused: made-up users would be matched with real people. This is for the local stack and demo "
+               "deployments, which set PM_DEMO_DATA=true (./pm stack up writes it to var/stack.env).\n";
+  return false;
+}
+
 int seed_demo(Config config, int users, std::uint64_t seed, bool photos) {
+  if (!demo_data_allowed(config, "seed")) return 2;
   try {
     App app(std::move(config));
     auto seeder = demo::Seeder::open({.db = app.db,

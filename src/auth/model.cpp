@@ -76,8 +76,7 @@ Result<SignupInput> SignupInput::parse(const Json& body) {
     else if (age_today(*date) > 120)
       f.fail("birth_date", "is not a plausible birth date");
   }
-  if (gender && !one_of(kGenders, *gender))
-    f.fail("gender", "must be one of woman, man, non_binary");
+  if (gender && !one_of(kGenders, *gender)) f.fail("gender", "must be one of woman, man, non_binary");
   if (seeking && !one_of(kSeeking, *seeking))
     f.fail("seeking_gender", "must be one of woman, man, non_binary, everyone");
   if (!f.ok()) return std::unexpected(f.problem());

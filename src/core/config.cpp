@@ -193,6 +193,10 @@ const std::vector<Setting>& settings() {
       millis("PM_S3_CONNECT_TIMEOUT_MS", "S3 connect timeout", &Config::s3_connect_timeout),
       millis("PM_S3_TIMEOUT_MS", "S3 request timeout (whole transfer)", &Config::s3_timeout),
       text("PM_QUESTION_BANK", "key of the question bank the questionnaire API serves", &Config::question_bank),
+      boolean("PM_DEMO_DATA",
+              "true: made-up users may be written here (seed, loadtest-pairs); the local stack and demos only, "
+              "never production",
+              &Config::demo_data),
       choice(
           "PM_EMBEDDING_PROVIDER",
           "text embeddings of bios and open answers: builtin (offline) or openai (an OpenAI-compatible /v1/embeddings)",

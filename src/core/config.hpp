@@ -81,6 +81,9 @@ struct Config {
 
   // Questionnaire
   std::string question_bank = "perfect-match";  // the bank the API serves
+  // Made-up users (perfectmatch seed, loadtest-pairs) may be written to this database: the local
+  // stack and demos only, never production, where they would be matched with real people.
+  bool demo_data = false;
 
   // Matching engine (src/matching, docs/matching.md)
   std::string embedding_provider = "builtin";  // text embeddings: builtin (offline, deterministic) | openai

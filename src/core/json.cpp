@@ -7,8 +7,20 @@ namespace pm {
 Result<Json> parse_json(std::string_view text) {
   if (text.empty())
     return std::unexpected(bad_request("malformed-json", "the request body is empty; a JSON value was expected"));
+  // The callback sees each array and object as it opens, and stops the parse past the depth
+  // limit, before anything that deep is built.
+  struct TooDeep {};
+  auto limit_depth = [](int depth, Json::parse_event_t event, Json&) {
+    if ((event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start) &&
+        depth >= kMaxJsonDepth)
+      throw TooDeep{};
+    return true;
+  };
   try {
-    return Json::parse(text);
+    return Json::parse(text, limit_depth);
+  } catch (const TooDeep&) {
+    return std::unexpected(bad_request(
+        "malformed-json", fmt::format("the JSON nests arrays and objects deeper than {} levels", kMaxJsonDepth)));
   } catch (const Json::exception& e) {  // parse_error, and out_of_range for numbers too large for a double
     // nlohmann's message starts with an internal tag ("[json.exception.parse_error.101] "): drop it.
     std::string_view what = e.what();

@@ -11,7 +11,13 @@ namespace pm {
 
 using Json = nlohmann::json;
 
-// Parses `text`; malformed input becomes a 400 "malformed-json" problem naming the position.
+// How deep arrays and objects may nest in untrusted JSON. The API's deepest document (a question
+// bank) nests 6 levels; a value nested 100,000 deep (valid JSON in a 200 KB body or a socket
+// frame) would exhaust a thread's stack in any code that walks it recursively, dump() included.
+inline constexpr int kMaxJsonDepth = 64;
+
+// Parses `text`; malformed input, or nesting deeper than kMaxJsonDepth, becomes a 400
+// "malformed-json" problem naming the position or the depth.
 Result<Json> parse_json(std::string_view text);
 
 }  // namespace pm

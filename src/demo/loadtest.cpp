@@ -9,14 +9,14 @@
 
 #include <fmt/format.h>
 
-#include "auth/model.hpp"
 #include "auth/bulk.hpp"
+#include "auth/model.hpp"
 #include "core/crypto.hpp"
 #include "db/transaction.hpp"
 #include "demo/repository.hpp"
 #include "matching/bulk.hpp"
-#include "profiles/model.hpp"
 #include "profiles/bulk.hpp"
+#include "profiles/model.hpp"
 
 namespace pm::demo {
 
@@ -46,15 +46,15 @@ std::string insert_user(pqxx::work& tx, const Shared& s, int pair, char side) {
       auth::normalize_email(fmt::format("loadtest-{}-{}{}@loadtest.perfectmatch.test", s.run, pair, side));
   const bool woman = side == 'a';
   auth::bulk::insert_account(tx, {.user_id = user_id,
-                                     .email_encrypted = s.deps.cipher.encrypt(email, auth::email_context(user_id)),
-                                     .email_index = s.deps.email_index(email),
-                                     .password_hash = s.password_hash,
-                                     .auth_provider = "password",
-                                     .first_name = woman ? "Ada" : "Alan",
-                                     .birth_date = "1990-06-15",
-                                     .gender = woman ? "woman" : "man",
-                                     .seeking_gender = woman ? "man" : "woman",
-                                     .email_verified = true});
+                                  .email_encrypted = s.deps.cipher.encrypt(email, auth::email_context(user_id)),
+                                  .email_index = s.deps.email_index(email),
+                                  .password_hash = s.password_hash,
+                                  .auth_provider = "password",
+                                  .first_name = woman ? "Ada" : "Alan",
+                                  .birth_date = "1990-06-15",
+                                  .gender = woman ? "woman" : "man",
+                                  .seeking_gender = woman ? "man" : "woman",
+                                  .email_verified = true});
   profiles::bulk::update_profile(tx, user_id, s.profile);
   return user_id;
 }

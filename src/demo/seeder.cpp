@@ -9,8 +9,8 @@
 
 #include <fmt/format.h>
 
-#include "auth/model.hpp"
 #include "auth/bulk.hpp"
+#include "auth/model.hpp"
 #include "core/crypto.hpp"
 #include "core/time.hpp"
 #include "db/transaction.hpp"
@@ -18,8 +18,8 @@
 #include "demo/person.hpp"
 #include "demo/photo.hpp"
 #include "demo/repository.hpp"
-#include "profiles/model.hpp"
 #include "profiles/bulk.hpp"
+#include "profiles/model.hpp"
 #include "questionnaire/bulk.hpp"
 #include "questionnaire/response_document.hpp"
 #include "questionnaire/view.hpp"
@@ -102,15 +102,15 @@ void write_questionnaire(pqxx::work& tx, const questionnaire::Bank& bank, const 
 void write_user(pqxx::work& tx, const questionnaire::Bank& bank, const Prepared& p, const std::string& password_hash) {
   const Person& who = p.person;
   auth::bulk::insert_account(tx, {.user_id = p.user_id,
-                                     .email_encrypted = p.email_encrypted,
-                                     .email_index = p.email_index,
-                                     .password_hash = password_hash,
-                                     .auth_provider = "password",
-                                     .first_name = who.first_name,
-                                     .birth_date = format_date(who.birth_date),
-                                     .gender = who.gender,
-                                     .seeking_gender = who.seeking_gender,
-                                     .email_verified = true});
+                                  .email_encrypted = p.email_encrypted,
+                                  .email_index = p.email_index,
+                                  .password_hash = password_hash,
+                                  .auth_provider = "password",
+                                  .first_name = who.first_name,
+                                  .birth_date = format_date(who.birth_date),
+                                  .gender = who.gender,
+                                  .seeking_gender = who.seeking_gender,
+                                  .email_verified = true});
   // Also recomputes profile_completed, as for any profile change.
   profiles::bulk::update_profile(tx, p.user_id, p.profile);
   auto prefs = profiles::bulk::load_preferences(tx, p.user_id);  // the defaults insert_user wrote

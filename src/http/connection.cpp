@@ -1,14 +1,19 @@
 #include "http/connection.hpp"
 
+#include <array>
+
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
 
 #include <fmt/format.h>
 
 #include "core/crypto.hpp"
 #include "core/log.hpp"
-#include "http/connection_io.hpp"
 
 // GCC 12 pairs the coroutine frame's operator new (Asio's recycling allocator) with the global
 // operator delete when it inlines the frame's allocation into an externally visible coroutine, and
@@ -22,6 +27,19 @@ namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 
 namespace {
+
+// After refusing a request whose body we did not read, read and drop what the client still sends
+// (briefly) before closing, so it receives our answer instead of a connection reset.
+asio::awaitable<void> linger(beast::tcp_stream& stream) {
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  std::array<char, 65536> sink;
+  std::size_t total = 0;
+  stream.expires_after(std::chrono::seconds(2));
+  while (!ec && total < (64u << 20)) {
+    total += co_await stream.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
 
 // A parse error of Beast's HTTP category, other than the peer closing the connection.
 bool is_malformed_request(const beast::error_code& ec) {
@@ -50,13 +68,14 @@ asio::awaitable<void> serve_connection(Server& server, const ServerOptions& opti
   std::string remote_ip = stream.socket().remote_endpoint(ec).address().to_string();
   for (;;) {
     if (!set_busy(false)) break;  // stopping: no new request on this connection
-    RequestParser parser;
+    beast_http::request_parser<beast_http::string_body> parser;
     parser.header_limit(16 * 1024);
     // The header is read under the largest limit any route has; its route's own limit applies next.
     parser.body_limit(server.largest_body_limit());
     std::size_t limit = options.max_body_bytes;
 
-    ec = co_await read_header(stream, buffer, parser, options.idle_timeout);
+    stream.expires_after(options.idle_timeout);
+    co_await beast_http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     if (!ec) {
       set_busy(true);
       limit = server.body_limit(parser.get().method(), parser.get().target());
@@ -64,7 +83,8 @@ asio::awaitable<void> serve_connection(Server& server, const ServerOptions& opti
       if (parser.content_length() && *parser.content_length() > limit) ec = beast_http::error::body_limit;
     }
     if (!ec) {
-      ec = co_await read_body(stream, buffer, parser, options.read_timeout);
+      stream.expires_after(options.read_timeout);
+      co_await beast_http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     }
 
     Response res;
@@ -103,7 +123,8 @@ asio::awaitable<void> serve_connection(Server& server, const ServerOptions& opti
     if (!set_busy(true)) close = true;  // stopping: this is the connection's last response
     res.keep_alive(!close);
     res.prepare_payload();
-    ec = co_await write_response(stream, res, options.write_timeout);
+    stream.expires_after(options.write_timeout);
+    co_await beast_http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
     if (close) {
       if (!parser.is_done()) co_await linger(stream);

@@ -1,7 +1,8 @@
 #pragma once
 // One HTTP connection's life, as a coroutine on its strand: read a request, hand it to the handler
 // pool, write the response, repeat; or give the connection to the upgrade handler (WebSocket).
-// Apart from http/server.cpp because Beast's reads and writes are most of the compile time.
+// Apart from http/server.cpp because Beast's reads and writes, instantiated for coroutines, are
+// most of the HTTP server's compile time: an edit to the server does not wait for them.
 
 #include <functional>
 #include <memory>

@@ -67,6 +67,12 @@ Response with_input(const Request& req, Fn&& fn) {
   return fn(*input);
 }
 
+// A body that is JSON already (services that build their answer's JSON themselves).
+inline Response reply(const Request& req, const Result<Json>& result, Status ok = Status::ok) {
+  if (!result) return problem_response(result.error(), req.request_id);
+  return json_response(ok, *result);
+}
+
 inline Response reply(const Request& req, const Result<void>& result, Status ok = Status::no_content) {
   if (!result) return problem_response(result.error(), req.request_id);
   return ok == Status::no_content ? no_content() : json_response(ok, Json::object());

@@ -112,7 +112,7 @@ void Server::accept() {
 void Server::begin_session(tcp::socket socket) {
   std::shared_ptr<Session> session;
   {
-    std::lock_guard lock(sessions_mutex_);
+    MutexLock lock(sessions_mutex_);
     if (stopping_) return;  // the socket closes as it goes out of scope
     session = std::make_shared<Session>(next_session_id_++, std::move(socket));
     sessions_[session->id] = session;
@@ -135,13 +135,13 @@ void Server::begin_session(tcp::socket socket) {
 }
 
 bool Server::set_busy(Session& session, bool busy) {
-  std::lock_guard lock(sessions_mutex_);
+  MutexLock lock(sessions_mutex_);
   session.busy = busy;
   return !stopping_;
 }
 
 void Server::session_ended(std::uint64_t id) {
-  std::lock_guard lock(sessions_mutex_);
+  MutexLock lock(sessions_mutex_);
   sessions_.erase(id);
   if (stopping_ && sessions_.empty()) asio::post(grace_timer_.get_executor(), [this] { grace_timer_.cancel(); });
 }
@@ -149,7 +149,7 @@ void Server::session_ended(std::uint64_t id) {
 void Server::stop() {
   std::vector<std::shared_ptr<Session>> sessions;
   {
-    std::lock_guard lock(sessions_mutex_);
+    MutexLock lock(sessions_mutex_);
     if (stopping_) return;
     stopping_ = true;
     for (auto& [id, weak] : sessions_)
@@ -166,7 +166,7 @@ void Server::stop() {
     asio::post(s->stream.get_executor(), [this, s] {
       bool idle;
       {
-        std::lock_guard lock(sessions_mutex_);
+        MutexLock lock(sessions_mutex_);
         idle = !s->busy;
       }
       if (idle) {
@@ -178,7 +178,7 @@ void Server::stop() {
   }
   asio::post(grace_timer_.get_executor(), [this] {
     {
-      std::lock_guard lock(sessions_mutex_);
+      MutexLock lock(sessions_mutex_);
       if (sessions_.empty()) return;
     }
     grace_timer_.expires_after(options_.shutdown_grace);
@@ -271,6 +271,10 @@ Response Server::handle(Request& req) {
   req.route = match.route;
   res.set("X-Request-Id", req.request_id);
   res.set("X-Content-Type-Options", "nosniff");
+  // The API's answers are one person's data (a profile, messages, a session token): no browser or
+  // proxy cache keeps them unless a route says otherwise (signed media URLs do).
+  if (req.path().starts_with("/api/") && res.find(beast_http::field::cache_control) == res.end())
+    res.set(beast_http::field::cache_control, "no-store");
 
   auto latency = std::chrono::steady_clock::now() - started;
   int status = static_cast<int>(res.result_int());

@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -21,6 +20,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 
 #include "core/config.hpp"
+#include "core/mutex.hpp"
 #include "http/metrics.hpp"
 #include "http/router.hpp"
 
@@ -99,10 +99,10 @@ class Server {
   std::vector<std::thread> threads_;
   std::uint16_t port_ = 0;
 
-  std::mutex sessions_mutex_;
-  std::unordered_map<std::uint64_t, std::weak_ptr<Session>> sessions_;
-  std::uint64_t next_session_id_ = 0;
-  bool stopping_ = false;
+  Mutex sessions_mutex_;  // also guards each Session's `busy`
+  std::unordered_map<std::uint64_t, std::weak_ptr<Session>> sessions_ PM_GUARDED_BY(sessions_mutex_);
+  std::uint64_t next_session_id_ PM_GUARDED_BY(sessions_mutex_) = 0;
+  bool stopping_ PM_GUARDED_BY(sessions_mutex_) = false;
 };
 
 }  // namespace pm::http

@@ -19,16 +19,20 @@ Problem match_not_found() { return not_found("there is no such match among yours
 
 // The cached, viewer-independent form of a match (the seed's match:{matchId} preview).
 Json preview_of(const repository::MatchRow& m) {
-  return {{"match_id", m.match_id}, {"compatibility_score", m.score},
-          {"status", m.status},     {"created_at", m.created_at},
-          {"users", m.users},       {"liked", {{m.user_id_1, m.liked_1}, {m.user_id_2, m.liked_2}}},
+  return {{"match_id", m.match_id},
+          {"compatibility_score", m.score},
+          {"status", to_string(m.status)},
+          {"created_at", m.created_at},
+          {"users", m.users},
+          {"liked", {{m.user_id_1, m.liked_1}, {m.user_id_2, m.liked_2}}},
           {"summary", m.summary}};
 }
 
-std::vector<std::string> statuses_of(const std::string& status) {
-  if (status == "current") return {"pending", "active"};
-  if (status == "all") return {"pending", "active", "rejected", "expired"};
-  return {status};
+// The list's `status` filter: one status, or "current" (undecided and active ones) or "all".
+std::vector<MatchStatus> statuses_of(const std::string& filter) {
+  if (filter == "current") return {MatchStatus::pending, MatchStatus::active};
+  if (filter == "all") return {MatchStatus::pending, MatchStatus::active, MatchStatus::rejected, MatchStatus::expired};
+  return {match_status_from(filter).value()};  // ListQuery::parse let only these names through
 }
 
 // Cursors are "<score>_<match id>": the last item of the page before.
@@ -61,8 +65,7 @@ Result<ListQuery> ListQuery::parse(const std::optional<std::string>& cursor, con
       return std::unexpected(bad_request("validation-failed", "limit must be an integer from 1 to 100"));
   }
   if (status) {
-    static const std::vector<std::string> known = {"current", "pending", "active", "rejected", "expired", "all"};
-    if (std::ranges::find(known, *status) == known.end())
+    if (*status != "current" && *status != "all" && !match_status_from(*status))
       return std::unexpected(
           bad_request("validation-failed", "status must be current, pending, active, rejected, expired or all"));
     q.status = *status;
@@ -162,12 +165,12 @@ Result<Json> Discovery::like(const std::string& user_id, const std::string& matc
         recorded.clear();
         auto current = repository::match_for(tx, match_id, user_id);
         if (!current) return std::unexpected(match_not_found());
-        if (current->status != "pending" && current->status != "active")
-          return std::unexpected(
-              Problem{.status = 409,
-                      .type = "match-closed",
-                      .title = "Conflict",
-                      .detail = fmt::format("this match is {} and can no longer be liked", current->status)});
+        if (current->status != MatchStatus::pending && current->status != MatchStatus::active)
+          return std::unexpected(Problem{
+              .status = 409,
+              .type = "match-closed",
+              .title = "Conflict",
+              .detail = fmt::format("this match is {} and can no longer be liked", to_string(current->status))});
         auto liked = repository::like(tx, match_id, user_id);
         if (!liked) return std::unexpected(match_not_found());
         std::optional<std::string> conversation;
@@ -201,17 +204,18 @@ Result<Json> Discovery::like(const std::string& user_id, const std::string& matc
 }
 
 Result<repository::MatchRow> Discovery::reject(const std::string& user_id, const std::string& match_id,
-                                               const std::string& from_status, std::string_view action) {
+                                               MatchStatus from_status, std::string_view action) {
   if (!crypto::is_uuid(match_id)) return std::unexpected(match_not_found());
   auto result = db::transact(d_.db, [&](pqxx::work& tx) -> Result<repository::MatchRow> {
     auto current = repository::match_for(tx, match_id, user_id);
     if (!current) return std::unexpected(match_not_found());
     if (current->status != from_status)
-      return std::unexpected(Problem{
-          .status = 409,
-          .type = "match-closed",
-          .title = "Conflict",
-          .detail = fmt::format("this match is {}; only {} matches can be {}", current->status, from_status, action)});
+      return std::unexpected(
+          Problem{.status = 409,
+                  .type = "match-closed",
+                  .title = "Conflict",
+                  .detail = fmt::format("this match is {}; only {} matches can be {}", to_string(current->status),
+                                        to_string(from_status), action)});
     auto rejected = repository::reject(tx, match_id, user_id, from_status);
     if (!rejected) return std::unexpected(match_not_found());
     return *rejected;
@@ -223,21 +227,21 @@ Result<repository::MatchRow> Discovery::reject(const std::string& user_id, const
 }
 
 Result<Json> Discovery::pass(const std::string& user_id, const std::string& match_id) {
-  auto passed = reject(user_id, match_id, "pending", "passed");
+  auto passed = reject(user_id, match_id, MatchStatus::pending, "passed");
   if (!passed) return std::unexpected(passed.error());
   return view(preview_of(*passed), user_id);
 }
 
 Result<Json> Discovery::unmatch(const std::string& user_id, const std::string& match_id) {
-  auto ended = reject(user_id, match_id, "active", "ended");
+  auto ended = reject(user_id, match_id, MatchStatus::active, "ended");
   if (!ended) return std::unexpected(ended.error());
   if (on_unmatch) on_unmatch(user_id, ended->user_id_1 == user_id ? ended->user_id_2 : ended->user_id_1);
   return view(preview_of(*ended), user_id);
 }
 
 Result<int> Discovery::expire(int days) {
-  auto expired =
-      db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<std::tuple<std::string, std::string, std::string>>> {
+  auto expired = db::transact(
+      d_.db, [&](pqxx::work& tx) -> Result<std::vector<std::tuple<std::string, std::string, std::string>>> {
         return repository::expire_pending(tx, days);
       });
   if (!expired) return std::unexpected(expired.error());

@@ -58,8 +58,8 @@ class Discovery {
  private:
   Json view(const Json& preview, const std::string& viewer);
   // Pass and unmatch: the match, in `from_status`, becomes rejected; 409 naming `action` otherwise.
-  Result<repository::MatchRow> reject(const std::string& user_id, const std::string& match_id,
-                                      const std::string& from_status, std::string_view action);
+  Result<repository::MatchRow> reject(const std::string& user_id, const std::string& match_id, MatchStatus from_status,
+                                      std::string_view action);
 
   Deps d_;
 };

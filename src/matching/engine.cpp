@@ -84,7 +84,7 @@ Engine::Engine(Deps deps) : d_(deps) {}
 Result<std::shared_ptr<CandidateIndex>> Engine::index() {
   auto bank = d_.questionnaire.bank();
   if (!bank) return std::unexpected(bank.error());
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   // A re-imported bank (a new version, or questions added or retired) makes a new index.
   if (!index_ || index_->bank().bank().version != (*bank)->version ||
       index_->bank().slots().size() + index_->bank().open_questions().size() != (*bank)->questions().size()) {
@@ -98,21 +98,29 @@ Result<std::shared_ptr<CandidateIndex>> Engine::index() {
 Result<std::size_t> Engine::refresh(bool force) {
   auto idx = index();
   if (!idx) return std::unexpected(idx.error());
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   const auto now = std::chrono::steady_clock::now();
   if (!force && !watermark_.empty() && now - refreshed_at_ < d_.config.index_refresh) return 0;
   refreshed_at_ = now;
   const ScoringBank& bank = (*idx)->bank();
-  return db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::size_t> {
-    std::string newest = watermark_;
-    const bool full_load = watermark_.empty();
-    auto rows = repository::changed_users(tx, watermark_, newest);
+  // The transaction works on copies; the engine's state takes the result once it has committed.
+  const std::string watermark = watermark_;
+  const auto recently_loaded = recently_loaded_;  // the overlap's few users
+  struct Loaded {
+    std::size_t count = 0;
+    std::string newest;
+    std::unordered_map<std::string, std::string> loaded;
+  };
+  auto result = db::transact(d_.db, [&](pqxx::work& tx) -> Result<Loaded> {
+    std::string newest = watermark;
+    const bool full_load = watermark.empty();
+    auto rows = repository::changed_users(tx, watermark, newest);
     std::unordered_map<std::string, std::string> loaded;
     std::erase_if(rows, [&](const repository::UserRow& r) {
       if (full_load) return false;
       loaded[r.user_id] = r.changed_at;
-      auto seen = recently_loaded_.find(r.user_id);
-      return seen != recently_loaded_.end() && seen->second == r.changed_at;
+      auto seen = recently_loaded.find(r.user_id);
+      return seen != recently_loaded.end() && seen->second == r.changed_at;
     });
     for (std::size_t start = 0; start < rows.size(); start += kAnswerBatch) {
       std::vector<std::string> ids;
@@ -126,12 +134,14 @@ Result<std::size_t> Engine::refresh(bool force) {
           (*idx)->remove(rows[i].user_id);
       }
     }
-    watermark_ = newest;
-    // After a full load (every user) nothing is remembered: the next poll reloads the few in the
-    // overlap once, and from then on only the overlap's users are kept.
-    recently_loaded_ = std::move(loaded);
-    return rows.size();
+    return Loaded{.count = rows.size(), .newest = std::move(newest), .loaded = std::move(loaded)};
   });
+  if (!result) return std::unexpected(result.error());
+  watermark_ = std::move(result->newest);
+  // After a full load (every user) nothing is remembered: the next poll reloads the few in the
+  // overlap once, and from then on only the overlap's users are kept.
+  recently_loaded_ = std::move(result->loaded);
+  return result->count;
 }
 
 Result<Json> Engine::compute_vectors(const std::string& user_id) {

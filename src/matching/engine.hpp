@@ -13,6 +13,7 @@
 
 #include "cache/redis.hpp"
 #include "core/config.hpp"
+#include "core/mutex.hpp"
 #include "db/pool.hpp"
 #include "matching/candidate_index.hpp"
 #include "matching/embedding.hpp"
@@ -67,13 +68,13 @@ class Engine {
   Result<Insights> insights_for(const PairPerson& a, const PairPerson& b, const PairScore& score);
 
   Deps d_;
-  std::mutex mutex_;  // loading the bank / refreshing
-  std::shared_ptr<CandidateIndex> index_;
-  std::string watermark_;
+  Mutex mutex_;  // loading the bank / refreshing
+  std::shared_ptr<CandidateIndex> index_ PM_GUARDED_BY(mutex_);
+  std::string watermark_ PM_GUARDED_BY(mutex_);
   // Users the last refresh loaded, with the change time loaded: the look-back overlap returns
   // them again, and reloading the unchanged ones every poll would cost a busy node dearly.
-  std::unordered_map<std::string, std::string> recently_loaded_;
-  std::chrono::steady_clock::time_point refreshed_at_{};
+  std::unordered_map<std::string, std::string> recently_loaded_ PM_GUARDED_BY(mutex_);
+  std::chrono::steady_clock::time_point refreshed_at_ PM_GUARDED_BY(mutex_){};
 };
 
 // What an indexed user is made of (a stored row and its answers), shared with `perfectmatch score`.

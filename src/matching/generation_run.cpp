@@ -22,8 +22,8 @@ Result<std::vector<std::string>> GenerationRun::users_with_vectors(const std::st
 }
 
 Result<std::string> GenerationRun::position() {
-  return db::transact(db_,
-                      [&](pqxx::work& tx) -> Result<std::string> { return repository::run_position(tx, run_id_).value_or(""); });
+  return db::transact(
+      db_, [&](pqxx::work& tx) -> Result<std::string> { return repository::run_position(tx, run_id_).value_or(""); });
 }
 
 Result<void> GenerationRun::save_position(const std::string& last_user, int done, bool finished) {

@@ -59,7 +59,7 @@ MatchRow match_from(const pqxx::row& r) {
   return {.match_id = r[0].as<std::string>(),
           .user_id_1 = r[1].as<std::string>(),
           .user_id_2 = r[2].as<std::string>(),
-          .status = r[3].as<std::string>(),
+          .status = match_status_from(r[3].as<std::string>()).value(),  // the table's CHECK names the statuses
           .created_at = r[4].as<std::string>(),
           .score = r[5].as<double>(),
           .liked_1 = r[6].as<bool>(),
@@ -224,9 +224,10 @@ std::vector<std::string> insert_matches(pqxx::work& tx, const std::vector<NewMat
   return ids;
 }
 
-std::vector<MatchRow> list_matches(pqxx::work& tx, const std::string& user_id, const std::vector<std::string>& statuses,
+std::vector<MatchRow> list_matches(pqxx::work& tx, const std::string& user_id, const std::vector<MatchStatus>& statuses,
                                    std::optional<std::pair<double, std::string>> after, int limit) {
-  Json st = statuses;
+  Json st = Json::array();
+  for (auto s : statuses) st.push_back(to_string(s));
   auto rows = tx.exec_params(
       kMatchSelect +
           "WHERE (m.user_id_1 = $1 OR m.user_id_2 = $1) AND m.status IN (SELECT jsonb_array_elements_text($2::jsonb)) "
@@ -280,12 +281,12 @@ std::optional<std::pair<MatchRow, bool>> like(pqxx::work& tx, const std::string&
 }
 
 std::optional<MatchRow> reject(pqxx::work& tx, const std::string& match_id, const std::string& user_id,
-                               const std::string& from_status) {
+                               MatchStatus from_status) {
   auto updated = tx.exec_params(
       "UPDATE matches SET status = 'rejected', updated_at = now() WHERE match_id = $1 AND (user_id_1 = $2 OR user_id_2 "
       "= $2) "
       "AND status = $3 RETURNING match_id",
-      match_id, user_id, from_status);
+      match_id, user_id, std::string(to_string(from_status)));
   if (updated.empty()) return std::nullopt;
   return match_for(tx, match_id, user_id);
 }

@@ -10,6 +10,7 @@
 
 #include "core/json.hpp"
 #include "matching/filters.hpp"
+#include "matching/match_status.hpp"
 #include "matching/scoring_bank.hpp"
 
 namespace pm::matching::repository {
@@ -67,7 +68,9 @@ std::vector<std::string> insert_matches(pqxx::work& tx, const std::vector<NewMat
 // ---- discovery and decisions ----
 
 struct MatchRow {
-  std::string match_id, user_id_1, user_id_2, status, created_at;
+  std::string match_id, user_id_1, user_id_2;
+  MatchStatus status = MatchStatus::pending;
+  std::string created_at;
   double score = 0;
   bool liked_1 = false, liked_2 = false;
   Json users;  // [{user_id, first_name, age, location, photo_key}] for both users
@@ -75,7 +78,7 @@ struct MatchRow {
 };
 // The user's matches (not blocked), best first, after the cursor (score, match_id); statuses
 // from `statuses`.
-std::vector<MatchRow> list_matches(pqxx::work& tx, const std::string& user_id, const std::vector<std::string>& statuses,
+std::vector<MatchRow> list_matches(pqxx::work& tx, const std::string& user_id, const std::vector<MatchStatus>& statuses,
                                    std::optional<std::pair<double, std::string>> after, int limit);
 // One match if `user_id` is in it and the pair is not blocked.
 std::optional<MatchRow> match_for(pqxx::work& tx, const std::string& match_id, const std::string& user_id);
@@ -89,7 +92,7 @@ std::optional<std::pair<MatchRow, bool>> like(pqxx::work& tx, const std::string&
 // A pass (from pending) or an unmatch (from active): the match becomes rejected, so the pair is
 // never matched again. nullopt when the user is not in it or it is not in `from_status`.
 std::optional<MatchRow> reject(pqxx::work& tx, const std::string& match_id, const std::string& user_id,
-                               const std::string& from_status);
+                               MatchStatus from_status);
 // Opens the pair's conversation (idempotent) and returns its id.
 std::string open_conversation(pqxx::work& tx, const std::string& match_id);
 

@@ -8,40 +8,31 @@ using http::Method;
 using http::Request;
 using http::Status;
 
-namespace {
-
-auto as_is = [](const Json& j) { return j; };
-
-}  // namespace
-
 void add_routes(http::Router& router, auth::Service& auth, Service& service) {
   router.add(Method::get, "/api/v1/matches", auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
                auto query = ListQuery::parse(req.query("cursor"), req.query("limit"), req.query("status"));
                if (!query) return http::problem_response(query.error(), req.request_id);
-               return http::reply(req, service.discovery.list(who.user_id, *query), Status::ok, as_is);
+               return http::reply(req, service.discovery.list(who.user_id, *query));
              }));
   router.add(Method::post, "/api/v1/matches/generate",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
-               return http::reply(req, service.generate_now(who.user_id), Status::ok, as_is);
+               return http::reply(req, service.generate_now(who.user_id));
              }));
-  router.add(
-      Method::get, "/api/v1/matches/{match_id}", auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
-        return http::reply(req, service.discovery.detail(who.user_id, req.id_param("match_id")), Status::ok, as_is);
-      }));
+  router.add(Method::get, "/api/v1/matches/{match_id}",
+             auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
+               return http::reply(req, service.discovery.detail(who.user_id, req.id_param("match_id")));
+             }));
   router.add(Method::post, "/api/v1/matches/{match_id}/like",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
-               return http::reply(req, service.discovery.like(who.user_id, req.id_param("match_id")), Status::ok,
-                                  as_is);
+               return http::reply(req, service.discovery.like(who.user_id, req.id_param("match_id")));
              }));
   router.add(Method::post, "/api/v1/matches/{match_id}/pass",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
-               return http::reply(req, service.discovery.pass(who.user_id, req.id_param("match_id")), Status::ok,
-                                  as_is);
+               return http::reply(req, service.discovery.pass(who.user_id, req.id_param("match_id")));
              }));
   router.add(Method::post, "/api/v1/matches/{match_id}/unmatch",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
-               return http::reply(req, service.discovery.unmatch(who.user_id, req.id_param("match_id")), Status::ok,
-                                  as_is);
+               return http::reply(req, service.discovery.unmatch(who.user_id, req.id_param("match_id")));
              }));
 }
 

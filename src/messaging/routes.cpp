@@ -1,5 +1,8 @@
 #include "messaging/routes.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include "auth/guard.hpp"
 #include "core/validation.hpp"
 #include "http/multipart.hpp"
@@ -13,7 +16,17 @@ using http::Status;
 
 namespace {
 
-auto as_is = [](const Json& j) { return j; };
+// The client's X-App-Version, kept with each message (the seed's metadata.appVersion). A header
+// holds whatever the client puts there: kept only when it looks like a version (at most 32 of
+// A-Z a-z 0-9 . _ - +), else none is stored.
+std::string app_version_of(const Request& req) {
+  std::string_view v = req.header("X-App-Version");
+  auto version_char = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' || c == '+';
+  };
+  if (v.size() > 32 || !std::ranges::all_of(v, version_char)) return "";
+  return std::string(v);
+}
 
 }  // namespace
 
@@ -22,8 +35,7 @@ void add_routes(http::Router& router, auth::Service& auth, Service& service) {
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
                auto limit = req.query_number("limit", 1, 100);
                if (!limit) return http::problem_response(limit.error(), req.request_id);
-               return http::reply(req, service.conversations(who.user_id, req.query("cursor"), limit->value_or(20)),
-                                  Status::ok, as_is);
+               return http::reply(req, service.conversations(who.user_id, req.query("cursor"), limit->value_or(20)));
              }));
   router.add(Method::get, "/api/v1/conversations/{conversation_id}/messages",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
@@ -34,16 +46,13 @@ void add_routes(http::Router& router, auth::Service& auth, Service& service) {
                if (after->has_value() && before->has_value())
                  return http::problem_response(bad_request("validation-failed", "give after or before, not both"),
                                                req.request_id);
-               return http::reply(req,
-                                  service.history(who.user_id, req.id_param("conversation_id"), *after, *before,
-                                                  static_cast<int>(limit->value_or(50))),
-                                  Status::ok, as_is);
+               return http::reply(req, service.history(who.user_id, req.id_param("conversation_id"), *after, *before,
+                                                       static_cast<int>(limit->value_or(50))));
              }));
   router.add(Method::post, "/api/v1/conversations/{conversation_id}/messages",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
                return http::with_input<MessageInput>(req, [&](const MessageInput& in) {
-                 auto sent = service.send(who.user_id, req.id_param("conversation_id"), in,
-                                          std::string(req.header("X-App-Version")));
+                 auto sent = service.send(who.user_id, req.id_param("conversation_id"), in, app_version_of(req));
                  if (!sent) return http::problem_response(sent.error(), req.request_id);
                  // A retry with the same client_message_id gets the original, with 200 instead of 201.
                  return http::json_response(sent->created ? Status::created : Status::ok, sent->message);
@@ -60,8 +69,7 @@ void add_routes(http::Router& router, auth::Service& auth, Service& service) {
                  up_to = f.integer("up_to_seq", false, 1, 1LL << 62);
                  if (!f.ok()) return http::problem_response(f.problem(), req.request_id);
                }
-               return http::reply(req, service.read(who.user_id, req.id_param("conversation_id"), up_to), Status::ok,
-                                  as_is);
+               return http::reply(req, service.read(who.user_id, req.id_param("conversation_id"), up_to));
              }));
   router.add(Method::post, "/api/v1/conversations/{conversation_id}/media",
              auth::authed(auth,
@@ -76,18 +84,18 @@ void add_routes(http::Router& router, auth::Service& auth, Service& service) {
                                                             req.request_id);
                             return http::reply(
                                 req, service.upload_media(who.user_id, req.id_param("conversation_id"), *bytes),
-                                Status::created, as_is);
+                                Status::created);
                           }),
              media::PhotoLimits{}.max_bytes + 64 * 1024);
   router.add(Method::post, "/api/v1/messages/{message_id}/reactions",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
                return http::with_input<ReactionInput>(req, [&](const ReactionInput& in) {
-                 return http::reply(req, service.react(who.user_id, req.id_param("message_id"), in), Status::ok, as_is);
+                 return http::reply(req, service.react(who.user_id, req.id_param("message_id"), in));
                });
              }));
   router.add(Method::delete_, "/api/v1/messages/{message_id}",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
-               return http::reply(req, service.remove(who.user_id, req.id_param("message_id")), Status::ok, as_is);
+               return http::reply(req, service.remove(who.user_id, req.id_param("message_id")));
              }));
 }
 

@@ -165,16 +165,17 @@ std::vector<QueuedEmail> queued_emails(const pqxx::result& rows) {
   std::vector<QueuedEmail> out;
   out.reserve(rows.size());
   for (const auto& row : rows)
-    out.push_back({.outbox_id = row["outbox_id"].as<std::string>(), .payload_encrypted = row["payload"].as<std::string>()});
+    out.push_back(
+        {.outbox_id = row["outbox_id"].as<std::string>(), .payload_encrypted = row["payload"].as<std::string>()});
   return out;
 }
 }  // namespace
 
 std::vector<QueuedEmail> claim_due_emails(pqxx::work& tx, int limit) {
-  return queued_emails(tx.exec_params(
-      "SELECT outbox_id, payload FROM email_outbox WHERE sent_at IS NULL AND next_attempt_at <= now() "
-      "ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED",
-      limit));
+  return queued_emails(
+      tx.exec_params("SELECT outbox_id, payload FROM email_outbox WHERE sent_at IS NULL AND next_attempt_at <= now() "
+                     "ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED",
+                     limit));
 }
 
 void mark_email_sent(pqxx::work& tx, const std::string& outbox_id) {

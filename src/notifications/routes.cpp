@@ -8,25 +8,20 @@ using http::Method;
 using http::Request;
 using http::Status;
 
-namespace {
-auto as_is = [](const Json& j) { return j; };
-}  // namespace
-
 void add_routes(http::Router& router, auth::Service& auth, Service& service) {
   router.add(Method::get, "/api/v1/notifications",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
                auto query = ListQuery::parse(req.query("cursor"), req.query("limit"), req.query("unread"));
                if (!query) return http::problem_response(query.error(), req.request_id);
-               return http::reply(req, service.list(who.user_id, *query), Status::ok, as_is);
+               return http::reply(req, service.list(who.user_id, *query));
              }));
   router.add(Method::post, "/api/v1/notifications/read-all",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
-               return http::reply(req, service.mark_all_read(who.user_id), Status::ok, as_is);
+               return http::reply(req, service.mark_all_read(who.user_id));
              }));
   router.add(Method::post, "/api/v1/notifications/{notification_id}/read",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
-               return http::reply(req, service.mark_read(who.user_id, req.params.at("notification_id")), Status::ok,
-                                  as_is);
+               return http::reply(req, service.mark_read(who.user_id, req.params.at("notification_id")));
              }));
 }
 

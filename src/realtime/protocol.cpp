@@ -35,13 +35,15 @@ Json Protocol::error_frame(const Json& id, const Problem& problem) {
 }
 
 bool Protocol::is_resume(std::string_view frame) {
-  auto json = Json::parse(frame, nullptr, false);
-  return json.is_object() && json.value("type", "") == "resume";
+  auto json = parse_json(frame);
+  return json && json->is_object() && json->value("type", "") == "resume";
 }
 
 Outcome Protocol::handle(const std::string& user_id, std::string_view text) {
-  auto frame = Json::parse(text, nullptr, false);
-  if (!frame.is_object()) return {.reply = error_frame(nullptr, frame_problem("a frame is one JSON object"))};
+  auto parsed = parse_json(text);  // (nesting too deep is refused like any malformed frame)
+  if (!parsed || !parsed->is_object())
+    return {.reply = error_frame(nullptr, frame_problem("a frame is one JSON object"))};
+  Json& frame = *parsed;
   const Json id = frame.contains("id") ? frame["id"] : Json(nullptr);
   if (!id.is_string() || id.get_ref<const std::string&>().empty() || id.get_ref<const std::string&>().size() > 64)
     return {.reply = error_frame(nullptr, frame_problem("id must be a string of 1-64 characters"))};

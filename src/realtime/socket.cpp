@@ -1,7 +1,6 @@
 #include "realtime/socket.hpp"
 
 #include <boost/asio/post.hpp>
-#include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/core/demangle.hpp>
 
 #include "core/log.hpp"
@@ -13,8 +12,12 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 
-Socket::Socket(beast::tcp_stream stream, Deps deps)
-    : ws_(std::move(stream)), d_(std::move(deps)), auth_timer_(ws_.get_executor()) {}
+void Socket::start(http::Request request) {
+  request_id_ = request.request_id;
+  std::optional<std::string> token;
+  if (auto bearer = request.bearer_token()) token = std::string(*bearer);
+  accept_upgrade(std::move(request), std::move(token));
+}
 
 void Socket::on_accept(std::optional<std::string> token) {
   if (token) return authenticate(std::move(*token));
@@ -33,7 +36,8 @@ void Socket::await_auth_frame() {
 
 // The first frame of a socket that came without a token.
 void Socket::on_auth_frame(const std::string& text) {
-  auto frame = Json::parse(text, nullptr, false);
+  auto parsed = parse_json(text);
+  Json frame = parsed ? std::move(*parsed) : Json();
   if (!frame.is_object() || frame.value("type", "") != "auth" || !frame["token"].is_string())
     return refuse(unauthenticated("the first frame must be {\"type\": \"auth\", \"token\": ...}"),
                   websocket::close_code::policy_error);
@@ -44,8 +48,7 @@ void Socket::authenticate(std::string token) {
   // Resolving a session may ask Redis: off the I/O thread.
   asio::post(d_.handlers, [self = shared_from_this(), token = std::move(token)] {
     auto who = self->d_.auth.authenticate(token);
-    asio::post(self->ws_.get_executor(),
-               [self, who = std::move(who)]() mutable { self->on_authenticated(std::move(who)); });
+    asio::post(self->executor_, [self, who = std::move(who)]() mutable { self->on_authenticated(std::move(who)); });
   });
 }
 
@@ -65,8 +68,7 @@ void Socket::on_authenticated(Result<auth::Caller> who) {
 
 void Socket::on_read(beast::error_code ec, std::size_t) {
   if (ec) return finish();
-  std::string text = beast::buffers_to_string(buffer_.data());
-  buffer_.consume(buffer_.size());
+  std::string text = take_frame();
   if (user_id_.empty()) return on_auth_frame(text);
   on_frame(std::move(text));
 }
@@ -89,7 +91,7 @@ void Socket::on_frame(std::string text) {
                                                              .title = "Internal server error",
                                                              .detail = "the frame could not be handled"});
     }
-    asio::post(self->ws_.get_executor(),
+    asio::post(self->executor_,
                [self, outcome = std::move(outcome)]() mutable { self->on_outcome(std::move(outcome)); });
   });
 }
@@ -110,7 +112,7 @@ void Socket::on_outcome(Outcome outcome) {
 }
 
 void Socket::deliver(std::shared_ptr<const std::string> frame, std::shared_ptr<const Json> event) {
-  asio::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame), event = std::move(event)] {
+  asio::post(executor_, [self = shared_from_this(), frame = std::move(frame), event = std::move(event)] {
     if (self->finished_ || self->closing_) return;
     if (self->resuming_)
       self->held_.emplace_back(frame, event);
@@ -151,15 +153,15 @@ void Socket::refuse(const Problem& problem, websocket::close_code code) {
   send(Protocol::error_frame(nullptr, problem));
   closing_ = true;
   // The close frame follows the error frame (Beast sends it after the pending write).
-  send_close(websocket::close_reason(code, problem.type));
+  send_close(code, problem.type);
 }
 
 void Socket::close(std::string reason) {
-  asio::post(ws_.get_executor(), [self = shared_from_this(), reason = std::move(reason)] {
+  asio::post(executor_, [self = shared_from_this(), reason = std::move(reason)] {
     if (self->finished_ || self->closing_) return;
     self->closing_ = true;
     if (self->user_id_.empty()) return self->finish();  // still in the handshake or authenticating
-    self->send_close(websocket::close_reason(websocket::close_code::going_away, reason));
+    self->send_close(websocket::close_code::going_away, reason);
   });
 }
 
@@ -173,9 +175,7 @@ void Socket::finish() {
   }
   queue_.clear();
   held_.clear();
-  beast::error_code ec;
-  beast::get_lowest_layer(ws_).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-  beast::get_lowest_layer(ws_).socket().close(ec);
+  close_tcp();
 }
 
 }  // namespace pm::realtime

@@ -7,15 +7,17 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/websocket/stream.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 
 #include "auth/service.hpp"
 #include "core/config.hpp"
@@ -38,6 +40,7 @@ class Socket : public std::enable_shared_from_this<Socket> {
     SocketOptions options;
   };
   Socket(boost::beast::tcp_stream stream, Deps deps);
+  ~Socket();
 
   // Answers the upgrade and starts the connection's life.
   void start(http::Request request);
@@ -51,7 +54,6 @@ class Socket : public std::enable_shared_from_this<Socket> {
   void await_auth_frame();
   void authenticate(std::string token);
   void on_authenticated(Result<auth::Caller> who);
-  void read_frame();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void on_auth_frame(const std::string& text);
   void on_closed(boost::beast::error_code ec);
@@ -60,15 +62,24 @@ class Socket : public std::enable_shared_from_this<Socket> {
   void accept_event(const std::shared_ptr<const std::string>& frame, const Json& event);
   void send(const Json& frame);
   void enqueue(std::shared_ptr<const std::string> frame);
-  void write_next();
   void refuse(const Problem& problem, boost::beast::websocket::close_code code);
-  void send_close(const boost::beast::websocket::close_reason& reason);
   void finish();
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  // The WebSocket itself (Beast's stream and read buffer) and everything that reads or writes it:
+  // realtime/socket_wire.cpp, the one file that instantiates Beast's WebSocket templates (they were
+  // most of the compile time of every file that included them).
+  struct Wire;
+  void accept_upgrade(http::Request request, std::optional<std::string> token);  // the handshake
+  void read_frame();
+  std::string take_frame();  // the frame read_frame() completed with
+  void write_next();
+  void send_close(boost::beast::websocket::close_code code, std::string reason);
+  void close_tcp();
+
+  boost::asio::any_io_executor executor_;  // the connection's strand: everything touching the wire runs on it
+  std::unique_ptr<Wire> wire_;
   Deps d_;
   boost::asio::steady_timer auth_timer_;
-  boost::beast::flat_buffer buffer_;
   std::string request_id_;
   std::string user_id_;  // empty until authenticated
   bool writing_ = false;

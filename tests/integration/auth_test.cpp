@@ -331,3 +331,21 @@ TEST(Auth, EmailChangeNeedsThePasswordAndIsVerifiedAgain) {
           .as<int>(),
       1);
 }
+
+TEST(Auth, NoCacheKeepsASessionTokenOrAnAccount) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  auto email = test::unique_email("cache");
+  auto signed_up = server.request("POST", "/api/v1/auth/signup", signup_body(email).dump());
+  ASSERT_EQ(signed_up.status, 201) << signed_up.body;
+  EXPECT_EQ(signed_up.header("Cache-Control"), "no-store") << "the body holds a session token";
+  auto in = login(server, email, "correct horse battery");
+  ASSERT_EQ(in.status, 200) << in.body;
+  EXPECT_EQ(in.header("Cache-Control"), "no-store");
+  const std::string token = in.json()["token"];
+  auto me = server.request("GET", "/api/v1/me", "", {{"Authorization", "Bearer " + token}});
+  ASSERT_EQ(me.status, 200) << me.body;
+  EXPECT_EQ(me.header("Cache-Control"), "no-store");
+  EXPECT_EQ(server.request("GET", "/api/v1/me").header("Cache-Control"), "no-store") << "problems too";
+  EXPECT_EQ(server.request("GET", "/healthz").header("Cache-Control"), "") << "only the API's answers";
+}

@@ -71,3 +71,21 @@ TEST(Binary, ServeLogsJsonLinesAndStopsCleanlyOnSigterm) {
   EXPECT_EQ(lines.find(password), std::string::npos) << "the database password is never logged";
   std::remove(log.c_str());
 }
+
+TEST(Binary, MadeUpUsersGoOnlyWhereDemoDataIsAllowed) {
+  test::TestDatabase db;
+  auto env = test::process_env(test::test_config(db));
+  const std::string out_file = ::testing::TempDir() + "pm-loadtest-" + crypto::random_hex(4) + ".jsonl";
+  for (const std::string& command :
+       std::vector<std::string>{" seed --users 2 --no-photos", " loadtest-pairs --pairs 1 --out " + out_file}) {
+    // (./pm test runs with the local stack's PM_DEMO_DATA=true in its environment: said explicitly here.)
+    auto refused = test::run_command("PM_DEMO_DATA=false " + env + test::binary_path() + command);
+    EXPECT_NE(refused.exit_code, 0) << command;
+    EXPECT_NE(refused.output.find("refused: made-up users would be matched with real people"), std::string::npos)
+        << refused.output;
+  }
+  auto conn = db.connect();
+  pqxx::nontransaction q(conn);
+  EXPECT_EQ(q.exec1("SELECT count(*) FROM users")[0].as<int>(), 0) << "no user was written";
+  std::remove(out_file.c_str());
+}

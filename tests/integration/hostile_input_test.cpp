@@ -24,7 +24,9 @@ std::vector<std::string> hostile_bodies() {
       "{\"a\":",
       "{\"a\" 1}",
       "\xff\xfe\xfd",
-      std::string(200000, '['),                              // deep nesting
+      std::string(200000, '['),                             // deep nesting, unclosed
+      std::string(100000, '[') + std::string(100000, ']'),  // deep nesting, valid JSON
+      "{\"value\": " + std::string(5000, '[') + std::string(5000, ']') + "}",
       "{\"email\": {\"$ne\": null}, \"password\": [1, 2]}",  // operator injection
       "{\"first_name\": \"'); DROP TABLE users; --\"}",      // SQL in a value
       "{\"min_age\": 1e999, \"max_age\": -1, \"max_distance\": 18446744073709551616}",

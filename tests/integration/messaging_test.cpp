@@ -90,6 +90,24 @@ TEST_F(Messaging, ARetryWithTheSameClientIdReturnsTheOriginal) {
   EXPECT_EQ(say(ben_, "Mine", "same-id").status, 201);
 }
 
+TEST_F(Messaging, TheAppVersionKeptWithAMessageIsAVersionOrNothing) {
+  auto with_version = [&](const std::string& version, const std::string& client_id) {
+    return server_->request("POST", "/api/v1/conversations/" + conversation_ + "/messages",
+                            Json{{"client_message_id", client_id}, {"content", "hi"}}.dump(),
+                            {ana_.user.auth()[0], {"X-App-Version", version}});
+  };
+  ASSERT_EQ(with_version("1.4.2+build-7", "v1").status, 201);
+  ASSERT_EQ(with_version(std::string(5000, '9'), "v2").status, 201) << "a message is not lost for its header";
+  ASSERT_EQ(with_version("1.0<script>", "v3").status, 201);
+  auto stored = [&](const std::string& version) {
+    return count("SELECT count(*) FROM message_documents WHERE conversation_id = $1 AND metadata->>'appVersion' = '" +
+                     version + "'",
+                 conversation_);
+  };
+  EXPECT_EQ(stored("1.4.2+build-7"), 1);
+  EXPECT_EQ(stored(""), 2) << "an overlong or odd header is not stored";
+}
+
 TEST_F(Messaging, EveryClientSeesOneOrderAndPagesBothWays) {
   std::vector<std::thread> threads;
   for (const Person* p : {&ana_, &ben_})
@@ -198,7 +216,7 @@ TEST_F(Messaging, ImageMessagesUseAStrippedUploadOfThisConversation) {
                        {{"Authorization", "Bearer " + ana_.user.token}, {"Content-Type", "image/jpeg"}});
   ASSERT_EQ(upload.status, 201) << upload.body;
   const std::string key = upload.json()["media_key"];
-  auto stored = server_->app().media->get(key);
+  auto stored = server_->app().media_store->get(key);
   ASSERT_TRUE(stored);
   EXPECT_EQ(stored->find("Exif"), std::string::npos) << "no metadata survives";
   auto sent = send(ana_, {{"client_message_id", "pic"}, {"message_type", "image"}, {"media_key", key}});
@@ -260,7 +278,7 @@ TEST_F(Messaging, TheWorkerDeletesMessagesPastRetentionWithTheirPhotos) {
   auto left = history(ana_)["messages"];
   ASSERT_EQ(left.size(), 1u);
   EXPECT_EQ(left[0]["content"], "new");
-  EXPECT_FALSE(server_->app().media->get(key).has_value()) << "the photo went with its message";
+  EXPECT_FALSE(server_->app().media_store->get(key).has_value()) << "the photo went with its message";
 }
 
 TEST_F(Messaging, UnmatchingClosesTheConversationForBothAndKeepsTheHistory) {

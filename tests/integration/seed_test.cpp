@@ -13,10 +13,10 @@
 #include "auth/model.hpp"
 #include "core/progress.hpp"
 #include "core/time.hpp"
+#include "core/vocabulary.hpp"
 #include "db/transaction.hpp"
 #include "demo/person.hpp"
 #include "demo/seeder.hpp"
-#include "core/vocabulary.hpp"
 #include "questionnaire/answer_input.hpp"
 #include "questionnaire/repository.hpp"
 #include "questionnaire/view.hpp"
@@ -66,10 +66,9 @@ struct Stack {
 
   // The user's answers: question id -> {value, acceptable, importance}.
   std::map<std::string, Json> answers(const std::string& user_id) {
-    auto rows = db::transact(
-        app.db, [&](pqxx::work& tx) -> Result<std::map<std::string, questionnaire::StoredAnswer>> {
-          return questionnaire::repository::load_answers(tx, user_id, "perfect-match");
-        });
+    auto rows = db::transact(app.db, [&](pqxx::work& tx) -> Result<std::map<std::string, questionnaire::StoredAnswer>> {
+      return questionnaire::repository::load_answers(tx, user_id, "perfect-match");
+    });
     EXPECT_TRUE(rows.has_value());
     std::map<std::string, Json> out;
     for (const auto& [id, a] : *rows)
