@@ -55,9 +55,7 @@ Result<Keyring> parse_keyring(std::string_view spec, std::string_view active) {
       return std::unexpected(key_problem("PM_PII_KEYS must look like id:hex,id:hex"));
     std::string id(item.substr(0, colon));
     if (id.find('.') != std::string::npos) return std::unexpected(key_problem("a key id may not contain '.'"));
-    auto key = parse_key(item.substr(colon + 1), "each key of PM_PII_KEYS");
-    if (!key) return std::unexpected(key.error());
-    ring.keys[id] = *key;
+    ring.keys[id] = PM_TRY(parse_key(item.substr(colon + 1), "each key of PM_PII_KEYS"));
     last = id;
   }
   if (ring.keys.empty())

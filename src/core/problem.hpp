@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/try.hpp"  // PM_TRY: every user of Result passes errors up with it
+
 namespace pm {
 
 struct Problem {

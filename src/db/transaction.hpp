@@ -14,10 +14,9 @@ namespace pm::db {
 template <class Fn>
 auto transact(Pool& pool, Fn&& fn) -> std::invoke_result_t<Fn, pqxx::work&> {
   using R = std::invoke_result_t<Fn, pqxx::work&>;
-  auto lease = pool.acquire();
-  if (!lease) return R(std::unexpect, lease.error());
+  auto lease = PM_TRY(pool.acquire());
   try {
-    pqxx::work tx(**lease);
+    pqxx::work tx(*lease);
     R result = fn(tx);
     if (result) tx.commit();
     return result;

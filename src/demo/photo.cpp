@@ -51,7 +51,7 @@ Problem failed() {
 }  // namespace
 
 Result<std::string> placeholder_photo(Rng& rng, int width, int height) {
-  if (auto ok = media::vips::init(); !ok) return std::unexpected(ok.error());
+  PM_TRY(media::vips::init());
   const double hue = rng.uniform(0, 360);
   const Rgb from = hsv(hue, rng.uniform(0.35, 0.7), rng.uniform(0.6, 0.95));
   const Rgb to = hsv(hue + rng.uniform(30, 110), rng.uniform(0.35, 0.75), rng.uniform(0.35, 0.8));

@@ -35,14 +35,12 @@ Result<Json> ChatClient::complete_json(const std::string& system_prompt, const s
       {"response_format", {{"type", "json_object"}}},
       {"temperature", kTemperature},
   };
-  auto answer = post_json(endpoint_, request, kChatProblems);
-  if (!answer) return std::unexpected(answer.error());
+  auto answer = PM_TRY(post_json(endpoint_, request, kChatProblems));
 
   // choices[0].message.content is a string holding the JSON the model wrote.
   const Json* content = nullptr;
-  if (answer->is_object() && answer->contains("choices") && (*answer)["choices"].is_array() &&
-      !(*answer)["choices"].empty()) {
-    const Json& choice = (*answer)["choices"][0];
+  if (answer.is_object() && answer.contains("choices") && answer["choices"].is_array() && !answer["choices"].empty()) {
+    const Json& choice = answer["choices"][0];
     if (choice.is_object() && choice.contains("message") && choice["message"].is_object() &&
         choice["message"].contains("content") && choice["message"]["content"].is_string())
       content = &choice["message"]["content"];

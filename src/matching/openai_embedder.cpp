@@ -35,12 +35,11 @@ Result<std::vector<float>> OpenAiEmbedder::embed(std::string_view text) {
   // The APIs refuse empty input; blank text has no meaning to embed anyway.
   if (blank(text)) return std::vector<float>(static_cast<std::size_t>(dimensions_.load()), 0.0f);
 
-  auto answer = post_json(endpoint_, Json{{"model", model_}, {"input", text}}, kEmbeddingProblems);
-  if (!answer) return std::unexpected(answer.error());
+  auto answer = PM_TRY(post_json(endpoint_, Json{{"model", model_}, {"input", text}}, kEmbeddingProblems));
 
   const Json* values = nullptr;
-  if (answer->is_object() && answer->contains("data") && (*answer)["data"].is_array() && !(*answer)["data"].empty()) {
-    const Json& first = (*answer)["data"][0];
+  if (answer.is_object() && answer.contains("data") && answer["data"].is_array() && !answer["data"].empty()) {
+    const Json& first = answer["data"][0];
     if (first.is_object() && first.contains("embedding") && first["embedding"].is_array()) values = &first["embedding"];
   }
   if (!values || values->empty())

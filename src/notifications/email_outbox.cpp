@@ -58,10 +58,9 @@ Result<long> EmailOutbox::rotate_keys() {
              "SELECT outbox_id, payload FROM email_outbox WHERE sent_at IS NULL AND payload NOT LIKE $1 FOR UPDATE",
              "pm1." + cipher_.active_key_id() + ".%")) {
       auto id = row[0].as<std::string>();
-      auto plain = cipher_.decrypt(row[1].as<std::string>(), context(id));
-      if (!plain) return std::unexpected(plain.error());
+      auto plain = PM_TRY(cipher_.decrypt(row[1].as<std::string>(), context(id)));
       tx.exec_params("UPDATE email_outbox SET payload = $2 WHERE outbox_id = $1", id,
-                     cipher_.encrypt(*plain, context(id)));
+                     cipher_.encrypt(plain, context(id)));
       ++n;
     }
     return n;
