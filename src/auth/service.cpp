@@ -16,15 +16,10 @@ namespace {
 constexpr const char* kVerifyEmail = "verify_email";
 constexpr const char* kResetPassword = "reset_password";
 
-Problem invalid_credentials() {
-  return {.status = 401,
-          .type = "invalid-credentials",
-          .title = "Unauthenticated",
-          .detail = "the email or password is wrong"};
-}
+Problem invalid_credentials() { return Problem("invalid-credentials", "the email or password is wrong"); }
 
 Problem invalid_token(std::string_view what) {
-  return bad_request("invalid-token", fmt::format("the {} link is invalid, already used or expired", what));
+  return Problem("invalid-token", fmt::format("the {} link is invalid, already used or expired", what));
 }
 
 std::string new_token() { return crypto::random_hex(32); }
@@ -54,10 +49,7 @@ Result<SignedIn> Service::signup(const SignupInput& in, const ClientInfo& client
   const auto hash = d_.hasher.hash(in.password);  // slow on purpose: outside the transaction
   const auto token = new_token();
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-    Problem taken{.status = 409,
-                  .type = "email-taken",
-                  .title = "Conflict",
-                  .detail = "an account with this email already exists"};
+    Problem taken("email-taken", "an account with this email already exists");
     if (repository::email_index_taken(tx, index)) return std::unexpected(taken);
     try {
       repository::insert_user(tx, {.user_id = user_id,
@@ -227,17 +219,13 @@ Result<void> Service::change_password(const Caller& caller, const PasswordChange
   bool wrong = false;
   auto done = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     auto row = repository::find_by_id(tx, caller.user_id);
-    if (!row) return std::unexpected(not_found("the account no longer exists"));
+    if (!row) return std::unexpected(Problem("not-found", "the account no longer exists"));
     if (!row->password_hash)
-      return std::unexpected(Problem{
-          .status = 409,
-          .type = "no-password",
-          .title = "Conflict",
-          .detail = "this account signs in with a provider and has no password; set one with a password reset"});
+      return std::unexpected(Problem(
+          "no-password", "this account signs in with a provider and has no password; set one with a password reset"));
     if (!d_.hasher.verify(*row->password_hash, in.current_password)) {
       wrong = true;
-      return std::unexpected(Problem{
-          .status = 403, .type = "wrong-password", .title = "Forbidden", .detail = "the current password is wrong"});
+      return std::unexpected(Problem("wrong-password", "the current password is wrong"));
     }
     auto email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(caller.user_id)));
     PM_TRY(check_password_policy(in.new_password, email));
@@ -258,16 +246,12 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
   const auto token = new_token();
   auto changed = db::transact(d_.db, [&](pqxx::work& tx) -> Result<AccountView> {
     auto row = repository::find_by_id(tx, caller.user_id);
-    if (!row) return std::unexpected(not_found("the account no longer exists"));
+    if (!row) return std::unexpected(Problem("not-found", "the account no longer exists"));
     if (row->password_hash && !d_.hasher.verify(*row->password_hash, in.password))
-      return std::unexpected(
-          Problem{.status = 403, .type = "wrong-password", .title = "Forbidden", .detail = "the password is wrong"});
+      return std::unexpected(Problem("wrong-password", "the password is wrong"));
     auto old_email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(caller.user_id)));
-    if (old_email == in.email) return std::unexpected(bad_request("same-email", "this is already your address"));
-    Problem taken{.status = 409,
-                  .type = "email-taken",
-                  .title = "Conflict",
-                  .detail = "an account with this email already exists"};
+    if (old_email == in.email) return std::unexpected(Problem("same-email", "this is already your address"));
+    Problem taken("email-taken", "an account with this email already exists");
     if (repository::email_index_taken(tx, index)) return std::unexpected(taken);
     try {
       repository::set_email(tx, caller.user_id, d_.cipher.encrypt(in.email, email_context(caller.user_id)), index);
@@ -353,25 +337,19 @@ Result<SignedIn> Service::sign_in_external(const ExternalIdentity& id, const Cli
     const auto email = normalize_email(id.email);
     if (!user_id) {
       if (email.empty() || !plausible_email(email))
-        return std::unexpected(bad_request("oauth-email-required", "the provider did not share an email address"));
+        return std::unexpected(Problem("oauth-email-required", "the provider did not share an email address"));
       auto existing = repository::find_by_email_index(tx, d_.email_index(email));
       if (existing) {
         // Linking by email is only safe when the provider vouches the address belongs to this person.
         if (!id.email_verified)
-          return std::unexpected(Problem{.status = 409,
-                                         .type = "oauth-link-refused",
-                                         .title = "Conflict",
-                                         .detail =
-                                             "an account with this email exists and the provider has not verified the "
-                                             "address; sign in with your password instead"});
+          return std::unexpected(Problem("oauth-link-refused",
+                                         "an account with this email exists and the provider has not verified the "
+                                         "address; sign in with your password instead"));
         user_id = existing->user_id;
         repository::mark_email_verified(tx, *user_id);
       } else {
-        return std::unexpected(
-            Problem{.status = 404,
-                    .type = "oauth-no-account",
-                    .title = "Not found",
-                    .detail = "no account uses this identity yet; sign up first, then sign in with the provider"});
+        return std::unexpected(Problem(
+            "oauth-no-account", "no account uses this identity yet; sign up first, then sign in with the provider"));
       }
       repository::link_identity(tx, id.provider, id.subject, *user_id);
       tx.exec_params("UPDATE users SET auth_provider = $2 WHERE user_id = $1", *user_id, id.provider);

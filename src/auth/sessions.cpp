@@ -44,7 +44,7 @@ Result<std::string> SessionStore::create(const std::string& user_id, const Sessi
 Result<Caller> SessionStore::resolve(std::string_view token) {
   auto dot = token.find('.');
   if (dot == std::string_view::npos || !crypto::is_uuid(token.substr(0, dot)) || token.size() > 128)
-    return std::unexpected(unauthenticated("the bearer token is malformed"));
+    return std::unexpected(Problem("unauthenticated", "the bearer token is malformed"));
   std::string user_id(token.substr(0, dot));
   std::string id = crypto::sha256_hex(token);
   auto steady = std::chrono::steady_clock::now();
@@ -56,13 +56,14 @@ Result<Caller> SessionStore::resolve(std::string_view token) {
 
   auto k = key(user_id);
   auto got = PM_TRY(redis_.command({"HGET", k, id}));
-  if (got.is_nil()) return std::unexpected(unauthenticated("the session has ended or never existed; sign in again"));
+  if (got.is_nil())
+    return std::unexpected(Problem("unauthenticated", "the session has ended or never existed; sign in again"));
   auto session = Json::parse(got.str(), nullptr, false);
   auto now = unix_now();
   if (session.is_discarded() || now >= session.value("expires_at", 0LL) ||
       now >= session.value("max_expires_at", 0LL)) {
     (void)redis_.command({"HDEL", k, id});
-    return std::unexpected(unauthenticated("the session has expired; sign in again"));
+    return std::unexpected(Problem("unauthenticated", "the session has expired; sign in again"));
   }
   if (now - session.value("last_seen", 0LL) >= kTouchEvery.count()) {
     session["last_seen"] = now;

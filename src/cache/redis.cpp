@@ -79,7 +79,7 @@ timeval to_timeval(Millis ms) {
   return {.tv_sec = static_cast<time_t>(ms.count() / 1000),
           .tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
 }
-Problem cache_down(std::string detail) { return unavailable("cache-unavailable", std::move(detail)); }
+Problem cache_down(std::string detail) { return Problem("cache-unavailable", std::move(detail)); }
 }  // namespace
 
 RedisPool::RedisPool(RedisOptions options) : options_(std::move(options)), target_(parse_redis_url(options_.url)) {

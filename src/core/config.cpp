@@ -250,14 +250,14 @@ const std::vector<Setting>& settings() {
 // KEY=VALUE lines; '#' starts a comment line.
 Result<std::map<std::string, std::string>> read_file(const std::string& path) {
   std::ifstream in(path);
-  if (!in) return std::unexpected(bad_request("config", fmt::format("cannot read PM_CONFIG_FILE {}", path)));
+  if (!in) return std::unexpected(Problem("config", fmt::format("cannot read PM_CONFIG_FILE {}", path)));
   std::map<std::string, std::string> values;
   std::string line;
   for (int n = 1; std::getline(in, line); ++n) {
     if (line.empty() || line[0] == '#') continue;
     auto eq = line.find('=');
     if (eq == std::string::npos)
-      return std::unexpected(bad_request("config", fmt::format("{}:{}: expected KEY=VALUE", path, n)));
+      return std::unexpected(Problem("config", fmt::format("{}:{}: expected KEY=VALUE", path, n)));
     values[line.substr(0, eq)] = line.substr(eq + 1);
   }
   return values;
@@ -287,16 +287,15 @@ Result<void> check_media(const Config& c) {
                              {"PM_S3_SECRET_KEY", &c.s3_secret_key}})
     if (value->empty()) missing.emplace_back(name);
   if (!missing.empty())
-    return std::unexpected(
-        bad_request("config", fmt::format("PM_MEDIA_BACKEND=s3 needs {}", fmt::join(missing, ", "))));
+    return std::unexpected(Problem("config", fmt::format("PM_MEDIA_BACKEND=s3 needs {}", fmt::join(missing, ", "))));
   auto rest = c.s3_endpoint.starts_with("https://")  ? c.s3_endpoint.substr(8)
               : c.s3_endpoint.starts_with("http://") ? c.s3_endpoint.substr(7)
                                                      : std::string{};
   if (rest.ends_with('/')) rest.pop_back();
   if (rest.empty() || rest.find_first_of("/?#@") != std::string::npos)
-    return std::unexpected(bad_request("config", "PM_S3_ENDPOINT must be http(s)://host[:port] with no path"));
+    return std::unexpected(Problem("config", "PM_S3_ENDPOINT must be http(s)://host[:port] with no path"));
   if (auto why = http_client::refusal(c.s3_endpoint))
-    return std::unexpected(bad_request("config", "PM_S3_ENDPOINT: " + *why));
+    return std::unexpected(Problem("config", "PM_S3_ENDPOINT: " + *why));
   return {};
 }
 
@@ -316,7 +315,7 @@ Result<Config> Config::load() {
     auto it = values.find(s.name);
     if (it == values.end()) continue;
     if (!s.set(config, it->second))
-      return std::unexpected(bad_request("config", fmt::format("{} has an invalid value", s.name)));
+      return std::unexpected(Problem("config", fmt::format("{} has an invalid value", s.name)));
   }
   PM_TRY(check_media(config));
   return config;

@@ -11,9 +11,7 @@ namespace {
 
 constexpr std::string_view kVersion = "pm1";
 
-Problem key_problem(std::string detail) {
-  return {.status = 500, .type = "configuration", .title = "Configuration error", .detail = std::move(detail)};
-}
+Problem key_problem(std::string detail) { return Problem("configuration", std::move(detail)); }
 
 std::string b64url(const unsigned char* data, std::size_t n) {
   std::string out(sodium_base64_encoded_len(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');

@@ -24,7 +24,7 @@ Result<std::map<std::string, std::string>> parse(const std::string& url) {
     std::string why = err ? err : "unparseable";
     if (err) PQfreemem(err);
     while (!why.empty() && why.back() == '\n') why.pop_back();
-    return std::unexpected(bad_request("config", "invalid PostgreSQL connection string: " + why));
+    return std::unexpected(Problem("config", "invalid PostgreSQL connection string: " + why));
   }
   std::map<std::string, std::string> values;
   for (auto* o = options; o->keyword; ++o)

@@ -39,9 +39,7 @@ std::optional<MigrationFileName> parse_file_name(std::string_view file) {
   return MigrationFileName{.version = std::stoi(std::string(name.substr(0, 4))), .name = std::string(name), .up = up};
 }
 
-Problem migration_problem(std::string detail) {
-  return {.status = 409, .type = "migration", .title = "Migration refused", .detail = std::move(detail)};
-}
+Problem migration_problem(std::string detail) { return Problem("migration", std::move(detail)); }
 
 std::string read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

@@ -21,9 +21,9 @@ auto transact(Pool& pool, Fn&& fn) -> std::invoke_result_t<Fn, pqxx::work&> {
     if (result) tx.commit();
     return result;
   } catch (const pqxx::broken_connection&) {
-    return R(std::unexpect, unavailable("database-unavailable", "the connection to PostgreSQL was lost"));
+    return R(std::unexpect, Problem("database-unavailable", "the connection to PostgreSQL was lost"));
   } catch (const pqxx::in_doubt_error&) {
-    return R(std::unexpect, unavailable("database-unavailable", "the connection was lost while committing"));
+    return R(std::unexpect, Problem("database-unavailable", "the connection was lost while committing"));
   }
 }
 

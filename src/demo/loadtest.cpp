@@ -108,13 +108,13 @@ Result<int> create_loadtest_pairs(const LoadtestDeps& deps, const LoadtestOption
       const int b = next++;
       if (b >= batches) return;
       const int first = 1 + b * batch_size, last = std::min(options.pairs, first + batch_size - 1);
-      Result<std::vector<LoadtestPair>> done = std::unexpected(Problem{});
-      try {
-        done = run_batch(shared, first, last);
-      } catch (const std::exception& e) {
-        done = std::unexpected(Problem{
-            .status = 500, .type = "loadtest-failed", .title = "Load-test fixtures failed", .detail = e.what()});
-      }
+      auto done = [&]() -> Result<std::vector<LoadtestPair>> {
+        try {
+          return run_batch(shared, first, last);
+        } catch (const std::exception& e) {
+          return std::unexpected(Problem("loadtest-failed", e.what()));
+        }
+      }();
       std::lock_guard lock(mutex);
       if (!done) {
         if (!problem) problem = done.error();

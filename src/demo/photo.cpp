@@ -44,8 +44,7 @@ Rgb hsv(double hue, double s, double v) {
 
 Problem failed() {
   // The details are libvips internals: for the log of the operator running the seed.
-  return unavailable("image-processing-unavailable",
-                     "generating a placeholder photo failed: " + media::vips::take_error());
+  return Problem("image-processing-unavailable", "generating a placeholder photo failed: " + media::vips::take_error());
 }
 
 }  // namespace

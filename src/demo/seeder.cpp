@@ -121,10 +121,10 @@ void write_user(pqxx::work& tx, const questionnaire::Bank& bank, const Prepared&
 }
 
 Problem bank_missing(const std::string& key) {
-  return unavailable("question-bank-missing",
-                     fmt::format("the question bank \"{}\" has not been imported; import it first with "
-                                 "`perfectmatch questions import FILE` (e.g. data/questions/perfect-match.json)",
-                                 key));
+  return Problem("question-bank-missing",
+                 fmt::format("the question bank \"{}\" has not been imported; import it first with "
+                             "`perfectmatch questions import FILE` (e.g. data/questions/perfect-match.json)",
+                             key));
 }
 
 // What every batch shares.
@@ -211,14 +211,14 @@ Result<SeedReport> Seeder::run(const SeedOptions& options, ProgressBar* progress
       const int b = next++;
       if (b >= batches) return;
       const int first = 1 + b * batch_size, last = std::min(options.users, first + batch_size - 1);
-      Result<SeedReport> done = std::unexpected(Problem{});
-      try {
-        done = run_batch(common, first, last);
-      } catch (const std::exception& e) {
-        // A database error other than a lost connection (e.g. another seed run racing this one).
-        done = std::unexpected(
-            Problem{.status = 500, .type = "seed-failed", .title = "Seeding failed", .detail = e.what()});
-      }
+      auto done = [&]() -> Result<SeedReport> {
+        try {
+          return run_batch(common, first, last);
+        } catch (const std::exception& e) {
+          // A database error other than a lost connection (e.g. another seed run racing this one).
+          return std::unexpected(Problem("seed-failed", e.what()));
+        }
+      }();
       std::lock_guard lock(mutex);
       if (!done) {
         if (!problem) problem = done.error();

@@ -15,7 +15,7 @@ namespace {
 constexpr int kCachedMatches = 100;  // ids kept in matches:recent:{userId}
 constexpr auto kPhotoUrlTtl = std::chrono::seconds(900);
 
-Problem match_not_found() { return not_found("there is no such match among yours"); }
+Problem match_not_found() { return Problem("not-found", "there is no such match among yours"); }
 
 // The cached, viewer-independent form of a match (the seed's match:{matchId} preview).
 Json preview_of(const repository::MatchRow& m) {
@@ -52,19 +52,19 @@ Result<ListQuery> ListQuery::parse(const std::optional<std::string>& cursor, con
   ListQuery q;
   if (cursor) {
     if (!parse_cursor(*cursor))
-      return std::unexpected(bad_request("validation-failed", "cursor is not one this API handed out"));
+      return std::unexpected(Problem("validation-failed", "cursor is not one this API handed out"));
     q.cursor = cursor;
   }
   if (limit) {
     auto [end, ec] = std::from_chars(limit->data(), limit->data() + limit->size(), q.limit);
     if (ec != std::errc{} || end != limit->data() + limit->size() || q.limit < 1 || q.limit > 100)
-      return std::unexpected(bad_request("validation-failed", "limit must be an integer from 1 to 100"));
+      return std::unexpected(Problem("validation-failed", "limit must be an integer from 1 to 100"));
   }
   if (status) {
     static const std::vector<std::string> known = {"current", "pending", "active", "rejected", "expired", "all"};
     if (std::ranges::find(known, *status) == known.end())
       return std::unexpected(
-          bad_request("validation-failed", "status must be current, pending, active, rejected, expired or all"));
+          Problem("validation-failed", "status must be current, pending, active, rejected, expired or all"));
     q.status = *status;
   }
   return q;
@@ -163,10 +163,7 @@ Result<Json> Discovery::like(const std::string& user_id, const std::string& matc
         if (!current) return std::unexpected(match_not_found());
         if (current->status != "pending" && current->status != "active")
           return std::unexpected(
-              Problem{.status = 409,
-                      .type = "match-closed",
-                      .title = "Conflict",
-                      .detail = fmt::format("this match is {} and can no longer be liked", current->status)});
+              Problem("match-closed", fmt::format("this match is {} and can no longer be liked", current->status)));
         auto liked = repository::like(tx, match_id, user_id);
         if (!liked) return std::unexpected(match_not_found());
         std::optional<std::string> conversation;
@@ -205,11 +202,8 @@ Result<repository::MatchRow> Discovery::reject(const std::string& user_id, const
     auto current = repository::match_for(tx, match_id, user_id);
     if (!current) return std::unexpected(match_not_found());
     if (current->status != from_status)
-      return std::unexpected(Problem{
-          .status = 409,
-          .type = "match-closed",
-          .title = "Conflict",
-          .detail = fmt::format("this match is {}; only {} matches can be {}", current->status, from_status, action)});
+      return std::unexpected(Problem("match-closed", fmt::format("this match is {}; only {} matches can be {}",
+                                                                 current->status, from_status, action)));
     auto rejected = repository::reject(tx, match_id, user_id, from_status);
     if (!rejected) return std::unexpected(match_not_found());
     return *rejected;

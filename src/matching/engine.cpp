@@ -19,10 +19,6 @@ std::string age_range(int age) {
   return fmt::format("{}-{}", lo, lo + 4);
 }
 
-Problem conflict(std::string type, std::string detail) {
-  return Problem{.status = 409, .type = std::move(type), .title = "Conflict", .detail = std::move(detail)};
-}
-
 }  // namespace
 
 IndexedUser indexed_user(const ScoringBank& bank, const repository::UserRow& row,
@@ -139,7 +135,7 @@ Result<Json> Engine::compute_vectors(const std::string& user_id) {
   auto input = PM_TRY(db::transact(
       d_.db, [&](pqxx::work& tx) -> Result<std::tuple<repository::UserRow, std::vector<AnswerValue>, std::string>> {
         auto row = repository::user_row(tx, user_id);
-        if (!row) return std::unexpected(not_found("there is no such user"));
+        if (!row) return std::unexpected(Problem("not-found", "there is no such user"));
         auto answers = repository::answers_of(tx, {user_id}, bank.bank().key);
         return std::tuple{*row, answers[user_id], repository::bio_of(tx, user_id)};
       }));
@@ -174,12 +170,12 @@ Result<IndexedUser> Engine::indexed(const std::string& user_id) {
                          repository::questionnaire_completed(tx, user_id, idx->bank().bank().key)};
       }));
   auto& [row, completed] = state;
-  if (!row) return std::unexpected(not_found("there is no such user"));
+  if (!row) return std::unexpected(Problem("not-found", "there is no such user"));
   if (!completed)
     return std::unexpected(
-        conflict("questionnaire-incomplete", "complete the questionnaire before matches can be generated"));
+        Problem("questionnaire-incomplete", "complete the questionnaire before matches can be generated"));
   if (!row->facts.complete)
-    return std::unexpected(conflict(
+    return std::unexpected(Problem(
         "profile-incomplete",
         "complete your profile (first name, birth date, gender, seeking, location) before matches can be generated"));
   if (row->traits.empty()) {
@@ -187,7 +183,7 @@ Result<IndexedUser> Engine::indexed(const std::string& user_id) {
     PM_TRY(refresh(true));
     if (auto u = idx->find(user_id)) return *u;
   }
-  return std::unexpected(conflict("profile-incomplete", "your profile cannot be matched yet"));
+  return std::unexpected(Problem("profile-incomplete", "your profile cannot be matched yet"));
 }
 
 Result<Insights> Engine::insights_for(const PairPerson& a, const PairPerson& b, const PairScore& score) {
@@ -225,7 +221,7 @@ Result<Insights> Engine::insights_for(const PairPerson& a, const PairPerson& b, 
 Result<Generated> Engine::generate(const std::string& user_id) {
   auto who = PM_TRY(indexed(user_id));
   if (who.facts.hidden)
-    return std::unexpected(conflict("profile-hidden", "your profile is hidden; make it visible to get matches"));
+    return std::unexpected(Problem("profile-hidden", "your profile is hidden; make it visible to get matches"));
   auto idx = PM_TRY(index());
   const ScoringBank& bank = idx->bank();
 

@@ -26,8 +26,7 @@ ChatClient::ChatClient(std::string provider, std::string base_url, std::string m
       model_(std::move(model)) {}
 
 Result<Json> ChatClient::complete_json(const std::string& system_prompt, const std::string& user_prompt) const {
-  if (!enabled_)
-    return std::unexpected(unavailable(kChatProblems.unavailable, "no chat completions API is configured"));
+  if (!enabled_) return std::unexpected(Problem(kChatProblems.unavailable, "no chat completions API is configured"));
   Json request = {
       {"model", model_},
       {"messages",
@@ -47,11 +46,11 @@ Result<Json> ChatClient::complete_json(const std::string& system_prompt, const s
   }
   if (!content)
     return std::unexpected(
-        bad_gateway(kChatProblems, "the chat completions API answered without choices[0].message.content"));
+        Problem(kChatProblems.failed, "the chat completions API answered without choices[0].message.content"));
 
   auto object = Json::parse(content->get_ref<const std::string&>(), nullptr, /*allow_exceptions=*/false);
   if (object.is_discarded() || !object.is_object())
-    return std::unexpected(bad_gateway(kChatProblems, "the model's answer is not a JSON object"));
+    return std::unexpected(Problem(kChatProblems.failed, "the model's answer is not a JSON object"));
   return object;
 }
 

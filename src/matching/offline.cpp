@@ -11,7 +11,7 @@ namespace pm::matching {
 
 namespace {
 
-Problem invalid(std::string detail) { return bad_request("validation-failed", std::move(detail)); }
+Problem invalid(std::string detail) { return Problem("validation-failed", std::move(detail)); }
 
 }  // namespace
 

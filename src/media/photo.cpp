@@ -10,15 +10,10 @@ namespace pm::media {
 
 namespace {
 
-Problem problem(int status, const char* type, const char* title, std::string detail) {
-  return {.status = status, .type = type, .title = title, .detail = std::move(detail)};
-}
-
 Problem unreadable(std::string_view step, ImageType type) {
   // libvips' message may mention internals; the client gets a plain detail, the log the rest.
   log::debug("media-image-unreadable", {{"step", step}, {"type", mime_type(type)}, {"error", vips::take_error()}});
-  return problem(422, "image-unreadable", "Image unreadable",
-                 fmt::format("the {} data is truncated or corrupt", mime_type(type)));
+  return Problem("image-unreadable", fmt::format("the {} data is truncated or corrupt", mime_type(type)));
 }
 
 // The loader that must read each type: vips picks by the same magic bytes, and checking its
@@ -95,18 +90,16 @@ Result<std::string> encode_jpeg(VipsImage* image, ImageType type) {
 
 Result<ProcessedPhoto> process_photo(std::string_view bytes, const PhotoLimits& limits) {
   if (bytes.size() > limits.max_bytes)
-    return std::unexpected(
-        problem(413, "image-too-large", "Image too large",
-                fmt::format("the image is {} bytes; at most {} are accepted", bytes.size(), limits.max_bytes)));
+    return std::unexpected(Problem("image-too-large", fmt::format("the image is {} bytes; at most {} are accepted",
+                                                                  bytes.size(), limits.max_bytes)));
 
   auto type = sniff_image_type(bytes);
   if (!type)
-    return std::unexpected(problem(415, "unsupported-image-type", "Unsupported image type",
-                                   "the data is not a JPEG, PNG, WebP or HEIC image"));
+    return std::unexpected(Problem("unsupported-image-type", "the data is not a JPEG, PNG, WebP or HEIC image"));
   PM_TRY(vips::init());
   if (*type == ImageType::heic && !vips::can_load_heif())
-    return std::unexpected(problem(415, "unsupported-image-type", "Unsupported image type",
-                                   "HEIC images are not supported by this server: send a JPEG, PNG or WebP"));
+    return std::unexpected(
+        Problem("unsupported-image-type", "HEIC images are not supported by this server: send a JPEG, PNG or WebP"));
   if (!expected_loader(*type, vips::loader_for(bytes.data(), bytes.size())))
     return std::unexpected(unreadable("loader", *type));
 
@@ -117,8 +110,8 @@ Result<ProcessedPhoto> process_photo(std::string_view bytes, const PhotoLimits& 
   auto height = static_cast<std::uint64_t>(vips_image_get_height(header.get()));
   if (width == 0 || height == 0) return std::unexpected(unreadable("header", *type));
   if (width * height > limits.max_pixels)
-    return std::unexpected(problem(
-        422, "image-dimensions-too-large", "Image dimensions too large",
+    return std::unexpected(Problem(
+        "image-dimensions-too-large",
         fmt::format("the image is {}x{} pixels; at most {} pixels are accepted", width, height, limits.max_pixels)));
   header.reset();
 

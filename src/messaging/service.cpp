@@ -18,11 +18,9 @@ namespace {
 constexpr auto kMediaUrlTtl = std::chrono::seconds(900);
 constexpr std::size_t kPreviewLength = 100;
 
-Problem no_conversation() { return not_found("there is no such conversation among yours"); }
-Problem no_message() { return not_found("there is no such message among yours"); }
-Problem closed(const std::string& why) {
-  return Problem{.status = 409, .type = "conversation-closed", .title = "Conflict", .detail = why};
-}
+Problem no_conversation() { return Problem("not-found", "there is no such conversation among yours"); }
+Problem no_message() { return Problem("not-found", "there is no such message among yours"); }
+Problem closed(const std::string& why) { return Problem("conversation-closed", why); }
 
 // Who may read, and who may write, a conversation.
 std::optional<Problem> cannot_read(const repository::Conversation& c, const std::string& user_id) {
@@ -72,9 +70,9 @@ Result<SendResult> Service::send(const std::string& user_id, const std::string& 
     // Only a photo uploaded into this conversation, and still there.
     if (!in.media_key.starts_with("conversations/" + conversation_id + "/"))
       return std::unexpected(
-          bad_request("validation-failed", "media_key must be one POST .../media returned for this conversation"));
+          Problem("validation-failed", "media_key must be one POST .../media returned for this conversation"));
     const bool there = PM_TRY(d_.media.exists(in.media_key));
-    if (!there) return std::unexpected(bad_request("validation-failed", "media_key names no uploaded photo"));
+    if (!there) return std::unexpected(Problem("validation-failed", "media_key names no uploaded photo"));
   }
   std::optional<Json> notification;
   auto stored = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::pair<Message, bool>> {
@@ -176,9 +174,7 @@ Result<Json> Service::react(const std::string& user_id, const std::string& messa
     auto c = repository::conversation_for(tx, m->conversation_id, user_id, true);
     if (!c) return std::unexpected(no_message());
     if (auto p = cannot_send(*c, user_id)) return std::unexpected(*p);
-    if (m->deleted())
-      return std::unexpected(
-          Problem{.status = 409, .type = "message-deleted", .title = "Conflict", .detail = "the message was deleted"});
+    if (m->deleted()) return std::unexpected(Problem("message-deleted", "the message was deleted"));
     m = repository::message(tx, message_id);  // again, under the conversation's lock
     // One of each emoji per user: adding twice changes nothing, removing what is not there neither.
     Json reactions = Json::array();
@@ -243,7 +239,7 @@ Result<Json> Service::conversations(const std::string& user_id, const std::optio
   if (cursor) {
     auto sep = cursor->rfind('_');
     if (sep == std::string::npos || !crypto::is_uuid(cursor->substr(sep + 1)) || sep < 20)
-      return std::unexpected(bad_request("validation-failed", "cursor is not one this API handed out"));
+      return std::unexpected(Problem("validation-failed", "cursor is not one this API handed out"));
     after = std::pair{cursor->substr(0, sep), cursor->substr(sep + 1)};
   }
   auto rows = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<repository::ConversationRow>> {

@@ -20,8 +20,7 @@ Result<void> send_guarded(NotificationSender& sender, const Outgoing& out) {
   try {
     return sender.send(out);
   } catch (const std::exception& e) {
-    return std::unexpected(
-        unavailable("notification-sender-failed", fmt::format("the sender threw {}", typeid(e).name())));
+    return std::unexpected(Problem("notification-sender-failed", fmt::format("the sender threw {}", typeid(e).name())));
   }
 }
 

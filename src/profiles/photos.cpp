@@ -37,10 +37,7 @@ Photo Photos::with_urls(const std::string& media_id, int order, const std::strin
 }
 
 Result<Photo> Photos::upload(const std::string& user_id, std::string_view bytes) {
-  Problem full{.status = 409,
-               .type = "photo-limit",
-               .title = "Conflict",
-               .detail = fmt::format("a profile has at most {} photos; delete one first", options_.max_photos)};
+  Problem full("photo-limit", fmt::format("a profile has at most {} photos; delete one first", options_.max_photos));
   const int count =
       PM_TRY(db::transact(db_, [&](pqxx::work& tx) -> Result<int> { return repository::count_media(tx, user_id); }));
   if (count >= options_.max_photos) return std::unexpected(full);  // before the costly decoding
@@ -92,7 +89,7 @@ Result<std::vector<Photo>> Photos::reorder(const std::string& user_id, const std
     for (const auto& r : repository::list_media(tx, user_id)) mine.insert(r.media_id);
     std::set<std::string> given(ids.begin(), ids.end());
     if (given.size() != ids.size() || given != mine)
-      return std::unexpected(bad_request("invalid-order", "media_ids must list each of your photos exactly once"));
+      return std::unexpected(Problem("invalid-order", "media_ids must list each of your photos exactly once"));
     repository::reorder_media(tx, user_id, ids);
     return {};
   }));
@@ -100,10 +97,10 @@ Result<std::vector<Photo>> Photos::reorder(const std::string& user_id, const std
 }
 
 Result<void> Photos::remove(const std::string& user_id, const std::string& media_id) {
-  if (!is_uuid(media_id)) return std::unexpected(not_found("you have no photo with this id"));
+  if (!is_uuid(media_id)) return std::unexpected(Problem("not-found", "you have no photo with this id"));
   auto keys = PM_TRY(db::transact(db_, [&](pqxx::work& tx) -> Result<std::vector<std::string>> {
     auto removed = repository::delete_media(tx, user_id, canonical_uuid(media_id));
-    if (removed.empty()) return std::unexpected(not_found("you have no photo with this id"));
+    if (removed.empty()) return std::unexpected(Problem("not-found", "you have no photo with this id"));
     return removed;
   }));
   remove_objects(keys);

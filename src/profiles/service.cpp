@@ -10,7 +10,7 @@ namespace pm::profiles {
 
 namespace {
 
-Problem no_such_user() { return not_found("there is no user with this id, or they are not visible to you"); }
+Problem no_such_user() { return Problem("not-found", "there is no user with this id, or they are not visible to you"); }
 
 }  // namespace
 
@@ -24,7 +24,7 @@ Result<Profile> Service::me(const std::string& user_id) {
   auto row = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<repository::ProfileRow>> {
     return repository::load(tx, user_id);
   }));
-  if (!row) return std::unexpected(not_found("the account no longer exists"));
+  if (!row) return std::unexpected(Problem("not-found", "the account no longer exists"));
   row->profile.photos = PM_TRY(d_.photos.list(user_id));
   return decrypt(row->profile);
 }
@@ -57,14 +57,14 @@ Result<Preferences> Service::preferences(const std::string& user_id) {
   auto prefs = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<Preferences>> {
     return repository::load_preferences(tx, user_id);
   }));
-  if (!prefs) return std::unexpected(not_found("the account no longer exists"));
+  if (!prefs) return std::unexpected(Problem("not-found", "the account no longer exists"));
   return *prefs;
 }
 
 Result<Preferences> Service::update_preferences(const std::string& user_id, const PreferencesPatch& patch) {
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<Preferences> {
     auto current = repository::load_preferences(tx, user_id);
-    if (!current) return std::unexpected(not_found("the account no longer exists"));
+    if (!current) return std::unexpected(Problem("not-found", "the account no longer exists"));
     Preferences next = *current;
     if (patch.min_age) next.min_age = *patch.min_age;
     if (patch.max_age) next.max_age = *patch.max_age;
@@ -72,8 +72,7 @@ Result<Preferences> Service::update_preferences(const std::string& user_id, cons
     next.notification_settings.update(patch.notification_settings);
     next.privacy_settings.update(patch.privacy_settings);
     if (next.min_age > next.max_age) {
-      Problem p = bad_request("validation-failed", "min_age must not be greater than max_age");
-      p.title = "Invalid request";
+      Problem p("validation-failed", "min_age must not be greater than max_age");
       p.extensions["errors"] = Json::array({{{"field", "min_age"}, {"message", "must not be greater than max_age"}}});
       return std::unexpected(p);
     }
@@ -85,7 +84,7 @@ Result<Preferences> Service::update_preferences(const std::string& user_id, cons
 Result<void> Service::block(const std::string& user_id, const std::string& raw_other) {
   if (!is_uuid(raw_other)) return std::unexpected(no_such_user());
   const auto other = canonical_uuid(raw_other);
-  if (other == user_id) return std::unexpected(bad_request("invalid-target", "you cannot block yourself"));
+  if (other == user_id) return std::unexpected(Problem("invalid-target", "you cannot block yourself"));
   auto blocked = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     if (!repository::user_exists(tx, other)) return std::unexpected(no_such_user());
     repository::block(tx, user_id, other);
@@ -108,7 +107,7 @@ Result<std::string> Service::report(const std::string& user_id, const std::strin
                                     const ReportInput& report) {
   if (!is_uuid(raw_other)) return std::unexpected(no_such_user());
   const auto other = canonical_uuid(raw_other);
-  if (other == user_id) return std::unexpected(bad_request("invalid-target", "you cannot report yourself"));
+  if (other == user_id) return std::unexpected(Problem("invalid-target", "you cannot report yourself"));
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::string> {
     if (!repository::user_exists(tx, other)) return std::unexpected(no_such_user());
     return repository::insert_report(tx, user_id, other, report);

@@ -54,7 +54,7 @@ Json question_json(const Question& q, bool locked, const repository::StoredAnswe
 }
 
 Problem bank_missing(const std::string& key) {
-  return unavailable("question-bank-missing", fmt::format("the question bank \"{}\" has not been imported", key));
+  return Problem("question-bank-missing", fmt::format("the question bank \"{}\" has not been imported", key));
 }
 
 }  // namespace
@@ -140,21 +140,15 @@ Result<Json> Service::answer(const std::string& user_id, const std::string& ques
                              const std::string& device_type) {
   auto b = PM_TRY(bank());
   const Question* q = b->question_by_id(crypto::canonical_uuid(question_id));
-  if (!q) return std::unexpected(not_found("there is no question with this id in the questionnaire"));
+  if (!q) return std::unexpected(Problem("not-found", "there is no question with this id in the questionnaire"));
   auto input = PM_TRY(parse_answer(*q, body));
 
   return with_state(user_id, [&](State& s) -> Result<Json> {
     if (q->premium_only && !s.premium)
-      return std::unexpected(Problem{.status = 403,
-                                     .type = "premium-required",
-                                     .title = "Forbidden",
-                                     .detail = "this question is for premium members; upgrade to answer it"});
+      return std::unexpected(Problem("premium-required", "this question is for premium members; upgrade to answer it"));
     if (!s.view.visible_ids.count(q->id))
       return std::unexpected(
-          Problem{.status = 409,
-                  .type = "question-not-visible",
-                  .title = "Conflict",
-                  .detail = "your earlier answers hide this question, so it cannot be answered now"});
+          Problem("question-not-visible", "your earlier answers hide this question, so it cannot be answered now"));
     repository::upsert_answer(s.tx, user_id, q->id, input.value, input.acceptable, input.importance);
     auto& stored = s.answers[q->id];
     stored = {q->id, input.value, input.acceptable, input.importance, false, iso8601(Clock::now())};
@@ -193,10 +187,8 @@ Result<Json> Service::complete(const std::string& user_id) {
       if (q->required && !s.view.current.count(q->id))
         missing.push_back({{"question_id", q->id}, {"key", q->key}, {"text", q->text}});
     if (!missing.empty()) {
-      Problem p{.status = 409,
-                .type = "questionnaire-incomplete",
-                .title = "Conflict",
-                .detail = fmt::format("{} required question(s) are still unanswered", missing.size())};
+      Problem p("questionnaire-incomplete",
+                fmt::format("{} required question(s) are still unanswered", missing.size()));
       p.extensions["missing"] = missing;
       return std::unexpected(p);
     }

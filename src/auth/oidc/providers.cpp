@@ -22,7 +22,7 @@ bool valid_name(const std::string& name) {
 }
 
 Problem config_error(const std::string& path, const std::string& what) {
-  return bad_request("config", fmt::format("PM_OAUTH_PROVIDERS {}: {}", path, what));
+  return Problem("config", fmt::format("PM_OAUTH_PROVIDERS {}: {}", path, what));
 }
 
 std::expected<std::string, std::string> nonempty_string(const Json& entry, const char* name) {

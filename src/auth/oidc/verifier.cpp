@@ -19,16 +19,11 @@ namespace {
 // Real ID tokens are 1-2 KB; anything much larger is not one, and is not worth decoding.
 constexpr std::size_t max_token_bytes = 16 * 1024;
 
-Problem invalid_token(std::string detail) {
-  return {.status = 401, .type = "invalid-id-token", .title = "Invalid ID token", .detail = std::move(detail)};
-}
+Problem invalid_token(std::string detail) { return Problem("invalid-id-token", std::move(detail)); }
 
 // The name comes from the URL: not echoed back.
 Problem unknown_provider() {
-  return {.status = 404,
-          .type = "unknown-oauth-provider",
-          .title = "Unknown OAuth provider",
-          .detail = "no sign-in provider of that name is configured"};
+  return Problem("unknown-oauth-provider", "no sign-in provider of that name is configured");
 }
 
 bool iequals(std::string_view a, std::string_view b) {
