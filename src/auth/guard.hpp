@@ -10,7 +10,8 @@ namespace pm::auth {
 inline Result<Caller> require_caller(Service& auth, const http::Request& req) {
   auto token = req.bearer_token();
   if (!token)
-    return std::unexpected(unauthenticated("this endpoint needs an Authorization: Bearer <session token> header"));
+    return std::unexpected(
+        Problem("unauthenticated", "this endpoint needs an Authorization: Bearer <session token> header"));
   return auth.authenticate(*token);
 }
 

@@ -38,7 +38,7 @@ bool PasswordHasher::needs_rehash(std::string_view encoded) const {
 void PasswordHasher::burn() const { (void)verify(dummy_, "not the password"); }
 
 Result<void> check_password_policy(std::string_view password, std::string_view email) {
-  auto weak = [](std::string detail) { return std::unexpected(bad_request("weak-password", std::move(detail))); };
+  auto weak = [](std::string detail) { return std::unexpected(Problem("weak-password", std::move(detail))); };
   if (utf8_length(password) < 10) return weak("the password must have at least 10 characters");
   if (password.size() > 128) return weak("the password must have at most 128 bytes");
   std::string lower(password);

@@ -16,15 +16,10 @@ namespace {
 constexpr const char* kVerifyEmail = "verify_email";
 constexpr const char* kResetPassword = "reset_password";
 
-Problem invalid_credentials() {
-  return {.status = 401,
-          .type = "invalid-credentials",
-          .title = "Unauthenticated",
-          .detail = "the email or password is wrong"};
-}
+Problem invalid_credentials() { return Problem("invalid-credentials", "the email or password is wrong"); }
 
 Problem invalid_token(std::string_view what) {
-  return bad_request("invalid-token", fmt::format("the {} link is invalid, already used or expired", what));
+  return Problem("invalid-token", fmt::format("the {} link is invalid, already used or expired", what));
 }
 
 std::string new_token() { return crypto::random_hex(32); }
@@ -32,36 +27,29 @@ std::string new_token() { return crypto::random_hex(32); }
 }  // namespace
 
 Result<void> Service::limit(const std::string& key, cache::Limit limit, std::string_view what) {
-  auto decision = cache::hit(d_.redis, key, limit);
-  if (!decision) return std::unexpected(decision.error());
-  if (!decision->allowed)
+  auto decision = PM_TRY(cache::hit(d_.redis, key, limit));
+  if (!decision.allowed)
     return std::unexpected(
-        cache::too_many_requests(fmt::format("too many {}; try again later", what), decision->retry_after));
+        cache::too_many_requests(fmt::format("too many {}; try again later", what), decision.retry_after));
   return {};
 }
 
 Result<SignedIn> Service::open_session(AccountView account, const ClientInfo& client) {
-  auto token = d_.sessions.create(account.user_id, {client.user_agent, client.ip});
-  if (!token) return std::unexpected(token.error());
-  return SignedIn{std::move(account), std::move(*token)};
+  auto token = PM_TRY(d_.sessions.create(account.user_id, {client.user_agent, client.ip}));
+  return SignedIn{std::move(account), std::move(token)};
 }
 
 Result<SignedIn> Service::signup(const SignupInput& in, const ClientInfo& client) {
-  if (auto ok = limit("ratelimit:auth:signup:ip:" + client.ip, {d_.config.signup_limit_per_ip, d_.config.signup_window},
-                      "sign-ups");
-      !ok)
-    return std::unexpected(ok.error());
-  if (auto ok = check_password_policy(in.password, in.email); !ok) return std::unexpected(ok.error());
+  PM_TRY(limit("ratelimit:auth:signup:ip:" + client.ip, {d_.config.signup_limit_per_ip, d_.config.signup_window},
+               "sign-ups"));
+  PM_TRY(check_password_policy(in.password, in.email));
 
   const auto user_id = crypto::uuid_v4();
   const auto index = d_.email_index(in.email);
   const auto hash = d_.hasher.hash(in.password);  // slow on purpose: outside the transaction
   const auto token = new_token();
-  auto created = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-    Problem taken{.status = 409,
-                  .type = "email-taken",
-                  .title = "Conflict",
-                  .detail = "an account with this email already exists"};
+  PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+    Problem taken("email-taken", "an account with this email already exists");
     if (repository::email_index_taken(tx, index)) return std::unexpected(taken);
     try {
       repository::insert_user(tx, {.user_id = user_id,
@@ -88,8 +76,7 @@ Result<SignedIn> Service::signup(const SignupInput& in, const ClientInfo& client
                     in.first_name, d_.config.public_url, token, token, d_.config.verify_token_ttl.count() / 3600));
     admin::record(tx, {.user_id = user_id, .event = "signup", .ip = client.ip});
     return {};
-  });
-  if (!created) return std::unexpected(created.error());
+  }));
   d_.outbox.kick();
   return open_session({.user_id = user_id,
                        .email = in.email,
@@ -100,33 +87,29 @@ Result<SignedIn> Service::signup(const SignupInput& in, const ClientInfo& client
 }
 
 Result<SignedIn> Service::login(const LoginInput& in, const ClientInfo& client) {
-  if (auto ok = limit("ratelimit:auth:login:ip:" + client.ip, {d_.config.login_limit_per_ip, d_.config.login_window},
-                      "sign-in attempts");
-      !ok)
-    return std::unexpected(ok.error());
+  PM_TRY(limit("ratelimit:auth:login:ip:" + client.ip, {d_.config.login_limit_per_ip, d_.config.login_window},
+               "sign-in attempts"));
   const auto index = d_.email_index(in.email);
   const auto account_key = "ratelimit:auth:login:account:" + index;
   const cache::Limit account_limit{d_.config.login_limit_per_account, d_.config.login_window};
-  auto failures = cache::peek(d_.redis, account_key, account_limit);
-  if (!failures) return std::unexpected(failures.error());
-  if (failures->count >= account_limit.max) {
+  auto failures = PM_TRY(cache::peek(d_.redis, account_key, account_limit));
+  if (failures.count >= account_limit.max) {
     auto ttl = d_.redis.command({"TTL", account_key});
     auto wait = std::chrono::seconds(ttl && ttl->integer() > 0 ? ttl->integer() : account_limit.window.count());
     return std::unexpected(
         cache::too_many_requests("too many failed sign-ins for this account; try again later", wait));
   }
 
-  auto row = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<repository::CredentialRow>> {
+  auto row = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<repository::CredentialRow>> {
     return repository::find_by_email_index(tx, index);
-  });
-  if (!row) return std::unexpected(row.error());
+  }));
   bool ok = false;
-  if (*row && (*row)->password_hash)
-    ok = d_.hasher.verify(*(*row)->password_hash, in.password);
+  if (row && row->password_hash)
+    ok = d_.hasher.verify(*row->password_hash, in.password);
   else
     d_.hasher.burn();  // an unknown account costs the same time as a wrong password
 
-  std::string user_id = *row ? (*row)->user_id : "";
+  std::string user_id = row ? row->user_id : "";
   if (!ok) {
     (void)cache::hit(d_.redis, account_key, account_limit);
     (void)db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
@@ -136,25 +119,22 @@ Result<SignedIn> Service::login(const LoginInput& in, const ClientInfo& client) 
     return std::unexpected(invalid_credentials());
   }
   cache::clear(d_.redis, account_key);
-  auto done = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-    if (d_.hasher.needs_rehash(*(*row)->password_hash))
-      repository::set_password(tx, user_id, d_.hasher.hash(in.password));
+  PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+    if (d_.hasher.needs_rehash(*row->password_hash)) repository::set_password(tx, user_id, d_.hasher.hash(in.password));
     admin::record(tx, {.user_id = user_id, .event = "sign_in", .ip = client.ip});
     return {};
-  });
-  if (!done) return std::unexpected(done.error());
-  auto email = d_.cipher.decrypt((*row)->email_encrypted, email_context(user_id));
-  if (!email) return std::unexpected(email.error());
+  }));
+  auto email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(user_id)));
   return open_session({.user_id = user_id,
-                       .email = *email,
-                       .email_verified = (*row)->email_verified,
-                       .first_name = (*row)->first_name,
-                       .auth_provider = (*row)->auth_provider},
+                       .email = email,
+                       .email_verified = row->email_verified,
+                       .first_name = row->first_name,
+                       .auth_provider = row->auth_provider},
                       client);
 }
 
 Result<void> Service::logout(const Caller& caller, const ClientInfo& client) {
-  if (auto ended = d_.sessions.end(caller); !ended) return ended;
+  PM_TRY(d_.sessions.end(caller));
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     admin::record(tx, {.user_id = caller.user_id, .event = "sign_out", .ip = client.ip});
     return {};
@@ -162,7 +142,7 @@ Result<void> Service::logout(const Caller& caller, const ClientInfo& client) {
 }
 
 Result<void> Service::logout_all(const Caller& caller, const ClientInfo& client) {
-  if (auto ended = d_.sessions.end_all(caller.user_id); !ended) return ended;
+  PM_TRY(d_.sessions.end_all(caller.user_id));
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     admin::record(tx, {.user_id = caller.user_id, .event = "sign_out_all", .ip = client.ip});
     return {};
@@ -180,17 +160,12 @@ Result<void> Service::verify_email(std::string_view token, const ClientInfo& cli
 }
 
 Result<void> Service::request_password_reset(std::string_view email, const ClientInfo& client) {
-  if (auto ok = limit("ratelimit:auth:reset:ip:" + client.ip, {d_.config.reset_limit_per_ip, d_.config.reset_window},
-                      "password reset requests");
-      !ok)
-    return ok;
+  PM_TRY(limit("ratelimit:auth:reset:ip:" + client.ip, {d_.config.reset_limit_per_ip, d_.config.reset_window},
+               "password reset requests"));
   const auto index = d_.email_index(email);
   // Counted per address whether or not an account has it, so the limit reveals nothing either.
-  if (auto ok =
-          limit("ratelimit:auth:reset:account:" + index, {d_.config.reset_limit_per_account, d_.config.reset_window},
-                "password reset requests for this address");
-      !ok)
-    return ok;
+  PM_TRY(limit("ratelimit:auth:reset:account:" + index, {d_.config.reset_limit_per_account, d_.config.reset_window},
+               "password reset requests for this address"));
 
   const auto token = new_token();
   auto queued = db::transact(d_.db, [&](pqxx::work& tx) -> Result<bool> {
@@ -216,22 +191,20 @@ Result<void> Service::request_password_reset(std::string_view email, const Clien
 
 Result<void> Service::confirm_password_reset(const ResetConfirmInput& in, const ClientInfo& client) {
   std::string user_id;
-  auto done = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+  PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     auto user = repository::consume_token(tx, crypto::sha256_hex(in.token), kResetPassword);
     if (!user) return std::unexpected(invalid_token("password reset"));
     auto row = repository::find_by_id(tx, *user);
-    auto email = d_.cipher.decrypt(row->email_encrypted, email_context(*user));
-    if (!email) return std::unexpected(email.error());
+    auto email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(*user)));
     // A refused password rolls back, so the token can be used again with a better one.
-    if (auto ok = check_password_policy(in.password, *email); !ok) return ok;
+    PM_TRY(check_password_policy(in.password, email));
     repository::set_password(tx, *user, d_.hasher.hash(in.password));
     // Receiving the mail proves the address.
     repository::mark_email_verified(tx, *user);
     admin::record(tx, {.user_id = *user, .event = "password_reset", .ip = client.ip});
     user_id = *user;
     return {};
-  });
-  if (!done) return done;
+  }));
   return d_.sessions.end_all(user_id);
 }
 
@@ -239,29 +212,23 @@ Result<void> Service::change_password(const Caller& caller, const PasswordChange
   // Wrong current passwords count like failed sign-ins: a stolen session cannot guess it freely.
   const auto guesses_key = "ratelimit:auth:password:account:" + caller.user_id;
   const cache::Limit guesses{d_.config.login_limit_per_account, d_.config.login_window};
-  auto used = cache::peek(d_.redis, guesses_key, guesses);
-  if (!used) return std::unexpected(used.error());
-  if (used->count >= guesses.max)
+  auto used = PM_TRY(cache::peek(d_.redis, guesses_key, guesses));
+  if (used.count >= guesses.max)
     return std::unexpected(
         cache::too_many_requests("too many wrong current passwords; try again later", guesses.window));
   bool wrong = false;
   auto done = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     auto row = repository::find_by_id(tx, caller.user_id);
-    if (!row) return std::unexpected(not_found("the account no longer exists"));
+    if (!row) return std::unexpected(Problem("not-found", "the account no longer exists"));
     if (!row->password_hash)
-      return std::unexpected(Problem{
-          .status = 409,
-          .type = "no-password",
-          .title = "Conflict",
-          .detail = "this account signs in with a provider and has no password; set one with a password reset"});
+      return std::unexpected(Problem(
+          "no-password", "this account signs in with a provider and has no password; set one with a password reset"));
     if (!d_.hasher.verify(*row->password_hash, in.current_password)) {
       wrong = true;
-      return std::unexpected(Problem{
-          .status = 403, .type = "wrong-password", .title = "Forbidden", .detail = "the current password is wrong"});
+      return std::unexpected(Problem("wrong-password", "the current password is wrong"));
     }
-    auto email = d_.cipher.decrypt(row->email_encrypted, email_context(caller.user_id));
-    if (!email) return std::unexpected(email.error());
-    if (auto ok = check_password_policy(in.new_password, *email); !ok) return ok;
+    auto email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(caller.user_id)));
+    PM_TRY(check_password_policy(in.new_password, email));
     repository::set_password(tx, caller.user_id, d_.hasher.hash(in.new_password));
     admin::record(tx, {.user_id = caller.user_id, .event = "password_change", .ip = client.ip});
     return {};
@@ -279,17 +246,12 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
   const auto token = new_token();
   auto changed = db::transact(d_.db, [&](pqxx::work& tx) -> Result<AccountView> {
     auto row = repository::find_by_id(tx, caller.user_id);
-    if (!row) return std::unexpected(not_found("the account no longer exists"));
+    if (!row) return std::unexpected(Problem("not-found", "the account no longer exists"));
     if (row->password_hash && !d_.hasher.verify(*row->password_hash, in.password))
-      return std::unexpected(
-          Problem{.status = 403, .type = "wrong-password", .title = "Forbidden", .detail = "the password is wrong"});
-    auto old_email = d_.cipher.decrypt(row->email_encrypted, email_context(caller.user_id));
-    if (!old_email) return std::unexpected(old_email.error());
-    if (*old_email == in.email) return std::unexpected(bad_request("same-email", "this is already your address"));
-    Problem taken{.status = 409,
-                  .type = "email-taken",
-                  .title = "Conflict",
-                  .detail = "an account with this email already exists"};
+      return std::unexpected(Problem("wrong-password", "the password is wrong"));
+    auto old_email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(caller.user_id)));
+    if (old_email == in.email) return std::unexpected(Problem("same-email", "this is already your address"));
+    Problem taken("email-taken", "an account with this email already exists");
     if (repository::email_index_taken(tx, index)) return std::unexpected(taken);
     try {
       repository::set_email(tx, caller.user_id, d_.cipher.encrypt(in.email, email_context(caller.user_id)), index);
@@ -305,7 +267,7 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
                     "or enter this code in the app:\n\nToken: {}\n",
                     row->first_name, d_.config.public_url, token, token));
     // The old address hears of it: if this was not the owner, they know at once.
-    d_.outbox.enqueue(tx, caller.user_id, *old_email, "Your Perfect Match email address was changed",
+    d_.outbox.enqueue(tx, caller.user_id, old_email, "Your Perfect Match email address was changed",
                       fmt::format("Hello {},\n\nthe email address of your account was just changed. If you did not do "
                                   "this, reset your password now and contact us.\n",
                                   row->first_name));
@@ -324,34 +286,30 @@ Result<long> Service::rotate_keys() {
   constexpr int kBatch = 500;
   long total = 0;
   for (;;) {
-    auto batch = db::transact(d_.db, [&](pqxx::work& tx) -> Result<int> {
+    const int batch = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<int> {
       auto rows = repository::stale_encrypted_fields(tx, d_.cipher.active_key_id(), kBatch);
       for (auto& row : rows) {
-        auto email = d_.cipher.decrypt(row.email, email_context(row.user_id));
-        if (!email) return std::unexpected(email.error());
-        row.email = d_.cipher.encrypt(*email, email_context(row.user_id));
+        auto email = PM_TRY(d_.cipher.decrypt(row.email, email_context(row.user_id)));
+        row.email = d_.cipher.encrypt(email, email_context(row.user_id));
         if (row.last_name) {
-          auto last = d_.cipher.decrypt(*row.last_name, last_name_context(row.user_id));
-          if (!last) return std::unexpected(last.error());
-          row.last_name = d_.cipher.encrypt(*last, last_name_context(row.user_id));
+          auto last = PM_TRY(d_.cipher.decrypt(*row.last_name, last_name_context(row.user_id)));
+          row.last_name = d_.cipher.encrypt(last, last_name_context(row.user_id));
         }
         repository::set_encrypted_fields(tx, row);
       }
       return static_cast<int>(rows.size());
-    });
-    if (!batch) return std::unexpected(batch.error());
-    total += *batch;
-    if (*batch < kBatch) return total;
+    }));
+    total += batch;
+    if (batch < kBatch) return total;
   }
 }
 
 Result<Caller> Service::authenticate(std::string_view token) {
-  auto caller = d_.sessions.resolve(token);
-  if (!caller) return caller;
-  auto first_this_minute = d_.redis.command({"SET", "last_active:" + caller->user_id, "1", "NX", "EX", "60"});
+  auto caller = PM_TRY(d_.sessions.resolve(token));
+  auto first_this_minute = d_.redis.command({"SET", "last_active:" + caller.user_id, "1", "NX", "EX", "60"});
   if (first_this_minute && !first_this_minute->is_nil()) {
     (void)db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-      repository::touch_last_active(tx, caller->user_id);
+      repository::touch_last_active(tx, caller.user_id);
       return {};
     });
   }
@@ -360,46 +318,38 @@ Result<Caller> Service::authenticate(std::string_view token) {
 
 Result<SignedIn> Service::oauth_login(std::string_view provider, std::string_view id_token,
                                       std::optional<std::string> nonce, const ClientInfo& client) {
-  if (auto ok = limit("ratelimit:auth:login:ip:" + client.ip, {d_.config.login_limit_per_ip, d_.config.login_window},
-                      "sign-in attempts");
-      !ok)
-    return std::unexpected(ok.error());
-  auto claims = d_.oidc.verify(provider, id_token, nonce ? std::optional<std::string_view>(*nonce) : std::nullopt);
-  if (!claims) return std::unexpected(claims.error());
+  PM_TRY(limit("ratelimit:auth:login:ip:" + client.ip, {d_.config.login_limit_per_ip, d_.config.login_window},
+               "sign-in attempts"));
+  auto claims =
+      PM_TRY(d_.oidc.verify(provider, id_token, nonce ? std::optional<std::string_view>(*nonce) : std::nullopt));
   return sign_in_external({.provider = std::string(provider),
-                           .subject = claims->subject,
-                           .email = claims->email,
-                           .first_name = claims->given_name,
-                           .last_name = claims->family_name,
-                           .email_verified = claims->email_verified},
+                           .subject = claims.subject,
+                           .email = claims.email,
+                           .first_name = claims.given_name,
+                           .last_name = claims.family_name,
+                           .email_verified = claims.email_verified},
                           client);
 }
 
 Result<SignedIn> Service::sign_in_external(const ExternalIdentity& id, const ClientInfo& client) {
-  auto account = db::transact(d_.db, [&](pqxx::work& tx) -> Result<AccountView> {
+  auto account = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<AccountView> {
     std::optional<std::string> user_id = repository::find_identity(tx, id.provider, id.subject);
     const auto email = normalize_email(id.email);
     if (!user_id) {
       if (email.empty() || !plausible_email(email))
-        return std::unexpected(bad_request("oauth-email-required", "the provider did not share an email address"));
+        return std::unexpected(Problem("oauth-email-required", "the provider did not share an email address"));
       auto existing = repository::find_by_email_index(tx, d_.email_index(email));
       if (existing) {
         // Linking by email is only safe when the provider vouches the address belongs to this person.
         if (!id.email_verified)
-          return std::unexpected(Problem{.status = 409,
-                                         .type = "oauth-link-refused",
-                                         .title = "Conflict",
-                                         .detail =
-                                             "an account with this email exists and the provider has not verified the "
-                                             "address; sign in with your password instead"});
+          return std::unexpected(Problem("oauth-link-refused",
+                                         "an account with this email exists and the provider has not verified the "
+                                         "address; sign in with your password instead"));
         user_id = existing->user_id;
         repository::mark_email_verified(tx, *user_id);
       } else {
-        return std::unexpected(
-            Problem{.status = 404,
-                    .type = "oauth-no-account",
-                    .title = "Not found",
-                    .detail = "no account uses this identity yet; sign up first, then sign in with the provider"});
+        return std::unexpected(Problem(
+            "oauth-no-account", "no account uses this identity yet; sign up first, then sign in with the provider"));
       }
       repository::link_identity(tx, id.provider, id.subject, *user_id);
       repository::set_auth_provider(tx, *user_id, id.provider);
@@ -407,18 +357,16 @@ Result<SignedIn> Service::sign_in_external(const ExternalIdentity& id, const Cli
           tx, {.user_id = *user_id, .event = "oauth_link", .ip = client.ip, .details = {{"provider", id.provider}}});
     }
     auto row = repository::find_by_id(tx, *user_id);
-    auto stored_email = d_.cipher.decrypt(row->email_encrypted, email_context(*user_id));
-    if (!stored_email) return std::unexpected(stored_email.error());
+    auto stored_email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(*user_id)));
     admin::record(tx,
                   {.user_id = *user_id, .event = "sign_in", .ip = client.ip, .details = {{"provider", id.provider}}});
     return AccountView{.user_id = *user_id,
-                       .email = *stored_email,
+                       .email = stored_email,
                        .email_verified = row->email_verified,
                        .first_name = row->first_name,
                        .auth_provider = row->auth_provider};
-  });
-  if (!account) return std::unexpected(account.error());
-  return open_session(std::move(*account), client);
+  }));
+  return open_session(std::move(account), client);
 }
 
 }  // namespace pm::auth

@@ -36,17 +36,15 @@ Result<std::string> SessionStore::create(const std::string& user_id, const Sessi
                   {"user_agent", meta.user_agent.substr(0, 256)},
                   {"ip", meta.ip}};
   auto k = key(user_id);
-  auto set = redis_.command({"HSET", k, crypto::sha256_hex(token), session.dump()});
-  if (!set) return std::unexpected(set.error());
-  auto ttl = redis_.command({"EXPIRE", k, std::to_string(options_.idle_ttl.count())});
-  if (!ttl) return std::unexpected(ttl.error());
+  PM_TRY(redis_.command({"HSET", k, crypto::sha256_hex(token), session.dump()}));
+  PM_TRY(redis_.command({"EXPIRE", k, std::to_string(options_.idle_ttl.count())}));
   return token;
 }
 
 Result<Caller> SessionStore::resolve(std::string_view token) {
   auto dot = token.find('.');
   if (dot == std::string_view::npos || !crypto::is_uuid(token.substr(0, dot)) || token.size() > 128)
-    return std::unexpected(unauthenticated("the bearer token is malformed"));
+    return std::unexpected(Problem("unauthenticated", "the bearer token is malformed"));
   std::string user_id(token.substr(0, dot));
   std::string id = crypto::sha256_hex(token);
   auto steady = std::chrono::steady_clock::now();
@@ -57,15 +55,15 @@ Result<Caller> SessionStore::resolve(std::string_view token) {
   }
 
   auto k = key(user_id);
-  auto got = redis_.command({"HGET", k, id});
-  if (!got) return std::unexpected(got.error());
-  if (got->is_nil()) return std::unexpected(unauthenticated("the session has ended or never existed; sign in again"));
-  auto session = Json::parse(got->str(), nullptr, false);
+  auto got = PM_TRY(redis_.command({"HGET", k, id}));
+  if (got.is_nil())
+    return std::unexpected(Problem("unauthenticated", "the session has ended or never existed; sign in again"));
+  auto session = Json::parse(got.str(), nullptr, false);
   auto now = unix_now();
   if (session.is_discarded() || now >= session.value("expires_at", 0LL) ||
       now >= session.value("max_expires_at", 0LL)) {
     (void)redis_.command({"HDEL", k, id});
-    return std::unexpected(unauthenticated("the session has expired; sign in again"));
+    return std::unexpected(Problem("unauthenticated", "the session has expired; sign in again"));
   }
   if (now - session.value("last_seen", 0LL) >= kTouchEvery.count()) {
     session["last_seen"] = now;
@@ -84,8 +82,7 @@ Result<void> SessionStore::end(const Caller& caller) {
     std::lock_guard lock(mutex_);
     cache_.erase(caller.session_id);
   }
-  auto r = redis_.command({"HDEL", key(caller.user_id), caller.session_id});
-  if (!r) return std::unexpected(r.error());
+  PM_TRY(redis_.command({"HDEL", key(caller.user_id), caller.session_id}));
   return {};
 }
 
@@ -93,25 +90,21 @@ Result<void> SessionStore::end_all(const std::string& user_id, std::optional<std
   forget_user(user_id);
   auto k = key(user_id);
   if (!keep) {
-    auto r = redis_.command({"DEL", k});
-    if (!r) return std::unexpected(r.error());
+    PM_TRY(redis_.command({"DEL", k}));
     return {};
   }
-  auto ids = list(user_id);
-  if (!ids) return std::unexpected(ids.error());
-  for (const auto& id : *ids) {
+  auto ids = PM_TRY(list(user_id));
+  for (const auto& id : ids) {
     if (id == *keep) continue;
-    auto r = redis_.command({"HDEL", k, id});
-    if (!r) return std::unexpected(r.error());
+    PM_TRY(redis_.command({"HDEL", k, id}));
   }
   return {};
 }
 
 Result<std::vector<std::string>> SessionStore::list(const std::string& user_id) {
-  auto r = redis_.command({"HKEYS", key(user_id)});
-  if (!r) return std::unexpected(r.error());
+  auto r = PM_TRY(redis_.command({"HKEYS", key(user_id)}));
   std::vector<std::string> ids;
-  for (std::size_t i = 0; i < r->size(); ++i) ids.emplace_back(r->element(i).str());
+  for (std::size_t i = 0; i < r.size(); ++i) ids.emplace_back(r.element(i).str());
   return ids;
 }
 

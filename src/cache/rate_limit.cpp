@@ -27,26 +27,23 @@ RateDecision decide(long long count, long long ttl_ms, Limit limit) {
 
 Result<RateDecision> hit(RedisPool& redis, const std::string& key, Limit limit) {
   auto window_ms = std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(limit.window).count());
-  auto reply = redis.command({"EVAL", kHitScript, "1", key, window_ms});
-  if (!reply) return std::unexpected(reply.error());
-  if (reply->is_error() || reply->size() != 2)
-    return std::unexpected(unavailable("cache-unavailable", "the rate limiter got an unexpected answer from Redis"));
-  return decide(reply->element(0).integer(), reply->element(1).integer(), limit);
+  auto reply = PM_TRY(redis.command({"EVAL", kHitScript, "1", key, window_ms}));
+  if (reply.is_error() || reply.size() != 2)
+    return std::unexpected(Problem("cache-unavailable", "the rate limiter got an unexpected answer from Redis"));
+  return decide(reply.element(0).integer(), reply.element(1).integer(), limit);
 }
 
 Result<RateDecision> peek(RedisPool& redis, const std::string& key, Limit limit) {
-  auto count = redis.command({"GET", key});
-  if (!count) return std::unexpected(count.error());
-  if (count->is_nil()) return RateDecision{};
-  auto ttl = redis.command({"PTTL", key});
-  if (!ttl) return std::unexpected(ttl.error());
-  return decide(std::stoll(std::string(count->str())), ttl->integer(), limit);
+  auto count = PM_TRY(redis.command({"GET", key}));
+  if (count.is_nil()) return RateDecision{};
+  auto ttl = PM_TRY(redis.command({"PTTL", key}));
+  return decide(std::stoll(std::string(count.str())), ttl.integer(), limit);
 }
 
 void clear(RedisPool& redis, const std::string& key) { (void)redis.command({"DEL", key}); }
 
 Problem too_many_requests(std::string detail, std::chrono::seconds retry_after) {
-  Problem p{.status = 429, .type = "rate-limited", .title = "Too many requests", .detail = std::move(detail)};
+  Problem p("rate-limited", std::move(detail));
   p.extensions["retry_after"] = retry_after.count();
   return p;
 }

@@ -79,7 +79,7 @@ timeval to_timeval(Millis ms) {
   return {.tv_sec = static_cast<time_t>(ms.count() / 1000),
           .tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
 }
-Problem cache_down(std::string detail) { return unavailable("cache-unavailable", std::move(detail)); }
+Problem cache_down(std::string detail) { return Problem("cache-unavailable", std::move(detail)); }
 }  // namespace
 
 RedisPool::RedisPool(RedisOptions options) : options_(std::move(options)), target_(parse_redis_url(options_.url)) {
@@ -166,17 +166,16 @@ void RedisPool::checkin(Context ctx, bool healthy) {
 }
 
 Result<Reply> RedisPool::run(const std::vector<const char*>& argv, const std::vector<std::size_t>& lens) {
-  auto ctx = checkout();
-  if (!ctx) return std::unexpected(ctx.error());
+  auto ctx = PM_TRY(checkout());
   auto* raw = static_cast<redisReply*>(
-      redisCommandArgv(ctx->get(), static_cast<int>(argv.size()), const_cast<const char**>(argv.data()), lens.data()));
+      redisCommandArgv(ctx.get(), static_cast<int>(argv.size()), const_cast<const char**>(argv.data()), lens.data()));
   if (!raw) {
     // I/O error or timeout: the connection's state is unknown, so it is dropped.
-    log::warn("redis_command_failed", {{"error", (*ctx)->errstr}});
-    checkin(std::move(*ctx), false);
+    log::warn("redis_command_failed", {{"error", ctx->errstr}});
+    checkin(std::move(ctx), false);
     return std::unexpected(cache_down("Redis did not answer"));
   }
-  checkin(std::move(*ctx), true);
+  checkin(std::move(ctx), true);
   return Reply(raw);
 }
 

@@ -254,27 +254,29 @@ const std::vector<Setting>& settings() {
 // KEY=VALUE lines; '#' starts a comment line.
 Result<std::map<std::string, std::string>> read_file(const std::string& path) {
   std::ifstream in(path);
-  if (!in) return std::unexpected(bad_request("config", fmt::format("cannot read PM_CONFIG_FILE {}", path)));
+  if (!in) return std::unexpected(Problem("config", fmt::format("cannot read PM_CONFIG_FILE {}", path)));
   std::map<std::string, std::string> values;
   std::string line;
   for (int n = 1; std::getline(in, line); ++n) {
     if (line.empty() || line[0] == '#') continue;
     auto eq = line.find('=');
     if (eq == std::string::npos)
-      return std::unexpected(bad_request("config", fmt::format("{}:{}: expected KEY=VALUE", path, n)));
+      return std::unexpected(Problem("config", fmt::format("{}:{}: expected KEY=VALUE", path, n)));
     values[line.substr(0, eq)] = line.substr(eq + 1);
   }
   return values;
 }
 
-// Defaults that depend on where the source tree is.
+// Defaults that depend on where the source tree is. (fmt::format rather than std::string's +:
+// GCC 12's -Warray-bounds misfires on the latter once this is inlined into Config::load, as it
+// was with the tree at /work/wt-errors.)
 Config defaults() {
   Config config;
-  config.migrations_dir = std::string(PM_SOURCE_DIR) + "/migrations";
-  config.docs_dir = std::string(PM_SOURCE_DIR) + "/docs";
-  config.mail_dir = std::string(PM_SOURCE_DIR) + "/var/mail";
-  config.notification_dir = std::string(PM_SOURCE_DIR) + "/var/notifications";
-  config.media_dir = std::string(PM_SOURCE_DIR) + "/var/media";
+  config.migrations_dir = fmt::format("{}/migrations", PM_SOURCE_DIR);
+  config.docs_dir = fmt::format("{}/docs", PM_SOURCE_DIR);
+  config.mail_dir = fmt::format("{}/var/mail", PM_SOURCE_DIR);
+  config.notification_dir = fmt::format("{}/var/notifications", PM_SOURCE_DIR);
+  config.media_dir = fmt::format("{}/var/media", PM_SOURCE_DIR);
   return config;
 }
 
@@ -289,16 +291,15 @@ Result<void> check_media(const Config& c) {
                              {"PM_S3_SECRET_KEY", &c.s3_secret_key}})
     if (value->empty()) missing.emplace_back(name);
   if (!missing.empty())
-    return std::unexpected(
-        bad_request("config", fmt::format("PM_MEDIA_BACKEND=s3 needs {}", fmt::join(missing, ", "))));
+    return std::unexpected(Problem("config", fmt::format("PM_MEDIA_BACKEND=s3 needs {}", fmt::join(missing, ", "))));
   auto rest = c.s3_endpoint.starts_with("https://")  ? c.s3_endpoint.substr(8)
               : c.s3_endpoint.starts_with("http://") ? c.s3_endpoint.substr(7)
                                                      : std::string{};
   if (rest.ends_with('/')) rest.pop_back();
   if (rest.empty() || rest.find_first_of("/?#@") != std::string::npos)
-    return std::unexpected(bad_request("config", "PM_S3_ENDPOINT must be http(s)://host[:port] with no path"));
+    return std::unexpected(Problem("config", "PM_S3_ENDPOINT must be http(s)://host[:port] with no path"));
   if (auto why = http_client::refusal(c.s3_endpoint))
-    return std::unexpected(bad_request("config", "PM_S3_ENDPOINT: " + *why));
+    return std::unexpected(Problem("config", "PM_S3_ENDPOINT: " + *why));
   return {};
 }
 
@@ -309,9 +310,7 @@ Result<Config> Config::load() {
 
   std::map<std::string, std::string> values;
   if (const char* file = std::getenv("PM_CONFIG_FILE"); file && *file) {
-    auto from_file = read_file(file);
-    if (!from_file) return std::unexpected(from_file.error());
-    values = std::move(*from_file);
+    values = PM_TRY(read_file(file));
   }
   for (const auto& s : settings())
     if (const char* v = std::getenv(s.name)) values[s.name] = v;
@@ -320,9 +319,9 @@ Result<Config> Config::load() {
     auto it = values.find(s.name);
     if (it == values.end()) continue;
     if (!s.set(config, it->second))
-      return std::unexpected(bad_request("config", fmt::format("{} has an invalid value", s.name)));
+      return std::unexpected(Problem("config", fmt::format("{} has an invalid value", s.name)));
   }
-  if (auto media = check_media(config); !media) return std::unexpected(media.error());
+  PM_TRY(check_media(config));
   return config;
 }
 

@@ -11,9 +11,7 @@ namespace {
 
 constexpr std::string_view kVersion = "pm1";
 
-Problem key_problem(std::string detail) {
-  return {.status = 500, .type = "configuration", .title = "Configuration error", .detail = std::move(detail)};
-}
+Problem key_problem(std::string detail) { return Problem("configuration", std::move(detail)); }
 
 std::string b64url(const unsigned char* data, std::size_t n) {
   std::string out(sodium_base64_encoded_len(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
@@ -55,9 +53,7 @@ Result<Keyring> parse_keyring(std::string_view spec, std::string_view active) {
       return std::unexpected(key_problem("PM_PII_KEYS must look like id:hex,id:hex"));
     std::string id(item.substr(0, colon));
     if (id.find('.') != std::string::npos) return std::unexpected(key_problem("a key id may not contain '.'"));
-    auto key = parse_key(item.substr(colon + 1), "each key of PM_PII_KEYS");
-    if (!key) return std::unexpected(key.error());
-    ring.keys[id] = *key;
+    ring.keys[id] = PM_TRY(parse_key(item.substr(colon + 1), "each key of PM_PII_KEYS"));
     last = id;
   }
   if (ring.keys.empty())

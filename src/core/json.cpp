@@ -6,7 +6,7 @@ namespace pm {
 
 Result<Json> parse_json(std::string_view text) {
   if (text.empty())
-    return std::unexpected(bad_request("malformed-json", "the request body is empty; a JSON value was expected"));
+    return std::unexpected(Problem("malformed-json", "the request body is empty; a JSON value was expected"));
   // The callback sees each array and object as it opens, and stops the parse past the depth
   // limit, before anything that deep is built.
   struct TooDeep {};
@@ -19,13 +19,13 @@ Result<Json> parse_json(std::string_view text) {
   try {
     return Json::parse(text, limit_depth);
   } catch (const TooDeep&) {
-    return std::unexpected(bad_request(
-        "malformed-json", fmt::format("the JSON nests arrays and objects deeper than {} levels", kMaxJsonDepth)));
+    return std::unexpected(
+        Problem("malformed-json", fmt::format("the JSON nests arrays and objects deeper than {} levels", kMaxJsonDepth)));
   } catch (const Json::exception& e) {  // parse_error, and out_of_range for numbers too large for a double
     // nlohmann's message starts with an internal tag ("[json.exception.parse_error.101] "): drop it.
     std::string_view what = e.what();
     if (auto pos = what.find("] "); pos != std::string_view::npos) what.remove_prefix(pos + 2);
-    return std::unexpected(bad_request("malformed-json", fmt::format("the body is not valid JSON: {}", what)));
+    return std::unexpected(Problem("malformed-json", fmt::format("the body is not valid JSON: {}", what)));
   }
 }
 

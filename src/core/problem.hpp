@@ -8,14 +8,23 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/problem_types.hpp"
+#include "core/try.hpp"  // PM_TRY: every user of Result passes errors up with it
+
 namespace pm {
 
 struct Problem {
-  int status = 500;
-  std::string type;    // stable slug documented in docs/openapi.yaml, e.g. "malformed-json"
-  std::string title;   // short summary, the same for every occurrence of this type
-  std::string detail;  // what exactly is wrong in this occurrence
-  nlohmann::json extensions = nlohmann::json::object();  // extra members, e.g. "errors"
+  // The one way to make a Problem: a type of the catalogue (core/problem_types.hpp), which gives
+  // its status and title, and what went wrong this time, e.g. Problem("not-found", "no such match").
+  explicit Problem(ProblemSlug slug, std::string detail = {});
+
+  // From the catalogue entry: its status, slug (e.g. "malformed-json") and title.
+  int status;
+  std::string type;
+  std::string title;
+  // This occurrence's: what exactly is wrong, and extra members (e.g. "errors").
+  std::string detail;
+  nlohmann::json extensions = nlohmann::json::object();
 
   // The problem+json body; `instance` is the request id so a report can be traced in the logs.
   nlohmann::json to_json(std::string_view instance) const;
@@ -25,11 +34,5 @@ struct Problem {
 
 template <class T>
 using Result = std::expected<T, Problem>;
-
-// Shorthands for the kinds of problem every module raises.
-Problem bad_request(std::string type, std::string detail);
-Problem not_found(std::string detail);
-Problem unavailable(std::string type, std::string detail);
-Problem unauthenticated(std::string detail);  // 401: no valid session token
 
 }  // namespace pm

@@ -143,7 +143,7 @@ Problem Fields::problem() const {
     auto field = e["field"].get<std::string>();
     detail += field.empty() ? e["message"].get<std::string>() : field + " " + e["message"].get<std::string>();
   }
-  Problem p{.status = 400, .type = "validation-failed", .title = "Invalid request", .detail = detail};
+  Problem p("validation-failed", detail);
   p.extensions["errors"] = errors_;
   return p;
 }

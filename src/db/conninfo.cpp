@@ -24,7 +24,7 @@ Result<std::map<std::string, std::string>> parse(const std::string& url) {
     std::string why = err ? err : "unparseable";
     if (err) PQfreemem(err);
     while (!why.empty() && why.back() == '\n') why.pop_back();
-    return std::unexpected(bad_request("config", "invalid PostgreSQL connection string: " + why));
+    return std::unexpected(Problem("config", "invalid PostgreSQL connection string: " + why));
   }
   std::map<std::string, std::string> values;
   for (auto* o = options; o->keyword; ++o)
@@ -36,11 +36,10 @@ Result<std::map<std::string, std::string>> parse(const std::string& url) {
 }  // namespace
 
 Result<std::string> conninfo_with(const std::string& url, const std::map<std::string, std::string>& overrides) {
-  auto values = parse(url);
-  if (!values) return std::unexpected(values.error());
-  for (const auto& [k, v] : overrides) (*values)[k] = v;
+  auto values = PM_TRY(parse(url));
+  for (const auto& [k, v] : overrides) values[k] = v;
   std::string out;
-  for (const auto& [k, v] : *values) out += fmt::format("{}{}={}", out.empty() ? "" : " ", k, quote(v));
+  for (const auto& [k, v] : values) out += fmt::format("{}{}={}", out.empty() ? "" : " ", k, quote(v));
   return out;
 }
 

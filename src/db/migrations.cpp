@@ -39,9 +39,7 @@ std::optional<MigrationFileName> parse_file_name(std::string_view file) {
   return MigrationFileName{.version = std::stoi(std::string(name.substr(0, 4))), .name = std::string(name), .up = up};
 }
 
-Problem migration_problem(std::string detail) {
-  return {.status = 409, .type = "migration", .title = "Migration refused", .detail = std::move(detail)};
-}
+Problem migration_problem(std::string detail) { return Problem("migration", std::move(detail)); }
 
 std::string read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -136,9 +134,8 @@ Result<std::vector<MigrationState>> Migrator::states() {
 
 Result<std::vector<std::string>> Migrator::up() {
   AdvisoryLock lock(conn_);
-  auto current = states();
-  if (!current) return std::unexpected(current.error());
-  for (const auto& s : *current) {
+  auto current = PM_TRY(states());
+  for (const auto& s : current) {
     if (s.changed)
       return std::unexpected(migration_problem(
           fmt::format("{} was changed after it was applied (its checksum no longer matches the one recorded); "
@@ -146,7 +143,7 @@ Result<std::vector<std::string>> Migrator::up() {
                       s.file->name)));
   }
   std::vector<std::string> applied;
-  for (const auto& s : *current) {
+  for (const auto& s : current) {
     if (s.applied) continue;
     try {
       pqxx::work tx(conn_);
@@ -165,10 +162,9 @@ Result<std::vector<std::string>> Migrator::up() {
 
 Result<std::vector<std::string>> Migrator::down(bool all) {
   AdvisoryLock lock(conn_);
-  auto current = states();
-  if (!current) return std::unexpected(current.error());
+  auto current = PM_TRY(states());
   std::vector<std::string> reverted;
-  for (auto it = current->rbegin(); it != current->rend(); ++it) {
+  for (auto it = current.rbegin(); it != current.rend(); ++it) {
     if (!it->applied) continue;
     if (it->changed)
       return std::unexpected(migration_problem(fmt::format(

@@ -37,11 +37,11 @@ Pool::Lease::~Lease() {
 
 Result<Pool::Lease> Pool::acquire() {
   if (conninfo_.empty())
-    return std::unexpected(unavailable("database-unavailable", "PM_DATABASE_URL is not a valid connection string"));
+    return std::unexpected(Problem("database-unavailable", "PM_DATABASE_URL is not a valid connection string"));
   std::unique_lock lock(mutex_);
   const auto deadline = std::chrono::steady_clock::now() + options_.acquire_timeout;
   for (;;) {
-    if (closed_) return std::unexpected(unavailable("database-unavailable", "the server is shutting down"));
+    if (closed_) return std::unexpected(Problem("database-unavailable", "the server is shutting down"));
     if (!idle_.empty()) {
       auto conn = std::move(idle_.back());
       idle_.pop_back();
@@ -60,13 +60,13 @@ Result<Pool::Lease> Pool::acquire() {
         --open_;
         --in_use_;
         available_.notify_one();
-        return std::unexpected(unavailable("database-unavailable", "PostgreSQL is not reachable"));
+        return std::unexpected(Problem("database-unavailable", "PostgreSQL is not reachable"));
       }
     }
     if (available_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() && open_ >= options_.size) {
       ++acquire_timeouts_;
-      return std::unexpected(unavailable("database-busy", fmt::format("no database connection became free within {} ms",
-                                                                      options_.acquire_timeout.count())));
+      return std::unexpected(Problem("database-busy", fmt::format("no database connection became free within {} ms",
+                                                                  options_.acquire_timeout.count())));
     }
   }
 }

@@ -14,17 +14,16 @@ namespace pm::db {
 template <class Fn>
 auto transact(Pool& pool, Fn&& fn) -> std::invoke_result_t<Fn, pqxx::work&> {
   using R = std::invoke_result_t<Fn, pqxx::work&>;
-  auto lease = pool.acquire();
-  if (!lease) return R(std::unexpect, lease.error());
+  auto lease = PM_TRY(pool.acquire());
   try {
-    pqxx::work tx(**lease);
+    pqxx::work tx(*lease);
     R result = fn(tx);
     if (result) tx.commit();
     return result;
   } catch (const pqxx::broken_connection&) {
-    return R(std::unexpect, unavailable("database-unavailable", "the connection to PostgreSQL was lost"));
+    return R(std::unexpect, Problem("database-unavailable", "the connection to PostgreSQL was lost"));
   } catch (const pqxx::in_doubt_error&) {
-    return R(std::unexpect, unavailable("database-unavailable", "the connection was lost while committing"));
+    return R(std::unexpect, Problem("database-unavailable", "the connection was lost while committing"));
   }
 }
 

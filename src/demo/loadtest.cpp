@@ -62,7 +62,7 @@ std::string insert_user(pqxx::work& tx, const Shared& s, int pair, char side) {
 // Pairs first..last: users, matches and conversations in one transaction, then the sessions
 // (Redis, after the commit, so no token names a user that was rolled back).
 Result<std::vector<LoadtestPair>> run_batch(const Shared& s, int first, int last) {
-  auto made = db::transact(s.deps.db, [&](pqxx::work& tx) -> Result<std::vector<LoadtestPair>> {
+  auto made = PM_TRY(db::transact(s.deps.db, [&](pqxx::work& tx) -> Result<std::vector<LoadtestPair>> {
     std::vector<LoadtestPair> pairs;
     for (int n = first; n <= last; ++n) {
       LoadtestPair p{.number = n};
@@ -74,14 +74,10 @@ Result<std::vector<LoadtestPair>> run_batch(const Shared& s, int first, int last
       pairs.push_back(std::move(p));
     }
     return pairs;
-  });
-  if (!made) return made;
-  for (auto& p : *made) {
-    for (auto* user : {&p.a, &p.b}) {
-      auto token = s.deps.sessions.create(user->user_id, {.user_agent = "pm-loadtest", .ip = "127.0.0.1"});
-      if (!token) return std::unexpected(token.error());
-      user->token = std::move(*token);
-    }
+  }));
+  for (auto& p : made) {
+    for (auto* user : {&p.a, &p.b})
+      user->token = PM_TRY(s.deps.sessions.create(user->user_id, {.user_agent = "pm-loadtest", .ip = "127.0.0.1"}));
   }
   return made;
 }
@@ -90,15 +86,14 @@ Result<std::vector<LoadtestPair>> run_batch(const Shared& s, int first, int last
 
 Result<int> create_loadtest_pairs(const LoadtestDeps& deps, const LoadtestOptions& options,
                                   const std::function<void(const LoadtestPair&)>& emit, ProgressBar* progress) {
-  auto profile = profiles::ProfilePatch::parse(
+  auto profile = PM_TRY(profiles::ProfilePatch::parse(
       {{"bio", "Load-test user (perfectmatch loadtest-pairs)."},
-       {"location", {{"label", "London"}, {"latitude", 51.5074}, {"longitude", -0.1278}}}});
-  if (!profile) return std::unexpected(profile.error());
+       {"location", {{"label", "London"}, {"latitude", 51.5074}, {"longitude", -0.1278}}}}));
   // Argon2id is slow on purpose: one hash serves every user of the run.
   const Shared shared{.deps = deps,
                       .run = crypto::random_hex(4),
                       .password_hash = deps.hasher.hash(kLoadtestPassword),
-                      .profile = std::move(*profile)};
+                      .profile = std::move(profile)};
 
   const int batch_size = std::max(1, options.batch_size);
   const int batches = options.pairs <= 0 ? 0 : (options.pairs - 1) / batch_size + 1;
@@ -113,13 +108,13 @@ Result<int> create_loadtest_pairs(const LoadtestDeps& deps, const LoadtestOption
       const int b = next++;
       if (b >= batches) return;
       const int first = 1 + b * batch_size, last = std::min(options.pairs, first + batch_size - 1);
-      Result<std::vector<LoadtestPair>> done = std::unexpected(Problem{});
-      try {
-        done = run_batch(shared, first, last);
-      } catch (const std::exception& e) {
-        done = std::unexpected(Problem{
-            .status = 500, .type = "loadtest-failed", .title = "Load-test fixtures failed", .detail = e.what()});
-      }
+      auto done = [&]() -> Result<std::vector<LoadtestPair>> {
+        try {
+          return run_batch(shared, first, last);
+        } catch (const std::exception& e) {
+          return std::unexpected(Problem("loadtest-failed", e.what()));
+        }
+      }();
       std::lock_guard lock(mutex);
       if (!done) {
         if (!problem) problem = done.error();

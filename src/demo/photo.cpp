@@ -44,14 +44,13 @@ Rgb hsv(double hue, double s, double v) {
 
 Problem failed() {
   // The details are libvips internals: for the log of the operator running the seed.
-  return unavailable("image-processing-unavailable",
-                     "generating a placeholder photo failed: " + media::vips::take_error());
+  return Problem("image-processing-unavailable", "generating a placeholder photo failed: " + media::vips::take_error());
 }
 
 }  // namespace
 
 Result<std::string> placeholder_photo(Rng& rng, int width, int height) {
-  if (auto ok = media::vips::init(); !ok) return std::unexpected(ok.error());
+  PM_TRY(media::vips::init());
   const double hue = rng.uniform(0, 360);
   const Rgb from = hsv(hue, rng.uniform(0.35, 0.7), rng.uniform(0.6, 0.95));
   const Rgb to = hsv(hue + rng.uniform(30, 110), rng.uniform(0.35, 0.75), rng.uniform(0.35, 0.8));

@@ -41,25 +41,23 @@ struct Prepared {
 // generator can only produce what the API accepts.
 Result<void> check_and_parse(Prepared& p) {
   const Person& who = p.person;
-  auto profile = profiles::ProfilePatch::parse(
+  auto profile = PM_TRY(profiles::ProfilePatch::parse(
       {{"first_name", who.first_name},
        {"birth_date", format_date(who.birth_date)},
        {"gender", who.gender},
        {"seeking_gender", who.seeking_gender},
        {"bio", who.bio},
        {"profile_visibility", who.visibility},
-       {"location", {{"label", who.location_label}, {"latitude", who.latitude}, {"longitude", who.longitude}}}});
-  if (!profile) return std::unexpected(profile.error());
-  auto prefs = profiles::PreferencesPatch::parse(
-      {{"min_age", who.min_age}, {"max_age", who.max_age}, {"max_distance", who.max_distance}});
-  if (!prefs) return std::unexpected(prefs.error());
-  p.profile = std::move(*profile);
+       {"location", {{"label", who.location_label}, {"latitude", who.latitude}, {"longitude", who.longitude}}}}));
+  auto prefs = PM_TRY(profiles::PreferencesPatch::parse(
+      {{"min_age", who.min_age}, {"max_age", who.max_age}, {"max_distance", who.max_distance}}));
+  p.profile = std::move(profile);
   // Name, birth date and genders go in with the user row; the rest is the profile update.
   p.profile.first_name.reset();
   p.profile.birth_date.reset();
   p.profile.gender.reset();
   p.profile.seeking_gender.reset();
-  p.preferences = std::move(*prefs);
+  p.preferences = std::move(prefs);
   return {};
 }
 
@@ -123,10 +121,10 @@ void write_user(pqxx::work& tx, const questionnaire::Bank& bank, const Prepared&
 }
 
 Problem bank_missing(const std::string& key) {
-  return unavailable("question-bank-missing",
-                     fmt::format("the question bank \"{}\" has not been imported; import it first with "
-                                 "`perfectmatch questions import FILE` (e.g. data/questions/perfect-match.json)",
-                                 key));
+  return Problem("question-bank-missing",
+                 fmt::format("the question bank \"{}\" has not been imported; import it first with "
+                             "`perfectmatch questions import FILE` (e.g. data/questions/perfect-match.json)",
+                             key));
 }
 
 // What every batch shares.
@@ -142,11 +140,10 @@ struct Batch {
 Result<SeedReport> run_batch(const Batch& b, int first, int last) {
   std::vector<Prepared> batch;
   for (int n = first; n <= last; ++n) {
-    auto p = prepare(b.deps, b.bank, b.options.seed, n, b.today);
-    if (!p) return std::unexpected(p.error());
-    batch.push_back(std::move(*p));
+    auto p = PM_TRY(prepare(b.deps, b.bank, b.options.seed, n, b.today));
+    batch.push_back(std::move(p));
   }
-  auto created = db::transact(b.deps.db, [&](pqxx::work& tx) -> Result<std::vector<const Prepared*>> {
+  auto created = PM_TRY(db::transact(b.deps.db, [&](pqxx::work& tx) -> Result<std::vector<const Prepared*>> {
     std::vector<const Prepared*> made;
     for (const auto& p : batch) {
       if (auth::bulk::email_index_taken(tx, p.email_index)) continue;
@@ -154,23 +151,20 @@ Result<SeedReport> run_batch(const Batch& b, int first, int last) {
       made.push_back(&p);
     }
     return made;
-  });
-  if (!created) return std::unexpected(created.error());
-  SeedReport report{.existing = static_cast<int>(batch.size() - created->size())};
-  for (const Prepared* p : *created) {
+  }));
+  SeedReport report{.existing = static_cast<int>(batch.size() - created.size())};
+  for (const Prepared* p : created) {
     ++report.created;
     report.premium += p->person.premium;
     report.clones += p->person.is_clone();
   }
   if (!b.options.photos) return report;
   // Photos go the way of uploads (checked, re-encoded, stored, their own transactions), once the users exist.
-  for (const Prepared* p : *created) {
+  for (const Prepared* p : created) {
     Rng rng = Rng::stream(b.options.seed, static_cast<std::uint64_t>(p->person.number), "photos");
     for (int k = 0; k < p->person.photos; ++k) {
-      auto jpeg = placeholder_photo(rng);
-      if (!jpeg) return std::unexpected(jpeg.error());
-      auto uploaded = b.deps.photos.upload(p->user_id, *jpeg);
-      if (!uploaded) return std::unexpected(uploaded.error());
+      auto jpeg = PM_TRY(placeholder_photo(rng));
+      PM_TRY(b.deps.photos.upload(p->user_id, jpeg));
       ++report.photos;
     }
   }
@@ -183,19 +177,17 @@ Seeder::Seeder(const SeedDeps& deps, questionnaire::Bank bank, std::string passw
     : deps_(deps), bank_(std::move(bank)), password_hash_(std::move(password_hash)) {}
 
 Result<Seeder> Seeder::open(const SeedDeps& deps) {
-  auto loaded = db::transact(deps.db, [&](pqxx::work& tx) -> Result<std::optional<questionnaire::Bank>> {
+  auto loaded = PM_TRY(db::transact(deps.db, [&](pqxx::work& tx) -> Result<std::optional<questionnaire::Bank>> {
     return questionnaire::bulk::load_bank(tx, deps.bank_key);
-  });
-  if (!loaded) return std::unexpected(loaded.error());
-  if (!*loaded) return std::unexpected(bank_missing(deps.bank_key));
+  }));
+  if (!loaded) return std::unexpected(bank_missing(deps.bank_key));
   // Argon2id is slow on purpose (~50 ms): one hash serves every demo user.
-  return Seeder(deps, std::move(**loaded), deps.hasher.hash(kDemoPassword));
+  return Seeder(deps, std::move(*loaded), deps.hasher.hash(kDemoPassword));
 }
 
 Result<SeedReport> seed_users(const SeedDeps& deps, const SeedOptions& options, ProgressBar* progress) {
-  auto seeder = Seeder::open(deps);
-  if (!seeder) return std::unexpected(seeder.error());
-  return seeder->run(options, progress);
+  auto seeder = PM_TRY(Seeder::open(deps));
+  return seeder.run(options, progress);
 }
 
 Result<SeedReport> Seeder::run(const SeedOptions& options, ProgressBar* progress) const {
@@ -219,14 +211,14 @@ Result<SeedReport> Seeder::run(const SeedOptions& options, ProgressBar* progress
       const int b = next++;
       if (b >= batches) return;
       const int first = 1 + b * batch_size, last = std::min(options.users, first + batch_size - 1);
-      Result<SeedReport> done = std::unexpected(Problem{});
-      try {
-        done = run_batch(common, first, last);
-      } catch (const std::exception& e) {
-        // A database error other than a lost connection (e.g. another seed run racing this one).
-        done = std::unexpected(
-            Problem{.status = 500, .type = "seed-failed", .title = "Seeding failed", .detail = e.what()});
-      }
+      auto done = [&]() -> Result<SeedReport> {
+        try {
+          return run_batch(common, first, last);
+        } catch (const std::exception& e) {
+          // A database error other than a lost connection (e.g. another seed run racing this one).
+          return std::unexpected(Problem("seed-failed", e.what()));
+        }
+      }();
       std::lock_guard lock(mutex);
       if (!done) {
         if (!problem) problem = done.error();

@@ -90,19 +90,14 @@ asio::awaitable<void> serve_connection(Server& server, const ServerOptions& opti
     Response res;
     bool close = false;
     if (ec == beast_http::error::body_limit) {
-      res = early_problem(metrics, {.status = 413,
-                                    .type = "body-too-large",
-                                    .title = "Payload too large",
-                                    .detail = fmt::format("the request body exceeds the limit of {} bytes", limit)});
+      res = early_problem(
+          metrics, Problem("body-too-large", fmt::format("the request body exceeds the limit of {} bytes", limit)));
       close = true;
     } else if (ec == beast_http::error::header_limit) {
-      res = early_problem(metrics, {.status = 431,
-                                    .type = "headers-too-large",
-                                    .title = "Request header fields too large",
-                                    .detail = "the request headers exceed 16 KiB"});
+      res = early_problem(metrics, Problem("headers-too-large", "the request headers exceed 16 KiB"));
       close = true;
     } else if (is_malformed_request(ec)) {
-      res = early_problem(metrics, bad_request("malformed-http", "the request is not valid HTTP/1.1: " + ec.message()));
+      res = early_problem(metrics, Problem("malformed-http", "the request is not valid HTTP/1.1: " + ec.message()));
       close = true;
     } else if (ec) {
       break;  // the peer went away, timed out, or the server closed an idle connection

@@ -50,7 +50,7 @@ Result<std::optional<long long>> Request::query_number(std::string_view name, lo
   auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
   if (ec != std::errc{} || end != text->data() + text->size() || n < min || n > max)
     return std::unexpected(
-        bad_request("validation-failed", fmt::format("{} must be a whole number from {} to {}", name, min, max)));
+        Problem("validation-failed", fmt::format("{} must be a whole number from {} to {}", name, min, max)));
   return std::optional<long long>(n);
 }
 
@@ -69,10 +69,8 @@ Result<Json> Request::json() const {
   auto base = type.substr(0, type.find(';'));
   while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
   if (base != "application/json" && !(base.starts_with("application/") && base.ends_with("+json"))) {
-    return std::unexpected(Problem{.status = 415,
-                                   .type = "unsupported-media-type",
-                                   .title = "Unsupported media type",
-                                   .detail = "the body must be JSON, sent with Content-Type: application/json"});
+    return std::unexpected(
+        Problem("unsupported-media-type", "the body must be JSON, sent with Content-Type: application/json"));
   }
   return parse_json(raw.body());
 }

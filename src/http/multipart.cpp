@@ -3,7 +3,7 @@
 namespace pm::http {
 
 namespace {
-Problem malformed(std::string detail) { return bad_request("malformed-multipart", std::move(detail)); }
+Problem malformed(std::string detail) { return Problem("malformed-multipart", std::move(detail)); }
 
 std::string_view boundary_of(std::string_view content_type) {
   auto at = content_type.find("boundary=");

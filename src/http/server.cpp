@@ -241,16 +241,15 @@ Response Server::handle(Request& req) {
   Response res;
   if (!match.handler) {
     if (match.status == Status::method_not_allowed) {
-      res = problem_response({.status = 405,
-                              .type = "method-not-allowed",
-                              .title = "Method not allowed",
-                              .detail = fmt::format("{} is not allowed on {}; allowed: {}", method_name(req.method()),
-                                                    match.route, match.allow)},
-                             req.request_id);
+      res = problem_response(
+          Problem("method-not-allowed", fmt::format("{} is not allowed on {}; allowed: {}", method_name(req.method()),
+                                                    match.route, match.allow)),
+          req.request_id);
       res.set(beast_http::field::allow, match.allow);
     } else {
-      res = problem_response(not_found(fmt::format("there is no {} {}", method_name(req.method()), req.path())),
-                             req.request_id);
+      res = problem_response(
+          Problem("not-found", fmt::format("there is no {} {}", method_name(req.method()), req.path())),
+          req.request_id);
     }
   } else {
     req.params = std::move(match.params);
@@ -261,10 +260,7 @@ Response Server::handle(Request& req) {
       log::error("http_handler_exception", {{"request_id", req.request_id},
                                             {"route", match.route},
                                             {"exception", boost::core::demangle(typeid(e).name())}});
-      res = problem_response({.status = 500,
-                              .type = "internal",
-                              .title = "Internal server error",
-                              .detail = "an unexpected error occurred; quote the instance when reporting it"},
+      res = problem_response(Problem("internal", "an unexpected error occurred; quote the instance when reporting it"),
                              req.request_id);
     }
   }

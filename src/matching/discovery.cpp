@@ -15,7 +15,7 @@ namespace {
 constexpr int kCachedMatches = 100;  // ids kept in matches:recent:{userId}
 constexpr auto kPhotoUrlTtl = std::chrono::seconds(900);
 
-Problem match_not_found() { return not_found("there is no such match among yours"); }
+Problem match_not_found() { return Problem("not-found", "there is no such match among yours"); }
 
 // The cached, viewer-independent form of a match (the seed's match:{matchId} preview).
 Json preview_of(const repository::MatchRow& m) {
@@ -56,18 +56,18 @@ Result<ListQuery> ListQuery::parse(const std::optional<std::string>& cursor, con
   ListQuery q;
   if (cursor) {
     if (!parse_cursor(*cursor))
-      return std::unexpected(bad_request("validation-failed", "cursor is not one this API handed out"));
+      return std::unexpected(Problem("validation-failed", "cursor is not one this API handed out"));
     q.cursor = cursor;
   }
   if (limit) {
     auto [end, ec] = std::from_chars(limit->data(), limit->data() + limit->size(), q.limit);
     if (ec != std::errc{} || end != limit->data() + limit->size() || q.limit < 1 || q.limit > 100)
-      return std::unexpected(bad_request("validation-failed", "limit must be an integer from 1 to 100"));
+      return std::unexpected(Problem("validation-failed", "limit must be an integer from 1 to 100"));
   }
   if (status) {
     if (*status != "current" && *status != "all" && !match_status_from(*status))
       return std::unexpected(
-          bad_request("validation-failed", "status must be current, pending, active, rejected, expired or all"));
+          Problem("validation-failed", "status must be current, pending, active, rejected, expired or all"));
     q.status = *status;
   }
   return q;
@@ -106,18 +106,17 @@ Result<Json> Discovery::list(const std::string& user_id, const ListQuery& query)
   if (source == "database") {
     std::optional<std::pair<double, std::string>> after;
     if (query.cursor) after = parse_cursor(*query.cursor);
-    auto rows = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<repository::MatchRow>> {
+    auto rows = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<repository::MatchRow>> {
       return repository::list_matches(tx, user_id, statuses_of(query.status), after,
                                       cacheable ? kCachedMatches : query.limit + 1);
-    });
-    if (!rows) return std::unexpected(rows.error());
+    }));
     std::vector<std::string> ids;
-    for (const auto& r : *rows) {
+    for (const auto& r : rows) {
       previews.push_back(preview_of(r));
       ids.push_back(r.match_id);
     }
     if (cacheable) {
-      for (std::size_t i = 0; i < rows->size(); ++i) d_.cache.put_preview(ids[i], previews[i]);
+      for (std::size_t i = 0; i < rows.size(); ++i) d_.cache.put_preview(ids[i], previews[i]);
       d_.cache.put_recent(user_id, ids);
     }
   }
@@ -160,17 +159,14 @@ Result<Json> Discovery::like(const std::string& user_id, const std::string& matc
   if (!crypto::is_uuid(match_id)) return std::unexpected(match_not_found());
   // (user, notification) recorded in the transaction, announced live only once it committed.
   std::vector<std::pair<std::string, Json>> recorded;
-  auto result =
+  auto result = PM_TRY(
       db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::pair<repository::MatchRow, std::optional<std::string>>> {
         recorded.clear();
         auto current = repository::match_for(tx, match_id, user_id);
         if (!current) return std::unexpected(match_not_found());
         if (current->status != MatchStatus::pending && current->status != MatchStatus::active)
-          return std::unexpected(Problem{
-              .status = 409,
-              .type = "match-closed",
-              .title = "Conflict",
-              .detail = fmt::format("this match is {} and can no longer be liked", to_string(current->status))});
+          return std::unexpected(Problem(
+              "match-closed", fmt::format("this match is {} and can no longer be liked", to_string(current->status))));
         auto liked = repository::like(tx, match_id, user_id);
         if (!liked) return std::unexpected(match_not_found());
         std::optional<std::string> conversation;
@@ -193,63 +189,55 @@ Result<Json> Discovery::like(const std::string& user_id, const std::string& matc
               recorded.emplace_back(me, std::move(*n));
         }
         return std::pair{liked->first, conversation};
-      });
-  if (!result) return std::unexpected(result.error());
+      }));
   for (const auto& [who, n] : recorded) d_.notifications.announce(who, n);
-  forget_pair(result->first.user_id_1, result->first.user_id_2);
+  forget_pair(result.first.user_id_1, result.first.user_id_2);
   d_.cache.forget_match(match_id);
-  Json out = view(preview_of(result->first), user_id);
-  out["conversation_id"] = result->second ? Json(*result->second) : Json(nullptr);
+  Json out = view(preview_of(result.first), user_id);
+  out["conversation_id"] = result.second ? Json(*result.second) : Json(nullptr);
   return out;
 }
 
 Result<repository::MatchRow> Discovery::reject(const std::string& user_id, const std::string& match_id,
                                                MatchStatus from_status, std::string_view action) {
   if (!crypto::is_uuid(match_id)) return std::unexpected(match_not_found());
-  auto result = db::transact(d_.db, [&](pqxx::work& tx) -> Result<repository::MatchRow> {
+  auto result = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<repository::MatchRow> {
     auto current = repository::match_for(tx, match_id, user_id);
     if (!current) return std::unexpected(match_not_found());
     if (current->status != from_status)
-      return std::unexpected(
-          Problem{.status = 409,
-                  .type = "match-closed",
-                  .title = "Conflict",
-                  .detail = fmt::format("this match is {}; only {} matches can be {}", to_string(current->status),
-                                        to_string(from_status), action)});
+      return std::unexpected(Problem("match-closed", fmt::format("this match is {}; only {} matches can be {}",
+                                                                 to_string(current->status), to_string(from_status),
+                                                                 action)));
     auto rejected = repository::reject(tx, match_id, user_id, from_status);
     if (!rejected) return std::unexpected(match_not_found());
     return *rejected;
-  });
-  if (!result) return std::unexpected(result.error());
-  forget_pair(result->user_id_1, result->user_id_2);
+  }));
+  forget_pair(result.user_id_1, result.user_id_2);
   d_.cache.forget_match(match_id);
   return result;
 }
 
 Result<Json> Discovery::pass(const std::string& user_id, const std::string& match_id) {
-  auto passed = reject(user_id, match_id, MatchStatus::pending, "passed");
-  if (!passed) return std::unexpected(passed.error());
-  return view(preview_of(*passed), user_id);
+  auto passed = PM_TRY(reject(user_id, match_id, MatchStatus::pending, "passed"));
+  return view(preview_of(passed), user_id);
 }
 
 Result<Json> Discovery::unmatch(const std::string& user_id, const std::string& match_id) {
-  auto ended = reject(user_id, match_id, MatchStatus::active, "ended");
-  if (!ended) return std::unexpected(ended.error());
-  if (on_unmatch) on_unmatch(user_id, ended->user_id_1 == user_id ? ended->user_id_2 : ended->user_id_1);
-  return view(preview_of(*ended), user_id);
+  auto ended = PM_TRY(reject(user_id, match_id, MatchStatus::active, "ended"));
+  if (on_unmatch) on_unmatch(user_id, ended.user_id_1 == user_id ? ended.user_id_2 : ended.user_id_1);
+  return view(preview_of(ended), user_id);
 }
 
 Result<int> Discovery::expire(int days) {
-  auto expired = db::transact(
-      d_.db, [&](pqxx::work& tx) -> Result<std::vector<std::tuple<std::string, std::string, std::string>>> {
+  auto expired = PM_TRY(
+      db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<std::tuple<std::string, std::string, std::string>>> {
         return repository::expire_pending(tx, days);
-      });
-  if (!expired) return std::unexpected(expired.error());
-  for (const auto& [match_id, a, b] : *expired) {
+      }));
+  for (const auto& [match_id, a, b] : expired) {
     d_.cache.forget_match(match_id);
     forget_pair(a, b);
   }
-  return static_cast<int>(expired->size());
+  return static_cast<int>(expired.size());
 }
 
 void Discovery::forget_pair(const std::string& a, const std::string& b) {

@@ -13,15 +13,15 @@ EmbeddingProvider::~EmbeddingProvider() = default;
 Result<std::unique_ptr<EmbeddingProvider>> make_embedding_provider(const Config& config) {
   if (config.embedding_provider == "openai") {
     if (config.embedding_url.empty())
-      return std::unexpected(bad_request("config",
-                                         "PM_EMBEDDING_PROVIDER=openai needs PM_EMBEDDING_URL "
-                                         "(an OpenAI-compatible base URL ending in /v1)"));
+      return std::unexpected(Problem("config",
+                                     "PM_EMBEDDING_PROVIDER=openai needs PM_EMBEDDING_URL "
+                                     "(an OpenAI-compatible base URL ending in /v1)"));
     return std::make_unique<OpenAiEmbedder>(config);
   }
   if (config.embedding_provider.empty() || config.embedding_provider == "builtin")
     return std::make_unique<HashingEmbedder>();
   // Config::load() already refuses other values; a Config built in code could still hold one.
-  return std::unexpected(bad_request("config", "PM_EMBEDDING_PROVIDER must be builtin or openai"));
+  return std::unexpected(Problem("config", "PM_EMBEDDING_PROVIDER must be builtin or openai"));
 }
 
 float cosine(std::span<const float> a, std::span<const float> b) {

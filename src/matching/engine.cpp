@@ -19,10 +19,6 @@ std::string age_range(int age) {
   return fmt::format("{}-{}", lo, lo + 4);
 }
 
-Problem conflict(std::string type, std::string detail) {
-  return Problem{.status = 409, .type = std::move(type), .title = "Conflict", .detail = std::move(detail)};
-}
-
 }  // namespace
 
 IndexedUser indexed_user(const ScoringBank& bank, const repository::UserRow& row,
@@ -82,13 +78,12 @@ Json Engine::score_json(const PairScore& s, const Insights& insights) {
 Engine::Engine(Deps deps) : d_(deps) {}
 
 Result<std::shared_ptr<CandidateIndex>> Engine::index() {
-  auto bank = d_.questionnaire.bank();
-  if (!bank) return std::unexpected(bank.error());
+  auto bank = PM_TRY(d_.questionnaire.bank());
   MutexLock lock(mutex_);
   // A re-imported bank (a new version, or questions added or retired) makes a new index.
-  if (!index_ || index_->bank().bank().version != (*bank)->version ||
-      index_->bank().slots().size() + index_->bank().open_questions().size() != (*bank)->questions().size()) {
-    index_ = std::make_shared<CandidateIndex>(std::make_shared<const ScoringBank>(**bank));
+  if (!index_ || index_->bank().bank().version != bank->version ||
+      index_->bank().slots().size() + index_->bank().open_questions().size() != bank->questions().size()) {
+    index_ = std::make_shared<CandidateIndex>(std::make_shared<const ScoringBank>(*bank));
     watermark_.clear();
     recently_loaded_.clear();
   }
@@ -96,13 +91,12 @@ Result<std::shared_ptr<CandidateIndex>> Engine::index() {
 }
 
 Result<std::size_t> Engine::refresh(bool force) {
-  auto idx = index();
-  if (!idx) return std::unexpected(idx.error());
+  auto idx = PM_TRY(index());
   MutexLock lock(mutex_);
   const auto now = std::chrono::steady_clock::now();
   if (!force && !watermark_.empty() && now - refreshed_at_ < d_.config.index_refresh) return 0;
   refreshed_at_ = now;
-  const ScoringBank& bank = (*idx)->bank();
+  const ScoringBank& bank = idx->bank();
   // The transaction works on copies; the engine's state takes the result once it has committed.
   const std::string watermark = watermark_;
   const auto recently_loaded = recently_loaded_;  // the overlap's few users
@@ -111,7 +105,7 @@ Result<std::size_t> Engine::refresh(bool force) {
     std::string newest;
     std::unordered_map<std::string, std::string> loaded;
   };
-  auto result = db::transact(d_.db, [&](pqxx::work& tx) -> Result<Loaded> {
+  auto result = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<Loaded> {
     std::string newest = watermark;
     const bool full_load = watermark.empty();
     auto rows = repository::changed_users(tx, watermark, newest);
@@ -129,39 +123,35 @@ Result<std::size_t> Engine::refresh(bool force) {
       for (std::size_t i = start; i < std::min(rows.size(), start + kAnswerBatch); ++i) {
         IndexedUser u = indexed_user(bank, rows[i], answers[rows[i].user_id]);
         if (u.facts.complete)
-          (*idx)->upsert(std::move(u));
+          idx->upsert(std::move(u));
         else
-          (*idx)->remove(rows[i].user_id);
+          idx->remove(rows[i].user_id);
       }
     }
     return Loaded{.count = rows.size(), .newest = std::move(newest), .loaded = std::move(loaded)};
-  });
-  if (!result) return std::unexpected(result.error());
-  watermark_ = std::move(result->newest);
+  }));
+  watermark_ = std::move(result.newest);
   // After a full load (every user) nothing is remembered: the next poll reloads the few in the
   // overlap once, and from then on only the overlap's users are kept.
-  recently_loaded_ = std::move(result->loaded);
-  return result->count;
+  recently_loaded_ = std::move(result.loaded);
+  return result.count;
 }
 
 Result<Json> Engine::compute_vectors(const std::string& user_id) {
-  auto idx = index();
-  if (!idx) return std::unexpected(idx.error());
-  const ScoringBank& bank = (*idx)->bank();
+  auto idx = PM_TRY(index());
+  const ScoringBank& bank = idx->bank();
   // Read, embed outside the transaction (a remote model may be slow), then write.
-  auto input = db::transact(
+  auto input = PM_TRY(db::transact(
       d_.db, [&](pqxx::work& tx) -> Result<std::tuple<repository::UserRow, std::vector<AnswerValue>, std::string>> {
         auto row = repository::user_row(tx, user_id);
-        if (!row) return std::unexpected(not_found("there is no such user"));
+        if (!row) return std::unexpected(Problem("not-found", "there is no such user"));
         auto answers = repository::answers_of(tx, {user_id}, bank.bank().key);
         return std::tuple{*row, answers[user_id], repository::bio_of(tx, user_id)};
-      });
-  if (!input) return std::unexpected(input.error());
-  auto& [row, answers, bio] = *input;
+      }));
+  auto& [row, answers, bio] = input;
   TraitVectors v = trait_vectors(bank, bank.encode_all(answers));
-  auto text = d_.embedder.embed(embedding_text(bio, bank.open_answers(answers)));
-  if (!text) return std::unexpected(text.error());
-  Json doc = vector_document(user_id, v, *text, d_.embedder.model(), row, bank.bank().version);
+  auto text = PM_TRY(d_.embedder.embed(embedding_text(bio, bank.open_answers(answers))));
+  Json doc = vector_document(user_id, v, text, d_.embedder.model(), row, bank.bank().version);
   Json metadata = {{"model", kTraitModel},
                    {"version", kTraitModelVersion},
                    {"dimensions", v.profile.size()},
@@ -169,49 +159,45 @@ Result<Json> Engine::compute_vectors(const std::string& user_id) {
                    {"keyValues", v.key_values},
                    {"textModel", d_.embedder.model()},
                    {"bankVersion", bank.bank().version}};
-  auto saved = db::transact(d_.db, [&](pqxx::work& tx) -> Result<bool> {
+  PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<bool> {
     repository::save_vectors(tx, user_id, doc, v.profile, metadata);
     return true;
-  });
-  if (!saved) return std::unexpected(saved.error());
+  }));
   return doc;
 }
 
 Result<IndexedUser> Engine::indexed(const std::string& user_id) {
-  auto refreshed = refresh();
-  if (!refreshed) return std::unexpected(refreshed.error());
-  auto idx = index();
-  if (!idx) return std::unexpected(idx.error());
-  if (auto u = (*idx)->find(user_id)) return *u;
-  if (auto again = refresh(true); !again) return std::unexpected(again.error());
-  if (auto u = (*idx)->find(user_id)) return *u;
+  PM_TRY(refresh());
+  auto idx = PM_TRY(index());
+  if (auto u = idx->find(user_id)) return *u;
+  PM_TRY(refresh(true));
+  if (auto u = idx->find(user_id)) return *u;
   // Not indexed: no vectors yet (computed now if the questionnaire is complete), or not matchable.
-  auto state = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::pair<std::optional<repository::UserRow>, bool>> {
-    return std::pair{repository::user_row(tx, user_id),
-                     repository::questionnaire_completed(tx, user_id, (*idx)->bank().bank().key)};
-  });
-  if (!state) return std::unexpected(state.error());
-  auto& [row, completed] = *state;
-  if (!row) return std::unexpected(not_found("there is no such user"));
+  auto state =
+      PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::pair<std::optional<repository::UserRow>, bool>> {
+        return std::pair{repository::user_row(tx, user_id),
+                         repository::questionnaire_completed(tx, user_id, idx->bank().bank().key)};
+      }));
+  auto& [row, completed] = state;
+  if (!row) return std::unexpected(Problem("not-found", "there is no such user"));
   if (!completed)
     return std::unexpected(
-        conflict("questionnaire-incomplete", "complete the questionnaire before matches can be generated"));
+        Problem("questionnaire-incomplete", "complete the questionnaire before matches can be generated"));
   if (!row->facts.complete)
-    return std::unexpected(conflict(
+    return std::unexpected(Problem(
         "profile-incomplete",
         "complete your profile (first name, birth date, gender, seeking, location) before matches can be generated"));
   if (row->traits.empty()) {
-    if (auto v = compute_vectors(user_id); !v) return std::unexpected(v.error());
-    if (auto r = refresh(true); !r) return std::unexpected(r.error());
-    if (auto u = (*idx)->find(user_id)) return *u;
+    PM_TRY(compute_vectors(user_id));
+    PM_TRY(refresh(true));
+    if (auto u = idx->find(user_id)) return *u;
   }
-  return std::unexpected(conflict("profile-incomplete", "your profile cannot be matched yet"));
+  return std::unexpected(Problem("profile-incomplete", "your profile cannot be matched yet"));
 }
 
 Result<Insights> Engine::insights_for(const PairPerson& a, const PairPerson& b, const PairScore& score) {
-  auto idx = index();
-  if (!idx) return std::unexpected(idx.error());
-  Insights built = build_insights((*idx)->bank(), a, b, score);
+  auto idx = PM_TRY(index());
+  Insights built = build_insights(idx->bank(), a, b, score);
   if (!d_.llm.enabled()) return built;
   // The model writes prose from the facts the built-in analysis found; the scores stay ours.
   Json facts = {{"score", score.score},
@@ -242,40 +228,36 @@ Result<Insights> Engine::insights_for(const PairPerson& a, const PairPerson& b, 
 }
 
 Result<Generated> Engine::generate(const std::string& user_id) {
-  auto who = indexed(user_id);
-  if (!who) return std::unexpected(who.error());
-  if (who->facts.hidden)
-    return std::unexpected(conflict("profile-hidden", "your profile is hidden; make it visible to get matches"));
-  auto idx = index();
-  if (!idx) return std::unexpected(idx.error());
-  const ScoringBank& bank = (*idx)->bank();
+  auto who = PM_TRY(indexed(user_id));
+  if (who.facts.hidden)
+    return std::unexpected(Problem("profile-hidden", "your profile is hidden; make it visible to get matches"));
+  auto idx = PM_TRY(index());
+  const ScoringBank& bank = idx->bank();
 
-  auto before = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::pair<std::vector<std::string>, int>> {
+  auto before = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::pair<std::vector<std::string>, int>> {
     return std::pair{repository::excluded_for(tx, user_id), repository::pending_count(tx, user_id)};
-  });
-  if (!before) return std::unexpected(before.error());
+  }));
   Generated out;
-  const int want = d_.config.matches_per_user - before->second;
+  const int want = d_.config.matches_per_user - before.second;
   if (want <= 0) return out;
-  std::unordered_set<std::string> excluded(before->first.begin(), before->first.end());
-  auto candidates = (*idx)->best(*who, excluded, static_cast<std::size_t>(want), SearchPath::automatic, &out.search);
+  std::unordered_set<std::string> excluded(before.first.begin(), before.first.end());
+  auto candidates = idx->best(who, excluded, static_cast<std::size_t>(want), SearchPath::automatic, &out.search);
   if (candidates.empty()) return out;
 
   // The people behind each pair: names, open answers and key traits, for the insights.
   std::vector<std::string> ids{user_id};
   for (const auto& c : candidates) ids.push_back(c.user_id);
-  auto people = db::transact(
+  auto people = PM_TRY(db::transact(
       d_.db, [&](pqxx::work& tx) -> Result<std::map<std::string, std::pair<std::string, std::vector<AnswerValue>>>> {
         std::map<std::string, std::pair<std::string, std::vector<AnswerValue>>> out;
         auto answers = repository::answers_of(tx, ids, bank.bank().key, true);
         for (const auto& [id, name] : repository::first_names(tx, ids)) out[id] = {name, answers[id]};
         return out;
-      });
-  if (!people) return std::unexpected(people.error());
+      }));
 
   std::map<std::string, MatchProfile> profiles;  // kept alive for the PairPersons below
   auto person = [&](const std::string& id, const MatchProfile& profile) {
-    const auto& [name, answers] = (*people)[id];
+    const auto& [name, answers] = people[id];
     TraitVectors v = trait_vectors(bank, profile.answers);
     return PairPerson{.first_name = name,
                       .profile = &profile,
@@ -283,73 +265,66 @@ Result<Generated> Engine::generate(const std::string& user_id) {
                       .key_traits = v.key_traits,
                       .key_values = v.key_values};
   };
-  const PairPerson me = person(user_id, who->profile);
+  const PairPerson me = person(user_id, who.profile);
   std::vector<repository::NewMatch> rows;
   for (const auto& c : candidates) {
-    auto other = (*idx)->find(c.user_id);
-    if (!other || !people->count(c.user_id)) continue;
+    auto other = idx->find(c.user_id);
+    if (!other || !people.count(c.user_id)) continue;
     const MatchProfile& profile = profiles[c.user_id] = other->profile;
     const PairPerson them = person(c.user_id, profile);
-    auto insights = insights_for(me, them, c.score);
-    if (!insights) return std::unexpected(insights.error());
-    repository::NewMatch m{.user_a = user_id,
-                           .user_b = c.user_id,
-                           .score = c.score.score,
-                           .score_details = score_json(c.score, *insights)};
+    auto insights = PM_TRY(insights_for(me, them, c.score));
+    repository::NewMatch m{
+        .user_a = user_id, .user_b = c.user_id, .score = c.score.score, .score_details = score_json(c.score, insights)};
     // The stored direction follows the canonical order of the pair.
     if (c.user_id < user_id)
       std::swap(m.score_details["satisfaction"]["first"], m.score_details["satisfaction"]["second"]);
-    for (const auto& a : insights->attributes) m.attributes.emplace_back(a.name, a.score, a.description);
-    Json factors = insights->to_json()["keyFactors"];
-    m.highlights = {{"summary", insights->summary}, {"keyFactors", factors}};
-    m.detailed_analysis = insights->detailed_analysis;
+    for (const auto& a : insights.attributes) m.attributes.emplace_back(a.name, a.score, a.description);
+    Json factors = insights.to_json()["keyFactors"];
+    m.highlights = {{"summary", insights.summary}, {"keyFactors", factors}};
+    m.detailed_analysis = insights.detailed_analysis;
     m.insight_document = {{"compatibilityScore", c.score.score},
                           {"generatedAt", iso8601(Clock::now())},
-                          {"insights", insights->to_json()},
+                          {"insights", insights.to_json()},
                           {"aiModel", d_.llm.enabled() ? d_.llm.model() : kInsightModel},
                           {"version", kInsightVersion}};
     rows.push_back(std::move(m));
   }
-  auto written = db::transact(
-      d_.db, [&](pqxx::work& tx) -> Result<std::vector<std::string>> { return repository::insert_matches(tx, rows); });
-  if (!written) return std::unexpected(written.error());
-  out.match_ids = *written;
-  out.created = static_cast<int>(written->size());
+  out.match_ids = PM_TRY(db::transact(
+      d_.db, [&](pqxx::work& tx) -> Result<std::vector<std::string>> { return repository::insert_matches(tx, rows); }));
+  out.created = static_cast<int>(out.match_ids.size());
   d_.cache.forget_user(user_id);
   for (const auto& m : rows) d_.cache.forget_user(m.user_b);
   return out;
 }
 
 Result<int> Engine::run_vector_jobs(int limit) {
-  auto jobs = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<std::pair<std::string, std::string>>> {
-    return repository::claim_vector_jobs(tx, limit);
-  });
-  if (!jobs) return std::unexpected(jobs.error());
-  for (const auto& [job_id, user_id] : *jobs) {
+  auto jobs =
+      PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<std::pair<std::string, std::string>>> {
+        return repository::claim_vector_jobs(tx, limit);
+      }));
+  for (const auto& [job_id, user_id] : jobs) {
     auto done = compute_vectors(user_id);
     std::optional<std::string> error;
     if (!done) error = done.error().type + ": " + done.error().detail;
-    auto finished = db::transact(d_.db, [&](pqxx::work& tx) -> Result<bool> {
+    PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<bool> {
       repository::finish_job(tx, job_id, error);
       // New vectors, new candidates: the worker regenerates this user's matches next.
       if (!error) repository::queue_generation(tx, user_id, "vectors_changed");
       return true;
-    });
-    if (!finished) return std::unexpected(finished.error());
+    }));
   }
-  return static_cast<int>(jobs->size());
+  return static_cast<int>(jobs.size());
 }
 
 Result<int> Engine::run_generation_queue(int limit) {
-  auto users = db::transact(
-      d_.db, [&](pqxx::work& tx) -> Result<std::vector<std::string>> { return repository::take_queued(tx, limit); });
-  if (!users) return std::unexpected(users.error());
-  for (const auto& user_id : *users) {
+  auto users = PM_TRY(db::transact(
+      d_.db, [&](pqxx::work& tx) -> Result<std::vector<std::string>> { return repository::take_queued(tx, limit); }));
+  for (const auto& user_id : users) {
     auto g = generate(user_id);
     // A user who cannot be matched (hidden, incomplete) is not an error of the worker.
     if (!g && g.error().status >= 500) return std::unexpected(g.error());
   }
-  return static_cast<int>(users->size());
+  return static_cast<int>(users.size());
 }
 
 }  // namespace pm::matching

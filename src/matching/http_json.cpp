@@ -41,8 +41,8 @@ Problem unavailable_problem(const ApiProblems& problems, const Attempt& last, in
     what = "cannot be reached";
   else
     what = fmt::format("answered HTTP {}", last->status);
-  return unavailable(problems.unavailable,
-                     fmt::format("{} {} ({} attempt{})", problems.api_name, what, attempts, attempts == 1 ? "" : "s"));
+  return Problem(problems.unavailable,
+                 fmt::format("{} {} ({} attempt{})", problems.api_name, what, attempts, attempts == 1 ? "" : "s"));
 }
 
 }  // namespace
@@ -56,10 +56,6 @@ std::chrono::milliseconds connect_timeout_for(std::chrono::milliseconds total) {
   return std::min(total, std::chrono::milliseconds(5000));
 }
 
-Problem bad_gateway(const ApiProblems& problems, std::string detail) {
-  return {.status = 502, .type = problems.failed, .title = "Bad gateway", .detail = std::move(detail)};
-}
-
 Result<Json> post_json(const ApiEndpoint& endpoint, const Json& request, const ApiProblems& problems) {
   // User text may hold invalid UTF-8: replace it rather than throw (the default of dump()).
   const std::string payload = request.dump(-1, ' ', false, Json::error_handler_t::replace);
@@ -69,12 +65,12 @@ Result<Json> post_json(const ApiEndpoint& endpoint, const Json& request, const A
     if (i > 0) std::this_thread::sleep_for(std::min(endpoint.backoff * (1 << std::min(i - 1, 10)), kMaxBackoff));
     last = post_once(endpoint, payload);
     if (!last && last.error().kind == http_client::Failure::Kind::too_large)
-      return std::unexpected(
-          bad_gateway(problems, fmt::format("{} answered more than {} bytes", problems.api_name, kMaxResponseBytes)));
+      return std::unexpected(Problem(
+          problems.failed, fmt::format("{} answered more than {} bytes", problems.api_name, kMaxResponseBytes)));
     if (!last && last.error().kind == http_client::Failure::Kind::refused) {
       log::error("matching-api-refused-url", {{"api", problems.api_name}, {"error", last.error().detail}});
-      return std::unexpected(unavailable(
-          problems.unavailable, fmt::format("{} cannot be called: {}", problems.api_name, last.error().detail)));
+      return std::unexpected(Problem(problems.unavailable,
+                                     fmt::format("{} cannot be called: {}", problems.api_name, last.error().detail)));
     }
     if (!last) {
       // The detail is libcurl's fixed text per error: neither the URL nor the key reaches the log.
@@ -90,12 +86,12 @@ Result<Json> post_json(const ApiEndpoint& endpoint, const Json& request, const A
       // Another 4xx (bad key, unknown model, input too long) will not get better by asking again.
       log::error("matching-api-refused", {{"api", problems.api_name}, {"status", last->status}});
       return std::unexpected(
-          bad_gateway(problems, fmt::format("{} answered HTTP {}", problems.api_name, last->status)));
+          Problem(problems.failed, fmt::format("{} answered HTTP {}", problems.api_name, last->status)));
     }
     auto parsed = Json::parse(last->body, nullptr, /*allow_exceptions=*/false);
     if (parsed.is_discarded())
       return std::unexpected(
-          bad_gateway(problems, fmt::format("{} answered with something that is not JSON", problems.api_name)));
+          Problem(problems.failed, fmt::format("{} answered with something that is not JSON", problems.api_name)));
     return parsed;
   }
   return std::unexpected(unavailable_problem(problems, last, attempts));

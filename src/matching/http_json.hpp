@@ -23,8 +23,8 @@ struct ApiEndpoint {
 
 // The Problem types of one API, so each caller reports in its own vocabulary.
 struct ApiProblems {
-  std::string unavailable;  // 503: unreachable, timed out, 429 or 5xx after the retries, e.g. "embedding-unavailable"
-  std::string failed;       // 502: any other status, or an answer that is not JSON, e.g. "embedding-failed"
+  ProblemSlug unavailable;  // 503: unreachable, timed out, 429 or 5xx after the retries, e.g. "embedding-unavailable"
+  ProblemSlug failed;       // 502: another status, or an answer that is not what was asked, e.g. "embedding-failed"
   std::string api_name;     // for details and logs, e.g. "the embeddings API"
 };
 
@@ -39,8 +39,5 @@ std::chrono::milliseconds connect_timeout_for(std::chrono::milliseconds total);
 // status only: never the key, the request (which holds user text) or the answer body (which may
 // echo either).
 Result<Json> post_json(const ApiEndpoint& endpoint, const Json& request, const ApiProblems& problems);
-
-// A 502 Problem of `problems.failed`, for callers that find the JSON answer malformed.
-Problem bad_gateway(const ApiProblems& problems, std::string detail);
 
 }  // namespace pm::matching

@@ -26,8 +26,7 @@ ChatClient::ChatClient(std::string provider, std::string base_url, std::string m
       model_(std::move(model)) {}
 
 Result<Json> ChatClient::complete_json(const std::string& system_prompt, const std::string& user_prompt) const {
-  if (!enabled_)
-    return std::unexpected(unavailable(kChatProblems.unavailable, "no chat completions API is configured"));
+  if (!enabled_) return std::unexpected(Problem(kChatProblems.unavailable, "no chat completions API is configured"));
   Json request = {
       {"model", model_},
       {"messages",
@@ -35,25 +34,23 @@ Result<Json> ChatClient::complete_json(const std::string& system_prompt, const s
       {"response_format", {{"type", "json_object"}}},
       {"temperature", kTemperature},
   };
-  auto answer = post_json(endpoint_, request, kChatProblems);
-  if (!answer) return std::unexpected(answer.error());
+  auto answer = PM_TRY(post_json(endpoint_, request, kChatProblems));
 
   // choices[0].message.content is a string holding the JSON the model wrote.
   const Json* content = nullptr;
-  if (answer->is_object() && answer->contains("choices") && (*answer)["choices"].is_array() &&
-      !(*answer)["choices"].empty()) {
-    const Json& choice = (*answer)["choices"][0];
+  if (answer.is_object() && answer.contains("choices") && answer["choices"].is_array() && !answer["choices"].empty()) {
+    const Json& choice = answer["choices"][0];
     if (choice.is_object() && choice.contains("message") && choice["message"].is_object() &&
         choice["message"].contains("content") && choice["message"]["content"].is_string())
       content = &choice["message"]["content"];
   }
   if (!content)
     return std::unexpected(
-        bad_gateway(kChatProblems, "the chat completions API answered without choices[0].message.content"));
+        Problem(kChatProblems.failed, "the chat completions API answered without choices[0].message.content"));
 
   auto object = Json::parse(content->get_ref<const std::string&>(), nullptr, /*allow_exceptions=*/false);
   if (object.is_discarded() || !object.is_object())
-    return std::unexpected(bad_gateway(kChatProblems, "the model's answer is not a JSON object"));
+    return std::unexpected(Problem(kChatProblems.failed, "the model's answer is not a JSON object"));
   return object;
 }
 

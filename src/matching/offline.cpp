@@ -11,7 +11,7 @@ namespace pm::matching {
 
 namespace {
 
-Problem invalid(std::string detail) { return bad_request("validation-failed", std::move(detail)); }
+Problem invalid(std::string detail) { return Problem("validation-failed", std::move(detail)); }
 
 }  // namespace
 
@@ -80,9 +80,7 @@ Result<OfflineUser> parse_offline_user(const ScoringBank& bank, const Json& line
   TraitVectors v = trait_vectors(bank, u.indexed.profile.answers);
   u.indexed.profile.traits = v.profile;
   auto open = bank.open_answers(answers);
-  auto embedded = embedder.embed(embedding_text(text("bio"), open));
-  if (!embedded) return std::unexpected(embedded.error());
-  u.indexed.profile.text = *embedded;
+  u.indexed.profile.text = PM_TRY(embedder.embed(embedding_text(text("bio"), open)));
   u.person = {.first_name = text("name"),
               .profile = nullptr,
               .open_answers = open,

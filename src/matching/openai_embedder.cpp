@@ -35,27 +35,26 @@ Result<std::vector<float>> OpenAiEmbedder::embed(std::string_view text) {
   // The APIs refuse empty input; blank text has no meaning to embed anyway.
   if (blank(text)) return std::vector<float>(static_cast<std::size_t>(dimensions_.load()), 0.0f);
 
-  auto answer = post_json(endpoint_, Json{{"model", model_}, {"input", text}}, kEmbeddingProblems);
-  if (!answer) return std::unexpected(answer.error());
+  auto answer = PM_TRY(post_json(endpoint_, Json{{"model", model_}, {"input", text}}, kEmbeddingProblems));
 
   const Json* values = nullptr;
-  if (answer->is_object() && answer->contains("data") && (*answer)["data"].is_array() && !(*answer)["data"].empty()) {
-    const Json& first = (*answer)["data"][0];
+  if (answer.is_object() && answer.contains("data") && answer["data"].is_array() && !answer["data"].empty()) {
+    const Json& first = answer["data"][0];
     if (first.is_object() && first.contains("embedding") && first["embedding"].is_array()) values = &first["embedding"];
   }
   if (!values || values->empty())
-    return std::unexpected(bad_gateway(kEmbeddingProblems, "the embeddings API answered without data[0].embedding"));
+    return std::unexpected(Problem(kEmbeddingProblems.failed, "the embeddings API answered without data[0].embedding"));
 
   std::vector<float> out;
   out.reserve(values->size());
   for (const Json& v : *values) {
     if (!v.is_number())
-      return std::unexpected(bad_gateway(kEmbeddingProblems, "the embeddings API answered a non-numeric value"));
+      return std::unexpected(Problem(kEmbeddingProblems.failed, "the embeddings API answered a non-numeric value"));
     auto x = v.get<double>();
     auto f = static_cast<float>(x);
     if (!std::isfinite(f))
       return std::unexpected(
-          bad_gateway(kEmbeddingProblems, "the embeddings API answered a value that is not a finite number"));
+          Problem(kEmbeddingProblems.failed, "the embeddings API answered a value that is not a finite number"));
     out.push_back(f);
   }
 
@@ -64,9 +63,9 @@ Result<std::vector<float>> OpenAiEmbedder::embed(std::string_view text) {
   int expected = 0;
   int got = static_cast<int>(out.size());
   if (!dimensions_.compare_exchange_strong(expected, got) && expected != got)
-    return std::unexpected(bad_gateway(
-        kEmbeddingProblems,
-        fmt::format("the embeddings API answered {} dimensions where it answered {} before", got, expected)));
+    return std::unexpected(
+        Problem(kEmbeddingProblems.failed,
+                fmt::format("the embeddings API answered {} dimensions where it answered {} before", got, expected)));
   // An all-zero vector is kept as it is (cosine() treats it as "no similarity").
   l2_normalise(out);
   return out;

@@ -9,25 +9,22 @@
 namespace pm::matching {
 
 Result<Json> Service::generate_now(const std::string& user_id) {
-  auto premium =
-      db::transact(d_.db, [&](pqxx::work& tx) -> Result<bool> { return subscriptions::has_premium(tx, user_id); });
-  if (!premium) return std::unexpected(premium.error());
-  const cache::Limit limit{.max = *premium ? d_.config.generate_limit_premium : d_.config.generate_limit_free,
+  const bool premium = PM_TRY(
+      db::transact(d_.db, [&](pqxx::work& tx) -> Result<bool> { return subscriptions::has_premium(tx, user_id); }));
+  const cache::Limit limit{.max = premium ? d_.config.generate_limit_premium : d_.config.generate_limit_free,
                            .window = d_.config.generate_window};
-  auto decision = cache::hit(d_.redis, "ratelimit:ai:generate:" + user_id, limit);
-  if (!decision) return std::unexpected(decision.error());
-  if (!decision->allowed)
+  auto decision = PM_TRY(cache::hit(d_.redis, "ratelimit:ai:generate:" + user_id, limit));
+  if (!decision.allowed)
     return std::unexpected(cache::too_many_requests(
         fmt::format("match generation is limited to {} per {} s on your plan", limit.max, limit.window.count()),
-        decision->retry_after));
-  auto generated = engine.generate(user_id);
-  if (!generated) return std::unexpected(generated.error());
-  return Json{{"created", generated->created},
-              {"match_ids", generated->match_ids},
+        decision.retry_after));
+  auto generated = PM_TRY(engine.generate(user_id));
+  return Json{{"created", generated.created},
+              {"match_ids", generated.match_ids},
               {"search",
-               {{"path", generated->search.path == SearchPath::ann ? "ann" : "exact"},
-                {"examined", generated->search.examined},
-                {"scored", generated->search.scored}}}};
+               {{"path", generated.search.path == SearchPath::ann ? "ann" : "exact"},
+                {"examined", generated.search.examined},
+                {"scored", generated.search.scored}}}};
 }
 
 }  // namespace pm::matching

@@ -10,15 +10,10 @@ namespace pm::media {
 
 namespace {
 
-Problem problem(int status, const char* type, const char* title, std::string detail) {
-  return {.status = status, .type = type, .title = title, .detail = std::move(detail)};
-}
-
 Problem unreadable(std::string_view step, ImageType type) {
   // libvips' message may mention internals; the client gets a plain detail, the log the rest.
   log::debug("media-image-unreadable", {{"step", step}, {"type", mime_type(type)}, {"error", vips::take_error()}});
-  return problem(422, "image-unreadable", "Image unreadable",
-                 fmt::format("the {} data is truncated or corrupt", mime_type(type)));
+  return Problem("image-unreadable", fmt::format("the {} data is truncated or corrupt", mime_type(type)));
 }
 
 // The loader that must read each type: vips picks by the same magic bytes, and checking its
@@ -95,33 +90,30 @@ Result<std::string> encode_jpeg(VipsImage* image, ImageType type) {
 
 Result<ProcessedPhoto> process_photo(std::string_view bytes, const PhotoLimits& limits) {
   if (bytes.size() > limits.max_bytes)
-    return std::unexpected(
-        problem(413, "image-too-large", "Image too large",
-                fmt::format("the image is {} bytes; at most {} are accepted", bytes.size(), limits.max_bytes)));
+    return std::unexpected(Problem("image-too-large", fmt::format("the image is {} bytes; at most {} are accepted",
+                                                                  bytes.size(), limits.max_bytes)));
 
   auto type = sniff_image_type(bytes);
   if (!type)
-    return std::unexpected(problem(415, "unsupported-image-type", "Unsupported image type",
-                                   "the data is not a JPEG, PNG, WebP or HEIC image"));
-  if (auto ready = vips::init(); !ready) return std::unexpected(ready.error());
+    return std::unexpected(Problem("unsupported-image-type", "the data is not a JPEG, PNG, WebP or HEIC image"));
+  PM_TRY(vips::init());
   if (*type == ImageType::heic && !vips::can_load_heif())
-    return std::unexpected(problem(415, "unsupported-image-type", "Unsupported image type",
-                                   "HEIC images are not supported by this server: send a JPEG, PNG or WebP"));
+    return std::unexpected(
+        Problem("unsupported-image-type", "HEIC images are not supported by this server: send a JPEG, PNG or WebP"));
   if (!expected_loader(*type, vips::loader_for(bytes.data(), bytes.size())))
     return std::unexpected(unreadable("loader", *type));
 
   // Decompression bombs: a few bytes can claim billions of pixels. The header says how many;
   // nothing is decoded before this check.
-  auto header = open_header(bytes, *type);
-  if (!header) return std::unexpected(header.error());
-  auto width = static_cast<std::uint64_t>(vips_image_get_width(header->get()));
-  auto height = static_cast<std::uint64_t>(vips_image_get_height(header->get()));
+  auto header = PM_TRY(open_header(bytes, *type));
+  auto width = static_cast<std::uint64_t>(vips_image_get_width(header.get()));
+  auto height = static_cast<std::uint64_t>(vips_image_get_height(header.get()));
   if (width == 0 || height == 0) return std::unexpected(unreadable("header", *type));
   if (width * height > limits.max_pixels)
-    return std::unexpected(problem(
-        422, "image-dimensions-too-large", "Image dimensions too large",
+    return std::unexpected(Problem(
+        "image-dimensions-too-large",
         fmt::format("the image is {}x{} pixels; at most {} pixels are accepted", width, height, limits.max_pixels)));
-  header.value().reset();
+  header.reset();
 
   // Decode, shrinking while loading where the format allows (JPEG), rotate upright by the EXIF
   // orientation, and fit within the display box.
@@ -131,27 +123,22 @@ Result<ProcessedPhoto> process_photo(std::string_view bytes, const PhotoLimits& 
   if (vips_thumbnail_buffer(const_cast<char*>(bytes.data()), bytes.size(), &out, limits.display_edge, "height",
                             limits.display_edge, "size", VIPS_SIZE_DOWN, "option_string", "fail_on=error", nullptr))
     return std::unexpected(unreadable("decode", *type));
-  auto display = to_opaque_srgb(vips::Image(out), *type);
-  if (!display) return std::unexpected(display.error());
+  auto display = PM_TRY(to_opaque_srgb(vips::Image(out), *type));
 
   // Render once into memory: both JPEGs are made from these pixels, and a truncated file fails here.
-  vips::Image pixels(vips_image_copy_memory(display->get()));
+  vips::Image pixels(vips_image_copy_memory(display.get()));
   if (!pixels) return std::unexpected(unreadable("decode", *type));
 
   ProcessedPhoto photo{.width = vips_image_get_width(pixels.get()),
                        .height = vips_image_get_height(pixels.get()),
                        .source_type = std::string(mime_type(*type))};
-  auto display_jpeg = encode_jpeg(pixels.get(), *type);
-  if (!display_jpeg) return std::unexpected(display_jpeg.error());
-  photo.display_jpeg = std::move(*display_jpeg);
+  photo.display_jpeg = PM_TRY(encode_jpeg(pixels.get(), *type));
 
   if (vips_thumbnail_image(pixels.get(), &out, limits.thumb_edge, "height", limits.thumb_edge, "size", VIPS_SIZE_DOWN,
                            nullptr))
     return std::unexpected(unreadable("thumbnail", *type));
   vips::Image thumb(out);
-  auto thumb_jpeg = encode_jpeg(thumb.get(), *type);
-  if (!thumb_jpeg) return std::unexpected(thumb_jpeg.error());
-  photo.thumb_jpeg = std::move(*thumb_jpeg);
+  photo.thumb_jpeg = PM_TRY(encode_jpeg(thumb.get(), *type));
   return photo;
 }
 

@@ -29,8 +29,7 @@ Result<void> init() {
                       log_handler, nullptr);
     return true;
   }();
-  if (!started)
-    return std::unexpected(unavailable("image-processing-unavailable", "the image library failed to start"));
+  if (!started) return std::unexpected(Problem("image-processing-unavailable", "the image library failed to start"));
   return {};
 }
 

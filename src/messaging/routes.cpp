@@ -44,7 +44,7 @@ void add_routes(http::Router& router, auth::Service& auth, Service& service) {
                for (const auto* p : {&after, &before, &limit})
                  if (!*p) return http::problem_response(p->error(), req.request_id);
                if (after->has_value() && before->has_value())
-                 return http::problem_response(bad_request("validation-failed", "give after or before, not both"),
+                 return http::problem_response(Problem("validation-failed", "give after or before, not both"),
                                                req.request_id);
                return http::reply(req, service.history(who.user_id, req.id_param("conversation_id"), *after, *before,
                                                        static_cast<int>(limit->value_or(50))));
@@ -72,20 +72,19 @@ void add_routes(http::Router& router, auth::Service& auth, Service& service) {
                return http::reply(req, service.read(who.user_id, req.id_param("conversation_id"), up_to));
              }));
   router.add(Method::post, "/api/v1/conversations/{conversation_id}/media",
-             auth::authed(auth,
-                          [&service](Request& req, const auth::Caller& who) {
-                            auto type = req.header("Content-Type");
-                            auto bytes = type.starts_with("multipart/form-data")
-                                             ? http::first_file_part(type, req.raw.body())
-                                             : Result<std::string_view>(std::string_view(req.raw.body()));
-                            if (!bytes) return http::problem_response(bytes.error(), req.request_id);
-                            if (bytes->empty())
-                              return http::problem_response(bad_request("empty-upload", "the body holds no image"),
-                                                            req.request_id);
-                            return http::reply(
-                                req, service.upload_media(who.user_id, req.id_param("conversation_id"), *bytes),
-                                Status::created);
-                          }),
+             auth::authed(
+                 auth,
+                 [&service](Request& req, const auth::Caller& who) {
+                   auto type = req.header("Content-Type");
+                   auto bytes = type.starts_with("multipart/form-data")
+                                    ? http::first_file_part(type, req.raw.body())
+                                    : Result<std::string_view>(std::string_view(req.raw.body()));
+                   if (!bytes) return http::problem_response(bytes.error(), req.request_id);
+                   if (bytes->empty())
+                     return http::problem_response(Problem("empty-upload", "the body holds no image"), req.request_id);
+                   return http::reply(req, service.upload_media(who.user_id, req.id_param("conversation_id"), *bytes),
+                                      Status::created);
+                 }),
              media::PhotoLimits{}.max_bytes + 64 * 1024);
   router.add(Method::post, "/api/v1/messages/{message_id}/reactions",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {

@@ -18,11 +18,9 @@ namespace {
 constexpr auto kMediaUrlTtl = std::chrono::seconds(900);
 constexpr std::size_t kPreviewLength = 100;
 
-Problem no_conversation() { return not_found("there is no such conversation among yours"); }
-Problem no_message() { return not_found("there is no such message among yours"); }
-Problem closed(const std::string& why) {
-  return Problem{.status = 409, .type = "conversation-closed", .title = "Conflict", .detail = why};
-}
+Problem no_conversation() { return Problem("not-found", "there is no such conversation among yours"); }
+Problem no_message() { return Problem("not-found", "there is no such message among yours"); }
+Problem closed(const std::string& why) { return Problem("conversation-closed", why); }
 
 // Who may read, and who may write, a conversation.
 std::optional<Problem> cannot_read(const repository::Conversation& c, const std::string& user_id) {
@@ -72,13 +70,12 @@ Result<SendResult> Service::send(const std::string& user_id, const std::string& 
     // Only a photo uploaded into this conversation, and still there.
     if (!in.media_key.starts_with("conversations/" + conversation_id + "/"))
       return std::unexpected(
-          bad_request("validation-failed", "media_key must be one POST .../media returned for this conversation"));
-    auto there = d_.media.exists(in.media_key);
-    if (!there) return std::unexpected(there.error());
-    if (!*there) return std::unexpected(bad_request("validation-failed", "media_key names no uploaded photo"));
+          Problem("validation-failed", "media_key must be one POST .../media returned for this conversation"));
+    const bool there = PM_TRY(d_.media.exists(in.media_key));
+    if (!there) return std::unexpected(Problem("validation-failed", "media_key names no uploaded photo"));
   }
   std::optional<Json> notification;
-  auto stored = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::pair<Message, bool>> {
+  auto stored = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::pair<Message, bool>> {
     // The row lock orders concurrent sends (and makes the client-id check below race-free).
     auto c = repository::conversation_for(tx, conversation_id, user_id, true);
     if (!c) return std::unexpected(no_conversation());
@@ -87,11 +84,10 @@ Result<SendResult> Service::send(const std::string& user_id, const std::string& 
     if (auto p = cannot_send(*c, user_id)) return std::unexpected(*p);
     // Sending is cheap to abuse (spam, a runaway client): a per-user budget shared by every node.
     // Checked after the retry lookup, so a client re-sending what was stored is never refused.
-    auto allowed = cache::hit(d_.redis, "ratelimit:messages:" + user_id, d_.send_limit);
-    if (!allowed) return std::unexpected(allowed.error());
-    if (!allowed->allowed)
+    auto allowed = PM_TRY(cache::hit(d_.redis, "ratelimit:messages:" + user_id, d_.send_limit));
+    if (!allowed.allowed)
       return std::unexpected(
-          cache::too_many_requests("too many messages; wait before sending more", allowed->retry_after));
+          cache::too_many_requests("too many messages; wait before sending more", allowed.retry_after));
     long long seq = repository::next_seq(tx, conversation_id);
     Message m = repository::insert_message(tx, *c, user_id, seq, in, app_version);
     // One unread notification per conversation, however many messages arrive before it is read.
@@ -102,9 +98,8 @@ Result<SendResult> Service::send(const std::string& user_id, const std::string& 
                                            {"sender_id", user_id},
                                            {"preview", preview_of(m)["text"]}});
     return std::pair{m, true};
-  });
-  if (!stored) return std::unexpected(stored.error());
-  auto& [message, created] = *stored;
+  }));
+  auto& [message, created] = stored;
   Json json = message_json(message);
   if (created) {
     forget_preview(conversation_id);
@@ -142,47 +137,44 @@ Result<Json> Service::history(const std::string& user_id, const std::string& con
 
 Result<void> Service::typing(const std::string& user_id, const std::string& conversation_id) {
   if (!crypto::is_uuid(conversation_id)) return std::unexpected(no_conversation());
-  auto other = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::string> {
+  auto other = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::string> {
     auto c = repository::conversation_for(tx, conversation_id, user_id);
     if (!c) return std::unexpected(no_conversation());
     if (auto p = cannot_send(*c, user_id)) return std::unexpected(*p);
     return c->other(user_id);
-  });
-  if (!other) return std::unexpected(other.error());
-  publish({*other}, {{"type", "typing"}, {"conversation_id", conversation_id}, {"user_id", user_id}});
+  }));
+  publish({other}, {{"type", "typing"}, {"conversation_id", conversation_id}, {"user_id", user_id}});
   return {};
 }
 
 Result<Json> Service::read(const std::string& user_id, const std::string& conversation_id,
                            std::optional<long long> up_to_seq) {
   if (!crypto::is_uuid(conversation_id)) return std::unexpected(no_conversation());
-  auto done = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::pair<repository::Conversation, long long>> {
-    auto c = repository::conversation_for(tx, conversation_id, user_id);
-    if (!c) return std::unexpected(no_conversation());
-    if (auto p = cannot_read(*c, user_id)) return std::unexpected(*p);
-    return std::pair{*c, repository::mark_read(tx, conversation_id, user_id, up_to_seq.value_or(c->last_seq))};
-  });
-  if (!done) return std::unexpected(done.error());
+  auto [conversation, read_up_to] =
+      PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::pair<repository::Conversation, long long>> {
+        auto c = repository::conversation_for(tx, conversation_id, user_id);
+        if (!c) return std::unexpected(no_conversation());
+        if (auto p = cannot_read(*c, user_id)) return std::unexpected(*p);
+        return std::pair{*c, repository::mark_read(tx, conversation_id, user_id, up_to_seq.value_or(c->last_seq))};
+      }));
   Json event = {{"type", "message.read"},
                 {"conversation_id", conversation_id},
                 {"reader_id", user_id},
-                {"read_up_to", done->second}};
-  publish({done->first.other(user_id), user_id}, event);
+                {"read_up_to", read_up_to}};
+  publish({conversation.other(user_id), user_id}, event);
   forget_preview(conversation_id);
-  return Json{{"conversation_id", conversation_id}, {"read_up_to", done->second}};
+  return Json{{"conversation_id", conversation_id}, {"read_up_to", read_up_to}};
 }
 
 Result<Json> Service::react(const std::string& user_id, const std::string& message_id, const ReactionInput& in) {
   if (!crypto::is_uuid(message_id)) return std::unexpected(no_message());
-  auto done = db::transact(d_.db, [&](pqxx::work& tx) -> Result<Message> {
+  auto done = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<Message> {
     auto m = repository::message(tx, message_id);
     if (!m) return std::unexpected(no_message());
     auto c = repository::conversation_for(tx, m->conversation_id, user_id, true);
     if (!c) return std::unexpected(no_message());
     if (auto p = cannot_send(*c, user_id)) return std::unexpected(*p);
-    if (m->deleted())
-      return std::unexpected(
-          Problem{.status = 409, .type = "message-deleted", .title = "Conflict", .detail = "the message was deleted"});
+    if (m->deleted()) return std::unexpected(Problem("message-deleted", "the message was deleted"));
     m = repository::message(tx, message_id);  // again, under the conversation's lock
     // One of each emoji per user: adding twice changes nothing, removing what is not there neither.
     Json reactions = Json::array();
@@ -197,19 +189,18 @@ Result<Json> Service::react(const std::string& user_id, const std::string& messa
     repository::set_reactions(tx, message_id, reactions);
     m->reactions = reactions;
     return *m;
-  });
-  if (!done) return std::unexpected(done.error());
-  Json event = {{"type", "reaction"},          {"conversation_id", done->conversation_id},
-                {"message_id", message_id},    {"user_id", user_id},
-                {"emoji", in.emoji},           {"action", in.add ? "add" : "remove"},
-                {"reactions", done->reactions}};
-  publish({done->sender_id, done->recipient_id}, event);
-  return message_json(*done);
+  }));
+  Json event = {{"type", "reaction"},         {"conversation_id", done.conversation_id},
+                {"message_id", message_id},   {"user_id", user_id},
+                {"emoji", in.emoji},          {"action", in.add ? "add" : "remove"},
+                {"reactions", done.reactions}};
+  publish({done.sender_id, done.recipient_id}, event);
+  return message_json(done);
 }
 
 Result<Json> Service::remove(const std::string& user_id, const std::string& message_id) {
   if (!crypto::is_uuid(message_id)) return std::unexpected(no_message());
-  auto done = db::transact(d_.db, [&](pqxx::work& tx) -> Result<Message> {
+  auto done = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<Message> {
     auto m = repository::message(tx, message_id);
     if (!m || m->sender_id != user_id) return std::unexpected(no_message());  // only the sender deletes
     auto c = repository::conversation_for(tx, m->conversation_id, user_id);
@@ -217,33 +208,30 @@ Result<Json> Service::remove(const std::string& user_id, const std::string& mess
     repository::mark_deleted(tx, message_id);
     m->metadata["isDeleted"] = true;
     return *m;
-  });
-  if (!done) return std::unexpected(done.error());
-  forget_preview(done->conversation_id);
-  Json json = message_json(*done);
-  publish({done->sender_id, done->recipient_id},
-          {{"type", "message.deleted"}, {"conversation_id", done->conversation_id}, {"message", json}});
+  }));
+  forget_preview(done.conversation_id);
+  Json json = message_json(done);
+  publish({done.sender_id, done.recipient_id},
+          {{"type", "message.deleted"}, {"conversation_id", done.conversation_id}, {"message", json}});
   return json;
 }
 
 Result<Json> Service::upload_media(const std::string& user_id, const std::string& conversation_id,
                                    std::string_view bytes) {
   if (!crypto::is_uuid(conversation_id)) return std::unexpected(no_conversation());
-  auto allowed = db::transact(d_.db, [&](pqxx::work& tx) -> Result<bool> {
+  PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<bool> {
     auto c = repository::conversation_for(tx, conversation_id, user_id);
     if (!c) return std::unexpected(no_conversation());
     if (auto p = cannot_send(*c, user_id)) return std::unexpected(*p);
     return true;
-  });
-  if (!allowed) return std::unexpected(allowed.error());
-  auto photo = media::process_photo(bytes);  // type from the bytes, size limits, no metadata survives
-  if (!photo) return std::unexpected(photo.error());
+  }));
+  auto photo = PM_TRY(media::process_photo(bytes));  // type from the bytes, size limits, no metadata survives
   const std::string key = fmt::format("conversations/{}/{}-{}.jpg", conversation_id, user_id, crypto::uuid_v4());
-  if (auto put = d_.media.put(key, photo->display_jpeg, "image/jpeg"); !put) return std::unexpected(put.error());
+  PM_TRY(d_.media.put(key, photo.display_jpeg, "image/jpeg"));
   return Json{{"media_key", key},
               {"url", d_.media.signed_url(key, kMediaUrlTtl)},
-              {"width", photo->width},
-              {"height", photo->height}};
+              {"width", photo.width},
+              {"height", photo.height}};
 }
 
 Result<Json> Service::conversations(const std::string& user_id, const std::optional<std::string>& cursor, int limit) {
@@ -251,17 +239,16 @@ Result<Json> Service::conversations(const std::string& user_id, const std::optio
   if (cursor) {
     auto sep = cursor->rfind('_');
     if (sep == std::string::npos || !crypto::is_uuid(cursor->substr(sep + 1)) || sep < 20)
-      return std::unexpected(bad_request("validation-failed", "cursor is not one this API handed out"));
+      return std::unexpected(Problem("validation-failed", "cursor is not one this API handed out"));
     after = std::pair{cursor->substr(0, sep), cursor->substr(sep + 1)};
   }
-  auto rows = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<repository::ConversationRow>> {
+  auto rows = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<repository::ConversationRow>> {
     return repository::conversations(tx, user_id, after, limit + 1);
-  });
-  if (!rows) return std::unexpected(rows.error());
-  const bool more = static_cast<int>(rows->size()) > limit;
-  if (more) rows->pop_back();
+  }));
+  const bool more = static_cast<int>(rows.size()) > limit;
+  if (more) rows.pop_back();
   Json items = Json::array();
-  for (const auto& r : *rows) {
+  for (const auto& r : rows) {
     // The last message's preview comes from Redis when cached (dropped on every change).
     Json preview = nullptr;
     auto cached = d_.redis.command({"GET", preview_key(r.conversation.conversation_id)});
@@ -281,8 +268,8 @@ Result<Json> Service::conversations(const std::string& user_id, const std::optio
                      {"closed", r.conversation.closed_at.has_value() || r.conversation.blocker.has_value()}});
   }
   Json next = nullptr;
-  if (more && !rows->empty())
-    next = rows->back().conversation.last_message_at + "_" + rows->back().conversation.conversation_id;
+  if (more && !rows.empty())
+    next = rows.back().conversation.last_message_at + "_" + rows.back().conversation.conversation_id;
   return Json{{"conversations", items}, {"next_cursor", next}};
 }
 
@@ -304,11 +291,10 @@ Result<int> Service::delete_expired(int days) {
   int total = 0;
   for (;;) {
     int deleted = 0;
-    auto keys = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<std::string>> {
+    auto keys = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<std::string>> {
       return repository::delete_older_than(tx, days, 500, deleted);
-    });
-    if (!keys) return std::unexpected(keys.error());
-    for (const auto& key : *keys)
+    }));
+    for (const auto& key : keys)
       if (auto r = d_.media.remove(key); !r) log::warn("message_media_not_removed", {{"error", r.error().type}});
     total += deleted;
     if (deleted < 500) return total;

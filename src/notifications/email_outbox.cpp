@@ -46,9 +46,8 @@ Result<long> EmailOutbox::rotate_keys() {
   return db::transact(db_, [&](pqxx::work& tx) -> Result<long> {
     long n = 0;
     for (const auto& mail : repository::emails_not_under_key(tx, cipher_.active_key_id())) {
-      auto plain = cipher_.decrypt(mail.payload_encrypted, context(mail.outbox_id));
-      if (!plain) return std::unexpected(plain.error());
-      repository::set_email_payload(tx, mail.outbox_id, cipher_.encrypt(*plain, context(mail.outbox_id)));
+      auto plain = PM_TRY(cipher_.decrypt(mail.payload_encrypted, context(mail.outbox_id)));
+      repository::set_email_payload(tx, mail.outbox_id, cipher_.encrypt(plain, context(mail.outbox_id)));
       ++n;
     }
     return n;

@@ -29,10 +29,10 @@ Result<void> EmlFileSender::send(const Mail& mail) {
         << "Content-Type: text/plain; charset=utf-8\r\n"
         << "Content-Transfer-Encoding: 8bit\r\n\r\n"
         << mail.body;
-    if (!out) return std::unexpected(unavailable("mail-unavailable", "cannot write the mail file"));
+    if (!out) return std::unexpected(Problem("mail-unavailable", "cannot write the mail file"));
   }
   fs::rename(temp, path, ec);
-  if (ec) return std::unexpected(unavailable("mail-unavailable", "cannot write the mail file"));
+  if (ec) return std::unexpected(Problem("mail-unavailable", "cannot write the mail file"));
   return {};
 }
 

@@ -35,10 +35,7 @@ const TypeInfo& info(Type type) {
 constexpr std::int64_t kMaxMicros = 253402300799999999;
 
 Problem invalid_parameter(std::string_view name, std::string message) {
-  Problem p{.status = 400,
-            .type = "validation-failed",
-            .title = "Invalid request",
-            .detail = fmt::format("{} {}", name, message)};
+  Problem p("validation-failed", fmt::format("{} {}", name, message));
   p.extensions["errors"] = Json::array({{{"field", name}, {"message", message}}});
   return p;
 }

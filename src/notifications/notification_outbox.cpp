@@ -20,8 +20,7 @@ Result<void> send_guarded(NotificationSender& sender, const Outgoing& out) {
   try {
     return sender.send(out);
   } catch (const std::exception& e) {
-    return std::unexpected(
-        unavailable("notification-sender-failed", fmt::format("the sender threw {}", typeid(e).name())));
+    return std::unexpected(Problem("notification-sender-failed", fmt::format("the sender threw {}", typeid(e).name())));
   }
 }
 
@@ -37,14 +36,13 @@ Result<int> NotificationOutbox::deliver_pending(int limit) {
   const std::string claim = crypto::uuid_v4();
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::milliseconds>(options_.lease) / 2;
-  auto rows = db::transact(db_, [&](pqxx::work& tx) -> Result<std::vector<repository::OutboxRow>> {
+  auto rows = PM_TRY(db::transact(db_, [&](pqxx::work& tx) -> Result<std::vector<repository::OutboxRow>> {
     return repository::claim(tx, claim, limit, options_.lease);
-  });
-  if (!rows) return std::unexpected(rows.error());
+  }));
 
   int sent = 0;
   std::vector<std::string> not_reached;
-  for (const auto& row : *rows) {
+  for (const auto& row : rows) {
     // Past half the lease another worker may soon take the rest: give them back unattempted.
     if (std::chrono::steady_clock::now() >= deadline) {
       not_reached.push_back(row.outbox_id);

@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-Problem write_failed() { return unavailable("notification-unavailable", "cannot write the notification file"); }
+Problem write_failed() { return Problem("notification-unavailable", "cannot write the notification file"); }
 
 bool write_all(int fd, const std::string& bytes) {
   const char* p = bytes.data();
@@ -44,7 +44,7 @@ void sync_dir(const fs::path& dir) {
 Result<void> JsonFileSender::send(const Outgoing& out) {
   // The id names a file: anything but a UUID could leave the folder.
   if (!crypto::is_uuid(out.outbox_id))
-    return std::unexpected(bad_request("invalid-outbox-id", "the outbox id is not a UUID"));
+    return std::unexpected(Problem("invalid-outbox-id", "the outbox id is not a UUID"));
   std::error_code ec;
   fs::create_directories(dir_, ec);
   const fs::path target = fs::path(dir_) / fmt::format("{}.json", out.outbox_id);

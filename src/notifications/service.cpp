@@ -11,7 +11,7 @@ namespace pm::notifications {
 
 namespace {
 
-Problem notification_not_found() { return not_found("there is no such notification among yours"); }
+Problem notification_not_found() { return Problem("not-found", "there is no such notification among yours"); }
 
 // One outbox row per channel the user has on; the payload is the notification as recorded.
 void queue_deliveries(pqxx::work& tx, const std::string& user_id, const Json& settings, const Json& notification) {

@@ -20,8 +20,7 @@ void add_routes(http::Router& router, HealthService& health, const http::Metrics
     std::string failed;
     for (auto& [name, state] : r.checks.items())
       if (state != "ok") failed += (failed.empty() ? "" : ", ") + name + ": " + state.get<std::string>();
-    Problem p = unavailable("not-ready", failed);
-    p.title = "Not ready";
+    Problem p("not-ready", failed);
     p.extensions["checks"] = r.checks;
     return http::problem_response(p, req.request_id);
   });
@@ -32,7 +31,8 @@ void add_routes(http::Router& router, HealthService& health, const http::Metrics
 
   router.add(Method::get, "/api/v1/openapi.yaml", [path = docs_dir + "/openapi.yaml"](http::Request& req) {
     std::ifstream in(path);
-    if (!in) return http::problem_response(not_found("the API description is not installed"), req.request_id);
+    if (!in)
+      return http::problem_response(Problem("not-found", "the API description is not installed"), req.request_id);
     std::ostringstream text;
     text << in.rdbuf();
     return http::text_response(Status::ok, text.str(), "application/yaml; charset=utf-8");

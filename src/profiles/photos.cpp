@@ -37,22 +37,18 @@ Photo Photos::with_urls(const std::string& media_id, int order, const std::strin
 }
 
 Result<Photo> Photos::upload(const std::string& user_id, std::string_view bytes) {
-  Problem full{.status = 409,
-               .type = "photo-limit",
-               .title = "Conflict",
-               .detail = fmt::format("a profile has at most {} photos; delete one first", options_.max_photos)};
-  auto count = db::transact(db_, [&](pqxx::work& tx) -> Result<int> { return repository::count_media(tx, user_id); });
-  if (!count) return std::unexpected(count.error());
-  if (*count >= options_.max_photos) return std::unexpected(full);  // before the costly decoding
+  Problem full("photo-limit", fmt::format("a profile has at most {} photos; delete one first", options_.max_photos));
+  const int count =
+      PM_TRY(db::transact(db_, [&](pqxx::work& tx) -> Result<int> { return repository::count_media(tx, user_id); }));
+  if (count >= options_.max_photos) return std::unexpected(full);  // before the costly decoding
 
-  auto photo = media::process_photo(bytes, options_.limits);
-  if (!photo) return std::unexpected(photo.error());
+  auto photo = PM_TRY(media::process_photo(bytes, options_.limits));
 
   const auto media_id = crypto::uuid_v4();
   const auto display_key = fmt::format("users/{}/{}-display.jpg", user_id, media_id);
   const auto thumb_key = fmt::format("users/{}/{}-thumb.jpg", user_id, media_id);
-  if (auto put = store_.put(display_key, photo->display_jpeg, "image/jpeg"); !put) return std::unexpected(put.error());
-  if (auto put = store_.put(thumb_key, photo->thumb_jpeg, "image/jpeg"); !put) {
+  PM_TRY(store_.put(display_key, photo.display_jpeg, "image/jpeg"));
+  if (auto put = store_.put(thumb_key, photo.thumb_jpeg, "image/jpeg"); !put) {
     remove_objects({display_key});
     return std::unexpected(put.error());
   }
@@ -63,8 +59,8 @@ Result<Photo> Photos::upload(const std::string& user_id, std::string_view bytes)
                                          .user_id = user_id,
                                          .display_key = display_key,
                                          .thumb_key = thumb_key,
-                                         .width = photo->width,
-                                         .height = photo->height});
+                                         .width = photo.width,
+                                         .height = photo.height});
   });
   if (!row) {
     remove_objects({display_key, thumb_key});
@@ -75,12 +71,11 @@ Result<Photo> Photos::upload(const std::string& user_id, std::string_view bytes)
 }
 
 Result<std::vector<Photo>> Photos::list(const std::string& user_id) {
-  auto rows = db::transact(db_, [&](pqxx::work& tx) -> Result<std::vector<repository::MediaRow>> {
+  auto rows = PM_TRY(db::transact(db_, [&](pqxx::work& tx) -> Result<std::vector<repository::MediaRow>> {
     return repository::list_media(tx, user_id);
-  });
-  if (!rows) return std::unexpected(rows.error());
+  }));
   std::vector<Photo> out;
-  for (const auto& r : *rows)
+  for (const auto& r : rows)
     out.push_back(with_urls(r.media_id, r.display_order, r.display_key, r.thumb_key, r.width, r.height, r.uploaded_at));
   return out;
 }
@@ -88,29 +83,27 @@ Result<std::vector<Photo>> Photos::list(const std::string& user_id) {
 Result<std::vector<Photo>> Photos::reorder(const std::string& user_id, const std::vector<std::string>& media_ids) {
   std::vector<std::string> ids;
   for (const auto& id : media_ids) ids.push_back(canonical_uuid(id));
-  auto done = db::transact(db_, [&](pqxx::work& tx) -> Result<void> {
+  PM_TRY(db::transact(db_, [&](pqxx::work& tx) -> Result<void> {
     repository::lock_user(tx, user_id);
     std::set<std::string> mine;
     for (const auto& r : repository::list_media(tx, user_id)) mine.insert(r.media_id);
     std::set<std::string> given(ids.begin(), ids.end());
     if (given.size() != ids.size() || given != mine)
-      return std::unexpected(bad_request("invalid-order", "media_ids must list each of your photos exactly once"));
+      return std::unexpected(Problem("invalid-order", "media_ids must list each of your photos exactly once"));
     repository::reorder_media(tx, user_id, ids);
     return {};
-  });
-  if (!done) return std::unexpected(done.error());
+  }));
   return list(user_id);
 }
 
 Result<void> Photos::remove(const std::string& user_id, const std::string& media_id) {
-  if (!is_uuid(media_id)) return std::unexpected(not_found("you have no photo with this id"));
-  auto keys = db::transact(db_, [&](pqxx::work& tx) -> Result<std::vector<std::string>> {
+  if (!is_uuid(media_id)) return std::unexpected(Problem("not-found", "you have no photo with this id"));
+  auto keys = PM_TRY(db::transact(db_, [&](pqxx::work& tx) -> Result<std::vector<std::string>> {
     auto removed = repository::delete_media(tx, user_id, canonical_uuid(media_id));
-    if (removed.empty()) return std::unexpected(not_found("you have no photo with this id"));
+    if (removed.empty()) return std::unexpected(Problem("not-found", "you have no photo with this id"));
     return removed;
-  });
-  if (!keys) return std::unexpected(keys.error());
-  remove_objects(*keys);
+  }));
+  remove_objects(keys);
   return {};
 }
 

@@ -18,7 +18,7 @@ auto to_json = [](const auto& v) { return v.to_json(); };
 Result<std::string_view> upload_bytes(const Request& req) {
   auto type = req.header("Content-Type");
   if (type.starts_with("multipart/form-data")) return http::first_file_part(type, req.raw.body());
-  if (req.raw.body().empty()) return std::unexpected(bad_request("empty-upload", "the body holds no image"));
+  if (req.raw.body().empty()) return std::unexpected(Problem("empty-upload", "the body holds no image"));
   return std::string_view(req.raw.body());
 }
 

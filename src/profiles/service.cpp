@@ -10,32 +10,23 @@ namespace pm::profiles {
 
 namespace {
 
-Problem no_such_user() { return not_found("there is no user with this id, or they are not visible to you"); }
+Problem no_such_user() { return Problem("not-found", "there is no user with this id, or they are not visible to you"); }
 
 }  // namespace
 
 Result<Profile> Service::decrypt(Profile p) const {
-  auto email = d_.cipher.decrypt(p.email, auth::email_context(p.user_id));
-  if (!email) return std::unexpected(email.error());
-  p.email = *email;
-  if (p.last_name) {
-    auto last = d_.cipher.decrypt(*p.last_name, auth::last_name_context(p.user_id));
-    if (!last) return std::unexpected(last.error());
-    p.last_name = *last;
-  }
+  p.email = PM_TRY(d_.cipher.decrypt(p.email, auth::email_context(p.user_id)));
+  if (p.last_name) p.last_name = PM_TRY(d_.cipher.decrypt(*p.last_name, auth::last_name_context(p.user_id)));
   return p;
 }
 
 Result<Profile> Service::me(const std::string& user_id) {
-  auto row = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<repository::ProfileRow>> {
+  auto row = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<repository::ProfileRow>> {
     return repository::load(tx, user_id);
-  });
-  if (!row) return std::unexpected(row.error());
-  if (!*row) return std::unexpected(not_found("the account no longer exists"));
-  auto photos = d_.photos.list(user_id);
-  if (!photos) return std::unexpected(photos.error());
-  (*row)->profile.photos = std::move(*photos);
-  return decrypt((*row)->profile);
+  }));
+  if (!row) return std::unexpected(Problem("not-found", "the account no longer exists"));
+  row->profile.photos = PM_TRY(d_.photos.list(user_id));
+  return decrypt(row->profile);
 }
 
 Result<Profile> Service::update_me(const std::string& user_id, const ProfilePatch& patch) {
@@ -44,41 +35,36 @@ Result<Profile> Service::update_me(const std::string& user_id, const ProfilePatc
     stored.last_name = std::optional(d_.cipher.encrypt(**patch.last_name, auth::last_name_context(user_id)));
   else if (patch.last_name)
     stored.last_name = std::optional<std::string>{};
-  auto done = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+  PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     repository::update(tx, user_id, stored);
     return {};
-  });
-  if (!done) return std::unexpected(done.error());
+  }));
   return me(user_id);
 }
 
 Result<PublicProfile> Service::user(const std::string& viewer, const std::string& raw_id) {
   if (!is_uuid(raw_id)) return std::unexpected(no_such_user());
   const auto user_id = canonical_uuid(raw_id);
-  auto found = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<PublicProfile>> {
+  auto found = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<PublicProfile>> {
     return repository::load_public(tx, viewer, user_id);
-  });
-  if (!found) return std::unexpected(found.error());
-  if (!*found) return std::unexpected(no_such_user());
-  auto photos = d_.photos.list(user_id);
-  if (!photos) return std::unexpected(photos.error());
-  (*found)->photos = std::move(*photos);
-  return **found;
+  }));
+  if (!found) return std::unexpected(no_such_user());
+  found->photos = PM_TRY(d_.photos.list(user_id));
+  return *found;
 }
 
 Result<Preferences> Service::preferences(const std::string& user_id) {
-  auto prefs = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<Preferences>> {
+  auto prefs = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<Preferences>> {
     return repository::load_preferences(tx, user_id);
-  });
-  if (!prefs) return std::unexpected(prefs.error());
-  if (!*prefs) return std::unexpected(not_found("the account no longer exists"));
-  return **prefs;
+  }));
+  if (!prefs) return std::unexpected(Problem("not-found", "the account no longer exists"));
+  return *prefs;
 }
 
 Result<Preferences> Service::update_preferences(const std::string& user_id, const PreferencesPatch& patch) {
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<Preferences> {
     auto current = repository::load_preferences(tx, user_id);
-    if (!current) return std::unexpected(not_found("the account no longer exists"));
+    if (!current) return std::unexpected(Problem("not-found", "the account no longer exists"));
     Preferences next = *current;
     if (patch.min_age) next.min_age = *patch.min_age;
     if (patch.max_age) next.max_age = *patch.max_age;
@@ -86,8 +72,7 @@ Result<Preferences> Service::update_preferences(const std::string& user_id, cons
     next.notification_settings.update(patch.notification_settings);
     next.privacy_settings.update(patch.privacy_settings);
     if (next.min_age > next.max_age) {
-      Problem p = bad_request("validation-failed", "min_age must not be greater than max_age");
-      p.title = "Invalid request";
+      Problem p("validation-failed", "min_age must not be greater than max_age");
       p.extensions["errors"] = Json::array({{{"field", "min_age"}, {"message", "must not be greater than max_age"}}});
       return std::unexpected(p);
     }
@@ -99,7 +84,7 @@ Result<Preferences> Service::update_preferences(const std::string& user_id, cons
 Result<void> Service::block(const std::string& user_id, const std::string& raw_other) {
   if (!is_uuid(raw_other)) return std::unexpected(no_such_user());
   const auto other = canonical_uuid(raw_other);
-  if (other == user_id) return std::unexpected(bad_request("invalid-target", "you cannot block yourself"));
+  if (other == user_id) return std::unexpected(Problem("invalid-target", "you cannot block yourself"));
   auto blocked = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     if (!repository::user_exists(tx, other)) return std::unexpected(no_such_user());
     repository::block(tx, user_id, other);
@@ -122,7 +107,7 @@ Result<std::string> Service::report(const std::string& user_id, const std::strin
                                     const ReportInput& report) {
   if (!is_uuid(raw_other)) return std::unexpected(no_such_user());
   const auto other = canonical_uuid(raw_other);
-  if (other == user_id) return std::unexpected(bad_request("invalid-target", "you cannot report yourself"));
+  if (other == user_id) return std::unexpected(Problem("invalid-target", "you cannot report yourself"));
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::string> {
     if (!repository::user_exists(tx, other)) return std::unexpected(no_such_user());
     return repository::insert_report(tx, user_id, other, report);
@@ -130,39 +115,32 @@ Result<std::string> Service::report(const std::string& user_id, const std::strin
 }
 
 Result<Json> Service::export_data(const std::string& user_id) {
-  auto rows = db::transact(d_.db, [&](pqxx::work& tx) -> Result<Json> {
+  auto rows = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<Json> {
     Json out = repository::export_rows(tx, user_id);
     out["security_log"] = admin::entries_of(tx, user_id);
     return out;
-  });
-  if (!rows) return rows;
+  }));
   // Stored ciphertexts are replaced by what they hold: the export is for the person.
-  for (auto& user : (*rows)["user"]) {
-    if (user.contains("email") && user["email"].is_string()) {
-      auto email = d_.cipher.decrypt(user["email"].get<std::string>(), auth::email_context(user_id));
-      if (!email) return std::unexpected(email.error());
-      user["email"] = *email;
-    }
-    if (user.contains("last_name") && user["last_name"].is_string()) {
-      auto last = d_.cipher.decrypt(user["last_name"].get<std::string>(), auth::last_name_context(user_id));
-      if (!last) return std::unexpected(last.error());
-      user["last_name"] = *last;
-    }
+  for (auto& user : rows["user"]) {
+    if (user.contains("email") && user["email"].is_string())
+      user["email"] = PM_TRY(d_.cipher.decrypt(user["email"].get<std::string>(), auth::email_context(user_id)));
+    if (user.contains("last_name") && user["last_name"].is_string())
+      user["last_name"] =
+          PM_TRY(d_.cipher.decrypt(user["last_name"].get<std::string>(), auth::last_name_context(user_id)));
   }
   auto sessions = d_.sessions.list(user_id);
-  (*rows)["active_sessions"] = sessions ? sessions->size() : 0;
+  rows["active_sessions"] = sessions ? sessions->size() : 0;
   return rows;
 }
 
 Result<void> Service::delete_account(const std::string& user_id, const std::string& ip) {
   std::vector<std::string> media;
-  auto done = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+  PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     media = repository::media_keys(tx, user_id);
     repository::delete_user(tx, user_id);
     admin::record(tx, {.user_id = user_id, .event = "account_deletion", .ip = ip});
     return {};
-  });
-  if (!done) return done;
+  }));
   d_.photos.remove_objects(media);
   // The account is gone; a session left behind (Redis unreachable just now) fails to resolve
   // to anything and expires on its own, so this must not turn the deletion into an error.

@@ -163,9 +163,7 @@ Result<Bank> parse_bank(const Json& doc) {
   Problems p;
   Bank bank;
   auto fail = [&]() {
-    Problem problem =
-        bad_request("invalid-question-bank", fmt::format("the question bank has {} problem(s)", p.list.size()));
-    problem.title = "Invalid question bank";
+    Problem problem("invalid-question-bank", fmt::format("the question bank has {} problem(s)", p.list.size()));
     problem.extensions["errors"] = p.list;
     return std::unexpected(problem);
   };

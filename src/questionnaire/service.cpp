@@ -54,7 +54,7 @@ Json question_json(const Question& q, bool locked, const StoredAnswer* answer) {
 }
 
 Problem bank_missing(const std::string& key) {
-  return unavailable("question-bank-missing", fmt::format("the question bank \"{}\" has not been imported", key));
+  return Problem("question-bank-missing", fmt::format("the question bank \"{}\" has not been imported", key));
 }
 
 }  // namespace
@@ -79,19 +79,17 @@ std::string device_type_of(std::string_view ua) {
 Result<std::shared_ptr<const Bank>> Service::bank() {
   std::lock_guard lock(mutex_);
   if (cached_ && std::chrono::steady_clock::now() - cached_at_ < kBankCacheTtl) return cached_;
-  auto loaded = db::transact(
-      db_, [&](pqxx::work& tx) -> Result<std::optional<Bank>> { return repository::load_bank(tx, bank_key_); });
-  if (!loaded) return std::unexpected(loaded.error());
-  if (!*loaded) return std::unexpected(bank_missing(bank_key_));
-  cached_ = std::make_shared<const Bank>(std::move(**loaded));
+  auto loaded = PM_TRY(db::transact(
+      db_, [&](pqxx::work& tx) -> Result<std::optional<Bank>> { return repository::load_bank(tx, bank_key_); }));
+  if (!loaded) return std::unexpected(bank_missing(bank_key_));
+  cached_ = std::make_shared<const Bank>(std::move(*loaded));
   cached_at_ = std::chrono::steady_clock::now();
   return cached_;
 }
 
 Result<Json> Service::with_state(const std::string& user_id, const std::function<Result<Json>(State&)>& fn) {
-  auto b = bank();
-  if (!b) return std::unexpected(b.error());
-  const Bank& bank = **b;
+  auto b = PM_TRY(bank());
+  const Bank& bank = *b;
   return db::transact(db_, [&](pqxx::work& tx) -> Result<Json> {
     State s{.tx = tx, .user_id = user_id, .bank = bank, .answers = repository::load_answers(tx, user_id, bank.key)};
     s.premium = repository::is_premium(tx, user_id);
@@ -140,28 +138,20 @@ Result<Json> Service::next(const std::string& user_id, int limit) {
 
 Result<Json> Service::answer(const std::string& user_id, const std::string& question_id, const Json& body,
                              const std::string& device_type) {
-  auto b = bank();
-  if (!b) return std::unexpected(b.error());
-  const Question* q = (*b)->question_by_id(crypto::canonical_uuid(question_id));
-  if (!q) return std::unexpected(not_found("there is no question with this id in the questionnaire"));
-  auto input = parse_answer(*q, body);
-  if (!input) return std::unexpected(input.error());
+  auto b = PM_TRY(bank());
+  const Question* q = b->question_by_id(crypto::canonical_uuid(question_id));
+  if (!q) return std::unexpected(Problem("not-found", "there is no question with this id in the questionnaire"));
+  auto input = PM_TRY(parse_answer(*q, body));
 
   return with_state(user_id, [&](State& s) -> Result<Json> {
     if (q->premium_only && !s.premium)
-      return std::unexpected(Problem{.status = 403,
-                                     .type = "premium-required",
-                                     .title = "Forbidden",
-                                     .detail = "this question is for premium members; upgrade to answer it"});
+      return std::unexpected(Problem("premium-required", "this question is for premium members; upgrade to answer it"));
     if (!s.view.visible_ids.count(q->id))
       return std::unexpected(
-          Problem{.status = 409,
-                  .type = "question-not-visible",
-                  .title = "Conflict",
-                  .detail = "your earlier answers hide this question, so it cannot be answered now"});
-    repository::upsert_answer(s.tx, user_id, q->id, input->value, input->acceptable, input->importance);
+          Problem("question-not-visible", "your earlier answers hide this question, so it cannot be answered now"));
+    repository::upsert_answer(s.tx, user_id, q->id, input.value, input.acceptable, input.importance);
     auto& stored = s.answers[q->id];
-    stored = {q->id, input->value, input->acceptable, input->importance, false, iso8601(Clock::now())};
+    stored = {q->id, input.value, input.acceptable, input.importance, false, iso8601(Clock::now())};
 
     // Branching may now hide (or show again) later questions: their answers follow.
     auto view = view_of(s.bank, s.answers, s.premium);
@@ -197,10 +187,8 @@ Result<Json> Service::complete(const std::string& user_id) {
       if (q->required && !s.view.current.count(q->id))
         missing.push_back({{"question_id", q->id}, {"key", q->key}, {"text", q->text}});
     if (!missing.empty()) {
-      Problem p{.status = 409,
-                .type = "questionnaire-incomplete",
-                .title = "Conflict",
-                .detail = fmt::format("{} required question(s) are still unanswered", missing.size())};
+      Problem p("questionnaire-incomplete",
+                fmt::format("{} required question(s) are still unanswered", missing.size()));
       p.extensions["missing"] = missing;
       return std::unexpected(p);
     }
@@ -218,10 +206,9 @@ Result<Json> Service::complete(const std::string& user_id) {
 }
 
 Result<repository::ImportCounts> Service::import(const Json& document) {
-  auto parsed = parse_bank(document);
-  if (!parsed) return std::unexpected(parsed.error());
+  auto parsed = PM_TRY(parse_bank(document));
   auto counts = db::transact(
-      db_, [&](pqxx::work& tx) -> Result<repository::ImportCounts> { return repository::import_bank(tx, *parsed); });
+      db_, [&](pqxx::work& tx) -> Result<repository::ImportCounts> { return repository::import_bank(tx, parsed); });
   std::lock_guard lock(mutex_);
   cached_.reset();
   return counts;

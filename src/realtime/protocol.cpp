@@ -13,7 +13,7 @@ Json ack(const Json& id, Json fields = Json::object()) {
   return fields;
 }
 
-Problem frame_problem(std::string detail) { return bad_request("invalid-frame", std::move(detail)); }
+Problem frame_problem(std::string detail) { return Problem("invalid-frame", std::move(detail)); }
 
 // The frame without the envelope fields, as the REST body of the same operation.
 Json body_of(const Json& frame, std::initializer_list<std::string_view> envelope) {

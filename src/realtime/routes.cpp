@@ -8,10 +8,7 @@ void add_routes(http::Router& router) {
   // Reached only by a GET that did not ask to upgrade (the server hands upgrades to the Socket).
   router.add(http::Method::get, kPath, [](http::Request& req) {
     auto res = http::problem_response(
-        {.status = 426,
-         .type = "upgrade-required",
-         .title = "Upgrade required",
-         .detail = "this path speaks WebSocket: send Connection: Upgrade and Upgrade: websocket"},
+        Problem("upgrade-required", "this path speaks WebSocket: send Connection: Upgrade and Upgrade: websocket"),
         req.request_id);
     res.set(http::beast_http::field::upgrade, "websocket");
     return res;

@@ -29,7 +29,8 @@ void Socket::await_auth_frame() {
   auth_timer_.expires_after(d_.options.auth_timeout);
   auth_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
     if (ec || !self->user_id_.empty() || self->finished_) return;
-    self->refuse(unauthenticated("no auth frame came within 10 seconds"), websocket::close_code::policy_error);
+    self->refuse(Problem("unauthenticated", "no auth frame came within 10 seconds"),
+                 websocket::close_code::policy_error);
   });
   read_frame();
 }
@@ -39,7 +40,7 @@ void Socket::on_auth_frame(const std::string& text) {
   auto parsed = parse_json(text);
   Json frame = parsed ? std::move(*parsed) : Json();
   if (!frame.is_object() || frame.value("type", "") != "auth" || !frame["token"].is_string())
-    return refuse(unauthenticated("the first frame must be {\"type\": \"auth\", \"token\": ...}"),
+    return refuse(Problem("unauthenticated", "the first frame must be {\"type\": \"auth\", \"token\": ...}"),
                   websocket::close_code::policy_error);
   authenticate(frame["token"].get<std::string>());
 }
@@ -57,7 +58,7 @@ void Socket::on_authenticated(Result<auth::Caller> who) {
   if (finished_ || closing_) return;
   if (!who) return refuse(who.error(), websocket::close_code::policy_error);
   if (!d_.hub.listening())
-    return refuse(unavailable("realtime-unavailable", "this node cannot deliver events right now; reconnect shortly"),
+    return refuse(Problem("realtime-unavailable", "this node cannot deliver events right now; reconnect shortly"),
                   websocket::close_code::try_again_later);
   user_id_ = who->user_id;
   d_.hub.attach(user_id_, shared_from_this());
@@ -86,10 +87,7 @@ void Socket::on_frame(std::string text) {
     } catch (const std::exception& e) {
       log::error("ws_frame_exception",
                  {{"request_id", self->request_id_}, {"exception", boost::core::demangle(typeid(e).name())}});
-      outcome.reply = Protocol::error_frame(nullptr, Problem{.status = 500,
-                                                             .type = "internal",
-                                                             .title = "Internal server error",
-                                                             .detail = "the frame could not be handled"});
+      outcome.reply = Protocol::error_frame(nullptr, Problem("internal", "the frame could not be handled"));
     }
     asio::post(self->executor_,
                [self, outcome = std::move(outcome)]() mutable { self->on_outcome(std::move(outcome)); });

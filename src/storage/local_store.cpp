@@ -87,18 +87,18 @@ LocalObjectStore::LocalObjectStore(fs::path root, std::string url_secret)
     : root_(std::move(root)), signer_(std::move(url_secret)) {}
 
 Result<void> LocalObjectStore::put(const std::string& key, std::string_view bytes, const std::string& content_type) {
-  if (auto ok = validate_key(key); !ok) return ok;
+  PM_TRY(validate_key(key));
   auto file = root_ / key;
   std::error_code ec;
   fs::create_directories(file.parent_path(), ec);
   if (ec) return std::unexpected(io_failure("mkdir", key, ec.value()));
   // The type first: once the object is visible, its type is too.
-  if (auto ok = write_atomically(type_path(file), content_type, key); !ok) return ok;
+  PM_TRY(write_atomically(type_path(file), content_type, key));
   return write_atomically(file, bytes, key);
 }
 
 Result<StoredObject> LocalObjectStore::read(const std::string& key) {
-  if (auto ok = validate_key(key); !ok) return std::unexpected(ok.error());
+  PM_TRY(validate_key(key));
   auto file = root_ / key;
   auto bytes = read_file(file);
   if (!bytes) {
@@ -112,13 +112,12 @@ Result<StoredObject> LocalObjectStore::read(const std::string& key) {
 }
 
 Result<std::string> LocalObjectStore::get(const std::string& key) {
-  auto object = read(key);
-  if (!object) return std::unexpected(object.error());
-  return std::move(object->bytes);
+  auto object = PM_TRY(read(key));
+  return std::move(object.bytes);
 }
 
 Result<void> LocalObjectStore::remove(const std::string& key) {
-  if (auto ok = validate_key(key); !ok) return ok;
+  PM_TRY(validate_key(key));
   auto file = root_ / key;
   for (const auto& path : {file, type_path(file)}) {
     if (::unlink(path.c_str()) != 0 && errno != ENOENT && errno != ENOTDIR)
@@ -128,7 +127,7 @@ Result<void> LocalObjectStore::remove(const std::string& key) {
 }
 
 Result<bool> LocalObjectStore::exists(const std::string& key) {
-  if (auto ok = validate_key(key); !ok) return std::unexpected(ok.error());
+  PM_TRY(validate_key(key));
   std::error_code ec;
   auto status = fs::status(root_ / key, ec);
   if (ec && ec != std::errc::no_such_file_or_directory && ec != std::errc::not_a_directory)

@@ -18,10 +18,6 @@ std::string mac(std::string_view secret, std::string_view key, std::int64_t expi
   return crypto::hmac_sha256(secret, fmt::format("{}\n{}", key, expires));
 }
 
-Problem forbidden(const char* type, const char* title, std::string detail) {
-  return {.status = 403, .type = type, .title = title, .detail = std::move(detail)};
-}
-
 }  // namespace
 
 MediaUrlSigner::MediaUrlSigner(std::string secret) : secret_(std::move(secret)) {
@@ -47,27 +43,23 @@ Result<std::chrono::seconds> MediaUrlSigner::verify(std::string_view key, std::s
   std::int64_t at = 0;
   auto [end, ec] = std::from_chars(expires.data(), expires.data() + expires.size(), at);
   if (expires.empty() || ec != std::errc{} || end != expires.data() + expires.size() || at < 0)
-    return std::unexpected(
-        forbidden("media-url-invalid", "Invalid media URL", "the URL's expires parameter is missing or not a number"));
+    return std::unexpected(Problem("media-url-invalid", "the URL's expires parameter is missing or not a number"));
 
   std::array<unsigned char, crypto_auth_hmacsha256_BYTES> given{};
   std::size_t given_len = 0;
   if (sig.size() != given.size() * 2 ||
       sodium_hex2bin(given.data(), given.size(), sig.data(), sig.size(), nullptr, &given_len, nullptr) != 0 ||
       given_len != given.size())
-    return std::unexpected(
-        forbidden("media-url-invalid", "Invalid media URL", "the URL's sig parameter is missing or malformed"));
+    return std::unexpected(Problem("media-url-invalid", "the URL's sig parameter is missing or malformed"));
 
   auto expected = mac(secret_, key, at);
   if (sodium_memcmp(given.data(), expected.data(), expected.size()) != 0)
-    return std::unexpected(
-        forbidden("media-url-invalid", "Invalid media URL",
-                  "the URL's signature does not match: it was altered or not issued by this service"));
+    return std::unexpected(Problem("media-url-invalid",
+                                   "the URL's signature does not match: it was altered or not issued by this service"));
 
   auto remaining = std::chrono::seconds(at) - std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch());
   if (remaining.count() <= 0)
-    return std::unexpected(
-        forbidden("media-url-expired", "Media URL expired", "the URL has expired: ask the API for a fresh one"));
+    return std::unexpected(Problem("media-url-expired", "the URL has expired: ask the API for a fresh one"));
   return remaining;
 }
 

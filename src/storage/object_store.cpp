@@ -15,7 +15,7 @@ bool key_char(char c) {
 
 Result<void> validate_key(std::string_view key) {
   auto invalid = [](const char* why) {
-    return std::unexpected(bad_request("invalid-media-key", std::string("media key ") + why));
+    return std::unexpected(Problem("invalid-media-key", std::string("media key ") + why));
   };
   if (key.empty() || key.size() > 512) return invalid("must be 1 to 512 characters long");
   std::size_t start = 0;
@@ -32,14 +32,9 @@ Result<void> validate_key(std::string_view key) {
   return {};
 }
 
-Problem media_not_found() {
-  return {.status = 404,
-          .type = "media-not-found",
-          .title = "Media not found",
-          .detail = "no media is stored under this key"};
-}
+Problem media_not_found() { return Problem("media-not-found", "no media is stored under this key"); }
 
-Problem storage_unavailable(std::string detail) { return unavailable("storage-unavailable", std::move(detail)); }
+Problem storage_unavailable(std::string detail) { return Problem("storage-unavailable", std::move(detail)); }
 
 std::unique_ptr<ObjectStore> make_object_store(const Config& config) {
   if (config.media_backend == "s3") return std::make_unique<S3ObjectStore>(S3Options::from(config));

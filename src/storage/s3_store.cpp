@@ -74,7 +74,7 @@ std::string S3ObjectStore::object_url(const std::string& key) const {
 
 Result<S3ObjectStore::Response> S3ObjectStore::send(const char* method, const std::string& key, std::string_view body,
                                                     const std::string& content_type) {
-  if (auto ok = validate_key(key); !ok) return std::unexpected(ok.error());
+  PM_TRY(validate_key(key));
 
   auto now = options_.clock();
   sigv4::Request request{.method = method, .path = path(key)};
@@ -112,37 +112,32 @@ Problem S3ObjectStore::failure(const char* op, const std::string& key, const Res
 }
 
 Result<void> S3ObjectStore::put(const std::string& key, std::string_view bytes, const std::string& content_type) {
-  auto response = send("PUT", key, bytes, content_type.empty() ? "application/octet-stream" : content_type);
-  if (!response) return std::unexpected(response.error());
-  if (response->status != 200) return std::unexpected(failure("PUT", key, *response));
+  auto response = PM_TRY(send("PUT", key, bytes, content_type.empty() ? "application/octet-stream" : content_type));
+  if (response.status != 200) return std::unexpected(failure("PUT", key, response));
   return {};
 }
 
 Result<std::string> S3ObjectStore::get(const std::string& key) {
-  auto response = send("GET", key, {}, {});
-  if (!response) return std::unexpected(response.error());
+  auto response = PM_TRY(send("GET", key, {}, {}));
   // A missing bucket is 404 too, but that is our configuration, not the client's key.
-  if (response->status == 404 && error_code(response->body) != "NoSuchBucket")
-    return std::unexpected(media_not_found());
-  if (response->status != 200) return std::unexpected(failure("GET", key, *response));
-  return std::move(response->body);
+  if (response.status == 404 && error_code(response.body) != "NoSuchBucket") return std::unexpected(media_not_found());
+  if (response.status != 200) return std::unexpected(failure("GET", key, response));
+  return std::move(response.body);
 }
 
 Result<void> S3ObjectStore::remove(const std::string& key) {
-  auto response = send("DELETE", key, {}, {});
-  if (!response) return std::unexpected(response.error());
+  auto response = PM_TRY(send("DELETE", key, {}, {}));
   // S3 answers 204 whether or not the object was there; some servers say 404 for an absent one.
-  if (response->status != 204 && response->status != 200 && response->status != 404)
-    return std::unexpected(failure("DELETE", key, *response));
+  if (response.status != 204 && response.status != 200 && response.status != 404)
+    return std::unexpected(failure("DELETE", key, response));
   return {};
 }
 
 Result<bool> S3ObjectStore::exists(const std::string& key) {
-  auto response = send("HEAD", key, {}, {});
-  if (!response) return std::unexpected(response.error());
-  if (response->status == 200) return true;
-  if (response->status == 404) return false;
-  return std::unexpected(failure("HEAD", key, *response));
+  auto response = PM_TRY(send("HEAD", key, {}, {}));
+  if (response.status == 200) return true;
+  if (response.status == 404) return false;
+  return std::unexpected(failure("HEAD", key, response));
 }
 
 std::string S3ObjectStore::signed_url(const std::string& key, std::chrono::seconds ttl) {

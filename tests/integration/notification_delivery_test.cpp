@@ -55,10 +55,10 @@ class ScriptedSender : public notifications::NotificationSender {
       fail = log_.calls++ < failures_;
     }
     if (fail && !write_then_fail_)
-      return std::unexpected(unavailable("push-provider-down", "the provider answered 503"));
+      return std::unexpected(Problem("notification-unavailable", "the provider answered 503"));
     auto written = files_.send(out);
     if (!written) return written;
-    if (fail) return std::unexpected(unavailable("push-provider-down", "the connection dropped before the answer"));
+    if (fail) return std::unexpected(Problem("notification-unavailable", "the connection dropped before the answer"));
     std::lock_guard lock(log_.mutex);
     ++log_.sends[out.outbox_id];
     return {};
@@ -123,10 +123,10 @@ TEST_F(NotificationDelivery, AFailingSendIsRetriedWithBackoffThenGivenUp) {
 
   EXPECT_EQ(outbox.deliver_pending().value_or(-1), 0);
   EXPECT_EQ(count("SELECT attempts FROM notification_outbox"), 1);
-  EXPECT_EQ(
-      count("SELECT count(*) FROM notification_outbox WHERE last_error LIKE 'push-provider-down:%' AND sent_at IS NULL "
-            "AND claimed_until IS NULL AND failed_at IS NULL"),
-      1);
+  EXPECT_EQ(count("SELECT count(*) FROM notification_outbox WHERE last_error LIKE 'notification-unavailable:%' AND "
+                  "sent_at IS NULL "
+                  "AND claimed_until IS NULL AND failed_at IS NULL"),
+            1);
   EXPECT_NEAR(wait_seconds(), 60, 2) << "first backoff: the base";
   EXPECT_EQ(outbox.deliver_pending().value_or(-1), 0) << "not before its time";
   EXPECT_EQ(log.calls, 1);
@@ -162,7 +162,7 @@ TEST_F(NotificationDelivery, AfterMaxAttemptsARowIsLeftFailedWithItsError) {
   EXPECT_EQ(log.calls, 3) << "three attempts, then no more";
   EXPECT_EQ(
       count("SELECT count(*) FROM notification_outbox WHERE failed_at IS NOT NULL AND sent_at IS NULL AND attempts = 3 "
-            "AND last_error = 'push-provider-down: the provider answered 503'"),
+            "AND last_error = 'notification-unavailable: the provider answered 503'"),
       1);
   EXPECT_TRUE(files_in(dir).empty());
 }

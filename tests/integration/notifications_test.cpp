@@ -231,7 +231,7 @@ TEST_F(Notifications, ARolledBackChangeLeavesNoNotificationAndNoDelivery) {
   auto& app = server_->app();
   auto r = db::transact(app.db, [&](pqxx::work& tx) -> Result<bool> {
     EXPECT_TRUE(app.notifications.record(tx, ana.user_id, Type::match_new, {{"n", 1}}).has_value());
-    return std::unexpected(bad_request("test", "the caller's change failed"));
+    return std::unexpected(Problem("internal", "the caller's change failed"));
   });
   EXPECT_FALSE(r.has_value());
   EXPECT_EQ(count("SELECT count(*) FROM notifications WHERE user_id = $1", ana.user_id), 0);

@@ -48,7 +48,7 @@ TEST(DbPool, TransactCommitsOnValueAndRollsBackOnProblem) {
   ASSERT_TRUE(ok);
   auto refused = db::transact(pool, [](pqxx::work& tx) -> Result<int> {
     tx.exec("INSERT INTO users (email) VALUES ('dropped@example.test')");
-    return std::unexpected(bad_request("test", "changed my mind"));
+    return std::unexpected(Problem("internal", "changed my mind"));
   });
   ASSERT_FALSE(refused);
   auto count = db::transact(

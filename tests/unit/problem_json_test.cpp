@@ -7,7 +7,7 @@
 using namespace pm;
 
 TEST(Problem, RendersRfc9457Members) {
-  Problem p = bad_request("malformed-json", "the body is not valid JSON");
+  Problem p("malformed-json", "the body is not valid JSON");
   p.extensions["errors"] = Json::array({"x"});
   auto body = p.to_json("req-1");
   EXPECT_EQ(body["type"], "/problems/malformed-json");
@@ -19,7 +19,7 @@ TEST(Problem, RendersRfc9457Members) {
 }
 
 TEST(Problem, ResponseHasProblemContentTypeAndStatus) {
-  auto res = http::problem_response(unavailable("not-ready", "redis: down"), "id");
+  auto res = http::problem_response(Problem("not-ready", "redis: down"), "id");
   EXPECT_EQ(res.result_int(), 503);
   EXPECT_EQ(res[http::beast_http::field::content_type], "application/problem+json");
   EXPECT_EQ(res[http::beast_http::field::retry_after], "1");

@@ -16,7 +16,7 @@ bool has_kid(const std::shared_ptr<const KeySet>& keys, std::string_view kid) {
 Result<std::shared_ptr<const KeySet>> answer(std::shared_ptr<const KeySet> keys) {
   if (keys) return keys;
   return std::unexpected(
-      unavailable("oauth-provider-unavailable", "the provider's signing keys could not be loaded; try again later"));
+      Problem("oauth-provider-unavailable", "the provider's signing keys could not be loaded; try again later"));
 }
 
 }  // namespace

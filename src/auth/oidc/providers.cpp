@@ -22,7 +22,7 @@ bool valid_name(const std::string& name) {
 }
 
 Problem config_error(const std::string& path, const std::string& what) {
-  return bad_request("config", fmt::format("PM_OAUTH_PROVIDERS {}: {}", path, what));
+  return Problem("config", fmt::format("PM_OAUTH_PROVIDERS {}: {}", path, what));
 }
 
 std::expected<std::string, std::string> nonempty_string(const Json& entry, const char* name) {
@@ -39,11 +39,8 @@ std::expected<ProviderConfig, std::string> parse_provider(const Json& entry, con
     if (key != "name" && key != "issuer" && key != "audiences" && key != "jwks")
       return std::unexpected(fmt::format("unknown member \"{}\"", key));
   ProviderConfig p;
-  for (auto [field, name] : {std::pair{&p.name, "name"}, {&p.issuer, "issuer"}, {&p.jwks, "jwks"}}) {
-    auto v = nonempty_string(entry, name);
-    if (!v) return std::unexpected(v.error());
-    *field = std::move(*v);
-  }
+  for (auto [field, name] : {std::pair{&p.name, "name"}, {&p.issuer, "issuer"}, {&p.jwks, "jwks"}})
+    *field = PM_TRY(nonempty_string(entry, name));
   if (!valid_name(p.name)) return std::unexpected("\"name\" must be 1-64 characters of a-z, 0-9, '-' and '_'");
   auto aud = entry.find("audiences");
   if (aud == entry.end() || !aud->is_array() || aud->empty())

@@ -19,16 +19,11 @@ namespace {
 // Real ID tokens are 1-2 KB; anything much larger is not one, and is not worth decoding.
 constexpr std::size_t max_token_bytes = 16 * 1024;
 
-Problem invalid_token(std::string detail) {
-  return {.status = 401, .type = "invalid-id-token", .title = "Invalid ID token", .detail = std::move(detail)};
-}
+Problem invalid_token(std::string detail) { return Problem("invalid-id-token", std::move(detail)); }
 
 // The name comes from the URL: not echoed back.
 Problem unknown_provider() {
-  return {.status = 404,
-          .type = "unknown-oauth-provider",
-          .title = "Unknown OAuth provider",
-          .detail = "no sign-in provider of that name is configured"};
+  return Problem("unknown-oauth-provider", "no sign-in provider of that name is configured");
 }
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -108,9 +103,7 @@ Verifier& Verifier::operator=(Verifier&&) noexcept = default;
 Result<Verifier> Verifier::from_config(const Config& config) {
   std::vector<ProviderConfig> providers;
   if (!config.oauth_providers.empty()) {
-    auto loaded = load_providers(config.oauth_providers);
-    if (!loaded) return std::unexpected(loaded.error());
-    providers = std::move(*loaded);
+    providers = PM_TRY(load_providers(config.oauth_providers));
   }
   JwksPolicy policy{.cache_ttl = config.oauth_jwks_cache_ttl,
                     .min_refetch_interval = config.oauth_jwks_min_refetch,
@@ -141,35 +134,31 @@ Result<IdentityClaims> Verifier::Impl::verify(const Provider& provider, std::str
   auto jws = split_compact(token);
   if (!jws) return std::unexpected(invalid_token(jws.error()));
 
-  auto header_json = decode_json_segment(jws->header, "header");
-  if (!header_json) return std::unexpected(header_json.error());
-  auto header = check_header(*header_json);
-  if (!header) return std::unexpected(header.error());
+  auto header_json = PM_TRY(decode_json_segment(jws->header, "header"));
+  auto header = PM_TRY(check_header(header_json));
   auto signature = base64url_decode(jws->signature);
   if (!signature || signature->empty())
     return std::unexpected(invalid_token("the token signature is not valid base64url"));
 
-  auto keys = provider.keys.keys_for(header->kid);
-  if (!keys) return std::unexpected(keys.error());
-  auto candidates = (*keys)->find(header->kid);
+  auto keys = PM_TRY(provider.keys.keys_for(header.kid));
+  auto candidates = keys->find(header.kid);
   if (candidates.empty()) return std::unexpected(invalid_token("unknown key id (kid): the provider has no such key"));
-  auto key = std::ranges::find_if(candidates, [&](const Jwk* k) { return key_fits(header->alg, k->type); });
+  auto key = std::ranges::find_if(candidates, [&](const Jwk* k) { return key_fits(header.alg, k->type); });
   if (key == candidates.end())
     return std::unexpected(invalid_token("the token's algorithm (alg) does not match the type of key it names"));
   const Jwk& jwk = **key;
-  if (!jwk.alg.empty() && parse_algorithm(jwk.alg) != header->alg)
+  if (!jwk.alg.empty() && parse_algorithm(jwk.alg) != header.alg)
     return std::unexpected(invalid_token("the token's algorithm (alg) is not the one its key is for"));
-  if (auto ok = verify_signature(header->alg, jwk, jws->signing_input, *signature); !ok)
+  if (auto ok = verify_signature(header.alg, jwk, jws->signing_input, *signature); !ok)
     return std::unexpected(invalid_token(ok.error()));
 
   // Only now, with the bytes known to come from the provider, is the payload worth reading.
-  auto payload = decode_json_segment(jws->payload, "payload");
-  if (!payload) return std::unexpected(payload.error());
-  auto claims = check_claims(*payload, ClaimRules{.issuer = provider.config.issuer,
-                                                  .audiences = provider.config.audiences,
-                                                  .nonce = nonce,
-                                                  .clock_skew = clock_skew,
-                                                  .now = std::chrono::system_clock::now()});
+  auto payload = PM_TRY(decode_json_segment(jws->payload, "payload"));
+  auto claims = check_claims(payload, ClaimRules{.issuer = provider.config.issuer,
+                                                 .audiences = provider.config.audiences,
+                                                 .nonce = nonce,
+                                                 .clock_skew = clock_skew,
+                                                 .now = std::chrono::system_clock::now()});
   if (!claims) return std::unexpected(invalid_token(claims.error()));
   return std::move(*claims);
 }
