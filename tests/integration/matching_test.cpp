@@ -179,7 +179,7 @@ TEST_F(Matching, PendingMatchesExpire) {
 TEST_F(Matching, TheIndexPollReloadsOnlyUsersWhoChanged) {
   Person ben = person("Ben", "man", "woman", 52.52, 13.40);
   Person ana = person("Ana", "woman", "man", 52.51, 13.39);
-  auto& engine = server_->app().matching;
+  auto& engine = server_->app().match_engine;
   ASSERT_TRUE(engine.refresh(true));
   ASSERT_TRUE(engine.refresh(true));  // the look-back overlap may bring recent users back once
   auto idle = engine.refresh(true);

@@ -23,7 +23,7 @@ TEST_F(MatchingWorker, AChangedAnswerRecomputesTheVectorsAndRegeneratesMatches) 
                   "payload->>'user_id' = $1",
                   ana.user.user_id),
             1);
-  auto& engine = server_->app().matching;
+  auto& engine = server_->app().match_engine;
   auto jobs = engine.run_vector_jobs(10);
   ASSERT_TRUE(jobs) << jobs.error().detail;
   EXPECT_GE(*jobs, 1);

@@ -198,7 +198,7 @@ TEST_F(Messaging, ImageMessagesUseAStrippedUploadOfThisConversation) {
                        {{"Authorization", "Bearer " + ana_.user.token}, {"Content-Type", "image/jpeg"}});
   ASSERT_EQ(upload.status, 201) << upload.body;
   const std::string key = upload.json()["media_key"];
-  auto stored = server_->app().media->get(key);
+  auto stored = server_->app().media_store->get(key);
   ASSERT_TRUE(stored);
   EXPECT_EQ(stored->find("Exif"), std::string::npos) << "no metadata survives";
   auto sent = send(ana_, {{"client_message_id", "pic"}, {"message_type", "image"}, {"media_key", key}});
@@ -260,7 +260,7 @@ TEST_F(Messaging, TheWorkerDeletesMessagesPastRetentionWithTheirPhotos) {
   auto left = history(ana_)["messages"];
   ASSERT_EQ(left.size(), 1u);
   EXPECT_EQ(left[0]["content"], "new");
-  EXPECT_FALSE(server_->app().media->get(key).has_value()) << "the photo went with its message";
+  EXPECT_FALSE(server_->app().media_store->get(key).has_value()) << "the photo went with its message";
 }
 
 TEST_F(Messaging, UnmatchingClosesTheConversationForBothAndKeepsTheHistory) {
