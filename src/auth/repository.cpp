@@ -1,130 +1,175 @@
 #include "auth/repository.hpp"
 
+#include "db/row.hpp"
+
 namespace pm::auth::repository {
 
 namespace {
-CredentialRow credential(const pqxx::row& r) {
-  return {.user_id = r[0].as<std::string>(),
-          .email_encrypted = r[1].as<std::string>(),
-          .password_hash = r[2].is_null() ? std::nullopt : std::optional(r[2].as<std::string>()),
-          .email_verified = !r[3].is_null(),
-          .first_name = r[4].is_null() ? "" : r[4].as<std::string>(),
-          .auth_provider = r[5].is_null() ? "" : r[5].as<std::string>()};
+
+// A new account with its defaults, in one statement batch (insert_user).
+constexpr const char* kInsertUser = R"sql(
+  INSERT INTO users (user_id, email, email_index, password_hash, auth_provider, first_name, last_name,
+                     birth_date, gender, seeking_gender, email_verified_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8::date, $9, $10, CASE WHEN $11 THEN now() END)
+)sql";
+constexpr const char* kInsertPreferences = R"sql(
+  INSERT INTO user_preferences (user_id, notification_settings, privacy_settings, max_distance, min_age, max_age)
+  VALUES ($1, $2::jsonb, $3::jsonb, 50, 18, 99)
+)sql";
+constexpr const char* kInsertFreeSubscription = R"sql(
+  INSERT INTO subscription_details (user_id, plan_type, start_date, payment_status)
+  VALUES ($1, 'free', now(), 'not_required')
+)sql";
+// Defaults documented in docs/openapi.yaml (Preferences).
+constexpr const char* kDefaultNotificationSettings =
+    R"({"new_match": true, "new_message": true, "like_received": true, "subscription": true, "email": true, "push": true})";
+constexpr const char* kDefaultPrivacySettings =
+    R"({"show_age": true, "show_distance": true, "show_online_status": true, "discoverable": true})";
+
+constexpr const char* kEmailIndexTaken = R"sql(SELECT 1 FROM users WHERE email_index = $1)sql";
+
+// CredentialRow
+constexpr const char* kCredentialByEmailIndex = R"sql(
+  SELECT user_id, email, password_hash, email_verified_at, first_name, auth_provider
+  FROM users WHERE email_index = $1
+)sql";
+constexpr const char* kCredentialById = R"sql(
+  SELECT user_id, email, password_hash, email_verified_at, first_name, auth_provider
+  FROM users WHERE user_id = $1
+)sql";
+
+CredentialRow credential(const pqxx::row& row) {
+  return {.user_id = row["user_id"].as<std::string>(),
+          .email_encrypted = row["email"].as<std::string>(),
+          .password_hash = db::opt<std::string>(row, "password_hash"),
+          .email_verified = !row["email_verified_at"].is_null(),
+          .first_name = db::opt<std::string>(row, "first_name").value_or(""),
+          .auth_provider = db::opt<std::string>(row, "auth_provider").value_or("")};
 }
-constexpr const char* kCredentialColumns =
-    "user_id, email, password_hash, email_verified_at, first_name, auth_provider";
+
+constexpr const char* kSetPassword = R"sql(
+  UPDATE users SET password_hash = $2, password_changed_at = now() WHERE user_id = $1
+)sql";
+constexpr const char* kMarkEmailVerified = R"sql(
+  UPDATE users SET email_verified_at = coalesce(email_verified_at, now()) WHERE user_id = $1
+)sql";
+constexpr const char* kSetEmail = R"sql(
+  UPDATE users SET email = $2, email_index = $3, email_verified_at = NULL WHERE user_id = $1
+)sql";
+constexpr const char* kTouchLastActive = R"sql(UPDATE users SET last_active = now() WHERE user_id = $1)sql";
+constexpr const char* kSetAuthProvider = R"sql(UPDATE users SET auth_provider = $2 WHERE user_id = $1)sql";
+
+constexpr const char* kInsertToken = R"sql(
+  INSERT INTO auth_tokens (token_hash, user_id, purpose, expires_at)
+  VALUES ($1, $2, $3, now() + $4 * interval '1 second')
+)sql";
+constexpr const char* kConsumeToken = R"sql(
+  UPDATE auth_tokens SET used_at = now()
+  WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()
+  RETURNING user_id
+)sql";
+constexpr const char* kRetireTokens = R"sql(
+  UPDATE auth_tokens SET used_at = now() WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL
+)sql";
+
+// EncryptedFields; $1 is a LIKE pattern of the values written with the active key.
+constexpr const char* kStaleEncryptedFields = R"sql(
+  SELECT user_id, email, last_name FROM users
+  WHERE email NOT LIKE $1 OR (last_name IS NOT NULL AND last_name NOT LIKE $1)
+  ORDER BY user_id LIMIT $2 FOR UPDATE
+)sql";
+constexpr const char* kSetEncryptedFields = R"sql(
+  UPDATE users SET email = $2, last_name = $3 WHERE user_id = $1
+)sql";
+
+constexpr const char* kFindIdentity = R"sql(
+  SELECT user_id FROM oauth_identities WHERE provider = $1 AND subject = $2
+)sql";
+constexpr const char* kLinkIdentity = R"sql(
+  INSERT INTO oauth_identities (provider, subject, user_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING
+)sql";
+
 }  // namespace
 
 void insert_user(pqxx::work& tx, const NewAccount& row) {
-  tx.exec_params(
-      "INSERT INTO users (user_id, email, email_index, password_hash, auth_provider, first_name, last_name, "
-      "birth_date, "
-      "gender, seeking_gender, email_verified_at) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::date, $9, $10, CASE WHEN $11 THEN now() END)",
-      row.user_id, row.email_encrypted, row.email_index, row.password_hash, row.auth_provider, row.first_name,
-      row.last_name_encrypted, row.birth_date, row.gender, row.seeking_gender, row.email_verified);
-  // Defaults documented in docs/openapi.yaml (Preferences).
-  tx.exec_params(
-      "INSERT INTO user_preferences (user_id, notification_settings, privacy_settings, max_distance, min_age, max_age) "
-      "VALUES ($1, $2::jsonb, $3::jsonb, 50, 18, 99)",
-      row.user_id,
-      R"({"new_match": true, "new_message": true, "like_received": true, "subscription": true, "email": true, "push": true})",
-      R"({"show_age": true, "show_distance": true, "show_online_status": true, "discoverable": true})");
-  tx.exec_params(
-      "INSERT INTO subscription_details (user_id, plan_type, start_date, payment_status) VALUES ($1, 'free', now(), "
-      "'not_required')",
-      row.user_id);
+  tx.exec_params(kInsertUser, row.user_id, row.email_encrypted, row.email_index, row.password_hash, row.auth_provider,
+                 row.first_name, row.last_name_encrypted, row.birth_date, row.gender, row.seeking_gender,
+                 row.email_verified);
+  tx.exec_params(kInsertPreferences, row.user_id, kDefaultNotificationSettings, kDefaultPrivacySettings);
+  tx.exec_params(kInsertFreeSubscription, row.user_id);
 }
 
 bool email_index_taken(pqxx::work& tx, const std::string& email_index) {
-  return !tx.exec_params("SELECT 1 FROM users WHERE email_index = $1", email_index).empty();
+  return !tx.exec_params(kEmailIndexTaken, email_index).empty();
 }
 
 std::optional<CredentialRow> find_by_email_index(pqxx::work& tx, const std::string& email_index) {
-  auto r =
-      tx.exec_params(std::string("SELECT ") + kCredentialColumns + " FROM users WHERE email_index = $1", email_index);
+  auto r = tx.exec_params(kCredentialByEmailIndex, email_index);
   if (r.empty()) return std::nullopt;
   return credential(r[0]);
 }
 
 std::optional<CredentialRow> find_by_id(pqxx::work& tx, const std::string& user_id) {
-  auto r = tx.exec_params(std::string("SELECT ") + kCredentialColumns + " FROM users WHERE user_id = $1", user_id);
+  auto r = tx.exec_params(kCredentialById, user_id);
   if (r.empty()) return std::nullopt;
   return credential(r[0]);
 }
 
 void set_password(pqxx::work& tx, const std::string& user_id, const std::string& hash) {
-  tx.exec_params("UPDATE users SET password_hash = $2, password_changed_at = now() WHERE user_id = $1", user_id, hash);
+  tx.exec_params(kSetPassword, user_id, hash);
 }
 
-void mark_email_verified(pqxx::work& tx, const std::string& user_id) {
-  tx.exec_params("UPDATE users SET email_verified_at = coalesce(email_verified_at, now()) WHERE user_id = $1", user_id);
-}
+void mark_email_verified(pqxx::work& tx, const std::string& user_id) { tx.exec_params(kMarkEmailVerified, user_id); }
 
 void set_email(pqxx::work& tx, const std::string& user_id, const std::string& email_encrypted,
                const std::string& email_index) {
-  tx.exec_params("UPDATE users SET email = $2, email_index = $3, email_verified_at = NULL WHERE user_id = $1", user_id,
-                 email_encrypted, email_index);
+  tx.exec_params(kSetEmail, user_id, email_encrypted, email_index);
 }
 
 void insert_token(pqxx::work& tx, const std::string& token_hash, const std::string& user_id, const std::string& purpose,
                   long long ttl_seconds) {
-  tx.exec_params(
-      "INSERT INTO auth_tokens (token_hash, user_id, purpose, expires_at) VALUES ($1, $2, $3, now() + $4 * interval '1 "
-      "second')",
-      token_hash, user_id, purpose, ttl_seconds);
+  tx.exec_params(kInsertToken, token_hash, user_id, purpose, ttl_seconds);
 }
 
 std::optional<std::string> consume_token(pqxx::work& tx, const std::string& token_hash, const std::string& purpose) {
-  auto r = tx.exec_params(
-      "UPDATE auth_tokens SET used_at = now() WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND "
-      "expires_at > now() "
-      "RETURNING user_id",
-      token_hash, purpose);
+  auto r = tx.exec_params(kConsumeToken, token_hash, purpose);
   if (r.empty()) return std::nullopt;
-  return r[0][0].as<std::string>();
+  return r[0]["user_id"].as<std::string>();
 }
 
 void retire_tokens(pqxx::work& tx, const std::string& user_id, const std::string& purpose) {
-  tx.exec_params("UPDATE auth_tokens SET used_at = now() WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL",
-                 user_id, purpose);
+  tx.exec_params(kRetireTokens, user_id, purpose);
 }
 
 std::vector<EncryptedFields> stale_encrypted_fields(pqxx::work& tx, const std::string& active_key_id, int limit) {
-  const std::string prefix = "pm1." + active_key_id + ".%";
+  const std::string written_with_active_key = "pm1." + active_key_id + ".%";
   std::vector<EncryptedFields> out;
-  for (const auto& r : tx.exec_params("SELECT user_id, email, last_name FROM users "
-                                      "WHERE email NOT LIKE $1 OR (last_name IS NOT NULL AND last_name NOT LIKE $1) "
-                                      "ORDER BY user_id LIMIT $2 FOR UPDATE",
-                                      prefix, limit))
-    out.push_back({r[0].as<std::string>(), r[1].as<std::string>(),
-                   r[2].is_null() ? std::nullopt : std::optional(r[2].as<std::string>())});
+  for (const auto& row : tx.exec_params(kStaleEncryptedFields, written_with_active_key, limit))
+    out.push_back({.user_id = row["user_id"].as<std::string>(),
+                   .email = row["email"].as<std::string>(),
+                   .last_name = db::opt<std::string>(row, "last_name")});
   return out;
 }
 
 void set_encrypted_fields(pqxx::work& tx, const EncryptedFields& f) {
-  tx.exec_params("UPDATE users SET email = $2, last_name = $3 WHERE user_id = $1", f.user_id, f.email, f.last_name);
+  tx.exec_params(kSetEncryptedFields, f.user_id, f.email, f.last_name);
 }
 
 std::optional<std::string> find_identity(pqxx::work& tx, const std::string& provider, const std::string& subject) {
-  auto r =
-      tx.exec_params("SELECT user_id FROM oauth_identities WHERE provider = $1 AND subject = $2", provider, subject);
+  auto r = tx.exec_params(kFindIdentity, provider, subject);
   if (r.empty()) return std::nullopt;
-  return r[0][0].as<std::string>();
+  return r[0]["user_id"].as<std::string>();
 }
 
 void link_identity(pqxx::work& tx, const std::string& provider, const std::string& subject,
                    const std::string& user_id) {
-  tx.exec_params("INSERT INTO oauth_identities (provider, subject, user_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                 provider, subject, user_id);
+  tx.exec_params(kLinkIdentity, provider, subject, user_id);
 }
 
-void touch_last_active(pqxx::work& tx, const std::string& user_id) {
-  tx.exec_params("UPDATE users SET last_active = now() WHERE user_id = $1", user_id);
-}
+void touch_last_active(pqxx::work& tx, const std::string& user_id) { tx.exec_params(kTouchLastActive, user_id); }
 
 void set_auth_provider(pqxx::work& tx, const std::string& user_id, const std::string& provider) {
-  tx.exec_params("UPDATE users SET auth_provider = $2 WHERE user_id = $1", user_id, provider);
+  tx.exec_params(kSetAuthProvider, user_id, provider);
 }
 
 }  // namespace pm::auth::repository

@@ -1,279 +1,309 @@
 #include "profiles/repository.hpp"
 
-#include "db/sql.hpp"
+#include <utility>
+
+#include "db/row.hpp"
 
 namespace pm::profiles::repository {
 
 namespace {
 
-template <class T>
-std::optional<T> opt(const pqxx::field& f) {
-  return f.is_null() ? std::nullopt : std::optional<T>(f.as<T>());
+// ProfileRow: the user's own profile with their privacy settings.
+constexpr const char* kLoadProfile = R"sql(
+  SELECT u.user_id, u.email, u.email_verified_at IS NOT NULL AS email_verified, u.first_name, u.last_name,
+         u.birth_date::text, date_part('year', age(u.birth_date))::int AS age, u.gender, u.seeking_gender, u.bio,
+         u.location, ST_Y(u.location_point::geometry) AS latitude, ST_X(u.location_point::geometry) AS longitude,
+         u.profile_visibility, u.profile_completed, u.auth_provider,
+         to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
+         to_char(u.last_active AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_active,
+         p.privacy_settings::text
+  FROM users u LEFT JOIN user_preferences p ON p.user_id = u.user_id
+  WHERE u.user_id = $1
+)sql";
+
+// One statement per field of a patch keeps the SQL static (no string-built column lists).
+constexpr const char* kSetFirstName = R"sql(UPDATE users SET first_name = $2 WHERE user_id = $1)sql";
+constexpr const char* kSetLastName = R"sql(UPDATE users SET last_name = $2 WHERE user_id = $1)sql";
+constexpr const char* kSetBio = R"sql(UPDATE users SET bio = $2 WHERE user_id = $1)sql";
+constexpr const char* kSetBirthDate = R"sql(UPDATE users SET birth_date = $2::date WHERE user_id = $1)sql";
+constexpr const char* kSetGender = R"sql(UPDATE users SET gender = $2 WHERE user_id = $1)sql";
+constexpr const char* kSetSeekingGender = R"sql(UPDATE users SET seeking_gender = $2 WHERE user_id = $1)sql";
+constexpr const char* kSetProfileVisibility = R"sql(UPDATE users SET profile_visibility = $2 WHERE user_id = $1)sql";
+constexpr const char* kSetLocation = R"sql(
+  UPDATE users SET location = $2, location_point = ST_SetSRID(ST_MakePoint($4, $3), 4326)::geography
+  WHERE user_id = $1
+)sql";
+constexpr const char* kClearLocation = R"sql(
+  UPDATE users SET location = NULL, location_point = NULL WHERE user_id = $1
+)sql";
+// Complete exactly when matching has what it needs: who, age, whom, and where.
+constexpr const char* kRecomputeProfileCompleted = R"sql(
+  UPDATE users SET profile_completed = (first_name IS NOT NULL AND birth_date IS NOT NULL AND gender IS NOT NULL
+                                        AND seeking_gender IS NOT NULL AND location_point IS NOT NULL)
+  WHERE user_id = $1
+)sql";
+
+// PublicProfile: $2 as the viewer $1 may see them. Visible when: not blocked either way, not
+// hidden, and public or matched with the viewer.
+constexpr const char* kLoadPublic = R"sql(
+  SELECT u.user_id, u.first_name, date_part('year', age(u.birth_date))::int AS age, u.gender, u.bio, u.location,
+         round((ST_Distance(u.location_point, v.location_point) / 1000)::numeric, 1)::float8 AS distance_km,
+         to_char(u.last_active AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_active,
+         coalesce((p.privacy_settings->>'show_age')::boolean, true) AS show_age,
+         coalesce((p.privacy_settings->>'show_distance')::boolean, true) AS show_distance,
+         coalesce((p.privacy_settings->>'show_online_status')::boolean, true) AS show_online_status
+  FROM users u JOIN users v ON v.user_id = $1 LEFT JOIN user_preferences p ON p.user_id = u.user_id
+  WHERE u.user_id = $2
+    AND (u.user_id = v.user_id OR (
+      u.profile_visibility <> 'hidden'
+      AND NOT EXISTS (SELECT 1 FROM user_blocks b
+                      WHERE (b.blocker_id = u.user_id AND b.blocked_id = v.user_id)
+                         OR (b.blocker_id = v.user_id AND b.blocked_id = u.user_id))
+      AND (u.profile_visibility = 'public'
+           OR EXISTS (SELECT 1 FROM matches m
+                      WHERE m.status IN ('pending', 'active')
+                        AND ((m.user_id_1 = u.user_id AND m.user_id_2 = v.user_id)
+                             OR (m.user_id_1 = v.user_id AND m.user_id_2 = u.user_id))))))
+)sql";
+
+// Preferences
+constexpr const char* kLoadPreferences = R"sql(
+  SELECT min_age, max_age, max_distance, notification_settings::text, privacy_settings::text
+  FROM user_preferences WHERE user_id = $1
+)sql";
+constexpr const char* kSavePreferences = R"sql(
+  UPDATE user_preferences SET min_age = $2, max_age = $3, max_distance = $4, notification_settings = $5::jsonb,
+                              privacy_settings = $6::jsonb
+  WHERE user_id = $1
+)sql";
+
+constexpr const char* kUserExists = R"sql(SELECT 1 FROM users WHERE user_id = $1)sql";
+constexpr const char* kBlockedEitherWay = R"sql(
+  SELECT 1 FROM user_blocks
+  WHERE (blocker_id = $1 AND blocked_id = $2) OR (blocker_id = $2 AND blocked_id = $1)
+)sql";
+constexpr const char* kBlock = R"sql(
+  INSERT INTO user_blocks (blocker_id, blocked_id) VALUES ($1, $2) ON CONFLICT DO NOTHING
+)sql";
+constexpr const char* kUnblock = R"sql(DELETE FROM user_blocks WHERE blocker_id = $1 AND blocked_id = $2)sql";
+constexpr const char* kInsertReport = R"sql(
+  INSERT INTO user_reports (reporter_id, reported_id, reason, details) VALUES ($1, $2, $3, $4)
+  RETURNING report_id
+)sql";
+
+// The data export: a name in the export and the query of that user's rows, one JSON `entry` each.
+constexpr std::pair<const char*, const char*> kExportQueries[] = {
+    {"user", R"sql(
+  SELECT to_jsonb(t) - 'password_hash' - 'email_index' - 'location_point' AS entry FROM users t WHERE user_id = $1
+)sql"},
+    {"preferences", R"sql(SELECT to_jsonb(t) AS entry FROM user_preferences t WHERE user_id = $1)sql"},
+    {"subscription", R"sql(SELECT to_jsonb(t) AS entry FROM subscription_details t WHERE user_id = $1)sql"},
+    {"photos", R"sql(SELECT to_jsonb(t) AS entry FROM profile_media t WHERE user_id = $1 ORDER BY display_order)sql"},
+    {"answers", R"sql(SELECT to_jsonb(t) AS entry FROM answers t WHERE user_id = $1)sql"},
+    {"questionnaire_responses",
+     R"sql(SELECT to_jsonb(t) AS entry FROM questionnaire_responses t WHERE user_id = $1)sql"},
+    {"vectors", R"sql(SELECT to_jsonb(t) AS entry FROM user_vectors t WHERE user_id = $1)sql"},
+    {"matches", R"sql(SELECT to_jsonb(t) AS entry FROM matches t WHERE user_id_1 = $1 OR user_id_2 = $1)sql"},
+    {"messages_sent", R"sql(SELECT to_jsonb(t) AS entry FROM messages t WHERE sender_id = $1 ORDER BY sent_at)sql"},
+    {"notifications",
+     R"sql(SELECT to_jsonb(t) AS entry FROM notifications t WHERE user_id = $1 ORDER BY created_at)sql"},
+    {"blocks", R"sql(
+  SELECT jsonb_build_object('blocked_id', blocked_id, 'created_at', created_at) AS entry
+  FROM user_blocks WHERE blocker_id = $1
+)sql"},
+    {"reports_filed",
+     R"sql(SELECT to_jsonb(t) - 'reporter_id' AS entry FROM user_reports t WHERE reporter_id = $1)sql"},
+};
+
+// MediaRow: url holds the display image's key, thumbnail_url the thumbnail's.
+constexpr const char* kLockUser = R"sql(SELECT 1 FROM users WHERE user_id = $1 FOR UPDATE)sql";
+constexpr const char* kCountMedia = R"sql(SELECT count(*) AS photos FROM profile_media WHERE user_id = $1)sql";
+constexpr const char* kInsertMedia = R"sql(
+  INSERT INTO profile_media (media_id, user_id, media_type, url, thumbnail_url, width, height, display_order)
+  VALUES ($1, $2, 'image/jpeg', $3, $4, $5, $6,
+          (SELECT coalesce(max(display_order), 0) + 1 FROM profile_media WHERE user_id = $2))
+  RETURNING media_id, user_id, url, thumbnail_url, coalesce(width, 0) AS width, coalesce(height, 0) AS height,
+            display_order, to_char(uploaded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS uploaded_at
+)sql";
+constexpr const char* kListMedia = R"sql(
+  SELECT media_id, user_id, url, thumbnail_url, coalesce(width, 0) AS width, coalesce(height, 0) AS height,
+         display_order, to_char(uploaded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS uploaded_at
+  FROM profile_media WHERE user_id = $1 ORDER BY display_order
+)sql";
+// Two steps, because unique_user_display_order holds after every statement: first out of the
+// way (negative), then into place.
+constexpr const char* kMoveMediaAside = R"sql(
+  UPDATE profile_media SET display_order = -display_order WHERE user_id = $1
+)sql";
+constexpr const char* kSetMediaOrder = R"sql(
+  UPDATE profile_media SET display_order = $3 WHERE user_id = $1 AND media_id = $2
+)sql";
+constexpr const char* kDeleteMedia = R"sql(
+  DELETE FROM profile_media WHERE user_id = $1 AND media_id = $2 RETURNING url, thumbnail_url
+)sql";
+constexpr const char* kMediaKeys = R"sql(SELECT url, thumbnail_url FROM profile_media WHERE user_id = $1)sql";
+
+MediaRow media_row(const pqxx::row& row) {
+  return {.media_id = row["media_id"].as<std::string>(),
+          .user_id = row["user_id"].as<std::string>(),
+          .display_key = row["url"].as<std::string>(),
+          .thumb_key = db::opt<std::string>(row, "thumbnail_url").value_or(""),
+          .width = row["width"].as<int>(),
+          .height = row["height"].as<int>(),
+          .display_order = row["display_order"].as<int>(),
+          .uploaded_at = row["uploaded_at"].as<std::string>()};
 }
 
-constexpr const char* kIso = db::kIsoFormat;
+// The object keys of photo rows (url, then thumbnail_url), NULLs left out.
+std::vector<std::string> object_keys(const pqxx::result& rows) {
+  std::vector<std::string> keys;
+  for (const auto& row : rows)
+    for (const char* column : {"url", "thumbnail_url"})
+      if (auto key = db::opt<std::string>(row, column)) keys.push_back(std::move(*key));
+  return keys;
+}
+
+// The seed's ON DELETE CASCADE removes media rows, preferences, subscription, answers, matches
+// (with their insights, conversations and messages) and notifications.
+constexpr const char* kDeleteUser = R"sql(DELETE FROM users WHERE user_id = $1)sql";
 
 }  // namespace
 
 std::optional<ProfileRow> load(pqxx::work& tx, const std::string& user_id) {
-  auto r = tx.exec_params(
-      std::string(
-          "SELECT u.user_id, u.email, u.email_verified_at IS NOT NULL, u.first_name, u.last_name, u.birth_date::text, "
-          "  date_part('year', age(u.birth_date))::int, u.gender, u.seeking_gender, u.bio, u.location, "
-          "  ST_Y(u.location_point::geometry), ST_X(u.location_point::geometry), u.profile_visibility, "
-          "u.profile_completed, "
-          "  u.auth_provider, to_char(u.created_at AT TIME ZONE 'UTC', ") +
-          kIso +
-          "), "
-          "  to_char(u.last_active AT TIME ZONE 'UTC', " +
-          kIso +
-          "), p.privacy_settings::text "
-          "FROM users u LEFT JOIN user_preferences p ON p.user_id = u.user_id WHERE u.user_id = $1",
-      user_id);
+  auto r = tx.exec_params(kLoadProfile, user_id);
   if (r.empty()) return std::nullopt;
   const auto& row = r[0];
-  Profile p{.user_id = row[0].as<std::string>(),
-            .email = row[1].as<std::string>(),
-            .email_verified = row[2].as<bool>(),
-            .first_name = row[3].is_null() ? "" : row[3].as<std::string>(),
-            .last_name = opt<std::string>(row[4]),
-            .birth_date = opt<std::string>(row[5]),
-            .age = opt<int>(row[6]),
-            .gender = opt<std::string>(row[7]),
-            .seeking_gender = opt<std::string>(row[8]),
-            .bio = opt<std::string>(row[9]),
-            .profile_visibility = row[13].is_null() ? "matches_only" : row[13].as<std::string>(),
-            .profile_completed = !row[14].is_null() && row[14].as<bool>(),
-            .auth_provider = row[15].is_null() ? "" : row[15].as<std::string>(),
-            .created_at = row[16].as<std::string>(),
-            .last_active = row[17].as<std::string>()};
-  if (!row[11].is_null())
-    p.location =
-        Location{row[10].is_null() ? "" : row[10].as<std::string>(), row[11].as<double>(), row[12].as<double>()};
-  return ProfileRow{std::move(p), row[18].is_null() ? Json::object() : Json::parse(row[18].as<std::string>())};
+  Profile p{.user_id = row["user_id"].as<std::string>(),
+            .email = row["email"].as<std::string>(),
+            .email_verified = row["email_verified"].as<bool>(),
+            .first_name = db::opt<std::string>(row, "first_name").value_or(""),
+            .last_name = db::opt<std::string>(row, "last_name"),
+            .birth_date = db::opt<std::string>(row, "birth_date"),
+            .age = db::opt<int>(row, "age"),
+            .gender = db::opt<std::string>(row, "gender"),
+            .seeking_gender = db::opt<std::string>(row, "seeking_gender"),
+            .bio = db::opt<std::string>(row, "bio"),
+            .profile_visibility = db::opt<std::string>(row, "profile_visibility").value_or("matches_only"),
+            .profile_completed = db::opt<bool>(row, "profile_completed").value_or(false),
+            .auth_provider = db::opt<std::string>(row, "auth_provider").value_or(""),
+            .created_at = row["created_at"].as<std::string>(),
+            .last_active = row["last_active"].as<std::string>()};
+  if (auto latitude = db::opt<double>(row, "latitude"))
+    p.location = Location{db::opt<std::string>(row, "location").value_or(""), *latitude, row["longitude"].as<double>()};
+  return ProfileRow{std::move(p), db::json_or(row, "privacy_settings", Json::object())};
 }
 
 void update(pqxx::work& tx, const std::string& user_id, const ProfilePatch& patch) {
-  // One statement per present field keeps the SQL static (no string-built column lists).
-  if (patch.first_name)
-    tx.exec_params("UPDATE users SET first_name = $2 WHERE user_id = $1", user_id, *patch.first_name);
-  if (patch.last_name) tx.exec_params("UPDATE users SET last_name = $2 WHERE user_id = $1", user_id, *patch.last_name);
-  if (patch.bio) tx.exec_params("UPDATE users SET bio = $2 WHERE user_id = $1", user_id, *patch.bio);
-  if (patch.birth_date)
-    tx.exec_params("UPDATE users SET birth_date = $2::date WHERE user_id = $1", user_id, *patch.birth_date);
-  if (patch.gender) tx.exec_params("UPDATE users SET gender = $2 WHERE user_id = $1", user_id, *patch.gender);
-  if (patch.seeking_gender)
-    tx.exec_params("UPDATE users SET seeking_gender = $2 WHERE user_id = $1", user_id, *patch.seeking_gender);
-  if (patch.profile_visibility)
-    tx.exec_params("UPDATE users SET profile_visibility = $2 WHERE user_id = $1", user_id, *patch.profile_visibility);
+  if (patch.first_name) tx.exec_params(kSetFirstName, user_id, *patch.first_name);
+  if (patch.last_name) tx.exec_params(kSetLastName, user_id, *patch.last_name);
+  if (patch.bio) tx.exec_params(kSetBio, user_id, *patch.bio);
+  if (patch.birth_date) tx.exec_params(kSetBirthDate, user_id, *patch.birth_date);
+  if (patch.gender) tx.exec_params(kSetGender, user_id, *patch.gender);
+  if (patch.seeking_gender) tx.exec_params(kSetSeekingGender, user_id, *patch.seeking_gender);
+  if (patch.profile_visibility) tx.exec_params(kSetProfileVisibility, user_id, *patch.profile_visibility);
   if (patch.location) {
     if (*patch.location)
-      tx.exec_params(
-          "UPDATE users SET location = $2, location_point = ST_SetSRID(ST_MakePoint($4, $3), 4326)::geography "
-          "WHERE user_id = $1",
-          user_id, (*patch.location)->label, (*patch.location)->latitude, (*patch.location)->longitude);
+      tx.exec_params(kSetLocation, user_id, (*patch.location)->label, (*patch.location)->latitude,
+                     (*patch.location)->longitude);
     else
-      tx.exec_params("UPDATE users SET location = NULL, location_point = NULL WHERE user_id = $1", user_id);
+      tx.exec_params(kClearLocation, user_id);
   }
-  // Complete exactly when matching has what it needs: who, age, whom, and where.
-  tx.exec_params(
-      "UPDATE users SET profile_completed = (first_name IS NOT NULL AND birth_date IS NOT NULL AND gender IS NOT NULL "
-      "AND seeking_gender IS NOT NULL AND location_point IS NOT NULL) WHERE user_id = $1",
-      user_id);
+  tx.exec_params(kRecomputeProfileCompleted, user_id);
 }
 
 std::optional<PublicProfile> load_public(pqxx::work& tx, const std::string& viewer, const std::string& user_id) {
-  // Visible when: not blocked either way, not hidden, and public or matched with the viewer.
-  auto r = tx.exec_params(
-      std::string(
-          "SELECT u.user_id, u.first_name, date_part('year', age(u.birth_date))::int, u.gender, u.bio, u.location, "
-          "  round((ST_Distance(u.location_point, v.location_point) / 1000)::numeric, 1)::float8, "
-          "  to_char(u.last_active AT TIME ZONE 'UTC', ") +
-          kIso +
-          "), "
-          "  coalesce((p.privacy_settings->>'show_age')::boolean, true), "
-          "  coalesce((p.privacy_settings->>'show_distance')::boolean, true), "
-          "  coalesce((p.privacy_settings->>'show_online_status')::boolean, true) "
-          "FROM users u JOIN users v ON v.user_id = $1 LEFT JOIN user_preferences p ON p.user_id = u.user_id "
-          "WHERE u.user_id = $2 "
-          "  AND (u.user_id = v.user_id OR ("
-          "    u.profile_visibility <> 'hidden' "
-          "    AND NOT EXISTS (SELECT 1 FROM user_blocks b WHERE (b.blocker_id = u.user_id AND b.blocked_id = "
-          "v.user_id) "
-          "                                               OR (b.blocker_id = v.user_id AND b.blocked_id = u.user_id)) "
-          "    AND (u.profile_visibility = 'public' OR EXISTS (SELECT 1 FROM matches m WHERE m.status IN ('pending', "
-          "'active') "
-          "         AND ((m.user_id_1 = u.user_id AND m.user_id_2 = v.user_id) OR (m.user_id_1 = v.user_id AND "
-          "m.user_id_2 = u.user_id))))))",
-      viewer, user_id);
+  auto r = tx.exec_params(kLoadPublic, viewer, user_id);
   if (r.empty()) return std::nullopt;
   const auto& row = r[0];
-  bool show_age = row[8].as<bool>(), show_distance = row[9].as<bool>(), show_online = row[10].as<bool>();
-  return PublicProfile{.user_id = row[0].as<std::string>(),
-                       .first_name = row[1].is_null() ? "" : row[1].as<std::string>(),
-                       .age = show_age ? opt<int>(row[2]) : std::nullopt,
-                       .gender = opt<std::string>(row[3]),
-                       .bio = opt<std::string>(row[4]),
-                       .location_label = opt<std::string>(row[5]),
-                       .distance_km = show_distance ? opt<double>(row[6]) : std::nullopt,
-                       .last_active = show_online ? opt<std::string>(row[7]) : std::nullopt};
+  const bool show_age = row["show_age"].as<bool>(), show_distance = row["show_distance"].as<bool>(),
+             show_online = row["show_online_status"].as<bool>();
+  return PublicProfile{.user_id = row["user_id"].as<std::string>(),
+                       .first_name = db::opt<std::string>(row, "first_name").value_or(""),
+                       .age = show_age ? db::opt<int>(row, "age") : std::nullopt,
+                       .gender = db::opt<std::string>(row, "gender"),
+                       .bio = db::opt<std::string>(row, "bio"),
+                       .location_label = db::opt<std::string>(row, "location"),
+                       .distance_km = show_distance ? db::opt<double>(row, "distance_km") : std::nullopt,
+                       .last_active = show_online ? db::opt<std::string>(row, "last_active") : std::nullopt};
 }
 
 std::optional<Preferences> load_preferences(pqxx::work& tx, const std::string& user_id) {
-  auto r = tx.exec_params(
-      "SELECT min_age, max_age, max_distance, notification_settings::text, privacy_settings::text FROM "
-      "user_preferences "
-      "WHERE user_id = $1",
-      user_id);
+  auto r = tx.exec_params(kLoadPreferences, user_id);
   if (r.empty()) return std::nullopt;
   const auto& row = r[0];
-  return Preferences{.min_age = row[0].is_null() ? 18 : row[0].as<int>(),
-                     .max_age = row[1].is_null() ? 99 : row[1].as<int>(),
-                     .max_distance = row[2].is_null() ? 50 : row[2].as<int>(),
-                     .notification_settings = Json::parse(row[3].as<std::string>()),
-                     .privacy_settings = Json::parse(row[4].as<std::string>())};
+  return Preferences{.min_age = db::opt<int>(row, "min_age").value_or(18),
+                     .max_age = db::opt<int>(row, "max_age").value_or(99),
+                     .max_distance = db::opt<int>(row, "max_distance").value_or(50),
+                     .notification_settings = Json::parse(row["notification_settings"].as<std::string>()),
+                     .privacy_settings = Json::parse(row["privacy_settings"].as<std::string>())};
 }
 
 void save_preferences(pqxx::work& tx, const std::string& user_id, const Preferences& p) {
-  tx.exec_params(
-      "UPDATE user_preferences SET min_age = $2, max_age = $3, max_distance = $4, notification_settings = $5::jsonb, "
-      "privacy_settings = $6::jsonb WHERE user_id = $1",
-      user_id, p.min_age, p.max_age, p.max_distance, p.notification_settings.dump(), p.privacy_settings.dump());
+  tx.exec_params(kSavePreferences, user_id, p.min_age, p.max_age, p.max_distance, p.notification_settings.dump(),
+                 p.privacy_settings.dump());
 }
 
-bool user_exists(pqxx::work& tx, const std::string& user_id) {
-  return !tx.exec_params("SELECT 1 FROM users WHERE user_id = $1", user_id).empty();
-}
+bool user_exists(pqxx::work& tx, const std::string& user_id) { return !tx.exec_params(kUserExists, user_id).empty(); }
 
 bool blocked_either_way(pqxx::work& tx, const std::string& a, const std::string& b) {
-  return !tx.exec_params(
-                "SELECT 1 FROM user_blocks WHERE (blocker_id = $1 AND blocked_id = $2) OR (blocker_id = $2 AND "
-                "blocked_id = $1)",
-                a, b)
-              .empty();
+  return !tx.exec_params(kBlockedEitherWay, a, b).empty();
 }
 
 void block(pqxx::work& tx, const std::string& blocker, const std::string& blocked) {
-  tx.exec_params("INSERT INTO user_blocks (blocker_id, blocked_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", blocker,
-                 blocked);
+  tx.exec_params(kBlock, blocker, blocked);
 }
 
 void unblock(pqxx::work& tx, const std::string& blocker, const std::string& blocked) {
-  tx.exec_params("DELETE FROM user_blocks WHERE blocker_id = $1 AND blocked_id = $2", blocker, blocked);
+  tx.exec_params(kUnblock, blocker, blocked);
 }
 
 std::string insert_report(pqxx::work& tx, const std::string& reporter, const std::string& reported,
                           const ReportInput& report) {
-  return tx
-      .exec_params1(
-          "INSERT INTO user_reports (reporter_id, reported_id, reason, details) VALUES ($1, $2, $3, $4) RETURNING "
-          "report_id",
-          reporter, reported, report.reason, report.details)[0]
+  return tx.exec_params1(kInsertReport, reporter, reported, report.reason, report.details)["report_id"]
       .as<std::string>();
 }
 
 Json export_rows(pqxx::work& tx, const std::string& user_id) {
-  // Each entry: a name in the export and the query of that user's rows, as JSON.
-  static const std::pair<const char*, const char*> kQueries[] = {
-      {"user",
-       "SELECT to_jsonb(t) - 'password_hash' - 'email_index' - 'location_point' FROM users t WHERE user_id = $1"},
-      {"preferences", "SELECT to_jsonb(t) FROM user_preferences t WHERE user_id = $1"},
-      {"subscription", "SELECT to_jsonb(t) FROM subscription_details t WHERE user_id = $1"},
-      {"photos", "SELECT to_jsonb(t) FROM profile_media t WHERE user_id = $1 ORDER BY display_order"},
-      {"answers", "SELECT to_jsonb(t) FROM answers t WHERE user_id = $1"},
-      {"questionnaire_responses", "SELECT to_jsonb(t) FROM questionnaire_responses t WHERE user_id = $1"},
-      {"vectors", "SELECT to_jsonb(t) FROM user_vectors t WHERE user_id = $1"},
-      {"matches", "SELECT to_jsonb(t) FROM matches t WHERE user_id_1 = $1 OR user_id_2 = $1"},
-      {"messages_sent", "SELECT to_jsonb(t) FROM messages t WHERE sender_id = $1 ORDER BY sent_at"},
-      {"notifications", "SELECT to_jsonb(t) FROM notifications t WHERE user_id = $1 ORDER BY created_at"},
-      {"blocks",
-       "SELECT jsonb_build_object('blocked_id', blocked_id, 'created_at', created_at) FROM user_blocks WHERE "
-       "blocker_id = $1"},
-      {"reports_filed", "SELECT to_jsonb(t) - 'reporter_id' FROM user_reports t WHERE reporter_id = $1"},
-  };
   Json out = Json::object();
-  for (const auto& [name, sql] : kQueries) {
+  for (const auto& [name, sql] : kExportQueries) {
     Json rows = Json::array();
-    for (const auto& row : tx.exec_params(sql, user_id)) rows.push_back(Json::parse(row[0].as<std::string>()));
+    for (const auto& row : tx.exec_params(sql, user_id)) rows.push_back(Json::parse(row["entry"].as<std::string>()));
     out[name] = std::move(rows);
   }
   return out;
 }
 
-void lock_user(pqxx::work& tx, const std::string& user_id) {
-  tx.exec_params("SELECT 1 FROM users WHERE user_id = $1 FOR UPDATE", user_id);
-}
+void lock_user(pqxx::work& tx, const std::string& user_id) { tx.exec_params(kLockUser, user_id); }
 
 int count_media(pqxx::work& tx, const std::string& user_id) {
-  return tx.exec_params1("SELECT count(*) FROM profile_media WHERE user_id = $1", user_id)[0].as<int>();
+  return tx.exec_params1(kCountMedia, user_id)["photos"].as<int>();
 }
-
-namespace {
-constexpr const char* kMediaColumns =
-    "media_id, user_id, url, thumbnail_url, coalesce(width, 0), coalesce(height, 0), display_order, "
-    "to_char(uploaded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
-MediaRow media_row(const pqxx::row& r) {
-  return {.media_id = r[0].as<std::string>(),
-          .user_id = r[1].as<std::string>(),
-          .display_key = r[2].as<std::string>(),
-          .thumb_key = r[3].is_null() ? "" : r[3].as<std::string>(),
-          .width = r[4].as<int>(),
-          .height = r[5].as<int>(),
-          .display_order = r[6].as<int>(),
-          .uploaded_at = r[7].as<std::string>()};
-}
-}  // namespace
 
 MediaRow insert_media(pqxx::work& tx, const MediaRow& row) {
-  return media_row(tx.exec_params1(
-      std::string(
-          "INSERT INTO profile_media (media_id, user_id, media_type, url, thumbnail_url, width, height, display_order) "
-          "VALUES ($1, $2, 'image/jpeg', $3, $4, $5, $6, "
-          "  (SELECT coalesce(max(display_order), 0) + 1 FROM profile_media WHERE user_id = $2)) RETURNING ") +
-          kMediaColumns,
-      row.media_id, row.user_id, row.display_key, row.thumb_key, row.width, row.height));
+  return media_row(
+      tx.exec_params1(kInsertMedia, row.media_id, row.user_id, row.display_key, row.thumb_key, row.width, row.height));
 }
 
 std::vector<MediaRow> list_media(pqxx::work& tx, const std::string& user_id) {
   std::vector<MediaRow> out;
-  for (const auto& r : tx.exec_params(
-           std::string("SELECT ") + kMediaColumns + " FROM profile_media WHERE user_id = $1 ORDER BY display_order",
-           user_id))
-    out.push_back(media_row(r));
+  for (const auto& row : tx.exec_params(kListMedia, user_id)) out.push_back(media_row(row));
   return out;
 }
 
 void reorder_media(pqxx::work& tx, const std::string& user_id, const std::vector<std::string>& media_ids) {
-  // Two steps, because unique_user_display_order holds after every statement: first out of the
-  // way (negative), then into place.
-  tx.exec_params("UPDATE profile_media SET display_order = -display_order WHERE user_id = $1", user_id);
+  tx.exec_params(kMoveMediaAside, user_id);
   for (std::size_t i = 0; i < media_ids.size(); ++i)
-    tx.exec_params("UPDATE profile_media SET display_order = $3 WHERE user_id = $1 AND media_id = $2", user_id,
-                   media_ids[i], static_cast<int>(i + 1));
+    tx.exec_params(kSetMediaOrder, user_id, media_ids[i], static_cast<int>(i + 1));
 }
 
 std::vector<std::string> delete_media(pqxx::work& tx, const std::string& user_id, const std::string& media_id) {
-  auto r = tx.exec_params("DELETE FROM profile_media WHERE user_id = $1 AND media_id = $2 RETURNING url, thumbnail_url",
-                          user_id, media_id);
-  std::vector<std::string> keys;
-  for (const auto& row : r)
-    for (const auto& f : row)
-      if (!f.is_null()) keys.push_back(f.as<std::string>());
-  return keys;
+  return object_keys(tx.exec_params(kDeleteMedia, user_id, media_id));
 }
 
 std::vector<std::string> media_keys(pqxx::work& tx, const std::string& user_id) {
-  std::vector<std::string> keys;
-  for (const auto& row : tx.exec_params("SELECT url, thumbnail_url FROM profile_media WHERE user_id = $1", user_id))
-    for (const auto& f : row)
-      if (!f.is_null()) keys.push_back(f.as<std::string>());
-  return keys;
+  return object_keys(tx.exec_params(kMediaKeys, user_id));
 }
 
-void delete_user(pqxx::work& tx, const std::string& user_id) {
-  // The seed's ON DELETE CASCADE removes media rows, preferences, subscription, answers, matches
-  // (with their insights, conversations and messages) and notifications.
-  tx.exec_params("DELETE FROM users WHERE user_id = $1", user_id);
-}
+void delete_user(pqxx::work& tx, const std::string& user_id) { tx.exec_params(kDeleteUser, user_id); }
 
 }  // namespace pm::profiles::repository

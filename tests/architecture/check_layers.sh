@@ -74,7 +74,7 @@ done < <(find "$SRC" -name '*.cpp' -o -name '*.hpp' | sort)
 while IFS=: read -r file line _; do
   echo "${file#"$SRC"/}:$line: runs SQL outside a repository (move the statement into the module's repository.cpp)"
   problems=$((problems + 1))
-done < <(grep -rnE '\.(exec|exec0|exec1|exec_params|exec_params0|exec_params1|exec_prepared)\(|"(SELECT|INSERT|UPDATE|DELETE|WITH) ' \
+done < <(grep -rnE '\.(exec|exec0|exec1|exec_params|exec_params0|exec_params1|exec_prepared)\(|"(SELECT|INSERT|UPDATE|DELETE|WITH) |R"sql\(' \
   --include='*.cpp' --include='*.hpp' "$SRC" | grep -vE "^$SRC/(db/|[a-z_]+/repository\.cpp:)" || true)
 
 if ((problems)); then
