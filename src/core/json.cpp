@@ -19,8 +19,8 @@ Result<Json> parse_json(std::string_view text) {
   try {
     return Json::parse(text, limit_depth);
   } catch (const TooDeep&) {
-    return std::unexpected(
-        Problem("malformed-json", fmt::format("the JSON nests arrays and objects deeper than {} levels", kMaxJsonDepth)));
+    return std::unexpected(Problem(
+        "malformed-json", fmt::format("the JSON nests arrays and objects deeper than {} levels", kMaxJsonDepth)));
   } catch (const Json::exception& e) {  // parse_error, and out_of_range for numbers too large for a double
     // nlohmann's message starts with an internal tag ("[json.exception.parse_error.101] "): drop it.
     std::string_view what = e.what();

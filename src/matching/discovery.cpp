@@ -205,9 +205,9 @@ Result<repository::MatchRow> Discovery::reject(const std::string& user_id, const
     auto current = repository::match_for(tx, match_id, user_id);
     if (!current) return std::unexpected(match_not_found());
     if (current->status != from_status)
-      return std::unexpected(Problem("match-closed", fmt::format("this match is {}; only {} matches can be {}",
-                                                                 to_string(current->status), to_string(from_status),
-                                                                 action)));
+      return std::unexpected(
+          Problem("match-closed", fmt::format("this match is {}; only {} matches can be {}", to_string(current->status),
+                                              to_string(from_status), action)));
     auto rejected = repository::reject(tx, match_id, user_id, from_status);
     if (!rejected) return std::unexpected(match_not_found());
     return *rejected;
@@ -229,8 +229,8 @@ Result<Json> Discovery::unmatch(const std::string& user_id, const std::string& m
 }
 
 Result<int> Discovery::expire(int days) {
-  auto expired = PM_TRY(
-      db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<std::tuple<std::string, std::string, std::string>>> {
+  auto expired = PM_TRY(db::transact(
+      d_.db, [&](pqxx::work& tx) -> Result<std::vector<std::tuple<std::string, std::string, std::string>>> {
         return repository::expire_pending(tx, days);
       }));
   for (const auto& [match_id, a, b] : expired) {
