@@ -65,6 +65,7 @@ T0=$(now)
 TEST_S=$(since "$T0")
 SUMMARY=$(grep '^tests:' "$WORK/test.log" | tail -1)
 echo "first-run: ./pm test printed \"$SUMMARY\" after $TEST_S s (exit $TEST_RC)" >&2
+./pm stack down >/dev/null 2>&1  # its ports are the next part's (and the default ones)
 fi
 
 # ---- warm rebuilds in the built checkout: one real change (not a comment, which ccache answers) ----

@@ -53,7 +53,7 @@ App::App(Config cfg)
       sessions(redis, {.idle_ttl = config.session_idle_ttl,
                        .max_ttl = config.session_max_ttl,
                        .cache_ttl = config.session_cache_ttl}),
-      email_outbox(db, cipher, std::make_unique<notifications::EmlFileSender>(config.mail_dir)),
+      email_outbox(db, cipher, std::make_unique<mail::EmlFileSender>(config.mail_dir)),
       notifications(db),
       notification_outbox(db, std::make_unique<notifications::JsonFileSender>(config.notification_dir)),
       oidc(or_throw(auth::oidc::Verifier::from_config(config))),

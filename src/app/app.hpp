@@ -14,6 +14,7 @@
 #include "http/metrics.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
+#include "mail/email_outbox.hpp"
 #include "matching/discovery.hpp"
 #include "matching/embedding.hpp"
 #include "matching/engine.hpp"
@@ -21,7 +22,6 @@
 #include "matching/match_cache.hpp"
 #include "matching/service.hpp"
 #include "messaging/service.hpp"
-#include "notifications/email_outbox.hpp"
 #include "notifications/notification_outbox.hpp"
 #include "notifications/service.hpp"
 #include "ops/service.hpp"
@@ -48,7 +48,7 @@ class App {
   const crypto::BlindIndex email_index;
   const auth::PasswordHasher hasher;
   auth::SessionStore sessions;
-  notifications::EmailOutbox email_outbox;
+  mail::EmailOutbox email_outbox;
   notifications::Service notifications;                   // other services record() through it
   notifications::NotificationOutbox notification_outbox;  // email/push delivery, run by the worker
   const auth::oidc::Verifier oidc;

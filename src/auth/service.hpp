@@ -10,7 +10,7 @@
 #include "core/config.hpp"
 #include "core/field_cipher.hpp"
 #include "db/pool.hpp"
-#include "notifications/email_outbox.hpp"
+#include "mail/email_outbox.hpp"
 
 namespace pm::auth {
 
@@ -22,7 +22,7 @@ struct Deps {
   const PasswordHasher& hasher;
   const crypto::FieldCipher& cipher;
   const crypto::BlindIndex& email_index;
-  notifications::EmailOutbox& outbox;
+  mail::EmailOutbox& outbox;
   const oidc::Verifier& oidc;
 };
 

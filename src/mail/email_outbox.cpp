@@ -1,12 +1,12 @@
-#include "notifications/email_outbox.hpp"
+#include "mail/email_outbox.hpp"
 
 #include "core/crypto.hpp"
 #include "core/json.hpp"
 #include "core/log.hpp"
 #include "db/transaction.hpp"
-#include "notifications/repository.hpp"
+#include "mail/repository.hpp"
 
-namespace pm::notifications {
+namespace pm::mail {
 
 namespace {
 std::string context(const std::string& outbox_id) { return "email_outbox.payload:" + outbox_id; }
@@ -91,4 +91,4 @@ void EmailOutbox::run(std::chrono::seconds every) {
   }
 }
 
-}  // namespace pm::notifications
+}  // namespace pm::mail

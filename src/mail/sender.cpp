@@ -1,4 +1,4 @@
-#include "notifications/mail.hpp"
+#include "mail/sender.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -8,7 +8,7 @@
 
 #include "core/time.hpp"
 
-namespace pm::notifications {
+namespace pm::mail {
 
 namespace fs = std::filesystem;
 
@@ -36,4 +36,4 @@ Result<void> EmlFileSender::send(const Mail& mail) {
   return {};
 }
 
-}  // namespace pm::notifications
+}  // namespace pm::mail

@@ -6,7 +6,7 @@
 
 #include "core/problem.hpp"
 
-namespace pm::notifications {
+namespace pm::mail {
 
 struct Mail {
   std::string id;  // the outbox row's id: the same mail delivered twice is one file / one Message-ID
@@ -32,4 +32,4 @@ class EmlFileSender : public MailSender {
   std::string dir_;
 };
 
-}  // namespace pm::notifications
+}  // namespace pm::mail

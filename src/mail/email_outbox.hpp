@@ -13,9 +13,9 @@
 
 #include "core/field_cipher.hpp"
 #include "db/pool.hpp"
-#include "notifications/mail.hpp"
+#include "mail/sender.hpp"
 
-namespace pm::notifications {
+namespace pm::mail {
 
 class EmailOutbox {
  public:
@@ -51,4 +51,4 @@ class EmailOutbox {
   std::thread thread_;
 };
 
-}  // namespace pm::notifications
+}  // namespace pm::mail
