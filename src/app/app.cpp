@@ -34,6 +34,8 @@ void pool_gauges(std::string& out, std::string_view store, int size, int open, i
       store, size, open, in_use, timeouts);
 }
 
+cache::Limit per_day(int max) { return {.max = max, .window = std::chrono::hours(24)}; }
+
 template <class T>
 T or_throw(Result<T> r) {
   if (!r) throw std::runtime_error(r.error().detail);
@@ -69,6 +71,11 @@ App::App(Config cfg)
       media_store(storage::make_object_store(config)),
       photos(db, *media_store, {}),
       profiles({.db = db,
+                .redis = redis,
+                .limits = {.blocks = per_day(config.block_limit_per_day),
+                           .reports = per_day(config.report_limit_per_day),
+                           .exports = per_day(config.export_limit_per_day),
+                           .location_changes = per_day(config.location_limit_per_day)},
                 .cipher = cipher,
                 .sessions = sessions,
                 .photos = photos,
@@ -76,6 +83,8 @@ App::App(Config cfg)
                     [this](const std::string& a, const std::string& b) {
                       discovery.forget_pair(a, b);
                       messaging.close_between(a, b, "blocked");
+                      if (auto forgot = notifications.forget_between(a, b); !forgot)
+                        log::warn("block_notifications_not_removed", {{"problem", forgot.error().type}});
                     }}),
       questionnaire(db, config.question_bank),
       embedder(or_throw(matching::make_embedding_provider(config))),
@@ -93,9 +102,10 @@ App::App(Config cfg)
                  .redis = redis,
                  .media = *media_store,
                  .notifications = notifications,
-                 .send_limit = {.max = config.message_rate_limit, .window = std::chrono::seconds(60)}}),
+                 .send_limit = {.max = config.message_rate_limit, .window = std::chrono::seconds(60)},
+                 .reaction_limit = {.max = config.reaction_limit_per_minute, .window = std::chrono::seconds(60)}}),
       hub(redis, cache::RedisOptions::from(config)),
-      socket_protocol(messaging),
+      socket_protocol(messaging, static_cast<std::size_t>(config.ws_send_queue)),
       health_(db, redis) {
   // Every service's events reach the users' sockets through the hub.
   messaging.set_event_sink(
@@ -105,6 +115,8 @@ App::App(Config cfg)
     if (notification.value("type", "") == "match.new")
       hub.publish({user_id}, {{"type", "match.new"}, {"notification", notification}});
   };
+  // A session that ends closes the sockets it opened, on every node.
+  sessions.on_ended([this](const auth::SessionsEnded& ended) { hub.end_sessions(ended); });
   discovery.on_unmatch = [this](const std::string& by, const std::string& other) {
     messaging.close_between(by, other, "unmatched");
   };
@@ -122,11 +134,7 @@ App::App(Config cfg)
   ops::add_routes(router, health_, metrics, config.docs_dir);
   auth::add_routes(router, auth);
   profiles::add_routes(router, auth, profiles, photos);
-  // Completing the questionnaire generates the first matches at once (the worker refines later).
-  questionnaire::add_routes(router, auth, questionnaire, [this](const std::string& user_id) {
-    if (auto g = match_engine.generate(user_id); !g)
-      log::info("generation_after_completion_skipped", {{"reason", g.error().type}});
-  });
+  questionnaire::add_routes(router, auth, questionnaire);
   matching::add_routes(router, auth, matching);
   notifications::add_routes(router, auth, notifications);
   messaging::add_routes(router, auth, messaging);
@@ -141,9 +149,11 @@ void App::start_background() {
 }
 
 http::UpgradeHandler App::websocket() {
-  return realtime::upgrade_handler(
-      hub, socket_protocol, auth,
-      {.idle_timeout = config.ws_idle_timeout, .send_queue = static_cast<std::size_t>(config.ws_send_queue)});
+  return realtime::upgrade_handler(hub, socket_protocol, auth,
+                                   {.idle_timeout = config.ws_idle_timeout,
+                                    .send_queue = static_cast<std::size_t>(config.ws_send_queue),
+                                    .frames_per_10s = config.ws_frames_per_10s,
+                                    .sockets_per_user = static_cast<std::size_t>(config.ws_sockets_per_user)});
 }
 
 void App::close() {

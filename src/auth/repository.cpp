@@ -53,8 +53,11 @@ constexpr const char* kSetPassword = R"sql(
 constexpr const char* kMarkEmailVerified = R"sql(
   UPDATE users SET email_verified_at = coalesce(email_verified_at, now()) WHERE user_id = $1
 )sql";
-constexpr const char* kSetEmail = R"sql(
-  UPDATE users SET email = $2, email_index = $3, email_verified_at = NULL WHERE user_id = $1
+constexpr const char* kSetVerifiedEmail = R"sql(
+  UPDATE users SET email = $2, email_index = $3, email_verified_at = now() WHERE user_id = $1
+)sql";
+constexpr const char* kDropPassword = R"sql(
+  UPDATE users SET password_hash = NULL, password_changed_at = now() WHERE user_id = $1
 )sql";
 constexpr const char* kTouchLastActive = R"sql(UPDATE users SET last_active = now() WHERE user_id = $1)sql";
 constexpr const char* kSetAuthProvider = R"sql(UPDATE users SET auth_provider = $2 WHERE user_id = $1)sql";
@@ -67,6 +70,16 @@ constexpr const char* kConsumeToken = R"sql(
   UPDATE auth_tokens SET used_at = now()
   WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()
   RETURNING user_id
+)sql";
+constexpr const char* kInsertEmailChangeToken = R"sql(
+  INSERT INTO auth_tokens (token_hash, user_id, purpose, expires_at, new_email, new_email_index)
+  VALUES ($1, $2, 'change_email', now() + $3 * interval '1 second', $4, $5)
+)sql";
+// EmailToken: a verification link, or the confirmation of a new address (both arrive by mail).
+constexpr const char* kConsumeEmailToken = R"sql(
+  UPDATE auth_tokens SET used_at = now()
+  WHERE token_hash = $1 AND purpose IN ('verify_email', 'change_email') AND used_at IS NULL AND expires_at > now()
+  RETURNING user_id, purpose, new_email, new_email_index
 )sql";
 constexpr const char* kRetireTokens = R"sql(
   UPDATE auth_tokens SET used_at = now() WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL
@@ -121,10 +134,12 @@ void set_password(pqxx::work& tx, const std::string& user_id, const std::string&
 
 void mark_email_verified(pqxx::work& tx, const std::string& user_id) { tx.exec_params(kMarkEmailVerified, user_id); }
 
-void set_email(pqxx::work& tx, const std::string& user_id, const std::string& email_encrypted,
-               const std::string& email_index) {
-  tx.exec_params(kSetEmail, user_id, email_encrypted, email_index);
+void set_verified_email(pqxx::work& tx, const std::string& user_id, const std::string& email_encrypted,
+                        const std::string& email_index) {
+  tx.exec_params(kSetVerifiedEmail, user_id, email_encrypted, email_index);
 }
+
+void drop_password(pqxx::work& tx, const std::string& user_id) { tx.exec_params(kDropPassword, user_id); }
 
 void insert_token(pqxx::work& tx, const std::string& token_hash, const std::string& user_id, const std::string& purpose,
                   long long ttl_seconds) {
@@ -135,6 +150,21 @@ std::optional<std::string> consume_token(pqxx::work& tx, const std::string& toke
   auto r = tx.exec_params(kConsumeToken, token_hash, purpose);
   if (r.empty()) return std::nullopt;
   return r[0]["user_id"].as<std::string>();
+}
+
+void insert_email_change_token(pqxx::work& tx, const std::string& token_hash, const std::string& user_id,
+                               const std::string& new_email_encrypted, const std::string& new_email_index,
+                               long long ttl_seconds) {
+  tx.exec_params(kInsertEmailChangeToken, token_hash, user_id, ttl_seconds, new_email_encrypted, new_email_index);
+}
+
+std::optional<EmailToken> consume_email_token(pqxx::work& tx, const std::string& token_hash) {
+  auto r = tx.exec_params(kConsumeEmailToken, token_hash);
+  if (r.empty()) return std::nullopt;
+  return EmailToken{.user_id = r[0]["user_id"].as<std::string>(),
+                    .purpose = r[0]["purpose"].as<std::string>(),
+                    .new_email_encrypted = db::opt<std::string>(r[0], "new_email"),
+                    .new_email_index = db::opt<std::string>(r[0], "new_email_index")};
 }
 
 void retire_tokens(pqxx::work& tx, const std::string& user_id, const std::string& purpose) {

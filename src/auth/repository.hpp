@@ -30,15 +30,29 @@ void touch_last_active(pqxx::work& tx, const std::string& user_id);
 // The provider the user last signed in with ("password" or an OAuth provider's name).
 void set_auth_provider(pqxx::work& tx, const std::string& user_id, const std::string& provider);
 void mark_email_verified(pqxx::work& tx, const std::string& user_id);
-// A new address (encrypted, with its blind index), not verified yet.
-void set_email(pqxx::work& tx, const std::string& user_id, const std::string& email_encrypted,
-               const std::string& email_index);
+// A new address (encrypted, with its blind index), verified by the link that was mailed to it.
+void set_verified_email(pqxx::work& tx, const std::string& user_id, const std::string& email_encrypted,
+                        const std::string& email_index);
+// The account signs in through its provider only from now on.
+void drop_password(pqxx::work& tx, const std::string& user_id);
 
 // Single-use tokens (stored as SHA-256).
 void insert_token(pqxx::work& tx, const std::string& token_hash, const std::string& user_id, const std::string& purpose,
                   long long ttl_seconds);
 // Marks the token used and returns its user, if it exists, is unused, unexpired and of `purpose`.
 std::optional<std::string> consume_token(pqxx::work& tx, const std::string& token_hash, const std::string& purpose);
+// A requested change of address: the new one (encrypted, with its blind index) waits in the token.
+void insert_email_change_token(pqxx::work& tx, const std::string& token_hash, const std::string& user_id,
+                               const std::string& new_email_encrypted, const std::string& new_email_index,
+                               long long ttl_seconds);
+// A link mailed to an address: "verify_email" (sign-up) or "change_email" (with the new address).
+struct EmailToken {
+  std::string user_id;
+  std::string purpose;
+  std::optional<std::string> new_email_encrypted, new_email_index;
+};
+// Marks a mailed token used and returns it, if it exists, is unused and unexpired.
+std::optional<EmailToken> consume_email_token(pqxx::work& tx, const std::string& token_hash);
 // Retires a user's unused tokens of `purpose` (a new reset link voids the old ones).
 void retire_tokens(pqxx::work& tx, const std::string& user_id, const std::string& purpose);
 

@@ -12,8 +12,10 @@ using http::Status;
 void add_routes(http::Router& router, Service& auth) {
   router.add(Method::post, "/api/v1/auth/signup", [&auth](Request& req) {
     return http::with_input<SignupInput>(req, [&](const SignupInput& in) {
-      return http::reply(req, auth.signup(in, client_of(req)), Status::created,
-                         [](const SignedIn& s) { return s.to_json(); });
+      auto done = auth.signup(in, client_of(req));
+      if (!done) return http::problem_response(done.error(), req.request_id);
+      // The same answer whether the address was free or taken: its inbox says which.
+      return http::json_response(Status::accepted, {{"email", in.email}, {"verification", "mailed"}});
     });
   });
 
@@ -76,7 +78,7 @@ void add_routes(http::Router& router, Service& auth) {
 
   router.add(Method::post, "/api/v1/me/email", authed(auth, [&auth](Request& req, const Caller& caller) {
                return http::with_input<EmailChangeInput>(req, [&](const EmailChangeInput& in) {
-                 return http::reply(req, auth.change_email(caller, in, client_of(req)), Status::ok,
+                 return http::reply(req, auth.change_email(caller, in, client_of(req)), Status::accepted,
                                     [](const AccountView& a) { return a.to_json(); });
                });
              }));

@@ -15,6 +15,7 @@ namespace {
 
 constexpr const char* kVerifyEmail = "verify_email";
 constexpr const char* kResetPassword = "reset_password";
+constexpr const char* kChangeEmail = "change_email";
 
 Problem invalid_credentials() { return Problem("invalid-credentials", "the email or password is wrong"); }
 
@@ -27,11 +28,7 @@ std::string new_token() { return crypto::random_hex(32); }
 }  // namespace
 
 Result<void> Service::limit(const std::string& key, cache::Limit limit, std::string_view what) {
-  auto decision = PM_TRY(cache::hit(d_.redis, key, limit));
-  if (!decision.allowed)
-    return std::unexpected(
-        cache::too_many_requests(fmt::format("too many {}; try again later", what), decision.retry_after));
-  return {};
+  return cache::enforce(d_.redis, key, limit, what);
 }
 
 Result<SignedIn> Service::open_session(AccountView account, const ClientInfo& client) {
@@ -39,34 +36,41 @@ Result<SignedIn> Service::open_session(AccountView account, const ClientInfo& cl
   return SignedIn{std::move(account), std::move(token)};
 }
 
-Result<SignedIn> Service::signup(const SignupInput& in, const ClientInfo& client) {
-  PM_TRY(limit("ratelimit:auth:signup:ip:" + client.ip, {d_.config.signup_limit_per_ip, d_.config.signup_window},
-               "sign-ups"));
+Result<void> Service::signup(const SignupInput& in, const ClientInfo& client) {
+  PM_TRY(limit("ratelimit:auth:signup:ip:" + cache::client_key(client.ip),
+               {d_.config.signup_limit_per_ip, d_.config.signup_window}, "sign-ups"));
   PM_TRY(check_password_policy(in.password, in.email));
 
   const auto user_id = crypto::uuid_v4();
   const auto index = d_.email_index(in.email);
   const auto hash = d_.hasher.hash(in.password);  // slow on purpose: outside the transaction
   const auto token = new_token();
-  PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-    Problem taken("email-taken", "an account with this email already exists");
-    if (repository::email_index_taken(tx, index)) return std::unexpected(taken);
-    try {
-      repository::insert_user(tx, {.user_id = user_id,
-                                   .email_encrypted = d_.cipher.encrypt(in.email, email_context(user_id)),
-                                   .email_index = index,
-                                   .password_hash = hash,
-                                   .auth_provider = "password",
-                                   .first_name = in.first_name,
-                                   .last_name_encrypted = in.last_name ? std::optional(d_.cipher.encrypt(
-                                                                             *in.last_name, last_name_context(user_id)))
-                                                                       : std::nullopt,
-                                   .birth_date = format_date(in.birth_date),
-                                   .gender = in.gender,
-                                   .seeking_gender = in.seeking_gender});
-    } catch (const pqxx::unique_violation&) {
-      return std::unexpected(taken);  // the same address signing up twice at the same moment
-    }
+  // Whether an address has an account is private (someone's partner may be asking), so the answer
+  // is the same either way; the owner of a taken address is told by mail instead.
+  auto owner_told = [&](pqxx::work& tx, const repository::CredentialRow& owner) {
+    d_.outbox.enqueue(tx, owner.user_id, in.email, "Someone tried to sign up with your address",
+                      fmt::format("Hello {},\n\nsomeone just tried to create a Perfect Match account with this "
+                                  "address, which already has one. If it was you, sign in instead, or reset your "
+                                  "password at {}/reset-password if you forgot it. If not, nothing changed.\n",
+                                  owner.first_name, d_.config.public_url));
+    admin::record(tx, {.user_id = owner.user_id, .event = "signup_existing_email", .ip = client.ip});
+    return Result<void>{};
+  };
+  auto create = [&](pqxx::work& tx) -> Result<void> {
+    if (auto owner = repository::find_by_email_index(tx, index)) return owner_told(tx, *owner);
+    repository::insert_user(
+        tx,
+        {.user_id = user_id,
+         .email_encrypted = d_.cipher.encrypt(in.email, email_context(user_id)),
+         .email_index = index,
+         .password_hash = hash,
+         .auth_provider = "password",
+         .first_name = in.first_name,
+         .last_name_encrypted =
+             in.last_name ? std::optional(d_.cipher.encrypt(*in.last_name, last_name_context(user_id))) : std::nullopt,
+         .birth_date = format_date(in.birth_date),
+         .gender = in.gender,
+         .seeking_gender = in.seeking_gender});
     repository::insert_token(tx, crypto::sha256_hex(token), user_id, kVerifyEmail, d_.config.verify_token_ttl.count());
     d_.outbox.enqueue(
         tx, user_id, in.email, "Confirm your email for Perfect Match",
@@ -76,29 +80,25 @@ Result<SignedIn> Service::signup(const SignupInput& in, const ClientInfo& client
                     in.first_name, d_.config.public_url, token, token, d_.config.verify_token_ttl.count() / 3600));
     admin::record(tx, {.user_id = user_id, .event = "signup", .ip = client.ip});
     return {};
-  }));
+  };
+  try {
+    PM_TRY(db::transact(d_.db, create));
+  } catch (const pqxx::unique_violation&) {
+    PM_TRY(db::transact(d_.db, create));  // the same address signing up twice at once: now the owner is told
+  }
   d_.outbox.kick();
-  return open_session({.user_id = user_id,
-                       .email = in.email,
-                       .email_verified = false,
-                       .first_name = in.first_name,
-                       .auth_provider = "password"},
-                      client);
+  return {};
 }
 
 Result<SignedIn> Service::login(const LoginInput& in, const ClientInfo& client) {
-  PM_TRY(limit("ratelimit:auth:login:ip:" + client.ip, {d_.config.login_limit_per_ip, d_.config.login_window},
-               "sign-in attempts"));
+  PM_TRY(limit("ratelimit:auth:login:ip:" + cache::client_key(client.ip),
+               {d_.config.login_limit_per_ip, d_.config.login_window}, "sign-in attempts"));
   const auto index = d_.email_index(in.email);
+  // Every attempt is counted before the password is checked, and a success clears the count: so
+  // parallel guesses cannot all pass a check made before any of them is recorded.
   const auto account_key = "ratelimit:auth:login:account:" + index;
-  const cache::Limit account_limit{d_.config.login_limit_per_account, d_.config.login_window};
-  auto failures = PM_TRY(cache::peek(d_.redis, account_key, account_limit));
-  if (failures.count >= account_limit.max) {
-    auto ttl = d_.redis.command({"TTL", account_key});
-    auto wait = std::chrono::seconds(ttl && ttl->integer() > 0 ? ttl->integer() : account_limit.window.count());
-    return std::unexpected(
-        cache::too_many_requests("too many failed sign-ins for this account; try again later", wait));
-  }
+  PM_TRY(limit(account_key, {d_.config.login_limit_per_account, d_.config.login_window},
+               "sign-in attempts for this account"));
 
   auto row = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<repository::CredentialRow>> {
     return repository::find_by_email_index(tx, index);
@@ -111,7 +111,6 @@ Result<SignedIn> Service::login(const LoginInput& in, const ClientInfo& client) 
 
   std::string user_id = row ? row->user_id : "";
   if (!ok) {
-    (void)cache::hit(d_.redis, account_key, account_limit);
     (void)db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
       admin::record(tx, {.user_id = user_id, .event = "sign_in_failed", .ip = client.ip});
       return {};
@@ -150,18 +149,34 @@ Result<void> Service::logout_all(const Caller& caller, const ClientInfo& client)
 }
 
 Result<void> Service::verify_email(std::string_view token, const ClientInfo& client) {
-  return db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-    auto user = repository::consume_token(tx, crypto::sha256_hex(token), kVerifyEmail);
-    if (!user) return std::unexpected(invalid_token("verification"));
-    repository::mark_email_verified(tx, *user);
-    admin::record(tx, {.user_id = *user, .event = "email_verified", .ip = client.ip});
-    return {};
-  });
+  // Tokens cannot be guessed (256 bits), but each try costs a write: counted like reset requests.
+  PM_TRY(limit("ratelimit:auth:verify:ip:" + cache::client_key(client.ip),
+               {d_.config.reset_limit_per_ip, d_.config.reset_window}, "verification attempts"));
+  Problem taken("email-taken", "an account with this email already exists; the address was not changed");
+  try {
+    return db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+      auto found = repository::consume_email_token(tx, crypto::sha256_hex(token));
+      if (!found) return std::unexpected(invalid_token("verification"));
+      if (found->purpose == kVerifyEmail) {
+        repository::mark_email_verified(tx, found->user_id);
+        admin::record(tx, {.user_id = found->user_id, .event = "email_verified", .ip = client.ip});
+        return {};
+      }
+      // A change of address, confirmed from the new address's inbox: it switches now.
+      if (repository::email_index_taken(tx, *found->new_email_index)) return std::unexpected(taken);
+      repository::set_verified_email(tx, found->user_id, *found->new_email_encrypted, *found->new_email_index);
+      repository::retire_tokens(tx, found->user_id, kVerifyEmail);
+      admin::record(tx, {.user_id = found->user_id, .event = "email_change", .ip = client.ip});
+      return {};
+    });
+  } catch (const pqxx::unique_violation&) {
+    return std::unexpected(taken);  // taken by another account at the same moment
+  }
 }
 
 Result<void> Service::request_password_reset(std::string_view email, const ClientInfo& client) {
-  PM_TRY(limit("ratelimit:auth:reset:ip:" + client.ip, {d_.config.reset_limit_per_ip, d_.config.reset_window},
-               "password reset requests"));
+  PM_TRY(limit("ratelimit:auth:reset:ip:" + cache::client_key(client.ip),
+               {d_.config.reset_limit_per_ip, d_.config.reset_window}, "password reset requests"));
   const auto index = d_.email_index(email);
   // Counted per address whether or not an account has it, so the limit reveals nothing either.
   PM_TRY(limit("ratelimit:auth:reset:account:" + index, {d_.config.reset_limit_per_account, d_.config.reset_window},
@@ -208,78 +223,88 @@ Result<void> Service::confirm_password_reset(const ResetConfirmInput& in, const 
   return d_.sessions.end_all(user_id);
 }
 
+Result<void> Service::count_password_guess(const Caller& caller) {
+  // Counted before the check, like sign-ins: a stolen session cannot guess the password freely,
+  // and parallel guesses cannot all pass a check made before any of them is recorded.
+  return limit("ratelimit:auth:password:account:" + caller.user_id,
+               {d_.config.login_limit_per_account, d_.config.login_window}, "password attempts for this account");
+}
+
+void Service::forget_password_guesses(const Caller& caller) {
+  cache::clear(d_.redis, "ratelimit:auth:password:account:" + caller.user_id);
+}
+
 Result<void> Service::change_password(const Caller& caller, const PasswordChangeInput& in, const ClientInfo& client) {
-  // Wrong current passwords count like failed sign-ins: a stolen session cannot guess it freely.
-  const auto guesses_key = "ratelimit:auth:password:account:" + caller.user_id;
-  const cache::Limit guesses{d_.config.login_limit_per_account, d_.config.login_window};
-  auto used = PM_TRY(cache::peek(d_.redis, guesses_key, guesses));
-  if (used.count >= guesses.max)
-    return std::unexpected(
-        cache::too_many_requests("too many wrong current passwords; try again later", guesses.window));
-  bool wrong = false;
-  auto done = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+  PM_TRY(count_password_guess(caller));
+  PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     auto row = repository::find_by_id(tx, caller.user_id);
     if (!row) return std::unexpected(Problem("not-found", "the account no longer exists"));
     if (!row->password_hash)
       return std::unexpected(Problem(
           "no-password", "this account signs in with a provider and has no password; set one with a password reset"));
-    if (!d_.hasher.verify(*row->password_hash, in.current_password)) {
-      wrong = true;
+    if (!d_.hasher.verify(*row->password_hash, in.current_password))
       return std::unexpected(Problem("wrong-password", "the current password is wrong"));
-    }
     auto email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(caller.user_id)));
     PM_TRY(check_password_policy(in.new_password, email));
     repository::set_password(tx, caller.user_id, d_.hasher.hash(in.new_password));
     admin::record(tx, {.user_id = caller.user_id, .event = "password_change", .ip = client.ip});
     return {};
-  });
-  if (!done) {
-    if (wrong) (void)cache::hit(d_.redis, guesses_key, guesses);
-    return done;
-  }
-  cache::clear(d_.redis, guesses_key);
+  }));
+  forget_password_guesses(caller);
   return d_.sessions.end_all(caller.user_id, caller.session_id);  // every other device signs in again
 }
 
 Result<AccountView> Service::change_email(const Caller& caller, const EmailChangeInput& in, const ClientInfo& client) {
+  PM_TRY(count_password_guess(caller));
   const auto index = d_.email_index(in.email);
   const auto token = new_token();
-  auto changed = db::transact(d_.db, [&](pqxx::work& tx) -> Result<AccountView> {
+  auto account = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<AccountView> {
     auto row = repository::find_by_id(tx, caller.user_id);
     if (!row) return std::unexpected(Problem("not-found", "the account no longer exists"));
-    if (row->password_hash && !d_.hasher.verify(*row->password_hash, in.password))
+    // The password is the proof that the owner, not a stolen session, moves the account.
+    if (!row->password_hash)
+      return std::unexpected(Problem("no-password",
+                                     "this account signs in with a provider and has no password; set one with a "
+                                     "password reset, then change the address"));
+    if (!d_.hasher.verify(*row->password_hash, in.password))
       return std::unexpected(Problem("wrong-password", "the password is wrong"));
     auto old_email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(caller.user_id)));
     if (old_email == in.email) return std::unexpected(Problem("same-email", "this is already your address"));
-    Problem taken("email-taken", "an account with this email already exists");
-    if (repository::email_index_taken(tx, index)) return std::unexpected(taken);
-    try {
-      repository::set_email(tx, caller.user_id, d_.cipher.encrypt(in.email, email_context(caller.user_id)), index);
-    } catch (const pqxx::unique_violation&) {
-      return std::unexpected(taken);
+
+    repository::retire_tokens(tx, caller.user_id, kChangeEmail);
+    // The same answer whether or not the new address has an account: its inbox is told which.
+    if (repository::email_index_taken(tx, index)) {
+      d_.outbox.enqueue(tx, caller.user_id, in.email, "Your address already has a Perfect Match account",
+                        "Hello,\n\nsomeone asked to move a Perfect Match account to this address, which already "
+                        "has an account of its own. Nothing was changed.\n");
+    } else {
+      repository::insert_email_change_token(tx, crypto::sha256_hex(token), caller.user_id,
+                                            d_.cipher.encrypt(in.email, email_context(caller.user_id)), index,
+                                            d_.config.verify_token_ttl.count());
+      d_.outbox.enqueue(
+          tx, caller.user_id, in.email, "Confirm your new email for Perfect Match",
+          fmt::format("Hello {},\n\nconfirm your new email address with this link:\n\n{}/verify-email?token={}\n\n"
+                      "or enter this code in the app:\n\nToken: {}\n\nYour account keeps its old address until "
+                      "then.\n",
+                      row->first_name, d_.config.public_url, token, token));
     }
-    repository::retire_tokens(tx, caller.user_id, kVerifyEmail);
-    repository::insert_token(tx, crypto::sha256_hex(token), caller.user_id, kVerifyEmail,
-                             d_.config.verify_token_ttl.count());
-    d_.outbox.enqueue(
-        tx, caller.user_id, in.email, "Confirm your new email for Perfect Match",
-        fmt::format("Hello {},\n\nconfirm your new email address with this link:\n\n{}/verify-email?token={}\n\n"
-                    "or enter this code in the app:\n\nToken: {}\n",
-                    row->first_name, d_.config.public_url, token, token));
-    // The old address hears of it: if this was not the owner, they know at once.
-    d_.outbox.enqueue(tx, caller.user_id, old_email, "Your Perfect Match email address was changed",
-                      fmt::format("Hello {},\n\nthe email address of your account was just changed. If you did not do "
-                                  "this, reset your password now and contact us.\n",
+    // The old address hears of it at once: if this was not the owner, they can act before it happens.
+    d_.outbox.enqueue(tx, caller.user_id, old_email, "A change of your Perfect Match email address was requested",
+                      fmt::format("Hello {},\n\nsomeone signed in to your account asked to change its email "
+                                  "address. It changes only when the new address confirms it. If this was not you, "
+                                  "reset your password now and contact us.\n",
                                   row->first_name));
-    admin::record(tx, {.user_id = caller.user_id, .event = "email_change", .ip = client.ip});
+    admin::record(tx, {.user_id = caller.user_id, .event = "email_change_requested", .ip = client.ip});
     return AccountView{.user_id = caller.user_id,
-                       .email = in.email,
-                       .email_verified = false,
+                       .email = old_email,
+                       .email_verified = row->email_verified,
                        .first_name = row->first_name,
                        .auth_provider = row->auth_provider};
-  });
-  if (changed) d_.outbox.kick();
-  return changed;
+  }));
+  d_.outbox.kick();
+  forget_password_guesses(caller);
+  PM_TRY(d_.sessions.end_all(caller.user_id, caller.session_id));  // every other device signs in again
+  return account;
 }
 
 Result<long> Service::rotate_keys() {
@@ -318,8 +343,8 @@ Result<Caller> Service::authenticate(std::string_view token) {
 
 Result<SignedIn> Service::oauth_login(std::string_view provider, std::string_view id_token,
                                       std::optional<std::string> nonce, const ClientInfo& client) {
-  PM_TRY(limit("ratelimit:auth:login:ip:" + client.ip, {d_.config.login_limit_per_ip, d_.config.login_window},
-               "sign-in attempts"));
+  PM_TRY(limit("ratelimit:auth:login:ip:" + cache::client_key(client.ip),
+               {d_.config.login_limit_per_ip, d_.config.login_window}, "sign-in attempts"));
   auto claims =
       PM_TRY(d_.oidc.verify(provider, id_token, nonce ? std::optional<std::string_view>(*nonce) : std::nullopt));
   return sign_in_external({.provider = std::string(provider),
@@ -332,6 +357,7 @@ Result<SignedIn> Service::oauth_login(std::string_view provider, std::string_vie
 }
 
 Result<SignedIn> Service::sign_in_external(const ExternalIdentity& id, const ClientInfo& client) {
+  bool taken_over = false;
   auto account = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<AccountView> {
     std::optional<std::string> user_id = repository::find_identity(tx, id.provider, id.subject);
     const auto email = normalize_email(id.email);
@@ -346,6 +372,18 @@ Result<SignedIn> Service::sign_in_external(const ExternalIdentity& id, const Cli
                                          "an account with this email exists and the provider has not verified the "
                                          "address; sign in with your password instead"));
         user_id = existing->user_id;
+        if (!existing->email_verified) {
+          // Nobody ever proved this address for the local account, so it may have been made by
+          // someone else waiting for the owner to arrive (account pre-hijacking). The provider
+          // just proved it: the account becomes the provider's alone. Its password stops working
+          // and every session that was open ends.
+          repository::drop_password(tx, *user_id);
+          taken_over = true;
+          admin::record(tx, {.user_id = *user_id,
+                             .event = "oauth_takeover",
+                             .ip = client.ip,
+                             .details = {{"provider", id.provider}}});
+        }
         repository::mark_email_verified(tx, *user_id);
       } else {
         return std::unexpected(Problem(
@@ -366,6 +404,7 @@ Result<SignedIn> Service::sign_in_external(const ExternalIdentity& id, const Cli
                        .first_name = row->first_name,
                        .auth_provider = row->auth_provider};
   }));
+  if (taken_over) PM_TRY(d_.sessions.end_all(account.user_id));
   return open_session(std::move(account), client);
 }
 

@@ -30,16 +30,21 @@ class Service {
  public:
   explicit Service(Deps deps) : d_(deps) {}
 
-  Result<SignedIn> signup(const SignupInput& input, const ClientInfo& client);
+  // Creates the account and mails its verification link; the answer is the same when the
+  // address already has an account (its owner gets a mail instead). Sign in afterwards.
+  Result<void> signup(const SignupInput& input, const ClientInfo& client);
   Result<SignedIn> login(const LoginInput& input, const ClientInfo& client);
   Result<void> logout(const Caller& caller, const ClientInfo& client);
   Result<void> logout_all(const Caller& caller, const ClientInfo& client);
+  // Verifies a sign-up's address, or switches the account to a new address whose change it confirms.
   Result<void> verify_email(std::string_view token, const ClientInfo& client);
   // Always succeeds for a well-formed address (no account enumeration), unless rate limited.
   Result<void> request_password_reset(std::string_view email, const ClientInfo& client);
   Result<void> confirm_password_reset(const ResetConfirmInput& input, const ClientInfo& client);
   Result<void> change_password(const Caller& caller, const PasswordChangeInput& input, const ClientInfo& client);
-  // A new address needs the password (when the account has one) and is unverified until its mail's link is used.
+  // A change of address needs the password; the new address
+  // takes effect only when the link mailed to it is used, other sessions end at once, and the old
+  // address is told. Returns the account as it still is.
   Result<AccountView> change_email(const Caller& caller, const EmailChangeInput& input, const ClientInfo& client);
 
   // Re-encrypts every user's PII written with an older key under the active one, in batches;
@@ -55,7 +60,9 @@ class Service {
                                const ClientInfo& client);
 
   // Signs in with an identity a provider vouched for: a known identity, or an account whose
-  // address the provider verified (then linked). Never creates an account.
+  // address the provider verified (then linked). Never creates an account. A local account whose
+  // address was never verified is taken over by the provider's identity: password dropped, every
+  // session ended (whoever made it may not be the address's owner).
   struct ExternalIdentity {
     std::string provider, subject, email, first_name, last_name;
     bool email_verified = false;
@@ -65,6 +72,8 @@ class Service {
  private:
   Result<void> limit(const std::string& key, cache::Limit limit, std::string_view what);
   Result<SignedIn> open_session(AccountView account, const ClientInfo& client);
+  Result<void> count_password_guess(const Caller& caller);
+  void forget_password_guesses(const Caller& caller);
 
   Deps d_;
 };

@@ -83,6 +83,7 @@ Result<void> SessionStore::end(const Caller& caller) {
     cache_.erase(caller.session_id);
   }
   PM_TRY(redis_.command({"HDEL", key(caller.user_id), caller.session_id}));
+  if (on_ended_) on_ended_({.user_id = caller.user_id, .sessions = {caller.session_id}});
   return {};
 }
 
@@ -91,13 +92,14 @@ Result<void> SessionStore::end_all(const std::string& user_id, std::optional<std
   auto k = key(user_id);
   if (!keep) {
     PM_TRY(redis_.command({"DEL", k}));
-    return {};
+  } else {
+    auto ids = PM_TRY(list(user_id));
+    for (const auto& id : ids) {
+      if (id == *keep) continue;
+      PM_TRY(redis_.command({"HDEL", k, id}));
+    }
   }
-  auto ids = PM_TRY(list(user_id));
-  for (const auto& id : ids) {
-    if (id == *keep) continue;
-    PM_TRY(redis_.command({"HDEL", k, id}));
-  }
+  if (on_ended_) on_ended_({.user_id = user_id, .all = true, .kept = keep});
   return {};
 }
 

@@ -6,10 +6,12 @@
 // in-process for at most `cache_ttl`, which bounds how long a logout takes to reach every node.
 
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "cache/redis.hpp"
 
@@ -32,6 +34,16 @@ struct Caller {
   std::string session_id;  // the token's SHA-256, hex: names the session without revealing it
 };
 
+// Sessions that just ended (sign-out, password change or reset, account deletion): the ones
+// listed, or with `all` every session of the user but `kept`. Whatever those sessions opened
+// (WebSockets, on any node) must close too; see SessionStore::on_ended.
+struct SessionsEnded {
+  std::string user_id;
+  std::vector<std::string> sessions;
+  bool all = false;
+  std::optional<std::string> kept;
+};
+
 class SessionStore {
  public:
   SessionStore(cache::RedisPool& redis, SessionOptions options) : redis_(redis), options_(options) {}
@@ -43,6 +55,8 @@ class SessionStore {
   Result<void> end(const Caller& caller);
   // Ends every session of the user, or every one but `keep`.
   Result<void> end_all(const std::string& user_id, std::optional<std::string> keep = std::nullopt);
+  // Called after sessions end. Set once while wiring, before any request.
+  void on_ended(std::function<void(const SessionsEnded&)> listener) { on_ended_ = std::move(listener); }
   // Session ids of a user (for tests and a future "devices" page).
   Result<std::vector<std::string>> list(const std::string& user_id);
 
@@ -59,6 +73,7 @@ class SessionStore {
   SessionOptions options_;
   std::mutex mutex_;
   std::unordered_map<std::string, Cached> cache_;  // session id -> user
+  std::function<void(const SessionsEnded&)> on_ended_;
 };
 
 }  // namespace pm::auth

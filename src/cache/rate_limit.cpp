@@ -2,6 +2,10 @@
 
 #include <algorithm>
 
+#include <arpa/inet.h>
+
+#include <fmt/format.h>
+
 namespace pm::cache {
 
 namespace {
@@ -33,11 +37,11 @@ Result<RateDecision> hit(RedisPool& redis, const std::string& key, Limit limit) 
   return decide(reply.element(0).integer(), reply.element(1).integer(), limit);
 }
 
-Result<RateDecision> peek(RedisPool& redis, const std::string& key, Limit limit) {
-  auto count = PM_TRY(redis.command({"GET", key}));
-  if (count.is_nil()) return RateDecision{};
-  auto ttl = PM_TRY(redis.command({"PTTL", key}));
-  return decide(std::stoll(std::string(count.str())), ttl.integer(), limit);
+Result<void> enforce(RedisPool& redis, const std::string& key, Limit limit, std::string_view what) {
+  auto decision = PM_TRY(hit(redis, key, limit));
+  if (!decision.allowed)
+    return std::unexpected(too_many_requests(fmt::format("too many {}; try again later", what), decision.retry_after));
+  return {};
 }
 
 void clear(RedisPool& redis, const std::string& key) { (void)redis.command({"DEL", key}); }
@@ -46,6 +50,15 @@ Problem too_many_requests(std::string detail, std::chrono::seconds retry_after) 
   Problem p("rate-limited", std::move(detail));
   p.extensions["retry_after"] = retry_after.count();
   return p;
+}
+
+std::string client_key(const std::string& ip) {
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, ip.c_str(), &v6) != 1) return ip;  // IPv4, or not an address at all
+  const auto* b = v6.s6_addr;
+  if (IN6_IS_ADDR_V4MAPPED(&v6)) return fmt::format("{}.{}.{}.{}", b[12], b[13], b[14], b[15]);
+  return fmt::format("{:02x}{:02x}:{:02x}{:02x}:{:02x}{:02x}:{:02x}{:02x}::/64", b[0], b[1], b[2], b[3], b[4], b[5],
+                     b[6], b[7]);
 }
 
 }  // namespace pm::cache

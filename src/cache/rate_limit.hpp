@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 
 #include "cache/redis.hpp"
 
@@ -22,10 +23,17 @@ struct RateDecision {
 
 // Counts one hit on `key`; refused once the window holds more than `limit.max` hits.
 Result<RateDecision> hit(RedisPool& redis, const std::string& key, Limit limit);
-// The current count without adding a hit.
-Result<RateDecision> peek(RedisPool& redis, const std::string& key, Limit limit);
+// Counts one hit and refuses past the limit: 429 "too many {what}; try again later", with the
+// delay until the window ends. The usual way a service applies a limit.
+Result<void> enforce(RedisPool& redis, const std::string& key, Limit limit, std::string_view what);
 // Forgets the key (e.g. failures after a successful sign-in).
 void clear(RedisPool& redis, const std::string& key);
+
+// The part of a client address a per-client limit counts: an IPv4 address as it is, an IPv6
+// address by its /64 (one subscriber or one cloud VM holds a whole /64, so counting single IPv6
+// addresses would give an attacker 2^64 fresh budgets). IPv4-mapped IPv6 counts as the IPv4 address.
+// Anything unparsable is used as given.
+std::string client_key(const std::string& ip);
 
 // A 429 problem with the retry delay (http adds Retry-After from "retry_after").
 Problem too_many_requests(std::string detail, std::chrono::seconds retry_after);

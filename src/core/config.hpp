@@ -35,6 +35,7 @@ struct Config {
   Millis idle_timeout{60000};
   Millis shutdown_grace{20000};
   std::string trusted_proxies;  // comma-separated IPs whose X-Forwarded-For is believed
+  std::string cors_origins;     // comma-separated origins allowed to read the API from a browser
 
   // Accounts: keys (./pm stack up generates them into var/stack.env), passwords, sessions, abuse limits
   std::string pii_keys;         // "k1:<64 hex>,k2:<64 hex>"
@@ -53,6 +54,12 @@ struct Config {
   Seconds reset_window{3600};
   int signup_limit_per_ip = 20;
   Seconds signup_window{3600};
+  // Per user per day (a day's window from the first): cheap actions that harm others when flooded.
+  int report_limit_per_day = 20;       // reports filed
+  int block_limit_per_day = 100;       // blocks and unblocks
+  int export_limit_per_day = 5;        // personal-data exports (each reads everything the user has)
+  int location_limit_per_day = 20;     // location changes (many let a user trilaterate others)
+  int reaction_limit_per_minute = 60;  // message reactions set or removed
   Seconds verify_token_ttl{48 * 3600};
   Seconds reset_token_ttl{3600};
   std::string mail_dir;
@@ -75,7 +82,9 @@ struct Config {
   std::string s3_bucket;
   std::string s3_access_key;
   std::string s3_secret_key;
-  bool s3_path_style = false;  // endpoint/bucket/key instead of bucket.endpoint/key
+  bool s3_path_style = false;     // endpoint/bucket/key instead of bucket.endpoint/key
+  std::string s3_sse = "AES256";  // server-side encryption of every object: AES256, aws:kms or none
+  std::string s3_kms_key_id;      // with aws:kms: the key (empty: the bucket's default)
   Millis s3_connect_timeout{3000};
   Millis s3_timeout{15000};
 
@@ -111,6 +120,8 @@ struct Config {
   int message_rate_limit = 120;      // messages one user may send per minute (all conversations)
   Millis ws_idle_timeout{60000};     // a socket silent this long (no frame, no pong) is closed
   int ws_send_queue = 256;           // frames queued for one socket before it counts as too slow
+  int ws_frames_per_10s = 100;       // frames one socket may send per 10 s
+  int ws_sockets_per_user = 10;      // open sockets of one user on one node
 
   // Files and logs
   std::string migrations_dir;

@@ -39,7 +39,8 @@ ServerOptions ServerOptions::from(const Config& c) {
           .write_timeout = c.write_timeout,
           .idle_timeout = c.idle_timeout,
           .shutdown_grace = c.shutdown_grace,
-          .trusted_proxies = std::move(proxies)};
+          .trusted_proxies = std::move(proxies),
+          .cors_origins = c.cors_origins};
 }
 
 struct Server::Session {
@@ -68,6 +69,7 @@ std::string method_name(Method m) {
 
 Server::Server(ServerOptions options, const Router& router, Metrics& metrics)
     : options_(std::move(options)),
+      cors_(options_.cors_origins),
       router_(router),
       metrics_(metrics),
       handlers_(static_cast<std::size_t>(options_.handler_threads)),
@@ -239,7 +241,10 @@ Response Server::handle(Request& req) {
 
   auto match = router_.match(req.method(), req.path());
   Response res;
-  if (!match.handler) {
+  if (CorsPolicy::is_preflight(req)) {
+    match.route = "(cors preflight)";
+    res = cors_.preflight_response(req);
+  } else if (!match.handler) {
     if (match.status == Status::method_not_allowed) {
       res = problem_response(
           Problem("method-not-allowed", fmt::format("{} is not allowed on {}; allowed: {}", method_name(req.method()),
@@ -265,6 +270,7 @@ Response Server::handle(Request& req) {
     }
   }
   req.route = match.route;
+  cors_.decorate(req, res);
   res.set("X-Request-Id", req.request_id);
   res.set("X-Content-Type-Options", "nosniff");
   // The API's answers are one person's data (a profile, messages, a session token): no browser or

@@ -21,6 +21,7 @@
 
 #include "core/config.hpp"
 #include "core/mutex.hpp"
+#include "http/cors.hpp"
 #include "http/metrics.hpp"
 #include "http/router.hpp"
 
@@ -37,6 +38,7 @@ struct ServerOptions {
   Millis idle_timeout{60000};
   Millis shutdown_grace{20000};
   std::vector<std::string> trusted_proxies;
+  std::string cors_origins;  // PM_CORS_ORIGINS (http/cors.hpp)
 
   static ServerOptions from(const Config& config);
 };
@@ -89,6 +91,7 @@ class Server {
   void session_ended(std::uint64_t id);
 
   ServerOptions options_;
+  CorsPolicy cors_;
   UpgradeHandler upgrade_;
   const Router& router_;
   Metrics& metrics_;

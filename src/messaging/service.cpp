@@ -143,6 +143,9 @@ Result<void> Service::typing(const std::string& user_id, const std::string& conv
     if (auto p = cannot_send(*c, user_id)) return std::unexpected(*p);
     return c->other(user_id);
   }));
+  // A client may send typing on every key press: the other hears of it at most every 2 s.
+  auto first = d_.redis.command({"SET", "typing:" + user_id + ":" + conversation_id, "1", "NX", "PX", "2000"});
+  if (first && first->is_nil()) return {};
   publish({other}, {{"type", "typing"}, {"conversation_id", conversation_id}, {"user_id", user_id}});
   return {};
 }
@@ -175,6 +178,8 @@ Result<Json> Service::react(const std::string& user_id, const std::string& messa
     if (!c) return std::unexpected(no_message());
     if (auto p = cannot_send(*c, user_id)) return std::unexpected(*p);
     if (m->deleted()) return std::unexpected(Problem("message-deleted", "the message was deleted"));
+    // Each reaction is an event pushed to the other person's devices: a budget per user.
+    PM_TRY(cache::enforce(d_.redis, "ratelimit:reactions:" + user_id, d_.reaction_limit, "reactions"));
     m = repository::message(tx, message_id);  // again, under the conversation's lock
     // One of each emoji per user: adding twice changes nothing, removing what is not there neither.
     Json reactions = Json::array();

@@ -36,7 +36,8 @@ class Service {
     storage::ObjectStore& media;
     notifications::Service& notifications;  // message.new for the recipient, coalesced per conversation
     EventSink events = {};
-    cache::Limit send_limit{.max = 120, .window = std::chrono::seconds(60)};  // per user, all conversations
+    cache::Limit send_limit{.max = 120, .window = std::chrono::seconds(60)};     // per user, all conversations
+    cache::Limit reaction_limit{.max = 60, .window = std::chrono::seconds(60)};  // per user, set or removed
     std::chrono::seconds preview_ttl{3600};
   };
   explicit Service(Deps deps) : d_(std::move(deps)) {}

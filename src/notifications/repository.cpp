@@ -7,6 +7,25 @@ namespace pm::notifications::repository {
 
 namespace {
 
+// Both users' notifications that name the other: by user id, or by a match or a conversation of
+// the two (like.received names only the match). Reads matching's and messaging's tables: a block
+// must reach what was recorded before it, and only those tables know which ids are the pair's.
+constexpr const char* kForgetBetween = R"sql(
+  WITH pair_matches AS (
+    SELECT match_id FROM matches
+    WHERE (user_id_1 = $1 AND user_id_2 = $2) OR (user_id_1 = $2 AND user_id_2 = $1)
+  ), subjects AS (
+    SELECT match_id::text AS id FROM pair_matches
+    UNION ALL SELECT conversation_id::text FROM conversations WHERE match_id IN (SELECT match_id FROM pair_matches)
+    UNION ALL SELECT $1::uuid::text
+    UNION ALL SELECT $2::uuid::text
+  )
+  DELETE FROM notifications
+  WHERE user_id IN ($1, $2)
+    AND (content->>'user_id' IN (SELECT id FROM subjects) OR content->>'match_id' IN (SELECT id FROM subjects)
+         OR content->>'conversation_id' IN (SELECT id FROM subjects))
+)sql";
+
 constexpr const char* kSettingsOf = R"sql(
   SELECT notification_settings::text FROM user_preferences WHERE user_id = $1
 )sql";
@@ -120,6 +139,10 @@ constexpr const char* kRelease = R"sql(
 )sql";
 
 }  // namespace
+
+int forget_between(pqxx::work& tx, const std::string& a, const std::string& b) {
+  return static_cast<int>(tx.exec_params(kForgetBetween, a, b).affected_rows());
+}
 
 Json settings_of(pqxx::work& tx, const std::string& user_id) {
   auto r = tx.exec_params(kSettingsOf, user_id);

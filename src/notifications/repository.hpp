@@ -15,6 +15,8 @@
 namespace pm::notifications::repository {
 
 // The user's notification_settings object (an empty object when the user has no preferences row).
+// Deletes both users' notifications about the other (and so their undelivered deliveries).
+int forget_between(pqxx::work& tx, const std::string& a, const std::string& b);
 Json settings_of(pqxx::work& tx, const std::string& user_id);
 
 Notification insert(pqxx::work& tx, const std::string& user_id, std::string_view type, const Json& content);

@@ -51,6 +51,13 @@ void Service::announce(const std::string& user_id, const Json& notification) con
   }
 }
 
+Result<void> Service::forget_between(const std::string& a, const std::string& b) {
+  return db::transact(db_, [&](pqxx::work& tx) -> Result<void> {
+    repository::forget_between(tx, a, b);
+    return {};
+  });
+}
+
 Result<Json> Service::list(const std::string& user_id, const ListQuery& query) {
   return db::transact(db_, [&](pqxx::work& tx) -> Result<Json> {
     // One more than the page: whether there is a next page, without a count.

@@ -39,6 +39,9 @@ class Service {
   std::function<void(const std::string& user_id, const Json& notification)> on_recorded;
   void announce(const std::string& user_id, const Json& notification) const;
 
+  // After a block: neither keeps a notification naming the other, nor gets one still queued.
+  Result<void> forget_between(const std::string& a, const std::string& b);
+
   // The user's notifications newest first: {notifications, next_cursor, unread_count}.
   Result<Json> list(const std::string& user_id, const ListQuery& query);
   // Marks one of the user's notifications read and returns it; 404 for an absent id or anyone

@@ -1,5 +1,7 @@
 #include "profiles/model.hpp"
 
+#include <cmath>
+
 #include "core/time.hpp"
 #include "core/validation.hpp"
 #include "core/vocabulary.hpp"
@@ -157,6 +159,12 @@ Result<ReportInput> ReportInput::parse(const Json& body) {
   auto details = f.multiline_text("details", false, 2000);
   if (!f.ok()) return std::unexpected(f.problem());
   return ReportInput{*reason, details && !details->empty() ? details : std::nullopt};
+}
+
+double coarse_distance_km(double km) {
+  for (double step : {2, 5, 10, 20, 30, 50, 75, 100, 150, 200, 300, 500})
+    if (km <= step) return step;
+  return std::ceil(km / 500) * 500;
 }
 
 }  // namespace pm::profiles

@@ -46,6 +46,11 @@ struct ProfilePatch {
   static Result<ProfilePatch> parse(const Json& body);
 };
 
+// A distance as another user is shown it: the smallest of a few coarse steps that is at least the
+// real distance (2, 5, 10, 20, 30, 50, 75, 100, 150, 200, 300, 500 km, then whole 500s). Exact
+// distances, read back from several places (trilateration), would locate a person to the street.
+double coarse_distance_km(double km);
+
 // Another user's profile, as much of it as they share.
 struct PublicProfile {
   std::string user_id;

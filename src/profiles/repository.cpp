@@ -47,7 +47,7 @@ constexpr const char* kRecomputeProfileCompleted = R"sql(
 // hidden, and public or matched with the viewer.
 constexpr const char* kLoadPublic = R"sql(
   SELECT u.user_id, u.first_name, date_part('year', age(u.birth_date))::int AS age, u.gender, u.bio, u.location,
-         round((ST_Distance(u.location_point, v.location_point) / 1000)::numeric, 1)::float8 AS distance_km,
+         (ST_Distance(u.location_point, v.location_point) / 1000)::float8 AS distance_km,
          to_char(u.last_active AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_active,
          coalesce((p.privacy_settings->>'show_age')::boolean, true) AS show_age,
          coalesce((p.privacy_settings->>'show_distance')::boolean, true) AS show_distance,
@@ -141,7 +141,15 @@ constexpr const char* kSetMediaOrder = R"sql(
 constexpr const char* kDeleteMedia = R"sql(
   DELETE FROM profile_media WHERE user_id = $1 AND media_id = $2 RETURNING url, thumbnail_url
 )sql";
-constexpr const char* kMediaKeys = R"sql(SELECT url, thumbnail_url FROM profile_media WHERE user_id = $1)sql";
+// Every stored object an account deletion must remove: its photos, and the images of every
+// conversation it is in (the conversations go with the account, both people's messages with them).
+constexpr const char* kMediaKeys = R"sql(
+  SELECT url, thumbnail_url FROM profile_media WHERE user_id = $1
+  UNION ALL
+  SELECT m.media_url AS url, NULL AS thumbnail_url
+  FROM matches mt JOIN conversations c ON c.match_id = mt.match_id JOIN messages m ON m.conversation_id = c.conversation_id
+  WHERE (mt.user_id_1 = $1 OR mt.user_id_2 = $1) AND m.media_url IS NOT NULL
+)sql";
 
 MediaRow media_row(const pqxx::row& row) {
   return {.media_id = row["media_id"].as<std::string>(),
@@ -217,14 +225,15 @@ std::optional<PublicProfile> load_public(pqxx::work& tx, const std::string& view
   const auto& row = r[0];
   const bool show_age = row["show_age"].as<bool>(), show_distance = row["show_distance"].as<bool>(),
              show_online = row["show_online_status"].as<bool>();
-  return PublicProfile{.user_id = row["user_id"].as<std::string>(),
-                       .first_name = db::opt<std::string>(row, "first_name").value_or(""),
-                       .age = show_age ? db::opt<int>(row, "age") : std::nullopt,
-                       .gender = db::opt<std::string>(row, "gender"),
-                       .bio = db::opt<std::string>(row, "bio"),
-                       .location_label = db::opt<std::string>(row, "location"),
-                       .distance_km = show_distance ? db::opt<double>(row, "distance_km") : std::nullopt,
-                       .last_active = show_online ? db::opt<std::string>(row, "last_active") : std::nullopt};
+  return PublicProfile{
+      .user_id = row["user_id"].as<std::string>(),
+      .first_name = db::opt<std::string>(row, "first_name").value_or(""),
+      .age = show_age ? db::opt<int>(row, "age") : std::nullopt,
+      .gender = db::opt<std::string>(row, "gender"),
+      .bio = db::opt<std::string>(row, "bio"),
+      .location_label = db::opt<std::string>(row, "location"),
+      .distance_km = show_distance ? db::opt<double>(row, "distance_km").transform(coarse_distance_km) : std::nullopt,
+      .last_active = show_online ? db::opt<std::string>(row, "last_active") : std::nullopt};
 }
 
 std::optional<Preferences> load_preferences(pqxx::work& tx, const std::string& user_id) {

@@ -55,7 +55,8 @@ std::vector<std::string> delete_media(pqxx::work& tx, const std::string& user_id
 
 // Rows about the user, table by table, for the data export (encrypted columns as stored).
 Json export_rows(pqxx::work& tx, const std::string& user_id);
-// The storage keys of the user's photos (to delete the objects with the account).
+// The storage keys of the user's photos and of the images in their conversations (to delete the
+// objects with the account).
 std::vector<std::string> media_keys(pqxx::work& tx, const std::string& user_id);
 void delete_user(pqxx::work& tx, const std::string& user_id);
 

@@ -20,6 +20,10 @@ Result<Profile> Service::decrypt(Profile p) const {
   return p;
 }
 
+Result<void> Service::limit(const std::string& what, const std::string& user_id, cache::Limit limit) {
+  return cache::enforce(d_.redis, "ratelimit:" + what + ":" + user_id, limit, what);
+}
+
 Result<Profile> Service::me(const std::string& user_id) {
   auto row = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<repository::ProfileRow>> {
     return repository::load(tx, user_id);
@@ -30,6 +34,8 @@ Result<Profile> Service::me(const std::string& user_id) {
 }
 
 Result<Profile> Service::update_me(const std::string& user_id, const ProfilePatch& patch) {
+  // Each move is a new vantage point from which others' distances are shown: capped per day.
+  if (patch.location && *patch.location) PM_TRY(limit("location changes", user_id, d_.limits.location_changes));
   ProfilePatch stored = patch;
   if (patch.last_name && *patch.last_name && !(*patch.last_name)->empty())
     stored.last_name = std::optional(d_.cipher.encrypt(**patch.last_name, auth::last_name_context(user_id)));
@@ -85,6 +91,7 @@ Result<void> Service::block(const std::string& user_id, const std::string& raw_o
   if (!is_uuid(raw_other)) return std::unexpected(no_such_user());
   const auto other = canonical_uuid(raw_other);
   if (other == user_id) return std::unexpected(Problem("invalid-target", "you cannot block yourself"));
+  PM_TRY(limit("blocks", user_id, d_.limits.blocks));
   auto blocked = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     if (!repository::user_exists(tx, other)) return std::unexpected(no_such_user());
     repository::block(tx, user_id, other);
@@ -97,6 +104,8 @@ Result<void> Service::block(const std::string& user_id, const std::string& raw_o
 Result<void> Service::unblock(const std::string& user_id, const std::string& raw_other) {
   if (!is_uuid(raw_other)) return std::unexpected(no_such_user());
   const auto other = canonical_uuid(raw_other);
+  // Counted with blocks: block-unblock cycles would otherwise re-notify and re-probe for free.
+  PM_TRY(limit("blocks", user_id, d_.limits.blocks));
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     repository::unblock(tx, user_id, other);
     return {};
@@ -108,6 +117,7 @@ Result<std::string> Service::report(const std::string& user_id, const std::strin
   if (!is_uuid(raw_other)) return std::unexpected(no_such_user());
   const auto other = canonical_uuid(raw_other);
   if (other == user_id) return std::unexpected(Problem("invalid-target", "you cannot report yourself"));
+  PM_TRY(limit("reports", user_id, d_.limits.reports));
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::string> {
     if (!repository::user_exists(tx, other)) return std::unexpected(no_such_user());
     return repository::insert_report(tx, user_id, other, report);
@@ -115,6 +125,7 @@ Result<std::string> Service::report(const std::string& user_id, const std::strin
 }
 
 Result<Json> Service::export_data(const std::string& user_id) {
+  PM_TRY(limit("exports", user_id, d_.limits.exports));
   auto rows = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<Json> {
     Json out = repository::export_rows(tx, user_id);
     out["security_log"] = admin::entries_of(tx, user_id);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "auth/sessions.hpp"
+#include "cache/rate_limit.hpp"
 #include "core/crypto.hpp"
 #include "core/field_cipher.hpp"
 #include "db/pool.hpp"
@@ -15,8 +16,15 @@
 
 namespace pm::profiles {
 
+// Per user, on actions that are cheap to flood and harm others (cache::enforce; 429 beyond).
+struct Limits {
+  cache::Limit blocks, reports, exports, location_changes;
+};
+
 struct Deps {
   db::Pool& db;
+  cache::RedisPool& redis;
+  Limits limits;
   const crypto::FieldCipher& cipher;
   auth::SessionStore& sessions;
   // Removes stored media objects by key (the photo store); called after the rows are gone.
@@ -47,6 +55,7 @@ class Service {
 
  private:
   Result<Profile> decrypt(Profile stored) const;
+  Result<void> limit(const std::string& what, const std::string& user_id, cache::Limit limit);
   Deps d_;
 };
 

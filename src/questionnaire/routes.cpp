@@ -8,8 +8,7 @@ using http::Method;
 using http::Request;
 using http::Status;
 
-void add_routes(http::Router& router, auth::Service& auth, Service& service,
-                std::function<void(const std::string&)> after_complete) {
+void add_routes(http::Router& router, auth::Service& auth, Service& service) {
   router.add(Method::get, "/api/v1/questionnaire",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
                return http::reply(req, service.questionnaire(who.user_id));
@@ -33,10 +32,10 @@ void add_routes(http::Router& router, auth::Service& auth, Service& service,
                return http::reply(req, service.progress(who.user_id));
              }));
   router.add(Method::post, "/api/v1/questionnaire/complete",
-             auth::authed(auth, [&service, after_complete](Request& req, const auth::Caller& who) {
-               auto done = service.complete(who.user_id);
-               if (done && after_complete) after_complete(who.user_id);
-               return http::reply(req, done);
+             auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
+               // Completion queues the user's vectors; the worker computes them and then generates
+               // the first matches (with their insights, possibly LLM calls): never on a request thread.
+               return http::reply(req, service.complete(who.user_id));
              }));
 }
 

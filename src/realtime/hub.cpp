@@ -33,6 +33,13 @@ void Hub::publish(const std::vector<std::string>& users, const Json& event) {
     log::warn("realtime_publish_failed", {{"event", event.value("type", "")}});
 }
 
+void Hub::end_sessions(const auth::SessionsEnded& ended) {
+  publish({ended.user_id}, {{"type", kSessionsEnded},
+                            {"sessions", ended.sessions},
+                            {"all", ended.all},
+                            {"kept", ended.kept ? Json(*ended.kept) : Json(nullptr)}});
+}
+
 void Hub::listen() {
   auto backoff = std::chrono::milliseconds(100);
   while (!stopping_) {
@@ -73,12 +80,22 @@ void Hub::deliver(const std::string& payload) {
         if (auto s = weak.lock()) targets.push_back(std::move(s));
     }
   }
-  for (const auto& s : targets) s->deliver(frame, event);
+  const bool sessions_ended = event->value("type", "") == kSessionsEnded;
+  for (const auto& s : targets) {
+    if (sessions_ended)
+      s->end_if_session_ended(*event);
+    else
+      s->deliver(frame, event);
+  }
 }
 
-void Hub::attach(const std::string& user_id, const std::shared_ptr<Socket>& socket) {
+bool Hub::attach(const std::string& user_id, const std::shared_ptr<Socket>& socket, std::size_t max_per_user) {
   std::lock_guard lock(mutex_);
-  sockets_[user_id].push_back(socket);
+  auto& mine = sockets_[user_id];
+  std::erase_if(mine, [](const std::weak_ptr<Socket>& w) { return w.expired(); });
+  if (mine.size() >= max_per_user) return false;
+  mine.push_back(socket);
+  return true;
 }
 
 void Hub::detach(const std::string& user_id, const Socket* socket) {

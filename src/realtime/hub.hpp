@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "auth/sessions.hpp"
 #include "cache/redis.hpp"
 #include "cache/subscriber.hpp"
 #include "core/json.hpp"
@@ -36,15 +37,21 @@ class Hub {
   // client that missed an event finds it when it resumes (messages are in PostgreSQL).
   void publish(const std::vector<std::string>& users, const Json& event);
 
+  // Closes the sockets these sessions opened, on every node (published like an event, never sent
+  // to a client as one).
+  void end_sessions(const auth::SessionsEnded& ended);
+
   // This process's name in the cluster (random per start), sent to clients in `ready`.
   const std::string& node_id() const { return node_id_; }
   // Whether this node is subscribed, i.e. whether a socket opened now would receive events.
   bool listening() const { return listening_; }
-  void attach(const std::string& user_id, const std::shared_ptr<Socket>& socket);
+  // False (and not attached) when the user has `max_per_user` sockets on this node already.
+  bool attach(const std::string& user_id, const std::shared_ptr<Socket>& socket, std::size_t max_per_user);
   void detach(const std::string& user_id, const Socket* socket);
   std::size_t open_sockets() const;
 
   static constexpr const char* kChannel = "pm:events";
+  static constexpr const char* kSessionsEnded = "sessions.ended";  // internal: closes sockets
 
  private:
   void listen();

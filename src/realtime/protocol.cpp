@@ -89,20 +89,29 @@ Outcome Protocol::resume(const std::string& user_id, const Json& frame) {
       return {.reply = error_frame(id, frame_problem("each conversation_id maps to the last seq seen (0 for none)"))};
 
   Outcome out;
+  Json resume_from = Json::object();  // conversation -> the last seq replayed (or the client's own)
+  bool more = false;
   for (const auto& [conversation, seq] : cursors.items()) {
     long long after = seq.get<long long>();
-    for (;;) {
-      auto page = messaging_.history(user_id, conversation, after, std::nullopt, kReplayPage);
+    for (bool page_more = true; page_more;) {
+      const std::size_t room = max_replay_ - out.replay.size();
+      if (room == 0) {
+        more = true;
+        break;
+      }
+      const int page_size = static_cast<int>(std::min<std::size_t>(room, kReplayPage));
+      auto page = messaging_.history(user_id, conversation, after, std::nullopt, page_size);
       if (!page) return {.reply = error_frame(id, page.error())};
       for (auto& message : (*page)["messages"]) {
         after = message["seq"].get<long long>();
         out.replay.push_back(
             {{"type", "message.new"}, {"conversation_id", conversation}, {"message", std::move(message)}});
       }
-      if (!(*page)["has_more"].get<bool>()) break;
+      page_more = (*page)["has_more"].get<bool>();
     }
+    resume_from[conversation] = after;
   }
-  out.reply = ack(id, {{"replayed", out.replay.size()}});
+  out.reply = ack(id, {{"replayed", out.replay.size()}, {"more", more}, {"resume_from", resume_from}});
   return out;
 }
 

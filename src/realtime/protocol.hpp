@@ -19,7 +19,9 @@ struct Outcome {
 
 class Protocol {
  public:
-  explicit Protocol(messaging::Service& messaging) : messaging_(messaging) {}
+  // A resume replays at most `max_replay` messages (the socket's send queue: PM_WS_SEND_QUEUE);
+  // its ack says whether there is more and from where to resume again.
+  Protocol(messaging::Service& messaging, std::size_t max_replay) : messaging_(messaging), max_replay_(max_replay) {}
 
   // `user_id` sent `frame` (text of one WebSocket message).
   Outcome handle(const std::string& user_id, std::string_view frame);
@@ -37,6 +39,7 @@ class Protocol {
   Outcome resume(const std::string& user_id, const Json& frame);
 
   messaging::Service& messaging_;
+  std::size_t max_replay_;
 };
 
 }  // namespace pm::realtime

@@ -1,5 +1,6 @@
 #include "realtime/socket.hpp"
 
+#include <fmt/format.h>
 #include <boost/asio/post.hpp>
 #include <boost/core/demangle.hpp>
 
@@ -60,8 +61,12 @@ void Socket::on_authenticated(Result<auth::Caller> who) {
   if (!d_.hub.listening())
     return refuse(Problem("realtime-unavailable", "this node cannot deliver events right now; reconnect shortly"),
                   websocket::close_code::try_again_later);
+  if (!d_.hub.attach(who->user_id, shared_from_this(), d_.options.sockets_per_user))
+    return refuse(Problem("rate-limited", fmt::format("at most {} open sockets per user; close one first",
+                                                      d_.options.sockets_per_user)),
+                  websocket::close_code::try_again_later);
   user_id_ = who->user_id;
-  d_.hub.attach(user_id_, shared_from_this());
+  session_id_ = who->session_id;
   log::info("ws_opened", {{"request_id", request_id_}, {"user_id", user_id_}});
   send({{"type", "ready"}, {"user_id", user_id_}, {"node", d_.hub.node_id()}});
   read_frame();
@@ -79,6 +84,12 @@ void Socket::on_closed(beast::error_code) { finish(); }
 // One frame at a time: the next is read after this one is answered, so a client's frames take
 // effect in the order it sent them and a flood of frames waits in TCP, not in our memory.
 void Socket::on_frame(std::string text) {
+  if (!within_frame_budget()) {
+    Problem slow_down("rate-limited", "too many frames; slow down");
+    slow_down.extensions["retry_after"] = 10;
+    send(Protocol::error_frame(nullptr, slow_down));
+    return read_frame();
+  }
   if (text.find("resume") != std::string::npos && Protocol::is_resume(text)) resuming_ = true;
   asio::post(d_.handlers, [self = shared_from_this(), text = std::move(text)] {
     Outcome outcome;
@@ -92,6 +103,15 @@ void Socket::on_frame(std::string text) {
     asio::post(self->executor_,
                [self, outcome = std::move(outcome)]() mutable { self->on_outcome(std::move(outcome)); });
   });
+}
+
+bool Socket::within_frame_budget() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - window_start_ >= std::chrono::seconds(10)) {
+    window_start_ = now;
+    frames_in_window_ = 0;
+  }
+  return ++frames_in_window_ <= d_.options.frames_per_10s;
 }
 
 void Socket::on_outcome(Outcome outcome) {
@@ -116,6 +136,21 @@ void Socket::deliver(std::shared_ptr<const std::string> frame, std::shared_ptr<c
       self->held_.emplace_back(frame, event);
     else
       self->accept_event(frame, *event);
+  });
+}
+
+void Socket::end_if_session_ended(const Json& ended) {
+  asio::post(executor_, [self = shared_from_this(), ended] {
+    if (self->finished_ || self->closing_ || self->session_id_.empty()) return;
+    bool mine = false;
+    for (const auto& id : ended.value("sessions", Json::array())) mine |= id == self->session_id_;
+    if (ended.value("all", false)) mine |= ended["kept"] != self->session_id_;
+    if (!mine) return;
+    log::info("ws_session_ended", {{"request_id", self->request_id_}});
+    self->refuse(Problem("unauthenticated",
+                         "the session ended (signed out, password changed or account deleted); "
+                         "sign in again"),
+                 websocket::close_code::policy_error);
   });
 }
 

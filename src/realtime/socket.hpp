@@ -4,6 +4,7 @@
 // send queue. Everything touching the stream runs on the connection's strand; deliver() and
 // close() may be called from any thread.
 
+#include <chrono>
 #include <deque>
 #include <map>
 #include <memory>
@@ -46,6 +47,8 @@ class Socket : public std::enable_shared_from_this<Socket> {
   void start(http::Request request);
   // Queues an event published on the hub (from any thread).
   void deliver(std::shared_ptr<const std::string> frame, std::shared_ptr<const Json> event);
+  // Closes the socket if its session is one of those that ended (Hub::end_sessions; any thread).
+  void end_if_session_ended(const Json& ended);
   // Closes with a reason (from any thread).
   void close(std::string reason);
 
@@ -81,11 +84,16 @@ class Socket : public std::enable_shared_from_this<Socket> {
   Deps d_;
   boost::asio::steady_timer auth_timer_;
   std::string request_id_;
-  std::string user_id_;  // empty until authenticated
+  std::string user_id_;     // empty until authenticated
+  std::string session_id_;  // the session that authenticated it
   bool writing_ = false;
   bool closing_ = false;
   bool finished_ = false;
   bool resuming_ = false;  // a resume is being answered: live events wait in held_
+  // The frame budget's window (SocketOptions::frames_per_10s).
+  std::chrono::steady_clock::time_point window_start_{};
+  int frames_in_window_ = 0;
+  bool within_frame_budget();
   std::deque<std::shared_ptr<const std::string>> queue_;
   std::vector<std::pair<std::shared_ptr<const std::string>, std::shared_ptr<const Json>>> held_;
   // The seqs of the message.new events this socket sent, per conversation (the latest few hundred),

@@ -13,6 +13,11 @@ struct SocketOptions {
   std::size_t send_queue = 256;  // frames waiting to be written before the reader counts as too slow
   Millis auth_timeout{10000};
   std::size_t max_frame = 64 * 1024;
+  // Frames one socket may send per 10 s; beyond, each is answered with a rate-limited error and
+  // not handled (every frame costs a transaction or a published event).
+  int frames_per_10s = 100;
+  // Open sockets of one user on one node; one more is refused (a user has a few devices).
+  std::size_t sockets_per_user = 10;
 };
 
 }  // namespace pm::realtime

@@ -31,6 +31,8 @@ S3Options S3Options::from(const Config& c) {
   o.access_key = c.s3_access_key;
   o.secret_key = c.s3_secret_key;
   o.path_style = c.s3_path_style;
+  o.sse = c.s3_sse;
+  o.kms_key_id = c.s3_kms_key_id;
   o.connect_timeout = c.s3_connect_timeout;
   o.timeout = c.s3_timeout;
   return o;
@@ -81,6 +83,12 @@ Result<S3ObjectStore::Response> S3ObjectStore::send(const char* method, const st
   auto payload_hash = body.empty() ? std::string(sigv4::kEmptyPayloadHash) : sigv4::sha256_hex(body);
   request.headers = {{"host", host()}, {"x-amz-content-sha256", payload_hash}, {"x-amz-date", sigv4::amz_date(now)}};
   if (!content_type.empty()) request.headers.emplace_back("content-type", content_type);
+  if (std::string_view(method) == "PUT" && !options_.sse.empty()) {
+    // Signed with the rest, so nobody on the way can drop it.
+    request.headers.emplace_back("x-amz-server-side-encryption", options_.sse);
+    if (options_.sse == "aws:kms" && !options_.kms_key_id.empty())
+      request.headers.emplace_back("x-amz-server-side-encryption-aws-kms-key-id", options_.kms_key_id);
+  }
   request.payload_hash = payload_hash;
 
   http_client::Request call{

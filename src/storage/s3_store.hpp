@@ -25,6 +25,10 @@ struct S3Options {
   std::string access_key;
   std::string secret_key;
   bool path_style = false;
+  // Server-side encryption asked of S3 on every PUT (x-amz-server-side-encryption): "AES256"
+  // (S3-managed keys), "aws:kms" (with kms_key_id, or the bucket's default key), "" (none).
+  std::string sse = "AES256";
+  std::string kms_key_id;
   Millis connect_timeout{3000};
   Millis timeout{15000};
   std::function<Clock::time_point()> clock = [] { return Clock::now(); };  // tests pin the time

@@ -6,7 +6,7 @@ namespace {
 
 constexpr const char* kHasPaidPlan = R"sql(
   SELECT 1 FROM subscription_details
-  WHERE user_id = $1 AND plan_type <> 'free' AND (end_date IS NULL OR end_date > now())
+  WHERE user_id = $1 AND plan_type <> 'free' AND payment_status = 'active' AND (end_date IS NULL OR end_date > now())
 )sql";
 
 }  // namespace

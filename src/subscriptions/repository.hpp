@@ -7,7 +7,7 @@
 
 namespace pm::subscriptions::repository {
 
-// Whether the user has a plan other than "free" that has not ended.
+// Whether the user has a plan other than "free" that is paid for ("active") and has not ended.
 bool has_paid_plan(pqxx::work& tx, const std::string& user_id);
 
 }  // namespace pm::subscriptions::repository

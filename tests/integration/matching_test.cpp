@@ -17,6 +17,22 @@ using Json = nlohmann::json;
 using test::Person;
 using Matching = test::MatchingApi;
 
+// Generation writes insights (possibly many LLM calls): completing the questionnaire only queues
+// the work, and the worker does it, so a request thread never waits for it.
+TEST_F(Matching, CompletingTheQuestionnaireLeavesTheFirstMatchesToTheWorker) {
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39, "always", "any", false);
+  ASSERT_EQ(post(ana, "/api/v1/questionnaire/complete").status, 200);
+  EXPECT_EQ(matches_of(ana, "?status=all")["matches"].size(), 0u) << "nothing generated on the request";
+  EXPECT_EQ(
+      count("SELECT count(*) FROM jobs WHERE kind = 'compute_vectors' AND payload->>'user_id' = $1", ana.user.user_id),
+      1);
+  run_worker_pass();
+  auto list = matches_of(ana, "?status=all")["matches"];
+  ASSERT_EQ(list.size(), 1u) << list.dump();
+  EXPECT_EQ(list[0]["user"]["user_id"], ben.user.user_id);
+}
+
 TEST_F(Matching, CompletingTheQuestionnaireGeneratesMatchesThatPassEveryFilterBothWays) {
   Person ben = person("Ben", "man", "woman", 52.52, 13.40);                             // Berlin
   Person carl = person("Carl", "man", "woman", 48.14, 11.58);                           // Munich: beyond 50 km

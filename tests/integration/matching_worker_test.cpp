@@ -30,7 +30,8 @@ TEST_F(MatchingWorker, AChangedAnswerRecomputesTheVectorsAndRegeneratesMatches) 
   EXPECT_EQ(
       count("SELECT count(*) FROM jobs WHERE kind = 'compute_vectors' AND status = 'done' AND payload->>'user_id' = $1",
             ana.user.user_id),
-      1);
+      2)
+      << "the completion's job and the change's";
   EXPECT_GE(count("SELECT extract(epoch FROM updated_at)::int FROM user_vectors WHERE user_id = $1", ana.user.user_id),
             before);
   EXPECT_EQ(count("SELECT count(*) FROM match_generation_queue WHERE user_id = $1", ana.user.user_id), 1);

@@ -308,9 +308,26 @@ TEST_F(Messaging, UnmatchingClosesTheConversationForBothAndKeepsTheHistory) {
 namespace {
 class MessagingWithALowRateLimit : public Messaging {
  protected:
-  void configure(Config& c) override { c.message_rate_limit = 3; }
+  void configure(Config& c) override {
+    c.message_rate_limit = 3;
+    c.reaction_limit_per_minute = 2;
+  }
 };
 }  // namespace
+
+TEST_F(MessagingWithALowRateLimit, ReactionsHaveABudgetPerUser) {
+  const std::string id = say(ana_, "hi", "m0").json()["message_id"];
+  auto react = [&](const Person& p, const char* action) {
+    return server_->request("POST", "/api/v1/messages/" + id + "/reactions",
+                            Json{{"emoji", "\u2764\ufe0f"}, {"action", action}}.dump(), p.user.auth());
+  };
+  EXPECT_EQ(react(ben_, "add").status, 200);
+  EXPECT_EQ(react(ben_, "remove").status, 200);
+  auto refused = react(ben_, "add");
+  EXPECT_EQ(refused.status, 429) << "removing counts too: toggling pushes an event each time";
+  EXPECT_FALSE(refused.header("retry-after").empty());
+  EXPECT_EQ(react(ana_, "add").status, 200) << "the budget is per user";
+}
 
 TEST_F(MessagingWithALowRateLimit, ASenderOverTheBudgetIsToldToWaitAndOthersAreNot) {
   for (const char* id : {"r0", "r1", "r2"}) ASSERT_EQ(say(ana_, "hi", id).status, 201);
@@ -319,4 +336,53 @@ TEST_F(MessagingWithALowRateLimit, ASenderOverTheBudgetIsToldToWaitAndOthersAreN
   EXPECT_FALSE(refused.header("retry-after").empty());
   EXPECT_EQ(history(ben_)["messages"].size(), 3u) << "nothing stored beyond the budget";
   EXPECT_EQ(say(ben_, "my turn", "b0").status, 201) << "the budget is per sender";
+}
+
+// A block removes what either was told about the other: the match, the messages, their pending
+// deliveries. Nobody keeps a notification naming someone they blocked, or who blocked them.
+TEST_F(Messaging, ABlockRemovesTheNotificationsEitherHasAboutTheOther) {
+  ASSERT_EQ(say(ana_, "hi Ben", "n1").status, 201);
+  auto named_pair = [&](const Person& p) {
+    int n = 0;
+    const Json list = get(p, "/api/v1/notifications").json();
+    for (const auto& item : list["notifications"]) {
+      const auto& c = item["content"];
+      n += c.value("conversation_id", "") == conversation_ || c.value("user_id", "") == ana_.user.user_id ||
+           c.value("user_id", "") == ben_.user.user_id;
+    }
+    return n;
+  };
+  ASSERT_GT(named_pair(ben_), 0) << "Ben was told of the match and the message";
+  ASSERT_GT(named_pair(ana_), 0) << "Ana was told of the match";
+  Person carl = person("Carl", "man", "woman", 52.53, 13.41);
+  const int carls = static_cast<int>(get(carl, "/api/v1/notifications").json()["notifications"].size());
+
+  ASSERT_EQ(post(ben_, "/api/v1/users/" + ana_.user.user_id + "/block").status, 204);
+  EXPECT_EQ(named_pair(ben_), 0);
+  EXPECT_EQ(named_pair(ana_), 0) << "both ways";
+  for (const Person* p : {&ana_, &ben_})
+    EXPECT_EQ(count("SELECT count(*) FROM notification_outbox WHERE user_id = $1 AND sent_at IS NULL", p->user.user_id),
+              0)
+        << "nothing about the other is still to be mailed or pushed to " << p->name;
+  EXPECT_EQ(get(carl, "/api/v1/notifications").json()["notifications"].size(), static_cast<std::size_t>(carls))
+      << "others keep theirs";
+}
+
+// Deleting an account takes its conversations with it, and so every image in them: none stays in
+// storage, whoever sent it.
+TEST_F(Messaging, DeletingAnAccountRemovesTheImagesOfItsConversations) {
+  std::vector<std::string> keys;
+  for (const Person* p : {&ana_, &ben_}) {
+    auto upload =
+        server_->request("POST", "/api/v1/conversations/" + conversation_ + "/media", test::read_fixture("gps.jpg"),
+                         {{"Authorization", "Bearer " + p->user.token}, {"Content-Type", "image/jpeg"}});
+    ASSERT_EQ(upload.status, 201) << upload.body;
+    keys.push_back(upload.json()["media_key"]);
+    ASSERT_EQ(send(*p, {{"client_message_id", "pic"}, {"message_type", "image"}, {"media_key", keys.back()}}).status,
+              201);
+  }
+  for (const auto& key : keys) ASSERT_TRUE(server_->app().media_store->exists(key).value_or(false));
+  ASSERT_EQ(server_->request("DELETE", "/api/v1/me", "", ben_.user.auth()).status, 204);
+  for (const auto& key : keys)
+    EXPECT_FALSE(server_->app().media_store->exists(key).value_or(true)) << key << " outlived the account";
 }

@@ -74,6 +74,36 @@ TEST_F(OAuthSignIn, AnUnverifiedEmailNeverTakesOverAnAccount) {
   EXPECT_EQ(res.json()["type"], "/problems/oauth-link-refused");
 }
 
+TEST_F(OAuthSignIn, AnAccountMadeWithSomeoneElsesAddressIsTakenOverByItsOwnerNotShared) {
+  // The attacker signs up first with the victim's address (never verified) and keeps a session.
+  auto victim_email = test::unique_email("victim");
+  auto attacker = test::sign_up(*server_, victim_email);
+  ASSERT_EQ(server_->request("GET", "/api/v1/me", "", attacker.auth()).status, 200);
+
+  auto victim = sign_in(sign_token(rsa(), claims_for(victim_email, true, "the-real-owner")));
+  ASSERT_EQ(victim.status, 200) << victim.body;
+  EXPECT_EQ(server_->request("GET", "/api/v1/me", "", attacker.auth()).status, 401)
+      << "the attacker's session ended when the owner proved the address";
+  auto password = server_->request("POST", "/api/v1/auth/login",
+                                   Json{{"email", victim_email}, {"password", attacker.password}}.dump());
+  EXPECT_EQ(password.status, 401) << "the attacker's password no longer opens the account";
+  auto token = victim.json()["token"].get<std::string>();
+  EXPECT_EQ(server_->request("GET", "/api/v1/me", "", {{"Authorization", "Bearer " + token}}).status, 200);
+}
+
+TEST_F(OAuthSignIn, LinkingAVerifiedAccountKeepsItsPasswordAndSessions) {
+  auto user = test::sign_up(*server_, test::unique_email("owner"));
+  auto mail = test::wait_for_mail(server_->app().config.mail_dir, user.email);
+  ASSERT_EQ(server_->request("POST", "/api/v1/auth/verify-email", Json{{"token", test::token_in(mail)}}.dump()).status,
+            204);
+  ASSERT_EQ(sign_in(sign_token(rsa(), claims_for(user.email, true))).status, 200);
+  EXPECT_EQ(server_->request("GET", "/api/v1/me", "", user.auth()).status, 200);
+  EXPECT_EQ(
+      server_->request("POST", "/api/v1/auth/login", Json{{"email", user.email}, {"password", user.password}}.dump())
+          .status,
+      200);
+}
+
 TEST_F(OAuthSignIn, AnUnknownIdentityIsNotSignedIn) {
   auto res = sign_in(sign_token(rsa(), claims_for(test::unique_email("new"), true, "stranger")));
   EXPECT_EQ(res.status, 404);

@@ -124,7 +124,7 @@ TEST(OtherProfiles, VisibilityDecidesWhoSeesWhat) {
   auto body = seen.json();
   EXPECT_EQ(body["first_name"], "Ada");
   EXPECT_EQ(body["location_label"], "Paris");
-  EXPECT_NEAR(body["distance_km"].get<double>(), 392, 5) << "Paris to Lyon";
+  EXPECT_EQ(body["distance_km"].get<double>(), 500) << "Paris to Lyon (392 km), as a coarse step";
   for (const char* secret : {"email", "last_name", "birth_date", "location"})
     EXPECT_FALSE(body.contains(secret)) << secret;
   EXPECT_EQ(seen.body.find(ada.email), std::string::npos);
@@ -239,4 +239,45 @@ TEST(Privacy, DeletingTheAccountRemovesItsRowsAndSessions) {
       1)
       << "the deletion itself stays on record";
   EXPECT_EQ(server.request("GET", "/api/v1/me", "", bob.auth()).status, 200) << "others are untouched";
+}
+
+// Blocks, reports, exports and moves are cheap to make and harm others (or the service) when
+// flooded: each has a budget per user per day, and one user's budget is not another's.
+TEST(Abuse, CheapActionsHaveADailyBudgetPerUser) {
+  test::TestDatabase db;
+  auto config = test::test_config(db);
+  config.block_limit_per_day = 2;
+  config.report_limit_per_day = 2;
+  config.export_limit_per_day = 1;
+  config.location_limit_per_day = 2;
+  TestServer server(config);
+  auto ada = test::sign_up(server, test::unique_email("ada"));
+  auto bob = test::sign_up(server, test::unique_email("bob"), "Bob", "man");
+  auto cid = test::sign_up(server, test::unique_email("cid"), "Cid", "man");
+  auto on = [&](const test::TestUser& by, const std::string& method, const std::string& path, const Json& body = {}) {
+    return server.request(method, path, body.is_null() ? "" : body.dump(), by.auth());
+  };
+  const auto bob_path = "/api/v1/users/" + bob.user_id;
+
+  EXPECT_EQ(on(ada, "POST", bob_path + "/block").status, 204);
+  EXPECT_EQ(on(ada, "DELETE", bob_path + "/block").status, 204);
+  auto blocked = on(ada, "POST", bob_path + "/block");
+  EXPECT_EQ(blocked.status, 429) << "unblocks count with blocks: " << blocked.body;
+  EXPECT_EQ(blocked.json()["type"], "/problems/rate-limited");
+  EXPECT_GT(std::stoi(blocked.header("Retry-After")), 3600) << "a day's budget";
+  EXPECT_EQ(on(cid, "POST", bob_path + "/block").status, 204) << "another user's budget is untouched";
+
+  const Json reason = {{"reason", "spam"}};
+  EXPECT_EQ(on(ada, "POST", bob_path + "/report", reason).status, 201);
+  EXPECT_EQ(on(ada, "POST", "/api/v1/users/" + cid.user_id + "/report", reason).status, 201);
+  EXPECT_EQ(on(ada, "POST", bob_path + "/report", reason).status, 429);
+
+  EXPECT_EQ(on(ada, "GET", "/api/v1/me/export").status, 200);
+  EXPECT_EQ(on(ada, "GET", "/api/v1/me/export").status, 429);
+
+  EXPECT_EQ(on(ada, "PATCH", "/api/v1/me", kParis).status, 200);
+  EXPECT_EQ(on(ada, "PATCH", "/api/v1/me", kLyon).status, 200);
+  EXPECT_EQ(on(ada, "PATCH", "/api/v1/me", kParis).status, 429) << "a third move in a day";
+  EXPECT_EQ(on(ada, "PATCH", "/api/v1/me", {{"bio", "still editable"}}).status, 200) << "other fields are not limited";
+  EXPECT_EQ(on(ada, "PATCH", "/api/v1/me", {{"location", nullptr}}).status, 200) << "clearing it is not a move";
 }

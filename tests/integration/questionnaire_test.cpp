@@ -139,10 +139,21 @@ TEST_F(Questionnaire, PremiumQuestionsNeedAPremiumPlan) {
   EXPECT_EQ(refused.status, 403);
   EXPECT_EQ(refused.json()["type"], "/problems/premium-required");
   auto conn = db_.connect();
-  pqxx::work tx(conn);
-  tx.exec_params("UPDATE subscription_details SET plan_type = 'premium', payment_status = 'paid' WHERE user_id = $1",
-                 user_.user_id);
-  tx.commit();
+  auto set_plan = [&](const std::string& payment_status, const std::string& end_date) {
+    pqxx::work tx(conn);
+    tx.exec_params(
+        "UPDATE subscription_details SET plan_type = 'premium', payment_status = $2, "
+        "end_date = $3::timestamptz WHERE user_id = $1",
+        user_.user_id, payment_status, end_date);
+    tx.commit();
+  };
+  for (const char* unpaid : {"past_due", "unpaid", "canceled", "refunded", "pending"}) {
+    set_plan(unpaid, "2999-01-01");
+    EXPECT_EQ(answer("t_q8", {{"value", true}}).status, 403) << "a premium plan that is " << unpaid << " is not paid";
+  }
+  set_plan("active", "2020-01-01");
+  EXPECT_EQ(answer("t_q8", {{"value", true}}).status, 403) << "a plan that ended";
+  set_plan("active", "2999-01-01");
   EXPECT_EQ(answer("t_q8", {{"value", true}}).status, 200);
 }
 

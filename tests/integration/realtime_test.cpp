@@ -81,7 +81,7 @@ class Realtime : public test::MatchingApi {
   }
 
   // A serve process on the fixture's stores, ready (GET /readyz is 200) when this returns.
-  Node& start_node(const std::string& log_level = "warn") {
+  Node& start_node(const std::string& log_level = "warn", const std::map<std::string, std::string>& extra_env = {}) {
     auto node = std::make_unique<Node>();
     node->port = test::free_port();
     node->log = ::testing::TempDir() + "pm-realtime-" + db_.name() + "-" + std::to_string(node->port) + ".log";
@@ -102,7 +102,10 @@ class Realtime : public test::MatchingApi {
                                               {"PM_DB_POOL_SIZE", "4"},
                                               {"PM_REDIS_POOL_SIZE", "4"},
                                               {"PM_HANDLER_THREADS", "4"},
-                                              {"PM_MESSAGE_RATE_LIMIT", std::to_string(config_.message_rate_limit)}};
+                                              {"PM_MESSAGE_RATE_LIMIT", std::to_string(config_.message_rate_limit)},
+                                              // bursts of frames here are about delivery, not the frame budget
+                                              {"PM_WS_FRAMES_PER_10S", "1000000"}};
+    for (const auto& [name, value] : extra_env) env[name] = value;
     node->process = std::make_unique<test::Process>(
         std::vector<std::string>{test::binary_path(), "serve", "--port", std::to_string(node->port)}, env, node->log);
     bool up = test::wait_for_port(node->port, 20000);
@@ -573,6 +576,92 @@ TEST_F(Realtime, SocketsAuthenticateWithTheSessionToken) {
   EXPECT_FALSE(log.empty()) << "the node logged at debug level";
   for (const std::string& secret : {ana_.user.token, ben_.user.token, bad_token})
     EXPECT_EQ(log.find(secret.substr(secret.find('.') + 1)), std::string::npos) << "a token was logged";
+}
+
+// A session that ends (sign-out, sign-out everywhere, a password change, account deletion) closes
+// the sockets it opened, on every node, and only those.
+TEST_F(Realtime, EndingASessionClosesItsSocketsOnEveryNode) {
+  Node& a = start_node();
+  Node& b = start_node();
+  auto second_session = [&](const Person& p) {
+    auto in = test::http(a.port, "POST", "/api/v1/auth/login",
+                         Json{{"email", p.user.email}, {"password", p.user.password}}.dump(),
+                         {{"X-Forwarded-For", test::unique_client_ip()}});
+    EXPECT_EQ(in.status, 200) << in.body;
+    Person device = p;
+    device.user.token = in.json().value("token", "");
+    return device;
+  };
+  const Person ana_phone = second_session(ana_);
+  auto laptop = connect(a, ana_);
+  auto phone = connect(b, ana_phone);
+  auto ben = connect(b, ben_);
+
+  ASSERT_EQ(rest(a, ana_, "POST", "/api/v1/auth/logout").status, 204);
+  EXPECT_EQ(laptop->wait_closed(), 1008) << "the signed-out session's socket closes";
+  EXPECT_TRUE(phone->is_open()) << "another session of the same user stays";
+  EXPECT_TRUE(ben->is_open());
+
+  const Person ana_tablet = second_session(ana_);
+  auto tablet = connect(a, ana_tablet);
+  auto changed = rest(b, ana_phone, "POST", "/api/v1/me/password",
+                      Json{{"current_password", ana_.user.password}, {"new_password", "a brand new passphrase"}});
+  ASSERT_EQ(changed.status, 204) << changed.body;
+  EXPECT_EQ(tablet->wait_closed(), 1008) << "a password change closes the other sessions' sockets, on another node";
+  EXPECT_TRUE(phone->is_open()) << "the session that changed it stays";
+
+  ASSERT_EQ(rest(a, ana_phone, "POST", "/api/v1/auth/logout-all").status, 204);
+  EXPECT_EQ(phone->wait_closed(), 1008);
+
+  ASSERT_EQ(rest(a, ben_, "DELETE", "/api/v1/me").status, 204);
+  EXPECT_EQ(ben->wait_closed(), 1008) << "a deleted account's sockets close";
+}
+
+// A socket cannot be made to do unbounded work: a resume replays at most a send queue's worth
+// (and says where to go on), typing reaches the other at most every 2 s, a flood of frames is
+// refused, and a user has a bounded number of sockets.
+TEST_F(RealtimeChat, ASocketsWorkIsBoundedWhateverTheClientSends) {
+  Node& a =
+      start_node("warn", {{"PM_WS_SEND_QUEUE", "8"}, {"PM_WS_FRAMES_PER_10S", "40"}, {"PM_WS_SOCKETS_PER_USER", "2"}});
+  auto ana = connect(a, ana_);
+  for (int i = 1; i <= 12; ++i) say(*ana, "r" + std::to_string(i), "message " + std::to_string(i));
+
+  auto ben = connect(a, ben_);
+  auto first = ben->request({{"type", "resume"}, {"conversations", {{conversation_, 0}}}});
+  ASSERT_EQ(first["type"], "ack") << first.dump();
+  EXPECT_EQ(first["replayed"], 8) << "at most the send queue's worth";
+  EXPECT_EQ(first["more"], true);
+  EXPECT_EQ(first["resume_from"][conversation_], 8);
+  EXPECT_EQ(seqs_of(of_type(ben->drain(), "message.new")), range(1, 8));
+  auto rest = ben->request({{"type", "resume"}, {"conversations", first["resume_from"]}});
+  EXPECT_EQ(rest["replayed"], 4);
+  EXPECT_EQ(rest["more"], false);
+  EXPECT_EQ(seqs_of(of_type(ben->drain(), "message.new")), range(9, 12));
+
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(ana->request(frame("typing"))["type"], "ack");
+  EXPECT_EQ(of_type(ben->drain(), "typing").size(), 1u) << "five key presses, one typing event";
+
+  // A fresh socket: 40 frames fit its 10 s budget, the 41st is refused, not handled.
+  auto second = connect(a, ana_);
+  for (int i = 0; i < 40; ++i) {
+    Json read = frame("read");
+    read["id"] = "f" + std::to_string(i);
+    second->send_json(read);
+  }
+  second->send_json(send_frame("over-budget", "not stored"));
+  for (int i = 0; i < 40; ++i) EXPECT_EQ(second->answer_to("f" + std::to_string(i))["type"], "ack") << i;
+  auto refused = second->wait_for("error");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ((*refused)["problem"]["status"], 429) << refused->dump();
+  EXPECT_TRUE(second->is_open()) << "refused, not cut off";
+  EXPECT_EQ(history(a, ben_).size(), 12u) << "the refused frame was not handled";
+
+  WsClient third(a.port, ana_.user.token);
+  auto error = third.next_event();
+  ASSERT_TRUE(error);
+  EXPECT_EQ((*error)["problem"]["status"], 429) << error->dump();
+  EXPECT_EQ(third.wait_closed(), 1013) << "a third socket of the same user is refused";
+  EXPECT_TRUE(ben->is_open());
 }
 
 // A frame over 64 KiB closes the socket with 1009; a malformed frame is only an error.

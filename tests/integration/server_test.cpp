@@ -193,3 +193,37 @@ TEST(Server, GracefulStopFinishesInFlightRequestsAndRefusesNewConnections) {
   EXPECT_EQ(res.header("Connection"), "close");
   server.stop();
 }
+
+// Only origins named in PM_CORS_ORIGINS may read the API from a browser; others get no
+// Access-Control-* header (the browser refuses), the web app's own origin needs none.
+TEST(Server, CrossOriginReadsOnlyForConfiguredOrigins) {
+  test::TestDatabase db;
+  auto config = test::test_config(db);
+  config.cors_origins = "https://partner.example, https://app.example";
+  TestServer server(config);
+  auto preflight = [&](const std::string& origin) {
+    return server.request("OPTIONS", "/api/v1/me", "",
+                          {{"Origin", origin},
+                           {"Access-Control-Request-Method", "GET"},
+                           {"Access-Control-Request-Headers", "authorization"}});
+  };
+  auto ok = preflight("https://app.example");
+  EXPECT_EQ(ok.status, 204);
+  EXPECT_EQ(ok.header("Access-Control-Allow-Origin"), "https://app.example");
+  EXPECT_NE(ok.header("Access-Control-Allow-Headers").find("Authorization"), std::string::npos);
+  auto evil = preflight("https://evil.example");
+  EXPECT_EQ(evil.status, 204);
+  EXPECT_EQ(evil.header("Access-Control-Allow-Origin"), "") << "an unknown origin is not allowed";
+  EXPECT_EQ(evil.header("Access-Control-Allow-Methods"), "");
+  EXPECT_EQ(preflight("https://app.example.evil.example").header("Access-Control-Allow-Origin"), "")
+      << "origins match exactly";
+
+  auto read = server.request("GET", "/api/v1/me", "", {{"Origin", "https://partner.example"}});
+  EXPECT_EQ(read.status, 401);
+  EXPECT_EQ(read.header("Access-Control-Allow-Origin"), "https://partner.example") << "problems are readable too";
+  EXPECT_EQ(read.header("Vary"), "Origin");
+  EXPECT_EQ(server.request("GET", "/api/v1/me", "", {{"Origin", "https://evil.example"}})
+                .header("Access-Control-Allow-Origin"),
+            "");
+  EXPECT_EQ(server.request("OPTIONS", "/api/v1/me").status, 405) << "OPTIONS without CORS is just a method";
+}

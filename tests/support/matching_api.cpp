@@ -56,6 +56,7 @@ Person MatchingApi::person(const std::string& name, const std::string& gender, c
   if (complete) {
     auto done = server_->request("POST", "/api/v1/questionnaire/complete", "", p.user.auth());
     EXPECT_EQ(done.status, 200) << done.body;
+    run_worker_pass();  // the vectors, then the first matches, as `perfectmatch worker` makes them
   }
   return p;
 }
@@ -77,6 +78,14 @@ Json MatchingApi::matches_of(const Person& p, const std::string& query) {
   auto res = get(p, "/api/v1/matches" + query);
   EXPECT_EQ(res.status, 200) << res.body;
   return res.status == 200 ? res.json() : Json::object();
+}
+
+void MatchingApi::run_worker_pass() {
+  auto& engine = server_->app().match_engine;
+  auto vectors = engine.run_vector_jobs(50);
+  EXPECT_TRUE(vectors) << vectors.error().detail;
+  auto generated = engine.run_generation_queue(50);
+  EXPECT_TRUE(generated) << generated.error().detail;
 }
 
 std::string MatchingApi::match_between(const Person& a, const Person& b) {

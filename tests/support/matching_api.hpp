@@ -33,6 +33,9 @@ class MatchingApi : public ::testing::Test {
   Person person(const std::string& name, const std::string& gender, const std::string& seeking, double lat, double lon,
                 const std::string& truth = "always", const nlohmann::json& accept = "any", bool complete = true);
   void answer(const Person& p, const std::string& key, const nlohmann::json& body);
+  // What `perfectmatch worker` does once: vectors of completed questionnaires, then the queued
+  // generations (completing the questionnaire leaves both to the worker).
+  void run_worker_pass();
   HttpResult get(const Person& p, const std::string& path);
   HttpResult post(const Person& p, const std::string& path);
   nlohmann::json matches_of(const Person& p, const std::string& query = "");
