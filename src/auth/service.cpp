@@ -4,6 +4,7 @@
 
 #include "admin/audit_log.hpp"
 #include "auth/repository.hpp"
+#include "core/actor.hpp"
 #include "core/crypto.hpp"
 #include "core/log.hpp"
 #include "core/time.hpp"
@@ -297,6 +298,11 @@ Result<long> Service::rotate_keys() {
         }
         repository::set_encrypted_fields(tx, row);
       }
+      // The last batch: the rotation is recorded with it (an operator's command, so no actor).
+      if (static_cast<int>(rows.size()) < kBatch)
+        admin::record(tx, {.event = "key_rotation",
+                           .details = {{"active_key", d_.cipher.active_key_id()},
+                                       {"users_reencrypted", total + static_cast<long>(rows.size())}}});
       return static_cast<int>(rows.size());
     }));
     total += batch;
@@ -308,6 +314,7 @@ Result<Caller> Service::authenticate(std::string_view token) {
   auto caller = PM_TRY(d_.sessions.resolve(token));
   auto first_this_minute = d_.redis.command({"SET", "last_active:" + caller.user_id, "1", "NX", "EX", "60"});
   if (first_this_minute && !first_this_minute->is_nil()) {
+    actor::Scope as_caller(actor::Scope::user(caller.user_id));
     (void)db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
       repository::touch_last_active(tx, caller.user_id);
       return {};
