@@ -14,9 +14,9 @@
 namespace pm::admin {
 
 struct AuditEntry {
-  std::string user_id;     // the actor; may be empty (the system, or a failed sign-in for an unknown account)
-  std::string event;       // one of the events allowed by migrations/0012 (valid_audit_event)
-  std::string ip;          // empty: the current request's (core/actor.hpp), if any
+  std::string user_id;  // the actor; may be empty (the system, or a failed sign-in for an unknown account)
+  std::string event;    // one of the events allowed by migrations/0012 (valid_audit_event)
+  std::string ip;       // empty: the current request's (core/actor.hpp), if any
   Json details = Json::object();
   std::string subject_id;  // whom it is about, when not the actor (a profile viewed, a user blocked)
 };

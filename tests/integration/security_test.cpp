@@ -36,8 +36,9 @@ class Security : public test::MatchingApi {
     EXPECT_EQ(liked.status, 200) << liked.body;
     std::string conversation = liked.json().value("conversation_id", "");
     for (const auto* p : {&a, &b}) {
-      auto sent = server_->request("POST", "/api/v1/conversations/" + conversation + "/messages",
-                                   Json{{"client_message_id", "c-" + p->name}, {"content", text}}.dump(), p->user.auth());
+      auto sent =
+          server_->request("POST", "/api/v1/conversations/" + conversation + "/messages",
+                           Json{{"client_message_id", "c-" + p->name}, {"content", text}}.dump(), p->user.auth());
       EXPECT_EQ(sent.status, 201) << sent.body;
     }
     return conversation;
@@ -113,9 +114,10 @@ TEST_F(Security, TheAuditLogIsAppendOnly) {
 }
 
 TEST_F(Security, TheAnalyticsRoleReadsNoPiiAndNoMessageContent) {
-  for (const char* hidden : {"SELECT email FROM users", "SELECT last_name FROM users", "SELECT password_hash FROM users",
-                             "SELECT * FROM users", "SELECT content FROM messages", "SELECT payload FROM email_outbox",
-                             "SELECT content FROM notifications", "SELECT token_hash FROM auth_tokens"})
+  for (const char* hidden :
+       {"SELECT email FROM users", "SELECT last_name FROM users", "SELECT password_hash FROM users",
+        "SELECT * FROM users", "SELECT content FROM messages", "SELECT payload FROM email_outbox",
+        "SELECT content FROM notifications", "SELECT token_hash FROM auth_tokens"})
     EXPECT_NE(error_as("pm_analytics", hidden).find("permission denied"), std::string::npos) << hidden;
   for (const char* readable :
        {"SELECT user_id, gender, birth_date FROM users", "SELECT message_id, conversation_id, sent_at FROM messages",
@@ -160,21 +162,22 @@ TEST_F(Security, RowLevelSecurityShowsAUserOnlyTheirOwnRows) {
     EXPECT_GT(as_app(others, "", true), 0) << by_match;
   }
 
-  for (const char* own : {"notifications", "answers", "questionnaire_responses", "user_vectors",
-                          "subscription_details", "user_preferences"}) {
+  for (const char* own : {"notifications", "answers", "questionnaire_responses", "user_vectors", "subscription_details",
+                          "user_preferences"}) {
     const std::string others = std::string("SELECT count(*) FROM ") + own + " WHERE user_id <> '" + ana + "'";
     EXPECT_GT(as_app(std::string("SELECT count(*) FROM ") + own, ana), 0) << own;
     EXPECT_GT(as_app(others, "", true), 0) << own;
-    if (std::string(own) != "user_preferences")  // a profile's public part: any signed-in user
+    if (std::string(own) != "user_preferences") {  // a profile's public part: any signed-in user
       EXPECT_EQ(as_app(others, ana), 0) << own;
+    }
   }
 
   // Nobody (a transaction that said no user): no user's row at all, and no write.
   for (const char* table : {"users", "messages", "matches", "notifications", "answers", "conversations"})
     EXPECT_EQ(as_app(std::string("SELECT count(*) FROM ") + table, ""), 0) << table;
   EXPECT_THROW(as_app("WITH x AS (INSERT INTO notifications (user_id, type, content) VALUES ('" + ben_.user.user_id +
-                         "', 'x', '{}') RETURNING 1) SELECT count(*) FROM x",
-                     ana),
+                          "', 'x', '{}') RETURNING 1) SELECT count(*) FROM x",
+                      ana),
                pqxx::sql_error)
       << "a user cannot write another's notification";
   EXPECT_EQ(as_app("WITH x AS (UPDATE users SET bio = 'hacked' WHERE user_id <> '" + ana +
@@ -195,8 +198,9 @@ TEST_F(Security, DataAccessIsAudited) {
   };
   ASSERT_EQ(server_->request("GET", "/api/v1/users/" + ben, "", with_id("view-ben-1")).status, 200);
   ASSERT_EQ(server_->request("GET", "/api/v1/me/export", "", with_id("export-1")).status, 200);
-  ASSERT_EQ(server_->request("POST", "/api/v1/users/" + carl_.user.user_id + "/report",
-                             Json{{"reason", "spam"}}.dump(), with_id("report-1"))
+  ASSERT_EQ(server_
+                ->request("POST", "/api/v1/users/" + carl_.user.user_id + "/report", Json{{"reason", "spam"}}.dump(),
+                          with_id("report-1"))
                 .status,
             201);
   ASSERT_EQ(server_->request("POST", "/api/v1/users/" + ben + "/block", "", with_id("block-1")).status, 204);
@@ -236,36 +240,41 @@ TEST_F(Security, TheWorkerDeletesActivityOlderThanTheRetention) {
     for (const char* age : {"45 days", "5 days"}) {
       const std::string at = std::string("now() - interval '") + age + "'";
       tx.exec("INSERT INTO audit_log (event, created_at) VALUES ('sign_in', " + at + ")");
-      tx.exec("INSERT INTO jobs (kind, status, finished_at, created_at) VALUES ('old', 'done', " + at + ", " + at + ")");
-      tx.exec_params("INSERT INTO auth_tokens (token_hash, user_id, purpose, expires_at, used_at, created_at) "
-                     "VALUES (md5(random()::text), $1, 'verify_email', " +
-                         at + ", " + at + ", " + at + ")",
-                     ana);
-      tx.exec_params("INSERT INTO email_outbox (user_id, payload, sent_at, created_at) VALUES ($1, 'x', " + at + ", " +
-                         at + ")",
-                     ana);
-      tx.exec_params("INSERT INTO notifications (user_id, type, content, is_read, created_at) "
-                     "VALUES ($1, 'retention.test', '{}', true, " +
-                         at + ")",
-                     ana);
+      tx.exec("INSERT INTO jobs (kind, status, finished_at, created_at) VALUES ('old', 'done', " + at + ", " + at +
+              ")");
+      tx.exec_params(
+          "INSERT INTO auth_tokens (token_hash, user_id, purpose, expires_at, used_at, created_at) "
+          "VALUES (md5(random()::text), $1, 'verify_email', " +
+              at + ", " + at + ", " + at + ")",
+          ana);
+      tx.exec_params(
+          "INSERT INTO email_outbox (user_id, payload, sent_at, created_at) VALUES ($1, 'x', " + at + ", " + at + ")",
+          ana);
+      tx.exec_params(
+          "INSERT INTO notifications (user_id, type, content, is_read, created_at) "
+          "VALUES ($1, 'retention.test', '{}', true, " +
+              at + ")",
+          ana);
     }
     // Unread notifications and pending jobs stay whatever their age.
-    tx.exec_params("INSERT INTO notifications (user_id, type, content, is_read, created_at) "
-                   "VALUES ($1, 'retention.test', '{}', false, now() - interval '400 days')",
-                   ana);
+    tx.exec_params(
+        "INSERT INTO notifications (user_id, type, content, is_read, created_at) "
+        "VALUES ($1, 'retention.test', '{}', false, now() - interval '400 days')",
+        ana);
     tx.exec("INSERT INTO jobs (kind, status, created_at) VALUES ('old', 'pending', now() - interval '400 days')");
     tx.commit();
   }
   auto old_rows = [&] {
     pqxx::nontransaction q(conn);
     return q
-        .exec("SELECT (SELECT count(*) FROM audit_log WHERE created_at < now() - interval '30 days') + "
-              "(SELECT count(*) FROM jobs WHERE kind = 'old' AND status = 'done' AND created_at < now() - interval '30 "
-              "days') + "
-              "(SELECT count(*) FROM auth_tokens WHERE created_at < now() - interval '30 days') + "
-              "(SELECT count(*) FROM email_outbox WHERE created_at < now() - interval '30 days') + "
-              "(SELECT count(*) FROM notifications WHERE type = 'retention.test' AND is_read "
-              " AND created_at < now() - interval '30 days')")[0][0]
+        .exec(
+            "SELECT (SELECT count(*) FROM audit_log WHERE created_at < now() - interval '30 days') + "
+            "(SELECT count(*) FROM jobs WHERE kind = 'old' AND status = 'done' AND created_at < now() - interval '30 "
+            "days') + "
+            "(SELECT count(*) FROM auth_tokens WHERE created_at < now() - interval '30 days') + "
+            "(SELECT count(*) FROM email_outbox WHERE created_at < now() - interval '30 days') + "
+            "(SELECT count(*) FROM notifications WHERE type = 'retention.test' AND is_read "
+            " AND created_at < now() - interval '30 days')")[0][0]
         .as<int>();
   };
   auto kept = [&](const std::string& sql) { return pqxx::nontransaction(conn).exec(sql)[0][0].as<int>(); };

@@ -140,6 +140,7 @@ Config test_config(const TestDatabase& db) {
   auto config = Config::load();
   if (!config) throw std::runtime_error(config.error().detail);
   config->database_url = db.app_url();  // the app role, as `serve` runs: row-level security applies
+  config->migrate_database_url = with_db(db.name(), migrate_database_url());
   config->redis_url = redis_url();
   config->http_host = "127.0.0.1";
   config->http_port = 0;
@@ -177,6 +178,7 @@ std::string redis_prefix() {
 std::string process_env(const Config& c) {
   std::string env;
   for (const auto& [name, value] : {std::pair{"PM_DATABASE_URL", c.database_url},
+                                    {"PM_MIGRATE_DATABASE_URL", c.migrate_database_url},
                                     {"PM_REDIS_URL", c.redis_url},
                                     {"PM_PII_KEYS", c.pii_keys},
                                     {"PM_BLIND_INDEX_KEY", c.blind_index_key},
