@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/actor.hpp"
+#include "db/transaction.hpp"
 #include "support/matching_api.hpp"
 #include "support/processes.hpp"
 
@@ -290,4 +292,36 @@ TEST_F(Security, TheWorkerDeletesActivityOlderThanTheRetention) {
   EXPECT_EQ(kept("SELECT count(*) FROM notifications WHERE type = 'retention.test'"), 2)
       << "the recent read one and the unread one";
   EXPECT_EQ(kept("SELECT count(*) FROM email_outbox WHERE payload = 'x'"), 1);
+}
+
+TEST_F(Security, TransactSaysWhoseEachTransactionIs) {
+  auto& app = server_->app();
+  auto count_messages = [&] {
+    return db::transact(app.db, [](pqxx::work& tx) -> Result<long long> {
+      return tx.exec("SELECT count(*) FROM messages")[0][0].as<long long>();
+    });
+  };
+  {
+    actor::Scope user(actor::Scope::user(ana_.user.user_id));
+    EXPECT_EQ(count_messages(), 2);
+    // Inside one transaction, a write on another's behalf as the system, then the caller again.
+    auto seen = db::transact(app.db, [&](pqxx::work& tx) -> Result<std::pair<long long, long long>> {
+      long long as_system = 0;
+      {
+        db::AsSystem system(tx);
+        as_system = tx.exec("SELECT count(*) FROM messages")[0][0].as<long long>();
+      }
+      return std::pair{as_system, tx.exec("SELECT count(*) FROM messages")[0][0].as<long long>()};
+    });
+    ASSERT_TRUE(seen.has_value());
+    EXPECT_EQ(*seen, (std::pair<long long, long long>{4, 2}));
+  }
+  {
+    actor::Scope nobody(actor::Scope::request("req-1", "192.0.2.1"));
+    EXPECT_EQ(count_messages(), 0) << "a request before its guard sees no user's rows";
+    actor::Scope system(actor::Scope::system());
+    EXPECT_EQ(count_messages(), 4);
+    EXPECT_EQ(actor::current().request_id, "req-1") << "the system keeps the request's id for the audit log";
+  }
+  EXPECT_EQ(count_messages(), 4) << "App makes the system the default of its threads";
 }
