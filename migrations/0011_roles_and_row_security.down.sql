@@ -15,7 +15,7 @@ BEGIN
         EXECUTE format('ALTER TABLE %I DISABLE ROW LEVEL SECURITY', t);
         EXECUTE format('DROP POLICY IF EXISTS analytics_read ON %I', t);
         EXECUTE format('DROP POLICY IF EXISTS own_rows ON %I', t);
-        EXECUTE format('DROP POLICY IF EXISTS signed_in_read ON %I', t);
+        EXECUTE format('DROP POLICY IF EXISTS visible_profiles ON %I', t);
         EXECUTE format('DROP POLICY IF EXISTS pair_rows ON %I', t);
         EXECUTE format('DROP POLICY IF EXISTS both_sides_read ON %I', t);
         EXECUTE format('DROP POLICY IF EXISTS blocker_rows ON %I', t);

@@ -97,14 +97,26 @@ CREATE POLICY own_rows ON email_outbox USING (pm_is_system() OR user_id = pm_use
 CREATE POLICY own_rows ON match_generation_queue USING (pm_is_system() OR user_id = pm_user_id());
 CREATE POLICY own_rows ON user_reports USING (pm_is_system() OR reporter_id = pm_user_id());
 
--- The public part of a profile: any signed-in user reads it (discovery, a match's profile; what
--- the API shows of it is the profiles service's decision), only its owner writes it. Accounts are
--- created by sign-up, a system context.
-CREATE POLICY signed_in_read ON users FOR SELECT USING (pm_is_system() OR pm_user_id() IS NOT NULL);
+-- A profile (users, its photos and preferences) is read by its owner, and by another signed-in
+-- user when it is public, when the two have a match (of any status: a past conversation still
+-- shows who it was with), or a block between them. Within that, what the API shows (visibility,
+-- blocks, privacy settings) is the profiles service's decision. Only the owner writes it;
+-- accounts are created by sign-up, a system context.
+CREATE POLICY visible_profiles ON users FOR SELECT USING (pm_is_system() OR user_id = pm_user_id() OR (
+    pm_user_id() IS NOT NULL AND (
+        profile_visibility = 'public'
+        OR EXISTS (SELECT FROM matches m
+                   WHERE (m.user_id_1 = users.user_id AND m.user_id_2 = pm_user_id())
+                      OR (m.user_id_2 = users.user_id AND m.user_id_1 = pm_user_id()))
+        OR EXISTS (SELECT FROM user_blocks b
+                   WHERE (b.blocker_id = users.user_id AND b.blocked_id = pm_user_id())
+                      OR (b.blocked_id = users.user_id AND b.blocker_id = pm_user_id())))));
 CREATE POLICY own_rows ON users USING (pm_is_system() OR user_id = pm_user_id());
-CREATE POLICY signed_in_read ON profile_media FOR SELECT USING (pm_is_system() OR pm_user_id() IS NOT NULL);
+CREATE POLICY visible_profiles ON profile_media FOR SELECT USING (pm_is_system() OR user_id = pm_user_id()
+    OR EXISTS (SELECT FROM users u WHERE u.user_id = profile_media.user_id));
 CREATE POLICY own_rows ON profile_media USING (pm_is_system() OR user_id = pm_user_id());
-CREATE POLICY signed_in_read ON user_preferences FOR SELECT USING (pm_is_system() OR pm_user_id() IS NOT NULL);
+CREATE POLICY visible_profiles ON user_preferences FOR SELECT USING (pm_is_system() OR user_id = pm_user_id()
+    OR EXISTS (SELECT FROM users u WHERE u.user_id = user_preferences.user_id));
 CREATE POLICY own_rows ON user_preferences USING (pm_is_system() OR user_id = pm_user_id());
 
 -- A block is seen by both sides (each is hidden from the other), made and lifted by the blocker.

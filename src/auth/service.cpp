@@ -253,7 +253,10 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
     auto old_email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(caller.user_id)));
     if (old_email == in.email) return std::unexpected(Problem("same-email", "this is already your address"));
     Problem taken("email-taken", "an account with this email already exists");
-    if (repository::email_index_taken(tx, index)) return std::unexpected(taken);
+    {
+      db::AsSystem system(tx);  // every account's address, not only the profiles the caller may see
+      if (repository::email_index_taken(tx, index)) return std::unexpected(taken);
+    }
     try {
       repository::set_email(tx, caller.user_id, d_.cipher.encrypt(in.email, email_context(caller.user_id)), index);
     } catch (const pqxx::unique_violation&) {

@@ -12,6 +12,13 @@ namespace {
 
 Problem no_such_user() { return Problem("not-found", "there is no user with this id, or they are not visible to you"); }
 
+// Whether the account exists at all: a user may block or report anyone by id, also someone whose
+// profile row-level security hides from them (docs/security.md).
+bool exists(pqxx::work& tx, const std::string& user_id) {
+  db::AsSystem system(tx);
+  return repository::user_exists(tx, user_id);
+}
+
 }  // namespace
 
 Result<Profile> Service::decrypt(Profile p) const {
@@ -90,7 +97,7 @@ Result<void> Service::block(const std::string& user_id, const std::string& raw_o
   const auto other = canonical_uuid(raw_other);
   if (other == user_id) return std::unexpected(Problem("invalid-target", "you cannot block yourself"));
   auto blocked = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-    if (!repository::user_exists(tx, other)) return std::unexpected(no_such_user());
+    if (!exists(tx, other)) return std::unexpected(no_such_user());
     repository::block(tx, user_id, other);
     admin::record(tx, {.user_id = user_id, .event = "block", .subject_id = other});
     return {};
@@ -115,7 +122,7 @@ Result<std::string> Service::report(const std::string& user_id, const std::strin
   const auto other = canonical_uuid(raw_other);
   if (other == user_id) return std::unexpected(Problem("invalid-target", "you cannot report yourself"));
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::string> {
-    if (!repository::user_exists(tx, other)) return std::unexpected(no_such_user());
+    if (!exists(tx, other)) return std::unexpected(no_such_user());
     auto report_id = repository::insert_report(tx, user_id, other, report);
     admin::record(tx, {.user_id = user_id,
                        .event = "report",

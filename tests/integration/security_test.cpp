@@ -169,10 +169,28 @@ TEST_F(Security, RowLevelSecurityShowsAUserOnlyTheirOwnRows) {
     const std::string others = std::string("SELECT count(*) FROM ") + own + " WHERE user_id <> '" + ana + "'";
     EXPECT_GT(as_app(std::string("SELECT count(*) FROM ") + own, ana), 0) << own;
     EXPECT_GT(as_app(others, "", true), 0) << own;
-    if (std::string(own) != "user_preferences") {  // a profile's public part: any signed-in user
+    if (std::string(own) != "user_preferences") {  // part of a profile: below
       EXPECT_EQ(as_app(others, ana), 0) << own;
     }
   }
+
+  // Profiles: one's own, those one has a match with (Ben, Carl), public ones; not Dora's (a woman
+  // like Ana, so no match; her profile is "matches only") until she makes it public.
+  const std::string& dora = dora_.user.user_id;
+  for (const char* profile : {"users", "user_preferences", "profile_media"}) {
+    const std::string of = std::string("SELECT count(*) FROM ") + profile + " WHERE user_id = ";
+    EXPECT_EQ(as_app(of + "'" + ana + "'", ana), as_app(of + "'" + ana + "'", "", true)) << profile;
+    EXPECT_EQ(as_app(of + "'" + ben_.user.user_id + "'", ana), as_app(of + "'" + ben_.user.user_id + "'", "", true))
+        << profile;
+    EXPECT_EQ(as_app(of + "'" + dora + "'", ana), 0) << profile;
+  }
+  EXPECT_EQ(as_app("SELECT count(*) FROM users", ana), 3);
+  {
+    auto conn = db_.connect();
+    pqxx::nontransaction(conn).exec0("UPDATE users SET profile_visibility = 'public' WHERE user_id = '" + dora + "'");
+  }
+  EXPECT_EQ(as_app("SELECT count(*) FROM users", ana), 4);
+  EXPECT_EQ(server_->request("GET", "/api/v1/users/" + dora, "", ana_.user.auth()).status, 200);
 
   // Nobody (a transaction that said no user): no user's row at all, and no write.
   for (const char* table : {"users", "messages", "matches", "notifications", "answers", "conversations"})
