@@ -3,22 +3,14 @@
 
 DO $$
 DECLARE
-    t text;
+    p record;
+    t regclass;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['users', 'user_preferences', 'profile_media', 'subscription_details', 'answers',
-        'questionnaire_responses', 'user_vectors', 'user_embeddings', 'matches', 'match_attributes',
-        'compatibility_insights', 'compatibility_insight_documents', 'conversations', 'messages',
-        'message_documents', 'notifications', 'notification_outbox', 'user_blocks', 'user_reports',
-        'email_outbox', 'auth_tokens', 'oauth_identities', 'match_generation_queue']
-    LOOP
-        EXECUTE format('ALTER TABLE %I NO FORCE ROW LEVEL SECURITY', t);
-        EXECUTE format('ALTER TABLE %I DISABLE ROW LEVEL SECURITY', t);
-        EXECUTE format('DROP POLICY IF EXISTS analytics_read ON %I', t);
-        EXECUTE format('DROP POLICY IF EXISTS own_rows ON %I', t);
-        EXECUTE format('DROP POLICY IF EXISTS visible_profiles ON %I', t);
-        EXECUTE format('DROP POLICY IF EXISTS pair_rows ON %I', t);
-        EXECUTE format('DROP POLICY IF EXISTS both_sides_read ON %I', t);
-        EXECUTE format('DROP POLICY IF EXISTS blocker_rows ON %I', t);
+    FOR p IN SELECT tablename, policyname FROM pg_policies WHERE schemaname = 'public' LOOP
+        EXECUTE format('DROP POLICY %I ON %I', p.policyname, p.tablename);
+    END LOOP;
+    FOR t IN SELECT oid::regclass FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relrowsecurity LOOP
+        EXECUTE format('ALTER TABLE %s NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY', t);
     END LOOP;
 END $$;
 DROP FUNCTION pm_user_id();
