@@ -217,6 +217,8 @@ TEST_F(Security, DataAccessIsAudited) {
     return h;
   };
   ASSERT_EQ(server_->request("GET", "/api/v1/users/" + ben, "", with_id("view-ben-1")).status, 200);
+  ASSERT_EQ(server_->request("GET", "/api/v1/matches/" + match_between(ana_, carl_), "", with_id("match-carl")).status,
+            200);
   ASSERT_EQ(server_->request("GET", "/api/v1/me/export", "", with_id("export-1")).status, 200);
   ASSERT_EQ(server_
                 ->request("POST", "/api/v1/users/" + carl_.user.user_id + "/report", Json{{"reason", "spam"}}.dump(),
@@ -237,6 +239,7 @@ TEST_F(Security, DataAccessIsAudited) {
   for (const auto& r : rows)
     got.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<std::string>()});
   std::vector<std::vector<std::string>> want = {{"profile_view", ben, "view-ben-1", "203.0.113.7"},
+                                                {"profile_view", carl_.user.user_id, "match-carl", "203.0.113.7"},
                                                 {"data_export", "", "export-1", "203.0.113.7"},
                                                 {"report", carl_.user.user_id, "report-1", "203.0.113.7"},
                                                 {"block", ben, "block-1", "203.0.113.7"},
