@@ -134,6 +134,23 @@ EOF
   PGPASSWORD="$pw" psql -h 127.0.0.1 -p "$PG_PORT" -U pm -d postgres -Atqc \
     "SELECT 1 FROM pg_database WHERE datname='perfectmatch'" | grep -q 1 ||
     PGPASSWORD="$pw" psql -h 127.0.0.1 -p "$PG_PORT" -U pm -d postgres -qc "CREATE DATABASE perfectmatch" >/dev/null
+  pg_roles
+}
+
+# The roles (docs/security.md): the bootstrap superuser 'pm' is this script's alone; migrate runs as
+# pm_owner, serve/worker/commands as pm_app, data people as pm_analytics. Created (with the
+# extensions and the database's ownership) by deps/postgres-bootstrap.sql, their passwords from
+# var/secrets, on every `stack up`.
+pg_roles() {
+  local pw; pw=$(secret pg_password)
+  PGPASSWORD="$pw" PGOPTIONS='-c client_min_messages=warning' psql -h 127.0.0.1 -p "$PG_PORT" -U pm -d perfectmatch \
+    -v ON_ERROR_STOP=1 -q -f "$ROOT/deps/postgres-bootstrap.sql" >/dev/null || die "creating the database roles failed"
+  PGPASSWORD="$pw" psql -h 127.0.0.1 -p "$PG_PORT" -U pm -d perfectmatch -v ON_ERROR_STOP=1 -q >/dev/null <<EOF ||
+ALTER ROLE pm_owner PASSWORD '$(secret pg_owner_password)';
+ALTER ROLE pm_app PASSWORD '$(secret pg_app_password)';
+ALTER ROLE pm_analytics PASSWORD '$(secret pg_analytics_password)';
+EOF
+    die "setting the database roles' passwords failed"
 }
 
 redis_cli() { REDISCLI_AUTH="$(secret redis_password)" redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"; }
@@ -166,7 +183,14 @@ write_env() {
   umask 077
   cat >"$VAR/stack.env" <<EOF
 # Written by ./pm stack up — the local stack's addresses and generated credentials.
-export PM_DATABASE_URL=postgresql://pm:$(secret pg_password)@127.0.0.1:$PG_PORT/perfectmatch
+# serve, worker and the commands: the app role (no DDL, owns nothing, row-level security applies)
+export PM_DATABASE_URL=postgresql://pm_app:$(secret pg_app_password)@127.0.0.1:$PG_PORT/perfectmatch
+# perfectmatch migrate: the owner role
+export PM_MIGRATE_DATABASE_URL=postgresql://pm_owner:$(secret pg_owner_password)@127.0.0.1:$PG_PORT/perfectmatch
+# read-only, without PII or message content
+export PM_ANALYTICS_DATABASE_URL=postgresql://pm_analytics:$(secret pg_analytics_password)@127.0.0.1:$PG_PORT/perfectmatch
+# the bootstrap superuser: ./pm and the tests (test databases) only, never a perfectmatch process
+export PM_ADMIN_DATABASE_URL=postgresql://pm:$(secret pg_password)@127.0.0.1:$PG_PORT/perfectmatch
 export PM_REDIS_URL=redis://default:$(secret redis_password)@127.0.0.1:$REDIS_PORT/0
 export PM_PII_KEYS=k1:$(secret pii_key_k1 32)
 export PM_BLIND_INDEX_KEY=$(secret blind_index_key 32)
@@ -202,8 +226,8 @@ stack_down() {
 # templates of older migration sets; the current template is rebuilt once by the first test.
 drop_test_databases() {
   local db
-  for db in $(psql "${PM_DATABASE_URL%/*}/postgres" -Atqc "SELECT datname FROM pg_database WHERE datname LIKE 'pm\_test\_%' OR datname LIKE 'pm\_template\_%'"); do
-    psql "${PM_DATABASE_URL%/*}/postgres" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null
+  for db in $(psql "${PM_ADMIN_DATABASE_URL%/*}/postgres" -Atqc "SELECT datname FROM pg_database WHERE datname LIKE 'pm\_test\_%' OR datname LIKE 'pm\_template\_%'"); do
+    psql "${PM_ADMIN_DATABASE_URL%/*}/postgres" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null
   done
 }
 

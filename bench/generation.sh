@@ -21,8 +21,12 @@ mkdir -p "$WORK"
 [[ -f $ROOT/var/stack.env ]] || "$ROOT/pm" stack up >/dev/null
 # shellcheck disable=SC1091
 source "$ROOT/var/stack.env"
-ADMIN_URL="${PM_DATABASE_URL%/*}/postgres"
+ADMIN_URL="${PM_ADMIN_DATABASE_URL%/*}/postgres"
+# The binaries connect as the stack's roles (docs/security.md): migrate as the owner, the rest as
+# the app role; the script's own SQL (fixtures, counts, pgbench) as the superuser.
 export PM_DATABASE_URL="${PM_DATABASE_URL%/*}/perfectmatch_bench"
+export PM_MIGRATE_DATABASE_URL="${PM_MIGRATE_DATABASE_URL%/*}/perfectmatch_bench"
+DB_URL="${PM_ADMIN_DATABASE_URL%/*}/perfectmatch_bench"
 export PM_REDIS_URL="${PM_REDIS_URL%/*}/15"
 export PM_LOG_LEVEL="${PM_LOG_LEVEL:-warn}"
 
@@ -40,6 +44,7 @@ cleanup() {
 trap cleanup EXIT
 drop_db
 psql "$ADMIN_URL" -qc "CREATE DATABASE perfectmatch_bench" >/dev/null
+PGOPTIONS="--client-min-messages=warning" psql "$DB_URL" -v ON_ERROR_STOP=1 -qf "$ROOT/deps/postgres-bootstrap.sql" >/dev/null
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN {printf "%.1f", b - a}'; }
@@ -60,8 +65,8 @@ SEED_S=$(since "$t0")
 echo "seeded $USERS users in $SEED_S s (log: $WORK/seed.log)" >&2
 
 # The reference, on the same database before generation runs: pgbench's own tables (scale 10).
-pgbench -i -q -s 10 "$PM_DATABASE_URL" >"$WORK/pgbench.log" 2>&1
-pgbench -n -c 2 -j 2 -T "$PGBENCH_SECONDS" "$PM_DATABASE_URL" >>"$WORK/pgbench.log" 2>&1
+pgbench -i -q -s 10 "$DB_URL" >"$WORK/pgbench.log" 2>&1
+pgbench -n -c 2 -j 2 -T "$PGBENCH_SECONDS" "$DB_URL" >>"$WORK/pgbench.log" 2>&1
 TPS=$(awk '/^tps = .*without initial connection time/ {print $3}' "$WORK/pgbench.log")
 
 : >"$WORK/generate.log"
@@ -70,8 +75,8 @@ stamped "$WORK/generate.log" "$BIN" matches generate --all --run-id "bench-$USER
 GEN_S=$(since "$t0")
 # Phases from the progress lines' stamps: vectors end with the last "computing vectors" line.
 VEC_S=$(awk '/computing vectors/ {t = $1} END {print t + 0}' "$WORK/generate.log")
-MATCHES=$(psql "$PM_DATABASE_URL" -Atqc "SELECT count(*) FROM matches")
-VECTORS=$(psql "$PM_DATABASE_URL" -Atqc "SELECT count(*) FROM user_vectors")
+MATCHES=$(psql "$DB_URL" -Atqc "SELECT count(*) FROM matches")
+VECTORS=$(psql "$DB_URL" -Atqc "SELECT count(*) FROM user_vectors")
 SUMMARY=$(grep -o 'matches generate: .*' "$WORK/generate.log" | tail -1)
 
 awk -v users="$USERS" -v seed="$SEED_S" -v gen="$GEN_S" -v vec="$VEC_S" -v matches="$MATCHES" -v vectors="$VECTORS" -v tps="$TPS" \

@@ -49,8 +49,12 @@ FD_LIMIT=$(ulimit -n)
 [[ -f $ROOT/var/stack.env ]] || "$ROOT/pm" stack up >/dev/null
 # shellcheck disable=SC1091
 source "$ROOT/var/stack.env"
-ADMIN_URL="${PM_DATABASE_URL%/*}/postgres"
+ADMIN_URL="${PM_ADMIN_DATABASE_URL%/*}/postgres"
+# The binaries connect as the stack's roles (docs/security.md): migrate as the owner, the rest as
+# the app role; the script's own SQL (fixtures, counts, pgbench) as the superuser.
 export PM_DATABASE_URL="${PM_DATABASE_URL%/*}/perfectmatch_bench_ws"
+export PM_MIGRATE_DATABASE_URL="${PM_MIGRATE_DATABASE_URL%/*}/perfectmatch_bench_ws"
+DB_URL="${PM_ADMIN_DATABASE_URL%/*}/perfectmatch_bench_ws"
 export PM_REDIS_URL="${PM_REDIS_URL%/*}/14"
 export PM_LOG_LEVEL="${PM_LOG_LEVEL:-warn}"
 # Nothing here needs the candidate index; its periodic poll would only add noise.
@@ -75,6 +79,7 @@ trap cleanup EXIT
 drop_db
 flush_redis
 psql "$ADMIN_URL" -qc "CREATE DATABASE perfectmatch_bench_ws" >/dev/null
+PGOPTIONS="--client-min-messages=warning" psql "$DB_URL" -v ON_ERROR_STOP=1 -qf "$ROOT/deps/postgres-bootstrap.sql" >/dev/null
 "$BIN" migrate up >"$WORK/setup.log" 2>&1
 
 now() { date +%s.%N; }
@@ -139,7 +144,7 @@ summary() { awk -v k="$1" '/^summary:/ {for (i = 2; i <= NF; i++) {split($i, kv,
 # The whole machine's busy CPU seconds (all processes, and the kernel's own network work).
 machine_s() { awk '/^cpu / {printf "%.2f", ($2 + $3 + $4 + $7 + $8) / '"$(getconf CLK_TCK)"'}' /proc/stat; }
 cpu_all() { echo "$(machine_s) $(cpu_s "$NODE1") $(cpu_s "$NODE2") $(cpu_s "$@") $(cpu_s "$(redis_pid)") $(cpu_s $(pg_pids))"; }
-stored() { psql "$PM_DATABASE_URL" -Atqc "SELECT count(*) FROM messages"; }
+stored() { psql "$DB_URL" -Atqc "SELECT count(*) FROM messages"; }
 for RATE in $RATES; do
   STORED_BEFORE=$(stored)
   START_AT=$(( $(date +%s) + 10 + 2 * PAIRS / 1000 ))
@@ -192,20 +197,20 @@ PAYLOAD=$(head -c 700 /dev/zero | tr '\0' x)
 redis-benchmark -u "$PM_REDIS_URL" -n "$REDIS_REQUESTS" -c 50 --csv PUBLISH pm:bench:ws "$PAYLOAD" >"$WORK/redis-benchmark.csv" 2>&1
 read -r R_RPS R_P50 R_P99 <<<"$(awk -F'","' 'NR == 2 {print $2, $5, $7}' "$WORK/redis-benchmark.csv")"
 # PostgreSQL: single-row INSERTs (one transaction each) into a scratch table, 8 clients.
-psql "$PM_DATABASE_URL" -qc "CREATE TABLE bench_ws_inserts (id BIGSERIAL PRIMARY KEY, conversation_id UUID NOT NULL,
+psql "$DB_URL" -qc "CREATE TABLE bench_ws_inserts (id BIGSERIAL PRIMARY KEY, conversation_id UUID NOT NULL,
   content TEXT NOT NULL, sent_at TIMESTAMPTZ NOT NULL DEFAULT now())" >/dev/null
 echo "INSERT INTO bench_ws_inserts (conversation_id, content) VALUES (gen_random_uuid(), 'load-test message 123456 sent 1234567890123456');" \
   >"$WORK/pgbench-insert.sql"
-pgbench -n -c 8 -j 2 -T "$PGBENCH_SECONDS" -f "$WORK/pgbench-insert.sql" "$PM_DATABASE_URL" >"$WORK/pgbench.log" 2>&1
+pgbench -n -c 8 -j 2 -T "$PGBENCH_SECONDS" -f "$WORK/pgbench-insert.sql" "$DB_URL" >"$WORK/pgbench.log" 2>&1
 PG_TPS=$(awk '/^tps = .*without initial connection time/ {printf "%.0f", $3}' "$WORK/pgbench.log")
 PG_LAT=$(awk '/^latency average/ {print $4}' "$WORK/pgbench.log")
 # Diagnosis: the server's own send transaction (bench/messaging_send.sql) in pgbench, unprepared as
 # the server sends it and prepared, 16 clients (the nodes' two pools together hold 32).
-psql "$PM_DATABASE_URL" -qc "CREATE TABLE bench_pairs AS SELECT row_number() OVER () AS n, c.conversation_id, mt.user_id_1, mt.user_id_2
+psql "$DB_URL" -qc "CREATE TABLE bench_pairs AS SELECT row_number() OVER () AS n, c.conversation_id, mt.user_id_1, mt.user_id_2
   FROM conversations c JOIN matches mt USING (match_id); CREATE UNIQUE INDEX ON bench_pairs (n);
   CREATE FUNCTION bench_iso(timestamptz) RETURNS text LANGUAGE sql STABLE AS \$\$ SELECT to_char(\$1 AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') \$\$" >/dev/null
 for mode in extended prepared; do
-  pgbench -n -c 16 -j 2 -T "$PGBENCH_SECONDS" -M "$mode" -D pairs="$FIXTURE_PAIRS" -f "$ROOT/bench/messaging_send.sql" "$PM_DATABASE_URL" >"$WORK/pgbench-send-$mode.log" 2>&1
+  pgbench -n -c 16 -j 2 -T "$PGBENCH_SECONDS" -M "$mode" -D pairs="$FIXTURE_PAIRS" -f "$ROOT/bench/messaging_send.sql" "$DB_URL" >"$WORK/pgbench-send-$mode.log" 2>&1
 done
 SEND_TPS_X=$(awk '/^tps = .*without initial connection time/ {printf "%.0f", $3}' "$WORK/pgbench-send-extended.log")
 SEND_TPS_P=$(awk '/^tps = .*without initial connection time/ {printf "%.0f", $3}' "$WORK/pgbench-send-prepared.log")

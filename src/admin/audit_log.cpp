@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "admin/repository.hpp"
+#include "core/actor.hpp"
 
 namespace pm::admin {
 
@@ -13,7 +14,13 @@ std::optional<std::string> unless_empty(const std::string& s) { return s.empty()
 }  // namespace
 
 void record(pqxx::work& tx, const AuditEntry& entry) {
-  repository::insert(tx, unless_empty(entry.user_id), entry.event, unless_empty(entry.ip), entry.details.dump());
+  const auto& actor = actor::current();
+  repository::insert(tx, {.user_id = unless_empty(entry.user_id),
+                          .event = entry.event,
+                          .ip = unless_empty(entry.ip.empty() ? actor.ip : entry.ip),
+                          .details_json = entry.details.dump(),
+                          .subject_id = unless_empty(entry.subject_id),
+                          .request_id = unless_empty(actor.request_id)});
 }
 
 Json entries_of(pqxx::work& tx, const std::string& user_id) {

@@ -1,7 +1,9 @@
 #pragma once
-// The audit log: security events with time, user and IP. Written inside the caller's
-// transaction, so an event is recorded exactly when the change it describes is committed.
-// Never holds a password, token or email address.
+// The audit log: security events and access to people's data (a profile viewed, an export, a
+// block, a report, a deletion, a key rotation), each with who, what, about whom, the request, the
+// IP and the time. Written inside the caller's transaction, so an event is recorded exactly when
+// the change it describes is committed. Append-only (migrations/0012), kept
+// PM_ACTIVITY_RETENTION_DAYS. Never holds a password, token or email address.
 
 #include <string>
 
@@ -12,12 +14,14 @@
 namespace pm::admin {
 
 struct AuditEntry {
-  std::string user_id;  // may be empty (e.g. a failed sign-in for an unknown account)
-  std::string event;    // one of the events allowed by migrations/0006 (valid_audit_event)
-  std::string ip;       // may be empty
+  std::string user_id;  // the actor; may be empty (the system, or a failed sign-in for an unknown account)
+  std::string event;    // one of the events allowed by migrations/0012 (valid_audit_event)
+  std::string ip;       // empty: the current request's (core/actor.hpp), if any
   Json details = Json::object();
+  std::string subject_id;  // whom it is about, when not the actor (a profile viewed, a user blocked)
 };
 
+// Records `entry` with the current request's id (core/actor.hpp).
 void record(pqxx::work& tx, const AuditEntry& entry);
 
 // The user's own audit entries, newest first (for the data export).

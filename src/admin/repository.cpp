@@ -7,7 +7,12 @@ namespace pm::admin::repository {
 namespace {
 
 constexpr const char* kInsert = R"sql(
-  INSERT INTO audit_log (user_id, event, ip, details) VALUES ($1, $2, $3::inet, $4::jsonb)
+  INSERT INTO audit_log (user_id, event, ip, details, subject_id, request_id)
+  VALUES ($1, $2, $3::inet, $4::jsonb, $5, left($6, 128))
+)sql";
+// Runs as the owner (SECURITY DEFINER): the only way an audit entry is ever deleted.
+constexpr const char* kEnforceRetention = R"sql(
+  SELECT what, deleted FROM pm_enforce_retention($1)
 )sql";
 // AuditRow, newest first. The order is a.created_at, qualified: a bare created_at would name the
 // text column of that name.
@@ -19,9 +24,15 @@ constexpr const char* kEntriesOf = R"sql(
 
 }  // namespace
 
-void insert(pqxx::work& tx, const std::optional<std::string>& user_id, const std::string& event,
-            const std::optional<std::string>& ip, const std::string& details_json) {
-  tx.exec_params(kInsert, user_id, event, ip, details_json);
+void insert(pqxx::work& tx, const NewEntry& e) {
+  tx.exec_params(kInsert, e.user_id, e.event, e.ip, e.details_json, e.subject_id, e.request_id);
+}
+
+std::vector<std::pair<std::string, long long>> enforce_retention(pqxx::work& tx, int days) {
+  std::vector<std::pair<std::string, long long>> out;
+  for (const auto& row : tx.exec_params(kEnforceRetention, days))
+    out.emplace_back(row["what"].as<std::string>(), row["deleted"].as<long long>());
+  return out;
 }
 
 std::vector<AuditRow> entries_of(pqxx::work& tx, const std::string& user_id, int limit) {

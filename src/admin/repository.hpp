@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <pqxx/pqxx>
@@ -16,8 +17,18 @@ struct AuditRow {
   std::string at;  // ISO-8601, UTC
 };
 
-void insert(pqxx::work& tx, const std::optional<std::string>& user_id, const std::string& event,
-            const std::optional<std::string>& ip, const std::string& details_json);
+struct NewEntry {
+  std::optional<std::string> user_id;
+  std::string event;
+  std::optional<std::string> ip;
+  std::string details_json;
+  std::optional<std::string> subject_id;
+  std::optional<std::string> request_id;
+};
+
+void insert(pqxx::work& tx, const NewEntry& entry);
+// pm_enforce_retention (migrations/0012): (table, rows deleted) for each table it prunes.
+std::vector<std::pair<std::string, long long>> enforce_retention(pqxx::work& tx, int days);
 // The user's newest entries first, at most `limit`.
 std::vector<AuditRow> entries_of(pqxx::work& tx, const std::string& user_id, int limit);
 

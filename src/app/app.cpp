@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "auth/routes.hpp"
+#include "core/actor.hpp"
 #include "core/log.hpp"
 #include "matching/routes.hpp"
 #include "messaging/routes.hpp"
@@ -42,10 +43,18 @@ T or_throw(Result<T> r) {
   return std::move(*r);
 }
 
+// The App's processes work as the system wherever nothing narrower is said: the worker, the
+// commands, a server's background threads (senders, index refresh, the hub). Set before any
+// member starts a thread. The server's request handlers say who they run for (core/actor.hpp).
+Config system_by_default(Config config) {
+  actor::set_process_default(actor::Kind::system);
+  return config;
+}
+
 }  // namespace
 
 App::App(Config cfg)
-    : config(std::move(cfg)),
+    : config(system_by_default(std::move(cfg))),
       db(db::PoolOptions::from(config)),
       redis(cache::RedisOptions::from(config)),
       cipher(or_throw(crypto::parse_keyring(config.pii_keys, config.pii_active_key))),

@@ -23,16 +23,24 @@ int main(int argc, char** argv) {
   }
   Config config = std::move(*loaded);
 
-  CLI::App cli{"Perfect Match backend: the API server, the worker and the operator commands."};
+  CLI::App cli{
+      "Perfect Match backend: the API server, the worker and the operator commands.\n"
+      "Database roles (docs/security.md): `migrate` connects with PM_MIGRATE_DATABASE_URL (the owner role, which "
+      "runs DDL); every other command (serve, worker, seed, keys, questions, matches, loadtest-pairs) with "
+      "PM_DATABASE_URL (the app role: no DDL, owns nothing, row-level security applies)."};
   cli.footer(Config::describe());
   cli.require_subcommand(1);
 
-  auto* serve = cli.add_subcommand("serve", "Serve the HTTP API on PM_HTTP_HOST:PM_HTTP_PORT until SIGTERM/SIGINT.");
+  auto* serve = cli.add_subcommand(
+      "serve", "Serve the HTTP API on PM_HTTP_HOST:PM_HTTP_PORT until SIGTERM/SIGINT (database: PM_DATABASE_URL).");
   serve->add_option("--port", config.http_port, "HTTP port (overrides PM_HTTP_PORT)");
   serve->add_option("--host", config.http_host, "address to bind (overrides PM_HTTP_HOST)");
   serve->footer(Config::describe());
 
-  auto* migrate = cli.add_subcommand("migrate", "Apply or revert the SQL migrations in PM_MIGRATIONS_DIR.");
+  auto* migrate = cli.add_subcommand(
+      "migrate",
+      "Apply or revert the SQL migrations in PM_MIGRATIONS_DIR, as the owner role of PM_MIGRATE_DATABASE_URL "
+      "(unset: PM_DATABASE_URL).");
   migrate->require_subcommand(1);
   migrate->add_option("--dir", config.migrations_dir, "migrations folder (overrides PM_MIGRATIONS_DIR)");
   migrate->footer("Each migration runs in one transaction and is recorded with its checksum in schema_migrations.");
@@ -75,7 +83,9 @@ int main(int argc, char** argv) {
   seed->add_flag("--no-photos", seed_no_photos, "skip the placeholder photos (much faster)");
 
   auto* worker = cli.add_subcommand(
-      "worker", "Run the background work: match vectors, regeneration, expiry (until SIGTERM/SIGINT).");
+      "worker",
+      "Run the background work: match vectors, regeneration, expiry, retention (until SIGTERM/SIGINT; database: "
+      "PM_DATABASE_URL).");
   bool worker_once = false;
   worker->add_flag("--once", worker_once, "stop as soon as there is no more work (for scripts and tests)");
   worker->footer(Config::describe());

@@ -14,7 +14,9 @@ int migrate(const Config& config, MigrateAction action, bool all) {
     std::cerr << "migrate: " << files.error().detail << "\n";
     return 1;
   }
-  auto conninfo = db::conninfo_with(config.database_url, {{"application_name", "perfectmatch-migrate"}});
+  // The owner role's URL: the app role may not run DDL.
+  const std::string& url = config.migrate_database_url.empty() ? config.database_url : config.migrate_database_url;
+  auto conninfo = db::conninfo_with(url, {{"application_name", "perfectmatch-migrate"}});
   if (!conninfo) {
     std::cerr << "migrate: " << conninfo.error().detail << "\n";
     return 1;
@@ -52,7 +54,7 @@ int migrate(const Config& config, MigrateAction action, bool all) {
       }
     }
   } catch (const pqxx::broken_connection&) {
-    std::cerr << "migrate: cannot connect to PostgreSQL at " << db::describe_target(config.database_url)
+    std::cerr << "migrate: cannot connect to PostgreSQL at " << db::describe_target(url)
               << " (is the stack up? ./pm stack up)\n";
   }
   return 1;

@@ -3,6 +3,7 @@
 //   - regeneration of matches for users whose data changed (match_generation_queue)
 //   - expiry of pending matches older than PM_MATCH_EXPIRY_DAYS
 //   - deletion of messages older than PM_MESSAGE_RETENTION_DAYS, with their photos
+//   - deletion of activity records older than PM_ACTIVITY_RETENTION_DAYS (admin/retention.hpp)
 //   - delivery of the notification outbox (email/push, with retries; docs/notifications.md)
 // Several workers may run: each claims its work with FOR UPDATE SKIP LOCKED.
 
@@ -11,6 +12,7 @@
 #include <csignal>
 #include <thread>
 
+#include "admin/retention.hpp"
 #include "app/app.hpp"
 #include "app/commands.hpp"
 #include "core/log.hpp"
@@ -37,6 +39,7 @@ int run_worker(Config config, bool once) {
   log::info("worker_started");
   // Expiry and retention scan whole tables: once a minute is plenty.
   auto last_expiry = std::chrono::steady_clock::time_point{};
+  auto last_activity_retention = std::chrono::steady_clock::time_point{};
   while (!stopping) {
     int done = 0;
     if (auto n = app->match_engine.run_vector_jobs(50))
@@ -60,6 +63,17 @@ int run_worker(Config config, bool once) {
         if (*n) log::info("messages_retention_deleted", {{"count", *n}});
       } else {
         log::warn("worker_retention_failed", {{"error", n.error().type}});
+      }
+    }
+    if (std::chrono::steady_clock::now() - last_activity_retention > std::chrono::hours(1) || once) {
+      if (auto n = admin::enforce_retention(app->db, app->config.activity_retention_days)) {
+        last_activity_retention = std::chrono::steady_clock::now();
+        Json deleted = Json::object();
+        for (const auto& [table, count] : *n)
+          if (count) deleted[table] = count;
+        if (!deleted.empty()) log::info("activity_retention_deleted", {{"deleted", deleted}});
+      } else {
+        log::warn("worker_activity_retention_failed", {{"error", n.error().type}});
       }
     }
     if (once && done == 0) break;

@@ -2,6 +2,7 @@
 // The bearer-token check every authenticated route starts with.
 
 #include "auth/service.hpp"
+#include "core/actor.hpp"
 #include "http/message.hpp"
 #include "http/router.hpp"
 
@@ -15,12 +16,15 @@ inline Result<Caller> require_caller(Service& auth, const http::Request& req) {
   return auth.authenticate(*token);
 }
 
-// Wraps a handler that needs a signed-in caller: fn(request, caller) runs only for a valid session.
+// Wraps a handler that needs a signed-in caller: fn(request, caller) runs only for a valid session,
+// as that user: every transaction it makes sets pm.user_id, so row-level security shows it only
+// the caller's rows (core/actor.hpp, docs/security.md).
 template <class Fn>
 http::Handler authed(Service& auth, Fn fn) {
   return [&auth, fn](http::Request& req) -> http::Response {
     auto caller = require_caller(auth, req);
     if (!caller) return http::problem_response(caller.error(), req.request_id);
+    actor::Scope as_caller(actor::Scope::user(caller->user_id));
     return fn(req, *caller);
   };
 }

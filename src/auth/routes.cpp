@@ -9,8 +9,25 @@ using http::Method;
 using http::Request;
 using http::Status;
 
+namespace {
+
+// The public routes find or create an account before anyone is signed in (by an email's blind
+// index, a mailed token, an OpenID subject): the only handlers that run as the system
+// (docs/security.md). Everything they do is the auth service's, which checks who may do it.
+http::Handler before_sign_in(http::Handler fn) {
+  return [fn = std::move(fn)](Request& req) -> http::Response {
+    actor::Scope system(actor::Scope::system());
+    return fn(req);
+  };
+}
+
+}  // namespace
+
 void add_routes(http::Router& router, Service& auth) {
-  router.add(Method::post, "/api/v1/auth/signup", [&auth](Request& req) {
+  auto add_public = [&router](Method method, std::string pattern, http::Handler handler) {
+    router.add(method, std::move(pattern), before_sign_in(std::move(handler)));
+  };
+  add_public(Method::post, "/api/v1/auth/signup", [&auth](Request& req) {
     return http::with_input<SignupInput>(req, [&](const SignupInput& in) {
       auto done = auth.signup(in, client_of(req));
       if (!done) return http::problem_response(done.error(), req.request_id);
@@ -19,14 +36,14 @@ void add_routes(http::Router& router, Service& auth) {
     });
   });
 
-  router.add(Method::post, "/api/v1/auth/login", [&auth](Request& req) {
+  add_public(Method::post, "/api/v1/auth/login", [&auth](Request& req) {
     return http::with_input<LoginInput>(req, [&](const LoginInput& in) {
       return http::reply(req, auth.login(in, client_of(req)), Status::ok,
                          [](const SignedIn& s) { return s.to_json(); });
     });
   });
 
-  router.add(Method::post, "/api/v1/auth/oauth/{provider}", [&auth](Request& req) {
+  add_public(Method::post, "/api/v1/auth/oauth/{provider}", [&auth](Request& req) {
     auto body = req.json();
     if (!body) return http::problem_response(body.error(), req.request_id);
     Fields f(*body);
@@ -46,7 +63,7 @@ void add_routes(http::Router& router, Service& auth) {
                return http::reply(req, auth.logout_all(caller, client_of(req)));
              }));
 
-  router.add(Method::post, "/api/v1/auth/verify-email", [&auth](Request& req) {
+  add_public(Method::post, "/api/v1/auth/verify-email", [&auth](Request& req) {
     auto body = req.json();
     if (!body) return http::problem_response(body.error(), req.request_id);
     Fields f(*body);
@@ -56,7 +73,7 @@ void add_routes(http::Router& router, Service& auth) {
     return http::reply(req, auth.verify_email(*token, client_of(req)));
   });
 
-  router.add(Method::post, "/api/v1/auth/password-reset/request", [&auth](Request& req) {
+  add_public(Method::post, "/api/v1/auth/password-reset/request", [&auth](Request& req) {
     auto body = req.json();
     if (!body) return http::problem_response(body.error(), req.request_id);
     Fields f(*body);
@@ -70,7 +87,7 @@ void add_routes(http::Router& router, Service& auth) {
                                {{"status", "if an account uses this address, a reset link is on its way"}});
   });
 
-  router.add(Method::post, "/api/v1/auth/password-reset/confirm", [&auth](Request& req) {
+  add_public(Method::post, "/api/v1/auth/password-reset/confirm", [&auth](Request& req) {
     return http::with_input<ResetConfirmInput>(req, [&](const ResetConfirmInput& in) {
       return http::reply(req, auth.confirm_password_reset(in, client_of(req)));
     });

@@ -4,6 +4,7 @@
 
 #include "admin/audit_log.hpp"
 #include "auth/repository.hpp"
+#include "core/actor.hpp"
 #include "core/crypto.hpp"
 #include "core/log.hpp"
 #include "core/time.hpp"
@@ -273,7 +274,12 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
 
     repository::retire_tokens(tx, caller.user_id, kChangeEmail);
     // The same answer whether or not the new address has an account: its inbox is told which.
-    if (repository::email_index_taken(tx, index)) {
+    bool taken = false;
+    {
+      db::AsSystem system(tx);  // every account's address, not only the profiles the caller may see
+      taken = repository::email_index_taken(tx, index);
+    }
+    if (taken) {
       d_.outbox.enqueue(tx, caller.user_id, in.email, "Your address already has a Perfect Match account",
                         "Hello,\n\nsomeone asked to move a Perfect Match account to this address, which already "
                         "has an account of its own. Nothing was changed.\n");
@@ -322,6 +328,11 @@ Result<long> Service::rotate_keys() {
         }
         repository::set_encrypted_fields(tx, row);
       }
+      // The last batch: the rotation is recorded with it (an operator's command, so no actor).
+      if (static_cast<int>(rows.size()) < kBatch)
+        admin::record(tx, {.event = "key_rotation",
+                           .details = {{"active_key", d_.cipher.active_key_id()},
+                                       {"users_reencrypted", total + static_cast<long>(rows.size())}}});
       return static_cast<int>(rows.size());
     }));
     total += batch;
@@ -333,6 +344,7 @@ Result<Caller> Service::authenticate(std::string_view token) {
   auto caller = PM_TRY(d_.sessions.resolve(token));
   auto first_this_minute = d_.redis.command({"SET", "last_active:" + caller.user_id, "1", "NX", "EX", "60"});
   if (first_this_minute && !first_this_minute->is_nil()) {
+    actor::Scope as_caller(actor::Scope::user(caller.user_id));
     (void)db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
       repository::touch_last_active(tx, caller.user_id);
       return {};

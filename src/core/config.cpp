@@ -105,8 +105,13 @@ Setting choice(const char* name, const char* help, std::string Config::*field, s
 
 const std::vector<Setting>& settings() {
   static const std::vector<Setting> all = {
-      text("PM_DATABASE_URL", "PostgreSQL connection URL (./pm stack up writes it to var/stack.env)",
+      text("PM_DATABASE_URL",
+           "PostgreSQL URL of the app role, for serve, worker and every command but migrate (./pm stack up writes "
+           "it to var/stack.env)",
            &Config::database_url),
+      text("PM_MIGRATE_DATABASE_URL",
+           "PostgreSQL URL of the owner role, for migrate only (unset: PM_DATABASE_URL; ./pm stack up writes it)",
+           &Config::migrate_database_url),
       text("PM_REDIS_URL", "Redis URL, redis://[user:password@]host:port/db", &Config::redis_url),
       integer("PM_DB_POOL_SIZE", "PostgreSQL connections per process", &Config::db_pool_size, 1, 1000),
       millis("PM_DB_ACQUIRE_TIMEOUT_MS", "wait for a free PostgreSQL connection before answering 503",
@@ -257,6 +262,10 @@ const std::vector<Setting>& settings() {
               &Config::message_rate_limit, 1, 1000000),
       integer("PM_MESSAGE_RETENTION_DAYS", "the worker deletes messages (and their photos) older than this",
               &Config::message_retention_days, 1, 36500),
+      integer("PM_ACTIVITY_RETENTION_DAYS",
+              "the worker deletes activity older than this: audit log, finished jobs, used or expired tokens, sent "
+              "mail and notification deliveries, read notifications",
+              &Config::activity_retention_days, 1, 36500),
       millis("PM_WS_IDLE_TIMEOUT_MS", "a WebSocket silent this long is closed (pings go out at half of it)",
              &Config::ws_idle_timeout),
       integer("PM_WS_SEND_QUEUE",

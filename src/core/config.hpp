@@ -15,7 +15,8 @@ using Seconds = std::chrono::seconds;
 
 struct Config {
   // Stores
-  std::string database_url = "postgresql://pm@127.0.0.1:55432/perfectmatch";
+  std::string database_url = "postgresql://pm_app@127.0.0.1:55432/perfectmatch";  // the app role
+  std::string migrate_database_url;  // the owner role, for `migrate` only (empty: database_url)
   std::string redis_url = "redis://127.0.0.1:56379/0";
   int db_pool_size = 16;
   Millis db_acquire_timeout{2000};
@@ -117,6 +118,7 @@ struct Config {
 
   // Messaging and the realtime hub (docs/realtime.md)
   int message_retention_days = 365;  // the worker deletes older messages and their media
+  int activity_retention_days = 90;  // the worker deletes older activity records (docs/security.md)
   int message_rate_limit = 120;      // messages one user may send per minute (all conversations)
   Millis ws_idle_timeout{60000};     // a socket silent this long (no frame, no pong) is closed
   int ws_send_queue = 256;           // frames queued for one socket before it counts as too slow

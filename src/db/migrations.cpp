@@ -147,6 +147,9 @@ Result<std::vector<std::string>> Migrator::up() {
     if (s.applied) continue;
     try {
       pqxx::work tx(conn_);
+      // Row-level security binds the owner too (FORCE): a migration that reads or changes rows
+      // does it as the system (docs/security.md).
+      tx.exec("SELECT set_config('pm.system', 'on', true)");
       tx.exec(s.file->up_sql);
       tx.exec_params("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)", s.file->version,
                      s.file->name, s.file->checksum);
@@ -171,6 +174,7 @@ Result<std::vector<std::string>> Migrator::down(bool all) {
           "{} was changed after it was applied; refusing to revert it with a different file", it->file->name)));
     try {
       pqxx::work tx(conn_);
+      tx.exec("SELECT set_config('pm.system', 'on', true)");
       tx.exec(it->file->down_sql);
       tx.exec_params("DELETE FROM schema_migrations WHERE version = $1", it->file->version);
       tx.commit();

@@ -1,14 +1,54 @@
 #pragma once
 // The one transaction helper: check out a connection, run `fn` in a transaction, commit when it
 // returns a value, roll back when it returns a Problem or throws. A lost connection becomes a 503.
+//
+// Every transaction first tells PostgreSQL who it runs for (core/actor.hpp), as settings local to
+// the transaction that the row-level security policies read (docs/security.md): pm.user_id (a
+// signed-in user's id, else empty) and pm.system ('on' for system work, else 'off'). Nobody
+// (neither): the policies show no user's rows and refuse writes to them.
 
 #include <type_traits>
 
 #include <pqxx/pqxx>
 
+#include "core/actor.hpp"
 #include "db/pool.hpp"
 
 namespace pm::db {
+
+// Sets pm.user_id and pm.system for the current actor, until the end of `tx`.
+inline void apply_actor(pqxx::work& tx) {
+  const auto& actor = actor::current();
+  tx.exec_params("SELECT set_config('pm.user_id', $1, true), set_config('pm.system', $2, true)",
+                 actor.kind == actor::Kind::user ? actor.user_id : std::string(),
+                 actor.kind == actor::Kind::system ? "on" : "off");
+}
+
+// Within one transaction, the system for a while: a write the product makes on another user's
+// behalf inside the caller's transaction (e.g. the recipient's notification of a message), which
+// the caller's own policies rightly refuse. The caller's identity is back when this goes away.
+class AsSystem {
+ public:
+  explicit AsSystem(pqxx::work& tx) : tx_(tx) {
+    if (depth()++ == 0) tx_.exec("SELECT set_config('pm.system', 'on', true)");
+  }
+  ~AsSystem() {
+    if (--depth() > 0 || actor::current().kind == actor::Kind::system) return;
+    try {
+      tx_.exec("SELECT set_config('pm.system', 'off', true)");
+    } catch (...) {  // the transaction failed: it is rolled back, and the setting with it
+    }
+  }
+  AsSystem(const AsSystem&) = delete;
+  AsSystem& operator=(const AsSystem&) = delete;
+
+ private:
+  static int& depth() {
+    thread_local int nested = 0;
+    return nested;
+  }
+  pqxx::work& tx_;
+};
 
 // `fn(pqxx::work&)` returns Result<T>; transact returns it after committing.
 template <class Fn>
@@ -17,6 +57,7 @@ auto transact(Pool& pool, Fn&& fn) -> std::invoke_result_t<Fn, pqxx::work&> {
   auto lease = PM_TRY(pool.acquire());
   try {
     pqxx::work tx(*lease);
+    apply_actor(tx);
     R result = fn(tx);
     if (result) tx.commit();
     return result;

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "core/actor.hpp"
 #include "core/crypto.hpp"
 #include "core/log.hpp"
 #include "http/connection.hpp"
@@ -238,6 +239,9 @@ Response Server::handle(Request& req) {
   const auto started = std::chrono::steady_clock::now();
   metrics_.request_started();
   identify(req);
+  // Nobody yet, with this request's id and address (the audit log's); auth::authed narrows it to
+  // the caller, the auth module's public routes widen it to the system (docs/security.md).
+  actor::Scope scope(actor::Scope::request(req.request_id, req.remote_ip));
 
   auto match = router_.match(req.method(), req.path());
   Response res;

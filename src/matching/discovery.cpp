@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "admin/audit_log.hpp"
 #include "core/crypto.hpp"
 #include "db/transaction.hpp"
 #include "subscriptions/entitlements.hpp"
@@ -134,6 +135,11 @@ Result<Json> Discovery::detail(const std::string& user_id, const std::string& ma
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<Json> {
     auto m = repository::match_for(tx, match_id, user_id);
     if (!m) return std::unexpected(match_not_found());
+    // The match's page shows the other's profile: a profile view, as GET /users/{id} is.
+    admin::record(tx, {.user_id = user_id,
+                       .event = "profile_view",
+                       .details = {{"match_id", match_id}},
+                       .subject_id = m->user_id_1 == user_id ? m->user_id_2 : m->user_id_1});
     const bool premium = subscriptions::has_premium(tx, user_id);
     Json attributes = Json::array();
     for (const auto& [name, score, description] : repository::attributes_of(tx, match_id))

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "core/actor.hpp"
 #include "core/log.hpp"
 #include "core/time.hpp"
 #include "db/transaction.hpp"
@@ -91,6 +92,7 @@ Result<std::shared_ptr<CandidateIndex>> Engine::index() {
 }
 
 Result<std::size_t> Engine::refresh(bool force) {
+  actor::Scope system(actor::Scope::system());  // reads every candidate's data (docs/security.md)
   auto idx = PM_TRY(index());
   MutexLock lock(mutex_);
   const auto now = std::chrono::steady_clock::now();
@@ -138,6 +140,7 @@ Result<std::size_t> Engine::refresh(bool force) {
 }
 
 Result<Json> Engine::compute_vectors(const std::string& user_id) {
+  actor::Scope system(actor::Scope::system());  // reads every candidate's data (docs/security.md)
   auto idx = PM_TRY(index());
   const ScoringBank& bank = idx->bank();
   // Read, embed outside the transaction (a remote model may be slow), then write.
@@ -167,6 +170,7 @@ Result<Json> Engine::compute_vectors(const std::string& user_id) {
 }
 
 Result<IndexedUser> Engine::indexed(const std::string& user_id) {
+  actor::Scope system(actor::Scope::system());  // reads every candidate's data (docs/security.md)
   PM_TRY(refresh());
   auto idx = PM_TRY(index());
   if (auto u = idx->find(user_id)) return *u;
@@ -228,6 +232,7 @@ Result<Insights> Engine::insights_for(const PairPerson& a, const PairPerson& b, 
 }
 
 Result<Generated> Engine::generate(const std::string& user_id) {
+  actor::Scope system(actor::Scope::system());  // reads every candidate's data (docs/security.md)
   auto who = PM_TRY(indexed(user_id));
   if (who.facts.hidden)
     return std::unexpected(Problem("profile-hidden", "your profile is hidden; make it visible to get matches"));
@@ -298,6 +303,7 @@ Result<Generated> Engine::generate(const std::string& user_id) {
 }
 
 Result<int> Engine::run_vector_jobs(int limit) {
+  actor::Scope system(actor::Scope::system());  // reads every candidate's data (docs/security.md)
   auto jobs =
       PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<std::pair<std::string, std::string>>> {
         return repository::claim_vector_jobs(tx, limit);
@@ -317,6 +323,7 @@ Result<int> Engine::run_vector_jobs(int limit) {
 }
 
 Result<int> Engine::run_generation_queue(int limit) {
+  actor::Scope system(actor::Scope::system());  // reads every candidate's data (docs/security.md)
   auto users = PM_TRY(db::transact(
       d_.db, [&](pqxx::work& tx) -> Result<std::vector<std::string>> { return repository::take_queued(tx, limit); }));
   for (const auto& user_id : users) {

@@ -12,6 +12,13 @@ namespace {
 
 Problem no_such_user() { return Problem("not-found", "there is no user with this id, or they are not visible to you"); }
 
+// Whether the account exists at all: a user may block or report anyone by id, also someone whose
+// profile row-level security hides from them (docs/security.md).
+bool exists(pqxx::work& tx, const std::string& user_id) {
+  db::AsSystem system(tx);
+  return repository::user_exists(tx, user_id);
+}
+
 }  // namespace
 
 Result<Profile> Service::decrypt(Profile p) const {
@@ -52,7 +59,11 @@ Result<PublicProfile> Service::user(const std::string& viewer, const std::string
   if (!is_uuid(raw_id)) return std::unexpected(no_such_user());
   const auto user_id = canonical_uuid(raw_id);
   auto found = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<PublicProfile>> {
-    return repository::load_public(tx, viewer, user_id);
+    auto profile = repository::load_public(tx, viewer, user_id);
+    // Who looked at whom: the record a stalking complaint needs.
+    if (profile && viewer != user_id)
+      admin::record(tx, {.user_id = viewer, .event = "profile_view", .subject_id = user_id});
+    return profile;
   }));
   if (!found) return std::unexpected(no_such_user());
   found->photos = PM_TRY(d_.photos.list(user_id));
@@ -93,8 +104,9 @@ Result<void> Service::block(const std::string& user_id, const std::string& raw_o
   if (other == user_id) return std::unexpected(Problem("invalid-target", "you cannot block yourself"));
   PM_TRY(limit("blocks", user_id, d_.limits.blocks));
   auto blocked = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-    if (!repository::user_exists(tx, other)) return std::unexpected(no_such_user());
+    if (!exists(tx, other)) return std::unexpected(no_such_user());
     repository::block(tx, user_id, other);
+    admin::record(tx, {.user_id = user_id, .event = "block", .subject_id = other});
     return {};
   });
   if (blocked && d_.on_block) d_.on_block(user_id, other);
@@ -108,6 +120,7 @@ Result<void> Service::unblock(const std::string& user_id, const std::string& raw
   PM_TRY(limit("blocks", user_id, d_.limits.blocks));
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     repository::unblock(tx, user_id, other);
+    admin::record(tx, {.user_id = user_id, .event = "unblock", .subject_id = other});
     return {};
   });
 }
@@ -119,8 +132,13 @@ Result<std::string> Service::report(const std::string& user_id, const std::strin
   if (other == user_id) return std::unexpected(Problem("invalid-target", "you cannot report yourself"));
   PM_TRY(limit("reports", user_id, d_.limits.reports));
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::string> {
-    if (!repository::user_exists(tx, other)) return std::unexpected(no_such_user());
-    return repository::insert_report(tx, user_id, other, report);
+    if (!exists(tx, other)) return std::unexpected(no_such_user());
+    auto report_id = repository::insert_report(tx, user_id, other, report);
+    admin::record(tx, {.user_id = user_id,
+                       .event = "report",
+                       .details = {{"report_id", report_id}, {"reason", report.reason}},
+                       .subject_id = other});
+    return report_id;
   });
 }
 
@@ -129,6 +147,7 @@ Result<Json> Service::export_data(const std::string& user_id) {
   auto rows = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<Json> {
     Json out = repository::export_rows(tx, user_id);
     out["security_log"] = admin::entries_of(tx, user_id);
+    admin::record(tx, {.user_id = user_id, .event = "data_export"});
     return out;
   }));
   // Stored ciphertexts are replaced by what they hold: the export is for the person.

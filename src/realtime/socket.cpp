@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/core/demangle.hpp>
 
+#include "core/actor.hpp"
 #include "core/log.hpp"
 #include "realtime/hub.hpp"
 
@@ -94,6 +95,8 @@ void Socket::on_frame(std::string text) {
   asio::post(d_.handlers, [self = shared_from_this(), text = std::move(text)] {
     Outcome outcome;
     try {
+      // As the socket's user, like an authenticated HTTP request (row-level security).
+      actor::Scope as_user({.kind = actor::Kind::user, .user_id = self->user_id_, .request_id = self->request_id_});
       outcome = self->d_.protocol.handle(self->user_id_, text);
     } catch (const std::exception& e) {
       log::error("ws_frame_exception",

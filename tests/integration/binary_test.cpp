@@ -38,7 +38,7 @@ TEST(Binary, ServeLogsJsonLinesAndStopsCleanlyOnSigterm) {
   auto port = test::free_port();
   std::string log = ::testing::TempDir() + "pm-serve-" + std::to_string(port) + ".log";
   test::Process serve({test::binary_path(), "serve", "--port", std::to_string(port)},
-                      {{"PM_DATABASE_URL", db.url()},
+                      {{"PM_DATABASE_URL", db.app_url()},
                        {"PM_REDIS_URL", test::redis_url()},
                        {"PM_PII_KEYS", "b1:" + crypto::random_hex(32)},
                        {"PM_BLIND_INDEX_KEY", crypto::random_hex(32)}},

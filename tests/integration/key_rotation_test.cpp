@@ -40,6 +40,18 @@ TEST(KeyRotation, OldValuesMoveToTheNewKeyAndTheOldKeyCanGo) {
     app.close();
   }
   EXPECT_EQ(count_with("new"), 1);
+  {
+    // Each run is in the audit log: the key it rotated to and how many users it re-encrypted.
+    auto conn = db.connect();
+    pqxx::nontransaction q(conn);
+    auto runs = q.exec(
+        "SELECT details->>'active_key', details->>'users_reencrypted' FROM audit_log WHERE event = 'key_rotation' "
+        "ORDER BY audit_id");
+    ASSERT_EQ(runs.size(), 2u);
+    EXPECT_EQ(runs[0][0].as<std::string>(), "new");
+    EXPECT_EQ(runs[0][1].as<std::string>(), "1");
+    EXPECT_EQ(runs[1][1].as<std::string>(), "0");
+  }
 
   config.pii_keys = new_key;  // the old key is retired
   config.pii_active_key = "";

@@ -37,6 +37,12 @@ cp -r "$SRC/pm" "$SRC/deps" "$CHECKOUT/"
 # shellcheck disable=SC1091
 source "$CHECKOUT/var/stack.env"
 [[ $(psql "$PM_DATABASE_URL" -Atqc "SELECT 40 + 2") == 42 ]] || fail "PostgreSQL does not answer at PM_DATABASE_URL"
+# One role per URL, none of them a superuser but pm's own (docs/security.md).
+role_of() { psql "$1" -Atqc "SELECT current_user || ' ' || rolsuper::text FROM pg_roles WHERE rolname = current_user"; }
+[[ $(role_of "$PM_DATABASE_URL") == "pm_app false" ]] || fail "PM_DATABASE_URL is not the app role: $(role_of "$PM_DATABASE_URL")"
+[[ $(role_of "$PM_MIGRATE_DATABASE_URL") == "pm_owner false" ]] || fail "PM_MIGRATE_DATABASE_URL is not the owner role"
+[[ $(role_of "$PM_ANALYTICS_DATABASE_URL") == "pm_analytics false" ]] || fail "PM_ANALYTICS_DATABASE_URL is not the analytics role"
+[[ $(role_of "$PM_ADMIN_DATABASE_URL") == "pm true" ]] || fail "PM_ADMIN_DATABASE_URL is not the bootstrap superuser"
 [[ $(redis-cli -u "$PM_REDIS_URL" ping 2>/dev/null) == PONG ]] || fail "Redis does not answer at PM_REDIS_URL"
 # Running it again finds both servers up.
 again=$(cd "$CHECKOUT" && ./pm stack up 2>&1) && grep -q "PostgreSQL already running" <<<"$again" || fail "a second stack up did not find PostgreSQL running"

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -36,8 +37,8 @@ std::string stack_value(const char* name) {
   return v;
 }
 
-std::string with_db(const std::string& dbname) {
-  auto info = db::conninfo_with(database_url(), {{"dbname", dbname}});
+std::string with_db(const std::string& dbname, const std::string& url = admin_database_url()) {
+  auto info = db::conninfo_with(url, {{"dbname", dbname}});
   if (!info) throw std::runtime_error(info.error().detail);
   return *info;
 }
@@ -46,6 +47,7 @@ std::string with_db(const std::string& dbname) {
 std::string template_name(const std::vector<db::Migration>& files) {
   std::string all;
   for (const auto& f : files) all += f.checksum;
+  all += crypto::sha256_hex(bootstrap_sql());
   return "pm_template_" + crypto::sha256_hex(all).substr(0, 16);
 }
 
@@ -63,7 +65,13 @@ std::string migrated_template() {
       q.exec("DROP DATABASE IF EXISTS " + q.quote_name(building));
       q.exec("CREATE DATABASE " + q.quote_name(building));
       {
-        pqxx::connection conn(with_db(building));
+        // As `./pm stack up` and `perfectmatch migrate` do it: the superuser's bootstrap, then
+        // every migration as the owner role.
+        pqxx::connection boot(with_db(building));
+        pqxx::nontransaction(boot).exec(bootstrap_sql());
+      }
+      {
+        pqxx::connection conn(with_db(building, migrate_database_url()));
         db::Migrator migrator(conn, std::move(*files));
         auto applied = migrator.up();
         if (!applied) throw std::runtime_error("migrating the test template failed: " + applied.error().detail);
@@ -83,6 +91,22 @@ const std::string& database_url() {
   return url;
 }
 
+const std::string& admin_database_url() {
+  static const std::string url = stack_value("PM_ADMIN_DATABASE_URL");
+  return url;
+}
+
+const std::string& migrate_database_url() {
+  static const std::string url = stack_value("PM_MIGRATE_DATABASE_URL");
+  return url;
+}
+
+std::string bootstrap_sql() {
+  std::ifstream in(std::string(PM_SOURCE_DIR) + "/deps/postgres-bootstrap.sql");
+  if (!in) throw std::runtime_error("cannot read deps/postgres-bootstrap.sql");
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
 const std::string& redis_url() {
   static const std::string url = stack_value("PM_REDIS_URL");
   return url;
@@ -98,6 +122,7 @@ TestDatabase::TestDatabase(Schema schema) : name_("pm_test_" + crypto::random_he
   else
     q.exec("CREATE DATABASE " + q.quote_name(name_));
   url_ = with_db(name_);
+  app_url_ = with_db(name_, database_url());
 }
 
 TestDatabase::~TestDatabase() {
@@ -114,7 +139,8 @@ Config test_config(const TestDatabase& db) {
   log::set_level(std::getenv("PM_TEST_LOG") ? "debug" : "warn");
   auto config = Config::load();
   if (!config) throw std::runtime_error(config.error().detail);
-  config->database_url = db.url();
+  config->database_url = db.app_url();  // the app role, as `serve` runs: row-level security applies
+  config->migrate_database_url = with_db(db.name(), migrate_database_url());
   config->redis_url = redis_url();
   config->http_host = "127.0.0.1";
   config->http_port = 0;
@@ -152,6 +178,7 @@ std::string redis_prefix() {
 std::string process_env(const Config& c) {
   std::string env;
   for (const auto& [name, value] : {std::pair{"PM_DATABASE_URL", c.database_url},
+                                    {"PM_MIGRATE_DATABASE_URL", c.migrate_database_url},
                                     {"PM_REDIS_URL", c.redis_url},
                                     {"PM_PII_KEYS", c.pii_keys},
                                     {"PM_BLIND_INDEX_KEY", c.blind_index_key},

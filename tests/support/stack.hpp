@@ -12,7 +12,12 @@
 namespace pm::test {
 
 // From the environment, else from var/stack.env; a test run without a stack fails loudly.
+// database_url: the app role's (servers, workers); admin_database_url: the bootstrap superuser's
+// (creating test databases, and the tests' own fixtures and checks, which row-level security does
+// not bind); migrate_database_url: the owner role's (migrating the template).
 const std::string& database_url();
+const std::string& admin_database_url();
+const std::string& migrate_database_url();
 const std::string& redis_url();
 
 // A database of its own for one test, created from a template that has every migration applied
@@ -26,13 +31,20 @@ class TestDatabase {
   TestDatabase& operator=(const TestDatabase&) = delete;
 
   const std::string& name() const { return name_; }
-  const std::string& url() const { return url_; }  // libpq key=value connection string
+  // The superuser's libpq key=value connection string: fixtures and checks (no row-level security).
+  const std::string& url() const { return url_; }
+  // The app role's, as the server connects (test_config uses it).
+  const std::string& app_url() const { return app_url_; }
   pqxx::connection connect() const { return pqxx::connection(url_); }
 
  private:
   std::string name_;
   std::string url_;
+  std::string app_url_;
 };
+
+// The roles, the extensions and the schema's owner a superuser sets up before any migration.
+std::string bootstrap_sql();
 
 // Where the source tree's migrations are.
 std::string migrations_dir();

@@ -1,0 +1,348 @@
+// Defense in depth on the real stack (issue 11, docs/security.md): the server connects as the app
+// role (not a superuser, owns nothing, may not change the audit log), the analytics role sees no
+// PII or message content, row-level security shows a user only their own rows whatever the query,
+// data access is audited, and the worker enforces the activity retention.
+
+#include <gtest/gtest.h>
+
+#include "core/actor.hpp"
+#include "db/transaction.hpp"
+#include "support/matching_api.hpp"
+#include "support/processes.hpp"
+
+using namespace pm;
+using Json = nlohmann::json;
+using test::Person;
+
+namespace {
+
+class Security : public test::MatchingApi {
+ protected:
+  // Ana and Ben, Dora and Carl: two active matches, each with a conversation and messages. Ana also
+  // has a match with Carl, Dora one with Ben (everyone here matches everyone of the other side).
+  void SetUp() override {
+    MatchingApi::SetUp();
+    ana_ = person("Ana", "woman", "man", 52.51, 13.39);
+    ben_ = person("Ben", "man", "woman", 52.52, 13.40);
+    dora_ = person("Dora", "woman", "man", 52.50, 13.41);
+    carl_ = person("Carl", "man", "woman", 52.53, 13.41);
+    ana_ben_ = talk(ana_, ben_, "Hi Ben");
+    dora_carl_ = talk(dora_, carl_, "Hi Carl");
+  }
+
+  // Both like their match, then each says something: the conversation's id.
+  std::string talk(const Person& a, const Person& b, const std::string& text) {
+    auto match = match_between(a, b);
+    EXPECT_EQ(post(a, "/api/v1/matches/" + match + "/like").status, 200);
+    auto liked = post(b, "/api/v1/matches/" + match + "/like");
+    EXPECT_EQ(liked.status, 200) << liked.body;
+    std::string conversation = liked.json().value("conversation_id", "");
+    for (const auto* p : {&a, &b}) {
+      auto sent =
+          server_->request("POST", "/api/v1/conversations/" + conversation + "/messages",
+                           Json{{"client_message_id", "c-" + p->name}, {"content", text}}.dump(), p->user.auth());
+      EXPECT_EQ(sent.status, 201) << sent.body;
+    }
+    return conversation;
+  }
+
+  // One value from `sql`, run as the app role with pm.user_id = `user_id` ("" for nobody) or, with
+  // `system`, as the system: what the server's transactions see.
+  long long as_app(const std::string& sql, const std::string& user_id, bool system = false) {
+    pqxx::connection conn(db_.app_url());
+    pqxx::work tx(conn);
+    tx.exec_params("SELECT set_config('pm.user_id', $1, true), set_config('pm.system', $2, true)", user_id,
+                   system ? "on" : "off");
+    return tx.exec(sql)[0][0].as<long long>();
+  }
+
+  // An SQL error's text when `sql` fails as `role` (SET ROLE from the superuser), else "".
+  std::string error_as(const std::string& role, const std::string& sql) {
+    auto conn = db_.connect();
+    pqxx::work tx(conn);
+    tx.exec("SET LOCAL ROLE " + tx.quote_name(role));
+    try {
+      tx.exec(sql);
+      return "";
+    } catch (const pqxx::sql_error& e) {
+      return e.what();
+    }
+  }
+
+  Person ana_, ben_, dora_, carl_;
+  std::string ana_ben_, dora_carl_;
+};
+
+}  // namespace
+
+TEST_F(Security, TheServerConnectsAsTheAppRoleThatIsNoSuperuserAndOwnsNothing) {
+  auto conn = db_.connect();
+  pqxx::nontransaction q(conn);
+  auto sessions = q.exec_params(
+      "SELECT DISTINCT a.usename::text, r.rolsuper, r.rolcreaterole, r.rolcreatedb, r.rolbypassrls "
+      "FROM pg_stat_activity a JOIN pg_roles r ON r.oid = a.usesysid "
+      "WHERE a.datname = $1 AND a.application_name = 'perfectmatch'",
+      db_.name());
+  ASSERT_EQ(sessions.size(), 1u) << "every server connection is one role";
+  EXPECT_EQ(sessions[0][0].as<std::string>(), "pm_app");
+  for (int i = 1; i <= 4; ++i) EXPECT_FALSE(sessions[0][i].as<bool>()) << "attribute " << i;
+
+  for (const char* owned : {"SELECT count(*) FROM pg_class WHERE relowner = 'pm_app'::regrole",
+                            "SELECT count(*) FROM pg_proc WHERE proowner = 'pm_app'::regrole",
+                            "SELECT count(*) FROM pg_namespace WHERE nspowner = 'pm_app'::regrole",
+                            "SELECT count(*) FROM pg_database WHERE datdba = 'pm_app'::regrole"})
+    EXPECT_EQ(q.exec(owned)[0][0].as<int>(), 0) << owned;
+  // The tables belong to the owner role, which ran the migrations.
+  EXPECT_EQ(q.exec("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'messages'")[0][0].as<std::string>(),
+            "pm_owner");
+
+  // No DDL, no TRUNCATE.
+  EXPECT_NE(error_as("pm_app", "CREATE TABLE sneaky (x int)"), "");
+  EXPECT_NE(error_as("pm_app", "ALTER TABLE users ADD COLUMN sneaky int"), "");
+  EXPECT_NE(error_as("pm_app", "DROP TABLE messages"), "");
+  EXPECT_NE(error_as("pm_app", "TRUNCATE messages"), "");
+  EXPECT_NE(error_as("pm_app", "ALTER TABLE messages DISABLE ROW LEVEL SECURITY"), "");
+}
+
+TEST_F(Security, TheAuditLogIsAppendOnly) {
+  EXPECT_EQ(error_as("pm_app", "INSERT INTO audit_log (event) VALUES ('sign_in')"), "");
+  EXPECT_EQ(error_as("pm_app", "SELECT count(*) FROM audit_log"), "");
+  for (const char* change : {"UPDATE audit_log SET event = 'sign_in'", "DELETE FROM audit_log", "TRUNCATE audit_log"})
+    EXPECT_NE(error_as("pm_app", change), "") << change;
+  // The trigger stops every role, even the owner and a superuser, short of the retention function.
+  for (const char* role : {"pm_owner", "pm"})
+    for (const char* change : {"UPDATE audit_log SET event = 'sign_in'", "DELETE FROM audit_log"})
+      EXPECT_NE(error_as(role, change).find("append-only"), std::string::npos) << role << ": " << change;
+}
+
+TEST_F(Security, TheAnalyticsRoleReadsNoPiiAndNoMessageContent) {
+  for (const char* hidden :
+       {"SELECT email FROM users", "SELECT last_name FROM users", "SELECT password_hash FROM users",
+        "SELECT * FROM users", "SELECT content FROM messages", "SELECT payload FROM email_outbox",
+        "SELECT content FROM notifications", "SELECT token_hash FROM auth_tokens"})
+    EXPECT_NE(error_as("pm_analytics", hidden).find("permission denied"), std::string::npos) << hidden;
+  for (const char* readable :
+       {"SELECT user_id, gender, birth_date FROM users", "SELECT message_id, conversation_id, sent_at FROM messages",
+        "SELECT match_id, compatibility_score FROM matches", "SELECT event, created_at FROM audit_log"})
+    EXPECT_EQ(error_as("pm_analytics", readable), "") << readable;
+  EXPECT_NE(error_as("pm_analytics", "INSERT INTO audit_log (event) VALUES ('sign_in')"), "");
+  EXPECT_NE(error_as("pm_analytics", "UPDATE users SET bio = 'x'"), "");
+  // Every row of what it may see (row-level security lets it read, never write).
+  auto conn = db_.connect();
+  pqxx::work tx(conn);
+  tx.exec("SET LOCAL ROLE pm_analytics");
+  EXPECT_EQ(tx.exec("SELECT count(*) FROM (SELECT message_id FROM messages) m")[0][0].as<int>(), 4);
+}
+
+TEST_F(Security, RowLevelSecurityShowsAUserOnlyTheirOwnRows) {
+  const std::string& ana = ana_.user.user_id;
+  // Queries that forget their WHERE.
+  EXPECT_EQ(as_app("SELECT count(*) FROM messages", "", true), 4);
+  EXPECT_EQ(as_app("SELECT count(*) FROM messages", ana), 2);
+  EXPECT_EQ(as_app("SELECT count(*) FROM messages m JOIN conversations c USING (conversation_id) "
+                   "JOIN matches mt USING (match_id) WHERE $$" +
+                       ana + "$$ NOT IN (mt.user_id_1, mt.user_id_2)",
+                   "", true),
+            2)
+      << "the system sees the others' messages";
+  EXPECT_EQ(as_app("SELECT count(*) FROM messages WHERE conversation_id <> '" + ana_ben_ + "'", ana), 0);
+  EXPECT_EQ(as_app("SELECT count(*) FROM message_documents", ana), 2);
+  EXPECT_EQ(as_app("SELECT count(*) FROM conversations", ana), 1);
+  EXPECT_EQ(as_app("SELECT count(*) FROM conversations", "", true), 2);
+
+  const std::string not_anas = "WHERE '" + ana + "' NOT IN (user_id_1, user_id_2)";
+  EXPECT_GE(as_app("SELECT count(*) FROM matches", ana), 2);
+  EXPECT_EQ(as_app("SELECT count(*) FROM matches " + not_anas, ana), 0);
+  EXPECT_GT(as_app("SELECT count(*) FROM matches " + not_anas, "", true), 0);
+  EXPECT_EQ(as_app("SELECT count(*) FROM compatibility_insight_documents " + not_anas, ana), 0);
+  for (const char* by_match : {"compatibility_insights", "match_attributes"}) {
+    const std::string others = std::string("SELECT count(*) FROM ") + by_match +
+                               " x JOIN matches m USING (match_id) WHERE '" + ana +
+                               "' NOT IN (m.user_id_1, m.user_id_2)";
+    EXPECT_GT(as_app(std::string("SELECT count(*) FROM ") + by_match, ana), 0) << by_match;
+    EXPECT_EQ(as_app(others, ana), 0) << by_match;
+    EXPECT_GT(as_app(others, "", true), 0) << by_match;
+  }
+
+  for (const char* own : {"notifications", "answers", "questionnaire_responses", "user_vectors", "subscription_details",
+                          "user_preferences"}) {
+    const std::string others = std::string("SELECT count(*) FROM ") + own + " WHERE user_id <> '" + ana + "'";
+    EXPECT_GT(as_app(std::string("SELECT count(*) FROM ") + own, ana), 0) << own;
+    EXPECT_GT(as_app(others, "", true), 0) << own;
+    if (std::string(own) != "user_preferences") {  // part of a profile: below
+      EXPECT_EQ(as_app(others, ana), 0) << own;
+    }
+  }
+
+  // Profiles: one's own, those one has a match with (Ben, Carl), public ones; not Dora's (a woman
+  // like Ana, so no match; her profile is "matches only") until she makes it public.
+  const std::string& dora = dora_.user.user_id;
+  for (const char* profile : {"users", "user_preferences", "profile_media"}) {
+    const std::string of = std::string("SELECT count(*) FROM ") + profile + " WHERE user_id = ";
+    EXPECT_EQ(as_app(of + "'" + ana + "'", ana), as_app(of + "'" + ana + "'", "", true)) << profile;
+    EXPECT_EQ(as_app(of + "'" + ben_.user.user_id + "'", ana), as_app(of + "'" + ben_.user.user_id + "'", "", true))
+        << profile;
+    EXPECT_EQ(as_app(of + "'" + dora + "'", ana), 0) << profile;
+  }
+  EXPECT_EQ(as_app("SELECT count(*) FROM users", ana), 3);
+  {
+    auto conn = db_.connect();
+    pqxx::nontransaction(conn).exec0("UPDATE users SET profile_visibility = 'public' WHERE user_id = '" + dora + "'");
+  }
+  EXPECT_EQ(as_app("SELECT count(*) FROM users", ana), 4);
+  EXPECT_EQ(server_->request("GET", "/api/v1/users/" + dora, "", ana_.user.auth()).status, 200);
+
+  // Nobody (a transaction that said no user): no user's row at all, and no write.
+  for (const char* table : {"users", "messages", "matches", "notifications", "answers", "conversations"})
+    EXPECT_EQ(as_app(std::string("SELECT count(*) FROM ") + table, ""), 0) << table;
+  EXPECT_THROW(as_app("WITH x AS (INSERT INTO notifications (user_id, type, content) VALUES ('" + ben_.user.user_id +
+                          "', 'x', '{}') RETURNING 1) SELECT count(*) FROM x",
+                      ana),
+               pqxx::sql_error)
+      << "a user cannot write another's notification";
+  EXPECT_EQ(as_app("WITH x AS (UPDATE users SET bio = 'hacked' WHERE user_id <> '" + ana +
+                       "' RETURNING 1) SELECT count(*) FROM x",
+                   ana),
+            0)
+      << "nor change another's profile";
+}
+
+TEST_F(Security, DataAccessIsAudited) {
+  const std::string& ana = ana_.user.user_id;
+  const std::string& ben = ben_.user.user_id;
+  auto with_id = [&](const std::string& request_id) {
+    auto h = ana_.user.auth();
+    h.emplace_back("X-Request-Id", request_id);
+    h.emplace_back("X-Forwarded-For", "203.0.113.7");
+    return h;
+  };
+  ASSERT_EQ(server_->request("GET", "/api/v1/users/" + ben, "", with_id("view-ben-1")).status, 200);
+  ASSERT_EQ(server_->request("GET", "/api/v1/matches/" + match_between(ana_, carl_), "", with_id("match-carl")).status,
+            200);
+  ASSERT_EQ(server_->request("GET", "/api/v1/me/export", "", with_id("export-1")).status, 200);
+  ASSERT_EQ(server_
+                ->request("POST", "/api/v1/users/" + carl_.user.user_id + "/report", Json{{"reason", "spam"}}.dump(),
+                          with_id("report-1"))
+                .status,
+            201);
+  ASSERT_EQ(server_->request("POST", "/api/v1/users/" + ben + "/block", "", with_id("block-1")).status, 204);
+  ASSERT_EQ(server_->request("DELETE", "/api/v1/users/" + ben + "/block", "", with_id("unblock-1")).status, 204);
+  ASSERT_EQ(server_->request("GET", "/api/v1/users/" + ana, "", with_id("view-self")).status, 200);
+
+  auto conn = db_.connect();
+  pqxx::nontransaction q(conn);
+  auto rows = q.exec_params(
+      "SELECT event, coalesce(subject_id::text, ''), request_id, host(ip) FROM audit_log "
+      "WHERE user_id = $1 AND event NOT IN ('signup', 'sign_in') ORDER BY audit_id",
+      ana);
+  std::vector<std::vector<std::string>> got;
+  for (const auto& r : rows)
+    got.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<std::string>()});
+  std::vector<std::vector<std::string>> want = {{"profile_view", ben, "view-ben-1", "203.0.113.7"},
+                                                {"profile_view", carl_.user.user_id, "match-carl", "203.0.113.7"},
+                                                {"data_export", "", "export-1", "203.0.113.7"},
+                                                {"report", carl_.user.user_id, "report-1", "203.0.113.7"},
+                                                {"block", ben, "block-1", "203.0.113.7"},
+                                                {"unblock", ben, "unblock-1", "203.0.113.7"}};
+  EXPECT_EQ(got, want) << "one's own profile is no access to log";
+
+  ASSERT_EQ(server_->request("DELETE", "/api/v1/me", "", with_id("delete-1")).status, 204);
+  EXPECT_EQ(q.exec_params("SELECT count(*) FROM audit_log WHERE user_id = $1 AND event = 'account_deletion' "
+                          "AND request_id = 'delete-1'",
+                          ana)[0][0]
+                .as<int>(),
+            1);
+}
+
+TEST_F(Security, TheWorkerDeletesActivityOlderThanTheRetention) {
+  auto conn = db_.connect();
+  {
+    pqxx::work tx(conn);
+    const std::string& ana = ana_.user.user_id;
+    // Old and recent of each kind; only the old ones go (30 days here).
+    for (const char* age : {"45 days", "5 days"}) {
+      const std::string at = std::string("now() - interval '") + age + "'";
+      tx.exec("INSERT INTO audit_log (event, created_at) VALUES ('sign_in', " + at + ")");
+      tx.exec("INSERT INTO jobs (kind, status, finished_at, created_at) VALUES ('old', 'done', " + at + ", " + at +
+              ")");
+      tx.exec_params(
+          "INSERT INTO auth_tokens (token_hash, user_id, purpose, expires_at, used_at, created_at) "
+          "VALUES (md5(random()::text), $1, 'verify_email', " +
+              at + ", " + at + ", " + at + ")",
+          ana);
+      tx.exec_params(
+          "INSERT INTO email_outbox (user_id, payload, sent_at, created_at) VALUES ($1, 'x', " + at + ", " + at + ")",
+          ana);
+      tx.exec_params(
+          "INSERT INTO notifications (user_id, type, content, is_read, created_at) "
+          "VALUES ($1, 'retention.test', '{}', true, " +
+              at + ")",
+          ana);
+    }
+    // Unread notifications and pending jobs stay whatever their age.
+    tx.exec_params(
+        "INSERT INTO notifications (user_id, type, content, is_read, created_at) "
+        "VALUES ($1, 'retention.test', '{}', false, now() - interval '400 days')",
+        ana);
+    tx.exec("INSERT INTO jobs (kind, status, created_at) VALUES ('old', 'pending', now() - interval '400 days')");
+    tx.commit();
+  }
+  auto old_rows = [&] {
+    pqxx::nontransaction q(conn);
+    return q
+        .exec(
+            "SELECT (SELECT count(*) FROM audit_log WHERE created_at < now() - interval '30 days') + "
+            "(SELECT count(*) FROM jobs WHERE kind = 'old' AND status = 'done' AND created_at < now() - interval '30 "
+            "days') + "
+            "(SELECT count(*) FROM auth_tokens WHERE created_at < now() - interval '30 days') + "
+            "(SELECT count(*) FROM email_outbox WHERE created_at < now() - interval '30 days') + "
+            "(SELECT count(*) FROM notifications WHERE type = 'retention.test' AND is_read "
+            " AND created_at < now() - interval '30 days')")[0][0]
+        .as<int>();
+  };
+  auto kept = [&](const std::string& sql) { return pqxx::nontransaction(conn).exec(sql)[0][0].as<int>(); };
+  ASSERT_EQ(old_rows(), 5);
+  const int recent_audit = kept("SELECT count(*) FROM audit_log WHERE created_at > now() - interval '30 days'");
+
+  auto run = test::run_command(test::process_env(config_) + "PM_ACTIVITY_RETENTION_DAYS=30 timeout 60 " +
+                               test::binary_path() + " worker --once");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(old_rows(), 0);
+  EXPECT_EQ(kept("SELECT count(*) FROM audit_log WHERE created_at > now() - interval '30 days'"), recent_audit);
+  EXPECT_EQ(kept("SELECT count(*) FROM jobs WHERE kind = 'old'"), 2) << "the recent done job and the pending one";
+  EXPECT_EQ(kept("SELECT count(*) FROM notifications WHERE type = 'retention.test'"), 2)
+      << "the recent read one and the unread one";
+  EXPECT_EQ(kept("SELECT count(*) FROM email_outbox WHERE payload = 'x'"), 1);
+}
+
+TEST_F(Security, TransactSaysWhoseEachTransactionIs) {
+  auto& app = server_->app();
+  auto count_messages = [&] {
+    return db::transact(app.db, [](pqxx::work& tx) -> Result<long long> {
+      return tx.exec("SELECT count(*) FROM messages")[0][0].as<long long>();
+    });
+  };
+  {
+    actor::Scope user(actor::Scope::user(ana_.user.user_id));
+    EXPECT_EQ(count_messages(), 2);
+    // Inside one transaction, a write on another's behalf as the system, then the caller again.
+    auto seen = db::transact(app.db, [&](pqxx::work& tx) -> Result<std::pair<long long, long long>> {
+      long long as_system = 0;
+      {
+        db::AsSystem system(tx);
+        as_system = tx.exec("SELECT count(*) FROM messages")[0][0].as<long long>();
+      }
+      return std::pair{as_system, tx.exec("SELECT count(*) FROM messages")[0][0].as<long long>()};
+    });
+    ASSERT_TRUE(seen.has_value());
+    EXPECT_EQ(*seen, (std::pair<long long, long long>{4, 2}));
+  }
+  {
+    actor::Scope nobody(actor::Scope::request("req-1", "192.0.2.1"));
+    EXPECT_EQ(count_messages(), 0) << "a request before its guard sees no user's rows";
+    actor::Scope system(actor::Scope::system());
+    EXPECT_EQ(count_messages(), 4);
+    EXPECT_EQ(actor::current().request_id, "req-1") << "the system keeps the request's id for the audit log";
+  }
+  EXPECT_EQ(count_messages(), 4) << "App makes the system the default of its threads";
+}
