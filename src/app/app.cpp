@@ -75,7 +75,7 @@ App::App(Config cfg)
                 .on_block =
                     [this](const std::string& a, const std::string& b) {
                       discovery.forget_pair(a, b);
-                      messaging.close_between(a, b, "blocked");
+                      messaging.close_between(a, b, messaging::CloseReason::blocked);
                     }}),
       questionnaire(db, config.question_bank),
       embedder(or_throw(matching::make_embedding_provider(config))),
@@ -106,7 +106,7 @@ App::App(Config cfg)
       hub.publish({user_id}, {{"type", "match.new"}, {"notification", notification}});
   };
   discovery.on_unmatch = [this](const std::string& by, const std::string& other) {
-    messaging.close_between(by, other, "unmatched");
+    messaging.close_between(by, other, messaging::CloseReason::unmatched);
   };
 
   metrics.add_source([this](std::string& out) {

@@ -18,15 +18,16 @@ Result<MessageInput> MessageInput::parse(const Json& body) {
   if (auto id = f.text("client_message_id", true, kMaxClientIdLength)) in.client_message_id = *id;
   if (f.has("message_type")) {
     auto type = f.text("message_type", true, 20);
-    if (type && *type != "text" && *type != "image" && *type != "reaction")
+    auto known = type ? message_type_from(*type) : std::nullopt;
+    if (type && !known)
       f.fail("message_type", "must be text, image or reaction");
-    else if (type)
-      in.type = *type;
+    else if (known)
+      in.type = *known;
   }
-  if (in.type == "text") {
+  if (in.type == MessageType::text) {
     if (auto text = f.multiline_text("content", true, kMaxTextLength)) in.content = *text;
     if (f.has("media_key")) f.fail("media_key", "only an image message has media");
-  } else if (in.type == "reaction") {
+  } else if (in.type == MessageType::reaction) {
     auto emoji = f.text("content", true, kMaxEmojiLength);
     if (emoji && !valid_emoji(*emoji))
       f.fail("content", "a reaction is one emoji");
@@ -68,7 +69,7 @@ Json Message::to_json(const std::string& media_url) const {
           {"sender_id", sender_id},
           {"recipient_id", recipient_id},
           {"seq", seq},
-          {"message_type", type},
+          {"message_type", to_string(type)},
           // A deleted message keeps its place in the order, not its words or picture.
           {"content", gone || !content ? Json(nullptr) : Json(*content)},
           {"media_url", gone || media_url.empty() ? Json(nullptr) : Json(media_url)},

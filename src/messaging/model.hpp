@@ -6,6 +6,7 @@
 
 #include "core/json.hpp"
 #include "core/problem.hpp"
+#include "messaging/message_type.hpp"
 
 namespace pm::messaging {
 
@@ -16,9 +17,9 @@ inline constexpr std::size_t kMaxEmojiLength = 16;      // bytes of one reaction
 // POST /api/v1/conversations/{id}/messages (and "message.send" on the WebSocket).
 struct MessageInput {
   std::string client_message_id;  // the client's own id: a retry with it returns the original
-  std::string type = "text";      // text | image | reaction
-  std::string content;            // text, or the emoji of a reaction message
-  std::string media_key;          // image: the key POST .../media returned
+  MessageType type = MessageType::text;
+  std::string content;    // text, or the emoji of a reaction message
+  std::string media_key;  // image: the key POST .../media returned
 
   static Result<MessageInput> parse(const Json& body);
 };
@@ -37,7 +38,9 @@ bool valid_emoji(std::string_view text);
 
 // A stored message with its document fields, as the API and the events show it.
 struct Message {
-  std::string message_id, conversation_id, sender_id, recipient_id, type, sent_at;
+  std::string message_id, conversation_id, sender_id, recipient_id;
+  MessageType type = MessageType::text;
+  std::string sent_at;
   long long seq = 0;
   std::optional<std::string> content, media_key, read_at;
   Json reactions = Json::array();

@@ -11,7 +11,7 @@ namespace {
 // Conversation $1 with its match's users and status, if user $2 is one of them; `blocker` is
 // who blocked whom, if anyone did.
 constexpr const char* kConversationFor = R"sql(
-  SELECT c.conversation_id, c.match_id, mt.user_id_1, mt.user_id_2, mt.status AS match_status,
+  SELECT c.conversation_id, c.match_id, mt.user_id_1, mt.user_id_2, mt.status = 'active' AS match_active,
          to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
          to_char(c.last_message_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_message_at,
          c.last_seq, to_char(c.closed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS closed_at,
@@ -25,7 +25,7 @@ constexpr const char* kConversationFor = R"sql(
 )sql";
 // The same, its row locked for the transaction.
 constexpr const char* kConversationForUpdate = R"sql(
-  SELECT c.conversation_id, c.match_id, mt.user_id_1, mt.user_id_2, mt.status AS match_status,
+  SELECT c.conversation_id, c.match_id, mt.user_id_1, mt.user_id_2, mt.status = 'active' AS match_active,
          to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
          to_char(c.last_message_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_message_at,
          c.last_seq, to_char(c.closed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS closed_at,
@@ -114,7 +114,7 @@ constexpr const char* kMarkDeleted = R"sql(
 // last message (its columns named last_*) come with each. A block hides the conversation from
 // the one blocked; the blocker keeps the history.
 constexpr const char* kConversations = R"sql(
-  SELECT c.conversation_id, c.match_id, mt.user_id_1, mt.user_id_2, mt.status AS match_status,
+  SELECT c.conversation_id, c.match_id, mt.user_id_1, mt.user_id_2, mt.status = 'active' AS match_active,
          to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
          to_char(c.last_message_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_message_at,
          c.last_seq, to_char(c.closed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS closed_at,
@@ -163,12 +163,13 @@ Conversation conversation_from(const pqxx::row& r) {
           .match_id = r["match_id"].as<std::string>(),
           .user_1 = r["user_id_1"].as<std::string>(),
           .user_2 = r["user_id_2"].as<std::string>(),
-          .match_status = r["match_status"].as<std::string>(),
           .created_at = r["created_at"].as<std::string>(),
           .last_message_at = r["last_message_at"].as<std::string>(),
+          .match_active = r["match_active"].as<bool>(),
           .last_seq = r["last_seq"].as<long long>(),
           .closed_at = db::opt<std::string>(r, "closed_at"),
-          .close_reason = db::opt<std::string>(r, "close_reason"),
+          // the table's CHECK names the reasons
+          .close_reason = close_reason_from(db::opt<std::string>(r, "close_reason").value_or("")),
           .closed_by = db::opt<std::string>(r, "closed_by"),
           .blocker = db::opt<std::string>(r, "blocker")};
 }
@@ -191,7 +192,8 @@ Message message_from(const pqxx::row& r, const MessageColumns& c = kMessageColum
           .conversation_id = r[c.conversation_id].as<std::string>(),
           .sender_id = r[c.sender_id].as<std::string>(),
           .recipient_id = r[c.recipient_id].as<std::string>(),
-          .type = r[c.message_type].as<std::string>(),
+          // the table's CHECK names the types
+          .type = message_type_from(r[c.message_type].as<std::string>()).value(),
           .sent_at = r[c.sent_at].as<std::string>(),
           .seq = r[c.seq].as<long long>(),
           .content = db::opt<std::string>(r, c.content),
@@ -223,7 +225,7 @@ std::optional<Message> by_client_id(pqxx::work& tx, const std::string& conversat
 
 Message insert_message(pqxx::work& tx, const Conversation& c, const std::string& sender_id, long long seq,
                        const MessageInput& in, const std::string& app_version) {
-  auto id = tx.exec_params1(kInsertMessage, c.conversation_id, sender_id, in.type,
+  auto id = tx.exec_params1(kInsertMessage, c.conversation_id, sender_id, std::string(to_string(in.type)),
                             in.content.empty() ? std::nullopt : std::optional(in.content),
                             in.media_key.empty() ? std::nullopt : std::optional(in.media_key), seq)["message_id"]
                 .as<std::string>();
@@ -275,9 +277,9 @@ std::vector<ConversationRow> conversations(pqxx::work& tx, const std::string& us
   return out;
 }
 
-std::optional<std::string> close_between(pqxx::work& tx, const std::string& a, const std::string& b,
-                                         const std::string& reason, const std::string& by) {
-  auto rows = tx.exec_params(kCloseBetween, a, b, reason, by);
+std::optional<std::string> close_between(pqxx::work& tx, const std::string& a, const std::string& b, CloseReason reason,
+                                         const std::string& by) {
+  auto rows = tx.exec_params(kCloseBetween, a, b, std::string(to_string(reason)), by);
   if (rows.empty()) return std::nullopt;
   return rows[0]["conversation_id"].as<std::string>();
 }

@@ -30,7 +30,7 @@ std::optional<Problem> cannot_read(const repository::Conversation& c, const std:
 std::optional<Problem> cannot_send(const repository::Conversation& c, const std::string& user_id) {
   if (auto p = cannot_read(c, user_id)) return p;
   if (c.blocker || c.closed_at) return closed("this conversation is closed; no more messages can be sent");
-  if (c.match_status != "active") return closed("messages can be sent only in an active match (both liked)");
+  if (!c.match_active) return closed("messages can be sent only in an active match (both liked)");
   return std::nullopt;
 }
 
@@ -43,8 +43,12 @@ Json preview_of(const Message& m) {
     while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
     text = text.substr(0, cut) + "\u2026";
   }
-  return {{"message_id", m.message_id}, {"seq", m.seq}, {"sender_id", m.sender_id},
-          {"message_type", m.type},     {"text", text}, {"sent_at", m.sent_at},
+  return {{"message_id", m.message_id},
+          {"seq", m.seq},
+          {"sender_id", m.sender_id},
+          {"message_type", to_string(m.type)},
+          {"text", text},
+          {"sent_at", m.sent_at},
           {"deleted", m.deleted()}};
 }
 
@@ -66,7 +70,7 @@ void Service::forget_preview(const std::string& conversation_id) {
 Result<SendResult> Service::send(const std::string& user_id, const std::string& conversation_id, const MessageInput& in,
                                  const std::string& app_version) {
   if (!crypto::is_uuid(conversation_id)) return std::unexpected(no_conversation());
-  if (in.type == "image") {
+  if (in.type == MessageType::image) {
     // Only a photo uploaded into this conversation, and still there.
     if (!in.media_key.starts_with("conversations/" + conversation_id + "/"))
       return std::unexpected(
@@ -273,7 +277,7 @@ Result<Json> Service::conversations(const std::string& user_id, const std::optio
   return Json{{"conversations", items}, {"next_cursor", next}};
 }
 
-void Service::close_between(const std::string& a, const std::string& b, const std::string& reason) {
+void Service::close_between(const std::string& a, const std::string& b, CloseReason reason) {
   auto closed_id = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<std::string>> {
     return repository::close_between(tx, a, b, reason, a);
   });
@@ -283,7 +287,7 @@ void Service::close_between(const std::string& a, const std::string& b, const st
   }
   if (*closed_id) {
     forget_preview(**closed_id);
-    publish({a, b}, {{"type", "conversation.closed"}, {"conversation_id", **closed_id}, {"reason", reason}});
+    publish({a, b}, {{"type", "conversation.closed"}, {"conversation_id", **closed_id}, {"reason", to_string(reason)}});
   }
 }
 

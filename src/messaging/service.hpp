@@ -14,6 +14,7 @@
 #include "cache/redis.hpp"
 #include "core/json.hpp"
 #include "db/pool.hpp"
+#include "messaging/close_reason.hpp"
 #include "messaging/model.hpp"
 #include "notifications/service.hpp"
 #include "storage/object_store.hpp"
@@ -59,7 +60,7 @@ class Service {
   Result<Json> conversations(const std::string& user_id, const std::optional<std::string>& cursor, int limit);
 
   // A block or an unmatch: the pair's conversation closes for both.
-  void close_between(const std::string& a, const std::string& b, const std::string& reason);
+  void close_between(const std::string& a, const std::string& b, CloseReason reason);
   // Retention: deletes messages older than `days` and their media; returns how many.
   Result<int> delete_expired(int days);
 
