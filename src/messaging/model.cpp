@@ -62,7 +62,7 @@ Result<ReactionInput> ReactionInput::parse(const Json& body) {
   return in;
 }
 
-Json Message::to_json(const std::string& media_url) const {
+Json Message::to_json() const {
   const bool gone = deleted();
   return {{"message_id", message_id},
           {"conversation_id", conversation_id},
@@ -78,6 +78,38 @@ Json Message::to_json(const std::string& media_url) const {
           {"reactions", gone ? Json::array() : reactions},
           {"client_message_id", metadata.value("clientMessageId", "")},
           {"deleted", gone}};
+}
+
+Json History::to_json() const {
+  Json items = Json::array();
+  for (const auto& m : messages) items.push_back(m.to_json());
+  return {{"conversation_id", conversation_id},
+          {"messages", items},
+          {"last_seq", last_seq},
+          {"has_more", has_more},
+          {"closed", closed}};
+}
+
+Json ReadReceipt::to_json() const { return {{"conversation_id", conversation_id}, {"read_up_to", read_up_to}}; }
+
+Json UploadedMedia::to_json() const {
+  return {{"media_key", media_key}, {"url", url}, {"width", width}, {"height", height}};
+}
+
+Json ConversationSummary::to_json() const {
+  return {{"conversation_id", conversation_id},
+          {"match_id", match_id},
+          {"user", user},
+          {"last_message", last_message},
+          {"last_message_at", last_message_at},
+          {"unread_count", unread_count},
+          {"closed", closed}};
+}
+
+Json ConversationPage::to_json() const {
+  Json items = Json::array();
+  for (const auto& c : conversations) items.push_back(c.to_json());
+  return {{"conversations", items}, {"next_cursor", next_cursor ? Json(*next_cursor) : Json(nullptr)}};
 }
 
 }  // namespace pm::messaging
