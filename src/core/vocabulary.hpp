@@ -12,8 +12,6 @@ inline constexpr std::array<std::string_view, 3> kGenders = {"woman", "man", "no
 // Who a person wants to meet: one of the genders, or everyone.
 inline constexpr std::array<std::string_view, 4> kSeeking = {"woman", "man", "non_binary", "everyone"};
 inline constexpr std::array<std::string_view, 3> kVisibility = {"public", "matches_only", "hidden"};
-inline constexpr std::array<std::string_view, 7> kReportReasons = {
-    "spam", "fake_profile", "harassment", "inappropriate_content", "underage", "scam", "other"};
 
 template <std::size_t N>
 bool one_of(const std::array<std::string_view, N>& set, std::string_view value) {

@@ -6,11 +6,6 @@
 
 namespace pm::db {
 
-// to_char() format of a UTC ISO-8601 time with milliseconds: to_char(t AT TIME ZONE 'UTC', kIsoFormat).
-// Named statements write it literally (docs/architecture.md, Conventions); this is for the
-// repositories still assembling SQL with `+` (matching, messaging).
-inline constexpr const char* kIsoFormat = "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'";
-
 // A PostgreSQL array literal of UUIDs (libpqxx 6 has no array parameters; UUIDs need no quoting).
 inline std::string uuid_array(const std::vector<std::string>& ids) {
   std::string out = "{";

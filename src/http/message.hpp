@@ -2,6 +2,7 @@
 // What a route handler sees and returns.
 
 #include <chrono>
+#include <concepts>
 #include <map>
 #include <optional>
 #include <string>
@@ -55,6 +56,14 @@ template <class T, class ToJson>
 Response reply(const Request& req, const Result<T>& result, Status ok, ToJson&& to_json) {
   if (!result) return problem_response(result.error(), req.request_id);
   return json_response(ok, to_json(*result));
+}
+// A domain value that makes its own JSON (`to_json()`, as model.hpp types do).
+template <class T>
+requires requires(const T& value) {
+  { value.to_json() } -> std::convertible_to<Json>;
+}
+Response reply(const Request& req, const Result<T>& result, Status ok = Status::ok) {
+  return reply(req, result, ok, [](const T& value) { return value.to_json(); });
 }
 // Parses the JSON body into `Input` (Input::parse(const Json&) -> Result<Input>) and hands it to
 // `fn`; a problem on the way (not JSON, invalid fields) becomes the response.

@@ -74,7 +74,7 @@ Result<ListQuery> ListQuery::parse(const std::optional<std::string>& cursor, con
   return q;
 }
 
-Json Discovery::view(const Json& preview, const std::string& viewer) {
+MatchView Discovery::view(const Json& preview, const std::string& viewer) {
   Json other = nullptr;
   for (const auto& u : preview["users"])
     if (u["user_id"] != viewer) other = u;
@@ -84,16 +84,16 @@ Json Discovery::view(const Json& preview, const std::string& viewer) {
     other["photo_url"] =
         key.is_string() ? Json(d_.media.signed_url(key.get<std::string>(), kPhotoUrlTtl)) : Json(nullptr);
   }
-  return {{"match_id", preview["match_id"]},
-          {"compatibility_score", preview["compatibility_score"]},
-          {"status", preview["status"]},
-          {"created_at", preview["created_at"]},
-          {"you_liked", preview["liked"].value(viewer, false)},
-          {"summary", preview["summary"]},
-          {"user", other}};
+  return {.match_id = preview["match_id"].get<std::string>(),
+          .compatibility_score = preview["compatibility_score"].get<double>(),
+          .status = preview["status"].get<std::string>(),
+          .created_at = preview["created_at"].get<std::string>(),
+          .you_liked = preview["liked"].value(viewer, false),
+          .summary = preview["summary"].get<std::string>(),
+          .user = other};
 }
 
-Result<Json> Discovery::list(const std::string& user_id, const ListQuery& query) {
+Result<MatchPage> Discovery::list(const std::string& user_id, const ListQuery& query) {
   std::vector<Json> previews;
   std::string source = "database";
   // Fast path: the first page of current matches, from matches:recent and match:{id}.
@@ -121,18 +121,16 @@ Result<Json> Discovery::list(const std::string& user_id, const ListQuery& query)
       d_.cache.put_recent(user_id, ids);
     }
   }
-  Json items = Json::array();
+  MatchPage page{.source = source};
   for (std::size_t i = 0; i < previews.size() && static_cast<int>(i) < query.limit; ++i)
-    items.push_back(view(previews[i], user_id));
-  const bool more = static_cast<int>(previews.size()) > query.limit;
-  return Json{{"matches", items},
-              {"next_cursor", more ? Json(cursor_of(previews[query.limit - 1])) : Json(nullptr)},
-              {"source", source}};
+    page.matches.push_back(view(previews[i], user_id));
+  if (static_cast<int>(previews.size()) > query.limit) page.next_cursor = cursor_of(previews[query.limit - 1]);
+  return page;
 }
 
-Result<Json> Discovery::detail(const std::string& user_id, const std::string& match_id) {
+Result<MatchDetail> Discovery::detail(const std::string& user_id, const std::string& match_id) {
   if (!crypto::is_uuid(match_id)) return std::unexpected(match_not_found());
-  return db::transact(d_.db, [&](pqxx::work& tx) -> Result<Json> {
+  return db::transact(d_.db, [&](pqxx::work& tx) -> Result<MatchDetail> {
     auto m = repository::match_for(tx, match_id, user_id);
     if (!m) return std::unexpected(match_not_found());
     // The match's page shows the other's profile: a profile view, as GET /users/{id} is.
@@ -152,16 +150,15 @@ Result<Json> Discovery::detail(const std::string& user_id, const std::string& ma
       insights["detailedAnalysis"] = full.value("detailedAnalysis", "");
       insights["premiumInsights"] = full.value("premiumInsights", Json::object());
     }
-    Json out = view(preview_of(*m), user_id);
-    out["attributes"] = attributes;
-    out["insights"] = insights;
-    out["insights_locked"] = premium ? Json::array() : Json::array({"detailedAnalysis", "premiumInsights"});
-    out["ai_model"] = doc.value("aiModel", "");
-    return out;
+    return MatchDetail{.match = view(preview_of(*m), user_id),
+                       .attributes = attributes,
+                       .insights = insights,
+                       .premium = premium,
+                       .ai_model = doc.value("aiModel", "")};
   });
 }
 
-Result<Json> Discovery::like(const std::string& user_id, const std::string& match_id) {
+Result<Liked> Discovery::like(const std::string& user_id, const std::string& match_id) {
   if (!crypto::is_uuid(match_id)) return std::unexpected(match_not_found());
   // (user, notification) recorded in the transaction, announced live only once it committed.
   std::vector<std::pair<std::string, Json>> recorded;
@@ -199,9 +196,7 @@ Result<Json> Discovery::like(const std::string& user_id, const std::string& matc
   for (const auto& [who, n] : recorded) d_.notifications.announce(who, n);
   forget_pair(result.first.user_id_1, result.first.user_id_2);
   d_.cache.forget_match(match_id);
-  Json out = view(preview_of(result.first), user_id);
-  out["conversation_id"] = result.second ? Json(*result.second) : Json(nullptr);
-  return out;
+  return Liked{.match = view(preview_of(result.first), user_id), .conversation_id = result.second};
 }
 
 Result<repository::MatchRow> Discovery::reject(const std::string& user_id, const std::string& match_id,
@@ -223,12 +218,12 @@ Result<repository::MatchRow> Discovery::reject(const std::string& user_id, const
   return result;
 }
 
-Result<Json> Discovery::pass(const std::string& user_id, const std::string& match_id) {
+Result<MatchView> Discovery::pass(const std::string& user_id, const std::string& match_id) {
   auto passed = PM_TRY(reject(user_id, match_id, MatchStatus::pending, "passed"));
   return view(preview_of(passed), user_id);
 }
 
-Result<Json> Discovery::unmatch(const std::string& user_id, const std::string& match_id) {
+Result<MatchView> Discovery::unmatch(const std::string& user_id, const std::string& match_id) {
   auto ended = PM_TRY(reject(user_id, match_id, MatchStatus::active, "ended"));
   if (on_unmatch) on_unmatch(user_id, ended.user_id_1 == user_id ? ended.user_id_2 : ended.user_id_1);
   return view(preview_of(ended), user_id);

@@ -11,6 +11,7 @@
 #include "core/json.hpp"
 #include "db/pool.hpp"
 #include "matching/match_cache.hpp"
+#include "matching/model.hpp"
 #include "matching/repository.hpp"
 #include "notifications/service.hpp"
 #include "storage/object_store.hpp"
@@ -37,16 +38,16 @@ class Discovery {
   };
   explicit Discovery(Deps deps) : d_(deps) {}
 
-  Result<Json> list(const std::string& user_id, const ListQuery& query);
+  Result<MatchPage> list(const std::string& user_id, const ListQuery& query);
   // 404 unless the user is in the match (no difference between "not yours" and "absent").
-  Result<Json> detail(const std::string& user_id, const std::string& match_id);
+  Result<MatchDetail> detail(const std::string& user_id, const std::string& match_id);
   // Like: when both have liked, the match becomes active, its conversation opens and both are notified.
-  Result<Json> like(const std::string& user_id, const std::string& match_id);
+  Result<Liked> like(const std::string& user_id, const std::string& match_id);
   // Pass: the match is rejected (final; the pair is never matched again).
-  Result<Json> pass(const std::string& user_id, const std::string& match_id);
+  Result<MatchView> pass(const std::string& user_id, const std::string& match_id);
 
   // Unmatch: an active match ends for both (rejected) and on_unmatch closes their conversation.
-  Result<Json> unmatch(const std::string& user_id, const std::string& match_id);
+  Result<MatchView> unmatch(const std::string& user_id, const std::string& match_id);
   // Set by app/ at wiring time: called after an unmatch committed (who ended it, the other user).
   std::function<void(const std::string& by, const std::string& other)> on_unmatch;
 
@@ -56,7 +57,8 @@ class Discovery {
   void forget_pair(const std::string& a, const std::string& b);
 
  private:
-  Json view(const Json& preview, const std::string& viewer);
+  // The match as `viewer` sees it, from its cached preview (the other user's photo URL signed).
+  MatchView view(const Json& preview, const std::string& viewer);
   // Pass and unmatch: the match, in `from_status`, becomes rejected; 409 naming `action` otherwise.
   Result<repository::MatchRow> reject(const std::string& user_id, const std::string& match_id, MatchStatus from_status,
                                       std::string_view action);

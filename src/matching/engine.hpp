@@ -30,6 +30,16 @@ struct Generated {
   int created = 0;
   std::vector<std::string> match_ids;
   SearchStats search;
+
+  // POST /api/v1/matches/generate's answer.
+  Json to_json() const {
+    return {{"created", created},
+            {"match_ids", match_ids},
+            {"search",
+             {{"path", search.path == SearchPath::ann ? "ann" : "exact"},
+              {"examined", search.examined},
+              {"scored", search.scored}}}};
+  }
 };
 
 class Engine {

@@ -1,14 +1,12 @@
 #include "matching/match_status.hpp"
 
-#include <array>
-#include <stdexcept>
-#include <utility>
+#include "core/enum_names.hpp"
 
 namespace pm::matching {
 
 namespace {
 
-constexpr std::array<std::pair<MatchStatus, std::string_view>, 4> kMatchStatusNames = {{
+constexpr EnumNames<MatchStatus, 4> kMatchStatusNames = {{
     {MatchStatus::pending, "pending"},
     {MatchStatus::active, "active"},
     {MatchStatus::rejected, "rejected"},
@@ -17,16 +15,8 @@ constexpr std::array<std::pair<MatchStatus, std::string_view>, 4> kMatchStatusNa
 
 }  // namespace
 
-std::string_view to_string(MatchStatus status) {
-  for (const auto& [value, name] : kMatchStatusNames)
-    if (value == status) return name;
-  throw std::logic_error("a MatchStatus without a name");
-}
+std::string_view to_string(MatchStatus status) { return name_in(kMatchStatusNames, status); }
 
-std::optional<MatchStatus> match_status_from(std::string_view name) {
-  for (const auto& [value, n] : kMatchStatusNames)
-    if (n == name) return value;
-  return std::nullopt;
-}
+std::optional<MatchStatus> match_status_from(std::string_view name) { return value_in(kMatchStatusNames, name); }
 
 }  // namespace pm::matching

@@ -8,7 +8,7 @@
 
 namespace pm::matching {
 
-Result<Json> Service::generate_now(const std::string& user_id) {
+Result<Generated> Service::generate_now(const std::string& user_id) {
   const bool premium = PM_TRY(
       db::transact(d_.db, [&](pqxx::work& tx) -> Result<bool> { return subscriptions::has_premium(tx, user_id); }));
   const cache::Limit limit{.max = premium ? d_.config.generate_limit_premium : d_.config.generate_limit_free,
@@ -18,13 +18,7 @@ Result<Json> Service::generate_now(const std::string& user_id) {
     return std::unexpected(cache::too_many_requests(
         fmt::format("match generation is limited to {} per {} s on your plan", limit.max, limit.window.count()),
         decision.retry_after));
-  auto generated = PM_TRY(engine.generate(user_id));
-  return Json{{"created", generated.created},
-              {"match_ids", generated.match_ids},
-              {"search",
-               {{"path", generated.search.path == SearchPath::ann ? "ann" : "exact"},
-                {"examined", generated.search.examined},
-                {"scored", generated.search.scored}}}};
+  return engine.generate(user_id);
 }
 
 }  // namespace pm::matching

@@ -22,7 +22,7 @@ class Service {
   explicit Service(Deps deps) : engine(deps.engine), discovery(deps.discovery), d_(deps) {}
 
   // Generates now, if the user's plan allows another generation in this window (else 429).
-  Result<Json> generate_now(const std::string& user_id);
+  Result<Generated> generate_now(const std::string& user_id);
 
   // The routes reach the engine (like, pass, insights) and discovery through the service.
   Engine& engine;

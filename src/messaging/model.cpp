@@ -18,15 +18,16 @@ Result<MessageInput> MessageInput::parse(const Json& body) {
   if (auto id = f.text("client_message_id", true, kMaxClientIdLength)) in.client_message_id = *id;
   if (f.has("message_type")) {
     auto type = f.text("message_type", true, 20);
-    if (type && *type != "text" && *type != "image" && *type != "reaction")
+    auto known = type ? message_type_from(*type) : std::nullopt;
+    if (type && !known)
       f.fail("message_type", "must be text, image or reaction");
-    else if (type)
-      in.type = *type;
+    else if (known)
+      in.type = *known;
   }
-  if (in.type == "text") {
+  if (in.type == MessageType::text) {
     if (auto text = f.multiline_text("content", true, kMaxTextLength)) in.content = *text;
     if (f.has("media_key")) f.fail("media_key", "only an image message has media");
-  } else if (in.type == "reaction") {
+  } else if (in.type == MessageType::reaction) {
     auto emoji = f.text("content", true, kMaxEmojiLength);
     if (emoji && !valid_emoji(*emoji))
       f.fail("content", "a reaction is one emoji");
@@ -61,14 +62,14 @@ Result<ReactionInput> ReactionInput::parse(const Json& body) {
   return in;
 }
 
-Json Message::to_json(const std::string& media_url) const {
+Json Message::to_json() const {
   const bool gone = deleted();
   return {{"message_id", message_id},
           {"conversation_id", conversation_id},
           {"sender_id", sender_id},
           {"recipient_id", recipient_id},
           {"seq", seq},
-          {"message_type", type},
+          {"message_type", to_string(type)},
           // A deleted message keeps its place in the order, not its words or picture.
           {"content", gone || !content ? Json(nullptr) : Json(*content)},
           {"media_url", gone || media_url.empty() ? Json(nullptr) : Json(media_url)},
@@ -77,6 +78,38 @@ Json Message::to_json(const std::string& media_url) const {
           {"reactions", gone ? Json::array() : reactions},
           {"client_message_id", metadata.value("clientMessageId", "")},
           {"deleted", gone}};
+}
+
+Json History::to_json() const {
+  Json items = Json::array();
+  for (const auto& m : messages) items.push_back(m.to_json());
+  return {{"conversation_id", conversation_id},
+          {"messages", items},
+          {"last_seq", last_seq},
+          {"has_more", has_more},
+          {"closed", closed}};
+}
+
+Json ReadReceipt::to_json() const { return {{"conversation_id", conversation_id}, {"read_up_to", read_up_to}}; }
+
+Json UploadedMedia::to_json() const {
+  return {{"media_key", media_key}, {"url", url}, {"width", width}, {"height", height}};
+}
+
+Json ConversationSummary::to_json() const {
+  return {{"conversation_id", conversation_id},
+          {"match_id", match_id},
+          {"user", user},
+          {"last_message", last_message},
+          {"last_message_at", last_message_at},
+          {"unread_count", unread_count},
+          {"closed", closed}};
+}
+
+Json ConversationPage::to_json() const {
+  Json items = Json::array();
+  for (const auto& c : conversations) items.push_back(c.to_json());
+  return {{"conversations", items}, {"next_cursor", next_cursor ? Json(*next_cursor) : Json(nullptr)}};
 }
 
 }  // namespace pm::messaging

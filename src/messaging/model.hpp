@@ -3,9 +3,11 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/json.hpp"
 #include "core/problem.hpp"
+#include "messaging/message_type.hpp"
 
 namespace pm::messaging {
 
@@ -16,9 +18,9 @@ inline constexpr std::size_t kMaxEmojiLength = 16;      // bytes of one reaction
 // POST /api/v1/conversations/{id}/messages (and "message.send" on the WebSocket).
 struct MessageInput {
   std::string client_message_id;  // the client's own id: a retry with it returns the original
-  std::string type = "text";      // text | image | reaction
-  std::string content;            // text, or the emoji of a reaction message
-  std::string media_key;          // image: the key POST .../media returned
+  MessageType type = MessageType::text;
+  std::string content;    // text, or the emoji of a reaction message
+  std::string media_key;  // image: the key POST .../media returned
 
   static Result<MessageInput> parse(const Json& body);
 };
@@ -37,15 +39,58 @@ bool valid_emoji(std::string_view text);
 
 // A stored message with its document fields, as the API and the events show it.
 struct Message {
-  std::string message_id, conversation_id, sender_id, recipient_id, type, sent_at;
+  std::string message_id, conversation_id, sender_id, recipient_id;
+  MessageType type = MessageType::text;
+  std::string sent_at;
   long long seq = 0;
   std::optional<std::string> content, media_key, read_at;
   Json reactions = Json::array();
   Json metadata = Json::object();
+  std::string media_url;  // the image's signed URL for the one reading (the service signs; empty: none)
 
   bool deleted() const { return metadata.value("isDeleted", false); }
-  // `media_url` is the signed URL of the image (the caller signs; empty for none).
-  Json to_json(const std::string& media_url) const;
+  Json to_json() const;
+};
+
+// A page of a conversation's messages, oldest first (GET /api/v1/conversations/{id}/messages).
+struct History {
+  std::string conversation_id;
+  std::vector<Message> messages;
+  long long last_seq = 0;
+  bool has_more = false;  // another page in the direction read
+  bool closed = false;
+  Json to_json() const;
+};
+
+// Read receipts: the other's messages read up to an order number.
+struct ReadReceipt {
+  std::string conversation_id;
+  long long read_up_to = 0;
+  Json to_json() const;
+};
+
+// A photo stored for an image message: the key to send it with, and a URL to show it now.
+struct UploadedMedia {
+  std::string media_key, url;
+  int width = 0, height = 0;
+  Json to_json() const;
+};
+
+// One conversation in the list: the other user, the last message's preview (or null), unread count.
+struct ConversationSummary {
+  std::string conversation_id, match_id;
+  Json user;          // {user_id, first_name}
+  Json last_message;  // the preview, as cached
+  std::string last_message_at;
+  int unread_count = 0;
+  bool closed = false;
+  Json to_json() const;
+};
+
+struct ConversationPage {
+  std::vector<ConversationSummary> conversations;
+  std::optional<std::string> next_cursor;
+  Json to_json() const;
 };
 
 }  // namespace pm::messaging

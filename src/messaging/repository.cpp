@@ -2,213 +2,301 @@
 
 #include <limits>
 
-#include "db/sql.hpp"
+#include "db/row.hpp"
 
 namespace pm::messaging::repository {
 
 namespace {
 
-using db::kIsoFormat;
+// Conversation $1 with its match's users and status, if user $2 is one of them; `blocker` is
+// who blocked whom, if anyone did.
+constexpr const char* kConversationFor = R"sql(
+  SELECT c.conversation_id, c.match_id, mt.user_id_1, mt.user_id_2, mt.status = 'active' AS match_active,
+         to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
+         to_char(c.last_message_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_message_at,
+         c.last_seq, to_char(c.closed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS closed_at,
+         c.close_reason, c.closed_by,
+         (SELECT b.blocker_id FROM user_blocks b
+          WHERE (b.blocker_id = mt.user_id_1 AND b.blocked_id = mt.user_id_2)
+             OR (b.blocker_id = mt.user_id_2 AND b.blocked_id = mt.user_id_1)
+          ORDER BY b.created_at LIMIT 1) AS blocker
+  FROM conversations c JOIN matches mt ON mt.match_id = c.match_id
+  WHERE c.conversation_id = $1 AND $2 IN (mt.user_id_1, mt.user_id_2)
+)sql";
+// The same, its row locked for the transaction.
+constexpr const char* kConversationForUpdate = R"sql(
+  SELECT c.conversation_id, c.match_id, mt.user_id_1, mt.user_id_2, mt.status = 'active' AS match_active,
+         to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
+         to_char(c.last_message_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_message_at,
+         c.last_seq, to_char(c.closed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS closed_at,
+         c.close_reason, c.closed_by,
+         (SELECT b.blocker_id FROM user_blocks b
+          WHERE (b.blocker_id = mt.user_id_1 AND b.blocked_id = mt.user_id_2)
+             OR (b.blocker_id = mt.user_id_2 AND b.blocked_id = mt.user_id_1)
+          ORDER BY b.created_at LIMIT 1) AS blocker
+  FROM conversations c JOIN matches mt ON mt.match_id = c.match_id
+  WHERE c.conversation_id = $1 AND $2 IN (mt.user_id_1, mt.user_id_2)
+  FOR UPDATE OF c
+)sql";
+constexpr const char* kNextSeq = R"sql(
+  UPDATE conversations SET last_seq = last_seq + 1, last_message_at = now() WHERE conversation_id = $1
+  RETURNING last_seq
+)sql";
 
-std::optional<std::string> opt(const pqxx::field& f) {
-  return f.is_null() ? std::nullopt : std::optional(f.as<std::string>());
+// Message: a message row (m) with its document (d).
+constexpr const char* kByClientId = R"sql(
+  SELECT m.message_id, m.conversation_id, m.sender_id, d.recipient_id, m.message_type, m.content, m.media_url,
+         to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS sent_at,
+         to_char(m.read_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS read_at,
+         m.seq, d.reactions::text, d.metadata::text
+  FROM messages m JOIN message_documents d ON d.message_id = m.message_id
+  WHERE d.conversation_id = $1 AND d.sender_id = $2 AND d.metadata ? 'clientMessageId'
+    AND d.metadata->>'clientMessageId' = $3
+)sql";
+constexpr const char* kMessage = R"sql(
+  SELECT m.message_id, m.conversation_id, m.sender_id, d.recipient_id, m.message_type, m.content, m.media_url,
+         to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS sent_at,
+         to_char(m.read_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS read_at,
+         m.seq, d.reactions::text, d.metadata::text
+  FROM messages m JOIN message_documents d ON d.message_id = m.message_id
+  WHERE m.message_id = $1
+)sql";
+// A page of conversation $1's messages between the order numbers $2 and $3 (exclusive), at most
+// $4, in order: the first ones after $2 (paging forward)...
+constexpr const char* kMessagesForward = R"sql(
+  SELECT * FROM (
+    SELECT m.message_id, m.conversation_id, m.sender_id, d.recipient_id, m.message_type, m.content, m.media_url,
+           to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS sent_at,
+           to_char(m.read_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS read_at,
+           m.seq, d.reactions::text, d.metadata::text
+    FROM messages m JOIN message_documents d ON d.message_id = m.message_id
+    WHERE m.conversation_id = $1 AND m.seq > $2 AND m.seq < $3
+    ORDER BY m.seq ASC LIMIT $4) page
+  ORDER BY seq ASC
+)sql";
+// ... or the last ones before $3 (the newest page, or paging backward).
+constexpr const char* kMessagesBackward = R"sql(
+  SELECT * FROM (
+    SELECT m.message_id, m.conversation_id, m.sender_id, d.recipient_id, m.message_type, m.content, m.media_url,
+           to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS sent_at,
+           to_char(m.read_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS read_at,
+           m.seq, d.reactions::text, d.metadata::text
+    FROM messages m JOIN message_documents d ON d.message_id = m.message_id
+    WHERE m.conversation_id = $1 AND m.seq > $2 AND m.seq < $3
+    ORDER BY m.seq DESC LIMIT $4) page
+  ORDER BY seq ASC
+)sql";
+constexpr const char* kInsertMessage = R"sql(
+  INSERT INTO messages (conversation_id, sender_id, message_type, content, media_url, seq)
+  VALUES ($1, $2, $3, $4, $5, $6) RETURNING message_id
+)sql";
+constexpr const char* kInsertMessageDocument = R"sql(
+  INSERT INTO message_documents (message_id, conversation_id, sender_id, recipient_id, metadata)
+  VALUES ($1, $2, $3, $4, $5::jsonb)
+)sql";
+constexpr const char* kMarkRead = R"sql(
+  UPDATE messages SET read_at = now()
+  WHERE conversation_id = $1 AND sender_id <> $2 AND seq <= $3 AND read_at IS NULL
+)sql";
+constexpr const char* kReadUpTo = R"sql(
+  SELECT coalesce(max(seq), 0) AS read_up_to FROM messages
+  WHERE conversation_id = $1 AND sender_id <> $2 AND read_at IS NOT NULL
+)sql";
+constexpr const char* kSetReactions = R"sql(
+  UPDATE message_documents SET reactions = $2::jsonb WHERE message_id = $1
+)sql";
+// A deleted message keeps its place (seq, time, sender) and loses what it said: text and image.
+constexpr const char* kMarkDeleted = R"sql(
+  UPDATE message_documents SET metadata = metadata || '{"isDeleted": true}' WHERE message_id = $1
+)sql";
+constexpr const char* kEraseContent = R"sql(
+  UPDATE messages SET content = NULL, media_url = NULL WHERE message_id = $1
+)sql";
+
+// ConversationRow: user $1's conversations, newest first, after the cursor ($2 last_message_at,
+// $3 conversation_id; NULL: the first page), at most $4. The other user, the unread count and the
+// last message (its columns named last_*) come with each. A block hides the conversation from
+// the one blocked; the blocker keeps the history.
+constexpr const char* kConversations = R"sql(
+  SELECT c.conversation_id, c.match_id, mt.user_id_1, mt.user_id_2, mt.status = 'active' AS match_active,
+         to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
+         to_char(c.last_message_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_message_at,
+         c.last_seq, to_char(c.closed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS closed_at,
+         c.close_reason, c.closed_by,
+         (SELECT b.blocker_id FROM user_blocks b
+          WHERE (b.blocker_id = mt.user_id_1 AND b.blocked_id = mt.user_id_2)
+             OR (b.blocker_id = mt.user_id_2 AND b.blocked_id = mt.user_id_1)
+          ORDER BY b.created_at LIMIT 1) AS blocker,
+         (SELECT jsonb_build_object('user_id', u.user_id, 'first_name', u.first_name)::text FROM users u
+          WHERE u.user_id = CASE WHEN mt.user_id_1 = $1 THEN mt.user_id_2 ELSE mt.user_id_1 END) AS other_user,
+         (SELECT count(*) FROM messages x
+          WHERE x.conversation_id = c.conversation_id AND x.sender_id <> $1 AND x.read_at IS NULL)::int AS unread,
+         last.*
+  FROM conversations c JOIN matches mt ON mt.match_id = c.match_id
+  LEFT JOIN LATERAL (
+    SELECT m.message_id AS last_message_id, m.conversation_id AS last_conversation_id,
+           m.sender_id AS last_sender_id, d.recipient_id AS last_recipient_id,
+           m.message_type AS last_message_type, m.content AS last_content, m.media_url AS last_media_url,
+           to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_sent_at,
+           to_char(m.read_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_read_at,
+           m.seq AS last_seq_of_message, d.reactions::text AS last_reactions, d.metadata::text AS last_metadata
+    FROM messages m JOIN message_documents d ON d.message_id = m.message_id
+    WHERE m.conversation_id = c.conversation_id ORDER BY m.seq DESC LIMIT 1) last ON true
+  WHERE $1 IN (mt.user_id_1, mt.user_id_2)
+    AND NOT EXISTS (SELECT 1 FROM user_blocks b WHERE b.blocked_id = $1 AND b.blocker_id IN (mt.user_id_1, mt.user_id_2))
+    AND ($2::timestamptz IS NULL OR (c.last_message_at, c.conversation_id) < ($2::timestamptz, $3::uuid))
+  ORDER BY c.last_message_at DESC, c.conversation_id DESC LIMIT $4
+)sql";
+
+// Closes the open conversation between $1 and $2 (reason $3, by $4).
+constexpr const char* kCloseBetween = R"sql(
+  UPDATE conversations c SET closed_at = now(), close_reason = $3, closed_by = $4 FROM matches mt
+  WHERE mt.match_id = c.match_id AND c.closed_at IS NULL
+    AND ((mt.user_id_1 = $1 AND mt.user_id_2 = $2) OR (mt.user_id_1 = $2 AND mt.user_id_2 = $1))
+  RETURNING c.conversation_id
+)sql";
+constexpr const char* kDeleteOlderThan = R"sql(
+  DELETE FROM messages
+  WHERE message_id IN (SELECT message_id FROM messages WHERE sent_at < now() - make_interval(days => $1)
+                       ORDER BY sent_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+  RETURNING media_url
+)sql";
+
+Conversation conversation_from(const pqxx::row& r) {
+  return {.conversation_id = r["conversation_id"].as<std::string>(),
+          .match_id = r["match_id"].as<std::string>(),
+          .user_1 = r["user_id_1"].as<std::string>(),
+          .user_2 = r["user_id_2"].as<std::string>(),
+          .created_at = r["created_at"].as<std::string>(),
+          .last_message_at = r["last_message_at"].as<std::string>(),
+          .match_active = r["match_active"].as<bool>(),
+          .last_seq = r["last_seq"].as<long long>(),
+          .closed_at = db::opt<std::string>(r, "closed_at"),
+          // the table's CHECK names the reasons
+          .close_reason = close_reason_from(db::opt<std::string>(r, "close_reason").value_or("")),
+          .closed_by = db::opt<std::string>(r, "closed_by"),
+          .blocker = db::opt<std::string>(r, "blocker")};
 }
 
-const std::string kConversationColumns =
-    std::string(
-        "c.conversation_id, c.match_id, mt.user_id_1, mt.user_id_2, mt.status, to_char(c.created_at AT TIME ZONE "
-        "'UTC', ") +
-    kIsoFormat + "), to_char(c.last_message_at AT TIME ZONE 'UTC', " + kIsoFormat +
-    "), c.last_seq, to_char(c.closed_at AT TIME ZONE 'UTC', " + kIsoFormat +
-    "), c.close_reason, c.closed_by, "
-    "(SELECT b.blocker_id FROM user_blocks b WHERE (b.blocker_id = mt.user_id_1 AND b.blocked_id = mt.user_id_2) "
-    "   OR (b.blocker_id = mt.user_id_2 AND b.blocked_id = mt.user_id_1) ORDER BY b.created_at LIMIT 1) ";
+// The column names of a Message: the statements' own, or those of kConversations' last message.
+struct MessageColumns {
+  const char *message_id, *conversation_id, *sender_id, *recipient_id, *message_type, *content, *media_url, *sent_at,
+      *read_at, *seq, *reactions, *metadata;
+};
+constexpr MessageColumns kMessageColumns = {
+    "message_id", "conversation_id", "sender_id", "recipient_id", "message_type", "content",
+    "media_url",  "sent_at",         "read_at",   "seq",          "reactions",    "metadata"};
+constexpr MessageColumns kLastMessageColumns = {"last_message_id",     "last_conversation_id", "last_sender_id",
+                                                "last_recipient_id",   "last_message_type",    "last_content",
+                                                "last_media_url",      "last_sent_at",         "last_read_at",
+                                                "last_seq_of_message", "last_reactions",       "last_metadata"};
 
-Conversation conversation_from(const pqxx::row& r, int at = 0) {
-  return {.conversation_id = r[at].as<std::string>(),
-          .match_id = r[at + 1].as<std::string>(),
-          .user_1 = r[at + 2].as<std::string>(),
-          .user_2 = r[at + 3].as<std::string>(),
-          .match_status = r[at + 4].as<std::string>(),
-          .created_at = r[at + 5].as<std::string>(),
-          .last_message_at = r[at + 6].as<std::string>(),
-          .last_seq = r[at + 7].as<long long>(),
-          .closed_at = opt(r[at + 8]),
-          .close_reason = opt(r[at + 9]),
-          .closed_by = opt(r[at + 10]),
-          .blocker = opt(r[at + 11])};
+Message message_from(const pqxx::row& r, const MessageColumns& c = kMessageColumns) {
+  return {.message_id = r[c.message_id].as<std::string>(),
+          .conversation_id = r[c.conversation_id].as<std::string>(),
+          .sender_id = r[c.sender_id].as<std::string>(),
+          .recipient_id = r[c.recipient_id].as<std::string>(),
+          // the table's CHECK names the types
+          .type = message_type_from(r[c.message_type].as<std::string>()).value(),
+          .sent_at = r[c.sent_at].as<std::string>(),
+          .seq = r[c.seq].as<long long>(),
+          .content = db::opt<std::string>(r, c.content),
+          .media_key = db::opt<std::string>(r, c.media_url),
+          .read_at = db::opt<std::string>(r, c.read_at),
+          .reactions = Json::parse(r[c.reactions].as<std::string>()),
+          .metadata = Json::parse(r[c.metadata].as<std::string>())};
 }
-
-const std::string kMessageColumns =
-    std::string(
-        "m.message_id, m.conversation_id, m.sender_id, d.recipient_id, m.message_type, m.content, m.media_url, "
-        "to_char(m.sent_at AT TIME ZONE 'UTC', ") +
-    kIsoFormat + "), to_char(m.read_at AT TIME ZONE 'UTC', " + kIsoFormat +
-    "), m.seq, d.reactions::text, d.metadata::text ";
-
-Message message_from(const pqxx::row& r, int at = 0) {
-  return {.message_id = r[at].as<std::string>(),
-          .conversation_id = r[at + 1].as<std::string>(),
-          .sender_id = r[at + 2].as<std::string>(),
-          .recipient_id = r[at + 3].as<std::string>(),
-          .type = r[at + 4].as<std::string>(),
-          .sent_at = r[at + 7].as<std::string>(),
-          .seq = r[at + 9].as<long long>(),
-          .content = opt(r[at + 5]),
-          .media_key = opt(r[at + 6]),
-          .read_at = opt(r[at + 8]),
-          .reactions = Json::parse(r[at + 10].as<std::string>()),
-          .metadata = Json::parse(r[at + 11].as<std::string>())};
-}
-
-const std::string kMessageFrom = "FROM messages m JOIN message_documents d ON d.message_id = m.message_id ";
 
 }  // namespace
 
 std::optional<Conversation> conversation_for(pqxx::work& tx, const std::string& conversation_id,
                                              const std::string& user_id, bool lock) {
-  auto rows = tx.exec_params("SELECT " + kConversationColumns +
-                                 "FROM conversations c JOIN matches mt ON mt.match_id = c.match_id "
-                                 "WHERE c.conversation_id = $1 AND $2 IN (mt.user_id_1, mt.user_id_2)" +
-                                 (lock ? " FOR UPDATE OF c" : ""),
-                             conversation_id, user_id);
+  auto rows = tx.exec_params(lock ? kConversationForUpdate : kConversationFor, conversation_id, user_id);
   if (rows.empty()) return std::nullopt;
   return conversation_from(rows[0]);
 }
 
 long long next_seq(pqxx::work& tx, const std::string& conversation_id) {
-  return tx
-      .exec_params1(
-          "UPDATE conversations SET last_seq = last_seq + 1, last_message_at = now() WHERE conversation_id = $1 "
-          "RETURNING last_seq",
-          conversation_id)[0]
-      .as<long long>();
+  return tx.exec_params1(kNextSeq, conversation_id)["last_seq"].as<long long>();
 }
 
 std::optional<Message> by_client_id(pqxx::work& tx, const std::string& conversation_id, const std::string& sender_id,
                                     const std::string& client_message_id) {
-  auto rows = tx.exec_params("SELECT " + kMessageColumns + kMessageFrom +
-                                 "WHERE d.conversation_id = $1 AND d.sender_id = $2 AND d.metadata ? 'clientMessageId' "
-                                 "AND d.metadata->>'clientMessageId' = $3",
-                             conversation_id, sender_id, client_message_id);
+  auto rows = tx.exec_params(kByClientId, conversation_id, sender_id, client_message_id);
   if (rows.empty()) return std::nullopt;
   return message_from(rows[0]);
 }
 
 Message insert_message(pqxx::work& tx, const Conversation& c, const std::string& sender_id, long long seq,
                        const MessageInput& in, const std::string& app_version) {
-  auto id = tx.exec_params1(
-                  "INSERT INTO messages (conversation_id, sender_id, message_type, content, media_url, seq) "
-                  "VALUES ($1, $2, $3, $4, $5, $6) RETURNING message_id",
-                  c.conversation_id, sender_id, in.type, in.content.empty() ? std::nullopt : std::optional(in.content),
-                  in.media_key.empty() ? std::nullopt : std::optional(in.media_key), seq)[0]
+  auto id = tx.exec_params1(kInsertMessage, c.conversation_id, sender_id, std::string(to_string(in.type)),
+                            in.content.empty() ? std::nullopt : std::optional(in.content),
+                            in.media_key.empty() ? std::nullopt : std::optional(in.media_key), seq)["message_id"]
                 .as<std::string>();
   Json metadata = {{"isDeleted", false}, {"clientMessageId", in.client_message_id}, {"appVersion", app_version}};
-  tx.exec_params(
-      "INSERT INTO message_documents (message_id, conversation_id, sender_id, recipient_id, metadata) "
-      "VALUES ($1, $2, $3, $4, $5::jsonb)",
-      id, c.conversation_id, sender_id, c.other(sender_id), metadata.dump());
+  tx.exec_params(kInsertMessageDocument, id, c.conversation_id, sender_id, c.other(sender_id), metadata.dump());
   return *message(tx, id);
 }
 
 std::vector<Message> messages(pqxx::work& tx, const std::string& conversation_id, std::optional<long long> after,
                               std::optional<long long> before, int limit) {
   // Newest page by default; "after" pages forward (oldest first), "before" pages backward.
-  const bool forward = after.has_value();
-  auto rows =
-      tx.exec_params("SELECT * FROM (SELECT " + kMessageColumns + kMessageFrom +
-                         "WHERE m.conversation_id = $1 AND m.seq > $2 AND m.seq < $3 "
-                         "ORDER BY m.seq " +
-                         (forward ? "ASC" : "DESC") + " LIMIT $4) page ORDER BY seq ASC",
-                     conversation_id, after.value_or(0), before.value_or(std::numeric_limits<long long>::max()), limit);
+  auto rows = tx.exec_params(after ? kMessagesForward : kMessagesBackward, conversation_id, after.value_or(0),
+                             before.value_or(std::numeric_limits<long long>::max()), limit);
   std::vector<Message> out;
   for (const auto& r : rows) out.push_back(message_from(r));
   return out;
 }
 
 std::optional<Message> message(pqxx::work& tx, const std::string& message_id) {
-  auto rows = tx.exec_params("SELECT " + kMessageColumns + kMessageFrom + "WHERE m.message_id = $1", message_id);
+  auto rows = tx.exec_params(kMessage, message_id);
   if (rows.empty()) return std::nullopt;
   return message_from(rows[0]);
 }
 
 long long mark_read(pqxx::work& tx, const std::string& conversation_id, const std::string& reader_id,
                     long long up_to_seq) {
-  tx.exec_params(
-      "UPDATE messages SET read_at = now() WHERE conversation_id = $1 AND sender_id <> $2 AND seq <= $3 AND read_at IS "
-      "NULL",
-      conversation_id, reader_id, up_to_seq);
-  return tx
-      .exec_params1(
-          "SELECT coalesce(max(seq), 0) FROM messages WHERE conversation_id = $1 AND sender_id <> $2 AND read_at IS "
-          "NOT NULL",
-          conversation_id, reader_id)[0]
-      .as<long long>();
+  tx.exec_params(kMarkRead, conversation_id, reader_id, up_to_seq);
+  return tx.exec_params1(kReadUpTo, conversation_id, reader_id)["read_up_to"].as<long long>();
 }
 
 void set_reactions(pqxx::work& tx, const std::string& message_id, const Json& reactions) {
-  tx.exec_params("UPDATE message_documents SET reactions = $2::jsonb WHERE message_id = $1", message_id,
-                 reactions.dump());
+  tx.exec_params(kSetReactions, message_id, reactions.dump());
 }
 
 void mark_deleted(pqxx::work& tx, const std::string& message_id) {
-  tx.exec_params("UPDATE message_documents SET metadata = metadata || '{\"isDeleted\": true}' WHERE message_id = $1",
-                 message_id);
+  tx.exec_params(kMarkDeleted, message_id);
+  tx.exec_params(kEraseContent, message_id);
 }
 
 std::vector<ConversationRow> conversations(pqxx::work& tx, const std::string& user_id,
                                            const std::optional<std::pair<std::string, std::string>>& after, int limit) {
-  auto rows = tx.exec_params(
-      "SELECT " + kConversationColumns + ", " +
-          "  (SELECT jsonb_build_object('user_id', u.user_id, 'first_name', u.first_name)::text FROM users u "
-          "   WHERE u.user_id = CASE WHEN mt.user_id_1 = $1 THEN mt.user_id_2 ELSE mt.user_id_1 END), "
-          "  (SELECT count(*) FROM messages x WHERE x.conversation_id = c.conversation_id AND x.sender_id <> $1 AND "
-          "x.read_at IS NULL)::int, "
-          "  last.* "
-          "FROM conversations c JOIN matches mt ON mt.match_id = c.match_id "
-          "LEFT JOIN LATERAL (SELECT " +
-          kMessageColumns + kMessageFrom +
-          "   WHERE m.conversation_id = c.conversation_id ORDER BY m.seq DESC LIMIT 1) last ON true "
-          "WHERE $1 IN (mt.user_id_1, mt.user_id_2) "
-          // A block hides the conversation from the one blocked; the blocker keeps the history.
-          "AND NOT EXISTS (SELECT 1 FROM user_blocks b WHERE b.blocked_id = $1 AND b.blocker_id IN (mt.user_id_1, "
-          "mt.user_id_2)) "
-          "AND ($2::timestamptz IS NULL OR (c.last_message_at, c.conversation_id) < ($2::timestamptz, $3::uuid)) "
-          "ORDER BY c.last_message_at DESC, c.conversation_id DESC LIMIT $4",
-      user_id, after ? std::optional(after->first) : std::nullopt, after ? std::optional(after->second) : std::nullopt,
-      limit);
+  auto rows = tx.exec_params(kConversations, user_id, after ? std::optional(after->first) : std::nullopt,
+                             after ? std::optional(after->second) : std::nullopt, limit);
   std::vector<ConversationRow> out;
   for (const auto& r : rows) {
-    ConversationRow row{
-        .conversation = conversation_from(r), .other = Json::parse(r[12].as<std::string>()), .unread = r[13].as<int>()};
-    if (!r[14].is_null()) row.last = message_from(r, 14);
+    ConversationRow row{.conversation = conversation_from(r),
+                        .other = Json::parse(r["other_user"].as<std::string>()),
+                        .unread = r["unread"].as<int>()};
+    if (!r["last_message_id"].is_null()) row.last = message_from(r, kLastMessageColumns);
     out.push_back(std::move(row));
   }
   return out;
 }
 
-std::optional<std::string> close_between(pqxx::work& tx, const std::string& a, const std::string& b,
-                                         const std::string& reason, const std::string& by) {
-  auto rows = tx.exec_params(
-      "UPDATE conversations c SET closed_at = now(), close_reason = $3, closed_by = $4 FROM matches mt "
-      "WHERE mt.match_id = c.match_id AND c.closed_at IS NULL "
-      "AND ((mt.user_id_1 = $1 AND mt.user_id_2 = $2) OR (mt.user_id_1 = $2 AND mt.user_id_2 = $1)) RETURNING "
-      "c.conversation_id",
-      a, b, reason, by);
+std::optional<std::string> close_between(pqxx::work& tx, const std::string& a, const std::string& b, CloseReason reason,
+                                         const std::string& by) {
+  auto rows = tx.exec_params(kCloseBetween, a, b, std::string(to_string(reason)), by);
   if (rows.empty()) return std::nullopt;
-  return rows[0][0].as<std::string>();
+  return rows[0]["conversation_id"].as<std::string>();
 }
 
 std::vector<std::string> delete_older_than(pqxx::work& tx, int days, int limit, int& deleted) {
   std::vector<std::string> keys;
-  auto rows = tx.exec_params(
-      "DELETE FROM messages WHERE message_id IN (SELECT message_id FROM messages WHERE sent_at < now() - "
-      "make_interval(days => $1) "
-      "ORDER BY sent_at LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING media_url",
-      days, limit);
+  auto rows = tx.exec_params(kDeleteOlderThan, days, limit);
   deleted = static_cast<int>(rows.size());
   for (const auto& r : rows)
-    if (!r[0].is_null()) keys.push_back(r[0].as<std::string>());
+    if (auto key = db::opt<std::string>(r, "media_url")) keys.push_back(*key);
   return keys;
 }
 

@@ -8,14 +8,18 @@
 #include <pqxx/pqxx>
 
 #include "core/json.hpp"
+#include "messaging/close_reason.hpp"
 #include "messaging/model.hpp"
 
 namespace pm::messaging::repository {
 
 struct Conversation {
-  std::string conversation_id, match_id, user_1, user_2, match_status, created_at, last_message_at;
+  std::string conversation_id, match_id, user_1, user_2, created_at, last_message_at;
+  bool match_active = false;  // the match is active (both liked): the one state in which its users talk
   long long last_seq = 0;
-  std::optional<std::string> closed_at, close_reason, closed_by;
+  std::optional<std::string> closed_at;
+  std::optional<CloseReason> close_reason;
+  std::optional<std::string> closed_by;
   std::optional<std::string> blocker;  // who blocked whom, if anyone did
 
   const std::string& other(const std::string& me) const { return me == user_1 ? user_2 : user_1; }
@@ -40,6 +44,7 @@ std::optional<Message> message(pqxx::work& tx, const std::string& message_id);
 long long mark_read(pqxx::work& tx, const std::string& conversation_id, const std::string& reader_id,
                     long long up_to_seq);
 void set_reactions(pqxx::work& tx, const std::string& message_id, const Json& reactions);
+// Flags the message deleted and erases its text and image key (the stored image is the caller's to remove).
 void mark_deleted(pqxx::work& tx, const std::string& message_id);
 
 struct ConversationRow {
@@ -53,8 +58,8 @@ std::vector<ConversationRow> conversations(pqxx::work& tx, const std::string& us
                                            const std::optional<std::pair<std::string, std::string>>& after, int limit);
 
 // Closes the pair's conversation (a block or an unmatch); returns its id if one was open.
-std::optional<std::string> close_between(pqxx::work& tx, const std::string& a, const std::string& b,
-                                         const std::string& reason, const std::string& by);
+std::optional<std::string> close_between(pqxx::work& tx, const std::string& a, const std::string& b, CloseReason reason,
+                                         const std::string& by);
 
 // Retention: deletes messages sent before `days` ago; returns the media keys they held.
 std::vector<std::string> delete_older_than(pqxx::work& tx, int days, int limit, int& deleted);

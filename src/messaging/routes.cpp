@@ -55,7 +55,7 @@ void add_routes(http::Router& router, auth::Service& auth, Service& service) {
                  auto sent = service.send(who.user_id, req.id_param("conversation_id"), in, app_version_of(req));
                  if (!sent) return http::problem_response(sent.error(), req.request_id);
                  // A retry with the same client_message_id gets the original, with 200 instead of 201.
-                 return http::json_response(sent->created ? Status::created : Status::ok, sent->message);
+                 return http::json_response(sent->created ? Status::created : Status::ok, sent->message.to_json());
                });
              }));
   router.add(Method::post, "/api/v1/conversations/{conversation_id}/read",

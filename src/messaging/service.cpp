@@ -30,7 +30,7 @@ std::optional<Problem> cannot_read(const repository::Conversation& c, const std:
 std::optional<Problem> cannot_send(const repository::Conversation& c, const std::string& user_id) {
   if (auto p = cannot_read(c, user_id)) return p;
   if (c.blocker || c.closed_at) return closed("this conversation is closed; no more messages can be sent");
-  if (c.match_status != "active") return closed("messages can be sent only in an active match (both liked)");
+  if (!c.match_active) return closed("messages can be sent only in an active match (both liked)");
   return std::nullopt;
 }
 
@@ -43,8 +43,12 @@ Json preview_of(const Message& m) {
     while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
     text = text.substr(0, cut) + "\u2026";
   }
-  return {{"message_id", m.message_id}, {"seq", m.seq}, {"sender_id", m.sender_id},
-          {"message_type", m.type},     {"text", text}, {"sent_at", m.sent_at},
+  return {{"message_id", m.message_id},
+          {"seq", m.seq},
+          {"sender_id", m.sender_id},
+          {"message_type", to_string(m.type)},
+          {"text", text},
+          {"sent_at", m.sent_at},
           {"deleted", m.deleted()}};
 }
 
@@ -54,8 +58,9 @@ void Service::publish(const std::vector<std::string>& users, const Json& event) 
   if (d_.events) d_.events(users, event);
 }
 
-std::string Service::signed_media(const std::optional<std::string>& key) {
-  return key ? d_.media.signed_url(*key, kMediaUrlTtl) : std::string();
+Message Service::with_signed_url(Message m) {
+  m.media_url = m.media_key ? d_.media.signed_url(*m.media_key, kMediaUrlTtl) : std::string();
+  return m;
 }
 
 void Service::forget_preview(const std::string& conversation_id) {
@@ -66,7 +71,7 @@ void Service::forget_preview(const std::string& conversation_id) {
 Result<SendResult> Service::send(const std::string& user_id, const std::string& conversation_id, const MessageInput& in,
                                  const std::string& app_version) {
   if (!crypto::is_uuid(conversation_id)) return std::unexpected(no_conversation());
-  if (in.type == "image") {
+  if (in.type == MessageType::image) {
     // Only a photo uploaded into this conversation, and still there.
     if (!in.media_key.starts_with("conversations/" + conversation_id + "/"))
       return std::unexpected(
@@ -99,21 +104,21 @@ Result<SendResult> Service::send(const std::string& user_id, const std::string& 
                                            {"preview", preview_of(m)["text"]}});
     return std::pair{m, true};
   }));
-  auto& [message, created] = stored;
-  Json json = message_json(message);
+  const auto& [stored_message, created] = stored;
+  Message message = with_signed_url(stored_message);
   if (created) {
     forget_preview(conversation_id);
     publish({message.sender_id, message.recipient_id},
-            {{"type", "message.new"}, {"conversation_id", conversation_id}, {"message", json}});
+            {{"type", "message.new"}, {"conversation_id", conversation_id}, {"message", message.to_json()}});
     if (notification) d_.notifications.announce(message.recipient_id, *notification);
   }
-  return SendResult{json, created};
+  return SendResult{std::move(message), created};
 }
 
-Result<Json> Service::history(const std::string& user_id, const std::string& conversation_id,
-                              std::optional<long long> after, std::optional<long long> before, int limit) {
+Result<History> Service::history(const std::string& user_id, const std::string& conversation_id,
+                                 std::optional<long long> after, std::optional<long long> before, int limit) {
   if (!crypto::is_uuid(conversation_id)) return std::unexpected(no_conversation());
-  return db::transact(d_.db, [&](pqxx::work& tx) -> Result<Json> {
+  return db::transact(d_.db, [&](pqxx::work& tx) -> Result<History> {
     auto c = repository::conversation_for(tx, conversation_id, user_id);
     if (!c) return std::unexpected(no_conversation());
     if (auto p = cannot_read(*c, user_id)) return std::unexpected(*p);
@@ -126,11 +131,11 @@ Result<Json> Service::history(const std::string& user_id, const std::string& con
       else
         page.erase(page.begin());
     }
-    Json items = Json::array();
-    for (const auto& m : page) items.push_back(message_json(m));
-    Json out = {{"conversation_id", conversation_id}, {"messages", items}, {"last_seq", c->last_seq}};
-    out["has_more"] = more;
-    out["closed"] = c->closed_at.has_value() || c->blocker.has_value();
+    History out{.conversation_id = conversation_id,
+                .last_seq = c->last_seq,
+                .has_more = more,
+                .closed = c->closed_at.has_value() || c->blocker.has_value()};
+    for (auto& m : page) out.messages.push_back(with_signed_url(std::move(m)));
     return out;
   });
 }
@@ -150,8 +155,8 @@ Result<void> Service::typing(const std::string& user_id, const std::string& conv
   return {};
 }
 
-Result<Json> Service::read(const std::string& user_id, const std::string& conversation_id,
-                           std::optional<long long> up_to_seq) {
+Result<ReadReceipt> Service::read(const std::string& user_id, const std::string& conversation_id,
+                                  std::optional<long long> up_to_seq) {
   if (!crypto::is_uuid(conversation_id)) return std::unexpected(no_conversation());
   auto [conversation, read_up_to] =
       PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::pair<repository::Conversation, long long>> {
@@ -166,10 +171,10 @@ Result<Json> Service::read(const std::string& user_id, const std::string& conver
                 {"read_up_to", read_up_to}};
   publish({conversation.other(user_id), user_id}, event);
   forget_preview(conversation_id);
-  return Json{{"conversation_id", conversation_id}, {"read_up_to", read_up_to}};
+  return ReadReceipt{.conversation_id = conversation_id, .read_up_to = read_up_to};
 }
 
-Result<Json> Service::react(const std::string& user_id, const std::string& message_id, const ReactionInput& in) {
+Result<Message> Service::react(const std::string& user_id, const std::string& message_id, const ReactionInput& in) {
   if (!crypto::is_uuid(message_id)) return std::unexpected(no_message());
   auto done = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<Message> {
     auto m = repository::message(tx, message_id);
@@ -200,10 +205,10 @@ Result<Json> Service::react(const std::string& user_id, const std::string& messa
                 {"emoji", in.emoji},          {"action", in.add ? "add" : "remove"},
                 {"reactions", done.reactions}};
   publish({done.sender_id, done.recipient_id}, event);
-  return message_json(done);
+  return with_signed_url(std::move(done));
 }
 
-Result<Json> Service::remove(const std::string& user_id, const std::string& message_id) {
+Result<Message> Service::remove(const std::string& user_id, const std::string& message_id) {
   if (!crypto::is_uuid(message_id)) return std::unexpected(no_message());
   auto done = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<Message> {
     auto m = repository::message(tx, message_id);
@@ -214,15 +219,22 @@ Result<Json> Service::remove(const std::string& user_id, const std::string& mess
     m->metadata["isDeleted"] = true;
     return *m;
   }));
+  // The image goes too, once the row no longer names it (a failure leaves an orphan, never a dangling row).
+  if (done.media_key) {
+    if (auto gone = d_.media.remove(*done.media_key); !gone)
+      log::warn("message_image_not_removed", {{"problem", gone.error().type}});
+    done.media_key.reset();
+  }
+  done.content.reset();
   forget_preview(done.conversation_id);
-  Json json = message_json(done);
-  publish({done.sender_id, done.recipient_id},
-          {{"type", "message.deleted"}, {"conversation_id", done.conversation_id}, {"message", json}});
-  return json;
+  Message message = with_signed_url(std::move(done));
+  publish({message.sender_id, message.recipient_id},
+          {{"type", "message.deleted"}, {"conversation_id", message.conversation_id}, {"message", message.to_json()}});
+  return message;
 }
 
-Result<Json> Service::upload_media(const std::string& user_id, const std::string& conversation_id,
-                                   std::string_view bytes) {
+Result<UploadedMedia> Service::upload_media(const std::string& user_id, const std::string& conversation_id,
+                                            std::string_view bytes) {
   if (!crypto::is_uuid(conversation_id)) return std::unexpected(no_conversation());
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<bool> {
     auto c = repository::conversation_for(tx, conversation_id, user_id);
@@ -233,13 +245,12 @@ Result<Json> Service::upload_media(const std::string& user_id, const std::string
   auto photo = PM_TRY(media::process_photo(bytes));  // type from the bytes, size limits, no metadata survives
   const std::string key = fmt::format("conversations/{}/{}-{}.jpg", conversation_id, user_id, crypto::uuid_v4());
   PM_TRY(d_.media.put(key, photo.display_jpeg, "image/jpeg"));
-  return Json{{"media_key", key},
-              {"url", d_.media.signed_url(key, kMediaUrlTtl)},
-              {"width", photo.width},
-              {"height", photo.height}};
+  return UploadedMedia{
+      .media_key = key, .url = d_.media.signed_url(key, kMediaUrlTtl), .width = photo.width, .height = photo.height};
 }
 
-Result<Json> Service::conversations(const std::string& user_id, const std::optional<std::string>& cursor, int limit) {
+Result<ConversationPage> Service::conversations(const std::string& user_id, const std::optional<std::string>& cursor,
+                                                int limit) {
   std::optional<std::pair<std::string, std::string>> after;
   if (cursor) {
     auto sep = cursor->rfind('_');
@@ -252,7 +263,7 @@ Result<Json> Service::conversations(const std::string& user_id, const std::optio
   }));
   const bool more = static_cast<int>(rows.size()) > limit;
   if (more) rows.pop_back();
-  Json items = Json::array();
+  ConversationPage out;
   for (const auto& r : rows) {
     // The last message's preview comes from Redis when cached (dropped on every change).
     Json preview = nullptr;
@@ -264,21 +275,20 @@ Result<Json> Service::conversations(const std::string& user_id, const std::optio
         d_.redis.command({"SET", preview_key(r.conversation.conversation_id), preview.dump(), "EX",
                           std::to_string(d_.preview_ttl.count())});
     }
-    items.push_back({{"conversation_id", r.conversation.conversation_id},
-                     {"match_id", r.conversation.match_id},
-                     {"user", r.other},
-                     {"last_message", preview},
-                     {"last_message_at", r.conversation.last_message_at},
-                     {"unread_count", r.unread},
-                     {"closed", r.conversation.closed_at.has_value() || r.conversation.blocker.has_value()}});
+    out.conversations.push_back({.conversation_id = r.conversation.conversation_id,
+                                 .match_id = r.conversation.match_id,
+                                 .user = r.other,
+                                 .last_message = preview,
+                                 .last_message_at = r.conversation.last_message_at,
+                                 .unread_count = r.unread,
+                                 .closed = r.conversation.closed_at.has_value() || r.conversation.blocker.has_value()});
   }
-  Json next = nullptr;
   if (more && !rows.empty())
-    next = rows.back().conversation.last_message_at + "_" + rows.back().conversation.conversation_id;
-  return Json{{"conversations", items}, {"next_cursor", next}};
+    out.next_cursor = rows.back().conversation.last_message_at + "_" + rows.back().conversation.conversation_id;
+  return out;
 }
 
-void Service::close_between(const std::string& a, const std::string& b, const std::string& reason) {
+void Service::close_between(const std::string& a, const std::string& b, CloseReason reason) {
   auto closed_id = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<std::string>> {
     return repository::close_between(tx, a, b, reason, a);
   });
@@ -288,7 +298,7 @@ void Service::close_between(const std::string& a, const std::string& b, const st
   }
   if (*closed_id) {
     forget_preview(**closed_id);
-    publish({a, b}, {{"type", "conversation.closed"}, {"conversation_id", **closed_id}, {"reason", reason}});
+    publish({a, b}, {{"type", "conversation.closed"}, {"conversation_id", **closed_id}, {"reason", to_string(reason)}});
   }
 }
 

@@ -14,6 +14,7 @@
 #include "cache/redis.hpp"
 #include "core/json.hpp"
 #include "db/pool.hpp"
+#include "messaging/close_reason.hpp"
 #include "messaging/model.hpp"
 #include "notifications/service.hpp"
 #include "storage/object_store.hpp"
@@ -24,7 +25,7 @@ namespace pm::messaging {
 using EventSink = std::function<void(const std::vector<std::string>& user_ids, const Json& event)>;
 
 struct SendResult {
-  Json message;
+  Message message;
   bool created = true;  // false: a retry of a message already stored
 };
 
@@ -46,28 +47,31 @@ class Service {
   Result<SendResult> send(const std::string& user_id, const std::string& conversation_id, const MessageInput& in,
                           const std::string& app_version = "");
   // Newest page, or the page after / before an order number.
-  Result<Json> history(const std::string& user_id, const std::string& conversation_id, std::optional<long long> after,
-                       std::optional<long long> before, int limit);
+  Result<History> history(const std::string& user_id, const std::string& conversation_id,
+                          std::optional<long long> after, std::optional<long long> before, int limit);
   // A typing indicator for the other user: checked like a send, published, never stored.
   Result<void> typing(const std::string& user_id, const std::string& conversation_id);
   // Marks the other's messages read up to `up_to_seq` (default: all) and tells them.
-  Result<Json> read(const std::string& user_id, const std::string& conversation_id, std::optional<long long> up_to_seq);
-  Result<Json> react(const std::string& user_id, const std::string& message_id, const ReactionInput& in);
+  Result<ReadReceipt> read(const std::string& user_id, const std::string& conversation_id,
+                           std::optional<long long> up_to_seq);
+  Result<Message> react(const std::string& user_id, const std::string& message_id, const ReactionInput& in);
   // Soft delete by the sender: the message keeps its place, not its words.
-  Result<Json> remove(const std::string& user_id, const std::string& message_id);
+  Result<Message> remove(const std::string& user_id, const std::string& message_id);
   // Stores a photo for an image message (checked and stripped like profile photos).
-  Result<Json> upload_media(const std::string& user_id, const std::string& conversation_id, std::string_view bytes);
-  Result<Json> conversations(const std::string& user_id, const std::optional<std::string>& cursor, int limit);
+  Result<UploadedMedia> upload_media(const std::string& user_id, const std::string& conversation_id,
+                                     std::string_view bytes);
+  Result<ConversationPage> conversations(const std::string& user_id, const std::optional<std::string>& cursor,
+                                         int limit);
 
   // A block or an unmatch: the pair's conversation closes for both.
-  void close_between(const std::string& a, const std::string& b, const std::string& reason);
+  void close_between(const std::string& a, const std::string& b, CloseReason reason);
   // Retention: deletes messages older than `days` and their media; returns how many.
   Result<int> delete_expired(int days);
 
  private:
   void publish(const std::vector<std::string>& users, const Json& event);
-  std::string signed_media(const std::optional<std::string>& key);
-  Json message_json(const Message& m) { return m.to_json(signed_media(m.media_key)); }
+  // The message with its image's URL signed for the one reading it.
+  Message with_signed_url(Message m);
   void forget_preview(const std::string& conversation_id);
 
   Deps d_;

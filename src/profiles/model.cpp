@@ -153,8 +153,9 @@ Result<PreferencesPatch> PreferencesPatch::parse(const Json& body) {
 Result<ReportInput> ReportInput::parse(const Json& body) {
   Fields f(body);
   f.allow_only({"reason", "details"});
-  auto reason = f.text("reason", true, 50);
-  if (reason && !one_of(kReportReasons, *reason))
+  auto text = f.text("reason", true, 50);
+  auto reason = text ? report_reason_from(*text) : std::nullopt;
+  if (text && !reason)
     f.fail("reason", "must be one of spam, fake_profile, harassment, inappropriate_content, underage, scam, other");
   auto details = f.multiline_text("details", false, 2000);
   if (!f.ok()) return std::unexpected(f.problem());

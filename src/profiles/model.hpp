@@ -9,6 +9,7 @@
 #include "core/json.hpp"
 #include "core/problem.hpp"
 #include "profiles/photos.hpp"
+#include "profiles/report_reason.hpp"
 
 namespace pm::profiles {
 
@@ -86,7 +87,7 @@ struct PreferencesPatch {
 };
 
 struct ReportInput {
-  std::string reason;
+  ReportReason reason = ReportReason::other;
   std::optional<std::string> details;
   static Result<ReportInput> parse(const Json& body);
 };

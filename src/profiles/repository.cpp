@@ -268,7 +268,9 @@ void unblock(pqxx::work& tx, const std::string& blocker, const std::string& bloc
 
 std::string insert_report(pqxx::work& tx, const std::string& reporter, const std::string& reported,
                           const ReportInput& report) {
-  return tx.exec_params1(kInsertReport, reporter, reported, report.reason, report.details)["report_id"]
+  return tx
+      .exec_params1(kInsertReport, reporter, reported, std::string(to_string(report.reason)),
+                    report.details)["report_id"]
       .as<std::string>();
 }
 

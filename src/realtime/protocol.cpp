@@ -50,16 +50,13 @@ Outcome Protocol::handle(const std::string& user_id, std::string_view text) {
   if (!frame["type"].is_string()) return {.reply = error_frame(id, frame_problem("type must be a string"))};
   const std::string type = frame["type"];
   auto conversation = [&]() -> std::string { return frame.value("conversation_id", ""); };
-  auto answer = [&](const Result<Json>& r) -> Outcome {
-    return {.reply = r ? ack(id, *r) : error_frame(id, r.error())};
-  };
 
   if (type == "message.send") {
     auto in = messaging::MessageInput::parse(body_of(frame, {"type", "id", "conversation_id"}));
     if (!in) return {.reply = error_frame(id, in.error())};
     auto sent = messaging_.send(user_id, conversation(), *in);
     if (!sent) return {.reply = error_frame(id, sent.error())};
-    return {.reply = ack(id, {{"message", sent->message}, {"created", sent->created}})};
+    return {.reply = ack(id, {{"message", sent->message.to_json()}, {"created", sent->created}})};
   }
   if (type == "typing") {
     auto done = messaging_.typing(user_id, conversation());
@@ -72,7 +69,8 @@ Outcome Protocol::handle(const std::string& user_id, std::string_view text) {
         return {.reply = error_frame(id, frame_problem("up_to_seq must be a non-negative integer"))};
       up_to = frame["up_to_seq"].get<long long>();
     }
-    return answer(messaging_.read(user_id, conversation(), up_to));
+    auto read = messaging_.read(user_id, conversation(), up_to);
+    return {.reply = read ? ack(id, read->to_json()) : error_frame(id, read.error())};
   }
   if (type == "resume") return resume(user_id, frame);
   return {.reply = error_frame(id, frame_problem("type must be message.send, typing, read or resume"))};
@@ -102,12 +100,12 @@ Outcome Protocol::resume(const std::string& user_id, const Json& frame) {
       const int page_size = static_cast<int>(std::min<std::size_t>(room, kReplayPage));
       auto page = messaging_.history(user_id, conversation, after, std::nullopt, page_size);
       if (!page) return {.reply = error_frame(id, page.error())};
-      for (auto& message : (*page)["messages"]) {
-        after = message["seq"].get<long long>();
+      for (const auto& message : page->messages) {
+        after = message.seq;
         out.replay.push_back(
-            {{"type", "message.new"}, {"conversation_id", conversation}, {"message", std::move(message)}});
+            {{"type", "message.new"}, {"conversation_id", conversation}, {"message", message.to_json()}});
       }
-      page_more = (*page)["has_more"].get<bool>();
+      page_more = page->has_more;
     }
     resume_from[conversation] = after;
   }

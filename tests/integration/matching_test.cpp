@@ -309,3 +309,31 @@ TEST_F(Matching, TheScoreCommandGivesTheServersScore) {
   EXPECT_EQ(line["passes_filters"], true);
   EXPECT_EQ(line["attributes"].size(), 6u);
 }
+
+// The privacy settings reach matching: show_age false blanks the age in the other's match list,
+// and discoverable false takes a user out of matching both ways.
+TEST_F(Matching, PrivacySettingsHideTheAgeAndTakeAUserOutOfMatching) {
+  auto set_privacy = [&](const Person& p, const Json& settings) {
+    auto res = server_->request("PUT", "/api/v1/me/preferences", Json{{"privacy_settings", settings}}.dump(),
+                                p.user.auth());
+    ASSERT_EQ(res.status, 200) << res.body;
+  };
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40, "always", "any", false);
+  set_privacy(ben, {{"show_age", false}});
+  ASSERT_EQ(post(ben, "/api/v1/questionnaire/complete").status, 200);
+  run_worker_pass();
+  Person cid = person("Cid", "man", "woman", 52.53, 13.41, "always", "any", false);
+  set_privacy(cid, {{"discoverable", false}});
+  ASSERT_EQ(post(cid, "/api/v1/questionnaire/complete").status, 200);
+  run_worker_pass();
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+
+  auto anas = matches_of(ana, "?status=all")["matches"];
+  ASSERT_EQ(anas.size(), 1u) << "Cid is offered to nobody: " << anas.dump();
+  EXPECT_EQ(anas[0]["user"]["user_id"], ben.user.user_id);
+  EXPECT_TRUE(anas[0]["user"]["age"].is_null()) << "Ben does not show his age";
+  auto bens = matches_of(ben, "?status=all")["matches"];
+  ASSERT_EQ(bens.size(), 1u);
+  EXPECT_TRUE(bens[0]["user"]["age"].is_number()) << "Ana shows hers";
+  EXPECT_EQ(matches_of(cid, "?status=all")["matches"].size(), 0u) << "and Cid is offered nobody";
+}

@@ -208,6 +208,23 @@ TEST_F(Messaging, OnlyTheSenderDeletesAndTheMessageKeepsItsPlace) {
   EXPECT_EQ(
       count("SELECT count(*) FROM message_documents WHERE message_id = $1 AND (metadata->>'isDeleted')::boolean", id),
       1);
+  EXPECT_EQ(count("SELECT count(*) FROM messages WHERE message_id = $1 AND content IS NULL", id), 1)
+      << "the text is erased, not only hidden";
+}
+
+TEST_F(Messaging, ADeletedImageMessageLosesItsImage) {
+  auto upload =
+      server_->request("POST", "/api/v1/conversations/" + conversation_ + "/media", test::read_fixture("gps.jpg"),
+                       {{"Authorization", "Bearer " + ana_.user.token}, {"Content-Type", "image/jpeg"}});
+  ASSERT_EQ(upload.status, 201) << upload.body;
+  const std::string key = upload.json()["media_key"];
+  auto sent = send(ana_, {{"client_message_id", "pic"}, {"message_type", "image"}, {"media_key", key}});
+  ASSERT_EQ(sent.status, 201) << sent.body;
+  const std::string id = sent.json()["message_id"];
+  ASSERT_EQ(server_->request("DELETE", "/api/v1/messages/" + id, "", ana_.user.auth()).status, 200);
+  EXPECT_FALSE(server_->app().media_store->exists(key).value_or(true)) << "the image is gone from storage";
+  EXPECT_EQ(count("SELECT count(*) FROM messages WHERE message_id = $1 AND media_url IS NULL", id), 1);
+  EXPECT_TRUE(history(ben_)["messages"][0]["media_url"].is_null());
 }
 
 TEST_F(Messaging, ImageMessagesUseAStrippedUploadOfThisConversation) {

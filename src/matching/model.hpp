@@ -1,0 +1,76 @@
+#pragma once
+// Matches as the API shows them to one of their two users: what Discovery returns and the
+// routes turn into JSON.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/json.hpp"
+
+namespace pm::matching {
+
+// A match as one of its two users sees it (the list, and the answer to a decision).
+struct MatchView {
+  std::string match_id;
+  double compatibility_score = 0;
+  std::string status, created_at;
+  bool you_liked = false;
+  std::string summary;
+  Json user = nullptr;  // the other user: {user_id, first_name, age, location, photo_url}
+
+  Json to_json() const {
+    return {{"match_id", match_id},
+            {"compatibility_score", compatibility_score},
+            {"status", status},
+            {"created_at", created_at},
+            {"you_liked", you_liked},
+            {"summary", summary},
+            {"user", user}};
+  }
+};
+
+// GET /api/v1/matches: a page, best first.
+struct MatchPage {
+  std::vector<MatchView> matches;
+  std::optional<std::string> next_cursor;
+  std::string source;  // "cache" or "database"
+
+  Json to_json() const {
+    Json items = Json::array();
+    for (const auto& m : matches) items.push_back(m.to_json());
+    return {{"matches", items}, {"next_cursor", next_cursor ? Json(*next_cursor) : Json(nullptr)}, {"source", source}};
+  }
+};
+
+// GET /api/v1/matches/{id}: the match with its attributes and the insights the plan shows.
+struct MatchDetail {
+  MatchView match;
+  Json attributes = Json::array();  // [{name, score, description}]
+  Json insights = Json::object();
+  bool premium = false;  // else detailedAnalysis and premiumInsights are locked
+  std::string ai_model;
+
+  Json to_json() const {
+    Json out = match.to_json();
+    out["attributes"] = attributes;
+    out["insights"] = insights;
+    out["insights_locked"] = premium ? Json::array() : Json::array({"detailedAnalysis", "premiumInsights"});
+    out["ai_model"] = ai_model;
+    return out;
+  }
+};
+
+// POST /api/v1/matches/{id}/like: the match after, and its conversation once both liked.
+struct Liked {
+  MatchView match;
+  std::optional<std::string> conversation_id;
+
+  Json to_json() const {
+    Json out = match.to_json();
+    out["conversation_id"] = conversation_id ? Json(*conversation_id) : Json(nullptr);
+    return out;
+  }
+};
+
+}  // namespace pm::matching
