@@ -78,7 +78,7 @@ App::App(Config cfg)
             .outbox = email_outbox,
             .oidc = oidc}),
       media_store(storage::make_object_store(config)),
-      photos(db, *media_store, {}),
+      photos(db, redis, *media_store, {.uploads = {.max = config.upload_limit_per_hour, .window = std::chrono::hours(1)}}),
       profiles({.db = db,
                 .redis = redis,
                 .limits = {.blocks = per_day(config.block_limit_per_day),
@@ -112,7 +112,8 @@ App::App(Config cfg)
                  .media = *media_store,
                  .notifications = notifications,
                  .send_limit = {.max = config.message_rate_limit, .window = std::chrono::seconds(60)},
-                 .reaction_limit = {.max = config.reaction_limit_per_minute, .window = std::chrono::seconds(60)}}),
+                 .reaction_limit = {.max = config.reaction_limit_per_minute, .window = std::chrono::seconds(60)},
+                 .upload_limit = {.max = config.upload_limit_per_hour, .window = std::chrono::hours(1)}}),
       hub(redis, cache::RedisOptions::from(config)),
       socket_protocol(messaging, static_cast<std::size_t>(config.ws_send_queue)),
       health_(db, redis) {
@@ -155,6 +156,14 @@ App::App(Config cfg)
 void App::start_background() {
   email_outbox.start(std::chrono::seconds(30));
   hub.start();
+}
+
+void App::attach(http::Server& server) {
+  server.set_upgrade(websocket());
+  server.set_large_body_gate([this](const http::Request& header_only) {
+    auto token = header_only.bearer_token();
+    return token && auth.authenticate(*token).has_value();
+  });
 }
 
 http::UpgradeHandler App::websocket() {

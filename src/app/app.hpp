@@ -69,12 +69,14 @@ class App {
 
   // Background work of a serving process (mail delivery, the realtime hub's subscription).
   void start_background();
-  // What the HTTP server does with GET /api/v1/ws upgrades.
-  http::UpgradeHandler websocket();
+  // Hands the HTTP server what it needs of the app before it starts: the GET /api/v1/ws upgrades,
+  // and the gate that lets only signed-in callers send large bodies.
+  void attach(http::Server& server);
   // Stops background work and closes the pools (after the server has stopped).
   void close();
 
  private:
+  http::UpgradeHandler websocket();
   ops::HealthService health_;
 };
 

@@ -18,7 +18,7 @@ int serve(Config config) {
   app.start_background();
   log::info("serve_starting", {{"database", db::describe_target(app.config.database_url)}});
   http::Server server(http::ServerOptions::from(app.config), app.router, app.metrics);
-  server.set_upgrade(app.websocket());
+  app.attach(server);
   try {
     server.run_until_signal();
   } catch (const std::system_error& e) {

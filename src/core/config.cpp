@@ -167,6 +167,8 @@ const std::vector<Setting>& settings() {
               &Config::export_limit_per_day, 1, 1000000),
       integer("PM_LOCATION_LIMIT_PER_DAY", "location changes one user may make per day (429 beyond)",
               &Config::location_limit_per_day, 1, 1000000),
+      integer("PM_UPLOAD_LIMIT_PER_HOUR", "image uploads (profile photos and chat images) one user may make per hour",
+              &Config::upload_limit_per_hour, 1, 1000000),
       integer("PM_REACTION_LIMIT_PER_MINUTE", "message reactions one user may set or remove per minute (429 beyond)",
               &Config::reaction_limit_per_minute, 1, 1000000),
       seconds("PM_VERIFY_TOKEN_TTL_S", "lifetime of an email verification token", &Config::verify_token_ttl),
@@ -183,6 +185,9 @@ const std::vector<Setting>& settings() {
            "comma-separated origins (https://app.example.com) whose pages may call the API from a browser; empty: "
            "only the service's own origin (the web app)",
            &Config::cors_origins),
+      integer("PM_MAX_CONNECTIONS_PER_IP",
+              "open connections one client address may hold (trusted proxies aside); one more is closed at once",
+              &Config::max_connections_per_ip, 1, 1000000),
       text("PM_OAUTH_PROVIDERS", "JSON file of OpenID Connect sign-in providers (docs/oauth.md); empty: none",
            &Config::oauth_providers),
       millis("PM_OAUTH_CLOCK_SKEW_MS", "clock skew tolerated on ID token exp, nbf and iat", &Config::oauth_clock_skew),

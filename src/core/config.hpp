@@ -37,6 +37,7 @@ struct Config {
   Millis shutdown_grace{20000};
   std::string trusted_proxies;  // comma-separated IPs whose X-Forwarded-For is believed
   std::string cors_origins;     // comma-separated origins allowed to read the API from a browser
+  int max_connections_per_ip = 100;  // open connections of one direct client (proxies aside)
 
   // Accounts: keys (./pm stack up generates them into var/stack.env), passwords, sessions, abuse limits
   std::string pii_keys;         // "k1:<64 hex>,k2:<64 hex>"
@@ -61,6 +62,7 @@ struct Config {
   int export_limit_per_day = 5;        // personal-data exports (each reads everything the user has)
   int location_limit_per_day = 20;     // location changes (many let a user trilaterate others)
   int reaction_limit_per_minute = 60;  // message reactions set or removed
+  int upload_limit_per_hour = 30;      // image uploads (profile photos and chat images together)
   Seconds verify_token_ttl{48 * 3600};
   Seconds reset_token_ttl{3600};
   std::string mail_dir;

@@ -82,14 +82,27 @@ asio::awaitable<void> serve_connection(Server& server, const ServerOptions& opti
       parser.body_limit(limit);
       if (parser.content_length() && *parser.content_length() > limit) ec = beast_http::error::body_limit;
     }
-    if (!ec) {
+    bool stranger = false;
+    if (!ec && limit > options.max_body_bytes) {
+      // A large body (a photo) is read only for a caller the gate lets through (a valid session):
+      // asked before reading it, on the handler pool (it may ask Redis).
+      Request head{.raw = parser.get(), .remote_ip = remote_ip};
+      stranger = !co_await asio::co_spawn(
+          handlers, [&]() -> asio::awaitable<bool> { co_return server.may_send_large_body(head); },
+          asio::use_awaitable);
+    }
+    if (!ec && !stranger) {
       stream.expires_after(options.read_timeout);
       co_await beast_http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     }
 
     Response res;
     bool close = false;
-    if (ec == beast_http::error::body_limit) {
+    if (stranger) {
+      res = early_problem(metrics, Problem("unauthenticated",
+                                           "a body this large is accepted only with a valid session token; sign in"));
+      close = true;  // the body was not read
+    } else if (ec == beast_http::error::body_limit) {
       res = early_problem(
           metrics, Problem("body-too-large", fmt::format("the request body exceeds the limit of {} bytes", limit)));
       close = true;

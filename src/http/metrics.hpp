@@ -23,6 +23,8 @@ class Metrics {
   void observe(std::string_view method, std::string_view route, int status, std::chrono::nanoseconds latency);
   void request_started() { ++in_flight_; }
   void request_finished() { --in_flight_; }
+  // A connection closed at once: its client already held PM_MAX_CONNECTIONS_PER_IP.
+  void connection_refused() { ++connections_refused_; }
 
   // A source appends its own lines (with # HELP / # TYPE) to the exposition.
   void add_source(std::function<void(std::string&)> source);
@@ -40,6 +42,7 @@ class Metrics {
   std::map<std::string, Histogram> latency_;
   std::vector<std::function<void(std::string&)>> sources_;
   std::atomic<long> in_flight_{0};
+  std::atomic<unsigned long long> connections_refused_{0};
 };
 
 }  // namespace pm::http

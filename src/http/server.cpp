@@ -41,7 +41,8 @@ ServerOptions ServerOptions::from(const Config& c) {
           .idle_timeout = c.idle_timeout,
           .shutdown_grace = c.shutdown_grace,
           .trusted_proxies = std::move(proxies),
-          .cors_origins = c.cors_origins};
+          .cors_origins = c.cors_origins,
+          .max_connections_per_ip = c.max_connections_per_ip};
 }
 
 struct Server::Session {
@@ -113,10 +114,20 @@ void Server::accept() {
 }
 
 void Server::begin_session(tcp::socket socket) {
+  boost::system::error_code ec;
+  const std::string ip = socket.remote_endpoint(ec).address().to_string();
+  // A proxy carries many clients' connections: only direct clients are counted.
+  const bool counted = std::find(options_.trusted_proxies.begin(), options_.trusted_proxies.end(), ip) ==
+                       options_.trusted_proxies.end();
   std::shared_ptr<Session> session;
   {
     MutexLock lock(sessions_mutex_);
     if (stopping_) return;  // the socket closes as it goes out of scope
+    if (counted && connections_per_ip_[ip] >= options_.max_connections_per_ip) {
+      metrics_.connection_refused();
+      return;  // one client holding every socket (and a body buffer on each) would starve the rest
+    }
+    if (counted) ++connections_per_ip_[ip];
     session = std::make_shared<Session>(next_session_id_++, std::move(socket));
     sessions_[session->id] = session;
   }
@@ -125,7 +136,7 @@ void Server::begin_session(tcp::socket socket) {
                  serve_connection(
                      *this, options_, handlers_, session, session->stream,
                      [this, s = session.get()](bool busy) { return set_busy(*s, busy); }, metrics_),
-                 [this, id = session->id](std::exception_ptr e) {
+                 [this, id = session->id, ip = counted ? ip : std::string()](std::exception_ptr e) {
                    if (e) {
                      try {
                        std::rethrow_exception(e);
@@ -133,8 +144,12 @@ void Server::begin_session(tcp::socket socket) {
                        log::error("http_session_failed", {{"exception", boost::core::demangle(typeid(ex).name())}});
                      }
                    }
-                   session_ended(id);
+                   session_ended(id, ip);
                  });
+}
+
+bool Server::may_send_large_body(const Request& header_only) const {
+  return !large_body_gate_ || large_body_gate_(header_only);
 }
 
 bool Server::set_busy(Session& session, bool busy) {
@@ -143,9 +158,13 @@ bool Server::set_busy(Session& session, bool busy) {
   return !stopping_;
 }
 
-void Server::session_ended(std::uint64_t id) {
+void Server::session_ended(std::uint64_t id, const std::string& ip) {
   MutexLock lock(sessions_mutex_);
   sessions_.erase(id);
+  if (!ip.empty()) {
+    auto it = connections_per_ip_.find(ip);
+    if (it != connections_per_ip_.end() && --it->second <= 0) connections_per_ip_.erase(it);
+  }
   if (stopping_ && sessions_.empty()) asio::post(grace_timer_.get_executor(), [this] { grace_timer_.cancel(); });
 }
 

@@ -39,6 +39,8 @@ struct ServerOptions {
   Millis shutdown_grace{20000};
   std::vector<std::string> trusted_proxies;
   std::string cors_origins;  // PM_CORS_ORIGINS (http/cors.hpp)
+  // Open connections from one client address (trusted proxies aside); one more is closed at once.
+  int max_connections_per_ip = 100;
 
   static ServerOptions from(const Config& config);
 };
@@ -73,6 +75,12 @@ class Server {
 
   // Before start(): hand upgrade requests for handler.path to it (one upgrade path per server).
   void set_upgrade(UpgradeHandler handler) { upgrade_ = std::move(handler); }
+  // Before start(): who may send a body larger than PM_MAX_BODY_BYTES (a photo). Asked on the handler
+  // pool after the request's header, before its body is read: a stranger cannot make the server
+  // take megabytes. Without a gate, anyone may.
+  using BodyGate = std::function<bool(const Request& header_only)>;
+  void set_large_body_gate(BodyGate gate) { large_body_gate_ = std::move(gate); }
+  bool may_send_large_body(const Request& header_only) const;
   const UpgradeHandler* upgrade_for(const Request& request) const;
   // Resolves the client's address (trusted proxies) and names the request (X-Request-Id).
   void identify(Request& request) const;
@@ -88,11 +96,12 @@ class Server {
   void accept();
   void begin_session(boost::asio::ip::tcp::socket socket);
   bool set_busy(Session& session, bool busy);  // false: the server is stopping, end the session
-  void session_ended(std::uint64_t id);
+  void session_ended(std::uint64_t id, const std::string& ip);
 
   ServerOptions options_;
   CorsPolicy cors_;
   UpgradeHandler upgrade_;
+  BodyGate large_body_gate_;
   const Router& router_;
   Metrics& metrics_;
   boost::asio::io_context io_;
@@ -105,6 +114,7 @@ class Server {
   Mutex sessions_mutex_;  // also guards each Session's `busy`
   std::unordered_map<std::uint64_t, std::weak_ptr<Session>> sessions_ PM_GUARDED_BY(sessions_mutex_);
   std::uint64_t next_session_id_ PM_GUARDED_BY(sessions_mutex_) = 0;
+  std::unordered_map<std::string, int> connections_per_ip_ PM_GUARDED_BY(sessions_mutex_);
   bool stopping_ PM_GUARDED_BY(sessions_mutex_) = false;
 };
 

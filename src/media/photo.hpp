@@ -31,6 +31,10 @@ struct ProcessedPhoto {
 // PNG, WebP, or HEIC where this libvips can read it), 422 "image-dimensions-too-large" (header
 // over max_pixels: refused before a pixel is decoded), 422 "image-unreadable" (truncated or
 // corrupt), 503 "image-processing-unavailable" (libvips failed to start). Thread-safe.
+// The rate limit key of one user's image uploads (profile photos and chat images share one budget,
+// PM_UPLOAD_LIMIT_PER_HOUR): each upload is a decode and a re-encode, the costly part.
+inline std::string upload_limit_key(const std::string& user_id) { return "ratelimit:uploads:" + user_id; }
+
 Result<ProcessedPhoto> process_photo(std::string_view bytes, const PhotoLimits& limits = {});
 
 }  // namespace pm::media

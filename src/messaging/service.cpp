@@ -242,6 +242,7 @@ Result<UploadedMedia> Service::upload_media(const std::string& user_id, const st
     if (auto p = cannot_send(*c, user_id)) return std::unexpected(*p);
     return true;
   }));
+  PM_TRY(cache::enforce(d_.redis, media::upload_limit_key(user_id), d_.upload_limit, "image uploads"));
   auto photo = PM_TRY(media::process_photo(bytes));  // type from the bytes, size limits, no metadata survives
   const std::string key = fmt::format("conversations/{}/{}-{}.jpg", conversation_id, user_id, crypto::uuid_v4());
   PM_TRY(d_.media.put(key, photo.display_jpeg, "image/jpeg"));

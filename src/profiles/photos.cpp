@@ -41,6 +41,7 @@ Result<Photo> Photos::upload(const std::string& user_id, std::string_view bytes)
   const int count =
       PM_TRY(db::transact(db_, [&](pqxx::work& tx) -> Result<int> { return repository::count_media(tx, user_id); }));
   if (count >= options_.max_photos) return std::unexpected(full);  // before the costly decoding
+  PM_TRY(cache::enforce(redis_, media::upload_limit_key(user_id), options_.uploads, "image uploads"));
 
   auto photo = PM_TRY(media::process_photo(bytes, options_.limits));
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/json.hpp"
+#include "cache/rate_limit.hpp"
 #include "db/pool.hpp"
 #include "media/photo.hpp"
 #include "storage/object_store.hpp"
@@ -26,15 +27,18 @@ struct Photo {
 
 struct PhotoOptions {
   int max_photos = 6;
+  cache::Limit uploads{.max = 30, .window = std::chrono::hours(1)};  // per user, with chat images
   std::chrono::seconds url_ttl{900};
   media::PhotoLimits limits;
 };
 
 class Photos {
  public:
-  Photos(db::Pool& db, storage::ObjectStore& store, PhotoOptions options) : db_(db), store_(store), options_(options) {}
+  Photos(db::Pool& db, cache::RedisPool& redis, storage::ObjectStore& store, PhotoOptions options)
+      : db_(db), redis_(redis), store_(store), options_(options) {}
 
-  // 409 "photo-limit" at max_photos; the image problems of media::process_photo otherwise.
+  // 409 "photo-limit" at max_photos; 429 past the upload budget; the image problems of
+  // media::process_photo otherwise.
   Result<Photo> upload(const std::string& user_id, std::string_view bytes);
   Result<std::vector<Photo>> list(const std::string& user_id);
   // `media_ids` must be exactly the user's photos, in the new order.
@@ -51,6 +55,7 @@ class Photos {
                   int width, int height, const std::string& uploaded_at);
 
   db::Pool& db_;
+  cache::RedisPool& redis_;
   storage::ObjectStore& store_;
   PhotoOptions options_;
 };

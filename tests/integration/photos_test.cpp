@@ -148,3 +148,25 @@ TEST(Photos, OthersSeePhotosOnlyOfVisibleProfilesAndDeletionRemovesThem) {
              entry.path().filename().string().find(photo["media_id"].get<std::string>()) != std::string::npos;
   EXPECT_EQ(files, 0u);
 }
+
+// Each upload is a decode: a user has PM_UPLOAD_LIMIT_PER_HOUR of them (profile photos and chat
+// images together), whatever they delete in between.
+TEST(Photos, UploadsHaveAnHourlyBudgetPerUser) {
+  test::TestDatabase db;
+  auto config = test::test_config(db);
+  config.upload_limit_per_hour = 2;
+  TestServer server(config);
+  auto ada = test::sign_up(server, test::unique_email("ada"));
+  auto bob = test::sign_up(server, test::unique_email("bob"), "Bob", "man");
+  const auto jpeg = test::read_fixture("orientation6.jpg");
+  auto first = upload(server, ada, jpeg);
+  ASSERT_EQ(first.status, 201) << first.body;
+  ASSERT_EQ(server.request("DELETE", "/api/v1/me/media/" + first.json()["media_id"].get<std::string>(), "", ada.auth())
+                .status,
+            204);
+  EXPECT_EQ(upload(server, ada, jpeg).status, 201);
+  auto third = upload(server, ada, jpeg);
+  EXPECT_EQ(third.status, 429) << "deleting did not give the budget back: " << third.body;
+  EXPECT_EQ(third.json()["type"], "/problems/rate-limited");
+  EXPECT_EQ(upload(server, bob, jpeg).status, 201) << "the budget is per user";
+}

@@ -1,6 +1,7 @@
 // The HTTP server over real sockets on an ephemeral port, with the real stores behind it.
 
 #include <future>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -226,4 +227,49 @@ TEST(Server, CrossOriginReadsOnlyForConfiguredOrigins) {
                 .header("Access-Control-Allow-Origin"),
             "");
   EXPECT_EQ(server.request("OPTIONS", "/api/v1/me").status, 405) << "OPTIONS without CORS is just a method";
+}
+
+// One client address may hold PM_MAX_CONNECTIONS_PER_IP connections: one more is closed at once,
+// and a closed one frees its place. (Trusted proxies are not counted: they carry many clients.)
+TEST(Server, OneClientCannotHoldEveryConnection) {
+  test::TestDatabase db;
+  auto config = test::test_config(db);
+  config.max_connections_per_ip = 3;
+  config.trusted_proxies = "";  // the test's loopback address is a direct client here
+  TestServer server(config);
+  std::vector<std::unique_ptr<HttpConnection>> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(std::make_unique<HttpConnection>(server.port()));
+    EXPECT_EQ(held.back()->request("GET", "/healthz").status, 200) << "connection " << i;
+  }
+  HttpConnection fourth(server.port());
+  EXPECT_THROW(fourth.request("GET", "/healthz"), std::exception) << "the fourth is closed unanswered";
+
+  held.pop_back();  // one closes: its place is free again
+  int status = 0;
+  for (int i = 0; i < 50 && status != 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    try {
+      status = HttpConnection(server.port()).request("GET", "/healthz").status;
+    } catch (const std::exception&) {
+    }
+  }
+  EXPECT_EQ(status, 200);
+  EXPECT_NE(held[0]->request("GET", "/metrics").body.find("pm_http_connections_refused_total 1"), std::string::npos);
+}
+
+// A large body (a photo) is read only for a signed-in caller: a stranger's header is answered
+// at once, and the megabytes it announces are never read.
+TEST(Server, AStrangerCannotMakeTheServerReadALargeBody) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  HttpConnection stranger(server.port());
+  auto refused = stranger.raw(
+      "POST /api/v1/me/media HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer not-a-session\r\n"
+      "Content-Type: image/jpeg\r\nContent-Length: 5000000\r\n\r\n");
+  expect_problem(refused, 401, "unauthenticated");
+  HttpConnection anonymous(server.port());
+  expect_problem(anonymous.raw("POST /api/v1/me/media HTTP/1.1\r\nHost: localhost\r\nContent-Type: image/jpeg\r\n"
+                               "Content-Length: 5000000\r\n\r\n"),
+                 401, "unauthenticated");
 }

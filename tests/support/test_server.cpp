@@ -11,7 +11,7 @@ TestServer::TestServer(Config config, const std::function<void(app::App&)>& cust
   if (customize) customize(*app_);
   app_->start_background();
   server_ = std::make_unique<http::Server>(http::ServerOptions::from(app_->config), app_->router, app_->metrics);
-  server_->set_upgrade(app_->websocket());
+  app_->attach(*server_);
   server_->start();
 }
 
