@@ -3,6 +3,7 @@
 //   - regeneration of matches for users whose data changed (match_generation_queue)
 //   - expiry of pending matches older than PM_MATCH_EXPIRY_DAYS
 //   - deletion of messages older than PM_MESSAGE_RETENTION_DAYS, with their photos
+//   - deletion of images uploaded for a chat and left unsent for a day
 //   - deletion of activity records older than PM_ACTIVITY_RETENTION_DAYS (admin/retention.hpp)
 //   - delivery of the notification outbox (email/push, with retries; docs/notifications.md)
 // Several workers may run: each claims its work with FOR UPDATE SKIP LOCKED.
@@ -58,6 +59,11 @@ int run_worker(Config config, bool once) {
       if (auto n = app->discovery.expire(app->config.match_expiry_days)) {
         if (*n) log::info("matches_expired", {{"count", *n}});
         last_expiry = std::chrono::steady_clock::now();
+      }
+      if (auto n = app->messaging.delete_unsent_uploads(24)) {
+        if (*n) log::info("chat_uploads_unsent_deleted", {{"count", *n}});
+      } else {
+        log::warn("worker_unsent_uploads_failed", {{"error", n.error().type}});
       }
       if (auto n = app->messaging.delete_expired(app->config.message_retention_days)) {
         if (*n) log::info("messages_retention_deleted", {{"count", *n}});

@@ -155,6 +155,19 @@ constexpr const char* kCloseBetween = R"sql(
     AND ((mt.user_id_1 = $1 AND mt.user_id_2 = $2) OR (mt.user_id_1 = $2 AND mt.user_id_2 = $1))
   RETURNING c.conversation_id
 )sql";
+// Chat uploads: recorded when stored, forgotten when sent, and those left unsent for $1 hours
+// claimed (at most $2) to have their images deleted.
+constexpr const char* kRecordUpload = R"sql(
+  INSERT INTO chat_uploads (media_key, user_id, conversation_id) VALUES ($1, $2, $3)
+)sql";
+constexpr const char* kForgetUpload = R"sql(DELETE FROM chat_uploads WHERE media_key = $1)sql";
+constexpr const char* kDeleteUnsentUploads = R"sql(
+  DELETE FROM chat_uploads
+  WHERE media_key IN (SELECT media_key FROM chat_uploads WHERE created_at < now() - make_interval(hours => $1)
+                      ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+  RETURNING media_key
+)sql";
+
 constexpr const char* kDeleteOlderThan = R"sql(
   DELETE FROM messages
   WHERE message_id IN (SELECT message_id FROM messages WHERE sent_at < now() - make_interval(days => $1)
@@ -297,6 +310,19 @@ std::vector<std::string> delete_older_than(pqxx::work& tx, int days, int limit, 
   deleted = static_cast<int>(rows.size());
   for (const auto& r : rows)
     if (auto key = db::opt<std::string>(r, "media_url")) keys.push_back(*key);
+  return keys;
+}
+
+void record_upload(pqxx::work& tx, const std::string& media_key, const std::string& user_id,
+                   const std::string& conversation_id) {
+  tx.exec_params(kRecordUpload, media_key, user_id, conversation_id);
+}
+
+void forget_upload(pqxx::work& tx, const std::string& media_key) { tx.exec_params(kForgetUpload, media_key); }
+
+std::vector<std::string> delete_unsent_uploads(pqxx::work& tx, int hours, int limit) {
+  std::vector<std::string> keys;
+  for (const auto& r : tx.exec_params(kDeleteUnsentUploads, hours, limit)) keys.push_back(r["media_key"].as<std::string>());
   return keys;
 }
 

@@ -62,6 +62,12 @@ std::optional<std::string> close_between(pqxx::work& tx, const std::string& a, c
                                          const std::string& by);
 
 // Retention: deletes messages sent before `days` ago; returns the media keys they held.
+// An image uploaded for a chat: recorded when stored, forgotten when a message sends it.
+void record_upload(pqxx::work& tx, const std::string& media_key, const std::string& user_id,
+                   const std::string& conversation_id);
+void forget_upload(pqxx::work& tx, const std::string& media_key);
+// Removes (at most `limit`) uploads left unsent for `hours`; returns their keys.
+std::vector<std::string> delete_unsent_uploads(pqxx::work& tx, int hours, int limit);
 std::vector<std::string> delete_older_than(pqxx::work& tx, int days, int limit, int& deleted);
 
 }  // namespace pm::messaging::repository

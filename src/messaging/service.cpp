@@ -72,8 +72,8 @@ Result<SendResult> Service::send(const std::string& user_id, const std::string& 
                                  const std::string& app_version) {
   if (!crypto::is_uuid(conversation_id)) return std::unexpected(no_conversation());
   if (in.type == MessageType::image) {
-    // Only a photo uploaded into this conversation, and still there.
-    if (!in.media_key.starts_with("conversations/" + conversation_id + "/"))
+    // Only a photo the sender uploaded into this conversation, and still there.
+    if (!in.media_key.starts_with("conversations/" + conversation_id + "/" + user_id + "-"))
       return std::unexpected(
           Problem("validation-failed", "media_key must be one POST .../media returned for this conversation"));
     const bool there = PM_TRY(d_.media.exists(in.media_key));
@@ -95,6 +95,7 @@ Result<SendResult> Service::send(const std::string& user_id, const std::string& 
           cache::too_many_requests("too many messages; wait before sending more", allowed.retry_after));
     long long seq = repository::next_seq(tx, conversation_id);
     Message m = repository::insert_message(tx, *c, user_id, seq, in, app_version);
+    if (m.media_key) repository::forget_upload(tx, *m.media_key);  // sent: the image is the message's now
     // One unread notification per conversation, however many messages arrive before it is read.
     notification =
         d_.notifications.record_coalesced(tx, m.recipient_id, notifications::Type::message_new, conversation_id,
@@ -246,6 +247,11 @@ Result<UploadedMedia> Service::upload_media(const std::string& user_id, const st
   auto photo = PM_TRY(media::process_photo(bytes));  // type from the bytes, size limits, no metadata survives
   const std::string key = fmt::format("conversations/{}/{}-{}.jpg", conversation_id, user_id, crypto::uuid_v4());
   PM_TRY(d_.media.put(key, photo.display_jpeg, "image/jpeg"));
+  // Recorded, so that an image never sent is found and deleted (delete_unsent_uploads).
+  PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+    repository::record_upload(tx, key, user_id, conversation_id);
+    return {};
+  }));
   return UploadedMedia{
       .media_key = key, .url = d_.media.signed_url(key, kMediaUrlTtl), .width = photo.width, .height = photo.height};
 }
@@ -300,6 +306,19 @@ void Service::close_between(const std::string& a, const std::string& b, CloseRea
   if (*closed_id) {
     forget_preview(**closed_id);
     publish({a, b}, {{"type", "conversation.closed"}, {"conversation_id", **closed_id}, {"reason", to_string(reason)}});
+  }
+}
+
+Result<int> Service::delete_unsent_uploads(int hours) {
+  int total = 0;
+  for (;;) {
+    auto keys = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<std::string>> {
+      return repository::delete_unsent_uploads(tx, hours, 500);
+    }));
+    for (const auto& key : keys)
+      if (auto r = d_.media.remove(key); !r) log::warn("chat_upload_not_removed", {{"error", r.error().type}});
+    total += static_cast<int>(keys.size());
+    if (keys.size() < 500) return total;
   }
 }
 

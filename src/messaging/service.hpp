@@ -66,6 +66,8 @@ class Service {
 
   // A block or an unmatch: the pair's conversation closes for both.
   void close_between(const std::string& a, const std::string& b, CloseReason reason);
+  // Deletes the images uploaded for a chat and left unsent for `hours`; returns how many.
+  Result<int> delete_unsent_uploads(int hours);
   // Retention: deletes messages older than `days` and their media; returns how many.
   Result<int> delete_expired(int days);
 

@@ -142,13 +142,18 @@ constexpr const char* kDeleteMedia = R"sql(
   DELETE FROM profile_media WHERE user_id = $1 AND media_id = $2 RETURNING url, thumbnail_url
 )sql";
 // Every stored object an account deletion must remove: its photos, and the images of every
-// conversation it is in (the conversations go with the account, both people's messages with them).
+// conversation it is in, sent or only uploaded (the conversations go with the account, both
+// people's messages and uploads with them).
 constexpr const char* kMediaKeys = R"sql(
   SELECT url, thumbnail_url FROM profile_media WHERE user_id = $1
   UNION ALL
   SELECT m.media_url AS url, NULL AS thumbnail_url
   FROM matches mt JOIN conversations c ON c.match_id = mt.match_id JOIN messages m ON m.conversation_id = c.conversation_id
   WHERE (mt.user_id_1 = $1 OR mt.user_id_2 = $1) AND m.media_url IS NOT NULL
+  UNION ALL
+  SELECT u.media_key AS url, NULL AS thumbnail_url
+  FROM matches mt JOIN conversations c ON c.match_id = mt.match_id JOIN chat_uploads u ON u.conversation_id = c.conversation_id
+  WHERE mt.user_id_1 = $1 OR mt.user_id_2 = $1
 )sql";
 
 MediaRow media_row(const pqxx::row& row) {

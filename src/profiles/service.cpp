@@ -166,7 +166,10 @@ Result<Json> Service::export_data(const std::string& user_id) {
 Result<void> Service::delete_account(const std::string& user_id, const std::string& ip) {
   std::vector<std::string> media;
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-    media = repository::media_keys(tx, user_id);
+    {
+      db::AsSystem system(tx);  // the other person's uploads in the shared conversations go too
+      media = repository::media_keys(tx, user_id);
+    }
     repository::delete_user(tx, user_id);
     admin::record(tx, {.user_id = user_id, .event = "account_deletion", .ip = ip});
     return {};

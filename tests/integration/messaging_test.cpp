@@ -403,3 +403,32 @@ TEST_F(Messaging, DeletingAnAccountRemovesTheImagesOfItsConversations) {
   for (const auto& key : keys)
     EXPECT_FALSE(server_->app().media_store->exists(key).value_or(true)) << key << " outlived the account";
 }
+
+// An image uploaded for a chat and never sent is deleted by the worker after a day; a sent one
+// stays; and only the sender's own upload can be sent.
+TEST_F(Messaging, UnsentChatUploadsAreDeletedAfterADay) {
+  auto upload = [&](const Person& p) {
+    auto res =
+        server_->request("POST", "/api/v1/conversations/" + conversation_ + "/media", test::read_fixture("gps.jpg"),
+                         {{"Authorization", "Bearer " + p.user.token}, {"Content-Type", "image/jpeg"}});
+    EXPECT_EQ(res.status, 201) << res.body;
+    return res.json().value("media_key", "");
+  };
+  const std::string sent = upload(ana_), unsent = upload(ana_), bens = upload(ben_);
+  ASSERT_EQ(send(ana_, {{"client_message_id", "pic"}, {"message_type", "image"}, {"media_key", sent}}).status, 201);
+  EXPECT_EQ(send(ana_, {{"client_message_id", "his"}, {"message_type", "image"}, {"media_key", bens}}).status, 400)
+      << "someone else's upload cannot be sent";
+  auto& messaging = server_->app().messaging;
+  ASSERT_EQ(messaging.delete_unsent_uploads(24).value_or(-1), 0) << "nothing is a day old yet";
+  {
+    auto conn = db_.connect();
+    pqxx::work tx(conn);
+    tx.exec("UPDATE chat_uploads SET created_at = now() - interval '25 hours'");
+    tx.commit();
+  }
+  EXPECT_EQ(messaging.delete_unsent_uploads(24).value_or(-1), 2) << "Ana's unsent one and Ben's";
+  auto& store = *server_->app().media_store;
+  EXPECT_TRUE(store.exists(sent).value_or(false)) << "a sent image stays";
+  EXPECT_FALSE(store.exists(unsent).value_or(true));
+  EXPECT_FALSE(store.exists(bens).value_or(true));
+}
