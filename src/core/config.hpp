@@ -35,8 +35,8 @@ struct Config {
   Millis write_timeout{15000};
   Millis idle_timeout{60000};
   Millis shutdown_grace{20000};
-  std::string trusted_proxies;  // comma-separated IPs whose X-Forwarded-For is believed
-  std::string cors_origins;     // comma-separated origins allowed to read the API from a browser
+  std::string trusted_proxies;       // comma-separated IPs whose X-Forwarded-For is believed
+  std::string cors_origins;          // comma-separated origins allowed to read the API from a browser
   int max_connections_per_ip = 100;  // open connections of one direct client (proxies aside)
 
   // Accounts: keys (./pm stack up generates them into var/stack.env), passwords, sessions, abuse limits

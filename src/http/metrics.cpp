@@ -63,8 +63,10 @@ std::string Metrics::render() const {
   }
   out += "# HELP pm_http_requests_in_flight Requests being handled now.\n# TYPE pm_http_requests_in_flight gauge\n";
   out += fmt::format("pm_http_requests_in_flight {}\n", in_flight_.load());
-  out += "# HELP pm_http_connections_refused_total Connections closed at once: their client held PM_MAX_CONNECTIONS_PER_IP.\n"
-         "# TYPE pm_http_connections_refused_total counter\n";
+  out +=
+      "# HELP pm_http_connections_refused_total Connections closed at once: their client held "
+      "PM_MAX_CONNECTIONS_PER_IP.\n"
+      "# TYPE pm_http_connections_refused_total counter\n";
   out += fmt::format("pm_http_connections_refused_total {}\n", connections_refused_.load());
   for (const auto& source : sources) source(out);
   return out;

@@ -117,8 +117,8 @@ void Server::begin_session(tcp::socket socket) {
   boost::system::error_code ec;
   const std::string ip = socket.remote_endpoint(ec).address().to_string();
   // A proxy carries many clients' connections: only direct clients are counted.
-  const bool counted = std::find(options_.trusted_proxies.begin(), options_.trusted_proxies.end(), ip) ==
-                       options_.trusted_proxies.end();
+  const bool counted =
+      std::find(options_.trusted_proxies.begin(), options_.trusted_proxies.end(), ip) == options_.trusted_proxies.end();
   std::shared_ptr<Session> session;
   {
     MutexLock lock(sessions_mutex_);

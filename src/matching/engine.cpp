@@ -235,8 +235,9 @@ Result<Generated> Engine::generate(const std::string& user_id) {
   actor::Scope system(actor::Scope::system());  // reads every candidate's data (docs/security.md)
   auto who = PM_TRY(indexed(user_id));
   if (who.facts.hidden)
-    return std::unexpected(Problem(
-        "profile-hidden", "your profile is hidden or not discoverable; make it visible and discoverable to get matches"));
+    return std::unexpected(
+        Problem("profile-hidden",
+                "your profile is hidden or not discoverable; make it visible and discoverable to get matches"));
   auto idx = PM_TRY(index());
   const ScoringBank& bank = idx->bank();
 

@@ -322,7 +322,8 @@ void forget_upload(pqxx::work& tx, const std::string& media_key) { tx.exec_param
 
 std::vector<std::string> delete_unsent_uploads(pqxx::work& tx, int hours, int limit) {
   std::vector<std::string> keys;
-  for (const auto& r : tx.exec_params(kDeleteUnsentUploads, hours, limit)) keys.push_back(r["media_key"].as<std::string>());
+  for (const auto& r : tx.exec_params(kDeleteUnsentUploads, hours, limit))
+    keys.push_back(r["media_key"].as<std::string>());
   return keys;
 }
 

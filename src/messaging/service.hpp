@@ -39,7 +39,7 @@ class Service {
     EventSink events = {};
     cache::Limit send_limit{.max = 120, .window = std::chrono::seconds(60)};     // per user, all conversations
     cache::Limit reaction_limit{.max = 60, .window = std::chrono::seconds(60)};  // per user, set or removed
-    cache::Limit upload_limit{.max = 30, .window = std::chrono::hours(1)};     // per user, with profile photos
+    cache::Limit upload_limit{.max = 30, .window = std::chrono::hours(1)};       // per user, with profile photos
     std::chrono::seconds preview_ttl{3600};
   };
   explicit Service(Deps deps) : d_(std::move(deps)) {}

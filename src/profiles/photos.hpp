@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/json.hpp"
 #include "cache/rate_limit.hpp"
+#include "core/json.hpp"
 #include "db/pool.hpp"
 #include "media/photo.hpp"
 #include "storage/object_store.hpp"

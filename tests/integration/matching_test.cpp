@@ -314,8 +314,8 @@ TEST_F(Matching, TheScoreCommandGivesTheServersScore) {
 // and discoverable false takes a user out of matching both ways.
 TEST_F(Matching, PrivacySettingsHideTheAgeAndTakeAUserOutOfMatching) {
   auto set_privacy = [&](const Person& p, const Json& settings) {
-    auto res = server_->request("PUT", "/api/v1/me/preferences", Json{{"privacy_settings", settings}}.dump(),
-                                p.user.auth());
+    auto res =
+        server_->request("PUT", "/api/v1/me/preferences", Json{{"privacy_settings", settings}}.dump(), p.user.auth());
     ASSERT_EQ(res.status, 200) << res.body;
   };
   Person ben = person("Ben", "man", "woman", 52.52, 13.40, "always", "any", false);
