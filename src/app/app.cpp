@@ -16,6 +16,7 @@
 #include "realtime/routes.hpp"
 #include "storage/local_store.hpp"
 #include "storage/routes.hpp"
+#include "subscriptions/routes.hpp"
 
 namespace pm::app {
 
@@ -96,6 +97,7 @@ App::App(Config cfg)
                       if (auto forgot = notifications.forget_between(a, b); !forgot)
                         log::warn("block_notifications_not_removed", {{"problem", forgot.error().type}});
                     }}),
+      subscriptions(db),
       questionnaire(db, config.question_bank),
       embedder(or_throw(matching::make_embedding_provider(config))),
       llm(config),
@@ -147,6 +149,7 @@ App::App(Config cfg)
   profiles::add_routes(router, auth, profiles, photos);
   questionnaire::add_routes(router, auth, questionnaire);
   matching::add_routes(router, auth, matching);
+  subscriptions::add_routes(router, auth, subscriptions);
   notifications::add_routes(router, auth, notifications);
   messaging::add_routes(router, auth, messaging);
   realtime::add_routes(router);

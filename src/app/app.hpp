@@ -31,6 +31,7 @@
 #include "realtime/hub.hpp"
 #include "realtime/protocol.hpp"
 #include "storage/object_store.hpp"
+#include "subscriptions/service.hpp"
 
 namespace pm::app {
 
@@ -56,6 +57,7 @@ class App {
   const std::unique_ptr<storage::ObjectStore> media_store;  // photos and image messages (local or S3)
   profiles::Photos photos;
   profiles::Service profiles;
+  subscriptions::Service subscriptions;  // plans and a user's subscription (entitlements.hpp gates features)
   questionnaire::Service questionnaire;
   const std::unique_ptr<matching::EmbeddingProvider> embedder;
   const matching::ChatClient llm;

@@ -110,11 +110,8 @@ struct Config {
   std::string llm_api_key;
   Millis llm_timeout{20000};
   int llm_retries = 1;
-  int matches_per_user = 50;        // matches a generation keeps for a user
-  int match_expiry_days = 14;       // a pending match expires after this long
-  int generate_limit_free = 3;      // on-demand generations per window, free plan
-  int generate_limit_premium = 20;  // on-demand generations per window, paid plans
-  Seconds generate_window{86400};
+  int matches_per_user = 50;     // matches a generation keeps for a user
+  int match_expiry_days = 14;    // a pending match expires after this long
   Seconds match_cache_ttl{900};  // matches:recent:{userId} and match:{matchId}
   Millis index_refresh{2000};    // how often a serving node polls PostgreSQL for changed users
 

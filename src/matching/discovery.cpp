@@ -138,7 +138,7 @@ Result<MatchDetail> Discovery::detail(const std::string& user_id, const std::str
                        .event = "profile_view",
                        .details = {{"match_id", match_id}},
                        .subject_id = m->user_id_1 == user_id ? m->user_id_2 : m->user_id_1});
-    const bool premium = subscriptions::has_premium(tx, user_id);
+    const bool premium = subscriptions::entitlements_of(tx, user_id).full_insights;
     Json attributes = Json::array();
     for (const auto& [name, score, description] : repository::attributes_of(tx, match_id))
       attributes.push_back({{"name", name}, {"score", score}, {"description", description}});
@@ -221,6 +221,37 @@ Result<repository::MatchRow> Discovery::reject(const std::string& user_id, const
 Result<MatchView> Discovery::pass(const std::string& user_id, const std::string& match_id) {
   auto passed = PM_TRY(reject(user_id, match_id, MatchStatus::pending, "passed"));
   return view(preview_of(passed), user_id);
+}
+
+Result<MatchView> Discovery::rewind(const std::string& user_id) {
+  auto rewound = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<repository::MatchRow> {
+    if (!subscriptions::entitlements_of(tx, user_id).rewind)
+      return std::unexpected(
+          subscriptions::premium_required(tx, "rewind", "rewinding a pass is not part of your plan"));
+    auto row = repository::rewind_last_pass(tx, user_id);
+    if (!row) return std::unexpected(Problem("not-found", "you have no pass to rewind"));
+    return *row;
+  }));
+  forget_pair(rewound.user_id_1, rewound.user_id_2);
+  d_.cache.forget_match(rewound.match_id);
+  return view(preview_of(rewound), user_id);
+}
+
+Result<LikesReceived> Discovery::likes_received(const std::string& user_id) {
+  auto [rows, out] = PM_TRY(
+      db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::pair<std::vector<repository::MatchRow>, LikesReceived>> {
+        LikesReceived likes{.count = repository::likes_received_count(tx, user_id)};
+        std::vector<repository::MatchRow> rows;
+        if (subscriptions::entitlements_of(tx, user_id).who_liked_me) {
+          likes.locked = false;
+          rows = repository::likes_received(tx, user_id, kCachedMatches);
+        } else {
+          likes.unlocked_by = subscriptions::plans_unlocking(tx, "who_liked_me");
+        }
+        return std::pair{std::move(rows), std::move(likes)};
+      }));
+  for (const auto& r : rows) out.matches.push_back(view(preview_of(r), user_id));
+  return out;
 }
 
 Result<MatchView> Discovery::unmatch(const std::string& user_id, const std::string& match_id) {

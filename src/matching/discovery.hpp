@@ -46,6 +46,13 @@ class Discovery {
   // Pass: the match is rejected (final; the pair is never matched again).
   Result<MatchView> pass(const std::string& user_id, const std::string& match_id);
 
+  // Rewind (premium: the plan's `rewind`): the user's last pass still in effect is undone, the
+  // match pending again. 403 premium-required without it; 404 with no pass to rewind.
+  Result<MatchView> rewind(const std::string& user_id);
+  // Who liked the user and waits for an answer: the count for every plan, the matches (newest
+  // first, at most 100) when the plan has `who_liked_me`.
+  Result<LikesReceived> likes_received(const std::string& user_id);
+
   // Unmatch: an active match ends for both (rejected) and on_unmatch closes their conversation.
   Result<MatchView> unmatch(const std::string& user_id, const std::string& match_id);
   // Set by app/ at wiring time: called after an unmatch committed (who ended it, the other user).

@@ -73,4 +73,19 @@ struct Liked {
   }
 };
 
+// GET /api/v1/likes/received: how many people liked the user and wait for an answer; who they
+// are only when the plan shows it (who_liked_me), else `matches` is empty and `locked` true.
+struct LikesReceived {
+  int count = 0;
+  bool locked = true;
+  std::vector<MatchView> matches;        // newest first
+  std::vector<std::string> unlocked_by;  // when locked: the plans that show who
+
+  Json to_json() const {
+    Json items = Json::array();
+    for (const auto& m : matches) items.push_back(m.to_json());
+    return {{"count", count}, {"locked", locked}, {"matches", items}, {"unlocked_by", unlocked_by}};
+  }
+};
+
 }  // namespace pm::matching

@@ -174,6 +174,47 @@ constexpr const char* kReject = R"sql(
   WHERE match_id = $1 AND (user_id_1 = $2 OR user_id_2 = $2) AND status = $3
   RETURNING match_id
 )sql";
+// A pass: rejected from pending, with who passed and when (what a rewind undoes).
+constexpr const char* kPass = R"sql(
+  UPDATE matches SET status = 'rejected', passed_by = $2, passed_at = now(), updated_at = now()
+  WHERE match_id = $1 AND (user_id_1 = $2 OR user_id_2 = $2) AND status = 'pending'
+  RETURNING match_id
+)sql";
+// A rewind: the user's most recent pass still in effect becomes pending again, unless the pair has
+// been blocked since.
+constexpr const char* kRewindLastPass = R"sql(
+  UPDATE matches SET status = 'pending', passed_by = NULL, passed_at = NULL, updated_at = now()
+  WHERE match_id = (
+    SELECT m.match_id FROM matches m
+    WHERE m.passed_by = $1 AND m.status = 'rejected'
+      AND NOT EXISTS (SELECT 1 FROM user_blocks b
+                      WHERE (b.blocker_id = m.user_id_1 AND b.blocked_id = m.user_id_2)
+                         OR (b.blocker_id = m.user_id_2 AND b.blocked_id = m.user_id_1))
+    ORDER BY m.passed_at DESC, m.match_id LIMIT 1
+    FOR UPDATE)
+  RETURNING match_id
+)sql";
+// Likes received: pending matches of $1 where the other liked and $1 has not decided yet (a pair
+// blocked either way never counts). Newest first, at most $2.
+constexpr const char* kLikesReceivedCount = R"sql(
+  SELECT count(*) AS n FROM matches m
+  WHERE m.status = 'pending'
+    AND ((m.user_id_1 = $1 AND coalesce(m.user_2_liked, false) AND NOT coalesce(m.user_1_liked, false))
+      OR (m.user_id_2 = $1 AND coalesce(m.user_1_liked, false) AND NOT coalesce(m.user_2_liked, false)))
+    AND NOT EXISTS (SELECT 1 FROM user_blocks b
+                    WHERE (b.blocker_id = m.user_id_1 AND b.blocked_id = m.user_id_2)
+                       OR (b.blocker_id = m.user_id_2 AND b.blocked_id = m.user_id_1))
+)sql";
+constexpr const char* kLikesReceived = R"sql(
+  SELECT m.match_id FROM matches m
+  WHERE m.status = 'pending'
+    AND ((m.user_id_1 = $1 AND coalesce(m.user_2_liked, false) AND NOT coalesce(m.user_1_liked, false))
+      OR (m.user_id_2 = $1 AND coalesce(m.user_1_liked, false) AND NOT coalesce(m.user_2_liked, false)))
+    AND NOT EXISTS (SELECT 1 FROM user_blocks b
+                    WHERE (b.blocker_id = m.user_id_1 AND b.blocked_id = m.user_id_2)
+                       OR (b.blocker_id = m.user_id_2 AND b.blocked_id = m.user_id_1))
+  ORDER BY m.updated_at DESC, m.match_id LIMIT $2
+)sql";
 constexpr const char* kOpenConversation = R"sql(
   INSERT INTO conversations (match_id) VALUES ($1) ON CONFLICT (match_id) DO NOTHING
 )sql";
@@ -407,8 +448,28 @@ std::optional<std::pair<MatchRow, bool>> like(pqxx::work& tx, const std::string&
 
 std::optional<MatchRow> reject(pqxx::work& tx, const std::string& match_id, const std::string& user_id,
                                MatchStatus from_status) {
-  if (tx.exec_params(kReject, match_id, user_id, std::string(to_string(from_status))).empty()) return std::nullopt;
+  auto done = from_status == MatchStatus::pending
+                  ? tx.exec_params(kPass, match_id, user_id)
+                  : tx.exec_params(kReject, match_id, user_id, std::string(to_string(from_status)));
+  if (done.empty()) return std::nullopt;
   return match_for(tx, match_id, user_id);
+}
+
+std::optional<MatchRow> rewind_last_pass(pqxx::work& tx, const std::string& user_id) {
+  auto done = tx.exec_params(kRewindLastPass, user_id);
+  if (done.empty()) return std::nullopt;
+  return match_for(tx, done[0]["match_id"].as<std::string>(), user_id);
+}
+
+int likes_received_count(pqxx::work& tx, const std::string& user_id) {
+  return tx.exec_params1(kLikesReceivedCount, user_id)["n"].as<int>();
+}
+
+std::vector<MatchRow> likes_received(pqxx::work& tx, const std::string& user_id, int limit) {
+  std::vector<MatchRow> out;
+  for (const auto& r : tx.exec_params(kLikesReceived, user_id, limit))
+    if (auto m = match_for(tx, r["match_id"].as<std::string>(), user_id)) out.push_back(std::move(*m));
+  return out;
 }
 
 std::string open_conversation(pqxx::work& tx, const std::string& match_id) {

@@ -89,10 +89,18 @@ Json insight_document(pqxx::work& tx, const std::string& match_id);
 // Records the user's like; the match becomes active when both liked. Returns the row after, and
 // whether this like made it active.
 std::optional<std::pair<MatchRow, bool>> like(pqxx::work& tx, const std::string& match_id, const std::string& user_id);
-// A pass (from pending) or an unmatch (from active): the match becomes rejected, so the pair is
-// never matched again. nullopt when the user is not in it or it is not in `from_status`.
+// A pass (from pending; who passed and when are kept for a rewind) or an unmatch (from active): the
+// match becomes rejected, so the pair is never matched again. nullopt when the user is not in it or it is not in
+// `from_status`.
 std::optional<MatchRow> reject(pqxx::work& tx, const std::string& match_id, const std::string& user_id,
                                MatchStatus from_status);
+// Undoes the user's most recent pass still in effect (the match becomes pending again; not when the
+// pair has been blocked since). nullopt when there is none.
+std::optional<MatchRow> rewind_last_pass(pqxx::work& tx, const std::string& user_id);
+// Pending matches in which the other user liked `user_id` and `user_id` has not decided: how many,
+// and (who liked me) the newest `limit` of them.
+int likes_received_count(pqxx::work& tx, const std::string& user_id);
+std::vector<MatchRow> likes_received(pqxx::work& tx, const std::string& user_id, int limit);
 // Opens the pair's conversation (idempotent) and returns its id.
 std::string open_conversation(pqxx::work& tx, const std::string& match_id);
 

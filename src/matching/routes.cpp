@@ -24,11 +24,19 @@ void add_routes(http::Router& router, auth::Service& auth, Service& service) {
              }));
   router.add(Method::post, "/api/v1/matches/{match_id}/like",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
-               return http::reply(req, service.discovery.like(who.user_id, req.id_param("match_id")));
+               return http::reply(req, service.like(who.user_id, req.id_param("match_id")));
              }));
   router.add(Method::post, "/api/v1/matches/{match_id}/pass",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
                return http::reply(req, service.discovery.pass(who.user_id, req.id_param("match_id")));
+             }));
+  router.add(Method::post, "/api/v1/matches/rewind",
+             auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
+               return http::reply(req, service.discovery.rewind(who.user_id));
+             }));
+  router.add(Method::get, "/api/v1/likes/received",
+             auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
+               return http::reply(req, service.discovery.likes_received(who.user_id));
              }));
   router.add(Method::post, "/api/v1/matches/{match_id}/unmatch",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {

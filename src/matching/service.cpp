@@ -8,17 +8,39 @@
 
 namespace pm::matching {
 
+namespace {
+constexpr auto kDay = std::chrono::hours(24);
+}  // namespace
+
 Result<Generated> Service::generate_now(const std::string& user_id) {
-  const bool premium = PM_TRY(
-      db::transact(d_.db, [&](pqxx::work& tx) -> Result<bool> { return subscriptions::has_premium(tx, user_id); }));
-  const cache::Limit limit{.max = premium ? d_.config.generate_limit_premium : d_.config.generate_limit_free,
-                           .window = d_.config.generate_window};
+  const auto plan = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<subscriptions::Entitlements> {
+    return subscriptions::entitlements_of(tx, user_id);
+  }));
+  const cache::Limit limit{.max = plan.generations_per_day, .window = kDay};
   auto decision = PM_TRY(cache::hit(d_.redis, "ratelimit:ai:generate:" + user_id, limit));
   if (!decision.allowed)
     return std::unexpected(cache::too_many_requests(
-        fmt::format("match generation is limited to {} per {} s on your plan", limit.max, limit.window.count()),
+        fmt::format("match generation is limited to {} a day on the {} plan", limit.max, plan.plan_id),
         decision.retry_after));
   return engine.generate(user_id);
+}
+
+Result<Liked> Service::like(const std::string& user_id, const std::string& match_id) {
+  // A plan with a daily budget of likes counts each like asked for; past it, 403 premium-required
+  // naming the plans without a limit, with when the budget starts again.
+  auto refused = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<Problem>> {
+    const auto plan = subscriptions::entitlements_of(tx, user_id);
+    if (!plan.likes_per_day) return std::nullopt;
+    auto decision =
+        PM_TRY(cache::hit(d_.redis, "ratelimit:likes:" + user_id, {.max = *plan.likes_per_day, .window = kDay}));
+    if (decision.allowed) return std::nullopt;
+    auto p = subscriptions::premium_required(
+        tx, "likes_per_day", fmt::format("the {} plan has {} likes a day", plan.plan_id, *plan.likes_per_day));
+    p.extensions["retry_after"] = decision.retry_after.count();
+    return std::optional<Problem>(std::move(p));
+  }));
+  if (refused) return std::unexpected(std::move(*refused));
+  return discovery.like(user_id, match_id);
 }
 
 }  // namespace pm::matching

@@ -1,6 +1,7 @@
 #pragma once
 // The AI Matching Service as the API sees it: on-demand generation under the seed's AI rate
-// limit (ratelimit:ai:generate:{userId}, limits by plan), and discovery.
+// limit (ratelimit:ai:generate:{userId}, limits by plan), likes within the plan's daily budget, and
+// discovery.
 
 #include "cache/redis.hpp"
 #include "core/config.hpp"
@@ -21,8 +22,12 @@ class Service {
   };
   explicit Service(Deps deps) : engine(deps.engine), discovery(deps.discovery), d_(deps) {}
 
-  // Generates now, if the user's plan allows another generation in this window (else 429).
+  // Generates now, if the user's plan allows another generation today (generations_per_day,
+  // counted in ratelimit:ai:generate:{userId}; else 429).
   Result<Generated> generate_now(const std::string& user_id);
+  // Likes the match, within the plan's likes_per_day (ratelimit:likes:{userId}; past it 403
+  // premium-required with retry_after). Discovery::like does the rest.
+  Result<Liked> like(const std::string& user_id, const std::string& match_id);
 
   // The routes reach the engine (like, pass, insights) and discovery through the service.
   Engine& engine;

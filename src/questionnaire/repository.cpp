@@ -148,7 +148,9 @@ std::optional<Bank> load_bank(pqxx::work& tx, const std::string& bank_key) {
   return bank;
 }
 
-bool is_premium(pqxx::work& tx, const std::string& user_id) { return subscriptions::has_premium(tx, user_id); }
+bool is_premium(pqxx::work& tx, const std::string& user_id) {
+  return subscriptions::entitlements_of(tx, user_id).premium_questions;
+}
 
 std::map<std::string, StoredAnswer> load_answers(pqxx::work& tx, const std::string& user_id,
                                                  const std::string& bank_key) {

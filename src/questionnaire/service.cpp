@@ -13,6 +13,7 @@
 #include "questionnaire/branching.hpp"
 #include "questionnaire/response_document.hpp"
 #include "questionnaire/view.hpp"
+#include "subscriptions/entitlements.hpp"
 
 namespace pm::questionnaire {
 
@@ -145,7 +146,8 @@ Result<Json> Service::answer(const std::string& user_id, const std::string& ques
 
   return with_state(user_id, [&](State& s) -> Result<Json> {
     if (q->premium_only && !s.premium)
-      return std::unexpected(Problem("premium-required", "this question is for premium members; upgrade to answer it"));
+      return std::unexpected(subscriptions::premium_required(
+          s.tx, "premium_questions", "this question is for premium members; upgrade to answer it"));
     if (!s.view.visible_ids.count(q->id))
       return std::unexpected(
           Problem("question-not-visible", "your earlier answers hide this question, so it cannot be answered now"));

@@ -4,6 +4,25 @@
 
 namespace pm::subscriptions {
 
-bool has_premium(pqxx::work& tx, const std::string& user_id) { return repository::has_paid_plan(tx, user_id); }
+Entitlements entitlements_of(pqxx::work& tx, const std::string& user_id) {
+  if (auto s = repository::subscription_of(tx, user_id)) return s->entitlements;
+  return repository::free_entitlements(tx);
+}
+
+bool has_premium(pqxx::work& tx, const std::string& user_id) {
+  return entitlements_of(tx, user_id).plan_id != kFreePlan;
+}
+
+std::vector<std::string> plans_unlocking(pqxx::work& tx, std::string_view feature) {
+  return repository::plans_unlocking(tx, std::string(feature));
+}
+
+Problem premium_required(pqxx::work& tx, std::string_view feature, std::string detail) {
+  Problem p("premium-required", std::move(detail));
+  p.extensions["feature"] = std::string(feature);
+  p.extensions["unlocked_by"] = repository::plans_unlocking(tx, std::string(feature));
+  p.extensions["plans"] = "/api/v1/plans";
+  return p;
+}
 
 }  // namespace pm::subscriptions

@@ -1,13 +1,27 @@
 #pragma once
 // All of the Subscription Service's SQL. Functions take the caller's transaction.
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <pqxx/pqxx>
 
+#include "subscriptions/model.hpp"
+
 namespace pm::subscriptions::repository {
 
-// Whether the user has a plan other than "free" that is paid for ("active") and has not ended.
-bool has_paid_plan(pqxx::work& tx, const std::string& user_id);
+// Every plan with its entitlements and prices, in display order.
+std::vector<Plan> plans(pqxx::work& tx);
+
+// The user's subscription_details row with what it entitles to now: the plan's entitlements when
+// it is in force (a paid plan, "active", not ended), else the free plan's. nullopt for no row.
+std::optional<Subscription> subscription_of(pqxx::work& tx, const std::string& user_id);
+
+// The free plan's entitlements (the defaults of Entitlements if the row is missing).
+Entitlements free_entitlements(pqxx::work& tx);
+
+// The plans whose entitlement `key` is true or no limit (null), in display order: what unlocks it.
+std::vector<std::string> plans_unlocking(pqxx::work& tx, const std::string& key);
 
 }  // namespace pm::subscriptions::repository

@@ -138,6 +138,8 @@ TEST_F(Questionnaire, PremiumQuestionsNeedAPremiumPlan) {
   auto refused = answer("t_q8", {{"value", true}});
   EXPECT_EQ(refused.status, 403);
   EXPECT_EQ(refused.json()["type"], "/problems/premium-required");
+  EXPECT_EQ(refused.json()["feature"], "premium_questions");
+  EXPECT_EQ(refused.json()["unlocked_by"], nlohmann::json::array({"premium"})) << "the problem says what unlocks it";
   auto conn = db_.connect();
   auto set_plan = [&](const std::string& payment_status, const std::string& end_date) {
     pqxx::work tx(conn);

@@ -30,8 +30,6 @@ std::vector<std::string> hard_filter_violations(pqxx::connection& conn) {
 void MatchingApi::SetUp() {
   auto config = test_config(db_);
   config.question_bank = "test-bank";
-  config.generate_limit_free = 3;
-  config.generate_limit_premium = 50;
   configure(config);
   config_ = config;
   server_ = std::make_unique<TestServer>(config);
