@@ -14,6 +14,7 @@
 #include "profiles/routes.hpp"
 #include "questionnaire/routes.hpp"
 #include "realtime/routes.hpp"
+#include "staff/routes.hpp"
 #include "storage/local_store.hpp"
 #include "storage/routes.hpp"
 #include "subscriptions/routes.hpp"
@@ -117,6 +118,12 @@ App::App(Config cfg)
                  .send_limit = {.max = config.message_rate_limit, .window = std::chrono::seconds(60)},
                  .reaction_limit = {.max = config.reaction_limit_per_minute, .window = std::chrono::seconds(60)},
                  .upload_limit = {.max = config.upload_limit_per_hour, .window = std::chrono::hours(1)}}),
+      staff({.db = db,
+             .auth = auth,
+             .sessions = sessions,
+             .photos = photos,
+             .outbox = email_outbox,
+             .email_index = email_index}),
       hub(redis, cache::RedisOptions::from(config)),
       socket_protocol(messaging, static_cast<std::size_t>(config.ws_send_queue)),
       health_(db, redis) {
@@ -150,6 +157,7 @@ App::App(Config cfg)
   questionnaire::add_routes(router, auth, questionnaire);
   matching::add_routes(router, auth, matching);
   subscriptions::add_routes(router, auth, subscriptions);
+  staff::add_routes(router, auth, staff);
   notifications::add_routes(router, auth, notifications);
   messaging::add_routes(router, auth, messaging);
   realtime::add_routes(router);

@@ -30,6 +30,7 @@
 #include "questionnaire/service.hpp"
 #include "realtime/hub.hpp"
 #include "realtime/protocol.hpp"
+#include "staff/service.hpp"
 #include "storage/object_store.hpp"
 #include "subscriptions/service.hpp"
 
@@ -66,7 +67,8 @@ class App {
   matching::Discovery discovery;
   matching::Service matching;
   messaging::Service messaging;
-  realtime::Hub hub;  // events to sockets on every node (docs/realtime.md)
+  staff::Service staff;  // moderation, look-ups, comp plans (roles come from `perfectmatch admin grant`)
+  realtime::Hub hub;     // events to sockets on every node (docs/realtime.md)
   realtime::Protocol socket_protocol;
 
   // Background work of a serving process (mail delivery, the realtime hub's subscription).

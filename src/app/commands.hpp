@@ -27,6 +27,12 @@ int score_users(const Config& config, const std::string& bank_file, const std::s
 // Re-encrypts stored PII under PM_PII_ACTIVE_KEY (after adding a key to PM_PII_KEYS).
 int rotate_keys(Config config);
 
+// `admin grant EMAIL ROLE`: makes the account moderator or admin ("none": no longer staff). The only
+// way a staff role is given: no HTTP route can (docs/admin.md).
+int grant_role(Config config, const std::string& email, const std::string& role);
+// `admin grant-plan EMAIL PLAN --days N`: the plan without payment (payment_method "comp").
+int grant_plan(Config config, const std::string& email, const std::string& plan_id, int days);
+
 // Creates demo users 1..users (docs/demo-data.md); those already there are skipped.
 int seed_demo(Config config, int users, std::uint64_t seed, bool photos);
 // Made-up users go only where PM_DEMO_DATA says they may: false (and a message) otherwise.

@@ -68,6 +68,20 @@ int main(int argc, char** argv) {
       "Re-encrypt stored PII under PM_PII_ACTIVE_KEY. Add the new key to PM_PII_KEYS, make it active, run this, "
       "then the old key may be removed.");
 
+  auto* admin = cli.add_subcommand("admin", "Staff roles and plans given without payment (docs/admin.md).");
+  admin->require_subcommand(1);
+  std::string admin_email, admin_role, admin_plan;
+  int admin_days = 30;
+  auto* grant = admin->add_subcommand(
+      "grant", "Make an account moderator or admin (ROLE none: no longer staff). No HTTP route can do this.");
+  grant->add_option("EMAIL", admin_email, "the account's email address")->required();
+  grant->add_option("ROLE", admin_role, "moderator, admin or none")->required();
+  auto* grant_plan = admin->add_subcommand(
+      "grant-plan", "Give an account a plan for some days without payment (payment_method comp; plan free ends it).");
+  grant_plan->add_option("EMAIL", admin_email, "the account's email address")->required();
+  grant_plan->add_option("PLAN", admin_plan, "a plan id, e.g. premium")->required();
+  grant_plan->add_option("--days", admin_days, "how long (default 30)")->check(CLI::Range(1, 3650));
+
   auto* seed = cli.add_subcommand(
       "seed",
       "Create realistic demo users with completed questionnaires and photos (docs/demo-data.md); existing ones are "
@@ -143,6 +157,8 @@ int main(int argc, char** argv) {
   if (*down) return app::migrate(config, app::MigrateAction::down, all);
   if (*status) return app::migrate(config, app::MigrateAction::status, false);
   if (*rotate) return app::rotate_keys(std::move(config));
+  if (*grant) return app::grant_role(std::move(config), admin_email, admin_role);
+  if (*grant_plan) return app::grant_plan(std::move(config), admin_email, admin_plan, admin_days);
   if (*seed) return app::seed_demo(std::move(config), seed_users, seed_value, !seed_no_photos);
   if (*import) return app::import_questions(std::move(config), bank_file);
   if (*worker) return app::run_worker(std::move(config), worker_once);

@@ -26,6 +26,26 @@ constexpr const char* kDefaultNotificationSettings =
 constexpr const char* kDefaultPrivacySettings =
     R"({"show_age": true, "show_distance": true, "show_online_status": true, "discoverable": true})";
 
+// Suspensions and bans (auth/restrictions.hpp)
+constexpr const char* kRestrictionOf = R"sql(
+  SELECT CASE WHEN suspended_until > now()
+              THEN to_char(suspended_until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') END AS suspended_until,
+         banned_at IS NOT NULL AS banned
+  FROM users WHERE user_id = $1
+)sql";
+constexpr const char* kEmailBanned = R"sql(SELECT 1 FROM banned_emails WHERE email_index = $1)sql";
+constexpr const char* kSuspend = R"sql(
+  UPDATE users SET suspended_until = greatest(coalesce(suspended_until, now()), now() + make_interval(days => $2))
+  WHERE user_id = $1
+  RETURNING to_char(suspended_until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS until
+)sql";
+constexpr const char* kBan = R"sql(
+  UPDATE users SET banned_at = coalesce(banned_at, now()) WHERE user_id = $1 RETURNING email_index
+)sql";
+constexpr const char* kBanEmail = R"sql(
+  INSERT INTO banned_emails (email_index) VALUES ($1) ON CONFLICT (email_index) DO NOTHING
+)sql";
+
 constexpr const char* kEmailIndexTaken = R"sql(SELECT 1 FROM users WHERE email_index = $1)sql";
 
 // CredentialRow
@@ -110,6 +130,26 @@ void insert_user(pqxx::work& tx, const NewAccount& row) {
                  row.email_verified);
   tx.exec_params(kInsertPreferences, row.user_id, kDefaultNotificationSettings, kDefaultPrivacySettings);
   tx.exec_params(kInsertFreeSubscription, row.user_id);
+}
+
+Restriction restriction_of(pqxx::work& tx, const std::string& user_id) {
+  auto rows = tx.exec_params(kRestrictionOf, user_id);
+  if (rows.empty()) return {};
+  return {.suspended_until = db::opt<std::string>(rows[0], "suspended_until"), .banned = rows[0]["banned"].as<bool>()};
+}
+
+bool email_banned(pqxx::work& tx, const std::string& email_index) {
+  return !tx.exec_params(kEmailBanned, email_index).empty();
+}
+
+std::string suspend(pqxx::work& tx, const std::string& user_id, int days) {
+  auto rows = tx.exec_params(kSuspend, user_id, days);
+  return rows.empty() ? "" : rows[0]["until"].as<std::string>();
+}
+
+void ban(pqxx::work& tx, const std::string& user_id) {
+  for (const auto& r : tx.exec_params(kBan, user_id))
+    if (auto index = db::opt<std::string>(r, "email_index")) tx.exec_params(kBanEmail, *index);
 }
 
 bool email_index_taken(pqxx::work& tx, const std::string& email_index) {

@@ -20,6 +20,19 @@ struct CredentialRow {
   std::string auth_provider;
 };
 
+// A suspension in force (its end, ISO 8601) or a ban, which refuse sign-in.
+struct Restriction {
+  std::optional<std::string> suspended_until;
+  bool banned = false;
+};
+Restriction restriction_of(pqxx::work& tx, const std::string& user_id);
+// Whether the address (its blind index) belongs to a banned account, present or deleted.
+bool email_banned(pqxx::work& tx, const std::string& email_index);
+// Suspends until now + days, or keeps a later end; returns the end (ISO 8601).
+std::string suspend(pqxx::work& tx, const std::string& user_id, int days);
+// Bans the account and keeps its address's blind index in banned_emails.
+void ban(pqxx::work& tx, const std::string& user_id);
+
 // The user with their default preferences and a free subscription: an account is never half made.
 void insert_user(pqxx::work& tx, const NewAccount& row);
 bool email_index_taken(pqxx::work& tx, const std::string& email_index);

@@ -33,6 +33,17 @@ Result<void> Service::limit(const std::string& key, cache::Limit limit, std::str
 }
 
 Result<SignedIn> Service::open_session(AccountView account, const ClientInfo& client) {
+  // Every way in (password, provider) ends here: a suspended or banned account gets no session.
+  auto restriction = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<repository::Restriction> {
+    return repository::restriction_of(tx, account.user_id);
+  }));
+  if (restriction.banned)
+    return std::unexpected(Problem("account-banned", "this account was closed for breaking the rules"));
+  if (restriction.suspended_until) {
+    Problem p("account-suspended", fmt::format("this account is suspended until {}", *restriction.suspended_until));
+    p.extensions["suspended_until"] = *restriction.suspended_until;
+    return std::unexpected(p);
+  }
   auto token = PM_TRY(d_.sessions.create(account.user_id, {client.user_agent, client.ip}));
   return SignedIn{std::move(account), std::move(token)};
 }
@@ -58,6 +69,8 @@ Result<void> Service::signup(const SignupInput& in, const ClientInfo& client) {
     return Result<void>{};
   };
   auto create = [&](pqxx::work& tx) -> Result<void> {
+    if (repository::email_banned(tx, index))
+      return std::unexpected(Problem("account-banned", "this address belongs to an account that was closed"));
     if (auto owner = repository::find_by_email_index(tx, index)) return owner_told(tx, *owner);
     repository::insert_user(
         tx,
@@ -88,6 +101,15 @@ Result<void> Service::signup(const SignupInput& in, const ClientInfo& client) {
     PM_TRY(db::transact(d_.db, create));  // the same address signing up twice at once: now the owner is told
   }
   d_.outbox.kick();
+  return {};
+}
+
+Result<void> Service::mail_user(pqxx::work& tx, const std::string& user_id, const std::string& subject,
+                                const std::string& text) {
+  auto row = repository::find_by_id(tx, user_id);
+  if (!row) return std::unexpected(Problem("not-found", "the account no longer exists"));
+  auto email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(user_id)));
+  d_.outbox.enqueue(tx, user_id, email, subject, fmt::format("Hello {},\n\n{}", row->first_name, text));
   return {};
 }
 

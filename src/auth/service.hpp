@@ -51,6 +51,11 @@ class Service {
   // returns how many users were rewritten. Safe to run while serving and to run again.
   Result<long> rotate_keys();
 
+  // Queues a mail to the account's address in the caller's transaction (a moderator's warning).
+  // 404 when the account is gone.
+  Result<void> mail_user(pqxx::work& tx, const std::string& user_id, const std::string& subject,
+                         const std::string& text);
+
   // The caller behind a bearer token; also keeps users.last_active (at most one write a minute).
   Result<Caller> authenticate(std::string_view token);
 

@@ -86,6 +86,11 @@ inline constexpr ProblemType kProblemTypes[] = {
     {"conversation-closed", 409, "Conflict"},
     {"message-deleted", 409, "Conflict"},
     {"realtime-unavailable", 503, "Service unavailable"},
+    // Staff and moderation (staff/, auth/restrictions)
+    {"account-suspended", 403, "Account suspended"},
+    {"account-banned", 403, "Account banned"},
+    {"staff-only", 403, "Forbidden"},
+    {"report-resolved", 409, "Conflict"},
     // Notifications and mail, for the outbox's records and logs (notifications/)
     {"invalid-outbox-id", 400, "Bad request"},
     {"mail-unavailable", 503, "Service unavailable"},

@@ -91,6 +91,9 @@ constexpr const char* kInsertMatches = R"sql(
   m AS (INSERT INTO matches (user_id_1, user_id_2, compatibility_score, score_details)
         SELECT i.u1, i.u2, i.score, i.details FROM input i
         WHERE EXISTS (SELECT 1 FROM users WHERE user_id = i.u1) AND EXISTS (SELECT 1 FROM users WHERE user_id = i.u2)
+          -- a suspended or banned account is out of matching (docs/admin.md)
+          AND NOT EXISTS (SELECT 1 FROM users WHERE user_id IN (i.u1, i.u2)
+                                                AND (banned_at IS NOT NULL OR suspended_until > now()))
         ON CONFLICT (user_id_1, user_id_2) DO NOTHING RETURNING match_id, user_id_1, user_id_2),
   j AS (SELECT m.match_id, i.* FROM m JOIN input i ON i.u1 = m.user_id_1 AND i.u2 = m.user_id_2),
   a AS (INSERT INTO match_attributes (match_id, attribute_name, score, description)

@@ -35,6 +35,17 @@ constexpr const char* kPlansUnlocking = R"sql(
   ORDER BY display_order
 )sql";
 
+constexpr const char* kPlanExists = R"sql(SELECT 1 FROM plans WHERE plan_id = $1)sql";
+constexpr const char* kSetComp = R"sql(
+  UPDATE subscription_details
+  SET plan_type = $2::text, start_date = now(), cancel_at_period_end = false,
+      payment_status = CASE WHEN $2::text = 'free' THEN 'not_required' ELSE 'active' END,
+      payment_method = CASE WHEN $2::text = 'free' THEN NULL ELSE 'comp' END,
+      end_date = CASE WHEN $2::text = 'free' THEN NULL ELSE now() + make_interval(days => $3::int) END
+  WHERE user_id = $1
+  RETURNING user_id
+)sql";
+
 }  // namespace
 
 std::vector<Plan> plans(pqxx::work& tx) {
@@ -79,6 +90,12 @@ std::vector<std::string> plans_unlocking(pqxx::work& tx, const std::string& key)
   std::vector<std::string> out;
   for (const auto& r : tx.exec_params(kPlansUnlocking, key)) out.push_back(r["plan_id"].as<std::string>());
   return out;
+}
+
+bool plan_exists(pqxx::work& tx, const std::string& plan_id) { return !tx.exec_params(kPlanExists, plan_id).empty(); }
+
+bool set_comp(pqxx::work& tx, const std::string& user_id, const std::string& plan_id, int days) {
+  return !tx.exec_params(kSetComp, user_id, plan_id, days).empty();
 }
 
 }  // namespace pm::subscriptions::repository

@@ -24,4 +24,9 @@ Entitlements free_entitlements(pqxx::work& tx);
 // The plans whose entitlement `key` is true or no limit (null), in display order: what unlocks it.
 std::vector<std::string> plans_unlocking(pqxx::work& tx, const std::string& key);
 
+// Whether a plan with this id exists.
+bool plan_exists(pqxx::work& tx, const std::string& plan_id);
+// The plan given without payment for `days` (free: no end, nothing to pay). False: no such user.
+bool set_comp(pqxx::work& tx, const std::string& user_id, const std::string& plan_id, int days);
+
 }  // namespace pm::subscriptions::repository

@@ -1,0 +1,13 @@
+#include "auth/restrictions.hpp"
+
+#include "auth/repository.hpp"
+
+namespace pm::auth {
+
+std::string suspend(pqxx::work& tx, const std::string& user_id, int days) {
+  return repository::suspend(tx, user_id, days);
+}
+
+void ban(pqxx::work& tx, const std::string& user_id) { repository::ban(tx, user_id); }
+
+}  // namespace pm::auth

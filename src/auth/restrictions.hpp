@@ -1,0 +1,19 @@
+#pragma once
+// Suspensions and bans of accounts, written in the caller's transaction (staff moderation runs it
+// as the system). The caller ends the account's sessions once it committed
+// (SessionStore::end_all), which closes its sockets. A suspended or banned account cannot sign in
+// (403 account-suspended / account-banned); a banned address cannot sign up again, even after the
+// account is deleted (its blind index is kept in banned_emails).
+
+#include <string>
+
+#include <pqxx/pqxx>
+
+namespace pm::auth {
+
+// Suspended until now + `days` (a later end already set stays); returns the end (ISO 8601).
+std::string suspend(pqxx::work& tx, const std::string& user_id, int days);
+// Banned for good; the address's blind index goes to banned_emails.
+void ban(pqxx::work& tx, const std::string& user_id);
+
+}  // namespace pm::auth

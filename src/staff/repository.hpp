@@ -1,0 +1,42 @@
+#pragma once
+// All of the staff module's SQL. Functions take the caller's transaction, which runs as the system
+// (the routes checked the caller's role first): staff read other users' rows.
+// Cross-module reads (docs/architecture.md): users, user_reports, profile_media's keys are read
+// through profiles::Photos; the reported pair's messages (messaging's tables) and the plan
+// (subscription_details) for a look-up.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "core/json.hpp"
+#include "staff/model.hpp"
+
+namespace pm::staff::repository {
+
+std::optional<Role> role_of(pqxx::work& tx, const std::string& user_id);
+void set_role(pqxx::work& tx, const std::string& user_id, Role role);
+// Whether the user had a role to revoke.
+bool revoke_role(pqxx::work& tx, const std::string& user_id);
+
+// The account with this blind index of its email, if any.
+std::optional<std::string> user_by_email_index(pqxx::work& tx, const std::string& email_index);
+// What staff see of an account: name, dates, visibility, restrictions, role, plan, reports against it.
+std::optional<Json> user_summary(pqxx::work& tx, const std::string& user_id);
+// The reported user's profile as a moderator sees it (nullopt when the account is gone).
+std::optional<Json> reported_profile(pqxx::work& tx, const std::string& user_id);
+// The messages of the conversation between the two users, newest first (at most `limit`).
+Json messages_between(pqxx::work& tx, const std::string& a, const std::string& b, int limit);
+
+// Reports with `status` (open, reviewed, dismissed), oldest first, at most `limit`.
+std::vector<Report> reports(pqxx::work& tx, const std::string& status, int limit);
+// One report, locked for the action on it.
+std::optional<Report> report_for_update(pqxx::work& tx, const std::string& report_id);
+std::optional<Report> report(pqxx::work& tx, const std::string& report_id);
+// Closes an open report: status (reviewed or dismissed), how, by whom. False if it was not open.
+bool resolve(pqxx::work& tx, const std::string& report_id, const std::string& status, Action how,
+             const std::string& by);
+
+}  // namespace pm::staff::repository

@@ -1,0 +1,66 @@
+#include "staff/routes.hpp"
+
+#include <fmt/format.h>
+
+#include "auth/guard.hpp"
+
+namespace pm::staff {
+
+using http::Method;
+using http::Request;
+
+namespace {
+
+// authed, then the caller's role: at least `needed` (an admin may do what a moderator may).
+template <class Fn>
+http::Handler staff_only(auth::Service& auth, Service& service, Role needed, Fn fn) {
+  return auth::authed(auth, [&service, needed, fn](Request& req, const auth::Caller& who) -> http::Response {
+    auto role = service.role_of(who.user_id);
+    if (!role) return http::problem_response(role.error(), req.request_id);
+    if (!*role || (needed == Role::admin && **role != Role::admin))
+      return http::problem_response(
+          Problem("staff-only", fmt::format("this needs the {} staff role", to_string(needed))), req.request_id);
+    return fn(req, who);
+  });
+}
+
+}  // namespace
+
+void add_routes(http::Router& router, auth::Service& auth, Service& service) {
+  router.add(Method::get, "/api/v1/admin/reports",
+             staff_only(auth, service, Role::moderator, [&service](Request& req, const auth::Caller&) {
+               auto status = req.query("status").value_or("open");
+               if (status != "open" && status != "reviewed" && status != "dismissed")
+                 return http::problem_response(
+                     Problem("validation-failed", "status must be open, reviewed or dismissed"), req.request_id);
+               auto limit = req.query_number("limit", 1, 100);
+               if (!limit) return http::problem_response(limit.error(), req.request_id);
+               return http::reply(req, service.reports(status, static_cast<int>(limit->value_or(50))));
+             }));
+  router.add(Method::get, "/api/v1/admin/reports/{report_id}",
+             staff_only(auth, service, Role::moderator, [&service](Request& req, const auth::Caller& who) {
+               return http::reply(req, service.report(who.user_id, req.id_param("report_id")));
+             }));
+  router.add(Method::post, "/api/v1/admin/reports/{report_id}/actions",
+             staff_only(auth, service, Role::moderator, [&service](Request& req, const auth::Caller& who) {
+               return http::with_input<ActionInput>(req, [&](const ActionInput& in) {
+                 return http::reply(req, service.act(who.user_id, req.id_param("report_id"), in));
+               });
+             }));
+  router.add(Method::get, "/api/v1/admin/users",
+             staff_only(auth, service, Role::moderator, [&service](Request& req, const auth::Caller& who) {
+               auto email = req.query("email");
+               if (!email || email->empty() || email->size() > 254)
+                 return http::problem_response(Problem("validation-failed", "?email= names the account to look up"),
+                                               req.request_id);
+               return http::reply(req, service.lookup(who.user_id, *email));
+             }));
+  router.add(Method::post, "/api/v1/admin/users/{user_id}/plan",
+             staff_only(auth, service, Role::admin, [&service](Request& req, const auth::Caller& who) {
+               return http::with_input<PlanGrantInput>(req, [&](const PlanGrantInput& in) {
+                 return http::reply(req, service.grant_plan(who.user_id, req.id_param("user_id"), in));
+               });
+             }));
+}
+
+}  // namespace pm::staff

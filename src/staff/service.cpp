@@ -1,0 +1,189 @@
+#include "staff/service.hpp"
+
+#include <fmt/format.h>
+
+#include "admin/audit_log.hpp"
+#include "auth/model.hpp"
+#include "auth/restrictions.hpp"
+#include "core/actor.hpp"
+#include "core/crypto.hpp"
+#include "db/transaction.hpp"
+#include "staff/repository.hpp"
+#include "subscriptions/comp.hpp"
+
+namespace pm::staff {
+
+namespace {
+
+constexpr int kMessagesShown = 100;
+
+Problem report_not_found() { return Problem("not-found", "there is no such report"); }
+
+}  // namespace
+
+Result<std::optional<Role>> Service::role_of(const std::string& user_id) {
+  actor::Scope as_system(actor::Scope::system());
+  return db::transact(d_.db,
+                      [&](pqxx::work& tx) -> Result<std::optional<Role>> { return repository::role_of(tx, user_id); });
+}
+
+Result<std::string> Service::grant_role(const std::string& email, std::optional<Role> role) {
+  actor::Scope as_system(actor::Scope::system());
+  return db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::string> {
+    auto user = repository::user_by_email_index(tx, d_.email_index(auth::normalize_email(email)));
+    if (!user) return std::unexpected(Problem("not-found", "no account has this email address"));
+    if (role)
+      repository::set_role(tx, *user, *role);
+    else if (!repository::revoke_role(tx, *user))
+      return std::unexpected(Problem("not-found", "this account has no staff role"));
+    // An operator's command: no actor (user_id empty), the account as the subject.
+    admin::record(tx, {.event = role ? "staff_role_granted" : "staff_role_revoked",
+                       .details = {{"role", role ? Json(std::string(to_string(*role))) : Json(nullptr)}},
+                       .subject_id = *user});
+    return *user;
+  });
+}
+
+Result<ReportPage> Service::reports(const std::string& status, int limit) {
+  actor::Scope as_system(actor::Scope::system());
+  return db::transact(
+      d_.db, [&](pqxx::work& tx) -> Result<ReportPage> { return ReportPage{repository::reports(tx, status, limit)}; });
+}
+
+Result<Report> Service::report(const std::string& staff_id, const std::string& report_id) {
+  if (!crypto::is_uuid(report_id)) return std::unexpected(report_not_found());
+  actor::Scope as_system(actor::Scope::system());
+  auto found = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<Report> {
+    auto r = repository::report(tx, report_id);
+    if (!r) return std::unexpected(report_not_found());
+    Json reported = {{"profile", nullptr}, {"photos", Json::array()}, {"messages", Json::array()}};
+    if (r->reported_id) {
+      if (auto profile = repository::reported_profile(tx, *r->reported_id)) reported["profile"] = *profile;
+      if (r->reporter_id)
+        reported["messages"] = repository::messages_between(tx, *r->reporter_id, *r->reported_id, kMessagesShown);
+    }
+    r->reported = reported;
+    admin::record(tx, {.user_id = staff_id,
+                       .event = "staff_report_view",
+                       .details = {{"report_id", report_id}},
+                       .subject_id = r->reported_id.value_or("")});
+    return *r;
+  }));
+  if (found.reported_id) {
+    auto photos = PM_TRY(d_.photos.list(*found.reported_id));
+    for (const auto& p : photos) found.reported["photos"].push_back(p.to_json());
+  }
+  return found;
+}
+
+Result<Report> Service::act(const std::string& staff_id, const std::string& report_id, const ActionInput& in) {
+  if (!crypto::is_uuid(report_id)) return std::unexpected(report_not_found());
+  actor::Scope as_system(actor::Scope::system());
+  // A photo is removed first (its own transaction and object store), and only if it is the
+  // reported user's; the report is then resolved.
+  if (in.action == Action::remove_photo) {
+    auto target = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::string> {
+      auto r = repository::report(tx, report_id);
+      if (!r) return std::unexpected(report_not_found());
+      if (r->status != "open")
+        return std::unexpected(Problem("report-resolved", fmt::format("this report is already {}", r->status)));
+      if (!r->reported_id) return std::unexpected(Problem("not-found", "the reported account no longer exists"));
+      return *r->reported_id;
+    }));
+    auto removed = d_.photos.remove(target, in.media_id);
+    if (!removed) return std::unexpected(Problem("not-found", "the reported user has no photo with this id"));
+  }
+  bool end_sessions = false;
+  bool mailed = false;
+  auto done = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<Report> {
+    end_sessions = mailed = false;
+    auto r = repository::report_for_update(tx, report_id);
+    if (!r) return std::unexpected(report_not_found());
+    if (r->status != "open")
+      return std::unexpected(Problem("report-resolved", fmt::format("this report is already {}", r->status)));
+    if (in.action != Action::dismiss && !r->reported_id)
+      return std::unexpected(Problem("not-found", "the reported account no longer exists"));
+    const std::string subject = r->reported_id.value_or("");
+    Json details = {{"report_id", report_id}};
+    if (!in.note.empty()) details["note"] = in.note;
+    std::string event;
+    switch (in.action) {
+      case Action::dismiss:
+        event = "report_dismissed";
+        break;
+      case Action::warn:
+        event = "user_warned";
+        PM_TRY(d_.auth.mail_user(
+            tx, subject, "A warning about your Perfect Match account",
+            fmt::format("someone reported your account and our moderators found that it broke the rules "
+                        "of Perfect Match ({}).{}\n\nPlease keep to the rules: a further report may suspend or "
+                        "close your account.\n",
+                        r->reason, in.note.empty() ? "" : "\n\n" + in.note)));
+        mailed = true;
+        break;
+      case Action::suspend:
+        event = "user_suspended";
+        details["days"] = in.days;
+        details["until"] = auth::suspend(tx, subject, in.days);
+        end_sessions = true;
+        break;
+      case Action::ban:
+        event = "user_banned";
+        auth::ban(tx, subject);
+        end_sessions = true;
+        break;
+      case Action::remove_photo:
+        event = "photo_removed";
+        details["media_id"] = in.media_id;
+        break;
+    }
+    repository::resolve(tx, report_id, in.action == Action::dismiss ? "dismissed" : "reviewed", in.action, staff_id);
+    admin::record(tx, {.user_id = staff_id, .event = event, .details = details, .subject_id = subject});
+    return *repository::report(tx, report_id);
+  }));
+  // Ending the sessions closes the account's sockets on every node (SessionStore::on_ended).
+  if (end_sessions && done.reported_id) PM_TRY(d_.sessions.end_all(*done.reported_id));
+  if (mailed) d_.outbox.kick();
+  return done;
+}
+
+Result<Json> Service::lookup(const std::string& staff_id, const std::string& email) {
+  actor::Scope as_system(actor::Scope::system());
+  return db::transact(d_.db, [&](pqxx::work& tx) -> Result<Json> {
+    auto user = repository::user_by_email_index(tx, d_.email_index(auth::normalize_email(email)));
+    // Audited either way: a look-up is access to whether an address has an account.
+    admin::record(tx, {.user_id = staff_id, .event = "staff_user_lookup", .subject_id = user.value_or("")});
+    if (!user) return std::unexpected(Problem("not-found", "no account has this email address"));
+    auto summary = repository::user_summary(tx, *user);
+    if (!summary) return std::unexpected(Problem("not-found", "no account has this email address"));
+    return *summary;
+  });
+}
+
+Result<subscriptions::Subscription> Service::grant_plan(const std::string& staff_id, const std::string& user_id,
+                                                        const PlanGrantInput& in) {
+  if (!crypto::is_uuid(user_id)) return std::unexpected(Problem("not-found", "there is no such user"));
+  actor::Scope as_system(actor::Scope::system());
+  return db::transact(d_.db, [&](pqxx::work& tx) -> Result<subscriptions::Subscription> {
+    auto s = PM_TRY(subscriptions::grant_comp(tx, user_id, in.plan_id, in.days));
+    admin::record(tx, {.user_id = staff_id,
+                       .event = "plan_granted",
+                       .details = {{"plan_id", in.plan_id}, {"days", in.days}},
+                       .subject_id = user_id});
+    return s;
+  });
+}
+
+Result<subscriptions::Subscription> Service::grant_plan_by_email(const std::string& email, const PlanGrantInput& in) {
+  auto user = PM_TRY(([&]() -> Result<std::string> {
+    actor::Scope as_system(actor::Scope::system());
+    return db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::string> {
+      auto u = repository::user_by_email_index(tx, d_.email_index(auth::normalize_email(email)));
+      if (!u) return std::unexpected(Problem("not-found", "no account has this email address"));
+      return *u;
+    });
+  }()));
+  return grant_plan("", user, in);
+}
+
+}  // namespace pm::staff

@@ -1,0 +1,17 @@
+#pragma once
+// A plan given without payment ("comp", payment_method "comp"): staff grant one for a number of
+// days, in the caller's transaction (which runs as the system). Giving "free" ends a paid plan.
+
+#include <string>
+
+#include <pqxx/pqxx>
+
+#include "core/problem.hpp"
+#include "subscriptions/model.hpp"
+
+namespace pm::subscriptions {
+
+// 400 validation-failed for a plan that does not exist; 404 for a user without a subscription row.
+Result<Subscription> grant_comp(pqxx::work& tx, const std::string& user_id, const std::string& plan_id, int days);
+
+}  // namespace pm::subscriptions

@@ -1,0 +1,307 @@
+// Staff and moderation over real HTTP on the real stores: roles only from the command line, the
+// authorization matrix of every admin route, the reports queue with what was reported, and each
+// action (dismiss, warn, suspend, ban, remove a photo) with its effects and its audit entry.
+
+#include <cctype>
+
+#include <gtest/gtest.h>
+
+#include "support/fixtures.hpp"
+#include "support/matching_api.hpp"
+#include "support/processes.hpp"
+#include "support/ws_client.hpp"
+
+using namespace pm;
+using Json = nlohmann::json;
+using test::Person;
+
+namespace {
+
+class Staff : public test::MatchingApi {
+ protected:
+  void grant(const Person& p, const std::string& role) {
+    auto granted = server_->app().staff.grant_role(p.user.email, staff::role_from(role));
+    ASSERT_TRUE(granted) << granted.error().detail;
+  }
+  test::HttpResult as(const Person& p, const std::string& method, const std::string& path, const Json& body = nullptr) {
+    auto headers = p.user.auth();
+    if (!body.is_null()) headers.emplace_back("Content-Type", "application/json");
+    return server_->request(method, path, body.is_null() ? "" : body.dump(), headers);
+  }
+  // Ben reports Ana (with details) after they matched and talked; returns the report id.
+  std::string report(const Person& by, const Person& whom, const std::string& details = "She asked for money.") {
+    auto res =
+        as(by, "POST", "/api/v1/users/" + whom.user.user_id + "/report", {{"reason", "scam"}, {"details", details}});
+    EXPECT_EQ(res.status, 201) << res.body;
+    return res.status == 201 ? res.json()["report_id"].get<std::string>() : "";
+  }
+  std::string talk(const Person& a, const Person& b, const std::string& text) {
+    const std::string id = match_between(a, b);
+    EXPECT_EQ(post(a, "/api/v1/matches/" + id + "/like").status, 200);
+    auto liked = post(b, "/api/v1/matches/" + id + "/like");
+    EXPECT_EQ(liked.status, 200);
+    const std::string conversation = liked.json()["conversation_id"];
+    auto sent = as(a, "POST", "/api/v1/conversations/" + conversation + "/messages",
+                   {{"client_message_id", "m1"}, {"content", text}});
+    EXPECT_EQ(sent.status / 100, 2) << sent.body;
+    return conversation;
+  }
+  int audit(const std::string& event, const std::string& actor, const std::string& subject) {
+    auto conn = db_.connect();
+    pqxx::nontransaction q(conn);
+    // actor "": an operator's command (no user).
+    return q
+        .exec_params1(
+            "SELECT count(*) FROM audit_log WHERE event = $1 AND subject_id = $3::uuid "
+            "AND (user_id::text = $2 OR ($2 = '' AND user_id IS NULL))",
+            event, actor, subject)[0]
+        .as<int>();
+  }
+  test::HttpResult sign_in(const Person& p) {
+    return server_->request("POST", "/api/v1/auth/login",
+                            Json{{"email", p.user.email}, {"password", p.user.password}}.dump(),
+                            {{"Content-Type", "application/json"}, {"X-Forwarded-For", test::unique_client_ip()}});
+  }
+};
+
+}  // namespace
+
+// Every admin route, with a body that would be valid: who may call each.
+TEST_F(Staff, OnlyStaffReachTheAdminRoutesAndOnlyAdminsGrantPlans) {
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39, "always", "any", false);
+  Person mod = person("Mo", "man", "woman", 48.1, 11.5, "always", "any", false);
+  Person boss = person("Bo", "man", "woman", 48.1, 11.5, "always", "any", false);
+  grant(mod, "moderator");
+  grant(boss, "admin");
+  const std::string rid = report(mod, ana);
+  const std::string some_uuid = "6f1c1b1e-0000-4000-8000-000000000000";
+  struct Route {
+    std::string method, path;
+    Json body;
+    bool admin_only;
+  };
+  const std::vector<Route> routes = {
+      {"GET", "/api/v1/admin/reports", nullptr, false},
+      {"GET", "/api/v1/admin/reports/" + some_uuid, nullptr, false},
+      {"POST", "/api/v1/admin/reports/" + some_uuid + "/actions", {{"action", "dismiss"}}, false},
+      {"GET", "/api/v1/admin/users?email=" + ana.user.email, nullptr, false},
+      {"POST", "/api/v1/admin/users/" + ana.user.user_id + "/plan", {{"plan_id", "premium"}, {"days", 30}}, true},
+  };
+  // The documented admin routes are exactly these (openapi_test checks the server serves those).
+  std::size_t served = 0;
+  for (const auto& [method, pattern] : server_->app().router.routes())
+    if (pattern.starts_with("/api/v1/admin/")) ++served;
+  EXPECT_EQ(served, routes.size()) << "a new admin route belongs in this matrix";
+
+  for (const auto& r : routes) {
+    auto signed_out = server_->request(r.method, r.path, r.body.is_null() ? "" : r.body.dump(),
+                                       {{"Content-Type", "application/json"}});
+    EXPECT_EQ(signed_out.status, 401) << r.method << " " << r.path;
+    auto user = as(ana, r.method, r.path, r.body);
+    EXPECT_EQ(user.status, 403) << r.method << " " << r.path << ": " << user.body;
+    EXPECT_EQ(user.json()["type"], "/problems/staff-only");
+    auto moderator = as(mod, r.method, r.path, r.body);
+    if (r.admin_only) {
+      EXPECT_EQ(moderator.status, 403) << "a moderator cannot grant plans: " << r.path;
+    } else {
+      EXPECT_NE(moderator.status, 403) << r.method << " " << r.path << ": " << moderator.body;
+      EXPECT_LT(moderator.status, 500) << moderator.body;
+    }
+    auto admin = as(boss, r.method, r.path, r.body);
+    EXPECT_NE(admin.status, 403) << r.method << " " << r.path << ": " << admin.body;
+    EXPECT_LT(admin.status, 500) << admin.body;
+  }
+  (void)rid;
+  // A plan granted by an admin: in force at once, audited with its actor.
+  auto sub = get(ana, "/api/v1/subscription").json();
+  EXPECT_EQ(sub["plan_id"], "premium");
+  EXPECT_EQ(sub["in_force"], true);
+  EXPECT_EQ(sub["payment_method"], "comp");
+  EXPECT_EQ(audit("plan_granted", boss.user.user_id, ana.user.user_id), 1);
+  // No HTTP route makes staff: the role is only the command's.
+  for (const auto& [method, pattern] : server_->app().router.routes())
+    EXPECT_EQ(pattern.find("role"), std::string::npos) << pattern;
+}
+
+TEST_F(Staff, RolesAndCompPlansComeFromTheCommandLine) {
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39, "always", "any", false);
+  const std::string env = test::process_env(config_);
+  auto bad = test::run_command(env + test::binary_path() + " admin grant " + ana.user.email + " emperor");
+  EXPECT_NE(bad.exit_code, 0);
+  auto unknown = test::run_command(env + test::binary_path() + " admin grant nobody@example.com moderator");
+  EXPECT_NE(unknown.exit_code, 0) << unknown.output;
+  auto granted = test::run_command(env + test::binary_path() + " admin grant " + ana.user.email + " moderator");
+  ASSERT_EQ(granted.exit_code, 0) << granted.output;
+  EXPECT_EQ(as(ana, "GET", "/api/v1/admin/reports").status, 200);
+  EXPECT_EQ(audit("staff_role_granted", "", ana.user.user_id), 1);
+  auto revoked = test::run_command(env + test::binary_path() + " admin grant " + ana.user.email + " none");
+  ASSERT_EQ(revoked.exit_code, 0) << revoked.output;
+  EXPECT_EQ(as(ana, "GET", "/api/v1/admin/reports").status, 403);
+
+  auto plan =
+      test::run_command(env + test::binary_path() + " admin grant-plan " + ana.user.email + " premium --days 7");
+  ASSERT_EQ(plan.exit_code, 0) << plan.output;
+  EXPECT_EQ(get(ana, "/api/v1/subscription").json()["entitlements"]["rewind"], true);
+  auto no_plan = test::run_command(env + test::binary_path() + " admin grant-plan " + ana.user.email + " gold");
+  EXPECT_NE(no_plan.exit_code, 0);
+}
+
+TEST_F(Staff, TheQueueShowsWhatWasReportedAndADismissalClosesIt) {
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  Person mod = person("Mo", "man", "woman", 48.1, 11.5, "always", "any", false);
+  grant(mod, "moderator");
+  talk(ana, ben, "Send me 500 euros and I will visit.");
+  const std::string rid = report(ben, ana);
+
+  auto queue = as(mod, "GET", "/api/v1/admin/reports");
+  ASSERT_EQ(queue.status, 200) << queue.body;
+  ASSERT_EQ(queue.json()["reports"].size(), 1u);
+  EXPECT_EQ(queue.json()["reports"][0]["report_id"], rid);
+  EXPECT_EQ(queue.json()["reports"][0]["details"], "She asked for money.");
+
+  auto one = as(mod, "GET", "/api/v1/admin/reports/" + rid);
+  ASSERT_EQ(one.status, 200) << one.body;
+  auto reported = one.json()["reported"];
+  EXPECT_EQ(reported["profile"]["user_id"], ana.user.user_id);
+  EXPECT_EQ(reported["profile"]["first_name"], "Ana");
+  ASSERT_EQ(reported["messages"].size(), 1u) << reported.dump();
+  EXPECT_EQ(reported["messages"][0]["content"], "Send me 500 euros and I will visit.");
+  EXPECT_EQ(audit("staff_report_view", mod.user.user_id, ana.user.user_id), 1);
+
+  EXPECT_EQ(as(mod, "GET", "/api/v1/admin/reports/not-a-uuid").status, 404);
+  EXPECT_EQ(as(mod, "GET", "/api/v1/admin/reports?status=weird").status, 400);
+  EXPECT_EQ(as(mod, "POST", "/api/v1/admin/reports/" + rid + "/actions", {{"action", "explode"}}).status, 400);
+  EXPECT_EQ(as(mod, "POST", "/api/v1/admin/reports/" + rid + "/actions", {{"action", "suspend"}}).status, 400)
+      << "suspend needs days";
+  EXPECT_EQ(as(mod, "POST", "/api/v1/admin/reports/" + rid + "/actions", "not an object").status, 400);
+
+  auto dismissed = as(mod, "POST", "/api/v1/admin/reports/" + rid + "/actions", {{"action", "dismiss"}});
+  ASSERT_EQ(dismissed.status, 200) << dismissed.body;
+  EXPECT_EQ(dismissed.json()["status"], "dismissed");
+  EXPECT_EQ(dismissed.json()["resolved_by"], mod.user.user_id);
+  EXPECT_TRUE(as(mod, "GET", "/api/v1/admin/reports").json()["reports"].empty());
+  EXPECT_EQ(as(mod, "GET", "/api/v1/admin/reports?status=dismissed").json()["reports"].size(), 1u);
+  auto again = as(mod, "POST", "/api/v1/admin/reports/" + rid + "/actions", {{"action", "ban"}});
+  EXPECT_EQ(again.status, 409);
+  EXPECT_EQ(again.json()["type"], "/problems/report-resolved");
+  EXPECT_EQ(audit("report_dismissed", mod.user.user_id, ana.user.user_id), 1);
+}
+
+TEST_F(Staff, ASuspensionEndsSessionsAndSocketsRefusesSignInAndMatching) {
+  // Ana has completed the questionnaire (so she could be matched), Ben not yet.
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40, "always", "any", false);
+  Person mod = person("Mo", "man", "woman", 48.1, 11.5, "always", "any", false);
+  grant(mod, "moderator");
+  const std::string rid = report(ben, ana);
+  test::WsClient socket(server_->port(), ana.user.token);
+  ASSERT_TRUE(socket.is_open());
+
+  auto suspended = as(mod, "POST", "/api/v1/admin/reports/" + rid + "/actions",
+                      {{"action", "suspend"}, {"days", 7}, {"note", "scam"}});
+  ASSERT_EQ(suspended.status, 200) << suspended.body;
+  EXPECT_EQ(suspended.json()["resolution"], "suspend");
+  EXPECT_EQ(get(ana, "/api/v1/me").status, 401) << "every session ended";
+  EXPECT_EQ(get(ana, "/api/v1/subscription").status, 401);
+  EXPECT_EQ(get(ana, "/api/v1/likes/received").status, 401);
+  EXPECT_EQ(post(ana, "/api/v1/matches/rewind").status, 401);
+  EXPECT_EQ(socket.wait_closed(), 1008) << "and every socket";
+  auto refused = sign_in(ana);
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  EXPECT_EQ(refused.json()["type"], "/problems/account-suspended");
+  EXPECT_FALSE(refused.json().value("suspended_until", "").empty());
+  EXPECT_EQ(audit("user_suspended", mod.user.user_id, ana.user.user_id), 1);
+
+  // Out of matching: Ben completes his questionnaire and gets no match with her.
+  ASSERT_EQ(post(ben, "/api/v1/questionnaire/complete").status, 200);
+  run_worker_pass();
+  EXPECT_TRUE(matches_of(ben, "?status=all")["matches"].empty());
+
+  // When it ends, she can sign in again.
+  auto conn = db_.connect();
+  pqxx::nontransaction(conn).exec_params0(
+      "UPDATE users SET suspended_until = now() - interval '1 second' WHERE user_id = $1", ana.user.user_id);
+  EXPECT_EQ(sign_in(ana).status, 200);
+}
+
+TEST_F(Staff, ABanRefusesSignInAndANewSignUpWithTheAddress) {
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39, "always", "any", false);
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40, "always", "any", false);
+  Person mod = person("Mo", "man", "woman", 48.1, 11.5, "always", "any", false);
+  grant(mod, "moderator");
+  const std::string rid = report(ben, ana);
+  ASSERT_EQ(as(mod, "POST", "/api/v1/admin/reports/" + rid + "/actions", {{"action", "ban"}}).status, 200);
+  EXPECT_EQ(get(ana, "/api/v1/me").status, 401);
+  auto refused = sign_in(ana);
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_EQ(refused.json()["type"], "/problems/account-banned");
+  EXPECT_EQ(audit("user_banned", mod.user.user_id, ana.user.user_id), 1);
+
+  // Even once the account is deleted, the address cannot sign up again.
+  auto conn = db_.connect();
+  pqxx::nontransaction(conn).exec_params0("DELETE FROM users WHERE user_id = $1", ana.user.user_id);
+  auto again = server_->request("POST", "/api/v1/auth/signup",
+                                Json{{"email", ana.user.email},
+                                     {"password", "a-long-and-good-passphrase-42"},
+                                     {"first_name", "Ana"},
+                                     {"birth_date", "1990-01-01"},
+                                     {"gender", "woman"},
+                                     {"seeking_gender", "man"}}
+                                    .dump(),
+                                {{"Content-Type", "application/json"}, {"X-Forwarded-For", test::unique_client_ip()}});
+  EXPECT_EQ(again.status, 403) << again.body;
+  EXPECT_EQ(again.json()["type"], "/problems/account-banned");
+}
+
+TEST_F(Staff, AWarningIsMailedAndAPhotoCanBeRemoved) {
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39, "always", "any", false);
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40, "always", "any", false);
+  Person mod = person("Mo", "man", "woman", 48.1, 11.5, "always", "any", false);
+  grant(mod, "moderator");
+  auto headers = ana.user.auth();
+  headers.emplace_back("Content-Type", "image/jpeg");
+  auto photo = server_->request("POST", "/api/v1/me/media", test::read_fixture("orientation6.jpg"), headers);
+  ASSERT_EQ(photo.status, 201) << photo.body;
+  const std::string media_id = photo.json()["media_id"];
+
+  const std::string first = report(ben, ana);
+  auto shown = as(mod, "GET", "/api/v1/admin/reports/" + first).json();
+  ASSERT_EQ(shown["reported"]["photos"].size(), 1u) << shown.dump();
+  EXPECT_EQ(shown["reported"]["photos"][0]["media_id"], media_id);
+  EXPECT_EQ(as(mod, "POST", "/api/v1/admin/reports/" + first + "/actions",
+               {{"action", "remove_photo"}, {"media_id", "6f1c1b1e-0000-4000-8000-000000000000"}})
+                .status,
+            404)
+      << "only the reported user's photo";
+  auto removed = as(mod, "POST", "/api/v1/admin/reports/" + first + "/actions",
+                    {{"action", "remove_photo"}, {"media_id", media_id}});
+  ASSERT_EQ(removed.status, 200) << removed.body;
+  EXPECT_TRUE(get(ana, "/api/v1/me/media").json()["photos"].empty());
+  EXPECT_EQ(audit("photo_removed", mod.user.user_id, ana.user.user_id), 1);
+
+  const std::string second = report(ben, ana, "Rude again.");
+  auto warned = as(mod, "POST", "/api/v1/admin/reports/" + second + "/actions",
+                   {{"action", "warn"}, {"note", "Please be kind to people."}});
+  ASSERT_EQ(warned.status, 200) << warned.body;
+  std::string address = ana.user.email;  // as the account stores it: lower-cased
+  for (auto& c : address) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto mail = test::wait_for_mail(server_->app().config.mail_dir, address, 2);  // verification + warning
+  EXPECT_NE(mail.find("Please be kind to people."), std::string::npos) << mail;
+  EXPECT_EQ(get(ana, "/api/v1/me").status, 200) << "a warning leaves the account as it is";
+  EXPECT_EQ(audit("user_warned", mod.user.user_id, ana.user.user_id), 1);
+}
+
+TEST_F(Staff, ModeratorsLookUsersUpByEmail) {
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39, "always", "any", false);
+  Person mod = person("Mo", "man", "woman", 48.1, 11.5, "always", "any", false);
+  grant(mod, "moderator");
+  auto found = as(mod, "GET", "/api/v1/admin/users?email=" + ana.user.email);
+  ASSERT_EQ(found.status, 200) << found.body;
+  EXPECT_EQ(found.json()["user_id"], ana.user.user_id);
+  EXPECT_EQ(found.json()["subscription"]["plan_id"], "free");
+  EXPECT_EQ(found.json().count("email"), 0u) << "the address is what was asked; it is not shown back";
+  EXPECT_EQ(as(mod, "GET", "/api/v1/admin/users?email=nobody@example.com").status, 404);
+  EXPECT_EQ(as(mod, "GET", "/api/v1/admin/users").status, 400);
+  EXPECT_EQ(audit("staff_user_lookup", mod.user.user_id, ana.user.user_id), 1);
+}
