@@ -75,7 +75,7 @@ App::App(Config cfg)
                 .on_block =
                     [this](const std::string& a, const std::string& b) {
                       discovery.forget_pair(a, b);
-                      messaging.close_between(a, b, messaging::CloseReason::blocked);
+                      messaging.close_between(UserId(a), UserId(b), messaging::CloseReason::blocked);
                     }}),
       questionnaire(db, config.question_bank),
       embedder(or_throw(matching::make_embedding_provider(config))),
@@ -105,7 +105,7 @@ App::App(Config cfg)
     if (notification.value("type", "") == "match.new")
       hub.publish({user_id}, {{"type", "match.new"}, {"notification", notification}});
   };
-  discovery.on_unmatch = [this](const std::string& by, const std::string& other) {
+  discovery.on_unmatch = [this](const UserId& by, const UserId& other) {
     messaging.close_between(by, other, messaging::CloseReason::unmatched);
   };
 
