@@ -94,7 +94,7 @@ App::App(Config cfg)
                 .on_block =
                     [this](const std::string& a, const std::string& b) {
                       discovery.forget_pair(a, b);
-                      messaging.close_between(a, b, messaging::CloseReason::blocked);
+                      messaging.close_between(UserId(a), UserId(b), messaging::CloseReason::blocked);
                       if (auto forgot = notifications.forget_between(a, b); !forgot)
                         log::warn("block_notifications_not_removed", {{"problem", forgot.error().type}});
                     }}),
@@ -137,7 +137,7 @@ App::App(Config cfg)
   };
   // A session that ends closes the sockets it opened, on every node.
   sessions.on_ended([this](const auth::SessionsEnded& ended) { hub.end_sessions(ended); });
-  discovery.on_unmatch = [this](const std::string& by, const std::string& other) {
+  discovery.on_unmatch = [this](const UserId& by, const UserId& other) {
     messaging.close_between(by, other, messaging::CloseReason::unmatched);
   };
 

@@ -37,10 +37,8 @@ void add_routes(http::Router& router, Service& auth) {
   });
 
   add_public(Method::post, "/api/v1/auth/login", [&auth](Request& req) {
-    return http::with_input<LoginInput>(req, [&](const LoginInput& in) {
-      return http::reply(req, auth.login(in, client_of(req)), Status::ok,
-                         [](const SignedIn& s) { return s.to_json(); });
-    });
+    return http::with_input<LoginInput>(
+        req, [&](const LoginInput& in) { return http::reply(req, auth.login(in, client_of(req)), Status::ok); });
   });
 
   add_public(Method::post, "/api/v1/auth/oauth/{provider}", [&auth](Request& req) {
@@ -51,8 +49,7 @@ void add_routes(http::Router& router, Service& auth) {
     auto token = f.text("id_token", true, 16384);
     auto nonce = f.text("nonce", false, 512);
     if (!f.ok()) return http::problem_response(f.problem(), req.request_id);
-    return http::reply(req, auth.oauth_login(req.params["provider"], *token, nonce, client_of(req)), Status::ok,
-                       [](const SignedIn& s) { return s.to_json(); });
+    return http::reply(req, auth.oauth_login(req.params["provider"], *token, nonce, client_of(req)), Status::ok);
   });
 
   router.add(Method::post, "/api/v1/auth/logout", authed(auth, [&auth](Request& req, const Caller& caller) {
@@ -95,8 +92,7 @@ void add_routes(http::Router& router, Service& auth) {
 
   router.add(Method::post, "/api/v1/me/email", authed(auth, [&auth](Request& req, const Caller& caller) {
                return http::with_input<EmailChangeInput>(req, [&](const EmailChangeInput& in) {
-                 return http::reply(req, auth.change_email(caller, in, client_of(req)), Status::accepted,
-                                    [](const AccountView& a) { return a.to_json(); });
+                 return http::reply(req, auth.change_email(caller, in, client_of(req)), Status::accepted);
                });
              }));
 

@@ -6,8 +6,6 @@
 
 #include <fmt/format.h>
 
-#include "core/crypto.hpp"
-
 namespace pm::http {
 
 std::string_view Request::path() const {
@@ -52,11 +50,6 @@ Result<std::optional<long long>> Request::query_number(std::string_view name, lo
     return std::unexpected(
         Problem("validation-failed", fmt::format("{} must be a whole number from {} to {}", name, min, max)));
   return std::optional<long long>(n);
-}
-
-std::string Request::id_param(std::string_view name) const {
-  const auto& raw = params.at(std::string(name));
-  return crypto::is_uuid(raw) ? crypto::canonical_uuid(raw) : raw;
 }
 
 std::string_view Request::header(std::string_view name) const {

@@ -36,9 +36,15 @@ struct Request {
   // An optional whole-number query parameter within [min, max]; a 400 "validation-failed" naming
   // the parameter when it is anything else.
   Result<std::optional<long long>> query_number(std::string_view name, long long min, long long max) const;
-  // The path parameter `name` (a route's "{name}"). A UUID comes back in its canonical lower-case
-  // form, so an id in any case names the same object; anything else as it is (it then matches none).
-  std::string id_param(std::string_view name) const;
+  // The path parameter `name` (a route's "{name}") as a typed id (core/id.hpp): a UUID in any case,
+  // in its canonical lower-case form, so an id in any case names the same object. Anything else
+  // names nothing: `if_malformed`, the route's answer for an id that is not the caller's.
+  template <class IdType>
+  Result<IdType> path_id(std::string_view name, const Problem& if_malformed) const {
+    auto id = IdType::parse(params.at(std::string(name)));
+    if (!id) return std::unexpected(if_malformed);
+    return *id;
+  }
   // The token of "Authorization: Bearer <token>", if the header is there and well-formed.
   std::optional<std::string_view> bearer_token() const;
   // The body as JSON: 415 unless the Content-Type is JSON, 400 "malformed-json" naming the fault.

@@ -16,8 +16,6 @@ namespace {
 constexpr int kCachedMatches = 100;  // ids kept in matches:recent:{userId}
 constexpr auto kPhotoUrlTtl = std::chrono::seconds(900);
 
-Problem match_not_found() { return Problem("not-found", "there is no such match among yours"); }
-
 // The cached, viewer-independent form of a match (the seed's match:{matchId} preview).
 Json preview_of(const repository::MatchRow& m) {
   return {{"match_id", m.match_id},
@@ -25,7 +23,7 @@ Json preview_of(const repository::MatchRow& m) {
           {"status", to_string(m.status)},
           {"created_at", m.created_at},
           {"users", m.users},
-          {"liked", {{m.user_id_1, m.liked_1}, {m.user_id_2, m.liked_2}}},
+          {"liked", {{m.user_id_1.str(), m.liked_1}, {m.user_id_2.str(), m.liked_2}}},
           {"summary", m.summary}};
 }
 
@@ -74,10 +72,10 @@ Result<ListQuery> ListQuery::parse(const std::optional<std::string>& cursor, con
   return q;
 }
 
-MatchView Discovery::view(const Json& preview, const std::string& viewer) {
+MatchView Discovery::view(const Json& preview, const UserId& viewer) {
   Json other = nullptr;
   for (const auto& u : preview["users"])
-    if (u["user_id"] != viewer) other = u;
+    if (u["user_id"] != viewer.str()) other = u;
   if (other.is_object()) {
     const Json key = other.value("photo_key", Json(nullptr));
     other.erase("photo_key");
@@ -88,18 +86,18 @@ MatchView Discovery::view(const Json& preview, const std::string& viewer) {
           .compatibility_score = preview["compatibility_score"].get<double>(),
           .status = preview["status"].get<std::string>(),
           .created_at = preview["created_at"].get<std::string>(),
-          .you_liked = preview["liked"].value(viewer, false),
+          .you_liked = preview["liked"].value(viewer.str(), false),
           .summary = preview["summary"].get<std::string>(),
           .user = other};
 }
 
-Result<MatchPage> Discovery::list(const std::string& user_id, const ListQuery& query) {
+Result<MatchPage> Discovery::list(const UserId& user_id, const ListQuery& query) {
   std::vector<Json> previews;
   std::string source = "database";
   // Fast path: the first page of current matches, from matches:recent and match:{id}.
   const bool cacheable = !query.cursor && query.status == "current" && query.limit <= kCachedMatches;
   if (cacheable)
-    if (auto ids = d_.cache.recent(user_id))
+    if (auto ids = d_.cache.recent(user_id.str()))
       if (auto cached = d_.cache.previews(*ids)) {
         previews = std::move(*cached);
         source = "cache";
@@ -114,11 +112,11 @@ Result<MatchPage> Discovery::list(const std::string& user_id, const ListQuery& q
     std::vector<std::string> ids;
     for (const auto& r : rows) {
       previews.push_back(preview_of(r));
-      ids.push_back(r.match_id);
+      ids.push_back(r.match_id.str());
     }
     if (cacheable) {
       for (std::size_t i = 0; i < rows.size(); ++i) d_.cache.put_preview(ids[i], previews[i]);
-      d_.cache.put_recent(user_id, ids);
+      d_.cache.put_recent(user_id.str(), ids);
     }
   }
   MatchPage page{.source = source};
@@ -128,17 +126,16 @@ Result<MatchPage> Discovery::list(const std::string& user_id, const ListQuery& q
   return page;
 }
 
-Result<MatchDetail> Discovery::detail(const std::string& user_id, const std::string& match_id) {
-  if (!crypto::is_uuid(match_id)) return std::unexpected(match_not_found());
+Result<MatchDetail> Discovery::detail(const UserId& user_id, const MatchId& match_id) {
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<MatchDetail> {
     auto m = repository::match_for(tx, match_id, user_id);
-    if (!m) return std::unexpected(match_not_found());
+    if (!m) return std::unexpected(no_such_match());
     // The match's page shows the other's profile: a profile view, as GET /users/{id} is.
-    admin::record(tx, {.user_id = user_id,
+    admin::record(tx, {.user_id = user_id.str(),
                        .event = "profile_view",
-                       .details = {{"match_id", match_id}},
-                       .subject_id = m->user_id_1 == user_id ? m->user_id_2 : m->user_id_1});
-    const bool premium = subscriptions::entitlements_of(tx, user_id).full_insights;
+                       .details = {{"match_id", match_id.str()}},
+                       .subject_id = (m->user_id_1 == user_id ? m->user_id_2 : m->user_id_1).str()});
+    const bool premium = subscriptions::entitlements_of(tx, user_id.str()).full_insights;
     Json attributes = Json::array();
     for (const auto& [name, score, description] : repository::attributes_of(tx, match_id))
       attributes.push_back({{"name", name}, {"score", score}, {"description", description}});
@@ -158,91 +155,90 @@ Result<MatchDetail> Discovery::detail(const std::string& user_id, const std::str
   });
 }
 
-Result<Liked> Discovery::like(const std::string& user_id, const std::string& match_id) {
-  if (!crypto::is_uuid(match_id)) return std::unexpected(match_not_found());
+Result<Liked> Discovery::like(const UserId& user_id, const MatchId& match_id) {
   // (user, notification) recorded in the transaction, announced live only once it committed.
   std::vector<std::pair<std::string, Json>> recorded;
-  auto result = PM_TRY(
-      db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::pair<repository::MatchRow, std::optional<std::string>>> {
+  auto result = PM_TRY(db::transact(
+      d_.db, [&](pqxx::work& tx) -> Result<std::pair<repository::MatchRow, std::optional<ConversationId>>> {
         recorded.clear();
         auto current = repository::match_for(tx, match_id, user_id);
-        if (!current) return std::unexpected(match_not_found());
+        if (!current) return std::unexpected(no_such_match());
         if (current->status != MatchStatus::pending && current->status != MatchStatus::active)
           return std::unexpected(Problem(
               "match-closed", fmt::format("this match is {} and can no longer be liked", to_string(current->status))));
         auto liked = repository::like(tx, match_id, user_id);
-        if (!liked) return std::unexpected(match_not_found());
-        std::optional<std::string> conversation;
+        if (!liked) return std::unexpected(no_such_match());
+        std::optional<ConversationId> conversation;
         const bool i_am_1 = current->user_id_1 == user_id;
         const bool first_like = !(i_am_1 ? current->liked_1 : current->liked_2);
         const bool they_liked = i_am_1 ? current->liked_2 : current->liked_1;
         if (first_like && !they_liked && !liked->second) {
           // The other learns someone liked them (not who: the match shows it when they look).
-          const std::string& other = i_am_1 ? current->user_id_2 : current->user_id_1;
-          if (auto n = d_.notifications.record(tx, other, notifications::Type::like_received, {{"match_id", match_id}}))
-            recorded.emplace_back(other, std::move(*n));
+          const UserId& other = i_am_1 ? current->user_id_2 : current->user_id_1;
+          if (auto n = d_.notifications.record(tx, other.str(), notifications::Type::like_received,
+                                               {{"match_id", match_id}}))
+            recorded.emplace_back(other.str(), std::move(*n));
         }
         if (liked->second) {
           conversation = repository::open_conversation(tx, match_id);
           for (const auto& [me, other] : {std::pair{liked->first.user_id_1, liked->first.user_id_2},
                                           {liked->first.user_id_2, liked->first.user_id_1}})
             if (auto n = d_.notifications.record(
-                    tx, me, notifications::Type::match_new,
+                    tx, me.str(), notifications::Type::match_new,
                     {{"match_id", match_id}, {"conversation_id", *conversation}, {"user_id", other}}))
-              recorded.emplace_back(me, std::move(*n));
+              recorded.emplace_back(me.str(), std::move(*n));
         }
         return std::pair{liked->first, conversation};
       }));
   for (const auto& [who, n] : recorded) d_.notifications.announce(who, n);
-  forget_pair(result.first.user_id_1, result.first.user_id_2);
-  d_.cache.forget_match(match_id);
+  forget_pair(result.first.user_id_1.str(), result.first.user_id_2.str());
+  d_.cache.forget_match(match_id.str());
   return Liked{.match = view(preview_of(result.first), user_id), .conversation_id = result.second};
 }
 
-Result<repository::MatchRow> Discovery::reject(const std::string& user_id, const std::string& match_id,
-                                               MatchStatus from_status, std::string_view action) {
-  if (!crypto::is_uuid(match_id)) return std::unexpected(match_not_found());
+Result<repository::MatchRow> Discovery::reject(const UserId& user_id, const MatchId& match_id, MatchStatus from_status,
+                                               std::string_view action) {
   auto result = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<repository::MatchRow> {
     auto current = repository::match_for(tx, match_id, user_id);
-    if (!current) return std::unexpected(match_not_found());
+    if (!current) return std::unexpected(no_such_match());
     if (current->status != from_status)
       return std::unexpected(
           Problem("match-closed", fmt::format("this match is {}; only {} matches can be {}", to_string(current->status),
                                               to_string(from_status), action)));
     auto rejected = repository::reject(tx, match_id, user_id, from_status);
-    if (!rejected) return std::unexpected(match_not_found());
+    if (!rejected) return std::unexpected(no_such_match());
     return *rejected;
   }));
-  forget_pair(result.user_id_1, result.user_id_2);
-  d_.cache.forget_match(match_id);
+  forget_pair(result.user_id_1.str(), result.user_id_2.str());
+  d_.cache.forget_match(match_id.str());
   return result;
 }
 
-Result<MatchView> Discovery::pass(const std::string& user_id, const std::string& match_id) {
+Result<MatchView> Discovery::pass(const UserId& user_id, const MatchId& match_id) {
   auto passed = PM_TRY(reject(user_id, match_id, MatchStatus::pending, "passed"));
   return view(preview_of(passed), user_id);
 }
 
-Result<MatchView> Discovery::rewind(const std::string& user_id) {
+Result<MatchView> Discovery::rewind(const UserId& user_id) {
   auto rewound = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<repository::MatchRow> {
-    if (!subscriptions::entitlements_of(tx, user_id).rewind)
+    if (!subscriptions::entitlements_of(tx, user_id.str()).rewind)
       return std::unexpected(
           subscriptions::premium_required(tx, "rewind", "rewinding a pass is not part of your plan"));
     auto row = repository::rewind_last_pass(tx, user_id);
     if (!row) return std::unexpected(Problem("not-found", "you have no pass to rewind"));
     return *row;
   }));
-  forget_pair(rewound.user_id_1, rewound.user_id_2);
-  d_.cache.forget_match(rewound.match_id);
+  forget_pair(rewound.user_id_1.str(), rewound.user_id_2.str());
+  d_.cache.forget_match(rewound.match_id.str());
   return view(preview_of(rewound), user_id);
 }
 
-Result<LikesReceived> Discovery::likes_received(const std::string& user_id) {
+Result<LikesReceived> Discovery::likes_received(const UserId& user_id) {
   auto [rows, out] = PM_TRY(
       db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::pair<std::vector<repository::MatchRow>, LikesReceived>> {
         LikesReceived likes{.count = repository::likes_received_count(tx, user_id)};
         std::vector<repository::MatchRow> rows;
-        if (subscriptions::entitlements_of(tx, user_id).who_liked_me) {
+        if (subscriptions::entitlements_of(tx, user_id.str()).who_liked_me) {
           likes.locked = false;
           rows = repository::likes_received(tx, user_id, kCachedMatches);
         } else {
@@ -254,20 +250,20 @@ Result<LikesReceived> Discovery::likes_received(const std::string& user_id) {
   return out;
 }
 
-Result<MatchView> Discovery::unmatch(const std::string& user_id, const std::string& match_id) {
+Result<MatchView> Discovery::unmatch(const UserId& user_id, const MatchId& match_id) {
   auto ended = PM_TRY(reject(user_id, match_id, MatchStatus::active, "ended"));
   if (on_unmatch) on_unmatch(user_id, ended.user_id_1 == user_id ? ended.user_id_2 : ended.user_id_1);
   return view(preview_of(ended), user_id);
 }
 
 Result<int> Discovery::expire(int days) {
-  auto expired = PM_TRY(db::transact(
-      d_.db, [&](pqxx::work& tx) -> Result<std::vector<std::tuple<std::string, std::string, std::string>>> {
+  auto expired =
+      PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<std::tuple<MatchId, UserId, UserId>>> {
         return repository::expire_pending(tx, days);
       }));
   for (const auto& [match_id, a, b] : expired) {
-    d_.cache.forget_match(match_id);
-    forget_pair(a, b);
+    d_.cache.forget_match(match_id.str());
+    forget_pair(a.str(), b.str());
   }
   return static_cast<int>(expired.size());
 }

@@ -38,25 +38,25 @@ class Discovery {
   };
   explicit Discovery(Deps deps) : d_(deps) {}
 
-  Result<MatchPage> list(const std::string& user_id, const ListQuery& query);
+  Result<MatchPage> list(const UserId& user_id, const ListQuery& query);
   // 404 unless the user is in the match (no difference between "not yours" and "absent").
-  Result<MatchDetail> detail(const std::string& user_id, const std::string& match_id);
+  Result<MatchDetail> detail(const UserId& user_id, const MatchId& match_id);
   // Like: when both have liked, the match becomes active, its conversation opens and both are notified.
-  Result<Liked> like(const std::string& user_id, const std::string& match_id);
+  Result<Liked> like(const UserId& user_id, const MatchId& match_id);
   // Pass: the match is rejected (final; the pair is never matched again).
-  Result<MatchView> pass(const std::string& user_id, const std::string& match_id);
+  Result<MatchView> pass(const UserId& user_id, const MatchId& match_id);
 
   // Rewind (premium: the plan's `rewind`): the user's last pass still in effect is undone, the
   // match pending again. 403 premium-required without it; 404 with no pass to rewind.
-  Result<MatchView> rewind(const std::string& user_id);
+  Result<MatchView> rewind(const UserId& user_id);
   // Who liked the user and waits for an answer: the count for every plan, the matches (newest
   // first, at most 100) when the plan has `who_liked_me`.
-  Result<LikesReceived> likes_received(const std::string& user_id);
+  Result<LikesReceived> likes_received(const UserId& user_id);
 
   // Unmatch: an active match ends for both (rejected) and on_unmatch closes their conversation.
-  Result<MatchView> unmatch(const std::string& user_id, const std::string& match_id);
+  Result<MatchView> unmatch(const UserId& user_id, const MatchId& match_id);
   // Set by app/ at wiring time: called after an unmatch committed (who ended it, the other user).
-  std::function<void(const std::string& by, const std::string& other)> on_unmatch;
+  std::function<void(const UserId& by, const UserId& other)> on_unmatch;
 
   // Pending matches older than `days` expire; returns how many.
   Result<int> expire(int days);
@@ -65,9 +65,9 @@ class Discovery {
 
  private:
   // The match as `viewer` sees it, from its cached preview (the other user's photo URL signed).
-  MatchView view(const Json& preview, const std::string& viewer);
+  MatchView view(const Json& preview, const UserId& viewer);
   // Pass and unmatch: the match, in `from_status`, becomes rejected; 409 naming `action` otherwise.
-  Result<repository::MatchRow> reject(const std::string& user_id, const std::string& match_id, MatchStatus from_status,
+  Result<repository::MatchRow> reject(const UserId& user_id, const MatchId& match_id, MatchStatus from_status,
                                       std::string_view action);
 
   Deps d_;

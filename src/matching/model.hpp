@@ -6,9 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "core/id.hpp"
 #include "core/json.hpp"
+#include "core/problem.hpp"
 
 namespace pm::matching {
+
+// The answer for a match id that names none of the caller's (also for one that is no id at all).
+inline Problem no_such_match() { return Problem("not-found", "there is no such match among yours"); }
 
 // A match as one of its two users sees it (the list, and the answer to a decision).
 struct MatchView {
@@ -64,7 +69,7 @@ struct MatchDetail {
 // POST /api/v1/matches/{id}/like: the match after, and its conversation once both liked.
 struct Liked {
   MatchView match;
-  std::optional<std::string> conversation_id;
+  std::optional<ConversationId> conversation_id;
 
   Json to_json() const {
     Json out = match.to_json();

@@ -317,9 +317,9 @@ UserRow user_from(const pqxx::row& r) {
 }
 
 MatchRow match_from(const pqxx::row& r) {
-  return {.match_id = r["match_id"].as<std::string>(),
-          .user_id_1 = r["user_id_1"].as<std::string>(),
-          .user_id_2 = r["user_id_2"].as<std::string>(),
+  return {.match_id = r["match_id"].as<MatchId>(),
+          .user_id_1 = r["user_id_1"].as<UserId>(),
+          .user_id_2 = r["user_id_2"].as<UserId>(),
           // the table's CHECK names the statuses
           .status = match_status_from(r["status"].as<std::string>()).value(),
           .created_at = r["created_at"].as<std::string>(),
@@ -410,7 +410,7 @@ std::vector<std::string> insert_matches(pqxx::work& tx, const std::vector<NewMat
   return ids;
 }
 
-std::vector<MatchRow> list_matches(pqxx::work& tx, const std::string& user_id, const std::vector<MatchStatus>& statuses,
+std::vector<MatchRow> list_matches(pqxx::work& tx, const UserId& user_id, const std::vector<MatchStatus>& statuses,
                                    std::optional<std::pair<double, std::string>> after, int limit) {
   Json st = Json::array();
   for (auto s : statuses) st.push_back(to_string(s));
@@ -422,13 +422,13 @@ std::vector<MatchRow> list_matches(pqxx::work& tx, const std::string& user_id, c
   return out;
 }
 
-std::optional<MatchRow> match_for(pqxx::work& tx, const std::string& match_id, const std::string& user_id) {
+std::optional<MatchRow> match_for(pqxx::work& tx, const MatchId& match_id, const UserId& user_id) {
   auto rows = tx.exec_params(kMatchFor, match_id, user_id);
   if (rows.empty()) return std::nullopt;
   return match_from(rows[0]);
 }
 
-std::vector<std::tuple<std::string, double, std::string>> attributes_of(pqxx::work& tx, const std::string& match_id) {
+std::vector<std::tuple<std::string, double, std::string>> attributes_of(pqxx::work& tx, const MatchId& match_id) {
   std::vector<std::tuple<std::string, double, std::string>> out;
   for (const auto& r : tx.exec_params(kAttributesOf, match_id))
     out.emplace_back(r["attribute_name"].as<std::string>(), r["score"].as<double>(),
@@ -436,12 +436,12 @@ std::vector<std::tuple<std::string, double, std::string>> attributes_of(pqxx::wo
   return out;
 }
 
-Json insight_document(pqxx::work& tx, const std::string& match_id) {
+Json insight_document(pqxx::work& tx, const MatchId& match_id) {
   auto rows = tx.exec_params(kInsightDocument, match_id);
   return rows.empty() ? Json::object() : Json::parse(rows[0]["doc"].as<std::string>());
 }
 
-std::optional<std::pair<MatchRow, bool>> like(pqxx::work& tx, const std::string& match_id, const std::string& user_id) {
+std::optional<std::pair<MatchRow, bool>> like(pqxx::work& tx, const MatchId& match_id, const UserId& user_id) {
   if (tx.exec_params(kLike, match_id, user_id).empty()) return std::nullopt;
   auto activated = tx.exec_params(kActivateIfMutual, match_id);
   auto row = match_for(tx, match_id, user_id);
@@ -449,7 +449,7 @@ std::optional<std::pair<MatchRow, bool>> like(pqxx::work& tx, const std::string&
   return std::pair{*row, activated.affected_rows() > 0};
 }
 
-std::optional<MatchRow> reject(pqxx::work& tx, const std::string& match_id, const std::string& user_id,
+std::optional<MatchRow> reject(pqxx::work& tx, const MatchId& match_id, const UserId& user_id,
                                MatchStatus from_status) {
   auto done = from_status == MatchStatus::pending
                   ? tx.exec_params(kPass, match_id, user_id)
@@ -458,33 +458,32 @@ std::optional<MatchRow> reject(pqxx::work& tx, const std::string& match_id, cons
   return match_for(tx, match_id, user_id);
 }
 
-std::optional<MatchRow> rewind_last_pass(pqxx::work& tx, const std::string& user_id) {
+std::optional<MatchRow> rewind_last_pass(pqxx::work& tx, const UserId& user_id) {
   auto done = tx.exec_params(kRewindLastPass, user_id);
   if (done.empty()) return std::nullopt;
-  return match_for(tx, done[0]["match_id"].as<std::string>(), user_id);
+  return match_for(tx, done[0]["match_id"].as<MatchId>(), user_id);
 }
 
-int likes_received_count(pqxx::work& tx, const std::string& user_id) {
+int likes_received_count(pqxx::work& tx, const UserId& user_id) {
   return tx.exec_params1(kLikesReceivedCount, user_id)["n"].as<int>();
 }
 
-std::vector<MatchRow> likes_received(pqxx::work& tx, const std::string& user_id, int limit) {
+std::vector<MatchRow> likes_received(pqxx::work& tx, const UserId& user_id, int limit) {
   std::vector<MatchRow> out;
   for (const auto& r : tx.exec_params(kLikesReceived, user_id, limit))
-    if (auto m = match_for(tx, r["match_id"].as<std::string>(), user_id)) out.push_back(std::move(*m));
+    if (auto m = match_for(tx, r["match_id"].as<MatchId>(), user_id)) out.push_back(std::move(*m));
   return out;
 }
 
-std::string open_conversation(pqxx::work& tx, const std::string& match_id) {
+ConversationId open_conversation(pqxx::work& tx, const MatchId& match_id) {
   tx.exec_params(kOpenConversation, match_id);
-  return tx.exec_params1(kConversationOfMatch, match_id)["conversation_id"].as<std::string>();
+  return tx.exec_params1(kConversationOfMatch, match_id)["conversation_id"].as<ConversationId>();
 }
 
-std::vector<std::tuple<std::string, std::string, std::string>> expire_pending(pqxx::work& tx, int days) {
-  std::vector<std::tuple<std::string, std::string, std::string>> out;
+std::vector<std::tuple<MatchId, UserId, UserId>> expire_pending(pqxx::work& tx, int days) {
+  std::vector<std::tuple<MatchId, UserId, UserId>> out;
   for (const auto& r : tx.exec_params(kExpirePending, days))
-    out.emplace_back(r["match_id"].as<std::string>(), r["user_id_1"].as<std::string>(),
-                     r["user_id_2"].as<std::string>());
+    out.emplace_back(r["match_id"].as<MatchId>(), r["user_id_1"].as<UserId>(), r["user_id_2"].as<UserId>());
   return out;
 }
 

@@ -8,6 +8,7 @@
 
 #include <pqxx/pqxx>
 
+#include "core/id.hpp"
 #include "core/json.hpp"
 #include "matching/filters.hpp"
 #include "matching/match_status.hpp"
@@ -68,7 +69,8 @@ std::vector<std::string> insert_matches(pqxx::work& tx, const std::vector<NewMat
 // ---- discovery and decisions ----
 
 struct MatchRow {
-  std::string match_id, user_id_1, user_id_2;
+  MatchId match_id;
+  UserId user_id_1, user_id_2;
   MatchStatus status = MatchStatus::pending;
   std::string created_at;
   double score = 0;
@@ -78,34 +80,33 @@ struct MatchRow {
 };
 // The user's matches (not blocked), best first, after the cursor (score, match_id); statuses
 // from `statuses`.
-std::vector<MatchRow> list_matches(pqxx::work& tx, const std::string& user_id, const std::vector<MatchStatus>& statuses,
+std::vector<MatchRow> list_matches(pqxx::work& tx, const UserId& user_id, const std::vector<MatchStatus>& statuses,
                                    std::optional<std::pair<double, std::string>> after, int limit);
 // One match if `user_id` is in it and the pair is not blocked.
-std::optional<MatchRow> match_for(pqxx::work& tx, const std::string& match_id, const std::string& user_id);
+std::optional<MatchRow> match_for(pqxx::work& tx, const MatchId& match_id, const UserId& user_id);
 // The match's attributes (name, score, description) and insight document.
-std::vector<std::tuple<std::string, double, std::string>> attributes_of(pqxx::work& tx, const std::string& match_id);
-Json insight_document(pqxx::work& tx, const std::string& match_id);
+std::vector<std::tuple<std::string, double, std::string>> attributes_of(pqxx::work& tx, const MatchId& match_id);
+Json insight_document(pqxx::work& tx, const MatchId& match_id);
 
 // Records the user's like; the match becomes active when both liked. Returns the row after, and
 // whether this like made it active.
-std::optional<std::pair<MatchRow, bool>> like(pqxx::work& tx, const std::string& match_id, const std::string& user_id);
+std::optional<std::pair<MatchRow, bool>> like(pqxx::work& tx, const MatchId& match_id, const UserId& user_id);
 // A pass (from pending; who passed and when are kept for a rewind) or an unmatch (from active): the
-// match becomes rejected, so the pair is never matched again. nullopt when the user is not in it or it is not in
-// `from_status`.
-std::optional<MatchRow> reject(pqxx::work& tx, const std::string& match_id, const std::string& user_id,
-                               MatchStatus from_status);
+// match becomes rejected, so the pair is never matched again. nullopt when the user is not in it or
+// it is not in `from_status`.
+std::optional<MatchRow> reject(pqxx::work& tx, const MatchId& match_id, const UserId& user_id, MatchStatus from_status);
 // Undoes the user's most recent pass still in effect (the match becomes pending again; not when the
 // pair has been blocked since). nullopt when there is none.
-std::optional<MatchRow> rewind_last_pass(pqxx::work& tx, const std::string& user_id);
+std::optional<MatchRow> rewind_last_pass(pqxx::work& tx, const UserId& user_id);
 // Pending matches in which the other user liked `user_id` and `user_id` has not decided: how many,
 // and (who liked me) the newest `limit` of them.
-int likes_received_count(pqxx::work& tx, const std::string& user_id);
-std::vector<MatchRow> likes_received(pqxx::work& tx, const std::string& user_id, int limit);
+int likes_received_count(pqxx::work& tx, const UserId& user_id);
+std::vector<MatchRow> likes_received(pqxx::work& tx, const UserId& user_id, int limit);
 // Opens the pair's conversation (idempotent) and returns its id.
-std::string open_conversation(pqxx::work& tx, const std::string& match_id);
+ConversationId open_conversation(pqxx::work& tx, const MatchId& match_id);
 
 // Pending matches older than `days` become expired; returns (match_id, user 1, user 2).
-std::vector<std::tuple<std::string, std::string, std::string>> expire_pending(pqxx::work& tx, int days);
+std::vector<std::tuple<MatchId, UserId, UserId>> expire_pending(pqxx::work& tx, int days);
 
 // ---- the worker's queues ----
 

@@ -25,14 +25,14 @@ Result<Generated> Service::generate_now(const std::string& user_id) {
   return engine.generate(user_id);
 }
 
-Result<Liked> Service::like(const std::string& user_id, const std::string& match_id) {
+Result<Liked> Service::like(const UserId& user_id, const MatchId& match_id) {
   // A plan with a daily budget of likes counts each like asked for; past it, 403 premium-required
   // naming the plans without a limit, with when the budget starts again.
   auto refused = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<Problem>> {
-    const auto plan = subscriptions::entitlements_of(tx, user_id);
+    const auto plan = subscriptions::entitlements_of(tx, user_id.str());
     if (!plan.likes_per_day) return std::nullopt;
     auto decision =
-        PM_TRY(cache::hit(d_.redis, "ratelimit:likes:" + user_id, {.max = *plan.likes_per_day, .window = kDay}));
+        PM_TRY(cache::hit(d_.redis, "ratelimit:likes:" + user_id.str(), {.max = *plan.likes_per_day, .window = kDay}));
     if (decision.allowed) return std::nullopt;
     auto p = subscriptions::premium_required(
         tx, "likes_per_day", fmt::format("the {} plan has {} likes a day", plan.plan_id, *plan.likes_per_day));

@@ -27,7 +27,7 @@ class Service {
   Result<Generated> generate_now(const std::string& user_id);
   // Likes the match, within the plan's likes_per_day (ratelimit:likes:{userId}; past it 403
   // premium-required with retry_after). Discovery::like does the rest.
-  Result<Liked> like(const std::string& user_id, const std::string& match_id);
+  Result<Liked> like(const UserId& user_id, const MatchId& match_id);
 
   // The routes reach the engine (like, pass, insights) and discovery through the service.
   Engine& engine;

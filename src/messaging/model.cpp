@@ -4,6 +4,9 @@
 
 namespace pm::messaging {
 
+Problem no_such_conversation() { return Problem("not-found", "there is no such conversation among yours"); }
+Problem no_such_message() { return Problem("not-found", "there is no such message among yours"); }
+
 bool valid_emoji(std::string_view text) {
   if (text.empty() || text.size() > kMaxEmojiLength) return false;
   for (unsigned char c : text)

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/id.hpp"
 #include "core/json.hpp"
 #include "core/problem.hpp"
 #include "messaging/message_type.hpp"
@@ -37,9 +38,15 @@ struct ReactionInput {
 // spaces or control characters (so a reaction cannot carry a message).
 bool valid_emoji(std::string_view text);
 
+// The answers for an id that names nothing of the caller's (also for one that is no id at all).
+Problem no_such_conversation();
+Problem no_such_message();
+
 // A stored message with its document fields, as the API and the events show it.
 struct Message {
-  std::string message_id, conversation_id, sender_id, recipient_id;
+  MessageId message_id;
+  ConversationId conversation_id;
+  UserId sender_id, recipient_id;
   MessageType type = MessageType::text;
   std::string sent_at;
   long long seq = 0;
@@ -54,7 +61,7 @@ struct Message {
 
 // A page of a conversation's messages, oldest first (GET /api/v1/conversations/{id}/messages).
 struct History {
-  std::string conversation_id;
+  ConversationId conversation_id;
   std::vector<Message> messages;
   long long last_seq = 0;
   bool has_more = false;  // another page in the direction read
@@ -64,7 +71,7 @@ struct History {
 
 // Read receipts: the other's messages read up to an order number.
 struct ReadReceipt {
-  std::string conversation_id;
+  ConversationId conversation_id;
   long long read_up_to = 0;
   Json to_json() const;
 };
@@ -78,7 +85,8 @@ struct UploadedMedia {
 
 // One conversation in the list: the other user, the last message's preview (or null), unread count.
 struct ConversationSummary {
-  std::string conversation_id, match_id;
+  ConversationId conversation_id;
+  MatchId match_id;
   Json user;          // {user_id, first_name}
   Json last_message;  // the preview, as cached
   std::string last_message_at;

@@ -176,10 +176,10 @@ constexpr const char* kDeleteOlderThan = R"sql(
 )sql";
 
 Conversation conversation_from(const pqxx::row& r) {
-  return {.conversation_id = r["conversation_id"].as<std::string>(),
-          .match_id = r["match_id"].as<std::string>(),
-          .user_1 = r["user_id_1"].as<std::string>(),
-          .user_2 = r["user_id_2"].as<std::string>(),
+  return {.conversation_id = r["conversation_id"].as<ConversationId>(),
+          .match_id = r["match_id"].as<MatchId>(),
+          .user_1 = r["user_id_1"].as<UserId>(),
+          .user_2 = r["user_id_2"].as<UserId>(),
           .created_at = r["created_at"].as<std::string>(),
           .last_message_at = r["last_message_at"].as<std::string>(),
           .match_active = r["match_active"].as<bool>(),
@@ -187,8 +187,8 @@ Conversation conversation_from(const pqxx::row& r) {
           .closed_at = db::opt<std::string>(r, "closed_at"),
           // the table's CHECK names the reasons
           .close_reason = close_reason_from(db::opt<std::string>(r, "close_reason").value_or("")),
-          .closed_by = db::opt<std::string>(r, "closed_by"),
-          .blocker = db::opt<std::string>(r, "blocker")};
+          .closed_by = db::opt<UserId>(r, "closed_by"),
+          .blocker = db::opt<UserId>(r, "blocker")};
 }
 
 // The column names of a Message: the statements' own, or those of kConversations' last message.
@@ -205,10 +205,10 @@ constexpr MessageColumns kLastMessageColumns = {"last_message_id",     "last_con
                                                 "last_seq_of_message", "last_reactions",       "last_metadata"};
 
 Message message_from(const pqxx::row& r, const MessageColumns& c = kMessageColumns) {
-  return {.message_id = r[c.message_id].as<std::string>(),
-          .conversation_id = r[c.conversation_id].as<std::string>(),
-          .sender_id = r[c.sender_id].as<std::string>(),
-          .recipient_id = r[c.recipient_id].as<std::string>(),
+  return {.message_id = r[c.message_id].as<MessageId>(),
+          .conversation_id = r[c.conversation_id].as<ConversationId>(),
+          .sender_id = r[c.sender_id].as<UserId>(),
+          .recipient_id = r[c.recipient_id].as<UserId>(),
           // the table's CHECK names the types
           .type = message_type_from(r[c.message_type].as<std::string>()).value(),
           .sent_at = r[c.sent_at].as<std::string>(),
@@ -222,36 +222,36 @@ Message message_from(const pqxx::row& r, const MessageColumns& c = kMessageColum
 
 }  // namespace
 
-std::optional<Conversation> conversation_for(pqxx::work& tx, const std::string& conversation_id,
-                                             const std::string& user_id, bool lock) {
+std::optional<Conversation> conversation_for(pqxx::work& tx, const ConversationId& conversation_id,
+                                             const UserId& user_id, bool lock) {
   auto rows = tx.exec_params(lock ? kConversationForUpdate : kConversationFor, conversation_id, user_id);
   if (rows.empty()) return std::nullopt;
   return conversation_from(rows[0]);
 }
 
-long long next_seq(pqxx::work& tx, const std::string& conversation_id) {
+long long next_seq(pqxx::work& tx, const ConversationId& conversation_id) {
   return tx.exec_params1(kNextSeq, conversation_id)["last_seq"].as<long long>();
 }
 
-std::optional<Message> by_client_id(pqxx::work& tx, const std::string& conversation_id, const std::string& sender_id,
+std::optional<Message> by_client_id(pqxx::work& tx, const ConversationId& conversation_id, const UserId& sender_id,
                                     const std::string& client_message_id) {
   auto rows = tx.exec_params(kByClientId, conversation_id, sender_id, client_message_id);
   if (rows.empty()) return std::nullopt;
   return message_from(rows[0]);
 }
 
-Message insert_message(pqxx::work& tx, const Conversation& c, const std::string& sender_id, long long seq,
+Message insert_message(pqxx::work& tx, const Conversation& c, const UserId& sender_id, long long seq,
                        const MessageInput& in, const std::string& app_version) {
   auto id = tx.exec_params1(kInsertMessage, c.conversation_id, sender_id, std::string(to_string(in.type)),
                             in.content.empty() ? std::nullopt : std::optional(in.content),
                             in.media_key.empty() ? std::nullopt : std::optional(in.media_key), seq)["message_id"]
-                .as<std::string>();
+                .as<MessageId>();
   Json metadata = {{"isDeleted", false}, {"clientMessageId", in.client_message_id}, {"appVersion", app_version}};
   tx.exec_params(kInsertMessageDocument, id, c.conversation_id, sender_id, c.other(sender_id), metadata.dump());
   return *message(tx, id);
 }
 
-std::vector<Message> messages(pqxx::work& tx, const std::string& conversation_id, std::optional<long long> after,
+std::vector<Message> messages(pqxx::work& tx, const ConversationId& conversation_id, std::optional<long long> after,
                               std::optional<long long> before, int limit) {
   // Newest page by default; "after" pages forward (oldest first), "before" pages backward.
   auto rows = tx.exec_params(after ? kMessagesForward : kMessagesBackward, conversation_id, after.value_or(0),
@@ -261,28 +261,28 @@ std::vector<Message> messages(pqxx::work& tx, const std::string& conversation_id
   return out;
 }
 
-std::optional<Message> message(pqxx::work& tx, const std::string& message_id) {
+std::optional<Message> message(pqxx::work& tx, const MessageId& message_id) {
   auto rows = tx.exec_params(kMessage, message_id);
   if (rows.empty()) return std::nullopt;
   return message_from(rows[0]);
 }
 
-long long mark_read(pqxx::work& tx, const std::string& conversation_id, const std::string& reader_id,
+long long mark_read(pqxx::work& tx, const ConversationId& conversation_id, const UserId& reader_id,
                     long long up_to_seq) {
   tx.exec_params(kMarkRead, conversation_id, reader_id, up_to_seq);
   return tx.exec_params1(kReadUpTo, conversation_id, reader_id)["read_up_to"].as<long long>();
 }
 
-void set_reactions(pqxx::work& tx, const std::string& message_id, const Json& reactions) {
+void set_reactions(pqxx::work& tx, const MessageId& message_id, const Json& reactions) {
   tx.exec_params(kSetReactions, message_id, reactions.dump());
 }
 
-void mark_deleted(pqxx::work& tx, const std::string& message_id) {
+void mark_deleted(pqxx::work& tx, const MessageId& message_id) {
   tx.exec_params(kMarkDeleted, message_id);
   tx.exec_params(kEraseContent, message_id);
 }
 
-std::vector<ConversationRow> conversations(pqxx::work& tx, const std::string& user_id,
+std::vector<ConversationRow> conversations(pqxx::work& tx, const UserId& user_id,
                                            const std::optional<std::pair<std::string, std::string>>& after, int limit) {
   auto rows = tx.exec_params(kConversations, user_id, after ? std::optional(after->first) : std::nullopt,
                              after ? std::optional(after->second) : std::nullopt, limit);
@@ -297,11 +297,11 @@ std::vector<ConversationRow> conversations(pqxx::work& tx, const std::string& us
   return out;
 }
 
-std::optional<std::string> close_between(pqxx::work& tx, const std::string& a, const std::string& b, CloseReason reason,
-                                         const std::string& by) {
+std::optional<ConversationId> close_between(pqxx::work& tx, const UserId& a, const UserId& b, CloseReason reason,
+                                            const UserId& by) {
   auto rows = tx.exec_params(kCloseBetween, a, b, std::string(to_string(reason)), by);
   if (rows.empty()) return std::nullopt;
-  return rows[0]["conversation_id"].as<std::string>();
+  return rows[0]["conversation_id"].as<ConversationId>();
 }
 
 std::vector<std::string> delete_older_than(pqxx::work& tx, int days, int limit, int& deleted) {
@@ -313,8 +313,8 @@ std::vector<std::string> delete_older_than(pqxx::work& tx, int days, int limit, 
   return keys;
 }
 
-void record_upload(pqxx::work& tx, const std::string& media_key, const std::string& user_id,
-                   const std::string& conversation_id) {
+void record_upload(pqxx::work& tx, const std::string& media_key, const UserId& user_id,
+                   const ConversationId& conversation_id) {
   tx.exec_params(kRecordUpload, media_key, user_id, conversation_id);
 }
 

@@ -14,38 +14,41 @@
 namespace pm::messaging::repository {
 
 struct Conversation {
-  std::string conversation_id, match_id, user_1, user_2, created_at, last_message_at;
+  ConversationId conversation_id;
+  MatchId match_id;
+  UserId user_1, user_2;
+  std::string created_at, last_message_at;
   bool match_active = false;  // the match is active (both liked): the one state in which its users talk
   long long last_seq = 0;
   std::optional<std::string> closed_at;
   std::optional<CloseReason> close_reason;
-  std::optional<std::string> closed_by;
-  std::optional<std::string> blocker;  // who blocked whom, if anyone did
+  std::optional<UserId> closed_by;
+  std::optional<UserId> blocker;  // who blocked whom, if anyone did
 
-  const std::string& other(const std::string& me) const { return me == user_1 ? user_2 : user_1; }
+  const UserId& other(const UserId& me) const { return me == user_1 ? user_2 : user_1; }
 };
 
 // The conversation if `user_id` is one of its two users; with `lock`, its row is locked for the
 // transaction (sends to one conversation are serialised, so their order numbers never collide).
-std::optional<Conversation> conversation_for(pqxx::work& tx, const std::string& conversation_id,
-                                             const std::string& user_id, bool lock = false);
+std::optional<Conversation> conversation_for(pqxx::work& tx, const ConversationId& conversation_id,
+                                             const UserId& user_id, bool lock = false);
 // The next order number of the conversation, also its last_message_at.
-long long next_seq(pqxx::work& tx, const std::string& conversation_id);
+long long next_seq(pqxx::work& tx, const ConversationId& conversation_id);
 
-std::optional<Message> by_client_id(pqxx::work& tx, const std::string& conversation_id, const std::string& sender_id,
+std::optional<Message> by_client_id(pqxx::work& tx, const ConversationId& conversation_id, const UserId& sender_id,
                                     const std::string& client_message_id);
-Message insert_message(pqxx::work& tx, const Conversation& c, const std::string& sender_id, long long seq,
+Message insert_message(pqxx::work& tx, const Conversation& c, const UserId& sender_id, long long seq,
                        const MessageInput& in, const std::string& app_version);
 // Messages in order: after `after` (exclusive) or before `before` (exclusive), at most `limit`.
-std::vector<Message> messages(pqxx::work& tx, const std::string& conversation_id, std::optional<long long> after,
+std::vector<Message> messages(pqxx::work& tx, const ConversationId& conversation_id, std::optional<long long> after,
                               std::optional<long long> before, int limit);
-std::optional<Message> message(pqxx::work& tx, const std::string& message_id);
+std::optional<Message> message(pqxx::work& tx, const MessageId& message_id);
 // Marks the other user's messages up to `up_to_seq` read; returns the highest seq now read (0: none).
-long long mark_read(pqxx::work& tx, const std::string& conversation_id, const std::string& reader_id,
+long long mark_read(pqxx::work& tx, const ConversationId& conversation_id, const UserId& reader_id,
                     long long up_to_seq);
-void set_reactions(pqxx::work& tx, const std::string& message_id, const Json& reactions);
+void set_reactions(pqxx::work& tx, const MessageId& message_id, const Json& reactions);
 // Flags the message deleted and erases its text and image key (the stored image is the caller's to remove).
-void mark_deleted(pqxx::work& tx, const std::string& message_id);
+void mark_deleted(pqxx::work& tx, const MessageId& message_id);
 
 struct ConversationRow {
   Conversation conversation;
@@ -54,17 +57,17 @@ struct ConversationRow {
   int unread = 0;
 };
 // The user's conversations, newest first, after the cursor (last_message_at, conversation_id).
-std::vector<ConversationRow> conversations(pqxx::work& tx, const std::string& user_id,
+std::vector<ConversationRow> conversations(pqxx::work& tx, const UserId& user_id,
                                            const std::optional<std::pair<std::string, std::string>>& after, int limit);
 
 // Closes the pair's conversation (a block or an unmatch); returns its id if one was open.
-std::optional<std::string> close_between(pqxx::work& tx, const std::string& a, const std::string& b, CloseReason reason,
-                                         const std::string& by);
+std::optional<ConversationId> close_between(pqxx::work& tx, const UserId& a, const UserId& b, CloseReason reason,
+                                            const UserId& by);
 
 // Retention: deletes messages sent before `days` ago; returns the media keys they held.
 // An image uploaded for a chat: recorded when stored, forgotten when a message sends it.
-void record_upload(pqxx::work& tx, const std::string& media_key, const std::string& user_id,
-                   const std::string& conversation_id);
+void record_upload(pqxx::work& tx, const std::string& media_key, const UserId& user_id,
+                   const ConversationId& conversation_id);
 void forget_upload(pqxx::work& tx, const std::string& media_key);
 // Removes (at most `limit`) uploads left unsent for `hours`; returns their keys.
 std::vector<std::string> delete_unsent_uploads(pqxx::work& tx, int hours, int limit);

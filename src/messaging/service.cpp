@@ -18,23 +18,23 @@ namespace {
 constexpr auto kMediaUrlTtl = std::chrono::seconds(900);
 constexpr std::size_t kPreviewLength = 100;
 
-Problem no_conversation() { return Problem("not-found", "there is no such conversation among yours"); }
-Problem no_message() { return Problem("not-found", "there is no such message among yours"); }
 Problem closed(const std::string& why) { return Problem("conversation-closed", why); }
 
 // Who may read, and who may write, a conversation.
-std::optional<Problem> cannot_read(const repository::Conversation& c, const std::string& user_id) {
-  if (c.blocker && *c.blocker != user_id) return no_conversation();  // the blocked one loses it
+std::optional<Problem> cannot_read(const repository::Conversation& c, const UserId& user_id) {
+  if (c.blocker && *c.blocker != user_id) return no_such_conversation();  // the blocked one loses it
   return std::nullopt;
 }
-std::optional<Problem> cannot_send(const repository::Conversation& c, const std::string& user_id) {
+std::optional<Problem> cannot_send(const repository::Conversation& c, const UserId& user_id) {
   if (auto p = cannot_read(c, user_id)) return p;
   if (c.blocker || c.closed_at) return closed("this conversation is closed; no more messages can be sent");
   if (!c.match_active) return closed("messages can be sent only in an active match (both liked)");
   return std::nullopt;
 }
 
-std::string preview_key(const std::string& conversation_id) { return "conversation:preview:" + conversation_id; }
+std::string preview_key(const ConversationId& conversation_id) {
+  return "conversation:preview:" + conversation_id.str();
+}
 
 Json preview_of(const Message& m) {
   std::string text = m.deleted() ? "" : m.content.value_or("");
@@ -54,8 +54,11 @@ Json preview_of(const Message& m) {
 
 }  // namespace
 
-void Service::publish(const std::vector<std::string>& users, const Json& event) {
-  if (d_.events) d_.events(users, event);
+void Service::publish(const std::vector<UserId>& users, const Json& event) {
+  if (!d_.events) return;
+  std::vector<std::string> ids;
+  for (const auto& user : users) ids.push_back(user.str());
+  d_.events(ids, event);
 }
 
 Message Service::with_signed_url(Message m) {
@@ -63,17 +66,16 @@ Message Service::with_signed_url(Message m) {
   return m;
 }
 
-void Service::forget_preview(const std::string& conversation_id) {
+void Service::forget_preview(const ConversationId& conversation_id) {
   if (auto r = d_.redis.command({"DEL", preview_key(conversation_id)}); !r)
     log::warn("conversation_preview_invalidation_failed", {{"error", r.error().type}});
 }
 
-Result<SendResult> Service::send(const std::string& user_id, const std::string& conversation_id, const MessageInput& in,
+Result<SendResult> Service::send(const UserId& user_id, const ConversationId& conversation_id, const MessageInput& in,
                                  const std::string& app_version) {
-  if (!crypto::is_uuid(conversation_id)) return std::unexpected(no_conversation());
   if (in.type == MessageType::image) {
     // Only a photo the sender uploaded into this conversation, and still there.
-    if (!in.media_key.starts_with("conversations/" + conversation_id + "/" + user_id + "-"))
+    if (!in.media_key.starts_with("conversations/" + conversation_id.str() + "/" + user_id.str() + "-"))
       return std::unexpected(
           Problem("validation-failed", "media_key must be one POST .../media returned for this conversation"));
     const bool there = PM_TRY(d_.media.exists(in.media_key));
@@ -83,13 +85,13 @@ Result<SendResult> Service::send(const std::string& user_id, const std::string& 
   auto stored = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::pair<Message, bool>> {
     // The row lock orders concurrent sends (and makes the client-id check below race-free).
     auto c = repository::conversation_for(tx, conversation_id, user_id, true);
-    if (!c) return std::unexpected(no_conversation());
+    if (!c) return std::unexpected(no_such_conversation());
     if (auto existing = repository::by_client_id(tx, conversation_id, user_id, in.client_message_id))
       return std::pair{*existing, false};
     if (auto p = cannot_send(*c, user_id)) return std::unexpected(*p);
     // Sending is cheap to abuse (spam, a runaway client): a per-user budget shared by every node.
     // Checked after the retry lookup, so a client re-sending what was stored is never refused.
-    auto allowed = PM_TRY(cache::hit(d_.redis, "ratelimit:messages:" + user_id, d_.send_limit));
+    auto allowed = PM_TRY(cache::hit(d_.redis, "ratelimit:messages:" + user_id.str(), d_.send_limit));
     if (!allowed.allowed)
       return std::unexpected(
           cache::too_many_requests("too many messages; wait before sending more", allowed.retry_after));
@@ -97,12 +99,12 @@ Result<SendResult> Service::send(const std::string& user_id, const std::string& 
     Message m = repository::insert_message(tx, *c, user_id, seq, in, app_version);
     if (m.media_key) repository::forget_upload(tx, *m.media_key);  // sent: the image is the message's now
     // One unread notification per conversation, however many messages arrive before it is read.
-    notification =
-        d_.notifications.record_coalesced(tx, m.recipient_id, notifications::Type::message_new, conversation_id,
-                                          {{"conversation_id", conversation_id},
-                                           {"message_id", m.message_id},
-                                           {"sender_id", user_id},
-                                           {"preview", preview_of(m)["text"]}});
+    notification = d_.notifications.record_coalesced(tx, m.recipient_id.str(), notifications::Type::message_new,
+                                                     conversation_id.str(),
+                                                     {{"conversation_id", conversation_id},
+                                                      {"message_id", m.message_id},
+                                                      {"sender_id", user_id},
+                                                      {"preview", preview_of(m)["text"]}});
     return std::pair{m, true};
   }));
   const auto& [stored_message, created] = stored;
@@ -111,17 +113,16 @@ Result<SendResult> Service::send(const std::string& user_id, const std::string& 
     forget_preview(conversation_id);
     publish({message.sender_id, message.recipient_id},
             {{"type", "message.new"}, {"conversation_id", conversation_id}, {"message", message.to_json()}});
-    if (notification) d_.notifications.announce(message.recipient_id, *notification);
+    if (notification) d_.notifications.announce(message.recipient_id.str(), *notification);
   }
   return SendResult{std::move(message), created};
 }
 
-Result<History> Service::history(const std::string& user_id, const std::string& conversation_id,
+Result<History> Service::history(const UserId& user_id, const ConversationId& conversation_id,
                                  std::optional<long long> after, std::optional<long long> before, int limit) {
-  if (!crypto::is_uuid(conversation_id)) return std::unexpected(no_conversation());
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<History> {
     auto c = repository::conversation_for(tx, conversation_id, user_id);
-    if (!c) return std::unexpected(no_conversation());
+    if (!c) return std::unexpected(no_such_conversation());
     if (auto p = cannot_read(*c, user_id)) return std::unexpected(*p);
     auto page = repository::messages(tx, conversation_id, after, before, limit + 1);
     const bool more = static_cast<int>(page.size()) > limit;
@@ -141,28 +142,27 @@ Result<History> Service::history(const std::string& user_id, const std::string& 
   });
 }
 
-Result<void> Service::typing(const std::string& user_id, const std::string& conversation_id) {
-  if (!crypto::is_uuid(conversation_id)) return std::unexpected(no_conversation());
-  auto other = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::string> {
+Result<void> Service::typing(const UserId& user_id, const ConversationId& conversation_id) {
+  auto other = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<UserId> {
     auto c = repository::conversation_for(tx, conversation_id, user_id);
-    if (!c) return std::unexpected(no_conversation());
+    if (!c) return std::unexpected(no_such_conversation());
     if (auto p = cannot_send(*c, user_id)) return std::unexpected(*p);
     return c->other(user_id);
   }));
   // A client may send typing on every key press: the other hears of it at most every 2 s.
-  auto first = d_.redis.command({"SET", "typing:" + user_id + ":" + conversation_id, "1", "NX", "PX", "2000"});
+  auto first =
+      d_.redis.command({"SET", "typing:" + user_id.str() + ":" + conversation_id.str(), "1", "NX", "PX", "2000"});
   if (first && first->is_nil()) return {};
   publish({other}, {{"type", "typing"}, {"conversation_id", conversation_id}, {"user_id", user_id}});
   return {};
 }
 
-Result<ReadReceipt> Service::read(const std::string& user_id, const std::string& conversation_id,
+Result<ReadReceipt> Service::read(const UserId& user_id, const ConversationId& conversation_id,
                                   std::optional<long long> up_to_seq) {
-  if (!crypto::is_uuid(conversation_id)) return std::unexpected(no_conversation());
   auto [conversation, read_up_to] =
       PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::pair<repository::Conversation, long long>> {
         auto c = repository::conversation_for(tx, conversation_id, user_id);
-        if (!c) return std::unexpected(no_conversation());
+        if (!c) return std::unexpected(no_such_conversation());
         if (auto p = cannot_read(*c, user_id)) return std::unexpected(*p);
         return std::pair{*c, repository::mark_read(tx, conversation_id, user_id, up_to_seq.value_or(c->last_seq))};
       }));
@@ -175,23 +175,22 @@ Result<ReadReceipt> Service::read(const std::string& user_id, const std::string&
   return ReadReceipt{.conversation_id = conversation_id, .read_up_to = read_up_to};
 }
 
-Result<Message> Service::react(const std::string& user_id, const std::string& message_id, const ReactionInput& in) {
-  if (!crypto::is_uuid(message_id)) return std::unexpected(no_message());
+Result<Message> Service::react(const UserId& user_id, const MessageId& message_id, const ReactionInput& in) {
   auto done = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<Message> {
     auto m = repository::message(tx, message_id);
-    if (!m) return std::unexpected(no_message());
+    if (!m) return std::unexpected(no_such_message());
     auto c = repository::conversation_for(tx, m->conversation_id, user_id, true);
-    if (!c) return std::unexpected(no_message());
+    if (!c) return std::unexpected(no_such_message());
     if (auto p = cannot_send(*c, user_id)) return std::unexpected(*p);
     if (m->deleted()) return std::unexpected(Problem("message-deleted", "the message was deleted"));
     // Each reaction is an event pushed to the other person's devices: a budget per user.
-    PM_TRY(cache::enforce(d_.redis, "ratelimit:reactions:" + user_id, d_.reaction_limit, "reactions"));
+    PM_TRY(cache::enforce(d_.redis, "ratelimit:reactions:" + user_id.str(), d_.reaction_limit, "reactions"));
     m = repository::message(tx, message_id);  // again, under the conversation's lock
     // One of each emoji per user: adding twice changes nothing, removing what is not there neither.
     Json reactions = Json::array();
     bool present = false;
     for (const auto& r : m->reactions) {
-      const bool mine = r.value("userId", "") == user_id && r.value("reaction", "") == in.emoji;
+      const bool mine = r.value("userId", "") == user_id.str() && r.value("reaction", "") == in.emoji;
       present = present || mine;
       if (!(mine && !in.add)) reactions.push_back(r);
     }
@@ -209,13 +208,12 @@ Result<Message> Service::react(const std::string& user_id, const std::string& me
   return with_signed_url(std::move(done));
 }
 
-Result<Message> Service::remove(const std::string& user_id, const std::string& message_id) {
-  if (!crypto::is_uuid(message_id)) return std::unexpected(no_message());
+Result<Message> Service::remove(const UserId& user_id, const MessageId& message_id) {
   auto done = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<Message> {
     auto m = repository::message(tx, message_id);
-    if (!m || m->sender_id != user_id) return std::unexpected(no_message());  // only the sender deletes
+    if (!m || m->sender_id != user_id) return std::unexpected(no_such_message());  // only the sender deletes
     auto c = repository::conversation_for(tx, m->conversation_id, user_id);
-    if (!c || cannot_read(*c, user_id)) return std::unexpected(no_message());
+    if (!c || cannot_read(*c, user_id)) return std::unexpected(no_such_message());
     repository::mark_deleted(tx, message_id);
     m->metadata["isDeleted"] = true;
     return *m;
@@ -234,18 +232,18 @@ Result<Message> Service::remove(const std::string& user_id, const std::string& m
   return message;
 }
 
-Result<UploadedMedia> Service::upload_media(const std::string& user_id, const std::string& conversation_id,
+Result<UploadedMedia> Service::upload_media(const UserId& user_id, const ConversationId& conversation_id,
                                             std::string_view bytes) {
-  if (!crypto::is_uuid(conversation_id)) return std::unexpected(no_conversation());
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<bool> {
     auto c = repository::conversation_for(tx, conversation_id, user_id);
-    if (!c) return std::unexpected(no_conversation());
+    if (!c) return std::unexpected(no_such_conversation());
     if (auto p = cannot_send(*c, user_id)) return std::unexpected(*p);
     return true;
   }));
-  PM_TRY(cache::enforce(d_.redis, media::upload_limit_key(user_id), d_.upload_limit, "image uploads"));
+  PM_TRY(cache::enforce(d_.redis, media::upload_limit_key(user_id.str()), d_.upload_limit, "image uploads"));
   auto photo = PM_TRY(media::process_photo(bytes));  // type from the bytes, size limits, no metadata survives
-  const std::string key = fmt::format("conversations/{}/{}-{}.jpg", conversation_id, user_id, crypto::uuid_v4());
+  const std::string key =
+      fmt::format("conversations/{}/{}-{}.jpg", conversation_id.str(), user_id.str(), crypto::uuid_v4());
   PM_TRY(d_.media.put(key, photo.display_jpeg, "image/jpeg"));
   // Recorded, so that an image never sent is found and deleted (delete_unsent_uploads).
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
@@ -256,7 +254,7 @@ Result<UploadedMedia> Service::upload_media(const std::string& user_id, const st
       .media_key = key, .url = d_.media.signed_url(key, kMediaUrlTtl), .width = photo.width, .height = photo.height};
 }
 
-Result<ConversationPage> Service::conversations(const std::string& user_id, const std::optional<std::string>& cursor,
+Result<ConversationPage> Service::conversations(const UserId& user_id, const std::optional<std::string>& cursor,
                                                 int limit) {
   std::optional<std::pair<std::string, std::string>> after;
   if (cursor) {
@@ -291,12 +289,12 @@ Result<ConversationPage> Service::conversations(const std::string& user_id, cons
                                  .closed = r.conversation.closed_at.has_value() || r.conversation.blocker.has_value()});
   }
   if (more && !rows.empty())
-    out.next_cursor = rows.back().conversation.last_message_at + "_" + rows.back().conversation.conversation_id;
+    out.next_cursor = rows.back().conversation.last_message_at + "_" + rows.back().conversation.conversation_id.str();
   return out;
 }
 
-void Service::close_between(const std::string& a, const std::string& b, CloseReason reason) {
-  auto closed_id = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<std::string>> {
+void Service::close_between(const UserId& a, const UserId& b, CloseReason reason) {
+  auto closed_id = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<ConversationId>> {
     return repository::close_between(tx, a, b, reason, a);
   });
   if (!closed_id) {

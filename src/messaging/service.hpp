@@ -45,37 +45,36 @@ class Service {
   explicit Service(Deps deps) : d_(std::move(deps)) {}
   void set_event_sink(EventSink sink) { d_.events = std::move(sink); }
 
-  Result<SendResult> send(const std::string& user_id, const std::string& conversation_id, const MessageInput& in,
+  Result<SendResult> send(const UserId& user_id, const ConversationId& conversation_id, const MessageInput& in,
                           const std::string& app_version = "");
   // Newest page, or the page after / before an order number.
-  Result<History> history(const std::string& user_id, const std::string& conversation_id,
-                          std::optional<long long> after, std::optional<long long> before, int limit);
+  Result<History> history(const UserId& user_id, const ConversationId& conversation_id, std::optional<long long> after,
+                          std::optional<long long> before, int limit);
   // A typing indicator for the other user: checked like a send, published, never stored.
-  Result<void> typing(const std::string& user_id, const std::string& conversation_id);
+  Result<void> typing(const UserId& user_id, const ConversationId& conversation_id);
   // Marks the other's messages read up to `up_to_seq` (default: all) and tells them.
-  Result<ReadReceipt> read(const std::string& user_id, const std::string& conversation_id,
+  Result<ReadReceipt> read(const UserId& user_id, const ConversationId& conversation_id,
                            std::optional<long long> up_to_seq);
-  Result<Message> react(const std::string& user_id, const std::string& message_id, const ReactionInput& in);
+  Result<Message> react(const UserId& user_id, const MessageId& message_id, const ReactionInput& in);
   // Soft delete by the sender: the message keeps its place, not its words.
-  Result<Message> remove(const std::string& user_id, const std::string& message_id);
+  Result<Message> remove(const UserId& user_id, const MessageId& message_id);
   // Stores a photo for an image message (checked and stripped like profile photos).
-  Result<UploadedMedia> upload_media(const std::string& user_id, const std::string& conversation_id,
+  Result<UploadedMedia> upload_media(const UserId& user_id, const ConversationId& conversation_id,
                                      std::string_view bytes);
-  Result<ConversationPage> conversations(const std::string& user_id, const std::optional<std::string>& cursor,
-                                         int limit);
+  Result<ConversationPage> conversations(const UserId& user_id, const std::optional<std::string>& cursor, int limit);
 
   // A block or an unmatch: the pair's conversation closes for both.
-  void close_between(const std::string& a, const std::string& b, CloseReason reason);
+  void close_between(const UserId& a, const UserId& b, CloseReason reason);
   // Deletes the images uploaded for a chat and left unsent for `hours`; returns how many.
   Result<int> delete_unsent_uploads(int hours);
   // Retention: deletes messages older than `days` and their media; returns how many.
   Result<int> delete_expired(int days);
 
  private:
-  void publish(const std::vector<std::string>& users, const Json& event);
+  void publish(const std::vector<UserId>& users, const Json& event);
   // The message with its image's URL signed for the one reading it.
   Message with_signed_url(Message m);
-  void forget_preview(const std::string& conversation_id);
+  void forget_preview(const ConversationId& conversation_id);
 
   Deps d_;
 };

@@ -12,8 +12,6 @@ using http::Status;
 
 namespace {
 
-auto to_json = [](const auto& v) { return v.to_json(); };
-
 // The photo's bytes: the raw body, or the file of a multipart/form-data body.
 Result<std::string_view> upload_bytes(const Request& req) {
   auto type = req.header("Content-Type");
@@ -38,7 +36,7 @@ void add_routes(http::Router& router, auth::Service& auth, Service& profiles, Ph
                           [&photos](Request& req, const auth::Caller& who) {
                             auto bytes = upload_bytes(req);
                             if (!bytes) return http::problem_response(bytes.error(), req.request_id);
-                            return http::reply(req, photos.upload(who.user_id, *bytes), Status::created, to_json);
+                            return http::reply(req, photos.upload(who.user_id, *bytes), Status::created);
                           }),
              upload_limit);
   router.add(Method::put, "/api/v1/me/media/order",
@@ -66,11 +64,11 @@ void add_routes(http::Router& router, auth::Service& auth, Service& profiles, Ph
              }));
 
   router.add(Method::get, "/api/v1/me", auth::authed(auth, [&profiles](Request& req, const auth::Caller& who) {
-               return http::reply(req, profiles.me(who.user_id), Status::ok, to_json);
+               return http::reply(req, profiles.me(who.user_id));
              }));
   router.add(Method::patch, "/api/v1/me", auth::authed(auth, [&profiles](Request& req, const auth::Caller& who) {
                return http::with_input<ProfilePatch>(req, [&](const ProfilePatch& patch) {
-                 return http::reply(req, profiles.update_me(who.user_id, patch), Status::ok, to_json);
+                 return http::reply(req, profiles.update_me(who.user_id, patch));
                });
              }));
   router.add(Method::delete_, "/api/v1/me", auth::authed(auth, [&profiles](Request& req, const auth::Caller& who) {
@@ -87,17 +85,17 @@ void add_routes(http::Router& router, auth::Service& auth, Service& profiles, Ph
              }));
   router.add(Method::get, "/api/v1/me/preferences",
              auth::authed(auth, [&profiles](Request& req, const auth::Caller& who) {
-               return http::reply(req, profiles.preferences(who.user_id), Status::ok, to_json);
+               return http::reply(req, profiles.preferences(who.user_id));
              }));
   router.add(Method::put, "/api/v1/me/preferences",
              auth::authed(auth, [&profiles](Request& req, const auth::Caller& who) {
                return http::with_input<PreferencesPatch>(req, [&](const PreferencesPatch& patch) {
-                 return http::reply(req, profiles.update_preferences(who.user_id, patch), Status::ok, to_json);
+                 return http::reply(req, profiles.update_preferences(who.user_id, patch));
                });
              }));
   router.add(Method::get, "/api/v1/users/{user_id}",
              auth::authed(auth, [&profiles](Request& req, const auth::Caller& who) {
-               return http::reply(req, profiles.user(who.user_id, req.params["user_id"]), Status::ok, to_json);
+               return http::reply(req, profiles.user(who.user_id, req.params["user_id"]));
              }));
   router.add(Method::post, "/api/v1/users/{user_id}/block",
              auth::authed(auth, [&profiles](Request& req, const auth::Caller& who) {

@@ -49,17 +49,27 @@ Outcome Protocol::handle(const std::string& user_id, std::string_view text) {
     return {.reply = error_frame(nullptr, frame_problem("id must be a string of 1-64 characters"))};
   if (!frame["type"].is_string()) return {.reply = error_frame(id, frame_problem("type must be a string"))};
   const std::string type = frame["type"];
-  auto conversation = [&]() -> std::string { return frame.value("conversation_id", ""); };
+  const UserId user(user_id);
+  // The frame's conversation_id: one that is no id names nothing of the user's either.
+  auto conversation = [&]() -> Result<ConversationId> {
+    auto conversation_id = ConversationId::parse(frame.value("conversation_id", ""));
+    if (!conversation_id) return std::unexpected(messaging::no_such_conversation());
+    return *conversation_id;
+  };
 
   if (type == "message.send") {
     auto in = messaging::MessageInput::parse(body_of(frame, {"type", "id", "conversation_id"}));
     if (!in) return {.reply = error_frame(id, in.error())};
-    auto sent = messaging_.send(user_id, conversation(), *in);
+    auto conversation_id = conversation();
+    if (!conversation_id) return {.reply = error_frame(id, conversation_id.error())};
+    auto sent = messaging_.send(user, *conversation_id, *in);
     if (!sent) return {.reply = error_frame(id, sent.error())};
     return {.reply = ack(id, {{"message", sent->message.to_json()}, {"created", sent->created}})};
   }
   if (type == "typing") {
-    auto done = messaging_.typing(user_id, conversation());
+    auto conversation_id = conversation();
+    if (!conversation_id) return {.reply = error_frame(id, conversation_id.error())};
+    auto done = messaging_.typing(user, *conversation_id);
     return {.reply = done ? ack(id) : error_frame(id, done.error())};
   }
   if (type == "read") {
@@ -69,7 +79,9 @@ Outcome Protocol::handle(const std::string& user_id, std::string_view text) {
         return {.reply = error_frame(id, frame_problem("up_to_seq must be a non-negative integer"))};
       up_to = frame["up_to_seq"].get<long long>();
     }
-    auto read = messaging_.read(user_id, conversation(), up_to);
+    auto conversation_id = conversation();
+    if (!conversation_id) return {.reply = error_frame(id, conversation_id.error())};
+    auto read = messaging_.read(user, *conversation_id, up_to);
     return {.reply = read ? ack(id, read->to_json()) : error_frame(id, read.error())};
   }
   if (type == "resume") return resume(user_id, frame);
@@ -98,7 +110,9 @@ Outcome Protocol::resume(const std::string& user_id, const Json& frame) {
         break;
       }
       const int page_size = static_cast<int>(std::min<std::size_t>(room, kReplayPage));
-      auto page = messaging_.history(user_id, conversation, after, std::nullopt, page_size);
+      // (checked above: a UUID)
+      auto page = messaging_.history(UserId(user_id), ConversationId::parse(conversation).value(), after, std::nullopt,
+                                     page_size);
       if (!page) return {.reply = error_frame(id, page.error())};
       for (const auto& message : page->messages) {
         after = message.seq;

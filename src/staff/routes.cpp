@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "auth/guard.hpp"
+#include "core/id.hpp"
 
 namespace pm::staff {
 
@@ -39,12 +40,12 @@ void add_routes(http::Router& router, auth::Service& auth, Service& service) {
              }));
   router.add(Method::get, "/api/v1/admin/reports/{report_id}",
              staff_only(auth, service, Role::moderator, [&service](Request& req, const auth::Caller& who) {
-               return http::reply(req, service.report(who.user_id, req.id_param("report_id")));
+               return http::reply(req, service.report(who.user_id, req.params.at("report_id")));
              }));
   router.add(Method::post, "/api/v1/admin/reports/{report_id}/actions",
              staff_only(auth, service, Role::moderator, [&service](Request& req, const auth::Caller& who) {
                return http::with_input<ActionInput>(req, [&](const ActionInput& in) {
-                 return http::reply(req, service.act(who.user_id, req.id_param("report_id"), in));
+                 return http::reply(req, service.act(who.user_id, req.params.at("report_id"), in));
                });
              }));
   router.add(Method::get, "/api/v1/admin/users",
@@ -57,8 +58,10 @@ void add_routes(http::Router& router, auth::Service& auth, Service& service) {
              }));
   router.add(Method::post, "/api/v1/admin/users/{user_id}/plan",
              staff_only(auth, service, Role::admin, [&service](Request& req, const auth::Caller& who) {
+               auto user = req.path_id<UserId>("user_id", Problem("not-found", "there is no such user"));
+               if (!user) return http::problem_response(user.error(), req.request_id);
                return http::with_input<PlanGrantInput>(req, [&](const PlanGrantInput& in) {
-                 return http::reply(req, service.grant_plan(who.user_id, req.id_param("user_id"), in));
+                 return http::reply(req, service.grant_plan(who.user_id, user->str(), in));
                });
              }));
 }

@@ -50,8 +50,9 @@ Result<ReportPage> Service::reports(const std::string& status, int limit) {
       d_.db, [&](pqxx::work& tx) -> Result<ReportPage> { return ReportPage{repository::reports(tx, status, limit)}; });
 }
 
-Result<Report> Service::report(const std::string& staff_id, const std::string& report_id) {
-  if (!crypto::is_uuid(report_id)) return std::unexpected(report_not_found());
+Result<Report> Service::report(const std::string& staff_id, const std::string& raw_id) {
+  if (!crypto::is_uuid(raw_id)) return std::unexpected(report_not_found());
+  const std::string report_id = crypto::canonical_uuid(raw_id);
   actor::Scope as_system(actor::Scope::system());
   auto found = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<Report> {
     auto r = repository::report(tx, report_id);
@@ -76,8 +77,9 @@ Result<Report> Service::report(const std::string& staff_id, const std::string& r
   return found;
 }
 
-Result<Report> Service::act(const std::string& staff_id, const std::string& report_id, const ActionInput& in) {
-  if (!crypto::is_uuid(report_id)) return std::unexpected(report_not_found());
+Result<Report> Service::act(const std::string& staff_id, const std::string& raw_id, const ActionInput& in) {
+  if (!crypto::is_uuid(raw_id)) return std::unexpected(report_not_found());
+  const std::string report_id = crypto::canonical_uuid(raw_id);
   actor::Scope as_system(actor::Scope::system());
   // A photo is removed first (its own transaction and object store), and only if it is the
   // reported user's; the report is then resolved.
