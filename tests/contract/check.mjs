@@ -191,6 +191,7 @@ function checkHttp(ex) {
     else checkResponse(ex, deref(r), pointerOf('/x-any-request/cors-preflight', r), problems);
   } else if (found.op && !malformed) {
     where = `${method.toUpperCase()} ${found.template}`;
+    operationsSeen.add(where);
     const responses = found.op.responses || {};
     const key = responses[status] ? status : responses[`${status[0]}XX`] ? `${status[0]}XX` : responses.default ? 'default' : null;
     if (!key) problems.push(`status ${status} is not documented (documented: ${Object.keys(responses).join(', ')})`);
@@ -232,6 +233,9 @@ function checkFrame(ex) {
   if (problems.length === 0 && !all(frame)) problems.push(`not exactly one ServerFrame: ${describeErrors(all.errors)}`);
   return { where: `ws ${frame.type} (${name})`, problems };
 }
+
+const operationsSeen = new Set();
+const operationCount = templates.reduce((n, t) => n + METHODS.filter((m) => t.item[m]).length, 0);
 
 // ---------- reading the recordings
 function* lines(file) {
@@ -304,12 +308,13 @@ if (selftest) {
   }
   console.log(`contract self-test: passed (good.jsonl valid, ${cases.length} wrong recordings refused)`);
   if (recordings.length === 0) process.exit(0);
+  operationsSeen.clear();
 }
 
 const files = filesOf(recordings);
 const r = validate(files);
 report(r.failures);
-console.log(`contract: ${r.http} HTTP exchanges, ${r.frames} WebSocket frames, ${r.skipped} skipped, from ${files.length} files; ${r.invalid} invalid`);
+console.log(`contract: ${r.http} HTTP exchanges (${operationsSeen.size} of ${operationCount} operations), ${r.frames} WebSocket frames, ${r.skipped} skipped, from ${files.length} files; ${r.invalid} invalid`);
 if (r.http < minExchanges) {
   console.log(`contract: FAILED: ${r.http} HTTP exchanges recorded, at least ${minExchanges} expected (is PM_CONTRACT_LOG_DIR reaching the tests?)`);
   process.exit(1);
