@@ -1067,42 +1067,42 @@ export interface components {
         };
         Message: {
             /** Format: uuid */
-            message_id?: string;
+            message_id: string;
             /** Format: uuid */
-            conversation_id?: string;
+            conversation_id: string;
             /** Format: uuid */
-            sender_id?: string;
+            sender_id: string;
             /** Format: uuid */
-            recipient_id?: string;
+            recipient_id: string;
             /** @description Its place in the conversation's one order */
-            seq?: number;
+            seq: number;
             /** @enum {string} */
-            message_type?: "text" | "image" | "reaction";
-            content?: string | null;
+            message_type: "text" | "image" | "reaction";
+            content: string | null;
             /** @description Signed, valid 15 minutes */
-            media_url?: string | null;
+            media_url: string | null;
             /** Format: date-time */
-            sent_at?: string;
+            sent_at: string;
             /** Format: date-time */
-            read_at?: string | null;
-            reactions?: {
+            read_at: string | null;
+            reactions: {
                 /** Format: uuid */
                 userId?: string;
                 reaction?: string;
                 /** Format: date-time */
                 createdAt?: string;
             }[];
-            client_message_id?: string;
-            deleted?: boolean;
+            client_message_id: string;
+            deleted: boolean;
         };
         MessagePage: {
             /** Format: uuid */
-            conversation_id?: string;
-            messages?: components["schemas"]["Message"][];
+            conversation_id: string;
+            messages: components["schemas"]["Message"][];
             /** @description More in the direction read */
-            has_more?: boolean;
-            last_seq?: number;
-            closed?: boolean;
+            has_more: boolean;
+            last_seq: number;
+            closed: boolean;
         };
         ConversationPage: {
             next_cursor?: string | null;
@@ -1222,11 +1222,11 @@ export interface components {
             expires_at: string;
         };
         QuestionnaireProgress: {
-            answered?: number;
+            answered: number;
             /** @description Questions visible (and unlocked) for the user now */
-            total?: number;
-            percent?: number;
-            completed?: boolean;
+            total: number;
+            percent: number;
+            completed: boolean;
         };
         Answer: {
             value?: unknown;
@@ -1631,8 +1631,13 @@ export interface components {
             reports_filed: components["schemas"]["ExportRows"];
             /** @description The user's security events, newest first (at most 1000) */
             security_log: {
-                /** @enum {string} */
-                event: "signup" | "sign_in" | "sign_in_failed" | "sign_out" | "sign_out_all" | "password_change" | "password_reset" | "email_change" | "email_verified" | "account_deletion" | "oauth_link";
+                /**
+                 * @description The audit log's events about the user: the account's security events, the user's own
+                 *     safety actions (`block`, `unblock`, `report`) and data access (`profile_view`: the user
+                 *     viewed a profile; `data_export`)
+                 * @enum {string}
+                 */
+                event: "signup" | "signup_existing_email" | "sign_in" | "sign_in_failed" | "sign_out" | "sign_out_all" | "password_change" | "password_reset" | "email_change_requested" | "email_change" | "email_verified" | "account_deletion" | "oauth_link" | "oauth_takeover" | "key_rotation" | "block" | "unblock" | "report" | "profile_view" | "data_export";
                 ip: string | null;
                 details: Record<string, never>;
                 /** Format: date-time */
@@ -1980,6 +1985,15 @@ export interface operations {
                 };
                 content: {
                     "application/yaml": string;
+                };
+            };
+            /** @description `not-found`: this server was installed without its docs folder */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             413: components["responses"]["BodyTooLarge"];
@@ -2438,6 +2452,7 @@ export interface operations {
             };
             413: components["responses"]["BodyTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
@@ -3670,6 +3685,7 @@ export interface operations {
             };
             413: components["responses"]["BodyTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
