@@ -138,8 +138,10 @@ function mediaTypeFor(content, ct) {
   return null;
 }
 
+// The first faults, array indices folded (/messages/* ...), so one fault of many items is one line.
 function describeErrors(errors) {
-  return errors.slice(0, 5).map((e) => `${e.instancePath || '(body)'} ${e.message}${e.params && (e.params.additionalProperty || e.params.unevaluatedProperty) ? ` (${e.params.additionalProperty || e.params.unevaluatedProperty})` : ''}${e.params && e.params.allowedValues ? ` ${JSON.stringify(e.params.allowedValues)}` : ''}`).join('; ');
+  const all = errors.map((e) => `${e.instancePath || '(body)'} ${e.message}${e.params && (e.params.additionalProperty || e.params.unevaluatedProperty) ? ` (${e.params.additionalProperty || e.params.unevaluatedProperty})` : ''}${e.params && e.params.allowedValues ? ` ${JSON.stringify(e.params.allowedValues)}` : ''}`);
+  return [...new Set(all.map((m) => m.replace(/\/\d+(?=[/ ])/g, '/*')))].slice(0, 5).join('; ');
 }
 
 function headerValue(schema, value) {
