@@ -10,8 +10,8 @@
 // Each HTTP exchange is matched to its operation in docs/openapi.yaml (or, for what belongs to no
 // operation, to the root extension x-any-request): its status must be documented there, its
 // Content-Type too, documented headers must hold their schema, and a JSON body must be valid
-// against the documented schema, with objects closed (see closed()). Each server frame must be valid against ServerFrame of
-// docs/realtime.schema.json. Exit 0 only when at least --min (default 1) HTTP exchanges were
+// against the documented schema, with objects closed (see closed()). Each server frame must be
+// valid against ServerFrame of docs/realtime.schema.json. Exit 0 only when at least --min (default 1) HTTP exchanges were
 // recorded and every exchange and frame is valid.
 
 import fs from 'node:fs';
