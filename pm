@@ -9,6 +9,8 @@
 #   ./pm bin          print the built binary's path
 #   ./pm bench        build and run the benchmarks (results: docs/benchmarks.md)
 #   ./pm fmt          format every C++ file (.clang-format)
+#   ./pm contract     the API contract check alone: lint docs/openapi.yaml, validate the exchanges
+#                     the last ./pm test recorded (var/contract/), check the web app's typed client
 #   ./pm lint [FILE...] clang-tidy (.clang-tidy) over src/, or over the files given
 #   ./pm deps [GROUP] install the missing Debian packages listed in deps/debian-packages.txt: those
 #                     `run` needs, and with GROUP also those tagged test, bench or fixtures
@@ -274,7 +276,11 @@ cmd_test() {
   local log="$VAR/test.log" jobs="${PM_TEST_JOBS:-2}" rc=0
   drop_test_databases
   build_fuzzers
+  # The test clients record every exchange here for the contract check (docs/api-contract.md).
+  export PM_CONTRACT_LOG_DIR="$VAR/contract"
+  rm -rf "$PM_CONTRACT_LOG_DIR" && mkdir -p "$PM_CONTRACT_LOG_DIR"
   (cd "$ROOT/build/$PRESET" && ctest -j "$jobs" --output-on-failure --timeout 600) 2>&1 | tee "$log" || rc=$?
+  unset PM_CONTRACT_LOG_DIR
   local line passed failed total
   line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -1 || true)
   [[ -n $line ]] || { say "no test summary from ctest"; exit 1; }
@@ -290,6 +296,11 @@ cmd_test() {
   done
   if format_check; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
   total=$((total + 1))
+  # The API contract (one test each): the document is lint-clean and every recorded exchange and
+  # WebSocket frame is valid against it; the web app's generated client is current and compiles.
+  if "$ROOT/tests/contract/run" "$VAR/contract"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+  if "$ROOT/web/check-api"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+  total=$((total + 2))
   echo "tests: $passed passed, $failed failed"
   ((total > 0)) || exit 1
   ((failed == 0 && rc == 0)) || exit 1
@@ -353,6 +364,19 @@ run_fuzzer() { # run_fuzzer NAME: PM_FUZZ_SECONDS (default 20) of fuzzing; false
   fi
 }
 
+# ./pm contract: the contract check on the exchanges the last ./pm test recorded (none yet: the
+# lint and the validator's self-test only), and the typed client's check.
+cmd_contract() {
+  local rc=0
+  if compgen -G "$VAR/contract/*.jsonl" >/dev/null; then
+    "$ROOT/tests/contract/run" "$VAR/contract" || rc=1
+  else
+    "$ROOT/tests/contract/run" || rc=1
+  fi
+  "$ROOT/web/check-api" || rc=1
+  return $rc
+}
+
 cmd_bench() {
   cmd_deps test bench
   cmd_build
@@ -369,6 +393,7 @@ case "${1:-}" in
   bin) bin_path ;;
   bench) cmd_bench ;;
   fmt) cmd_fmt ;;
+  contract) cmd_contract ;;
   lint) shift; cmd_lint "$@" ;;
   stack)
     case "${2:-}" in
