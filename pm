@@ -14,6 +14,7 @@
 #                     `run` needs, and with GROUP also those tagged test, bench or fixtures
 #   ./pm backup [full|diff|incr]  back up the local PostgreSQL (pgBackRest, encrypted) and the media (default: incr)
 #   ./pm backup list  the backups in the repository, and the WAL archive they can be recovered with
+#   ./pm backup metrics  write the backup and WAL archive metrics (var/metrics/pm_backup.prom)
 #   ./pm restore [--to TIMESTAMP]  replace the local database with the backups and archived WAL up to
 #                     TIMESTAMP (default: everything archived); the old data folder is moved aside
 #   ./pm drill        the recovery drill: a private stack, writes, backup, destroy, restore to a time,
@@ -437,8 +438,9 @@ cmd_backup() {
   local type=${1:-incr}
   case $type in
     list) cmd_backup_list; return ;;
+    metrics) cmd_backup_metrics; return ;;
     full | diff | incr) ;;
-    *) die "usage: ./pm backup [full|diff|incr|list]" ;;
+    *) die "usage: ./pm backup [full|diff|incr|list|metrics]" ;;
   esac
   pg_running || die "PostgreSQL is not running: ./pm stack up first"
   backup_conf
@@ -447,7 +449,35 @@ cmd_backup() {
   say "backing up PostgreSQL ($type) into $( [[ ${PM_BACKUP_REPO:-local} == s3 ]] && echo "s3://$PM_S3_BUCKET" || backup_repo)"
   pgbackrest_cmd --type="$type" backup || die "pgbackrest backup failed (log: $(readlink -f "$VAR/pg")/pgbackrest/log)"
   media_backup
+  cmd_backup_metrics
   pgbackrest_cmd info | sed -n '/^ *\(full\|diff\|incr\) backup:/{N;N;N;N;p}' | tail -5 >&2
+}
+
+# ./pm backup metrics: the backup and WAL archive figures the alert rules watch
+# (ops/prometheus/alerts.yml), as a file for node_exporter's textfile collector
+# (PM_METRICS_TEXTFILE_DIR, default var/metrics); run it every minute (cron) in production.
+cmd_backup_metrics() {
+  pg_running || die "PostgreSQL is not running: ./pm stack up first"
+  local out="${PM_METRICS_TEXTFILE_DIR:-$VAR/metrics}" last archiver
+  mkdir -p "$out"
+  last=$(pgbackrest_cmd --output=json info | jq '[.[0].backup[]?.timestamp.stop] | max // 0')
+  archiver=$(pg_admin_sql postgres "SELECT archived_count || ' ' || failed_count || ' ' || coalesce(extract(epoch FROM last_archived_time)::bigint, 0) FROM pg_stat_archiver")
+  read -r archived failed archived_at <<<"$archiver"
+  cat >"$out/.pm_backup.prom.tmp" <<EOF
+# HELP pm_backup_last_success_timestamp_seconds When the newest backup in the repository ended.
+# TYPE pm_backup_last_success_timestamp_seconds gauge
+pm_backup_last_success_timestamp_seconds $last
+# HELP pm_wal_archive_archived_total WAL segments archived since the server started.
+# TYPE pm_wal_archive_archived_total counter
+pm_wal_archive_archived_total $archived
+# HELP pm_wal_archive_failed_total Failed archive_command runs since the server started.
+# TYPE pm_wal_archive_failed_total counter
+pm_wal_archive_failed_total $failed
+# HELP pm_wal_archive_last_success_timestamp_seconds When the last WAL segment was archived.
+# TYPE pm_wal_archive_last_success_timestamp_seconds gauge
+pm_wal_archive_last_success_timestamp_seconds $archived_at
+EOF
+  mv "$out/.pm_backup.prom.tmp" "$out/pm_backup.prom"
 }
 
 cmd_backup_list() {
@@ -542,6 +572,20 @@ pg_durable_again() {
   return 0
 }
 
+# Counted as one test by ./pm test: the alert rules are valid and do what their tests say
+# (promtool, Debian's prometheus package), and the Grafana dashboard is JSON.
+alerts_check() {
+  local out
+  if out=$(cd "$ROOT/ops/prometheus" && promtool check rules alerts.yml 2>&1 && promtool test rules alerts_test.yml 2>&1) &&
+    out+=$(jq -e '.panels | length > 0' "$ROOT/ops/grafana/perfectmatch.json" 2>&1); then
+    echo "alerts: passed ($(grep -c '^      - alert:' "$ROOT/ops/prometheus/alerts.yml") rules, their tests, the dashboard)"
+  else
+    echo "alerts: FAILED"
+    echo "$out" | tail -30
+    return 1
+  fi
+}
+
 # Counted as one test by ./pm test: the recovery drill on small data (ops/drill.sh; about 2 minutes).
 run_drill() {
   local log="$VAR/drill.log"
@@ -579,6 +623,8 @@ cmd_test() {
     total=$((total + 1))
   done
   if format_check; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+  total=$((total + 1))
+  if alerts_check; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
   total=$((total + 1))
   if run_drill; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
   total=$((total + 1))

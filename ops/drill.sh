@@ -11,7 +11,8 @@
 # Prints RPO (committed writes lost at D: the time since the last commit whose WAL had reached the
 # archive; bounded by archive_timeout) and RTO (D → serving again). --record writes them, with the
 # date and the data size, into docs/operations.md. PM_DRILL_USERS (12), PM_DRILL_PAIRS (5),
-# PM_DRILL_ARCHIVE_TIMEOUT (10 s; the stack's default is 60), PM_DRILL_KEEP=1 keeps var/drill.
+# PM_DRILL_ARCHIVE_TIMEOUT (10 s; the stack's default is 60), PM_DRILL_KEEP=1 keeps var/drill,
+# PM_DRILL_PHOTOS=0 seeds the first users without photos (large runs; later ones still get some).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -113,7 +114,7 @@ SQL
 # ---- data: users with photos, matches, conversations, messages ----
 "$BIN" migrate up >/dev/null
 "$BIN" questions import "$ROOT/data/questions/perfect-match.json" >/dev/null
-"$BIN" seed --users "$USERS" >/dev/null
+if [[ ${PM_DRILL_PHOTOS:-1} == 1 ]]; then "$BIN" seed --users "$USERS" >/dev/null; else "$BIN" seed --users "$USERS" --no-photos >/dev/null; fi
 "$BIN" matches generate --all >/dev/null 2>&1
 "$BIN" loadtest-pairs --pairs "$PAIRS" --out "$DRILL/pairs.jsonl" >/dev/null
 say "migrated, $USERS users seeded, matches generated"
