@@ -193,7 +193,6 @@ wal_level = replica
 archive_mode = on
 archive_command = '$archive'
 archive_timeout = $ARCHIVE_TIMEOUT
-max_wal_size = 2GB
 shared_preload_libraries = 'pg_stat_statements'
 pg_stat_statements.track = top
 logging_collector = off
@@ -502,7 +501,10 @@ cmd_restore() {
   done
   cmd_deps
   local dir; dir=$(pg_dir)
-  [[ -f $dir/pgbackrest.conf ]] || die "no backup configuration in $dir: nothing to restore from"
+  [[ ${PM_BACKUP_REPO:-local} == s3 || -d $(backup_repo)/backup/$STANZA ]] || die "no backup repository in $(backup_repo): nothing to restore from"
+  # The passphrase the backups were encrypted with (a new one would be generated, and read nothing).
+  [[ -s $VAR/secrets/backup_cipher_pass ]] ||
+    die "$VAR/secrets/backup_cipher_pass is missing: put back the passphrase the backups were made with (docs/operations.md)"
   backup_conf
   if pg_running; then as_pg "$PG_BIN/pg_ctl" stop -w -m fast -D "$dir/data" >/dev/null && say "PostgreSQL stopped"; fi
   if [[ -e $dir/data ]]; then
