@@ -9,21 +9,38 @@
 #   ./pm bin          print the built binary's path
 #   ./pm bench        build and run the benchmarks (results: docs/benchmarks.md)
 #   ./pm fmt          format every C++ file (.clang-format)
+#   ./pm contract     the API contract check alone: lint docs/openapi.yaml, validate the exchanges
+#                     the last ./pm test recorded (var/contract/), check the web app's typed client
 #   ./pm lint [FILE...] clang-tidy (.clang-tidy) over src/, or over the files given
 #   ./pm deps [GROUP] install the missing Debian packages listed in deps/debian-packages.txt: those
 #                     `run` needs, and with GROUP also those tagged test, bench or fixtures
+#   ./pm backup [full|diff|incr]  back up the local PostgreSQL (pgBackRest, encrypted) and the media (default: incr)
+#   ./pm backup list  the backups in the repository, and the WAL archive they can be recovered with
+#   ./pm backup metrics  write the backup and WAL archive metrics (var/metrics/pm_backup.prom)
+#   ./pm restore [--to TIMESTAMP]  replace the local database with the backups and archived WAL up to
+#                     TIMESTAMP (default: everything archived); the old data folder is moved aside
+#   ./pm drill        the recovery drill: a private stack, writes, backup, destroy, restore to a time,
+#                     verify, serve; prints RPO and RTO (docs/operations.md)
 #
 # Environment: PM_PRESET (release|debug|asan), PM_PG_PORT (55432), PM_REDIS_PORT (56379),
-# PM_HTTP_PORT (8080), PM_TEST_JOBS (2), PM_DEMO_USERS (2000: demo users ./pm run creates).
+# PM_HTTP_PORT (8080), PM_TEST_JOBS (2), PM_DEMO_USERS (2000: demo users ./pm run creates),
+# PM_VAR_DIR (var: where the stack keeps everything), PM_ARCHIVE_TIMEOUT (60 s: the most committed
+# data a lost machine loses), PM_BACKUP_RETENTION_FULL (2 full backups kept, with their increments
+# and WAL), PM_BACKUP_REPO (local, or s3 with PM_S3_*: docs/operations.md).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-VAR="$ROOT/var"
+VAR="$(realpath -m "${PM_VAR_DIR:-$ROOT/var}")"
 PRESET="${PM_PRESET:-release}"
 PG_PORT="${PM_PG_PORT:-55432}"
 REDIS_PORT="${PM_REDIS_PORT:-56379}"
 PG_BIN=/usr/lib/postgresql/15/bin
 REDIS_DIR="$VAR/redis"
+# The local socket pgBackRest reaches PostgreSQL through (it speaks no TCP to a local server): a
+# short path, since a socket's path is limited to 107 bytes.
+PG_SOCKET_DIR="${PM_PG_SOCKET_DIR:-/tmp/pm-pg-$PG_PORT}"
+ARCHIVE_TIMEOUT="${PM_ARCHIVE_TIMEOUT:-60}"
+STANZA=pm
 
 say() { printf '\033[1mpm:\033[0m %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -35,8 +52,10 @@ as_pg() { if [[ $EUID -eq 0 ]]; then (cd / && runuser -u postgres -- "$@"); else
 cmd_deps() { # cmd_deps [GROUP...]: the untagged packages (what `run` needs), plus those tagged GROUP
   local groups=" $* " wanted missing=()
   wanted=$(grep -v '^\s*#' "$ROOT/deps/debian-packages.txt" | awk -v g="$groups" 'NF && ($2 == "" || index(g, " " $2 " ")) {print $1}')
+  # (one dpkg-query for them all: on a busy machine each call costs a fraction of a second)
+  local installed; installed=" $(dpkg-query -W -f='${db:Status-Abbrev}|${Package}\n' $wanted 2>/dev/null | sed -n 's/^ii *|//p' | tr '\n' ' ') "
   for p in $wanted; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    [[ $installed == *" $p "* ]] || missing+=("$p")
   done
   ((${#missing[@]} == 0)) && return 0
   say "installing Debian packages: ${missing[*]}"
@@ -105,6 +124,10 @@ pg_up() {
   local pw dir; pw=$(secret pg_password); dir=$(pg_dir)
   local PG_DATA="$dir/data"
   if [[ ! -f $PG_DATA/PG_VERSION ]]; then
+    # A repository with backups of a cluster and no cluster: that is a lost database, and the
+    # answer is ./pm restore, never a new empty database that would archive over the old one.
+    [[ -f $dir/backup/backup/$STANZA/backup.info ]] &&
+      die "$PG_DATA is missing but $dir/backup holds backups of a database: run ./pm restore (docs/operations.md), or move $dir/backup away to start an empty one"
     say "initialising PostgreSQL in $PG_DATA"
     local pwfile="$dir/.pwfile"
     printf '%s\n' "$pw" >"$pwfile"
@@ -114,27 +137,156 @@ pg_up() {
     rm -f "$pwfile"
     echo "include_if_exists = 'pm.conf'" | as_pg tee -a "$PG_DATA/postgresql.conf" >/dev/null
   fi
-  # Loopback only, no Unix socket (its path length limit bites in deep checkouts).
-  as_pg tee "$PG_DATA/pm.conf" >/dev/null <<EOF
-port = $PG_PORT
-listen_addresses = '127.0.0.1'
-unix_socket_directories = ''
-max_connections = 200
-shared_buffers = 256MB
-synchronous_commit = off
-logging_collector = off
-EOF
+  pg_socket_dir
+  backup_conf
+  pg_conf "$PG_DATA"
   if pg_running; then
-    say "PostgreSQL already running (port $(sed -n 4p "$PG_DATA/postmaster.pid"))"
+    local port; port=$(sed -n 4p "$PG_DATA/postmaster.pid")
+    # A server started before these settings (archive_mode, the socket and the preloaded library
+    # only take effect at start) is restarted once; otherwise the file is reloaded.
+    if [[ $(pg_admin_sql postgres "SELECT current_setting('archive_mode') || ' ' || current_setting('unix_socket_directories') || ' ' || current_setting('shared_preload_libraries')") != "on $PG_SOCKET_DIR pg_stat_statements" ]]; then
+      say "restarting PostgreSQL (port $port) for WAL archiving"
+      as_pg "$PG_BIN/pg_ctl" restart -w -t 120 -m fast -D "$PG_DATA" -l "$dir/postgres.log" >/dev/null ||
+        { tail -20 "$dir/postgres.log" >&2; die "PostgreSQL did not restart"; }
+    else
+      as_pg "$PG_BIN/pg_ctl" reload -D "$PG_DATA" >/dev/null
+      say "PostgreSQL already running (port $port)"
+    fi
   else
-    as_pg "$PG_BIN/pg_ctl" start -w -t 60 -D "$PG_DATA" -l "$dir/postgres.log" >/dev/null ||
+    # -t: a start after ./pm restore replays the archived WAL before it accepts connections.
+    as_pg "$PG_BIN/pg_ctl" start -w -t "${PM_PG_START_TIMEOUT:-3600}" -D "$PG_DATA" -l "$dir/postgres.log" >/dev/null ||
       { tail -20 "$dir/postgres.log" >&2; die "PostgreSQL did not start"; }
     say "PostgreSQL started on 127.0.0.1:$PG_PORT"
   fi
-  PGPASSWORD="$pw" psql -h 127.0.0.1 -p "$PG_PORT" -U pm -d postgres -Atqc \
-    "SELECT 1 FROM pg_database WHERE datname='perfectmatch'" | grep -q 1 ||
-    PGPASSWORD="$pw" psql -h 127.0.0.1 -p "$PG_PORT" -U pm -d postgres -qc "CREATE DATABASE perfectmatch" >/dev/null
+  pg_wait_writable
+  pg_admin_sql postgres "SELECT 1 FROM pg_database WHERE datname='perfectmatch'" | grep -q 1 ||
+    pg_admin_sql postgres "CREATE DATABASE perfectmatch" >/dev/null
   pg_roles
+  backup_stanza
+}
+
+# pg_conf DATA: the server's settings (var/pg/data/pm.conf, included by postgresql.conf).
+# Inside ./pm test (PG_FOR_TESTS=1) two are relaxed for the test databases' sake, and put back when
+# it ends (docs/operations.md): commits are not waited for (synchronous_commit off: a crash could
+# lose the last few hundred milliseconds of test data, never corrupt it) and WAL is not archived
+# (each test database's creation writes ~12 MB of WAL: gigabytes per run, kept in the repository
+# until the next full backup expires it).
+PG_FOR_TESTS=0
+pg_conf() {
+  local dir; dir=$(readlink -f "$VAR/pg")
+  local sync=on archive="pgbackrest --config=$dir/pgbackrest.conf --stanza=$STANZA archive-push %p"
+  if ((PG_FOR_TESTS)); then sync=off; archive=/bin/true; fi
+  # Loopback only; a Unix socket in a short private folder for pgBackRest (its path length limit
+  # bites in deep checkouts, hence not under var/).
+  # Durable: a commit is acknowledged once its WAL is on disk (synchronous_commit, fsync and
+  # full_page_writes at their defaults, on); every WAL segment is archived by pgBackRest, at the
+  # latest archive_timeout seconds after it began: the most committed data a lost machine loses.
+  as_pg tee "$1/pm.conf" >/dev/null <<EOF
+port = $PG_PORT
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$PG_SOCKET_DIR'
+unix_socket_permissions = 0700
+max_connections = 200
+shared_buffers = 256MB
+synchronous_commit = $sync
+fsync = on
+full_page_writes = on
+wal_level = replica
+archive_mode = on
+archive_command = '$archive'
+archive_timeout = $ARCHIVE_TIMEOUT
+shared_preload_libraries = 'pg_stat_statements'
+pg_stat_statements.track = top
+logging_collector = off
+EOF
+}
+
+# pg_admin_sql DB SQL: one statement as the bootstrap superuser, unaligned output.
+pg_admin_sql() { PGPASSWORD="$(secret pg_password)" PGOPTIONS="-c client_min_messages=warning" psql -h 127.0.0.1 -p "$PG_PORT" -U pm -d "$1" -Atqc "$2"; }
+
+# A restored cluster accepts connections while it still replays WAL (read-only): wait for its end.
+pg_wait_writable() {
+  local state
+  for _ in $(seq "${PM_PG_START_TIMEOUT:-3600}"); do
+    state=$(pg_admin_sql postgres "SELECT pg_is_in_recovery()" 2>/dev/null || true)
+    [[ $state == f ]] && return 0
+    sleep 1
+  done
+  die "PostgreSQL is still recovering (see $(pg_dir)/postgres.log)"
+}
+
+pg_socket_dir() {
+  mkdir -p "$PG_SOCKET_DIR" && chmod 700 "$PG_SOCKET_DIR"
+  [[ $EUID -eq 0 ]] && chown postgres:postgres "$PG_SOCKET_DIR"
+  return 0
+}
+
+# ---------- backups (pgBackRest; docs/operations.md) ----------
+
+# The repository: var/pg/backup (PostgreSQL's own folder, which its user can always reach; the
+# server's archive_command writes to it), or an S3 bucket with PM_BACKUP_REPO=s3.
+backup_repo() { echo "$(readlink -f "$VAR/pg")/backup"; }
+
+# pgbackrest.conf beside the data folder, readable by PostgreSQL's user only (it holds the cipher
+# passphrase, kept in var/secrets like every other generated secret).
+backup_conf() {
+  local dir; dir=$(readlink -f "$VAR/pg")
+  local repo
+  if [[ ${PM_BACKUP_REPO:-local} == s3 ]]; then
+    [[ -n ${PM_S3_ENDPOINT:-} && -n ${PM_S3_BUCKET:-} && -n ${PM_S3_ACCESS_KEY:-} && -n ${PM_S3_SECRET_KEY:-} ]] ||
+      die "PM_BACKUP_REPO=s3 needs PM_S3_ENDPOINT, PM_S3_BUCKET, PM_S3_ACCESS_KEY and PM_S3_SECRET_KEY"
+    local host=${PM_S3_ENDPOINT#https://}; host=${host%/}
+    repo="repo1-type=s3
+repo1-path=${PM_BACKUP_S3_PATH:-/pgbackrest}
+repo1-s3-endpoint=${host%%:*}
+repo1-s3-bucket=$PM_S3_BUCKET
+repo1-s3-region=${PM_S3_REGION:-us-east-1}
+repo1-s3-key=$PM_S3_ACCESS_KEY
+repo1-s3-key-secret=$PM_S3_SECRET_KEY
+repo1-s3-uri-style=$([[ ${PM_S3_PATH_STYLE:-false} == true ]] && echo path || echo host)"
+    [[ $host == *:* ]] && repo+=$'\n'"repo1-storage-port=${host##*:}"
+  else
+    repo="repo1-path=$dir/backup"
+  fi
+  as_pg mkdir -p "$dir/backup" "$dir/pgbackrest/log" "$dir/pgbackrest/lock" "$dir/pgbackrest/spool"
+  as_pg chmod 700 "$dir/backup" "$dir/pgbackrest"
+  as_pg tee "$dir/pgbackrest.conf" >/dev/null <<EOF
+# Written by ./pm stack up (docs/operations.md): do not edit, set PM_* and run it again.
+[global]
+$repo
+repo1-cipher-type=aes-256-cbc
+repo1-cipher-pass=$(secret backup_cipher_pass 32)
+repo1-retention-full=${PM_BACKUP_RETENTION_FULL:-2}
+compress-type=lz4
+process-max=2
+start-fast=y
+log-path=$dir/pgbackrest/log
+lock-path=$dir/pgbackrest/lock
+spool-path=$dir/pgbackrest/spool
+log-level-console=warn
+log-level-file=info
+
+[$STANZA]
+pg1-path=$dir/data
+pg1-port=$PG_PORT
+pg1-socket-path=$PG_SOCKET_DIR
+pg1-user=pm
+EOF
+  as_pg chmod 600 "$dir/pgbackrest.conf"
+  # The superuser's password for pgBackRest's connection (the socket asks for it as TCP does).
+  printf '*:%s:*:pm:%s\n' "$PG_PORT" "$(secret pg_password)" | as_pg tee "$dir/.pgpass" >/dev/null
+  as_pg chmod 600 "$dir/.pgpass"
+}
+
+pgbackrest_cmd() { # pgbackrest_cmd ARGS...: as PostgreSQL's user, with this stack's configuration
+  local dir; dir=$(readlink -f "$VAR/pg")
+  as_pg env PGPASSFILE="$dir/.pgpass" pgbackrest --config="$dir/pgbackrest.conf" --stanza="$STANZA" "$@"
+}
+
+# The stanza (the repository's record of this cluster) is created once, with the cluster.
+backup_stanza() {
+  [[ ${PM_BACKUP_REPO:-local} == local && -f $(backup_repo)/backup/$STANZA/backup.info ]] && return 0
+  pgbackrest_cmd stanza-create >/dev/null || die "pgbackrest stanza-create failed (log: $(readlink -f "$VAR/pg")/pgbackrest/log)"
 }
 
 # The roles (docs/security.md): the bootstrap superuser 'pm' is this script's alone; migrate runs as
@@ -151,6 +303,8 @@ ALTER ROLE pm_app PASSWORD '$(secret pg_app_password)';
 ALTER ROLE pm_analytics PASSWORD '$(secret pg_analytics_password)';
 EOF
     die "setting the database roles' passwords failed"
+  # Statistics of every statement (docs/operations.md: what to watch), read by the superuser.
+  pg_admin_sql perfectmatch "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
 }
 
 redis_cli() { REDISCLI_AUTH="$(secret redis_password)" redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"; }
@@ -166,11 +320,18 @@ dir $REDIS_DIR
 pidfile $REDIS_DIR/redis.pid
 logfile $REDIS_DIR/redis.log
 requirepass $(secret redis_password)
-save 300 10
-appendonly no
+# Persistence (docs/operations.md): the append-only file, fsynced every second, plus RDB snapshots.
+# Redis holds nothing the service cannot rebuild (sessions, caches, counters), so losing it signs
+# people out and no more.
+appendonly yes
+appendfsync everysec
+save 3600 1 300 100 60 10000
 EOF
   chmod 600 "$REDIS_DIR/redis.conf"
   if redis_cli ping 2>/dev/null | grep -q PONG; then
+    # (started before this configuration: the same persistence, without a restart)
+    redis_cli config set appendonly yes >/dev/null && redis_cli config set appendfsync everysec >/dev/null &&
+      redis_cli config set save "3600 1 300 100 60 10000" >/dev/null
     say "Redis already running (port $REDIS_PORT)"
     return
   fi
@@ -209,6 +370,7 @@ stack_up() {
 
 stack_down() {
   if pg_running; then as_pg "$PG_BIN/pg_ctl" stop -w -m fast -D "$(pg_data)" >/dev/null && say "PostgreSQL stopped"; fi
+  rmdir "$PG_SOCKET_DIR" 2>/dev/null || true
   if [[ -f $REDIS_DIR/redis.pid ]]; then
     local pid; pid=$(cat "$REDIS_DIR/redis.pid")
     if kill -0 "$pid" 2>/dev/null; then
@@ -233,6 +395,147 @@ drop_test_databases() {
 
 load_env() { # shellcheck disable=SC1091
   source "$VAR/stack.env"
+}
+
+# ---------- backup and restore (docs/operations.md) ----------
+
+MEDIA_DIR="${PM_MEDIA_DIR:-$VAR/media}"
+# Photos are objects that never change (a new upload is a new key): the backup copies the new ones
+# into <repo>/media; one gone from the store moves to <repo>/media-deleted/<day>/, kept
+# PM_BACKUP_MEDIA_KEEP_DAYS (14), so a restore to a time before the deletion finds it again.
+# (On S3 the bucket's versioning does this: docs/operations.md.)
+media_backup() {
+  [[ ${PM_BACKUP_REPO:-local} == local && -d $MEDIA_DIR ]] || return 0
+  local repo; repo=$(backup_repo)
+  local copy="$repo/media" gone="$repo/media-deleted/$(date -u +%F)"
+  mkdir -p "$copy"
+  cp -a -n "$MEDIA_DIR/." "$copy/"
+  local f n=0
+  while IFS= read -r -d '' f; do
+    [[ -e $MEDIA_DIR/$f ]] && continue
+    mkdir -p "$gone/$(dirname "$f")" && mv "$copy/$f" "$gone/$f"
+    n=$((n + 1))
+  done < <(cd "$copy" && find . -type f -printf '%P\0')
+  find "$repo/media-deleted" -mindepth 1 -maxdepth 1 -type d -mtime +"${PM_BACKUP_MEDIA_KEEP_DAYS:-14}" -exec rm -rf {} + 2>/dev/null || true
+  say "media: $(find "$copy" -type f ! -name '.*' | wc -l) objects in the backup ($n deleted since the last one kept under media-deleted/)"
+}
+
+# media_restore [DAY]: puts back every object of the copy missing from the store, and those deleted
+# on DAY (YYYY-MM-DD) or later (rows restored to a time before their deletion name them).
+media_restore() {
+  [[ ${PM_BACKUP_REPO:-local} == local && -d $(backup_repo)/media ]] || return 0
+  local repo; repo=$(backup_repo)
+  mkdir -p "$MEDIA_DIR"
+  cp -a -n "$repo/media/." "$MEDIA_DIR/"
+  local d
+  for d in "$repo"/media-deleted/*/; do
+    [[ -d $d ]] || continue
+    [[ -z ${1:-} || ! $(basename "$d") < $1 ]] && cp -a -n "$d." "$MEDIA_DIR/"
+  done
+  say "media: $(find "$MEDIA_DIR" -type f ! -name '.*' | wc -l) objects in $MEDIA_DIR"
+}
+
+cmd_backup() {
+  local type=${1:-incr}
+  case $type in
+    list) cmd_backup_list; return ;;
+    metrics) cmd_backup_metrics; return ;;
+    full | diff | incr) ;;
+    *) die "usage: ./pm backup [full|diff|incr|list|metrics]" ;;
+  esac
+  pg_running || die "PostgreSQL is not running: ./pm stack up first"
+  backup_conf
+  backup_stanza
+  # (an increment without a full backup before it becomes a full one)
+  say "backing up PostgreSQL ($type) into $( [[ ${PM_BACKUP_REPO:-local} == s3 ]] && echo "s3://$PM_S3_BUCKET" || backup_repo)"
+  pgbackrest_cmd --type="$type" backup || die "pgbackrest backup failed (log: $(readlink -f "$VAR/pg")/pgbackrest/log)"
+  media_backup
+  cmd_backup_metrics
+  pgbackrest_cmd info | sed -n '/^ *\(full\|diff\|incr\) backup:/{N;N;N;N;p}' | tail -5 >&2
+}
+
+# ./pm backup metrics: the backup and WAL archive figures the alert rules watch
+# (ops/prometheus/alerts.yml), as a file for node_exporter's textfile collector
+# (PM_METRICS_TEXTFILE_DIR, default var/metrics); run it every minute (cron) in production.
+cmd_backup_metrics() {
+  pg_running || die "PostgreSQL is not running: ./pm stack up first"
+  local out="${PM_METRICS_TEXTFILE_DIR:-$VAR/metrics}" last archiver
+  mkdir -p "$out"
+  last=$(pgbackrest_cmd --output=json info | jq '[.[0].backup[]?.timestamp.stop] | max // 0')
+  archiver=$(pg_admin_sql postgres "SELECT archived_count || ' ' || failed_count || ' ' || coalesce(extract(epoch FROM last_archived_time)::bigint, 0) FROM pg_stat_archiver")
+  read -r archived failed archived_at <<<"$archiver"
+  cat >"$out/.pm_backup.prom.tmp" <<EOF
+# HELP pm_backup_last_success_timestamp_seconds When the newest backup in the repository ended.
+# TYPE pm_backup_last_success_timestamp_seconds gauge
+pm_backup_last_success_timestamp_seconds $last
+# HELP pm_wal_archive_archived_total WAL segments archived since the server started.
+# TYPE pm_wal_archive_archived_total counter
+pm_wal_archive_archived_total $archived
+# HELP pm_wal_archive_failed_total Failed archive_command runs since the server started.
+# TYPE pm_wal_archive_failed_total counter
+pm_wal_archive_failed_total $failed
+# HELP pm_wal_archive_last_success_timestamp_seconds When the last WAL segment was archived.
+# TYPE pm_wal_archive_last_success_timestamp_seconds gauge
+pm_wal_archive_last_success_timestamp_seconds $archived_at
+EOF
+  mv "$out/.pm_backup.prom.tmp" "$out/pm_backup.prom"
+}
+
+cmd_backup_list() {
+  [[ -f $(readlink -f "$VAR/pg")/pgbackrest.conf ]] || die "no backup configuration: ./pm stack up first"
+  pgbackrest_cmd info
+  [[ -d $(backup_repo)/media ]] && echo "media: $(find "$(backup_repo)/media" -type f ! -name '.*' | wc -l) objects copied, deleted ones kept for days: $(ls "$(backup_repo)/media-deleted" 2>/dev/null | tr '\n' ' ')"
+  return 0
+}
+
+# ./pm restore [--to TIMESTAMP]: the newest backup before TIMESTAMP plus the archived WAL up to it
+# (without --to: up to the end of the archive). The current data folder, if any, is moved aside to
+# var/pg/data.before-restore-<time>, never deleted; Redis is emptied (its sessions and caches
+# describe the database as it was, not as restored: everyone signs in again).
+cmd_restore() {
+  local to=""
+  while (($#)); do
+    case $1 in
+      --to) to=${2:?--to needs a timestamp, e.g. "2026-11-30 14:05:00+00"}; shift 2 ;;
+      --to=*) to=${1#--to=}; shift ;;
+      *) die "usage: ./pm restore [--to TIMESTAMP]" ;;
+    esac
+  done
+  cmd_deps
+  local dir; dir=$(pg_dir)
+  [[ ${PM_BACKUP_REPO:-local} == s3 || -d $(backup_repo)/backup/$STANZA ]] || die "no backup repository in $(backup_repo): nothing to restore from"
+  # The passphrase the backups were encrypted with (a new one would be generated, and read nothing).
+  [[ -s $VAR/secrets/backup_cipher_pass ]] ||
+    die "$VAR/secrets/backup_cipher_pass is missing: put back the passphrase the backups were made with (docs/operations.md)"
+  backup_conf
+  if pg_running; then as_pg "$PG_BIN/pg_ctl" stop -w -m fast -D "$dir/data" >/dev/null && say "PostgreSQL stopped"; fi
+  if [[ -e $dir/data ]]; then
+    local aside; aside="$dir/data.before-restore-$(date -u +%Y%m%dT%H%M%SZ)"
+    as_pg mv "$dir/data" "$aside"
+    say "the old data folder is kept at $aside (delete it once the restore is checked)"
+  fi
+  as_pg mkdir -m 700 "$dir/data"
+  local args=(--log-level-console=info)
+  if [[ -n $to ]]; then
+    # The backup set is the newest one that ended before the target; recovery stops at the target
+    # and the cluster is promoted (a new timeline), ready for writes.
+    args+=(--type=time "--target=$to" --target-action=promote)
+    say "restoring PostgreSQL to $to"
+  else
+    say "restoring PostgreSQL to the end of the WAL archive"
+  fi
+  pgbackrest_cmd "${args[@]}" restore | grep -E 'restore (command begin|size)|backup set|ERROR' >&2 ||
+    true
+  [[ -f $dir/data/PG_VERSION ]] || die "pgbackrest restore failed (log: $dir/pgbackrest/log)"
+  pg_up
+  say "PostgreSQL restored and writable ($(pg_admin_sql postgres "SELECT now()::text"))"
+  local day=""
+  [[ -n $to ]] && day=$(pg_admin_sql postgres "SELECT to_char('$to'::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD')")
+  media_restore "$day"
+  redis_up
+  redis_cli flushall >/dev/null && say "Redis emptied (sessions and caches): every user signs in again"
+  write_env
+  say "done; take a new backup soon (./pm backup full): the restored cluster is on a new timeline"
 }
 
 # ---------- the commands ----------
@@ -266,15 +569,54 @@ test_s3_server() {
   npm ci --prefix "$ROOT/tests/s3" --no-audit --no-fund --loglevel=error >/dev/null
 }
 
+# After ./pm test: the stack durable and archiving again (pg_conf).
+pg_durable_again() {
+  PG_FOR_TESTS=0
+  if pg_running; then pg_conf "$(pg_data)" && as_pg "$PG_BIN/pg_ctl" reload -D "$(pg_data)" >/dev/null; fi
+  return 0
+}
+
+# Counted as one test by ./pm test: the alert rules are valid and do what their tests say
+# (promtool, Debian's prometheus package), and the Grafana dashboard is JSON.
+alerts_check() {
+  local out
+  if out=$(cd "$ROOT/ops/prometheus" && promtool check rules alerts.yml 2>&1 && promtool test rules alerts_test.yml 2>&1) &&
+    out+=$(jq -e '.panels | length > 0' "$ROOT/ops/grafana/perfectmatch.json" 2>&1); then
+    echo "alerts: passed ($(grep -c '^      - alert:' "$ROOT/ops/prometheus/alerts.yml") rules, their tests, the dashboard)"
+  else
+    echo "alerts: FAILED"
+    echo "$out" | tail -30
+    return 1
+  fi
+}
+
+# Counted as one test by ./pm test: the recovery drill on small data (ops/drill.sh; about 2 minutes).
+run_drill() {
+  local log="$VAR/drill.log"
+  if "$ROOT/ops/drill.sh" >"$log" 2>&1; then
+    echo "$(grep '^drill: RPO' "$log") (log: var/drill.log)"
+  else
+    echo "drill: FAILED; the end of var/drill.log:"
+    tail -30 "$log"
+    return 1
+  fi
+}
+
 cmd_test() {
   cmd_build
+  PG_FOR_TESTS=1
+  trap pg_durable_again EXIT
   stack_up
   load_env
   test_s3_server
   local log="$VAR/test.log" jobs="${PM_TEST_JOBS:-2}" rc=0
   drop_test_databases
   build_fuzzers
+  # The test clients record every exchange here for the contract check (docs/api-contract.md).
+  export PM_CONTRACT_LOG_DIR="$VAR/contract"
+  rm -rf "$PM_CONTRACT_LOG_DIR" && mkdir -p "$PM_CONTRACT_LOG_DIR"
   (cd "$ROOT/build/$PRESET" && ctest -j "$jobs" --output-on-failure --timeout 600) 2>&1 | tee "$log" || rc=$?
+  unset PM_CONTRACT_LOG_DIR
   local line passed failed total
   line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -1 || true)
   [[ -n $line ]] || { say "no test summary from ctest"; exit 1; }
@@ -289,6 +631,15 @@ cmd_test() {
     total=$((total + 1))
   done
   if format_check; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+  total=$((total + 1))
+  # The API contract (one test each): the document is lint-clean and every recorded exchange and
+  # WebSocket frame is valid against it; the web app's generated client is current and compiles.
+  if "$ROOT/tests/contract/run" "$VAR/contract"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+  if "$ROOT/web/check-api"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+  total=$((total + 2))
+  if alerts_check; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+  total=$((total + 1))
+  if run_drill; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
   total=$((total + 1))
   echo "tests: $passed passed, $failed failed"
   ((total > 0)) || exit 1
@@ -353,6 +704,19 @@ run_fuzzer() { # run_fuzzer NAME: PM_FUZZ_SECONDS (default 20) of fuzzing; false
   fi
 }
 
+# ./pm contract: the contract check on the exchanges the last ./pm test recorded (none yet: the
+# lint and the validator's self-test only), and the typed client's check.
+cmd_contract() {
+  local rc=0
+  if compgen -G "$VAR/contract/*.jsonl" >/dev/null; then
+    "$ROOT/tests/contract/run" "$VAR/contract" || rc=1
+  else
+    "$ROOT/tests/contract/run" || rc=1
+  fi
+  "$ROOT/web/check-api" || rc=1
+  return $rc
+}
+
 cmd_bench() {
   cmd_deps test bench
   cmd_build
@@ -368,7 +732,11 @@ case "${1:-}" in
   deps) cmd_deps "${@:2}" ;;
   bin) bin_path ;;
   bench) cmd_bench ;;
+  backup) cmd_deps; shift; cmd_backup "$@" ;;
+  restore) shift; cmd_restore "$@" ;;
+  drill) shift; cmd_deps; exec "$ROOT/ops/drill.sh" "$@" ;;
   fmt) cmd_fmt ;;
+  contract) cmd_contract ;;
   lint) shift; cmd_lint "$@" ;;
   stack)
     case "${2:-}" in

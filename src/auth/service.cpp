@@ -158,15 +158,15 @@ Result<SignedIn> Service::login(const LoginInput& in, const ClientInfo& client) 
 Result<void> Service::logout(const Caller& caller, const ClientInfo& client) {
   PM_TRY(d_.sessions.end(caller));
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-    admin::record(tx, {.user_id = caller.user_id, .event = "sign_out", .ip = client.ip});
+    admin::record(tx, {.user_id = caller.user_id.str(), .event = "sign_out", .ip = client.ip});
     return {};
   });
 }
 
 Result<void> Service::logout_all(const Caller& caller, const ClientInfo& client) {
-  PM_TRY(d_.sessions.end_all(caller.user_id));
+  PM_TRY(d_.sessions.end_all(caller.user_id.str()));
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-    admin::record(tx, {.user_id = caller.user_id, .event = "sign_out_all", .ip = client.ip});
+    admin::record(tx, {.user_id = caller.user_id.str(), .event = "sign_out_all", .ip = client.ip});
     return {};
   });
 }
@@ -249,32 +249,32 @@ Result<void> Service::confirm_password_reset(const ResetConfirmInput& in, const 
 Result<void> Service::count_password_guess(const Caller& caller) {
   // Counted before the check, like sign-ins: a stolen session cannot guess the password freely,
   // and parallel guesses cannot all pass a check made before any of them is recorded.
-  return limit("ratelimit:auth:password:account:" + caller.user_id,
+  return limit("ratelimit:auth:password:account:" + caller.user_id.str(),
                {d_.config.login_limit_per_account, d_.config.login_window}, "password attempts for this account");
 }
 
 void Service::forget_password_guesses(const Caller& caller) {
-  cache::clear(d_.redis, "ratelimit:auth:password:account:" + caller.user_id);
+  cache::clear(d_.redis, "ratelimit:auth:password:account:" + caller.user_id.str());
 }
 
 Result<void> Service::change_password(const Caller& caller, const PasswordChangeInput& in, const ClientInfo& client) {
   PM_TRY(count_password_guess(caller));
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-    auto row = repository::find_by_id(tx, caller.user_id);
+    auto row = repository::find_by_id(tx, caller.user_id.str());
     if (!row) return std::unexpected(Problem("not-found", "the account no longer exists"));
     if (!row->password_hash)
       return std::unexpected(Problem(
           "no-password", "this account signs in with a provider and has no password; set one with a password reset"));
     if (!d_.hasher.verify(*row->password_hash, in.current_password))
       return std::unexpected(Problem("wrong-password", "the current password is wrong"));
-    auto email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(caller.user_id)));
+    auto email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(caller.user_id.str())));
     PM_TRY(check_password_policy(in.new_password, email));
-    repository::set_password(tx, caller.user_id, d_.hasher.hash(in.new_password));
-    admin::record(tx, {.user_id = caller.user_id, .event = "password_change", .ip = client.ip});
+    repository::set_password(tx, caller.user_id.str(), d_.hasher.hash(in.new_password));
+    admin::record(tx, {.user_id = caller.user_id.str(), .event = "password_change", .ip = client.ip});
     return {};
   }));
   forget_password_guesses(caller);
-  return d_.sessions.end_all(caller.user_id, caller.session_id);  // every other device signs in again
+  return d_.sessions.end_all(caller.user_id.str(), caller.session_id);  // every other device signs in again
 }
 
 Result<AccountView> Service::change_email(const Caller& caller, const EmailChangeInput& in, const ClientInfo& client) {
@@ -282,7 +282,7 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
   const auto index = d_.email_index(in.email);
   const auto token = new_token();
   auto account = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<AccountView> {
-    auto row = repository::find_by_id(tx, caller.user_id);
+    auto row = repository::find_by_id(tx, caller.user_id.str());
     if (!row) return std::unexpected(Problem("not-found", "the account no longer exists"));
     // The password is the proof that the owner, not a stolen session, moves the account.
     if (!row->password_hash)
@@ -291,10 +291,10 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
                                      "password reset, then change the address"));
     if (!d_.hasher.verify(*row->password_hash, in.password))
       return std::unexpected(Problem("wrong-password", "the password is wrong"));
-    auto old_email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(caller.user_id)));
+    auto old_email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(caller.user_id.str())));
     if (old_email == in.email) return std::unexpected(Problem("same-email", "this is already your address"));
 
-    repository::retire_tokens(tx, caller.user_id, kChangeEmail);
+    repository::retire_tokens(tx, caller.user_id.str(), kChangeEmail);
     // The same answer whether or not the new address has an account: its inbox is told which.
     bool taken = false;
     {
@@ -302,28 +302,28 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
       taken = repository::email_index_taken(tx, index);
     }
     if (taken) {
-      d_.outbox.enqueue(tx, caller.user_id, in.email, "Your address already has a Perfect Match account",
+      d_.outbox.enqueue(tx, caller.user_id.str(), in.email, "Your address already has a Perfect Match account",
                         "Hello,\n\nsomeone asked to move a Perfect Match account to this address, which already "
                         "has an account of its own. Nothing was changed.\n");
     } else {
-      repository::insert_email_change_token(tx, crypto::sha256_hex(token), caller.user_id,
-                                            d_.cipher.encrypt(in.email, email_context(caller.user_id)), index,
+      repository::insert_email_change_token(tx, crypto::sha256_hex(token), caller.user_id.str(),
+                                            d_.cipher.encrypt(in.email, email_context(caller.user_id.str())), index,
                                             d_.config.verify_token_ttl.count());
       d_.outbox.enqueue(
-          tx, caller.user_id, in.email, "Confirm your new email for Perfect Match",
+          tx, caller.user_id.str(), in.email, "Confirm your new email for Perfect Match",
           fmt::format("Hello {},\n\nconfirm your new email address with this link:\n\n{}/verify-email?token={}\n\n"
                       "or enter this code in the app:\n\nToken: {}\n\nYour account keeps its old address until "
                       "then.\n",
                       row->first_name, d_.config.public_url, token, token));
     }
     // The old address hears of it at once: if this was not the owner, they can act before it happens.
-    d_.outbox.enqueue(tx, caller.user_id, old_email, "A change of your Perfect Match email address was requested",
+    d_.outbox.enqueue(tx, caller.user_id.str(), old_email, "A change of your Perfect Match email address was requested",
                       fmt::format("Hello {},\n\nsomeone signed in to your account asked to change its email "
                                   "address. It changes only when the new address confirms it. If this was not you, "
                                   "reset your password now and contact us.\n",
                                   row->first_name));
-    admin::record(tx, {.user_id = caller.user_id, .event = "email_change_requested", .ip = client.ip});
-    return AccountView{.user_id = caller.user_id,
+    admin::record(tx, {.user_id = caller.user_id.str(), .event = "email_change_requested", .ip = client.ip});
+    return AccountView{.user_id = caller.user_id.str(),
                        .email = old_email,
                        .email_verified = row->email_verified,
                        .first_name = row->first_name,
@@ -331,7 +331,7 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
   }));
   d_.outbox.kick();
   forget_password_guesses(caller);
-  PM_TRY(d_.sessions.end_all(caller.user_id, caller.session_id));  // every other device signs in again
+  PM_TRY(d_.sessions.end_all(caller.user_id.str(), caller.session_id));  // every other device signs in again
   return account;
 }
 
@@ -364,11 +364,11 @@ Result<long> Service::rotate_keys() {
 
 Result<Caller> Service::authenticate(std::string_view token) {
   auto caller = PM_TRY(d_.sessions.resolve(token));
-  auto first_this_minute = d_.redis.command({"SET", "last_active:" + caller.user_id, "1", "NX", "EX", "60"});
+  auto first_this_minute = d_.redis.command({"SET", "last_active:" + caller.user_id.str(), "1", "NX", "EX", "60"});
   if (first_this_minute && !first_this_minute->is_nil()) {
-    actor::Scope as_caller(actor::Scope::user(caller.user_id));
+    actor::Scope as_caller(actor::Scope::user(caller.user_id.str()));
     (void)db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-      repository::touch_last_active(tx, caller.user_id);
+      repository::touch_last_active(tx, caller.user_id.str());
       return {};
     });
   }

@@ -43,9 +43,10 @@ Result<std::string> SessionStore::create(const std::string& user_id, const Sessi
 
 Result<Caller> SessionStore::resolve(std::string_view token) {
   auto dot = token.find('.');
-  if (dot == std::string_view::npos || !crypto::is_uuid(token.substr(0, dot)) || token.size() > 128)
+  auto parsed = dot == std::string_view::npos ? std::nullopt : UserId::parse(token.substr(0, dot));
+  if (!parsed || token.size() > 128)
     return std::unexpected(Problem("unauthenticated", "the bearer token is malformed"));
-  std::string user_id(token.substr(0, dot));
+  const UserId& user_id = *parsed;
   std::string id = crypto::sha256_hex(token);
   auto steady = std::chrono::steady_clock::now();
   {
@@ -54,7 +55,7 @@ Result<Caller> SessionStore::resolve(std::string_view token) {
       return Caller{it->second.user_id, id};
   }
 
-  auto k = key(user_id);
+  auto k = key(user_id.str());
   auto got = PM_TRY(redis_.command({"HGET", k, id}));
   if (got.is_nil())
     return std::unexpected(Problem("unauthenticated", "the session has ended or never existed; sign in again"));
@@ -82,8 +83,8 @@ Result<void> SessionStore::end(const Caller& caller) {
     std::lock_guard lock(mutex_);
     cache_.erase(caller.session_id);
   }
-  PM_TRY(redis_.command({"HDEL", key(caller.user_id), caller.session_id}));
-  if (on_ended_) on_ended_({.user_id = caller.user_id, .sessions = {caller.session_id}});
+  PM_TRY(redis_.command({"HDEL", key(caller.user_id.str()), caller.session_id}));
+  if (on_ended_) on_ended_({.user_id = caller.user_id.str(), .sessions = {caller.session_id}});
   return {};
 }
 
@@ -112,7 +113,7 @@ Result<std::vector<std::string>> SessionStore::list(const std::string& user_id) 
 
 void SessionStore::forget_user(const std::string& user_id) {
   std::lock_guard lock(mutex_);
-  std::erase_if(cache_, [&](const auto& entry) { return entry.second.user_id == user_id; });
+  std::erase_if(cache_, [&](const auto& entry) { return entry.second.user_id.str() == user_id; });
 }
 
 }  // namespace pm::auth

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cache/redis.hpp"
+#include "core/id.hpp"
 
 namespace pm::auth {
 
@@ -30,7 +31,7 @@ struct SessionMeta {
 
 // Who is calling: the result of resolving a bearer token.
 struct Caller {
-  std::string user_id;
+  UserId user_id;
   std::string session_id;  // the token's SHA-256, hex: names the session without revealing it
 };
 
@@ -64,7 +65,7 @@ class SessionStore {
 
  private:
   struct Cached {
-    std::string user_id;
+    UserId user_id;
     std::chrono::steady_clock::time_point until;
   };
   void forget_user(const std::string& user_id);

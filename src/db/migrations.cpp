@@ -115,10 +115,10 @@ Result<std::vector<MigrationState>> Migrator::states() {
 
   auto rows = tx.exec(
       "SELECT version, name, checksum, to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
-      "FROM schema_migrations ORDER BY version");
+      "AS applied_at FROM schema_migrations ORDER BY version");
   for (const auto& row : rows) {
-    int version = row[0].as<int>();
-    auto name = row[1].as<std::string>();
+    int version = row["version"].as<int>();
+    auto name = row["name"].as<std::string>();
     if (version < 1 || version > static_cast<int>(files_.size()))
       return std::unexpected(
           migration_problem(fmt::format("the database has migration {} applied, which is not in the migrations folder; "
@@ -126,8 +126,8 @@ Result<std::vector<MigrationState>> Migrator::states() {
                                         name)));
     auto& state = states[version - 1];
     state.applied = true;
-    state.applied_at = row[3].as<std::string>();
-    state.changed = row[2].as<std::string>() != state.file->checksum;
+    state.applied_at = row["applied_at"].as<std::string>();
+    state.changed = row["checksum"].as<std::string>() != state.file->checksum;
   }
   return states;
 }

@@ -31,32 +31,32 @@ std::string app_version_of(const Request& req) {
 }  // namespace
 
 void add_routes(http::Router& router, auth::Service& auth, Service& service) {
-  router.add(
-      Method::get, "/api/v1/conversations", auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
-        auto limit = req.query_number("limit", 1, 100);
-        if (!limit) return http::problem_response(limit.error(), req.request_id);
-        return http::reply(req, service.conversations(UserId(who.user_id), req.query("cursor"), limit->value_or(20)));
-      }));
-  router.add(Method::get, "/api/v1/conversations/{conversation_id}/messages",
+  router.add(Method::get, "/api/v1/conversations",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
-               auto after = req.query_number("after", 0, 1LL << 62), before = req.query_number("before", 1, 1LL << 62),
-                    limit = req.query_number("limit", 1, 200);
-               for (const auto* p : {&after, &before, &limit})
-                 if (!*p) return http::problem_response(p->error(), req.request_id);
-               if (after->has_value() && before->has_value())
-                 return http::problem_response(Problem("validation-failed", "give after or before, not both"),
-                                               req.request_id);
-               auto conversation = req.path_id<ConversationId>("conversation_id", no_such_conversation());
-               if (!conversation) return http::problem_response(conversation.error(), req.request_id);
-               return http::reply(req, service.history(UserId(who.user_id), *conversation, *after, *before,
-                                                       static_cast<int>(limit->value_or(50))));
+               auto limit = req.query_number("limit", 1, 100);
+               if (!limit) return http::problem_response(limit.error(), req.request_id);
+               return http::reply(req, service.conversations(who.user_id, req.query("cursor"), limit->value_or(20)));
              }));
+  router.add(
+      Method::get, "/api/v1/conversations/{conversation_id}/messages",
+      auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
+        auto after = req.query_number("after", 0, 1LL << 62), before = req.query_number("before", 1, 1LL << 62),
+             limit = req.query_number("limit", 1, 200);
+        for (const auto* p : {&after, &before, &limit})
+          if (!*p) return http::problem_response(p->error(), req.request_id);
+        if (after->has_value() && before->has_value())
+          return http::problem_response(Problem("validation-failed", "give after or before, not both"), req.request_id);
+        auto conversation = req.path_id<ConversationId>("conversation_id", no_such_conversation());
+        if (!conversation) return http::problem_response(conversation.error(), req.request_id);
+        return http::reply(
+            req, service.history(who.user_id, *conversation, *after, *before, static_cast<int>(limit->value_or(50))));
+      }));
   router.add(Method::post, "/api/v1/conversations/{conversation_id}/messages",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
                return http::with_input<MessageInput>(req, [&](const MessageInput& in) {
                  auto conversation = req.path_id<ConversationId>("conversation_id", no_such_conversation());
                  if (!conversation) return http::problem_response(conversation.error(), req.request_id);
-                 auto sent = service.send(UserId(who.user_id), *conversation, in, app_version_of(req));
+                 auto sent = service.send(who.user_id, *conversation, in, app_version_of(req));
                  if (!sent) return http::problem_response(sent.error(), req.request_id);
                  // A retry with the same client_message_id gets the original, with 200 instead of 201.
                  return http::json_response(sent->created ? Status::created : Status::ok, sent->message.to_json());
@@ -75,38 +75,37 @@ void add_routes(http::Router& router, auth::Service& auth, Service& service) {
                }
                auto conversation = req.path_id<ConversationId>("conversation_id", no_such_conversation());
                if (!conversation) return http::problem_response(conversation.error(), req.request_id);
-               return http::reply(req, service.read(UserId(who.user_id), *conversation, up_to));
+               return http::reply(req, service.read(who.user_id, *conversation, up_to));
              }));
   router.add(Method::post, "/api/v1/conversations/{conversation_id}/media",
-             auth::authed(auth,
-                          [&service](Request& req, const auth::Caller& who) {
-                            auto type = req.header("Content-Type");
-                            auto bytes = type.starts_with("multipart/form-data")
-                                             ? http::first_file_part(type, req.raw.body())
-                                             : Result<std::string_view>(std::string_view(req.raw.body()));
-                            if (!bytes) return http::problem_response(bytes.error(), req.request_id);
-                            if (bytes->empty())
-                              return http::problem_response(Problem("empty-upload", "the body holds no image"),
-                                                            req.request_id);
-                            auto conversation = req.path_id<ConversationId>("conversation_id", no_such_conversation());
-                            if (!conversation) return http::problem_response(conversation.error(), req.request_id);
-                            return http::reply(req, service.upload_media(UserId(who.user_id), *conversation, *bytes),
-                                               Status::created);
-                          }),
+             auth::authed(
+                 auth,
+                 [&service](Request& req, const auth::Caller& who) {
+                   auto type = req.header("Content-Type");
+                   auto bytes = type.starts_with("multipart/form-data")
+                                    ? http::first_file_part(type, req.raw.body())
+                                    : Result<std::string_view>(std::string_view(req.raw.body()));
+                   if (!bytes) return http::problem_response(bytes.error(), req.request_id);
+                   if (bytes->empty())
+                     return http::problem_response(Problem("empty-upload", "the body holds no image"), req.request_id);
+                   auto conversation = req.path_id<ConversationId>("conversation_id", no_such_conversation());
+                   if (!conversation) return http::problem_response(conversation.error(), req.request_id);
+                   return http::reply(req, service.upload_media(who.user_id, *conversation, *bytes), Status::created);
+                 }),
              media::PhotoLimits{}.max_bytes + 64 * 1024);
   router.add(Method::post, "/api/v1/messages/{message_id}/reactions",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
                return http::with_input<ReactionInput>(req, [&](const ReactionInput& in) {
                  auto message = req.path_id<MessageId>("message_id", no_such_message());
                  if (!message) return http::problem_response(message.error(), req.request_id);
-                 return http::reply(req, service.react(UserId(who.user_id), *message, in));
+                 return http::reply(req, service.react(who.user_id, *message, in));
                });
              }));
   router.add(Method::delete_, "/api/v1/messages/{message_id}",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
                auto message = req.path_id<MessageId>("message_id", no_such_message());
                if (!message) return http::problem_response(message.error(), req.request_id);
-               return http::reply(req, service.remove(UserId(who.user_id), *message));
+               return http::reply(req, service.remove(who.user_id, *message));
              }));
 }
 

@@ -74,6 +74,14 @@ Json Notification::to_json() const {
           {"created_at", created_at}};
 }
 
+Json NotificationPage::to_json() const {
+  Json items = Json::array();
+  for (const auto& n : notifications) items.push_back(n.to_json());
+  return {{"notifications", items},
+          {"next_cursor", next_cursor ? Json(*next_cursor) : Json(nullptr)},
+          {"unread_count", unread_count}};
+}
+
 std::string encode_cursor(const Cursor& cursor) {
   return fmt::format("{}_{}", cursor.created_us, cursor.notification_id);
 }

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/json.hpp"
 #include "core/problem.hpp"
@@ -49,6 +50,21 @@ struct Notification {
 
   // {notification_id, type, content, is_read, created_at}: the API's Notification.
   Json to_json() const;
+};
+
+// One page of a user's notifications, newest first.
+struct NotificationPage {
+  std::vector<Notification> notifications;
+  std::optional<std::string> next_cursor;  // absent on the last page
+  int unread_count = 0;                    // all the user's unread, not only this page's
+  // {notifications, next_cursor, unread_count}: the API's NotificationList.
+  Json to_json() const;
+};
+
+// What "mark all read" did.
+struct MarkedRead {
+  int count = 0;  // how many were unread
+  Json to_json() const { return {{"marked_read", count}}; }
 };
 
 // Cursors are "<created_at in microseconds since the epoch>_<notification id>": the position of

@@ -13,15 +13,15 @@ void add_routes(http::Router& router, auth::Service& auth, Service& service) {
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
                auto query = ListQuery::parse(req.query("cursor"), req.query("limit"), req.query("unread"));
                if (!query) return http::problem_response(query.error(), req.request_id);
-               return http::reply(req, service.list(who.user_id, *query));
+               return http::reply(req, service.list(who.user_id.str(), *query));
              }));
   router.add(Method::post, "/api/v1/notifications/read-all",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
-               return http::reply(req, service.mark_all_read(who.user_id));
+               return http::reply(req, service.mark_all_read(who.user_id.str()));
              }));
   router.add(Method::post, "/api/v1/notifications/{notification_id}/read",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
-               return http::reply(req, service.mark_read(who.user_id, req.params.at("notification_id")));
+               return http::reply(req, service.mark_read(who.user_id.str(), req.params.at("notification_id")));
              }));
 }
 

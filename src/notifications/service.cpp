@@ -63,33 +63,33 @@ Result<void> Service::forget_between(const std::string& a, const std::string& b)
   });
 }
 
-Result<Json> Service::list(const std::string& user_id, const ListQuery& query) {
-  return db::transact(db_, [&](pqxx::work& tx) -> Result<Json> {
+Result<NotificationPage> Service::list(const std::string& user_id, const ListQuery& query) {
+  return db::transact(db_, [&](pqxx::work& tx) -> Result<NotificationPage> {
+    NotificationPage page;
     // One more than the page: whether there is a next page, without a count.
-    auto rows = repository::list(tx, user_id, query.cursor, query.limit + 1, query.unread_only);
-    const bool more = static_cast<int>(rows.size()) > query.limit;
-    if (more) rows.pop_back();
-    Json items = Json::array();
-    for (const auto& n : rows) items.push_back(n.to_json());
-    Json next = nullptr;
-    if (more) next = encode_cursor({rows.back().created_us, rows.back().notification_id});
-    return Json{
-        {"notifications", items}, {"next_cursor", next}, {"unread_count", repository::unread_count(tx, user_id)}};
+    page.notifications = repository::list(tx, user_id, query.cursor, query.limit + 1, query.unread_only);
+    if (static_cast<int>(page.notifications.size()) > query.limit) {
+      page.notifications.pop_back();
+      const auto& last = page.notifications.back();
+      page.next_cursor = encode_cursor({last.created_us, last.notification_id});
+    }
+    page.unread_count = repository::unread_count(tx, user_id);
+    return page;
   });
 }
 
-Result<Json> Service::mark_read(const std::string& user_id, const std::string& notification_id) {
+Result<Notification> Service::mark_read(const std::string& user_id, const std::string& notification_id) {
   if (!crypto::is_uuid(notification_id)) return std::unexpected(notification_not_found());
-  return db::transact(db_, [&](pqxx::work& tx) -> Result<Json> {
+  return db::transact(db_, [&](pqxx::work& tx) -> Result<Notification> {
     auto n = repository::mark_read(tx, user_id, crypto::canonical_uuid(notification_id));
     if (!n) return std::unexpected(notification_not_found());
-    return n->to_json();
+    return *n;
   });
 }
 
-Result<Json> Service::mark_all_read(const std::string& user_id) {
-  return db::transact(db_, [&](pqxx::work& tx) -> Result<Json> {
-    return Json{{"marked_read", repository::mark_all_read(tx, user_id)}};
+Result<MarkedRead> Service::mark_all_read(const std::string& user_id) {
+  return db::transact(db_, [&](pqxx::work& tx) -> Result<MarkedRead> {
+    return MarkedRead{.count = repository::mark_all_read(tx, user_id)};
   });
 }
 

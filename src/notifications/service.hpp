@@ -42,13 +42,13 @@ class Service {
   // After a block: neither keeps a notification naming the other, nor gets one still queued.
   Result<void> forget_between(const std::string& a, const std::string& b);
 
-  // The user's notifications newest first: {notifications, next_cursor, unread_count}.
-  Result<Json> list(const std::string& user_id, const ListQuery& query);
+  // The user's notifications newest first.
+  Result<NotificationPage> list(const std::string& user_id, const ListQuery& query);
   // Marks one of the user's notifications read and returns it; 404 for an absent id or anyone
   // else's (indistinguishable, so ids reveal nothing).
-  Result<Json> mark_read(const std::string& user_id, const std::string& notification_id);
-  // Marks all the user's notifications read: {marked_read: how many were unread}.
-  Result<Json> mark_all_read(const std::string& user_id);
+  Result<Notification> mark_read(const std::string& user_id, const std::string& notification_id);
+  // Marks all the user's notifications read.
+  Result<MarkedRead> mark_all_read(const std::string& user_id);
 
  private:
   db::Pool& db_;

@@ -36,7 +36,7 @@ void add_routes(http::Router& router, auth::Service& auth, Service& profiles, Ph
                           [&photos](Request& req, const auth::Caller& who) {
                             auto bytes = upload_bytes(req);
                             if (!bytes) return http::problem_response(bytes.error(), req.request_id);
-                            return http::reply(req, photos.upload(who.user_id, *bytes), Status::created);
+                            return http::reply(req, photos.upload(who.user_id.str(), *bytes), Status::created);
                           }),
              upload_limit);
   router.add(Method::put, "/api/v1/me/media/order",
@@ -56,26 +56,26 @@ void add_routes(http::Router& router, auth::Service& auth, Service& profiles, Ph
                      ids.push_back(id.get<std::string>());
                  }
                if (!f.ok()) return http::problem_response(f.problem(), req.request_id);
-               return http::reply(req, photos.reorder(who.user_id, ids), Status::ok, photos_body);
+               return http::reply(req, photos.reorder(who.user_id.str(), ids), Status::ok, photos_body);
              }));
   router.add(Method::delete_, "/api/v1/me/media/{media_id}",
              auth::authed(auth, [&photos](Request& req, const auth::Caller& who) {
-               return http::reply(req, photos.remove(who.user_id, req.params["media_id"]));
+               return http::reply(req, photos.remove(who.user_id.str(), req.params["media_id"]));
              }));
 
   router.add(Method::get, "/api/v1/me", auth::authed(auth, [&profiles](Request& req, const auth::Caller& who) {
-               return http::reply(req, profiles.me(who.user_id));
+               return http::reply(req, profiles.me(who.user_id.str()));
              }));
   router.add(Method::patch, "/api/v1/me", auth::authed(auth, [&profiles](Request& req, const auth::Caller& who) {
                return http::with_input<ProfilePatch>(req, [&](const ProfilePatch& patch) {
-                 return http::reply(req, profiles.update_me(who.user_id, patch));
+                 return http::reply(req, profiles.update_me(who.user_id.str(), patch));
                });
              }));
   router.add(Method::delete_, "/api/v1/me", auth::authed(auth, [&profiles](Request& req, const auth::Caller& who) {
-               return http::reply(req, profiles.delete_account(who.user_id, req.remote_ip));
+               return http::reply(req, profiles.delete_account(who.user_id.str(), req.remote_ip));
              }));
   router.add(Method::get, "/api/v1/me/export", auth::authed(auth, [&profiles](Request& req, const auth::Caller& who) {
-               auto data = profiles.export_data(who.user_id);
+               auto data = profiles.export_data(who.user_id.str());
                if (!data) return http::problem_response(data.error(), req.request_id);
                auto res = http::json_response(Status::ok, *data);
                res.set(http::beast_http::field::content_disposition,
@@ -85,31 +85,31 @@ void add_routes(http::Router& router, auth::Service& auth, Service& profiles, Ph
              }));
   router.add(Method::get, "/api/v1/me/preferences",
              auth::authed(auth, [&profiles](Request& req, const auth::Caller& who) {
-               return http::reply(req, profiles.preferences(who.user_id));
+               return http::reply(req, profiles.preferences(who.user_id.str()));
              }));
   router.add(Method::put, "/api/v1/me/preferences",
              auth::authed(auth, [&profiles](Request& req, const auth::Caller& who) {
                return http::with_input<PreferencesPatch>(req, [&](const PreferencesPatch& patch) {
-                 return http::reply(req, profiles.update_preferences(who.user_id, patch));
+                 return http::reply(req, profiles.update_preferences(who.user_id.str(), patch));
                });
              }));
   router.add(Method::get, "/api/v1/users/{user_id}",
              auth::authed(auth, [&profiles](Request& req, const auth::Caller& who) {
-               return http::reply(req, profiles.user(who.user_id, req.params["user_id"]));
+               return http::reply(req, profiles.user(who.user_id.str(), req.params["user_id"]));
              }));
   router.add(Method::post, "/api/v1/users/{user_id}/block",
              auth::authed(auth, [&profiles](Request& req, const auth::Caller& who) {
-               return http::reply(req, profiles.block(who.user_id, req.params["user_id"]));
+               return http::reply(req, profiles.block(who.user_id.str(), req.params["user_id"]));
              }));
   router.add(Method::delete_, "/api/v1/users/{user_id}/block",
              auth::authed(auth, [&profiles](Request& req, const auth::Caller& who) {
-               return http::reply(req, profiles.unblock(who.user_id, req.params["user_id"]));
+               return http::reply(req, profiles.unblock(who.user_id.str(), req.params["user_id"]));
              }));
   router.add(Method::post, "/api/v1/users/{user_id}/report",
              auth::authed(auth, [&profiles](Request& req, const auth::Caller& who) {
                return http::with_input<ReportInput>(req, [&](const ReportInput& report) {
-                 return http::reply(req, profiles.report(who.user_id, req.params["user_id"], report), Status::created,
-                                    [](const std::string& id) {
+                 return http::reply(req, profiles.report(who.user_id.str(), req.params["user_id"], report),
+                                    Status::created, [](const std::string& id) {
                                       return Json{{"report_id", id}};
                                     });
                });

@@ -62,11 +62,11 @@ void Socket::on_authenticated(Result<auth::Caller> who) {
   if (!d_.hub.listening())
     return refuse(Problem("realtime-unavailable", "this node cannot deliver events right now; reconnect shortly"),
                   websocket::close_code::try_again_later);
-  if (!d_.hub.attach(who->user_id, shared_from_this(), d_.options.sockets_per_user))
+  if (!d_.hub.attach(who->user_id.str(), shared_from_this(), d_.options.sockets_per_user))
     return refuse(Problem("rate-limited", fmt::format("at most {} open sockets per user; close one first",
                                                       d_.options.sockets_per_user)),
                   websocket::close_code::try_again_later);
-  user_id_ = who->user_id;
+  user_id_ = who->user_id.str();
   session_id_ = who->session_id;
   log::info("ws_opened", {{"request_id", request_id_}, {"user_id", user_id_}});
   send({{"type", "ready"}, {"user_id", user_id_}, {"node", d_.hub.node_id()}});

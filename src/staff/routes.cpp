@@ -16,7 +16,7 @@ namespace {
 template <class Fn>
 http::Handler staff_only(auth::Service& auth, Service& service, Role needed, Fn fn) {
   return auth::authed(auth, [&service, needed, fn](Request& req, const auth::Caller& who) -> http::Response {
-    auto role = service.role_of(who.user_id);
+    auto role = service.role_of(who.user_id.str());
     if (!role) return http::problem_response(role.error(), req.request_id);
     if (!*role || (needed == Role::admin && **role != Role::admin))
       return http::problem_response(
@@ -40,12 +40,12 @@ void add_routes(http::Router& router, auth::Service& auth, Service& service) {
              }));
   router.add(Method::get, "/api/v1/admin/reports/{report_id}",
              staff_only(auth, service, Role::moderator, [&service](Request& req, const auth::Caller& who) {
-               return http::reply(req, service.report(who.user_id, req.params.at("report_id")));
+               return http::reply(req, service.report(who.user_id.str(), req.params.at("report_id")));
              }));
   router.add(Method::post, "/api/v1/admin/reports/{report_id}/actions",
              staff_only(auth, service, Role::moderator, [&service](Request& req, const auth::Caller& who) {
                return http::with_input<ActionInput>(req, [&](const ActionInput& in) {
-                 return http::reply(req, service.act(who.user_id, req.params.at("report_id"), in));
+                 return http::reply(req, service.act(who.user_id.str(), req.params.at("report_id"), in));
                });
              }));
   router.add(Method::get, "/api/v1/admin/users",
@@ -54,14 +54,14 @@ void add_routes(http::Router& router, auth::Service& auth, Service& service) {
                if (!email || email->empty() || email->size() > 254)
                  return http::problem_response(Problem("validation-failed", "?email= names the account to look up"),
                                                req.request_id);
-               return http::reply(req, service.lookup(who.user_id, *email));
+               return http::reply(req, service.lookup(who.user_id.str(), *email));
              }));
   router.add(Method::post, "/api/v1/admin/users/{user_id}/plan",
              staff_only(auth, service, Role::admin, [&service](Request& req, const auth::Caller& who) {
                auto user = req.path_id<UserId>("user_id", Problem("not-found", "there is no such user"));
                if (!user) return http::problem_response(user.error(), req.request_id);
                return http::with_input<PlanGrantInput>(req, [&](const PlanGrantInput& in) {
-                 return http::reply(req, service.grant_plan(who.user_id, user->str(), in));
+                 return http::reply(req, service.grant_plan(who.user_id.str(), user->str(), in));
                });
              }));
 }

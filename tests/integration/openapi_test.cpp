@@ -1,6 +1,7 @@
 // docs/openapi.yaml is the one reference of the API: it must describe exactly the routes the
 // server has, with the methods it accepts.
 
+#include <map>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -22,15 +23,31 @@ TEST(OpenApi, DescribesExactlyTheServersRoutes) {
   test::TestDatabase db;
   app::App app(test::test_config(db));
   std::set<std::string> served;
+  std::map<std::string, std::string> multi_segment;  // documented path -> its {name*} parameter
   for (const auto& [method, pattern] : app.router.routes()) {
     auto name = http::beast_http::to_string(method);
-    // A catch-all "{key*}" is written "{key}" in OpenAPI (whose path parameters may hold slashes there).
+    // A catch-all "{key*}" (one or more segments) is written "{key}" in OpenAPI, whose path
+    // parameters are one segment each; the parameter says `x-multi-segment: true` instead.
     auto documented_pattern = pattern;
-    if (auto star = documented_pattern.find("*}"); star != std::string::npos) documented_pattern.erase(star, 1);
+    if (auto star = documented_pattern.find("*}"); star != std::string::npos) {
+      documented_pattern.erase(star, 1);
+      auto open = documented_pattern.rfind('{');
+      multi_segment[documented_pattern] = documented_pattern.substr(open + 1, star - open - 1);
+    }
     served.insert(lower(name) + " " + documented_pattern);
   }
 
   auto doc = YAML::LoadFile(std::string(PM_SOURCE_DIR) + "/docs/openapi.yaml");
+  for (const auto& [path, param] : multi_segment) {
+    bool marked = false;
+    for (const auto& op : doc["paths"][path])
+      if (op.second.IsMap() && op.second["parameters"])
+        for (const auto& p : op.second["parameters"])
+          marked = marked || (p["name"] && p["name"].as<std::string>() == param && p["x-multi-segment"] &&
+                              p["x-multi-segment"].as<bool>());
+    EXPECT_TRUE(marked) << path << ": the parameter " << param
+                        << " takes several segments and must say x-multi-segment: true";
+  }
   ASSERT_TRUE(doc["openapi"].as<std::string>().starts_with("3."));
   std::set<std::string> documented;
   for (const auto& path : doc["paths"]) {

@@ -6,6 +6,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "support/contract_log.hpp"
+
 namespace pm::test {
 
 namespace asio = boost::asio;
@@ -18,6 +20,34 @@ std::string HttpResult::header(const std::string& name) const {
   auto it = headers.find(key);
   return it == headers.end() ? std::string{} : it->second;
 }
+
+namespace {
+
+// The request line and headers of hand-made bytes, as far as they parse, for the contract log.
+void record_raw(const std::string& bytes, const HttpResult& result) {
+  std::string method, target;
+  Headers sent;
+  std::size_t at = 0;
+  for (bool first = true;; first = false) {
+    auto end = bytes.find("\r\n", at);
+    if (end == std::string::npos || end == at) break;
+    std::string_view line(bytes.data() + at, end - at);
+    at = end + 2;
+    if (first) {
+      auto sp = line.find(' ');
+      method = std::string(line.substr(0, sp));
+      if (sp != std::string_view::npos) target = std::string(line.substr(sp + 1, line.find(' ', sp + 1) - sp - 1));
+    } else if (auto colon = line.find(':'); colon != std::string_view::npos) {
+      auto value = line.substr(colon + 1);
+      while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+      sent.emplace_back(std::string(line.substr(0, colon)), std::string(value));
+    }
+  }
+  contract_log::record(contract_log::http_exchange(method, target, sent, result.status,
+                                                   {result.headers.begin(), result.headers.end()}, result.body, true));
+}
+
+}  // namespace
 
 struct HttpConnection::Impl {
   asio::io_context io;
@@ -63,12 +93,21 @@ HttpResult HttpConnection::request(const std::string& method, const std::string&
   req.prepare_payload();
   impl_->stream.expires_after(std::chrono::seconds(30));
   bhttp::write(impl_->stream, req);
-  return impl_->read();
+  auto result = impl_->read();
+  if (contract_log::enabled()) {
+    Headers sent;
+    for (const auto& field : req) sent.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    contract_log::record(contract_log::http_exchange(
+        method, target, sent, result.status, {result.headers.begin(), result.headers.end()}, result.body, false));
+  }
+  return result;
 }
 
 HttpResult HttpConnection::raw(const std::string& bytes) {
   asio::write(impl_->stream.socket(), asio::buffer(bytes));
-  return impl_->read();
+  auto result = impl_->read();
+  if (contract_log::enabled()) record_raw(bytes, result);
+  return result;
 }
 
 bool HttpConnection::is_open() const { return impl_->stream.socket().is_open(); }

@@ -10,6 +10,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "support/contract_log.hpp"
+
 namespace pm::test {
 
 namespace asio = boost::asio;
@@ -47,6 +49,7 @@ struct WsClient::Impl {
       std::string text = beast::buffers_to_string(buffer.data());
       buffer.consume(buffer.size());
       Json frame = Json::parse(text, nullptr, false);
+      contract_log::record({{"kind", "ws"}, {"direction", "server"}, {"frame", text}});
       inbox.push_back(frame.is_discarded() ? Json{{"type", "<not json>"}, {"text", text}} : std::move(frame));
       start_read();
     });
@@ -124,6 +127,14 @@ WsClient::WsClient(std::uint16_t port, const std::string& token) : impl_(std::ma
   auto ec = impl_->run_op("upgrade", kWaitMs, [&](auto handler) {
     ws.async_handshake(response, "127.0.0.1:" + std::to_string(port), "/api/v1/ws", std::move(handler));
   });
+  if (ec && response.result_int() != 0) {
+    // An answer other than the upgrade is an HTTP exchange of GET /api/v1/ws like any other.
+    std::vector<std::pair<std::string, std::string>> headers;
+    for (const auto& field : response)
+      headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    contract_log::record(contract_log::http_exchange("GET", "/api/v1/ws", {}, static_cast<int>(response.result_int()),
+                                                     headers, response.body(), false));
+  }
   if (ec)
     throw std::runtime_error("GET /api/v1/ws was not upgraded: HTTP " + std::to_string(response.result_int()) + " (" +
                              ec.message() + ")");

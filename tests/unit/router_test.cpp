@@ -77,6 +77,8 @@ TEST(Router, TrailingCatchAllTakesTheRestOfThePath) {
 
   EXPECT_EQ(r.match(Method::get, "/media/one").params.at("key"), "one");
   EXPECT_EQ(r.match(Method::get, "/media/a%20b/c").params.at("key"), "a b/c") << "each segment is decoded";
+  EXPECT_EQ(r.match(Method::get, "/media/users%2Fu1%2Fp1-display.jpg").params.at("key"), "users/u1/p1-display.jpg")
+      << "a key percent-encoded as one segment (as OpenAPI clients send a path parameter) is the same key";
   EXPECT_EQ(r.match(Method::get, "/media").status, Status::not_found) << "the catch-all needs at least one segment";
   EXPECT_EQ(r.match(Method::post, "/media/a/b").status, Status::method_not_allowed);
 

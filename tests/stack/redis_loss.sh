@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Losing Redis loses sessions, caches and counters, nothing else (docs/operations.md): a server
+# whose Redis is emptied (FLUSHALL), then destroyed and replaced by an empty one, keeps serving;
+# its signed-in user is signed out and signs in again; /readyz says 503 while Redis is gone and
+# 200 once an empty one is back, without a restart of the server.
+# Usage: redis_loss.sh PERFECTMATCH_BINARY (./pm test runs it through CTest with var/stack.env loaded).
+set -euo pipefail
+BIN=${1:?usage: redis_loss.sh PERFECTMATCH_BINARY}
+SRC="$(cd "$(dirname "$0")/../.." && pwd)"
+: "${PM_ADMIN_DATABASE_URL:?needs the variables of the stack: source var/stack.env}"
+WORK=$(mktemp -d)
+free_port() {
+  local p
+  for _ in $(seq 50); do
+    p=$((20000 + RANDOM % 10000))
+    ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return; }
+  done
+  echo "no free port found" >&2; exit 1
+}
+REDIS_PORT=$(free_port)
+HTTP_PORT=$(free_port)
+DB="pm_test_redis_loss_$$_$RANDOM"
+SERVER="${PM_ADMIN_DATABASE_URL%/*}"
+REDIS_PID="" SERVE_PID=""
+fail() { echo "FAILED: $*" >&2; [[ -f $WORK/serve.log ]] && tail -5 "$WORK/serve.log" >&2; exit 1; }
+cleanup() {
+  [[ -n $SERVE_PID ]] && kill "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID" 2>/dev/null
+  [[ -n $REDIS_PID ]] && kill -KILL "$REDIS_PID" 2>/dev/null
+  psql "$SERVER/postgres" -qc "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# Redis as ./pm runs it (append-only file every second, snapshots), in a folder of its own.
+redis_start() {
+  mkdir -p "$WORK/redis"
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$WORK/redis" --appendonly yes --appendfsync everysec \
+    --save "3600 1 300 100 60 10000" --daemonize no --logfile "$WORK/redis.log" &
+  REDIS_PID=$!
+  disown "$REDIS_PID"  # (killed on purpose below: no job notice)
+  for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && return; sleep 0.1; done
+  fail "redis-server did not start"
+}
+
+# A database of its own, set up as ./pm stack up and perfectmatch migrate do it.
+psql "$SERVER/postgres" -qc "CREATE DATABASE \"$DB\"" >/dev/null
+PGOPTIONS='-c client_min_messages=warning' psql "$SERVER/$DB" -v ON_ERROR_STOP=1 -q -f "$SRC/deps/postgres-bootstrap.sql" >/dev/null
+export PM_MIGRATE_DATABASE_URL="${PM_MIGRATE_DATABASE_URL%/*}/$DB" PM_DATABASE_URL="${PM_DATABASE_URL%/*}/$DB"
+export PM_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0" PM_HTTP_PORT=$HTTP_PORT PM_SESSION_CACHE_MS=100 PM_REDIS_TIMEOUT_MS=300
+export PM_MEDIA_DIR="$WORK/media" PM_MAIL_DIR="$WORK/mail" PM_NOTIFICATION_DIR="$WORK/notifications" PM_LOG_LEVEL=warn
+export PM_DEMO_DATA=true PM_MIGRATIONS_DIR="$SRC/migrations" PM_DOCS_DIR="$SRC/docs"
+"$BIN" migrate up >/dev/null
+"$BIN" questions import "$SRC/data/questions/perfect-match.json" >/dev/null
+redis_start
+"$BIN" seed --users 2 --no-photos >/dev/null 2>&1 || fail "seed"
+
+BASE="http://127.0.0.1:$HTTP_PORT"
+"$BIN" serve >"$WORK/serve.log" 2>&1 &
+SERVE_PID=$!
+status() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+wait_for() { # wait_for CODE URL [CURL ARGS...]: up to 10 s
+  local want=$1; shift
+  for _ in $(seq 100); do [[ $(status "$@") == "$want" ]] && return 0; sleep 0.1; done
+  return 1
+}
+wait_for 200 "$BASE/readyz" || fail "the server did not become ready"
+sign_in() {
+  curl -s -X POST "$BASE/api/v1/auth/login" -H 'Content-Type: application/json' \
+    -d '{"email":"demo1@demo.perfectmatch.test","password":"perfect-match-demo"}' | jq -r '.token // empty'
+}
+me() { status "$BASE/api/v1/me" -H "Authorization: Bearer $1"; }
+
+token=$(sign_in)
+[[ -n $token ]] || fail "the first sign-in"
+[[ $(me "$token") == 200 ]] || fail "GET /me with a fresh session"
+
+# 1. Emptied: the session is gone (401 once the server's short cache ends), a new sign-in works.
+redis-cli -p "$REDIS_PORT" flushall >/dev/null
+wait_for 401 "$BASE/api/v1/me" -H "Authorization: Bearer $token" || fail "a session of an emptied Redis still works"
+token=$(sign_in)
+[[ -n $token ]] || fail "signing in again after FLUSHALL"
+[[ $(me "$token") == 200 ]] || fail "GET /me after signing in again (FLUSHALL)"
+[[ $(status "$BASE/readyz") == 200 ]] || fail "/readyz after FLUSHALL"
+
+# 2. Destroyed (killed, its files deleted): not ready, still alive; an empty Redis brings it back.
+kill -KILL "$REDIS_PID"
+for _ in $(seq 50); do kill -0 "$REDIS_PID" 2>/dev/null || break; sleep 0.1; done
+REDIS_PID=""
+rm -rf "$WORK/redis"
+wait_for 503 "$BASE/readyz" || fail "/readyz while Redis is gone"
+[[ $(status "$BASE/healthz") == 200 ]] || fail "/healthz while Redis is gone"
+redis_start
+wait_for 200 "$BASE/readyz" || fail "/readyz did not recover with an empty Redis"
+[[ $(me "$token") == 401 ]] || fail "a session from before the loss still works"
+token=$(sign_in)
+[[ -n $token ]] || fail "signing in with an empty Redis"
+[[ $(me "$token") == 200 ]] || fail "GET /me after signing in with an empty Redis"
+# Persistence as configured: the new session is in the append-only file within a second or so.
+sleep 1.5
+grep -rqa "sessions:" "$WORK/redis" || fail "the new session did not reach Redis's append-only file"
+echo "Redis emptied, then destroyed and replaced: the server kept serving, sessions ended, sign-in and readiness came back"
