@@ -745,9 +745,9 @@ export interface paths {
          * @description Hard filters both ways (gender and seeking, each age within the other's range, distance
          *     within both users' max_distance, no blocks, no earlier match or pass, visible and complete
          *     profiles), candidate search, compatibility scoring, attributes and insights; keeps up to
-         *     `PM_MATCHES_PER_USER` pending matches. Limited per `PM_GENERATE_WINDOW_S` to
-         *     `PM_GENERATE_LIMIT_FREE` (free plan) or `PM_GENERATE_LIMIT_PREMIUM` (paid plans) calls,
-         *     counted under the seed's key `ratelimit:ai:generate:{userId}`. Completing the questionnaire
+         *     `PM_MATCHES_PER_USER` pending matches. Limited to the plan's `generations_per_day` calls a
+         *     day (GET /api/v1/plans), counted under the seed's key `ratelimit:ai:generate:{userId}`; past
+         *     it 429 with Retry-After. Completing the questionnaire
          *     generates once by itself.
          */
         post: operations["generateMatches"];
@@ -813,6 +813,88 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/matches/rewind": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Undo my last pass (premium)
+         * @description The most recent of my passes still in effect is undone: the match is `pending` again (not
+         *     when the pair has been blocked since). Needs a plan with the `rewind` entitlement.
+         */
+        post: operations["rewindPass"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/likes/received": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who liked me and waits for my answer (premium sees who, free sees how many)
+         * @description Pending matches in which the other user liked me and I have not liked or passed. Every
+         *     plan gets `count`; a plan with `who_liked_me` also gets the matches (newest first, at most
+         *     100), else `matches` is empty, `locked` true and `unlocked_by` names the plans that show who.
+         */
+        get: operations["likesReceived"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The plans, what each unlocks and its prices (public) */
+        get: operations["listPlans"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/subscription": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My subscription and what it entitles me to now
+         * @description The stored subscription (the seed's `subscription_details`) and the entitlements in force:
+         *     the plan's while it is paid for (`status` `active`) and has not ended (`period_end`), else
+         *     the free plan's (`in_force` false).
+         */
+        get: operations["getSubscription"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/matches/{match_id}/unmatch": {
         parameters: {
             query?: never;
@@ -830,6 +912,114 @@ export interface paths {
          *     readable to both.
          */
         post: operations["unmatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The reports queue (moderator)
+         * @description Reports with `status` (default open), oldest first. Staff only (docs/admin.md).
+         */
+        get: operations["adminReports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/reports/{report_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One report with what was reported (moderator)
+         * @description `reported`: the reported user's profile, photos (signed URLs) and the messages of the
+         *     conversation between the reporter and the reported user (newest first, at most 100). The
+         *     look is in the audit log (`staff_report_view`).
+         */
+        get: operations["adminReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/reports/{report_id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Act on an open report (moderator)
+         * @description `dismiss` (the report becomes `dismissed`); `warn` (the reported user is mailed, with the
+         *     `note`); `suspend` for `days` (1-3650: every session and socket ends, sign-in is refused
+         *     until then, no new matches); `ban` (the same for good, and the address cannot sign up
+         *     again); `remove_photo` (`media_id`, one of the reported user's photos). Every action but
+         *     dismiss leaves the report `reviewed`; each is in the audit log with the moderator as actor
+         *     and the reported user as subject.
+         */
+        post: operations["adminAct"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Look an account up by email (moderator)
+         * @description By the email's blind index; audited (`staff_user_lookup`) whether found or not.
+         */
+        get: operations["adminLookup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/{user_id}/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give a plan without payment (admin)
+         * @description The plan for `days` (payment_method `comp`, status active; `free` ends a paid plan). Admins
+         *     only: a moderator gets 403. Audited (`plan_granted`).
+         */
+        post: operations["adminGrantPlan"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1162,6 +1352,64 @@ export interface components {
                 /** @description Signed thumbnail URL, valid 15 minutes */
                 photo_url?: string | null;
             };
+        };
+        /** @description What a plan unlocks (docs/subscriptions.md) */
+        Entitlements: {
+            /** @description a match's detailedAnalysis and premiumInsights */
+            full_insights?: boolean;
+            premium_questions?: boolean;
+            who_liked_me?: boolean;
+            rewind?: boolean;
+            generations_per_day?: number;
+            /** @description `null`: no limit */
+            likes_per_day?: number | null;
+        };
+        Plan: {
+            /** @example premium */
+            plan_id?: string;
+            name?: string;
+            entitlements?: components["schemas"]["Entitlements"];
+            prices?: {
+                /** @enum {string} */
+                interval?: "month" | "year";
+                /** @example EUR */
+                currency?: string;
+                /** @description in the currency's minor unit (cents) */
+                amount_minor?: number;
+            }[];
+        };
+        Report: {
+            /** Format: uuid */
+            report_id?: string;
+            /** Format: uuid */
+            reporter_id?: string | null;
+            /** Format: uuid */
+            reported_id?: string | null;
+            reason?: string;
+            details?: string | null;
+            /** @enum {string} */
+            status?: "open" | "reviewed" | "dismissed";
+            /** Format: date-time */
+            created_at?: string;
+            /** @enum {string|null} */
+            resolution?: "dismiss" | "warn" | "suspend" | "ban" | "remove_photo" | null;
+            /** Format: uuid */
+            resolved_by?: string | null;
+            /** Format: date-time */
+            resolved_at?: string | null;
+            /** @description GET one report only: {profile, photos, messages} */
+            reported?: Record<string, never>;
+        };
+        /** @description `premium-required`: a Problem naming what would unlock the feature */
+        PremiumRequired: components["schemas"]["Problem"] & {
+            /** @description the entitlement, e.g. rewind, who_liked_me, premium_questions, likes_per_day */
+            feature?: string;
+            /** @description plan ids that unlock it */
+            unlocked_by?: string[];
+            /** @example /api/v1/plans */
+            plans?: string;
+            /** @description likes_per_day only: seconds until the budget starts again */
+            retry_after?: number;
         };
         MatchPage: {
             matches?: components["schemas"]["Match"][];
@@ -1754,6 +2002,19 @@ export interface components {
             };
         };
         /**
+         * @description `staff-only`: the caller has no staff role, or not the one this route needs (an admin may
+         *     do what a moderator may; plans need admin). Roles come only from `perfectmatch admin grant`.
+         */
+        StaffOnly: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
          * @description `not-found`: the caller's account no longer exists (it was deleted while the token was
          *     still accepted).
          */
@@ -2042,6 +2303,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
+            /** @description `account-banned`: the address belongs to an account that was banned (docs/admin.md) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["BodyTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
@@ -2088,6 +2358,18 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description The password was right, but `account-suspended` (until `suspended_until`) or
+             *     `account-banned`: a moderator's decision (docs/admin.md); no session is opened.
+             */
+            403: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3361,6 +3643,19 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthenticated"];
+            /**
+             * @description `premium-required` (feature `likes_per_day`): the plan's daily likes are used up (the free
+             *     plan's `likes_per_day`); `unlocked_by` names the plans without a limit, `retry_after` the
+             *     seconds until the budget starts again. Every like asked for counts.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PremiumRequired"];
+                };
+            };
             404: components["responses"]["NoSuchMatch"];
             /** @description `match-closed`: the match was rejected or has expired */
             409: {
@@ -3415,6 +3710,133 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    rewindPass: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The match, `pending` again */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Match"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description `premium-required` (feature `rewind`): the plan does not include rewind */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["PremiumRequired"];
+                };
+            };
+            /** @description `not-found`: there is no pass to rewind */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    likesReceived: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The count, and the matches when the plan shows them */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count?: number;
+                        locked?: boolean;
+                        matches?: components["schemas"]["Match"][];
+                        unlocked_by?: string[];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listPlans: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every plan in display order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        plans?: components["schemas"]["Plan"][];
+                    };
+                };
+            };
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example premium */
+                        plan_id?: string;
+                        /** @description payment_status: not_required, active, past_due, canceled, ... */
+                        status?: string;
+                        in_force?: boolean;
+                        /** Format: date-time */
+                        start_date?: string;
+                        /** Format: date-time */
+                        period_end?: string | null;
+                        cancel_at_period_end?: boolean;
+                        payment_method?: string | null;
+                        entitlements?: components["schemas"]["Entitlements"];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     unmatch: {
         parameters: {
             query?: never;
@@ -3450,6 +3872,263 @@ export interface operations {
             413: components["responses"]["BodyTooLarge"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    adminReports: {
+        parameters: {
+            query?: {
+                status?: "open" | "reviewed" | "dismissed";
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The reports */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        reports?: components["schemas"]["Report"][];
+                    };
+                };
+            };
+            /** @description `validation-failed`: a bad status or limit */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["StaffOnly"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    adminReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Report"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["StaffOnly"];
+            /** @description `not-found`: no such report */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    adminAct: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    action: "dismiss" | "warn" | "suspend" | "ban" | "remove_photo";
+                    /** @description suspend only (required) */
+                    days?: number;
+                    /**
+                     * Format: uuid
+                     * @description remove_photo only (required)
+                     */
+                    media_id?: string;
+                    /** @description kept in the audit log; warn: quoted in the mail */
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The report, resolved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Report"];
+                };
+            };
+            /** @description `validation-failed`: an unknown action, or days / media_id missing */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["StaffOnly"];
+            /** @description `not-found`: no such report, the reported account is gone, or the photo is not theirs */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `report-resolved`: the report was already acted on */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    adminLookup: {
+        parameters: {
+            query: {
+                email: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What staff see of the account */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        user_id?: string;
+                        first_name?: string;
+                        age?: number | null;
+                        gender?: string | null;
+                        /** @description coarse: the city, never coordinates */
+                        location?: string | null;
+                        email_verified?: boolean;
+                        profile_visibility?: string;
+                        /** Format: date-time */
+                        last_active?: string | null;
+                        /** Format: date-time */
+                        created_at?: string;
+                        /** Format: date-time */
+                        suspended_until?: string | null;
+                        /** Format: date-time */
+                        banned_at?: string | null;
+                        staff_role?: string | null;
+                        subscription?: Record<string, never>;
+                        reports_against?: number;
+                        open_reports_against?: number;
+                    };
+                };
+            };
+            /** @description `validation-failed`: no email */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["StaffOnly"];
+            /** @description `not-found`: no account has this address */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    adminGrantPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example premium */
+                    plan_id: string;
+                    days: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The subscription now (as GET /api/v1/subscription shows it) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description `validation-failed`: no such plan, or days out of range */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["StaffOnly"];
+            /** @description `not-found`: no such user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["Unavailable"];
         };
     };
