@@ -304,13 +304,13 @@ std::optional<ConversationId> close_between(pqxx::work& tx, const UserId& a, con
   return rows[0]["conversation_id"].as<ConversationId>();
 }
 
-std::vector<std::string> delete_older_than(pqxx::work& tx, int days, int limit, int& deleted) {
-  std::vector<std::string> keys;
+DeletedBatch delete_older_than(pqxx::work& tx, int days, int limit) {
+  DeletedBatch batch;
   auto rows = tx.exec_params(kDeleteOlderThan, days, limit);
-  deleted = static_cast<int>(rows.size());
+  batch.rows = static_cast<int>(rows.size());
   for (const auto& r : rows)
-    if (auto key = db::opt<std::string>(r, "media_url")) keys.push_back(*key);
-  return keys;
+    if (auto key = db::opt<std::string>(r, "media_url")) batch.media_keys.push_back(*key);
+  return batch;
 }
 
 void record_upload(pqxx::work& tx, const std::string& media_key, const UserId& user_id,
@@ -320,11 +320,12 @@ void record_upload(pqxx::work& tx, const std::string& media_key, const UserId& u
 
 void forget_upload(pqxx::work& tx, const std::string& media_key) { tx.exec_params(kForgetUpload, media_key); }
 
-std::vector<std::string> delete_unsent_uploads(pqxx::work& tx, int hours, int limit) {
-  std::vector<std::string> keys;
+DeletedBatch delete_unsent_uploads(pqxx::work& tx, int hours, int limit) {
+  DeletedBatch batch;
   for (const auto& r : tx.exec_params(kDeleteUnsentUploads, hours, limit))
-    keys.push_back(r["media_key"].as<std::string>());
-  return keys;
+    batch.media_keys.push_back(r["media_key"].as<std::string>());
+  batch.rows = static_cast<int>(batch.media_keys.size());
+  return batch;
 }
 
 }  // namespace pm::messaging::repository

@@ -69,8 +69,14 @@ std::optional<ConversationId> close_between(pqxx::work& tx, const UserId& a, con
 void record_upload(pqxx::work& tx, const std::string& media_key, const UserId& user_id,
                    const ConversationId& conversation_id);
 void forget_upload(pqxx::work& tx, const std::string& media_key);
-// Removes (at most `limit`) uploads left unsent for `hours`; returns their keys.
-std::vector<std::string> delete_unsent_uploads(pqxx::work& tx, int hours, int limit);
-std::vector<std::string> delete_older_than(pqxx::work& tx, int days, int limit, int& deleted);
+// One batch of a retention delete: how many rows went, and the media objects they leave to remove.
+struct DeletedBatch {
+  int rows = 0;
+  std::vector<std::string> media_keys;
+};
+// Removes (at most `limit`) uploads left unsent for `hours`.
+DeletedBatch delete_unsent_uploads(pqxx::work& tx, int hours, int limit);
+// Removes (at most `limit`) messages older than `days`; not every message has media.
+DeletedBatch delete_older_than(pqxx::work& tx, int days, int limit);
 
 }  // namespace pm::messaging::repository

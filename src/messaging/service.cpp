@@ -307,31 +307,31 @@ void Service::close_between(const UserId& a, const UserId& b, CloseReason reason
   }
 }
 
-Result<int> Service::delete_unsent_uploads(int hours) {
+Result<int> Service::delete_in_batches(const std::function<repository::DeletedBatch(pqxx::work&, int)>& delete_batch,
+                                       std::string_view media_not_removed_event) {
+  constexpr int kBatch = 500;  // rows per transaction: short locks, bounded memory
   int total = 0;
   for (;;) {
-    auto keys = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<std::string>> {
-      return repository::delete_unsent_uploads(tx, hours, 500);
-    }));
-    for (const auto& key : keys)
-      if (auto r = d_.media.remove(key); !r) log::warn("chat_upload_not_removed", {{"error", r.error().type}});
-    total += static_cast<int>(keys.size());
-    if (keys.size() < 500) return total;
+    auto batch = PM_TRY(db::transact(
+        d_.db, [&](pqxx::work& tx) -> Result<repository::DeletedBatch> { return delete_batch(tx, kBatch); }));
+    // The rows are gone (committed) before their objects: a crash here leaves an orphaned object,
+    // never a message pointing at a missing one.
+    for (const auto& key : batch.media_keys)
+      if (auto r = d_.media.remove(key); !r) log::warn(media_not_removed_event, {{"error", r.error().type}});
+    total += batch.rows;
+    if (batch.rows < kBatch) return total;
   }
 }
 
+Result<int> Service::delete_unsent_uploads(int hours) {
+  return delete_in_batches(
+      [hours](pqxx::work& tx, int limit) { return repository::delete_unsent_uploads(tx, hours, limit); },
+      "chat_upload_not_removed");
+}
+
 Result<int> Service::delete_expired(int days) {
-  int total = 0;
-  for (;;) {
-    int deleted = 0;
-    auto keys = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<std::string>> {
-      return repository::delete_older_than(tx, days, 500, deleted);
-    }));
-    for (const auto& key : keys)
-      if (auto r = d_.media.remove(key); !r) log::warn("message_media_not_removed", {{"error", r.error().type}});
-    total += deleted;
-    if (deleted < 500) return total;
-  }
+  return delete_in_batches([days](pqxx::work& tx, int limit) { return repository::delete_older_than(tx, days, limit); },
+                           "message_media_not_removed");
 }
 
 }  // namespace pm::messaging

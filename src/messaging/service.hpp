@@ -16,6 +16,7 @@
 #include "db/pool.hpp"
 #include "messaging/close_reason.hpp"
 #include "messaging/model.hpp"
+#include "messaging/repository.hpp"
 #include "notifications/service.hpp"
 #include "storage/object_store.hpp"
 
@@ -75,6 +76,10 @@ class Service {
   // The message with its image's URL signed for the one reading it.
   Message with_signed_url(Message m);
   void forget_preview(const ConversationId& conversation_id);
+  // Runs `delete_batch` in its own transaction until a batch comes back short, removing the
+  // media objects of each committed batch; returns how many rows went.
+  Result<int> delete_in_batches(const std::function<repository::DeletedBatch(pqxx::work&, int)>& delete_batch,
+                                std::string_view media_not_removed_event);
 
   Deps d_;
 };

@@ -7,15 +7,7 @@ set -euo pipefail
 SRC="$(cd "$(dirname "$0")/../.." && pwd)"
 HOME_DIR=$(mktemp -d)  # mode 700
 CHECKOUT="$HOME_DIR/perfect-match"
-# Ports below Linux's ephemeral range (32768 up), so no outgoing connection holds them, and free.
-free_port() {
-  local p
-  for _ in $(seq 50); do
-    p=$((20000 + RANDOM % 10000))
-    ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return; }
-  done
-  echo "no free port found" >&2; exit 1
-}
+. "$SRC/tests/stack/lib.sh"
 PM_PG_PORT=$(free_port)
 PM_REDIS_PORT=$(free_port)
 while [[ $PM_REDIS_PORT == "$PM_PG_PORT" ]]; do PM_REDIS_PORT=$(free_port); done

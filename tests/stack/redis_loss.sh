@@ -9,14 +9,7 @@ BIN=${1:?usage: redis_loss.sh PERFECTMATCH_BINARY}
 SRC="$(cd "$(dirname "$0")/../.." && pwd)"
 : "${PM_ADMIN_DATABASE_URL:?needs the variables of the stack: source var/stack.env}"
 WORK=$(mktemp -d)
-free_port() {
-  local p
-  for _ in $(seq 50); do
-    p=$((20000 + RANDOM % 10000))
-    ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return; }
-  done
-  echo "no free port found" >&2; exit 1
-}
+. "$SRC/tests/stack/lib.sh"
 REDIS_PORT=$(free_port)
 HTTP_PORT=$(free_port)
 DB="pm_test_redis_loss_$$_$RANDOM"
