@@ -1,6 +1,6 @@
 // The web app end to end in Chromium against a real server (web/test-e2e).
 import { expect, test } from "@playwright/test";
-import { completePerson, consoleErrors, DEMO, like, matchBetween, PASSWORD, signInThroughTheApp, uniqueEmail } from "./helpers";
+import { completePerson, consoleErrors, DEMO, demoUserWithMatches, like, matchBetween, PASSWORD, signInThroughTheApp, uniqueEmail } from "./helpers";
 
 const REYKJAVIK = { label: "Reykjavik, Iceland", latitude: 64.1466, longitude: -21.9426 };
 
@@ -77,6 +77,7 @@ test("a new person signs up, fills the profile, answers questions, signs out and
 async function answerTheShownQuestion(page: import("@playwright/test").Page) {
   const form = page.locator("form.question");
   const question = form.locator("fieldset").first();
+  const text_before = (await question.locator("legend").textContent()) ?? "";
   const radios = question.getByRole("radio");
   const boxes = question.getByRole("checkbox");
   const text = question.locator("textarea");
@@ -90,11 +91,13 @@ async function answerTheShownQuestion(page: import("@playwright/test").Page) {
     await text.fill("Mountains, mostly.");
   }
   await form.getByRole("button", { name: "Save answer" }).click();
+  // The next question in the server's order replaces it.
+  await expect(page.locator("form.question legend").first()).not.toHaveText(text_before);
 }
 
-test("a demo user sees matches and opens one: attributes, insight, and the locked parts", async ({ page }) => {
+test("a demo user sees matches and opens one: attributes, insight, and the locked parts", async ({ page, request }) => {
   const errors = consoleErrors(page);
-  await signInThroughTheApp(page, DEMO.email, DEMO.password);
+  await signInThroughTheApp(page, await demoUserWithMatches(request), DEMO.password);
   await expect(page.getByRole("heading", { name: "Matches" })).toBeVisible();
   const cards = page.locator("li.card");
   await expect(cards.first()).toBeVisible();

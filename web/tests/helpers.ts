@@ -93,6 +93,18 @@ export async function matchBetween(api: APIRequestContext, a: Person, b: Person)
   throw new Error(`no match between ${a.firstName} and ${b.firstName}`);
 }
 
+/** The first demo user (demo1, demo2, ...) who has current matches: the test data is small. */
+export async function demoUserWithMatches(api: APIRequestContext): Promise<string> {
+  for (let n = 1; n <= 20; n++) {
+    const email = `demo${n}@demo.perfectmatch.test`;
+    const signed = await call(api, "POST", "/api/v1/auth/login", undefined, { email, password: DEMO.password });
+    const page = await call(api, "GET", "/api/v1/matches?status=current", signed.token);
+    await call(api, "POST", "/api/v1/auth/logout", signed.token);
+    if ((page.matches ?? []).length > 0) return email;
+  }
+  throw new Error("none of demo1..demo20 has a current match");
+}
+
 export async function like(api: APIRequestContext, who: Person, matchId: string): Promise<Json> {
   return call(api, "POST", `/api/v1/matches/${matchId}/like`, who.token);
 }
@@ -105,11 +117,14 @@ export async function signInThroughTheApp(page: Page, email: string, password: s
   await page.getByRole("button", { name: "Sign in" }).click();
 }
 
-/** Console errors of a page, to assert there were none. */
+/** Console errors of a page, to assert there were none. (Chromium also logs every 4xx answer as
+ * "Failed to load resource": those are problems the app shows in words, not errors of the app.) */
 export function consoleErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on("console", (m) => {
-    if (m.type() === "error") errors.push(m.text());
+    if (m.type() !== "error") return;
+    if (/^Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) return;
+    errors.push(m.text());
   });
   page.on("pageerror", (e) => errors.push(e.message));
   return errors;

@@ -77,8 +77,8 @@ export function SignUp() {
           setError(null);
           try {
             const done = await ok(api.POST("/api/v1/auth/signup", { body: form }));
-            await signInWith(form.email, form.password);
             notice.value = t.mailed(done.email);
+            await signInWith(form.email, form.password);
           } catch (err) {
             setError(errorText(err));
           } finally {
