@@ -1,16 +1,16 @@
 // The Perfect Match web app: which screen the path and the session call for.
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { effect } from "@preact/signals";
+import { effect, signal } from "@preact/signals";
 import "./styles.css";
-import { connect, disconnect } from "./realtime";
+import { connect, disconnect, onFrame } from "./realtime";
 import { go, param, path } from "./router";
 import { ChatsScreen, ConversationScreen } from "./screens/chat";
 import { SignIn, SignUp } from "./screens/auth";
 import { MatchDetailScreen, MatchesScreen, PlansScreen } from "./screens/matches";
 import { ProfileScreen } from "./screens/profile";
 import { QuestionnaireScreen } from "./screens/questionnaire";
-import { errorText, loadMe, me, signOut, token } from "./session";
+import { api, errorText, loadMe, me, ok, signOut, token } from "./session";
 import { t } from "./strings";
 import { ErrorBox, Link, Loading } from "./ui";
 
@@ -19,6 +19,34 @@ effect(() => {
   if (token.value) connect();
   else disconnect();
 });
+
+// "It's a match", live: the other person's like made a match active (realtime.md `match.new`).
+const liveMatch = signal<{ conversation_id?: string; name?: string } | null>(null);
+onFrame((f) => {
+  if (f.type !== "match.new") return;
+  const n = f.notification as { content?: { conversation_id?: string; user_id?: string } } | undefined;
+  const content = n?.content ?? {};
+  liveMatch.value = { conversation_id: content.conversation_id };
+  if (content.user_id)
+    ok(api.GET("/api/v1/users/{user_id}", { params: { path: { user_id: content.user_id } } })).then(
+      (p) => (liveMatch.value = { conversation_id: content.conversation_id, name: p.first_name }),
+      () => undefined,
+    );
+});
+
+function LiveMatch() {
+  const m = liveMatch.value;
+  if (!m) return null;
+  return (
+    <div class="matched live" role="status">
+      <p>{m.name ? t.itsAMatch(m.name) : t.itsAMatchAnon}</p>
+      {m.conversation_id && <Link href={`/chats/${m.conversation_id}`}>{t.openChat}</Link>}{" "}
+      <button type="button" class="link" onClick={() => (liveMatch.value = null)}>
+        {t.dismiss}
+      </button>
+    </div>
+  );
+}
 
 function Nav() {
   const p = path.value;
@@ -86,6 +114,7 @@ function SignedIn() {
   return (
     <>
       <Nav />
+      <LiveMatch />
       {screen}
     </>
   );

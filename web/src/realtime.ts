@@ -1,13 +1,17 @@
 // The WebSocket of docs/realtime.md: one per signed-in tab. It authenticates with a first frame
 // (browsers cannot set headers on an upgrade), resumes every conversation it has shown after a
 // reconnect (so nothing is lost or doubled), and hands events to whoever listens.
-import { signal } from "@preact/signals";
+import { effect, signal } from "@preact/signals";
 import { token } from "./session";
 
 type Frame = Record<string, unknown> & { type: string };
 type Listener = (frame: Frame) => void;
 
 export const connected = signal(false);
+// For people (a "reconnecting" line) and for tests: <html data-realtime="ready|offline">.
+effect(() => {
+  document.documentElement.dataset.realtime = connected.value ? "ready" : "offline";
+});
 const listeners = new Set<Listener>();
 const pending = new Map<string, (frame: Frame) => void>();
 /** The highest seq shown per conversation, for `resume`. */

@@ -71,6 +71,8 @@ export const t = {
   pass: "Pass",
   liked: "You liked them",
   itsAMatch: (name: string) => `It's a match! You and ${name} like each other.`,
+  itsAMatchAnon: "It's a match!",
+  dismiss: "Dismiss",
   openChat: "Open the chat",
   details: "See details",
   age: (n: number) => `${n}`,

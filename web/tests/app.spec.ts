@@ -2,6 +2,11 @@
 import { expect, test } from "@playwright/test";
 import { completePerson, consoleErrors, DEMO, demoUserWithMatches, like, matchBetween, PASSWORD, signInThroughTheApp, uniqueEmail } from "./helpers";
 
+// A screenshot of each screen, saved by the run (test-results/screens/; docs/screenshots/ holds copies).
+async function shot(page: import("@playwright/test").Page, name: string) {
+  await page.screenshot({ path: `test-results/screens/${name}.png`, fullPage: true });
+}
+
 const REYKJAVIK = { label: "Reykjavik, Iceland", latitude: 64.1466, longitude: -21.9426 };
 
 test("the server serves the app with its security headers, and the API's 404s stay problems", async ({ request }) => {
@@ -44,6 +49,7 @@ test("a new person signs up, fills the profile, answers questions, signs out and
   await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
   await expect(page.getByRole("status").first()).toContainText(`verification link to ${email}`);
   await page.getByLabel("About me").fill("Climber, reader, bad at chess.");
+  await shot(page, "profile");
   await page.getByLabel("Or choose a city").selectOption("Berlin, Germany");
   await page.getByLabel("Oldest age").fill("45");
   await page.getByLabel("Maximum distance (km)").fill("100");
@@ -56,6 +62,7 @@ test("a new person signs up, fills the profile, answers questions, signs out and
     await expect(page.getByText(new RegExp(`^${n} of \\d+ answered$`))).toBeVisible();
   }
   const next = await page.locator("form.question legend").first().textContent();
+  await shot(page, "questionnaire");
 
   await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
@@ -103,11 +110,13 @@ test("a demo user sees matches and opens one: attributes, insight, and the locke
   await expect(cards.first()).toBeVisible();
   await expect(cards.first()).toContainText(/\d+% compatible/);
   const name = (await cards.first().locator("h2 a").textContent()) ?? "";
+  await shot(page, "matches");
   await cards.first().locator("h2 a").click();
 
   await expect(page.getByRole("heading", { level: 1 })).toContainText(name);
   await expect(page.getByRole("heading", { name: "What you share" })).toBeVisible();
   await expect(page.getByRole("meter")).toHaveCount(6);
+  await shot(page, "match-detail");
   await expect(page.getByRole("heading", { name: "Why you match" })).toBeVisible();
   const upgrade = page.getByRole("link", { name: "See the plans" });
   if (await upgrade.count()) {
@@ -118,30 +127,34 @@ test("a demo user sees matches and opens one: attributes, insight, and the locke
   expect(errors).toEqual([]);
 });
 
-test("two matched people chat and see each other's messages and typing live", async ({ browser, request }) => {
+test("two people match live, then chat and see each other's messages and typing live", async ({ browser, request }) => {
   test.setTimeout(180_000);
   const ana = await completePerson(request, { firstName: "Ana", gender: "woman", seeking: "man", place: REYKJAVIK });
   const ben = await completePerson(request, { firstName: "Ben", gender: "man", seeking: "woman", place: REYKJAVIK });
   const matchId = await matchBetween(request, ana, ben);
   await like(request, ana, matchId);
-  const active = await like(request, ben, matchId);
-  expect(active.status).toBe("active");
 
   const anaContext = await browser.newContext();
   const benContext = await browser.newContext();
   const anaPage = await anaContext.newPage();
   const benPage = await benContext.newPage();
   const errors = [...consoleErrors(anaPage), ...consoleErrors(benPage)];
-  for (const [page, who] of [
-    [anaPage, ana],
-    [benPage, ben],
-  ] as const) {
-    await signInThroughTheApp(page, who.email, PASSWORD);
-    await expect(page.getByRole("heading", { name: "Matches" })).toBeVisible();
-    await page.getByRole("link", { name: "Chats" }).click();
-    await page.getByRole("link", { name: who === ana ? /Ben/ : /Ana/ }).click();
-    await expect(page.getByLabel("Message")).toBeVisible();
-  }
+
+  // Ana is in the app when Ben likes her back: "it's a match" reaches her live.
+  await signInThroughTheApp(anaPage, ana.email, PASSWORD);
+  await expect(anaPage.getByRole("heading", { name: "Matches" })).toBeVisible();
+  await expect(anaPage.locator("html")).toHaveAttribute("data-realtime", "ready");
+  const active = await like(request, ben, matchId);
+  expect(active.status).toBe("active");
+  await expect(anaPage.getByText("It's a match! You and Ben like each other.")).toBeVisible();
+  await anaPage.getByRole("link", { name: "Open the chat" }).click();
+  await expect(anaPage.getByLabel("Message")).toBeVisible();
+
+  await signInThroughTheApp(benPage, ben.email, PASSWORD);
+  await expect(benPage.getByRole("heading", { name: "Matches" })).toBeVisible();
+  await benPage.getByRole("link", { name: "Chats" }).click();
+  await benPage.getByRole("link", { name: /Ana/ }).click();
+  await expect(benPage.getByLabel("Message")).toBeVisible();
 
   await anaPage.getByLabel("Message").fill("Hi Ben! Reykjavik in winter?");
   await anaPage.getByRole("button", { name: "Send" }).click();
@@ -155,6 +168,7 @@ test("two matched people chat and see each other's messages and typing live", as
   await expect(anaPage.locator("ol.messages li")).toHaveText([/Hi Ben! Reykjavik in winter\?/, /Always\. Coffee first\?/]);
   // Ben has read Ana's message: her side shows the receipt.
   await expect(anaPage.locator("ol.messages li.mine .receipt")).toBeVisible();
+  await shot(anaPage, "chat");
   expect(errors).toEqual([]);
   await anaContext.close();
   await benContext.close();
