@@ -243,7 +243,7 @@ export function MatchDetailScreen(props: { id: string }) {
         )}
         {locked.length > 0 && (
           <div class="locked-box">
-            <h3>🔒 {t.locked}</h3>
+            <h3>{t.locked}</h3>
             <p>
               {t.lockedIntro} {locked.map((l) => t.lockedNames[l] ?? l).join(", ")}.
             </p>
