@@ -3,7 +3,8 @@
 #
 #   ./pm run          install what is missing, build, start the stack, migrate, load data, serve on :8080
 #   ./pm test         the same set-up, then every test; prints "N passed, M failed"
-#   ./pm build        configure and build everything, tests included (preset from PM_PRESET, default: release)
+#   ./pm build        configure and build everything, tests included (preset from PM_PRESET, default: release),
+#                     and the web app (web/ into web/dist: docs/web.md)
 #   ./pm stack up     start private PostgreSQL 15 + PostGIS and Redis 7 under var/, write var/stack.env
 #   ./pm stack down   stop exactly those instances
 #   ./pm bin          print the built binary's path
@@ -72,10 +73,28 @@ build_targets() {
   cmake --build --preset "$PRESET" ${1:+--target "$@"}
 }
 
-# ./pm build: everything, tests and benchmarks included (their packages too).
+# ./pm build: everything, tests and benchmarks included (their packages too), and the web app.
 cmd_build() {
   cmd_deps test
+  build_web
   PM_CMAKE_ARGS=-DPM_TESTS=ON build_targets
+}
+
+# The web app (docs/web.md): `npm ci` in web/ when node_modules is missing or older than the
+# lockfile, then esbuild into web/dist (served by `perfectmatch serve` at /). Node.js comes from
+# Debian (deps/debian-packages.txt); Debian packages npm on its own, NodeSource's nodejs carries it.
+build_web() {
+  local web="$ROOT/web"
+  if ! command -v npm >/dev/null; then
+    say "installing npm"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends npm
+  fi
+  if [[ ! -f $web/node_modules/.package-lock.json || $web/package-lock.json -nt $web/node_modules/.package-lock.json ]]; then
+    say "installing the web app's packages (npm ci in web/)"
+    (cd "$web" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null) ||
+      die "npm ci in web/ failed"
+  fi
+  (cd "$web" && node build.mjs >/dev/null) || die "building the web app (web/build.mjs) failed"
 }
 
 bin_path() { echo "$ROOT/build/$PRESET/perfectmatch"; }
@@ -542,6 +561,7 @@ cmd_restore() {
 
 cmd_run() {
   cmd_deps
+  build_web
   build_targets perfectmatch  # only what runs: the tests and benchmarks are ./pm test's
   stack_up
   load_env
@@ -586,6 +606,19 @@ alerts_check() {
   else
     echo "alerts: FAILED"
     echo "$out" | tail -30
+    return 1
+  fi
+}
+
+# Counted as one test by ./pm test: the web app's Playwright suite (web/tests/) in Debian's Chromium,
+# against a real `perfectmatch serve` with a database and Redis of its own (web/test-e2e, docs/web.md).
+web_check() {
+  local log="$VAR/web-test.log" started=$SECONDS
+  if "$ROOT/web/test-e2e" "$(bin_path)" >"$log" 2>&1; then
+    echo "web app: passed ($(grep -Eo '[0-9]+ passed' "$log" | tail -1) in Chromium, $((SECONDS - started)) s; log: var/web-test.log)"
+  else
+    echo "web app: FAILED; the end of var/web-test.log:"
+    tail -40 "$log"
     return 1
   fi
 }
@@ -638,6 +671,8 @@ cmd_test() {
   if "$ROOT/web/check-api"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
   total=$((total + 2))
   if alerts_check; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+  total=$((total + 1))
+  if web_check; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
   total=$((total + 1))
   if run_drill; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
   total=$((total + 1))

@@ -7,6 +7,7 @@
 #include "auth/routes.hpp"
 #include "core/actor.hpp"
 #include "core/log.hpp"
+#include "http/static_files.hpp"
 #include "matching/routes.hpp"
 #include "messaging/routes.hpp"
 #include "notifications/routes.hpp"
@@ -163,6 +164,9 @@ App::App(Config cfg)
   realtime::add_routes(router);
   // The local backend serves its own signed URLs; S3 hands out presigned URLs to the bucket.
   if (auto* local = dynamic_cast<storage::LocalObjectStore*>(media_store.get())) storage::add_routes(router, *local);
+  // Every other GET, but under /api and /media: the web app (index.html for its client routes).
+  // PM_WEB_DIR empty: none.
+  if (!config.web_dir.empty()) http::add_web_app(router, config.web_dir);
 }
 
 void App::start_background() {

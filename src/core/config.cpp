@@ -276,6 +276,7 @@ const std::vector<Setting>& settings() {
               &Config::ws_sockets_per_user, 1, 10000),
       text("PM_MIGRATIONS_DIR", "folder of NNNN_name.up.sql / .down.sql files", &Config::migrations_dir),
       text("PM_DOCS_DIR", "folder holding openapi.yaml", &Config::docs_dir),
+      text("PM_WEB_DIR", "folder of the built web app (index.html, assets/), served at /", &Config::web_dir),
       text("PM_LOG_LEVEL", "debug, info, warn or error", &Config::log_level),
   };
   return all;
@@ -304,6 +305,7 @@ Config defaults() {
   Config config;
   config.migrations_dir = fmt::format("{}/migrations", PM_SOURCE_DIR);
   config.docs_dir = fmt::format("{}/docs", PM_SOURCE_DIR);
+  config.web_dir = fmt::format("{}/web/dist", PM_SOURCE_DIR);
   config.mail_dir = fmt::format("{}/var/mail", PM_SOURCE_DIR);
   config.notification_dir = fmt::format("{}/var/notifications", PM_SOURCE_DIR);
   config.media_dir = fmt::format("{}/var/media", PM_SOURCE_DIR);

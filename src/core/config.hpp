@@ -127,6 +127,7 @@ struct Config {
   // Files and logs
   std::string migrations_dir;
   std::string docs_dir;
+  std::string web_dir;  // the built web app (web/dist), served at / (http/static_files.hpp)
   std::string log_level = "info";
 
   // Reads PM_CONFIG_FILE (if set) and then the environment; a malformed value is an error naming it.

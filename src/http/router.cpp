@@ -70,6 +70,11 @@ std::size_t Router::largest_body_limit(std::size_t fallback) const {
   return largest;
 }
 
+void Router::set_fallback(Handler handler, std::vector<std::string> except_prefixes) {
+  fallback_ = std::move(handler);
+  fallback_except_ = std::move(except_prefixes);
+}
+
 std::vector<std::pair<Method, std::string>> Router::routes() const {
   std::vector<std::pair<Method, std::string>> out;
   for (const auto& r : routes_) out.emplace_back(r.method, r.pattern);
@@ -107,6 +112,12 @@ Router::Match Router::match(Method method, std::string_view path) const {
     miss.route = r.pattern;
     auto name = beast_http::to_string(r.method);
     miss.allow += (miss.allow.empty() ? "" : ", ") + std::string(name.data(), name.size());
+  }
+  if (miss.status == Status::not_found && method == Method::get && fallback_) {
+    for (const auto& prefix : fallback_except_)
+      if (path == prefix || (path.starts_with(prefix) && path.size() > prefix.size() && path[prefix.size()] == '/'))
+        return miss;
+    return {.handler = &fallback_, .route = "(web app)"};
   }
   return miss;
 }

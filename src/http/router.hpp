@@ -2,7 +2,8 @@
 // Maps (method, path) to a handler. Patterns are literal segments and {name} parameters:
 // "/api/v1/users/{user_id}/block". A last segment {name*} takes one or more remaining segments,
 // decoded and joined with '/': "/media/{key*}" matches "/media/users/a/b.jpg" with key "users/a/b.jpg".
-// Unknown paths are 404, known paths with another method 405.
+// Unknown paths are 404, known paths with another method 405; a GET for an unknown path may go to a
+// fallback instead (the web app's files and client-side routes: http/static_files.hpp).
 
 #include <functional>
 #include <string>
@@ -32,6 +33,10 @@ class Router {
   };
   Match match(Method method, std::string_view path) const;
 
+  // GET requests for a path no route has (a 404, never a 405) go to `handler`, except paths equal
+  // to or under one of `except_prefixes` (e.g. "/api"), which stay 404. Its route label is "(web app)".
+  void set_fallback(Handler handler, std::vector<std::string> except_prefixes);
+
   // Every registered (method, pattern), for checking the API description against the server.
   std::vector<std::pair<Method, std::string>> routes() const;
 
@@ -44,6 +49,8 @@ class Router {
     std::size_t max_body_bytes = 0;
   };
   std::vector<Route> routes_;
+  Handler fallback_;
+  std::vector<std::string> fallback_except_;
 };
 
 }  // namespace pm::http

@@ -149,6 +149,8 @@ Config test_config(const TestDatabase& db) {
   config->handler_threads = 4;
   config->migrations_dir = migrations_dir();
   config->docs_dir = std::string(PM_SOURCE_DIR) + "/docs";
+  // No web app: the API's tests see the API's own 404s (tests/unit/static_files_test.cpp tests it).
+  config->web_dir = "";
   // Keys of this test alone; cheap password hashing (the parameters are exercised, not their cost).
   config->pii_keys = "t1:" + crypto::random_hex(32);
   config->pii_active_key = "";

@@ -1,0 +1,126 @@
+#include "http/static_files.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <system_error>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace pm::http {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+bool plain_segment(std::string_view s) {
+  if (s.empty() || s.front() == '.') return false;
+  for (char c : s) {
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// The path's segments when every one is plain; nullopt otherwise (the request is refused).
+std::optional<std::vector<std::string_view>> plain_segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  while (!path.empty()) {
+    if (path.front() == '/') {
+      path.remove_prefix(1);
+      continue;
+    }
+    auto end = path.find('/');
+    auto segment = path.substr(0, end);
+    if (!plain_segment(segment)) return std::nullopt;
+    out.push_back(segment);
+    path.remove_prefix(end == std::string_view::npos ? path.size() : end);
+  }
+  return out;
+}
+
+std::optional<std::string> read_whole(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return std::move(bytes).str();
+}
+
+// `file`, resolved, when it is a regular file inside `root` (already canonical).
+std::optional<fs::path> inside(const fs::path& root, const fs::path& file) {
+  std::error_code ec;
+  auto real = fs::canonical(file, ec);
+  if (ec || !fs::is_regular_file(real, ec)) return std::nullopt;
+  auto rel = real.lexically_relative(root);
+  if (rel.empty() || *rel.begin() == "..") return std::nullopt;
+  return real;
+}
+
+Response not_found(const Request& req, std::string detail) {
+  return problem_response(Problem("not-found", std::move(detail)), req.request_id);
+}
+
+Response file_response(const fs::path& file, std::string body, bool immutable) {
+  Response res{Status::ok, 11};
+  res.set(beast_http::field::content_type, content_type_for(file.filename().string()));
+  res.set(beast_http::field::cache_control, immutable ? "public, max-age=31536000, immutable" : "no-cache");
+  res.set("Content-Security-Policy", kWebAppCsp);
+  res.set("Referrer-Policy", "same-origin");
+  res.set("Cross-Origin-Opener-Policy", "same-origin");
+  res.body() = std::move(body);
+  return res;
+}
+
+}  // namespace
+
+std::string_view content_type_for(std::string_view name) {
+  auto dot = name.rfind('.');
+  auto ext = dot == std::string_view::npos ? std::string_view{} : name.substr(dot + 1);
+  if (ext == "html") return "text/html; charset=utf-8";
+  if (ext == "js" || ext == "mjs") return "text/javascript; charset=utf-8";
+  if (ext == "css") return "text/css; charset=utf-8";
+  if (ext == "json" || ext == "map") return "application/json";
+  if (ext == "webmanifest") return "application/manifest+json";
+  if (ext == "svg") return "image/svg+xml";
+  if (ext == "png") return "image/png";
+  if (ext == "jpg" || ext == "jpeg") return "image/jpeg";
+  if (ext == "webp") return "image/webp";
+  if (ext == "ico") return "image/x-icon";
+  if (ext == "woff2") return "font/woff2";
+  if (ext == "txt") return "text/plain; charset=utf-8";
+  return "application/octet-stream";
+}
+
+void add_web_app(Router& router, std::string dir) {
+  router.set_fallback(
+      [dir = std::move(dir)](Request& req) -> Response {
+        std::error_code ec;
+        const fs::path root = fs::canonical(dir, ec);
+        if (ec) return not_found(req, fmt::format("the web app is not built in {} (./pm build builds it)", dir));
+        auto segments = plain_segments(req.path());
+        if (!segments) return not_found(req, "there is no such file");
+        if (!segments->empty()) {
+          fs::path wanted = root;
+          for (auto s : *segments) wanted /= std::string(s);
+          if (auto file = inside(root, wanted)) {
+            auto body = read_whole(*file);
+            if (!body) return not_found(req, "there is no such file");
+            return file_response(*file, std::move(*body), segments->front() == "assets");
+          }
+          // A missing asset is a stale page asking for an old build, not a route of the app.
+          if (segments->front() == "assets" || segments->back().find('.') != std::string_view::npos)
+            return not_found(req, "there is no such file");
+        }
+        auto index = inside(root, root / "index.html");
+        auto body = index ? read_whole(*index) : std::nullopt;
+        if (!body) return not_found(req, fmt::format("the web app is not built in {} (./pm build builds it)", dir));
+        return file_response(*index, std::move(*body), false);
+      },
+      {"/api", "/media"});
+}
+
+}  // namespace pm::http

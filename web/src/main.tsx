@@ -1,0 +1,135 @@
+// The Perfect Match web app: which screen the path and the session call for.
+import { render } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { effect, signal } from "@preact/signals";
+import "./styles.css";
+import { connect, disconnect, onFrame } from "./realtime";
+import { go, param, path } from "./router";
+import { ChatsScreen, ConversationScreen } from "./screens/chat";
+import { SignIn, SignUp } from "./screens/auth";
+import { MatchDetailScreen, MatchesScreen, PlansScreen } from "./screens/matches";
+import { ProfileScreen } from "./screens/profile";
+import { QuestionnaireScreen } from "./screens/questionnaire";
+import { api, errorText, loadMe, me, ok, signOut, token } from "./session";
+import { t } from "./strings";
+import { ErrorBox, Link, Loading } from "./ui";
+
+// One socket while signed in.
+effect(() => {
+  if (token.value) connect();
+  else disconnect();
+});
+
+// "It's a match", live: the other person's like made a match active (realtime.md `match.new`).
+const liveMatch = signal<{ conversation_id?: string; name?: string } | null>(null);
+onFrame((f) => {
+  if (f.type !== "match.new") return;
+  const n = f.notification as { content?: { conversation_id?: string; user_id?: string } } | undefined;
+  const content = n?.content ?? {};
+  liveMatch.value = { conversation_id: content.conversation_id };
+  if (content.user_id)
+    ok(api.GET("/api/v1/users/{user_id}", { params: { path: { user_id: content.user_id } } })).then(
+      (p) => (liveMatch.value = { conversation_id: content.conversation_id, name: p.first_name }),
+      () => undefined,
+    );
+});
+
+function LiveMatch() {
+  const m = liveMatch.value;
+  if (!m) return null;
+  return (
+    <div class="matched live" role="status">
+      <p>{m.name ? t.itsAMatch(m.name) : t.itsAMatchAnon}</p>
+      {m.conversation_id && <Link href={`/chats/${m.conversation_id}`}>{t.openChat}</Link>}{" "}
+      <button type="button" class="link" onClick={() => (liveMatch.value = null)}>
+        {t.dismiss}
+      </button>
+    </div>
+  );
+}
+
+function Nav() {
+  const p = path.value;
+  const item = (href: string, label: string) => (
+    <li>
+      <Link href={href} class={p === href || p.startsWith(href + "/") ? "active" : ""}>
+        {label}
+      </Link>
+    </li>
+  );
+  return (
+    <header class="top">
+      <Link href="/" class="brand">
+        {t.appName}
+      </Link>
+      <nav aria-label="Main">
+        <ul>
+          {item("/matches", t.matches)}
+          {item("/chats", t.chats)}
+          {item("/questionnaire", t.questionnaire)}
+          {item("/profile", t.profile)}
+          {item("/plans", t.plans)}
+        </ul>
+      </nav>
+      <div class="session">
+        <span class="who">{me.value?.first_name}</span>
+        <button type="button" class="link" onClick={() => void signOut(false)}>
+          {t.signOut}
+        </button>
+        <button type="button" class="link" onClick={() => void signOut(true)}>
+          {t.signOutEverywhere}
+        </button>
+      </div>
+    </header>
+  );
+}
+
+function SignedIn() {
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    if (!me.value) loadMe().catch((e) => setError(errorText(e)));
+  }, []);
+  const profile = me.value;
+  if (!profile) return error ? <ErrorBox error={error} /> : <Loading />;
+  const p = path.value;
+  let screen;
+  let id: string | null;
+  if (p === "/" || p === "/signin" || p === "/signup") {
+    go(profile.profile_completed ? "/matches" : "/profile", true);
+    return <Loading />;
+  } else if (p === "/profile") screen = <ProfileScreen />;
+  else if (p === "/questionnaire") screen = <QuestionnaireScreen />;
+  else if (p === "/matches") screen = <MatchesScreen />;
+  else if ((id = param(p, "/matches"))) screen = <MatchDetailScreen key={id} id={id} />;
+  else if (p === "/chats") screen = <ChatsScreen />;
+  else if ((id = param(p, "/chats"))) screen = <ConversationScreen key={id} id={id} />;
+  else if (p === "/plans") screen = <PlansScreen />;
+  else
+    screen = (
+      <main>
+        <p>{t.unknownProblem}</p>
+        <Link href="/">{t.appName}</Link>
+      </main>
+    );
+  return (
+    <>
+      <Nav />
+      <LiveMatch />
+      {screen}
+    </>
+  );
+}
+
+function App() {
+  if (!token.value) {
+    if (path.value === "/signup") return <SignUp />;
+    if (path.value !== "/signin") {
+      go("/signin", true);
+      return <Loading />;
+    }
+    return <SignIn />;
+  }
+  return <SignedIn />;
+}
+
+render(<App />, document.getElementById("app")!);

@@ -1,0 +1,114 @@
+// The WebSocket of docs/realtime.md: one per signed-in tab. It authenticates with a first frame
+// (browsers cannot set headers on an upgrade), resumes every conversation it has shown after a
+// reconnect (so nothing is lost or doubled), and hands events to whoever listens.
+import { effect, signal } from "@preact/signals";
+import { token } from "./session";
+
+type Frame = Record<string, unknown> & { type: string };
+type Listener = (frame: Frame) => void;
+
+export const connected = signal(false);
+// For people (a "reconnecting" line) and for tests: <html data-realtime="ready|offline">.
+effect(() => {
+  document.documentElement.dataset.realtime = connected.value ? "ready" : "offline";
+});
+const listeners = new Set<Listener>();
+const pending = new Map<string, (frame: Frame) => void>();
+/** The highest seq shown per conversation, for `resume`. */
+export const lastSeq = new Map<string, number>();
+let socket: WebSocket | null = null;
+let retry = 0;
+let timer: number | undefined;
+let counter = 0;
+
+export function onFrame(listener: Listener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+export function newId(): string {
+  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** Sends a frame and resolves with its ack (or rejects with its error's problem). */
+export function request(frame: Record<string, unknown> & { type: string }): Promise<Frame> {
+  return new Promise((resolve, reject) => {
+    if (!socket || socket.readyState !== WebSocket.OPEN || !connected.value) {
+      reject(new Error("offline"));
+      return;
+    }
+    const id = `c${++counter}`;
+    pending.set(id, (answer) => {
+      if (answer.type === "error") {
+        const problem = answer.problem as { detail?: string; title?: string } | undefined;
+        reject(new Error(problem?.detail || problem?.title || "error"));
+      } else resolve(answer);
+    });
+    socket.send(JSON.stringify({ ...frame, id }));
+  });
+}
+
+export function noteSeq(conversationId: string, seq: number): void {
+  if (seq > (lastSeq.get(conversationId) ?? 0)) lastSeq.set(conversationId, seq);
+}
+
+export function connect(): void {
+  if (socket || !token.value) return;
+  const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/v1/ws`;
+  const ws = new WebSocket(url);
+  socket = ws;
+  ws.onopen = () => ws.send(JSON.stringify({ type: "auth", token: token.value }));
+  ws.onmessage = (e) => {
+    let frame: Frame;
+    try {
+      frame = JSON.parse(String(e.data)) as Frame;
+    } catch {
+      return;
+    }
+    if (frame.type === "ready") {
+      connected.value = true;
+      retry = 0;
+      if (lastSeq.size > 0) {
+        const conversations = Object.fromEntries(lastSeq);
+        void request({ type: "resume", conversations }).catch(() => undefined);
+      }
+    }
+    const id = typeof frame.id === "string" ? frame.id : null;
+    if (id && pending.has(id) && (frame.type === "ack" || frame.type === "error")) {
+      pending.get(id)!(frame);
+      pending.delete(id);
+      return;
+    }
+    for (const l of listeners) l(frame);
+  };
+  ws.onclose = () => {
+    if (socket === ws) socket = null;
+    connected.value = false;
+    for (const [, fail] of pending) fail({ type: "error", problem: { detail: "offline" } });
+    pending.clear();
+    if (!token.value) return;
+    retry = Math.min(retry + 1, 6);
+    timer = window.setTimeout(connect, 250 * 2 ** retry);
+  };
+}
+
+export function disconnect(): void {
+  window.clearTimeout(timer);
+  const s = socket;
+  socket = null;
+  connected.value = false;
+  lastSeq.clear();
+  s?.close();
+}
+
+window.addEventListener("online", () => {
+  if (!socket) {
+    window.clearTimeout(timer);
+    connect();
+  }
+});

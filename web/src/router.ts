@@ -1,0 +1,22 @@
+// A small client-side router: the path is a signal; links push history entries.
+import { signal } from "@preact/signals";
+
+export const path = signal(location.pathname);
+
+export function go(to: string, replace = false): void {
+  if (replace) history.replaceState(null, "", to);
+  else history.pushState(null, "", to);
+  path.value = location.pathname;
+  window.scrollTo(0, 0);
+}
+
+window.addEventListener("popstate", () => {
+  path.value = location.pathname;
+});
+
+/** The parameter of `/prefix/:id` when `p` has that shape. */
+export function param(p: string, prefix: string): string | null {
+  if (!p.startsWith(prefix + "/")) return null;
+  const rest = p.slice(prefix.length + 1).replace(/\/$/, "");
+  return rest && !rest.includes("/") ? decodeURIComponent(rest) : null;
+}

@@ -1,0 +1,125 @@
+import { useState } from "preact/hooks";
+import type { Schemas } from "../api/client";
+import { go } from "../router";
+import { api, errorText, loadMe, notice, ok, startSession } from "../session";
+import { t } from "../strings";
+import { ErrorBox, Field, Link, Notice } from "../ui";
+
+async function signInWith(email: string, password: string): Promise<void> {
+  const signed = await ok(api.POST("/api/v1/auth/login", { body: { email, password } }));
+  startSession(signed.token);
+  const profile = await loadMe();
+  go(profile.profile_completed ? "/matches" : "/profile", true);
+}
+
+export function SignIn() {
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const message = notice.value;
+  return (
+    <main class="narrow">
+      <h1>{t.signIn}</h1>
+      <Notice text={message} />
+      <form
+        onSubmit={async (e) => {
+          e.preventDefault();
+          setBusy(true);
+          setError(null);
+          notice.value = null;
+          try {
+            await signInWith(email, password);
+          } catch (err) {
+            setError(errorText(err));
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        <Field label={t.email} id="email">
+          <input id="email" type="email" autocomplete="username" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
+        </Field>
+        <Field label={t.password} id="password">
+          <input id="password" type="password" autocomplete="current-password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+        </Field>
+        <ErrorBox error={error} />
+        <button type="submit" disabled={busy}>
+          {t.signIn}
+        </button>
+      </form>
+      <p>
+        {t.noAccount} <Link href="/signup">{t.signUp}</Link>
+      </p>
+    </main>
+  );
+}
+
+export function SignUp() {
+  const [form, setForm] = useState({
+    email: "",
+    password: "",
+    first_name: "",
+    birth_date: "",
+    gender: "woman" as Schemas["Gender"],
+    seeking_gender: "man" as Schemas["SeekingGender"],
+  });
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const set = (k: keyof typeof form) => (e: Event) => setForm({ ...form, [k]: (e.currentTarget as HTMLInputElement).value });
+  return (
+    <main class="narrow">
+      <h1>{t.signUp}</h1>
+      <form
+        onSubmit={async (e) => {
+          e.preventDefault();
+          setBusy(true);
+          setError(null);
+          try {
+            const done = await ok(api.POST("/api/v1/auth/signup", { body: form }));
+            notice.value = t.mailed(done.email);
+            await signInWith(form.email, form.password);
+          } catch (err) {
+            setError(errorText(err));
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        <Field label={t.email} id="email">
+          <input id="email" type="email" autocomplete="email" required value={form.email} onInput={set("email")} />
+        </Field>
+        <Field label={t.password} id="password" hint={t.passwordHint}>
+          <input id="password" type="password" autocomplete="new-password" required minLength={10} aria-describedby="password-hint" value={form.password} onInput={set("password")} />
+        </Field>
+        <Field label={t.firstName} id="first_name">
+          <input id="first_name" autocomplete="given-name" required value={form.first_name} onInput={set("first_name")} />
+        </Field>
+        <Field label={t.birthDate} id="birth_date">
+          <input id="birth_date" type="date" required value={form.birth_date} onInput={set("birth_date")} />
+        </Field>
+        <Field label={t.gender} id="gender">
+          <select id="gender" value={form.gender} onChange={set("gender")}>
+            {Object.entries(t.genders).map(([k, v]) => (
+              <option value={k}>{v}</option>
+            ))}
+          </select>
+        </Field>
+        <Field label={t.seeking} id="seeking_gender">
+          <select id="seeking_gender" value={form.seeking_gender} onChange={set("seeking_gender")}>
+            {Object.entries(t.seekingLabels).map(([k, v]) => (
+              <option value={k}>{v}</option>
+            ))}
+          </select>
+        </Field>
+        <ErrorBox error={error} />
+        <button type="submit" disabled={busy}>
+          {t.signUp}
+        </button>
+      </form>
+      <p>
+        {t.haveAccount} <Link href="/signin">{t.signIn}</Link>
+      </p>
+    </main>
+  );
+}

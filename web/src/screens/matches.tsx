@@ -1,0 +1,298 @@
+// Matches: the list (cards with like / pass), one match in detail (attributes as bars, the
+// insight, premium parts locked with a way to the plans), and the plans.
+import { useEffect, useState } from "preact/hooks";
+import type { Schemas } from "../api/client";
+import { api, ApiError, errorText, ok } from "../session";
+import { t } from "../strings";
+import { ErrorBox, Link, Loading, Notice, percent } from "../ui";
+
+type Match = Schemas["Match"];
+
+function Photo(props: { url: string | null | undefined; name: string; large?: boolean }) {
+  return props.url ? (
+    <img class={props.large ? "photo large" : "photo"} src={props.url} alt={props.name} />
+  ) : (
+    <div class={props.large ? "photo large placeholder" : "photo placeholder"} aria-hidden="true">
+      {props.name.slice(0, 1)}
+    </div>
+  );
+}
+
+function LikePass(props: { match: Match; onChange: (m: Match) => void; onError: (e: string | null) => void; onMatched: (m: Match) => void }) {
+  const m = props.match;
+  const [busy, setBusy] = useState(false);
+  if (m.status !== "pending") return null;
+  if (m.you_liked) return <p class="badge">{t.liked}</p>;
+  const act = async (what: "like" | "pass") => {
+    setBusy(true);
+    props.onError(null);
+    try {
+      const path = what === "like" ? "/api/v1/matches/{match_id}/like" : "/api/v1/matches/{match_id}/pass";
+      const updated = await ok(api.POST(path, { params: { path: { match_id: m.match_id! } } }));
+      const merged = { ...m, ...updated, user: m.user };
+      props.onChange(merged);
+      if (merged.status === "active") props.onMatched(merged);
+    } catch (e) {
+      props.onError(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const name = m.user?.first_name ?? "";
+  return (
+    <div class="actions">
+      <button type="button" disabled={busy} onClick={() => act("like")} aria-label={`${t.like} ${name}`}>
+        {t.like}
+      </button>
+      <button type="button" class="secondary" disabled={busy} onClick={() => act("pass")} aria-label={`${t.pass} ${name}`}>
+        {t.pass}
+      </button>
+    </div>
+  );
+}
+
+function MatchedBanner(props: { match: Match | null }) {
+  const m = props.match;
+  if (!m) return null;
+  return (
+    <div class="matched" role="status">
+      <p>{t.itsAMatch(m.user?.first_name ?? "")}</p>
+      {m.conversation_id && <Link href={`/chats/${m.conversation_id}`}>{t.openChat}</Link>}
+    </div>
+  );
+}
+
+export function MatchesScreen() {
+  const [matches, setMatches] = useState<Match[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  const [matched, setMatched] = useState<Match | null>(null);
+  const [busy, setBusy] = useState(false);
+  const load = () =>
+    ok(api.GET("/api/v1/matches", { params: { query: { status: "current", limit: 50 } } })).then(
+      (page) => setMatches(page.matches ?? []),
+      (e) => setError(errorText(e)),
+    );
+  useEffect(() => {
+    void load();
+  }, []);
+  const replace = (m: Match) => setMatches((list) => (list ?? []).map((x) => (x.match_id === m.match_id ? m : x)));
+
+  return (
+    <main>
+      <h1>{t.matches}</h1>
+      <button
+        type="button"
+        class="secondary"
+        disabled={busy}
+        onClick={async () => {
+          setBusy(true);
+          setError(null);
+          try {
+            const g = await ok(api.POST("/api/v1/matches/generate"));
+            setStatus(t.generated(g.created ?? 0));
+            await load();
+          } catch (e) {
+            setError(errorText(e));
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        {t.generate}
+      </button>
+      <Notice text={status} />
+      <ErrorBox error={error} />
+      <MatchedBanner match={matched} />
+      {matches === null ? (
+        error ? null : <Loading />
+      ) : matches.length === 0 ? (
+        <p>{t.noMatches}</p>
+      ) : (
+        <ul class="cards">
+          {matches.map((m) => {
+            const name = m.user?.first_name ?? "";
+            return (
+              <li class="card" key={m.match_id}>
+                <Photo url={m.user?.photo_url} name={name} />
+                <div class="card-body">
+                  <h2>
+                    <Link href={`/matches/${m.match_id}`}>{name}</Link>
+                    {m.user?.age != null && <span class="age">, {t.age(m.user.age)}</span>}
+                  </h2>
+                  {m.user?.location && <p class="muted">{m.user.location}</p>}
+                  <p class="score">
+                    <strong>{percent(m.compatibility_score)}%</strong> {t.compatibility}
+                    {m.status && <span class={`badge ${m.status}`}>{t.status[m.status]}</span>}
+                  </p>
+                  {m.summary && <p>{m.summary}</p>}
+                  <LikePass match={m} onChange={replace} onError={setError} onMatched={setMatched} />
+                </div>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </main>
+  );
+}
+
+function Bars(props: { attributes: Schemas["MatchAttribute"][] }) {
+  return (
+    <ul class="bars">
+      {props.attributes.map((a) => {
+        const p = percent(a.score);
+        return (
+          <li>
+            <div class="bar-label">
+              <span>{a.name}</span> <span>{p}%</span>
+            </div>
+            <div class="bar" role="meter" aria-label={a.name} aria-valuemin={0} aria-valuemax={100} aria-valuenow={p}>
+              <div class="bar-fill" style={{ width: `${p}%` }} />
+            </div>
+            {a.description && <p class="muted">{a.description}</p>}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+export function MatchDetailScreen(props: { id: string }) {
+  const [match, setMatch] = useState<Schemas["MatchDetail"] | null>(null);
+  const [person, setPerson] = useState<Schemas["PublicProfile"] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [matched, setMatched] = useState<Match | null>(null);
+  useEffect(() => {
+    ok(api.GET("/api/v1/matches/{match_id}", { params: { path: { match_id: props.id } } })).then(
+      (m) => {
+        setMatch(m);
+        const uid = m.user?.user_id;
+        if (uid)
+          ok(api.GET("/api/v1/users/{user_id}", { params: { path: { user_id: uid } } })).then(setPerson, () => undefined);
+      },
+      (e) => setError(errorText(e)),
+    );
+  }, [props.id]);
+  if (!match) return error ? <main><ErrorBox error={error} /><Link href="/matches">{t.backToMatches}</Link></main> : <Loading />;
+  const name = match.user?.first_name ?? "";
+  const photo = person?.photos?.[0]?.url ?? match.user?.photo_url;
+  const insights = match.insights ?? {};
+  const locked = match.insights_locked ?? [];
+  return (
+    <main>
+      <Link href="/matches">← {t.backToMatches}</Link>
+      <article class="match-detail">
+        <Photo url={photo} name={name} large />
+        <div>
+          <h1>
+            {name}
+            {match.user?.age != null && <span class="age">, {t.age(match.user.age)}</span>}
+          </h1>
+          <p class="muted">
+            {[match.user?.location, person?.distance_km != null ? t.distance(person.distance_km) : null].filter(Boolean).join(" · ")}
+          </p>
+          <p class="score big">
+            <strong>{percent(match.compatibility_score)}%</strong> {t.compatibility}
+          </p>
+          {person?.bio && <p class="bio">{person.bio}</p>}
+          <ErrorBox error={error} />
+          <MatchedBanner match={matched} />
+          <LikePass match={match} onChange={(m) => setMatch({ ...match, ...m })} onError={setError} onMatched={setMatched} />
+        </div>
+      </article>
+      {match.attributes && match.attributes.length > 0 && (
+        <section>
+          <h2>{t.attributes}</h2>
+          <Bars attributes={match.attributes} />
+        </section>
+      )}
+      <section>
+        <h2>{t.insight}</h2>
+        {insights.summary && <p>{insights.summary}</p>}
+        {insights.keyFactors && insights.keyFactors.length > 0 && (
+          <>
+            <h3>{t.keyFactors}</h3>
+            <ul>
+              {insights.keyFactors.map((k) => (
+                <li>
+                  <strong>{k.name}</strong>
+                  {k.description ? `: ${k.description}` : ""}
+                </li>
+              ))}
+            </ul>
+          </>
+        )}
+        {insights.detailedAnalysis && (
+          <>
+            <h3>{t.detailedAnalysis}</h3>
+            <p>{insights.detailedAnalysis}</p>
+          </>
+        )}
+        {insights.premiumInsights?.conversationStarters && (
+          <>
+            <h3>{t.conversationStarters}</h3>
+            <ul>{insights.premiumInsights.conversationStarters.map((s) => <li>{s}</li>)}</ul>
+          </>
+        )}
+        {insights.premiumInsights?.potentialChallenges && (
+          <>
+            <h3>{t.potentialChallenges}</h3>
+            <ul>{insights.premiumInsights.potentialChallenges.map((s) => <li>{s}</li>)}</ul>
+          </>
+        )}
+        {locked.length > 0 && (
+          <div class="locked-box">
+            <h3>{t.locked}</h3>
+            <p>
+              {t.lockedIntro} {locked.map((l) => t.lockedNames[l] ?? l).join(", ")}.
+            </p>
+            <Link href="/plans" class="button">
+              {t.upgrade}
+            </Link>
+          </div>
+        )}
+      </section>
+    </main>
+  );
+}
+
+export function PlansScreen() {
+  const [plans, setPlans] = useState<Schemas["Plan"][] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    ok(api.GET("/api/v1/plans")).then(
+      (p) => setPlans(p.plans ?? []),
+      (e) => setError(e instanceof ApiError ? e.message : errorText(e)),
+    );
+  }, []);
+  if (!plans) return error ? <ErrorBox error={error} /> : <Loading />;
+  return (
+    <main>
+      <h1>{t.plans}</h1>
+      <ul class="plans">
+        {plans.map((p) => {
+          const e = p.entitlements ?? {};
+          return (
+            <li class="card plan">
+              <h2>{p.name}</h2>
+              <ul>
+                {Object.entries(t.entitlementNames).map(([k, label]) =>
+                  (e as Record<string, unknown>)[k] ? <li>{label}</li> : null,
+                )}
+                <li>{t.likesPerDay(e.likes_per_day)}</li>
+                {e.generations_per_day != null && <li>{t.generationsPerDay(e.generations_per_day)}</li>}
+              </ul>
+              {(p.prices ?? []).map((price) => (
+                <p class="price">
+                  {new Intl.NumberFormat(undefined, { style: "currency", currency: price.currency ?? "EUR" }).format((price.amount_minor ?? 0) / 100)}{" "}
+                  {price.interval === "year" ? t.perYear : t.perMonth}
+                </p>
+              ))}
+            </li>
+          );
+        })}
+      </ul>
+    </main>
+  );
+}

@@ -1,0 +1,271 @@
+// The questionnaire: progress, the blocks (with their locked premium questions), and one question
+// at a time in the server's asking order (GET /questionnaire/next), so branching is the server's
+// and a person who comes back resumes where they left off.
+import { useEffect, useState } from "preact/hooks";
+import type { Schemas } from "../api/client";
+import { api, errorText, ok } from "../session";
+import { t } from "../strings";
+import { ErrorBox, Link, Loading, Notice } from "../ui";
+
+type Question = Schemas["Question"];
+type Progress = Schemas["QuestionnaireProgress"];
+type Block = { key?: string; title?: string; description?: string; questions?: Question[] };
+
+export function QuestionnaireScreen() {
+  const [blocks, setBlocks] = useState<Block[] | null>(null);
+  const [progress, setProgress] = useState<Progress | null>(null);
+  const [question, setQuestion] = useState<Question | null | undefined>(undefined);
+  const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+
+  const loadNext = async () => {
+    const next = await ok(api.GET("/api/v1/questionnaire/next", { params: { query: { limit: 1 } } }));
+    if (next.progress) setProgress(next.progress);
+    setQuestion(next.questions?.[0] ?? null);
+  };
+  const loadAll = async () => {
+    const q = await ok(api.GET("/api/v1/questionnaire"));
+    setBlocks(q.blocks ?? []);
+    if (q.progress) setProgress(q.progress);
+  };
+  useEffect(() => {
+    Promise.all([loadAll(), loadNext()]).catch((e) => setError(errorText(e)));
+  }, []);
+
+  if (error && !progress) return <ErrorBox error={error} />;
+  if (!progress || question === undefined) return <Loading />;
+
+  return (
+    <main>
+      <h1>{t.questionnaire}</h1>
+      <div class="progress">
+        <label for="progress">{t.progress(progress.answered, progress.total)}</label>
+        <progress id="progress" max={Math.max(progress.total, 1)} value={progress.answered}>
+          {progress.percent}%
+        </progress>
+      </div>
+      {blocks && (
+        <ol class="blocks">
+          {blocks.map((b) => {
+            const qs = b.questions ?? [];
+            const open = qs.filter((q) => !q.locked);
+            const answered = open.filter((q) => q.answer).length;
+            const locked = qs.length - open.length;
+            const current = question && qs.some((q) => q.question_id === question.question_id);
+            return (
+              <li class={current ? "current" : ""} aria-current={current ? "step" : undefined}>
+                <span>{b.title}</span> <small>{`${answered}/${open.length}`}</small>
+                {locked > 0 && <small class="locked"> · {t.lockedQuestions(locked)}</small>}
+              </li>
+            );
+          })}
+        </ol>
+      )}
+      <ErrorBox error={error} />
+      <Notice text={done} />
+      {question ? (
+        <QuestionForm
+          key={question.question_id}
+          question={question}
+          onSaved={async (p) => {
+            setError(null);
+            setProgress(p);
+            try {
+              await loadNext();
+              void loadAll().catch(() => undefined);
+            } catch (e) {
+              setError(errorText(e));
+            }
+          }}
+          onError={setError}
+        />
+      ) : (
+        <section>
+          <p>{t.allAnswered}</p>
+          {!done && (
+            <button
+              type="button"
+              onClick={async () => {
+                try {
+                  const p = await ok(api.POST("/api/v1/questionnaire/complete"));
+                  setProgress(p);
+                  setDone(t.finished);
+                } catch (e) {
+                  setError(errorText(e));
+                }
+              }}
+            >
+              {t.finish}
+            </button>
+          )}
+          {done && <Link href="/matches">{t.matches}</Link>}
+        </section>
+      )}
+    </main>
+  );
+}
+
+function QuestionForm(props: { question: Question; onSaved: (p: Progress) => void; onError: (e: string | null) => void }) {
+  const q = props.question;
+  const options = q.options ?? [];
+  const slider = q.slider ?? {};
+  const min = slider.min ?? 0;
+  const max = slider.max ?? 10;
+  const prior = q.answer;
+  const [value, setValue] = useState<unknown>(() => {
+    if (prior?.value !== undefined) return prior.value;
+    if (q.type === "multiple_select") return [];
+    if (q.type === "slider") return Math.round((min + max) / 2 / (slider.step ?? 1)) * (slider.step ?? 1);
+    return null;
+  });
+  const [accept, setAccept] = useState<unknown[]>(() => (Array.isArray(prior?.acceptable) ? (prior!.acceptable as unknown[]) : []));
+  const [range, setRange] = useState<{ min: number; max: number }>(() => {
+    const a = prior?.acceptable as { min?: number; max?: number } | undefined;
+    return { min: a?.min ?? min, max: a?.max ?? max };
+  });
+  const [importance, setImportance] = useState(prior?.importance ?? 5);
+  const [busy, setBusy] = useState(false);
+  const name = `q-${q.question_id}`;
+
+  const toggle = (list: unknown[], item: unknown) => (list.includes(item) ? list.filter((x) => x !== item) : [...list, item]);
+
+  let acceptable: unknown = "any";
+  if (q.type === "slider") acceptable = range.min === min && range.max === max ? "any" : range;
+  else if (accept.length > 0) acceptable = accept;
+
+  return (
+    <form
+      class="question"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setBusy(true);
+        props.onError(null);
+        try {
+          const body: { value: unknown; acceptable?: unknown; importance: number } = { value, importance };
+          if (q.type !== "open_ended") body.acceptable = acceptable;
+          const saved = await ok(
+            api.PUT("/api/v1/questionnaire/answers/{question_id}", { params: { path: { question_id: q.question_id! } }, body }),
+          );
+          if (saved.progress) props.onSaved(saved.progress);
+        } catch (err) {
+          props.onError(errorText(err));
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      <fieldset>
+        <legend class="question-text">{q.text}</legend>
+        {q.type === "multiple_choice" &&
+          options.map((o) => (
+            <label class="choice">
+              <input type="radio" name={name} value={o.key} checked={value === o.key} onChange={() => setValue(o.key)} required />
+              {o.label}
+            </label>
+          ))}
+        {q.type === "multiple_select" && (
+          <>
+            <p class="hint">{t.choose(q.min_selections ?? 1, q.max_selections ?? options.length)}</p>
+            {options.map((o) => (
+              <label class="choice">
+                <input
+                  type="checkbox"
+                  value={o.key}
+                  checked={(value as unknown[]).includes(o.key)}
+                  onChange={() => setValue(toggle(value as unknown[], o.key))}
+                />
+                {o.label}
+              </label>
+            ))}
+          </>
+        )}
+        {q.type === "boolean" && (
+          <>
+            <label class="choice">
+              <input type="radio" name={name} checked={value === true} onChange={() => setValue(true)} required />
+              {t.yes}
+            </label>
+            <label class="choice">
+              <input type="radio" name={name} checked={value === false} onChange={() => setValue(false)} />
+              {t.no}
+            </label>
+          </>
+        )}
+        {q.type === "slider" && (
+          <div class="slider">
+            <label for={`${name}-value`}>
+              {t.yourAnswer}: <output>{String(value)}</output>
+            </label>
+            <input
+              id={`${name}-value`}
+              type="range"
+              min={min}
+              max={max}
+              step={slider.step ?? 1}
+              value={Number(value)}
+              onInput={(e) => setValue(Number(e.currentTarget.value))}
+            />
+            <div class="ends">
+              <span>{slider.min_label}</span>
+              <span>{slider.max_label}</span>
+            </div>
+          </div>
+        )}
+        {q.type === "open_ended" && (
+          <>
+            <label for={`${name}-text`}>{t.yourAnswer}</label>
+            <textarea
+              id={`${name}-text`}
+              rows={3}
+              maxLength={q.max_length ?? 1000}
+              required
+              value={(value as string) ?? ""}
+              onInput={(e) => setValue(e.currentTarget.value)}
+            />
+          </>
+        )}
+      </fieldset>
+      {(q.type === "multiple_choice" || q.type === "multiple_select" || q.type === "boolean") && (
+        <fieldset class="acceptable">
+          <legend>{t.acceptable}</legend>
+          {(q.type === "boolean"
+            ? [
+                { key: true as unknown, label: t.yes },
+                { key: false as unknown, label: t.no },
+              ]
+            : options.map((o) => ({ key: o.key as unknown, label: o.label ?? "" }))
+          ).map((o) => (
+            <label class="choice">
+              <input type="checkbox" checked={accept.includes(o.key)} onChange={() => setAccept(toggle(accept, o.key))} />
+              {o.label}
+            </label>
+          ))}
+        </fieldset>
+      )}
+      {q.type === "slider" && (
+        <fieldset class="acceptable">
+          <legend>{t.acceptRange}</legend>
+          <label>
+            {t.from}{" "}
+            <input type="number" min={min} max={max} step={slider.step ?? 1} value={range.min} onInput={(e) => setRange({ ...range, min: Number(e.currentTarget.value) })} />
+          </label>
+          <label>
+            {t.to}{" "}
+            <input type="number" min={min} max={max} step={slider.step ?? 1} value={range.max} onInput={(e) => setRange({ ...range, max: Number(e.currentTarget.value) })} />
+          </label>
+        </fieldset>
+      )}
+      {q.type !== "open_ended" && (
+        <div class="importance">
+          <label for={`${name}-importance`}>
+            {t.importance}: <output>{importance}</output>
+          </label>
+          <input id={`${name}-importance`} type="range" min={0} max={10} value={importance} onInput={(e) => setImportance(Number(e.currentTarget.value))} />
+        </div>
+      )}
+      <button type="submit" disabled={busy}>
+        {t.saveAnswer}
+      </button>
+    </form>
+  );
+}

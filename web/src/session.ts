@@ -1,0 +1,86 @@
+// Who is signed in: the session token (kept in localStorage so a reload stays signed in), the
+// typed API client that sends it, and the own profile. Every API failure becomes an ApiError whose
+// message is words a person can read (the problem's `detail`).
+import { signal } from "@preact/signals";
+import { createApiClient, type Problem, type Schemas } from "./api/client";
+import { go } from "./router";
+import { t } from "./strings";
+
+const KEY = "pm.session";
+export const token = signal<string | null>(localStorage.getItem(KEY));
+export const me = signal<Schemas["Profile"] | null>(null);
+/** A notice shown once on the next screen (e.g. "your session has ended"). */
+export const notice = signal<string | null>(null);
+
+export const api = createApiClient({ token: () => token.value });
+
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly problem: (Problem & Record<string, unknown>) | null,
+  ) {
+    super(message);
+  }
+}
+
+function describe(problem: unknown, status: number): ApiError {
+  if (problem && typeof problem === "object" && "title" in problem) {
+    const p = problem as Problem & Record<string, unknown>;
+    let text = p.detail || p.title;
+    if (text && !/[.!?]$/.test(text)) text += ".";
+    const retry = typeof p.retry_after === "number" ? p.retry_after : null;
+    if (status === 429 && retry != null) text += " " + t.tryAgainIn(retry);
+    return new ApiError(text || t.unknownProblem, status, p);
+  }
+  return new ApiError(t.unknownProblem, status, null);
+}
+
+/** The data of an API call, or an ApiError. A 401 while signed in ends the local session. */
+export async function ok<D>(call: Promise<{ data?: D; error?: unknown; response: Response }>): Promise<D> {
+  let r: { data?: D; error?: unknown; response: Response };
+  try {
+    r = await call;
+  } catch {
+    throw new ApiError(t.networkDown, 0, null);
+  }
+  if (!r.response.ok) {
+    if (r.response.status === 401 && token.value) {
+      endLocalSession(t.sessionEnded);
+    }
+    throw describe(r.error, r.response.status);
+  }
+  return r.data as D;
+}
+
+export function startSession(newToken: string): void {
+  localStorage.setItem(KEY, newToken);
+  token.value = newToken;
+}
+
+export function endLocalSession(message: string | null = null): void {
+  localStorage.removeItem(KEY);
+  token.value = null;
+  me.value = null;
+  notice.value = message;
+  go("/signin", true);
+}
+
+export async function loadMe(): Promise<Schemas["Profile"]> {
+  const profile = await ok(api.GET("/api/v1/me"));
+  me.value = profile;
+  return profile;
+}
+
+export async function signOut(everywhere: boolean): Promise<void> {
+  try {
+    if (everywhere) await ok(api.POST("/api/v1/auth/logout-all"));
+    else await ok(api.POST("/api/v1/auth/logout"));
+  } finally {
+    endLocalSession();
+  }
+}
+
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : t.unknownProblem;
+}

@@ -1,0 +1,59 @@
+// Small shared pieces: a labelled field, an error box, a loading line.
+import type { ComponentChildren } from "preact";
+import { t } from "./strings";
+import { go } from "./router";
+
+export function Field(props: { label: string; id: string; children: ComponentChildren; hint?: string }) {
+  return (
+    <div class="field">
+      <label for={props.id}>{props.label}</label>
+      {props.children}
+      {props.hint && <small id={`${props.id}-hint`}>{props.hint}</small>}
+    </div>
+  );
+}
+
+export function ErrorBox(props: { error: string | null }) {
+  return props.error ? (
+    <p class="error" role="alert">
+      {props.error}
+    </p>
+  ) : null;
+}
+
+export function Notice(props: { text: string | null }) {
+  return props.text ? (
+    <p class="notice" role="status">
+      {props.text}
+    </p>
+  ) : null;
+}
+
+export function Loading() {
+  return (
+    <p class="loading" role="status">
+      {t.loading}
+    </p>
+  );
+}
+
+export function Link(props: { href: string; children: ComponentChildren; class?: string }) {
+  return (
+    <a
+      href={props.href}
+      class={props.class}
+      onClick={(e) => {
+        if (e.ctrlKey || e.metaKey || e.shiftKey) return;
+        e.preventDefault();
+        go(props.href);
+      }}
+    >
+      {props.children}
+    </a>
+  );
+}
+
+export function percent(score: number | undefined): number {
+  if (score == null) return 0;
+  return Math.round(score <= 1 ? score * 100 : score);
+}

@@ -1,0 +1,175 @@
+// The web app end to end in Chromium against a real server (web/test-e2e).
+import { expect, test } from "@playwright/test";
+import { completePerson, consoleErrors, DEMO, demoUserWithMatches, like, matchBetween, PASSWORD, signInThroughTheApp, uniqueEmail } from "./helpers";
+
+// A screenshot of each screen, saved by the run (test-results/screens/; docs/screenshots/ holds copies).
+async function shot(page: import("@playwright/test").Page, name: string) {
+  await page.screenshot({ path: `test-results/screens/${name}.png`, fullPage: true });
+}
+
+const REYKJAVIK = { label: "Reykjavik, Iceland", latitude: 64.1466, longitude: -21.9426 };
+
+test("the server serves the app with its security headers, and the API's 404s stay problems", async ({ request }) => {
+  const index = await request.get("/matches/some-client-route");
+  expect(index.status()).toBe(200);
+  expect(index.headers()["content-type"]).toContain("text/html");
+  expect(index.headers()["cache-control"]).toBe("no-cache");
+  const csp = index.headers()["content-security-policy"] ?? "";
+  expect(csp).toContain("script-src 'self'");
+  expect(csp).not.toContain("unsafe-inline");
+  const script = (await index.text()).match(/src="(\/assets\/[^"]+\.js)"/)?.[1];
+  expect(script).toBeTruthy();
+  const asset = await request.get(script!);
+  expect(asset.headers()["cache-control"]).toBe("public, max-age=31536000, immutable");
+  const api404 = await request.get("/api/v1/no-such-route");
+  expect(api404.status()).toBe(404);
+  expect(api404.headers()["content-type"]).toBe("application/problem+json");
+});
+
+test("a new person signs up, fills the profile, answers questions, signs out and in again, and resumes", async ({ page }) => {
+  const errors = consoleErrors(page);
+  const email = uniqueEmail("newcomer");
+  await page.goto("/");
+  await page.getByRole("link", { name: "Create an account" }).click();
+  await expect(page.getByRole("heading", { name: "Create an account" })).toBeVisible();
+
+  // A problem from the server is shown in words: a weak password.
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("password12");
+  await page.getByLabel("First name").fill("Noor");
+  await page.getByLabel("Birth date").fill("1994-03-21");
+  await page.getByLabel("I am").selectOption("woman");
+  await page.getByLabel("I want to meet").selectOption("man");
+  await page.getByRole("button", { name: "Create an account" }).click();
+  await expect(page.getByRole("alert")).toContainText(/password/i);
+
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create an account" }).click();
+
+  await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
+  await expect(page.getByRole("status").first()).toContainText(`verification link to ${email}`);
+  await page.getByLabel("About me").fill("Climber, reader, bad at chess.");
+  await shot(page, "profile");
+  await page.getByLabel("Or choose a city").selectOption("Berlin, Germany");
+  await page.getByLabel("Oldest age").fill("45");
+  await page.getByLabel("Maximum distance (km)").fill("100");
+  await page.getByRole("button", { name: "Save and continue" }).click();
+
+  await expect(page.getByRole("heading", { name: "Questionnaire" })).toBeVisible();
+  await expect(page.getByText(/^0 of \d+ answered$/)).toBeVisible();
+  for (let n = 1; n <= 4; n++) {
+    await answerTheShownQuestion(page);
+    await expect(page.getByText(new RegExp(`^${n} of \\d+ answered$`))).toBeVisible();
+  }
+  const next = await page.locator("form.question legend").first().textContent();
+  await shot(page, "questionnaire");
+
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Matches" })).toBeVisible();
+  await page.getByRole("link", { name: "Questionnaire" }).click();
+  await expect(page.getByText(/^4 of \d+ answered$/)).toBeVisible();
+  await expect(page.locator("form.question legend").first()).toHaveText(next ?? "");
+
+  // The profile kept what was saved.
+  await page.getByRole("link", { name: "Profile", exact: true }).click();
+  await expect(page.getByLabel("About me")).toHaveValue("Climber, reader, bad at chess.");
+  await expect(page.getByText("Berlin, Germany").first()).toBeVisible();
+  expect(errors).toEqual([]);
+});
+
+async function answerTheShownQuestion(page: import("@playwright/test").Page) {
+  const form = page.locator("form.question");
+  const question = form.locator("fieldset").first();
+  const text_before = (await question.locator("legend").textContent()) ?? "";
+  const radios = question.getByRole("radio");
+  const boxes = question.getByRole("checkbox");
+  const text = question.locator("textarea");
+  if ((await radios.count()) > 0) {
+    await radios.first().check();
+  } else if ((await boxes.count()) > 0) {
+    const hint = (await question.locator(".hint").textContent()) ?? "";
+    const min = Number(hint.match(/Choose (\d+)/)?.[1] ?? 1);
+    for (let i = 0; i < min; i++) await boxes.nth(i).check();
+  } else if ((await text.count()) > 0) {
+    await text.fill("Mountains, mostly.");
+  }
+  await form.getByRole("button", { name: "Save answer" }).click();
+  // The next question in the server's order replaces it.
+  await expect(page.locator("form.question legend").first()).not.toHaveText(text_before);
+}
+
+test("a demo user sees matches and opens one: attributes, insight, and the locked parts", async ({ page, request }) => {
+  const errors = consoleErrors(page);
+  await signInThroughTheApp(page, await demoUserWithMatches(request), DEMO.password);
+  await expect(page.getByRole("heading", { name: "Matches" })).toBeVisible();
+  const cards = page.locator("li.card");
+  await expect(cards.first()).toBeVisible();
+  await expect(cards.first()).toContainText(/\d+% compatible/);
+  const name = (await cards.first().locator("h2 a").textContent()) ?? "";
+  await shot(page, "matches");
+  await cards.first().locator("h2 a").click();
+
+  await expect(page.getByRole("heading", { level: 1 })).toContainText(name);
+  await expect(page.getByRole("heading", { name: "What you share" })).toBeVisible();
+  await expect(page.getByRole("meter")).toHaveCount(6);
+  await shot(page, "match-detail");
+  await expect(page.getByRole("heading", { name: "Why you match" })).toBeVisible();
+  const upgrade = page.getByRole("link", { name: "See the plans" });
+  if (await upgrade.count()) {
+    await upgrade.click();
+    await expect(page.getByRole("heading", { name: "Plans" })).toBeVisible();
+    await expect(page.locator("li.plan").first()).toBeVisible();
+  }
+  expect(errors).toEqual([]);
+});
+
+test("two people match live, then chat and see each other's messages and typing live", async ({ browser, request }) => {
+  test.setTimeout(180_000);
+  const ana = await completePerson(request, { firstName: "Ana", gender: "woman", seeking: "man", place: REYKJAVIK });
+  const ben = await completePerson(request, { firstName: "Ben", gender: "man", seeking: "woman", place: REYKJAVIK });
+  const matchId = await matchBetween(request, ana, ben);
+  await like(request, ana, matchId);
+
+  const anaContext = await browser.newContext();
+  const benContext = await browser.newContext();
+  const anaPage = await anaContext.newPage();
+  const benPage = await benContext.newPage();
+  const errors = [...consoleErrors(anaPage), ...consoleErrors(benPage)];
+
+  // Ana is in the app when Ben likes her back: "it's a match" reaches her live.
+  await signInThroughTheApp(anaPage, ana.email, PASSWORD);
+  await expect(anaPage.getByRole("heading", { name: "Matches" })).toBeVisible();
+  await expect(anaPage.locator("html")).toHaveAttribute("data-realtime", "ready");
+  const active = await like(request, ben, matchId);
+  expect(active.status).toBe("active");
+  await expect(anaPage.getByText("It's a match! You and Ben like each other.")).toBeVisible();
+  await anaPage.getByRole("link", { name: "Open the chat" }).click();
+  await expect(anaPage.getByLabel("Message")).toBeVisible();
+
+  await signInThroughTheApp(benPage, ben.email, PASSWORD);
+  await expect(benPage.getByRole("heading", { name: "Matches" })).toBeVisible();
+  await benPage.getByRole("link", { name: "Chats" }).click();
+  await benPage.getByRole("link", { name: /Ana/ }).click();
+  await expect(benPage.getByLabel("Message")).toBeVisible();
+
+  await anaPage.getByLabel("Message").fill("Hi Ben! Reykjavik in winter?");
+  await anaPage.getByRole("button", { name: "Send" }).click();
+  await expect(benPage.locator("ol.messages li.theirs")).toContainText(["Hi Ben! Reykjavik in winter?"]);
+
+  await benPage.getByLabel("Message").pressSequentially("Alw");
+  await expect(anaPage.getByText("Ben is typing…")).toBeVisible();
+  await benPage.getByLabel("Message").fill("Always. Coffee first?");
+  await benPage.getByRole("button", { name: "Send" }).click();
+  await expect(anaPage.locator("ol.messages li.theirs")).toContainText(["Always. Coffee first?"]);
+  await expect(anaPage.locator("ol.messages li")).toHaveText([/Hi Ben! Reykjavik in winter\?/, /Always\. Coffee first\?/]);
+  // Ben has read Ana's message: her side shows the receipt.
+  await expect(anaPage.locator("ol.messages li.mine .receipt")).toBeVisible();
+  await shot(anaPage, "chat");
+  expect(errors).toEqual([]);
+  await anaContext.close();
+  await benContext.close();
+});
