@@ -82,10 +82,9 @@ class Flags : public test::MatchingApi {
     return reply && reply->is_integer() && reply->integer() == 1;
   }
   int audit(const std::string& event, const std::string& actor, const std::string& flag) {
-    return count(
-        "SELECT count(*) FROM audit_log WHERE event = '" + event + "' AND user_id::text = $1 AND details->>'flag' = '" +
-            flag + "'",
-        actor);
+    return count("SELECT count(*) FROM audit_log WHERE event = '" + event +
+                     "' AND user_id::text = $1 AND details->>'flag' = '" + flag + "'",
+                 actor);
   }
   void sql(const std::string& statement) {
     auto conn = db_.connect();
@@ -97,8 +96,7 @@ class Flags : public test::MatchingApi {
     auto conn = db_.connect();
     pqxx::work tx(conn);
     tx.exec_params(
-        "UPDATE subscription_details SET plan_type = 'premium', payment_status = 'active' WHERE user_id = $1",
-        user_id);
+        "UPDATE subscription_details SET plan_type = 'premium', payment_status = 'active' WHERE user_id = $1", user_id);
     tx.commit();
   }
 
@@ -170,8 +168,8 @@ TEST_F(Flags, TheAllowListAndPlansTargetUsers) {
   TestUser admin = staff("admin");
   TestUser ana = user("Ana"), ben = user("Ben");
   // Nobody by percentage, Ana by name.
-  ASSERT_EQ(
-      put_flag(admin, "early", {{"enabled", true}, {"percentage", 0}, {"allow_list", {ana.user_id}}}).status, 201);
+  ASSERT_EQ(put_flag(admin, "early", {{"enabled", true}, {"percentage", 0}, {"allow_list", {ana.user_id}}}).status,
+            201);
   EXPECT_EQ(features(ana)["early"]["enabled"], true);
   EXPECT_EQ(features(ben)["early"]["enabled"], false);
 
@@ -193,8 +191,8 @@ TEST_F(Flags, TheAllowListAndPlansTargetUsers) {
 
   // What is not a flag.
   auto field_of = [](const test::HttpResult& r) {
-    return r.status == 400 ? r.json()["errors"][0]["field"].get<std::string>() : std::string("status ") +
-                                                                                     std::to_string(r.status);
+    return r.status == 400 ? r.json()["errors"][0]["field"].get<std::string>()
+                           : std::string("status ") + std::to_string(r.status);
   };
   EXPECT_EQ(field_of(put_flag(admin, "early", {{"enabled", true}, {"plans", {"gold"}}})), "plans");
   EXPECT_EQ(field_of(put_flag(admin, "early", {{"enabled", true}, {"percentage", 101}})), "percentage");
@@ -216,11 +214,8 @@ TEST_F(Flags, OnlyAdminsChangeFlagsAndEveryChangeIsAuditedAndMirrored) {
   };
   for (const auto& [method, path] : routes) {
     const Json b = method == "PUT" ? body : Json(nullptr);
-    EXPECT_EQ(server_
-                  ->request(method, path, b.is_null() ? "" : b.dump(),
-                            {{"Content-Type", "application/json"}})
-                  .status,
-              401)
+    EXPECT_EQ(
+        server_->request(method, path, b.is_null() ? "" : b.dump(), {{"Content-Type", "application/json"}}).status, 401)
         << method << " " << path;
     for (const TestUser* who : {&ada, &mod}) {
       auto refused = as(*who, method, path, b);
@@ -247,7 +242,8 @@ TEST_F(Flags, OnlyAdminsChangeFlagsAndEveryChangeIsAuditedAndMirrored) {
   auto listed = as(admin, "GET", "/api/v1/admin/feature-flags");
   ASSERT_EQ(listed.status, 200);
   std::set<std::string> keys;
-  for (const auto& f : listed.json()["flags"]) keys.insert(f["key"].get<std::string>());
+  const Json list = listed.json();  // (a range-for over a temporary's member would dangle)
+  for (const auto& f : list["flags"]) keys.insert(f["key"].get<std::string>());
   EXPECT_EQ(keys, (std::set<std::string>{"beta", "llm_insights", "rewind"}));
   EXPECT_EQ(as(admin, "GET", "/api/v1/admin/feature-flags/beta").json()["description"], "a test");
   EXPECT_EQ(as(admin, "GET", "/api/v1/admin/feature-flags/gamma").status, 404);
@@ -272,9 +268,9 @@ TEST_F(Flags, OnlyAdminsChangeFlagsAndEveryChangeIsAuditedAndMirrored) {
   }
   ASSERT_TRUE(server_->app().sessions.end_all(admin.user_id));
   EXPECT_EQ(put_flag(admin, "beta", body).status, 401);
-  auto login = server_->request("POST", "/api/v1/auth/login",
-                                Json{{"email", admin.email}, {"password", admin.password}}.dump(),
-                                {{"Content-Type", "application/json"}, {"X-Forwarded-For", test::unique_client_ip()}});
+  auto login =
+      server_->request("POST", "/api/v1/auth/login", Json{{"email", admin.email}, {"password", admin.password}}.dump(),
+                       {{"Content-Type", "application/json"}, {"X-Forwarded-For", test::unique_client_ip()}});
   EXPECT_EQ(login.status, 403) << login.body;
   EXPECT_EQ(count("SELECT count(*) FROM feature_flags WHERE flag_key = $1", "beta"), 0);
 }
@@ -388,8 +384,7 @@ TEST_F(FlagsWithLlm, TheLlmInsightsFlagChoosesTheWriter) {
   EXPECT_EQ(llm_.requests(), 0u);
 
   // On with the configured provider: the model writes the prose.
-  ASSERT_EQ(put_flag(admin, "llm_insights", {{"enabled", true}, {"config", {{"provider", "configured"}}}}).status,
-            200);
+  ASSERT_EQ(put_flag(admin, "llm_insights", {{"enabled", true}, {"config", {{"provider", "configured"}}}}).status, 200);
   Person dan = person("Dan", "man", "woman", 52.50, 13.41);
   const std::string third = match_between(ana, dan);
   ASSERT_FALSE(third.empty());

@@ -45,7 +45,6 @@ TEST(FlagHash, ARolloutGrowsWithoutTakingAnyoneOut) {
   EXPECT_EQ(before.size(), 1000u);
 }
 
-
 TEST(FlagEvaluation, OffBeatsTheAllowListWhichBeatsPlansAndPercentage) {
   const std::string ana = synthetic_user(1), ben = synthetic_user(2);
   flags::Flag f{.key = "f", .enabled = false, .config = {{"x", 1}}, .percentage = 100, .allow_list = {ana}};
