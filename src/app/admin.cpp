@@ -47,4 +47,30 @@ int grant_plan(Config config, const std::string& email, const std::string& plan_
   }
 }
 
+int list_flags(Config config, bool mirror) {
+  try {
+    App app(std::move(config));
+    if (mirror) {
+      auto written = app.flags.mirror_all();
+      if (!written) {
+        app.close();
+        std::cerr << "admin flags: the Redis mirror was not written: " << written.error().detail << "\n";
+        return 1;
+      }
+      std::cerr << "mirrored " << *written << " flags to Redis\n";
+    }
+    auto flags = app.flags.list();
+    app.close();
+    if (!flags) {
+      std::cerr << "admin flags: " << flags.error().detail << "\n";
+      return 1;
+    }
+    for (const auto& f : flags->flags) std::cout << f.to_json().dump() << "\n";
+    return 0;
+  } catch (const std::runtime_error& e) {
+    std::cerr << "admin flags: " << e.what() << "\n";
+    return 2;
+  }
+}
+
 }  // namespace pm::app

@@ -7,6 +7,7 @@
 #include "auth/routes.hpp"
 #include "core/actor.hpp"
 #include "core/log.hpp"
+#include "flags/routes.hpp"
 #include "http/static_files.hpp"
 #include "matching/routes.hpp"
 #include "messaging/routes.hpp"
@@ -125,6 +126,7 @@ App::App(Config cfg)
              .photos = photos,
              .outbox = email_outbox,
              .email_index = email_index}),
+      flags({.db = db, .redis = redis, .subscriptions = subscriptions, .cache_ttl = config.flag_cache_ttl}),
       hub(redis, cache::RedisOptions::from(config)),
       socket_protocol(messaging, static_cast<std::size_t>(config.ws_send_queue)),
       health_(db, redis) {
@@ -140,6 +142,13 @@ App::App(Config cfg)
   sessions.on_ended([this](const auth::SessionsEnded& ended) { hub.end_sessions(ended); });
   discovery.on_unmatch = [this](const UserId& by, const UserId& other) {
     messaging.close_between(by, other, messaging::CloseReason::unmatched);
+  };
+  // Feature flags the code asks (docs/feature-flags.md); a flag nobody defined leaves things as
+  // they were before flags existed (on).
+  discovery.feature_on = [this](std::string_view flag, const UserId& user) { return flags.is_on(flag, user, true); };
+  match_engine.llm_insights_on = [this](const std::string& user_id) {
+    auto e = flags.evaluate("llm_insights", UserId(user_id));
+    return !e || (e->enabled && e->config.value("provider", "configured") != "builtin");
   };
 
   metrics.add_source([this](std::string& out) {
@@ -159,6 +168,7 @@ App::App(Config cfg)
   matching::add_routes(router, auth, matching);
   subscriptions::add_routes(router, auth, subscriptions);
   staff::add_routes(router, auth, staff);
+  flags::add_routes(router, auth, staff, flags);
   notifications::add_routes(router, auth, notifications);
   messaging::add_routes(router, auth, messaging);
   realtime::add_routes(router);

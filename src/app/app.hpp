@@ -11,6 +11,7 @@
 #include "core/config.hpp"
 #include "core/field_cipher.hpp"
 #include "db/pool.hpp"
+#include "flags/service.hpp"
 #include "http/metrics.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
@@ -68,6 +69,7 @@ class App {
   matching::Service matching;
   messaging::Service messaging;
   staff::Service staff;  // moderation, look-ups, comp plans (roles come from `perfectmatch admin grant`)
+  flags::Service flags;  // feature flags: PostgreSQL, mirrored to Redis, read through a local snapshot
   realtime::Hub hub;     // events to sockets on every node (docs/realtime.md)
   realtime::Protocol socket_protocol;
 

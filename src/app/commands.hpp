@@ -32,6 +32,9 @@ int rotate_keys(Config config);
 int grant_role(Config config, const std::string& email, const std::string& role);
 // `admin grant-plan EMAIL PLAN --days N`: the plan without payment (payment_method "comp").
 int grant_plan(Config config, const std::string& email, const std::string& plan_id, int days);
+// `admin flags [--mirror]`: every feature flag as PostgreSQL holds it, one JSON object a line;
+// --mirror first rewrites the Redis mirror from PostgreSQL (docs/feature-flags.md).
+int list_flags(Config config, bool mirror);
 
 // Creates demo users 1..users (docs/demo-data.md); those already there are skipped.
 int seed_demo(Config config, int users, std::uint64_t seed, bool photos);

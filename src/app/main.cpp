@@ -68,7 +68,8 @@ int main(int argc, char** argv) {
       "Re-encrypt stored PII under PM_PII_ACTIVE_KEY. Add the new key to PM_PII_KEYS, make it active, run this, "
       "then the old key may be removed.");
 
-  auto* admin = cli.add_subcommand("admin", "Staff roles and plans given without payment (docs/admin.md).");
+  auto* admin = cli.add_subcommand(
+      "admin", "Staff roles, plans given without payment (docs/admin.md), feature flags (docs/feature-flags.md).");
   admin->require_subcommand(1);
   std::string admin_email, admin_role, admin_plan;
   int admin_days = 30;
@@ -81,6 +82,10 @@ int main(int argc, char** argv) {
   grant_plan->add_option("EMAIL", admin_email, "the account's email address")->required();
   grant_plan->add_option("PLAN", admin_plan, "a plan id, e.g. premium")->required();
   grant_plan->add_option("--days", admin_days, "how long (default 30)")->check(CLI::Range(1, 3650));
+  auto* flags = admin->add_subcommand(
+      "flags", "Print every feature flag as PostgreSQL holds it, one JSON object a line (docs/feature-flags.md).");
+  bool flags_mirror = false;
+  flags->add_flag("--mirror", flags_mirror, "first rewrite the Redis mirror (feature_flags:{key}) from PostgreSQL");
 
   auto* seed = cli.add_subcommand(
       "seed",
@@ -159,6 +164,7 @@ int main(int argc, char** argv) {
   if (*rotate) return app::rotate_keys(std::move(config));
   if (*grant) return app::grant_role(std::move(config), admin_email, admin_role);
   if (*grant_plan) return app::grant_plan(std::move(config), admin_email, admin_plan, admin_days);
+  if (*flags) return app::list_flags(std::move(config), flags_mirror);
   if (*seed) return app::seed_demo(std::move(config), seed_users, seed_value, !seed_no_photos);
   if (*import) return app::import_questions(std::move(config), bank_file);
   if (*worker) return app::run_worker(std::move(config), worker_once);

@@ -48,6 +48,7 @@ struct Config {
   Seconds session_idle_ttl{14 * 24 * 3600};
   Seconds session_max_ttl{90 * 24 * 3600};
   Millis session_cache_ttl{5000};  // how long a server may trust a token it resolved: the bound on logout taking effect
+  Millis flag_cache_ttl{5000};     // how long a server trusts the feature flags it read (docs/feature-flags.md)
   int login_limit_per_account = 10;
   int login_limit_per_ip = 50;
   Seconds login_window{900};

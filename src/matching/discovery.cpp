@@ -220,6 +220,11 @@ Result<MatchView> Discovery::pass(const UserId& user_id, const MatchId& match_id
 }
 
 Result<MatchView> Discovery::rewind(const UserId& user_id) {
+  if (feature_on && !feature_on("rewind", user_id)) {
+    Problem off("feature-disabled", "rewinding a pass is switched off at the moment");
+    off.extensions["feature"] = "rewind";
+    return std::unexpected(off);
+  }
   auto rewound = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<repository::MatchRow> {
     if (!subscriptions::entitlements_of(tx, user_id.str()).rewind)
       return std::unexpected(

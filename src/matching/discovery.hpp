@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/config.hpp"
 #include "core/json.hpp"
@@ -47,11 +48,16 @@ class Discovery {
   Result<MatchView> pass(const UserId& user_id, const MatchId& match_id);
 
   // Rewind (premium: the plan's `rewind`): the user's last pass still in effect is undone, the
-  // match pending again. 403 premium-required without it; 404 with no pass to rewind.
+  // match pending again. 404 feature-disabled while the `rewind` flag is off for the user (before
+  // the plan is asked); 403 premium-required without the entitlement; 404 with no pass to rewind.
   Result<MatchView> rewind(const UserId& user_id);
   // Who liked the user and waits for an answer: the count for every plan, the matches (newest
   // first, at most 100) when the plan has `who_liked_me`.
   Result<LikesReceived> likes_received(const UserId& user_id);
+
+  // Set by app/ at wiring time: whether a feature flag is on for the user (docs/feature-flags.md);
+  // unset: every flag is on. Rewind asks for "rewind".
+  std::function<bool(std::string_view flag, const UserId& user)> feature_on;
 
   // Unmatch: an active match ends for both (rejected) and on_unmatch closes their conversation.
   Result<MatchView> unmatch(const UserId& user_id, const MatchId& match_id);

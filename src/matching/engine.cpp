@@ -199,10 +199,10 @@ Result<IndexedUser> Engine::indexed(const std::string& user_id) {
   return std::unexpected(Problem("profile-incomplete", "your profile cannot be matched yet"));
 }
 
-Result<Insights> Engine::insights_for(const PairPerson& a, const PairPerson& b, const PairScore& score) {
+Result<Insights> Engine::insights_for(const PairPerson& a, const PairPerson& b, const PairScore& score, bool llm) {
   auto idx = PM_TRY(index());
   Insights built = build_insights(idx->bank(), a, b, score);
-  if (!d_.llm.enabled()) return built;
+  if (!llm) return built;
   // The model writes prose from the facts the built-in analysis found; the scores stay ours.
   Json facts = {{"score", score.score},
                 {"built_in", built.to_json()},
@@ -273,13 +273,15 @@ Result<Generated> Engine::generate(const std::string& user_id) {
                       .key_values = v.key_values};
   };
   const PairPerson me = person(user_id, who.profile);
+  // The configured chat model writes the prose only while the llm_insights flag lets it for this user.
+  const bool llm = d_.llm.enabled() && (!llm_insights_on || llm_insights_on(user_id));
   std::vector<repository::NewMatch> rows;
   for (const auto& c : candidates) {
     auto other = idx->find(c.user_id);
     if (!other || !people.count(c.user_id)) continue;
     const MatchProfile& profile = profiles[c.user_id] = other->profile;
     const PairPerson them = person(c.user_id, profile);
-    auto insights = PM_TRY(insights_for(me, them, c.score));
+    auto insights = PM_TRY(insights_for(me, them, c.score, llm));
     repository::NewMatch m{
         .user_a = user_id, .user_b = c.user_id, .score = c.score.score, .score_details = score_json(c.score, insights)};
     // The stored direction follows the canonical order of the pair.
@@ -292,7 +294,7 @@ Result<Generated> Engine::generate(const std::string& user_id) {
     m.insight_document = {{"compatibilityScore", c.score.score},
                           {"generatedAt", iso8601(Clock::now())},
                           {"insights", insights.to_json()},
-                          {"aiModel", d_.llm.enabled() ? d_.llm.model() : kInsightModel},
+                          {"aiModel", llm ? d_.llm.model() : kInsightModel},
                           {"version", kInsightVersion}};
     rows.push_back(std::move(m));
   }

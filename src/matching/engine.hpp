@@ -65,6 +65,10 @@ class Engine {
   Result<Json> compute_vectors(const std::string& user_id);
   // Generates the user's best new matches (up to PM_MATCHES_PER_USER pending); no rate limit.
   Result<Generated> generate(const std::string& user_id);
+  // Set by app/ at wiring time: whether the configured chat model (PM_LLM_PROVIDER) writes the
+  // insights of the matches generated for this user: the `llm_insights` feature flag
+  // (docs/feature-flags.md). Unset: whenever a provider is configured.
+  std::function<bool(const std::string& user_id)> llm_insights_on;
 
   // Worker steps: vectors for completed questionnaires (jobs), regeneration of queued users.
   Result<int> run_vector_jobs(int limit);
@@ -75,7 +79,8 @@ class Engine {
 
  private:
   Result<IndexedUser> indexed(const std::string& user_id);
-  Result<Insights> insights_for(const PairPerson& a, const PairPerson& b, const PairScore& score);
+  // `llm`: whether the configured chat model writes the prose (else the built-in writer alone).
+  Result<Insights> insights_for(const PairPerson& a, const PairPerson& b, const PairScore& score, bool llm);
 
   Deps d_;
   Mutex mutex_;  // loading the bank / refreshing

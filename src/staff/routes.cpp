@@ -2,30 +2,13 @@
 
 #include <fmt/format.h>
 
-#include "auth/guard.hpp"
 #include "core/id.hpp"
+#include "staff/guard.hpp"
 
 namespace pm::staff {
 
 using http::Method;
 using http::Request;
-
-namespace {
-
-// authed, then the caller's role: at least `needed` (an admin may do what a moderator may).
-template <class Fn>
-http::Handler staff_only(auth::Service& auth, Service& service, Role needed, Fn fn) {
-  return auth::authed(auth, [&service, needed, fn](Request& req, const auth::Caller& who) -> http::Response {
-    auto role = service.role_of(who.user_id.str());
-    if (!role) return http::problem_response(role.error(), req.request_id);
-    if (!*role || (needed == Role::admin && **role != Role::admin))
-      return http::problem_response(
-          Problem("staff-only", fmt::format("this needs the {} staff role", to_string(needed))), req.request_id);
-    return fn(req, who);
-  });
-}
-
-}  // namespace
 
 void add_routes(http::Router& router, auth::Service& auth, Service& service) {
   router.add(Method::get, "/api/v1/admin/reports",

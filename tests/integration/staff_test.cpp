@@ -86,6 +86,11 @@ TEST_F(Staff, OnlyStaffReachTheAdminRoutesAndOnlyAdminsGrantPlans) {
       {"POST", "/api/v1/admin/reports/" + some_uuid + "/actions", {{"action", "dismiss"}}, false},
       {"GET", "/api/v1/admin/users?email=" + ana.user.email, nullptr, false},
       {"POST", "/api/v1/admin/users/" + ana.user.user_id + "/plan", {{"plan_id", "premium"}, {"days", 30}}, true},
+      // Feature flags: admins only (tests/integration/flags_test.cpp has their behaviour).
+      {"GET", "/api/v1/admin/feature-flags", nullptr, true},
+      {"GET", "/api/v1/admin/feature-flags/matrix_flag", nullptr, true},
+      {"PUT", "/api/v1/admin/feature-flags/matrix_flag", {{"enabled", true}}, true},
+      {"DELETE", "/api/v1/admin/feature-flags/matrix_flag", nullptr, true},
   };
   // The documented admin routes are exactly these (openapi_test checks the server serves those).
   std::size_t served = 0;

@@ -825,7 +825,8 @@ export interface paths {
         /**
          * Undo my last pass (premium)
          * @description The most recent of my passes still in effect is undone: the match is `pending` again (not
-         *     when the pair has been blocked since). Needs a plan with the `rewind` entitlement.
+         *     when the pair has been blocked since). Needs a plan with the `rewind` entitlement,
+         *     and the `rewind` feature flag on for me.
          */
         post: operations["rewindPass"];
         delete?: never;
@@ -1021,6 +1022,84 @@ export interface paths {
          */
         post: operations["adminGrantPlan"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/features": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My evaluated feature flags
+         * @description Every feature flag as it is for the caller: on or off (the switch, the allow-list, the
+         *     plans and the percentage rollout, docs/feature-flags.md), and the flag's `config` when on
+         *     (`{}` when off). A server answers from flags it read at most `PM_FLAG_CACHE_MS` (5 s) ago,
+         *     and from the last flags it knew while Redis is unreachable.
+         */
+        get: operations["getFeatures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/feature-flags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every feature flag (admin)
+         * @description The flags as PostgreSQL holds them, by key. Admins only (a moderator gets 403).
+         */
+        get: operations["adminListFeatureFlags"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/feature-flags/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A feature flag's key: a-z first, then a-z, 0-9, _ or -; at most 50 characters */
+                key: components["parameters"]["FlagKey"];
+            };
+            cookie?: never;
+        };
+        /**
+         * One feature flag (admin)
+         * @description The flag as PostgreSQL holds it. Admins only (a moderator gets 403).
+         */
+        get: operations["adminGetFeatureFlag"];
+        /**
+         * Create or replace a feature flag (admin)
+         * @description The whole flag (a member left out takes its default). PostgreSQL takes the change with its
+         *     audit entry (`feature_flag_changed`, the admin as actor, the flag before and after), then
+         *     the Redis mirror `feature_flags:{key}` is written; every server sees it within
+         *     `PM_FLAG_CACHE_MS`. Admins only (a moderator gets 403).
+         */
+        put: operations["adminPutFeatureFlag"];
+        post?: never;
+        /**
+         * Delete a feature flag (admin)
+         * @description Audited (`feature_flag_deleted`); the mirror's key is removed. Code that asks for a deleted
+         *     flag gets its own default (docs/feature-flags.md). Admins only (a moderator gets 403).
+         */
+        delete: operations["adminDeleteFeatureFlag"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1399,6 +1478,48 @@ export interface components {
             resolved_at?: string | null;
             /** @description GET one report only: {profile, photos, messages} */
             reported?: Record<string, never>;
+        };
+        /** @description A feature flag as it is for the caller */
+        EvaluatedFlag: {
+            enabled: boolean;
+            /** @description the flag's config when on, `{}` when off */
+            config: Record<string, never>;
+        };
+        /** @description A feature flag as PostgreSQL holds it (docs/feature-flags.md) */
+        FeatureFlag: {
+            /** @example rewind */
+            key?: string;
+            description?: string;
+            /** @description off: off for everyone, the allow-list included */
+            enabled?: boolean;
+            /** @description what the feature reads when on */
+            config?: Record<string, never>;
+            /** @description the share of users it is on for (a stable hash of key and user id) */
+            percentage?: number;
+            /** @description users it is on for whatever the percentage and plans */
+            allow_list?: string[];
+            /** @description empty: every plan; else only users whose plan in force is one of these */
+            plans?: string[];
+            /** Format: date-time */
+            updated_at?: string;
+            /** Format: uuid */
+            updated_by?: string | null;
+        };
+        FeatureFlagInput: {
+            enabled: boolean;
+            /** @description at most 16 KiB of JSON; default {} */
+            config?: Record<string, never>;
+            /** @default 100 */
+            percentage: number;
+            allow_list?: string[];
+            /** @description plan ids of GET /api/v1/plans */
+            plans?: string[];
+            description?: string;
+        };
+        /** @description `feature-disabled` (a feature switched off for the caller by its flag), or another 404 problem */
+        FeatureDisabled: components["schemas"]["Problem"] & {
+            /** @description the flag's key, e.g. rewind */
+            feature?: string;
         };
         /** @description `premium-required`: a Problem naming what would unlock the feature */
         PremiumRequired: components["schemas"]["Problem"] & {
@@ -2118,6 +2239,8 @@ export interface components {
         };
     };
     parameters: {
+        /** @description A feature flag's key: a-z first, then a-z, 0-9, _ or -; at most 50 characters */
+        FlagKey: string;
         /** @description A conversation's id (UUID); anything else is answered like an unknown conversation (404). */
         ConversationId: string;
         /** @description A message's id (UUID); anything else is answered like an unknown message (404). */
@@ -3738,13 +3861,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["PremiumRequired"];
                 };
             };
-            /** @description `not-found`: there is no pass to rewind */
+            /**
+             * @description `not-found`: there is no pass to rewind; `feature-disabled` (with `feature`: `rewind`):
+             *     the `rewind` feature flag is off for me (docs/feature-flags.md)
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["FeatureDisabled"];
                 };
             };
             503: components["responses"]["Unavailable"];
@@ -4129,6 +4255,195 @@ export interface operations {
                 };
             };
             415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getFeatures: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The flags by key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "flags": {
+                     *         "rewind": {
+                     *           "enabled": true,
+                     *           "config": {}
+                     *         },
+                     *         "llm_insights": {
+                     *           "enabled": true,
+                     *           "config": {
+                     *             "provider": "configured"
+                     *           }
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        flags: {
+                            [key: string]: components["schemas"]["EvaluatedFlag"];
+                        };
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    adminListFeatureFlags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The flags */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        flags: components["schemas"]["FeatureFlag"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["StaffOnly"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    adminGetFeatureFlag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A feature flag's key: a-z first, then a-z, 0-9, _ or -; at most 50 characters */
+                key: components["parameters"]["FlagKey"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The flag */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeatureFlag"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["StaffOnly"];
+            /** @description `not-found`: no flag has this key */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    adminPutFeatureFlag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A feature flag's key: a-z first, then a-z, 0-9, _ or -; at most 50 characters */
+                key: components["parameters"]["FlagKey"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FeatureFlagInput"];
+            };
+        };
+        responses: {
+            /** @description The flag, replaced */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeatureFlag"];
+                };
+            };
+            /** @description The flag, created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeatureFlag"];
+                };
+            };
+            /** @description `validation-failed`: a key, percentage, allow-list entry, plan or config that is not valid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["StaffOnly"];
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    adminDeleteFeatureFlag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A feature flag's key: a-z first, then a-z, 0-9, _ or -; at most 50 characters */
+                key: components["parameters"]["FlagKey"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["NoContent"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["StaffOnly"];
+            /** @description `not-found`: no flag has this key */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
     };

@@ -1,0 +1,282 @@
+#include "flags/service.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "admin/audit_log.hpp"
+#include "core/actor.hpp"
+#include "core/log.hpp"
+#include "core/validation.hpp"
+#include "db/transaction.hpp"
+#include "flags/repository.hpp"
+#include "subscriptions/entitlements.hpp"
+
+namespace pm::flags {
+
+namespace {
+
+// The seed's key of one flag, and the set of the keys of every flag (a name no flag's key can
+// make: keys have no ':').
+constexpr std::string_view kKeyPrefix = "feature_flags:";
+constexpr std::string_view kIndex = "feature_flags";
+
+std::string redis_key(std::string_view key) { return std::string(kKeyPrefix) + std::string(key); }
+
+Problem no_such_flag() { return Problem("not-found", "there is no feature flag with this key"); }
+
+Problem invalid(std::string_view field, std::string message) {
+  Fields f(Json::object());
+  f.fail(field, std::move(message));
+  return f.problem();
+}
+
+Result<void> ok_reply(const Result<cache::Reply>& reply) {
+  if (!reply) return std::unexpected(reply.error());
+  if (reply->is_error()) return std::unexpected(Problem("cache-unavailable", std::string(reply->str())));
+  return {};
+}
+
+}  // namespace
+
+// ---------- admins ----------
+
+Result<FlagList> Service::list() {
+  actor::Scope as_system(actor::Scope::system());
+  return db::transact(d_.db, [&](pqxx::work& tx) -> Result<FlagList> { return FlagList{repository::all(tx)}; });
+}
+
+Result<Flag> Service::get(const std::string& key) {
+  if (!valid_key(key)) return std::unexpected(no_such_flag());
+  actor::Scope as_system(actor::Scope::system());
+  return db::transact(d_.db, [&](pqxx::work& tx) -> Result<Flag> {
+    auto flag = repository::find(tx, key);
+    if (!flag) return std::unexpected(no_such_flag());
+    return *flag;
+  });
+}
+
+Result<Service::Put> Service::put(const std::string& staff_id, const std::string& key, const FlagInput& in) {
+  if (!valid_key(key))
+    return std::unexpected(invalid("key", "a flag's key is 1-50 characters: a-z first, then a-z, 0-9, _ or -"));
+  if (!in.plans.empty()) {
+    auto offered = PM_TRY(d_.subscriptions.plans());
+    for (const auto& p : in.plans)
+      if (std::none_of(offered.plans.begin(), offered.plans.end(), [&](const auto& plan) { return plan.plan_id == p; }))
+        return std::unexpected(invalid("plans", "'" + p.substr(0, 50) + "' is not a plan (GET /api/v1/plans)"));
+  }
+  actor::Scope as_system(actor::Scope::system());
+  auto done = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<Put> {
+    auto before = repository::find(tx, key, true);
+    Put out{.flag = repository::upsert(tx, key, in, staff_id), .created = !before};
+    admin::record(tx, {.user_id = staff_id,
+                       .event = "feature_flag_changed",
+                       .details = {{"flag", key},
+                                   {"before", before ? before->mirror_json() : Json(nullptr)},
+                                   {"after", out.flag.mirror_json()}}});
+    return out;
+  }));
+  mirror_one(done.flag);
+  forget_snapshot();
+  return done;
+}
+
+Result<void> Service::remove(const std::string& staff_id, const std::string& key) {
+  if (!valid_key(key)) return std::unexpected(no_such_flag());
+  actor::Scope as_system(actor::Scope::system());
+  PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+    auto before = repository::find(tx, key, true);
+    if (!before || !repository::remove(tx, key)) return std::unexpected(no_such_flag());
+    admin::record(tx, {.user_id = staff_id,
+                       .event = "feature_flag_deleted",
+                       .details = {{"flag", key}, {"before", before->mirror_json()}}});
+    return {};
+  }));
+  unmirror(key);
+  forget_snapshot();
+  return {};
+}
+
+Result<int> Service::mirror_all() {
+  auto flags = PM_TRY(from_postgres());
+  PM_TRY(write_mirror(flags));
+  return static_cast<int>(flags.size());
+}
+
+// ---------- the mirror ----------
+
+Result<void> Service::write_mirror(const Snapshot& flags) {
+  // Keys of flags deleted since (the set names them) go first.
+  auto members = d_.redis.command({"SMEMBERS", kIndex});
+  PM_TRY(ok_reply(members));
+  for (std::size_t i = 0; i < members->size(); ++i) {
+    const std::string name(members->element(i).str());
+    if (!flags.contains(name)) {
+      PM_TRY(ok_reply(d_.redis.command({"SREM", kIndex, name})));
+      PM_TRY(ok_reply(d_.redis.command({"DEL", redis_key(name)})));
+    }
+  }
+  for (const auto& [key, flag] : flags) {
+    PM_TRY(ok_reply(d_.redis.command({"SET", redis_key(key), flag.mirror_json().dump()})));
+    PM_TRY(ok_reply(d_.redis.command({"SADD", kIndex, key})));
+  }
+  return {};
+}
+
+void Service::mirror_one(const Flag& flag) {
+  // The value first, then the set: a reader that sees the key in the set finds its value.
+  auto set = ok_reply(d_.redis.command({"SET", redis_key(flag.key), flag.mirror_json().dump()}));
+  if (set) set = ok_reply(d_.redis.command({"SADD", kIndex, flag.key}));
+  if (!set)
+    log::warn("feature_flag_mirror_failed",
+              {{"flag", flag.key}, {"problem", set.error().type}, {"next", "reconciled from PostgreSQL"}});
+}
+
+void Service::unmirror(const std::string& key) {
+  // Out of the set first, then the value.
+  auto gone = ok_reply(d_.redis.command({"SREM", kIndex, key}));
+  if (gone) gone = ok_reply(d_.redis.command({"DEL", redis_key(key)}));
+  if (!gone)
+    log::warn("feature_flag_mirror_failed",
+              {{"flag", key}, {"problem", gone.error().type}, {"next", "reconciled from PostgreSQL"}});
+}
+
+Result<std::optional<Service::Snapshot>> Service::from_redis() {
+  auto members = d_.redis.command({"SMEMBERS", kIndex});
+  PM_TRY(ok_reply(members));
+  if (members->size() == 0) return std::optional<Snapshot>();  // no flags mirrored (a flushed or new Redis)
+  std::vector<std::string> keys, args{"MGET"};
+  for (std::size_t i = 0; i < members->size(); ++i) {
+    keys.emplace_back(members->element(i).str());
+    args.push_back(redis_key(keys.back()));
+  }
+  auto values = d_.redis.command(args);
+  PM_TRY(ok_reply(values));
+  Snapshot out;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    auto value = values->element(i);
+    if (value.is_nil()) return std::optional<Snapshot>();  // the set names a key that is gone
+    auto doc = parse_json(value.str());
+    auto flag = doc ? Flag::from_mirror(keys[i], *doc) : std::optional<Flag>();
+    if (!flag) return std::optional<Snapshot>();  // not a mirror value: rewrite it from PostgreSQL
+    out.emplace(keys[i], std::move(*flag));
+  }
+  return std::optional<Snapshot>(std::move(out));
+}
+
+Result<Service::Snapshot> Service::from_postgres() {
+  actor::Scope as_system(actor::Scope::system());
+  return db::transact(d_.db, [&](pqxx::work& tx) -> Result<Snapshot> {
+    Snapshot out;
+    for (auto& f : repository::all(tx)) out.emplace(f.key, std::move(f));
+    return out;
+  });
+}
+
+// ---------- the local snapshot ----------
+
+std::optional<Service::Snapshot> Service::load(bool have_one) {
+  const auto now = Steady::now();
+  bool reconcile = false;
+  {
+    MutexLock lock(mutex_);
+    reconcile = !reconciled_at_ || now - *reconciled_at_ >= d_.reconcile_every;
+  }
+  if (!reconcile) {
+    auto mirrored = from_redis();
+    if (mirrored && *mirrored) return std::move(**mirrored);
+    if (!mirrored) {
+      log::warn("feature_flags_redis_unavailable",
+                {{"problem", mirrored.error().type}, {"next", have_one ? "last known flags" : "PostgreSQL"}});
+      if (have_one) return std::nullopt;
+    }
+  }
+  auto stored = from_postgres();
+  if (!stored) {
+    log::warn("feature_flags_postgres_unavailable", {{"problem", stored.error().type}});
+    return std::nullopt;
+  }
+  if (auto written = write_mirror(*stored); !written)
+    log::warn("feature_flag_mirror_failed", {{"problem", written.error().type}, {"next", "retried"}});
+  {
+    MutexLock lock(mutex_);
+    reconciled_at_ = now;
+  }
+  return std::move(*stored);
+}
+
+std::shared_ptr<const Service::Snapshot> Service::snapshot() {
+  std::shared_ptr<const Snapshot> current;
+  {
+    MutexLock lock(mutex_);
+    if (snapshot_ && Steady::now() - loaded_at_ < d_.cache_ttl) return snapshot_;
+    current = snapshot_;
+  }
+  // One refresh at a time: the others go on with the snapshot there is (a server without one waits).
+  std::unique_lock refresh(refresh_, std::try_to_lock);
+  if (!refresh.owns_lock()) {
+    if (current) return current;
+    refresh.lock();
+    MutexLock lock(mutex_);
+    if (snapshot_ && Steady::now() - loaded_at_ < d_.cache_ttl) return snapshot_;
+  }
+  std::uint64_t generation = 0;
+  {
+    MutexLock lock(mutex_);
+    generation = generation_;
+  }
+  auto fresh = load(current != nullptr);
+  MutexLock lock(mutex_);
+  if (fresh)
+    snapshot_ = std::make_shared<const Snapshot>(std::move(*fresh));
+  else if (!snapshot_)
+    snapshot_ = std::make_shared<const Snapshot>();  // nothing readable: the code's defaults until the next try
+  // A change made here while this refresh read: what was read may predate it, so it is not trusted.
+  loaded_at_ = generation == generation_ ? Steady::now() : Steady::time_point{};
+  return snapshot_;
+}
+
+void Service::forget_snapshot() {
+  MutexLock lock(mutex_);
+  loaded_at_ = Steady::time_point{};
+  ++generation_;
+}
+
+// ---------- evaluation ----------
+
+std::string Service::plan_of(const UserId& user) {
+  actor::Scope as_system(actor::Scope::system());  // reads only this user's subscription
+  auto plan = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::string> {
+    return subscriptions::entitlements_of(tx, user.str()).plan_id;
+  });
+  if (!plan) {
+    log::warn("feature_flag_plan_unavailable", {{"problem", plan.error().type}, {"next", "free plan"}});
+    return subscriptions::kFreePlan;
+  }
+  return *plan;
+}
+
+std::optional<Evaluation> Service::evaluate(std::string_view key, const UserId& user) {
+  auto flags = snapshot();
+  auto it = flags->find(std::string(key));
+  if (it == flags->end()) return std::nullopt;
+  const Flag& flag = it->second;
+  const bool needs_plan = flag.enabled && !flag.plans.empty();
+  return flags::evaluate(flag, user.str(), needs_plan ? plan_of(user) : std::string(subscriptions::kFreePlan));
+}
+
+bool Service::is_on(std::string_view key, const UserId& user, bool if_unknown) {
+  auto e = evaluate(key, user);
+  return e ? e->enabled : if_unknown;
+}
+
+Result<Features> Service::features_for(const UserId& user) {
+  auto flags = snapshot();
+  const bool needs_plan = std::any_of(flags->begin(), flags->end(),
+                                      [](const auto& f) { return f.second.enabled && !f.second.plans.empty(); });
+  const std::string plan = needs_plan ? plan_of(user) : std::string(subscriptions::kFreePlan);
+  Features out;
+  for (const auto& [key, flag] : *flags) out.flags.emplace(key, flags::evaluate(flag, user.str(), plan));
+  return out;
+}
+
+}  // namespace pm::flags
