@@ -49,9 +49,14 @@ BEGIN
     SELECT array_agg(DISTINCT m[1]) INTO allowed
     FROM pg_constraint c, regexp_matches(pg_get_constraintdef(c.oid), '''([a-z_]+)''', 'g') AS m
     WHERE c.conname = 'valid_audit_event' AND c.conrelid = 'audit_log'::regclass;
+    IF coalesce(array_length(allowed, 1), 0) < 10 THEN
+        RAISE EXCEPTION 'valid_audit_event: could not read the events it allows';
+    END IF;
     allowed := allowed || ARRAY['subscription_checkout', 'subscription_changed', 'subscription_cancel_requested'];
     ALTER TABLE audit_log DROP CONSTRAINT valid_audit_event;
-    EXECUTE format('ALTER TABLE audit_log ADD CONSTRAINT valid_audit_event CHECK (event = ANY (%L::text[]))', allowed);
+    -- The same form as before (event IN ('a', 'b', ...)), so a later migration can read it alike.
+    EXECUTE format('ALTER TABLE audit_log ADD CONSTRAINT valid_audit_event CHECK (event IN (%s))',
+                   (SELECT string_agg(quote_literal(e), ', ' ORDER BY e) FROM unnest(allowed) AS e));
 END $$;
 
 GRANT SELECT (provider, provider_customer_id, provider_subscription_id, card_brand, grace_until, provider_state_at)

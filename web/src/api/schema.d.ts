@@ -4029,8 +4029,9 @@ export interface operations {
     paymentWebhook: {
         parameters: {
             query?: never;
-            header: {
-                "Stripe-Signature": string;
+            header?: {
+                /** @description The provider's signature; without it (or with a wrong one) the answer is 401 */
+                "Stripe-Signature"?: string;
             };
             path?: never;
             cookie?: never;
