@@ -117,8 +117,10 @@ Outcome apply_event(BillingState& s, const ProviderEvent& e, const std::string& 
   if (s.state_at && e.created < *s.state_at) return Outcome::stale;
   // An event about another subscription than the row's (an old one, ended and replaced) changes
   // nothing; a checkout that completed starts the new one.
+  const bool current_ended =
+      s.payment_status == "canceled" || s.payment_status == "expired" || s.payment_status == "not_required";
   if (e.kind != EventKind::checkout_completed && s.subscription_id && e.subscription_id &&
-      *s.subscription_id != *e.subscription_id)
+      *s.subscription_id != *e.subscription_id && !current_ended)
     return Outcome::ignored;
 
   const bool new_subscription = !s.subscription_id || (e.subscription_id && *e.subscription_id != *s.subscription_id);

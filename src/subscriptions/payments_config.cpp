@@ -37,7 +37,8 @@ Result<PaymentsConfig> PaymentsConfig::from_env(const std::string& public_url, i
                                                                 : "http://127.0.0.1:" + std::to_string(http_port + 1));
   while (!c.api_base.empty() && c.api_base.back() == '/') c.api_base.pop_back();
   c.secret_key = payments_env("PM_STRIPE_SECRET_KEY", c.provider == "sandbox" ? "sk_test_sandbox" : "");
-  c.webhook_secret = payments_env("PM_STRIPE_WEBHOOK_SECRET", c.provider == "sandbox" ? "whsec_sandbox" : "");
+  // No default: a well-known secret would let anyone sign events. Without one, webhooks are refused.
+  c.webhook_secret = payments_env("PM_STRIPE_WEBHOOK_SECRET");
   c.grace_days = PM_TRY(payments_env_int("PM_PAYMENTS_GRACE_DAYS", c.grace_days, 0, 60));
   c.tolerance = std::chrono::seconds(PM_TRY(payments_env_int("PM_STRIPE_WEBHOOK_TOLERANCE", 300, 1, 86400)));
   c.success_url = payments_env("PM_PAYMENTS_SUCCESS_URL", public_url + "/subscription?checkout=success");

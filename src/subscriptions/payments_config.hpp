@@ -18,7 +18,7 @@ struct PaymentsConfig {
   // sandbox's default address, http://127.0.0.1:<PM_HTTP_PORT + 1>, for "sandbox").
   std::string api_base;
   std::string secret_key;      // PM_STRIPE_SECRET_KEY (sk_...): sent as the API's bearer token
-  std::string webhook_secret;  // PM_STRIPE_WEBHOOK_SECRET (whsec_...): verifies Stripe-Signature
+  std::string webhook_secret;  // PM_STRIPE_WEBHOOK_SECRET (whsec_...): verifies Stripe-Signature (none: refused)
   // PM_STRIPE_PRICES: "plan:interval:CURRENCY=price_id,..." (e.g. premium:month:EUR=price_1Abc).
   // A combination without a price id is sent as inline price_data from plan_prices.
   std::map<std::string, std::string> price_ids;

@@ -136,7 +136,9 @@ Result<SandboxOptions> SandboxOptions::from_env(const Config& config) {
   o.public_url = sandbox_env("PM_PAYMENTS_SANDBOX_URL");
   o.webhook_url = sandbox_env("PM_PAYMENTS_WEBHOOK_URL",
                               fmt::format("http://127.0.0.1:{}/api/v1/webhooks/payments", config.http_port));
-  o.webhook_secret = sandbox_env("PM_STRIPE_WEBHOOK_SECRET", o.webhook_secret);
+  o.webhook_secret = sandbox_env("PM_STRIPE_WEBHOOK_SECRET");
+  if (o.webhook_secret.empty())
+    return std::unexpected(Problem("config", "PM_STRIPE_WEBHOOK_SECRET must be set (the server verifies with it)"));
   o.secret_key = sandbox_env("PM_STRIPE_SECRET_KEY", o.secret_key);
   o.duplicates = sandbox_flag("PM_PAYMENTS_SANDBOX_DUPLICATES");
   o.reorder = sandbox_flag("PM_PAYMENTS_SANDBOX_REORDER");
