@@ -21,9 +21,9 @@ constexpr const char* kSubscriptionOf = R"sql(
   SELECT s.plan_type, s.payment_status, s.payment_method, s.cancel_at_period_end,
          to_char(s.start_date AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS start_date,
          to_char(s.end_date AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS end_date,
-         (s.plan_type <> 'free' AND p.plan_id IS NOT NULL AND (
+         coalesce(s.plan_type <> 'free' AND p.plan_id IS NOT NULL AND (
             (s.payment_status IN ('active', 'trialing') AND (s.end_date IS NULL OR s.end_date > now()))
-            OR (s.payment_status = 'past_due' AND s.grace_until > now()))) AS in_force,
+            OR (s.payment_status = 'past_due' AND s.grace_until > now())), false) AS in_force,
          p.entitlements::text AS plan_entitlements,
          (SELECT f.entitlements::text FROM plans f WHERE f.plan_id = 'free') AS free_entitlements
   FROM subscription_details s LEFT JOIN plans p ON p.plan_id = s.plan_type

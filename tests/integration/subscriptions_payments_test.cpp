@@ -417,7 +417,9 @@ TEST_F(Payments, TheNewRoutesRefuseWhoMayNotCallThem) {
     EXPECT_EQ(res.status, 400) << bad.dump() << " " << res.body;
     EXPECT_EQ(res.header("content-type"), "application/problem+json");
   }
-  EXPECT_EQ(server_->request("POST", "/api/v1/subscription/checkout", body.dump(), ben.auth()).status, 415);
+  auto as_text = ben.auth();
+  as_text.emplace_back("Content-Type", "text/plain");
+  EXPECT_EQ(server_->request("POST", "/api/v1/subscription/checkout", body.dump(), as_text).status, 415);
 
   // A suspended user: the suspension ended the sessions.
   auto& app = server_->app();
