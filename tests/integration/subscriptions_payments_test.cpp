@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "auth/restrictions.hpp"
+#include "core/http_client.hpp"
 #include "db/transaction.hpp"
 #include "subscriptions/payments.hpp"
 #include "subscriptions/sandbox.hpp"
@@ -53,6 +54,17 @@ class Payments : public test::NotificationApi {
     NotificationApi::TearDown();
   }
 
+  // A call to the sandbox (the provider, not our API: outside the API contract's recordings).
+  test::HttpResult to_sandbox(const std::string& method, const std::string& path, const std::string& form = "") {
+    http_client::Request req{.method = method,
+                             .url = sandbox_->base_url() + path,
+                             .headers = {"Content-Type: application/x-www-form-urlencoded"},
+                             .body = form};
+    auto res = http_client::send(req, {});
+    EXPECT_TRUE(res.has_value()) << path;
+    if (!res) return {};
+    return {.status = static_cast<int>(res->status), .body = res->body};
+  }
   test::HttpResult post_json(const TestUser& u, const std::string& path, const Json& body) {
     auto headers = u.auth();
     headers.emplace_back("Content-Type", "application/json");
@@ -73,13 +85,12 @@ class Payments : public test::NotificationApi {
     const std::string base = sandbox_->base_url();
     EXPECT_TRUE(url.starts_with(base + "/checkout/cs_test_")) << url;
     const std::string path = url.substr(base.size());
-    auto page = test::http(sandbox_->port(), "GET", path);
+    auto page = to_sandbox("GET", path);
     EXPECT_EQ(page.status, 200);
     EXPECT_NE(page.body.find("value=\"succeed\""), std::string::npos) << page.body;
     EXPECT_NE(page.body.find("value=\"decline\""), std::string::npos);
     EXPECT_NE(page.body.find("value=\"3ds_fail\""), std::string::npos);
-    auto paid = test::http(sandbox_->port(), "POST", path + "/pay", "outcome=" + outcome,
-                           {{"Content-Type", "application/x-www-form-urlencoded"}});
+    auto paid = to_sandbox("POST", path + "/pay", "outcome=" + outcome);
     EXPECT_EQ(paid.status, expect_status) << paid.body;
     EXPECT_TRUE(sandbox_->wait_idle(15s));
     return path;
@@ -91,7 +102,7 @@ class Payments : public test::NotificationApi {
     return r.empty() || r[0][0].is_null() ? "" : r[0][0].as<std::string>();
   }
   void sandbox_action(const std::string& sub, const std::string& action) {
-    auto res = test::http(sandbox_->port(), "POST", "/sandbox/subscriptions/" + sub + "/" + action);
+    auto res = to_sandbox("POST", "/sandbox/subscriptions/" + sub + "/" + action);
     ASSERT_EQ(res.status, 200) << res.body;
     ASSERT_TRUE(sandbox_->wait_idle(15s));
   }
