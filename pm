@@ -25,6 +25,8 @@
 #
 # Environment: PM_PRESET (release|debug|asan), PM_PG_PORT (55432), PM_REDIS_PORT (56379),
 # PM_HTTP_PORT (8080), PM_TEST_JOBS (2), PM_DEMO_USERS (2000: demo users ./pm run creates),
+# PM_PAYMENTS_PROVIDER (sandbox: ./pm run starts the payments sandbox on PM_PAYMENTS_SANDBOX_PORT,
+# default PM_HTTP_PORT + 1; stripe: docs/subscriptions.md),
 # PM_VAR_DIR (var: where the stack keeps everything), PM_ARCHIVE_TIMEOUT (60 s: the most committed
 # data a lost machine loses), PM_BACKUP_RETENTION_FULL (2 full backups kept, with their increments
 # and WAL), PM_BACKUP_REPO (local, or s3 with PM_S3_*: docs/operations.md).
@@ -576,6 +578,19 @@ cmd_run() {
   "$bin" worker >>"$VAR/worker.log" 2>&1 &
   PM_WORKER_PID=$!
   trap 'kill "$PM_WORKER_PID" 2>/dev/null' EXIT
+  # Payments: the local sandbox plays Stripe unless PM_PAYMENTS_PROVIDER says otherwise
+  # (docs/subscriptions.md, "Payments"); its keys are generated once, like the stack's.
+  export PM_PAYMENTS_PROVIDER=${PM_PAYMENTS_PROVIDER:-sandbox}
+  if [[ $PM_PAYMENTS_PROVIDER == sandbox ]]; then
+    export PM_PAYMENTS_SANDBOX_PORT=${PM_PAYMENTS_SANDBOX_PORT:-$((${PM_HTTP_PORT:-8080} + 1))}
+    export PM_STRIPE_API_BASE=http://127.0.0.1:$PM_PAYMENTS_SANDBOX_PORT
+    export PM_STRIPE_SECRET_KEY=${PM_STRIPE_SECRET_KEY:-sk_test_$(secret payments_sandbox_key)}
+    export PM_STRIPE_WEBHOOK_SECRET=${PM_STRIPE_WEBHOOK_SECRET:-whsec_$(secret payments_sandbox_webhook_secret)}
+    "$bin" payments-sandbox >>"$VAR/payments-sandbox.log" 2>&1 &
+    PM_SANDBOX_PID=$!
+    trap 'kill "$PM_WORKER_PID" "$PM_SANDBOX_PID" 2>/dev/null' EXIT
+    say "payments sandbox on http://localhost:$PM_PAYMENTS_SANDBOX_PORT (log: var/payments-sandbox.log)"
+  fi
   say "worker running (log: var/worker.log); serving on http://localhost:${PM_HTTP_PORT:-8080}"
   "$bin" serve
 }

@@ -167,6 +167,18 @@ App::App(Config cfg)
   questionnaire::add_routes(router, auth, questionnaire);
   matching::add_routes(router, auth, matching);
   subscriptions::add_routes(router, auth, subscriptions);
+  // Payments (docs/subscriptions.md): the provider PM_PAYMENTS_PROVIDER names, with its checkout,
+  // cancel and webhook routes, which own it.
+  {
+    auto payments_config = or_throw(subscriptions::PaymentsConfig::from_env(config.public_url, config.http_port));
+    auto provider = subscriptions::make_provider(payments_config);
+    subscriptions::add_payment_routes(
+        router, auth,
+        std::make_shared<subscriptions::Payments>(subscriptions::Payments::Deps{.db = db,
+                                                                                .notifications = notifications,
+                                                                                .config = std::move(payments_config),
+                                                                                .provider = std::move(provider)}));
+  }
   staff::add_routes(router, auth, staff);
   flags::add_routes(router, auth, staff, flags);
   notifications::add_routes(router, auth, notifications);

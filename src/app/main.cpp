@@ -10,6 +10,7 @@
 #include "core/config.hpp"
 #include "core/crypto.hpp"
 #include "core/log.hpp"
+#include "subscriptions/sandbox.hpp"
 
 int main(int argc, char** argv) {
   using namespace pm;
@@ -138,6 +139,12 @@ int main(int argc, char** argv) {
                    "print each user's best N candidates after the hard filters instead of every pair")
       ->check(CLI::Range(1, 10000));
 
+  auto* sandbox = cli.add_subcommand(
+      "payments-sandbox",
+      "Play the payment provider locally (Stripe's API and webhooks, a checkout page to click through) on "
+      "PM_PAYMENTS_SANDBOX_PORT until SIGTERM/SIGINT; events go to PM_PAYMENTS_WEBHOOK_URL, signed with "
+      "PM_STRIPE_WEBHOOK_SECRET (docs/subscriptions.md).");
+
   auto* loadtest = cli.add_subcommand(
       "loadtest-pairs",
       "FOR LOAD TESTS ONLY (bench/messaging.sh): create N pairs of users with an active match, an open "
@@ -170,6 +177,7 @@ int main(int argc, char** argv) {
   if (*worker) return app::run_worker(std::move(config), worker_once);
   if (*generate) return app::generate_all_matches(std::move(config), run_id, generate_jobs);
   if (*score) return app::score_users(config, score_bank, score_users, score_top);
+  if (*sandbox) return subscriptions::run_payments_sandbox(config);
   if (*loadtest) return app::loadtest_pairs(std::move(config), loadtest_count, loadtest_out);
   return 2;
 }

@@ -6,6 +6,7 @@
 //   - deletion of images uploaded for a chat and left unsent for a day
 //   - deletion of activity records older than PM_ACTIVITY_RETENTION_DAYS (admin/retention.hpp)
 //   - delivery of the notification outbox (email/push, with retries; docs/notifications.md)
+//   - expiry of paid plans whose grace period or period ran out (subscriptions/payments.hpp)
 // Several workers may run: each claims its work with FOR UPDATE SKIP LOCKED.
 
 #include <atomic>
@@ -17,6 +18,7 @@
 #include "app/app.hpp"
 #include "app/commands.hpp"
 #include "core/log.hpp"
+#include "subscriptions/payments.hpp"
 
 namespace pm::app {
 
@@ -33,6 +35,11 @@ int run_worker(Config config, bool once) {
     app = std::make_unique<App>(std::move(config));
   } catch (const std::runtime_error& e) {
     log::error("worker_config_invalid", {{"error", e.what()}});
+    return 2;
+  }
+  auto payments = subscriptions::PaymentsConfig::from_env(app->config.public_url, app->config.http_port);
+  if (!payments) {
+    log::error("worker_config_invalid", {{"error", payments.error().detail}});
     return 2;
   }
   std::signal(SIGTERM, on_signal);
@@ -59,6 +66,11 @@ int run_worker(Config config, bool once) {
       if (auto n = app->discovery.expire(app->config.match_expiry_days)) {
         if (*n) log::info("matches_expired", {{"count", *n}});
         last_expiry = std::chrono::steady_clock::now();
+      }
+      if (auto n = subscriptions::expire_lapsed(app->db, app->notifications, payments->grace_days)) {
+        if (*n) log::info("subscriptions_expired", {{"count", *n}});
+      } else {
+        log::warn("worker_subscription_expiry_failed", {{"error", n.error().type}});
       }
       if (auto n = app->messaging.delete_unsent_uploads(24)) {
         if (*n) log::info("chat_uploads_unsent_deleted", {{"count", *n}});

@@ -884,12 +884,89 @@ export interface paths {
         /**
          * My subscription and what it entitles me to now
          * @description The stored subscription (the seed's `subscription_details`) and the entitlements in force:
-         *     the plan's while it is paid for (`status` `active`) and has not ended (`period_end`), else
-         *     the free plan's (`in_force` false).
+         *     the plan's while it is paid for (`status` `active` or `trialing`) and has not ended
+         *     (`period_end`), or while a failed payment's grace period lasts (`past_due`), else the free
+         *     plan's (`in_force` false).
          */
         get: operations["getSubscription"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/subscription/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start paying for a plan (the payment provider's checkout page)
+         * @description Creates a Checkout Session at the payment provider (Stripe, or the local payments sandbox)
+         *     for the plan's price in this interval and currency (`GET /api/v1/plans`) and returns the
+         *     page to send the user to. No card data passes through Perfect Match. Nothing changes here:
+         *     the plan becomes paid when the provider's signed webhook says the payment went through
+         *     (`POST /api/v1/webhooks/payments`). Refused while a paid subscription is in force and not
+         *     cancelled.
+         */
+        post: operations["startCheckout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/subscription/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel my paid subscription at the end of the period paid for
+         * @description Asks the payment provider to end the subscription at the end of its current period (the
+         *     plan stays in force until then). The provider's `customer.subscription.updated` webhook
+         *     records it (`cancel_at_period_end` true in `GET /api/v1/subscription`), and its
+         *     `customer.subscription.deleted` at the period's end ends the plan. Asking again is harmless.
+         */
+        post: operations["cancelSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The payment provider's events (Stripe webhook endpoint)
+         * @description Called by the payment provider, never by a user: authenticated by the `Stripe-Signature`
+         *     header (`t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body" with the endpoint's secret>`;
+         *     several `v1` allowed; compared in constant time; `t` within 300 s of now). Events acted on:
+         *     `checkout.session.completed`, `invoice.paid`, `invoice.payment_failed`,
+         *     `customer.subscription.created`, `customer.subscription.updated`,
+         *     `customer.subscription.deleted`; others are acknowledged and ignored. Each event id is
+         *     stored once: a replay or retry is acknowledged (`duplicate` true) and changes nothing. An
+         *     event older (`created`) than the newest applied to the subscription changes nothing
+         *     (`outcome` `stale`).
+         */
+        post: operations["paymentWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3946,7 +4023,7 @@ export interface operations {
                     "application/json": {
                         /** @example premium */
                         plan_id?: string;
-                        /** @description payment_status: not_required, active, past_due, canceled, ... */
+                        /** @description payment_status: not_required, trialing, active, past_due, canceled, expired, pending */
                         status?: string;
                         in_force?: boolean;
                         /** Format: date-time */
@@ -3960,6 +4037,191 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthenticated"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    startCheckout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example premium */
+                    plan_id: string;
+                    /** @enum {string} */
+                    interval: "month" | "year";
+                    /** @example EUR */
+                    currency: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The provider's checkout page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uri
+                         * @description Where to send the user (the provider's page)
+                         */
+                        url: string;
+                        /** @description The provider's Checkout Session id (cs_...) */
+                        session_id: string;
+                    };
+                };
+            };
+            /**
+             * @description `validation-failed` (with `errors`): no such plan, interval or currency among the plans'
+             *     prices, or a paid subscription is already in force; or `malformed-json`.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `not-ready`: payments are off, or the payment provider could not be reached or refused; or a store is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted; the subscription as stored now (the provider's event follows) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        plan_id?: string;
+                        status?: string;
+                        in_force?: boolean;
+                        /** Format: date-time */
+                        start_date?: string;
+                        /** Format: date-time */
+                        period_end?: string | null;
+                        cancel_at_period_end?: boolean;
+                        payment_method?: string | null;
+                        entitlements?: components["schemas"]["Entitlements"];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description `not-found`: there is no paid subscription (active, trialing or past due) to cancel */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not-ready`: payments are off, or the payment provider could not be reached or refused; or a store is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    paymentWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The provider's signature; without it (or with a wrong one) the answer is 401 */
+                "Stripe-Signature"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example evt_1 */
+                    id: string;
+                    /** @example invoice.paid */
+                    type: string;
+                    /** @description Unix seconds */
+                    created: number;
+                    data: {
+                        object?: Record<string, never>;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Received (and applied, or not: see `outcome`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        received: true;
+                        event_id: string;
+                        /** @description The event was received before: nothing changed */
+                        duplicate: boolean;
+                        /** @enum {string} */
+                        outcome: "applied" | "stale" | "ignored" | "unmatched" | "duplicate";
+                    };
+                };
+            };
+            /** @description `validation-failed`: a signed body that is not an event; or `malformed-json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description `unauthenticated`: the Stripe-Signature header is missing, malformed, does not match the body, or is outside the tolerance window */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `configuration`: no webhook secret is configured */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             503: components["responses"]["Unavailable"];
         };
     };

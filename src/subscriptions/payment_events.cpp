@@ -1,0 +1,194 @@
+#include "subscriptions/payment_events.hpp"
+
+namespace pm::subscriptions {
+
+namespace {
+
+std::optional<std::string> event_str(const Json& o, const char* key) {
+  if (o.is_object() && o.contains(key) && o[key].is_string() && !o[key].get<std::string>().empty())
+    return o[key].get<std::string>();
+  // An expanded object ({"id": ...}) where an id is expected.
+  if (o.is_object() && o.contains(key) && o[key].is_object() && o[key].contains("id") && o[key]["id"].is_string())
+    return o[key]["id"].get<std::string>();
+  return std::nullopt;
+}
+
+std::optional<std::int64_t> event_num(const Json& o, const char* key) {
+  if (o.is_object() && o.contains(key) && o[key].is_number_integer()) return o[key].get<std::int64_t>();
+  return std::nullopt;
+}
+
+const Json& event_child(const Json& o, const char* key) {
+  static const Json kNull;
+  return o.is_object() && o.contains(key) ? o[key] : kNull;
+}
+
+// metadata, wherever Stripe puts it for this object: its own, or the subscription's snapshot on an
+// invoice (subscription_details, or parent.subscription_details in newer API versions).
+void read_metadata(ProviderEvent& e, const Json& object) {
+  for (const Json* m :
+       {&event_child(object, "metadata"), &event_child(event_child(object, "subscription_details"), "metadata"),
+        &event_child(event_child(event_child(object, "parent"), "subscription_details"), "metadata")}) {
+    if (!e.user_id) e.user_id = event_str(*m, "user_id");
+    if (!e.plan_id) e.plan_id = event_str(*m, "plan_id");
+    if (!e.interval) e.interval = event_str(*m, "interval");
+  }
+}
+
+void read_card(ProviderEvent& e, const Json& object) {
+  for (const Json* card : {&event_child(event_child(object, "default_payment_method"), "card"),
+                           &event_child(event_child(object, "payment_method_details"), "card")}) {
+    if (!card->is_object()) continue;
+    e.card_brand = event_str(*card, "brand");
+    auto last4 = event_str(*card, "last4");
+    if (last4 && last4->size() == 4 && last4->find_first_not_of("0123456789") == std::string::npos)
+      e.card_last4 = last4;
+    return;
+  }
+}
+
+}  // namespace
+
+Result<ProviderEvent> parse_stripe_event(const Json& doc) {
+  auto invalid = [](const char* field, const char* message) {
+    Problem p("validation-failed", "the body is not a payment event");
+    p.extensions["errors"] = Json::array({Json{{"field", field}, {"message", message}}});
+    return std::unexpected(p);
+  };
+  if (!doc.is_object()) return invalid("", "must be an event object");
+  ProviderEvent e;
+  auto id = event_str(doc, "id");
+  if (!id || id->size() > 255) return invalid("id", "must be the event's id");
+  e.id = *id;
+  auto type = event_str(doc, "type");
+  if (!type) return invalid("type", "must be the event's type");
+  e.type = *type;
+  auto created = event_num(doc, "created");
+  if (!created || *created <= 0) return invalid("created", "must be the event's creation time (unix seconds)");
+  e.created = *created;
+  const Json& object = event_child(event_child(doc, "data"), "object");
+  if (!object.is_object()) return invalid("data.object", "must be the object the event is about");
+
+  read_metadata(e, object);
+  read_card(e, object);
+  e.customer_id = event_str(object, "customer");
+  if (e.type == "checkout.session.completed") {
+    e.kind = EventKind::checkout_completed;
+    if (auto ref = event_str(object, "client_reference_id")) e.user_id = ref;
+    e.subscription_id = event_str(object, "subscription");
+    if (event_str(object, "mode").value_or("subscription") != "subscription") e.kind = EventKind::other;
+  } else if (e.type == "invoice.paid" || e.type == "invoice.payment_failed") {
+    e.kind = e.type == "invoice.paid" ? EventKind::invoice_paid : EventKind::payment_failed;
+    e.subscription_id = event_str(object, "subscription");
+    if (!e.subscription_id)
+      e.subscription_id = event_str(event_child(event_child(object, "parent"), "subscription_details"), "subscription");
+    const Json& lines = event_child(event_child(object, "lines"), "data");
+    if (lines.is_array() && !lines.empty()) e.period_end = event_num(event_child(lines[0], "period"), "end");
+  } else if (e.type == "customer.subscription.updated" || e.type == "customer.subscription.created" ||
+             e.type == "customer.subscription.deleted") {
+    e.kind =
+        e.type == "customer.subscription.deleted" ? EventKind::subscription_deleted : EventKind::subscription_updated;
+    e.subscription_id = event_str(object, "id");
+    e.status = event_str(object, "status");
+    e.period_end = event_num(object, "current_period_end");
+    const Json& items = event_child(event_child(object, "items"), "data");
+    if (!e.period_end && items.is_array() && !items.empty()) e.period_end = event_num(items[0], "current_period_end");
+    if (object.contains("cancel_at_period_end") && object["cancel_at_period_end"].is_boolean())
+      e.cancel_at_period_end = object["cancel_at_period_end"].get<bool>();
+  }
+  return e;
+}
+
+const char* outcome_name(Outcome o) {
+  switch (o) {
+    case Outcome::applied:
+      return "applied";
+    case Outcome::stale:
+      return "stale";
+    case Outcome::ignored:
+      return "ignored";
+  }
+  return "ignored";
+}
+
+Outcome apply_event(BillingState& s, const ProviderEvent& e, const std::string& provider, int grace_days,
+                    std::int64_t now) {
+  if (e.kind == EventKind::other) return Outcome::ignored;
+  if (s.state_at && e.created < *s.state_at) return Outcome::stale;
+  // An event about another subscription than the row's (an old one, ended and replaced) changes
+  // nothing; a checkout that completed starts the new one.
+  const bool current_ended =
+      s.payment_status == "canceled" || s.payment_status == "expired" || s.payment_status == "not_required";
+  if (e.kind != EventKind::checkout_completed && s.subscription_id && e.subscription_id &&
+      *s.subscription_id != *e.subscription_id && !current_ended)
+    return Outcome::ignored;
+
+  const bool new_subscription = !s.subscription_id || (e.subscription_id && *e.subscription_id != *s.subscription_id);
+  if (e.subscription_id) s.subscription_id = e.subscription_id;
+  if (e.customer_id) s.customer_id = e.customer_id;
+  if (e.plan_id) s.plan_type = *e.plan_id;
+  if (e.card_brand) s.card_brand = e.card_brand;
+  if (e.card_last4) s.card_last4 = e.card_last4;
+  s.provider = provider;
+  s.payment_method = "card";
+  s.state_at = e.created;
+  if (new_subscription) {
+    s.start_date = e.created;
+    s.cancel_at_period_end = false;
+  }
+  auto enter_grace = [&] {
+    if (s.payment_status != "past_due" || !s.grace_until) s.grace_until = now + std::int64_t(grace_days) * 86400;
+    s.payment_status = "past_due";
+  };
+
+  switch (e.kind) {
+    case EventKind::checkout_completed:
+      // Paid at checkout: in force for the first period until the invoice or subscription event
+      // gives its exact end.
+      if (new_subscription || s.payment_status == "not_required" || s.payment_status == "canceled" ||
+          s.payment_status == "expired") {
+        s.payment_status = "active";
+        s.grace_until.reset();
+        if (!s.end_date || *s.end_date < e.created || new_subscription)
+          s.end_date = e.created + (e.interval.value_or("month") == "year" ? 366 : 31) * std::int64_t(86400);
+      }
+      break;
+    case EventKind::invoice_paid:
+      s.payment_status = "active";
+      s.grace_until.reset();
+      if (e.period_end) s.end_date = e.period_end;
+      break;
+    case EventKind::payment_failed:
+      enter_grace();
+      break;
+    case EventKind::subscription_updated: {
+      const std::string status = e.status.value_or(s.payment_status);
+      if (status == "active" || status == "trialing") {
+        s.payment_status = status;
+        s.grace_until.reset();
+      } else if (status == "past_due") {
+        enter_grace();
+      } else if (status == "canceled") {
+        s.payment_status = "canceled";
+      } else if (status == "unpaid" || status == "incomplete_expired") {
+        s.payment_status = "expired";
+      } else if (status == "incomplete" || status == "paused") {
+        s.payment_status = "pending";
+      }
+      if (e.period_end) s.end_date = e.period_end;
+      if (e.cancel_at_period_end) s.cancel_at_period_end = *e.cancel_at_period_end;
+      break;
+    }
+    case EventKind::subscription_deleted:
+      s.payment_status = "canceled";
+      s.cancel_at_period_end = false;
+      s.grace_until.reset();
+      if (!s.end_date || *s.end_date > e.created) s.end_date = e.created;
+      break;
+    case EventKind::other:
+      break;
+  }
+  return Outcome::applied;
+}
+
+}  // namespace pm::subscriptions

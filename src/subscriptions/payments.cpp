@@ -1,0 +1,187 @@
+#include "subscriptions/payments.hpp"
+
+#include <chrono>
+#include <regex>
+
+#include "admin/audit_log.hpp"
+#include "core/log.hpp"
+#include "db/transaction.hpp"
+#include "subscriptions/repository.hpp"
+#include "subscriptions/signature.hpp"
+
+namespace pm::subscriptions {
+
+namespace {
+
+std::int64_t payments_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+Problem checkout_invalid(std::string field, std::string message) {
+  Problem p("validation-failed", "the checkout request is not valid");
+  p.extensions["errors"] = Json::array({Json{{"field", std::move(field)}, {"message", std::move(message)}}});
+  return p;
+}
+
+bool billing_in_force(const BillingState& s, std::int64_t now) {
+  if (s.plan_type == kFreePlan) return false;
+  if (s.payment_status == "active" || s.payment_status == "trialing") return !s.end_date || *s.end_date > now;
+  return s.payment_status == "past_due" && s.grace_until && *s.grace_until > now;
+}
+
+// The audit entry and the notification of a change the user sees (plan, status, cancellation).
+std::optional<Json> record_change(pqxx::work& tx, notifications::Service& notifications, const std::string& user_id,
+                                  const BillingState& before, const BillingState& after, Json why) {
+  why["plan_type"] = after.plan_type;
+  why["status"] = after.payment_status;
+  why["previous_status"] = before.payment_status;
+  why["cancel_at_period_end"] = after.cancel_at_period_end;
+  admin::record(tx, {.event = "subscription_changed", .details = why, .subject_id = user_id});
+  return notifications.record(tx, user_id, notifications::Type::subscription_changed,
+                              {{"plan_type", after.plan_type},
+                               {"status", after.payment_status},
+                               {"cancel_at_period_end", after.cancel_at_period_end}});
+}
+
+}  // namespace
+
+Result<CheckoutInput> CheckoutInput::parse(const Json& body) {
+  if (!body.is_object()) return std::unexpected(checkout_invalid("", "must be an object"));
+  CheckoutInput in;
+  auto text = [&](const char* key) -> std::optional<std::string> {
+    if (!body.contains(key) || !body[key].is_string()) return std::nullopt;
+    return body[key].get<std::string>();
+  };
+  auto plan = text("plan_id");
+  if (!plan || plan->empty() || plan->size() > 50)
+    return std::unexpected(checkout_invalid("plan_id", "must be a plan's id"));
+  auto interval = text("interval");
+  if (!interval || (*interval != "month" && *interval != "year"))
+    return std::unexpected(checkout_invalid("interval", "must be month or year"));
+  auto currency = text("currency");
+  if (!currency || !std::regex_match(*currency, std::regex("^[A-Za-z]{3}$")))
+    return std::unexpected(checkout_invalid("currency", "must be an ISO 4217 code, e.g. EUR"));
+  for (auto& c : *currency) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  in.plan_id = *plan;
+  in.interval = *interval;
+  in.currency = *currency;
+  return in;
+}
+
+Result<CheckoutStarted> Payments::checkout(const std::string& user_id, const CheckoutInput& input) {
+  if (!d_.provider) return std::unexpected(Problem("not-ready", "payments are not enabled on this server"));
+  CheckoutRequest request{.user_id = user_id,
+                          .plan_id = input.plan_id,
+                          .interval = input.interval,
+                          .currency = input.currency,
+                          .price_id = d_.config.price_id(input.plan_id, input.interval, input.currency),
+                          .success_url = d_.config.success_url,
+                          .cancel_url = d_.config.cancel_url};
+  PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+    auto price = repository::price_of(tx, input.plan_id, input.interval, input.currency);
+    if (!price)
+      return std::unexpected(checkout_invalid("plan_id", "no such plan, interval and currency in GET /api/v1/plans"));
+    request.amount_minor = price->amount_minor;
+    request.plan_name = price->plan_name;
+    auto state = repository::billing_state_for_update(tx, user_id);
+    if (!state) return std::unexpected(Problem("not-found", "there is no such user"));
+    if (state->subscription_id && billing_in_force(*state, payments_now()) && !state->cancel_at_period_end)
+      return std::unexpected(checkout_invalid("plan_id", "you already have a paid subscription in force"));
+    request.customer_id = state->customer_id;
+    return {};
+  }));
+  auto session = PM_TRY(d_.provider->create_checkout(request));
+  PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+    admin::record(tx, {.user_id = user_id,
+                       .event = "subscription_checkout",
+                       .details = {{"plan_id", input.plan_id},
+                                   {"interval", input.interval},
+                                   {"currency", input.currency},
+                                   {"session_id", session.id}}});
+    return {};
+  }));
+  return CheckoutStarted{.url = session.url, .session_id = session.id};
+}
+
+Result<Subscription> Payments::cancel(const std::string& user_id) {
+  if (!d_.provider) return std::unexpected(Problem("not-ready", "payments are not enabled on this server"));
+  auto state = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<BillingState> {
+    auto s = repository::billing_state_for_update(tx, user_id);
+    if (!s || !s->subscription_id ||
+        (s->payment_status != "active" && s->payment_status != "trialing" && s->payment_status != "past_due"))
+      return std::unexpected(Problem("not-found", "there is no paid subscription to cancel"));
+    return *s;
+  }));
+  if (!state.cancel_at_period_end) PM_TRY(d_.provider->cancel_at_period_end(*state.subscription_id));
+  return db::transact(d_.db, [&](pqxx::work& tx) -> Result<Subscription> {
+    admin::record(tx, {.user_id = user_id,
+                       .event = "subscription_cancel_requested",
+                       .details = {{"provider_subscription_id", *state.subscription_id}}});
+    return *repository::subscription_of(tx, user_id);
+  });
+}
+
+Result<WebhookReceipt> Payments::webhook(const std::string& body, std::string_view signature) {
+  PM_TRY(verify_signature(signature, body, d_.config.webhook_secret, payments_now(), d_.config.tolerance));
+  auto doc = PM_TRY(parse_json(body));
+  auto event = PM_TRY(parse_stripe_event(doc));
+  const std::string provider = d_.provider ? d_.provider->name() : d_.config.provider;
+  std::optional<std::pair<std::string, Json>> announce;
+  auto receipt = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<WebhookReceipt> {
+    db::AsSystem as_system(tx);  // a webhook is no user's request
+    WebhookReceipt r{.event_id = event.id};
+    if (!repository::record_payment_event(tx, event, provider)) {
+      r.duplicate = true;
+      r.outcome = "duplicate";
+      return r;
+    }
+    auto owner = repository::billing_owner(tx, event);
+    auto state = owner ? repository::billing_state_for_update(tx, *owner) : std::nullopt;
+    if (event.kind == EventKind::other) {
+      r.outcome = "ignored";
+    } else if (!state) {
+      r.outcome = "unmatched";
+    } else {
+      BillingState next = *state;
+      Outcome o = apply_event(next, event, provider, d_.config.grace_days, payments_now());
+      r.outcome = outcome_name(o);
+      if (o == Outcome::applied) {
+        repository::save_billing_state(tx, *owner, next);
+        if (!next.same_as_user_sees(*state))
+          if (auto n = record_change(tx, d_.notifications, *owner, *state, next,
+                                     {{"event_id", event.id}, {"event_type", event.type}}))
+            announce = {{*owner, *n}};
+      }
+    }
+    repository::set_payment_event_outcome(tx, event.id, state ? owner : std::nullopt, r.outcome);
+    return r;
+  }));
+  if (announce) d_.notifications.announce(announce->first, announce->second);
+  log::info("payment_event", {{"event_id", event.id}, {"type", event.type}, {"outcome", receipt.outcome}});
+  return receipt;
+}
+
+Result<int> expire_lapsed(db::Pool& db, notifications::Service& notifications, int grace_days) {
+  std::vector<std::pair<std::string, Json>> announce;
+  auto n = db::transact(db, [&](pqxx::work& tx) -> Result<int> {
+    db::AsSystem as_system(tx);
+    auto lapsed = repository::expire_lapsed(tx, grace_days);
+    for (const auto& l : lapsed) {
+      admin::record(tx, {.event = "subscription_changed",
+                         .details = {{"plan_type", l.plan_type},
+                                     {"status", l.payment_status},
+                                     {"previous_status", l.previous_status},
+                                     {"reason", "lapsed"}},
+                         .subject_id = l.user_id});
+      if (auto note = notifications.record(tx, l.user_id, notifications::Type::subscription_changed,
+                                           {{"plan_type", l.plan_type}, {"status", l.payment_status}}))
+        announce.emplace_back(l.user_id, *note);
+    }
+    return static_cast<int>(lapsed.size());
+  });
+  if (n)
+    for (const auto& [user, note] : announce) notifications.announce(user, note);
+  return n;
+}
+
+}  // namespace pm::subscriptions

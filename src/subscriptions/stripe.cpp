@@ -1,0 +1,140 @@
+#include "subscriptions/provider.hpp"
+
+#include <fmt/format.h>
+
+#include "core/http_client.hpp"
+#include "core/json.hpp"
+#include "core/log.hpp"
+
+namespace pm::subscriptions {
+
+namespace {
+
+std::string ascii_lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+void form_add(std::string& form, std::string_view key, std::string_view value) {
+  if (!form.empty()) form += '&';
+  form += form_encode(key);
+  form += '=';
+  form += form_encode(value);
+}
+
+int form_hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string form_unescape(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size() && form_hex_value(s[i + 1]) >= 0 && form_hex_value(s[i + 2]) >= 0) {
+      out += static_cast<char>(form_hex_value(s[i + 1]) * 16 + form_hex_value(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string form_encode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::map<std::string, std::string> form_decode(std::string_view body) {
+  std::map<std::string, std::string> out;
+  while (!body.empty()) {
+    auto amp = body.find('&');
+    std::string_view pair = body.substr(0, amp);
+    body = amp == std::string_view::npos ? std::string_view() : body.substr(amp + 1);
+    if (pair.empty()) continue;
+    auto eq = pair.find('=');
+    out[form_unescape(pair.substr(0, eq))] = eq == std::string_view::npos ? "" : form_unescape(pair.substr(eq + 1));
+  }
+  return out;
+}
+
+Result<std::string> StripeProvider::post(const std::string& path, const std::string& form) {
+  http_client::Request req{
+      .method = "POST",
+      .url = api_base_ + path,
+      .headers = {"Authorization: Bearer " + secret_key_, "Content-Type: application/x-www-form-urlencoded"},
+      .body = form};
+  auto res = http_client::send(req, {});
+  if (!res) {
+    log::warn("payments_provider_unreachable", {{"provider", name_}, {"detail", res.error().detail}});
+    return std::unexpected(Problem("not-ready", "the payment provider could not be reached; try again later"));
+  }
+  if (res->status / 100 != 2) {
+    // Stripe's error object: {"error": {"type", "code", "message"}}; the message may be shown.
+    std::string message;
+    if (auto doc = parse_json(res->body); doc && doc->contains("error") && (*doc)["error"].is_object())
+      message = (*doc)["error"].value("message", "");
+    log::warn("payments_provider_refused", {{"provider", name_}, {"status", res->status}, {"message", message}});
+    return std::unexpected(Problem("not-ready", fmt::format("the payment provider refused the request ({})",
+                                                            message.empty() ? std::to_string(res->status) : message)));
+  }
+  return std::move(res->body);
+}
+
+Result<CheckoutSession> StripeProvider::create_checkout(const CheckoutRequest& r) {
+  std::string form;
+  form_add(form, "mode", "subscription");
+  form_add(form, "client_reference_id", r.user_id);
+  form_add(form, "success_url", r.success_url);
+  form_add(form, "cancel_url", r.cancel_url);
+  if (r.customer_id) form_add(form, "customer", *r.customer_id);
+  form_add(form, "line_items[0][quantity]", "1");
+  if (r.price_id) {
+    form_add(form, "line_items[0][price]", *r.price_id);
+  } else {
+    form_add(form, "line_items[0][price_data][currency]", ascii_lower(r.currency));
+    form_add(form, "line_items[0][price_data][unit_amount]", std::to_string(r.amount_minor));
+    form_add(form, "line_items[0][price_data][recurring][interval]", r.interval);
+    form_add(form, "line_items[0][price_data][product_data][name]", r.plan_name);
+  }
+  for (const char* prefix : {"metadata", "subscription_data[metadata]"}) {
+    form_add(form, fmt::format("{}[user_id]", prefix), r.user_id);
+    form_add(form, fmt::format("{}[plan_id]", prefix), r.plan_id);
+    form_add(form, fmt::format("{}[interval]", prefix), r.interval);
+  }
+  auto body = PM_TRY(post("/v1/checkout/sessions", form));
+  auto doc = parse_json(body);
+  if (!doc || !doc->is_object() || !(*doc)["id"].is_string() || !(*doc)["url"].is_string())
+    return std::unexpected(Problem("not-ready", "the payment provider's answer had no checkout URL"));
+  return CheckoutSession{.id = (*doc)["id"].get<std::string>(), .url = (*doc)["url"].get<std::string>()};
+}
+
+Result<void> StripeProvider::cancel_at_period_end(const std::string& subscription_id) {
+  std::string form;
+  form_add(form, "cancel_at_period_end", "true");
+  PM_TRY(post("/v1/subscriptions/" + form_encode(subscription_id), form));
+  return {};
+}
+
+std::unique_ptr<PaymentProvider> make_provider(const PaymentsConfig& config) {
+  if (config.provider == "none") return nullptr;
+  return std::make_unique<StripeProvider>(config.provider, config.api_base, config.secret_key);
+}
+
+}  // namespace pm::subscriptions

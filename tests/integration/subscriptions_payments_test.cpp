@@ -1,0 +1,445 @@
+// Payments over real HTTP on the real stores, with the payment sandbox (the Stripe stand-in)
+// running in the test on its own port: Stripe-Signature checks (bad, expired, replayed,
+// unsigned), each event applied once, out-of-order events, checkout through the sandbox's page to
+// premium, cancel at period end, a failed payment's grace period and its expiry by the worker,
+// and who may call the new routes.
+
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "auth/restrictions.hpp"
+#include "core/http_client.hpp"
+#include "db/transaction.hpp"
+#include "subscriptions/payments.hpp"
+#include "subscriptions/sandbox.hpp"
+#include "subscriptions/signature.hpp"
+#include "support/notification_api.hpp"
+#include "support/processes.hpp"
+
+using namespace pm;
+using namespace std::chrono_literals;
+using Json = nlohmann::json;
+using test::TestUser;
+
+namespace {
+
+constexpr const char* kKey = "sk_test_payments_test";
+constexpr const char* kSecret = "whsec_payments_test";
+
+std::int64_t now_s() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+class Payments : public test::NotificationApi {
+ protected:
+  void SetUp() override {
+    sandbox_ = std::make_unique<subscriptions::Sandbox>(
+        subscriptions::SandboxOptions{.port = 0, .webhook_secret = kSecret, .secret_key = kKey, .first_retry = 50ms});
+    sandbox_->start();
+    // The app reads its payment settings from the environment when it is built.
+    ::setenv("PM_PAYMENTS_PROVIDER", "sandbox", 1);
+    ::setenv("PM_STRIPE_API_BASE", sandbox_->base_url().c_str(), 1);
+    ::setenv("PM_STRIPE_SECRET_KEY", kKey, 1);
+    ::setenv("PM_STRIPE_WEBHOOK_SECRET", kSecret, 1);
+    ::setenv("PM_PAYMENTS_GRACE_DAYS", "3", 1);
+    server_ = std::make_unique<test::TestServer>(test::test_config(db_));
+    sandbox_->set_webhook_url(fmt::format("http://127.0.0.1:{}/api/v1/webhooks/payments", server_->port()));
+  }
+  void TearDown() override {
+    sandbox_->stop();
+    NotificationApi::TearDown();
+  }
+
+  // A call to the sandbox (the provider, not our API: outside the API contract's recordings).
+  test::HttpResult to_sandbox(const std::string& method, const std::string& path, const std::string& form = "") {
+    http_client::Request req{.method = method,
+                             .url = sandbox_->base_url() + path,
+                             .headers = {"Content-Type: application/x-www-form-urlencoded"},
+                             .body = form};
+    auto res = http_client::send(req, {});
+    EXPECT_TRUE(res.has_value()) << path;
+    if (!res) return {};
+    return {.status = static_cast<int>(res->status), .body = res->body};
+  }
+  test::HttpResult post_json(const TestUser& u, const std::string& path, const Json& body) {
+    auto headers = u.auth();
+    headers.emplace_back("Content-Type", "application/json");
+    return server_->request("POST", path, body.dump(), headers);
+  }
+  Json subscription(const TestUser& u) {
+    auto res = get(u, "/api/v1/subscription");
+    EXPECT_EQ(res.status, 200) << res.body;
+    return res.json();
+  }
+  // POST /subscription/checkout, then the person's click on the sandbox's page.
+  std::string checkout(const TestUser& u, const std::string& outcome = "succeed", int expect_status = 303) {
+    auto started = post_json(u, "/api/v1/subscription/checkout",
+                             {{"plan_id", "premium"}, {"interval", "month"}, {"currency", "EUR"}});
+    EXPECT_EQ(started.status, 200) << started.body;
+    if (started.status != 200) return "";
+    const std::string url = started.json()["url"];
+    const std::string base = sandbox_->base_url();
+    EXPECT_TRUE(url.starts_with(base + "/checkout/cs_test_")) << url;
+    const std::string path = url.substr(base.size());
+    auto page = to_sandbox("GET", path);
+    EXPECT_EQ(page.status, 200);
+    EXPECT_NE(page.body.find("value=\"succeed\""), std::string::npos) << page.body;
+    EXPECT_NE(page.body.find("value=\"decline\""), std::string::npos);
+    EXPECT_NE(page.body.find("value=\"3ds_fail\""), std::string::npos);
+    auto paid = to_sandbox("POST", path + "/pay", "outcome=" + outcome);
+    EXPECT_EQ(paid.status, expect_status) << paid.body;
+    EXPECT_TRUE(sandbox_->wait_idle(15s));
+    return path;
+  }
+  std::string provider_subscription(const TestUser& u) {
+    auto conn = db_.connect();
+    pqxx::nontransaction q(conn);
+    auto r = q.exec_params("SELECT provider_subscription_id FROM subscription_details WHERE user_id = $1", u.user_id);
+    return r.empty() || r[0][0].is_null() ? "" : r[0][0].as<std::string>();
+  }
+  void sandbox_action(const std::string& sub, const std::string& action) {
+    auto res = to_sandbox("POST", "/sandbox/subscriptions/" + sub + "/" + action);
+    ASSERT_EQ(res.status, 200) << res.body;
+    ASSERT_TRUE(sandbox_->wait_idle(15s));
+  }
+  // A webhook delivery signed at `t` with `secret`.
+  test::HttpResult deliver(const std::string& body, std::optional<std::string> signature) {
+    test::Headers headers{{"Content-Type", "application/json"}};
+    if (signature) headers.emplace_back("Stripe-Signature", *signature);
+    return server_->request("POST", "/api/v1/webhooks/payments", body, headers);
+  }
+  test::HttpResult deliver_signed(const Json& event) {
+    const std::string body = event.dump();
+    return deliver(body, subscriptions::sign_payload(kSecret, now_s(), body));
+  }
+  static Json subscription_event(const std::string& id, const std::string& type, std::int64_t created,
+                                 const TestUser& u, const std::string& status, std::int64_t period_end,
+                                 bool cancel = false) {
+    return {{"id", id},
+            {"object", "event"},
+            {"type", type},
+            {"created", created},
+            {"data",
+             {{"object",
+               {{"id", "sub_test_" + u.user_id.substr(0, 8)},
+                {"object", "subscription"},
+                {"customer", "cus_test_" + u.user_id.substr(0, 8)},
+                {"status", status},
+                {"current_period_end", period_end},
+                {"cancel_at_period_end", cancel},
+                {"metadata", {{"user_id", u.user_id}, {"plan_id", "premium"}, {"interval", "month"}}}}}}}};
+  }
+  static Json invoice_event(const std::string& id, const std::string& type, std::int64_t created, const TestUser& u,
+                            std::int64_t period_end) {
+    return {{"id", id},
+            {"object", "event"},
+            {"type", type},
+            {"created", created},
+            {"data",
+             {{"object",
+               {{"id", "in_" + id},
+                {"object", "invoice"},
+                {"customer", "cus_test_" + u.user_id.substr(0, 8)},
+                {"subscription", "sub_test_" + u.user_id.substr(0, 8)},
+                {"lines", {{"data", Json::array({{{"period", {{"start", created}, {"end", period_end}}}}})}}},
+                {"subscription_details", {{"metadata", {{"user_id", u.user_id}, {"plan_id", "premium"}}}}}}}}}};
+  }
+  int changes_of(const TestUser& u) {
+    return count("SELECT count(*) FROM audit_log WHERE event = 'subscription_changed' AND subject_id = $1::uuid",
+                 u.user_id);
+  }
+  int notifications_of(const TestUser& u) {
+    return count("SELECT count(*) FROM notifications WHERE type = 'subscription.changed' AND user_id = $1::uuid",
+                 u.user_id);
+  }
+  int expire() {
+    auto& app = server_->app();
+    auto n = subscriptions::expire_lapsed(app.db, app.notifications, 3);
+    EXPECT_TRUE(n.has_value());
+    return n.value_or(-1);
+  }
+
+  std::unique_ptr<subscriptions::Sandbox> sandbox_;
+};
+
+}  // namespace
+
+TEST_F(Payments, CheckoutThroughTheSandboxMakesThePlanPremiumOnlyWhenPaid) {
+  TestUser ana = user("Ana");
+  EXPECT_EQ(subscription(ana)["entitlements"]["full_insights"], false);
+
+  // A declined card and a failed 3-D Secure check change nothing.
+  checkout(ana, "decline", 402);
+  checkout(ana, "3ds_fail", 402);
+  EXPECT_EQ(subscription(ana)["plan_id"], "free");
+  EXPECT_EQ(changes_of(ana), 0);
+
+  checkout(ana, "succeed", 303);
+  auto s = subscription(ana);
+  EXPECT_EQ(s["plan_id"], "premium");
+  EXPECT_EQ(s["status"], "active");
+  EXPECT_EQ(s["in_force"], true);
+  EXPECT_EQ(s["payment_method"], "card");
+  EXPECT_EQ(s["entitlements"]["full_insights"], true);
+  EXPECT_EQ(s["entitlements"]["rewind"], true);
+  EXPECT_TRUE(s["period_end"].is_string());
+  EXPECT_EQ(changes_of(ana), 1) << "free -> premium is one change";
+  EXPECT_EQ(notifications_of(ana), 1);
+  EXPECT_EQ(
+      count("SELECT count(*) FROM audit_log WHERE event = 'subscription_checkout' AND user_id = $1::uuid", ana.user_id),
+      3);
+  // Only the provider's ids and the card's brand and last four digits are stored.
+  EXPECT_EQ(count("SELECT count(*) FROM subscription_details WHERE user_id = $1::uuid AND card_last4 = '4242' "
+                  "AND card_brand = 'visa' AND provider_customer_id LIKE 'cus_%' AND provider = 'sandbox'",
+                  ana.user_id),
+            1);
+  auto listed = list(ana);
+  ASSERT_FALSE(listed["notifications"].empty());
+  EXPECT_EQ(listed["notifications"][0]["type"], "subscription.changed");
+  EXPECT_EQ(listed["notifications"][0]["content"]["plan_type"], "premium");
+
+  // A paid plan in force cannot be bought twice.
+  auto again = post_json(ana, "/api/v1/subscription/checkout",
+                         {{"plan_id", "premium"}, {"interval", "year"}, {"currency", "EUR"}});
+  EXPECT_EQ(again.status, 400) << again.body;
+}
+
+TEST_F(Payments, SignaturesAreVerifiedBadExpiredUnsignedAndReplayedChangeNothing) {
+  TestUser ana = user("Ana");
+  const auto t = now_s();
+  Json event = subscription_event("evt_sig_1", "customer.subscription.updated", t, ana, "active", t + 30 * 86400);
+  const std::string body = event.dump();
+
+  auto unsigned_ = deliver(body, std::nullopt);
+  EXPECT_EQ(unsigned_.status, 401) << unsigned_.body;
+  EXPECT_EQ(unsigned_.header("content-type"), "application/problem+json");
+  EXPECT_EQ(deliver(body, subscriptions::sign_payload("whsec_wrong", t, body)).status, 401);
+  EXPECT_EQ(deliver(body, "t=" + std::to_string(t) + ",v1=" + std::string(64, '0')).status, 401);
+  EXPECT_EQ(deliver(body, "garbage").status, 401);
+  // Signed for another body.
+  EXPECT_EQ(deliver(body, subscriptions::sign_payload(kSecret, t, body + " ")).status, 401);
+  // Outside the tolerance window (300 s), either way.
+  EXPECT_EQ(deliver(body, subscriptions::sign_payload(kSecret, t - 301, body)).status, 401);
+  EXPECT_EQ(deliver(body, subscriptions::sign_payload(kSecret, t + 301, body)).status, 401);
+  EXPECT_EQ(subscription(ana)["plan_id"], "free");
+  EXPECT_EQ(count("SELECT count(*) FROM payment_events"), 0);
+
+  // Several v1 signatures (a secret being rolled): one that matches is enough.
+  const std::string good = subscriptions::sign_payload(kSecret, t, body);
+  const std::string rolled =
+      "t=" + std::to_string(t) + ",v1=" + std::string(64, 'a') + "," + good.substr(good.find("v1="));
+  auto first = deliver(body, rolled);
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(first.json()["outcome"], "applied");
+  EXPECT_EQ(subscription(ana)["plan_id"], "premium");
+
+  // The same delivery replayed: accepted (the provider must stop retrying), nothing changes.
+  auto replay = deliver(body, good);
+  ASSERT_EQ(replay.status, 200) << replay.body;
+  EXPECT_EQ(replay.json()["duplicate"], true);
+  EXPECT_EQ(count("SELECT count(*) FROM payment_events"), 1);
+  EXPECT_EQ(changes_of(ana), 1);
+
+  // Signed, but not an event, or not JSON: 4xx problems.
+  const std::string not_event = R"({"hello": "world"})";
+  auto bad = deliver(not_event, subscriptions::sign_payload(kSecret, t, not_event));
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_EQ(bad.json()["type"], "/problems/validation-failed");
+  const std::string not_json = "{nope";
+  EXPECT_EQ(deliver(not_json, subscriptions::sign_payload(kSecret, t, not_json)).status, 400);
+}
+
+TEST_F(Payments, TheSameEventTwiceGivesOneChange) {
+  TestUser ana = user("Ana");
+  sandbox_->set_duplicates(true);  // the sandbox sends every event twice
+  checkout(ana);
+  EXPECT_EQ(subscription(ana)["plan_id"], "premium");
+  EXPECT_EQ(count("SELECT count(*) FROM payment_events"), 3);
+  EXPECT_EQ(sandbox_->delivered(), 6);
+  EXPECT_EQ(changes_of(ana), 1);
+  EXPECT_EQ(notifications_of(ana), 1);
+
+  // A crafted event delivered twice by hand: the second changes nothing.
+  const auto t = now_s() + 100;
+  auto e = subscription_event("evt_twice", "customer.subscription.updated", t, ana, "past_due", t + 86400);
+  e["data"]["object"]["id"] = provider_subscription(ana);
+  ASSERT_EQ(deliver_signed(e).json()["outcome"], "applied");
+  ASSERT_EQ(deliver_signed(e).json()["duplicate"], true);
+  EXPECT_EQ(changes_of(ana), 2);
+  EXPECT_EQ(subscription(ana)["status"], "past_due");
+}
+
+TEST_F(Payments, OutOfOrderEventsEndInTheNewestState) {
+  TestUser ana = user("Ana");
+  const auto t = now_s();
+  // Newest first: active (t+20), then a payment failure from before it (t+10): stays active.
+  ASSERT_EQ(deliver_signed(
+                subscription_event("evt_o1", "customer.subscription.updated", t + 20, ana, "active", t + 30 * 86400))
+                .json()["outcome"],
+            "applied");
+  auto stale = deliver_signed(invoice_event("evt_o2", "invoice.payment_failed", t + 10, ana, t + 30 * 86400));
+  ASSERT_EQ(stale.status, 200) << stale.body;
+  EXPECT_EQ(stale.json()["outcome"], "stale");
+  EXPECT_EQ(subscription(ana)["status"], "active");
+
+  // Deleted (t+40) arrives before an update made earlier (t+30): canceled stays.
+  ASSERT_EQ(
+      deliver_signed(subscription_event("evt_o3", "customer.subscription.deleted", t + 40, ana, "canceled", t + 86400))
+          .json()["outcome"],
+      "applied");
+  EXPECT_EQ(deliver_signed(
+                subscription_event("evt_o4", "customer.subscription.updated", t + 30, ana, "active", t + 60 * 86400))
+                .json()["outcome"],
+            "stale");
+  auto s = subscription(ana);
+  EXPECT_EQ(s["status"], "canceled");
+  EXPECT_EQ(s["in_force"], false);
+  EXPECT_EQ(s["entitlements"]["full_insights"], false);
+
+  // The sandbox delivering each batch newest first ends where in-order delivery does.
+  TestUser ben = user("Ben");
+  sandbox_->set_reorder(true);
+  checkout(ben);
+  auto b = subscription(ben);
+  EXPECT_EQ(b["plan_id"], "premium");
+  EXPECT_EQ(b["status"], "active");
+  EXPECT_EQ(b["in_force"], true);
+  EXPECT_EQ(count("SELECT count(*) FROM payment_events WHERE outcome = 'stale'"), 2 + 2)
+      << "the two older events of Ben's checkout arrived after the newest";
+}
+
+TEST_F(Payments, AFailedPaymentKeepsThePlanForTheGracePeriodThenTheWorkerExpiresIt) {
+  TestUser ana = user("Ana");
+  checkout(ana);
+  const std::string sub = provider_subscription(ana);
+  ASSERT_FALSE(sub.empty());
+  sandbox_action(sub, "fail");
+  auto s = subscription(ana);
+  EXPECT_EQ(s["status"], "past_due");
+  EXPECT_EQ(s["in_force"], true) << "grace period";
+  EXPECT_EQ(s["entitlements"]["full_insights"], true);
+  EXPECT_EQ(count("SELECT count(*) FROM subscription_details WHERE user_id = $1::uuid "
+                  "AND grace_until BETWEEN now() + interval '3 days' - interval '1 minute' "
+                  "AND now() + interval '3 days' + interval '1 minute'",
+                  ana.user_id),
+            1);
+  EXPECT_EQ(expire(), 0) << "nothing lapsed yet";
+
+  // Three days later (the grace period moved into the past): no longer in force, and the worker
+  // records the expiry.
+  exec("UPDATE subscription_details SET grace_until = now() - interval '1 minute' WHERE user_id = '" + ana.user_id +
+       "'");
+  EXPECT_EQ(subscription(ana)["in_force"], false);
+  const int changes = changes_of(ana), notes = notifications_of(ana);
+  // The worker process (perfectmatch worker --once) does it.
+  auto run = test::run_command(test::process_env(server_->app().config) + "timeout 60 " + test::binary_path() +
+                               " worker --once");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(expire(), 0) << "once";
+  s = subscription(ana);
+  EXPECT_EQ(s["status"], "expired");
+  EXPECT_EQ(s["entitlements"]["full_insights"], false);
+  EXPECT_EQ(changes_of(ana), changes + 1);
+  EXPECT_EQ(notifications_of(ana), notes + 1);
+}
+
+TEST_F(Payments, APaymentWithinTheGracePeriodRestoresTheSubscription) {
+  TestUser ana = user("Ana");
+  checkout(ana);
+  const std::string sub = provider_subscription(ana);
+  sandbox_action(sub, "fail");
+  EXPECT_EQ(subscription(ana)["status"], "past_due");
+  sandbox_action(sub, "renew");
+  auto s = subscription(ana);
+  EXPECT_EQ(s["status"], "active");
+  EXPECT_EQ(
+      count("SELECT count(*) FROM subscription_details WHERE user_id = $1::uuid AND grace_until IS NULL", ana.user_id),
+      1);
+}
+
+TEST_F(Payments, CancelEndsTheSubscriptionAtTheEndOfThePeriod) {
+  TestUser ana = user("Ana");
+  checkout(ana);
+  auto cancel = post(ana, "/api/v1/subscription/cancel");
+  ASSERT_EQ(cancel.status, 202) << cancel.body;
+  ASSERT_TRUE(sandbox_->wait_idle(15s));
+  auto s = subscription(ana);
+  EXPECT_EQ(s["cancel_at_period_end"], true);
+  EXPECT_EQ(s["status"], "active");
+  EXPECT_EQ(s["in_force"], true) << "paid to the end of the period";
+  EXPECT_EQ(count("SELECT count(*) FROM audit_log WHERE event = 'subscription_cancel_requested' "
+                  "AND user_id = $1::uuid",
+                  ana.user_id),
+            1);
+  EXPECT_EQ(post(ana, "/api/v1/subscription/cancel").status, 202) << "asking twice is fine";
+
+  // The period ends: the provider deletes the subscription.
+  sandbox_action(provider_subscription(ana), "renew");
+  s = subscription(ana);
+  EXPECT_EQ(s["status"], "canceled");
+  EXPECT_EQ(s["in_force"], false);
+  EXPECT_EQ(s["entitlements"]["rewind"], false);
+  EXPECT_EQ(post(ana, "/api/v1/subscription/cancel").status, 404) << "nothing left to cancel";
+}
+
+TEST_F(Payments, TheWorkerEndsACancelledPlanWhoseEndingEventNeverCame) {
+  TestUser ana = user("Ana");
+  checkout(ana);
+  ASSERT_EQ(post(ana, "/api/v1/subscription/cancel").status, 202);
+  ASSERT_TRUE(sandbox_->wait_idle(15s));
+  exec("UPDATE subscription_details SET end_date = now() - interval '1 minute' WHERE user_id = '" + ana.user_id + "'");
+  EXPECT_EQ(expire(), 1);
+  auto s = subscription(ana);
+  EXPECT_EQ(s["status"], "canceled");
+  EXPECT_EQ(s["cancel_at_period_end"], false);
+}
+
+TEST_F(Payments, TheNewRoutesRefuseWhoMayNotCallThem) {
+  TestUser ana = user("Ana");
+  TestUser ben = user("Ben");
+  const Json body = {{"plan_id", "premium"}, {"interval", "month"}, {"currency", "EUR"}};
+  // Signed out.
+  EXPECT_EQ(
+      server_->request("POST", "/api/v1/subscription/checkout", body.dump(), {{"Content-Type", "application/json"}})
+          .status,
+      401);
+  EXPECT_EQ(server_->request("POST", "/api/v1/subscription/cancel").status, 401);
+  // Unsigned webhook.
+  EXPECT_EQ(deliver(R"({"id":"evt_x","type":"invoice.paid","created":1,"data":{"object":{}}})", std::nullopt).status,
+            401);
+
+  // Another user: Ben cannot cancel Ana's subscription (he has none: 404), hers stays.
+  checkout(ana);
+  EXPECT_EQ(post(ben, "/api/v1/subscription/cancel").status, 404);
+  ASSERT_TRUE(sandbox_->wait_idle(5s));
+  EXPECT_EQ(subscription(ana)["cancel_at_period_end"], false);
+
+  // Bad input: 4xx problems saying what is wrong.
+  for (const auto& bad : {Json{{"plan_id", "premium"}, {"interval", "week"}, {"currency", "EUR"}},
+                          Json{{"plan_id", "premium"}, {"interval", "month"}, {"currency", "EURO"}},
+                          Json{{"plan_id", "premium"}, {"interval", "month"}, {"currency", "JPY"}},
+                          Json{{"plan_id", "free"}, {"interval", "month"}, {"currency", "EUR"}},
+                          Json{{"interval", "month"}, {"currency", "EUR"}}, Json::array()}) {
+    auto res = post_json(ben, "/api/v1/subscription/checkout", bad);
+    EXPECT_EQ(res.status, 400) << bad.dump() << " " << res.body;
+    EXPECT_EQ(res.header("content-type"), "application/problem+json");
+  }
+  auto as_text = ben.auth();
+  as_text.emplace_back("Content-Type", "text/plain");
+  EXPECT_EQ(server_->request("POST", "/api/v1/subscription/checkout", body.dump(), as_text).status, 415);
+
+  // A suspended user: the suspension ended the sessions.
+  auto& app = server_->app();
+  ASSERT_TRUE(db::transact(app.db, [&](pqxx::work& tx) -> Result<bool> {
+                db::AsSystem as_system(tx);
+                auth::suspend(tx, ben.user_id, 3);
+                return true;
+              }).has_value());
+  ASSERT_TRUE(app.sessions.end_all(ben.user_id).has_value());
+  EXPECT_EQ(post_json(ben, "/api/v1/subscription/checkout", body).status, 401);
+  EXPECT_EQ(post(ben, "/api/v1/subscription/cancel").status, 401);
+}

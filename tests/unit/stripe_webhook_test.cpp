@@ -1,0 +1,96 @@
+// The payment webhook's pure parts: the Stripe-Signature check and the subscription lifecycle
+// (each event's effect on the stored state, and an older event never overwriting a newer one).
+
+#include <gtest/gtest.h>
+
+#include "subscriptions/payment_events.hpp"
+#include "subscriptions/signature.hpp"
+
+using namespace pm;
+using namespace pm::subscriptions;
+
+TEST(StripeSignature, AcceptsItsOwnSignatureAndRefusesEveryChange) {
+  const std::string body = R"({"id":"evt_1"})";
+  const auto header = sign_payload("whsec_x", 1000, body);
+  EXPECT_TRUE(header.starts_with("t=1000,v1="));
+  EXPECT_EQ(header.size(), std::string("t=1000,v1=").size() + 64);
+  EXPECT_TRUE(verify_signature(header, body, "whsec_x", 1000, std::chrono::seconds(300)).has_value());
+  EXPECT_TRUE(verify_signature(header, body, "whsec_x", 1300, std::chrono::seconds(300)).has_value());
+  EXPECT_FALSE(verify_signature(header, body, "whsec_x", 1301, std::chrono::seconds(300)).has_value());
+  EXPECT_FALSE(verify_signature(header, body, "whsec_y", 1000, std::chrono::seconds(300)).has_value());
+  EXPECT_FALSE(verify_signature(header, body + " ", "whsec_x", 1000, std::chrono::seconds(300)).has_value());
+  EXPECT_FALSE(verify_signature("", body, "whsec_x", 1000, std::chrono::seconds(300)).has_value());
+  EXPECT_FALSE(verify_signature("t=1000", body, "whsec_x", 1000, std::chrono::seconds(300)).has_value());
+  EXPECT_FALSE(
+      verify_signature("t=abc," + header.substr(header.find("v1=")), body, "whsec_x", 1000, std::chrono::seconds(300))
+          .has_value());
+  // Another scheme (v0) is not a v1 signature; several v1 are fine when one matches.
+  EXPECT_FALSE(verify_signature("t=1000,v0=" + header.substr(header.find("v1=") + 3), body, "whsec_x", 1000,
+                                std::chrono::seconds(300))
+                   .has_value());
+  EXPECT_TRUE(verify_signature("t=1000,v1=00," + header.substr(header.find("v1=")) + ",v1=ff", body, "whsec_x", 1000,
+                               std::chrono::seconds(300))
+                  .has_value());
+  auto refused = verify_signature(header, body, "whsec_y", 1000, std::chrono::seconds(300));
+  EXPECT_EQ(refused.error().status, 401);
+}
+
+namespace {
+
+ProviderEvent subscription_event(std::int64_t created, const std::string& status, std::int64_t period_end) {
+  Json doc = {{"id", "evt_" + std::to_string(created)},
+              {"type", "customer.subscription.updated"},
+              {"created", created},
+              {"data",
+               {{"object",
+                 {{"id", "sub_1"},
+                  {"object", "subscription"},
+                  {"customer", "cus_1"},
+                  {"status", status},
+                  {"current_period_end", period_end},
+                  {"cancel_at_period_end", false},
+                  {"metadata", {{"user_id", "u"}, {"plan_id", "premium"}}}}}}}};
+  return *parse_stripe_event(doc);
+}
+
+}  // namespace
+
+TEST(SubscriptionLifecycle, TrialingActivePastDueWithGraceAndCanceled) {
+  BillingState s;
+  EXPECT_EQ(apply_event(s, subscription_event(100, "trialing", 1000), "stripe", 3, 100), Outcome::applied);
+  EXPECT_EQ(s.plan_type, "premium");
+  EXPECT_EQ(s.payment_status, "trialing");
+  EXPECT_EQ(s.end_date, 1000);
+  EXPECT_EQ(s.subscription_id, "sub_1");
+  EXPECT_EQ(apply_event(s, subscription_event(200, "active", 2000), "stripe", 3, 200), Outcome::applied);
+  EXPECT_EQ(s.payment_status, "active");
+  EXPECT_EQ(apply_event(s, subscription_event(300, "past_due", 3000), "stripe", 3, 300), Outcome::applied);
+  EXPECT_EQ(s.payment_status, "past_due");
+  EXPECT_EQ(s.grace_until, 300 + 3 * 86400);
+  // A second failure does not extend the grace period.
+  EXPECT_EQ(apply_event(s, subscription_event(400, "past_due", 3000), "stripe", 3, 400), Outcome::applied);
+  EXPECT_EQ(s.grace_until, 300 + 3 * 86400);
+  // Older than the state: nothing.
+  EXPECT_EQ(apply_event(s, subscription_event(250, "active", 9000), "stripe", 3, 500), Outcome::stale);
+  EXPECT_EQ(s.payment_status, "past_due");
+  EXPECT_EQ(apply_event(s, subscription_event(500, "canceled", 3000), "stripe", 3, 500), Outcome::applied);
+  EXPECT_EQ(s.payment_status, "canceled");
+}
+
+TEST(SubscriptionLifecycle, AnEventAboutAnotherSubscriptionIsIgnored) {
+  BillingState s;
+  ASSERT_EQ(apply_event(s, subscription_event(100, "active", 1000), "stripe", 3, 100), Outcome::applied);
+  auto other = subscription_event(200, "canceled", 1000);
+  other.subscription_id = "sub_old";
+  EXPECT_EQ(apply_event(s, other, "stripe", 3, 200), Outcome::ignored);
+  EXPECT_EQ(s.payment_status, "active");
+}
+
+TEST(SubscriptionLifecycle, NotAnEventIsAProblem) {
+  EXPECT_FALSE(parse_stripe_event(Json::object()).has_value());
+  EXPECT_FALSE(parse_stripe_event(Json{{"id", "evt"}, {"type", "x"}, {"created", 1}}).has_value());
+  auto other = parse_stripe_event(
+      Json{{"id", "evt"}, {"type", "charge.refunded"}, {"created", 1}, {"data", {{"object", Json::object()}}}});
+  ASSERT_TRUE(other.has_value());
+  EXPECT_EQ(other->kind, EventKind::other);
+}
