@@ -7,8 +7,6 @@
 #include <system_error>
 #include <vector>
 
-#include <fmt/format.h>
-
 namespace pm::http {
 
 namespace {
@@ -100,7 +98,7 @@ void add_web_app(Router& router, std::string dir) {
       [dir = std::move(dir)](Request& req) -> Response {
         std::error_code ec;
         const fs::path root = fs::canonical(dir, ec);
-        if (ec) return not_found(req, fmt::format("the web app is not built in {} (./pm build builds it)", dir));
+        if (ec) return not_found(req, "the web app is not built on this server (./pm build builds it)");
         auto segments = plain_segments(req.path());
         if (!segments) return not_found(req, "there is no such file");
         if (!segments->empty()) {
@@ -117,7 +115,7 @@ void add_web_app(Router& router, std::string dir) {
         }
         auto index = inside(root, root / "index.html");
         auto body = index ? read_whole(*index) : std::nullopt;
-        if (!body) return not_found(req, fmt::format("the web app is not built in {} (./pm build builds it)", dir));
+        if (!body) return not_found(req, "the web app is not built on this server (./pm build builds it)");
         return file_response(*index, std::move(*body), false);
       },
       {"/api", "/media"});

@@ -27,7 +27,10 @@ std::string sign_payload(std::string_view secret, std::int64_t t, std::string_vi
 
 Result<void> verify_signature(std::string_view header, std::string_view body, std::string_view secret, std::int64_t now,
                               std::chrono::seconds tolerance) {
-  if (secret.empty()) return std::unexpected(Problem("configuration", "no webhook secret is configured"));
+  // Without a secret nothing can be verified, so every event is refused: the sender is told it is
+  // not trusted (401), as with a wrong signature, rather than a 5xx that says we are broken.
+  if (secret.empty())
+    return std::unexpected(signature_refused("this server has no webhook secret configured: it accepts no events"));
   if (header.empty()) return std::unexpected(signature_refused("the Stripe-Signature header is missing"));
   std::optional<std::int64_t> t;
   std::vector<std::string_view> v1;

@@ -33,6 +33,10 @@ TEST(StripeSignature, AcceptsItsOwnSignatureAndRefusesEveryChange) {
                   .has_value());
   auto refused = verify_signature(header, body, "whsec_y", 1000, std::chrono::seconds(300));
   EXPECT_EQ(refused.error().status, 401);
+  // A server with no secret configured trusts no event, whatever it carries.
+  auto unconfigured = verify_signature(sign_payload("", 1000, body), body, "", 1000, std::chrono::seconds(300));
+  ASSERT_FALSE(unconfigured.has_value());
+  EXPECT_EQ(unconfigured.error().status, 401);
 }
 
 namespace {
