@@ -7,7 +7,8 @@ import { connect, disconnect, onFrame } from "./realtime";
 import { go, param, path } from "./router";
 import { ChatsScreen, ConversationScreen } from "./screens/chat";
 import { SignIn, SignUp } from "./screens/auth";
-import { MatchDetailScreen, MatchesScreen, PlansScreen } from "./screens/matches";
+import { MatchDetailScreen, MatchesScreen } from "./screens/matches";
+import { PlansScreen, SubscriptionScreen } from "./screens/subscription";
 import { ProfileScreen } from "./screens/profile";
 import { QuestionnaireScreen } from "./screens/questionnaire";
 import { api, errorText, loadMe, me, ok, signOut, token } from "./session";
@@ -104,6 +105,7 @@ function SignedIn() {
   else if (p === "/chats") screen = <ChatsScreen />;
   else if ((id = param(p, "/chats"))) screen = <ConversationScreen key={id} id={id} />;
   else if (p === "/plans") screen = <PlansScreen />;
+  else if (p === "/subscription") screen = <SubscriptionScreen />;
   else
     screen = (
       <main>

@@ -173,3 +173,40 @@ test("two people match live, then chat and see each other's messages and typing 
   await anaContext.close();
   await benContext.close();
 });
+
+test("a free user pays for premium on the sandbox's checkout page and the premium insights appear", async ({ page, request }) => {
+  test.setTimeout(180_000);
+  const errors = consoleErrors(page);
+  const eva = await completePerson(request, { firstName: "Eva", gender: "woman", seeking: "man", place: REYKJAVIK });
+  const finn = await completePerson(request, { firstName: "Finn", gender: "man", seeking: "woman", place: REYKJAVIK });
+  const matchId = await matchBetween(request, eva, finn);
+
+  await signInThroughTheApp(page, eva.email, PASSWORD);
+  await expect(page.getByRole("heading", { name: "Matches" })).toBeVisible();
+  await page.goto(`/matches/${matchId}`);
+  await expect(page.getByRole("heading", { name: "Why you match" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Premium insight" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Detailed analysis" })).toHaveCount(0);
+  await page.getByRole("link", { name: "See the plans" }).click();
+  await expect(page.getByRole("heading", { name: "Plans" })).toBeVisible();
+  await page.getByRole("button", { name: /^Choose Premium at .* per month$/ }).first().click();
+
+  // The payment provider's page (the local sandbox plays Stripe): the card succeeds.
+  await page.getByRole("button", { name: "Pay (card 4242, succeeds)" }).click();
+  await expect(page.getByRole("heading", { name: "Your subscription" })).toBeVisible();
+  // The plan changes when the provider's signed webhook has reached the server.
+  await expect(page.locator("dl.subscription dd").first()).toHaveText("premium", { timeout: 30_000 });
+  await expect(page.getByRole("button", { name: "Cancel at the end of the period" })).toBeVisible();
+  await shot(page, "subscription");
+
+  await page.goto(`/matches/${matchId}`);
+  await expect(page.getByRole("heading", { name: "Detailed analysis" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Potential challenges" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Premium insight" })).toHaveCount(0);
+
+  // Cancelling keeps premium until the period ends, and says when.
+  await page.goto("/subscription");
+  await page.getByRole("button", { name: "Cancel at the end of the period" }).click();
+  await expect(page.getByText("Ends on")).toBeVisible({ timeout: 30_000 });
+  expect(errors).toEqual([]);
+});

@@ -1,5 +1,5 @@
-// Matches: the list (cards with like / pass), one match in detail (attributes as bars, the
-// insight, premium parts locked with a way to the plans), and the plans.
+// Matches: the list (cards with like / pass) and one match in detail (attributes as bars, the
+// insight, premium parts locked with a way to the plans: screens/subscription.tsx).
 import { useEffect, useState } from "preact/hooks";
 import type { Schemas } from "../api/client";
 import { api, ApiError, errorText, ok } from "../session";
@@ -253,46 +253,6 @@ export function MatchDetailScreen(props: { id: string }) {
           </div>
         )}
       </section>
-    </main>
-  );
-}
-
-export function PlansScreen() {
-  const [plans, setPlans] = useState<Schemas["Plan"][] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    ok(api.GET("/api/v1/plans")).then(
-      (p) => setPlans(p.plans ?? []),
-      (e) => setError(e instanceof ApiError ? e.message : errorText(e)),
-    );
-  }, []);
-  if (!plans) return error ? <ErrorBox error={error} /> : <Loading />;
-  return (
-    <main>
-      <h1>{t.plans}</h1>
-      <ul class="plans">
-        {plans.map((p) => {
-          const e = p.entitlements ?? {};
-          return (
-            <li class="card plan">
-              <h2>{p.name}</h2>
-              <ul>
-                {Object.entries(t.entitlementNames).map(([k, label]) =>
-                  (e as Record<string, unknown>)[k] ? <li>{label}</li> : null,
-                )}
-                <li>{t.likesPerDay(e.likes_per_day)}</li>
-                {e.generations_per_day != null && <li>{t.generationsPerDay(e.generations_per_day)}</li>}
-              </ul>
-              {(p.prices ?? []).map((price) => (
-                <p class="price">
-                  {new Intl.NumberFormat(undefined, { style: "currency", currency: price.currency ?? "EUR" }).format((price.amount_minor ?? 0) / 100)}{" "}
-                  {price.interval === "year" ? t.perYear : t.perMonth}
-                </p>
-              ))}
-            </li>
-          );
-        })}
-      </ul>
     </main>
   );
 }

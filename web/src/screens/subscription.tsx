@@ -1,0 +1,167 @@
+// Plans and the user's subscription: the plans with a way to pay for one (the payment provider's
+// checkout page: Stripe, or the local payments sandbox), and what the user has now, with
+// cancellation at the end of the period. The plan changes only when the provider's signed webhook
+// reaches the server, so after paying this screen waits for it (docs/subscriptions.md).
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { Schemas } from "../api/client";
+import { api, ApiError, errorText, ok } from "../session";
+import { t } from "../strings";
+import { ErrorBox, Link, Loading, Notice } from "../ui";
+
+type Subscription = Awaited<ReturnType<typeof loadSubscription>>;
+
+function loadSubscription() {
+  return ok(api.GET("/api/v1/subscription"));
+}
+
+function money(amountMinor: number | undefined, currency: string | undefined): string {
+  return new Intl.NumberFormat(undefined, { style: "currency", currency: currency ?? "EUR" }).format((amountMinor ?? 0) / 100);
+}
+
+export function PlansScreen() {
+  const [plans, setPlans] = useState<Schemas["Plan"][] | null>(null);
+  const [current, setCurrent] = useState<Subscription | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    Promise.all([ok(api.GET("/api/v1/plans")), loadSubscription()]).then(
+      ([p, s]) => {
+        setPlans(p.plans ?? []);
+        setCurrent(s);
+      },
+      (e) => setError(e instanceof ApiError ? e.message : errorText(e)),
+    );
+  }, []);
+  if (!plans) return error ? <ErrorBox error={error} /> : <Loading />;
+  const paying = current?.in_force && current.plan_id !== "free";
+  const checkout = async (plan_id: string, interval: "month" | "year", currency: string) => {
+    setBusy(true);
+    setError(null);
+    try {
+      const session = await ok(api.POST("/api/v1/subscription/checkout", { body: { plan_id, interval, currency } }));
+      // The provider's own page takes the card; it sends the person back to /subscription.
+      location.assign(session.url);
+    } catch (e) {
+      setError(errorText(e));
+      setBusy(false);
+    }
+  };
+  return (
+    <main>
+      <h1>{t.plans}</h1>
+      <ErrorBox error={error} />
+      {paying && (
+        <p>
+          {t.youHave(current!.plan_id ?? "")} <Link href="/subscription">{t.yourSubscription}</Link>
+        </p>
+      )}
+      <ul class="plans">
+        {plans.map((p) => {
+          const e = p.entitlements ?? {};
+          return (
+            <li class="card plan">
+              <h2>{p.name}</h2>
+              <ul>
+                {Object.entries(t.entitlementNames).map(([k, label]) =>
+                  (e as Record<string, unknown>)[k] ? <li>{label}</li> : null,
+                )}
+                <li>{t.likesPerDay(e.likes_per_day)}</li>
+                {e.generations_per_day != null && <li>{t.generationsPerDay(e.generations_per_day)}</li>}
+              </ul>
+              {(p.prices ?? []).map((price) => {
+                const label = `${money(price.amount_minor, price.currency)} ${price.interval === "year" ? t.perYear : t.perMonth}`;
+                return (
+                  <p class="price">
+                    {label}{" "}
+                    {!paying && (
+                      <button
+                        type="button"
+                        disabled={busy}
+                        aria-label={t.upgradeTo(p.name ?? "", label)}
+                        onClick={() => checkout(p.plan_id ?? "", price.interval === "year" ? "year" : "month", price.currency ?? "EUR")}
+                      >
+                        {t.choosePlan}
+                      </button>
+                    )}
+                  </p>
+                );
+              })}
+            </li>
+          );
+        })}
+      </ul>
+    </main>
+  );
+}
+
+export function SubscriptionScreen() {
+  const outcome = new URLSearchParams(location.search).get("checkout");
+  const [sub, setSub] = useState<Subscription | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [waiting, setWaiting] = useState<string | null>(outcome === "success" ? t.waitingForPayment : null);
+  const [busy, setBusy] = useState(false);
+  const alive = useRef(true);
+  // Reads the subscription until `done` holds (at most ~30 s): a change is recorded when the
+  // provider's webhook lands, which can be a moment after the person comes back.
+  const refreshUntil = async (done: (s: Subscription) => boolean) => {
+    for (let left = 30; alive.current; left--) {
+      const s = await loadSubscription();
+      if (!alive.current) return;
+      setSub(s);
+      if (done(s) || left === 0) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    setWaiting(null);
+  };
+  useEffect(() => {
+    refreshUntil((s) => outcome !== "success" || (!!s.in_force && s.plan_id !== "free")).catch((e) => setError(errorText(e)));
+    return () => {
+      alive.current = false;
+    };
+  }, []);
+  if (!sub) return error ? <ErrorBox error={error} /> : <Loading />;
+  const paid = sub.in_force && sub.plan_id !== "free";
+  const cancel = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      setSub(await ok(api.POST("/api/v1/subscription/cancel")));
+      setWaiting(t.waitingForCancellation);
+      await refreshUntil((s) => !!s.cancel_at_period_end);
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <main>
+      <h1>{t.yourSubscription}</h1>
+      {outcome === "cancel" && <Notice text={t.checkoutCancelled} />}
+      <Notice text={waiting} />
+      <ErrorBox error={error} />
+      <dl class="subscription">
+        <dt>{t.planLabel}</dt>
+        <dd>{sub.plan_id}</dd>
+        <dt>{t.statusLabel}</dt>
+        <dd>{sub.status}</dd>
+        {sub.period_end && (
+          <>
+            <dt>{sub.cancel_at_period_end ? t.endsOn : t.renewsOn}</dt>
+            <dd>{new Date(sub.period_end).toLocaleDateString()}</dd>
+          </>
+        )}
+      </dl>
+      {paid && !sub.cancel_at_period_end && sub.payment_method !== "comp" && (
+        <button type="button" disabled={busy} onClick={cancel}>
+          {t.cancelAtPeriodEnd}
+        </button>
+      )}
+      {!paid && (
+        <Link href="/plans" class="button">
+          {t.upgrade}
+        </Link>
+      )}
+    </main>
+  );
+}
