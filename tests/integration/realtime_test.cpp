@@ -625,6 +625,9 @@ TEST_F(RealtimeChat, ASocketsWorkIsBoundedWhateverTheClientSends) {
       start_node("warn", {{"PM_WS_SEND_QUEUE", "8"}, {"PM_WS_FRAMES_PER_10S", "40"}, {"PM_WS_SOCKETS_PER_USER", "2"}});
   auto ana = connect(a, ana_);
   for (int i = 1; i <= 12; ++i) say(*ana, "r" + std::to_string(i), "message " + std::to_string(i));
+  // The node has fanned every one out (the sending socket hears its own, in order) before Ben
+  // connects: a late live frame on top of a full replay would overflow his queue of 8.
+  ASSERT_TRUE(message_new(*ana, 12));
 
   auto ben = connect(a, ben_);
   auto first = ben->request({{"type", "resume"}, {"conversations", {{conversation_, 0}}}});
