@@ -4,23 +4,11 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "http/path.hpp"
+
 namespace pm::http {
 
 namespace {
-
-std::vector<std::string_view> split(std::string_view path) {
-  std::vector<std::string_view> out;
-  while (!path.empty()) {
-    if (path.front() == '/') {
-      path.remove_prefix(1);
-      continue;
-    }
-    auto end = path.find('/');
-    out.push_back(path.substr(0, end));
-    path.remove_prefix(end == std::string_view::npos ? path.size() : end);
-  }
-  return out;
-}
 
 bool is_param(std::string_view segment) {
   return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
@@ -48,7 +36,7 @@ std::string decode(std::string_view s) {
 
 void Router::add(Method method, std::string pattern, Handler handler, std::size_t max_body_bytes) {
   std::vector<std::string> segments;
-  for (auto s : split(pattern)) segments.emplace_back(s);
+  for (auto s : path_segments(pattern)) segments.emplace_back(s);
   for (std::size_t i = 0; i + 1 < segments.size(); ++i)
     if (is_rest(segments[i])) throw std::logic_error("a {name*} parameter must be the last segment: " + pattern);
   for (const auto& r : routes_)
@@ -82,7 +70,7 @@ std::vector<std::pair<Method, std::string>> Router::routes() const {
 }
 
 Router::Match Router::match(Method method, std::string_view path) const {
-  auto parts = split(path);
+  auto parts = path_segments(path);
   Match miss{.route = "(unmatched)", .status = Status::not_found};
   for (const auto& r : routes_) {
     const bool rest = !r.segments.empty() && is_rest(r.segments.back());

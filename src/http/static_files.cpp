@@ -1,11 +1,14 @@
 #include "http/static_files.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
 #include <system_error>
 #include <vector>
+
+#include "http/path.hpp"
 
 namespace pm::http {
 
@@ -25,19 +28,9 @@ bool plain_segment(std::string_view s) {
 
 // The path's segments when every one is plain; nullopt otherwise (the request is refused).
 std::optional<std::vector<std::string_view>> plain_segments(std::string_view path) {
-  std::vector<std::string_view> out;
-  while (!path.empty()) {
-    if (path.front() == '/') {
-      path.remove_prefix(1);
-      continue;
-    }
-    auto end = path.find('/');
-    auto segment = path.substr(0, end);
-    if (!plain_segment(segment)) return std::nullopt;
-    out.push_back(segment);
-    path.remove_prefix(end == std::string_view::npos ? path.size() : end);
-  }
-  return out;
+  auto segments = path_segments(path);
+  if (!std::all_of(segments.begin(), segments.end(), plain_segment)) return std::nullopt;
+  return segments;
 }
 
 std::optional<std::string> read_whole(const fs::path& file) {
