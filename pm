@@ -6,7 +6,11 @@
 #   ./pm build        configure and build everything, tests included (preset from PM_PRESET, default: release),
 #                     and the web app (web/ into web/dist: docs/web.md)
 #   ./pm stack up     start private PostgreSQL 15 + PostGIS and Redis 7 under var/, write var/stack.env
+#   ./pm stack up --replica  the same, plus a synchronous streaming replica (var/pg/replica,
+#                     PM_PG_REPLICA_PORT, default PM_PG_PORT + 2) that serve reads from; later
+#                     `stack up`s start it too
 #   ./pm stack down   stop exactly those instances
+#   ./pm failover     the replica becomes the primary on the primary's port; the old one is fenced
 #   ./pm bin          print the built binary's path
 #   ./pm bench        build and run the benchmarks (results: docs/benchmarks.md)
 #   ./pm fmt          format every C++ file (.clang-format)
@@ -118,15 +122,19 @@ secret() { # secret NAME [BYTES]: a random hex secret generated on first use, ke
 # with var/pg a link to it; the home's permissions stay as they are. Prints the real path, which is
 # what the server's user is given.
 pg_dir() {
+  # (a link whose folder is gone, e.g. removed by hand: a new folder, as if there were no link)
+  [[ -L $VAR/pg && ! -e $VAR/pg ]] && rm -f "$VAR/pg"
   if [[ $EUID -eq 0 && ! -L $VAR/pg ]] && ! runuser -u postgres -- test -x "$VAR" 2>/dev/null; then
     [[ -f $VAR/pg/data/PG_VERSION ]] && die "$VAR/pg holds a database the 'postgres' user cannot reach; move it or delete it"
-    local own; own="$(getent passwd postgres | cut -d: -f6)/perfectmatch/$(printf '%s' "$ROOT" | sha256sum | cut -c1-16)"
+    # Named after the stack's folder (PM_VAR_DIR), not the checkout: the drill's and the tests'
+    # private stacks live in the same checkout as the developer's.
+    local own; own="$(getent passwd postgres | cut -d: -f6)/perfectmatch/$(printf '%s' "$VAR" | sha256sum | cut -c1-16)"
     if [[ -e $own ]]; then
-      # Left by an earlier checkout at this same path (this one has no link to it yet): its
-      # password and data are not this checkout's, and nothing else can reach it.
+      # Left by an earlier stack at this same path (this one has no link to it yet): its
+      # password and data are not this stack's, and nothing else can reach it.
       as_pg "$PG_BIN/pg_ctl" stop -w -m fast -D "$own/data" >/dev/null 2>&1 || true
       rm -rf "$own"
-      say "removed $own, the database of an earlier checkout at this path"
+      say "removed $own, the database of an earlier stack at this path"
     fi
     install -d -o postgres -g postgres -m 700 "$own"
     rm -rf "$VAR/pg" && ln -s "$own" "$VAR/pg"
@@ -219,11 +227,18 @@ archive_timeout = $ARCHIVE_TIMEOUT
 shared_preload_libraries = 'pg_stat_statements'
 pg_stat_statements.track = top
 logging_collector = off
+hot_standby_feedback = on
 EOF
+  # With a replica (./pm stack up --replica), it is the synchronous standby: the app's commits
+  # (synchronous_commit = remote_apply, src/db/pool.hpp) wait until the replica has applied them.
+  if replica_exists; then echo "synchronous_standby_names = '$REPLICA_NAME'" | as_pg tee -a "$1/pm.conf" >/dev/null; fi
 }
 
+# The settings of this script's own sessions: quiet, and commits that do not wait for a replica
+# (the primary starts before its replica, and sets up roles and the database before it is there).
+PG_ADMIN_OPTIONS="-c client_min_messages=warning -c synchronous_commit=local"
 # pg_admin_sql DB SQL: one statement as the bootstrap superuser, unaligned output.
-pg_admin_sql() { PGPASSWORD="$(secret pg_password)" PGOPTIONS="-c client_min_messages=warning" psql -h 127.0.0.1 -p "$PG_PORT" -U pm -d "$1" -Atqc "$2"; }
+pg_admin_sql() { PGPASSWORD="$(secret pg_password)" PGOPTIONS="$PG_ADMIN_OPTIONS" psql -h 127.0.0.1 -p "$PG_PORT" -U pm -d "$1" -Atqc "$2"; }
 
 # A restored cluster accepts connections while it still replays WAL (read-only): wait for its end.
 pg_wait_writable() {
@@ -240,6 +255,88 @@ pg_socket_dir() {
   mkdir -p "$PG_SOCKET_DIR" && chmod 700 "$PG_SOCKET_DIR"
   [[ $EUID -eq 0 ]] && chown postgres:postgres "$PG_SOCKET_DIR"
   return 0
+}
+
+# ---------- the read replica and failover (docs/operations.md) ----------
+
+# A streaming replica of the stack's PostgreSQL in var/pg/replica, on PM_PG_REPLICA_PORT
+# (PM_PG_PORT + 2), made by `./pm stack up --replica`; once made, every `stack up` starts it and
+# var/stack.env names it (PM_DATABASE_REPLICA_URL).
+REPLICA_PORT="${PM_PG_REPLICA_PORT:-$((PG_PORT + 2))}"
+REPLICA_NAME=pm_replica
+replica_data() { echo "$(readlink -f "$VAR/pg")/replica"; }
+replica_exists() { [[ -f $(replica_data)/PG_VERSION ]]; }
+replica_running() { replica_exists && as_pg "$PG_BIN/pg_ctl" status -D "$(replica_data)" >/dev/null 2>&1; }
+
+replica_up() {
+  local dir data; dir=$(readlink -f "$VAR/pg"); data=$(replica_data)
+  if ! replica_exists; then
+    say "making the replica in $data (pg_basebackup from :$PG_PORT)"
+    # The slot keeps the primary's WAL until the replica has it (a replica that was down catches up).
+    pg_admin_sql postgres "SELECT pg_drop_replication_slot('$REPLICA_NAME') FROM pg_replication_slots WHERE slot_name = '$REPLICA_NAME'" >/dev/null
+    as_pg env PGPASSFILE="$dir/.pgpass" "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PG_PORT" -U pm -D "$data" \
+      --wal-method=stream --checkpoint=fast --create-slot --slot="$REPLICA_NAME" >"$dir/replica-basebackup.log" 2>&1 ||
+      { cat "$dir/replica-basebackup.log" >&2; as_pg rm -rf "$data"; die "pg_basebackup failed"; }
+    as_pg touch "$data/standby.signal"
+    # The primary waits for it from now on (pg_conf names it).
+    pg_conf "$(pg_data)" && as_pg "$PG_BIN/pg_ctl" reload -D "$(pg_data)" >/dev/null
+  fi
+  # Its own port and socket; the rest as the primary's settings, plus where it streams from.
+  mkdir -p "/tmp/pm-pg-$REPLICA_PORT" && chmod 700 "/tmp/pm-pg-$REPLICA_PORT"
+  [[ $EUID -eq 0 ]] && chown postgres:postgres "/tmp/pm-pg-$REPLICA_PORT"
+  as_pg cat "$(pg_data)/pm.conf" | sed -e "s/^port = .*/port = $REPLICA_PORT/" \
+    -e "s|^unix_socket_directories = .*|unix_socket_directories = '/tmp/pm-pg-$REPLICA_PORT'|" \
+    -e '/^synchronous_standby_names/d' | as_pg tee "$data/pm.conf" >/dev/null
+  as_pg tee -a "$data/pm.conf" >/dev/null <<EOF
+primary_conninfo = 'host=127.0.0.1 port=$PG_PORT user=pm passfile=$dir/.pgpass application_name=$REPLICA_NAME'
+primary_slot_name = '$REPLICA_NAME'
+EOF
+  if replica_running; then
+    as_pg "$PG_BIN/pg_ctl" reload -D "$data" >/dev/null
+    say "replica already running (port $REPLICA_PORT)"
+  else
+    as_pg "$PG_BIN/pg_ctl" start -w -t 120 -D "$data" -l "$dir/replica.log" >/dev/null ||
+      { tail -20 "$dir/replica.log" >&2; die "the replica did not start"; }
+    say "replica started on 127.0.0.1:$REPLICA_PORT, streaming from :$PG_PORT"
+  fi
+  local state=""
+  for _ in $(seq 300); do
+    state=$(pg_admin_sql postgres "SELECT sync_state FROM pg_stat_replication WHERE application_name = '$REPLICA_NAME'" 2>/dev/null || true)
+    [[ $state == sync ]] && return 0
+    sleep 0.2
+  done
+  die "the replica is not streaming synchronously (state: '${state:-not connected}'; see $dir/replica.log)"
+}
+
+# ./pm failover: the replica becomes the primary, on the primary's port (so serve and worker, whose
+# PM_DATABASE_URL names that port, reconnect by themselves). The old primary is fenced first: stopped
+# if it still runs, and its data folder moved aside so nothing starts it again. Then promotion (a new
+# timeline, so the archive never mixes the two histories), and a restart on the primary's port.
+cmd_failover() {
+  replica_exists || die "there is no replica to fail over to (./pm stack up --replica makes one)"
+  local dir data stamp; dir=$(readlink -f "$VAR/pg"); data=$(replica_data); stamp=$(date -u +%Y%m%dT%H%M%SZ)
+  local t0=$SECONDS
+  if pg_running; then
+    as_pg "$PG_BIN/pg_ctl" stop -w -m immediate -D "$(pg_data)" >/dev/null || true
+    say "old primary stopped"
+  fi
+  if [[ -d $(pg_data) ]]; then
+    as_pg mv "$(pg_data)" "$dir/data.failed-$stamp"
+    say "old primary's data moved to $dir/data.failed-$stamp (fenced: remove it once it is no longer needed)"
+  fi
+  replica_running || as_pg "$PG_BIN/pg_ctl" start -w -t 120 -D "$data" -l "$dir/replica.log" >/dev/null ||
+    { tail -20 "$dir/replica.log" >&2; die "the replica did not start"; }
+  as_pg "$PG_BIN/pg_ctl" promote -w -t 120 -D "$data" >/dev/null || { tail -20 "$dir/replica.log" >&2; die "promotion failed"; }
+  as_pg "$PG_BIN/pg_ctl" stop -w -m fast -D "$data" >/dev/null
+  as_pg mv "$data" "$(pg_data)"
+  pg_conf "$(pg_data)"
+  as_pg "$PG_BIN/pg_ctl" start -w -t 120 -D "$(pg_data)" -l "$dir/postgres.log" >/dev/null ||
+    { tail -20 "$dir/postgres.log" >&2; die "the promoted server did not start"; }
+  pg_wait_writable
+  pg_admin_sql postgres "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE NOT active" >/dev/null
+  write_env
+  say "failover done in $((SECONDS - t0)) s: the former replica is the primary on 127.0.0.1:$PG_PORT (a new timeline)"
+  say "next: ./pm backup full, then ./pm stack up --replica for a new replica (docs/operations.md)"
 }
 
 # ---------- backups (pgBackRest; docs/operations.md) ----------
@@ -316,9 +413,9 @@ backup_stanza() {
 # var/secrets, on every `stack up`.
 pg_roles() {
   local pw; pw=$(secret pg_password)
-  PGPASSWORD="$pw" PGOPTIONS='-c client_min_messages=warning' psql -h 127.0.0.1 -p "$PG_PORT" -U pm -d perfectmatch \
+  PGPASSWORD="$pw" PGOPTIONS="$PG_ADMIN_OPTIONS" psql -h 127.0.0.1 -p "$PG_PORT" -U pm -d perfectmatch \
     -v ON_ERROR_STOP=1 -q -f "$ROOT/deps/postgres-bootstrap.sql" >/dev/null || die "creating the database roles failed"
-  PGPASSWORD="$pw" psql -h 127.0.0.1 -p "$PG_PORT" -U pm -d perfectmatch -v ON_ERROR_STOP=1 -q >/dev/null <<EOF ||
+  PGPASSWORD="$pw" PGOPTIONS="$PG_ADMIN_OPTIONS" psql -h 127.0.0.1 -p "$PG_PORT" -U pm -d perfectmatch -v ON_ERROR_STOP=1 -q >/dev/null <<EOF ||
 ALTER ROLE pm_owner PASSWORD '$(secret pg_owner_password)';
 ALTER ROLE pm_app PASSWORD '$(secret pg_app_password)';
 ALTER ROLE pm_analytics PASSWORD '$(secret pg_analytics_password)';
@@ -374,6 +471,8 @@ export PM_ANALYTICS_DATABASE_URL=postgresql://pm_analytics:$(secret pg_analytics
 # the bootstrap superuser: ./pm and the tests (test databases) only, never a perfectmatch process
 export PM_ADMIN_DATABASE_URL=postgresql://pm:$(secret pg_password)@127.0.0.1:$PG_PORT/perfectmatch
 export PM_REDIS_URL=redis://default:$(secret redis_password)@127.0.0.1:$REDIS_PORT/0
+$(replica_exists && echo "# match lists, conversations and history are read here (./pm stack up --replica)
+export PM_DATABASE_REPLICA_URL=postgresql://pm_app:$(secret pg_app_password)@127.0.0.1:$REPLICA_PORT/perfectmatch")
 export PM_PII_KEYS=k1:$(secret pii_key_k1 32)
 export PM_BLIND_INDEX_KEY=$(secret blind_index_key 32)
 export PM_MEDIA_URL_SECRET=$(secret media_url_secret)
@@ -381,17 +480,19 @@ export PM_DEMO_DATA=true
 EOF
 }
 
-stack_up() {
+stack_up() { # stack_up [--replica]
   cmd_deps
   mkdir -p "$VAR"
   pg_up
+  if [[ ${1:-} == --replica ]] || replica_exists; then replica_up; fi
   redis_up
   write_env
 }
 
 stack_down() {
   if pg_running; then as_pg "$PG_BIN/pg_ctl" stop -w -m fast -D "$(pg_data)" >/dev/null && say "PostgreSQL stopped"; fi
-  rmdir "$PG_SOCKET_DIR" 2>/dev/null || true
+  if replica_running; then as_pg "$PG_BIN/pg_ctl" stop -w -m fast -D "$(replica_data)" >/dev/null && say "replica stopped"; fi
+  rmdir "$PG_SOCKET_DIR" "/tmp/pm-pg-$REPLICA_PORT" 2>/dev/null || true
   if [[ -f $REDIS_DIR/redis.pid ]]; then
     local pid; pid=$(cat "$REDIS_DIR/redis.pid")
     if kill -0 "$pid" 2>/dev/null; then
@@ -785,14 +886,15 @@ case "${1:-}" in
   backup) cmd_deps; shift; cmd_backup "$@" ;;
   restore) shift; cmd_restore "$@" ;;
   drill) shift; cmd_deps; exec "$ROOT/ops/drill.sh" "$@" ;;
+  failover) cmd_failover ;;
   fmt) cmd_fmt ;;
   contract) cmd_contract ;;
   lint) shift; cmd_lint "$@" ;;
   stack)
     case "${2:-}" in
-      up) stack_up ;;
+      up) stack_up "${3:-}" ;;
       down) stack_down ;;
-      *) die "usage: ./pm stack up|down" ;;
+      *) die "usage: ./pm stack up [--replica] | ./pm stack down" ;;
     esac ;;
   *) awk 'NR > 1 && !/^#/ {exit} NR > 1' "$0" | sed 's/^# \{0,1\}//'; [[ -z ${1:-} ]] || exit 2 ;;
 esac

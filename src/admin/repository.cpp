@@ -14,6 +14,10 @@ constexpr const char* kInsert = R"sql(
 constexpr const char* kEnforceRetention = R"sql(
   SELECT what, deleted FROM pm_enforce_retention($1)
 )sql";
+// The coming months' partitions of every partitioned table (migrations/0019); how many it made.
+constexpr const char* kEnsurePartitions = R"sql(
+  SELECT pm_ensure_partitions($1) AS made
+)sql";
 // AuditRow, newest first. The order is a.created_at, qualified: a bare created_at would name the
 // text column of that name.
 constexpr const char* kEntriesOf = R"sql(
@@ -33,6 +37,10 @@ std::vector<std::pair<std::string, long long>> enforce_retention(pqxx::work& tx,
   for (const auto& row : tx.exec_params(kEnforceRetention, days))
     out.emplace_back(row["what"].as<std::string>(), row["deleted"].as<long long>());
   return out;
+}
+
+int ensure_partitions(pqxx::work& tx, int months_ahead) {
+  return tx.exec_params1(kEnsurePartitions, months_ahead)["made"].as<int>();
 }
 
 std::vector<AuditRow> entries_of(pqxx::work& tx, const std::string& user_id, int limit) {

@@ -29,6 +29,9 @@ struct NewEntry {
 void insert(pqxx::work& tx, const NewEntry& entry);
 // pm_enforce_retention (migrations/0012): (table, rows deleted) for each table it prunes.
 std::vector<std::pair<std::string, long long>> enforce_retention(pqxx::work& tx, int days);
+// pm_ensure_partitions (migrations/0019): this month's and the next `months_ahead` months'
+// partitions of every partitioned table; how many it had to create.
+int ensure_partitions(pqxx::work& tx, int months_ahead);
 // The user's newest entries first, at most `limit`.
 std::vector<AuditRow> entries_of(pqxx::work& tx, const std::string& user_id, int limit);
 

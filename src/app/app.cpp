@@ -154,6 +154,10 @@ App::App(Config cfg)
   metrics.add_source([this](std::string& out) {
     auto d = db.stats();
     pool_gauges(out, "db", d.size, d.open, d.in_use, d.acquire_timeouts);
+    if (auto* replica = db.replica()) {
+      auto rd = replica->stats();
+      pool_gauges(out, "db_replica", rd.size, rd.open, rd.in_use, rd.acquire_timeouts);
+    }
     auto r = redis.stats();
     pool_gauges(out, "redis", r.size, r.open, r.in_use, r.acquire_timeouts);
     out += fmt::format(

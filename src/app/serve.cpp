@@ -16,7 +16,10 @@ int serve(Config config) {
   }
   App& app = *made;
   app.start_background();
-  log::info("serve_starting", {{"database", db::describe_target(app.config.database_url)}});
+  log::info("serve_starting", {{"database", db::describe_target(app.config.database_url)},
+                               {"replica", app.config.database_replica_url.empty()
+                                               ? std::string("none")
+                                               : db::describe_target(app.config.database_replica_url)}});
   http::Server server(http::ServerOptions::from(app.config), app.router, app.metrics);
   app.attach(server);
   try {

@@ -112,6 +112,10 @@ const std::vector<Setting>& settings() {
       text("PM_MIGRATE_DATABASE_URL",
            "PostgreSQL URL of the owner role, for migrate only (unset: PM_DATABASE_URL; ./pm stack up writes it)",
            &Config::migrate_database_url),
+      text("PM_DATABASE_REPLICA_URL",
+           "PostgreSQL URL of the app role on a streaming replica: match lists, conversations and history are read "
+           "there, everything else on PM_DATABASE_URL (unset: no replica; docs/operations.md)",
+           &Config::database_replica_url),
       text("PM_REDIS_URL", "Redis URL, redis://[user:password@]host:port/db", &Config::redis_url),
       integer("PM_DB_POOL_SIZE", "PostgreSQL connections per process", &Config::db_pool_size, 1, 1000),
       millis("PM_DB_ACQUIRE_TIMEOUT_MS", "wait for a free PostgreSQL connection before answering 503",

@@ -1,5 +1,7 @@
 #include "db/pool.hpp"
 
+#include <utility>
+
 #include <fmt/format.h>
 
 #include "core/log.hpp"
@@ -12,15 +14,22 @@ PoolOptions PoolOptions::from(const Config& config) {
           .size = config.db_pool_size,
           .acquire_timeout = config.db_acquire_timeout,
           .connect_timeout = config.db_connect_timeout,
-          .statement_timeout = config.db_statement_timeout};
+          .statement_timeout = config.db_statement_timeout,
+          .replica_url = config.database_replica_url};
 }
 
 Pool::Pool(PoolOptions options) : options_(std::move(options)) {
   auto seconds = std::max<long long>(1, (options_.connect_timeout.count() + 999) / 1000);
+  std::string settings = fmt::format("-c statement_timeout={}", options_.statement_timeout.count());
+  if (!options_.replica_url.empty()) {
+    settings += " -c synchronous_commit=remote_apply";
+    PoolOptions replica = options_;
+    replica.url = std::exchange(replica.replica_url, {});
+    replica_ = std::make_unique<Pool>(std::move(replica));
+  }
   auto conninfo = conninfo_with(
-      options_.url, {{"connect_timeout", std::to_string(seconds)},
-                     {"application_name", "perfectmatch"},
-                     {"options", fmt::format("-c statement_timeout={}", options_.statement_timeout.count())}});
+      options_.url,
+      {{"connect_timeout", std::to_string(seconds)}, {"application_name", "perfectmatch"}, {"options", settings}});
   if (conninfo)
     conninfo_ = std::move(*conninfo);
   else
@@ -37,7 +46,7 @@ Pool::Lease::~Lease() {
 
 Result<Pool::Lease> Pool::acquire() {
   if (conninfo_.empty())
-    return std::unexpected(Problem("database-unavailable", "PM_DATABASE_URL is not a valid connection string"));
+    return std::unexpected(Problem("database-unavailable", "the PostgreSQL URL is not a valid connection string"));
   std::unique_lock lock(mutex_);
   const auto deadline = std::chrono::steady_clock::now() + options_.acquire_timeout;
   for (;;) {
@@ -112,6 +121,7 @@ void Pool::close() {
     idle.swap(idle_);
   }
   available_.notify_all();
+  if (replica_) replica_->close();
 }
 
 }  // namespace pm::db

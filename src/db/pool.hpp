@@ -1,6 +1,12 @@
 #pragma once
 // A bounded pool of PostgreSQL connections (libpqxx). Connections are opened lazily, checked out
 // with a timeout, and dropped when they break so the next checkout reconnects.
+//
+// With a replica (PoolOptions::replica_url), the pool owns a second pool of the same size on it,
+// which db::read() (transaction.hpp) uses for read-only work, and the primary's connections commit
+// with synchronous_commit = remote_apply: when the primary names that replica in
+// synchronous_standby_names (./pm stack up --replica does), a commit returns only once the replica
+// shows it, so a read after a write sees the write, and a promoted replica has every commit.
 
 #include <chrono>
 #include <condition_variable>
@@ -22,6 +28,7 @@ struct PoolOptions {
   Millis acquire_timeout{2000};
   Millis connect_timeout{3000};
   Millis statement_timeout{10000};
+  std::string replica_url;  // empty: no replica
 
   static PoolOptions from(const Config& config);
 };
@@ -61,8 +68,10 @@ class Pool {
   // Whether PostgreSQL answers a trivial query through this pool (readiness): "ok", or what failed.
   std::string ping();
   PoolStats stats() const;
-  // Refuses new checkouts and closes the idle connections (graceful shutdown).
+  // Refuses new checkouts and closes the idle connections (graceful shutdown), the replica's too.
   void close();
+  // The replica's pool, or nullptr without one.
+  Pool* replica() { return replica_.get(); }
 
  private:
   void release(std::unique_ptr<pqxx::connection> conn);
@@ -76,6 +85,7 @@ class Pool {
   int in_use_ = 0;
   bool closed_ = false;
   unsigned long long acquire_timeouts_ = 0;
+  std::unique_ptr<Pool> replica_;
 };
 
 }  // namespace pm::db

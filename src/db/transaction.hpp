@@ -50,13 +50,16 @@ class AsSystem {
   pqxx::work& tx_;
 };
 
+enum class Access { read_write, read_only };
+
 // `fn(pqxx::work&)` returns Result<T>; transact returns it after committing.
 template <class Fn>
-auto transact(Pool& pool, Fn&& fn) -> std::invoke_result_t<Fn, pqxx::work&> {
+auto transact(Pool& pool, Fn&& fn, Access access = Access::read_write) -> std::invoke_result_t<Fn, pqxx::work&> {
   using R = std::invoke_result_t<Fn, pqxx::work&>;
   auto lease = PM_TRY(pool.acquire());
   try {
     pqxx::work tx(*lease);
+    if (access == Access::read_only) tx.exec("SET TRANSACTION READ ONLY");
     apply_actor(tx);
     R result = fn(tx);
     if (result) tx.commit();
@@ -66,6 +69,20 @@ auto transact(Pool& pool, Fn&& fn) -> std::invoke_result_t<Fn, pqxx::work&> {
   } catch (const pqxx::in_doubt_error&) {
     return R(std::unexpect, Problem("database-unavailable", "the connection was lost while committing"));
   }
+}
+
+// Read-only work that may run on the replica (PoolOptions::replica_url): a read-only transaction
+// there, or on the primary when there is no replica or it cannot be reached (a replica that is
+// down or being rebuilt slows reads down, it never fails them). A read here sees the caller's own
+// writes because the primary waits for the replica to apply each commit (pool.hpp); against an
+// asynchronous replica it could miss the last moments' writes (docs/operations.md).
+template <class Fn>
+auto read(Pool& pool, Fn&& fn) -> std::invoke_result_t<Fn, pqxx::work&> {
+  if (Pool* replica = pool.replica()) {
+    auto result = transact(*replica, fn, Access::read_only);
+    if (result || result.error().type != "database-unavailable") return result;
+  }
+  return transact(pool, fn, Access::read_only);
 }
 
 }  // namespace pm::db

@@ -105,7 +105,7 @@ Result<MatchPage> Discovery::list(const UserId& user_id, const ListQuery& query)
   if (source == "database") {
     std::optional<std::pair<double, std::string>> after;
     if (query.cursor) after = parse_cursor(*query.cursor);
-    auto rows = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<repository::MatchRow>> {
+    auto rows = PM_TRY(db::read(d_.db, [&](pqxx::work& tx) -> Result<std::vector<repository::MatchRow>> {
       return repository::list_matches(tx, user_id, statuses_of(query.status), after,
                                       cacheable ? kCachedMatches : query.limit + 1);
     }));

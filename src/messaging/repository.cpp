@@ -62,7 +62,10 @@ constexpr const char* kMessage = R"sql(
   WHERE m.message_id = $1
 )sql";
 // A page of conversation $1's messages between the order numbers $2 and $3 (exclusive), at most
-// $4, in order: the first ones after $2 (paging forward)...
+// $4, in order: the first ones after $2 (paging forward)... $5, the conversation's creation, lets
+// PostgreSQL skip the months before it (messages is partitioned by month of sent_at,
+// migrations/0019); a day's margin covers a send whose transaction began, and took its sent_at,
+// before the conversation's own committed.
 constexpr const char* kMessagesForward = R"sql(
   SELECT * FROM (
     SELECT m.message_id, m.conversation_id, m.sender_id, d.recipient_id, m.message_type, m.content, m.media_url,
@@ -70,7 +73,7 @@ constexpr const char* kMessagesForward = R"sql(
            to_char(m.read_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS read_at,
            m.seq, d.reactions::text, d.metadata::text
     FROM messages m JOIN message_documents d ON d.message_id = m.message_id
-    WHERE m.conversation_id = $1 AND m.seq > $2 AND m.seq < $3
+    WHERE m.conversation_id = $1 AND m.seq > $2 AND m.seq < $3 AND m.sent_at >= $5::timestamptz - interval '1 day'
     ORDER BY m.seq ASC LIMIT $4) page
   ORDER BY seq ASC
 )sql";
@@ -82,17 +85,18 @@ constexpr const char* kMessagesBackward = R"sql(
            to_char(m.read_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS read_at,
            m.seq, d.reactions::text, d.metadata::text
     FROM messages m JOIN message_documents d ON d.message_id = m.message_id
-    WHERE m.conversation_id = $1 AND m.seq > $2 AND m.seq < $3
+    WHERE m.conversation_id = $1 AND m.seq > $2 AND m.seq < $3 AND m.sent_at >= $5::timestamptz - interval '1 day'
     ORDER BY m.seq DESC LIMIT $4) page
   ORDER BY seq ASC
 )sql";
 constexpr const char* kInsertMessage = R"sql(
   INSERT INTO messages (conversation_id, sender_id, message_type, content, media_url, seq)
-  VALUES ($1, $2, $3, $4, $5, $6) RETURNING message_id
+  VALUES ($1, $2, $3, $4, $5, $6) RETURNING message_id, sent_at::text
 )sql";
+// (sent_at: the document's key to its message, which is (message_id, sent_at) in a partitioned table)
 constexpr const char* kInsertMessageDocument = R"sql(
-  INSERT INTO message_documents (message_id, conversation_id, sender_id, recipient_id, metadata)
-  VALUES ($1, $2, $3, $4, $5::jsonb)
+  INSERT INTO message_documents (message_id, conversation_id, sender_id, recipient_id, metadata, sent_at)
+  VALUES ($1, $2, $3, $4, $5::jsonb, $6::timestamptz)
 )sql";
 constexpr const char* kMarkRead = R"sql(
   UPDATE messages SET read_at = now()
@@ -242,20 +246,21 @@ std::optional<Message> by_client_id(pqxx::work& tx, const ConversationId& conver
 
 Message insert_message(pqxx::work& tx, const Conversation& c, const UserId& sender_id, long long seq,
                        const MessageInput& in, const std::string& app_version) {
-  auto id = tx.exec_params1(kInsertMessage, c.conversation_id, sender_id, std::string(to_string(in.type)),
-                            in.content.empty() ? std::nullopt : std::optional(in.content),
-                            in.media_key.empty() ? std::nullopt : std::optional(in.media_key), seq)["message_id"]
-                .as<MessageId>();
+  auto row = tx.exec_params1(kInsertMessage, c.conversation_id, sender_id, std::string(to_string(in.type)),
+                             in.content.empty() ? std::nullopt : std::optional(in.content),
+                             in.media_key.empty() ? std::nullopt : std::optional(in.media_key), seq);
+  const auto id = row["message_id"].as<MessageId>();
   Json metadata = {{"isDeleted", false}, {"clientMessageId", in.client_message_id}, {"appVersion", app_version}};
-  tx.exec_params(kInsertMessageDocument, id, c.conversation_id, sender_id, c.other(sender_id), metadata.dump());
+  tx.exec_params(kInsertMessageDocument, id, c.conversation_id, sender_id, c.other(sender_id), metadata.dump(),
+                 row["sent_at"].as<std::string>());
   return *message(tx, id);
 }
 
-std::vector<Message> messages(pqxx::work& tx, const ConversationId& conversation_id, std::optional<long long> after,
+std::vector<Message> messages(pqxx::work& tx, const Conversation& c, std::optional<long long> after,
                               std::optional<long long> before, int limit) {
   // Newest page by default; "after" pages forward (oldest first), "before" pages backward.
-  auto rows = tx.exec_params(after ? kMessagesForward : kMessagesBackward, conversation_id, after.value_or(0),
-                             before.value_or(std::numeric_limits<long long>::max()), limit);
+  auto rows = tx.exec_params(after ? kMessagesForward : kMessagesBackward, c.conversation_id, after.value_or(0),
+                             before.value_or(std::numeric_limits<long long>::max()), limit, c.created_at);
   std::vector<Message> out;
   for (const auto& r : rows) out.push_back(message_from(r));
   return out;

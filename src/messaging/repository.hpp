@@ -40,7 +40,7 @@ std::optional<Message> by_client_id(pqxx::work& tx, const ConversationId& conver
 Message insert_message(pqxx::work& tx, const Conversation& c, const UserId& sender_id, long long seq,
                        const MessageInput& in, const std::string& app_version);
 // Messages in order: after `after` (exclusive) or before `before` (exclusive), at most `limit`.
-std::vector<Message> messages(pqxx::work& tx, const ConversationId& conversation_id, std::optional<long long> after,
+std::vector<Message> messages(pqxx::work& tx, const Conversation& c, std::optional<long long> after,
                               std::optional<long long> before, int limit);
 std::optional<Message> message(pqxx::work& tx, const MessageId& message_id);
 // Marks the other user's messages up to `up_to_seq` read; returns the highest seq now read (0: none).

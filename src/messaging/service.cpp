@@ -120,11 +120,11 @@ Result<SendResult> Service::send(const UserId& user_id, const ConversationId& co
 
 Result<History> Service::history(const UserId& user_id, const ConversationId& conversation_id,
                                  std::optional<long long> after, std::optional<long long> before, int limit) {
-  return db::transact(d_.db, [&](pqxx::work& tx) -> Result<History> {
+  return db::read(d_.db, [&](pqxx::work& tx) -> Result<History> {
     auto c = repository::conversation_for(tx, conversation_id, user_id);
     if (!c) return std::unexpected(no_such_conversation());
     if (auto p = cannot_read(*c, user_id)) return std::unexpected(*p);
-    auto page = repository::messages(tx, conversation_id, after, before, limit + 1);
+    auto page = repository::messages(tx, *c, after, before, limit + 1);
     const bool more = static_cast<int>(page.size()) > limit;
     // The extra row tells whether another page exists in the direction read.
     if (more) {
@@ -263,7 +263,7 @@ Result<ConversationPage> Service::conversations(const UserId& user_id, const std
       return std::unexpected(Problem("validation-failed", "cursor is not one this API handed out"));
     after = std::pair{cursor->substr(0, sep), cursor->substr(sep + 1)};
   }
-  auto rows = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<repository::ConversationRow>> {
+  auto rows = PM_TRY(db::read(d_.db, [&](pqxx::work& tx) -> Result<std::vector<repository::ConversationRow>> {
     return repository::conversations(tx, user_id, after, limit + 1);
   }));
   const bool more = static_cast<int>(rows.size()) > limit;

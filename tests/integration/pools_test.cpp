@@ -64,6 +64,53 @@ TEST(DbPool, UnreachableServerIs503NotAnException) {
   EXPECT_EQ(pool.stats().open, 0) << "a failed connect does not hold a slot";
 }
 
+// db::read on a pool with a replica: the replica answers (here a second database, so where the
+// answer came from shows), read-only; a replica that cannot be reached leaves reads to the primary.
+TEST(DbPool, ReadsGoToTheReplicaReadOnlyAndFallBackToThePrimary) {
+  test::TestDatabase primary_db;
+  test::TestDatabase replica_db;
+  auto count_users = [](pqxx::work& tx) -> Result<int> { return tx.exec1("SELECT count(*) FROM users")[0].as<int>(); };
+  db::Pool primary_only({.url = primary_db.url(), .size = 2});
+  ASSERT_TRUE(db::transact(primary_only, [](pqxx::work& tx) -> Result<bool> {
+    tx.exec("INSERT INTO users (email) VALUES ('on-the-primary@example.test')");
+    return true;
+  }));
+
+  db::Pool with_replica({.url = primary_db.url(), .size = 2, .replica_url = replica_db.url()});
+  ASSERT_NE(with_replica.replica(), nullptr);
+  EXPECT_EQ(*db::read(with_replica, count_users), 0) << "read from the replica's database";
+  EXPECT_EQ(*db::transact(with_replica, count_users), 1) << "transact stays on the primary";
+  EXPECT_EQ(with_replica.replica()->stats().open, 1);
+
+  // A write inside db::read is refused by PostgreSQL (a read-only transaction), not silently made.
+  EXPECT_THROW((void)db::read(with_replica,
+                              [](pqxx::work& tx) -> Result<bool> {
+                                tx.exec("INSERT INTO users (email) VALUES ('never@example.test')");
+                                return true;
+                              }),
+               pqxx::sql_error);
+
+  // The primary commits waiting for the replica to apply (synchronous_commit = remote_apply).
+  auto setting = db::transact(with_replica, [](pqxx::work& tx) -> Result<std::string> {
+    return tx.exec1("SELECT current_setting('synchronous_commit')")[0].as<std::string>();
+  });
+  EXPECT_EQ(*setting, "remote_apply");
+  EXPECT_NE(*db::transact(primary_only,
+                          [](pqxx::work& tx) -> Result<std::string> {
+                            return tx.exec1("SELECT current_setting('synchronous_commit')")[0].as<std::string>();
+                          }),
+            "remote_apply")
+      << "without a replica, commits are as the server says";
+
+  db::Pool replica_down({.url = primary_db.url(),
+                         .size = 2,
+                         .connect_timeout = Millis(1000),
+                         .replica_url = "postgresql://pm_app@127.0.0.1:1/perfectmatch"});
+  auto fallback = db::read(replica_down, count_users);
+  ASSERT_TRUE(fallback) << fallback.error().detail;
+  EXPECT_EQ(*fallback, 1) << "answered by the primary";
+}
+
 TEST(RedisPool, RunsCommandsBinarySafe) {
   cache::RedisPool redis({.url = test::redis_url(), .size = 2});
   auto key = test::redis_prefix() + "k";

@@ -221,10 +221,12 @@ const ConstraintCase kCases[] = {
      "('00000000-0000-4000-8000-0000000000e1', " CONV ", " U1 ", 'hi');"
      "INSERT INTO messages (message_id, conversation_id, sender_id, content) VALUES "
      "('00000000-0000-4000-8000-0000000000e2', " CONV ", " U1 ", 'hi');"
-     "INSERT INTO message_documents (message_id, conversation_id, sender_id, recipient_id, metadata) VALUES "
-     "('00000000-0000-4000-8000-0000000000e1', " CONV ", " U1 ", " U2 ", '{\"clientMessageId\": \"c-1\"}')",
-     "INSERT INTO message_documents (message_id, conversation_id, sender_id, recipient_id, metadata) VALUES "
-     "('00000000-0000-4000-8000-0000000000e2', " CONV ", " U1 ", " U2 ", '{\"clientMessageId\": \"c-1\"}')",
+     "INSERT INTO message_documents (message_id, conversation_id, sender_id, recipient_id, metadata, sent_at) "
+     "SELECT message_id, conversation_id, sender_id, " U2 ", '{\"clientMessageId\": \"c-1\"}', sent_at "
+     "FROM messages WHERE message_id = '00000000-0000-4000-8000-0000000000e1'",
+     "INSERT INTO message_documents (message_id, conversation_id, sender_id, recipient_id, metadata, sent_at) "
+     "SELECT message_id, conversation_id, sender_id, " U2 ", '{\"clientMessageId\": \"c-1\"}', sent_at "
+     "FROM messages WHERE message_id = '00000000-0000-4000-8000-0000000000e2'",
      "client_message_id"},
 };
 

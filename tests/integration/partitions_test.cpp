@@ -1,0 +1,119 @@
+// The audit log and messages are partitioned by month (migrations/0019): partitions are ready
+// ahead of time, late rows wait in the default partition and move when their month is made,
+// retention drops expired months whole, and a query bounded in time reads only its months.
+
+#include <gtest/gtest.h>
+
+#include "admin/retention.hpp"
+#include "db/pool.hpp"
+#include "support/stack.hpp"
+
+using namespace pm;
+
+namespace {
+
+int count(pqxx::connection& conn, const std::string& sql) { return pqxx::nontransaction(conn).exec1(sql)[0].as<int>(); }
+
+std::string text(pqxx::connection& conn, const std::string& sql) {
+  return pqxx::nontransaction(conn).exec1(sql)[0].as<std::string>();
+}
+
+// The name of the partition of `table` holding the month `months` from now (negative: ago).
+std::string month_partition(pqxx::connection& conn, int months, const std::string& table = "audit_log") {
+  return text(conn, "SELECT '" + table + "_' || to_char((now() + make_interval(months => " + std::to_string(months) +
+                        ")) AT TIME ZONE 'UTC', '\"y\"YYYY\"m\"MM')");
+}
+
+std::string plan_of(pqxx::connection& conn, const std::string& explain) {
+  std::string out;
+  for (const auto& row : pqxx::nontransaction(conn).exec(explain)) out += row[0].as<std::string>() + "\n";
+  return out;
+}
+
+bool exists(pqxx::connection& conn, const std::string& table) {
+  return text(conn, "SELECT (to_regclass('" + table + "') IS NOT NULL)::text") == "true";
+}
+
+}  // namespace
+
+TEST(Partitions, AuditLogHasThisMonthsAndTheNextThreeAndADefault) {
+  test::TestDatabase db;
+  auto conn = db.connect();
+  EXPECT_EQ(text(conn, "SELECT relkind::text FROM pg_class WHERE relname = 'audit_log'"), "p");
+  for (int month = 0; month <= 3; ++month) EXPECT_TRUE(exists(conn, month_partition(conn, month))) << month;
+  EXPECT_TRUE(exists(conn, "audit_log_default"));
+  // A new row lands in its month's partition, not the default one.
+  pqxx::nontransaction(conn).exec("INSERT INTO audit_log (event) VALUES ('sign_in')");
+  EXPECT_EQ(text(conn, "SELECT tableoid::regclass::text FROM audit_log"), month_partition(conn, 0));
+  // Still append-only, partitions included.
+  EXPECT_THROW(pqxx::nontransaction(conn).exec("DELETE FROM audit_log"), pqxx::sql_error);
+  const auto this_month = month_partition(conn, 0);
+  EXPECT_THROW(pqxx::nontransaction(conn).exec("DELETE FROM " + this_month), pqxx::sql_error);
+}
+
+TEST(Partitions, RetentionDropsExpiredMonthsWholeAndKeepsTheRest) {
+  test::TestDatabase db;
+  auto conn = db.connect();
+  // Rows from six months ago, before that month has a partition: they wait in the default one.
+  pqxx::nontransaction(conn).exec(
+      "INSERT INTO audit_log (event, created_at) SELECT 'sign_in', now() - interval '6 months' FROM "
+      "generate_series(1, 5)");
+  ASSERT_EQ(count(conn, "SELECT count(*) FROM audit_log_default"), 5);
+  // Making that month's partition moves them into it.
+  const auto old_month = month_partition(conn, -6);
+  pqxx::nontransaction(conn).exec("SELECT pm_create_month_partition('audit_log', now() - interval '6 months')");
+  EXPECT_EQ(count(conn, "SELECT count(*) FROM audit_log_default"), 0);
+  EXPECT_EQ(count(conn, "SELECT count(*) FROM " + old_month), 5);
+  pqxx::nontransaction(conn).exec("INSERT INTO audit_log (event) VALUES ('sign_in'), ('sign_out')");
+
+  // The worker's hourly pass, as the app role: the old month goes whole, this month's rows stay,
+  // and the months ahead are (still) there.
+  db::Pool pool({.url = db.app_url(), .size = 1});
+  auto deleted = admin::enforce_retention(pool, 30);
+  ASSERT_TRUE(deleted) << deleted.error().detail;
+  EXPECT_EQ(deleted->at("audit_log"), 5);
+  EXPECT_FALSE(exists(conn, old_month)) << "the expired month's partition is dropped, not emptied row by row";
+  EXPECT_EQ(count(conn, "SELECT count(*) FROM audit_log"), 2);
+  EXPECT_TRUE(exists(conn, month_partition(conn, 3)));
+}
+
+TEST(Partitions, AQueryBoundedInTimeReadsOnlyItsMonths) {
+  test::TestDatabase db;
+  auto conn = db.connect();
+  pqxx::nontransaction(conn).exec("INSERT INTO audit_log (event) VALUES ('sign_in')");
+  // The entries since the start of this month (UTC): this month's partition, not the months ahead
+  // nor the default partition (pruned when the executor starts, as now() is only known then).
+  auto plan = pqxx::nontransaction(conn).exec(
+      "EXPLAIN (COSTS OFF) SELECT * FROM audit_log "
+      "WHERE created_at >= date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' "
+      "AND created_at < now() + interval '1 minute'");
+  std::string text_plan;
+  for (const auto& row : plan) text_plan += row[0].as<std::string>() + "\n";
+  EXPECT_NE(text_plan.find(month_partition(conn, 0)), std::string::npos) << text_plan;
+  EXPECT_EQ(text_plan.find(month_partition(conn, 2)), std::string::npos) << "not pruned:\n" << text_plan;
+  EXPECT_EQ(text_plan.find("audit_log_default"), std::string::npos) << "not pruned:\n" << text_plan;
+}
+
+// A conversation's history (messaging/repository.cpp, kMessagesBackward: its WHERE clause, the
+// conversation's creation as the lower bound) reads the months since the conversation began, not
+// the months of messages before it: pruned when the executor starts, in the generic plan a
+// server's prepared or repeated statement gets.
+TEST(Partitions, HistoryReadsOnlyTheMonthsSinceTheConversationBegan) {
+  test::TestDatabase db;
+  auto conn = db.connect();
+  pqxx::nontransaction(conn).exec("SELECT pm_create_month_partition('messages', now() - interval '6 months')");
+  const auto old_month = month_partition(conn, -6, "messages");
+  ASSERT_TRUE(exists(conn, old_month));
+  pqxx::nontransaction(conn).exec(
+      "SET plan_cache_mode = force_generic_plan; "
+      "PREPARE history(uuid, bigint, bigint, int, timestamptz) AS "
+      "SELECT m.message_id, m.seq FROM messages m JOIN message_documents d ON d.message_id = m.message_id "
+      "WHERE m.conversation_id = $1 AND m.seq > $2 AND m.seq < $3 AND m.sent_at >= $5::timestamptz - interval '1 day' "
+      "ORDER BY m.seq DESC LIMIT $4");
+  const auto plan = plan_of(conn,
+                            "EXPLAIN (COSTS OFF) EXECUTE history('00000000-0000-4000-8000-000000000001', 0, "
+                            "9223372036854775807, 50, now() - interval '1 hour')");
+  EXPECT_NE(plan.find("Subplans Removed"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find(old_month), std::string::npos) << "the month before the conversation is read:\n" << plan;
+  EXPECT_NE(plan.find(month_partition(conn, 0, "messages")), std::string::npos) << plan;
+}
