@@ -92,7 +92,7 @@ function Nav() {
       <Link href="/" class="brand">
         {t.appName}
       </Link>
-      <nav aria-label="Main">
+      <nav aria-label={t.mainNavigation}>
         <ul>
           {item("/matches", t.matches)}
           {item("/chats", t.chats)}

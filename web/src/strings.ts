@@ -212,4 +212,8 @@ export const t = {
   deleteYes: "Yes, delete my account for good",
   accountDeleted: "Your account was deleted. Goodbye!",
   notFound: "There is nothing at this address.",
+  mainNavigation: "Main",
+  back: (to: string) => `← ${to}`,
+  messageDeleted: "Message deleted",
+  noCityChosen: "—",
 };

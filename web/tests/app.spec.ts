@@ -170,7 +170,7 @@ test("two people match live, then chat and see each other's messages and typing 
   // Ben has read Ana's message: her side shows the receipt.
   await expect(anaPage.locator("ol.messages li.mine .receipt")).toBeVisible();
   await checkScreen(anaPage, "chat");
-  await benPage.getByRole("link", { name: "Chats" }).click();
+  await benPage.getByRole("link", { name: "Chats", exact: true }).click();
   await expect(benPage.getByRole("link", { name: /Ana/ })).toBeVisible();
   await checkScreen(benPage, "chats");
   await benPage.getByRole("link", { name: /Ana/ }).click();

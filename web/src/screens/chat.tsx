@@ -158,7 +158,7 @@ export function ConversationScreen(props: { id: string }) {
   const mineRead = (m: Message) => m.sender_id === myId && (m.read_at != null || m.seq <= readUpTo);
   return (
     <main class="chat">
-      <Link href="/chats">← {t.chats}</Link>
+      <Link href="/chats">{t.back(t.chats)}</Link>
       <h1>{other || t.chats}</h1>
       {!connected.value && <p class="muted" role="status">{t.offline}</p>}
       <ol class="messages" aria-live="polite" aria-label={t.chats}>
@@ -168,7 +168,7 @@ export function ConversationScreen(props: { id: string }) {
           .map((m) => (
             <li class={m.sender_id === myId ? "mine" : "theirs"} data-seq={m.seq}>
               <span class="sr-only">{m.sender_id === myId ? t.you : other}: </span>
-              <span class="text">{m.deleted ? "—" : m.content}</span>
+              <span class="text">{m.deleted ? t.messageDeleted : m.content}</span>
               {mineRead(m) && <small class="receipt">{t.read}</small>}
             </li>
           ))}
