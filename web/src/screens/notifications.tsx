@@ -106,8 +106,9 @@ function NotificationSettingsForm() {
       (e) => setError(errorText(e)),
     );
   }, []);
-  const change = async (key: keyof Settings, on: boolean) => {
+  const change = async (key: keyof Settings, box: HTMLInputElement) => {
     if (!settings) return;
+    const on = box.checked;
     setSaved(false);
     setError(null);
     try {
@@ -115,6 +116,8 @@ function NotificationSettingsForm() {
       setSettings(p.notification_settings);
       setSaved(true);
     } catch (e) {
+      // Not saved: the box shows what is stored again (the state did not change, so no render would).
+      box.checked = !on;
       setError(errorText(e));
     }
   };
@@ -128,7 +131,7 @@ function NotificationSettingsForm() {
           <legend class="sr-only">{t.notificationSettings}</legend>
           {(Object.keys(t.notificationSettingNames) as (keyof Settings)[]).map((key) => (
             <label class="choice">
-              <input type="checkbox" checked={settings[key] !== false} onChange={(e) => void change(key, e.currentTarget.checked)} />
+              <input type="checkbox" checked={settings[key] !== false} onChange={(e) => void change(key, e.currentTarget)} />
               {t.notificationSettingNames[key]}
             </label>
           ))}
