@@ -62,6 +62,29 @@ test.describe.serial("two matched people", () => {
     expect(errors).toEqual([]);
   });
 
+  test("a dropped connection resumes the chat with nothing lost or doubled", async ({ browser }) => {
+    const [cleoPage, closeCleo] = await openChat(browser, cleo);
+    const [danPage, closeDan] = await openChat(browser, dan);
+    const errors = [...consoleErrors(cleoPage), ...consoleErrors(danPage)];
+    await danPage.context().setOffline(true);
+    await expect(danPage.locator("html")).toHaveAttribute("data-realtime", "offline");
+    await expect(danPage.getByText("Reconnecting…")).toBeVisible();
+    for (const text of ["One: are you there?", "Two: the fjord is frozen.", "Three: skating instead?"]) {
+      await cleoPage.getByLabel("Message").fill(text);
+      await cleoPage.getByRole("button", { name: "Send" }).click();
+      await expect(cleoPage.locator("ol.messages li.mine").last()).toContainText(text);
+    }
+    await danPage.context().setOffline(false);
+    await expect(danPage.locator("html")).toHaveAttribute("data-realtime", "ready", { timeout: 30_000 });
+    await expect(danPage.locator("ol.messages li.theirs")).toHaveText([/^Cleo: One: are you there\?/, /^Cleo: Two: the fjord is frozen\./, /^Cleo: Three: skating instead\?/]);
+    // Nothing more arrives later (a resume that doubled would add them again).
+    await danPage.waitForTimeout(1_000);
+    await expect(danPage.locator("ol.messages li.theirs")).toHaveCount(3);
+    expect(errors.filter((e) => !/ERR_INTERNET_DISCONNECTED/.test(e))).toEqual([]);
+    await closeCleo();
+    await closeDan();
+  });
+
   test("a report is accepted, and a block closes the chat on both screens", async ({ browser }) => {
     const [cleoPage, closeCleo] = await openChat(browser, cleo);
     const [danPage, closeDan] = await openChat(browser, dan);
