@@ -70,7 +70,7 @@ function Bell() {
         <path fill="currentColor" d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22zm7-6V11a7 7 0 0 0-5.5-6.84V3a1.5 1.5 0 0 0-3 0v1.16A7 7 0 0 0 5 11v5l-2 2v1h18v-1z" />
       </svg>
       {n > 0 && (
-        <span class="badge unread" data-testid="unread-count">
+        <span class="badge unread">
           {n > 99 ? "99+" : n}
         </span>
       )}
