@@ -7,6 +7,10 @@ import { connect, disconnect, onFrame } from "./realtime";
 import { go, param, path } from "./router";
 import { ChatsScreen, ConversationScreen } from "./screens/chat";
 import { SignIn, SignUp } from "./screens/auth";
+import { AccountScreen } from "./screens/account";
+import { ForgotPasswordScreen, ResetPasswordScreen, VerifyEmailScreen } from "./screens/email-links";
+import { NotificationsScreen } from "./screens/notifications";
+import { unreadCount } from "./notifications";
 import { MatchDetailScreen, MatchesScreen } from "./screens/matches";
 import { PlansScreen, SubscriptionScreen } from "./screens/subscription";
 import { ProfileScreen } from "./screens/profile";
@@ -49,6 +53,31 @@ function LiveMatch() {
   );
 }
 
+/** The bell: how many notifications are unread, live; its name says the count to screen readers. */
+function Bell() {
+  const n = unreadCount.value;
+  return (
+    <a
+      href="/notifications"
+      class={`bell${path.value === "/notifications" ? " active" : ""}`}
+      aria-label={t.notificationsLabel(n)}
+      onClick={(e) => {
+        e.preventDefault();
+        go("/notifications");
+      }}
+    >
+      <svg aria-hidden="true" viewBox="0 0 24 24" width="22" height="22">
+        <path fill="currentColor" d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22zm7-6V11a7 7 0 0 0-5.5-6.84V3a1.5 1.5 0 0 0-3 0v1.16A7 7 0 0 0 5 11v5l-2 2v1h18v-1z" />
+      </svg>
+      {n > 0 && (
+        <span class="badge unread">
+          {n > 99 ? "99+" : n}
+        </span>
+      )}
+    </a>
+  );
+}
+
 function Nav() {
   const p = path.value;
   const item = (href: string, label: string) => (
@@ -63,22 +92,21 @@ function Nav() {
       <Link href="/" class="brand">
         {t.appName}
       </Link>
-      <nav aria-label="Main">
+      <nav aria-label={t.mainNavigation}>
         <ul>
           {item("/matches", t.matches)}
           {item("/chats", t.chats)}
           {item("/questionnaire", t.questionnaire)}
           {item("/profile", t.profile)}
           {item("/plans", t.plans)}
+          {item("/account", t.account)}
         </ul>
       </nav>
       <div class="session">
+        <Bell />
         <span class="who">{me.value?.first_name}</span>
         <button type="button" class="link" onClick={() => void signOut(false)}>
           {t.signOut}
-        </button>
-        <button type="button" class="link" onClick={() => void signOut(true)}>
-          {t.signOutEverywhere}
         </button>
       </div>
     </header>
@@ -106,10 +134,12 @@ function SignedIn() {
   else if ((id = param(p, "/chats"))) screen = <ConversationScreen key={id} id={id} />;
   else if (p === "/plans") screen = <PlansScreen />;
   else if (p === "/subscription") screen = <SubscriptionScreen />;
+  else if (p === "/notifications") screen = <NotificationsScreen />;
+  else if (p === "/account") screen = <AccountScreen />;
   else
     screen = (
       <main>
-        <p>{t.unknownProblem}</p>
+        <p>{t.notFound}</p>
         <Link href="/">{t.appName}</Link>
       </main>
     );
@@ -122,7 +152,17 @@ function SignedIn() {
   );
 }
 
+/** Screens a mailed link opens, whether or not someone is signed in on this browser. */
+function EmailLinkScreen() {
+  if (path.value === "/verify-email") return <VerifyEmailScreen />;
+  if (path.value === "/reset-password") return <ResetPasswordScreen />;
+  if (path.value === "/forgot-password" && !token.value) return <ForgotPasswordScreen />;
+  return null;
+}
+
 function App() {
+  const link = EmailLinkScreen();
+  if (link) return link;
   if (!token.value) {
     if (path.value === "/signup") return <SignUp />;
     if (path.value !== "/signin") {

@@ -87,7 +87,8 @@ export function connect(): void {
     for (const l of listeners) l(frame);
   };
   ws.onclose = () => {
-    if (socket === ws) socket = null;
+    if (socket !== ws && socket !== null) return; // an attempt that a newer socket replaced
+    socket = null;
     connected.value = false;
     for (const [, fail] of pending) fail({ type: "error", problem: { detail: "offline" } });
     pending.clear();
@@ -106,9 +107,18 @@ export function disconnect(): void {
   s?.close();
 }
 
+// The browser knows the network is gone long before TCP notices: close at once, so the person sees
+// "Reconnecting…" and the chat resumes from the right place when the network is back.
+window.addEventListener("offline", () => socket?.close());
+
+// Back online: connect now rather than at the end of the back-off, replacing an attempt made while
+// offline (it can only fail).
 window.addEventListener("online", () => {
-  if (!socket) {
-    window.clearTimeout(timer);
-    connect();
-  }
+  window.clearTimeout(timer);
+  if (socket?.readyState === WebSocket.OPEN) return;
+  const stale = socket;
+  socket = null;
+  stale?.close();
+  retry = 0;
+  connect();
 });

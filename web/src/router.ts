@@ -20,3 +20,8 @@ export function param(p: string, prefix: string): string | null {
   const rest = p.slice(prefix.length + 1).replace(/\/$/, "");
   return rest && !rest.includes("/") ? decodeURIComponent(rest) : null;
 }
+
+/** A query parameter of the current address (e.g. the `token` of a mailed link). */
+export function query(name: string): string | null {
+  return new URLSearchParams(location.search).get(name);
+}

@@ -1,11 +1,8 @@
 // The web app end to end in Chromium against a real server (web/test-e2e).
 import { expect, test } from "@playwright/test";
+import { checkScreen } from "./screens";
 import { completePerson, consoleErrors, DEMO, demoUserWithMatches, like, matchBetween, PASSWORD, signInThroughTheApp, uniqueEmail } from "./helpers";
 
-// A screenshot of each screen, saved by the run (test-results/screens/; docs/screenshots/ holds copies).
-async function shot(page: import("@playwright/test").Page, name: string) {
-  await page.screenshot({ path: `test-results/screens/${name}.png`, fullPage: true });
-}
 
 const REYKJAVIK = { label: "Reykjavik, Iceland", latitude: 64.1466, longitude: -21.9426 };
 
@@ -30,8 +27,11 @@ test("a new person signs up, fills the profile, answers questions, signs out and
   const errors = consoleErrors(page);
   const email = uniqueEmail("newcomer");
   await page.goto("/");
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  await checkScreen(page, "sign-in");
   await page.getByRole("link", { name: "Create an account" }).click();
   await expect(page.getByRole("heading", { name: "Create an account" })).toBeVisible();
+  await checkScreen(page, "sign-up");
 
   // A problem from the server is shown in words: a weak password.
   await page.getByLabel("Email").fill(email);
@@ -49,7 +49,7 @@ test("a new person signs up, fills the profile, answers questions, signs out and
   await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
   await expect(page.getByRole("status").first()).toContainText(`verification link to ${email}`);
   await page.getByLabel("About me").fill("Climber, reader, bad at chess.");
-  await shot(page, "profile");
+  await checkScreen(page, "profile");
   await page.getByLabel("Or choose a city").selectOption("Berlin, Germany");
   await page.getByLabel("Oldest age").fill("45");
   await page.getByLabel("Maximum distance (km)").fill("100");
@@ -62,7 +62,7 @@ test("a new person signs up, fills the profile, answers questions, signs out and
     await expect(page.getByText(new RegExp(`^${n} of \\d+ answered$`))).toBeVisible();
   }
   const next = await page.locator("form.question legend").first().textContent();
-  await shot(page, "questionnaire");
+  await checkScreen(page, "questionnaire");
 
   await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
@@ -110,19 +110,20 @@ test("a demo user sees matches and opens one: attributes, insight, and the locke
   await expect(cards.first()).toBeVisible();
   await expect(cards.first()).toContainText(/\d+% compatible/);
   const name = (await cards.first().locator("h2 a").textContent()) ?? "";
-  await shot(page, "matches");
+  await checkScreen(page, "matches");
   await cards.first().locator("h2 a").click();
 
   await expect(page.getByRole("heading", { level: 1 })).toContainText(name);
   await expect(page.getByRole("heading", { name: "What you share" })).toBeVisible();
   await expect(page.getByRole("meter")).toHaveCount(6);
-  await shot(page, "match-detail");
+  await checkScreen(page, "match-detail");
   await expect(page.getByRole("heading", { name: "Why you match" })).toBeVisible();
   const upgrade = page.getByRole("link", { name: "See the plans" });
   if (await upgrade.count()) {
     await upgrade.click();
     await expect(page.getByRole("heading", { name: "Plans" })).toBeVisible();
     await expect(page.locator("li.plan").first()).toBeVisible();
+    await checkScreen(page, "plans");
   }
   expect(errors).toEqual([]);
 });
@@ -168,7 +169,19 @@ test("two people match live, then chat and see each other's messages and typing 
   await expect(anaPage.locator("ol.messages li")).toHaveText([/Hi Ben! Reykjavik in winter\?/, /Always\. Coffee first\?/]);
   // Ben has read Ana's message: her side shows the receipt.
   await expect(anaPage.locator("ol.messages li.mine .receipt")).toBeVisible();
-  await shot(anaPage, "chat");
+  await checkScreen(anaPage, "chat");
+  await benPage.getByRole("link", { name: "Chats", exact: true }).click();
+  await expect(benPage.getByRole("link", { name: /Ana/ })).toBeVisible();
+  await checkScreen(benPage, "chats");
+  await benPage.getByRole("link", { name: /Ana/ }).click();
+
+  // Ben ends the match from the chat (after a confirmation): it closes on both screens, live.
+  await benPage.getByRole("button", { name: "Unmatch" }).click();
+  await benPage.getByRole("button", { name: "Yes, do it" }).click();
+  for (const page of [anaPage, benPage]) {
+    await expect(page.getByText("This conversation is closed: the match was ended.")).toBeVisible();
+    await expect(page.getByLabel("Message")).toHaveCount(0);
+  }
   expect(errors).toEqual([]);
   await anaContext.close();
   await benContext.close();
@@ -197,7 +210,7 @@ test("a free user pays for premium on the sandbox's checkout page and the premiu
   // The plan changes when the provider's signed webhook has reached the server.
   await expect(page.locator("dl.subscription dd").first()).toHaveText("premium", { timeout: 30_000 });
   await expect(page.getByRole("button", { name: "Cancel at the end of the period" })).toBeVisible();
-  await shot(page, "subscription");
+  await checkScreen(page, "subscription");
 
   await page.goto(`/matches/${matchId}`);
   await expect(page.getByRole("heading", { name: "Detailed analysis" })).toBeVisible();

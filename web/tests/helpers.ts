@@ -2,6 +2,9 @@
 import { expect, type APIRequestContext, type Page } from "@playwright/test";
 
 export const DEMO = { email: "demo1@demo.perfectmatch.test", password: "perfect-match-demo" };
+/** Demo user n (every one has DEMO's password). Tests that need no matches use their own, so that no
+ * account runs out of its sign-in budget (PM_LOGIN_LIMIT_PER_ACCOUNT) in one run of the suite. */
+export const demoEmail = (n: number) => `demo${n}@demo.perfectmatch.test`;
 export const PASSWORD = "a-long-test-passphrase-42";
 
 export function uniqueEmail(who: string): string {
@@ -96,7 +99,7 @@ export async function matchBetween(api: APIRequestContext, a: Person, b: Person)
 /** The first demo user (demo1, demo2, ...) who has current matches: the test data is small. */
 export async function demoUserWithMatches(api: APIRequestContext): Promise<string> {
   for (let n = 1; n <= 20; n++) {
-    const email = `demo${n}@demo.perfectmatch.test`;
+    const email = demoEmail(n);
     const signed = await call(api, "POST", "/api/v1/auth/login", undefined, { email, password: DEMO.password });
     const page = await call(api, "GET", "/api/v1/matches?status=current", signed.token);
     await call(api, "POST", "/api/v1/auth/logout", signed.token);

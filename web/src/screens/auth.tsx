@@ -49,6 +49,9 @@ export function SignIn() {
         </button>
       </form>
       <p>
+        <Link href="/forgot-password">{t.forgotPassword}</Link>
+      </p>
+      <p>
         {t.noAccount} <Link href="/signup">{t.signUp}</Link>
       </p>
     </main>

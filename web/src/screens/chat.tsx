@@ -7,6 +7,7 @@ import { connected, newId, noteSeq, onFrame, request } from "../realtime";
 import { api, errorText, me, ok } from "../session";
 import { t } from "../strings";
 import { ErrorBox, Link, Loading } from "../ui";
+import { ChatSafety } from "./chat-safety";
 
 type Message = Schemas["Message"];
 type Conversation = NonNullable<Schemas["ConversationPage"]["conversations"]>[number];
@@ -59,7 +60,9 @@ export function ConversationScreen(props: { id: string }) {
   const myId = me.value?.user_id;
   const [messages, setMessages] = useState<Message[] | null>(null);
   const [other, setOther] = useState<string>("");
+  const [peer, setPeer] = useState<{ matchId?: string; userId?: string }>({});
   const [closed, setClosed] = useState(false);
+  const [closeReason, setCloseReason] = useState<string | null>(null);
   const [text, setText] = useState("");
   const [typing, setTyping] = useState(false);
   const [readUpTo, setReadUpTo] = useState(0);
@@ -85,7 +88,9 @@ export function ConversationScreen(props: { id: string }) {
     );
     ok(api.GET("/api/v1/conversations")).then((p) => {
       const c = (p.conversations ?? []).find((x) => x.conversation_id === id);
-      if (c && live) setOther(c.user?.first_name ?? "");
+      if (!c || !live) return;
+      setOther(c.user?.first_name ?? "");
+      setPeer({ matchId: c.match_id, userId: c.user?.user_id });
     }, () => undefined);
     const off = onFrame((f) => {
       if (f.conversation_id !== id) return;
@@ -102,6 +107,7 @@ export function ConversationScreen(props: { id: string }) {
         setReadUpTo(Number(f.read_up_to) || 0);
       } else if (f.type === "conversation.closed") {
         setClosed(true);
+        setCloseReason(String(f.reason ?? ""));
       }
     });
     return () => {
@@ -152,7 +158,7 @@ export function ConversationScreen(props: { id: string }) {
   const mineRead = (m: Message) => m.sender_id === myId && (m.read_at != null || m.seq <= readUpTo);
   return (
     <main class="chat">
-      <Link href="/chats">← {t.chats}</Link>
+      <Link href="/chats">{t.back(t.chats)}</Link>
       <h1>{other || t.chats}</h1>
       {!connected.value && <p class="muted" role="status">{t.offline}</p>}
       <ol class="messages" aria-live="polite" aria-label={t.chats}>
@@ -162,7 +168,7 @@ export function ConversationScreen(props: { id: string }) {
           .map((m) => (
             <li class={m.sender_id === myId ? "mine" : "theirs"} data-seq={m.seq}>
               <span class="sr-only">{m.sender_id === myId ? t.you : other}: </span>
-              <span class="text">{m.deleted ? "—" : m.content}</span>
+              <span class="text">{m.deleted ? t.messageDeleted : m.content}</span>
               {mineRead(m) && <small class="receipt">{t.read}</small>}
             </li>
           ))}
@@ -173,7 +179,9 @@ export function ConversationScreen(props: { id: string }) {
       </p>
       <ErrorBox error={error} />
       {closed ? (
-        <p class="notice">{t.closed}</p>
+        <p class="notice" role="status">
+          {(closeReason && t.closedReason[closeReason]) || t.closed}
+        </p>
       ) : (
         <form class="composer" onSubmit={send}>
           <label for="message" class="sr-only">
@@ -197,6 +205,16 @@ export function ConversationScreen(props: { id: string }) {
           <button type="submit">{t.send}</button>
         </form>
       )}
+      <ChatSafety
+        matchId={peer.matchId}
+        userId={peer.userId}
+        name={other}
+        closed={closed}
+        onClosed={(reason) => {
+          setClosed(true);
+          setCloseReason(reason);
+        }}
+      />
     </main>
   );
 }

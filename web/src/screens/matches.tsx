@@ -181,7 +181,7 @@ export function MatchDetailScreen(props: { id: string }) {
   const locked = match.insights_locked ?? [];
   return (
     <main>
-      <Link href="/matches">← {t.backToMatches}</Link>
+      <Link href="/matches">{t.back(t.backToMatches)}</Link>
       <article class="match-detail">
         <Photo url={photo} name={name} large />
         <div>

@@ -159,7 +159,7 @@ export function ProfileScreen() {
                 if (c) setLocation(c);
               }}
             >
-              <option value="">—</option>
+              <option value="">{t.noCityChosen}</option>
               {CITIES.map((c) => (
                 <option value={c.label}>{c.label}</option>
               ))}

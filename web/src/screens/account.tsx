@@ -1,0 +1,177 @@
+// The account: password, email address, the data export, signing out everywhere, and deletion.
+// Each section is its own small form with its own error and confirmation.
+import { useState } from "preact/hooks";
+import type { ComponentChildren } from "preact";
+import { api, endLocalSession, errorText, me, ok, signOut, token } from "../session";
+import { t } from "../strings";
+import { ErrorBox, Field, Notice } from "../ui";
+
+/** A form section: runs `action` on submit, shows its problem or its success in words. */
+function Section(props: { id: string; title: string; submit: string; action: () => Promise<string | null>; children?: ComponentChildren; danger?: boolean }) {
+  const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  return (
+    <section aria-labelledby={props.id} class="account-section">
+      <h2 id={props.id}>{props.title}</h2>
+      <form
+        onSubmit={async (e) => {
+          e.preventDefault();
+          setBusy(true);
+          setError(null);
+          setDone(null);
+          try {
+            setDone(await props.action());
+          } catch (err) {
+            setError(errorText(err));
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        {props.children}
+        <ErrorBox error={error} />
+        <Notice text={done} />
+        <button type="submit" class={props.danger ? "danger" : ""} disabled={busy}>
+          {props.submit}
+        </button>
+      </form>
+    </section>
+  );
+}
+
+function ChangePassword() {
+  const [current, setCurrent] = useState("");
+  const [next, setNext] = useState("");
+  return (
+    <Section
+      id="change-password"
+      title={t.changePassword}
+      submit={t.changePassword}
+      action={async () => {
+        await ok(api.POST("/api/v1/me/password", { body: { current_password: current, new_password: next } }));
+        setCurrent("");
+        setNext("");
+        return t.passwordChanged;
+      }}
+    >
+      <Field label={t.currentPassword} id="current_password">
+        <input id="current_password" type="password" autocomplete="current-password" required value={current} onInput={(e) => setCurrent(e.currentTarget.value)} />
+      </Field>
+      <Field label={t.newPassword} id="new_password" hint={t.passwordHint}>
+        <input
+          id="new_password"
+          type="password"
+          autocomplete="new-password"
+          required
+          minLength={10}
+          aria-describedby="new_password-hint"
+          value={next}
+          onInput={(e) => setNext(e.currentTarget.value)}
+        />
+      </Field>
+    </Section>
+  );
+}
+
+function ChangeEmail() {
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  return (
+    <Section
+      id="change-email"
+      title={t.changeEmail}
+      submit={t.changeEmail}
+      action={async () => {
+        await ok(api.POST("/api/v1/me/email", { body: { email, password } }));
+        setPassword("");
+        return t.emailChangeMailed(email);
+      }}
+    >
+      <Field label={t.newEmail} id="new_email">
+        <input id="new_email" type="email" autocomplete="email" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
+      </Field>
+      <Field label={t.password} id="email_password">
+        <input id="email_password" type="password" autocomplete="current-password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+      </Field>
+    </Section>
+  );
+}
+
+/** The export needs the session's Authorization header, so a plain link cannot fetch it: the
+ * file is fetched, then handed to the browser as a download. */
+async function downloadExport(): Promise<string> {
+  const blob = await ok(api.GET("/api/v1/me/export", { parseAs: "blob" }));
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = "perfect-match-export.json";
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  return t.exportReady;
+}
+
+function DeleteAccount() {
+  const [confirming, setConfirming] = useState(false);
+  if (!confirming)
+    return (
+      <section aria-labelledby="delete-account" class="account-section">
+        <h2 id="delete-account">{t.deleteAccount}</h2>
+        <p>{t.deleteIntro}</p>
+        <button type="button" class="danger" onClick={() => setConfirming(true)}>
+          {t.deleteAccount}
+        </button>
+      </section>
+    );
+  return (
+    <Section
+      id="delete-account"
+      title={t.deleteAccount}
+      submit={t.deleteYes}
+      danger
+      action={async () => {
+        await ok(api.DELETE("/api/v1/me"));
+        endLocalSession(t.accountDeleted);
+        return null;
+      }}
+    >
+      <p role="alert">{t.deleteConfirm}</p>
+      <button type="button" class="secondary" onClick={() => setConfirming(false)}>
+        {t.cancel}
+      </button>
+    </Section>
+  );
+}
+
+export function AccountScreen() {
+  const profile = me.value;
+  return (
+    <main>
+      <h1>{t.accountTitle}</h1>
+      {profile && (
+        <p>
+          {t.signedInAs(profile.email)} ({profile.email_verified ? t.emailVerified : t.emailNotVerified})
+        </p>
+      )}
+      <ChangePassword />
+      <ChangeEmail />
+      <Section id="your-data" title={t.yourData} submit={t.exportData} action={downloadExport}>
+        <p>{t.exportIntro}</p>
+      </Section>
+      <Section
+        id="sessions"
+        title={t.sessions}
+        submit={t.signOutEverywhere}
+        action={async () => {
+          if (token.value) await signOut(true);
+          return null;
+        }}
+      >
+        <p>{t.sessionsIntro}</p>
+      </Section>
+      <DeleteAccount />
+    </main>
+  );
+}

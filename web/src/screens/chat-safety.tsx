@@ -1,0 +1,122 @@
+// Safety from inside a chat: unmatch, block (each after a confirmation, since neither can be undone
+// from here) and report to the moderators. The server closes the conversation for both people on an
+// unmatch or a block, and both sockets get `conversation.closed` (docs/realtime.md).
+import { useState } from "preact/hooks";
+import type { Schemas } from "../api/client";
+import { api, errorText, ok } from "../session";
+import { t } from "../strings";
+import { ErrorBox, Field, Notice } from "../ui";
+
+type Pending = "unmatch" | "block" | "report" | null;
+
+export function ChatSafety(props: { matchId?: string; userId?: string; name: string; closed: boolean; onClosed: (reason: string) => void }) {
+  const [pending, setPending] = useState<Pending>(null);
+  const [reason, setReason] = useState<Schemas["ReportReason"]>("harassment");
+  const [details, setDetails] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const { matchId, userId, name } = props;
+
+  const run = async (action: () => Promise<void>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+      setPending(null);
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const unmatch = () =>
+    run(async () => {
+      if (!matchId) return;
+      await ok(api.POST("/api/v1/matches/{match_id}/unmatch", { params: { path: { match_id: matchId } } }));
+      props.onClosed("unmatched");
+    });
+  const block = () =>
+    run(async () => {
+      if (!userId) return;
+      await ok(api.POST("/api/v1/users/{user_id}/block", { params: { path: { user_id: userId } } }));
+      props.onClosed("blocked");
+    });
+  const report = () =>
+    run(async () => {
+      if (!userId) return;
+      await ok(api.POST("/api/v1/users/{user_id}/report", { params: { path: { user_id: userId } }, body: { reason, details: details.trim() || null } }));
+      setDetails("");
+      setDone(t.reportSent);
+    });
+
+  const confirm = (question: string, yes: () => Promise<void>) => (
+    <div class="confirm" role="group" aria-label={question}>
+      <p>{question}</p>
+      <div class="actions">
+        <button type="button" class="danger" disabled={busy} onClick={() => void yes()}>
+          {t.confirmYes}
+        </button>
+        <button type="button" class="secondary" onClick={() => setPending(null)}>
+          {t.cancel}
+        </button>
+      </div>
+    </div>
+  );
+
+  return (
+    <section class="safety" aria-labelledby="safety-title">
+      <h2 id="safety-title">{t.safety}</h2>
+      <div class="actions">
+        {!props.closed && matchId && (
+          <button type="button" class="secondary" onClick={() => setPending("unmatch")}>
+            {t.unmatch}
+          </button>
+        )}
+        {!props.closed && userId && (
+          <button type="button" class="secondary" onClick={() => setPending("block")}>
+            {t.block}
+          </button>
+        )}
+        {userId && (
+          <button type="button" class="secondary" onClick={() => setPending("report")}>
+            {t.report}
+          </button>
+        )}
+      </div>
+      {pending === "unmatch" && confirm(t.unmatchConfirm(name), unmatch)}
+      {pending === "block" && confirm(t.blockConfirm(name), block)}
+      {pending === "report" && (
+        <form
+          class="report"
+          aria-label={t.reportTitle(name)}
+          onSubmit={(e) => {
+            e.preventDefault();
+            void report();
+          }}
+        >
+          <Field label={t.reportReason} id="report_reason">
+            <select id="report_reason" value={reason} onChange={(e) => setReason(e.currentTarget.value as Schemas["ReportReason"])}>
+              {Object.entries(t.reportReasons).map(([k, v]) => (
+                <option value={k}>{v}</option>
+              ))}
+            </select>
+          </Field>
+          <Field label={t.reportDetails} id="report_details">
+            <textarea id="report_details" maxLength={2000} rows={3} value={details} onInput={(e) => setDetails(e.currentTarget.value)} />
+          </Field>
+          <div class="actions">
+            <button type="submit" disabled={busy}>
+              {t.sendReport}
+            </button>
+            <button type="button" class="secondary" onClick={() => setPending(null)}>
+              {t.cancel}
+            </button>
+          </div>
+        </form>
+      )}
+      <ErrorBox error={error} />
+      <Notice text={done} />
+    </section>
+  );
+}

@@ -1,0 +1,126 @@
+// The screens the mailed links open (the server writes `PM_PUBLIC_URL/verify-email?token=…` and
+// `PM_PUBLIC_URL/reset-password?token=…`), signed in or not, and the form that asks for a reset mail.
+import { useEffect, useState } from "preact/hooks";
+import { go, query } from "../router";
+import { api, endLocalSession, errorText, loadMe, notice, ok, token } from "../session";
+import { t } from "../strings";
+import { ErrorBox, Field, Link, Loading, Notice } from "../ui";
+
+export function VerifyEmailScreen() {
+  const code = query("token");
+  const [state, setState] = useState<"working" | "done" | "failed">(code ? "working" : "failed");
+  const [error, setError] = useState<string | null>(code ? null : t.missingToken);
+  useEffect(() => {
+    if (!code) return;
+    ok(api.POST("/api/v1/auth/verify-email", { body: { token: code } })).then(
+      () => {
+        setState("done");
+        // A change of address switches the account: the profile shown must follow.
+        if (token.value) void loadMe().catch(() => undefined);
+      },
+      (e) => {
+        setError(errorText(e));
+        setState("failed");
+      },
+    );
+  }, [code]);
+  return (
+    <main class="narrow">
+      <h1>{t.verifyTitle}</h1>
+      {state === "working" && <p role="status">{t.verifying}</p>}
+      {state === "done" && <Notice text={t.verified} />}
+      <ErrorBox error={error} />
+      {state !== "working" && <Link href="/">{t.continueToApp}</Link>}
+    </main>
+  );
+}
+
+export function ForgotPasswordScreen() {
+  const [email, setEmail] = useState("");
+  const [sent, setSent] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  return (
+    <main class="narrow">
+      <h1>{t.forgotTitle}</h1>
+      <p>{t.forgotIntro}</p>
+      <form
+        onSubmit={async (e) => {
+          e.preventDefault();
+          setBusy(true);
+          setError(null);
+          try {
+            await ok(api.POST("/api/v1/auth/password-reset/request", { body: { email } }));
+            setSent(true);
+          } catch (err) {
+            setError(errorText(err));
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        <Field label={t.email} id="email">
+          <input id="email" type="email" autocomplete="email" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
+        </Field>
+        <ErrorBox error={error} />
+        {sent && <Notice text={t.resetMailed} />}
+        <button type="submit" disabled={busy}>
+          {t.sendResetLink}
+        </button>
+      </form>
+      <p>
+        <Link href="/signin">{t.signIn}</Link>
+      </p>
+    </main>
+  );
+}
+
+export function ResetPasswordScreen() {
+  const code = query("token");
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState<string | null>(code ? null : t.missingToken);
+  const [busy, setBusy] = useState(false);
+  if (busy && !error) return <Loading />;
+  return (
+    <main class="narrow">
+      <h1>{t.resetTitle}</h1>
+      <form
+        onSubmit={async (e) => {
+          e.preventDefault();
+          if (!code) return;
+          setBusy(true);
+          setError(null);
+          try {
+            await ok(api.POST("/api/v1/auth/password-reset/confirm", { body: { token: code, password } }));
+            // The server ended every session of the account, this one too.
+            if (token.value) endLocalSession(t.passwordReset);
+            else {
+              notice.value = t.passwordReset;
+              go("/signin", true);
+            }
+          } catch (err) {
+            setError(errorText(err));
+            setBusy(false);
+          }
+        }}
+      >
+        <Field label={t.newPassword} id="new_password" hint={t.passwordHint}>
+          <input
+            id="new_password"
+            type="password"
+            autocomplete="new-password"
+            required
+            minLength={10}
+            aria-describedby="new_password-hint"
+            value={password}
+            onInput={(e) => setPassword(e.currentTarget.value)}
+          />
+        </Field>
+        <ErrorBox error={error} />
+        <button type="submit" disabled={busy || !code}>
+          {t.setPassword}
+        </button>
+      </form>
+    </main>
+  );
+}

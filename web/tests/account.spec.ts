@@ -1,0 +1,145 @@
+// The mailed links (verification, password reset) and the account screen, in Chromium against the
+// server web/test-e2e starts. The links are read from the mails the server wrote (tests/mail.ts).
+import { expect, test, type Page } from "@playwright/test";
+import { consoleErrors, PASSWORD, signInThroughTheApp, uniqueEmail } from "./helpers";
+import { mailedLink } from "./mail";
+import { checkScreen } from "./screens";
+
+async function signUpThroughTheApp(page: Page, email: string, firstName: string): Promise<void> {
+  await page.goto("/signup");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByLabel("First name").fill(firstName);
+  await page.getByLabel("Birth date").fill("1991-09-09");
+  await page.getByRole("button", { name: "Create an account" }).click();
+  await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
+}
+
+test("a new person verifies the address by the mailed link, then resets a forgotten password by mail", async ({ page, browser }) => {
+  const errors = consoleErrors(page);
+  const email = uniqueEmail("verifier");
+  await signUpThroughTheApp(page, email, "Vera");
+
+  // The link in the mail opens the app, which confirms the address: in a browser where nobody is
+  // signed in (a mail program's), which then offers the way in.
+  const verify = await mailedLink(email, "/verify-email");
+  const mailBrowser = await browser.newContext();
+  const mailPage = await mailBrowser.newPage();
+  const mailErrors = consoleErrors(mailPage);
+  await mailPage.goto(verify);
+  await expect(mailPage.getByRole("heading", { name: "Confirm your email" })).toBeVisible();
+  await expect(mailPage.getByText("Your email address is verified.")).toBeVisible();
+  await checkScreen(mailPage, "verify-email");
+  // The link works once: the server's problem is shown in words.
+  await mailPage.reload();
+  await expect(mailPage.getByRole("alert")).toContainText(/token|link/i);
+  await mailPage.getByRole("link", { name: "Continue" }).click();
+  await expect(mailPage.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  expect(mailErrors).toEqual([]);
+  await mailBrowser.close();
+  await page.goto("/account");
+  await expect(page.getByText(`Signed in as ${email} (verified)`)).toBeVisible();
+
+  // Forgotten password: ask for a link while signed out, open it, choose a new password.
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
+  await page.getByRole("link", { name: "Forgot your password?" }).click();
+  await expect(page.getByRole("heading", { name: "Reset your password" })).toBeVisible();
+  await checkScreen(page, "forgot-password");
+  const asked = Date.now();
+  await page.getByLabel("Email").fill(email);
+  await page.getByRole("button", { name: "Mail me a link" }).click();
+  await expect(page.getByText("If an account uses this address")).toBeVisible();
+  const reset = await mailedLink(email, "/reset-password", asked);
+  await page.goto(reset);
+  await expect(page.getByRole("heading", { name: "Choose a new password" })).toBeVisible();
+  await checkScreen(page, "reset-password");
+  await page.getByLabel("New password").fill("password12");
+  await page.getByRole("button", { name: "Set the new password" }).click();
+  await expect(page.getByRole("alert")).toContainText(/password/i);
+  const newPassword = "a-brand-new-passphrase-77";
+  await page.getByLabel("New password").fill(newPassword);
+  await page.getByRole("button", { name: "Set the new password" }).click();
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  await expect(page.getByText("Your password was changed. Sign in with the new one.")).toBeVisible();
+  await signInThroughTheApp(page, email, newPassword);
+  await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
+  expect(errors).toEqual([]);
+});
+
+test("the account screen changes the password and the address, downloads the export, signs out everywhere and deletes", async ({ page, browser }) => {
+  test.setTimeout(120_000);
+  const errors = consoleErrors(page);
+  const email = uniqueEmail("owner");
+  await signUpThroughTheApp(page, email, "Olga");
+  await page.getByRole("link", { name: "Account" }).click();
+  await expect(page.getByRole("heading", { name: "Your account" })).toBeVisible();
+  await expect(page.getByText(`Signed in as ${email} (not verified yet)`)).toBeVisible();
+  await checkScreen(page, "account");
+
+  // A wrong current password is the server's problem, in words; then the change works.
+  const password = page.getByRole("region", { name: "Change the password" });
+  await password.getByLabel("Current password").fill("not-my-password-at-all");
+  await password.getByLabel("New password").fill("another-long-passphrase-55");
+  await password.getByRole("button", { name: "Change the password" }).click();
+  await expect(password.getByRole("alert")).toContainText(/password is wrong/i);
+  await password.getByLabel("Current password").fill(PASSWORD);
+  await password.getByRole("button", { name: "Change the password" }).click();
+  await expect(password.getByText("Your password was changed.")).toBeVisible();
+  const currentPassword = "another-long-passphrase-55";
+
+  // A new address: it changes when the link mailed to it is opened.
+  const newEmail = uniqueEmail("moved");
+  const emailForm = page.getByRole("region", { name: "Change the email address" });
+  await emailForm.getByLabel("New email address").fill(newEmail);
+  await emailForm.getByLabel("Password").fill(currentPassword);
+  await emailForm.getByRole("button", { name: "Change the email address" }).click();
+  await expect(emailForm.getByText(`We sent a link to ${newEmail}.`)).toBeVisible();
+  await page.goto(await mailedLink(newEmail, "/verify-email"));
+  await expect(page.getByText("Your email address is verified.")).toBeVisible();
+  await page.getByRole("link", { name: "Continue" }).click();
+  await page.getByRole("link", { name: "Account" }).click();
+  await expect(page.getByText(`Signed in as ${newEmail} (verified)`)).toBeVisible();
+
+  // The export arrives as a download with what is stored about the person.
+  const download = page.waitForEvent("download");
+  await page.getByRole("button", { name: "Download my data" }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toBe("perfect-match-export.json");
+  const exported = JSON.stringify(JSON.parse(await readAll(file)));
+  expect(exported).toContain(newEmail);
+  expect(exported).toContain("Olga");
+
+  // Signing out everywhere ends the session of another browser too.
+  const other = await browser.newContext();
+  const otherPage = await other.newPage();
+  await signInThroughTheApp(otherPage, newEmail, currentPassword);
+  await expect(otherPage.getByRole("heading", { name: "Your profile" })).toBeVisible();
+  await page.getByRole("button", { name: "Sign out everywhere" }).click();
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  await expect(async () => {
+    await otherPage.reload();
+    await expect(otherPage.getByRole("heading", { name: "Sign in" })).toBeVisible({ timeout: 2_000 });
+  }).toPass({ timeout: 20_000 });
+  await other.close();
+
+  // Deleting asks first, then the account is gone: signing in again fails.
+  await signInThroughTheApp(page, newEmail, currentPassword);
+  await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
+  await page.getByRole("link", { name: "Account" }).click();
+  await page.getByRole("button", { name: "Delete my account" }).click();
+  await expect(page.getByText("Are you sure? This cannot be undone.")).toBeVisible();
+  await checkScreen(page, "account-delete");
+  await page.getByRole("button", { name: "Yes, delete my account for good" }).click();
+  await expect(page.getByText("Your account was deleted. Goodbye!")).toBeVisible();
+  await signInThroughTheApp(page, newEmail, currentPassword);
+  await expect(page.getByRole("alert")).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  expect(errors).toEqual([]);
+});
+
+async function readAll(file: import("@playwright/test").Download): Promise<string> {
+  const stream = await file.createReadStream();
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}

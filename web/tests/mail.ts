@@ -1,0 +1,31 @@
+// The mails the server wrote: web/test-e2e gives the server a mail folder of its own (PM_MAIL_DIR),
+// where the worker's default sender puts each mail as <id>.eml (src/mail/sender.cpp).
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+/** Waits for the newest mail to `to` whose body has a link to `path` (e.g. "/verify-email"), and
+ * returns that link as the server wrote it (PM_PUBLIC_URL + path + ?token=…). */
+export async function mailedLink(to: string, path: string, after = 0): Promise<string> {
+  const dir = process.env.PM_MAIL_DIR;
+  if (!dir) throw new Error("PM_MAIL_DIR is not set: run the suite through web/test-e2e");
+  const pattern = new RegExp(`https?://\\S+${path.replace(/[/]/g, "\\/")}\\?token=[A-Za-z0-9_-]+`);
+  for (let i = 0; i < 150; i++) {
+    const links: { at: number; link: string }[] = [];
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir).filter((n) => n.endsWith(".eml"));
+    } catch {
+      // the folder appears with the first mail
+    }
+    for (const name of names) {
+      const text = readFileSync(join(dir, name), "utf8");
+      if (!text.toLowerCase().includes(`to: <${to.toLowerCase()}>`)) continue;
+      const link = text.match(pattern)?.[0];
+      const at = Date.parse(text.match(/^Date: (.+)$/m)?.[1] ?? "") || 0;
+      if (link && at >= after - 1000) links.push({ at, link });
+    }
+    if (links.length > 0) return links.sort((a, b) => b.at - a.at)[0]!.link;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no mail to ${to} with a ${path} link`);
+}

@@ -1,0 +1,124 @@
+// Two matched people (set up once through the API): the notification bell and list, live; then
+// report and block from the chat, which closes it on both screens. Serial: the block ends the pair.
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import { completePerson, consoleErrors, like, matchBetween, PASSWORD, signInThroughTheApp, type Person } from "./helpers";
+import { checkScreen } from "./screens";
+
+const OSLO = { label: "Oslo, Norway", latitude: 59.9139, longitude: 10.7522 };
+
+test.describe.serial("two matched people", () => {
+  let cleo: Person;
+  let dan: Person;
+  let conversationId: string;
+
+  test.beforeAll(async ({ request }) => {
+    test.setTimeout(180_000);
+    cleo = await completePerson(request, { firstName: "Cleo", gender: "woman", seeking: "man", place: OSLO });
+    dan = await completePerson(request, { firstName: "Dan", gender: "man", seeking: "woman", place: OSLO });
+    const matchId = await matchBetween(request, cleo, dan);
+    await like(request, cleo, matchId);
+    const active = await like(request, dan, matchId);
+    conversationId = active.conversation_id as string;
+    expect(conversationId).toBeTruthy();
+    // Start from nothing unread, so the count the bell shows is the one this test causes.
+    await request.post("/api/v1/notifications/read-all", { headers: { Authorization: `Bearer ${cleo.token}` } });
+  });
+
+  async function sendAsDan(page: Page, text: string): Promise<void> {
+    const res = await page.request.post(`/api/v1/conversations/${conversationId}/messages`, {
+      headers: { Authorization: `Bearer ${dan.token}` },
+      data: { client_message_id: crypto.randomUUID(), message_type: "text", content: text },
+    });
+    expect(res.ok(), await res.text()).toBeTruthy();
+  }
+
+  test("the bell counts new notifications live; the list opens them, marks them read, and the settings stick", async ({ page }) => {
+    const errors = consoleErrors(page);
+    await signInThroughTheApp(page, cleo.email, PASSWORD);
+    await expect(page.getByRole("heading", { name: "Matches" })).toBeVisible();
+    await expect(page.locator("html")).toHaveAttribute("data-realtime", "ready");
+    await expect(page.getByRole("link", { name: "Notifications", exact: true })).toBeVisible();
+
+    await sendAsDan(page, "Hej Cleo! Fjord walk on Sunday?");
+    await expect(page.getByRole("link", { name: "Notifications, 1 unread" })).toBeVisible();
+    await page.getByRole("link", { name: "Notifications, 1 unread" }).click();
+    await expect(page.getByRole("heading", { name: "Notifications" })).toBeVisible();
+    await expect(page.getByRole("link", { name: /New message: Hej Cleo! Fjord walk on Sunday\?/ })).toBeVisible();
+    await checkScreen(page, "notifications");
+
+    // A second message while the first is unread updates the same notification, live.
+    await sendAsDan(page, "Or coffee, if it rains.");
+    await expect(page.getByRole("link", { name: /New message \(2 messages\): Or coffee, if it rains\./ })).toBeVisible();
+    await page.getByRole("button", { name: "Mark all as read" }).click();
+    await expect(page.getByRole("link", { name: "Notifications", exact: true })).toBeVisible();
+    await expect(page.getByRole("button", { name: "Mark as read" })).toHaveCount(0);
+
+    // Per-type settings: turned off, saved, still off after a reload.
+    await page.getByLabel("Likes").uncheck();
+    await expect(page.getByText("Saved.")).toBeVisible();
+    await page.reload();
+    await expect(page.getByLabel("Likes")).not.toBeChecked();
+    await expect(page.getByLabel("New messages")).toBeChecked();
+    expect(errors).toEqual([]);
+  });
+
+  test("a dropped connection resumes the chat with nothing lost or doubled", async ({ browser }) => {
+    const [cleoPage, closeCleo] = await openChat(browser, cleo);
+    const [danPage, closeDan] = await openChat(browser, dan);
+    const errors = [...consoleErrors(cleoPage), ...consoleErrors(danPage)];
+    await danPage.context().setOffline(true);
+    await expect(danPage.locator("html")).toHaveAttribute("data-realtime", "offline");
+    await expect(danPage.getByText("Reconnecting…")).toBeVisible();
+    for (const text of ["One: are you there?", "Two: the fjord is frozen.", "Three: skating instead?"]) {
+      await cleoPage.getByLabel("Message").fill(text);
+      await cleoPage.getByRole("button", { name: "Send" }).click();
+      await expect(cleoPage.locator("ol.messages li.mine").last()).toContainText(text);
+    }
+    await danPage.context().setOffline(false);
+    await expect(danPage.locator("html")).toHaveAttribute("data-realtime", "ready", { timeout: 30_000 });
+    await expect(danPage.locator("ol.messages li.theirs")).toHaveText([/^Cleo: One: are you there\?/, /^Cleo: Two: the fjord is frozen\./, /^Cleo: Three: skating instead\?/]);
+    // Nothing more arrives later (a resume that doubled would add them again).
+    await danPage.waitForTimeout(1_000);
+    await expect(danPage.locator("ol.messages li.theirs")).toHaveCount(3);
+    expect(errors.filter((e) => !/ERR_INTERNET_DISCONNECTED/.test(e))).toEqual([]);
+    await closeCleo();
+    await closeDan();
+  });
+
+  test("a report is accepted, and a block closes the chat on both screens", async ({ browser }) => {
+    const [cleoPage, closeCleo] = await openChat(browser, cleo);
+    const [danPage, closeDan] = await openChat(browser, dan);
+    const errors = [...consoleErrors(cleoPage), ...consoleErrors(danPage)];
+
+    await cleoPage.getByRole("button", { name: "Report" }).click();
+    const report = cleoPage.getByRole("form", { name: "Report Dan" });
+    await report.getByLabel("What is wrong?").selectOption("spam");
+    await report.getByLabel("What happened (optional)").fill("Sends the same link to everyone.");
+    await checkScreen(cleoPage, "chat-report");
+    await report.getByRole("button", { name: "Send the report" }).click();
+    await expect(cleoPage.getByText("Thank you. Your report was sent to our moderators.")).toBeVisible();
+
+    await cleoPage.getByRole("button", { name: "Block" }).click();
+    await expect(cleoPage.getByText("Block Dan? Neither of you will see the other again")).toBeVisible();
+    await cleoPage.getByRole("button", { name: "Yes, do it" }).click();
+    for (const page of [cleoPage, danPage]) {
+      await expect(page.getByText("This conversation is closed: one of you blocked the other.")).toBeVisible();
+      await expect(page.getByLabel("Message")).toHaveCount(0);
+    }
+    await checkScreen(danPage, "chat-closed");
+    expect(errors).toEqual([]);
+    await closeCleo();
+    await closeDan();
+  });
+
+  async function openChat(browser: Browser, who: Person): Promise<[Page, () => Promise<void>]> {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signInThroughTheApp(page, who.email, PASSWORD);
+    await expect(page.getByRole("heading", { name: "Matches" })).toBeVisible();
+    await page.goto(`/chats/${conversationId}`);
+    await expect(page.getByLabel("Message")).toBeVisible();
+    await expect(page.locator("html")).toHaveAttribute("data-realtime", "ready");
+    return [page, () => context.close()];
+  }
+});
