@@ -107,6 +107,21 @@ std::string Pool::ping() {
   }
 }
 
+namespace {
+// How long reads stay on the primary after the replica failed them.
+constexpr auto kReplicaBackOff = std::chrono::seconds(5);
+}  // namespace
+
+Pool* Pool::replica_for_reads() {
+  if (!replica_) return nullptr;
+  if (std::chrono::steady_clock::now().time_since_epoch().count() < replica_down_until_.load()) return nullptr;
+  return replica_.get();
+}
+
+void Pool::replica_failed() {
+  replica_down_until_.store((std::chrono::steady_clock::now() + kReplicaBackOff).time_since_epoch().count());
+}
+
 PoolStats Pool::stats() const {
   std::lock_guard lock(mutex_);
   return {.size = options_.size, .open = open_, .in_use = in_use_, .acquire_timeouts = acquire_timeouts_};

@@ -8,6 +8,7 @@
 // synchronous_standby_names (./pm stack up --replica does), a commit returns only once the replica
 // shows it, so a read after a write sees the write, and a promoted replica has every commit.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -72,6 +73,11 @@ class Pool {
   void close();
   // The replica's pool, or nullptr without one.
   Pool* replica() { return replica_.get(); }
+  // The replica's pool for the next read: nullptr without one, or for a while after it failed (so a
+  // replica that is down costs one failed connect per few seconds, not one per read).
+  Pool* replica_for_reads();
+  // Reads leave the replica alone for a while (it could not be reached).
+  void replica_failed();
 
  private:
   void release(std::unique_ptr<pqxx::connection> conn);
@@ -86,6 +92,7 @@ class Pool {
   bool closed_ = false;
   unsigned long long acquire_timeouts_ = 0;
   std::unique_ptr<Pool> replica_;
+  std::atomic<std::chrono::steady_clock::rep> replica_down_until_{0};
 };
 
 }  // namespace pm::db

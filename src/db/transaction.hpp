@@ -73,14 +73,16 @@ auto transact(Pool& pool, Fn&& fn, Access access = Access::read_write) -> std::i
 
 // Read-only work that may run on the replica (PoolOptions::replica_url): a read-only transaction
 // there, or on the primary when there is no replica or it cannot be reached (a replica that is
-// down or being rebuilt slows reads down, it never fails them). A read here sees the caller's own
-// writes because the primary waits for the replica to apply each commit (pool.hpp); against an
-// asynchronous replica it could miss the last moments' writes (docs/operations.md).
+// down or being rebuilt slows reads down, it never fails them; after a failure, reads stay on the
+// primary for a few seconds). A read here sees the caller's own writes because the primary waits
+// for the replica to apply each commit (pool.hpp); against an asynchronous replica it could miss
+// the last moments' writes (docs/operations.md).
 template <class Fn>
 auto read(Pool& pool, Fn&& fn) -> std::invoke_result_t<Fn, pqxx::work&> {
-  if (Pool* replica = pool.replica()) {
+  if (Pool* replica = pool.replica_for_reads()) {
     auto result = transact(*replica, fn, Access::read_only);
     if (result || result.error().type != "database-unavailable") return result;
+    pool.replica_failed();
   }
   return transact(pool, fn, Access::read_only);
 }

@@ -109,6 +109,8 @@ TEST(DbPool, ReadsGoToTheReplicaReadOnlyAndFallBackToThePrimary) {
   auto fallback = db::read(replica_down, count_users);
   ASSERT_TRUE(fallback) << fallback.error().detail;
   EXPECT_EQ(*fallback, 1) << "answered by the primary";
+  EXPECT_EQ(replica_down.replica_for_reads(), nullptr) << "reads leave a replica that failed alone for a while";
+  EXPECT_NE(with_replica.replica_for_reads(), nullptr);
 }
 
 TEST(RedisPool, RunsCommandsBinarySafe) {
