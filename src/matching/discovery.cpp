@@ -241,15 +241,14 @@ Result<MatchView> Discovery::rewind(const UserId& user_id) {
 Result<LikesReceived> Discovery::likes_received(const UserId& user_id) {
   auto [rows, out] = PM_TRY(
       db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::pair<std::vector<repository::MatchRow>, LikesReceived>> {
-        LikesReceived likes{.count = repository::likes_received_count(tx, user_id)};
-        std::vector<repository::MatchRow> rows;
-        if (subscriptions::entitlements_of(tx, user_id.str()).who_liked_me) {
+        const bool who_liked_me = subscriptions::entitlements_of(tx, user_id.str()).who_liked_me;
+        auto received = repository::likes_received(tx, user_id, who_liked_me ? kCachedMatches : 0);
+        LikesReceived likes{.count = received.count};
+        if (who_liked_me)
           likes.locked = false;
-          rows = repository::likes_received(tx, user_id, kCachedMatches);
-        } else {
+        else
           likes.unlocked_by = subscriptions::plans_unlocking(tx, "who_liked_me");
-        }
-        return std::pair{std::move(rows), std::move(likes)};
+        return std::pair{std::move(received.newest), std::move(likes)};
       }));
   for (const auto& r : rows) out.matches.push_back(view(preview_of(r), user_id));
   return out;

@@ -199,24 +199,22 @@ constexpr const char* kRewindLastPass = R"sql(
 )sql";
 // Likes received: pending matches of $1 where the other liked and $1 has not decided yet (a pair
 // blocked either way never counts). Newest first, at most $2.
-constexpr const char* kLikesReceivedCount = R"sql(
-  SELECT count(*) AS n FROM matches m
-  WHERE m.status = 'pending'
-    AND ((m.user_id_1 = $1 AND coalesce(m.user_2_liked, false) AND NOT coalesce(m.user_1_liked, false))
-      OR (m.user_id_2 = $1 AND coalesce(m.user_1_liked, false) AND NOT coalesce(m.user_2_liked, false)))
-    AND NOT EXISTS (SELECT 1 FROM user_blocks b
-                    WHERE (b.blocker_id = m.user_id_1 AND b.blocked_id = m.user_id_2)
-                       OR (b.blocker_id = m.user_id_2 AND b.blocked_id = m.user_id_1))
-)sql";
+// How many pending matches user $1 was liked in without deciding yet (a block between the two
+// hides it), and the newest $2 of them: one row with the count and no match when $2 is 0 or
+// there are none, else one row per match.
 constexpr const char* kLikesReceived = R"sql(
-  SELECT m.match_id FROM matches m
-  WHERE m.status = 'pending'
-    AND ((m.user_id_1 = $1 AND coalesce(m.user_2_liked, false) AND NOT coalesce(m.user_1_liked, false))
-      OR (m.user_id_2 = $1 AND coalesce(m.user_1_liked, false) AND NOT coalesce(m.user_2_liked, false)))
-    AND NOT EXISTS (SELECT 1 FROM user_blocks b
-                    WHERE (b.blocker_id = m.user_id_1 AND b.blocked_id = m.user_id_2)
-                       OR (b.blocker_id = m.user_id_2 AND b.blocked_id = m.user_id_1))
-  ORDER BY m.updated_at DESC, m.match_id LIMIT $2
+  WITH liked AS (
+    SELECT m.match_id, m.updated_at FROM matches m
+    WHERE m.status = 'pending'
+      AND ((m.user_id_1 = $1 AND coalesce(m.user_2_liked, false) AND NOT coalesce(m.user_1_liked, false))
+        OR (m.user_id_2 = $1 AND coalesce(m.user_1_liked, false) AND NOT coalesce(m.user_2_liked, false)))
+      AND NOT EXISTS (SELECT 1 FROM user_blocks b
+                      WHERE (b.blocker_id = m.user_id_1 AND b.blocked_id = m.user_id_2)
+                         OR (b.blocker_id = m.user_id_2 AND b.blocked_id = m.user_id_1)))
+  SELECT total.n, page.match_id
+  FROM (SELECT count(*)::int AS n FROM liked) total
+  LEFT JOIN LATERAL (SELECT match_id, updated_at FROM liked ORDER BY updated_at DESC, match_id LIMIT $2) page ON true
+  ORDER BY page.updated_at DESC, page.match_id
 )sql";
 constexpr const char* kOpenConversation = R"sql(
   INSERT INTO conversations (match_id) VALUES ($1) ON CONFLICT (match_id) DO NOTHING
@@ -464,14 +462,13 @@ std::optional<MatchRow> rewind_last_pass(pqxx::work& tx, const UserId& user_id) 
   return match_for(tx, done[0]["match_id"].as<MatchId>(), user_id);
 }
 
-int likes_received_count(pqxx::work& tx, const UserId& user_id) {
-  return tx.exec_params1(kLikesReceivedCount, user_id)["n"].as<int>();
-}
-
-std::vector<MatchRow> likes_received(pqxx::work& tx, const UserId& user_id, int limit) {
-  std::vector<MatchRow> out;
-  for (const auto& r : tx.exec_params(kLikesReceived, user_id, limit))
-    if (auto m = match_for(tx, r["match_id"].as<MatchId>(), user_id)) out.push_back(std::move(*m));
+LikesReceivedRows likes_received(pqxx::work& tx, const UserId& user_id, int limit) {
+  LikesReceivedRows out;
+  for (const auto& r : tx.exec_params(kLikesReceived, user_id, limit)) {
+    out.count = r["n"].as<int>();
+    if (r["match_id"].is_null()) continue;
+    if (auto m = match_for(tx, r["match_id"].as<MatchId>(), user_id)) out.newest.push_back(std::move(*m));
+  }
   return out;
 }
 

@@ -99,9 +99,12 @@ std::optional<MatchRow> reject(pqxx::work& tx, const MatchId& match_id, const Us
 // pair has been blocked since). nullopt when there is none.
 std::optional<MatchRow> rewind_last_pass(pqxx::work& tx, const UserId& user_id);
 // Pending matches in which the other user liked `user_id` and `user_id` has not decided: how many,
-// and (who liked me) the newest `limit` of them.
-int likes_received_count(pqxx::work& tx, const UserId& user_id);
-std::vector<MatchRow> likes_received(pqxx::work& tx, const UserId& user_id, int limit);
+// and (who liked me; 0 for none) the newest `limit` of them.
+struct LikesReceivedRows {
+  int count = 0;
+  std::vector<MatchRow> newest;
+};
+LikesReceivedRows likes_received(pqxx::work& tx, const UserId& user_id, int limit);
 // Opens the pair's conversation (idempotent) and returns its id.
 ConversationId open_conversation(pqxx::work& tx, const MatchId& match_id);
 
