@@ -96,7 +96,7 @@ old_pids=$(cat "$WORK"/cluster/node{1,2,3}.pid)
 $CLIENT load --url "$URL" --pairs-file "$WORK/pairs.jsonl" --threads 4 --tag load \
   --stop-file "$WORK/load.stop" >"$WORK/load.json" 2>"$WORK/load.err" &
 LOAD_PID=$!
-$CLIENT chat --url "$URL" --pairs-file "$WORK/pairs.jsonl" --messages 150 --interval 0.05 --tag roll \
+$CLIENT chat --url "$URL" --pairs-file "$WORK/pairs.jsonl" --messages 100 --interval 0.05 --tag roll \
   --ready-file "$WORK/chat2.ready" >"$WORK/chat2.json" 2>"$WORK/chat2.err" &
 CHAT_PID=$!
 wait_file "$WORK/chat2.ready" || fail "the chat clients did not connect: $(cat "$WORK/chat2.err")"
