@@ -7,8 +7,11 @@
       reconnects (through haproxy: another node if its own is gone), sends `resume` with the last seq
       it holds without a gap, and sends again every message it had no ack for (same
       client_message_id). Writes R once every socket is ready. Then waits until every user holds
-      every message of its conversation, and checks: each acknowledged once; each received by both
-      users exactly once (live or replayed: never twice); each stored exactly once (REST history).
+      every message of its conversation, and checks: each acknowledged once; each stored exactly
+      once (REST history); each shown by both users (a seq is shown once: docs/realtime.md); no
+      socket sends a seq twice; a copy on a new socket at or below the resume cursor is allowed
+      only for a message its sender resent (the server publishes a resend again: a peer on another
+      node may never have heard of it if the storing node died before publishing).
       Prints a JSON report (reconnects, close codes) on stdout; exits 1 when a check failed.
 
   cluster_client.py load --url URL --pairs-file F --stop-file S --threads N --tag T
@@ -43,10 +46,13 @@ class User:
     def __init__(self, name, user_id, token, conversation_id, peer):
         self.name, self.user_id, self.token = name, user_id, token
         self.conversation_id, self.peer = conversation_id, peer
-        self.received = {}  # client_message_id -> times a message.new for it arrived
+        self.received = {}  # client_message_id -> times it was shown (a new seq)
+        self.copies = []  # (client_message_id, seq, below the socket's resume cursor) of seqs already held
+        self.socket_duplicates = []  # seqs one socket sent twice (the server promises never)
         self.seqs = set()  # seqs held
         self.acks = {}  # client_message_id -> ack count
         self.created_false = 0  # acks of a resend the server already had
+        self.resent = set()  # their client_message_ids
         self.reconnects = 0
         self.close_codes = []  # the server's close code, or "dropped" when the TCP connection broke
         self.ws = None
@@ -83,6 +89,7 @@ async def run_socket(user, ws_url, stop, ready):
                         }
                     )
                 )
+                cursor, on_socket = user.contiguous_seq(), set()
                 user.ws = ws
                 user.connected.set()
                 if first:
@@ -93,6 +100,12 @@ async def run_socket(user, ws_url, stop, ready):
                     kind = frame.get("type")
                     if kind == "message.new":
                         m = frame["message"]
+                        if m["seq"] in on_socket:
+                            user.socket_duplicates.append(m["seq"])
+                        on_socket.add(m["seq"])
+                        if m["seq"] in user.seqs:
+                            user.copies.append((m["client_message_id"], m["seq"], m["seq"] <= cursor))
+                            continue
                         user.received[m["client_message_id"]] = user.received.get(m["client_message_id"], 0) + 1
                         user.seqs.add(m["seq"])
                     elif kind in ("ack", "error") and frame.get("id") in user.pending:
@@ -150,6 +163,7 @@ async def send_until_acked(user, client_message_id, text):
         user.acks[client_message_id] = user.acks.get(client_message_id, 0) + 1
         if reply.get("created") is False:
             user.created_false += 1
+            user.resent.add(client_message_id)
         return
 
 
@@ -214,7 +228,15 @@ async def chat(args):
     await asyncio.gather(*sockets, return_exceptions=True)
 
     failures = []
+    resent = {m for u in users for m in u.resent}
     for u in users:
+        if u.socket_duplicates:
+            failures.append(f"{u.name}: one socket sent seq {u.socket_duplicates[:3]} twice")
+        # Above the cursor a copy is the replay filling a gap the client had (it held a later seq);
+        # at or below it, only a message its sender resent may come again.
+        unexplained = [c for c in u.copies if c[2] and c[0] not in resent]
+        if unexplained:
+            failures.append(f"{u.name}: copies at or below its resume cursor of messages nobody resent: {unexplained[:3]}")
         missing = expected[u.name] - set(u.received)
         duplicated = sorted(m for m, n in u.received.items() if n > 1)
         if missing:
@@ -233,6 +255,7 @@ async def chat(args):
         "messages_sent": len(users) * args.messages,
         "reconnects": sum(u.reconnects for u in users),
         "resent_already_stored": sum(u.created_false for u in users),
+        "copies_ignored": sum(len(u.copies) for u in users),
         "close_codes": sorted({str(c) for u in users for c in u.close_codes}),
         "failures": failures,
     }
