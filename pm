@@ -26,6 +26,9 @@
 #                     TIMESTAMP (default: everything archived); the old data folder is moved aside
 #   ./pm drill        the recovery drill: a private stack, writes, backup, destroy, restore to a time,
 #                     verify, serve; prints RPO and RTO (docs/operations.md)
+#   ./pm cluster up N   haproxy on PM_HTTP_PORT in front of N serve nodes (ports PM_HTTP_PORT+10 up) and
+#                     one worker, on the local stack; again with another N: scale up or down
+#   ./pm cluster restart  rolling restart, node by node (each drains first); ./pm cluster status | down
 #
 # Environment: PM_PRESET (release|debug|asan), PM_PG_PORT (55432), PM_REDIS_PORT (56379),
 # PM_HTTP_PORT (8080), PM_TEST_JOBS (2), PM_DEMO_USERS (2000: demo users ./pm run creates),
@@ -58,7 +61,9 @@ as_pg() { if [[ $EUID -eq 0 ]]; then (cd / && runuser -u postgres -- "$@"); else
 
 cmd_deps() { # cmd_deps [GROUP...]: the untagged packages (what `run` needs), plus those tagged GROUP
   local groups=" $* " wanted missing=()
-  wanted=$(grep -v '^\s*#' "$ROOT/deps/debian-packages.txt" | awk -v g="$groups" 'NF && ($2 == "" || index(g, " " $2 " ")) {print $1}')
+  # (a line may carry several tags: wanted when any of them is asked for)
+  wanted=$(grep -v '^\s*#' "$ROOT/deps/debian-packages.txt" |
+    awk -v g="$groups" 'NF == 1 {print $1; next} {for (i = 2; i <= NF; i++) if (index(g, " " $i " ")) {print $1; next}}')
   # (one dpkg-query for them all: on a busy machine each call costs a fraction of a second)
   local installed; installed=" $(dpkg-query -W -f='${db:Status-Abbrev}|${Package}\n' $wanted 2>/dev/null | sed -n 's/^ii *|//p' | tr '\n' ' ') "
   for p in $wanted; do
@@ -705,6 +710,26 @@ test_s3_server() {
   npm ci --prefix "$ROOT/tests/s3" --no-audit --no-fund --loglevel=error >/dev/null
 }
 
+# ./pm cluster up N | restart | status | down (ops/cluster.sh, docs/operations.md "Several nodes"):
+# on the local stack, migrated, with the cluster's pids and logs in var/cluster.
+cmd_cluster() {
+  local action=${1:-}
+  case $action in
+    up)
+      [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "usage: ./pm cluster up N (N nodes)"
+      cmd_deps cluster
+      build_web
+      build_targets perfectmatch
+      stack_up
+      load_env
+      "$(bin_path)" migrate up
+      "$(bin_path)" questions import "$ROOT/data/questions/perfect-match.json" >/dev/null ;;
+    restart | status | down) load_env ;;
+    *) die "usage: ./pm cluster up N | restart | status | down" ;;
+  esac
+  PM_BIN=$(bin_path) PM_CLUSTER_DIR="$VAR/cluster" exec "$ROOT/ops/cluster.sh" "$@"
+}
+
 # After ./pm test: the stack durable and archiving again (pg_conf).
 pg_durable_again() {
   PG_FOR_TESTS=0
@@ -887,6 +912,7 @@ case "${1:-}" in
   restore) shift; cmd_restore "$@" ;;
   drill) shift; cmd_deps; exec "$ROOT/ops/drill.sh" "$@" ;;
   failover) cmd_failover ;;
+  cluster) shift; cmd_cluster "$@" ;;
   fmt) cmd_fmt ;;
   contract) cmd_contract ;;
   lint) shift; cmd_lint "$@" ;;

@@ -78,6 +78,8 @@ class App {
   // Hands the HTTP server what it needs of the app before it starts: the GET /api/v1/ws upgrades,
   // and the gate that lets only signed-in callers send large bodies.
   void attach(http::Server& server);
+  // The process is stopping: /readyz says 503 from now on (its load balancer takes it out).
+  void begin_draining() { health_.begin_draining(); }
   // Stops background work and closes the pools (after the server has stopped).
   void close();
 

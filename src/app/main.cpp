@@ -108,6 +108,10 @@ int main(int argc, char** argv) {
       "PM_DATABASE_URL).");
   bool worker_once = false;
   worker->add_flag("--once", worker_once, "stop as soon as there is no more work (for scripts and tests)");
+  worker
+      ->add_option("--metrics-port", config.worker_metrics_port,
+                   "serve Prometheus /metrics on 127.0.0.1 at this port (overrides PM_WORKER_METRICS_PORT)")
+      ->check(CLI::Range(0, 65535));
   worker->footer(Config::describe());
 
   auto* matches = cli.add_subcommand("matches", "Operate the matching engine.");

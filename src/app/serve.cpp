@@ -23,7 +23,7 @@ int serve(Config config) {
   http::Server server(http::ServerOptions::from(app.config), app.router, app.metrics);
   app.attach(server);
   try {
-    server.run_until_signal();
+    server.run_until_signal([&app] { app.begin_draining(); });
   } catch (const std::system_error& e) {
     log::error("serve_failed", {{"error", e.what()}, {"port", app.config.http_port}});
     return 1;

@@ -8,6 +8,8 @@
 //   - delivery of the notification outbox (email/push, with retries; docs/notifications.md)
 //   - expiry of paid plans whose grace period or period ran out (subscriptions/payments.hpp)
 // Several workers may run: each claims its work with FOR UPDATE SKIP LOCKED.
+// With PM_WORKER_METRICS_PORT (or --metrics-port) it serves Prometheus /metrics on 127.0.0.1
+// (app/worker_metrics.hpp).
 
 #include <atomic>
 #include <chrono>
@@ -17,7 +19,10 @@
 #include "admin/retention.hpp"
 #include "app/app.hpp"
 #include "app/commands.hpp"
+#include "app/worker_metrics.hpp"
 #include "core/log.hpp"
+#include "http/server.hpp"
+#include "ops/routes.hpp"
 #include "subscriptions/payments.hpp"
 
 namespace pm::app {
@@ -42,6 +47,26 @@ int run_worker(Config config, bool once) {
     log::error("worker_config_invalid", {{"error", payments.error().detail}});
     return 2;
   }
+  WorkerMetrics metrics(*app);
+  // The listener: loopback only, two threads (a scrape every few seconds is all it serves).
+  http::Router metrics_router;
+  std::unique_ptr<http::Server> metrics_server;
+  if (app->config.worker_metrics_port != 0) {
+    ops::add_metrics_routes(metrics_router, app->metrics);
+    auto options = http::ServerOptions::from(app->config);
+    options.host = "127.0.0.1";
+    options.port = static_cast<std::uint16_t>(app->config.worker_metrics_port);
+    options.io_threads = 1;
+    options.handler_threads = 1;
+    options.drain_delay = Millis{0};
+    metrics_server = std::make_unique<http::Server>(options, metrics_router, app->metrics);
+    try {
+      metrics_server->start();
+    } catch (const std::system_error& e) {
+      log::error("worker_metrics_failed", {{"error", e.what()}, {"port", app->config.worker_metrics_port}});
+      return 1;
+    }
+  }
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);
   log::info("worker_started");
@@ -50,18 +75,23 @@ int run_worker(Config config, bool once) {
   auto last_activity_retention = std::chrono::steady_clock::time_point{};
   while (!stopping) {
     int done = 0;
+    // A failed step is logged as worker_<step>_failed and counted in the metrics.
+    auto failed = [&](const std::string& step, const Problem& p) {
+      log::warn("worker_" + step + "_failed", {{"error", p.type}});
+      metrics.failed(step);
+    };
     if (auto n = app->match_engine.run_vector_jobs(50))
       done += *n;
     else
-      log::warn("worker_vectors_failed", {{"error", n.error().type}});
+      failed("vectors", n.error());
     if (auto n = app->match_engine.run_generation_queue(20))
       done += *n;
     else
-      log::warn("worker_generation_failed", {{"error", n.error().type}});
+      failed("generation", n.error());
     if (auto n = app->notification_outbox.deliver_pending(50))
       done += *n;
     else
-      log::warn("worker_notifications_failed", {{"error", n.error().type}});
+      failed("notifications", n.error());
     if (std::chrono::steady_clock::now() - last_expiry > std::chrono::minutes(1) || once) {
       if (auto n = app->discovery.expire(app->config.match_expiry_days)) {
         if (*n) log::info("matches_expired", {{"count", *n}});
@@ -70,35 +100,42 @@ int run_worker(Config config, bool once) {
       if (auto n = subscriptions::expire_lapsed(app->db, app->notifications, payments->grace_days)) {
         if (*n) log::info("subscriptions_expired", {{"count", *n}});
       } else {
-        log::warn("worker_subscription_expiry_failed", {{"error", n.error().type}});
+        failed("subscription_expiry", n.error());
       }
       if (auto n = app->messaging.delete_unsent_uploads(24)) {
         if (*n) log::info("chat_uploads_unsent_deleted", {{"count", *n}});
+        metrics.deleted("chat_uploads", *n);
       } else {
-        log::warn("worker_unsent_uploads_failed", {{"error", n.error().type}});
+        failed("unsent_uploads", n.error());
       }
       if (auto n = app->messaging.delete_expired(app->config.message_retention_days)) {
         if (*n) log::info("messages_retention_deleted", {{"count", *n}});
+        metrics.deleted("messages", *n);
       } else {
-        log::warn("worker_retention_failed", {{"error", n.error().type}});
+        failed("retention", n.error());
       }
     }
     if (std::chrono::steady_clock::now() - last_activity_retention > std::chrono::hours(1) || once) {
       if (auto n = admin::enforce_retention(app->db, app->config.activity_retention_days)) {
         last_activity_retention = std::chrono::steady_clock::now();
         Json deleted = Json::object();
-        for (const auto& [table, count] : *n)
+        for (const auto& [table, count] : *n) {
           if (count) deleted[table] = count;
+          metrics.deleted(table, count);
+        }
         if (!deleted.empty()) log::info("activity_retention_deleted", {{"deleted", deleted}});
       } else {
-        log::warn("worker_activity_retention_failed", {{"error", n.error().type}});
+        failed("activity_retention", n.error());
       }
     }
+    metrics.round_done();
     if (once && done == 0) break;
     // Busy while there is work; otherwise look again in a second.
     if (done == 0)
       for (int i = 0; i < 10 && !stopping; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
+  if (metrics_server) metrics_server->stop();
+  metrics_server.reset();  // (waits for its threads: before the pools it reads from close)
   app->close();
   log::info("worker_stopped");
   return 0;

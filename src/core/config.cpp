@@ -137,6 +137,10 @@ const std::vector<Setting>& settings() {
       millis("PM_IDLE_TIMEOUT_MS", "keep-alive connection idle time (and request header time)", &Config::idle_timeout),
       millis("PM_SHUTDOWN_GRACE_MS", "on SIGTERM/SIGINT, how long in-flight requests may still run",
              &Config::shutdown_grace),
+      millis("PM_DRAIN_DELAY_MS",
+             "on SIGTERM/SIGINT, how long /readyz says 503 while requests are still served, before the listener "
+             "closes (behind a load balancer: longer than its health checks take to mark the node down)",
+             &Config::drain_delay),
       text("PM_PII_KEYS", "keys for PII field encryption, id:64hex,id:64hex (./pm stack up generates one)",
            &Config::pii_keys),
       text("PM_PII_ACTIVE_KEY", "id of the key new values are encrypted with (default: the last listed)",
@@ -272,6 +276,8 @@ const std::vector<Setting>& settings() {
               "the worker deletes activity older than this: audit log, finished jobs, used or expired tokens, sent "
               "mail and notification deliveries, read notifications",
               &Config::activity_retention_days, 1, 36500),
+      integer("PM_WORKER_METRICS_PORT", "the worker serves Prometheus /metrics on 127.0.0.1 at this port (0: none)",
+              &Config::worker_metrics_port, 0, 65535),
       millis("PM_WS_IDLE_TIMEOUT_MS", "a WebSocket silent this long is closed (pings go out at half of it)",
              &Config::ws_idle_timeout),
       integer("PM_WS_SEND_QUEUE",

@@ -36,6 +36,9 @@ struct Config {
   Millis write_timeout{15000};
   Millis idle_timeout{60000};
   Millis shutdown_grace{20000};
+  // On SIGTERM, how long /readyz answers 503 while the node still serves, before it stops
+  // accepting: the time a load balancer needs to take it out (docs/operations.md). 0: stop at once.
+  Millis drain_delay{0};
   std::string trusted_proxies;       // comma-separated IPs whose X-Forwarded-For is believed
   std::string cors_origins;          // comma-separated origins allowed to read the API from a browser
   int max_connections_per_ip = 100;  // open connections of one direct client (proxies aside)
@@ -120,6 +123,7 @@ struct Config {
   // Messaging and the realtime hub (docs/realtime.md)
   int message_retention_days = 365;  // the worker deletes older messages and their media
   int activity_retention_days = 90;  // the worker deletes older activity records (docs/security.md)
+  int worker_metrics_port = 0;       // the worker's /metrics on 127.0.0.1 (0: none)
   int message_rate_limit = 120;      // messages one user may send per minute (all conversations)
   Millis ws_idle_timeout{60000};     // a socket silent this long (no frame, no pong) is closed
   int ws_send_queue = 256;           // frames queued for one socket before it counts as too slow

@@ -40,6 +40,7 @@ ServerOptions ServerOptions::from(const Config& c) {
           .write_timeout = c.write_timeout,
           .idle_timeout = c.idle_timeout,
           .shutdown_grace = c.shutdown_grace,
+          .drain_delay = c.drain_delay,
           .trusted_proxies = std::move(proxies),
           .cors_origins = c.cors_origins,
           .max_connections_per_ip = c.max_connections_per_ip};
@@ -219,13 +220,32 @@ void Server::wait() {
   handlers_.join();
 }
 
-void Server::run_until_signal() {
-  asio::signal_set signals(io_, SIGINT, SIGTERM);
-  signals.async_wait([this](beast::error_code ec, int signal) {
+void Server::run_until_signal(std::function<void()> draining) {
+  // One strand: a second signal and the drain timer's end cannot run at once.
+  auto strand = asio::make_strand(io_);
+  asio::signal_set signals(strand, SIGINT, SIGTERM);
+  asio::steady_timer drain_timer(strand);
+  std::function<void(beast::error_code, int)> on_signal = [&](beast::error_code ec, int signal) {
     if (ec) return;
+    const bool first = !drain_timer.expiry().time_since_epoch().count();
     log::info("signal_received", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
-    stop();
-  });
+    if (!first || options_.drain_delay.count() <= 0) {
+      drain_timer.cancel();
+      return stop();
+    }
+    // Keep serving while the load balancer's health checks see /readyz fail and take this node
+    // out; only then stop accepting, so no client is refused or cut on the way.
+    if (draining) draining();
+    log::info("http_draining", {{"drain_delay_ms", options_.drain_delay.count()}});
+    drain_timer.expires_after(options_.drain_delay);
+    drain_timer.async_wait([this, &signals](beast::error_code e) {
+      if (e) return;
+      signals.cancel();  // (a pending wait would keep the I/O threads from finishing)
+      stop();
+    });
+    signals.async_wait(on_signal);  // a second signal: stop now
+  };
+  signals.async_wait(on_signal);
   start();
   wait();
 }

@@ -2,7 +2,9 @@
 // The HTTP/1.1 server (Boost.Beast, C++20 coroutines). I/O threads only read and write sockets;
 // every handler runs on a separate pool of handler threads, so a slow SQL or Redis call never
 // stalls other connections. Graceful stop: stop accepting, close idle keep-alive connections,
-// let in-flight requests finish (bounded by the grace period).
+// let in-flight requests finish (bounded by the grace period). On SIGTERM/SIGINT the stop may be
+// preceded by a drain delay, during which the node still serves but tells its load balancer
+// (through /readyz) that it is going.
 
 #include <atomic>
 #include <cstdint>
@@ -37,6 +39,7 @@ struct ServerOptions {
   Millis write_timeout{15000};
   Millis idle_timeout{60000};
   Millis shutdown_grace{20000};
+  Millis drain_delay{0};  // PM_DRAIN_DELAY_MS: see run_until_signal
   std::vector<std::string> trusted_proxies;
   std::string cors_origins;  // PM_CORS_ORIGINS (http/cors.hpp)
   // Open connections from one client address (trusted proxies aside); one more is closed at once.
@@ -70,8 +73,10 @@ class Server {
   void stop();
   // Blocks until every connection has closed (or the grace period ran out) and threads are joined.
   void wait();
-  // start(), then serve until SIGINT or SIGTERM, then stop gracefully.
-  void run_until_signal();
+  // start(), then serve until SIGINT or SIGTERM, then stop gracefully. With a drain delay,
+  // `draining` is called at the signal (the node reports not-ready from then on), requests are
+  // served as before for drain_delay, then the server stops; a second signal stops it at once.
+  void run_until_signal(std::function<void()> draining = {});
 
   // Before start(): hand upgrade requests for handler.path to it (one upgrade path per server).
   void set_upgrade(UpgradeHandler handler) { upgrade_ = std::move(handler); }

@@ -10,10 +10,23 @@ constexpr const char* kInsertUnlessPending = R"sql(
   WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE kind = $1::varchar AND payload = $2::jsonb AND status = 'pending')
 )sql";
 
+constexpr const char* kPendingByKind = R"sql(
+  SELECT kind, count(*),
+         COALESCE(EXTRACT(EPOCH FROM now() - min(run_after) FILTER (WHERE run_after <= now())), 0)::float8
+  FROM jobs WHERE status = 'pending' GROUP BY kind
+)sql";
+
 }  // namespace
 
 void insert_unless_pending(pqxx::work& tx, const std::string& kind, const std::string& payload_json) {
   tx.exec_params(kInsertUnlessPending, kind, payload_json);
+}
+
+std::map<std::string, Backlog> pending_by_kind(pqxx::work& tx) {
+  std::map<std::string, Backlog> out;
+  for (const auto& row : tx.exec(kPendingByKind))
+    out[row[0].as<std::string>()] = {.count = row[1].as<long long>(), .oldest_due_seconds = row[2].as<double>()};
+  return out;
 }
 
 }  // namespace pm::jobs::repository

@@ -326,6 +326,11 @@ Result<int> Engine::run_vector_jobs(int limit) {
   return static_cast<int>(jobs.size());
 }
 
+Result<Backlog> Engine::generation_backlog() {
+  actor::Scope system(actor::Scope::system());  // the queue holds every user's rows
+  return db::transact(d_.db, [](pqxx::work& tx) -> Result<Backlog> { return repository::generation_backlog(tx); });
+}
+
 Result<int> Engine::run_generation_queue(int limit) {
   actor::Scope system(actor::Scope::system());  // reads every candidate's data (docs/security.md)
   auto users = PM_TRY(db::transact(

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cache/redis.hpp"
+#include "core/backlog.hpp"
 #include "core/config.hpp"
 #include "core/mutex.hpp"
 #include "db/pool.hpp"
@@ -73,6 +74,8 @@ class Engine {
   // Worker steps: vectors for completed questionnaires (jobs), regeneration of queued users.
   Result<int> run_vector_jobs(int limit);
   Result<int> run_generation_queue(int limit);
+  // The generation queue (the worker's /metrics): users waiting, and the first one's wait (the lag).
+  Result<Backlog> generation_backlog();
 
   // The scoring of one pair as stored with a match (also `perfectmatch score`'s output).
   static Json score_json(const PairScore& score, const Insights& insights);

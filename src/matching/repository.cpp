@@ -237,6 +237,9 @@ constexpr const char* kTakeQueued = R"sql(
   WHERE user_id IN (SELECT user_id FROM match_generation_queue ORDER BY queued_at LIMIT $1 FOR UPDATE SKIP LOCKED)
   RETURNING user_id
 )sql";
+constexpr const char* kGenerationBacklog = R"sql(
+  SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(queued_at)), 0)::float8 FROM match_generation_queue
+)sql";
 constexpr const char* kClaimVectorJobs = R"sql(
   UPDATE jobs SET status = 'running', attempts = attempts + 1
   WHERE job_id IN (SELECT job_id FROM jobs
@@ -492,6 +495,11 @@ std::vector<std::string> take_queued(pqxx::work& tx, int limit) {
   std::vector<std::string> out;
   for (const auto& r : tx.exec_params(kTakeQueued, limit)) out.push_back(r["user_id"].as<std::string>());
   return out;
+}
+
+Backlog generation_backlog(pqxx::work& tx) {
+  auto r = tx.exec1(kGenerationBacklog);
+  return {.count = r[0].as<long long>(), .oldest_due_seconds = r[1].as<double>()};
 }
 
 std::vector<std::pair<std::string, std::string>> claim_vector_jobs(pqxx::work& tx, int limit) {

@@ -32,6 +32,10 @@ std::chrono::seconds retry_delay(int failures, std::chrono::seconds base, std::c
   return std::min(delay, max);
 }
 
+Result<Backlog> NotificationOutbox::backlog() {
+  return db::transact(db_, [](pqxx::work& tx) -> Result<Backlog> { return repository::outbox_backlog(tx); });
+}
+
 Result<int> NotificationOutbox::deliver_pending(int limit) {
   const std::string claim = crypto::uuid_v4();
   const auto deadline =

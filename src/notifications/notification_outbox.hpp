@@ -12,6 +12,7 @@
 #include <chrono>
 #include <memory>
 
+#include "core/backlog.hpp"
 #include "db/pool.hpp"
 #include "notifications/notification_sender.hpp"
 
@@ -38,6 +39,8 @@ class NotificationOutbox {
   // Claims up to `limit` due rows and sends them; returns how many were delivered. The worker
   // calls it every round.
   Result<int> deliver_pending(int limit = 50);
+  // What waits to be sent (the worker's /metrics): rows neither sent nor failed for good.
+  Result<Backlog> backlog();
 
  private:
   db::Pool& db_;

@@ -137,6 +137,12 @@ constexpr const char* kRelease = R"sql(
   UPDATE notification_outbox SET claimed_by = NULL, claimed_until = NULL, attempts = greatest(attempts - 1, 0)
   WHERE outbox_id = ANY($1::uuid[]) AND claimed_by = $2 AND sent_at IS NULL
 )sql";
+// The partial index idx_notification_outbox_due holds exactly these rows.
+constexpr const char* kOutboxBacklog = R"sql(
+  SELECT count(*),
+         COALESCE(EXTRACT(EPOCH FROM now() - min(next_attempt_at) FILTER (WHERE next_attempt_at <= now())), 0)::float8
+  FROM notification_outbox WHERE sent_at IS NULL AND failed_at IS NULL
+)sql";
 
 }  // namespace
 
@@ -213,6 +219,11 @@ bool mark_failed(pqxx::work& tx, const std::string& outbox_id, const std::string
 void release(pqxx::work& tx, const std::vector<std::string>& outbox_ids, const std::string& claim) {
   if (outbox_ids.empty()) return;
   tx.exec_params(kRelease, db::uuid_array(outbox_ids), claim);
+}
+
+Backlog outbox_backlog(pqxx::work& tx) {
+  auto r = tx.exec1(kOutboxBacklog);
+  return {.count = r[0].as<long long>(), .oldest_due_seconds = r[1].as<double>()};
 }
 
 }  // namespace pm::notifications::repository

@@ -9,6 +9,7 @@
 
 #include <pqxx/pqxx>
 
+#include "core/backlog.hpp"
 #include "core/json.hpp"
 #include "notifications/model.hpp"
 
@@ -60,5 +61,7 @@ bool mark_failed(pqxx::work& tx, const std::string& outbox_id, const std::string
                  std::optional<std::chrono::seconds> retry_in);
 // Gives back claimed rows never attempted (the lease ran short): free at once, the attempt uncounted.
 void release(pqxx::work& tx, const std::vector<std::string>& outbox_ids, const std::string& claim);
+// Rows neither sent nor failed for good, and how late the most overdue one is.
+Backlog outbox_backlog(pqxx::work& tx);
 
 }  // namespace pm::notifications::repository

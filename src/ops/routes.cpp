@@ -8,11 +8,18 @@ namespace pm::ops {
 using http::Method;
 using http::Status;
 
-void add_routes(http::Router& router, HealthService& health, const http::Metrics& metrics, std::string docs_dir) {
+void add_metrics_routes(http::Router& router, const http::Metrics& metrics) {
   // Liveness: the process is up and its threads answer. Stores are not consulted on purpose.
   router.add(Method::get, "/healthz", [](http::Request&) {
     return http::json_response(Status::ok, {{"status", "ok"}});
   });
+  router.add(Method::get, "/metrics", [&metrics](http::Request&) {
+    return http::text_response(Status::ok, metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+}
+
+void add_routes(http::Router& router, HealthService& health, const http::Metrics& metrics, std::string docs_dir) {
+  add_metrics_routes(router, metrics);
 
   router.add(Method::get, "/readyz", [&health](http::Request& req) {
     auto r = health.readiness();
@@ -23,10 +30,6 @@ void add_routes(http::Router& router, HealthService& health, const http::Metrics
     Problem p("not-ready", failed);
     p.extensions["checks"] = r.checks;
     return http::problem_response(p, req.request_id);
-  });
-
-  router.add(Method::get, "/metrics", [&metrics](http::Request&) {
-    return http::text_response(Status::ok, metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
   });
 
   router.add(Method::get, "/api/v1/openapi.yaml", [path = docs_dir + "/openapi.yaml"](http::Request& req) {

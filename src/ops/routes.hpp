@@ -11,4 +11,7 @@ namespace pm::ops {
 
 void add_routes(http::Router& router, HealthService& health, const http::Metrics& metrics, std::string docs_dir);
 
+// GET /metrics alone (and /healthz): the worker's listener (PM_WORKER_METRICS_PORT).
+void add_metrics_routes(http::Router& router, const http::Metrics& metrics);
+
 }  // namespace pm::ops

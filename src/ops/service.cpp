@@ -17,6 +17,10 @@ Readiness HealthService::readiness() {
   Readiness r;
   r.checks = {{"postgres", db_.ping()}, {"redis", check_redis(redis_)}};
   r.ready = r.checks["postgres"] == "ok" && r.checks["redis"] == "ok";
+  if (draining_) {
+    r.checks["serving"] = "draining";
+    r.ready = false;
+  }
   return r;
 }
 

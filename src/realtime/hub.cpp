@@ -23,7 +23,8 @@ void Hub::stop() {
   stopping_ = true;
   subscriber_.interrupt();
   if (thread_.joinable()) thread_.join();
-  close_all("server stopping");
+  // 1012 (service restart): the client reconnects, reaches another node, and resumes.
+  close_all("server restarting; reconnect and resume", boost::beast::websocket::close_code::service_restart);
 }
 
 void Hub::publish(const std::vector<std::string>& users, const Json& event) {
@@ -116,7 +117,7 @@ std::size_t Hub::open_sockets() const {
   return n;
 }
 
-void Hub::close_all(const char* reason) {
+void Hub::close_all(const char* reason, boost::beast::websocket::close_code code) {
   std::vector<std::shared_ptr<Socket>> all;
   {
     std::lock_guard lock(mutex_);
@@ -124,7 +125,7 @@ void Hub::close_all(const char* reason) {
       for (const auto& weak : list)
         if (auto s = weak.lock()) all.push_back(std::move(s));
   }
-  for (const auto& s : all) s->close(reason);
+  for (const auto& s : all) s->close(reason, code);
 }
 
 }  // namespace pm::realtime

@@ -12,6 +12,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <boost/beast/websocket/rfc6455.hpp>
+
 #include "auth/sessions.hpp"
 #include "cache/redis.hpp"
 #include "cache/subscriber.hpp"
@@ -56,7 +58,8 @@ class Hub {
  private:
   void listen();
   void deliver(const std::string& payload);
-  void close_all(const char* reason);
+  void close_all(const char* reason,
+                 boost::beast::websocket::close_code code = boost::beast::websocket::close_code::going_away);
 
   const std::string node_id_;
   cache::RedisPool& redis_;

@@ -192,12 +192,12 @@ void Socket::refuse(const Problem& problem, websocket::close_code code) {
   send_close(code, problem.type);
 }
 
-void Socket::close(std::string reason) {
-  asio::post(executor_, [self = shared_from_this(), reason = std::move(reason)] {
+void Socket::close(std::string reason, websocket::close_code code) {
+  asio::post(executor_, [self = shared_from_this(), reason = std::move(reason), code] {
     if (self->finished_ || self->closing_) return;
     self->closing_ = true;
     if (self->user_id_.empty()) return self->finish();  // still in the handshake or authenticating
-    self->send_close(websocket::close_code::going_away, reason);
+    self->send_close(code, reason);
   });
 }
 

@@ -49,8 +49,10 @@ class Socket : public std::enable_shared_from_this<Socket> {
   void deliver(std::shared_ptr<const std::string> frame, std::shared_ptr<const Json> event);
   // Closes the socket if its session is one of those that ended (Hub::end_sessions; any thread).
   void end_if_session_ended(const Json& ended);
-  // Closes with a reason (from any thread).
-  void close(std::string reason);
+  // Closes with a reason and a close code (from any thread): 1001 going away by default, 1012
+  // (service restart) when the node stops; clients reconnect and resume on either.
+  void close(std::string reason,
+             boost::beast::websocket::close_code code = boost::beast::websocket::close_code::going_away);
 
  private:
   void on_accept(std::optional<std::string> token);

@@ -28,7 +28,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: 200 only when PostgreSQL and Redis both answer */
+        /** Readiness: 200 only when PostgreSQL and Redis both answer and the node is not draining */
         get: operations["readyz"];
         put?: never;
         post?: never;
@@ -1756,6 +1756,11 @@ export interface components {
             postgres: string;
             /** @description "ok" or why not */
             redis: string;
+            /**
+             * @description present while the node stops (SIGTERM, PM_DRAIN_DELAY_MS): its load balancer should take it out
+             * @enum {string}
+             */
+            serving?: "draining";
         };
         /**
          * @description Who a person is. Non-binary people are first-class; matching treats each value alike.
@@ -2393,7 +2398,7 @@ export interface operations {
             413: components["responses"]["BodyTooLarge"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
-            /** @description A store does not answer; `detail` and `checks` say which */
+            /** @description A store does not answer, or the node is draining (stopping); `detail` and `checks` say which */
             503: {
                 headers: {
                     "Retry-After"?: number;
