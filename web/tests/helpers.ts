@@ -132,3 +132,11 @@ export function consoleErrors(page: Page): string[] {
   page.on("pageerror", (e) => errors.push(e.message));
   return errors;
 }
+
+/** The staff web/test-e2e makes with `perfectmatch admin grant` (docs/admin.md): the last demo user
+ * is an admin, the one before a moderator. */
+export const STAFF = {
+  admin: process.env.PM_WEB_TEST_ADMIN ?? demoEmail(40),
+  moderator: process.env.PM_WEB_TEST_MODERATOR ?? demoEmail(39),
+  password: DEMO.password,
+};
