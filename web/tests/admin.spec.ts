@@ -2,9 +2,12 @@
 // the report with the reported messages and suspends the reported person, whose open browser is
 // signed out at once and whose next sign-in is refused in words. Then the decisions, the user
 // lookup and the feature flags; a person who is not staff is refused in words, a moderator sees
-// the flags refused; every section passes axe and fits 375 px.
+// the flags refused; every section passes axe and fits 375 px. Last, the other actions, each on a
+// report filed through the API: remove a photo, dismiss, warn, ban.
+import { readFileSync } from "node:fs";
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { completePerson, consoleErrors, like, matchBetween, PASSWORD, signInThroughTheApp, STAFF, type Person } from "./helpers";
+import { completePerson, consoleErrors, like, matchBetween, PASSWORD, signedUpPerson, signInThroughTheApp, STAFF, type Person } from "./helpers";
+import { mailWith } from "./mail";
 import { checkScreen } from "./screens";
 
 const REYKJAVIK = { label: "Reykjavik, Iceland", latitude: 64.1466, longitude: -21.9426 };
@@ -140,5 +143,59 @@ test("a moderator has the queue but not the feature flags, which the console say
   await expect(page.getByRole("heading", { name: "Reports", level: 2 })).toBeVisible();
   await page.getByRole("link", { name: "Feature flags" }).click();
   await expect(page.getByRole("alert")).toContainText(/admin/i);
+  expect(errors).toEqual([]);
+});
+
+test("each other action on a report: remove a photo, dismiss, warn (mailed with the note), ban (after a confirmation)", async ({ page, request }) => {
+  test.setTimeout(120_000);
+  const errors = consoleErrors(page);
+  const reporter = await signedUpPerson(request, "Rita");
+  const target = await signedUpPerson(request, "Tom");
+  const auth = (who: Person) => ({ Authorization: `Bearer ${who.token}` });
+  const upload = await request.post("/api/v1/me/media", {
+    headers: { ...auth(target), "Content-Type": "image/jpeg" },
+    data: readFileSync("tests/fixtures/sunset.jpg"),
+  });
+  expect(upload.status(), await upload.text()).toBe(201);
+  const reports: string[] = [];
+  for (const reason of ["inappropriate_content", "spam", "harassment", "scam"]) {
+    const r = await request.post(`/api/v1/users/${target.userId}/report`, { headers: auth(reporter), data: { reason, details: `About ${reason}.` } });
+    expect(r.status(), await r.text()).toBe(201);
+    reports.push((await r.json()).report_id);
+  }
+  await signInThroughTheApp(page, STAFF.admin, STAFF.password);
+  await expect(page.getByRole("heading", { name: "Matches" })).toBeVisible();
+  const openReport = async (id: string) => {
+    await page.goto(`/admin/reports/${id}`);
+    await expect(page.getByRole("heading", { name: "Report about Tom" })).toBeVisible();
+  };
+
+  await openReport(reports[0]!);
+  await expect(page.getByRole("img", { name: "Reported person's photo 1" })).toBeVisible();
+  await page.getByRole("button", { name: "Remove photo 1" }).click();
+  await expect(page.getByText("The photo was removed.")).toBeVisible();
+  await expect(page.getByText("No photos.")).toBeVisible();
+  const mine = await request.get("/api/v1/me", { headers: auth(target) });
+  expect((await mine.json()).photos ?? []).toEqual([]);
+
+  await openReport(reports[1]!);
+  await page.getByRole("button", { name: "Dismiss" }).click();
+  await expect(page.getByText("Dismissed: nothing happens to the account.")).toBeVisible();
+  await expect(page.getByText("Status: dismissed")).toBeVisible();
+
+  await openReport(reports[2]!);
+  await page.getByLabel(/^Note/).fill("Please keep it friendly.");
+  await page.getByRole("button", { name: "Warn" }).click();
+  await expect(page.getByText("Warned: the person was mailed.")).toBeVisible();
+  await mailWith(target.email, "Please keep it friendly.");
+
+  await openReport(reports[3]!);
+  await page.getByRole("button", { name: "Ban" }).click();
+  const confirm = page.getByRole("group", { name: /^Ban Tom for good\?/ });
+  await checkScreen(page, "admin-ban-confirm");
+  await confirm.getByRole("button", { name: "Yes, do it" }).click();
+  await expect(page.getByText("Banned: the account is closed and its address cannot sign up again.")).toBeVisible();
+  const signIn = await request.post("/api/v1/auth/login", { data: { email: target.email, password: PASSWORD } });
+  expect(signIn.status()).toBe(403);
   expect(errors).toEqual([]);
 });

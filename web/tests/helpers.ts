@@ -31,6 +31,21 @@ export interface Person {
   firstName: string;
 }
 
+/** Signs up and signs in through the API, nothing more (no profile, no questionnaire). */
+export async function signedUpPerson(api: APIRequestContext, firstName: string): Promise<Person> {
+  const email = uniqueEmail(firstName.toLowerCase());
+  await call(api, "POST", "/api/v1/auth/signup", undefined, {
+    email,
+    password: PASSWORD,
+    first_name: firstName,
+    birth_date: "1990-01-20",
+    gender: "non_binary",
+    seeking_gender: "everyone",
+  });
+  const signed = await call(api, "POST", "/api/v1/auth/login", undefined, { email, password: PASSWORD });
+  return { email, token: signed.token as string, userId: signed.user.user_id as string, firstName };
+}
+
 /** Signs up, signs in, fills the profile at `place` and answers every question it is asked. */
 export async function completePerson(
   api: APIRequestContext,
