@@ -23,6 +23,14 @@ export function PhotosSection() {
   // A new key empties the file input after an upload or a cancel.
   const [inputKey, setInputKey] = useState(0);
 
+  // The photos' signed URLs last 15 minutes: ask for fresh ones whenever the screen opens.
+  useEffect(() => {
+    ok(api.GET("/api/v1/me")).then(
+      (profile) => keep(profile.photos ?? []),
+      () => undefined, // the profile screen shows the problem of its own calls; the old URLs stay
+    );
+  }, []);
+
   // The preview is an object URL of the chosen file: released when another is chosen or on leaving.
   useEffect(() => {
     if (!file) return;
