@@ -8,6 +8,7 @@ import { go, param, path } from "./router";
 import { ChatsScreen, ConversationScreen } from "./screens/chat";
 import { SignIn, SignUp } from "./screens/auth";
 import { AccountScreen } from "./screens/account";
+import { AdminConsole } from "./screens/admin/console";
 import { ForgotPasswordScreen, ResetPasswordScreen, VerifyEmailScreen } from "./screens/email-links";
 import { NotificationsScreen } from "./screens/notifications";
 import { unreadCount } from "./notifications";
@@ -15,7 +16,7 @@ import { MatchDetailScreen, MatchesScreen } from "./screens/matches";
 import { PlansScreen, SubscriptionScreen } from "./screens/subscription";
 import { ProfileScreen } from "./screens/profile";
 import { QuestionnaireScreen } from "./screens/questionnaire";
-import { api, errorText, loadMe, me, ok, signOut, token } from "./session";
+import { api, endLocalSession, errorText, loadMe, me, ok, signOut, token } from "./session";
 import { t } from "./strings";
 import { ErrorBox, Link, Loading } from "./ui";
 
@@ -23,6 +24,15 @@ import { ErrorBox, Link, Loading } from "./ui";
 effect(() => {
   if (token.value) connect();
   else disconnect();
+});
+
+// The server ended this session (a sign-out elsewhere, a suspension or ban by staff, a password
+// change): it says so on the socket with an `error` frame of no id before closing it
+// (docs/realtime.md). Sign out here at once, in words, rather than retrying a dead token.
+onFrame((f) => {
+  if (f.type !== "error" || f.id != null) return;
+  const problem = f.problem as { status?: number; type?: string } | undefined;
+  if (problem?.status === 401 || /unauthenticated/.test(problem?.type ?? "")) endLocalSession(t.sessionEnded);
 });
 
 // "It's a match", live: the other person's like made a match active (realtime.md `match.new`).
@@ -136,6 +146,7 @@ function SignedIn() {
   else if (p === "/subscription") screen = <SubscriptionScreen />;
   else if (p === "/notifications") screen = <NotificationsScreen />;
   else if (p === "/account") screen = <AccountScreen />;
+  else if (p === "/admin" || p.startsWith("/admin/")) screen = <AdminConsole />;
   else
     screen = (
       <main>

@@ -37,11 +37,12 @@ export function Loading() {
   );
 }
 
-export function Link(props: { href: string; children: ComponentChildren; class?: string }) {
+export function Link(props: { href: string; children: ComponentChildren; class?: string; current?: boolean }) {
   return (
     <a
       href={props.href}
       class={props.class}
+      aria-current={props.current ? "page" : undefined}
       onClick={(e) => {
         if (e.ctrlKey || e.metaKey || e.shiftKey) return;
         e.preventDefault();

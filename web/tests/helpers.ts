@@ -31,6 +31,21 @@ export interface Person {
   firstName: string;
 }
 
+/** Signs up and signs in through the API, nothing more (no profile, no questionnaire). */
+export async function signedUpPerson(api: APIRequestContext, firstName: string): Promise<Person> {
+  const email = uniqueEmail(firstName.toLowerCase());
+  await call(api, "POST", "/api/v1/auth/signup", undefined, {
+    email,
+    password: PASSWORD,
+    first_name: firstName,
+    birth_date: "1990-01-20",
+    gender: "non_binary",
+    seeking_gender: "everyone",
+  });
+  const signed = await call(api, "POST", "/api/v1/auth/login", undefined, { email, password: PASSWORD });
+  return { email, token: signed.token as string, userId: signed.user.user_id as string, firstName };
+}
+
 /** Signs up, signs in, fills the profile at `place` and answers every question it is asked. */
 export async function completePerson(
   api: APIRequestContext,
@@ -132,3 +147,11 @@ export function consoleErrors(page: Page): string[] {
   page.on("pageerror", (e) => errors.push(e.message));
   return errors;
 }
+
+/** The staff web/test-e2e makes with `perfectmatch admin grant` (docs/admin.md): the last demo user
+ * is an admin, the one before a moderator. */
+export const STAFF = {
+  admin: process.env.PM_WEB_TEST_ADMIN ?? demoEmail(40),
+  moderator: process.env.PM_WEB_TEST_MODERATOR ?? demoEmail(39),
+  password: DEMO.password,
+};

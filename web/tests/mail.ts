@@ -29,3 +29,23 @@ export async function mailedLink(to: string, path: string, after = 0): Promise<s
   }
   throw new Error(`no mail to ${to} with a ${path} link`);
 }
+
+/** Waits for a mail to `to` whose text holds `words`. */
+export async function mailWith(to: string, words: string): Promise<void> {
+  const dir = process.env.PM_MAIL_DIR;
+  if (!dir) throw new Error("PM_MAIL_DIR is not set: run the suite through web/test-e2e");
+  for (let i = 0; i < 150; i++) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir).filter((n) => n.endsWith(".eml"));
+    } catch {
+      // the folder appears with the first mail
+    }
+    for (const name of names) {
+      const text = readFileSync(join(dir, name), "utf8");
+      if (text.toLowerCase().includes(`to: <${to.toLowerCase()}>`) && text.includes(words)) return;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no mail to ${to} saying "${words}"`);
+}

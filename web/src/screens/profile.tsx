@@ -6,6 +6,7 @@ import { go } from "../router";
 import { api, errorText, me, notice, ok } from "../session";
 import { t } from "../strings";
 import { ErrorBox, Field, Loading, Notice } from "../ui";
+import { PhotosSection } from "./photos";
 
 // The demo data's cities (src/demo/cities.cpp), so a new person can meet the demo users.
 export const CITIES: Schemas["Location"][] = [
@@ -81,6 +82,7 @@ export function ProfileScreen() {
       <h1>{t.profileTitle}</h1>
       <p>{t.profileIntro}</p>
       <Notice text={status} />
+      <PhotosSection />
       <form
         onSubmit={async (e) => {
           e.preventDefault();
