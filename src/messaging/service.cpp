@@ -109,19 +109,14 @@ Result<SendResult> Service::send(const UserId& user_id, const ConversationId& co
   }));
   const auto& [stored_message, created] = stored;
   Message message = with_signed_url(stored_message);
-  if (created) {
-    forget_preview(conversation_id);
-    publish({message.sender_id, message.recipient_id},
-            {{"type", "message.new"}, {"conversation_id", conversation_id}, {"message", message.to_json()}});
-    if (notification) d_.notifications.announce(message.recipient_id.str(), *notification);
-  } else {
-    // A retry: the sender never saw the ack, perhaps because the node that stored the message
-    // died between the commit and the publish, and then nobody heard of it live (a peer on
-    // another node would only find it at its next resume). Publish it again: a socket that has it
-    // drops the copy (it remembers what it sent), a client that holds its seq ignores it.
-    publish({message.sender_id, message.recipient_id},
-            {{"type", "message.new"}, {"conversation_id", conversation_id}, {"message", message.to_json()}});
-  }
+  if (created) forget_preview(conversation_id);
+  // Published again for a retry too: the sender never saw the ack, perhaps because the node that
+  // stored the message died between the commit and the publish, and then nobody heard of it live
+  // (a peer on another node would only find it at its next resume). A socket that has it drops the
+  // copy (it remembers what it sent); a client that holds its seq ignores it.
+  publish({message.sender_id, message.recipient_id},
+          {{"type", "message.new"}, {"conversation_id", conversation_id}, {"message", message.to_json()}});
+  if (created && notification) d_.notifications.announce(message.recipient_id.str(), *notification);
   return SendResult{std::move(message), created};
 }
 
