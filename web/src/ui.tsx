@@ -13,6 +13,24 @@ export function Field(props: { label: string; id: string; children: ComponentChi
   );
 }
 
+// A new password: the server's rules as the hint, the browser's password manager told what it is.
+export function NewPasswordField(props: { value: string; onInput: (value: string) => void }) {
+  return (
+    <Field label={t.newPassword} id="new_password" hint={t.passwordHint}>
+      <input
+        id="new_password"
+        type="password"
+        autocomplete="new-password"
+        required
+        minLength={10}
+        aria-describedby="new_password-hint"
+        value={props.value}
+        onInput={(e) => props.onInput(e.currentTarget.value)}
+      />
+    </Field>
+  );
+}
+
 export function ErrorBox(props: { error: string | null }) {
   return props.error ? (
     <p class="error" role="alert">

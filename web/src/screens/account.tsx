@@ -4,7 +4,7 @@ import { useState } from "preact/hooks";
 import type { ComponentChildren } from "preact";
 import { api, endLocalSession, errorText, me, ok, signOut, token } from "../session";
 import { t } from "../strings";
-import { ErrorBox, Field, Notice } from "../ui";
+import { ErrorBox, Field, NewPasswordField, Notice } from "../ui";
 
 /** A form section: runs `action` on submit, shows its problem or its success in words. */
 function Section(props: { id: string; title: string; submit: string; action: () => Promise<string | null>; children?: ComponentChildren; danger?: boolean }) {
@@ -58,18 +58,7 @@ function ChangePassword() {
       <Field label={t.currentPassword} id="current_password">
         <input id="current_password" type="password" autocomplete="current-password" required value={current} onInput={(e) => setCurrent(e.currentTarget.value)} />
       </Field>
-      <Field label={t.newPassword} id="new_password" hint={t.passwordHint}>
-        <input
-          id="new_password"
-          type="password"
-          autocomplete="new-password"
-          required
-          minLength={10}
-          aria-describedby="new_password-hint"
-          value={next}
-          onInput={(e) => setNext(e.currentTarget.value)}
-        />
-      </Field>
+      <NewPasswordField value={next} onInput={setNext} />
     </Section>
   );
 }

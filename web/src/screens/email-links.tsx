@@ -4,7 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import { go, query } from "../router";
 import { api, endLocalSession, errorText, loadMe, notice, ok, token } from "../session";
 import { t } from "../strings";
-import { ErrorBox, Field, Link, Loading, Notice } from "../ui";
+import { ErrorBox, Field, NewPasswordField, Link, Loading, Notice } from "../ui";
 
 export function VerifyEmailScreen() {
   const code = query("token");
@@ -104,18 +104,7 @@ export function ResetPasswordScreen() {
           }
         }}
       >
-        <Field label={t.newPassword} id="new_password" hint={t.passwordHint}>
-          <input
-            id="new_password"
-            type="password"
-            autocomplete="new-password"
-            required
-            minLength={10}
-            aria-describedby="new_password-hint"
-            value={password}
-            onInput={(e) => setPassword(e.currentTarget.value)}
-          />
-        </Field>
+        <NewPasswordField value={password} onInput={setPassword} />
         <ErrorBox error={error} />
         <button type="submit" disabled={busy || !code}>
           {t.setPassword}
