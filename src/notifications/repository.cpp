@@ -19,11 +19,18 @@ constexpr const char* kForgetBetween = R"sql(
     UNION ALL SELECT conversation_id::text FROM conversations WHERE match_id IN (SELECT match_id FROM pair_matches)
     UNION ALL SELECT $1::uuid::text
     UNION ALL SELECT $2::uuid::text
+  ), forgotten AS (
+    DELETE FROM notifications
+    WHERE user_id IN ($1, $2)
+      AND (content->>'user_id' IN (SELECT id FROM subjects) OR content->>'match_id' IN (SELECT id FROM subjects)
+           OR content->>'conversation_id' IN (SELECT id FROM subjects))
+    RETURNING notification_id
+  ), undelivered AS (
+    -- their deliveries too, sent or not (the outbox keeps no link that would take them: 0020)
+    DELETE FROM notification_outbox WHERE user_id IN ($1, $2)
+      AND notification_id IN (SELECT notification_id FROM forgotten)
   )
-  DELETE FROM notifications
-  WHERE user_id IN ($1, $2)
-    AND (content->>'user_id' IN (SELECT id FROM subjects) OR content->>'match_id' IN (SELECT id FROM subjects)
-         OR content->>'conversation_id' IN (SELECT id FROM subjects))
+  SELECT count(*) AS forgotten FROM forgotten
 )sql";
 
 constexpr const char* kSettingsOf = R"sql(
@@ -38,16 +45,30 @@ constexpr const char* kInsert = R"sql(
             to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
             (extract(epoch FROM created_at) * 1000000)::bigint AS created_us
 )sql";
-// The conflict target names idx_notifications_unread_group (same columns, same predicate): only
-// an unread notification of the group is folded into. A count that is not a number restarts at 1.
-constexpr const char* kInsertOrCoalesce = R"sql(
-  INSERT INTO notifications (user_id, type, content, is_read, group_key)
-  VALUES ($1, $2, $3::jsonb || '{"count": 1}'::jsonb, false, $4)
-  ON CONFLICT (user_id, type, group_key) WHERE group_key IS NOT NULL AND is_read IS NOT TRUE
-  DO UPDATE SET content = EXCLUDED.content || jsonb_build_object('count',
-      CASE WHEN jsonb_typeof(notifications.content->'count') = 'number'
-           THEN (notifications.content->>'count')::numeric::int ELSE 1 END + 1),
+// Coalescing (migrations/0020): the group's row names its unread notification. Claiming it (or
+// inserting it, with a new notification id) locks it until commit, so the writers of one group
+// take turns, and the next statement of each sees its predecessor's notification. `fresh`: the row
+// is new (xmax is 0 only on a row version no one has updated or locked).
+constexpr const char* kClaimGroup = R"sql(
+  INSERT INTO notification_groups AS g (user_id, type, group_key, notification_id, created_at)
+  VALUES ($1, $2, $3, uuid_generate_v4(), now())
+  ON CONFLICT (user_id, type, group_key) DO UPDATE SET user_id = g.user_id
+  RETURNING notification_id, created_at::text AS created_at, (xmax = 0) AS fresh
+)sql";
+constexpr const char* kInsertGrouped = R"sql(
+  INSERT INTO notifications (notification_id, user_id, type, content, is_read, group_key, created_at)
+  VALUES ($1, $2, $3, $4::jsonb || '{"count": 1}'::jsonb, false, $5, $6::timestamptz)
+  RETURNING notification_id, type, content::text, is_read IS TRUE AS is_read,
+            to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
+            (extract(epoch FROM created_at) * 1000000)::bigint AS created_us
+)sql";
+// The group's notification, found in its month by the group's created_at. A count that is not a
+// number restarts at 1. Moving created_at moves the group's key with it (ON UPDATE CASCADE).
+constexpr const char* kCoalesce = R"sql(
+  UPDATE notifications n SET content = $3::jsonb || jsonb_build_object('count',
+      CASE WHEN jsonb_typeof(n.content->'count') = 'number' THEN (n.content->>'count')::numeric::int ELSE 1 END + 1),
     created_at = now()
+  WHERE n.notification_id = $1 AND n.created_at = $2::timestamptz AND n.user_id = $4
   RETURNING notification_id, type, content::text, is_read IS TRUE AS is_read,
             to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
             (extract(epoch FROM created_at) * 1000000)::bigint AS created_us
@@ -55,6 +76,8 @@ constexpr const char* kInsertOrCoalesce = R"sql(
 // The lists: all or unread only, from the newest or after a cursor ($3, $4). The filters are
 // spelled out in four statements (not "$n OR ..."), so the planner can pick the partial unread
 // index. They order by n.created_at, qualified: a bare created_at would name the text column.
+// After a cursor, "created_at <= cursor" repeats what the row comparison implies, in the form
+// partition pruning understands: the months after the cursor are not read.
 constexpr const char* kList = R"sql(
   SELECT notification_id, type, content::text, is_read IS TRUE AS is_read,
          to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
@@ -67,7 +90,7 @@ constexpr const char* kListAfter = R"sql(
          to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
          (extract(epoch FROM created_at) * 1000000)::bigint AS created_us
   FROM notifications n WHERE user_id = $1
-    AND (created_at, notification_id) < ($3::timestamptz, $4::uuid)
+    AND (created_at, notification_id) < ($3::timestamptz, $4::uuid) AND created_at <= $3::timestamptz
   ORDER BY n.created_at DESC, n.notification_id DESC LIMIT $2
 )sql";
 constexpr const char* kListUnread = R"sql(
@@ -82,14 +105,20 @@ constexpr const char* kListUnreadAfter = R"sql(
          to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
          (extract(epoch FROM created_at) * 1000000)::bigint AS created_us
   FROM notifications n WHERE user_id = $1 AND is_read IS NOT TRUE
-    AND (created_at, notification_id) < ($3::timestamptz, $4::uuid)
+    AND (created_at, notification_id) < ($3::timestamptz, $4::uuid) AND created_at <= $3::timestamptz
   ORDER BY n.created_at DESC, n.notification_id DESC LIMIT $2
 )sql";
+// Read notifications leave their group (0020): the group's next one starts a new notification.
 constexpr const char* kMarkRead = R"sql(
-  UPDATE notifications SET is_read = true WHERE notification_id = $2 AND user_id = $1
-  RETURNING notification_id, type, content::text, is_read IS TRUE AS is_read,
-            to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
-            (extract(epoch FROM created_at) * 1000000)::bigint AS created_us
+  WITH marked AS (
+    UPDATE notifications SET is_read = true WHERE notification_id = $2 AND user_id = $1
+    RETURNING notification_id, type, content::text, is_read IS TRUE AS is_read,
+              to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
+              (extract(epoch FROM created_at) * 1000000)::bigint AS created_us
+  ), closed AS (
+    DELETE FROM notification_groups WHERE user_id = $1 AND notification_id IN (SELECT notification_id FROM marked)
+  )
+  SELECT * FROM marked
 )sql";
 
 Notification notification(const pqxx::row& row) {
@@ -105,7 +134,12 @@ constexpr const char* kUnreadCount = R"sql(
   SELECT count(*) AS unread FROM notifications WHERE user_id = $1 AND is_read IS NOT TRUE
 )sql";
 constexpr const char* kMarkAllRead = R"sql(
-  UPDATE notifications SET is_read = true WHERE user_id = $1 AND is_read IS NOT TRUE
+  WITH marked AS (
+    UPDATE notifications SET is_read = true WHERE user_id = $1 AND is_read IS NOT TRUE RETURNING 1
+  ), closed AS (
+    DELETE FROM notification_groups WHERE user_id = $1
+  )
+  SELECT count(*) AS marked FROM marked
 )sql";
 
 // The notification outbox.
@@ -147,7 +181,7 @@ constexpr const char* kOutboxBacklog = R"sql(
 }  // namespace
 
 int forget_between(pqxx::work& tx, const std::string& a, const std::string& b) {
-  return static_cast<int>(tx.exec_params(kForgetBetween, a, b).affected_rows());
+  return tx.exec_params1(kForgetBetween, a, b)["forgotten"].as<int>();
 }
 
 Json settings_of(pqxx::work& tx, const std::string& user_id) {
@@ -162,9 +196,14 @@ Notification insert(pqxx::work& tx, const std::string& user_id, std::string_view
 
 Coalesced insert_or_coalesce(pqxx::work& tx, const std::string& user_id, std::string_view type,
                              const std::string& group_key, const Json& content) {
-  auto n = notification(tx.exec_params1(kInsertOrCoalesce, user_id, std::string(type), content.dump(), group_key));
-  const bool inserted = n.content.value("count", 0) == 1;
-  return {std::move(n), inserted};
+  const auto group = tx.exec_params1(kClaimGroup, user_id, std::string(type), group_key);
+  const auto id = group["notification_id"].as<std::string>();
+  const auto created_at = group["created_at"].as<std::string>();
+  if (group["fresh"].as<bool>())
+    return {notification(
+                tx.exec_params1(kInsertGrouped, id, user_id, std::string(type), content.dump(), group_key, created_at)),
+            true};
+  return {notification(tx.exec_params1(kCoalesce, id, created_at, content.dump(), user_id)), false};
 }
 
 std::vector<Notification> list(pqxx::work& tx, const std::string& user_id, const std::optional<Cursor>& after,
@@ -188,7 +227,7 @@ std::optional<Notification> mark_read(pqxx::work& tx, const std::string& user_id
 }
 
 int mark_all_read(pqxx::work& tx, const std::string& user_id) {
-  return static_cast<int>(tx.exec_params(kMarkAllRead, user_id).affected_rows());
+  return tx.exec_params1(kMarkAllRead, user_id)["marked"].as<int>();
 }
 
 void queue(pqxx::work& tx, const std::string& notification_id, const std::string& user_id, Channel channel,

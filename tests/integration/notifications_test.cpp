@@ -2,7 +2,9 @@
 // pages, unread filter, unread_count), read and read-all, privacy between users, the user's
 // notification_settings (types and channels), and coalescing of message.new.
 
+#include <atomic>
 #include <set>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -236,4 +238,55 @@ TEST_F(Notifications, ARolledBackChangeLeavesNoNotificationAndNoDelivery) {
   EXPECT_FALSE(r.has_value());
   EXPECT_EQ(count("SELECT count(*) FROM notifications WHERE user_id = $1", ana.user_id), 0);
   EXPECT_EQ(count("SELECT count(*) FROM notification_outbox WHERE user_id = $1", ana.user_id), 0);
+}
+
+// Notifications are partitioned by month (migrations/0020): coalescing moves the notification's
+// created_at to now, and at a month's turn that moves its row into the next month's partition.
+// The group keeps pointing at it, so the next message still folds into the same notification.
+TEST_F(Notifications, CoalescingFollowsTheNotificationIntoTheNextMonth) {
+  TestUser ana = user("Ana");
+  const std::string conversation = crypto::uuid_v4();
+  auto first = record_coalesced(ana, Type::message_new, conversation, {{"preview", "in October"}});
+  ASSERT_TRUE(first.has_value());
+  const std::string id = (*first)["notification_id"];
+  // As if it had arrived 40 days ago: its row moves to that month's partition (or the default one).
+  exec("UPDATE notifications SET created_at = now() - interval '40 days' WHERE notification_id = '" + id + "'");
+  ASSERT_EQ(count("SELECT count(*) FROM notification_groups WHERE notification_id = $1 AND created_at < now() - "
+                  "interval '39 days'",
+                  id),
+            1)
+      << "the group followed its notification";
+
+  auto second = record_coalesced(ana, Type::message_new, conversation, {{"preview", "in November"}});
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ((*second)["notification_id"], id) << "the same notification, moved into this month";
+  EXPECT_EQ((*second)["content"]["count"], 2);
+  auto page = list(ana);
+  ASSERT_EQ(page["notifications"].size(), 1u);
+  EXPECT_EQ(page["notifications"][0]["content"]["preview"], "in November");
+  EXPECT_EQ(count("SELECT count(*) FROM notifications WHERE notification_id = $1 AND created_at > now() - interval "
+                  "'1 minute'",
+                  id),
+            1);
+}
+
+// Writers of one group take turns (its row in notification_groups is their lock): eight messages
+// at once still make one unread notification counting eight, and one delivery per channel.
+TEST_F(Notifications, MessagesArrivingAtOnceFoldIntoOneNotification) {
+  TestUser ana = user("Ana");
+  const std::string conversation = crypto::uuid_v4();
+  constexpr int kWriters = 8;
+  std::vector<std::thread> writers;
+  std::atomic<int> recorded = 0;
+  for (int i = 0; i < kWriters; ++i)
+    writers.emplace_back([&, i] {
+      if (record_coalesced(ana, Type::message_new, conversation, {{"preview", "message " + std::to_string(i)}}))
+        ++recorded;
+    });
+  for (auto& w : writers) w.join();
+  ASSERT_EQ(recorded, kWriters);
+  auto page = list(ana);
+  ASSERT_EQ(page["notifications"].size(), 1u);
+  EXPECT_EQ(page["notifications"][0]["content"]["count"], kWriters);
+  EXPECT_EQ(count("SELECT count(*) FROM notification_outbox WHERE user_id = $1", ana.user_id), 2);
 }

@@ -117,3 +117,62 @@ TEST(Partitions, HistoryReadsOnlyTheMonthsSinceTheConversationBegan) {
   EXPECT_EQ(plan.find(old_month), std::string::npos) << "the month before the conversation is read:\n" << plan;
   EXPECT_NE(plan.find(month_partition(conn, 0, "messages")), std::string::npos) << plan;
 }
+
+// Notifications are partitioned too (migrations/0020): retention drops their expired months whole,
+// unread ones and their groups included, and keeps this month's.
+TEST(Partitions, RetentionDropsExpiredMonthsOfNotifications) {
+  test::TestDatabase db;
+  auto conn = db.connect();
+  EXPECT_EQ(text(conn, "SELECT relkind::text FROM pg_class WHERE relname = 'notifications'"), "p");
+  pqxx::nontransaction(conn).exec("SELECT pm_create_month_partition('notifications', now() - interval '6 months')");
+  const auto old_month = month_partition(conn, -6, "notifications");
+  const auto user = text(conn,
+                         "SELECT set_config('pm.system', 'on', false); INSERT INTO users (email, first_name) "
+                         "VALUES ('old@example.com', 'Old') RETURNING user_id::text");
+  pqxx::nontransaction(conn).exec(
+      "BEGIN; "
+      "INSERT INTO notifications (notification_id, user_id, type, content, is_read, group_key, created_at) VALUES "
+      "('00000000-0000-4000-8000-0000000000a1', '" +
+      user +
+      "', 'message.new', '{}', false, 'g', now() - interval '6 months'), "
+      "('00000000-0000-4000-8000-0000000000a2', '" +
+      user +
+      "', 'match.new', '{}', true, NULL, now() - interval '6 months'), "
+      "('00000000-0000-4000-8000-0000000000a3', '" +
+      user +
+      "', 'match.new', '{}', false, NULL, now()); "
+      "INSERT INTO notification_groups VALUES ('" +
+      user +
+      "', 'message.new', 'g', "
+      "'00000000-0000-4000-8000-0000000000a1', (SELECT created_at FROM notifications WHERE group_key = 'g')); "
+      "COMMIT");
+  ASSERT_EQ(count(conn, "SELECT count(*) FROM " + old_month), 2);
+
+  db::Pool pool({.url = db.app_url(), .size = 1});
+  auto deleted = admin::enforce_retention(pool, 30);
+  ASSERT_TRUE(deleted) << deleted.error().detail;
+  EXPECT_EQ(deleted->at("notifications"), 2);
+  EXPECT_FALSE(exists(conn, old_month)) << "the expired month's partition is dropped, not emptied row by row";
+  EXPECT_EQ(count(conn, "SELECT count(*) FROM notifications"), 1) << "this month's stays";
+  EXPECT_EQ(count(conn, "SELECT count(*) FROM notification_groups"), 0) << "the old group is closed";
+}
+
+// The list's later pages (notifications/repository.cpp, kListAfter: its WHERE clause) read the
+// months up to the cursor, not the months after it.
+TEST(Partitions, ANotificationPageReadsOnlyTheMonthsUpToItsCursor) {
+  test::TestDatabase db;
+  auto conn = db.connect();
+  pqxx::nontransaction(conn).exec(
+      "SET plan_cache_mode = force_generic_plan; "
+      "PREPARE page(uuid, int, timestamptz, uuid) AS "
+      "SELECT notification_id FROM notifications n WHERE user_id = $1 "
+      "AND (created_at, notification_id) < ($3::timestamptz, $4::uuid) AND created_at <= $3::timestamptz "
+      "ORDER BY n.created_at DESC, n.notification_id DESC LIMIT $2");
+  const auto plan = plan_of(conn,
+                            "EXPLAIN (COSTS OFF) EXECUTE page('00000000-0000-4000-8000-000000000001', 20, "
+                            "now() - interval '1 minute', '00000000-0000-4000-8000-000000000002')");
+  EXPECT_NE(plan.find("Subplans Removed"), std::string::npos) << plan;
+  EXPECT_NE(plan.find(month_partition(conn, 0, "notifications")), std::string::npos) << plan;
+  EXPECT_EQ(plan.find(month_partition(conn, 2, "notifications")), std::string::npos) << "a later month is read:\n"
+                                                                                     << plan;
+}
