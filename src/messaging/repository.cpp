@@ -179,6 +179,12 @@ constexpr const char* kDeleteOlderThan = R"sql(
   RETURNING media_url
 )sql";
 
+// One row per photo of the dropped months (one with a NULL key when they had none).
+constexpr const char* kDropExpiredMonths = R"sql(
+  SELECT d.dropped_messages, k.media_key
+  FROM pm_drop_expired_message_months($1) d LEFT JOIN LATERAL unnest(d.media_keys) k(media_key) ON true
+)sql";
+
 Conversation conversation_from(const pqxx::row& r) {
   return {.conversation_id = r["conversation_id"].as<ConversationId>(),
           .match_id = r["match_id"].as<MatchId>(),
@@ -315,6 +321,15 @@ DeletedBatch delete_older_than(pqxx::work& tx, int days, int limit) {
   batch.rows = static_cast<int>(rows.size());
   for (const auto& r : rows)
     if (auto key = db::opt<std::string>(r, "media_url")) batch.media_keys.push_back(*key);
+  return batch;
+}
+
+DeletedBatch drop_expired_months(pqxx::work& tx, int days) {
+  DeletedBatch batch;
+  for (const auto& r : tx.exec_params(kDropExpiredMonths, days)) {
+    batch.rows = r["dropped_messages"].as<int>();
+    if (auto key = db::opt<std::string>(r, "media_key")) batch.media_keys.push_back(*key);
+  }
   return batch;
 }
 

@@ -78,5 +78,8 @@ struct DeletedBatch {
 DeletedBatch delete_unsent_uploads(pqxx::work& tx, int hours, int limit);
 // Removes (at most `limit`) messages older than `days`; not every message has media.
 DeletedBatch delete_older_than(pqxx::work& tx, int days, int limit);
+// Drops every month of messages (and their documents) that ends before `days` ago, whole
+// (pm_drop_expired_message_months, migrations/0021): the rows that went and their photos.
+DeletedBatch drop_expired_months(pqxx::work& tx, int days);
 
 }  // namespace pm::messaging::repository

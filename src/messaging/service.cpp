@@ -309,6 +309,13 @@ void Service::close_between(const UserId& a, const UserId& b, CloseReason reason
   }
 }
 
+// After the rows that named them are gone (committed): a crash in between leaves an orphaned
+// object, never a message pointing at a missing one.
+void Service::remove_media(const std::vector<std::string>& keys, std::string_view not_removed_event) {
+  for (const auto& key : keys)
+    if (auto r = d_.media.remove(key); !r) log::warn(not_removed_event, {{"error", r.error().type}});
+}
+
 Result<int> Service::delete_in_batches(const std::function<repository::DeletedBatch(pqxx::work&, int)>& delete_batch,
                                        std::string_view media_not_removed_event) {
   constexpr int kBatch = 500;  // rows per transaction: short locks, bounded memory
@@ -316,10 +323,7 @@ Result<int> Service::delete_in_batches(const std::function<repository::DeletedBa
   for (;;) {
     auto batch = PM_TRY(db::transact(
         d_.db, [&](pqxx::work& tx) -> Result<repository::DeletedBatch> { return delete_batch(tx, kBatch); }));
-    // The rows are gone (committed) before their objects: a crash here leaves an orphaned object,
-    // never a message pointing at a missing one.
-    for (const auto& key : batch.media_keys)
-      if (auto r = d_.media.remove(key); !r) log::warn(media_not_removed_event, {{"error", r.error().type}});
+    remove_media(batch.media_keys, media_not_removed_event);
     total += batch.rows;
     if (batch.rows < kBatch) return total;
   }
@@ -332,8 +336,16 @@ Result<int> Service::delete_unsent_uploads(int hours) {
 }
 
 Result<int> Service::delete_expired(int days) {
-  return delete_in_batches([days](pqxx::work& tx, int limit) { return repository::delete_older_than(tx, days, limit); },
-                           "message_media_not_removed");
+  // The months wholly past retention go whole (no row-by-row delete, no bloat); batches take the
+  // rest: the month that straddles the cutoff, and any rows in the default partition.
+  auto months = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<repository::DeletedBatch> {
+    return repository::drop_expired_months(tx, days);
+  }));
+  remove_media(months.media_keys, "message_media_not_removed");
+  const int rest = PM_TRY(
+      delete_in_batches([days](pqxx::work& tx, int limit) { return repository::delete_older_than(tx, days, limit); },
+                        "message_media_not_removed"));
+  return months.rows + rest;
 }
 
 }  // namespace pm::messaging

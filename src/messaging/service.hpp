@@ -68,7 +68,8 @@ class Service {
   void close_between(const UserId& a, const UserId& b, CloseReason reason);
   // Deletes the images uploaded for a chat and left unsent for `hours`; returns how many.
   Result<int> delete_unsent_uploads(int hours);
-  // Retention: deletes messages older than `days` and their media; returns how many.
+  // Retention: deletes messages older than `days` and their media (whole expired months dropped,
+  // migrations/0021); returns how many.
   Result<int> delete_expired(int days);
 
  private:
@@ -76,6 +77,8 @@ class Service {
   // The message with its image's URL signed for the one reading it.
   Message with_signed_url(Message m);
   void forget_preview(const ConversationId& conversation_id);
+  // Removes media objects from storage, logging (never failing on) the ones that could not be.
+  void remove_media(const std::vector<std::string>& keys, std::string_view not_removed_event);
   // Runs `delete_batch` in its own transaction until a batch comes back short, removing the
   // media objects of each committed batch; returns how many rows went.
   Result<int> delete_in_batches(const std::function<repository::DeletedBatch(pqxx::work&, int)>& delete_batch,

@@ -298,6 +298,48 @@ TEST_F(Messaging, TheWorkerDeletesMessagesPastRetentionWithTheirPhotos) {
   EXPECT_FALSE(server_->app().media_store->get(key).has_value()) << "the photo went with its message";
 }
 
+// Months wholly past retention go whole (migrations/0021): a photo message of six months ago
+// leaves with its month's partitions of messages and message_documents, its photo leaves storage,
+// and this month's messages stay.
+TEST_F(Messaging, TheWorkerDropsWholeMonthsPastRetentionWithTheirPhotos) {
+  auto upload =
+      server_->request("POST", "/api/v1/conversations/" + conversation_ + "/media", test::read_fixture("gps.jpg"),
+                       {{"Authorization", "Bearer " + ana_.user.token}, {"Content-Type", "image/jpeg"}});
+  ASSERT_EQ(upload.status, 201) << upload.body;
+  const std::string key = upload.json()["media_key"];
+  ASSERT_EQ(send(ana_, {{"client_message_id", "pic"}, {"message_type", "image"}, {"media_key", key}}).status, 201);
+  ASSERT_EQ(say(ana_, "new", "n").status, 201);
+  std::string months[2];
+  {
+    auto conn = db_.connect();
+    pqxx::work tx(conn);
+    tx.exec(
+        "SELECT pm_create_month_partition('messages', now() - interval '6 months'), "
+        "pm_create_month_partition('message_documents', now() - interval '6 months')");
+    // Its document follows (the key cascades), into the same month's partition.
+    tx.exec_params("UPDATE messages SET sent_at = now() - interval '6 months' WHERE conversation_id = $1 AND seq = 1",
+                   conversation_);
+    int i = 0;
+    for (const char* table : {"messages", "message_documents"})
+      months[i++] = tx.exec1(std::string("SELECT '") + table +
+                             "_' || to_char((now() - interval '6 months') AT TIME ZONE 'UTC', '\"y\"YYYY\"m\"MM')")[0]
+                        .as<std::string>();
+    tx.commit();
+  }
+  for (const auto& month : months)
+    ASSERT_EQ(count("SELECT count(*) FROM " + month + " WHERE conversation_id = $1", conversation_), 1) << month;
+
+  auto run = test::run_command(test::process_env(config_) + "PM_MESSAGE_RETENTION_DAYS=30 timeout 60 " +
+                               test::binary_path() + " worker --once");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  for (const auto& month : months)
+    EXPECT_EQ(count("SELECT count(*) FROM pg_class WHERE relname = $1", month), 0) << month << " is dropped whole";
+  auto left = history(ana_)["messages"];
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0]["content"], "new");
+  EXPECT_FALSE(server_->app().media_store->get(key).has_value()) << "the photo went with its month";
+}
+
 TEST_F(Messaging, UnmatchingClosesTheConversationForBothAndKeepsTheHistory) {
   ASSERT_EQ(say(ana_, "see you", "s").status, 201);
   Person eve = person("Eve", "woman", "man", 52.50, 13.41);
