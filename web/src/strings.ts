@@ -129,7 +129,7 @@ export const t = {
   react: "React",
   reactWith: (emoji: string) => `React with ${emoji}`,
   deleteMessageConfirm: "Delete this message for both of you?",
-  sendPhoto: "Send a photo",
+  sendPhoto: "Share a photo",
   sendingPhoto: "Sending the photo…",
   photoSent: "Photo sent.",
   yourChatPhoto: "Your photo",

@@ -207,7 +207,7 @@ test("two people match live, then chat and see each other's messages and typing 
   }
 
   // Ana sends a photo: both see it (the image loaded, not just its name).
-  await anaPage.getByLabel("Send a photo").setInputFiles("tests/fixtures/sunset.jpg");
+  await anaPage.getByLabel("Share a photo").setInputFiles("tests/fixtures/sunset.jpg");
   await expect(anaPage.getByText("Photo sent.")).toBeVisible();
   for (const image of [anaPage.getByRole("img", { name: "Your photo" }), benPage.getByRole("img", { name: "Photo from Ana" })]) {
     await expect(image).toBeVisible();
