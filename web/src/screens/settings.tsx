@@ -1,6 +1,6 @@
 // A group of on/off settings of the preferences (PUT /me/preferences merges them key by key): the
 // notification settings on the notifications screen, the privacy settings on the account screen.
-// Each box is saved when it changes; a refusal puts it back to what is stored, in words.
+// Each box is saved when it changes; a refusal puts it back to what is stored and says why.
 import { useEffect, useState } from "preact/hooks";
 import type { Schemas } from "../api/client";
 import { api, ok } from "../session";
@@ -18,19 +18,19 @@ export function SettingsForm(props: { group: Group; id: string; title: string; n
   useEffect(() => {
     void run(async () => setSettings((await ok(api.GET("/api/v1/me/preferences")))[group] as Settings));
   }, []);
-  const change = (key: string, box: HTMLInputElement) => {
+  // The box shows the change at once; a refusal puts back what is stored.
+  const change = (key: string, on: boolean) => {
     if (!settings) return;
-    const on = box.checked;
+    const stored = settings;
+    setSettings({ ...stored, [key]: on });
     setSaved(false);
     void run(async () => {
       try {
-        const body = { [group]: { ...settings, [key]: on } } as Schemas["PreferencesPatch"];
-        const p = await ok(api.PUT("/api/v1/me/preferences", { body }));
-        setSettings(p[group] as Settings);
+        const body = { [group]: { ...stored, [key]: on } } as Schemas["PreferencesPatch"];
+        setSettings((await ok(api.PUT("/api/v1/me/preferences", { body })))[group] as Settings);
         setSaved(true);
       } catch (e) {
-        // Not saved: the box shows what is stored again (the state did not change, so no render would).
-        box.checked = !on;
+        setSettings(stored);
         throw e;
       }
     });
@@ -46,7 +46,7 @@ export function SettingsForm(props: { group: Group; id: string; title: string; n
           <legend class="sr-only">{props.title}</legend>
           {Object.keys(props.names).map((key) => (
             <label class="choice">
-              <input type="checkbox" checked={settings[key] !== false} onChange={(e) => change(key, e.currentTarget)} />
+              <input type="checkbox" checked={settings[key] !== false} onChange={(e) => change(key, e.currentTarget.checked)} />
               {props.names[key]}
             </label>
           ))}
