@@ -85,6 +85,23 @@ export function NewPasswordField(props: { value: string; onInput: (value: string
   );
 }
 
+/** "Are you sure?" for what cannot be undone: the question, then yes (danger) or cancel. */
+export function Confirm(props: { question: string; busy: boolean; onYes: () => void; onCancel: () => void }) {
+  return (
+    <div class="confirm" role="group" aria-label={props.question}>
+      <p>{props.question}</p>
+      <div class="actions">
+        <button type="button" class="danger" disabled={props.busy} onClick={props.onYes}>
+          {t.confirmYes}
+        </button>
+        <button type="button" class="secondary" onClick={props.onCancel}>
+          {t.cancel}
+        </button>
+      </div>
+    </div>
+  );
+}
+
 export function ErrorBox(props: { error: string | null }) {
   return props.error ? (
     <p class="error" role="alert">

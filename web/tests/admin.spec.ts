@@ -1,10 +1,10 @@
 // The staff console (/admin, docs/admin.md): a person reports another from the chat; an admin sees
 // the report with the reported messages and suspends the reported person, whose open browser is
 // signed out at once and whose next sign-in is refused in words. Then the decisions, the user
-// lookup and the feature flags; a person who is not staff is refused in words, a moderator sees
-// the flags and giving a plan refused; an admin gives a plan from the lookup; every section passes
-// axe and fits 375 px. Last, the other actions, each on a
-// report filed through the API: remove a photo, dismiss, warn, ban.
+// lookup (and a plan given from it) and the feature flags; a person who is not staff is refused in
+// words and has no link to the console; a moderator sees the flags and giving a plan refused; every
+// section passes axe and fits 375 px. Last, the other actions, each on a report filed through the
+// API: remove a photo, dismiss, warn, ban.
 import { readFileSync } from "node:fs";
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { completePerson, consoleErrors, like, matchBetween, PASSWORD, signedUpPerson, signInThroughTheApp, STAFF, type Person } from "./helpers";

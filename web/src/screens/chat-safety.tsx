@@ -5,7 +5,7 @@ import { useState } from "preact/hooks";
 import type { Schemas } from "../api/client";
 import { api, ok } from "../session";
 import { t } from "../strings";
-import { ErrorBox, Field, Notice, useRun } from "../ui";
+import { Confirm, ErrorBox, Field, Notice, useRun } from "../ui";
 
 type Pending = "unmatch" | "block" | "report" | null;
 
@@ -43,17 +43,7 @@ export function ChatSafety(props: { matchId?: string; userId?: string; name: str
     });
 
   const confirm = (question: string, yes: () => Promise<void>) => (
-    <div class="confirm" role="group" aria-label={question}>
-      <p>{question}</p>
-      <div class="actions">
-        <button type="button" class="danger" disabled={busy} onClick={() => void yes()}>
-          {t.confirmYes}
-        </button>
-        <button type="button" class="secondary" onClick={() => setPending(null)}>
-          {t.cancel}
-        </button>
-      </div>
-    </div>
+    <Confirm question={question} busy={busy} onYes={() => void yes()} onCancel={() => setPending(null)} />
   );
 
   return (

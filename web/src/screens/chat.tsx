@@ -7,7 +7,7 @@ import type { Schemas } from "../api/client";
 import { connected, newId, noteSeq, onFrame, request } from "../realtime";
 import { api, errorText, imageUpload, me, ok } from "../session";
 import { t } from "../strings";
-import { ErrorBox, Field, Link, Loading, Notice, useRun } from "../ui";
+import { Confirm, ErrorBox, Field, Link, Loading, Notice, useRun } from "../ui";
 import { ChatSafety } from "./chat-safety";
 
 type Message = Schemas["Message"];
@@ -300,17 +300,7 @@ function MessageActions(props: { message: Message; mine: boolean; closed: boolea
         </div>
       )}
       {confirming && (
-        <div class="confirm" role="group" aria-label={t.deleteMessageConfirm}>
-          <p>{t.deleteMessageConfirm}</p>
-          <div class="actions">
-            <button type="button" class="danger" disabled={busy} onClick={() => void remove()}>
-              {t.confirmYes}
-            </button>
-            <button type="button" class="secondary" onClick={() => setConfirming(false)}>
-              {t.cancel}
-            </button>
-          </div>
-        </div>
+        <Confirm question={t.deleteMessageConfirm} busy={busy} onYes={() => void remove()} onCancel={() => setConfirming(false)} />
       )}
       <ErrorBox error={error} />
     </div>

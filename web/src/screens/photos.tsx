@@ -5,7 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { Schemas } from "../api/client";
 import { api, imageUpload, me, ok } from "../session";
 import { t } from "../strings";
-import { ErrorBox, Field, Notice, useRun } from "../ui";
+import { Confirm, ErrorBox, Field, Notice, useRun } from "../ui";
 
 type Photo = Schemas["Photo"];
 const MAX_PHOTOS = 6;
@@ -133,17 +133,7 @@ export function PhotosSection() {
                 </button>
               </div>
               {pendingDelete === p.media_id && (
-                <div class="confirm" role="group" aria-label={t.deletePhotoConfirm(i + 1)}>
-                  <p>{t.deletePhotoConfirm(i + 1)}</p>
-                  <div class="actions">
-                    <button type="button" class="danger" disabled={busy} onClick={() => void remove(p.media_id)}>
-                      {t.confirmYes}
-                    </button>
-                    <button type="button" class="secondary" onClick={() => setPendingDelete(null)}>
-                      {t.cancel}
-                    </button>
-                  </div>
-                </div>
+                <Confirm question={t.deletePhotoConfirm(i + 1)} busy={busy} onYes={() => void remove(p.media_id)} onCancel={() => setPendingDelete(null)} />
               )}
             </li>
           ))}
