@@ -2,7 +2,7 @@
 // app asks an admin route once per session (a moderator's, the least an admin route needs) and keeps
 // the answer for the navigation's link to /admin and for the console itself. The API is what
 // refuses: this only decides what is shown.
-import { signal } from "@preact/signals";
+import { effect, signal } from "@preact/signals";
 import { ApiError, api, errorText, ok, token } from "./session";
 
 export type StaffAccess = "checking" | "allowed" | "refused";
@@ -10,6 +10,15 @@ export const staffAccess = signal<StaffAccess>("checking");
 /** A failure other than the API's 403 (e.g. no connection): asked again next time. */
 export const staffCheckError = signal<string | null>(null);
 let askedFor: string | null = null;
+
+// Another session (a sign-out, then someone else signs in): nothing known until asked again, so no
+// link of the last person's shows meanwhile.
+effect(() => {
+  if (token.value === askedFor) return;
+  askedFor = null;
+  staffAccess.value = "checking";
+  staffCheckError.value = null;
+});
 
 export function checkStaff(): void {
   if (!token.value || askedFor === token.value) return;
