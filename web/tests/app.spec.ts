@@ -214,6 +214,12 @@ test("two people match live, then chat and see each other's messages and typing 
     await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
   }
   await checkScreen(anaPage, "chat");
+  // At 375 px, with a message's reaction picker open: nothing scrolls sideways, axe passes.
+  await anaPage.setViewportSize({ width: 375, height: 740 });
+  await coffeeForAna.getByRole("button", { name: "React", exact: true }).click();
+  await expect(coffeeForAna.getByRole("button", { name: "React with 👍" })).toBeVisible();
+  expect(await anaPage.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+  await checkScreen(anaPage, "chat-375");
   await benPage.getByRole("link", { name: "Chats", exact: true }).click();
   await expect(benPage.getByRole("link", { name: /Ana/ })).toBeVisible();
   await checkScreen(benPage, "chats");
