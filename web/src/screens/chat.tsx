@@ -181,7 +181,7 @@ export function ConversationScreen(props: { id: string }) {
         {messages
           .filter((m) => m.message_type !== "reaction")
           .map((m) => (
-            <li class={m.sender_id === myId ? "mine" : "theirs"} data-seq={m.seq}>
+            <li key={m.message_id} class={m.sender_id === myId ? "mine" : "theirs"} data-seq={m.seq}>
               <span class="sr-only">{m.sender_id === myId ? t.you : other}: </span>
               {!m.deleted && m.message_type === "image" && m.media_url && (
                 <img class="chat-photo" src={m.media_url} alt={m.sender_id === myId ? t.yourChatPhoto : t.chatPhotoFrom(other)} />
