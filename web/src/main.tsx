@@ -12,6 +12,7 @@ import { AdminConsole } from "./screens/admin/console";
 import { ForgotPasswordScreen, ResetPasswordScreen, VerifyEmailScreen } from "./screens/email-links";
 import { NotificationsScreen } from "./screens/notifications";
 import { unreadCount } from "./notifications";
+import { checkStaff, staffAccess } from "./staff";
 import { MatchDetailScreen, MatchesScreen } from "./screens/matches";
 import { PlansScreen, SubscriptionScreen } from "./screens/subscription";
 import { ProfileScreen } from "./screens/profile";
@@ -90,6 +91,7 @@ function Bell() {
 
 function Nav() {
   const p = path.value;
+  useEffect(checkStaff, [token.value]);
   const item = (href: string, label: string) => (
     <li>
       <Link href={href} class={p === href || p.startsWith(href + "/") ? "active" : ""}>
@@ -110,6 +112,7 @@ function Nav() {
           {item("/profile", t.profile)}
           {item("/plans", t.plans)}
           {item("/account", t.account)}
+          {staffAccess.value === "allowed" && item("/admin", t.staffConsole)}
         </ul>
       </nav>
       <div class="session">

@@ -81,6 +81,14 @@ export async function signOut(everywhere: boolean): Promise<void> {
   }
 }
 
+/** An image file as the multipart body of an upload route (the part with a filename is the image;
+ * docs/openapi.yaml): the profile's photos and a chat's. */
+export function imageUpload(file: File) {
+  const form = new FormData();
+  form.append("photo", file, file.name || "photo");
+  return { body: form as never, bodySerializer: (b: unknown) => b as FormData };
+}
+
 export function errorText(e: unknown): string {
   return e instanceof Error ? e.message : t.unknownProblem;
 }

@@ -1,7 +1,61 @@
-// Small shared pieces: a labelled field, an error box, a loading line.
+// Small shared pieces: a labelled field, an error box, a loading line, and the one way an action
+// or a form's submit runs (busy while it runs, its problem in words, its success as a notice).
 import type { ComponentChildren } from "preact";
+import { useState } from "preact/hooks";
+import { errorText } from "./session";
 import { t } from "./strings";
 import { go } from "./router";
+
+/** Runs one action at a time: `busy` meanwhile, its failure in `error` (the server's words). */
+export function useRun() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const run = async (work: () => Promise<void>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await work();
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, setError, run };
+}
+
+/** A form section: runs `action` on submit, shows its problem or its success (the text it returns). */
+export function FormSection(props: {
+  id: string;
+  title: string;
+  submit: string;
+  action: () => Promise<string | null>;
+  children?: ComponentChildren;
+  danger?: boolean;
+  class?: string;
+}) {
+  const { busy, error, run } = useRun();
+  const [done, setDone] = useState<string | null>(null);
+  return (
+    <section aria-labelledby={props.id} class={props.class ?? "account-section"}>
+      <h2 id={props.id}>{props.title}</h2>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          setDone(null);
+          void run(async () => setDone(await props.action()));
+        }}
+      >
+        {props.children}
+        <ErrorBox error={error} />
+        <Notice text={done} />
+        <button type="submit" class={props.danger ? "danger" : ""} disabled={busy}>
+          {props.submit}
+        </button>
+      </form>
+    </section>
+  );
+}
 
 export function Field(props: { label: string; id: string; children: ComponentChildren; hint?: string }) {
   return (
@@ -28,6 +82,23 @@ export function NewPasswordField(props: { value: string; onInput: (value: string
         onInput={(e) => props.onInput(e.currentTarget.value)}
       />
     </Field>
+  );
+}
+
+/** "Are you sure?" for what cannot be undone: the question, then yes (danger) or cancel. */
+export function Confirm(props: { question: string; busy: boolean; onYes: () => void; onCancel: () => void }) {
+  return (
+    <div class="confirm" role="group" aria-label={props.question}>
+      <p>{props.question}</p>
+      <div class="actions">
+        <button type="button" class="danger" disabled={props.busy} onClick={props.onYes}>
+          {t.confirmYes}
+        </button>
+        <button type="button" class="secondary" onClick={props.onCancel}>
+          {t.cancel}
+        </button>
+      </div>
+    </div>
   );
 }
 

@@ -76,6 +76,15 @@ test("the account screen changes the password and the address, downloads the exp
   await expect(page.getByText(`Signed in as ${email} (not verified yet)`)).toBeVisible();
   await checkScreen(page, "account");
 
+  // Privacy: a setting turned off is saved at once, and still off after a reload (the others on).
+  const privacy = () => page.getByRole("region", { name: "Privacy" });
+  await expect(privacy().getByLabel("Show my age")).toBeChecked();
+  await privacy().getByLabel("Show my age").click();
+  await expect(privacy().getByText("Saved.")).toBeVisible();
+  await page.reload();
+  await expect(privacy().getByLabel("Show how far away I am")).toBeChecked();
+  await expect(privacy().getByLabel("Show my age")).not.toBeChecked();
+
   // A wrong current password is the server's problem, in words; then the change works.
   const password = page.getByRole("region", { name: "Change the password" });
   await password.getByLabel("Current password").fill("not-my-password-at-all");

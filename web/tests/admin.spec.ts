@@ -1,9 +1,10 @@
 // The staff console (/admin, docs/admin.md): a person reports another from the chat; an admin sees
 // the report with the reported messages and suspends the reported person, whose open browser is
 // signed out at once and whose next sign-in is refused in words. Then the decisions, the user
-// lookup and the feature flags; a person who is not staff is refused in words, a moderator sees
-// the flags refused; every section passes axe and fits 375 px. Last, the other actions, each on a
-// report filed through the API: remove a photo, dismiss, warn, ban.
+// lookup (and a plan given from it) and the feature flags; a person who is not staff is refused in
+// words and has no link to the console; a moderator sees the flags and giving a plan refused; every
+// section passes axe and fits 375 px. Last, the other actions, each on a report filed through the
+// API: remove a photo, dismiss, warn, ban.
 import { readFileSync } from "node:fs";
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { completePerson, consoleErrors, like, matchBetween, PASSWORD, signedUpPerson, signInThroughTheApp, STAFF, type Person } from "./helpers";
@@ -56,12 +57,14 @@ test("a report from the chat reaches the console, and a suspension signs the rep
   await evePage.goto("/admin");
   await expect(evePage.getByRole("alert")).toHaveText(/Not allowed: this console is only for Perfect Match staff/);
   await expect(evePage.getByRole("navigation", { name: "Staff console sections" })).toHaveCount(0);
+  // ... and her navigation has no way there (the same answer decides it).
+  await expect(evePage.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Staff console" })).toHaveCount(0);
   await checkScreen(evePage, "admin-not-allowed");
 
   // The admin finds the report in the queue, with what Finn wrote.
   const staff = await open(browser, STAFF.admin, STAFF.password, "Matches");
   errors.push(...consoleErrors(staff));
-  await staff.goto("/admin");
+  await staff.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Staff console" }).click();
   await expect(staff.getByRole("heading", { name: "Staff console" })).toBeVisible();
   const entry = staff.getByRole("listitem").filter({ hasText: "Threatening me for money." });
   await expect(entry).toBeVisible();
@@ -98,6 +101,15 @@ test("a report from the chat reaches the console, and a suspension signs the rep
   await expect(staff.locator("dt:text-is('Suspended until') + dd")).not.toHaveText("none");
   await expect(staff.locator("dt:text-is('Open reports against them') + dd")).toHaveText("0");
   await checkScreen(staff, "admin-lookup");
+
+  // An admin gives Finn a plan without payment: the lookup, read again, shows it.
+  await expect(staff.locator("dt:text-is('Plan') + dd")).toHaveText("free");
+  const grant = staff.getByRole("region", { name: "Give Finn a plan" });
+  await grant.getByLabel("Plan").selectOption("premium");
+  await grant.getByLabel("Days").fill("30");
+  await grant.getByRole("button", { name: "Give the plan" }).click();
+  await expect(grant.getByText("Done: premium for 30 days.")).toBeVisible();
+  await expect(staff.locator("dt:text-is('Plan') + dd")).toHaveText("premium");
 
   // Feature flags: a switch turned off stays off after a reload, then back on (other tests use it).
   await staff.getByRole("link", { name: "Feature flags" }).click();
@@ -139,10 +151,17 @@ test("a moderator has the queue but not the feature flags, which the console say
   const errors = consoleErrors(page);
   await signInThroughTheApp(page, STAFF.moderator, STAFF.password);
   await expect(page.getByRole("heading", { name: "Matches" })).toBeVisible();
-  await page.goto("/admin");
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Staff console" }).click();
   await expect(page.getByRole("heading", { name: "Reports", level: 2 })).toBeVisible();
   await page.getByRole("link", { name: "Feature flags" }).click();
   await expect(page.getByRole("alert")).toContainText(/admin/i);
+  // Giving a plan is an admin's: the API refuses the moderator, and the console says so.
+  await page.getByRole("link", { name: "User lookup" }).click();
+  await page.getByLabel("Email address").fill(STAFF.admin);
+  await page.getByRole("button", { name: "Look up" }).click();
+  const grant = page.getByRole("region", { name: /^Give .* a plan$/ });
+  await grant.getByRole("button", { name: "Give the plan" }).click();
+  await expect(grant.getByRole("alert")).toContainText(/admin/i);
   expect(errors).toEqual([]);
 });
 

@@ -50,6 +50,9 @@ test("a new person signs up, fills the profile, answers questions, signs out and
   await expect(page.getByRole("status").first()).toContainText(`verification link to ${email}`);
   await page.getByLabel("About me").fill("Climber, reader, bad at chess.");
   await checkScreen(page, "profile");
+  // The browser is not allowed to tell where this person is: the app says so, and a city will do.
+  await page.getByRole("button", { name: "Use my current location" }).click();
+  await expect(page.getByText("Your browser did not share a location; choose a city instead.")).toBeVisible();
   await page.getByLabel("Or choose a city").selectOption("Berlin, Germany");
   await page.getByLabel("Oldest age").fill("45");
   await page.getByLabel("Maximum distance (km)").fill("100");
@@ -78,6 +81,16 @@ test("a new person signs up, fills the profile, answers questions, signs out and
   await page.getByRole("link", { name: "Profile", exact: true }).click();
   await expect(page.getByLabel("About me")).toHaveValue("Climber, reader, bad at chess.");
   await expect(page.getByText("Berlin, Germany").first()).toBeVisible();
+
+  // Allowed now: the browser's position (in Paris) becomes the location, kept after a reload.
+  await page.context().grantPermissions(["geolocation"]);
+  await page.context().setGeolocation({ latitude: 48.8584, longitude: 2.2945 });
+  await page.getByRole("button", { name: "Use my current location" }).click();
+  await expect(page.locator(".current-location")).toHaveText("Paris, France");
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await expect(page.getByText("Saved.")).toBeVisible();
+  await page.reload();
+  await expect(page.locator(".current-location")).toHaveText("Paris, France");
   expect(errors).toEqual([]);
 });
 
@@ -169,7 +182,44 @@ test("two people match live, then chat and see each other's messages and typing 
   await expect(anaPage.locator("ol.messages li")).toHaveText([/Hi Ben! Reykjavik in winter\?/, /Always\. Coffee first\?/]);
   // Ben has read Ana's message: her side shows the receipt.
   await expect(anaPage.locator("ol.messages li.mine .receipt")).toBeVisible();
+
+  // A reaction, live on both sides: Ana's ❤️ on Ben's message, then taken back.
+  const coffeeForAna = anaPage.locator("ol.messages li.theirs").filter({ hasText: "Always. Coffee first?" });
+  const coffeeForBen = benPage.locator("ol.messages li.mine").filter({ hasText: "Always. Coffee first?" });
+  await coffeeForAna.getByRole("button", { name: "React", exact: true }).click();
+  await coffeeForAna.getByRole("button", { name: "React with ❤️" }).click();
+  await expect(coffeeForAna.getByRole("button", { name: "❤️ 1" })).toHaveAttribute("aria-pressed", "true");
+  await expect(coffeeForBen.getByRole("button", { name: "❤️ 1" })).toHaveAttribute("aria-pressed", "false");
+  await coffeeForAna.getByRole("button", { name: "❤️ 1" }).click();
+  await expect(coffeeForBen.getByRole("button", { name: /❤️/ })).toHaveCount(0);
+  await expect(coffeeForAna.getByRole("button", { name: /❤️/ })).toHaveCount(0);
+
+  // Ben deletes a message of his (after a confirmation): gone from Ana's screen too, live.
+  await benPage.getByLabel("Message").fill("Oops, not for you.");
+  await benPage.getByRole("button", { name: "Send" }).click();
+  await expect(anaPage.locator("ol.messages li.theirs").filter({ hasText: "Oops, not for you." })).toBeVisible();
+  const oops = benPage.locator("ol.messages li.mine").filter({ hasText: "Oops, not for you." });
+  await oops.getByRole("button", { name: "Delete" }).click();
+  await oops.getByRole("group", { name: "Delete this message for both of you?" }).getByRole("button", { name: "Yes, do it" }).click();
+  for (const page of [anaPage, benPage]) {
+    await expect(page.getByText("Oops, not for you.")).toHaveCount(0);
+    await expect(page.locator("ol.messages li").last()).toContainText("Message deleted");
+  }
+
+  // Ana sends a photo: both see it (the image loaded, not just its name).
+  await anaPage.getByLabel("Share a photo").setInputFiles("tests/fixtures/sunset.jpg");
+  await expect(anaPage.getByText("Photo sent.")).toBeVisible();
+  for (const image of [anaPage.getByRole("img", { name: "Your photo" }), benPage.getByRole("img", { name: "Photo from Ana" })]) {
+    await expect(image).toBeVisible();
+    await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+  }
   await checkScreen(anaPage, "chat");
+  // At 375 px, with a message's reaction picker open: nothing scrolls sideways, axe passes.
+  await anaPage.setViewportSize({ width: 375, height: 740 });
+  await coffeeForAna.getByRole("button", { name: "React", exact: true }).click();
+  await expect(coffeeForAna.getByRole("button", { name: "React with 👍" })).toBeVisible();
+  expect(await anaPage.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+  await checkScreen(anaPage, "chat-375");
   await benPage.getByRole("link", { name: "Chats", exact: true }).click();
   await expect(benPage.getByRole("link", { name: /Ana/ })).toBeVisible();
   await checkScreen(benPage, "chats");

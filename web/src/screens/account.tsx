@@ -1,44 +1,10 @@
-// The account: password, email address, the data export, signing out everywhere, and deletion.
+// The account: privacy settings (./settings), password, email address, the data export, signing out everywhere, and deletion.
 // Each section is its own small form with its own error and confirmation.
 import { useState } from "preact/hooks";
-import type { ComponentChildren } from "preact";
-import { api, endLocalSession, errorText, me, ok, signOut, token } from "../session";
+import { api, endLocalSession, me, ok, signOut, token } from "../session";
 import { t } from "../strings";
-import { ErrorBox, Field, NewPasswordField, Notice } from "../ui";
-
-/** A form section: runs `action` on submit, shows its problem or its success in words. */
-function Section(props: { id: string; title: string; submit: string; action: () => Promise<string | null>; children?: ComponentChildren; danger?: boolean }) {
-  const [error, setError] = useState<string | null>(null);
-  const [done, setDone] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  return (
-    <section aria-labelledby={props.id} class="account-section">
-      <h2 id={props.id}>{props.title}</h2>
-      <form
-        onSubmit={async (e) => {
-          e.preventDefault();
-          setBusy(true);
-          setError(null);
-          setDone(null);
-          try {
-            setDone(await props.action());
-          } catch (err) {
-            setError(errorText(err));
-          } finally {
-            setBusy(false);
-          }
-        }}
-      >
-        {props.children}
-        <ErrorBox error={error} />
-        <Notice text={done} />
-        <button type="submit" class={props.danger ? "danger" : ""} disabled={busy}>
-          {props.submit}
-        </button>
-      </form>
-    </section>
-  );
-}
+import { Field, FormSection as Section, NewPasswordField } from "../ui";
+import { SettingsForm } from "./settings";
 
 function ChangePassword() {
   const [current, setCurrent] = useState("");
@@ -144,6 +110,7 @@ export function AccountScreen() {
           {t.signedInAs(profile.email)} ({profile.email_verified ? t.emailVerified : t.emailNotVerified})
         </p>
       )}
+      <SettingsForm group="privacy_settings" id="privacy-settings" title={t.privacySettings} intro={t.privacyIntro} names={t.privacySettingNames} />
       <ChangePassword />
       <ChangeEmail />
       <Section id="your-data" title={t.yourData} submit={t.exportData} action={downloadExport}>

@@ -3,9 +3,9 @@
 // unmatch or a block, and both sockets get `conversation.closed` (docs/realtime.md).
 import { useState } from "preact/hooks";
 import type { Schemas } from "../api/client";
-import { api, errorText, ok } from "../session";
+import { api, ok } from "../session";
 import { t } from "../strings";
-import { ErrorBox, Field, Notice } from "../ui";
+import { Confirm, ErrorBox, Field, Notice, useRun } from "../ui";
 
 type Pending = "unmatch" | "block" | "report" | null;
 
@@ -13,23 +13,15 @@ export function ChatSafety(props: { matchId?: string; userId?: string; name: str
   const [pending, setPending] = useState<Pending>(null);
   const [reason, setReason] = useState<Schemas["ReportReason"]>("harassment");
   const [details, setDetails] = useState("");
-  const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run: runAction } = useRun();
   const { matchId, userId, name } = props;
 
-  const run = async (action: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
+  const run = (action: () => Promise<void>) =>
+    runAction(async () => {
       await action();
       setPending(null);
-    } catch (e) {
-      setError(errorText(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   const unmatch = () =>
     run(async () => {
       if (!matchId) return;
@@ -51,17 +43,7 @@ export function ChatSafety(props: { matchId?: string; userId?: string; name: str
     });
 
   const confirm = (question: string, yes: () => Promise<void>) => (
-    <div class="confirm" role="group" aria-label={question}>
-      <p>{question}</p>
-      <div class="actions">
-        <button type="button" class="danger" disabled={busy} onClick={() => void yes()}>
-          {t.confirmYes}
-        </button>
-        <button type="button" class="secondary" onClick={() => setPending(null)}>
-          {t.cancel}
-        </button>
-      </div>
-    </div>
+    <Confirm question={question} busy={busy} onYes={() => void yes()} onCancel={() => setPending(null)} />
   );
 
   return (

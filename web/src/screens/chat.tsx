@@ -1,12 +1,13 @@
 // Chat: the conversations, and one conversation live over the WebSocket (src/realtime.ts): history
 // from REST, new messages as events (ordered by seq, each once), sending with a client message id
-// (a retry never doubles a message), typing, and read receipts.
+// (a retry never doubles a message), typing, read receipts, reactions, photos and deleting one's own
+// message (each seen live by the other person).
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Schemas } from "../api/client";
 import { connected, newId, noteSeq, onFrame, request } from "../realtime";
-import { api, errorText, me, ok } from "../session";
+import { api, errorText, imageUpload, me, ok } from "../session";
 import { t } from "../strings";
-import { ErrorBox, Link, Loading } from "../ui";
+import { Confirm, ErrorBox, Field, Link, Loading, Notice, useRun } from "../ui";
 import { ChatSafety } from "./chat-safety";
 
 type Message = Schemas["Message"];
@@ -39,7 +40,7 @@ export function ChatsScreen() {
               <Link href={`/chats/${c.conversation_id}`} class="conversation">
                 <strong>{c.user?.first_name}</strong>
                 {c.unread_count ? <span class="badge unread">{t.unread(c.unread_count)}</span> : null}
-                <span class="muted preview">{c.last_message?.text ?? ""}</span>
+                <span class="muted preview">{preview(c.last_message)}</span>
               </Link>
             </li>
           ))}
@@ -47,6 +48,12 @@ export function ChatsScreen() {
       )}
     </main>
   );
+}
+
+function preview(m: Conversation["last_message"]): string {
+  if (!m) return "";
+  if (m.deleted) return t.messageDeleted;
+  return m.text || (m.message_type === "image" ? t.imageMessage : "");
 }
 
 function merge(list: Message[], more: Message[]): Message[] {
@@ -99,6 +106,9 @@ export function ConversationScreen(props: { id: string }) {
         if (f.type === "message.new" && (f.message as Message).sender_id !== myId) {
           setTyping(false);
         }
+      } else if (f.type === "reaction") {
+        const reactions = f.reactions as Message["reactions"];
+        setMessages((list) => list && list.map((m) => (m.message_id === f.message_id ? { ...m, reactions } : m)));
       } else if (f.type === "typing" && f.user_id !== myId) {
         setTyping(true);
         window.clearTimeout(typingTimer.current);
@@ -125,29 +135,34 @@ export function ConversationScreen(props: { id: string }) {
     bottom.current?.scrollIntoView?.({ block: "end" });
   }, [messages?.length]);
 
+  // One way to send (text or photo): over the socket, or over REST when there is none (the same
+  // client message id: a retry never makes a second message).
+  const deliver = async (body: { message_type: "text" | "image"; content?: string; media_key?: string }) => {
+    const client_message_id = newId();
+    let message: Message;
+    try {
+      const ack = await request({ type: "message.send", conversation_id: id, client_message_id, ...body });
+      message = ack.message as Message;
+    } catch (wsError) {
+      if (connected.value) throw wsError;
+      message = await ok(
+        api.POST("/api/v1/conversations/{conversation_id}/messages", {
+          params: { path: { conversation_id: id } },
+          body: { client_message_id, ...body },
+        }),
+      );
+    }
+    add([message]);
+  };
+
   const send = async (e: Event) => {
     e.preventDefault();
     const content = text.trim();
     if (!content) return;
     setError(null);
-    const client_message_id = newId();
     setText("");
     try {
-      let message: Message;
-      try {
-        const ack = await request({ type: "message.send", conversation_id: id, client_message_id, message_type: "text", content });
-        message = ack.message as Message;
-      } catch (wsError) {
-        if (connected.value) throw wsError;
-        // No socket: the same message over REST (idempotent on its client id).
-        message = await ok(
-          api.POST("/api/v1/conversations/{conversation_id}/messages", {
-            params: { path: { conversation_id: id } },
-            body: { client_message_id, message_type: "text", content },
-          }),
-        );
-      }
-      add([message]);
+      await deliver({ message_type: "text", content });
     } catch (err) {
       setText(content);
       setError(errorText(err));
@@ -166,10 +181,14 @@ export function ConversationScreen(props: { id: string }) {
         {messages
           .filter((m) => m.message_type !== "reaction")
           .map((m) => (
-            <li class={m.sender_id === myId ? "mine" : "theirs"} data-seq={m.seq}>
+            <li key={m.message_id} class={m.sender_id === myId ? "mine" : "theirs"} data-seq={m.seq}>
               <span class="sr-only">{m.sender_id === myId ? t.you : other}: </span>
-              <span class="text">{m.deleted ? t.messageDeleted : m.content}</span>
+              {!m.deleted && m.message_type === "image" && m.media_url && (
+                <img class="chat-photo" src={m.media_url} alt={m.sender_id === myId ? t.yourChatPhoto : t.chatPhotoFrom(other)} />
+              )}
+              {(m.deleted || m.content || m.message_type !== "image") && <span class="text">{m.deleted ? t.messageDeleted : m.content}</span>}
               {mineRead(m) && <small class="receipt">{t.read}</small>}
+              {!m.deleted && <MessageActions message={m} mine={m.sender_id === myId} closed={closed} onChange={(changed) => add([changed])} />}
             </li>
           ))}
       </ol>
@@ -205,6 +224,7 @@ export function ConversationScreen(props: { id: string }) {
           <button type="submit">{t.send}</button>
         </form>
       )}
+      {!closed && <ChatPhoto conversationId={id} send={(media_key) => deliver({ message_type: "image", media_key })} />}
       <ChatSafety
         matchId={peer.matchId}
         userId={peer.userId}
@@ -216,5 +236,106 @@ export function ConversationScreen(props: { id: string }) {
         }}
       />
     </main>
+  );
+}
+
+const EMOJIS = ["❤️", "👍", "😂", "😮"];
+
+/** Under each message: its reactions (each a switch for one's own), a picker to add one, and for
+ * one's own messages, delete after a confirmation. The server's answer (and, for the other person,
+ * the live `reaction` / `message.deleted` event) is what the list then shows. */
+function MessageActions(props: { message: Message; mine: boolean; closed: boolean; onChange: (m: Message) => void }) {
+  const { message, mine, closed } = props;
+  const myId = me.value?.user_id;
+  const [picking, setPicking] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  const { busy, error, run } = useRun();
+  const counts = new Map<string, { n: number; mine: boolean }>();
+  for (const r of message.reactions ?? []) {
+    if (!r.reaction) continue;
+    const c = counts.get(r.reaction) ?? { n: 0, mine: false };
+    counts.set(r.reaction, { n: c.n + 1, mine: c.mine || r.userId === myId });
+  }
+  const react = (emoji: string, action: "add" | "remove") =>
+    run(async () => {
+      setPicking(false);
+      const path = { message_id: message.message_id };
+      props.onChange(await ok(api.POST("/api/v1/messages/{message_id}/reactions", { params: { path }, body: { emoji, action } })));
+    });
+  const remove = () =>
+    run(async () => {
+      props.onChange(await ok(api.DELETE("/api/v1/messages/{message_id}", { params: { path: { message_id: message.message_id } } })));
+      setConfirming(false);
+    });
+  return (
+    <div class="message-actions">
+      {[...counts].map(([emoji, c]) => (
+        <button
+          type="button"
+          class="reaction"
+          aria-pressed={c.mine}
+          disabled={busy || closed}
+          onClick={() => void react(emoji, c.mine ? "remove" : "add")}
+        >
+          {`${emoji} ${c.n}`}
+        </button>
+      ))}
+      {!closed && (
+        <button type="button" class="link" aria-expanded={picking} onClick={() => setPicking(!picking)}>
+          {t.react}
+        </button>
+      )}
+      {mine && !closed && (
+        <button type="button" class="link" onClick={() => setConfirming(true)}>
+          {t.delete}
+        </button>
+      )}
+      {picking && (
+        <div class="picker" role="group" aria-label={t.react}>
+          {EMOJIS.map((emoji) => (
+            <button type="button" class="reaction" aria-label={t.reactWith(emoji)} disabled={busy} onClick={() => void react(emoji, "add")}>
+              {emoji}
+            </button>
+          ))}
+        </div>
+      )}
+      {confirming && (
+        <Confirm question={t.deleteMessageConfirm} busy={busy} onYes={() => void remove()} onCancel={() => setConfirming(false)} />
+      )}
+      <ErrorBox error={error} />
+    </div>
+  );
+}
+
+/** Sending a photo: the chosen file goes to the conversation's upload route (the server checks and
+ * re-encodes it), then an image message names the stored key. */
+function ChatPhoto(props: { conversationId: string; send: (mediaKey: string) => Promise<void> }) {
+  const { busy, error, run } = useRun();
+  const [status, setStatus] = useState<string | null>(null);
+  const [inputKey, setInputKey] = useState(0);
+  const choose = (file: File | undefined) =>
+    run(async () => {
+      if (!file) return;
+      setStatus(t.sendingPhoto);
+      try {
+        const path = { conversation_id: props.conversationId };
+        const stored = await ok(api.POST("/api/v1/conversations/{conversation_id}/media", { params: { path }, ...imageUpload(file) }));
+        await props.send(stored.media_key!);
+        setStatus(t.photoSent);
+      } catch (e) {
+        setStatus(null);
+        throw e;
+      } finally {
+        setInputKey((k) => k + 1);
+      }
+    });
+  return (
+    <div class="chat-photo-input">
+      <Field label={t.sendPhoto} id="chat_photo">
+        <input key={inputKey} id="chat_photo" type="file" disabled={busy} accept="image/jpeg,image/png,image/webp,image/heic" onChange={(e) => void choose(e.currentTarget.files?.[0])} />
+      </Field>
+      <ErrorBox error={error} />
+      <Notice text={status} />
+    </div>
   );
 }

@@ -1,15 +1,15 @@
 // Notifications: the list (newest first, live: a new one reloads it), mark one or all read, and which
-// types the person wants at all (notification_settings of the preferences; docs/notifications.md).
+// types the person wants at all (notification_settings of the preferences, ./settings; docs/notifications.md).
 import { useEffect, useState } from "preact/hooks";
 import type { Schemas } from "../api/client";
 import { refreshUnread } from "../notifications";
 import { onFrame } from "../realtime";
 import { api, errorText, ok } from "../session";
 import { t } from "../strings";
-import { ErrorBox, Link, Loading, Notice } from "../ui";
+import { ErrorBox, Link, Loading } from "../ui";
+import { SettingsForm } from "./settings";
 
 type Notification = Schemas["Notification"];
-type Settings = Schemas["NotificationSettings"];
 
 function describe(n: Notification): { text: string; href: string | null } {
   const c = n.content as { conversation_id?: string; match_id?: string; preview?: string; count?: number };
@@ -91,54 +91,7 @@ export function NotificationsScreen() {
           </ul>
         </>
       )}
-      <NotificationSettingsForm />
+      <SettingsForm group="notification_settings" id="notification-settings" title={t.notificationSettings} names={t.notificationSettingNames} />
     </main>
-  );
-}
-
-function NotificationSettingsForm() {
-  const [settings, setSettings] = useState<Settings | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [saved, setSaved] = useState(false);
-  useEffect(() => {
-    ok(api.GET("/api/v1/me/preferences")).then(
-      (p) => setSettings(p.notification_settings),
-      (e) => setError(errorText(e)),
-    );
-  }, []);
-  const change = async (key: keyof Settings, box: HTMLInputElement) => {
-    if (!settings) return;
-    const on = box.checked;
-    setSaved(false);
-    setError(null);
-    try {
-      const p = await ok(api.PUT("/api/v1/me/preferences", { body: { notification_settings: { ...settings, [key]: on } } }));
-      setSettings(p.notification_settings);
-      setSaved(true);
-    } catch (e) {
-      // Not saved: the box shows what is stored again (the state did not change, so no render would).
-      box.checked = !on;
-      setError(errorText(e));
-    }
-  };
-  return (
-    <section aria-labelledby="notification-settings">
-      <h2 id="notification-settings">{t.notificationSettings}</h2>
-      {!settings ? (
-        error ? <ErrorBox error={error} /> : <Loading />
-      ) : (
-        <fieldset>
-          <legend class="sr-only">{t.notificationSettings}</legend>
-          {(Object.keys(t.notificationSettingNames) as (keyof Settings)[]).map((key) => (
-            <label class="choice">
-              <input type="checkbox" checked={settings[key] !== false} onChange={(e) => void change(key, e.currentTarget)} />
-              {t.notificationSettingNames[key]}
-            </label>
-          ))}
-          <ErrorBox error={error} />
-          {saved && <Notice text={t.saved} />}
-        </fieldset>
-      )}
-    </section>
   );
 }

@@ -3,9 +3,9 @@
 // decides what an image is (from the bytes); its problems are shown in its words.
 import { useEffect, useState } from "preact/hooks";
 import type { Schemas } from "../api/client";
-import { api, errorText, me, ok } from "../session";
+import { api, imageUpload, me, ok } from "../session";
 import { t } from "../strings";
-import { ErrorBox, Field, Notice } from "../ui";
+import { Confirm, ErrorBox, Field, Notice, useRun } from "../ui";
 
 type Photo = Schemas["Photo"];
 const MAX_PHOTOS = 6;
@@ -17,9 +17,8 @@ export function PhotosSection() {
   const [pendingDelete, setPendingDelete] = useState<string | null>(null);
   const [dragged, setDragged] = useState<number | null>(null);
   const [over, setOver] = useState<number | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run: runAction } = useRun();
   // A new key empties the file input after an upload or a cancel.
   const [inputKey, setInputKey] = useState(0);
 
@@ -43,29 +42,16 @@ export function PhotosSection() {
     setPhotos(next);
     if (me.value) me.value = { ...me.value, photos: next };
   };
-  const run = async (work: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
+  const run = (work: () => Promise<void>) => {
     setStatus(null);
-    try {
-      await work();
-    } catch (e) {
-      setError(errorText(e));
-    } finally {
-      setBusy(false);
-    }
+    return runAction(work);
   };
 
   const upload = () =>
     run(async () => {
       if (!file) return;
       setStatus(t.uploading);
-      // multipart/form-data: the part with a filename is the photo (docs/openapi.yaml).
-      const form = new FormData();
-      form.append("photo", file, file.name || "photo");
-      const photo = await ok(
-        api.POST("/api/v1/me/media", { body: form as never, bodySerializer: (b: unknown) => b as FormData }),
-      ).catch((e) => {
+      const photo = await ok(api.POST("/api/v1/me/media", imageUpload(file))).catch((e) => {
         setStatus(null);
         throw e;
       });
@@ -147,17 +133,7 @@ export function PhotosSection() {
                 </button>
               </div>
               {pendingDelete === p.media_id && (
-                <div class="confirm" role="group" aria-label={t.deletePhotoConfirm(i + 1)}>
-                  <p>{t.deletePhotoConfirm(i + 1)}</p>
-                  <div class="actions">
-                    <button type="button" class="danger" disabled={busy} onClick={() => void remove(p.media_id)}>
-                      {t.confirmYes}
-                    </button>
-                    <button type="button" class="secondary" onClick={() => setPendingDelete(null)}>
-                      {t.cancel}
-                    </button>
-                  </div>
-                </div>
+                <Confirm question={t.deletePhotoConfirm(i + 1)} busy={busy} onYes={() => void remove(p.media_id)} onCancel={() => setPendingDelete(null)} />
               )}
             </li>
           ))}

@@ -1,9 +1,10 @@
 // The staff console (/admin, docs/admin.md): its sections and the check that the person is staff.
 // The API is what refuses (403 `staff-only` on every admin route); the console asks it once, so a
-// person who is not staff sees "not allowed" in words instead of sections that would all fail.
-import { useEffect, useState } from "preact/hooks";
+// person who is not staff sees "not allowed" in words instead of sections that would all fail
+// (src/staff.ts: the same answer decides whether the navigation shows the console's link).
+import { useEffect } from "preact/hooks";
 import { param, path } from "../../router";
-import { ApiError, api, errorText, ok } from "../../session";
+import { checkStaff, staffAccess, staffCheckError } from "../../staff";
 import { t } from "../../strings";
 import { ErrorBox, Link, Loading } from "../../ui";
 import { DecisionsSection } from "./decisions";
@@ -12,21 +13,10 @@ import { ReportScreen } from "./report";
 import { ReportsQueue } from "./queue";
 import { UserLookup } from "./lookup";
 
-type Access = "checking" | "allowed" | "refused";
-
 export function AdminConsole() {
-  const [access, setAccess] = useState<Access>("checking");
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    ok(api.GET("/api/v1/admin/reports", { params: { query: { limit: 1 } } })).then(
-      () => setAccess("allowed"),
-      (e) => {
-        if (e instanceof ApiError && e.status === 403) setAccess("refused");
-        else setError(errorText(e));
-      },
-    );
-  }, []);
-
+  useEffect(checkStaff, []);
+  const access = staffAccess.value;
+  const error = staffCheckError.value;
   if (error) return <main><h1>{t.staffConsole}</h1><ErrorBox error={error} /></main>;
   if (access === "checking") return <main><h1>{t.staffConsole}</h1><Loading /></main>;
   if (access === "refused")

@@ -1,12 +1,15 @@
 // Look an account up by its email address (GET /admin/users?email=): what staff may see of it,
-// never the address itself (the server finds it by a blind index).
-import { useState } from "preact/hooks";
-import { api, errorText, ok } from "../../session";
+// never the address itself (the server finds it by a blind index). Below it, an admin may give the
+// account a plan without payment (POST /admin/users/{id}/plan, a "comp" plan; `free` ends a paid
+// one); a moderator is refused by the API, in its words.
+import { useEffect, useState } from "preact/hooks";
+import type { Schemas } from "../../api/client";
+import { api, ok } from "../../session";
 import { t } from "../../strings";
-import { ErrorBox, Field } from "../../ui";
+import { ErrorBox, Field, FormSection, useRun } from "../../ui";
 import { when } from "./format";
 
-type Found = Record<string, unknown> & { subscription?: { plan_id?: string; plan?: string } };
+type Found = Record<string, unknown> & { user_id?: string; subscription?: { plan_id?: string; plan?: string } };
 const DATES = new Set(["created_at", "last_active", "suspended_until", "banned_at"]);
 
 function shown(key: string, value: unknown): string {
@@ -19,25 +22,20 @@ function shown(key: string, value: unknown): string {
 export function UserLookup() {
   const [email, setEmail] = useState("");
   const [found, setFound] = useState<Found | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useRun();
+  const lookUp = () =>
+    run(async () => {
+      setFound((await ok(api.GET("/api/v1/admin/users", { params: { query: { email: email.trim() } } }))) as Found);
+    });
   return (
     <section aria-labelledby="lookup-title">
       <h2 id="lookup-title">{t.userLookup}</h2>
       <form
         class="inline-form"
-        onSubmit={async (e) => {
+        onSubmit={(e) => {
           e.preventDefault();
-          setBusy(true);
-          setError(null);
           setFound(null);
-          try {
-            setFound((await ok(api.GET("/api/v1/admin/users", { params: { query: { email: email.trim() } } }))) as Found);
-          } catch (err) {
-            setError(errorText(err));
-          } finally {
-            setBusy(false);
-          }
+          void lookUp();
         }}
       >
         <Field label={t.lookupEmail} id="lookup_email">
@@ -58,6 +56,46 @@ export function UserLookup() {
           ))}
         </dl>
       )}
+      {found?.user_id && <GrantPlan userId={found.user_id} name={String(found.first_name ?? "")} onGranted={lookUp} />}
     </section>
+  );
+}
+
+/** Give the looked-up account a plan for some days; the lookup is then read again, so its "Plan"
+ * line shows what the server now has. */
+function GrantPlan(props: { userId: string; name: string; onGranted: () => Promise<void> }) {
+  const [plans, setPlans] = useState<Schemas["Plan"][]>([]);
+  const [planId, setPlanId] = useState("premium");
+  const [days, setDays] = useState(30);
+  useEffect(() => {
+    ok(api.GET("/api/v1/plans")).then((p) => setPlans(p.plans ?? []), () => undefined); // the select then offers the default
+  }, []);
+  const options = plans.length ? plans.map((p) => [p.plan_id ?? "", p.name ?? p.plan_id ?? ""]) : [[planId, planId]];
+  return (
+    <FormSection
+      id="grant-plan"
+      class="grant-plan"
+      title={t.grantPlan(props.name)}
+      submit={t.grantPlanSubmit}
+      action={async () => {
+        await ok(api.POST("/api/v1/admin/users/{user_id}/plan", { params: { path: { user_id: props.userId } }, body: { plan_id: planId, days } }));
+        await props.onGranted();
+        return t.planGranted(planId, days);
+      }}
+    >
+      <p class="hint">{t.grantPlanIntro}</p>
+      <div class="row">
+        <Field label={t.planLabel} id="grant_plan">
+          <select id="grant_plan" value={planId} onChange={(e) => setPlanId(e.currentTarget.value)}>
+            {options.map(([id, name]) => (
+              <option value={id}>{name}</option>
+            ))}
+          </select>
+        </Field>
+        <Field label={t.grantDays} id="grant_days">
+          <input id="grant_days" type="number" min={1} max={3650} required value={days} onInput={(e) => setDays(Number(e.currentTarget.value))} />
+        </Field>
+      </div>
+    </FormSection>
   );
 }

@@ -4,7 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { Schemas } from "../../api/client";
 import { api, errorText, ok } from "../../session";
 import { t } from "../../strings";
-import { ErrorBox, Field, Link, Loading, Notice } from "../../ui";
+import { Confirm, ErrorBox, Field, Link, Loading, Notice } from "../../ui";
 import { reasonName, when } from "./format";
 
 type Action = "dismiss" | "warn" | "suspend" | "ban" | "remove_photo";
@@ -158,17 +158,7 @@ export function ReportScreen(props: { id: string }) {
             </button>
           </div>
           {confirmBan && (
-            <div class="confirm" role="group" aria-label={t.banConfirm(name)}>
-              <p>{t.banConfirm(name)}</p>
-              <div class="actions">
-                <button type="button" class="danger" disabled={busy} onClick={() => void act("ban")}>
-                  {t.confirmYes}
-                </button>
-                <button type="button" class="secondary" onClick={() => setConfirmBan(false)}>
-                  {t.cancel}
-                </button>
-              </div>
-            </div>
+            <Confirm question={t.banConfirm(name)} busy={busy} onYes={() => void act("ban")} onCancel={() => setConfirmBan(false)} />
           )}
         </section>
       )}
