@@ -11,6 +11,14 @@ using http::Method;
 using http::Request;
 
 void add_routes(http::Router& router, auth::Service& auth, Service& service) {
+  // The caller's own staff role, for a client deciding what to show (the admin routes decide
+  // what is allowed): any signed-in user may ask about themselves, and only about themselves.
+  router.add(Method::get, "/api/v1/me/staff", auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
+               return http::reply(req, service.role_of(who.user_id.str()), http::Status::ok,
+                                  [](const std::optional<Role>& role) {
+                                    return Json{{"staff_role", role ? Json(to_string(*role)) : Json(nullptr)}};
+                                  });
+             }));
   router.add(Method::get, "/api/v1/admin/reports",
              staff_only(auth, service, Role::moderator, [&service](Request& req, const auth::Caller&) {
                auto status = req.query("status").value_or("open");

@@ -128,6 +128,25 @@ TEST_F(Staff, OnlyStaffReachTheAdminRoutesAndOnlyAdminsGrantPlans) {
     EXPECT_EQ(pattern.find("role"), std::string::npos) << pattern;
 }
 
+// What the web app asks to decide whether to show the console's link: one's own role, nobody
+// else's (the route takes no user), and nothing signed out.
+TEST_F(Staff, EveryoneLearnsTheirOwnStaffRoleAndNoOneElses) {
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39, "always", "any", false);
+  Person mod = person("Mo", "man", "woman", 48.1, 11.5, "always", "any", false);
+  Person boss = person("Bo", "man", "woman", 48.1, 11.5, "always", "any", false);
+  grant(mod, "moderator");
+  grant(boss, "admin");
+  EXPECT_EQ(get(ana, "/api/v1/me/staff").json(), (Json{{"staff_role", nullptr}}));
+  EXPECT_EQ(get(mod, "/api/v1/me/staff").json(), (Json{{"staff_role", "moderator"}}));
+  EXPECT_EQ(get(boss, "/api/v1/me/staff").json(), (Json{{"staff_role", "admin"}}));
+  EXPECT_EQ(get(ana, "/api/v1/me/staff?user_id=" + boss.user.user_id).json()["staff_role"], nullptr)
+      << "a query names no one else";
+  EXPECT_EQ(server_->request("GET", "/api/v1/me/staff", "", {}).status, 401);
+  auto revoked = server_->app().staff.grant_role(mod.user.email, std::nullopt);
+  ASSERT_TRUE(revoked) << revoked.error().detail;
+  EXPECT_EQ(get(mod, "/api/v1/me/staff").json()["staff_role"], nullptr) << "a revoked role is gone at once";
+}
+
 TEST_F(Staff, RolesAndCompPlansComeFromTheCommandLine) {
   Person ana = person("Ana", "woman", "man", 52.51, 13.39, "always", "any", false);
   const std::string env = test::process_env(config_);
@@ -211,6 +230,7 @@ TEST_F(Staff, ASuspensionEndsSessionsAndSocketsRefusesSignInAndMatching) {
   EXPECT_EQ(get(ana, "/api/v1/subscription").status, 401);
   EXPECT_EQ(get(ana, "/api/v1/likes/received").status, 401);
   EXPECT_EQ(post(ana, "/api/v1/matches/rewind").status, 401);
+  EXPECT_EQ(get(ana, "/api/v1/me/staff").status, 401);
   EXPECT_EQ(socket.wait_closed(), 1008) << "and every socket";
   auto refused = sign_in(ana);
   EXPECT_EQ(refused.status, 403) << refused.body;

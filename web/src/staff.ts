@@ -1,13 +1,12 @@
-// Whether the signed-in person is staff. No route says so directly (GET /me carries no role): the
-// app asks an admin route once per session (a moderator's, the least an admin route needs) and keeps
-// the answer for the navigation's link to /admin and for the console itself. The API is what
-// refuses: this only decides what is shown.
+// Whether the signed-in person is staff: GET /api/v1/me/staff, asked once per session, kept for
+// the navigation's link to /admin and for the console itself. The API is what refuses (each admin
+// route checks the role): this only decides what is shown.
 import { effect, signal } from "@preact/signals";
-import { ApiError, api, errorText, ok, token } from "./session";
+import { api, errorText, ok, token } from "./session";
 
 export type StaffAccess = "checking" | "allowed" | "refused";
 export const staffAccess = signal<StaffAccess>("checking");
-/** A failure other than the API's 403 (e.g. no connection): asked again next time. */
+/** A failure to ask (e.g. no connection): asked again next time. */
 export const staffCheckError = signal<string | null>(null);
 let askedFor: string | null = null;
 
@@ -25,14 +24,11 @@ export function checkStaff(): void {
   askedFor = token.value;
   staffAccess.value = "checking";
   staffCheckError.value = null;
-  ok(api.GET("/api/v1/admin/reports", { params: { query: { limit: 1 } } })).then(
-    () => (staffAccess.value = "allowed"),
+  ok(api.GET("/api/v1/me/staff")).then(
+    (me) => (staffAccess.value = me.staff_role ? "allowed" : "refused"),
     (e) => {
-      if (e instanceof ApiError && e.status === 403) staffAccess.value = "refused";
-      else {
-        askedFor = null;
-        staffCheckError.value = errorText(e);
-      }
+      askedFor = null;
+      staffCheckError.value = errorText(e);
     },
   );
 }

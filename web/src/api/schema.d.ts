@@ -376,6 +376,28 @@ export interface paths {
         patch: operations["updateMe"];
         trace?: never;
     };
+    "/api/v1/me/staff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My own staff role (null for everyone but staff)
+         * @description For a client deciding what to show (the web app's link to the staff console); what staff may
+         *     do is decided by each admin route (403 `staff-only`). Roles are given only on the command
+         *     line (`perfectmatch admin grant`, docs/admin.md); a revoked role is gone at once.
+         */
+        get: operations["getMyStaffRole"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/export": {
         parameters: {
             query?: never;
@@ -3027,6 +3049,38 @@ export interface operations {
             413: components["responses"]["BodyTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getMyStaffRole: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's role */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "staff_role": null
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string|null} */
+                        staff_role: "moderator" | "admin" | null;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
