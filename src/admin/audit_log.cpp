@@ -33,4 +33,26 @@ Json entries_of(pqxx::work& tx, const std::string& user_id) {
   return out;
 }
 
+TrailPage trail_of(pqxx::work& tx, const std::string& user_id, std::optional<long long> before, int limit) {
+  TrailPage page;
+  auto rows = repository::trail_of(tx, user_id, before, limit + 1);  // one more: is there a next page?
+  const bool more = static_cast<int>(rows.size()) > limit;
+  if (more) rows.pop_back();
+  auto or_null = [](const std::optional<std::string>& v) { return v ? Json(*v) : Json(nullptr); };
+  for (const auto& row : rows)
+    page.entries.push_back({{"audit_id", std::to_string(row.audit_id)},
+                            {"event", row.event},
+                            {"actor_id", or_null(row.actor_id)},
+                            {"subject_id", or_null(row.subject_id)},
+                            {"request_id", or_null(row.request_id)},
+                            {"details", Json::parse(row.details_json)},
+                            {"at", row.at}});
+  if (more && !rows.empty()) page.next_before = rows.back().audit_id;
+  return page;
+}
+
+Json TrailPage::to_json() const {
+  return {{"entries", entries}, {"next_before", next_before ? Json(std::to_string(*next_before)) : Json(nullptr)}};
+}
+
 }  // namespace pm::admin

@@ -5,6 +5,7 @@
 // the change it describes is committed. Append-only (migrations/0012), kept
 // PM_ACTIVITY_RETENTION_DAYS. Never holds a password, token or email address.
 
+#include <optional>
 #include <string>
 
 #include <pqxx/pqxx>
@@ -26,5 +27,14 @@ void record(pqxx::work& tx, const AuditEntry& entry);
 
 // The user's own audit entries, newest first (for the data export).
 Json entries_of(pqxx::work& tx, const std::string& user_id);
+
+// A page of the audit trail of one user for staff: the entries by or about them, newest first,
+// without IP addresses. `next_before` continues the list (empty on the last page).
+struct TrailPage {
+  Json entries = Json::array();  // {audit_id, event, actor_id, subject_id, request_id, details, at}
+  std::optional<long long> next_before;
+  Json to_json() const;
+};
+TrailPage trail_of(pqxx::work& tx, const std::string& user_id, std::optional<long long> before, int limit);
 
 }  // namespace pm::admin

@@ -1,5 +1,7 @@
 #include "admin/repository.hpp"
 
+#include <limits>
+
 #include "db/row.hpp"
 
 namespace pm::admin::repository {
@@ -26,6 +28,15 @@ constexpr const char* kEntriesOf = R"sql(
   FROM audit_log a WHERE user_id = $1 ORDER BY a.created_at DESC LIMIT $2
 )sql";
 
+// TrailRow: entries by (user_id) or about (subject_id) the user, each side an index (0012), newest
+// first by id (a bigserial, so also in the order they were written).
+constexpr const char* kTrailOf = R"sql(
+  SELECT audit_id, event, user_id::text AS actor_id, subject_id::text AS subject_id, request_id, details::text,
+         to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at
+  FROM audit_log WHERE (user_id = $1 OR subject_id = $1) AND audit_id < $2
+  ORDER BY audit_id DESC LIMIT $3
+)sql";
+
 }  // namespace
 
 void insert(pqxx::work& tx, const NewEntry& e) {
@@ -50,6 +61,20 @@ std::vector<AuditRow> entries_of(pqxx::work& tx, const std::string& user_id, int
                    .ip = db::opt<std::string>(row, "ip"),
                    .details_json = row["details"].as<std::string>(),
                    .at = row["created_at"].as<std::string>()});
+  return out;
+}
+
+std::vector<TrailRow> trail_of(pqxx::work& tx, const std::string& user_id, std::optional<long long> before, int limit) {
+  std::vector<TrailRow> out;
+  for (const auto& row :
+       tx.exec_params(kTrailOf, user_id, before.value_or(std::numeric_limits<long long>::max()), limit))
+    out.push_back({.audit_id = row["audit_id"].as<long long>(),
+                   .event = row["event"].as<std::string>(),
+                   .actor_id = db::opt<std::string>(row, "actor_id"),
+                   .subject_id = db::opt<std::string>(row, "subject_id"),
+                   .request_id = db::opt<std::string>(row, "request_id"),
+                   .details_json = row["details"].as<std::string>(),
+                   .at = row["at"].as<std::string>()});
   return out;
 }
 

@@ -27,6 +27,18 @@ struct NewEntry {
 };
 
 void insert(pqxx::work& tx, const NewEntry& entry);
+
+// An entry of the audit trail as staff see it (no IP address).
+struct TrailRow {
+  long long audit_id = 0;
+  std::string event;
+  std::optional<std::string> actor_id, subject_id, request_id;
+  std::string details_json;
+  std::string at;  // ISO-8601, UTC
+};
+// The entries by or about `user_id`, newest first, older than the entry `before` when given; at
+// most `limit`.
+std::vector<TrailRow> trail_of(pqxx::work& tx, const std::string& user_id, std::optional<long long> before, int limit);
 // pm_enforce_retention (migrations/0012): (table, rows deleted) for each table it prunes.
 std::vector<std::pair<std::string, long long>> enforce_retention(pqxx::work& tx, int days);
 // pm_ensure_partitions (migrations/0019): this month's and the next `months_ahead` months'

@@ -1,7 +1,10 @@
 #include "staff/routes.hpp"
 
+#include <limits>
+
 #include <fmt/format.h>
 
+#include "core/crypto.hpp"
 #include "core/id.hpp"
 #include "staff/guard.hpp"
 
@@ -46,6 +49,19 @@ void add_routes(http::Router& router, auth::Service& auth, Service& service) {
                  return http::problem_response(Problem("validation-failed", "?email= names the account to look up"),
                                                req.request_id);
                return http::reply(req, service.lookup(who.user_id.str(), *email));
+             }));
+  router.add(Method::get, "/api/v1/admin/audit",
+             staff_only(auth, service, Role::admin, [&service](Request& req, const auth::Caller& who) {
+               auto user = req.query("user_id");
+               if (!user || !crypto::is_uuid(*user))
+                 return http::problem_response(Problem("validation-failed", "?user_id= names the user (a UUID)"),
+                                               req.request_id);
+               auto limit = req.query_number("limit", 1, 200);
+               if (!limit) return http::problem_response(limit.error(), req.request_id);
+               auto before = req.query_number("before", 1, std::numeric_limits<long long>::max());
+               if (!before) return http::problem_response(before.error(), req.request_id);
+               return http::reply(
+                   req, service.audit_trail(who.user_id.str(), *user, *before, static_cast<int>(limit->value_or(50))));
              }));
   router.add(Method::post, "/api/v1/admin/users/{user_id}/plan",
              staff_only(auth, service, Role::admin, [&service](Request& req, const auth::Caller& who) {

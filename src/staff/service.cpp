@@ -162,6 +162,16 @@ Result<Json> Service::lookup(const std::string& staff_id, const std::string& ema
   });
 }
 
+Result<admin::TrailPage> Service::audit_trail(const std::string& staff_id, const std::string& user_id,
+                                              std::optional<long long> before, int limit) {
+  actor::Scope as_system(actor::Scope::system());
+  return db::transact(d_.db, [&](pqxx::work& tx) -> Result<admin::TrailPage> {
+    auto page = admin::trail_of(tx, user_id, before, limit);
+    admin::record(tx, {.user_id = staff_id, .event = "staff_audit_view", .subject_id = user_id});
+    return page;
+  });
+}
+
 Result<subscriptions::Subscription> Service::grant_plan(const std::string& staff_id, const std::string& user_id,
                                                         const PlanGrantInput& in) {
   if (!crypto::is_uuid(user_id)) return std::unexpected(Problem("not-found", "there is no such user"));

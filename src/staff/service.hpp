@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "admin/audit_log.hpp"
 #include "auth/service.hpp"
 #include "auth/sessions.hpp"
 #include "core/field_cipher.hpp"
@@ -46,6 +47,10 @@ class Service {
 
   // An account by its email address (audited: staff_user_lookup). 404 when none has it.
   Result<Json> lookup(const std::string& staff_id, const std::string& email);
+  // The audit trail of one user (admins): entries by or about them, newest first; the reading is
+  // itself audited (staff_audit_view).
+  Result<admin::TrailPage> audit_trail(const std::string& staff_id, const std::string& user_id,
+                                       std::optional<long long> before, int limit);
   // Gives the plan for `days` without payment (payment_method "comp"); staff_id empty: the command line.
   Result<subscriptions::Subscription> grant_plan(const std::string& staff_id, const std::string& user_id,
                                                  const PlanGrantInput& input);

@@ -86,6 +86,7 @@ TEST_F(Staff, OnlyStaffReachTheAdminRoutesAndOnlyAdminsGrantPlans) {
       {"POST", "/api/v1/admin/reports/" + some_uuid + "/actions", {{"action", "dismiss"}}, false},
       {"GET", "/api/v1/admin/users?email=" + ana.user.email, nullptr, false},
       {"POST", "/api/v1/admin/users/" + ana.user.user_id + "/plan", {{"plan_id", "premium"}, {"days", 30}}, true},
+      {"GET", "/api/v1/admin/audit?user_id=" + ana.user.user_id, nullptr, true},
       // Feature flags: admins only (tests/integration/flags_test.cpp has their behaviour).
       {"GET", "/api/v1/admin/feature-flags", nullptr, true},
       {"GET", "/api/v1/admin/feature-flags/matrix_flag", nullptr, true},
@@ -145,6 +146,60 @@ TEST_F(Staff, EveryoneLearnsTheirOwnStaffRoleAndNoOneElses) {
   auto revoked = server_->app().staff.grant_role(mod.user.email, std::nullopt);
   ASSERT_TRUE(revoked) << revoked.error().detail;
   EXPECT_EQ(get(mod, "/api/v1/me/staff").json()["staff_role"], nullptr) << "a revoked role is gone at once";
+}
+
+// An admin reads one user's trail: what they did and what was done to them, newest first, in
+// pages, without IP addresses; the reading is recorded too; bad parameters are 400s.
+TEST_F(Staff, AnAdminReadsOneUsersAuditTrailAndTheReadingIsAudited) {
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39, "always", "any", false);
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40, "always", "any", false);
+  Person boss = person("Bo", "man", "woman", 48.1, 11.5, "always", "any", false);
+  grant(boss, "admin");
+  ASSERT_EQ(as(boss, "POST", "/api/v1/admin/users/" + ana.user.user_id + "/plan", {{"plan_id", "premium"}, {"days", 7}})
+                .status,
+            200);
+  ASSERT_EQ(as(ben, "POST", "/api/v1/users/" + ana.user.user_id + "/block").status, 204);
+
+  auto page = as(boss, "GET", "/api/v1/admin/audit?user_id=" + ana.user.user_id);
+  ASSERT_EQ(page.status, 200) << page.body;
+  const Json entries = page.json()["entries"];
+  ASSERT_GE(entries.size(), 3u) << entries.dump();  // her sign-up, the plan, the block (and more of her own)
+  EXPECT_EQ(entries[0]["event"], "block") << "newest first";
+  EXPECT_EQ(entries[0]["actor_id"], ben.user.user_id);
+  EXPECT_EQ(entries[0]["subject_id"], ana.user.user_id);
+  EXPECT_EQ(entries[1]["event"], "plan_granted");
+  EXPECT_EQ(entries[1]["actor_id"], boss.user.user_id);
+  EXPECT_EQ(entries[1]["details"]["plan_id"], "premium");
+  for (const auto& e : entries) {
+    EXPECT_FALSE(e.contains("ip")) << "no addresses";
+    EXPECT_TRUE(e["actor_id"] == ana.user.user_id || e["subject_id"] == ana.user.user_id) << e.dump();
+  }
+  // Pages of one cover the same entries, each once (leaving out the readings themselves, which
+  // each page adds to her trail as it goes).
+  std::vector<std::string> paged;
+  std::string before;
+  for (int i = 0; i < 50; ++i) {
+    auto p =
+        as(boss, "GET",
+           "/api/v1/admin/audit?limit=1&user_id=" + ana.user.user_id + (before.empty() ? "" : "&before=" + before));
+    ASSERT_EQ(p.status, 200) << p.body;
+    const Json body = p.json();
+    for (const auto& e : body["entries"])
+      if (e["event"] != "staff_audit_view") paged.push_back(e["audit_id"]);
+    if (body["next_before"].is_null()) break;
+    before = body["next_before"];
+  }
+  std::vector<std::string> all;
+  for (const auto& e : entries) all.push_back(e["audit_id"]);
+  EXPECT_EQ(paged, all);
+  EXPECT_GE(audit("staff_audit_view", boss.user.user_id, ana.user.user_id), 1) << "the reading is recorded";
+
+  const std::vector<std::string> bad_queries = {"", "?user_id=ana", "?user_id=" + ana.user.user_id + "&limit=0",
+                                                "?user_id=" + ana.user.user_id + "&before=x"};
+  for (const auto& query : bad_queries) {
+    auto bad = as(boss, "GET", "/api/v1/admin/audit" + query);
+    EXPECT_EQ(bad.status, 400) << query << ": " << bad.body;
+  }
 }
 
 TEST_F(Staff, RolesAndCompPlansComeFromTheCommandLine) {

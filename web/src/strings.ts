@@ -310,6 +310,13 @@ export const t = {
   grantDays: "Days",
   grantPlanSubmit: "Give the plan",
   planGranted: (plan: string, days: number) => `Done: ${plan} for ${days} day${days === 1 ? "" : "s"}.`,
+  auditTrail: (name: string) => `Audit trail of ${name || "this account"}`,
+  auditTrailIntro: "What this account did and what was done to it, newest first. Only admins may read it; reading it is in the audit log too.",
+  auditTrailShow: "Show the audit trail",
+  auditTrailOlder: "Older entries",
+  auditTrailEmpty: "Nothing recorded.",
+  auditBy: (actor: string | null | undefined, userId: string) =>
+    !actor ? "by the system" : actor === userId ? "by them" : `by ${actor.slice(0, 8)}…`,
   none: "none",
   flagOn: (key: string) => `${key}: on`,
   flagEnabled: "On",

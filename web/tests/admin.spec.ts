@@ -111,6 +111,15 @@ test("a report from the chat reaches the console, and a suspension signs the rep
   await expect(grant.getByText("Done: premium for 30 days.")).toBeVisible();
   await expect(staff.locator("dt:text-is('Plan') + dd")).toHaveText("premium");
 
+  // ... and reads Finn's audit trail: the plan just given (by staff) and the suspension are in it.
+  const trail = staff.getByRole("region", { name: "Audit trail of Finn" });
+  await trail.getByRole("button", { name: "Show the audit trail" }).click();
+  const entries = trail.getByRole("list", { name: "Audit trail of Finn" }).getByRole("listitem");
+  await expect(entries.filter({ hasText: "plan_granted" })).toHaveCount(1);
+  await expect(entries.filter({ hasText: "plan_granted" })).toContainText(/by [0-9a-f]{8}…/);
+  await expect(entries.filter({ hasText: "user_suspended" })).toHaveCount(1);
+  await checkScreen(staff, "admin-audit-trail");
+
   // Feature flags: a switch turned off stays off after a reload, then back on (other tests use it).
   await staff.getByRole("link", { name: "Feature flags" }).click();
   const rewind = staff.getByRole("checkbox", { name: "rewind" });

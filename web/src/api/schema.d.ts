@@ -1105,6 +1105,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One user's audit trail (admin)
+         * @description The audit log's entries by (`actor_id`) or about (`subject_id`) the user, newest first:
+         *     sign-ins, profile views, blocks, reports, staff actions (docs/admin.md, docs/security.md).
+         *     IP addresses are left out. Admins only: a moderator gets 403. The reading is itself
+         *     recorded (`staff_audit_view`, the admin as actor, the user as subject). `next_before`
+         *     continues the list (null on the last page).
+         */
+        get: operations["adminAuditTrail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/users/{user_id}/plan": {
         parameters: {
             query?: never;
@@ -1931,6 +1955,23 @@ export interface components {
             /** @description `null` clears it; otherwise all three members are required */
             location?: components["schemas"]["Location"] | null;
             profile_visibility?: components["schemas"]["ProfileVisibility"];
+        };
+        /** @description An audit log entry as an admin sees it (GET /api/v1/admin/audit), without the IP address. */
+        AuditTrailEntry: {
+            audit_id: string;
+            /** @example plan_granted */
+            event: string;
+            /**
+             * Format: uuid
+             * @description who did it (null: the system or an operator's command)
+             */
+            actor_id: string | null;
+            /** Format: uuid */
+            subject_id: string | null;
+            request_id: string | null;
+            details: Record<string, never>;
+            /** Format: date-time */
+            at: string;
         };
         /** @description Another user's profile, as much of it as they share. */
         PublicProfile: {
@@ -4524,6 +4565,48 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    adminAuditTrail: {
+        parameters: {
+            query: {
+                user_id: string;
+                limit?: number;
+                /** @description a previous page's next_before */
+                before?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the trail */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        entries: components["schemas"]["AuditTrailEntry"][];
+                        next_before: string | null;
+                    };
+                };
+            };
+            /** @description `validation-failed`: user_id is not a UUID, or limit or before out of range */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["StaffOnly"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
     };

@@ -1,7 +1,8 @@
 // Look an account up by its email address (GET /admin/users?email=): what staff may see of it,
 // never the address itself (the server finds it by a blind index). Below it, an admin may give the
 // account a plan without payment (POST /admin/users/{id}/plan, a "comp" plan; `free` ends a paid
-// one); a moderator is refused by the API, in its words.
+// one), and read its audit trail (GET /admin/audit, on request: each reading is itself audited); a
+// moderator is refused by the API, in its words.
 import { useEffect, useState } from "preact/hooks";
 import type { Schemas } from "../../api/client";
 import { api, ok } from "../../session";
@@ -57,6 +58,7 @@ export function UserLookup() {
         </dl>
       )}
       {found?.user_id && <GrantPlan userId={found.user_id} name={String(found.first_name ?? "")} onGranted={lookUp} />}
+      {found?.user_id && <AuditTrail key={found.user_id} userId={found.user_id} name={String(found.first_name ?? "")} />}
     </section>
   );
 }
@@ -97,5 +99,49 @@ function GrantPlan(props: { userId: string; name: string; onGranted: () => Promi
         </Field>
       </div>
     </FormSection>
+  );
+}
+
+type TrailEntry = Schemas["AuditTrailEntry"];
+
+/** The account's audit trail, loaded when asked for (reading it is recorded), a page at a time. */
+function AuditTrail(props: { userId: string; name: string }) {
+  const [entries, setEntries] = useState<TrailEntry[] | null>(null);
+  const [next, setNext] = useState<string | null>(null);
+  const { busy, error, run } = useRun();
+  const load = (before?: string) =>
+    run(async () => {
+      const page = await ok(
+        api.GET("/api/v1/admin/audit", { params: { query: { user_id: props.userId, limit: 20, ...(before ? { before } : {}) } } }),
+      );
+      setEntries([...(before ? entries ?? [] : []), ...page.entries]);
+      setNext(page.next_before ?? null);
+    });
+  return (
+    <section aria-labelledby="audit-title" class="audit-trail">
+      <h3 id="audit-title">{t.auditTrail(props.name)}</h3>
+      <p class="hint">{t.auditTrailIntro}</p>
+      {entries === null ? (
+        <button type="button" disabled={busy} onClick={() => void load()}>
+          {t.auditTrailShow}
+        </button>
+      ) : entries.length === 0 ? (
+        <p>{t.auditTrailEmpty}</p>
+      ) : (
+        <ol aria-label={t.auditTrail(props.name)}>
+          {entries.map((e) => (
+            <li key={e.audit_id}>
+              <time dateTime={e.at}>{when(e.at)}</time> <strong>{e.event}</strong> {t.auditBy(e.actor_id, props.userId)}
+            </li>
+          ))}
+        </ol>
+      )}
+      {next && (
+        <button type="button" disabled={busy} onClick={() => void load(next)}>
+          {t.auditTrailOlder}
+        </button>
+      )}
+      <ErrorBox error={error} />
+    </section>
   );
 }
