@@ -15,7 +15,7 @@ namespace {
 
 std::string context(const std::string& outbox_id) { return "email_outbox.payload:" + outbox_id; }
 
-std::string lower(std::string s) {
+std::string address_key(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
   return s;
 }
@@ -59,7 +59,7 @@ EmailOutbox::Step EmailOutbox::deliver_one() {
               .body = p.value("body", ""),
               .html = p.value("html", ""),
               .list_unsubscribe = p.value("list_unsubscribe", "")};
-    auto to_index = email_index_(lower(mail.to));
+    auto to_index = email_index_(address_key(mail.to));
     if (repository::has_bounced(tx, to_index)) {
       repository::mark_email_failed(tx, id, "not attempted: the address bounced before");
       return Step::failed;

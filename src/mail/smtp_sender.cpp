@@ -20,7 +20,7 @@ std::string env(const char* name, std::string fallback = {}) {
   return v && *v ? std::string(v) : fallback;
 }
 
-std::string lower(std::string s) {
+std::string ascii_lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
   return s;
 }
@@ -31,7 +31,7 @@ std::string host_of(const std::string& url) {
   rest = rest.substr(0, rest.find_first_of("/?#"));
   if (auto at = rest.rfind('@'); at != std::string::npos) rest = rest.substr(at + 1);
   if (rest.starts_with('[')) return rest.substr(1, rest.find(']') - 1);
-  return lower(rest.substr(0, rest.find(':')));
+  return ascii_lower(rest.substr(0, rest.find(':')));
 }
 
 bool is_loopback(const std::string& host) {
@@ -82,7 +82,7 @@ Result<SmtpSettings> SmtpSettings::from_env() {
 
 std::optional<std::string> SmtpSettings::problem() const {
   if (url.empty()) return std::nullopt;
-  const auto scheme = lower(url.substr(0, url.find("://") == std::string::npos ? 0 : url.find("://")));
+  const auto scheme = ascii_lower(url.substr(0, url.find("://") == std::string::npos ? 0 : url.find("://")));
   if (scheme != "smtp" && scheme != "smtps") return "PM_SMTP_URL must be smtps://host[:port] or smtp://host[:port]";
   if (host_of(url).empty()) return "PM_SMTP_URL has no host";
   if (address_of(from).find('@') == std::string::npos) return "PM_SMTP_FROM must hold an address (name <a@b>)";
