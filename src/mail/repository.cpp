@@ -34,7 +34,7 @@ constexpr const char* kHasBounced = R"sql(
   SELECT EXISTS (SELECT 1 FROM email_bounces WHERE email_index = $1)
 )sql";
 constexpr const char* kPendingEmails = R"sql(
-  SELECT count(*), coalesce(extract(epoch FROM now() - min(next_attempt_at)) FILTER (WHERE next_attempt_at <= now()), 0)
+  SELECT count(*), coalesce(extract(epoch FROM now() - min(next_attempt_at) FILTER (WHERE next_attempt_at <= now())), 0)
   FROM email_outbox WHERE sent_at IS NULL AND failed_at IS NULL AND sending_since IS NULL
 )sql";
 // $1 is a LIKE pattern of the payloads written with the key.
