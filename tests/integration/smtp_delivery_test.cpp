@@ -348,7 +348,7 @@ TEST_F(SmtpDelivery, ANotificationMailUnsubscribesFromItsTypeInOneClick) {
   bad("");
   bad("?token=");
   bad("?token=not-a-token");
-  bad("?token=" + bob.user_id + token.substr(ada.user_id.size()));  // Ada's signature on Bob's id
+  bad("?token=" + bob.user_id + token.substr(ada.user_id.size()));               // Ada's signature on Bob's id
   bad("?token=" + ada.user_id + ".new_match" + token.substr(token.rfind('.')));  // another type
   bad("?token=" + token.substr(0, token.size() - 4) + "0000");
   // Bob's session grants nothing here: only the signature counts.

@@ -46,10 +46,14 @@ TestCertificates::TestCertificates(const fs::path& dir) {
 
 SmtpServer::SmtpServer(const fs::path& dir, SmtpServerOptions options, const TestCertificates* certs)
     : out_(dir / "received"), port_(free_port()) {
-  std::vector<std::string> argv = {"/usr/bin/python3", std::string(PM_SOURCE_DIR) + "/tests/smtp/smtp_server.py",
-                                   "--port",           std::to_string(port_),
-                                   "--out",            out_.string(),
-                                   "--tls",            options.tls};
+  std::vector<std::string> argv = {"/usr/bin/python3",
+                                   std::string(PM_SOURCE_DIR) + "/tests/smtp/smtp_server.py",
+                                   "--port",
+                                   std::to_string(port_),
+                                   "--out",
+                                   out_.string(),
+                                   "--tls",
+                                   options.tls};
   if (options.tls != "none" && certs) argv.insert(argv.end(), {"--cert", certs->cert_file, "--key", certs->key_file});
   if (!options.auth.empty()) argv.insert(argv.end(), {"--auth", options.auth});
   if (options.tempfail_data > 0) argv.insert(argv.end(), {"--tempfail-data", std::to_string(options.tempfail_data)});

@@ -30,7 +30,7 @@ struct SmtpServerOptions {
 };
 
 struct ReceivedMail {
-  std::string raw;     // as received, headers and body
+  std::string raw;      // as received, headers and body
   nlohmann::json meta;  // mail_from, rcpt_tos, client_port (one per connection), tls, authenticated
 };
 
