@@ -4,11 +4,13 @@
 
 #include <fmt/format.h>
 
+#include "app/notification_mailer.hpp"
 #include "auth/routes.hpp"
 #include "core/actor.hpp"
 #include "core/log.hpp"
 #include "flags/routes.hpp"
 #include "http/static_files.hpp"
+#include "mail/smtp_sender.hpp"
 #include "matching/routes.hpp"
 #include "messaging/routes.hpp"
 #include "notifications/routes.hpp"
@@ -47,6 +49,16 @@ T or_throw(Result<T> r) {
   return std::move(*r);
 }
 
+// PM_SMTP_* (mail/smtp_sender.hpp); a malformed one stops the process at start.
+mail::SmtpSettings smtp_settings() { return or_throw(mail::SmtpSettings::from_env()); }
+
+// A relay when PM_SMTP_URL is set, else a file per mail under PM_MAIL_DIR.
+std::unique_ptr<mail::MailSender> mail_sender(const Config& config) {
+  auto smtp = smtp_settings();
+  if (smtp.url.empty()) return std::make_unique<mail::EmlFileSender>(config.mail_dir);
+  return or_throw(mail::SmtpSender::create(std::move(smtp)));
+}
+
 // The App's processes work as the system wherever nothing narrower is said: the worker, the
 // commands, a server's background threads (senders, index refresh, the hub). Set before any
 // member starts a thread. The server's request handlers say who they run for (core/actor.hpp).
@@ -68,9 +80,14 @@ App::App(Config cfg)
       sessions(redis, {.idle_ttl = config.session_idle_ttl,
                        .max_ttl = config.session_max_ttl,
                        .cache_ttl = config.session_cache_ttl}),
-      email_outbox(db, cipher, std::make_unique<mail::EmlFileSender>(config.mail_dir)),
-      notifications(db),
-      notification_outbox(db, std::make_unique<notifications::JsonFileSender>(config.notification_dir)),
+      email_outbox(db, cipher, email_index, mail_sender(config)),
+      notifications(db, email_index),
+      // (NotificationMailer keeps a reference to `auth`, constructed below, and uses it only when delivering.)
+      notification_outbox(db, smtp_settings().url.empty()
+                                  ? std::unique_ptr<notifications::NotificationSender>(
+                                        std::make_unique<notifications::JsonFileSender>(config.notification_dir))
+                                  : std::make_unique<NotificationMailer>(db, auth, notifications.unsubscribe_tokens(),
+                                                                         config.public_url, config.notification_dir)),
       oidc(or_throw(auth::oidc::Verifier::from_config(config))),
       auth({.config = config,
             .db = db,

@@ -6,6 +6,7 @@
 //   - deletion of images uploaded for a chat and left unsent for a day
 //   - deletion of activity records older than PM_ACTIVITY_RETENTION_DAYS (admin/retention.hpp)
 //   - delivery of the notification outbox (email/push, with retries; docs/notifications.md)
+//   - delivery of the email outbox (files, or an SMTP relay with PM_SMTP_URL; at most once)
 //   - expiry of paid plans whose grace period or period ran out (subscriptions/payments.hpp)
 // Several workers may run: each claims its work with FOR UPDATE SKIP LOCKED.
 // With PM_WORKER_METRICS_PORT (or --metrics-port) it serves Prometheus /metrics on 127.0.0.1
@@ -92,6 +93,10 @@ int run_worker(Config config, bool once) {
       done += *n;
     else
       failed("notifications", n.error());
+    if (auto n = app->email_outbox.deliver_pending(50))
+      done += *n;
+    else
+      failed("email", n.error());
     if (std::chrono::steady_clock::now() - last_expiry > std::chrono::minutes(1) || once) {
       if (auto n = app->discovery.expire(app->config.match_expiry_days)) {
         if (*n) log::info("matches_expired", {{"count", *n}});

@@ -61,6 +61,28 @@ void WorkerMetrics::render(std::string& out) {
     for (const auto& [step, n] : failed_)
       out += fmt::format("pm_worker_step_failures_total{{step=\"{}\"}} {}\n", step, n);
   }
+  // Deliveries by channel: email now; push joins with the same names and outcomes under its own label.
+  const auto email = app_.email_outbox.counts();
+  out +=
+      "# HELP pm_worker_deliveries_total Deliveries this worker attempted, by channel and outcome: sent, retried "
+      "(a temporary failure, tried again later), failed (permanent, never retried), bounced (the recipient "
+      "refused; also counted as failed).\n"
+      "# TYPE pm_worker_deliveries_total counter\n";
+  for (auto [outcome, n] : {std::pair{"sent", email.sent},
+                            {"retried", email.retried},
+                            {"failed", email.failed},
+                            {"bounced", email.bounced}})
+    out += fmt::format("pm_worker_deliveries_total{{channel=\"email\",outcome=\"{}\"}} {}\n", outcome, n);
+  if (auto e = app_.email_outbox.backlog()) {
+    out +=
+        "# HELP pm_worker_email_outbox_pending Mails waiting to be sent (not sent, failed or started).\n"
+        "# TYPE pm_worker_email_outbox_pending gauge\n"
+        "# HELP pm_worker_email_outbox_oldest_due_seconds How long the longest-waiting due mail has waited.\n"
+        "# TYPE pm_worker_email_outbox_oldest_due_seconds gauge\n";
+    backlog_lines(out, "", *e, "pm_worker_email_outbox_pending", "pm_worker_email_outbox_oldest_due_seconds");
+  } else {
+    log::warn("worker_metrics_failed", {{"queue", "email"}, {"error", e.error().type}});
+  }
   // A store that does not answer leaves its lines out (the alert on the worker's own loop fires).
   auto jobs =
       db::transact(app_.db, [](pqxx::work& tx) -> Result<std::map<std::string, Backlog>> { return jobs::backlog(tx); });

@@ -60,11 +60,9 @@ Result<void> Service::signup(const SignupInput& in, const ClientInfo& client) {
   // Whether an address has an account is private (someone's partner may be asking), so the answer
   // is the same either way; the owner of a taken address is told by mail instead.
   auto owner_told = [&](pqxx::work& tx, const repository::CredentialRow& owner) {
-    d_.outbox.enqueue(tx, owner.user_id, in.email, "Someone tried to sign up with your address",
-                      fmt::format("Hello {},\n\nsomeone just tried to create a Perfect Match account with this "
-                                  "address, which already has one. If it was you, sign in instead, or reset your "
-                                  "password at {}/reset-password if you forgot it. If not, nothing changed.\n",
-                                  owner.first_name, d_.config.public_url));
+    d_.outbox.enqueue(
+        tx, owner.user_id, in.email,
+        mail::signup_with_taken_address(mail::Links{d_.config.public_url}, mail::kDefaultLanguage, owner.first_name));
     admin::record(tx, {.user_id = owner.user_id, .event = "signup_existing_email", .ip = client.ip});
     return Result<void>{};
   };
@@ -86,12 +84,9 @@ Result<void> Service::signup(const SignupInput& in, const ClientInfo& client) {
          .gender = in.gender,
          .seeking_gender = in.seeking_gender});
     repository::insert_token(tx, crypto::sha256_hex(token), user_id, kVerifyEmail, d_.config.verify_token_ttl.count());
-    d_.outbox.enqueue(
-        tx, user_id, in.email, "Confirm your email for Perfect Match",
-        fmt::format("Hello {},\n\nwelcome to Perfect Match. Confirm your email address with this link:\n\n"
-                    "{}/verify-email?token={}\n\nor enter this code in the app:\n\nToken: {}\n\n"
-                    "The link works once and expires in {} hours.\n",
-                    in.first_name, d_.config.public_url, token, token, d_.config.verify_token_ttl.count() / 3600));
+    d_.outbox.enqueue(tx, user_id, in.email,
+                      mail::verify_email(mail::Links{d_.config.public_url}, mail::kDefaultLanguage, in.first_name,
+                                         token, d_.config.verify_token_ttl.count() / 3600));
     admin::record(tx, {.user_id = user_id, .event = "signup", .ip = client.ip});
     return {};
   };
@@ -109,7 +104,22 @@ Result<void> Service::mail_user(pqxx::work& tx, const std::string& user_id, cons
   auto row = repository::find_by_id(tx, user_id);
   if (!row) return std::unexpected(Problem("not-found", "the account no longer exists"));
   auto email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(user_id)));
-  d_.outbox.enqueue(tx, user_id, email, subject, fmt::format("Hello {},\n\n{}", row->first_name, text));
+  d_.outbox.enqueue(
+      tx, user_id, email,
+      mail::account_message(mail::Links{d_.config.public_url}, mail::kDefaultLanguage, row->first_name, subject, text));
+  return {};
+}
+
+Result<void> Service::mail_notification(pqxx::work& tx, const std::string& outbox_id, const std::string& user_id,
+                                        const Json& notification, const std::string& list_unsubscribe) {
+  db::AsSystem system(tx);  // the worker delivers for every user
+  auto row = repository::find_by_id(tx, user_id);
+  if (!row) return {};
+  auto email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(user_id)));
+  d_.outbox.enqueue_as(
+      tx, outbox_id, user_id, email,
+      mail::notification(mail::Links{d_.config.public_url}, mail::kDefaultLanguage, row->first_name, notification),
+      list_unsubscribe);
   return {};
 }
 
@@ -212,12 +222,9 @@ Result<void> Service::request_password_reset(std::string_view email, const Clien
     repository::retire_tokens(tx, row->user_id, kResetPassword);
     repository::insert_token(tx, crypto::sha256_hex(token), row->user_id, kResetPassword,
                              d_.config.reset_token_ttl.count());
-    d_.outbox.enqueue(
-        tx, row->user_id, std::string(email), "Reset your Perfect Match password",
-        fmt::format("Hello {},\n\nsomeone (hopefully you) asked to reset your password. Choose a new one here:\n\n"
-                    "{}/reset-password?token={}\n\nor enter this code in the app:\n\nToken: {}\n\n"
-                    "The link works once and expires in {} minutes. If you did not ask, ignore this mail.\n",
-                    row->first_name, d_.config.public_url, token, token, d_.config.reset_token_ttl.count() / 60));
+    d_.outbox.enqueue(tx, row->user_id, std::string(email),
+                      mail::reset_password(mail::Links{d_.config.public_url}, mail::kDefaultLanguage, row->first_name,
+                                           token, d_.config.reset_token_ttl.count() / 60));
     return true;
   });
   // The same work whether or not the account exists: one password hash's worth of time.
@@ -302,26 +309,20 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
       taken = repository::email_index_taken(tx, index);
     }
     if (taken) {
-      d_.outbox.enqueue(tx, caller.user_id.str(), in.email, "Your address already has a Perfect Match account",
-                        "Hello,\n\nsomeone asked to move a Perfect Match account to this address, which already "
-                        "has an account of its own. Nothing was changed.\n");
+      d_.outbox.enqueue(tx, caller.user_id.str(), in.email,
+                        mail::new_address_taken(mail::Links{d_.config.public_url}, mail::kDefaultLanguage));
     } else {
       repository::insert_email_change_token(tx, crypto::sha256_hex(token), caller.user_id.str(),
                                             d_.cipher.encrypt(in.email, email_context(caller.user_id.str())), index,
                                             d_.config.verify_token_ttl.count());
       d_.outbox.enqueue(
-          tx, caller.user_id.str(), in.email, "Confirm your new email for Perfect Match",
-          fmt::format("Hello {},\n\nconfirm your new email address with this link:\n\n{}/verify-email?token={}\n\n"
-                      "or enter this code in the app:\n\nToken: {}\n\nYour account keeps its old address until "
-                      "then.\n",
-                      row->first_name, d_.config.public_url, token, token));
+          tx, caller.user_id.str(), in.email,
+          mail::confirm_new_email(mail::Links{d_.config.public_url}, mail::kDefaultLanguage, row->first_name, token));
     }
     // The old address hears of it at once: if this was not the owner, they can act before it happens.
-    d_.outbox.enqueue(tx, caller.user_id.str(), old_email, "A change of your Perfect Match email address was requested",
-                      fmt::format("Hello {},\n\nsomeone signed in to your account asked to change its email "
-                                  "address. It changes only when the new address confirms it. If this was not you, "
-                                  "reset your password now and contact us.\n",
-                                  row->first_name));
+    d_.outbox.enqueue(
+        tx, caller.user_id.str(), old_email,
+        mail::email_change_requested(mail::Links{d_.config.public_url}, mail::kDefaultLanguage, row->first_name));
     admin::record(tx, {.user_id = caller.user_id.str(), .event = "email_change_requested", .ip = client.ip});
     return AccountView{.user_id = caller.user_id.str(),
                        .email = old_email,

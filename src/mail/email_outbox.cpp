@@ -1,5 +1,8 @@
 #include "mail/email_outbox.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include "core/crypto.hpp"
 #include "core/json.hpp"
 #include "core/log.hpp"
@@ -9,37 +12,132 @@
 namespace pm::mail {
 
 namespace {
+
 std::string context(const std::string& outbox_id) { return "email_outbox.payload:" + outbox_id; }
+
+std::string address_key(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+// A mail claimed and started: what deliver_one sends once the start is committed.
+struct Started {
+  Mail mail;
+  std::string to_index;
+};
+
 }  // namespace
 
-void EmailOutbox::enqueue(pqxx::work& tx, const std::string& user_id, const std::string& to, const std::string& subject,
-                          const std::string& body) {
-  auto id = crypto::uuid_v4();
-  Json payload = {{"to", to}, {"subject", subject}, {"body", body}};
-  repository::insert_email(tx, id, user_id, cipher_.encrypt(payload.dump(), context(id)));
+void EmailOutbox::enqueue(pqxx::work& tx, const std::string& user_id, const std::string& to, const Rendered& mail) {
+  enqueue_as(tx, crypto::uuid_v4(), user_id, to, mail, "");
+}
+
+void EmailOutbox::enqueue_as(pqxx::work& tx, const std::string& outbox_id, const std::string& user_id,
+                             const std::string& to, const Rendered& mail, const std::string& list_unsubscribe) {
+  Json payload = {{"to", to}, {"subject", mail.subject}, {"body", mail.text}, {"html", mail.html}};
+  if (!list_unsubscribe.empty()) payload["list_unsubscribe"] = list_unsubscribe;
+  repository::insert_email(tx, outbox_id, user_id, cipher_.encrypt(payload.dump(), context(outbox_id)));
+}
+
+EmailOutbox::Step EmailOutbox::deliver_one() {
+  // 1. Claim one due mail and commit the start of its attempt (or its end, when it cannot go).
+  std::optional<Started> started;
+  auto claimed = db::transact(db_, [&](pqxx::work& tx) -> Result<Step> {
+    started.reset();
+    auto row = repository::claim_due_email(tx);
+    if (!row) return Step::none;
+    const auto& id = row->outbox_id;
+    auto payload = cipher_.decrypt(row->payload_encrypted, context(id));
+    if (!payload) {
+      repository::mark_email_failed(tx, id, "the payload cannot be decrypted");
+      return Step::failed;
+    }
+    auto p = Json::parse(*payload);
+    Mail mail{.id = id,
+              .to = p.value("to", ""),
+              .subject = p.value("subject", ""),
+              .body = p.value("body", ""),
+              .html = p.value("html", ""),
+              .list_unsubscribe = p.value("list_unsubscribe", "")};
+    auto to_index = email_index_(address_key(mail.to));
+    if (repository::has_bounced(tx, to_index)) {
+      repository::mark_email_failed(tx, id, "not attempted: the address bounced before");
+      return Step::failed;
+    }
+    repository::mark_email_sending(tx, id);
+    started = Started{.mail = std::move(mail), .to_index = std::move(to_index)};
+    return Step::sent;
+  });
+  if (!claimed) {
+    log::warn("mail_claim_failed", {{"error", claimed.error().type}});
+    return Step::none;
+  }
+  if (*claimed == Step::failed) {
+    ++failed_;
+    return Step::failed;
+  }
+  if (!started) return Step::none;
+
+  // 2. Send, outside any transaction.
+  const auto& mail = started->mail;
+  Result<void> delivered = [&]() -> Result<void> {
+    try {
+      return sender_->send(mail);
+    } catch (const std::exception&) {
+      return std::unexpected(send_failure(kTemporary, "the sender threw"));
+    }
+  }();
+
+  // 3. Record the outcome. If this fails the mail stays "started": never sent twice.
+  const std::string outcome = delivered ? "" : outcome_of(delivered.error());
+  auto recorded = db::transact(db_, [&](pqxx::work& tx) -> Result<bool> {
+    if (delivered) {
+      repository::mark_email_sent(tx, mail.id);
+    } else if (outcome == kTemporary) {
+      repository::mark_email_retry(tx, mail.id, delivered.error().detail);
+    } else {
+      repository::mark_email_failed(tx, mail.id, delivered.error().detail);
+      if (outcome == kBounced) repository::record_bounce(tx, started->to_index, delivered.error().detail);
+    }
+    return true;
+  });
+  if (!recorded) log::warn("mail_result_unrecorded", {{"outbox_id", mail.id}, {"error", recorded.error().type}});
+  if (delivered) {
+    ++sent_;
+    return Step::sent;
+  }
+  // The relay's words (a reply code and libcurl's fixed text), never the address.
+  log::warn("mail_delivery_failed",
+            {{"outbox_id", mail.id}, {"outcome", outcome}, {"error", delivered.error().detail}});
+  if (outcome == kTemporary) {
+    ++retried_;
+    return Step::retried;
+  }
+  ++failed_;
+  if (outcome == kBounced) ++bounced_;
+  return Step::failed;
 }
 
 Result<int> EmailOutbox::deliver_pending(int limit) {
-  return db::transact(db_, [&](pqxx::work& tx) -> Result<int> {
-    int sent = 0;
-    for (const auto& mail : repository::claim_due_emails(tx, limit)) {
-      const auto& id = mail.outbox_id;
-      auto payload = cipher_.decrypt(mail.payload_encrypted, context(id));
-      Result<void> delivered = payload ? Result<void>{} : std::unexpected(payload.error());
-      if (payload) {
-        auto p = Json::parse(*payload);
-        delivered = sender_->send({.id = id, .to = p["to"], .subject = p["subject"], .body = p["body"]});
-      }
-      if (delivered) {
-        repository::mark_email_sent(tx, id);
-        ++sent;
-      } else {
-        repository::mark_email_failed(tx, id, delivered.error().detail);
-        log::warn("mail_delivery_failed", {{"outbox_id", id}, {"error", delivered.error().detail}});
-      }
-    }
-    return sent;
-  });
+  std::lock_guard lock(send_mutex_);
+  int sent = 0;
+  for (int i = 0; i < limit; ++i) {
+    auto step = deliver_one();
+    if (step == Step::sent) ++sent;
+    // Nothing left, or the relay is unwell (down, busy, our login refused): the rest wait for the
+    // next round rather than each costing a timeout now.
+    if (step == Step::none || step == Step::retried) break;
+  }
+  sender_->end_batch();
+  return sent;
+}
+
+Result<Backlog> EmailOutbox::backlog() {
+  return db::transact(db_, [](pqxx::work& tx) -> Result<Backlog> { return repository::pending_emails(tx); });
+}
+
+DeliveryCounts EmailOutbox::counts() const {
+  return {.sent = sent_.load(), .retried = retried_.load(), .failed = failed_.load(), .bounced = bounced_.load()};
 }
 
 Result<long> EmailOutbox::rotate_keys() {

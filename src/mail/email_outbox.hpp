@@ -1,9 +1,17 @@
 #pragma once
 // The email outbox: a mail is queued in the same transaction as the change that causes it
-// (so a rolled-back sign-up sends nothing), then delivered by deliver_pending(), right after
-// the request and again by the worker for anything that failed. Rows are claimed with
-// SKIP LOCKED, so several servers never deliver the same mail twice.
+// (so a rolled-back sign-up sends nothing), then delivered by deliver_pending(): by a serving
+// process right after the request, and by the worker each round. At most once, whatever crashes:
+//   - a mail is claimed with SKIP LOCKED, and the start of its attempt (sending_since) is
+//     committed before the first byte goes to the relay; only then is it sent, and its outcome
+//     recorded in a second transaction. A process that dies in between leaves the mail "started,
+//     outcome unknown", which is never attempted again (a lost mail rather than a second one);
+//   - a temporary failure (4xx, network, TLS, login) is retried with backoff; a permanent one
+//     (5xx) is recorded and never retried; a 5xx to the recipient also records a bounce against
+//     the address (its blind index), and later mails to it are not attempted.
+// docs/notifications.md ("Email") says how to point it at a relay.
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -11,22 +19,39 @@
 
 #include <pqxx/pqxx>
 
+#include "core/backlog.hpp"
 #include "core/field_cipher.hpp"
 #include "db/pool.hpp"
 #include "mail/sender.hpp"
+#include "mail/templates.hpp"
 
 namespace pm::mail {
 
+// What this process's deliveries came to since it started (the worker's /metrics).
+struct DeliveryCounts {
+  unsigned long long sent = 0;
+  unsigned long long retried = 0;  // temporary failures, to be tried again
+  unsigned long long failed = 0;   // permanent failures (a bounce counts here too), and skipped bounced addresses
+  unsigned long long bounced = 0;  // recipients refused with a 5xx
+};
+
 class EmailOutbox {
  public:
-  EmailOutbox(db::Pool& db, const crypto::FieldCipher& cipher, std::unique_ptr<MailSender> sender)
-      : db_(db), cipher_(cipher), sender_(std::move(sender)) {}
+  EmailOutbox(db::Pool& db, const crypto::FieldCipher& cipher, const crypto::BlindIndex& email_index,
+              std::unique_ptr<MailSender> sender)
+      : db_(db), cipher_(cipher), email_index_(email_index), sender_(std::move(sender)) {}
   ~EmailOutbox() { stop(); }
 
-  void enqueue(pqxx::work& tx, const std::string& user_id, const std::string& to, const std::string& subject,
-               const std::string& body);
-  // Sends up to `limit` due mails; returns how many were sent.
+  void enqueue(pqxx::work& tx, const std::string& user_id, const std::string& to, const Rendered& mail);
+  // With the id of its cause (a notification's outbox row): queuing it twice queues it once.
+  // `list_unsubscribe`: the one-click unsubscribe URL of a notification mail.
+  void enqueue_as(pqxx::work& tx, const std::string& outbox_id, const std::string& user_id, const std::string& to,
+                  const Rendered& mail, const std::string& list_unsubscribe);
+  // Sends up to `limit` due mails over one connection; returns how many were sent.
   Result<int> deliver_pending(int limit = 50);
+  // Mails waiting to be attempted (neither sent, failed, nor started).
+  Result<Backlog> backlog();
+  DeliveryCounts counts() const;
 
   // Re-encrypts unsent payloads written with an older key; returns how many.
   Result<long> rotate_keys();
@@ -39,11 +64,16 @@ class EmailOutbox {
   void stop();
 
  private:
+  enum class Step { sent, retried, failed, none };
+  Step deliver_one();
   void run(std::chrono::seconds every);
 
   db::Pool& db_;
   const crypto::FieldCipher& cipher_;
+  const crypto::BlindIndex& email_index_;
   std::unique_ptr<MailSender> sender_;
+  std::mutex send_mutex_;  // one batch at a time on the sender (the worker's loop and the kick thread)
+  std::atomic<unsigned long long> sent_{0}, retried_{0}, failed_{0}, bounced_{0};
   std::mutex mutex_;
   std::condition_variable wake_;
   bool kicked_ = false;

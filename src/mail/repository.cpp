@@ -5,19 +5,37 @@ namespace pm::mail::repository {
 namespace {
 
 constexpr const char* kInsertEmail = R"sql(
-  INSERT INTO email_outbox (outbox_id, user_id, payload) VALUES ($1, $2, $3)
+  INSERT INTO email_outbox (outbox_id, user_id, payload) VALUES ($1, $2, $3) ON CONFLICT (outbox_id) DO NOTHING
 )sql";
-constexpr const char* kClaimDueEmails = R"sql(
-  SELECT outbox_id, payload FROM email_outbox WHERE sent_at IS NULL AND next_attempt_at <= now()
-  ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED
+constexpr const char* kClaimDueEmail = R"sql(
+  SELECT outbox_id, payload FROM email_outbox
+  WHERE sent_at IS NULL AND failed_at IS NULL AND sending_since IS NULL AND next_attempt_at <= now()
+  ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED
+)sql";
+constexpr const char* kMarkEmailSending = R"sql(
+  UPDATE email_outbox SET sending_since = now(), attempts = attempts + 1 WHERE outbox_id = $1
 )sql";
 constexpr const char* kMarkEmailSent = R"sql(
-  UPDATE email_outbox SET sent_at = now(), attempts = attempts + 1 WHERE outbox_id = $1
+  UPDATE email_outbox SET sent_at = now(), last_error = NULL WHERE outbox_id = $1
+)sql";
+constexpr const char* kMarkEmailRetry = R"sql(
+  UPDATE email_outbox SET sending_since = NULL, last_error = $2,
+    next_attempt_at = now() + least(interval '1 hour', interval '30 seconds' * power(2, attempts - 1))
+  WHERE outbox_id = $1
 )sql";
 constexpr const char* kMarkEmailFailed = R"sql(
-  UPDATE email_outbox SET attempts = attempts + 1, last_error = $2,
-    next_attempt_at = now() + least(interval '1 hour', interval '30 seconds' * power(2, attempts))
-  WHERE outbox_id = $1
+  UPDATE email_outbox SET failed_at = now(), last_error = $2 WHERE outbox_id = $1
+)sql";
+constexpr const char* kRecordBounce = R"sql(
+  INSERT INTO email_bounces (email_index, reason) VALUES ($1, $2)
+  ON CONFLICT (email_index) DO UPDATE SET bounced_at = now(), reason = EXCLUDED.reason
+)sql";
+constexpr const char* kHasBounced = R"sql(
+  SELECT EXISTS (SELECT 1 FROM email_bounces WHERE email_index = $1)
+)sql";
+constexpr const char* kPendingEmails = R"sql(
+  SELECT count(*), coalesce(extract(epoch FROM now() - min(next_attempt_at) FILTER (WHERE next_attempt_at <= now())), 0)
+  FROM email_outbox WHERE sent_at IS NULL AND failed_at IS NULL AND sending_since IS NULL
 )sql";
 // $1 is a LIKE pattern of the payloads written with the key.
 constexpr const char* kEmailsNotUnderKey = R"sql(
@@ -43,14 +61,35 @@ void insert_email(pqxx::work& tx, const std::string& outbox_id, const std::strin
   tx.exec_params(kInsertEmail, outbox_id, user_id, payload_encrypted);
 }
 
-std::vector<QueuedEmail> claim_due_emails(pqxx::work& tx, int limit) {
-  return queued_emails(tx.exec_params(kClaimDueEmails, limit));
+std::optional<QueuedEmail> claim_due_email(pqxx::work& tx) {
+  auto rows = queued_emails(tx.exec(kClaimDueEmail));
+  if (rows.empty()) return std::nullopt;
+  return rows.front();
 }
+
+void mark_email_sending(pqxx::work& tx, const std::string& outbox_id) { tx.exec_params(kMarkEmailSending, outbox_id); }
 
 void mark_email_sent(pqxx::work& tx, const std::string& outbox_id) { tx.exec_params(kMarkEmailSent, outbox_id); }
 
+void mark_email_retry(pqxx::work& tx, const std::string& outbox_id, const std::string& error) {
+  tx.exec_params(kMarkEmailRetry, outbox_id, error);
+}
+
 void mark_email_failed(pqxx::work& tx, const std::string& outbox_id, const std::string& error) {
   tx.exec_params(kMarkEmailFailed, outbox_id, error);
+}
+
+void record_bounce(pqxx::work& tx, const std::string& email_index, const std::string& reason) {
+  tx.exec_params(kRecordBounce, email_index, reason);
+}
+
+bool has_bounced(pqxx::work& tx, const std::string& email_index) {
+  return tx.exec_params1(kHasBounced, email_index)[0].as<bool>();
+}
+
+Backlog pending_emails(pqxx::work& tx) {
+  auto row = tx.exec1(kPendingEmails);
+  return {.count = row[0].as<long long>(), .oldest_due_seconds = row[1].as<double>()};
 }
 
 std::vector<QueuedEmail> emails_not_under_key(pqxx::work& tx, const std::string& key_id) {

@@ -1,11 +1,14 @@
 #pragma once
-// All of the email outbox's SQL (table email_outbox; payloads are stored encrypted). Functions take
-// the caller's transaction.
+// All of the email outbox's SQL (tables email_outbox, email_bounces; payloads are stored
+// encrypted, bounced addresses by their blind index). Functions take the caller's transaction.
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <pqxx/pqxx>
+
+#include "core/backlog.hpp"
 
 namespace pm::mail::repository {
 
@@ -13,13 +16,25 @@ struct QueuedEmail {
   std::string outbox_id;
   std::string payload_encrypted;
 };
+// Idempotent on outbox_id: queuing the same id again (a notification's retried delivery) adds nothing.
 void insert_email(pqxx::work& tx, const std::string& outbox_id, const std::string& user_id,
                   const std::string& payload_encrypted);
-// Up to `limit` unsent mails that are due, locked (other servers skip them).
-std::vector<QueuedEmail> claim_due_emails(pqxx::work& tx, int limit);
+// The next due mail that no attempt has started on, locked (other servers skip it).
+std::optional<QueuedEmail> claim_due_email(pqxx::work& tx);
+// An attempt starts: committed before the first byte goes out. Until recorded otherwise the
+// outcome is unknown, and a mail whose outcome is unknown is never attempted again.
+void mark_email_sending(pqxx::work& tx, const std::string& outbox_id);
 void mark_email_sent(pqxx::work& tx, const std::string& outbox_id);
-// Counts the attempt and backs off exponentially (30 s, 1 min, 2 min, ... capped at 1 h).
+// A temporary failure: counts the attempt and backs off exponentially (30 s, 1 min, 2 min, ...
+// capped at 1 h), then the mail is due again.
+void mark_email_retry(pqxx::work& tx, const std::string& outbox_id, const std::string& error);
+// A permanent failure: never attempted again.
 void mark_email_failed(pqxx::work& tx, const std::string& outbox_id, const std::string& error);
+// Bounces, by the address's blind index.
+void record_bounce(pqxx::work& tx, const std::string& email_index, const std::string& reason);
+bool has_bounced(pqxx::work& tx, const std::string& email_index);
+// Mails waiting: neither sent, failed, nor started; the oldest due one's wait.
+Backlog pending_emails(pqxx::work& tx);
 // Unsent mails whose payload is not under the key `key_id`, locked.
 std::vector<QueuedEmail> emails_not_under_key(pqxx::work& tx, const std::string& key_id);
 void set_email_payload(pqxx::work& tx, const std::string& outbox_id, const std::string& payload_encrypted);

@@ -12,6 +12,14 @@ namespace pm::mail {
 
 namespace fs = std::filesystem;
 
+Problem send_failure(const char* outcome, std::string detail) {
+  Problem p("mail-unavailable", std::move(detail));
+  p.extensions["outcome"] = outcome;
+  return p;
+}
+
+std::string outcome_of(const Problem& problem) { return problem.extensions.value("outcome", kTemporary); }
+
 Result<void> EmlFileSender::send(const Mail& mail) {
   std::error_code ec;
   fs::create_directories(dir_, ec);

@@ -37,6 +37,11 @@ constexpr const char* kSettingsOf = R"sql(
   SELECT notification_settings::text FROM user_preferences WHERE user_id = $1
 )sql";
 
+constexpr const char* kTurnOff = R"sql(
+  UPDATE user_preferences SET notification_settings = notification_settings || jsonb_build_object($2::text, false)
+  WHERE user_id = $1
+)sql";
+
 // Notification: every statement below returns the same columns. created_us is exact (extract()
 // gives a numeric on PostgreSQL 15), so a cursor built from it lands precisely between two rows.
 constexpr const char* kInsert = R"sql(
@@ -188,6 +193,10 @@ Json settings_of(pqxx::work& tx, const std::string& user_id) {
   auto r = tx.exec_params(kSettingsOf, user_id);
   if (r.empty()) return Json::object();
   return db::json_or(r[0], "notification_settings", Json::object());
+}
+
+void turn_off(pqxx::work& tx, const std::string& user_id, const std::string& key) {
+  tx.exec_params(kTurnOff, user_id, key);
 }
 
 Notification insert(pqxx::work& tx, const std::string& user_id, std::string_view type, const Json& content) {

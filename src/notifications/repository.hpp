@@ -19,6 +19,8 @@ namespace pm::notifications::repository {
 // Deletes both users' notifications about the other (and so their undelivered deliveries).
 int forget_between(pqxx::work& tx, const std::string& a, const std::string& b);
 Json settings_of(pqxx::work& tx, const std::string& user_id);
+// Sets the user's notification_settings `key` to false (nothing for an account that is gone).
+void turn_off(pqxx::work& tx, const std::string& user_id, const std::string& key);
 
 Notification insert(pqxx::work& tx, const std::string& user_id, std::string_view type, const Json& content);
 // Inserts, or folds into the user's unread notification of this type and group: content replaced

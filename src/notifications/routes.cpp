@@ -15,6 +15,13 @@ void add_routes(http::Router& router, auth::Service& auth, Service& service) {
                if (!query) return http::problem_response(query.error(), req.request_id);
                return http::reply(req, service.list(who.user_id.str(), *query));
              }));
+  // One click in a mail program (RFC 8058): no session, the token is the authority.
+  router.add(Method::post, "/api/v1/notifications/unsubscribe", [&service](Request& req) {
+    auto token = req.query("token");
+    if (!token || token->empty())
+      return http::problem_response(Problem("invalid-token", "the unsubscribe link has no token"), req.request_id);
+    return http::reply(req, service.unsubscribe(*token));
+  });
   router.add(Method::post, "/api/v1/notifications/read-all",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
                return http::reply(req, service.mark_all_read(who.user_id.str()));

@@ -63,6 +63,17 @@ Result<void> Service::forget_between(const std::string& a, const std::string& b)
   });
 }
 
+Result<Json> Service::unsubscribe(std::string_view token) {
+  auto who = tokens_.read(token);
+  if (!who) return std::unexpected(Problem("invalid-token", "this unsubscribe link is not valid"));
+  const std::string key(setting_key(who->type));
+  return db::transact(db_, [&](pqxx::work& tx) -> Result<Json> {
+    db::AsSystem system(tx);  // no session: the token is the authority
+    repository::turn_off(tx, who->user_id, key);
+    return Json{{"setting", key}, {"enabled", false}};
+  });
+}
+
 Result<NotificationPage> Service::list(const std::string& user_id, const ListQuery& query) {
   return db::transact(db_, [&](pqxx::work& tx) -> Result<NotificationPage> {
     NotificationPage page;

@@ -12,12 +12,14 @@
 #include "core/json.hpp"
 #include "db/pool.hpp"
 #include "notifications/model.hpp"
+#include "notifications/unsubscribe.hpp"
 
 namespace pm::notifications {
 
 class Service {
  public:
-  explicit Service(db::Pool& db) : db_(db) {}
+  // `mac`: the key of the one-click unsubscribe tokens (notifications/unsubscribe.hpp).
+  Service(db::Pool& db, const crypto::BlindIndex& mac) : db_(db), tokens_(mac) {}
 
   // Records a notification in the caller's transaction `tx`, so it exists exactly when the change
   // that caused it commits. Nothing is written when the user turned the type off; otherwise an
@@ -50,8 +52,14 @@ class Service {
   // Marks all the user's notifications read.
   Result<MarkedRead> mark_all_read(const std::string& user_id);
 
+  // The one-click unsubscribe of notification mails: the token's user gets the token's type
+  // turned off ({"setting": key, "enabled": false}); 400 invalid-token for a malformed or forged one.
+  const UnsubscribeTokens& unsubscribe_tokens() const { return tokens_; }
+  Result<Json> unsubscribe(std::string_view token);
+
  private:
   db::Pool& db_;
+  UnsubscribeTokens tokens_;
 };
 
 }  // namespace pm::notifications

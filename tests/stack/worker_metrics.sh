@@ -3,7 +3,8 @@
 # queued for generation an hour ago and a pending job, held (row locks) so the worker cannot take
 # them yet, show as a queue of that length, a lag of an hour or more and a pending job; once let
 # go, the worker does them and the numbers fall to 0; an old finished job is deleted by the
-# activity retention and counted; the loop's rounds are counted.
+# activity retention and counted; the loop's rounds are counted; a held mail shows as the email
+# backlog, and once let go an unreadable one is failed for good and counted (channel="email").
 # Usage: worker_metrics.sh PERFECTMATCH_BINARY (./pm test runs it through CTest with var/stack.env loaded).
 set -euo pipefail
 BIN=${1:?usage: worker_metrics.sh PERFECTMATCH_BINARY}
@@ -40,6 +41,8 @@ sql "INSERT INTO match_generation_queue (user_id, reason, queued_at)
      SELECT user_id, 'test', now() - interval '1 hour' FROM users ON CONFLICT (user_id) DO UPDATE SET queued_at = EXCLUDED.queued_at"
 sql "INSERT INTO jobs (kind, payload, run_after) SELECT 'compute_vectors', jsonb_build_object('user_id', user_id), now() - interval '1 hour' FROM users LIMIT 1"
 sql "INSERT INTO jobs (kind, status, created_at, finished_at) VALUES ('compute_vectors', 'done', now() - interval '400 days', now() - interval '400 days')"
+# A mail due an hour ago whose payload no key opens: once let go, the worker fails it for good.
+sql "INSERT INTO email_outbox (payload, next_attempt_at) VALUES ('x', now() - interval '1 hour')"
 queued=$(sql "SELECT count(*) FROM match_generation_queue")
 pending=$(sql "SELECT count(*) FROM jobs WHERE status = 'pending'")
 
@@ -49,7 +52,7 @@ mkfifo "$WORK/hold.in"
 psql "$SERVER/$DB" -qAt <"$WORK/hold.in" >"$WORK/hold.out" 2>&1 &
 HOLD_PID=$!
 exec 7>"$WORK/hold.in"
-echo "BEGIN; SELECT 1 FROM match_generation_queue FOR UPDATE; SELECT 1 FROM jobs WHERE status = 'pending' FOR UPDATE; SELECT 'held';" >&7
+echo "BEGIN; SELECT 1 FROM match_generation_queue FOR UPDATE; SELECT 1 FROM jobs WHERE status = 'pending' FOR UPDATE; SELECT 1 FROM email_outbox FOR UPDATE; SELECT 'held';" >&7
 for _ in $(seq 100); do grep -q held "$WORK/hold.out" && break; sleep 0.1; done
 grep -q held "$WORK/hold.out" || fail "could not lock the queues: $(cat "$WORK/hold.out")"
 
@@ -76,6 +79,9 @@ wait_for pm_worker_generation_lag_seconds "v >= 3600" || fail "the generation la
 wait_for 'pm_worker_jobs_pending{kind="compute_vectors"}' "v == $pending" || fail "the pending job is not counted"
 wait_for 'pm_worker_jobs_oldest_due_seconds{kind="compute_vectors"}' "v >= 3600" || fail "the job's wait is not an hour"
 wait_for 'pm_worker_retention_deleted_total{what="jobs"}' "v >= 1" || fail "the old finished job's deletion is not counted"
+wait_for pm_worker_email_outbox_pending "v == 1" || fail "the waiting mail is not counted"
+wait_for pm_worker_email_outbox_oldest_due_seconds "v >= 3600" || fail "the mail's wait is not an hour"
+wait_for 'pm_worker_deliveries_total{channel="email",outcome="sent"}' "v == 0" || fail "no email deliveries line"
 m=$(metrics)
 grep -q '^pm_worker_outbox_pending ' <<<"$m" || fail "no outbox backlog in the metrics"
 grep -q '^pm_db_pool_connections' <<<"$m" || fail "no pool gauges in the worker's metrics"
@@ -89,8 +95,12 @@ wait "$HOLD_PID" 2>/dev/null || true
 HOLD_PID=""
 wait_for pm_worker_generation_queue "v == 0" || fail "the generation queue did not drain"
 wait_for pm_worker_generation_lag_seconds "v == 0" || fail "the generation lag did not fall to 0"
+wait_for 'pm_worker_deliveries_total{channel="email",outcome="failed"}' "v == 1" || fail "the unreadable mail is not counted as failed"
+wait_for pm_worker_email_outbox_pending "v == 0" || fail "the email backlog did not fall to 0"
+[[ $(sql "SELECT count(*) FROM email_outbox WHERE failed_at IS NOT NULL AND sent_at IS NULL") == 1 ]] ||
+  fail "the unreadable mail is not failed for good"
 for _ in $(seq 200); do metrics | grep -q '^pm_worker_jobs_pending{kind="compute_vectors"}' || break; sleep 0.1; done
 metrics | grep -q '^pm_worker_jobs_pending{kind="compute_vectors"}' && fail "the pending job was not done"
 [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/readyz") == 404 ]] ||
   fail "the worker's listener serves more than /metrics and /healthz"
-echo "worker metrics: $queued users queued an hour ago and $pending job shown while held, then drained to 0; old job deletion counted"
+echo "worker metrics: $queued users queued an hour ago and $pending job shown while held, then drained to 0; old job deletion counted; a waiting mail shown, then failed and counted"

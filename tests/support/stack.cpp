@@ -188,7 +188,9 @@ std::string process_env(const Config& c) {
                                     {"PM_LOG_LEVEL", std::string("warn")},
                                     {"PM_MEDIA_BACKEND", c.media_backend},
                                     {"PM_MEDIA_DIR", c.media_dir},
-                                    {"PM_MEDIA_URL_SECRET", c.media_url_secret}})
+                                    {"PM_MEDIA_URL_SECRET", c.media_url_secret},
+                                    // (a worker delivers the email outbox too: into the test's folder)
+                                    {"PM_MAIL_DIR", c.mail_dir}})
     env += std::string(name) + "=" + shell_quote(value) + " ";
   return env;
 }

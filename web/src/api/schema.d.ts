@@ -1270,6 +1270,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/notifications/unsubscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * One-click unsubscribe from a notification mail (RFC 8058)
+         * @description The URL of a notification mail's `List-Unsubscribe` header (with
+         *     `List-Unsubscribe-Post: List-Unsubscribe=One-Click`): a mail program POSTs to it, with no
+         *     session, and the token's user gets the token's notification type turned off (its
+         *     `notification_settings` key set to `false`, as `PUT /api/v1/me/preferences` would). The
+         *     token names the user and the type and is signed by the server; it does not expire, and
+         *     posting it again changes nothing more. A missing, malformed or forged token is 400
+         *     `invalid-token`. The body, if any (`List-Unsubscribe=One-Click`), is not read.
+         */
+        post: operations["unsubscribeFromNotificationMails"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notifications/{notification_id}/read": {
         parameters: {
             query?: never;
@@ -4910,6 +4936,56 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthenticated"];
+            413: components["responses"]["BodyTooLarge"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    unsubscribeFromNotificationMails: {
+        parameters: {
+            query: {
+                /** @description `<user id>.<settings key>.<signature>`, as the mail's header has it */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    /** @enum {string} */
+                    "List-Unsubscribe"?: "One-Click";
+                };
+            };
+        };
+        responses: {
+            /** @description The setting turned off */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        setting: "new_match" | "new_message" | "like_received" | "subscription";
+                        /** @enum {boolean} */
+                        enabled: false;
+                    };
+                };
+            };
+            /** @description `invalid-token`: no token, or one this server did not sign */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["BodyTooLarge"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];

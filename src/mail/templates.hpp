@@ -1,0 +1,52 @@
+#pragma once
+// Every mail the service sends, worded in one place: account mails (verification, reset, address
+// changes, a staff message) and notification mails. Each is a subject, a plain text and the same
+// as HTML, signed with the app's name and a link back into the app (PM_PUBLIC_URL).
+//
+// Language: a template takes the user's language (BCP 47, "en", "de-CH", ...). The schema has no
+// language per user yet, so callers pass kDefaultLanguage; a language without wording falls back
+// to English. To translate: a wording table per language here (the texts below are English).
+// Pure code.
+
+#include <string>
+#include <string_view>
+
+#include "core/json.hpp"
+
+namespace pm::mail {
+
+inline constexpr std::string_view kDefaultLanguage = "en";
+inline constexpr std::string_view kAppName = "Perfect Match";
+
+struct Rendered {
+  std::string subject;
+  std::string text;
+  std::string html;
+};
+
+// Where the links point: PM_PUBLIC_URL.
+struct Links {
+  std::string public_url;
+};
+
+Rendered verify_email(const Links& links, std::string_view lang, const std::string& first_name,
+                      const std::string& token, long ttl_hours);
+Rendered confirm_new_email(const Links& links, std::string_view lang, const std::string& first_name,
+                           const std::string& token);
+Rendered reset_password(const Links& links, std::string_view lang, const std::string& first_name,
+                        const std::string& token, long ttl_minutes);
+Rendered signup_with_taken_address(const Links& links, std::string_view lang, const std::string& first_name);
+Rendered new_address_taken(const Links& links, std::string_view lang);
+Rendered email_change_requested(const Links& links, std::string_view lang, const std::string& first_name);
+// A message from the staff (a warning, a suspension...): their subject and text, in the frame.
+Rendered account_message(const Links& links, std::string_view lang, const std::string& first_name,
+                         const std::string& subject, const std::string& text);
+// A notification (its API JSON: type, content) as a mail; the footer says how to turn the type
+// off (the one-click link is the List-Unsubscribe header, mail/sender.hpp).
+Rendered notification(const Links& links, std::string_view lang, const std::string& first_name,
+                      const Json& notification);
+
+// Text as HTML: escaped, paragraphs at blank lines, links made clickable. (Exposed for tests.)
+std::string html_of(const std::string& text);
+
+}  // namespace pm::mail
