@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace pm::http_client {
@@ -53,6 +54,10 @@ std::expected<Response, Failure> send(const Request& request, const Limits& limi
 
 // True for "http://..." and "https://..." (scheme in any case).
 bool is_http_url(std::string_view url);
+
+// "a=1&b=x%20y": names and values percent-encoded (all but RFC 3986's unreserved characters), for
+// a URL's query and for an application/x-www-form-urlencoded body alike.
+std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields);
 
 // Why `url` may not be called (see the rules above), or nullopt when it may.
 std::optional<std::string> refusal(std::string_view url);
