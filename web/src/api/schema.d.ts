@@ -2798,12 +2798,13 @@ export interface operations {
                         providers: {
                             /** @description The `{provider}` of the routes below */
                             name: string;
-                            /** @description What the button says */
+                            /** @description What the button says, e.g. Google */
                             display_name: string;
                         }[];
                     };
                 };
             };
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -2835,6 +2836,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -2865,6 +2867,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
         };
     };
