@@ -28,7 +28,9 @@ class OAuthBrowser : public ::testing::Test {
     ::setenv(kSecretVariable, "a-secret-only-the-test-knows", 1);
     const auto port = test::free_port();
     base_ = fmt::format("http://127.0.0.1:{}", port);
-    auto redirect = [&](const std::string& name) { return fmt::format("{}/api/v1/auth/oauth/{}/callback", base_, name); };
+    auto redirect = [&](const std::string& name) {
+      return fmt::format("{}/api/v1/auth/oauth/{}/callback", base_, name);
+    };
     // "local" is us; "stranger" is a client whose ID tokens are for another audience than ours;
     // "wrong-secret" cannot redeem its codes.
     provider_ = std::make_unique<test::OidcProvider>(Json::array({
@@ -50,13 +52,14 @@ class OAuthBrowser : public ::testing::Test {
                   {"client_secret_env", kSecretVariable}};
     };
     providers_ = dir_.path / "providers.json";
-    dir_.write("providers.json", Json::array({entry("local", "pm-web"), entry("stranger", "pm-other"),
-                                                       entry("wrong-secret", "pm-third"),
-                                                       {{"name", "tokens-only"},
-                                                        {"issuer", provider_->issuer()},
-                                                        {"audiences", {"pm-web"}},
-                                                        {"jwks", provider_->jwks_url()}}})
-                                                  .dump());
+    dir_.write("providers.json", Json::array({entry("local", "pm-web"),
+                                              entry("stranger", "pm-other"),
+                                              entry("wrong-secret", "pm-third"),
+                                              {{"name", "tokens-only"},
+                                               {"issuer", provider_->issuer()},
+                                               {"audiences", {"pm-web"}},
+                                               {"jwks", provider_->jwks_url()}}})
+                                     .dump());
     auto config = test::test_config(db_);
     config.http_port = port;
     config.public_url = base_;
@@ -148,7 +151,8 @@ TEST_F(OAuthBrowser, ANewPersonSignsUpThroughTheProviderAndLandsSignedIn) {
   EXPECT_EQ(in.json()["user"]["email_verified"], true);
   EXPECT_EQ(in.json()["user"]["first_name"], "Robin");
   EXPECT_EQ(in.json()["user"]["auth_provider"], "local");
-  auto me = server_->request("GET", "/api/v1/me", "", {{"Authorization", "Bearer " + in.json()["token"].get<std::string>()}});
+  auto me =
+      server_->request("GET", "/api/v1/me", "", {{"Authorization", "Bearer " + in.json()["token"].get<std::string>()}});
   ASSERT_EQ(me.status, 200) << me.body;
   EXPECT_EQ(me.json()["user_id"], in.json()["user"]["user_id"]);
 
@@ -161,7 +165,8 @@ TEST_F(OAuthBrowser, WithoutAnAccountSignInSaysSignUpFirstAndAMinorCannotSignUp)
   auto back = provider_->sign_in(start_url("local"), test::unique_email("stranger"), {});
   EXPECT_EQ(error_of(callback(back)), "oauth-no-account");
 
-  auto minor = server_->request("GET", "/api/v1/auth/oauth/local/start?birth_date=2020-01-01&gender=woman&seeking_gender=man");
+  auto minor =
+      server_->request("GET", "/api/v1/auth/oauth/local/start?birth_date=2020-01-01&gender=woman&seeking_gender=man");
   EXPECT_EQ(minor.header("location"), base_ + "/signup?error=validation-failed");
   auto unknown = server_->request("GET", "/api/v1/auth/oauth/nobody/start");
   EXPECT_EQ(unknown.header("location"), base_ + "/signin?error=unknown-oauth-provider");
@@ -176,9 +181,9 @@ TEST_F(OAuthBrowser, AnExistingVerifiedAccountSignsInAndIsLinked) {
   ASSERT_EQ(in.status, 200) << in.body;
   EXPECT_EQ(in.json()["user"]["user_id"], user.user_id);
   EXPECT_EQ(in.json()["user"]["auth_provider"], "local");
-  auto login = server_->request("POST", "/api/v1/auth/login",
-                                Json{{"email", user.email}, {"password", user.password}}.dump(),
-                                {{"X-Forwarded-For", client_}});
+  auto login =
+      server_->request("POST", "/api/v1/auth/login", Json{{"email", user.email}, {"password", user.password}}.dump(),
+                       {{"X-Forwarded-For", client_}});
   EXPECT_EQ(login.status, 200) << "a verified account keeps its password when linked: " << login.body;
 }
 

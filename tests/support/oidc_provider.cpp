@@ -19,9 +19,9 @@ OidcProvider::OidcProvider(const nlohmann::json& clients)
   auto script = fs::path(PM_SOURCE_DIR) / "tests/oidc/provider.mjs";
   if (!fs::exists(fs::path(PM_SOURCE_DIR) / "tests/oidc/node_modules/oidc-provider"))
     throw std::runtime_error("oidc-provider is not installed: run npm ci --prefix tests/oidc, which ./pm test does");
-  process_ = std::make_unique<Process>(std::vector<std::string>{"/usr/bin/env", "node", script.string(),
-                                                                std::to_string(port_), clients.dump()},
-                                       std::map<std::string, std::string>{}, log_.string());
+  process_ = std::make_unique<Process>(
+      std::vector<std::string>{"/usr/bin/env", "node", script.string(), std::to_string(port_), clients.dump()},
+      std::map<std::string, std::string>{}, log_.string());
   if (!wait_for_port(port_, 30000))
     throw std::runtime_error(fmt::format("oidc-provider did not start listening on port {}:\n{}", port_, log()));
 }

@@ -19,49 +19,52 @@ namespace pm::auth::oidc {
 
 namespace {
 
-constexpr std::size_t max_document_bytes = 1 << 20;
+constexpr std::size_t kMaxDiscoveryBytes = 1 << 20;
+
+Problem no_browser_provider() {
+  return Problem("unknown-oauth-provider", "no sign-in provider of that name is configured");
+}
+
+Problem discovery_unavailable() {
+  return Problem("oauth-provider-unavailable", "the sign-in provider cannot be reached; try again later");
+}
+
+std::string discovery_string(const Json& doc, const char* name) {
+  auto it = doc.find(name);
+  return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+bool discovery_lists(const Json& doc, const char* name, std::string_view value) {
+  auto it = doc.find(name);
+  return it != doc.end() && it->is_array() && std::ranges::any_of(*it, [&](const Json& v) {
+           return v.is_string() && v.get_ref<const std::string&>() == value;
+         });
+}
 
 // The endpoints of a provider's discovery document this flow uses.
 struct Endpoints {
   std::string authorization, token;
   bool secret_in_body = false;  // client_secret_post rather than client_secret_basic
-  std::chrono::steady_clock::time_point fetched;
 };
-
-Problem unknown_provider() {
-  return Problem("unknown-oauth-provider", "no sign-in provider of that name is configured");
-}
-
-Problem unavailable() {
-  return Problem("oauth-provider-unavailable", "the sign-in provider cannot be reached; try again later");
-}
-
-std::string string_member(const Json& doc, const char* name) {
-  auto it = doc.find(name);
-  return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-bool lists(const Json& doc, const char* name, std::string_view value) {
-  auto it = doc.find(name);
-  return it != doc.end() && it->is_array() && std::ranges::any_of(*it, [&](const Json& v) { return v == value; });
-}
 
 // The document, checked: it must be the configured issuer's (OpenID Connect Discovery §4.3) and
 // name endpoints this process may call.
 std::expected<Endpoints, std::string> parse_discovery(const ProviderConfig& p, const std::string& text) {
   auto doc = parse_json(text);
   if (!doc || !doc->is_object()) return std::unexpected("the discovery document is not a JSON object");
-  if (string_member(*doc, "issuer") != p.issuer) return std::unexpected("the discovery document names another issuer");
-  Endpoints e{.authorization = string_member(*doc, "authorization_endpoint"),
-              .token = string_member(*doc, "token_endpoint")};
+  if (discovery_string(*doc, "issuer") != p.issuer)
+    return std::unexpected("the discovery document names another issuer");
+  Endpoints e{.authorization = discovery_string(*doc, "authorization_endpoint"),
+              .token = discovery_string(*doc, "token_endpoint")};
   for (const auto* url : {&e.authorization, &e.token})
     if (auto why = http_client::refusal(*url)) return std::unexpected("an endpoint cannot be used: " + *why);
-  if (doc->contains("code_challenge_methods_supported") && !lists(*doc, "code_challenge_methods_supported", "S256"))
+  if (doc->contains("code_challenge_methods_supported") &&
+      !discovery_lists(*doc, "code_challenge_methods_supported", "S256"))
     return std::unexpected("the provider does not support PKCE with S256");
   // Absent means client_secret_basic (Discovery §3); use post only when basic is not offered.
   if (doc->contains("token_endpoint_auth_methods_supported"))
-    e.secret_in_body = !lists(*doc, "token_endpoint_auth_methods_supported", "client_secret_basic") &&
-                       lists(*doc, "token_endpoint_auth_methods_supported", "client_secret_post");
+    e.secret_in_body = !discovery_lists(*doc, "token_endpoint_auth_methods_supported", "client_secret_basic") &&
+                       discovery_lists(*doc, "token_endpoint_auth_methods_supported", "client_secret_post");
   return e;
 }
 
@@ -76,10 +79,16 @@ Pkce Pkce::make() {
 }
 
 struct CodeFlow::Impl {
+  // (a member type, not the anonymous namespace's Endpoints: Impl is visible to other files)
+  struct Held {
+    std::string authorization, token;
+    bool secret_in_body = false;
+    std::chrono::steady_clock::time_point fetched;
+  };
   std::vector<ProviderConfig> providers;
   std::chrono::milliseconds cache_ttl, timeout;
-  mutable std::mutex mutex;                            // guards `endpoints`
-  mutable std::map<std::string, Endpoints> endpoints;  // by provider name
+  mutable std::mutex mutex;                       // guards `endpoints`
+  mutable std::map<std::string, Held> endpoints;  // by provider name
 
   const ProviderConfig* find(std::string_view name) const {
     auto it = std::ranges::find_if(providers, [&](const auto& p) { return p.name == name && !p.client_id.empty(); });
@@ -87,7 +96,7 @@ struct CodeFlow::Impl {
   }
 
   // The provider's endpoints, from the cache or fetched now. A failed fetch keeps what was held.
-  Result<Endpoints> endpoints_of(const ProviderConfig& p) const {
+  Result<Held> endpoints_of(const ProviderConfig& p) const {
     const auto now = std::chrono::steady_clock::now();
     {
       std::lock_guard lock(mutex);
@@ -96,17 +105,19 @@ struct CodeFlow::Impl {
     }
     auto issuer = p.issuer;
     while (!issuer.empty() && issuer.back() == '/') issuer.pop_back();
-    auto text = fetch_document(issuer + "/.well-known/openid-configuration", timeout, max_document_bytes);
+    auto text = fetch_document(issuer + "/.well-known/openid-configuration", timeout, kMaxDiscoveryBytes);
     auto parsed = text ? parse_discovery(p, *text) : std::unexpected(text.error());
     std::lock_guard lock(mutex);
     if (!parsed) {
       log::warn("oidc_discovery_failed", {{"provider", p.name}, {"error", parsed.error()}});
       auto it = endpoints.find(p.name);
       if (it != endpoints.end()) return it->second;
-      return std::unexpected(unavailable());
+      return std::unexpected(discovery_unavailable());
     }
-    parsed->fetched = now;
-    return endpoints[p.name] = *parsed;
+    return endpoints[p.name] = Held{.authorization = parsed->authorization,
+                                    .token = parsed->token,
+                                    .secret_in_body = parsed->secret_in_body,
+                                    .fetched = now};
   }
 };
 
@@ -136,7 +147,7 @@ std::vector<CodeFlow::Listed> CodeFlow::providers() const {
 
 Result<std::string> CodeFlow::authorization_url(std::string_view provider, const AuthorizationRequest& r) const {
   const auto* p = impl_->find(provider);
-  if (!p) return std::unexpected(unknown_provider());
+  if (!p) return std::unexpected(no_browser_provider());
   auto endpoints = PM_TRY(impl_->endpoints_of(*p));
   const char separator = endpoints.authorization.find('?') == std::string::npos ? '?' : '&';
   return endpoints.authorization + separator +
@@ -153,7 +164,7 @@ Result<std::string> CodeFlow::authorization_url(std::string_view provider, const
 Result<std::string> CodeFlow::redeem(std::string_view provider, std::string_view code, std::string_view redirect_uri,
                                      std::string_view code_verifier) const {
   const auto* p = impl_->find(provider);
-  if (!p) return std::unexpected(unknown_provider());
+  if (!p) return std::unexpected(no_browser_provider());
   auto endpoints = PM_TRY(impl_->endpoints_of(*p));
   std::vector<std::pair<std::string, std::string>> form{{"grant_type", "authorization_code"},
                                                         {"code", std::string(code)},
@@ -181,10 +192,10 @@ Result<std::string> CodeFlow::redeem(std::string_view provider, std::string_view
   auto doc = parse_json(answer->body);
   if (answer->status != 200 || !doc || !doc->is_object()) {
     // The OAuth error code is the provider's fixed vocabulary ("invalid_grant"): safe to log.
-    auto code_name = doc && doc->is_object() ? string_member(*doc, "error") : std::string();
+    auto code_name = doc && doc->is_object() ? discovery_string(*doc, "error") : std::string();
     return failed(fmt::format("HTTP {} {}", answer->status, code_name));
   }
-  auto id_token = string_member(*doc, "id_token");
+  auto id_token = discovery_string(*doc, "id_token");
   if (id_token.empty()) return failed("the answer has no id_token");
   return id_token;
 }
