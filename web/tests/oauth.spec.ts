@@ -36,7 +36,9 @@ test("a new person signs up with the provider, then signs in with it again", asy
   await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
   expect(await page.evaluate(() => location.hash)).toBe("");
 
+  // Signed out, and the provider's own session gone too (else it would send the person straight back).
   await page.evaluate(() => localStorage.clear());
+  await page.context().clearCookies();
   await page.goto("/signin");
   await checkScreen(page, "signin-with-provider");
   await page.getByRole("button", { name: `Sign in with ${PROVIDER}` }).click();
