@@ -122,5 +122,6 @@ TEST(OidcProviders, TheBrowserClientsSecretComesFromTheVariableTheFileNames) {
   EXPECT_NE(error_of(R"([{)" + base + R"(, "client_secret": "in-the-file"}])").find("unknown member \"client_secret\""),
             std::string::npos)
       << "a secret written into the file is refused";
-  EXPECT_NE(error_of(R"([{)" + base + R"(, "client_id": "web", "scopes": "email"}])").find("openid"), std::string::npos);
+  EXPECT_NE(error_of(R"([{)" + base + R"(, "client_id": "web", "scopes": "email"}])").find("openid"),
+            std::string::npos);
 }
