@@ -75,25 +75,26 @@ bool is_http_url(std::string_view url) {
   return starts_with_nocase(url, "http://") || starts_with_nocase(url, "https://");
 }
 
-std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields) {
-  auto encode = [](std::string& out, std::string_view text) {
-    constexpr char digits[] = "0123456789ABCDEF";
-    for (unsigned char c : text) {
-      if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-        out += static_cast<char>(c);
-      } else {
-        out += '%';
-        out += digits[c >> 4];
-        out += digits[c & 15];
-      }
+std::string percent_encode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
     }
-  };
+  }
+  return out;
+}
+
+std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields) {
   std::string out;
   for (const auto& [name, value] : fields) {
     if (!out.empty()) out += '&';
-    encode(out, name);
-    out += '=';
-    encode(out, value);
+    out += percent_encode(name) + '=' + percent_encode(value);
   }
   return out;
 }
