@@ -88,6 +88,7 @@ build_targets() {
 cmd_build() {
   cmd_deps test
   build_web
+  test_node_servers
   PM_CMAKE_ARGS=-DPM_TESTS=ON build_targets
 }
 
@@ -701,13 +702,18 @@ cmd_run() {
   "$bin" serve
 }
 
-# s3rver, the S3-protocol server the S3 backend's tests run against, from the npm registry at
-# the versions pinned in tests/s3/package-lock.json; Node.js comes with the machine.
-test_s3_server() {
-  [[ -d $ROOT/tests/s3/node_modules/s3rver ]] && return 0
-  command -v npm >/dev/null || die "npm (Node.js) is needed for the S3 tests and is not installed"
-  say "installing s3rver into tests/s3/node_modules"
-  npm ci --prefix "$ROOT/tests/s3" --no-audit --no-fund --loglevel=error >/dev/null
+# The Node.js servers tests run against, from the npm registry at the versions pinned in their
+# lockfiles: s3rver (tests/s3, the S3 backend's tests) and oidc-provider (tests/oidc, the browser's
+# sign-in with a provider, in the API's and the web app's tests). Node.js comes with the machine.
+test_node_servers() {
+  local folder package
+  for folder in s3:s3rver oidc:oidc-provider; do
+    package=${folder#*:} folder=${folder%%:*}
+    [[ -d $ROOT/tests/$folder/node_modules/$package ]] && continue
+    command -v npm >/dev/null || die "npm (Node.js) is needed for the tests of tests/$folder and is not installed"
+    say "installing $package into tests/$folder/node_modules"
+    npm ci --prefix "$ROOT/tests/$folder" --no-audit --no-fund --loglevel=error >/dev/null
+  done
 }
 
 # ./pm cluster up N | restart | status | down (ops/cluster.sh, docs/operations.md "Several nodes"):
@@ -782,7 +788,7 @@ cmd_test() {
   trap pg_durable_again EXIT
   stack_up
   load_env
-  test_s3_server
+  test_node_servers
   local log="$VAR/test.log" jobs="${PM_TEST_JOBS:-2}" rc=0
   drop_test_databases
   build_fuzzers

@@ -55,6 +55,7 @@ class App {
   notifications::Service notifications;                   // other services record() through it
   notifications::NotificationOutbox notification_outbox;  // email/push delivery, run by the worker
   const auth::oidc::Verifier oidc;
+  const auth::oidc::CodeFlow oidc_flow;
   auth::Service auth;
   const std::unique_ptr<storage::ObjectStore> media_store;  // photos and image messages (local or S3)
   profiles::Photos photos;

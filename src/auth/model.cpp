@@ -55,14 +55,11 @@ std::optional<std::string> password_field(Fields& f, std::string_view key) {
 
 }  // namespace
 
-Result<SignupInput> SignupInput::parse(const Json& body) {
-  Fields f(body);
-  f.allow_only({"email", "password", "first_name", "last_name", "birth_date", "gender", "seeking_gender"});
-  SignupInput in;
-  auto email = email_field(f);
-  auto password = password_field(f, "password");
-  auto first = f.text("first_name", true, kMaxNameLength);
-  auto last = f.text("last_name", false, kMaxNameLength);
+namespace {
+
+// What every new account must say about its person (a dating service is for adults), whether it
+// signs up with a password or through a provider.
+std::optional<ProfileBasics> basics_fields(Fields& f) {
   auto birth = f.text("birth_date", true, 10);
   auto gender = f.text("gender", true, 50);
   auto seeking = f.text("seeking_gender", true, 50);
@@ -79,14 +76,37 @@ Result<SignupInput> SignupInput::parse(const Json& body) {
   if (gender && !one_of(kGenders, *gender)) f.fail("gender", "must be one of woman, man, non_binary");
   if (seeking && !one_of(kSeeking, *seeking))
     f.fail("seeking_gender", "must be one of woman, man, non_binary, everyone");
+  if (!date || !gender || !seeking) return std::nullopt;
+  return ProfileBasics{.birth_date = *date, .gender = *gender, .seeking_gender = *seeking};
+}
+
+}  // namespace
+
+Result<ProfileBasics> ProfileBasics::parse(const Json& fields) {
+  Fields f(fields);
+  f.allow_only({"birth_date", "gender", "seeking_gender"});
+  auto basics = basics_fields(f);
+  if (!f.ok()) return std::unexpected(f.problem());
+  return *basics;
+}
+
+Result<SignupInput> SignupInput::parse(const Json& body) {
+  Fields f(body);
+  f.allow_only({"email", "password", "first_name", "last_name", "birth_date", "gender", "seeking_gender"});
+  SignupInput in;
+  auto email = email_field(f);
+  auto password = password_field(f, "password");
+  auto first = f.text("first_name", true, kMaxNameLength);
+  auto last = f.text("last_name", false, kMaxNameLength);
+  auto basics = basics_fields(f);
   if (!f.ok()) return std::unexpected(f.problem());
   in.email = *email;
   in.password = *password;
   in.first_name = *first;
   if (last && !last->empty()) in.last_name = *last;
-  in.birth_date = *date;
-  in.gender = *gender;
-  in.seeking_gender = *seeking;
+  in.birth_date = basics->birth_date;
+  in.gender = basics->gender;
+  in.seeking_gender = basics->seeking_gender;
   return in;
 }
 

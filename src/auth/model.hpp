@@ -34,6 +34,17 @@ struct NewAccount {
   bool email_verified = false;
 };
 
+// Birth date (18 or older), gender and sought gender: what a new account must give besides its
+// address, by sign-up form or, for "Sign up with <provider>", on the start of the flow.
+struct ProfileBasics {
+  std::chrono::year_month_day birth_date;
+  std::string gender;
+  std::string seeking_gender;
+
+  // {birth_date, gender, seeking_gender}, all required; a 400 "validation-failed" naming each fault.
+  static Result<ProfileBasics> parse(const Json& fields);
+};
+
 struct SignupInput {
   std::string email;  // normalised
   std::string password;

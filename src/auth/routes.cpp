@@ -1,6 +1,9 @@
 #include "auth/routes.hpp"
 
+#include <fmt/format.h>
+
 #include "auth/guard.hpp"
+#include "core/log.hpp"
 #include "core/validation.hpp"
 
 namespace pm::auth {
@@ -19,6 +22,88 @@ http::Handler before_sign_in(http::Handler fn) {
     actor::Scope system(actor::Scope::system());
     return fn(req);
   };
+}
+
+// The cookie that binds a provider sign-in to the browser that started it (oauth_flow.cpp): only
+// its own routes see it (Path), no script reads it (HttpOnly), and the provider's top-level
+// redirect back carries it (Lax). Secure whenever the app is served over https.
+constexpr std::string_view kFlowCookie = "pm_oauth_flow";
+
+std::string flow_cookie(const Config& config, std::string_view value, std::chrono::seconds max_age) {
+  return fmt::format("{}={}; Path=/api/v1/auth/; Max-Age={}; HttpOnly; SameSite=Lax{}", kFlowCookie, value,
+                     max_age.count(), config.public_url.starts_with("https://") ? "; Secure" : "");
+}
+
+std::string cookie_of(const Request& req, std::string_view name) {
+  std::string_view header = req.header("Cookie");
+  while (!header.empty()) {
+    auto end = header.find(';');
+    auto pair = header.substr(0, end);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    if (pair.size() > name.size() && pair.starts_with(name) && pair[name.size()] == '=')
+      return std::string(pair.substr(name.size() + 1));
+    header = end == std::string_view::npos ? std::string_view() : header.substr(end + 1);
+  }
+  return {};
+}
+
+// A failed browser sign-in lands on the web app's page, which says the problem in words.
+http::Response back_to_app(const Config& config, std::string_view page, const Problem& problem) {
+  log::info("oauth_browser_sign_in_refused", {{"problem", problem.type}});
+  return http::redirect(fmt::format("{}/{}?error={}", config.public_url, page, problem.type));
+}
+
+// The start's optional basics of a new account ("Sign up with ..."), from its query.
+Result<std::optional<ProfileBasics>> signup_basics(const Request& req) {
+  Json fields = Json::object();
+  for (const char* name : {"birth_date", "gender", "seeking_gender"})
+    if (auto value = req.query(name)) fields[name] = *value;
+  if (fields.empty()) return std::nullopt;
+  return PM_TRY(ProfileBasics::parse(fields));
+}
+
+void add_browser_sign_in(http::Router& router, Service& auth, const Config& config,
+                         const std::function<void(Method, std::string, http::Handler)>& add_public) {
+  router.add(Method::get, "/api/v1/auth/providers", [&auth](Request&) {
+    Json list = Json::array();
+    for (const auto& p : auth.oauth_providers()) list.push_back({{"name", p.name}, {"display_name", p.display_name}});
+    return http::json_response(Status::ok, {{"providers", list}});
+  });
+
+  add_public(Method::get, "/api/v1/auth/oauth/{provider}/start", [&auth, &config](Request& req) {
+    auto signup = signup_basics(req);
+    const auto page = req.query("birth_date") ? "signup" : "signin";
+    if (!signup) return back_to_app(config, page, signup.error());
+    auto started = auth.oauth_start(req.params["provider"], *signup);
+    if (!started) return back_to_app(config, page, started.error());
+    auto res = http::redirect(started->authorization_url);
+    res.set(http::beast_http::field::set_cookie, flow_cookie(config, started->binding, Service::kOAuthFlowTtl));
+    return res;
+  });
+
+  add_public(Method::get, "/api/v1/auth/oauth/{provider}/callback", [&auth, &config](Request& req) {
+    Service::OAuthReturn back{.state = req.query("state").value_or(""),
+                              .code = req.query("code").value_or(""),
+                              .error = req.query("error").value_or("")};
+    auto code = auth.oauth_callback(req.params["provider"], back, cookie_of(req, kFlowCookie), client_of(req));
+    if (!code) return back_to_app(config, "signin", code.error());
+    // A fragment never reaches a server (nor a Referer): the app trades it for the session.
+    return http::redirect(fmt::format("{}/signin#oauth={}", config.public_url, *code));
+  });
+
+  add_public(Method::post, "/api/v1/auth/oauth-handoff", [&auth, &config](Request& req) {
+    auto body = req.json();
+    if (!body) return http::problem_response(body.error(), req.request_id);
+    Fields f(*body);
+    f.allow_only({"code"});
+    auto code = f.text("code", true, 128);
+    if (!f.ok()) return http::problem_response(f.problem(), req.request_id);
+    auto signed_in = auth.oauth_handoff(*code, cookie_of(req, kFlowCookie));
+    auto res = signed_in ? http::json_response(Status::ok, *signed_in)
+                         : http::problem_response(signed_in.error(), req.request_id);
+    res.set(http::beast_http::field::set_cookie, flow_cookie(config, "", std::chrono::seconds(0)));
+    return res;
+  });
 }
 
 }  // namespace
@@ -51,6 +136,8 @@ void add_routes(http::Router& router, Service& auth) {
     if (!f.ok()) return http::problem_response(f.problem(), req.request_id);
     return http::reply(req, auth.oauth_login(req.params["provider"], *token, nonce, client_of(req)), Status::ok);
   });
+
+  add_browser_sign_in(router, auth, auth.config(), add_public);
 
   router.add(Method::post, "/api/v1/auth/logout", authed(auth, [&auth](Request& req, const Caller& caller) {
                return http::reply(req, auth.logout(caller, client_of(req)));

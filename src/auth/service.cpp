@@ -420,6 +420,30 @@ Result<SignedIn> Service::sign_in_external(const ExternalIdentity& id, const Cli
                              .details = {{"provider", id.provider}}});
         }
         repository::mark_email_verified(tx, *user_id);
+      } else if (id.signup) {
+        // "Sign up with <provider>": the person gave what every account needs when the flow began.
+        if (!id.email_verified)
+          return std::unexpected(
+              Problem("oauth-email-required", "the provider has not verified your email address; sign up with it"));
+        if (repository::email_banned(tx, d_.email_index(email)))
+          return std::unexpected(Problem("account-banned", "this address belongs to an account that was closed"));
+        user_id = crypto::uuid_v4();
+        repository::insert_user(
+            tx, {.user_id = *user_id,
+                 .email_encrypted = d_.cipher.encrypt(email, email_context(*user_id)),
+                 .email_index = d_.email_index(email),
+                 .password_hash = std::nullopt,
+                 .auth_provider = id.provider,
+                 .first_name = id.first_name,
+                 .last_name_encrypted =
+                     id.last_name.empty() ? std::nullopt
+                                          : std::optional(d_.cipher.encrypt(id.last_name, last_name_context(*user_id))),
+                 .birth_date = format_date(id.signup->birth_date),
+                 .gender = id.signup->gender,
+                 .seeking_gender = id.signup->seeking_gender,
+                 .email_verified = true});
+        admin::record(
+            tx, {.user_id = *user_id, .event = "signup", .ip = client.ip, .details = {{"provider", id.provider}}});
       } else {
         return std::unexpected(Problem(
             "oauth-no-account", "no account uses this identity yet; sign up first, then sign in with the provider"));

@@ -2,6 +2,7 @@
 // The Authentication Service: accounts, sign-in, sessions, email verification, password reset.
 
 #include "auth/model.hpp"
+#include "auth/oidc/code_flow.hpp"
 #include "auth/oidc/oidc.hpp"
 #include "auth/passwords.hpp"
 #include "auth/sessions.hpp"
@@ -24,6 +25,7 @@ struct Deps {
   const crypto::BlindIndex& email_index;
   mail::EmailOutbox& outbox;
   const oidc::Verifier& oidc;
+  const oidc::CodeFlow& oidc_flow;
 };
 
 class Service {
@@ -69,13 +71,39 @@ class Service {
   Result<SignedIn> oauth_login(std::string_view provider, std::string_view id_token, std::optional<std::string> nonce,
                                const ClientInfo& client);
 
+  // The browser's sign-in with a provider (oauth_flow.cpp, docs/oauth.md). The start keeps the
+  // flow's state, nonce and PKCE verifier in Redis, single use, for kOAuthFlowTtl, bound to the
+  // browser by `binding` (a secret the route puts in a cookie); `signup` carries a new account's
+  // basics ("Sign up with ..."). The callback checks all that, redeems the code, verifies the ID
+  // token and signs in as sign_in_external; the session goes to the web app through a handoff code
+  // (single use, kOAuthHandoffTtl, only for the same browser): the token never sits in a URL.
+  struct OAuthStarted {
+    std::string authorization_url;
+    std::string binding;
+  };
+  const Config& config() const { return d_.config; }
+  std::vector<oidc::CodeFlow::Listed> oauth_providers() const { return d_.oidc_flow.providers(); }
+  Result<OAuthStarted> oauth_start(std::string_view provider, std::optional<ProfileBasics> signup);
+  struct OAuthReturn {
+    std::string state, code, error;  // the callback's query parameters (empty when absent)
+  };
+  // The handoff code for oauth_handoff.
+  Result<std::string> oauth_callback(std::string_view provider, const OAuthReturn& back, std::string_view binding,
+                                     const ClientInfo& client);
+  // The SignedIn JSON the callback's handoff code stands for.
+  Result<Json> oauth_handoff(std::string_view code, std::string_view binding);
+  static constexpr std::chrono::seconds kOAuthFlowTtl{600};
+  static constexpr std::chrono::seconds kOAuthHandoffTtl{60};
+
   // Signs in with an identity a provider vouched for: a known identity, or an account whose
-  // address the provider verified (then linked). Never creates an account. A local account whose
+  // address the provider verified (then linked). Creates an account only when the identity brings
+  // the new account's basics (the browser's "Sign up with ...") and a verified address. A local account whose
   // address was never verified is taken over by the provider's identity: password dropped, every
   // session ended (whoever made it may not be the address's owner).
   struct ExternalIdentity {
     std::string provider, subject, email, first_name, last_name;
     bool email_verified = false;
+    std::optional<ProfileBasics> signup;  // set: make the account if none matches
   };
   Result<SignedIn> sign_in_external(const ExternalIdentity& identity, const ClientInfo& client);
 

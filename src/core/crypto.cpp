@@ -2,10 +2,12 @@
 
 #include <array>
 #include <cctype>
+#include <optional>
 #include <stdexcept>
 
 #include <fmt/format.h>
 #include <openssl/sha.h>
+
 #include <sodium.h>
 
 namespace pm::crypto {
@@ -45,6 +47,37 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
 
 std::string hex(std::string_view bytes) {
   return to_hex(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+}
+
+std::string base64(std::string_view bytes) {
+  init();
+  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+                    sodium_base64_VARIANT_ORIGINAL);
+  out.resize(out.size() - 1);  // the terminating NUL
+  return out;
+}
+
+std::string seal(std::string_view key, std::string_view plaintext) {
+  init();
+  std::string out(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + plaintext.size(), '\0');
+  auto* nonce = reinterpret_cast<unsigned char*>(out.data());
+  randombytes_buf(nonce, crypto_secretbox_NONCEBYTES);
+  crypto_secretbox_easy(nonce + crypto_secretbox_NONCEBYTES, reinterpret_cast<const unsigned char*>(plaintext.data()),
+                        plaintext.size(), nonce, reinterpret_cast<const unsigned char*>(key.data()));
+  return out;
+}
+
+std::optional<std::string> open(std::string_view key, std::string_view sealed) {
+  init();
+  if (sealed.size() < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES) return std::nullopt;
+  const auto* nonce = reinterpret_cast<const unsigned char*>(sealed.data());
+  std::string out(sealed.size() - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES, '\0');
+  if (crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(out.data()), nonce + crypto_secretbox_NONCEBYTES,
+                                 sealed.size() - crypto_secretbox_NONCEBYTES, nonce,
+                                 reinterpret_cast<const unsigned char*>(key.data())) != 0)
+    return std::nullopt;
+  return out;
 }
 
 std::string random_hex(std::size_t bytes) {

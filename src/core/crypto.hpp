@@ -1,6 +1,7 @@
 #pragma once
 // Small cryptographic helpers on libsodium: hashes, random tokens and ids.
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,6 +15,13 @@ std::string sha256_hex(std::string_view data);
 std::string hmac_sha256(std::string_view key, std::string_view data);
 // Lower-case hex of raw bytes.
 std::string hex(std::string_view bytes);
+// Standard base64 with padding (RFC 4648 §4), e.g. for HTTP Basic credentials.
+std::string base64(std::string_view bytes);
+// Authenticated encryption (XSalsa20-Poly1305, a random nonce in front) under a 32-byte key, for
+// a short-lived secret kept in a store that must not be able to read it; `open` is nullopt when
+// the key is wrong or the box was altered.
+std::string seal(std::string_view key, std::string_view plaintext);
+std::optional<std::string> open(std::string_view key, std::string_view sealed);
 // `bytes` random bytes from the OS CSPRNG, hex-encoded (2 * bytes characters).
 std::string random_hex(std::size_t bytes);
 // A random (version 4) UUID in canonical text form.

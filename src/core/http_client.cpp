@@ -75,6 +75,30 @@ bool is_http_url(std::string_view url) {
   return starts_with_nocase(url, "http://") || starts_with_nocase(url, "https://");
 }
 
+std::string percent_encode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields) {
+  std::string out;
+  for (const auto& [name, value] : fields) {
+    if (!out.empty()) out += '&';
+    out += percent_encode(name) + '=' + percent_encode(value);
+  }
+  return out;
+}
+
 std::optional<std::string> refusal(std::string_view url) {
   if (starts_with_nocase(url, "https://")) return std::nullopt;
   if (!starts_with_nocase(url, "http://")) return "only http(s) URLs can be called";

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace pm::http_client {
@@ -53,6 +54,12 @@ std::expected<Response, Failure> send(const Request& request, const Limits& limi
 
 // True for "http://..." and "https://..." (scheme in any case).
 bool is_http_url(std::string_view url);
+
+// `text` percent-encoded: every byte but RFC 3986's unreserved characters, for a URL's path
+// segment or query and for an application/x-www-form-urlencoded body alike.
+std::string percent_encode(std::string_view text);
+// "a=1&b=x%20y": names and values percent-encoded.
+std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields);
 
 // Why `url` may not be called (see the rules above), or nullopt when it may.
 std::optional<std::string> refusal(std::string_view url);

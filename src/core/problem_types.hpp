@@ -53,6 +53,10 @@ inline constexpr ProblemType kProblemTypes[] = {
     {"oauth-no-account", 404, "Not found"},
     {"oauth-link-refused", 409, "Conflict"},
     {"oauth-provider-unavailable", 503, "Service unavailable"},
+    {"oauth-state-invalid", 400, "Bad request"},
+    {"oauth-denied", 403, "Forbidden"},
+    {"oauth-provider-error", 502, "Bad gateway"},
+    {"oauth-token-exchange-failed", 502, "Bad gateway"},
     // Profiles, safety and photos (profiles/, media/, storage/)
     {"invalid-target", 400, "Bad request"},
     {"invalid-order", 400, "Bad request"},

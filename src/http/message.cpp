@@ -93,6 +93,12 @@ Response problem_response(const Problem& problem, std::string_view request_id) {
 
 Response no_content() { return Response{Status::no_content, 11}; }
 
+Response redirect(std::string_view location) {
+  Response res{Status::found, 11};
+  res.set(beast_http::field::location, location);
+  return res;
+}
+
 std::optional<std::string_view> Request::bearer_token() const {
   auto value = header("Authorization");
   constexpr std::string_view scheme = "Bearer ";

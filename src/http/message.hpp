@@ -56,6 +56,8 @@ Response json_response(Status status, const Json& body);
 Response text_response(Status status, std::string body, std::string_view content_type = "text/plain; charset=utf-8");
 Response problem_response(const Problem& problem, std::string_view request_id);
 Response no_content();
+// 302 Found to `location` (a top-level navigation's next page: the browser's sign-in with a provider).
+Response redirect(std::string_view location);
 
 // The usual ending of a handler: the value as JSON with `ok`, or the problem.
 template <class T, class ToJson>

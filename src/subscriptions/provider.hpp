@@ -57,8 +57,6 @@ class StripeProvider : public PaymentProvider {
 // The provider PM_PAYMENTS_PROVIDER names (nullptr for "none": checkout answers 503).
 std::unique_ptr<PaymentProvider> make_provider(const PaymentsConfig& config);
 
-// application/x-www-form-urlencoded encoding of one key or value.
-std::string form_encode(std::string_view text);
 // Decodes a form body ("a=1&b%5Bc%5D=2") into its pairs, keys and values decoded.
 std::map<std::string, std::string> form_decode(std::string_view body);
 

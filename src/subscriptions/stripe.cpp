@@ -17,9 +17,9 @@ std::string ascii_lower(std::string s) {
 
 void form_add(std::string& form, std::string_view key, std::string_view value) {
   if (!form.empty()) form += '&';
-  form += form_encode(key);
+  form += http_client::percent_encode(key);
   form += '=';
-  form += form_encode(value);
+  form += http_client::percent_encode(value);
 }
 
 int form_hex_value(char c) {
@@ -45,21 +45,6 @@ std::string form_unescape(std::string_view s) {
 }
 
 }  // namespace
-
-std::string form_encode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
 
 std::map<std::string, std::string> form_decode(std::string_view body) {
   std::map<std::string, std::string> out;
@@ -128,7 +113,7 @@ Result<CheckoutSession> StripeProvider::create_checkout(const CheckoutRequest& r
 Result<void> StripeProvider::cancel_at_period_end(const std::string& subscription_id) {
   std::string form;
   form_add(form, "cancel_at_period_end", "true");
-  PM_TRY(post("/v1/subscriptions/" + form_encode(subscription_id), form));
+  PM_TRY(post("/v1/subscriptions/" + http_client::percent_encode(subscription_id), form));
   return {};
 }
 

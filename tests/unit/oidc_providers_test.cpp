@@ -99,3 +99,29 @@ TEST(OidcProviders, SettingsAreInTheConfigTable) {
 }
 
 }  // namespace
+
+TEST(OidcProviders, TheBrowserClientsSecretComesFromTheVariableTheFileNames) {
+  const std::string base = R"("name": "x", "issuer": "https://i", "audiences": ["web"], "jwks": "k.json")";
+  ::setenv("PM_TEST_PROVIDER_SECRET", "s3cret", 1);
+  auto path = write_providers(R"([{)" + base +
+                              R"(, "client_id": "web", "client_secret_env": "PM_TEST_PROVIDER_SECRET",
+                                   "display_name": "Example"}])");
+  auto r = load_providers(path);
+  std::filesystem::remove(path);
+  ASSERT_TRUE(r.has_value()) << r.error().detail;
+  EXPECT_EQ((*r)[0].client_id, "web");
+  EXPECT_EQ((*r)[0].client_secret, "s3cret");
+  EXPECT_EQ((*r)[0].display_name, "Example");
+  EXPECT_EQ((*r)[0].scopes, "openid email profile");
+
+  ::unsetenv("PM_TEST_PROVIDER_UNSET");
+  EXPECT_NE(error_of(R"([{)" + base + R"(, "client_id": "web", "client_secret_env": "PM_TEST_PROVIDER_UNSET"}])")
+                .find("PM_TEST_PROVIDER_UNSET"),
+            std::string::npos)
+      << "a named variable that is not set stops the start, it does not make a public client";
+  EXPECT_NE(error_of(R"([{)" + base + R"(, "client_secret": "in-the-file"}])").find("unknown member \"client_secret\""),
+            std::string::npos)
+      << "a secret written into the file is refused";
+  EXPECT_NE(error_of(R"([{)" + base + R"(, "client_id": "web", "scopes": "email"}])").find("openid"),
+            std::string::npos);
+}

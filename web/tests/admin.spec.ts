@@ -86,7 +86,7 @@ test("a report from the chat reaches the console, and a suspension signs the rep
   await expect(finnPage.getByText("Your session has ended. Please sign in again.")).toBeVisible();
   await finnPage.getByLabel("Email").fill(finn.email);
   await finnPage.getByLabel("Password").fill(PASSWORD);
-  await finnPage.getByRole("button", { name: "Sign in" }).click();
+  await finnPage.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(finnPage.getByRole("alert")).toContainText(/suspended/i);
 
   // The decision is in the trail; the lookup shows the suspension.

@@ -71,7 +71,7 @@ test("a new person signs up, fills the profile, answers questions, signs out and
   await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByRole("heading", { name: "Matches" })).toBeVisible();
   await page.getByRole("link", { name: "Questionnaire" }).click();
   await expect(page.getByText(/^4 of \d+ answered$/)).toBeVisible();

@@ -132,7 +132,7 @@ export async function signInThroughTheApp(page: Page, email: string, password: s
   await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
 }
 
 /** Console errors of a page, to assert there were none. (Chromium also logs every 4xx answer as

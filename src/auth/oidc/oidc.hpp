@@ -25,6 +25,11 @@ struct ProviderConfig {
   std::string issuer;                  // expected "iss"
   std::vector<std::string> audiences;  // accepted "aud" values (client ids)
   std::string jwks;                    // file path or http(s) URL of the provider's JWKS
+  // The browser's sign-in (code_flow.hpp); empty client_id: ID tokens only (POST /auth/oauth/{provider}).
+  std::string display_name;   // as the web app's button says it ("Google"); default: name
+  std::string client_id;      // our client id at the provider (also an accepted audience)
+  std::string client_secret;  // from the environment variable the file names; empty: a public client
+  std::string scopes = "openid email profile";
 };
 
 struct IdentityClaims {
@@ -68,8 +73,9 @@ class Verifier {
   std::unique_ptr<Impl> impl_;
 };
 
-// Providers from config: PM_OAUTH_PROVIDERS = a path to a JSON file [{"name","issuer","audiences":[...],"jwks"}]
-// (format in docs/oauth.md). A relative "jwks" file path is taken relative to that file's folder.
+// Providers from config: PM_OAUTH_PROVIDERS = a path to a JSON file [{"name","issuer","audiences":[...],"jwks",
+// "client_id","client_secret_env","scopes"}] (format in docs/oauth.md). A relative "jwks" file path is taken
+// relative to that file's folder; the secret is read from the environment variable named, never from the file.
 Result<std::vector<ProviderConfig>> load_providers(const std::string& path);
 
 }  // namespace pm::auth::oidc

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -32,11 +33,34 @@ std::expected<std::string, std::string> nonempty_string(const Json& entry, const
   return it->get<std::string>();
 }
 
+// The members of the browser's sign-in (code_flow.hpp), all optional. The secret itself never sits in
+// the file (files get committed and copied around): the file names the variable that holds it.
+std::expected<void, std::string> parse_browser_client(const Json& entry, ProviderConfig& p) {
+  if (entry.contains("client_id")) p.client_id = PM_TRY(nonempty_string(entry, "client_id"));
+  p.display_name = p.name;
+  if (entry.contains("display_name")) p.display_name = PM_TRY(nonempty_string(entry, "display_name"));
+  if (entry.contains("scopes")) {
+    p.scopes = PM_TRY(nonempty_string(entry, "scopes"));
+    if (!(" " + p.scopes + " ").contains(" openid ")) return std::unexpected("\"scopes\" must include openid");
+  }
+  if (entry.contains("client_secret_env")) {
+    if (p.client_id.empty()) return std::unexpected("\"client_secret_env\" needs a \"client_id\"");
+    auto var = PM_TRY(nonempty_string(entry, "client_secret_env"));
+    const char* secret = std::getenv(var.c_str());
+    if (!secret || !*secret)
+      return std::unexpected(fmt::format("the environment variable {} (client_secret_env) is not set", var));
+    p.client_secret = secret;
+  }
+  return {};
+}
+
 std::expected<ProviderConfig, std::string> parse_provider(const Json& entry, const std::filesystem::path& base) {
   if (!entry.is_object()) return std::unexpected("is not a JSON object");
   // Unknown members are refused so a typo ("audience") fails at start-up, not at sign-in.
   for (const auto& [key, value] : entry.items())
-    if (key != "name" && key != "issuer" && key != "audiences" && key != "jwks")
+    if (!std::set<std::string>{"name", "issuer", "audiences", "jwks", "display_name", "client_id", "client_secret_env",
+                               "scopes"}
+             .contains(key))
       return std::unexpected(fmt::format("unknown member \"{}\"", key));
   ProviderConfig p;
   for (auto [field, name] : {std::pair{&p.name, "name"}, {&p.issuer, "issuer"}, {&p.jwks, "jwks"}})
@@ -50,6 +74,7 @@ std::expected<ProviderConfig, std::string> parse_provider(const Json& entry, con
       return std::unexpected("\"audiences\" must hold only non-empty strings");
     p.audiences.push_back(a.get<std::string>());
   }
+  PM_TRY(parse_browser_client(entry, p));
   if (!is_url(p.jwks) && std::filesystem::path(p.jwks).is_relative())
     p.jwks = (base / p.jwks).lexically_normal().string();
   return p;

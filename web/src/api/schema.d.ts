@@ -167,6 +167,112 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The providers a browser can sign in with
+         * @description The providers of the `PM_OAUTH_PROVIDERS` file that have a `client_id`, in the file's order:
+         *     the web app shows a "Sign in with <display_name>" button for each (docs/oauth.md). Empty
+         *     when none is configured.
+         */
+        get: operations["listSignInProviders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oauth/{provider}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Start signing in (or up) with a provider in the browser
+         * @description A top-level navigation of the browser, not a fetch. Redirects to the provider's
+         *     authorization endpoint (from its discovery document) for the authorization code flow with
+         *     PKCE: `state`, `nonce` and an S256 `code_challenge`, whose secrets stay in Redis for 10
+         *     minutes, single use. Sets the `pm_oauth_flow` cookie (HttpOnly, SameSite=Lax, path
+         *     `/api/v1/auth/`) that binds the flow to this browser. With `birth_date`, `gender` and
+         *     `seeking_gender` (all three) the flow may create the account ("Sign up with ..."), else it
+         *     signs in an existing one only. Any failure redirects to the web app's `/signin` (or, with
+         *     the sign-up fields, `/signup`) with `?error=<problem type>`: `unknown-oauth-provider`,
+         *     `validation-failed`, `oauth-provider-unavailable`.
+         */
+        get: operations["oauthBrowserStart"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oauth/{provider}/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where the provider sends the browser back
+         * @description The provider's redirect (the `redirect_uri`: `PM_PUBLIC_URL` + this path). The `state` must
+         *     name a flow this server started, not used yet, from the browser that has its
+         *     `pm_oauth_flow` cookie. The code is redeemed at the token endpoint with the PKCE verifier
+         *     (and the client secret, as the discovery document allows), the ID token verified as by
+         *     `POST /api/v1/auth/oauth/{provider}` with the flow's nonce, and the account signed in,
+         *     linked or, when the flow brought the sign-up fields and the provider a verified address,
+         *     created. Success redirects to the web app's `/signin#oauth=<code>`: a handoff code (single
+         *     use, 60 s, same browser) the app trades for the session with
+         *     `POST /api/v1/auth/oauth-handoff`. Every failure redirects to `/signin?error=<problem type>`:
+         *     `oauth-state-invalid`, `oauth-denied` (the person declined at the provider),
+         *     `oauth-provider-error`, `oauth-token-exchange-failed`, `invalid-id-token`,
+         *     `oauth-no-account`, `oauth-link-refused`, `oauth-email-required`, `account-suspended`,
+         *     `account-banned`, `rate-limited`, `unknown-oauth-provider`, `oauth-provider-unavailable`.
+         */
+        get: operations["oauthBrowserCallback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oauth-handoff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Trade the callback's handoff code for the session
+         * @description The web app sends the code of `/signin#oauth=<code>`; the browser sends the `pm_oauth_flow`
+         *     cookie, which this answer clears. The code works once, for 60 s, and only with the cookie of
+         *     the browser that started the flow (an attacker's code opened in someone else's browser signs
+         *     nobody in): 400 `invalid-token` for an unknown, used or expired code, 400
+         *     `oauth-state-invalid` for another browser's.
+         */
+        post: operations["oauthHandoff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/logout": {
         parameters: {
             query?: never;
@@ -2759,6 +2865,143 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+        };
+    };
+    listSignInProviders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The providers */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        providers: {
+                            /** @description The `{provider}` of the routes below */
+                            name: string;
+                            /** @description What the button says, e.g. Google */
+                            display_name: string;
+                        }[];
+                    };
+                };
+            };
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    oauthBrowserStart: {
+        parameters: {
+            query?: {
+                /** @description A new account's birth date (18 or older) */
+                birth_date?: string;
+                gender?: components["schemas"]["Gender"];
+                seeking_gender?: components["schemas"]["SeekingGender"];
+            };
+            header?: never;
+            path: {
+                /** @description A provider listed by GET /api/v1/auth/providers */
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the provider's authorization endpoint, or back to the web app with `?error=<problem type>` */
+            302: {
+                headers: {
+                    Location?: string;
+                    /** @description `pm_oauth_flow`, on the way to the provider */
+                    "Set-Cookie"?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    oauthBrowserCallback: {
+        parameters: {
+            query?: {
+                state?: string;
+                code?: string;
+                /** @description The provider's OAuth error code, e.g. access_denied */
+                error?: string;
+                error_description?: string;
+                iss?: string;
+            };
+            header?: never;
+            path: {
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the web app, with the handoff code in the fragment or `?error=<problem type>` */
+            302: {
+                headers: {
+                    Location?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    oauthHandoff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Signed in */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    /** @description `pm_oauth_flow` cleared */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedIn"];
+                };
+            };
+            /** @description `invalid-token`, `oauth-state-invalid`, `validation-failed` or `malformed-json` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     logout: {

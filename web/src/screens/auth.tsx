@@ -4,6 +4,7 @@ import { go } from "../router";
 import { api, errorText, loadMe, notice, ok, startSession } from "../session";
 import { t } from "../strings";
 import { ErrorBox, Field, Link, Notice } from "../ui";
+import { ProviderButtons, ProviderReturn, providerError } from "./providers";
 
 async function signInWith(email: string, password: string): Promise<void> {
   const signed = await ok(api.POST("/api/v1/auth/login", { body: { email, password } }));
@@ -15,13 +16,14 @@ async function signInWith(email: string, password: string): Promise<void> {
 export function SignIn() {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(providerError);
   const [busy, setBusy] = useState(false);
   const message = notice.value;
   return (
     <main class="narrow">
       <h1>{t.signIn}</h1>
       <Notice text={message} />
+      <ProviderReturn />
       <form
         onSubmit={async (e) => {
           e.preventDefault();
@@ -48,6 +50,7 @@ export function SignIn() {
           {t.signIn}
         </button>
       </form>
+      <ProviderButtons />
       <p>
         <Link href="/forgot-password">{t.forgotPassword}</Link>
       </p>
@@ -67,7 +70,7 @@ export function SignUp() {
     gender: "woman" as Schemas["Gender"],
     seeking_gender: "man" as Schemas["SeekingGender"],
   });
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(providerError);
   const [busy, setBusy] = useState(false);
   const set = (k: keyof typeof form) => (e: Event) => setForm({ ...form, [k]: (e.currentTarget as HTMLInputElement).value });
   return (
@@ -120,6 +123,7 @@ export function SignUp() {
           {t.signUp}
         </button>
       </form>
+      <ProviderButtons signup={{ birth_date: form.birth_date, gender: form.gender, seeking_gender: form.seeking_gender }} />
       <p>
         {t.haveAccount} <Link href="/signin">{t.signIn}</Link>
       </p>

@@ -1,0 +1,62 @@
+// "Sign in with ..." in the browser against a real OpenID Provider: web/test-e2e runs oidc-provider
+// (tests/oidc/provider.mjs) as the provider "Local OP", whose own login and consent pages the test
+// fills in like a person. Only the app's screens are checked for console errors and axe: the
+// provider's pages are not ours.
+import { expect, test, type Page } from "@playwright/test";
+import { consoleErrors, uniqueEmail } from "./helpers";
+import { checkScreen } from "./screens";
+
+const PROVIDER = "Local OP";
+
+/** The provider's pages import a web font from the internet, which tests never reach: refused at once. */
+test.beforeEach(async ({ page }) => {
+  await page.route("https://fonts.googleapis.com/**", (route) => route.abort());
+});
+
+/** The provider's pages: its login form, then its consent. */
+async function passTheProvider(page: Page, login: string): Promise<void> {
+  await page.locator('input[name="login"]').fill(login);
+  await page.locator('input[name="password"]').fill("anything");
+  await page.getByRole("button", { name: "Sign-in" }).click();
+  await page.getByRole("button", { name: "Continue" }).click();
+}
+
+test("a new person signs up with the provider, then signs in with it again", async ({ page }) => {
+  const email = uniqueEmail("provider");
+  await page.goto("/signup");
+  const errors = consoleErrors(page);
+  const signUpWith = page.getByRole("button", { name: `Sign up with ${PROVIDER}` });
+  await expect(signUpWith).toBeVisible();
+  await checkScreen(page, "signup-with-provider");
+  await signUpWith.click();
+  await expect(page.getByRole("alert")).toContainText("birth date");
+  await page.getByLabel("Birth date").fill("1993-02-11");
+  await signUpWith.click();
+  await passTheProvider(page, email);
+  await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
+  expect(await page.evaluate(() => location.hash)).toBe("");
+
+  // Signed out, and the provider's own session gone too (else it would send the person straight back).
+  await page.evaluate(() => localStorage.clear());
+  await page.context().clearCookies();
+  await page.goto("/signin");
+  await checkScreen(page, "signin-with-provider");
+  await page.getByRole("button", { name: `Sign in with ${PROVIDER}` }).click();
+  await passTheProvider(page, email);
+  await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
+  // (the refused font of the provider's pages is its "Failed to load resource: net::ERR_FAILED")
+  expect(errors.filter((e) => !e.startsWith("Failed to load resource: net::ERR_FAILED"))).toEqual([]);
+});
+
+test("declining at the provider comes back as words on the sign-in screen", async ({ page }) => {
+  await page.goto("/signin");
+  await page.getByRole("button", { name: `Sign in with ${PROVIDER}` }).click();
+  await page.getByRole("link", { name: /Cancel/ }).click();
+  await expect(page.getByRole("alert")).toHaveText("You did not allow the sign-in at the provider, so nothing happened.");
+  await checkScreen(page, "signin-provider-declined");
+
+  await page.goto("/signin");
+  await page.getByRole("button", { name: `Sign in with ${PROVIDER}` }).click();
+  await passTheProvider(page, uniqueEmail("nobody"));
+  await expect(page.getByRole("alert")).toContainText("No account uses this identity yet");
+});
