@@ -2,35 +2,11 @@
 
 #include <fmt/format.h>
 
+#include "core/html.hpp"
+
 namespace pm::mail {
 
 namespace {
-
-std::string escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 // One line of text as HTML: escaped, with http(s) URLs as links.
 std::string line_html(std::string_view line) {
@@ -38,13 +14,13 @@ std::string line_html(std::string_view line) {
   while (!line.empty()) {
     auto at = std::min(line.find("https://"), line.find("http://"));
     if (at == std::string_view::npos) {
-      out += escape(line);
+      out += html_escape(line);
       break;
     }
-    out += escape(line.substr(0, at));
+    out += html_escape(line.substr(0, at));
     auto end = line.find_first_of(" \t", at);
     auto url = line.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at);
-    out += fmt::format("<a href=\"{0}\">{0}</a>", escape(url));
+    out += fmt::format("<a href=\"{0}\">{0}</a>", html_escape(url));
     line.remove_prefix(at + url.size());
   }
   return out;

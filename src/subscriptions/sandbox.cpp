@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/crypto.hpp"
+#include "core/html.hpp"
 #include "core/http_client.hpp"
 #include "core/log.hpp"
 #include "subscriptions/provider.hpp"
@@ -49,32 +50,6 @@ std::string sandbox_env(const char* name, std::string fallback = {}) {
 bool sandbox_flag(const char* name) {
   auto v = sandbox_env(name);
   return v == "1" || v == "true" || v == "yes" || v == "on";
-}
-
-std::string html_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
 }
 
 Json sandbox_map(const std::map<std::string, std::string>& m) {
