@@ -179,6 +179,13 @@ class OAuthBrowser : public ::testing::Test {
     return handoff(code, back.flow_cookie);
   }
 
+  void suspend(const std::string& user_id) {
+    auto conn = db_.connect();
+    pqxx::work tx(conn);
+    auth::suspend(tx, user_id, 3);
+    tx.commit();
+  }
+
   void verify_email(const std::string& user_id) {
     auto conn = db_.connect();
     pqxx::work tx(conn);
@@ -325,12 +332,7 @@ TEST_F(OAuthBrowser, TheProvidersKeyRotationIsFollowed) {
 TEST_F(OAuthBrowser, ASuspendedAccountIsRefusedAtTheCallback) {
   auto user = test::sign_up(*server_, test::unique_email("member"));
   verify_email(user.user_id);
-  {
-    auto conn = db_.connect();
-    pqxx::work tx(conn);
-    auth::suspend(tx, user.user_id, 3);
-    tx.commit();
-  }
+  suspend(user.user_id);
   auto back = provider_->sign_in(start_url("local"), user.email, {});
   EXPECT_EQ(error_of(callback(back)), "account-suspended");
 }
@@ -395,12 +397,7 @@ TEST_F(OAuthBrowser, AFormPostReturnIsBoundToTheBrowserAndSaysDenialsAndBadForms
 TEST_F(OAuthBrowser, ASuspendedAccountIsRefusedAfterAFormPostReturn) {
   auto user = test::sign_up(*server_, test::unique_email("member"));
   verify_email(user.user_id);
-  {
-    auto conn = db_.connect();
-    pqxx::work tx(conn);
-    auth::suspend(tx, user.user_id, 3);
-    tx.commit();
-  }
+  suspend(user.user_id);
   auto back = provider_->sign_in(start_url("form"), user.email, {});
   EXPECT_EQ(error_of(follow(form_return(back), back.flow_cookie)), "account-suspended");
 }

@@ -113,7 +113,7 @@ async function drive({ start, login, deny, nonce }) {
     }
     const page = await res.text();
     const post = formPost(page);
-    if (post && new URL(post.action).origin !== issuer)
+    if (post && new URL(post.action, url).origin !== issuer)
       return { callback: post.action, form: post.fields, flow_cookie: ours.cookies.get("pm_oauth_flow") ?? "" };
     if (res.status !== 200 || !url.pathname.startsWith("/interaction/"))
       throw new Error(`the provider answered ${res.status} at ${url.pathname}: ${page.slice(0, 500)}`);
