@@ -25,6 +25,7 @@ Problem state_invalid() {
 }
 
 std::string flow_key(std::string_view state) { return "oauth:flow:" + crypto::sha256_hex(state); }
+std::string name_key(std::string_view state) { return "oauth:flow-name:" + crypto::sha256_hex(state); }
 std::string handoff_key(std::string_view code) { return "oauth:handoff:" + crypto::sha256_hex(code); }
 // The handoff's box is sealed with a key derived from its code: Redis alone cannot open it.
 std::string handoff_box_key(std::string_view code) { return crypto::hmac_sha256("pm-oauth-handoff", code); }
@@ -73,6 +74,24 @@ Result<Service::OAuthStarted> Service::oauth_start(std::string_view provider, st
   return OAuthStarted{.authorization_url = std::move(url), .binding = binding};
 }
 
+Result<void> Service::oauth_keep_name(std::string_view state, std::string_view user) {
+  auto json = parse_json(user);
+  if (state.empty() || state.size() > 512 || !json || !json->is_object() || !json->contains("name")) return {};
+  const auto& name = (*json)["name"];
+  auto part = [&](const char* member) {
+    auto it = name.is_object() ? name.find(member) : name.end();
+    if (!name.is_object() || it == name.end() || !it->is_string()) return std::string();
+    auto text = it->get<std::string>();
+    return text.size() <= 100 ? text : std::string();
+  };
+  Json kept = {{"first", part("firstName")}, {"last", part("lastName")}};
+  if (kept["first"] == "" && kept["last"] == "") return {};
+  // Only beside a flow of ours still waiting: anyone's POSTs cannot fill Redis.
+  auto waiting = PM_TRY(d_.redis.command({"EXISTS", flow_key(state)}));
+  if (!waiting.is_integer() || waiting.integer() == 0) return {};
+  return put(d_.redis, name_key(state), kept, kOAuthFlowTtl);
+}
+
 Result<std::string> Service::oauth_callback(std::string_view provider, const OAuthReturn& back,
                                             std::string_view binding, const ClientInfo& client) {
   if (back.state.empty() || back.state.size() > 512) return std::unexpected(state_invalid());
@@ -89,6 +108,11 @@ Result<std::string> Service::oauth_callback(std::string_view provider, const OAu
   auto id_token =
       PM_TRY(d_.oidc_flow.redeem(provider, back.code, redirect_uri(d_.config, provider), flow->value("verifier", "")));
   auto claims = PM_TRY(d_.oidc.verify(provider, id_token, flow->value("nonce", "")));
+  // Apple's ID tokens carry no name; its form_post return may have (oauth_keep_name).
+  if (auto name = PM_TRY(take(d_.redis, name_key(back.state))); name && claims.given_name.empty()) {
+    claims.given_name = name->value("first", "");
+    claims.family_name = name->value("last", "");
+  }
   std::optional<ProfileBasics> signup;
   if (flow->contains("signup")) signup = PM_TRY(ProfileBasics::parse((*flow)["signup"]));
   auto signed_in = PM_TRY(sign_in_external({.provider = std::string(provider),

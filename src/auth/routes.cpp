@@ -1,8 +1,11 @@
 #include "auth/routes.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "auth/guard.hpp"
+#include "core/http_client.hpp"
 #include "core/log.hpp"
 #include "core/validation.hpp"
 
@@ -89,6 +92,33 @@ void add_browser_sign_in(http::Router& router, Service& auth, const Config& conf
     if (!code) return back_to_app(config, "signin", code.error());
     // A fragment never reaches a server (nor a Referer): the app trades it for the session.
     return http::redirect(fmt::format("{}/signin#oauth={}", config.public_url, *code));
+  });
+
+  // A provider asked for response_mode=form_post (Apple, as soon as email or name is asked for)
+  // returns with a form POST from its own site, and a cross-site POST carries no SameSite=Lax
+  // cookie: the flow's binding cannot be checked here. So this only answers 303 See Other to the
+  // GET callback above: a top-level GET navigation, which does carry Lax cookies, and where every
+  // check happens as for any provider. The code and state travel in its query as they do in the
+  // default response mode; Apple's `user` (a name, PII) does not: it waits in Redis beside the
+  // flow (oauth_keep_name). Why not SameSite=None on the cookie instead: docs/oauth.md.
+  add_public(Method::post, "/api/v1/auth/oauth/{provider}/callback", [&auth, &config](Request& req) {
+    const auto& provider = req.params["provider"];
+    const auto providers = auth.oauth_providers();
+    if (std::ranges::none_of(providers, [&](const auto& p) { return p.name == provider; }))
+      return back_to_app(config, "signin", Problem("unknown-oauth-provider", "no such sign-in provider"));
+    const auto state = req.form("state");
+    if (!state)
+      return back_to_app(config, "signin", Problem("oauth-provider-error", "the provider's return is not a form"));
+    if (auto user = req.form("user")) {
+      auto kept = auth.oauth_keep_name(*state, *user);
+      if (!kept) return back_to_app(config, "signin", kept.error());
+    }
+    std::vector<std::pair<std::string, std::string>> query{{"state", *state}};
+    for (const char* name : {"code", "error"})
+      if (auto value = req.form(name)) query.emplace_back(name, *value);
+    return http::redirect(fmt::format("{}/api/v1/auth/oauth/{}/callback?{}", config.public_url, provider,
+                                      http_client::form_encode(query)),
+                          Status::see_other);
   });
 
   add_public(Method::post, "/api/v1/auth/oauth-handoff", [&auth, &config](Request& req) {

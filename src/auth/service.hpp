@@ -87,6 +87,10 @@ class Service {
   struct OAuthReturn {
     std::string state, code, error;  // the callback's query parameters (empty when absent)
   };
+  // A form_post provider's return (Apple) before the redirect to the callback's GET: keeps the
+  // name that Apple gives only in the first sign-in's `user` field (JSON), for that flow's
+  // callback, which has the browser's cookie. Nothing is kept for a state of no flow waiting.
+  Result<void> oauth_keep_name(std::string_view state, std::string_view user);
   // The handoff code for oauth_handoff.
   Result<std::string> oauth_callback(std::string_view provider, const OAuthReturn& back, std::string_view binding,
                                      const ClientInfo& client);

@@ -13,11 +13,10 @@ std::string_view Request::path() const {
   return t.substr(0, t.find('?'));
 }
 
-std::optional<std::string> Request::query(std::string_view name) const {
-  auto t = target();
-  auto q = t.find('?');
-  if (q == std::string_view::npos) return std::nullopt;
-  std::string_view rest = t.substr(q + 1);
+namespace {
+
+// The field `name` of an application/x-www-form-urlencoded text ("a=1&b=x%20y"), decoded.
+std::optional<std::string> form_field(std::string_view rest, std::string_view name) {
   while (!rest.empty()) {
     auto amp = rest.find('&');
     std::string_view pair = rest.substr(0, amp);
@@ -39,6 +38,29 @@ std::optional<std::string> Request::query(std::string_view name) const {
     return value;
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> Request::query(std::string_view name) const {
+  auto t = target();
+  auto q = t.find('?');
+  if (q == std::string_view::npos) return std::nullopt;
+  return form_field(t.substr(q + 1), name);
+}
+
+bool Request::has_form() const {
+  auto type = header("Content-Type");
+  auto base = type.substr(0, type.find(';'));
+  while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
+  std::string lower(base);
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower == "application/x-www-form-urlencoded";
+}
+
+std::optional<std::string> Request::form(std::string_view name) const {
+  if (!has_form()) return std::nullopt;
+  return form_field(raw.body(), name);
 }
 
 Result<std::optional<long long>> Request::query_number(std::string_view name, long long min, long long max) const {
@@ -93,8 +115,8 @@ Response problem_response(const Problem& problem, std::string_view request_id) {
 
 Response no_content() { return Response{Status::no_content, 11}; }
 
-Response redirect(std::string_view location) {
-  Response res{Status::found, 11};
+Response redirect(std::string_view location, Status status) {
+  Response res{status, 11};
   res.set(beast_http::field::location, location);
   return res;
 }

@@ -33,6 +33,10 @@ struct Request {
   std::string_view header(std::string_view name) const;
   // The query parameter `name` (?name=value), percent-decoded; nullopt when absent.
   std::optional<std::string> query(std::string_view name) const;
+  // The body is an HTML form (Content-Type: application/x-www-form-urlencoded); and its field
+  // `name`, decoded as query() does (nullopt when absent, or when the body is no form).
+  bool has_form() const;
+  std::optional<std::string> form(std::string_view name) const;
   // An optional whole-number query parameter within [min, max]; a 400 "validation-failed" naming
   // the parameter when it is anything else.
   Result<std::optional<long long>> query_number(std::string_view name, long long min, long long max) const;
@@ -56,8 +60,9 @@ Response json_response(Status status, const Json& body);
 Response text_response(Status status, std::string body, std::string_view content_type = "text/plain; charset=utf-8");
 Response problem_response(const Problem& problem, std::string_view request_id);
 Response no_content();
-// 302 Found to `location` (a top-level navigation's next page: the browser's sign-in with a provider).
-Response redirect(std::string_view location);
+// 302 Found to `location` (a top-level navigation's next page: the browser's sign-in with a provider);
+// 303 See Other where the next request must be a GET whatever this one was.
+Response redirect(std::string_view location, Status status = Status::found);
 
 // The usual ending of a handler: the value as JSON with `ok`, or the problem.
 template <class T, class ToJson>

@@ -12,6 +12,7 @@
 #include "core/http_client.hpp"
 #include "support/accounts.hpp"
 #include "support/oidc_provider.hpp"
+#include "support/oidc_tokens.hpp"
 #include "support/stack.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_server.hpp"
@@ -21,6 +22,23 @@ using namespace pm;
 namespace {
 
 constexpr const char* kSecretVariable = "PM_TEST_OIDC_CLIENT_SECRET";
+constexpr const char* kKeyVariable = "PM_TEST_OIDC_CLIENT_KEY";
+constexpr const char* kWrongKeyVariable = "PM_TEST_OIDC_WRONG_CLIENT_KEY";
+
+// The private keys of our private_key_jwt client (made once: RSA generation is slow), and one the
+// provider does not know.
+const test::oidc::TestKey& client_ec_key() {
+  static const auto key = test::oidc::TestKey::ec_p256("client-ec");
+  return key;
+}
+const test::oidc::TestKey& client_rsa_key() {
+  static const auto key = test::oidc::TestKey::rsa("client-rsa");
+  return key;
+}
+const test::oidc::TestKey& stranger_key() {
+  static const auto key = test::oidc::TestKey::ec_p256("client-ec");
+  return key;
+}
 
 class OAuthBrowser : public ::testing::Test {
  protected:
@@ -31,9 +49,21 @@ class OAuthBrowser : public ::testing::Test {
     auto redirect = [&](const std::string& name) {
       return fmt::format("{}/api/v1/auth/oauth/{}/callback", base_, name);
     };
+    ::setenv(kKeyVariable, client_ec_key().private_pem().c_str(), 1);
+    ::setenv(kWrongKeyVariable, stranger_key().private_pem().c_str(), 1);
+    dir_.write("client-rsa.pem", client_rsa_key().private_pem());
     // "local" is us; "stranger" is a client whose ID tokens are for another audience than ours;
-    // "wrong-secret" cannot redeem its codes.
+    // "wrong-secret" cannot redeem its codes. "keyed-*" authenticate with private_key_jwt (the
+    // provider holds the public halves of our keys), "wrong-key" with a key it does not know.
+    // "form" asks for response_mode=form_post, as Apple does.
     provider_ = std::make_unique<test::OidcProvider>(Json::array({
+        {{"client_id", "pm-keyed"},
+         {"token_endpoint_auth_method", "private_key_jwt"},
+         {"jwks", test::oidc::jwks({&client_ec_key(), &client_rsa_key()})},
+         {"redirect_uris", {redirect("keyed-es"), redirect("keyed-rs"), redirect("wrong-key")}}},
+        {{"client_id", "pm-form"},
+         {"client_secret", "a-secret-only-the-test-knows"},
+         {"redirect_uris", {redirect("form")}}},
         {{"client_id", "pm-web"},
          {"client_secret", "a-secret-only-the-test-knows"},
          {"redirect_uris", {redirect("local")}}},
@@ -51,10 +81,29 @@ class OAuthBrowser : public ::testing::Test {
                   {"client_id", client_id},
                   {"client_secret_env", kSecretVariable}};
     };
+    auto keyed = [&](const std::string& name, const Json& key) {
+      Json e = {{"name", name},
+                {"issuer", provider_->issuer()},
+                {"audiences", {"pm-keyed"}},
+                {"jwks", provider_->jwks_url()},
+                {"client_id", "pm-keyed"}};
+      e.update(key);
+      e["client_key_id"] = name == "keyed-rs" ? "client-rsa" : "client-ec";
+      return e;
+    };
+    // Without the profile scope the ID token has no name, as Apple's never has.
+    Json form_post = {{"name", "form"},           {"issuer", provider_->issuer()},
+                      {"audiences", {"pm-form"}}, {"jwks", provider_->jwks_url()},
+                      {"client_id", "pm-form"},   {"client_secret_env", kSecretVariable},
+                      {"scopes", "openid email"}, {"response_mode", "form_post"}};
     providers_ = dir_.path / "providers.json";
     dir_.write("providers.json", Json::array({entry("local", "pm-web"),
                                               entry("stranger", "pm-other"),
                                               entry("wrong-secret", "pm-third"),
+                                              keyed("keyed-es", {{"client_key_env", kKeyVariable}}),
+                                              keyed("keyed-rs", {{"client_key_file", "client-rsa.pem"}}),
+                                              keyed("wrong-key", {{"client_key_env", kWrongKeyVariable}}),
+                                              form_post,
                                               {{"name", "tokens-only"},
                                                {"issuer", provider_->issuer()},
                                                {"audiences", {"pm-web"}},
@@ -81,6 +130,23 @@ class OAuthBrowser : public ::testing::Test {
     test::Headers headers{{"X-Forwarded-For", client_}};
     if (!c.empty()) headers.emplace_back("Cookie", "pm_oauth_flow=" + c);
     return server_->request("GET", back.callback, "", headers);
+  }
+  // The provider's page POSTing its form to our callback (response_mode=form_post) from its own
+  // site: a cross-site POST, which carries no SameSite=Lax cookie. `extra`: more fields (Apple's `user`).
+  test::HttpResult form_return(const test::OidcProvider::Return& back, const Json& extra = Json::object()) {
+    std::vector<std::pair<std::string, std::string>> fields;
+    for (const auto& [name, value] : back.form.items()) fields.emplace_back(name, value.get<std::string>());
+    for (const auto& [name, value] : extra.items()) fields.emplace_back(name, value.get<std::string>());
+    return server_->request("POST", back.callback, http_client::form_encode(fields),
+                            {{"Content-Type", "application/x-www-form-urlencoded"}, {"X-Forwarded-For", client_}});
+  }
+  // The browser following the form return's 303 to the GET callback: a top-level GET navigation,
+  // which carries the Lax cookie (if the browser has one).
+  test::HttpResult follow(const test::HttpResult& see_other, const std::string& cookie) {
+    EXPECT_EQ(see_other.status, 303) << see_other.body;
+    auto location = see_other.header("location");
+    EXPECT_TRUE(location.starts_with(base_ + "/api/v1/auth/oauth/")) << location;
+    return callback({.callback = location.substr(base_.size()), .flow_cookie = cookie}, cookie);
   }
   // The app's trade of the callback's code for the session.
   test::HttpResult handoff(const std::string& code, const std::string& cookie) {
@@ -113,6 +179,13 @@ class OAuthBrowser : public ::testing::Test {
     return handoff(code, back.flow_cookie);
   }
 
+  void suspend(const std::string& user_id) {
+    auto conn = db_.connect();
+    pqxx::work tx(conn);
+    auth::suspend(tx, user_id, 3);
+    tx.commit();
+  }
+
   void verify_email(const std::string& user_id) {
     auto conn = db_.connect();
     pqxx::work tx(conn);
@@ -135,7 +208,7 @@ TEST_F(OAuthBrowser, ANewPersonSignsUpThroughTheProviderAndLandsSignedIn) {
   auto listed = server_->request("GET", "/api/v1/auth/providers");
   ASSERT_EQ(listed.status, 200) << listed.body;
   EXPECT_EQ(listed.json()["providers"][0], (Json{{"name", "local"}, {"display_name", "Local OP"}}));
-  EXPECT_EQ(listed.json()["providers"].size(), 3u) << "a provider without a client_id has no browser sign-in";
+  EXPECT_EQ(listed.json()["providers"].size(), 7u) << "a provider without a client_id has no browser sign-in";
 
   auto email = test::unique_email("newcomer");
   auto start = server_->request("GET", "/api/v1/auth/oauth/local/start?" + signup_query());
@@ -259,12 +332,72 @@ TEST_F(OAuthBrowser, TheProvidersKeyRotationIsFollowed) {
 TEST_F(OAuthBrowser, ASuspendedAccountIsRefusedAtTheCallback) {
   auto user = test::sign_up(*server_, test::unique_email("member"));
   verify_email(user.user_id);
-  {
-    auto conn = db_.connect();
-    pqxx::work tx(conn);
-    auth::suspend(tx, user.user_id, 3);
-    tx.commit();
-  }
+  suspend(user.user_id);
   auto back = provider_->sign_in(start_url("local"), user.email, {});
   EXPECT_EQ(error_of(callback(back)), "account-suspended");
+}
+
+TEST_F(OAuthBrowser, AClientWithAPrivateKeySignsInWithPrivateKeyJwtAndAWrongKeyIsRefused) {
+  auto user = test::sign_up(*server_, test::unique_email("member"));
+  verify_email(user.user_id);
+  // The provider accepts the code only with an assertion signed by a key it holds for pm-keyed.
+  for (const char* provider : {"keyed-es", "keyed-rs"}) {
+    auto in = sign_in(user.email, provider);
+    ASSERT_EQ(in.status, 200) << provider << ": " << in.body << provider_->log();
+    EXPECT_EQ(in.json()["user"]["user_id"], user.user_id) << provider;
+  }
+  auto refused = provider_->sign_in(start_url("wrong-key"), user.email, {});
+  EXPECT_EQ(error_of(callback(refused)), "oauth-token-exchange-failed")
+      << "signed with a key the provider does not know";
+}
+
+TEST_F(OAuthBrowser, AFormPostReturnSignsUpThroughTheCallbacksGetWithTheBrowsersCookie) {
+  auto email = test::unique_email("newcomer");
+  auto back = provider_->sign_in(start_url("form", signup_query()), email, {});
+  ASSERT_FALSE(back.form.empty()) << "the provider answered with a redirect, not a form: " << back.callback;
+  EXPECT_EQ(back.callback, "/api/v1/auth/oauth/form/callback");
+  ASSERT_TRUE(back.form.contains("code") && back.form.contains("state")) << back.form.dump();
+
+  // The name comes only in Apple's `user` field; it must not end up in a URL.
+  auto posted =
+      form_return(back, {{"user", R"({"name":{"firstName":"Ada","lastName":"Byron"},"email":")" + email + R"("})"}});
+  EXPECT_EQ(posted.header("location").find("Ada"), std::string::npos) << posted.header("location");
+  auto in = handoff(code_of(follow(posted, back.flow_cookie)), back.flow_cookie);
+  ASSERT_EQ(in.status, 200) << in.body;
+  EXPECT_EQ(in.json()["user"]["email"], email);
+  EXPECT_EQ(in.json()["user"]["first_name"], "Ada") << "the name from the form, which the ID token lacks";
+
+  // The same form again (a replay): its state is used up.
+  EXPECT_EQ(error_of(follow(form_return(back), back.flow_cookie)), "oauth-state-invalid");
+}
+
+TEST_F(OAuthBrowser, AFormPostReturnIsBoundToTheBrowserAndSaysDenialsAndBadFormsInWords) {
+  auto user = test::sign_up(*server_, test::unique_email("member"));
+  verify_email(user.user_id);
+  // An attacker's own form return opened in someone else's browser (login CSRF): that browser has
+  // no cookie of this flow, or another flow's.
+  auto back = provider_->sign_in(start_url("form"), user.email, {});
+  EXPECT_EQ(error_of(follow(form_return(back), "")), "oauth-state-invalid");
+  back = provider_->sign_in(start_url("form"), user.email, {});
+  auto other = provider_->sign_in(start_url("form"), user.email, {});
+  EXPECT_EQ(error_of(follow(form_return(back), other.flow_cookie)), "oauth-state-invalid");
+
+  auto denied = provider_->sign_in(start_url("form"), user.email, {.deny = true});
+  ASSERT_EQ(denied.form.value("error", ""), "access_denied") << denied.form.dump();
+  EXPECT_EQ(error_of(follow(form_return(denied), denied.flow_cookie)), "oauth-denied");
+
+  auto not_a_form = server_->request("POST", "/api/v1/auth/oauth/form/callback", R"({"state":"x"})",
+                                     {{"Content-Type", "application/json"}});
+  EXPECT_EQ(error_of(not_a_form), "oauth-provider-error");
+  auto unknown = server_->request("POST", "/api/v1/auth/oauth/nobody/callback", "state=x&code=y",
+                                  {{"Content-Type", "application/x-www-form-urlencoded"}});
+  EXPECT_EQ(error_of(unknown), "unknown-oauth-provider");
+}
+
+TEST_F(OAuthBrowser, ASuspendedAccountIsRefusedAfterAFormPostReturn) {
+  auto user = test::sign_up(*server_, test::unique_email("member"));
+  verify_email(user.user_id);
+  suspend(user.user_id);
+  auto back = provider_->sign_in(start_url("form"), user.email, {});
+  EXPECT_EQ(error_of(follow(form_return(back), back.flow_cookie)), "account-suspended");
 }

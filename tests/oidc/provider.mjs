@@ -13,9 +13,11 @@
 // - POST /test/rotate-keys: from now on the provider signs with a new key, and publishes only it.
 // - GET /test/drive?start=URL&login=NAME[&deny=1][&nonce=VALUE]: plays the browser with plain
 //   HTTP: opens our start URL, follows the redirects, fills the provider's login and consent
-//   forms (or aborts them: deny), and stops at the redirect back to our callback. `nonce` replaces
+//   forms (or aborts them: deny), and stops at the redirect back to our callback (or, with
+//   response_mode=form_post, at the provider's page that would POST it there). `nonce` replaces
 //   the nonce of the authorization request on its way (a tampering browser). Answers
-//   {callback, flow_cookie}: the callback URL as the provider sent it, and the cookie our start set.
+//   {callback, flow_cookie, form}: the callback URL as the provider sent it, the cookie our start
+//   set, and for form_post the form's fields (absent otherwise).
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import http from "node:http";
 
@@ -81,6 +83,18 @@ class Jar {
   }
 }
 
+// The self-submitting page of response_mode=form_post: its form's target and hidden fields, or null.
+function formPost(page) {
+  const action = /<form method="post" action="([^"]*)"/.exec(page);
+  if (!action) return null;
+  const unescape = (text) =>
+    text.replace(/&(amp|lt|gt|quot|#39|#x27);/g, (_, e) => ({ amp: "&", lt: "<", gt: ">", quot: '"' })[e] ?? "'");
+  const fields = {};
+  for (const [, name, value] of page.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)"\/>/g))
+    fields[name] = unescape(value);
+  return { action: unescape(action[1]), fields };
+}
+
 async function drive({ start, login, deny, nonce }) {
   const ours = new Jar();
   const theirs = new Jar();
@@ -98,6 +112,9 @@ async function drive({ start, login, deny, nonce }) {
       continue;
     }
     const page = await res.text();
+    const post = formPost(page);
+    if (post && new URL(post.action, url).origin !== issuer)
+      return { callback: post.action, form: post.fields, flow_cookie: ours.cookies.get("pm_oauth_flow") ?? "" };
     if (res.status !== 200 || !url.pathname.startsWith("/interaction/"))
       throw new Error(`the provider answered ${res.status} at ${url.pathname}: ${page.slice(0, 500)}`);
     if (deny) {

@@ -45,7 +45,9 @@ OidcProvider::Return OidcProvider::sign_in(const std::string& start_url, const s
   // The provider redirects to http://127.0.0.1:<our port>/...: keep the target for our server.
   auto url = answer["callback"].get<std::string>();
   auto path = url.find('/', url.find("://") + 3);
-  return {.callback = url.substr(path), .flow_cookie = answer["flow_cookie"].get<std::string>()};
+  return {.callback = url.substr(path),
+          .flow_cookie = answer["flow_cookie"].get<std::string>(),
+          .form = answer.value("form", nlohmann::json::object())};
 }
 
 std::string OidcProvider::rotate_keys() {

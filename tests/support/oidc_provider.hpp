@@ -28,10 +28,12 @@ class OidcProvider {
   std::string jwks_url() const { return issuer() + "/jwks"; }
 
   // What a browser brings back from the provider: the callback URL the provider redirected to
-  // (path and query only: the same server's) and the flow cookie our start set.
+  // (path and query only: the same server's) and the flow cookie our start set. With
+  // response_mode=form_post: the URL the provider's page POSTs to, and that form's fields.
   struct Return {
     std::string callback;
     std::string flow_cookie;
+    nlohmann::json form = nlohmann::json::object();  // empty: a redirect
   };
   struct Options {
     bool deny = false;                 // abort at the provider's form (denied consent)

@@ -73,6 +73,17 @@ std::string TestKey::public_pem() const {
   return pem;
 }
 
+std::string TestKey::private_pem() const {
+  BIO* bio = BIO_new(BIO_s_mem());
+  check(bio && PEM_write_bio_PrivateKey(bio, key_.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1,
+        "PEM_write_bio_PrivateKey");
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio, &data);
+  std::string pem(data, static_cast<std::size_t>(len));
+  BIO_free(bio);
+  return pem;
+}
+
 std::string TestKey::sign(std::string_view input) const {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   check(ctx && EVP_DigestSignInit_ex(ctx, nullptr, "SHA256", nullptr, nullptr, key_.get(), nullptr) == 1, "sign init");

@@ -27,6 +27,8 @@ class TestKey {
   Json jwk() const;
   // The public key as PEM text (what an HS256 confusion attack uses as the "secret").
   std::string public_pem() const;
+  // The private key as PKCS#8 PEM ("BEGIN PRIVATE KEY"): a client key of the providers file.
+  std::string private_pem() const;
   // A JWS signature over `input`: RS256 PKCS#1 v1.5, or ES256 as raw r||s (64 bytes).
   std::string sign(std::string_view input) const;
 

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "auth/oidc/base64url.hpp"
+#include "auth/oidc/client_auth.hpp"
 #include "auth/oidc/fetch.hpp"
 #include "core/crypto.hpp"
 #include "core/http_client.hpp"
@@ -150,15 +151,16 @@ Result<std::string> CodeFlow::authorization_url(std::string_view provider, const
   if (!p) return std::unexpected(no_browser_provider());
   auto endpoints = PM_TRY(impl_->endpoints_of(*p));
   const char separator = endpoints.authorization.find('?') == std::string::npos ? '?' : '&';
-  return endpoints.authorization + separator +
-         http_client::form_encode({{"response_type", "code"},
-                                   {"client_id", p->client_id},
-                                   {"redirect_uri", r.redirect_uri},
-                                   {"scope", p->scopes},
-                                   {"state", r.state},
-                                   {"nonce", r.nonce},
-                                   {"code_challenge", r.code_challenge},
-                                   {"code_challenge_method", "S256"}});
+  std::vector<std::pair<std::string, std::string>> query{{"response_type", "code"},
+                                                         {"client_id", p->client_id},
+                                                         {"redirect_uri", r.redirect_uri},
+                                                         {"scope", p->scopes},
+                                                         {"state", r.state},
+                                                         {"nonce", r.nonce},
+                                                         {"code_challenge", r.code_challenge},
+                                                         {"code_challenge_method", "S256"}};
+  if (p->form_post) query.emplace_back("response_mode", "form_post");
+  return endpoints.authorization + separator + http_client::form_encode(query);
 }
 
 Result<std::string> CodeFlow::redeem(std::string_view provider, std::string_view code, std::string_view redirect_uri,
@@ -172,11 +174,19 @@ Result<std::string> CodeFlow::redeem(std::string_view provider, std::string_view
                                                         {"code_verifier", std::string(code_verifier)},
                                                         {"client_id", p->client_id}};
   std::vector<std::string> headers{"Content-Type: application/x-www-form-urlencoded", "Accept: application/json"};
-  if (!p->client_secret.empty() && endpoints.secret_in_body) {
-    form.emplace_back("client_secret", p->client_secret);
-  } else if (!p->client_secret.empty()) {
+  const auto now = std::chrono::system_clock::now();
+  // Apple's client secret is a JWT we sign; any other key means private_key_jwt.
+  const auto secret = p->client_key && !p->apple_team_id.empty()
+                          ? apple_client_secret(*p->client_key, p->apple_team_id, p->client_id, now)
+                          : p->client_secret;
+  if (p->client_key && p->apple_team_id.empty()) {
+    form.emplace_back("client_assertion_type", kClientAssertionType);
+    form.emplace_back("client_assertion", client_assertion(*p->client_key, p->client_id, endpoints.token, now));
+  } else if (!secret.empty() && endpoints.secret_in_body) {
+    form.emplace_back("client_secret", secret);
+  } else if (!secret.empty()) {
     // RFC 6749 §2.3.1: each part form-encoded, then joined by ':' and base64'd.
-    auto credentials = http_client::form_encode({{p->client_id, p->client_secret}});
+    auto credentials = http_client::form_encode({{p->client_id, secret}});
     credentials.replace(credentials.find('='), 1, ":");
     headers.push_back("Authorization: Basic " + crypto::base64(credentials));
   }

@@ -3,7 +3,9 @@
 // (RFC 7636), the protocol half. The provider's endpoints come from its discovery document
 // (<issuer>/.well-known/openid-configuration), fetched on first use and kept like key sets; the
 // code is redeemed at the token endpoint with the client secret as the document allows
-// (client_secret_basic, else client_secret_post), or as a public client with PKCE alone.
+// (client_secret_basic, else client_secret_post; Apple's secret is a JWT signed here), with a
+// private_key_jwt assertion when the provider has a client key (client_auth.hpp), or as a public
+// client with PKCE alone. A form_post provider is asked for response_mode=form_post.
 // What the flow keeps between the two legs (state, nonce, verifier) and who signs in is the
 // accounts service's (auth/service.cpp); the ID token is checked by Verifier like any other.
 //

@@ -20,6 +20,8 @@
 
 namespace pm::auth::oidc {
 
+struct SigningKey;  // client_auth.hpp
+
 struct ProviderConfig {
   std::string name;                    // "google", "apple", "test" ... (the {provider} path segment)
   std::string issuer;                  // expected "iss"
@@ -29,7 +31,12 @@ struct ProviderConfig {
   std::string display_name;   // as the web app's button says it ("Google"); default: name
   std::string client_id;      // our client id at the provider (also an accepted audience)
   std::string client_secret;  // from the environment variable the file names; empty: a public client
+  // The client's private key (client_auth.hpp): private_key_jwt at the token endpoint, or, with
+  // apple_team_id, the key that signs Apple's client secret. Null: client_secret (or a public client).
+  std::shared_ptr<const SigningKey> client_key;
+  std::string apple_team_id;
   std::string scopes = "openid email profile";
+  bool form_post = false;  // response_mode=form_post: the provider returns with a POST to the callback
 };
 
 struct IdentityClaims {
@@ -74,8 +81,9 @@ class Verifier {
 };
 
 // Providers from config: PM_OAUTH_PROVIDERS = a path to a JSON file [{"name","issuer","audiences":[...],"jwks",
-// "client_id","client_secret_env","scopes"}] (format in docs/oauth.md). A relative "jwks" file path is taken
-// relative to that file's folder; the secret is read from the environment variable named, never from the file.
+// "client_id","client_secret_env" | "client_key_env"/"client_key_file","client_key_id","apple_team_id","scopes",
+// "response_mode"}] (format in docs/oauth.md). Relative "jwks" and "client_key_file" paths are taken relative to
+// that file's folder; secrets and keys are read from the environment variable (or key file) named, never from it.
 Result<std::vector<ProviderConfig>> load_providers(const std::string& path);
 
 }  // namespace pm::auth::oidc

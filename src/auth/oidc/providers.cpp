@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "auth/oidc/client_auth.hpp"
 #include "auth/oidc/fetch.hpp"
 #include "auth/oidc/oidc.hpp"
 #include "core/json.hpp"
@@ -51,6 +52,55 @@ std::expected<void, std::string> parse_browser_client(const Json& entry, Provide
       return std::unexpected(fmt::format("the environment variable {} (client_secret_env) is not set", var));
     p.client_secret = secret;
   }
+  if (entry.contains("response_mode")) {
+    auto mode = PM_TRY(nonempty_string(entry, "response_mode"));
+    if (mode != "query" && mode != "form_post") return std::unexpected("\"response_mode\" must be query or form_post");
+    p.form_post = mode == "form_post";
+  }
+  return {};
+}
+
+// The client's private key (client_auth.hpp), like the secret never in the file itself: in the
+// environment variable it names (client_key_env) or in a file of its own (client_key_file, relative
+// to the providers file's folder; e.g. Apple's AuthKey_<kid>.p8).
+std::expected<void, std::string> parse_client_key(const Json& entry, const std::filesystem::path& base,
+                                                  ProviderConfig& p) {
+  const bool in_env = entry.contains("client_key_env"), in_file = entry.contains("client_key_file");
+  if (!in_env && !in_file) {
+    for (const char* needs_key : {"client_key_id", "apple_team_id"})
+      if (entry.contains(needs_key))
+        return std::unexpected(fmt::format("\"{}\" needs \"client_key_env\" or \"client_key_file\"", needs_key));
+    return {};
+  }
+  if (in_env && in_file) return std::unexpected("give \"client_key_env\" or \"client_key_file\", not both");
+  if (p.client_id.empty()) return std::unexpected("a client key needs a \"client_id\"");
+  if (!p.client_secret.empty()) return std::unexpected("give \"client_secret_env\" or a client key, not both");
+  std::string pem;
+  if (in_env) {
+    auto var = PM_TRY(nonempty_string(entry, "client_key_env"));
+    const char* value = std::getenv(var.c_str());
+    if (!value || !*value)
+      return std::unexpected(fmt::format("the environment variable {} (client_key_env) is not set", var));
+    pem = value;
+  } else {
+    auto file = std::filesystem::path(PM_TRY(nonempty_string(entry, "client_key_file")));
+    if (file.is_relative()) file = (base / file).lexically_normal();
+    std::ifstream in(file);
+    if (!in) return std::unexpected(fmt::format("the client key file {} cannot be read", file.string()));
+    std::stringstream text;
+    text << in.rdbuf();
+    pem = text.str();
+  }
+  std::string kid;
+  if (entry.contains("client_key_id")) kid = PM_TRY(nonempty_string(entry, "client_key_id"));
+  auto key = parse_signing_key(pem, kid);
+  if (!key) return std::unexpected("the client key: " + key.error());
+  if (entry.contains("apple_team_id")) {
+    if (key->alg != Algorithm::es256) return std::unexpected("Apple's client secret needs an EC P-256 key (ES256)");
+    if (kid.empty()) return std::unexpected("\"apple_team_id\" needs \"client_key_id\" (the key's id at Apple)");
+    p.apple_team_id = PM_TRY(nonempty_string(entry, "apple_team_id"));
+  }
+  p.client_key = std::make_shared<const SigningKey>(std::move(*key));
   return {};
 }
 
@@ -59,7 +109,8 @@ std::expected<ProviderConfig, std::string> parse_provider(const Json& entry, con
   // Unknown members are refused so a typo ("audience") fails at start-up, not at sign-in.
   for (const auto& [key, value] : entry.items())
     if (!std::set<std::string>{"name", "issuer", "audiences", "jwks", "display_name", "client_id", "client_secret_env",
-                               "scopes"}
+                               "client_key_env", "client_key_file", "client_key_id", "apple_team_id", "scopes",
+                               "response_mode"}
              .contains(key))
       return std::unexpected(fmt::format("unknown member \"{}\"", key));
   ProviderConfig p;
@@ -75,6 +126,7 @@ std::expected<ProviderConfig, std::string> parse_provider(const Json& entry, con
     p.audiences.push_back(a.get<std::string>());
   }
   PM_TRY(parse_browser_client(entry, p));
+  PM_TRY(parse_client_key(entry, base, p));
   if (!is_url(p.jwks) && std::filesystem::path(p.jwks).is_relative())
     p.jwks = (base / p.jwks).lexically_normal().string();
   return p;

@@ -229,7 +229,7 @@ export interface paths {
          * @description The provider's redirect (the `redirect_uri`: `PM_PUBLIC_URL` + this path). The `state` must
          *     name a flow this server started, not used yet, from the browser that has its
          *     `pm_oauth_flow` cookie. The code is redeemed at the token endpoint with the PKCE verifier
-         *     (and the client secret, as the discovery document allows), the ID token verified as by
+         *     (and the client secret as the discovery document allows, or a private_key_jwt assertion), the ID token verified as by
          *     `POST /api/v1/auth/oauth/{provider}` with the flow's nonce, and the account signed in,
          *     linked or, when the flow brought the sign-up fields and the provider a verified address,
          *     created. Success redirects to the web app's `/signin#oauth=<code>`: a handoff code (single
@@ -242,7 +242,19 @@ export interface paths {
          */
         get: operations["oauthBrowserCallback"];
         put?: never;
-        post?: never;
+        /**
+         * Where a form_post provider (Apple) sends the browser back
+         * @description A provider configured with `response_mode: form_post` (docs/oauth.md; Apple, as soon as
+         *     `email` or `name` is asked for) returns with its page POSTing a form here from its own site.
+         *     A cross-site POST carries no `SameSite=Lax` cookie, so nothing is decided here: the answer
+         *     is 303 See Other to the `GET` of this path with `state`, `code` and `error` in the query, a
+         *     top-level GET navigation that carries the `pm_oauth_flow` cookie, where every check of the
+         *     GET callback happens. Apple's `user` field (the name it shares on the first sign-in only) is
+         *     not put in that URL: it is kept beside the flow for that GET. A body that is no form (or
+         *     has no `state`) redirects to `/signin?error=oauth-provider-error`, an unknown provider to
+         *     `/signin?error=unknown-oauth-provider`.
+         */
+        post: operations["oauthBrowserFormCallback"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2956,6 +2968,53 @@ export interface operations {
                 };
                 content?: never;
             };
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    oauthBrowserFormCallback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    state?: string;
+                    code?: string;
+                    /** @description The provider's OAuth error code, e.g. access_denied */
+                    error?: string;
+                    error_description?: string;
+                    iss?: string;
+                    /** @description Apple: JSON {name: {firstName, lastName}, email}, on the first sign-in only */
+                    user?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Back to the web app with `?error=<problem type>` */
+            302: {
+                headers: {
+                    Location?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description To the GET callback with the form's state, code and error */
+            303: {
+                headers: {
+                    Location?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            413: components["responses"]["BodyTooLarge"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
         };
