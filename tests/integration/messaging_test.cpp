@@ -36,6 +36,11 @@ class Messaging : public test::MatchingApi {
         "POST", "/api/v1/conversations/" + (conversation.empty() ? conversation_ : conversation) + "/messages",
         body.dump(), p.user.auth());
   }
+  // POST .../media: the fixture photo, uploaded by `p` into the conversation.
+  test::HttpResult upload_photo(const Person& p) {
+    return server_->request("POST", "/api/v1/conversations/" + conversation_ + "/media", test::read_fixture("gps.jpg"),
+                            {{"Authorization", "Bearer " + p.user.token}, {"Content-Type", "image/jpeg"}});
+  }
   test::HttpResult say(const Person& p, const std::string& text, const std::string& client_id) {
     return send(p, {{"client_message_id", client_id}, {"content", text}});
   }
@@ -213,9 +218,7 @@ TEST_F(Messaging, OnlyTheSenderDeletesAndTheMessageKeepsItsPlace) {
 }
 
 TEST_F(Messaging, ADeletedImageMessageLosesItsImage) {
-  auto upload =
-      server_->request("POST", "/api/v1/conversations/" + conversation_ + "/media", test::read_fixture("gps.jpg"),
-                       {{"Authorization", "Bearer " + ana_.user.token}, {"Content-Type", "image/jpeg"}});
+  auto upload = upload_photo(ana_);
   ASSERT_EQ(upload.status, 201) << upload.body;
   const std::string key = upload.json()["media_key"];
   auto sent = send(ana_, {{"client_message_id", "pic"}, {"message_type", "image"}, {"media_key", key}});
@@ -228,9 +231,7 @@ TEST_F(Messaging, ADeletedImageMessageLosesItsImage) {
 }
 
 TEST_F(Messaging, ImageMessagesUseAStrippedUploadOfThisConversation) {
-  auto upload =
-      server_->request("POST", "/api/v1/conversations/" + conversation_ + "/media", test::read_fixture("gps.jpg"),
-                       {{"Authorization", "Bearer " + ana_.user.token}, {"Content-Type", "image/jpeg"}});
+  auto upload = upload_photo(ana_);
   ASSERT_EQ(upload.status, 201) << upload.body;
   const std::string key = upload.json()["media_key"];
   auto stored = server_->app().media_store->get(key);
@@ -275,9 +276,7 @@ TEST_F(Messaging, BadInputIsA400NamingTheField) {
 
 TEST_F(Messaging, TheWorkerDeletesMessagesPastRetentionWithTheirPhotos) {
   ASSERT_EQ(say(ana_, "old", "o").status, 201);
-  auto upload =
-      server_->request("POST", "/api/v1/conversations/" + conversation_ + "/media", test::read_fixture("gps.jpg"),
-                       {{"Authorization", "Bearer " + ana_.user.token}, {"Content-Type", "image/jpeg"}});
+  auto upload = upload_photo(ana_);
   ASSERT_EQ(upload.status, 201) << upload.body;
   const std::string key = upload.json()["media_key"];
   ASSERT_EQ(send(ana_, {{"client_message_id", "pic"}, {"message_type", "image"}, {"media_key", key}}).status, 201);
@@ -302,9 +301,7 @@ TEST_F(Messaging, TheWorkerDeletesMessagesPastRetentionWithTheirPhotos) {
 // leaves with its month's partitions of messages and message_documents, its photo leaves storage,
 // and this month's messages stay.
 TEST_F(Messaging, TheWorkerDropsWholeMonthsPastRetentionWithTheirPhotos) {
-  auto upload =
-      server_->request("POST", "/api/v1/conversations/" + conversation_ + "/media", test::read_fixture("gps.jpg"),
-                       {{"Authorization", "Bearer " + ana_.user.token}, {"Content-Type", "image/jpeg"}});
+  auto upload = upload_photo(ana_);
   ASSERT_EQ(upload.status, 201) << upload.body;
   const std::string key = upload.json()["media_key"];
   ASSERT_EQ(send(ana_, {{"client_message_id", "pic"}, {"message_type", "image"}, {"media_key", key}}).status, 201);
@@ -432,9 +429,7 @@ TEST_F(Messaging, ABlockRemovesTheNotificationsEitherHasAboutTheOther) {
 TEST_F(Messaging, DeletingAnAccountRemovesTheImagesOfItsConversations) {
   std::vector<std::string> keys;
   for (const Person* p : {&ana_, &ben_}) {
-    auto upload =
-        server_->request("POST", "/api/v1/conversations/" + conversation_ + "/media", test::read_fixture("gps.jpg"),
-                         {{"Authorization", "Bearer " + p->user.token}, {"Content-Type", "image/jpeg"}});
+    auto upload = upload_photo(*p);
     ASSERT_EQ(upload.status, 201) << upload.body;
     keys.push_back(upload.json()["media_key"]);
     ASSERT_EQ(send(*p, {{"client_message_id", "pic"}, {"message_type", "image"}, {"media_key", keys.back()}}).status,
@@ -450,9 +445,7 @@ TEST_F(Messaging, DeletingAnAccountRemovesTheImagesOfItsConversations) {
 // stays; and only the sender's own upload can be sent.
 TEST_F(Messaging, UnsentChatUploadsAreDeletedAfterADay) {
   auto upload = [&](const Person& p) {
-    auto res =
-        server_->request("POST", "/api/v1/conversations/" + conversation_ + "/media", test::read_fixture("gps.jpg"),
-                         {{"Authorization", "Bearer " + p.user.token}, {"Content-Type", "image/jpeg"}});
+    auto res = upload_photo(p);
     EXPECT_EQ(res.status, 201) << res.body;
     return res.json().value("media_key", "");
   };
