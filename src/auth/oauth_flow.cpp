@@ -98,6 +98,8 @@ Result<std::string> Service::oauth_callback(std::string_view provider, const OAu
   auto flow = PM_TRY(take(d_.redis, flow_key(back.state)));
   if (!flow || flow->value("provider", "") != provider || !same_browser(*flow, binding))
     return std::unexpected(state_invalid());
+  // Before anything else of the response is believed, even its error.
+  PM_TRY(d_.oidc_flow.check_issuer(provider, back.iss));
   if (back.error == "access_denied")
     return std::unexpected(Problem("oauth-denied", "you did not allow the sign-in at the provider"));
   if (!back.error.empty() || back.code.empty())

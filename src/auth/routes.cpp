@@ -87,7 +87,8 @@ void add_browser_sign_in(http::Router& router, Service& auth, const Config& conf
   add_public(Method::get, "/api/v1/auth/oauth/{provider}/callback", [&auth, &config](Request& req) {
     Service::OAuthReturn back{.state = req.query("state").value_or(""),
                               .code = req.query("code").value_or(""),
-                              .error = req.query("error").value_or("")};
+                              .error = req.query("error").value_or(""),
+                              .iss = req.query("iss")};
     auto code = auth.oauth_callback(req.params["provider"], back, cookie_of(req, kFlowCookie), client_of(req));
     if (!code) return back_to_app(config, "signin", code.error());
     // A fragment never reaches a server (nor a Referer): the app trades it for the session.
@@ -114,7 +115,7 @@ void add_browser_sign_in(http::Router& router, Service& auth, const Config& conf
       if (!kept) return back_to_app(config, "signin", kept.error());
     }
     std::vector<std::pair<std::string, std::string>> query{{"state", *state}};
-    for (const char* name : {"code", "error"})
+    for (const char* name : {"code", "error", "iss"})
       if (auto value = req.form(name)) query.emplace_back(name, *value);
     return http::redirect(fmt::format("{}/api/v1/auth/oauth/{}/callback?{}", config.public_url, provider,
                                       http_client::form_encode(query)),

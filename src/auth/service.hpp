@@ -86,6 +86,7 @@ class Service {
   Result<OAuthStarted> oauth_start(std::string_view provider, std::optional<ProfileBasics> signup);
   struct OAuthReturn {
     std::string state, code, error;  // the callback's query parameters (empty when absent)
+    std::optional<std::string> iss;  // RFC 9207's issuer parameter, when the response has one
   };
   // A form_post provider's return (Apple) before the redirect to the callback's GET: keeps the
   // name that Apple gives only in the first sign-in's `user` field (JSON), for that flow's

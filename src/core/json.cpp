@@ -29,4 +29,9 @@ Result<Json> parse_json(std::string_view text) {
   }
 }
 
+std::string string_member(const Json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 }  // namespace pm

@@ -1,6 +1,7 @@
 #pragma once
 // The one JSON helper: parsing untrusted text into a value or a Problem that says what is wrong.
 
+#include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -19,5 +20,9 @@ inline constexpr int kMaxJsonDepth = 64;
 // Parses `text`; malformed input, or nesting deeper than kMaxJsonDepth, becomes a 400
 // "malformed-json" problem naming the position or the depth.
 Result<Json> parse_json(std::string_view text);
+
+// The string member `key` of an object; "" when it is absent or not a string (for documents from
+// outside whose optional members are read leniently: a provider's discovery document, a JWK).
+std::string string_member(const Json& object, const char* key);
 
 }  // namespace pm

@@ -45,11 +45,6 @@ bool valid_key(const Json& v, std::size_t max, bool hyphen = false) {
   });
 }
 
-std::string str(const Json& obj, const char* key) {
-  auto it = obj.find(key);
-  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 Traits parse_traits(const Json& obj, const char* member, const std::set<std::string>& dims, std::string_view where,
                     Problems& p) {
   Traits traits;
@@ -78,11 +73,11 @@ void parse_options(const Json& jq, Question& q, const std::set<std::string>& dim
   }
   std::set<std::string> keys;
   for (const auto& jo : *it) {
-    if (!jo.is_object() || !jo.contains("key") || !jo["key"].is_string() || str(jo, "label").empty()) {
+    if (!jo.is_object() || !jo.contains("key") || !jo["key"].is_string() || string_member(jo, "label").empty()) {
       p.add(q.key, "each option needs a string \"key\" and a \"label\"");
       continue;
     }
-    Option o{str(jo, "key"), str(jo, "label"), parse_traits(jo, "traits", dims, q.key, p)};
+    Option o{string_member(jo, "key"), string_member(jo, "label"), parse_traits(jo, "traits", dims, q.key, p)};
     if (!keys.insert(o.key).second) p.add(q.key, fmt::format("option \"{}\" appears twice", o.key));
     q.options.push_back(std::move(o));
   }
@@ -104,8 +99,8 @@ void parse_slider(const Json& jq, Question& q, const std::set<std::string>& dims
   s.min = jq["min"].get<double>();
   s.max = jq["max"].get<double>();
   s.step = jq["step"].get<double>();
-  s.min_label = str(jq, "min_label");
-  s.max_label = str(jq, "max_label");
+  s.min_label = string_member(jq, "min_label");
+  s.max_label = string_member(jq, "max_label");
   if (!(s.min < s.max)) p.add(q.key, "slider min must be below max");
   if (!(s.step > 0))
     p.add(q.key, "slider step must be positive");
@@ -173,9 +168,9 @@ Result<Bank> parse_bank(const Json& doc) {
   }
   if (!valid_key(doc.value("bank", Json()), 50, true))
     p.add("", "\"bank\" must be a key of a-z, 0-9, _ and - (at most 50)");
-  bank.key = str(doc, "bank");
-  bank.version = str(doc, "version");
-  bank.title = str(doc, "title");
+  bank.key = string_member(doc, "bank");
+  bank.version = string_member(doc, "version");
+  bank.title = string_member(doc, "title");
   if (bank.version.empty() || bank.version.size() > 50) p.add("", "\"version\" is required (at most 50 characters)");
   if (bank.title.empty()) p.add("", "\"title\" is required");
 
@@ -184,7 +179,8 @@ Result<Bank> parse_bank(const Json& doc) {
     p.add("", "\"dimensions\" must be an array");
   else
     for (const auto& jd : doc["dimensions"]) {
-      Dimension d{str(jd, "key"), str(jd, "group"), str(jd, "label"), str(jd, "description")};
+      Dimension d{string_member(jd, "key"), string_member(jd, "group"), string_member(jd, "label"),
+                  string_member(jd, "description")};
       if (!valid_key(jd.value("key", Json()), 64))
         p.add("", "a dimension needs a key of a-z, 0-9 and _");
       else if (!dims.insert(d.key).second)
@@ -202,10 +198,10 @@ Result<Bank> parse_bank(const Json& doc) {
   else {
     bank.blocks.reserve(doc["blocks"].size());
     for (const auto& jb : doc["blocks"]) {
-      Block b{.key = str(jb, "key"),
-              .title = str(jb, "title"),
-              .description = str(jb, "description"),
-              .attribute = str(jb, "attribute")};
+      Block b{.key = string_member(jb, "key"),
+              .title = string_member(jb, "title"),
+              .description = string_member(jb, "description"),
+              .attribute = string_member(jb, "attribute")};
       if (!valid_key(jb.value("key", Json()), 64))
         p.add(b.key, "a block needs a key of a-z, 0-9 and _");
       else if (!block_keys.insert(b.key).second)
@@ -222,7 +218,7 @@ Result<Bank> parse_bank(const Json& doc) {
       int order = 0;
       for (const auto& jq : questions.is_array() ? questions : Json::array()) {
         Question q;
-        q.key = str(jq, "key");
+        q.key = string_member(jq, "key");
         q.block_key = b.key;
         q.display_order = ++order;
         if (!valid_key(jq.value("key", Json()), 64)) {
@@ -231,11 +227,11 @@ Result<Bank> parse_bank(const Json& doc) {
         }
         if (!question_keys.insert(q.key).second) p.add(q.key, "this question key appears twice");
         q.id = crypto::uuid_v5(bank.key + ":" + q.key);
-        q.text = str(jq, "text");
+        q.text = string_member(jq, "text");
         if (q.text.empty() || utf8_length(q.text) > 500) p.add(q.key, "\"text\" is required (at most 500 characters)");
-        auto type = question_type_from(str(jq, "type"));
+        auto type = question_type_from(string_member(jq, "type"));
         if (!type) {
-          p.add(q.key, fmt::format("unknown question type \"{}\"", str(jq, "type")));
+          p.add(q.key, fmt::format("unknown question type \"{}\"", string_member(jq, "type")));
           continue;
         }
         q.type = *type;

@@ -3,6 +3,8 @@
 // consent forms are filled with plain HTTP as a browser would. Our server sees only what a browser
 // sends it: the start, the callback with the flow cookie, and the app's handoff.
 
+#include <regex>
+
 #include <gtest/gtest.h>
 
 #include <pqxx/pqxx>
@@ -76,8 +78,7 @@ class OAuthBrowser : public ::testing::Test {
       return Json{{"name", name},
                   {"display_name", "Local OP"},
                   {"issuer", provider_->issuer()},
-                  {"audiences", {"pm-web"}},
-                  {"jwks", provider_->jwks_url()},
+                  {"audiences", {"pm-web"}},  // no "jwks": its jwks_uri from discovery
                   {"client_id", client_id},
                   {"client_secret_env", kSecretVariable}};
     };
@@ -327,6 +328,26 @@ TEST_F(OAuthBrowser, TheProvidersKeyRotationIsFollowed) {
   ASSERT_EQ(after.status, 200) << "signed with the new key: " << after.body;
   EXPECT_EQ(after.json()["user"]["user_id"], user.user_id);
   EXPECT_GT(server_->app().oidc.jwks_fetch_count("local"), fetched) << "the new key set was fetched";
+}
+
+// RFC 9207: an attacker who gets a browser to start at one provider and brings back another's answer
+// (a "mix-up") is caught by the issuer the answer names. The provider here, like Google, always sends it.
+TEST_F(OAuthBrowser, AnAnswerNamingAnotherIssuerOrNoneIsRefused) {
+  auto user = test::sign_up(*server_, test::unique_email("member"));
+  verify_email(user.user_id);
+  const std::regex iss("&?iss=[^&]*");
+  auto forged = provider_->sign_in(start_url("local"), user.email, {});
+  ASSERT_TRUE(std::regex_search(forged.callback, iss)) << forged.callback;
+  forged.callback = std::regex_replace(forged.callback, iss, "&iss=https%3A%2F%2Fother-provider.example");
+  EXPECT_EQ(error_of(callback(forged)), "oauth-provider-error") << "an answer from another issuer";
+
+  auto stripped = provider_->sign_in(start_url("local"), user.email, {});
+  stripped.callback = std::regex_replace(stripped.callback, iss, "");
+  EXPECT_EQ(error_of(callback(stripped)), "oauth-provider-error") << "an answer without the iss it always has";
+
+  auto honest = sign_in(user.email);
+  ASSERT_EQ(honest.status, 200) << honest.body;
+  EXPECT_EQ(honest.json()["user"]["user_id"], user.user_id);
 }
 
 TEST_F(OAuthBrowser, ASuspendedAccountIsRefusedAtTheCallback) {

@@ -59,6 +59,19 @@ TEST(OidcProviders, RefusesBadFilesNamingTheFault) {
             std::string::npos);
   EXPECT_NE(error_of(R"([{"name": "x", )" + ok + R"(}, {"name": "x", )" + ok + "}]").find("twice"), std::string::npos);
   EXPECT_NE(error_of("[1]").find("provider #1"), std::string::npos);
+  EXPECT_NE(error_of(R"([{"name": "x", "issuer": "accounts.example", "audiences": ["a"]}])").find("discovery"),
+            std::string::npos)
+      << "without jwks, the keys come from the issuer's discovery document, which needs a URL";
+  EXPECT_NE(error_of(R"([{"name": "x", "issuer": "https://i", "audiences": ["a"], "jwks": ""}])").find("\"jwks\""),
+            std::string::npos);
+}
+
+TEST(OidcProviders, WithoutJwksTheKeysComeFromDiscovery) {
+  auto path = write_providers(R"([{"name": "google", "issuer": "https://accounts.google.com", "audiences": ["web"]}])");
+  auto r = load_providers(path);
+  std::filesystem::remove(path);
+  ASSERT_TRUE(r.has_value()) << r.error().detail;
+  EXPECT_EQ((*r)[0].jwks, "") << "empty: the verifier reads the discovery document's jwks_uri";
 }
 
 TEST_F(OidcTest, VerifierFromConfig) {

@@ -60,3 +60,26 @@ test("declining at the provider comes back as words on the sign-in screen", asyn
   await passTheProvider(page, uniqueEmail("nobody"));
   await expect(page.getByRole("alert")).toContainText("No account uses this identity yet");
 });
+
+// Apple returns by form POST from its own site (response_mode=form_post): the server answers the POST
+// with 303 to its GET callback, where the browser's flow cookie comes along (docs/oauth.md).
+test("a provider that returns by form POST, as Apple does, signs a person up and in", async ({ page }) => {
+  const email = uniqueEmail("formpost");
+  await page.goto("/signup");
+  await page.getByLabel("Birth date").fill("1990-07-30");
+  const returns: string[] = [];
+  page.on("request", (r) => {
+    if (r.url().includes("/api/v1/auth/oauth/form/callback")) returns.push(r.method());
+  });
+  await page.getByRole("button", { name: "Sign up with Form OP" }).click();
+  await passTheProvider(page, email);
+  await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
+  expect(returns).toEqual(["POST", "GET"]);
+
+  await page.evaluate(() => localStorage.clear());
+  await page.context().clearCookies();
+  await page.goto("/signin");
+  await page.getByRole("button", { name: "Sign in with Form OP" }).click();
+  await passTheProvider(page, email);
+  await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
+});

@@ -10,7 +10,7 @@
 
 #include "auth/oidc/base64url.hpp"
 #include "auth/oidc/client_auth.hpp"
-#include "auth/oidc/fetch.hpp"
+#include "auth/oidc/discovery.hpp"
 #include "core/crypto.hpp"
 #include "core/http_client.hpp"
 #include "core/json.hpp"
@@ -20,8 +20,6 @@ namespace pm::auth::oidc {
 
 namespace {
 
-constexpr std::size_t kMaxDiscoveryBytes = 1 << 20;
-
 Problem no_browser_provider() {
   return Problem("unknown-oauth-provider", "no sign-in provider of that name is configured");
 }
@@ -30,42 +28,27 @@ Problem discovery_unavailable() {
   return Problem("oauth-provider-unavailable", "the sign-in provider cannot be reached; try again later");
 }
 
-std::string discovery_string(const Json& doc, const char* name) {
-  auto it = doc.find(name);
-  return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-bool discovery_lists(const Json& doc, const char* name, std::string_view value) {
-  auto it = doc.find(name);
-  return it != doc.end() && it->is_array() && std::ranges::any_of(*it, [&](const Json& v) {
-           return v.is_string() && v.get_ref<const std::string&>() == value;
-         });
-}
-
 // The endpoints of a provider's discovery document this flow uses.
 struct Endpoints {
   std::string authorization, token;
   bool secret_in_body = false;  // client_secret_post rather than client_secret_basic
+  bool sends_iss = false;       // RFC 9207: every authorization response carries `iss`
 };
 
-// The document, checked: it must be the configured issuer's (OpenID Connect Discovery §4.3) and
-// name endpoints this process may call.
-std::expected<Endpoints, std::string> parse_discovery(const ProviderConfig& p, const std::string& text) {
-  auto doc = parse_json(text);
-  if (!doc || !doc->is_object()) return std::unexpected("the discovery document is not a JSON object");
-  if (discovery_string(*doc, "issuer") != p.issuer)
-    return std::unexpected("the discovery document names another issuer");
-  Endpoints e{.authorization = discovery_string(*doc, "authorization_endpoint"),
-              .token = discovery_string(*doc, "token_endpoint")};
+// The endpoints of the (issuer-checked) document, which must be ones this process may call.
+std::expected<Endpoints, std::string> parse_discovery(const Json& doc) {
+  Endpoints e{.authorization = string_member(doc, "authorization_endpoint"),
+              .token = string_member(doc, "token_endpoint"),
+              .sends_iss = doc.contains("authorization_response_iss_parameter_supported") &&
+                           doc["authorization_response_iss_parameter_supported"] == true};
   for (const auto* url : {&e.authorization, &e.token})
     if (auto why = http_client::refusal(*url)) return std::unexpected("an endpoint cannot be used: " + *why);
-  if (doc->contains("code_challenge_methods_supported") &&
-      !discovery_lists(*doc, "code_challenge_methods_supported", "S256"))
+  if (doc.contains("code_challenge_methods_supported") && !lists(doc, "code_challenge_methods_supported", "S256"))
     return std::unexpected("the provider does not support PKCE with S256");
   // Absent means client_secret_basic (Discovery §3); use post only when basic is not offered.
-  if (doc->contains("token_endpoint_auth_methods_supported"))
-    e.secret_in_body = !discovery_lists(*doc, "token_endpoint_auth_methods_supported", "client_secret_basic") &&
-                       discovery_lists(*doc, "token_endpoint_auth_methods_supported", "client_secret_post");
+  if (doc.contains("token_endpoint_auth_methods_supported"))
+    e.secret_in_body = !lists(doc, "token_endpoint_auth_methods_supported", "client_secret_basic") &&
+                       lists(doc, "token_endpoint_auth_methods_supported", "client_secret_post");
   return e;
 }
 
@@ -84,6 +67,7 @@ struct CodeFlow::Impl {
   struct Held {
     std::string authorization, token;
     bool secret_in_body = false;
+    bool sends_iss = false;
     std::chrono::steady_clock::time_point fetched;
   };
   std::vector<ProviderConfig> providers;
@@ -104,10 +88,8 @@ struct CodeFlow::Impl {
       auto it = endpoints.find(p.name);
       if (it != endpoints.end() && now - it->second.fetched < cache_ttl) return it->second;
     }
-    auto issuer = p.issuer;
-    while (!issuer.empty() && issuer.back() == '/') issuer.pop_back();
-    auto text = fetch_document(issuer + "/.well-known/openid-configuration", timeout, kMaxDiscoveryBytes);
-    auto parsed = text ? parse_discovery(p, *text) : std::unexpected(text.error());
+    auto doc = fetch_discovery(p.issuer, timeout);
+    auto parsed = doc ? parse_discovery(*doc) : std::unexpected(doc.error());
     std::lock_guard lock(mutex);
     if (!parsed) {
       log::warn("oidc_discovery_failed", {{"provider", p.name}, {"error", parsed.error()}});
@@ -118,6 +100,7 @@ struct CodeFlow::Impl {
     return endpoints[p.name] = Held{.authorization = parsed->authorization,
                                     .token = parsed->token,
                                     .secret_in_body = parsed->secret_in_body,
+                                    .sends_iss = parsed->sends_iss,
                                     .fetched = now};
   }
 };
@@ -163,6 +146,21 @@ Result<std::string> CodeFlow::authorization_url(std::string_view provider, const
   return endpoints.authorization + separator + http_client::form_encode(query);
 }
 
+Result<void> CodeFlow::check_issuer(std::string_view provider, std::optional<std::string_view> iss) const {
+  const auto* p = impl_->find(provider);
+  if (!p) return std::unexpected(no_browser_provider());
+  auto endpoints = PM_TRY(impl_->endpoints_of(*p));
+  auto mixed_up = [&](const char* why) {
+    log::warn("oidc_issuer_mismatch", {{"provider", p->name}, {"error", why}});
+    return std::unexpected(Problem("oauth-provider-error",
+                                   "the sign-in answer did not come from the provider it was "
+                                   "sent to; please start again"));
+  };
+  if (iss && *iss != p->issuer) return mixed_up("the response's iss names another issuer");
+  if (!iss && endpoints.sends_iss) return mixed_up("the response has no iss, which the provider always sends");
+  return {};
+}
+
 Result<std::string> CodeFlow::redeem(std::string_view provider, std::string_view code, std::string_view redirect_uri,
                                      std::string_view code_verifier) const {
   const auto* p = impl_->find(provider);
@@ -202,10 +200,10 @@ Result<std::string> CodeFlow::redeem(std::string_view provider, std::string_view
   auto doc = parse_json(answer->body);
   if (answer->status != 200 || !doc || !doc->is_object()) {
     // The OAuth error code is the provider's fixed vocabulary ("invalid_grant"): safe to log.
-    auto code_name = doc && doc->is_object() ? discovery_string(*doc, "error") : std::string();
+    auto code_name = doc && doc->is_object() ? string_member(*doc, "error") : std::string();
     return failed(fmt::format("HTTP {} {}", answer->status, code_name));
   }
-  auto id_token = discovery_string(*doc, "id_token");
+  auto id_token = string_member(*doc, "id_token");
   if (id_token.empty()) return failed("the answer has no id_token");
   return id_token;
 }

@@ -10,10 +10,12 @@
 // accounts service's (auth/service.cpp); the ID token is checked by Verifier like any other.
 //
 // Problems: 404 "unknown-oauth-provider" (no such provider, or one without a client_id),
-// 503 "oauth-provider-unavailable" (no usable discovery document), 502 "oauth-token-exchange-failed".
+// 503 "oauth-provider-unavailable" (no usable discovery document), 502 "oauth-token-exchange-failed",
+// 502 "oauth-provider-error" (a response from another issuer than the provider's).
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,6 +57,10 @@ class CodeFlow {
   // Where to send the browser: the authorization endpoint with the request's parameters.
   Result<std::string> authorization_url(std::string_view provider, const AuthorizationRequest& request) const;
 
+  // RFC 9207's defence against a mix-up of providers: the authorization response's `iss` (nullopt
+  // when it has none) must be the provider's issuer, and must be there when the provider's
+  // discovery document says it always sends it. Checked before the code goes to any token endpoint.
+  Result<void> check_issuer(std::string_view provider, std::optional<std::string_view> iss) const;
   // Redeems an authorization code; the answer is the provider's ID token (still to be verified).
   Result<std::string> redeem(std::string_view provider, std::string_view code, std::string_view redirect_uri,
                              std::string_view code_verifier) const;

@@ -69,11 +69,6 @@ std::expected<std::string, std::string> b64_member(const Json& jwk, const char* 
   return *bytes;
 }
 
-std::string string_member(const Json& jwk, const char* name) {
-  auto it = jwk.find(name);
-  return it != jwk.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 }  // namespace
 
 std::expected<PublicKey, std::string> rsa_public_key(std::string_view n, std::string_view e) {

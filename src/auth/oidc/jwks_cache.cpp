@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "auth/oidc/discovery.hpp"
 #include "auth/oidc/fetch.hpp"
 #include "core/log.hpp"
 
@@ -21,8 +22,8 @@ Result<std::shared_ptr<const KeySet>> answer(std::shared_ptr<const KeySet> keys)
 
 }  // namespace
 
-JwksCache::JwksCache(std::string provider, std::string source, JwksPolicy policy)
-    : provider_(std::move(provider)), source_(std::move(source)), policy_(policy) {}
+JwksCache::JwksCache(std::string provider, std::string source, std::string issuer, JwksPolicy policy)
+    : provider_(std::move(provider)), source_(std::move(source)), issuer_(std::move(issuer)), policy_(policy) {}
 
 bool JwksCache::wants_fetch(const State& s, std::string_view kid, Steady::time_point now) const {
   bool rate_ok = s.attempts == 0 || now - s.attempted_at >= policy_.min_refetch_interval;
@@ -71,8 +72,19 @@ Result<std::shared_ptr<const KeySet>> JwksCache::keys_for(std::string_view kid) 
   return answer(state_.keys);
 }
 
+std::expected<std::string, std::string> JwksCache::source() const {
+  if (!source_.empty()) return source_;
+  auto discovery = fetch_discovery(issuer_, policy_.fetch_timeout);
+  if (!discovery) return std::unexpected(discovery.error());
+  auto uri = string_member(*discovery, "jwks_uri");
+  if (!is_url(uri)) return std::unexpected("the discovery document has no http(s) jwks_uri");
+  return uri;
+}
+
 void JwksCache::fetch() {
-  auto document = fetch_document(source_, policy_.fetch_timeout, policy_.max_document_bytes);
+  auto from = source();
+  auto document = from ? fetch_document(*from, policy_.fetch_timeout, policy_.max_document_bytes)
+                       : std::expected<std::string, std::string>(std::unexpected(from.error()));
   std::expected<KeySet, std::string> parsed =
       document ? parse_jwks(*document) : std::expected<KeySet, std::string>(std::unexpected(document.error()));
   if (!parsed) {

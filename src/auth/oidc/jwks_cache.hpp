@@ -6,8 +6,11 @@
 // `min_refetch_interval` apart, so a flood of tokens with made-up key ids costs the provider one
 // request per interval, not one per token. A failed refresh keeps the keys we already have.
 // One thread fetches at a time; the others keep using the keys already loaded meanwhile.
+// Without a configured source, each fetch first reads the issuer's discovery document for its
+// `jwks_uri` (an http(s) URL, never a file), so a provider that moves its keys is followed.
 
 #include <chrono>
+#include <expected>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -21,7 +24,8 @@ namespace pm::auth::oidc {
 
 class JwksCache {
  public:
-  JwksCache(std::string provider, std::string source, JwksPolicy policy);
+  // `source`: the key set's URL or file; empty: the `jwks_uri` of `issuer`'s discovery document.
+  JwksCache(std::string provider, std::string source, std::string issuer, JwksPolicy policy);
 
   // The current key set, fetched first if there is none yet, it is older than the TTL, or it has
   // no key `kid` (each subject to the minimum interval). The set may still lack `kid`: the caller
@@ -41,10 +45,12 @@ class JwksCache {
     bool in_flight = false;  // a thread is fetching right now
   };
   bool wants_fetch(const State& s, std::string_view kid, Steady::time_point now) const;
-  void fetch();  // caller holds fetch_mutex_
+  void fetch();                                            // caller holds fetch_mutex_
+  std::expected<std::string, std::string> source() const;  // where the key set is now
 
   const std::string provider_;
   const std::string source_;
+  const std::string issuer_;
   const JwksPolicy policy_;
   mutable std::mutex state_mutex_;  // guards state_; never held during a fetch
   State state_;

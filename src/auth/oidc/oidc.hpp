@@ -26,7 +26,7 @@ struct ProviderConfig {
   std::string name;                    // "google", "apple", "test" ... (the {provider} path segment)
   std::string issuer;                  // expected "iss"
   std::vector<std::string> audiences;  // accepted "aud" values (client ids)
-  std::string jwks;                    // file path or http(s) URL of the provider's JWKS
+  std::string jwks;                    // file path or http(s) URL of the provider's JWKS; empty: discovery's jwks_uri
   // The browser's sign-in (code_flow.hpp); empty client_id: ID tokens only (POST /auth/oauth/{provider}).
   std::string display_name;   // as the web app's button says it ("Google"); default: name
   std::string client_id;      // our client id at the provider (also an accepted audience)
@@ -80,7 +80,7 @@ class Verifier {
   std::unique_ptr<Impl> impl_;
 };
 
-// Providers from config: PM_OAUTH_PROVIDERS = a path to a JSON file [{"name","issuer","audiences":[...],"jwks",
+// Providers from config: PM_OAUTH_PROVIDERS = a path to a JSON file [{"name","issuer","audiences":[...],["jwks"],
 // "client_id","client_secret_env" | "client_key_env"/"client_key_file","client_key_id","apple_team_id","scopes",
 // "response_mode"}] (format in docs/oauth.md). Relative "jwks" and "client_key_file" paths are taken relative to
 // that file's folder; secrets and keys are read from the environment variable (or key file) named, never from it.

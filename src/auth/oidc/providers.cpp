@@ -114,8 +114,14 @@ std::expected<ProviderConfig, std::string> parse_provider(const Json& entry, con
              .contains(key))
       return std::unexpected(fmt::format("unknown member \"{}\"", key));
   ProviderConfig p;
-  for (auto [field, name] : {std::pair{&p.name, "name"}, {&p.issuer, "issuer"}, {&p.jwks, "jwks"}})
+  for (auto [field, name] : {std::pair{&p.name, "name"}, {&p.issuer, "issuer"}})
     *field = PM_TRY(nonempty_string(entry, name));
+  // Without "jwks" the keys are found through the issuer's discovery document, which needs a URL.
+  if (entry.contains("jwks"))
+    p.jwks = PM_TRY(nonempty_string(entry, "jwks"));
+  else if (!is_url(p.issuer))
+    return std::unexpected(
+        "\"issuer\" must be an http(s) URL for the keys to be found by discovery (or give \"jwks\")");
   if (!valid_name(p.name)) return std::unexpected("\"name\" must be 1-64 characters of a-z, 0-9, '-' and '_'");
   auto aud = entry.find("audiences");
   if (aud == entry.end() || !aud->is_array() || aud->empty())
@@ -127,7 +133,7 @@ std::expected<ProviderConfig, std::string> parse_provider(const Json& entry, con
   }
   PM_TRY(parse_browser_client(entry, p));
   PM_TRY(parse_client_key(entry, base, p));
-  if (!is_url(p.jwks) && std::filesystem::path(p.jwks).is_relative())
+  if (!p.jwks.empty() && !is_url(p.jwks) && std::filesystem::path(p.jwks).is_relative())
     p.jwks = (base / p.jwks).lexically_normal().string();
   return p;
 }

@@ -77,7 +77,7 @@ struct Verifier::Impl {
     mutable JwksCache keys;
 
     Provider(ProviderConfig c, const JwksPolicy& policy)
-        : config(std::move(c)), keys(config.name, config.jwks, policy) {}
+        : config(std::move(c)), keys(config.name, config.jwks, config.issuer, policy) {}
   };
 
   std::map<std::string, std::unique_ptr<Provider>, std::less<>> providers;
