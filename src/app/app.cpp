@@ -211,7 +211,7 @@ App::App(Config cfg)
   if (auto* local = dynamic_cast<storage::LocalObjectStore*>(media_store.get())) storage::add_routes(router, *local);
   // Every other GET, but under /api and /media: the web app (index.html for its client routes).
   // PM_WEB_DIR empty: none.
-  if (!config.web_dir.empty()) http::add_web_app(router, config.web_dir);
+  if (!config.web_dir.empty()) http::add_web_app(router, config.web_dir, media_store->url_origin());
 }
 
 void App::start_background() {

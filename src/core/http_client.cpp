@@ -17,16 +17,6 @@ bool starts_with_nocase(std::string_view text, std::string_view prefix) {
 }
 
 // The host of an http(s) URL: after "://" and any "user@", before the port, path, query or fragment.
-std::string host_of(std::string_view url) {
-  auto rest = url.substr(url.find("://") + 3);
-  rest = rest.substr(0, rest.find_first_of("/?#"));
-  if (auto at = rest.rfind('@'); at != std::string_view::npos) rest.remove_prefix(at + 1);
-  if (rest.starts_with('[')) return std::string(rest.substr(1, rest.find(']') - 1));  // [::1]:8080
-  std::string host(rest.substr(0, rest.find(':')));
-  std::transform(host.begin(), host.end(), host.begin(), [](unsigned char c) { return std::tolower(c); });
-  return host;
-}
-
 // 127.0.0.0/8, ::1, and localhost names (RFC 6761; libcurl resolves them to loopback itself).
 bool is_loopback(const std::string& host) {
   if (host == "localhost" || host.ends_with(".localhost") || host == "::1") return true;
@@ -71,6 +61,20 @@ CURL* thread_handle() {
 
 }  // namespace
 
+std::string url_host(std::string_view url) {
+  auto rest = url.substr(url.find("://") + 3);
+  rest = rest.substr(0, rest.find_first_of("/?#"));
+  if (auto at = rest.rfind('@'); at != std::string_view::npos) rest.remove_prefix(at + 1);
+  if (rest.starts_with('[')) return std::string(rest.substr(1, rest.find(']') - 1));  // [::1]:8080
+  std::string host(rest.substr(0, rest.find(':')));
+  std::transform(host.begin(), host.end(), host.begin(), [](unsigned char c) { return std::tolower(c); });
+  return host;
+}
+
+bool names_loopback_host(std::string_view url) {
+  return url.find("://") != std::string_view::npos && is_loopback(url_host(url));
+}
+
 bool is_http_url(std::string_view url) {
   return starts_with_nocase(url, "http://") || starts_with_nocase(url, "https://");
 }
@@ -102,7 +106,7 @@ std::string form_encode(const std::vector<std::pair<std::string, std::string>>& 
 std::optional<std::string> refusal(std::string_view url) {
   if (starts_with_nocase(url, "https://")) return std::nullopt;
   if (!starts_with_nocase(url, "http://")) return "only http(s) URLs can be called";
-  if (is_loopback(host_of(url))) return std::nullopt;
+  if (names_loopback_host(url)) return std::nullopt;
   return "plain http:// is allowed only to a loopback address; use https://";
 }
 

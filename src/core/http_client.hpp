@@ -61,6 +61,14 @@ std::string percent_encode(std::string_view text);
 // "a=1&b=x%20y": names and values percent-encoded.
 std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields);
 
+// The host of scheme://[user@]host[:port]/..., lower case, without an IPv6 address's brackets.
+std::string url_host(std::string_view url);
+
+// True when the host of `url` (any scheme://[user@]host[:port]...) is a loopback address: 127.0.0.0/8,
+// ::1, or a localhost name (RFC 6761). Where an unencrypted connection is tolerated (tests, a relay
+// or model server beside us), it is only to such a host.
+bool names_loopback_host(std::string_view url);
+
 // Why `url` may not be called (see the rules above), or nullopt when it may.
 std::optional<std::string> refusal(std::string_view url);
 

@@ -8,6 +8,8 @@
 #include <system_error>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "http/path.hpp"
 
 namespace pm::http {
@@ -55,11 +57,11 @@ Response not_found(const Request& req, std::string detail) {
   return problem_response(Problem("not-found", std::move(detail)), req.request_id);
 }
 
-Response file_response(const fs::path& file, std::string body, bool immutable) {
+Response file_response(const fs::path& file, std::string body, bool immutable, const std::string& csp) {
   Response res{Status::ok, 11};
   res.set(beast_http::field::content_type, content_type_for(file.filename().string()));
   res.set(beast_http::field::cache_control, immutable ? "public, max-age=31536000, immutable" : "no-cache");
-  res.set("Content-Security-Policy", kWebAppCsp);
+  res.set("Content-Security-Policy", csp);
   res.set("Referrer-Policy", "same-origin");
   res.set("Cross-Origin-Opener-Policy", "same-origin");
   res.body() = std::move(body);
@@ -86,9 +88,17 @@ std::string_view content_type_for(std::string_view name) {
   return "application/octet-stream";
 }
 
-void add_web_app(Router& router, std::string dir) {
+std::string web_app_csp(std::string_view media_origin) {
+  return fmt::format(
+      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:{}{}; "
+      "connect-src 'self' ws: wss:; font-src 'self'; object-src 'none'; base-uri 'none'; "
+      "form-action 'self'; frame-ancestors 'none'",
+      media_origin.empty() ? "" : " ", media_origin);
+}
+
+void add_web_app(Router& router, std::string dir, std::string_view media_origin) {
   router.set_fallback(
-      [dir = std::move(dir)](Request& req) -> Response {
+      [dir = std::move(dir), csp = web_app_csp(media_origin)](Request& req) -> Response {
         std::error_code ec;
         const fs::path root = fs::canonical(dir, ec);
         if (ec) return not_found(req, "the web app is not built on this server (./pm build builds it)");
@@ -100,7 +110,7 @@ void add_web_app(Router& router, std::string dir) {
           if (auto file = inside(root, wanted)) {
             auto body = read_whole(*file);
             if (!body) return not_found(req, "there is no such file");
-            return file_response(*file, std::move(*body), segments->front() == "assets");
+            return file_response(*file, std::move(*body), segments->front() == "assets", csp);
           }
           // A missing asset is a stale page asking for an old build, not a route of the app.
           if (segments->front() == "assets" || segments->back().find('.') != std::string_view::npos)
@@ -109,7 +119,7 @@ void add_web_app(Router& router, std::string dir) {
         auto index = inside(root, root / "index.html");
         auto body = index ? read_whole(*index) : std::nullopt;
         if (!body) return not_found(req, "the web app is not built on this server (./pm build builds it)");
-        return file_response(*index, std::move(*body), false);
+        return file_response(*index, std::move(*body), false, csp);
       },
       {"/api", "/media"});
 }

@@ -8,7 +8,8 @@
 // file has is a route of the app itself (client-side routing): it gets index.html. Paths under the
 // API's prefixes (/api, /media) stay the server's problem+json 404 (Router::set_fallback).
 // Every answer carries a strict Content-Security-Policy: scripts and styles from this origin only,
-// no inline script, images also as data: and blob: URLs (photo previews), sockets to this origin.
+// no inline script, images also as data: and blob: URLs (photo previews) and from the media store's
+// origin when it is not this server (an S3 bucket's presigned URLs), sockets to this origin.
 
 #include <string>
 
@@ -16,15 +17,13 @@
 
 namespace pm::http {
 
-inline constexpr std::string_view kWebAppCsp =
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-    "connect-src 'self' ws: wss:; font-src 'self'; object-src 'none'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'none'";
+// The policy; `media_origin` ("https://bucket.s3.example", or empty for this server) joins img-src.
+std::string web_app_csp(std::string_view media_origin);
 
 // The Content-Type of a file by its extension (application/octet-stream when unknown).
 std::string_view content_type_for(std::string_view file_name);
 
 // Routes every GET nothing else answers, except under /api and /media, to the files of `dir`.
-void add_web_app(Router& router, std::string dir);
+void add_web_app(Router& router, std::string dir, std::string_view media_origin = {});
 
 }  // namespace pm::http

@@ -8,6 +8,7 @@
 #include <curl/curl.h>
 #include <fmt/format.h>
 
+#include "core/http_client.hpp"
 #include "core/time.hpp"
 #include "mail/mime.hpp"
 
@@ -23,22 +24,6 @@ std::string env(const char* name, std::string fallback = {}) {
 std::string ascii_lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
   return s;
-}
-
-// The host of smtp(s)://[user@]host[:port][/...].
-std::string host_of(const std::string& url) {
-  auto rest = url.substr(url.find("://") + 3);
-  rest = rest.substr(0, rest.find_first_of("/?#"));
-  if (auto at = rest.rfind('@'); at != std::string::npos) rest = rest.substr(at + 1);
-  if (rest.starts_with('[')) return rest.substr(1, rest.find(']') - 1);
-  return ascii_lower(rest.substr(0, rest.find(':')));
-}
-
-bool is_loopback(const std::string& host) {
-  if (host == "localhost" || host == "::1") return true;
-  return host.starts_with("127.") && std::all_of(host.begin(), host.end(), [](char c) {
-           return c == '.' || std::isdigit(static_cast<unsigned char>(c));
-         });
 }
 
 struct Upload {
@@ -84,7 +69,7 @@ std::optional<std::string> SmtpSettings::problem() const {
   if (url.empty()) return std::nullopt;
   const auto scheme = ascii_lower(url.substr(0, url.find("://") == std::string::npos ? 0 : url.find("://")));
   if (scheme != "smtp" && scheme != "smtps") return "PM_SMTP_URL must be smtps://host[:port] or smtp://host[:port]";
-  if (host_of(url).empty()) return "PM_SMTP_URL has no host";
+  if (http_client::url_host(url).empty()) return "PM_SMTP_URL has no host";
   if (address_of(from).find('@') == std::string::npos) return "PM_SMTP_FROM must hold an address (name <a@b>)";
   const int dkim = !dkim_selector.empty() + !dkim_domain.empty() + !dkim_key_file.empty();
   if (dkim != 0 && dkim != 3) return "DKIM needs PM_DKIM_SELECTOR, PM_DKIM_DOMAIN and PM_DKIM_KEY_FILE together";
@@ -132,9 +117,9 @@ Result<void> SmtpSender::send(const Mail& mail) {
   curl_easy_setopt(curl, CURLOPT_URL, settings_.url.c_str());
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
   // STARTTLS is required but to a loopback host (a local MTA without TLS); certificates verified always.
-  curl_easy_setopt(
-      curl, CURLOPT_USE_SSL,
-      is_loopback(host_of(settings_.url)) ? static_cast<long>(CURLUSESSL_TRY) : static_cast<long>(CURLUSESSL_ALL));
+  curl_easy_setopt(curl, CURLOPT_USE_SSL,
+                   http_client::names_loopback_host(settings_.url) ? static_cast<long>(CURLUSESSL_TRY)
+                                                                   : static_cast<long>(CURLUSESSL_ALL));
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!settings_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, settings_.ca_file.c_str());

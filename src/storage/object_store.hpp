@@ -24,6 +24,9 @@ class ObjectStore {
   virtual Result<bool> exists(const std::string& key) = 0;
   // A URL that serves the object to whoever holds it until it expires.
   virtual std::string signed_url(const std::string& key, std::chrono::seconds ttl) = 0;
+  // The origin (scheme://host[:port]) of those URLs when it is not this server's, for the web
+  // app's Content-Security-Policy; empty when this server serves them.
+  virtual std::string url_origin() const { return {}; }
 };
 
 // The backend PM_MEDIA_BACKEND names (Config::load has checked its settings); throws

@@ -70,9 +70,9 @@ std::string S3ObjectStore::path(const std::string& key) const {
                              : fmt::format("/{}", encoded);
 }
 
-std::string S3ObjectStore::object_url(const std::string& key) const {
-  return fmt::format("{}://{}{}", scheme_, host(), path(key));
-}
+std::string S3ObjectStore::url_origin() const { return fmt::format("{}://{}", scheme_, host()); }
+
+std::string S3ObjectStore::object_url(const std::string& key) const { return url_origin() + path(key); }
 
 Result<S3ObjectStore::Response> S3ObjectStore::send(const char* method, const std::string& key, std::string_view body,
                                                     const std::string& content_type) {

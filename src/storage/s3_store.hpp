@@ -49,6 +49,7 @@ class S3ObjectStore final : public ObjectStore {
   Result<bool> exists(const std::string& key) override;
   // A presigned GET URL (X-Amz-* query parameters); `ttl` is clamped to S3's 1 s .. 7 days.
   std::string signed_url(const std::string& key, std::chrono::seconds ttl) override;
+  std::string url_origin() const override;  // the bucket's: path style puts it on the endpoint
 
   // The object's URL without a query string.
   std::string object_url(const std::string& key) const;

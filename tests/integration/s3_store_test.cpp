@@ -104,6 +104,8 @@ TEST(S3Store, PathStyleRoundTripAgainstS3rver) {
   test::S3Server s3;
   storage::S3ObjectStore store(options(s3, true));
   EXPECT_TRUE(store.object_url("k").starts_with(s3.path_style_endpoint() + "/photos/"));
+  EXPECT_EQ(store.url_origin(), s3.path_style_endpoint()) << "what the web app's CSP lets images come from";
+  EXPECT_TRUE(store.signed_url("k", std::chrono::seconds(60)).starts_with(store.url_origin() + "/"));
   round_trip(store, s3);
 }
 
@@ -111,6 +113,8 @@ TEST(S3Store, VirtualHostStyleRoundTripAgainstS3rver) {
   test::S3Server s3;
   storage::S3ObjectStore store(options(s3, false));
   EXPECT_TRUE(store.object_url("k").starts_with("http://photos.s3.localhost:")) << store.object_url("k");
+  EXPECT_TRUE(store.url_origin().starts_with("http://photos.s3.localhost:")) << store.url_origin();
+  EXPECT_TRUE(store.signed_url("k", std::chrono::seconds(60)).starts_with(store.url_origin() + "/"));
   round_trip(store, s3);
 }
 

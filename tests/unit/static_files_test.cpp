@@ -91,6 +91,16 @@ TEST_F(WebApp, EveryAnswerHasAStrictContentSecurityPolicy) {
   }
 }
 
+// Photos from an S3 bucket come by presigned URLs on the bucket's origin, which img-src must allow
+// (and only for images).
+TEST(WebAppCsp, ImagesMayComeFromTheMediaStoresOriginAndNothingElseMay) {
+  const auto policy = web_app_csp("https://photos.s3.eu-west-1.amazonaws.com");
+  EXPECT_NE(policy.find("img-src 'self' data: blob: https://photos.s3.eu-west-1.amazonaws.com;"), std::string::npos)
+      << policy;
+  EXPECT_EQ(policy.find("amazonaws"), policy.rfind("amazonaws")) << "in img-src only: " << policy;
+  EXPECT_NE(web_app_csp("").find("img-src 'self' data: blob:;"), std::string::npos);
+}
+
 TEST_F(WebApp, ClientRoutesGetTheIndex) {
   for (auto target : {"/signin", "/matches/0b7c1c39-7b0e-4f7e-9c53-1f1b1b3f9a10", "/chat/x?from=mail"}) {
     auto res = get(target);
