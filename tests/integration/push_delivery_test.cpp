@@ -128,7 +128,8 @@ TEST_F(PushDelivery, ABrowserSubscribesAndUnsubscribesItsOwnAndNoOneElseCan) {
   // Logged out: refused everywhere.
   EXPECT_EQ(server_->request("GET", "/api/v1/push/vapid-public-key").status, 401);
   EXPECT_EQ(server_->request("POST", kPath, body.dump(), with_json({})).status, 401);
-  const std::string target = std::string(kPath) + "?endpoint=" + http_client::percent_encode(sub["endpoint"]);
+  const std::string target =
+      std::string(kPath) + "?endpoint=" + http_client::percent_encode(sub["endpoint"].get<std::string>());
   EXPECT_EQ(server_->request("DELETE", target).status, 401);
   // Another user cannot remove it (and learns nothing: the same 404 as for no such endpoint).
   auto other = server_->request("DELETE", target, "", bob.auth());
@@ -140,13 +141,14 @@ TEST_F(PushDelivery, ABrowserSubscribesAndUnsubscribesItsOwnAndNoOneElseCan) {
   EXPECT_EQ(server_->request("DELETE", target, "", ada.auth()).status, 404);
   EXPECT_EQ(count("SELECT count(*) FROM push_subscriptions WHERE user_id = $1", ada.user_id), 0);
 
-  // A suspended user is refused (the suspension ended the session).
-  {
-    auto conn = db_.connect();
-    pqxx::work tx(conn);
-    auth::suspend(tx, bob.user_id, 3);
-    tx.commit();
-  }
+  // A suspended user is refused: a suspension ends the user's sessions (as staff's does).
+  auto& app = server_->app();
+  ASSERT_TRUE(db::transact(app.db, [&](pqxx::work& tx) -> Result<bool> {
+                db::AsSystem as_system(tx);
+                auth::suspend(tx, bob.user_id, 3);
+                return true;
+              }).has_value());
+  ASSERT_TRUE(app.sessions.end_all(bob.user_id).has_value());
   EXPECT_EQ(server_->request("POST", kPath, body.dump(), with_json(bob.auth())).status, 401);
   EXPECT_EQ(server_->request("GET", "/api/v1/push/vapid-public-key", "", bob.auth()).status, 401);
 }
