@@ -92,6 +92,7 @@ TEST(Vapid, TheAuthorizationIsAnEs256JwtForTheEndpointsOriginThatItsKeyVerifies)
   ASSERT_TRUE(jws.has_value());
   const auto point = *base64url_decode(made.public_key);
   auto jwk = auth::oidc::parse_jwk({{"kty", "EC"},
+                                    {"kid", "vapid"},
                                     {"crv", "P-256"},
                                     {"x", base64url_encode(point.substr(1, 32))},
                                     {"y", base64url_encode(point.substr(33))}});
