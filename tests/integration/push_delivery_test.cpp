@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include "app/worker_metrics.hpp"
 #include "auth/restrictions.hpp"
 #include "core/http_client.hpp"
 #include "db/transaction.hpp"
@@ -306,6 +307,13 @@ TEST_F(PushDelivery, A429ThenSuccessDeliversOnceAndOtherBrowsersAreNotSentTwice)
   exec("UPDATE notification_outbox SET next_attempt_at = now()");
   deliver();
   EXPECT_EQ(endpoint_.received().size(), 3u);
+
+  // The worker's /metrics count them under channel "push".
+  app::WorkerMetrics metrics(server_->app());
+  const auto text = server_->app().metrics.render();
+  EXPECT_NE(text.find("pm_worker_deliveries_total{channel=\"push\",outcome=\"sent\"} 2"), std::string::npos) << text;
+  EXPECT_NE(text.find("pm_worker_deliveries_total{channel=\"push\",outcome=\"retried\"} 1"), std::string::npos);
+  EXPECT_NE(text.find("pm_worker_deliveries_total{channel=\"push\",outcome=\"removed\"} 0"), std::string::npos);
 }
 
 TEST_F(PushDelivery, AWorkerKilledBeforeThePushServiceAnswersSendsNoSecondPush) {
