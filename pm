@@ -703,11 +703,12 @@ cmd_run() {
 }
 
 # The Node.js servers tests run against, from the npm registry at the versions pinned in their
-# lockfiles: s3rver (tests/s3, the S3 backend's tests) and oidc-provider (tests/oidc, the browser's
-# sign-in with a provider, in the API's and the web app's tests). Node.js comes with the machine.
+# lockfiles: s3rver (tests/s3, the S3 backend's tests), oidc-provider (tests/oidc, the browser's
+# sign-in with a provider, in the API's and the web app's tests) and http_ece with jose (tests/push,
+# the local Web Push endpoint). Node.js comes with the machine.
 test_node_servers() {
   local folder package
-  for folder in s3:s3rver oidc:oidc-provider; do
+  for folder in s3:s3rver oidc:oidc-provider push:http_ece; do
     package=${folder#*:} folder=${folder%%:*}
     [[ -d $ROOT/tests/$folder/node_modules/$package ]] && continue
     command -v npm >/dev/null || die "npm (Node.js) is needed for the tests of tests/$folder and is not installed"

@@ -34,6 +34,19 @@ const result = await build({
   logLevel: "warning",
 });
 
+// The service worker: its own file at the root (its scope is the folder it is served from), not
+// hashed (browsers look for updates at the same URL; the server sends it with no-cache).
+await build({
+  entryPoints: [join(here, "src/sw.ts")],
+  bundle: true,
+  outfile: join(out, "sw.js"),
+  format: "iife",
+  target: ["chrome110", "firefox110", "safari16"],
+  minify: !dev,
+  legalComments: "none",
+  logLevel: "warning",
+});
+
 const files = Object.keys(result.metafile.outputs).filter((f) => !f.endsWith(".map"));
 const js = files.find((f) => f.endsWith(".js"));
 const css = files.find((f) => f.endsWith(".css"));

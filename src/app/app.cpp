@@ -1,5 +1,8 @@
 #include "app/app.hpp"
 
+#include <fstream>
+#include <optional>
+#include <sstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -11,6 +14,7 @@
 #include "flags/routes.hpp"
 #include "http/static_files.hpp"
 #include "mail/smtp_sender.hpp"
+#include "mail/templates.hpp"
 #include "matching/routes.hpp"
 #include "messaging/routes.hpp"
 #include "notifications/routes.hpp"
@@ -59,6 +63,33 @@ std::unique_ptr<mail::MailSender> mail_sender(const Config& config) {
   return or_throw(mail::SmtpSender::create(std::move(smtp)));
 }
 
+// PM_VAPID_KEY_FILE and PM_VAPID_SUBJECT (a bad one stops the process at start); nullopt: no push.
+std::optional<notifications::push::Vapid> vapid_of(const Config& config) {
+  if (config.vapid_key_file.empty()) return std::nullopt;
+  std::ifstream in(config.vapid_key_file);
+  std::stringstream pem;
+  pem << in.rdbuf();
+  if (!in) throw std::runtime_error("PM_VAPID_KEY_FILE cannot be read");
+  auto vapid = notifications::push::load_vapid(pem.str(), config.vapid_subject);
+  if (!vapid) throw std::runtime_error(vapid.error());
+  return std::move(*vapid);
+}
+
+// Push to browsers when a VAPID key is configured (`made` then points at it), else a file per delivery.
+std::unique_ptr<notifications::NotificationSender> push_sender_of(const Config& config, db::Pool& db,
+                                                                  notifications::WebPushSender*& made) {
+  auto vapid = vapid_of(config);
+  if (!vapid) return std::make_unique<notifications::JsonFileSender>(config.notification_dir);
+  auto render = [links = mail::Links{.public_url = config.public_url}](const Json& n) {
+    auto text = mail::push_notification(links, mail::kDefaultLanguage, n);
+    return notifications::PushMessage{.title = text.title, .body = text.body, .url = text.url};
+  };
+  auto sender = std::make_unique<notifications::WebPushSender>(
+      db, std::move(*vapid), render, notifications::WebPushSender::Options{.timeout = config.push_timeout});
+  made = sender.get();
+  return sender;
+}
+
 // The App's processes work as the system wherever nothing narrower is said: the worker, the
 // commands, a server's background threads (senders, index refresh, the hub). Set before any
 // member starts a thread. The server's request handlers say who they run for (core/actor.hpp).
@@ -83,11 +114,14 @@ App::App(Config cfg)
       email_outbox(db, cipher, email_index, mail_sender(config)),
       notifications(db, email_index),
       // (NotificationMailer keeps a reference to `auth`, constructed below, and uses it only when delivering.)
-      notification_outbox(db, smtp_settings().url.empty()
+      notification_outbox(db,
+                          std::make_unique<notifications::ChannelSenders>(
+                              smtp_settings().url.empty()
                                   ? std::unique_ptr<notifications::NotificationSender>(
                                         std::make_unique<notifications::JsonFileSender>(config.notification_dir))
                                   : std::make_unique<NotificationMailer>(db, auth, notifications.unsubscribe_tokens(),
-                                                                         config.public_url, config.notification_dir)),
+                                                                         config.public_url, config.notification_dir),
+                              push_sender_of(config, db, push_sender))),
       oidc(or_throw(auth::oidc::Verifier::from_config(config))),
       oidc_flow(or_throw(auth::oidc::CodeFlow::from_config(config))),
       auth({.config = config,
@@ -149,6 +183,7 @@ App::App(Config cfg)
       hub(redis, cache::RedisOptions::from(config)),
       socket_protocol(messaging, static_cast<std::size_t>(config.ws_send_queue)),
       health_(db, redis) {
+  if (push_sender) notifications.push_public_key = push_sender->public_key();
   // Every service's events reach the users' sockets through the hub.
   messaging.set_event_sink(
       [this](const std::vector<std::string>& users, const Json& event) { hub.publish(users, event); });

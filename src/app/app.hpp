@@ -24,6 +24,7 @@
 #include "matching/service.hpp"
 #include "messaging/service.hpp"
 #include "notifications/notification_outbox.hpp"
+#include "notifications/push_sender.hpp"
 #include "notifications/service.hpp"
 #include "ops/service.hpp"
 #include "profiles/photos.hpp"
@@ -52,7 +53,9 @@ class App {
   const auth::PasswordHasher hasher;
   auth::SessionStore sessions;
   mail::EmailOutbox email_outbox;
-  notifications::Service notifications;                   // other services record() through it
+  notifications::Service notifications;  // other services record() through it
+  // Web Push to browsers when PM_VAPID_KEY_FILE is set (owned by notification_outbox; nullptr: push is files).
+  notifications::WebPushSender* push_sender = nullptr;
   notifications::NotificationOutbox notification_outbox;  // email/push delivery, run by the worker
   const auth::oidc::Verifier oidc;
   const auth::oidc::CodeFlow oidc_flow;

@@ -26,6 +26,9 @@ int score_users(const Config& config, const std::string& bank_file, const std::s
 
 // Re-encrypts stored PII under PM_PII_ACTIVE_KEY (after adding a key to PM_PII_KEYS).
 int rotate_keys(Config config);
+// `keys vapid [--out FILE]`: a new VAPID key pair; the private PEM into FILE (or printed), then
+// "public key: <base64url>" (docs/notifications.md "Push").
+int make_vapid_key(const std::string& out_file);
 
 // `admin grant EMAIL ROLE`: makes the account moderator or admin ("none": no longer staff). The only
 // way a staff role is given: no HTTP route can (docs/admin.md).

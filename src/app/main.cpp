@@ -62,12 +62,18 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::ExistingFile);
 
-  auto* keys = cli.add_subcommand("keys", "Manage the PII encryption keys.");
+  auto* keys = cli.add_subcommand("keys", "Manage the PII encryption keys and the Web Push (VAPID) key.");
   keys->require_subcommand(1);
   auto* rotate = keys->add_subcommand(
       "rotate",
       "Re-encrypt stored PII under PM_PII_ACTIVE_KEY. Add the new key to PM_PII_KEYS, make it active, run this, "
       "then the old key may be removed.");
+  auto* vapid = keys->add_subcommand(
+      "vapid",
+      "Make a Web Push (VAPID, RFC 8292) key pair: the private key as PEM into FILE (for PM_VAPID_KEY_FILE; never "
+      "overwritten) or, without --out, on standard output; the public key (base64url) on the last line.");
+  std::string vapid_out;
+  vapid->add_option("--out", vapid_out, "where to write the private key (created with mode 600)");
 
   auto* admin = cli.add_subcommand(
       "admin", "Staff roles, plans given without payment (docs/admin.md), feature flags (docs/feature-flags.md).");
@@ -173,6 +179,7 @@ int main(int argc, char** argv) {
   if (*down) return app::migrate(config, app::MigrateAction::down, all);
   if (*status) return app::migrate(config, app::MigrateAction::status, false);
   if (*rotate) return app::rotate_keys(std::move(config));
+  if (*vapid) return app::make_vapid_key(vapid_out);
   if (*grant) return app::grant_role(std::move(config), admin_email, admin_role);
   if (*grant_plan) return app::grant_plan(std::move(config), admin_email, admin_plan, admin_days);
   if (*flags) return app::list_flags(std::move(config), flags_mirror);

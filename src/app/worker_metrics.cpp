@@ -61,7 +61,7 @@ void WorkerMetrics::render(std::string& out) {
     for (const auto& [step, n] : failed_)
       out += fmt::format("pm_worker_step_failures_total{{step=\"{}\"}} {}\n", step, n);
   }
-  // Deliveries by channel: email now; push joins with the same names and outcomes under its own label.
+  // Deliveries by channel: email, and push when a VAPID key is configured.
   const auto email = app_.email_outbox.counts();
   out +=
       "# HELP pm_worker_deliveries_total Deliveries this worker attempted, by channel and outcome: sent, retried "
@@ -73,6 +73,13 @@ void WorkerMetrics::render(std::string& out) {
                             {"failed", email.failed},
                             {"bounced", email.bounced}})
     out += fmt::format("pm_worker_deliveries_total{{channel=\"email\",outcome=\"{}\"}} {}\n", outcome, n);
+  // Push: removed = subscriptions the push service said are gone (404/410), deleted.
+  if (app_.push_sender) {
+    const auto push = app_.push_sender->counts();
+    for (auto [outcome, n] :
+         {std::pair{"sent", push.sent}, {"retried", push.retried}, {"failed", push.failed}, {"removed", push.removed}})
+      out += fmt::format("pm_worker_deliveries_total{{channel=\"push\",outcome=\"{}\"}} {}\n", outcome, n);
+  }
   if (auto e = app_.email_outbox.backlog()) {
     out +=
         "# HELP pm_worker_email_outbox_pending Mails waiting to be sent (not sent, failed or started).\n"

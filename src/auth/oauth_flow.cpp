@@ -10,8 +10,8 @@
 
 #include <fmt/format.h>
 
-#include "auth/oidc/base64url.hpp"
 #include "auth/service.hpp"
+#include "core/base64url.hpp"
 #include "core/crypto.hpp"
 #include "core/time.hpp"
 
@@ -128,7 +128,7 @@ Result<std::string> Service::oauth_callback(std::string_view provider, const OAu
 
   const auto code = crypto::random_hex(32);
   Json handoff = {{"binding", (*flow)["binding"]},
-                  {"box", oidc::base64url_encode(crypto::seal(handoff_box_key(code), signed_in.to_json().dump()))}};
+                  {"box", base64url_encode(crypto::seal(handoff_box_key(code), signed_in.to_json().dump()))}};
   PM_TRY(put(d_.redis, handoff_key(code), handoff, kOAuthHandoffTtl));
   return code;
 }
@@ -139,7 +139,7 @@ Result<Json> Service::oauth_handoff(std::string_view code, std::string_view bind
   auto handoff = PM_TRY(take(d_.redis, handoff_key(code)));
   if (!handoff) return std::unexpected(expired);
   if (!same_browser(*handoff, binding)) return std::unexpected(state_invalid());
-  auto box = oidc::base64url_decode(handoff->value("box", ""));
+  auto box = base64url_decode(handoff->value("box", ""));
   auto opened = box ? crypto::open(handoff_box_key(code), *box) : std::nullopt;
   if (!opened) return std::unexpected(expired);
   auto json = parse_json(*opened);

@@ -189,6 +189,16 @@ const std::vector<Setting>& settings() {
            "where the default notification sender writes each email/push delivery as <outbox id>.json",
            &Config::notification_dir),
       text("PM_PUBLIC_URL", "the address users reach the service at (links in mails)", &Config::public_url),
+      text("PM_VAPID_KEY_FILE",
+           "Web Push: the VAPID private key, a PEM file (`perfectmatch keys vapid`); empty: push deliveries are "
+           "files under PM_NOTIFICATION_DIR",
+           &Config::vapid_key_file),
+      text("PM_VAPID_SUBJECT", "Web Push: the contact push services may write to, mailto:... or https://...",
+           &Config::vapid_subject),
+      millis("PM_PUSH_TIMEOUT_MS",
+             "Web Push: one request to a push service, connecting included (then: outcome "
+             "unknown, never retried)",
+             &Config::push_timeout),
       text("PM_TRUSTED_PROXIES",
            "comma-separated proxy IPs whose X-Forwarded-For names the client (rate limits, audit)",
            &Config::trusted_proxies),

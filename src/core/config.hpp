@@ -73,6 +73,11 @@ struct Config {
   std::string mail_dir;
   std::string notification_dir;  // the default notification sender's folder (src/notifications, docs/notifications.md)
   std::string public_url = "http://localhost:8080";
+  // Web Push (docs/notifications.md "Push"): the VAPID private key (PEM, `perfectmatch keys vapid`)
+  // and the contact push services may write to; no key: push deliveries are files.
+  std::string vapid_key_file;
+  std::string vapid_subject;
+  Millis push_timeout{10000};
 
   // Sign-in with OpenID Connect providers (src/auth/oidc, docs/oauth.md)
   std::string oauth_providers;           // JSON file listing the providers; empty: none

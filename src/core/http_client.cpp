@@ -111,7 +111,7 @@ std::optional<std::string> refusal(std::string_view url) {
 }
 
 std::expected<Response, Failure> send(const Request& request, const Limits& limits) {
-  if (auto why = refusal(request.url)) return std::unexpected(Failure{Failure::Kind::refused, *why});
+  if (auto why = refusal(request.url)) return std::unexpected(Failure{Failure::Kind::refused, *why, true});
   CURL* c = thread_handle();
   if (!c) return std::unexpected(Failure{Failure::Kind::unreachable, "libcurl could not start a request"});
 
@@ -152,6 +152,8 @@ std::expected<Response, Failure> send(const Request& request, const Limits& limi
   if (body.too_large || rc == CURLE_FILESIZE_EXCEEDED)
     return std::unexpected(Failure{Failure::Kind::too_large, "the answer is larger than the limit"});
   if (rc == CURLE_OPERATION_TIMEDOUT) return std::unexpected(Failure{Failure::Kind::timed_out, curl_easy_strerror(rc)});
+  if (rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_RESOLVE_PROXY || rc == CURLE_COULDNT_CONNECT)
+    return std::unexpected(Failure{Failure::Kind::unreachable, curl_easy_strerror(rc), true});
   if (rc != CURLE_OK) return std::unexpected(Failure{Failure::Kind::unreachable, curl_easy_strerror(rc)});
   Response out;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out.status);

@@ -48,6 +48,9 @@ struct Failure {
   // For logs and error details: libcurl's fixed text for the error, or why the URL was refused.
   // Never a header, a body, or the URL's query.
   std::string detail;
+  // No connection was made (refused by the rules, the name not resolved, the connection refused):
+  // not a byte of the request left, so trying again cannot make it happen twice.
+  bool nothing_sent = false;
 };
 
 std::expected<Response, Failure> send(const Request& request, const Limits& limits);

@@ -102,6 +102,9 @@ inline constexpr ProblemType kProblemTypes[] = {
     {"mail-unavailable", 503, "Service unavailable"},
     {"notification-unavailable", 503, "Service unavailable"},
     {"notification-sender-failed", 503, "Service unavailable"},
+    {"push-unavailable", 503, "Service unavailable"},
+    {"push-not-configured", 404, "Not found"},
+    {"push-subscription-limit", 409, "Conflict"},
     // The command line: settings, migrations, demo data (core/config, db/migrations, demo/)
     {"config", 400, "Bad request"},
     {"migration", 409, "Migration refused"},

@@ -152,4 +152,35 @@ Rendered notification(const Links& links, std::string_view, const std::string& f
   return framed(links, subject, hello(first_name) + words);
 }
 
+PushText push_notification(const Links& links, std::string_view, const Json& n) {
+  const std::string type = n.value("type", "");
+  const Json content = n.value("content", Json::object());
+  auto id = [&](const char* key) {
+    return content.contains(key) && content[key].is_string() ? content[key].get<std::string>() : "";
+  };
+  // No names and no message text: a lock screen is seen by whoever holds the phone.
+  if (type == "match.new")
+    return {.title = "It's a match!",
+            .body = "You and someone you liked like each other. Say hello.",
+            .url = links.public_url + (id("match_id").empty() ? "/matches" : "/matches/" + id("match_id"))};
+  if (type == "message.new") {
+    const long count = content.value("count", 1L);
+    return {.title = count > 1 ? fmt::format("{} new messages", count) : "New message",
+            .body = count > 1 ? fmt::format("{} new messages from a match are waiting for you.", count)
+                              : "A match wrote to you. Read and answer it.",
+            .url = links.public_url + (id("conversation_id").empty() ? "/chats" : "/chats/" + id("conversation_id"))};
+  }
+  if (type == "like.received")
+    return {.title = "Someone likes you",
+            .body = "Someone liked your profile. See who it might be.",
+            .url = links.public_url + "/matches"};
+  if (type == "subscription.changed")
+    return {.title = "Your plan changed",
+            .body = "See the details of your plan.",
+            .url = links.public_url + "/subscription"};
+  return {.title = std::string(kAppName),
+          .body = "Something new is waiting for you.",
+          .url = links.public_url + "/notifications"};
+}
+
 }  // namespace pm::mail

@@ -1,7 +1,7 @@
 #pragma once
-// Every mail the service sends, worded in one place: account mails (verification, reset, address
-// changes, a staff message) and notification mails. Each is a subject, a plain text and the same
-// as HTML, signed with the app's name and a link back into the app (PM_PUBLIC_URL).
+// Every mail and push message the service sends, worded in one place: account mails (verification,
+// reset, address changes, a staff message), notification mails, and notifications as Web Push messages. Each is a
+// subject, a plain text and the same as HTML, signed with the app's name and a link back into the app (PM_PUBLIC_URL).
 //
 // Language: a template takes the user's language (BCP 47, "en", "de-CH", ...). The schema has no
 // language per user yet, so callers pass kDefaultLanguage; a language without wording falls back
@@ -45,6 +45,15 @@ Rendered account_message(const Links& links, std::string_view lang, const std::s
 // off (the one-click link is the List-Unsubscribe header, mail/sender.hpp).
 Rendered notification(const Links& links, std::string_view lang, const std::string& first_name,
                       const Json& notification);
+
+// A notification (its API JSON) as a push message: a title, one short line, and the link into the
+// app that a click opens (the match, the chat, the list). A coalesced message.new counts its messages.
+struct PushText {
+  std::string title;
+  std::string body;
+  std::string url;
+};
+PushText push_notification(const Links& links, std::string_view lang, const Json& notification);
 
 // Text as HTML: escaped, paragraphs at blank lines, links made clickable. (Exposed for tests.)
 std::string html_of(const std::string& text);

@@ -6,7 +6,11 @@
 
 #include <fmt/format.h>
 
+#include "core/base64url.hpp"
 #include "core/crypto.hpp"
+#include "core/http_client.hpp"
+#include "core/validation.hpp"
+#include "notifications/push_crypto.hpp"
 
 namespace pm::notifications {
 
@@ -126,6 +130,41 @@ Result<ListQuery> ListQuery::parse(const std::optional<std::string>& cursor, con
     q.unread_only = *unread == "true";
   }
   return q;
+}
+
+Result<PushSubscriptionInput> PushSubscriptionInput::parse(const Json& body) {
+  Fields f(body);
+  f.allow_only({"endpoint", "expirationTime", "keys"});
+  PushSubscriptionInput in;
+  if (auto endpoint = f.text("endpoint", true, kMaxPushEndpointLength)) {
+    if (!http_client::is_http_url(*endpoint) || http_client::refusal(*endpoint))
+      f.fail("endpoint", "must be an https:// URL (http:// only to this machine)");
+    else
+      in.endpoint = *endpoint;
+  }
+  if (!f.has("keys") || !f.raw("keys").is_object()) {
+    f.fail("keys", "must be an object {p256dh, auth}");
+  } else {
+    Fields keys(f.raw("keys"), "keys");
+    keys.allow_only({"p256dh", "auth"});
+    if (auto p256dh = keys.text("p256dh", true, 200)) {
+      auto point = base64url_decode(*p256dh);
+      if (!point || !push::p256_public_key(*point))
+        keys.fail("p256dh", "must be base64url of an uncompressed P-256 public key (65 bytes)");
+      else
+        in.p256dh = *p256dh;
+    }
+    if (auto auth = keys.text("auth", true, 100)) {
+      auto secret = base64url_decode(*auth);
+      if (!secret || secret->size() != push::kAuthSecretBytes)
+        keys.fail("auth", "must be base64url of 16 bytes");
+      else
+        in.auth = *auth;
+    }
+    f.merge(keys);
+  }
+  if (!f.ok()) return std::unexpected(f.problem());
+  return in;
 }
 
 }  // namespace pm::notifications

@@ -88,4 +88,37 @@ struct ListQuery {
                                  const std::optional<std::string>& unread);
 };
 
+// A browser's Web Push subscription, as PushSubscription.toJSON() gives it:
+// {endpoint, expirationTime, keys: {p256dh, auth}}.
+struct PushSubscriptionInput {
+  std::string endpoint;  // https:// (http:// only to a loopback host, as core/http_client allows)
+  std::string p256dh;    // base64url of a 65-byte uncompressed P-256 point
+  std::string auth;      // base64url of 16 bytes
+
+  // 400 "validation-failed" naming each bad field (endpoint, keys.p256dh, keys.auth).
+  static Result<PushSubscriptionInput> parse(const Json& body);
+};
+// A stored subscription. Its JSON (the API's PushSubscription) leaves the keys out: the browser has them.
+struct PushSubscription {
+  std::string subscription_id, endpoint, p256dh, auth;
+  std::string created_at;  // UTC ISO-8601 with milliseconds
+  Json to_json() const {
+    return {{"subscription_id", subscription_id}, {"endpoint", endpoint}, {"created_at", created_at}};
+  }
+};
+struct SavedSubscription {
+  PushSubscription subscription;
+  bool created = false;  // new (201), or an endpoint already known whose keys or owner changed (200)
+};
+inline constexpr int kMaxPushSubscriptionsPerUser = 10;  // browsers and devices of one person
+inline constexpr std::size_t kMaxPushEndpointLength = 2048;
+
+// What a push message says (mail/templates words it; the web app's service worker shows it).
+struct PushMessage {
+  std::string title;
+  std::string body;
+  std::string url;  // an absolute URL into the web app
+  Json to_json() const { return {{"title", title}, {"body", body}, {"url", url}}; }
+};
+
 }  // namespace pm::notifications

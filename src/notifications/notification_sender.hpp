@@ -2,6 +2,7 @@
 // Delivery of notifications by email and push: the pluggable sender the notification outbox
 // hands each row to, and the default one, which writes files.
 
+#include <memory>
 #include <string>
 
 #include "core/json.hpp"
@@ -38,6 +39,19 @@ class JsonFileSender : public NotificationSender {
 
  private:
   std::string dir_;
+};
+
+// Each channel to its own sender: email to a relay or files, push to browsers or files (app/ chooses).
+class ChannelSenders : public NotificationSender {
+ public:
+  ChannelSenders(std::unique_ptr<NotificationSender> email, std::unique_ptr<NotificationSender> push)
+      : email_(std::move(email)), push_(std::move(push)) {}
+  Result<void> send(const Outgoing& out) override {
+    return (out.channel == Channel::email ? *email_ : *push_).send(out);
+  }
+
+ private:
+  std::unique_ptr<NotificationSender> email_, push_;
 };
 
 }  // namespace pm::notifications

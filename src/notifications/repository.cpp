@@ -183,6 +183,54 @@ constexpr const char* kOutboxBacklog = R"sql(
   FROM notification_outbox WHERE sent_at IS NULL AND failed_at IS NULL
 )sql";
 
+// Web Push. PushSubscription: subscription_id, endpoint, p256dh, auth, created_at.
+constexpr const char* kCountOtherPushSubscriptions = R"sql(
+  SELECT count(*) AS n FROM push_subscriptions WHERE user_id = $1 AND endpoint <> $2
+)sql";
+constexpr const char* kSavePushSubscription = R"sql(
+  INSERT INTO push_subscriptions AS s (user_id, endpoint, p256dh, auth) VALUES ($1, $2, $3, $4)
+  ON CONFLICT (endpoint) DO UPDATE SET user_id = EXCLUDED.user_id, p256dh = EXCLUDED.p256dh, auth = EXCLUDED.auth,
+    created_at = CASE WHEN s.user_id = EXCLUDED.user_id THEN s.created_at ELSE now() END
+  RETURNING subscription_id, endpoint, p256dh, auth, (xmax = 0) AS created,
+            to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at
+)sql";
+constexpr const char* kDeletePushSubscription = R"sql(
+  DELETE FROM push_subscriptions WHERE user_id = $1 AND endpoint = $2
+)sql";
+constexpr const char* kPushSubscriptionsOf = R"sql(
+  SELECT subscription_id, endpoint, p256dh, auth,
+         to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at
+  FROM push_subscriptions WHERE user_id = $1 ORDER BY created_at, subscription_id
+)sql";
+constexpr const char* kForgetPushSubscription = R"sql(
+  DELETE FROM push_subscriptions WHERE subscription_id = $1
+)sql";
+// Only a first attempt, or one whose last outcome was 'retry', may go: 'started' (a crash or a
+// timeout: outcome unknown), 'sent' and 'failed' never go again.
+constexpr const char* kStartPushDelivery = R"sql(
+  INSERT INTO push_deliveries AS d (outbox_id, subscription_id, user_id, outcome) VALUES ($1, $2, $3, 'started')
+  ON CONFLICT (outbox_id, subscription_id) DO UPDATE SET outcome = 'started', started_at = now(), status = NULL
+    WHERE d.outcome = 'retry'
+  RETURNING 1
+)sql";
+constexpr const char* kFinishPushDelivery = R"sql(
+  UPDATE push_deliveries SET outcome = $3, status = nullif($4, 0) WHERE outbox_id = $1 AND subscription_id = $2
+)sql";
+constexpr const char* kTouchPushSubscription = R"sql(
+  UPDATE push_subscriptions SET last_used_at = now() WHERE subscription_id = $1
+)sql";
+constexpr const char* kUnreadContent = R"sql(
+  SELECT content::text FROM notifications WHERE notification_id = $1 AND is_read IS NOT TRUE
+)sql";
+
+PushSubscription push_subscription(const pqxx::row& r) {
+  return {.subscription_id = r["subscription_id"].as<std::string>(),
+          .endpoint = r["endpoint"].as<std::string>(),
+          .p256dh = r["p256dh"].as<std::string>(),
+          .auth = r["auth"].as<std::string>(),
+          .created_at = r["created_at"].as<std::string>()};
+}
+
 }  // namespace
 
 int forget_between(pqxx::work& tx, const std::string& a, const std::string& b) {
@@ -272,6 +320,46 @@ void release(pqxx::work& tx, const std::vector<std::string>& outbox_ids, const s
 Backlog outbox_backlog(pqxx::work& tx) {
   auto r = tx.exec1(kOutboxBacklog);
   return {.count = r[0].as<long long>(), .oldest_due_seconds = r[1].as<double>()};
+}
+
+int count_other_push_subscriptions(pqxx::work& tx, const std::string& user_id, const std::string& endpoint) {
+  return tx.exec_params1(kCountOtherPushSubscriptions, user_id, endpoint)["n"].as<int>();
+}
+
+SavedSubscription save_push_subscription(pqxx::work& tx, const std::string& user_id, const PushSubscriptionInput& in) {
+  auto r = tx.exec_params1(kSavePushSubscription, user_id, in.endpoint, in.p256dh, in.auth);
+  return {.subscription = push_subscription(r), .created = r["created"].as<bool>()};
+}
+
+bool delete_push_subscription(pqxx::work& tx, const std::string& user_id, const std::string& endpoint) {
+  return tx.exec_params(kDeletePushSubscription, user_id, endpoint).affected_rows() > 0;
+}
+
+std::vector<PushSubscription> push_subscriptions_of(pqxx::work& tx, const std::string& user_id) {
+  std::vector<PushSubscription> out;
+  for (const auto& r : tx.exec_params(kPushSubscriptionsOf, user_id)) out.push_back(push_subscription(r));
+  return out;
+}
+
+void forget_push_subscription(pqxx::work& tx, const std::string& subscription_id) {
+  tx.exec_params(kForgetPushSubscription, subscription_id);
+}
+
+bool start_push_delivery(pqxx::work& tx, const std::string& outbox_id, const std::string& subscription_id,
+                         const std::string& user_id) {
+  return !tx.exec_params(kStartPushDelivery, outbox_id, subscription_id, user_id).empty();
+}
+
+void finish_push_delivery(pqxx::work& tx, const std::string& outbox_id, const std::string& subscription_id,
+                          std::string_view outcome, long status) {
+  tx.exec_params(kFinishPushDelivery, outbox_id, subscription_id, std::string(outcome), static_cast<int>(status));
+  if (outcome == "sent") tx.exec_params(kTouchPushSubscription, subscription_id);
+}
+
+std::optional<Json> unread_content(pqxx::work& tx, const std::string& notification_id) {
+  auto r = tx.exec_params(kUnreadContent, notification_id);
+  if (r.empty()) return std::nullopt;
+  return Json::parse(r[0][0].as<std::string>());
 }
 
 }  // namespace pm::notifications::repository

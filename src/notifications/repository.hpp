@@ -66,4 +66,28 @@ void release(pqxx::work& tx, const std::vector<std::string>& outbox_ids, const s
 // Rows neither sent nor failed for good, and how late the most overdue one is.
 Backlog outbox_backlog(pqxx::work& tx);
 
+// ---- Web Push (migrations/0024) ----
+
+// The user's subscriptions other than `endpoint`.
+int count_other_push_subscriptions(pqxx::work& tx, const std::string& user_id, const std::string& endpoint);
+// Stores the subscription; an endpoint already known (the same browser, its keys renewed, or now
+// signed in as someone else) is taken over by this user with these keys. `created`: it was new.
+SavedSubscription save_push_subscription(pqxx::work& tx, const std::string& user_id, const PushSubscriptionInput& in);
+// Deletes the user's subscription with this endpoint; false when the user has none such.
+bool delete_push_subscription(pqxx::work& tx, const std::string& user_id, const std::string& endpoint);
+std::vector<PushSubscription> push_subscriptions_of(pqxx::work& tx, const std::string& user_id);
+// The push service said the subscription is gone (404/410): removed, its deliveries with it.
+void forget_push_subscription(pqxx::work& tx, const std::string& subscription_id);
+// At most once: records that outbox row `outbox_id` is about to be pushed to a subscription and
+// returns true, unless it was before with any outcome but 'retry' (then false: do not send).
+bool start_push_delivery(pqxx::work& tx, const std::string& outbox_id, const std::string& subscription_id,
+                         const std::string& user_id);
+// The outcome of a started delivery: "sent", "retry" or "failed", with the push service's status
+// (0: none). A sent one also marks the subscription used.
+void finish_push_delivery(pqxx::work& tx, const std::string& outbox_id, const std::string& subscription_id,
+                          std::string_view outcome, long status);
+// A notification's content as it is now (a coalesced one counts every message folded into it);
+// nullopt when it is gone or already read.
+std::optional<Json> unread_content(pqxx::work& tx, const std::string& notification_id);
+
 }  // namespace pm::notifications::repository

@@ -30,6 +30,29 @@ void add_routes(http::Router& router, auth::Service& auth, Service& service) {
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
                return http::reply(req, service.mark_read(who.user_id.str(), req.params.at("notification_id")));
              }));
+
+  // Web Push (docs/notifications.md "Push"): the key a browser subscribes with, and its subscription.
+  router.add(Method::get, "/api/v1/push/vapid-public-key",
+             auth::authed(
+                 auth, [&service](Request& req, const auth::Caller&) { return http::reply(req, service.push_key()); }));
+  router.add(Method::post, "/api/v1/me/push-subscriptions",
+             auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
+               return http::with_input<PushSubscriptionInput>(req, [&](const PushSubscriptionInput& in) {
+                 auto saved = service.subscribe_push(who.user_id.str(), in);
+                 const auto status = saved && !saved->created ? Status::ok : Status::created;
+                 return http::reply(req, saved, status,
+                                    [](const SavedSubscription& s) { return s.subscription.to_json(); });
+               });
+             }));
+  router.add(Method::delete_, "/api/v1/me/push-subscriptions",
+             auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
+               auto endpoint = req.query("endpoint");
+               if (!endpoint || endpoint->empty())
+                 return http::problem_response(
+                     Problem("validation-failed", "the query parameter endpoint names the subscription"),
+                     req.request_id);
+               return http::reply(req, service.unsubscribe_push(who.user_id.str(), *endpoint));
+             }));
 }
 
 }  // namespace pm::notifications

@@ -104,4 +104,31 @@ Result<MarkedRead> Service::mark_all_read(const std::string& user_id) {
   });
 }
 
+Result<SavedSubscription> Service::subscribe_push(const std::string& user_id, const PushSubscriptionInput& in) {
+  return db::transact(db_, [&](pqxx::work& tx) -> Result<SavedSubscription> {
+    if (repository::count_other_push_subscriptions(tx, user_id, in.endpoint) >= kMaxPushSubscriptionsPerUser)
+      return std::unexpected(Problem("push-subscription-limit",
+                                     "this account has the most browsers it may have; turn notifications off on one"));
+    // An endpoint names one browser: if it was subscribed for another account (someone else
+    // signed in on it before), it now delivers to this one. That row is the other user's, so
+    // the change is made as the system.
+    db::AsSystem system(tx);
+    return repository::save_push_subscription(tx, user_id, in);
+  });
+}
+
+Result<void> Service::unsubscribe_push(const std::string& user_id, const std::string& endpoint) {
+  return db::transact(db_, [&](pqxx::work& tx) -> Result<void> {
+    if (!repository::delete_push_subscription(tx, user_id, endpoint))
+      return std::unexpected(Problem("not-found", "you have no push subscription with this endpoint"));
+    return {};
+  });
+}
+
+Result<Json> Service::push_key() const {
+  if (push_public_key.empty())
+    return std::unexpected(Problem("push-not-configured", "this server sends no Web Push (no VAPID key)"));
+  return Json{{"public_key", push_public_key}};
+}
+
 }  // namespace pm::notifications

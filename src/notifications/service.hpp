@@ -57,6 +57,15 @@ class Service {
   const UnsubscribeTokens& unsubscribe_tokens() const { return tokens_; }
   Result<Json> unsubscribe(std::string_view token);
 
+  // Web Push: a browser's subscription stored for the user (at most kMaxPushSubscriptionsPerUser:
+  // 409 "push-subscription-limit" beyond), and removed by its endpoint (404 unless the user's own).
+  Result<SavedSubscription> subscribe_push(const std::string& user_id, const PushSubscriptionInput& in);
+  Result<void> unsubscribe_push(const std::string& user_id, const std::string& endpoint);
+  // The VAPID public key browsers subscribe with (base64url); empty while push is off (no key).
+  std::string push_public_key;
+  // 404 "push-not-configured" while push_public_key is empty.
+  Result<Json> push_key() const;
+
  private:
   db::Pool& db_;
   UnsubscribeTokens tokens_;

@@ -107,6 +107,10 @@ constexpr std::pair<const char*, const char*> kExportQueries[] = {
     {"messages_sent", R"sql(SELECT to_jsonb(t) AS entry FROM messages t WHERE sender_id = $1 ORDER BY sent_at)sql"},
     {"notifications",
      R"sql(SELECT to_jsonb(t) AS entry FROM notifications t WHERE user_id = $1 ORDER BY created_at)sql"},
+    {"push_subscriptions", R"sql(
+  SELECT jsonb_build_object('endpoint', endpoint, 'created_at', created_at, 'last_used_at', last_used_at) AS entry
+  FROM push_subscriptions WHERE user_id = $1 ORDER BY created_at
+)sql"},
     {"blocks", R"sql(
   SELECT jsonb_build_object('blocked_id', blocked_id, 'created_at', created_at) AS entry
   FROM user_blocks WHERE blocker_id = $1

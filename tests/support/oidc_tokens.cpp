@@ -13,7 +13,7 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
-#include "auth/oidc/base64url.hpp"
+#include "core/base64url.hpp"
 
 namespace pm::test::oidc {
 
@@ -122,7 +122,7 @@ void write_file(const std::string& path, const std::string& document) {
   if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error("cannot rename to " + path);
 }
 
-std::string b64url(std::string_view bytes) { return auth::oidc::base64url_encode(bytes); }
+std::string b64url(std::string_view bytes) { return base64url_encode(bytes); }
 
 std::string compact(const Json& header, const Json& payload, std::string_view signature) {
   return b64url(header.dump()) + "." + b64url(payload.dump()) + "." + b64url(signature);

@@ -8,8 +8,8 @@
 
 #include <gtest/gtest.h>
 
-#include "auth/oidc/base64url.hpp"
 #include "auth/oidc/client_auth.hpp"
+#include "core/base64url.hpp"
 #include "support/oidc_fixture.hpp"
 
 using namespace pm;

@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "auth/oidc/base64url.hpp"
 #include "auth/oidc/jwk.hpp"
+#include "core/base64url.hpp"
 #include "support/oidc_tokens.hpp"
 
 using namespace pm::auth::oidc;

@@ -18,7 +18,13 @@ using namespace pm;
 
 namespace {
 
-YAML::Node openapi() { return YAML::LoadFile(std::string(PM_SOURCE_DIR) + "/docs/openapi.yaml"); }
+// (Built in place: GCC 12 warns falsely of array bounds on `std::string(short literal) + "..."` when
+// inlined in some unity batches.)
+YAML::Node openapi() {
+  std::string path = PM_SOURCE_DIR;
+  path.append("/docs/openapi.yaml");
+  return YAML::LoadFile(path);
+}
 
 const ProblemType* find_type(std::string_view slug) {
   for (const auto& type : kProblemTypes)

@@ -11,7 +11,8 @@ import { AccountScreen } from "./screens/account";
 import { AdminConsole } from "./screens/admin/console";
 import { ForgotPasswordScreen, ResetPasswordScreen, VerifyEmailScreen } from "./screens/email-links";
 import { NotificationsScreen } from "./screens/notifications";
-import { unreadCount } from "./notifications";
+import { refreshUnread, unreadCount } from "./notifications";
+import { registerServiceWorker } from "./push";
 import { checkStaff, staffAccess } from "./staff";
 import { MatchDetailScreen, MatchesScreen } from "./screens/matches";
 import { PlansScreen, SubscriptionScreen } from "./screens/subscription";
@@ -20,6 +21,15 @@ import { QuestionnaireScreen } from "./screens/questionnaire";
 import { api, endLocalSession, errorText, loadMe, me, ok, signOut, token } from "./session";
 import { t } from "./strings";
 import { ErrorBox, Link, Loading } from "./ui";
+
+// The service worker shows Web Push messages (docs/web.md "Push"). While the app is open it also
+// tells it: a push refreshes the bell; a click on a notification opens its page here.
+registerServiceWorker();
+navigator.serviceWorker?.addEventListener("message", (event: MessageEvent) => {
+  const data = event.data as { type?: string; path?: string } | null;
+  if (data?.type === "push" && token.value) void refreshUnread();
+  if (data?.type === "open" && typeof data.path === "string" && data.path.startsWith("/")) go(data.path);
+});
 
 // One socket while signed in.
 effect(() => {

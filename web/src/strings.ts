@@ -218,6 +218,14 @@ export const t = {
     email: "Also by email",
     push: "Also by push notification",
   } as Record<string, string>,
+  pushThisDevice: "Allow notifications on this device",
+  pushThisDeviceHint: "Your browser shows a notification even when the app is closed.",
+  pushOn: "Notifications are on for this device.",
+  pushOff: "Notifications are off for this device.",
+  pushUnsupported: "This browser cannot show notifications from websites.",
+  pushDenied: "Notifications are blocked for this site. Allow them in your browser's site settings, then try again.",
+  pushServiceUnreachable:
+    "This browser could not reach its push service, so notifications cannot be turned on on this device. Try again later or in another browser.",
   // account
   account: "Account",
   accountTitle: "Your account",

@@ -8,31 +8,19 @@
 // (providers.cpp) from the environment or a file, never from the providers file itself.
 
 #include <chrono>
-#include <expected>
-#include <memory>
 #include <string>
 #include <string_view>
 
-#include <openssl/evp.h>
-
 #include "auth/oidc/jws.hpp"
 #include "core/json.hpp"
+#include "core/jwt.hpp"
 
 namespace pm::auth::oidc {
 
-struct SigningKey {
-  std::shared_ptr<EVP_PKEY> key;  // a private key: RSA of 2048 bits or more (RS256), or EC P-256 (ES256)
-  Algorithm alg = Algorithm::rs256;
-  std::string kid;  // the header's "kid" when set: which of the client's keys the provider should use
-};
-
-// A PEM private key (PKCS#8 "BEGIN PRIVATE KEY", as Apple's .p8 files; or the traditional RSA/EC
-// forms). An error says why the key is unusable, never quoting it.
-std::expected<SigningKey, std::string> parse_signing_key(std::string_view pem, std::string kid);
-
-// header.payload.signature: header {"alg", "typ": "JWT", "kid" when the key has one}, payload `claims`,
-// the signature RS256 or ES256 (raw r||s, RFC 7518 §3.4) by the key's type.
-std::string sign_jwt(const SigningKey& key, const Json& claims);
+// The signing itself is core/jwt (shared with Web Push's VAPID tokens).
+using jwt::parse_signing_key;
+using jwt::sign_jwt;
+using jwt::SigningKey;
 
 using SystemTime = std::chrono::system_clock::time_point;
 

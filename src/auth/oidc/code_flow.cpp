@@ -8,9 +8,9 @@
 
 #include <fmt/format.h>
 
-#include "auth/oidc/base64url.hpp"
 #include "auth/oidc/client_auth.hpp"
 #include "auth/oidc/discovery.hpp"
+#include "core/base64url.hpp"
 #include "core/crypto.hpp"
 #include "core/http_client.hpp"
 #include "core/json.hpp"

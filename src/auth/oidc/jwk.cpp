@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "auth/oidc/base64url.hpp"
+#include "core/base64url.hpp"
 
 namespace pm::auth::oidc {
 

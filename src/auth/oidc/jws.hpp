@@ -9,10 +9,11 @@
 #include <string_view>
 
 #include "auth/oidc/jwk.hpp"
+#include "core/jwt.hpp"
 
 namespace pm::auth::oidc {
 
-enum class Algorithm { rs256, es256 };
+using jwt::Algorithm;  // core/jwt.hpp
 
 struct CompactJws {
   std::string_view signing_input;  // "header.payload", exactly the bytes that were signed

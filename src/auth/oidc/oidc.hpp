@@ -18,9 +18,13 @@
 #include "core/config.hpp"
 #include "core/problem.hpp"
 
+namespace pm::jwt {
+struct SigningKey;  // core/jwt.hpp
+}  // namespace pm::jwt
+
 namespace pm::auth::oidc {
 
-struct SigningKey;  // client_auth.hpp
+using jwt::SigningKey;
 
 struct ProviderConfig {
   std::string name;                    // "google", "apple", "test" ... (the {provider} path segment)

@@ -6,10 +6,10 @@
 
 #include <fmt/format.h>
 
-#include "auth/oidc/base64url.hpp"
 #include "auth/oidc/claims.hpp"
 #include "auth/oidc/jwks_cache.hpp"
 #include "auth/oidc/jws.hpp"
+#include "core/base64url.hpp"
 #include "core/json.hpp"
 
 namespace pm::auth::oidc {

@@ -1371,6 +1371,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/push/vapid-public-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The key a browser subscribes to Web Push with
+         * @description The server's VAPID public key (RFC 8292), base64url of the uncompressed P-256 point: the
+         *     `applicationServerKey` of `PushManager.subscribe()`. 404 `push-not-configured` when this
+         *     server sends no Web Push (no `PM_VAPID_KEY_FILE`; docs/notifications.md "Push").
+         */
+        get: operations["getVapidPublicKey"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/push-subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive push notifications on this browser
+         * @description Stores a browser's Web Push subscription, the JSON of `PushSubscription.toJSON()`. The
+         *     caller's push notifications (by their `notification_settings`) then go to it, encrypted to
+         *     its keys (RFC 8291). The same endpoint again updates its keys (200); an endpoint another
+         *     account had subscribed (someone else signed in on that browser before) moves to the caller.
+         *     At most 10 per account: 409 `push-subscription-limit` beyond. A push service that answers
+         *     404 or 410 for it has it deleted.
+         */
+        post: operations["addPushSubscription"];
+        /**
+         * Stop push notifications to a browser
+         * @description Deletes the caller's subscription with this endpoint (the web app calls it when the switch
+         *     "Allow notifications on this device" is turned off). 404 `not-found` when the caller has
+         *     none with it, whoever else might.
+         */
+        delete: operations["deletePushSubscription"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notifications/read-all": {
         parameters: {
             query?: never;
@@ -2179,6 +2232,30 @@ export interface components {
             next_cursor: string | null;
             /** @description All the caller's unread notifications */
             unread_count: number;
+        };
+        VapidPublicKey: {
+            /** @description base64url (no padding) of the 65-byte uncompressed P-256 point */
+            public_key: string;
+        };
+        /** @description What `PushSubscription.toJSON()` gives in a browser */
+        PushSubscriptionInput: {
+            /** @description The push service's URL for this browser; https:// (http:// only to a loopback host) */
+            endpoint: string;
+            /** @description Read by browsers; ignored here */
+            expirationTime?: number | null;
+            keys: {
+                /** @description base64url of the browser's 65-byte uncompressed P-256 public key */
+                p256dh: string;
+                /** @description base64url of the 16-byte authentication secret */
+                auth: string;
+            };
+        };
+        PushSubscription: {
+            /** Format: uuid */
+            subscription_id: string;
+            endpoint: string;
+            /** Format: date-time */
+            created_at: string;
         };
         NotificationsMarkedRead: {
             /** @description How many notifications were unread and are now read */
@@ -5213,6 +5290,141 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthenticated"];
+            413: components["responses"]["BodyTooLarge"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getVapidPublicKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The public key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VapidPublicKey"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description `push-not-configured`: this server sends no Web Push */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    addPushSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PushSubscriptionInput"];
+            };
+        };
+        responses: {
+            /** @description The endpoint was known; its keys and owner are updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushSubscription"];
+                };
+            };
+            /** @description Stored */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushSubscription"];
+                };
+            };
+            /** @description `validation-failed` (naming `endpoint`, `keys`, `keys.p256dh` or `keys.auth`) or `malformed-json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description `push-subscription-limit`: the account has 10 browsers subscribed already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deletePushSubscription: {
+        parameters: {
+            query: {
+                /** @description The subscription's endpoint URL, as it was posted */
+                endpoint: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `validation-failed`: no endpoint named */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description `not-found`: the caller has no subscription with this endpoint */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["BodyTooLarge"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];

@@ -7,6 +7,7 @@ import { onFrame } from "../realtime";
 import { api, errorText, ok } from "../session";
 import { t } from "../strings";
 import { ErrorBox, Link, Loading } from "../ui";
+import { PushSwitch } from "./push-switch";
 import { SettingsForm } from "./settings";
 
 type Notification = Schemas["Notification"];
@@ -92,6 +93,7 @@ export function NotificationsScreen() {
         </>
       )}
       <SettingsForm group="notification_settings" id="notification-settings" title={t.notificationSettings} names={t.notificationSettingNames} />
+      <PushSwitch />
     </main>
   );
 }

@@ -1,10 +1,10 @@
 #include <gtest/gtest.h>
 
-#include "auth/oidc/base64url.hpp"
+#include "core/base64url.hpp"
 
-using namespace pm::auth::oidc;
+using namespace pm;
 
-TEST(OidcBase64url, RoundTripsEveryLength) {
+TEST(Base64url, RoundTripsEveryLength) {
   std::string bytes;
   for (int i = 0; i < 70; ++i) {
     auto encoded = base64url_encode(bytes);
@@ -16,7 +16,7 @@ TEST(OidcBase64url, RoundTripsEveryLength) {
   }
 }
 
-TEST(OidcBase64url, KnownVectors) {
+TEST(Base64url, KnownVectors) {
   // RFC 4648 §10, unpadded, and the two characters that differ from base64.
   EXPECT_EQ(base64url_encode("foob"), "Zm9vYg");
   EXPECT_EQ(base64url_encode("fooba"), "Zm9vYmE");
@@ -25,14 +25,14 @@ TEST(OidcBase64url, KnownVectors) {
   EXPECT_EQ(base64url_decode(""), std::string());
 }
 
-TEST(OidcBase64url, RefusesPaddingAndForeignCharacters) {
+TEST(Base64url, RefusesPaddingAndForeignCharacters) {
   for (const char* bad : {"Zm9vYg==", "Zm9vYg=", "Zm9v=", "+/8", "Zm9v Yg", "Zm9v\nYg", "Zm9vYg."})
     EXPECT_FALSE(base64url_decode(bad).has_value()) << bad;
   EXPECT_FALSE(base64url_decode(std::string_view("Zm9v\0Yg", 7)).has_value());
   EXPECT_FALSE(base64url_decode("\xc3\xa9\xc3\xa9").has_value());
 }
 
-TEST(OidcBase64url, RefusesImpossibleLengthsAndNonCanonicalBits) {
+TEST(Base64url, RefusesImpossibleLengthsAndNonCanonicalBits) {
   EXPECT_FALSE(base64url_decode("Z").has_value());
   EXPECT_FALSE(base64url_decode("Zm9vY").has_value());
   // "Zm9vYg" is canonical for "foob"; "Zm9vYh" has the same bytes plus non-zero unused bits.

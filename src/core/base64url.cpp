@@ -1,22 +1,22 @@
-#include "auth/oidc/base64url.hpp"
+#include "core/base64url.hpp"
 
 #include <array>
 #include <cstdint>
 
-namespace pm::auth::oidc {
+namespace pm {
 
 namespace {
 
-constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr char kBase64urlAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 constexpr std::array<std::int8_t, 256> make_table() {
   std::array<std::int8_t, 256> t{};
   for (auto& v : t) v = -1;
-  for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(alphabet[i])] = static_cast<std::int8_t>(i);
+  for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(kBase64urlAlphabet[i])] = static_cast<std::int8_t>(i);
   return t;
 }
 
-constexpr auto table = make_table();
+constexpr auto kBase64urlTable = make_table();
 
 }  // namespace
 
@@ -28,7 +28,7 @@ std::optional<std::string> base64url_decode(std::string_view text) {
   std::uint32_t acc = 0;
   int bits = 0;
   for (char c : text) {
-    int v = table[static_cast<unsigned char>(c)];
+    int v = kBase64urlTable[static_cast<unsigned char>(c)];
     if (v < 0) return std::nullopt;
     acc = (acc << 6) | static_cast<std::uint32_t>(v);
     bits += 6;
@@ -52,11 +52,11 @@ std::string base64url_encode(std::string_view bytes) {
     bits += 8;
     while (bits >= 6) {
       bits -= 6;
-      out.push_back(alphabet[(acc >> bits) & 0x3F]);
+      out.push_back(kBase64urlAlphabet[(acc >> bits) & 0x3F]);
     }
   }
-  if (bits > 0) out.push_back(alphabet[(acc << (6 - bits)) & 0x3F]);
+  if (bits > 0) out.push_back(kBase64urlAlphabet[(acc << (6 - bits)) & 0x3F]);
   return out;
 }
 
-}  // namespace pm::auth::oidc
+}  // namespace pm

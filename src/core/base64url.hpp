@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace pm::auth::oidc {
+namespace pm {
 
 // The decoded bytes, or nullopt for anything but canonical unpadded base64url: a character outside
 // [A-Za-z0-9_-] (padding '=' included), a length of 4n+1, or non-zero unused bits in the last character.
@@ -16,4 +16,4 @@ std::optional<std::string> base64url_decode(std::string_view text);
 // Unpadded base64url of `bytes`.
 std::string base64url_encode(std::string_view bytes);
 
-}  // namespace pm::auth::oidc
+}  // namespace pm

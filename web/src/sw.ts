@@ -1,0 +1,69 @@
+// The service worker (served as /sw.js, scope /; docs/web.md "Push"): shows each Web Push message
+// the server sends (docs/notifications.md "Push": {title, body, url, type, notification_id}) and,
+// on a click, focuses a window of the app on the message's page or opens one. Only paths of this
+// origin are opened, whatever the message says.
+// (Typed loosely: the app's TypeScript settings are the page's, not a worker's.)
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const sw = self as any;
+
+interface PushPayload {
+  title?: string;
+  body?: string;
+  url?: string;
+  type?: string;
+  notification_id?: string;
+}
+
+/** The path (and query) of `url` on this origin: a message never sends the app elsewhere. */
+function localPath(url: string | undefined): string {
+  try {
+    const u = new URL(url ?? "/", sw.location.origin);
+    return u.pathname + u.search;
+  } catch {
+    return "/";
+  }
+}
+
+async function windows(): Promise<any[]> {
+  return sw.clients.matchAll({ type: "window", includeUncontrolled: true });
+}
+
+sw.addEventListener("install", () => sw.skipWaiting());
+sw.addEventListener("activate", (event: any) => event.waitUntil(sw.clients.claim()));
+
+sw.addEventListener("push", (event: any) => {
+  let data: PushPayload = {};
+  try {
+    data = event.data ? (event.data.json() as PushPayload) : {};
+  } catch {
+    data = {};
+  }
+  const path = localPath(data.url);
+  event.waitUntil(
+    (async () => {
+      await sw.registration.showNotification(data.title || "Perfect Match", {
+        body: data.body ?? "",
+        tag: data.notification_id ?? path,
+        data: { path },
+      });
+      // An open window hears of it too (the bell's count is read again).
+      for (const w of await windows()) w.postMessage({ type: "push", payload: { ...data, path } });
+    })(),
+  );
+});
+
+sw.addEventListener("notificationclick", (event: any) => {
+  event.notification.close();
+  const path = localPath(event.notification.data?.path);
+  event.waitUntil(
+    (async () => {
+      for (const w of await windows()) {
+        if (new URL(w.url).origin !== sw.location.origin) continue;
+        await w.focus();
+        w.postMessage({ type: "open", path });
+        return;
+      }
+      await sw.clients.openWindow(path);
+    })(),
+  );
+});

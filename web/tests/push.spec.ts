@@ -1,0 +1,70 @@
+// Web Push in the browser (docs/web.md "Push"): the service worker /sw.js, registered for the
+// whole app, shows a push as a notification and tells the open app (a push delivered through
+// Chromium's DevTools protocol, as a push service would); and the switch "Allow notifications on
+// this device", which cannot subscribe here (this Chromium reaches no push service), says so in words.
+import { expect, test } from "@playwright/test";
+import { signedUpPerson } from "./helpers";
+
+declare global {
+  interface Window {
+    heard?: unknown[];
+  }
+}
+
+test("a push is shown by the service worker and the device switch says why it cannot turn on", async ({ page, context, request }) => {
+  const person = await signedUpPerson(request, "Pia");
+  await context.grantPermissions(["notifications"]);
+  await page.goto("/signin");
+  await page.evaluate((token) => localStorage.setItem("pm.session", token), person.token);
+  await page.goto("/notifications");
+  await expect(page.getByRole("heading", { name: "Notifications", level: 1 })).toBeVisible();
+
+  // Registered at start, for every page of the app.
+  const scope = await page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
+  expect(new URL(scope).pathname).toBe("/");
+  await page.evaluate(() => {
+    window.heard = [];
+    navigator.serviceWorker.addEventListener("message", (e) => window.heard!.push(e.data));
+  });
+
+  // A push, as the server sends it (docs/notifications.md "Push"); its link points elsewhere on
+  // purpose: only the path is kept.
+  const cdp = await context.newCDPSession(page);
+  const registration = new Promise<string>((resolve) =>
+    cdp.on("ServiceWorker.workerRegistrationUpdated", (e) => {
+      const live = e.registrations.find((r) => !r.isDeleted && new URL(r.scopeURL).pathname === "/");
+      if (live) resolve(live.registrationId);
+    }),
+  );
+  await cdp.send("ServiceWorker.enable");
+  await cdp.send("ServiceWorker.deliverPushMessage", {
+    origin: new URL(page.url()).origin,
+    registrationId: await registration,
+    data: JSON.stringify({
+      title: "It's a match!",
+      body: "You and someone you liked like each other. Say hello.",
+      url: "https://elsewhere.example/matches/m-1",
+      type: "match.new",
+      notification_id: "n-1",
+    }),
+  });
+  await expect
+    .poll(() => page.evaluate(() => window.heard))
+    .toContainEqual(expect.objectContaining({ type: "push", payload: expect.objectContaining({ title: "It's a match!", path: "/matches/m-1" }) }));
+  const shown = await page.evaluate(async () =>
+    (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({ title: n.title, body: n.body, data: n.data })),
+  );
+  expect(shown).toContainEqual({
+    title: "It's a match!",
+    body: "You and someone you liked like each other. Say hello.",
+    data: { path: "/matches/m-1" },
+  });
+
+  // The switch: permission granted, the server's key read, but no push service answers.
+  const toggle = page.getByRole("checkbox", { name: "Allow notifications on this device" });
+  await expect(toggle).toBeEnabled();
+  await expect(toggle).not.toBeChecked();
+  await toggle.click();
+  await expect(page.getByText("This browser could not reach its push service")).toBeVisible({ timeout: 30_000 });
+  await expect(toggle).not.toBeChecked();
+});
