@@ -116,8 +116,9 @@ TEST_F(Insights200Pairs, NoTextQuotesAQuestionOrAScaleDefinition) {
         EXPECT_EQ(text.find(q->text), std::string::npos) << text << " quotes " << q->key;
         if (q->type == questionnaire::QuestionType::slider)
           for (const auto& label : {q->slider.min_label, q->slider.max_label})
-            if (!option_labels.contains(label))
+            if (!option_labels.contains(label)) {
               EXPECT_EQ(text.find("\u201c" + label + "\u201d"), std::string::npos) << text;
+            }
       }
     }
   });
