@@ -1,7 +1,7 @@
 #pragma once
 // Outcomes: every decision a user makes about someone they were matched with, kept as a training
 // example for the matching model (issue 15; docs/outcomes.md). One table of kind names below
-// serves the database (match_outcomes.kind, migrations/0024) and the readers.
+// serves the database (match_outcomes.kind, migrations/0025) and the readers.
 
 #include <optional>
 #include <string>

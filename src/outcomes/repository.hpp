@@ -1,5 +1,5 @@
 #pragma once
-// All of the outcomes' SQL (match_outcomes, migrations/0024). Functions take the caller's
+// All of the outcomes' SQL (match_outcomes, migrations/0025). Functions take the caller's
 // transaction.
 
 #include <optional>

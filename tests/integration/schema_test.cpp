@@ -229,7 +229,7 @@ const ConstraintCase kCases[] = {
      "FROM messages WHERE message_id = '00000000-0000-4000-8000-0000000000e2'",
      // (the index of the month's partition reports it, under a generated name; its key names the id)
      "clientMessageId"},
-    // Outcomes (0024, docs/outcomes.md).
+    // Outcomes (0025, docs/outcomes.md).
     {"valid_outcome_kind", "",
      "INSERT INTO match_outcomes (decided_by, about_user, kind, match_id, ranking) VALUES (" U1 ", " U2
      ", 'wink', " MATCH ", 'questionnaire-v1')",

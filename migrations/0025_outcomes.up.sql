@@ -1,4 +1,4 @@
--- 0024_outcomes (up): every decision a user makes is kept as a training example for the matching
+-- 0025_outcomes (up): every decision a user makes is kept as a training example for the matching
 -- model (issue 15, item 1; docs/outcomes.md): a like, a pass, a mutual match, an unmatch, a first
 -- message and a reply, each with who decided, about whom, when, the match and the ranking that
 -- placed the match in the feed. Written in the transaction of the decision itself.
