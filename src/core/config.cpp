@@ -280,6 +280,10 @@ const std::vector<Setting>& settings() {
              &Config::index_refresh),
       integer("PM_MESSAGE_RATE_LIMIT", "messages one user may send per minute, all conversations together (429 beyond)",
               &Config::message_rate_limit, 1, 1000000),
+      integer("PM_REPLY_WINDOW_DAYS",
+              "a user's first message in a conversation counts as a reply (the strongest outcome, docs/outcomes.md) "
+              "when the other's first message is at most this old",
+              &Config::reply_window_days, 1, 365),
       integer("PM_MESSAGE_RETENTION_DAYS", "the worker deletes messages (and their photos) older than this",
               &Config::message_retention_days, 1, 36500),
       integer("PM_ACTIVITY_RETENTION_DAYS",

@@ -63,7 +63,7 @@ struct CandidateIndex::Graph {
 };
 
 CandidateIndex::CandidateIndex(std::shared_ptr<const ScoringBank> bank, IndexOptions options)
-    : bank_(std::move(bank)), options_(options) {
+    : bank_(std::move(bank)), options_(options), frequencies_(*bank_) {
   graphs_.resize(kGenderBits.size());
 }
 
@@ -109,6 +109,7 @@ void CandidateIndex::unlink(std::uint32_t slot) {
     bucket.pop_back();
   }
   slot_by_id_.erase(e.user_id);
+  frequencies_.count(e.profile.answers, -1);
   e = IndexedUser{};
   free_.push_back(slot);
 }
@@ -142,6 +143,7 @@ void CandidateIndex::upsert(IndexedUser user) {
   bucket_of_[slot] = bucket_it->second;
   grid_[user.facts.located ? cell_of(user.facts.lat, user.facts.lon) : kNowhere].push_back(slot);
   slot_by_id_[user.user_id] = slot;
+  frequencies_.count(user.profile.answers);
   entries_[slot] = std::move(user);
 }
 
@@ -158,6 +160,11 @@ std::size_t CandidateIndex::size() const {
 std::size_t CandidateIndex::distinct_vectors() const {
   std::shared_lock lock(mutex_);
   return buckets_.size();
+}
+
+AnswerFrequencies CandidateIndex::answer_frequencies() const {
+  std::shared_lock lock(mutex_);
+  return frequencies_;
 }
 
 std::optional<IndexedUser> CandidateIndex::find(const std::string& user_id) const {

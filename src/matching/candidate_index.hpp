@@ -20,6 +20,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "matching/answer_frequencies.hpp"
 #include "matching/compatibility.hpp"
 #include "matching/filters.hpp"
 #include "matching/scoring_bank.hpp"
@@ -67,6 +68,8 @@ class CandidateIndex {
   std::size_t distinct_vectors() const;
   // A copy of a user's entry, if indexed.
   std::optional<IndexedUser> find(const std::string& user_id) const;
+  // How often each answer is given among the indexed users (a copy), for insights.
+  AnswerFrequencies answer_frequencies() const;
 
   // The best `n` candidates for `who` (best first): hard filters both ways, not `excluded`, not
   // who, no dealbreaker. Ties break on user id so results are stable.
@@ -99,6 +102,7 @@ class CandidateIndex {
   std::unordered_map<std::string, std::uint32_t> bucket_by_vector_;  // key: gender + vector bytes
   std::vector<Bucket> buckets_;
   std::vector<std::unique_ptr<Graph>> graphs_;  // one per gender bit
+  AnswerFrequencies frequencies_;               // over the entries
 };
 
 }  // namespace pm::matching

@@ -7,6 +7,7 @@
 #include "admin/audit_log.hpp"
 #include "core/crypto.hpp"
 #include "db/transaction.hpp"
+#include "outcomes/service.hpp"
 #include "subscriptions/entitlements.hpp"
 
 namespace pm::matching {
@@ -15,6 +16,15 @@ namespace {
 
 constexpr int kCachedMatches = 100;  // ids kept in matches:recent:{userId}
 constexpr auto kPhotoUrlTtl = std::chrono::seconds(900);
+
+// A decision on the match by `by`, kept as a training example in its transaction (docs/outcomes.md).
+void record_outcome(pqxx::work& tx, const repository::MatchRow& m, const UserId& by, outcomes::Kind kind) {
+  outcomes::record(tx, {.decided_by = by,
+                        .about = m.user_id_1 == by ? m.user_id_2 : m.user_id_1,
+                        .kind = kind,
+                        .match_id = m.match_id,
+                        .ranking = m.ranking});
+}
 
 // The cached, viewer-independent form of a match (the seed's match:{matchId} preview).
 Json preview_of(const repository::MatchRow& m) {
@@ -171,6 +181,8 @@ Result<Liked> Discovery::like(const UserId& user_id, const MatchId& match_id) {
         std::optional<ConversationId> conversation;
         const bool i_am_1 = current->user_id_1 == user_id;
         const bool first_like = !(i_am_1 ? current->liked_1 : current->liked_2);
+        if (first_like) record_outcome(tx, liked->first, user_id, outcomes::Kind::like);
+        if (liked->second) record_outcome(tx, liked->first, user_id, outcomes::Kind::match);
         const bool they_liked = i_am_1 ? current->liked_2 : current->liked_1;
         if (first_like && !they_liked && !liked->second) {
           // The other learns someone liked them (not who: the match shows it when they look).
@@ -207,6 +219,8 @@ Result<repository::MatchRow> Discovery::reject(const UserId& user_id, const Matc
                                               to_string(from_status), action)));
     auto rejected = repository::reject(tx, match_id, user_id, from_status);
     if (!rejected) return std::unexpected(no_such_match());
+    record_outcome(tx, *rejected, user_id,
+                   from_status == MatchStatus::pending ? outcomes::Kind::pass : outcomes::Kind::unmatch);
     return *rejected;
   }));
   forget_pair(result.user_id_1.str(), result.user_id_2.str());
@@ -231,6 +245,7 @@ Result<MatchView> Discovery::rewind(const UserId& user_id) {
           subscriptions::premium_required(tx, "rewind", "rewinding a pass is not part of your plan"));
     auto row = repository::rewind_last_pass(tx, user_id);
     if (!row) return std::unexpected(Problem("not-found", "you have no pass to rewind"));
+    outcomes::rewound(tx, user_id, row->match_id);  // the pass stays, marked (docs/outcomes.md)
     return *row;
   }));
   forget_pair(rewound.user_id_1.str(), rewound.user_id_2.str());

@@ -44,6 +44,8 @@ class Discovery {
   Result<MatchDetail> detail(const UserId& user_id, const MatchId& match_id);
   // Like: when both have liked, the match becomes active, its conversation opens and both are notified.
   Result<Liked> like(const UserId& user_id, const MatchId& match_id);
+  // Like, pass, unmatch and rewind are also kept as outcomes (training examples) in their
+  // transaction: docs/outcomes.md.
   // Pass: the match is rejected (final; the pair is never matched again).
   Result<MatchView> pass(const UserId& user_id, const MatchId& match_id);
 

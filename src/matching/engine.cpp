@@ -199,9 +199,10 @@ Result<IndexedUser> Engine::indexed(const std::string& user_id) {
   return std::unexpected(Problem("profile-incomplete", "your profile cannot be matched yet"));
 }
 
-Result<Insights> Engine::insights_for(const PairPerson& a, const PairPerson& b, const PairScore& score, bool llm) {
+Result<Insights> Engine::insights_for(const PairPerson& a, const PairPerson& b, const PairScore& score, bool llm,
+                                      const AnswerFrequencies* frequencies) {
   auto idx = PM_TRY(index());
-  Insights built = build_insights(idx->bank(), a, b, score);
+  Insights built = build_insights(idx->bank(), a, b, score, frequencies);
   if (!llm) return built;
   // The model writes prose from the facts the built-in analysis found; the scores stay ours.
   Json facts = {{"score", score.score},
@@ -273,6 +274,8 @@ Result<Generated> Engine::generate(const std::string& user_id) {
                       .key_values = v.key_values};
   };
   const PairPerson me = person(user_id, who.profile);
+  // How often each answer is given, once for all the pairs: what makes a shared answer telling.
+  const AnswerFrequencies frequencies = idx->answer_frequencies();
   // The configured chat model writes the prose only while the llm_insights flag lets it for this user.
   const bool llm = d_.llm.enabled() && (!llm_insights_on || llm_insights_on(user_id));
   std::vector<repository::NewMatch> rows;
@@ -281,9 +284,10 @@ Result<Generated> Engine::generate(const std::string& user_id) {
     if (!other || !people.count(c.user_id)) continue;
     const MatchProfile& profile = profiles[c.user_id] = other->profile;
     const PairPerson them = person(c.user_id, profile);
-    auto insights = PM_TRY(insights_for(me, them, c.score, llm));
+    auto insights = PM_TRY(insights_for(me, them, c.score, llm, &frequencies));
     repository::NewMatch m{
         .user_a = user_id, .user_b = c.user_id, .score = c.score.score, .score_details = score_json(c.score, insights)};
+    m.ranking = kQuestionnaireRanking;
     // The stored direction follows the canonical order of the pair.
     if (c.user_id < user_id)
       std::swap(m.score_details["satisfaction"]["first"], m.score_details["satisfaction"]["second"]);

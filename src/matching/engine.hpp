@@ -27,6 +27,10 @@
 
 namespace pm::matching {
 
+// The ranking that places generated matches in the feed (matches.ranking, what each outcome of a
+// match records: docs/outcomes.md). A learned ranking writes its own name and version instead.
+inline constexpr const char* kQuestionnaireRanking = "questionnaire-v1";
+
 struct Generated {
   int created = 0;
   std::vector<std::string> match_ids;
@@ -83,7 +87,8 @@ class Engine {
  private:
   Result<IndexedUser> indexed(const std::string& user_id);
   // `llm`: whether the configured chat model writes the prose (else the built-in writer alone).
-  Result<Insights> insights_for(const PairPerson& a, const PairPerson& b, const PairScore& score, bool llm);
+  Result<Insights> insights_for(const PairPerson& a, const PairPerson& b, const PairScore& score, bool llm,
+                                const AnswerFrequencies* frequencies = nullptr);
 
   Deps d_;
   Mutex mutex_;  // loading the bank / refreshing

@@ -1,24 +1,26 @@
 #pragma once
 // The built-in insight generator: the seed's compatibility insight (summary, key factors,
 // detailed analysis, conversation starters, potential challenges) written from what the two
-// users actually answered — their strongest shared answers, shared interests, open answers and
-// the disagreements that matter to them — never canned text that ignores the pair.
+// users actually answered — the shared answers that set them apart (few people give them),
+// shared interests, open answers and the disagreements that matter to them — in short sentences
+// about the two from the bank's phrases, never quoting a question or a scale (docs/matching.md).
 
 #include <string>
 #include <vector>
 
 #include "core/json.hpp"
+#include "matching/answer_frequencies.hpp"
 #include "matching/compatibility.hpp"
 
 namespace pm::matching {
 
 inline constexpr const char* kInsightModel = "pm-insights-builtin";
-inline constexpr const char* kInsightVersion = "1.0";
+inline constexpr const char* kInsightVersion = "2.0";
 
 struct PairPerson {
   std::string first_name;  // may be empty
   const MatchProfile* profile = nullptr;
-  std::vector<std::pair<std::string, std::string>> open_answers;  // (question text, answer)
+  std::vector<std::pair<std::string, std::string>> open_answers;  // (what the question is about, answer)
   std::vector<std::string> key_traits, key_values;
 };
 
@@ -26,6 +28,7 @@ struct Attribute {
   std::string name;  // "Shared Values", ...
   double score = 0;  // 0-100
   std::string description;
+  std::string question_key;  // the question the description comes from (empty: none both answered); not shown
 };
 
 struct Insights {
@@ -39,6 +42,9 @@ struct Insights {
   Json to_json() const;
 };
 
-Insights build_insights(const ScoringBank& bank, const PairPerson& a, const PairPerson& b, const PairScore& score);
+// `frequencies`: how often each answer is given (the candidate index's); without them every option
+// counts as equally common.
+Insights build_insights(const ScoringBank& bank, const PairPerson& a, const PairPerson& b, const PairScore& score,
+                        const AnswerFrequencies* frequencies = nullptr);
 
 }  // namespace pm::matching

@@ -87,9 +87,9 @@ constexpr const char* kPendingCount = R"sql(
 constexpr const char* kInsertMatches = R"sql(
   WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb)
                    AS x(u1 uuid, u2 uuid, score float8, details jsonb, attributes jsonb, highlights jsonb,
-                        analysis text, doc jsonb)),
-  m AS (INSERT INTO matches (user_id_1, user_id_2, compatibility_score, score_details)
-        SELECT i.u1, i.u2, i.score, i.details FROM input i
+                        analysis text, doc jsonb, ranking text)),
+  m AS (INSERT INTO matches (user_id_1, user_id_2, compatibility_score, score_details, ranking)
+        SELECT i.u1, i.u2, i.score, i.details, i.ranking FROM input i
         WHERE EXISTS (SELECT 1 FROM users WHERE user_id = i.u1) AND EXISTS (SELECT 1 FROM users WHERE user_id = i.u2)
           -- a suspended or banned account is out of matching (docs/admin.md)
           AND NOT EXISTS (SELECT 1 FROM users WHERE user_id IN (i.u1, i.u2)
@@ -113,6 +113,7 @@ constexpr const char* kListMatches = R"sql(
   SELECT m.match_id, m.user_id_1, m.user_id_2, m.status,
          to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
          m.compatibility_score, coalesce(m.user_1_liked, false) AS liked_1, coalesce(m.user_2_liked, false) AS liked_2,
+         m.ranking,
          (SELECT jsonb_agg(jsonb_build_object(
                    'user_id', u.user_id, 'first_name', u.first_name,
                    'age', CASE WHEN coalesce((SELECT (pp.privacy_settings->>'show_age')::boolean FROM user_preferences pp
@@ -137,6 +138,7 @@ constexpr const char* kMatchFor = R"sql(
   SELECT m.match_id, m.user_id_1, m.user_id_2, m.status,
          to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
          m.compatibility_score, coalesce(m.user_1_liked, false) AS liked_1, coalesce(m.user_2_liked, false) AS liked_2,
+         m.ranking,
          (SELECT jsonb_agg(jsonb_build_object(
                    'user_id', u.user_id, 'first_name', u.first_name,
                    'age', CASE WHEN coalesce((SELECT (pp.privacy_settings->>'show_age')::boolean FROM user_preferences pp
@@ -328,7 +330,8 @@ MatchRow match_from(const pqxx::row& r) {
           .liked_1 = r["liked_1"].as<bool>(),
           .liked_2 = r["liked_2"].as<bool>(),
           .users = Json::parse(r["users"].as<std::string>()),
-          .summary = db::opt<std::string>(r, "summary").value_or("")};
+          .summary = db::opt<std::string>(r, "summary").value_or(""),
+          .ranking = r["ranking"].as<std::string>()};
 }
 
 }  // namespace
@@ -404,7 +407,8 @@ std::vector<std::string> insert_matches(pqxx::work& tx, const std::vector<NewMat
                      {"attributes", attributes},
                      {"highlights", m.highlights},
                      {"analysis", m.detailed_analysis},
-                     {"doc", m.insight_document}});
+                     {"doc", m.insight_document},
+                     {"ranking", m.ranking}});
   }
   std::vector<std::string> ids;
   for (const auto& r : tx.exec_params(kInsertMatches, input.dump())) ids.push_back(r["match_id"].as<std::string>());

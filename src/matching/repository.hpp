@@ -61,6 +61,7 @@ struct NewMatch {
   Json highlights;                                                       // compatibility_insights.highlights
   std::string detailed_analysis;
   Json insight_document;  // the seed's Compatibility Insights document, without ids
+  std::string ranking;    // matches.ranking: the ranking (model and version) that placed it (docs/outcomes.md)
 };
 // Inserts the matches with their attributes and insights in one statement; returns the ids of
 // those inserted (a pair that already exists, or whose user is gone, is skipped: a concurrent
@@ -78,6 +79,7 @@ struct MatchRow {
   bool liked_1 = false, liked_2 = false;
   Json users;  // [{user_id, first_name, age, location, photo_key}] for both users
   std::string summary;
+  std::string ranking;  // the ranking that placed it in the feed (what its outcomes record)
 };
 // The user's matches (not blocked), best first, after the cursor (score, match_id); statuses
 // from `statuses`.

@@ -23,8 +23,9 @@ ScoringBank::ScoringBank(questionnaire::Bank bank) : bank_(std::move(bank)) {
         continue;
       }
       slot_by_id_[q.id] = static_cast<int>(slots_.size());
-      slots_.push_back(
-          {.question = &q, .attribute = attribute_index(block.attribute), .slider = q.type == QuestionType::slider});
+      slots_.push_back({.question = &q,
+                        .attribute = attribute_index(q.attribute.empty() ? block.attribute : q.attribute),
+                        .slider = q.type == QuestionType::slider});
     }
 }
 
@@ -125,7 +126,7 @@ std::vector<std::pair<std::string, std::string>> ScoringBank::open_answers(
   for (const auto* q : open_)
     for (const auto& a : answers)
       if (a.question_id == q->id && a.value.is_string() && !a.value.get<std::string>().empty())
-        out.emplace_back(q->text, a.value.get<std::string>());
+        out.emplace_back(q->about, a.value.get<std::string>());
   return out;
 }
 

@@ -47,7 +47,7 @@ struct AnswerValue {
 
 struct Slot {
   const questionnaire::Question* question;
-  int attribute = -1;  // index into kAttributeKeys
+  int attribute = -1;  // index into kAttributeKeys: the question's own attribute, else its block's
   bool slider = false;
 };
 
@@ -67,7 +67,8 @@ class ScoringBank {
   std::optional<CompactAnswer> encode(int slot, const Json& value, const Json& acceptable, int importance) const;
   // Every answer packed by slot (unanswered slots stay empty); open answers are skipped.
   std::vector<CompactAnswer> encode_all(const std::vector<AnswerValue>& answers) const;
-  // The open answers as (question text, answer text), in asking order.
+  // The open answers as (what the question is about, empty when the bank does not say; the answer
+  // text), in asking order.
   std::vector<std::pair<std::string, std::string>> open_answers(const std::vector<AnswerValue>& answers) const;
 
   // A readable form of an encoded answer ("Hiking, Cooking", "7 of 10"), for insights.

@@ -15,7 +15,9 @@ constexpr const char* kConversationFor = R"sql(
          to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
          to_char(c.last_message_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_message_at,
          c.last_seq, to_char(c.closed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS closed_at,
-         c.close_reason, c.closed_by,
+         c.close_reason, c.closed_by, mt.ranking,
+         extract(epoch FROM now() - c.user_1_first_message_at)::float8 AS user_1_first_message_age,
+         extract(epoch FROM now() - c.user_2_first_message_at)::float8 AS user_2_first_message_age,
          (SELECT b.blocker_id FROM user_blocks b
           WHERE (b.blocker_id = mt.user_id_1 AND b.blocked_id = mt.user_id_2)
              OR (b.blocker_id = mt.user_id_2 AND b.blocked_id = mt.user_id_1)
@@ -29,7 +31,9 @@ constexpr const char* kConversationForUpdate = R"sql(
          to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
          to_char(c.last_message_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_message_at,
          c.last_seq, to_char(c.closed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS closed_at,
-         c.close_reason, c.closed_by,
+         c.close_reason, c.closed_by, mt.ranking,
+         extract(epoch FROM now() - c.user_1_first_message_at)::float8 AS user_1_first_message_age,
+         extract(epoch FROM now() - c.user_2_first_message_at)::float8 AS user_2_first_message_age,
          (SELECT b.blocker_id FROM user_blocks b
           WHERE (b.blocker_id = mt.user_id_1 AND b.blocked_id = mt.user_id_2)
              OR (b.blocker_id = mt.user_id_2 AND b.blocked_id = mt.user_id_1)
@@ -38,8 +42,14 @@ constexpr const char* kConversationForUpdate = R"sql(
   WHERE c.conversation_id = $1 AND $2 IN (mt.user_id_1, mt.user_id_2)
   FOR UPDATE OF c
 )sql";
+// ... and the sender's first message time, if this is their first ($2: the sender is the match's user 1).
 constexpr const char* kNextSeq = R"sql(
-  UPDATE conversations SET last_seq = last_seq + 1, last_message_at = now() WHERE conversation_id = $1
+  UPDATE conversations SET last_seq = last_seq + 1, last_message_at = now(),
+         user_1_first_message_at = CASE WHEN $2 THEN coalesce(user_1_first_message_at, now())
+                                        ELSE user_1_first_message_at END,
+         user_2_first_message_at = CASE WHEN $2 THEN user_2_first_message_at
+                                        ELSE coalesce(user_2_first_message_at, now()) END
+  WHERE conversation_id = $1
   RETURNING last_seq
 )sql";
 
@@ -126,7 +136,9 @@ constexpr const char* kConversations = R"sql(
          to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
          to_char(c.last_message_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_message_at,
          c.last_seq, to_char(c.closed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS closed_at,
-         c.close_reason, c.closed_by,
+         c.close_reason, c.closed_by, mt.ranking,
+         extract(epoch FROM now() - c.user_1_first_message_at)::float8 AS user_1_first_message_age,
+         extract(epoch FROM now() - c.user_2_first_message_at)::float8 AS user_2_first_message_age,
          (SELECT b.blocker_id FROM user_blocks b
           WHERE (b.blocker_id = mt.user_id_1 AND b.blocked_id = mt.user_id_2)
              OR (b.blocker_id = mt.user_id_2 AND b.blocked_id = mt.user_id_1)
@@ -198,7 +210,10 @@ Conversation conversation_from(const pqxx::row& r) {
           // the table's CHECK names the reasons
           .close_reason = close_reason_from(db::opt<std::string>(r, "close_reason").value_or("")),
           .closed_by = db::opt<UserId>(r, "closed_by"),
-          .blocker = db::opt<UserId>(r, "blocker")};
+          .blocker = db::opt<UserId>(r, "blocker"),
+          .ranking = r["ranking"].as<std::string>(),
+          .first_message_age_1 = db::opt<double>(r, "user_1_first_message_age"),
+          .first_message_age_2 = db::opt<double>(r, "user_2_first_message_age")};
 }
 
 // The column names of a Message: the statements' own, or those of kConversations' last message.
@@ -239,8 +254,8 @@ std::optional<Conversation> conversation_for(pqxx::work& tx, const ConversationI
   return conversation_from(rows[0]);
 }
 
-long long next_seq(pqxx::work& tx, const ConversationId& conversation_id) {
-  return tx.exec_params1(kNextSeq, conversation_id)["last_seq"].as<long long>();
+long long next_seq(pqxx::work& tx, const Conversation& c, const UserId& sender_id) {
+  return tx.exec_params1(kNextSeq, c.conversation_id, sender_id == c.user_1)["last_seq"].as<long long>();
 }
 
 std::optional<Message> by_client_id(pqxx::work& tx, const ConversationId& conversation_id, const UserId& sender_id,

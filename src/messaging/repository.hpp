@@ -24,6 +24,9 @@ struct Conversation {
   std::optional<CloseReason> close_reason;
   std::optional<UserId> closed_by;
   std::optional<UserId> blocker;  // who blocked whom, if anyone did
+  std::string ranking;            // the ranking that placed the match in the feed (matches.ranking)
+  // Seconds since each user's first message here (user_1, user_2 as in the match); nullopt: none yet.
+  std::optional<double> first_message_age_1, first_message_age_2;
 
   const UserId& other(const UserId& me) const { return me == user_1 ? user_2 : user_1; }
 };
@@ -32,8 +35,9 @@ struct Conversation {
 // transaction (sends to one conversation are serialised, so their order numbers never collide).
 std::optional<Conversation> conversation_for(pqxx::work& tx, const ConversationId& conversation_id,
                                              const UserId& user_id, bool lock = false);
-// The next order number of the conversation, also its last_message_at.
-long long next_seq(pqxx::work& tx, const ConversationId& conversation_id);
+// The next order number of the conversation, also its last_message_at; the sender's first message
+// time is set if this is their first (in the same statement: a normal message costs nothing more).
+long long next_seq(pqxx::work& tx, const Conversation& c, const UserId& sender_id);
 
 std::optional<Message> by_client_id(pqxx::work& tx, const ConversationId& conversation_id, const UserId& sender_id,
                                     const std::string& client_message_id);

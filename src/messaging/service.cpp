@@ -10,6 +10,7 @@
 #include "db/transaction.hpp"
 #include "media/photo.hpp"
 #include "messaging/repository.hpp"
+#include "outcomes/service.hpp"
 
 namespace pm::messaging {
 
@@ -71,6 +72,23 @@ void Service::forget_preview(const ConversationId& conversation_id) {
     log::warn("conversation_preview_invalidation_failed", {{"error", r.error().type}});
 }
 
+// The sender's first message here is a training example (docs/outcomes.md): a reply when the other
+// wrote first within the reply window, else a first message. Known from the conversation row read
+// under its lock, so any later message costs no statement.
+void Service::record_first_message(pqxx::work& tx, const repository::Conversation& c, const UserId& sender) {
+  const bool one = sender == c.user_1;
+  if (one ? c.first_message_age_1 : c.first_message_age_2) return;
+  const auto& theirs = one ? c.first_message_age_2 : c.first_message_age_1;
+  const bool reply =
+      theirs &&
+      *theirs <= static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(d_.reply_window).count());
+  outcomes::record(tx, {.decided_by = sender,
+                        .about = c.other(sender),
+                        .kind = reply ? outcomes::Kind::reply : outcomes::Kind::first_message,
+                        .match_id = c.match_id,
+                        .ranking = c.ranking});
+}
+
 Result<SendResult> Service::send(const UserId& user_id, const ConversationId& conversation_id, const MessageInput& in,
                                  const std::string& app_version) {
   if (in.type == MessageType::image) {
@@ -95,8 +113,9 @@ Result<SendResult> Service::send(const UserId& user_id, const ConversationId& co
     if (!allowed.allowed)
       return std::unexpected(
           cache::too_many_requests("too many messages; wait before sending more", allowed.retry_after));
-    long long seq = repository::next_seq(tx, conversation_id);
+    long long seq = repository::next_seq(tx, *c, user_id);
     Message m = repository::insert_message(tx, *c, user_id, seq, in, app_version);
+    record_first_message(tx, *c, user_id);
     if (m.media_key) repository::forget_upload(tx, *m.media_key);  // sent: the image is the message's now
     // One unread notification per conversation, however many messages arrive before it is read.
     notification = d_.notifications.record_coalesced(tx, m.recipient_id.str(), notifications::Type::message_new,

@@ -41,6 +41,7 @@ class Service {
     cache::Limit send_limit{.max = 120, .window = std::chrono::seconds(60)};     // per user, all conversations
     cache::Limit reaction_limit{.max = 60, .window = std::chrono::seconds(60)};  // per user, set or removed
     cache::Limit upload_limit{.max = 30, .window = std::chrono::hours(1)};       // per user, with profile photos
+    std::chrono::days reply_window{3};  // a first message this soon after the other's is a reply (outcomes)
     std::chrono::seconds preview_ttl{3600};
   };
   explicit Service(Deps deps) : d_(std::move(deps)) {}
@@ -77,6 +78,8 @@ class Service {
   // The message with its image's URL signed for the one reading it.
   Message with_signed_url(Message m);
   void forget_preview(const ConversationId& conversation_id);
+  // Under the conversation's lock: the sender's first message here becomes an outcome.
+  void record_first_message(pqxx::work& tx, const repository::Conversation& c, const UserId& sender);
   // Removes media objects from storage, logging (never failing on) the ones that could not be.
   void remove_media(const std::vector<std::string>& keys, std::string_view not_removed_event);
   // Runs `delete_batch` in its own transaction until a batch comes back short, removing the

@@ -4,6 +4,7 @@
 #include "auth/model.hpp"
 #include "core/log.hpp"
 #include "db/transaction.hpp"
+#include "outcomes/service.hpp"
 #include "profiles/repository.hpp"
 
 namespace pm::profiles {
@@ -147,6 +148,7 @@ Result<Json> Service::export_data(const std::string& user_id) {
   auto rows = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<Json> {
     Json out = repository::export_rows(tx, user_id);
     out["security_log"] = admin::entries_of(tx, user_id);
+    out["decisions"] = outcomes::decisions_of(tx, UserId(user_id));  // one's own, never others' about one
     admin::record(tx, {.user_id = user_id, .event = "data_export"});
     return out;
   }));

@@ -65,6 +65,17 @@ Traits parse_traits(const Json& obj, const char* member, const std::set<std::str
   return traits;
 }
 
+// An optional short phrase for insights (`about` on a question or an option).
+std::string parse_about(const Json& obj, std::string_view where, Problems& p) {
+  auto it = obj.find("about");
+  if (it == obj.end()) return {};
+  if (!it->is_string() || it->get_ref<const std::string&>().empty() || utf8_length(it->get<std::string>()) > 120) {
+    p.add(where, "\"about\" must be a non-empty string of at most 120 characters");
+    return {};
+  }
+  return it->get<std::string>();
+}
+
 void parse_options(const Json& jq, Question& q, const std::set<std::string>& dims, Problems& p) {
   auto it = jq.find("options");
   if (it == jq.end() || !it->is_array()) {
@@ -78,6 +89,7 @@ void parse_options(const Json& jq, Question& q, const std::set<std::string>& dim
       continue;
     }
     Option o{string_member(jo, "key"), string_member(jo, "label"), parse_traits(jo, "traits", dims, q.key, p)};
+    o.about = parse_about(jo, q.key, p);
     if (!keys.insert(o.key).second) p.add(q.key, fmt::format("option \"{}\" appears twice", o.key));
     q.options.push_back(std::move(o));
   }
@@ -240,6 +252,12 @@ Result<Bank> parse_bank(const Json& doc) {
           p.add(q.key, "\"importance_weight\" must be an integer from 1 to 10");
         else
           q.importance_weight = weight.get<int>();
+        q.about = parse_about(jq, q.key, p);
+        if (jq.contains("attribute")) {
+          q.attribute = string_member(jq, "attribute");
+          if (!contains(kAttributes, q.attribute))
+            p.add(q.key, fmt::format("question attribute \"{}\" is not a match attribute", q.attribute));
+        }
         q.premium_only = jq.value("premium_only", false);
         q.required = jq.value("required", q.type != QuestionType::open_ended);
         switch (q.type) {
@@ -291,9 +309,14 @@ Json question_options_json(const Question& q) {
   Json out = Json::object();
   if (!q.options.empty()) {
     Json opts = Json::array();
-    for (const auto& o : q.options) opts.push_back({{"key", o.key}, {"label", o.label}, {"traits", traits(o.traits)}});
+    for (const auto& o : q.options) {
+      opts.push_back({{"key", o.key}, {"label", o.label}, {"traits", traits(o.traits)}});
+      if (!o.about.empty()) opts.back()["about"] = o.about;
+    }
     out["options"] = opts;
   }
+  if (!q.about.empty()) out["about"] = q.about;
+  if (!q.attribute.empty()) out["attribute"] = q.attribute;
   if (q.type == QuestionType::multiple_select) {
     out["min_selections"] = q.min_selections;
     out["max_selections"] = q.max_selections;
@@ -325,7 +348,9 @@ Question question_from_stored(const std::string& id, const std::string& key, con
     return t;
   };
   for (const auto& o : options.value("options", Json::array()))
-    q.options.push_back({o["key"], o["label"], traits(o.value("traits", Json()))});
+    q.options.push_back({o["key"], o["label"], traits(o.value("traits", Json())), o.value("about", "")});
+  q.about = options.value("about", "");
+  q.attribute = options.value("attribute", "");
   q.min_selections = options.value("min_selections", 1);
   q.max_selections = options.value("max_selections", 1);
   if (auto s = options.find("slider"); s != options.end())

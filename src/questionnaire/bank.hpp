@@ -21,6 +21,7 @@ using Traits = std::map<std::string, double>;  // dimension -> loading in [-1, 1
 struct Option {
   std::string key, label;
   Traits traits;
+  std::string about;  // optional: what two people who both chose it share ("never smoke"), for insights
 };
 
 struct Slider {
@@ -44,6 +45,8 @@ struct Question {
   Slider slider;
   int max_length = 0;        // open_ended
   Json branching = nullptr;  // {"show_if": CONDITION} or null
+  std::string about;         // optional: what it is about ("smoking"), for insights that never quote `text`
+  std::string attribute;     // optional: the match attribute it feeds, when not its block's
 
   const Option* option(std::string_view key) const;
 };

@@ -49,8 +49,9 @@ TEST_F(MatchingLlm, TheModelWritesTheProseFromTheFactsItIsGiven) {
   EXPECT_EQ(doc["insights"]["summary"], "Two sailors who bake.");
   EXPECT_EQ(doc["insights"]["premiumInsights"]["conversationStarters"], Json::array({"Ask about boats."}));
   EXPECT_EQ(doc["insights"]["keyFactors"].size(), 6u) << "the attributes stay the engine's own";
-  // The model was given the pair's facts (their answers as the built-in analysis found them).
-  EXPECT_NE(llm_.last_body().find("Pick hobbies."), std::string::npos);
+  // The model was given the pair's facts (their answers as the built-in analysis found them: both
+  // picked Read and Paint for "Pick hobbies.").
+  EXPECT_NE(llm_.last_body().find("Ana and Ben both picked"), std::string::npos) << llm_.last_body();
   EXPECT_EQ(llm_.last_authorization(), "Bearer sk-test-secret");
 }
 

@@ -97,8 +97,11 @@ TEST_F(Matching, OnlyTheTwoUsersSeeAMatchAndFreeUsersSeeTheFreeInsights) {
   ASSERT_EQ(detail.status, 200) << detail.body;
   auto d = detail.json();
   EXPECT_EQ(d["attributes"].size(), 6u);
-  // Grounded in what they answered: both picked Read and Paint for "Pick hobbies.".
-  EXPECT_NE(detail.body.find("Pick hobbies."), std::string::npos) << detail.body;
+  // Grounded in what they answered (both picked Read and Paint for "Pick hobbies."), said of the
+  // two without quoting the question.
+  EXPECT_NE(detail.body.find("Ana and Ben both picked \u201cRead\u201d and \u201cPaint\u201d."), std::string::npos)
+      << detail.body;
+  EXPECT_EQ(detail.body.find("Pick hobbies."), std::string::npos) << detail.body;
   EXPECT_TRUE(d["insights"].contains("summary"));
   EXPECT_TRUE(d["insights"].contains("keyFactors"));
   EXPECT_FALSE(d["insights"].contains("detailedAnalysis")) << "premium only";

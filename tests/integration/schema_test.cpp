@@ -229,6 +229,22 @@ const ConstraintCase kCases[] = {
      "FROM messages WHERE message_id = '00000000-0000-4000-8000-0000000000e2'",
      // (the index of the month's partition reports it, under a generated name; its key names the id)
      "clientMessageId"},
+    // Outcomes (0025, docs/outcomes.md).
+    {"valid_outcome_kind", "",
+     "INSERT INTO match_outcomes (decided_by, about_user, kind, match_id, ranking) VALUES (" U1 ", " U2
+     ", 'wink', " MATCH ", 'questionnaire-v1')",
+     "valid_outcome_kind"},
+    {"outcome_about_another", "",
+     "INSERT INTO match_outcomes (decided_by, about_user, kind, match_id, ranking) VALUES (" U1 ", " U1
+     ", 'like', " MATCH ", 'questionnaire-v1')",
+     "outcome_about_another"},
+    {"only_a_pass_is_rewound", "",
+     "INSERT INTO match_outcomes (decided_by, about_user, kind, match_id, ranking, rewound_at) VALUES (" U1 ", " U2
+     ", 'like', " MATCH ", 'questionnaire-v1', now())",
+     "only_a_pass_is_rewound"},
+    {"outcome_ranking_not_null", "",
+     "INSERT INTO match_outcomes (decided_by, about_user, kind, match_id) VALUES (" U1 ", " U2 ", 'like', " MATCH ")",
+     "ranking"},
 };
 
 // Names the case in test output (instead of the struct's bytes).
@@ -267,7 +283,10 @@ TEST(Schema, DeletingAUserRemovesWhatHangsOffIt) {
   tx.exec(kFixture);
   tx.exec("INSERT INTO profile_media (user_id, media_type, url, display_order) VALUES (" U1 ", 'image/jpeg', 'a', 1)");
   tx.exec("INSERT INTO messages (conversation_id, sender_id, content) VALUES (" CONV ", " U2 ", 'hello')");
+  tx.exec("INSERT INTO match_outcomes (decided_by, about_user, kind, match_id, ranking) VALUES (" U2 ", " U1
+          ", 'like', " MATCH ", 'questionnaire-v1')");
   tx.exec("DELETE FROM users WHERE user_id = " U1);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM match_outcomes")[0].as<int>(), 0) << "outcomes about the user go too";
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM profile_media")[0].as<int>(), 0);
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM matches")[0].as<int>(), 0);
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM messages")[0].as<int>(), 0)

@@ -95,14 +95,17 @@ TEST_F(Pair, AttributesAndInsightsNameWhatTheTwoAnswered) {
   ASSERT_EQ(in.attributes.size(), 6u);
   const auto& personality = in.attributes[attribute_index("personality")];
   EXPECT_EQ(personality.name, "Personality");
-  // Shared picks and identical answers come first, heaviest first: t_q4 (4 x (15 + 15)) outweighs
-  // t_q1, where both said Yes (5 x (10 + 10)), and t_q5 only has mutual acceptance.
-  EXPECT_EQ(personality.description, "You both picked Paint for \u201cPick hobbies.\u201d.");
-  // The disagreement that matters is a potential challenge, with both answers.
+  // Shared answers come first, the rarer first (here, with no population counted, the one picked
+  // from more options: t_q4's Paint over t_q1's Yes), and t_q5 only has mutual acceptance. The
+  // test bank has no phrases (`about`): the option's label is named, never the question.
+  EXPECT_EQ(personality.question_key, "t_q4");
+  EXPECT_EQ(personality.description, "Ana and Ben both picked \u201cPaint\u201d.");
+  // The disagreement that matters is a potential challenge, with both answers, not the question.
   bool found = false;
   for (const auto& c : in.potential_challenges)
-    found = found || (c.find("Do you tell the truth?") != std::string::npos && c.find("Always") != std::string::npos &&
-                      c.find("Mostly") != std::string::npos);
+    found = found || (c.find("Do you tell the truth?") == std::string::npos &&
+                      c.find("Ana: \u201cAlways\u201d") != std::string::npos &&
+                      c.find("Ben: \u201cMostly\u201d") != std::string::npos);
   EXPECT_TRUE(found);
   EXPECT_NE(in.summary.find("%"), std::string::npos);
   Json doc = in.to_json();

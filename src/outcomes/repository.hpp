@@ -1,0 +1,28 @@
+#pragma once
+// All of the outcomes' SQL (match_outcomes, migrations/0025). Functions take the caller's
+// transaction.
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "core/json.hpp"
+#include "outcomes/model.hpp"
+
+namespace pm::outcomes::repository {
+
+void insert(pqxx::work& tx, const Decision& decision);
+// Marks the user's pass on the match as rewound; whether there was one.
+bool mark_rewound(pqxx::work& tx, const UserId& user_id, const MatchId& match_id);
+// The user's own decisions, oldest first, for the data export (never rows about them).
+Json decided_by(pqxx::work& tx, const UserId& user_id);
+
+// Outcomes decided in [since, until) (ISO times; empty: unbounded), in (decided_at, outcome_id)
+// order, after `after` (the last row of the previous page), at most `limit`.
+std::vector<Outcome> page(pqxx::work& tx, const std::string& since, const std::string& until,
+                          const std::optional<std::pair<std::string, long long>>& after, int limit);
+
+}  // namespace pm::outcomes::repository
