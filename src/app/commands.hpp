@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "core/config.hpp"
+#include "matching/learning/reciprocal_model.hpp"
 
 namespace pm::app {
 
@@ -44,6 +45,7 @@ struct EvaluateOptions {
   int users = 4000, pairs_per_user = 25;
   std::uint64_t seed = 42;
   double holdout = 0.2;
+  matching::learning::TrainingParams params;
 };
 int evaluate(const EvaluateOptions& options);
 

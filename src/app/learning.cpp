@@ -80,7 +80,8 @@ int evaluate(const EvaluateOptions& options) {
   Json splits = Json::object();
   for (auto split : {matching::learning::Split::random, matching::learning::Split::time}) {
     const char* name = split == matching::learning::Split::random ? "random" : "time";
-    auto report = matching::learning::evaluate(outcomes, compat, {.holdout = options.holdout, .split = split});
+    auto report = matching::learning::evaluate(outcomes, compat,
+                                               {.holdout = options.holdout, .split = split, .params = options.params});
     std::cout << fmt::format(
         "\n{} 20% of pairs held out: {} train outcomes, {} held-out decisions (like rate {:.3f}), "
         "{} pairs both decided (mutual rate {:.3f})\n",
@@ -99,7 +100,7 @@ int evaluate(const EvaluateOptions& options) {
                 {"users", people.size()},
                 {"outcomes", outcomes.size()},
                 {"simulation_seconds", simulated_s},
-                {"params", matching::learning::TrainingParams{}.to_json()},
+                {"params", options.params.to_json()},
                 {"splits", splits}};
     std::ofstream out(options.out_file, std::ios::trunc);
     out << doc.dump(2) << "\n";

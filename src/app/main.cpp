@@ -187,6 +187,20 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000));
   evaluate->add_option("--seed", evaluate_options.seed, "random seed")->capture_default_str();
   evaluate->add_option("--out", evaluate_options.out_file, "write the report as JSON here too");
+  auto& params = evaluate_options.params;
+  evaluate->add_option("--factors", params.factors, "length of the taste and attraction vectors")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  evaluate->add_option("--epochs", params.epochs, "SGD passes")->check(CLI::Range(0, 1000))->capture_default_str();
+  evaluate->add_option("--learning-rate", params.learning_rate, "SGD step")
+      ->check(CLI::Range(0.0001, 10.0))
+      ->capture_default_str();
+  evaluate->add_option("--regularization", params.regularization, "L2 on the factors")
+      ->check(CLI::Range(0.0, 10.0))
+      ->capture_default_str();
+  evaluate->add_option("--prior-strength", params.prior_strength, "Beta prior pseudo-decisions")
+      ->check(CLI::Range(0.0, 10000.0))
+      ->capture_default_str();
 
   auto* sandbox = cli.add_subcommand(
       "payments-sandbox",

@@ -20,7 +20,7 @@
 
 namespace pm::demo {
 
-inline constexpr int kTypeDimensions = 4;
+inline constexpr int kTypeDimensions = 2;
 
 struct Behaviour {
   double appeal = 0;                                    // ~N(0, 1)
@@ -48,7 +48,7 @@ struct SimulationOptions {
 
 // Weights of the decision (logit of p(a likes b)); why these values: docs/demo-data.md.
 struct DecisionWeights {
-  double base = -0.9, appeal = 1.0, taste = 1.2, questionnaire = 0.45;  // questionnaire: per sd of the score
+  double base = -0.9, appeal = 1.0, taste = 1.5, questionnaire = 0.45;  // questionnaire: per sd of the score
 };
 
 // Demo people 1..users (make_person with the seed), with answers packed by `bank`.

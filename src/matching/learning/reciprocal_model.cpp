@@ -81,16 +81,16 @@ std::array<double, kWeights> fit_linear(const std::vector<Example>& examples, st
 
 }  // namespace
 
-double ReciprocalModel::chooser_feature(const UserStats& s, double w, double y) const {
+double ReciprocalModel::chooser_feature(const UserStats& s) const {
   if (!info_.params.use_tendencies) return 0;
   const double p0 = info_.like_rate, m = info_.params.prior_strength;
-  return logit((s.likes_given - w * y + m * p0) / (s.decisions_given - w + m)) - logit(p0);
+  return logit((s.likes_given + m * p0) / (s.decisions_given + m)) - logit(p0);
 }
 
-double ReciprocalModel::appeal_feature(const UserStats& s, double w, double y) const {
+double ReciprocalModel::appeal_feature(const UserStats& s) const {
   if (!info_.params.use_tendencies) return 0;
   const double p0 = info_.like_rate, m = info_.params.prior_strength;
-  return logit((s.likes_received - w * y + m * p0) / (s.decisions_received - w + m)) - logit(p0);
+  return logit((s.likes_received + m * p0) / (s.decisions_received + m)) - logit(p0);
 }
 
 ReciprocalModel ReciprocalModel::train(std::span<const Outcome> outcomes, const CompatibilityFn& compat,
@@ -147,8 +147,12 @@ ReciprocalModel ReciprocalModel::train(std::span<const Outcome> outcomes, const 
   for (std::size_t i = 0; i < examples.size(); ++i) {
     Example& e = examples[i];
     e.x[0] = 1;
-    e.x[1] = m.chooser_feature(m.stats_[e.a], e.w, e.y);  // leave-one-out: no label leaks
-    e.x[2] = m.appeal_feature(m.stats_[e.b], e.w, e.y);
+    // The same features serving computes. (Leaving the example's own label out of them was tried:
+    // when everyone's rate is alike, that makes the feature fall exactly when the label rises, and
+    // the fit learns that spurious inverse; with the prior's pseudo-counts the label's own share
+    // is small.)
+    e.x[1] = m.chooser_feature(m.stats_[e.a]);
+    e.x[2] = m.appeal_feature(m.stats_[e.b]);
     if (params.use_questionnaire) {
       e.x[3] = compats[i] ? *compats[i] - m.compat_mean_ : 0;
       e.x[4] = compats[i] ? 0 : 1;
@@ -170,7 +174,8 @@ ReciprocalModel ReciprocalModel::train(std::span<const Outcome> outcomes, const 
   m.attraction_.assign(m.taste_.size(), 0.f);
   if (k > 0 && !examples.empty()) {
     SplitMix rng(params.seed);
-    const float init = 0.1f / std::sqrt(static_cast<float>(k));
+    // Small, but not so small that the two sides of each product start at the saddle at zero.
+    const float init = 0.1f;
     for (float& v : m.taste_) v = static_cast<float>(rng.normal()) * init;
     for (float& v : m.attraction_) v = static_cast<float>(rng.normal()) * init;
     for (Example& e : examples) {

@@ -16,12 +16,10 @@
 //   as one chosen ("people who liked the same people", "people liked by the same people").
 //
 // Training: the five weights by Newton's method on the weighted logistic loss (exact, a 5x5
-// system); the tendencies in training leave the example itself out, so a user's own label does
-// not leak into their feature. Then the factors by SGD on the same loss with that linear part as
-// offset. Single-threaded and seeded: the same outcomes, compatibilities and seed give the same
-// bytes. A user unknown to the model gets the average tendencies and zero factors, so only the
-// questionnaire part tells pairs of new users apart. Nothing about a person but their id, their
-// outcomes and the pair's questionnaire compatibility enters (docs/matching-quality.md).
+// system), then the factors by SGD on the same loss with that linear part as offset. Single-threaded and seeded: the
+// same outcomes, compatibilities and seed give the same bytes. A user unknown to the model gets the average tendencies
+// and zero factors, so only the questionnaire part tells pairs of new users apart. Nothing about a person but their id,
+// their outcomes and the pair's questionnaire compatibility enters (docs/matching-quality.md).
 //
 // For the lead (serving):
 //   auto model = ReciprocalModel::train(outcomes, compat, TrainingParams{}, now_unix);
@@ -111,9 +109,9 @@ class ReciprocalModel {
     float likes_received = 0, decisions_received = 0;
   };
 
-  // Tendency features on the logit scale relative to p0, with `w`·`y` of one example taken out.
-  double chooser_feature(const UserStats& s, double w = 0, double y = 0) const;
-  double appeal_feature(const UserStats& s, double w = 0, double y = 0) const;
+  // Tendency features: the smoothed rate on the logit scale relative to p0 (0 for a new user).
+  double chooser_feature(const UserStats& s) const;
+  double appeal_feature(const UserStats& s) const;
   double logit_of(int a, int b, std::optional<float> compat_ab) const;
 
   TrainingInfo info_;
