@@ -81,16 +81,16 @@ std::array<double, kWeights> fit_linear(const std::vector<Example>& examples, st
 
 }  // namespace
 
-double ReciprocalModel::chooser_feature(const UserStats& s) const {
+double ReciprocalModel::chooser_feature(const UserStats& s, double w, double y) const {
   if (!info_.params.use_tendencies) return 0;
   const double p0 = info_.like_rate, m = info_.params.prior_strength;
-  return logit((s.likes_given + m * p0) / (s.decisions_given + m)) - logit(p0);
+  return logit((s.likes_given - w * y + m * p0) / (s.decisions_given - w + m)) - logit(p0);
 }
 
-double ReciprocalModel::appeal_feature(const UserStats& s) const {
+double ReciprocalModel::appeal_feature(const UserStats& s, double w, double y) const {
   if (!info_.params.use_tendencies) return 0;
   const double p0 = info_.like_rate, m = info_.params.prior_strength;
-  return logit((s.likes_received + m * p0) / (s.decisions_received + m)) - logit(p0);
+  return logit((s.likes_received - w * y + m * p0) / (s.decisions_received - w + m)) - logit(p0);
 }
 
 ReciprocalModel ReciprocalModel::train(std::span<const Outcome> outcomes, const CompatibilityFn& compat,
@@ -147,12 +147,10 @@ ReciprocalModel ReciprocalModel::train(std::span<const Outcome> outcomes, const 
   for (std::size_t i = 0; i < examples.size(); ++i) {
     Example& e = examples[i];
     e.x[0] = 1;
-    // The same features serving computes. (Leaving the example's own label out of them was tried:
-    // when everyone's rate is alike, that makes the feature fall exactly when the label rises, and
-    // the fit learns that spurious inverse; with the prior's pseudo-counts the label's own share
-    // is small.)
-    e.x[1] = m.chooser_feature(m.stats_[e.a]);
-    e.x[2] = m.appeal_feature(m.stats_[e.b]);
+    // Leave-one-out: the example's own label is not part of its tendencies, or the fit would
+    // learn how a label explains itself through its own count.
+    e.x[1] = m.chooser_feature(m.stats_[e.a], e.w, e.y);
+    e.x[2] = m.appeal_feature(m.stats_[e.b], e.w, e.y);
     if (params.use_questionnaire) {
       e.x[3] = compats[i] ? *compats[i] - m.compat_mean_ : 0;
       e.x[4] = compats[i] ? 0 : 1;
@@ -167,7 +165,17 @@ ReciprocalModel ReciprocalModel::train(std::span<const Outcome> outcomes, const 
   const double p0 = m.info_.like_rate;
   std::array<double, kWeights> w0 = {logit(p0), params.use_tendencies ? 1.0 : 0.0, params.use_tendencies ? 1.0 : 0.0, 0,
                                      0};
-  const auto w = examples.empty() ? w0 : fit_linear(examples, w0);
+  auto w = examples.empty() ? w0 : fit_linear(examples, w0);
+  // When people's rates hardly differ, leaving one out makes a tendency fall exactly when the label
+  // rises, and the fit finds that spurious inverse. A tendency that predicts the opposite of itself
+  // means nothing: drop it (its column zeroed, the ridge keeps its weight at 0) and fit again.
+  if (w[1] < 0 || w[2] < 0) {
+    for (Example& e : examples) {
+      if (w[1] < 0) e.x[1] = 0;
+      if (w[2] < 0) e.x[2] = 0;
+    }
+    w = fit_linear(examples, {w0[0], 0, 0, 0, 0});
+  }
   m.weights_.assign(w.begin(), w.end());
 
   m.taste_.assign(m.ids_.size() * static_cast<std::size_t>(k), 0.f);

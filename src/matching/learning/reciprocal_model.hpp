@@ -16,7 +16,8 @@
 //   as one chosen ("people who liked the same people", "people liked by the same people").
 //
 // Training: the five weights by Newton's method on the weighted logistic loss (exact, a 5x5
-// system), then the factors by SGD on the same loss with that linear part as offset. Single-threaded and seeded: the
+// system), with each example's tendencies leaving that example out (its label does not explain
+// itself); then the factors by SGD on the same loss with that linear part as offset. Single-threaded and seeded: the
 // same outcomes, compatibilities and seed give the same bytes. A user unknown to the model gets the average tendencies
 // and zero factors, so only the questionnaire part tells pairs of new users apart. Nothing about a person but their id,
 // their outcomes and the pair's questionnaire compatibility enters (docs/matching-quality.md).
@@ -109,9 +110,10 @@ class ReciprocalModel {
     float likes_received = 0, decisions_received = 0;
   };
 
-  // Tendency features: the smoothed rate on the logit scale relative to p0 (0 for a new user).
-  double chooser_feature(const UserStats& s) const;
-  double appeal_feature(const UserStats& s) const;
+  // Tendency features: the smoothed rate on the logit scale relative to p0 (0 for a new user),
+  // in training with one example's weight `w` and label `y` taken out.
+  double chooser_feature(const UserStats& s, double w = 0, double y = 0) const;
+  double appeal_feature(const UserStats& s, double w = 0, double y = 0) const;
   double logit_of(int a, int b, std::optional<float> compat_ab) const;
 
   TrainingInfo info_;
