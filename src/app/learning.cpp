@@ -11,7 +11,6 @@
 #include "app/commands.hpp"
 #include "demo/simulator.hpp"
 #include "matching/learning/evaluation.hpp"
-#include "matching/learning/questionnaire_feature.hpp"
 
 namespace pm::app {
 
@@ -67,12 +66,7 @@ int evaluate(const EvaluateOptions& options) {
   demo::SimulationOptions sim{.seed = options.seed, .users = options.users, .pairs_per_user = options.pairs_per_user};
   auto people = demo::simulate_people(**bank, sim, day_of(sim.start));
   auto outcomes = demo::simulate_outcomes(**bank, people, sim);
-  std::map<std::string, const matching::MatchProfile*> profiles;
-  for (const auto& p : people) profiles[p.indexed.user_id] = &p.indexed.profile;
-  auto compat = matching::learning::compatibility_from(**bank, [&](const std::string& id) {
-    auto it = profiles.find(id);
-    return it == profiles.end() ? nullptr : it->second;
-  });
+  auto compat = demo::compatibility_of(**bank, people);
   const double simulated_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::cerr << fmt::format("evaluate: {} people, {} outcomes simulated in {:.1f} s\n", people.size(), outcomes.size(),
                            simulated_s);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <memory>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -155,6 +156,16 @@ std::vector<Outcome> simulate_outcomes(const matching::ScoringBank& bank, const 
   }
   std::stable_sort(out.begin(), out.end(), [](const Outcome& x, const Outcome& y) { return x.at < y.at; });
   return out;
+}
+
+matching::learning::CompatibilityFn compatibility_of(const matching::ScoringBank& bank,
+                                                     const std::vector<SimulatedPerson>& people) {
+  auto profiles = std::make_shared<std::map<std::string, const matching::MatchProfile*>>();
+  for (const auto& p : people) (*profiles)[p.indexed.user_id] = &p.indexed.profile;
+  return matching::learning::compatibility_from(bank, [profiles](const std::string& id) {
+    auto it = profiles->find(id);
+    return it == profiles->end() ? nullptr : it->second;
+  });
 }
 
 Json offline_user_line(const matching::ScoringBank& bank, const SimulatedPerson& who, std::uint64_t seed) {

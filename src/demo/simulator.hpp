@@ -17,6 +17,7 @@
 #include "demo/person.hpp"
 #include "matching/candidate_index.hpp"
 #include "matching/learning/outcome.hpp"
+#include "matching/learning/reciprocal_model.hpp"
 
 namespace pm::demo {
 
@@ -60,6 +61,11 @@ std::vector<matching::learning::Outcome> simulate_outcomes(const matching::Scori
                                                            const std::vector<SimulatedPerson>& people,
                                                            const SimulationOptions& options,
                                                            const DecisionWeights& weights = {});
+
+// The model's questionnaire feature (learning::compatibility_from) over these people, by user id;
+// `bank` and `people` must outlive it.
+matching::learning::CompatibilityFn compatibility_of(const matching::ScoringBank& bank,
+                                                     const std::vector<SimulatedPerson>& people);
 
 // One person as a line of `perfectmatch score --users` (docs/offline-scoring.md), answers included.
 Json offline_user_line(const matching::ScoringBank& bank, const SimulatedPerson& who, std::uint64_t seed);

@@ -13,7 +13,6 @@
 #include "demo/simulator.hpp"
 #include "matching/learning/evaluation.hpp"
 #include "matching/learning/metrics.hpp"
-#include "matching/learning/questionnaire_feature.hpp"
 #include "questionnaire/bank.hpp"
 #include "support/processes.hpp"
 
@@ -22,6 +21,7 @@ using namespace pm::matching::learning;
 
 namespace {
 
+const std::chrono::year_month_day kToday{std::chrono::year(2026), std::chrono::January, std::chrono::day(1)};
 const std::string kBank = std::string(PM_SOURCE_DIR) + "/data/questions/perfect-match.json";
 
 std::shared_ptr<const matching::ScoringBank> perfect_match_bank() {
@@ -44,10 +44,8 @@ TEST(Metrics, AucIsTheShareOfPositiveNegativePairsInOrder) {
 TEST(Simulator, TheSameSeedGivesTheSameOutcomes) {
   auto bank = perfect_match_bank();
   demo::SimulationOptions options{.seed = 3, .users = 150, .pairs_per_user = 10};
-  const std::chrono::year_month_day today{std::chrono::year(2026), std::chrono::January, std::chrono::day(1)};
-  auto people = demo::simulate_people(*bank, options, today);
-  auto first = demo::simulate_outcomes(*bank, people, options);
-  auto again = demo::simulate_outcomes(*bank, demo::simulate_people(*bank, options, today), options);
+  auto first = demo::simulate_outcomes(*bank, demo::simulate_people(*bank, options, kToday), options);
+  auto again = demo::simulate_outcomes(*bank, demo::simulate_people(*bank, options, kToday), options);
   ASSERT_FALSE(first.empty());
   ASSERT_EQ(first.size(), again.size());
   for (std::size_t i = 0; i < first.size(); ++i) {
@@ -62,15 +60,9 @@ TEST(Simulator, TheSameSeedGivesTheSameOutcomes) {
 TEST(Evaluation, TheBlendedModelBeatsTheQuestionnaireOnHeldOutDecisions) {
   auto bank = perfect_match_bank();
   demo::SimulationOptions options{.seed = 11, .users = 1500, .pairs_per_user = 25};
-  const std::chrono::year_month_day today{std::chrono::year(2026), std::chrono::January, std::chrono::day(1)};
-  auto people = demo::simulate_people(*bank, options, today);
+  auto people = demo::simulate_people(*bank, options, kToday);
   auto outcomes = demo::simulate_outcomes(*bank, people, options);
-  std::map<std::string, const matching::MatchProfile*> profiles;
-  for (const auto& p : people) profiles[p.indexed.user_id] = &p.indexed.profile;
-  auto compat = compatibility_from(*bank, [&](const std::string& id) {
-    auto it = profiles.find(id);
-    return it == profiles.end() ? nullptr : it->second;
-  });
+  auto compat = demo::compatibility_of(*bank, people);
   TrainingParams params;
   params.epochs = 10;  // enough to show the ordering, and fast
   auto report = evaluate(outcomes, compat, {.params = params});
