@@ -18,9 +18,10 @@
 // Training: the five weights by Newton's method on the weighted logistic loss (exact, a 5x5
 // system), with each example's tendencies leaving that example out (its label does not explain
 // itself); then the factors by SGD on the same loss with that linear part as offset. Single-threaded and seeded: the
-// same outcomes, compatibilities and seed give the same bytes. A user unknown to the model gets the average tendencies
-// and zero factors, so only the questionnaire part tells pairs of new users apart. Nothing about a person but their id,
-// their outcomes and the pair's questionnaire compatibility enters (docs/matching-quality.md).
+// same outcomes, compatibilities and seed give the same weights and factors (the bytes differ only in the recorded
+// training time). A user unknown to the model gets the average tendencies and zero factors, so only the questionnaire
+// part tells pairs of new users apart. Nothing about a person but their id, their outcomes and the pair's questionnaire
+// compatibility enters (docs/matching-quality.md).
 //
 // For the lead (serving):
 //   auto model = ReciprocalModel::train(outcomes, compat, TrainingParams{}, now_unix);
