@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "core/config.hpp"
+#include "matching/learning/reciprocal_model.hpp"
 
 namespace pm::app {
 
@@ -21,8 +22,32 @@ int import_questions(Config config, const std::string& file);
 int run_worker(Config config, bool once);
 // Vectors and matches for every user, resumable under `run_id`, on `jobs` threads.
 int generate_all_matches(Config config, const std::string& run_id, int jobs);
-// Offline scoring of a JSON-lines users file against a bank file; `top` > 0: each user's best N.
-int score_users(const Config& config, const std::string& bank_file, const std::string& users_file, int top);
+// Offline scoring of a JSON-lines users file against a bank file (docs/offline-scoring.md).
+struct ScoreOptions {
+  std::string bank_file, users_file;
+  int top = 0;                      // > 0: each user's best N; else every pair (or --pairs)
+  std::string pairs_file;           // JSON lines {"a", "b"}: score exactly these pairs
+  std::string outcomes_file;        // JSON lines of outcomes: train the reciprocal model on them
+  std::string model_in, model_out;  // load a trained model instead; save the model used
+};
+int score_users(const Config& config, const ScoreOptions& options);
+
+// The behaviour simulator's outcomes as JSON lines (and the people as `score --users` lines).
+struct SimulateOptions {
+  std::string bank_file, out_file, users_out_file;
+  int users = 1000, pairs_per_user = 25;
+  std::uint64_t seed = 42;
+};
+int simulate(const SimulateOptions& options);
+// The reciprocal model's evaluation on simulated outcomes (docs/matching-quality.md).
+struct EvaluateOptions {
+  std::string bank_file, out_file;
+  int users = 4000, pairs_per_user = 25;
+  std::uint64_t seed = 42;
+  double holdout = 0.2;
+  matching::learning::TrainingParams params;
+};
+int evaluate(const EvaluateOptions& options);
 
 // Re-encrypts stored PII under PM_PII_ACTIVE_KEY (after adding a key to PM_PII_KEYS).
 int rotate_keys(Config config);

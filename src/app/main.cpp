@@ -137,17 +137,76 @@ int main(int argc, char** argv) {
 
   auto* score = cli.add_subcommand(
       "score",
-      "Score users given as JSON lines against a question bank with the server's code (docs/offline-scoring.md).");
-  std::string score_bank, score_users;
-  int score_top = 0;
-  score->add_option("--bank", score_bank, "the question bank file, e.g. data/questions/perfect-match.json")
+      "Score users given as JSON lines against a question bank with the server's code, optionally with the "
+      "reciprocal model trained on outcomes (docs/offline-scoring.md).");
+  app::ScoreOptions score_options;
+  score->add_option("--bank", score_options.bank_file, "the question bank file, e.g. data/questions/perfect-match.json")
       ->required()
       ->check(CLI::ExistingFile);
-  score->add_option("--users", score_users, "JSON-lines file, one user per line")->required()->check(CLI::ExistingFile);
-  score
-      ->add_option("--top", score_top,
-                   "print each user's best N candidates after the hard filters instead of every pair")
-      ->check(CLI::Range(1, 10000));
+  score->add_option("--users", score_options.users_file, "JSON-lines file, one user per line")
+      ->required()
+      ->check(CLI::ExistingFile);
+  auto* score_top = score
+                        ->add_option("--top", score_options.top,
+                                     "print each user's best N candidates after the hard filters instead of every pair")
+                        ->check(CLI::Range(1, 10000));
+  score->add_option("--pairs", score_options.pairs_file, "JSON-lines file of {\"a\", \"b\"}: score exactly these pairs")
+      ->check(CLI::ExistingFile)
+      ->excludes(score_top);
+  auto* score_outcomes =
+      score
+          ->add_option("--outcomes", score_options.outcomes_file,
+                       "JSON-lines file of {\"a\", \"b\", \"liked\", \"time\"}: train the reciprocal model on them "
+                       "and add p_a_likes_b, p_b_likes_a and mutual to each pair")
+          ->check(CLI::ExistingFile);
+  score->add_option("--model", score_options.model_in, "a model saved by --model-out, instead of --outcomes")
+      ->check(CLI::ExistingFile)
+      ->excludes(score_outcomes);
+  score->add_option("--model-out", score_options.model_out, "save the trained model to this file");
+
+  auto* simulate = cli.add_subcommand(
+      "simulate",
+      "Simulate demo people's likes, passes and replies (no database) and write them as JSON lines for "
+      "`score --outcomes` (docs/demo-data.md).");
+  app::SimulateOptions simulate_options;
+  simulate->add_option("--bank", simulate_options.bank_file, "the question bank file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  simulate->add_option("--users", simulate_options.users, "how many people")->check(CLI::Range(2, 1'000'000));
+  simulate->add_option("--pairs-per-user", simulate_options.pairs_per_user, "pairs each person is shown")
+      ->check(CLI::Range(1, 1000));
+  simulate->add_option("--seed", simulate_options.seed, "random seed")->capture_default_str();
+  simulate->add_option("--out", simulate_options.out_file, "outcomes, one JSON line each")->required();
+  simulate->add_option("--users-out", simulate_options.users_out_file, "the people as `score --users` lines");
+
+  auto* evaluate = cli.add_subcommand(
+      "evaluate",
+      "Simulate outcomes, hold out 20% of the pairs, train the reciprocal model and report AUC and precision of "
+      "questionnaire-only, tendencies-only, factors and blended rankings (docs/matching-quality.md).");
+  app::EvaluateOptions evaluate_options;
+  evaluate->add_option("--bank", evaluate_options.bank_file, "the question bank file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  evaluate->add_option("--users", evaluate_options.users, "how many simulated people")
+      ->check(CLI::Range(20, 1'000'000));
+  evaluate->add_option("--pairs-per-user", evaluate_options.pairs_per_user, "pairs each person is shown")
+      ->check(CLI::Range(1, 1000));
+  evaluate->add_option("--seed", evaluate_options.seed, "random seed")->capture_default_str();
+  evaluate->add_option("--out", evaluate_options.out_file, "write the report as JSON here too");
+  auto& params = evaluate_options.params;
+  evaluate->add_option("--factors", params.factors, "length of the taste and attraction vectors")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  evaluate->add_option("--epochs", params.epochs, "SGD passes")->check(CLI::Range(0, 1000))->capture_default_str();
+  evaluate->add_option("--learning-rate", params.learning_rate, "SGD step")
+      ->check(CLI::Range(0.0001, 10.0))
+      ->capture_default_str();
+  evaluate->add_option("--regularization", params.regularization, "L2 on the factors")
+      ->check(CLI::Range(0.0, 10.0))
+      ->capture_default_str();
+  evaluate->add_option("--prior-strength", params.prior_strength, "Beta prior pseudo-decisions")
+      ->check(CLI::Range(0.0, 10000.0))
+      ->capture_default_str();
 
   auto* sandbox = cli.add_subcommand(
       "payments-sandbox",
@@ -187,7 +246,9 @@ int main(int argc, char** argv) {
   if (*import) return app::import_questions(std::move(config), bank_file);
   if (*worker) return app::run_worker(std::move(config), worker_once);
   if (*generate) return app::generate_all_matches(std::move(config), run_id, generate_jobs);
-  if (*score) return app::score_users(config, score_bank, score_users, score_top);
+  if (*score) return app::score_users(config, score_options);
+  if (*simulate) return app::simulate(simulate_options);
+  if (*evaluate) return app::evaluate(evaluate_options);
   if (*sandbox) return subscriptions::run_payments_sandbox(config);
   if (*loadtest) return app::loadtest_pairs(std::move(config), loadtest_count, loadtest_out);
   return 2;

@@ -104,4 +104,39 @@ Json score_offline_pair(const ScoringBank& bank, const OfflineUser& a, const Off
   return out;
 }
 
+Result<learning::Outcome> parse_outcome_line(const Json& line) {
+  auto id = [&](const char* key) {
+    return line.is_object() && line.contains(key) && line[key].is_string() ? line[key].get<std::string>()
+                                                                           : std::string();
+  };
+  learning::Outcome o{.a = id("a"), .b = id("b")};
+  if (o.a.empty() || o.b.empty()) return std::unexpected(invalid("\"a\" and \"b\" (user ids, strings) are required"));
+  if (o.a == o.b) return std::unexpected(invalid("\"a\" and \"b\" must be two different users"));
+  if (!line.contains("liked") || !line["liked"].is_boolean())
+    return std::unexpected(invalid("\"liked\" (true or false) is required"));
+  o.liked = line["liked"].get<bool>();
+  if (!line.contains("time") || !line["time"].is_number_integer())
+    return std::unexpected(invalid("\"time\" (unix seconds, a whole number) is required"));
+  o.at = line["time"].get<std::int64_t>();
+  if (line.contains("weight")) {
+    if (!line["weight"].is_number() || !(line["weight"].get<double>() > 0) || line["weight"].get<double>() > 100)
+      return std::unexpected(invalid("\"weight\" must be a number above 0 (at most 100)"));
+    o.weight = line["weight"].get<float>();
+  }
+  return o;
+}
+
+Result<std::pair<std::string, std::string>> parse_pair_line(const Json& line) {
+  if (!line.is_object() || !line.contains("a") || !line["a"].is_string() || !line.contains("b") ||
+      !line["b"].is_string())
+    return std::unexpected(invalid("\"a\" and \"b\" (user ids, strings) are required"));
+  return std::pair{line["a"].get<std::string>(), line["b"].get<std::string>()};
+}
+
+void add_prediction(Json& out, const learning::PairPrediction& p) {
+  out["p_a_likes_b"] = p.p_a_likes_b;
+  out["p_b_likes_a"] = p.p_b_likes_a;
+  out["mutual"] = p.mutual;
+}
+
 }  // namespace pm::matching

@@ -10,6 +10,8 @@
 #include "matching/candidate_index.hpp"
 #include "matching/embedding.hpp"
 #include "matching/insights.hpp"
+#include "matching/learning/outcome.hpp"
+#include "matching/learning/reciprocal_model.hpp"
 
 namespace pm::matching {
 
@@ -24,5 +26,14 @@ Result<OfflineUser> parse_offline_user(const ScoringBank& bank, const Json& line
 // The JSON line for one pair: ids, whether the hard filters pass (and why not), the score, its
 // parts and the six attributes with their descriptions.
 Json score_offline_pair(const ScoringBank& bank, const OfflineUser& a, const OfflineUser& b);
+
+// One line of --outcomes: {"a", "b", "liked", "time"} (unix seconds), optional "weight" (> 0,
+// default 1; a reply is a like of weight learning::kReplyWeight). 400 naming what is wrong.
+Result<learning::Outcome> parse_outcome_line(const Json& line);
+// One line of --pairs: {"a", "b"}.
+Result<std::pair<std::string, std::string>> parse_pair_line(const Json& line);
+
+// The model's three numbers beside the pair's other fields (p_a_likes_b, p_b_likes_a, mutual).
+void add_prediction(Json& out, const learning::PairPrediction& p);
 
 }  // namespace pm::matching
