@@ -84,7 +84,7 @@ TEST_F(OidcJwk, RefusesBrokenKeyMaterial) {
   EXPECT_NE(parse_jwk(j).error().find("\"e\""), std::string::npos);
   // An even modulus is not an RSA modulus.
   j = rsa->jwk();
-  std::string n = *base64url_decode(j["n"].get<std::string>());
+  std::string n = *pm::base64url_decode(j["n"].get<std::string>());
   n.back() = static_cast<char>(n.back() & ~1);
   j["n"] = b64url(n);
   EXPECT_FALSE(parse_jwk(j).has_value());
