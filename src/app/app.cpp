@@ -85,7 +85,9 @@ std::unique_ptr<notifications::NotificationSender> push_sender_of(const Config& 
     return notifications::PushMessage{.title = text.title, .body = text.body, .url = text.url};
   };
   auto sender = std::make_unique<notifications::WebPushSender>(
-      db, std::move(*vapid), render, notifications::WebPushSender::Options{.timeout = config.push_timeout});
+      db, std::move(*vapid), render,
+      notifications::WebPushSender::Options{.timeout = config.push_timeout,
+                                            .service_hosts = config.push_service_hosts});
   made = sender.get();
   return sender;
 }
@@ -112,7 +114,7 @@ App::App(Config cfg)
                        .max_ttl = config.session_max_ttl,
                        .cache_ttl = config.session_cache_ttl}),
       email_outbox(db, cipher, email_index, mail_sender(config)),
-      notifications(db, email_index),
+      notifications(db, email_index, config.push_service_hosts),
       // (NotificationMailer keeps a reference to `auth`, constructed below, and uses it only when delivering.)
       notification_outbox(db,
                           std::make_unique<notifications::ChannelSenders>(

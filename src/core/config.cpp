@@ -199,6 +199,10 @@ const std::vector<Setting>& settings() {
              "Web Push: one request to a push service, connecting included (then: outcome "
              "unknown, never retried)",
              &Config::push_timeout),
+      text("PM_PUSH_SERVICE_HOSTS",
+           "Web Push: the push services a subscription may name, comma-separated hosts or parent domains "
+           "(default: Chrome's, Firefox's, Safari's and Edge's)",
+           &Config::push_service_hosts),
       text("PM_TRUSTED_PROXIES",
            "comma-separated proxy IPs whose X-Forwarded-For names the client (rate limits, audit)",
            &Config::trusted_proxies),

@@ -78,6 +78,9 @@ struct Config {
   std::string vapid_key_file;
   std::string vapid_subject;
   Millis push_timeout{10000};
+  // The push services a browser's subscription may name (host or parent domain, comma-separated):
+  // the worker POSTs to that URL, so anything else would let a user aim it at our own network.
+  std::string push_service_hosts = "fcm.googleapis.com,push.services.mozilla.com,push.apple.com,notify.windows.com";
 
   // Sign-in with OpenID Connect providers (src/auth/oidc, docs/oauth.md)
   std::string oauth_providers;           // JSON file listing the providers; empty: none

@@ -62,6 +62,7 @@ CURL* thread_handle() {
 }  // namespace
 
 std::string url_host(std::string_view url) {
+  if (url.find("://") == std::string_view::npos) return {};
   auto rest = url.substr(url.find("://") + 3);
   rest = rest.substr(0, rest.find_first_of("/?#"));
   if (auto at = rest.rfind('@'); at != std::string_view::npos) rest.remove_prefix(at + 1);
@@ -72,7 +73,8 @@ std::string url_host(std::string_view url) {
 }
 
 bool names_loopback_host(std::string_view url) {
-  return url.find("://") != std::string_view::npos && is_loopback(url_host(url));
+  auto host = url_host(url);
+  return !host.empty() && is_loopback(host);
 }
 
 bool is_http_url(std::string_view url) {

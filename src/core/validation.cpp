@@ -148,4 +148,10 @@ Problem Fields::problem() const {
   return p;
 }
 
+Problem invalid_field(std::string_view field, std::string message) {
+  Fields f(Json::object());
+  f.fail(field, std::move(message));
+  return f.problem();
+}
+
 }  // namespace pm

@@ -51,4 +51,7 @@ class Fields {
   Json errors_ = Json::array();
 };
 
+// The 400 "validation-failed" problem for one field, as Fields would make it ("limit must be ...").
+Problem invalid_field(std::string_view field, std::string message);
+
 }  // namespace pm

@@ -24,12 +24,6 @@ std::string redis_key(std::string_view key) { return std::string(kKeyPrefix) + s
 
 Problem no_such_flag() { return Problem("not-found", "there is no feature flag with this key"); }
 
-Problem invalid(std::string_view field, std::string message) {
-  Fields f(Json::object());
-  f.fail(field, std::move(message));
-  return f.problem();
-}
-
 Result<void> ok_reply(const Result<cache::Reply>& reply) {
   if (!reply) return std::unexpected(reply.error());
   if (reply->is_error()) return std::unexpected(Problem("cache-unavailable", std::string(reply->str())));
@@ -57,12 +51,12 @@ Result<Flag> Service::get(const std::string& key) {
 
 Result<Service::Put> Service::put(const std::string& staff_id, const std::string& key, const FlagInput& in) {
   if (!valid_key(key))
-    return std::unexpected(invalid("key", "a flag's key is 1-50 characters: a-z first, then a-z, 0-9, _ or -"));
+    return std::unexpected(invalid_field("key", "a flag's key is 1-50 characters: a-z first, then a-z, 0-9, _ or -"));
   if (!in.plans.empty()) {
     auto offered = PM_TRY(d_.subscriptions.plans());
     for (const auto& p : in.plans)
       if (std::none_of(offered.plans.begin(), offered.plans.end(), [&](const auto& plan) { return plan.plan_id == p; }))
-        return std::unexpected(invalid("plans", "'" + p.substr(0, 50) + "' is not a plan (GET /api/v1/plans)"));
+        return std::unexpected(invalid_field("plans", "'" + p.substr(0, 50) + "' is not a plan (GET /api/v1/plans)"));
   }
   actor::Scope as_system(actor::Scope::system());
   auto done = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<Put> {

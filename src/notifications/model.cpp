@@ -38,12 +38,6 @@ const TypeInfo& info(Type type) {
 // 9999-12-31T23:59:59.999999Z: a larger position is no time PostgreSQL would have handed out.
 constexpr std::int64_t kMaxMicros = 253402300799999999;
 
-Problem invalid_parameter(std::string_view name, std::string message) {
-  Problem p("validation-failed", fmt::format("{} {}", name, message));
-  p.extensions["errors"] = Json::array({{{"field", name}, {"message", message}}});
-  return p;
-}
-
 }  // namespace
 
 std::string_view type_name(Type type) { return info(type).name; }
@@ -117,19 +111,36 @@ Result<ListQuery> ListQuery::parse(const std::optional<std::string>& cursor, con
   ListQuery q;
   if (cursor) {
     q.cursor = decode_cursor(*cursor);
-    if (!q.cursor) return std::unexpected(invalid_parameter("cursor", "is not one this API handed out"));
+    if (!q.cursor) return std::unexpected(invalid_field("cursor", "is not one this API handed out"));
   }
   if (limit) {
     auto [end, ec] = std::from_chars(limit->data(), limit->data() + limit->size(), q.limit);
     if (ec != std::errc{} || end != limit->data() + limit->size() || q.limit < 1 || q.limit > 100)
-      return std::unexpected(invalid_parameter("limit", "must be an integer from 1 to 100"));
+      return std::unexpected(invalid_field("limit", "must be an integer from 1 to 100"));
   }
   if (unread) {
     if (*unread != "true" && *unread != "false")
-      return std::unexpected(invalid_parameter("unread", "must be true or false"));
+      return std::unexpected(invalid_field("unread", "must be true or false"));
     q.unread_only = *unread == "true";
   }
   return q;
+}
+
+bool names_push_service(std::string_view hosts, std::string_view endpoint) {
+  const auto host = http_client::url_host(endpoint);
+  if (host.empty()) return false;
+  while (!hosts.empty()) {
+    auto comma = hosts.find(',');
+    auto allowed = hosts.substr(0, comma);
+    hosts = comma == std::string_view::npos ? std::string_view() : hosts.substr(comma + 1);
+    while (!allowed.empty() && allowed.front() == ' ') allowed.remove_prefix(1);
+    while (!allowed.empty() && allowed.back() == ' ') allowed.remove_suffix(1);
+    if (allowed.empty()) continue;
+    if (host == allowed ||
+        (host.size() > allowed.size() && host.ends_with(allowed) && host[host.size() - allowed.size() - 1] == '.'))
+      return true;
+  }
+  return false;
 }
 
 Result<PushSubscriptionInput> PushSubscriptionInput::parse(const Json& body) {

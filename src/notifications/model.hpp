@@ -98,6 +98,12 @@ struct PushSubscriptionInput {
   // 400 "validation-failed" naming each bad field (endpoint, keys.p256dh, keys.auth).
   static Result<PushSubscriptionInput> parse(const Json& body);
 };
+// True when the host of `endpoint` is one of `hosts` (comma-separated, Config::push_service_hosts)
+// or below one of them ("fcm.googleapis.com" allows "fcm.googleapis.com" only; "push.apple.com"
+// also "web.push.apple.com"). The worker POSTs to a subscription's endpoint: without this a user
+// could aim it at any host our servers reach.
+bool names_push_service(std::string_view hosts, std::string_view endpoint);
+
 // A stored subscription. Its JSON (the API's PushSubscription) leaves the keys out: the browser has them.
 struct PushSubscription {
   std::string subscription_id, endpoint, p256dh, auth;

@@ -78,8 +78,11 @@ WebPushSender::Outcome WebPushSender::push_one(const PushSubscription& sub, cons
   long status = 0;
   auto ua_public = base64url_decode(sub.p256dh);
   auto auth = base64url_decode(sub.auth);
-  auto sealed = ua_public && auth ? push::encrypt(body, *ua_public, *auth)
-                                  : std::expected<std::string, std::string>(std::unexpected("undecodable keys"));
+  // (A subscription stored before its service left PM_PUSH_SERVICE_HOSTS is never sent to.)
+  auto sealed = !names_push_service(options_.service_hosts, sub.endpoint)
+                    ? std::expected<std::string, std::string>(std::unexpected("not a configured push service"))
+                : ua_public && auth ? push::encrypt(body, *ua_public, *auth)
+                                    : std::expected<std::string, std::string>(std::unexpected("undecodable keys"));
   std::string error;
   if (sealed) {
     auto request_headers = headers;

@@ -38,6 +38,7 @@ class WebPushSender : public NotificationSender {
   struct Options {
     std::chrono::milliseconds timeout{10000};  // one request to a push service, connecting included
     std::chrono::seconds ttl{24 * 3600};       // how long a push service keeps a message for an offline browser
+    std::string service_hosts;                 // Config::push_service_hosts: no request to any other host
   };
   WebPushSender(db::Pool& db, push::Vapid vapid, Render render, Options options)
       : db_(db), vapid_(std::move(vapid)), render_(std::move(render)), options_(options) {}

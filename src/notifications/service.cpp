@@ -4,6 +4,7 @@
 
 #include "core/crypto.hpp"
 #include "core/log.hpp"
+#include "core/validation.hpp"
 #include "db/transaction.hpp"
 #include "notifications/repository.hpp"
 
@@ -105,6 +106,8 @@ Result<MarkedRead> Service::mark_all_read(const std::string& user_id) {
 }
 
 Result<SavedSubscription> Service::subscribe_push(const std::string& user_id, const PushSubscriptionInput& in) {
+  if (!names_push_service(push_service_hosts_, in.endpoint))
+    return std::unexpected(invalid_field("endpoint", "is not the address of a known push service"));
   return db::transact(db_, [&](pqxx::work& tx) -> Result<SavedSubscription> {
     if (repository::count_other_push_subscriptions(tx, user_id, in.endpoint) >= kMaxPushSubscriptionsPerUser)
       return std::unexpected(Problem("push-subscription-limit",

@@ -19,7 +19,9 @@ namespace pm::notifications {
 class Service {
  public:
   // `mac`: the key of the one-click unsubscribe tokens (notifications/unsubscribe.hpp).
-  Service(db::Pool& db, const crypto::BlindIndex& mac) : db_(db), tokens_(mac) {}
+  // `push_service_hosts`: Config::push_service_hosts, the push services subscriptions may name.
+  Service(db::Pool& db, const crypto::BlindIndex& mac, std::string push_service_hosts = {})
+      : db_(db), tokens_(mac), push_service_hosts_(std::move(push_service_hosts)) {}
 
   // Records a notification in the caller's transaction `tx`, so it exists exactly when the change
   // that caused it commits. Nothing is written when the user turned the type off; otherwise an
@@ -58,7 +60,8 @@ class Service {
   Result<Json> unsubscribe(std::string_view token);
 
   // Web Push: a browser's subscription stored for the user (at most kMaxPushSubscriptionsPerUser:
-  // 409 "push-subscription-limit" beyond), and removed by its endpoint (404 unless the user's own).
+  // 409 "push-subscription-limit" beyond; 400 "validation-failed" for an endpoint that is not one of
+  // the configured push services), and removed by its endpoint (404 unless the user's own).
   Result<SavedSubscription> subscribe_push(const std::string& user_id, const PushSubscriptionInput& in);
   Result<void> unsubscribe_push(const std::string& user_id, const std::string& endpoint);
   // The VAPID public key browsers subscribe with (base64url); empty while push is off (no key).
@@ -69,6 +72,7 @@ class Service {
  private:
   db::Pool& db_;
   UnsubscribeTokens tokens_;
+  std::string push_service_hosts_;
 };
 
 }  // namespace pm::notifications

@@ -43,6 +43,7 @@ class PushDelivery : public ::testing::Test {
     config_.vapid_key_file = key_file_;
     config_.vapid_subject = kSubject;
     config_.public_url = "https://app.pm.test";
+    config_.push_service_hosts = "push.services.mozilla.com, 127.0.0.1";  // the local push endpoint
     server_ = std::make_unique<test::TestServer>(config_);
   }
   void TearDown() override {
@@ -168,6 +169,19 @@ TEST_F(PushDelivery, BadSubscriptionsAreClearProblemsAndEachUserHasACap) {
   auto insecure = body;
   insecure["endpoint"] = "http://push.example.net/x";
   EXPECT_EQ(bad(insecure.dump())["errors"][0]["field"], "endpoint");
+  // The worker would POST to it: only the configured push services, never a host of our own network.
+  for (const auto* elsewhere : {"https://10.0.0.7/push/x", "https://metadata.google.internal/x",
+                                "https://evil-push.services.mozilla.com.attacker.example/x", "https://localhost/x"}) {
+    auto aimed = body;
+    aimed["endpoint"] = elsewhere;
+    auto problem = bad(aimed.dump());
+    EXPECT_EQ(problem["errors"][0]["field"], "endpoint") << elsewhere;
+    EXPECT_NE(problem.value("detail", "").find("push service"), std::string::npos) << problem.dump();
+  }
+  auto mozilla = body;
+  mozilla["endpoint"] = "https://updates.push.services.mozilla.com/wpush/v2/gAAAAABn";
+  auto taken = server_->request("POST", kPath, mozilla.dump(), with_json(ada.auth()));
+  EXPECT_EQ(taken.status, 201) << "a configured service's subdomain: " << taken.body;
   auto short_key = body;
   short_key["keys"]["p256dh"] = "BCVxsr7N";
   EXPECT_EQ(bad(short_key.dump())["errors"][0]["field"], "keys.p256dh");
@@ -178,7 +192,7 @@ TEST_F(PushDelivery, BadSubscriptionsAreClearProblemsAndEachUserHasACap) {
   bad("[]");
   EXPECT_EQ(server_->request("DELETE", kPath, "", ada.auth()).status, 400) << "no endpoint named";
 
-  for (int i = 0; i < notifications::kMaxPushSubscriptionsPerUser; ++i) subscribe(ada);
+  for (int i = 1; i < notifications::kMaxPushSubscriptionsPerUser; ++i) subscribe(ada);  // with Mozilla's: the cap
   auto more = endpoint_.subscribe();
   more.erase("id");
   auto refused = server_->request("POST", kPath, more.dump(), with_json(ada.auth()));
@@ -324,6 +338,7 @@ TEST_F(PushDelivery, AWorkerKilledBeforeThePushServiceAnswersSendsNoSecondPush) 
 
   const std::map<std::string, std::string> env = {{"PM_VAPID_KEY_FILE", key_file_},
                                                   {"PM_VAPID_SUBJECT", kSubject},
+                                                  {"PM_PUSH_SERVICE_HOSTS", config_.push_service_hosts},
                                                   {"PM_PUBLIC_URL", config_.public_url},
                                                   {"PM_NOTIFICATION_DIR", config_.notification_dir}};
   const std::string worker = test::process_env(config_) + " exec " + test::binary_path() + " worker";

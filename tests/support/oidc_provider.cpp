@@ -22,7 +22,7 @@ OidcProvider::OidcProvider(const nlohmann::json& clients)
   process_ = std::make_unique<Process>(
       std::vector<std::string>{"/usr/bin/env", "node", script.string(), std::to_string(port_), clients.dump()},
       std::map<std::string, std::string>{}, log_.string());
-  if (!wait_for_port(port_, 30000))
+  if (!wait_for_port(port_, 90000))
     throw std::runtime_error(fmt::format("oidc-provider did not start listening on port {}:\n{}", port_, log()));
 }
 

@@ -22,7 +22,7 @@ PushEndpoint::PushEndpoint()
   process_ = std::make_unique<Process>(
       std::vector<std::string>{"/usr/bin/env", "node", (dir / "endpoint.mjs").string(), std::to_string(port_)},
       std::map<std::string, std::string>{}, log_.string());
-  if (!wait_for_port(port_, 30000))
+  if (!wait_for_port(port_, 90000))
     throw std::runtime_error(fmt::format("the push endpoint did not start listening on port {}:\n{}", port_, log()));
 }
 

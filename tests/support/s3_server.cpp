@@ -48,7 +48,7 @@ S3Server::S3Server(std::string bucket)
                                "--port", std::to_string(port_), "--service-endpoint", "localhost", "--configure-bucket",
                                bucket_},
       std::map<std::string, std::string>{}, (dir_ / "s3rver.log").string());
-  if (!wait_for_port(port_, 20000)) {
+  if (!wait_for_port(port_, 90000)) {
     auto output = log();
     throw std::runtime_error(fmt::format("s3rver did not start listening on port {}:\n{}", port_, output));
   }

@@ -8,6 +8,7 @@
 #include "auth/oidc/jwk.hpp"
 #include "auth/oidc/jws.hpp"
 #include "core/base64url.hpp"
+#include "core/config.hpp"
 #include "mail/templates.hpp"
 #include "notifications/model.hpp"
 #include "notifications/push_crypto.hpp"
@@ -152,6 +153,20 @@ TEST(PushSubscriptionInput, NamesEachBadField) {
   extra["owner"] = "someone";
   EXPECT_FALSE(PushSubscriptionInput::parse(extra).has_value());
   EXPECT_FALSE(PushSubscriptionInput::parse(Json::array()).has_value());
+}
+
+TEST(PushServiceHosts, OnlyTheConfiguredServicesAndTheirSubdomains) {
+  const Config defaults;
+  for (const auto* url :
+       {"https://fcm.googleapis.com/fcm/send/abc", "https://updates.push.services.mozilla.com/wpush/v2/x",
+        "https://web.push.apple.com/QGx", "https://wns2-by3p.notify.windows.com/w/?token=x"})
+    EXPECT_TRUE(names_push_service(defaults.push_service_hosts, url)) << url;
+  for (const auto* url :
+       {"https://10.0.0.7/x", "https://127.0.0.1:6379/", "https://fcm.googleapis.com.evil.example/x",
+        "https://notfcm.googleapis.com/x", "https://user@evil.example/?fcm.googleapis.com", "", "fcm"})
+    EXPECT_FALSE(names_push_service(defaults.push_service_hosts, url)) << url;
+  EXPECT_TRUE(names_push_service(" 127.0.0.1 , push.example", "http://127.0.0.1:8123/p/1")) << "spaces are trimmed";
+  EXPECT_FALSE(names_push_service("", "https://fcm.googleapis.com/x")) << "none configured: none allowed";
 }
 
 TEST(PushMessages, ACoalescedBurstSharesItsConversationsTopicAndCountsItsMessages) {

@@ -42,7 +42,7 @@ test.describe.serial("two matched people", () => {
     await sendAsDan(page, "Hej Cleo! Fjord walk on Sunday?");
     await expect(page.getByRole("link", { name: "Notifications, 1 unread" })).toBeVisible();
     await page.getByRole("link", { name: "Notifications, 1 unread" }).click();
-    await expect(page.getByRole("heading", { name: "Notifications" })).toBeVisible();
+    await expect(page.getByRole("heading", { name: "Notifications", exact: true })).toBeVisible();
     await expect(page.getByRole("link", { name: /New message: Hej Cleo! Fjord walk on Sunday\?/ })).toBeVisible();
     await checkScreen(page, "notifications");
 

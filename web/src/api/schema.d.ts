@@ -247,7 +247,7 @@ export interface paths {
          * @description A provider configured with `response_mode: form_post` (docs/oauth.md; Apple, as soon as
          *     `email` or `name` is asked for) returns with its page POSTing a form here from its own site.
          *     A cross-site POST carries no `SameSite=Lax` cookie, so nothing is decided here: the answer
-         *     is 303 See Other to the `GET` of this path with `state`, `code` and `error` in the query, a
+         *     is 303 See Other to the `GET` of this path with `state`, `code`, `error` and `iss` in the query, a
          *     top-level GET navigation that carries the `pm_oauth_flow` cookie, where every check of the
          *     GET callback happens. Apple's `user` field (the name it shares on the first sign-in only) is
          *     not put in that URL: it is kept beside the flow for that GET. A body that is no form (or
@@ -2348,7 +2348,7 @@ export interface components {
             details?: string | null;
         };
         /**
-         * @description Each member but the last two is an array of the user's rows of one kind, as stored (column
+         * @description Each member but the last three is an array of the user's rows of one kind, as stored (column
          *     names as keys).
          */
         DataExport: {
@@ -2364,6 +2364,7 @@ export interface components {
             notifications: components["schemas"]["ExportRows"];
             blocks: components["schemas"]["ExportRows"];
             reports_filed: components["schemas"]["ExportRows"];
+            push_subscriptions?: components["schemas"]["ExportRows"];
             /** @description The user's security events, newest first (at most 1000) */
             security_log: {
                 /**
@@ -2377,6 +2378,21 @@ export interface components {
                 details: Record<string, never>;
                 /** Format: date-time */
                 at: string;
+            }[];
+            /**
+             * @description The user's own decisions about the people they were matched with, oldest first, as kept
+             *     for the matching model (docs/outcomes.md): never what others decided about them
+             */
+            decisions: {
+                /** @enum {string} */
+                kind: "like" | "pass" | "match" | "unmatch" | "first_message" | "reply";
+                /** Format: uuid */
+                about_user: string;
+                /** Format: uuid */
+                match_id: string;
+                decided_at: string;
+                /** @description When a pass was taken back by a rewind */
+                rewound_at: string | null;
             }[];
             /** @description How many sessions are open */
             active_sessions: number;
@@ -3026,6 +3042,7 @@ export interface operations {
                 /** @description The provider's OAuth error code, e.g. access_denied */
                 error?: string;
                 error_description?: string;
+                /** @description RFC 9207: the issuer of the answer; when present it must be the provider's, and a provider whose discovery document says it always sends it must send it (else `oauth-provider-error`) */
                 iss?: string;
             };
             header?: never;
