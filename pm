@@ -64,8 +64,10 @@ cmd_deps() { # cmd_deps [GROUP...]: the untagged packages (what `run` needs), pl
   # (a line may carry several tags: wanted when any of them is asked for)
   wanted=$(grep -v '^\s*#' "$ROOT/deps/debian-packages.txt" |
     awk -v g="$groups" 'NF == 1 {print $1; next} {for (i = 2; i <= NF; i++) if (index(g, " " $i " ")) {print $1; next}}')
-  # (one dpkg-query for them all: on a busy machine each call costs a fraction of a second)
-  local installed; installed=" $(dpkg-query -W -f='${db:Status-Abbrev}|${Package}\n' $wanted 2>/dev/null | sed -n 's/^ii *|//p' | tr '\n' ' ') "
+  # (one dpkg-query for them all: on a busy machine each call costs a fraction of a second; it
+  # exits 1 when dpkg has never heard of one of them, as on a fresh machine, hence the `|| true`)
+  local installed
+  installed=" $({ dpkg-query -W -f='${db:Status-Abbrev}|${Package}\n' $wanted 2>/dev/null || true; } | sed -n 's/^ii *|//p' | tr '\n' ' ') "
   for p in $wanted; do
     [[ $installed == *" $p "* ]] || missing+=("$p")
   done
