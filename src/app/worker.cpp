@@ -33,6 +33,24 @@ namespace {
 std::atomic<bool> stopping{false};
 void on_signal(int) { stopping = true; }
 
+// A step run at most once per period, and on the first round. (A default steady_clock time
+// point is the machine's boot, not "never": measured from it, a worker started within the hour
+// after a boot skipped its hourly retention until the hour was up.)
+class Periodic {
+ public:
+  explicit Periodic(std::chrono::steady_clock::duration period) : period_(period) {}
+  bool due() const { return !ran_ || std::chrono::steady_clock::now() - last_ >= period_; }
+  void done() {
+    last_ = std::chrono::steady_clock::now();
+    ran_ = true;
+  }
+
+ private:
+  std::chrono::steady_clock::duration period_;
+  std::chrono::steady_clock::time_point last_{};
+  bool ran_ = false;
+};
+
 }  // namespace
 
 int run_worker(Config config, bool once) {
@@ -71,9 +89,9 @@ int run_worker(Config config, bool once) {
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);
   log::info("worker_started");
-  // Expiry and retention scan whole tables: once a minute is plenty.
-  auto last_expiry = std::chrono::steady_clock::time_point{};
-  auto last_activity_retention = std::chrono::steady_clock::time_point{};
+  // Expiry and retention scan whole tables: once a minute is plenty (activity retention: an hour).
+  Periodic expiry(std::chrono::minutes(1));
+  Periodic activity_retention(std::chrono::hours(1));
   while (!stopping) {
     int done = 0;
     // A failed step is logged as worker_<step>_failed and counted in the metrics.
@@ -97,10 +115,10 @@ int run_worker(Config config, bool once) {
       done += *n;
     else
       failed("email", n.error());
-    if (std::chrono::steady_clock::now() - last_expiry > std::chrono::minutes(1) || once) {
+    if (expiry.due() || once) {
       if (auto n = app->discovery.expire(app->config.match_expiry_days)) {
         if (*n) log::info("matches_expired", {{"count", *n}});
-        last_expiry = std::chrono::steady_clock::now();
+        expiry.done();
       }
       if (auto n = subscriptions::expire_lapsed(app->db, app->notifications, payments->grace_days)) {
         if (*n) log::info("subscriptions_expired", {{"count", *n}});
@@ -120,9 +138,9 @@ int run_worker(Config config, bool once) {
         failed("retention", n.error());
       }
     }
-    if (std::chrono::steady_clock::now() - last_activity_retention > std::chrono::hours(1) || once) {
+    if (activity_retention.due() || once) {
       if (auto n = admin::enforce_retention(app->db, app->config.activity_retention_days)) {
-        last_activity_retention = std::chrono::steady_clock::now();
+        activity_retention.done();
         Json deleted = Json::object();
         for (const auto& [table, count] : *n) {
           if (count) deleted[table] = count;

@@ -18,15 +18,12 @@ Problem invalid(std::string detail) { return Problem("validation-failed", std::m
 Result<OfflineUser> parse_offline_user(const ScoringBank& bank, const Json& line, EmbeddingProvider& embedder) {
   if (!line.is_object()) return std::unexpected(invalid("each line must be a JSON object"));
   OfflineUser u;
-  auto text = [&](const char* key) {
-    return line.contains(key) && line[key].is_string() ? line[key].get<std::string>() : std::string();
-  };
-  const std::string id = text("id");
+  const std::string id = string_member(line, "id");
   if (id.empty()) return std::unexpected(invalid("\"id\" (a string) is required"));
   u.indexed.user_id = id;
   Facts& f = u.indexed.facts;
-  f.gender = gender_bit(text("gender"));
-  f.seeking = seeking_mask(text("seeking"));
+  f.gender = gender_bit(string_member(line, "gender"));
+  f.seeking = seeking_mask(string_member(line, "seeking"));
   if (!f.gender) return std::unexpected(invalid(fmt::format("{}: gender must be woman, man or non_binary", id)));
   if (!f.seeking)
     return std::unexpected(invalid(fmt::format("{}: seeking must be woman, man, non_binary or everyone", id)));
@@ -80,8 +77,8 @@ Result<OfflineUser> parse_offline_user(const ScoringBank& bank, const Json& line
   TraitVectors v = trait_vectors(bank, u.indexed.profile.answers);
   u.indexed.profile.traits = v.profile;
   auto open = bank.open_answers(answers);
-  u.indexed.profile.text = PM_TRY(embedder.embed(embedding_text(text("bio"), open)));
-  u.person = {.first_name = text("name"),
+  u.indexed.profile.text = PM_TRY(embedder.embed(embedding_text(string_member(line, "bio"), open)));
+  u.person = {.first_name = string_member(line, "name"),
               .profile = nullptr,
               .open_answers = open,
               .key_traits = v.key_traits,
@@ -105,11 +102,7 @@ Json score_offline_pair(const ScoringBank& bank, const OfflineUser& a, const Off
 }
 
 Result<learning::Outcome> parse_outcome_line(const Json& line) {
-  auto id = [&](const char* key) {
-    return line.is_object() && line.contains(key) && line[key].is_string() ? line[key].get<std::string>()
-                                                                           : std::string();
-  };
-  learning::Outcome o{.a = id("a"), .b = id("b")};
+  learning::Outcome o{.a = string_member(line, "a"), .b = string_member(line, "b")};
   if (o.a.empty() || o.b.empty()) return std::unexpected(invalid("\"a\" and \"b\" (user ids, strings) are required"));
   if (o.a == o.b) return std::unexpected(invalid("\"a\" and \"b\" must be two different users"));
   if (!line.contains("liked") || !line["liked"].is_boolean())

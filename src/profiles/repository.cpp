@@ -103,7 +103,17 @@ constexpr std::pair<const char*, const char*> kExportQueries[] = {
     {"questionnaire_responses",
      R"sql(SELECT to_jsonb(t) AS entry FROM questionnaire_responses t WHERE user_id = $1)sql"},
     {"vectors", R"sql(SELECT to_jsonb(t) AS entry FROM user_vectors t WHERE user_id = $1)sql"},
-    {"matches", R"sql(SELECT to_jsonb(t) AS entry FROM matches t WHERE user_id_1 = $1 OR user_id_2 = $1)sql"},
+    // A match as its person sees it in the app: their own like and pass, never the other's (who
+    // liked you is a paid feature, and a pass is not told).
+    {"matches", R"sql(
+  SELECT jsonb_build_object(
+           'match_id', match_id, 'other_user_id', CASE WHEN user_id_1 = $1 THEN user_id_2 ELSE user_id_1 END,
+           'compatibility_score', compatibility_score, 'score_details', score_details, 'status', status,
+           'ranking', ranking, 'created_at', created_at, 'updated_at', updated_at,
+           'you_liked', CASE WHEN user_id_1 = $1 THEN user_1_liked ELSE user_2_liked END,
+           'you_passed_at', CASE WHEN passed_by = $1 THEN passed_at END) AS entry
+  FROM matches WHERE user_id_1 = $1 OR user_id_2 = $1 ORDER BY created_at, match_id
+)sql"},
     {"messages_sent", R"sql(SELECT to_jsonb(t) AS entry FROM messages t WHERE sender_id = $1 ORDER BY sent_at)sql"},
     {"notifications",
      R"sql(SELECT to_jsonb(t) AS entry FROM notifications t WHERE user_id = $1 ORDER BY created_at)sql"},

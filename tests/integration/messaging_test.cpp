@@ -18,18 +18,13 @@ using test::Person;
 
 namespace {
 
-class Messaging : public test::MatchingApi {
+class Messaging : public test::AnaAndBen {
  protected:
   // Two matched people who both liked: an active match with an open conversation.
   void SetUp() override {
-    MatchingApi::SetUp();
-    ben_ = person("Ben", "man", "woman", 52.52, 13.40);
-    ana_ = person("Ana", "woman", "man", 52.51, 13.39);
-    match_ = match_between(ana_, ben_);
-    ASSERT_EQ(post(ana_, "/api/v1/matches/" + match_ + "/like").status, 200);
-    auto liked = post(ben_, "/api/v1/matches/" + match_ + "/like");
-    ASSERT_EQ(liked.status, 200) << liked.body;
-    conversation_ = liked.json()["conversation_id"];
+    AnaAndBen::SetUp();
+    conversation_ = both_like();
+    ASSERT_FALSE(conversation_.empty());
   }
   test::HttpResult send(const Person& p, const Json& body, const std::string& conversation = "") {
     return server_->request(
@@ -50,8 +45,7 @@ class Messaging : public test::MatchingApi {
     return res.json();
   }
 
-  Person ana_, ben_;
-  std::string match_, conversation_;
+  std::string conversation_;
 };
 
 }  // namespace

@@ -20,14 +20,8 @@ struct Row {
   bool rewound = false;
 };
 
-class Outcomes : public test::MatchingApi {
+class Outcomes : public test::AnaAndBen {
  protected:
-  void SetUp() override {
-    MatchingApi::SetUp();
-    ben_ = person("Ben", "man", "woman", 52.52, 13.40);
-    ana_ = person("Ana", "woman", "man", 52.51, 13.39);
-    match_ = match_between(ana_, ben_);
-  }
   // The pair's outcomes, oldest first.
   std::vector<Row> rows(const std::string& match_id = "") {
     auto conn = db_.connect();
@@ -47,21 +41,11 @@ class Outcomes : public test::MatchingApi {
     tx.exec_params(statement, param);
     tx.commit();
   }
-  // Both like: the match is active and its conversation open.
-  std::string match_them() {
-    EXPECT_EQ(post(ana_, "/api/v1/matches/" + match_ + "/like").status, 200);
-    auto liked = post(ben_, "/api/v1/matches/" + match_ + "/like");
-    EXPECT_EQ(liked.status, 200) << liked.body;
-    return liked.json().value("conversation_id", "");
-  }
   test::HttpResult say(const Person& p, const std::string& conversation, const std::string& client_id) {
     return server_->request("POST", "/api/v1/conversations/" + conversation + "/messages",
                             Json{{"client_message_id", client_id}, {"content", "Hello " + client_id}}.dump(),
                             p.user.auth());
   }
-
-  Person ana_, ben_;
-  std::string match_;
 };
 
 }  // namespace
@@ -115,7 +99,7 @@ TEST_F(Outcomes, APassIsRecordedAndARewindMarksItWithoutErasingIt) {
 }
 
 TEST_F(Outcomes, FirstMessagesAndAReplyAreRecordedOnceAndLaterMessagesWriteNothing) {
-  const std::string conversation = match_them();
+  const std::string conversation = both_like();
   ASSERT_FALSE(conversation.empty());
   ASSERT_EQ(say(ana_, conversation, "a-1").status, 201);
   ASSERT_EQ(say(ana_, conversation, "a-2").status, 201);
@@ -138,7 +122,7 @@ TEST_F(Outcomes, FirstMessagesAndAReplyAreRecordedOnceAndLaterMessagesWriteNothi
 }
 
 TEST_F(Outcomes, AnAnswerAfterTheReplyWindowIsAFirstMessageNotAReply) {
-  const std::string conversation = match_them();
+  const std::string conversation = both_like();
   ASSERT_EQ(say(ana_, conversation, "a-1").status, 201);
   // Ana wrote a day more than the window ago (PM_REPLY_WINDOW_DAYS); Ben has not written (NULL stays).
   const std::string back = "make_interval(days => " + std::to_string(config_.reply_window_days + 1) + ")";
@@ -153,7 +137,7 @@ TEST_F(Outcomes, AnAnswerAfterTheReplyWindowIsAFirstMessageNotAReply) {
 }
 
 TEST_F(Outcomes, AnUnmatchIsRecordedAndKeepsWhatCameBefore) {
-  const std::string conversation = match_them();
+  const std::string conversation = both_like();
   ASSERT_EQ(say(ana_, conversation, "a-1").status, 201);
   ASSERT_EQ(post(ben_, "/api/v1/matches/" + match_ + "/unmatch").status, 200);
   auto r = rows();
@@ -183,6 +167,29 @@ TEST_F(Outcomes, TheExportHoldsOnesOwnDecisionsOnlyAndDeletingAnAccountRemovesTh
             0);
   EXPECT_EQ(count("SELECT count(*) FROM match_outcomes WHERE decided_by = $1", ana_.user.user_id), 0)
       << "Ana's pass was about Ben";
+}
+
+// Who liked you is a paid feature: the export must not tell a free user what the app does not.
+TEST_F(Outcomes, TheExportShowsEachMatchAsItsPersonSeesIt) {
+  ASSERT_EQ(post(ben_, "/api/v1/matches/" + match_ + "/like").status, 200);  // Ben likes Ana
+
+  auto ana = get(ana_, "/api/v1/me/export");
+  ASSERT_EQ(ana.status, 200) << ana.body;
+  const Json rows = ana.json()["matches"];
+  ASSERT_EQ(rows.size(), 1u) << rows.dump();
+  EXPECT_EQ(rows[0]["match_id"], match_);
+  EXPECT_EQ(rows[0]["other_user_id"], ben_.user.user_id);
+  EXPECT_EQ(rows[0]["you_liked"], false);
+  EXPECT_EQ(rows[0]["status"], "pending");
+  for (const char* leak : {"user_1_liked", "user_2_liked", "passed_by"})
+    EXPECT_FALSE(rows[0].contains(leak)) << leak << " tells Ana how Ben decided: " << rows[0].dump();
+
+  auto ben = get(ben_, "/api/v1/me/export");
+  ASSERT_EQ(ben.status, 200) << ben.body;
+  EXPECT_EQ(ben.json()["matches"][0]["you_liked"], true);
+  ASSERT_EQ(post(ana_, "/api/v1/matches/" + match_ + "/pass").status, 200);
+  EXPECT_TRUE(get(ben_, "/api/v1/me/export").json()["matches"][0]["you_passed_at"].is_null()) << "Ana's pass is hers";
+  EXPECT_TRUE(get(ana_, "/api/v1/me/export").json()["matches"][0]["you_passed_at"].is_string());
 }
 
 TEST_F(Outcomes, TrainingReadsEveryOutcomeInTimeOrderPageByPage) {

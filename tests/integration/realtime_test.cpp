@@ -57,17 +57,9 @@ std::vector<int> range(int from, int to) {
   return out;
 }
 
-class Realtime : public test::MatchingApi {
+// Two people with a pending match between them (see RealtimeChat for an open conversation).
+class Realtime : public test::AnaAndBen {
  protected:
-  // Two people with a pending match between them (see RealtimeChat for an open conversation).
-  void SetUp() override {
-    MatchingApi::SetUp();
-    ana_ = person("Ana", "woman", "man", 52.51, 13.39);
-    ben_ = person("Ben", "man", "woman", 52.52, 13.40);
-    match_ = match_between(ana_, ben_);
-    ASSERT_FALSE(match_.empty());
-  }
-
   // Bursts and retries here are about delivery, not about the per-user send limit.
   void configure(Config& config) override { config.message_rate_limit = 1000000; }
 
@@ -139,11 +131,8 @@ class Realtime : public test::MatchingApi {
 
   // Both like the match: it becomes active and its conversation opens.
   void open_conversation() {
-    ASSERT_EQ(post(ana_, "/api/v1/matches/" + match_ + "/like").status, 200);
-    auto liked = post(ben_, "/api/v1/matches/" + match_ + "/like");
-    ASSERT_EQ(liked.status, 200) << liked.body;
-    ASSERT_TRUE(liked.json()["conversation_id"].is_string()) << liked.body;
-    conversation_ = liked.json()["conversation_id"];
+    conversation_ = both_like();
+    ASSERT_FALSE(conversation_.empty());
   }
 
   Json send_frame(const std::string& client_id, const std::string& text) const {
@@ -183,8 +172,7 @@ class Realtime : public test::MatchingApi {
     return out;
   }
 
-  Person ana_, ben_;
-  std::string match_, conversation_;
+  std::string conversation_;
   std::vector<std::unique_ptr<Node>> nodes_;
 };
 

@@ -41,7 +41,7 @@ cleanup() {
   [[ -n $LOAD_PID ]] && kill "$LOAD_PID" 2>/dev/null
   "$CLUSTER" down >/dev/null 2>&1 || true
   [[ -n $REDIS_PID ]] && kill -KILL "$REDIS_PID" 2>/dev/null
-  psql "$SERVER/postgres" -qc "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)" >/dev/null 2>&1 || true
+  drop_own_database
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -53,18 +53,13 @@ REDIS_PID=$!
 disown "$REDIS_PID"  # (killed at the end: no job notice)
 for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
 
-# A database of its own, set up as ./pm stack up and perfectmatch migrate do it.
-psql "$SERVER/postgres" -qc "CREATE DATABASE \"$DB\"" >/dev/null
-PGOPTIONS='-c client_min_messages=warning' psql "$SERVER/$DB" -v ON_ERROR_STOP=1 -q -f "$SRC/deps/postgres-bootstrap.sql" >/dev/null
-export PM_MIGRATE_DATABASE_URL="${PM_MIGRATE_DATABASE_URL%/*}/$DB" PM_DATABASE_URL="${PM_DATABASE_URL%/*}/$DB"
 export PM_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
-export PM_MEDIA_DIR="$WORK/media" PM_MAIL_DIR="$WORK/mail" PM_NOTIFICATION_DIR="$WORK/notifications" PM_LOG_LEVEL=warn
-export PM_DEMO_DATA=true PM_MIGRATIONS_DIR="$SRC/migrations" PM_DOCS_DIR="$SRC/docs" PM_WEB_DIR=
+export PM_WEB_DIR=
 # The load sends more than a person would: the per-user limits are not what is tested here.
 export PM_MESSAGE_RATE_LIMIT=1000000 PM_WS_FRAMES_PER_10S=1000000
 # Drain for 2.5 s: haproxy (2 failed checks 500 ms apart) sees the 503 well before the node stops.
 export PM_DRAIN_DELAY_MS=2500
-"$BIN" migrate up >/dev/null
+own_database
 "$BIN" loadtest-pairs --pairs 4 --out "$WORK/pairs.jsonl" >/dev/null 2>&1 || fail "loadtest-pairs"
 
 "$CLUSTER" up 3 2>"$WORK/cluster-up.log" || { cat "$WORK/cluster-up.log" >&2; fail "cluster up 3"; }

@@ -10,3 +10,21 @@ free_port() {
   echo "no free port found" >&2
   exit 1
 }
+
+# A database of its own on the running stack, named $DB on the server $SERVER (the admin URL
+# without its database), set up as `./pm stack up` and `perfectmatch migrate` do it; the binary
+# $BIN is pointed at it, and at folders under $WORK for media, mail and notifications.
+own_database() {
+  psql "$SERVER/postgres" -qc "CREATE DATABASE \"$DB\"" >/dev/null
+  PGOPTIONS='-c client_min_messages=warning' psql "$SERVER/$DB" -v ON_ERROR_STOP=1 -q \
+    -f "$SRC/deps/postgres-bootstrap.sql" >/dev/null
+  export PM_MIGRATE_DATABASE_URL="${PM_MIGRATE_DATABASE_URL%/*}/$DB" PM_DATABASE_URL="${PM_DATABASE_URL%/*}/$DB"
+  export PM_MEDIA_DIR="$WORK/media" PM_MAIL_DIR="$WORK/mail" PM_NOTIFICATION_DIR="$WORK/notifications"
+  export PM_LOG_LEVEL=warn PM_DEMO_DATA=true PM_MIGRATIONS_DIR="$SRC/migrations" PM_DOCS_DIR="$SRC/docs"
+  "$BIN" migrate up >/dev/null
+}
+
+# For the cleanup trap: the database of own_database, gone even while connections remain.
+drop_own_database() {
+  psql "$SERVER/postgres" -qc "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)" >/dev/null 2>&1 || true
+}

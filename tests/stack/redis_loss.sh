@@ -19,7 +19,7 @@ fail() { echo "FAILED: $*" >&2; [[ -f $WORK/serve.log ]] && tail -5 "$WORK/serve
 cleanup() {
   [[ -n $SERVE_PID ]] && kill "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID" 2>/dev/null
   [[ -n $REDIS_PID ]] && kill -KILL "$REDIS_PID" 2>/dev/null
-  psql "$SERVER/postgres" -qc "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)" >/dev/null 2>&1 || true
+  drop_own_database
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -35,14 +35,8 @@ redis_start() {
   fail "redis-server did not start"
 }
 
-# A database of its own, set up as ./pm stack up and perfectmatch migrate do it.
-psql "$SERVER/postgres" -qc "CREATE DATABASE \"$DB\"" >/dev/null
-PGOPTIONS='-c client_min_messages=warning' psql "$SERVER/$DB" -v ON_ERROR_STOP=1 -q -f "$SRC/deps/postgres-bootstrap.sql" >/dev/null
-export PM_MIGRATE_DATABASE_URL="${PM_MIGRATE_DATABASE_URL%/*}/$DB" PM_DATABASE_URL="${PM_DATABASE_URL%/*}/$DB"
 export PM_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0" PM_HTTP_PORT=$HTTP_PORT PM_SESSION_CACHE_MS=100 PM_REDIS_TIMEOUT_MS=300
-export PM_MEDIA_DIR="$WORK/media" PM_MAIL_DIR="$WORK/mail" PM_NOTIFICATION_DIR="$WORK/notifications" PM_LOG_LEVEL=warn
-export PM_DEMO_DATA=true PM_MIGRATIONS_DIR="$SRC/migrations" PM_DOCS_DIR="$SRC/docs"
-"$BIN" migrate up >/dev/null
+own_database
 "$BIN" questions import "$SRC/data/questions/perfect-match.json" >/dev/null
 redis_start
 "$BIN" seed --users 2 --no-photos >/dev/null 2>&1 || fail "seed"

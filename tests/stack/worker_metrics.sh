@@ -20,17 +20,12 @@ fail() { echo "FAILED: $*" >&2; [[ -f $WORK/worker.log ]] && tail -5 "$WORK/work
 cleanup() {
   [[ -n $WORKER_PID ]] && kill "$WORKER_PID" 2>/dev/null && wait "$WORKER_PID" 2>/dev/null
   [[ -n ${HOLD_PID:-} ]] && kill "$HOLD_PID" 2>/dev/null
-  psql "$SERVER/postgres" -qc "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)" >/dev/null 2>&1 || true
+  drop_own_database
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-psql "$SERVER/postgres" -qc "CREATE DATABASE \"$DB\"" >/dev/null
-PGOPTIONS='-c client_min_messages=warning' psql "$SERVER/$DB" -v ON_ERROR_STOP=1 -q -f "$SRC/deps/postgres-bootstrap.sql" >/dev/null
-export PM_MIGRATE_DATABASE_URL="${PM_MIGRATE_DATABASE_URL%/*}/$DB" PM_DATABASE_URL="${PM_DATABASE_URL%/*}/$DB"
-export PM_MEDIA_DIR="$WORK/media" PM_MAIL_DIR="$WORK/mail" PM_NOTIFICATION_DIR="$WORK/notifications" PM_LOG_LEVEL=warn
-export PM_DEMO_DATA=true PM_MIGRATIONS_DIR="$SRC/migrations" PM_DOCS_DIR="$SRC/docs"
-"$BIN" migrate up >/dev/null
+own_database
 "$BIN" questions import "$SRC/data/questions/perfect-match.json" >/dev/null
 "$BIN" seed --users 3 --no-photos >/dev/null 2>&1 || fail "seed"
 sql() { psql "$SERVER/$DB" -v ON_ERROR_STOP=1 -qAtc "$1"; }

@@ -108,4 +108,20 @@ int MatchingApi::count(const std::string& sql, const std::string& param) {
   return q.exec_params1(sql, param)[0].as<int>();
 }
 
+void AnaAndBen::SetUp() {
+  MatchingApi::SetUp();
+  ben_ = person("Ben", "man", "woman", 52.52, 13.40);
+  ana_ = person("Ana", "woman", "man", 52.51, 13.39);
+  match_ = match_between(ana_, ben_);
+}
+
+std::string AnaAndBen::both_like() {
+  EXPECT_EQ(post(ana_, "/api/v1/matches/" + match_ + "/like").status, 200);
+  auto liked = post(ben_, "/api/v1/matches/" + match_ + "/like");
+  EXPECT_EQ(liked.status, 200) << liked.body;
+  const auto conversation = liked.json().value("conversation_id", "");
+  EXPECT_FALSE(conversation.empty()) << liked.body;
+  return conversation;
+}
+
 }  // namespace pm::test

@@ -50,4 +50,16 @@ class MatchingApi : public ::testing::Test {
   std::unique_ptr<TestServer> server_;
 };
 
+// Ana and Ben in Berlin, each what the other seeks, and the pending match between them.
+class AnaAndBen : public MatchingApi {
+ protected:
+  void SetUp() override;
+  // Both like the match: it becomes active and its conversation opens; returns the conversation's
+  // id ("" and a test failure if it did not open).
+  std::string both_like();
+
+  Person ana_, ben_;
+  std::string match_;
+};
+
 }  // namespace pm::test

@@ -527,7 +527,8 @@ export interface paths {
          * Everything stored about me, as one JSON document
          * @description Sent as a download (`Content-Disposition: attachment; filename="perfect-match-export.json"`)
          *     and never cached. Encrypted fields (email, last name) appear decrypted; password hash, email
-         *     index and the raw location point are left out.
+         *     index and the raw location point are left out. Each match is as its person sees it in the
+         *     app: their own like and pass, never the other person's decision.
          */
         get: operations["exportMe"];
         put?: never;
