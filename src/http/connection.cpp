@@ -124,8 +124,11 @@ asio::awaitable<void> serve_connection(Server& server, const ServerOptions& opti
         co_return;
       }
       close = !req.raw.keep_alive();
-      res = co_await asio::co_spawn(
-          handlers, [&]() -> asio::awaitable<Response> { co_return server.handle(req); }, asio::use_awaitable);
+      if (server.never_waits(req))
+        res = server.handle(req);
+      else
+        res = co_await asio::co_spawn(
+            handlers, [&]() -> asio::awaitable<Response> { co_return server.handle(req); }, asio::use_awaitable);
     }
 
     if (!set_busy(true)) close = true;  // stopping: this is the connection's last response

@@ -44,6 +44,19 @@ void Router::add(Method method, std::string pattern, Handler handler, std::size_
   routes_.push_back({method, std::move(pattern), std::move(segments), std::move(handler), max_body_bytes});
 }
 
+void Router::add_never_waiting(Method method, std::string pattern, Handler handler) {
+  if (pattern.find('{') != std::string::npos)
+    throw std::logic_error("a route that never waits has a literal pattern: " + pattern);
+  add(method, std::move(pattern), std::move(handler));
+  routes_.back().never_waits = true;
+}
+
+bool Router::never_waits(Method method, std::string_view path) const {
+  for (const auto& r : routes_)
+    if (r.never_waits && r.method == method && r.pattern == path) return true;
+  return false;
+}
+
 std::size_t Router::body_limit(Method method, std::string_view path, std::size_t fallback) const {
   auto m = match(method, path);
   if (!m.handler) return fallback;

@@ -19,6 +19,12 @@ class Router {
  public:
   // `max_body_bytes` above 0 replaces the server's body limit for this route (e.g. photo uploads).
   void add(Method method, std::string pattern, Handler handler, std::size_t max_body_bytes = 0);
+  // A route whose handler never waits (no database, Redis, file or network): it runs on the I/O
+  // thread that read the request. Every other route hops to the handler pool and back, so that
+  // blocking work never stalls I/O; for a request that does nothing else, those two hops (two
+  // thread wake-ups) are most of its cost (docs/benchmarks.md). A literal pattern only.
+  void add_never_waiting(Method method, std::string pattern, Handler handler);
+  bool never_waits(Method method, std::string_view path) const;
   // The body limit of the route `method path` leads to, or `fallback` when it sets none.
   std::size_t body_limit(Method method, std::string_view path, std::size_t fallback) const;
   // The largest body any route accepts (at least `fallback`).
@@ -47,6 +53,7 @@ class Router {
     std::vector<std::string> segments;
     Handler handler;
     std::size_t max_body_bytes = 0;
+    bool never_waits = false;
   };
   std::vector<Route> routes_;
   Handler fallback_;

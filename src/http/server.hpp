@@ -90,6 +90,8 @@ class Server {
   // Resolves the client's address (trusted proxies) and names the request (X-Request-Id).
   void identify(Request& request) const;
 
+  // Whether the request's route never waits, so it is handled on the I/O thread (Router).
+  bool never_waits(const Request& request) const { return router_.never_waits(request.method(), request.path()); }
   // Runs the middleware and the handler for one request (exposed for the session code and tests).
   Response handle(Request& request);
   // The body limit for a request with this method and target.

@@ -10,7 +10,7 @@ using http::Status;
 
 void add_metrics_routes(http::Router& router, const http::Metrics& metrics) {
   // Liveness: the process is up and its threads answer. Stores are not consulted on purpose.
-  router.add(Method::get, "/healthz", [](http::Request&) {
+  router.add_never_waiting(Method::get, "/healthz", [](http::Request&) {
     return http::json_response(Status::ok, {{"status", "ok"}});
   });
   router.add(Method::get, "/metrics", [&metrics](http::Request&) {
