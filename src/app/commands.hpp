@@ -22,6 +22,9 @@ int import_questions(Config config, const std::string& file);
 int run_worker(Config config, bool once);
 // Vectors and matches for every user, resumable under `run_id`, on `jobs` threads.
 int generate_all_matches(Config config, const std::string& run_id, int jobs);
+// Trains the reciprocal model on the recorded outcomes and stores a new version (unless fewer than
+// PM_LEARN_MIN_OUTCOMES); prints the report as JSON.
+int learn(Config config);
 // Offline scoring of a JSON-lines users file against a bank file (docs/offline-scoring.md).
 struct ScoreOptions {
   std::string bank_file, users_file;

@@ -135,6 +135,13 @@ int main(int argc, char** argv) {
   generate->add_option("--jobs", generate_jobs, "users generated at once (default: one per core)")
       ->check(CLI::Range(1, 64));
 
+  auto* learn = cli.add_subcommand(
+      "learn",
+      "Train the reciprocal model on the recorded outcomes (match_outcomes) now and store it as a new version; "
+      "every serving node loads it within PM_MODEL_POLL_MS (docs/matching.md). Skipped below "
+      "PM_LEARN_MIN_OUTCOMES.");
+  learn->footer(Config::describe());
+
   auto* score = cli.add_subcommand(
       "score",
       "Score users given as JSON lines against a question bank with the server's code, optionally with the "
@@ -246,6 +253,7 @@ int main(int argc, char** argv) {
   if (*import) return app::import_questions(std::move(config), bank_file);
   if (*worker) return app::run_worker(std::move(config), worker_once);
   if (*generate) return app::generate_all_matches(std::move(config), run_id, generate_jobs);
+  if (*learn) return app::learn(std::move(config));
   if (*score) return app::score_users(config, score_options);
   if (*simulate) return app::simulate(simulate_options);
   if (*evaluate) return app::evaluate(evaluate_options);
