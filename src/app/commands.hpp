@@ -67,8 +67,9 @@ int grant_plan(Config config, const std::string& email, const std::string& plan_
 // --mirror first rewrites the Redis mirror from PostgreSQL (docs/feature-flags.md).
 int list_flags(Config config, bool mirror);
 
-// Creates demo users 1..users (docs/demo-data.md); those already there are skipped.
-int seed_demo(Config config, int users, std::uint64_t seed, bool photos);
+// Creates demo users 1..users (docs/demo-data.md); those already there are skipped. Then their
+// simulated history: `history` pairs shown per person, with likes, passes and replies (0: none).
+int seed_demo(Config config, int users, std::uint64_t seed, bool photos, int history);
 // Made-up users go only where PM_DEMO_DATA says they may: false (and a message) otherwise.
 bool demo_data_allowed(const Config& config, std::string_view command);
 

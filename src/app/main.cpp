@@ -107,6 +107,12 @@ int main(int argc, char** argv) {
   seed->add_option("--seed", seed_value, "random seed: the same seed gives the same users and answers")
       ->capture_default_str();
   seed->add_flag("--no-photos", seed_no_photos, "skip the placeholder photos (much faster)");
+  int seed_history = 10;
+  seed->add_option("--history", seed_history,
+                   "pairs each person was shown in the simulated like/pass/reply history written as matches and "
+                   "outcomes (0: none)")
+      ->check(CLI::Range(0, 1000))
+      ->capture_default_str();
 
   auto* worker = cli.add_subcommand(
       "worker",
@@ -249,7 +255,7 @@ int main(int argc, char** argv) {
   if (*grant) return app::grant_role(std::move(config), admin_email, admin_role);
   if (*grant_plan) return app::grant_plan(std::move(config), admin_email, admin_plan, admin_days);
   if (*flags) return app::list_flags(std::move(config), flags_mirror);
-  if (*seed) return app::seed_demo(std::move(config), seed_users, seed_value, !seed_no_photos);
+  if (*seed) return app::seed_demo(std::move(config), seed_users, seed_value, !seed_no_photos, seed_history);
   if (*import) return app::import_questions(std::move(config), bank_file);
   if (*worker) return app::run_worker(std::move(config), worker_once);
   if (*generate) return app::generate_all_matches(std::move(config), run_id, generate_jobs);

@@ -165,6 +165,26 @@ TEST_F(LearnedRanking, TheModelChoosesNewMatchesAndMatchesRankingNamesTheVersion
   EXPECT_GT(detail["match"]["compatibility_score"].get<double>(), 0);
 }
 
+TEST_F(LearnedRanking, TheWorkerTrainsOnItsScheduleOnceAnInterval) {
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  Person cas = person("Cas", "man", "woman", 52.50, 13.41);
+  ASSERT_EQ(post(ana, "/api/v1/matches/" + match_between(ana, ben) + "/like").status, 200);
+  ASSERT_EQ(post(ben, "/api/v1/matches/" + match_between(ana, ben) + "/like").status, 200);
+  ASSERT_EQ(post(cas, "/api/v1/matches/" + match_between(cas, ana) + "/pass").status, 200);
+  const std::string worker = test::process_env(config_) + "PM_LEARN_MIN_OUTCOMES=3 PM_LEARN_INTERVAL_HOURS=24 " +
+                             test::binary_path() + " worker --once 2>&1";
+  auto first = test::run_command(worker);
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_EQ(stored_versions(), 1) << first.output;
+  EXPECT_TRUE(reaches_version(*server_, newest_version()));
+  // Within the interval the job is not due again (one training for all workers).
+  auto second = test::run_command(worker);
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_EQ(stored_versions(), 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM jobs WHERE kind = 'train_model' AND status = 'done'"), 1);
+}
+
 class Exploration : public test::MatchingApi {
  protected:
   void configure(Config& c) override {
