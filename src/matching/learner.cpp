@@ -63,9 +63,8 @@ Result<LearnReport> Learner::learn() {
   const auto started = std::chrono::steady_clock::now();
   LearnReport report;
   std::vector<learning::Outcome> examples;
-  // A moment just past gives a stable set (docs/outcomes.md "Reading them for training").
-  const std::string until = iso8601(Clock::now() - std::chrono::seconds(1));
-  PM_TRY(outcomes::read_for_training(d_.db, {.until = until}, [&](const std::vector<outcomes::Outcome>& page) {
+  // Every outcome committed so far (one committing meanwhile is in the next training).
+  PM_TRY(outcomes::read_for_training(d_.db, {}, [&](const std::vector<outcomes::Outcome>& page) {
     for (const auto& o : page)
       if (auto e = training_example(o)) examples.push_back(std::move(*e));
     return true;

@@ -161,8 +161,7 @@ TEST_F(LearnedRanking, TheModelChoosesNewMatchesAndMatchesRankingNamesTheVersion
       feed.dump() + get(max, "/api/v1/matches/" + feed["matches"][0]["match_id"].get<std::string>()).body;
   for (const char* hidden : {"\"mutual\"", "p_a_likes_b", "p_b_likes_a", "desirability", "reciprocal-v"})
     EXPECT_EQ(shown.find(hidden), std::string::npos) << hidden << " in " << shown;
-  auto detail = get(max, "/api/v1/matches/" + feed["matches"][0]["match_id"].get<std::string>()).json();
-  EXPECT_GT(detail["match"]["compatibility_score"].get<double>(), 0);
+  EXPECT_GT(feed["matches"][0]["compatibility_score"].get<double>(), 0);
 }
 
 TEST_F(LearnedRanking, TheWorkerTrainsOnItsScheduleOnceAnInterval) {
@@ -238,14 +237,16 @@ TEST_F(ExposureCap, APopularPersonStopsBeingAddedOnceTheCapIsReachedButKeepsThei
   Person wen = person("Wen", "woman", "man", 52.51, 13.39);  // new, matched with Max and Mo (her count: 0)
   Person max3 = person("Mats", "man", "woman", 52.52, 13.40);
   std::vector<std::string> shown;
-  for (const auto& m : matches_of(max3, "?status=all")["matches"]) shown.push_back(m["user"]["user_id"]);
+  const Json feed = matches_of(max3, "?status=all");
+  for (const auto& m : feed["matches"]) shown.push_back(m["user"]["user_id"]);
   EXPECT_EQ(std::find(shown.begin(), shown.end(), pia.user.user_id), shown.end())
       << "Pia is in 2 new feeds today already";
   EXPECT_NE(std::find(shown.begin(), shown.end(), wen.user.user_id), shown.end()) << "Wen is below the cap";
 
   // The cap limits additions only: Max and Pia still see their mutual match.
   bool still = false;
-  for (const auto& m : matches_of(max1)["matches"]) still |= m["match_id"] == mutual && m["status"] == "active";
+  const Json max_feed = matches_of(max1);
+  for (const auto& m : max_feed["matches"]) still |= m["match_id"] == mutual && m["status"] == "active";
   EXPECT_TRUE(still);
 }
 
