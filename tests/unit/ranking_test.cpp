@@ -1,8 +1,10 @@
 // rank_candidates (matching/ranking.hpp): without a model the questionnaire's order; with one, by
-// mutual interest, with every n-th slot for someone with little history.
+// mutual interest, with every n-th slot for someone with little history. And training_example (matching/learner.hpp):
+// what each stored outcome teaches.
 
 #include <gtest/gtest.h>
 
+#include "matching/learner.hpp"
 #include "matching/ranking.hpp"
 
 using namespace pm::matching;
@@ -61,4 +63,28 @@ TEST(Ranking, EveryNthSlotGoesToSomeoneWithLittleHistory) {
   auto all = rank_candidates("me", candidates({"a", "b", "c"}), &m, {.want = 3, .explore_every = 2});
   EXPECT_EQ(all.size(), 3u);
   for (const auto& r : all) EXPECT_FALSE(r.explored);
+}
+
+// What the model learns from each kind of stored outcome (matching/learner.hpp).
+TEST(TrainingExample, LikesAndRepliesArePositivePassesAndUnmatchesNegativeRepeatsLeftOut) {
+  auto example = [](pm::outcomes::Kind kind, bool rewound = false) {
+    return training_example({.decided_by = "a",
+                             .about = "b",
+                             .kind = kind,
+                             .decided_at = "2026-01-02T03:04:05.000000Z",
+                             .rewound = rewound});
+  };
+  using K = pm::outcomes::Kind;
+  auto like = example(K::like);
+  ASSERT_TRUE(like.has_value());
+  EXPECT_TRUE(like->liked);
+  EXPECT_EQ(like->weight, 1);
+  EXPECT_EQ(like->at, 1767323045);
+  EXPECT_EQ(example(K::reply)->weight, learning::kReplyWeight);
+  EXPECT_TRUE(example(K::reply)->liked);
+  EXPECT_FALSE(example(K::pass)->liked);
+  EXPECT_FALSE(example(K::unmatch)->liked);
+  EXPECT_FALSE(example(K::pass, true).has_value()) << "a rewound pass was taken back";
+  EXPECT_FALSE(example(K::match).has_value());
+  EXPECT_FALSE(example(K::first_message).has_value());
 }
