@@ -1,7 +1,6 @@
 // rank_candidates (matching/ranking.hpp): without a model the questionnaire's order; with one, by
 // mutual interest, with every n-th slot for someone with little history. And training_example
 // (matching/learner.hpp): what each stored outcome teaches the model.
-// what each stored outcome teaches.
 
 #include <gtest/gtest.h>
 
