@@ -160,12 +160,17 @@ App::App(Config cfg)
       embedder(or_throw(matching::make_embedding_provider(config))),
       llm(config),
       match_cache(redis, config.match_cache_ttl),
+      models(db),
+      exposure(redis, config.exposure_cap_per_day),
       match_engine({.config = config,
                     .db = db,
                     .questionnaire = questionnaire,
                     .cache = match_cache,
                     .embedder = *embedder,
-                    .llm = llm}),
+                    .llm = llm,
+                    .models = models,
+                    .exposure = exposure}),
+      learner({.config = config, .db = db, .engine = match_engine, .models = models}),
       discovery({.db = db, .cache = match_cache, .media = *media_store, .notifications = notifications}),
       matching({.config = config, .db = db, .redis = redis, .engine = match_engine, .discovery = discovery}),
       messaging({.db = db,
@@ -221,6 +226,12 @@ App::App(Config cfg)
         "# HELP pm_websockets_open Authenticated WebSockets open on this node.\n"
         "# TYPE pm_websockets_open gauge\npm_websockets_open {}\n",
         hub.open_sockets());
+    // Which stored model ranks on this node (0: none, the questionnaire ranks): operators and tests
+    // see a new version take effect.
+    out += fmt::format(
+        "# HELP pm_matching_model_version The reciprocal model version this node ranks with (0: none).\n"
+        "# TYPE pm_matching_model_version gauge\npm_matching_model_version {}\n",
+        models.version());
   });
   ops::add_routes(router, health_, metrics, config.docs_dir);
   auth::add_routes(router, auth);
@@ -255,6 +266,7 @@ App::App(Config cfg)
 void App::start_background() {
   email_outbox.start(std::chrono::seconds(30));
   hub.start();
+  models.start(config.model_poll);
 }
 
 void App::attach(http::Server& server) {
@@ -276,6 +288,7 @@ http::UpgradeHandler App::websocket() {
 void App::close() {
   hub.stop();
   email_outbox.stop();
+  models.stop();
   db.close();
   redis.close();
 }

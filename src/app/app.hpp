@@ -19,8 +19,11 @@
 #include "matching/discovery.hpp"
 #include "matching/embedding.hpp"
 #include "matching/engine.hpp"
+#include "matching/exposure.hpp"
+#include "matching/learner.hpp"
 #include "matching/llm_client.hpp"
 #include "matching/match_cache.hpp"
+#include "matching/model_store.hpp"
 #include "matching/service.hpp"
 #include "messaging/service.hpp"
 #include "notifications/notification_outbox.hpp"
@@ -68,7 +71,12 @@ class App {
   const std::unique_ptr<matching::EmbeddingProvider> embedder;
   const matching::ChatClient llm;
   matching::MatchCache match_cache;
+  // The reciprocal model this node ranks with (loaded and polled by start_background), and the
+  // daily exposure cap (docs/matching.md "The learned ranking").
+  matching::ModelStore models;
+  matching::ExposureCap exposure;
   matching::Engine match_engine;
+  matching::Learner learner;  // `perfectmatch learn` and the worker's scheduled training
   matching::Discovery discovery;
   matching::Service matching;
   messaging::Service messaging;

@@ -22,6 +22,9 @@ int import_questions(Config config, const std::string& file);
 int run_worker(Config config, bool once);
 // Vectors and matches for every user, resumable under `run_id`, on `jobs` threads.
 int generate_all_matches(Config config, const std::string& run_id, int jobs);
+// Trains the reciprocal model on the recorded outcomes and stores a new version (unless fewer than
+// PM_LEARN_MIN_OUTCOMES); prints the report as JSON.
+int learn(Config config);
 // Offline scoring of a JSON-lines users file against a bank file (docs/offline-scoring.md).
 struct ScoreOptions {
   std::string bank_file, users_file;
@@ -64,8 +67,9 @@ int grant_plan(Config config, const std::string& email, const std::string& plan_
 // --mirror first rewrites the Redis mirror from PostgreSQL (docs/feature-flags.md).
 int list_flags(Config config, bool mirror);
 
-// Creates demo users 1..users (docs/demo-data.md); those already there are skipped.
-int seed_demo(Config config, int users, std::uint64_t seed, bool photos);
+// Creates demo users 1..users (docs/demo-data.md); those already there are skipped. Then their
+// simulated history: `history` pairs shown per person, with likes, passes and replies (0: none).
+int seed_demo(Config config, int users, std::uint64_t seed, bool photos, int history);
 // Made-up users go only where PM_DEMO_DATA says they may: false (and a message) otherwise.
 bool demo_data_allowed(const Config& config, std::string_view command);
 

@@ -107,6 +107,12 @@ int main(int argc, char** argv) {
   seed->add_option("--seed", seed_value, "random seed: the same seed gives the same users and answers")
       ->capture_default_str();
   seed->add_flag("--no-photos", seed_no_photos, "skip the placeholder photos (much faster)");
+  int seed_history = 10;
+  seed->add_option("--history", seed_history,
+                   "pairs each person was shown in the simulated like/pass/reply history written as matches and "
+                   "outcomes (0: none)")
+      ->check(CLI::Range(0, 1000))
+      ->capture_default_str();
 
   auto* worker = cli.add_subcommand(
       "worker",
@@ -134,6 +140,13 @@ int main(int argc, char** argv) {
   int generate_jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   generate->add_option("--jobs", generate_jobs, "users generated at once (default: one per core)")
       ->check(CLI::Range(1, 64));
+
+  auto* learn = cli.add_subcommand(
+      "learn",
+      "Train the reciprocal model on the recorded outcomes (match_outcomes) now and store it as a new version; "
+      "every serving node loads it within PM_MODEL_POLL_MS (docs/matching.md). Skipped below "
+      "PM_LEARN_MIN_OUTCOMES.");
+  learn->footer(Config::describe());
 
   auto* score = cli.add_subcommand(
       "score",
@@ -242,10 +255,11 @@ int main(int argc, char** argv) {
   if (*grant) return app::grant_role(std::move(config), admin_email, admin_role);
   if (*grant_plan) return app::grant_plan(std::move(config), admin_email, admin_plan, admin_days);
   if (*flags) return app::list_flags(std::move(config), flags_mirror);
-  if (*seed) return app::seed_demo(std::move(config), seed_users, seed_value, !seed_no_photos);
+  if (*seed) return app::seed_demo(std::move(config), seed_users, seed_value, !seed_no_photos, seed_history);
   if (*import) return app::import_questions(std::move(config), bank_file);
   if (*worker) return app::run_worker(std::move(config), worker_once);
   if (*generate) return app::generate_all_matches(std::move(config), run_id, generate_jobs);
+  if (*learn) return app::learn(std::move(config));
   if (*score) return app::score_users(config, score_options);
   if (*simulate) return app::simulate(simulate_options);
   if (*evaluate) return app::evaluate(evaluate_options);

@@ -2,6 +2,7 @@
 // then matches for every user with vectors, with a progress bar. Resumable: the last user done is
 // recorded under the run id, and a new run with that id continues after it. Idempotent: existing
 // pairs are never generated twice, and each user keeps at most PM_MATCHES_PER_USER pending.
+// Ranked by the newest stored reciprocal model when there is one (else by the questionnaire).
 
 #include <atomic>
 #include <iostream>
@@ -46,8 +47,10 @@ int generate_all_matches(Config config, const std::string& run_id, int jobs) {
       }
     }
 
-    // 2. Matches, user by user, resuming after the last one a previous run finished.
+    // 2. Matches, user by user, resuming after the last one a previous run finished, ranked by the
+    // newest stored model as a serving node ranks (docs/matching.md "The learned ranking").
     must(app.match_engine.refresh(true), "loading the candidate index");
+    must(app.models.poll(), "loading the stored model");
     std::string after = must(run.position(), "reading the run");
     const int total = must(run.count_users_with_vectors(), "counting");
     if (!after.empty()) std::cerr << "resuming run \"" << run_id << "\" after user " << after << "\n";

@@ -15,7 +15,7 @@ bool demo_data_allowed(const Config& config, std::string_view command) {
   return false;
 }
 
-int seed_demo(Config config, int users, std::uint64_t seed, bool photos) {
+int seed_demo(Config config, int users, std::uint64_t seed, bool photos, int history) {
   if (!demo_data_allowed(config, "seed")) return 2;
   try {
     App app(std::move(config));
@@ -33,15 +33,25 @@ int seed_demo(Config config, int users, std::uint64_t seed, bool photos) {
     std::cerr << "seeding " << users << " demo users (seed " << seed << (photos ? "" : ", no photos")
               << ") answering \"" << seeder->bank().key << "\" " << seeder->bank().version << "\n";
     Result<demo::SeedReport> report;
+    const demo::SeedOptions options{.users = users, .seed = seed, .photos = photos, .history_pairs_per_user = history};
     {
       ProgressBar bar("seeding users", users);
-      report = seeder->run({.users = users, .seed = seed, .photos = photos}, &bar);
+      report = seeder->run(options, &bar);
     }
-    app.close();
     if (!report) {
+      app.close();
       std::cerr << "seed: " << report.error().detail << "\n";
       return 1;
     }
+    // Their simulated likes, passes and replies: outcomes a model can be trained on.
+    auto past = seeder->history(options);
+    app.close();
+    if (!past) {
+      std::cerr << "seed: history: " << past.error().detail << "\n";
+      return 1;
+    }
+    std::cout << "history: " << past->matches << " pairs shown, " << past->outcomes
+              << " outcomes (train a model with `perfectmatch learn`)\n";
     std::cout << "demo users: " << report->created << " created (" << report->premium << " premium, " << report->clones
               << " with answers cloned from an earlier user, " << report->photos << " photos), " << report->existing
               << " already there\n"

@@ -8,6 +8,9 @@
 //   - delivery of the notification outbox (email/push, with retries; docs/notifications.md)
 //   - delivery of the email outbox (files, or an SMTP relay with PM_SMTP_URL; at most once)
 //   - expiry of paid plans whose grace period or period ran out (subscriptions/payments.hpp)
+//   - training of the reciprocal model every PM_LEARN_INTERVAL_HOURS (a "train_model" job, so one
+//     worker of several trains; matching/learner.hpp), and the newest stored model for its own
+//     generations (polled every PM_MODEL_POLL_MS, as a serving node does)
 // Several workers may run: each claims its work with FOR UPDATE SKIP LOCKED.
 // With PM_WORKER_METRICS_PORT (or --metrics-port) it serves Prometheus /metrics on 127.0.0.1
 // (app/worker_metrics.hpp).
@@ -88,10 +91,12 @@ int run_worker(Config config, bool once) {
   }
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);
+  app->models.start(app->config.model_poll);
   log::info("worker_started");
   // Expiry and retention scan whole tables: once a minute is plenty (activity retention: an hour).
   Periodic expiry(std::chrono::minutes(1));
   Periodic activity_retention(std::chrono::hours(1));
+  Periodic training_check(std::chrono::minutes(1));
   while (!stopping) {
     int done = 0;
     // A failed step is logged as worker_<step>_failed and counted in the metrics.
@@ -137,6 +142,10 @@ int run_worker(Config config, bool once) {
       } else {
         failed("retention", n.error());
       }
+    }
+    if (training_check.due() || once) {
+      training_check.done();
+      if (auto trained = app->learner.run_scheduled(); !trained) failed("training", trained.error());
     }
     if (activity_retention.due() || once) {
       if (auto n = admin::enforce_retention(app->db, app->config.activity_retention_days)) {

@@ -127,6 +127,14 @@ struct Config {
   int match_expiry_days = 14;    // a pending match expires after this long
   Seconds match_cache_ttl{900};  // matches:recent:{userId} and match:{matchId}
   Millis index_refresh{2000};    // how often a serving node polls PostgreSQL for changed users
+  // The learned ranking (docs/matching.md "The learned ranking")
+  int learn_interval_hours = 24;       // the worker trains the reciprocal model this often (0: never on its own)
+  int learn_min_outcomes = 1000;       // fewer outcomes than this: no model is trained (questionnaire ranking)
+  int models_kept = 5;                 // stored model versions kept (older ones are deleted)
+  Millis model_poll{30000};            // how often a node looks for a newer stored model
+  int exploration_every = 5;           // 1 slot in this many of a new feed goes to people with little history (0: none)
+  int exploration_max_decisions = 20;  // "little history": fewer decisions received than this
+  int exposure_cap_per_day = 100;      // one person is added to at most this many others' feeds a day (0: no cap)
 
   // Messaging and the realtime hub (docs/realtime.md)
   int message_retention_days = 365;  // the worker deletes older messages and their media

@@ -34,8 +34,15 @@ struct SeedOptions {
   int users = 0;
   std::uint64_t seed = 42;
   bool photos = true;
-  int batch_size = 200;  // users per transaction
-  int workers = 0;       // batches written at once, each on its own connection; 0: one per core (2-8)
+  int batch_size = 200;             // users per transaction
+  int workers = 0;                  // batches written at once, each on its own connection; 0: one per core (2-8)
+  int history_pairs_per_user = 10;  // pairs each person was shown in the simulated history (0: none)
+};
+
+// The simulated history `history` wrote.
+struct HistoryReport {
+  int matches = 0;   // pairs shown (new ones: a pair with a match already is left alone)
+  int outcomes = 0;  // rows of match_outcomes
 };
 
 struct SeedReport {
@@ -54,6 +61,11 @@ class Seeder {
   // Creates the users 1..options.users that do not exist yet, advancing `progress` per batch.
   // The first database or storage problem ends the run (batches committed before it stay).
   Result<SeedReport> run(const SeedOptions& options, ProgressBar* progress = nullptr) const;
+
+  // The simulated like/pass/reply history of users 1..options.users (demo/simulator.hpp) over the
+  // last 60 days, written as matches (active when both liked, rejected after a pass, else expired)
+  // and their outcomes, so that a demo stack has a model to train (`perfectmatch learn`).
+  Result<HistoryReport> history(const SeedOptions& options) const;
 
   const questionnaire::Bank& bank() const { return bank_; }
 

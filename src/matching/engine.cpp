@@ -8,6 +8,7 @@
 #include "core/log.hpp"
 #include "core/time.hpp"
 #include "db/transaction.hpp"
+#include "matching/ranking.hpp"
 
 namespace pm::matching {
 
@@ -249,8 +250,29 @@ Result<Generated> Engine::generate(const std::string& user_id) {
   const int want = d_.config.matches_per_user - before.second;
   if (want <= 0) return out;
   std::unordered_set<std::string> excluded(before.first.begin(), before.first.end());
-  auto candidates = idx->best(who, excluded, static_cast<std::size_t>(want), SearchPath::automatic, &out.search);
-  if (candidates.empty()) return out;
+  // One model for the whole generation: a newer one swapped in meanwhile ranks the next.
+  const auto model = d_.models.current();
+  // A model or the cap may pass over the questionnaire's best: choose from a wider pool.
+  const bool reorders = model || d_.exposure.enabled();
+  const auto wanted = static_cast<std::size_t>(want);
+  auto pool = idx->best(who, excluded, reorders ? wanted * 4 : wanted, SearchPath::automatic, &out.search);
+  if (d_.exposure.enabled()) {
+    std::vector<std::string> ids;
+    for (const auto& c : pool) ids.push_back(c.user_id);
+    const auto capped = d_.exposure.capped(ids);
+    std::erase_if(pool, [&](const Candidate& c) { return capped.contains(c.user_id); });
+  }
+  const auto ranked = rank_candidates(user_id, pool, model ? &model->model : nullptr,
+                                      {.want = wanted,
+                                       .explore_every = d_.config.exploration_every,
+                                       .explore_max_decisions = d_.config.exploration_max_decisions});
+  if (ranked.empty()) return out;
+  std::vector<Candidate> candidates;
+  std::unordered_set<std::string> explored;
+  for (const auto& r : ranked) {
+    candidates.push_back(r.candidate);
+    if (r.explored) explored.insert(r.candidate.user_id);
+  }
 
   // The people behind each pair: names, open answers and key traits, for the insights.
   std::vector<std::string> ids{user_id};
@@ -287,7 +309,9 @@ Result<Generated> Engine::generate(const std::string& user_id) {
     auto insights = PM_TRY(insights_for(me, them, c.score, llm, &frequencies));
     repository::NewMatch m{
         .user_a = user_id, .user_b = c.user_id, .score = c.score.score, .score_details = score_json(c.score, insights)};
-    m.ranking = kQuestionnaireRanking;
+    m.ranking = !model                         ? std::string(kQuestionnaireRanking)
+                : explored.contains(c.user_id) ? ranking_name(model->version) + "-explore"
+                                               : ranking_name(model->version);
     // The stored direction follows the canonical order of the pair.
     if (c.user_id < user_id)
       std::swap(m.score_details["satisfaction"]["first"], m.score_details["satisfaction"]["second"]);
@@ -305,6 +329,9 @@ Result<Generated> Engine::generate(const std::string& user_id) {
   out.match_ids = PM_TRY(db::transact(
       d_.db, [&](pqxx::work& tx) -> Result<std::vector<std::string>> { return repository::insert_matches(tx, rows); }));
   out.created = static_cast<int>(out.match_ids.size());
+  std::vector<std::string> shown;  // each is now in one more feed today
+  for (const auto& m : rows) shown.push_back(m.user_b);
+  d_.exposure.count(shown);
   d_.cache.forget_user(user_id);
   for (const auto& m : rows) d_.cache.forget_user(m.user_b);
   return out;

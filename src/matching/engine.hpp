@@ -18,9 +18,11 @@
 #include "db/pool.hpp"
 #include "matching/candidate_index.hpp"
 #include "matching/embedding.hpp"
+#include "matching/exposure.hpp"
 #include "matching/insights.hpp"
 #include "matching/llm_client.hpp"
 #include "matching/match_cache.hpp"
+#include "matching/model_store.hpp"
 #include "matching/repository.hpp"
 #include "matching/vectors.hpp"
 #include "questionnaire/service.hpp"
@@ -28,7 +30,8 @@
 namespace pm::matching {
 
 // The ranking that places generated matches in the feed (matches.ranking, what each outcome of a
-// match records: docs/outcomes.md). A learned ranking writes its own name and version instead.
+// match records: docs/outcomes.md). A learned ranking writes its own name and version instead
+// (ranking_name in model_store.hpp; "-explore" added for an exploration slot's match).
 inline constexpr const char* kQuestionnaireRanking = "questionnaire-v1";
 
 struct Generated {
@@ -56,6 +59,8 @@ class Engine {
     MatchCache& cache;
     EmbeddingProvider& embedder;
     const ChatClient& llm;
+    ModelStore& models;     // the learned ranking, when a model is stored (ranking.hpp)
+    ExposureCap& exposure;  // PM_EXPOSURE_CAP_PER_DAY (exposure.hpp)
   };
   explicit Engine(Deps deps);
 
@@ -69,6 +74,8 @@ class Engine {
   // Recomputes and stores the user's vectors from their current answers and bio.
   Result<Json> compute_vectors(const std::string& user_id);
   // Generates the user's best new matches (up to PM_MATCHES_PER_USER pending); no rate limit.
+  // Candidates are ordered by ranking.hpp (the model's mutual interest when one is loaded, with
+  // exploration slots), without those at today's exposure cap.
   Result<Generated> generate(const std::string& user_id);
   // Set by app/ at wiring time: whether the configured chat model (PM_LLM_PROVIDER) writes the
   // insights of the matches generated for this user: the `llm_insights` feature flag

@@ -259,6 +259,29 @@ constexpr const char* kFailJob = R"sql(
   WHERE job_id = $1
 )sql";
 
+// The reciprocal model's versions.
+constexpr const char* kInsertModel = R"sql(
+  INSERT INTO matching_models (outcomes, format, model, metrics) VALUES ($1, $2, $3::bytea, $4::jsonb)
+  RETURNING version
+)sql";
+constexpr const char* kPruneModels = R"sql(
+  DELETE FROM matching_models WHERE version NOT IN (SELECT version FROM matching_models ORDER BY version DESC LIMIT $1)
+)sql";
+constexpr const char* kModelVersions = R"sql(SELECT version FROM matching_models ORDER BY version DESC)sql";
+constexpr const char* kModel = R"sql(SELECT version, model FROM matching_models WHERE version = $1)sql";
+constexpr const char* kQueueTraining = R"sql(
+  INSERT INTO jobs (kind, payload) SELECT 'train_model', '{}'::jsonb
+  WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE kind = 'train_model'
+                    AND (status IN ('pending', 'running')
+                         OR finished_at > now() - make_interval(hours => $1)))
+)sql";
+constexpr const char* kClaimTraining = R"sql(
+  UPDATE jobs SET status = 'running', attempts = attempts + 1
+  WHERE job_id = (SELECT job_id FROM jobs WHERE kind = 'train_model' AND status = 'pending' AND run_after <= now()
+                  ORDER BY run_after LIMIT 1 FOR UPDATE SKIP LOCKED)
+  RETURNING job_id
+)sql";
+
 // `matches generate --all`
 constexpr const char* kUsersWithVectors = R"sql(
   SELECT user_id FROM user_vectors WHERE ($1::text = '' OR user_id > $1::uuid) ORDER BY user_id LIMIT $2
@@ -518,6 +541,36 @@ void finish_job(pqxx::work& tx, const std::string& job_id, const std::optional<s
     tx.exec_params(kFinishJob, job_id);
   else
     tx.exec_params(kFailJob, job_id, *error);
+}
+
+long long insert_model(pqxx::work& tx, long long outcomes, int format, const std::string& bytes, const Json& metrics) {
+  const auto escaped = tx.esc_raw(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  return tx.exec_params1(kInsertModel, outcomes, format, escaped, metrics.dump())[0].as<long long>();
+}
+
+int prune_models(pqxx::work& tx, int keep) {
+  return static_cast<int>(tx.exec_params0(kPruneModels, keep).affected_rows());
+}
+
+std::vector<long long> model_versions(pqxx::work& tx) {
+  std::vector<long long> out;
+  for (const auto& r : tx.exec(kModelVersions)) out.push_back(r[0].as<long long>());
+  return out;
+}
+
+std::optional<StoredModel> model(pqxx::work& tx, long long version) {
+  auto rows = tx.exec_params(kModel, version);
+  if (rows.empty()) return std::nullopt;
+  const pqxx::binarystring bytes(rows[0]["model"]);
+  return StoredModel{.version = rows[0]["version"].as<long long>(), .bytes = bytes.str()};
+}
+
+void queue_training_if_due(pqxx::work& tx, int interval_hours) { tx.exec_params(kQueueTraining, interval_hours); }
+
+std::optional<std::string> claim_training_job(pqxx::work& tx) {
+  auto rows = tx.exec(kClaimTraining);
+  if (rows.empty()) return std::nullopt;
+  return rows[0]["job_id"].as<std::string>();
 }
 
 std::vector<std::string> users_with_vectors(pqxx::work& tx, const std::string& after_user, int limit) {

@@ -125,6 +125,24 @@ Backlog generation_backlog(pqxx::work& tx);
 std::vector<std::pair<std::string, std::string>> claim_vector_jobs(pqxx::work& tx, int limit);
 void finish_job(pqxx::work& tx, const std::string& job_id, const std::optional<std::string>& error);
 
+// ---- the reciprocal model's stored versions (matching_models, migrations/0026) ----
+
+struct StoredModel {
+  long long version = 0;
+  std::string bytes;  // ReciprocalModel::to_bytes()
+};
+// Stores a trained model; returns its version (the next in the sequence).
+long long insert_model(pqxx::work& tx, long long outcomes, int format, const std::string& bytes, const Json& metrics);
+// Deletes all but the newest `keep` versions; returns how many went.
+int prune_models(pqxx::work& tx, int keep);
+// The stored versions, newest first (without their bytes).
+std::vector<long long> model_versions(pqxx::work& tx);
+std::optional<StoredModel> model(pqxx::work& tx, long long version);
+// The training job (kind "train_model"): queued when none is pending or running and none finished
+// within `interval_hours` (several workers queue it once), then claimed by one worker.
+void queue_training_if_due(pqxx::work& tx, int interval_hours);
+std::optional<std::string> claim_training_job(pqxx::work& tx);
+
 // `matches generate --all`: users with vectors after `after_user` (ordered by id), and run records.
 std::vector<std::string> users_with_vectors(pqxx::work& tx, const std::string& after_user, int limit);
 int count_users_with_vectors(pqxx::work& tx);

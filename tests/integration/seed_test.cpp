@@ -43,6 +43,7 @@ struct Stack {
   static Config config_for(const test::TestDatabase& db) {
     auto config = test::test_config(db);
     config.question_bank = "perfect-match";
+    config.learn_min_outcomes = 10;  // the history of a few dozen people is enough to train on
     return config;
   }
 
@@ -211,6 +212,49 @@ TEST(SeedDemo, MakesValidRealisticUsersAndSkipsThemOnASecondRun) {
   auto more = s.seed(65);
   ASSERT_TRUE(more.has_value()) << more.error().detail;
   EXPECT_EQ(more->created, 5) << "a larger --users adds only the missing ones";
+}
+
+TEST(SeedDemo, WritesTheSimulatedHistoryAsMatchesAndOutcomesAModelTrainsOn) {
+  Stack s;
+  ASSERT_TRUE(s.seed(80).has_value());
+  auto seeder = demo::Seeder::open({.db = s.app.db,
+                                    .cipher = s.app.cipher,
+                                    .email_index = s.app.email_index,
+                                    .hasher = s.app.hasher,
+                                    .photos = s.app.photos,
+                                    .bank_key = "perfect-match"});
+  ASSERT_TRUE(seeder.has_value()) << seeder.error().detail;
+  const demo::SeedOptions options{.users = 80, .seed = 42, .photos = false, .history_pairs_per_user = 10};
+  auto history = seeder->history(options);
+  ASSERT_TRUE(history.has_value()) << history.error().detail;
+  EXPECT_GT(history->matches, 10);
+  EXPECT_GT(history->outcomes, history->matches);
+
+  auto conn = s.db.connect();
+  pqxx::nontransaction q(conn);
+  EXPECT_EQ(q.exec1("SELECT count(*) FROM match_outcomes")[0].as<int>(), history->outcomes);
+  EXPECT_EQ(q.exec1("SELECT count(*) FROM matches")[0].as<int>(), history->matches);
+  EXPECT_GT(q.exec1("SELECT count(*) FROM match_outcomes WHERE kind = 'like'")[0].as<int>(), 0);
+  EXPECT_GT(q.exec1("SELECT count(*) FROM match_outcomes WHERE kind = 'pass'")[0].as<int>(), 0);
+  EXPECT_EQ(q.exec1("SELECT count(*) FROM match_outcomes WHERE decided_at > now()")[0].as<int>(), 0);
+  // Each match's state follows its outcomes: a pass rejects it, two likes make it active.
+  EXPECT_EQ(q.exec1("SELECT count(*) FROM matches m WHERE status <> 'rejected' AND EXISTS "
+                    "(SELECT 1 FROM match_outcomes o WHERE o.match_id = m.match_id AND o.kind = 'pass')")[0]
+                .as<int>(),
+            0);
+  EXPECT_EQ(q.exec1("SELECT count(*) FROM matches m WHERE (status = 'active') <> EXISTS "
+                    "(SELECT 1 FROM match_outcomes o WHERE o.match_id = m.match_id AND o.kind = 'match')")[0]
+                .as<int>(),
+            0);
+
+  // A demo stack has a model to train.
+  auto learned = s.app.learner.learn();
+  ASSERT_TRUE(learned.has_value()) << learned.error().detail;
+  EXPECT_TRUE(learned->version.has_value()) << learned->to_json().dump();
+
+  auto again = seeder->history(options);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->matches, 0) << "a second run adds nothing";
 }
 
 TEST(SeedDemo, TheSameSeedGivesTheSameAnswersOnAFreshDatabase) {

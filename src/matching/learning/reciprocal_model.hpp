@@ -95,6 +95,12 @@ class ReciprocalModel {
   PairPrediction predict(const std::string& a, const std::string& b, const CompatibilityFn& compat) const;
 
   bool knows(const std::string& user) const { return index_.contains(user); }
+  // The weighted decisions made about `user` in the training data (0 for a user the model does not
+  // know): how much history the model has of others' interest in them (serving's exploration).
+  double decisions_received(const std::string& user) const {
+    auto it = index_.find(user);
+    return it == index_.end() ? 0 : stats_[it->second].decisions_received;
+  }
   const TrainingInfo& info() const { return info_; }
   // The learnt weights w0..w4 (bias, chooser, appeal, questionnaire, questionnaire unknown).
   const std::vector<double>& weights() const { return weights_; }

@@ -1,0 +1,253 @@
+// The learned ranking in serving (issue 15; docs/matching.md "The learned ranking"), on the real
+// stores: `perfectmatch learn` skips below PM_LEARN_MIN_OUTCOMES, then stores a version that a
+// node started before it picks up without a restart and a restarted node loads; a corrupt row is
+// refused and the node keeps its model; deleting the newest row rolls back. With a model, new
+// matches are chosen by mutual interest and matches.ranking names the version, while the score
+// people see stays the questionnaire's; a brand-new person still gets exploration slots; and one
+// person is added to at most PM_EXPOSURE_CAP_PER_DAY feeds a day, without touching mutual matches.
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "matching/learning/reciprocal_model.hpp"
+#include "support/matching_api.hpp"
+#include "support/processes.hpp"
+
+using namespace pm;
+using Json = nlohmann::json;
+using test::Person;
+
+namespace {
+
+// The node's pm_matching_model_version, as its /metrics shows it (-1: absent).
+long long model_version_of(test::TestServer& server) {
+  auto res = server.request("GET", "/metrics");
+  const std::string key = "\npm_matching_model_version ";
+  auto at = res.body.find(key);
+  if (res.status != 200 || at == std::string::npos) return -1;
+  return std::stoll(res.body.substr(at + key.size()));
+}
+
+// Waits (up to a minute: a loaded machine) until the node ranks with `version`.
+bool reaches_version(test::TestServer& server, long long version) {
+  for (int i = 0; i < 600; ++i) {
+    if (model_version_of(server) == version) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+// A model in which made-up raters liked each of `liked` and passed on each of `passed`, `n` times.
+matching::learning::ReciprocalModel model_liking(const std::vector<std::string>& liked,
+                                                 const std::vector<std::string>& passed, int n = 30) {
+  std::vector<matching::learning::Outcome> outcomes;
+  std::int64_t t = 1'700'000'000;
+  for (int r = 0; r < n; ++r) {
+    const std::string rater = "rater-" + std::to_string(r);
+    for (const auto& id : liked) outcomes.push_back({.a = rater, .b = id, .liked = true, .at = ++t});
+    for (const auto& id : passed) outcomes.push_back({.a = rater, .b = id, .liked = false, .at = ++t});
+  }
+  auto unknown = [](const std::string&, const std::string&) -> std::optional<float> { return std::nullopt; };
+  return matching::learning::ReciprocalModel::train(outcomes, unknown, {}, t);
+}
+
+class LearnedRanking : public test::MatchingApi {
+ protected:
+  void configure(Config& c) override {
+    c.learn_min_outcomes = 3;
+    c.model_poll = Millis(100);
+    c.exploration_every = 0;
+    c.matches_per_user = 1;
+  }
+  std::string learn() {
+    auto run = test::run_command(test::process_env(config_) + "PM_LEARN_MIN_OUTCOMES=3 " + test::binary_path() +
+                                 " learn 2>&1");
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+    return run.output;
+  }
+  long long scalar(const std::string& sql) {
+    auto conn = db_.connect();
+    pqxx::work tx(conn);
+    auto r = tx.exec1(sql);
+    tx.commit();
+    return r[0].is_null() ? 0 : r[0].as<long long>();
+  }
+  long long stored_versions() { return scalar("SELECT count(*) FROM matching_models"); }
+  long long newest_version() { return scalar("SELECT max(version) FROM matching_models"); }
+  std::string ranking_of(const std::string& match_id) {
+    auto conn = db_.connect();
+    pqxx::nontransaction q(conn);
+    return q.exec_params1("SELECT ranking FROM matches WHERE match_id = $1", match_id)[0].as<std::string>();
+  }
+};
+
+TEST_F(LearnedRanking, LearnStoresAVersionThatRunningAndRestartedNodesRankWith) {
+  EXPECT_EQ(model_version_of(*server_), 0) << "nothing stored: the questionnaire ranks";
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  const std::string ana_ben = match_between(ana, ben);
+  EXPECT_EQ(ranking_of(ana_ben), "questionnaire-v1");
+
+  // One outcome (Ana's like): too few.
+  ASSERT_EQ(post(ana, "/api/v1/matches/" + ana_ben + "/like").status, 200);
+  EXPECT_NE(learn().find("skipped"), std::string::npos);
+  EXPECT_EQ(stored_versions(), 0);
+
+  Person cas = person("Cas", "man", "woman", 52.50, 13.41);
+  const std::string ana_cas = match_between(cas, ana);
+  ASSERT_EQ(post(ben, "/api/v1/matches/" + ana_ben + "/like").status, 200);
+  ASSERT_EQ(post(cas, "/api/v1/matches/" + ana_cas + "/pass").status, 200);
+  // Three training examples: Ana's like, Ben's like (its mutual-match row is left out), Cas's pass.
+  const std::string trained = learn();
+  EXPECT_NE(trained.find("model version"), std::string::npos) << trained;
+  EXPECT_EQ(stored_versions(), 1);
+  const long long v1 = newest_version();
+
+  // The node started before the training swaps the new version in while it runs.
+  EXPECT_TRUE(reaches_version(*server_, v1)) << "still " << model_version_of(*server_);
+  // A node started now loads it at start-up.
+  {
+    test::TestServer restarted(config_);
+    EXPECT_EQ(model_version_of(restarted), v1);
+  }
+
+  // A corrupt row (or another format) is refused: the node keeps the model it has.
+  {
+    auto conn = db_.connect();
+    pqxx::work tx(conn);
+    tx.exec("INSERT INTO matching_models (outcomes, format, model) VALUES (3, 1, '\\x504d00ff'::bytea)");
+    tx.commit();
+  }
+  auto polled = server_->app().models.poll();
+  ASSERT_TRUE(polled) << polled.error().detail;
+  EXPECT_FALSE(*polled);
+  EXPECT_EQ(model_version_of(*server_), v1);
+  {
+    test::TestServer restarted(config_);
+    EXPECT_EQ(model_version_of(restarted), v1) << "a restarted node skips the refused row for the newest that loads";
+  }
+
+  // Rollback: deleting the newest good version brings every node back to the one before.
+  learn();
+  const long long v3 = newest_version();
+  ASSERT_GT(v3, v1 + 1);
+  EXPECT_TRUE(reaches_version(*server_, v3));
+  scalar("WITH gone AS (DELETE FROM matching_models WHERE version = " + std::to_string(v3) +
+         " RETURNING 1) SELECT count(*) FROM gone");
+  EXPECT_TRUE(reaches_version(*server_, v1)) << "still " << model_version_of(*server_);
+}
+
+TEST_F(LearnedRanking, TheModelChoosesNewMatchesAndMatchesRankingNamesTheVersion) {
+  // Three women the questionnaire cannot tell apart (the same answers): it would take the first by id.
+  std::vector<Person> women;
+  for (const char* name : {"Wia", "Wen", "Wyn"}) women.push_back(person(name, "woman", "man", 52.51, 13.39));
+  std::sort(women.begin(), women.end(),
+            [](const Person& a, const Person& b) { return a.user.user_id < b.user.user_id; });
+  const Person& liked = women.back();  // last by the questionnaire's order
+  auto stored = server_->app().models.store(
+      model_liking({liked.user.user_id}, {women[0].user.user_id, women[1].user.user_id}), 90, Json::object(), 5);
+  ASSERT_TRUE(stored) << stored.error().detail;
+
+  Person max = person("Max", "man", "woman", 52.52, 13.40);  // one match (PM_MATCHES_PER_USER=1)
+  auto feed = matches_of(max);
+  ASSERT_EQ(feed["matches"].size(), 1u) << feed.dump();
+  EXPECT_EQ(feed["matches"][0]["user"]["user_id"], liked.user.user_id) << "the model's choice, not the first by id";
+  EXPECT_EQ(ranking_of(feed["matches"][0]["match_id"]), "reciprocal-v" + std::to_string(*stored));
+  // What people see is the questionnaire's explainable score, never a probability.
+  const std::string shown =
+      feed.dump() + get(max, "/api/v1/matches/" + feed["matches"][0]["match_id"].get<std::string>()).body;
+  for (const char* hidden : {"\"mutual\"", "p_a_likes_b", "p_b_likes_a", "desirability", "reciprocal-v"})
+    EXPECT_EQ(shown.find(hidden), std::string::npos) << hidden << " in " << shown;
+  EXPECT_GT(feed["matches"][0]["compatibility_score"].get<double>(), 0);
+}
+
+TEST_F(LearnedRanking, TheWorkerTrainsOnItsScheduleOnceAnInterval) {
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  Person cas = person("Cas", "man", "woman", 52.50, 13.41);
+  ASSERT_EQ(post(ana, "/api/v1/matches/" + match_between(ana, ben) + "/like").status, 200);
+  ASSERT_EQ(post(ben, "/api/v1/matches/" + match_between(ana, ben) + "/like").status, 200);
+  ASSERT_EQ(post(cas, "/api/v1/matches/" + match_between(cas, ana) + "/pass").status, 200);
+  const std::string worker = test::process_env(config_) + "PM_LEARN_MIN_OUTCOMES=3 PM_LEARN_INTERVAL_HOURS=24 " +
+                             test::binary_path() + " worker --once 2>&1";
+  auto first = test::run_command(worker);
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_EQ(stored_versions(), 1) << first.output;
+  EXPECT_TRUE(reaches_version(*server_, newest_version()));
+  // Within the interval the job is not due again (one training for all workers).
+  auto second = test::run_command(worker);
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_EQ(stored_versions(), 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM jobs WHERE kind = 'train_model' AND status = 'done'"), 1);
+}
+
+class Exploration : public test::MatchingApi {
+ protected:
+  void configure(Config& c) override {
+    c.matches_per_user = 2;
+    c.exploration_every = 2;  // the second slot of each feed
+    c.exploration_max_decisions = 20;
+  }
+};
+
+TEST_F(Exploration, ABrandNewPersonAppearsInOthersFeedsThoughTheModelRanksThemLow) {
+  Person wia = person("Wia", "woman", "man", 52.51, 13.39);
+  Person wen = person("Wen", "woman", "man", 52.51, 13.39);
+  Person nia = person("Nia", "woman", "man", 52.51, 13.39);  // no outcomes at all
+  auto model = model_liking({wia.user.user_id, wen.user.user_id}, {"someone-passed-on"});
+  auto stored = server_->app().models.store(model, 60, Json::object(), 5);
+  ASSERT_TRUE(stored) << stored.error().detail;
+  // The model alone would fill both slots with Wia and Wen.
+  const std::string probe = "someone-new";
+  EXPECT_LT(model.predict(probe, nia.user.user_id, 0.8f, 0.8f).mutual,
+            model.predict(probe, wia.user.user_id, 0.8f, 0.8f).mutual);
+  EXPECT_LT(model.predict(probe, nia.user.user_id, 0.8f, 0.8f).mutual,
+            model.predict(probe, wen.user.user_id, 0.8f, 0.8f).mutual);
+
+  Person max = person("Max", "man", "woman", 52.52, 13.40);
+  auto feed = matches_of(max);
+  ASSERT_EQ(feed["matches"].size(), 2u) << feed.dump();
+  std::vector<std::string> shown;
+  for (const auto& m : feed["matches"]) shown.push_back(m["user"]["user_id"]);
+  EXPECT_NE(std::find(shown.begin(), shown.end(), nia.user.user_id), shown.end()) << feed.dump();
+  auto conn = db_.connect();
+  pqxx::nontransaction q(conn);
+  EXPECT_EQ(
+      q.exec_params1("SELECT ranking FROM matches WHERE match_id = $1", match_between(max, nia))[0].as<std::string>(),
+      "reciprocal-v" + std::to_string(*stored) + "-explore");
+}
+
+class ExposureCap : public test::MatchingApi {
+ protected:
+  void configure(Config& c) override { c.exposure_cap_per_day = 2; }
+};
+
+TEST_F(ExposureCap, APopularPersonStopsBeingAddedOnceTheCapIsReachedButKeepsTheirMatches) {
+  Person pia = person("Pia", "woman", "man", 52.51, 13.39);
+  Person max1 = person("Max", "man", "woman", 52.52, 13.40);  // Pia: in 1 feed today
+  Person max2 = person("Mo", "man", "woman", 52.52, 13.40);   // 2: the cap
+  // Max and Pia like each other: an active match.
+  const std::string mutual = match_between(max1, pia);
+  ASSERT_EQ(post(max1, "/api/v1/matches/" + mutual + "/like").status, 200);
+  ASSERT_EQ(post(pia, "/api/v1/matches/" + mutual + "/like").status, 200);
+
+  Person wen = person("Wen", "woman", "man", 52.51, 13.39);  // new, matched with Max and Mo (her count: 0)
+  Person max3 = person("Mats", "man", "woman", 52.52, 13.40);
+  std::vector<std::string> shown;
+  const Json feed = matches_of(max3, "?status=all");
+  for (const auto& m : feed["matches"]) shown.push_back(m["user"]["user_id"]);
+  EXPECT_EQ(std::find(shown.begin(), shown.end(), pia.user.user_id), shown.end())
+      << "Pia is in 2 new feeds today already";
+  EXPECT_NE(std::find(shown.begin(), shown.end(), wen.user.user_id), shown.end()) << "Wen is below the cap";
+
+  // The cap limits additions only: Max and Pia still see their mutual match.
+  bool still = false;
+  const Json max_feed = matches_of(max1);
+  for (const auto& m : max_feed["matches"]) still |= m["match_id"] == mutual && m["status"] == "active";
+  EXPECT_TRUE(still);
+}
+
+}  // namespace
