@@ -249,7 +249,7 @@ Result<Generated> Engine::generate(const std::string& user_id) {
   const int want = d_.config.matches_per_user - before.second;
   if (want <= 0) return out;
   std::unordered_set<std::string> excluded(before.first.begin(), before.first.end());
-  auto candidates = idx->best(who, excluded, static_cast<std::size_t>(want), SearchPath::automatic, &out.search);
+  auto candidates = idx->best(who, excluded, static_cast<std::size_t>(want), &out.search);
   if (candidates.empty()) return out;
 
   // The people behind each pair: names, open answers and key traits, for the insights.
