@@ -91,12 +91,6 @@ struct Population {
   }
 };
 
-std::vector<std::string> ids(const std::vector<Candidate>& c) {
-  std::vector<std::string> out;
-  for (const auto& x : c) out.push_back(x.user_id);
-  return out;
-}
-
 }  // namespace
 
 TEST(CandidateIndex, ExactSearchAppliesTheFiltersAndRanksByScore) {
