@@ -30,10 +30,15 @@ std::uint16_t range_mask(int lo, int hi) {
 
 int weight_of(int base, int importance) { return base * kImportanceWeight[static_cast<std::size_t>(importance)]; }
 
-// score_pair's rule for one question both answered, on CompactAnswers (the wide slots).
-void add_compact(AnswerTotals& t, const CompactAnswer& x, const CompactAnswer& y, bool slider, int base) {
+// accepts() for a slider, inlined here: the wide slots are scored for every candidate.
+bool slider_accepts(const CompactAnswer& wanted, const CompactAnswer& answer) {
+  return wanted.accepts_any() || (answer.value >= wanted.accept_lo && answer.value <= wanted.accept_hi);
+}
+
+// score_pair's rule for one slider question both answered, on CompactAnswers (the wide slots).
+void add_compact(AnswerTotals& t, const CompactAnswer& x, const CompactAnswer& y, int base) {
   if (!x.answered() || !y.answered()) return;
-  const bool a_likes = accepts(x, y, slider), b_likes = accepts(y, x, slider);
+  const bool a_likes = slider_accepts(x, y), b_likes = slider_accepts(y, x);
   const int wa = weight_of(base, x.importance), wb = weight_of(base, y.importance);
   t.dealbreaker |= (!a_likes && x.importance >= 10) || (!b_likes && y.importance >= 10);
   t.possible_a += wa;
@@ -44,7 +49,7 @@ void add_compact(AnswerTotals& t, const CompactAnswer& x, const CompactAnswer& y
 }
 
 void add_wide(AnswerTotals& t, const AnswerLayout& layout, const QuerySide& a, const CompactAnswer* wide_b) {
-  for (std::size_t k = 0; k < layout.wide_count(); ++k) add_compact(t, a.wide[k], wide_b[k], true, layout.wide_base(k));
+  for (std::size_t k = 0; k < layout.wide_count(); ++k) add_compact(t, a.wide[k], wide_b[k], layout.wide_base(k));
 }
 
 AnswerTotals totals_portable(const AnswerLayout& layout, const QuerySide& a, const std::byte* row_b,
