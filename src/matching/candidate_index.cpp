@@ -268,6 +268,8 @@ struct TopN {
   std::size_t n;
   std::vector<Hit> heap;
   bool wants(const Hit& h) const { return n > 0 && (heap.size() < n || better(h, heap.front())); }
+  // Whether a score of at most `bound` can no longer enter (ties on the last score still can).
+  bool beyond(double bound) const { return n == 0 || (heap.size() == n && bound < heap.front().score); }
   void offer(const Hit& h) {
     if (!wants(h)) return;
     if (heap.size() == n) {
@@ -312,6 +314,9 @@ struct CandidateIndex::Scan {
       stats.examined += to - from;
       for (std::size_t j = 0; j < k; ++j) {
         const std::size_t i = pass[j];
+        if (j + 1 < k)  // the next survivor's row, while this one is scored
+          for (std::size_t line = 0; line < row_bytes; line += kCacheLine)
+            __builtin_prefetch(&s.rows[pass[j + 1] * row_bytes + line]);
         const std::int32_t limit = s.limit[i];
         if (w.max_distance_km > 0 || limit > 0) {
           if (!located) continue;
@@ -323,13 +328,17 @@ struct CandidateIndex::Scan {
             answer_totals(index.options_.isa, index.layout_, side, &s.rows[i * row_bytes], &s.wide[i * wide]);
         if (t.dealbreaker) continue;
         const auto& e = s.extra[i];
+        // The best the vectors could add (traits and text at 1): most candidates stop here,
+        // before the dot products, once the best n are found.
+        const double answers = agreement(t.earned_a, t.possible_a, t.earned_b, t.possible_b, t.shared, true);
+        if (top.beyond(blended_score(answers, 1.0, text && e.text ? std::optional(1.0f) : std::nullopt))) continue;
         float traits_dot = 0;
         if (!traits.empty() && traits.size() == e.trait_size)
           traits_dot =
               dot(traits.data(), e.trait_size == dims ? &s.traits[i * dims] : e.side->traits.data(), traits.size());
         const std::optional<float> text_dot =
             text && e.text ? std::optional(dot(who.profile.text, e.side->text)) : std::nullopt;
-        const Hit h{*total_score(t, traits_dot, text_dot), e.id};
+        const Hit h{blended_score(answers, trait_part(traits_dot), text_dot), e.id};
         // Exclusions are looked up only for what would enter the best n (few).
         if (top.wants(h) && *e.id != who.user_id && !excluded.count(*e.id)) top.offer(h);
       }
