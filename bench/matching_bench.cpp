@@ -17,6 +17,7 @@
 //   PM_BENCH_MILLION=0   100000 only
 //   PM_BENCH_QUERIES=n   query users per run (default 200)
 //   PM_BENCH_ANN="pool:2000 pool:4000,m:32,efc:200"  extra reference ANN runs with other options
+//   PM_BENCH_NO_ANN=1    no reference ANN runs (its graph takes minutes to build at a million)
 //   PM_BENCH_JSON=path   where the summary goes (bench/run: bench/results/matching.json)
 
 #include <algorithm>
@@ -279,7 +280,7 @@ bool same(const IndexOptions& a, const IndexOptions& b) {
 }
 bool same(const ReferenceOptions& a, const ReferenceOptions& b) {
   return a.exact_threshold == b.exact_threshold && a.pool == b.pool && a.hnsw_m == b.hnsw_m &&
-         a.hnsw_ef_construction == b.hnsw_ef_construction;
+         a.hnsw_ef_construction == b.hnsw_ef_construction && a.graph == b.graph;
 }
 
 const CandidateIndex& new_index(Setup& s, const IndexOptions& options) {
@@ -496,7 +497,8 @@ const bool registered = [] {
   for (std::size_t users : sizes()) {
     add(fmt::format("BM_CandidateSearch/{}/exact", users), users, Path::exact, {});
     add(fmt::format("BM_CandidateSearch/{}/exact_1thread", users), users, Path::exact_1thread, {});
-    add(fmt::format("BM_CandidateSearch/{}/reference", users), users, Path::reference, {});
+    add(fmt::format("BM_CandidateSearch/{}/reference", users), users, Path::reference, {.graph = false});
+    if (env("PM_BENCH_NO_ANN") == "1") continue;
     add(fmt::format("BM_CandidateSearch/{}/reference_ann", users), users, Path::reference_ann, {});
     for (const auto& v : variants) {
       auto options = parse_variant(v);

@@ -134,7 +134,7 @@ void ReferenceIndex::upsert(IndexedUser user) {
   if (fresh) {
     buckets_.emplace_back();
     int g = gender_slot(user.facts.gender);
-    if (g >= 0 && !v.empty()) {
+    if (g >= 0 && !v.empty() && options_.graph) {
       if (!graphs_[g]) graphs_[g] = std::make_unique<Graph>(v.size(), options_);
       if (graphs_[g]->dim == v.size()) graphs_[g]->add(v, bucket_it->second);
     }

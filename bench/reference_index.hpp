@@ -48,6 +48,7 @@ struct ReferenceOptions {
   std::size_t pool = 400;               // ANN path: filtered candidates fully scored
   int hnsw_m = 16;
   int hnsw_ef_construction = 100;
+  bool graph = true;  // false: no HNSW graph (its exact path only; a million users build in seconds, not minutes)
 };
 
 class ReferenceIndex {
