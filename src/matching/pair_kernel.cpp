@@ -81,8 +81,14 @@ __attribute__((target("avx2"))) std::int32_t sum_lanes(__m256i v) {
   return _mm_cvtsi128_si32(s);
 }
 
-// 16 questions per step: masks compared as above, weights summed pairwise into 32-bit lanes
-// (madd with ones), so no total can overflow whatever the number of questions.
+// Adds a 16-bit accumulator's lanes pairwise into a 32-bit one and clears it.
+__attribute__((target("avx2"))) inline void widen(__m256i& to, __m256i& from) {
+  to = _mm256_add_epi32(to, _mm256_madd_epi16(from, _mm256_set1_epi16(1)));
+  from = _mm256_setzero_si256();
+}
+
+// 16 questions per step: masks compared as above, weights summed in 16-bit lanes and widened
+// into 32-bit ones (madd with ones) every flush_every() steps, before any lane could overflow.
 __attribute__((target("avx2"))) AnswerTotals totals_avx2(const AnswerLayout& layout, const QuerySide& a,
                                                          const std::byte* row_b, const CompactAnswer* wide_b) {
   const auto* ans_b = reinterpret_cast<const __m256i*>(layout.answer_masks(row_b));
@@ -93,31 +99,45 @@ __attribute__((target("avx2"))) AnswerTotals totals_avx2(const AnswerLayout& lay
   const auto* acc_a = reinterpret_cast<const __m256i*>(a.accept.data());
   const auto* w_a = reinterpret_cast<const __m256i*>(a.weight.data());
   const auto* strict_a = reinterpret_cast<const __m256i*>(a.strict.data());
-  const __m256i zero = _mm256_setzero_si256(), ones = _mm256_set1_epi16(1), ten = _mm256_set1_epi16(10);
+  const __m256i zero = _mm256_setzero_si256(), ten = _mm256_set1_epi16(10);
   const __m128i factor = _mm_setr_epi8(0, 1, 2, 4, 7, 10, 15, 25, 40, 70, static_cast<char>(250), 0, 0, 0, 0, 0);
   static_assert(kImportanceWeight[10] == 250 && kImportanceWeight[9] == 70 && kImportanceWeight[1] == 1);
   __m256i pa = zero, ea = zero, pb = zero, eb = zero, shared = zero, deal = zero;
-  for (std::size_t v = 0; v < layout.padded() / kLanes; ++v) {
+  __m256i pa16 = zero, ea16 = zero, pb16 = zero, eb16 = zero, shared16 = zero;
+  auto flush = [&]() __attribute__((target("avx2"))) {
+    widen(pa, pa16);
+    widen(ea, ea16);
+    widen(pb, pb16);
+    widen(eb, eb16);
+    widen(shared, shared16);
+  };
+  const std::size_t steps = layout.padded() / kLanes, every = layout.flush_every();
+  for (std::size_t v = 0, pending = 0; v < steps; ++v) {
     const __m256i xa = _mm256_load_si256(ans_a + v), ya = _mm256_load_si256(ans_b + v);
     const __m256i both = _mm256_andnot_si256(
         _mm256_or_si256(_mm256_cmpeq_epi16(xa, zero), _mm256_cmpeq_epi16(ya, zero)), _mm256_cmpeq_epi16(zero, zero));
     const __m256i a_rejects = _mm256_cmpeq_epi16(_mm256_and_si256(_mm256_load_si256(acc_a + v), ya), zero);
     const __m256i b_rejects = _mm256_cmpeq_epi16(_mm256_and_si256(_mm256_load_si256(acc_b + v), xa), zero);
-    const __m256i imp = _mm256_cvtepu8_epi16(_mm_load_si128(imp_b + v));
-    const __m256i wb = _mm256_mullo_epi16(_mm256_cvtepu8_epi16(_mm_shuffle_epi8(factor, _mm_load_si128(imp_b + v))),
-                                          _mm256_load_si256(base + v));
-    const __m256i strict_b = _mm256_cmpeq_epi16(imp, ten);
+    const __m128i imp8 = _mm_load_si128(imp_b + v);
+    const __m256i wb =
+        _mm256_mullo_epi16(_mm256_cvtepu8_epi16(_mm_shuffle_epi8(factor, imp8)), _mm256_load_si256(base + v));
+    const __m256i strict_b = _mm256_cmpeq_epi16(_mm256_cvtepu8_epi16(imp8), ten);
     deal = _mm256_or_si256(
         deal, _mm256_and_si256(both, _mm256_or_si256(_mm256_and_si256(a_rejects, _mm256_load_si256(strict_a + v)),
                                                      _mm256_and_si256(b_rejects, strict_b))));
     const __m256i wa_both = _mm256_and_si256(both, _mm256_load_si256(w_a + v));
     const __m256i wb_both = _mm256_and_si256(both, wb);
-    pa = _mm256_add_epi32(pa, _mm256_madd_epi16(wa_both, ones));
-    ea = _mm256_add_epi32(ea, _mm256_madd_epi16(_mm256_andnot_si256(a_rejects, wa_both), ones));
-    pb = _mm256_add_epi32(pb, _mm256_madd_epi16(wb_both, ones));
-    eb = _mm256_add_epi32(eb, _mm256_madd_epi16(_mm256_andnot_si256(b_rejects, wb_both), ones));
-    shared = _mm256_add_epi32(shared, _mm256_madd_epi16(_mm256_and_si256(both, ones), ones));
+    pa16 = _mm256_add_epi16(pa16, wa_both);
+    ea16 = _mm256_add_epi16(ea16, _mm256_andnot_si256(a_rejects, wa_both));
+    pb16 = _mm256_add_epi16(pb16, wb_both);
+    eb16 = _mm256_add_epi16(eb16, _mm256_andnot_si256(b_rejects, wb_both));
+    shared16 = _mm256_sub_epi16(shared16, both);  // both is -1 where both answered
+    if (++pending == every) {
+      flush();
+      pending = 0;
+    }
   }
+  flush();
   AnswerTotals t;
   t.possible_a = sum_lanes(pa);
   t.earned_a = sum_lanes(ea);
@@ -151,8 +171,10 @@ AnswerLayout::AnswerLayout(const ScoringBank& bank) : slots_(bank.slots().size()
     base_.push_back(static_cast<std::uint16_t>(slot.question->importance_weight));
   }
   // Weights in 16-bit lanes: the bank's importance_weight is 1-10 (questionnaire/bank.cpp), 250 at most per unit.
-  for (auto b : base_)
-    if (b * kImportanceWeight.back() > 32767) throw std::invalid_argument("importance_weight too large for the kernel");
+  int heaviest = kImportanceWeight.back();
+  for (int b : base_) heaviest = std::max(heaviest, b * kImportanceWeight.back());
+  if (heaviest > 32767) throw std::invalid_argument("importance_weight too large for the kernel");
+  flush_every_ = static_cast<std::size_t>(32767 / heaviest);
   while (narrow_.size() % kLanes) {
     narrow_.push_back(kUnused);
     one_hot_.push_back(false);

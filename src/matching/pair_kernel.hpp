@@ -82,6 +82,8 @@ class AnswerLayout {
   }
   const std::uint16_t* base_weights() const { return base_.data(); }  // importance_weight per position
   int wide_base(std::size_t k) const { return wide_base_[k]; }
+  // How many 16-question steps a 16-bit lane can sum before it could overflow (at least 1).
+  std::size_t flush_every() const { return flush_every_; }
 
  private:
   static constexpr int kUnused = -1;
@@ -90,7 +92,7 @@ class AnswerLayout {
   Column<std::uint16_t> base_;
   std::vector<int> wide_;  // wide index -> bank slot
   std::vector<int> wide_base_;
-  std::size_t slots_ = 0, row_bytes_ = 0;
+  std::size_t slots_ = 0, row_bytes_ = 0, flush_every_ = 1;
 };
 
 // The searcher's side of every pair of a query, prepared once: their masks, their weight per
