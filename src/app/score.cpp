@@ -113,7 +113,7 @@ int score_users(const Config& config, const ScoreOptions& options) {
   matching::CandidateIndex index(bank);
   for (const auto& u : users) index.upsert(u.indexed);
   for (const auto& u : users)
-    for (const auto& c : index.best(u.indexed, {}, static_cast<std::size_t>(options.top), matching::SearchPath::exact))
+    for (const auto& c : index.best(u.indexed, {}, static_cast<std::size_t>(options.top)))
       emit(u, *by_id.at(c.user_id));
   return 0;
 }

@@ -10,8 +10,8 @@ namespace {
 // Blend of the parts (sums to 1). Answers dominate: they are what the users told us matters.
 constexpr double kAnswerWeight = 0.70, kTraitWeight = 0.20, kTextWeight = 0.10;
 
-// Geometric mean of the two satisfactions, less `margin` (OkCupid's 1/n for the overall score; an
-// attribute, often a handful of questions, is shown without it).
+}  // namespace
+
 double agreement(double earned_a, double possible_a, double earned_b, double possible_b, int shared, bool margin) {
   if (shared == 0) return 0;
   // Nothing asked for (every importance 0) cannot be disappointed.
@@ -20,7 +20,21 @@ double agreement(double earned_a, double possible_a, double earned_b, double pos
   return std::max(0.0, std::sqrt(sa * sb) - (margin ? 1.0 / shared : 0.0));
 }
 
-}  // namespace
+double trait_part(float traits_dot) { return std::clamp((1.0 + traits_dot) / 2.0, 0.0, 1.0); }
+
+bool has_text(const float* text, std::size_t size) { return size > 0 && dot(text, text, size) > 0.5f; }
+
+double blended_score(double answers, double traits, std::optional<float> text_dot, double* text_part) {
+  double score;
+  if (text_dot) {
+    const double text = std::clamp(static_cast<double>(*text_dot), 0.0, 1.0);
+    if (text_part) *text_part = text;
+    score = kAnswerWeight * answers + kTraitWeight * traits + kTextWeight * text;
+  } else {
+    score = (kAnswerWeight * answers + kTraitWeight * traits) / (kAnswerWeight + kTraitWeight);
+  }
+  return std::round(1000 * score) / 10;
+}
 
 bool accepts(const CompactAnswer& wanted, const CompactAnswer& answer, bool slider) {
   if (wanted.accepts_any()) return true;
@@ -28,11 +42,15 @@ bool accepts(const CompactAnswer& wanted, const CompactAnswer& answer, bool slid
   return (answer.value & wanted.accept_lo) != 0;
 }
 
+float dot(const float* a, const float* b, std::size_t size) {
+  float s = 0;
+  for (std::size_t i = 0; i < size; ++i) s += a[i] * b[i];
+  return s;
+}
+
 float dot(const std::vector<float>& a, const std::vector<float>& b) {
   if (a.empty() || a.size() != b.size()) return 0;
-  float s = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
-  return s;
+  return dot(a.data(), b.data(), a.size());
 }
 
 PairScore score_pair(const ScoringBank& bank, const MatchProfile& a, const MatchProfile& b) {
@@ -70,21 +88,16 @@ PairScore score_pair(const ScoringBank& bank, const MatchProfile& a, const Match
       100 * (possible[kAttrs][1] > 0 ? earned[kAttrs][1] / possible[kAttrs][1] : (out.shared ? 1.0 : 0.0));
   out.answers =
       agreement(earned[kAttrs][0], possible[kAttrs][0], earned[kAttrs][1], possible[kAttrs][1], out.shared, true);
-  out.traits = std::clamp((1.0 + dot(a.traits, b.traits)) / 2.0, 0.0, 1.0);
-  const bool text = !a.text.empty() && !b.text.empty() && dot(a.text, a.text) > 0.5f && dot(b.text, b.text) > 0.5f;
-  double score;
-  if (text) {
-    out.text = std::clamp(static_cast<double>(dot(a.text, b.text)), 0.0, 1.0);
-    score = kAnswerWeight * out.answers + kTraitWeight * out.traits + kTextWeight * out.text;
-  } else {
-    score = (kAnswerWeight * out.answers + kTraitWeight * out.traits) / (kAnswerWeight + kTraitWeight);
-  }
+  out.traits = trait_part(dot(a.traits, b.traits));
+  const bool text = has_text(a.text.data(), a.text.size()) && has_text(b.text.data(), b.text.size());
+  const double score =
+      blended_score(out.answers, out.traits, text ? std::optional(dot(a.text, b.text)) : std::nullopt, &out.text);
   for (std::size_t k = 0; k < kAttrs; ++k)
     out.attributes[k] = std::round(1000 * (shared[k] ? agreement(earned[k][0], possible[k][0], earned[k][1],
                                                                  possible[k][1], shared[k], false)
                                                      : out.traits)) /
                         10;
-  out.score = out.excluded() ? 0 : std::round(1000 * score) / 10;
+  out.score = out.excluded() ? 0 : score;
   return out;
 }
 

@@ -46,6 +46,19 @@ bool accepts(const CompactAnswer& wanted, const CompactAnswer& answer, bool slid
 PairScore score_pair(const ScoringBank& bank, const MatchProfile& a, const MatchProfile& b);
 
 // Dot product of two equal-length vectors (cosine for unit vectors); 0 when either is empty.
+// Summed in order in float: the search kernel (pair_kernel.hpp) calls the same code, so its
+// scores are score_pair's to the last bit.
 float dot(const std::vector<float>& a, const std::vector<float>& b);
+float dot(const float* a, const float* b, std::size_t size);
+
+// The pieces of score_pair's total, shared with the search kernel so both compute it alike:
+// the geometric mean of the two satisfactions less `margin` 1/shared (OkCupid's; an attribute,
+// often a handful of questions, is shown without it); the trait part from the traits' dot
+// product; whether a text embedding counts (non-empty, not all zeros); and the 0-100 total
+// rounded to 0.1 from the parts (text_dot: only when both have text; text_part receives it).
+double agreement(double earned_a, double possible_a, double earned_b, double possible_b, int shared, bool margin);
+double trait_part(float traits_dot);
+bool has_text(const float* text, std::size_t size);
+double blended_score(double answers, double traits, std::optional<float> text_dot, double* text_part = nullptr);
 
 }  // namespace pm::matching

@@ -255,7 +255,7 @@ Result<Generated> Engine::generate(const std::string& user_id) {
   // A model or the cap may pass over the questionnaire's best: choose from a wider pool.
   const bool reorders = model || d_.exposure.enabled();
   const auto wanted = static_cast<std::size_t>(want);
-  auto pool = idx->best(who, excluded, reorders ? wanted * 4 : wanted, SearchPath::automatic, &out.search);
+  auto pool = idx->best(who, excluded, reorders ? wanted * 4 : wanted, &out.search);
   if (d_.exposure.enabled()) {
     std::vector<std::string> ids;
     for (const auto& c : pool) ids.push_back(c.user_id);

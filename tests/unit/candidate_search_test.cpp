@@ -1,5 +1,5 @@
-// Hard filters both ways, and the candidate index: exact and ANN paths, duplicates of one vector,
-// exclusions, removal.
+// Hard filters both ways, and the candidate index: ranking, duplicates of one answer set,
+// exclusions, removal (pair_kernel_test.cpp: its scores and top N against brute force).
 
 #include <random>
 #include <set>
@@ -73,7 +73,7 @@ struct Population {
       float lat = (i % 5 == 0) ? 48.14f : 52.52f;  // a fifth in Munich
       Facts f = woman ? woman_seeking_man(lat, 13.4f) : man_seeking_woman(lat, 13.4f);
       f.age = static_cast<std::int16_t>(25 + rng() % 16);
-      f.max_distance_km = 0;  // no limit: every user is a candidate, so the ANN path has work
+      f.max_distance_km = 0;  // no limit: every user is a candidate
       UserBuilder b(*bank, "user-" + std::to_string(1000 + i));
       b.facts(f);
       if (i % 10 == 3) {  // a tenth answer exactly like everyone else in that group
@@ -91,12 +91,6 @@ struct Population {
   }
 };
 
-std::vector<std::string> ids(const std::vector<Candidate>& c) {
-  std::vector<std::string> out;
-  for (const auto& x : c) out.push_back(x.user_id);
-  return out;
-}
-
 }  // namespace
 
 TEST(CandidateIndex, ExactSearchAppliesTheFiltersAndRanksByScore) {
@@ -106,9 +100,9 @@ TEST(CandidateIndex, ExactSearchAppliesTheFiltersAndRanksByScore) {
   EXPECT_EQ(index.size(), 200u);
   const IndexedUser& who = p.users[0];
   SearchStats stats;
-  auto best = index.best(who, {}, 20, SearchPath::exact, &stats);
+  auto best = index.best(who, {}, 20, &stats);
   ASSERT_EQ(best.size(), 20u);
-  EXPECT_EQ(stats.path, SearchPath::exact);
+  EXPECT_GE(stats.examined, stats.scored);
   for (std::size_t i = 0; i < best.size(); ++i) {
     auto other = index.find(best[i].user_id);
     ASSERT_TRUE(other);
@@ -121,20 +115,12 @@ TEST(CandidateIndex, ExactSearchAppliesTheFiltersAndRanksByScore) {
   }
 }
 
-TEST(CandidateIndex, AnnFindsWhatExactFindsIncludingEveryDuplicate) {
+TEST(CandidateIndex, EveryUserWithTheSameAnswersIsFound) {
   Population p(400);
-  CandidateIndex index(p.bank, {.exact_threshold = 0, .pool = 400});
+  CandidateIndex index(p.bank);
   for (const auto& u : p.users) index.upsert(u);
-  EXPECT_LT(index.distinct_vectors(), index.size()) << "the population has identical answer sets";
-  for (int who : {0, 3, 13, 1}) {
-    auto exact = ids(index.best(p.users[who], {}, 50, SearchPath::exact));
-    SearchStats stats;
-    auto ann = ids(index.best(p.users[who], {}, 50, SearchPath::ann, &stats));
-    EXPECT_EQ(stats.path, SearchPath::ann);
-    EXPECT_EQ(ann, exact) << "user " << who;
-  }
   // Every man with the duplicated answers (users 3, 13, 23, ...) is found by a woman who answers
-  // the same way: identical vectors sit in one bucket of the graph, none is lost.
+  // the same way: identical answers, identical scores, none lost at the cut.
   IndexedUser probe = UserBuilder(*p.bank, "probe")
                           .facts(woman_seeking_man())
                           .answer("t_q1", true)
@@ -144,7 +130,7 @@ TEST(CandidateIndex, AnnFindsWhatExactFindsIncludingEveryDuplicate) {
                           .build();
   probe.facts.max_distance_km = 0;
   std::set<std::string> twins, expected;
-  for (const auto& c : index.best(probe, {}, 400, SearchPath::ann))
+  for (const auto& c : index.best(probe, {}, 400))
     if (std::stoi(c.user_id.substr(5)) % 10 == 3) twins.insert(c.user_id);
   for (int i = 3; i < 400; i += 10)
     if (passes_filters(probe.facts, p.users[i].facts)) expected.insert(p.users[i].user_id);
@@ -160,11 +146,10 @@ TEST(CandidateIndex, ExcludedAndRemovedUsersAreNeverReturned) {
   ASSERT_GE(first.size(), 2u);
   std::unordered_set<std::string> excluded{first[0].user_id};
   index.remove(first[1].user_id);
-  for (auto path : {SearchPath::exact, SearchPath::ann})
-    for (const auto& c : index.best(p.users[0], excluded, 100, path)) {
-      EXPECT_NE(c.user_id, first[0].user_id);
-      EXPECT_NE(c.user_id, first[1].user_id);
-    }
+  for (const auto& c : index.best(p.users[0], excluded, 100)) {
+    EXPECT_NE(c.user_id, first[0].user_id);
+    EXPECT_NE(c.user_id, first[1].user_id);
+  }
   // Re-adding a user with other facts moves them (e.g. a new city).
   IndexedUser moved = *index.find(first[0].user_id);
   moved.facts.hidden = true;
