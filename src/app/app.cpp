@@ -54,7 +54,7 @@ T or_throw(Result<T> r) {
 }
 
 // PM_SMTP_* (mail/smtp_sender.hpp); a malformed one stops the process at start.
-mail::SmtpSettings smtp_settings() { return or_throw(mail::SmtpSettings::from_env()); }
+mail::SmtpSettings smtp_settings() { return or_throw(mail::SmtpSettings::load()); }
 
 // A relay when PM_SMTP_URL is set, else a file per mail under PM_MAIL_DIR.
 std::unique_ptr<mail::MailSender> mail_sender(const Config& config) {
@@ -80,8 +80,8 @@ std::unique_ptr<notifications::NotificationSender> push_sender_of(const Config& 
                                                                   notifications::WebPushSender*& made) {
   auto vapid = vapid_of(config);
   if (!vapid) return std::make_unique<notifications::JsonFileSender>(config.notification_dir);
-  auto render = [links = mail::Links{.public_url = config.public_url}](const Json& n) {
-    auto text = mail::push_notification(links, mail::kDefaultLanguage, n);
+  auto render = [links = mail::Links{.public_url = config.public_url}](const Json& n, const std::string& language) {
+    auto text = mail::push_notification(links, language, n);
     return notifications::PushMessage{.title = text.title, .body = text.body, .url = text.url};
   };
   auto sender = std::make_unique<notifications::WebPushSender>(

@@ -50,11 +50,13 @@ constexpr const char* kEmailIndexTaken = R"sql(SELECT 1 FROM users WHERE email_i
 
 // CredentialRow
 constexpr const char* kCredentialByEmailIndex = R"sql(
-  SELECT user_id, email, password_hash, email_verified_at, first_name, auth_provider
+  SELECT user_id, email, password_hash, email_verified_at, first_name, auth_provider,
+         (SELECT p.language FROM user_preferences p WHERE p.user_id = users.user_id) AS language
   FROM users WHERE email_index = $1
 )sql";
 constexpr const char* kCredentialById = R"sql(
-  SELECT user_id, email, password_hash, email_verified_at, first_name, auth_provider
+  SELECT user_id, email, password_hash, email_verified_at, first_name, auth_provider,
+         (SELECT p.language FROM user_preferences p WHERE p.user_id = users.user_id) AS language
   FROM users WHERE user_id = $1
 )sql";
 
@@ -64,7 +66,8 @@ CredentialRow credential(const pqxx::row& row) {
           .password_hash = db::opt<std::string>(row, "password_hash"),
           .email_verified = !row["email_verified_at"].is_null(),
           .first_name = db::opt<std::string>(row, "first_name").value_or(""),
-          .auth_provider = db::opt<std::string>(row, "auth_provider").value_or("")};
+          .auth_provider = db::opt<std::string>(row, "auth_provider").value_or(""),
+          .language = db::opt<std::string>(row, "language").value_or("en")};
 }
 
 constexpr const char* kSetPassword = R"sql(

@@ -8,6 +8,7 @@
 #include <curl/curl.h>
 #include <fmt/format.h>
 
+#include "core/config_values.hpp"
 #include "core/http_client.hpp"
 #include "core/time.hpp"
 #include "mail/mime.hpp"
@@ -15,11 +16,6 @@
 namespace pm::mail {
 
 namespace {
-
-std::string env(const char* name, std::string fallback = {}) {
-  const char* v = std::getenv(name);
-  return v && *v ? std::string(v) : fallback;
-}
 
 std::string ascii_lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -45,7 +41,9 @@ struct ListFree {
 
 }  // namespace
 
-Result<SmtpSettings> SmtpSettings::from_env() {
+Result<SmtpSettings> SmtpSettings::load() {
+  const ConfigValues values = PM_TRY(config_values());
+  auto env = [&](const char* name, std::string fallback = {}) { return config_value(values, name, fallback); };
   SmtpSettings s;
   s.url = env("PM_SMTP_URL");
   s.user = env("PM_SMTP_USER");

@@ -31,9 +31,10 @@ struct SmtpSettings {
   std::string dkim_domain;                                  // PM_DKIM_DOMAIN
   std::string dkim_key_file;                                // PM_DKIM_KEY_FILE
 
-  // From the environment; a malformed value (a URL that is neither smtp:// nor smtps://, plain
-  // SMTP to a remote host, DKIM half configured) is a configuration error naming the setting.
-  static Result<SmtpSettings> from_env();
+  // From the environment or PM_CONFIG_FILE (core/config_values.hpp: the environment wins); a malformed value (a URL
+  // that is neither smtp:// nor smtps://, plain SMTP to a remote host, DKIM half configured) is a configuration error
+  // naming the setting.
+  static Result<SmtpSettings> load();
   // Why these settings cannot be used, or nullopt.
   std::optional<std::string> problem() const;
 };

@@ -376,3 +376,66 @@ TEST_F(SmtpDelivery, ANotificationMailUnsubscribesFromItsTypeInOneClick) {
   EXPECT_EQ(server.request("POST", target, one_click, form).status, 200);
   EXPECT_EQ(settings(ada)["like_received"], false);
 }
+
+TEST_F(SmtpDelivery, MailsArriveInTheLanguageTheUserChoseAndAnUnknownOneIsRefused) {
+  SmtpServer smtp(dir_.path / "smtp", {});
+  auto& server = serve({{"PM_SMTP_URL", smtp_url("smtp", smtp)}});
+  auto ada = test::sign_up(server, test::unique_email("ada"));
+  auto bob = test::sign_up(server, test::unique_email("bob"));
+  EXPECT_EQ(deliver(), 2) << "the verification mails, in English: no language chosen yet";
+  test::Headers as_ada = ada.auth();
+  as_ada.emplace_back("Content-Type", "application/json");
+
+  // Only a language the templates have: a problem naming the field otherwise, and nothing changes.
+  for (const auto* body : {R"({"language": "fr"})", R"({"language": ""})", R"({"language": 7})",
+                           R"({"language": "de-DE-x-a-very-long-private-use-tag"})"}) {
+    auto r = server.request("PUT", "/api/v1/me/preferences", body, as_ada);
+    EXPECT_EQ(r.status, 400) << body << ": " << r.body;
+    EXPECT_EQ(r.headers["content-type"], "application/problem+json");
+    if (r.status == 400) {
+      EXPECT_EQ(r.json()["errors"][0]["field"], "language") << r.body;
+    }
+  }
+  EXPECT_EQ(server.request("GET", "/api/v1/me/preferences", "", ada.auth()).json()["language"], "en");
+  auto chosen = server.request("PUT", "/api/v1/me/preferences", R"({"language": "de"})", as_ada);
+  ASSERT_EQ(chosen.status, 200) << chosen.body;
+  EXPECT_EQ(server.request("GET", "/api/v1/me/preferences", "", ada.auth()).json()["language"], "de");
+  EXPECT_EQ(server.request("GET", "/api/v1/me/preferences", "", bob.auth()).json()["language"], "en");
+  // Logged out: refused.
+  EXPECT_EQ(
+      server.request("PUT", "/api/v1/me/preferences", R"({"language": "de"})", {{"Content-Type", "application/json"}})
+          .status,
+      401);
+
+  auto& app = server.app();
+  for (const auto* who : {&ada, &bob}) {
+    auto recorded = db::transact(app.db, [&](pqxx::work& tx) -> Result<bool> {
+      return app.notifications.record(tx, who->user_id, notifications::Type::like_received, {{"match_id", ""}})
+          .has_value();
+    });
+    ASSERT_TRUE(recorded.value_or(false));
+  }
+  ASSERT_TRUE(app.notification_outbox.deliver_pending(50).has_value());
+  auto reset = server.request("POST", "/api/v1/auth/password-reset/request", json{{"email", ada.email}}.dump(),
+                              {{"Content-Type", "application/json"}});
+  EXPECT_LT(reset.status, 300) << reset.body;
+  EXPECT_EQ(deliver(), 3) << "two notification mails and the reset";
+
+  std::map<std::string, std::multiset<std::string>> subjects;  // by recipient
+  for (const auto& mail : smtp.mails()) {
+    auto m = read(mail);
+    const std::string to = mail.meta["rcpt_tos"][0];
+    subjects[to].insert(m["headers"]["Subject"].get<std::string>());
+    if (to == ada.email && m["headers"]["Subject"] == "Jemand mag dich auf Perfect Match") {
+      const std::string text = m["text"];
+      EXPECT_NE(text.find("Hallo Ada,"), std::string::npos) << text;
+      EXPECT_NE(text.find("Schalte sie in deinen Einstellungen aus"), std::string::npos) << text;
+      EXPECT_NE(std::string(m["html"]).find("Hallo Ada,"), std::string::npos);
+    }
+  }
+  EXPECT_EQ(subjects[ada.email],
+            (std::multiset<std::string>{"Confirm your email for Perfect Match", "Jemand mag dich auf Perfect Match",
+                                        "Setze dein Perfect-Match-Passwort zurück"}));
+  EXPECT_EQ(subjects[bob.email],
+            (std::multiset<std::string>{"Confirm your email for Perfect Match", "Someone likes you on Perfect Match"}));
+}

@@ -2329,7 +2329,16 @@ export interface components {
             max_distance: number;
             notification_settings: components["schemas"]["NotificationSettings"];
             privacy_settings: components["schemas"]["PrivacySettings"];
+            language: components["schemas"]["Language"];
         };
+        /**
+         * @description The language of the user's mails (verification, password reset, notifications) and push
+         *     messages: one the templates are written in (docs/notifications.md, "Language"). Anything
+         *     else is a 400 `validation-failed` naming `language`.
+         * @default en
+         * @enum {string}
+         */
+        Language: "en" | "de";
         /**
          * @description Absent fields stay as they are (a `null` age or distance counts as absent); the settings
          *     objects merge key by key and may not be `null`. After merging, min_age <= max_age.
@@ -2341,6 +2350,7 @@ export interface components {
             max_distance?: number;
             notification_settings?: components["schemas"]["NotificationSettings"];
             privacy_settings?: components["schemas"]["PrivacySettings"];
+            language?: components["schemas"]["Language"];
         };
         ReportInput: {
             reason: components["schemas"]["ReportReason"];
