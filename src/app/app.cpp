@@ -63,6 +63,13 @@ std::unique_ptr<mail::MailSender> mail_sender(const Config& config) {
   return or_throw(mail::SmtpSender::create(std::move(smtp)));
 }
 
+// VERP envelope senders when PM_SMTP_BOUNCE_DOMAIN is set (and mail goes to a relay).
+std::optional<mail::BounceAddresses> bounce_addresses(const crypto::BlindIndex& mac) {
+  auto smtp = smtp_settings();
+  if (smtp.url.empty() || smtp.bounce_domain.empty()) return std::nullopt;
+  return mail::BounceAddresses(mac, smtp.bounce_domain);
+}
+
 // PM_VAPID_KEY_FILE and PM_VAPID_SUBJECT (a bad one stops the process at start); nullopt: no push.
 std::optional<notifications::push::Vapid> vapid_of(const Config& config) {
   if (config.vapid_key_file.empty()) return std::nullopt;
@@ -113,7 +120,7 @@ App::App(Config cfg)
       sessions(redis, {.idle_ttl = config.session_idle_ttl,
                        .max_ttl = config.session_max_ttl,
                        .cache_ttl = config.session_cache_ttl}),
-      email_outbox(db, cipher, email_index, mail_sender(config)),
+      email_outbox(db, cipher, email_index, mail_sender(config), bounce_addresses(email_index)),
       notifications(db, email_index, config.push_service_hosts),
       // (NotificationMailer keeps a reference to `auth`, constructed below, and uses it only when delivering.)
       notification_outbox(db,

@@ -30,6 +30,9 @@ struct SmtpSettings {
   std::string dkim_selector;                                // PM_DKIM_SELECTOR
   std::string dkim_domain;                                  // PM_DKIM_DOMAIN
   std::string dkim_key_file;                                // PM_DKIM_KEY_FILE
+  // PM_SMTP_BOUNCE_DOMAIN: mails leave with a VERP envelope sender at this domain, whose MX hands
+  // delivery status notifications to `perfectmatch mail bounce` (mail/bounce_address.hpp); empty: From's address
+  std::string bounce_domain;
 
   // From the environment or PM_CONFIG_FILE (core/config_values.hpp: the environment wins); a malformed value (a URL
   // that is neither smtp:// nor smtps://, plain SMTP to a remote host, DKIM half configured) is a configuration error

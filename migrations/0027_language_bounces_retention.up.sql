@@ -1,5 +1,12 @@
--- 0027_delivery_language_retention (down): no language; retention as 0023 left it.
-ALTER TABLE user_preferences DROP COLUMN language;
+-- 0027_language_bounces_retention (docs/notifications.md):
+--   user_preferences.language: the language of the user's mails and pushes (a language the
+--     templates have, mail/templates.hpp; checked by the API, not here, so that adding a
+--     translation needs no migration). English until the user picks another.
+--   email_outbox.delay_reports: "delayed" delivery status notifications (4.x.x) that came back
+--     about the mail (`perfectmatch mail bounce`); a failed one (5.x.x) records a bounce instead.
+--   pm_enforce_retention also deletes push_deliveries older than the activity retention.
+ALTER TABLE user_preferences ADD COLUMN language TEXT NOT NULL DEFAULT 'en';
+ALTER TABLE email_outbox ADD COLUMN delay_reports INT NOT NULL DEFAULT 0;
 
 CREATE OR REPLACE FUNCTION pm_enforce_retention(days INT) RETURNS TABLE (what TEXT, deleted BIGINT)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
@@ -26,6 +33,12 @@ BEGIN
     GET DIAGNOSTICS n = ROW_COUNT; what := 'email_outbox'; deleted := n; RETURN NEXT;
     DELETE FROM notification_outbox WHERE coalesce(sent_at, failed_at) < cutoff;
     GET DIAGNOSTICS n = ROW_COUNT; what := 'notification_outbox'; deleted := n; RETURN NEXT;
+    -- A push delivery's record (0024) is kept while its outbox row may still be tried, then goes
+    -- with the rest of the activity: its outcome matters only to that outbox row's attempts.
+    DELETE FROM push_deliveries d WHERE d.started_at < cutoff AND NOT EXISTS (
+        SELECT FROM notification_outbox o
+        WHERE o.outbox_id = d.outbox_id AND o.sent_at IS NULL AND o.failed_at IS NULL);
+    GET DIAGNOSTICS n = ROW_COUNT; what := 'push_deliveries'; deleted := n; RETURN NEXT;
     DELETE FROM notification_groups WHERE created_at < cutoff;
     n := pm_drop_partitions_before('notifications', cutoff);
     DELETE FROM notifications WHERE is_read IS TRUE AND created_at < cutoff;
