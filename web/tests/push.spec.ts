@@ -29,13 +29,17 @@ async function deliverPush(context: BrowserContext, page: Page, payload: Record<
   });
 }
 
-test("a push is shown by the service worker and the device switch says why it cannot turn on", async ({ page, context, request }) => {
-  const person = await signedUpPerson(request, "Pia");
+/** The person signed in on the notifications screen, with notifications allowed. */
+async function onNotificationsScreen(page: Page, context: BrowserContext, person: { token: string }): Promise<void> {
   await context.grantPermissions(["notifications"]);
   await page.goto("/signin");
   await page.evaluate((token) => localStorage.setItem("pm.session", token), person.token);
   await page.goto("/notifications");
   await expect(page.getByRole("heading", { name: "Notifications", level: 1 })).toBeVisible();
+}
+
+test("a push is shown by the service worker and the device switch says why it cannot turn on", async ({ page, context, request }) => {
+  await onNotificationsScreen(page, context, await signedUpPerson(request, "Pia"));
 
   // Registered at start, for every page of the app.
   const scope = await page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
@@ -76,12 +80,7 @@ test("a push is shown by the service worker and the device switch says why it ca
 });
 
 test("a click on a push's notification brings the open app to the push's page", async ({ page, context, request }) => {
-  const person = await signedUpPerson(request, "Noa");
-  await context.grantPermissions(["notifications"]);
-  await page.goto("/signin");
-  await page.evaluate((token) => localStorage.setItem("pm.session", token), person.token);
-  await page.goto("/notifications");
-  await expect(page.getByRole("heading", { name: "Notifications", level: 1 })).toBeVisible();
+  await onNotificationsScreen(page, context, await signedUpPerson(request, "Noa"));
   await page.evaluate(async () => navigator.serviceWorker.ready);
 
   await deliverPush(context, page, {
