@@ -13,8 +13,9 @@ constexpr const char* kInsertUser = R"sql(
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8::date, $9, $10, CASE WHEN $11 THEN now() END)
 )sql";
 constexpr const char* kInsertPreferences = R"sql(
-  INSERT INTO user_preferences (user_id, notification_settings, privacy_settings, max_distance, min_age, max_age)
-  VALUES ($1, $2::jsonb, $3::jsonb, 50, 18, 99)
+  INSERT INTO user_preferences (user_id, notification_settings, privacy_settings, max_distance, min_age, max_age,
+                                language)
+  VALUES ($1, $2::jsonb, $3::jsonb, 50, 18, 99, $4)
 )sql";
 constexpr const char* kInsertFreeSubscription = R"sql(
   INSERT INTO subscription_details (user_id, plan_type, start_date, payment_status)
@@ -131,7 +132,7 @@ void insert_user(pqxx::work& tx, const NewAccount& row) {
   tx.exec_params(kInsertUser, row.user_id, row.email_encrypted, row.email_index, row.password_hash, row.auth_provider,
                  row.first_name, row.last_name_encrypted, row.birth_date, row.gender, row.seeking_gender,
                  row.email_verified);
-  tx.exec_params(kInsertPreferences, row.user_id, kDefaultNotificationSettings, kDefaultPrivacySettings);
+  tx.exec_params(kInsertPreferences, row.user_id, kDefaultNotificationSettings, kDefaultPrivacySettings, row.language);
   tx.exec_params(kInsertFreeSubscription, row.user_id);
 }
 

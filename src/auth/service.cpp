@@ -82,11 +82,12 @@ Result<void> Service::signup(const SignupInput& in, const ClientInfo& client) {
              in.last_name ? std::optional(d_.cipher.encrypt(*in.last_name, last_name_context(user_id))) : std::nullopt,
          .birth_date = format_date(in.birth_date),
          .gender = in.gender,
-         .seeking_gender = in.seeking_gender});
+         .seeking_gender = in.seeking_gender,
+         .language = in.language});
     repository::insert_token(tx, crypto::sha256_hex(token), user_id, kVerifyEmail, d_.config.verify_token_ttl.count());
     d_.outbox.enqueue(tx, user_id, in.email,
-                      mail::verify_email(mail::Links{d_.config.public_url}, mail::kDefaultLanguage, in.first_name,
-                                         token, d_.config.verify_token_ttl.count() / 3600));
+                      mail::verify_email(mail::Links{d_.config.public_url}, in.language, in.first_name, token,
+                                         d_.config.verify_token_ttl.count() / 3600));
     admin::record(tx, {.user_id = user_id, .event = "signup", .ip = client.ip});
     return {};
   };

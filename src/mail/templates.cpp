@@ -4,6 +4,7 @@
 #include <iterator>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "core/html.hpp"
 
@@ -202,6 +203,13 @@ std::string hello(const Wording& w, const std::string& first_name) {
 
 bool has_language(std::string_view lang) {
   return std::find(std::begin(kLanguages), std::end(kLanguages), lang) != std::end(kLanguages);
+}
+
+std::optional<std::string> language_field(Fields& f) {
+  auto language = f.text("language", false, 35);
+  if (language && !has_language(*language))
+    f.fail("language", fmt::format("must be one of {}", fmt::join(kLanguages, ", ")));
+  return language;
 }
 
 std::string html_of(const std::string& text) {

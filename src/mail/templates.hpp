@@ -9,10 +9,12 @@
 // its code in kLanguages.
 // Pure code.
 
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "core/json.hpp"
+#include "core/validation.hpp"
 
 namespace pm::mail {
 
@@ -21,6 +23,9 @@ inline constexpr std::string_view kAppName = "Perfect Match";
 // The languages every template has (the values PUT /api/v1/me/preferences accepts for `language`).
 inline constexpr std::string_view kLanguages[] = {"en", "de"};
 bool has_language(std::string_view lang);
+// A request's `language` field (sign-up, preferences): nullopt when absent; anything but a
+// language of kLanguages fails in `f` ("must be one of en, de").
+std::optional<std::string> language_field(Fields& f);
 
 struct Rendered {
   std::string subject;

@@ -2,9 +2,6 @@
 
 #include <cmath>
 
-#include <fmt/format.h>
-#include <fmt/ranges.h>
-
 #include "core/time.hpp"
 #include "core/validation.hpp"
 #include "core/vocabulary.hpp"
@@ -152,9 +149,7 @@ Result<PreferencesPatch> PreferencesPatch::parse(const Json& body) {
   p.notification_settings = settings_field(f, "notification_settings", kNotificationKeys);
   p.privacy_settings = settings_field(f, "privacy_settings", kPrivacyKeys);
   // Only a language every template is written in: the mails and pushes must be able to speak it.
-  p.language = f.text("language", false, 35);
-  if (p.language && !mail::has_language(*p.language))
-    f.fail("language", fmt::format("must be one of {}", fmt::join(mail::kLanguages, ", ")));
+  p.language = mail::language_field(f);
   if (!f.ok()) return std::unexpected(f.problem());
   return p;
 }

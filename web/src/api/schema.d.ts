@@ -2052,6 +2052,8 @@ export interface components {
             birth_date: components["schemas"]["BirthDate"];
             gender: components["schemas"]["Gender"];
             seeking_gender: components["schemas"]["SeekingGender"];
+            /** @description The language of the verification mail and of every later mail and push (English if absent). */
+            language?: components["schemas"]["Language"];
         };
         LoginInput: {
             /** @description Trimmed and lower-cased */
