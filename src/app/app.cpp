@@ -54,13 +54,20 @@ T or_throw(Result<T> r) {
 }
 
 // PM_SMTP_* (mail/smtp_sender.hpp); a malformed one stops the process at start.
-mail::SmtpSettings smtp_settings() { return or_throw(mail::SmtpSettings::from_env()); }
+mail::SmtpSettings smtp_settings() { return or_throw(mail::SmtpSettings::load()); }
 
 // A relay when PM_SMTP_URL is set, else a file per mail under PM_MAIL_DIR.
 std::unique_ptr<mail::MailSender> mail_sender(const Config& config) {
   auto smtp = smtp_settings();
   if (smtp.url.empty()) return std::make_unique<mail::EmlFileSender>(config.mail_dir);
   return or_throw(mail::SmtpSender::create(std::move(smtp)));
+}
+
+// VERP envelope senders when PM_SMTP_BOUNCE_DOMAIN is set (and mail goes to a relay).
+std::optional<mail::BounceAddresses> bounce_addresses(const crypto::BlindIndex& mac) {
+  auto smtp = smtp_settings();
+  if (smtp.url.empty() || smtp.bounce_domain.empty()) return std::nullopt;
+  return mail::BounceAddresses(mac, smtp.bounce_domain);
 }
 
 // PM_VAPID_KEY_FILE and PM_VAPID_SUBJECT (a bad one stops the process at start); nullopt: no push.
@@ -80,8 +87,8 @@ std::unique_ptr<notifications::NotificationSender> push_sender_of(const Config& 
                                                                   notifications::WebPushSender*& made) {
   auto vapid = vapid_of(config);
   if (!vapid) return std::make_unique<notifications::JsonFileSender>(config.notification_dir);
-  auto render = [links = mail::Links{.public_url = config.public_url}](const Json& n) {
-    auto text = mail::push_notification(links, mail::kDefaultLanguage, n);
+  auto render = [links = mail::Links{.public_url = config.public_url}](const Json& n, const std::string& language) {
+    auto text = mail::push_notification(links, language, n);
     return notifications::PushMessage{.title = text.title, .body = text.body, .url = text.url};
   };
   auto sender = std::make_unique<notifications::WebPushSender>(
@@ -113,7 +120,7 @@ App::App(Config cfg)
       sessions(redis, {.idle_ttl = config.session_idle_ttl,
                        .max_ttl = config.session_max_ttl,
                        .cache_ttl = config.session_cache_ttl}),
-      email_outbox(db, cipher, email_index, mail_sender(config)),
+      email_outbox(db, cipher, email_index, mail_sender(config), bounce_addresses(email_index)),
       notifications(db, email_index, config.push_service_hosts),
       // (NotificationMailer keeps a reference to `auth`, constructed below, and uses it only when delivering.)
       notification_outbox(db,

@@ -2,6 +2,7 @@
 // The subcommands of the perfectmatch binary; main.cpp parses the command line and calls these.
 
 #include <cstdint>
+#include <istream>
 #include <string>
 #include <string_view>
 
@@ -51,6 +52,11 @@ struct EvaluateOptions {
   matching::learning::TrainingParams params;
 };
 int evaluate(const EvaluateOptions& options);
+
+// `mail bounce`: records the delivery status notification read from `in` (docs/notifications.md
+// "Bounces that come later"); `recipient` is the MTA's envelope recipient (empty: the headers').
+// Returns the exit status the MTA's pipe transport understands (sysexits.h).
+int record_bounce_report(Config config, std::istream& in, const std::string& recipient);
 
 // Re-encrypts stored PII under PM_PII_ACTIVE_KEY (after adding a key to PM_PII_KEYS).
 int rotate_keys(Config config);

@@ -75,6 +75,18 @@ int main(int argc, char** argv) {
   std::string vapid_out;
   vapid->add_option("--out", vapid_out, "where to write the private key (created with mode 600)");
 
+  auto* mail = cli.add_subcommand("mail", "Mail delivery (docs/notifications.md).");
+  mail->require_subcommand(1);
+  auto* bounce = mail->add_subcommand(
+      "bounce",
+      "Record one delivery status notification (RFC 3464) read from standard input, as an MTA's pipe transport "
+      "hands over the mail for a bounce address (PM_SMTP_BOUNCE_DOMAIN). Exit 0: taken; 67: not one of our "
+      "bounce addresses, or forged; 75: try again later.");
+  std::string bounce_recipient;
+  bounce->add_option("--recipient", bounce_recipient,
+                     "the envelope recipient (Postfix pipe: ${recipient}; exim: $local_part@$domain); default: the "
+                     "message's Delivered-To, X-Original-To or To");
+
   auto* admin = cli.add_subcommand(
       "admin", "Staff roles, plans given without payment (docs/admin.md), feature flags (docs/feature-flags.md).");
   admin->require_subcommand(1);
@@ -252,6 +264,7 @@ int main(int argc, char** argv) {
   if (*status) return app::migrate(config, app::MigrateAction::status, false);
   if (*rotate) return app::rotate_keys(std::move(config));
   if (*vapid) return app::make_vapid_key(vapid_out);
+  if (*bounce) return app::record_bounce_report(std::move(config), std::cin, bounce_recipient);
   if (*grant) return app::grant_role(std::move(config), admin_email, admin_role);
   if (*grant_plan) return app::grant_plan(std::move(config), admin_email, admin_plan, admin_days);
   if (*flags) return app::list_flags(std::move(config), flags_mirror);

@@ -5,6 +5,7 @@
 #include "core/time.hpp"
 #include "core/validation.hpp"
 #include "core/vocabulary.hpp"
+#include "mail/templates.hpp"
 
 namespace pm::auth {
 
@@ -92,14 +93,16 @@ Result<ProfileBasics> ProfileBasics::parse(const Json& fields) {
 
 Result<SignupInput> SignupInput::parse(const Json& body) {
   Fields f(body);
-  f.allow_only({"email", "password", "first_name", "last_name", "birth_date", "gender", "seeking_gender"});
+  f.allow_only({"email", "password", "first_name", "last_name", "birth_date", "gender", "seeking_gender", "language"});
   SignupInput in;
   auto email = email_field(f);
   auto password = password_field(f, "password");
   auto first = f.text("first_name", true, kMaxNameLength);
   auto last = f.text("last_name", false, kMaxNameLength);
   auto basics = basics_fields(f);
+  auto language = mail::language_field(f);
   if (!f.ok()) return std::unexpected(f.problem());
+  if (language) in.language = *language;
   in.email = *email;
   in.password = *password;
   in.first_name = *first;

@@ -32,6 +32,7 @@ struct NewAccount {
   std::string gender;
   std::string seeking_gender;
   bool email_verified = false;
+  std::string language = "en";  // of the account's mails and pushes (mail::kLanguages)
 };
 
 // Birth date (18 or older), gender and sought gender: what a new account must give besides its
@@ -53,6 +54,7 @@ struct SignupInput {
   std::chrono::year_month_day birth_date;
   std::string gender;
   std::string seeking_gender;
+  std::string language = "en";  // of the verification mail and all later ones (mail::kLanguages)
 
   static Result<SignupInput> parse(const Json& body);
 };

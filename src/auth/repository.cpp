@@ -13,8 +13,9 @@ constexpr const char* kInsertUser = R"sql(
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8::date, $9, $10, CASE WHEN $11 THEN now() END)
 )sql";
 constexpr const char* kInsertPreferences = R"sql(
-  INSERT INTO user_preferences (user_id, notification_settings, privacy_settings, max_distance, min_age, max_age)
-  VALUES ($1, $2::jsonb, $3::jsonb, 50, 18, 99)
+  INSERT INTO user_preferences (user_id, notification_settings, privacy_settings, max_distance, min_age, max_age,
+                                language)
+  VALUES ($1, $2::jsonb, $3::jsonb, 50, 18, 99, $4)
 )sql";
 constexpr const char* kInsertFreeSubscription = R"sql(
   INSERT INTO subscription_details (user_id, plan_type, start_date, payment_status)
@@ -50,11 +51,13 @@ constexpr const char* kEmailIndexTaken = R"sql(SELECT 1 FROM users WHERE email_i
 
 // CredentialRow
 constexpr const char* kCredentialByEmailIndex = R"sql(
-  SELECT user_id, email, password_hash, email_verified_at, first_name, auth_provider
+  SELECT user_id, email, password_hash, email_verified_at, first_name, auth_provider,
+         (SELECT p.language FROM user_preferences p WHERE p.user_id = users.user_id) AS language
   FROM users WHERE email_index = $1
 )sql";
 constexpr const char* kCredentialById = R"sql(
-  SELECT user_id, email, password_hash, email_verified_at, first_name, auth_provider
+  SELECT user_id, email, password_hash, email_verified_at, first_name, auth_provider,
+         (SELECT p.language FROM user_preferences p WHERE p.user_id = users.user_id) AS language
   FROM users WHERE user_id = $1
 )sql";
 
@@ -64,7 +67,8 @@ CredentialRow credential(const pqxx::row& row) {
           .password_hash = db::opt<std::string>(row, "password_hash"),
           .email_verified = !row["email_verified_at"].is_null(),
           .first_name = db::opt<std::string>(row, "first_name").value_or(""),
-          .auth_provider = db::opt<std::string>(row, "auth_provider").value_or("")};
+          .auth_provider = db::opt<std::string>(row, "auth_provider").value_or(""),
+          .language = db::opt<std::string>(row, "language").value_or("en")};
 }
 
 constexpr const char* kSetPassword = R"sql(
@@ -128,7 +132,7 @@ void insert_user(pqxx::work& tx, const NewAccount& row) {
   tx.exec_params(kInsertUser, row.user_id, row.email_encrypted, row.email_index, row.password_hash, row.auth_provider,
                  row.first_name, row.last_name_encrypted, row.birth_date, row.gender, row.seeking_gender,
                  row.email_verified);
-  tx.exec_params(kInsertPreferences, row.user_id, kDefaultNotificationSettings, kDefaultPrivacySettings);
+  tx.exec_params(kInsertPreferences, row.user_id, kDefaultNotificationSettings, kDefaultPrivacySettings, row.language);
   tx.exec_params(kInsertFreeSubscription, row.user_id);
 }
 

@@ -18,6 +18,7 @@ struct CredentialRow {
   bool email_verified = false;
   std::string first_name;
   std::string auth_provider;
+  std::string language = "en";  // of their mails (user_preferences.language, mail/templates.hpp)
 };
 
 // A suspension in force (its end, ISO 8601) or a ban, which refuse sign-in.

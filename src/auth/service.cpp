@@ -62,7 +62,7 @@ Result<void> Service::signup(const SignupInput& in, const ClientInfo& client) {
   auto owner_told = [&](pqxx::work& tx, const repository::CredentialRow& owner) {
     d_.outbox.enqueue(
         tx, owner.user_id, in.email,
-        mail::signup_with_taken_address(mail::Links{d_.config.public_url}, mail::kDefaultLanguage, owner.first_name));
+        mail::signup_with_taken_address(mail::Links{d_.config.public_url}, owner.language, owner.first_name));
     admin::record(tx, {.user_id = owner.user_id, .event = "signup_existing_email", .ip = client.ip});
     return Result<void>{};
   };
@@ -82,11 +82,12 @@ Result<void> Service::signup(const SignupInput& in, const ClientInfo& client) {
              in.last_name ? std::optional(d_.cipher.encrypt(*in.last_name, last_name_context(user_id))) : std::nullopt,
          .birth_date = format_date(in.birth_date),
          .gender = in.gender,
-         .seeking_gender = in.seeking_gender});
+         .seeking_gender = in.seeking_gender,
+         .language = in.language});
     repository::insert_token(tx, crypto::sha256_hex(token), user_id, kVerifyEmail, d_.config.verify_token_ttl.count());
     d_.outbox.enqueue(tx, user_id, in.email,
-                      mail::verify_email(mail::Links{d_.config.public_url}, mail::kDefaultLanguage, in.first_name,
-                                         token, d_.config.verify_token_ttl.count() / 3600));
+                      mail::verify_email(mail::Links{d_.config.public_url}, in.language, in.first_name, token,
+                                         d_.config.verify_token_ttl.count() / 3600));
     admin::record(tx, {.user_id = user_id, .event = "signup", .ip = client.ip});
     return {};
   };
@@ -106,7 +107,7 @@ Result<void> Service::mail_user(pqxx::work& tx, const std::string& user_id, cons
   auto email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(user_id)));
   d_.outbox.enqueue(
       tx, user_id, email,
-      mail::account_message(mail::Links{d_.config.public_url}, mail::kDefaultLanguage, row->first_name, subject, text));
+      mail::account_message(mail::Links{d_.config.public_url}, row->language, row->first_name, subject, text));
   return {};
 }
 
@@ -118,7 +119,7 @@ Result<void> Service::mail_notification(pqxx::work& tx, const std::string& outbo
   auto email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(user_id)));
   d_.outbox.enqueue_as(
       tx, outbox_id, user_id, email,
-      mail::notification(mail::Links{d_.config.public_url}, mail::kDefaultLanguage, row->first_name, notification),
+      mail::notification(mail::Links{d_.config.public_url}, row->language, row->first_name, notification),
       list_unsubscribe);
   return {};
 }
@@ -223,8 +224,8 @@ Result<void> Service::request_password_reset(std::string_view email, const Clien
     repository::insert_token(tx, crypto::sha256_hex(token), row->user_id, kResetPassword,
                              d_.config.reset_token_ttl.count());
     d_.outbox.enqueue(tx, row->user_id, std::string(email),
-                      mail::reset_password(mail::Links{d_.config.public_url}, mail::kDefaultLanguage, row->first_name,
-                                           token, d_.config.reset_token_ttl.count() / 60));
+                      mail::reset_password(mail::Links{d_.config.public_url}, row->language, row->first_name, token,
+                                           d_.config.reset_token_ttl.count() / 60));
     return true;
   });
   // The same work whether or not the account exists: one password hash's worth of time.
@@ -310,19 +311,18 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
     }
     if (taken) {
       d_.outbox.enqueue(tx, caller.user_id.str(), in.email,
-                        mail::new_address_taken(mail::Links{d_.config.public_url}, mail::kDefaultLanguage));
+                        mail::new_address_taken(mail::Links{d_.config.public_url}, row->language));
     } else {
       repository::insert_email_change_token(tx, crypto::sha256_hex(token), caller.user_id.str(),
                                             d_.cipher.encrypt(in.email, email_context(caller.user_id.str())), index,
                                             d_.config.verify_token_ttl.count());
       d_.outbox.enqueue(
           tx, caller.user_id.str(), in.email,
-          mail::confirm_new_email(mail::Links{d_.config.public_url}, mail::kDefaultLanguage, row->first_name, token));
+          mail::confirm_new_email(mail::Links{d_.config.public_url}, row->language, row->first_name, token));
     }
     // The old address hears of it at once: if this was not the owner, they can act before it happens.
-    d_.outbox.enqueue(
-        tx, caller.user_id.str(), old_email,
-        mail::email_change_requested(mail::Links{d_.config.public_url}, mail::kDefaultLanguage, row->first_name));
+    d_.outbox.enqueue(tx, caller.user_id.str(), old_email,
+                      mail::email_change_requested(mail::Links{d_.config.public_url}, row->language, row->first_name));
     admin::record(tx, {.user_id = caller.user_id.str(), .event = "email_change_requested", .ip = client.ip});
     return AccountView{.user_id = caller.user_id.str(),
                        .email = old_email,

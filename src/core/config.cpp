@@ -11,7 +11,10 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "core/config_values.hpp"
 #include "core/http_client.hpp"
+
+extern char** environ;
 
 namespace pm {
 
@@ -391,15 +394,28 @@ Result<void> check_media(const Config& c) {
 
 }  // namespace
 
-Result<Config> Config::load() {
-  Config config = defaults();
-
-  std::map<std::string, std::string> values;
+Result<ConfigValues> config_values() {
+  ConfigValues values;
   if (const char* file = std::getenv("PM_CONFIG_FILE"); file && *file) {
     values = PM_TRY(read_file(file));
   }
-  for (const auto& s : settings())
-    if (const char* v = std::getenv(s.name)) values[s.name] = v;
+  for (char** e = environ; *e; ++e) {
+    std::string_view entry(*e);
+    auto eq = entry.find('=');
+    if (entry.starts_with("PM_") && eq != std::string_view::npos)
+      values[std::string(entry.substr(0, eq))] = std::string(entry.substr(eq + 1));
+  }
+  return values;
+}
+
+std::string config_value(const ConfigValues& values, const std::string& name, std::string fallback) {
+  auto it = values.find(name);
+  return it == values.end() || it->second.empty() ? fallback : it->second;
+}
+
+Result<Config> Config::load() {
+  Config config = defaults();
+  const ConfigValues values = PM_TRY(config_values());
 
   for (const auto& s : settings()) {
     auto it = values.find(s.name);

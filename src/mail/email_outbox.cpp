@@ -58,7 +58,8 @@ EmailOutbox::Step EmailOutbox::deliver_one() {
               .subject = p.value("subject", ""),
               .body = p.value("body", ""),
               .html = p.value("html", ""),
-              .list_unsubscribe = p.value("list_unsubscribe", "")};
+              .list_unsubscribe = p.value("list_unsubscribe", ""),
+              .envelope_from = bounces_ ? bounces_->make(id) : ""};
     auto to_index = email_index_(address_key(mail.to));
     if (repository::has_bounced(tx, to_index)) {
       repository::mark_email_failed(tx, id, "not attempted: the address bounced before");
@@ -130,6 +131,54 @@ Result<int> EmailOutbox::deliver_pending(int limit) {
   }
   sender_->end_batch();
   return sent;
+}
+
+const char* report_outcome_name(ReportOutcome outcome) {
+  switch (outcome) {
+    case ReportOutcome::bounced:
+      return "bounced";
+    case ReportOutcome::delayed:
+      return "delayed";
+    case ReportOutcome::ignored:
+      return "ignored";
+    case ReportOutcome::not_ours:
+      return "not_ours";
+  }
+  return "ignored";
+}
+
+Result<ReportOutcome> EmailOutbox::record_report(const Dsn& dsn) {
+  if (!bounces_) return std::unexpected(Problem("config", "PM_SMTP_BOUNCE_DOMAIN is not set: no bounce addresses"));
+  std::optional<std::string> outbox_id;
+  for (const auto& to : dsn.envelope_to)
+    if ((outbox_id = bounces_->read(to))) break;
+  if (!outbox_id) return ReportOutcome::not_ours;
+
+  return db::transact(db_, [&](pqxx::work& tx) -> Result<ReportOutcome> {
+    auto row = repository::email_by_id(tx, *outbox_id);
+    if (!row) return ReportOutcome::ignored;
+    auto payload = PM_TRY(cipher_.decrypt(row->payload_encrypted, context(*outbox_id)));
+    const std::string to = address_key(Json::parse(payload).value("to", ""));
+    // The recipient the report is about: the mail's (each mail has one); an MTA that rewrote the
+    // address (an alias, a forward) reports another, which counts when it is the only one.
+    const DsnRecipient* about = nullptr;
+    for (const auto& r : dsn.recipients)
+      if (address_key(r.final_recipient) == to) about = &r;
+    if (!about && dsn.recipients.size() == 1) about = &dsn.recipients.front();
+    if (!about) return ReportOutcome::ignored;
+    if (about->action == "failed" && about->permanent()) {
+      // The status only: a diagnostic may quote the address.
+      const std::string reason = "bounced after delivery: DSN " + about->status;
+      repository::record_bounce(tx, email_index_(to), reason);
+      repository::mark_email_bounced_later(tx, *outbox_id, reason);
+      return ReportOutcome::bounced;
+    }
+    if (about->action == "delayed" || about->transient()) {
+      repository::count_email_delay(tx, *outbox_id);
+      return ReportOutcome::delayed;
+    }
+    return ReportOutcome::ignored;
+  });
 }
 
 Result<Backlog> EmailOutbox::backlog() {

@@ -15,6 +15,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <pqxx/pqxx>
@@ -22,6 +23,8 @@
 #include "core/backlog.hpp"
 #include "core/field_cipher.hpp"
 #include "db/pool.hpp"
+#include "mail/bounce_address.hpp"
+#include "mail/dsn.hpp"
 #include "mail/sender.hpp"
 #include "mail/templates.hpp"
 
@@ -35,11 +38,21 @@ struct DeliveryCounts {
   unsigned long long bounced = 0;  // recipients refused with a 5xx
 };
 
+// What a delivery status notification came to (record_report).
+enum class ReportOutcome {
+  bounced,   // a recipient failed for good (5.x.x): the address is recorded as bounced
+  delayed,   // only "delayed" (4.x.x): counted on the mail
+  ignored,   // delivered/relayed, or about a mail no longer kept
+  not_ours,  // no bounce address of ours, or a forged one: refused
+};
+const char* report_outcome_name(ReportOutcome outcome);
+
 class EmailOutbox {
  public:
+  // `bounces`: VERP envelope senders (PM_SMTP_BOUNCE_DOMAIN); without, mails leave with the From address.
   EmailOutbox(db::Pool& db, const crypto::FieldCipher& cipher, const crypto::BlindIndex& email_index,
-              std::unique_ptr<MailSender> sender)
-      : db_(db), cipher_(cipher), email_index_(email_index), sender_(std::move(sender)) {}
+              std::unique_ptr<MailSender> sender, std::optional<BounceAddresses> bounces = std::nullopt)
+      : db_(db), cipher_(cipher), email_index_(email_index), sender_(std::move(sender)), bounces_(std::move(bounces)) {}
   ~EmailOutbox() { stop(); }
 
   void enqueue(pqxx::work& tx, const std::string& user_id, const std::string& to, const Rendered& mail);
@@ -52,6 +65,13 @@ class EmailOutbox {
   // Mails waiting to be attempted (neither sent, failed, nor started).
   Result<Backlog> backlog();
   DeliveryCounts counts() const;
+
+  // A delivery status notification that came back to a bounce address (`perfectmatch mail bounce`):
+  // the address it was delivered to (the DSN's envelope recipients) names the mail; a recipient
+  // that failed for good (5.x.x) records a bounce against the mail's address, as a 5xx at sending
+  // does, so no more mail goes there; "delayed" (4.x.x) is only counted. A forged or foreign
+  // address records nothing (not_ours).
+  Result<ReportOutcome> record_report(const Dsn& dsn);
 
   // Re-encrypts unsent payloads written with an older key; returns how many.
   Result<long> rotate_keys();
@@ -72,6 +92,7 @@ class EmailOutbox {
   const crypto::FieldCipher& cipher_;
   const crypto::BlindIndex& email_index_;
   std::unique_ptr<MailSender> sender_;
+  std::optional<BounceAddresses> bounces_;
   std::mutex send_mutex_;  // one batch at a time on the sender (the worker's loop and the kick thread)
   std::atomic<unsigned long long> sent_{0}, retried_{0}, failed_{0}, bounced_{0};
   std::mutex mutex_;

@@ -26,6 +26,13 @@ constexpr const char* kMarkEmailRetry = R"sql(
 constexpr const char* kMarkEmailFailed = R"sql(
   UPDATE email_outbox SET failed_at = now(), last_error = $2 WHERE outbox_id = $1
 )sql";
+constexpr const char* kEmailById = R"sql(SELECT outbox_id, payload FROM email_outbox WHERE outbox_id = $1)sql";
+constexpr const char* kMarkEmailBouncedLater = R"sql(
+  UPDATE email_outbox SET failed_at = coalesce(failed_at, now()), last_error = $2 WHERE outbox_id = $1
+)sql";
+constexpr const char* kCountEmailDelay = R"sql(
+  UPDATE email_outbox SET delay_reports = delay_reports + 1 WHERE outbox_id = $1
+)sql";
 constexpr const char* kRecordBounce = R"sql(
   INSERT INTO email_bounces (email_index, reason) VALUES ($1, $2)
   ON CONFLICT (email_index) DO UPDATE SET bounced_at = now(), reason = EXCLUDED.reason
@@ -78,6 +85,18 @@ void mark_email_retry(pqxx::work& tx, const std::string& outbox_id, const std::s
 void mark_email_failed(pqxx::work& tx, const std::string& outbox_id, const std::string& error) {
   tx.exec_params(kMarkEmailFailed, outbox_id, error);
 }
+
+std::optional<QueuedEmail> email_by_id(pqxx::work& tx, const std::string& outbox_id) {
+  auto rows = queued_emails(tx.exec_params(kEmailById, outbox_id));
+  if (rows.empty()) return std::nullopt;
+  return rows.front();
+}
+
+void mark_email_bounced_later(pqxx::work& tx, const std::string& outbox_id, const std::string& error) {
+  tx.exec_params(kMarkEmailBouncedLater, outbox_id, error);
+}
+
+void count_email_delay(pqxx::work& tx, const std::string& outbox_id) { tx.exec_params(kCountEmailDelay, outbox_id); }
 
 void record_bounce(pqxx::work& tx, const std::string& email_index, const std::string& reason) {
   tx.exec_params(kRecordBounce, email_index, reason);

@@ -30,6 +30,12 @@ void mark_email_sent(pqxx::work& tx, const std::string& outbox_id);
 void mark_email_retry(pqxx::work& tx, const std::string& outbox_id, const std::string& error);
 // A permanent failure: never attempted again.
 void mark_email_failed(pqxx::work& tx, const std::string& outbox_id, const std::string& error);
+// One mail's stored payload (any state), or nullopt when there is none (never, or gone by retention).
+std::optional<QueuedEmail> email_by_id(pqxx::work& tx, const std::string& outbox_id);
+// A delivery status notification reported the mail failed for good after the relay took it.
+void mark_email_bounced_later(pqxx::work& tx, const std::string& outbox_id, const std::string& error);
+// One more "delayed" report (a 4.x.x DSN) about the mail: counted, nothing else.
+void count_email_delay(pqxx::work& tx, const std::string& outbox_id);
 // Bounces, by the address's blind index.
 void record_bounce(pqxx::work& tx, const std::string& email_index, const std::string& reason);
 bool has_bounced(pqxx::work& tx, const std::string& email_index);

@@ -16,6 +16,7 @@ struct Mail {
   std::string body;              // plain text, UTF-8
   std::string html;              // the same as HTML; empty: the plain text only
   std::string list_unsubscribe;  // a notification mail's one-click unsubscribe URL (RFC 8058); empty: none
+  std::string envelope_from;     // MAIL FROM (a VERP bounce address, mail/bounce_address.hpp); empty: From's address
 };
 
 // How a send failed: a Problem "mail-unavailable" whose extension "outcome" is one of these. The

@@ -8,6 +8,7 @@
 #include <curl/curl.h>
 #include <fmt/format.h>
 
+#include "core/config_values.hpp"
 #include "core/http_client.hpp"
 #include "core/time.hpp"
 #include "mail/mime.hpp"
@@ -15,11 +16,6 @@
 namespace pm::mail {
 
 namespace {
-
-std::string env(const char* name, std::string fallback = {}) {
-  const char* v = std::getenv(name);
-  return v && *v ? std::string(v) : fallback;
-}
 
 std::string ascii_lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -45,7 +41,9 @@ struct ListFree {
 
 }  // namespace
 
-Result<SmtpSettings> SmtpSettings::from_env() {
+Result<SmtpSettings> SmtpSettings::load() {
+  const ConfigValues values = PM_TRY(config_values());
+  auto env = [&](const char* name, std::string fallback = {}) { return config_value(values, name, fallback); };
   SmtpSettings s;
   s.url = env("PM_SMTP_URL");
   s.user = env("PM_SMTP_USER");
@@ -61,6 +59,7 @@ Result<SmtpSettings> SmtpSettings::from_env() {
   s.dkim_selector = env("PM_DKIM_SELECTOR");
   s.dkim_domain = env("PM_DKIM_DOMAIN");
   s.dkim_key_file = env("PM_DKIM_KEY_FILE");
+  s.bounce_domain = env("PM_SMTP_BOUNCE_DOMAIN");
   if (auto why = s.problem()) return std::unexpected(Problem("config", *why));
   return s;
 }
@@ -73,6 +72,9 @@ std::optional<std::string> SmtpSettings::problem() const {
   if (address_of(from).find('@') == std::string::npos) return "PM_SMTP_FROM must hold an address (name <a@b>)";
   const int dkim = !dkim_selector.empty() + !dkim_domain.empty() + !dkim_key_file.empty();
   if (dkim != 0 && dkim != 3) return "DKIM needs PM_DKIM_SELECTOR, PM_DKIM_DOMAIN and PM_DKIM_KEY_FILE together";
+  if (!bounce_domain.empty() &&
+      (bounce_domain.find_first_of("@<> \t/") != std::string::npos || bounce_domain.find('.') == std::string::npos))
+    return "PM_SMTP_BOUNCE_DOMAIN must be a domain name (bounces.example.com)";
   return std::nullopt;
 }
 
@@ -112,7 +114,8 @@ Result<void> SmtpSender::send(const Mail& mail) {
 
   Upload upload{text};
   char error[CURL_ERROR_SIZE] = {0};
-  const std::string envelope_from = "<" + address_of(settings_.from) + ">";
+  const std::string envelope_from =
+      "<" + (mail.envelope_from.empty() ? address_of(settings_.from) : mail.envelope_from) + ">";
   std::unique_ptr<curl_slist, ListFree> rcpt(curl_slist_append(nullptr, ("<" + mail.to + ">").c_str()));
   curl_easy_setopt(curl, CURLOPT_URL, settings_.url.c_str());
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");

@@ -30,10 +30,14 @@ struct SmtpSettings {
   std::string dkim_selector;                                // PM_DKIM_SELECTOR
   std::string dkim_domain;                                  // PM_DKIM_DOMAIN
   std::string dkim_key_file;                                // PM_DKIM_KEY_FILE
+  // PM_SMTP_BOUNCE_DOMAIN: mails leave with a VERP envelope sender at this domain, whose MX hands
+  // delivery status notifications to `perfectmatch mail bounce` (mail/bounce_address.hpp); empty: From's address
+  std::string bounce_domain;
 
-  // From the environment; a malformed value (a URL that is neither smtp:// nor smtps://, plain
-  // SMTP to a remote host, DKIM half configured) is a configuration error naming the setting.
-  static Result<SmtpSettings> from_env();
+  // From the environment or PM_CONFIG_FILE (core/config_values.hpp: the environment wins); a malformed value (a URL
+  // that is neither smtp:// nor smtps://, plain SMTP to a remote host, DKIM half configured) is a configuration error
+  // naming the setting.
+  static Result<SmtpSettings> load();
   // Why these settings cannot be used, or nullopt.
   std::optional<std::string> problem() const;
 };

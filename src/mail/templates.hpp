@@ -3,20 +3,29 @@
 // reset, address changes, a staff message), notification mails, and notifications as Web Push messages. Each is a
 // subject, a plain text and the same as HTML, signed with the app's name and a link back into the app (PM_PUBLIC_URL).
 //
-// Language: a template takes the user's language (BCP 47, "en", "de-CH", ...). The schema has no
-// language per user yet, so callers pass kDefaultLanguage; a language without wording falls back
-// to English. To translate: a wording table per language here (the texts below are English).
+// Language: a template takes the user's language (user_preferences.language, one of kLanguages,
+// chosen in the settings; English by default). A language without wording falls back to its
+// primary subtag ("de-CH" -> "de"), then to English. To translate: a Wording in templates.cpp and
+// its code in kLanguages.
 // Pure code.
 
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "core/json.hpp"
+#include "core/validation.hpp"
 
 namespace pm::mail {
 
 inline constexpr std::string_view kDefaultLanguage = "en";
 inline constexpr std::string_view kAppName = "Perfect Match";
+// The languages every template has (the values PUT /api/v1/me/preferences accepts for `language`).
+inline constexpr std::string_view kLanguages[] = {"en", "de"};
+bool has_language(std::string_view lang);
+// A request's `language` field (sign-up, preferences): nullopt when absent; anything but a
+// language of kLanguages fails in `f` ("must be one of en, de").
+std::optional<std::string> language_field(Fields& f);
 
 struct Rendered {
   std::string subject;

@@ -18,6 +18,7 @@ constexpr std::string_view kOutcomeNames[] = {"sent", "retry", "failed", "remove
 struct Target {
   std::vector<PushSubscription> subscriptions;
   std::optional<Json> content;  // the notification's content now; nullopt: read or gone
+  std::string language;         // the user's (their settings)
 };
 
 }  // namespace
@@ -38,14 +39,15 @@ Result<void> WebPushSender::send(const Outgoing& out) {
     db::AsSystem system(tx);
     return Target{
         .subscriptions = repository::push_subscriptions_of(tx, out.user_id),
-        .content = crypto::is_uuid(notification_id) ? repository::unread_content(tx, notification_id) : std::nullopt};
+        .content = crypto::is_uuid(notification_id) ? repository::unread_content(tx, notification_id) : std::nullopt,
+        .language = repository::language_of(tx, out.user_id)};
   }));
   // Read (or deleted) before it could go: the user has seen it; a push now would be stale.
   if (!target.content || target.subscriptions.empty()) return {};
 
   Json notification = out.payload;
   notification["content"] = *target.content;  // a coalesced one counts the messages folded in since
-  const PushMessage message = render_(notification);
+  const PushMessage message = render_(notification, target.language);
   Json payload = message.to_json();
   payload["type"] = notification.value("type", "");
   payload["notification_id"] = notification_id;

@@ -33,8 +33,9 @@ struct PushCounts {
 
 class WebPushSender : public NotificationSender {
  public:
-  // How a notification (its API JSON) reads as a push message (mail/templates, wired by app/).
-  using Render = std::function<PushMessage(const Json& notification)>;
+  // How a notification (its API JSON) reads as a push message in the user's language
+  // (mail/templates, wired by app/).
+  using Render = std::function<PushMessage(const Json& notification, const std::string& language)>;
   struct Options {
     std::chrono::milliseconds timeout{10000};  // one request to a push service, connecting included
     std::chrono::seconds ttl{24 * 3600};       // how long a push service keeps a message for an offline browser

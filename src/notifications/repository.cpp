@@ -219,6 +219,7 @@ constexpr const char* kFinishPushDelivery = R"sql(
 constexpr const char* kTouchPushSubscription = R"sql(
   UPDATE push_subscriptions SET last_used_at = now() WHERE subscription_id = $1
 )sql";
+constexpr const char* kLanguageOf = R"sql(SELECT language FROM user_preferences WHERE user_id = $1)sql";
 constexpr const char* kUnreadContent = R"sql(
   SELECT content::text FROM notifications WHERE notification_id = $1 AND is_read IS NOT TRUE
 )sql";
@@ -354,6 +355,11 @@ void finish_push_delivery(pqxx::work& tx, const std::string& outbox_id, const st
                           std::string_view outcome, long status) {
   tx.exec_params(kFinishPushDelivery, outbox_id, subscription_id, std::string(outcome), static_cast<int>(status));
   if (outcome == "sent") tx.exec_params(kTouchPushSubscription, subscription_id);
+}
+
+std::string language_of(pqxx::work& tx, const std::string& user_id) {
+  auto r = tx.exec_params(kLanguageOf, user_id);
+  return r.empty() ? std::string("en") : r[0][0].as<std::string>();
 }
 
 std::optional<Json> unread_content(pqxx::work& tx, const std::string& notification_id) {

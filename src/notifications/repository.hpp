@@ -89,5 +89,7 @@ void finish_push_delivery(pqxx::work& tx, const std::string& outbox_id, const st
 // A notification's content as it is now (a coalesced one counts every message folded into it);
 // nullopt when it is gone or already read.
 std::optional<Json> unread_content(pqxx::work& tx, const std::string& notification_id);
+// The language the user reads their mails and pushes in (user_preferences.language; "en" if none).
+std::string language_of(pqxx::work& tx, const std::string& user_id);
 
 }  // namespace pm::notifications::repository

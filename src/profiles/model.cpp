@@ -5,6 +5,7 @@
 #include "core/time.hpp"
 #include "core/validation.hpp"
 #include "core/vocabulary.hpp"
+#include "mail/templates.hpp"
 
 namespace pm::profiles {
 
@@ -134,18 +135,21 @@ Json Preferences::to_json() const {
           {"max_age", max_age},
           {"max_distance", max_distance},
           {"notification_settings", notification_settings},
-          {"privacy_settings", privacy_settings}};
+          {"privacy_settings", privacy_settings},
+          {"language", language}};
 }
 
 Result<PreferencesPatch> PreferencesPatch::parse(const Json& body) {
   Fields f(body);
-  f.allow_only({"min_age", "max_age", "max_distance", "notification_settings", "privacy_settings"});
+  f.allow_only({"min_age", "max_age", "max_distance", "notification_settings", "privacy_settings", "language"});
   PreferencesPatch p;
   if (auto v = f.integer("min_age", false, 18, 99)) p.min_age = static_cast<int>(*v);
   if (auto v = f.integer("max_age", false, 18, 99)) p.max_age = static_cast<int>(*v);
   if (auto v = f.integer("max_distance", false, 1, 20000)) p.max_distance = static_cast<int>(*v);
   p.notification_settings = settings_field(f, "notification_settings", kNotificationKeys);
   p.privacy_settings = settings_field(f, "privacy_settings", kPrivacyKeys);
+  // Only a language every template is written in: the mails and pushes must be able to speak it.
+  p.language = mail::language_field(f);
   if (!f.ok()) return std::unexpected(f.problem());
   return p;
 }

@@ -75,6 +75,7 @@ struct Preferences {
   int max_distance = 50;  // km
   Json notification_settings = Json::object();
   Json privacy_settings = Json::object();
+  std::string language = "en";  // of the user's mails and pushes: one of mail::kLanguages
   Json to_json() const;
 };
 
@@ -83,6 +84,7 @@ struct PreferencesPatch {
   std::optional<int> min_age, max_age, max_distance;
   Json notification_settings = Json::object();
   Json privacy_settings = Json::object();
+  std::optional<std::string> language;
   static Result<PreferencesPatch> parse(const Json& body);
 };
 

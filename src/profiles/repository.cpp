@@ -68,12 +68,12 @@ constexpr const char* kLoadPublic = R"sql(
 
 // Preferences
 constexpr const char* kLoadPreferences = R"sql(
-  SELECT min_age, max_age, max_distance, notification_settings::text, privacy_settings::text
+  SELECT min_age, max_age, max_distance, notification_settings::text, privacy_settings::text, language
   FROM user_preferences WHERE user_id = $1
 )sql";
 constexpr const char* kSavePreferences = R"sql(
   UPDATE user_preferences SET min_age = $2, max_age = $3, max_distance = $4, notification_settings = $5::jsonb,
-                              privacy_settings = $6::jsonb
+                              privacy_settings = $6::jsonb, language = $7
   WHERE user_id = $1
 )sql";
 
@@ -263,12 +263,13 @@ std::optional<Preferences> load_preferences(pqxx::work& tx, const std::string& u
                      .max_age = db::opt<int>(row, "max_age").value_or(99),
                      .max_distance = db::opt<int>(row, "max_distance").value_or(50),
                      .notification_settings = Json::parse(row["notification_settings"].as<std::string>()),
-                     .privacy_settings = Json::parse(row["privacy_settings"].as<std::string>())};
+                     .privacy_settings = Json::parse(row["privacy_settings"].as<std::string>()),
+                     .language = row["language"].as<std::string>()};
 }
 
 void save_preferences(pqxx::work& tx, const std::string& user_id, const Preferences& p) {
   tx.exec_params(kSavePreferences, user_id, p.min_age, p.max_age, p.max_distance, p.notification_settings.dump(),
-                 p.privacy_settings.dump());
+                 p.privacy_settings.dump(), p.language);
 }
 
 bool user_exists(pqxx::work& tx, const std::string& user_id) { return !tx.exec_params(kUserExists, user_id).empty(); }

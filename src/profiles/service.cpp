@@ -89,6 +89,7 @@ Result<Preferences> Service::update_preferences(const std::string& user_id, cons
     if (patch.max_distance) next.max_distance = *patch.max_distance;
     next.notification_settings.update(patch.notification_settings);
     next.privacy_settings.update(patch.privacy_settings);
+    if (patch.language) next.language = *patch.language;
     if (next.min_age > next.max_age) {
       Problem p("validation-failed", "min_age must not be greater than max_age");
       p.extensions["errors"] = Json::array({{{"field", "min_age"}, {"message", "must not be greater than max_age"}}});

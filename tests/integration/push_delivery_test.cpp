@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -359,4 +360,60 @@ TEST_F(PushDelivery, AWorkerKilledBeforeThePushServiceAnswersSendsNoSecondPush) 
   exec("UPDATE notification_outbox SET claimed_until = now() - interval '1 second', next_attempt_at = now()");
   deliver();
   EXPECT_EQ(endpoint_.received().size(), 1u);
+}
+
+TEST_F(PushDelivery, APushArrivesInTheLanguageTheUserChose) {
+  auto ada = user("ada");
+  auto bob = user("bob");
+  auto put = [&](const test::TestUser& u, const json& body) {
+    return server_->request("PUT", "/api/v1/me/preferences", body.dump(), with_json(u.auth()));
+  };
+  auto chosen = put(ada, {{"language", "de"}});
+  ASSERT_EQ(chosen.status, 200) << chosen.body;
+  EXPECT_EQ(chosen.json()["language"], "de");
+  auto ada_phone = subscribe(ada);
+  auto bob_phone = subscribe(bob);
+  record(ada, notifications::Type::match_new, {{"match_id", "m-2"}});
+  record(bob, notifications::Type::match_new, {{"match_id", "m-2"}});
+  for (int i = 0; i < 2; ++i)
+    record(ada, notifications::Type::message_new, {{"conversation_id", "c-9"}, {"preview", "hi"}}, "c-9");
+  deliver();
+
+  auto to_ada = received_by(ada_phone["id"]);
+  ASSERT_EQ(to_ada.size(), 2u) << endpoint_.log();
+  std::set<std::string> titles;
+  for (const auto& push : to_ada) titles.insert(push["payload"]["title"].get<std::string>());
+  EXPECT_EQ(titles, (std::set<std::string>{"Ein Match!", "2 neue Nachrichten"}));
+  auto to_bob = received_by(bob_phone["id"]);
+  ASSERT_EQ(to_bob.size(), 1u);
+  EXPECT_EQ(to_bob[0]["payload"]["title"], "It's a match!") << "English by default";
+}
+
+TEST_F(PushDelivery, DeliveryRecordsGoWithTheRetentionOnceTheirOutboxRowIsDone) {
+  auto ada = user("ada");
+  subscribe(ada);
+  record(ada, notifications::Type::match_new, {{"match_id", "m-3"}});
+  deliver();
+  ASSERT_EQ(count("SELECT count(*) FROM push_deliveries WHERE user_id = $1", ada.user_id), 1);
+  // A record whose delivery is still to be tried again stays, however old.
+  record(ada, notifications::Type::like_received, {{"match_id", ""}});
+  exec("UPDATE notification_outbox SET next_attempt_at = now() + interval '1 hour' WHERE sent_at IS NULL");
+  exec(
+      "INSERT INTO push_deliveries (outbox_id, subscription_id, user_id, outcome, started_at) "
+      "SELECT o.outbox_id, s.subscription_id, o.user_id, 'retry', now() - interval '100 days' "
+      "FROM notification_outbox o JOIN push_subscriptions s USING (user_id) "
+      "WHERE o.channel = 'push' AND o.sent_at IS NULL");
+  ASSERT_EQ(count("SELECT count(*) FROM push_deliveries WHERE user_id = $1", ada.user_id), 2);
+
+  auto retention = [&] {
+    return count("SELECT coalesce(sum(deleted), 0)::int FROM pm_enforce_retention(90) WHERE what = $1",
+                 "push_deliveries");
+  };
+  EXPECT_EQ(retention(), 0) << "the sent one is recent; the old one's delivery is pending";
+  exec("UPDATE push_deliveries SET started_at = now() - interval '91 days'");
+  EXPECT_EQ(retention(), 1) << "the sent one, now past the retention";
+  EXPECT_EQ(count("SELECT count(*) FROM push_deliveries WHERE user_id = $1 AND outcome = 'retry'", ada.user_id), 1);
+  exec("UPDATE notification_outbox SET failed_at = now() WHERE sent_at IS NULL");
+  EXPECT_EQ(retention(), 1) << "its delivery has failed for good: the record goes too";
+  EXPECT_EQ(count("SELECT count(*) FROM push_deliveries WHERE user_id = $1", ada.user_id), 0);
 }

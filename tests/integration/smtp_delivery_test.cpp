@@ -8,13 +8,16 @@
 #include <signal.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
 
+#include "app/commands.hpp"
 #include "db/transaction.hpp"
 #include "mail/templates.hpp"
 #include "notifications/model.hpp"
@@ -36,8 +39,9 @@ class SmtpDelivery : public ::testing::Test {
  protected:
   void TearDown() override {
     server_.reset();
-    for (const char* name : {"PM_SMTP_URL", "PM_SMTP_USER", "PM_SMTP_PASSWORD", "PM_SMTP_FROM", "PM_SMTP_CA_FILE",
-                             "PM_SMTP_TIMEOUT_MS", "PM_DKIM_SELECTOR", "PM_DKIM_DOMAIN", "PM_DKIM_KEY_FILE"})
+    for (const char* name :
+         {"PM_SMTP_URL", "PM_SMTP_USER", "PM_SMTP_PASSWORD", "PM_SMTP_FROM", "PM_SMTP_CA_FILE", "PM_SMTP_TIMEOUT_MS",
+          "PM_DKIM_SELECTOR", "PM_DKIM_DOMAIN", "PM_DKIM_KEY_FILE", "PM_SMTP_BOUNCE_DOMAIN"})
       unsetenv(name);
   }
 
@@ -375,4 +379,243 @@ TEST_F(SmtpDelivery, ANotificationMailUnsubscribesFromItsTypeInOneClick) {
   // Once more changes nothing more.
   EXPECT_EQ(server.request("POST", target, one_click, form).status, 200);
   EXPECT_EQ(settings(ada)["like_received"], false);
+}
+
+TEST_F(SmtpDelivery, MailsArriveInTheLanguageTheUserChoseAndAnUnknownOneIsRefused) {
+  SmtpServer smtp(dir_.path / "smtp", {});
+  auto& server = serve({{"PM_SMTP_URL", smtp_url("smtp", smtp)}});
+  auto ada = test::sign_up(server, test::unique_email("ada"));
+  auto bob = test::sign_up(server, test::unique_email("bob"));
+  EXPECT_EQ(deliver(), 2) << "the verification mails, in English: no language chosen yet";
+  test::Headers as_ada = ada.auth();
+  as_ada.emplace_back("Content-Type", "application/json");
+
+  // A sign-up may name its language: the verification mail is in it already; another is a 400.
+  const test::Headers json_body = {{"Content-Type", "application/json"}};
+  json signup = {{"email", test::unique_email("cleo")},
+                 {"password", "correct horse battery"},
+                 {"first_name", "Cleo"},
+                 {"birth_date", "1990-12-10"},
+                 {"gender", "woman"},
+                 {"seeking_gender", "everyone"},
+                 {"language", "de"}};
+  const std::string cleo_email = signup["email"];
+  auto cleo = server.request("POST", "/api/v1/auth/signup", signup.dump(), json_body);
+  EXPECT_EQ(cleo.status, 202) << cleo.body;
+  EXPECT_EQ(deliver(), 1);
+  ASSERT_EQ(smtp.mails().size(), 3u);
+  auto welcome = read(smtp.mails().back());
+  EXPECT_EQ(welcome["headers"]["Subject"], "Bestätige deine E-Mail-Adresse für Perfect Match");
+  EXPECT_NE(std::string(welcome["text"]).find("Hallo Cleo,"), std::string::npos) << welcome["text"];
+  signup["email"] = test::unique_email("dora");
+  signup["language"] = "fr";
+  auto dora = server.request("POST", "/api/v1/auth/signup", signup.dump(), json_body);
+  EXPECT_EQ(dora.status, 400) << dora.body;
+  if (dora.status == 400) {
+    EXPECT_EQ(dora.json()["errors"][0]["field"], "language");
+  }
+
+  // Only a language the templates have: a problem naming the field otherwise, and nothing changes.
+  for (const auto* body : {R"({"language": "fr"})", R"({"language": ""})", R"({"language": 7})",
+                           R"({"language": "de-DE-x-a-very-long-private-use-tag"})"}) {
+    auto r = server.request("PUT", "/api/v1/me/preferences", body, as_ada);
+    EXPECT_EQ(r.status, 400) << body << ": " << r.body;
+    EXPECT_EQ(r.headers["content-type"], "application/problem+json");
+    if (r.status == 400) {
+      EXPECT_EQ(r.json()["errors"][0]["field"], "language") << r.body;
+    }
+  }
+  EXPECT_EQ(server.request("GET", "/api/v1/me/preferences", "", ada.auth()).json()["language"], "en");
+  auto chosen = server.request("PUT", "/api/v1/me/preferences", R"({"language": "de"})", as_ada);
+  ASSERT_EQ(chosen.status, 200) << chosen.body;
+  EXPECT_EQ(server.request("GET", "/api/v1/me/preferences", "", ada.auth()).json()["language"], "de");
+  EXPECT_EQ(server.request("GET", "/api/v1/me/preferences", "", bob.auth()).json()["language"], "en");
+  // Logged out: refused.
+  EXPECT_EQ(
+      server.request("PUT", "/api/v1/me/preferences", R"({"language": "de"})", {{"Content-Type", "application/json"}})
+          .status,
+      401);
+
+  auto& app = server.app();
+  for (const auto* who : {&ada, &bob}) {
+    auto recorded = db::transact(app.db, [&](pqxx::work& tx) -> Result<bool> {
+      return app.notifications.record(tx, who->user_id, notifications::Type::like_received, {{"match_id", ""}})
+          .has_value();
+    });
+    ASSERT_TRUE(recorded.value_or(false));
+  }
+  ASSERT_TRUE(app.notification_outbox.deliver_pending(50).has_value());
+  auto reset = server.request("POST", "/api/v1/auth/password-reset/request", json{{"email", ada.email}}.dump(),
+                              {{"Content-Type", "application/json"}});
+  EXPECT_LT(reset.status, 300) << reset.body;
+  EXPECT_EQ(deliver(), 3) << "two notification mails and the reset";
+
+  std::map<std::string, std::multiset<std::string>> subjects;  // by recipient
+  for (const auto& mail : smtp.mails()) {
+    if (mail.meta["rcpt_tos"][0] == cleo_email) continue;
+    auto m = read(mail);
+    const std::string to = mail.meta["rcpt_tos"][0];
+    subjects[to].insert(m["headers"]["Subject"].get<std::string>());
+    if (to == ada.email && m["headers"]["Subject"] == "Jemand mag dich auf Perfect Match") {
+      const std::string text = m["text"];
+      EXPECT_NE(text.find("Hallo Ada,"), std::string::npos) << text;
+      EXPECT_NE(text.find("Schalte sie in deinen Einstellungen aus"), std::string::npos) << text;
+      EXPECT_NE(std::string(m["html"]).find("Hallo Ada,"), std::string::npos);
+    }
+  }
+  EXPECT_EQ(subjects[ada.email],
+            (std::multiset<std::string>{"Confirm your email for Perfect Match", "Jemand mag dich auf Perfect Match",
+                                        "Setze dein Perfect-Match-Passwort zurück"}));
+  EXPECT_EQ(subjects[bob.email],
+            (std::multiset<std::string>{"Confirm your email for Perfect Match", "Someone likes you on Perfect Match"}));
+}
+
+namespace {
+
+// A delivery status notification as Postfix writes one (RFC 3464: multipart/report with a
+// human-readable part, message/delivery-status, and the returned headers), sent to `to` (our
+// bounce address) about `recipient`.
+std::string postfix_dsn(const std::string& to, const std::string& recipient, const std::string& action,
+                        const std::string& status, const std::string& diagnostic) {
+  return "Return-Path: <>\r\n"
+         "Delivered-To: " +
+         to +
+         "\r\n"
+         "Received: by mx.far.example (Postfix, from userid 0) id 4Z1; Tue,  1 Dec 2026 05:10:00 +0000 (UTC)\r\n"
+         "Date: Tue,  1 Dec 2026 05:10:00 +0000 (UTC)\r\n"
+         "From: MAILER-DAEMON@mx.far.example (Mail Delivery System)\r\n"
+         "Subject: Undelivered Mail Returned to Sender\r\n"
+         "To: " +
+         to +
+         "\r\n"
+         "Auto-Submitted: auto-replied\r\n"
+         "MIME-Version: 1.0\r\n"
+         "Content-Type: multipart/report; report-type=delivery-status;\r\n"
+         "\tboundary=\"4Z1.1764565800/mx.far.example\"\r\n"
+         "Message-Id: <20261201051000.4Z1@mx.far.example>\r\n"
+         "\r\n"
+         "This is a MIME-encapsulated message.\r\n"
+         "\r\n"
+         "--4Z1.1764565800/mx.far.example\r\n"
+         "Content-Description: Notification\r\n"
+         "Content-Type: text/plain; charset=us-ascii\r\n"
+         "\r\n"
+         "This is the mail system at host mx.far.example.\r\n"
+         "\r\n"
+         "I'm sorry to have to inform you that your message could not\r\n"
+         "be delivered to one or more recipients.\r\n"
+         "\r\n"
+         "--4Z1.1764565800/mx.far.example\r\n"
+         "Content-Description: Delivery report\r\n"
+         "Content-Type: message/delivery-status\r\n"
+         "\r\n"
+         "Reporting-MTA: dns; mx.far.example\r\n"
+         "X-Postfix-Queue-ID: 4Z1\r\n"
+         "X-Postfix-Sender: rfc822; " +
+         to +
+         "\r\n"
+         "Arrival-Date: Tue,  1 Dec 2026 05:09:58 +0000 (UTC)\r\n"
+         "\r\n"
+         "Final-Recipient: rfc822; " +
+         recipient +
+         "\r\n"
+         "Original-Recipient: rfc822;" +
+         recipient +
+         "\r\n"
+         "Action: " +
+         action +
+         "\r\n"
+         "Status: " +
+         status +
+         "\r\n"
+         "Remote-MTA: dns; inbox.far.example\r\n"
+         "Diagnostic-Code: smtp; " +
+         diagnostic +
+         "\r\n"
+         "    (in reply to RCPT TO command)\r\n"
+         "\r\n"
+         "--4Z1.1764565800/mx.far.example\r\n"
+         "Content-Description: Undelivered Message Headers\r\n"
+         "Content-Type: text/rfc822-headers\r\n"
+         "\r\n"
+         "From: Perfect Match <no-reply@mail.pm.test>\r\n"
+         "To: " +
+         recipient +
+         "\r\n"
+         "Subject: Confirm your email for Perfect Match\r\n"
+         "\r\n"
+         "--4Z1.1764565800/mx.far.example--\r\n";
+}
+
+}  // namespace
+
+TEST_F(SmtpDelivery, ALaterPermanentFailureReportIsABounceAndATransientOneIsOnlyCounted) {
+  SmtpServer smtp(dir_.path / "smtp", {});
+  auto& server = serve({{"PM_SMTP_URL", smtp_url("smtp", smtp)}, {"PM_SMTP_BOUNCE_DOMAIN", "bounces.pm.test"}});
+  auto ada = test::sign_up(server, test::unique_email("ada"));
+  auto bob = test::sign_up(server, test::unique_email("bob"));
+  EXPECT_EQ(deliver(), 2);
+  std::map<std::string, std::string> envelope;  // recipient -> MAIL FROM
+  for (const auto& mail : smtp.mails()) {
+    envelope[mail.meta["rcpt_tos"][0]] = mail.meta["mail_from"];
+    EXPECT_EQ(read(mail)["headers"]["From"], kFrom) << "the From header stays";
+  }
+  const std::string ada_bounces = envelope[ada.email];
+  ASSERT_TRUE(ada_bounces.starts_with("bounces+") && ada_bounces.ends_with("@bounces.pm.test")) << ada_bounces;
+  ASSERT_LE(ada_bounces.find('@'), 64u) << "a local part holds at most 64 characters";
+  EXPECT_NE(envelope[bob.email], ada_bounces) << "one address per mail";
+
+  auto report = [&](const std::string& text, const std::string& recipient = "") {
+    std::istringstream in(text);
+    return app::record_bounce_report(config_, in, recipient);
+  };
+  auto scalar = [&](const std::string& sql, const std::string& param) {
+    auto conn = db_.connect();
+    return pqxx::nontransaction(conn).exec_params1(sql, param)[0].as<int>();
+  };
+  const std::string bounced_sql =
+      "SELECT count(*) FROM email_bounces b JOIN users u ON u.email_index = b.email_index WHERE u.user_id = $1";
+
+  // Forged, altered, foreign: refused (EX_NOUSER), nothing recorded.
+  const auto local = ada_bounces.substr(0, ada_bounces.find('@'));
+  const std::string altered =
+      local.substr(0, local.size() - 1) + (local.back() == '0' ? "1" : "0") + "@bounces.pm.test";
+  const std::string elsewhere = local + "@bounces.evil.test";
+  const std::string unsigned_id = "bounces+" + local.substr(8, 32) + "@bounces.pm.test";
+  for (const auto& to : {altered, elsewhere, unsigned_id, std::string("postmaster@bounces.pm.test")})
+    EXPECT_EQ(report(postfix_dsn(to, ada.email, "failed", "5.1.1", "550 5.1.1 user unknown")), 67) << to;
+  EXPECT_EQ(scalar(bounced_sql, ada.user_id), 0);
+  // Not a report at all (an autoresponder's answer): taken, nothing recorded.
+  EXPECT_EQ(
+      report("From: ada@far.example\r\nTo: " + ada_bounces + "\r\nSubject: Out of office\r\n\r\nBack on Monday.\r\n"),
+      0);
+
+  // Bob's mailbox is full for now: a "delayed" 4.x.x report is counted on the mail, nothing else.
+  const std::string bob_bounces = envelope[bob.email];
+  EXPECT_EQ(report(postfix_dsn(bob_bounces, bob.email, "delayed", "4.2.2", "452 4.2.2 mailbox full")), 0);
+  EXPECT_EQ(scalar("SELECT delay_reports FROM email_outbox WHERE user_id = $1", bob.user_id), 1);
+  EXPECT_EQ(scalar(bounced_sql, bob.user_id), 0);
+
+  // Ada's address is gone: a "failed" 5.x.x report (its envelope recipient from the MTA, in upper
+  // case as some MTAs write it) records the bounce against her address.
+  std::string shouted = ada_bounces;
+  std::transform(shouted.begin(), shouted.end(), shouted.begin(), [](unsigned char c) { return std::toupper(c); });
+  EXPECT_EQ(report(postfix_dsn("someone@else.example", ada.email, "failed", "5.1.1",
+                               "550 5.1.1 <" + ada.email + ">: Recipient address rejected"),
+                   shouted),
+            0);
+  EXPECT_EQ(scalar(bounced_sql, ada.user_id), 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM email_outbox WHERE user_id = $1 AND failed_at IS NOT NULL AND last_error = "
+                   "'bounced after delivery: DSN 5.1.1'",
+                   ada.user_id),
+            1)
+      << "the status only: a diagnostic may quote the address";
+
+  // No more mail goes there; Bob's still does.
+  queue(ada.user_id, ada.email, "another");
+  queue(bob.user_id, bob.email, "another");
+  EXPECT_EQ(deliver(), 1);
+  EXPECT_EQ(smtp.mails().size(), 3u);
+  EXPECT_EQ(newest_row(ada.user_id)["last_error"].as<std::string>(), "not attempted: the address bounced before");
+  EXPECT_TRUE(newest_row(bob.user_id)["sent"].as<bool>());
 }

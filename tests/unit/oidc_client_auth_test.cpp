@@ -18,12 +18,12 @@ using namespace pm::auth::oidc;
 
 namespace {
 
-struct Decoded {
+struct DecodedAssertion {
   Json header, payload;
 };
 
 // Splits, decodes and checks the signature against `key`'s public JWK, as a provider would.
-Decoded verified(const std::string& token, const TestKey& key) {
+DecodedAssertion verified(const std::string& token, const TestKey& key) {
   auto jws = split_compact(token);
   EXPECT_TRUE(jws.has_value());
   auto jwk = parse_jwk(key.jwk());

@@ -218,6 +218,9 @@ export const t = {
     email: "Also by email",
     push: "Also by push notification",
   } as Record<string, string>,
+  // The language of mails and push messages (screens/language.tsx); each name in its own language.
+  messageLanguage: "Language of emails and push notifications",
+  messageLanguageNames: { en: "English", de: "Deutsch" } as Record<string, string>,
   pushThisDevice: "Allow notifications on this device",
   pushThisDeviceHint: "Your browser shows a notification even when the app is closed.",
   pushOn: "Notifications are on for this device.",

@@ -13,7 +13,7 @@ export function uniqueEmail(who: string): string {
 
 type Json = Record<string, any>;
 
-async function call(api: APIRequestContext, method: string, url: string, token?: string, data?: unknown): Promise<Json> {
+export async function call(api: APIRequestContext, method: string, url: string, token?: string, data?: unknown): Promise<Json> {
   const res = await api.fetch(url, {
     method,
     headers: token ? { Authorization: `Bearer ${token}` } : {},

@@ -2053,6 +2053,8 @@ export interface components {
             birth_date: components["schemas"]["BirthDate"];
             gender: components["schemas"]["Gender"];
             seeking_gender: components["schemas"]["SeekingGender"];
+            /** @description The language of the verification mail and of every later mail and push (English if absent). */
+            language?: components["schemas"]["Language"];
         };
         LoginInput: {
             /** @description Trimmed and lower-cased */
@@ -2330,7 +2332,16 @@ export interface components {
             max_distance: number;
             notification_settings: components["schemas"]["NotificationSettings"];
             privacy_settings: components["schemas"]["PrivacySettings"];
+            language: components["schemas"]["Language"];
         };
+        /**
+         * @description The language of the user's mails (verification, password reset, notifications) and push
+         *     messages: one the templates are written in (docs/notifications.md, "Language"). Anything
+         *     else is a 400 `validation-failed` naming `language`.
+         * @default en
+         * @enum {string}
+         */
+        Language: "en" | "de";
         /**
          * @description Absent fields stay as they are (a `null` age or distance counts as absent); the settings
          *     objects merge key by key and may not be `null`. After merging, min_age <= max_age.
@@ -2342,6 +2353,7 @@ export interface components {
             max_distance?: number;
             notification_settings?: components["schemas"]["NotificationSettings"];
             privacy_settings?: components["schemas"]["PrivacySettings"];
+            language?: components["schemas"]["Language"];
         };
         ReportInput: {
             reason: components["schemas"]["ReportReason"];

@@ -7,6 +7,7 @@ import { onFrame } from "../realtime";
 import { api, errorText, ok } from "../session";
 import { t } from "../strings";
 import { ErrorBox, Link, Loading } from "../ui";
+import { LanguageChoice } from "./language";
 import { PushSwitch } from "./push-switch";
 import { SettingsForm } from "./settings";
 
@@ -94,6 +95,7 @@ export function NotificationsScreen() {
       )}
       <SettingsForm group="notification_settings" id="notification-settings" title={t.notificationSettings} names={t.notificationSettingNames} />
       <PushSwitch />
+      <LanguageChoice />
     </main>
   );
 }
