@@ -181,10 +181,17 @@ for RATE in $RATES; do
     for (i = 1; i <= 6; i++) printf "%s%s %.0f%%", (i > 1 ? ", " : ""), name[i], 100 * (y[i] - x[i]) / s }')
   # What PostgreSQL holds: an acked message must be there even when its live delivery was lost.
   STORED_RUN=$(( $(stored) - STORED_BEFORE ))
+  # Each acked message the peer did not receive live by the end of the drain: is it in PostgreSQL
+  # (a client resuming the conversation gets it), or really gone? And did the drain see every
+  # message through, or stop at its deadline with some still on their way?
+  LOST_IDS=$(jq -cs '[.[].lost_client_message_ids[]?]' "${REPORTS[@]}")
+  LOST_STORED=$(psql "$DB_URL" -Atqc "SELECT count(*) FROM message_documents
+    WHERE client_message_id IN (SELECT jsonb_array_elements_text('$LOST_IDS'::jsonb))")
+  DRAIN_END=$(jq -rs '[.[].drain_end] | unique | join(", ")' "${REPORTS[@]}")
   OUT="$WORK/load-$RATE-summary.txt"
   "$LOAD" report "${REPORTS[@]}" >"$OUT"
-  echo "messaging: offered $RATE msg/s: $(grep '^summary:' "$OUT")" >&2
-  ROWS+=("| $RATE | $(summary connected "$OUT") of $(summary sockets "$OUT") ($LOAD_FDS fds on node 1) | $(summary sustained "$OUT") | $(summary p50_ms "$OUT") / $(summary p99_ms "$OUT") ms | $(summary ack_p50_ms "$OUT") / $(summary ack_p99_ms "$OUT") ms | $(summary lost "$OUT") / $(summary duplicated "$OUT") / $(summary out_of_order "$OUT") / $(summary unacked "$OUT") / $(summary errors "$OUT") / $(summary disconnects "$OUT") | $STORED_RUN / $(summary acked "$OUT") | $CPU_SHARE | $(awk -v b="$OMEM_MAX" 'BEGIN {printf "%.1f", b / 1048576}') MB |")
+  echo "messaging: offered $RATE msg/s: $(grep '^summary:' "$OUT"); drain: $DRAIN_END; lost live: $(summary lost "$OUT"), of them in PostgreSQL: $LOST_STORED" >&2
+  ROWS+=("| $RATE | $(summary connected "$OUT") of $(summary sockets "$OUT") ($LOAD_FDS fds on node 1) | $(summary sustained "$OUT") | $(summary p50_ms "$OUT") / $(summary p99_ms "$OUT") ms | $(summary ack_p50_ms "$OUT") / $(summary ack_p99_ms "$OUT") ms | $(summary lost "$OUT") ($LOST_STORED stored; drain: $DRAIN_END) / $(summary duplicated "$OUT") / $(summary out_of_order "$OUT") / $(summary unacked "$OUT") / $(summary errors "$OUT") / $(summary disconnects "$OUT") | $STORED_RUN / $(summary acked "$OUT") | $CPU_SHARE | $(awk -v b="$OMEM_MAX" 'BEGIN {printf "%.1f", b / 1048576}') MB |")
   BEST=$(awk -v a="${BEST:-0}" -v b="$(summary sustained "$OUT")" 'BEGIN {print (b > a ? b : a)}')
   sleep 2
 done
@@ -217,7 +224,7 @@ SEND_TPS_P=$(awk '/^tps = .*without initial connection time/ {printf "%.0f", $3}
 
 # ---- summary ----
 echo "messaging benchmark: $PAIRS pairs (A on node 1, B on node 2), $SHARDS client process(es)${PRIORITY:+ at $PRIORITY}, each rate ${SECONDS_MEASURED} s after ${WARMUP} s warm-up"
-echo "| offered msg/s | sockets ready | delivered msg/s | delivery p50 / p99 | ack p50 / p99 | lost / dup / out of order / unacked / errors / disconnects | stored / acked | CPU in the window (100% = a core; machine = all of it, 200% max) | Redis backlog to a node, max |"
+echo "| offered msg/s | sockets ready | delivered msg/s | delivery p50 / p99 | ack p50 / p99 | lost live (of them in PostgreSQL; how the drain ended) / dup / out of order / unacked / errors / disconnects | stored / acked | CPU in the window (100% = a core; machine = all of it, 200% max) | Redis backlog to a node, max |"
 echo "|---|---|---|---|---|---|---|---|---|"
 for row in "${ROWS[@]}"; do echo "$row"; done
 [[ -n $IDLE_PER_KB ]] && echo "idle: $IDLE sockets on node 1 (opened in $IDLE_CONNECT_S s, $IDLE_FDS fds), held ${IDLE_HOLD} s, still open at the end $IDLE_HELD; RSS $RSS_BEFORE -> $RSS_AFTER kB: **$IDLE_PER_KB kB per socket**"

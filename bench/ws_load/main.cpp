@@ -21,8 +21,11 @@
 // content "load-test message g sent <ns>"):
 //   delivery latency: send (frame queued) -> the peer's message.new for it (first copy);
 //   ack latency:      send -> the server's ack (the message is committed);
-//   lost:             acked but never delivered live to the peer (the drain waits until nothing
-//                     more arrives for 5 s; a real client would then resume and find it in PostgreSQL);
+//   lost:             acked but never delivered live to the peer: the drain waits until every
+//                     acked message has been delivered or --drain seconds have passed, and says
+//                     which ("drain_end"); the lost ones' client_message_ids are in the report
+//                     ("lost_client_message_ids") so that bench/messaging.sh can look for them in
+//                     PostgreSQL (a real client would resume and find them there);
 //   duplicated:       delivered to the peer more than once (same client_message_id);
 //   out of order:     a message.new whose seq is below one the socket already saw (each socket sees
 //                     its conversation's messages, its own echoes included). Two senders' messages
@@ -337,7 +340,7 @@ asio::awaitable<void> close_all(World& w) {
 
 struct LoadOptions {
   double rate = 100;
-  double seconds = 20, warmup = 5, drain = 120;
+  double seconds = 20, warmup = 5, drain = 300;
   double start_at = 0;  // unix time: shards start sending together
 };
 
@@ -398,23 +401,18 @@ asio::awaitable<void> offer_load(World& w, const LoadOptions& o, Json& report, d
     tick.expires_after(1ms);
     co_await tick.async_wait(asio::use_awaitable);
   }
-  // Drain: wait for every ack and every delivery of an acked message. An overloaded server is
-  // still working through its backlog, so give up only when nothing has arrived for 5 s (or at
-  // --drain): what is missing then is not coming live.
+  // Drain: wait for every ack and every delivery of an acked message, however slowly an
+  // overloaded server works through its backlog, until --drain seconds; then say which it was.
+  // (An earlier drain also gave up after 5 s without progress, which could not tell a message
+  // that was lost from one still queued behind a saturated node.)
   const auto drain_deadline = Clock::now() + std::chrono::milliseconds(static_cast<long>(o.drain * 1000));
   auto outstanding = [&] {
     long long n = 0;
     for (const Sent& s : w.stats.sent) n += s.sent_ns && !s.error && (!s.ack_ns || !s.deliveries);
     return n;
   };
-  long long left = outstanding();
-  auto last_progress = Clock::now();
-  while (left > 0 && Clock::now() < drain_deadline && Clock::now() - last_progress < 5s) {
-    co_await sleep_for(50ms);
-    const long long now_left = outstanding();
-    if (now_left < left) last_progress = Clock::now();
-    left = now_left;
-  }
+  while (outstanding() > 0 && Clock::now() < drain_deadline) co_await sleep_for(50ms);
+  report["drain_end"] = outstanding() == 0 ? "everything delivered" : "deadline";
   report["drain_seconds"] =
       std::chrono::duration<double>(
           Clock::now() - (start + std::chrono::milliseconds(static_cast<long>((o.warmup + o.seconds) * 1000))))
@@ -424,8 +422,11 @@ asio::awaitable<void> offer_load(World& w, const LoadOptions& o, Json& report, d
 
 Json summarize(const World& w, const LoadOptions& o, Json report) {
   long long sent = 0, acked = 0, errors = 0, delivered = 0, duplicates = 0, lost = 0, unacked = 0;
-  for (const Sent& s : w.stats.sent) {
+  Json lost_ids = Json::array();
+  for (std::size_t g = 0; g < w.stats.sent.size(); ++g) {
+    const Sent& s = w.stats.sent[g];
     if (!s.sent_ns) continue;
+    if (s.ack_ns && !s.deliveries) lost_ids.push_back(fmt::format("{}-m{}", run_tag(), g));
     ++sent;
     acked += s.ack_ns != 0;
     errors += s.error;
@@ -444,6 +445,7 @@ Json summarize(const World& w, const LoadOptions& o, Json report) {
                  {"duplicates", duplicates},
                  {"out_of_order", w.stats.seq_regressions},
                  {"lost", lost},
+                 {"lost_client_message_ids", lost_ids},
                  {"unacked", unacked},
                  {"not_ready_skips", w.stats.not_ready_skips},
                  {"acked_as_retry", w.stats.not_created},

@@ -6,6 +6,7 @@
 #include <openssl/crypto.h>
 
 #include "core/crypto.hpp"
+#include "core/text.hpp"
 
 namespace pm::mail {
 
@@ -17,12 +18,6 @@ constexpr std::size_t kMacHex = 20;
 // A newline starts it: no email address (what the key otherwise indexes) contains one.
 std::string signed_text(std::string_view hex_id) { return "\nbounce\n" + std::string(hex_id); }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
-
 bool all_hex(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isxdigit(c); });
 }
@@ -31,16 +26,16 @@ bool all_hex(std::string_view s) {
 
 std::string BounceAddresses::make(const std::string& outbox_id) const {
   std::string hex;
-  for (char c : lower(outbox_id))
+  for (char c : ascii_lower(outbox_id))
     if (c != '-') hex += c;
   return std::string(kPrefix) + hex + "." + mac_(signed_text(hex)).substr(0, kMacHex) + "@" + domain_;
 }
 
 std::optional<std::string> BounceAddresses::read(std::string_view address) const {
   // Mail systems may change the case of a local part: compare in lower case (all of it is hex).
-  const std::string a = lower(address);
+  const std::string a = ascii_lower(address);
   const auto at = a.rfind('@');
-  if (at == std::string::npos || a.substr(at + 1) != lower(domain_)) return std::nullopt;
+  if (at == std::string::npos || a.substr(at + 1) != ascii_lower(domain_)) return std::nullopt;
   std::string_view local(a.data(), at);
   if (!local.starts_with(kPrefix)) return std::nullopt;
   local.remove_prefix(kPrefix.size());

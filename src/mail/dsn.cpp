@@ -1,17 +1,13 @@
 #include "mail/dsn.hpp"
 
+#include "core/text.hpp"
+
 #include <algorithm>
 #include <cctype>
 
 namespace pm::mail {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -51,7 +47,7 @@ std::vector<Field> fields_of(const std::vector<std::string_view>& lines, std::si
     }
     auto colon = line.find(':');
     if (colon == std::string_view::npos) continue;
-    out.push_back({lower(trim(line.substr(0, colon))), std::string(trim(line.substr(colon + 1)))});
+    out.push_back({ascii_lower(trim(line.substr(0, colon))), std::string(trim(line.substr(colon + 1)))});
   }
   used = i - from + (i < lines.size() ? 1 : 0);
   return out;
@@ -65,7 +61,7 @@ std::string field(const std::vector<Field>& fields, std::string_view name) {
 
 // A Content-Type's parameter ("boundary"), unquoted; empty when absent.
 std::string parameter(std::string_view content_type, std::string_view name) {
-  auto lowered = lower(content_type);
+  auto lowered = ascii_lower(content_type);
   std::size_t at = 0;
   while ((at = lowered.find(name, at)) != std::string::npos) {
     const bool starts = at > 0 && (lowered[at - 1] == ';' || std::isspace(static_cast<unsigned char>(lowered[at - 1])));
@@ -119,7 +115,7 @@ std::optional<Dsn> parse_dsn(std::string_view message) {
   std::size_t used = 0;
   const auto headers = fields_of(lines, 0, used);
   const auto content_type = field(headers, "content-type");
-  if (!lower(content_type).starts_with("multipart/report")) return std::nullopt;
+  if (!ascii_lower(content_type).starts_with("multipart/report")) return std::nullopt;
   const auto boundary = parameter(content_type, "boundary");
   if (boundary.empty()) return std::nullopt;
 
@@ -136,7 +132,7 @@ std::optional<Dsn> parse_dsn(std::string_view message) {
     if (trim(lines[i]) != delimiter) continue;
     std::size_t part_used = 0;
     const auto part_headers = fields_of(lines, i + 1, part_used);
-    const auto type = lower(field(part_headers, "content-type"));
+    const auto type = ascii_lower(field(part_headers, "content-type"));
     if (!type.starts_with("message/delivery-status") && !type.starts_with("message/global-delivery-status")) continue;
     // The part's body: blocks of fields up to the next delimiter; the first is per message.
     std::size_t end = i + 1 + part_used;
@@ -158,7 +154,7 @@ std::optional<Dsn> parse_dsn(std::string_view message) {
         continue;
       }
       DsnRecipient r{.final_recipient = typed_address(field(block, "final-recipient")),
-                     .action = lower(field(block, "action")),
+                     .action = ascii_lower(field(block, "action")),
                      .status = std::string(trim(field(block, "status")).substr(0, 16)),
                      .diagnostic = field(block, "diagnostic-code")};
       if (r.status.find(' ') != std::string::npos) r.status = r.status.substr(0, r.status.find(' '));

@@ -6,6 +6,7 @@
 #include "core/crypto.hpp"
 #include "core/json.hpp"
 #include "core/log.hpp"
+#include "core/text.hpp"
 #include "db/transaction.hpp"
 #include "mail/repository.hpp"
 
@@ -14,11 +15,6 @@ namespace pm::mail {
 namespace {
 
 std::string context(const std::string& outbox_id) { return "email_outbox.payload:" + outbox_id; }
-
-std::string address_key(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 // A mail claimed and started: what deliver_one sends once the start is committed.
 struct Started {
@@ -60,7 +56,7 @@ EmailOutbox::Step EmailOutbox::deliver_one() {
               .html = p.value("html", ""),
               .list_unsubscribe = p.value("list_unsubscribe", ""),
               .envelope_from = bounces_ ? bounces_->make(id) : ""};
-    auto to_index = email_index_(address_key(mail.to));
+    auto to_index = email_index_(ascii_lower(mail.to));
     if (repository::has_bounced(tx, to_index)) {
       repository::mark_email_failed(tx, id, "not attempted: the address bounced before");
       return Step::failed;
@@ -158,12 +154,12 @@ Result<ReportOutcome> EmailOutbox::record_report(const Dsn& dsn) {
     auto row = repository::email_by_id(tx, *outbox_id);
     if (!row) return ReportOutcome::ignored;
     auto payload = PM_TRY(cipher_.decrypt(row->payload_encrypted, context(*outbox_id)));
-    const std::string to = address_key(Json::parse(payload).value("to", ""));
+    const std::string to = ascii_lower(Json::parse(payload).value("to", ""));
     // The recipient the report is about: the mail's (each mail has one); an MTA that rewrote the
     // address (an alias, a forward) reports another, which counts when it is the only one.
     const DsnRecipient* about = nullptr;
     for (const auto& r : dsn.recipients)
-      if (address_key(r.final_recipient) == to) about = &r;
+      if (ascii_lower(r.final_recipient) == to) about = &r;
     if (!about && dsn.recipients.size() == 1) about = &dsn.recipients.front();
     if (!about) return ReportOutcome::ignored;
     if (about->action == "failed" && about->permanent()) {

@@ -10,17 +10,13 @@
 
 #include "core/config_values.hpp"
 #include "core/http_client.hpp"
+#include "core/text.hpp"
 #include "core/time.hpp"
 #include "mail/mime.hpp"
 
 namespace pm::mail {
 
 namespace {
-
-std::string ascii_lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 struct Upload {
   const std::string& text;

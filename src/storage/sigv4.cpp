@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "core/crypto.hpp"
+#include "core/text.hpp"
 
 namespace pm::storage::sigv4 {
 
@@ -17,12 +18,6 @@ namespace {
 
 // Each derived key feeds the next HMAC as its key (AWS's signing-key chain).
 std::string hmac(std::string_view key, std::string_view data) { return crypto::hmac_sha256(key, data); }
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Header values are trimmed and inner runs of spaces collapse to one.
 std::string trim_value(std::string_view v) {
@@ -49,7 +44,7 @@ std::string scope(const Credentials& c, Clock::time_point t) {
 // Sorted "name:value" pairs and the ';'-joined names.
 std::pair<std::string, std::string> canonical_headers(const Pairs& headers) {
   Pairs sorted;
-  for (const auto& [k, v] : headers) sorted.emplace_back(lower(k), trim_value(v));
+  for (const auto& [k, v] : headers) sorted.emplace_back(ascii_lower(k), trim_value(v));
   std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   std::string lines, names;
   for (std::size_t i = 0; i < sorted.size(); ++i) {

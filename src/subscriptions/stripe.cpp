@@ -5,15 +5,11 @@
 #include "core/http_client.hpp"
 #include "core/json.hpp"
 #include "core/log.hpp"
+#include "core/text.hpp"
 
 namespace pm::subscriptions {
 
 namespace {
-
-std::string ascii_lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 void form_add(std::string& form, std::string_view key, std::string_view value) {
   if (!form.empty()) form += '&';

@@ -1,0 +1,13 @@
+#pragma once
+// Small text helpers for protocol text (headers, addresses, keywords): ASCII only, on purpose;
+// human text is never case-folded this way.
+
+#include <string>
+#include <string_view>
+
+namespace pm {
+
+// `s` with A-Z turned to a-z and every other byte kept (UTF-8 passes through unchanged).
+std::string ascii_lower(std::string_view s);
+
+}  // namespace pm
