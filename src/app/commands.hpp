@@ -20,8 +20,9 @@ int import_questions(Config config, const std::string& file);
 
 // The matching worker: vectors, regeneration, expiry; `once`: stop when there is no more work.
 int run_worker(Config config, bool once);
-// Vectors and matches for every user, resumable under `run_id`, on `jobs` threads.
-int generate_all_matches(Config config, const std::string& run_id, int jobs);
+// Vectors and matches for every user, resumable under `run_id`, searched on `jobs` threads and
+// written `users_per_transaction` users at a time.
+int generate_all_matches(Config config, const std::string& run_id, int jobs, int users_per_transaction);
 // Offline scoring of a JSON-lines users file against a bank file (docs/offline-scoring.md).
 struct ScoreOptions {
   std::string bank_file, users_file;

@@ -1,5 +1,6 @@
 #include "matching/engine.hpp"
 
+#include <algorithm>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -140,33 +141,55 @@ Result<std::size_t> Engine::refresh(bool force) {
 }
 
 Result<Json> Engine::compute_vectors(const std::string& user_id) {
+  auto docs = PM_TRY(compute_vectors(std::vector<std::string>{user_id}));
+  if (docs.empty()) return std::unexpected(Problem("not-found", "there is no such user"));
+  return docs.front();
+}
+
+Result<std::vector<Json>> Engine::compute_vectors(const std::vector<std::string>& user_ids) {
   actor::Scope system(actor::Scope::system());  // reads every candidate's data (docs/security.md)
   auto idx = PM_TRY(index());
   const ScoringBank& bank = idx->bank();
   // Read, embed outside the transaction (a remote model may be slow), then write.
-  auto input = PM_TRY(db::transact(
-      d_.db, [&](pqxx::work& tx) -> Result<std::tuple<repository::UserRow, std::vector<AnswerValue>, std::string>> {
-        auto row = repository::user_row(tx, user_id);
-        if (!row) return std::unexpected(Problem("not-found", "there is no such user"));
-        auto answers = repository::answers_of(tx, {user_id}, bank.bank().key);
-        return std::tuple{*row, answers[user_id], repository::bio_of(tx, user_id)};
-      }));
-  auto& [row, answers, bio] = input;
-  TraitVectors v = trait_vectors(bank, bank.encode_all(answers));
-  auto text = PM_TRY(d_.embedder.embed(embedding_text(bio, bank.open_answers(answers))));
-  Json doc = vector_document(user_id, v, text, d_.embedder.model(), row, bank.bank().version);
-  Json metadata = {{"model", kTraitModel},
-                   {"version", kTraitModelVersion},
-                   {"dimensions", v.profile.size()},
-                   {"keyTraits", v.key_traits},
-                   {"keyValues", v.key_values},
-                   {"textModel", d_.embedder.model()},
-                   {"bankVersion", bank.bank().version}};
+  struct Input {
+    std::vector<repository::UserRow> rows;
+    std::map<std::string, std::vector<AnswerValue>> answers;
+    std::map<std::string, std::string> bios;
+  };
+  auto input = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<Input> {
+    return Input{.rows = repository::user_rows(tx, user_ids),
+                 .answers = repository::answers_of(tx, user_ids, bank.bank().key),
+                 .bios = repository::bios_of(tx, user_ids)};
+  }));
+  struct Computed {
+    std::string user_id;
+    Json doc, metadata;
+    std::vector<float> profile;
+  };
+  std::vector<Computed> computed;
+  for (const auto& row : input.rows) {
+    const auto& answers = input.answers[row.user_id];
+    TraitVectors v = trait_vectors(bank, bank.encode_all(answers));
+    auto text = PM_TRY(d_.embedder.embed(embedding_text(input.bios[row.user_id], bank.open_answers(answers))));
+    Json metadata = {{"model", kTraitModel},
+                     {"version", kTraitModelVersion},
+                     {"dimensions", v.profile.size()},
+                     {"keyTraits", v.key_traits},
+                     {"keyValues", v.key_values},
+                     {"textModel", d_.embedder.model()},
+                     {"bankVersion", bank.bank().version}};
+    computed.push_back({row.user_id,
+                        vector_document(row.user_id, v, text, d_.embedder.model(), row, bank.bank().version),
+                        std::move(metadata), v.profile});
+  }
+  // All the users' vectors in one transaction.
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<bool> {
-    repository::save_vectors(tx, user_id, doc, v.profile, metadata);
+    for (const auto& c : computed) repository::save_vectors(tx, c.user_id, c.doc, c.profile, c.metadata);
     return true;
   }));
-  return doc;
+  std::vector<Json> docs;
+  for (auto& c : computed) docs.push_back(std::move(c.doc));
+  return docs;
 }
 
 Result<IndexedUser> Engine::indexed(const std::string& user_id) {
@@ -234,36 +257,65 @@ Result<Insights> Engine::insights_for(const PairPerson& a, const PairPerson& b, 
 
 Result<Generated> Engine::generate(const std::string& user_id) {
   actor::Scope system(actor::Scope::system());  // reads every candidate's data (docs/security.md)
+  auto standings = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::map<std::string, Standing>> {
+    return repository::standings(tx, {user_id});
+  }));
+  auto searched = PM_TRY(search(user_id, standings[user_id]));
+  Generated out{.search = searched.stats};
+  auto planned = PM_TRY(compose({std::move(searched)}));
+  auto& rows = planned.front().rows;
+  if (rows.empty()) return out;
+  auto inserted = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<repository::InsertedMatch>> {
+    return repository::copy_matches(tx, std::move(rows));
+  }));
+  for (const auto& m : inserted) out.match_ids.push_back(m.match_id);
+  out.created = static_cast<int>(out.match_ids.size());
+  std::vector<std::string> changed{user_id};
+  for (const auto& m : inserted) changed.push_back(m.user_id_1 == user_id ? m.user_id_2 : m.user_id_1);
+  d_.cache.forget_users(changed);
+  return out;
+}
+
+Result<Searched> Engine::search(const std::string& user_id, const Standing& standing) {
+  actor::Scope system(actor::Scope::system());  // reads every candidate's data (docs/security.md)
   auto who = PM_TRY(indexed(user_id));
   if (who.facts.hidden)
     return std::unexpected(
         Problem("profile-hidden",
                 "your profile is hidden or not discoverable; make it visible and discoverable to get matches"));
   auto idx = PM_TRY(index());
+  Searched out{.user_id = user_id, .who = std::move(who)};
+  const int want = d_.config.matches_per_user - standing.pending;
+  if (want <= 0) return out;
+  out.candidates =
+      idx->best(out.who, standing.excluded, static_cast<std::size_t>(want), SearchPath::automatic, &out.stats);
+  return out;
+}
+
+Result<std::vector<Planned>> Engine::compose(std::vector<Searched> searched) {
+  actor::Scope system(actor::Scope::system());  // reads every candidate's data (docs/security.md)
+  auto idx = PM_TRY(index());
   const ScoringBank& bank = idx->bank();
 
-  auto before = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::pair<std::vector<std::string>, int>> {
-    return std::pair{repository::excluded_for(tx, user_id), repository::pending_count(tx, user_id)};
-  }));
-  Generated out;
-  const int want = d_.config.matches_per_user - before.second;
-  if (want <= 0) return out;
-  std::unordered_set<std::string> excluded(before.first.begin(), before.first.end());
-  auto candidates = idx->best(who, excluded, static_cast<std::size_t>(want), SearchPath::automatic, &out.search);
-  if (candidates.empty()) return out;
+  // The people behind every pair of every user: names and open answers, for the insights, in one read.
+  std::vector<std::string> ids;
+  for (const auto& s : searched) {
+    if (s.candidates.empty()) continue;
+    ids.push_back(s.user_id);
+    for (const auto& c : s.candidates) ids.push_back(c.user_id);
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  using People = std::map<std::string, std::pair<std::string, std::vector<AnswerValue>>>;
+  People people;
+  if (!ids.empty())
+    people = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<People> {
+      People out;
+      auto answers = repository::answers_of(tx, ids, bank.bank().key, true);
+      for (const auto& [id, name] : repository::first_names(tx, ids)) out[id] = {name, answers[id]};
+      return out;
+    }));
 
-  // The people behind each pair: names, open answers and key traits, for the insights.
-  std::vector<std::string> ids{user_id};
-  for (const auto& c : candidates) ids.push_back(c.user_id);
-  auto people = PM_TRY(db::transact(
-      d_.db, [&](pqxx::work& tx) -> Result<std::map<std::string, std::pair<std::string, std::vector<AnswerValue>>>> {
-        std::map<std::string, std::pair<std::string, std::vector<AnswerValue>>> out;
-        auto answers = repository::answers_of(tx, ids, bank.bank().key, true);
-        for (const auto& [id, name] : repository::first_names(tx, ids)) out[id] = {name, answers[id]};
-        return out;
-      }));
-
-  std::map<std::string, MatchProfile> profiles;  // kept alive for the PairPersons below
   auto person = [&](const std::string& id, const MatchProfile& profile) {
     const auto& [name, answers] = people[id];
     TraitVectors v = trait_vectors(bank, profile.answers);
@@ -273,40 +325,42 @@ Result<Generated> Engine::generate(const std::string& user_id) {
                       .key_traits = v.key_traits,
                       .key_values = v.key_values};
   };
-  const PairPerson me = person(user_id, who.profile);
   // How often each answer is given, once for all the pairs: what makes a shared answer telling.
   const AnswerFrequencies frequencies = idx->answer_frequencies();
-  // The configured chat model writes the prose only while the llm_insights flag lets it for this user.
-  const bool llm = d_.llm.enabled() && (!llm_insights_on || llm_insights_on(user_id));
-  std::vector<repository::NewMatch> rows;
-  for (const auto& c : candidates) {
-    auto other = idx->find(c.user_id);
-    if (!other || !people.count(c.user_id)) continue;
-    const MatchProfile& profile = profiles[c.user_id] = other->profile;
-    const PairPerson them = person(c.user_id, profile);
-    auto insights = PM_TRY(insights_for(me, them, c.score, llm, &frequencies));
-    repository::NewMatch m{
-        .user_a = user_id, .user_b = c.user_id, .score = c.score.score, .score_details = score_json(c.score, insights)};
-    m.ranking = kQuestionnaireRanking;
-    // The stored direction follows the canonical order of the pair.
-    if (c.user_id < user_id)
-      std::swap(m.score_details["satisfaction"]["first"], m.score_details["satisfaction"]["second"]);
-    for (const auto& a : insights.attributes) m.attributes.emplace_back(a.name, a.score, a.description);
-    Json factors = insights.to_json()["keyFactors"];
-    m.highlights = {{"summary", insights.summary}, {"keyFactors", factors}};
-    m.detailed_analysis = insights.detailed_analysis;
-    m.insight_document = {{"compatibilityScore", c.score.score},
-                          {"generatedAt", iso8601(Clock::now())},
-                          {"insights", insights.to_json()},
-                          {"aiModel", llm ? d_.llm.model() : kInsightModel},
-                          {"version", kInsightVersion}};
-    rows.push_back(std::move(m));
+  std::vector<Planned> out;
+  for (auto& s : searched) {
+    Planned planned{.user_id = s.user_id};
+    const std::string& user_id = s.user_id;
+    const PairPerson me = person(user_id, s.who.profile);
+    // The configured chat model writes the prose only while the llm_insights flag lets it for this user.
+    const bool llm = !s.candidates.empty() && d_.llm.enabled() && (!llm_insights_on || llm_insights_on(user_id));
+    for (const auto& c : s.candidates) {
+      auto other = idx->find(c.user_id);
+      if (!other || !people.count(c.user_id)) continue;
+      const MatchProfile profile = other->profile;  // kept alive for the PairPerson below
+      const PairPerson them = person(c.user_id, profile);
+      auto insights = PM_TRY(insights_for(me, them, c.score, llm, &frequencies));
+      repository::NewMatch m{.user_a = user_id,
+                             .user_b = c.user_id,
+                             .score = c.score.score,
+                             .score_details = score_json(c.score, insights)};
+      m.ranking = kQuestionnaireRanking;
+      // The stored direction follows the canonical order of the pair.
+      if (c.user_id < user_id)
+        std::swap(m.score_details["satisfaction"]["first"], m.score_details["satisfaction"]["second"]);
+      for (const auto& a : insights.attributes) m.attributes.emplace_back(a.name, a.score, a.description);
+      Json factors = insights.to_json()["keyFactors"];
+      m.highlights = {{"summary", insights.summary}, {"keyFactors", factors}};
+      m.detailed_analysis = insights.detailed_analysis;
+      m.insight_document = {{"compatibilityScore", c.score.score},
+                            {"generatedAt", iso8601(Clock::now())},
+                            {"insights", insights.to_json()},
+                            {"aiModel", llm ? d_.llm.model() : kInsightModel},
+                            {"version", kInsightVersion}};
+      planned.rows.push_back(std::move(m));
+    }
+    out.push_back(std::move(planned));
   }
-  out.match_ids = PM_TRY(db::transact(
-      d_.db, [&](pqxx::work& tx) -> Result<std::vector<std::string>> { return repository::insert_matches(tx, rows); }));
-  out.created = static_cast<int>(out.match_ids.size());
-  d_.cache.forget_user(user_id);
-  for (const auto& m : rows) d_.cache.forget_user(m.user_b);
   return out;
 }
 

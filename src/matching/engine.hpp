@@ -47,6 +47,22 @@ struct Generated {
   }
 };
 
+using repository::Standing;
+
+// One user's search for new matches: the user as indexed and the best candidates within their
+// standing (PM_MATCHES_PER_USER minus their pending matches, none they are excluded from).
+struct Searched {
+  std::string user_id;
+  IndexedUser who;
+  std::vector<Candidate> candidates;
+  SearchStats stats;
+};
+// One user's new matches, with attributes and insights, ready to be written.
+struct Planned {
+  std::string user_id;
+  std::vector<repository::NewMatch> rows;
+};
+
 class Engine {
  public:
   struct Deps {
@@ -68,8 +84,17 @@ class Engine {
 
   // Recomputes and stores the user's vectors from their current answers and bio.
   Result<Json> compute_vectors(const std::string& user_id);
+  // The same for several users: one read, one write transaction (`matches generate --all`); users
+  // gone meanwhile are left out. Returns the documents stored.
+  Result<std::vector<Json>> compute_vectors(const std::vector<std::string>& user_ids);
   // Generates the user's best new matches (up to PM_MATCHES_PER_USER pending); no rate limit.
   Result<Generated> generate(const std::string& user_id);
+  // Generation in its two steps, for writing many users' matches at once (BatchGeneration): the
+  // search (in memory; 4xx for a user who cannot be matched: hidden, incomplete), then the
+  // attributes and insights of every pair found, after one read of the people in them.
+  Result<Searched> search(const std::string& user_id, const Standing& standing);
+  Result<std::vector<Planned>> compose(std::vector<Searched> searched);
+  MatchCache& cache() { return d_.cache; }
   // Set by app/ at wiring time: whether the configured chat model (PM_LLM_PROVIDER) writes the
   // insights of the matches generated for this user: the `llm_insights` feature flag
   // (docs/feature-flags.md). Unset: whenever a provider is configured.

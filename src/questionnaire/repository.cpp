@@ -172,6 +172,16 @@ void upsert_answer(pqxx::work& tx, const std::string& user_id, const std::string
   tx.exec_params(kUpsertAnswer, question_id, user_id, value.dump(), importance, acceptable.dump());
 }
 
+void copy_answers(pqxx::work& tx, const std::vector<NewAnswer>& answers) {
+  if (answers.empty()) return;
+  pqxx::stream_to rows(
+      tx, "answers",
+      std::vector<std::string>{"question_id", "user_id", "response_value", "importance_score", "acceptable"});
+  for (const auto& a : answers)
+    rows << std::make_tuple(a.question_id, a.user_id, a.value.dump(), a.importance, a.acceptable.dump());
+  rows.complete();
+}
+
 void set_retired(pqxx::work& tx, const std::string& user_id, const std::vector<std::string>& question_ids,
                  bool retired) {
   if (question_ids.empty()) return;
