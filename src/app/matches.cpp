@@ -5,6 +5,7 @@
 // PM_MATCHES_PER_USER pending.
 
 #include <iostream>
+#include <thread>
 
 #include "app/app.hpp"
 #include "app/commands.hpp"
@@ -32,14 +33,31 @@ int generate_all_matches(Config config, const std::string& run_id, int jobs, int
     matching::GenerationRun run(app.db, run_id);
     const std::string bank = app.config.question_bank;
 
-    // 1. Vectors of everyone whose questionnaire is newer than their vectors.
-    std::vector<std::string> pending;
+    // 1. Vectors of everyone whose questionnaire is newer than their vectors: batches of kBatch
+    // users (one read, one write transaction each), `jobs` batches at once.
     for (;;) {
-      auto batch = must(run.users_needing_vectors(bank, kBatch), "reading users");
-      if (batch.empty()) break;
-      ProgressBar bar("computing vectors", static_cast<long long>(batch.size()));
-      must(app.match_engine.compute_vectors(batch), "computing vectors");
-      bar.advance(static_cast<long long>(batch.size()));
+      auto users = must(run.users_needing_vectors(bank, kBatch * jobs), "reading users");
+      if (users.empty()) break;
+      ProgressBar bar("computing vectors", static_cast<long long>(users.size()));
+      std::vector<std::string> failures(static_cast<std::size_t>(jobs));
+      {
+        std::vector<std::jthread> threads;
+        for (int t = 0; t < jobs; ++t)
+          threads.emplace_back([&, t] {
+            const auto first = users.begin() + std::min<long>(static_cast<long>(users.size()), t * kBatch);
+            const auto last = users.begin() + std::min<long>(static_cast<long>(users.size()), (t + 1) * kBatch);
+            if (first == last) return;
+            try {
+              auto done = app.match_engine.compute_vectors(std::vector<std::string>(first, last));
+              if (!done) failures[static_cast<std::size_t>(t)] = done.error().detail;
+            } catch (const std::exception& e) {  // a database error
+              failures[static_cast<std::size_t>(t)] = e.what();
+            }
+            bar.advance(last - first);
+          });
+      }
+      for (const auto& f : failures)
+        if (!f.empty()) throw std::runtime_error("computing vectors: " + f);
     }
 
     // 2. Matches, in batches of users each written in one transaction with the run's position

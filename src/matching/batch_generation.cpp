@@ -11,6 +11,7 @@
 #include <unordered_set>
 
 #include "core/actor.hpp"
+#include "core/mutex.hpp"
 #include "db/transaction.hpp"
 #include "matching/repository.hpp"
 
@@ -70,7 +71,7 @@ class PairsInFlight {
  public:
   // Drops the pairs of the batches the writer has committed.
   void forget_committed() {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     const long upto = committed_.load();
     for (auto it = by_batch_.begin(); it != by_batch_.end() && it->first <= upto; it = by_batch_.erase(it))
       for (const auto& [a, b] : it->second) {
@@ -80,7 +81,7 @@ class PairsInFlight {
   }
   // The user's standing as read, with the pairs in flight added.
   Standing with_in_flight(const std::string& user_id, Standing standing) {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     auto it = partners_.find(user_id);
     if (it == partners_.end()) return standing;
     for (const auto& other : it->second)
@@ -90,7 +91,7 @@ class PairsInFlight {
   // Keeps the candidates whose pair nobody else has found meanwhile, and records them as in
   // flight under batch `seq`.
   void claim(long seq, const std::string& user_id, std::vector<Candidate>& candidates) {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     auto& mine = partners_[user_id];
     std::erase_if(candidates, [&](const Candidate& c) { return mine.count(c.user_id) > 0; });
     for (const auto& c : candidates) {
@@ -102,16 +103,16 @@ class PairsInFlight {
   void committed(long seq) { committed_ = seq; }
 
  private:
-  void erase_partner(const std::string& a, const std::string& b) {
+  void erase_partner(const std::string& a, const std::string& b) PM_REQUIRES(mutex_) {
     auto it = partners_.find(a);
     if (it == partners_.end()) return;
     it->second.erase(b);
     if (it->second.empty()) partners_.erase(it);
   }
 
-  std::mutex mutex_;
-  std::unordered_map<std::string, std::unordered_set<std::string>> partners_;
-  std::map<long, std::vector<std::pair<std::string, std::string>>> by_batch_;
+  Mutex mutex_;
+  std::unordered_map<std::string, std::unordered_set<std::string>> partners_ PM_GUARDED_BY(mutex_);
+  std::map<long, std::vector<std::pair<std::string, std::string>>> by_batch_ PM_GUARDED_BY(mutex_);
   std::atomic<long> committed_{-1};
 };
 

