@@ -206,6 +206,9 @@ Result<SeedReport> Seeder::run(const SeedOptions& options, ProgressBar* progress
 
   // Batches are independent (every user is drawn from the seed alone), so several run at once:
   // the database, not this process, is the bottleneck, and it works on each connection in parallel.
+  // A batch spends most of its time waiting for round trips (~10 statements a user besides the
+  // answers' COPY), so more connections than cores: four per core (profiled: 2026-12-01,
+  // docs/benchmarks.md).
   std::atomic<int> next{0};
   std::atomic<bool> failed{false};
   std::mutex mutex;
@@ -238,8 +241,8 @@ Result<SeedReport> Seeder::run(const SeedOptions& options, ProgressBar* progress
       if (progress) progress->advance(last - first + 1);
     }
   };
-  const int wanted =
-      options.workers > 0 ? options.workers : std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 2, 8);
+  const int wanted = options.workers > 0 ? options.workers
+                                         : std::clamp(4 * static_cast<int>(std::thread::hardware_concurrency()), 4, 8);
   const int workers = std::clamp(wanted, 1, std::max(1, batches));
   {
     std::vector<std::jthread> threads;
