@@ -134,7 +134,7 @@ int main(int argc, char** argv) {
   int generate_jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   generate->add_option("--jobs", generate_jobs, "threads searching and composing matches (default: one per core)")
       ->check(CLI::Range(1, 64));
-  int generate_batch = 250;
+  int generate_batch = 100;
   generate
       ->add_option("--users-per-transaction", generate_batch,
                    "users whose matches are written (and the run's position saved) in one transaction")

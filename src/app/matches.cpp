@@ -35,9 +35,10 @@ int generate_all_matches(Config config, const std::string& run_id, int jobs, int
 
     // 1. Vectors of everyone whose questionnaire is newer than their vectors: batches of kBatch
     // users (one read, one write transaction each), `jobs` batches at once.
-    for (;;) {
-      auto users = must(run.users_needing_vectors(bank, kBatch * jobs), "reading users");
+    for (std::string after;;) {
+      auto users = must(run.users_needing_vectors(bank, after, kBatch * jobs), "reading users");
       if (users.empty()) break;
+      after = users.back();
       ProgressBar bar("computing vectors", static_cast<long long>(users.size()));
       std::vector<std::string> failures(static_cast<std::size_t>(jobs));
       {

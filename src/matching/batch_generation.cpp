@@ -173,6 +173,7 @@ Result<BatchGeneration::Totals> BatchGeneration::pipeline(
   actor::Scope system(actor::Scope::system());  // reads and writes every user's matches (docs/security.md)
   BatchQueue queue(static_cast<std::size_t>(options_.queue_depth));
   PairsInFlight in_flight;
+  PeopleMemo people;  // names and open answers, read once a run
   Totals totals;
   std::optional<Problem> write_failure;
   std::string last_written = after;
@@ -186,6 +187,7 @@ Result<BatchGeneration::Totals> BatchGeneration::pipeline(
           [&]() -> Result<std::vector<repository::InsertedMatch>> {
         try {
           return db::transact(db_, [&](pqxx::work& tx) -> Result<std::vector<repository::InsertedMatch>> {
+            repository::allow_long_statements(tx);
             auto rows = repository::copy_matches(tx, std::move(batch->rows));
             repository::save_run_position(tx, run_id_, batch->users.back(), done, false);
             return rows;
@@ -255,7 +257,7 @@ Result<BatchGeneration::Totals> BatchGeneration::pipeline(
         std::vector<Searched> chunk;
         for (std::size_t i = c; i < found.size(); i += chunks)
           if (found[i] && !found[i]->candidates.empty()) chunk.push_back(std::move(*found[i]));
-        composed[c] = PM_TRY(engine_.compose(std::move(chunk)));
+        composed[c] = PM_TRY(engine_.compose(std::move(chunk), &people));
         return {};
       });
       if (score_failure) break;

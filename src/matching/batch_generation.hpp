@@ -25,7 +25,7 @@ namespace pm::matching {
 class BatchGeneration {
  public:
   struct Options {
-    int users_per_transaction = 250;
+    int users_per_transaction = 100;
     int queue_depth = 2;                      // batches scored ahead of the writer
     int scorers = 1;                          // threads searching and composing a batch
     std::function<void(int users)> progress;  // after each batch is scored (any thread)

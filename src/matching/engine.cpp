@@ -292,12 +292,14 @@ Result<Searched> Engine::search(const std::string& user_id, const Standing& stan
   return out;
 }
 
-Result<std::vector<Planned>> Engine::compose(std::vector<Searched> searched) {
+Result<std::vector<Planned>> Engine::compose(std::vector<Searched> searched, PeopleMemo* known) {
   actor::Scope system(actor::Scope::system());  // reads every candidate's data (docs/security.md)
   auto idx = PM_TRY(index());
   const ScoringBank& bank = idx->bank();
 
-  // The people behind every pair of every user: names and open answers, for the insights, in one read.
+  // The people behind every pair of every user: names and open answers, for the insights. Those
+  // not in `known` (a batch run's memory of the people it has read) are read in pages of
+  // kAnswerBatch users (one statement each).
   std::vector<std::string> ids;
   for (const auto& s : searched) {
     if (s.candidates.empty()) continue;
@@ -306,15 +308,33 @@ Result<std::vector<Planned>> Engine::compose(std::vector<Searched> searched) {
   }
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  using People = std::map<std::string, std::pair<std::string, std::vector<AnswerValue>>>;
-  People people;
-  if (!ids.empty())
-    people = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<People> {
-      People out;
-      auto answers = repository::answers_of(tx, ids, bank.bank().key, true);
-      for (const auto& [id, name] : repository::first_names(tx, ids)) out[id] = {name, answers[id]};
+  PeopleMemo local;
+  PeopleMemo& memo = known ? *known : local;
+  std::map<std::string, PersonFacts> people;
+  std::vector<std::string> missing;
+  {
+    MutexLock lock(memo.mutex);
+    for (const auto& id : ids)
+      if (auto it = memo.people.find(id); it != memo.people.end())
+        people[id] = it->second;
+      else
+        missing.push_back(id);
+  }
+  for (std::size_t start = 0; start < missing.size(); start += kAnswerBatch) {
+    std::vector<std::string> page(missing.begin() + static_cast<long>(start),
+                                  missing.begin() + static_cast<long>(std::min(missing.size(), start + kAnswerBatch)));
+    auto read = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::map<std::string, PersonFacts>> {
+      std::map<std::string, PersonFacts> out;
+      auto answers = repository::answers_of(tx, page, bank.bank().key, true);
+      for (const auto& [id, name] : repository::first_names(tx, page)) out[id] = {name, answers[id]};
       return out;
     }));
+    MutexLock lock(memo.mutex);
+    for (auto& [id, facts] : read) {
+      memo.people[id] = facts;
+      people[id] = std::move(facts);
+    }
+  }
 
   auto person = [&](const std::string& id, const MatchProfile& profile) {
     const auto& [name, answers] = people[id];

@@ -57,6 +57,12 @@ struct Searched {
   std::vector<Candidate> candidates;
   SearchStats stats;
 };
+// What the insights quote of a person: first name and open answers.
+using PersonFacts = std::pair<std::string, std::vector<AnswerValue>>;
+struct PeopleMemo {
+  Mutex mutex;
+  std::unordered_map<std::string, PersonFacts> people PM_GUARDED_BY(mutex);
+};
 // One user's new matches, with attributes and insights, ready to be written.
 struct Planned {
   std::string user_id;
@@ -93,7 +99,8 @@ class Engine {
   // search (in memory; 4xx for a user who cannot be matched: hidden, incomplete), then the
   // attributes and insights of every pair found, after one read of the people in them.
   Result<Searched> search(const std::string& user_id, const Standing& standing);
-  Result<std::vector<Planned>> compose(std::vector<Searched> searched);
+  // `known`: the people read so far by a batch run (any thread), so each is read once a run.
+  Result<std::vector<Planned>> compose(std::vector<Searched> searched, PeopleMemo* known = nullptr);
   MatchCache& cache() { return d_.cache; }
   // Set by app/ at wiring time: whether the configured chat model (PM_LLM_PROVIDER) writes the
   // insights of the matches generated for this user: the `llm_insights` feature flag

@@ -272,6 +272,7 @@ constexpr const char* kCountUsersWithVectors = R"sql(SELECT count(*) AS users FR
 constexpr const char* kUsersNeedingVectors = R"sql(
   SELECT r.user_id FROM questionnaire_responses r LEFT JOIN user_vectors v ON v.user_id = r.user_id
   WHERE r.bank_key = $1 AND (r.doc->>'completedAt') IS NOT NULL AND (v.user_id IS NULL OR v.updated_at < r.updated_at)
+    AND ($3::text = '' OR r.user_id > $3::uuid)
   ORDER BY r.user_id LIMIT $2
 )sql";
 constexpr const char* kRunPosition = R"sql(
@@ -406,6 +407,8 @@ std::map<std::string, Standing> standings(pqxx::work& tx, const std::vector<std:
   }
   return out;
 }
+
+void allow_long_statements(pqxx::work& tx) { tx.exec("SET LOCAL statement_timeout = '5min'"); }
 
 std::vector<InsertedMatch> copy_matches(pqxx::work& tx, std::vector<NewMatch> matches) {
   if (matches.empty()) return {};
@@ -558,9 +561,10 @@ std::vector<std::string> users_with_vectors(pqxx::work& tx, const std::string& a
 
 int count_users_with_vectors(pqxx::work& tx) { return tx.exec1(kCountUsersWithVectors)["users"].as<int>(); }
 
-std::vector<std::string> users_needing_vectors(pqxx::work& tx, const std::string& bank_key, int limit) {
+std::vector<std::string> users_needing_vectors(pqxx::work& tx, const std::string& bank_key,
+                                               const std::string& after_user, int limit) {
   std::vector<std::string> out;
-  for (const auto& r : tx.exec_params(kUsersNeedingVectors, bank_key, limit))
+  for (const auto& r : tx.exec_params(kUsersNeedingVectors, bank_key, limit, after_user))
     out.push_back(r["user_id"].as<std::string>());
   return out;
 }

@@ -80,6 +80,9 @@ struct InsertedMatch {
 // already exists, appears twice (the better score is kept), or whose user is gone, suspended or
 // banned is skipped; returns the matches inserted.
 std::vector<InsertedMatch> copy_matches(pqxx::work& tx, std::vector<NewMatch> matches);
+// A batch's transaction moves tens of thousands of rows in one statement: PM_DB_STATEMENT_TIMEOUT_MS
+// (meant for requests) is lifted to 5 minutes for the rest of the transaction.
+void allow_long_statements(pqxx::work& tx);
 
 // ---- discovery and decisions ----
 
@@ -141,8 +144,10 @@ void finish_job(pqxx::work& tx, const std::string& job_id, const std::optional<s
 // `matches generate --all`: users with vectors after `after_user` (ordered by id), and run records.
 std::vector<std::string> users_with_vectors(pqxx::work& tx, const std::string& after_user, int limit);
 int count_users_with_vectors(pqxx::work& tx);
-// Users who completed the questionnaire but have no vectors yet.
-std::vector<std::string> users_needing_vectors(pqxx::work& tx, const std::string& bank_key, int limit);
+// Users who completed the questionnaire but have no vectors yet (or older ones), after `after_user`
+// (by id: each page reads only its own rows through idx_questionnaire_responses_completed).
+std::vector<std::string> users_needing_vectors(pqxx::work& tx, const std::string& bank_key,
+                                               const std::string& after_user, int limit);
 std::optional<std::string> run_position(pqxx::work& tx, const std::string& run_id);
 void save_run_position(pqxx::work& tx, const std::string& run_id, const std::string& last_user, int done,
                        bool finished);
