@@ -6,6 +6,9 @@
 #
 #   bench/generation.sh BIN [USERS]   (USERS default 100000)
 #
+# Also writes bench/results/generation-USERS.json (the figures, the load average before and after,
+# and the generation's top statements by PostgreSQL time from pg_stat_statements).
+#
 # Works in its own database, perfectmatch_bench (dropped at the end, and at the start if a run
 # was interrupted), and Redis database 15, so the development data is never touched.
 set -euo pipefail
@@ -47,6 +50,7 @@ psql "$ADMIN_URL" -qc "CREATE DATABASE perfectmatch_bench" >/dev/null
 PGOPTIONS="--client-min-messages=warning" psql "$DB_URL" -v ON_ERROR_STOP=1 -qf "$ROOT/deps/postgres-bootstrap.sql" >/dev/null
 
 now() { date +%s.%N; }
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN {printf "%.1f", b - a}'; }
 # Runs a command with its stderr (progress lines) stamped with seconds since start, into a log.
 stamped() {
@@ -69,6 +73,10 @@ pgbench -i -q -s 10 "$DB_URL" >"$WORK/pgbench.log" 2>&1
 pgbench -n -c 2 -j 2 -T "$PGBENCH_SECONDS" "$DB_URL" >>"$WORK/pgbench.log" 2>&1
 TPS=$(awk '/^tps = .*without initial connection time/ {print $3}' "$WORK/pgbench.log")
 
+# pg_stat_statements is enabled in the local stack (its view lives in the development database, its
+# counts cover every database): reset, so what is left afterwards is the generation's.
+STATS_URL="$PM_ADMIN_DATABASE_URL"
+psql "$STATS_URL" -Atqc "SELECT pg_stat_statements_reset()" >/dev/null 2>&1 || true
 : >"$WORK/generate.log"
 t0=$(now)
 stamped "$WORK/generate.log" "$BIN" matches generate --all --run-id "bench-$USERS" >>"$WORK/generate.log"
@@ -89,3 +97,31 @@ awk -v users="$USERS" -v seed="$SEED_S" -v gen="$GEN_S" -v vec="$VEC_S" -v match
   printf "| - index load and matches (%d) | %.1f s | %.0f users/s, %.0f matches inserted/s |\n", matches, gen - vec, users / (gen - vec), matches / (gen - vec)
   printf "%s\n", summary
 }'
+
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+TOP_SQL=$(psql "$STATS_URL" -Atqc "SELECT coalesce(json_agg(t), '[]') FROM (
+  SELECT round(s.total_exec_time / 1000)::float8 AS seconds, s.calls,
+         left(regexp_replace(s.query, '\s+', ' ', 'g'), 160) AS statement
+  FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = 'perfectmatch_bench'
+  ORDER BY s.total_exec_time DESC LIMIT 8) t" 2>/dev/null || echo '[]')
+mkdir -p "$ROOT/bench/results"
+cat >"$ROOT/bench/results/generation-$USERS.json" <<JSON
+{
+  "command": "bench/generation.sh BIN $USERS",
+  "date": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
+  "users": $USERS,
+  "load_average_before": "$LOAD_BEFORE",
+  "load_average_after": "$LOAD_AFTER",
+  "pgbench_tps": ${TPS:-null},
+  "pgbench_seconds": $PGBENCH_SECONDS,
+  "seed_seconds": $SEED_S,
+  "generate_seconds": $GEN_S,
+  "vectors_seconds": $VEC_S,
+  "matches_seconds": $(awk -v g="$GEN_S" -v v="$VEC_S" 'BEGIN {printf "%.1f", g - v}'),
+  "matches": $MATCHES,
+  "vectors": $VECTORS,
+  "summary": "$SUMMARY",
+  "top_statements": $TOP_SQL
+}
+JSON
+echo "written: bench/results/generation-$USERS.json" >&2

@@ -150,8 +150,13 @@ int main(int argc, char** argv) {
   generate->add_option("--run-id", run_id,
                        "name of this run; an interrupted run with the same name resumes where it stopped");
   int generate_jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  generate->add_option("--jobs", generate_jobs, "users generated at once (default: one per core)")
+  generate->add_option("--jobs", generate_jobs, "threads searching and composing matches (default: one per core)")
       ->check(CLI::Range(1, 64));
+  int generate_batch = 100;
+  generate
+      ->add_option("--users-per-transaction", generate_batch,
+                   "users whose matches are written (and the run's position saved) in one transaction")
+      ->check(CLI::Range(1, 100000));
 
   auto* learn = cli.add_subcommand(
       "learn",
@@ -271,7 +276,7 @@ int main(int argc, char** argv) {
   if (*seed) return app::seed_demo(std::move(config), seed_users, seed_value, !seed_no_photos, seed_history);
   if (*import) return app::import_questions(std::move(config), bank_file);
   if (*worker) return app::run_worker(std::move(config), worker_once);
-  if (*generate) return app::generate_all_matches(std::move(config), run_id, generate_jobs);
+  if (*generate) return app::generate_all_matches(std::move(config), run_id, generate_jobs, generate_batch);
   if (*learn) return app::learn(std::move(config));
   if (*score) return app::score_users(config, score_options);
   if (*simulate) return app::simulate(simulate_options);

@@ -79,13 +79,15 @@ Result<Prepared> prepare(const SeedDeps& deps, const questionnaire::Bank& bank, 
   return p;
 }
 
-// The questionnaire as completed: answers, then the response document built like the engine's.
-void write_questionnaire(pqxx::work& tx, const questionnaire::Bank& bank, const Prepared& p) {
+// The questionnaire as completed: the response document built like the engine's; the answers are
+// added to `answers`, which the batch writes with one COPY.
+void write_questionnaire(pqxx::work& tx, const questionnaire::Bank& bank, const Prepared& p,
+                         std::vector<questionnaire::NewAnswer>& answers) {
   const auto now = Clock::now();
   const auto answered_at = iso8601(now);
   std::map<std::string, questionnaire::StoredAnswer> stored;
   for (const auto& a : p.answers) {
-    questionnaire::bulk::upsert_answer(tx, p.user_id, a.question->id, a.value, a.acceptable, a.importance);
+    answers.push_back({p.user_id, a.question->id, a.value, a.acceptable, a.importance});
     stored[a.question->id] = {a.question->id, a.value, a.acceptable, a.importance, false, answered_at};
   }
   auto view = questionnaire::view_of(bank, stored, p.person.premium);
@@ -97,7 +99,8 @@ void write_questionnaire(pqxx::work& tx, const questionnaire::Bank& bank, const 
   questionnaire::bulk::save_response(tx, p.user_id, bank.key, doc);
 }
 
-void write_user(pqxx::work& tx, const questionnaire::Bank& bank, const Prepared& p, const std::string& password_hash) {
+void write_user(pqxx::work& tx, const questionnaire::Bank& bank, const Prepared& p, const std::string& password_hash,
+                std::vector<questionnaire::NewAnswer>& answers) {
   const Person& who = p.person;
   auth::bulk::insert_account(tx, {.user_id = p.user_id,
                                   .email_encrypted = p.email_encrypted,
@@ -117,7 +120,7 @@ void write_user(pqxx::work& tx, const questionnaire::Bank& bank, const Prepared&
   prefs->max_distance = *p.preferences.max_distance;
   profiles::bulk::save_preferences(tx, p.user_id, *prefs);
   if (who.premium) repository::make_premium(tx, p.user_id);
-  write_questionnaire(tx, bank, p);
+  write_questionnaire(tx, bank, p, answers);
 }
 
 Problem bank_missing(const std::string& key) {
@@ -145,11 +148,13 @@ Result<SeedReport> run_batch(const Batch& b, int first, int last) {
   }
   auto created = PM_TRY(db::transact(b.deps.db, [&](pqxx::work& tx) -> Result<std::vector<const Prepared*>> {
     std::vector<const Prepared*> made;
+    std::vector<questionnaire::NewAnswer> answers;  // the batch's, ~90 a user: one COPY at the end
     for (const auto& p : batch) {
       if (auth::bulk::email_index_taken(tx, p.email_index)) continue;
-      write_user(tx, b.bank, p, b.password_hash);
+      write_user(tx, b.bank, p, b.password_hash, answers);
       made.push_back(&p);
     }
+    questionnaire::bulk::copy_answers(tx, answers);
     return made;
   }));
   SeedReport report{.existing = static_cast<int>(batch.size() - created.size())};
@@ -201,6 +206,9 @@ Result<SeedReport> Seeder::run(const SeedOptions& options, ProgressBar* progress
 
   // Batches are independent (every user is drawn from the seed alone), so several run at once:
   // the database, not this process, is the bottleneck, and it works on each connection in parallel.
+  // A batch spends most of its time waiting for round trips (~10 statements a user besides the
+  // answers' COPY), so more connections than cores: four per core (profiled: 2026-12-01,
+  // docs/benchmarks.md).
   std::atomic<int> next{0};
   std::atomic<bool> failed{false};
   std::mutex mutex;
@@ -233,8 +241,8 @@ Result<SeedReport> Seeder::run(const SeedOptions& options, ProgressBar* progress
       if (progress) progress->advance(last - first + 1);
     }
   };
-  const int wanted =
-      options.workers > 0 ? options.workers : std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 2, 8);
+  const int wanted = options.workers > 0 ? options.workers
+                                         : std::clamp(4 * static_cast<int>(std::thread::hardware_concurrency()), 4, 8);
   const int workers = std::clamp(wanted, 1, std::max(1, batches));
   {
     std::vector<std::jthread> threads;

@@ -35,7 +35,7 @@ struct SeedOptions {
   std::uint64_t seed = 42;
   bool photos = true;
   int batch_size = 200;             // users per transaction
-  int workers = 0;                  // batches written at once, each on its own connection; 0: one per core (2-8)
+  int workers = 0;                  // batches written at once, each on its own connection; 0: four per core (4-8)
   int history_pairs_per_user = 10;  // pairs each person was shown in the simulated history (0: none)
 };
 

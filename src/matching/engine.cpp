@@ -1,5 +1,6 @@
 #include "matching/engine.hpp"
 
+#include <algorithm>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -141,33 +142,55 @@ Result<std::size_t> Engine::refresh(bool force) {
 }
 
 Result<Json> Engine::compute_vectors(const std::string& user_id) {
+  auto docs = PM_TRY(compute_vectors(std::vector<std::string>{user_id}));
+  if (docs.empty()) return std::unexpected(Problem("not-found", "there is no such user"));
+  return docs.front();
+}
+
+Result<std::vector<Json>> Engine::compute_vectors(const std::vector<std::string>& user_ids) {
   actor::Scope system(actor::Scope::system());  // reads every candidate's data (docs/security.md)
   auto idx = PM_TRY(index());
   const ScoringBank& bank = idx->bank();
   // Read, embed outside the transaction (a remote model may be slow), then write.
-  auto input = PM_TRY(db::transact(
-      d_.db, [&](pqxx::work& tx) -> Result<std::tuple<repository::UserRow, std::vector<AnswerValue>, std::string>> {
-        auto row = repository::user_row(tx, user_id);
-        if (!row) return std::unexpected(Problem("not-found", "there is no such user"));
-        auto answers = repository::answers_of(tx, {user_id}, bank.bank().key);
-        return std::tuple{*row, answers[user_id], repository::bio_of(tx, user_id)};
-      }));
-  auto& [row, answers, bio] = input;
-  TraitVectors v = trait_vectors(bank, bank.encode_all(answers));
-  auto text = PM_TRY(d_.embedder.embed(embedding_text(bio, bank.open_answers(answers))));
-  Json doc = vector_document(user_id, v, text, d_.embedder.model(), row, bank.bank().version);
-  Json metadata = {{"model", kTraitModel},
-                   {"version", kTraitModelVersion},
-                   {"dimensions", v.profile.size()},
-                   {"keyTraits", v.key_traits},
-                   {"keyValues", v.key_values},
-                   {"textModel", d_.embedder.model()},
-                   {"bankVersion", bank.bank().version}};
+  struct Input {
+    std::vector<repository::UserRow> rows;
+    std::map<std::string, std::vector<AnswerValue>> answers;
+    std::map<std::string, std::string> bios;
+  };
+  auto input = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<Input> {
+    return Input{.rows = repository::user_rows(tx, user_ids),
+                 .answers = repository::answers_of(tx, user_ids, bank.bank().key),
+                 .bios = repository::bios_of(tx, user_ids)};
+  }));
+  struct Computed {
+    std::string user_id;
+    Json doc, metadata;
+    std::vector<float> profile;
+  };
+  std::vector<Computed> computed;
+  for (const auto& row : input.rows) {
+    const auto& answers = input.answers[row.user_id];
+    TraitVectors v = trait_vectors(bank, bank.encode_all(answers));
+    auto text = PM_TRY(d_.embedder.embed(embedding_text(input.bios[row.user_id], bank.open_answers(answers))));
+    Json metadata = {{"model", kTraitModel},
+                     {"version", kTraitModelVersion},
+                     {"dimensions", v.profile.size()},
+                     {"keyTraits", v.key_traits},
+                     {"keyValues", v.key_values},
+                     {"textModel", d_.embedder.model()},
+                     {"bankVersion", bank.bank().version}};
+    computed.push_back({row.user_id,
+                        vector_document(row.user_id, v, text, d_.embedder.model(), row, bank.bank().version),
+                        std::move(metadata), v.profile});
+  }
+  // All the users' vectors in one transaction.
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<bool> {
-    repository::save_vectors(tx, user_id, doc, v.profile, metadata);
+    for (const auto& c : computed) repository::save_vectors(tx, c.user_id, c.doc, c.profile, c.metadata);
     return true;
   }));
-  return doc;
+  std::vector<Json> docs;
+  for (auto& c : computed) docs.push_back(std::move(c.doc));
+  return docs;
 }
 
 Result<IndexedUser> Engine::indexed(const std::string& user_id) {
@@ -235,27 +258,40 @@ Result<Insights> Engine::insights_for(const PairPerson& a, const PairPerson& b, 
 
 Result<Generated> Engine::generate(const std::string& user_id) {
   actor::Scope system(actor::Scope::system());  // reads every candidate's data (docs/security.md)
+  auto standings = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::map<std::string, Standing>> {
+    return repository::standings(tx, {user_id});
+  }));
+  auto searched = PM_TRY(search(user_id, standings[user_id]));
+  Generated out{.search = searched.stats};
+  auto planned = PM_TRY(compose({std::move(searched)}));
+  auto& rows = planned.front().rows;
+  if (rows.empty()) return out;
+  auto inserted = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<repository::InsertedMatch>> {
+    return repository::copy_matches(tx, std::move(rows));
+  }));
+  for (const auto& m : inserted) out.match_ids.push_back(m.match_id);
+  out.created = static_cast<int>(out.match_ids.size());
+  matches_written({user_id}, inserted);
+  return out;
+}
+
+Result<Searched> Engine::search(const std::string& user_id, const Standing& standing) {
+  actor::Scope system(actor::Scope::system());  // reads every candidate's data (docs/security.md)
   auto who = PM_TRY(indexed(user_id));
   if (who.facts.hidden)
     return std::unexpected(
         Problem("profile-hidden",
                 "your profile is hidden or not discoverable; make it visible and discoverable to get matches"));
   auto idx = PM_TRY(index());
-  const ScoringBank& bank = idx->bank();
-
-  auto before = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::pair<std::vector<std::string>, int>> {
-    return std::pair{repository::excluded_for(tx, user_id), repository::pending_count(tx, user_id)};
-  }));
-  Generated out;
-  const int want = d_.config.matches_per_user - before.second;
+  Searched out{.user_id = user_id, .who = std::move(who)};
+  const int want = d_.config.matches_per_user - standing.pending;
   if (want <= 0) return out;
-  std::unordered_set<std::string> excluded(before.first.begin(), before.first.end());
-  // One model for the whole generation: a newer one swapped in meanwhile ranks the next.
+  // One model for the whole search: a newer one swapped in meanwhile ranks the next.
   const auto model = d_.models.current();
   // A model or the cap may pass over the questionnaire's best: choose from a wider pool.
   const bool reorders = model || d_.exposure.enabled();
   const auto wanted = static_cast<std::size_t>(want);
-  auto pool = idx->best(who, excluded, reorders ? wanted * 4 : wanted, &out.search);
+  auto pool = idx->best(out.who, standing.excluded, reorders ? wanted * 4 : wanted, &out.stats);
   if (d_.exposure.enabled()) {
     std::vector<std::string> ids;
     for (const auto& c : pool) ids.push_back(c.user_id);
@@ -266,26 +302,74 @@ Result<Generated> Engine::generate(const std::string& user_id) {
                                       {.want = wanted,
                                        .explore_every = d_.config.exploration_every,
                                        .explore_max_decisions = d_.config.exploration_max_decisions});
-  if (ranked.empty()) return out;
-  std::vector<Candidate> candidates;
-  std::unordered_set<std::string> explored;
+  if (model) out.ranking = ranking_name(model->version);
   for (const auto& r : ranked) {
-    candidates.push_back(r.candidate);
-    if (r.explored) explored.insert(r.candidate.user_id);
+    out.candidates.push_back(r.candidate);
+    if (r.explored) out.explored.insert(r.candidate.user_id);
+  }
+  return out;
+}
+
+void Engine::matches_written(const std::vector<std::string>& generated_for,
+                             const std::vector<repository::InsertedMatch>& inserted) {
+  const std::unordered_set<std::string> generating(generated_for.begin(), generated_for.end());
+  std::vector<std::string> changed = generated_for, shown;
+  for (const auto& m : inserted)
+    for (const auto* id : {&m.user_id_1, &m.user_id_2}) {
+      changed.push_back(*id);
+      if (!generating.contains(*id) || generating.contains(m.user_id_1) == generating.contains(m.user_id_2))
+        shown.push_back(*id);
+    }
+  std::sort(changed.begin(), changed.end());
+  changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
+  d_.cache.forget_users(changed);
+  d_.exposure.count(shown);
+}
+
+Result<std::vector<Planned>> Engine::compose(std::vector<Searched> searched, PeopleMemo* known) {
+  actor::Scope system(actor::Scope::system());  // reads every candidate's data (docs/security.md)
+  auto idx = PM_TRY(index());
+  const ScoringBank& bank = idx->bank();
+
+  // The people behind every pair of every user: names and open answers, for the insights. Those
+  // not in `known` (a batch run's memory of the people it has read) are read in pages of
+  // kAnswerBatch users (one statement each).
+  std::vector<std::string> ids;
+  for (const auto& s : searched) {
+    if (s.candidates.empty()) continue;
+    ids.push_back(s.user_id);
+    for (const auto& c : s.candidates) ids.push_back(c.user_id);
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  PeopleMemo local;
+  PeopleMemo& memo = known ? *known : local;
+  std::map<std::string, PersonFacts> people;
+  std::vector<std::string> missing;
+  {
+    MutexLock lock(memo.mutex);
+    for (const auto& id : ids)
+      if (auto it = memo.people.find(id); it != memo.people.end())
+        people[id] = it->second;
+      else
+        missing.push_back(id);
+  }
+  for (std::size_t start = 0; start < missing.size(); start += kAnswerBatch) {
+    std::vector<std::string> page(missing.begin() + static_cast<long>(start),
+                                  missing.begin() + static_cast<long>(std::min(missing.size(), start + kAnswerBatch)));
+    auto read = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::map<std::string, PersonFacts>> {
+      std::map<std::string, PersonFacts> out;
+      auto answers = repository::answers_of(tx, page, bank.bank().key, true);
+      for (const auto& [id, name] : repository::first_names(tx, page)) out[id] = {name, answers[id]};
+      return out;
+    }));
+    MutexLock lock(memo.mutex);
+    for (auto& [id, facts] : read) {
+      memo.people[id] = facts;
+      people[id] = std::move(facts);
+    }
   }
 
-  // The people behind each pair: names, open answers and key traits, for the insights.
-  std::vector<std::string> ids{user_id};
-  for (const auto& c : candidates) ids.push_back(c.user_id);
-  auto people = PM_TRY(db::transact(
-      d_.db, [&](pqxx::work& tx) -> Result<std::map<std::string, std::pair<std::string, std::vector<AnswerValue>>>> {
-        std::map<std::string, std::pair<std::string, std::vector<AnswerValue>>> out;
-        auto answers = repository::answers_of(tx, ids, bank.bank().key, true);
-        for (const auto& [id, name] : repository::first_names(tx, ids)) out[id] = {name, answers[id]};
-        return out;
-      }));
-
-  std::map<std::string, MatchProfile> profiles;  // kept alive for the PairPersons below
   auto person = [&](const std::string& id, const MatchProfile& profile) {
     const auto& [name, answers] = people[id];
     TraitVectors v = trait_vectors(bank, profile.answers);
@@ -295,45 +379,42 @@ Result<Generated> Engine::generate(const std::string& user_id) {
                       .key_traits = v.key_traits,
                       .key_values = v.key_values};
   };
-  const PairPerson me = person(user_id, who.profile);
   // How often each answer is given, once for all the pairs: what makes a shared answer telling.
   const AnswerFrequencies frequencies = idx->answer_frequencies();
-  // The configured chat model writes the prose only while the llm_insights flag lets it for this user.
-  const bool llm = d_.llm.enabled() && (!llm_insights_on || llm_insights_on(user_id));
-  std::vector<repository::NewMatch> rows;
-  for (const auto& c : candidates) {
-    auto other = idx->find(c.user_id);
-    if (!other || !people.count(c.user_id)) continue;
-    const MatchProfile& profile = profiles[c.user_id] = other->profile;
-    const PairPerson them = person(c.user_id, profile);
-    auto insights = PM_TRY(insights_for(me, them, c.score, llm, &frequencies));
-    repository::NewMatch m{
-        .user_a = user_id, .user_b = c.user_id, .score = c.score.score, .score_details = score_json(c.score, insights)};
-    m.ranking = !model                         ? std::string(kQuestionnaireRanking)
-                : explored.contains(c.user_id) ? ranking_name(model->version) + "-explore"
-                                               : ranking_name(model->version);
-    // The stored direction follows the canonical order of the pair.
-    if (c.user_id < user_id)
-      std::swap(m.score_details["satisfaction"]["first"], m.score_details["satisfaction"]["second"]);
-    for (const auto& a : insights.attributes) m.attributes.emplace_back(a.name, a.score, a.description);
-    Json factors = insights.to_json()["keyFactors"];
-    m.highlights = {{"summary", insights.summary}, {"keyFactors", factors}};
-    m.detailed_analysis = insights.detailed_analysis;
-    m.insight_document = {{"compatibilityScore", c.score.score},
-                          {"generatedAt", iso8601(Clock::now())},
-                          {"insights", insights.to_json()},
-                          {"aiModel", llm ? d_.llm.model() : kInsightModel},
-                          {"version", kInsightVersion}};
-    rows.push_back(std::move(m));
+  std::vector<Planned> out;
+  for (auto& s : searched) {
+    Planned planned{.user_id = s.user_id};
+    const std::string& user_id = s.user_id;
+    const PairPerson me = person(user_id, s.who.profile);
+    // The configured chat model writes the prose only while the llm_insights flag lets it for this user.
+    const bool llm = !s.candidates.empty() && d_.llm.enabled() && (!llm_insights_on || llm_insights_on(user_id));
+    for (const auto& c : s.candidates) {
+      auto other = idx->find(c.user_id);
+      if (!other || !people.count(c.user_id)) continue;
+      const MatchProfile profile = other->profile;  // kept alive for the PairPerson below
+      const PairPerson them = person(c.user_id, profile);
+      auto insights = PM_TRY(insights_for(me, them, c.score, llm, &frequencies));
+      repository::NewMatch m{.user_a = user_id,
+                             .user_b = c.user_id,
+                             .score = c.score.score,
+                             .score_details = score_json(c.score, insights)};
+      m.ranking = s.explored.contains(c.user_id) ? s.ranking + "-explore" : s.ranking;
+      // The stored direction follows the canonical order of the pair.
+      if (c.user_id < user_id)
+        std::swap(m.score_details["satisfaction"]["first"], m.score_details["satisfaction"]["second"]);
+      for (const auto& a : insights.attributes) m.attributes.emplace_back(a.name, a.score, a.description);
+      Json factors = insights.to_json()["keyFactors"];
+      m.highlights = {{"summary", insights.summary}, {"keyFactors", factors}};
+      m.detailed_analysis = insights.detailed_analysis;
+      m.insight_document = {{"compatibilityScore", c.score.score},
+                            {"generatedAt", iso8601(Clock::now())},
+                            {"insights", insights.to_json()},
+                            {"aiModel", llm ? d_.llm.model() : kInsightModel},
+                            {"version", kInsightVersion}};
+      planned.rows.push_back(std::move(m));
+    }
+    out.push_back(std::move(planned));
   }
-  out.match_ids = PM_TRY(db::transact(
-      d_.db, [&](pqxx::work& tx) -> Result<std::vector<std::string>> { return repository::insert_matches(tx, rows); }));
-  out.created = static_cast<int>(out.match_ids.size());
-  std::vector<std::string> shown;  // each is now in one more feed today
-  for (const auto& m : rows) shown.push_back(m.user_b);
-  d_.exposure.count(shown);
-  d_.cache.forget_user(user_id);
-  for (const auto& m : rows) d_.cache.forget_user(m.user_b);
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "cache/redis.hpp"
@@ -50,6 +51,30 @@ struct Generated {
   }
 };
 
+using repository::Standing;
+
+// One user's search for new matches: the user as indexed and the best candidates within their
+// standing (PM_MATCHES_PER_USER minus their pending matches, none they are excluded from).
+struct Searched {
+  std::string user_id;
+  IndexedUser who;
+  std::vector<Candidate> candidates;  // in the order the ranking adds them
+  SearchStats stats;
+  std::string ranking = kQuestionnaireRanking;  // matches.ranking: the stored model's version, when one ranked
+  std::unordered_set<std::string> explored;     // candidates placed by an exploration slot (ranking.hpp)
+};
+// What the insights quote of a person: first name and open answers.
+using PersonFacts = std::pair<std::string, std::vector<AnswerValue>>;
+struct PeopleMemo {
+  Mutex mutex;
+  std::unordered_map<std::string, PersonFacts> people PM_GUARDED_BY(mutex);
+};
+// One user's new matches, with attributes and insights, ready to be written.
+struct Planned {
+  std::string user_id;
+  std::vector<repository::NewMatch> rows;
+};
+
 class Engine {
  public:
   struct Deps {
@@ -73,10 +98,25 @@ class Engine {
 
   // Recomputes and stores the user's vectors from their current answers and bio.
   Result<Json> compute_vectors(const std::string& user_id);
+  // The same for several users: one read, one write transaction (`matches generate --all`); users
+  // gone meanwhile are left out. Returns the documents stored.
+  Result<std::vector<Json>> compute_vectors(const std::vector<std::string>& user_ids);
   // Generates the user's best new matches (up to PM_MATCHES_PER_USER pending); no rate limit.
   // Candidates are ordered by ranking.hpp (the model's mutual interest when one is loaded, with
   // exploration slots), without those at today's exposure cap.
   Result<Generated> generate(const std::string& user_id);
+  // Generation in its two steps, for writing many users' matches at once (BatchGeneration): the
+  // search (in memory; 4xx for a user who cannot be matched: hidden, incomplete), then the
+  // attributes and insights of every pair found, after one read of the people in them.
+  Result<Searched> search(const std::string& user_id, const Standing& standing);
+  // `known`: the people read so far by a batch run (any thread), so each is read once a run.
+  Result<std::vector<Planned>> compose(std::vector<Searched> searched, PeopleMemo* known = nullptr);
+  MatchCache& cache() { return d_.cache; }
+  // After new matches are committed: everyone in them has stale cached matches, and each person
+  // added to another's feed is in one more feed today (the exposure cap). `generated_for`: whose
+  // matches were generated; a pair of two such users counts for both.
+  void matches_written(const std::vector<std::string>& generated_for,
+                       const std::vector<repository::InsertedMatch>& inserted);
   // Set by app/ at wiring time: whether the configured chat model (PM_LLM_PROVIDER) writes the
   // insights of the matches generated for this user: the `llm_insights` feature flag
   // (docs/feature-flags.md). Unset: whenever a provider is configured.

@@ -5,9 +5,10 @@
 
 namespace pm::matching {
 
-Result<std::vector<std::string>> GenerationRun::users_needing_vectors(const std::string& bank_key, int limit) {
+Result<std::vector<std::string>> GenerationRun::users_needing_vectors(const std::string& bank_key,
+                                                                      const std::string& after_user, int limit) {
   return db::transact(db_, [&](pqxx::work& tx) -> Result<std::vector<std::string>> {
-    return repository::users_needing_vectors(tx, bank_key, limit);
+    return repository::users_needing_vectors(tx, bank_key, after_user, limit);
   });
 }
 
@@ -15,22 +16,9 @@ Result<int> GenerationRun::count_users_with_vectors() {
   return db::transact(db_, [&](pqxx::work& tx) -> Result<int> { return repository::count_users_with_vectors(tx); });
 }
 
-Result<std::vector<std::string>> GenerationRun::users_with_vectors(const std::string& after_user, int limit) {
-  return db::transact(db_, [&](pqxx::work& tx) -> Result<std::vector<std::string>> {
-    return repository::users_with_vectors(tx, after_user, limit);
-  });
-}
-
 Result<std::string> GenerationRun::position() {
   return db::transact(
       db_, [&](pqxx::work& tx) -> Result<std::string> { return repository::run_position(tx, run_id_).value_or(""); });
-}
-
-Result<void> GenerationRun::save_position(const std::string& last_user, int done, bool finished) {
-  return db::transact(db_, [&](pqxx::work& tx) -> Result<void> {
-    repository::save_run_position(tx, run_id_, last_user, done, finished);
-    return {};
-  });
 }
 
 }  // namespace pm::matching

@@ -16,14 +16,14 @@ class GenerationRun {
   GenerationRun(db::Pool& db, std::string run_id) : db_(db), run_id_(std::move(run_id)) {}
 
   // Up to `limit` users who completed the questionnaire of `bank_key` but have no vectors yet.
-  Result<std::vector<std::string>> users_needing_vectors(const std::string& bank_key, int limit);
-  // How many users have vectors, and up to `limit` of them after `after_user` (by id).
+  Result<std::vector<std::string>> users_needing_vectors(const std::string& bank_key, const std::string& after_user,
+                                                         int limit);
+  // How many users have vectors.
   Result<int> count_users_with_vectors();
-  Result<std::vector<std::string>> users_with_vectors(const std::string& after_user, int limit);
 
-  // The last user a previous run with this id finished ("" for a new run).
+  // The last user a previous run with this id finished ("" for a new run). BatchGeneration saves
+  // the position, in each batch's transaction.
   Result<std::string> position();
-  Result<void> save_position(const std::string& last_user, int done, bool finished);
 
  private:
   db::Pool& db_;

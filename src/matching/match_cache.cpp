@@ -1,5 +1,7 @@
 #include "matching/match_cache.hpp"
 
+#include <algorithm>
+
 #include "core/log.hpp"
 
 namespace pm::matching {
@@ -41,6 +43,17 @@ void MatchCache::put_preview(const std::string& match_id, const Json& preview) {
 }
 
 void MatchCache::forget_user(const std::string& user_id) { del(recent_key(user_id)); }
+
+void MatchCache::forget_users(const std::vector<std::string>& user_ids) {
+  constexpr std::size_t kKeysPerDelete = 1000;
+  for (std::size_t start = 0; start < user_ids.size(); start += kKeysPerDelete) {
+    std::vector<std::string> command{"DEL"};
+    for (std::size_t i = start; i < std::min(user_ids.size(), start + kKeysPerDelete); ++i)
+      command.push_back(recent_key(user_ids[i]));
+    auto r = redis_.command(command);
+    if (!r) log::warn("match_cache_invalidation_failed", {{"error", r.error().detail}});
+  }
+}
 
 void MatchCache::forget_match(const std::string& match_id) { del(match_key(match_id)); }
 

@@ -26,6 +26,8 @@ class MatchCache {
   void put_preview(const std::string& match_id, const Json& preview);
 
   void forget_user(const std::string& user_id);
+  // Several users at once (one DEL per thousand): what a batch of generated matches changed.
+  void forget_users(const std::vector<std::string>& user_ids);
   void forget_match(const std::string& match_id);
 
   static std::string recent_key(const std::string& user_id) { return "matches:recent:" + user_id; }

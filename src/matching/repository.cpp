@@ -1,5 +1,6 @@
 #include "matching/repository.hpp"
 
+#include "core/crypto.hpp"
 #include "db/row.hpp"
 #include "db/sql.hpp"
 
@@ -28,7 +29,7 @@ constexpr const char* kChangedUsers = R"sql(
   WHERE $1::text = '' OR greatest(u.updated_at, p.updated_at, v.updated_at) >= $1::timestamptz - interval '5 seconds'
   ORDER BY u.user_id
 )sql";
-// UserRow of one user, with or without vectors.
+// UserRow of the users $1 (an array), with or without vectors.
 constexpr const char* kUserRow = R"sql(
   SELECT u.user_id, u.gender, u.seeking_gender, date_part('year', age(u.birth_date))::int AS age,
          coalesce(p.min_age, 18) AS min_age, coalesce(p.max_age, 99) AS max_age,
@@ -43,7 +44,7 @@ constexpr const char* kUserRow = R"sql(
          coalesce(u.location, '') AS location
   FROM users u JOIN user_preferences p ON p.user_id = u.user_id
   LEFT JOIN user_vectors v ON v.user_id = u.user_id
-  WHERE u.user_id = $1
+  WHERE u.user_id = ANY($1::uuid[])
 )sql";
 
 constexpr const char* kAnswersOf = R"sql(
@@ -55,7 +56,9 @@ constexpr const char* kAnswersOf = R"sql(
 constexpr const char* kFirstNames = R"sql(
   SELECT user_id, coalesce(first_name, '') AS first_name FROM users WHERE user_id = ANY($1::uuid[])
 )sql";
-constexpr const char* kBio = R"sql(SELECT coalesce(bio, '') AS bio FROM users WHERE user_id = $1)sql";
+constexpr const char* kBios = R"sql(
+  SELECT user_id, coalesce(bio, '') AS bio FROM users WHERE user_id = ANY($1::uuid[])
+)sql";
 constexpr const char* kQuestionnaireCompleted = R"sql(
   SELECT 1 FROM questionnaire_responses WHERE user_id = $1 AND bank_key = $2 AND (doc->>'completedAt') IS NOT NULL
 )sql";
@@ -74,36 +77,38 @@ constexpr const char* kSaveEmbedding = R"sql(
 )sql";
 
 // Generation
-constexpr const char* kExcludedFor = R"sql(
-  SELECT blocked_id AS user_id FROM user_blocks WHERE blocker_id = $1
-  UNION SELECT blocker_id FROM user_blocks WHERE blocked_id = $1
-  UNION SELECT user_id_2 FROM matches WHERE user_id_1 = $1
-  UNION SELECT user_id_1 FROM matches WHERE user_id_2 = $1
+// $1: users. One row per (user, other): blocked either way, or paired (pending: the match is).
+constexpr const char* kStandings = R"sql(
+  WITH u AS (SELECT DISTINCT unnest($1::uuid[]) AS user_id)
+  SELECT u.user_id, b.blocked_id AS other, false AS pending FROM u JOIN user_blocks b ON b.blocker_id = u.user_id
+  UNION ALL SELECT u.user_id, b.blocker_id, false FROM u JOIN user_blocks b ON b.blocked_id = u.user_id
+  UNION ALL SELECT u.user_id, m.user_id_2, m.status = 'pending' FROM u JOIN matches m ON m.user_id_1 = u.user_id
+  UNION ALL SELECT u.user_id, m.user_id_1, m.status = 'pending' FROM u JOIN matches m ON m.user_id_2 = u.user_id
 )sql";
-constexpr const char* kPendingCount = R"sql(
-  SELECT count(*) AS pending FROM matches WHERE (user_id_1 = $1 OR user_id_2 = $1) AND status = 'pending'
+// The staging tables copy_matches fills with COPY; gone at the end of the transaction.
+constexpr const char* kStageMatches = R"sql(
+  CREATE TEMP TABLE staged_matches (match_id uuid, u1 uuid, u2 uuid, score float8, details jsonb, highlights jsonb,
+                                    analysis text, doc jsonb, ranking text) ON COMMIT DROP;
+  CREATE TEMP TABLE staged_match_attributes (match_id uuid, name text, score float8, description text) ON COMMIT DROP
 )sql";
-// One round trip for every row of every table: data-modifying CTEs over the batch ($1, JSON).
-constexpr const char* kInsertMatches = R"sql(
-  WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb)
-                   AS x(u1 uuid, u2 uuid, score float8, details jsonb, attributes jsonb, highlights jsonb,
-                        analysis text, doc jsonb, ranking text)),
-  m AS (INSERT INTO matches (user_id_1, user_id_2, compatibility_score, score_details, ranking)
-        SELECT i.u1, i.u2, i.score, i.details, i.ranking FROM input i
-        WHERE EXISTS (SELECT 1 FROM users WHERE user_id = i.u1) AND EXISTS (SELECT 1 FROM users WHERE user_id = i.u2)
-          -- a suspended or banned account is out of matching (docs/admin.md)
-          AND NOT EXISTS (SELECT 1 FROM users WHERE user_id IN (i.u1, i.u2)
-                                                AND (banned_at IS NOT NULL OR suspended_until > now()))
-        ON CONFLICT (user_id_1, user_id_2) DO NOTHING RETURNING match_id, user_id_1, user_id_2),
-  j AS (SELECT m.match_id, i.* FROM m JOIN input i ON i.u1 = m.user_id_1 AND i.u2 = m.user_id_2),
+// From the staging tables into the four tables, in one statement.
+constexpr const char* kMoveStagedMatches = R"sql(
+  WITH m AS (
+    INSERT INTO matches (match_id, user_id_1, user_id_2, compatibility_score, score_details, ranking)
+    SELECT DISTINCT ON (s.u1, s.u2) s.match_id, s.u1, s.u2, s.score, s.details, s.ranking FROM staged_matches s
+    WHERE EXISTS (SELECT 1 FROM users WHERE user_id = s.u1) AND EXISTS (SELECT 1 FROM users WHERE user_id = s.u2)
+      -- a suspended or banned account is out of matching (docs/admin.md)
+      AND NOT EXISTS (SELECT 1 FROM users WHERE user_id IN (s.u1, s.u2)
+                                            AND (banned_at IS NOT NULL OR suspended_until > now()))
+    ORDER BY s.u1, s.u2, s.score DESC
+    ON CONFLICT (user_id_1, user_id_2) DO NOTHING RETURNING match_id, user_id_1, user_id_2),
   a AS (INSERT INTO match_attributes (match_id, attribute_name, score, description)
-        SELECT j.match_id, x.name, x.score, x.description
-        FROM j, jsonb_to_recordset(j.attributes) AS x(name text, score float8, description text)),
+        SELECT x.match_id, x.name, x.score, x.description FROM staged_match_attributes x JOIN m USING (match_id)),
   c AS (INSERT INTO compatibility_insights (match_id, highlights, detailed_analysis, is_premium)
-        SELECT match_id, highlights, analysis, true FROM j),
+        SELECT s.match_id, s.highlights, s.analysis, true FROM staged_matches s JOIN m USING (match_id)),
   d AS (INSERT INTO compatibility_insight_documents (match_id, user_id_1, user_id_2, doc)
-        SELECT match_id, u1, u2, doc || jsonb_build_object('matchId', match_id, 'userId1', u1, 'userId2', u2) FROM j)
-  SELECT match_id FROM j
+        SELECT s.match_id, s.u1, s.u2, s.doc FROM staged_matches s JOIN m USING (match_id))
+  SELECT match_id, user_id_1, user_id_2 FROM m
 )sql";
 
 // Discovery. MatchRow: a match with both users' preview facts (name, age, location label, first
@@ -290,6 +295,7 @@ constexpr const char* kCountUsersWithVectors = R"sql(SELECT count(*) AS users FR
 constexpr const char* kUsersNeedingVectors = R"sql(
   SELECT r.user_id FROM questionnaire_responses r LEFT JOIN user_vectors v ON v.user_id = r.user_id
   WHERE r.bank_key = $1 AND (r.doc->>'completedAt') IS NOT NULL AND (v.user_id IS NULL OR v.updated_at < r.updated_at)
+    AND ($3::text = '' OR r.user_id > $3::uuid)
   ORDER BY r.user_id LIMIT $2
 )sql";
 constexpr const char* kRunPosition = R"sql(
@@ -369,9 +375,15 @@ std::vector<UserRow> changed_users(pqxx::work& tx, const std::string& since, std
 }
 
 std::optional<UserRow> user_row(pqxx::work& tx, const std::string& user_id) {
-  auto rows = tx.exec_params(kUserRow, user_id);
+  auto rows = user_rows(tx, {user_id});
   if (rows.empty()) return std::nullopt;
-  return user_from(rows[0]);
+  return rows.front();
+}
+
+std::vector<UserRow> user_rows(pqxx::work& tx, const std::vector<std::string>& user_ids) {
+  std::vector<UserRow> out;
+  for (const auto& r : tx.exec_params(kUserRow, uuid_array(user_ids))) out.push_back(user_from(r));
+  return out;
 }
 
 std::map<std::string, std::vector<AnswerValue>> answers_of(pqxx::work& tx, const std::vector<std::string>& user_ids,
@@ -391,9 +403,11 @@ std::map<std::string, std::string> first_names(pqxx::work& tx, const std::vector
   return out;
 }
 
-std::string bio_of(pqxx::work& tx, const std::string& user_id) {
-  auto rows = tx.exec_params(kBio, user_id);
-  return rows.empty() ? "" : rows[0]["bio"].as<std::string>();
+std::map<std::string, std::string> bios_of(pqxx::work& tx, const std::vector<std::string>& user_ids) {
+  std::map<std::string, std::string> out;
+  for (const auto& r : tx.exec_params(kBios, uuid_array(user_ids)))
+    out[r["user_id"].as<std::string>()] = r["bio"].as<std::string>();
+  return out;
 }
 
 bool questionnaire_completed(pqxx::work& tx, const std::string& user_id, const std::string& bank_key) {
@@ -406,36 +420,54 @@ void save_vectors(pqxx::work& tx, const std::string& user_id, const Json& doc, c
   tx.exec_params(kSaveEmbedding, user_id, db::number_array(profile), metadata.dump());
 }
 
-std::vector<std::string> excluded_for(pqxx::work& tx, const std::string& user_id) {
-  std::vector<std::string> out;
-  for (const auto& r : tx.exec_params(kExcludedFor, user_id)) out.push_back(r["user_id"].as<std::string>());
+std::map<std::string, Standing> standings(pqxx::work& tx, const std::vector<std::string>& user_ids) {
+  std::map<std::string, Standing> out;
+  for (const auto& id : user_ids) out[id];
+  for (const auto& r : tx.exec_params(kStandings, uuid_array(user_ids))) {
+    auto& s = out[r["user_id"].as<std::string>()];
+    s.excluded.insert(r["other"].as<std::string>());
+    s.pending += r["pending"].as<bool>();
+  }
   return out;
 }
 
-int pending_count(pqxx::work& tx, const std::string& user_id) {
-  return tx.exec_params1(kPendingCount, user_id)["pending"].as<int>();
-}
+void allow_long_statements(pqxx::work& tx) { tx.exec("SET LOCAL statement_timeout = '5min'"); }
 
-std::vector<std::string> insert_matches(pqxx::work& tx, const std::vector<NewMatch>& matches) {
-  Json input = Json::array();
-  for (const auto& m : matches) {
-    const bool ordered = m.user_a < m.user_b;
-    Json attributes = Json::array();
-    for (const auto& [name, score, description] : m.attributes)
-      attributes.push_back({{"name", name}, {"score", score}, {"description", description}});
-    input.push_back({{"u1", ordered ? m.user_a : m.user_b},
-                     {"u2", ordered ? m.user_b : m.user_a},
-                     {"score", m.score},
-                     {"details", m.score_details},
-                     {"attributes", attributes},
-                     {"highlights", m.highlights},
-                     {"analysis", m.detailed_analysis},
-                     {"doc", m.insight_document},
-                     {"ranking", m.ranking}});
+std::vector<InsertedMatch> copy_matches(pqxx::work& tx, std::vector<NewMatch> matches) {
+  if (matches.empty()) return {};
+  tx.exec(kStageMatches);
+  {
+    pqxx::stream_to rows(tx, "staged_matches",
+                         std::vector<std::string>{"match_id", "u1", "u2", "score", "details", "highlights", "analysis",
+                                                  "doc", "ranking"});
+    for (auto& m : matches) {
+      if (m.match_id.empty()) m.match_id = crypto::uuid_v4();
+      const bool ordered = m.user_a < m.user_b;
+      const std::string& u1 = ordered ? m.user_a : m.user_b;
+      const std::string& u2 = ordered ? m.user_b : m.user_a;
+      // The document names its match and users (the seed's Compatibility Insights document).
+      Json doc = m.insight_document;
+      doc["matchId"] = m.match_id;
+      doc["userId1"] = u1;
+      doc["userId2"] = u2;
+      rows << std::make_tuple(m.match_id, u1, u2, m.score, m.score_details.dump(), m.highlights.dump(),
+                              m.detailed_analysis, doc.dump(), m.ranking);
+    }
+    rows.complete();
   }
-  std::vector<std::string> ids;
-  for (const auto& r : tx.exec_params(kInsertMatches, input.dump())) ids.push_back(r["match_id"].as<std::string>());
-  return ids;
+  {
+    pqxx::stream_to attributes(tx, "staged_match_attributes",
+                               std::vector<std::string>{"match_id", "name", "score", "description"});
+    for (const auto& m : matches)
+      for (const auto& [name, score, description] : m.attributes)
+        attributes << std::make_tuple(m.match_id, name, score, description);
+    attributes.complete();
+  }
+  std::vector<InsertedMatch> out;
+  for (const auto& r : tx.exec(kMoveStagedMatches))
+    out.push_back(
+        {r["match_id"].as<std::string>(), r["user_id_1"].as<std::string>(), r["user_id_2"].as<std::string>()});
+  return out;
 }
 
 std::vector<MatchRow> list_matches(pqxx::work& tx, const UserId& user_id, const std::vector<MatchStatus>& statuses,
@@ -582,9 +614,10 @@ std::vector<std::string> users_with_vectors(pqxx::work& tx, const std::string& a
 
 int count_users_with_vectors(pqxx::work& tx) { return tx.exec1(kCountUsersWithVectors)["users"].as<int>(); }
 
-std::vector<std::string> users_needing_vectors(pqxx::work& tx, const std::string& bank_key, int limit) {
+std::vector<std::string> users_needing_vectors(pqxx::work& tx, const std::string& bank_key,
+                                               const std::string& after_user, int limit) {
   std::vector<std::string> out;
-  for (const auto& r : tx.exec_params(kUsersNeedingVectors, bank_key, limit))
+  for (const auto& r : tx.exec_params(kUsersNeedingVectors, bank_key, limit, after_user))
     out.push_back(r["user_id"].as<std::string>());
   return out;
 }

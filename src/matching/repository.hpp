@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include <pqxx/pqxx>
@@ -31,6 +32,8 @@ struct UserRow {
 // further back than `since`: a transaction that commits late with an earlier now() is not missed.
 std::vector<UserRow> changed_users(pqxx::work& tx, const std::string& since, std::string& newest);
 std::optional<UserRow> user_row(pqxx::work& tx, const std::string& user_id);
+// The rows of several users (those that exist), with or without vectors.
+std::vector<UserRow> user_rows(pqxx::work& tx, const std::vector<std::string>& user_ids);
 
 // Current (not retired) answers of each user to the bank's questions (only open questions' if
 // `open_only`: what insights quote).
@@ -38,8 +41,8 @@ std::map<std::string, std::vector<AnswerValue>> answers_of(pqxx::work& tx, const
                                                            const std::string& bank_key, bool open_only = false);
 // First names by user id (for insights).
 std::map<std::string, std::string> first_names(pqxx::work& tx, const std::vector<std::string>& user_ids);
-// The user's bio, for the text embedding.
-std::string bio_of(pqxx::work& tx, const std::string& user_id);
+// The users' bios by user id, for the text embedding.
+std::map<std::string, std::string> bios_of(pqxx::work& tx, const std::vector<std::string>& user_ids);
 // Whether the user completed the bank's questionnaire.
 bool questionnaire_completed(pqxx::work& tx, const std::string& user_id, const std::string& bank_key);
 
@@ -49,11 +52,17 @@ void save_vectors(pqxx::work& tx, const std::string& user_id, const Json& doc, c
 
 // ---- generation ----
 
-// Users `user_id` must not be matched with: blocked either way, or already paired (any status).
-std::vector<std::string> excluded_for(pqxx::work& tx, const std::string& user_id);
-int pending_count(pqxx::work& tx, const std::string& user_id);
+// Where a user stands before generation: who they must not be matched with (blocked either way,
+// or already paired, any status) and how many pending matches they have.
+struct Standing {
+  std::unordered_set<std::string> excluded;
+  int pending = 0;
+};
+// The standing of each of `user_ids` (every one has an entry), in one statement.
+std::map<std::string, Standing> standings(pqxx::work& tx, const std::vector<std::string>& user_ids);
 
 struct NewMatch {
+  std::string match_id;        // chosen by the writer (copy_matches), so every row of a match is sent at once
   std::string user_a, user_b;  // any order; stored canonically (user_id_1 < user_id_2)
   double score = 0;
   Json score_details;
@@ -63,10 +72,17 @@ struct NewMatch {
   Json insight_document;  // the seed's Compatibility Insights document, without ids
   std::string ranking;    // matches.ranking: the ranking (model and version) that placed it (docs/outcomes.md)
 };
-// Inserts the matches with their attributes and insights in one statement; returns the ids of
-// those inserted (a pair that already exists, or whose user is gone, is skipped: a concurrent
-// generation or deletion won).
-std::vector<std::string> insert_matches(pqxx::work& tx, const std::vector<NewMatch>& matches);
+struct InsertedMatch {
+  std::string match_id, user_id_1, user_id_2;
+};
+// Inserts the matches with their attributes and insights: COPY of every row into two staging tables
+// of the transaction, then one statement that moves them into the four tables. A pair that
+// already exists, appears twice (the better score is kept), or whose user is gone, suspended or
+// banned is skipped; returns the matches inserted.
+std::vector<InsertedMatch> copy_matches(pqxx::work& tx, std::vector<NewMatch> matches);
+// A batch's transaction moves tens of thousands of rows in one statement: PM_DB_STATEMENT_TIMEOUT_MS
+// (meant for requests) is lifted to 5 minutes for the rest of the transaction.
+void allow_long_statements(pqxx::work& tx);
 
 // ---- discovery and decisions ----
 
@@ -146,8 +162,10 @@ std::optional<std::string> claim_training_job(pqxx::work& tx);
 // `matches generate --all`: users with vectors after `after_user` (ordered by id), and run records.
 std::vector<std::string> users_with_vectors(pqxx::work& tx, const std::string& after_user, int limit);
 int count_users_with_vectors(pqxx::work& tx);
-// Users who completed the questionnaire but have no vectors yet.
-std::vector<std::string> users_needing_vectors(pqxx::work& tx, const std::string& bank_key, int limit);
+// Users who completed the questionnaire but have no vectors yet (or older ones), after `after_user`
+// (by id: each page reads only its own rows through idx_questionnaire_responses_completed).
+std::vector<std::string> users_needing_vectors(pqxx::work& tx, const std::string& bank_key,
+                                               const std::string& after_user, int limit);
 std::optional<std::string> run_position(pqxx::work& tx, const std::string& run_id);
 void save_run_position(pqxx::work& tx, const std::string& run_id, const std::string& last_user, int done,
                        bool finished);

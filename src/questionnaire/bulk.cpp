@@ -8,10 +8,7 @@ std::optional<Bank> load_bank(pqxx::work& tx, const std::string& bank_key) {
   return repository::load_bank(tx, bank_key);
 }
 
-void upsert_answer(pqxx::work& tx, const std::string& user_id, const std::string& question_id, const Json& value,
-                   const Json& acceptable, int importance) {
-  repository::upsert_answer(tx, user_id, question_id, value, acceptable, importance);
-}
+void copy_answers(pqxx::work& tx, const std::vector<NewAnswer>& answers) { repository::copy_answers(tx, answers); }
 
 void save_response(pqxx::work& tx, const std::string& user_id, const std::string& bank_key, const Json& document) {
   repository::save_response(tx, user_id, bank_key, document);

@@ -11,13 +11,14 @@
 
 #include "core/json.hpp"
 #include "questionnaire/bank.hpp"
+#include "questionnaire/stored_answer.hpp"
 
 namespace pm::questionnaire::bulk {
 
 // The bank's current blocks and questions, or nullopt if it was never imported.
 std::optional<Bank> load_bank(pqxx::work& tx, const std::string& bank_key);
-void upsert_answer(pqxx::work& tx, const std::string& user_id, const std::string& question_id, const Json& value,
-                   const Json& acceptable, int importance);
+// New users' answers, with one COPY (they have none yet).
+void copy_answers(pqxx::work& tx, const std::vector<NewAnswer>& answers);
 // The seed's questionnaire response document for (user, bank).
 void save_response(pqxx::work& tx, const std::string& user_id, const std::string& bank_key, const Json& document);
 

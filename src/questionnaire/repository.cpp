@@ -75,6 +75,14 @@ constexpr const char* kUpsertAnswer = R"sql(
     importance_score = EXCLUDED.importance_score, acceptable = EXCLUDED.acceptable, retired_at = NULL,
     updated_at = now()
 )sql";
+constexpr const char* kStageAnswers = R"sql(
+  CREATE TEMP TABLE staged_answers (question_id uuid, user_id uuid, response_value jsonb, importance_score int,
+                                    acceptable jsonb) ON COMMIT DROP
+)sql";
+constexpr const char* kMoveStagedAnswers = R"sql(
+  INSERT INTO answers (question_id, user_id, response_value, importance_score, acceptable)
+  SELECT question_id, user_id, response_value, importance_score, acceptable FROM staged_answers
+)sql";
 constexpr const char* kRetireAnswers = R"sql(
   UPDATE answers SET retired_at = now() WHERE user_id = $1 AND question_id = ANY($2::uuid[]) AND retired_at IS NULL
 )sql";
@@ -170,6 +178,19 @@ std::map<std::string, StoredAnswer> load_answers(pqxx::work& tx, const std::stri
 void upsert_answer(pqxx::work& tx, const std::string& user_id, const std::string& question_id, const Json& value,
                    const Json& acceptable, int importance) {
   tx.exec_params(kUpsertAnswer, question_id, user_id, value.dump(), importance, acceptable.dump());
+}
+
+void copy_answers(pqxx::work& tx, const std::vector<NewAnswer>& answers) {
+  if (answers.empty()) return;
+  // COPY cannot write a table under row-level security: into a staging table, then one INSERT.
+  tx.exec(kStageAnswers);
+  pqxx::stream_to rows(
+      tx, "staged_answers",
+      std::vector<std::string>{"question_id", "user_id", "response_value", "importance_score", "acceptable"});
+  for (const auto& a : answers)
+    rows << std::make_tuple(a.question_id, a.user_id, a.value.dump(), a.importance, a.acceptable.dump());
+  rows.complete();
+  tx.exec(kMoveStagedAnswers);
 }
 
 void set_retired(pqxx::work& tx, const std::string& user_id, const std::vector<std::string>& question_ids,

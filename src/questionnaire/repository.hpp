@@ -30,6 +30,9 @@ std::map<std::string, StoredAnswer> load_answers(pqxx::work& tx, const std::stri
                                                  const std::string& bank_key);
 void upsert_answer(pqxx::work& tx, const std::string& user_id, const std::string& question_id, const Json& value,
                    const Json& acceptable, int importance);
+// New users' answers in bulk (the demo seeder): one COPY, no conflict handling (the users have
+// no answers yet).
+void copy_answers(pqxx::work& tx, const std::vector<NewAnswer>& answers);
 // Marks answers retired (their question is hidden now) or current again.
 void set_retired(pqxx::work& tx, const std::string& user_id, const std::vector<std::string>& question_ids,
                  bool retired);

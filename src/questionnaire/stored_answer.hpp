@@ -16,4 +16,11 @@ struct StoredAnswer {
   std::string answered_at;  // ISO-8601
 };
 
+// A new user's answer, as the demo seeder writes it in bulk (bulk::copy_answers).
+struct NewAnswer {
+  std::string user_id, question_id;
+  Json value, acceptable;
+  int importance = 0;
+};
+
 }  // namespace pm::questionnaire

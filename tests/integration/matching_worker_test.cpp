@@ -90,6 +90,73 @@ TEST_F(MatchingWorker, GenerateAllIsIdempotentAndResumable) {
       q.exec1("SELECT finished_at IS NOT NULL FROM match_generation_runs WHERE run_id = 'interrupted'")[0].as<bool>());
 }
 
+// `matches generate --all` writes users in batches, each batch's matches and the run's position in
+// one transaction: when a batch fails, every user of it stays as before (none of the matches the
+// batch had already inserted survive), the batches before it stay written, and the same run id
+// resumes after the last batch committed, writing every pair exactly once.
+TEST_F(MatchingWorker, AFailedBatchLeavesItsUsersAsBeforeAndTheRunResumesAfterTheLastCommittedOne) {
+  std::vector<Person> people;
+  for (int i = 0; i < 2; ++i) people.push_back(person("BW" + std::to_string(i), "woman", "man", 52.5 + i * 0.01, 13.4));
+  for (int i = 0; i < 3; ++i)
+    people.push_back(person("BM" + std::to_string(i), "man", "woman", 52.5 + i * 0.01, 13.41));
+  auto conn = db_.connect();
+  pqxx::nontransaction q(conn);
+  q.exec("DELETE FROM matches");
+  std::vector<std::string> order;  // the users as the run takes them, by id
+  for (const auto& r : q.exec("SELECT user_id FROM user_vectors ORDER BY user_id"))
+    order.push_back(r[0].as<std::string>());
+  ASSERT_EQ(order.size(), 5u);
+  // The second batch (users 3 and 4 of 5, two per transaction) fails when it saves its position,
+  // after its matches went in, in the same transaction.
+  q.exec(
+      "CREATE FUNCTION fail_second_batch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+      "IF NEW.users_done = 4 THEN RAISE EXCEPTION 'the second batch fails'; END IF; RETURN NEW; END $$");
+  q.exec(
+      "CREATE TRIGGER fail_second_batch BEFORE INSERT OR UPDATE ON match_generation_runs FOR EACH ROW "
+      "EXECUTE FUNCTION fail_second_batch()");
+  const std::string command = test::process_env(config_) + test::binary_path() +
+                              " matches generate --all --run-id batches --users-per-transaction 2";
+  auto failed = test::run_command(command);
+  EXPECT_NE(failed.exit_code, 0) << failed.output;
+  EXPECT_NE(failed.output.find("the second batch fails"), std::string::npos) << failed.output;
+
+  auto run = q.exec1(
+      "SELECT last_user_id::text, users_done, finished_at IS NULL FROM match_generation_runs "
+      "WHERE run_id = 'batches'");
+  EXPECT_EQ(run[0].as<std::string>(), order[1]) << "the position is the first batch's last user";
+  EXPECT_EQ(run[1].as<int>(), 2);
+  EXPECT_TRUE(run[2].as<bool>()) << "not finished";
+  // Only the first batch's users generated: each of their matches has one of them in it, and each
+  // has all of theirs (a woman the three men, a man the two women).
+  const auto first_batch = "'" + order[0] + "','" + order[1] + "'";
+  EXPECT_EQ(q.exec1("SELECT count(*) FROM matches WHERE user_id_1 NOT IN (" + first_batch + ") AND user_id_2 NOT IN (" +
+                    first_batch + ")")[0]
+                .as<int>(),
+            0);
+  for (int i = 0; i < 2; ++i) {
+    const auto gender = q.exec_params1("SELECT gender FROM users WHERE user_id = $1", order[i])[0].as<std::string>();
+    EXPECT_EQ(q.exec_params1("SELECT count(*) FROM matches WHERE $1 IN (user_id_1, user_id_2)", order[i])[0].as<int>(),
+              gender == "woman" ? 3 : 2);
+  }
+  // Every match of the first batch is whole: 6 attributes, its insight and its document.
+  EXPECT_EQ(q.exec1("SELECT count(*) FROM matches m WHERE (SELECT count(*) FROM match_attributes a WHERE a.match_id = "
+                    "m.match_id) <> 6 OR NOT EXISTS (SELECT 1 FROM compatibility_insights c WHERE c.match_id = "
+                    "m.match_id) OR NOT EXISTS (SELECT 1 FROM compatibility_insight_documents d WHERE d.match_id = "
+                    "m.match_id AND d.doc->>'matchId' = m.match_id::text)")[0]
+                .as<int>(),
+            0);
+
+  q.exec("DROP TRIGGER fail_second_batch ON match_generation_runs");
+  q.exec("DROP FUNCTION fail_second_batch()");
+  auto resumed = test::run_command(command);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("resuming"), std::string::npos) << resumed.output;
+  EXPECT_NE(resumed.output.find("3 users"), std::string::npos) << resumed.output;
+  EXPECT_EQ(q.exec1("SELECT count(*) FROM matches")[0].as<int>(), 2 * 3) << "every pair once";
+  EXPECT_TRUE(
+      q.exec1("SELECT finished_at IS NOT NULL FROM match_generation_runs WHERE run_id = 'batches'")[0].as<bool>());
+}
+
 TEST_F(MatchingWorker, TheWorkerBinaryDrainsItsWorkAndStops) {
   Person ana = person("Ana", "woman", "man", 52.51, 13.39);
   answer(ana, "t_q12", {{"value", "out"}, {"importance", 9}});

@@ -1,0 +1,282 @@
+#include "matching/batch_generation.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/actor.hpp"
+#include "core/mutex.hpp"
+#include "db/transaction.hpp"
+#include "matching/repository.hpp"
+
+namespace pm::matching {
+
+namespace {
+
+// A batch scored and composed, waiting for the writer.
+struct ScoredBatch {
+  long seq = 0;
+  std::vector<std::string> users;
+  std::vector<repository::NewMatch> rows;
+  int skipped = 0;
+};
+
+// The bounded queue between the scorer and the writer. close() ends it: push refuses from then
+// on, pop hands out what is left and then nothing.
+class BatchQueue {
+ public:
+  explicit BatchQueue(std::size_t capacity) : capacity_(std::max<std::size_t>(1, capacity)) {}
+  bool push(ScoredBatch batch) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return queue_.size() < capacity_ || closed_; });
+    if (closed_) return false;
+    queue_.push_back(std::move(batch));
+    changed_.notify_all();
+    return true;
+  }
+  std::optional<ScoredBatch> pop() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return !queue_.empty() || closed_; });
+    if (queue_.empty()) return std::nullopt;
+    auto batch = std::move(queue_.front());
+    queue_.pop_front();
+    changed_.notify_all();
+    return batch;
+  }
+  void close() {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<ScoredBatch> queue_;
+  std::size_t capacity_;
+  bool closed_ = false;
+};
+
+// Pairs found but not yet committed, by user, so the scorer of a later batch counts them as
+// written. The scorer forgets a batch's pairs only at the start of a batch, before it reads the
+// standings from PostgreSQL: a pair committed after that is both in flight and (maybe) in the
+// standing read, and with_in_flight counts it once.
+class PairsInFlight {
+ public:
+  // Drops the pairs of the batches the writer has committed.
+  void forget_committed() {
+    MutexLock lock(mutex_);
+    const long upto = committed_.load();
+    for (auto it = by_batch_.begin(); it != by_batch_.end() && it->first <= upto; it = by_batch_.erase(it))
+      for (const auto& [a, b] : it->second) {
+        erase_partner(a, b);
+        erase_partner(b, a);
+      }
+  }
+  // The user's standing as read, with the pairs in flight added.
+  Standing with_in_flight(const std::string& user_id, Standing standing) {
+    MutexLock lock(mutex_);
+    auto it = partners_.find(user_id);
+    if (it == partners_.end()) return standing;
+    for (const auto& other : it->second)
+      if (standing.excluded.insert(other).second) ++standing.pending;
+    return standing;
+  }
+  // Keeps the candidates whose pair nobody else has found meanwhile, and records them as in
+  // flight under batch `seq`.
+  void claim(long seq, const std::string& user_id, std::vector<Candidate>& candidates) {
+    MutexLock lock(mutex_);
+    auto& mine = partners_[user_id];
+    std::erase_if(candidates, [&](const Candidate& c) { return mine.count(c.user_id) > 0; });
+    for (const auto& c : candidates) {
+      mine.insert(c.user_id);
+      partners_[c.user_id].insert(user_id);
+      by_batch_[seq].emplace_back(user_id, c.user_id);
+    }
+  }
+  void committed(long seq) { committed_ = seq; }
+
+ private:
+  void erase_partner(const std::string& a, const std::string& b) PM_REQUIRES(mutex_) {
+    auto it = partners_.find(a);
+    if (it == partners_.end()) return;
+    it->second.erase(b);
+    if (it->second.empty()) partners_.erase(it);
+  }
+
+  Mutex mutex_;
+  std::unordered_map<std::string, std::unordered_set<std::string>> partners_ PM_GUARDED_BY(mutex_);
+  std::map<long, std::vector<std::pair<std::string, std::string>>> by_batch_ PM_GUARDED_BY(mutex_);
+  std::atomic<long> committed_{-1};
+};
+
+// Runs fn(i) for i in [0, n) on `threads` threads (this one included); the first Problem wins.
+template <class Fn>
+std::optional<Problem> in_parallel(std::size_t n, int threads, Fn&& fn) {
+  std::atomic<std::size_t> next{0};
+  std::mutex mutex;
+  std::optional<Problem> failure;
+  auto work = [&] {
+    actor::Scope system(actor::Scope::system());  // reads every candidate's data (docs/security.md)
+    for (std::size_t i; (i = next++) < n;) {
+      std::optional<Problem> problem;
+      try {
+        if (auto done = fn(i); !done) problem = done.error();
+      } catch (const std::exception& e) {
+        problem = Problem("internal", e.what());
+      }
+      if (!problem) continue;
+      std::lock_guard lock(mutex);
+      if (!failure) failure = std::move(problem);
+      next = n;
+      return;
+    }
+  };
+  std::vector<std::thread> helpers;
+  for (int t = 1; t < threads && static_cast<std::size_t>(t) < n; ++t) helpers.emplace_back(work);
+  work();
+  for (auto& t : helpers) t.join();
+  return failure;
+}
+
+}  // namespace
+
+Result<BatchGeneration::Totals> BatchGeneration::run(const std::string& after) {
+  std::string position = after;
+  return pipeline(after, [&]() -> Result<std::vector<std::string>> {
+    auto users = PM_TRY(db::transact(db_, [&](pqxx::work& tx) -> Result<std::vector<std::string>> {
+      return repository::users_with_vectors(tx, position, options_.users_per_transaction);
+    }));
+    if (!users.empty()) position = users.back();
+    return users;
+  });
+}
+
+Result<BatchGeneration::Totals> BatchGeneration::run_users(const std::vector<std::string>& users) {
+  std::size_t start = 0;
+  return pipeline("", [&]() -> Result<std::vector<std::string>> {
+    const std::size_t end = std::min(users.size(), start + static_cast<std::size_t>(options_.users_per_transaction));
+    std::vector<std::string> batch(users.begin() + static_cast<long>(start), users.begin() + static_cast<long>(end));
+    start = end;
+    return batch;
+  });
+}
+
+Result<BatchGeneration::Totals> BatchGeneration::pipeline(
+    const std::string& after, const std::function<Result<std::vector<std::string>>()>& next_batch) {
+  actor::Scope system(actor::Scope::system());  // reads and writes every user's matches (docs/security.md)
+  BatchQueue queue(static_cast<std::size_t>(options_.queue_depth));
+  PairsInFlight in_flight;
+  PeopleMemo people;  // names and open answers, read once a run
+  Totals totals;
+  std::optional<Problem> write_failure;
+  std::string last_written = after;
+
+  // The writer: one transaction per batch, the position with it; then the caches it changed.
+  std::thread writer([&] {
+    actor::Scope writer_scope(actor::Scope::system());
+    while (auto batch = queue.pop()) {
+      const int done = totals.done + static_cast<int>(batch->users.size());
+      Result<std::vector<repository::InsertedMatch>> inserted =
+          [&]() -> Result<std::vector<repository::InsertedMatch>> {
+        try {
+          return db::transact(db_, [&](pqxx::work& tx) -> Result<std::vector<repository::InsertedMatch>> {
+            repository::allow_long_statements(tx);
+            auto rows = repository::copy_matches(tx, std::move(batch->rows));
+            repository::save_run_position(tx, run_id_, batch->users.back(), done, false);
+            return rows;
+          });
+        } catch (const std::exception& e) {
+          return std::unexpected(Problem("internal", e.what()));
+        }
+      }();
+      if (!inserted) {
+        write_failure = inserted.error();
+        queue.close();
+        return;
+      }
+      in_flight.committed(batch->seq);
+      totals.done = done;
+      totals.created += static_cast<int>(inserted->size());
+      totals.skipped += batch->skipped;
+      last_written = batch->users.back();
+      engine_.matches_written(batch->users, *inserted);
+    }
+  });
+
+  // The scorer: this thread (and options_.scorers - 1 helpers per step).
+  std::optional<Problem> score_failure;
+  auto score = [&] {
+    for (long seq = 0;; ++seq) {
+      auto users = next_batch();
+      if (!users) {
+        score_failure = users.error();
+        break;
+      }
+      if (users->empty()) break;
+      in_flight.forget_committed();
+      auto standings = db::transact(db_, [&](pqxx::work& tx) -> Result<std::map<std::string, Standing>> {
+        return repository::standings(tx, *users);
+      });
+      if (!standings) {
+        score_failure = standings.error();
+        break;
+      }
+      std::vector<std::optional<Searched>> found(users->size());
+      std::atomic<int> skipped{0};
+      score_failure = in_parallel(users->size(), options_.scorers, [&](std::size_t i) -> Result<void> {
+        const auto& user_id = (*users)[i];
+        auto searched = engine_.search(user_id, in_flight.with_in_flight(user_id, standings->at(user_id)));
+        if (!searched) {
+          if (searched.error().status >= 500) return std::unexpected(searched.error());
+          ++skipped;  // hidden or incomplete profiles are not matched
+          return {};
+        }
+        in_flight.claim(seq, user_id, searched->candidates);
+        found[i] = std::move(*searched);
+        return {};
+      });
+      if (score_failure) break;
+      // The insights, in one chunk per scorer (each chunk reads its people once).
+      const std::size_t chunks = static_cast<std::size_t>(std::max(1, options_.scorers));
+      std::vector<std::vector<Planned>> composed(chunks);
+      score_failure = in_parallel(chunks, options_.scorers, [&](std::size_t c) -> Result<void> {
+        std::vector<Searched> chunk;
+        for (std::size_t i = c; i < found.size(); i += chunks)
+          if (found[i] && !found[i]->candidates.empty()) chunk.push_back(std::move(*found[i]));
+        composed[c] = PM_TRY(engine_.compose(std::move(chunk), &people));
+        return {};
+      });
+      if (score_failure) break;
+      ScoredBatch batch{.seq = seq, .users = std::move(*users), .skipped = skipped.load()};
+      for (auto& chunk : composed)
+        for (auto& planned : chunk)
+          for (auto& row : planned.rows) batch.rows.push_back(std::move(row));
+      const int count = static_cast<int>(batch.users.size());
+      if (!queue.push(std::move(batch))) break;  // the writer failed
+      if (options_.progress) options_.progress(count);
+    }
+  };
+  try {
+    score();
+  } catch (const std::exception& e) {  // a database error (the writer must still be stopped and joined)
+    score_failure = Problem("internal", e.what());
+  }
+  queue.close();  // the writer writes what is queued, then stops
+  writer.join();
+  if (write_failure) return std::unexpected(*write_failure);
+  if (score_failure) return std::unexpected(*score_failure);
+  PM_TRY(db::transact(db_, [&](pqxx::work& tx) -> Result<void> {
+    repository::save_run_position(tx, run_id_, last_written, totals.done, true);
+    return {};
+  }));
+  return totals;
+}
+
+}  // namespace pm::matching

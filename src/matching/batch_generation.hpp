@@ -1,0 +1,59 @@
+#pragma once
+// `perfectmatch matches generate --all`'s matches for many users, written as PostgreSQL likes to be
+// written to: the users in batches (Options::users_per_transaction), each batch's matches, attributes
+// and insights sent with COPY and committed in ONE transaction together with the run's position.
+// A crash therefore leaves every user of a batch either as before (old matches, the position
+// before the batch) or with all their new matches, never half; a new run with the same id resumes
+// after the last committed batch.
+//
+// Scoring and writing overlap: this thread (with `scorers` helpers) searches and builds the
+// insights of batch k+1 while a writer thread writes batch k, through a queue of at most
+// `queue_depth` batches (memory stays bounded). A batch's standing (pending matches, exclusions)
+// is read from PostgreSQL once; pairs found but not yet committed are "in flight" and count as if
+// written, so a pair is never found twice and a user's pending count is what a one-by-one run
+// would have seen (two scorers racing for the same pair keep the first, as --jobs did before).
+
+#include <functional>
+#include <string>
+
+#include "core/problem.hpp"
+#include "db/pool.hpp"
+#include "matching/engine.hpp"
+
+namespace pm::matching {
+
+class BatchGeneration {
+ public:
+  struct Options {
+    int users_per_transaction = 100;
+    int queue_depth = 2;                      // batches scored ahead of the writer
+    int scorers = 1;                          // threads searching and composing a batch
+    std::function<void(int users)> progress;  // after each batch is scored (any thread)
+  };
+  struct Totals {
+    int done = 0;     // users generated in this run (skipped ones included)
+    int created = 0;  // matches inserted
+    int skipped = 0;  // users not matchable (hidden, incomplete): a 4xx, not a failure
+  };
+
+  BatchGeneration(db::Pool& db, Engine& engine, std::string run_id, Options options)
+      : db_(db), engine_(engine), run_id_(std::move(run_id)), options_(std::move(options)) {}
+
+  // Every user with vectors after `after` (by id), in batches; the position is saved with each
+  // batch and the run marked finished at the end. The first 5xx ends the run (committed batches stay).
+  Result<Totals> run(const std::string& after);
+  // The same for an explicit list of users (in order), as one run: what tests drive.
+  Result<Totals> run_users(const std::vector<std::string>& users);
+
+ private:
+  // The batches next_batch hands out (empty: no more), the run's position starting at `after`.
+  Result<Totals> pipeline(const std::string& after,
+                          const std::function<Result<std::vector<std::string>>()>& next_batch);
+
+  db::Pool& db_;
+  Engine& engine_;
+  std::string run_id_;
+  Options options_;
+};
+
+}  // namespace pm::matching
