@@ -8,7 +8,7 @@
 #
 #   bench/http.sh BIN     (PM_BENCH_SECONDS: each wrk run, default 10; PM_BENCH_CONNECTIONS: 64)
 #
-# Works in its own database, perfectmatch_bench_http, and Redis database 14 (both emptied at the
+# Works in its own database, perfectmatch_bench_http, and Redis database 13 (both emptied at the
 # end), so the development data is never touched.
 set -euo pipefail
 BIN="$1"
@@ -26,7 +26,7 @@ ADMIN_URL="${PM_ADMIN_DATABASE_URL%/*}/postgres"
 DB_URL="${PM_ADMIN_DATABASE_URL%/*}/perfectmatch_bench_http"
 export PM_DATABASE_URL="${PM_DATABASE_URL%/*}/perfectmatch_bench_http"
 export PM_MIGRATE_DATABASE_URL="${PM_MIGRATE_DATABASE_URL%/*}/perfectmatch_bench_http"
-export PM_REDIS_URL="${PM_REDIS_URL%/*}/14"
+export PM_REDIS_URL="${PM_REDIS_URL%/*}/13"
 export PM_LOG_LEVEL="${PM_LOG_LEVEL:-warn}" PM_MEDIA_DIR="$WORK/media" PM_MAIL_DIR="$WORK/mail"
 
 wait_port() { for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
@@ -35,7 +35,7 @@ flush_redis() {
   local rest="${PM_REDIS_URL#redis://}" auth="" hostport
   [[ $rest == *@* ]] && auth="${rest%@*}" && auth="${auth#*:}"
   hostport="${rest#*@}" && hostport="${hostport%/*}"
-  REDISCLI_AUTH="$auth" redis-cli -h "${hostport%:*}" -p "${hostport##*:}" -n 14 FLUSHDB >/dev/null 2>&1 || true
+  REDISCLI_AUTH="$auth" redis-cli -h "${hostport%:*}" -p "${hostport##*:}" -n 13 FLUSHDB >/dev/null 2>&1 || true
 }
 PM_PID=""
 cleanup() {
