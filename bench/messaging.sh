@@ -93,7 +93,7 @@ free_port() { # the first port from $1 on that nothing listens on
 }
 wait_healthy() { for _ in $(seq 200); do curl -fs "http://127.0.0.1:$1/healthz" >/dev/null && return 0; sleep 0.1; done; return 1; }
 # CPU seconds (user + system) of processes: the nodes, the clients, Redis, PostgreSQL and its backends.
-cpu_s() { local t=0 p; for p in "$@"; do [[ -r /proc/$p/stat ]] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; awk -v t="$t" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", t / hz}'; }
+cpu_s() { local t=0 p; for p in "$@"; do [[ -n $p && -r /proc/$p/stat ]] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; awk -v t="$t" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", t / hz}'; }
 pg_pids() { local pm; pm=$(head -1 "$ROOT/var/pg/data/postmaster.pid"); echo "$pm" $(ps -o pid= --ppid "$pm"); }
 redis_pid() { pgrep -f "redis-server 127.0.0.1:${PM_REDIS_PORT:-56379}" | head -1; }
 
@@ -186,7 +186,7 @@ for RATE in $RATES; do
   # message through, or stop at its deadline with some still on their way?
   LOST_IDS=$(jq -cs '[.[].lost_client_message_ids[]?]' "${REPORTS[@]}")
   LOST_STORED=$(psql "$DB_URL" -Atqc "SELECT count(*) FROM message_documents
-    WHERE client_message_id IN (SELECT jsonb_array_elements_text('$LOST_IDS'::jsonb))")
+    WHERE metadata->>'clientMessageId' IN (SELECT jsonb_array_elements_text('$LOST_IDS'::jsonb))")
   DRAIN_END=$(jq -rs '[.[].drain_end] | unique | join(", ")' "${REPORTS[@]}")
   OUT="$WORK/load-$RATE-summary.txt"
   "$LOAD" report "${REPORTS[@]}" >"$OUT"
