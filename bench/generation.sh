@@ -34,12 +34,7 @@ export PM_REDIS_URL="${PM_REDIS_URL%/*}/15"
 export PM_LOG_LEVEL="${PM_LOG_LEVEL:-warn}"
 
 drop_db() { PGOPTIONS="--client-min-messages=warning" psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS perfectmatch_bench WITH (FORCE)" >/dev/null; }
-flush_redis() { # the cached matches of the bench users, in the bench's own Redis database
-  local rest="${PM_REDIS_URL#redis://}" auth="" hostport
-  [[ $rest == *@* ]] && auth="${rest%@*}" && auth="${auth#*:}"
-  hostport="${rest#*@}" && hostport="${hostport%/*}"
-  REDISCLI_AUTH="$auth" redis-cli -h "${hostport%:*}" -p "${hostport##*:}" -n 15 FLUSHDB >/dev/null 2>&1 || true
-}
+flush_redis() { redis-cli -u "$PM_REDIS_URL" FLUSHDB >/dev/null 2>&1 || true; }  # the bench's own Redis database
 cleanup() {
   drop_db
   flush_redis

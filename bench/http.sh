@@ -31,12 +31,7 @@ export PM_LOG_LEVEL="${PM_LOG_LEVEL:-warn}" PM_MEDIA_DIR="$WORK/media" PM_MAIL_D
 
 wait_port() { for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 drop_db() { PGOPTIONS="--client-min-messages=warning" psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS perfectmatch_bench_http WITH (FORCE)" >/dev/null; }
-flush_redis() {
-  local rest="${PM_REDIS_URL#redis://}" auth="" hostport
-  [[ $rest == *@* ]] && auth="${rest%@*}" && auth="${auth#*:}"
-  hostport="${rest#*@}" && hostport="${hostport%/*}"
-  REDISCLI_AUTH="$auth" redis-cli -h "${hostport%:*}" -p "${hostport##*:}" -n 13 FLUSHDB >/dev/null 2>&1 || true
-}
+flush_redis() { redis-cli -u "$PM_REDIS_URL" FLUSHDB >/dev/null 2>&1 || true; }  # the bench's own Redis database
 PM_PID=""
 cleanup() {
   [[ -n $PM_PID ]] && kill "$PM_PID" 2>/dev/null
