@@ -10,6 +10,8 @@
 
 #include <sodium.h>
 
+#include "core/text.hpp"
+
 namespace pm::crypto {
 
 void init() {
@@ -104,11 +106,7 @@ bool is_uuid(std::string_view id) {
   return true;
 }
 
-std::string canonical_uuid(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+std::string canonical_uuid(std::string_view text) { return ascii_lower(text); }
 
 std::string uuid_v5(std::string_view name) {
   // RFC 4122 section 4.3 under this project's own namespace UUID.

@@ -6,6 +6,8 @@
 
 #include <curl/curl.h>
 
+#include "core/text.hpp"
+
 namespace pm::http_client {
 
 namespace {
@@ -67,9 +69,7 @@ std::string url_host(std::string_view url) {
   rest = rest.substr(0, rest.find_first_of("/?#"));
   if (auto at = rest.rfind('@'); at != std::string_view::npos) rest.remove_prefix(at + 1);
   if (rest.starts_with('[')) return std::string(rest.substr(1, rest.find(']') - 1));  // [::1]:8080
-  std::string host(rest.substr(0, rest.find(':')));
-  std::transform(host.begin(), host.end(), host.begin(), [](unsigned char c) { return std::tolower(c); });
-  return host;
+  return ascii_lower(rest.substr(0, rest.find(':')));
 }
 
 bool names_loopback_host(std::string_view url) {
