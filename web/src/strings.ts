@@ -220,6 +220,8 @@ export const t = {
   } as Record<string, string>,
   // The language of mails and push messages (screens/language.tsx); each name in its own language.
   messageLanguage: "Language of emails and push notifications",
+  // On the sign-up form, where the person has no mails yet (and "Email" labels the address field).
+  signUpLanguage: "Language of our messages to you",
   messageLanguageNames: { en: "English", de: "Deutsch" } as Record<string, string>,
   pushThisDevice: "Allow notifications on this device",
   pushThisDeviceHint: "Your browser shows a notification even when the app is closed.",

@@ -1,7 +1,7 @@
 // The language of a person's mails and push messages (docs/notifications.md "Language"): chosen on
 // the notifications screen, kept by the server, and the next mail is written in it.
 import { expect, test } from "@playwright/test";
-import { call, signedUpPerson } from "./helpers";
+import { call, PASSWORD, signedUpPerson, uniqueEmail } from "./helpers";
 import { mailWith } from "./mail";
 
 test("a person chooses German and their next mail is in German", async ({ page, request }) => {
@@ -24,4 +24,40 @@ test("a person chooses German and their next mail is in German", async ({ page, 
   await call(request, "POST", "/api/v1/auth/password-reset/request", undefined, { email: person.email });
   await mailWith(person.email, "Hallo Lena,");
   await mailWith(person.email, "Passwort zurücksetzen");
+});
+
+test("the sign-up form proposes the browser's language, and the first mail is written in it", async ({ browser, request }) => {
+  const german = await browser.newContext({ locale: "de-DE" });
+  const page = await german.newPage();
+  const email = uniqueEmail("jonas");
+  await page.goto("/signup");
+  const choice = page.getByLabel("Language of our messages to you");
+  await expect(choice).toHaveValue("de");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByLabel("First name").fill("Jonas");
+  await page.getByLabel("Birth date").fill("1990-03-03");
+  await page.getByRole("button", { name: "Create an account" }).click();
+  await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
+
+  await mailWith(email, "willkommen bei Perfect Match");
+  const token = await page.evaluate(() => localStorage.getItem("pm.session"));
+  const prefs = await call(request, "GET", "/api/v1/me/preferences", token ?? undefined);
+  expect(prefs.language).toBe("de");
+  await german.close();
+});
+
+test("a person whose browser speaks English can still choose German when signing up", async ({ page }) => {
+  const email = uniqueEmail("maren");
+  await page.goto("/signup");
+  const choice = page.getByLabel("Language of our messages to you");
+  await expect(choice).toHaveValue("en");
+  await choice.selectOption({ label: "Deutsch" });
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByLabel("First name").fill("Maren");
+  await page.getByLabel("Birth date").fill("1993-04-04");
+  await page.getByRole("button", { name: "Create an account" }).click();
+  await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
+  await mailWith(email, "willkommen bei Perfect Match");
 });

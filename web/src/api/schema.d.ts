@@ -1887,8 +1887,11 @@ export interface components {
             created?: number;
             match_ids?: string[];
             search?: {
-                /** @enum {string} */
-                path?: "exact" | "ann";
+                /**
+                 * @description the exact columnar search (the only path since issue 20)
+                 * @enum {string}
+                 */
+                path?: "exact";
                 examined?: number;
                 scored?: number;
             };

@@ -61,6 +61,16 @@ export function SignIn() {
   );
 }
 
+// The browser's first language the server writes mails in (Schemas["Language"]), else English: the
+// person sees it chosen on the form and may change it before signing up.
+function browserLanguage(): Schemas["Language"] {
+  for (const tag of navigator.languages ?? [navigator.language]) {
+    const code = tag.toLowerCase().split("-")[0];
+    if (code in t.messageLanguageNames) return code as Schemas["Language"];
+  }
+  return "en";
+}
+
 export function SignUp() {
   const [form, setForm] = useState({
     email: "",
@@ -69,6 +79,7 @@ export function SignUp() {
     birth_date: "",
     gender: "woman" as Schemas["Gender"],
     seeking_gender: "man" as Schemas["SeekingGender"],
+    language: browserLanguage(),
   });
   const [error, setError] = useState<string | null>(providerError);
   const [busy, setBusy] = useState(false);
@@ -115,6 +126,13 @@ export function SignUp() {
           <select id="seeking_gender" value={form.seeking_gender} onChange={set("seeking_gender")}>
             {Object.entries(t.seekingLabels).map(([k, v]) => (
               <option value={k}>{v}</option>
+            ))}
+          </select>
+        </Field>
+        <Field label={t.signUpLanguage} id="language">
+          <select id="language" value={form.language} onChange={set("language")}>
+            {Object.entries(t.messageLanguageNames).map(([code, name]) => (
+              <option value={code}>{name}</option>
             ))}
           </select>
         </Field>
