@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/text.hpp"
 #include "core/time.hpp"
 #include "core/validation.hpp"
 #include "core/vocabulary.hpp"
@@ -12,9 +13,7 @@ namespace pm::auth {
 std::string normalize_email(std::string_view email) {
   while (!email.empty() && std::isspace(static_cast<unsigned char>(email.front()))) email.remove_prefix(1);
   while (!email.empty() && std::isspace(static_cast<unsigned char>(email.back()))) email.remove_suffix(1);
-  std::string out(email);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
+  return ascii_lower(email);
 }
 
 bool plausible_email(std::string_view e) {

@@ -8,6 +8,7 @@
 
 #include "auth/common_passwords.hpp"
 #include "core/crypto.hpp"
+#include "core/text.hpp"
 #include "core/validation.hpp"
 
 namespace pm::auth {
@@ -41,14 +42,12 @@ Result<void> check_password_policy(std::string_view password, std::string_view e
   auto weak = [](std::string detail) { return std::unexpected(Problem("weak-password", std::move(detail))); };
   if (utf8_length(password) < 10) return weak("the password must have at least 10 characters");
   if (password.size() > 128) return weak("the password must have at most 128 bytes");
-  std::string lower(password);
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string lower = ascii_lower(password);
   if (is_common_password(lower)) return weak("this password is one of the most common ones; choose another");
   if (std::set<char>(lower.begin(), lower.end()).size() < 4)
     return weak("the password needs more than a few distinct characters");
   if (!email.empty()) {
-    std::string e(email);
-    std::transform(e.begin(), e.end(), e.begin(), [](unsigned char c) { return std::tolower(c); });
+    const std::string e = ascii_lower(email);
     auto local = e.substr(0, e.find('@'));
     if (lower == e || (local.size() >= 4 && lower.find(local) != std::string::npos))
       return weak("the password must not contain your email address");

@@ -12,12 +12,6 @@ namespace pm::http_client {
 
 namespace {
 
-bool starts_with_nocase(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), text.begin(), [](char p, char t) {
-           return p == std::tolower(static_cast<unsigned char>(t));
-         });
-}
-
 // The host of an http(s) URL: after "://" and any "user@", before the port, path, query or fragment.
 // 127.0.0.0/8, ::1, and localhost names (RFC 6761; libcurl resolves them to loopback itself).
 bool is_loopback(const std::string& host) {
@@ -78,7 +72,7 @@ bool names_loopback_host(std::string_view url) {
 }
 
 bool is_http_url(std::string_view url) {
-  return starts_with_nocase(url, "http://") || starts_with_nocase(url, "https://");
+  return ascii_istarts_with(url, "http://") || ascii_istarts_with(url, "https://");
 }
 
 std::string percent_encode(std::string_view text) {
@@ -106,8 +100,8 @@ std::string form_encode(const std::vector<std::pair<std::string, std::string>>& 
 }
 
 std::optional<std::string> refusal(std::string_view url) {
-  if (starts_with_nocase(url, "https://")) return std::nullopt;
-  if (!starts_with_nocase(url, "http://")) return "only http(s) URLs can be called";
+  if (ascii_istarts_with(url, "https://")) return std::nullopt;
+  if (!ascii_istarts_with(url, "http://")) return "only http(s) URLs can be called";
   if (names_loopback_host(url)) return std::nullopt;
   return "plain http:// is allowed only to a loopback address; use https://";
 }

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "core/text.hpp"
+
 namespace pm::demo {
 
 namespace {
@@ -140,9 +142,7 @@ std::string fit(std::string text, std::size_t max_length) {
 }
 
 bool mentions(std::string_view text, std::string_view word) {
-  std::string lower(text);
-  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lower.find(word) != std::string::npos;
+  return ascii_lower(text).find(word) != std::string::npos;
 }
 
 }  // namespace

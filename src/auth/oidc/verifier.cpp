@@ -1,7 +1,6 @@
 #include "auth/oidc/oidc.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 
 #include <fmt/format.h>
@@ -11,6 +10,7 @@
 #include "auth/oidc/jws.hpp"
 #include "core/base64url.hpp"
 #include "core/json.hpp"
+#include "core/text.hpp"
 
 namespace pm::auth::oidc {
 
@@ -24,12 +24,6 @@ Problem invalid_token(std::string detail) { return Problem("invalid-id-token", s
 // The name comes from the URL: not echoed back.
 Problem unknown_provider() {
   return Problem("unknown-oauth-provider", "no sign-in provider of that name is configured");
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return std::ranges::equal(a, b, [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-  });
 }
 
 // Decodes one base64url segment into a JSON object; `what` names it in the error.
@@ -57,8 +51,8 @@ Result<Header> check_header(const Json& header) {
   if (header.contains("crit")) return std::unexpected(invalid_token("the token header has critical extensions (crit)"));
   // An access token ("at+jwt") or another JWT type must not pass for an ID token.
   if (auto typ = header.find("typ"); typ != header.end()) {
-    if (!typ->is_string() || !(iequals(typ->get_ref<const std::string&>(), "JWT") ||
-                               iequals(typ->get_ref<const std::string&>(), "application/jwt")))
+    if (!typ->is_string() || !(ascii_iequals(typ->get_ref<const std::string&>(), "JWT") ||
+                               ascii_iequals(typ->get_ref<const std::string&>(), "application/jwt")))
       return std::unexpected(invalid_token("the token's type (typ) is not JWT"));
   }
   // "jku", "x5u" and "jwk" are ignored on purpose: keys come only from the configured JWKS.
