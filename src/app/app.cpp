@@ -156,10 +156,10 @@ App::App(Config cfg)
                 .sessions = sessions,
                 .photos = photos,
                 .on_block =
-                    [this](const std::string& a, const std::string& b) {
-                      discovery.forget_pair(a, b);
-                      messaging.close_between(UserId(a), UserId(b), messaging::CloseReason::blocked);
-                      if (auto forgot = notifications.forget_between(a, b); !forgot)
+                    [this](const UserId& a, const UserId& b) {
+                      discovery.forget_pair(a.str(), b.str());
+                      messaging.close_between(a, b, messaging::CloseReason::blocked);
+                      if (auto forgot = notifications.forget_between(a.str(), b.str()); !forgot)
                         log::warn("block_notifications_not_removed", {{"problem", forgot.error().type}});
                     }}),
       subscriptions(db),

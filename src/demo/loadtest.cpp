@@ -55,7 +55,7 @@ std::string insert_user(pqxx::work& tx, const Shared& s, int pair, char side) {
                                   .gender = woman ? "woman" : "man",
                                   .seeking_gender = woman ? "man" : "woman",
                                   .email_verified = true});
-  profiles::bulk::update_profile(tx, user_id, s.profile);
+  profiles::bulk::update_profile(tx, UserId(user_id), s.profile);
   return user_id;
 }
 

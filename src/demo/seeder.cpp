@@ -113,12 +113,12 @@ void write_user(pqxx::work& tx, const questionnaire::Bank& bank, const Prepared&
                                   .seeking_gender = who.seeking_gender,
                                   .email_verified = true});
   // Also recomputes profile_completed, as for any profile change.
-  profiles::bulk::update_profile(tx, p.user_id, p.profile);
-  auto prefs = profiles::bulk::load_preferences(tx, p.user_id);  // the defaults insert_user wrote
+  profiles::bulk::update_profile(tx, UserId(p.user_id), p.profile);
+  auto prefs = profiles::bulk::load_preferences(tx, UserId(p.user_id));  // the defaults insert_user wrote
   prefs->min_age = *p.preferences.min_age;
   prefs->max_age = *p.preferences.max_age;
   prefs->max_distance = *p.preferences.max_distance;
-  profiles::bulk::save_preferences(tx, p.user_id, *prefs);
+  profiles::bulk::save_preferences(tx, UserId(p.user_id), *prefs);
   if (who.premium) repository::make_premium(tx, p.user_id);
   write_questionnaire(tx, bank, p, answers);
 }
@@ -169,7 +169,7 @@ Result<SeedReport> run_batch(const Batch& b, int first, int last) {
     Rng rng = Rng::stream(b.options.seed, static_cast<std::uint64_t>(p->person.number), "photos");
     for (int k = 0; k < p->person.photos; ++k) {
       auto jpeg = PM_TRY(placeholder_photo(rng));
-      PM_TRY(b.deps.photos.upload(p->user_id, jpeg));
+      PM_TRY(b.deps.photos.upload(UserId(p->user_id), jpeg));
       ++report.photos;
     }
   }

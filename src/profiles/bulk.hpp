@@ -9,13 +9,14 @@
 
 #include <pqxx/pqxx>
 
+#include "core/id.hpp"
 #include "profiles/model.hpp"
 
 namespace pm::profiles::bulk {
 
 // Applies the set fields of a patch (last_name already encrypted) and recomputes profile_completed.
-void update_profile(pqxx::work& tx, const std::string& user_id, const ProfilePatch& patch);
-std::optional<Preferences> load_preferences(pqxx::work& tx, const std::string& user_id);
-void save_preferences(pqxx::work& tx, const std::string& user_id, const Preferences& preferences);
+void update_profile(pqxx::work& tx, const UserId& user_id, const ProfilePatch& patch);
+std::optional<Preferences> load_preferences(pqxx::work& tx, const UserId& user_id);
+void save_preferences(pqxx::work& tx, const UserId& user_id, const Preferences& preferences);
 
 }  // namespace pm::profiles::bulk

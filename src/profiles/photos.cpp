@@ -36,18 +36,18 @@ Photo Photos::with_urls(const std::string& media_id, int order, const std::strin
           .expires_at = iso8601(Clock::now() + options_.url_ttl)};
 }
 
-Result<Photo> Photos::upload(const std::string& user_id, std::string_view bytes) {
+Result<Photo> Photos::upload(const UserId& user_id, std::string_view bytes) {
   Problem full("photo-limit", fmt::format("a profile has at most {} photos; delete one first", options_.max_photos));
   const int count =
       PM_TRY(db::transact(db_, [&](pqxx::work& tx) -> Result<int> { return repository::count_media(tx, user_id); }));
   if (count >= options_.max_photos) return std::unexpected(full);  // before the costly decoding
-  PM_TRY(cache::enforce(redis_, media::upload_limit_key(user_id), options_.uploads, "image uploads"));
+  PM_TRY(cache::enforce(redis_, media::upload_limit_key(user_id.str()), options_.uploads, "image uploads"));
 
   auto photo = PM_TRY(media::process_photo(bytes, options_.limits));
 
   const auto media_id = crypto::uuid_v4();
-  const auto display_key = fmt::format("users/{}/{}-display.jpg", user_id, media_id);
-  const auto thumb_key = fmt::format("users/{}/{}-thumb.jpg", user_id, media_id);
+  const auto display_key = fmt::format("users/{}/{}-display.jpg", user_id.str(), media_id);
+  const auto thumb_key = fmt::format("users/{}/{}-thumb.jpg", user_id.str(), media_id);
   PM_TRY(store_.put(display_key, photo.display_jpeg, "image/jpeg"));
   if (auto put = store_.put(thumb_key, photo.thumb_jpeg, "image/jpeg"); !put) {
     remove_objects({display_key});
@@ -57,7 +57,7 @@ Result<Photo> Photos::upload(const std::string& user_id, std::string_view bytes)
     repository::lock_user(tx, user_id);  // concurrent uploads of one user count one after another
     if (repository::count_media(tx, user_id) >= options_.max_photos) return std::unexpected(full);
     return repository::insert_media(tx, {.media_id = media_id,
-                                         .user_id = user_id,
+                                         .user_id = user_id.str(),
                                          .display_key = display_key,
                                          .thumb_key = thumb_key,
                                          .width = photo.width,
@@ -71,7 +71,7 @@ Result<Photo> Photos::upload(const std::string& user_id, std::string_view bytes)
                    row->uploaded_at);
 }
 
-Result<std::vector<Photo>> Photos::list(const std::string& user_id) {
+Result<std::vector<Photo>> Photos::list(const UserId& user_id) {
   auto rows = PM_TRY(db::transact(db_, [&](pqxx::work& tx) -> Result<std::vector<repository::MediaRow>> {
     return repository::list_media(tx, user_id);
   }));
@@ -81,9 +81,9 @@ Result<std::vector<Photo>> Photos::list(const std::string& user_id) {
   return out;
 }
 
-Result<std::vector<Photo>> Photos::reorder(const std::string& user_id, const std::vector<std::string>& media_ids) {
+Result<std::vector<Photo>> Photos::reorder(const UserId& user_id, const std::vector<std::string>& media_ids) {
   std::vector<std::string> ids;
-  for (const auto& id : media_ids) ids.push_back(canonical_uuid(id));
+  for (const auto& id : media_ids) ids.push_back(crypto::canonical_uuid(id));
   PM_TRY(db::transact(db_, [&](pqxx::work& tx) -> Result<void> {
     repository::lock_user(tx, user_id);
     std::set<std::string> mine;
@@ -97,10 +97,10 @@ Result<std::vector<Photo>> Photos::reorder(const std::string& user_id, const std
   return list(user_id);
 }
 
-Result<void> Photos::remove(const std::string& user_id, const std::string& media_id) {
-  if (!is_uuid(media_id)) return std::unexpected(Problem("not-found", "you have no photo with this id"));
+Result<void> Photos::remove(const UserId& user_id, const std::string& media_id) {
+  if (!crypto::is_uuid(media_id)) return std::unexpected(Problem("not-found", "you have no photo with this id"));
   auto keys = PM_TRY(db::transact(db_, [&](pqxx::work& tx) -> Result<std::vector<std::string>> {
-    auto removed = repository::delete_media(tx, user_id, canonical_uuid(media_id));
+    auto removed = repository::delete_media(tx, user_id, crypto::canonical_uuid(media_id));
     if (removed.empty()) return std::unexpected(Problem("not-found", "you have no photo with this id"));
     return removed;
   }));

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cache/rate_limit.hpp"
+#include "core/id.hpp"
 #include "core/json.hpp"
 #include "db/pool.hpp"
 #include "media/photo.hpp"
@@ -39,12 +40,12 @@ class Photos {
 
   // 409 "photo-limit" at max_photos; 429 past the upload budget; the image problems of
   // media::process_photo otherwise.
-  Result<Photo> upload(const std::string& user_id, std::string_view bytes);
-  Result<std::vector<Photo>> list(const std::string& user_id);
+  Result<Photo> upload(const UserId& user_id, std::string_view bytes);
+  Result<std::vector<Photo>> list(const UserId& user_id);
   // `media_ids` must be exactly the user's photos, in the new order.
-  Result<std::vector<Photo>> reorder(const std::string& user_id, const std::vector<std::string>& media_ids);
+  Result<std::vector<Photo>> reorder(const UserId& user_id, const std::vector<std::string>& media_ids);
   // Deletes the row and its stored objects; 404 for a photo that is not the user's.
-  Result<void> remove(const std::string& user_id, const std::string& media_id);
+  Result<void> remove(const UserId& user_id, const std::string& media_id);
   // Removes stored objects by key, logging (not failing on) any the store refuses.
   void remove_objects(const std::vector<std::string>& keys);
 

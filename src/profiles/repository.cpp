@@ -78,10 +78,6 @@ constexpr const char* kSavePreferences = R"sql(
 )sql";
 
 constexpr const char* kUserExists = R"sql(SELECT 1 FROM users WHERE user_id = $1)sql";
-constexpr const char* kBlockedEitherWay = R"sql(
-  SELECT 1 FROM user_blocks
-  WHERE (blocker_id = $1 AND blocked_id = $2) OR (blocker_id = $2 AND blocked_id = $1)
-)sql";
 constexpr const char* kBlock = R"sql(
   INSERT INTO user_blocks (blocker_id, blocked_id) VALUES ($1, $2) ON CONFLICT DO NOTHING
 )sql";
@@ -196,7 +192,7 @@ constexpr const char* kDeleteUser = R"sql(DELETE FROM users WHERE user_id = $1)s
 
 }  // namespace
 
-std::optional<ProfileRow> load(pqxx::work& tx, const std::string& user_id) {
+std::optional<ProfileRow> load(pqxx::work& tx, const UserId& user_id) {
   auto r = tx.exec_params(kLoadProfile, user_id);
   if (r.empty()) return std::nullopt;
   const auto& row = r[0];
@@ -220,7 +216,7 @@ std::optional<ProfileRow> load(pqxx::work& tx, const std::string& user_id) {
   return ProfileRow{std::move(p), db::json_or(row, "privacy_settings", Json::object())};
 }
 
-void update(pqxx::work& tx, const std::string& user_id, const ProfilePatch& patch) {
+void update(pqxx::work& tx, const UserId& user_id, const ProfilePatch& patch) {
   if (patch.first_name) tx.exec_params(kSetFirstName, user_id, *patch.first_name);
   if (patch.last_name) tx.exec_params(kSetLastName, user_id, *patch.last_name);
   if (patch.bio) tx.exec_params(kSetBio, user_id, *patch.bio);
@@ -238,7 +234,7 @@ void update(pqxx::work& tx, const std::string& user_id, const ProfilePatch& patc
   tx.exec_params(kRecomputeProfileCompleted, user_id);
 }
 
-std::optional<PublicProfile> load_public(pqxx::work& tx, const std::string& viewer, const std::string& user_id) {
+std::optional<PublicProfile> load_public(pqxx::work& tx, const UserId& viewer, const UserId& user_id) {
   auto r = tx.exec_params(kLoadPublic, viewer, user_id);
   if (r.empty()) return std::nullopt;
   const auto& row = r[0];
@@ -255,7 +251,7 @@ std::optional<PublicProfile> load_public(pqxx::work& tx, const std::string& view
       .last_active = show_online ? db::opt<std::string>(row, "last_active") : std::nullopt};
 }
 
-std::optional<Preferences> load_preferences(pqxx::work& tx, const std::string& user_id) {
+std::optional<Preferences> load_preferences(pqxx::work& tx, const UserId& user_id) {
   auto r = tx.exec_params(kLoadPreferences, user_id);
   if (r.empty()) return std::nullopt;
   const auto& row = r[0];
@@ -267,34 +263,27 @@ std::optional<Preferences> load_preferences(pqxx::work& tx, const std::string& u
                      .language = row["language"].as<std::string>()};
 }
 
-void save_preferences(pqxx::work& tx, const std::string& user_id, const Preferences& p) {
+void save_preferences(pqxx::work& tx, const UserId& user_id, const Preferences& p) {
   tx.exec_params(kSavePreferences, user_id, p.min_age, p.max_age, p.max_distance, p.notification_settings.dump(),
                  p.privacy_settings.dump(), p.language);
 }
 
-bool user_exists(pqxx::work& tx, const std::string& user_id) { return !tx.exec_params(kUserExists, user_id).empty(); }
+bool user_exists(pqxx::work& tx, const UserId& user_id) { return !tx.exec_params(kUserExists, user_id).empty(); }
 
-bool blocked_either_way(pqxx::work& tx, const std::string& a, const std::string& b) {
-  return !tx.exec_params(kBlockedEitherWay, a, b).empty();
-}
+void block(pqxx::work& tx, const UserId& blocker, const UserId& blocked) { tx.exec_params(kBlock, blocker, blocked); }
 
-void block(pqxx::work& tx, const std::string& blocker, const std::string& blocked) {
-  tx.exec_params(kBlock, blocker, blocked);
-}
-
-void unblock(pqxx::work& tx, const std::string& blocker, const std::string& blocked) {
+void unblock(pqxx::work& tx, const UserId& blocker, const UserId& blocked) {
   tx.exec_params(kUnblock, blocker, blocked);
 }
 
-std::string insert_report(pqxx::work& tx, const std::string& reporter, const std::string& reported,
-                          const ReportInput& report) {
+std::string insert_report(pqxx::work& tx, const UserId& reporter, const UserId& reported, const ReportInput& report) {
   return tx
       .exec_params1(kInsertReport, reporter, reported, std::string(to_string(report.reason)),
                     report.details)["report_id"]
       .as<std::string>();
 }
 
-Json export_rows(pqxx::work& tx, const std::string& user_id) {
+Json export_rows(pqxx::work& tx, const UserId& user_id) {
   Json out = Json::object();
   for (const auto& [name, sql] : kExportQueries) {
     Json rows = Json::array();
@@ -304,9 +293,9 @@ Json export_rows(pqxx::work& tx, const std::string& user_id) {
   return out;
 }
 
-void lock_user(pqxx::work& tx, const std::string& user_id) { tx.exec_params(kLockUser, user_id); }
+void lock_user(pqxx::work& tx, const UserId& user_id) { tx.exec_params(kLockUser, user_id); }
 
-int count_media(pqxx::work& tx, const std::string& user_id) {
+int count_media(pqxx::work& tx, const UserId& user_id) {
   return tx.exec_params1(kCountMedia, user_id)["photos"].as<int>();
 }
 
@@ -315,26 +304,26 @@ MediaRow insert_media(pqxx::work& tx, const MediaRow& row) {
       tx.exec_params1(kInsertMedia, row.media_id, row.user_id, row.display_key, row.thumb_key, row.width, row.height));
 }
 
-std::vector<MediaRow> list_media(pqxx::work& tx, const std::string& user_id) {
+std::vector<MediaRow> list_media(pqxx::work& tx, const UserId& user_id) {
   std::vector<MediaRow> out;
   for (const auto& row : tx.exec_params(kListMedia, user_id)) out.push_back(media_row(row));
   return out;
 }
 
-void reorder_media(pqxx::work& tx, const std::string& user_id, const std::vector<std::string>& media_ids) {
+void reorder_media(pqxx::work& tx, const UserId& user_id, const std::vector<std::string>& media_ids) {
   tx.exec_params(kMoveMediaAside, user_id);
   for (std::size_t i = 0; i < media_ids.size(); ++i)
     tx.exec_params(kSetMediaOrder, user_id, media_ids[i], static_cast<int>(i + 1));
 }
 
-std::vector<std::string> delete_media(pqxx::work& tx, const std::string& user_id, const std::string& media_id) {
+std::vector<std::string> delete_media(pqxx::work& tx, const UserId& user_id, const std::string& media_id) {
   return object_keys(tx.exec_params(kDeleteMedia, user_id, media_id));
 }
 
-std::vector<std::string> media_keys(pqxx::work& tx, const std::string& user_id) {
+std::vector<std::string> media_keys(pqxx::work& tx, const UserId& user_id) {
   return object_keys(tx.exec_params(kMediaKeys, user_id));
 }
 
-void delete_user(pqxx::work& tx, const std::string& user_id) { tx.exec_params(kDeleteUser, user_id); }
+void delete_user(pqxx::work& tx, const UserId& user_id) { tx.exec_params(kDeleteUser, user_id); }
 
 }  // namespace pm::profiles::repository

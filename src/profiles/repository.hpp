@@ -8,6 +8,7 @@
 
 #include <pqxx/pqxx>
 
+#include "core/id.hpp"
 #include "core/json.hpp"
 #include "profiles/model.hpp"
 
@@ -18,23 +19,20 @@ struct ProfileRow {
   Json privacy_settings;
 };
 
-std::optional<ProfileRow> load(pqxx::work& tx, const std::string& user_id);
+std::optional<ProfileRow> load(pqxx::work& tx, const UserId& user_id);
 // Applies the set fields of a patch (last_name already encrypted) and recomputes profile_completed.
-void update(pqxx::work& tx, const std::string& user_id, const ProfilePatch& patch);
+void update(pqxx::work& tx, const UserId& user_id, const ProfilePatch& patch);
 
 // The other user as `viewer` may see them; nullopt when they may not (or do not exist).
-std::optional<PublicProfile> load_public(pqxx::work& tx, const std::string& viewer, const std::string& user_id);
+std::optional<PublicProfile> load_public(pqxx::work& tx, const UserId& viewer, const UserId& user_id);
 
-std::optional<Preferences> load_preferences(pqxx::work& tx, const std::string& user_id);
-void save_preferences(pqxx::work& tx, const std::string& user_id, const Preferences& prefs);
+std::optional<Preferences> load_preferences(pqxx::work& tx, const UserId& user_id);
+void save_preferences(pqxx::work& tx, const UserId& user_id, const Preferences& prefs);
 
-bool user_exists(pqxx::work& tx, const std::string& user_id);
-// True when either user blocked the other.
-bool blocked_either_way(pqxx::work& tx, const std::string& a, const std::string& b);
-void block(pqxx::work& tx, const std::string& blocker, const std::string& blocked);
-void unblock(pqxx::work& tx, const std::string& blocker, const std::string& blocked);
-std::string insert_report(pqxx::work& tx, const std::string& reporter, const std::string& reported,
-                          const ReportInput& report);
+bool user_exists(pqxx::work& tx, const UserId& user_id);
+void block(pqxx::work& tx, const UserId& blocker, const UserId& blocked);
+void unblock(pqxx::work& tx, const UserId& blocker, const UserId& blocked);
+std::string insert_report(pqxx::work& tx, const UserId& reporter, const UserId& reported, const ReportInput& report);
 
 // Photos (profile_media): url holds the display image's key, thumbnail_url the thumbnail's.
 struct MediaRow {
@@ -44,20 +42,20 @@ struct MediaRow {
   std::string uploaded_at;
 };
 // Takes the user's row lock: changes to one user's photos happen one after another.
-void lock_user(pqxx::work& tx, const std::string& user_id);
-int count_media(pqxx::work& tx, const std::string& user_id);
+void lock_user(pqxx::work& tx, const UserId& user_id);
+int count_media(pqxx::work& tx, const UserId& user_id);
 // Inserts at the end of the user's order; returns the stored row.
 MediaRow insert_media(pqxx::work& tx, const MediaRow& row);
-std::vector<MediaRow> list_media(pqxx::work& tx, const std::string& user_id);
-void reorder_media(pqxx::work& tx, const std::string& user_id, const std::vector<std::string>& media_ids);
+std::vector<MediaRow> list_media(pqxx::work& tx, const UserId& user_id);
+void reorder_media(pqxx::work& tx, const UserId& user_id, const std::vector<std::string>& media_ids);
 // Deletes one of the user's photos; returns its object keys (empty: no such photo of theirs).
-std::vector<std::string> delete_media(pqxx::work& tx, const std::string& user_id, const std::string& media_id);
+std::vector<std::string> delete_media(pqxx::work& tx, const UserId& user_id, const std::string& media_id);
 
 // Rows about the user, table by table, for the data export (encrypted columns as stored).
-Json export_rows(pqxx::work& tx, const std::string& user_id);
+Json export_rows(pqxx::work& tx, const UserId& user_id);
 // The storage keys of the user's photos and of the images in their conversations (to delete the
 // objects with the account).
-std::vector<std::string> media_keys(pqxx::work& tx, const std::string& user_id);
-void delete_user(pqxx::work& tx, const std::string& user_id);
+std::vector<std::string> media_keys(pqxx::work& tx, const UserId& user_id);
+void delete_user(pqxx::work& tx, const UserId& user_id);
 
 }  // namespace pm::profiles::repository

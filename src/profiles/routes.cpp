@@ -36,7 +36,7 @@ void add_routes(http::Router& router, auth::Service& auth, Service& profiles, Ph
                           [&photos](Request& req, const auth::Caller& who) {
                             auto bytes = upload_bytes(req);
                             if (!bytes) return http::problem_response(bytes.error(), req.request_id);
-                            return http::reply(req, photos.upload(who.user_id.str(), *bytes), Status::created);
+                            return http::reply(req, photos.upload(who.user_id, *bytes), Status::created);
                           }),
              upload_limit);
   router.add(Method::put, "/api/v1/me/media/order",
@@ -50,32 +50,32 @@ void add_routes(http::Router& router, auth::Service& auth, Service& profiles, Ph
                  f.fail("media_ids", "must be an array of photo ids");
                else
                  for (const auto& id : f.raw("media_ids")) {
-                   if (!id.is_string() || !is_uuid(id.get<std::string>()))
+                   if (!id.is_string() || !crypto::is_uuid(id.get<std::string>()))
                      f.fail("media_ids", "must hold photo ids (UUIDs)");
                    else
                      ids.push_back(id.get<std::string>());
                  }
                if (!f.ok()) return http::problem_response(f.problem(), req.request_id);
-               return http::reply(req, photos.reorder(who.user_id.str(), ids), Status::ok, photos_body);
+               return http::reply(req, photos.reorder(who.user_id, ids), Status::ok, photos_body);
              }));
   router.add(Method::delete_, "/api/v1/me/media/{media_id}",
              auth::authed(auth, [&photos](Request& req, const auth::Caller& who) {
-               return http::reply(req, photos.remove(who.user_id.str(), req.params["media_id"]));
+               return http::reply(req, photos.remove(who.user_id, req.params["media_id"]));
              }));
 
   router.add(Method::get, "/api/v1/me", auth::authed(auth, [&profiles](Request& req, const auth::Caller& who) {
-               return http::reply(req, profiles.me(who.user_id.str()));
+               return http::reply(req, profiles.me(who.user_id));
              }));
   router.add(Method::patch, "/api/v1/me", auth::authed(auth, [&profiles](Request& req, const auth::Caller& who) {
                return http::with_input<ProfilePatch>(req, [&](const ProfilePatch& patch) {
-                 return http::reply(req, profiles.update_me(who.user_id.str(), patch));
+                 return http::reply(req, profiles.update_me(who.user_id, patch));
                });
              }));
   router.add(Method::delete_, "/api/v1/me", auth::authed(auth, [&profiles](Request& req, const auth::Caller& who) {
-               return http::reply(req, profiles.delete_account(who.user_id.str(), req.remote_ip));
+               return http::reply(req, profiles.delete_account(who.user_id, req.remote_ip));
              }));
   router.add(Method::get, "/api/v1/me/export", auth::authed(auth, [&profiles](Request& req, const auth::Caller& who) {
-               auto data = profiles.export_data(who.user_id.str());
+               auto data = profiles.export_data(who.user_id);
                if (!data) return http::problem_response(data.error(), req.request_id);
                auto res = http::json_response(Status::ok, *data);
                res.set(http::beast_http::field::content_disposition,
@@ -85,31 +85,39 @@ void add_routes(http::Router& router, auth::Service& auth, Service& profiles, Ph
              }));
   router.add(Method::get, "/api/v1/me/preferences",
              auth::authed(auth, [&profiles](Request& req, const auth::Caller& who) {
-               return http::reply(req, profiles.preferences(who.user_id.str()));
+               return http::reply(req, profiles.preferences(who.user_id));
              }));
   router.add(Method::put, "/api/v1/me/preferences",
              auth::authed(auth, [&profiles](Request& req, const auth::Caller& who) {
                return http::with_input<PreferencesPatch>(req, [&](const PreferencesPatch& patch) {
-                 return http::reply(req, profiles.update_preferences(who.user_id.str(), patch));
+                 return http::reply(req, profiles.update_preferences(who.user_id, patch));
                });
              }));
   router.add(Method::get, "/api/v1/users/{user_id}",
              auth::authed(auth, [&profiles](Request& req, const auth::Caller& who) {
-               return http::reply(req, profiles.user(who.user_id.str(), req.params["user_id"]));
+               auto other = req.path_id<UserId>("user_id", no_such_user());
+               if (!other) return http::problem_response(other.error(), req.request_id);
+               return http::reply(req, profiles.user(who.user_id, *other));
              }));
   router.add(Method::post, "/api/v1/users/{user_id}/block",
              auth::authed(auth, [&profiles](Request& req, const auth::Caller& who) {
-               return http::reply(req, profiles.block(who.user_id.str(), req.params["user_id"]));
+               auto other = req.path_id<UserId>("user_id", no_such_user());
+               if (!other) return http::problem_response(other.error(), req.request_id);
+               return http::reply(req, profiles.block(who.user_id, *other));
              }));
   router.add(Method::delete_, "/api/v1/users/{user_id}/block",
              auth::authed(auth, [&profiles](Request& req, const auth::Caller& who) {
-               return http::reply(req, profiles.unblock(who.user_id.str(), req.params["user_id"]));
+               auto other = req.path_id<UserId>("user_id", no_such_user());
+               if (!other) return http::problem_response(other.error(), req.request_id);
+               return http::reply(req, profiles.unblock(who.user_id, *other));
              }));
   router.add(Method::post, "/api/v1/users/{user_id}/report",
              auth::authed(auth, [&profiles](Request& req, const auth::Caller& who) {
+               auto other = req.path_id<UserId>("user_id", no_such_user());
+               if (!other) return http::problem_response(other.error(), req.request_id);
                return http::with_input<ReportInput>(req, [&](const ReportInput& report) {
-                 return http::reply(req, profiles.report(who.user_id.str(), req.params["user_id"], report),
-                                    Status::created, [](const std::string& id) {
+                 return http::reply(req, profiles.report(who.user_id, *other, report), Status::created,
+                                    [](const std::string& id) {
                                       return Json{{"report_id", id}};
                                     });
                });

@@ -11,16 +11,16 @@ namespace pm::profiles {
 
 namespace {
 
-Problem no_such_user() { return Problem("not-found", "there is no user with this id, or they are not visible to you"); }
-
 // Whether the account exists at all: a user may block or report anyone by id, also someone whose
 // profile row-level security hides from them (docs/security.md).
-bool exists(pqxx::work& tx, const std::string& user_id) {
+bool exists(pqxx::work& tx, const UserId& user_id) {
   db::AsSystem system(tx);
   return repository::user_exists(tx, user_id);
 }
 
 }  // namespace
+
+Problem no_such_user() { return Problem("not-found", "there is no user with this id, or they are not visible to you"); }
 
 Result<Profile> Service::decrypt(Profile p) const {
   p.email = PM_TRY(d_.cipher.decrypt(p.email, auth::email_context(p.user_id)));
@@ -28,11 +28,11 @@ Result<Profile> Service::decrypt(Profile p) const {
   return p;
 }
 
-Result<void> Service::limit(const std::string& what, const std::string& user_id, cache::Limit limit) {
-  return cache::enforce(d_.redis, "ratelimit:" + what + ":" + user_id, limit, what);
+Result<void> Service::limit(const std::string& what, const UserId& user_id, cache::Limit limit) {
+  return cache::enforce(d_.redis, "ratelimit:" + what + ":" + user_id.str(), limit, what);
 }
 
-Result<Profile> Service::me(const std::string& user_id) {
+Result<Profile> Service::me(const UserId& user_id) {
   auto row = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<repository::ProfileRow>> {
     return repository::load(tx, user_id);
   }));
@@ -41,12 +41,12 @@ Result<Profile> Service::me(const std::string& user_id) {
   return decrypt(row->profile);
 }
 
-Result<Profile> Service::update_me(const std::string& user_id, const ProfilePatch& patch) {
+Result<Profile> Service::update_me(const UserId& user_id, const ProfilePatch& patch) {
   // Each move is a new vantage point from which others' distances are shown: capped per day.
   if (patch.location && *patch.location) PM_TRY(limit("location changes", user_id, d_.limits.location_changes));
   ProfilePatch stored = patch;
   if (patch.last_name && *patch.last_name && !(*patch.last_name)->empty())
-    stored.last_name = std::optional(d_.cipher.encrypt(**patch.last_name, auth::last_name_context(user_id)));
+    stored.last_name = std::optional(d_.cipher.encrypt(**patch.last_name, auth::last_name_context(user_id.str())));
   else if (patch.last_name)
     stored.last_name = std::optional<std::string>{};
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
@@ -56,14 +56,12 @@ Result<Profile> Service::update_me(const std::string& user_id, const ProfilePatc
   return me(user_id);
 }
 
-Result<PublicProfile> Service::user(const std::string& viewer, const std::string& raw_id) {
-  if (!is_uuid(raw_id)) return std::unexpected(no_such_user());
-  const auto user_id = canonical_uuid(raw_id);
+Result<PublicProfile> Service::user(const UserId& viewer, const UserId& user_id) {
   auto found = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<PublicProfile>> {
     auto profile = repository::load_public(tx, viewer, user_id);
     // Who looked at whom: the record a stalking complaint needs.
     if (profile && viewer != user_id)
-      admin::record(tx, {.user_id = viewer, .event = "profile_view", .subject_id = user_id});
+      admin::record(tx, {.user_id = viewer.str(), .event = "profile_view", .subject_id = user_id.str()});
     return profile;
   }));
   if (!found) return std::unexpected(no_such_user());
@@ -71,7 +69,7 @@ Result<PublicProfile> Service::user(const std::string& viewer, const std::string
   return *found;
 }
 
-Result<Preferences> Service::preferences(const std::string& user_id) {
+Result<Preferences> Service::preferences(const UserId& user_id) {
   auto prefs = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<Preferences>> {
     return repository::load_preferences(tx, user_id);
   }));
@@ -79,7 +77,7 @@ Result<Preferences> Service::preferences(const std::string& user_id) {
   return *prefs;
 }
 
-Result<Preferences> Service::update_preferences(const std::string& user_id, const PreferencesPatch& patch) {
+Result<Preferences> Service::update_preferences(const UserId& user_id, const PreferencesPatch& patch) {
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<Preferences> {
     auto current = repository::load_preferences(tx, user_id);
     if (!current) return std::unexpected(Problem("not-found", "the account no longer exists"));
@@ -100,73 +98,66 @@ Result<Preferences> Service::update_preferences(const std::string& user_id, cons
   });
 }
 
-Result<void> Service::block(const std::string& user_id, const std::string& raw_other) {
-  if (!is_uuid(raw_other)) return std::unexpected(no_such_user());
-  const auto other = canonical_uuid(raw_other);
+Result<void> Service::block(const UserId& user_id, const UserId& other) {
   if (other == user_id) return std::unexpected(Problem("invalid-target", "you cannot block yourself"));
   PM_TRY(limit("blocks", user_id, d_.limits.blocks));
   auto blocked = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     if (!exists(tx, other)) return std::unexpected(no_such_user());
     repository::block(tx, user_id, other);
-    admin::record(tx, {.user_id = user_id, .event = "block", .subject_id = other});
+    admin::record(tx, {.user_id = user_id.str(), .event = "block", .subject_id = other.str()});
     return {};
   });
   if (blocked && d_.on_block) d_.on_block(user_id, other);
   return blocked;
 }
 
-Result<void> Service::unblock(const std::string& user_id, const std::string& raw_other) {
-  if (!is_uuid(raw_other)) return std::unexpected(no_such_user());
-  const auto other = canonical_uuid(raw_other);
+Result<void> Service::unblock(const UserId& user_id, const UserId& other) {
   // Counted with blocks: block-unblock cycles would otherwise re-notify and re-probe for free.
   PM_TRY(limit("blocks", user_id, d_.limits.blocks));
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     repository::unblock(tx, user_id, other);
-    admin::record(tx, {.user_id = user_id, .event = "unblock", .subject_id = other});
+    admin::record(tx, {.user_id = user_id.str(), .event = "unblock", .subject_id = other.str()});
     return {};
   });
 }
 
-Result<std::string> Service::report(const std::string& user_id, const std::string& raw_other,
-                                    const ReportInput& report) {
-  if (!is_uuid(raw_other)) return std::unexpected(no_such_user());
-  const auto other = canonical_uuid(raw_other);
+Result<std::string> Service::report(const UserId& user_id, const UserId& other, const ReportInput& report) {
   if (other == user_id) return std::unexpected(Problem("invalid-target", "you cannot report yourself"));
   PM_TRY(limit("reports", user_id, d_.limits.reports));
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::string> {
     if (!exists(tx, other)) return std::unexpected(no_such_user());
     auto report_id = repository::insert_report(tx, user_id, other, report);
-    admin::record(tx, {.user_id = user_id,
+    admin::record(tx, {.user_id = user_id.str(),
                        .event = "report",
                        .details = {{"report_id", report_id}, {"reason", report.reason}},
-                       .subject_id = other});
+                       .subject_id = other.str()});
     return report_id;
   });
 }
 
-Result<Json> Service::export_data(const std::string& user_id) {
+Result<Json> Service::export_data(const UserId& user_id) {
   PM_TRY(limit("exports", user_id, d_.limits.exports));
   auto rows = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<Json> {
     Json out = repository::export_rows(tx, user_id);
-    out["security_log"] = admin::entries_of(tx, user_id);
-    out["decisions"] = outcomes::decisions_of(tx, UserId(user_id));  // one's own, never others' about one
-    admin::record(tx, {.user_id = user_id, .event = "data_export"});
+    out["security_log"] = admin::entries_of(tx, user_id.str());
+    out["decisions"] = outcomes::decisions_of(tx, user_id);  // one's own, never others' about one
+    admin::record(tx, {.user_id = user_id.str(), .event = "data_export"});
     return out;
   }));
   // Stored ciphertexts are replaced by what they hold: the export is for the person.
   for (auto& user : rows["user"]) {
     if (user.contains("email") && user["email"].is_string())
-      user["email"] = PM_TRY(d_.cipher.decrypt(user["email"].get<std::string>(), auth::email_context(user_id)));
+      user["email"] = PM_TRY(d_.cipher.decrypt(user["email"].get<std::string>(), auth::email_context(user_id.str())));
     if (user.contains("last_name") && user["last_name"].is_string())
       user["last_name"] =
-          PM_TRY(d_.cipher.decrypt(user["last_name"].get<std::string>(), auth::last_name_context(user_id)));
+          PM_TRY(d_.cipher.decrypt(user["last_name"].get<std::string>(), auth::last_name_context(user_id.str())));
   }
-  auto sessions = d_.sessions.list(user_id);
+  auto sessions = d_.sessions.list(user_id.str());
   rows["active_sessions"] = sessions ? sessions->size() : 0;
   return rows;
 }
 
-Result<void> Service::delete_account(const std::string& user_id, const std::string& ip) {
+Result<void> Service::delete_account(const UserId& user_id, const std::string& ip) {
   std::vector<std::string> media;
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     {
@@ -174,14 +165,14 @@ Result<void> Service::delete_account(const std::string& user_id, const std::stri
       media = repository::media_keys(tx, user_id);
     }
     repository::delete_user(tx, user_id);
-    admin::record(tx, {.user_id = user_id, .event = "account_deletion", .ip = ip});
+    admin::record(tx, {.user_id = user_id.str(), .event = "account_deletion", .ip = ip});
     return {};
   }));
   d_.photos.remove_objects(media);
   // The account is gone; a session left behind (Redis unreachable just now) fails to resolve
   // to anything and expires on its own, so this must not turn the deletion into an error.
-  if (auto ended = d_.sessions.end_all(user_id); !ended)
-    log::warn("account_sessions_not_ended", {{"user_id", user_id}, {"error", ended.error().detail}});
+  if (auto ended = d_.sessions.end_all(user_id.str()); !ended)
+    log::warn("account_sessions_not_ended", {{"user_id", user_id.str()}, {"error", ended.error().detail}});
   return {};
 }
 

@@ -31,35 +31,35 @@ struct Deps {
   Photos& photos;
   // Told after a block is stored (blocker, blocked), so other services drop what they cached
   // about the pair (e.g. the match lists); app/ wires it.
-  std::function<void(const std::string&, const std::string&)> on_block = {};
+  std::function<void(const UserId&, const UserId&)> on_block = {};
 };
+
+// The one answer for a user id that is malformed, absent or hidden from the caller (no difference).
+Problem no_such_user();
 
 class Service {
  public:
   explicit Service(Deps deps) : d_(std::move(deps)) {}
 
-  Result<Profile> me(const std::string& user_id);
-  Result<Profile> update_me(const std::string& user_id, const ProfilePatch& patch);
+  Result<Profile> me(const UserId& user_id);
+  Result<Profile> update_me(const UserId& user_id, const ProfilePatch& patch);
   // 404 unless `viewer` may see the user (visibility, blocks); no difference between "hidden" and "absent".
-  Result<PublicProfile> user(const std::string& viewer, const std::string& user_id);
+  Result<PublicProfile> user(const UserId& viewer, const UserId& user_id);
 
-  Result<Preferences> preferences(const std::string& user_id);
-  Result<Preferences> update_preferences(const std::string& user_id, const PreferencesPatch& patch);
+  Result<Preferences> preferences(const UserId& user_id);
+  Result<Preferences> update_preferences(const UserId& user_id, const PreferencesPatch& patch);
 
-  Result<void> block(const std::string& user_id, const std::string& other);
-  Result<void> unblock(const std::string& user_id, const std::string& other);
-  Result<std::string> report(const std::string& user_id, const std::string& other, const ReportInput& report);
+  Result<void> block(const UserId& user_id, const UserId& other);
+  Result<void> unblock(const UserId& user_id, const UserId& other);
+  Result<std::string> report(const UserId& user_id, const UserId& other, const ReportInput& report);
 
-  Result<Json> export_data(const std::string& user_id);
-  Result<void> delete_account(const std::string& user_id, const std::string& ip);
+  Result<Json> export_data(const UserId& user_id);
+  Result<void> delete_account(const UserId& user_id, const std::string& ip);
 
  private:
   Result<Profile> decrypt(Profile stored) const;
-  Result<void> limit(const std::string& what, const std::string& user_id, cache::Limit limit);
+  Result<void> limit(const std::string& what, const UserId& user_id, cache::Limit limit);
   Deps d_;
 };
-
-using crypto::canonical_uuid;
-using crypto::is_uuid;
 
 }  // namespace pm::profiles

@@ -71,7 +71,7 @@ Result<Report> Service::report(const std::string& staff_id, const std::string& r
     return *r;
   }));
   if (found.reported_id) {
-    auto photos = PM_TRY(d_.photos.list(*found.reported_id));
+    auto photos = PM_TRY(d_.photos.list(UserId(*found.reported_id)));
     for (const auto& p : photos) found.reported["photos"].push_back(p.to_json());
   }
   return found;
@@ -92,7 +92,7 @@ Result<Report> Service::act(const std::string& staff_id, const std::string& raw_
       if (!r->reported_id) return std::unexpected(Problem("not-found", "the reported account no longer exists"));
       return *r->reported_id;
     }));
-    auto removed = d_.photos.remove(target, in.media_id);
+    auto removed = d_.photos.remove(UserId(target), in.media_id);
     if (!removed) return std::unexpected(Problem("not-found", "the reported user has no photo with this id"));
   }
   bool end_sessions = false;
