@@ -175,6 +175,34 @@ TEST(OtherProfiles, ABlockHidesEachFromTheOther) {
             404);
 }
 
+// An id that is no UUID, one in capitals and one of nobody: the first and last are the same 404
+// (a prober learns nothing), the capitals name the same person as the lower case.
+TEST(OtherProfiles, AnIdIsReadOnceWhateverItsCaseAndAMalformedOneIsNobody) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  auto ada = test::sign_up(server, test::unique_email("ada"));
+  auto bob = test::sign_up(server, test::unique_email("bob"), "Bob", "man");
+  make_public(server, bob);
+  std::string upper = bob.user_id;
+  for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  auto seen = server.request("GET", "/api/v1/users/" + upper, "", ada.auth());
+  ASSERT_EQ(seen.status, 200) << seen.body;
+  EXPECT_EQ(seen.json()["user_id"], bob.user_id);
+  for (const std::string& id : {std::string("not-a-uuid"), std::string("00000000-0000-4000-8000-000000000000")}) {
+    for (const auto& [method, suffix] : std::vector<std::pair<std::string, std::string>>{
+             {"GET", ""}, {"POST", "/block"}, {"DELETE", "/block"}, {"POST", "/report"}}) {
+      auto res = server.request(method, "/api/v1/users/" + id + suffix, R"({"reason":"spam"})", ada.auth());
+      // Unblocking someone who does not exist is harmless and answers as any unblock (204).
+      if (method == "DELETE" && id != "not-a-uuid") continue;
+      EXPECT_EQ(res.status, 404) << method << " " << id << suffix << ": " << res.body;
+      EXPECT_EQ(res.json()["type"], "/problems/not-found") << res.body;
+    }
+  }
+  // Blocking in capitals blocks the person: they are hidden afterwards.
+  ASSERT_EQ(server.request("POST", "/api/v1/users/" + upper + "/block", "", ada.auth()).status, 204);
+  EXPECT_EQ(server.request("GET", "/api/v1/users/" + bob.user_id, "", ada.auth()).status, 404);
+}
+
 TEST(OtherProfiles, ReportsTakeADocumentedReason) {
   test::TestDatabase db;
   TestServer server(test::test_config(db));
