@@ -156,12 +156,11 @@ std::optional<Bank> load_bank(pqxx::work& tx, const std::string& bank_key) {
   return bank;
 }
 
-bool is_premium(pqxx::work& tx, const std::string& user_id) {
-  return subscriptions::entitlements_of(tx, user_id).premium_questions;
+bool is_premium(pqxx::work& tx, const UserId& user_id) {
+  return subscriptions::entitlements_of(tx, user_id.str()).premium_questions;
 }
 
-std::map<std::string, StoredAnswer> load_answers(pqxx::work& tx, const std::string& user_id,
-                                                 const std::string& bank_key) {
+std::map<std::string, StoredAnswer> load_answers(pqxx::work& tx, const UserId& user_id, const std::string& bank_key) {
   std::map<std::string, StoredAnswer> out;
   for (const auto& row : tx.exec_params(kLoadAnswers, user_id, bank_key)) {
     const auto question_id = row["question_id"].as<std::string>();
@@ -175,7 +174,7 @@ std::map<std::string, StoredAnswer> load_answers(pqxx::work& tx, const std::stri
   return out;
 }
 
-void upsert_answer(pqxx::work& tx, const std::string& user_id, const std::string& question_id, const Json& value,
+void upsert_answer(pqxx::work& tx, const UserId& user_id, const std::string& question_id, const Json& value,
                    const Json& acceptable, int importance) {
   tx.exec_params(kUpsertAnswer, question_id, user_id, value.dump(), importance, acceptable.dump());
 }
@@ -193,18 +192,17 @@ void copy_answers(pqxx::work& tx, const std::vector<NewAnswer>& answers) {
   tx.exec(kMoveStagedAnswers);
 }
 
-void set_retired(pqxx::work& tx, const std::string& user_id, const std::vector<std::string>& question_ids,
-                 bool retired) {
+void set_retired(pqxx::work& tx, const UserId& user_id, const std::vector<std::string>& question_ids, bool retired) {
   if (question_ids.empty()) return;
   tx.exec_params(retired ? kRetireAnswers : kRestoreAnswers, user_id, uuid_array(question_ids));
 }
 
-Json load_response(pqxx::work& tx, const std::string& user_id, const std::string& bank_key) {
+Json load_response(pqxx::work& tx, const UserId& user_id, const std::string& bank_key) {
   auto r = tx.exec_params(kLoadResponse, user_id, bank_key);
   return r.empty() ? Json::object() : Json::parse(r[0]["doc"].as<std::string>());
 }
 
-void save_response(pqxx::work& tx, const std::string& user_id, const std::string& bank_key, const Json& doc) {
+void save_response(pqxx::work& tx, const UserId& user_id, const std::string& bank_key, const Json& doc) {
   tx.exec_params(kSaveResponse, user_id, bank_key, doc.dump());
 }
 

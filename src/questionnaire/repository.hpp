@@ -8,6 +8,7 @@
 
 #include <pqxx/pqxx>
 
+#include "core/id.hpp"
 #include "core/json.hpp"
 #include "questionnaire/bank.hpp"
 #include "questionnaire/stored_answer.hpp"
@@ -23,23 +24,21 @@ ImportCounts import_bank(pqxx::work& tx, const Bank& bank);
 std::optional<Bank> load_bank(pqxx::work& tx, const std::string& bank_key);
 
 // Whether the user's plan unlocks premium-only questions.
-bool is_premium(pqxx::work& tx, const std::string& user_id);
+bool is_premium(pqxx::work& tx, const UserId& user_id);
 
 // The user's answers to the bank's questions, by question id. Locks them for the transaction.
-std::map<std::string, StoredAnswer> load_answers(pqxx::work& tx, const std::string& user_id,
-                                                 const std::string& bank_key);
-void upsert_answer(pqxx::work& tx, const std::string& user_id, const std::string& question_id, const Json& value,
+std::map<std::string, StoredAnswer> load_answers(pqxx::work& tx, const UserId& user_id, const std::string& bank_key);
+void upsert_answer(pqxx::work& tx, const UserId& user_id, const std::string& question_id, const Json& value,
                    const Json& acceptable, int importance);
 // New users' answers in bulk (the demo seeder): one COPY, no conflict handling (the users have
 // no answers yet).
 void copy_answers(pqxx::work& tx, const std::vector<NewAnswer>& answers);
 // Marks answers retired (their question is hidden now) or current again.
-void set_retired(pqxx::work& tx, const std::string& user_id, const std::vector<std::string>& question_ids,
-                 bool retired);
+void set_retired(pqxx::work& tx, const UserId& user_id, const std::vector<std::string>& question_ids, bool retired);
 
 // The seed's questionnaire response document for (user, bank); an empty object if none yet.
-Json load_response(pqxx::work& tx, const std::string& user_id, const std::string& bank_key);
-void save_response(pqxx::work& tx, const std::string& user_id, const std::string& bank_key, const Json& doc);
+Json load_response(pqxx::work& tx, const UserId& user_id, const std::string& bank_key);
+void save_response(pqxx::work& tx, const UserId& user_id, const std::string& bank_key, const Json& doc);
 
 // Whole seconds from an ISO-8601 instant to now, by the database's clock (the one that stamped it).
 long long seconds_since(pqxx::work& tx, const std::string& iso8601);

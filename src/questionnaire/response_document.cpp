@@ -26,7 +26,7 @@ Json response_document(const Bank& bank, const View& view, Json doc, const std::
   doc["userId"] = user_id;
   doc["responses"] = responses;
   doc["openEndedResponses"] = open;
-  doc["progress"] = view.progress(doc)["percent"];
+  doc["progress"] = view.progress(doc).percent;
   if (!doc.contains("completedAt")) doc["completedAt"] = nullptr;
   Json& meta = doc["metadata"];
   if (!meta.is_object()) meta = Json::object();

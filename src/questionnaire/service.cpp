@@ -21,37 +21,9 @@ namespace {
 
 constexpr auto kBankCacheTtl = std::chrono::seconds(10);
 
-Json answer_json(const StoredAnswer& a) {
-  return {
-      {"value", a.value}, {"acceptable", a.acceptable}, {"importance", a.importance}, {"answered_at", a.answered_at}};
-}
-
-Json question_json(const Question& q, bool locked, const StoredAnswer* answer) {
-  Json j = {{"question_id", q.id},
-            {"key", q.key},
-            {"text", q.text},
-            {"type", to_string(q.type)},
-            {"premium_only", q.premium_only},
-            {"locked", locked},
-            {"required", q.required},
-            {"answer", answer ? answer_json(*answer) : Json(nullptr)}};
-  if (!q.options.empty()) {
-    Json opts = Json::array();
-    for (const auto& o : q.options) opts.push_back({{"key", o.key}, {"label", o.label}});  // loadings stay internal
-    j["options"] = opts;
-  }
-  if (q.type == QuestionType::multiple_select) {
-    j["min_selections"] = q.min_selections;
-    j["max_selections"] = q.max_selections;
-  }
-  if (q.type == QuestionType::slider)
-    j["slider"] = {{"min", q.slider.min},
-                   {"max", q.slider.max},
-                   {"step", q.slider.step},
-                   {"min_label", q.slider.min_label},
-                   {"max_label", q.slider.max_label}};
-  if (q.type == QuestionType::open_ended) j["max_length"] = q.max_length;
-  return j;
+// The question as `s`'s user sees it, with their current answer if any.
+AskedQuestion asked(const Question& q, bool locked, const StoredAnswer* answer) {
+  return {.question = q, .locked = locked, .answer = answer ? std::optional(*answer) : std::nullopt};
 }
 
 Problem bank_missing(const std::string& key) {
@@ -62,7 +34,7 @@ Problem bank_missing(const std::string& key) {
 
 struct Service::State {
   pqxx::work& tx;
-  const std::string& user_id;
+  const UserId& user_id;
   const Bank& bank;
   std::map<std::string, StoredAnswer> answers;
   bool premium = false;
@@ -88,10 +60,11 @@ Result<std::shared_ptr<const Bank>> Service::bank() {
   return cached_;
 }
 
-Result<Json> Service::with_state(const std::string& user_id, const std::function<Result<Json>(State&)>& fn) {
+template <class T>
+Result<T> Service::with_state(const UserId& user_id, const std::function<Result<T>(State&)>& fn) {
   auto b = PM_TRY(bank());
   const Bank& bank = *b;
-  return db::transact(db_, [&](pqxx::work& tx) -> Result<Json> {
+  return db::transact(db_, [&](pqxx::work& tx) -> Result<T> {
     State s{.tx = tx, .user_id = user_id, .bank = bank, .answers = repository::load_answers(tx, user_id, bank.key)};
     s.premium = repository::is_premium(tx, user_id);
     s.view = view_of(bank, s.answers, s.premium);
@@ -99,52 +72,46 @@ Result<Json> Service::with_state(const std::string& user_id, const std::function
   });
 }
 
-Result<Json> Service::questionnaire(const std::string& user_id) {
-  return with_state(user_id, [](State& s) -> Result<Json> {
+Result<Questionnaire> Service::questionnaire(const UserId& user_id) {
+  return with_state<Questionnaire>(user_id, [](State& s) -> Result<Questionnaire> {
     std::set<std::string> locked;
     for (auto* q : s.view.locked) locked.insert(q->id);
-    Json blocks = Json::array();
+    Questionnaire out{.bank = s.bank.key, .version = s.bank.version, .title = s.bank.title};
     for (const auto& block : s.bank.blocks) {
-      Json questions = Json::array();
+      AskedBlock& shown = out.blocks.emplace_back(
+          AskedBlock{.block_id = block.id, .key = block.key, .title = block.title, .description = block.description});
       for (const auto& q : block.questions) {
         bool is_locked = locked.count(q.id) > 0;
         if (!is_locked && !s.view.visible_ids.count(q.id)) continue;  // hidden by branching
         auto it = s.view.current.find(q.id);
-        questions.push_back(question_json(q, is_locked, it == s.view.current.end() ? nullptr : it->second));
+        shown.questions.push_back(asked(q, is_locked, it == s.view.current.end() ? nullptr : it->second));
       }
-      blocks.push_back({{"block_id", block.id},
-                        {"key", block.key},
-                        {"title", block.title},
-                        {"description", block.description},
-                        {"questions", questions}});
     }
-    return Json{{"bank", s.bank.key},
-                {"version", s.bank.version},
-                {"title", s.bank.title},
-                {"blocks", blocks},
-                {"progress", s.view.progress(s.document())}};
+    out.progress = s.view.progress(s.document());
+    return out;
   });
 }
 
-Result<Json> Service::next(const std::string& user_id, int limit) {
-  return with_state(user_id, [limit](State& s) -> Result<Json> {
-    Json questions = Json::array();
+Result<NextQuestions> Service::next(const UserId& user_id, int limit) {
+  return with_state<NextQuestions>(user_id, [limit](State& s) -> Result<NextQuestions> {
+    NextQuestions out;
     for (const Question* q : s.view.visible) {
-      if (static_cast<int>(questions.size()) >= limit) break;
-      if (!s.view.current.count(q->id)) questions.push_back(question_json(*q, false, nullptr));
+      if (static_cast<int>(out.questions.size()) >= limit) break;
+      if (!s.view.current.count(q->id)) out.questions.push_back(asked(*q, false, nullptr));
     }
-    return Json{{"questions", questions}, {"progress", s.view.progress(s.document())}};
+    out.progress = s.view.progress(s.document());
+    return out;
   });
 }
 
-Result<Json> Service::answer(const std::string& user_id, const std::string& question_id, const Json& body,
-                             const std::string& device_type) {
+Result<SavedAnswer> Service::answer(const UserId& user_id, const std::string& question_id, const Json& body,
+                                    const std::string& device_type) {
   auto b = PM_TRY(bank());
   const Question* q = b->question_by_id(crypto::canonical_uuid(question_id));
   if (!q) return std::unexpected(Problem("not-found", "there is no question with this id in the questionnaire"));
   auto input = PM_TRY(parse_answer(*q, body));
 
-  return with_state(user_id, [&](State& s) -> Result<Json> {
+  return with_state<SavedAnswer>(user_id, [&](State& s) -> Result<SavedAnswer> {
     if (q->premium_only && !s.premium)
       return std::unexpected(subscriptions::premium_required(
           s.tx, "premium_questions", "this question is for premium members; upgrade to answer it"));
@@ -166,24 +133,22 @@ Result<Json> Service::answer(const std::string& user_id, const std::string& ques
     repository::set_retired(s.tx, user_id, retire, true);
     repository::set_retired(s.tx, user_id, restore, false);
 
-    auto doc = response_document(s.bank, view, s.document(), user_id, device_type);
+    auto doc = response_document(s.bank, view, s.document(), user_id.str(), device_type);
     repository::save_response(s.tx, user_id, s.bank.key, doc);
     // After completion every change moves the user's vectors (and so their matches).
     if (doc.contains("completedAt") && !doc["completedAt"].is_null())
       jobs::enqueue(s.tx, "compute_vectors", {{"user_id", user_id}, {"bank", s.bank.key}});
-    return Json{{"question_id", q->id},
-                {"answer", answer_json(stored)},
-                {"retired", retire.size()},
-                {"progress", view.progress(doc)}};
+    return SavedAnswer{
+        .question_id = q->id, .answer = stored, .retired = retire.size(), .progress = view.progress(doc)};
   });
 }
 
-Result<Json> Service::progress(const std::string& user_id) {
-  return with_state(user_id, [](State& s) -> Result<Json> { return s.view.progress(s.document()); });
+Result<Progress> Service::progress(const UserId& user_id) {
+  return with_state<Progress>(user_id, [](State& s) -> Result<Progress> { return s.view.progress(s.document()); });
 }
 
-Result<Json> Service::complete(const std::string& user_id) {
-  return with_state(user_id, [&](State& s) -> Result<Json> {
+Result<Progress> Service::complete(const UserId& user_id) {
+  return with_state<Progress>(user_id, [&](State& s) -> Result<Progress> {
     Json missing = Json::array();
     for (const Question* q : s.view.visible)
       if (q->required && !s.view.current.count(q->id))
@@ -194,7 +159,7 @@ Result<Json> Service::complete(const std::string& user_id) {
       p.extensions["missing"] = missing;
       return std::unexpected(p);
     }
-    auto doc = response_document(s.bank, s.view, s.document(), user_id, "");
+    auto doc = response_document(s.bank, s.view, s.document(), user_id.str(), "");
     doc["completedAt"] = iso8601(Clock::now());
     doc["progress"] = 100;
     // Seconds from the first answer to completion (the seed's metadata.completionTime).

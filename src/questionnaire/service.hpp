@@ -8,9 +8,11 @@
 #include <mutex>
 #include <string>
 
+#include "core/id.hpp"
 #include "core/json.hpp"
 #include "db/pool.hpp"
 #include "questionnaire/bank.hpp"
+#include "questionnaire/model.hpp"
 #include "questionnaire/repository.hpp"
 
 namespace pm::questionnaire {
@@ -21,15 +23,15 @@ class Service {
 
   // Blocks and the questions the user may see (premium-only ones marked "locked" for free users),
   // with the user's current answers. Trait loadings are never included.
-  Result<Json> questionnaire(const std::string& user_id);
+  Result<Questionnaire> questionnaire(const UserId& user_id);
   // The next `limit` visible, unlocked, unanswered questions in asking order, with progress.
-  Result<Json> next(const std::string& user_id, int limit);
+  Result<NextQuestions> next(const UserId& user_id, int limit);
   // Saves an answer; retires answers that branching now hides. Returns the answer and progress.
-  Result<Json> answer(const std::string& user_id, const std::string& question_id, const Json& body,
-                      const std::string& device_type);
-  Result<Json> progress(const std::string& user_id);
+  Result<SavedAnswer> answer(const UserId& user_id, const std::string& question_id, const Json& body,
+                             const std::string& device_type);
+  Result<Progress> progress(const UserId& user_id);
   // Marks the questionnaire complete (409 listing what is missing) and queues the vectors job.
-  Result<Json> complete(const std::string& user_id);
+  Result<Progress> complete(const UserId& user_id);
 
   // Checks and imports a bank document (the `questions import` command).
   Result<repository::ImportCounts> import(const Json& document);
@@ -40,7 +42,8 @@ class Service {
  private:
   struct State;
   // Runs `fn` in one transaction with the user's bank, answers (locked), plan and view of the bank.
-  Result<Json> with_state(const std::string& user_id, const std::function<Result<Json>(State&)>& fn);
+  template <class T>
+  Result<T> with_state(const UserId& user_id, const std::function<Result<T>(State&)>& fn);
 
   db::Pool& db_;
   std::string bank_key_;

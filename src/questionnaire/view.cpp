@@ -6,13 +6,12 @@
 
 namespace pm::questionnaire {
 
-Json View::progress(const Json& doc) const {
+Progress View::progress(const Json& doc) const {
   int total = static_cast<int>(visible.size());
-  int percent = total ? static_cast<int>(std::lround(100.0 * answered() / total)) : 0;
-  return {{"answered", answered()},
-          {"total", total},
-          {"percent", percent},
-          {"completed", doc.contains("completedAt") && !doc["completedAt"].is_null()}};
+  return {.answered = answered(),
+          .total = total,
+          .percent = total ? static_cast<int>(std::lround(100.0 * answered() / total)) : 0,
+          .completed = doc.contains("completedAt") && !doc["completedAt"].is_null()};
 }
 
 View view_of(const Bank& bank, const std::map<std::string, StoredAnswer>& answers, bool premium) {

@@ -10,6 +10,7 @@
 
 #include "core/json.hpp"
 #include "questionnaire/bank.hpp"
+#include "questionnaire/model.hpp"
 #include "questionnaire/stored_answer.hpp"
 
 namespace pm::questionnaire {
@@ -21,8 +22,8 @@ struct View {
   std::map<std::string, const StoredAnswer*> current;  // answers of visible questions
 
   int answered() const { return static_cast<int>(current.size()); }
-  // {answered, total, percent, completed}; `doc` is the response document (for completedAt).
-  Json progress(const Json& doc) const;
+  // `doc` is the response document (for completedAt).
+  Progress progress(const Json& doc) const;
 };
 
 // `answers` must outlive the view (it points into them).

@@ -68,7 +68,7 @@ struct Stack {
   // The user's answers: question id -> {value, acceptable, importance}.
   std::map<std::string, Json> answers(const std::string& user_id) {
     auto rows = db::transact(app.db, [&](pqxx::work& tx) -> Result<std::map<std::string, questionnaire::StoredAnswer>> {
-      return questionnaire::repository::load_answers(tx, user_id, "perfect-match");
+      return questionnaire::repository::load_answers(tx, UserId(user_id), "perfect-match");
     });
     EXPECT_TRUE(rows.has_value());
     std::map<std::string, Json> out;
@@ -160,8 +160,8 @@ TEST(SeedDemo, MakesValidRealisticUsersAndSkipsThemOnASecondRun) {
   for (int n = 1; n <= 60; ++n) {
     auto id = s.user_id(n);
     auto checked = db::transact(s.app.db, [&](pqxx::work& tx) -> Result<Json> {
-      auto stored = questionnaire::repository::load_answers(tx, id, "perfect-match");
-      bool is_premium = questionnaire::repository::is_premium(tx, id);
+      auto stored = questionnaire::repository::load_answers(tx, UserId(id), "perfect-match");
+      bool is_premium = questionnaire::repository::is_premium(tx, UserId(id));
       auto view = questionnaire::view_of(b, stored, is_premium);
       for (const auto& [qid, a] : stored) {
         const auto* question = b.question_by_id(qid);
@@ -182,7 +182,7 @@ TEST(SeedDemo, MakesValidRealisticUsersAndSkipsThemOnASecondRun) {
         if (!question->required) continue;
         EXPECT_TRUE(stored.count(question->id)) << "demo" << n << " left " << question->key;
       }
-      return questionnaire::repository::load_response(tx, id, "perfect-match");
+      return questionnaire::repository::load_response(tx, UserId(id), "perfect-match");
     });
     ASSERT_TRUE(checked.has_value());
     const Json& doc = *checked;
