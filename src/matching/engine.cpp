@@ -1,6 +1,7 @@
 #include "matching/engine.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -9,6 +10,7 @@
 #include "core/log.hpp"
 #include "core/time.hpp"
 #include "db/transaction.hpp"
+#include "matching/learning/questionnaire_feature.hpp"
 #include "matching/ranking.hpp"
 
 namespace pm::matching {
@@ -298,10 +300,23 @@ Result<Searched> Engine::search(const std::string& user_id, const Standing& stan
     const auto capped = d_.exposure.capped(ids);
     std::erase_if(pool, [&](const Candidate& c) { return capped.contains(c.user_id); });
   }
+  // The pool's users, for the pair features of the model's cold-start score (both ways).
+  std::unordered_map<std::string, IndexedUser> people;
+  if (model) {
+    people.emplace(user_id, out.who);
+    for (const auto& c : pool)
+      if (auto u = idx->find(c.user_id)) people.emplace(c.user_id, std::move(*u));
+  }
+  const auto features =
+      learning::pair_features_from(idx->bank(), [&people](const std::string& id) -> const IndexedUser* {
+        auto it = people.find(id);
+        return it == people.end() ? nullptr : &it->second;
+      });
   const auto ranked = rank_candidates(user_id, pool, model ? &model->model : nullptr,
                                       {.want = wanted,
                                        .explore_every = d_.config.exploration_every,
-                                       .explore_max_decisions = d_.config.exploration_max_decisions});
+                                       .explore_max_decisions = d_.config.exploration_max_decisions},
+                                      features);
   if (model) out.ranking = ranking_name(model->version);
   for (const auto& r : ranked) {
     out.candidates.push_back(r.candidate);

@@ -50,7 +50,9 @@ matching::learning::ReciprocalModel model_liking(const std::vector<std::string>&
     for (const auto& id : liked) outcomes.push_back({.a = rater, .b = id, .liked = true, .at = ++t});
     for (const auto& id : passed) outcomes.push_back({.a = rater, .b = id, .liked = false, .at = ++t});
   }
-  auto unknown = [](const std::string&, const std::string&) -> std::optional<float> { return std::nullopt; };
+  auto unknown = [](const std::string&, const std::string&) -> std::optional<matching::learning::PairFeatures> {
+    return std::nullopt;
+  };
   return matching::learning::ReciprocalModel::train(outcomes, unknown, {}, t);
 }
 
@@ -202,10 +204,11 @@ TEST_F(Exploration, ABrandNewPersonAppearsInOthersFeedsThoughTheModelRanksThemLo
   ASSERT_TRUE(stored) << stored.error().detail;
   // The model alone would fill both slots with Wia and Wen.
   const std::string probe = "someone-new";
-  EXPECT_LT(model.predict(probe, nia.user.user_id, 0.8f, 0.8f).mutual,
-            model.predict(probe, wia.user.user_id, 0.8f, 0.8f).mutual);
-  EXPECT_LT(model.predict(probe, nia.user.user_id, 0.8f, 0.8f).mutual,
-            model.predict(probe, wen.user.user_id, 0.8f, 0.8f).mutual);
+  const auto close = matching::learning::questionnaire_only(0.8f);
+  EXPECT_LT(model.predict(probe, nia.user.user_id, close, close).mutual,
+            model.predict(probe, wia.user.user_id, close, close).mutual);
+  EXPECT_LT(model.predict(probe, nia.user.user_id, close, close).mutual,
+            model.predict(probe, wen.user.user_id, close, close).mutual);
 
   Person max = person("Max", "man", "woman", 52.52, 13.40);
   auto feed = matches_of(max);

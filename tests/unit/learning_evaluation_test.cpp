@@ -62,10 +62,10 @@ TEST(Evaluation, TheBlendedModelBeatsTheQuestionnaireOnHeldOutDecisions) {
   demo::SimulationOptions options{.seed = 11, .users = 1500, .pairs_per_user = 25};
   auto people = demo::simulate_people(*bank, options, kToday);
   auto outcomes = demo::simulate_outcomes(*bank, people, options);
-  auto compat = demo::compatibility_of(*bank, people);
+  auto features = demo::pair_features_of(*bank, people);
   TrainingParams params;
   params.epochs = 10;  // enough to show the ordering, and fast
-  auto report = evaluate(outcomes, compat, {.params = params});
+  auto report = evaluate(outcomes, features, {.params = params});
   ASSERT_GT(report.test_decisions, 1000u);
   const double questionnaire = report.ranking("questionnaire").auc_like;
   EXPECT_GT(questionnaire, 0.5) << "the questionnaire has some predictive power";
@@ -103,6 +103,12 @@ TEST_F(ScoreCommand, TrainsOnOutcomesAndAddsTheModelsPredictionsToEachPair) {
     EXPECT_GT(ab, 0);
     EXPECT_LT(ab, 1);
     EXPECT_DOUBLE_EQ(line["mutual"].get<double>(), ab * ba);
+    // The calibrated cold-start score alone, each way, beside the blend it is part of.
+    for (const char* key : {"calibrated_a_likes_b", "calibrated_b_likes_a"}) {
+      ASSERT_TRUE(line[key].is_number()) << line.dump();
+      EXPECT_GT(line[key].get<double>(), 0);
+      EXPECT_LT(line[key].get<double>(), 1);
+    }
   }
 
   // The saved model gives the same numbers without training again.

@@ -32,7 +32,8 @@ learning::ReciprocalModel model(const std::vector<std::string>& liked, const std
       for (const auto& id : *list)
         outcomes.push_back({.a = "rater" + std::to_string(r), .b = id, .liked = list == &liked, .at = ++t});
   return learning::ReciprocalModel::train(
-      outcomes, [](const std::string&, const std::string&) { return std::optional<float>(0.8f); }, {}, t);
+      outcomes,
+      [](const std::string&, const std::string&) { return std::optional(learning::questionnaire_only(0.8f)); }, {}, t);
 }
 
 }  // namespace
