@@ -81,6 +81,10 @@ int score_users(const Config& config, const ScoreOptions& options) {
     model = matching::learning::ReciprocalModel::train(outcomes, features, {}, now);
     std::cerr << "score: trained on " << outcomes.size() << " outcomes (" << model->info().users << " users) in "
               << model->info().seconds << " s\n";
+    if (const auto& cold = model->cold_start()) {
+      std::cerr << "score: cold-start score, logit = " << cold->bias() << " + weight x (feature - mean) / sd:\n";
+      for (const auto& line : cold->describe()) std::cerr << "  " << line << "\n";
+    }
   }
   if (model && !options.model_out.empty()) {
     std::ofstream out(options.model_out, std::ios::binary | std::ios::trunc);

@@ -6,15 +6,14 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <fstream>
-#include <sstream>
+#include <map>
 
 #include "demo/simulator.hpp"
 #include "matching/learning/cold_start.hpp"
 #include "matching/learning/evaluation.hpp"
 #include "matching/learning/questionnaire_feature.hpp"
 #include "matching/learning/seeded.hpp"
-#include "questionnaire/bank.hpp"
+#include "support/matching_fixture.hpp"
 
 using namespace pm;
 using namespace pm::matching::learning;
@@ -22,16 +21,6 @@ using namespace pm::matching::learning;
 namespace {
 
 const std::chrono::year_month_day kToday{std::chrono::year(2026), std::chrono::January, std::chrono::day(1)};
-const std::string kBank = std::string(PM_SOURCE_DIR) + "/data/questions/perfect-match.json";
-
-std::shared_ptr<const matching::ScoringBank> perfect_match_bank() {
-  std::ifstream in(kBank);
-  std::stringstream text;
-  text << in.rdbuf();
-  auto bank = questionnaire::parse_bank(Json::parse(text.str()));
-  if (!bank) throw std::runtime_error(bank.error().detail);
-  return std::make_shared<const matching::ScoringBank>(std::move(*bank));
-}
 
 // Random pairs whose features are all drawn independently; `liked` follows the logit `z(f)`.
 struct Synthetic {
@@ -146,7 +135,7 @@ TEST(ColdStart, AgeFitIsOneAtTheCentreOfTheStatedRangeAndZeroAtItsEnds) {
 // the chooser's stated range sways decisions, the calibrated score finds it and ranks better than
 // today's score; where nothing but today's score does, it ranks as well and weighs age at ~0.
 TEST(ColdStart, BeatsTodaysScoreWhereAgeClosenessDrivesDecisionsAndLosesNothingWhereNot) {
-  auto bank = perfect_match_bank();
+  auto bank = test::perfect_match_scoring_bank();
   demo::SimulationOptions options{.seed = 19, .users = 1500, .pairs_per_user = 25};
   auto people = demo::simulate_people(*bank, options, kToday);
   auto features = demo::pair_features_of(*bank, people);
@@ -173,4 +162,51 @@ TEST(ColdStart, BeatsTodaysScoreWhereAgeClosenessDrivesDecisionsAndLosesNothingW
       << plain.to_json().dump();
   EXPECT_LT(std::abs(weight(plain, "age_fit")), 0.1) << plain.cold_start.dump();
   EXPECT_LT(std::abs(weight(plain, "age_gap")), 0.1) << plain.cold_start.dump();
+}
+
+// A model stored before the cold-start score (format 1: no "cold_start" in its header, no
+// "use_calibration" in its parameters) still loads on a node of this build during a rolling
+// update, and ranks with today's score as its questionnaire part, as it was trained.
+TEST(ColdStart, AModelOfFormatOneStillLoadsWithTodaysScoreAsItsQuestionnairePart) {
+  std::vector<Outcome> outcomes;
+  for (int c = 0; c < 30; ++c)
+    for (int t = 0; t < 10; ++t) outcomes.push_back({"c" + std::to_string(c), "t" + std::to_string(t), t < 4, c});
+  auto by_target = [](const std::string&, const std::string& b) -> std::optional<PairFeatures> {
+    return questionnaire_only(b < "t4" ? 0.9f : 0.4f);
+  };
+  TrainingParams params;
+  params.use_calibration = false;
+  const std::string bytes = ReciprocalModel::train(outcomes, by_target, params, 0).to_bytes();
+
+  // The same model written as format 1 was: "PMRM", u32 version, u32 n, header, body, FNV-1a.
+  auto u32 = [](std::uint32_t v) {
+    std::string out(4, '\0');
+    for (int i = 0; i < 4; ++i) out[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+    return out;
+  };
+  std::uint32_t head_size = 0;
+  for (int i = 0; i < 4; ++i)
+    head_size |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
+  Json head = Json::parse(bytes.substr(12, head_size));
+  head.erase("cold_start");
+  head["params"].erase("use_calibration");
+  head["format_version"] = 1;
+  const std::string text = head.dump();
+  std::string old = "PMRM" + u32(1) + u32(static_cast<std::uint32_t>(text.size())) + text +
+                    bytes.substr(12 + head_size, bytes.size() - 12 - head_size - 8);
+  std::uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : old) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  for (int i = 0; i < 8; ++i) old.push_back(static_cast<char>((h >> (8 * i)) & 0xff));
+
+  auto loaded = ReciprocalModel::from_bytes(old);
+  ASSERT_TRUE(loaded) << loaded.error().detail;
+  EXPECT_FALSE(loaded->cold_start());
+  EXPECT_FALSE(loaded->info().params.use_calibration);
+  PairFeatures high = questionnaire_only(0.9f), far = high;
+  far[Feature::age_fit] = 0;  // not part of today's score: changes nothing
+  EXPECT_EQ(loaded->p_likes("new", "t0", high), loaded->p_likes("new", "t0", far));
+  EXPECT_GT(loaded->p_likes("new", "new too", high), loaded->p_likes("new", "new too", questionnaire_only(0.4f)));
 }

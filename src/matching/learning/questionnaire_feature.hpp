@@ -23,7 +23,8 @@ inline float questionnaire_feature(const PairScore& s) {
 // outside it). A range of one year: 1 at that age, else 0.
 float age_fit(const Facts& a, int age_b);
 
-// The features of the pair as `a` sees `b`, given their score (score_pair(bank, a, b)).
+// The features of the pair as `a` sees `b`, given their score (score_pair either way: only its
+// symmetric parts are used).
 PairFeatures pair_features(const ScoringBank& bank, const IndexedUser& a, const IndexedUser& b, const PairScore& s);
 
 // features(a, b) from a lookup of users; nullopt for a user the lookup does not know (or who
