@@ -107,6 +107,13 @@ TEST_F(LearnedRanking, LearnStoresAVersionThatRunningAndRestartedNodesRankWith) 
   EXPECT_NE(trained.find("model version"), std::string::npos) << trained;
   EXPECT_EQ(stored_versions(), 1);
   const long long v1 = newest_version();
+  // The calibrated cold-start score is stored with the version and explained by its weights.
+  for (const char* feature : {"questionnaire", "age_fit", "evidence", "suits_high"})
+    EXPECT_NE(trained.find(std::string("  ") + feature + " "), std::string::npos) << feature << " in " << trained;
+  EXPECT_EQ(scalar("SELECT format FROM matching_models WHERE version = " + std::to_string(v1)), 2);
+  EXPECT_EQ(scalar("SELECT jsonb_array_length(metrics->'cold_start'->'features') FROM matching_models WHERE version = " +
+                   std::to_string(v1)),
+            8);
 
   // The node started before the training swaps the new version in while it runs.
   EXPECT_TRUE(reaches_version(*server_, v1)) << "still " << model_version_of(*server_);
