@@ -111,9 +111,10 @@ TEST_F(LearnedRanking, LearnStoresAVersionThatRunningAndRestartedNodesRankWith) 
   for (const char* feature : {"questionnaire", "age_fit", "evidence", "suits_high"})
     EXPECT_NE(trained.find(std::string("  ") + feature + " "), std::string::npos) << feature << " in " << trained;
   EXPECT_EQ(scalar("SELECT format FROM matching_models WHERE version = " + std::to_string(v1)), 2);
-  EXPECT_EQ(scalar("SELECT jsonb_array_length(metrics->'cold_start'->'features') FROM matching_models WHERE version = " +
-                   std::to_string(v1)),
-            8);
+  EXPECT_EQ(
+      scalar("SELECT jsonb_array_length(metrics->'cold_start'->'features') FROM matching_models WHERE version = " +
+             std::to_string(v1)),
+      8);
 
   // The node started before the training swaps the new version in while it runs.
   EXPECT_TRUE(reaches_version(*server_, v1)) << "still " << model_version_of(*server_);
