@@ -86,11 +86,10 @@ int evaluate(const EvaluateOptions& options) {
     for (const auto& r : report.rankings)
       std::cout << fmt::format("| {:<30} | {:>8.3f} | {:>10.3f} | {:>12.3f} | {:>9.1f} |\n", r.name, r.auc_like,
                                r.auc_mutual, r.precision, r.train_seconds);
-    if (!report.cold_start.is_null())
-      if (auto cold = matching::learning::ColdStartModel::from_json(report.cold_start)) {
-        std::cout << "cold-start weights (the blended model's):\n";
-        for (const auto& line : cold->describe()) std::cout << "  " << line << "\n";
-      }
+    if (report.cold_start) {
+      std::cout << "cold-start weights (the blended model's):\n";
+      for (const auto& line : report.cold_start->describe()) std::cout << "  " << line << "\n";
+    }
     splits[name] = report.to_json();
   }
   if (!options.out_file.empty()) {

@@ -149,19 +149,17 @@ TEST(ColdStart, BeatsTodaysScoreWhereAgeClosenessDrivesDecisionsAndLosesNothingW
       << aged.to_json().dump();
   EXPECT_GT(aged.ranking("blended").auc_like, aged.ranking("blended, today's questionnaire").auc_like)
       << aged.to_json().dump();
-  auto weight = [](const EvaluationReport& r, std::string_view name) {
-    for (const auto& f : r.cold_start["features"])
-      if (f["name"] == name) return f["weight_per_sd"].get<double>();
-    return std::nan("");
+  auto weight = [](const EvaluationReport& r, Feature f) {
+    return r.cold_start ? r.cold_start->weight(f) : std::nan("");
   };
-  EXPECT_GT(weight(aged, "age_fit"), 0.4) << aged.cold_start.dump();
+  EXPECT_GT(weight(aged, Feature::age_fit), 0.4) << aged.to_json().dump();
 
   auto demo_like = demo::simulate_outcomes(*bank, people, options);
   auto plain = evaluate(demo_like, features, {.params = params});
   EXPECT_GT(plain.ranking("calibrated").auc_like, plain.ranking("questionnaire").auc_like - 0.01)
       << plain.to_json().dump();
-  EXPECT_LT(std::abs(weight(plain, "age_fit")), 0.1) << plain.cold_start.dump();
-  EXPECT_LT(std::abs(weight(plain, "age_gap")), 0.1) << plain.cold_start.dump();
+  EXPECT_LT(std::abs(weight(plain, Feature::age_fit)), 0.1) << plain.to_json().dump();
+  EXPECT_LT(std::abs(weight(plain, Feature::age_gap)), 0.1) << plain.to_json().dump();
 }
 
 // A model stored before the cold-start score (format 1: no "cold_start" in its header, no

@@ -80,7 +80,7 @@ Json EvaluationReport::to_json() const {
           {"test_like_rate", test_like_rate},
           {"test_mutual_rate", test_mutual_rate},
           {"rankings", list},
-          {"cold_start", cold_start}};
+          {"cold_start", cold_start ? cold_start->to_json() : Json(nullptr)}};
 }
 
 EvaluationReport evaluate(std::span<const Outcome> outcomes, const PairFeaturesFn& features,
@@ -137,7 +137,7 @@ EvaluationReport evaluate(std::span<const Outcome> outcomes, const PairFeaturesF
     params.use_tendencies = v.tendencies;
     params.use_factors = v.factors;
     const ReciprocalModel model = ReciprocalModel::train(train, features, params, 0);
-    if (v.calibrated && v.factors && model.cold_start()) report.cold_start = model.cold_start()->to_json();
+    if (v.calibrated && v.factors) report.cold_start = model.cold_start();
     RankingReport r{.name = v.name, .train_seconds = model.info().seconds};
 
     std::vector<double> p(decisions.size());

@@ -13,6 +13,7 @@
 // no decision about a held-out pair is seen in training.
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -46,8 +47,8 @@ struct RankingReport {
 struct EvaluationReport {
   std::size_t train_outcomes = 0, test_decisions = 0, test_pairs_both_decided = 0, choosers_for_precision = 0;
   double test_like_rate = 0, test_mutual_rate = 0;
-  std::vector<RankingReport> rankings;  // in the order above
-  Json cold_start = nullptr;            // the blended model's cold-start weights (ColdStartModel::to_json)
+  std::vector<RankingReport> rankings;       // in the order above
+  std::optional<ColdStartModel> cold_start;  // the blended model's calibrated cold-start score
 
   const RankingReport& ranking(std::string_view name) const;
   Json to_json() const;
