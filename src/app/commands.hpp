@@ -50,6 +50,7 @@ struct EvaluateOptions {
   int users = 4000, pairs_per_user = 25;
   std::uint64_t seed = 42;
   double holdout = 0.2;
+  double age_weight = 0;  // demo::DecisionWeights::age_fit: 0 in the demo, set to see the cold start find it
   matching::learning::TrainingParams params;
 };
 int evaluate(const EvaluateOptions& options);

@@ -19,10 +19,16 @@ int learn(Config config) {
       std::cerr << "learn: " << report.error().detail << "\n";
       return 1;
     }
-    if (report->version)
+    if (report->version) {
       std::cout << fmt::format("learn: model version {} trained on {} outcomes in {:.1f} s\n", *report->version,
                                report->outcomes, report->seconds);
-    else
+      // The calibrated cold-start score is explainable by its weights (docs/matching-quality.md).
+      if (report->cold_start) {
+        std::cout << "learn: cold-start score, logit p(a likes b) = bias + weight x (feature - mean) / sd:\n"
+                  << fmt::format("  {:<13} {:+.3f}\n", "bias", report->cold_start->bias());
+        for (const auto& line : report->cold_start->describe()) std::cout << "  " << line << "\n";
+      }
+    } else
       std::cout << fmt::format(
           "learn: skipped, {} outcomes are fewer than PM_LEARN_MIN_OUTCOMES ({}); ranking stays by questionnaire\n",
           report->outcomes, app.config.learn_min_outcomes);

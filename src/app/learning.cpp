@@ -65,8 +65,8 @@ int evaluate(const EvaluateOptions& options) {
   const auto started = std::chrono::steady_clock::now();
   demo::SimulationOptions sim{.seed = options.seed, .users = options.users, .pairs_per_user = options.pairs_per_user};
   auto people = demo::simulate_people(**bank, sim, day_of(sim.start));
-  auto outcomes = demo::simulate_outcomes(**bank, people, sim);
-  auto compat = demo::compatibility_of(**bank, people);
+  auto outcomes = demo::simulate_outcomes(**bank, people, sim, {.age_fit = options.age_weight});
+  auto features = demo::pair_features_of(**bank, people);
   const double simulated_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::cerr << fmt::format("evaluate: {} people, {} outcomes simulated in {:.1f} s\n", people.size(), outcomes.size(),
                            simulated_s);
@@ -74,28 +74,35 @@ int evaluate(const EvaluateOptions& options) {
   Json splits = Json::object();
   for (auto split : {matching::learning::Split::random, matching::learning::Split::time}) {
     const char* name = split == matching::learning::Split::random ? "random" : "time";
-    auto report = matching::learning::evaluate(outcomes, compat,
+    auto report = matching::learning::evaluate(outcomes, features,
                                                {.holdout = options.holdout, .split = split, .params = options.params});
     std::cout << fmt::format(
         "\n{} 20% of pairs held out: {} train outcomes, {} held-out decisions (like rate {:.3f}), "
         "{} pairs both decided (mutual rate {:.3f})\n",
         name, report.train_outcomes, report.test_decisions, report.test_like_rate, report.test_pairs_both_decided,
         report.test_mutual_rate);
-    std::cout << fmt::format("| {:<20} | {:>8} | {:>10} | {:>12} | {:>9} |\n", "ranking", "AUC like", "AUC mutual",
+    std::cout << fmt::format("| {:<30} | {:>8} | {:>10} | {:>12} | {:>9} |\n", "ranking", "AUC like", "AUC mutual",
                              "precision@5", "train s");
     for (const auto& r : report.rankings)
-      std::cout << fmt::format("| {:<20} | {:>8.3f} | {:>10.3f} | {:>12.3f} | {:>9.1f} |\n", r.name, r.auc_like,
+      std::cout << fmt::format("| {:<30} | {:>8.3f} | {:>10.3f} | {:>12.3f} | {:>9.1f} |\n", r.name, r.auc_like,
                                r.auc_mutual, r.precision, r.train_seconds);
+    if (report.cold_start) {
+      std::cout << "cold-start weights (the blended model's):\n";
+      for (const auto& line : report.cold_start->describe()) std::cout << "  " << line << "\n";
+    }
     splits[name] = report.to_json();
   }
   if (!options.out_file.empty()) {
-    Json doc = {{"command", fmt::format("perfectmatch evaluate --bank {} --users {} --seed {} --pairs-per-user {}",
-                                        options.bank_file, options.users, options.seed, options.pairs_per_user)},
-                {"users", people.size()},
-                {"outcomes", outcomes.size()},
-                {"simulation_seconds", simulated_s},
-                {"params", options.params.to_json()},
-                {"splits", splits}};
+    Json doc = {
+        {"command", fmt::format("perfectmatch evaluate --bank {} --users {} --seed {} --pairs-per-user {}{}",
+                                options.bank_file, options.users, options.seed, options.pairs_per_user,
+                                options.age_weight != 0 ? fmt::format(" --simulated-age-weight {}", options.age_weight)
+                                                        : std::string())},
+        {"users", people.size()},
+        {"outcomes", outcomes.size()},
+        {"simulation_seconds", simulated_s},
+        {"params", options.params.to_json()},
+        {"splits", splits}};
     std::ofstream out(options.out_file, std::ios::trunc);
     out << doc.dump(2) << "\n";
     if (!out) {

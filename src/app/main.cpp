@@ -212,7 +212,8 @@ int main(int argc, char** argv) {
   auto* evaluate = cli.add_subcommand(
       "evaluate",
       "Simulate outcomes, hold out 20% of the pairs, train the reciprocal model and report AUC and precision of "
-      "questionnaire-only, tendencies-only, factors and blended rankings (docs/matching-quality.md).");
+      "questionnaire-only, calibrated cold-start, tendencies-only, factors and blended rankings "
+      "(docs/matching-quality.md).");
   app::EvaluateOptions evaluate_options;
   evaluate->add_option("--bank", evaluate_options.bank_file, "the question bank file")
       ->required()
@@ -223,6 +224,12 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000));
   evaluate->add_option("--seed", evaluate_options.seed, "random seed")->capture_default_str();
   evaluate->add_option("--out", evaluate_options.out_file, "write the report as JSON here too");
+  evaluate
+      ->add_option("--simulated-age-weight", evaluate_options.age_weight,
+                   "how much the other's age in the chooser's stated range sways simulated decisions (per sd; the "
+                   "demo's is 0)")
+      ->check(CLI::Range(-5.0, 5.0))
+      ->capture_default_str();
   auto& params = evaluate_options.params;
   evaluate->add_option("--factors", params.factors, "length of the taste and attraction vectors")
       ->check(CLI::Range(1, 256))

@@ -57,9 +57,9 @@ int score_users(const Config& config, const ScoreOptions& options) {
   for (const auto& u : users) by_id[u.indexed.user_id] = &u;
 
   // The reciprocal model: trained on --outcomes with the server's code, or loaded from --model.
-  auto compat = matching::learning::compatibility_from(*bank, [&](const std::string& id) {
+  auto features = matching::learning::pair_features_from(*bank, [&](const std::string& id) {
     auto it = by_id.find(id);
-    return it == by_id.end() ? nullptr : &it->second->indexed.profile;
+    return it == by_id.end() ? nullptr : &it->second->indexed;
   });
   std::optional<matching::learning::ReciprocalModel> model;
   if (!options.model_in.empty()) {
@@ -78,9 +78,13 @@ int score_users(const Config& config, const ScoreOptions& options) {
     if (!read) return fail(read.error().detail);
     const auto now =
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    model = matching::learning::ReciprocalModel::train(outcomes, compat, {}, now);
+    model = matching::learning::ReciprocalModel::train(outcomes, features, {}, now);
     std::cerr << "score: trained on " << outcomes.size() << " outcomes (" << model->info().users << " users) in "
               << model->info().seconds << " s\n";
+    if (const auto& cold = model->cold_start()) {
+      std::cerr << "score: cold-start score, logit = " << cold->bias() << " + weight x (feature - mean) / sd:\n";
+      for (const auto& line : cold->describe()) std::cerr << "  " << line << "\n";
+    }
   }
   if (model && !options.model_out.empty()) {
     std::ofstream out(options.model_out, std::ios::binary | std::ios::trunc);
@@ -90,7 +94,7 @@ int score_users(const Config& config, const ScoreOptions& options) {
 
   auto emit = [&](const matching::OfflineUser& a, const matching::OfflineUser& b) {
     Json line = matching::score_offline_pair(*bank, a, b);
-    if (model) matching::add_prediction(line, model->predict(a.indexed.user_id, b.indexed.user_id, compat));
+    if (model) matching::add_prediction(line, *model, a.indexed.user_id, b.indexed.user_id, features);
     std::cout << line.dump() << "\n";
   };
   if (!options.pairs_file.empty()) {

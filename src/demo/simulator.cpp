@@ -114,19 +114,33 @@ std::vector<Outcome> simulate_outcomes(const matching::ScoringBank& bank, const 
     }
   }
 
-  // The questionnaire's part is per standard deviation of the score among shown pairs.
-  double mean = 0, sq = 0;
-  for (const auto& p : shown) mean += p.compat;
-  mean /= std::max<std::size_t>(1, shown.size());
-  for (const auto& p : shown) sq += (p.compat - mean) * (p.compat - mean);
-  const double sd = std::max(1e-6, std::sqrt(sq / std::max<std::size_t>(1, shown.size())));
+  // The questionnaire's part is per standard deviation of the score among shown pairs (and the age
+  // part per standard deviation of the age fit, over both directions).
+  auto fit_of = [&](const SimulatedPerson& chooser, const SimulatedPerson& other) {
+    return static_cast<double>(matching::learning::age_fit(chooser.indexed.facts, other.indexed.facts.age));
+  };
+  double mean = 0, sq = 0, fit_mean = 0, fit_sq = 0;
+  for (const auto& p : shown) {
+    mean += p.compat;
+    for (double fit : {fit_of(people[p.a], people[p.b]), fit_of(people[p.b], people[p.a])}) fit_mean += fit;
+  }
+  const double count = static_cast<double>(std::max<std::size_t>(1, shown.size()));
+  mean /= count;
+  fit_mean /= 2 * count;
+  for (const auto& p : shown) {
+    sq += (p.compat - mean) * (p.compat - mean);
+    for (double fit : {fit_of(people[p.a], people[p.b]), fit_of(people[p.b], people[p.a])})
+      fit_sq += (fit - fit_mean) * (fit - fit_mean);
+  }
+  const double sd = std::max(1e-6, std::sqrt(sq / count)), fit_sd = std::max(1e-6, std::sqrt(fit_sq / (2 * count)));
 
   auto logit = [&](const SimulatedPerson& chooser, const SimulatedPerson& other, double compat) {
     double taste = 0;
     for (int d = 0; d < kTypeDimensions; ++d) taste += chooser.behaviour.taste[d] * other.behaviour.type[d];
     return weights.base - chooser.behaviour.selectivity + weights.appeal * other.behaviour.appeal +
            weights.taste * taste / std::sqrt(static_cast<double>(kTypeDimensions)) +
-           weights.questionnaire * (compat - mean) / sd;
+           weights.questionnaire * (compat - mean) / sd +
+           (weights.age_fit != 0 ? weights.age_fit * (fit_of(chooser, other) - fit_mean) / fit_sd : 0);
   };
 
   std::vector<Outcome> out;
@@ -158,11 +172,11 @@ std::vector<Outcome> simulate_outcomes(const matching::ScoringBank& bank, const 
   return out;
 }
 
-matching::learning::CompatibilityFn compatibility_of(const matching::ScoringBank& bank,
-                                                     const std::vector<SimulatedPerson>& people) {
-  auto profiles = std::make_shared<std::map<std::string, const matching::MatchProfile*>>();
-  for (const auto& p : people) (*profiles)[p.indexed.user_id] = &p.indexed.profile;
-  return matching::learning::compatibility_from(bank, [profiles](const std::string& id) {
+matching::learning::PairFeaturesFn pair_features_of(const matching::ScoringBank& bank,
+                                                    const std::vector<SimulatedPerson>& people) {
+  auto profiles = std::make_shared<std::map<std::string, const matching::IndexedUser*>>();
+  for (const auto& p : people) (*profiles)[p.indexed.user_id] = &p.indexed;
+  return matching::learning::pair_features_from(bank, [profiles](const std::string& id) {
     auto it = profiles->find(id);
     return it == profiles->end() ? nullptr : it->second;
   });

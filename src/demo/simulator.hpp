@@ -50,6 +50,9 @@ struct SimulationOptions {
 // Weights of the decision (logit of p(a likes b)); why these values: docs/demo-data.md.
 struct DecisionWeights {
   double base = -0.9, appeal = 1.0, taste = 1.5, questionnaire = 0.45;  // questionnaire: per sd of the score
+  // How much the other's age in the chooser's stated range counts (learning::age_fit, per sd over
+  // the shown pairs). 0 in the demo: tests set it to check that the cold-start score finds it.
+  double age_fit = 0;
 };
 
 // Demo people 1..users (make_person with the seed), with answers packed by `bank`.
@@ -62,10 +65,10 @@ std::vector<matching::learning::Outcome> simulate_outcomes(const matching::Scori
                                                            const SimulationOptions& options,
                                                            const DecisionWeights& weights = {});
 
-// The model's questionnaire feature (learning::compatibility_from) over these people, by user id;
+// The model's pair features (learning::pair_features_from) over these people, by user id;
 // `bank` and `people` must outlive it.
-matching::learning::CompatibilityFn compatibility_of(const matching::ScoringBank& bank,
-                                                     const std::vector<SimulatedPerson>& people);
+matching::learning::PairFeaturesFn pair_features_of(const matching::ScoringBank& bank,
+                                                    const std::vector<SimulatedPerson>& people);
 
 // One person as a line of `perfectmatch score --users` (docs/offline-scoring.md), answers included.
 Json offline_user_line(const matching::ScoringBank& bank, const SimulatedPerson& who, std::uint64_t seed);

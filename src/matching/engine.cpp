@@ -1,6 +1,7 @@
 #include "matching/engine.hpp"
 
 #include <algorithm>
+#include <map>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -9,6 +10,7 @@
 #include "core/log.hpp"
 #include "core/time.hpp"
 #include "db/transaction.hpp"
+#include "matching/learning/questionnaire_feature.hpp"
 #include "matching/ranking.hpp"
 
 namespace pm::matching {
@@ -298,10 +300,24 @@ Result<Searched> Engine::search(const std::string& user_id, const Standing& stan
     const auto capped = d_.exposure.capped(ids);
     std::erase_if(pool, [&](const Candidate& c) { return capped.contains(c.user_id); });
   }
+  // The pair features both ways, for the model's cold-start score: from the pool's scores (the
+  // features use only the symmetric parts of a score) and the index's copies of the two users.
+  std::map<std::pair<std::string, std::string>, learning::PairFeatures> by_pair;
+  if (model)
+    for (const auto& c : pool)
+      if (auto u = idx->find(c.user_id)) {
+        by_pair[{user_id, c.user_id}] = learning::pair_features(idx->bank(), out.who, *u, c.score);
+        by_pair[{c.user_id, user_id}] = learning::pair_features(idx->bank(), *u, out.who, c.score);
+      }
+  const learning::PairFeaturesFn features = [&by_pair](const std::string& a, const std::string& b) {
+    auto it = by_pair.find({a, b});
+    return it == by_pair.end() ? std::nullopt : std::optional(it->second);
+  };
   const auto ranked = rank_candidates(user_id, pool, model ? &model->model : nullptr,
                                       {.want = wanted,
                                        .explore_every = d_.config.exploration_every,
-                                       .explore_max_decisions = d_.config.exploration_max_decisions});
+                                       .explore_max_decisions = d_.config.exploration_max_decisions},
+                                      features);
   if (model) out.ranking = ranking_name(model->version);
   for (const auto& r : ranked) {
     out.candidates.push_back(r.candidate);

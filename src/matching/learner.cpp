@@ -32,6 +32,7 @@ std::int64_t unix_seconds(const std::string& iso) {
 
 Json LearnReport::to_json() const {
   Json out = {{"outcomes", outcomes}, {"seconds", seconds}, {"metrics", metrics}};
+  out["cold_start"] = cold_start ? cold_start->to_json() : Json(nullptr);
   out["version"] = version ? Json(*version) : Json(nullptr);
   return out;
 }
@@ -75,25 +76,28 @@ Result<LearnReport> Learner::learn() {
     return report;
   }
 
-  // The questionnaire feature from the index's profiles, copied once (the index may change meanwhile).
+  // The pair features from the index's users, copied once (the index may change meanwhile).
   PM_TRY(d_.engine.refresh(true));
   auto idx = PM_TRY(d_.engine.index());
-  std::unordered_map<std::string, MatchProfile> profiles;
+  std::unordered_map<std::string, IndexedUser> users;
   for (const auto& e : examples)
     for (const auto* id : {&e.a, &e.b})
-      if (!profiles.contains(*id))
-        if (auto u = idx->find(*id)) profiles.emplace(*id, std::move(u->profile));
-  auto compat = learning::compatibility_from(idx->bank(), [&profiles](const std::string& id) -> const MatchProfile* {
-    auto it = profiles.find(id);
-    return it == profiles.end() ? nullptr : &it->second;
+      if (!users.contains(*id))
+        if (auto u = idx->find(*id)) users.emplace(*id, std::move(*u));
+  auto features = learning::pair_features_from(idx->bank(), [&users](const std::string& id) -> const IndexedUser* {
+    auto it = users.find(id);
+    return it == users.end() ? nullptr : &it->second;
   });
 
   const learning::TrainingParams params;
   report.metrics =
-      learning::evaluate(examples, compat, {.holdout = 0.2, .split = learning::Split::time, .params = params})
+      learning::evaluate(examples, features, {.holdout = 0.2, .split = learning::Split::time, .params = params})
           .to_json();
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count();
-  auto model = learning::ReciprocalModel::train(examples, compat, params, now);
+  auto model = learning::ReciprocalModel::train(examples, features, params, now);
+  // The cold-start weights beside the evaluation: readable in matching_models.metrics.
+  report.cold_start = model.cold_start();
+  if (report.cold_start) report.metrics["cold_start"] = report.cold_start->to_json();
   report.version = PM_TRY(d_.models.store(model, report.outcomes, report.metrics, d_.config.models_kept));
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   log::info("matching_model_trained",

@@ -8,7 +8,10 @@
 // What the model sees of each outcome: a like (weight 1) or a reply (learning::kReplyWeight) is
 // positive; a pass (not rewound) and an unmatch are negative; the mutual-match and first-message
 // rows repeat a like already counted and are left out. Only ids, these outcomes and the pair's
-// questionnaire compatibility enter: never a person's race, religion or any other profile field.
+// features (its questionnaire compatibility, age closeness within each one's stated range, shared
+// questions, distance and how each one's answers suit the other by importance: pair_features.hpp)
+// enter: never a person's race, religion or any other profile field but through their own
+// stated preferences.
 
 #include <optional>
 #include <string>
@@ -19,6 +22,7 @@
 #include "core/problem.hpp"
 #include "db/pool.hpp"
 #include "matching/engine.hpp"
+#include "matching/learning/cold_start.hpp"
 #include "matching/learning/outcome.hpp"
 #include "matching/model_store.hpp"
 #include "outcomes/model.hpp"
@@ -26,9 +30,10 @@
 namespace pm::matching {
 
 struct LearnReport {
-  long long outcomes = 0;            // training examples read
-  std::optional<long long> version;  // the stored version; nullopt: skipped (too few outcomes)
-  Json metrics = Json::object();     // held-out evaluation (time split), stored with the model
+  long long outcomes = 0;                              // training examples read
+  std::optional<long long> version;                    // the stored version; nullopt: skipped (too few outcomes)
+  Json metrics = Json::object();                       // held-out evaluation (time split), stored with the model
+  std::optional<learning::ColdStartModel> cold_start;  // the stored model's calibrated cold-start score
   double seconds = 0;
 
   Json to_json() const;

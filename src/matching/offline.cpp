@@ -126,10 +126,16 @@ Result<std::pair<std::string, std::string>> parse_pair_line(const Json& line) {
   return std::pair{line["a"].get<std::string>(), line["b"].get<std::string>()};
 }
 
-void add_prediction(Json& out, const learning::PairPrediction& p) {
+void add_prediction(Json& out, const learning::ReciprocalModel& model, const std::string& a, const std::string& b,
+                    const learning::PairFeaturesFn& features) {
+  const auto ab = features(a, b), ba = features(b, a);
+  const learning::PairPrediction p = model.predict(a, b, ab, ba);
   out["p_a_likes_b"] = p.p_a_likes_b;
   out["p_b_likes_a"] = p.p_b_likes_a;
   out["mutual"] = p.mutual;
+  const auto& cold = model.cold_start();
+  out["calibrated_a_likes_b"] = cold && ab ? Json(cold->probability(*ab)) : Json(nullptr);
+  out["calibrated_b_likes_a"] = cold && ba ? Json(cold->probability(*ba)) : Json(nullptr);
 }
 
 }  // namespace pm::matching

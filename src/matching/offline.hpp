@@ -33,7 +33,11 @@ Result<learning::Outcome> parse_outcome_line(const Json& line);
 // One line of --pairs: {"a", "b"}.
 Result<std::pair<std::string, std::string>> parse_pair_line(const Json& line);
 
-// The model's three numbers beside the pair's other fields (p_a_likes_b, p_b_likes_a, mutual).
-void add_prediction(Json& out, const learning::PairPrediction& p);
+// The model's numbers beside the pair's other fields: p_a_likes_b, p_b_likes_a, mutual, and the
+// calibrated cold-start score alone in each direction (calibrated_a_likes_b, calibrated_b_likes_a;
+// null when the model has none or the pair's questionnaire part is unknown). `features` is the
+// one the model was trained with (learning::pair_features_from).
+void add_prediction(Json& out, const learning::ReciprocalModel& model, const std::string& a, const std::string& b,
+                    const learning::PairFeaturesFn& features);
 
 }  // namespace pm::matching

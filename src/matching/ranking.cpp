@@ -8,7 +8,8 @@
 namespace pm::matching {
 
 std::vector<Ranked> rank_candidates(const std::string& user_id, const std::vector<Candidate>& candidates,
-                                    const learning::ReciprocalModel* model, const RankingOptions& options) {
+                                    const learning::ReciprocalModel* model, const RankingOptions& options,
+                                    const learning::PairFeaturesFn& features) {
   std::vector<Ranked> out;
   const std::size_t want = std::min(options.want, candidates.size());
   if (!model) {
@@ -18,8 +19,14 @@ std::vector<Ranked> rank_candidates(const std::string& user_id, const std::vecto
   // By mutual interest, best first; equal predictions keep the questionnaire's order.
   std::vector<double> mutual(candidates.size());
   for (std::size_t i = 0; i < candidates.size(); ++i) {
-    const float q = learning::questionnaire_feature(candidates[i].score);  // symmetric: one score per pair
-    mutual[i] = model->predict(user_id, candidates[i].user_id, q, q).mutual;
+    const std::string& other = candidates[i].user_id;
+    if (features) {
+      mutual[i] = model->predict(user_id, other, features).mutual;
+      continue;
+    }
+    // symmetric: one score per pair
+    const auto q = learning::questionnaire_only(learning::questionnaire_feature(candidates[i].score));
+    mutual[i] = model->predict(user_id, other, q, q).mutual;
   }
   std::vector<std::size_t> by_model(candidates.size());
   std::iota(by_model.begin(), by_model.end(), 0);

@@ -28,8 +28,12 @@ struct Ranked {
 };
 
 // Chooses up to `want` of `candidates` (given best-by-questionnaire first) for `user_id`, in the
-// order they are added. `model` may be null (questionnaire order, no exploration).
+// order they are added. `model` may be null (questionnaire order, no exploration). `features`
+// gives the pairs' features both ways for the model's questionnaire part (the calibrated cold-start
+// score: learning::pair_features_from over the index's users); without it, only each candidate's
+// questionnaire score is known.
 std::vector<Ranked> rank_candidates(const std::string& user_id, const std::vector<Candidate>& candidates,
-                                    const learning::ReciprocalModel* model, const RankingOptions& options);
+                                    const learning::ReciprocalModel* model, const RankingOptions& options,
+                                    const learning::PairFeaturesFn& features = {});
 
 }  // namespace pm::matching

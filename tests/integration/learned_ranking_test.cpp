@@ -50,7 +50,9 @@ matching::learning::ReciprocalModel model_liking(const std::vector<std::string>&
     for (const auto& id : liked) outcomes.push_back({.a = rater, .b = id, .liked = true, .at = ++t});
     for (const auto& id : passed) outcomes.push_back({.a = rater, .b = id, .liked = false, .at = ++t});
   }
-  auto unknown = [](const std::string&, const std::string&) -> std::optional<float> { return std::nullopt; };
+  auto unknown = [](const std::string&, const std::string&) -> std::optional<matching::learning::PairFeatures> {
+    return std::nullopt;
+  };
   return matching::learning::ReciprocalModel::train(outcomes, unknown, {}, t);
 }
 
@@ -105,6 +107,14 @@ TEST_F(LearnedRanking, LearnStoresAVersionThatRunningAndRestartedNodesRankWith) 
   EXPECT_NE(trained.find("model version"), std::string::npos) << trained;
   EXPECT_EQ(stored_versions(), 1);
   const long long v1 = newest_version();
+  // The calibrated cold-start score is stored with the version and explained by its weights.
+  for (const char* feature : {"questionnaire", "age_fit", "evidence", "suits_high"})
+    EXPECT_NE(trained.find(std::string("  ") + feature + " "), std::string::npos) << feature << " in " << trained;
+  EXPECT_EQ(scalar("SELECT format FROM matching_models WHERE version = " + std::to_string(v1)), 2);
+  EXPECT_EQ(
+      scalar("SELECT jsonb_array_length(metrics->'cold_start'->'features') FROM matching_models WHERE version = " +
+             std::to_string(v1)),
+      8);
 
   // The node started before the training swaps the new version in while it runs.
   EXPECT_TRUE(reaches_version(*server_, v1)) << "still " << model_version_of(*server_);
@@ -202,10 +212,11 @@ TEST_F(Exploration, ABrandNewPersonAppearsInOthersFeedsThoughTheModelRanksThemLo
   ASSERT_TRUE(stored) << stored.error().detail;
   // The model alone would fill both slots with Wia and Wen.
   const std::string probe = "someone-new";
-  EXPECT_LT(model.predict(probe, nia.user.user_id, 0.8f, 0.8f).mutual,
-            model.predict(probe, wia.user.user_id, 0.8f, 0.8f).mutual);
-  EXPECT_LT(model.predict(probe, nia.user.user_id, 0.8f, 0.8f).mutual,
-            model.predict(probe, wen.user.user_id, 0.8f, 0.8f).mutual);
+  const auto close = matching::learning::questionnaire_only(0.8f);
+  EXPECT_LT(model.predict(probe, nia.user.user_id, close, close).mutual,
+            model.predict(probe, wia.user.user_id, close, close).mutual);
+  EXPECT_LT(model.predict(probe, nia.user.user_id, close, close).mutual,
+            model.predict(probe, wen.user.user_id, close, close).mutual);
 
   Person max = person("Max", "man", "woman", 52.52, 13.40);
   auto feed = matches_of(max);

@@ -9,13 +9,23 @@
 
 namespace pm::test {
 
-std::shared_ptr<const matching::ScoringBank> test_scoring_bank() {
-  std::ifstream in(std::string(PM_SOURCE_DIR) + "/data/questions/test-bank.json");
+namespace {
+
+std::shared_ptr<const matching::ScoringBank> scoring_bank_of(const std::string& file) {
+  std::ifstream in(std::string(PM_SOURCE_DIR) + "/data/questions/" + file);
   std::stringstream text;
   text << in.rdbuf();
   auto bank = questionnaire::parse_bank(Json::parse(text.str()));
-  if (!bank) throw std::runtime_error("test bank: " + bank.error().detail);
+  if (!bank) throw std::runtime_error(file + ": " + bank.error().detail);
   return std::make_shared<const matching::ScoringBank>(std::move(*bank));
+}
+
+}  // namespace
+
+std::shared_ptr<const matching::ScoringBank> test_scoring_bank() { return scoring_bank_of("test-bank.json"); }
+
+std::shared_ptr<const matching::ScoringBank> perfect_match_scoring_bank() {
+  return scoring_bank_of("perfect-match.json");
 }
 
 UserBuilder::UserBuilder(const matching::ScoringBank& bank, std::string id) : bank_(bank) {

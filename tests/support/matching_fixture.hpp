@@ -11,6 +11,8 @@
 namespace pm::test {
 
 std::shared_ptr<const matching::ScoringBank> test_scoring_bank();
+// The product's bank (data/questions/perfect-match.json): what the demo people and the simulator answer.
+std::shared_ptr<const matching::ScoringBank> perfect_match_scoring_bank();
 
 class UserBuilder {
  public:

@@ -13,7 +13,7 @@
 #include "demo/simulator.hpp"
 #include "matching/learning/evaluation.hpp"
 #include "matching/learning/metrics.hpp"
-#include "questionnaire/bank.hpp"
+#include "support/matching_fixture.hpp"
 #include "support/processes.hpp"
 
 using namespace pm;
@@ -24,15 +24,6 @@ namespace {
 const std::chrono::year_month_day kToday{std::chrono::year(2026), std::chrono::January, std::chrono::day(1)};
 const std::string kBank = std::string(PM_SOURCE_DIR) + "/data/questions/perfect-match.json";
 
-std::shared_ptr<const matching::ScoringBank> perfect_match_bank() {
-  std::ifstream in(kBank);
-  std::stringstream text;
-  text << in.rdbuf();
-  auto bank = questionnaire::parse_bank(Json::parse(text.str()));
-  if (!bank) throw std::runtime_error(bank.error().detail);
-  return std::make_shared<const matching::ScoringBank>(std::move(*bank));
-}
-
 TEST(Metrics, AucIsTheShareOfPositiveNegativePairsInOrder) {
   const std::vector<double> scores = {0.1, 0.4, 0.35, 0.8};
   const std::vector<char> positive = {0, 0, 1, 1};
@@ -42,7 +33,7 @@ TEST(Metrics, AucIsTheShareOfPositiveNegativePairsInOrder) {
 }
 
 TEST(Simulator, TheSameSeedGivesTheSameOutcomes) {
-  auto bank = perfect_match_bank();
+  auto bank = test::perfect_match_scoring_bank();
   demo::SimulationOptions options{.seed = 3, .users = 150, .pairs_per_user = 10};
   auto first = demo::simulate_outcomes(*bank, demo::simulate_people(*bank, options, kToday), options);
   auto again = demo::simulate_outcomes(*bank, demo::simulate_people(*bank, options, kToday), options);
@@ -58,14 +49,14 @@ TEST(Simulator, TheSameSeedGivesTheSameOutcomes) {
 }
 
 TEST(Evaluation, TheBlendedModelBeatsTheQuestionnaireOnHeldOutDecisions) {
-  auto bank = perfect_match_bank();
+  auto bank = test::perfect_match_scoring_bank();
   demo::SimulationOptions options{.seed = 11, .users = 1500, .pairs_per_user = 25};
   auto people = demo::simulate_people(*bank, options, kToday);
   auto outcomes = demo::simulate_outcomes(*bank, people, options);
-  auto compat = demo::compatibility_of(*bank, people);
+  auto features = demo::pair_features_of(*bank, people);
   TrainingParams params;
   params.epochs = 10;  // enough to show the ordering, and fast
-  auto report = evaluate(outcomes, compat, {.params = params});
+  auto report = evaluate(outcomes, features, {.params = params});
   ASSERT_GT(report.test_decisions, 1000u);
   const double questionnaire = report.ranking("questionnaire").auc_like;
   EXPECT_GT(questionnaire, 0.5) << "the questionnaire has some predictive power";
@@ -103,6 +94,12 @@ TEST_F(ScoreCommand, TrainsOnOutcomesAndAddsTheModelsPredictionsToEachPair) {
     EXPECT_GT(ab, 0);
     EXPECT_LT(ab, 1);
     EXPECT_DOUBLE_EQ(line["mutual"].get<double>(), ab * ba);
+    // The calibrated cold-start score alone, each way, beside the blend it is part of.
+    for (const char* key : {"calibrated_a_likes_b", "calibrated_b_likes_a"}) {
+      ASSERT_TRUE(line[key].is_number()) << line.dump();
+      EXPECT_GT(line[key].get<double>(), 0);
+      EXPECT_LT(line[key].get<double>(), 1);
+    }
   }
 
   // The saved model gives the same numbers without training again.

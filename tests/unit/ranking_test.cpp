@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "matching/learner.hpp"
 #include "matching/ranking.hpp"
 
@@ -32,7 +34,8 @@ learning::ReciprocalModel model(const std::vector<std::string>& liked, const std
       for (const auto& id : *list)
         outcomes.push_back({.a = "rater" + std::to_string(r), .b = id, .liked = list == &liked, .at = ++t});
   return learning::ReciprocalModel::train(
-      outcomes, [](const std::string&, const std::string&) { return std::optional<float>(0.8f); }, {}, t);
+      outcomes,
+      [](const std::string&, const std::string&) { return std::optional(learning::questionnaire_only(0.8f)); }, {}, t);
 }
 
 }  // namespace
@@ -63,6 +66,42 @@ TEST(Ranking, EveryNthSlotGoesToSomeoneWithLittleHistory) {
   auto all = rank_candidates("me", candidates({"a", "b", "c"}), &m, {.want = 3, .explore_every = 2});
   EXPECT_EQ(all.size(), 3u);
   for (const auto& r : all) EXPECT_FALSE(r.explored);
+}
+
+// Two candidates with the same questionnaire score whom the model has never seen: the calibrated
+// cold-start score orders them by their pair features, here the age in the searcher's range, which
+// the outcomes it was trained on showed to matter.
+TEST(Ranking, TheColdStartScoreOrdersPeopleWithoutHistoryByTheirPairFeatures) {
+  auto at_age_fit = [](float fit) {
+    auto f = learning::questionnaire_only(0.8f);
+    f[learning::Feature::age_fit] = fit;
+    return f;
+  };
+  std::vector<learning::Outcome> outcomes;
+  std::map<std::pair<std::string, std::string>, learning::PairFeatures> trained_on;
+  std::int64_t t = 0;
+  for (int r = 0; r < 40; ++r)
+    for (int k = 0; k < 10; ++k) {
+      const std::string rater = "rater" + std::to_string(r), other = "other" + std::to_string(k);
+      const bool central = (r + k) % 2 == 0;
+      trained_on[{rater, other}] = at_age_fit(central ? 0.9f : 0.1f);
+      outcomes.push_back({.a = rater, .b = other, .liked = central, .at = ++t});
+    }
+  const auto m = learning::ReciprocalModel::train(
+      outcomes,
+      [&](const std::string& a, const std::string& b) -> std::optional<learning::PairFeatures> {
+        auto it = trained_on.find({a, b});
+        return it == trained_on.end() ? std::nullopt : std::optional(it->second);
+      },
+      {}, t);
+  auto serving = [&](const std::string& a, const std::string& b) -> std::optional<learning::PairFeatures> {
+    return at_age_fit(a == "far" || b == "far" ? 0.1f : 0.9f);
+  };
+  auto ranked = rank_candidates("me", candidates({"far", "near"}), &m, {.want = 2}, serving);
+  ASSERT_EQ(ranked.size(), 2u);
+  EXPECT_EQ(ranked[0].candidate.user_id, "near");
+  // Without the features (today's score only) the two are equal: the index's order stays.
+  EXPECT_EQ(rank_candidates("me", candidates({"far", "near"}), &m, {.want = 2})[0].candidate.user_id, "far");
 }
 
 // What the model learns from each kind of stored outcome (matching/learner.hpp).

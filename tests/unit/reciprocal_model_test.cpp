@@ -12,7 +12,7 @@ using namespace pm::matching::learning;
 
 namespace {
 
-std::optional<float> no_questionnaire(const std::string&, const std::string&) { return std::nullopt; }
+std::optional<PairFeatures> no_questionnaire(const std::string&, const std::string&) { return std::nullopt; }
 
 std::string id(const char* prefix, int n) { return prefix + std::to_string(n); }
 
@@ -92,16 +92,17 @@ TEST(ReciprocalModel, TheQuestionnaireCarriesUsersWithoutHistory) {
   std::vector<Outcome> outcomes;
   for (int c = 0; c < 40; ++c)
     for (int t = 0; t < 10; ++t) outcomes.push_back({id("c", c), id("t", t), (c + t) % 3 == 0, 0});
-  auto compat = [](const std::string& a, const std::string& b) -> std::optional<float> {
-    return (std::hash<std::string>{}(a) + std::hash<std::string>{}(b)) % 3 == 0 ? 0.9f : 0.3f;
+  auto compat = [](const std::string& a, const std::string& b) -> std::optional<PairFeatures> {
+    return questionnaire_only((std::hash<std::string>{}(a) + std::hash<std::string>{}(b)) % 3 == 0 ? 0.9f : 0.3f);
   };
   std::vector<Outcome> shaped;
   for (auto o : outcomes) {
-    o.liked = *compat(o.a, o.b) > 0.5f;
+    o.liked = (*compat(o.a, o.b))[Feature::questionnaire] > 50;
     shaped.push_back(o);
   }
   auto model = ReciprocalModel::train(shaped, compat, {}, 0);
-  EXPECT_GT(model.p_likes("new a", "new b", 0.9f), model.p_likes("new a", "new b", 0.3f) + 0.3);
+  EXPECT_GT(model.p_likes("new a", "new b", questionnaire_only(0.9f)),
+            model.p_likes("new a", "new b", questionnaire_only(0.3f)) + 0.3);
 }
 
 TEST(ReciprocalModel, BytesRoundTripWithTheTrainingMetadata) {

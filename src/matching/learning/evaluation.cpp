@@ -54,7 +54,7 @@ std::set<PairKey> held_out(std::span<const Outcome> outcomes, const EvaluationOp
 struct Decision {
   std::string a, b;
   bool liked = false;
-  std::optional<float> compat;
+  std::optional<PairFeatures> features;
 };
 
 }  // namespace
@@ -79,10 +79,11 @@ Json EvaluationReport::to_json() const {
           {"choosers_for_precision", choosers_for_precision},
           {"test_like_rate", test_like_rate},
           {"test_mutual_rate", test_mutual_rate},
-          {"rankings", list}};
+          {"rankings", list},
+          {"cold_start", cold_start ? cold_start->to_json() : Json(nullptr)}};
 }
 
-EvaluationReport evaluate(std::span<const Outcome> outcomes, const CompatibilityFn& compat,
+EvaluationReport evaluate(std::span<const Outcome> outcomes, const PairFeaturesFn& features,
                           const EvaluationOptions& options) {
   const std::set<PairKey> test_pairs = held_out(outcomes, options);
   std::vector<Outcome> train;
@@ -96,7 +97,7 @@ EvaluationReport evaluate(std::span<const Outcome> outcomes, const Compatibility
   }
   std::vector<Decision> decisions;
   for (const auto& [ab, liked] : directed)
-    decisions.push_back({ab.first, ab.second, liked, compat(ab.first, ab.second)});
+    decisions.push_back({ab.first, ab.second, liked, features(ab.first, ab.second)});
 
   EvaluationReport report;
   report.train_outcomes = train.size();
@@ -123,21 +124,26 @@ EvaluationReport evaluate(std::span<const Outcome> outcomes, const Compatibility
 
   struct Variant {
     const char* name;
-    bool questionnaire, tendencies, factors;
+    bool questionnaire, calibrated, tendencies, factors;
   };
-  for (const Variant& v : {Variant{"questionnaire", true, false, false}, Variant{"tendencies", false, true, false},
-                           Variant{"factors+tendencies", false, true, true}, Variant{"blended", true, true, true}}) {
+  for (const Variant& v :
+       {Variant{"questionnaire", true, false, false, false}, Variant{"calibrated", true, true, false, false},
+        Variant{"tendencies", false, false, true, false}, Variant{"factors+tendencies", false, false, true, true},
+        Variant{"blended, today's questionnaire", true, false, true, true},
+        Variant{"blended", true, true, true, true}}) {
     TrainingParams params = options.params;
     params.use_questionnaire = v.questionnaire;
+    params.use_calibration = v.calibrated;
     params.use_tendencies = v.tendencies;
     params.use_factors = v.factors;
-    const ReciprocalModel model = ReciprocalModel::train(train, compat, params, 0);
+    const ReciprocalModel model = ReciprocalModel::train(train, features, params, 0);
+    if (v.calibrated && v.factors) report.cold_start = model.cold_start();
     RankingReport r{.name = v.name, .train_seconds = model.info().seconds};
 
     std::vector<double> p(decisions.size());
     std::vector<char> liked(decisions.size());
     for (std::size_t i = 0; i < decisions.size(); ++i) {
-      p[i] = model.p_likes(decisions[i].a, decisions[i].b, decisions[i].compat);
+      p[i] = model.p_likes(decisions[i].a, decisions[i].b, decisions[i].features);
       liked[i] = decisions[i].liked;
     }
     r.auc_like = auc(p, liked);

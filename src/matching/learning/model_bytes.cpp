@@ -1,12 +1,14 @@
 // ReciprocalModel::to_bytes / from_bytes: the stored form of a trained model.
 //
-//   "PMRM"  u32 format version  u32 n  JSON of TrainingInfo + model scalars (n bytes)
+//   "PMRM"  u32 format version  u32 n  JSON of TrainingInfo + model scalars (n bytes; from format 2
+//           with "cold_start": the calibrated cold-start score's weights, or null)
 //   f64 × 5 weights  u32 users  u32 factors
 //   per user: u16 id length, id bytes, f32 × 4 counts, f32 × factors taste, f32 × factors attraction
 //   u64 FNV-1a of everything before it
 //
 // Little-endian whatever the machine. A new layout or meaning gets a new kFormatVersion; an old
-// model is then refused (and retrained) rather than misread.
+// model is then refused (and retrained) rather than misread. Format 1 (before the cold-start score)
+// is still read: its questionnaire part is today's score, as when it was trained.
 
 #include <bit>
 #include <cstring>
@@ -89,7 +91,8 @@ Json TrainingParams::to_json() const {
           {"seed", seed},
           {"use_questionnaire", use_questionnaire},
           {"use_tendencies", use_tendencies},
-          {"use_factors", use_factors}};
+          {"use_factors", use_factors},
+          {"use_calibration", use_calibration}};
 }
 
 Result<TrainingParams> TrainingParams::from_json(const Json& j) {
@@ -102,7 +105,9 @@ Result<TrainingParams> TrainingParams::from_json(const Json& j) {
                           .seed = j.at("seed").get<std::uint64_t>(),
                           .use_questionnaire = j.at("use_questionnaire").get<bool>(),
                           .use_tendencies = j.at("use_tendencies").get<bool>(),
-                          .use_factors = j.at("use_factors").get<bool>()};
+                          .use_factors = j.at("use_factors").get<bool>(),
+                          // format 1 had no cold-start score
+                          .use_calibration = j.value("use_calibration", false)};
   } catch (const Json::exception& e) {
     return std::unexpected(refused(fmt::format("training parameters: {}", e.what())));
   }
@@ -124,6 +129,7 @@ std::string ReciprocalModel::to_bytes() const {
   w.put(kFormatVersion);
   Json head = info_.to_json();
   head["compat_mean"] = compat_mean_;
+  head["cold_start"] = cold_start_ ? cold_start_->to_json() : Json(nullptr);
   const std::string text = head.dump();
   w.put(static_cast<std::uint32_t>(text.size()));
   w.put_bytes(text);
@@ -148,9 +154,9 @@ Result<ReciprocalModel> ReciprocalModel::from_bytes(std::string_view bytes) {
   Reader r(bytes.substr(kMagic.size()));
   std::uint32_t version = 0;
   if (!r.get(version)) return std::unexpected(refused("truncated"));
-  if (version != kFormatVersion)
-    return std::unexpected(
-        refused(fmt::format("format version {}, this build reads version {} (train again)", version, kFormatVersion)));
+  if (version != kFormatVersion && version != 1)
+    return std::unexpected(refused(
+        fmt::format("format version {}, this build reads versions 1 to {} (train again)", version, kFormatVersion)));
   if (bytes.size() < kMagic.size() + 12) return std::unexpected(refused("truncated"));
   std::uint64_t stored_sum = 0;
   Reader tail(bytes.substr(bytes.size() - 8));
@@ -173,6 +179,11 @@ Result<ReciprocalModel> ReciprocalModel::from_bytes(std::string_view bytes) {
     m.info_.like_rate = head.at("like_rate").get<double>();
     m.info_.seconds = head.at("seconds").get<double>();
     m.compat_mean_ = head.at("compat_mean").get<double>();
+    if (version >= 2 && !head.at("cold_start").is_null()) {
+      auto cold = ColdStartModel::from_json(head.at("cold_start"));
+      if (!cold) return std::unexpected(refused(cold.error().detail));
+      m.cold_start_ = std::move(*cold);
+    }
   } catch (const Json::exception& e) {
     return std::unexpected(refused(fmt::format("header: {}", e.what())));
   }

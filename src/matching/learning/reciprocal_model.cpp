@@ -6,6 +6,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "matching/learning/logistic_fit.hpp"
 #include "matching/learning/seeded.hpp"
 
 namespace pm::matching::learning {
@@ -31,52 +32,15 @@ struct Example {
   double offset = 0;  // the linear part's logit, once its weights are fitted
 };
 
-// Newton's method for the weighted logistic regression of y on x (a handful of features, so the
-// Hessian is a small dense system). A ridge keeps switched-off (all-zero) features at zero.
-std::array<double, kWeights> fit_linear(const std::vector<Example>& examples, std::array<double, kWeights> w) {
-  constexpr double kRidge = 1e-3;
-  for (int iteration = 0; iteration < 12; ++iteration) {
-    std::array<double, kWeights> grad{};
-    std::array<std::array<double, kWeights>, kWeights> hess{};
-    for (const Example& e : examples) {
-      double z = 0;
-      for (int i = 0; i < kWeights; ++i) z += w[i] * e.x[i];
-      const double p = sigmoid(z), g = e.w * (p - e.y), h = e.w * p * (1 - p);
-      for (int i = 0; i < kWeights; ++i) {
-        grad[i] += g * e.x[i];
-        for (int j = 0; j < kWeights; ++j) hess[i][j] += h * e.x[i] * e.x[j];
-      }
-    }
-    for (int i = 0; i < kWeights; ++i) {
-      grad[i] += kRidge * w[i];
-      hess[i][i] += kRidge;
-    }
-    // Solve hess · step = grad (Gaussian elimination with partial pivoting).
-    std::array<double, kWeights> step = grad;
-    for (int col = 0; col < kWeights; ++col) {
-      int pivot = col;
-      for (int r = col + 1; r < kWeights; ++r)
-        if (std::abs(hess[r][col]) > std::abs(hess[pivot][col])) pivot = r;
-      std::swap(hess[col], hess[pivot]);
-      std::swap(step[col], step[pivot]);
-      for (int r = col + 1; r < kWeights; ++r) {
-        const double f = hess[r][col] / hess[col][col];
-        for (int c = col; c < kWeights; ++c) hess[r][c] -= f * hess[col][c];
-        step[r] -= f * step[col];
-      }
-    }
-    for (int col = kWeights - 1; col >= 0; --col) {
-      for (int c = col + 1; c < kWeights; ++c) step[col] -= hess[col][c] * step[c];
-      step[col] /= hess[col][col];
-    }
-    double largest = 0;
-    for (int i = 0; i < kWeights; ++i) {
-      w[i] -= step[i];
-      largest = std::max(largest, std::abs(step[i]));
-    }
-    if (largest < 1e-7) break;
-  }
-  return w;
+std::array<double, kWeights> fit_linear(const std::vector<Example>& examples,
+                                        const std::array<double, kWeights>& start) {
+  const auto w = fit_logistic(
+      examples.size(),
+      [&](std::size_t i) { return LogisticRow{.x = examples[i].x, .y = examples[i].y, .w = examples[i].w}; },
+      std::vector<double>(start.begin(), start.end()));
+  std::array<double, kWeights> out{};
+  std::copy(w.begin(), w.end(), out.begin());
+  return out;
 }
 
 }  // namespace
@@ -93,7 +57,7 @@ double ReciprocalModel::appeal_feature(const UserStats& s, double w, double y) c
   return logit((s.likes_received - w * y + m * p0) / (s.decisions_received - w + m)) - logit(p0);
 }
 
-ReciprocalModel ReciprocalModel::train(std::span<const Outcome> outcomes, const CompatibilityFn& compat,
+ReciprocalModel ReciprocalModel::train(std::span<const Outcome> outcomes, const PairFeaturesFn& features,
                                        const TrainingParams& params, std::int64_t trained_at) {
   const auto started = std::chrono::steady_clock::now();
   ReciprocalModel m;
@@ -117,7 +81,7 @@ ReciprocalModel ReciprocalModel::train(std::span<const Outcome> outcomes, const 
   std::vector<Example> examples;
   examples.reserve(outcomes.size());
   double liked = 0, total = 0, compat_sum = 0, compat_weight = 0;
-  std::vector<std::optional<float>> compats;
+  std::vector<std::optional<PairFeatures>> compats;
   compats.reserve(outcomes.size());
   for (const Outcome& o : outcomes) {
     Example e{.a = m.index_.at(o.a),
@@ -134,14 +98,30 @@ ReciprocalModel ReciprocalModel::train(std::span<const Outcome> outcomes, const 
     auto& s_b = m.stats_[e.b];
     s_b.likes_received += e.w * e.y;
     s_b.decisions_received += e.w;
-    std::optional<float> q = params.use_questionnaire ? compat(o.a, o.b) : std::nullopt;
-    if (q) {
-      compat_sum += e.w * *q;
-      compat_weight += e.w;
-    }
-    compats.push_back(q);
+    compats.push_back(params.use_questionnaire ? features(o.a, o.b) : std::nullopt);
   }
   m.info_.like_rate = total > 0 ? std::clamp(liked / total, 0.001, 0.999) : 0.5;
+
+  // The calibrated cold-start score first, on the pairs whose features are known: the questionnaire
+  // part's input below (and what carries people without history).
+  if (params.use_questionnaire && params.use_calibration) {
+    std::vector<PairFeatures> x;
+    std::vector<float> y, weight;
+    for (std::size_t i = 0; i < examples.size(); ++i)
+      if (compats[i]) {
+        x.push_back(*compats[i]);
+        y.push_back(examples[i].y);
+        weight.push_back(examples[i].w);
+      }
+    m.cold_start_ = ColdStartModel::fit(x, y, weight);
+  }
+  std::vector<double> q(examples.size(), 0.0);
+  for (std::size_t i = 0; i < examples.size(); ++i)
+    if (compats[i]) {
+      q[i] = m.questionnaire_value(*compats[i]);
+      compat_sum += examples[i].w * q[i];
+      compat_weight += examples[i].w;
+    }
   m.compat_mean_ = compat_weight > 0 ? compat_sum / compat_weight : 0.5;
 
   for (std::size_t i = 0; i < examples.size(); ++i) {
@@ -152,7 +132,7 @@ ReciprocalModel ReciprocalModel::train(std::span<const Outcome> outcomes, const 
     e.x[1] = m.chooser_feature(m.stats_[e.a], e.w, e.y);
     e.x[2] = m.appeal_feature(m.stats_[e.b], e.w, e.y);
     if (params.use_questionnaire) {
-      e.x[3] = compats[i] ? *compats[i] - m.compat_mean_ : 0;
+      e.x[3] = compats[i] ? q[i] - m.compat_mean_ : 0;
       e.x[4] = compats[i] ? 0 : 1;
     }
   }
@@ -213,12 +193,16 @@ ReciprocalModel ReciprocalModel::train(std::span<const Outcome> outcomes, const 
   return m;
 }
 
-double ReciprocalModel::logit_of(int a, int b, std::optional<float> compat_ab) const {
+double ReciprocalModel::questionnaire_value(const PairFeatures& f) const {
+  return cold_start_ ? cold_start_->logit(f) : f[Feature::questionnaire] / 100;
+}
+
+double ReciprocalModel::logit_of(int a, int b, const std::optional<PairFeatures>& ab) const {
   static const UserStats kNobody;
   const UserStats& sa = a >= 0 ? stats_[a] : kNobody;
   const UserStats& sb = b >= 0 ? stats_[b] : kNobody;
   double z = weights_[0] + weights_[1] * chooser_feature(sa) + weights_[2] * appeal_feature(sb);
-  if (info_.params.use_questionnaire) z += compat_ab ? weights_[3] * (*compat_ab - compat_mean_) : weights_[4];
+  if (info_.params.use_questionnaire) z += ab ? weights_[3] * (questionnaire_value(*ab) - compat_mean_) : weights_[4];
   const int k = info_.params.factors;
   if (k > 0 && a >= 0 && b >= 0) {
     const float* t = &taste_[static_cast<std::size_t>(a) * k];
@@ -228,25 +212,27 @@ double ReciprocalModel::logit_of(int a, int b, std::optional<float> compat_ab) c
   return z;
 }
 
-double ReciprocalModel::p_likes(const std::string& a, const std::string& b, std::optional<float> compat_ab) const {
+double ReciprocalModel::p_likes(const std::string& a, const std::string& b,
+                                const std::optional<PairFeatures>& ab) const {
   auto at = [&](const std::string& id) {
     auto it = index_.find(id);
     return it == index_.end() ? -1 : it->second;
   };
-  return sigmoid(logit_of(at(a), at(b), compat_ab));
+  return sigmoid(logit_of(at(a), at(b), ab));
 }
 
-PairPrediction ReciprocalModel::predict(const std::string& a, const std::string& b, std::optional<float> compat_ab,
-                                        std::optional<float> compat_ba) const {
-  PairPrediction p{.p_a_likes_b = p_likes(a, b, compat_ab), .p_b_likes_a = p_likes(b, a, compat_ba)};
+PairPrediction ReciprocalModel::predict(const std::string& a, const std::string& b,
+                                        const std::optional<PairFeatures>& ab,
+                                        const std::optional<PairFeatures>& ba) const {
+  PairPrediction p{.p_a_likes_b = p_likes(a, b, ab), .p_b_likes_a = p_likes(b, a, ba)};
   p.mutual = p.p_a_likes_b * p.p_b_likes_a;
   return p;
 }
 
 PairPrediction ReciprocalModel::predict(const std::string& a, const std::string& b,
-                                        const CompatibilityFn& compat) const {
+                                        const PairFeaturesFn& features) const {
   const bool q = info_.params.use_questionnaire;
-  return predict(a, b, q ? compat(a, b) : std::nullopt, q ? compat(b, a) : std::nullopt);
+  return predict(a, b, q ? features(a, b) : std::nullopt, q ? features(b, a) : std::nullopt);
 }
 
 }  // namespace pm::matching::learning
