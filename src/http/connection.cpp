@@ -12,8 +12,8 @@
 
 #include <fmt/format.h>
 
-#include "core/crypto.hpp"
 #include "core/log.hpp"
+#include "http/request_id.hpp"
 
 // GCC 12 pairs the coroutine frame's operator new (Asio's recycling allocator) with the global
 // operator delete when it inlines the frame's allocation into an externally visible coroutine, and
@@ -49,7 +49,7 @@ bool is_malformed_request(const beast::error_code& ec) {
 }
 
 Response early_problem(Metrics& metrics, const Problem& problem) {
-  auto id = crypto::uuid_v4();
+  auto id = new_request_id();
   auto res = problem_response(problem, id);
   res.set("X-Request-Id", id);
   metrics.observe("UNKNOWN", "(rejected)", problem.status, std::chrono::nanoseconds(0));
@@ -76,8 +76,8 @@ asio::awaitable<void> serve_connection(Server& server, const ServerOptions& opti
 
     stream.expires_after(options.idle_timeout);
     co_await beast_http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-    if (!ec) {
-      set_busy(true);
+    if (!ec) set_busy(true);
+    if (!ec && !parser.is_done()) {  // a body follows (most requests have none)
       limit = server.body_limit(parser.get().method(), parser.get().target());
       parser.body_limit(limit);
       if (parser.content_length() && *parser.content_length() > limit) ec = beast_http::error::body_limit;
@@ -91,7 +91,7 @@ asio::awaitable<void> serve_connection(Server& server, const ServerOptions& opti
           handlers, [&]() -> asio::awaitable<bool> { co_return server.may_send_large_body(head); },
           asio::use_awaitable);
     }
-    if (!ec && !stranger) {
+    if (!ec && !stranger && !parser.is_done()) {
       stream.expires_after(options.read_timeout);
       co_await beast_http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     }
