@@ -5,10 +5,10 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
 
 #include <fmt/format.h>
 
@@ -48,6 +48,21 @@ bool is_malformed_request(const beast::error_code& ec) {
          ec != beast_http::error::partial_message;
 }
 
+// The status line and fields of `res`, as Beast's serializer writes them, ending in the empty line.
+std::string header_bytes(const Response& res) {
+  std::string out = fmt::format("HTTP/{}.{} {} ", res.version() / 10, res.version() % 10, res.result_int());
+  out += res.reason();
+  out += "\r\n";
+  for (const auto& field : res) {
+    out += field.name_string();
+    out += ": ";
+    out += field.value();
+    out += "\r\n";
+  }
+  out += "\r\n";
+  return out;
+}
+
 Response early_problem(Metrics& metrics, const Problem& problem) {
   auto id = new_request_id();
   auto res = problem_response(problem, id);
@@ -66,12 +81,13 @@ asio::awaitable<void> serve_connection(Server& server, const ServerOptions& opti
   beast::flat_buffer buffer;
   beast::error_code ec;
   std::string remote_ip = stream.socket().remote_endpoint(ec).address().to_string();
+  const std::size_t largest_body = server.largest_body_limit();  // (the routes are fixed)
   for (;;) {
     if (!set_busy(false)) break;  // stopping: no new request on this connection
     beast_http::request_parser<beast_http::string_body> parser;
     parser.header_limit(16 * 1024);
     // The header is read under the largest limit any route has; its route's own limit applies next.
-    parser.body_limit(server.largest_body_limit());
+    parser.body_limit(largest_body);
     std::size_t limit = options.max_body_bytes;
 
     stream.expires_after(options.idle_timeout);
@@ -135,7 +151,11 @@ asio::awaitable<void> serve_connection(Server& server, const ServerOptions& opti
     res.keep_alive(!close);
     res.prepare_payload();
     stream.expires_after(options.write_timeout);
-    co_await beast_http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+    // The header as one flat buffer beside the body: one send of two buffers. (Beast's serializer
+    // walks nested buffer views on every write: a tenth of /healthz's profile.)
+    const std::string head = header_bytes(res);
+    const std::array<asio::const_buffer, 2> wire{asio::buffer(head), asio::buffer(res.body())};
+    co_await asio::async_write(stream, wire, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
     if (close) {
       if (!parser.is_done()) co_await linger(stream);
