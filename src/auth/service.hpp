@@ -1,6 +1,7 @@
 #pragma once
 // The Authentication Service: accounts, sign-in, sessions, email verification, password reset.
 
+#include "auth/activity.hpp"
 #include "auth/model.hpp"
 #include "auth/oidc/code_flow.hpp"
 #include "auth/oidc/oidc.hpp"
@@ -119,6 +120,7 @@ class Service {
   void forget_password_guesses(const Caller& caller);
 
   Deps d_;
+  ActivityMarks activity_;
 };
 
 }  // namespace pm::auth

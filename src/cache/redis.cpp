@@ -193,6 +193,39 @@ Result<Reply> RedisPool::command(const std::vector<std::string>& args) {
   return run(argv, lens);
 }
 
+Result<std::vector<Reply>> RedisPool::pipeline(const std::vector<std::vector<std::string>>& commands) {
+  auto ctx = PM_TRY(checkout());
+  std::vector<const char*> argv;
+  std::vector<std::size_t> lens;
+  bool healthy = true;
+  for (const auto& args : commands) {
+    argv.clear();
+    lens.clear();
+    for (const auto& a : args) argv.push_back(a.data()), lens.push_back(a.size());
+    if (redisAppendCommandArgv(ctx.get(), static_cast<int>(argv.size()), argv.data(), lens.data()) != REDIS_OK) {
+      healthy = false;
+      break;
+    }
+  }
+  std::vector<Reply> replies;
+  replies.reserve(commands.size());
+  while (healthy && replies.size() < commands.size()) {
+    void* raw = nullptr;
+    if (redisGetReply(ctx.get(), &raw) != REDIS_OK || !raw)
+      healthy = false;
+    else
+      replies.emplace_back(static_cast<redisReply*>(raw));
+  }
+  if (!healthy) {
+    // Unsent commands or unread replies: the connection's state is unknown, so it is dropped.
+    log::warn("redis_command_failed", {{"error", ctx->errstr}});
+    checkin(std::move(ctx), false);
+    return std::unexpected(cache_down("Redis did not answer"));
+  }
+  checkin(std::move(ctx), true);
+  return replies;
+}
+
 RedisStats RedisPool::stats() const {
   std::lock_guard lock(mutex_);
   return {.size = options_.size, .open = open_, .in_use = in_use_, .acquire_timeouts = acquire_timeouts_};

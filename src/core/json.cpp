@@ -4,6 +4,8 @@
 
 namespace pm {
 
+std::string dump_json(const Json& value) { return value.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
 Result<Json> parse_json(std::string_view text) {
   if (text.empty())
     return std::unexpected(Problem("malformed-json", "the request body is empty; a JSON value was expected"));

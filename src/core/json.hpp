@@ -21,6 +21,10 @@ inline constexpr int kMaxJsonDepth = 64;
 // "malformed-json" problem naming the position or the depth.
 Result<Json> parse_json(std::string_view text);
 
+// `value` as compact JSON text, as the API sends it: invalid UTF-8 in a string is replaced (U+FFFD)
+// rather than thrown, so a stored value can never turn an answer into a 500.
+std::string dump_json(const Json& value);
+
 // The string member `key` of an object; "" when it is absent or not a string (for documents from
 // outside whose optional members are read leniently: a provider's discovery document, a JWK).
 std::string string_member(const Json& object, const char* key);

@@ -51,6 +51,8 @@ bool set_level(std::string_view name) {
   return false;
 }
 
+bool enabled(Level level) { return logger().should_log(to_spdlog(level)); }
+
 void write(Level level, std::string_view event, nlohmann::json fields) {
   auto& out = logger();
   if (!out.should_log(to_spdlog(level))) return;

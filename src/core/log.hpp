@@ -13,6 +13,9 @@ enum class Level { debug, info, warn, error };
 // Sets the minimum level ("debug", "info", "warn", "error"); false for an unknown name.
 bool set_level(std::string_view name);
 
+// Whether lines of `level` are written: for callers that would build fields only to have them dropped.
+bool enabled(Level level);
+
 void write(Level level, std::string_view event, nlohmann::json fields = {});
 
 inline void debug(std::string_view event, nlohmann::json fields = {}) { write(Level::debug, event, std::move(fields)); }

@@ -90,8 +90,10 @@ Result<Json> Request::json() const {
   return parse_json(raw.body());
 }
 
-Response json_response(Status status, const Json& body) {
-  return text_response(status, body.dump(-1, ' ', false, Json::error_handler_t::replace), "application/json");
+Response json_response(Status status, const Json& body) { return json_text_response(status, dump_json(body)); }
+
+Response json_text_response(Status status, std::string json) {
+  return text_response(status, std::move(json), "application/json");
 }
 
 Response text_response(Status status, std::string body, std::string_view content_type) {
@@ -102,8 +104,7 @@ Response text_response(Status status, std::string body, std::string_view content
 }
 
 Response problem_response(const Problem& problem, std::string_view request_id) {
-  auto res = text_response(static_cast<Status>(problem.status),
-                           problem.to_json(request_id).dump(-1, ' ', false, Json::error_handler_t::replace),
+  auto res = text_response(static_cast<Status>(problem.status), dump_json(problem.to_json(request_id)),
                            "application/problem+json");
   if (problem.status == 401) res.set(beast_http::field::www_authenticate, "Bearer");
   if (problem.status == 503 || problem.status == 429) {

@@ -57,6 +57,8 @@ struct Request {
 
 // Responses: every body the API sends goes through one of these.
 Response json_response(Status status, const Json& body);
+// A body that is JSON text already (an answer a service keeps rendered).
+Response json_text_response(Status status, std::string json);
 Response text_response(Status status, std::string body, std::string_view content_type = "text/plain; charset=utf-8");
 Response problem_response(const Problem& problem, std::string_view request_id);
 Response no_content();

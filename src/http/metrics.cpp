@@ -23,8 +23,13 @@ std::string escape(std::string_view v) {
 void Metrics::observe(std::string_view method, std::string_view route, int status, std::chrono::nanoseconds latency) {
   double seconds = std::chrono::duration<double>(latency).count();
   std::lock_guard lock(mutex_);
-  ++requests_[{std::string(method), std::string(route), status}];
-  auto& h = latency_[std::string(route)];
+  auto counted = requests_.find(std::tuple{method, route, status});
+  if (counted == requests_.end())
+    counted = requests_.emplace(std::tuple{std::string(method), std::string(route), status}, 0).first;
+  ++counted->second;
+  auto timed = latency_.find(route);
+  if (timed == latency_.end()) timed = latency_.emplace(std::string(route), Histogram{}).first;
+  auto& h = timed->second;
   for (std::size_t i = 0; i < kBuckets.size(); ++i)
     if (seconds <= kBuckets[i]) ++h.buckets[i];
   ++h.count;

@@ -88,6 +88,11 @@ Router::Match Router::match(Method method, std::string_view path) const {
   for (const auto& r : routes_) {
     const bool rest = !r.segments.empty() && is_rest(r.segments.back());
     if (rest ? parts.size() < r.segments.size() : parts.size() != r.segments.size()) continue;
+    // The literal segments first: most routes differ there, and no parameter is decoded for them.
+    bool literal_match = true;
+    for (std::size_t i = 0; i < r.segments.size() && literal_match; ++i)
+      if (!is_param(r.segments[i])) literal_match = r.segments[i] == parts[i];
+    if (!literal_match) continue;
     std::map<std::string, std::string> params;
     bool ok = true;
     for (std::size_t i = 0; i < r.segments.size() && ok; ++i) {

@@ -13,9 +13,9 @@
 #include <fmt/format.h>
 
 #include "core/actor.hpp"
-#include "core/crypto.hpp"
 #include "core/log.hpp"
 #include "http/connection.hpp"
+#include "http/request_id.hpp"
 
 namespace pm::http {
 
@@ -49,7 +49,7 @@ ServerOptions ServerOptions::from(const Config& c) {
 struct Server::Session {
   Session(std::uint64_t id, tcp::socket socket) : id(id), stream(std::move(socket)) {}
   std::uint64_t id;
-  beast::tcp_stream stream;  // its executor is this connection's strand
+  beast::tcp_stream stream;  // its executor: the io_context of one I/O thread
   bool busy = false;         // a request is being handled; guarded by sessions_mutex_
 };
 
@@ -63,7 +63,13 @@ bool usable_request_id(std::string_view id) {
   return true;
 }
 
-std::string method_name(Method m) {
+std::vector<std::unique_ptr<asio::io_context>> io_contexts(int threads) {
+  std::vector<std::unique_ptr<asio::io_context>> out;
+  for (int i = 0; i < std::max(threads, 1); ++i) out.push_back(std::make_unique<asio::io_context>(1));
+  return out;
+}
+
+std::string_view method_name(Method m) {
   auto s = beast_http::to_string(m);
   return {s.data(), s.size()};
 }
@@ -75,9 +81,10 @@ Server::Server(ServerOptions options, const Router& router, Metrics& metrics)
       cors_(options_.cors_origins),
       router_(router),
       metrics_(metrics),
+      ios_(io_contexts(options_.io_threads)),
       handlers_(static_cast<std::size_t>(options_.handler_threads)),
-      acceptor_(asio::make_strand(io_)),
-      grace_timer_(asio::make_strand(io_)) {}
+      acceptor_(*ios_.front()),
+      grace_timer_(*ios_.front()) {}
 
 Server::~Server() {
   stop();
@@ -92,7 +99,11 @@ void Server::start() {
   acceptor_.listen(asio::socket_base::max_listen_connections);
   port_ = acceptor_.local_endpoint().port();
   accept();
-  for (int i = 0; i < options_.io_threads; ++i) threads_.emplace_back([this] { io_.run(); });
+  // Until stop(), a context without connections waits for some instead of returning.
+  for (auto& io : ios_) {
+    working_.push_back(asio::make_work_guard(*io));
+    threads_.emplace_back([&io = *io] { io.run(); });
+  }
   log::info("http_listening", {{"host", options_.host},
                                {"port", port_},
                                {"io_threads", options_.io_threads},
@@ -100,7 +111,8 @@ void Server::start() {
 }
 
 void Server::accept() {
-  acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
+  auto& io = *ios_[next_io_++ % ios_.size()];
+  acceptor_.async_accept(io, [this](beast::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
     if (!ec) {
       // Small responses and events go out at once instead of waiting for the peer's delayed ACK
@@ -179,6 +191,8 @@ void Server::stop() {
       if (auto s = weak.lock()) sessions.push_back(std::move(s));
   }
   log::info("http_stopping", {{"open_connections", sessions.size()}});
+  // From now on each I/O thread ends once its connections have (no new ones come).
+  for (auto& guard : working_) guard.reset();
   if (upgrade_.stop) upgrade_.stop();
   asio::post(acceptor_.get_executor(), [this] {
     beast::error_code ec;
@@ -208,7 +222,7 @@ void Server::stop() {
     grace_timer_.async_wait([this](beast::error_code ec) {
       if (ec) return;  // cancelled: every connection finished in time
       log::warn("http_shutdown_grace_expired", {{"grace_ms", options_.shutdown_grace.count()}});
-      io_.stop();
+      for (auto& io : ios_) io->stop();
     });
   });
 }
@@ -222,7 +236,7 @@ void Server::wait() {
 
 void Server::run_until_signal(std::function<void()> draining) {
   // One strand: a second signal and the drain timer's end cannot run at once.
-  auto strand = asio::make_strand(io_);
+  auto strand = asio::make_strand(*ios_.front());
   asio::signal_set signals(strand, SIGINT, SIGTERM);
   asio::steady_timer drain_timer(strand);
   std::function<void(beast::error_code, int)> on_signal = [&](beast::error_code ec, int signal) {
@@ -266,7 +280,7 @@ void Server::identify(Request& req) const {
     if (!ec) req.remote_ip = address.to_string();
   }
   auto incoming = req.header("X-Request-Id");
-  req.request_id = usable_request_id(incoming) ? std::string(incoming) : crypto::uuid_v4();
+  req.request_id = usable_request_id(incoming) ? std::string(incoming) : new_request_id();
 }
 
 const UpgradeHandler* Server::upgrade_for(const Request& req) const {
@@ -326,11 +340,12 @@ Response Server::handle(Request& req) {
   auto method = method_name(req.method());
   metrics_.observe(method, req.route, status, latency);
   metrics_.request_finished();
-  log::info("http_request", {{"request_id", req.request_id},
-                             {"method", method},
-                             {"route", req.route},
-                             {"status", status},
-                             {"latency_ms", std::chrono::duration<double, std::milli>(latency).count()}});
+  if (log::enabled(log::Level::info))  // (the fields are not built for nothing)
+    log::info("http_request", {{"request_id", req.request_id},
+                               {"method", method},
+                               {"route", req.route},
+                               {"status", status},
+                               {"latency_ms", std::chrono::duration<double, std::milli>(latency).count()}});
   return res;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
-// The HTTP/1.1 server (Boost.Beast, C++20 coroutines). I/O threads only read and write sockets;
+// The HTTP/1.1 server (Boost.Beast, C++20 coroutines). I/O threads only read and write sockets
+// (and answer the few routes that never wait: Router::add_never_waiting);
 // every handler runs on a separate pool of handler threads, so a slow SQL or Redis call never
 // stalls other connections. Graceful stop: stop accepting, close idle keep-alive connections,
 // let in-flight requests finish (bounded by the grace period). On SIGTERM/SIGINT the stop may be
@@ -15,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -111,7 +113,12 @@ class Server {
   BodyGate large_body_gate_;
   const Router& router_;
   Metrics& metrics_;
-  boost::asio::io_context io_;
+  // One io_context per I/O thread, each run by its thread alone, a connection on one of them for
+  // its whole life: its handlers never run concurrently without a strand (a strand's executor,
+  // copied at every step of a coroutine, showed in the server's profile: docs/benchmarks.md).
+  std::vector<std::unique_ptr<boost::asio::io_context>> ios_;
+  std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> working_;
+  std::size_t next_io_ = 0;  // round robin of new connections (the acceptor's thread only)
   boost::asio::thread_pool handlers_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer grace_timer_;

@@ -16,6 +16,9 @@ namespace {
 
 constexpr int kCachedMatches = 100;  // ids kept in matches:recent:{userId}
 constexpr auto kPhotoUrlTtl = std::chrono::seconds(900);
+// A rendered page is served for at most this long, so the photo URLs signed into it stay valid for
+// at least kPhotoUrlTtl - kRenderedPageMaxAge after it is sent.
+constexpr auto kRenderedPageMaxAge = std::chrono::seconds(60);
 
 // A decision on the match by `by`, kept as a training example in its transaction (docs/outcomes.md).
 void record_outcome(pqxx::work& tx, const repository::MatchRow& m, const UserId& by, outcomes::Kind kind) {
@@ -101,39 +104,60 @@ MatchView Discovery::view(const Json& preview, const UserId& viewer) {
           .user = other};
 }
 
-Result<MatchPage> Discovery::list(const UserId& user_id, const ListQuery& query) {
+std::optional<MatchPage> Discovery::page_of(const MatchCache::Snapshot& snapshot, const UserId& viewer, int limit) {
   std::vector<Json> previews;
-  std::string source = "database";
-  // Fast path: the first page of current matches, from matches:recent and match:{id}.
+  for (const auto& text : snapshot.previews) {
+    auto parsed = Json::parse(text, nullptr, false);
+    if (!parsed.is_object()) return std::nullopt;
+    previews.push_back(std::move(parsed));
+  }
+  return page_of(previews, viewer, limit, "cache");
+}
+
+MatchPage Discovery::page_of(const std::vector<Json>& previews, const UserId& viewer, int limit, std::string source) {
+  MatchPage page{.source = std::move(source)};
+  for (std::size_t i = 0; i < previews.size() && static_cast<int>(i) < limit; ++i)
+    page.matches.push_back(view(previews[i], viewer));
+  if (static_cast<int>(previews.size()) > limit) page.next_cursor = cursor_of(previews[limit - 1]);
+  return page;
+}
+
+Result<std::string> Discovery::list(const UserId& user_id, const ListQuery& query) {
+  // Fast path: the first page of current matches, from matches:recent and match:{id}; and when
+  // they hold exactly the bytes this node last rendered the viewer's page from, that page.
   const bool cacheable = !query.cursor && query.status == "current" && query.limit <= kCachedMatches;
-  if (cacheable)
-    if (auto ids = d_.cache.recent(user_id.str()))
-      if (auto cached = d_.cache.previews(*ids)) {
-        previews = std::move(*cached);
-        source = "cache";
+  if (cacheable) {
+    auto kept = pages_.find(user_id.str(), query.limit, kRenderedPageMaxAge);
+    if (auto snapshot = d_.cache.snapshot(user_id.str(), kept ? &kept->snapshot : nullptr)) {
+      if (snapshot->unchanged) return kept->json;
+      if (auto page = page_of(*snapshot, user_id, query.limit)) {
+        auto rendered =
+            std::make_shared<RenderedPages::Page>(RenderedPages::Page{.snapshot = std::move(*snapshot),
+                                                                      .limit = query.limit,
+                                                                      .rendered_at = std::chrono::steady_clock::now(),
+                                                                      .json = dump_json(page->to_json())});
+        pages_.keep(user_id.str(), rendered);
+        return rendered->json;
       }
-  if (source == "database") {
-    std::optional<std::pair<double, std::string>> after;
-    if (query.cursor) after = parse_cursor(*query.cursor);
-    auto rows = PM_TRY(db::read(d_.db, [&](pqxx::work& tx) -> Result<std::vector<repository::MatchRow>> {
-      return repository::list_matches(tx, user_id, statuses_of(query.status), after,
-                                      cacheable ? kCachedMatches : query.limit + 1);
-    }));
-    std::vector<std::string> ids;
-    for (const auto& r : rows) {
-      previews.push_back(preview_of(r));
-      ids.push_back(r.match_id.str());
-    }
-    if (cacheable) {
-      for (std::size_t i = 0; i < rows.size(); ++i) d_.cache.put_preview(ids[i], previews[i]);
-      d_.cache.put_recent(user_id.str(), ids);
     }
   }
-  MatchPage page{.source = source};
-  for (std::size_t i = 0; i < previews.size() && static_cast<int>(i) < query.limit; ++i)
-    page.matches.push_back(view(previews[i], user_id));
-  if (static_cast<int>(previews.size()) > query.limit) page.next_cursor = cursor_of(previews[query.limit - 1]);
-  return page;
+  std::optional<std::pair<double, std::string>> after;
+  if (query.cursor) after = parse_cursor(*query.cursor);
+  auto rows = PM_TRY(db::read(d_.db, [&](pqxx::work& tx) -> Result<std::vector<repository::MatchRow>> {
+    return repository::list_matches(tx, user_id, statuses_of(query.status), after,
+                                    cacheable ? kCachedMatches : query.limit + 1);
+  }));
+  std::vector<Json> previews;
+  std::vector<std::string> ids;
+  for (const auto& r : rows) {
+    previews.push_back(preview_of(r));
+    ids.push_back(r.match_id.str());
+  }
+  if (cacheable) {
+    for (std::size_t i = 0; i < rows.size(); ++i) d_.cache.put_preview(ids[i], previews[i]);
+    d_.cache.put_recent(user_id.str(), ids);
+  }
+  return dump_json(page_of(previews, user_id, query.limit, "database").to_json());
 }
 
 Result<MatchDetail> Discovery::detail(const UserId& user_id, const MatchId& match_id) {

@@ -13,6 +13,7 @@
 #include "db/pool.hpp"
 #include "matching/match_cache.hpp"
 #include "matching/model.hpp"
+#include "matching/rendered_pages.hpp"
 #include "matching/repository.hpp"
 #include "notifications/service.hpp"
 #include "storage/object_store.hpp"
@@ -39,7 +40,9 @@ class Discovery {
   };
   explicit Discovery(Deps deps) : d_(deps) {}
 
-  Result<MatchPage> list(const UserId& user_id, const ListQuery& query);
+  // The page's JSON (MatchPage). The first page of current matches comes from the Redis cache when
+  // it holds the list, rendered again only when its bytes changed (RenderedPages).
+  Result<std::string> list(const UserId& user_id, const ListQuery& query);
   // 404 unless the user is in the match (no difference between "not yours" and "absent").
   Result<MatchDetail> detail(const UserId& user_id, const MatchId& match_id);
   // Like: when both have liked, the match becomes active, its conversation opens and both are notified.
@@ -78,7 +81,12 @@ class Discovery {
   Result<repository::MatchRow> reject(const UserId& user_id, const MatchId& match_id, MatchStatus from_status,
                                       std::string_view action);
 
+  // The viewer's page of `previews` (cached previews parsed, or PostgreSQL's rows).
+  std::optional<MatchPage> page_of(const MatchCache::Snapshot& snapshot, const UserId& viewer, int limit);
+  MatchPage page_of(const std::vector<Json>& previews, const UserId& viewer, int limit, std::string source);
+
   Deps d_;
+  RenderedPages pages_;
 };
 
 }  // namespace pm::matching

@@ -58,7 +58,7 @@ std::chrono::milliseconds connect_timeout_for(std::chrono::milliseconds total) {
 
 Result<Json> post_json(const ApiEndpoint& endpoint, const Json& request, const ApiProblems& problems) {
   // User text may hold invalid UTF-8: replace it rather than throw (the default of dump()).
-  const std::string payload = request.dump(-1, ' ', false, Json::error_handler_t::replace);
+  const std::string payload = dump_json(request);
   const int attempts = 1 + std::max(0, endpoint.retries);
   Attempt last = std::unexpected(http_client::Failure{http_client::Failure::Kind::unreachable, "not tried"});
   for (int i = 0; i < attempts; ++i) {

@@ -6,10 +6,10 @@
 
 namespace pm::matching {
 
-std::optional<std::vector<std::string>> MatchCache::recent(const std::string& user_id) {
-  auto r = redis_.command({"GET", recent_key(user_id)});
-  if (!r || r->is_nil() || r->is_error()) return std::nullopt;
-  auto parsed = Json::parse(r->str(), nullptr, false);
+namespace {
+
+std::optional<std::vector<std::string>> ids_of(std::string_view recent) {
+  auto parsed = Json::parse(recent, nullptr, false);
   if (!parsed.is_array()) return std::nullopt;
   std::vector<std::string> ids;
   for (const auto& id : parsed)
@@ -17,25 +17,68 @@ std::optional<std::vector<std::string>> MatchCache::recent(const std::string& us
   return ids;
 }
 
-void MatchCache::put_recent(const std::string& user_id, const std::vector<std::string>& match_ids) {
-  set(recent_key(user_id), Json(match_ids).dump());
+std::vector<std::string> mget_of(const std::vector<std::string>& match_ids) {
+  std::vector<std::string> args{"MGET"};
+  for (const auto& id : match_ids) args.push_back(MatchCache::match_key(id));
+  return args;
 }
 
-std::optional<std::vector<Json>> MatchCache::previews(const std::vector<std::string>& match_ids) {
-  if (match_ids.empty()) return std::vector<Json>{};
-  std::vector<std::string> args{"MGET"};
-  for (const auto& id : match_ids) args.push_back(match_key(id));
-  auto r = redis_.command(args);
-  if (!r || r->is_error() || r->size() != match_ids.size()) return std::nullopt;
-  std::vector<Json> out;
-  for (std::size_t i = 0; i < r->size(); ++i) {
-    auto item = r->element(i);
+// The previews of an MGET's reply; nullopt if any is missing.
+std::optional<std::vector<std::string>> previews_of(const cache::Reply& r, std::size_t expected) {
+  if (r.is_error() || r.size() != expected) return std::nullopt;
+  std::vector<std::string> out;
+  out.reserve(expected);
+  for (std::size_t i = 0; i < expected; ++i) {
+    auto item = r.element(i);
     if (item.is_nil()) return std::nullopt;
-    auto parsed = Json::parse(item.str(), nullptr, false);
-    if (!parsed.is_object()) return std::nullopt;
-    out.push_back(std::move(parsed));
+    out.emplace_back(item.str());
   }
   return out;
+}
+
+}  // namespace
+
+std::optional<MatchCache::Snapshot> MatchCache::snapshot(const std::string& user_id, const Snapshot* before) {
+  Snapshot now;
+  if (before && !before->ids.empty()) {
+    auto replies = redis_.pipeline({{"GET", recent_key(user_id)}, mget_of(before->ids)});
+    if (!replies) return std::nullopt;
+    const auto& recent = (*replies)[0];
+    if (recent.is_nil() || recent.is_error()) return std::nullopt;
+    if (recent.str() == before->recent) {
+      const auto& got = (*replies)[1];
+      if (got.is_error() || got.size() != before->ids.size()) return std::nullopt;
+      bool same = true;
+      for (std::size_t i = 0; i < got.size() && same; ++i) same = got.element(i).str() == before->previews[i];
+      if (same) return Snapshot{.unchanged = true};
+      auto previews = previews_of(got, before->ids.size());
+      if (!previews) return std::nullopt;
+      return Snapshot{.recent = before->recent, .ids = before->ids, .previews = std::move(*previews)};
+    }
+    now.recent = recent.str();
+  } else {
+    auto recent = redis_.command({"GET", recent_key(user_id)});
+    if (!recent || recent->is_nil() || recent->is_error()) return std::nullopt;
+    now.recent = recent->str();
+  }
+  auto ids = ids_of(now.recent);
+  if (!ids) return std::nullopt;
+  now.ids = std::move(*ids);
+  auto previews = this->previews(now.ids);
+  if (!previews) return std::nullopt;
+  now.previews = std::move(*previews);
+  return now;
+}
+
+std::optional<std::vector<std::string>> MatchCache::previews(const std::vector<std::string>& match_ids) {
+  if (match_ids.empty()) return std::vector<std::string>{};
+  auto r = redis_.command(mget_of(match_ids));
+  if (!r) return std::nullopt;
+  return previews_of(*r, match_ids.size());
+}
+
+void MatchCache::put_recent(const std::string& user_id, const std::vector<std::string>& match_ids) {
+  set(recent_key(user_id), Json(match_ids).dump());
 }
 
 void MatchCache::put_preview(const std::string& match_id, const Json& preview) {

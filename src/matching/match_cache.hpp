@@ -19,10 +19,19 @@ class MatchCache {
  public:
   MatchCache(cache::RedisPool& redis, std::chrono::seconds ttl) : redis_(redis), ttl_(ttl) {}
 
-  std::optional<std::vector<std::string>> recent(const std::string& user_id);
+  // What Redis holds for a user's list, byte for byte: matches:recent:{userId}, the ids it names,
+  // and the match:{id} preview of each. The same bytes render the same page (RenderedPages).
+  struct Snapshot {
+    std::string recent;
+    std::vector<std::string> ids;
+    std::vector<std::string> previews;
+    bool unchanged = false;  // snapshot(user, before) found exactly `before`; nothing else is filled in
+  };
+  // nullopt when the list or any of its previews is missing, or Redis fails. With `before` (what
+  // this node read last time) the list and `before`'s previews are asked for in one round trip,
+  // and an unchanged list and previews come back as {.unchanged = true} without being copied.
+  std::optional<Snapshot> snapshot(const std::string& user_id, const Snapshot* before = nullptr);
   void put_recent(const std::string& user_id, const std::vector<std::string>& match_ids);
-  // Every preview, or nullopt if any is missing.
-  std::optional<std::vector<Json>> previews(const std::vector<std::string>& match_ids);
   void put_preview(const std::string& match_id, const Json& preview);
 
   void forget_user(const std::string& user_id);
@@ -34,6 +43,7 @@ class MatchCache {
   static std::string match_key(const std::string& match_id) { return "match:" + match_id; }
 
  private:
+  std::optional<std::vector<std::string>> previews(const std::vector<std::string>& match_ids);
   void set(const std::string& key, const std::string& value);
   void del(const std::string& key);
 

@@ -12,7 +12,9 @@ void add_routes(http::Router& router, auth::Service& auth, Service& service) {
   router.add(Method::get, "/api/v1/matches", auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
                auto query = ListQuery::parse(req.query("cursor"), req.query("limit"), req.query("status"));
                if (!query) return http::problem_response(query.error(), req.request_id);
-               return http::reply(req, service.discovery.list(who.user_id, *query));
+               auto page = service.discovery.list(who.user_id, *query);
+               if (!page) return http::problem_response(page.error(), req.request_id);
+               return http::json_text_response(Status::ok, std::move(*page));
              }));
   router.add(Method::post, "/api/v1/matches/generate",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {

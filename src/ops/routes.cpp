@@ -10,9 +10,8 @@ using http::Status;
 
 void add_metrics_routes(http::Router& router, const http::Metrics& metrics) {
   // Liveness: the process is up and its threads answer. Stores are not consulted on purpose.
-  router.add_never_waiting(Method::get, "/healthz", [](http::Request&) {
-    return http::json_response(Status::ok, {{"status", "ok"}});
-  });
+  router.add_never_waiting(Method::get, "/healthz",
+                           [](http::Request&) { return http::json_text_response(Status::ok, R"({"status":"ok"})"); });
   router.add(Method::get, "/metrics", [&metrics](http::Request&) {
     return http::text_response(Status::ok, metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
   });

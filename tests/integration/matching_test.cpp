@@ -7,8 +7,10 @@
 
 #include <gtest/gtest.h>
 
+#include "auth/restrictions.hpp"
 #include "cache/redis.hpp"
 #include "core/crypto.hpp"
+#include "db/transaction.hpp"
 #include "support/matching_api.hpp"
 #include "support/processes.hpp"
 
@@ -241,6 +243,73 @@ TEST_F(Matching, TheListIsCachedInRedisUnderTheSeedKeysAndDroppedOnEveryChange) 
   EXPECT_TRUE(matches_of(ben)["matches"].empty());
   EXPECT_TRUE(matches_of(ana)["matches"].empty());
   EXPECT_EQ(get(ben, "/api/v1/matches/" + id).status, 404);
+}
+
+// A node keeps each viewer's rendered first page beside the bytes Redis held (RenderedPages): the
+// same bytes give the same page, any change in them a new one, and nobody gets another's page.
+TEST_F(Matching, ARenderedPageIsOnlyItsViewersAndOnlyWhileRedisHoldsWhatItWasMadeFrom) {
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  const std::string id = match_between(ana, ben);
+  ASSERT_FALSE(id.empty());
+  EXPECT_EQ(matches_of(ana)["source"], "database");
+  const auto first = get(ana, "/api/v1/matches");  // rendered from Redis
+  const auto again = get(ana, "/api/v1/matches");  // the kept page
+  ASSERT_EQ(again.status, 200);
+  EXPECT_EQ(again.json()["source"], "cache");
+  EXPECT_EQ(again.body, first.body);
+  EXPECT_EQ(again.header("content-type"), "application/json");
+  EXPECT_EQ(again.header("cache-control"), "no-store");
+
+  // Ben's page is his own: the same match from his side, never Ana's page.
+  auto bens = matches_of(ben);
+  ASSERT_EQ(bens["matches"].size(), 1u);
+  EXPECT_EQ(bens["matches"][0]["user"]["user_id"], ana.user.user_id);
+  EXPECT_EQ(matches_of(ana)["matches"][0]["user"]["user_id"], ben.user.user_id);
+  // A third user, and the same user on another page size, get pages of their own.
+  Person cid = person("Cid", "woman", "woman", 10.0, 10.0);
+  auto cids = matches_of(cid);
+  for (const auto& m : cids["matches"]) EXPECT_NE(m["match_id"], id) << "Cid sees Ana and Ben's match";
+  EXPECT_EQ(matches_of(ana, "?limit=1")["matches"].size(), 1u);
+  // Signed out, or with a made-up token for Ana's id, there is no page at all.
+  EXPECT_EQ(server_->request("GET", "/api/v1/matches").status, 401);
+  EXPECT_EQ(
+      server_->request("GET", "/api/v1/matches", "", {{"Authorization", "Bearer " + ana.user.user_id + ".x"}}).status,
+      401);
+
+  // Whatever changes the bytes in Redis shows on the next request: here a preview rewritten
+  // behind the server's back (as another node would after a change).
+  cache::RedisPool redis(cache::RedisOptions{.url = test::redis_url(), .size = 1});
+  auto stored = redis.command({"GET", "match:" + id});
+  ASSERT_TRUE(stored && !stored->is_nil());
+  auto preview = Json::parse(stored->str());
+  preview["summary"] = "rewritten in Redis";
+  ASSERT_TRUE(redis.command({"SET", "match:" + id, preview.dump()}));
+  EXPECT_EQ(matches_of(ana)["matches"][0]["summary"], "rewritten in Redis");
+  EXPECT_EQ(matches_of(ben)["matches"][0]["summary"], "rewritten in Redis");
+
+  // A like (keys deleted) shows at once; so does an unmatch, for both.
+  ASSERT_EQ(post(ana, "/api/v1/matches/" + id + "/like").status, 200);
+  EXPECT_EQ(matches_of(ana)["matches"][0]["you_liked"], true);
+  EXPECT_EQ(matches_of(ana)["source"], "cache");
+  ASSERT_EQ(post(ben, "/api/v1/matches/" + id + "/like").status, 200);
+  EXPECT_EQ(matches_of(ben)["matches"][0]["status"], "active");
+  EXPECT_EQ(matches_of(ben)["matches"][0]["status"], "active");
+  ASSERT_EQ(post(ben, "/api/v1/matches/" + id + "/unmatch").status, 200);
+  EXPECT_TRUE(matches_of(ana)["matches"].empty());
+  EXPECT_TRUE(matches_of(ben)["matches"].empty());
+
+  // A suspended viewer whose page this node keeps is refused like any other request of theirs:
+  // the suspension ends the sessions, and the page is never reached.
+  ASSERT_EQ(matches_of(cid)["source"], "cache");
+  auto& app = server_->app();
+  ASSERT_TRUE(db::transact(app.db, [&](pqxx::work& tx) -> Result<bool> {
+                db::AsSystem as_system(tx);
+                auth::suspend(tx, cid.user.user_id, 3);
+                return true;
+              }).has_value());
+  ASSERT_TRUE(app.sessions.end_all(cid.user.user_id).has_value());
+  EXPECT_EQ(get(cid, "/api/v1/matches").status, 401);
 }
 
 TEST_F(Matching, OnDemandGenerationIsRateLimitedByPlan) {
