@@ -193,6 +193,36 @@ Result<Reply> RedisPool::command(const std::vector<std::string>& args) {
   return run(argv, lens);
 }
 
+Result<std::vector<Reply>> RedisPool::pipeline(const std::vector<std::vector<std::string>>& commands) {
+  std::vector<Reply> replies;
+  if (commands.empty()) return replies;
+  auto ctx = PM_TRY(checkout());
+  bool healthy = true;
+  for (const auto& args : commands) {
+    std::vector<const char*> argv;
+    std::vector<std::size_t> lens;
+    for (const auto& a : args) argv.push_back(a.data()), lens.push_back(a.size());
+    if (redisAppendCommandArgv(ctx.get(), static_cast<int>(argv.size()), argv.data(), lens.data()) != REDIS_OK)
+      healthy = false;
+  }
+  // Every reply is read even after a failure, or the connection would be out of step.
+  for (std::size_t i = 0; healthy && i < commands.size(); ++i) {
+    void* raw = nullptr;
+    if (redisGetReply(ctx.get(), &raw) != REDIS_OK || !raw) {
+      healthy = false;
+      break;
+    }
+    replies.emplace_back(static_cast<redisReply*>(raw));
+  }
+  if (!healthy) {
+    log::warn("redis_command_failed", {{"error", ctx->errstr}});
+    checkin(std::move(ctx), false);
+    return std::unexpected(cache_down("Redis did not answer"));
+  }
+  checkin(std::move(ctx), true);
+  return replies;
+}
+
 RedisStats RedisPool::stats() const {
   std::lock_guard lock(mutex_);
   return {.size = options_.size, .open = open_, .in_use = in_use_, .acquire_timeouts = acquire_timeouts_};

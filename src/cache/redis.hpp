@@ -78,6 +78,8 @@ class RedisPool {
   // is_error(); an unreachable server becomes a 503 "cache-unavailable" problem.
   Result<Reply> command(std::initializer_list<std::string_view> args);
   Result<Reply> command(const std::vector<std::string>& args);
+  // Several commands on one connection in one round trip (pipelined); their replies in order.
+  Result<std::vector<Reply>> pipeline(const std::vector<std::vector<std::string>>& commands);
 
   RedisStats stats() const;
   void close();

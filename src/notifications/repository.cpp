@@ -62,7 +62,7 @@ constexpr const char* kClaimGroup = R"sql(
 )sql";
 constexpr const char* kInsertGrouped = R"sql(
   INSERT INTO notifications (notification_id, user_id, type, content, is_read, group_key, created_at)
-  VALUES ($1, $2, $3, $4::jsonb || '{"count": 1}'::jsonb, false, $5, $6::timestamptz)
+  VALUES ($1, $2, $3, $4::jsonb || jsonb_build_object('count', $7::int), false, $5, $6::timestamptz)
   RETURNING notification_id, type, content::text, is_read IS TRUE AS is_read,
             to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
             (extract(epoch FROM created_at) * 1000000)::bigint AS created_us
@@ -71,7 +71,7 @@ constexpr const char* kInsertGrouped = R"sql(
 // number restarts at 1. Moving created_at moves the group's key with it (ON UPDATE CASCADE).
 constexpr const char* kCoalesce = R"sql(
   UPDATE notifications n SET content = $3::jsonb || jsonb_build_object('count',
-      CASE WHEN jsonb_typeof(n.content->'count') = 'number' THEN (n.content->>'count')::numeric::int ELSE 1 END + 1),
+      CASE WHEN jsonb_typeof(n.content->'count') = 'number' THEN (n.content->>'count')::numeric::int ELSE 1 END + $5::int),
     created_at = now()
   WHERE n.notification_id = $1 AND n.created_at = $2::timestamptz AND n.user_id = $4
   RETURNING notification_id, type, content::text, is_read IS TRUE AS is_read,
@@ -253,15 +253,15 @@ Notification insert(pqxx::work& tx, const std::string& user_id, std::string_view
 }
 
 Coalesced insert_or_coalesce(pqxx::work& tx, const std::string& user_id, std::string_view type,
-                             const std::string& group_key, const Json& content) {
+                             const std::string& group_key, const Json& content, int count) {
   const auto group = tx.exec_params1(kClaimGroup, user_id, std::string(type), group_key);
   const auto id = group["notification_id"].as<std::string>();
   const auto created_at = group["created_at"].as<std::string>();
   if (group["fresh"].as<bool>())
-    return {notification(
-                tx.exec_params1(kInsertGrouped, id, user_id, std::string(type), content.dump(), group_key, created_at)),
+    return {notification(tx.exec_params1(kInsertGrouped, id, user_id, std::string(type), content.dump(), group_key,
+                                         created_at, count)),
             true};
-  return {notification(tx.exec_params1(kCoalesce, id, created_at, content.dump(), user_id)), false};
+  return {notification(tx.exec_params1(kCoalesce, id, created_at, content.dump(), user_id, count)), false};
 }
 
 std::vector<Notification> list(pqxx::work& tx, const std::string& user_id, const std::optional<Cursor>& after,

@@ -29,8 +29,9 @@ struct Coalesced {
   Notification notification;
   bool inserted = false;
 };
+// `count`: how many events this one call stands for (several messages recorded at once).
 Coalesced insert_or_coalesce(pqxx::work& tx, const std::string& user_id, std::string_view type,
-                             const std::string& group_key, const Json& content);
+                             const std::string& group_key, const Json& content, int count = 1);
 
 // The user's notifications newest first, after the cursor, at most `limit`.
 std::vector<Notification> list(pqxx::work& tx, const std::string& user_id, const std::optional<Cursor>& after,

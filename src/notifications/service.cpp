@@ -35,11 +35,11 @@ std::optional<Json> Service::record(pqxx::work& tx, const std::string& user_id, 
 }
 
 std::optional<Json> Service::record_coalesced(pqxx::work& tx, const std::string& user_id, Type type,
-                                              const std::string& group_key, const Json& content) {
+                                              const std::string& group_key, const Json& content, int count) {
   db::AsSystem system(tx);  // as in record()
   const Json settings = repository::settings_of(tx, user_id);
   if (!setting_on(settings, setting_key(type))) return std::nullopt;
-  auto stored = repository::insert_or_coalesce(tx, user_id, type_name(type), group_key, content);
+  auto stored = repository::insert_or_coalesce(tx, user_id, type_name(type), group_key, content, count);
   Json out = stored.notification.to_json();
   // Folded into an unread one: the user was already told (and has not looked yet).
   if (stored.inserted) queue_deliveries(tx, user_id, settings, out);

@@ -33,8 +33,9 @@ class Service {
   // (e.g. message.new and the conversation id), that one is updated instead: content replaced by
   // `content` (the newest preview) with "count" one higher, created_at now, and no second
   // delivery queued. Returns the notification (new or updated), or nullopt when suppressed.
+  // `count`: how many events this call records at once (the count goes up by as many).
   std::optional<Json> record_coalesced(pqxx::work& tx, const std::string& user_id, Type type,
-                                       const std::string& group_key, const Json& content);
+                                       const std::string& group_key, const Json& content, int count = 1);
 
   // The live-push hook: callers invoke announce() for each notification record*() returned, after
   // their transaction committed (never before: a rolled-back change must push nothing). The
