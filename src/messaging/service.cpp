@@ -345,24 +345,26 @@ void Service::record_notices(std::vector<Notice>& notices) {
     content = std::move(n.content);
     ++count;
   }
-  if (!grouped.empty()) try {
-      actor::Scope as_system(actor::Scope::system());
-      std::vector<std::pair<std::string, Json>> recorded;
-      auto done = db::transact(d_.db, [&](pqxx::work& tx) -> Result<bool> {
-        recorded.clear();
-        for (const auto& [key, value] : grouped)
-          if (auto note = d_.notifications.record_coalesced(tx, key.first, notifications::Type::message_new,
-                                                            key.second.str(), value.first, value.second))
-            recorded.emplace_back(key.first, std::move(*note));
-        return true;
-      });
-      if (!done)
-        log::warn("message_notifications_not_recorded", {{"problem", done.error().type}, {"count", grouped.size()}});
-      else
-        for (const auto& [user, note] : recorded) d_.notifications.announce(user, note);
-    } catch (const std::exception& e) {
-      log::warn("message_notifications_not_recorded", {{"exception", typeid(e).name()}, {"count", grouped.size()}});
-    }
+  std::vector<notifications::Service::Coalescing> groups;
+  for (auto& [key, value] : grouped)
+    groups.push_back({.user_id = key.first,
+                      .group_key = key.second.str(),
+                      .content = std::move(value.first),
+                      .count = value.second});
+  try {
+    actor::Scope as_system(actor::Scope::system());
+    auto recorded = groups.empty()
+                        ? Result<std::vector<std::pair<std::string, Json>>>()
+                        : db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<std::pair<std::string, Json>>> {
+                            return d_.notifications.record_coalesced_many(tx, notifications::Type::message_new, groups);
+                          });
+    if (!recorded)
+      log::warn("message_notifications_not_recorded", {{"problem", recorded.error().type}, {"count", groups.size()}});
+    else
+      for (const auto& [user, note] : *recorded) d_.notifications.announce(user, note);
+  } catch (const std::exception& e) {
+    log::warn("message_notifications_not_recorded", {{"exception", typeid(e).name()}, {"count", groups.size()}});
+  }
   for (auto& f : flushed) f();
 }
 
