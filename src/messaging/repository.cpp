@@ -40,6 +40,10 @@ const std::string kLockConversations = std::string(kConversationSelect) + R"sql(
   ORDER BY c.conversation_id
   FOR UPDATE OF c
 )sql";
+constexpr const char* kLockOpenConversations = R"sql(
+  SELECT conversation_id FROM conversations WHERE conversation_id = ANY($1::uuid[]) AND closed_at IS NULL
+  ORDER BY conversation_id FOR SHARE
+)sql";
 // ... and the sender's first message time, if this is their first ($2: the sender is the match's user 1).
 constexpr const char* kNextSeq = R"sql(
   UPDATE conversations SET last_seq = last_seq + 1, last_message_at = now(),
@@ -330,6 +334,15 @@ std::vector<Conversation> lock_conversations(pqxx::work& tx, const std::vector<C
   for (const auto& id : ids) uuids.push_back(id.str());
   std::vector<Conversation> out;
   for (const auto& r : tx.exec_params(kLockConversations, db::uuid_array(uuids))) out.push_back(conversation_from(r));
+  return out;
+}
+
+std::vector<ConversationId> lock_open_conversations(pqxx::work& tx, const std::vector<ConversationId>& ids) {
+  std::vector<std::string> uuids;
+  for (const auto& id : ids) uuids.push_back(id.str());
+  std::vector<ConversationId> out;
+  for (const auto& r : tx.exec_params(kLockOpenConversations, db::uuid_array(uuids)))
+    out.push_back(r["conversation_id"].as<ConversationId>());
   return out;
 }
 

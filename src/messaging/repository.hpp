@@ -55,6 +55,9 @@ struct StoredByClientId {
   std::string client_message_id;
   Message message;  // (its conversation and sender say which key it answers)
 };
+// Which of these conversations are still open, each row share-locked until the transaction ends
+// (in id order): a close (block, unmatch) waits for the caller's commit, or came before it.
+std::vector<ConversationId> lock_open_conversations(pqxx::work& tx, const std::vector<ConversationId>& ids);
 // The messages stored before under any of these keys (retries), in one statement.
 std::vector<StoredByClientId> by_client_ids(pqxx::work& tx, const std::vector<ClientIdKey>& keys);
 struct NewMessage {

@@ -345,25 +345,31 @@ void Service::record_notices(std::vector<Notice>& notices) {
     content = std::move(n.content);
     ++count;
   }
-  std::vector<notifications::Service::Coalescing> groups;
-  for (auto& [key, value] : grouped)
-    groups.push_back({.user_id = key.first,
-                      .group_key = key.second.str(),
-                      .content = std::move(value.first),
-                      .count = value.second});
+  std::vector<ConversationId> conversations;
+  for (const auto& [key, value] : grouped) conversations.push_back(key.second);
+  std::sort(conversations.begin(), conversations.end());
+  conversations.erase(std::unique(conversations.begin(), conversations.end()), conversations.end());
+  // Not for a conversation closed since (a block must leave no notification naming the other):
+  // closed ones are skipped, and a close waits for this commit (and a block then removes what it wrote).
+  auto record = [&](pqxx::work& tx) -> Result<std::vector<std::pair<std::string, Json>>> {
+    auto open = repository::lock_open_conversations(tx, conversations);
+    std::sort(open.begin(), open.end());
+    std::vector<notifications::Service::Coalescing> groups;
+    for (const auto& [key, value] : grouped)
+      if (std::binary_search(open.begin(), open.end(), key.second))
+        groups.push_back(
+            {.user_id = key.first, .group_key = key.second.str(), .content = value.first, .count = value.second});
+    return d_.notifications.record_coalesced_many(tx, notifications::Type::message_new, groups);
+  };
   try {
     actor::Scope as_system(actor::Scope::system());
-    auto recorded = groups.empty()
-                        ? Result<std::vector<std::pair<std::string, Json>>>()
-                        : db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<std::pair<std::string, Json>>> {
-                            return d_.notifications.record_coalesced_many(tx, notifications::Type::message_new, groups);
-                          });
+    auto recorded = grouped.empty() ? Result<std::vector<std::pair<std::string, Json>>>() : db::transact(d_.db, record);
     if (!recorded)
-      log::warn("message_notifications_not_recorded", {{"problem", recorded.error().type}, {"count", groups.size()}});
+      log::warn("message_notifications_not_recorded", {{"problem", recorded.error().type}, {"count", grouped.size()}});
     else
       for (const auto& [user, note] : *recorded) d_.notifications.announce(user, note);
   } catch (const std::exception& e) {
-    log::warn("message_notifications_not_recorded", {{"exception", typeid(e).name()}, {"count", groups.size()}});
+    log::warn("message_notifications_not_recorded", {{"exception", typeid(e).name()}, {"count", grouped.size()}});
   }
   for (auto& f : flushed) f();
 }
