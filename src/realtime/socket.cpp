@@ -147,7 +147,7 @@ void Socket::on_outcome(Outcome outcome, bool of_resume) {
   if (finished_) return;
   for (const auto& event : outcome.replay)
     if (first_delivery(event)) send(event);
-  send(outcome.reply);
+  send(outcome.reply, true);
   if (of_resume && --resuming_ == 0) {
     // Live events that came during the replay (minus the messages it already sent, below).
     auto held = std::move(held_);
@@ -197,18 +197,21 @@ void Socket::accept_event(const std::shared_ptr<const std::string>& frame, const
   if (!first_delivery(event)) return;
   // A slow reader: live events pile up faster than it takes them. It is cut off (it reconnects
   // and resumes) so its queue never grows without bound and no other socket waits for it.
-  if (queue_.size() >= d_.options.send_queue) {
+  if (queue_.size() - answers_queued_ >= d_.options.send_queue) {
     log::warn("ws_slow_consumer", {{"request_id", request_id_}, {"queued", queue_.size()}});
     return finish();
   }
   enqueue(frame);
 }
 
-void Socket::send(const Json& frame) { enqueue(std::make_shared<const std::string>(frame.dump())); }
+void Socket::send(const Json& frame, bool answer) {
+  enqueue(std::make_shared<const std::string>(frame.dump()), answer);
+}
 
-void Socket::enqueue(std::shared_ptr<const std::string> frame) {
+void Socket::enqueue(std::shared_ptr<const std::string> frame, bool answer) {
   if (finished_ || closing_) return;
-  queue_.push_back(std::move(frame));
+  queue_.push_back({std::move(frame), answer});
+  if (answer) ++answers_queued_;
   if (!writing_) write_next();
 }
 
@@ -238,6 +241,7 @@ void Socket::finish() {
     log::info("ws_closed", {{"request_id", request_id_}, {"user_id", user_id_}});
   }
   queue_.clear();
+  answers_queued_ = 0;
   held_.clear();
   close_tcp();
 }

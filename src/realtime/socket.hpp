@@ -68,8 +68,8 @@ class Socket : public std::enable_shared_from_this<Socket> {
   void on_outcome(Outcome outcome, bool of_resume);
   void on_handed_on();
   void accept_event(const std::shared_ptr<const std::string>& frame, const Json& event);
-  void send(const Json& frame);
-  void enqueue(std::shared_ptr<const std::string> frame);
+  void send(const Json& frame, bool answer = false);
+  void enqueue(std::shared_ptr<const std::string> frame, bool answer = false);
   void refuse(const Problem& problem, boost::beast::websocket::close_code code);
   void finish();
 
@@ -101,7 +101,14 @@ class Socket : public std::enable_shared_from_this<Socket> {
   std::chrono::steady_clock::time_point window_start_{};
   int frames_in_window_ = 0;
   bool within_frame_budget();
-  std::deque<std::shared_ptr<const std::string>> queue_;
+  // Frames to write; `answer`: an ack or error of the client's own frame, which the slow-reader
+  // limit does not count (frames_in_flight bounds them).
+  struct Queued {
+    std::shared_ptr<const std::string> frame;
+    bool answer = false;
+  };
+  std::deque<Queued> queue_;
+  std::size_t answers_queued_ = 0;
   std::vector<std::pair<std::shared_ptr<const std::string>, std::shared_ptr<const Json>>> held_;
   // The seqs of the message.new events this socket sent, per conversation (the latest few hundred),
   // so a message is never sent twice, whether it came live or in a resume's replay.
