@@ -1,7 +1,5 @@
 #include "realtime/protocol.hpp"
 
-#include <future>
-
 #include "core/crypto.hpp"
 #include "core/validation.hpp"
 
@@ -46,13 +44,6 @@ Json Protocol::error_frame(const Json& id, const Problem& problem) {
 bool Protocol::is_resume(std::string_view frame) {
   auto json = parse_json(frame);
   return json && json->is_object() && json->value("type", "") == "resume";
-}
-
-Outcome Protocol::handle(const std::string& user_id, std::string_view text) {
-  std::promise<Outcome> answered;
-  auto outcome = answered.get_future();
-  handle_async(user_id, text, [&answered](Outcome o) { answered.set_value(std::move(o)); });
-  return outcome.get();
 }
 
 void Protocol::handle_async(const std::string& user_id, std::string_view text, std::function<void(Outcome)> done) {
