@@ -111,16 +111,19 @@ constexpr const char* kInsertMessageDocument = R"sql(
   VALUES ($1, $2, $3, $4, $5::jsonb, $6::timestamptz)
 )sql";
 // The messages a batch's senders stored before under their client ids: the triples
-// ($1 conversation, $2 sender, $3 client id) as arrays (the index of 0021 answers each).
+// ($1 conversation, $2 sender, $3 client id) as arrays, each looked up on its own (LATERAL: the
+// index of 0021 answers each, whatever the planner thinks of unnest's size).
 constexpr const char* kByClientIds = R"sql(
-  SELECT k.client_id, m.message_id, m.conversation_id, m.sender_id, d.recipient_id, m.message_type, m.content,
-         m.media_url, to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS sent_at,
-         to_char(m.read_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS read_at,
-         m.seq, d.reactions::text, d.metadata::text
+  SELECT k.client_id, x.*
   FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS k(conversation_id, sender_id, client_id)
-  JOIN message_documents d ON d.conversation_id = k.conversation_id AND d.sender_id = k.sender_id
-   AND d.metadata ? 'clientMessageId' AND d.metadata->>'clientMessageId' = k.client_id
-  JOIN messages m ON m.message_id = d.message_id AND m.sent_at = d.sent_at
+  CROSS JOIN LATERAL (
+    SELECT m.message_id, m.conversation_id, m.sender_id, d.recipient_id, m.message_type, m.content, m.media_url,
+           to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS sent_at,
+           to_char(m.read_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS read_at,
+           m.seq, d.reactions::text, d.metadata::text
+    FROM message_documents d JOIN messages m ON m.message_id = d.message_id AND m.sent_at = d.sent_at
+    WHERE d.conversation_id = k.conversation_id AND d.sender_id = k.sender_id
+      AND d.metadata ? 'clientMessageId' AND d.metadata->>'clientMessageId' = k.client_id) x
 )sql";
 // A batch of messages in one statement, each input an array in the batch's order: the next order
 // numbers of each conversation (in that order, under the locks the batch holds), the messages and
