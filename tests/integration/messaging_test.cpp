@@ -415,7 +415,8 @@ TEST_F(Messaging, ABatchNumbersEachConversationInArrivalOrderAndRefusesABadSendA
 
   // What every client reads: one order per conversation, nothing twice, nothing of the refused.
   std::vector<std::string> texts;
-  for (const auto& m : history(ben_, "?after=0&limit=100")["messages"]) texts.push_back(m["content"]);
+  const Json page = history(ben_, "?after=0&limit=100");  // (named: the loop must not outlive it)
+  for (const auto& m : page["messages"]) texts.push_back(m["content"]);
   EXPECT_EQ(texts, (std::vector<std::string>{"before the batch", "one", "two", "three"}));
   auto theirs = get(carl, "/api/v1/conversations/" + second + "/messages?after=0").json()["messages"];
   ASSERT_EQ(theirs.size(), 2u);
