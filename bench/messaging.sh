@@ -62,6 +62,9 @@ export PM_REDIS_URL="${PM_REDIS_URL%/*}/14"
 export PM_LOG_LEVEL="${PM_LOG_LEVEL:-warn}"
 # Nothing here needs the candidate index; its periodic poll would only add noise.
 export PM_INDEX_REFRESH_MS=3600000
+# Every simulated client connects from 127.0.0.1: the per-address connection cap (100 by default)
+# would refuse some of the thousands of sockets that connect at once.
+export PM_MAX_CONNECTIONS_PER_IP=1000000
 
 # On a small machine the servers' ~70 busy threads (handler pools, PostgreSQL backends) would
 # starve the single-threaded client, and its late reads would show as server latency: it runs at
