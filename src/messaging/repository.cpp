@@ -111,8 +111,9 @@ constexpr const char* kInsertMessageDocument = R"sql(
   VALUES ($1, $2, $3, $4, $5::jsonb, $6::timestamptz)
 )sql";
 // The messages a batch's senders stored before under their client ids: the triples
-// ($1 conversation, $2 sender, $3 client id) as arrays, each looked up on its own (LATERAL: the
-// index of 0021 answers each, whatever the planner thinks of unnest's size).
+// ($1 conversation, $2 sender, $3 client id) as arrays, each looked up on its own (LATERAL, kept
+// apart by OFFSET 0: the index of 0021 answers each key; flattened into a join, PostgreSQL read the
+// whole index of every message with a client id, once per batch).
 constexpr const char* kByClientIds = R"sql(
   SELECT k.client_id, x.*
   FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS k(conversation_id, sender_id, client_id)
@@ -123,19 +124,22 @@ constexpr const char* kByClientIds = R"sql(
            m.seq, d.reactions::text, d.metadata::text
     FROM message_documents d JOIN messages m ON m.message_id = d.message_id AND m.sent_at = d.sent_at
     WHERE d.conversation_id = k.conversation_id AND d.sender_id = k.sender_id
-      AND d.metadata ? 'clientMessageId' AND d.metadata->>'clientMessageId' = k.client_id) x
+      AND d.metadata ? 'clientMessageId' AND d.metadata->>'clientMessageId' = k.client_id
+    OFFSET 0) x
 )sql";
 // A batch of messages in one statement, each input an array in the batch's order: the next order
 // numbers of each conversation (in that order, under the locks the batch holds), the messages and
 // their documents, and the conversations' last_seq, last_message_at and first message times
-// ($8: the sender is the match's user 1). Returns the stored messages in the batch's order.
+// ($8: the sender is the match's user 1). Returns the stored messages in the batch's order. (The
+// "= ANY($1)" beside each join on conversations lets PostgreSQL find the batch's rows by their key
+// whatever its statistics say; without it, it read the whole table twice per batch.)
 constexpr const char* kInsertMessages = R"sql(
   WITH input AS (
     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bool[])
       WITH ORDINALITY AS i(conversation_id, sender_id, recipient_id, message_type, content, media_url, metadata, by_1, ord)
   ), numbered AS (
     SELECT i.*, c.last_seq + row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.ord) AS seq
-    FROM input i JOIN conversations c ON c.conversation_id = i.conversation_id
+    FROM input i JOIN conversations c ON c.conversation_id = i.conversation_id AND c.conversation_id = ANY($1::uuid[])
   ), per_conversation AS (
     SELECT conversation_id, count(*) AS sent, bool_or(by_1) AS by_1, bool_or(NOT by_1) AS by_2
     FROM input GROUP BY conversation_id
@@ -145,7 +149,7 @@ constexpr const char* kInsertMessages = R"sql(
                                           ELSE c.user_1_first_message_at END,
            user_2_first_message_at = CASE WHEN p.by_2 THEN coalesce(c.user_2_first_message_at, now())
                                           ELSE c.user_2_first_message_at END
-    FROM per_conversation p WHERE c.conversation_id = p.conversation_id
+    FROM per_conversation p WHERE c.conversation_id = p.conversation_id AND c.conversation_id = ANY($1::uuid[])
   ), inserted AS (
     INSERT INTO messages (conversation_id, sender_id, message_type, content, media_url, seq)
     SELECT conversation_id, sender_id, message_type, content, media_url, seq FROM numbered ORDER BY ord

@@ -67,7 +67,8 @@ constexpr const char* kClaimGroups = R"sql(
 // $6 count, $7 fresh; arrays) gets a new notification, or its unread one is folded into: content
 // replaced, "count" up by the group's count (a count that is not a number restarts at 1), created_at
 // now; the notification is found in its month by the group's created_at, and moving created_at
-// moves the group's key with it (ON UPDATE CASCADE). $8 the type.
+// moves the group's key with it (ON UPDATE CASCADE). $8 the type. (The "= ANY($3)" lets
+// PostgreSQL find the notifications by their key, not by reading every one, whatever its statistics.)
 constexpr const char* kWriteGroups = R"sql(
   WITH input AS (
     SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::timestamptz[], $5::text[], $6::int[], $7::bool[])
@@ -87,7 +88,7 @@ constexpr const char* kWriteGroups = R"sql(
       created_at = now()
     FROM input i
     WHERE NOT i.fresh AND n.notification_id = i.notification_id AND n.created_at = i.created_at
-      AND n.user_id = i.user_id
+      AND n.user_id = i.user_id AND n.notification_id = ANY($3::uuid[])
     RETURNING n.user_id, n.notification_id, n.type, n.content::text, n.is_read IS TRUE AS is_read,
               to_char(n.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
               (extract(epoch FROM n.created_at) * 1000000)::bigint AS created_us
