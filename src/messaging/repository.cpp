@@ -113,16 +113,13 @@ constexpr const char* kInsertMessageDocument = R"sql(
 // The messages a batch's senders stored before under their client ids: the triples
 // ($1 conversation, $2 sender, $3 client id) as arrays, each looked up on its own (LATERAL, kept
 // apart by OFFSET 0: the index of 0021 answers each key; flattened into a join, PostgreSQL read the
-// whole index of every message with a client id, once per batch).
+// whole index of every message with a client id, once per batch). Only the ids: a retry is rare,
+// and joining messages here made PostgreSQL read every message once per key.
 constexpr const char* kByClientIds = R"sql(
-  SELECT k.client_id, x.*
+  SELECT k.client_id, x.message_id
   FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS k(conversation_id, sender_id, client_id)
   CROSS JOIN LATERAL (
-    SELECT m.message_id, m.conversation_id, m.sender_id, d.recipient_id, m.message_type, m.content, m.media_url,
-           to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS sent_at,
-           to_char(m.read_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS read_at,
-           m.seq, d.reactions::text, d.metadata::text
-    FROM message_documents d JOIN messages m ON m.message_id = d.message_id AND m.sent_at = d.sent_at
+    SELECT d.message_id FROM message_documents d
     WHERE d.conversation_id = k.conversation_id AND d.sender_id = k.sender_id
       AND d.metadata ? 'clientMessageId' AND d.metadata->>'clientMessageId' = k.client_id
     OFFSET 0) x
@@ -364,7 +361,8 @@ std::vector<StoredByClientId> by_client_ids(pqxx::work& tx, const std::vector<Cl
   std::vector<StoredByClientId> out;
   for (const auto& r :
        tx.exec_params(kByClientIds, db::uuid_array(conversations), db::uuid_array(senders), db::text_array(client_ids)))
-    out.push_back({.client_message_id = r["client_id"].as<std::string>(), .message = message_from(r)});
+    if (auto m = message(tx, r["message_id"].as<MessageId>()))
+      out.push_back({.client_message_id = r["client_id"].as<std::string>(), .message = std::move(*m)});
   return out;
 }
 
