@@ -381,6 +381,8 @@ TEST_F(Messaging, ABatchNumbersEachConversationInArrivalOrderAndRefusesABadSendA
   Person eve = person("Eve", "woman", "man", 52.50, 13.41);
 
   auto& service = server_->app().messaging;
+  // What an array literal must quote: the batch's texts travel as one.
+  const std::string kThree = "three, \"quoted\" {braced} \\ NULL";
   auto broken = text_from(ana_, conversation_, "broken", "x");
   broken.input.content = "\xff\xfe not UTF-8";  // past the JSON parser, PostgreSQL refuses it
   auto out = service.send_batch({
@@ -392,7 +394,7 @@ TEST_F(Messaging, ABatchNumbersEachConversationInArrivalOrderAndRefusesABadSendA
       text_from(ana_, conversation_, "earlier", "again"),  // 5: a retry of a stored one
       broken,                                              // 6: refused alone
       text_from(carl, second, "c2", "hi Ana"),             // 7: seq 2 there
-      text_from(ana_, conversation_, "a2", "three"),       // 8: seq 4
+      text_from(ana_, conversation_, "a2", kThree),        // 8: seq 4
   });
   ASSERT_EQ(out.size(), 9u);
   auto seq = [&](std::size_t i) { return out[i] ? out[i]->message.seq : -1; };
@@ -417,7 +419,7 @@ TEST_F(Messaging, ABatchNumbersEachConversationInArrivalOrderAndRefusesABadSendA
   std::vector<std::string> texts;
   const Json page = history(ben_, "?after=0&limit=100");  // (named: the loop must not outlive it)
   for (const auto& m : page["messages"]) texts.push_back(m["content"]);
-  EXPECT_EQ(texts, (std::vector<std::string>{"before the batch", "one", "two", "three"}));
+  EXPECT_EQ(texts, (std::vector<std::string>{"before the batch", "one", "two", kThree}));
   auto theirs = get(carl, "/api/v1/conversations/" + second + "/messages?after=0").json()["messages"];
   ASSERT_EQ(theirs.size(), 2u);
   EXPECT_EQ(theirs[0]["content"], "to Carl");
