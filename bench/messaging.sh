@@ -18,10 +18,13 @@
 #   PM_BENCH_WS_IDLE_HOLD seconds the idle sockets are held before RSS is read (default 10; more
 #                        than PM_WS_IDLE_TIMEOUT_MS proves that the keep-alive holds them)
 #   PM_BENCH_PGBENCH_SECONDS, PM_BENCH_REDIS_REQUESTS: the references' length (20 s, 200000)
+#   PM_BENCH_WS_RESULT   the JSON written under bench/results/ (default messaging.json): each rate's
+#                        figures beside the target, the references, the load average, the command
 #
 # Works in its own database, perfectmatch_bench_ws (dropped at the end, and at the start if a run
 # was interrupted), and Redis database 14 (sessions; flushed likewise). Pub/sub channels are not
-# per database: the nodes use the usual pm:events, redis-benchmark publishes on pm:bench:ws.
+# per database: the nodes use the users' own pm:user:{id} (sharded pub/sub), redis-benchmark
+# publishes on pm:bench:ws.
 set -euo pipefail
 BIN="$1"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -59,6 +62,9 @@ export PM_REDIS_URL="${PM_REDIS_URL%/*}/14"
 export PM_LOG_LEVEL="${PM_LOG_LEVEL:-warn}"
 # Nothing here needs the candidate index; its periodic poll would only add noise.
 export PM_INDEX_REFRESH_MS=3600000
+# Every simulated client connects from 127.0.0.1: the per-address connection cap (100 by default)
+# would refuse some of the thousands of sockets that connect at once.
+export PM_MAX_CONNECTIONS_PER_IP=1000000
 
 # On a small machine the servers' ~70 busy threads (handler pools, PostgreSQL backends) would
 # starve the single-threaded client, and its late reads would show as server latency: it runs at
@@ -103,6 +109,9 @@ FIXTURE_PAIRS=$(( PAIRS > (IDLE + 3) / 4 ? PAIRS : (IDLE + 3) / 4 ))
 t0=$(now)
 "$BIN" loadtest-pairs --pairs "$FIXTURE_PAIRS" --out "$WORK/pairs.jsonl" >"$WORK/fixture.log" 2>&1
 FIXTURE_S=$(since "$t0")
+# Statistics for the tables just filled (as a database in use has them; autovacuum would take a
+# while): planned against the empty tables' statistics, the send path's lookups read whole tables.
+PGOPTIONS="--client-min-messages=warning" psql "$DB_URL" -qc "ANALYZE" >/dev/null
 echo "messaging: $FIXTURE_PAIRS pairs created in $FIXTURE_S s" >&2
 
 P1=$(free_port 18110)
@@ -139,7 +148,7 @@ fi
 # ---- the load, at each offered rate: shards of whole pairs, each within the descriptor limit ----
 PER_SHARD=$(( (FD_LIMIT - 200) / 2 ))
 SHARDS=$(( (PAIRS + PER_SHARD - 1) / PER_SHARD ))
-ROWS=()
+ROWS=() RESULTS=()
 summary() { awk -v k="$1" '/^summary:/ {for (i = 2; i <= NF; i++) {split($i, kv, "="); if (kv[1] == k) print kv[2]}}' "$2"; }
 # The whole machine's busy CPU seconds (all processes, and the kernel's own network work).
 machine_s() { awk '/^cpu / {printf "%.2f", ($2 + $3 + $4 + $7 + $8) / '"$(getconf CLK_TCK)"'}' /proc/stat; }
@@ -191,6 +200,15 @@ for RATE in $RATES; do
   OUT="$WORK/load-$RATE-summary.txt"
   "$LOAD" report "${REPORTS[@]}" >"$OUT"
   echo "messaging: offered $RATE msg/s: $(grep '^summary:' "$OUT"); drain: $DRAIN_END; lost live: $(summary lost "$OUT"), of them in PostgreSQL: $LOST_STORED" >&2
+  RESULTS+=("$(jq -n --argjson rate "$RATE" --arg cpu "$CPU_SHARE" --arg drain "$DRAIN_END" \
+    --argjson lost_stored "${LOST_STORED:-0}" --argjson stored "$STORED_RUN" --argjson omem "$OMEM_MAX" \
+    --arg loadavg "$(cut -d' ' -f1-3 /proc/loadavg)" \
+    --argjson s "$(grep '^summary:' "$OUT" | tr ' ' '\n' | grep = | jq -R 'split("=") | {(.[0]): (.[1] | tonumber? // .)}' | jq -s add)" \
+    '{offered_per_s: $rate, sockets: $s.sockets, connected: $s.connected, delivered_per_s: $s.sustained,
+      delivery_p50_ms: $s.p50_ms, delivery_p99_ms: $s.p99_ms, ack_p50_ms: $s.ack_p50_ms, ack_p99_ms: $s.ack_p99_ms,
+      sent: $s.sent, acked: $s.acked, stored: $stored, lost: $s.lost, lost_but_stored: $lost_stored, drain_end: $drain,
+      duplicated: $s.duplicated, out_of_order: $s.out_of_order, unacked: $s.unacked, errors: $s.errors,
+      disconnects: $s.disconnects, cpu_share: $cpu, redis_backlog_max_bytes: $omem, load_average_after: $loadavg}')")
   ROWS+=("| $RATE | $(summary connected "$OUT") of $(summary sockets "$OUT") ($LOAD_FDS fds on node 1) | $(summary sustained "$OUT") | $(summary p50_ms "$OUT") / $(summary p99_ms "$OUT") ms | $(summary ack_p50_ms "$OUT") / $(summary ack_p99_ms "$OUT") ms | $(summary lost "$OUT") ($LOST_STORED stored; drain: $DRAIN_END) / $(summary duplicated "$OUT") / $(summary out_of_order "$OUT") / $(summary unacked "$OUT") / $(summary errors "$OUT") / $(summary disconnects "$OUT") | $STORED_RUN / $(summary acked "$OUT") | $CPU_SHARE | $(awk -v b="$OMEM_MAX" 'BEGIN {printf "%.1f", b / 1048576}') MB |")
   BEST=$(awk -v a="${BEST:-0}" -v b="$(summary sustained "$OUT")" 'BEGIN {print (b > a ? b : a)}')
   sleep 2
@@ -217,7 +235,9 @@ psql "$DB_URL" -qc "CREATE TABLE bench_pairs AS SELECT row_number() OVER () AS n
   FROM conversations c JOIN matches mt USING (match_id); CREATE UNIQUE INDEX ON bench_pairs (n);
   CREATE FUNCTION bench_iso(timestamptz) RETURNS text LANGUAGE sql STABLE AS \$\$ SELECT to_char(\$1 AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') \$\$" >/dev/null
 for mode in extended prepared; do
-  pgbench -n -c 16 -j 2 -T "$PGBENCH_SECONDS" -M "$mode" -D pairs="$FIXTURE_PAIRS" -f "$ROOT/bench/messaging_send.sql" "$DB_URL" >"$WORK/pgbench-send-$mode.log" 2>&1
+  # (a diagnosis only: its failure, e.g. a schema it no longer matches, does not end the benchmark)
+  pgbench -n -c 16 -j 2 -T "$PGBENCH_SECONDS" -M "$mode" -D pairs="$FIXTURE_PAIRS" -f "$ROOT/bench/messaging_send.sql" "$DB_URL" >"$WORK/pgbench-send-$mode.log" 2>&1 ||
+    echo "messaging: the send transaction's pgbench failed (see $WORK/pgbench-send-$mode.log)" >&2
 done
 SEND_TPS_X=$(awk '/^tps = .*without initial connection time/ {printf "%.0f", $3}' "$WORK/pgbench-send-extended.log")
 SEND_TPS_P=$(awk '/^tps = .*without initial connection time/ {printf "%.0f", $3}' "$WORK/pgbench-send-prepared.log")
@@ -230,7 +250,17 @@ for row in "${ROWS[@]}"; do echo "$row"; done
 [[ -n $IDLE_PER_KB ]] && echo "idle: $IDLE sockets on node 1 (opened in $IDLE_CONNECT_S s, $IDLE_FDS fds), held ${IDLE_HOLD} s, still open at the end $IDLE_HELD; RSS $RSS_BEFORE -> $RSS_AFTER kB: **$IDLE_PER_KB kB per socket**"
 echo "reference: redis-benchmark PUBLISH 700 B, -c 50: $R_RPS requests/s, p50 $R_P50 ms, p99 $R_P99 ms"
 echo "reference: pgbench single-row INSERT, -c 8 -j 2 -T $PGBENCH_SECONDS: $PG_TPS transactions/s, average $PG_LAT ms"
-echo "diagnosis: the server's send transaction alone in pgbench (bench/messaging_send.sql, -c 16 -j 2 -T $PGBENCH_SECONDS): $SEND_TPS_X/s unprepared as sent today (-M extended), $SEND_TPS_P/s prepared (-M prepared)"
+echo "diagnosis: one send in its own transaction as before group commit (the batch's fallback; bench/messaging_send.sql, -c 16 -j 2 -T $PGBENCH_SECONDS): $SEND_TPS_X/s unprepared (-M extended), $SEND_TPS_P/s prepared (-M prepared)"
 awk -v s="$BEST" -v r="$R_RPS" -v p="$PG_TPS" 'BEGIN {printf "ratios, best delivered rate (%s msg/s) / Redis PUBLISH/s = %.3f; / PostgreSQL single-row INSERT/s = %.3f\n", s, s / r, s / p}'
+RESULT_FILE="$ROOT/bench/results/${PM_BENCH_WS_RESULT:-messaging.json}"
+printf '%s\n' "${RESULTS[@]}" | jq -s --arg date "$(date -u +%FT%TZ)" --arg loadavg "$LOADAVG_START" \
+  --arg command "PM_BENCH_WS_PAIRS=$PAIRS PM_BENCH_WS_RATES=\"$RATES\" PM_BENCH_WS_IDLE=$IDLE bench/messaging.sh BIN" \
+  --argjson pairs "$PAIRS" --arg redis_publish "$R_RPS" --arg pg_insert "$PG_TPS" --arg send_tx "$SEND_TPS_P" \
+  '{date: $date, command: $command, pairs: $pairs, nodes: 2, load_average_start: $loadavg,
+    target: {offered_per_s: 2000, delivery_p99_ms: 50, lost: 0, duplicated: 0},
+    runs: ., references: {redis_publish_per_s: ($redis_publish | tonumber? // null),
+    pgbench_single_row_insert_per_s: ($pg_insert | tonumber? // null),
+    pgbench_old_send_transaction_prepared_per_s: ($send_tx | tonumber? // null)}}' >"$RESULT_FILE"
+echo "written: $RESULT_FILE"
 echo "load average: $LOADAVG_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end (other work on the machine shows here)"
 echo "fixture: $FIXTURE_PAIRS pairs in $FIXTURE_S s (perfectmatch loadtest-pairs); logs and reports in $WORK"

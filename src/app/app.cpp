@@ -200,8 +200,11 @@ App::App(Config cfg)
       health_(db, redis) {
   if (push_sender) notifications.push_public_key = push_sender->public_key();
   // Every service's events reach the users' sockets through the hub.
-  messaging.set_event_sink(
-      [this](const std::vector<std::string>& users, const Json& event) { hub.publish(users, event); });
+  messaging.set_event_sink([this](const std::vector<messaging::Event>& events) {
+    std::vector<realtime::Hub::Delivery> deliveries;
+    for (const auto& e : events) deliveries.push_back({.users = e.user_ids, .event = e.event});
+    hub.publish_all(deliveries);
+  });
   notifications.on_recorded = [this](const std::string& user_id, const Json& notification) {
     hub.publish({user_id}, {{"type", "notification.new"}, {"notification", notification}});
     if (notification.value("type", "") == "match.new")
@@ -233,6 +236,11 @@ App::App(Config cfg)
         "# HELP pm_websockets_open Authenticated WebSockets open on this node.\n"
         "# TYPE pm_websockets_open gauge\npm_websockets_open {}\n",
         hub.open_sockets());
+    // Only the events of the users with a socket here reach this node (sharded pub/sub).
+    out += fmt::format(
+        "# HELP pm_realtime_events_received_total Events this node received from Redis for its sockets' users.\n"
+        "# TYPE pm_realtime_events_received_total counter\npm_realtime_events_received_total {}\n",
+        hub.events_received());
     // Which stored model ranks on this node (0: none, the questionnaire ranks): operators and tests
     // see a new version take effect.
     out += fmt::format(
@@ -293,6 +301,7 @@ http::UpgradeHandler App::websocket() {
 }
 
 void App::close() {
+  messaging.stop();  // the sends still queued are stored, and published on the hub
   hub.stop();
   email_outbox.stop();
   models.stop();

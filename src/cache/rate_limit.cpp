@@ -30,11 +30,22 @@ RateDecision decide(long long count, long long ttl_ms, Limit limit) {
 }  // namespace
 
 Result<RateDecision> hit(RedisPool& redis, const std::string& key, Limit limit) {
+  auto decisions = PM_TRY(hit_many(redis, {key}, limit));
+  return decisions.front();
+}
+
+Result<std::vector<RateDecision>> hit_many(RedisPool& redis, const std::vector<std::string>& keys, Limit limit) {
   auto window_ms = std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(limit.window).count());
-  auto reply = PM_TRY(redis.command({"EVAL", kHitScript, "1", key, window_ms}));
-  if (reply.is_error() || reply.size() != 2)
-    return std::unexpected(Problem("cache-unavailable", "the rate limiter got an unexpected answer from Redis"));
-  return decide(reply.element(0).integer(), reply.element(1).integer(), limit);
+  std::vector<std::vector<std::string>> commands;
+  for (const auto& key : keys) commands.push_back({"EVAL", kHitScript, "1", key, window_ms});
+  auto replies = PM_TRY(redis.pipeline(commands));
+  std::vector<RateDecision> out;
+  for (const auto& reply : replies) {
+    if (reply.is_error() || reply.size() != 2)
+      return std::unexpected(Problem("cache-unavailable", "the rate limiter got an unexpected answer from Redis"));
+    out.push_back(decide(reply.element(0).integer(), reply.element(1).integer(), limit));
+  }
+  return out;
 }
 
 Result<void> enforce(RedisPool& redis, const std::string& key, Limit limit, std::string_view what) {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cache/redis.hpp"
 
@@ -23,6 +24,9 @@ struct RateDecision {
 
 // Counts one hit on `key`; refused once the window holds more than `limit.max` hits.
 Result<RateDecision> hit(RedisPool& redis, const std::string& key, Limit limit);
+// One hit on each key (a key named twice counts twice), in one round trip to Redis: the decisions
+// in the keys' order (a batch of messages from several users).
+Result<std::vector<RateDecision>> hit_many(RedisPool& redis, const std::vector<std::string>& keys, Limit limit);
 // Counts one hit and refuses past the limit: 429 "too many {what}; try again later", with the
 // delay until the window ends. The usual way a service applies a limit.
 Result<void> enforce(RedisPool& redis, const std::string& key, Limit limit, std::string_view what);

@@ -194,6 +194,7 @@ Result<Reply> RedisPool::command(const std::vector<std::string>& args) {
 }
 
 Result<std::vector<Reply>> RedisPool::pipeline(const std::vector<std::vector<std::string>>& commands) {
+  if (commands.empty()) return std::vector<Reply>{};
   auto ctx = PM_TRY(checkout());
   std::vector<const char*> argv;
   std::vector<std::size_t> lens;

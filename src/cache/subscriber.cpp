@@ -1,6 +1,9 @@
 #include "cache/subscriber.hpp"
 
 #include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <hiredis/hiredis.h>
 
@@ -13,16 +16,9 @@ Subscriber::Subscriber(RedisOptions options)
 
 Subscriber::~Subscriber() { interrupt(); }
 
-bool Subscriber::subscribe(const std::string& channel) {
+bool Subscriber::connect() {
   auto ctx = connect_redis(target_, options_.timeout);
   if (!ctx) return false;
-  auto* raw = static_cast<redisReply*>(redisCommand(ctx->get(), "SUBSCRIBE %b", channel.data(), channel.size()));
-  if (!raw) return false;
-  Reply confirmed(raw);
-  if (confirmed.size() != 3 || confirmed.element(0).str() != "subscribe") {
-    log::warn("redis_subscribe_refused", {{"channel", channel}});
-    return false;
-  }
   // Messages may be minutes apart: no read timeout. interrupt() ends a wait instead.
   redisSetTimeout(ctx->get(), timeval{0, 0});
   std::lock_guard lock(mutex_);
@@ -31,7 +27,34 @@ bool Subscriber::subscribe(const std::string& channel) {
   return true;
 }
 
-std::optional<std::string> Subscriber::next() {
+bool Subscriber::command(const std::vector<std::vector<std::string>>& commands) {
+  std::string wire;
+  for (const auto& args : commands) {
+    std::vector<const char*> argv;
+    std::vector<std::size_t> lens;
+    for (const auto& a : args) argv.push_back(a.data()), lens.push_back(a.size());
+    char* formatted = nullptr;
+    const int n = redisFormatCommandArgv(&formatted, static_cast<int>(argv.size()), argv.data(), lens.data());
+    if (n < 0) return false;
+    wire.append(formatted, static_cast<std::size_t>(n));
+    redisFreeCommand(formatted);
+  }
+  std::lock_guard lock(mutex_);
+  if (!ctx_) return false;
+  for (std::size_t done = 0; done < wire.size();) {
+    const ssize_t n = ::send(ctx_->fd, wire.data() + done, wire.size() - done, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      // The reader sees the broken connection too and returns nullopt.
+      ::shutdown(ctx_->fd, SHUT_RDWR);
+      return false;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+std::optional<Push> Subscriber::next() {
   redisContext* ctx;
   {
     std::lock_guard lock(mutex_);
@@ -46,8 +69,14 @@ std::optional<std::string> Subscriber::next() {
       return std::nullopt;
     }
     Reply reply(static_cast<redisReply*>(raw));
-    // ["message", channel, payload]; anything else (a late subscribe confirmation) is skipped.
-    if (reply.size() == 3 && reply.element(0).str() == "message") return std::string(reply.element(2).str());
+    // [kind, channel, payload or count] (RESP2); anything else (an error, a pong) is skipped.
+    if (reply.size() != 3) continue;
+    Push push{.kind = std::string(reply.element(0).str()), .channel = std::string(reply.element(1).str())};
+    if (reply.element(2).is_integer())
+      push.count = reply.element(2).integer();
+    else
+      push.payload = std::string(reply.element(2).str());
+    return push;
   }
 }
 

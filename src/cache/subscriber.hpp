@@ -1,14 +1,30 @@
 #pragma once
 // One Redis connection in subscribe mode (pub/sub), for a thread that waits for messages. The
 // pool's connections cannot do this: a subscribed connection accepts no other command.
+//
+// Sharded pub/sub (Redis 7: SSUBSCRIBE, SUNSUBSCRIBE, SPUBLISH): the channels change while the
+// reader waits. hiredis' context is not thread-safe, so other threads never touch its buffers:
+// command() formats the command and writes it to the socket itself (writes are serialised by a
+// mutex; reading and writing one socket from two threads is safe), and the reader thread sees the
+// confirmations in next() like any other push, in the order the commands were written.
 
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cache/redis.hpp"
 
 namespace pm::cache {
+
+// A push from Redis: a message ("message", "smessage") with its payload, or a confirmation
+// ("subscribe", "ssubscribe", "sunsubscribe", ...) with the connection's channel count.
+struct Push {
+  std::string kind;
+  std::string channel;
+  std::string payload;
+  long long count = 0;
+};
 
 class Subscriber {
  public:
@@ -17,19 +33,22 @@ class Subscriber {
   Subscriber(const Subscriber&) = delete;
   Subscriber& operator=(const Subscriber&) = delete;
 
-  // Connects and subscribes to `channel`; false (and logged) when Redis cannot be reached.
-  bool subscribe(const std::string& channel);
-  // Blocks for the next message on the channel and returns its payload; nullopt when the
-  // connection broke or interrupt() was called (subscribe again to go on).
-  std::optional<std::string> next();
-  // From any thread, for good: a blocked next() returns nullopt now, and a subscribe() still
+  // Connects (with no subscription yet); false (and logged) when Redis cannot be reached.
+  bool connect();
+  // From any thread: writes commands (e.g. SSUBSCRIBE a channel) to the connection; their
+  // confirmations come through next(). False when not connected (the next connect() starts afresh).
+  bool command(const std::vector<std::vector<std::string>>& commands);
+  // Blocks for the next push; nullopt when the connection broke or interrupt() was called
+  // (connect again to go on).
+  std::optional<Push> next();
+  // From any thread, for good: a blocked next() returns nullopt now, and a connect() still
   // connecting (or any later one) fails, so a stop can never be missed.
   void interrupt();
 
  private:
   RedisOptions options_;
   std::optional<RedisUrl> target_;
-  std::mutex mutex_;  // guards ctx_ being replaced while interrupt() shuts its socket
+  std::mutex mutex_;  // guards ctx_ being replaced while interrupt() shuts its socket, and writes
   RedisContext ctx_;
   bool interrupted_ = false;
 };

@@ -1,6 +1,7 @@
 #pragma once
 // Small pieces every repository's SQL shares.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,32 @@ inline std::string number_array(const std::vector<float>& values) {
     if (i) out += ',';
     out += std::to_string(values[i]);
   }
+  return out + "}";
+}
+
+// A PostgreSQL array literal of texts, each quoted (any character may appear), nullopt as NULL:
+// a batch's column for unnest() (e.g. messaging's group commit).
+inline std::string text_array(const std::vector<std::optional<std::string>>& values) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i) out += ',';
+    if (!values[i]) {
+      out += "NULL";
+      continue;
+    }
+    out += '"';
+    for (char c : *values[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
+inline std::string bool_array(const std::vector<bool>& values) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < values.size(); ++i) out += (i ? "," : "") + std::string(values[i] ? "t" : "f");
   return out + "}";
 }
 

@@ -3,14 +3,14 @@
 #include <limits>
 
 #include "db/row.hpp"
+#include "db/sql.hpp"
 
 namespace pm::messaging::repository {
 
 namespace {
 
-// Conversation $1 with its match's users and status, if user $2 is one of them; `blocker` is
-// who blocked whom, if anyone did.
-constexpr const char* kConversationFor = R"sql(
+// A conversation (c) with its match's users and status; `blocker` is who blocked whom, if anyone did.
+constexpr std::string_view kConversationSelect = R"sql(
   SELECT c.conversation_id, c.match_id, mt.user_id_1, mt.user_id_2, mt.status = 'active' AS match_active,
          to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
          to_char(c.last_message_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_message_at,
@@ -23,24 +23,26 @@ constexpr const char* kConversationFor = R"sql(
              OR (b.blocker_id = mt.user_id_2 AND b.blocked_id = mt.user_id_1)
           ORDER BY b.created_at LIMIT 1) AS blocker
   FROM conversations c JOIN matches mt ON mt.match_id = c.match_id
+)sql";
+// Conversation $1, if user $2 is one of its users.
+const std::string kConversationFor = std::string(kConversationSelect) + R"sql(
   WHERE c.conversation_id = $1 AND $2 IN (mt.user_id_1, mt.user_id_2)
 )sql";
 // The same, its row locked for the transaction.
-constexpr const char* kConversationForUpdate = R"sql(
-  SELECT c.conversation_id, c.match_id, mt.user_id_1, mt.user_id_2, mt.status = 'active' AS match_active,
-         to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
-         to_char(c.last_message_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_message_at,
-         c.last_seq, to_char(c.closed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS closed_at,
-         c.close_reason, c.closed_by, mt.ranking,
-         extract(epoch FROM now() - c.user_1_first_message_at)::float8 AS user_1_first_message_age,
-         extract(epoch FROM now() - c.user_2_first_message_at)::float8 AS user_2_first_message_age,
-         (SELECT b.blocker_id FROM user_blocks b
-          WHERE (b.blocker_id = mt.user_id_1 AND b.blocked_id = mt.user_id_2)
-             OR (b.blocker_id = mt.user_id_2 AND b.blocked_id = mt.user_id_1)
-          ORDER BY b.created_at LIMIT 1) AS blocker
-  FROM conversations c JOIN matches mt ON mt.match_id = c.match_id
+const std::string kConversationForUpdate = std::string(kConversationSelect) + R"sql(
   WHERE c.conversation_id = $1 AND $2 IN (mt.user_id_1, mt.user_id_2)
   FOR UPDATE OF c
+)sql";
+// Conversations $1 (an array), locked in the order of their ids: two batches that share
+// conversations lock them in the same order and never deadlock.
+const std::string kLockConversations = std::string(kConversationSelect) + R"sql(
+  WHERE c.conversation_id = ANY($1::uuid[])
+  ORDER BY c.conversation_id
+  FOR UPDATE OF c
+)sql";
+constexpr const char* kLockOpenConversations = R"sql(
+  SELECT conversation_id FROM conversations WHERE conversation_id = ANY($1::uuid[]) AND closed_at IS NULL
+  ORDER BY conversation_id FOR SHARE
 )sql";
 // ... and the sender's first message time, if this is their first ($2: the sender is the match's user 1).
 constexpr const char* kNextSeq = R"sql(
@@ -107,6 +109,60 @@ constexpr const char* kInsertMessage = R"sql(
 constexpr const char* kInsertMessageDocument = R"sql(
   INSERT INTO message_documents (message_id, conversation_id, sender_id, recipient_id, metadata, sent_at)
   VALUES ($1, $2, $3, $4, $5::jsonb, $6::timestamptz)
+)sql";
+// The messages a batch's senders stored before under their client ids: the triples
+// ($1 conversation, $2 sender, $3 client id) as arrays, each looked up on its own (LATERAL, kept
+// apart by OFFSET 0: the index of 0021 answers each key; flattened into a join, PostgreSQL read the
+// whole index of every message with a client id, once per batch). Only the ids: a retry is rare,
+// and joining messages here made PostgreSQL read every message once per key.
+constexpr const char* kByClientIds = R"sql(
+  SELECT k.client_id, x.message_id
+  FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS k(conversation_id, sender_id, client_id)
+  CROSS JOIN LATERAL (
+    SELECT d.message_id FROM message_documents d
+    WHERE d.conversation_id = k.conversation_id AND d.sender_id = k.sender_id
+      AND d.metadata ? 'clientMessageId' AND d.metadata->>'clientMessageId' = k.client_id
+    OFFSET 0) x
+)sql";
+// A batch of messages in one statement, each input an array in the batch's order: the next order
+// numbers of each conversation (in that order, under the locks the batch holds), the messages and
+// their documents, and the conversations' last_seq, last_message_at and first message times
+// ($8: the sender is the match's user 1). Returns the stored messages in the batch's order. (The
+// "= ANY($1)" beside each join on conversations lets PostgreSQL find the batch's rows by their key
+// whatever its statistics say; without it, it read the whole table twice per batch.)
+constexpr const char* kInsertMessages = R"sql(
+  WITH input AS (
+    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bool[])
+      WITH ORDINALITY AS i(conversation_id, sender_id, recipient_id, message_type, content, media_url, metadata, by_1, ord)
+  ), numbered AS (
+    SELECT i.*, c.last_seq + row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.ord) AS seq
+    FROM input i JOIN conversations c ON c.conversation_id = i.conversation_id AND c.conversation_id = ANY($1::uuid[])
+  ), per_conversation AS (
+    SELECT conversation_id, count(*) AS sent, bool_or(by_1) AS by_1, bool_or(NOT by_1) AS by_2
+    FROM input GROUP BY conversation_id
+  ), bumped AS (
+    UPDATE conversations c SET last_seq = c.last_seq + p.sent, last_message_at = now(),
+           user_1_first_message_at = CASE WHEN p.by_1 THEN coalesce(c.user_1_first_message_at, now())
+                                          ELSE c.user_1_first_message_at END,
+           user_2_first_message_at = CASE WHEN p.by_2 THEN coalesce(c.user_2_first_message_at, now())
+                                          ELSE c.user_2_first_message_at END
+    FROM per_conversation p WHERE c.conversation_id = p.conversation_id AND c.conversation_id = ANY($1::uuid[])
+  ), inserted AS (
+    INSERT INTO messages (conversation_id, sender_id, message_type, content, media_url, seq)
+    SELECT conversation_id, sender_id, message_type, content, media_url, seq FROM numbered ORDER BY ord
+    RETURNING message_id, conversation_id, seq, sent_at
+  ), documents AS (
+    INSERT INTO message_documents (message_id, conversation_id, sender_id, recipient_id, metadata, sent_at)
+    SELECT s.message_id, n.conversation_id, n.sender_id, n.recipient_id, n.metadata::jsonb, s.sent_at
+    FROM inserted s JOIN numbered n ON n.conversation_id = s.conversation_id AND n.seq = s.seq
+    RETURNING message_id, reactions::text AS reactions, metadata::text AS metadata
+  )
+  SELECT s.message_id, n.conversation_id, n.sender_id, n.recipient_id, n.message_type, n.content, n.media_url,
+         to_char(s.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS sent_at, NULL::text AS read_at,
+         n.seq, d.reactions, d.metadata
+  FROM inserted s JOIN numbered n ON n.conversation_id = s.conversation_id AND n.seq = s.seq
+  JOIN documents d ON d.message_id = s.message_id
+  ORDER BY n.ord
 )sql";
 constexpr const char* kMarkRead = R"sql(
   UPDATE messages SET read_at = now()
@@ -275,6 +331,64 @@ Message insert_message(pqxx::work& tx, const Conversation& c, const UserId& send
   tx.exec_params(kInsertMessageDocument, id, c.conversation_id, sender_id, c.other(sender_id), metadata.dump(),
                  row["sent_at"].as<std::string>());
   return *message(tx, id);
+}
+
+std::vector<Conversation> lock_conversations(pqxx::work& tx, const std::vector<ConversationId>& ids) {
+  std::vector<std::string> uuids;
+  for (const auto& id : ids) uuids.push_back(id.str());
+  std::vector<Conversation> out;
+  for (const auto& r : tx.exec_params(kLockConversations, db::uuid_array(uuids))) out.push_back(conversation_from(r));
+  return out;
+}
+
+std::vector<ConversationId> lock_open_conversations(pqxx::work& tx, const std::vector<ConversationId>& ids) {
+  std::vector<std::string> uuids;
+  for (const auto& id : ids) uuids.push_back(id.str());
+  std::vector<ConversationId> out;
+  for (const auto& r : tx.exec_params(kLockOpenConversations, db::uuid_array(uuids)))
+    out.push_back(r["conversation_id"].as<ConversationId>());
+  return out;
+}
+
+std::vector<StoredByClientId> by_client_ids(pqxx::work& tx, const std::vector<ClientIdKey>& keys) {
+  std::vector<std::string> conversations, senders;
+  std::vector<std::optional<std::string>> client_ids;
+  for (const auto& k : keys) {
+    conversations.push_back(k.conversation_id.str());
+    senders.push_back(k.sender_id.str());
+    client_ids.push_back(k.client_message_id);
+  }
+  std::vector<StoredByClientId> out;
+  for (const auto& r :
+       tx.exec_params(kByClientIds, db::uuid_array(conversations), db::uuid_array(senders), db::text_array(client_ids)))
+    if (auto m = message(tx, r["message_id"].as<MessageId>()))
+      out.push_back({.client_message_id = r["client_id"].as<std::string>(), .message = std::move(*m)});
+  return out;
+}
+
+std::vector<Message> insert_messages(pqxx::work& tx, const std::vector<NewMessage>& batch) {
+  std::vector<std::string> conversations, senders, recipients;
+  std::vector<std::optional<std::string>> types, contents, media, metadata;
+  std::vector<bool> by_1;
+  for (const auto& m : batch) {
+    const auto& c = *m.conversation;
+    const auto& in = *m.input;
+    conversations.push_back(c.conversation_id.str());
+    senders.push_back(m.sender_id.str());
+    recipients.push_back(c.other(m.sender_id).str());
+    types.push_back(std::string(to_string(in.type)));
+    contents.push_back(in.content.empty() ? std::nullopt : std::optional(in.content));
+    media.push_back(in.media_key.empty() ? std::nullopt : std::optional(in.media_key));
+    metadata.push_back(
+        Json{{"isDeleted", false}, {"clientMessageId", in.client_message_id}, {"appVersion", m.app_version}}.dump());
+    by_1.push_back(m.sender_id == c.user_1);
+  }
+  std::vector<Message> out;
+  for (const auto& r : tx.exec_params(kInsertMessages, db::uuid_array(conversations), db::uuid_array(senders),
+                                      db::uuid_array(recipients), db::text_array(types), db::text_array(contents),
+                                      db::text_array(media), db::text_array(metadata), db::bool_array(by_1)))
+    out.push_back(message_from(r));
+  return out;
 }
 
 std::vector<Message> messages(pqxx::work& tx, const Conversation& c, std::optional<long long> after,

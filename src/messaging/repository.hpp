@@ -43,6 +43,32 @@ std::optional<Message> by_client_id(pqxx::work& tx, const ConversationId& conver
                                     const std::string& client_message_id);
 Message insert_message(pqxx::work& tx, const Conversation& c, const UserId& sender_id, long long seq,
                        const MessageInput& in, const std::string& app_version);
+// Group commit (Service::send_batch): the batch's conversations, locked in a fixed order (no
+// membership check: the caller checks each sender against user_1 and user_2).
+std::vector<Conversation> lock_conversations(pqxx::work& tx, const std::vector<ConversationId>& ids);
+struct ClientIdKey {
+  ConversationId conversation_id;
+  UserId sender_id;
+  std::string client_message_id;
+};
+struct StoredByClientId {
+  std::string client_message_id;
+  Message message;  // (its conversation and sender say which key it answers)
+};
+// Which of these conversations are still open, each row share-locked until the transaction ends
+// (in id order): a close (block, unmatch) waits for the caller's commit, or came before it.
+std::vector<ConversationId> lock_open_conversations(pqxx::work& tx, const std::vector<ConversationId>& ids);
+// The messages stored before under any of these keys (retries), in one statement.
+std::vector<StoredByClientId> by_client_ids(pqxx::work& tx, const std::vector<ClientIdKey>& keys);
+struct NewMessage {
+  const Conversation* conversation;  // locked by lock_conversations
+  UserId sender_id;
+  const MessageInput* input;
+  std::string app_version;
+};
+// Stores the batch in one statement, seqs numbered per conversation in the batch's order; the
+// stored messages in that order.
+std::vector<Message> insert_messages(pqxx::work& tx, const std::vector<NewMessage>& batch);
 // Messages in order: after `after` (exclusive) or before `before` (exclusive), at most `limit`.
 std::vector<Message> messages(pqxx::work& tx, const Conversation& c, std::optional<long long> after,
                               std::optional<long long> before, int limit);

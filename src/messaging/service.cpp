@@ -1,9 +1,14 @@
 #include "messaging/service.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <future>
+#include <map>
+#include <tuple>
 
 #include <fmt/format.h>
 
+#include "core/actor.hpp"
 #include "core/crypto.hpp"
 #include "core/log.hpp"
 #include "core/time.hpp"
@@ -55,11 +60,25 @@ Json preview_of(const Message& m) {
 
 }  // namespace
 
+Service::Service(Deps deps) : d_(std::move(deps)) {
+  notices_ = std::make_unique<GroupQueue<Notice>>(1024, [this](std::vector<Notice>& n) { record_notices(n); });
+  for (int i = 0; i < std::max(1, d_.send_lanes); ++i)
+    lanes_.push_back(std::make_unique<GroupQueue<QueuedSend>>(
+        d_.send_batch_max, [this](std::vector<QueuedSend>& batch) { flush_lane(batch); }));
+}
+
+Service::~Service() { stop(); }
+
+void Service::stop() {
+  for (auto& lane : lanes_) lane->close();  // their last batches may still queue notices
+  notices_->close();
+}
+
 void Service::publish(const std::vector<UserId>& users, const Json& event) {
   if (!d_.events) return;
   std::vector<std::string> ids;
   for (const auto& user : users) ids.push_back(user.str());
-  d_.events(ids, event);
+  d_.events({Event{.user_ids = std::move(ids), .event = event}});
 }
 
 Message Service::with_signed_url(Message m) {
@@ -89,54 +108,277 @@ void Service::record_first_message(pqxx::work& tx, const repository::Conversatio
                         .ranking = c.ranking});
 }
 
+Result<void> Service::check_media(const SendRequest& r) {
+  if (r.input.type != MessageType::image) return {};
+  // Only a photo the sender uploaded into this conversation, and still there.
+  if (!r.input.media_key.starts_with("conversations/" + r.conversation_id.str() + "/" + r.user_id.str() + "-"))
+    return std::unexpected(
+        Problem("validation-failed", "media_key must be one POST .../media returned for this conversation"));
+  const bool there = PM_TRY(d_.media.exists(r.input.media_key));
+  if (!there) return std::unexpected(Problem("validation-failed", "media_key names no uploaded photo"));
+  return {};
+}
+
 Result<SendResult> Service::send(const UserId& user_id, const ConversationId& conversation_id, const MessageInput& in,
                                  const std::string& app_version) {
-  if (in.type == MessageType::image) {
-    // Only a photo the sender uploaded into this conversation, and still there.
-    if (!in.media_key.starts_with("conversations/" + conversation_id.str() + "/" + user_id.str() + "-"))
-      return std::unexpected(
-          Problem("validation-failed", "media_key must be one POST .../media returned for this conversation"));
-    const bool there = PM_TRY(d_.media.exists(in.media_key));
-    if (!there) return std::unexpected(Problem("validation-failed", "media_key names no uploaded photo"));
+  std::promise<Result<SendResult>> outcome;
+  auto future = outcome.get_future();
+  send_async({.user_id = user_id, .conversation_id = conversation_id, .input = in, .app_version = app_version},
+             [&outcome](Result<SendResult> r) { outcome.set_value(std::move(r)); });
+  return future.get();
+}
+
+void Service::send_async(SendRequest request, SendDone done) {
+  if (auto media = check_media(request); !media) return done(std::unexpected(media.error()));
+  // A conversation's sends always take the same lane, whose batches commit one after another.
+  const auto lane = std::hash<std::string>{}(request.conversation_id.str()) % lanes_.size();
+  QueuedSend queued{.request = std::move(request), .done = std::move(done)};
+  auto refused = queued.done;  // (moved into the queue only when it takes it)
+  if (!lanes_[lane]->push(std::move(queued)))
+    refused(std::unexpected(Problem("database-unavailable", "the server is shutting down; send again shortly")));
+}
+
+void Service::flush_lane(std::vector<QueuedSend>& batch) {
+  std::vector<SendRequest> requests;
+  for (auto& q : batch) requests.push_back(std::move(q.request));
+  std::vector<Result<SendResult>> outcomes;
+  try {
+    outcomes = send_batch(requests);
+  } catch (const std::exception& e) {
+    log::error("message_batch_exception", {{"exception", typeid(e).name()}});
+    outcomes.assign(batch.size(), std::unexpected(Problem("internal", "the message could not be sent")));
   }
-  std::optional<Json> notification;
-  auto stored = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::pair<Message, bool>> {
+  for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(outcomes[i]));
+}
+
+std::vector<Result<SendResult>> Service::send_batch(const std::vector<SendRequest>& requests) {
+  std::vector<Stored> stored;
+  try {
+    stored = store_batch(requests);
+  } catch (const std::exception& e) {
+    // A statement failed (a message the checks let through and PostgreSQL refused, a lost
+    // connection): nothing of the batch was stored. Each goes again on its own, so only the bad
+    // one fails, and a retry lookup finds any that did commit after all (in doubt).
+    log::warn("message_batch_failed", {{"messages", requests.size()}, {"exception", typeid(e).name()}});
+    stored.clear();
+  }
+  if (stored.size() != requests.size()) {
+    stored.clear();
+    for (const auto& r : requests) {
+      try {
+        stored.push_back(store_one(r));
+      } catch (const std::exception& e) {
+        log::warn("message_not_stored", {{"exception", typeid(e).name()}});
+        stored.push_back(std::unexpected(Problem("internal", "the message could not be stored")));
+      }
+    }
+  }
+  // After the commit: previews dropped, events published (in one round trip each), notifications
+  // queued for the deferred step, and the outcomes.
+  std::vector<Result<SendResult>> out;
+  std::vector<std::string> stale_previews{"DEL"};
+  std::vector<Event> events;
+  for (auto& s : stored) {
+    if (!s) {
+      out.push_back(std::unexpected(s.error()));
+      continue;
+    }
+    auto& [stored_message, created] = *s;
+    Message message = with_signed_url(stored_message);
+    if (created) {
+      stale_previews.push_back(preview_key(message.conversation_id));
+      (void)notices_->push({.recipient_id = message.recipient_id.str(),
+                            .conversation_id = message.conversation_id,
+                            .content = {{"conversation_id", message.conversation_id},
+                                        {"message_id", message.message_id},
+                                        {"sender_id", message.sender_id},
+                                        {"preview", preview_of(message)["text"]}}});
+    }
+    // Published again for a retry too: the sender never saw the ack, perhaps because the node that
+    // stored the message died between the commit and the publish, and then nobody heard of it live
+    // (a peer on another node would only find it at its next resume). A socket that has it drops
+    // the copy (it remembers what it sent); a client that holds its seq ignores it.
+    events.push_back(
+        {.user_ids = {message.sender_id.str(), message.recipient_id.str()},
+         .event = {
+             {"type", "message.new"}, {"conversation_id", message.conversation_id}, {"message", message.to_json()}}});
+    out.push_back(SendResult{std::move(message), created});
+  }
+  if (stale_previews.size() > 1)
+    if (auto r = d_.redis.command(stale_previews); !r)
+      log::warn("conversation_preview_invalidation_failed", {{"error", r.error().type}});
+  if (d_.events && !events.empty()) d_.events(events);
+  return out;
+}
+
+// The batch in one transaction, as the system: the senders are several users, so row-level
+// security cannot say which one acts; each sender is checked against the conversation's two users
+// here instead (what the policies would check), before anything is written.
+std::vector<Service::Stored> Service::store_batch(const std::vector<SendRequest>& requests) {
+  actor::Scope as_system(actor::Scope::system());
+  std::vector<Stored> out(requests.size(), std::unexpected(no_such_conversation()));
+  auto committed = db::transact(d_.db, [&](pqxx::work& tx) -> Result<bool> {
+    std::vector<ConversationId> ids;
+    for (const auto& r : requests) ids.push_back(r.conversation_id);
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    // Locked (in id order) for the transaction: the retry lookups below are race-free, and the
+    // order numbers of concurrent batches never collide.
+    std::map<ConversationId, repository::Conversation> conversations;
+    for (auto& c : repository::lock_conversations(tx, ids)) conversations.emplace(c.conversation_id, std::move(c));
+    auto member = [&](const SendRequest& r) -> repository::Conversation* {
+      auto it = conversations.find(r.conversation_id);
+      if (it == conversations.end() || (r.user_id != it->second.user_1 && r.user_id != it->second.user_2))
+        return nullptr;
+      return &it->second;
+    };
+    using Key = std::tuple<ConversationId, UserId, std::string>;
+    auto key_of = [](const SendRequest& r) { return Key{r.conversation_id, r.user_id, r.input.client_message_id}; };
+    std::vector<repository::ClientIdKey> keys;
+    for (const auto& r : requests)
+      if (member(r)) keys.push_back({r.conversation_id, r.user_id, r.input.client_message_id});
+    std::map<Key, Message> earlier;  // stored before, by key
+    for (auto& e : repository::by_client_ids(tx, keys))
+      earlier.emplace(Key{e.message.conversation_id, e.message.sender_id, e.client_message_id}, std::move(e.message));
+
+    // Which requests may be stored: the checks of a send, in the batch's order.
+    std::vector<std::size_t> candidates;
+    std::map<Key, std::size_t> first_in_batch;  // a retry within the batch answers as its original
+    std::vector<std::optional<std::size_t>> same_as(requests.size());
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      const auto& r = requests[i];
+      auto* c = member(r);
+      if (!c) continue;  // no_such_conversation, as initialised
+      if (auto it = earlier.find(key_of(r)); it != earlier.end()) {
+        out[i] = std::pair{it->second, false};
+        continue;
+      }
+      if (auto [it, fresh] = first_in_batch.emplace(key_of(r), i); !fresh) {
+        same_as[i] = it->second;
+        continue;
+      }
+      if (auto p = cannot_send(*c, r.user_id)) {
+        out[i] = std::unexpected(*p);
+        continue;
+      }
+      candidates.push_back(i);
+    }
+    // Sending is cheap to abuse (spam, a runaway client): a per-user budget shared by every node,
+    // one round trip for the batch. After the retry lookup: a client re-sending what was stored is
+    // never refused.
+    std::vector<std::string> budget_keys;
+    for (auto i : candidates) budget_keys.push_back("ratelimit:messages:" + requests[i].user_id.str());
+    auto budget = cache::hit_many(d_.redis, budget_keys, d_.send_limit);
+    std::vector<std::size_t> accepted;
+    std::vector<repository::NewMessage> rows;
+    for (std::size_t k = 0; k < candidates.size(); ++k) {
+      const auto i = candidates[k];
+      const auto& r = requests[i];
+      if (!budget) {
+        out[i] = std::unexpected(budget.error());
+        continue;
+      }
+      if (!(*budget)[k].allowed) {
+        out[i] = std::unexpected(
+            cache::too_many_requests("too many messages; wait before sending more", (*budget)[k].retry_after));
+        continue;
+      }
+      auto* c = member(r);
+      record_first_message(tx, *c, r.user_id);
+      // Later messages of the batch see this one as the sender's first here (as one by one would).
+      (r.user_id == c->user_1 ? c->first_message_age_1 : c->first_message_age_2) = 0.0;
+      accepted.push_back(i);
+      rows.push_back({.conversation = c, .sender_id = r.user_id, .input = &r.input, .app_version = r.app_version});
+    }
+    auto messages = repository::insert_messages(tx, rows);
+    if (messages.size() != accepted.size()) throw std::runtime_error("a batch insert returned another count");
+    for (std::size_t k = 0; k < accepted.size(); ++k) {
+      if (messages[k].media_key) repository::forget_upload(tx, *messages[k].media_key);  // the message's now
+      out[accepted[k]] = std::pair{std::move(messages[k]), true};
+    }
+    for (std::size_t i = 0; i < requests.size(); ++i)
+      if (same_as[i]) {
+        const auto& original = out[*same_as[i]];
+        out[i] = original ? Stored(std::pair{original->first, false}) : original;
+      }
+    return true;
+  });
+  if (!committed) return {};  // (the caller sends each on its own)
+  return out;
+}
+
+// One message in its own transaction as its sender (the batch's fallback).
+Service::Stored Service::store_one(const SendRequest& r) {
+  actor::Scope as_user(actor::Scope::user(r.user_id.str()));
+  return db::transact(d_.db, [&](pqxx::work& tx) -> Stored {
     // The row lock orders concurrent sends (and makes the client-id check below race-free).
-    auto c = repository::conversation_for(tx, conversation_id, user_id, true);
+    auto c = repository::conversation_for(tx, r.conversation_id, r.user_id, true);
     if (!c) return std::unexpected(no_such_conversation());
-    if (auto existing = repository::by_client_id(tx, conversation_id, user_id, in.client_message_id))
+    if (auto existing = repository::by_client_id(tx, r.conversation_id, r.user_id, r.input.client_message_id))
       return std::pair{*existing, false};
-    if (auto p = cannot_send(*c, user_id)) return std::unexpected(*p);
-    // Sending is cheap to abuse (spam, a runaway client): a per-user budget shared by every node.
-    // Checked after the retry lookup, so a client re-sending what was stored is never refused.
-    auto allowed = PM_TRY(cache::hit(d_.redis, "ratelimit:messages:" + user_id.str(), d_.send_limit));
+    if (auto p = cannot_send(*c, r.user_id)) return std::unexpected(*p);
+    auto allowed = PM_TRY(cache::hit(d_.redis, "ratelimit:messages:" + r.user_id.str(), d_.send_limit));
     if (!allowed.allowed)
       return std::unexpected(
           cache::too_many_requests("too many messages; wait before sending more", allowed.retry_after));
-    long long seq = repository::next_seq(tx, *c, user_id);
-    Message m = repository::insert_message(tx, *c, user_id, seq, in, app_version);
-    record_first_message(tx, *c, user_id);
+    long long seq = repository::next_seq(tx, *c, r.user_id);
+    Message m = repository::insert_message(tx, *c, r.user_id, seq, r.input, r.app_version);
+    record_first_message(tx, *c, r.user_id);
     if (m.media_key) repository::forget_upload(tx, *m.media_key);  // sent: the image is the message's now
-    // One unread notification per conversation, however many messages arrive before it is read.
-    notification = d_.notifications.record_coalesced(tx, m.recipient_id.str(), notifications::Type::message_new,
-                                                     conversation_id.str(),
-                                                     {{"conversation_id", conversation_id},
-                                                      {"message_id", m.message_id},
-                                                      {"sender_id", user_id},
-                                                      {"preview", preview_of(m)["text"]}});
     return std::pair{m, true};
-  }));
-  const auto& [stored_message, created] = stored;
-  Message message = with_signed_url(stored_message);
-  if (created) forget_preview(conversation_id);
-  // Published again for a retry too: the sender never saw the ack, perhaps because the node that
-  // stored the message died between the commit and the publish, and then nobody heard of it live
-  // (a peer on another node would only find it at its next resume). A socket that has it drops the
-  // copy (it remembers what it sent); a client that holds its seq ignores it.
-  publish({message.sender_id, message.recipient_id},
-          {{"type", "message.new"}, {"conversation_id", conversation_id}, {"message", message.to_json()}});
-  if (created && notification) d_.notifications.announce(message.recipient_id.str(), *notification);
-  return SendResult{std::move(message), created};
+  });
+}
+
+// The deferred step: message.new notifications, one per recipient and conversation for all the
+// messages queued meanwhile (counted), in one transaction, then pushed live. Off the send path: a
+// message is acked when it is stored; its notification follows a moment later. A crash in between
+// loses the notification (never the message); the recipient still sees the unread message.
+void Service::record_notices(std::vector<Notice>& notices) {
+  std::vector<std::function<void()>> flushed;
+  std::map<std::pair<std::string, ConversationId>, std::pair<Json, int>> grouped;  // last content, count
+  for (auto& n : notices) {
+    if (n.flushed) {
+      flushed.push_back(std::move(n.flushed));
+      continue;
+    }
+    auto& [content, count] = grouped[{n.recipient_id, n.conversation_id}];
+    content = std::move(n.content);
+    ++count;
+  }
+  std::vector<ConversationId> conversations;
+  for (const auto& [key, value] : grouped) conversations.push_back(key.second);
+  std::sort(conversations.begin(), conversations.end());
+  conversations.erase(std::unique(conversations.begin(), conversations.end()), conversations.end());
+  // Not for a conversation closed since (a block must leave no notification naming the other):
+  // closed ones are skipped, and a close waits for this commit (and a block then removes what it wrote).
+  auto record = [&](pqxx::work& tx) -> Result<std::vector<std::pair<std::string, Json>>> {
+    auto open = repository::lock_open_conversations(tx, conversations);
+    std::sort(open.begin(), open.end());
+    std::vector<notifications::Service::Coalescing> groups;
+    for (const auto& [key, value] : grouped)
+      if (std::binary_search(open.begin(), open.end(), key.second))
+        groups.push_back(
+            {.user_id = key.first, .group_key = key.second.str(), .content = value.first, .count = value.second});
+    return d_.notifications.record_coalesced_many(tx, notifications::Type::message_new, groups);
+  };
+  try {
+    actor::Scope as_system(actor::Scope::system());
+    auto recorded = grouped.empty() ? Result<std::vector<std::pair<std::string, Json>>>() : db::transact(d_.db, record);
+    if (!recorded)
+      log::warn("message_notifications_not_recorded", {{"problem", recorded.error().type}, {"count", grouped.size()}});
+    else
+      for (const auto& [user, note] : *recorded) d_.notifications.announce(user, note);
+  } catch (const std::exception& e) {
+    log::warn("message_notifications_not_recorded", {{"exception", typeid(e).name()}, {"count", grouped.size()}});
+  }
+  for (auto& f : flushed) f();
+}
+
+void Service::flush_notifications() {
+  // Everything queued before this marker is recorded when the marker is reached.
+  std::promise<void> reached;
+  auto future = reached.get_future();
+  if (notices_->push({.flushed = [&reached] { reached.set_value(); }})) future.wait();
 }
 
 Result<History> Service::history(const UserId& user_id, const ConversationId& conversation_id,

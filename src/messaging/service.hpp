@@ -6,12 +6,14 @@
 // realtime hub delivers it to their open sockets on every node).
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "cache/rate_limit.hpp"
 #include "cache/redis.hpp"
+#include "core/group_queue.hpp"
 #include "core/json.hpp"
 #include "db/pool.hpp"
 #include "messaging/close_reason.hpp"
@@ -22,13 +24,28 @@
 
 namespace pm::messaging {
 
-// Delivers an event to every open connection of each user (wired to the realtime hub by app/).
-using EventSink = std::function<void(const std::vector<std::string>& user_ids, const Json& event)>;
+// An event for every open connection of each of these users.
+struct Event {
+  std::vector<std::string> user_ids;
+  Json event;
+};
+// Delivers events (wired to the realtime hub by app/); a batch's events come in one call.
+using EventSink = std::function<void(const std::vector<Event>& events)>;
 
 struct SendResult {
   Message message;
   bool created = true;  // false: a retry of a message already stored
 };
+
+// One message to send, as send() takes it.
+struct SendRequest {
+  UserId user_id;
+  ConversationId conversation_id;
+  MessageInput input;
+  std::string app_version;
+};
+// Called once with a send's outcome, after its batch committed (or failed), on the batch's thread.
+using SendDone = std::function<void(Result<SendResult>)>;
 
 class Service {
  public:
@@ -43,12 +60,31 @@ class Service {
     cache::Limit upload_limit{.max = 30, .window = std::chrono::hours(1)};       // per user, with profile photos
     std::chrono::days reply_window{3};  // a first message this soon after the other's is a reply (outcomes)
     std::chrono::seconds preview_ttl{3600};
+    // Group commit (docs/messaging.md): sends are committed in batches of up to `send_batch_max`
+    // by `send_lanes` threads, each conversation always on the same lane (its order kept).
+    int send_lanes = 2;
+    std::size_t send_batch_max = 128;
   };
-  explicit Service(Deps deps) : d_(std::move(deps)) {}
+  explicit Service(Deps deps);
+  ~Service();
   void set_event_sink(EventSink sink) { d_.events = std::move(sink); }
 
+  // Sends and waits for the commit of the batch the message went into.
   Result<SendResult> send(const UserId& user_id, const ConversationId& conversation_id, const MessageInput& in,
                           const std::string& app_version = "");
+  // Queues the send and returns at once; `done` gets the outcome after the batch committed. Sends
+  // queued one after another for the same conversation are stored in that order.
+  void send_async(SendRequest request, SendDone done);
+  // One batch in one transaction (the lanes call it; tests too): every request checked as send()
+  // checks it, the accepted ones stored in one statement, each refused one answered with its
+  // problem alone. If the batch's transaction fails, each message is sent again on its own, so
+  // one that breaks a statement does not sink the others. Outcomes in the requests' order.
+  std::vector<Result<SendResult>> send_batch(const std::vector<SendRequest>& requests);
+  // Waits until the deferred message.new notifications queued so far are recorded (tests).
+  void flush_notifications();
+  // Stores what is queued, records its notifications, and refuses sends from now on (App::close,
+  // before the database and the hub go).
+  void stop();
   // Newest page, or the page after / before an order number.
   Result<History> history(const UserId& user_id, const ConversationId& conversation_id, std::optional<long long> after,
                           std::optional<long long> before, int limit);
@@ -74,6 +110,25 @@ class Service {
   Result<int> delete_expired(int days);
 
  private:
+  struct QueuedSend {
+    SendRequest request;
+    SendDone done;
+  };
+  // A message.new notification to record after its message committed, off the send path.
+  struct Notice {
+    std::string recipient_id;
+    ConversationId conversation_id;
+    Json content;
+    std::function<void()> flushed;  // flush_notifications(): set instead of the fields above
+  };
+  // The image of an image message must be one the sender uploaded here (checked before queueing).
+  Result<void> check_media(const SendRequest& request);
+  // The stored message and whether it is new, or the refusal: a batch's (send_batch) or one alone.
+  using Stored = Result<std::pair<Message, bool>>;
+  std::vector<Stored> store_batch(const std::vector<SendRequest>& requests);
+  Stored store_one(const SendRequest& request);
+  void flush_lane(std::vector<QueuedSend>& batch);
+  void record_notices(std::vector<Notice>& notices);
   void publish(const std::vector<UserId>& users, const Json& event);
   // The message with its image's URL signed for the one reading it.
   Message with_signed_url(Message m);
@@ -88,6 +143,9 @@ class Service {
                                 std::string_view media_not_removed_event);
 
   Deps d_;
+  // Last: destroyed first (stop()), so their threads finish what is queued while all else is there.
+  std::unique_ptr<GroupQueue<Notice>> notices_;
+  std::vector<std::unique_ptr<GroupQueue<QueuedSend>>> lanes_;
 };
 
 }  // namespace pm::messaging

@@ -53,30 +53,50 @@ constexpr const char* kInsert = R"sql(
 // Coalescing (migrations/0020): the group's row names its unread notification. Claiming it (or
 // inserting it, with a new notification id) locks it until commit, so the writers of one group
 // take turns, and the next statement of each sees its predecessor's notification. `fresh`: the row
-// is new (xmax is 0 only on a row version no one has updated or locked).
-constexpr const char* kClaimGroup = R"sql(
+// is new (xmax is 0 only on a row version no one has updated or locked). Many groups at once:
+// $1 users, $3 group keys (arrays), $2 the type, claimed in a fixed order (two writers of
+// overlapping groups never deadlock).
+constexpr const char* kClaimGroups = R"sql(
   INSERT INTO notification_groups AS g (user_id, type, group_key, notification_id, created_at)
-  VALUES ($1, $2, $3, uuid_generate_v4(), now())
+  SELECT x.user_id, $2, x.group_key, uuid_generate_v4(), now() FROM unnest($1::uuid[], $3::text[]) AS x(user_id, group_key)
+  ORDER BY x.user_id, x.group_key
   ON CONFLICT (user_id, type, group_key) DO UPDATE SET user_id = g.user_id
-  RETURNING notification_id, created_at::text AS created_at, (xmax = 0) AS fresh
+  RETURNING user_id, group_key, notification_id, created_at::text AS created_at, (xmax = 0) AS fresh
 )sql";
-constexpr const char* kInsertGrouped = R"sql(
-  INSERT INTO notifications (notification_id, user_id, type, content, is_read, group_key, created_at)
-  VALUES ($1, $2, $3, $4::jsonb || '{"count": 1}'::jsonb, false, $5, $6::timestamptz)
-  RETURNING notification_id, type, content::text, is_read IS TRUE AS is_read,
-            to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
-            (extract(epoch FROM created_at) * 1000000)::bigint AS created_us
+// Each claimed group ($1 user, $2 group key, $3 notification id, $4 its created_at, $5 content,
+// $6 count, $7 fresh; arrays) gets a new notification, or its unread one is folded into: content
+// replaced, "count" up by the group's count (a count that is not a number restarts at 1), created_at
+// now; the notification is found in its month by the group's created_at, and moving created_at
+// moves the group's key with it (ON UPDATE CASCADE). $8 the type. (The "= ANY($3)" lets
+// PostgreSQL find the notifications by their key, not by reading every one, whatever its statistics.)
+constexpr const char* kWriteGroups = R"sql(
+  WITH input AS (
+    SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::timestamptz[], $5::text[], $6::int[], $7::bool[])
+      AS i(user_id, group_key, notification_id, created_at, content, count, fresh)
+  ), inserted AS (
+    INSERT INTO notifications (notification_id, user_id, type, content, is_read, group_key, created_at)
+    SELECT notification_id, user_id, $8, content::jsonb || jsonb_build_object('count', count), false, group_key,
+           created_at
+    FROM input WHERE fresh
+    RETURNING user_id, notification_id, type, content::text, is_read IS TRUE AS is_read,
+              to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
+              (extract(epoch FROM created_at) * 1000000)::bigint AS created_us
+  ), updated AS (
+    UPDATE notifications n SET content = i.content::jsonb || jsonb_build_object('count',
+        CASE WHEN jsonb_typeof(n.content->'count') = 'number' THEN (n.content->>'count')::numeric::int ELSE 1 END
+        + i.count),
+      created_at = now()
+    FROM input i
+    WHERE NOT i.fresh AND n.notification_id = i.notification_id AND n.created_at = i.created_at
+      AND n.user_id = i.user_id AND n.notification_id = ANY($3::uuid[])
+    RETURNING n.user_id, n.notification_id, n.type, n.content::text, n.is_read IS TRUE AS is_read,
+              to_char(n.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
+              (extract(epoch FROM n.created_at) * 1000000)::bigint AS created_us
+  )
+  SELECT true AS inserted, * FROM inserted UNION ALL SELECT false AS inserted, * FROM updated
 )sql";
-// The group's notification, found in its month by the group's created_at. A count that is not a
-// number restarts at 1. Moving created_at moves the group's key with it (ON UPDATE CASCADE).
-constexpr const char* kCoalesce = R"sql(
-  UPDATE notifications n SET content = $3::jsonb || jsonb_build_object('count',
-      CASE WHEN jsonb_typeof(n.content->'count') = 'number' THEN (n.content->>'count')::numeric::int ELSE 1 END + 1),
-    created_at = now()
-  WHERE n.notification_id = $1 AND n.created_at = $2::timestamptz AND n.user_id = $4
-  RETURNING notification_id, type, content::text, is_read IS TRUE AS is_read,
-            to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
-            (extract(epoch FROM created_at) * 1000000)::bigint AS created_us
+constexpr const char* kSettingsOfMany = R"sql(
+  SELECT user_id, notification_settings::text FROM user_preferences WHERE user_id = ANY($1::uuid[])
 )sql";
 // The lists: all or unread only, from the newest or after a cursor ($3, $4). The filters are
 // spelled out in four statements (not "$n OR ..."), so the planner can pick the partial unread
@@ -252,16 +272,43 @@ Notification insert(pqxx::work& tx, const std::string& user_id, std::string_view
   return notification(tx.exec_params1(kInsert, user_id, std::string(type), content.dump()));
 }
 
-Coalesced insert_or_coalesce(pqxx::work& tx, const std::string& user_id, std::string_view type,
-                             const std::string& group_key, const Json& content) {
-  const auto group = tx.exec_params1(kClaimGroup, user_id, std::string(type), group_key);
-  const auto id = group["notification_id"].as<std::string>();
-  const auto created_at = group["created_at"].as<std::string>();
-  if (group["fresh"].as<bool>())
-    return {notification(
-                tx.exec_params1(kInsertGrouped, id, user_id, std::string(type), content.dump(), group_key, created_at)),
-            true};
-  return {notification(tx.exec_params1(kCoalesce, id, created_at, content.dump(), user_id)), false};
+std::vector<CoalescedFor> insert_or_coalesce_many(pqxx::work& tx, std::string_view type,
+                                                  const std::vector<GroupedContent>& groups) {
+  if (groups.empty()) return {};
+  std::vector<std::string> users;
+  std::vector<std::optional<std::string>> keys;
+  for (const auto& g : groups) users.push_back(g.user_id), keys.push_back(g.group_key);
+  std::map<std::pair<std::string, std::string>, const GroupedContent*> by_group;
+  for (const auto& g : groups) by_group[{g.user_id, g.group_key}] = &g;
+  std::vector<std::string> claimed_users, ids;
+  std::vector<std::optional<std::string>> claimed_keys, created, contents, counts;
+  std::vector<bool> fresh;
+  for (const auto& r : tx.exec_params(kClaimGroups, db::uuid_array(users), std::string(type), db::text_array(keys))) {
+    const auto user = r["user_id"].as<std::string>();
+    const auto key = r["group_key"].as<std::string>();
+    const auto* g = by_group.at({user, key});
+    claimed_users.push_back(user);
+    claimed_keys.push_back(key);
+    ids.push_back(r["notification_id"].as<std::string>());
+    created.push_back(r["created_at"].as<std::string>());
+    contents.push_back(g->content.dump());
+    counts.push_back(std::to_string(g->count));
+    fresh.push_back(r["fresh"].as<bool>());
+  }
+  std::vector<CoalescedFor> out;
+  for (const auto& r : tx.exec_params(kWriteGroups, db::uuid_array(claimed_users), db::text_array(claimed_keys),
+                                      db::uuid_array(ids), db::text_array(created), db::text_array(contents),
+                                      db::text_array(counts), db::bool_array(fresh), std::string(type)))
+    out.push_back({.user_id = r["user_id"].as<std::string>(),
+                   .coalesced = {.notification = notification(r), .inserted = r["inserted"].as<bool>()}});
+  return out;
+}
+
+std::map<std::string, Json> settings_of_many(pqxx::work& tx, const std::vector<std::string>& user_ids) {
+  std::map<std::string, Json> out;
+  for (const auto& r : tx.exec_params(kSettingsOfMany, db::uuid_array(user_ids)))
+    out[r["user_id"].as<std::string>()] = db::json_or(r, "notification_settings", Json::object());
+  return out;
 }
 
 std::vector<Notification> list(pqxx::work& tx, const std::string& user_id, const std::optional<Cursor>& after,

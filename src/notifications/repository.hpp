@@ -3,6 +3,7 @@
 // take the caller's transaction.
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,14 +24,27 @@ Json settings_of(pqxx::work& tx, const std::string& user_id);
 void turn_off(pqxx::work& tx, const std::string& user_id, const std::string& key);
 
 Notification insert(pqxx::work& tx, const std::string& user_id, std::string_view type, const Json& content);
-// Inserts, or folds into the user's unread notification of this type and group: content replaced
-// by `content` with "count" one more than before, created_at now. `inserted` says which happened.
+// Inserts, or folds into each user's unread notification of this type and group: content replaced
+// by `content` with "count" `count` more than before, created_at now (`inserted` says which
+// happened). Many groups at once (each user and group once), in two statements: the groups claimed,
+// then the notifications written. Results in any order.
 struct Coalesced {
   Notification notification;
   bool inserted = false;
 };
-Coalesced insert_or_coalesce(pqxx::work& tx, const std::string& user_id, std::string_view type,
-                             const std::string& group_key, const Json& content);
+struct GroupedContent {
+  std::string user_id, group_key;
+  Json content;
+  int count = 1;
+};
+struct CoalescedFor {
+  std::string user_id;
+  Coalesced coalesced;
+};
+std::vector<CoalescedFor> insert_or_coalesce_many(pqxx::work& tx, std::string_view type,
+                                                  const std::vector<GroupedContent>& groups);
+// The notification_settings of each of these users who has a preferences row.
+std::map<std::string, Json> settings_of_many(pqxx::work& tx, const std::vector<std::string>& user_ids);
 
 // The user's notifications newest first, after the cursor, at most `limit`.
 std::vector<Notification> list(pqxx::work& tx, const std::string& user_id, const std::optional<Cursor>& after,

@@ -36,13 +36,32 @@ std::optional<Json> Service::record(pqxx::work& tx, const std::string& user_id, 
 
 std::optional<Json> Service::record_coalesced(pqxx::work& tx, const std::string& user_id, Type type,
                                               const std::string& group_key, const Json& content) {
+  auto recorded =
+      record_coalesced_many(tx, type, {{.user_id = user_id, .group_key = group_key, .content = content, .count = 1}});
+  if (recorded.empty()) return std::nullopt;  // suppressed
+  return std::move(recorded.front().second);
+}
+
+std::vector<std::pair<std::string, Json>> Service::record_coalesced_many(pqxx::work& tx, Type type,
+                                                                         const std::vector<Coalescing>& groups) {
   db::AsSystem system(tx);  // as in record()
-  const Json settings = repository::settings_of(tx, user_id);
-  if (!setting_on(settings, setting_key(type))) return std::nullopt;
-  auto stored = repository::insert_or_coalesce(tx, user_id, type_name(type), group_key, content);
-  Json out = stored.notification.to_json();
-  // Folded into an unread one: the user was already told (and has not looked yet).
-  if (stored.inserted) queue_deliveries(tx, user_id, settings, out);
+  std::vector<std::string> users;
+  for (const auto& g : groups) users.push_back(g.user_id);
+  const auto settings = repository::settings_of_many(tx, users);
+  auto settings_of = [&](const std::string& user) {
+    auto it = settings.find(user);
+    return it == settings.end() ? Json::object() : it->second;
+  };
+  std::vector<repository::GroupedContent> wanted;
+  for (const auto& g : groups)
+    if (setting_on(settings_of(g.user_id), setting_key(type)))
+      wanted.push_back({.user_id = g.user_id, .group_key = g.group_key, .content = g.content, .count = g.count});
+  std::vector<std::pair<std::string, Json>> out;
+  for (const auto& [user, stored] : repository::insert_or_coalesce_many(tx, type_name(type), wanted)) {
+    Json note = stored.notification.to_json();
+    if (stored.inserted) queue_deliveries(tx, user, settings_of(user), note);  // as in record_coalesced()
+    out.emplace_back(user, std::move(note));
+  }
   return out;
 }
 

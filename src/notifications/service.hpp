@@ -36,6 +36,17 @@ class Service {
   std::optional<Json> record_coalesced(pqxx::work& tx, const std::string& user_id, Type type,
                                        const std::string& group_key, const Json& content);
 
+  // record_coalesced for many users and groups at once (each user and group once; `count` each),
+  // in a few statements whatever their number: what the deferred step of message sends records.
+  // Returns each recorded notification with its user (the suppressed ones are absent).
+  struct Coalescing {
+    std::string user_id, group_key;
+    Json content;
+    int count = 1;
+  };
+  std::vector<std::pair<std::string, Json>> record_coalesced_many(pqxx::work& tx, Type type,
+                                                                  const std::vector<Coalescing>& groups);
+
   // The live-push hook: callers invoke announce() for each notification record*() returned, after
   // their transaction committed (never before: a rolled-back change must push nothing). The
   // realtime hub sets on_recorded at wiring time, before serving starts, to send

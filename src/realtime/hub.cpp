@@ -28,10 +28,22 @@ void Hub::stop() {
 }
 
 void Hub::publish(const std::vector<std::string>& users, const Json& event) {
-  if (users.empty()) return;
-  Json envelope = {{"users", users}, {"event", event}};
-  if (auto r = redis_.command({"PUBLISH", kChannel, envelope.dump()}); !r || r->is_error())
-    log::warn("realtime_publish_failed", {{"event", event.value("type", "")}});
+  publish_all({Delivery{.users = users, .event = event}});
+}
+
+void Hub::publish_all(const std::vector<Delivery>& deliveries) {
+  std::vector<std::vector<std::string>> commands;
+  for (const auto& d : deliveries) {
+    if (d.users.empty()) continue;
+    const std::string payload = d.event.dump();
+    for (const auto& user : d.users) commands.push_back({"SPUBLISH", channel_of(user), payload});
+  }
+  if (commands.empty()) return;
+  auto replies = redis_.pipeline(commands);
+  bool failed = !replies;
+  if (replies)
+    for (const auto& r : *replies) failed = failed || r.is_error();
+  if (failed) log::warn("realtime_publish_failed", {{"events", commands.size()}});
 }
 
 void Hub::end_sessions(const auth::SessionsEnded& ended) {
@@ -44,15 +56,28 @@ void Hub::end_sessions(const auth::SessionsEnded& ended) {
 void Hub::listen() {
   auto backoff = std::chrono::milliseconds(100);
   while (!stopping_) {
-    if (!subscriber_.subscribe(kChannel)) {
+    if (!subscriber_.connect()) {
       std::this_thread::sleep_for(backoff);
       backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
       continue;
     }
     backoff = std::chrono::milliseconds(100);
-    listening_ = true;
-    log::info("realtime_listening", {{"channel", kChannel}});
-    while (auto payload = subscriber_.next()) deliver(*payload);
+    {
+      // A new connection has no channels: those of the users still attached again (their sockets
+      // are closing after a lost connection, or it is the first one and there are none).
+      std::lock_guard lock(mutex_);
+      unconfirmed_.clear();
+      std::vector<std::vector<std::string>> again;
+      for (auto& [user, state] : users_) {
+        state.subscribed = false;
+        again.push_back({"SSUBSCRIBE", channel_of(user)});
+        ++unconfirmed_[channel_of(user)];
+      }
+      subscriber_.command(again);
+      listening_ = true;
+    }
+    log::info("realtime_listening", {{"channels", "sharded, per user"}});
+    while (auto push = subscriber_.next()) on_push(*push);
     listening_ = false;
     if (stopping_) break;
     // Events published while we were not subscribed are gone: the node's sockets close, and their
@@ -62,24 +87,41 @@ void Hub::listen() {
   }
 }
 
-void Hub::deliver(const std::string& payload) {
-  auto envelope = Json::parse(payload, nullptr, false);
-  if (!envelope.is_object() || !envelope["users"].is_array() || !envelope["event"].is_object()) {
+void Hub::on_push(const cache::Push& push) {
+  if (!push.channel.starts_with(kChannelPrefix)) return;
+  const std::string user = push.channel.substr(kChannelPrefix.size());
+  if (push.kind == "smessage") return deliver(user, push.payload);
+  if (push.kind != "ssubscribe") return;  // (sunsubscribe: nothing to do)
+  std::vector<std::function<void()>> ready;
+  {
+    std::lock_guard lock(mutex_);
+    auto pending = unconfirmed_.find(push.channel);
+    if (pending == unconfirmed_.end() || --pending->second > 0) return;
+    unconfirmed_.erase(pending);
+    auto it = users_.find(user);
+    if (it == users_.end()) return;
+    it->second.subscribed = true;
+    ready.swap(it->second.ready);
+  }
+  for (auto& f : ready) f();
+}
+
+void Hub::deliver(const std::string& user_id, const std::string& payload) {
+  ++events_received_;
+  auto parsed = Json::parse(payload, nullptr, false);
+  if (!parsed.is_object()) {
     log::warn("realtime_event_malformed");
     return;
   }
-  auto event = std::make_shared<const Json>(std::move(envelope["event"]));
-  auto frame = std::make_shared<const std::string>(event->dump());
+  auto event = std::make_shared<const Json>(std::move(parsed));
+  auto frame = std::make_shared<const std::string>(payload);
   std::vector<std::shared_ptr<Socket>> targets;
   {
     std::lock_guard lock(mutex_);
-    for (const auto& user : envelope["users"]) {
-      if (!user.is_string()) continue;
-      auto it = sockets_.find(user.get<std::string>());
-      if (it == sockets_.end()) continue;
-      for (const auto& weak : it->second)
-        if (auto s = weak.lock()) targets.push_back(std::move(s));
-    }
+    auto it = users_.find(user_id);
+    if (it == users_.end()) return;
+    for (const auto& weak : it->second.sockets)
+      if (auto s = weak.lock()) targets.push_back(std::move(s));
   }
   const bool sessions_ended = event->value("type", "") == kSessionsEnded;
   for (const auto& s : targets) {
@@ -90,30 +132,47 @@ void Hub::deliver(const std::string& payload) {
   }
 }
 
-bool Hub::attach(const std::string& user_id, const std::shared_ptr<Socket>& socket, std::size_t max_per_user) {
-  std::lock_guard lock(mutex_);
-  auto& mine = sockets_[user_id];
-  std::erase_if(mine, [](const std::weak_ptr<Socket>& w) { return w.expired(); });
-  if (mine.size() >= max_per_user) return false;
-  mine.push_back(socket);
+bool Hub::attach(const std::string& user_id, const std::shared_ptr<Socket>& socket, std::size_t max_per_user,
+                 std::function<void()> subscribed) {
+  {
+    std::lock_guard lock(mutex_);
+    auto [it, first] = users_.try_emplace(user_id);
+    auto& mine = it->second;
+    std::erase_if(mine.sockets, [](const std::weak_ptr<Socket>& w) { return w.expired(); });
+    if (mine.sockets.size() >= max_per_user) return false;
+    mine.sockets.push_back(socket);
+    if (!mine.subscribed) {
+      mine.ready.push_back(std::move(subscribed));
+      // Written under the lock, so a detach's SUNSUBSCRIBE and this are written in the order they
+      // happened. (Not connected: the reconnect subscribes every attached user.)
+      if (first) {
+        ++unconfirmed_[channel_of(user_id)];
+        subscriber_.command({{"SSUBSCRIBE", channel_of(user_id)}});
+      }
+      return true;
+    }
+  }
+  subscribed();
   return true;
 }
 
 void Hub::detach(const std::string& user_id, const Socket* socket) {
   std::lock_guard lock(mutex_);
-  auto it = sockets_.find(user_id);
-  if (it == sockets_.end()) return;
-  std::erase_if(it->second, [socket](const std::weak_ptr<Socket>& w) {
+  auto it = users_.find(user_id);
+  if (it == users_.end()) return;
+  std::erase_if(it->second.sockets, [socket](const std::weak_ptr<Socket>& w) {
     auto s = w.lock();
     return !s || s.get() == socket;
   });
-  if (it->second.empty()) sockets_.erase(it);
+  if (!it->second.sockets.empty()) return;
+  users_.erase(it);
+  subscriber_.command({{"SUNSUBSCRIBE", channel_of(user_id)}});
 }
 
 std::size_t Hub::open_sockets() const {
   std::lock_guard lock(mutex_);
   std::size_t n = 0;
-  for (const auto& [user, list] : sockets_) n += list.size();
+  for (const auto& [user, state] : users_) n += state.sockets.size();
   return n;
 }
 
@@ -121,8 +180,8 @@ void Hub::close_all(const char* reason, boost::beast::websocket::close_code code
   std::vector<std::shared_ptr<Socket>> all;
   {
     std::lock_guard lock(mutex_);
-    for (const auto& [user, list] : sockets_)
-      for (const auto& weak : list)
+    for (const auto& [user, state] : users_)
+      for (const auto& weak : state.sockets)
         if (auto s = weak.lock()) all.push_back(std::move(s));
   }
   for (const auto& s : all) s->close(reason, code);

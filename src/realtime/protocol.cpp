@@ -22,6 +22,13 @@ Json body_of(const Json& frame, std::initializer_list<std::string_view> envelope
   return body;
 }
 
+// The frame's conversation_id: one that is no id names nothing of the user's either.
+Result<ConversationId> conversation_of(const Json& frame) {
+  auto conversation_id = ConversationId::parse(frame.value("conversation_id", ""));
+  if (!conversation_id) return std::unexpected(messaging::no_such_conversation());
+  return *conversation_id;
+}
+
 }  // namespace
 
 Json Protocol::error_frame(const Json& id, const Problem& problem) {
@@ -39,33 +46,34 @@ bool Protocol::is_resume(std::string_view frame) {
   return json && json->is_object() && json->value("type", "") == "resume";
 }
 
-Outcome Protocol::handle(const std::string& user_id, std::string_view text) {
+void Protocol::handle_async(const std::string& user_id, std::string_view text, std::function<void(Outcome)> done) {
   auto parsed = parse_json(text);  // (nesting too deep is refused like any malformed frame)
   if (!parsed || !parsed->is_object())
-    return {.reply = error_frame(nullptr, frame_problem("a frame is one JSON object"))};
+    return done({.reply = error_frame(nullptr, frame_problem("a frame is one JSON object"))});
   Json& frame = *parsed;
   const Json id = frame.contains("id") ? frame["id"] : Json(nullptr);
   if (!id.is_string() || id.get_ref<const std::string&>().empty() || id.get_ref<const std::string&>().size() > 64)
-    return {.reply = error_frame(nullptr, frame_problem("id must be a string of 1-64 characters"))};
-  if (!frame["type"].is_string()) return {.reply = error_frame(id, frame_problem("type must be a string"))};
-  const std::string type = frame["type"];
+    return done({.reply = error_frame(nullptr, frame_problem("id must be a string of 1-64 characters"))});
+  if (!frame["type"].is_string()) return done({.reply = error_frame(id, frame_problem("type must be a string"))});
   const UserId user(user_id);
-  // The frame's conversation_id: one that is no id names nothing of the user's either.
-  auto conversation = [&]() -> Result<ConversationId> {
-    auto conversation_id = ConversationId::parse(frame.value("conversation_id", ""));
-    if (!conversation_id) return std::unexpected(messaging::no_such_conversation());
-    return *conversation_id;
-  };
+  if (frame["type"] != "message.send") return done(handle_now(user, frame, id));
+  auto in = messaging::MessageInput::parse(body_of(frame, {"type", "id", "conversation_id"}));
+  if (!in) return done({.reply = error_frame(id, in.error())});
+  auto conversation_id = conversation_of(frame);
+  if (!conversation_id) return done({.reply = error_frame(id, conversation_id.error())});
+  messaging_.send_async({.user_id = user, .conversation_id = *conversation_id, .input = std::move(*in)},
+                        [id, done = std::move(done)](Result<messaging::SendResult> sent) {
+                          if (!sent) return done({.reply = error_frame(id, sent.error())});
+                          done({.reply = ack(id, {{"message", sent->message.to_json()}, {"created", sent->created}})});
+                        });
+}
 
-  if (type == "message.send") {
-    auto in = messaging::MessageInput::parse(body_of(frame, {"type", "id", "conversation_id"}));
-    if (!in) return {.reply = error_frame(id, in.error())};
-    auto conversation_id = conversation();
-    if (!conversation_id) return {.reply = error_frame(id, conversation_id.error())};
-    auto sent = messaging_.send(user, *conversation_id, *in);
-    if (!sent) return {.reply = error_frame(id, sent.error())};
-    return {.reply = ack(id, {{"message", sent->message.to_json()}, {"created", sent->created}})};
-  }
+// The frames answered at once: typing, read and resume.
+Outcome Protocol::handle_now(const UserId& user, const Json& frame, const Json& id) {
+  const std::string type = frame["type"];
+  const std::string& user_id = user.str();
+  auto conversation = [&] { return conversation_of(frame); };
+
   if (type == "typing") {
     auto conversation_id = conversation();
     if (!conversation_id) return {.reply = error_frame(id, conversation_id.error())};

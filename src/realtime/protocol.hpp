@@ -3,6 +3,7 @@
 // resume, each answered by one ack or error frame carrying the client's id. Runs on the handler
 // pool (it calls the Messaging Service, so PostgreSQL); the socket only moves frames.
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,8 +24,11 @@ class Protocol {
   // its ack says whether there is more and from where to resume again.
   Protocol(messaging::Service& messaging, std::size_t max_replay) : messaging_(messaging), max_replay_(max_replay) {}
 
-  // `user_id` sent `frame` (text of one WebSocket message).
-  Outcome handle(const std::string& user_id, std::string_view frame);
+  // `user_id` sent `frame` (text of one WebSocket message): `done` gets the answer, at once for
+  // every frame but message.send, whose answer comes after its batch committed (on the batch's
+  // thread). A send is queued before this returns, so sends handled one after another are stored
+  // in that order.
+  void handle_async(const std::string& user_id, std::string_view frame, std::function<void(Outcome)> done);
 
   // Whether a frame asks for a resume (the socket holds live events until it is answered).
   static bool is_resume(std::string_view frame);
@@ -36,6 +40,7 @@ class Protocol {
   static constexpr int kReplayPage = 200;
 
  private:
+  Outcome handle_now(const UserId& user, const Json& frame, const Json& id);
   Outcome resume(const std::string& user_id, const Json& frame);
 
   messaging::Service& messaging_;

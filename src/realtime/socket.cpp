@@ -62,12 +62,18 @@ void Socket::on_authenticated(Result<auth::Caller> who) {
   if (!d_.hub.listening())
     return refuse(Problem("realtime-unavailable", "this node cannot deliver events right now; reconnect shortly"),
                   websocket::close_code::try_again_later);
-  if (!d_.hub.attach(who->user_id.str(), shared_from_this(), d_.options.sockets_per_user))
+  // `ready` once this node receives the user's events (their channel's subscription confirmed).
+  auto subscribed = [self = shared_from_this()] { asio::post(self->executor_, [self] { self->on_subscribed(); }); };
+  if (!d_.hub.attach(who->user_id.str(), shared_from_this(), d_.options.sockets_per_user, std::move(subscribed)))
     return refuse(Problem("rate-limited", fmt::format("at most {} open sockets per user; close one first",
                                                       d_.options.sockets_per_user)),
                   websocket::close_code::try_again_later);
   user_id_ = who->user_id.str();
   session_id_ = who->session_id;
+}
+
+void Socket::on_subscribed() {
+  if (finished_ || closing_) return;
   log::info("ws_opened", {{"request_id", request_id_}, {"user_id", user_id_}});
   send({{"type", "ready"}, {"user_id", user_id_}, {"node", d_.hub.node_id()}});
   read_frame();
@@ -82,8 +88,12 @@ void Socket::on_read(beast::error_code ec, std::size_t) {
 
 void Socket::on_closed(beast::error_code) { finish(); }
 
-// One frame at a time: the next is read after this one is answered, so a client's frames take
-// effect in the order it sent them and a flood of frames waits in TCP, not in our memory.
+// Frames are pipelined: the next one is read as soon as this one is handed on (a send queued for
+// its batch), not when it is answered, so a client's sends do not wait one commit each. They take
+// effect in the order the client sent them (each is queued before the next is read; a
+// conversation's sends are stored in queue order); the answers of sends to different
+// conversations may come out of that order. At most frames_in_flight unanswered frames: then a
+// flood waits in TCP, not in our memory.
 void Socket::on_frame(std::string text) {
   if (!within_frame_budget()) {
     Problem slow_down("rate-limited", "too many frames; slow down");
@@ -91,21 +101,36 @@ void Socket::on_frame(std::string text) {
     send(Protocol::error_frame(nullptr, slow_down));
     return read_frame();
   }
-  if (text.find("resume") != std::string::npos && Protocol::is_resume(text)) resuming_ = true;
-  asio::post(d_.handlers, [self = shared_from_this(), text = std::move(text)] {
-    Outcome outcome;
+  const bool resume = text.find("resume") != std::string::npos && Protocol::is_resume(text);
+  if (resume) ++resuming_;
+  ++in_flight_;
+  asio::post(d_.handlers, [self = shared_from_this(), text = std::move(text), resume] {
+    auto answer = [self, resume](Outcome outcome) {
+      asio::post(self->executor_, [self, outcome = std::move(outcome), resume]() mutable {
+        self->on_outcome(std::move(outcome), resume);
+      });
+    };
     try {
       // As the socket's user, like an authenticated HTTP request (row-level security).
       actor::Scope as_user({.kind = actor::Kind::user, .user_id = self->user_id_, .request_id = self->request_id_});
-      outcome = self->d_.protocol.handle(self->user_id_, text);
+      self->d_.protocol.handle_async(self->user_id_, text, answer);
     } catch (const std::exception& e) {
       log::error("ws_frame_exception",
                  {{"request_id", self->request_id_}, {"exception", boost::core::demangle(typeid(e).name())}});
-      outcome.reply = Protocol::error_frame(nullptr, Problem("internal", "the frame could not be handled"));
+      answer({.reply = Protocol::error_frame(nullptr, Problem("internal", "the frame could not be handled"))});
     }
-    asio::post(self->executor_,
-               [self, outcome = std::move(outcome)]() mutable { self->on_outcome(std::move(outcome)); });
+    asio::post(self->executor_, [self] { self->on_handed_on(); });
   });
+}
+
+// The frame is queued or answered: read the next, unless too many await their answers.
+void Socket::on_handed_on() {
+  if (finished_) return;
+  if (in_flight_ >= d_.options.frames_in_flight) {
+    read_paused_ = true;
+    return;
+  }
+  read_frame();
 }
 
 bool Socket::within_frame_budget() {
@@ -117,25 +142,28 @@ bool Socket::within_frame_budget() {
   return ++frames_in_window_ <= d_.options.frames_per_10s;
 }
 
-void Socket::on_outcome(Outcome outcome) {
+void Socket::on_outcome(Outcome outcome, bool of_resume) {
+  --in_flight_;
   if (finished_) return;
   for (const auto& event : outcome.replay)
     if (first_delivery(event)) send(event);
-  send(outcome.reply);
-  if (resuming_) {
+  send(outcome.reply, true);
+  if (of_resume && --resuming_ == 0) {
     // Live events that came during the replay (minus the messages it already sent, below).
-    resuming_ = false;
     auto held = std::move(held_);
     held_.clear();
     for (const auto& [frame, event] : held) accept_event(frame, *event);
   }
-  read_frame();
+  if (read_paused_ && in_flight_ < d_.options.frames_in_flight) {
+    read_paused_ = false;
+    read_frame();
+  }
 }
 
 void Socket::deliver(std::shared_ptr<const std::string> frame, std::shared_ptr<const Json> event) {
   asio::post(executor_, [self = shared_from_this(), frame = std::move(frame), event = std::move(event)] {
     if (self->finished_ || self->closing_) return;
-    if (self->resuming_)
+    if (self->resuming_ > 0)
       self->held_.emplace_back(frame, event);
     else
       self->accept_event(frame, *event);
@@ -169,18 +197,21 @@ void Socket::accept_event(const std::shared_ptr<const std::string>& frame, const
   if (!first_delivery(event)) return;
   // A slow reader: live events pile up faster than it takes them. It is cut off (it reconnects
   // and resumes) so its queue never grows without bound and no other socket waits for it.
-  if (queue_.size() >= d_.options.send_queue) {
+  if (queue_.size() - answers_queued_ >= d_.options.send_queue) {
     log::warn("ws_slow_consumer", {{"request_id", request_id_}, {"queued", queue_.size()}});
     return finish();
   }
   enqueue(frame);
 }
 
-void Socket::send(const Json& frame) { enqueue(std::make_shared<const std::string>(frame.dump())); }
+void Socket::send(const Json& frame, bool answer) {
+  enqueue(std::make_shared<const std::string>(frame.dump()), answer);
+}
 
-void Socket::enqueue(std::shared_ptr<const std::string> frame) {
+void Socket::enqueue(std::shared_ptr<const std::string> frame, bool answer) {
   if (finished_ || closing_) return;
-  queue_.push_back(std::move(frame));
+  queue_.push_back({std::move(frame), answer});
+  if (answer) ++answers_queued_;
   if (!writing_) write_next();
 }
 
@@ -210,6 +241,7 @@ void Socket::finish() {
     log::info("ws_closed", {{"request_id", request_id_}, {"user_id", user_id_}});
   }
   queue_.clear();
+  answers_queued_ = 0;
   held_.clear();
   close_tcp();
 }

@@ -59,14 +59,17 @@ class Socket : public std::enable_shared_from_this<Socket> {
   void await_auth_frame();
   void authenticate(std::string token);
   void on_authenticated(Result<auth::Caller> who);
+  void on_subscribed();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void on_auth_frame(const std::string& text);
   void on_closed(boost::beast::error_code ec);
   void on_frame(std::string text);
-  void on_outcome(Outcome outcome);
+  // `of_resume`: the answer of a resume, which releases the live events held meanwhile.
+  void on_outcome(Outcome outcome, bool of_resume);
+  void on_handed_on();
   void accept_event(const std::shared_ptr<const std::string>& frame, const Json& event);
-  void send(const Json& frame);
-  void enqueue(std::shared_ptr<const std::string> frame);
+  void send(const Json& frame, bool answer = false);
+  void enqueue(std::shared_ptr<const std::string> frame, bool answer = false);
   void refuse(const Problem& problem, boost::beast::websocket::close_code code);
   void finish();
 
@@ -91,12 +94,21 @@ class Socket : public std::enable_shared_from_this<Socket> {
   bool writing_ = false;
   bool closing_ = false;
   bool finished_ = false;
-  bool resuming_ = false;  // a resume is being answered: live events wait in held_
+  int resuming_ = 0;           // resumes being answered: live events wait in held_ meanwhile
+  std::size_t in_flight_ = 0;  // frames read and not answered yet (pipelining)
+  bool read_paused_ = false;   // frames_in_flight reached: the next read waits for an answer
   // The frame budget's window (SocketOptions::frames_per_10s).
   std::chrono::steady_clock::time_point window_start_{};
   int frames_in_window_ = 0;
   bool within_frame_budget();
-  std::deque<std::shared_ptr<const std::string>> queue_;
+  // Frames to write; `answer`: an ack or error of the client's own frame, which the slow-reader
+  // limit does not count (frames_in_flight bounds them).
+  struct Queued {
+    std::shared_ptr<const std::string> frame;
+    bool answer = false;
+  };
+  std::deque<Queued> queue_;
+  std::size_t answers_queued_ = 0;
   std::vector<std::pair<std::shared_ptr<const std::string>, std::shared_ptr<const Json>>> held_;
   // The seqs of the message.new events this socket sent, per conversation (the latest few hundred),
   // so a message is never sent twice, whether it came live or in a resume's replay.

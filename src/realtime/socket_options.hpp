@@ -16,6 +16,9 @@ struct SocketOptions {
   // Frames one socket may send per 10 s; beyond, each is answered with a rate-limited error and
   // not handled (every frame costs a transaction or a published event).
   int frames_per_10s = 100;
+  // Frames read and not yet answered (pipelining: a send waits for its batch's commit, the next
+  // frames are read meanwhile); at this many the socket stops reading until an answer goes out.
+  std::size_t frames_in_flight = 32;
   // Open sockets of one user on one node; one more is refused (a user has a few devices).
   std::size_t sockets_per_user = 10;
 };

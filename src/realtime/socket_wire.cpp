@@ -64,12 +64,14 @@ std::string Socket::take_frame() {
 void Socket::write_next() {
   writing_ = true;
   wire_->ws.text(true);
-  wire_->ws.async_write(asio::buffer(*queue_.front()), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-    if (ec) return self->finish();
-    self->queue_.pop_front();
-    if (!self->queue_.empty()) return self->write_next();
-    self->writing_ = false;
-  });
+  wire_->ws.async_write(asio::buffer(*queue_.front().frame),
+                        [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                          if (ec) return self->finish();
+                          if (self->queue_.front().answer) --self->answers_queued_;
+                          self->queue_.pop_front();
+                          if (!self->queue_.empty()) return self->write_next();
+                          self->writing_ = false;
+                        });
 }
 
 // The close frame follows any frame still being written (Beast sends it after the pending write).

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "cache/redis.hpp"
+#include "messaging/service.hpp"
 #include "support/fixtures.hpp"
 #include "support/matching_api.hpp"
 #include "support/processes.hpp"
@@ -152,7 +153,9 @@ TEST_F(Messaging, ReadReceiptsUnreadCountsAndTheCachedPreview) {
   EXPECT_EQ(get(ben_, "/api/v1/conversations").json()["conversations"][0]["last_message"]["text"], "three");
 
   // The recipient has one unread notification for the conversation, counting its messages.
-  // (The match itself also left him a match.new notification.)
+  // (The match itself also left him a match.new notification.) They are recorded a moment after
+  // the messages, off the send path: waited for here.
+  server_->app().messaging.flush_notifications();
   Json notes = Json::array();
   auto listed = get(ben_, "/api/v1/notifications?unread=true");
   const Json all_notes = listed.json();
@@ -356,6 +359,75 @@ TEST_F(Messaging, UnmatchingClosesTheConversationForBothAndKeepsTheHistory) {
 }
 
 namespace {
+messaging::SendRequest text_from(const Person& p, const std::string& conversation, const std::string& client_id,
+                                 const std::string& text) {
+  return {.user_id = UserId(p.user.user_id),
+          .conversation_id = ConversationId::parse(conversation).value(),
+          .input = {.client_message_id = client_id, .content = text}};
+}
+}  // namespace
+
+// Group commit: sends that arrive together are stored in one transaction, each conversation's
+// order numbers consecutive in the order the sends came, and a send the checks refuse is
+// answered alone with its problem while the rest of its batch is stored.
+TEST_F(Messaging, ABatchNumbersEachConversationInArrivalOrderAndRefusesABadSendAlone) {
+  Person carl = person("Carl", "man", "woman", 52.52, 13.40);
+  const std::string with_carl = match_between(ana_, carl);
+  ASSERT_EQ(post(ana_, "/api/v1/matches/" + with_carl + "/like").status, 200);
+  auto liked = post(carl, "/api/v1/matches/" + with_carl + "/like");
+  const std::string second = liked.json().value("conversation_id", "");
+  ASSERT_FALSE(second.empty()) << liked.body;
+  ASSERT_EQ(say(ana_, "before the batch", "earlier").status, 201);
+  Person eve = person("Eve", "woman", "man", 52.50, 13.41);
+
+  auto& service = server_->app().messaging;
+  // What an array literal must quote: the batch's texts travel as one.
+  const std::string kThree = "three, \"quoted\" {braced} \\ NULL";
+  auto broken = text_from(ana_, conversation_, "broken", "x");
+  broken.input.content = "\xff\xfe not UTF-8";  // past the JSON parser, PostgreSQL refuses it
+  auto out = service.send_batch({
+      text_from(ana_, conversation_, "a1", "one"),         // 0: seq 2 (1 is "earlier")
+      text_from(ana_, second, "c1", "to Carl"),            // 1: seq 1 in the other conversation
+      text_from(ben_, conversation_, "b1", "two"),         // 2: seq 3
+      text_from(eve, conversation_, "e1", "let me in"),    // 3: not hers: 404
+      text_from(ana_, conversation_, "a1", "one again"),   // 4: a retry within the batch: message 0
+      text_from(ana_, conversation_, "earlier", "again"),  // 5: a retry of a stored one
+      broken,                                              // 6: refused alone
+      text_from(carl, second, "c2", "hi Ana"),             // 7: seq 2 there
+      text_from(ana_, conversation_, "a2", kThree),        // 8: seq 4
+  });
+  ASSERT_EQ(out.size(), 9u);
+  auto seq = [&](std::size_t i) { return out[i] ? out[i]->message.seq : -1; };
+  EXPECT_EQ(seq(0), 2);
+  EXPECT_EQ(seq(2), 3);
+  EXPECT_EQ(seq(8), 4);
+  EXPECT_EQ(seq(1), 1);
+  EXPECT_EQ(seq(7), 2);
+  for (std::size_t i : {0, 1, 2, 7, 8}) EXPECT_TRUE(out[i] && out[i]->created) << i;
+  ASSERT_FALSE(out[3]);
+  EXPECT_EQ(out[3].error().status, 404);
+  ASSERT_TRUE(out[4]);
+  EXPECT_FALSE(out[4]->created);
+  EXPECT_EQ(out[4]->message.message_id, out[0]->message.message_id);
+  ASSERT_TRUE(out[5]);
+  EXPECT_FALSE(out[5]->created);
+  EXPECT_EQ(out[5]->message.seq, 1);
+  ASSERT_FALSE(out[6]) << "the message PostgreSQL refused";
+  EXPECT_EQ(out[6].error().status, 500);
+
+  // What every client reads: one order per conversation, nothing twice, nothing of the refused.
+  std::vector<std::string> texts;
+  const Json page = history(ben_, "?after=0&limit=100");  // (named: the loop must not outlive it)
+  for (const auto& m : page["messages"]) texts.push_back(m["content"]);
+  EXPECT_EQ(texts, (std::vector<std::string>{"before the batch", "one", "two", kThree}));
+  auto theirs = get(carl, "/api/v1/conversations/" + second + "/messages?after=0").json()["messages"];
+  ASSERT_EQ(theirs.size(), 2u);
+  EXPECT_EQ(theirs[0]["content"], "to Carl");
+  EXPECT_EQ(theirs[1]["content"], "hi Ana");
+  EXPECT_EQ(count("SELECT last_seq FROM conversations WHERE conversation_id = $1", conversation_), 4);
+}
+
+namespace {
 class MessagingWithALowRateLimit : public Messaging {
  protected:
   void configure(Config& c) override {
@@ -386,6 +458,21 @@ TEST_F(MessagingWithALowRateLimit, ASenderOverTheBudgetIsToldToWaitAndOthersAreN
   EXPECT_FALSE(refused.header("retry-after").empty());
   EXPECT_EQ(history(ben_)["messages"].size(), 3u) << "nothing stored beyond the budget";
   EXPECT_EQ(say(ben_, "my turn", "b0").status, 201) << "the budget is per sender";
+}
+
+TEST_F(MessagingWithALowRateLimit, ASendOverTheBudgetInABatchIsRefusedAlone) {
+  auto out = server_->app().messaging.send_batch({
+      text_from(ana_, conversation_, "q0", "one"),
+      text_from(ana_, conversation_, "q1", "two"),
+      text_from(ben_, conversation_, "q0", "hers are hers"),
+      text_from(ana_, conversation_, "q2", "three"),
+      text_from(ana_, conversation_, "q3", "four: one too many"),
+  });
+  ASSERT_EQ(out.size(), 5u);
+  for (std::size_t i : {0, 1, 2, 3}) EXPECT_TRUE(out[i]) << i;
+  ASSERT_FALSE(out[4]);
+  EXPECT_EQ(out[4].error().status, 429);
+  EXPECT_EQ(history(ben_)["messages"].size(), 4u);
 }
 
 // A block removes what either was told about the other: the match, the messages, their pending

@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "cache/redis.hpp"
 #include "support/matching_api.hpp"
 #include "support/processes.hpp"
 #include "support/ws_client.hpp"
@@ -461,6 +462,92 @@ TEST_F(RealtimeChat, KillingANodeLosesNoAcknowledgedMessage) {
 
 // (e) Eve, matched with neither, can neither read nor write the conversation, over REST or the
 // socket, and none of its events reach her.
+namespace {
+// A counter of a node's /metrics (-1: absent).
+long long metric(std::uint16_t port, const std::string& name) {
+  std::istringstream lines(test::http(port, "GET", "/metrics").body);
+  for (std::string line; std::getline(lines, line);)
+    if (line.starts_with(name + " ")) return std::stoll(line.substr(name.size() + 1));
+  return -1;
+}
+// How many connections are subscribed to the user's channel (sharded pub/sub).
+long long subscribers_of(const std::string& user_id) {
+  cache::RedisPool redis(cache::RedisOptions{.url = test::redis_url(), .size = 1});
+  auto r = redis.command({"PUBSUB", "SHARDNUMSUB", "pm:user:" + user_id});
+  return r && r->size() == 2 ? r->element(1).integer() : -1;
+}
+}  // namespace
+
+// Sharded pub/sub: each user's events go on their own channel, which a node subscribes to from the
+// user's first socket there to their last; a node receives no event of a user not connected to it.
+TEST_F(RealtimeChat, ANodeReceivesOnlyTheEventsOfItsOwnUsers) {
+  Node& a = start_node();
+  Node& b = start_node();
+  const std::string received = "pm_realtime_events_received_total";
+  EXPECT_EQ(subscribers_of(ana_.user.user_id), 0);
+  auto ana = connect(a, ana_);
+  auto ana_again = connect(a, ana_);
+  auto ben = connect(b, ben_);
+  EXPECT_EQ(subscribers_of(ana_.user.user_id), 1) << "one subscription per node, however many sockets";
+  EXPECT_EQ(subscribers_of(ben_.user.user_id), 1);
+
+  // Typing is for the other one only: Ben's node receives it, Ana's receives nothing.
+  const long long a0 = metric(a.port, received), b0 = metric(b.port, received);
+  ASSERT_GE(a0, 0);
+  EXPECT_EQ(ana->request(frame("typing"))["type"], "ack");
+  ASSERT_TRUE(ben->wait_for("typing"));
+  EXPECT_EQ(metric(b.port, received), b0 + 1);
+  EXPECT_EQ(metric(a.port, received), a0) << "node A has no socket of Ben's";
+
+  // Ana's last socket goes: node A unsubscribes, and her events no longer reach it.
+  ana->close();
+  ana_again->close();
+  for (int i = 0; i < 100 && subscribers_of(ana_.user.user_id) != 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(subscribers_of(ana_.user.user_id), 0);
+  say(*ben, "b-1", "still there?");
+  ASSERT_TRUE(ben->wait_for("message.new"));
+  EXPECT_EQ(metric(a.port, received), a0) << "nobody on node A is in the conversation now";
+  auto back = connect(a, ana_);
+  EXPECT_EQ(subscribers_of(ana_.user.user_id), 1) << "subscribed again before ready";
+  say(*ben, "b-2", "welcome back");
+  ASSERT_TRUE(message_new(*back, 2)) << "events published right after ready arrive";
+}
+
+// Pipelining: a socket's next frames are read while a send waits for its commit, so a frame behind
+// a slow send is answered without waiting for it; the sends of one conversation keep their order.
+TEST_F(RealtimeChat, PipelinedFramesDoNotWaitForASendsCommit) {
+  Node& a = start_node();
+  auto ana = connect(a, ana_);
+  auto ben = connect(a, ben_);
+  // Someone holds the conversation's row: its sends cannot commit until they let go.
+  pqxx::connection holder = db_.connect();
+  pqxx::work hold(holder);
+  hold.exec_params("SELECT 1 FROM conversations WHERE conversation_id = $1 FOR UPDATE", conversation_);
+
+  Json first = send_frame("p-1", "one"), second = send_frame("p-2", "two"), typing = frame("typing");
+  first["id"] = "s1";
+  second["id"] = "s2";
+  typing["id"] = "t";
+  ana->send_json(first);
+  ana->send_json(second);
+  ana->send_json(typing);
+  EXPECT_EQ(ana->answer_to("t")["type"], "ack") << "the typing frame did not wait behind the sends";
+  for (const auto& f : ana->drain())
+    EXPECT_NE(f.value("id", ""), "s1") << "no send is acked before its commit: " << f.dump();
+  hold.abort();
+
+  auto one = ana->answer_to("s1"), two = ana->answer_to("s2");
+  ASSERT_EQ(one["type"], "ack") << one.dump();
+  ASSERT_EQ(two["type"], "ack") << two.dump();
+  EXPECT_EQ(one["message"]["seq"], 1);
+  EXPECT_EQ(two["message"]["seq"], 2) << "sent in this order, stored in this order";
+  auto got_one = message_new(*ben, 1), got_two = message_new(*ben, 2);
+  ASSERT_TRUE(got_one && got_two);
+  EXPECT_EQ((*got_one)["message"]["content"], "one");
+  EXPECT_EQ((*got_two)["message"]["content"], "two");
+}
+
 TEST_F(RealtimeChat, AThirdUserCanNeitherReadNorSend) {
   Person eve = person("Eve", "woman", "man", 52.50, 13.41);
   Node& a = start_node();
