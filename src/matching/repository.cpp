@@ -95,7 +95,11 @@ constexpr const char* kStageMatches = R"sql(
   -- The move below is planned on staging tables without statistics and under the users table's
   -- row-level policy, whose estimated cost is far above jit_above_cost: PostgreSQL then spent
   -- ~2.8 s of a 3.8 s batch compiling it (EXPLAIN ANALYZE, docs/benchmarks.md) for ~2,300 rows.
-  SET LOCAL jit = off
+  SET LOCAL jit = off;
+  -- The insight documents (~3 KB each) are compressed when stored: with the default pglz that was
+  -- the writer's largest single cost (18% of its PostgreSQL backend in perf); lz4 is several times
+  -- faster. It applies to the values this transaction stores; reading either kind is transparent.
+  SET LOCAL default_toast_compression = 'lz4'
 )sql";
 // From the staging tables into the four tables, in one statement. Each side of a pair is one
 // primary-key look-up: both accounts exist and neither is banned or suspended (a suspended or
