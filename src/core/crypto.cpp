@@ -1,7 +1,11 @@
 #include "core/crypto.hpp"
 
+#include <algorithm>
 #include <array>
+#include <atomic>
 #include <cctype>
+#include <chrono>
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 
@@ -127,9 +131,28 @@ std::string uuid_v4() {
   randombytes_buf(b.data(), b.size());
   b[6] = (b[6] & 0x0f) | 0x40;  // version 4
   b[8] = (b[8] & 0x3f) | 0x80;  // RFC 4122 variant
-  std::string hex = to_hex(b.data(), b.size());
-  return fmt::format("{}-{}-{}-{}-{}", hex.substr(0, 8), hex.substr(8, 4), hex.substr(12, 4), hex.substr(16, 4),
-                     hex.substr(20));
+  return format_uuid(b.data());
+}
+
+std::string uuid_v7() {
+  init();
+  // 48 bits of milliseconds and a 12-bit counter (rand_a, RFC 9562 §6.2 method 1), as one 60-bit
+  // value that only grows: a burst of more than 4,096 ids in a millisecond borrows from the next.
+  static std::atomic<std::uint64_t> last{0};
+  const auto ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  std::uint64_t prev = last.load(), next = 0;
+  do next = std::max(ms << 12, prev + 1);
+  while (!last.compare_exchange_weak(prev, next));
+  std::array<unsigned char, 16> b{};
+  randombytes_buf(b.data(), b.size());
+  const std::uint64_t stamp = next >> 12, counter = next & 0xfff;
+  for (int i = 0; i < 6; ++i) b[static_cast<std::size_t>(i)] = static_cast<unsigned char>(stamp >> (40 - 8 * i));
+  b[6] = static_cast<unsigned char>(0x70 | (counter >> 8));  // version 7
+  b[7] = static_cast<unsigned char>(counter & 0xff);
+  b[8] = (b[8] & 0x3f) | 0x80;  // RFC 4122 variant
+  return format_uuid(b.data());
 }
 
 }  // namespace pm::crypto

@@ -26,6 +26,11 @@ std::optional<std::string> open(std::string_view key, std::string_view sealed);
 std::string random_hex(std::size_t bytes);
 // A random (version 4) UUID in canonical text form.
 std::string uuid_v4();
+// A time-ordered (version 7, RFC 9562) UUID in canonical text form: milliseconds since the epoch,
+// a counter that keeps the ids of this process strictly increasing, then random bits. For the
+// keys of large tables written in bulk: each insert lands on the right-hand page of the index
+// instead of a random one.
+std::string uuid_v7();
 // A UUID in canonical text form (any case); and that form in lower case, so "ABC..." and
 // "abc..." name one row.
 bool is_uuid(std::string_view text);

@@ -88,26 +88,39 @@ constexpr const char* kStandings = R"sql(
 // The staging tables copy_matches fills with COPY; gone at the end of the transaction.
 constexpr const char* kStageMatches = R"sql(
   CREATE TEMP TABLE staged_matches (match_id uuid, u1 uuid, u2 uuid, score float8, details jsonb, highlights jsonb,
-                                    analysis text, doc jsonb, ranking text) ON COMMIT DROP;
-  CREATE TEMP TABLE staged_match_attributes (match_id uuid, name text, score float8, description text) ON COMMIT DROP
+                                    analysis text, doc jsonb, ranking text, insight_id uuid, document_id uuid)
+    ON COMMIT DROP;
+  CREATE TEMP TABLE staged_match_attributes (attribute_id uuid, match_id uuid, name text, score float8,
+                                             description text) ON COMMIT DROP;
+  -- The move below is planned on staging tables without statistics and under the users table's
+  -- row-level policy, whose estimated cost is far above jit_above_cost: PostgreSQL then spent
+  -- ~2.8 s of a 3.8 s batch compiling it (EXPLAIN ANALYZE, docs/benchmarks.md) for ~2,300 rows.
+  SET LOCAL jit = off;
+  -- The insight documents (~3 KB each) are compressed when stored: with the default pglz that was
+  -- the writer's largest single cost (18% of its PostgreSQL backend in perf); lz4 is several times
+  -- faster. It applies to the values this transaction stores; reading either kind is transparent.
+  SET LOCAL default_toast_compression = 'lz4'
 )sql";
-// From the staging tables into the four tables, in one statement.
+// From the staging tables into the four tables, in one statement. Each side of a pair is one
+// primary-key look-up: both accounts exist and neither is banned or suspended (a suspended or
+// banned account is out of matching, docs/admin.md).
 constexpr const char* kMoveStagedMatches = R"sql(
   WITH m AS (
     INSERT INTO matches (match_id, user_id_1, user_id_2, compatibility_score, score_details, ranking)
     SELECT DISTINCT ON (s.u1, s.u2) s.match_id, s.u1, s.u2, s.score, s.details, s.ranking FROM staged_matches s
-    WHERE EXISTS (SELECT 1 FROM users WHERE user_id = s.u1) AND EXISTS (SELECT 1 FROM users WHERE user_id = s.u2)
-      -- a suspended or banned account is out of matching (docs/admin.md)
-      AND NOT EXISTS (SELECT 1 FROM users WHERE user_id IN (s.u1, s.u2)
-                                            AND (banned_at IS NOT NULL OR suspended_until > now()))
+    WHERE EXISTS (SELECT 1 FROM users WHERE user_id = s.u1 AND banned_at IS NULL
+                                        AND (suspended_until IS NULL OR suspended_until <= now()))
+      AND EXISTS (SELECT 1 FROM users WHERE user_id = s.u2 AND banned_at IS NULL
+                                        AND (suspended_until IS NULL OR suspended_until <= now()))
     ORDER BY s.u1, s.u2, s.score DESC
     ON CONFLICT (user_id_1, user_id_2) DO NOTHING RETURNING match_id, user_id_1, user_id_2),
-  a AS (INSERT INTO match_attributes (match_id, attribute_name, score, description)
-        SELECT x.match_id, x.name, x.score, x.description FROM staged_match_attributes x JOIN m USING (match_id)),
-  c AS (INSERT INTO compatibility_insights (match_id, highlights, detailed_analysis, is_premium)
-        SELECT s.match_id, s.highlights, s.analysis, true FROM staged_matches s JOIN m USING (match_id)),
-  d AS (INSERT INTO compatibility_insight_documents (match_id, user_id_1, user_id_2, doc)
-        SELECT s.match_id, s.u1, s.u2, s.doc FROM staged_matches s JOIN m USING (match_id))
+  a AS (INSERT INTO match_attributes (attribute_id, match_id, attribute_name, score, description)
+        SELECT x.attribute_id, x.match_id, x.name, x.score, x.description
+        FROM staged_match_attributes x JOIN m USING (match_id)),
+  c AS (INSERT INTO compatibility_insights (insight_id, match_id, highlights, detailed_analysis, is_premium)
+        SELECT s.insight_id, s.match_id, s.highlights, s.analysis, true FROM staged_matches s JOIN m USING (match_id)),
+  d AS (INSERT INTO compatibility_insight_documents (document_id, match_id, user_id_1, user_id_2, doc)
+        SELECT s.document_id, s.match_id, s.u1, s.u2, s.doc FROM staged_matches s JOIN m USING (match_id))
   SELECT match_id, user_id_1, user_id_2 FROM m
 )sql";
 
@@ -439,9 +452,11 @@ std::vector<InsertedMatch> copy_matches(pqxx::work& tx, std::vector<NewMatch> ma
   {
     pqxx::stream_to rows(tx, "staged_matches",
                          std::vector<std::string>{"match_id", "u1", "u2", "score", "details", "highlights", "analysis",
-                                                  "doc", "ranking"});
+                                                  "doc", "ranking", "insight_id", "document_id"});
+    // Time-ordered keys (here and for the attributes): a batch's index entries go to the right-hand
+    // pages of each index instead of thousands of random ones (docs/benchmarks.md).
     for (auto& m : matches) {
-      if (m.match_id.empty()) m.match_id = crypto::uuid_v4();
+      if (m.match_id.empty()) m.match_id = crypto::uuid_v7();
       const bool ordered = m.user_a < m.user_b;
       const std::string& u1 = ordered ? m.user_a : m.user_b;
       const std::string& u2 = ordered ? m.user_b : m.user_a;
@@ -451,16 +466,16 @@ std::vector<InsertedMatch> copy_matches(pqxx::work& tx, std::vector<NewMatch> ma
       doc["userId1"] = u1;
       doc["userId2"] = u2;
       rows << std::make_tuple(m.match_id, u1, u2, m.score, m.score_details.dump(), m.highlights.dump(),
-                              m.detailed_analysis, doc.dump(), m.ranking);
+                              m.detailed_analysis, doc.dump(), m.ranking, crypto::uuid_v7(), crypto::uuid_v7());
     }
     rows.complete();
   }
   {
     pqxx::stream_to attributes(tx, "staged_match_attributes",
-                               std::vector<std::string>{"match_id", "name", "score", "description"});
+                               std::vector<std::string>{"attribute_id", "match_id", "name", "score", "description"});
     for (const auto& m : matches)
       for (const auto& [name, score, description] : m.attributes)
-        attributes << std::make_tuple(m.match_id, name, score, description);
+        attributes << std::make_tuple(crypto::uuid_v7(), m.match_id, name, score, description);
     attributes.complete();
   }
   std::vector<InsertedMatch> out;

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -76,4 +77,18 @@ TEST(Crypto, Sha256AndUuidShapes) {
   EXPECT_EQ(id[14], '4');
   EXPECT_NE(id, pm::crypto::uuid_v4());
   EXPECT_EQ(pm::crypto::random_hex(32).size(), 64u);
+}
+
+// Version 7 ids made one after another sort in the order they were made (as text, as PostgreSQL's
+// uuid does), so bulk inserts append to their indexes.
+TEST(Crypto, TimeOrderedUuidsSortInTheOrderTheyWereMade) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 10000; ++i) ids.push_back(pm::crypto::uuid_v7());
+  for (const auto& id : ids) {
+    ASSERT_TRUE(pm::crypto::is_uuid(id)) << id;
+    EXPECT_EQ(id[14], '7') << id;
+    EXPECT_NE(std::string("89ab").find(id[19]), std::string::npos) << id;
+  }
+  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+  EXPECT_EQ(std::adjacent_find(ids.begin(), ids.end()), ids.end()) << "an id made twice";
 }
