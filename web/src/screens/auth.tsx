@@ -65,7 +65,7 @@ export function SignIn() {
 // person sees it chosen on the form and may change it before signing up.
 function browserLanguage(): Schemas["Language"] {
   for (const tag of navigator.languages ?? [navigator.language]) {
-    const code = tag.toLowerCase().split("-")[0];
+    const code = tag.toLowerCase().split("-")[0] ?? "";
     if (code in t.messageLanguageNames) return code as Schemas["Language"];
   }
   return "en";
