@@ -699,10 +699,20 @@ TEST_F(RealtimeChat, ASocketsWorkIsBoundedWhateverTheClientSends) {
   Node& a =
       start_node("warn", {{"PM_WS_SEND_QUEUE", "8"}, {"PM_WS_FRAMES_PER_10S", "40"}, {"PM_WS_SOCKETS_PER_USER", "2"}});
   auto ana = connect(a, ana_);
-  for (int i = 1; i <= 12; ++i) say(*ana, "r" + std::to_string(i), "message " + std::to_string(i));
-  // The node has fanned every one out (the sending socket hears its own, in order) before Ben
+  Json last;
+  for (int i = 1; i <= 12; ++i) last = say(*ana, "r" + std::to_string(i), "message " + std::to_string(i));
+  // The node has fanned every one out (the sending socket hears its own, in order), and its
+  // deferred step has recorded Ben's notification of the last one (and announced it), before Ben
   // connects: a late live frame on top of a full replay would overflow his queue of 8.
   ASSERT_TRUE(message_new(*ana, 12));
+  bool noted = false;
+  for (int tries = 0; tries < 200 && !noted; ++tries) {
+    auto listed = rest(a, ben_, "GET", "/api/v1/notifications");
+    for (const auto& n : listed.json().value("notifications", Json::array()))
+      noted = noted || n["content"].value("message_id", "") == last["message_id"];
+    if (!noted) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(noted) << "Ben's notification of the last message was never recorded";
 
   auto ben = connect(a, ben_);
   auto first = ben->request({{"type", "resume"}, {"conversations", {{conversation_, 0}}}});
