@@ -1,24 +1,14 @@
 // The mailed links (verification, password reset) and the account screen, in Chromium against the
 // server web/test-e2e starts. The links are read from the mails the server wrote (tests/mail.ts).
-import { expect, test, type Page } from "@playwright/test";
-import { consoleErrors, PASSWORD, signInThroughTheApp, uniqueEmail } from "./helpers";
+import { expect, test } from "@playwright/test";
+import { consoleErrors, PASSWORD, signInThroughTheApp, signUpThroughTheApp, uniqueEmail } from "./helpers";
 import { mailedLink } from "./mail";
 import { checkScreen } from "./screens";
-
-async function signUpThroughTheApp(page: Page, email: string, firstName: string): Promise<void> {
-  await page.goto("/signup");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByLabel("First name").fill(firstName);
-  await page.getByLabel("Birth date").fill("1991-09-09");
-  await page.getByRole("button", { name: "Create an account" }).click();
-  await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
-}
 
 test("a new person verifies the address by the mailed link, then resets a forgotten password by mail", async ({ page, browser }) => {
   const errors = consoleErrors(page);
   const email = uniqueEmail("verifier");
-  await signUpThroughTheApp(page, email, "Vera");
+  await signUpThroughTheApp(page, { email, firstName: "Vera", birthDate: "1991-09-09" });
 
   // The link in the mail opens the app, which confirms the address: in a browser where nobody is
   // signed in (a mail program's), which then offers the way in.
@@ -70,7 +60,7 @@ test("the account screen changes the password and the address, downloads the exp
   test.setTimeout(120_000);
   const errors = consoleErrors(page);
   const email = uniqueEmail("owner");
-  await signUpThroughTheApp(page, email, "Olga");
+  await signUpThroughTheApp(page, { email, firstName: "Olga", birthDate: "1991-09-09" });
   await page.getByRole("link", { name: "Account" }).click();
   await expect(page.getByRole("heading", { name: "Your account" })).toBeVisible();
   await expect(page.getByText(`Signed in as ${email} (not verified yet)`)).toBeVisible();

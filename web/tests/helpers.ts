@@ -127,6 +127,22 @@ export async function like(api: APIRequestContext, who: Person, matchId: string)
   return call(api, "POST", `/api/v1/matches/${matchId}/like`, who.token);
 }
 
+/** Signs up through the app's form (after `beforeSubmit`, e.g. a choice on the form) and waits for the profile screen. */
+export async function signUpThroughTheApp(
+  page: Page,
+  person: { email: string; firstName: string; birthDate: string },
+  beforeSubmit: () => Promise<void> = async () => {},
+): Promise<void> {
+  await page.goto("/signup");
+  await page.getByLabel("Email").fill(person.email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByLabel("First name").fill(person.firstName);
+  await page.getByLabel("Birth date").fill(person.birthDate);
+  await beforeSubmit();
+  await page.getByRole("button", { name: "Create an account" }).click();
+  await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
+}
+
 export async function signInThroughTheApp(page: Page, email: string, password: string): Promise<void> {
   await page.goto("/");
   await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();

@@ -1,7 +1,7 @@
 // The language of a person's mails and push messages (docs/notifications.md "Language"): chosen on
 // the notifications screen, kept by the server, and the next mail is written in it.
 import { expect, test } from "@playwright/test";
-import { call, PASSWORD, signedUpPerson, uniqueEmail } from "./helpers";
+import { call, signedUpPerson, signUpThroughTheApp, uniqueEmail } from "./helpers";
 import { mailWith } from "./mail";
 
 test("a person chooses German and their next mail is in German", async ({ page, request }) => {
@@ -30,15 +30,9 @@ test("the sign-up form proposes the browser's language, and the first mail is wr
   const german = await browser.newContext({ locale: "de-DE" });
   const page = await german.newPage();
   const email = uniqueEmail("jonas");
-  await page.goto("/signup");
-  const choice = page.getByLabel("Language of our messages to you");
-  await expect(choice).toHaveValue("de");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByLabel("First name").fill("Jonas");
-  await page.getByLabel("Birth date").fill("1990-03-03");
-  await page.getByRole("button", { name: "Create an account" }).click();
-  await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
+  await signUpThroughTheApp(page, { email, firstName: "Jonas", birthDate: "1990-03-03" }, async () => {
+    await expect(page.getByLabel("Language of our messages to you")).toHaveValue("de");
+  });
 
   await mailWith(email, "willkommen bei Perfect Match");
   const token = await page.evaluate(() => localStorage.getItem("pm.session"));
@@ -49,15 +43,10 @@ test("the sign-up form proposes the browser's language, and the first mail is wr
 
 test("a person whose browser speaks English can still choose German when signing up", async ({ page }) => {
   const email = uniqueEmail("maren");
-  await page.goto("/signup");
-  const choice = page.getByLabel("Language of our messages to you");
-  await expect(choice).toHaveValue("en");
-  await choice.selectOption({ label: "Deutsch" });
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByLabel("First name").fill("Maren");
-  await page.getByLabel("Birth date").fill("1993-04-04");
-  await page.getByRole("button", { name: "Create an account" }).click();
-  await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
+  await signUpThroughTheApp(page, { email, firstName: "Maren", birthDate: "1993-04-04" }, async () => {
+    const choice = page.getByLabel("Language of our messages to you");
+    await expect(choice).toHaveValue("en");
+    await choice.selectOption({ label: "Deutsch" });
+  });
   await mailWith(email, "willkommen bei Perfect Match");
 });

@@ -4,7 +4,7 @@
 // read back through the API); a reload keeps it; a delete asks first.
 import { readFileSync } from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
-import { consoleErrors, PASSWORD, uniqueEmail } from "./helpers";
+import { consoleErrors, signUpThroughTheApp, uniqueEmail } from "./helpers";
 import { checkScreen } from "./screens";
 
 const JPEG = "tests/fixtures/sunset.jpg";
@@ -26,13 +26,7 @@ async function loaded(page: Page, alt: string): Promise<void> {
 
 test("photos: a non-image refused in words, upload with preview, reorder by keyboard and drag, delete", async ({ page }) => {
   const errors = consoleErrors(page);
-  await page.goto("/signup");
-  await page.getByLabel("Email").fill(uniqueEmail("pia"));
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByLabel("First name").fill("Pia");
-  await page.getByLabel("Birth date").fill("1993-03-03");
-  await page.getByRole("button", { name: "Create an account" }).click();
-  await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
+  await signUpThroughTheApp(page, { email: uniqueEmail("pia"), firstName: "Pia", birthDate: "1993-03-03" });
   const photos = page.getByRole("region", { name: "Photos" });
   await expect(photos.getByText("No photos yet.")).toBeVisible();
 
