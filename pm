@@ -785,6 +785,16 @@ run_drill() {
   fi
 }
 
+# The output of each failed ctest test again (the last 40 lines each), next to the summary: where a
+# reader of only the end of the run (a CI page) sees why, not just which.
+failed_tests_output() {
+  grep -qE '\*\*\*(Failed|Timeout|Exception)' "$1" || return 0
+  echo "the failed tests' output:"
+  awk '/\*\*\*(Failed|Timeout|Exception)/ { on = 1; n = 0; print; next }
+       on && (/^ *Start +[0-9]+:/ || /^ *[0-9]+\/[0-9]+ Test +#/ || /^[0-9]+% tests passed/) { on = 0 }
+       on && n++ < 40 { print "  " $0 }' "$1"
+}
+
 cmd_test() {
   cmd_build
   PG_FOR_TESTS=1
@@ -826,6 +836,7 @@ cmd_test() {
   total=$((total + 1))
   if run_drill; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
   total=$((total + 1))
+  failed_tests_output "$log"
   echo "tests: $passed passed, $failed failed"
   ((total > 0)) || exit 1
   ((failed == 0 && rc == 0)) || exit 1

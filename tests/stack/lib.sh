@@ -1,11 +1,18 @@
 # Shared by the stack tests (sourced, not run).
 
-# A free TCP port below Linux's ephemeral range (32768 up), so no outgoing connection holds it.
+# A TCP port for a test's own server: below Linux's ephemeral range (32768 up), so no outgoing
+# connection holds it, and reserved, so no other test running at the same time is handed it in
+# the moment before its server binds it. A reservation is a folder named after the port (mkdir is
+# atomic), shared with the C++ tests' free_port() (tests/support/processes.cpp); one older than
+# 30 minutes, longer than any test runs, is stale and gone.
 free_port() {
-  local p
-  for _ in $(seq 50); do
+  local dir="${TMPDIR:-/tmp}/pm-test-ports-$(id -u)" p
+  mkdir -p "$dir"
+  find "$dir" -mindepth 1 -maxdepth 1 -mmin +30 -exec rmdir {} + 2>/dev/null || true
+  for _ in $(seq 200); do
     p=$((20000 + RANDOM % 10000))
-    ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return; }
+    ss -Htln "sport = :$p" | grep -q . && continue
+    mkdir "$dir/$p" 2>/dev/null && { echo "$p"; return; }
   done
   echo "no free port found" >&2
   exit 1

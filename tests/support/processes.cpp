@@ -7,6 +7,9 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <random>
 #include <stdexcept>
 #include <thread>
 
@@ -16,10 +19,34 @@ namespace pm::test {
 
 namespace asio = boost::asio;
 
+// As tests/stack/lib.sh's free_port, whose reservations these share: a port below the ephemeral
+// range (an outgoing connection may hold one of those the moment a server wants it), not
+// listened on, and reserved by a folder named after it, so two tests running at once are never
+// handed the same one. Reservations older than 30 minutes (longer than any test) are stale.
 std::uint16_t free_port() {
+  namespace fs = std::filesystem;
+  const char* tmp = std::getenv("TMPDIR");
+  const fs::path dir = fs::path(tmp && *tmp ? tmp : "/tmp") / ("pm-test-ports-" + std::to_string(getuid()));
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  const auto stale = fs::file_time_type::clock::now() - std::chrono::minutes(30);
+  for (const auto& entry : fs::directory_iterator(dir, ec))
+    if (entry.last_write_time(ec) < stale) fs::remove(entry.path(), ec);
+
+  std::random_device seed;
+  std::uniform_int_distribution<int> pick(20000, 29999);
   asio::io_context io;
-  asio::ip::tcp::acceptor acceptor(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  return acceptor.local_endpoint().port();
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    const auto port = static_cast<std::uint16_t>(pick(seed));
+    asio::ip::tcp::acceptor probe(io);
+    boost::system::error_code bind_error;
+    probe.open(asio::ip::tcp::v4());
+    probe.bind(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), bind_error);
+    if (bind_error) continue;  // in use
+    probe.close();
+    if (fs::create_directory(dir / std::to_string(port), ec)) return port;
+  }
+  throw std::runtime_error("no free port found in 20000-29999");
 }
 
 bool wait_for_port(std::uint16_t port, int timeout_ms) {

@@ -22,7 +22,7 @@ std::string shell_quote(const std::string& text);
 // The perfectmatch binary with these arguments (each shell-quoted).
 CommandResult run_binary(const std::vector<std::string>& args);
 
-// A TCP port that was free a moment ago.
+// A TCP port that was free a moment ago and that no other test is handed until it ends.
 std::uint16_t free_port();
 
 // A child process; killed (SIGKILL) if still running when destroyed.
