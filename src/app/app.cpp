@@ -159,7 +159,7 @@ App::App(Config cfg)
                     [this](const UserId& a, const UserId& b) {
                       discovery.forget_pair(a.str(), b.str());
                       messaging.close_between(a, b, messaging::CloseReason::blocked);
-                      if (auto forgot = notifications.forget_between(a.str(), b.str()); !forgot)
+                      if (auto forgot = notifications.forget_between(a, b); !forgot)
                         log::warn("block_notifications_not_removed", {{"problem", forgot.error().type}});
                     }}),
       subscriptions(db),
@@ -205,10 +205,10 @@ App::App(Config cfg)
     for (const auto& e : events) deliveries.push_back({.users = e.user_ids, .event = e.event});
     hub.publish_all(deliveries);
   });
-  notifications.on_recorded = [this](const std::string& user_id, const Json& notification) {
-    hub.publish({user_id}, {{"type", "notification.new"}, {"notification", notification}});
+  notifications.on_recorded = [this](const UserId& user_id, const Json& notification) {
+    hub.publish({user_id.str()}, {{"type", "notification.new"}, {"notification", notification}});
     if (notification.value("type", "") == "match.new")
-      hub.publish({user_id}, {{"type", "match.new"}, {"notification", notification}});
+      hub.publish({user_id.str()}, {{"type", "match.new"}, {"notification", notification}});
   };
   // A session that ends closes the sockets it opened, on every node.
   sessions.on_ended([this](const auth::SessionsEnded& ended) { hub.end_sessions(ended); });

@@ -45,6 +45,10 @@ class App {
  public:
   // Throws std::runtime_error when the configuration cannot work (e.g. no encryption keys).
   explicit App(Config config);
+  // Even when close() was never reached (an exception on the way out): the message lanes flush
+  // what they hold and publish it on the hub, which is declared after messaging and so would be
+  // destroyed first. (Stopping twice is harmless.)
+  ~App() { messaging.stop(); }
 
   const Config config;
   db::Pool db;

@@ -5,12 +5,20 @@
 #include <string>
 #include <vector>
 
+#include "core/id.hpp"
+
 namespace pm::db {
 
 // A PostgreSQL array literal of UUIDs (libpqxx 6 has no array parameters; UUIDs need no quoting).
 inline std::string uuid_array(const std::vector<std::string>& ids) {
   std::string out = "{";
   for (std::size_t i = 0; i < ids.size(); ++i) out += (i ? "," : "") + ids[i];
+  return out + "}";
+}
+template <class Tag>
+std::string uuid_array(const std::vector<Id<Tag>>& ids) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < ids.size(); ++i) out += (i ? "," : "") + ids[i].str();
   return out + "}";
 }
 

@@ -191,7 +191,7 @@ Result<MatchDetail> Discovery::detail(const UserId& user_id, const MatchId& matc
 
 Result<Liked> Discovery::like(const UserId& user_id, const MatchId& match_id) {
   // (user, notification) recorded in the transaction, announced live only once it committed.
-  std::vector<std::pair<std::string, Json>> recorded;
+  std::vector<std::pair<UserId, Json>> recorded;
   auto result = PM_TRY(db::transact(
       d_.db, [&](pqxx::work& tx) -> Result<std::pair<repository::MatchRow, std::optional<ConversationId>>> {
         recorded.clear();
@@ -211,18 +211,17 @@ Result<Liked> Discovery::like(const UserId& user_id, const MatchId& match_id) {
         if (first_like && !they_liked && !liked->second) {
           // The other learns someone liked them (not who: the match shows it when they look).
           const UserId& other = i_am_1 ? current->user_id_2 : current->user_id_1;
-          if (auto n = d_.notifications.record(tx, other.str(), notifications::Type::like_received,
-                                               {{"match_id", match_id}}))
-            recorded.emplace_back(other.str(), std::move(*n));
+          if (auto n = d_.notifications.record(tx, other, notifications::Type::like_received, {{"match_id", match_id}}))
+            recorded.emplace_back(other, std::move(*n));
         }
         if (liked->second) {
           conversation = repository::open_conversation(tx, match_id);
           for (const auto& [me, other] : {std::pair{liked->first.user_id_1, liked->first.user_id_2},
                                           {liked->first.user_id_2, liked->first.user_id_1}})
             if (auto n = d_.notifications.record(
-                    tx, me.str(), notifications::Type::match_new,
+                    tx, me, notifications::Type::match_new,
                     {{"match_id", match_id}, {"conversation_id", *conversation}, {"user_id", other}}))
-              recorded.emplace_back(me.str(), std::move(*n));
+              recorded.emplace_back(me, std::move(*n));
         }
         return std::pair{liked->first, conversation};
       }));

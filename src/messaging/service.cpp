@@ -187,7 +187,7 @@ std::vector<Result<SendResult>> Service::send_batch(const std::vector<SendReques
     Message message = with_signed_url(stored_message);
     if (created) {
       stale_previews.push_back(preview_key(message.conversation_id));
-      (void)notices_->push({.recipient_id = message.recipient_id.str(),
+      (void)notices_->push({.recipient_id = message.recipient_id,
                             .conversation_id = message.conversation_id,
                             .content = {{"conversation_id", message.conversation_id},
                                         {"message_id", message.message_id},
@@ -335,7 +335,7 @@ Service::Stored Service::store_one(const SendRequest& r) {
 // loses the notification (never the message); the recipient still sees the unread message.
 void Service::record_notices(std::vector<Notice>& notices) {
   std::vector<std::function<void()>> flushed;
-  std::map<std::pair<std::string, ConversationId>, std::pair<Json, int>> grouped;  // last content, count
+  std::map<std::pair<UserId, ConversationId>, std::pair<Json, int>> grouped;  // last content, count
   for (auto& n : notices) {
     if (n.flushed) {
       flushed.push_back(std::move(n.flushed));
@@ -351,7 +351,7 @@ void Service::record_notices(std::vector<Notice>& notices) {
   conversations.erase(std::unique(conversations.begin(), conversations.end()), conversations.end());
   // Not for a conversation closed since (a block must leave no notification naming the other):
   // closed ones are skipped, and a close waits for this commit (and a block then removes what it wrote).
-  auto record = [&](pqxx::work& tx) -> Result<std::vector<std::pair<std::string, Json>>> {
+  auto record = [&](pqxx::work& tx) -> Result<std::vector<std::pair<UserId, Json>>> {
     auto open = repository::lock_open_conversations(tx, conversations);
     std::sort(open.begin(), open.end());
     std::vector<notifications::Service::Coalescing> groups;
@@ -363,7 +363,7 @@ void Service::record_notices(std::vector<Notice>& notices) {
   };
   try {
     actor::Scope as_system(actor::Scope::system());
-    auto recorded = grouped.empty() ? Result<std::vector<std::pair<std::string, Json>>>() : db::transact(d_.db, record);
+    auto recorded = grouped.empty() ? Result<std::vector<std::pair<UserId, Json>>>() : db::transact(d_.db, record);
     if (!recorded)
       log::warn("message_notifications_not_recorded", {{"problem", recorded.error().type}, {"count", grouped.size()}});
     else

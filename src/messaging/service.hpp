@@ -116,7 +116,7 @@ class Service {
   };
   // A message.new notification to record after its message committed, off the send path.
   struct Notice {
-    std::string recipient_id;
+    UserId recipient_id;
     ConversationId conversation_id;
     Json content;
     std::function<void()> flushed;  // flush_notifications(): set instead of the fields above

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "core/id.hpp"
 #include "core/json.hpp"
 #include "core/problem.hpp"
 #include "notifications/model.hpp"
@@ -17,7 +18,7 @@ struct Outgoing {
   // Message-ID, a push provider's collapse or idempotency id.
   std::string outbox_id;
   Channel channel = Channel::push;
-  std::string user_id;
+  UserId user_id;
   Json payload;  // the notification as the API shows it
 };
 

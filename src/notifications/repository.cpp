@@ -254,37 +254,37 @@ PushSubscription push_subscription(const pqxx::row& r) {
 
 }  // namespace
 
-int forget_between(pqxx::work& tx, const std::string& a, const std::string& b) {
+int forget_between(pqxx::work& tx, const UserId& a, const UserId& b) {
   return tx.exec_params1(kForgetBetween, a, b)["forgotten"].as<int>();
 }
 
-Json settings_of(pqxx::work& tx, const std::string& user_id) {
+Json settings_of(pqxx::work& tx, const UserId& user_id) {
   auto r = tx.exec_params(kSettingsOf, user_id);
   if (r.empty()) return Json::object();
   return db::json_or(r[0], "notification_settings", Json::object());
 }
 
-void turn_off(pqxx::work& tx, const std::string& user_id, const std::string& key) {
-  tx.exec_params(kTurnOff, user_id, key);
-}
+void turn_off(pqxx::work& tx, const UserId& user_id, const std::string& key) { tx.exec_params(kTurnOff, user_id, key); }
 
-Notification insert(pqxx::work& tx, const std::string& user_id, std::string_view type, const Json& content) {
+Notification insert(pqxx::work& tx, const UserId& user_id, std::string_view type, const Json& content) {
   return notification(tx.exec_params1(kInsert, user_id, std::string(type), content.dump()));
 }
 
 std::vector<CoalescedFor> insert_or_coalesce_many(pqxx::work& tx, std::string_view type,
                                                   const std::vector<GroupedContent>& groups) {
   if (groups.empty()) return {};
-  std::vector<std::string> users;
+  std::vector<UserId> users, claimed_users;
   std::vector<std::optional<std::string>> keys;
   for (const auto& g : groups) users.push_back(g.user_id), keys.push_back(g.group_key);
-  std::map<std::pair<std::string, std::string>, const GroupedContent*> by_group;
+  // Each claimed row back to its group by what PostgreSQL returns: a user id in its canonical
+  // form (as a UserId always is) and the key as given.
+  std::map<std::pair<UserId, std::string>, const GroupedContent*> by_group;
   for (const auto& g : groups) by_group[{g.user_id, g.group_key}] = &g;
-  std::vector<std::string> claimed_users, ids;
+  std::vector<std::string> ids;
   std::vector<std::optional<std::string>> claimed_keys, created, contents, counts;
   std::vector<bool> fresh;
   for (const auto& r : tx.exec_params(kClaimGroups, db::uuid_array(users), std::string(type), db::text_array(keys))) {
-    const auto user = r["user_id"].as<std::string>();
+    const auto user = r["user_id"].as<UserId>();
     const auto key = r["group_key"].as<std::string>();
     const auto* g = by_group.at({user, key});
     claimed_users.push_back(user);
@@ -299,20 +299,20 @@ std::vector<CoalescedFor> insert_or_coalesce_many(pqxx::work& tx, std::string_vi
   for (const auto& r : tx.exec_params(kWriteGroups, db::uuid_array(claimed_users), db::text_array(claimed_keys),
                                       db::uuid_array(ids), db::text_array(created), db::text_array(contents),
                                       db::text_array(counts), db::bool_array(fresh), std::string(type)))
-    out.push_back({.user_id = r["user_id"].as<std::string>(),
+    out.push_back({.user_id = r["user_id"].as<UserId>(),
                    .coalesced = {.notification = notification(r), .inserted = r["inserted"].as<bool>()}});
   return out;
 }
 
-std::map<std::string, Json> settings_of_many(pqxx::work& tx, const std::vector<std::string>& user_ids) {
-  std::map<std::string, Json> out;
+std::map<UserId, Json> settings_of_many(pqxx::work& tx, const std::vector<UserId>& user_ids) {
+  std::map<UserId, Json> out;
   for (const auto& r : tx.exec_params(kSettingsOfMany, db::uuid_array(user_ids)))
-    out[r["user_id"].as<std::string>()] = db::json_or(r, "notification_settings", Json::object());
+    out[r["user_id"].as<UserId>()] = db::json_or(r, "notification_settings", Json::object());
   return out;
 }
 
-std::vector<Notification> list(pqxx::work& tx, const std::string& user_id, const std::optional<Cursor>& after,
-                               int limit, bool unread_only) {
+std::vector<Notification> list(pqxx::work& tx, const UserId& user_id, const std::optional<Cursor>& after, int limit,
+                               bool unread_only) {
   const pqxx::result rows = after ? tx.exec_params(unread_only ? kListUnreadAfter : kListAfter, user_id, limit,
                                                    timestamp_literal(after->created_us), after->notification_id)
                                   : tx.exec_params(unread_only ? kListUnread : kList, user_id, limit);
@@ -321,21 +321,21 @@ std::vector<Notification> list(pqxx::work& tx, const std::string& user_id, const
   return out;
 }
 
-int unread_count(pqxx::work& tx, const std::string& user_id) {
+int unread_count(pqxx::work& tx, const UserId& user_id) {
   return tx.exec_params1(kUnreadCount, user_id)["unread"].as<int>();
 }
 
-std::optional<Notification> mark_read(pqxx::work& tx, const std::string& user_id, const std::string& notification_id) {
+std::optional<Notification> mark_read(pqxx::work& tx, const UserId& user_id, const std::string& notification_id) {
   auto r = tx.exec_params(kMarkRead, user_id, notification_id);
   if (r.empty()) return std::nullopt;
   return notification(r[0]);
 }
 
-int mark_all_read(pqxx::work& tx, const std::string& user_id) {
+int mark_all_read(pqxx::work& tx, const UserId& user_id) {
   return tx.exec_params1(kMarkAllRead, user_id)["marked"].as<int>();
 }
 
-void queue(pqxx::work& tx, const std::string& notification_id, const std::string& user_id, Channel channel,
+void queue(pqxx::work& tx, const std::string& notification_id, const UserId& user_id, Channel channel,
            const Json& payload) {
   tx.exec_params(kQueue, notification_id, user_id, std::string(channel_name(channel)), payload.dump());
 }
@@ -344,7 +344,7 @@ std::vector<OutboxRow> claim(pqxx::work& tx, const std::string& claim, int limit
   std::vector<OutboxRow> out;
   for (const auto& row : tx.exec_params(kClaim, claim, limit, static_cast<int>(lease.count())))
     out.push_back({.outbox_id = row["outbox_id"].as<std::string>(),
-                   .user_id = row["user_id"].as<std::string>(),
+                   .user_id = row["user_id"].as<UserId>(),
                    .channel = channel_from_name(row["channel"].as<std::string>()).value_or(Channel::push),
                    .payload = Json::parse(row["payload"].as<std::string>()),
                    .attempts = row["attempts"].as<int>()});
@@ -370,20 +370,20 @@ Backlog outbox_backlog(pqxx::work& tx) {
   return {.count = r[0].as<long long>(), .oldest_due_seconds = r[1].as<double>()};
 }
 
-int count_other_push_subscriptions(pqxx::work& tx, const std::string& user_id, const std::string& endpoint) {
+int count_other_push_subscriptions(pqxx::work& tx, const UserId& user_id, const std::string& endpoint) {
   return tx.exec_params1(kCountOtherPushSubscriptions, user_id, endpoint)["n"].as<int>();
 }
 
-SavedSubscription save_push_subscription(pqxx::work& tx, const std::string& user_id, const PushSubscriptionInput& in) {
+SavedSubscription save_push_subscription(pqxx::work& tx, const UserId& user_id, const PushSubscriptionInput& in) {
   auto r = tx.exec_params1(kSavePushSubscription, user_id, in.endpoint, in.p256dh, in.auth);
   return {.subscription = push_subscription(r), .created = r["created"].as<bool>()};
 }
 
-bool delete_push_subscription(pqxx::work& tx, const std::string& user_id, const std::string& endpoint) {
+bool delete_push_subscription(pqxx::work& tx, const UserId& user_id, const std::string& endpoint) {
   return tx.exec_params(kDeletePushSubscription, user_id, endpoint).affected_rows() > 0;
 }
 
-std::vector<PushSubscription> push_subscriptions_of(pqxx::work& tx, const std::string& user_id) {
+std::vector<PushSubscription> push_subscriptions_of(pqxx::work& tx, const UserId& user_id) {
   std::vector<PushSubscription> out;
   for (const auto& r : tx.exec_params(kPushSubscriptionsOf, user_id)) out.push_back(push_subscription(r));
   return out;
@@ -394,7 +394,7 @@ void forget_push_subscription(pqxx::work& tx, const std::string& subscription_id
 }
 
 bool start_push_delivery(pqxx::work& tx, const std::string& outbox_id, const std::string& subscription_id,
-                         const std::string& user_id) {
+                         const UserId& user_id) {
   return !tx.exec_params(kStartPushDelivery, outbox_id, subscription_id, user_id).empty();
 }
 
@@ -404,7 +404,7 @@ void finish_push_delivery(pqxx::work& tx, const std::string& outbox_id, const st
   if (outcome == "sent") tx.exec_params(kTouchPushSubscription, subscription_id);
 }
 
-std::string language_of(pqxx::work& tx, const std::string& user_id) {
+std::string language_of(pqxx::work& tx, const UserId& user_id) {
   auto r = tx.exec_params(kLanguageOf, user_id);
   return r.empty() ? std::string("en") : r[0][0].as<std::string>();
 }

@@ -11,6 +11,7 @@
 #include <pqxx/pqxx>
 
 #include "core/backlog.hpp"
+#include "core/id.hpp"
 #include "core/json.hpp"
 #include "notifications/model.hpp"
 
@@ -18,12 +19,12 @@ namespace pm::notifications::repository {
 
 // The user's notification_settings object (an empty object when the user has no preferences row).
 // Deletes both users' notifications about the other (and so their undelivered deliveries).
-int forget_between(pqxx::work& tx, const std::string& a, const std::string& b);
-Json settings_of(pqxx::work& tx, const std::string& user_id);
+int forget_between(pqxx::work& tx, const UserId& a, const UserId& b);
+Json settings_of(pqxx::work& tx, const UserId& user_id);
 // Sets the user's notification_settings `key` to false (nothing for an account that is gone).
-void turn_off(pqxx::work& tx, const std::string& user_id, const std::string& key);
+void turn_off(pqxx::work& tx, const UserId& user_id, const std::string& key);
 
-Notification insert(pqxx::work& tx, const std::string& user_id, std::string_view type, const Json& content);
+Notification insert(pqxx::work& tx, const UserId& user_id, std::string_view type, const Json& content);
 // Inserts, or folds into each user's unread notification of this type and group: content replaced
 // by `content` with "count" `count` more than before, created_at now (`inserted` says which
 // happened). Many groups at once (each user and group once), in two statements: the groups claimed,
@@ -33,35 +34,37 @@ struct Coalesced {
   bool inserted = false;
 };
 struct GroupedContent {
-  std::string user_id, group_key;
+  UserId user_id;
+  std::string group_key;
   Json content;
   int count = 1;
 };
 struct CoalescedFor {
-  std::string user_id;
+  UserId user_id;
   Coalesced coalesced;
 };
 std::vector<CoalescedFor> insert_or_coalesce_many(pqxx::work& tx, std::string_view type,
                                                   const std::vector<GroupedContent>& groups);
 // The notification_settings of each of these users who has a preferences row.
-std::map<std::string, Json> settings_of_many(pqxx::work& tx, const std::vector<std::string>& user_ids);
+std::map<UserId, Json> settings_of_many(pqxx::work& tx, const std::vector<UserId>& user_ids);
 
 // The user's notifications newest first, after the cursor, at most `limit`.
-std::vector<Notification> list(pqxx::work& tx, const std::string& user_id, const std::optional<Cursor>& after,
-                               int limit, bool unread_only);
-int unread_count(pqxx::work& tx, const std::string& user_id);
+std::vector<Notification> list(pqxx::work& tx, const UserId& user_id, const std::optional<Cursor>& after, int limit,
+                               bool unread_only);
+int unread_count(pqxx::work& tx, const UserId& user_id);
 // Marks one of the user's notifications read and returns it; nullopt if the user has no such one.
-std::optional<Notification> mark_read(pqxx::work& tx, const std::string& user_id, const std::string& notification_id);
+std::optional<Notification> mark_read(pqxx::work& tx, const UserId& user_id, const std::string& notification_id);
 // Marks all the user's unread notifications read; returns how many.
-int mark_all_read(pqxx::work& tx, const std::string& user_id);
+int mark_all_read(pqxx::work& tx, const UserId& user_id);
 
 // ---- the outbox ----
 
-void queue(pqxx::work& tx, const std::string& notification_id, const std::string& user_id, Channel channel,
+void queue(pqxx::work& tx, const std::string& notification_id, const UserId& user_id, Channel channel,
            const Json& payload);
 
 struct OutboxRow {
-  std::string outbox_id, user_id;
+  std::string outbox_id;
+  UserId user_id;
   Channel channel = Channel::push;
   Json payload;
   int attempts = 0;  // including this claim
@@ -83,19 +86,19 @@ Backlog outbox_backlog(pqxx::work& tx);
 // ---- Web Push (migrations/0024) ----
 
 // The user's subscriptions other than `endpoint`.
-int count_other_push_subscriptions(pqxx::work& tx, const std::string& user_id, const std::string& endpoint);
+int count_other_push_subscriptions(pqxx::work& tx, const UserId& user_id, const std::string& endpoint);
 // Stores the subscription; an endpoint already known (the same browser, its keys renewed, or now
 // signed in as someone else) is taken over by this user with these keys. `created`: it was new.
-SavedSubscription save_push_subscription(pqxx::work& tx, const std::string& user_id, const PushSubscriptionInput& in);
+SavedSubscription save_push_subscription(pqxx::work& tx, const UserId& user_id, const PushSubscriptionInput& in);
 // Deletes the user's subscription with this endpoint; false when the user has none such.
-bool delete_push_subscription(pqxx::work& tx, const std::string& user_id, const std::string& endpoint);
-std::vector<PushSubscription> push_subscriptions_of(pqxx::work& tx, const std::string& user_id);
+bool delete_push_subscription(pqxx::work& tx, const UserId& user_id, const std::string& endpoint);
+std::vector<PushSubscription> push_subscriptions_of(pqxx::work& tx, const UserId& user_id);
 // The push service said the subscription is gone (404/410): removed, its deliveries with it.
 void forget_push_subscription(pqxx::work& tx, const std::string& subscription_id);
 // At most once: records that outbox row `outbox_id` is about to be pushed to a subscription and
 // returns true, unless it was before with any outcome but 'retry' (then false: do not send).
 bool start_push_delivery(pqxx::work& tx, const std::string& outbox_id, const std::string& subscription_id,
-                         const std::string& user_id);
+                         const UserId& user_id);
 // The outcome of a started delivery: "sent", "retry" or "failed", with the push service's status
 // (0: none). A sent one also marks the subscription used.
 void finish_push_delivery(pqxx::work& tx, const std::string& outbox_id, const std::string& subscription_id,
@@ -104,6 +107,6 @@ void finish_push_delivery(pqxx::work& tx, const std::string& outbox_id, const st
 // nullopt when it is gone or already read.
 std::optional<Json> unread_content(pqxx::work& tx, const std::string& notification_id);
 // The language the user reads their mails and pushes in (user_preferences.language; "en" if none).
-std::string language_of(pqxx::work& tx, const std::string& user_id);
+std::string language_of(pqxx::work& tx, const UserId& user_id);
 
 }  // namespace pm::notifications::repository

@@ -13,7 +13,7 @@ void add_routes(http::Router& router, auth::Service& auth, Service& service) {
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
                auto query = ListQuery::parse(req.query("cursor"), req.query("limit"), req.query("unread"));
                if (!query) return http::problem_response(query.error(), req.request_id);
-               return http::reply(req, service.list(who.user_id.str(), *query));
+               return http::reply(req, service.list(who.user_id, *query));
              }));
   // One click in a mail program (RFC 8058): no session, the token is the authority.
   router.add(Method::post, "/api/v1/notifications/unsubscribe", [&service](Request& req) {
@@ -24,11 +24,11 @@ void add_routes(http::Router& router, auth::Service& auth, Service& service) {
   });
   router.add(Method::post, "/api/v1/notifications/read-all",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
-               return http::reply(req, service.mark_all_read(who.user_id.str()));
+               return http::reply(req, service.mark_all_read(who.user_id));
              }));
   router.add(Method::post, "/api/v1/notifications/{notification_id}/read",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
-               return http::reply(req, service.mark_read(who.user_id.str(), req.params.at("notification_id")));
+               return http::reply(req, service.mark_read(who.user_id, req.params.at("notification_id")));
              }));
 
   // Web Push (docs/notifications.md "Push"): the key a browser subscribes with, and its subscription.
@@ -38,7 +38,7 @@ void add_routes(http::Router& router, auth::Service& auth, Service& service) {
   router.add(Method::post, "/api/v1/me/push-subscriptions",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
                return http::with_input<PushSubscriptionInput>(req, [&](const PushSubscriptionInput& in) {
-                 auto saved = service.subscribe_push(who.user_id.str(), in);
+                 auto saved = service.subscribe_push(who.user_id, in);
                  const auto status = saved && !saved->created ? Status::ok : Status::created;
                  return http::reply(req, saved, status,
                                     [](const SavedSubscription& s) { return s.subscription.to_json(); });
@@ -51,7 +51,7 @@ void add_routes(http::Router& router, auth::Service& auth, Service& service) {
                  return http::problem_response(
                      Problem("validation-failed", "the query parameter endpoint names the subscription"),
                      req.request_id);
-               return http::reply(req, service.unsubscribe_push(who.user_id.str(), *endpoint));
+               return http::reply(req, service.unsubscribe_push(who.user_id, *endpoint));
              }));
 }
 

@@ -15,7 +15,7 @@ namespace {
 Problem notification_not_found() { return Problem("not-found", "there is no such notification among yours"); }
 
 // One outbox row per channel the user has on; the payload is the notification as recorded.
-void queue_deliveries(pqxx::work& tx, const std::string& user_id, const Json& settings, const Json& notification) {
+void queue_deliveries(pqxx::work& tx, const UserId& user_id, const Json& settings, const Json& notification) {
   for (auto channel : kChannels)
     if (setting_on(settings, channel_name(channel)))
       repository::queue(tx, notification["notification_id"], user_id, channel, notification);
@@ -23,7 +23,7 @@ void queue_deliveries(pqxx::work& tx, const std::string& user_id, const Json& se
 
 }  // namespace
 
-std::optional<Json> Service::record(pqxx::work& tx, const std::string& user_id, Type type, const Json& content) {
+std::optional<Json> Service::record(pqxx::work& tx, const UserId& user_id, Type type, const Json& content) {
   // Usually someone else's notification (the recipient of a message or a like): the caller's own
   // row-level policies refuse it, the notification service writes it as the system.
   db::AsSystem system(tx);
@@ -34,7 +34,7 @@ std::optional<Json> Service::record(pqxx::work& tx, const std::string& user_id, 
   return out;
 }
 
-std::optional<Json> Service::record_coalesced(pqxx::work& tx, const std::string& user_id, Type type,
+std::optional<Json> Service::record_coalesced(pqxx::work& tx, const UserId& user_id, Type type,
                                               const std::string& group_key, const Json& content) {
   auto recorded =
       record_coalesced_many(tx, type, {{.user_id = user_id, .group_key = group_key, .content = content, .count = 1}});
@@ -42,13 +42,13 @@ std::optional<Json> Service::record_coalesced(pqxx::work& tx, const std::string&
   return std::move(recorded.front().second);
 }
 
-std::vector<std::pair<std::string, Json>> Service::record_coalesced_many(pqxx::work& tx, Type type,
-                                                                         const std::vector<Coalescing>& groups) {
+std::vector<std::pair<UserId, Json>> Service::record_coalesced_many(pqxx::work& tx, Type type,
+                                                                    const std::vector<Coalescing>& groups) {
   db::AsSystem system(tx);  // as in record()
-  std::vector<std::string> users;
+  std::vector<UserId> users;
   for (const auto& g : groups) users.push_back(g.user_id);
   const auto settings = repository::settings_of_many(tx, users);
-  auto settings_of = [&](const std::string& user) {
+  auto settings_of = [&](const UserId& user) {
     auto it = settings.find(user);
     return it == settings.end() ? Json::object() : it->second;
   };
@@ -56,7 +56,7 @@ std::vector<std::pair<std::string, Json>> Service::record_coalesced_many(pqxx::w
   for (const auto& g : groups)
     if (setting_on(settings_of(g.user_id), setting_key(type)))
       wanted.push_back({.user_id = g.user_id, .group_key = g.group_key, .content = g.content, .count = g.count});
-  std::vector<std::pair<std::string, Json>> out;
+  std::vector<std::pair<UserId, Json>> out;
   for (const auto& [user, stored] : repository::insert_or_coalesce_many(tx, type_name(type), wanted)) {
     Json note = stored.notification.to_json();
     if (stored.inserted) queue_deliveries(tx, user, settings_of(user), note);  // as in record_coalesced()
@@ -65,7 +65,7 @@ std::vector<std::pair<std::string, Json>> Service::record_coalesced_many(pqxx::w
   return out;
 }
 
-void Service::announce(const std::string& user_id, const Json& notification) const {
+void Service::announce(const UserId& user_id, const Json& notification) const {
   if (!on_recorded) return;
   try {
     on_recorded(user_id, notification);
@@ -75,7 +75,7 @@ void Service::announce(const std::string& user_id, const Json& notification) con
   }
 }
 
-Result<void> Service::forget_between(const std::string& a, const std::string& b) {
+Result<void> Service::forget_between(const UserId& a, const UserId& b) {
   return db::transact(db_, [&](pqxx::work& tx) -> Result<void> {
     db::AsSystem system(tx);  // the other person's notifications too, whoever asked for the block
     repository::forget_between(tx, a, b);
@@ -94,7 +94,7 @@ Result<Json> Service::unsubscribe(std::string_view token) {
   });
 }
 
-Result<NotificationPage> Service::list(const std::string& user_id, const ListQuery& query) {
+Result<NotificationPage> Service::list(const UserId& user_id, const ListQuery& query) {
   return db::transact(db_, [&](pqxx::work& tx) -> Result<NotificationPage> {
     NotificationPage page;
     // One more than the page: whether there is a next page, without a count.
@@ -109,7 +109,7 @@ Result<NotificationPage> Service::list(const std::string& user_id, const ListQue
   });
 }
 
-Result<Notification> Service::mark_read(const std::string& user_id, const std::string& notification_id) {
+Result<Notification> Service::mark_read(const UserId& user_id, const std::string& notification_id) {
   if (!crypto::is_uuid(notification_id)) return std::unexpected(notification_not_found());
   return db::transact(db_, [&](pqxx::work& tx) -> Result<Notification> {
     auto n = repository::mark_read(tx, user_id, crypto::canonical_uuid(notification_id));
@@ -118,13 +118,13 @@ Result<Notification> Service::mark_read(const std::string& user_id, const std::s
   });
 }
 
-Result<MarkedRead> Service::mark_all_read(const std::string& user_id) {
+Result<MarkedRead> Service::mark_all_read(const UserId& user_id) {
   return db::transact(db_, [&](pqxx::work& tx) -> Result<MarkedRead> {
     return MarkedRead{.count = repository::mark_all_read(tx, user_id)};
   });
 }
 
-Result<SavedSubscription> Service::subscribe_push(const std::string& user_id, const PushSubscriptionInput& in) {
+Result<SavedSubscription> Service::subscribe_push(const UserId& user_id, const PushSubscriptionInput& in) {
   if (!names_push_service(push_service_hosts_, in.endpoint))
     return std::unexpected(invalid_field("endpoint", "is not the address of a known push service"));
   return db::transact(db_, [&](pqxx::work& tx) -> Result<SavedSubscription> {
@@ -139,7 +139,7 @@ Result<SavedSubscription> Service::subscribe_push(const std::string& user_id, co
   });
 }
 
-Result<void> Service::unsubscribe_push(const std::string& user_id, const std::string& endpoint) {
+Result<void> Service::unsubscribe_push(const UserId& user_id, const std::string& endpoint) {
   return db::transact(db_, [&](pqxx::work& tx) -> Result<void> {
     if (!repository::delete_push_subscription(tx, user_id, endpoint))
       return std::unexpected(Problem("not-found", "you have no push subscription with this endpoint"));

@@ -9,6 +9,7 @@
 
 #include <pqxx/pqxx>
 
+#include "core/id.hpp"
 #include "core/json.hpp"
 #include "db/pool.hpp"
 #include "notifications/model.hpp"
@@ -27,43 +28,44 @@ class Service {
   // that caused it commits. Nothing is written when the user turned the type off; otherwise an
   // outbox row is queued for each channel (email, push) the user has on. Returns the notification
   // as the API shows it, or nullopt when suppressed. After commit, pass it to announce().
-  std::optional<Json> record(pqxx::work& tx, const std::string& user_id, Type type, const Json& content);
+  std::optional<Json> record(pqxx::work& tx, const UserId& user_id, Type type, const Json& content);
 
   // Like record(), but while the user has an UNREAD notification of this type and `group_key`
   // (e.g. message.new and the conversation id), that one is updated instead: content replaced by
   // `content` (the newest preview) with "count" one higher, created_at now, and no second
   // delivery queued. Returns the notification (new or updated), or nullopt when suppressed.
-  std::optional<Json> record_coalesced(pqxx::work& tx, const std::string& user_id, Type type,
-                                       const std::string& group_key, const Json& content);
+  std::optional<Json> record_coalesced(pqxx::work& tx, const UserId& user_id, Type type, const std::string& group_key,
+                                       const Json& content);
 
   // record_coalesced for many users and groups at once (each user and group once; `count` each),
   // in a few statements whatever their number: what the deferred step of message sends records.
   // Returns each recorded notification with its user (the suppressed ones are absent).
   struct Coalescing {
-    std::string user_id, group_key;
+    UserId user_id;
+    std::string group_key;
     Json content;
     int count = 1;
   };
-  std::vector<std::pair<std::string, Json>> record_coalesced_many(pqxx::work& tx, Type type,
-                                                                  const std::vector<Coalescing>& groups);
+  std::vector<std::pair<UserId, Json>> record_coalesced_many(pqxx::work& tx, Type type,
+                                                             const std::vector<Coalescing>& groups);
 
   // The live-push hook: callers invoke announce() for each notification record*() returned, after
   // their transaction committed (never before: a rolled-back change must push nothing). The
   // realtime hub sets on_recorded at wiring time, before serving starts, to send
   // `notification.new` to the user's sockets; unset, announce() does nothing.
-  std::function<void(const std::string& user_id, const Json& notification)> on_recorded;
-  void announce(const std::string& user_id, const Json& notification) const;
+  std::function<void(const UserId& user_id, const Json& notification)> on_recorded;
+  void announce(const UserId& user_id, const Json& notification) const;
 
   // After a block: neither keeps a notification naming the other, nor gets one still queued.
-  Result<void> forget_between(const std::string& a, const std::string& b);
+  Result<void> forget_between(const UserId& a, const UserId& b);
 
   // The user's notifications newest first.
-  Result<NotificationPage> list(const std::string& user_id, const ListQuery& query);
+  Result<NotificationPage> list(const UserId& user_id, const ListQuery& query);
   // Marks one of the user's notifications read and returns it; 404 for an absent id or anyone
   // else's (indistinguishable, so ids reveal nothing).
-  Result<Notification> mark_read(const std::string& user_id, const std::string& notification_id);
+  Result<Notification> mark_read(const UserId& user_id, const std::string& notification_id);
   // Marks all the user's notifications read.
-  Result<MarkedRead> mark_all_read(const std::string& user_id);
+  Result<MarkedRead> mark_all_read(const UserId& user_id);
 
   // The one-click unsubscribe of notification mails: the token's user gets the token's type
   // turned off ({"setting": key, "enabled": false}); 400 invalid-token for a malformed or forged one.
@@ -73,8 +75,8 @@ class Service {
   // Web Push: a browser's subscription stored for the user (at most kMaxPushSubscriptionsPerUser:
   // 409 "push-subscription-limit" beyond; 400 "validation-failed" for an endpoint that is not one of
   // the configured push services), and removed by its endpoint (404 unless the user's own).
-  Result<SavedSubscription> subscribe_push(const std::string& user_id, const PushSubscriptionInput& in);
-  Result<void> unsubscribe_push(const std::string& user_id, const std::string& endpoint);
+  Result<SavedSubscription> subscribe_push(const UserId& user_id, const PushSubscriptionInput& in);
+  Result<void> unsubscribe_push(const UserId& user_id, const std::string& endpoint);
   // The VAPID public key browsers subscribe with (base64url); empty while push is off (no key).
   std::string push_public_key;
   // 404 "push-not-configured" while push_public_key is empty.

@@ -17,9 +17,9 @@ std::string signed_text(std::string_view user_id, std::string_view key) {
 
 }  // namespace
 
-std::string UnsubscribeTokens::make(const std::string& user_id, Type type) const {
+std::string UnsubscribeTokens::make(const UserId& user_id, Type type) const {
   const auto key = setting_key(type);
-  return user_id + "." + std::string(key) + "." + mac_(signed_text(user_id, key));
+  return user_id.str() + "." + std::string(key) + "." + mac_(signed_text(user_id.str(), key));
 }
 
 std::optional<Unsubscription> UnsubscribeTokens::read(std::string_view token) const {
@@ -29,14 +29,15 @@ std::optional<Unsubscription> UnsubscribeTokens::read(std::string_view token) co
   const auto user_id = token.substr(0, first);
   const auto key = token.substr(first + 1, second - first - 1);
   const auto mac = token.substr(second + 1);
-  if (!crypto::is_uuid(user_id)) return std::nullopt;
+  const auto user = UserId::parse(user_id);
+  if (!user) return std::nullopt;
   std::optional<Type> type;
   for (auto t : kAllTypes)
     if (setting_key(t) == key) type = t;
   if (!type) return std::nullopt;
   const auto expected = mac_(signed_text(user_id, key));
   if (mac.size() != expected.size() || CRYPTO_memcmp(mac.data(), expected.data(), mac.size()) != 0) return std::nullopt;
-  return Unsubscription{.user_id = std::string(user_id), .type = *type};
+  return Unsubscription{.user_id = *user, .type = *type};
 }
 
 }  // namespace pm::notifications

@@ -13,19 +13,20 @@
 #include <string_view>
 
 #include "core/field_cipher.hpp"
+#include "core/id.hpp"
 #include "notifications/model.hpp"
 
 namespace pm::notifications {
 
 struct Unsubscription {
-  std::string user_id;
+  UserId user_id;
   Type type;
 };
 
 class UnsubscribeTokens {
  public:
   explicit UnsubscribeTokens(const crypto::BlindIndex& mac) : mac_(mac) {}
-  std::string make(const std::string& user_id, Type type) const;
+  std::string make(const UserId& user_id, Type type) const;
   // Whose setting and which, or nullopt for a malformed or forged token.
   std::optional<Unsubscription> read(std::string_view token) const;
 

@@ -37,7 +37,7 @@ std::optional<Json> record_change(pqxx::work& tx, notifications::Service& notifi
   why["previous_status"] = before.payment_status;
   why["cancel_at_period_end"] = after.cancel_at_period_end;
   admin::record(tx, {.event = "subscription_changed", .details = why, .subject_id = user_id});
-  return notifications.record(tx, user_id, notifications::Type::subscription_changed,
+  return notifications.record(tx, UserId(user_id), notifications::Type::subscription_changed,
                               {{"plan_type", after.plan_type},
                                {"status", after.payment_status},
                                {"cancel_at_period_end", after.cancel_at_period_end}});
@@ -126,7 +126,7 @@ Result<WebhookReceipt> Payments::webhook(const std::string& body, std::string_vi
   auto doc = PM_TRY(parse_json(body));
   auto event = PM_TRY(parse_stripe_event(doc));
   const std::string provider = d_.provider ? d_.provider->name() : d_.config.provider;
-  std::optional<std::pair<std::string, Json>> announce;
+  std::optional<std::pair<UserId, Json>> announce;
   auto receipt = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<WebhookReceipt> {
     db::AsSystem as_system(tx);  // a webhook is no user's request
     WebhookReceipt r{.event_id = event.id};
@@ -150,7 +150,7 @@ Result<WebhookReceipt> Payments::webhook(const std::string& body, std::string_vi
         if (!next.same_as_user_sees(*state))
           if (auto n = record_change(tx, d_.notifications, *owner, *state, next,
                                      {{"event_id", event.id}, {"event_type", event.type}}))
-            announce = {{*owner, *n}};
+            announce = {{UserId(*owner), *n}};
       }
     }
     repository::set_payment_event_outcome(tx, event.id, state ? owner : std::nullopt, r.outcome);
@@ -162,7 +162,7 @@ Result<WebhookReceipt> Payments::webhook(const std::string& body, std::string_vi
 }
 
 Result<int> expire_lapsed(db::Pool& db, notifications::Service& notifications, int grace_days) {
-  std::vector<std::pair<std::string, Json>> announce;
+  std::vector<std::pair<UserId, Json>> announce;
   auto n = db::transact(db, [&](pqxx::work& tx) -> Result<int> {
     db::AsSystem as_system(tx);
     auto lapsed = repository::expire_lapsed(tx, grace_days);
@@ -173,9 +173,9 @@ Result<int> expire_lapsed(db::Pool& db, notifications::Service& notifications, i
                                      {"previous_status", l.previous_status},
                                      {"reason", "lapsed"}},
                          .subject_id = l.user_id});
-      if (auto note = notifications.record(tx, l.user_id, notifications::Type::subscription_changed,
+      if (auto note = notifications.record(tx, UserId(l.user_id), notifications::Type::subscription_changed,
                                            {{"plan_type", l.plan_type}, {"status", l.payment_status}}))
-        announce.emplace_back(l.user_id, *note);
+        announce.emplace_back(UserId(l.user_id), *note);
     }
     return static_cast<int>(lapsed.size());
   });

@@ -36,7 +36,7 @@ TEST_F(Notifications, TheListIsNewestFirstAndCursorPagesCoverItExactlyOnce) {
   auto& app = server_->app();
   ASSERT_TRUE(db::transact(app.db, [&](pqxx::work& tx) -> Result<bool> {
                 for (int i = 0; i < 3; ++i) {
-                  auto n = app.notifications.record(tx, ana.user_id, Type::like_received, {{"n", i}});
+                  auto n = app.notifications.record(tx, ana.id(), Type::like_received, {{"n", i}});
                   recorded.push_back((*n)["notification_id"]);
                 }
                 return true;
@@ -232,7 +232,7 @@ TEST_F(Notifications, ARolledBackChangeLeavesNoNotificationAndNoDelivery) {
   TestUser ana = user("Ana");
   auto& app = server_->app();
   auto r = db::transact(app.db, [&](pqxx::work& tx) -> Result<bool> {
-    EXPECT_TRUE(app.notifications.record(tx, ana.user_id, Type::match_new, {{"n", 1}}).has_value());
+    EXPECT_TRUE(app.notifications.record(tx, ana.id(), Type::match_new, {{"n", 1}}).has_value());
     return std::unexpected(Problem("internal", "the caller's change failed"));
   });
   EXPECT_FALSE(r.has_value());

@@ -75,8 +75,8 @@ class PushDelivery : public ::testing::Test {
                              const std::string& group = "") {
     auto& app = server_->app();
     auto r = db::transact(app.db, [&](pqxx::work& tx) -> Result<std::optional<json>> {
-      return group.empty() ? app.notifications.record(tx, u.user_id, type, content)
-                           : app.notifications.record_coalesced(tx, u.user_id, type, group, content);
+      return group.empty() ? app.notifications.record(tx, u.id(), type, content)
+                           : app.notifications.record_coalesced(tx, u.id(), type, group, content);
     });
     EXPECT_TRUE(r.has_value());
     return r ? *r : std::nullopt;

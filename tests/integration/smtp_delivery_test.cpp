@@ -316,8 +316,7 @@ TEST_F(SmtpDelivery, ANotificationMailUnsubscribesFromItsTypeInOneClick) {
   auto bob = test::sign_up(server, test::unique_email("bob"));
   auto& app = server.app();
   auto recorded = db::transact(app.db, [&](pqxx::work& tx) -> Result<bool> {
-    return app.notifications.record(tx, ada.user_id, notifications::Type::like_received, {{"match_id", ""}})
-        .has_value();
+    return app.notifications.record(tx, ada.id(), notifications::Type::like_received, {{"match_id", ""}}).has_value();
   });
   ASSERT_TRUE(recorded.value_or(false));
   // The notification outbox hands the email to the email outbox (push stays a file).
@@ -439,7 +438,7 @@ TEST_F(SmtpDelivery, MailsArriveInTheLanguageTheUserChoseAndAnUnknownOneIsRefuse
   auto& app = server.app();
   for (const auto* who : {&ada, &bob}) {
     auto recorded = db::transact(app.db, [&](pqxx::work& tx) -> Result<bool> {
-      return app.notifications.record(tx, who->user_id, notifications::Type::like_received, {{"match_id", ""}})
+      return app.notifications.record(tx, who->id(), notifications::Type::like_received, {{"match_id", ""}})
           .has_value();
     });
     ASSERT_TRUE(recorded.value_or(false));

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "core/id.hpp"
 #include "support/test_server.hpp"
 
 namespace pm::test {
@@ -13,6 +14,7 @@ struct TestUser {
   std::string password;
   std::string token;
   Headers auth() const { return {{"Authorization", "Bearer " + token}}; }
+  UserId id() const { return UserId(user_id); }
 };
 
 // Signs up a new adult user through the API (fails the test if that does not give 201).

@@ -24,7 +24,7 @@ TestUser NotificationApi::user(const std::string& name) { return sign_up(*server
 std::optional<Json> NotificationApi::record(const TestUser& u, notifications::Type type, const Json& content) {
   auto& app = server_->app();
   auto r = db::transact(app.db, [&](pqxx::work& tx) -> Result<std::optional<Json>> {
-    return app.notifications.record(tx, u.user_id, type, content);
+    return app.notifications.record(tx, u.id(), type, content);
   });
   EXPECT_TRUE(r.has_value()) << r.error().detail;
   return r ? *r : std::nullopt;
@@ -34,7 +34,7 @@ std::optional<Json> NotificationApi::record_coalesced(const TestUser& u, notific
                                                       const std::string& group, const Json& content) {
   auto& app = server_->app();
   auto r = db::transact(app.db, [&](pqxx::work& tx) -> Result<std::optional<Json>> {
-    return app.notifications.record_coalesced(tx, u.user_id, type, group, content);
+    return app.notifications.record_coalesced(tx, u.id(), type, group, content);
   });
   EXPECT_TRUE(r.has_value()) << r.error().detail;
   return r ? *r : std::nullopt;

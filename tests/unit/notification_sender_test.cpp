@@ -32,7 +32,7 @@ TEST(JsonFileSender, WritesOneFileNamedByTheOutboxId) {
   JsonFileSender sender(dir.path.string());
   const Outgoing out{.outbox_id = crypto::uuid_v4(),
                      .channel = Channel::email,
-                     .user_id = crypto::uuid_v4(),
+                     .user_id = UserId(crypto::uuid_v4()),
                      .payload = {{"notification_id", "n1"}, {"type", "match.new"}}};
   ASSERT_TRUE(sender.send(out).has_value());
   EXPECT_EQ(dir.names(), std::vector<std::string>{out.outbox_id + ".json"});
@@ -46,8 +46,10 @@ TEST(JsonFileSender, WritesOneFileNamedByTheOutboxId) {
 TEST(JsonFileSender, SendingAnIdAgainLeavesTheOneCopyAsItWas) {
   test::TempDir dir("pm-notif");
   JsonFileSender sender(dir.path.string());
-  Outgoing out{
-      .outbox_id = crypto::uuid_v4(), .channel = Channel::push, .user_id = crypto::uuid_v4(), .payload = {{"v", 1}}};
+  Outgoing out{.outbox_id = crypto::uuid_v4(),
+               .channel = Channel::push,
+               .user_id = UserId(crypto::uuid_v4()),
+               .payload = {{"v", 1}}};
   ASSERT_TRUE(sender.send(out).has_value());
   const auto first = read_text(dir.path / (out.outbox_id + ".json"));
   out.payload = {{"v", 2}};
@@ -61,7 +63,7 @@ TEST(JsonFileSender, RacingSendsOfOneIdLeaveOneWholeFileAndNoTemporaries) {
   JsonFileSender sender(dir.path.string());
   const Outgoing out{.outbox_id = crypto::uuid_v4(),
                      .channel = Channel::push,
-                     .user_id = crypto::uuid_v4(),
+                     .user_id = UserId(crypto::uuid_v4()),
                      .payload = {{"text", std::string(64 * 1024, 'x')}}};
   std::vector<std::thread> threads;
   for (int i = 0; i < 8; ++i) threads.emplace_back([&] { EXPECT_TRUE(sender.send(out).has_value()); });
@@ -75,7 +77,8 @@ TEST(JsonFileSender, RacingSendsOfOneIdLeaveOneWholeFileAndNoTemporaries) {
 TEST(JsonFileSender, RefusesAnIdThatIsNotAUuid) {
   test::TempDir dir("pm-notif");
   JsonFileSender sender(dir.path.string());
-  auto r = sender.send({.outbox_id = "../escape", .channel = Channel::push, .user_id = "u", .payload = Json::object()});
+  auto r = sender.send(
+      {.outbox_id = "../escape", .channel = Channel::push, .user_id = UserId("u"), .payload = Json::object()});
   EXPECT_FALSE(r.has_value());
   EXPECT_FALSE(fs::exists(dir.path.parent_path() / "escape.json"));
 }
@@ -86,7 +89,7 @@ TEST(JsonFileSender, AnUnwritableFolderIsAFailureToRetry) {
   std::ofstream(dir.path / "file") << "x";
   JsonFileSender sender((dir.path / "file").string());  // a file where the folder should be
   auto r = sender.send(
-      {.outbox_id = crypto::uuid_v4(), .channel = Channel::push, .user_id = "u", .payload = Json::object()});
+      {.outbox_id = crypto::uuid_v4(), .channel = Channel::push, .user_id = UserId("u"), .payload = Json::object()});
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().status, 503);
 }
