@@ -239,9 +239,8 @@ void Service::forget_snapshot() {
 
 std::string Service::plan_of(const UserId& user) {
   actor::Scope as_system(actor::Scope::system());  // reads only this user's subscription
-  auto plan = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::string> {
-    return subscriptions::entitlements_of(tx, user.str()).plan_id;
-  });
+  auto plan = db::transact(
+      d_.db, [&](pqxx::work& tx) -> Result<std::string> { return subscriptions::entitlements_of(tx, user).plan_id; });
   if (!plan) {
     log::warn("feature_flag_plan_unavailable", {{"problem", plan.error().type}, {"next", "free plan"}});
     return subscriptions::kFreePlan;

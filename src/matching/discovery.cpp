@@ -169,7 +169,7 @@ Result<MatchDetail> Discovery::detail(const UserId& user_id, const MatchId& matc
                        .event = "profile_view",
                        .details = {{"match_id", match_id.str()}},
                        .subject_id = (m->user_id_1 == user_id ? m->user_id_2 : m->user_id_1).str()});
-    const bool premium = subscriptions::entitlements_of(tx, user_id.str()).full_insights;
+    const bool premium = subscriptions::entitlements_of(tx, user_id).full_insights;
     Json attributes = Json::array();
     for (const auto& [name, score, description] : repository::attributes_of(tx, match_id))
       attributes.push_back({{"name", name}, {"score", score}, {"description", description}});
@@ -263,7 +263,7 @@ Result<MatchView> Discovery::rewind(const UserId& user_id) {
     return std::unexpected(off);
   }
   auto rewound = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<repository::MatchRow> {
-    if (!subscriptions::entitlements_of(tx, user_id.str()).rewind)
+    if (!subscriptions::entitlements_of(tx, user_id).rewind)
       return std::unexpected(
           subscriptions::premium_required(tx, "rewind", "rewinding a pass is not part of your plan"));
     auto row = repository::rewind_last_pass(tx, user_id);
@@ -279,7 +279,7 @@ Result<MatchView> Discovery::rewind(const UserId& user_id) {
 Result<LikesReceived> Discovery::likes_received(const UserId& user_id) {
   auto [rows, out] = PM_TRY(
       db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::pair<std::vector<repository::MatchRow>, LikesReceived>> {
-        const bool who_liked_me = subscriptions::entitlements_of(tx, user_id.str()).who_liked_me;
+        const bool who_liked_me = subscriptions::entitlements_of(tx, user_id).who_liked_me;
         auto received = repository::likes_received(tx, user_id, who_liked_me ? kCachedMatches : 0);
         LikesReceived likes{.count = received.count};
         if (who_liked_me)

@@ -14,7 +14,7 @@ constexpr auto kDay = std::chrono::hours(24);
 
 Result<Generated> Service::generate_now(const std::string& user_id) {
   const auto plan = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<subscriptions::Entitlements> {
-    return subscriptions::entitlements_of(tx, user_id);
+    return subscriptions::entitlements_of(tx, UserId(user_id));
   }));
   const cache::Limit limit{.max = plan.generations_per_day, .window = kDay};
   auto decision = PM_TRY(cache::hit(d_.redis, "ratelimit:ai:generate:" + user_id, limit));
@@ -29,7 +29,7 @@ Result<Liked> Service::like(const UserId& user_id, const MatchId& match_id) {
   // A plan with a daily budget of likes counts each like asked for; past it, 403 premium-required
   // naming the plans without a limit, with when the budget starts again.
   auto refused = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<Problem>> {
-    const auto plan = subscriptions::entitlements_of(tx, user_id.str());
+    const auto plan = subscriptions::entitlements_of(tx, user_id);
     if (!plan.likes_per_day) return std::nullopt;
     auto decision =
         PM_TRY(cache::hit(d_.redis, "ratelimit:likes:" + user_id.str(), {.max = *plan.likes_per_day, .window = kDay}));

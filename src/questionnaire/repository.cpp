@@ -157,7 +157,7 @@ std::optional<Bank> load_bank(pqxx::work& tx, const std::string& bank_key) {
 }
 
 bool is_premium(pqxx::work& tx, const UserId& user_id) {
-  return subscriptions::entitlements_of(tx, user_id.str()).premium_questions;
+  return subscriptions::entitlements_of(tx, user_id).premium_questions;
 }
 
 std::map<std::string, StoredAnswer> load_answers(pqxx::work& tx, const UserId& user_id, const std::string& bank_key) {

@@ -174,14 +174,15 @@ Result<admin::TrailPage> Service::audit_trail(const std::string& staff_id, const
 
 Result<subscriptions::Subscription> Service::grant_plan(const std::string& staff_id, const std::string& user_id,
                                                         const PlanGrantInput& in) {
-  if (!crypto::is_uuid(user_id)) return std::unexpected(Problem("not-found", "there is no such user"));
+  const auto user = UserId::parse(user_id);
+  if (!user) return std::unexpected(Problem("not-found", "there is no such user"));
   actor::Scope as_system(actor::Scope::system());
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<subscriptions::Subscription> {
-    auto s = PM_TRY(subscriptions::grant_comp(tx, user_id, in.plan_id, in.days));
+    auto s = PM_TRY(subscriptions::grant_comp(tx, *user, in.plan_id, in.days));
     admin::record(tx, {.user_id = staff_id,
                        .event = "plan_granted",
                        .details = {{"plan_id", in.plan_id}, {"days", in.days}},
-                       .subject_id = user_id});
+                       .subject_id = user->str()});
     return s;
   });
 }

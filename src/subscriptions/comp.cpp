@@ -4,7 +4,7 @@
 
 namespace pm::subscriptions {
 
-Result<Subscription> grant_comp(pqxx::work& tx, const std::string& user_id, const std::string& plan_id, int days) {
+Result<Subscription> grant_comp(pqxx::work& tx, const UserId& user_id, const std::string& plan_id, int days) {
   if (!repository::plan_exists(tx, plan_id)) {
     Problem p("validation-failed", "there is no such plan");
     p.extensions["errors"] =

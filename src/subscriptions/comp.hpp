@@ -12,6 +12,6 @@
 namespace pm::subscriptions {
 
 // 400 validation-failed for a plan that does not exist; 404 for a user without a subscription row.
-Result<Subscription> grant_comp(pqxx::work& tx, const std::string& user_id, const std::string& plan_id, int days);
+Result<Subscription> grant_comp(pqxx::work& tx, const UserId& user_id, const std::string& plan_id, int days);
 
 }  // namespace pm::subscriptions

@@ -4,13 +4,9 @@
 
 namespace pm::subscriptions {
 
-Entitlements entitlements_of(pqxx::work& tx, const std::string& user_id) {
+Entitlements entitlements_of(pqxx::work& tx, const UserId& user_id) {
   if (auto s = repository::subscription_of(tx, user_id)) return s->entitlements;
   return repository::free_entitlements(tx);
-}
-
-bool has_premium(pqxx::work& tx, const std::string& user_id) {
-  return entitlements_of(tx, user_id).plan_id != kFreePlan;
 }
 
 std::vector<std::string> plans_unlocking(pqxx::work& tx, std::string_view feature) {

@@ -20,10 +20,7 @@ namespace pm::subscriptions {
 // (the free plan), "active" (paid for the current period), and the states a payment provider
 // reports for money not received ("pending", "past_due", "unpaid", "canceled", ...): anything but
 // "active" entitles to the free plan's.
-Entitlements entitlements_of(pqxx::work& tx, const std::string& user_id);
-
-// Whether the user's plan in force is a paid one (anything but "free").
-bool has_premium(pqxx::work& tx, const std::string& user_id);
+Entitlements entitlements_of(pqxx::work& tx, const UserId& user_id);
 
 // The plans that unlock `feature` (an entitlement's name): true, or no limit.
 std::vector<std::string> plans_unlocking(pqxx::work& tx, std::string_view feature);

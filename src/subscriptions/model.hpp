@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/id.hpp"
 #include "core/json.hpp"
 
 namespace pm::subscriptions {

@@ -30,14 +30,14 @@ bool billing_in_force(const BillingState& s, std::int64_t now) {
 }
 
 // The audit entry and the notification of a change the user sees (plan, status, cancellation).
-std::optional<Json> record_change(pqxx::work& tx, notifications::Service& notifications, const std::string& user_id,
+std::optional<Json> record_change(pqxx::work& tx, notifications::Service& notifications, const UserId& user_id,
                                   const BillingState& before, const BillingState& after, Json why) {
   why["plan_type"] = after.plan_type;
   why["status"] = after.payment_status;
   why["previous_status"] = before.payment_status;
   why["cancel_at_period_end"] = after.cancel_at_period_end;
-  admin::record(tx, {.event = "subscription_changed", .details = why, .subject_id = user_id});
-  return notifications.record(tx, UserId(user_id), notifications::Type::subscription_changed,
+  admin::record(tx, {.event = "subscription_changed", .details = why, .subject_id = user_id.str()});
+  return notifications.record(tx, user_id, notifications::Type::subscription_changed,
                               {{"plan_type", after.plan_type},
                                {"status", after.payment_status},
                                {"cancel_at_period_end", after.cancel_at_period_end}});
@@ -68,9 +68,9 @@ Result<CheckoutInput> CheckoutInput::parse(const Json& body) {
   return in;
 }
 
-Result<CheckoutStarted> Payments::checkout(const std::string& user_id, const CheckoutInput& input) {
+Result<CheckoutStarted> Payments::checkout(const UserId& user_id, const CheckoutInput& input) {
   if (!d_.provider) return std::unexpected(Problem("not-ready", "payments are not enabled on this server"));
-  CheckoutRequest request{.user_id = user_id,
+  CheckoutRequest request{.user_id = user_id.str(),
                           .plan_id = input.plan_id,
                           .interval = input.interval,
                           .currency = input.currency,
@@ -92,7 +92,7 @@ Result<CheckoutStarted> Payments::checkout(const std::string& user_id, const Che
   }));
   auto session = PM_TRY(d_.provider->create_checkout(request));
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-    admin::record(tx, {.user_id = user_id,
+    admin::record(tx, {.user_id = user_id.str(),
                        .event = "subscription_checkout",
                        .details = {{"plan_id", input.plan_id},
                                    {"interval", input.interval},
@@ -103,7 +103,7 @@ Result<CheckoutStarted> Payments::checkout(const std::string& user_id, const Che
   return CheckoutStarted{.url = session.url, .session_id = session.id};
 }
 
-Result<Subscription> Payments::cancel(const std::string& user_id) {
+Result<Subscription> Payments::cancel(const UserId& user_id) {
   if (!d_.provider) return std::unexpected(Problem("not-ready", "payments are not enabled on this server"));
   auto state = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<BillingState> {
     auto s = repository::billing_state_for_update(tx, user_id);
@@ -114,7 +114,7 @@ Result<Subscription> Payments::cancel(const std::string& user_id) {
   }));
   if (!state.cancel_at_period_end) PM_TRY(d_.provider->cancel_at_period_end(*state.subscription_id));
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<Subscription> {
-    admin::record(tx, {.user_id = user_id,
+    admin::record(tx, {.user_id = user_id.str(),
                        .event = "subscription_cancel_requested",
                        .details = {{"provider_subscription_id", *state.subscription_id}}});
     return *repository::subscription_of(tx, user_id);
@@ -150,7 +150,7 @@ Result<WebhookReceipt> Payments::webhook(const std::string& body, std::string_vi
         if (!next.same_as_user_sees(*state))
           if (auto n = record_change(tx, d_.notifications, *owner, *state, next,
                                      {{"event_id", event.id}, {"event_type", event.type}}))
-            announce = {{UserId(*owner), *n}};
+            announce = {{*owner, *n}};
       }
     }
     repository::set_payment_event_outcome(tx, event.id, state ? owner : std::nullopt, r.outcome);
@@ -172,10 +172,10 @@ Result<int> expire_lapsed(db::Pool& db, notifications::Service& notifications, i
                                      {"status", l.payment_status},
                                      {"previous_status", l.previous_status},
                                      {"reason", "lapsed"}},
-                         .subject_id = l.user_id});
-      if (auto note = notifications.record(tx, UserId(l.user_id), notifications::Type::subscription_changed,
+                         .subject_id = l.user_id.str()});
+      if (auto note = notifications.record(tx, l.user_id, notifications::Type::subscription_changed,
                                            {{"plan_type", l.plan_type}, {"status", l.payment_status}}))
-        announce.emplace_back(UserId(l.user_id), *note);
+        announce.emplace_back(l.user_id, *note);
     }
     return static_cast<int>(lapsed.size());
   });

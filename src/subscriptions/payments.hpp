@@ -49,10 +49,10 @@ class Payments {
   explicit Payments(Deps deps) : d_(std::move(deps)) {}
 
   // A Checkout Session for the plan's price; the answer's url is the provider's page.
-  Result<CheckoutStarted> checkout(const std::string& user_id, const CheckoutInput& input);
+  Result<CheckoutStarted> checkout(const UserId& user_id, const CheckoutInput& input);
   // Asks the provider to end the user's subscription at the end of its period; the provider's
   // customer.subscription.updated event records it. 404 when there is no paid subscription.
-  Result<Subscription> cancel(const std::string& user_id);
+  Result<Subscription> cancel(const UserId& user_id);
   // A webhook delivery: the raw body and its Stripe-Signature header.
   Result<WebhookReceipt> webhook(const std::string& body, std::string_view signature);
 

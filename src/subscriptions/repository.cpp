@@ -127,7 +127,7 @@ std::vector<Plan> plans(pqxx::work& tx) {
   return out;
 }
 
-std::optional<Subscription> subscription_of(pqxx::work& tx, const std::string& user_id) {
+std::optional<Subscription> subscription_of(pqxx::work& tx, const UserId& user_id) {
   auto rows = tx.exec_params(kSubscriptionOf, user_id);
   if (rows.empty()) return std::nullopt;
   const auto& r = rows[0];
@@ -159,7 +159,7 @@ std::vector<std::string> plans_unlocking(pqxx::work& tx, const std::string& key)
 
 bool plan_exists(pqxx::work& tx, const std::string& plan_id) { return !tx.exec_params(kPlanExists, plan_id).empty(); }
 
-bool set_comp(pqxx::work& tx, const std::string& user_id, const std::string& plan_id, int days) {
+bool set_comp(pqxx::work& tx, const UserId& user_id, const std::string& plan_id, int days) {
   return !tx.exec_params(kSetComp, user_id, plan_id, days).empty();
 }
 
@@ -175,25 +175,24 @@ bool record_payment_event(pqxx::work& tx, const ProviderEvent& event, const std:
   return !tx.exec_params(kRecordEvent, event.id, provider, event.type, event.created, event.subscription_id).empty();
 }
 
-void set_payment_event_outcome(pqxx::work& tx, const std::string& event_id, const std::optional<std::string>& user_id,
+void set_payment_event_outcome(pqxx::work& tx, const std::string& event_id, const std::optional<UserId>& user_id,
                                const std::string& outcome) {
   tx.exec_params(kEventOutcome, event_id, user_id, outcome);
 }
 
-std::optional<std::string> billing_owner(pqxx::work& tx, const ProviderEvent& event) {
+std::optional<UserId> billing_owner(pqxx::work& tx, const ProviderEvent& event) {
   if (event.user_id && crypto::is_uuid(*event.user_id))
-    if (auto rows = tx.exec_params(kOwnerByUser, *event.user_id); !rows.empty())
-      return rows[0]["user_id"].as<std::string>();
+    if (auto rows = tx.exec_params(kOwnerByUser, *event.user_id); !rows.empty()) return rows[0]["user_id"].as<UserId>();
   if (event.subscription_id)
     if (auto rows = tx.exec_params(kOwnerBySubscription, *event.subscription_id); !rows.empty())
-      return rows[0]["user_id"].as<std::string>();
+      return rows[0]["user_id"].as<UserId>();
   if (event.customer_id)
     if (auto rows = tx.exec_params(kOwnerByCustomer, *event.customer_id); !rows.empty())
-      return rows[0]["user_id"].as<std::string>();
+      return rows[0]["user_id"].as<UserId>();
   return std::nullopt;
 }
 
-std::optional<BillingState> billing_state_for_update(pqxx::work& tx, const std::string& user_id) {
+std::optional<BillingState> billing_state_for_update(pqxx::work& tx, const UserId& user_id) {
   auto rows = tx.exec_params(kBillingForUpdate, user_id);
   if (rows.empty()) return std::nullopt;
   const auto& r = rows[0];
@@ -212,7 +211,7 @@ std::optional<BillingState> billing_state_for_update(pqxx::work& tx, const std::
                       .state_at = db::opt<std::int64_t>(r, "state_at")};
 }
 
-void save_billing_state(pqxx::work& tx, const std::string& user_id, const BillingState& s) {
+void save_billing_state(pqxx::work& tx, const UserId& user_id, const BillingState& s) {
   tx.exec_params(kSaveBilling, user_id, s.plan_type, s.payment_status, s.payment_method, s.cancel_at_period_end,
                  s.start_date, s.end_date, s.provider, s.customer_id, s.subscription_id, s.card_brand, s.card_last4,
                  s.grace_until, s.state_at);
@@ -221,7 +220,7 @@ void save_billing_state(pqxx::work& tx, const std::string& user_id, const Billin
 std::vector<Lapsed> expire_lapsed(pqxx::work& tx, int grace_days) {
   std::vector<Lapsed> out;
   for (const auto& r : tx.exec_params(kExpireLapsed, grace_days))
-    out.push_back({.user_id = r["user_id"].as<std::string>(),
+    out.push_back({.user_id = r["user_id"].as<UserId>(),
                    .plan_type = r["plan_type"].as<std::string>(),
                    .payment_status = r["payment_status"].as<std::string>(),
                    .previous_status = r["previous_status"].as<std::string>()});

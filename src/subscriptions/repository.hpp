@@ -17,7 +17,7 @@ std::vector<Plan> plans(pqxx::work& tx);
 
 // The user's subscription_details row with what it entitles to now: the plan's entitlements when
 // it is in force (a paid plan, "active", not ended), else the free plan's. nullopt for no row.
-std::optional<Subscription> subscription_of(pqxx::work& tx, const std::string& user_id);
+std::optional<Subscription> subscription_of(pqxx::work& tx, const UserId& user_id);
 
 // The free plan's entitlements (the defaults of Entitlements if the row is missing).
 Entitlements free_entitlements(pqxx::work& tx);
@@ -28,7 +28,7 @@ std::vector<std::string> plans_unlocking(pqxx::work& tx, const std::string& key)
 // Whether a plan with this id exists.
 bool plan_exists(pqxx::work& tx, const std::string& plan_id);
 // The plan given without payment for `days` (free: no end, nothing to pay). False: no such user.
-bool set_comp(pqxx::work& tx, const std::string& user_id, const std::string& plan_id, int days);
+bool set_comp(pqxx::work& tx, const UserId& user_id, const std::string& plan_id, int days);
 
 // Payments (payments.hpp). ------------------------------------------------------------------------
 
@@ -42,22 +42,23 @@ std::optional<OfferedPrice> price_of(pqxx::work& tx, const std::string& plan_id,
 
 // Stores a webhook event's id once: false when it was stored before (a replay or a retry).
 bool record_payment_event(pqxx::work& tx, const ProviderEvent& event, const std::string& provider);
-void set_payment_event_outcome(pqxx::work& tx, const std::string& event_id, const std::optional<std::string>& user_id,
+void set_payment_event_outcome(pqxx::work& tx, const std::string& event_id, const std::optional<UserId>& user_id,
                                const std::string& outcome);
 
 // Whose subscription an event is about: the user id it carries (if that user exists), else the
 // row holding its subscription id, else its customer id.
-std::optional<std::string> billing_owner(pqxx::work& tx, const ProviderEvent& event);
+std::optional<UserId> billing_owner(pqxx::work& tx, const ProviderEvent& event);
 // The user's billing state, locked until the end of `tx` (nullopt: no row).
-std::optional<BillingState> billing_state_for_update(pqxx::work& tx, const std::string& user_id);
-void save_billing_state(pqxx::work& tx, const std::string& user_id, const BillingState& state);
+std::optional<BillingState> billing_state_for_update(pqxx::work& tx, const UserId& user_id);
+void save_billing_state(pqxx::work& tx, const UserId& user_id, const BillingState& state);
 
 // Ends the plans whose time ran out, returning who and the state they are left in: past_due past
 // its grace (expired); active or trialing past the period's end when cancelled, given without
 // payment, or paid through a provider whose renewal did not come within `grace_days` (canceled,
 // expired).
 struct Lapsed {
-  std::string user_id, plan_type, payment_status, previous_status;
+  UserId user_id;
+  std::string plan_type, payment_status, previous_status;
 };
 std::vector<Lapsed> expire_lapsed(pqxx::work& tx, int grace_days);
 

@@ -9,7 +9,7 @@ Result<PlanList> Service::plans() {
   return db::transact(db_, [&](pqxx::work& tx) -> Result<PlanList> { return PlanList{repository::plans(tx)}; });
 }
 
-Result<Subscription> Service::subscription(const std::string& user_id) {
+Result<Subscription> Service::subscription(const UserId& user_id) {
   return db::transact(db_, [&](pqxx::work& tx) -> Result<Subscription> {
     if (auto s = repository::subscription_of(tx, user_id)) return *s;
     return Subscription{

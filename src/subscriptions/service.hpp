@@ -18,7 +18,7 @@ class Service {
   // Every plan, its entitlements and prices (public: no user's data).
   Result<PlanList> plans();
   // The user's subscription; a user without a row (none is made without one) is on the free plan.
-  Result<Subscription> subscription(const std::string& user_id);
+  Result<Subscription> subscription(const UserId& user_id);
 
  private:
   db::Pool& db_;
