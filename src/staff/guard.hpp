@@ -13,7 +13,7 @@ namespace pm::staff {
 template <class Fn>
 http::Handler staff_only(auth::Service& auth, Service& service, Role needed, Fn fn) {
   return auth::authed(auth, [&service, needed, fn](http::Request& req, const auth::Caller& who) -> http::Response {
-    auto role = service.role_of(who.user_id.str());
+    auto role = service.role_of(who.user_id);
     if (!role) return http::problem_response(role.error(), req.request_id);
     if (!*role || (needed == Role::admin && **role != Role::admin))
       return http::problem_response(

@@ -94,31 +94,31 @@ Report report_from(const pqxx::row& r) {
 
 }  // namespace
 
-std::optional<Role> role_of(pqxx::work& tx, const std::string& user_id) {
+std::optional<Role> role_of(pqxx::work& tx, const UserId& user_id) {
   auto rows = tx.exec_params(kRoleOf, user_id);
   if (rows.empty()) return std::nullopt;
   return role_from(rows[0]["role"].as<std::string>());
 }
 
-void set_role(pqxx::work& tx, const std::string& user_id, Role role) {
+void set_role(pqxx::work& tx, const UserId& user_id, Role role) {
   tx.exec_params(kSetRole, user_id, std::string(to_string(role)));
 }
 
-bool revoke_role(pqxx::work& tx, const std::string& user_id) { return !tx.exec_params(kRevokeRole, user_id).empty(); }
+bool revoke_role(pqxx::work& tx, const UserId& user_id) { return !tx.exec_params(kRevokeRole, user_id).empty(); }
 
-std::optional<std::string> user_by_email_index(pqxx::work& tx, const std::string& email_index) {
+std::optional<UserId> user_by_email_index(pqxx::work& tx, const std::string& email_index) {
   auto rows = tx.exec_params(kUserByEmailIndex, email_index);
   if (rows.empty()) return std::nullopt;
-  return rows[0]["user_id"].as<std::string>();
+  return rows[0]["user_id"].as<UserId>();
 }
 
-std::optional<Json> user_summary(pqxx::work& tx, const std::string& user_id) {
+std::optional<Json> user_summary(pqxx::work& tx, const UserId& user_id) {
   auto rows = tx.exec_params(kUserSummary, user_id);
   if (rows.empty()) return std::nullopt;
   return Json::parse(rows[0]["summary"].as<std::string>());
 }
 
-std::optional<Json> reported_profile(pqxx::work& tx, const std::string& user_id) {
+std::optional<Json> reported_profile(pqxx::work& tx, const UserId& user_id) {
   auto rows = tx.exec_params(kReportedProfile, user_id);
   if (rows.empty()) return std::nullopt;
   return Json::parse(rows[0]["profile"].as<std::string>());

@@ -11,22 +11,23 @@
 
 #include <pqxx/pqxx>
 
+#include "core/id.hpp"
 #include "core/json.hpp"
 #include "staff/model.hpp"
 
 namespace pm::staff::repository {
 
-std::optional<Role> role_of(pqxx::work& tx, const std::string& user_id);
-void set_role(pqxx::work& tx, const std::string& user_id, Role role);
+std::optional<Role> role_of(pqxx::work& tx, const UserId& user_id);
+void set_role(pqxx::work& tx, const UserId& user_id, Role role);
 // Whether the user had a role to revoke.
-bool revoke_role(pqxx::work& tx, const std::string& user_id);
+bool revoke_role(pqxx::work& tx, const UserId& user_id);
 
 // The account with this blind index of its email, if any.
-std::optional<std::string> user_by_email_index(pqxx::work& tx, const std::string& email_index);
+std::optional<UserId> user_by_email_index(pqxx::work& tx, const std::string& email_index);
 // What staff see of an account: name, dates, visibility, restrictions, role, plan, reports against it.
-std::optional<Json> user_summary(pqxx::work& tx, const std::string& user_id);
+std::optional<Json> user_summary(pqxx::work& tx, const UserId& user_id);
 // The reported user's profile as a moderator sees it (nullopt when the account is gone).
-std::optional<Json> reported_profile(pqxx::work& tx, const std::string& user_id);
+std::optional<Json> reported_profile(pqxx::work& tx, const UserId& user_id);
 // The messages of the conversation between the two users, newest first (at most `limit`).
 Json messages_between(pqxx::work& tx, const std::string& a, const std::string& b, int limit);
 

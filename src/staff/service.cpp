@@ -21,7 +21,7 @@ Problem report_not_found() { return Problem("not-found", "there is no such repor
 
 }  // namespace
 
-Result<std::optional<Role>> Service::role_of(const std::string& user_id) {
+Result<std::optional<Role>> Service::role_of(const UserId& user_id) {
   actor::Scope as_system(actor::Scope::system());
   return db::transact(d_.db,
                       [&](pqxx::work& tx) -> Result<std::optional<Role>> { return repository::role_of(tx, user_id); });
@@ -39,8 +39,8 @@ Result<std::string> Service::grant_role(const std::string& email, std::optional<
     // An operator's command: no actor (user_id empty), the account as the subject.
     admin::record(tx, {.event = role ? "staff_role_granted" : "staff_role_revoked",
                        .details = {{"role", role ? Json(std::string(to_string(*role))) : Json(nullptr)}},
-                       .subject_id = *user});
-    return *user;
+                       .subject_id = user->str()});
+    return user->str();
   });
 }
 
@@ -50,7 +50,7 @@ Result<ReportPage> Service::reports(const std::string& status, int limit) {
       d_.db, [&](pqxx::work& tx) -> Result<ReportPage> { return ReportPage{repository::reports(tx, status, limit)}; });
 }
 
-Result<Report> Service::report(const std::string& staff_id, const std::string& raw_id) {
+Result<Report> Service::report(const UserId& staff_id, const std::string& raw_id) {
   if (!crypto::is_uuid(raw_id)) return std::unexpected(report_not_found());
   const std::string report_id = crypto::canonical_uuid(raw_id);
   actor::Scope as_system(actor::Scope::system());
@@ -59,12 +59,12 @@ Result<Report> Service::report(const std::string& staff_id, const std::string& r
     if (!r) return std::unexpected(report_not_found());
     Json reported = {{"profile", nullptr}, {"photos", Json::array()}, {"messages", Json::array()}};
     if (r->reported_id) {
-      if (auto profile = repository::reported_profile(tx, *r->reported_id)) reported["profile"] = *profile;
+      if (auto profile = repository::reported_profile(tx, UserId(*r->reported_id))) reported["profile"] = *profile;
       if (r->reporter_id)
         reported["messages"] = repository::messages_between(tx, *r->reporter_id, *r->reported_id, kMessagesShown);
     }
     r->reported = reported;
-    admin::record(tx, {.user_id = staff_id,
+    admin::record(tx, {.user_id = staff_id.str(),
                        .event = "staff_report_view",
                        .details = {{"report_id", report_id}},
                        .subject_id = r->reported_id.value_or("")});
@@ -77,7 +77,7 @@ Result<Report> Service::report(const std::string& staff_id, const std::string& r
   return found;
 }
 
-Result<Report> Service::act(const std::string& staff_id, const std::string& raw_id, const ActionInput& in) {
+Result<Report> Service::act(const UserId& staff_id, const std::string& raw_id, const ActionInput& in) {
   if (!crypto::is_uuid(raw_id)) return std::unexpected(report_not_found());
   const std::string report_id = crypto::canonical_uuid(raw_id);
   actor::Scope as_system(actor::Scope::system());
@@ -139,8 +139,9 @@ Result<Report> Service::act(const std::string& staff_id, const std::string& raw_
         details["media_id"] = in.media_id;
         break;
     }
-    repository::resolve(tx, report_id, in.action == Action::dismiss ? "dismissed" : "reviewed", in.action, staff_id);
-    admin::record(tx, {.user_id = staff_id, .event = event, .details = details, .subject_id = subject});
+    repository::resolve(tx, report_id, in.action == Action::dismiss ? "dismissed" : "reviewed", in.action,
+                        staff_id.str());
+    admin::record(tx, {.user_id = staff_id.str(), .event = event, .details = details, .subject_id = subject});
     return *repository::report(tx, report_id);
   }));
   // Ending the sessions closes the account's sockets on every node (SessionStore::on_ended).
@@ -149,12 +150,12 @@ Result<Report> Service::act(const std::string& staff_id, const std::string& raw_
   return done;
 }
 
-Result<Json> Service::lookup(const std::string& staff_id, const std::string& email) {
+Result<Json> Service::lookup(const UserId& staff_id, const std::string& email) {
   actor::Scope as_system(actor::Scope::system());
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<Json> {
     auto user = repository::user_by_email_index(tx, d_.email_index(auth::normalize_email(email)));
     // Audited either way: a look-up is access to whether an address has an account.
-    admin::record(tx, {.user_id = staff_id, .event = "staff_user_lookup", .subject_id = user.value_or("")});
+    admin::record(tx, {.user_id = staff_id.str(), .event = "staff_user_lookup", .subject_id = user ? user->str() : ""});
     if (!user) return std::unexpected(Problem("not-found", "no account has this email address"));
     auto summary = repository::user_summary(tx, *user);
     if (!summary) return std::unexpected(Problem("not-found", "no account has this email address"));
@@ -162,41 +163,39 @@ Result<Json> Service::lookup(const std::string& staff_id, const std::string& ema
   });
 }
 
-Result<admin::TrailPage> Service::audit_trail(const std::string& staff_id, const std::string& user_id,
+Result<admin::TrailPage> Service::audit_trail(const UserId& staff_id, const UserId& user_id,
                                               std::optional<long long> before, int limit) {
   actor::Scope as_system(actor::Scope::system());
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<admin::TrailPage> {
-    auto page = admin::trail_of(tx, user_id, before, limit);
-    admin::record(tx, {.user_id = staff_id, .event = "staff_audit_view", .subject_id = user_id});
+    auto page = admin::trail_of(tx, user_id.str(), before, limit);
+    admin::record(tx, {.user_id = staff_id.str(), .event = "staff_audit_view", .subject_id = user_id.str()});
     return page;
   });
 }
 
-Result<subscriptions::Subscription> Service::grant_plan(const std::string& staff_id, const std::string& user_id,
+Result<subscriptions::Subscription> Service::grant_plan(const UserId& staff_id, const UserId& user_id,
                                                         const PlanGrantInput& in) {
-  const auto user = UserId::parse(user_id);
-  if (!user) return std::unexpected(Problem("not-found", "there is no such user"));
   actor::Scope as_system(actor::Scope::system());
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<subscriptions::Subscription> {
-    auto s = PM_TRY(subscriptions::grant_comp(tx, *user, in.plan_id, in.days));
-    admin::record(tx, {.user_id = staff_id,
+    auto s = PM_TRY(subscriptions::grant_comp(tx, user_id, in.plan_id, in.days));
+    admin::record(tx, {.user_id = staff_id.str(),
                        .event = "plan_granted",
                        .details = {{"plan_id", in.plan_id}, {"days", in.days}},
-                       .subject_id = user->str()});
+                       .subject_id = user_id.str()});
     return s;
   });
 }
 
 Result<subscriptions::Subscription> Service::grant_plan_by_email(const std::string& email, const PlanGrantInput& in) {
-  auto user = PM_TRY(([&]() -> Result<std::string> {
+  auto user = PM_TRY(([&]() -> Result<UserId> {
     actor::Scope as_system(actor::Scope::system());
-    return db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::string> {
+    return db::transact(d_.db, [&](pqxx::work& tx) -> Result<UserId> {
       auto u = repository::user_by_email_index(tx, d_.email_index(auth::normalize_email(email)));
       if (!u) return std::unexpected(Problem("not-found", "no account has this email address"));
       return *u;
     });
   }()));
-  return grant_plan("", user, in);
+  return grant_plan(UserId(), user, in);  // no staff member: the command line
 }
 
 }  // namespace pm::staff

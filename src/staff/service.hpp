@@ -33,7 +33,7 @@ class Service {
   explicit Service(Deps deps) : d_(deps) {}
 
   // The user's staff role, if any.
-  Result<std::optional<Role>> role_of(const std::string& user_id);
+  Result<std::optional<Role>> role_of(const UserId& user_id);
   // `perfectmatch admin grant EMAIL ROLE` (role nullopt: revoke). 404 for an unknown address.
   Result<std::string> grant_role(const std::string& email, std::optional<Role> role);
 
@@ -41,18 +41,18 @@ class Service {
   Result<ReportPage> reports(const std::string& status, int limit);
   // One report with what was reported: the reported user's profile and photos (signed URLs) and
   // the messages of the pair's conversation. The look is audited (staff_report_view).
-  Result<Report> report(const std::string& staff_id, const std::string& report_id);
+  Result<Report> report(const UserId& staff_id, const std::string& report_id);
   // Acts on an open report (409 report-resolved otherwise).
-  Result<Report> act(const std::string& staff_id, const std::string& report_id, const ActionInput& input);
+  Result<Report> act(const UserId& staff_id, const std::string& report_id, const ActionInput& input);
 
   // An account by its email address (audited: staff_user_lookup). 404 when none has it.
-  Result<Json> lookup(const std::string& staff_id, const std::string& email);
+  Result<Json> lookup(const UserId& staff_id, const std::string& email);
   // The audit trail of one user (admins): entries by or about them, newest first; the reading is
   // itself audited (staff_audit_view).
-  Result<admin::TrailPage> audit_trail(const std::string& staff_id, const std::string& user_id,
-                                       std::optional<long long> before, int limit);
+  Result<admin::TrailPage> audit_trail(const UserId& staff_id, const UserId& user_id, std::optional<long long> before,
+                                       int limit);
   // Gives the plan for `days` without payment (payment_method "comp"); staff_id empty: the command line.
-  Result<subscriptions::Subscription> grant_plan(const std::string& staff_id, const std::string& user_id,
+  Result<subscriptions::Subscription> grant_plan(const UserId& staff_id, const UserId& user_id,
                                                  const PlanGrantInput& input);
   // The same, by email (the command line).
   Result<subscriptions::Subscription> grant_plan_by_email(const std::string& email, const PlanGrantInput& input);
