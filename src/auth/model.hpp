@@ -5,14 +5,15 @@
 #include <optional>
 #include <string>
 
+#include "core/id.hpp"
 #include "core/json.hpp"
 #include "core/problem.hpp"
 
 namespace pm::auth {
 
 // Where encrypted PII sits: the associated data binding each ciphertext to its row and column.
-inline std::string email_context(std::string_view user_id) { return "users.email:" + std::string(user_id); }
-inline std::string last_name_context(std::string_view user_id) { return "users.last_name:" + std::string(user_id); }
+inline std::string email_context(const UserId& user_id) { return "users.email:" + user_id.str(); }
+inline std::string last_name_context(const UserId& user_id) { return "users.last_name:" + user_id.str(); }
 
 // Trimmed and lower-cased: "  Ada@Example.COM " and "ada@example.com" are one account.
 std::string normalize_email(std::string_view email);
@@ -21,7 +22,7 @@ bool plausible_email(std::string_view normalized);
 
 // A users row as sign-up writes it (email and last name already encrypted).
 struct NewAccount {
-  std::string user_id;
+  UserId user_id;
   std::string email_encrypted;
   std::string email_index;
   std::optional<std::string> password_hash;
@@ -91,7 +92,7 @@ struct ClientInfo {
 
 // The account as sign-up and sign-in return it.
 struct AccountView {
-  std::string user_id;
+  UserId user_id;
   std::string email;
   bool email_verified = false;
   std::string first_name;

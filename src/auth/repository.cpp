@@ -62,7 +62,7 @@ constexpr const char* kCredentialById = R"sql(
 )sql";
 
 CredentialRow credential(const pqxx::row& row) {
-  return {.user_id = row["user_id"].as<std::string>(),
+  return {.user_id = row["user_id"].as<UserId>(),
           .email_encrypted = row["email"].as<std::string>(),
           .password_hash = db::opt<std::string>(row, "password_hash"),
           .email_verified = !row["email_verified_at"].is_null(),
@@ -136,7 +136,7 @@ void insert_user(pqxx::work& tx, const NewAccount& row) {
   tx.exec_params(kInsertFreeSubscription, row.user_id);
 }
 
-Restriction restriction_of(pqxx::work& tx, const std::string& user_id) {
+Restriction restriction_of(pqxx::work& tx, const UserId& user_id) {
   auto rows = tx.exec_params(kRestrictionOf, user_id);
   if (rows.empty()) return {};
   return {.suspended_until = db::opt<std::string>(rows[0], "suspended_until"), .banned = rows[0]["banned"].as<bool>()};
@@ -146,12 +146,12 @@ bool email_banned(pqxx::work& tx, const std::string& email_index) {
   return !tx.exec_params(kEmailBanned, email_index).empty();
 }
 
-std::string suspend(pqxx::work& tx, const std::string& user_id, int days) {
+std::string suspend(pqxx::work& tx, const UserId& user_id, int days) {
   auto rows = tx.exec_params(kSuspend, user_id, days);
   return rows.empty() ? "" : rows[0]["until"].as<std::string>();
 }
 
-void ban(pqxx::work& tx, const std::string& user_id) {
+void ban(pqxx::work& tx, const UserId& user_id) {
   for (const auto& r : tx.exec_params(kBan, user_id))
     if (auto index = db::opt<std::string>(r, "email_index")) tx.exec_params(kBanEmail, *index);
 }
@@ -166,37 +166,37 @@ std::optional<CredentialRow> find_by_email_index(pqxx::work& tx, const std::stri
   return credential(r[0]);
 }
 
-std::optional<CredentialRow> find_by_id(pqxx::work& tx, const std::string& user_id) {
+std::optional<CredentialRow> find_by_id(pqxx::work& tx, const UserId& user_id) {
   auto r = tx.exec_params(kCredentialById, user_id);
   if (r.empty()) return std::nullopt;
   return credential(r[0]);
 }
 
-void set_password(pqxx::work& tx, const std::string& user_id, const std::string& hash) {
+void set_password(pqxx::work& tx, const UserId& user_id, const std::string& hash) {
   tx.exec_params(kSetPassword, user_id, hash);
 }
 
-void mark_email_verified(pqxx::work& tx, const std::string& user_id) { tx.exec_params(kMarkEmailVerified, user_id); }
+void mark_email_verified(pqxx::work& tx, const UserId& user_id) { tx.exec_params(kMarkEmailVerified, user_id); }
 
-void set_verified_email(pqxx::work& tx, const std::string& user_id, const std::string& email_encrypted,
+void set_verified_email(pqxx::work& tx, const UserId& user_id, const std::string& email_encrypted,
                         const std::string& email_index) {
   tx.exec_params(kSetVerifiedEmail, user_id, email_encrypted, email_index);
 }
 
-void drop_password(pqxx::work& tx, const std::string& user_id) { tx.exec_params(kDropPassword, user_id); }
+void drop_password(pqxx::work& tx, const UserId& user_id) { tx.exec_params(kDropPassword, user_id); }
 
-void insert_token(pqxx::work& tx, const std::string& token_hash, const std::string& user_id, const std::string& purpose,
+void insert_token(pqxx::work& tx, const std::string& token_hash, const UserId& user_id, const std::string& purpose,
                   long long ttl_seconds) {
   tx.exec_params(kInsertToken, token_hash, user_id, purpose, ttl_seconds);
 }
 
-std::optional<std::string> consume_token(pqxx::work& tx, const std::string& token_hash, const std::string& purpose) {
+std::optional<UserId> consume_token(pqxx::work& tx, const std::string& token_hash, const std::string& purpose) {
   auto r = tx.exec_params(kConsumeToken, token_hash, purpose);
   if (r.empty()) return std::nullopt;
-  return r[0]["user_id"].as<std::string>();
+  return r[0]["user_id"].as<UserId>();
 }
 
-void insert_email_change_token(pqxx::work& tx, const std::string& token_hash, const std::string& user_id,
+void insert_email_change_token(pqxx::work& tx, const std::string& token_hash, const UserId& user_id,
                                const std::string& new_email_encrypted, const std::string& new_email_index,
                                long long ttl_seconds) {
   tx.exec_params(kInsertEmailChangeToken, token_hash, user_id, ttl_seconds, new_email_encrypted, new_email_index);
@@ -205,13 +205,13 @@ void insert_email_change_token(pqxx::work& tx, const std::string& token_hash, co
 std::optional<EmailToken> consume_email_token(pqxx::work& tx, const std::string& token_hash) {
   auto r = tx.exec_params(kConsumeEmailToken, token_hash);
   if (r.empty()) return std::nullopt;
-  return EmailToken{.user_id = r[0]["user_id"].as<std::string>(),
+  return EmailToken{.user_id = r[0]["user_id"].as<UserId>(),
                     .purpose = r[0]["purpose"].as<std::string>(),
                     .new_email_encrypted = db::opt<std::string>(r[0], "new_email"),
                     .new_email_index = db::opt<std::string>(r[0], "new_email_index")};
 }
 
-void retire_tokens(pqxx::work& tx, const std::string& user_id, const std::string& purpose) {
+void retire_tokens(pqxx::work& tx, const UserId& user_id, const std::string& purpose) {
   tx.exec_params(kRetireTokens, user_id, purpose);
 }
 
@@ -219,7 +219,7 @@ std::vector<EncryptedFields> stale_encrypted_fields(pqxx::work& tx, const std::s
   const std::string written_with_active_key = "pm1." + active_key_id + ".%";
   std::vector<EncryptedFields> out;
   for (const auto& row : tx.exec_params(kStaleEncryptedFields, written_with_active_key, limit))
-    out.push_back({.user_id = row["user_id"].as<std::string>(),
+    out.push_back({.user_id = row["user_id"].as<UserId>(),
                    .email = row["email"].as<std::string>(),
                    .last_name = db::opt<std::string>(row, "last_name")});
   return out;
@@ -229,20 +229,19 @@ void set_encrypted_fields(pqxx::work& tx, const EncryptedFields& f) {
   tx.exec_params(kSetEncryptedFields, f.user_id, f.email, f.last_name);
 }
 
-std::optional<std::string> find_identity(pqxx::work& tx, const std::string& provider, const std::string& subject) {
+std::optional<UserId> find_identity(pqxx::work& tx, const std::string& provider, const std::string& subject) {
   auto r = tx.exec_params(kFindIdentity, provider, subject);
   if (r.empty()) return std::nullopt;
-  return r[0]["user_id"].as<std::string>();
+  return r[0]["user_id"].as<UserId>();
 }
 
-void link_identity(pqxx::work& tx, const std::string& provider, const std::string& subject,
-                   const std::string& user_id) {
+void link_identity(pqxx::work& tx, const std::string& provider, const std::string& subject, const UserId& user_id) {
   tx.exec_params(kLinkIdentity, provider, subject, user_id);
 }
 
-void touch_last_active(pqxx::work& tx, const std::string& user_id) { tx.exec_params(kTouchLastActive, user_id); }
+void touch_last_active(pqxx::work& tx, const UserId& user_id) { tx.exec_params(kTouchLastActive, user_id); }
 
-void set_auth_provider(pqxx::work& tx, const std::string& user_id, const std::string& provider) {
+void set_auth_provider(pqxx::work& tx, const UserId& user_id, const std::string& provider) {
   tx.exec_params(kSetAuthProvider, user_id, provider);
 }
 

@@ -12,7 +12,7 @@
 namespace pm::auth::repository {
 
 struct CredentialRow {
-  std::string user_id;
+  UserId user_id;
   std::string email_encrypted;
   std::optional<std::string> password_hash;
   bool email_verified = false;
@@ -26,60 +26,61 @@ struct Restriction {
   std::optional<std::string> suspended_until;
   bool banned = false;
 };
-Restriction restriction_of(pqxx::work& tx, const std::string& user_id);
+Restriction restriction_of(pqxx::work& tx, const UserId& user_id);
 // Whether the address (its blind index) belongs to a banned account, present or deleted.
 bool email_banned(pqxx::work& tx, const std::string& email_index);
 // Suspends until now + days, or keeps a later end; returns the end (ISO 8601).
-std::string suspend(pqxx::work& tx, const std::string& user_id, int days);
+std::string suspend(pqxx::work& tx, const UserId& user_id, int days);
 // Bans the account and keeps its address's blind index in banned_emails.
-void ban(pqxx::work& tx, const std::string& user_id);
+void ban(pqxx::work& tx, const UserId& user_id);
 
 // The user with their default preferences and a free subscription: an account is never half made.
 void insert_user(pqxx::work& tx, const NewAccount& row);
 bool email_index_taken(pqxx::work& tx, const std::string& email_index);
 std::optional<CredentialRow> find_by_email_index(pqxx::work& tx, const std::string& email_index);
-std::optional<CredentialRow> find_by_id(pqxx::work& tx, const std::string& user_id);
-void set_password(pqxx::work& tx, const std::string& user_id, const std::string& hash);
-void touch_last_active(pqxx::work& tx, const std::string& user_id);
+std::optional<CredentialRow> find_by_id(pqxx::work& tx, const UserId& user_id);
+void set_password(pqxx::work& tx, const UserId& user_id, const std::string& hash);
+void touch_last_active(pqxx::work& tx, const UserId& user_id);
 // The provider the user last signed in with ("password" or an OAuth provider's name).
-void set_auth_provider(pqxx::work& tx, const std::string& user_id, const std::string& provider);
-void mark_email_verified(pqxx::work& tx, const std::string& user_id);
+void set_auth_provider(pqxx::work& tx, const UserId& user_id, const std::string& provider);
+void mark_email_verified(pqxx::work& tx, const UserId& user_id);
 // A new address (encrypted, with its blind index), verified by the link that was mailed to it.
-void set_verified_email(pqxx::work& tx, const std::string& user_id, const std::string& email_encrypted,
+void set_verified_email(pqxx::work& tx, const UserId& user_id, const std::string& email_encrypted,
                         const std::string& email_index);
 // The account signs in through its provider only from now on.
-void drop_password(pqxx::work& tx, const std::string& user_id);
+void drop_password(pqxx::work& tx, const UserId& user_id);
 
 // Single-use tokens (stored as SHA-256).
-void insert_token(pqxx::work& tx, const std::string& token_hash, const std::string& user_id, const std::string& purpose,
+void insert_token(pqxx::work& tx, const std::string& token_hash, const UserId& user_id, const std::string& purpose,
                   long long ttl_seconds);
 // Marks the token used and returns its user, if it exists, is unused, unexpired and of `purpose`.
-std::optional<std::string> consume_token(pqxx::work& tx, const std::string& token_hash, const std::string& purpose);
+std::optional<UserId> consume_token(pqxx::work& tx, const std::string& token_hash, const std::string& purpose);
 // A requested change of address: the new one (encrypted, with its blind index) waits in the token.
-void insert_email_change_token(pqxx::work& tx, const std::string& token_hash, const std::string& user_id,
+void insert_email_change_token(pqxx::work& tx, const std::string& token_hash, const UserId& user_id,
                                const std::string& new_email_encrypted, const std::string& new_email_index,
                                long long ttl_seconds);
 // A link mailed to an address: "verify_email" (sign-up) or "change_email" (with the new address).
 struct EmailToken {
-  std::string user_id;
+  UserId user_id;
   std::string purpose;
   std::optional<std::string> new_email_encrypted, new_email_index;
 };
 // Marks a mailed token used and returns it, if it exists, is unused and unexpired.
 std::optional<EmailToken> consume_email_token(pqxx::work& tx, const std::string& token_hash);
 // Retires a user's unused tokens of `purpose` (a new reset link voids the old ones).
-void retire_tokens(pqxx::work& tx, const std::string& user_id, const std::string& purpose);
+void retire_tokens(pqxx::work& tx, const UserId& user_id, const std::string& purpose);
 
 // Key rotation: users with a PII value not written with the key `active_key_id`.
 struct EncryptedFields {
-  std::string user_id, email;
+  UserId user_id;
+  std::string email;
   std::optional<std::string> last_name;
 };
 std::vector<EncryptedFields> stale_encrypted_fields(pqxx::work& tx, const std::string& active_key_id, int limit);
 void set_encrypted_fields(pqxx::work& tx, const EncryptedFields& fields);
 
 // OpenID Connect identities.
-std::optional<std::string> find_identity(pqxx::work& tx, const std::string& provider, const std::string& subject);
-void link_identity(pqxx::work& tx, const std::string& provider, const std::string& subject, const std::string& user_id);
+std::optional<UserId> find_identity(pqxx::work& tx, const std::string& provider, const std::string& subject);
+void link_identity(pqxx::work& tx, const std::string& provider, const std::string& subject, const UserId& user_id);
 
 }  // namespace pm::auth::repository

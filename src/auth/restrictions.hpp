@@ -12,8 +12,8 @@
 namespace pm::auth {
 
 // Suspended until now + `days` (a later end already set stays); returns the end (ISO 8601).
-std::string suspend(pqxx::work& tx, const std::string& user_id, int days);
+std::string suspend(pqxx::work& tx, const UserId& user_id, int days);
 // Banned for good; the address's blind index goes to banned_emails.
-void ban(pqxx::work& tx, const std::string& user_id);
+void ban(pqxx::work& tx, const UserId& user_id);
 
 }  // namespace pm::auth

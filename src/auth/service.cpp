@@ -53,7 +53,7 @@ Result<void> Service::signup(const SignupInput& in, const ClientInfo& client) {
                {d_.config.signup_limit_per_ip, d_.config.signup_window}, "sign-ups"));
   PM_TRY(check_password_policy(in.password, in.email));
 
-  const auto user_id = crypto::uuid_v4();
+  const UserId user_id(crypto::uuid_v4());
   const auto index = d_.email_index(in.email);
   const auto hash = d_.hasher.hash(in.password);  // slow on purpose: outside the transaction
   const auto token = new_token();
@@ -61,9 +61,9 @@ Result<void> Service::signup(const SignupInput& in, const ClientInfo& client) {
   // is the same either way; the owner of a taken address is told by mail instead.
   auto owner_told = [&](pqxx::work& tx, const repository::CredentialRow& owner) {
     d_.outbox.enqueue(
-        tx, owner.user_id, in.email,
+        tx, owner.user_id.str(), in.email,
         mail::signup_with_taken_address(mail::Links{d_.config.public_url}, owner.language, owner.first_name));
-    admin::record(tx, {.user_id = owner.user_id, .event = "signup_existing_email", .ip = client.ip});
+    admin::record(tx, {.user_id = owner.user_id.str(), .event = "signup_existing_email", .ip = client.ip});
     return Result<void>{};
   };
   auto create = [&](pqxx::work& tx) -> Result<void> {
@@ -85,10 +85,10 @@ Result<void> Service::signup(const SignupInput& in, const ClientInfo& client) {
          .seeking_gender = in.seeking_gender,
          .language = in.language});
     repository::insert_token(tx, crypto::sha256_hex(token), user_id, kVerifyEmail, d_.config.verify_token_ttl.count());
-    d_.outbox.enqueue(tx, user_id, in.email,
+    d_.outbox.enqueue(tx, user_id.str(), in.email,
                       mail::verify_email(mail::Links{d_.config.public_url}, in.language, in.first_name, token,
                                          d_.config.verify_token_ttl.count() / 3600));
-    admin::record(tx, {.user_id = user_id, .event = "signup", .ip = client.ip});
+    admin::record(tx, {.user_id = user_id.str(), .event = "signup", .ip = client.ip});
     return {};
   };
   try {
@@ -100,25 +100,25 @@ Result<void> Service::signup(const SignupInput& in, const ClientInfo& client) {
   return {};
 }
 
-Result<void> Service::mail_user(pqxx::work& tx, const std::string& user_id, const std::string& subject,
+Result<void> Service::mail_user(pqxx::work& tx, const UserId& user_id, const std::string& subject,
                                 const std::string& text) {
   auto row = repository::find_by_id(tx, user_id);
   if (!row) return std::unexpected(Problem("not-found", "the account no longer exists"));
   auto email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(user_id)));
   d_.outbox.enqueue(
-      tx, user_id, email,
+      tx, user_id.str(), email,
       mail::account_message(mail::Links{d_.config.public_url}, row->language, row->first_name, subject, text));
   return {};
 }
 
-Result<void> Service::mail_notification(pqxx::work& tx, const std::string& outbox_id, const std::string& user_id,
+Result<void> Service::mail_notification(pqxx::work& tx, const std::string& outbox_id, const UserId& user_id,
                                         const Json& notification, const std::string& list_unsubscribe) {
   db::AsSystem system(tx);  // the worker delivers for every user
   auto row = repository::find_by_id(tx, user_id);
   if (!row) return {};
   auto email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(user_id)));
   d_.outbox.enqueue_as(
-      tx, outbox_id, user_id, email,
+      tx, outbox_id, user_id.str(), email,
       mail::notification(mail::Links{d_.config.public_url}, row->language, row->first_name, notification),
       list_unsubscribe);
   return {};
@@ -143,10 +143,10 @@ Result<SignedIn> Service::login(const LoginInput& in, const ClientInfo& client) 
   else
     d_.hasher.burn();  // an unknown account costs the same time as a wrong password
 
-  std::string user_id = row ? row->user_id : "";
+  const UserId user_id = row ? row->user_id : UserId();
   if (!ok) {
     (void)db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-      admin::record(tx, {.user_id = user_id, .event = "sign_in_failed", .ip = client.ip});
+      admin::record(tx, {.user_id = user_id.str(), .event = "sign_in_failed", .ip = client.ip});
       return {};
     });
     return std::unexpected(invalid_credentials());
@@ -154,7 +154,7 @@ Result<SignedIn> Service::login(const LoginInput& in, const ClientInfo& client) 
   cache::clear(d_.redis, account_key);
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     if (d_.hasher.needs_rehash(*row->password_hash)) repository::set_password(tx, user_id, d_.hasher.hash(in.password));
-    admin::record(tx, {.user_id = user_id, .event = "sign_in", .ip = client.ip});
+    admin::record(tx, {.user_id = user_id.str(), .event = "sign_in", .ip = client.ip});
     return {};
   }));
   auto email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(user_id)));
@@ -175,7 +175,7 @@ Result<void> Service::logout(const Caller& caller, const ClientInfo& client) {
 }
 
 Result<void> Service::logout_all(const Caller& caller, const ClientInfo& client) {
-  PM_TRY(d_.sessions.end_all(caller.user_id.str()));
+  PM_TRY(d_.sessions.end_all(caller.user_id));
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     admin::record(tx, {.user_id = caller.user_id.str(), .event = "sign_out_all", .ip = client.ip});
     return {};
@@ -193,14 +193,14 @@ Result<void> Service::verify_email(std::string_view token, const ClientInfo& cli
       if (!found) return std::unexpected(invalid_token("verification"));
       if (found->purpose == kVerifyEmail) {
         repository::mark_email_verified(tx, found->user_id);
-        admin::record(tx, {.user_id = found->user_id, .event = "email_verified", .ip = client.ip});
+        admin::record(tx, {.user_id = found->user_id.str(), .event = "email_verified", .ip = client.ip});
         return {};
       }
       // A change of address, confirmed from the new address's inbox: it switches now.
       if (repository::email_index_taken(tx, *found->new_email_index)) return std::unexpected(taken);
       repository::set_verified_email(tx, found->user_id, *found->new_email_encrypted, *found->new_email_index);
       repository::retire_tokens(tx, found->user_id, kVerifyEmail);
-      admin::record(tx, {.user_id = found->user_id, .event = "email_change", .ip = client.ip});
+      admin::record(tx, {.user_id = found->user_id.str(), .event = "email_change", .ip = client.ip});
       return {};
     });
   } catch (const pqxx::unique_violation&) {
@@ -223,7 +223,7 @@ Result<void> Service::request_password_reset(std::string_view email, const Clien
     repository::retire_tokens(tx, row->user_id, kResetPassword);
     repository::insert_token(tx, crypto::sha256_hex(token), row->user_id, kResetPassword,
                              d_.config.reset_token_ttl.count());
-    d_.outbox.enqueue(tx, row->user_id, std::string(email),
+    d_.outbox.enqueue(tx, row->user_id.str(), std::string(email),
                       mail::reset_password(mail::Links{d_.config.public_url}, row->language, row->first_name, token,
                                            d_.config.reset_token_ttl.count() / 60));
     return true;
@@ -236,7 +236,7 @@ Result<void> Service::request_password_reset(std::string_view email, const Clien
 }
 
 Result<void> Service::confirm_password_reset(const ResetConfirmInput& in, const ClientInfo& client) {
-  std::string user_id;
+  UserId user_id;
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     auto user = repository::consume_token(tx, crypto::sha256_hex(in.token), kResetPassword);
     if (!user) return std::unexpected(invalid_token("password reset"));
@@ -247,7 +247,7 @@ Result<void> Service::confirm_password_reset(const ResetConfirmInput& in, const 
     repository::set_password(tx, *user, d_.hasher.hash(in.password));
     // Receiving the mail proves the address.
     repository::mark_email_verified(tx, *user);
-    admin::record(tx, {.user_id = *user, .event = "password_reset", .ip = client.ip});
+    admin::record(tx, {.user_id = user->str(), .event = "password_reset", .ip = client.ip});
     user_id = *user;
     return {};
   }));
@@ -268,21 +268,21 @@ void Service::forget_password_guesses(const Caller& caller) {
 Result<void> Service::change_password(const Caller& caller, const PasswordChangeInput& in, const ClientInfo& client) {
   PM_TRY(count_password_guess(caller));
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-    auto row = repository::find_by_id(tx, caller.user_id.str());
+    auto row = repository::find_by_id(tx, caller.user_id);
     if (!row) return std::unexpected(Problem("not-found", "the account no longer exists"));
     if (!row->password_hash)
       return std::unexpected(Problem(
           "no-password", "this account signs in with a provider and has no password; set one with a password reset"));
     if (!d_.hasher.verify(*row->password_hash, in.current_password))
       return std::unexpected(Problem("wrong-password", "the current password is wrong"));
-    auto email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(caller.user_id.str())));
+    auto email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(caller.user_id)));
     PM_TRY(check_password_policy(in.new_password, email));
-    repository::set_password(tx, caller.user_id.str(), d_.hasher.hash(in.new_password));
+    repository::set_password(tx, caller.user_id, d_.hasher.hash(in.new_password));
     admin::record(tx, {.user_id = caller.user_id.str(), .event = "password_change", .ip = client.ip});
     return {};
   }));
   forget_password_guesses(caller);
-  return d_.sessions.end_all(caller.user_id.str(), caller.session_id);  // every other device signs in again
+  return d_.sessions.end_all(caller.user_id, caller.session_id);  // every other device signs in again
 }
 
 Result<AccountView> Service::change_email(const Caller& caller, const EmailChangeInput& in, const ClientInfo& client) {
@@ -290,7 +290,7 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
   const auto index = d_.email_index(in.email);
   const auto token = new_token();
   auto account = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<AccountView> {
-    auto row = repository::find_by_id(tx, caller.user_id.str());
+    auto row = repository::find_by_id(tx, caller.user_id);
     if (!row) return std::unexpected(Problem("not-found", "the account no longer exists"));
     // The password is the proof that the owner, not a stolen session, moves the account.
     if (!row->password_hash)
@@ -299,10 +299,10 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
                                      "password reset, then change the address"));
     if (!d_.hasher.verify(*row->password_hash, in.password))
       return std::unexpected(Problem("wrong-password", "the password is wrong"));
-    auto old_email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(caller.user_id.str())));
+    auto old_email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(caller.user_id)));
     if (old_email == in.email) return std::unexpected(Problem("same-email", "this is already your address"));
 
-    repository::retire_tokens(tx, caller.user_id.str(), kChangeEmail);
+    repository::retire_tokens(tx, caller.user_id, kChangeEmail);
     // The same answer whether or not the new address has an account: its inbox is told which.
     bool taken = false;
     {
@@ -313,8 +313,8 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
       d_.outbox.enqueue(tx, caller.user_id.str(), in.email,
                         mail::new_address_taken(mail::Links{d_.config.public_url}, row->language));
     } else {
-      repository::insert_email_change_token(tx, crypto::sha256_hex(token), caller.user_id.str(),
-                                            d_.cipher.encrypt(in.email, email_context(caller.user_id.str())), index,
+      repository::insert_email_change_token(tx, crypto::sha256_hex(token), caller.user_id,
+                                            d_.cipher.encrypt(in.email, email_context(caller.user_id)), index,
                                             d_.config.verify_token_ttl.count());
       d_.outbox.enqueue(
           tx, caller.user_id.str(), in.email,
@@ -324,7 +324,7 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
     d_.outbox.enqueue(tx, caller.user_id.str(), old_email,
                       mail::email_change_requested(mail::Links{d_.config.public_url}, row->language, row->first_name));
     admin::record(tx, {.user_id = caller.user_id.str(), .event = "email_change_requested", .ip = client.ip});
-    return AccountView{.user_id = caller.user_id.str(),
+    return AccountView{.user_id = caller.user_id,
                        .email = old_email,
                        .email_verified = row->email_verified,
                        .first_name = row->first_name,
@@ -332,7 +332,7 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
   }));
   d_.outbox.kick();
   forget_password_guesses(caller);
-  PM_TRY(d_.sessions.end_all(caller.user_id.str(), caller.session_id));  // every other device signs in again
+  PM_TRY(d_.sessions.end_all(caller.user_id, caller.session_id));  // every other device signs in again
   return account;
 }
 
@@ -370,7 +370,7 @@ Result<Caller> Service::authenticate(std::string_view token) {
   if (first_this_minute && !first_this_minute->is_nil()) {
     actor::Scope as_caller(actor::Scope::user(caller.user_id.str()));
     (void)db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-      repository::touch_last_active(tx, caller.user_id.str());
+      repository::touch_last_active(tx, caller.user_id);
       return {};
     });
   }
@@ -395,7 +395,7 @@ Result<SignedIn> Service::oauth_login(std::string_view provider, std::string_vie
 Result<SignedIn> Service::sign_in_external(const ExternalIdentity& id, const ClientInfo& client) {
   bool taken_over = false;
   auto account = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<AccountView> {
-    std::optional<std::string> user_id = repository::find_identity(tx, id.provider, id.subject);
+    std::optional<UserId> user_id = repository::find_identity(tx, id.provider, id.subject);
     const auto email = normalize_email(id.email);
     if (!user_id) {
       if (email.empty() || !plausible_email(email))
@@ -415,7 +415,7 @@ Result<SignedIn> Service::sign_in_external(const ExternalIdentity& id, const Cli
           // and every session that was open ends.
           repository::drop_password(tx, *user_id);
           taken_over = true;
-          admin::record(tx, {.user_id = *user_id,
+          admin::record(tx, {.user_id = user_id->str(),
                              .event = "oauth_takeover",
                              .ip = client.ip,
                              .details = {{"provider", id.provider}}});
@@ -428,7 +428,7 @@ Result<SignedIn> Service::sign_in_external(const ExternalIdentity& id, const Cli
               Problem("oauth-email-required", "the provider has not verified your email address; sign up with it"));
         if (repository::email_banned(tx, d_.email_index(email)))
           return std::unexpected(Problem("account-banned", "this address belongs to an account that was closed"));
-        user_id = crypto::uuid_v4();
+        user_id = UserId(crypto::uuid_v4());
         repository::insert_user(
             tx, {.user_id = *user_id,
                  .email_encrypted = d_.cipher.encrypt(email, email_context(*user_id)),
@@ -444,7 +444,8 @@ Result<SignedIn> Service::sign_in_external(const ExternalIdentity& id, const Cli
                  .seeking_gender = id.signup->seeking_gender,
                  .email_verified = true});
         admin::record(
-            tx, {.user_id = *user_id, .event = "signup", .ip = client.ip, .details = {{"provider", id.provider}}});
+            tx,
+            {.user_id = user_id->str(), .event = "signup", .ip = client.ip, .details = {{"provider", id.provider}}});
       } else {
         return std::unexpected(Problem(
             "oauth-no-account", "no account uses this identity yet; sign up first, then sign in with the provider"));
@@ -452,12 +453,13 @@ Result<SignedIn> Service::sign_in_external(const ExternalIdentity& id, const Cli
       repository::link_identity(tx, id.provider, id.subject, *user_id);
       repository::set_auth_provider(tx, *user_id, id.provider);
       admin::record(
-          tx, {.user_id = *user_id, .event = "oauth_link", .ip = client.ip, .details = {{"provider", id.provider}}});
+          tx,
+          {.user_id = user_id->str(), .event = "oauth_link", .ip = client.ip, .details = {{"provider", id.provider}}});
     }
     auto row = repository::find_by_id(tx, *user_id);
     auto stored_email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(*user_id)));
-    admin::record(tx,
-                  {.user_id = *user_id, .event = "sign_in", .ip = client.ip, .details = {{"provider", id.provider}}});
+    admin::record(
+        tx, {.user_id = user_id->str(), .event = "sign_in", .ip = client.ip, .details = {{"provider", id.provider}}});
     return AccountView{.user_id = *user_id,
                        .email = stored_email,
                        .email_verified = row->email_verified,

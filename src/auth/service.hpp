@@ -56,12 +56,11 @@ class Service {
 
   // Queues a mail to the account's address in the caller's transaction (a moderator's warning).
   // 404 when the account is gone.
-  Result<void> mail_user(pqxx::work& tx, const std::string& user_id, const std::string& subject,
-                         const std::string& text);
+  Result<void> mail_user(pqxx::work& tx, const UserId& user_id, const std::string& subject, const std::string& text);
   // Queues a notification (its API JSON) as a mail to the account's address, under the id of its
   // notification outbox row (queued twice: once), with its one-click unsubscribe URL. An account
   // that is gone gets nothing (no error: there is no one left to tell).
-  Result<void> mail_notification(pqxx::work& tx, const std::string& outbox_id, const std::string& user_id,
+  Result<void> mail_notification(pqxx::work& tx, const std::string& outbox_id, const UserId& user_id,
                                  const Json& notification, const std::string& list_unsubscribe);
 
   // The caller behind a bearer token; also keeps users.last_active (at most one write a minute).

@@ -20,13 +20,13 @@ long long unix_now() {
 
 }  // namespace
 
-Result<std::string> SessionStore::create(const std::string& user_id, const SessionMeta& meta) {
+Result<std::string> SessionStore::create(const UserId& user_id, const SessionMeta& meta) {
   crypto::init();
   unsigned char raw[32];
   randombytes_buf(raw, sizeof raw);
   char b64[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
   sodium_bin2base64(b64, sizeof b64, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-  std::string token = user_id + "." + b64;
+  std::string token = user_id.str() + "." + b64;
 
   auto now = unix_now();
   Json session = {{"created_at", now},
@@ -55,7 +55,7 @@ Result<Caller> SessionStore::resolve(std::string_view token) {
       return Caller{it->second.user_id, id};
   }
 
-  auto k = key(user_id.str());
+  auto k = key(user_id);
   auto got = PM_TRY(redis_.command({"HGET", k, id}));
   if (got.is_nil())
     return std::unexpected(Problem("unauthenticated", "the session has ended or never existed; sign in again"));
@@ -83,12 +83,12 @@ Result<void> SessionStore::end(const Caller& caller) {
     std::lock_guard lock(mutex_);
     cache_.erase(caller.session_id);
   }
-  PM_TRY(redis_.command({"HDEL", key(caller.user_id.str()), caller.session_id}));
-  if (on_ended_) on_ended_({.user_id = caller.user_id.str(), .sessions = {caller.session_id}});
+  PM_TRY(redis_.command({"HDEL", key(caller.user_id), caller.session_id}));
+  if (on_ended_) on_ended_({.user_id = caller.user_id, .sessions = {caller.session_id}});
   return {};
 }
 
-Result<void> SessionStore::end_all(const std::string& user_id, std::optional<std::string> keep) {
+Result<void> SessionStore::end_all(const UserId& user_id, std::optional<std::string> keep) {
   forget_user(user_id);
   auto k = key(user_id);
   if (!keep) {
@@ -104,16 +104,16 @@ Result<void> SessionStore::end_all(const std::string& user_id, std::optional<std
   return {};
 }
 
-Result<std::vector<std::string>> SessionStore::list(const std::string& user_id) {
+Result<std::vector<std::string>> SessionStore::list(const UserId& user_id) {
   auto r = PM_TRY(redis_.command({"HKEYS", key(user_id)}));
   std::vector<std::string> ids;
   for (std::size_t i = 0; i < r.size(); ++i) ids.emplace_back(r.element(i).str());
   return ids;
 }
 
-void SessionStore::forget_user(const std::string& user_id) {
+void SessionStore::forget_user(const UserId& user_id) {
   std::lock_guard lock(mutex_);
-  std::erase_if(cache_, [&](const auto& entry) { return entry.second.user_id.str() == user_id; });
+  std::erase_if(cache_, [&](const auto& entry) { return entry.second.user_id == user_id; });
 }
 
 }  // namespace pm::auth

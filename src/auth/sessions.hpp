@@ -39,7 +39,7 @@ struct Caller {
 // listed, or with `all` every session of the user but `kept`. Whatever those sessions opened
 // (WebSockets, on any node) must close too; see SessionStore::on_ended.
 struct SessionsEnded {
-  std::string user_id;
+  UserId user_id;
   std::vector<std::string> sessions;
   bool all = false;
   std::optional<std::string> kept;
@@ -50,25 +50,25 @@ class SessionStore {
   SessionStore(cache::RedisPool& redis, SessionOptions options) : redis_(redis), options_(options) {}
 
   // A new session; returns its token.
-  Result<std::string> create(const std::string& user_id, const SessionMeta& meta);
+  Result<std::string> create(const UserId& user_id, const SessionMeta& meta);
   // 401 "unauthenticated" for a malformed, unknown, ended or expired token.
   Result<Caller> resolve(std::string_view token);
   Result<void> end(const Caller& caller);
   // Ends every session of the user, or every one but `keep`.
-  Result<void> end_all(const std::string& user_id, std::optional<std::string> keep = std::nullopt);
+  Result<void> end_all(const UserId& user_id, std::optional<std::string> keep = std::nullopt);
   // Called after sessions end. Set once while wiring, before any request.
   void on_ended(std::function<void(const SessionsEnded&)> listener) { on_ended_ = std::move(listener); }
   // Session ids of a user (for tests and a future "devices" page).
-  Result<std::vector<std::string>> list(const std::string& user_id);
+  Result<std::vector<std::string>> list(const UserId& user_id);
 
-  static std::string key(std::string_view user_id) { return "sessions:" + std::string(user_id); }
+  static std::string key(const UserId& user_id) { return "sessions:" + user_id.str(); }
 
  private:
   struct Cached {
     UserId user_id;
     std::chrono::steady_clock::time_point until;
   };
-  void forget_user(const std::string& user_id);
+  void forget_user(const UserId& user_id);
 
   cache::RedisPool& redis_;
   SessionOptions options_;

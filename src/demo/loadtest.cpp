@@ -45,8 +45,8 @@ std::string insert_user(pqxx::work& tx, const Shared& s, int pair, char side) {
   const auto email =
       auth::normalize_email(fmt::format("loadtest-{}-{}{}@loadtest.perfectmatch.test", s.run, pair, side));
   const bool woman = side == 'a';
-  auth::bulk::insert_account(tx, {.user_id = user_id,
-                                  .email_encrypted = s.deps.cipher.encrypt(email, auth::email_context(user_id)),
+  auth::bulk::insert_account(tx, {.user_id = UserId(user_id),
+                                  .email_encrypted = s.deps.cipher.encrypt(email, auth::email_context(UserId(user_id))),
                                   .email_index = s.deps.email_index(email),
                                   .password_hash = s.password_hash,
                                   .auth_provider = "password",
@@ -77,7 +77,8 @@ Result<std::vector<LoadtestPair>> run_batch(const Shared& s, int first, int last
   }));
   for (auto& p : made) {
     for (auto* user : {&p.a, &p.b})
-      user->token = PM_TRY(s.deps.sessions.create(user->user_id, {.user_agent = "pm-loadtest", .ip = "127.0.0.1"}));
+      user->token =
+          PM_TRY(s.deps.sessions.create(UserId(user->user_id), {.user_agent = "pm-loadtest", .ip = "127.0.0.1"}));
   }
   return made;
 }

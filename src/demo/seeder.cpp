@@ -67,7 +67,7 @@ Result<Prepared> prepare(const SeedDeps& deps, const questionnaire::Bank& bank, 
   p.user_id = crypto::uuid_v4();
   const auto email = auth::normalize_email(p.person.email);
   p.email_index = deps.email_index(email);
-  p.email_encrypted = deps.cipher.encrypt(email, auth::email_context(p.user_id));
+  p.email_encrypted = deps.cipher.encrypt(email, auth::email_context(UserId(p.user_id)));
   if (auto ok = check_and_parse(p); !ok) {
     Problem problem = ok.error();
     problem.detail = fmt::format("demo user {} is invalid ({}): {}", number, problem.detail, problem.extensions.dump());
@@ -102,7 +102,7 @@ void write_questionnaire(pqxx::work& tx, const questionnaire::Bank& bank, const 
 void write_user(pqxx::work& tx, const questionnaire::Bank& bank, const Prepared& p, const std::string& password_hash,
                 std::vector<questionnaire::NewAnswer>& answers) {
   const Person& who = p.person;
-  auth::bulk::insert_account(tx, {.user_id = p.user_id,
+  auth::bulk::insert_account(tx, {.user_id = UserId(p.user_id),
                                   .email_encrypted = p.email_encrypted,
                                   .email_index = p.email_index,
                                   .password_hash = password_hash,

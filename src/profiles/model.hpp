@@ -21,7 +21,7 @@ struct Location {
 
 // Everything about the user that their own profile shows.
 struct Profile {
-  std::string user_id;
+  UserId user_id;
   std::string email;
   bool email_verified = false;
   std::string first_name;

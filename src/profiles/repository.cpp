@@ -196,7 +196,7 @@ std::optional<ProfileRow> load(pqxx::work& tx, const UserId& user_id) {
   auto r = tx.exec_params(kLoadProfile, user_id);
   if (r.empty()) return std::nullopt;
   const auto& row = r[0];
-  Profile p{.user_id = row["user_id"].as<std::string>(),
+  Profile p{.user_id = row["user_id"].as<UserId>(),
             .email = row["email"].as<std::string>(),
             .email_verified = row["email_verified"].as<bool>(),
             .first_name = db::opt<std::string>(row, "first_name").value_or(""),

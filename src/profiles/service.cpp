@@ -46,7 +46,7 @@ Result<Profile> Service::update_me(const UserId& user_id, const ProfilePatch& pa
   if (patch.location && *patch.location) PM_TRY(limit("location changes", user_id, d_.limits.location_changes));
   ProfilePatch stored = patch;
   if (patch.last_name && *patch.last_name && !(*patch.last_name)->empty())
-    stored.last_name = std::optional(d_.cipher.encrypt(**patch.last_name, auth::last_name_context(user_id.str())));
+    stored.last_name = std::optional(d_.cipher.encrypt(**patch.last_name, auth::last_name_context(user_id)));
   else if (patch.last_name)
     stored.last_name = std::optional<std::string>{};
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
@@ -147,12 +147,12 @@ Result<Json> Service::export_data(const UserId& user_id) {
   // Stored ciphertexts are replaced by what they hold: the export is for the person.
   for (auto& user : rows["user"]) {
     if (user.contains("email") && user["email"].is_string())
-      user["email"] = PM_TRY(d_.cipher.decrypt(user["email"].get<std::string>(), auth::email_context(user_id.str())));
+      user["email"] = PM_TRY(d_.cipher.decrypt(user["email"].get<std::string>(), auth::email_context(user_id)));
     if (user.contains("last_name") && user["last_name"].is_string())
       user["last_name"] =
-          PM_TRY(d_.cipher.decrypt(user["last_name"].get<std::string>(), auth::last_name_context(user_id.str())));
+          PM_TRY(d_.cipher.decrypt(user["last_name"].get<std::string>(), auth::last_name_context(user_id)));
   }
-  auto sessions = d_.sessions.list(user_id.str());
+  auto sessions = d_.sessions.list(user_id);
   rows["active_sessions"] = sessions ? sessions->size() : 0;
   return rows;
 }
@@ -171,7 +171,7 @@ Result<void> Service::delete_account(const UserId& user_id, const std::string& i
   d_.photos.remove_objects(media);
   // The account is gone; a session left behind (Redis unreachable just now) fails to resolve
   // to anything and expires on its own, so this must not turn the deletion into an error.
-  if (auto ended = d_.sessions.end_all(user_id.str()); !ended)
+  if (auto ended = d_.sessions.end_all(user_id); !ended)
     log::warn("account_sessions_not_ended", {{"user_id", user_id.str()}, {"error", ended.error().detail}});
   return {};
 }

@@ -47,10 +47,10 @@ void Hub::publish_all(const std::vector<Delivery>& deliveries) {
 }
 
 void Hub::end_sessions(const auth::SessionsEnded& ended) {
-  publish({ended.user_id}, {{"type", kSessionsEnded},
-                            {"sessions", ended.sessions},
-                            {"all", ended.all},
-                            {"kept", ended.kept ? Json(*ended.kept) : Json(nullptr)}});
+  publish({ended.user_id.str()}, {{"type", kSessionsEnded},
+                                  {"sessions", ended.sessions},
+                                  {"all", ended.all},
+                                  {"kept", ended.kept ? Json(*ended.kept) : Json(nullptr)}});
 }
 
 void Hub::listen() {

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/id.hpp"
+
 #include "core/json.hpp"
 #include "core/problem.hpp"
 
@@ -41,11 +43,12 @@ struct PlanGrantInput {
 // A report in the queue (the list) or with what was reported (one report).
 struct Report {
   std::string report_id, reason, status, created_at;
-  std::optional<std::string> reporter_id, reported_id, details, resolution, resolved_by, resolved_at;
+  std::optional<UserId> reporter_id, reported_id;
+  std::optional<std::string> details, resolution, resolved_by, resolved_at;
   Json reported = nullptr;  // one report only: {profile, photos, messages}
 
   Json to_json() const {
-    auto o = [](const std::optional<std::string>& v) { return v ? Json(*v) : Json(nullptr); };
+    auto o = [](const auto& v) { return v ? Json(*v) : Json(nullptr); };
     Json out = {{"report_id", report_id},
                 {"reason", reason},
                 {"status", status},

@@ -84,8 +84,8 @@ Report report_from(const pqxx::row& r) {
           .reason = r["reason"].as<std::string>(),
           .status = r["status"].as<std::string>(),
           .created_at = r["created_at"].as<std::string>(),
-          .reporter_id = db::opt<std::string>(r, "reporter_id"),
-          .reported_id = db::opt<std::string>(r, "reported_id"),
+          .reporter_id = db::opt<UserId>(r, "reporter_id"),
+          .reported_id = db::opt<UserId>(r, "reported_id"),
           .details = db::opt<std::string>(r, "details"),
           .resolution = db::opt<std::string>(r, "resolution"),
           .resolved_by = db::opt<std::string>(r, "resolved_by"),
@@ -124,7 +124,7 @@ std::optional<Json> reported_profile(pqxx::work& tx, const UserId& user_id) {
   return Json::parse(rows[0]["profile"].as<std::string>());
 }
 
-Json messages_between(pqxx::work& tx, const std::string& a, const std::string& b, int limit) {
+Json messages_between(pqxx::work& tx, const UserId& a, const UserId& b, int limit) {
   return Json::parse(tx.exec_params1(kMessagesBetween, a, b, limit)["messages"].as<std::string>());
 }
 

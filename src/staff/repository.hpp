@@ -29,7 +29,7 @@ std::optional<Json> user_summary(pqxx::work& tx, const UserId& user_id);
 // The reported user's profile as a moderator sees it (nullopt when the account is gone).
 std::optional<Json> reported_profile(pqxx::work& tx, const UserId& user_id);
 // The messages of the conversation between the two users, newest first (at most `limit`).
-Json messages_between(pqxx::work& tx, const std::string& a, const std::string& b, int limit);
+Json messages_between(pqxx::work& tx, const UserId& a, const UserId& b, int limit);
 
 // Reports with `status` (open, reviewed, dismissed), oldest first, at most `limit`.
 std::vector<Report> reports(pqxx::work& tx, const std::string& status, int limit);

@@ -59,7 +59,7 @@ Result<Report> Service::report(const UserId& staff_id, const std::string& raw_id
     if (!r) return std::unexpected(report_not_found());
     Json reported = {{"profile", nullptr}, {"photos", Json::array()}, {"messages", Json::array()}};
     if (r->reported_id) {
-      if (auto profile = repository::reported_profile(tx, UserId(*r->reported_id))) reported["profile"] = *profile;
+      if (auto profile = repository::reported_profile(tx, *r->reported_id)) reported["profile"] = *profile;
       if (r->reporter_id)
         reported["messages"] = repository::messages_between(tx, *r->reporter_id, *r->reported_id, kMessagesShown);
     }
@@ -67,11 +67,11 @@ Result<Report> Service::report(const UserId& staff_id, const std::string& raw_id
     admin::record(tx, {.user_id = staff_id.str(),
                        .event = "staff_report_view",
                        .details = {{"report_id", report_id}},
-                       .subject_id = r->reported_id.value_or("")});
+                       .subject_id = r->reported_id ? r->reported_id->str() : ""});
     return *r;
   }));
   if (found.reported_id) {
-    auto photos = PM_TRY(d_.photos.list(UserId(*found.reported_id)));
+    auto photos = PM_TRY(d_.photos.list(*found.reported_id));
     for (const auto& p : photos) found.reported["photos"].push_back(p.to_json());
   }
   return found;
@@ -84,7 +84,7 @@ Result<Report> Service::act(const UserId& staff_id, const std::string& raw_id, c
   // A photo is removed first (its own transaction and object store), and only if it is the
   // reported user's; the report is then resolved.
   if (in.action == Action::remove_photo) {
-    auto target = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::string> {
+    auto target = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<UserId> {
       auto r = repository::report(tx, report_id);
       if (!r) return std::unexpected(report_not_found());
       if (r->status != "open")
@@ -92,7 +92,7 @@ Result<Report> Service::act(const UserId& staff_id, const std::string& raw_id, c
       if (!r->reported_id) return std::unexpected(Problem("not-found", "the reported account no longer exists"));
       return *r->reported_id;
     }));
-    auto removed = d_.photos.remove(UserId(target), in.media_id);
+    auto removed = d_.photos.remove(target, in.media_id);
     if (!removed) return std::unexpected(Problem("not-found", "the reported user has no photo with this id"));
   }
   bool end_sessions = false;
@@ -105,7 +105,7 @@ Result<Report> Service::act(const UserId& staff_id, const std::string& raw_id, c
       return std::unexpected(Problem("report-resolved", fmt::format("this report is already {}", r->status)));
     if (in.action != Action::dismiss && !r->reported_id)
       return std::unexpected(Problem("not-found", "the reported account no longer exists"));
-    const std::string subject = r->reported_id.value_or("");
+    const UserId subject = r->reported_id.value_or(UserId());  // empty for a dismissal of a deleted account's
     Json details = {{"report_id", report_id}};
     if (!in.note.empty()) details["note"] = in.note;
     std::string event;
@@ -141,7 +141,7 @@ Result<Report> Service::act(const UserId& staff_id, const std::string& raw_id, c
     }
     repository::resolve(tx, report_id, in.action == Action::dismiss ? "dismissed" : "reviewed", in.action,
                         staff_id.str());
-    admin::record(tx, {.user_id = staff_id.str(), .event = event, .details = details, .subject_id = subject});
+    admin::record(tx, {.user_id = staff_id.str(), .event = event, .details = details, .subject_id = subject.str()});
     return *repository::report(tx, report_id);
   }));
   // Ending the sessions closes the account's sockets on every node (SessionStore::on_ended).

@@ -263,10 +263,10 @@ TEST_F(Flags, OnlyAdminsChangeFlagsAndEveryChangeIsAuditedAndMirrored) {
   {
     auto conn = db_.connect();
     pqxx::work tx(conn);
-    auth::suspend(tx, admin.user_id, 3);
+    auth::suspend(tx, admin.id(), 3);
     tx.commit();
   }
-  ASSERT_TRUE(server_->app().sessions.end_all(admin.user_id));
+  ASSERT_TRUE(server_->app().sessions.end_all(admin.id()));
   EXPECT_EQ(put_flag(admin, "beta", body).status, 401);
   auto login =
       server_->request("POST", "/api/v1/auth/login", Json{{"email", admin.email}, {"password", admin.password}}.dump(),

@@ -305,10 +305,10 @@ TEST_F(Matching, ARenderedPageIsOnlyItsViewersAndOnlyWhileRedisHoldsWhatItWasMad
   auto& app = server_->app();
   ASSERT_TRUE(db::transact(app.db, [&](pqxx::work& tx) -> Result<bool> {
                 db::AsSystem as_system(tx);
-                auth::suspend(tx, cid.user.user_id, 3);
+                auth::suspend(tx, cid.user.id(), 3);
                 return true;
               }).has_value());
-  ASSERT_TRUE(app.sessions.end_all(cid.user.user_id).has_value());
+  ASSERT_TRUE(app.sessions.end_all(cid.user.id()).has_value());
   EXPECT_EQ(get(cid, "/api/v1/matches").status, 401);
 }
 

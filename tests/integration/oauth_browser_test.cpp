@@ -183,7 +183,7 @@ class OAuthBrowser : public ::testing::Test {
   void suspend(const std::string& user_id) {
     auto conn = db_.connect();
     pqxx::work tx(conn);
-    auth::suspend(tx, user_id, 3);
+    auth::suspend(tx, UserId(user_id), 3);
     tx.commit();
   }
 

@@ -148,10 +148,10 @@ TEST_F(PushDelivery, ABrowserSubscribesAndUnsubscribesItsOwnAndNoOneElseCan) {
   auto& app = server_->app();
   ASSERT_TRUE(db::transact(app.db, [&](pqxx::work& tx) -> Result<bool> {
                 db::AsSystem as_system(tx);
-                auth::suspend(tx, bob.user_id, 3);
+                auth::suspend(tx, bob.id(), 3);
                 return true;
               }).has_value());
-  ASSERT_TRUE(app.sessions.end_all(bob.user_id).has_value());
+  ASSERT_TRUE(app.sessions.end_all(bob.id()).has_value());
   EXPECT_EQ(server_->request("POST", kPath, body.dump(), with_json(bob.auth())).status, 401);
   EXPECT_EQ(server_->request("GET", "/api/v1/push/vapid-public-key", "", bob.auth()).status, 401);
 }

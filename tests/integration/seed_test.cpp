@@ -108,7 +108,7 @@ TEST(SeedDemo, MakesValidRealisticUsersAndSkipsThemOnASecondRun) {
                                       {.ip = test::unique_client_ip(), .user_agent = "seed-test"});
     ASSERT_TRUE(signed_in.has_value()) << email << ": " << signed_in.error().detail;
     EXPECT_EQ(signed_in->account.email, email);
-    EXPECT_EQ(signed_in->account.user_id, row[0].as<std::string>());
+    EXPECT_EQ(signed_in->account.user_id.str(), row[0].as<std::string>());
   }
 
   // Profiles and preferences: adults, documented values, complete, sensible ranges.

@@ -436,10 +436,10 @@ TEST_F(Payments, TheNewRoutesRefuseWhoMayNotCallThem) {
   auto& app = server_->app();
   ASSERT_TRUE(db::transact(app.db, [&](pqxx::work& tx) -> Result<bool> {
                 db::AsSystem as_system(tx);
-                auth::suspend(tx, ben.user_id, 3);
+                auth::suspend(tx, ben.id(), 3);
                 return true;
               }).has_value());
-  ASSERT_TRUE(app.sessions.end_all(ben.user_id).has_value());
+  ASSERT_TRUE(app.sessions.end_all(ben.id()).has_value());
   EXPECT_EQ(post_json(ben, "/api/v1/subscription/checkout", body).status, 401);
   EXPECT_EQ(post(ben, "/api/v1/subscription/cancel").status, 401);
 }
