@@ -15,9 +15,7 @@
 
 #include <gtest/gtest.h>
 
-#include "auth/restrictions.hpp"
 #include "core/crypto.hpp"
-#include "db/transaction.hpp"
 #include "matching/learning/reciprocal_model.hpp"
 #include "support/matching_api.hpp"
 #include "support/processes.hpp"
@@ -292,13 +290,7 @@ TEST_F(LearnedListOrder, TheListIsInTheModelsOrderNotTheScoresAndItsPagesCoverIt
 
   // Logged out, or suspended: refused before any cursor is looked at.
   EXPECT_EQ(server_->request("GET", "/api/v1/matches?cursor=" + max_lea).status, 401);
-  auto& app = server_->app();
-  ASSERT_TRUE(db::transact(app.db, [&](pqxx::work& tx) -> Result<bool> {
-                db::AsSystem as_system(tx);
-                auth::suspend(tx, max.user.user_id, 3);
-                return true;
-              }).has_value());
-  ASSERT_TRUE(app.sessions.end_all(max.user.user_id).has_value());
+  suspend(max);
   EXPECT_EQ(get(max, "/api/v1/matches?cursor=" + max_lea).status, 401);
 }
 
