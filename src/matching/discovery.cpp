@@ -60,8 +60,8 @@ Result<ListQuery> ListQuery::parse(const std::optional<std::string>& cursor, con
                                    const std::optional<std::string>& status) {
   ListQuery q;
   if (cursor) {
-    if (!crypto::is_uuid(*cursor)) return std::unexpected(bad_cursor());
-    q.cursor = cursor;
+    q.cursor = MatchId::parse(*cursor);
+    if (!q.cursor) return std::unexpected(bad_cursor());
   }
   if (limit) {
     auto [end, ec] = std::from_chars(limit->data(), limit->data() + limit->size(), q.limit);

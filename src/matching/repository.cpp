@@ -499,7 +499,7 @@ std::vector<InsertedMatch> copy_matches(pqxx::work& tx, std::vector<NewMatch> ma
 
 std::optional<std::vector<MatchRow>> list_matches(pqxx::work& tx, const UserId& user_id,
                                                   const std::vector<MatchStatus>& statuses,
-                                                  const std::optional<std::string>& after, int limit) {
+                                                  const std::optional<MatchId>& after, int limit) {
   if (after && tx.exec_params(kInMatch, *after, user_id).empty()) return std::nullopt;
   Json st = Json::array();
   for (auto s : statuses) st.push_back(to_string(s));

@@ -107,7 +107,7 @@ struct MatchRow {
 // the user's: another's match must not reveal where it would sit in this list.
 std::optional<std::vector<MatchRow>> list_matches(pqxx::work& tx, const UserId& user_id,
                                                   const std::vector<MatchStatus>& statuses,
-                                                  const std::optional<std::string>& after, int limit);
+                                                  const std::optional<MatchId>& after, int limit);
 // One match if `user_id` is in it and the pair is not blocked.
 std::optional<MatchRow> match_for(pqxx::work& tx, const MatchId& match_id, const UserId& user_id);
 // The match's attributes (name, score, description) and insight document.
