@@ -47,19 +47,12 @@ std::vector<MatchStatus> statuses_of(const std::string& filter) {
   return {match_status_from(filter).value()};  // ListQuery::parse let only these names through
 }
 
-// Cursors are "<score>_<match id>": the last item of the page before.
-std::string cursor_of(const Json& preview) {
-  return fmt::format("{}_{}", preview["compatibility_score"].get<double>(), preview["match_id"].get<std::string>());
-}
-
-std::optional<std::pair<double, std::string>> parse_cursor(const std::string& c) {
-  auto sep = c.find('_');
-  if (sep == std::string::npos || !crypto::is_uuid(c.substr(sep + 1))) return std::nullopt;
-  double score = 0;
-  auto [end, ec] = std::from_chars(c.data(), c.data() + sep, score);
-  if (ec != std::errc{} || end != c.data() + sep || score < 0 || score > 100) return std::nullopt;
-  return std::pair{score, c.substr(sep + 1)};
-}
+// A cursor is the id of the last match of the page before, and nothing else: the list's order
+// (matches.rank_key: the model's mutual interest) must not be readable from it. The next page
+// continues after that match's stored key (repository::list_matches).
+std::string cursor_of(const Json& preview) { return preview["match_id"].get<std::string>(); }
+// Garbage, someone else's match and an absent one get the same answer.
+Problem bad_cursor() { return Problem("validation-failed", "cursor is not one this API handed out"); }
 
 }  // namespace
 
@@ -67,9 +60,8 @@ Result<ListQuery> ListQuery::parse(const std::optional<std::string>& cursor, con
                                    const std::optional<std::string>& status) {
   ListQuery q;
   if (cursor) {
-    if (!parse_cursor(*cursor))
-      return std::unexpected(Problem("validation-failed", "cursor is not one this API handed out"));
-    q.cursor = cursor;
+    q.cursor = MatchId::parse(*cursor);
+    if (!q.cursor) return std::unexpected(bad_cursor());
   }
   if (limit) {
     auto [end, ec] = std::from_chars(limit->data(), limit->data() + limit->size(), q.limit);
@@ -141,11 +133,11 @@ Result<std::string> Discovery::list(const UserId& user_id, const ListQuery& quer
       }
     }
   }
-  std::optional<std::pair<double, std::string>> after;
-  if (query.cursor) after = parse_cursor(*query.cursor);
   auto rows = PM_TRY(db::read(d_.db, [&](pqxx::work& tx) -> Result<std::vector<repository::MatchRow>> {
-    return repository::list_matches(tx, user_id, statuses_of(query.status), after,
-                                    cacheable ? kCachedMatches : query.limit + 1);
+    auto listed = repository::list_matches(tx, user_id, statuses_of(query.status), query.cursor,
+                                           cacheable ? kCachedMatches : query.limit + 1);
+    if (!listed) return std::unexpected(bad_cursor());
+    return std::move(*listed);
   }));
   std::vector<Json> previews;
   std::vector<std::string> ids;

@@ -21,9 +21,9 @@
 namespace pm::matching {
 
 struct ListQuery {
-  std::optional<std::string> cursor;  // from the previous page's next_cursor
-  int limit = 20;                     // 1-100
-  std::string status = "current";     // current (pending and active), pending, active, rejected, expired, all
+  std::optional<MatchId> cursor;   // the previous page's next_cursor: the id of its last match
+  int limit = 20;                  // 1-100
+  std::string status = "current";  // current (pending and active), pending, active, rejected, expired, all
 
   // From ?cursor=&limit=&status=; 400 "validation-failed" naming the bad parameter.
   static Result<ListQuery> parse(const std::optional<std::string>& cursor, const std::optional<std::string>& limit,

@@ -325,6 +325,7 @@ Result<Searched> Engine::search(const std::string& user_id, const Standing& stan
   for (const auto& r : ranked) {
     out.candidates.push_back(r.candidate);
     if (r.explored) out.explored.insert(r.candidate.user_id);
+    if (r.mutual) out.mutual[r.candidate.user_id] = *r.mutual;
   }
   return out;
 }
@@ -418,6 +419,8 @@ Result<std::vector<Planned>> Engine::compose(std::vector<Searched> searched, Peo
                              .score = c.score.score,
                              .score_details = score_json(c.score, insights)};
       m.ranking = s.explored.contains(c.user_id) ? s.ranking + "-explore" : s.ranking;
+      // Where the match sits in both people's lists (matches.rank_key derives from it).
+      if (auto it = s.mutual.find(c.user_id); it != s.mutual.end()) m.mutual_interest = it->second;
       // The stored direction follows the canonical order of the pair.
       if (c.user_id < user_id)
         std::swap(m.score_details["satisfaction"]["first"], m.score_details["satisfaction"]["second"]);

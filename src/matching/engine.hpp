@@ -60,8 +60,9 @@ struct Searched {
   IndexedUser who;
   std::vector<Candidate> candidates;  // in the order the ranking adds them
   SearchStats stats;
-  std::string ranking = kQuestionnaireRanking;  // matches.ranking: the stored model's version, when one ranked
-  std::unordered_set<std::string> explored;     // candidates placed by an exploration slot (ranking.hpp)
+  std::string ranking = kQuestionnaireRanking;     // matches.ranking: the stored model's version, when one ranked
+  std::unordered_set<std::string> explored;        // candidates placed by an exploration slot (ranking.hpp)
+  std::unordered_map<std::string, double> mutual;  // the model's mutual interest by candidate (none: no model)
 };
 // What the insights quote of a person: first name and open answers.
 using PersonFacts = std::pair<std::string, std::vector<AnswerValue>>;

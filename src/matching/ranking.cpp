@@ -1,6 +1,7 @@
 #include "matching/ranking.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "matching/learning/questionnaire_feature.hpp"
@@ -42,7 +43,12 @@ std::vector<Ranked> rank_candidates(const std::string& user_id, const std::vecto
     while (next < order.size() && taken[order[next]]) ++next;
     if (next == order.size()) return false;
     taken[order[next]] = true;
-    out.push_back({.candidate = candidates[order[next]], .explored = explored});
+    const double m = mutual[order[next]];
+    // A prediction that is not a probability (never expected) stores no key: questionnaire order.
+    const bool probability = std::isfinite(m) && m >= 0 && m <= 1;
+    out.push_back({.candidate = candidates[order[next]],
+                   .explored = explored,
+                   .mutual = probability ? std::optional(m) : std::nullopt});
     return true;
   };
   while (out.size() < want) {

@@ -8,6 +8,7 @@
 // needs. The score people see stays the questionnaire compatibility: the model only orders.
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,9 @@ struct RankingOptions {
 struct Ranked {
   Candidate candidate;
   bool explored = false;  // placed by an exploration slot (by questionnaire), not by the model
+  // The model's mutual interest in the pair (an explored candidate's too: the list orders every
+  // model-ranked match by it); nullopt without a model. Kept as matches.mutual_interest.
+  std::optional<double> mutual;
 };
 
 // Chooses up to `want` of `candidates` (given best-by-questionnaire first) for `user_id`, in the

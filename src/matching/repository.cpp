@@ -88,7 +88,8 @@ constexpr const char* kStandings = R"sql(
 // The staging tables copy_matches fills with COPY; gone at the end of the transaction.
 constexpr const char* kStageMatches = R"sql(
   CREATE TEMP TABLE staged_matches (match_id uuid, u1 uuid, u2 uuid, score float8, details jsonb, highlights jsonb,
-                                    analysis text, doc jsonb, ranking text, insight_id uuid, document_id uuid)
+                                    analysis text, doc jsonb, ranking text, mutual_interest float8, insight_id uuid,
+                                    document_id uuid)
     ON COMMIT DROP;
   CREATE TEMP TABLE staged_match_attributes (attribute_id uuid, match_id uuid, name text, score float8,
                                              description text) ON COMMIT DROP;
@@ -106,8 +107,9 @@ constexpr const char* kStageMatches = R"sql(
 // banned account is out of matching, docs/admin.md).
 constexpr const char* kMoveStagedMatches = R"sql(
   WITH m AS (
-    INSERT INTO matches (match_id, user_id_1, user_id_2, compatibility_score, score_details, ranking)
-    SELECT DISTINCT ON (s.u1, s.u2) s.match_id, s.u1, s.u2, s.score, s.details, s.ranking FROM staged_matches s
+    INSERT INTO matches (match_id, user_id_1, user_id_2, compatibility_score, score_details, ranking, mutual_interest)
+    SELECT DISTINCT ON (s.u1, s.u2) s.match_id, s.u1, s.u2, s.score, s.details, s.ranking, s.mutual_interest
+    FROM staged_matches s
     WHERE EXISTS (SELECT 1 FROM users WHERE user_id = s.u1 AND banned_at IS NULL
                                         AND (suspended_until IS NULL OR suspended_until <= now()))
       AND EXISTS (SELECT 1 FROM users WHERE user_id = s.u2 AND banned_at IS NULL
@@ -126,7 +128,10 @@ constexpr const char* kMoveStagedMatches = R"sql(
 
 // Discovery. MatchRow: a match with both users' preview facts (name, age, location label, first
 // photo's thumbnail key), never one between a blocked pair.
-// $1 user, $2 statuses (a JSON array), $3 and $4 the cursor (score, match id; NULL: first page), $5 limit.
+// $1 user, $2 statuses (a JSON array), $3 the cursor (the last match of the page before, the
+// user's own: list_matches checks; NULL: first page), $4 limit. In the order generation decided
+// (matches.rank_key, migrations/0028), continuing after the cursor's stored key: the key itself
+// never leaves the database.
 constexpr const char* kListMatches = R"sql(
   SELECT m.match_id, m.user_id_1, m.user_id_2, m.status,
          to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
@@ -145,11 +150,17 @@ constexpr const char* kListMatches = R"sql(
          d.doc->'insights'->>'summary' AS summary
   FROM matches m LEFT JOIN compatibility_insight_documents d ON d.match_id = m.match_id
   WHERE (m.user_id_1 = $1 OR m.user_id_2 = $1) AND m.status IN (SELECT jsonb_array_elements_text($2::jsonb))
-    AND ($3::float8 IS NULL OR (m.compatibility_score, m.match_id) < ($3::float8, $4::uuid))
+    AND ($3::uuid IS NULL OR (m.rank_key, m.match_id) < (SELECT c.rank_key, c.match_id FROM matches c
+                                                         WHERE c.match_id = $3::uuid
+                                                           AND (c.user_id_1 = $1 OR c.user_id_2 = $1)))
     AND NOT EXISTS (SELECT 1 FROM user_blocks b
                     WHERE (b.blocker_id = m.user_id_1 AND b.blocked_id = m.user_id_2)
                        OR (b.blocker_id = m.user_id_2 AND b.blocked_id = m.user_id_1))
-  ORDER BY m.compatibility_score DESC, m.match_id DESC LIMIT $5
+  ORDER BY m.rank_key DESC, m.match_id DESC LIMIT $4
+)sql";
+// Whether user $2 is in match $1 (any status, blocked or not): a list cursor must name one.
+constexpr const char* kInMatch = R"sql(
+  SELECT 1 FROM matches WHERE match_id = $1 AND (user_id_1 = $2 OR user_id_2 = $2)
 )sql";
 // MatchRow $1 if user $2 is in it.
 constexpr const char* kMatchFor = R"sql(
@@ -452,7 +463,7 @@ std::vector<InsertedMatch> copy_matches(pqxx::work& tx, std::vector<NewMatch> ma
   {
     pqxx::stream_to rows(tx, "staged_matches",
                          std::vector<std::string>{"match_id", "u1", "u2", "score", "details", "highlights", "analysis",
-                                                  "doc", "ranking", "insight_id", "document_id"});
+                                                  "doc", "ranking", "mutual_interest", "insight_id", "document_id"});
     // Time-ordered keys (here and for the attributes): a batch's index entries go to the right-hand
     // pages of each index instead of thousands of random ones (docs/benchmarks.md).
     for (auto& m : matches) {
@@ -466,7 +477,8 @@ std::vector<InsertedMatch> copy_matches(pqxx::work& tx, std::vector<NewMatch> ma
       doc["userId1"] = u1;
       doc["userId2"] = u2;
       rows << std::make_tuple(m.match_id, u1, u2, m.score, m.score_details.dump(), m.highlights.dump(),
-                              m.detailed_analysis, doc.dump(), m.ranking, crypto::uuid_v7(), crypto::uuid_v7());
+                              m.detailed_analysis, doc.dump(), m.ranking, m.mutual_interest, crypto::uuid_v7(),
+                              crypto::uuid_v7());
     }
     rows.complete();
   }
@@ -485,13 +497,13 @@ std::vector<InsertedMatch> copy_matches(pqxx::work& tx, std::vector<NewMatch> ma
   return out;
 }
 
-std::vector<MatchRow> list_matches(pqxx::work& tx, const UserId& user_id, const std::vector<MatchStatus>& statuses,
-                                   std::optional<std::pair<double, std::string>> after, int limit) {
+std::optional<std::vector<MatchRow>> list_matches(pqxx::work& tx, const UserId& user_id,
+                                                  const std::vector<MatchStatus>& statuses,
+                                                  const std::optional<MatchId>& after, int limit) {
+  if (after && tx.exec_params(kInMatch, *after, user_id).empty()) return std::nullopt;
   Json st = Json::array();
   for (auto s : statuses) st.push_back(to_string(s));
-  auto rows =
-      tx.exec_params(kListMatches, user_id, st.dump(), after ? std::optional<double>(after->first) : std::nullopt,
-                     after ? std::optional<std::string>(after->second) : std::nullopt, limit);
+  auto rows = tx.exec_params(kListMatches, user_id, st.dump(), after, limit);
   std::vector<MatchRow> out;
   for (const auto& r : rows) out.push_back(match_from(r));
   return out;

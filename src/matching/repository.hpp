@@ -71,6 +71,9 @@ struct NewMatch {
   std::string detailed_analysis;
   Json insight_document;  // the seed's Compatibility Insights document, without ids
   std::string ranking;    // matches.ranking: the ranking (model and version) that placed it (docs/outcomes.md)
+  // The model's p(a likes b) x p(b likes a) when a model ranked it (matches.mutual_interest, from
+  // which the list's order derives); nullopt for the questionnaire's ranking. Never shown.
+  std::optional<double> mutual_interest;
 };
 struct InsertedMatch {
   std::string match_id, user_id_1, user_id_2;
@@ -98,10 +101,13 @@ struct MatchRow {
   std::string summary;
   std::string ranking;  // the ranking that placed it in the feed (what its outcomes record)
 };
-// The user's matches (not blocked), best first, after the cursor (score, match_id); statuses
-// from `statuses`.
-std::vector<MatchRow> list_matches(pqxx::work& tx, const UserId& user_id, const std::vector<MatchStatus>& statuses,
-                                   std::optional<std::pair<double, std::string>> after, int limit);
+// The user's matches (not blocked) with statuses from `statuses`, in the order generation decided
+// (matches.rank_key: docs/matching.md "The order of a user's matches"), then match id, after the
+// match `after` (a match id: the last of the page before). nullopt when `after` is not a match of
+// the user's: another's match must not reveal where it would sit in this list.
+std::optional<std::vector<MatchRow>> list_matches(pqxx::work& tx, const UserId& user_id,
+                                                  const std::vector<MatchStatus>& statuses,
+                                                  const std::optional<MatchId>& after, int limit);
 // One match if `user_id` is in it and the pair is not blocked.
 std::optional<MatchRow> match_for(pqxx::work& tx, const MatchId& match_id, const UserId& user_id);
 // The match's attributes (name, score, description) and insight document.

@@ -5,6 +5,9 @@
 // matches are chosen by mutual interest and matches.ranking names the version, while the score
 // people see stays the questionnaire's; a brand-new person still gets exploration slots; and one
 // person is added to at most PM_EXPOSURE_CAP_PER_DAY feeds a day, without touching mutual matches.
+// GET /matches lists in the order generation decided (the model's, not the score's), pages
+// through it with cursors that name only a match of the caller's, and shows a new generation's
+// order at once despite its caches.
 
 #include <algorithm>
 #include <chrono>
@@ -12,6 +15,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/crypto.hpp"
 #include "matching/learning/reciprocal_model.hpp"
 #include "support/matching_api.hpp"
 #include "support/processes.hpp"
@@ -192,6 +196,126 @@ TEST_F(LearnedRanking, TheWorkerTrainsOnItsScheduleOnceAnInterval) {
   ASSERT_EQ(second.exit_code, 0) << second.output;
   EXPECT_EQ(stored_versions(), 1);
   EXPECT_EQ(scalar("SELECT count(*) FROM jobs WHERE kind = 'train_model' AND status = 'done'"), 1);
+}
+
+// Three matches a person, no exploration: the list's order is the model's alone.
+class LearnedListOrder : public LearnedRanking {
+ protected:
+  void configure(Config& c) override {
+    LearnedRanking::configure(c);
+    c.matches_per_user = 3;
+  }
+  // The other people in `feed`, in its order.
+  static std::vector<std::string> people_in(const Json& feed) {
+    std::vector<std::string> ids;
+    for (const auto& m : feed.value("matches", Json::array())) ids.push_back(m["user"]["user_id"]);
+    return ids;
+  }
+  static std::vector<double> scores_in(const Json& feed) {
+    std::vector<double> scores;
+    for (const auto& m : feed.value("matches", Json::array())) scores.push_back(m["compatibility_score"]);
+    return scores;
+  }
+  // Women the questionnaire ranks best first for a man who tells the truth always: "always",
+  // "mostly", "rarely" (t_q7).
+  std::vector<Person> women_by_score() {
+    return {person("Hana", "woman", "man", 52.51, 13.39, "always"),
+            person("Mira", "woman", "man", 52.51, 13.39, "mostly"),
+            person("Lea", "woman", "man", 52.51, 13.39, "rarely")};
+  }
+};
+
+TEST_F(LearnedListOrder, TheListIsInTheModelsOrderNotTheScoresAndItsPagesCoverItOnce) {
+  const auto women = women_by_score();
+  const std::vector<std::string> by_score = {women[0].user.user_id, women[1].user.user_id, women[2].user.user_id};
+  // Without a model: today's order, best score first.
+  Person ned = person("Ned", "man", "woman", 52.52, 13.40);
+  const Json neds = matches_of(ned);
+  ASSERT_EQ(people_in(neds), by_score) << neds.dump();
+  const auto ned_scores = scores_in(neds);
+  ASSERT_GT(ned_scores[0], ned_scores[1]) << neds.dump();
+  ASSERT_GT(ned_scores[1], ned_scores[2]) << neds.dump();
+
+  // A model for which Lea (the lowest score) is liked by all and Hana (the best) by nobody.
+  auto stored = server_->app().models.store(model_liking({by_score[2]}, {by_score[0]}), 60, Json::object(), 5);
+  ASSERT_TRUE(stored) << stored.error().detail;
+  Person max = person("Max", "man", "woman", 52.52, 13.40);
+  const std::vector<std::string> by_model = {by_score[2], by_score[1], by_score[0]};
+  const Json first = matches_of(max);
+  EXPECT_EQ(first["source"], "database");
+  EXPECT_EQ(people_in(first), by_model) << "the model's order, not the score's: " << first.dump();
+  const auto scores = scores_in(first);
+  ASSERT_EQ(scores.size(), 3u);
+  EXPECT_LT(scores[0], scores[1]) << "the scores shown stay the questionnaire's, so they now rise";
+  EXPECT_LT(scores[1], scores[2]);
+  const Json cached = matches_of(max);
+  EXPECT_EQ(cached["source"], "cache");
+  EXPECT_EQ(people_in(cached), by_model);
+
+  // One match a page, every status: each once, in that order; the cursor is the last match's id,
+  // nothing from which the order's key could be read.
+  for (const std::string status : {"", "&status=all", "&status=pending"}) {
+    std::vector<std::string> seen;
+    std::string query = "?limit=1" + status;
+    for (int page = 0; page < 5; ++page) {
+      auto res = get(max, "/api/v1/matches" + query);
+      ASSERT_EQ(res.status, 200) << res.body;
+      const Json body = res.json();
+      for (const char* hidden : {"mutual", "rank", "reciprocal", "p_a_likes_b"})
+        EXPECT_EQ(res.body.find(hidden), std::string::npos) << hidden << " in " << res.body;
+      for (const auto& id : people_in(body)) seen.push_back(id);
+      if (body["next_cursor"].is_null()) break;
+      ASSERT_EQ(body["matches"].size(), 1u);
+      EXPECT_EQ(body["next_cursor"], body["matches"][0]["match_id"]);
+      query = "?limit=1" + status + "&cursor=" + body["next_cursor"].get<std::string>();
+    }
+    EXPECT_EQ(seen, by_model) << status;
+  }
+  const std::string max_lea = match_between(max, women[2]);
+  auto second_page = matches_of(max, "?limit=2&cursor=" + max_lea);
+  EXPECT_EQ(people_in(second_page), (std::vector<std::string>{by_score[1], by_score[0]}));
+
+  // A cursor that is not one of Max's matches: someone else's, absent, garbage or the old
+  // score_id form; the same 400 for each, and nothing of Ned's list.
+  const std::string neds_match = neds["matches"][0]["match_id"];
+  for (const std::string& forged :
+       {neds_match, crypto::uuid_v4(), std::string("garbage"), "100_" + max_lea, std::string("")}) {
+    auto res = get(max, "/api/v1/matches?cursor=" + forged);
+    EXPECT_EQ(res.status, 400) << forged << ": " << res.body;
+    EXPECT_EQ(res.header("content-type"), "application/problem+json") << forged;
+    EXPECT_EQ(res.json()["type"], "/problems/validation-failed") << res.body;
+  }
+  // Ned's own cursor still pages Ned's list.
+  EXPECT_EQ(people_in(matches_of(ned, "?cursor=" + neds_match)), (std::vector<std::string>{by_score[1], by_score[2]}));
+
+  // Logged out, or suspended: refused before any cursor is looked at.
+  EXPECT_EQ(server_->request("GET", "/api/v1/matches?cursor=" + max_lea).status, 401);
+  suspend(max);
+  EXPECT_EQ(get(max, "/api/v1/matches?cursor=" + max_lea).status, 401);
+}
+
+TEST_F(LearnedListOrder, ModelRankedMatchesComeFirstAndANewOneShowsAtOnceDespiteTheCaches) {
+  Person hana = person("Hana", "woman", "man", 52.51, 13.39, "always");
+  Person mira = person("Mira", "woman", "man", 52.51, 13.39, "mostly");
+  Person ned = person("Ned", "man", "woman", 52.52, 13.40);
+  const std::vector<std::string> before = {hana.user.user_id, mira.user.user_id};
+  ASSERT_EQ(people_in(matches_of(ned)), before);
+  const Json kept = matches_of(ned);  // Redis holds the list; this node keeps the rendered page
+  ASSERT_EQ(kept["source"], "cache");
+  ASSERT_EQ(people_in(kept), before);
+
+  // A model is stored, then a newcomer with a lower score joins: her generation adds Ned's third
+  // match, model-ranked, which goes above the two questionnaire-ranked ones.
+  auto stored = server_->app().models.store(model_liking({"someone"}, {hana.user.user_id, mira.user.user_id}), 60,
+                                            Json::object(), 5);
+  ASSERT_TRUE(stored) << stored.error().detail;
+  Person lea = person("Lea", "woman", "man", 52.51, 13.39, "rarely");
+  const Json after = matches_of(ned);
+  EXPECT_EQ(people_in(after), (std::vector<std::string>{lea.user.user_id, hana.user.user_id, mira.user.user_id}))
+      << after.dump();
+  EXPECT_LT(scores_in(after)[0], scores_in(after)[2]) << after.dump();
+  EXPECT_EQ(ranking_of(match_between(ned, lea)), "reciprocal-v" + std::to_string(*stored));
+  EXPECT_EQ(people_in(matches_of(ned)), people_in(after)) << "and so from the cache";
 }
 
 class Exploration : public test::MatchingApi {

@@ -7,7 +7,6 @@
 
 #include <gtest/gtest.h>
 
-#include "auth/restrictions.hpp"
 #include "cache/redis.hpp"
 #include "core/crypto.hpp"
 #include "db/transaction.hpp"
@@ -302,13 +301,7 @@ TEST_F(Matching, ARenderedPageIsOnlyItsViewersAndOnlyWhileRedisHoldsWhatItWasMad
   // A suspended viewer whose page this node keeps is refused like any other request of theirs:
   // the suspension ends the sessions, and the page is never reached.
   ASSERT_EQ(matches_of(cid)["source"], "cache");
-  auto& app = server_->app();
-  ASSERT_TRUE(db::transact(app.db, [&](pqxx::work& tx) -> Result<bool> {
-                db::AsSystem as_system(tx);
-                auth::suspend(tx, cid.user.id(), 3);
-                return true;
-              }).has_value());
-  ASSERT_TRUE(app.sessions.end_all(cid.user.id()).has_value());
+  suspend(cid);
   EXPECT_EQ(get(cid, "/api/v1/matches").status, 401);
 }
 

@@ -1,6 +1,8 @@
 #include "support/matching_api.hpp"
 
+#include "auth/restrictions.hpp"
 #include "core/crypto.hpp"
+#include "db/transaction.hpp"
 
 namespace pm::test {
 
@@ -100,6 +102,16 @@ void MatchingApi::make_premium(const Person& p) {
   tx.exec_params("UPDATE subscription_details SET plan_type = 'premium', payment_status = 'active' WHERE user_id = $1",
                  p.user.user_id);
   tx.commit();
+}
+
+void MatchingApi::suspend(const Person& p, int days) {
+  auto& app = server_->app();
+  ASSERT_TRUE(db::transact(app.db, [&](pqxx::work& tx) -> Result<bool> {
+                db::AsSystem as_system(tx);
+                auth::suspend(tx, p.user.id(), days);
+                return true;
+              }).has_value());
+  ASSERT_TRUE(app.sessions.end_all(p.user.id()).has_value());
 }
 
 int MatchingApi::count(const std::string& sql, const std::string& param) {

@@ -42,6 +42,8 @@ class MatchingApi : public ::testing::Test {
   // The id of the match between the two (any status), failing the test if there is none.
   std::string match_between(const Person& a, const Person& b);
   void make_premium(const Person& p);
+  // Suspends the person for `days` as a moderator does: the suspension and the end of their sessions.
+  void suspend(const Person& p, int days = 3);
   // The first column of the first row of `sql` with one parameter.
   int count(const std::string& sql, const std::string& param);
 

@@ -44,13 +44,18 @@ TEST(Ranking, WithoutAModelKeepsTheQuestionnairesOrder) {
   auto ranked = rank_candidates("me", candidates({"a", "b", "c"}), nullptr, {.want = 2, .explore_every = 1});
   EXPECT_EQ(ids_of(ranked), (std::vector<std::string>{"a", "b"}));
   EXPECT_FALSE(ranked[0].explored);
+  EXPECT_FALSE(ranked[0].mutual) << "no model: no key stored, the list keeps the score's order";
 }
 
 TEST(Ranking, AModelOrdersByMutualInterest) {
   auto m = model({"c"}, {"a", "b"});
   auto ranked = rank_candidates("me", candidates({"a", "b", "c"}), &m, {.want = 3});
   EXPECT_EQ(ranked[0].candidate.user_id, "c");
-  EXPECT_EQ(ranked.size(), 3u);
+  ASSERT_EQ(ranked.size(), 3u);
+  // Each carries the mutual interest it was ranked by (what the list orders by), best first.
+  for (const auto& r : ranked) ASSERT_TRUE(r.mutual && *r.mutual > 0 && *r.mutual < 1);
+  EXPECT_GT(*ranked[0].mutual, *ranked[1].mutual);
+  EXPECT_GE(*ranked[1].mutual, *ranked[2].mutual);
 }
 
 TEST(Ranking, EveryNthSlotGoesToSomeoneWithLittleHistory) {
@@ -62,6 +67,8 @@ TEST(Ranking, EveryNthSlotGoesToSomeoneWithLittleHistory) {
   EXPECT_EQ(ranked[1].candidate.user_id, "new");
   EXPECT_TRUE(ranked[1].explored);
   EXPECT_FALSE(ranked[0].explored);
+  ASSERT_TRUE(ranked[1].mutual) << "an explored match is listed by the model's estimate too";
+  EXPECT_LT(*ranked[1].mutual, *ranked[0].mutual);
   // No newcomer left: the slot goes back to the model's order.
   auto all = rank_candidates("me", candidates({"a", "b", "c"}), &m, {.want = 3, .explore_every = 2});
   EXPECT_EQ(all.size(), 3u);

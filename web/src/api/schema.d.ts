@@ -858,7 +858,11 @@ export interface paths {
         };
         /**
          * My matches, best first, cursor-paginated
-         * @description The first page of current matches comes from Redis (`matches:recent:{userId}` and
+         * @description In the order generation decided when it added each match: by the learned model's mutual
+         *     interest where a model ranked the match (these come first), else by compatibility score;
+         *     ties by match id. The order is the only trace of the model: no field or cursor carries its
+         *     prediction (docs/matching.md "The order of a user's matches").
+         *     The first page of current matches comes from Redis (`matches:recent:{userId}` and
          *     `match:{matchId}`, `source: cache`) when cached, else from PostgreSQL (`source: database`),
          *     which also refills the cache. Matches with a user either side blocked are never listed.
          *     Photo URLs are signed and expire after 15 minutes.
@@ -4258,7 +4262,7 @@ export interface operations {
     listMatches: {
         parameters: {
             query?: {
-                /** @description `next_cursor` of the previous page */
+                /** @description `next_cursor` of the previous page: the id of its last match, which must be one of yours */
                 cursor?: string;
                 limit?: number;
                 /** @description `current` is pending and active */
@@ -4279,7 +4283,7 @@ export interface operations {
                     "application/json": components["schemas"]["MatchPage"];
                 };
             };
-            /** @description `validation-failed`: a bad cursor, limit or status */
+            /** @description `validation-failed`: a bad cursor (not a match of yours), limit or status */
             400: {
                 headers: {
                     [name: string]: unknown;
