@@ -30,7 +30,7 @@
 #                     one worker, on the local stack; again with another N: scale up or down
 #   ./pm cluster restart  rolling restart, node by node (each drains first); ./pm cluster status | down
 #
-# Environment: PM_PRESET (release|debug|asan), PM_PG_PORT (55432), PM_REDIS_PORT (56379),
+# Environment: PM_PRESET (release|debug|asan), PM_PG_PORT (15432), PM_REDIS_PORT (16379),
 # PM_HTTP_PORT (8080), PM_TEST_JOBS (2), PM_DEMO_USERS (2000: demo users ./pm run creates),
 # PM_PAYMENTS_PROVIDER (sandbox: ./pm run starts the payments sandbox on PM_PAYMENTS_SANDBOX_PORT,
 # default PM_HTTP_PORT + 1; stripe: docs/subscriptions.md),
@@ -42,8 +42,11 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 VAR="$(realpath -m "${PM_VAR_DIR:-$ROOT/var}")"
 PRESET="${PM_PRESET:-release}"
-PG_PORT="${PM_PG_PORT:-55432}"
-REDIS_PORT="${PM_REDIS_PORT:-56379}"
+# Below Linux's ephemeral range (32768-60999): a port in it may be held, as the local end of some
+# outgoing connection, the moment the stack wants to listen on it ("Address already in use" with
+# nothing listening); and outside the 20000-29999 the tests take their own servers' ports from.
+PG_PORT="${PM_PG_PORT:-15432}"
+REDIS_PORT="${PM_REDIS_PORT:-16379}"
 PG_BIN=/usr/lib/postgresql/15/bin
 REDIS_DIR="$VAR/redis"
 # The local socket pgBackRest reaches PostgreSQL through (it speaks no TCP to a local server): a

@@ -8,7 +8,7 @@
 # PM_FIRST_RUN_PARTS (default "run test warm") picks the parts; figures of parts not run are null.
 # --purge first removes the Debian packages ./pm installs (and empties apt's cache) before each of
 # the two clean runs, as on a fresh machine: for a throwaway machine only. Uses the default ports
-# (8080, 55432, 56379): stop any other stack first. Writes bench/results/build-times.json.
+# (8080, 15432, 16379): stop any other stack first. Writes bench/results/build-times.json.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PURGE=false; [[ ${1:-} == --purge ]] && PURGE=true

@@ -101,7 +101,7 @@ wait_healthy() { for _ in $(seq 200); do curl -fs "http://127.0.0.1:$1/healthz" 
 # CPU seconds (user + system) of processes: the nodes, the clients, Redis, PostgreSQL and its backends.
 cpu_s() { local t=0 p; for p in "$@"; do [[ -n $p && -r /proc/$p/stat ]] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; awk -v t="$t" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", t / hz}'; }
 pg_pids() { local pm; pm=$(head -1 "$ROOT/var/pg/data/postmaster.pid"); echo "$pm" $(ps -o pid= --ppid "$pm"); }
-redis_pid() { pgrep -f "redis-server 127.0.0.1:${PM_REDIS_PORT:-56379}" | head -1; }
+redis_pid() { pgrep -f "redis-server 127.0.0.1:${PM_REDIS_PORT:-16379}" | head -1; }
 
 LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
 # The pairs: enough for the load run and, at two devices per user at most, for the idle sockets.

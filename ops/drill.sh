@@ -22,8 +22,8 @@ RECORD=0
 [[ ${1:-} == --record ]] && RECORD=1
 DRILL="$(realpath -m "${PM_DRILL_DIR:-$ROOT/var/drill}")"
 export PM_VAR_DIR="$DRILL"
-export PM_PG_PORT=${PM_DRILL_PG_PORT:-$((${PM_PG_PORT:-55432} + 1))}
-export PM_REDIS_PORT=${PM_DRILL_REDIS_PORT:-$((${PM_REDIS_PORT:-56379} + 1))}
+export PM_PG_PORT=${PM_DRILL_PG_PORT:-$((${PM_PG_PORT:-15432} + 1))}
+export PM_REDIS_PORT=${PM_DRILL_REDIS_PORT:-$((${PM_REDIS_PORT:-16379} + 1))}
 export PM_HTTP_PORT=${PM_DRILL_HTTP_PORT:-$((${PM_HTTP_PORT:-8080} + 1))}
 export PM_ARCHIVE_TIMEOUT=${PM_DRILL_ARCHIVE_TIMEOUT:-10}
 export PM_BACKUP_REPO=local

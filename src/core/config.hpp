@@ -15,10 +15,10 @@ using Seconds = std::chrono::seconds;
 
 struct Config {
   // Stores
-  std::string database_url = "postgresql://pm_app@127.0.0.1:55432/perfectmatch";  // the app role
+  std::string database_url = "postgresql://pm_app@127.0.0.1:15432/perfectmatch";  // the app role
   std::string migrate_database_url;  // the owner role, for `migrate` only (empty: database_url)
   std::string database_replica_url;  // a streaming replica for read-only work (empty: none; docs/operations.md)
-  std::string redis_url = "redis://127.0.0.1:56379/0";
+  std::string redis_url = "redis://127.0.0.1:16379/0";
   int db_pool_size = 16;
   Millis db_acquire_timeout{2000};
   Millis db_connect_timeout{3000};
