@@ -10,6 +10,9 @@ namespace pm::admin {
 namespace {
 
 std::optional<std::string> unless_empty(const std::string& s) { return s.empty() ? std::nullopt : std::optional(s); }
+std::optional<std::string> unless_empty(const std::optional<UserId>& id) {
+  return id && !id->empty() ? std::optional(id->str()) : std::nullopt;
+}
 
 }  // namespace
 

@@ -10,16 +10,19 @@
 
 #include <pqxx/pqxx>
 
+#include "core/id.hpp"
 #include "core/json.hpp"
 
 namespace pm::admin {
 
 struct AuditEntry {
-  std::string user_id;  // the actor; may be empty (the system, or a failed sign-in for an unknown account)
-  std::string event;    // one of the events allowed by migrations/0012 (valid_audit_event)
-  std::string ip;       // empty: the current request's (core/actor.hpp), if any
+  // The actor; none (or an empty id) for the system, an operator's command, or a failed sign-in
+  // for an unknown account.
+  std::optional<UserId> user_id;
+  std::string event;  // one of the events allowed by migrations/0012 (valid_audit_event)
+  std::string ip;     // empty: the current request's (core/actor.hpp), if any
   Json details = Json::object();
-  std::string subject_id;  // whom it is about, when not the actor (a profile viewed, a user blocked)
+  std::optional<UserId> subject_id;  // whom it is about, when not the actor (a profile viewed, a user blocked)
 };
 
 // Records `entry` with the current request's id (core/actor.hpp).

@@ -63,7 +63,7 @@ Result<void> Service::signup(const SignupInput& in, const ClientInfo& client) {
     d_.outbox.enqueue(
         tx, owner.user_id.str(), in.email,
         mail::signup_with_taken_address(mail::Links{d_.config.public_url}, owner.language, owner.first_name));
-    admin::record(tx, {.user_id = owner.user_id.str(), .event = "signup_existing_email", .ip = client.ip});
+    admin::record(tx, {.user_id = owner.user_id, .event = "signup_existing_email", .ip = client.ip});
     return Result<void>{};
   };
   auto create = [&](pqxx::work& tx) -> Result<void> {
@@ -88,7 +88,7 @@ Result<void> Service::signup(const SignupInput& in, const ClientInfo& client) {
     d_.outbox.enqueue(tx, user_id.str(), in.email,
                       mail::verify_email(mail::Links{d_.config.public_url}, in.language, in.first_name, token,
                                          d_.config.verify_token_ttl.count() / 3600));
-    admin::record(tx, {.user_id = user_id.str(), .event = "signup", .ip = client.ip});
+    admin::record(tx, {.user_id = user_id, .event = "signup", .ip = client.ip});
     return {};
   };
   try {
@@ -146,7 +146,7 @@ Result<SignedIn> Service::login(const LoginInput& in, const ClientInfo& client) 
   const UserId user_id = row ? row->user_id : UserId();
   if (!ok) {
     (void)db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-      admin::record(tx, {.user_id = user_id.str(), .event = "sign_in_failed", .ip = client.ip});
+      admin::record(tx, {.user_id = user_id, .event = "sign_in_failed", .ip = client.ip});
       return {};
     });
     return std::unexpected(invalid_credentials());
@@ -154,7 +154,7 @@ Result<SignedIn> Service::login(const LoginInput& in, const ClientInfo& client) 
   cache::clear(d_.redis, account_key);
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     if (d_.hasher.needs_rehash(*row->password_hash)) repository::set_password(tx, user_id, d_.hasher.hash(in.password));
-    admin::record(tx, {.user_id = user_id.str(), .event = "sign_in", .ip = client.ip});
+    admin::record(tx, {.user_id = user_id, .event = "sign_in", .ip = client.ip});
     return {};
   }));
   auto email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(user_id)));
@@ -169,7 +169,7 @@ Result<SignedIn> Service::login(const LoginInput& in, const ClientInfo& client) 
 Result<void> Service::logout(const Caller& caller, const ClientInfo& client) {
   PM_TRY(d_.sessions.end(caller));
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-    admin::record(tx, {.user_id = caller.user_id.str(), .event = "sign_out", .ip = client.ip});
+    admin::record(tx, {.user_id = caller.user_id, .event = "sign_out", .ip = client.ip});
     return {};
   });
 }
@@ -177,7 +177,7 @@ Result<void> Service::logout(const Caller& caller, const ClientInfo& client) {
 Result<void> Service::logout_all(const Caller& caller, const ClientInfo& client) {
   PM_TRY(d_.sessions.end_all(caller.user_id));
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-    admin::record(tx, {.user_id = caller.user_id.str(), .event = "sign_out_all", .ip = client.ip});
+    admin::record(tx, {.user_id = caller.user_id, .event = "sign_out_all", .ip = client.ip});
     return {};
   });
 }
@@ -193,14 +193,14 @@ Result<void> Service::verify_email(std::string_view token, const ClientInfo& cli
       if (!found) return std::unexpected(invalid_token("verification"));
       if (found->purpose == kVerifyEmail) {
         repository::mark_email_verified(tx, found->user_id);
-        admin::record(tx, {.user_id = found->user_id.str(), .event = "email_verified", .ip = client.ip});
+        admin::record(tx, {.user_id = found->user_id, .event = "email_verified", .ip = client.ip});
         return {};
       }
       // A change of address, confirmed from the new address's inbox: it switches now.
       if (repository::email_index_taken(tx, *found->new_email_index)) return std::unexpected(taken);
       repository::set_verified_email(tx, found->user_id, *found->new_email_encrypted, *found->new_email_index);
       repository::retire_tokens(tx, found->user_id, kVerifyEmail);
-      admin::record(tx, {.user_id = found->user_id.str(), .event = "email_change", .ip = client.ip});
+      admin::record(tx, {.user_id = found->user_id, .event = "email_change", .ip = client.ip});
       return {};
     });
   } catch (const pqxx::unique_violation&) {
@@ -247,7 +247,7 @@ Result<void> Service::confirm_password_reset(const ResetConfirmInput& in, const 
     repository::set_password(tx, *user, d_.hasher.hash(in.password));
     // Receiving the mail proves the address.
     repository::mark_email_verified(tx, *user);
-    admin::record(tx, {.user_id = user->str(), .event = "password_reset", .ip = client.ip});
+    admin::record(tx, {.user_id = *user, .event = "password_reset", .ip = client.ip});
     user_id = *user;
     return {};
   }));
@@ -278,7 +278,7 @@ Result<void> Service::change_password(const Caller& caller, const PasswordChange
     auto email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(caller.user_id)));
     PM_TRY(check_password_policy(in.new_password, email));
     repository::set_password(tx, caller.user_id, d_.hasher.hash(in.new_password));
-    admin::record(tx, {.user_id = caller.user_id.str(), .event = "password_change", .ip = client.ip});
+    admin::record(tx, {.user_id = caller.user_id, .event = "password_change", .ip = client.ip});
     return {};
   }));
   forget_password_guesses(caller);
@@ -323,7 +323,7 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
     // The old address hears of it at once: if this was not the owner, they can act before it happens.
     d_.outbox.enqueue(tx, caller.user_id.str(), old_email,
                       mail::email_change_requested(mail::Links{d_.config.public_url}, row->language, row->first_name));
-    admin::record(tx, {.user_id = caller.user_id.str(), .event = "email_change_requested", .ip = client.ip});
+    admin::record(tx, {.user_id = caller.user_id, .event = "email_change_requested", .ip = client.ip});
     return AccountView{.user_id = caller.user_id,
                        .email = old_email,
                        .email_verified = row->email_verified,
@@ -415,7 +415,7 @@ Result<SignedIn> Service::sign_in_external(const ExternalIdentity& id, const Cli
           // and every session that was open ends.
           repository::drop_password(tx, *user_id);
           taken_over = true;
-          admin::record(tx, {.user_id = user_id->str(),
+          admin::record(tx, {.user_id = *user_id,
                              .event = "oauth_takeover",
                              .ip = client.ip,
                              .details = {{"provider", id.provider}}});
@@ -444,8 +444,7 @@ Result<SignedIn> Service::sign_in_external(const ExternalIdentity& id, const Cli
                  .seeking_gender = id.signup->seeking_gender,
                  .email_verified = true});
         admin::record(
-            tx,
-            {.user_id = user_id->str(), .event = "signup", .ip = client.ip, .details = {{"provider", id.provider}}});
+            tx, {.user_id = *user_id, .event = "signup", .ip = client.ip, .details = {{"provider", id.provider}}});
       } else {
         return std::unexpected(Problem(
             "oauth-no-account", "no account uses this identity yet; sign up first, then sign in with the provider"));
@@ -453,13 +452,12 @@ Result<SignedIn> Service::sign_in_external(const ExternalIdentity& id, const Cli
       repository::link_identity(tx, id.provider, id.subject, *user_id);
       repository::set_auth_provider(tx, *user_id, id.provider);
       admin::record(
-          tx,
-          {.user_id = user_id->str(), .event = "oauth_link", .ip = client.ip, .details = {{"provider", id.provider}}});
+          tx, {.user_id = *user_id, .event = "oauth_link", .ip = client.ip, .details = {{"provider", id.provider}}});
     }
     auto row = repository::find_by_id(tx, *user_id);
     auto stored_email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(*user_id)));
-    admin::record(
-        tx, {.user_id = user_id->str(), .event = "sign_in", .ip = client.ip, .details = {{"provider", id.provider}}});
+    admin::record(tx,
+                  {.user_id = *user_id, .event = "sign_in", .ip = client.ip, .details = {{"provider", id.provider}}});
     return AccountView{.user_id = *user_id,
                        .email = stored_email,
                        .email_verified = row->email_verified,

@@ -24,7 +24,7 @@ void add_routes(http::Router& router, auth::Service& auth, staff::Service& staff
   router.add(Method::put, "/api/v1/admin/feature-flags/{key}",
              staff::staff_only(auth, staff, Role::admin, [&service](Request& req, const auth::Caller& who) {
                return http::with_input<FlagInput>(req, [&](const FlagInput& in) {
-                 auto put = service.put(who.user_id.str(), req.params.at("key"), in);
+                 auto put = service.put(who.user_id, req.params.at("key"), in);
                  if (!put) return http::problem_response(put.error(), req.request_id);
                  return http::json_response(put->created ? http::Status::created : http::Status::ok,
                                             put->flag.to_json());
@@ -32,7 +32,7 @@ void add_routes(http::Router& router, auth::Service& auth, staff::Service& staff
              }));
   router.add(Method::delete_, "/api/v1/admin/feature-flags/{key}",
              staff::staff_only(auth, staff, Role::admin, [&service](Request& req, const auth::Caller& who) {
-               return http::reply(req, service.remove(who.user_id.str(), req.params.at("key")));
+               return http::reply(req, service.remove(who.user_id, req.params.at("key")));
              }));
 }
 

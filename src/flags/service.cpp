@@ -49,7 +49,7 @@ Result<Flag> Service::get(const std::string& key) {
   });
 }
 
-Result<Service::Put> Service::put(const std::string& staff_id, const std::string& key, const FlagInput& in) {
+Result<Service::Put> Service::put(const UserId& staff_id, const std::string& key, const FlagInput& in) {
   if (!valid_key(key))
     return std::unexpected(invalid_field("key", "a flag's key is 1-50 characters: a-z first, then a-z, 0-9, _ or -"));
   if (!in.plans.empty()) {
@@ -61,7 +61,7 @@ Result<Service::Put> Service::put(const std::string& staff_id, const std::string
   actor::Scope as_system(actor::Scope::system());
   auto done = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<Put> {
     auto before = repository::find(tx, key, true);
-    Put out{.flag = repository::upsert(tx, key, in, staff_id), .created = !before};
+    Put out{.flag = repository::upsert(tx, key, in, staff_id.str()), .created = !before};
     admin::record(tx, {.user_id = staff_id,
                        .event = "feature_flag_changed",
                        .details = {{"flag", key},
@@ -74,7 +74,7 @@ Result<Service::Put> Service::put(const std::string& staff_id, const std::string
   return done;
 }
 
-Result<void> Service::remove(const std::string& staff_id, const std::string& key) {
+Result<void> Service::remove(const UserId& staff_id, const std::string& key) {
   if (!valid_key(key)) return std::unexpected(no_such_flag());
   actor::Scope as_system(actor::Scope::system());
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {

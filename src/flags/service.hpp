@@ -51,10 +51,10 @@ class Service {
     Flag flag;
     bool created = false;
   };
-  Result<Put> put(const std::string& staff_id, const std::string& key, const FlagInput& input);
+  Result<Put> put(const UserId& staff_id, const std::string& key, const FlagInput& input);
   // 404 for an unknown flag; audited (feature_flag_deleted). A deleted flag the code asks about
   // takes the code's default (is_on's if_unknown).
-  Result<void> remove(const std::string& staff_id, const std::string& key);
+  Result<void> remove(const UserId& staff_id, const std::string& key);
   // Writes every flag of PostgreSQL to the mirror and removes keys of deleted ones; how many.
   Result<int> mirror_all();
 

@@ -157,10 +157,10 @@ Result<MatchDetail> Discovery::detail(const UserId& user_id, const MatchId& matc
     auto m = repository::match_for(tx, match_id, user_id);
     if (!m) return std::unexpected(no_such_match());
     // The match's page shows the other's profile: a profile view, as GET /users/{id} is.
-    admin::record(tx, {.user_id = user_id.str(),
+    admin::record(tx, {.user_id = user_id,
                        .event = "profile_view",
                        .details = {{"match_id", match_id.str()}},
-                       .subject_id = (m->user_id_1 == user_id ? m->user_id_2 : m->user_id_1).str()});
+                       .subject_id = (m->user_id_1 == user_id ? m->user_id_2 : m->user_id_1)});
     const bool premium = subscriptions::entitlements_of(tx, user_id).full_insights;
     Json attributes = Json::array();
     for (const auto& [name, score, description] : repository::attributes_of(tx, match_id))

@@ -100,7 +100,10 @@ constexpr const char* kStageMatches = R"sql(
   -- The insight documents (~3 KB each) are compressed when stored: with the default pglz that was
   -- the writer's largest single cost (18% of its PostgreSQL backend in perf); lz4 is several times
   -- faster. It applies to the values this transaction stores; reading either kind is transparent.
-  SET LOCAL default_toast_compression = 'lz4'
+  -- Only where this PostgreSQL was built with lz4 (Debian's is): elsewhere pglz stays, rather than
+  -- the SET failing and with it every generation.
+  SELECT set_config('default_toast_compression', 'lz4', true) FROM pg_settings
+  WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)
 )sql";
 // From the staging tables into the four tables, in one statement. Each side of a pair is one
 // primary-key look-up: both accounts exist and neither is banned or suspended (a suspended or

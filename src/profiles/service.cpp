@@ -61,7 +61,7 @@ Result<PublicProfile> Service::user(const UserId& viewer, const UserId& user_id)
     auto profile = repository::load_public(tx, viewer, user_id);
     // Who looked at whom: the record a stalking complaint needs.
     if (profile && viewer != user_id)
-      admin::record(tx, {.user_id = viewer.str(), .event = "profile_view", .subject_id = user_id.str()});
+      admin::record(tx, {.user_id = viewer, .event = "profile_view", .subject_id = user_id});
     return profile;
   }));
   if (!found) return std::unexpected(no_such_user());
@@ -104,7 +104,7 @@ Result<void> Service::block(const UserId& user_id, const UserId& other) {
   auto blocked = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     if (!exists(tx, other)) return std::unexpected(no_such_user());
     repository::block(tx, user_id, other);
-    admin::record(tx, {.user_id = user_id.str(), .event = "block", .subject_id = other.str()});
+    admin::record(tx, {.user_id = user_id, .event = "block", .subject_id = other});
     return {};
   });
   if (blocked && d_.on_block) d_.on_block(user_id, other);
@@ -116,7 +116,7 @@ Result<void> Service::unblock(const UserId& user_id, const UserId& other) {
   PM_TRY(limit("blocks", user_id, d_.limits.blocks));
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     repository::unblock(tx, user_id, other);
-    admin::record(tx, {.user_id = user_id.str(), .event = "unblock", .subject_id = other.str()});
+    admin::record(tx, {.user_id = user_id, .event = "unblock", .subject_id = other});
     return {};
   });
 }
@@ -127,10 +127,10 @@ Result<std::string> Service::report(const UserId& user_id, const UserId& other, 
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::string> {
     if (!exists(tx, other)) return std::unexpected(no_such_user());
     auto report_id = repository::insert_report(tx, user_id, other, report);
-    admin::record(tx, {.user_id = user_id.str(),
+    admin::record(tx, {.user_id = user_id,
                        .event = "report",
                        .details = {{"report_id", report_id}, {"reason", report.reason}},
-                       .subject_id = other.str()});
+                       .subject_id = other});
     return report_id;
   });
 }
@@ -141,7 +141,7 @@ Result<Json> Service::export_data(const UserId& user_id) {
     Json out = repository::export_rows(tx, user_id);
     out["security_log"] = admin::entries_of(tx, user_id.str());
     out["decisions"] = outcomes::decisions_of(tx, user_id);  // one's own, never others' about one
-    admin::record(tx, {.user_id = user_id.str(), .event = "data_export"});
+    admin::record(tx, {.user_id = user_id, .event = "data_export"});
     return out;
   }));
   // Stored ciphertexts are replaced by what they hold: the export is for the person.
@@ -165,7 +165,7 @@ Result<void> Service::delete_account(const UserId& user_id, const std::string& i
       media = repository::media_keys(tx, user_id);
     }
     repository::delete_user(tx, user_id);
-    admin::record(tx, {.user_id = user_id.str(), .event = "account_deletion", .ip = ip});
+    admin::record(tx, {.user_id = user_id, .event = "account_deletion", .ip = ip});
     return {};
   }));
   d_.photos.remove_objects(media);

@@ -39,7 +39,7 @@ Result<std::string> Service::grant_role(const std::string& email, std::optional<
     // An operator's command: no actor (user_id empty), the account as the subject.
     admin::record(tx, {.event = role ? "staff_role_granted" : "staff_role_revoked",
                        .details = {{"role", role ? Json(std::string(to_string(*role))) : Json(nullptr)}},
-                       .subject_id = user->str()});
+                       .subject_id = *user});
     return user->str();
   });
 }
@@ -64,10 +64,10 @@ Result<Report> Service::report(const UserId& staff_id, const std::string& raw_id
         reported["messages"] = repository::messages_between(tx, *r->reporter_id, *r->reported_id, kMessagesShown);
     }
     r->reported = reported;
-    admin::record(tx, {.user_id = staff_id.str(),
+    admin::record(tx, {.user_id = staff_id,
                        .event = "staff_report_view",
                        .details = {{"report_id", report_id}},
-                       .subject_id = r->reported_id ? r->reported_id->str() : ""});
+                       .subject_id = r->reported_id});
     return *r;
   }));
   if (found.reported_id) {
@@ -141,7 +141,7 @@ Result<Report> Service::act(const UserId& staff_id, const std::string& raw_id, c
     }
     repository::resolve(tx, report_id, in.action == Action::dismiss ? "dismissed" : "reviewed", in.action,
                         staff_id.str());
-    admin::record(tx, {.user_id = staff_id.str(), .event = event, .details = details, .subject_id = subject.str()});
+    admin::record(tx, {.user_id = staff_id, .event = event, .details = details, .subject_id = subject});
     return *repository::report(tx, report_id);
   }));
   // Ending the sessions closes the account's sockets on every node (SessionStore::on_ended).
@@ -155,7 +155,7 @@ Result<Json> Service::lookup(const UserId& staff_id, const std::string& email) {
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<Json> {
     auto user = repository::user_by_email_index(tx, d_.email_index(auth::normalize_email(email)));
     // Audited either way: a look-up is access to whether an address has an account.
-    admin::record(tx, {.user_id = staff_id.str(), .event = "staff_user_lookup", .subject_id = user ? user->str() : ""});
+    admin::record(tx, {.user_id = staff_id, .event = "staff_user_lookup", .subject_id = user});
     if (!user) return std::unexpected(Problem("not-found", "no account has this email address"));
     auto summary = repository::user_summary(tx, *user);
     if (!summary) return std::unexpected(Problem("not-found", "no account has this email address"));
@@ -168,7 +168,7 @@ Result<admin::TrailPage> Service::audit_trail(const UserId& staff_id, const User
   actor::Scope as_system(actor::Scope::system());
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<admin::TrailPage> {
     auto page = admin::trail_of(tx, user_id.str(), before, limit);
-    admin::record(tx, {.user_id = staff_id.str(), .event = "staff_audit_view", .subject_id = user_id.str()});
+    admin::record(tx, {.user_id = staff_id, .event = "staff_audit_view", .subject_id = user_id});
     return page;
   });
 }
@@ -178,10 +178,10 @@ Result<subscriptions::Subscription> Service::grant_plan(const UserId& staff_id, 
   actor::Scope as_system(actor::Scope::system());
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<subscriptions::Subscription> {
     auto s = PM_TRY(subscriptions::grant_comp(tx, user_id, in.plan_id, in.days));
-    admin::record(tx, {.user_id = staff_id.str(),
+    admin::record(tx, {.user_id = staff_id,
                        .event = "plan_granted",
                        .details = {{"plan_id", in.plan_id}, {"days", in.days}},
-                       .subject_id = user_id.str()});
+                       .subject_id = user_id});
     return s;
   });
 }

@@ -36,7 +36,7 @@ std::optional<Json> record_change(pqxx::work& tx, notifications::Service& notifi
   why["status"] = after.payment_status;
   why["previous_status"] = before.payment_status;
   why["cancel_at_period_end"] = after.cancel_at_period_end;
-  admin::record(tx, {.event = "subscription_changed", .details = why, .subject_id = user_id.str()});
+  admin::record(tx, {.event = "subscription_changed", .details = why, .subject_id = user_id});
   return notifications.record(tx, user_id, notifications::Type::subscription_changed,
                               {{"plan_type", after.plan_type},
                                {"status", after.payment_status},
@@ -92,7 +92,7 @@ Result<CheckoutStarted> Payments::checkout(const UserId& user_id, const Checkout
   }));
   auto session = PM_TRY(d_.provider->create_checkout(request));
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-    admin::record(tx, {.user_id = user_id.str(),
+    admin::record(tx, {.user_id = user_id,
                        .event = "subscription_checkout",
                        .details = {{"plan_id", input.plan_id},
                                    {"interval", input.interval},
@@ -114,7 +114,7 @@ Result<Subscription> Payments::cancel(const UserId& user_id) {
   }));
   if (!state.cancel_at_period_end) PM_TRY(d_.provider->cancel_at_period_end(*state.subscription_id));
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<Subscription> {
-    admin::record(tx, {.user_id = user_id.str(),
+    admin::record(tx, {.user_id = user_id,
                        .event = "subscription_cancel_requested",
                        .details = {{"provider_subscription_id", *state.subscription_id}}});
     return *repository::subscription_of(tx, user_id);
@@ -172,7 +172,7 @@ Result<int> expire_lapsed(db::Pool& db, notifications::Service& notifications, i
                                      {"status", l.payment_status},
                                      {"previous_status", l.previous_status},
                                      {"reason", "lapsed"}},
-                         .subject_id = l.user_id.str()});
+                         .subject_id = l.user_id});
       if (auto note = notifications.record(tx, l.user_id, notifications::Type::subscription_changed,
                                            {{"plan_type", l.plan_type}, {"status", l.payment_status}}))
         announce.emplace_back(l.user_id, *note);

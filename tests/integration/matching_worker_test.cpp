@@ -69,6 +69,10 @@ TEST_F(MatchingWorker, GenerateAllIsIdempotentAndResumable) {
   const int matches = q.exec1("SELECT count(*) FROM matches")[0].as<int>();
   EXPECT_EQ(matches, 2 * 3) << "W1, W2 with M0, M1, M2";
   EXPECT_EQ(q.exec1("SELECT count(*) FROM user_vectors")[0].as<int>(), 5);
+  // The insight documents are stored lz4-compressed (the batch's cheaper compression), not pglz.
+  EXPECT_EQ(q.exec1("SELECT count(*) FROM compatibility_insight_documents WHERE pg_column_compression(doc) = 'lz4'")[0]
+                .as<int>(),
+            matches);
 
   auto again =
       test::run_command(test::process_env(config_) + test::binary_path() + " matches generate --all --run-id test");
