@@ -43,7 +43,7 @@ std::vector<Ranked> rank_candidates(const std::string& user_id, const std::vecto
     while (next < order.size() && taken[order[next]]) ++next;
     if (next == order.size()) return false;
     taken[order[next]] = true;
-    const double m = mutual[order[next]];
+    const double m = explored && !out.empty() && out.back().mutual ? *out.back().mutual : mutual[order[next]];
     // A prediction that is not a probability (never expected) stores no key: questionnaire order.
     const bool probability = std::isfinite(m) && m >= 0 && m <= 1;
     out.push_back({.candidate = candidates[order[next]],

@@ -26,8 +26,10 @@ struct RankingOptions {
 struct Ranked {
   Candidate candidate;
   bool explored = false;  // placed by an exploration slot (by questionnaire), not by the model
-  // The model's mutual interest in the pair (an explored candidate's too: the list orders every
-  // model-ranked match by it); nullopt without a model. Kept as matches.mutual_interest.
+  // The model's mutual interest in the pair, what the list orders model-ranked matches by; nullopt
+  // without a model. Kept as matches.mutual_interest. An explored candidate gets the value of the
+  // pick before it instead of its own (usually low) estimate: listed in the slot exploration gave
+  // it, not at the end of the list, where the exposure would be in name only.
   std::optional<double> mutual;
 };
 
