@@ -9,16 +9,19 @@
 
 namespace pm::db {
 
-// A PostgreSQL array literal of UUIDs (libpqxx 6 has no array parameters; UUIDs need no quoting).
-inline std::string uuid_array(const std::vector<std::string>& ids) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < ids.size(); ++i) out += (i ? "," : "") + ids[i];
-  return out + "}";
-}
+// A UUID's text, whether held as a string or as a strong id.
+inline const std::string& uuid_text(const std::string& id) { return id; }
 template <class Tag>
-std::string uuid_array(const std::vector<Id<Tag>>& ids) {
+const std::string& uuid_text(const Id<Tag>& id) {
+  return id.str();
+}
+
+// A PostgreSQL array literal of UUIDs (libpqxx 6 has no array parameters; UUIDs need no quoting):
+// of strings or of strong ids.
+template <class Uuid>
+std::string uuid_array(const std::vector<Uuid>& ids) {
   std::string out = "{";
-  for (std::size_t i = 0; i < ids.size(); ++i) out += (i ? "," : "") + ids[i].str();
+  for (std::size_t i = 0; i < ids.size(); ++i) out += (i ? "," : "") + uuid_text(ids[i]);
   return out + "}";
 }
 

@@ -57,6 +57,17 @@ export function FormSection(props: {
   );
 }
 
+/** A select's options from a table of value → label (the strings' names for genders, languages…). */
+export function Options(props: { labels: Record<string, string> }) {
+  return (
+    <>
+      {Object.entries(props.labels).map(([value, label]) => (
+        <option value={value}>{label}</option>
+      ))}
+    </>
+  );
+}
+
 export function Field(props: { label: string; id: string; children: ComponentChildren; hint?: string }) {
   return (
     <div class="field">

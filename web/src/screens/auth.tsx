@@ -3,7 +3,7 @@ import type { Schemas } from "../api/client";
 import { go } from "../router";
 import { api, errorText, loadMe, notice, ok, startSession } from "../session";
 import { t } from "../strings";
-import { ErrorBox, Field, Link, Notice } from "../ui";
+import { ErrorBox, Field, Link, Notice, Options } from "../ui";
 import { ProviderButtons, ProviderReturn, providerError } from "./providers";
 
 async function signInWith(email: string, password: string): Promise<void> {
@@ -117,23 +117,17 @@ export function SignUp() {
         </Field>
         <Field label={t.gender} id="gender">
           <select id="gender" value={form.gender} onChange={set("gender")}>
-            {Object.entries(t.genders).map(([k, v]) => (
-              <option value={k}>{v}</option>
-            ))}
+            <Options labels={t.genders} />
           </select>
         </Field>
         <Field label={t.seeking} id="seeking_gender">
           <select id="seeking_gender" value={form.seeking_gender} onChange={set("seeking_gender")}>
-            {Object.entries(t.seekingLabels).map(([k, v]) => (
-              <option value={k}>{v}</option>
-            ))}
+            <Options labels={t.seekingLabels} />
           </select>
         </Field>
         <Field label={t.signUpLanguage} id="language">
           <select id="language" value={form.language} onChange={set("language")}>
-            {Object.entries(t.messageLanguageNames).map(([code, name]) => (
-              <option value={code}>{name}</option>
-            ))}
+            <Options labels={t.messageLanguageNames} />
           </select>
         </Field>
         <ErrorBox error={error} />

@@ -5,7 +5,7 @@ import { useState } from "preact/hooks";
 import type { Schemas } from "../api/client";
 import { api, ok } from "../session";
 import { t } from "../strings";
-import { Confirm, ErrorBox, Field, Notice, useRun } from "../ui";
+import { Confirm, ErrorBox, Field, Notice, useRun, Options } from "../ui";
 
 type Pending = "unmatch" | "block" | "report" | null;
 
@@ -79,9 +79,7 @@ export function ChatSafety(props: { matchId?: string; userId?: string; name: str
         >
           <Field label={t.reportReason} id="report_reason">
             <select id="report_reason" value={reason} onChange={(e) => setReason(e.currentTarget.value as Schemas["ReportReason"])}>
-              {Object.entries(t.reportReasons).map(([k, v]) => (
-                <option value={k}>{v}</option>
-              ))}
+              <Options labels={t.reportReasons} />
             </select>
           </Field>
           <Field label={t.reportDetails} id="report_details">

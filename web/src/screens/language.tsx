@@ -5,7 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { Schemas } from "../api/client";
 import { api, ok } from "../session";
 import { t } from "../strings";
-import { ErrorBox, Field, Notice, useRun } from "../ui";
+import { ErrorBox, Field, Notice, useRun, Options } from "../ui";
 
 type Language = Schemas["Language"];
 
@@ -34,9 +34,7 @@ export function LanguageChoice() {
     <section>
       <Field label={t.messageLanguage} id="message-language">
         <select id="message-language" value={language ?? ""} disabled={!language} onChange={(e) => change(e.currentTarget.value as Language)}>
-          {Object.entries(t.messageLanguageNames).map(([code, name]) => (
-            <option value={code}>{name}</option>
-          ))}
+          <Options labels={t.messageLanguageNames} />
         </select>
       </Field>
       <ErrorBox error={error} />

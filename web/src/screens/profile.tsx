@@ -5,7 +5,7 @@ import type { Schemas } from "../api/client";
 import { go } from "../router";
 import { api, errorText, me, notice, ok } from "../session";
 import { t } from "../strings";
-import { ErrorBox, Field, Loading, Notice } from "../ui";
+import { ErrorBox, Field, Loading, Notice, Options } from "../ui";
 import { PhotosSection } from "./photos";
 
 // The demo data's cities (src/demo/cities.cpp), so a new person can meet the demo users.
@@ -130,16 +130,12 @@ export function ProfileScreen() {
           </Field>
           <Field label={`${t.gender} *`} id="gender">
             <select id="gender" value={form.gender} onChange={set("gender")}>
-              {Object.entries(t.genders).map(([k, v]) => (
-                <option value={k}>{v}</option>
-              ))}
+              <Options labels={t.genders} />
             </select>
           </Field>
           <Field label={`${t.seeking} *`} id="seeking_gender">
             <select id="seeking_gender" value={form.seeking_gender} onChange={set("seeking_gender")}>
-              {Object.entries(t.seekingLabels).map(([k, v]) => (
-                <option value={k}>{v}</option>
-              ))}
+              <Options labels={t.seekingLabels} />
             </select>
           </Field>
           <Field label={t.bio} id="bio">
