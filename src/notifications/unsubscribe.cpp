@@ -2,8 +2,6 @@
 
 #include <openssl/crypto.h>
 
-#include "core/crypto.hpp"
-
 namespace pm::notifications {
 
 namespace {

@@ -70,13 +70,21 @@ token=$(sign_in)
 [[ $(status "$BASE/readyz") == 200 ]] || fail "/readyz after FLUSHALL"
 
 # 2. Destroyed (killed, its files deleted): not ready, still alive; an empty Redis brings it back.
-# Requests at once first, so the server's pool holds several connections to the Redis that dies.
-# (/readyz asks Redis each time; a signed-in request may be answered from the server's cache.)
-pids=()
-for _ in $(seq 32); do status "$BASE/readyz" >/dev/null & pids+=($!); done
-wait "${pids[@]}"
-pooled=$(redis-cli -p "$REDIS_PORT" client list | grep -c 'cmd=ping') || true
-(( pooled >= 2 )) || fail "the server holds $pooled pooled connections to Redis, not several"
+# First the server's pool must hold several connections to the Redis that dies: requests at once
+# while Redis holds every command for 150 ms (CLIENT PAUSE, under the 300 ms command timeout), so
+# each handler thread waits on a connection of its own. (/readyz asks Redis each time; a signed-in
+# request may be answered from the server's cache.) Without the pause one connection could serve
+# them all one after another.
+pooled=0
+for _ in $(seq 5); do
+  redis-cli -p "$REDIS_PORT" client pause 150 all >/dev/null
+  pids=()
+  for _ in $(seq 16); do status "$BASE/readyz" >/dev/null & pids+=($!); done
+  wait "${pids[@]}"
+  pooled=$(redis-cli -p "$REDIS_PORT" client list | grep -c 'cmd=ping') || true
+  ((pooled >= 2)) && break
+done
+((pooled >= 2)) || fail "the server holds $pooled pooled connections to Redis, not several"
 kill -KILL "$REDIS_PID"
 for _ in $(seq 50); do kill -0 "$REDIS_PID" 2>/dev/null || break; sleep 0.1; done
 REDIS_PID=""
