@@ -10,9 +10,7 @@ namespace pm::admin {
 namespace {
 
 std::optional<std::string> unless_empty(const std::string& s) { return s.empty() ? std::nullopt : std::optional(s); }
-std::optional<std::string> unless_empty(const std::optional<UserId>& id) {
-  return id && !id->empty() ? std::optional(id->str()) : std::nullopt;
-}
+std::optional<UserId> unless_empty(const std::optional<UserId>& id) { return id && !id->empty() ? id : std::nullopt; }
 
 }  // namespace
 
@@ -26,7 +24,7 @@ void record(pqxx::work& tx, const AuditEntry& entry) {
                           .request_id = unless_empty(actor.request_id)});
 }
 
-Json entries_of(pqxx::work& tx, const std::string& user_id) {
+Json entries_of(pqxx::work& tx, const UserId& user_id) {
   Json out = Json::array();
   for (const auto& row : repository::entries_of(tx, user_id, 1000))
     out.push_back({{"event", row.event},
@@ -36,12 +34,12 @@ Json entries_of(pqxx::work& tx, const std::string& user_id) {
   return out;
 }
 
-TrailPage trail_of(pqxx::work& tx, const std::string& user_id, std::optional<long long> before, int limit) {
+TrailPage trail_of(pqxx::work& tx, const UserId& user_id, std::optional<long long> before, int limit) {
   TrailPage page;
   auto rows = repository::trail_of(tx, user_id, before, limit + 1);  // one more: is there a next page?
   const bool more = static_cast<int>(rows.size()) > limit;
   if (more) rows.pop_back();
-  auto or_null = [](const std::optional<std::string>& v) { return v ? Json(*v) : Json(nullptr); };
+  auto or_null = [](const auto& v) { return v ? Json(*v) : Json(nullptr); };
   for (const auto& row : rows)
     page.entries.push_back({{"audit_id", std::to_string(row.audit_id)},
                             {"event", row.event},

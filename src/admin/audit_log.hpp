@@ -29,7 +29,7 @@ struct AuditEntry {
 void record(pqxx::work& tx, const AuditEntry& entry);
 
 // The user's own audit entries, newest first (for the data export).
-Json entries_of(pqxx::work& tx, const std::string& user_id);
+Json entries_of(pqxx::work& tx, const UserId& user_id);
 
 // A page of the audit trail of one user for staff: the entries by or about them, newest first,
 // without IP addresses. `next_before` continues the list (empty on the last page).
@@ -38,6 +38,6 @@ struct TrailPage {
   std::optional<long long> next_before;
   Json to_json() const;
 };
-TrailPage trail_of(pqxx::work& tx, const std::string& user_id, std::optional<long long> before, int limit);
+TrailPage trail_of(pqxx::work& tx, const UserId& user_id, std::optional<long long> before, int limit);
 
 }  // namespace pm::admin

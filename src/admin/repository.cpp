@@ -54,7 +54,7 @@ int ensure_partitions(pqxx::work& tx, int months_ahead) {
   return tx.exec_params1(kEnsurePartitions, months_ahead)["made"].as<int>();
 }
 
-std::vector<AuditRow> entries_of(pqxx::work& tx, const std::string& user_id, int limit) {
+std::vector<AuditRow> entries_of(pqxx::work& tx, const UserId& user_id, int limit) {
   std::vector<AuditRow> out;
   for (const auto& row : tx.exec_params(kEntriesOf, user_id, limit))
     out.push_back({.event = row["event"].as<std::string>(),
@@ -64,14 +64,14 @@ std::vector<AuditRow> entries_of(pqxx::work& tx, const std::string& user_id, int
   return out;
 }
 
-std::vector<TrailRow> trail_of(pqxx::work& tx, const std::string& user_id, std::optional<long long> before, int limit) {
+std::vector<TrailRow> trail_of(pqxx::work& tx, const UserId& user_id, std::optional<long long> before, int limit) {
   std::vector<TrailRow> out;
   for (const auto& row :
        tx.exec_params(kTrailOf, user_id, before.value_or(std::numeric_limits<long long>::max()), limit))
     out.push_back({.audit_id = row["audit_id"].as<long long>(),
                    .event = row["event"].as<std::string>(),
-                   .actor_id = db::opt<std::string>(row, "actor_id"),
-                   .subject_id = db::opt<std::string>(row, "subject_id"),
+                   .actor_id = db::opt<UserId>(row, "actor_id"),
+                   .subject_id = db::opt<UserId>(row, "subject_id"),
                    .request_id = db::opt<std::string>(row, "request_id"),
                    .details_json = row["details"].as<std::string>(),
                    .at = row["at"].as<std::string>()});

@@ -8,6 +8,8 @@
 
 #include <pqxx/pqxx>
 
+#include "core/id.hpp"
+
 namespace pm::admin::repository {
 
 struct AuditRow {
@@ -18,11 +20,11 @@ struct AuditRow {
 };
 
 struct NewEntry {
-  std::optional<std::string> user_id;
+  std::optional<UserId> user_id;
   std::string event;
   std::optional<std::string> ip;
   std::string details_json;
-  std::optional<std::string> subject_id;
+  std::optional<UserId> subject_id;
   std::optional<std::string> request_id;
 };
 
@@ -32,19 +34,20 @@ void insert(pqxx::work& tx, const NewEntry& entry);
 struct TrailRow {
   long long audit_id = 0;
   std::string event;
-  std::optional<std::string> actor_id, subject_id, request_id;
+  std::optional<UserId> actor_id, subject_id;
+  std::optional<std::string> request_id;
   std::string details_json;
   std::string at;  // ISO-8601, UTC
 };
 // The entries by or about `user_id`, newest first, older than the entry `before` when given; at
 // most `limit`.
-std::vector<TrailRow> trail_of(pqxx::work& tx, const std::string& user_id, std::optional<long long> before, int limit);
+std::vector<TrailRow> trail_of(pqxx::work& tx, const UserId& user_id, std::optional<long long> before, int limit);
 // pm_enforce_retention (migrations/0012): (table, rows deleted) for each table it prunes.
 std::vector<std::pair<std::string, long long>> enforce_retention(pqxx::work& tx, int days);
 // pm_ensure_partitions (migrations/0019): this month's and the next `months_ahead` months'
 // partitions of every partitioned table; how many it had to create.
 int ensure_partitions(pqxx::work& tx, int months_ahead);
 // The user's newest entries first, at most `limit`.
-std::vector<AuditRow> entries_of(pqxx::work& tx, const std::string& user_id, int limit);
+std::vector<AuditRow> entries_of(pqxx::work& tx, const UserId& user_id, int limit);
 
 }  // namespace pm::admin::repository

@@ -157,7 +157,7 @@ App::App(Config cfg)
                 .photos = photos,
                 .on_block =
                     [this](const UserId& a, const UserId& b) {
-                      discovery.forget_pair(a.str(), b.str());
+                      discovery.forget_pair(a, b);
                       messaging.close_between(a, b, messaging::CloseReason::blocked);
                       if (auto forgot = notifications.forget_between(a, b); !forgot)
                         log::warn("block_notifications_not_removed", {{"problem", forgot.error().type}});
@@ -206,9 +206,9 @@ App::App(Config cfg)
     hub.publish_all(deliveries);
   });
   notifications.on_recorded = [this](const UserId& user_id, const Json& notification) {
-    hub.publish({user_id.str()}, {{"type", "notification.new"}, {"notification", notification}});
+    hub.publish({user_id}, {{"type", "notification.new"}, {"notification", notification}});
     if (notification.value("type", "") == "match.new")
-      hub.publish({user_id.str()}, {{"type", "match.new"}, {"notification", notification}});
+      hub.publish({user_id}, {{"type", "match.new"}, {"notification", notification}});
   };
   // A session that ends closes the sockets it opened, on every node.
   sessions.on_ended([this](const auth::SessionsEnded& ended) { hub.end_sessions(ended); });

@@ -24,7 +24,7 @@ http::Handler authed(Service& auth, Fn fn) {
   return [&auth, fn](http::Request& req) -> http::Response {
     auto caller = require_caller(auth, req);
     if (!caller) return http::problem_response(caller.error(), req.request_id);
-    actor::Scope as_caller(actor::Scope::user(caller->user_id.str()));
+    actor::Scope as_caller(actor::Scope::user(caller->user_id));
     return fn(req, *caller);
   };
 }

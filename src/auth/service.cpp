@@ -61,7 +61,7 @@ Result<void> Service::signup(const SignupInput& in, const ClientInfo& client) {
   // is the same either way; the owner of a taken address is told by mail instead.
   auto owner_told = [&](pqxx::work& tx, const repository::CredentialRow& owner) {
     d_.outbox.enqueue(
-        tx, owner.user_id.str(), in.email,
+        tx, owner.user_id, in.email,
         mail::signup_with_taken_address(mail::Links{d_.config.public_url}, owner.language, owner.first_name));
     admin::record(tx, {.user_id = owner.user_id, .event = "signup_existing_email", .ip = client.ip});
     return Result<void>{};
@@ -85,7 +85,7 @@ Result<void> Service::signup(const SignupInput& in, const ClientInfo& client) {
          .seeking_gender = in.seeking_gender,
          .language = in.language});
     repository::insert_token(tx, crypto::sha256_hex(token), user_id, kVerifyEmail, d_.config.verify_token_ttl.count());
-    d_.outbox.enqueue(tx, user_id.str(), in.email,
+    d_.outbox.enqueue(tx, user_id, in.email,
                       mail::verify_email(mail::Links{d_.config.public_url}, in.language, in.first_name, token,
                                          d_.config.verify_token_ttl.count() / 3600));
     admin::record(tx, {.user_id = user_id, .event = "signup", .ip = client.ip});
@@ -106,7 +106,7 @@ Result<void> Service::mail_user(pqxx::work& tx, const UserId& user_id, const std
   if (!row) return std::unexpected(Problem("not-found", "the account no longer exists"));
   auto email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(user_id)));
   d_.outbox.enqueue(
-      tx, user_id.str(), email,
+      tx, user_id, email,
       mail::account_message(mail::Links{d_.config.public_url}, row->language, row->first_name, subject, text));
   return {};
 }
@@ -118,7 +118,7 @@ Result<void> Service::mail_notification(pqxx::work& tx, const std::string& outbo
   if (!row) return {};
   auto email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(user_id)));
   d_.outbox.enqueue_as(
-      tx, outbox_id, user_id.str(), email,
+      tx, outbox_id, user_id, email,
       mail::notification(mail::Links{d_.config.public_url}, row->language, row->first_name, notification),
       list_unsubscribe);
   return {};
@@ -223,7 +223,7 @@ Result<void> Service::request_password_reset(std::string_view email, const Clien
     repository::retire_tokens(tx, row->user_id, kResetPassword);
     repository::insert_token(tx, crypto::sha256_hex(token), row->user_id, kResetPassword,
                              d_.config.reset_token_ttl.count());
-    d_.outbox.enqueue(tx, row->user_id.str(), std::string(email),
+    d_.outbox.enqueue(tx, row->user_id, std::string(email),
                       mail::reset_password(mail::Links{d_.config.public_url}, row->language, row->first_name, token,
                                            d_.config.reset_token_ttl.count() / 60));
     return true;
@@ -310,18 +310,18 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
       taken = repository::email_index_taken(tx, index);
     }
     if (taken) {
-      d_.outbox.enqueue(tx, caller.user_id.str(), in.email,
+      d_.outbox.enqueue(tx, caller.user_id, in.email,
                         mail::new_address_taken(mail::Links{d_.config.public_url}, row->language));
     } else {
       repository::insert_email_change_token(tx, crypto::sha256_hex(token), caller.user_id,
                                             d_.cipher.encrypt(in.email, email_context(caller.user_id)), index,
                                             d_.config.verify_token_ttl.count());
       d_.outbox.enqueue(
-          tx, caller.user_id.str(), in.email,
+          tx, caller.user_id, in.email,
           mail::confirm_new_email(mail::Links{d_.config.public_url}, row->language, row->first_name, token));
     }
     // The old address hears of it at once: if this was not the owner, they can act before it happens.
-    d_.outbox.enqueue(tx, caller.user_id.str(), old_email,
+    d_.outbox.enqueue(tx, caller.user_id, old_email,
                       mail::email_change_requested(mail::Links{d_.config.public_url}, row->language, row->first_name));
     admin::record(tx, {.user_id = caller.user_id, .event = "email_change_requested", .ip = client.ip});
     return AccountView{.user_id = caller.user_id,
@@ -368,7 +368,7 @@ Result<Caller> Service::authenticate(std::string_view token) {
   if (!activity_.due(caller.user_id.str())) return caller;  // this node asked within the minute
   auto first_this_minute = d_.redis.command({"SET", "last_active:" + caller.user_id.str(), "1", "NX", "EX", "60"});
   if (first_this_minute && !first_this_minute->is_nil()) {
-    actor::Scope as_caller(actor::Scope::user(caller.user_id.str()));
+    actor::Scope as_caller(actor::Scope::user(caller.user_id));
     (void)db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
       repository::touch_last_active(tx, caller.user_id);
       return {};

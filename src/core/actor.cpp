@@ -28,7 +28,7 @@ Actor Scope::request(std::string request_id, std::string ip) {
   return {.kind = Kind::none, .request_id = std::move(request_id), .ip = std::move(ip)};
 }
 
-Actor Scope::user(std::string user_id) {
+Actor Scope::user(UserId user_id) {
   const auto& now = current();
   return {.kind = Kind::user, .user_id = std::move(user_id), .request_id = now.request_id, .ip = now.ip};
 }

@@ -11,13 +11,15 @@
 
 #include <string>
 
+#include "core/id.hpp"
+
 namespace pm::actor {
 
 enum class Kind { none, system, user };
 
 struct Actor {
   Kind kind = Kind::none;
-  std::string user_id;     // for Kind::user
+  UserId user_id;          // for Kind::user
   std::string request_id;  // the HTTP request or WebSocket connection, when there is one
   std::string ip;          // the client's address, when there is one
 };
@@ -38,7 +40,7 @@ class Scope {
   // A request's scope: nobody yet, with its request id and IP.
   static Actor request(std::string request_id, std::string ip);
   // The signed-in user `user_id`, keeping the current request id and IP.
-  static Actor user(std::string user_id);
+  static Actor user(UserId user_id);
   // The system, keeping the current request id and IP (e.g. sign-in's look-up by email).
   static Actor system();
 

@@ -20,7 +20,7 @@ namespace pm::db {
 inline void apply_actor(pqxx::work& tx) {
   const auto& actor = actor::current();
   tx.exec_params("SELECT set_config('pm.user_id', $1, true), set_config('pm.system', $2, true)",
-                 actor.kind == actor::Kind::user ? actor.user_id : std::string(),
+                 actor.kind == actor::Kind::user ? actor.user_id.str() : std::string(),
                  actor.kind == actor::Kind::system ? "on" : "off");
 }
 

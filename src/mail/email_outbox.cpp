@@ -24,12 +24,12 @@ struct Started {
 
 }  // namespace
 
-void EmailOutbox::enqueue(pqxx::work& tx, const std::string& user_id, const std::string& to, const Rendered& mail) {
+void EmailOutbox::enqueue(pqxx::work& tx, const UserId& user_id, const std::string& to, const Rendered& mail) {
   enqueue_as(tx, crypto::uuid_v4(), user_id, to, mail, "");
 }
 
-void EmailOutbox::enqueue_as(pqxx::work& tx, const std::string& outbox_id, const std::string& user_id,
-                             const std::string& to, const Rendered& mail, const std::string& list_unsubscribe) {
+void EmailOutbox::enqueue_as(pqxx::work& tx, const std::string& outbox_id, const UserId& user_id, const std::string& to,
+                             const Rendered& mail, const std::string& list_unsubscribe) {
   Json payload = {{"to", to}, {"subject", mail.subject}, {"body", mail.text}, {"html", mail.html}};
   if (!list_unsubscribe.empty()) payload["list_unsubscribe"] = list_unsubscribe;
   repository::insert_email(tx, outbox_id, user_id, cipher_.encrypt(payload.dump(), context(outbox_id)));

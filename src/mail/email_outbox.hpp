@@ -22,6 +22,7 @@
 
 #include "core/backlog.hpp"
 #include "core/field_cipher.hpp"
+#include "core/id.hpp"
 #include "db/pool.hpp"
 #include "mail/bounce_address.hpp"
 #include "mail/dsn.hpp"
@@ -55,10 +56,10 @@ class EmailOutbox {
       : db_(db), cipher_(cipher), email_index_(email_index), sender_(std::move(sender)), bounces_(std::move(bounces)) {}
   ~EmailOutbox() { stop(); }
 
-  void enqueue(pqxx::work& tx, const std::string& user_id, const std::string& to, const Rendered& mail);
+  void enqueue(pqxx::work& tx, const UserId& user_id, const std::string& to, const Rendered& mail);
   // With the id of its cause (a notification's outbox row): queuing it twice queues it once.
   // `list_unsubscribe`: the one-click unsubscribe URL of a notification mail.
-  void enqueue_as(pqxx::work& tx, const std::string& outbox_id, const std::string& user_id, const std::string& to,
+  void enqueue_as(pqxx::work& tx, const std::string& outbox_id, const UserId& user_id, const std::string& to,
                   const Rendered& mail, const std::string& list_unsubscribe);
   // Sends up to `limit` due mails over one connection; returns how many were sent.
   Result<int> deliver_pending(int limit = 50);

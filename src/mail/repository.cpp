@@ -63,7 +63,7 @@ std::vector<QueuedEmail> queued_emails(const pqxx::result& rows) {
 
 }  // namespace
 
-void insert_email(pqxx::work& tx, const std::string& outbox_id, const std::string& user_id,
+void insert_email(pqxx::work& tx, const std::string& outbox_id, const UserId& user_id,
                   const std::string& payload_encrypted) {
   tx.exec_params(kInsertEmail, outbox_id, user_id, payload_encrypted);
 }

@@ -9,6 +9,7 @@
 #include <pqxx/pqxx>
 
 #include "core/backlog.hpp"
+#include "core/id.hpp"
 
 namespace pm::mail::repository {
 
@@ -17,7 +18,7 @@ struct QueuedEmail {
   std::string payload_encrypted;
 };
 // Idempotent on outbox_id: queuing the same id again (a notification's retried delivery) adds nothing.
-void insert_email(pqxx::work& tx, const std::string& outbox_id, const std::string& user_id,
+void insert_email(pqxx::work& tx, const std::string& outbox_id, const UserId& user_id,
                   const std::string& payload_encrypted);
 // The next due mail that no attempt has started on, locked (other servers skip it).
 std::optional<QueuedEmail> claim_due_email(pqxx::work& tx);

@@ -119,8 +119,8 @@ Result<std::string> Discovery::list(const UserId& user_id, const ListQuery& quer
   // they hold exactly the bytes this node last rendered the viewer's page from, that page.
   const bool cacheable = !query.cursor && query.status == "current" && query.limit <= kCachedMatches;
   if (cacheable) {
-    auto kept = pages_.find(user_id.str(), query.limit, kRenderedPageMaxAge);
-    if (auto snapshot = d_.cache.snapshot(user_id.str(), kept ? &kept->snapshot : nullptr)) {
+    auto kept = pages_.find(user_id, query.limit, kRenderedPageMaxAge);
+    if (auto snapshot = d_.cache.snapshot(user_id, kept ? &kept->snapshot : nullptr)) {
       if (snapshot->unchanged) return kept->json;
       if (auto page = page_of(*snapshot, user_id, query.limit)) {
         auto rendered =
@@ -128,7 +128,7 @@ Result<std::string> Discovery::list(const UserId& user_id, const ListQuery& quer
                                                                       .limit = query.limit,
                                                                       .rendered_at = std::chrono::steady_clock::now(),
                                                                       .json = dump_json(page->to_json())});
-        pages_.keep(user_id.str(), rendered);
+        pages_.keep(user_id, rendered);
         return rendered->json;
       }
     }
@@ -140,14 +140,14 @@ Result<std::string> Discovery::list(const UserId& user_id, const ListQuery& quer
     return std::move(*listed);
   }));
   std::vector<Json> previews;
-  std::vector<std::string> ids;
+  std::vector<MatchId> ids;
   for (const auto& r : rows) {
     previews.push_back(preview_of(r));
-    ids.push_back(r.match_id.str());
+    ids.push_back(r.match_id);
   }
   if (cacheable) {
     for (std::size_t i = 0; i < rows.size(); ++i) d_.cache.put_preview(ids[i], previews[i]);
-    d_.cache.put_recent(user_id.str(), ids);
+    d_.cache.put_recent(user_id, ids);
   }
   return dump_json(page_of(previews, user_id, query.limit, "database").to_json());
 }
@@ -218,8 +218,8 @@ Result<Liked> Discovery::like(const UserId& user_id, const MatchId& match_id) {
         return std::pair{liked->first, conversation};
       }));
   for (const auto& [who, n] : recorded) d_.notifications.announce(who, n);
-  forget_pair(result.first.user_id_1.str(), result.first.user_id_2.str());
-  d_.cache.forget_match(match_id.str());
+  forget_pair(result.first.user_id_1, result.first.user_id_2);
+  d_.cache.forget_match(match_id);
   return Liked{.match = view(preview_of(result.first), user_id), .conversation_id = result.second};
 }
 
@@ -238,8 +238,8 @@ Result<repository::MatchRow> Discovery::reject(const UserId& user_id, const Matc
                    from_status == MatchStatus::pending ? outcomes::Kind::pass : outcomes::Kind::unmatch);
     return *rejected;
   }));
-  forget_pair(result.user_id_1.str(), result.user_id_2.str());
-  d_.cache.forget_match(match_id.str());
+  forget_pair(result.user_id_1, result.user_id_2);
+  d_.cache.forget_match(match_id);
   return result;
 }
 
@@ -263,8 +263,8 @@ Result<MatchView> Discovery::rewind(const UserId& user_id) {
     outcomes::rewound(tx, user_id, row->match_id);  // the pass stays, marked (docs/outcomes.md)
     return *row;
   }));
-  forget_pair(rewound.user_id_1.str(), rewound.user_id_2.str());
-  d_.cache.forget_match(rewound.match_id.str());
+  forget_pair(rewound.user_id_1, rewound.user_id_2);
+  d_.cache.forget_match(rewound.match_id);
   return view(preview_of(rewound), user_id);
 }
 
@@ -296,13 +296,13 @@ Result<int> Discovery::expire(int days) {
         return repository::expire_pending(tx, days);
       }));
   for (const auto& [match_id, a, b] : expired) {
-    d_.cache.forget_match(match_id.str());
-    forget_pair(a.str(), b.str());
+    d_.cache.forget_match(match_id);
+    forget_pair(a, b);
   }
   return static_cast<int>(expired.size());
 }
 
-void Discovery::forget_pair(const std::string& a, const std::string& b) {
+void Discovery::forget_pair(const UserId& a, const UserId& b) {
   d_.cache.forget_user(a);
   d_.cache.forget_user(b);
 }

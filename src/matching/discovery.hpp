@@ -72,7 +72,7 @@ class Discovery {
   // Pending matches older than `days` expire; returns how many.
   Result<int> expire(int days);
   // A block between the two: their lists must not show each other from the cache either.
-  void forget_pair(const std::string& a, const std::string& b);
+  void forget_pair(const UserId& a, const UserId& b);
 
  private:
   // The match as `viewer` sees it, from its cached preview (the other user's photo URL signed).

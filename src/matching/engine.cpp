@@ -342,7 +342,7 @@ void Engine::matches_written(const std::vector<std::string>& generated_for,
     }
   std::sort(changed.begin(), changed.end());
   changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
-  d_.cache.forget_users(changed);
+  d_.cache.forget_users(std::vector<UserId>(changed.begin(), changed.end()));
   d_.exposure.count(shown);
 }
 

@@ -8,16 +8,17 @@ namespace pm::matching {
 
 namespace {
 
-std::optional<std::vector<std::string>> ids_of(std::string_view recent) {
+// (matches:recent holds what put_recent wrote: match ids)
+std::optional<std::vector<MatchId>> ids_of(std::string_view recent) {
   auto parsed = Json::parse(recent, nullptr, false);
   if (!parsed.is_array()) return std::nullopt;
-  std::vector<std::string> ids;
+  std::vector<MatchId> ids;
   for (const auto& id : parsed)
-    if (id.is_string()) ids.push_back(id.get<std::string>());
+    if (id.is_string()) ids.emplace_back(id.get<std::string>());
   return ids;
 }
 
-std::vector<std::string> mget_of(const std::vector<std::string>& match_ids) {
+std::vector<std::string> mget_of(const std::vector<MatchId>& match_ids) {
   std::vector<std::string> args{"MGET"};
   for (const auto& id : match_ids) args.push_back(MatchCache::match_key(id));
   return args;
@@ -38,7 +39,7 @@ std::optional<std::vector<std::string>> previews_of(const cache::Reply& r, std::
 
 }  // namespace
 
-std::optional<MatchCache::Snapshot> MatchCache::snapshot(const std::string& user_id, const Snapshot* before) {
+std::optional<MatchCache::Snapshot> MatchCache::snapshot(const UserId& user_id, const Snapshot* before) {
   Snapshot now;
   if (before && !before->ids.empty()) {
     auto replies = redis_.pipeline({{"GET", recent_key(user_id)}, mget_of(before->ids)});
@@ -70,24 +71,22 @@ std::optional<MatchCache::Snapshot> MatchCache::snapshot(const std::string& user
   return now;
 }
 
-std::optional<std::vector<std::string>> MatchCache::previews(const std::vector<std::string>& match_ids) {
+std::optional<std::vector<std::string>> MatchCache::previews(const std::vector<MatchId>& match_ids) {
   if (match_ids.empty()) return std::vector<std::string>{};
   auto r = redis_.command(mget_of(match_ids));
   if (!r) return std::nullopt;
   return previews_of(*r, match_ids.size());
 }
 
-void MatchCache::put_recent(const std::string& user_id, const std::vector<std::string>& match_ids) {
+void MatchCache::put_recent(const UserId& user_id, const std::vector<MatchId>& match_ids) {
   set(recent_key(user_id), Json(match_ids).dump());
 }
 
-void MatchCache::put_preview(const std::string& match_id, const Json& preview) {
-  set(match_key(match_id), preview.dump());
-}
+void MatchCache::put_preview(const MatchId& match_id, const Json& preview) { set(match_key(match_id), preview.dump()); }
 
-void MatchCache::forget_user(const std::string& user_id) { del(recent_key(user_id)); }
+void MatchCache::forget_user(const UserId& user_id) { del(recent_key(user_id)); }
 
-void MatchCache::forget_users(const std::vector<std::string>& user_ids) {
+void MatchCache::forget_users(const std::vector<UserId>& user_ids) {
   constexpr std::size_t kKeysPerDelete = 1000;
   for (std::size_t start = 0; start < user_ids.size(); start += kKeysPerDelete) {
     std::vector<std::string> command{"DEL"};
@@ -98,7 +97,7 @@ void MatchCache::forget_users(const std::vector<std::string>& user_ids) {
   }
 }
 
-void MatchCache::forget_match(const std::string& match_id) { del(match_key(match_id)); }
+void MatchCache::forget_match(const MatchId& match_id) { del(match_key(match_id)); }
 
 void MatchCache::set(const std::string& key, const std::string& value) {
   auto r = redis_.command({"SET", key, value, "EX", std::to_string(ttl_.count())});

@@ -2,7 +2,7 @@
 
 namespace pm::matching {
 
-std::shared_ptr<const RenderedPages::Page> RenderedPages::find(const std::string& viewer, int limit,
+std::shared_ptr<const RenderedPages::Page> RenderedPages::find(const UserId& viewer, int limit,
                                                                std::chrono::seconds max_age) const {
   std::lock_guard lock(mutex_);
   auto it = pages_.find(viewer);
@@ -12,7 +12,7 @@ std::shared_ptr<const RenderedPages::Page> RenderedPages::find(const std::string
   return it->second;
 }
 
-void RenderedPages::keep(const std::string& viewer, std::shared_ptr<const Page> page) {
+void RenderedPages::keep(const UserId& viewer, std::shared_ptr<const Page> page) {
   const std::size_t bytes = size_of(*page);
   std::lock_guard lock(mutex_);
   if (auto it = pages_.find(viewer); it != pages_.end()) {
@@ -29,7 +29,7 @@ void RenderedPages::keep(const std::string& viewer, std::shared_ptr<const Page> 
 
 std::size_t RenderedPages::size_of(const Page& page) {
   std::size_t bytes = sizeof(Page) + page.json.size() + page.snapshot.recent.size();
-  for (const auto& id : page.snapshot.ids) bytes += sizeof(std::string) + id.size();
+  for (const auto& id : page.snapshot.ids) bytes += sizeof(MatchId) + id.str().size();
   for (const auto& preview : page.snapshot.previews) bytes += sizeof(std::string) + preview.size();
   return bytes;
 }

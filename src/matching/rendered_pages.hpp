@@ -27,8 +27,8 @@ class RenderedPages {
   };
 
   // The viewer's page, if this node rendered one for `limit` within `max_age`.
-  std::shared_ptr<const Page> find(const std::string& viewer, int limit, std::chrono::seconds max_age) const;
-  void keep(const std::string& viewer, std::shared_ptr<const Page> page);
+  std::shared_ptr<const Page> find(const UserId& viewer, int limit, std::chrono::seconds max_age) const;
+  void keep(const UserId& viewer, std::shared_ptr<const Page> page);
 
  private:
   // Bounded by the bytes kept (snapshots and answers, ~30 KB a viewer with 20 matches); past the
@@ -37,7 +37,7 @@ class RenderedPages {
   static std::size_t size_of(const Page& page);
 
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, std::shared_ptr<const Page>> pages_;
+  std::unordered_map<UserId, std::shared_ptr<const Page>> pages_;
   std::size_t bytes_ = 0;
 };
 

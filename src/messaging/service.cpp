@@ -76,9 +76,7 @@ void Service::stop() {
 
 void Service::publish(const std::vector<UserId>& users, const Json& event) {
   if (!d_.events) return;
-  std::vector<std::string> ids;
-  for (const auto& user : users) ids.push_back(user.str());
-  d_.events({Event{.user_ids = std::move(ids), .event = event}});
+  d_.events({Event{.user_ids = users, .event = event}});
 }
 
 Message Service::with_signed_url(Message m) {
@@ -199,7 +197,7 @@ std::vector<Result<SendResult>> Service::send_batch(const std::vector<SendReques
     // (a peer on another node would only find it at its next resume). A socket that has it drops
     // the copy (it remembers what it sent); a client that holds its seq ignores it.
     events.push_back(
-        {.user_ids = {message.sender_id.str(), message.recipient_id.str()},
+        {.user_ids = {message.sender_id, message.recipient_id},
          .event = {
              {"type", "message.new"}, {"conversation_id", message.conversation_id}, {"message", message.to_json()}}});
     out.push_back(SendResult{std::move(message), created});
@@ -309,7 +307,7 @@ std::vector<Service::Stored> Service::store_batch(const std::vector<SendRequest>
 
 // One message in its own transaction as its sender (the batch's fallback).
 Service::Stored Service::store_one(const SendRequest& r) {
-  actor::Scope as_user(actor::Scope::user(r.user_id.str()));
+  actor::Scope as_user(actor::Scope::user(r.user_id));
   return db::transact(d_.db, [&](pqxx::work& tx) -> Stored {
     // The row lock orders concurrent sends (and makes the client-id check below race-free).
     auto c = repository::conversation_for(tx, r.conversation_id, r.user_id, true);

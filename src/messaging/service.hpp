@@ -26,7 +26,7 @@ namespace pm::messaging {
 
 // An event for every open connection of each of these users.
 struct Event {
-  std::vector<std::string> user_ids;
+  std::vector<UserId> user_ids;
   Json event;
 };
 // Delivers events (wired to the realtime hub by app/); a batch's events come in one call.

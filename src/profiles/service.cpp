@@ -139,7 +139,7 @@ Result<Json> Service::export_data(const UserId& user_id) {
   PM_TRY(limit("exports", user_id, d_.limits.exports));
   auto rows = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<Json> {
     Json out = repository::export_rows(tx, user_id);
-    out["security_log"] = admin::entries_of(tx, user_id.str());
+    out["security_log"] = admin::entries_of(tx, user_id);
     out["decisions"] = outcomes::decisions_of(tx, user_id);  // one's own, never others' about one
     admin::record(tx, {.user_id = user_id, .event = "data_export"});
     return out;

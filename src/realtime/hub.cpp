@@ -27,7 +27,7 @@ void Hub::stop() {
   close_all("server restarting; reconnect and resume", boost::beast::websocket::close_code::service_restart);
 }
 
-void Hub::publish(const std::vector<std::string>& users, const Json& event) {
+void Hub::publish(const std::vector<UserId>& users, const Json& event) {
   publish_all({Delivery{.users = users, .event = event}});
 }
 
@@ -47,10 +47,10 @@ void Hub::publish_all(const std::vector<Delivery>& deliveries) {
 }
 
 void Hub::end_sessions(const auth::SessionsEnded& ended) {
-  publish({ended.user_id.str()}, {{"type", kSessionsEnded},
-                                  {"sessions", ended.sessions},
-                                  {"all", ended.all},
-                                  {"kept", ended.kept ? Json(*ended.kept) : Json(nullptr)}});
+  publish({ended.user_id}, {{"type", kSessionsEnded},
+                            {"sessions", ended.sessions},
+                            {"all", ended.all},
+                            {"kept", ended.kept ? Json(*ended.kept) : Json(nullptr)}});
 }
 
 void Hub::listen() {
@@ -89,7 +89,7 @@ void Hub::listen() {
 
 void Hub::on_push(const cache::Push& push) {
   if (!push.channel.starts_with(kChannelPrefix)) return;
-  const std::string user = push.channel.substr(kChannelPrefix.size());
+  const UserId user(push.channel.substr(kChannelPrefix.size()));  // a channel this node subscribed to
   if (push.kind == "smessage") return deliver(user, push.payload);
   if (push.kind != "ssubscribe") return;  // (sunsubscribe: nothing to do)
   std::vector<std::function<void()>> ready;
@@ -106,7 +106,7 @@ void Hub::on_push(const cache::Push& push) {
   for (auto& f : ready) f();
 }
 
-void Hub::deliver(const std::string& user_id, const std::string& payload) {
+void Hub::deliver(const UserId& user_id, const std::string& payload) {
   ++events_received_;
   auto parsed = Json::parse(payload, nullptr, false);
   if (!parsed.is_object()) {
@@ -132,7 +132,7 @@ void Hub::deliver(const std::string& user_id, const std::string& payload) {
   }
 }
 
-bool Hub::attach(const std::string& user_id, const std::shared_ptr<Socket>& socket, std::size_t max_per_user,
+bool Hub::attach(const UserId& user_id, const std::shared_ptr<Socket>& socket, std::size_t max_per_user,
                  std::function<void()> subscribed) {
   {
     std::lock_guard lock(mutex_);
@@ -156,7 +156,7 @@ bool Hub::attach(const std::string& user_id, const std::shared_ptr<Socket>& sock
   return true;
 }
 
-void Hub::detach(const std::string& user_id, const Socket* socket) {
+void Hub::detach(const UserId& user_id, const Socket* socket) {
   std::lock_guard lock(mutex_);
   auto it = users_.find(user_id);
   if (it == users_.end()) return;

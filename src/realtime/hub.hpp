@@ -22,6 +22,7 @@
 #include "auth/sessions.hpp"
 #include "cache/redis.hpp"
 #include "cache/subscriber.hpp"
+#include "core/id.hpp"
 #include "core/json.hpp"
 
 namespace pm::realtime {
@@ -42,10 +43,10 @@ class Hub {
 
   // Publishes `event` for these users on every node. Fire and forget: a failure is logged, and a
   // client that missed an event finds it when it resumes (messages are in PostgreSQL).
-  void publish(const std::vector<std::string>& users, const Json& event);
+  void publish(const std::vector<UserId>& users, const Json& event);
   // Several events, each for its users, in one round trip to Redis (a batch of messages).
   struct Delivery {
-    std::vector<std::string> users;
+    std::vector<UserId> users;
     Json event;
   };
   void publish_all(const std::vector<Delivery>& deliveries);
@@ -62,16 +63,16 @@ class Hub {
   // node already. `subscribed` is called (on the hub's thread, or at once) when this node receives
   // the user's events: the user's first socket subscribes to their channel, and waits for Redis to
   // confirm it, so an event published after `ready` is never missed.
-  bool attach(const std::string& user_id, const std::shared_ptr<Socket>& socket, std::size_t max_per_user,
+  bool attach(const UserId& user_id, const std::shared_ptr<Socket>& socket, std::size_t max_per_user,
               std::function<void()> subscribed);
   // The user's last socket unsubscribes.
-  void detach(const std::string& user_id, const Socket* socket);
+  void detach(const UserId& user_id, const Socket* socket);
   std::size_t open_sockets() const;
   // Events this node has received from Redis since it started (/metrics): only its users'.
   unsigned long long events_received() const { return events_received_; }
 
   static constexpr std::string_view kChannelPrefix = "pm:user:";
-  static std::string channel_of(const std::string& user_id) { return std::string(kChannelPrefix) + user_id; }
+  static std::string channel_of(const UserId& user_id) { return std::string(kChannelPrefix) + user_id.str(); }
   static constexpr const char* kSessionsEnded = "sessions.ended";  // internal: closes sockets
 
  private:
@@ -82,7 +83,7 @@ class Hub {
   };
   void listen();
   void on_push(const cache::Push& push);
-  void deliver(const std::string& user_id, const std::string& payload);
+  void deliver(const UserId& user_id, const std::string& payload);
   void close_all(const char* reason,
                  boost::beast::websocket::close_code code = boost::beast::websocket::close_code::going_away);
 
@@ -94,7 +95,7 @@ class Hub {
   std::atomic<bool> listening_{false};
   std::atomic<unsigned long long> events_received_{0};
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, User> users_;
+  std::unordered_map<UserId, User> users_;
   // SSUBSCRIBEs written and not yet confirmed, per channel: a user is subscribed when the last one
   // is (an unsubscribe and a subscribe may both be on their way after a quick reconnect).
   std::unordered_map<std::string, int> unconfirmed_;

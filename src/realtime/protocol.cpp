@@ -46,7 +46,7 @@ bool Protocol::is_resume(std::string_view frame) {
   return json && json->is_object() && json->value("type", "") == "resume";
 }
 
-void Protocol::handle_async(const std::string& user_id, std::string_view text, std::function<void(Outcome)> done) {
+void Protocol::handle_async(const UserId& user, std::string_view text, std::function<void(Outcome)> done) {
   auto parsed = parse_json(text);  // (nesting too deep is refused like any malformed frame)
   if (!parsed || !parsed->is_object())
     return done({.reply = error_frame(nullptr, frame_problem("a frame is one JSON object"))});
@@ -55,7 +55,6 @@ void Protocol::handle_async(const std::string& user_id, std::string_view text, s
   if (!id.is_string() || id.get_ref<const std::string&>().empty() || id.get_ref<const std::string&>().size() > 64)
     return done({.reply = error_frame(nullptr, frame_problem("id must be a string of 1-64 characters"))});
   if (!frame["type"].is_string()) return done({.reply = error_frame(id, frame_problem("type must be a string"))});
-  const UserId user(user_id);
   if (frame["type"] != "message.send") return done(handle_now(user, frame, id));
   auto in = messaging::MessageInput::parse(body_of(frame, {"type", "id", "conversation_id"}));
   if (!in) return done({.reply = error_frame(id, in.error())});
@@ -71,7 +70,6 @@ void Protocol::handle_async(const std::string& user_id, std::string_view text, s
 // The frames answered at once: typing, read and resume.
 Outcome Protocol::handle_now(const UserId& user, const Json& frame, const Json& id) {
   const std::string type = frame["type"];
-  const std::string& user_id = user.str();
   auto conversation = [&] { return conversation_of(frame); };
 
   if (type == "typing") {
@@ -92,11 +90,11 @@ Outcome Protocol::handle_now(const UserId& user, const Json& frame, const Json& 
     auto read = messaging_.read(user, *conversation_id, up_to);
     return {.reply = read ? ack(id, read->to_json()) : error_frame(id, read.error())};
   }
-  if (type == "resume") return resume(user_id, frame);
+  if (type == "resume") return resume(user, frame);
   return {.reply = error_frame(id, frame_problem("type must be message.send, typing, read or resume"))};
 }
 
-Outcome Protocol::resume(const std::string& user_id, const Json& frame) {
+Outcome Protocol::resume(const UserId& user, const Json& frame) {
   const Json& id = frame["id"];
   const Json& cursors = frame.contains("conversations") ? frame["conversations"] : Json(nullptr);
   if (!cursors.is_object() || cursors.size() > kMaxResumeConversations)
@@ -119,8 +117,7 @@ Outcome Protocol::resume(const std::string& user_id, const Json& frame) {
       }
       const int page_size = static_cast<int>(std::min<std::size_t>(room, kReplayPage));
       // (checked above: a UUID)
-      auto page = messaging_.history(UserId(user_id), ConversationId::parse(conversation).value(), after, std::nullopt,
-                                     page_size);
+      auto page = messaging_.history(user, ConversationId::parse(conversation).value(), after, std::nullopt, page_size);
       if (!page) return {.reply = error_frame(id, page.error())};
       for (const auto& message : page->messages) {
         after = message.seq;

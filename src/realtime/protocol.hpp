@@ -24,11 +24,11 @@ class Protocol {
   // its ack says whether there is more and from where to resume again.
   Protocol(messaging::Service& messaging, std::size_t max_replay) : messaging_(messaging), max_replay_(max_replay) {}
 
-  // `user_id` sent `frame` (text of one WebSocket message): `done` gets the answer, at once for
+  // `user` sent `frame` (text of one WebSocket message): `done` gets the answer, at once for
   // every frame but message.send, whose answer comes after its batch committed (on the batch's
   // thread). A send is queued before this returns, so sends handled one after another are stored
   // in that order.
-  void handle_async(const std::string& user_id, std::string_view frame, std::function<void(Outcome)> done);
+  void handle_async(const UserId& user, std::string_view frame, std::function<void(Outcome)> done);
 
   // Whether a frame asks for a resume (the socket holds live events until it is answered).
   static bool is_resume(std::string_view frame);
@@ -41,7 +41,7 @@ class Protocol {
 
  private:
   Outcome handle_now(const UserId& user, const Json& frame, const Json& id);
-  Outcome resume(const std::string& user_id, const Json& frame);
+  Outcome resume(const UserId& user, const Json& frame);
 
   messaging::Service& messaging_;
   std::size_t max_replay_;

@@ -64,11 +64,11 @@ void Socket::on_authenticated(Result<auth::Caller> who) {
                   websocket::close_code::try_again_later);
   // `ready` once this node receives the user's events (their channel's subscription confirmed).
   auto subscribed = [self = shared_from_this()] { asio::post(self->executor_, [self] { self->on_subscribed(); }); };
-  if (!d_.hub.attach(who->user_id.str(), shared_from_this(), d_.options.sockets_per_user, std::move(subscribed)))
+  if (!d_.hub.attach(who->user_id, shared_from_this(), d_.options.sockets_per_user, std::move(subscribed)))
     return refuse(Problem("rate-limited", fmt::format("at most {} open sockets per user; close one first",
                                                       d_.options.sockets_per_user)),
                   websocket::close_code::try_again_later);
-  user_id_ = who->user_id.str();
+  user_id_ = who->user_id;
   session_id_ = who->session_id;
 }
 

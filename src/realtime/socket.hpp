@@ -89,7 +89,7 @@ class Socket : public std::enable_shared_from_this<Socket> {
   Deps d_;
   boost::asio::steady_timer auth_timer_;
   std::string request_id_;
-  std::string user_id_;     // empty until authenticated
+  UserId user_id_;          // empty until authenticated
   std::string session_id_;  // the session that authenticated it
   bool writing_ = false;
   bool closing_ = false;

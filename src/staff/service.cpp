@@ -167,7 +167,7 @@ Result<admin::TrailPage> Service::audit_trail(const UserId& staff_id, const User
                                               std::optional<long long> before, int limit) {
   actor::Scope as_system(actor::Scope::system());
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<admin::TrailPage> {
-    auto page = admin::trail_of(tx, user_id.str(), before, limit);
+    auto page = admin::trail_of(tx, user_id, before, limit);
     admin::record(tx, {.user_id = staff_id, .event = "staff_audit_view", .subject_id = user_id});
     return page;
   });

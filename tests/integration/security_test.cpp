@@ -323,7 +323,7 @@ TEST_F(Security, TransactSaysWhoseEachTransactionIs) {
     });
   };
   {
-    actor::Scope user(actor::Scope::user(ana_.user.user_id));
+    actor::Scope user(actor::Scope::user(ana_.user.id()));
     EXPECT_EQ(count_messages(), 2);
     // Inside one transaction, a write on another's behalf as the system, then the caller again.
     auto seen = db::transact(app.db, [&](pqxx::work& tx) -> Result<std::pair<long long, long long>> {

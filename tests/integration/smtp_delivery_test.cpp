@@ -70,7 +70,8 @@ class SmtpDelivery : public ::testing::Test {
   void queue(const std::string& user_id, const std::string& to, const std::string& words = "a test") {
     auto r = db::transact(server_->app().db, [&](pqxx::work& tx) -> Result<bool> {
       server_->app().email_outbox.enqueue(
-          tx, user_id, to, mail::account_message({.public_url = "https://pm.test"}, "en", "Ada", "Hello", words));
+          tx, UserId(user_id), to,
+          mail::account_message({.public_url = "https://pm.test"}, "en", "Ada", "Hello", words));
       return true;
     });
     ASSERT_TRUE(r.has_value());
