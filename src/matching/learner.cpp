@@ -38,7 +38,7 @@ Json LearnReport::to_json() const {
 }
 
 std::optional<learning::Outcome> training_example(const outcomes::Outcome& o) {
-  learning::Outcome e{.a = o.decided_by, .b = o.about, .at = unix_seconds(o.decided_at)};
+  learning::Outcome e{.a = o.decided_by.str(), .b = o.about.str(), .at = unix_seconds(o.decided_at)};
   switch (o.kind) {
     case outcomes::Kind::like:
       e.liked = true;

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "core/id.hpp"
+#include "core/json.hpp"
 
 namespace pm::outcomes {
 
@@ -32,12 +33,22 @@ struct Decision {
 // One stored outcome, as training reads it: a plain row, no JSON.
 struct Outcome {
   long long outcome_id = 0;
-  std::string decided_by, about;
+  UserId decided_by, about;
   Kind kind = Kind::like;
   std::string decided_at;  // ISO 8601 UTC with microseconds: also the paging position
-  std::string match_id;
+  MatchId match_id;
   std::string ranking;
   bool rewound = false;  // a pass the user took back (POST /matches/rewind)
+};
+
+// One of a person's own decisions, as their data export lists it.
+struct OwnDecision {
+  Kind kind = Kind::like;
+  UserId about;
+  MatchId match_id;
+  std::string decided_at;                 // as PostgreSQL writes a timestamptz in JSON
+  std::optional<std::string> rewound_at;  // a pass taken back
+  Json to_json() const;
 };
 
 }  // namespace pm::outcomes

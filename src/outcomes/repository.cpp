@@ -18,9 +18,10 @@ constexpr const char* kMarkRewound = R"sql(
   RETURNING outcome_id
 )sql";
 // (about_user is the other person of a match the user can see; what they decided is never here)
+// (the times as JSON writes a timestamptz, as the export always showed them)
 constexpr const char* kDecidedBy = R"sql(
-  SELECT jsonb_build_object('kind', kind, 'about_user', about_user, 'match_id', match_id,
-                            'decided_at', decided_at, 'rewound_at', rewound_at)::text AS entry
+  SELECT kind, about_user, match_id, to_jsonb(decided_at) #>> '{}' AS decided_at,
+         to_jsonb(rewound_at) #>> '{}' AS rewound_at
   FROM match_outcomes WHERE decided_by = $1 ORDER BY decided_at, outcome_id
 )sql";
 constexpr const char* kPage = R"sql(
@@ -42,9 +43,14 @@ bool mark_rewound(pqxx::work& tx, const UserId& user_id, const MatchId& match_id
   return !tx.exec_params(kMarkRewound, user_id, match_id).empty();
 }
 
-Json decided_by(pqxx::work& tx, const UserId& user_id) {
-  Json out = Json::array();
-  for (const auto& r : tx.exec_params(kDecidedBy, user_id)) out.push_back(Json::parse(r["entry"].as<std::string>()));
+std::vector<OwnDecision> decided_by(pqxx::work& tx, const UserId& user_id) {
+  std::vector<OwnDecision> out;
+  for (const auto& r : tx.exec_params(kDecidedBy, user_id))
+    out.push_back({.kind = kind_from(r["kind"].as<std::string>()).value(),  // the table's CHECK names the kinds
+                   .about = r["about_user"].as<UserId>(),
+                   .match_id = r["match_id"].as<MatchId>(),
+                   .decided_at = r["decided_at"].as<std::string>(),
+                   .rewound_at = db::opt<std::string>(r, "rewound_at")});
   return out;
 }
 
@@ -56,12 +62,12 @@ std::vector<Outcome> page(pqxx::work& tx, const std::string& since, const std::s
   out.reserve(rows.size());
   for (const auto& r : rows)
     out.push_back({.outcome_id = r["outcome_id"].as<long long>(),
-                   .decided_by = r["decided_by"].as<std::string>(),
-                   .about = r["about_user"].as<std::string>(),
+                   .decided_by = r["decided_by"].as<UserId>(),
+                   .about = r["about_user"].as<UserId>(),
                    // the table's CHECK names the kinds
                    .kind = kind_from(r["kind"].as<std::string>()).value(),
                    .decided_at = r["decided_at"].as<std::string>(),
-                   .match_id = r["match_id"].as<std::string>(),
+                   .match_id = r["match_id"].as<MatchId>(),
                    .ranking = r["ranking"].as<std::string>(),
                    .rewound = r["rewound"].as<bool>()});
   return out;

@@ -9,7 +9,6 @@
 
 #include <pqxx/pqxx>
 
-#include "core/json.hpp"
 #include "outcomes/model.hpp"
 
 namespace pm::outcomes::repository {
@@ -18,7 +17,7 @@ void insert(pqxx::work& tx, const Decision& decision);
 // Marks the user's pass on the match as rewound; whether there was one.
 bool mark_rewound(pqxx::work& tx, const UserId& user_id, const MatchId& match_id);
 // The user's own decisions, oldest first, for the data export (never rows about them).
-Json decided_by(pqxx::work& tx, const UserId& user_id);
+std::vector<OwnDecision> decided_by(pqxx::work& tx, const UserId& user_id);
 
 // Outcomes decided in [since, until) (ISO times; empty: unbounded), in (decided_at, outcome_id)
 // order, after `after` (the last row of the previous page), at most `limit`.

@@ -12,7 +12,9 @@ void rewound(pqxx::work& tx, const UserId& user_id, const MatchId& match_id) {
   repository::mark_rewound(tx, user_id, match_id);
 }
 
-Json decisions_of(pqxx::work& tx, const UserId& user_id) { return repository::decided_by(tx, user_id); }
+std::vector<OwnDecision> decisions_of(pqxx::work& tx, const UserId& user_id) {
+  return repository::decided_by(tx, user_id);
+}
 
 Result<long long> read_for_training(db::Pool& db, const TrainingRead& read,
                                     const std::function<bool(const std::vector<Outcome>&)>& on_page) {

@@ -10,7 +10,6 @@
 
 #include <pqxx/pqxx>
 
-#include "core/json.hpp"
 #include "core/problem.hpp"
 #include "db/pool.hpp"
 #include "outcomes/model.hpp"
@@ -23,7 +22,7 @@ void record(pqxx::work& tx, const Decision& decision);
 // reader may drop it or read it as a weak negative).
 void rewound(pqxx::work& tx, const UserId& user_id, const MatchId& match_id);
 // The user's own decisions (kind, about whom, match, when), oldest first: their data export.
-Json decisions_of(pqxx::work& tx, const UserId& user_id);
+std::vector<OwnDecision> decisions_of(pqxx::work& tx, const UserId& user_id);
 
 struct TrainingRead {
   std::string since;  // ISO time, inclusive; empty: from the first outcome

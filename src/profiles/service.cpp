@@ -140,7 +140,8 @@ Result<Json> Service::export_data(const UserId& user_id) {
   auto rows = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<Json> {
     Json out = repository::export_rows(tx, user_id);
     out["security_log"] = admin::entries_of(tx, user_id);
-    out["decisions"] = outcomes::decisions_of(tx, user_id);  // one's own, never others' about one
+    out["decisions"] = Json::array();  // one's own, never others' about one
+    for (const auto& decision : outcomes::decisions_of(tx, user_id)) out["decisions"].push_back(decision.to_json());
     admin::record(tx, {.user_id = user_id, .event = "data_export"});
     return out;
   }));

@@ -214,7 +214,7 @@ TEST_F(Outcomes, TrainingReadsEveryOutcomeInTimeOrderPageByPage) {
     EXPECT_LT(std::pair(read[i - 1].decided_at, read[i - 1].outcome_id),
               std::pair(read[i].decided_at, read[i].outcome_id));
   EXPECT_EQ(read[3].kind, outcomes::Kind::pass);
-  EXPECT_EQ(read[3].decided_by, cleo.user.user_id);
+  EXPECT_EQ(read[3].decided_by, cleo.user.id());
   EXPECT_EQ(read[3].ranking, "questionnaire-v1");
   // A bound in the past reads nothing newer.
   auto none = outcomes::read_for_training(server_->app().db, {.until = "2000-01-01T00:00:00Z"},

@@ -116,8 +116,8 @@ TEST(Ranking, TheColdStartScoreOrdersPeopleWithoutHistoryByTheirPairFeatures) {
 // What the model learns from each kind of stored outcome (matching/learner.hpp).
 TEST(TrainingExample, LikesAndRepliesArePositivePassesAndUnmatchesNegativeRepeatsLeftOut) {
   auto example = [](pm::outcomes::Kind kind, bool rewound = false) {
-    return training_example({.decided_by = "a",
-                             .about = "b",
+    return training_example({.decided_by = pm::UserId("a"),
+                             .about = pm::UserId("b"),
                              .kind = kind,
                              .decided_at = "2026-01-02T03:04:05.000000Z",
                              .rewound = rewound});
