@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "core/config.hpp"
+#include "demo/simulator.hpp"
 #include "matching/learning/reciprocal_model.hpp"
 
 namespace pm::app {
@@ -38,17 +39,20 @@ struct ScoreOptions {
 int score_users(const Config& config, const ScoreOptions& options);
 
 // The behaviour simulator's outcomes as JSON lines (and the people as `score --users` lines).
+// What both commands simulate: the people drawn from the bank file, and how many pairs each is shown.
+struct Simulation {
+  std::string bank_file;
+  demo::SimulationOptions options;  // the seed, the number of people, the pairs per person
+};
 struct SimulateOptions {
-  std::string bank_file, out_file, users_out_file;
-  int users = 1000, pairs_per_user = 25;
-  std::uint64_t seed = 42;
+  Simulation simulation;
+  std::string out_file, users_out_file;
 };
 int simulate(const SimulateOptions& options);
 // The reciprocal model's evaluation on simulated outcomes (docs/matching-quality.md).
 struct EvaluateOptions {
-  std::string bank_file, out_file;
-  int users = 4000, pairs_per_user = 25;
-  std::uint64_t seed = 42;
+  Simulation simulation{.options = {.users = 4000}};
+  std::string out_file;
   double holdout = 0.2;
   double age_weight = 0;  // demo::DecisionWeights::age_fit: 0 in the demo, set to see the cold start find it
   matching::learning::TrainingParams params;

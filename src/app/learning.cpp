@@ -21,6 +21,20 @@ std::chrono::year_month_day day_of(std::int64_t unix_seconds) {
       std::chrono::floor<std::chrono::days>(std::chrono::sys_seconds(std::chrono::seconds(unix_seconds)))};
 }
 
+// The bank file's bank, or nullptr after saying why on stderr.
+std::shared_ptr<const matching::ScoringBank> bank_of(const char* command, const Simulation& simulation) {
+  auto bank = load_bank_file(simulation.bank_file);
+  if (bank) return *bank;
+  std::cerr << command << ": " << bank.error().detail << "\n";
+  return nullptr;
+}
+
+// Whether `out` took everything written to it; if not, says so on stderr.
+bool written(const char* command, const std::ofstream& out, const std::string& file) {
+  if (!out) std::cerr << command << ": " << file << ": cannot be written\n";
+  return static_cast<bool>(out);
+}
+
 Json outcome_line(const matching::learning::Outcome& o) {
   Json line = {{"a", o.a}, {"b", o.b}, {"liked", o.liked}, {"time", o.at}};
   if (o.weight != 1) line["weight"] = o.weight;
@@ -30,43 +44,31 @@ Json outcome_line(const matching::learning::Outcome& o) {
 }  // namespace
 
 int simulate(const SimulateOptions& options) {
-  auto bank = load_bank_file(options.bank_file);
-  if (!bank) {
-    std::cerr << "simulate: " << bank.error().detail << "\n";
-    return 1;
-  }
-  demo::SimulationOptions sim{.seed = options.seed, .users = options.users, .pairs_per_user = options.pairs_per_user};
-  auto people = demo::simulate_people(**bank, sim, day_of(sim.start));
-  auto outcomes = demo::simulate_outcomes(**bank, people, sim);
+  auto bank = bank_of("simulate", options.simulation);
+  if (!bank) return 1;
+  const auto& sim = options.simulation.options;
+  auto people = demo::simulate_people(*bank, sim, day_of(sim.start));
+  auto outcomes = demo::simulate_outcomes(*bank, people, sim);
   std::ofstream out(options.out_file, std::ios::trunc);
   for (const auto& o : outcomes) out << outcome_line(o).dump() << "\n";
   if (!options.users_out_file.empty()) {
     std::ofstream users(options.users_out_file, std::ios::trunc);
-    for (const auto& p : people) users << demo::offline_user_line(**bank, p, sim.seed).dump() << "\n";
-    if (!users) {
-      std::cerr << "simulate: " << options.users_out_file << ": cannot be written\n";
-      return 1;
-    }
+    for (const auto& p : people) users << demo::offline_user_line(*bank, p, sim.seed).dump() << "\n";
+    if (!written("simulate", users, options.users_out_file)) return 1;
   }
-  if (!out) {
-    std::cerr << "simulate: " << options.out_file << ": cannot be written\n";
-    return 1;
-  }
+  if (!written("simulate", out, options.out_file)) return 1;
   std::cerr << fmt::format("simulate: {} people, {} outcomes\n", people.size(), outcomes.size());
   return 0;
 }
 
 int evaluate(const EvaluateOptions& options) {
-  auto bank = load_bank_file(options.bank_file);
-  if (!bank) {
-    std::cerr << "evaluate: " << bank.error().detail << "\n";
-    return 1;
-  }
+  auto bank = bank_of("evaluate", options.simulation);
+  if (!bank) return 1;
   const auto started = std::chrono::steady_clock::now();
-  demo::SimulationOptions sim{.seed = options.seed, .users = options.users, .pairs_per_user = options.pairs_per_user};
-  auto people = demo::simulate_people(**bank, sim, day_of(sim.start));
-  auto outcomes = demo::simulate_outcomes(**bank, people, sim, {.age_fit = options.age_weight});
-  auto features = demo::pair_features_of(**bank, people);
+  const auto& sim = options.simulation.options;
+  auto people = demo::simulate_people(*bank, sim, day_of(sim.start));
+  auto outcomes = demo::simulate_outcomes(*bank, people, sim, {.age_fit = options.age_weight});
+  auto features = demo::pair_features_of(*bank, people);
   const double simulated_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::cerr << fmt::format("evaluate: {} people, {} outcomes simulated in {:.1f} s\n", people.size(), outcomes.size(),
                            simulated_s);
@@ -95,7 +97,7 @@ int evaluate(const EvaluateOptions& options) {
   if (!options.out_file.empty()) {
     Json doc = {
         {"command", fmt::format("perfectmatch evaluate --bank {} --users {} --seed {} --pairs-per-user {}{}",
-                                options.bank_file, options.users, options.seed, options.pairs_per_user,
+                                options.simulation.bank_file, sim.users, sim.seed, sim.pairs_per_user,
                                 options.age_weight != 0 ? fmt::format(" --simulated-age-weight {}", options.age_weight)
                                                         : std::string())},
         {"users", people.size()},
@@ -105,10 +107,7 @@ int evaluate(const EvaluateOptions& options) {
         {"splits", splits}};
     std::ofstream out(options.out_file, std::ios::trunc);
     out << doc.dump(2) << "\n";
-    if (!out) {
-      std::cerr << "evaluate: " << options.out_file << ": cannot be written\n";
-      return 1;
-    }
+    if (!written("evaluate", out, options.out_file)) return 1;
   }
   return 0;
 }

@@ -12,6 +12,23 @@
 #include "core/log.hpp"
 #include "subscriptions/sandbox.hpp"
 
+namespace {
+
+// simulate's and evaluate's common options: the bank file, how many people (at least
+// `min_users`), the pairs each is shown, the seed.
+void add_simulation_options(CLI::App& command, pm::app::Simulation& simulation, int min_users) {
+  command.add_option("--bank", simulation.bank_file, "the question bank file")->required()->check(CLI::ExistingFile);
+  command.add_option("--users", simulation.options.users, "how many simulated people")
+      ->check(CLI::Range(min_users, 1'000'000))
+      ->capture_default_str();
+  command.add_option("--pairs-per-user", simulation.options.pairs_per_user, "pairs each person is shown")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  command.add_option("--seed", simulation.options.seed, "random seed")->capture_default_str();
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace pm;
   std::signal(SIGPIPE, SIG_IGN);
@@ -199,13 +216,7 @@ int main(int argc, char** argv) {
       "Simulate demo people's likes, passes and replies (no database) and write them as JSON lines for "
       "`score --outcomes` (docs/demo-data.md).");
   app::SimulateOptions simulate_options;
-  simulate->add_option("--bank", simulate_options.bank_file, "the question bank file")
-      ->required()
-      ->check(CLI::ExistingFile);
-  simulate->add_option("--users", simulate_options.users, "how many people")->check(CLI::Range(2, 1'000'000));
-  simulate->add_option("--pairs-per-user", simulate_options.pairs_per_user, "pairs each person is shown")
-      ->check(CLI::Range(1, 1000));
-  simulate->add_option("--seed", simulate_options.seed, "random seed")->capture_default_str();
+  add_simulation_options(*simulate, simulate_options.simulation, 2);
   simulate->add_option("--out", simulate_options.out_file, "outcomes, one JSON line each")->required();
   simulate->add_option("--users-out", simulate_options.users_out_file, "the people as `score --users` lines");
 
@@ -215,14 +226,7 @@ int main(int argc, char** argv) {
       "questionnaire-only, calibrated cold-start, tendencies-only, factors and blended rankings "
       "(docs/matching-quality.md).");
   app::EvaluateOptions evaluate_options;
-  evaluate->add_option("--bank", evaluate_options.bank_file, "the question bank file")
-      ->required()
-      ->check(CLI::ExistingFile);
-  evaluate->add_option("--users", evaluate_options.users, "how many simulated people")
-      ->check(CLI::Range(20, 1'000'000));
-  evaluate->add_option("--pairs-per-user", evaluate_options.pairs_per_user, "pairs each person is shown")
-      ->check(CLI::Range(1, 1000));
-  evaluate->add_option("--seed", evaluate_options.seed, "random seed")->capture_default_str();
+  add_simulation_options(*evaluate, evaluate_options.simulation, 20);
   evaluate->add_option("--out", evaluate_options.out_file, "write the report as JSON here too");
   evaluate
       ->add_option("--simulated-age-weight", evaluate_options.age_weight,
