@@ -1,10 +1,11 @@
 #include "http/message.hpp"
 
-#include <cctype>
 #include <charconv>
 #include <string>
 
 #include <fmt/format.h>
+
+#include "core/text.hpp"
 
 namespace pm::http {
 
@@ -53,9 +54,7 @@ bool Request::has_form() const {
   auto type = header("Content-Type");
   auto base = type.substr(0, type.find(';'));
   while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
-  std::string lower(base);
-  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lower == "application/x-www-form-urlencoded";
+  return ascii_iequals(base, "application/x-www-form-urlencoded");
 }
 
 std::optional<std::string> Request::form(std::string_view name) const {
@@ -125,10 +124,7 @@ Response redirect(std::string_view location, Status status) {
 std::optional<std::string_view> Request::bearer_token() const {
   auto value = header("Authorization");
   constexpr std::string_view scheme = "Bearer ";
-  if (value.size() <= scheme.size()) return std::nullopt;
-  for (std::size_t i = 0; i < scheme.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(value[i])) != std::tolower(static_cast<unsigned char>(scheme[i])))
-      return std::nullopt;
+  if (value.size() <= scheme.size() || !ascii_istarts_with(value, scheme)) return std::nullopt;
   return value.substr(scheme.size());
 }
 

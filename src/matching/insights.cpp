@@ -1,10 +1,11 @@
 #include "matching/insights.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 
 #include <fmt/format.h>
+
+#include "core/text.hpp"
 
 namespace pm::matching {
 
@@ -49,11 +50,7 @@ std::string lower_first(std::string s) {
 }
 
 // An attribute's name in a sentence: "shared values".
-std::string area_name(int k) {
-  std::string s = kAttributeNames[static_cast<std::size_t>(k)];
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
+std::string area_name(int k) { return ascii_lower(kAttributeNames[static_cast<std::size_t>(k)]); }
 
 // "Ana and Ben" when both have a name, else "You".
 std::string the_two(const PairPerson& a, const PairPerson& b) {

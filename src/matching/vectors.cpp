@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 
+#include "core/text.hpp"
 #include "matching/embedding.hpp"
 
 namespace pm::matching {
@@ -24,11 +25,6 @@ void add(std::map<std::string, std::pair<double, double>>& acc, const Traits& t,
     acc[dim].first += w * scale * loading;
     acc[dim].second += w * scale;
   }
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 }  // namespace
@@ -83,7 +79,7 @@ TraitVectors trait_vectors(const ScoringBank& bank, const std::vector<CompactAns
     if (words != kTraitWords.end())
       out.key_traits.emplace_back(high ? words->second.first : words->second.second);
     else if (high)
-      out.key_traits.push_back(lower(out.personality_dims[i]));
+      out.key_traits.push_back(ascii_lower(out.personality_dims[i]));
   }
   order.resize(out.values.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
