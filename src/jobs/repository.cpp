@@ -1,5 +1,7 @@
 #include "jobs/repository.hpp"
 
+#include "db/row.hpp"
+
 namespace pm::jobs::repository {
 
 namespace {
@@ -11,8 +13,9 @@ constexpr const char* kInsertUnlessPending = R"sql(
 )sql";
 
 constexpr const char* kPendingByKind = R"sql(
-  SELECT kind, count(*),
+  SELECT kind, count(*) AS waiting,
          COALESCE(EXTRACT(EPOCH FROM now() - min(run_after) FILTER (WHERE run_after <= now())), 0)::float8
+           AS oldest_due_seconds
   FROM jobs WHERE status = 'pending' GROUP BY kind
 )sql";
 
@@ -24,8 +27,7 @@ void insert_unless_pending(pqxx::work& tx, const std::string& kind, const std::s
 
 std::map<std::string, Backlog> pending_by_kind(pqxx::work& tx) {
   std::map<std::string, Backlog> out;
-  for (const auto& row : tx.exec(kPendingByKind))
-    out[row[0].as<std::string>()] = {.count = row[1].as<long long>(), .oldest_due_seconds = row[2].as<double>()};
+  for (const auto& row : tx.exec(kPendingByKind)) out[row["kind"].as<std::string>()] = db::backlog_of(row);
   return out;
 }
 

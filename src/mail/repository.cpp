@@ -1,5 +1,7 @@
 #include "mail/repository.hpp"
 
+#include "db/row.hpp"
+
 namespace pm::mail::repository {
 
 namespace {
@@ -41,7 +43,9 @@ constexpr const char* kHasBounced = R"sql(
   SELECT EXISTS (SELECT 1 FROM email_bounces WHERE email_index = $1)
 )sql";
 constexpr const char* kPendingEmails = R"sql(
-  SELECT count(*), coalesce(extract(epoch FROM now() - min(next_attempt_at) FILTER (WHERE next_attempt_at <= now())), 0)
+  SELECT count(*) AS waiting,
+         coalesce(extract(epoch FROM now() - min(next_attempt_at) FILTER (WHERE next_attempt_at <= now())), 0)::float8
+           AS oldest_due_seconds
   FROM email_outbox WHERE sent_at IS NULL AND failed_at IS NULL AND sending_since IS NULL
 )sql";
 // $1 is a LIKE pattern of the payloads written with the key.
@@ -106,10 +110,7 @@ bool has_bounced(pqxx::work& tx, const std::string& email_index) {
   return tx.exec_params1(kHasBounced, email_index)[0].as<bool>();
 }
 
-Backlog pending_emails(pqxx::work& tx) {
-  auto row = tx.exec1(kPendingEmails);
-  return {.count = row[0].as<long long>(), .oldest_due_seconds = row[1].as<double>()};
-}
+Backlog pending_emails(pqxx::work& tx) { return db::backlog_of(tx.exec1(kPendingEmails)); }
 
 std::vector<QueuedEmail> emails_not_under_key(pqxx::work& tx, const std::string& key_id) {
   return queued_emails(tx.exec_params(kEmailsNotUnderKey, "pm1." + key_id + ".%"));

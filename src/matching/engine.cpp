@@ -261,8 +261,9 @@ Result<Insights> Engine::insights_for(const PairPerson& a, const PairPerson& b, 
   return built;
 }
 
-Result<Generated> Engine::generate(const std::string& user_id) {
+Result<Generated> Engine::generate(const UserId& user) {
   actor::Scope system(actor::Scope::system());  // reads every candidate's data (docs/security.md)
+  const std::string& user_id = user.str();      // (the index and its reads key users by their id's text)
   auto standings = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::map<std::string, Standing>> {
     return repository::standings(tx, {user_id});
   }));
@@ -274,7 +275,7 @@ Result<Generated> Engine::generate(const std::string& user_id) {
   auto inserted = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<repository::InsertedMatch>> {
     return repository::copy_matches(tx, std::move(rows));
   }));
-  for (const auto& m : inserted) out.match_ids.push_back(m.match_id);
+  for (const auto& m : inserted) out.match_ids.emplace_back(m.match_id);
   out.created = static_cast<int>(out.match_ids.size());
   matches_written({user_id}, inserted);
   return out;
@@ -407,7 +408,8 @@ Result<std::vector<Planned>> Engine::compose(std::vector<Searched> searched, Peo
     const std::string& user_id = s.user_id;
     const PairPerson me = person(user_id, s.who.profile);
     // The configured chat model writes the prose only while the llm_insights flag lets it for this user.
-    const bool llm = !s.candidates.empty() && d_.llm.enabled() && (!llm_insights_on || llm_insights_on(user_id));
+    const bool llm =
+        !s.candidates.empty() && d_.llm.enabled() && (!llm_insights_on || llm_insights_on(UserId(user_id)));
     for (const auto& c : s.candidates) {
       auto other = idx->find(c.user_id);
       if (!other || !people.count(c.user_id)) continue;
@@ -468,7 +470,7 @@ Result<Backlog> Engine::generation_backlog() {
 Result<int> Engine::run_generation_queue(int limit) {
   actor::Scope system(actor::Scope::system());  // reads every candidate's data (docs/security.md)
   auto users = PM_TRY(db::transact(
-      d_.db, [&](pqxx::work& tx) -> Result<std::vector<std::string>> { return repository::take_queued(tx, limit); }));
+      d_.db, [&](pqxx::work& tx) -> Result<std::vector<UserId>> { return repository::take_queued(tx, limit); }));
   for (const auto& user_id : users) {
     auto g = generate(user_id);
     // A user who cannot be matched (hidden, incomplete) is not an error of the worker.

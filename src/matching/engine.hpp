@@ -37,7 +37,7 @@ inline constexpr const char* kQuestionnaireRanking = "questionnaire-v1";
 
 struct Generated {
   int created = 0;
-  std::vector<std::string> match_ids;
+  std::vector<MatchId> match_ids;
   SearchStats search;
 
   // POST /api/v1/matches/generate's answer.
@@ -105,7 +105,7 @@ class Engine {
   // Generates the user's best new matches (up to PM_MATCHES_PER_USER pending); no rate limit.
   // Candidates are ordered by ranking.hpp (the model's mutual interest when one is loaded, with
   // exploration slots), without those at today's exposure cap.
-  Result<Generated> generate(const std::string& user_id);
+  Result<Generated> generate(const UserId& user_id);
   // Generation in its two steps, for writing many users' matches at once (BatchGeneration): the
   // search (in memory; 4xx for a user who cannot be matched: hidden, incomplete), then the
   // attributes and insights of every pair found, after one read of the people in them.
@@ -121,7 +121,7 @@ class Engine {
   // Set by app/ at wiring time: whether the configured chat model (PM_LLM_PROVIDER) writes the
   // insights of the matches generated for this user: the `llm_insights` feature flag
   // (docs/feature-flags.md). Unset: whenever a provider is configured.
-  std::function<bool(const std::string& user_id)> llm_insights_on;
+  std::function<bool(const UserId& user_id)> llm_insights_on;
 
   // Worker steps: vectors for completed questionnaires (jobs), regeneration of queued users.
   Result<int> run_vector_jobs(int limit);

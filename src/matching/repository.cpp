@@ -272,7 +272,8 @@ constexpr const char* kTakeQueued = R"sql(
   RETURNING user_id
 )sql";
 constexpr const char* kGenerationBacklog = R"sql(
-  SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(queued_at)), 0)::float8 FROM match_generation_queue
+  SELECT count(*) AS waiting, COALESCE(EXTRACT(EPOCH FROM now() - min(queued_at)), 0)::float8 AS oldest_due_seconds
+  FROM match_generation_queue
 )sql";
 constexpr const char* kClaimVectorJobs = R"sql(
   UPDATE jobs SET status = 'running', attempts = attempts + 1
@@ -580,16 +581,13 @@ void queue_generation(pqxx::work& tx, const std::string& user_id, const std::str
   tx.exec_params(kQueueGeneration, user_id, reason);
 }
 
-std::vector<std::string> take_queued(pqxx::work& tx, int limit) {
-  std::vector<std::string> out;
-  for (const auto& r : tx.exec_params(kTakeQueued, limit)) out.push_back(r["user_id"].as<std::string>());
+std::vector<UserId> take_queued(pqxx::work& tx, int limit) {
+  std::vector<UserId> out;
+  for (const auto& r : tx.exec_params(kTakeQueued, limit)) out.push_back(r["user_id"].as<UserId>());
   return out;
 }
 
-Backlog generation_backlog(pqxx::work& tx) {
-  auto r = tx.exec1(kGenerationBacklog);
-  return {.count = r[0].as<long long>(), .oldest_due_seconds = r[1].as<double>()};
-}
+Backlog generation_backlog(pqxx::work& tx) { return db::backlog_of(tx.exec1(kGenerationBacklog)); }
 
 std::vector<std::pair<std::string, std::string>> claim_vector_jobs(pqxx::work& tx, int limit) {
   std::vector<std::pair<std::string, std::string>> out;
@@ -616,7 +614,7 @@ int prune_models(pqxx::work& tx, int keep) {
 
 std::vector<long long> model_versions(pqxx::work& tx) {
   std::vector<long long> out;
-  for (const auto& r : tx.exec(kModelVersions)) out.push_back(r[0].as<long long>());
+  for (const auto& r : tx.exec(kModelVersions)) out.push_back(r["version"].as<long long>());
   return out;
 }
 

@@ -141,7 +141,7 @@ std::vector<std::tuple<MatchId, UserId, UserId>> expire_pending(pqxx::work& tx, 
 
 void queue_generation(pqxx::work& tx, const std::string& user_id, const std::string& reason);
 // Takes up to `limit` queued users (locked, skipped by other workers) and removes them.
-std::vector<std::string> take_queued(pqxx::work& tx, int limit);
+std::vector<UserId> take_queued(pqxx::work& tx, int limit);
 // The generation queue: how many users wait, and since when the first one does.
 Backlog generation_backlog(pqxx::work& tx);
 // compute_vectors jobs queued by questionnaire completion: claims up to `limit`, returning (job id, user id).

@@ -18,7 +18,7 @@ void add_routes(http::Router& router, auth::Service& auth, Service& service) {
              }));
   router.add(Method::post, "/api/v1/matches/generate",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
-               return http::reply(req, service.generate_now(who.user_id.str()));
+               return http::reply(req, service.generate_now(who.user_id));
              }));
   router.add(Method::get, "/api/v1/matches/{match_id}",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {

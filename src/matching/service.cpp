@@ -12,12 +12,12 @@ namespace {
 constexpr auto kDay = std::chrono::hours(24);
 }  // namespace
 
-Result<Generated> Service::generate_now(const std::string& user_id) {
+Result<Generated> Service::generate_now(const UserId& user_id) {
   const auto plan = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<subscriptions::Entitlements> {
-    return subscriptions::entitlements_of(tx, UserId(user_id));
+    return subscriptions::entitlements_of(tx, user_id);
   }));
   const cache::Limit limit{.max = plan.generations_per_day, .window = kDay};
-  auto decision = PM_TRY(cache::hit(d_.redis, "ratelimit:ai:generate:" + user_id, limit));
+  auto decision = PM_TRY(cache::hit(d_.redis, "ratelimit:ai:generate:" + user_id.str(), limit));
   if (!decision.allowed)
     return std::unexpected(cache::too_many_requests(
         fmt::format("match generation is limited to {} a day on the {} plan", limit.max, plan.plan_id),

@@ -24,7 +24,7 @@ class Service {
 
   // Generates now, if the user's plan allows another generation today (generations_per_day,
   // counted in ratelimit:ai:generate:{userId}; else 429).
-  Result<Generated> generate_now(const std::string& user_id);
+  Result<Generated> generate_now(const UserId& user_id);
   // Likes the match, within the plan's likes_per_day (ratelimit:likes:{userId}; past it 403
   // premium-required with retry_after). Discovery::like does the rest.
   Result<Liked> like(const UserId& user_id, const MatchId& match_id);

@@ -198,8 +198,9 @@ constexpr const char* kRelease = R"sql(
 )sql";
 // The partial index idx_notification_outbox_due holds exactly these rows.
 constexpr const char* kOutboxBacklog = R"sql(
-  SELECT count(*),
+  SELECT count(*) AS waiting,
          COALESCE(EXTRACT(EPOCH FROM now() - min(next_attempt_at) FILTER (WHERE next_attempt_at <= now())), 0)::float8
+           AS oldest_due_seconds
   FROM notification_outbox WHERE sent_at IS NULL AND failed_at IS NULL
 )sql";
 
@@ -365,10 +366,7 @@ void release(pqxx::work& tx, const std::vector<std::string>& outbox_ids, const s
   tx.exec_params(kRelease, db::uuid_array(outbox_ids), claim);
 }
 
-Backlog outbox_backlog(pqxx::work& tx) {
-  auto r = tx.exec1(kOutboxBacklog);
-  return {.count = r[0].as<long long>(), .oldest_due_seconds = r[1].as<double>()};
-}
+Backlog outbox_backlog(pqxx::work& tx) { return db::backlog_of(tx.exec1(kOutboxBacklog)); }
 
 int count_other_push_subscriptions(pqxx::work& tx, const UserId& user_id, const std::string& endpoint) {
   return tx.exec_params1(kCountOtherPushSubscriptions, user_id, endpoint)["n"].as<int>();
