@@ -52,7 +52,7 @@ std::string insert_active_match(pqxx::work& tx, const std::string& user_a, const
 std::map<std::string, std::string> users_by_email_index(pqxx::work& tx, const std::vector<std::string>& indexes) {
   std::map<std::string, std::string> out;
   for (const auto& r : tx.exec_params(kUsersByEmailIndex, array_literal(indexes)))
-    out[r[0].as<std::string>()] = r[1].as<std::string>();
+    out[r["email_index"].as<std::string>()] = r["user_id"].as<std::string>();
   return out;
 }
 
@@ -63,7 +63,7 @@ std::optional<std::string> insert_history_match(pqxx::work& tx, const std::strin
   auto rows = tx.exec_params(kInsertHistoryMatch, ordered ? user_a : user_b, ordered ? user_b : user_a, score, status,
                              ordered ? liked_a : liked_b, ordered ? liked_b : liked_a, created_at);
   if (rows.empty()) return std::nullopt;
-  return rows[0][0].as<std::string>();
+  return rows[0]["match_id"].as<std::string>();
 }
 
 void insert_history_outcome(pqxx::work& tx, const std::string& decided_by, const std::string& about,

@@ -40,7 +40,7 @@ constexpr const char* kRecordBounce = R"sql(
   ON CONFLICT (email_index) DO UPDATE SET bounced_at = now(), reason = EXCLUDED.reason
 )sql";
 constexpr const char* kHasBounced = R"sql(
-  SELECT EXISTS (SELECT 1 FROM email_bounces WHERE email_index = $1)
+  SELECT EXISTS (SELECT 1 FROM email_bounces WHERE email_index = $1) AS bounced
 )sql";
 constexpr const char* kPendingEmails = R"sql(
   SELECT count(*) AS waiting,
@@ -107,7 +107,7 @@ void record_bounce(pqxx::work& tx, const std::string& email_index, const std::st
 }
 
 bool has_bounced(pqxx::work& tx, const std::string& email_index) {
-  return tx.exec_params1(kHasBounced, email_index)[0].as<bool>();
+  return tx.exec_params1(kHasBounced, email_index)["bounced"].as<bool>();
 }
 
 Backlog pending_emails(pqxx::work& tx) { return db::backlog_of(tx.exec1(kPendingEmails)); }

@@ -605,7 +605,7 @@ void finish_job(pqxx::work& tx, const std::string& job_id, const std::optional<s
 
 long long insert_model(pqxx::work& tx, long long outcomes, int format, const std::string& bytes, const Json& metrics) {
   const auto escaped = tx.esc_raw(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-  return tx.exec_params1(kInsertModel, outcomes, format, escaped, metrics.dump())[0].as<long long>();
+  return tx.exec_params1(kInsertModel, outcomes, format, escaped, metrics.dump())["version"].as<long long>();
 }
 
 int prune_models(pqxx::work& tx, int keep) {

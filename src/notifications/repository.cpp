@@ -242,7 +242,7 @@ constexpr const char* kTouchPushSubscription = R"sql(
 )sql";
 constexpr const char* kLanguageOf = R"sql(SELECT language FROM user_preferences WHERE user_id = $1)sql";
 constexpr const char* kUnreadContent = R"sql(
-  SELECT content::text FROM notifications WHERE notification_id = $1 AND is_read IS NOT TRUE
+  SELECT content::text AS content FROM notifications WHERE notification_id = $1 AND is_read IS NOT TRUE
 )sql";
 
 PushSubscription push_subscription(const pqxx::row& r) {
@@ -404,13 +404,13 @@ void finish_push_delivery(pqxx::work& tx, const std::string& outbox_id, const st
 
 std::string language_of(pqxx::work& tx, const UserId& user_id) {
   auto r = tx.exec_params(kLanguageOf, user_id);
-  return r.empty() ? std::string("en") : r[0][0].as<std::string>();
+  return r.empty() ? std::string("en") : r[0]["language"].as<std::string>();
 }
 
 std::optional<Json> unread_content(pqxx::work& tx, const std::string& notification_id) {
   auto r = tx.exec_params(kUnreadContent, notification_id);
   if (r.empty()) return std::nullopt;
-  return Json::parse(r[0][0].as<std::string>());
+  return Json::parse(r[0]["content"].as<std::string>());
 }
 
 }  // namespace pm::notifications::repository
