@@ -65,6 +65,8 @@ class Service {
 
   // The caller behind a bearer token; also keeps users.last_active (at most one write a minute).
   Result<Caller> authenticate(std::string_view token);
+  // Whether the caller's session has not ended meanwhile (SessionStore::active).
+  Result<bool> still_signed_in(const Caller& caller) { return d_.sessions.active(caller); }
 
   // Signs in with a provider's ID token (OpenID Connect): verified against the provider's keys,
   // then the identity is looked up or linked (see sign_in_external).

@@ -78,6 +78,11 @@ Result<Caller> SessionStore::resolve(std::string_view token) {
   return Caller{user_id, id};
 }
 
+Result<bool> SessionStore::active(const Caller& caller) {
+  auto exists = PM_TRY(redis_.command({"HEXISTS", key(caller.user_id), caller.session_id}));
+  return exists.integer() == 1;
+}
+
 Result<void> SessionStore::end(const Caller& caller) {
   {
     std::lock_guard lock(mutex_);

@@ -72,10 +72,30 @@ void Socket::on_authenticated(Result<auth::Caller> who) {
   session_id_ = who->session_id;
 }
 
+// This node now hears the user's events, sessions ending included. A session that ended between
+// the token's check and now was announced before we listened (or is still trusted by this node's
+// session cache): asked once more, of Redis, before the socket is ready.
 void Socket::on_subscribed() {
   if (finished_ || closing_) return;
+  asio::post(d_.handlers, [self = shared_from_this()] {
+    auto active = self->d_.auth.still_signed_in({.user_id = self->user_id_, .session_id = self->session_id_});
+    asio::post(self->executor_,
+               [self, active = std::move(active)]() mutable { self->on_session_checked(std::move(active)); });
+  });
+}
+
+void Socket::on_session_checked(Result<bool> active) {
+  if (finished_ || closing_) return;
+  if (!active)
+    return refuse(Problem("realtime-unavailable", "this node cannot check the session right now; reconnect shortly"),
+                  websocket::close_code::try_again_later);
+  if (!*active)
+    return refuse(Problem("unauthenticated", "the session ended (signed out elsewhere); sign in again"),
+                  websocket::close_code::policy_error);
   log::info("ws_opened", {{"request_id", request_id_}, {"user_id", user_id_}});
   send({{"type", "ready"}, {"user_id", user_id_}, {"node", d_.hub.node_id()}});
+  ready_ = true;
+  release_held();
   read_frame();
 }
 
@@ -148,12 +168,7 @@ void Socket::on_outcome(Outcome outcome, bool of_resume) {
   for (const auto& event : outcome.replay)
     if (first_delivery(event)) send(event);
   send(outcome.reply, true);
-  if (of_resume && --resuming_ == 0) {
-    // Live events that came during the replay (minus the messages it already sent, below).
-    auto held = std::move(held_);
-    held_.clear();
-    for (const auto& [frame, event] : held) accept_event(frame, *event);
-  }
+  if (of_resume && --resuming_ == 0) release_held();  // (minus the messages the replay sent)
   if (read_paused_ && in_flight_ < d_.options.frames_in_flight) {
     read_paused_ = false;
     read_frame();
@@ -163,7 +178,7 @@ void Socket::on_outcome(Outcome outcome, bool of_resume) {
 void Socket::deliver(std::shared_ptr<const std::string> frame, std::shared_ptr<const Json> event) {
   asio::post(executor_, [self = shared_from_this(), frame = std::move(frame), event = std::move(event)] {
     if (self->finished_ || self->closing_) return;
-    if (self->resuming_ > 0)
+    if (!self->ready_ || self->resuming_ > 0)
       self->held_.emplace_back(frame, event);
     else
       self->accept_event(frame, *event);
@@ -191,6 +206,13 @@ bool Socket::first_delivery(const Json& event) {
   if (!sent.insert(event["message"].value("seq", 0LL)).second) return false;
   if (sent.size() > 512) sent.erase(sent.begin());
   return true;
+}
+
+// The live events that came while the socket was not ready or a resume was being answered.
+void Socket::release_held() {
+  auto held = std::move(held_);
+  held_.clear();
+  for (const auto& [frame, event] : held) accept_event(frame, *event);
 }
 
 void Socket::accept_event(const std::shared_ptr<const std::string>& frame, const Json& event) {

@@ -60,6 +60,7 @@ class Socket : public std::enable_shared_from_this<Socket> {
   void authenticate(std::string token);
   void on_authenticated(Result<auth::Caller> who);
   void on_subscribed();
+  void on_session_checked(Result<bool> active);
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void on_auth_frame(const std::string& text);
   void on_closed(boost::beast::error_code ec);
@@ -68,6 +69,7 @@ class Socket : public std::enable_shared_from_this<Socket> {
   void on_outcome(Outcome outcome, bool of_resume);
   void on_handed_on();
   void accept_event(const std::shared_ptr<const std::string>& frame, const Json& event);
+  void release_held();
   void send(const Json& frame, bool answer = false);
   void enqueue(std::shared_ptr<const std::string> frame, bool answer = false);
   void refuse(const Problem& problem, boost::beast::websocket::close_code code);
@@ -94,6 +96,7 @@ class Socket : public std::enable_shared_from_this<Socket> {
   bool writing_ = false;
   bool closing_ = false;
   bool finished_ = false;
+  bool ready_ = false;         // `ready` sent: until then live events wait in held_
   int resuming_ = 0;           // resumes being answered: live events wait in held_ meanwhile
   std::size_t in_flight_ = 0;  // frames read and not answered yet (pipelining)
   bool read_paused_ = false;   // frames_in_flight reached: the next read waits for an answer

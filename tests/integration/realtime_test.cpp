@@ -19,6 +19,7 @@
 #include <gtest/gtest.h>
 
 #include "cache/redis.hpp"
+#include "core/crypto.hpp"
 #include "support/matching_api.hpp"
 #include "support/processes.hpp"
 #include "support/ws_client.hpp"
@@ -690,6 +691,37 @@ TEST_F(Realtime, EndingASessionClosesItsSocketsOnEveryNode) {
 
   ASSERT_EQ(rest(a, ben_, "DELETE", "/api/v1/me").status, 204);
   EXPECT_EQ(ben->wait_closed(), 1008) << "a deleted account's sockets close";
+}
+
+// A session that ended before its socket's node listened for the user's events (or while this
+// node still trusts the token: its session cache) never gets a ready socket: the socket asks Redis
+// once more after subscribing. Here the sign-out is announced while the node holds no socket of
+// the user (so it hears nothing) and the node's cache trusts the token for a minute.
+TEST_F(Realtime, ASessionEndedBeforeTheSocketListenedGetsNoReadySocket) {
+  Node& a = start_node("warn", {{"PM_SESSION_CACHE_MS", "60000"}});
+  auto in = test::http(a.port, "POST", "/api/v1/auth/login",
+                       Json{{"email", ana_.user.email}, {"password", ana_.user.password}}.dump(),
+                       {{"X-Forwarded-For", test::unique_client_ip()}});
+  ASSERT_EQ(in.status, 200) << in.body;
+  const std::string token = in.json().value("token", "");
+  const auto auth = test::Headers{{"Authorization", "Bearer " + token}};
+  ASSERT_EQ(test::http(a.port, "GET", "/api/v1/me", "", auth).status, 200);  // node a now trusts it
+
+  auto ended = server_->app().sessions.end({.user_id = ana_.user.id(), .session_id = crypto::sha256_hex(token)});
+  ASSERT_TRUE(ended) << ended.error().detail;
+  ASSERT_EQ(test::http(a.port, "GET", "/api/v1/me", "", auth).status, 200)
+      << "precondition: node a's session cache still trusts the ended session";
+
+  WsClient ws(a.port, token);
+  auto error = ws.next_event();
+  ASSERT_TRUE(error) << "no answer on a socket of an ended session";
+  EXPECT_EQ((*error)["type"], "error") << error->dump();
+  EXPECT_EQ((*error)["problem"].value("status", 0), 401) << error->dump();
+  EXPECT_EQ(ws.wait_closed(), 1008);
+  EXPECT_TRUE(of_type(ws.drain(0), "ready").empty());
+
+  auto live = connect(a, ana_);  // her other session's socket is ready as ever
+  EXPECT_TRUE(live->is_open());
 }
 
 // A socket cannot be made to do unbounded work: a resume replays at most a send queue's worth
