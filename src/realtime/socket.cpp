@@ -70,6 +70,14 @@ void Socket::on_authenticated(Result<auth::Caller> who) {
                   websocket::close_code::try_again_later);
   user_id_ = who->user_id;
   session_id_ = who->session_id;
+  // Redis may never confirm the subscription (an error reply, a lost connection the hub has not
+  // noticed yet): the client is told to come back rather than left waiting for `ready`.
+  auth_timer_.expires_after(d_.options.auth_timeout);
+  auth_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (ec || self->ready_ || self->finished_) return;
+    self->refuse(Problem("realtime-unavailable", "this node could not subscribe to your events; reconnect shortly"),
+                 websocket::close_code::try_again_later);
+  });
 }
 
 // This node now hears the user's events, sessions ending included. A session that ended between
@@ -86,6 +94,7 @@ void Socket::on_subscribed() {
 
 void Socket::on_session_checked(Result<bool> active) {
   if (finished_ || closing_) return;
+  auth_timer_.cancel();
   if (!active)
     return refuse(Problem("realtime-unavailable", "this node cannot check the session right now; reconnect shortly"),
                   websocket::close_code::try_again_later);

@@ -89,7 +89,7 @@ class Socket : public std::enable_shared_from_this<Socket> {
   boost::asio::any_io_executor executor_;  // the connection's strand: everything touching the wire runs on it
   std::unique_ptr<Wire> wire_;
   Deps d_;
-  boost::asio::steady_timer auth_timer_;
+  boost::asio::steady_timer auth_timer_;  // the auth frame, then the subscription (until ready)
   std::string request_id_;
   UserId user_id_;          // empty until authenticated
   std::string session_id_;  // the session that authenticated it
