@@ -160,7 +160,11 @@ std::vector<Result<SendResult>> Service::send_batch(const std::vector<SendReques
     log::warn("message_batch_failed", {{"messages", requests.size()}, {"exception", typeid(e).name()}});
     stored.clear();
   }
-  if (stored.size() != requests.size()) {
+  // In doubt: the batch may have committed after all, and then each message below is found as a
+  // "retry" of itself. Its preview and notification are then due as for a new one (a true retry
+  // meeting a failed batch gets a second, coalesced notice: better than none).
+  const bool in_doubt = stored.size() != requests.size();
+  if (in_doubt) {
     stored.clear();
     for (const auto& r : requests) {
       try {
@@ -183,7 +187,7 @@ std::vector<Result<SendResult>> Service::send_batch(const std::vector<SendReques
     }
     auto& [stored_message, created] = *s;
     Message message = with_signed_url(stored_message);
-    if (created) {
+    if (created || in_doubt) {
       stale_previews.push_back(preview_key(message.conversation_id));
       (void)notices_->push({.recipient_id = message.recipient_id,
                             .conversation_id = message.conversation_id,
