@@ -305,14 +305,20 @@ Result<Searched> Engine::search(const std::string& user_id, const Standing& stan
     std::erase_if(pool, [&](const Candidate& c) { return capped.contains(c.user_id); });
   }
   // The pair features both ways, for the model's cold-start score: from the pool's scores (the
-  // features use only the symmetric parts of a score) and the index's copies of the two users.
+  // features use only the symmetric parts of a score) and the index's copies of the two users. A
+  // candidate who left the index since the search (hidden, deleted) is no candidate any more: kept,
+  // they would be ranked without features and take a slot that compose() then leaves empty.
   std::map<std::pair<std::string, std::string>, learning::PairFeatures> by_pair;
-  if (model)
-    for (const auto& c : pool)
+  if (model) {
+    std::vector<Candidate> still_indexed;
+    for (auto& c : pool)
       if (auto u = idx->find(c.user_id)) {
         by_pair[{user_id, c.user_id}] = learning::pair_features(idx->bank(), out.who, *u, c.score);
         by_pair[{c.user_id, user_id}] = learning::pair_features(idx->bank(), *u, out.who, c.score);
+        still_indexed.push_back(std::move(c));
       }
+    pool = std::move(still_indexed);
+  }
   const learning::PairFeaturesFn features = [&by_pair](const std::string& a, const std::string& b) {
     auto it = by_pair.find({a, b});
     return it == by_pair.end() ? std::nullopt : std::optional(it->second);
