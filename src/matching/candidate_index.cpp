@@ -324,24 +324,30 @@ struct CandidateIndex::Scan {
         k += ok;
       }
       stats.examined += to - from;
-      for (std::size_t j = 0; j < k; ++j) {
-        const std::size_t i = pass[j];
-        if (j + 1 < k)  // the next survivor's row, while this one is scored
-          for (std::size_t line = 0; line < row_bytes; line += kCacheLine)
-            __builtin_prefetch(&s.rows[pass[j + 1] * row_bytes + line]);
-        const std::int32_t limit = s.limit[i];
-        if (w.max_distance_km > 0 || limit > 0) {
-          if (!located) continue;
-          // Most pairs are certainly within or beyond both limits by the chord; only pairs
-          // within metres of a limit pay for distance_km (filters.hpp).
+      // The distance, for the survivors only: most pairs are certainly within or beyond both
+      // limits by the chord; only pairs within metres of a limit pay for distance_km (filters.hpp).
+      if (w.max_distance_km > 0 || !s.unlimited) {
+        const bool mine = w.max_distance_km > 0;
+        std::size_t m = 0;
+        for (std::size_t j = 0; j < k && located; ++j) {
+          const std::size_t i = pass[j];
+          const std::int32_t limit = s.limit[i];
+          const bool theirs = limit > 0;
           const float c2 = chord2(here, s.point[i]);
-          const bool mine = w.max_distance_km > 0, theirs = limit > 0;
           if ((mine && c2 > reach.beyond) || (theirs && c2 > s.reach[i].beyond)) continue;
           if ((mine && c2 > reach.within) || (theirs && c2 > s.reach[i].within)) {
             const double d = distance_km(w.lat, w.lon, s.lat[i], s.lon[i]);
             if ((mine && d > w.max_distance_km) || (theirs && d > limit)) continue;
           }
+          pass[m++] = static_cast<std::uint32_t>(i);
         }
+        k = m;
+      }
+      for (std::size_t j = 0; j < k; ++j) {
+        const std::size_t i = pass[j];
+        if (j + 1 < k)  // the next candidate's row, while this one is scored
+          for (std::size_t line = 0; line < row_bytes; line += kCacheLine)
+            __builtin_prefetch(&s.rows[pass[j + 1] * row_bytes + line]);
         ++stats.scored;
         const AnswerTotals t =
             answer_totals(index.options_.isa, index.layout_, side, &s.rows[i * row_bytes], &s.wide[i * wide]);
