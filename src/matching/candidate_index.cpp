@@ -345,9 +345,13 @@ struct CandidateIndex::Scan {
       }
       for (std::size_t j = 0; j < k; ++j) {
         const std::size_t i = pass[j];
-        if (j + 1 < k)  // the next candidate's row, while this one is scored
+        if (j + 1 < k) {  // the next candidate's row and traits, while this one is scored
+          const std::size_t next = pass[j + 1];
           for (std::size_t line = 0; line < row_bytes; line += kCacheLine)
-            __builtin_prefetch(&s.rows[pass[j + 1] * row_bytes + line]);
+            __builtin_prefetch(&s.rows[next * row_bytes + line]);
+          __builtin_prefetch(&s.extra[next]);
+          if (dims) __builtin_prefetch(&s.traits[next * dims + dims - 1]);
+        }
         ++stats.scored;
         const AnswerTotals t =
             answer_totals(index.options_.isa, index.layout_, side, &s.rows[i * row_bytes], &s.wide[i * wide]);
