@@ -145,14 +145,11 @@ std::vector<IndexedUser> varied_population(std::size_t n) {
     f = Facts{.gender = kWoman,
               .seeking = kEveryone,
               .age = 30,
-              .min_age = 18,
-              .max_age = 99,
               .lat = 52.0f,
               .lon = 13.4f,
               .located = true,
               .max_distance_km = limit,
-              .hidden = false,
-              .complete = true};
+              .complete = true};  // ages 18-99 by default
     const double metres = step * (step % 2 ? 10.0 : 0.1), degrees_per_metre = 180 / 3.14159265358979323846 / 6371008.8;
     if (i % 2) f.lat = static_cast<float>(52.0 + degrees + metres * degrees_per_metre);
     f.max_distance_km = i % 4 == 1 ? 0 : limit;  // some of the far ones have no limit of their own
