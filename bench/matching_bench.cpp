@@ -203,7 +203,7 @@ void BM_PairTotal(benchmark::State& state, Isa isa, std::size_t among) {
     const auto& [a, b] = pairs[i++ & (pairs.size() - 1)];
     const AnswerTotals t =
         answer_totals(isa, layout, sides[a], &rows[b * layout.row_bytes()], &wide[b * layout.wide_count()]);
-    auto s = total_score(t, dot(&traits[a * dims], &traits[b * dims], dims), std::nullopt);
+    auto s = total_score(t, dot(isa, &traits[a * dims], &traits[b * dims], dims), std::nullopt);
     benchmark::DoNotOptimize(s);
   }
   const double ns = (thread_cpu_s() - t0) * 1e9 / static_cast<double>(state.iterations());

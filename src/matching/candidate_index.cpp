@@ -40,11 +40,14 @@ struct Side {
 struct CandidateIndex::Segment {
   Cell cell = kNowhere;
   bool unlimited = false;
+  std::uint8_t gender = 0, seeking = 0;  // every user of the segment's
   // The filter facts.
-  Column<std::uint8_t> gender, seeking, state;  // state: kComplete | kHidden bits
+  Column<std::uint8_t> state;  // kComplete | kHidden bits
   Column<std::int16_t> age, min_age, max_age;
   Column<float> lat, lon;
   Column<std::int32_t> limit;
+  Column<UnitVector> point;   // lat, lon as a unit vector
+  Column<ChordBounds> reach;  // the user's limit as bounds on chord2 (unused without a limit)
   // What the survivors are scored on.
   Column<std::byte> rows;           // layout.row_bytes() per user
   std::vector<CompactAnswer> wide;  // layout.wide_count() per user
@@ -82,17 +85,19 @@ CandidateIndex::Cell CandidateIndex::cell_of(float lat, float lon) {
 std::vector<CandidateIndex::Cell> CandidateIndex::cells_within(float lat, float lon, double km) const {
   std::vector<Cell> out;
   const double dlat = km / 111.0 + 1e-6;
-  const double coslat = std::cos(std::min(89.0, std::abs(double(lat)) + dlat) * 3.14159265358979323846 / 180);
-  const double dlon = std::min(180.0, km / (111.0 * std::max(coslat, 0.01)));
+  // The widest the circle gets in longitude is at its latitude nearest a pole; one that reaches
+  // within a degree of a pole (or beyond it) takes every longitude.
+  const double nearest_pole = std::abs(double(lat)) + dlat;
+  const double dlon = nearest_pole >= 89.0
+                          ? 180.0
+                          : std::min(180.0, km / (111.0 * std::cos(nearest_pole * 3.14159265358979323846 / 180)));
   const int la0 = static_cast<int>(std::floor(lat - dlat)), la1 = static_cast<int>(std::floor(lat + dlat));
   const int lo0 = static_cast<int>(std::floor(lon - dlon)), lo1 = static_cast<int>(std::floor(lon + dlon));
   std::unordered_set<Cell> seen;
   for (int la = std::max(la0, -90); la <= std::min(la1, 89); ++la)
     for (int lo = lo0; lo <= lo1 && lo < lo0 + 360; ++lo) {
       Cell c = cell_of(static_cast<float>(la) + 0.5f, static_cast<float>(lo) + 0.5f);
-      if ((segment_by_key_.count(std::int64_t{c} * 2) || segment_by_key_.count(std::int64_t{c} * 2 + 1)) &&
-          seen.insert(c).second)
-        out.push_back(c);
+      if (segments_in_cell_.count(c) && seen.insert(c).second) out.push_back(c);
     }
   return out;
 }
@@ -100,12 +105,16 @@ std::vector<CandidateIndex::Cell> CandidateIndex::cells_within(float lat, float 
 std::uint32_t CandidateIndex::segment_for(const Facts& f) {
   const Cell cell = f.located ? cell_of(f.lat, f.lon) : kNowhere;
   const bool unlimited = f.max_distance_km <= 0;
-  auto [it, fresh] =
-      segment_by_key_.try_emplace(std::int64_t{cell} * 2 + unlimited, static_cast<std::uint32_t>(segments_.size()));
+  const std::int64_t key = ((std::int64_t{cell} * 2 + unlimited) * 256 + f.gender) * 256 + f.seeking;
+  auto [it, fresh] = segment_by_key_.try_emplace(key, static_cast<std::uint32_t>(segments_.size()));
   if (fresh) {
     segments_.push_back(std::make_unique<Segment>());
-    segments_.back()->cell = cell;
-    segments_.back()->unlimited = unlimited;
+    Segment& s = *segments_.back();
+    s.cell = cell;
+    s.unlimited = unlimited;
+    s.gender = f.gender;
+    s.seeking = f.seeking;
+    segments_in_cell_[cell].push_back(it->second);
   }
   return it->second;
 }
@@ -116,8 +125,6 @@ void CandidateIndex::unlink(const Location& at) {
   frequencies_.count(layout_.decode(&s.rows[r * layout_.row_bytes()], &s.wide[r * layout_.wide_count()]), -1);
   if (s.limit[r] > 0 && --limits_[s.limit[r]] == 0) limits_.erase(s.limit[r]);
   const std::string* id = s.extra[r].id;
-  erase_row(s.gender, r, 1);
-  erase_row(s.seeking, r, 1);
   erase_row(s.state, r, 1);
   erase_row(s.age, r, 1);
   erase_row(s.min_age, r, 1);
@@ -125,6 +132,8 @@ void CandidateIndex::unlink(const Location& at) {
   erase_row(s.lat, r, 1);
   erase_row(s.lon, r, 1);
   erase_row(s.limit, r, 1);
+  erase_row(s.point, r, 1);
+  erase_row(s.reach, r, 1);
   erase_row(s.rows, r, layout_.row_bytes());
   if (layout_.wide_count()) erase_row(s.wide, r, layout_.wide_count());
   if (dims_) erase_row(s.traits, r, dims_);
@@ -143,16 +152,16 @@ void CandidateIndex::upsert(const IndexedUser& user) {
   Segment& s = *segments_[seg];
   const Facts& f = user.facts;
   const std::size_t n = s.size() + 1;
-  for (auto* c : {&s.gender, &s.seeking, &s.state}) reserve_for(*c, n);
+  reserve_for(s.state, n);
   for (auto* c : {&s.age, &s.min_age, &s.max_age}) reserve_for(*c, n);
   for (auto* c : {&s.lat, &s.lon}) reserve_for(*c, n);
   reserve_for(s.limit, n);
+  reserve_for(s.point, n);
+  reserve_for(s.reach, n);
   reserve_for(s.extra, n);
   reserve_for(s.rows, n * layout_.row_bytes());
   reserve_for(s.wide, n * layout_.wide_count());
   reserve_for(s.traits, n * dims_);
-  s.gender.push_back(f.gender);
-  s.seeking.push_back(f.seeking);
   s.state.push_back(
       static_cast<std::uint8_t>((f.complete ? Segment::kComplete : 0) | (f.hidden ? Segment::kHidden : 0)));
   s.age.push_back(f.age);
@@ -161,6 +170,8 @@ void CandidateIndex::upsert(const IndexedUser& user) {
   s.lat.push_back(f.lat);
   s.lon.push_back(f.lon);
   s.limit.push_back(f.max_distance_km);
+  s.point.push_back(unit_vector(f.lat, f.lon));
+  s.reach.push_back(f.max_distance_km > 0 ? chord_bounds(f.max_distance_km) : ChordBounds{});
   if (f.max_distance_km > 0) ++limits_[f.max_distance_km];
   s.rows.resize(n * layout_.row_bytes());
   s.wide.resize(n * layout_.wide_count());
@@ -202,8 +213,8 @@ IndexedUser CandidateIndex::entry(const Location& at) const {
   const std::size_t r = at.row;
   IndexedUser u{.user_id = *s.extra[r].id};
   Facts& f = u.facts;
-  f.gender = s.gender[r];
-  f.seeking = s.seeking[r];
+  f.gender = s.gender;
+  f.seeking = s.seeking;
   f.age = s.age[r];
   f.min_age = s.min_age[r];
   f.max_age = s.max_age[r];
@@ -234,22 +245,22 @@ std::optional<IndexedUser> CandidateIndex::find(const std::string& user_id) cons
 std::vector<const CandidateIndex::Segment*> CandidateIndex::segments_for(const Facts& who) const {
   std::vector<const Segment*> out;
   if (!who.complete || who.hidden) return out;  // fails every pair
-  auto add = [&](Cell c, bool unlimited) {
-    if (auto it = segment_by_key_.find(std::int64_t{c} * 2 + unlimited); it != segment_by_key_.end())
-      out.push_back(segments_[it->second].get());
+  // A segment's users all have one gender and one seeking: whole segments fail the gender filter.
+  auto sought = [&](const Segment& s) { return (who.seeking & s.gender) && (s.seeking & who.gender); };
+  auto add = [&](Cell c, bool limited, bool unlimited) {
+    if (auto it = segments_in_cell_.find(c); it != segments_in_cell_.end())
+      for (std::uint32_t k : it->second)
+        if (const Segment& s = *segments_[k]; (s.unlimited ? unlimited : limited) && sought(s)) out.push_back(&s);
   };
   if (who.max_distance_km > 0) {
     if (!who.located) return out;  // fails every pair ("no location")
-    for (Cell c : cells_within(who.lat, who.lon, who.max_distance_km)) {
-      add(c, false);
-      add(c, true);
-    }
+    for (Cell c : cells_within(who.lat, who.lon, who.max_distance_km)) add(c, true, true);
     return out;
   }
   for (const auto& s : segments_)
-    if (s->unlimited) out.push_back(s.get());
+    if (s->unlimited && sought(*s)) out.push_back(s.get());
   if (who.located && !limits_.empty())
-    for (Cell c : cells_within(who.lat, who.lon, limits_.rbegin()->first)) add(c, false);
+    for (Cell c : cells_within(who.lat, who.lon, limits_.rbegin()->first)) add(c, true, false);
   return out;
 }
 
@@ -291,10 +302,11 @@ struct CandidateIndex::Scan {
   const QuerySide& side;
   TopN top;
   SearchStats stats;
+  const UnitVector here = unit_vector(who.facts.lat, who.facts.lon);
+  const ChordBounds reach = who.facts.max_distance_km > 0 ? chord_bounds(who.facts.max_distance_km) : ChordBounds{};
 
   void segment(const Segment& s, std::size_t begin, std::size_t end) {
     const Facts& w = who.facts;
-    const std::uint8_t g = w.gender, seeks = w.seeking;
     const std::int16_t age = w.age, lo = w.min_age, hi = w.max_age;
     const bool located = s.cell != kNowhere && w.located;
     const std::size_t dims = index.dims_, row_bytes = index.layout_.row_bytes(), wide = index.layout_.wide_count();
@@ -304,24 +316,41 @@ struct CandidateIndex::Scan {
     for (std::size_t from = begin; from < end; from += kChunk) {
       const std::size_t to = std::min(end, from + kChunk);
       std::size_t k = 0;
-      // The filters both ways, branch-free over the columns.
+      // The filters both ways, branch-free over the columns (gender: segments_for).
       for (std::size_t i = from; i < to; ++i) {
-        const bool ok = (s.state[i] == Segment::kComplete) & ((seeks & s.gender[i]) != 0) & ((s.seeking[i] & g) != 0) &
-                        (s.age[i] >= lo) & (s.age[i] <= hi) & (age >= s.min_age[i]) & (age <= s.max_age[i]);
+        const bool ok = (s.state[i] == Segment::kComplete) & (s.age[i] >= lo) & (s.age[i] <= hi) &
+                        (age >= s.min_age[i]) & (age <= s.max_age[i]);
         pass[k] = static_cast<std::uint32_t>(i);
         k += ok;
       }
       stats.examined += to - from;
+      // The distance, for the survivors only: most pairs are certainly within or beyond both
+      // limits by the chord; only pairs within metres of a limit pay for distance_km (filters.hpp).
+      if (w.max_distance_km > 0 || !s.unlimited) {
+        const bool mine = w.max_distance_km > 0;
+        std::size_t m = 0;
+        for (std::size_t j = 0; j < k && located; ++j) {
+          const std::size_t i = pass[j];
+          const std::int32_t limit = s.limit[i];
+          const bool theirs = limit > 0;
+          const float c2 = chord2(here, s.point[i]);
+          if ((mine && c2 > reach.beyond) || (theirs && c2 > s.reach[i].beyond)) continue;
+          if ((mine && c2 > reach.within) || (theirs && c2 > s.reach[i].within)) {
+            const double d = distance_km(w.lat, w.lon, s.lat[i], s.lon[i]);
+            if ((mine && d > w.max_distance_km) || (theirs && d > limit)) continue;
+          }
+          pass[m++] = static_cast<std::uint32_t>(i);
+        }
+        k = m;
+      }
       for (std::size_t j = 0; j < k; ++j) {
         const std::size_t i = pass[j];
-        if (j + 1 < k)  // the next survivor's row, while this one is scored
+        if (j + 1 < k) {  // the next candidate's row and traits, while this one is scored
+          const std::size_t next = pass[j + 1];
           for (std::size_t line = 0; line < row_bytes; line += kCacheLine)
-            __builtin_prefetch(&s.rows[pass[j + 1] * row_bytes + line]);
-        const std::int32_t limit = s.limit[i];
-        if (w.max_distance_km > 0 || limit > 0) {
-          if (!located) continue;
-          const double d = distance_km(w.lat, w.lon, s.lat[i], s.lon[i]);
-          if ((w.max_distance_km > 0 && d > w.max_distance_km) || (limit > 0 && d > limit)) continue;
+            __builtin_prefetch(&s.rows[next * row_bytes + line]);
+          __builtin_prefetch(&s.extra[next]);
+          if (dims) __builtin_prefetch(&s.traits[next * dims + dims - 1]);
         }
         ++stats.scored;
         const AnswerTotals t =
@@ -334,8 +363,8 @@ struct CandidateIndex::Scan {
         if (top.beyond(blended_score(answers, 1.0, text && e.text ? std::optional(1.0f) : std::nullopt))) continue;
         float traits_dot = 0;
         if (!traits.empty() && traits.size() == e.trait_size)
-          traits_dot =
-              dot(traits.data(), e.trait_size == dims ? &s.traits[i * dims] : e.side->traits.data(), traits.size());
+          traits_dot = dot(index.options_.isa, traits.data(),
+                           e.trait_size == dims ? &s.traits[i * dims] : e.side->traits.data(), traits.size());
         const std::optional<float> text_dot =
             text && e.text ? std::optional(dot(who.profile.text, e.side->text)) : std::nullopt;
         const Hit h{blended_score(answers, trait_part(traits_dot), text_dot), e.id};
@@ -400,8 +429,9 @@ std::size_t CandidateIndex::memory_bytes() const {
   std::shared_lock lock(mutex_);
   std::size_t bytes = 0;
   for (const auto& s : segments_) {
-    bytes += sizeof(Segment) + 3 * s->gender.capacity() + 3 * sizeof(std::int16_t) * s->age.capacity() +
-             2 * sizeof(float) * s->lat.capacity() + sizeof(std::int32_t) * s->limit.capacity() + s->rows.capacity() +
+    bytes += sizeof(Segment) + s->state.capacity() + 3 * sizeof(std::int16_t) * s->age.capacity() +
+             2 * sizeof(float) * s->lat.capacity() + sizeof(std::int32_t) * s->limit.capacity() +
+             sizeof(UnitVector) * s->point.capacity() + sizeof(ChordBounds) * s->reach.capacity() + s->rows.capacity() +
              sizeof(CompactAnswer) * s->wide.capacity() + sizeof(float) * s->traits.capacity() +
              sizeof(Segment::Extra) * s->extra.capacity();
     for (const auto& e : s->extra)
@@ -412,7 +442,8 @@ std::size_t CandidateIndex::memory_bytes() const {
   for (const auto& [id, _] : by_id_)
     bytes += sizeof(std::pair<const std::string, Location>) + 2 * sizeof(void*) +
              (id.capacity() > 15 ? id.capacity() + 1 : 0);
-  bytes += by_id_.bucket_count() * sizeof(void*) + segment_by_key_.size() * 48 + limits_.size() * 48;
+  bytes += by_id_.bucket_count() * sizeof(void*) + segment_by_key_.size() * 48 + segments_in_cell_.size() * 64 +
+           limits_.size() * 48;
   return bytes;
 }
 

@@ -4,10 +4,11 @@
 // user who can pass the filters is filtered and scored, so recall is 1.0 by construction (an
 // HNSW path was slower than this scan at every recall it reached: docs/benchmarks.md).
 //
-// Layout: users live in segments, one per (1-degree grid cell, with or without a distance limit).
-// A segment holds its users as columns (structure of arrays, cache-line aligned): the filter
-// facts (gender and seeking bits, age and accepted ages, position, distance limit, usable) that
-// the filters scan first, then per user one answer row and the trait vector (pair_kernel.hpp)
+// Layout: users live in segments, one per (1-degree grid cell, with or without a distance limit,
+// gender, seeking), so the gender filter keeps or drops whole segments. A segment holds its users
+// as columns (structure of arrays, cache-line aligned): the filter facts (age and accepted ages,
+// usable, position, distance limit, and both as a unit vector and chord bounds) that the filters
+// scan first, then per user one answer row and the trait vector (pair_kernel.hpp)
 // that only the users passing the filters are scored on. The total is computed by the kernel;
 // score_pair (attributes and all) runs for the winners only.
 //
@@ -105,7 +106,8 @@ class CandidateIndex {
   std::size_t dims_;  // the bank's trait dimensions: each user's traits, stored in the columns
   mutable std::shared_mutex mutex_;
   std::vector<std::unique_ptr<Segment>> segments_;
-  std::unordered_map<std::int64_t, std::uint32_t> segment_by_key_;  // cell * 2 + (no limit)
+  std::unordered_map<std::int64_t, std::uint32_t> segment_by_key_;  // (cell, no limit, gender, seeking)
+  std::unordered_map<Cell, std::vector<std::uint32_t>> segments_in_cell_;
   std::unordered_map<std::string, Location> by_id_;
   std::map<std::int32_t, std::size_t> limits_;  // distance limits in the index, with their counts
   AnswerFrequencies frequencies_;               // over the entries

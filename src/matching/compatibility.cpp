@@ -43,9 +43,17 @@ bool accepts(const CompactAnswer& wanted, const CompactAnswer& answer, bool slid
 }
 
 float dot(const float* a, const float* b, std::size_t size) {
-  float s = 0;
-  for (std::size_t i = 0; i < size; ++i) s += a[i] * b[i];
-  return s;
+  // kDotLanes partial sums (element i goes to sum i % 8), then a fixed tree: the order of an
+  // 8-float register's horizontal sum, which trait_dot's AVX2 path (pair_kernel.cpp) follows
+  // exactly. Independent sums, not one chain of dependent additions; the compiler vectorises
+  // this loop without changing its order (no -ffast-math; -ffp-contract=off: CMakeLists.txt).
+  float s[kDotLanes] = {};
+  std::size_t i = 0;
+  for (; i + kDotLanes <= size; i += kDotLanes)
+    for (std::size_t j = 0; j < kDotLanes; ++j) s[j] += a[i + j] * b[i + j];
+  for (std::size_t j = 0; i + j < size; ++j) s[j] += a[i + j] * b[i + j];
+  const float h0 = s[0] + s[4], h1 = s[1] + s[5], h2 = s[2] + s[6], h3 = s[3] + s[7];
+  return (h0 + h2) + (h1 + h3);
 }
 
 float dot(const std::vector<float>& a, const std::vector<float>& b) {

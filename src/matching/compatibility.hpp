@@ -46,8 +46,12 @@ bool accepts(const CompactAnswer& wanted, const CompactAnswer& answer, bool slid
 PairScore score_pair(const ScoringBank& bank, const MatchProfile& a, const MatchProfile& b);
 
 // Dot product of two equal-length vectors (cosine for unit vectors); 0 when either is empty.
-// Summed in order in float: the search kernel (pair_kernel.hpp) calls the same code, so its
-// scores are score_pair's to the last bit.
+// Summed in float in one fixed order: element i into partial sum i % kDotLanes, the partial
+// sums then added as (s0+s4 + s2+s6) + (s1+s5 + s3+s7). The search kernel's AVX2 dot
+// (trait_dot, pair_kernel.hpp) adds in exactly this order, so its scores are score_pair's to the
+// last bit. (Until issue 20 the products were added one after the other: scores stored before
+// may differ from today's in the last bit of the trait part, rarely by 0.1 after rounding.)
+inline constexpr std::size_t kDotLanes = 8;
 float dot(const std::vector<float>& a, const std::vector<float>& b);
 float dot(const float* a, const float* b, std::size_t size);
 

@@ -29,6 +29,26 @@ struct Facts {
 
 double distance_km(float lat1, float lon1, float lat2, float lon2);
 
+// Certain answers to "is distance_km within a limit?" without its trigonometry, for the search's
+// scan (candidate_index.cpp): a point as a unit vector (computed once per user), a distance as
+// the squared chord between two of them (monotonic in the great-circle distance), and for each
+// limit two squared chords with a margin either side of the limit's own (ChordBounds) far wider
+// than the rounding of either computation, so that only pairs within metres of the limit
+// (borderline) need distance_km to decide, and every decision is distance_km's.
+struct UnitVector {
+  float x = 0, y = 0, z = 0;
+};
+UnitVector unit_vector(float lat, float lon);
+inline float chord2(const UnitVector& a, const UnitVector& b) {
+  const float dx = a.x - b.x, dy = a.y - b.y, dz = a.z - b.z;
+  return dx * dx + dy * dy + dz * dz;
+}
+struct ChordBounds {
+  float within = 0;  // chord2 <= within: distance_km <= the limit, certainly
+  float beyond = 0;  // chord2 > beyond: distance_km > the limit, certainly
+};
+ChordBounds chord_bounds(double limit_km);
+
 // Why a pair fails the filters (nullopt: it passes), checked both ways.
 std::optional<std::string_view> filter_failure(const Facts& a, const Facts& b);
 inline bool passes_filters(const Facts& a, const Facts& b) { return !filter_failure(a, b); }

@@ -74,11 +74,10 @@ AnswerTotals totals_portable(const AnswerLayout& layout, const QuerySide& a, con
   return t;
 }
 
-__attribute__((target("avx2"))) std::int32_t sum_lanes(__m256i v) {
-  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
-  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
-  return _mm_cvtsi128_si32(s);
+// The lanes of four 32-bit accumulators summed at once: {sum(a), sum(b), sum(c), sum(d)}.
+__attribute__((target("avx2"))) __m128i sum_lanes(__m256i a, __m256i b, __m256i c, __m256i d) {
+  const __m256i abcd = _mm256_hadd_epi32(_mm256_hadd_epi32(a, b), _mm256_hadd_epi32(c, d));
+  return _mm_add_epi32(_mm256_castsi256_si128(abcd), _mm256_extracti128_si256(abcd, 1));
 }
 
 // Adds a 16-bit accumulator's lanes pairwise into a 32-bit one and clears it.
@@ -89,8 +88,8 @@ __attribute__((target("avx2"))) inline void widen(__m256i& to, __m256i& from) {
 
 // 16 questions per step: masks compared as above, weights summed in 16-bit lanes and widened
 // into 32-bit ones (madd with ones) every flush_every() steps, before any lane could overflow.
-__attribute__((target("avx2"))) AnswerTotals totals_avx2(const AnswerLayout& layout, const QuerySide& a,
-                                                         const std::byte* row_b, const CompactAnswer* wide_b) {
+__attribute__((target("avx2,popcnt"))) AnswerTotals totals_avx2(const AnswerLayout& layout, const QuerySide& a,
+                                                                const std::byte* row_b, const CompactAnswer* wide_b) {
   const auto* ans_b = reinterpret_cast<const __m256i*>(layout.answer_masks(row_b));
   const auto* acc_b = reinterpret_cast<const __m256i*>(layout.accept_masks(row_b));
   const auto* imp_b = reinterpret_cast<const __m128i*>(layout.importances(row_b));
@@ -102,14 +101,14 @@ __attribute__((target("avx2"))) AnswerTotals totals_avx2(const AnswerLayout& lay
   const __m256i zero = _mm256_setzero_si256(), ten = _mm256_set1_epi16(10);
   const __m128i factor = _mm_setr_epi8(0, 1, 2, 4, 7, 10, 15, 25, 40, 70, static_cast<char>(250), 0, 0, 0, 0, 0);
   static_assert(kImportanceWeight[10] == 250 && kImportanceWeight[9] == 70 && kImportanceWeight[1] == 1);
-  __m256i pa = zero, ea = zero, pb = zero, eb = zero, shared = zero, deal = zero;
-  __m256i pa16 = zero, ea16 = zero, pb16 = zero, eb16 = zero, shared16 = zero;
+  __m256i pa = zero, ea = zero, pb = zero, eb = zero, deal = zero;
+  __m256i pa16 = zero, ea16 = zero, pb16 = zero, eb16 = zero;
+  int shared = 0;
   auto flush = [&]() __attribute__((target("avx2"))) {
     widen(pa, pa16);
     widen(ea, ea16);
     widen(pb, pb16);
     widen(eb, eb16);
-    widen(shared, shared16);
   };
   const std::size_t steps = layout.padded() / kLanes, every = layout.flush_every();
   for (std::size_t v = 0, pending = 0; v < steps; ++v) {
@@ -131,28 +130,48 @@ __attribute__((target("avx2"))) AnswerTotals totals_avx2(const AnswerLayout& lay
     ea16 = _mm256_add_epi16(ea16, _mm256_andnot_si256(a_rejects, wa_both));
     pb16 = _mm256_add_epi16(pb16, wb_both);
     eb16 = _mm256_add_epi16(eb16, _mm256_andnot_si256(b_rejects, wb_both));
-    shared16 = _mm256_sub_epi16(shared16, both);  // both is -1 where both answered
+    shared += std::popcount(static_cast<unsigned>(_mm256_movemask_epi8(both)));  // 2 bits per question
     if (++pending == every) {
       flush();
       pending = 0;
     }
   }
   flush();
+  const __m128i sums = sum_lanes(pa, ea, pb, eb);
   AnswerTotals t;
-  t.possible_a = sum_lanes(pa);
-  t.earned_a = sum_lanes(ea);
-  t.possible_b = sum_lanes(pb);
-  t.earned_b = sum_lanes(eb);
-  t.shared = sum_lanes(shared);
+  t.possible_a = _mm_cvtsi128_si32(sums);
+  t.earned_a = _mm_extract_epi32(sums, 1);
+  t.possible_b = _mm_extract_epi32(sums, 2);
+  t.earned_b = _mm_extract_epi32(sums, 3);
+  t.shared = shared / 2;
   t.dealbreaker = !_mm256_testz_si256(deal, deal);
   add_wide(t, layout, a, wide_b);
   return t;
 }
 
+// dot() in its order (compatibility.cpp): lane j of one register sums the products of the
+// elements i with i % 8 == j (the tail loaded under a mask, zeros elsewhere, which add nothing),
+// then the register's halves, pairs and last two lanes are added as dot's tree. Multiply, then
+// add: no fused multiply-add (this target has none; -ffp-contract=off besides).
+__attribute__((target("avx2"))) float dot_avx2(const float* a, const float* b, std::size_t size) {
+  static_assert(kDotLanes == 8);
+  alignas(32) static constexpr std::int32_t kTail[16] = {-1, -1, -1, -1, -1, -1, -1, -1};
+  __m256 s = _mm256_setzero_ps();
+  std::size_t i = 0;
+  for (; i + 8 <= size; i += 8) s = _mm256_add_ps(s, _mm256_mul_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i)));
+  if (i < size) {
+    const __m256i mask = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kTail + 8 - (size - i)));
+    s = _mm256_add_ps(s, _mm256_mul_ps(_mm256_maskload_ps(a + i, mask), _mm256_maskload_ps(b + i, mask)));
+  }
+  __m128 h = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));  // s0+s4 .. s3+s7
+  h = _mm_add_ps(h, _mm_movehl_ps(h, h));                                         // h0+h2, h1+h3
+  return _mm_cvtss_f32(_mm_add_ss(h, _mm_movehdup_ps(h)));
+}
+
 }  // namespace
 
 Isa best_isa() {
-  static const Isa isa = __builtin_cpu_supports("avx2") ? Isa::avx2 : Isa::portable;
+  static const Isa isa = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt") ? Isa::avx2 : Isa::portable;
   return isa;
 }
 
@@ -258,6 +277,10 @@ QuerySide::QuerySide(const AnswerLayout& layout, const std::vector<CompactAnswer
 AnswerTotals answer_totals(Isa isa, const AnswerLayout& layout, const QuerySide& a, const std::byte* row_b,
                            const CompactAnswer* wide_b) {
   return isa == Isa::avx2 ? totals_avx2(layout, a, row_b, wide_b) : totals_portable(layout, a, row_b, wide_b);
+}
+
+float dot(Isa isa, const float* a, const float* b, std::size_t size) {
+  return isa == Isa::avx2 ? dot_avx2(a, b, size) : dot(a, b, size);
 }
 
 std::optional<double> total_score(const AnswerTotals& t, float traits_dot, std::optional<float> text_dot) {

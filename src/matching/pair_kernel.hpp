@@ -107,6 +107,10 @@ struct QuerySide {
 AnswerTotals answer_totals(Isa isa, const AnswerLayout& layout, const QuerySide& a, const std::byte* row_b,
                            const CompactAnswer* wide_b);
 
+// dot() (compatibility.hpp) by the given instruction set, in dot's order: the same float to the
+// last bit (avx2 only where best_isa() is).
+float dot(Isa isa, const float* a, const float* b, std::size_t size);
+
 // The 0-100 total from the totals and the other parts, exactly as score_pair computes it;
 // nullopt for a dealbreaker.
 std::optional<double> total_score(const AnswerTotals& t, float traits_dot, std::optional<float> text_dot);

@@ -2,6 +2,7 @@
 // instruction set, and the index's top N against a brute-force top N over every filter case.
 
 #include <algorithm>
+#include <bit>
 #include <random>
 #include <unordered_set>
 
@@ -61,7 +62,8 @@ TEST(PairKernel, GivesScorePairsTotalOnTheBenchmarksPairs) {
     for (Isa isa : isas()) {
       const AnswerTotals t =
           answer_totals(isa, layout, side, &rows[b * layout.row_bytes()], &wide[b * layout.wide_count()]);
-      const auto got = total_score(t, dot(users[a].profile.traits, users[b].profile.traits), std::nullopt);
+      const auto& ta = users[a].profile.traits;
+      const auto got = total_score(t, dot(isa, ta.data(), users[b].profile.traits.data(), ta.size()), std::nullopt);
       ASSERT_EQ(got.has_value(), !want.excluded()) << isa_name(isa) << " pair " << k;
       if (got) {
         ASSERT_EQ(*got, want.score) << isa_name(isa) << " pair " << k;
@@ -73,7 +75,34 @@ TEST(PairKernel, GivesScorePairsTotalOnTheBenchmarksPairs) {
   EXPECT_GT(excluded, 1000u) << "dealbreakers are exercised";
 }
 
+// dot's order is fixed (compatibility.hpp) so that the AVX2 path gives the same float: on every
+// length around the register's 8 lanes, the traits' 23 and text embeddings' sizes, with values of
+// mixed sign and magnitude (where the order of additions shows in the last bits).
+TEST(PairKernel, DotIsTheSameFloatOnEveryPath) {
+  std::mt19937_64 rng(23);
+  std::uniform_real_distribution<float> value(-1.0f, 1.0f);
+  std::size_t differs_from_in_order = 0;
+  for (std::size_t size : {0, 1, 7, 8, 9, 15, 16, 17, 23, 24, 25, 64, 255, 384, 1536})
+    for (int k = 0; k < 200; ++k) {
+      std::vector<float> a(size), b(size);
+      for (std::size_t i = 0; i < size; ++i) {
+        a[i] = value(rng) * (i % 3 == 0 ? 1e3f : 1.0f);
+        b[i] = value(rng);
+      }
+      const float want = dot(a, b);
+      for (Isa isa : isas())
+        ASSERT_EQ(std::bit_cast<std::uint32_t>(dot(isa, a.data(), b.data(), size)), std::bit_cast<std::uint32_t>(want))
+            << isa_name(isa) << " size " << size;
+      float in_order = 0;
+      for (std::size_t i = 0; i < size; ++i) in_order += a[i] * b[i];
+      differs_from_in_order += in_order != want;
+    }
+  EXPECT_GT(differs_from_in_order, 0u) << "the lanes' order is exercised, not only sums any order gives alike";
+}
+
 namespace {
+
+constexpr std::size_t kEdgeUsers = 126;  // varied_population's first users: at limits' edges
 
 // A population of the product bank where every filter case occurs: hidden and incomplete users,
 // users without a location, with and without distance limits (small and continental), every
@@ -84,8 +113,8 @@ std::vector<IndexedUser> varied_population(std::size_t n) {
   struct Place {
     float lat, lon;
   };
-  const Place places[] = {{52.52f, 13.40f}, {52.39f, 13.06f}, {48.14f, 11.58f}, {51.51f, -0.13f},
-                          {40.71f, -74.0f}, {52.0f, 179.9f},  {52.0f, -179.9f}};
+  const Place places[] = {{52.52f, 13.40f}, {52.39f, 13.06f}, {48.14f, 11.58f}, {51.51f, -0.13f}, {40.71f, -74.0f},
+                          {52.0f, 179.9f},  {52.0f, -179.9f}, {89.5f, 0.0f},    {89.5f, 179.0f},  {-89.7f, 90.0f}};
   for (auto& u : users) {
     Facts& f = u.facts;
     const Place& p = places[rng() % std::size(places)];
@@ -102,6 +131,29 @@ std::vector<IndexedUser> varied_population(std::size_t n) {
     f.hidden = rng() % 30 == 0;
     f.complete = rng() % 30 != 0;
   }
+  // Pairs at a limit's very edge: per limit, users at one point and users due north of it at
+  // the limit's distance give or take 10-90 m (either side of the chord bounds' 64 m margin) or
+  // 0-1 m (a float latitude's step is 0.4 m), so pairs are decided by the chord bounds, by
+  // distance_km within their margin, and within a metre of the limit. Everyone here seeks
+  // everyone, so only the distance decides.
+  const int edge_limits[] = {10, 30, 100};
+  for (std::size_t i = 0; i < std::min(kEdgeUsers, n); ++i) {
+    Facts& f = users[i].facts;
+    const int limit = edge_limits[i / 42 % std::size(edge_limits)];
+    const int step = static_cast<int>(i % 42) / 2 - 10;  // -10..10
+    const double degrees = limit / 6371.0088 * 180 / 3.14159265358979323846;
+    f = Facts{.gender = kWoman,
+              .seeking = kEveryone,
+              .age = 30,
+              .lat = 52.0f,
+              .lon = 13.4f,
+              .located = true,
+              .max_distance_km = limit,
+              .complete = true};  // ages 18-99 by default
+    const double metres = step * (step % 2 ? 10.0 : 0.1), degrees_per_metre = 180 / 3.14159265358979323846 / 6371008.8;
+    if (i % 2) f.lat = static_cast<float>(52.0 + degrees + metres * degrees_per_metre);
+    f.max_distance_km = i % 4 == 1 ? 0 : limit;  // some of the far ones have no limit of their own
+  }
   return users;
 }
 
@@ -116,13 +168,24 @@ TEST(CandidateIndex, BestIsTheBruteForceBestForEveryFilterCase) {
   const auto bank = product_bank();
   std::unordered_set<std::string> excluded;
   for (std::size_t i = 5; i < users.size(); i += 37) excluded.insert(users[i].user_id);
+  // The edge users hold pairs within a metre of a limit, either side of it.
+  std::size_t just_within = 0, just_beyond = 0;
+  for (std::size_t a = 0; a < kEdgeUsers; a += 2)
+    for (std::size_t b = 1; b < kEdgeUsers; b += 2) {
+      const Facts &x = users[a].facts, &y = users[b].facts;
+      const double over = distance_km(x.lat, x.lon, y.lat, y.lon) - x.max_distance_km;
+      just_within += over <= 0 && over > -0.001;
+      just_beyond += over > 0 && over < 0.001;
+    }
+  EXPECT_GT(just_within, 0u);
+  EXPECT_GT(just_beyond, 0u);
   std::size_t ties = 0, compared = 0;
   for (Isa isa : isas())
     for (std::size_t split : {std::size_t{1} << 40, std::size_t{0}}) {  // one thread; two threads always
       CandidateIndex index(bank, {.isa = isa, .threads = 2, .split_at = split});
       for (const auto& u : users) index.upsert(u);
       ASSERT_EQ(index.size(), users.size());
-      for (std::size_t q = 0; q < users.size(); q += 61) {
+      for (std::size_t q = 0; q < users.size(); q += q < kEdgeUsers ? 5 : 61) {
         const IndexedUser& who = users[q];
         std::vector<Candidate> all;
         for (const auto& u : users)
