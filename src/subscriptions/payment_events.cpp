@@ -23,13 +23,20 @@ const Json& event_child(const Json& o, const char* key) {
   return o.is_object() && o.contains(key) ? o[key] : kNull;
 }
 
+// The user id we sent at checkout, read back: nullopt unless it is one (anyone can post an event
+// here; the signature check is the caller's).
+std::optional<UserId> user_of(const Json& o, const char* key) {
+  auto text = event_str(o, key);
+  return text ? UserId::parse(*text) : std::nullopt;
+}
+
 // metadata, wherever Stripe puts it for this object: its own, or the subscription's snapshot on an
 // invoice (subscription_details, or parent.subscription_details in newer API versions).
 void read_metadata(ProviderEvent& e, const Json& object) {
   for (const Json* m :
        {&event_child(object, "metadata"), &event_child(event_child(object, "subscription_details"), "metadata"),
         &event_child(event_child(event_child(object, "parent"), "subscription_details"), "metadata")}) {
-    if (!e.user_id) e.user_id = event_str(*m, "user_id");
+    if (!e.user_id) e.user_id = user_of(*m, "user_id");
     if (!e.plan_id) e.plan_id = event_str(*m, "plan_id");
     if (!e.interval) e.interval = event_str(*m, "interval");
   }
@@ -74,7 +81,7 @@ Result<ProviderEvent> parse_stripe_event(const Json& doc) {
   e.customer_id = event_str(object, "customer");
   if (e.type == "checkout.session.completed") {
     e.kind = EventKind::checkout_completed;
-    if (auto ref = event_str(object, "client_reference_id")) e.user_id = ref;
+    if (auto ref = user_of(object, "client_reference_id")) e.user_id = ref;
     e.subscription_id = event_str(object, "subscription");
     if (event_str(object, "mode").value_or("subscription") != "subscription") e.kind = EventKind::other;
   } else if (e.type == "invoice.paid" || e.type == "invoice.payment_failed") {

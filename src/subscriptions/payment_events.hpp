@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 
+#include "core/id.hpp"
 #include "core/json.hpp"
 #include "core/problem.hpp"
 
@@ -31,7 +32,7 @@ struct ProviderEvent {
   std::string id, type;
   std::int64_t created = 0;  // unix seconds
   EventKind kind = EventKind::other;
-  std::optional<std::string> user_id;            // client_reference_id or metadata.user_id (as sent at checkout)
+  std::optional<UserId> user_id;  // client_reference_id or metadata.user_id (as sent at checkout), if a UUID
   std::optional<std::string> plan_id, interval;  // metadata
   std::optional<std::string> subscription_id, customer_id;
   std::optional<std::string> status;  // a subscription object's status

@@ -1,6 +1,5 @@
 #include "subscriptions/repository.hpp"
 
-#include "core/crypto.hpp"
 #include "db/row.hpp"
 
 namespace pm::subscriptions::repository {
@@ -181,7 +180,7 @@ void set_payment_event_outcome(pqxx::work& tx, const std::string& event_id, cons
 }
 
 std::optional<UserId> billing_owner(pqxx::work& tx, const ProviderEvent& event) {
-  if (event.user_id && crypto::is_uuid(*event.user_id))
+  if (event.user_id)
     if (auto rows = tx.exec_params(kOwnerByUser, *event.user_id); !rows.empty()) return rows[0]["user_id"].as<UserId>();
   if (event.subscription_id)
     if (auto rows = tx.exec_params(kOwnerBySubscription, *event.subscription_id); !rows.empty())
