@@ -9,7 +9,6 @@
 
 #include <pqxx/pqxx>
 
-#include "core/backlog.hpp"
 #include "core/json.hpp"
 
 namespace pm::db {
@@ -25,12 +24,6 @@ std::optional<T> opt(const pqxx::row& row, const char* column) {
 inline Json json_or(const pqxx::row& row, const char* column, Json if_null) {
   const auto text = opt<std::string>(row, column);
   return text ? Json::parse(*text) : std::move(if_null);
-}
-
-// A queue's backlog from a row with the columns `waiting` and `oldest_due_seconds` (each queue's
-// statement names them so).
-inline Backlog backlog_of(const pqxx::row& row) {
-  return {.count = row["waiting"].as<long long>(), .oldest_due_seconds = row["oldest_due_seconds"].as<double>()};
 }
 
 }  // namespace pm::db

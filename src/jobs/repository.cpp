@@ -1,7 +1,5 @@
 #include "jobs/repository.hpp"
 
-#include "db/row.hpp"
-
 namespace pm::jobs::repository {
 
 namespace {
@@ -27,7 +25,7 @@ void insert_unless_pending(pqxx::work& tx, const std::string& kind, const std::s
 
 std::map<std::string, Backlog> pending_by_kind(pqxx::work& tx) {
   std::map<std::string, Backlog> out;
-  for (const auto& row : tx.exec(kPendingByKind)) out[row["kind"].as<std::string>()] = db::backlog_of(row);
+  for (const auto& row : tx.exec(kPendingByKind)) out[row["kind"].as<std::string>()] = backlog_of(row);
   return out;
 }
 

@@ -1,7 +1,5 @@
 #include "mail/repository.hpp"
 
-#include "db/row.hpp"
-
 namespace pm::mail::repository {
 
 namespace {
@@ -110,7 +108,7 @@ bool has_bounced(pqxx::work& tx, const std::string& email_index) {
   return tx.exec_params1(kHasBounced, email_index)["bounced"].as<bool>();
 }
 
-Backlog pending_emails(pqxx::work& tx) { return db::backlog_of(tx.exec1(kPendingEmails)); }
+Backlog pending_emails(pqxx::work& tx) { return backlog_of(tx.exec1(kPendingEmails)); }
 
 std::vector<QueuedEmail> emails_not_under_key(pqxx::work& tx, const std::string& key_id) {
   return queued_emails(tx.exec_params(kEmailsNotUnderKey, "pm1." + key_id + ".%"));

@@ -587,7 +587,7 @@ std::vector<UserId> take_queued(pqxx::work& tx, int limit) {
   return out;
 }
 
-Backlog generation_backlog(pqxx::work& tx) { return db::backlog_of(tx.exec1(kGenerationBacklog)); }
+Backlog generation_backlog(pqxx::work& tx) { return backlog_of(tx.exec1(kGenerationBacklog)); }
 
 std::vector<std::pair<std::string, std::string>> claim_vector_jobs(pqxx::work& tx, int limit) {
   std::vector<std::pair<std::string, std::string>> out;

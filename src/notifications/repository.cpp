@@ -366,7 +366,7 @@ void release(pqxx::work& tx, const std::vector<std::string>& outbox_ids, const s
   tx.exec_params(kRelease, db::uuid_array(outbox_ids), claim);
 }
 
-Backlog outbox_backlog(pqxx::work& tx) { return db::backlog_of(tx.exec1(kOutboxBacklog)); }
+Backlog outbox_backlog(pqxx::work& tx) { return backlog_of(tx.exec1(kOutboxBacklog)); }
 
 int count_other_push_subscriptions(pqxx::work& tx, const UserId& user_id, const std::string& endpoint) {
   return tx.exec_params1(kCountOtherPushSubscriptions, user_id, endpoint)["n"].as<int>();
