@@ -167,6 +167,17 @@ class Realtime : public test::AnaAndBen {
     return res.status == 200 ? res.json()["messages"] : Json::array();
   }
 
+  // A socket refused as unauthenticated: an error frame with status 401, closed with 1008
+  // (policy), never ready.
+  static void expect_unauthenticated(WsClient& ws, const std::string& what) {
+    auto error = ws.next_event();
+    ASSERT_TRUE(error) << "no answer: " << what;
+    EXPECT_EQ((*error)["type"], "error") << what << ": " << error->dump();
+    EXPECT_EQ((*error)["problem"].value("status", 0), 401) << what << ": " << error->dump();
+    EXPECT_EQ(ws.wait_closed(), 1008) << what;
+    EXPECT_TRUE(of_type(ws.drain(0), "ready").empty()) << what;
+  }
+
   static std::vector<Json> of_type(const std::vector<Json>& frames, const std::string& type) {
     std::vector<Json> out;
     for (const auto& f : frames)
@@ -599,30 +610,19 @@ TEST_F(Realtime, SocketsAuthenticateWithTheSessionToken) {
   Node& a = start_node("debug");
   const std::string bad_token = ana_.user.user_id + ".not-the-real-secret-" + std::string(40, 'x');
 
-  {  // a bad token in the header
+  {
     WsClient ws(a.port, bad_token);
-    auto error = ws.next_event();
-    ASSERT_TRUE(error) << "no answer to a bad token";
-    EXPECT_EQ((*error)["type"], "error") << error->dump();
-    EXPECT_EQ((*error)["problem"].value("status", 0), 401) << error->dump();
-    EXPECT_EQ(ws.wait_closed(), 1008);
-    EXPECT_TRUE(of_type(ws.drain(0), "ready").empty());
+    expect_unauthenticated(ws, "a bad token in the header");
   }
-  {  // a bad token as the first frame
+  {
     WsClient ws(a.port);
     ws.send_json({{"type", "auth"}, {"token", bad_token}});
-    auto error = ws.next_event();
-    ASSERT_TRUE(error);
-    EXPECT_EQ((*error)["type"], "error") << error->dump();
-    EXPECT_EQ(ws.wait_closed(), 1008);
+    expect_unauthenticated(ws, "a bad token as the first frame");
   }
-  {  // no token at all: the first frame is something else
+  {
     WsClient ws(a.port);
     ws.send_json({{"type", "typing"}, {"id", "t-1"}, {"conversation_id", match_}});
-    auto error = ws.next_event();
-    ASSERT_TRUE(error);
-    EXPECT_EQ((*error)["type"], "error") << error->dump();
-    EXPECT_EQ(ws.wait_closed(), 1008);
+    expect_unauthenticated(ws, "no token at all: the first frame is something else");
   }
   {  // the token as the first frame (browsers): a working socket
     WsClient ws(a.port);
@@ -713,12 +713,7 @@ TEST_F(Realtime, ASessionEndedBeforeTheSocketListenedGetsNoReadySocket) {
       << "precondition: node a's session cache still trusts the ended session";
 
   WsClient ws(a.port, token);
-  auto error = ws.next_event();
-  ASSERT_TRUE(error) << "no answer on a socket of an ended session";
-  EXPECT_EQ((*error)["type"], "error") << error->dump();
-  EXPECT_EQ((*error)["problem"].value("status", 0), 401) << error->dump();
-  EXPECT_EQ(ws.wait_closed(), 1008);
-  EXPECT_TRUE(of_type(ws.drain(0), "ready").empty());
+  expect_unauthenticated(ws, "a socket of an ended session");
 
   auto live = connect(a, ana_);  // her other session's socket is ready as ever
   EXPECT_TRUE(live->is_open());
