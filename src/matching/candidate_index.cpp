@@ -88,9 +88,8 @@ std::vector<CandidateIndex::Cell> CandidateIndex::cells_within(float lat, float 
   // The widest the circle gets in longitude is at its latitude nearest a pole; one that reaches
   // within a degree of a pole (or beyond it) takes every longitude.
   const double nearest_pole = std::abs(double(lat)) + dlat;
-  const double dlon = nearest_pole >= 89.0
-                          ? 180.0
-                          : std::min(180.0, km / (111.0 * std::cos(nearest_pole * 3.14159265358979323846 / 180)));
+  const double dlon =
+      nearest_pole >= 89.0 ? 180.0 : std::min(180.0, km / (111.0 * std::cos(nearest_pole * kRadiansPerDegree)));
   const int la0 = static_cast<int>(std::floor(lat - dlat)), la1 = static_cast<int>(std::floor(lat + dlat));
   const int lo0 = static_cast<int>(std::floor(lon - dlon)), lo1 = static_cast<int>(std::floor(lon + dlon));
   std::unordered_set<Cell> seen;

@@ -12,19 +12,20 @@ std::uint8_t gender_bit(std::string_view g) {
 std::uint8_t seeking_mask(std::string_view s) { return s == "everyone" ? kEveryone : gender_bit(s); }
 
 namespace {
-constexpr double kRad = 3.14159265358979323846 / 180, kEarthKm = 6371.0088;
+constexpr double kEarthKm = 6371.0088;
 }  // namespace
 
 double distance_km(float lat1, float lon1, float lat2, float lon2) {
   // Haversine on a sphere of the Earth's mean radius: within 0.5% of PostGIS's spheroid.
-  double dlat = (lat2 - lat1) * kRad, dlon = (lon2 - lon1) * kRad;
-  double h = std::sin(dlat / 2) * std::sin(dlat / 2) +
-             std::cos(lat1 * kRad) * std::cos(lat2 * kRad) * std::sin(dlon / 2) * std::sin(dlon / 2);
+  double dlat = (lat2 - lat1) * kRadiansPerDegree, dlon = (lon2 - lon1) * kRadiansPerDegree;
+  double h = std::sin(dlat / 2) * std::sin(dlat / 2) + std::cos(lat1 * kRadiansPerDegree) *
+                                                           std::cos(lat2 * kRadiansPerDegree) * std::sin(dlon / 2) *
+                                                           std::sin(dlon / 2);
   return 2 * kEarthKm * std::asin(std::min(1.0, std::sqrt(h)));
 }
 
 UnitVector unit_vector(float lat, float lon) {
-  const double phi = lat * kRad, lambda = lon * kRad;
+  const double phi = lat * kRadiansPerDegree, lambda = lon * kRadiansPerDegree;
   return {static_cast<float>(std::cos(phi) * std::cos(lambda)), static_cast<float>(std::cos(phi) * std::sin(lambda)),
           static_cast<float>(std::sin(phi))};
 }
@@ -37,7 +38,7 @@ ChordBounds chord_bounds(double limit_km) {
   // left to distance_km.
   constexpr double kMargin = 1e-5;
   const double half_angle = limit_km / kEarthKm / 2;
-  if (half_angle >= 3.14159265358979323846 / 2) return {8.0f, 8.0f};  // every pair (chord2 <= 4)
+  if (half_angle >= std::numbers::pi / 2) return {8.0f, 8.0f};  // every pair (chord2 <= 4)
   const double chord = 2 * std::sin(half_angle);
   const double lo = std::max(0.0, chord - kMargin), hi = chord + kMargin;
   return {static_cast<float>(lo * lo), static_cast<float>(hi * hi)};

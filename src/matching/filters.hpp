@@ -5,6 +5,7 @@
 // pass is final) are excluded by the caller's set of excluded user ids.
 
 #include <cstdint>
+#include <numbers>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,6 +27,8 @@ struct Facts {
   bool hidden = false;
   bool complete = false;  // profile complete and vectors computed
 };
+
+inline constexpr double kRadiansPerDegree = std::numbers::pi / 180;
 
 double distance_km(float lat1, float lon1, float lat2, float lon2);
 
