@@ -57,7 +57,7 @@ std::optional<Flag> find(pqxx::work& tx, const std::string& key, bool lock) {
   return read(rows[0]);
 }
 
-Flag upsert(pqxx::work& tx, const std::string& key, const FlagInput& in, const std::string& by) {
+Flag upsert(pqxx::work& tx, const std::string& key, const FlagInput& in, const UserId& by) {
   tx.exec_params(kUpsert, key, in.enabled, in.config.dump(), in.percentage, Json(in.allow_list).dump(),
                  Json(in.plans).dump(), in.description, by);
   return *find(tx, key);

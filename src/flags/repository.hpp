@@ -8,6 +8,7 @@
 
 #include <pqxx/pqxx>
 
+#include "core/id.hpp"
 #include "flags/model.hpp"
 
 namespace pm::flags::repository {
@@ -17,7 +18,7 @@ std::vector<Flag> all(pqxx::work& tx);
 // One flag, locked for a change (FOR UPDATE) when `lock`.
 std::optional<Flag> find(pqxx::work& tx, const std::string& key, bool lock = false);
 // Creates or replaces the flag; `by` is the admin (empty: none). Returns the stored flag.
-Flag upsert(pqxx::work& tx, const std::string& key, const FlagInput& in, const std::string& by);
+Flag upsert(pqxx::work& tx, const std::string& key, const FlagInput& in, const UserId& by);
 // Whether there was such a flag to delete.
 bool remove(pqxx::work& tx, const std::string& key);
 

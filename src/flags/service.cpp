@@ -61,7 +61,7 @@ Result<Service::Put> Service::put(const UserId& staff_id, const std::string& key
   actor::Scope as_system(actor::Scope::system());
   auto done = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<Put> {
     auto before = repository::find(tx, key, true);
-    Put out{.flag = repository::upsert(tx, key, in, staff_id.str()), .created = !before};
+    Put out{.flag = repository::upsert(tx, key, in, staff_id), .created = !before};
     admin::record(tx, {.user_id = staff_id,
                        .event = "feature_flag_changed",
                        .details = {{"flag", key},
