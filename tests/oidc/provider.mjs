@@ -62,7 +62,12 @@ function makeProvider(key) {
   return provider;
 }
 
+// Each start-up step is logged with the time since the process began: a start that never reaches
+// "listening" says in the test's failure where it stopped.
+const since = () => `${Math.round(performance.now())} ms`;
+console.log(`oidc-provider loaded (${since()})`);
 let provider = makeProvider(newKey());
+console.log(`oidc-provider made its signing key and configuration (${since()})`);
 
 // A browser's cookies, by name (one host each; paths do not matter for these flows).
 class Jar {
@@ -160,4 +165,4 @@ async function testRoute(req, res) {
 
 http
   .createServer((req, res) => (req.url.startsWith("/test/") ? testRoute(req, res) : provider.callback()(req, res)))
-  .listen(Number(port), "127.0.0.1", () => console.log(`oidc-provider listening at ${issuer}`));
+  .listen(Number(port), "127.0.0.1", () => console.log(`oidc-provider listening at ${issuer} (${since()})`));

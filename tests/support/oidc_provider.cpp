@@ -15,15 +15,25 @@ namespace pm::test {
 namespace fs = std::filesystem;
 
 OidcProvider::OidcProvider(const nlohmann::json& clients)
-    : port_(free_port()), log_(fs::temp_directory_path() / fmt::format("pm-oidc-{}.log", crypto::random_hex(6))) {
+    : log_(fs::temp_directory_path() / fmt::format("pm-oidc-{}.log", crypto::random_hex(6))) {
   auto script = fs::path(PM_SOURCE_DIR) / "tests/oidc/provider.mjs";
   if (!fs::exists(fs::path(PM_SOURCE_DIR) / "tests/oidc/node_modules/oidc-provider"))
     throw std::runtime_error("oidc-provider is not installed: run npm ci --prefix tests/oidc, which ./pm test does");
-  process_ = std::make_unique<Process>(
-      std::vector<std::string>{"/usr/bin/env", "node", script.string(), std::to_string(port_), clients.dump()},
-      std::map<std::string, std::string>{}, log_.string());
-  if (!wait_for_port(port_, 90000))
-    throw std::runtime_error(fmt::format("oidc-provider did not start listening on port {}:\n{}", port_, log()));
+  // It starts in about half a second; once in CI (2 cores, every suite at once) a start stopped
+  // between loading the package and listening for 90 s. A start that has not listened within 30 s
+  // is given up and tried again on another port; the log keeps every attempt's steps.
+  constexpr int kAttempts = 3;
+  for (int attempt = 1; attempt <= kAttempts; ++attempt) {
+    port_ = free_port();
+    process_ = std::make_unique<Process>(
+        std::vector<std::string>{"/usr/bin/env", "node", script.string(), std::to_string(port_), clients.dump()},
+        std::map<std::string, std::string>{}, log_.string());
+    if (wait_for_port(port_, 30000)) return;
+    process_.reset();  // SIGKILL and reap
+    std::ofstream(log_, std::ios::app) << fmt::format("(attempt {}: not listening on port {} after 30 s)\n", attempt,
+                                                      port_);
+  }
+  throw std::runtime_error(fmt::format("oidc-provider did not start listening in {} attempts:\n{}", kAttempts, log()));
 }
 
 OidcProvider::~OidcProvider() {

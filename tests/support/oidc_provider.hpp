@@ -47,7 +47,7 @@ class OidcProvider {
   std::string log() const;
 
  private:
-  std::uint16_t port_;
+  std::uint16_t port_ = 0;
   std::filesystem::path log_;
   std::unique_ptr<Process> process_;
 };
