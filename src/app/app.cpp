@@ -166,7 +166,8 @@ App::App(Config cfg)
       questionnaire(db, config.question_bank),
       embedder(or_throw(matching::make_embedding_provider(config))),
       llm(config),
-      match_cache(redis, config.match_cache_ttl),
+      match_cache_notices(cache::RedisOptions::from(config), matching::MatchCache::tracked_prefixes()),
+      match_cache(redis, match_cache_notices, config.match_cache_ttl),
       models(db),
       exposure(redis, config.exposure_cap_per_day),
       match_engine({.config = config,
@@ -241,6 +242,18 @@ App::App(Config cfg)
         "# HELP pm_realtime_events_received_total Events this node received from Redis for its sockets' users.\n"
         "# TYPE pm_realtime_events_received_total counter\npm_realtime_events_received_total {}\n",
         hub.events_received());
+    // How cached match lists were answered: `kept` needed no Redis read (docs/benchmarks.md).
+    const auto pages = discovery.page_counts();
+    out += fmt::format(
+        "# HELP pm_match_list_pages_total First pages of GET /api/v1/matches by how they were answered.\n"
+        "# TYPE pm_match_list_pages_total counter\n"
+        "pm_match_list_pages_total{{from=\"kept\"}} {}\npm_match_list_pages_total{{from=\"confirmed\"}} {}\n"
+        "pm_match_list_pages_total{{from=\"rendered\"}} {}\npm_match_list_pages_total{{from=\"database\"}} {}\n",
+        pages.kept, pages.confirmed, pages.rendered, pages.database);
+    out += fmt::format(
+        "# HELP pm_match_cache_notices_total Notices from Redis of changed match cache keys.\n"
+        "# TYPE pm_match_cache_notices_total counter\npm_match_cache_notices_total {}\n",
+        match_cache_notices.notices());
     // Which stored model ranks on this node (0: none, the questionnaire ranks): operators and tests
     // see a new version take effect.
     out += fmt::format(
@@ -281,6 +294,7 @@ App::App(Config cfg)
 void App::start_background() {
   email_outbox.start(std::chrono::seconds(30));
   hub.start();
+  match_cache_notices.start();
   models.start(config.model_poll);
 }
 
@@ -303,6 +317,7 @@ http::UpgradeHandler App::websocket() {
 void App::close() {
   messaging.stop();  // the sends still queued are stored, and published on the hub
   hub.stop();
+  match_cache_notices.stop();
   email_outbox.stop();
   models.stop();
   db.close();

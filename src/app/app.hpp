@@ -74,6 +74,9 @@ class App {
   questionnaire::Service questionnaire;
   const std::unique_ptr<matching::EmbeddingProvider> embedder;
   const matching::ChatClient llm;
+  // Redis's notices of changes to the match cache's keys (started by start_background, so only a
+  // serving node listens), and the cache itself.
+  cache::KeyInvalidations match_cache_notices;
   matching::MatchCache match_cache;
   // The reciprocal model this node ranks with (loaded and polled by start_background), and the
   // daily exposure cap (docs/matching.md "The learned ranking").

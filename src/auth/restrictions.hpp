@@ -9,6 +9,8 @@
 
 #include <pqxx/pqxx>
 
+#include "core/id.hpp"
+
 namespace pm::auth {
 
 // Suspended until now + `days` (a later end already set stays); returns the end (ISO 8601).

@@ -57,6 +57,7 @@ Reply::Reply(redisReply* reply) : root_(reply, [](redisReply* r) { freeReplyObje
 bool Reply::is_nil() const { return node_->type == REDIS_REPLY_NIL; }
 bool Reply::is_error() const { return node_->type == REDIS_REPLY_ERROR; }
 bool Reply::is_integer() const { return node_->type == REDIS_REPLY_INTEGER; }
+bool Reply::is_array() const { return node_->type == REDIS_REPLY_ARRAY; }
 long long Reply::integer() const { return node_->integer; }
 std::string_view Reply::str() const {
   switch (node_->type) {
@@ -91,6 +92,15 @@ RedisPool::RedisPool(RedisOptions options) : options_(std::move(options)), targe
 
 RedisPool::~RedisPool() { close(); }
 
+Result<Reply> command_on(redisContext* ctx, const std::vector<std::string>& args) {
+  std::vector<const char*> argv;
+  std::vector<std::size_t> lens;
+  for (const auto& a : args) argv.push_back(a.data()), lens.push_back(a.size());
+  auto* raw = static_cast<redisReply*>(redisCommandArgv(ctx, static_cast<int>(argv.size()), argv.data(), lens.data()));
+  if (!raw) return std::unexpected(cache_down("Redis did not answer"));
+  return Reply(raw);
+}
+
 Result<RedisContext> connect_redis(const std::optional<RedisUrl>& target, Millis timeout) {
   if (!target) return std::unexpected(cache_down("PM_REDIS_URL is not a valid redis:// URL"));
   timeval tv = to_timeval(timeout);
@@ -101,15 +111,9 @@ Result<RedisContext> connect_redis(const std::optional<RedisUrl>& target, Millis
     return std::unexpected(cache_down("Redis is not reachable"));
   }
   redisSetTimeout(ctx.get(), tv);
-  auto setup = [&](std::vector<std::string> args) -> bool {
-    std::vector<const char*> argv;
-    std::vector<std::size_t> lens;
-    for (auto& a : args) argv.push_back(a.c_str()), lens.push_back(a.size());
-    auto* r =
-        static_cast<redisReply*>(redisCommandArgv(ctx.get(), static_cast<int>(argv.size()), argv.data(), lens.data()));
-    if (!r) return false;
-    Reply reply(r);
-    return !reply.is_error();
+  auto setup = [&](const std::vector<std::string>& args) {
+    auto reply = command_on(ctx.get(), args);
+    return reply && !reply->is_error();
   };
   if (!target->password.empty()) {
     bool ok =

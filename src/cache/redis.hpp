@@ -35,6 +35,7 @@ class Reply {
   bool is_nil() const;
   bool is_error() const;
   bool is_integer() const;
+  bool is_array() const;
   long long integer() const;
   // Status, string or error text; empty for other types.
   std::string_view str() const;
@@ -59,6 +60,9 @@ std::optional<RedisUrl> parse_redis_url(std::string_view url);
 // One connection, authenticated and on the configured database (the pool's and the subscriber's).
 using RedisContext = std::unique_ptr<redisContext, void (*)(redisContext*)>;
 Result<RedisContext> connect_redis(const std::optional<RedisUrl>& target, Millis timeout);
+// One command on one connection, waiting for its answer (arguments are binary-safe); an error
+// reply is a Reply with is_error(), a broken connection or a timeout is an error.
+Result<Reply> command_on(redisContext* ctx, const std::vector<std::string>& args);
 
 struct RedisStats {
   int size = 0;

@@ -27,6 +27,18 @@ bool Subscriber::connect() {
   return true;
 }
 
+std::optional<Reply> Subscriber::call(const std::vector<std::string>& args) {
+  redisContext* ctx;
+  {
+    std::lock_guard lock(mutex_);
+    ctx = ctx_.get();
+  }
+  if (!ctx) return std::nullopt;
+  auto reply = command_on(ctx, args);
+  if (!reply) return std::nullopt;
+  return std::move(*reply);
+}
+
 bool Subscriber::command(const std::vector<std::vector<std::string>>& commands) {
   std::string wire;
   for (const auto& args : commands) {
@@ -72,10 +84,15 @@ std::optional<Push> Subscriber::next() {
     // [kind, channel, payload or count] (RESP2); anything else (an error, a pong) is skipped.
     if (reply.size() != 3) continue;
     Push push{.kind = std::string(reply.element(0).str()), .channel = std::string(reply.element(1).str())};
-    if (reply.element(2).is_integer())
-      push.count = reply.element(2).integer();
-    else
-      push.payload = std::string(reply.element(2).str());
+    const auto third = reply.element(2);
+    if (third.is_integer()) {
+      push.count = third.integer();
+    } else if (third.is_array()) {
+      for (std::size_t i = 0; i < third.size(); ++i) push.keys.emplace_back(third.element(i).str());
+    } else {
+      push.nil = third.is_nil();
+      push.payload = std::string(third.str());
+    }
     return push;
   }
 }

@@ -18,11 +18,15 @@
 namespace pm::cache {
 
 // A push from Redis: a message ("message", "smessage") with its payload, or a confirmation
-// ("subscribe", "ssubscribe", "sunsubscribe", ...) with the connection's channel count.
+// ("subscribe", "ssubscribe", "sunsubscribe", ...) with the connection's channel count. A message
+// whose payload is a list (client tracking's notices on __redis__:invalidate: the keys that
+// changed) has it in `keys`; one with no payload at all (Redis forgot every key) has `nil`.
 struct Push {
   std::string kind;
   std::string channel;
   std::string payload;
+  std::vector<std::string> keys;
+  bool nil = false;
   long long count = 0;
 };
 
@@ -35,6 +39,9 @@ class Subscriber {
 
   // Connects (with no subscription yet); false (and logged) when Redis cannot be reached.
   bool connect();
+  // A command answered at once, before the connection subscribes to anything (e.g. CLIENT ID), on
+  // the thread that calls next(); nullopt when the connection broke or was never made.
+  std::optional<Reply> call(const std::vector<std::string>& args);
   // From any thread: writes commands (e.g. SSUBSCRIBE a channel) to the connection; their
   // confirmations come through next(). False when not connected (the next connect() starts afresh).
   bool command(const std::vector<std::vector<std::string>>& commands);

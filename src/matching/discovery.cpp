@@ -120,15 +120,26 @@ Result<std::string> Discovery::list(const UserId& user_id, const ListQuery& quer
   const bool cacheable = !query.cursor && query.status == "current" && query.limit <= kCachedMatches;
   if (cacheable) {
     auto kept = pages_.find(user_id, query.limit, kRenderedPageMaxAge);
-    if (auto snapshot = d_.cache.snapshot(user_id, kept ? &kept->snapshot : nullptr)) {
-      if (snapshot->unchanged) return kept->json;
+    // Redis has told this node of no change to the page's keys since it last read them.
+    if (kept && kept->mark && d_.cache.unchanged_since(*kept->mark, kept->page->snapshot)) {
+      ++kept_;
+      return kept->page->json;
+    }
+    const auto mark = d_.cache.mark();  // before the read: a change told after it voids the page
+    if (auto snapshot = d_.cache.snapshot(user_id, kept ? &kept->page->snapshot : nullptr)) {
+      if (snapshot->unchanged) {
+        pages_.confirm(user_id, kept->page, mark);
+        ++confirmed_;
+        return kept->page->json;
+      }
       if (auto page = page_of(*snapshot, user_id, query.limit)) {
         auto rendered =
             std::make_shared<RenderedPages::Page>(RenderedPages::Page{.snapshot = std::move(*snapshot),
                                                                       .limit = query.limit,
                                                                       .rendered_at = std::chrono::steady_clock::now(),
                                                                       .json = dump_json(page->to_json())});
-        pages_.keep(user_id, rendered);
+        pages_.keep(user_id, {.page = rendered, .mark = mark});
+        ++rendered_;
         return rendered->json;
       }
     }
@@ -148,6 +159,7 @@ Result<std::string> Discovery::list(const UserId& user_id, const ListQuery& quer
   if (cacheable) {
     for (std::size_t i = 0; i < rows.size(); ++i) d_.cache.put_preview(ids[i], previews[i]);
     d_.cache.put_recent(user_id, ids);
+    ++database_;
   }
   return dump_json(page_of(previews, user_id, query.limit, "database").to_json());
 }

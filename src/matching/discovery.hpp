@@ -8,11 +8,13 @@
 #include <string>
 #include <string_view>
 
+#include <atomic>
 #include "core/config.hpp"
 #include "core/json.hpp"
 #include "db/pool.hpp"
 #include "matching/match_cache.hpp"
 #include "matching/model.hpp"
+
 #include "matching/rendered_pages.hpp"
 #include "matching/repository.hpp"
 #include "notifications/service.hpp"
@@ -69,6 +71,16 @@ class Discovery {
   // Set by app/ at wiring time: called after an unmatch committed (who ended it, the other user).
   std::function<void(const UserId& by, const UserId& other)> on_unmatch;
 
+  // How the first pages of GET /api/v1/matches were answered on this node (metrics): `kept`, a
+  // kept page that Redis told of no change (no Redis read); `confirmed`, a kept page whose bytes
+  // Redis still held (one round trip); `rendered`, from Redis's bytes; `database`, PostgreSQL.
+  struct PageCounts {
+    unsigned long long kept = 0, confirmed = 0, rendered = 0, database = 0;
+  };
+  PageCounts page_counts() const {
+    return {.kept = kept_, .confirmed = confirmed_, .rendered = rendered_, .database = database_};
+  }
+
   // Pending matches older than `days` expire; returns how many.
   Result<int> expire(int days);
   // A block between the two: their lists must not show each other from the cache either.
@@ -87,6 +99,7 @@ class Discovery {
 
   Deps d_;
   RenderedPages pages_;
+  std::atomic<unsigned long long> kept_{0}, confirmed_{0}, rendered_{0}, database_{0};
 };
 
 }  // namespace pm::matching

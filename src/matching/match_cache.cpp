@@ -54,7 +54,10 @@ std::optional<MatchCache::Snapshot> MatchCache::snapshot(const UserId& user_id, 
       if (same) return Snapshot{.unchanged = true};
       auto previews = previews_of(got, before->ids.size());
       if (!previews) return std::nullopt;
-      return Snapshot{.recent = before->recent, .ids = before->ids, .previews = std::move(*previews)};
+      return Snapshot{.recent = before->recent,
+                      .ids = before->ids,
+                      .previews = std::move(*previews),
+                      .key_hashes = before->key_hashes};
     }
     now.recent = recent.str();
   } else {
@@ -68,7 +71,14 @@ std::optional<MatchCache::Snapshot> MatchCache::snapshot(const UserId& user_id, 
   auto previews = this->previews(now.ids);
   if (!previews) return std::nullopt;
   now.previews = std::move(*previews);
+  now.key_hashes = key_hashes(user_id, now.ids);
   return now;
+}
+
+std::vector<std::size_t> MatchCache::key_hashes(const UserId& user_id, const std::vector<MatchId>& match_ids) {
+  std::vector<std::size_t> out{cache::KeyInvalidations::key_hash(recent_key(user_id))};
+  for (const auto& id : match_ids) out.push_back(cache::KeyInvalidations::key_hash(match_key(id)));
+  return out;
 }
 
 std::optional<std::vector<std::string>> MatchCache::previews(const std::vector<MatchId>& match_ids) {
@@ -94,6 +104,7 @@ void MatchCache::forget_users(const std::vector<UserId>& user_ids) {
       command.push_back(recent_key(user_ids[i]));
     auto r = redis_.command(command);
     if (!r) log::warn("match_cache_invalidation_failed", {{"error", r.error().detail}});
+    invalidations_.changed(std::span(command).subspan(1));
   }
 }
 
@@ -102,12 +113,14 @@ void MatchCache::forget_match(const MatchId& match_id) { del(match_key(match_id)
 void MatchCache::set(const std::string& key, const std::string& value) {
   auto r = redis_.command({"SET", key, value, "EX", std::to_string(ttl_.count())});
   if (!r) log::warn("match_cache_unavailable", {{"error", r.error().detail}});
+  invalidations_.changed(std::span(&key, 1));
 }
 
 void MatchCache::del(const std::string& key) {
   // A failed delete could leave a stale entry until its TTL: logged so operators see it.
   auto r = redis_.command({"DEL", key});
   if (!r) log::warn("match_cache_invalidation_failed", {{"error", r.error().detail}});
+  invalidations_.changed(std::span(&key, 1));
 }
 
 }  // namespace pm::matching

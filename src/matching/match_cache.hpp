@@ -4,12 +4,17 @@
 //   match:{matchId}         -> JSON preview of the match (both users' sides; the reader picks its view)
 // Both expire after PM_MATCH_CACHE_TTL_S and are deleted on every change to what they hold. The
 // cache is an accelerator only: when Redis fails, readers fall back to PostgreSQL.
+//
+// Redis tells each serving node when any of these keys changes (cache::KeyInvalidations, client
+// tracking): a snapshot read after a mark() is still what Redis holds while unchanged_since() says
+// so, and needs no round trip to be used again. Every write here notes its keys at once too.
 
 #include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "cache/key_invalidations.hpp"
 #include "cache/redis.hpp"
 #include "core/id.hpp"
 #include "core/json.hpp"
@@ -18,7 +23,11 @@ namespace pm::matching {
 
 class MatchCache {
  public:
-  MatchCache(cache::RedisPool& redis, std::chrono::seconds ttl) : redis_(redis), ttl_(ttl) {}
+  MatchCache(cache::RedisPool& redis, cache::KeyInvalidations& invalidations, std::chrono::seconds ttl)
+      : redis_(redis), invalidations_(invalidations), ttl_(ttl) {}
+
+  // The key prefixes whose changes Redis tells the nodes about.
+  static std::vector<std::string> tracked_prefixes() { return {"matches:recent:", "match:"}; }
 
   // What Redis holds for a user's list, byte for byte: matches:recent:{userId}, the ids it names,
   // and the match:{id} preview of each. The same bytes render the same page (RenderedPages).
@@ -26,12 +35,19 @@ class MatchCache {
     std::string recent;
     std::vector<MatchId> ids;
     std::vector<std::string> previews;
-    bool unchanged = false;  // snapshot(user, before) found exactly `before`; nothing else is filled in
+    std::vector<std::size_t> key_hashes;  // of the keys read (cache::KeyInvalidations::key_hash)
+    bool unchanged = false;               // snapshot(user, before) found exactly `before`; nothing else is filled in
   };
   // nullopt when the list or any of its previews is missing, or Redis fails. With `before` (what
   // this node read last time) the list and `before`'s previews are asked for in one round trip,
   // and an unchanged list and previews come back as {.unchanged = true} without being copied.
   std::optional<Snapshot> snapshot(const UserId& user_id, const Snapshot* before = nullptr);
+  // Where Redis's change notices stand before a read (nullopt: this node is not told of changes).
+  std::optional<cache::KeyInvalidations::Mark> mark() const { return invalidations_.mark(); }
+  // No key of `snapshot` changed after `mark`: what it holds is still what Redis holds.
+  bool unchanged_since(const cache::KeyInvalidations::Mark& mark, const Snapshot& snapshot) const {
+    return invalidations_.unchanged_since(mark, snapshot.key_hashes);
+  }
   void put_recent(const UserId& user_id, const std::vector<MatchId>& match_ids);
   void put_preview(const MatchId& match_id, const Json& preview);
 
@@ -47,8 +63,10 @@ class MatchCache {
   std::optional<std::vector<std::string>> previews(const std::vector<MatchId>& match_ids);
   void set(const std::string& key, const std::string& value);
   void del(const std::string& key);
+  static std::vector<std::size_t> key_hashes(const UserId& user_id, const std::vector<MatchId>& match_ids);
 
   cache::RedisPool& redis_;
+  cache::KeyInvalidations& invalidations_;
   std::chrono::seconds ttl_;
 };
 

@@ -6,10 +6,16 @@
 // the signed-in viewer's own id, after the same session check and the same Redis reads as
 // without it, so whatever changes those keys (a like, pass, unmatch, block, a new generation)
 // shows on the next request, on every node.
+//
+// A page kept with a mark of Redis's change notices (MatchCache::mark) is served without asking
+// Redis again while none of the keys it was made from changed since (MatchCache::unchanged_since):
+// Redis's notices, or this node's own writes, void it. Without a mark (notices not running), the
+// bytes are compared on every request as before.
 
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -26,9 +32,17 @@ class RenderedPages {
     std::string json;  // the answer's body
   };
 
+  struct Kept {
+    std::shared_ptr<const Page> page;
+    std::optional<cache::KeyInvalidations::Mark> mark;  // Redis held the page's bytes at this mark
+  };
+
   // The viewer's page, if this node rendered one for `limit` within `max_age`.
-  std::shared_ptr<const Page> find(const UserId& viewer, int limit, std::chrono::seconds max_age) const;
-  void keep(const UserId& viewer, std::shared_ptr<const Page> page);
+  std::optional<Kept> find(const UserId& viewer, int limit, std::chrono::seconds max_age) const;
+  void keep(const UserId& viewer, Kept kept);
+  // Redis still held `page`'s bytes at `mark` (read again and found the same).
+  void confirm(const UserId& viewer, const std::shared_ptr<const Page>& page,
+               std::optional<cache::KeyInvalidations::Mark> mark);
 
  private:
   // Bounded by the bytes kept (snapshots and answers, ~30 KB a viewer with 20 matches); past the
@@ -37,7 +51,7 @@ class RenderedPages {
   static std::size_t size_of(const Page& page);
 
   mutable std::mutex mutex_;
-  std::unordered_map<UserId, std::shared_ptr<const Page>> pages_;
+  std::unordered_map<UserId, Kept> pages_;
   std::size_t bytes_ = 0;
 };
 

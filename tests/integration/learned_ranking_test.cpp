@@ -28,11 +28,7 @@ namespace {
 
 // The node's pm_matching_model_version, as its /metrics shows it (-1: absent).
 long long model_version_of(test::TestServer& server) {
-  auto res = server.request("GET", "/metrics");
-  const std::string key = "\npm_matching_model_version ";
-  auto at = res.body.find(key);
-  if (res.status != 200 || at == std::string::npos) return -1;
-  return std::stoll(res.body.substr(at + key.size()));
+  return test::metric(server.port(), "pm_matching_model_version");
 }
 
 // Waits (up to a minute: a loaded machine) until the node ranks with `version`.

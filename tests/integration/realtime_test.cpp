@@ -475,13 +475,6 @@ TEST_F(RealtimeChat, KillingANodeLosesNoAcknowledgedMessage) {
 // (e) Eve, matched with neither, can neither read nor write the conversation, over REST or the
 // socket, and none of its events reach her.
 namespace {
-// A counter of a node's /metrics (-1: absent).
-long long metric(std::uint16_t port, const std::string& name) {
-  std::istringstream lines(test::http(port, "GET", "/metrics").body);
-  for (std::string line; std::getline(lines, line);)
-    if (line.starts_with(name + " ")) return std::stoll(line.substr(name.size() + 1));
-  return -1;
-}
 // How many connections are subscribed to the user's channel (sharded pub/sub).
 long long subscribers_of(const std::string& user_id) {
   cache::RedisPool redis(cache::RedisOptions{.url = test::redis_url(), .size = 1});
@@ -504,12 +497,12 @@ TEST_F(RealtimeChat, ANodeReceivesOnlyTheEventsOfItsOwnUsers) {
   EXPECT_EQ(subscribers_of(ben_.user.user_id), 1);
 
   // Typing is for the other one only: Ben's node receives it, Ana's receives nothing.
-  const long long a0 = metric(a.port, received), b0 = metric(b.port, received);
+  const long long a0 = test::metric(a.port, received), b0 = test::metric(b.port, received);
   ASSERT_GE(a0, 0);
   EXPECT_EQ(ana->request(frame("typing"))["type"], "ack");
   ASSERT_TRUE(ben->wait_for("typing"));
-  EXPECT_EQ(metric(b.port, received), b0 + 1);
-  EXPECT_EQ(metric(a.port, received), a0) << "node A has no socket of Ben's";
+  EXPECT_EQ(test::metric(b.port, received), b0 + 1);
+  EXPECT_EQ(test::metric(a.port, received), a0) << "node A has no socket of Ben's";
 
   // Ana's last socket goes: node A unsubscribes, and her events no longer reach it.
   ana->close();
@@ -519,7 +512,7 @@ TEST_F(RealtimeChat, ANodeReceivesOnlyTheEventsOfItsOwnUsers) {
   EXPECT_EQ(subscribers_of(ana_.user.user_id), 0);
   say(*ben, "b-1", "still there?");
   ASSERT_TRUE(ben->wait_for("message.new"));
-  EXPECT_EQ(metric(a.port, received), a0) << "nobody on node A is in the conversation now";
+  EXPECT_EQ(test::metric(a.port, received), a0) << "nobody on node A is in the conversation now";
   auto back = connect(a, ana_);
   EXPECT_EQ(subscribers_of(ana_.user.user_id), 1) << "subscribed again before ready";
   say(*ben, "b-2", "welcome back");

@@ -1,5 +1,7 @@
 #include "support/http_client.hpp"
 
+#include <sstream>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
@@ -116,6 +118,13 @@ HttpResult http(std::uint16_t port, const std::string& method, const std::string
                 const Headers& headers) {
   HttpConnection conn(port);
   return conn.request(method, target, body, headers);
+}
+
+long long metric(std::uint16_t port, const std::string& series) {
+  std::istringstream lines(http(port, "GET", "/metrics").body);
+  for (std::string line; std::getline(lines, line);)
+    if (line.starts_with(series + " ")) return std::stoll(line.substr(series.size() + 1));
+  return -1;
 }
 
 }  // namespace pm::test

@@ -43,4 +43,8 @@ class HttpConnection {
 HttpResult http(std::uint16_t port, const std::string& method, const std::string& target, const std::string& body = "",
                 const Headers& headers = {});
 
+// One series of a node's /metrics, named with its labels as the page writes it (e.g.
+// `pm_match_list_pages_total{from="kept"}`); -1 when the page does not show it.
+long long metric(std::uint16_t port, const std::string& series);
+
 }  // namespace pm::test
