@@ -1,6 +1,7 @@
 -- pgbench script: the SQL of one message send as the server runs it (messaging::Service::send with
 -- its repositories: the conversation locked, the retry lookup, the next seq, the message and its
--- document, the message read back, the recipient's settings, the coalesced notification), for
+-- document, the message read back, the recipient's settings, the coalesced notification: its group
+-- claimed, then the notification made or folded into, as since 0020), for
 -- bench/messaging.sh to run beside the load: `pgbench -M extended` sends each statement unprepared
 -- (parse and plan every time) as libpqxx's exec_params does; `-M prepared` shows what prepared
 -- statements would save. Not the Redis calls (rate limit, preview, publish). Needs bench_pairs
@@ -18,5 +19,6 @@ INSERT INTO messages (conversation_id, sender_id, message_type, content, media_u
 INSERT INTO message_documents (message_id, conversation_id, sender_id, recipient_id, metadata, sent_at) VALUES (:mid::uuid, :conv::uuid, :sender::uuid, :recipient::uuid, jsonb_build_object('isDeleted', false, 'appVersion', '', 'clientMessageId', 'x' || :cid::text), :sat::timestamptz);
 SELECT m.message_id, m.conversation_id, m.sender_id, d.recipient_id, m.message_type, m.content, m.media_url, bench_iso(m.sent_at), bench_iso(m.read_at), m.seq, d.reactions::text, d.metadata::text FROM messages m JOIN message_documents d ON d.message_id = m.message_id WHERE m.message_id = :mid::uuid;
 SELECT notification_settings::text FROM user_preferences WHERE user_id = :recipient::uuid;
-INSERT INTO notifications (user_id, type, content, is_read, group_key) VALUES (:recipient::uuid, 'message.new', '{"preview": "load-test message"}'::jsonb || '{"count": 1}'::jsonb, false, :conv::uuid) ON CONFLICT (user_id, type, group_key) WHERE group_key IS NOT NULL AND is_read IS NOT TRUE DO UPDATE SET content = EXCLUDED.content || jsonb_build_object('count', CASE WHEN jsonb_typeof(notifications.content->'count') = 'number' THEN (notifications.content->>'count')::numeric::int ELSE 1 END + 1), created_at = now() RETURNING notification_id, type, content::text, is_read IS TRUE, bench_iso(created_at), (extract(epoch FROM created_at) * 1000000)::bigint;
+INSERT INTO notification_groups AS g (user_id, type, group_key, notification_id, created_at) VALUES (:recipient::uuid, 'message.new', :conv::text, uuid_generate_v4(), now()) ON CONFLICT (user_id, type, group_key) DO UPDATE SET user_id = g.user_id RETURNING notification_id AS nid, created_at AS nat \gset
+INSERT INTO notifications AS n (notification_id, user_id, type, content, is_read, group_key, created_at) VALUES (:nid::uuid, :recipient::uuid, 'message.new', '{"preview": "load-test message", "count": 1}'::jsonb, false, :conv::text, :nat::timestamptz) ON CONFLICT (notification_id, created_at) DO UPDATE SET content = EXCLUDED.content || jsonb_build_object('count', CASE WHEN jsonb_typeof(n.content->'count') = 'number' THEN (n.content->>'count')::numeric::int ELSE 1 END + 1) RETURNING notification_id, type, content::text, is_read IS TRUE, bench_iso(created_at), (extract(epoch FROM created_at) * 1000000)::bigint;
 COMMIT;
