@@ -169,7 +169,8 @@ constexpr const char* kMarkAllRead = R"sql(
 
 // The notification outbox.
 constexpr const char* kQueue = R"sql(
-  INSERT INTO notification_outbox (notification_id, user_id, channel, payload) VALUES ($1, $2, $3, $4::jsonb)
+  INSERT INTO notification_outbox (notification_id, user_id, channel, payload)
+  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[]::jsonb[])
   ON CONFLICT (notification_id, channel) DO NOTHING
 )sql";
 // OutboxRow. SKIP LOCKED: rows another worker is claiming right now are left to it. A row it has
@@ -336,9 +337,18 @@ int mark_all_read(pqxx::work& tx, const UserId& user_id) {
   return tx.exec_params1(kMarkAllRead, user_id)["marked"].as<int>();
 }
 
-void queue(pqxx::work& tx, const std::string& notification_id, const UserId& user_id, Channel channel,
-           const Json& payload) {
-  tx.exec_params(kQueue, notification_id, user_id, std::string(channel_name(channel)), payload.dump());
+void queue(pqxx::work& tx, const std::vector<Delivery>& deliveries) {
+  if (deliveries.empty()) return;
+  std::vector<std::optional<std::string>> ids, channels, payloads;
+  std::vector<UserId> users;
+  for (const auto& d : deliveries) {
+    ids.push_back(d.notification_id);
+    users.push_back(d.user_id);
+    channels.push_back(std::string(channel_name(d.channel)));
+    payloads.push_back(d.payload.dump());
+  }
+  tx.exec_params(kQueue, db::text_array(ids), db::uuid_array(users), db::text_array(channels),
+                 db::text_array(payloads));
 }
 
 std::vector<OutboxRow> claim(pqxx::work& tx, const std::string& claim, int limit, std::chrono::seconds lease) {

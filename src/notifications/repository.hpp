@@ -59,8 +59,15 @@ int mark_all_read(pqxx::work& tx, const UserId& user_id);
 
 // ---- the outbox ----
 
-void queue(pqxx::work& tx, const std::string& notification_id, const UserId& user_id, Channel channel,
-           const Json& payload);
+// A notification to deliver on one channel; the payload is the notification as recorded.
+struct Delivery {
+  std::string notification_id;
+  UserId user_id;
+  Channel channel = Channel::push;
+  Json payload;
+};
+// All in one statement (a drained queue of message notifications queues hundreds at once).
+void queue(pqxx::work& tx, const std::vector<Delivery>& deliveries);
 
 struct OutboxRow {
   std::string outbox_id;

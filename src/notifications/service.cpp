@@ -15,10 +15,14 @@ namespace {
 Problem notification_not_found() { return Problem("not-found", "there is no such notification among yours"); }
 
 // One outbox row per channel the user has on; the payload is the notification as recorded.
-void queue_deliveries(pqxx::work& tx, const UserId& user_id, const Json& settings, const Json& notification) {
+void add_deliveries(std::vector<repository::Delivery>& out, const UserId& user_id, const Json& settings,
+                    const Json& notification) {
   for (auto channel : kChannels)
     if (setting_on(settings, channel_name(channel)))
-      repository::queue(tx, notification["notification_id"], user_id, channel, notification);
+      out.push_back({.notification_id = notification["notification_id"].get<std::string>(),
+                     .user_id = user_id,
+                     .channel = channel,
+                     .payload = notification});
 }
 
 }  // namespace
@@ -30,7 +34,9 @@ std::optional<Json> Service::record(pqxx::work& tx, const UserId& user_id, Type 
   const Json settings = repository::settings_of(tx, user_id);
   if (!setting_on(settings, setting_key(type))) return std::nullopt;
   Json out = repository::insert(tx, user_id, type_name(type), content).to_json();
-  queue_deliveries(tx, user_id, settings, out);
+  std::vector<repository::Delivery> deliveries;
+  add_deliveries(deliveries, user_id, settings, out);
+  repository::queue(tx, deliveries);
   return out;
 }
 
@@ -57,11 +63,13 @@ std::vector<std::pair<UserId, Json>> Service::record_coalesced_many(pqxx::work& 
     if (setting_on(settings_of(g.user_id), setting_key(type)))
       wanted.push_back({.user_id = g.user_id, .group_key = g.group_key, .content = g.content, .count = g.count});
   std::vector<std::pair<UserId, Json>> out;
+  std::vector<repository::Delivery> deliveries;  // a new notification is delivered, a folded one was
   for (const auto& [user, stored] : repository::insert_or_coalesce_many(tx, type_name(type), wanted)) {
     Json note = stored.notification.to_json();
-    if (stored.inserted) queue_deliveries(tx, user, settings_of(user), note);  // as in record_coalesced()
+    if (stored.inserted) add_deliveries(deliveries, user, settings_of(user), note);
     out.emplace_back(user, std::move(note));
   }
+  repository::queue(tx, deliveries);
   return out;
 }
 
