@@ -78,11 +78,12 @@ RedisOptions RedisOptions::from(const Config& config) {
   return {.url = config.redis_url, .size = config.redis_pool_size, .timeout = config.redis_timeout};
 }
 
-namespace {
 timeval to_timeval(Millis ms) {
   return {.tv_sec = static_cast<time_t>(ms.count() / 1000),
           .tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
 }
+
+namespace {
 Problem cache_down(std::string detail) { return Problem("cache-unavailable", std::move(detail)); }
 }  // namespace
 

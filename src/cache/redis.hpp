@@ -3,6 +3,8 @@
 // handler threads, never on the I/O threads. A connection that fails is dropped and the next
 // command reconnects, so Redis coming back is picked up without a restart.
 
+#include <sys/time.h>
+
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -60,6 +62,8 @@ std::optional<RedisUrl> parse_redis_url(std::string_view url);
 // One connection, authenticated and on the configured database (the pool's and the subscriber's).
 using RedisContext = std::unique_ptr<redisContext, void (*)(redisContext*)>;
 Result<RedisContext> connect_redis(const std::optional<RedisUrl>& target, Millis timeout);
+// A duration as the socket options and hiredis take it.
+timeval to_timeval(Millis ms);
 // One command on one connection, waiting for its answer (arguments are binary-safe); an error
 // reply is a Reply with is_error(), a broken connection or a timeout is an error.
 Result<Reply> command_on(redisContext* ctx, const std::vector<std::string>& args);

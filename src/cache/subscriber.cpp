@@ -19,8 +19,13 @@ Subscriber::~Subscriber() { interrupt(); }
 bool Subscriber::connect() {
   auto ctx = connect_redis(target_, options_.timeout);
   if (!ctx) return false;
-  // Messages may be minutes apart: no read timeout. interrupt() ends a wait instead.
+  // Messages may be minutes apart: no read timeout. interrupt() ends a wait instead. Writes keep
+  // the configured timeout: command() writes under its caller's lock (the hub's, on an I/O
+  // thread), so a Redis that stops reading must not hold that thread for longer; a write that
+  // times out drops the connection, and the reader's reconnect subscribes everything again.
   redisSetTimeout(ctx->get(), timeval{0, 0});
+  const timeval write_timeout = to_timeval(options_.timeout);
+  ::setsockopt((*ctx)->fd, SOL_SOCKET, SO_SNDTIMEO, &write_timeout, sizeof write_timeout);
   std::lock_guard lock(mutex_);
   if (interrupted_) return false;
   ctx_ = std::move(*ctx);

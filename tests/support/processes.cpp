@@ -119,6 +119,9 @@ void RedisServer::stop() {
   process_.reset();
 }
 
+void RedisServer::pause() { process_->signal(SIGSTOP); }
+void RedisServer::resume() { process_->signal(SIGCONT); }
+
 std::string RedisServer::url() const { return "redis://127.0.0.1:" + std::to_string(port_) + "/0"; }
 
 std::string binary_path() { return PM_BINARY; }

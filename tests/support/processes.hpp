@@ -51,6 +51,9 @@ class RedisServer {
   ~RedisServer();
   void start();
   void stop();
+  // SIGSTOP / SIGCONT: a server that stops reading and answering without closing its sockets.
+  void pause();
+  void resume();
   std::string url() const;
   std::uint16_t port() const { return port_; }
 
