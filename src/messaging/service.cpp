@@ -209,7 +209,15 @@ std::vector<Result<SendResult>> Service::send_batch(const std::vector<SendReques
   if (stale_previews.size() > 1)
     if (auto r = d_.redis.command(stale_previews); !r)
       log::warn("conversation_preview_invalidation_failed", {{"error", r.error().type}});
-  if (d_.events && !events.empty()) d_.events(events);
+  // The batch is committed: whatever publishing throws, each sender gets their ack (a peer finds
+  // the message at its next resume, as when Redis is down) instead of an error for a stored message.
+  if (d_.events && !events.empty()) {
+    try {
+      d_.events(events);
+    } catch (const std::exception& e) {
+      log::error("message_events_not_published", {{"events", events.size()}, {"exception", typeid(e).name()}});
+    }
+  }
   return out;
 }
 

@@ -90,6 +90,20 @@ TEST_F(Messaging, ARetryWithTheSameClientIdReturnsTheOriginal) {
   EXPECT_EQ(say(ben_, "Mine", "same-id").status, 201);
 }
 
+// Publishing comes after the batch's commit: when it throws, the stored message is still acked
+// (201, once), not answered with an error that would make the client send it again as a retry.
+TEST_F(Messaging, AMessageStoredIsAckedEvenWhenPublishingItFails) {
+  server_->app().messaging.set_event_sink(
+      [](const std::vector<messaging::Event>&) { throw std::runtime_error("the hub is gone"); });
+  auto sent = say(ana_, "Stored anyway", "c-publish");
+  EXPECT_EQ(sent.status, 201) << sent.body;
+  EXPECT_EQ(count("SELECT count(*) FROM messages WHERE conversation_id = $1", conversation_), 1);
+  auto history = get(ben_, "/api/v1/conversations/" + conversation_ + "/messages");
+  ASSERT_EQ(history.status, 200);
+  ASSERT_EQ(history.json()["messages"].size(), 1u);
+  EXPECT_EQ(history.json()["messages"][0]["content"], "Stored anyway");
+}
+
 TEST_F(Messaging, TheAppVersionKeptWithAMessageIsAVersionOrNothing) {
   auto with_version = [&](const std::string& version, const std::string& client_id) {
     return server_->request("POST", "/api/v1/conversations/" + conversation_ + "/messages",
