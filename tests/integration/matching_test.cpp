@@ -268,7 +268,7 @@ TEST_F(Matching, ARenderedPageIsOnlyItsViewersAndOnlyWhileRedisHoldsWhatItWasMad
   const long long kept_before = test::metric(server_->port(), kept);
   ASSERT_GE(kept_before, 0) << "no " << kept << " on /metrics";
   bool served_kept = false;
-  for (int i = 0; i < 100 && !served_kept; ++i) {
+  for (int i = 0; i < 200 && !served_kept; ++i) {
     EXPECT_EQ(get(ana, "/api/v1/matches").body, first.body);
     served_kept = test::metric(server_->port(), kept) > kept_before;
     if (!served_kept) std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -303,7 +303,7 @@ TEST_F(Matching, ARenderedPageIsOnlyItsViewersAndOnlyWhileRedisHoldsWhatItWasMad
   ASSERT_NE(matches_of(ben)["matches"][0]["summary"], "rewritten in Redis");
   ASSERT_TRUE(redis.command({"SET", "match:" + id, preview.dump()}));
   auto shows_rewritten = [&](const Person& who) {
-    for (int i = 0; i < 100; ++i) {
+    for (int i = 0; i < 200; ++i) {
       if (matches_of(who)["matches"][0]["summary"] == "rewritten in Redis") return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
