@@ -3,18 +3,17 @@
 // fallback), one match with its attributes and insights by plan, like and pass, and expiry.
 // Only the two users of a match ever see it, and never once either blocked the other.
 
+#include <atomic>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 
-#include <atomic>
 #include "core/config.hpp"
 #include "core/json.hpp"
 #include "db/pool.hpp"
 #include "matching/match_cache.hpp"
 #include "matching/model.hpp"
-
 #include "matching/rendered_pages.hpp"
 #include "matching/repository.hpp"
 #include "notifications/service.hpp"

@@ -5,7 +5,7 @@
 // the page (docs/benchmarks.md). Nothing here decides who sees what: a page is looked up under
 // the signed-in viewer's own id, after the same session check and the same Redis reads as
 // without it, so whatever changes those keys (a like, pass, unmatch, block, a new generation)
-// shows on the next request, on every node.
+// shows on this node's next request, and on another node's once Redis has told it (below).
 //
 // A page kept with a mark of Redis's change notices (MatchCache::mark) is served without asking
 // Redis again while none of the keys it was made from changed since (MatchCache::unchanged_since):
