@@ -1,7 +1,5 @@
 #include "cache/key_invalidations.hpp"
 
-#include <algorithm>
-#include <chrono>
 #include <functional>
 
 #include "core/log.hpp"
@@ -19,7 +17,6 @@ void KeyInvalidations::start() {
 }
 
 void KeyInvalidations::stop() {
-  stopping_ = true;
   subscriber_.interrupt();
   if (thread_.joinable()) thread_.join();
 }
@@ -69,20 +66,16 @@ bool KeyInvalidations::subscribe() {
 }
 
 void KeyInvalidations::listen() {
-  auto backoff = std::chrono::milliseconds(100);
-  while (!stopping_) {
-    if (!subscriber_.connect() || !subscribe()) {
-      std::this_thread::sleep_for(backoff);
-      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
-      continue;
-    }
-    backoff = std::chrono::milliseconds(100);
-    while (auto push = subscriber_.next()) on_push(*push);
-    // Notices may have been lost with the connection: nothing read before is trusted again.
-    MutexLock lock(mutex_);
-    listening_ = false;
-    forget_everything();
-  }
+  subscriber_.run({.connected = [this] { return subscribe(); },
+                   .push = [this](const Push& push) { on_push(push); },
+                   .lost = [this] { on_lost(); }});
+}
+
+void KeyInvalidations::on_lost() {
+  // Notices may have been lost with the connection: nothing read before is trusted again.
+  MutexLock lock(mutex_);
+  listening_ = false;
+  forget_everything();
 }
 
 void KeyInvalidations::on_push(const Push& push) {

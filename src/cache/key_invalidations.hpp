@@ -59,6 +59,7 @@ class KeyInvalidations {
   void listen();
   bool subscribe();  // on a fresh connection: tracking on, redirected to itself, and SUBSCRIBE
   void on_push(const Push& push) PM_EXCLUDES(mutex_);
+  void on_lost() PM_EXCLUDES(mutex_);
   void note(std::string_view key) PM_REQUIRES(mutex_);
   void forget_everything() PM_REQUIRES(mutex_);
 
@@ -70,7 +71,6 @@ class KeyInvalidations {
   std::vector<std::string> prefixes_;
   Subscriber subscriber_;
   std::thread thread_;
-  std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> notices_{0};
 
   mutable Mutex mutex_;

@@ -3,7 +3,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <thread>
 
 #include <hiredis/hiredis.h>
 
@@ -99,6 +102,24 @@ std::optional<Push> Subscriber::next() {
       push.payload = std::string(third.str());
     }
     return push;
+  }
+}
+
+void Subscriber::run(const Handlers& handlers) {
+  auto backoff = std::chrono::milliseconds(100);
+  auto interrupted = [this] {
+    std::lock_guard lock(mutex_);
+    return interrupted_;
+  };
+  while (!interrupted()) {
+    if (!connect() || !handlers.connected()) {
+      std::this_thread::sleep_for(backoff);
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+      continue;
+    }
+    backoff = std::chrono::milliseconds(100);
+    while (auto push = next()) handlers.push(*push);
+    handlers.lost();
   }
 }
 

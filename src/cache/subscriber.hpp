@@ -8,6 +8,7 @@
 // mutex; reading and writing one socket from two threads is safe), and the reader thread sees the
 // confirmations in next() like any other push, in the order the commands were written.
 
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -51,6 +52,16 @@ class Subscriber {
   // From any thread, for good: a blocked next() returns nullopt now, and a connect() still
   // connecting (or any later one) fails, so a stop can never be missed.
   void interrupt();
+
+  struct Handlers {
+    std::function<bool()> connected;        // on a fresh connection (subscribe here); false: try again later
+    std::function<void(const Push&)> push;  // each push, in order
+    std::function<void()> lost;             // the connection broke, or interrupt() ended it
+  };
+  // Holds a subscription until interrupt(), on the calling thread: connects (waiting 0.1 s,
+  // doubling up to 5 s, while Redis cannot be reached or `connected` fails), hands each push on,
+  // and after a loss calls `lost` and connects again.
+  void run(const Handlers& handlers);
 
  private:
   RedisOptions options_;

@@ -1,8 +1,5 @@
 #include "realtime/hub.hpp"
 
-#include <algorithm>
-#include <chrono>
-
 #include "core/crypto.hpp"
 #include "core/log.hpp"
 #include "realtime/socket.hpp"
@@ -54,37 +51,37 @@ void Hub::end_sessions(const auth::SessionsEnded& ended) {
 }
 
 void Hub::listen() {
-  auto backoff = std::chrono::milliseconds(100);
-  while (!stopping_) {
-    if (!subscriber_.connect()) {
-      std::this_thread::sleep_for(backoff);
-      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
-      continue;
+  subscriber_.run({.connected = [this] { return resubscribe(); },
+                   .push = [this](const cache::Push& push) { on_push(push); },
+                   .lost = [this] { on_lost(); }});
+}
+
+bool Hub::resubscribe() {
+  {
+    // A new connection has no channels: those of the users still attached again (their sockets
+    // are closing after a lost connection, or it is the first one and there are none).
+    std::lock_guard lock(mutex_);
+    unconfirmed_.clear();
+    std::vector<std::vector<std::string>> again;
+    for (auto& [user, state] : users_) {
+      state.subscribed = false;
+      again.push_back({"SSUBSCRIBE", channel_of(user)});
+      ++unconfirmed_[channel_of(user)];
     }
-    backoff = std::chrono::milliseconds(100);
-    {
-      // A new connection has no channels: those of the users still attached again (their sockets
-      // are closing after a lost connection, or it is the first one and there are none).
-      std::lock_guard lock(mutex_);
-      unconfirmed_.clear();
-      std::vector<std::vector<std::string>> again;
-      for (auto& [user, state] : users_) {
-        state.subscribed = false;
-        again.push_back({"SSUBSCRIBE", channel_of(user)});
-        ++unconfirmed_[channel_of(user)];
-      }
-      subscriber_.command(again);
-      listening_ = true;
-    }
-    log::info("realtime_listening", {{"channels", "sharded, per user"}});
-    while (auto push = subscriber_.next()) on_push(*push);
-    listening_ = false;
-    if (stopping_) break;
-    // Events published while we were not subscribed are gone: the node's sockets close, and their
-    // clients reconnect and resume from PostgreSQL, so nobody silently misses a message.
-    log::warn("realtime_subscription_lost");
-    close_all("realtime connection lost; reconnect and resume");
+    subscriber_.command(again);
+    listening_ = true;
   }
+  log::info("realtime_listening", {{"channels", "sharded, per user"}});
+  return true;
+}
+
+void Hub::on_lost() {
+  listening_ = false;
+  if (stopping_) return;
+  // Events published while we were not subscribed are gone: the node's sockets close, and their
+  // clients reconnect and resume from PostgreSQL, so nobody silently misses a message.
+  log::warn("realtime_subscription_lost");
+  close_all("realtime connection lost; reconnect and resume");
 }
 
 void Hub::on_push(const cache::Push& push) {

@@ -82,7 +82,9 @@ class Hub {
     std::vector<std::function<void()>> ready;  // sockets waiting for that
   };
   void listen();
+  bool resubscribe();  // on a new subscriber connection
   void on_push(const cache::Push& push);
+  void on_lost();
   void deliver(const UserId& user_id, const std::string& payload);
   void close_all(const char* reason,
                  boost::beast::websocket::close_code code = boost::beast::websocket::close_code::going_away);
