@@ -2,28 +2,16 @@
 // of the test's own: what a node reads under a tracked prefix stays trusted until Redis says the
 // key changed, this node changes it, or the notice connection is lost.
 
-#include <chrono>
-#include <thread>
-
 #include <gtest/gtest.h>
 
 #include "cache/key_invalidations.hpp"
+#include "support/eventually.hpp"
 #include "support/processes.hpp"
 
 using namespace pm;
 using Mark = cache::KeyInvalidations::Mark;
 
 namespace {
-
-// Polls `done` for up to ten seconds (a loaded machine), every 10 ms.
-template <typename F>
-bool eventually(F done) {
-  for (int i = 0; i < 1000; ++i) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return false;
-}
 
 std::vector<std::size_t> hashes(std::initializer_list<std::string_view> keys) {
   std::vector<std::size_t> out;
@@ -39,7 +27,7 @@ class KeyInvalidations : public ::testing::Test {
 
   Mark listening_mark() {
     std::optional<Mark> mark;
-    EXPECT_TRUE(eventually([&] { return (mark = notices_.mark()).has_value(); })) << "never listening";
+    EXPECT_TRUE(test::eventually([&] { return (mark = notices_.mark()).has_value(); })) << "never listening";
     return mark.value_or(Mark{});
   }
 };
@@ -54,14 +42,14 @@ TEST_F(KeyInvalidations, AnotherClientsChangeVoidsOnlyTheMarksOfThatKey) {
   EXPECT_TRUE(notices_.unchanged_since(mark, a));
 
   ASSERT_TRUE(writer_.command({"SET", "match:a", "1"}));
-  EXPECT_TRUE(eventually([&] { return !notices_.unchanged_since(mark, a); })) << "no notice of match:a";
+  EXPECT_TRUE(test::eventually([&] { return !notices_.unchanged_since(mark, a); })) << "no notice of match:a";
   EXPECT_TRUE(notices_.unchanged_since(mark, b)) << "another key's change voided this one";
   // A key outside the prefixes is not told about at all.
   const auto before = notices_.notices();
   ASSERT_TRUE(writer_.command({"SET", "session:x", "1"}));
   ASSERT_TRUE(writer_.command({"DEL", "matches:recent:b"}));  // (deleting nothing changes nothing)
   ASSERT_TRUE(writer_.command({"SET", "matches:recent:b", "[]"}));
-  EXPECT_TRUE(eventually([&] { return !notices_.unchanged_since(mark, b); }));
+  EXPECT_TRUE(test::eventually([&] { return !notices_.unchanged_since(mark, b); }));
   EXPECT_EQ(notices_.notices(), before + 1) << "only matches:recent:b's SET was told";
   // A mark taken after the notices trusts what is read after it.
   EXPECT_TRUE(notices_.unchanged_since(*notices_.mark(), a));
@@ -81,7 +69,7 @@ TEST_F(KeyInvalidations, ALostConnectionVoidsEveryMarkUntilItIsBack) {
   const Mark mark = listening_mark();
   const auto a = hashes({"match:a"});
   server_.stop();  // notices sent now would be lost
-  EXPECT_TRUE(eventually([&] { return !notices_.mark(); })) << "still trusted with Redis gone";
+  EXPECT_TRUE(test::eventually([&] { return !notices_.mark(); })) << "still trusted with Redis gone";
   EXPECT_FALSE(notices_.unchanged_since(mark, a));
   server_.start();
   const Mark again = listening_mark();
@@ -89,12 +77,12 @@ TEST_F(KeyInvalidations, ALostConnectionVoidsEveryMarkUntilItIsBack) {
   EXPECT_TRUE(notices_.unchanged_since(again, a));
   cache::RedisPool writer(cache::RedisOptions{.url = server_.url(), .size = 1});
   ASSERT_TRUE(writer.command({"SET", "match:a", "2"}));
-  EXPECT_TRUE(eventually([&] { return !notices_.unchanged_since(again, a); })) << "no notice after reconnecting";
+  EXPECT_TRUE(test::eventually([&] { return !notices_.unchanged_since(again, a); })) << "no notice after reconnecting";
 }
 
 TEST_F(KeyInvalidations, FlushingRedisVoidsEveryMark) {
   notices_.start();
   const Mark mark = listening_mark();
   ASSERT_TRUE(writer_.command({"FLUSHALL"}));
-  EXPECT_TRUE(eventually([&] { return !notices_.unchanged_since(mark, hashes({"match:never-written"})); }));
+  EXPECT_TRUE(test::eventually([&] { return !notices_.unchanged_since(mark, hashes({"match:never-written"})); }));
 }

@@ -11,12 +11,12 @@
 
 #include <algorithm>
 #include <chrono>
-#include <thread>
 
 #include <gtest/gtest.h>
 
 #include "core/crypto.hpp"
 #include "matching/learning/reciprocal_model.hpp"
+#include "support/eventually.hpp"
 #include "support/matching_api.hpp"
 #include "support/processes.hpp"
 
@@ -33,11 +33,8 @@ long long model_version_of(test::TestServer& server) {
 
 // Waits (up to a minute: a loaded machine) until the node ranks with `version`.
 bool reaches_version(test::TestServer& server, long long version) {
-  for (int i = 0; i < 600; ++i) {
-    if (model_version_of(server) == version) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return false;
+  return test::eventually([&] { return model_version_of(server) == version; }, std::chrono::minutes(1),
+                          std::chrono::milliseconds(100));
 }
 
 // A model in which made-up raters liked each of `liked` and passed on each of `passed`, `n` times.

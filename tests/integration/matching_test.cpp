@@ -5,13 +5,13 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <thread>
 
 #include <gtest/gtest.h>
 
 #include "cache/redis.hpp"
 #include "core/crypto.hpp"
 #include "db/transaction.hpp"
+#include "support/eventually.hpp"
 #include "support/matching_api.hpp"
 #include "support/processes.hpp"
 
@@ -267,13 +267,14 @@ TEST_F(Matching, ARenderedPageIsOnlyItsViewersAndOnlyWhileRedisHoldsWhatItWasMad
   const std::string kept = R"(pm_match_list_pages_total{from="kept"})";
   const long long kept_before = test::metric(server_->port(), kept);
   ASSERT_GE(kept_before, 0) << "no " << kept << " on /metrics";
-  bool served_kept = false;
-  for (int i = 0; i < 200 && !served_kept; ++i) {
-    EXPECT_EQ(get(ana, "/api/v1/matches").body, first.body);
-    served_kept = test::metric(server_->port(), kept) > kept_before;
-    if (!served_kept) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  EXPECT_TRUE(served_kept) << "the kept page was never answered without reading Redis";
+  const auto every = std::chrono::milliseconds(50);
+  EXPECT_TRUE(test::eventually(
+      [&] {
+        EXPECT_EQ(get(ana, "/api/v1/matches").body, first.body);
+        return test::metric(server_->port(), kept) > kept_before;
+      },
+      std::chrono::seconds(10), every))
+      << "the kept page was never answered without reading Redis";
 
   // Ben's page is his own: the same match from his side, never Ana's page.
   auto bens = matches_of(ben);
@@ -303,11 +304,8 @@ TEST_F(Matching, ARenderedPageIsOnlyItsViewersAndOnlyWhileRedisHoldsWhatItWasMad
   ASSERT_NE(matches_of(ben)["matches"][0]["summary"], "rewritten in Redis");
   ASSERT_TRUE(redis.command({"SET", "match:" + id, preview.dump()}));
   auto shows_rewritten = [&](const Person& who) {
-    for (int i = 0; i < 200; ++i) {
-      if (matches_of(who)["matches"][0]["summary"] == "rewritten in Redis") return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
+    return test::eventually([&] { return matches_of(who)["matches"][0]["summary"] == "rewritten in Redis"; },
+                            std::chrono::seconds(10), every);
   };
   EXPECT_TRUE(shows_rewritten(ana)) << "Ana's kept page outlived the change in Redis";
   EXPECT_TRUE(shows_rewritten(ben)) << "Ben's kept page outlived the change in Redis";
