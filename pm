@@ -364,6 +364,8 @@ backup_conf() {
   if [[ ${PM_BACKUP_REPO:-local} == s3 ]]; then
     [[ -n ${PM_S3_ENDPOINT:-} && -n ${PM_S3_BUCKET:-} && -n ${PM_S3_ACCESS_KEY:-} && -n ${PM_S3_SECRET_KEY:-} ]] ||
       die "PM_BACKUP_REPO=s3 needs PM_S3_ENDPOINT, PM_S3_BUCKET, PM_S3_ACCESS_KEY and PM_S3_SECRET_KEY"
+    # pgBackRest speaks only HTTPS to S3; PM_BACKUP_S3_CA_FILE trusts a private S3's own CA (PEM).
+    [[ $PM_S3_ENDPOINT == https://* ]] || die "PM_BACKUP_REPO=s3 needs an https:// PM_S3_ENDPOINT (pgBackRest speaks only HTTPS to S3)"
     local host=${PM_S3_ENDPOINT#https://}; host=${host%/}
     repo="repo1-type=s3
 repo1-path=${PM_BACKUP_S3_PATH:-/pgbackrest}
@@ -374,6 +376,7 @@ repo1-s3-key=$PM_S3_ACCESS_KEY
 repo1-s3-key-secret=$PM_S3_SECRET_KEY
 repo1-s3-uri-style=$([[ ${PM_S3_PATH_STYLE:-false} == true ]] && echo path || echo host)"
     [[ $host == *:* ]] && repo+=$'\n'"repo1-storage-port=${host##*:}"
+    [[ -n ${PM_BACKUP_S3_CA_FILE:-} ]] && repo+=$'\n'"repo1-storage-ca-file=$(readlink -f "$PM_BACKUP_S3_CA_FILE")"
   else
     repo="repo1-path=$dir/backup"
   fi

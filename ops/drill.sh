@@ -14,6 +14,7 @@
 # PM_DRILL_ARCHIVE_TIMEOUT (10 s; the stack's default is 60), PM_DRILL_KEEP=1 keeps var/drill,
 # PM_DRILL_PHOTOS=0 seeds the first users without photos (large runs; later ones still get some),
 # PM_DRILL_MATCHES=0 generates no matches (large runs; the drill's chat pairs make their own).
+# PM_DRILL_REPO=s3 keeps the backups in S3 (PM_S3_*, PM_BACKUP_S3_CA_FILE) instead of var/drill.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,7 +27,9 @@ export PM_PG_PORT=${PM_DRILL_PG_PORT:-$((${PM_PG_PORT:-15432} + 1))}
 export PM_REDIS_PORT=${PM_DRILL_REDIS_PORT:-$((${PM_REDIS_PORT:-16379} + 1))}
 export PM_HTTP_PORT=${PM_DRILL_HTTP_PORT:-$((${PM_HTTP_PORT:-8080} + 1))}
 export PM_ARCHIVE_TIMEOUT=${PM_DRILL_ARCHIVE_TIMEOUT:-10}
-export PM_BACKUP_REPO=local
+# The repository: local (var/drill/pg/backup), or PM_DRILL_REPO=s3 for the bucket of the PM_S3_*
+# settings (tests/stack/backup_s3.sh runs it so against a private S3 server).
+export PM_BACKUP_REPO=${PM_DRILL_REPO:-local}
 unset PM_PG_SOCKET_DIR PM_MEDIA_DIR
 USERS=${PM_DRILL_USERS:-12}
 PAIRS=${PM_DRILL_PAIRS:-5}
@@ -173,7 +176,9 @@ if [[ $EUID -eq 0 ]]; then runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_
 rm -rf "$PGDIR/data"
 kill -KILL "$(cat "$DRILL/redis/redis.pid")" 2>/dev/null || true
 rm -rf "$DRILL/redis"
-say "destroyed: $PGDIR/data and $DRILL/redis (kept: the backup repository $PGDIR/backup, var/drill/secrets, the media)"
+REPO_AT="$PGDIR/backup"
+[[ $PM_BACKUP_REPO == s3 ]] && REPO_AT="s3://$PM_S3_BUCKET"
+say "destroyed: $PGDIR/data and $DRILL/redis (kept: the backup repository $REPO_AT, var/drill/secrets, the media)"
 
 # RPO: the last heartbeat whose WAL was in the archive at D (the end of segment $archived).
 seg_end=$(( (16#${archived:8:8} << 32) + (16#${archived:16:8} + 1) * 16 * 1024 * 1024 ))
