@@ -8,6 +8,21 @@ void enqueue(pqxx::work& tx, const std::string& kind, const Json& payload) {
   repository::insert_unless_pending(tx, kind, payload.dump());
 }
 
+void enqueue_unless_recent(pqxx::work& tx, const std::string& kind, int hours) {
+  repository::insert_unless_recent(tx, kind, hours);
+}
+
+std::vector<Claimed> claim(pqxx::work& tx, const std::string& kind, int limit) {
+  std::vector<Claimed> out;
+  for (auto& [job_id, payload] : repository::claim(tx, kind, limit))
+    out.push_back({.job_id = std::move(job_id), .payload = Json::parse(payload)});
+  return out;
+}
+
+void finish(pqxx::work& tx, const std::string& job_id, const std::optional<std::string>& error) {
+  repository::finish(tx, job_id, error);
+}
+
 std::map<std::string, Backlog> backlog(pqxx::work& tx) { return repository::pending_by_kind(tx); }
 
 }  // namespace pm::jobs

@@ -3,7 +3,9 @@
 // same transaction as the change that calls for it.
 
 #include <map>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <pqxx/pqxx>
 
@@ -14,6 +16,22 @@ namespace pm::jobs {
 
 // Queues a job unless an identical one (same kind and payload) is still pending.
 void enqueue(pqxx::work& tx, const std::string& kind, const Json& payload);
+
+// Queues a job of this kind unless one is pending or running, or one finished within `hours`
+// (work done on a schedule, such as training).
+void enqueue_unless_recent(pqxx::work& tx, const std::string& kind, int hours);
+
+// A job a worker took: it runs it, then calls finish in a transaction of its own.
+struct Claimed {
+  std::string job_id;
+  Json payload;
+};
+
+// Takes up to `limit` due jobs of this kind, oldest first; jobs another worker holds are skipped.
+std::vector<Claimed> claim(pqxx::work& tx, const std::string& kind, int limit);
+
+// Done; with an error, tried again 30 s per attempt so far later, and failed after the fifth.
+void finish(pqxx::work& tx, const std::string& job_id, const std::optional<std::string>& error);
 
 // What waits, by kind (the worker's /metrics).
 std::map<std::string, Backlog> backlog(pqxx::work& tx);

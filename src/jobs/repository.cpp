@@ -10,6 +10,31 @@ constexpr const char* kInsertUnlessPending = R"sql(
   WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE kind = $1::varchar AND payload = $2::jsonb AND status = 'pending')
 )sql";
 
+constexpr const char* kInsertUnlessRecent = R"sql(
+  INSERT INTO jobs (kind, payload) SELECT $1::varchar, '{}'::jsonb
+  WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE kind = $1::varchar
+                    AND (status IN ('pending', 'running') OR finished_at > now() - make_interval(hours => $2)))
+)sql";
+
+constexpr const char* kClaim = R"sql(
+  UPDATE jobs SET status = 'running', attempts = attempts + 1
+  WHERE job_id IN (SELECT job_id FROM jobs
+                   WHERE kind = $1::varchar AND status = 'pending' AND run_after <= now()
+                   ORDER BY run_after LIMIT $2 FOR UPDATE SKIP LOCKED)
+  RETURNING job_id, payload::text AS payload
+)sql";
+
+constexpr const char* kFinish = R"sql(
+  UPDATE jobs SET status = 'done', finished_at = now(), last_error = NULL WHERE job_id = $1
+)sql";
+
+// Retried after 30 s per attempt so far, failed after the fifth.
+constexpr const char* kFail = R"sql(
+  UPDATE jobs SET status = CASE WHEN attempts >= 5 THEN 'failed' ELSE 'pending' END, last_error = $2,
+                  run_after = now() + make_interval(secs => 30 * attempts)
+  WHERE job_id = $1
+)sql";
+
 constexpr const char* kPendingByKind = R"sql(
   SELECT kind, count(*) AS waiting,
          COALESCE(EXTRACT(EPOCH FROM now() - min(run_after) FILTER (WHERE run_after <= now())), 0)::float8
@@ -21,6 +46,24 @@ constexpr const char* kPendingByKind = R"sql(
 
 void insert_unless_pending(pqxx::work& tx, const std::string& kind, const std::string& payload_json) {
   tx.exec_params(kInsertUnlessPending, kind, payload_json);
+}
+
+void insert_unless_recent(pqxx::work& tx, const std::string& kind, int hours) {
+  tx.exec_params(kInsertUnlessRecent, kind, hours);
+}
+
+std::vector<std::pair<std::string, std::string>> claim(pqxx::work& tx, const std::string& kind, int limit) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& row : tx.exec_params(kClaim, kind, limit))
+    out.emplace_back(row["job_id"].as<std::string>(), row["payload"].as<std::string>());
+  return out;
+}
+
+void finish(pqxx::work& tx, const std::string& job_id, const std::optional<std::string>& error) {
+  if (!error)
+    tx.exec_params(kFinish, job_id);
+  else
+    tx.exec_params(kFail, job_id, *error);
 }
 
 std::map<std::string, Backlog> pending_by_kind(pqxx::work& tx) {

@@ -2,7 +2,10 @@
 // All of the job queue's SQL (table jobs). Functions take the caller's transaction.
 
 #include <map>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <pqxx/pqxx>
 
@@ -12,6 +15,17 @@ namespace pm::jobs::repository {
 
 // Inserts a pending job unless one with the same kind and payload (JSON text) is still pending.
 void insert_unless_pending(pqxx::work& tx, const std::string& kind, const std::string& payload_json);
+
+// Inserts a pending job of this kind (empty payload) unless one is pending or running, or one
+// finished within the last `hours`.
+void insert_unless_recent(pqxx::work& tx, const std::string& kind, int hours);
+
+// Marks up to `limit` due pending jobs of this kind running (one more attempt), oldest due first,
+// skipping rows another worker holds: (job_id, payload as JSON text) each.
+std::vector<std::pair<std::string, std::string>> claim(pqxx::work& tx, const std::string& kind, int limit);
+
+// Done; or, with an error, pending again 30 s per attempt so far later, failed after the fifth.
+void finish(pqxx::work& tx, const std::string& job_id, const std::optional<std::string>& error);
 
 // Pending jobs by kind: how many, and how long the oldest due one has waited since its run_after.
 std::map<std::string, Backlog> pending_by_kind(pqxx::work& tx);

@@ -10,6 +10,7 @@
 #include "core/log.hpp"
 #include "core/time.hpp"
 #include "db/transaction.hpp"
+#include "jobs/queue.hpp"
 #include "matching/learning/questionnaire_feature.hpp"
 #include "matching/ranking.hpp"
 
@@ -450,22 +451,23 @@ Result<std::vector<Planned>> Engine::compose(std::vector<Searched> searched, Peo
 
 Result<int> Engine::run_vector_jobs(int limit) {
   actor::Scope system(actor::Scope::system());  // reads every candidate's data (docs/security.md)
-  auto jobs =
-      PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<std::pair<std::string, std::string>>> {
-        return repository::claim_vector_jobs(tx, limit);
-      }));
-  for (const auto& [job_id, user_id] : jobs) {
+  // compute_vectors jobs are queued by questionnaire completion, with the user's id.
+  auto claimed = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<jobs::Claimed>> {
+    return jobs::claim(tx, "compute_vectors", limit);
+  }));
+  for (const auto& job : claimed) {
+    const auto user_id = job.payload.value("user_id", std::string());
     auto done = compute_vectors(user_id);
     std::optional<std::string> error;
     if (!done) error = done.error().type + ": " + done.error().detail;
     PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<bool> {
-      repository::finish_job(tx, job_id, error);
+      jobs::finish(tx, job.job_id, error);
       // New vectors, new candidates: the worker regenerates this user's matches next.
       if (!error) repository::queue_generation(tx, user_id, "vectors_changed");
       return true;
     }));
   }
-  return static_cast<int>(jobs.size());
+  return static_cast<int>(claimed.size());
 }
 
 Result<Backlog> Engine::generation_backlog() {

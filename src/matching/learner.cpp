@@ -7,6 +7,7 @@
 #include "core/log.hpp"
 #include "core/time.hpp"
 #include "db/transaction.hpp"
+#include "jobs/queue.hpp"
 #include "matching/learning/evaluation.hpp"
 #include "matching/learning/questionnaire_feature.hpp"
 #include "matching/repository.hpp"
@@ -108,16 +109,20 @@ Result<LearnReport> Learner::learn() {
 Result<std::optional<LearnReport>> Learner::run_scheduled() {
   actor::Scope system(actor::Scope::system());  // the job queue is the system's
   if (d_.config.learn_interval_hours <= 0) return std::nullopt;
+  // Queued when none is pending or running and none finished within the interval (several workers
+  // queue it once), then claimed by one worker.
   auto job = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<std::string>> {
-    repository::queue_training_if_due(tx, d_.config.learn_interval_hours);
-    return repository::claim_training_job(tx);
+    jobs::enqueue_unless_recent(tx, "train_model", d_.config.learn_interval_hours);
+    auto claimed = jobs::claim(tx, "train_model", 1);
+    if (claimed.empty()) return std::nullopt;
+    return claimed.front().job_id;
   }));
   if (!job) return std::nullopt;
   auto learned = learn();
   std::optional<std::string> error;
   if (!learned) error = learned.error().type + ": " + learned.error().detail;
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<bool> {
-    repository::finish_job(tx, *job, error);
+    jobs::finish(tx, *job, error);
     return true;
   }));
   if (!learned) return std::unexpected(learned.error());

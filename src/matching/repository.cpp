@@ -275,22 +275,6 @@ constexpr const char* kGenerationBacklog = R"sql(
   SELECT count(*) AS waiting, COALESCE(EXTRACT(EPOCH FROM now() - min(queued_at)), 0)::float8 AS oldest_due_seconds
   FROM match_generation_queue
 )sql";
-constexpr const char* kClaimVectorJobs = R"sql(
-  UPDATE jobs SET status = 'running', attempts = attempts + 1
-  WHERE job_id IN (SELECT job_id FROM jobs
-                   WHERE kind = 'compute_vectors' AND status = 'pending' AND run_after <= now()
-                   ORDER BY run_after LIMIT $1 FOR UPDATE SKIP LOCKED)
-  RETURNING job_id, payload->>'user_id' AS user_id
-)sql";
-constexpr const char* kFinishJob = R"sql(
-  UPDATE jobs SET status = 'done', finished_at = now(), last_error = NULL WHERE job_id = $1
-)sql";
-// Retried after 30 s per attempt so far, failed after the fifth.
-constexpr const char* kFailJob = R"sql(
-  UPDATE jobs SET status = CASE WHEN attempts >= 5 THEN 'failed' ELSE 'pending' END, last_error = $2,
-                  run_after = now() + make_interval(secs => 30 * attempts)
-  WHERE job_id = $1
-)sql";
 
 // The reciprocal model's versions.
 constexpr const char* kInsertModel = R"sql(
@@ -302,18 +286,6 @@ constexpr const char* kPruneModels = R"sql(
 )sql";
 constexpr const char* kModelVersions = R"sql(SELECT version FROM matching_models ORDER BY version DESC)sql";
 constexpr const char* kModel = R"sql(SELECT version, model FROM matching_models WHERE version = $1)sql";
-constexpr const char* kQueueTraining = R"sql(
-  INSERT INTO jobs (kind, payload) SELECT 'train_model', '{}'::jsonb
-  WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE kind = 'train_model'
-                    AND (status IN ('pending', 'running')
-                         OR finished_at > now() - make_interval(hours => $1)))
-)sql";
-constexpr const char* kClaimTraining = R"sql(
-  UPDATE jobs SET status = 'running', attempts = attempts + 1
-  WHERE job_id = (SELECT job_id FROM jobs WHERE kind = 'train_model' AND status = 'pending' AND run_after <= now()
-                  ORDER BY run_after LIMIT 1 FOR UPDATE SKIP LOCKED)
-  RETURNING job_id
-)sql";
 
 // `matches generate --all`
 constexpr const char* kUsersWithVectors = R"sql(
@@ -589,20 +561,6 @@ std::vector<UserId> take_queued(pqxx::work& tx, int limit) {
 
 Backlog generation_backlog(pqxx::work& tx) { return backlog_of(tx.exec1(kGenerationBacklog)); }
 
-std::vector<std::pair<std::string, std::string>> claim_vector_jobs(pqxx::work& tx, int limit) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& r : tx.exec_params(kClaimVectorJobs, limit))
-    out.emplace_back(r["job_id"].as<std::string>(), db::opt<std::string>(r, "user_id").value_or(""));
-  return out;
-}
-
-void finish_job(pqxx::work& tx, const std::string& job_id, const std::optional<std::string>& error) {
-  if (!error)
-    tx.exec_params(kFinishJob, job_id);
-  else
-    tx.exec_params(kFailJob, job_id, *error);
-}
-
 long long insert_model(pqxx::work& tx, long long outcomes, int format, const std::string& bytes, const Json& metrics) {
   const auto escaped = tx.esc_raw(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
   return tx.exec_params1(kInsertModel, outcomes, format, escaped, metrics.dump())["version"].as<long long>();
@@ -623,14 +581,6 @@ std::optional<StoredModel> model(pqxx::work& tx, long long version) {
   if (rows.empty()) return std::nullopt;
   const pqxx::binarystring bytes(rows[0]["model"]);
   return StoredModel{.version = rows[0]["version"].as<long long>(), .bytes = bytes.str()};
-}
-
-void queue_training_if_due(pqxx::work& tx, int interval_hours) { tx.exec_params(kQueueTraining, interval_hours); }
-
-std::optional<std::string> claim_training_job(pqxx::work& tx) {
-  auto rows = tx.exec(kClaimTraining);
-  if (rows.empty()) return std::nullopt;
-  return rows[0]["job_id"].as<std::string>();
 }
 
 std::vector<std::string> users_with_vectors(pqxx::work& tx, const std::string& after_user, int limit) {

@@ -144,9 +144,6 @@ void queue_generation(pqxx::work& tx, const std::string& user_id, const std::str
 std::vector<UserId> take_queued(pqxx::work& tx, int limit);
 // The generation queue: how many users wait, and since when the first one does.
 Backlog generation_backlog(pqxx::work& tx);
-// compute_vectors jobs queued by questionnaire completion: claims up to `limit`, returning (job id, user id).
-std::vector<std::pair<std::string, std::string>> claim_vector_jobs(pqxx::work& tx, int limit);
-void finish_job(pqxx::work& tx, const std::string& job_id, const std::optional<std::string>& error);
 
 // ---- the reciprocal model's stored versions (matching_models, migrations/0026) ----
 
@@ -161,10 +158,6 @@ int prune_models(pqxx::work& tx, int keep);
 // The stored versions, newest first (without their bytes).
 std::vector<long long> model_versions(pqxx::work& tx);
 std::optional<StoredModel> model(pqxx::work& tx, long long version);
-// The training job (kind "train_model"): queued when none is pending or running and none finished
-// within `interval_hours` (several workers queue it once), then claimed by one worker.
-void queue_training_if_due(pqxx::work& tx, int interval_hours);
-std::optional<std::string> claim_training_job(pqxx::work& tx);
 
 // `matches generate --all`: users with vectors after `after_user` (ordered by id), and run records.
 std::vector<std::string> users_with_vectors(pqxx::work& tx, const std::string& after_user, int limit);

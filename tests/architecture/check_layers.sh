@@ -8,10 +8,12 @@
 #     model named for what it reads);
 #   - another module's routes (only app/ wires routes);
 #   - and SQL outside a module's repository files (and db/, which runs migrations and pings);
+#   - a statement naming another module's table, unless docs/architecture.md lists that file and
+#     table among the crossings (and a migration's table without an owner in its `tables` block);
 #   - within its module, a layer above its own: routes -> service -> repository -> model (files
 #     named otherwise, such as matching/engine.cpp, sit where their includes put them).
 #
-#   tests/architecture/check_layers.sh [SRC_DIR [ARCHITECTURE_MD]]
+#   tests/architecture/check_layers.sh [SRC_DIR [ARCHITECTURE_MD [MIGRATIONS_DIR]]]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 SRC="${1:-$ROOT/src}"
@@ -77,8 +79,40 @@ while IFS=: read -r file line _; do
 done < <(grep -rnE '\.(exec|exec0|exec1|exec_params|exec_params0|exec_params1|exec_prepared)\(|"(SELECT|INSERT|UPDATE|DELETE|WITH) |R"sql\(' \
   --include='*.cpp' --include='*.hpp' "$SRC" | grep -vE "^$SRC/(db/|[a-z_]+/repository\.cpp:)" || true)
 
+# Tables: a module's statements name its own tables (the `tables` block of docs/architecture.md);
+# another module's only where the crossings table below that block lists the file and the table.
+declare -A OWNER ALLOWED
+while read -r module tables; do
+  for t in $tables; do OWNER[$t]=${module%:}; done
+done < <(awk '/^```tables$/ {on = 1; next} on && /^```/ {exit} on && NF' "$DOC")
+((${#OWNER[@]})) || { echo "no \`\`\`tables block in $DOC" >&2; exit 2; }
+# a crossings row: | `module/file.cpp` | the tables it reads or writes, in words | why |
+while IFS='|' read -r _ file tables _; do
+  file=$(sed -nE 's/^ *`([^`]+)` *$/\1/p' <<<"$file")
+  [[ -n $file ]] || continue
+  for t in $(grep -oE '[a-z_]+' <<<"$tables"); do [[ -n ${OWNER[$t]:-} ]] && ALLOWED[$file:$t]=1; done
+done < <(awk '/^```tables$/ {on = 1} on && /^#/ {exit} on && /^\| `/' "$DOC")
+MIGRATIONS="${3:-$ROOT/migrations}"
+if [[ -d $MIGRATIONS ]]; then
+  while read -r t; do
+    [[ -n ${OWNER[$t]:-} || $t == *_default ]] && continue
+    echo "migrations: table $t has no owner in the tables block of $DOC"
+    problems=$((problems + 1))
+  done < <(sed -nE 's/.*CREATE TABLE (IF NOT EXISTS )?([a-z_]+).*/\2/p' "$MIGRATIONS"/*.up.sql | sort -u)
+fi
+while IFS= read -r file; do
+  rel=${file#"$SRC"/}
+  module=${rel%%/*}
+  while read -r t; do
+    owner=${OWNER[$t]:-}
+    [[ -z $owner || $owner == "$module" || -n ${ALLOWED[$rel:$t]:-} ]] && continue
+    echo "$rel: SQL names $t, a table of $owner (ask $owner through a function of its own, or list the need in $DOC)"
+    problems=$((problems + 1))
+  done < <(grep -oE '\b(FROM|JOIN|INTO|UPDATE|TABLE|USING|REFERENCES) +(ONLY +)?[a-z_]+' "$file" | awk '{print $NF}' | sort -u)
+done < <(find "$SRC" -path '*/repository.cpp' | sort)
+
 if ((problems)); then
   echo "check_layers: $problems place(s) against the module graph (docs/architecture.md)"
   exit 1
 fi
-echo "check_layers: every include of $(find "$SRC" -name '*.cpp' -o -name '*.hpp' | wc -l) files points down; SQL only in repositories"
+echo "check_layers: every include of $(find "$SRC" -name '*.cpp' -o -name '*.hpp' | wc -l) files points down; SQL only in repositories, on their own tables or the listed crossings"

@@ -1,0 +1,77 @@
+#!/bin/bash
+# check_layers.sh itself: it passes a small tree that keeps every rule and fails, naming the place,
+# on each kind of break (an include up or sideways, another module's repository, SQL outside a
+# repository, a statement on another module's table that the crossings do not list, a table
+# without an owner). Without this, a check that silently stopped checking would still be green.
+set -euo pipefail
+CHECK="$(cd "$(dirname "$0")" && pwd)/check_layers.sh"
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+failures=0
+
+tree() { # a fresh tree that keeps every rule
+  rm -rf "$WORK/t" && mkdir -p "$WORK/t/src/top" "$WORK/t/src/low" "$WORK/t/migrations"
+  cat >"$WORK/t/architecture.md" <<'EOF'
+```layers
+top
+low
+```
+
+```tables
+top: stuff
+low: things
+```
+
+| repository | reads (or writes) tables of | for |
+|---|---|---|
+| `top/repository.cpp` | things (low) | a listed need |
+
+### Next section
+| `low/repository.cpp` | stuff | a row outside the crossings table, which must not count |
+EOF
+  printf 'CREATE TABLE stuff (id int);\nCREATE TABLE things (id int);\n' >"$WORK/t/migrations/0001_x.up.sql"
+  printf '#include "low/model.hpp"\nconstexpr const char* k = R"sql(SELECT 1 FROM stuff JOIN things USING (id))sql";\n' \
+    >"$WORK/t/src/top/repository.cpp"
+  printf '#include "top/repository.hpp"\n' >"$WORK/t/src/top/service.cpp"
+  printf 'constexpr const char* k = R"sql(UPDATE things SET id = 1)sql";\n' >"$WORK/t/src/low/repository.cpp"
+  printf '#pragma once\n' >"$WORK/t/src/low/model.hpp"
+}
+run() { bash "$CHECK" "$WORK/t/src" "$WORK/t/architecture.md" "$WORK/t/migrations" 2>&1; }
+expect_pass() {
+  local out
+  if ! out=$(run); then echo "FAILED: $1: the check refused a tree that keeps the rules:"; echo "$out"; failures=$((failures + 1)); fi
+}
+expect_refusal() { # expect_refusal WHAT TEXT: the check fails and its output has TEXT
+  local out
+  if out=$(run); then
+    echo "FAILED: $1: the check passed"; failures=$((failures + 1))
+  elif ! grep -qF -- "$2" <<<"$out"; then
+    echo "FAILED: $1: the check failed without saying \"$2\":"; echo "$out"; failures=$((failures + 1))
+  fi
+}
+
+tree
+expect_pass "a tree that keeps every rule"
+
+tree
+printf '#include "top/service.hpp"\n' >>"$WORK/t/src/low/model.hpp"
+expect_refusal "an include upward" 'low/model.hpp: includes "top/service.hpp": top is not below low'
+
+tree
+printf '#include "low/repository.hpp"\n' >>"$WORK/t/src/top/service.cpp"
+expect_refusal "another module's repository" "another module's repository"
+
+tree
+printf 'constexpr const char* k = R"sql(SELECT 1 FROM stuff)sql";\n' >>"$WORK/t/src/top/service.cpp"
+expect_refusal "SQL outside a repository" "top/service.cpp:2: runs SQL outside a repository"
+
+tree
+printf 'constexpr const char* j = R"sql(DELETE FROM stuff)sql";\n' >>"$WORK/t/src/low/repository.cpp"
+expect_refusal "a statement on another module's table, not listed" "low/repository.cpp: SQL names stuff, a table of top"
+
+tree
+printf 'CREATE TABLE orphans (id int);\n' >>"$WORK/t/migrations/0001_x.up.sql"
+expect_refusal "a table without an owner" "table orphans has no owner"
+
+if ((failures)); then echo "check_layers_test: $failures failed"; exit 1; fi
+echo "check_layers_test: the check passes a clean tree and refuses each of 5 kinds of break"

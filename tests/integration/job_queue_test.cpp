@@ -1,0 +1,123 @@
+// The job queue the worker drains (jobs/queue.hpp): a claimed job is no one else's, a failed one
+// comes back later and fails for good after its fifth attempt, and scheduled work is queued once.
+
+#include <gtest/gtest.h>
+
+#include "jobs/queue.hpp"
+#include "support/stack.hpp"
+
+using namespace pm;
+
+namespace {
+
+class JobQueue : public ::testing::Test {
+ protected:
+  int count(const std::string& sql) {
+    auto conn = db_.connect();
+    pqxx::nontransaction q(conn);
+    return q.exec1(sql)[0].as<int>();
+  }
+  template <typename F>
+  auto in_transaction(F&& f) {
+    auto conn = db_.connect();
+    pqxx::work tx(conn);
+    auto out = f(tx);
+    tx.commit();
+    return out;
+  }
+  // Makes a retried job due now, as if its back-off had passed.
+  void make_due() {
+    auto conn = db_.connect();
+    pqxx::work tx(conn);
+    tx.exec("UPDATE jobs SET run_after = now() WHERE status = 'pending'");
+    tx.commit();
+  }
+  test::TestDatabase db_;
+};
+
+}  // namespace
+
+TEST_F(JobQueue, AClaimedJobIsTakenOnceWithItsPayloadAndDoneWhenFinished) {
+  in_transaction([](pqxx::work& tx) {
+    jobs::enqueue(tx, "compute_vectors", Json{{"user_id", "u1"}});
+    jobs::enqueue(tx, "compute_vectors", Json{{"user_id", "u1"}});  // the same, still pending: once
+    jobs::enqueue(tx, "other_kind", Json{{"user_id", "u2"}});
+    return 0;
+  });
+  auto conn = db_.connect();
+  pqxx::work first(conn);
+  auto claimed = jobs::claim(first, "compute_vectors", 10);
+  ASSERT_EQ(claimed.size(), 1u) << "one pending job of the kind, the other kind left alone";
+  EXPECT_EQ(claimed[0].payload.value("user_id", ""), "u1");
+  // While the first worker holds it, a second one finds nothing.
+  EXPECT_TRUE(in_transaction([](pqxx::work& tx) { return jobs::claim(tx, "compute_vectors", 10); }).empty());
+  first.commit();
+  EXPECT_TRUE(in_transaction([](pqxx::work& tx) { return jobs::claim(tx, "compute_vectors", 10); }).empty())
+      << "a running job is not claimed again";
+  in_transaction([&](pqxx::work& tx) {
+    jobs::finish(tx, claimed[0].job_id, std::nullopt);
+    return 0;
+  });
+  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE kind = 'compute_vectors' AND status = 'done' AND "
+                  "finished_at IS NOT NULL AND last_error IS NULL"),
+            1);
+}
+
+TEST_F(JobQueue, AFailedJobComesBackLaterAndFailsForGoodAfterItsFifthAttempt) {
+  in_transaction([](pqxx::work& tx) {
+    jobs::enqueue(tx, "compute_vectors", Json{{"user_id", "u1"}});
+    return 0;
+  });
+  for (int attempt = 1; attempt <= 5; ++attempt) {
+    auto claimed = in_transaction([](pqxx::work& tx) { return jobs::claim(tx, "compute_vectors", 10); });
+    ASSERT_EQ(claimed.size(), 1u) << "attempt " << attempt;
+    in_transaction([&](pqxx::work& tx) {
+      jobs::finish(tx, claimed[0].job_id, "boom " + std::to_string(attempt));
+      return 0;
+    });
+    if (attempt < 5) {
+      EXPECT_EQ(
+          count("SELECT count(*) FROM jobs WHERE status = 'pending' AND run_after > now() + interval '20 seconds' "
+                "AND last_error = 'boom " +
+                std::to_string(attempt) + "'"),
+          1)
+          << "pending again, later, with its error (attempt " << attempt << ")";
+      EXPECT_TRUE(in_transaction([](pqxx::work& tx) { return jobs::claim(tx, "compute_vectors", 10); }).empty())
+          << "not before its back-off has passed";
+      make_due();
+    }
+  }
+  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE status = 'failed' AND attempts = 5 AND last_error = 'boom 5'"), 1);
+  make_due();
+  EXPECT_TRUE(in_transaction([](pqxx::work& tx) { return jobs::claim(tx, "compute_vectors", 10); }).empty())
+      << "a failed job is never claimed again";
+}
+
+TEST_F(JobQueue, ScheduledWorkIsQueuedOnceAndNotAgainWithinItsInterval) {
+  auto queue = [&] {
+    in_transaction([](pqxx::work& tx) {
+      jobs::enqueue_unless_recent(tx, "train_model", 24);
+      return 0;
+    });
+  };
+  queue();
+  queue();
+  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE kind = 'train_model'"), 1) << "pending: not twice";
+  auto claimed = in_transaction([](pqxx::work& tx) { return jobs::claim(tx, "train_model", 1); });
+  ASSERT_EQ(claimed.size(), 1u);
+  queue();
+  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE kind = 'train_model'"), 1) << "running: not again";
+  in_transaction([&](pqxx::work& tx) {
+    jobs::finish(tx, claimed[0].job_id, std::nullopt);
+    return 0;
+  });
+  queue();
+  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE kind = 'train_model'"), 1) << "finished within 24 h: not again";
+  in_transaction([](pqxx::work& tx) {
+    tx.exec("UPDATE jobs SET finished_at = now() - interval '25 hours'");
+    return 0;
+  });
+  queue();
+  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE kind = 'train_model' AND status = 'pending'"), 1)
+      << "once the interval has passed, queued again";
+}
