@@ -13,6 +13,7 @@
 #include "jobs/queue.hpp"
 #include "matching/learning/questionnaire_feature.hpp"
 #include "matching/ranking.hpp"
+#include "questionnaire/answer_sheets.hpp"
 
 namespace pm::matching {
 
@@ -129,7 +130,7 @@ Result<std::size_t> Engine::refresh(bool force) {
     for (std::size_t start = 0; start < rows.size(); start += kAnswerBatch) {
       std::vector<std::string> ids;
       for (std::size_t i = start; i < std::min(rows.size(), start + kAnswerBatch); ++i) ids.push_back(rows[i].user_id);
-      auto answers = repository::answers_of(tx, ids, bank.bank().key);
+      auto answers = questionnaire::answer_sheets::current(tx, ids, bank.bank().key);
       for (std::size_t i = start; i < std::min(rows.size(), start + kAnswerBatch); ++i) {
         IndexedUser u = indexed_user(bank, rows[i], answers[rows[i].user_id]);
         if (u.facts.complete)
@@ -165,7 +166,7 @@ Result<std::vector<Json>> Engine::compute_vectors(const std::vector<std::string>
   };
   auto input = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<Input> {
     return Input{.rows = repository::user_rows(tx, user_ids),
-                 .answers = repository::answers_of(tx, user_ids, bank.bank().key),
+                 .answers = questionnaire::answer_sheets::current(tx, user_ids, bank.bank().key),
                  .bios = repository::bios_of(tx, user_ids)};
   }));
   struct Computed {
@@ -210,7 +211,7 @@ Result<IndexedUser> Engine::indexed(const std::string& user_id) {
   auto state =
       PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::pair<std::optional<repository::UserRow>, bool>> {
         return std::pair{repository::user_row(tx, user_id),
-                         repository::questionnaire_completed(tx, user_id, idx->bank().bank().key)};
+                         questionnaire::answer_sheets::completed(tx, user_id, idx->bank().bank().key)};
       }));
   auto& [row, completed] = state;
   if (!row) return std::unexpected(Problem("not-found", "there is no such user"));
@@ -387,7 +388,7 @@ Result<std::vector<Planned>> Engine::compose(std::vector<Searched> searched, Peo
                                   missing.begin() + static_cast<long>(std::min(missing.size(), start + kAnswerBatch)));
     auto read = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::map<std::string, PersonFacts>> {
       std::map<std::string, PersonFacts> out;
-      auto answers = repository::answers_of(tx, page, bank.bank().key, true);
+      auto answers = questionnaire::answer_sheets::current(tx, page, bank.bank().key, true);
       for (const auto& [id, name] : repository::first_names(tx, page)) out[id] = {name, answers[id]};
       return out;
     }));

@@ -47,20 +47,11 @@ constexpr const char* kUserRow = R"sql(
   WHERE u.user_id = ANY($1::uuid[])
 )sql";
 
-constexpr const char* kAnswersOf = R"sql(
-  SELECT a.user_id, a.question_id, a.response_value::text, a.acceptable::text, a.importance_score
-  FROM answers a JOIN questions q ON q.question_id = a.question_id JOIN question_blocks b ON b.block_id = q.block_id
-  WHERE a.user_id = ANY($1::uuid[]) AND b.bank_key = $2 AND a.retired_at IS NULL AND q.retired_at IS NULL
-    AND (NOT $3 OR q.question_type = 'open_ended')
-)sql";
 constexpr const char* kFirstNames = R"sql(
   SELECT user_id, coalesce(first_name, '') AS first_name FROM users WHERE user_id = ANY($1::uuid[])
 )sql";
 constexpr const char* kBios = R"sql(
   SELECT user_id, coalesce(bio, '') AS bio FROM users WHERE user_id = ANY($1::uuid[])
-)sql";
-constexpr const char* kQuestionnaireCompleted = R"sql(
-  SELECT 1 FROM questionnaire_responses WHERE user_id = $1 AND bank_key = $2 AND (doc->>'completedAt') IS NOT NULL
 )sql";
 
 constexpr const char* kSaveVectorDocument = R"sql(
@@ -386,16 +377,6 @@ std::vector<UserRow> user_rows(pqxx::work& tx, const std::vector<std::string>& u
   return out;
 }
 
-std::map<std::string, std::vector<AnswerValue>> answers_of(pqxx::work& tx, const std::vector<std::string>& user_ids,
-                                                           const std::string& bank_key, bool open_only) {
-  std::map<std::string, std::vector<AnswerValue>> out;
-  for (const auto& r : tx.exec_params(kAnswersOf, uuid_array(user_ids), bank_key, open_only))
-    out[r["user_id"].as<std::string>()].push_back(
-        {r["question_id"].as<std::string>(), Json::parse(r["response_value"].as<std::string>()),
-         Json::parse(r["acceptable"].as<std::string>()), r["importance_score"].as<int>()});
-  return out;
-}
-
 std::map<std::string, std::string> first_names(pqxx::work& tx, const std::vector<std::string>& user_ids) {
   std::map<std::string, std::string> out;
   for (const auto& r : tx.exec_params(kFirstNames, uuid_array(user_ids)))
@@ -408,10 +389,6 @@ std::map<std::string, std::string> bios_of(pqxx::work& tx, const std::vector<std
   for (const auto& r : tx.exec_params(kBios, uuid_array(user_ids)))
     out[r["user_id"].as<std::string>()] = r["bio"].as<std::string>();
   return out;
-}
-
-bool questionnaire_completed(pqxx::work& tx, const std::string& user_id, const std::string& bank_key) {
-  return !tx.exec_params(kQuestionnaireCompleted, user_id, bank_key).empty();
 }
 
 void save_vectors(pqxx::work& tx, const std::string& user_id, const Json& doc, const std::vector<float>& profile,

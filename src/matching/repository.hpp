@@ -35,16 +35,10 @@ std::optional<UserRow> user_row(pqxx::work& tx, const std::string& user_id);
 // The rows of several users (those that exist), with or without vectors.
 std::vector<UserRow> user_rows(pqxx::work& tx, const std::vector<std::string>& user_ids);
 
-// Current (not retired) answers of each user to the bank's questions (only open questions' if
-// `open_only`: what insights quote).
-std::map<std::string, std::vector<AnswerValue>> answers_of(pqxx::work& tx, const std::vector<std::string>& user_ids,
-                                                           const std::string& bank_key, bool open_only = false);
 // First names by user id (for insights).
 std::map<std::string, std::string> first_names(pqxx::work& tx, const std::vector<std::string>& user_ids);
 // The users' bios by user id, for the text embedding.
 std::map<std::string, std::string> bios_of(pqxx::work& tx, const std::vector<std::string>& user_ids);
-// Whether the user completed the bank's questionnaire.
-bool questionnaire_completed(pqxx::work& tx, const std::string& user_id, const std::string& bank_key);
 
 // The seed's vector document (user_vectors) and the user_embeddings row, replaced together.
 void save_vectors(pqxx::work& tx, const std::string& user_id, const Json& doc, const std::vector<float>& profile,

@@ -11,6 +11,7 @@
 
 #include "core/json.hpp"
 #include "questionnaire/bank.hpp"
+#include "questionnaire/stored_answer.hpp"
 
 namespace pm::matching {
 
@@ -38,12 +39,9 @@ struct CompactAnswer {
 };
 static_assert(sizeof(CompactAnswer) == 8);
 
-// An answer as stored (answers.response_value, acceptable, importance_score).
-struct AnswerValue {
-  std::string question_id;
-  Json value, acceptable;
-  int importance = 0;
-};
+// An answer as the engine scores it: the questionnaire's stored answer (its value, what the user
+// accepts, and how much it matters); the engine reads none of its other fields.
+using AnswerValue = questionnaire::StoredAnswer;
 
 struct Slot {
   const questionnaire::Question* question;

@@ -68,6 +68,17 @@ constexpr const char* kLoadAnswers = R"sql(
   FROM answers a JOIN questions q ON q.question_id = a.question_id JOIN question_blocks b ON b.block_id = q.block_id
   WHERE a.user_id = $1 AND b.bank_key = $2 FOR UPDATE OF a
 )sql";
+// (user, StoredAnswer) of users $1 (an array): their current answers to the current questions of
+// bank $2 (only open-ended questions' if $3), what the matching engine scores and insights quote.
+constexpr const char* kCurrentAnswers = R"sql(
+  SELECT a.user_id, a.question_id, a.response_value::text, a.acceptable::text, a.importance_score
+  FROM answers a JOIN questions q ON q.question_id = a.question_id JOIN question_blocks b ON b.block_id = q.block_id
+  WHERE a.user_id = ANY($1::uuid[]) AND b.bank_key = $2 AND a.retired_at IS NULL AND q.retired_at IS NULL
+    AND (NOT $3 OR q.question_type = 'open_ended')
+)sql";
+constexpr const char* kCompleted = R"sql(
+  SELECT 1 FROM questionnaire_responses WHERE user_id = $1 AND bank_key = $2 AND (doc->>'completedAt') IS NOT NULL
+)sql";
 constexpr const char* kUpsertAnswer = R"sql(
   INSERT INTO answers (question_id, user_id, response_value, importance_score, acceptable)
   VALUES ($1, $2, $3::jsonb, $4, $5::jsonb)
@@ -172,6 +183,22 @@ std::map<std::string, StoredAnswer> load_answers(pqxx::work& tx, const UserId& u
                         .answered_at = row["updated_at"].as<std::string>()};
   }
   return out;
+}
+
+std::map<std::string, std::vector<StoredAnswer>> current_answers(pqxx::work& tx,
+                                                                 const std::vector<std::string>& user_ids,
+                                                                 const std::string& bank_key, bool open_ended_only) {
+  std::map<std::string, std::vector<StoredAnswer>> out;
+  for (const auto& row : tx.exec_params(kCurrentAnswers, uuid_array(user_ids), bank_key, open_ended_only))
+    out[row["user_id"].as<std::string>()].push_back({.question_id = row["question_id"].as<std::string>(),
+                                                     .value = Json::parse(row["response_value"].as<std::string>()),
+                                                     .acceptable = Json::parse(row["acceptable"].as<std::string>()),
+                                                     .importance = row["importance_score"].as<int>()});
+  return out;
+}
+
+bool completed(pqxx::work& tx, const std::string& user_id, const std::string& bank_key) {
+  return !tx.exec_params(kCompleted, user_id, bank_key).empty();
 }
 
 void upsert_answer(pqxx::work& tx, const UserId& user_id, const std::string& question_id, const Json& value,

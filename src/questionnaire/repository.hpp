@@ -28,6 +28,13 @@ bool is_premium(pqxx::work& tx, const UserId& user_id);
 
 // The user's answers to the bank's questions, by question id. Locks them for the transaction.
 std::map<std::string, StoredAnswer> load_answers(pqxx::work& tx, const UserId& user_id, const std::string& bank_key);
+// Current answers (not retired) to the bank's current questions, by user id, without their time
+// (answered_at empty); only open-ended questions' if `open_ended_only`.
+std::map<std::string, std::vector<StoredAnswer>> current_answers(pqxx::work& tx,
+                                                                 const std::vector<std::string>& user_ids,
+                                                                 const std::string& bank_key, bool open_ended_only);
+// Whether the user completed the bank's questionnaire.
+bool completed(pqxx::work& tx, const std::string& user_id, const std::string& bank_key);
 void upsert_answer(pqxx::work& tx, const UserId& user_id, const std::string& question_id, const Json& value,
                    const Json& acceptable, int importance);
 // New users' answers in bulk (the demo seeder): one COPY, no conflict handling (the users have
