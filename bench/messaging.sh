@@ -20,6 +20,10 @@
 #   PM_BENCH_WS_HISTORY  messages already in each conversation before the run (default 20), in
 #                        this month's partition, as a service in use has them (0: none)
 #   PM_BENCH_PGBENCH_SECONDS, PM_BENCH_REDIS_REQUESTS: the references' length (20 s, 200000)
+#   PM_BENCH_WS_PERF     a folder: during each rate's measured window, perf records PostgreSQL's
+#                        processes and the two nodes (call graphs, 499 Hz) into perf-<rate>-*.data
+#                        there, and pg_stat_statements is reset at the window's start and written
+#                        to statements-<rate>.txt (where the time goes, docs/benchmarks.md)
 #   PM_BENCH_WS_RESULT   the JSON written under bench/results/ (default messaging.json): each rate's
 #                        figures beside the target, the references, the load average, the command
 #
@@ -211,6 +215,18 @@ for RATE in $RATES; do
   sleep "$(awk -v t="$START_AT" -v w="$WARMUP" -v n="$(now)" 'BEGIN {d = t + w - n; print (d > 0 ? d : 0)}')"
   T0=$(now)
   read -r -a CPU0 <<<"$(cpu_all "${CLIENTS[@]}")"
+  PERFS=()
+  if [[ -n ${PM_BENCH_WS_PERF:-} ]]; then
+    mkdir -p "$PM_BENCH_WS_PERF"
+    # (the extension lives in the stack's own database; it sees every database's statements)
+    STATS_URL="${PM_ADMIN_DATABASE_URL%/*}/perfectmatch"
+    psql "$STATS_URL" -Atqc "SELECT pg_stat_statements_reset()" >/dev/null
+    for who in postgres:"$(pg_pids | tr ' ' ',')" node1:"$NODE1" node2:"$NODE2"; do
+      perf record -q -g -F 499 -p "${who#*:}" -o "$PM_BENCH_WS_PERF/perf-$RATE-${who%%:*}.data" -- sleep $((SECONDS_MEASURED - 2)) \
+        >/dev/null 2>&1 &
+      PERFS+=($!)
+    done
+  fi
   LOAD_FDS="" OMEM_MAX=0
   # (ends a second early: a client that has nothing left in flight exits right at the end)
   while awk -v t="$T0" -v s="$SECONDS_MEASURED" -v n="$(now)" 'BEGIN {exit !(n < t + s - 1)}'; do
@@ -220,6 +236,13 @@ for RATE in $RATES; do
     sleep 1
   done
   read -r -a CPU1 <<<"$(cpu_all "${CLIENTS[@]}")"
+  if [[ -n ${PM_BENCH_WS_PERF:-} ]]; then
+    for p in "${PERFS[@]}"; do wait "$p" || true; done
+    psql "$STATS_URL" -qc "SELECT calls, round(total_exec_time) AS total_ms, round(mean_exec_time::numeric, 2) AS mean_ms,
+      rows, left(regexp_replace(query, '\s+', ' ', 'g'), 120) AS query FROM pg_stat_statements
+      WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'perfectmatch_bench_ws')
+      ORDER BY total_exec_time DESC LIMIT 25" >"$PM_BENCH_WS_PERF/statements-$RATE.txt"
+  fi
   ELAPSED=$(since "$T0")
   for c in "${CLIENTS[@]}"; do wait "$c" || echo "messaging: a load client failed (see $WORK/load-$RATE-*.log)" >&2; done
   CPU_SHARE=$(awk -v s="$ELAPSED" -v a="${CPU0[*]}" -v b="${CPU1[*]}" 'BEGIN {

@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "db/prepared.hpp"
 #include "db/row.hpp"
 #include "db/sql.hpp"
 
@@ -337,7 +338,9 @@ std::vector<Conversation> lock_conversations(pqxx::work& tx, const std::vector<C
   std::vector<std::string> uuids;
   for (const auto& id : ids) uuids.push_back(id.str());
   std::vector<Conversation> out;
-  for (const auto& r : tx.exec_params(kLockConversations, db::uuid_array(uuids))) out.push_back(conversation_from(r));
+  for (const auto& r :
+       db::exec_prepared(tx, "messaging_lock_conversations", kLockConversations.c_str(), db::uuid_array(uuids)))
+    out.push_back(conversation_from(r));
   return out;
 }
 
@@ -359,8 +362,8 @@ std::vector<StoredByClientId> by_client_ids(pqxx::work& tx, const std::vector<Cl
     client_ids.push_back(k.client_message_id);
   }
   std::vector<StoredByClientId> out;
-  for (const auto& r :
-       tx.exec_params(kByClientIds, db::uuid_array(conversations), db::uuid_array(senders), db::text_array(client_ids)))
+  for (const auto& r : db::exec_prepared(tx, "messaging_by_client_ids", kByClientIds, db::uuid_array(conversations),
+                                         db::uuid_array(senders), db::text_array(client_ids)))
     if (auto m = message(tx, r["message_id"].as<MessageId>()))
       out.push_back({.client_message_id = r["client_id"].as<std::string>(), .message = std::move(*m)});
   return out;
@@ -384,9 +387,10 @@ std::vector<Message> insert_messages(pqxx::work& tx, const std::vector<NewMessag
     by_1.push_back(m.sender_id == c.user_1);
   }
   std::vector<Message> out;
-  for (const auto& r : tx.exec_params(kInsertMessages, db::uuid_array(conversations), db::uuid_array(senders),
-                                      db::uuid_array(recipients), db::text_array(types), db::text_array(contents),
-                                      db::text_array(media), db::text_array(metadata), db::bool_array(by_1)))
+  for (const auto& r : db::exec_prepared(tx, "messaging_insert_messages", kInsertMessages,
+                                         db::uuid_array(conversations), db::uuid_array(senders),
+                                         db::uuid_array(recipients), db::text_array(types), db::text_array(contents),
+                                         db::text_array(media), db::text_array(metadata), db::bool_array(by_1)))
     out.push_back(message_from(r));
   return out;
 }
