@@ -376,13 +376,18 @@ repo1-s3-key=$PM_S3_ACCESS_KEY
 repo1-s3-key-secret=$PM_S3_SECRET_KEY
 repo1-s3-uri-style=$([[ ${PM_S3_PATH_STYLE:-false} == true ]] && echo path || echo host)"
     [[ $host == *:* ]] && repo+=$'\n'"repo1-storage-port=${host##*:}"
-    [[ -n ${PM_BACKUP_S3_CA_FILE:-} ]] && repo+=$'\n'"repo1-storage-ca-file=$(readlink -f "$PM_BACKUP_S3_CA_FILE")"
+    if [[ -n ${PM_BACKUP_S3_CA_FILE:-} ]]; then
+      local ca; ca=$(readlink -f "$PM_BACKUP_S3_CA_FILE") || die "PM_BACKUP_S3_CA_FILE: no such file: $PM_BACKUP_S3_CA_FILE"
+      as_pg test -r "$ca" || die "PM_BACKUP_S3_CA_FILE: PostgreSQL's user cannot read $ca (pgBackRest runs as that user)"
+      repo+=$'\n'"repo1-storage-ca-file=$ca"
+    fi
   else
     repo="repo1-path=$dir/backup"
   fi
   as_pg mkdir -p "$dir/backup" "$dir/pgbackrest/log" "$dir/pgbackrest/lock" "$dir/pgbackrest/spool"
   as_pg chmod 700 "$dir/backup" "$dir/pgbackrest"
-  as_pg tee "$dir/pgbackrest.conf" >/dev/null <<EOF
+  # (written with umask 077: the file holds the passphrase and the S3 keys, never readable by others)
+  as_pg sh -c 'umask 077; cat >"$1"' _ "$dir/pgbackrest.conf" <<EOF
 # Written by ./pm stack up (docs/operations.md): do not edit, set PM_* and run it again.
 [global]
 $repo
@@ -406,8 +411,20 @@ pg1-user=pm
 EOF
   as_pg chmod 600 "$dir/pgbackrest.conf"
   # The superuser's password for pgBackRest's connection (the socket asks for it as TCP does).
-  printf '*:%s:*:pm:%s\n' "$PG_PORT" "$(secret pg_password)" | as_pg tee "$dir/.pgpass" >/dev/null
+  printf '*:%s:*:pm:%s\n' "$PG_PORT" "$(secret pg_password)" | as_pg sh -c 'umask 077; cat >"$1"' _ "$dir/.pgpass"
   as_pg chmod 600 "$dir/.pgpass"
+}
+
+# ./pm backup and ./pm restore write pgbackrest.conf again from the environment they run in, and the
+# server's archive command reads that file: run without the settings `stack up` had (a cron job
+# without PM_BACKUP_REPO=s3), they would move the WAL archive to another repository. Refused.
+backup_repo_unchanged() {
+  local conf was=local
+  conf="$(readlink -f "$VAR/pg")/pgbackrest.conf"
+  as_pg test -f "$conf" || return 0
+  if as_pg grep -q '^repo1-type=s3' "$conf"; then was=s3; fi
+  [[ $was == "${PM_BACKUP_REPO:-local}" ]] ||
+    die "the backups are in the $was repository (var/pg/pgbackrest.conf) but PM_BACKUP_REPO is ${PM_BACKUP_REPO:-local}: run with the settings of ./pm stack up, or change them there first"
 }
 
 pgbackrest_cmd() { # pgbackrest_cmd ARGS...: as PostgreSQL's user, with this stack's configuration
@@ -580,6 +597,7 @@ cmd_backup() {
     *) die "usage: ./pm backup [full|diff|incr|list|metrics]" ;;
   esac
   pg_running || die "PostgreSQL is not running: ./pm stack up first"
+  backup_repo_unchanged
   backup_conf
   backup_stanza
   # (an increment without a full backup before it becomes a full one)
@@ -643,6 +661,7 @@ cmd_restore() {
   # The passphrase the backups were encrypted with (a new one would be generated, and read nothing).
   [[ -s $VAR/secrets/backup_cipher_pass ]] ||
     die "$VAR/secrets/backup_cipher_pass is missing: put back the passphrase the backups were made with (docs/operations.md)"
+  backup_repo_unchanged
   backup_conf
   if pg_running; then as_pg "$PG_BIN/pg_ctl" stop -w -m fast -D "$dir/data" >/dev/null && say "PostgreSQL stopped"; fi
   if [[ -e $dir/data ]]; then

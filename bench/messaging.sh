@@ -220,7 +220,8 @@ for RATE in $RATES; do
     mkdir -p "$PM_BENCH_WS_PERF"
     # (the extension lives in the stack's own database; it sees every database's statements)
     STATS_URL="${PM_ADMIN_DATABASE_URL%/*}/perfectmatch"
-    psql "$STATS_URL" -Atqc "SELECT pg_stat_statements_reset()" >/dev/null
+    psql "$STATS_URL" -Atqc "SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database
+      WHERE datname = 'perfectmatch_bench_ws'), 0)" >/dev/null  # this database's statements only
     for who in postgres:"$(pg_pids | tr ' ' ',')" node1:"$NODE1" node2:"$NODE2"; do
       perf record -q -g -F 499 -p "${who#*:}" -o "$PM_BENCH_WS_PERF/perf-$RATE-${who%%:*}.data" -- sleep $((SECONDS_MEASURED - 2)) \
         >/dev/null 2>&1 &
@@ -314,7 +315,7 @@ echo "diagnosis: one send in its own transaction as before group commit (the bat
 awk -v s="$BEST" -v r="$R_RPS" -v p="$PG_TPS" 'BEGIN {printf "ratios, best delivered rate (%s msg/s) / Redis PUBLISH/s = %.3f; / PostgreSQL single-row INSERT/s = %.3f\n", s, s / r, s / p}'
 RESULT_FILE="$ROOT/bench/results/${PM_BENCH_WS_RESULT:-messaging.json}"
 printf '%s\n' "${RESULTS[@]}" | jq -s --arg date "$(date -u +%FT%TZ)" --arg loadavg "$LOADAVG_START" \
-  --arg command "PM_BENCH_WS_PAIRS=$PAIRS PM_BENCH_WS_RATES=\"$RATES\" PM_BENCH_WS_IDLE=$IDLE PM_BENCH_WS_HISTORY=$HISTORY bench/messaging.sh BIN" \
+  --arg command "PM_BENCH_WS_PAIRS=$PAIRS PM_BENCH_WS_RATES=\"$RATES\" PM_BENCH_WS_IDLE=$IDLE PM_BENCH_WS_HISTORY=$HISTORY${PM_BENCH_WS_PERF:+ PM_BENCH_WS_PERF=$PM_BENCH_WS_PERF (perf recording: slower)} bench/messaging.sh BIN" \
   --argjson pairs "$PAIRS" --argjson history "$HISTORY" --arg redis_publish "$R_RPS" --arg pg_insert "$PG_TPS" --arg send_tx "$SEND_TPS_P" \
   '{date: $date, command: $command, pairs: $pairs, history_per_conversation: $history, nodes: 2, load_average_start: $loadavg,
     target: {offered_per_s: 2000, delivery_p99_ms: 50, lost: 0, duplicated: 0},

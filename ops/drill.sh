@@ -14,7 +14,8 @@
 # PM_DRILL_ARCHIVE_TIMEOUT (10 s; the stack's default is 60), PM_DRILL_KEEP=1 keeps var/drill,
 # PM_DRILL_PHOTOS=0 seeds the first users without photos (large runs; later ones still get some),
 # PM_DRILL_MATCHES=0 generates no matches (large runs; the drill's chat pairs make their own).
-# PM_DRILL_REPO=s3 keeps the backups in S3 (PM_S3_*, PM_BACKUP_S3_CA_FILE) instead of var/drill.
+# PM_DRILL_REPO=s3 keeps the backups in S3 (PM_S3_*, PM_BACKUP_S3_CA_FILE) instead of var/drill,
+# under PM_DRILL_S3_PATH (default /pgbackrest-drill-<time>, left in the bucket: delete it after).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,6 +31,9 @@ export PM_ARCHIVE_TIMEOUT=${PM_DRILL_ARCHIVE_TIMEOUT:-10}
 # The repository: local (var/drill/pg/backup), or PM_DRILL_REPO=s3 for the bucket of the PM_S3_*
 # settings (tests/stack/backup_s3.sh runs it so against a private S3 server).
 export PM_BACKUP_REPO=${PM_DRILL_REPO:-local}
+# Each drill is a new cluster with a new passphrase: in a bucket it gets a path of its own (the
+# stanza of an earlier drill, or production's, would refuse it). Delete it afterwards.
+[[ $PM_BACKUP_REPO == s3 ]] && export PM_BACKUP_S3_PATH=${PM_DRILL_S3_PATH:-/pgbackrest-drill-$(date -u +%Y%m%dT%H%M%SZ)}
 unset PM_PG_SOCKET_DIR PM_MEDIA_DIR
 USERS=${PM_DRILL_USERS:-12}
 PAIRS=${PM_DRILL_PAIRS:-5}

@@ -83,7 +83,13 @@ done < <(grep -rnE '\.(exec|exec0|exec1|exec_params|exec_params0|exec_params1|ex
 # another module's only where the crossings table below that block lists the file and the table.
 declare -A OWNER ALLOWED
 while read -r module tables; do
-  for t in $tables; do OWNER[$t]=${module%:}; done
+  for t in $tables; do
+    if [[ -n ${OWNER[$t]:-} ]]; then
+      echo "$DOC: table $t has two owners in the tables block (${OWNER[$t]}, ${module%:})"
+      problems=$((problems + 1))
+    fi
+    OWNER[$t]=${module%:}
+  done
 done < <(awk '/^```tables$/ {on = 1; next} on && /^```/ {exit} on && NF' "$DOC")
 ((${#OWNER[@]})) || { echo "no \`\`\`tables block in $DOC" >&2; exit 2; }
 # a crossings row: | `module/file.cpp` | the tables it reads or writes, in words | why |
@@ -100,6 +106,8 @@ if [[ -d $MIGRATIONS ]]; then
     problems=$((problems + 1))
   done < <(sed -nE 's/.*CREATE TABLE (IF NOT EXISTS )?([a-z_]+).*/\2/p' "$MIGRATIONS"/*.up.sql | sort -u)
 fi
+# (It reads the house style: keywords in capitals with the table after them, as every repository
+# writes its statements; `FROM a, b` lists and lower-case SQL would slip through.)
 while IFS= read -r file; do
   rel=${file#"$SRC"/}
   module=${rel%%/*}

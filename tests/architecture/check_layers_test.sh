@@ -2,7 +2,8 @@
 # check_layers.sh itself: it passes a small tree that keeps every rule and fails, naming the place,
 # on each kind of break (an include up or sideways, another module's repository, SQL outside a
 # repository, a statement on another module's table that the crossings do not list, a table
-# without an owner). Without this, a check that silently stopped checking would still be green.
+# without an owner or with two). Without this, a check that silently stopped checking would still
+# be green.
 set -euo pipefail
 CHECK="$(cd "$(dirname "$0")" && pwd)/check_layers.sh"
 WORK=$(mktemp -d)
@@ -73,5 +74,9 @@ tree
 printf 'CREATE TABLE orphans (id int);\n' >>"$WORK/t/migrations/0001_x.up.sql"
 expect_refusal "a table without an owner" "table orphans has no owner"
 
+tree
+sed -i 's/^low: things$/low: things stuff/' "$WORK/t/architecture.md"
+expect_refusal "a table with two owners" "table stuff has two owners"
+
 if ((failures)); then echo "check_layers_test: $failures failed"; exit 1; fi
-echo "check_layers_test: the check passes a clean tree and refuses each of 5 kinds of break"
+echo "check_layers_test: the check passes a clean tree and refuses each of 6 kinds of break"

@@ -21,7 +21,10 @@ fail() {
   exit 1
 }
 cleanup() {
-  [[ -n $S3_PID ]] && kill "$S3_PID" 2>/dev/null
+  if [[ -n $S3_PID ]]; then
+    kill "$S3_PID" 2>/dev/null || true
+    wait "$S3_PID" 2>/dev/null || true  # before its folder goes
+  fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -43,7 +46,7 @@ for _ in $(seq 300); do
 done
 curl -sf --cacert "$WORK/cert.pem" "https://localhost:$S3_PORT/" >/dev/null || fail "s3rver did not answer over TLS"
 
-export PM_BIN="$BIN" PM_DRILL_REPO=s3 PM_DRILL_DIR="$WORK/drill" PM_DRILL_USERS=4 PM_DRILL_PAIRS=2
+export PM_BIN="$BIN" PM_DRILL_REPO=s3 PM_DRILL_S3_PATH=/pgbackrest PM_DRILL_DIR="$WORK/drill" PM_DRILL_USERS=4 PM_DRILL_PAIRS=2
 PM_DRILL_PG_PORT=$(free_port)
 PM_DRILL_REDIS_PORT=$(free_port)
 PM_DRILL_HTTP_PORT=$(free_port)
@@ -63,6 +66,6 @@ s3_get() { # s3_get PATH_AND_QUERY: a signed GET in the bucket (the empty body's
 }
 [[ $(s3_get /pgbackrest/backup/pm/backup.info | head -c 8) == Salted__ ]] ||
   fail "the bucket has no encrypted backup.info"
-wal=$(s3_get "?list-type=2&prefix=pgbackrest/archive/pm/" | grep -o '<Key>[^<]*/0000000[0-9A-F]*-[0-9a-f]*\.lz4</Key>' | wc -l)
+wal=$(s3_get "?list-type=2&prefix=pgbackrest/archive/pm/" | grep -o '<Key>[^<]*/0000000[0-9A-F]*-[0-9a-f]*\.lz4</Key>' | wc -l || true)
 ((wal > 0)) || fail "no archived WAL segment in the bucket"
 echo "passed: $wal WAL segments in the bucket; $(grep '^drill: RPO' "$WORK/drill.log")"
