@@ -377,7 +377,8 @@ repo1-s3-key-secret=$PM_S3_SECRET_KEY
 repo1-s3-uri-style=$([[ ${PM_S3_PATH_STYLE:-false} == true ]] && echo path || echo host)"
     [[ $host == *:* ]] && repo+=$'\n'"repo1-storage-port=${host##*:}"
     if [[ -n ${PM_BACKUP_S3_CA_FILE:-} ]]; then
-      local ca; ca=$(readlink -f "$PM_BACKUP_S3_CA_FILE") || die "PM_BACKUP_S3_CA_FILE: no such file: $PM_BACKUP_S3_CA_FILE"
+      [[ -f $PM_BACKUP_S3_CA_FILE ]] || die "PM_BACKUP_S3_CA_FILE: no such file: $PM_BACKUP_S3_CA_FILE"
+      local ca; ca=$(readlink -f "$PM_BACKUP_S3_CA_FILE")
       as_pg test -r "$ca" || die "PM_BACKUP_S3_CA_FILE: PostgreSQL's user cannot read $ca (pgBackRest runs as that user)"
       repo+=$'\n'"repo1-storage-ca-file=$ca"
     fi
