@@ -19,12 +19,14 @@
 #include "messaging/routes.hpp"
 #include "notifications/routes.hpp"
 #include "ops/routes.hpp"
+#include "profiles/account_defaults.hpp"
 #include "profiles/routes.hpp"
 #include "questionnaire/routes.hpp"
 #include "realtime/routes.hpp"
 #include "staff/routes.hpp"
 #include "storage/local_store.hpp"
 #include "storage/routes.hpp"
+#include "subscriptions/free_plan.hpp"
 #include "subscriptions/routes.hpp"
 
 namespace pm::app {
@@ -133,6 +135,10 @@ App::App(Config cfg)
                               push_sender_of(config, db, push_sender))),
       oidc(or_throw(auth::oidc::Verifier::from_config(config))),
       oidc_flow(or_throw(auth::oidc::CodeFlow::from_config(config))),
+      account_created([](pqxx::work& tx, const UserId& user_id, const std::string& language) {
+        profiles::create_default_preferences(tx, user_id, language);
+        subscriptions::start_free_plan(tx, user_id);
+      }),
       auth({.config = config,
             .db = db,
             .redis = redis,
@@ -142,7 +148,8 @@ App::App(Config cfg)
             .email_index = email_index,
             .outbox = email_outbox,
             .oidc = oidc,
-            .oidc_flow = oidc_flow}),
+            .oidc_flow = oidc_flow,
+            .account_created = account_created}),
       media_store(storage::make_object_store(config)),
       photos(db, redis, *media_store,
              {.uploads = {.max = config.upload_limit_per_hour, .window = std::chrono::hours(1)}}),

@@ -66,6 +66,9 @@ class App {
   notifications::NotificationOutbox notification_outbox;  // email/push delivery, run by the worker
   const auth::oidc::Verifier oidc;
   const auth::oidc::CodeFlow oidc_flow;
+  // A new account's rows in the modules above auth: its preferences (profiles) and its free plan
+  // (subscriptions), in the transaction that creates it; for auth and the demo's bulk accounts.
+  const auth::AccountCreated account_created;
   auth::Service auth;
   const std::unique_ptr<storage::ObjectStore> media_store;  // photos and image messages (local or S3)
   profiles::Photos photos;

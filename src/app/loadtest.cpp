@@ -29,7 +29,8 @@ int loadtest_pairs(Config config, int pairs, const std::string& out_file) {
            .cipher = app.cipher,
            .email_index = app.email_index,
            .hasher = app.hasher,
-           .sessions = app.sessions},
+           .sessions = app.sessions,
+           .account_created = app.account_created},
           {.pairs = pairs}, [&](const demo::LoadtestPair& p) { out << p.to_json().dump() << '\n'; }, &bar);
     }
     app.close();

@@ -24,7 +24,8 @@ int seed_demo(Config config, int users, std::uint64_t seed, bool photos, int his
                                       .email_index = app.email_index,
                                       .hasher = app.hasher,
                                       .photos = app.photos,
-                                      .bank_key = app.config.question_bank});
+                                      .bank_key = app.config.question_bank,
+                                      .account_created = app.account_created});
     if (!seeder) {
       std::cerr << "seed: " << seeder.error().detail << "\n";
       app.close();

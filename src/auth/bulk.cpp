@@ -4,7 +4,10 @@
 
 namespace pm::auth::bulk {
 
-void insert_account(pqxx::work& tx, const NewAccount& account) { repository::insert_user(tx, account); }
+void insert_account(pqxx::work& tx, const NewAccount& account, const AccountCreated& created) {
+  repository::insert_user(tx, account);
+  created(tx, account.user_id, account.language);
+}
 
 bool email_index_taken(pqxx::work& tx, const std::string& email_index) {
   return repository::email_index_taken(tx, email_index);

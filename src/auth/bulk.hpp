@@ -8,12 +8,14 @@
 
 #include <pqxx/pqxx>
 
+#include "auth/account_created.hpp"
 #include "auth/model.hpp"
 
 namespace pm::auth::bulk {
 
-// The user with default preferences and a free subscription, as sign-up makes them.
-void insert_account(pqxx::work& tx, const NewAccount& account);
+// The user with the other modules' rows of a new account (`created`: App::account_created), as
+// sign-up makes them.
+void insert_account(pqxx::work& tx, const NewAccount& account, const AccountCreated& created);
 bool email_index_taken(pqxx::work& tx, const std::string& email_index);
 
 }  // namespace pm::auth::bulk

@@ -6,26 +6,12 @@ namespace pm::auth::repository {
 
 namespace {
 
-// A new account with its defaults, in one statement batch (insert_user).
+// A new account (its preferences and free plan are their modules' rows: auth::AccountCreated).
 constexpr const char* kInsertUser = R"sql(
   INSERT INTO users (user_id, email, email_index, password_hash, auth_provider, first_name, last_name,
                      birth_date, gender, seeking_gender, email_verified_at)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8::date, $9, $10, CASE WHEN $11 THEN now() END)
 )sql";
-constexpr const char* kInsertPreferences = R"sql(
-  INSERT INTO user_preferences (user_id, notification_settings, privacy_settings, max_distance, min_age, max_age,
-                                language)
-  VALUES ($1, $2::jsonb, $3::jsonb, 50, 18, 99, $4)
-)sql";
-constexpr const char* kInsertFreeSubscription = R"sql(
-  INSERT INTO subscription_details (user_id, plan_type, start_date, payment_status)
-  VALUES ($1, 'free', now(), 'not_required')
-)sql";
-// Defaults documented in docs/openapi.yaml (Preferences).
-constexpr const char* kDefaultNotificationSettings =
-    R"({"new_match": true, "new_message": true, "like_received": true, "subscription": true, "email": true, "push": true})";
-constexpr const char* kDefaultPrivacySettings =
-    R"({"show_age": true, "show_distance": true, "show_online_status": true, "discoverable": true})";
 
 // Suspensions and bans (auth/restrictions.hpp)
 constexpr const char* kRestrictionOf = R"sql(
@@ -132,8 +118,6 @@ void insert_user(pqxx::work& tx, const NewAccount& row) {
   tx.exec_params(kInsertUser, row.user_id, row.email_encrypted, row.email_index, row.password_hash, row.auth_provider,
                  row.first_name, row.last_name_encrypted, row.birth_date, row.gender, row.seeking_gender,
                  row.email_verified);
-  tx.exec_params(kInsertPreferences, row.user_id, kDefaultNotificationSettings, kDefaultPrivacySettings, row.language);
-  tx.exec_params(kInsertFreeSubscription, row.user_id);
 }
 
 Restriction restriction_of(pqxx::work& tx, const UserId& user_id) {

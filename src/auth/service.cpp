@@ -48,6 +48,11 @@ Result<SignedIn> Service::open_session(AccountView account, const ClientInfo& cl
   return SignedIn{std::move(account), std::move(token)};
 }
 
+void Service::create_account(pqxx::work& tx, const NewAccount& account) {
+  repository::insert_user(tx, account);
+  d_.account_created(tx, account.user_id, account.language);
+}
+
 Result<void> Service::signup(const SignupInput& in, const ClientInfo& client) {
   PM_TRY(limit("ratelimit:auth:signup:ip:" + cache::client_key(client.ip),
                {d_.config.signup_limit_per_ip, d_.config.signup_window}, "sign-ups"));
@@ -70,20 +75,19 @@ Result<void> Service::signup(const SignupInput& in, const ClientInfo& client) {
     if (repository::email_banned(tx, index))
       return std::unexpected(Problem("account-banned", "this address belongs to an account that was closed"));
     if (auto owner = repository::find_by_email_index(tx, index)) return owner_told(tx, *owner);
-    repository::insert_user(
-        tx,
-        {.user_id = user_id,
-         .email_encrypted = d_.cipher.encrypt(in.email, email_context(user_id)),
-         .email_index = index,
-         .password_hash = hash,
-         .auth_provider = "password",
-         .first_name = in.first_name,
-         .last_name_encrypted =
-             in.last_name ? std::optional(d_.cipher.encrypt(*in.last_name, last_name_context(user_id))) : std::nullopt,
-         .birth_date = format_date(in.birth_date),
-         .gender = in.gender,
-         .seeking_gender = in.seeking_gender,
-         .language = in.language});
+    create_account(tx, {.user_id = user_id,
+                        .email_encrypted = d_.cipher.encrypt(in.email, email_context(user_id)),
+                        .email_index = index,
+                        .password_hash = hash,
+                        .auth_provider = "password",
+                        .first_name = in.first_name,
+                        .last_name_encrypted =
+                            in.last_name ? std::optional(d_.cipher.encrypt(*in.last_name, last_name_context(user_id)))
+                                         : std::nullopt,
+                        .birth_date = format_date(in.birth_date),
+                        .gender = in.gender,
+                        .seeking_gender = in.seeking_gender,
+                        .language = in.language});
     repository::insert_token(tx, crypto::sha256_hex(token), user_id, kVerifyEmail, d_.config.verify_token_ttl.count());
     d_.outbox.enqueue(tx, user_id, in.email,
                       mail::verify_email(mail::Links{d_.config.public_url}, in.language, in.first_name, token,
@@ -429,7 +433,7 @@ Result<SignedIn> Service::sign_in_external(const ExternalIdentity& id, const Cli
         if (repository::email_banned(tx, d_.email_index(email)))
           return std::unexpected(Problem("account-banned", "this address belongs to an account that was closed"));
         user_id = UserId(crypto::uuid_v4());
-        repository::insert_user(
+        create_account(
             tx, {.user_id = *user_id,
                  .email_encrypted = d_.cipher.encrypt(email, email_context(*user_id)),
                  .email_index = d_.email_index(email),

@@ -1,6 +1,7 @@
 #pragma once
 // The Authentication Service: accounts, sign-in, sessions, email verification, password reset.
 
+#include "auth/account_created.hpp"
 #include "auth/activity.hpp"
 #include "auth/model.hpp"
 #include "auth/oidc/code_flow.hpp"
@@ -27,6 +28,7 @@ struct Deps {
   mail::EmailOutbox& outbox;
   const oidc::Verifier& oidc;
   const oidc::CodeFlow& oidc_flow;
+  AccountCreated account_created;  // the other modules' rows of a new account (account_created.hpp)
 };
 
 class Service {
@@ -115,6 +117,8 @@ class Service {
   Result<SignedIn> sign_in_external(const ExternalIdentity& identity, const ClientInfo& client);
 
  private:
+  // The user's row, then the other modules' rows of a new account (Deps::account_created).
+  void create_account(pqxx::work& tx, const NewAccount& account);
   Result<void> limit(const std::string& key, cache::Limit limit, std::string_view what);
   Result<SignedIn> open_session(AccountView account, const ClientInfo& client);
   Result<void> count_password_guess(const Caller& caller);

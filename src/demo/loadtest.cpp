@@ -45,16 +45,18 @@ std::string insert_user(pqxx::work& tx, const Shared& s, int pair, char side) {
   const auto email =
       auth::normalize_email(fmt::format("loadtest-{}-{}{}@loadtest.perfectmatch.test", s.run, pair, side));
   const bool woman = side == 'a';
-  auth::bulk::insert_account(tx, {.user_id = UserId(user_id),
-                                  .email_encrypted = s.deps.cipher.encrypt(email, auth::email_context(UserId(user_id))),
-                                  .email_index = s.deps.email_index(email),
-                                  .password_hash = s.password_hash,
-                                  .auth_provider = "password",
-                                  .first_name = woman ? "Ada" : "Alan",
-                                  .birth_date = "1990-06-15",
-                                  .gender = woman ? "woman" : "man",
-                                  .seeking_gender = woman ? "man" : "woman",
-                                  .email_verified = true});
+  auth::bulk::insert_account(tx,
+                             {.user_id = UserId(user_id),
+                              .email_encrypted = s.deps.cipher.encrypt(email, auth::email_context(UserId(user_id))),
+                              .email_index = s.deps.email_index(email),
+                              .password_hash = s.password_hash,
+                              .auth_provider = "password",
+                              .first_name = woman ? "Ada" : "Alan",
+                              .birth_date = "1990-06-15",
+                              .gender = woman ? "woman" : "man",
+                              .seeking_gender = woman ? "man" : "woman",
+                              .email_verified = true},
+                             s.deps.account_created);
   profiles::bulk::update_profile(tx, UserId(user_id), s.profile);
   return user_id;
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "auth/account_created.hpp"
 #include "auth/passwords.hpp"
 #include "auth/sessions.hpp"
 #include "core/field_cipher.hpp"
@@ -27,6 +28,7 @@ struct LoadtestDeps {
   const crypto::BlindIndex& email_index;
   const auth::PasswordHasher& hasher;
   auth::SessionStore& sessions;
+  const auth::AccountCreated& account_created;  // App::account_created: each account's other rows
 };
 
 struct LoadtestUser {

@@ -99,19 +99,21 @@ void write_questionnaire(pqxx::work& tx, const questionnaire::Bank& bank, const 
   questionnaire::bulk::save_response(tx, p.user_id, bank.key, doc);
 }
 
-void write_user(pqxx::work& tx, const questionnaire::Bank& bank, const Prepared& p, const std::string& password_hash,
-                std::vector<questionnaire::NewAnswer>& answers) {
+void write_user(pqxx::work& tx, const SeedDeps& deps, const questionnaire::Bank& bank, const Prepared& p,
+                const std::string& password_hash, std::vector<questionnaire::NewAnswer>& answers) {
   const Person& who = p.person;
-  auth::bulk::insert_account(tx, {.user_id = UserId(p.user_id),
-                                  .email_encrypted = p.email_encrypted,
-                                  .email_index = p.email_index,
-                                  .password_hash = password_hash,
-                                  .auth_provider = "password",
-                                  .first_name = who.first_name,
-                                  .birth_date = format_date(who.birth_date),
-                                  .gender = who.gender,
-                                  .seeking_gender = who.seeking_gender,
-                                  .email_verified = true});
+  auth::bulk::insert_account(tx,
+                             {.user_id = UserId(p.user_id),
+                              .email_encrypted = p.email_encrypted,
+                              .email_index = p.email_index,
+                              .password_hash = password_hash,
+                              .auth_provider = "password",
+                              .first_name = who.first_name,
+                              .birth_date = format_date(who.birth_date),
+                              .gender = who.gender,
+                              .seeking_gender = who.seeking_gender,
+                              .email_verified = true},
+                             deps.account_created);
   // Also recomputes profile_completed, as for any profile change.
   profiles::bulk::update_profile(tx, UserId(p.user_id), p.profile);
   auto prefs = profiles::bulk::load_preferences(tx, UserId(p.user_id));  // the defaults insert_user wrote
@@ -151,7 +153,7 @@ Result<SeedReport> run_batch(const Batch& b, int first, int last) {
     std::vector<questionnaire::NewAnswer> answers;  // the batch's, ~90 a user: one COPY at the end
     for (const auto& p : batch) {
       if (auth::bulk::email_index_taken(tx, p.email_index)) continue;
-      write_user(tx, b.bank, p, b.password_hash, answers);
+      write_user(tx, b.deps, b.bank, p, b.password_hash, answers);
       made.push_back(&p);
     }
     questionnaire::bulk::copy_answers(tx, answers);

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "auth/account_created.hpp"
 #include "auth/passwords.hpp"
 #include "core/field_cipher.hpp"
 #include "core/progress.hpp"
@@ -27,7 +28,8 @@ struct SeedDeps {
   const crypto::BlindIndex& email_index;
   const auth::PasswordHasher& hasher;
   profiles::Photos& photos;
-  std::string bank_key;  // the question bank to answer (config.question_bank)
+  std::string bank_key;                         // the question bank to answer (config.question_bank)
+  const auth::AccountCreated& account_created;  // App::account_created: each account's other rows
 };
 
 struct SeedOptions {

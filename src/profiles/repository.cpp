@@ -8,6 +8,17 @@ namespace pm::profiles::repository {
 
 namespace {
 
+// A new account's preferences: the defaults documented in docs/openapi.yaml (Preferences).
+constexpr const char* kInsertDefaultPreferences = R"sql(
+  INSERT INTO user_preferences (user_id, notification_settings, privacy_settings, max_distance, min_age, max_age,
+                                language)
+  VALUES ($1, $2::jsonb, $3::jsonb, 50, 18, 99, $4)
+)sql";
+constexpr const char* kDefaultNotificationSettings =
+    R"({"new_match": true, "new_message": true, "like_received": true, "subscription": true, "email": true, "push": true})";
+constexpr const char* kDefaultPrivacySettings =
+    R"({"show_age": true, "show_distance": true, "show_online_status": true, "discoverable": true})";
+
 // ProfileRow: the user's own profile with their privacy settings.
 constexpr const char* kLoadProfile = R"sql(
   SELECT u.user_id, u.email, u.email_verified_at IS NOT NULL AS email_verified, u.first_name, u.last_name,
@@ -325,5 +336,9 @@ std::vector<std::string> media_keys(pqxx::work& tx, const UserId& user_id) {
 }
 
 void delete_user(pqxx::work& tx, const UserId& user_id) { tx.exec_params(kDeleteUser, user_id); }
+
+void insert_default_preferences(pqxx::work& tx, const UserId& user_id, const std::string& language) {
+  tx.exec_params(kInsertDefaultPreferences, user_id, kDefaultNotificationSettings, kDefaultPrivacySettings, language);
+}
 
 }  // namespace pm::profiles::repository

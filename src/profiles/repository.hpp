@@ -58,4 +58,7 @@ Json export_rows(pqxx::work& tx, const UserId& user_id);
 std::vector<std::string> media_keys(pqxx::work& tx, const UserId& user_id);
 void delete_user(pqxx::work& tx, const UserId& user_id);
 
+// A new account's preferences row with the documented defaults.
+void insert_default_preferences(pqxx::work& tx, const UserId& user_id, const std::string& language);
+
 }  // namespace pm::profiles::repository

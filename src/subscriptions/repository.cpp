@@ -6,6 +6,10 @@ namespace pm::subscriptions::repository {
 
 namespace {
 
+constexpr const char* kInsertFreeSubscription = R"sql(
+  INSERT INTO subscription_details (user_id, plan_type, start_date, payment_status)
+  VALUES ($1, 'free', now(), 'not_required')
+)sql";
 constexpr const char* kPlans = R"sql(
   SELECT p.plan_id, p.name, p.entitlements::text AS entitlements,
          coalesce((SELECT jsonb_agg(jsonb_build_object('interval', pp.billing_interval, 'currency', pp.currency,
@@ -224,6 +228,10 @@ std::vector<Lapsed> expire_lapsed(pqxx::work& tx, int grace_days) {
                    .payment_status = r["payment_status"].as<std::string>(),
                    .previous_status = r["previous_status"].as<std::string>()});
   return out;
+}
+
+void insert_free_subscription(pqxx::work& tx, const UserId& user_id) {
+  tx.exec_params(kInsertFreeSubscription, user_id);
 }
 
 }  // namespace pm::subscriptions::repository

@@ -62,4 +62,7 @@ struct Lapsed {
 };
 std::vector<Lapsed> expire_lapsed(pqxx::work& tx, int grace_days);
 
+// A new account's subscription row: the free plan from now.
+void insert_free_subscription(pqxx::work& tx, const UserId& user_id);
+
 }  // namespace pm::subscriptions::repository

@@ -53,7 +53,8 @@ struct Stack {
                              .email_index = app.email_index,
                              .hasher = app.hasher,
                              .photos = app.photos,
-                             .bank_key = "perfect-match"},
+                             .bank_key = "perfect-match",
+                             .account_created = app.account_created},
                             {.users = users, .seed = seed, .photos = photos, .batch_size = 25});
   }
 
@@ -222,7 +223,8 @@ TEST(SeedDemo, WritesTheSimulatedHistoryAsMatchesAndOutcomesAModelTrainsOn) {
                                     .email_index = s.app.email_index,
                                     .hasher = s.app.hasher,
                                     .photos = s.app.photos,
-                                    .bank_key = "perfect-match"});
+                                    .bank_key = "perfect-match",
+                                    .account_created = s.app.account_created});
   ASSERT_TRUE(seeder.has_value()) << seeder.error().detail;
   const demo::SeedOptions options{.users = 80, .seed = 42, .photos = false, .history_pairs_per_user = 10};
   auto history = seeder->history(options);

@@ -25,7 +25,8 @@ TEST(SeededMatching, DemoUsersGetMatchesThatPassTheFiltersAndNameWhatTheyAnswere
                                   .email_index = app.email_index,
                                   .hasher = app.hasher,
                                   .photos = app.photos,
-                                  .bank_key = "perfect-match"},
+                                  .bank_key = "perfect-match",
+                                  .account_created = app.account_created},
                                  {.users = 400, .seed = 42, .photos = false});
   ASSERT_TRUE(seeded) << seeded.error().detail;
 
