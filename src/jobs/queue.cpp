@@ -14,7 +14,7 @@ void enqueue_unless_recent(pqxx::work& tx, const std::string& kind, int hours) {
 
 std::vector<Claimed> claim(pqxx::work& tx, const std::string& kind, int limit) {
   std::vector<Claimed> out;
-  for (auto& [job_id, payload] : repository::claim(tx, kind, limit))
+  for (auto& [job_id, payload] : repository::claim(tx, kind, limit, static_cast<int>(kLease.count())))
     out.push_back({.job_id = std::move(job_id), .payload = Json::parse(payload)});
   return out;
 }

@@ -2,6 +2,7 @@
 // The job queue (table jobs): work a service asks for and the worker does later, queued in the
 // same transaction as the change that calls for it.
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -26,6 +27,11 @@ struct Claimed {
   std::string job_id;
   Json payload;
 };
+
+// How long a claimed job is its worker's: after it, the job is taken again (its worker is taken to
+// have stopped), once more each time up to the fifth attempt, then it has failed. Longer than any
+// job runs (training a model on a million outcomes: ~22 s).
+inline constexpr std::chrono::seconds kLease{3600};
 
 // Takes up to `limit` due jobs of this kind, oldest first; jobs another worker holds are skipped.
 std::vector<Claimed> claim(pqxx::work& tx, const std::string& kind, int limit);

@@ -16,10 +16,19 @@ constexpr const char* kInsertUnlessRecent = R"sql(
                     AND (status IN ('pending', 'running') OR finished_at > now() - make_interval(hours => $2)))
 )sql";
 
+// A claimed job's run_after is its lease: $3 seconds from the claim. A running job whose lease
+// has passed was left by a worker that stopped (killed, crashed) and is taken again, one more
+// attempt; after its fifth it has failed (kAbandon), so a job that stops every worker is not
+// taken forever, and a scheduled one (training) is no longer blocked by it. (As a failed attempt
+// (kFail), it gets no finished_at: finished_at is when a job was done.)
+constexpr const char* kAbandon = R"sql(
+  UPDATE jobs SET status = 'failed', last_error = 'the worker stopped while running it, ' || attempts || ' times'
+  WHERE kind = $1::varchar AND status = 'running' AND run_after <= now() AND attempts >= 5
+)sql";
 constexpr const char* kClaim = R"sql(
-  UPDATE jobs SET status = 'running', attempts = attempts + 1
+  UPDATE jobs SET status = 'running', attempts = attempts + 1, run_after = now() + make_interval(secs => $3)
   WHERE job_id IN (SELECT job_id FROM jobs
-                   WHERE kind = $1::varchar AND status = 'pending' AND run_after <= now()
+                   WHERE kind = $1::varchar AND status IN ('pending', 'running') AND run_after <= now()
                    ORDER BY run_after LIMIT $2 FOR UPDATE SKIP LOCKED)
   RETURNING job_id, payload::text AS payload
 )sql";
@@ -52,9 +61,11 @@ void insert_unless_recent(pqxx::work& tx, const std::string& kind, int hours) {
   tx.exec_params(kInsertUnlessRecent, kind, hours);
 }
 
-std::vector<std::pair<std::string, std::string>> claim(pqxx::work& tx, const std::string& kind, int limit) {
+std::vector<std::pair<std::string, std::string>> claim(pqxx::work& tx, const std::string& kind, int limit,
+                                                       int lease_seconds) {
+  tx.exec_params(kAbandon, kind);
   std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& row : tx.exec_params(kClaim, kind, limit))
+  for (const auto& row : tx.exec_params(kClaim, kind, limit, lease_seconds))
     out.emplace_back(row["job_id"].as<std::string>(), row["payload"].as<std::string>());
   return out;
 }

@@ -20,9 +20,11 @@ void insert_unless_pending(pqxx::work& tx, const std::string& kind, const std::s
 // finished within the last `hours`.
 void insert_unless_recent(pqxx::work& tx, const std::string& kind, int hours);
 
-// Marks up to `limit` due pending jobs of this kind running (one more attempt), oldest due first,
-// skipping rows another worker holds: (job_id, payload as JSON text) each.
-std::vector<std::pair<std::string, std::string>> claim(pqxx::work& tx, const std::string& kind, int limit);
+// Marks up to `limit` due jobs of this kind running (one more attempt) for `lease_seconds`, oldest
+// due first, skipping rows another worker holds: pending ones, and running ones whose lease passed
+// (their worker stopped; failed instead after the fifth attempt). (job_id, payload as JSON text) each.
+std::vector<std::pair<std::string, std::string>> claim(pqxx::work& tx, const std::string& kind, int limit,
+                                                       int lease_seconds);
 
 // Done; or, with an error, pending again 30 s per attempt so far later, failed after the fifth.
 void finish(pqxx::work& tx, const std::string& job_id, const std::optional<std::string>& error);

@@ -1,5 +1,6 @@
-// The job queue the worker drains (jobs/queue.hpp): a claimed job is no one else's, a failed one
-// comes back later and fails for good after its fifth attempt, and scheduled work is queued once.
+// The job queue the worker drains (jobs/queue.hpp): a claimed job is no one else's while its lease
+// runs, a failed one comes back later, one whose worker stopped comes back after its lease, both
+// fail for good after the fifth attempt, and scheduled work is queued once.
 
 #include <gtest/gtest.h>
 
@@ -91,6 +92,43 @@ TEST_F(JobQueue, AFailedJobComesBackLaterAndFailsForGoodAfterItsFifthAttempt) {
   make_due();
   EXPECT_TRUE(in_transaction([](pqxx::work& tx) { return jobs::claim(tx, "compute_vectors", 10); }).empty())
       << "a failed job is never claimed again";
+}
+
+TEST_F(JobQueue, AJobWhoseWorkerStoppedIsTakenAgainAfterItsLeaseAndFailsAfterTheFifthAttempt) {
+  in_transaction([](pqxx::work& tx) {
+    jobs::enqueue_unless_recent(tx, "train_model", 24);
+    return 0;
+  });
+  auto claim = [&] { return in_transaction([](pqxx::work& tx) { return jobs::claim(tx, "train_model", 1); }); };
+  auto lease_passes = [&] {
+    in_transaction([](pqxx::work& tx) {
+      tx.exec("UPDATE jobs SET run_after = now() - interval '1 second' WHERE status = 'running'");
+      return 0;
+    });
+  };
+  auto first = claim();
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE status = 'running' AND run_after > now() + interval '50 minutes'"),
+            1)
+      << "claimed for its lease";
+  EXPECT_TRUE(claim().empty()) << "not taken again while its lease runs";
+  // Its worker was killed and never finished it: once the lease passes, the job is taken again
+  // (before, it stayed running for good, and training was never queued again).
+  for (int attempt = 2; attempt <= 5; ++attempt) {
+    lease_passes();
+    auto again = claim();
+    ASSERT_EQ(again.size(), 1u) << "attempt " << attempt;
+    EXPECT_EQ(again[0].job_id, first[0].job_id);
+    EXPECT_EQ(count("SELECT attempts FROM jobs"), attempt);
+  }
+  lease_passes();
+  EXPECT_TRUE(claim().empty()) << "after the fifth attempt it is not taken again";
+  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE status = 'failed' AND last_error LIKE 'the worker stopped%'"), 1);
+  in_transaction([](pqxx::work& tx) {
+    jobs::enqueue_unless_recent(tx, "train_model", 24);
+    return 0;
+  });
+  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE status = 'pending'"), 1) << "and the schedule goes on";
 }
 
 TEST_F(JobQueue, ScheduledWorkIsQueuedOnceAndNotAgainWithinItsInterval) {
