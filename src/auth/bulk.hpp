@@ -13,8 +13,8 @@
 
 namespace pm::auth::bulk {
 
-// The user with the other modules' rows of a new account (`created`: App::account_created), as
-// sign-up makes them.
+// The user with the other modules' rows of a new account (`created`: App::account_created): how
+// every account is made (sign-up and provider sign-up call it too, through Service).
 void insert_account(pqxx::work& tx, const NewAccount& account, const AccountCreated& created);
 bool email_index_taken(pqxx::work& tx, const std::string& email_index);
 

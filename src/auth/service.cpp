@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "admin/audit_log.hpp"
+#include "auth/bulk.hpp"
 #include "auth/repository.hpp"
 #include "core/actor.hpp"
 #include "core/crypto.hpp"
@@ -49,8 +50,7 @@ Result<SignedIn> Service::open_session(AccountView account, const ClientInfo& cl
 }
 
 void Service::create_account(pqxx::work& tx, const NewAccount& account) {
-  repository::insert_user(tx, account);
-  d_.account_created(tx, account.user_id, account.language);
+  bulk::insert_account(tx, account, d_.account_created);  // the one way an account is made, the demo's too
 }
 
 Result<void> Service::signup(const SignupInput& in, const ClientInfo& client) {
