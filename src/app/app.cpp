@@ -15,18 +15,22 @@
 #include "http/static_files.hpp"
 #include "mail/smtp_sender.hpp"
 #include "mail/templates.hpp"
+#include "matching/personal_data.hpp"
 #include "matching/routes.hpp"
+#include "messaging/personal_data.hpp"
 #include "messaging/routes.hpp"
 #include "notifications/routes.hpp"
 #include "ops/routes.hpp"
 #include "profiles/account_defaults.hpp"
 #include "profiles/routes.hpp"
+#include "questionnaire/personal_data.hpp"
 #include "questionnaire/routes.hpp"
 #include "realtime/routes.hpp"
 #include "staff/routes.hpp"
 #include "storage/local_store.hpp"
 #include "storage/routes.hpp"
 #include "subscriptions/free_plan.hpp"
+#include "subscriptions/personal_data.hpp"
 #include "subscriptions/routes.hpp"
 
 namespace pm::app {
@@ -168,7 +172,10 @@ App::App(Config cfg)
                       messaging.close_between(a, b, messaging::CloseReason::blocked);
                       if (auto forgot = notifications.forget_between(a, b); !forgot)
                         log::warn("block_notifications_not_removed", {{"problem", forgot.error().type}});
-                    }}),
+                    },
+                .personal_data = {subscriptions::personal_data, questionnaire::personal_data, matching::personal_data,
+                                  messaging::personal_data},
+                .account_objects = messaging::conversation_objects}),
       subscriptions(db),
       questionnaire(db, config.question_bank),
       embedder(or_throw(matching::make_embedding_provider(config))),

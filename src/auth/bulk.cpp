@@ -13,4 +13,8 @@ bool email_index_taken(pqxx::work& tx, const std::string& email_index) {
   return repository::email_index_taken(tx, email_index);
 }
 
+std::map<std::string, std::string> accounts_by_email_index(pqxx::work& tx, const std::vector<std::string>& indexes) {
+  return repository::accounts_by_email_index(tx, indexes);
+}
+
 }  // namespace pm::auth::bulk

@@ -1,6 +1,8 @@
 #include "auth/repository.hpp"
 
+#include "auth/personal_data.hpp"
 #include "db/row.hpp"
+#include "db/sql.hpp"
 
 namespace pm::auth::repository {
 
@@ -34,16 +36,20 @@ constexpr const char* kBanEmail = R"sql(
 )sql";
 
 constexpr const char* kEmailIndexTaken = R"sql(SELECT 1 FROM users WHERE email_index = $1)sql";
+constexpr const char* kAccountByEmailIndex = R"sql(SELECT user_id FROM users WHERE email_index = $1)sql";
+constexpr const char* kAccountsByEmailIndex = R"sql(
+  SELECT email_index, user_id FROM users WHERE email_index = ANY($1::text[])
+)sql";
 
 // CredentialRow
 constexpr const char* kCredentialByEmailIndex = R"sql(
   SELECT user_id, email, password_hash, email_verified_at, first_name, auth_provider,
-         (SELECT p.language FROM user_preferences p WHERE p.user_id = users.user_id) AS language
+         (SELECT p.language FROM mail_languages p WHERE p.user_id = users.user_id) AS language
   FROM users WHERE email_index = $1
 )sql";
 constexpr const char* kCredentialById = R"sql(
   SELECT user_id, email, password_hash, email_verified_at, first_name, auth_provider,
-         (SELECT p.language FROM user_preferences p WHERE p.user_id = users.user_id) AS language
+         (SELECT p.language FROM mail_languages p WHERE p.user_id = users.user_id) AS language
   FROM users WHERE user_id = $1
 )sql";
 
@@ -112,6 +118,16 @@ constexpr const char* kLinkIdentity = R"sql(
   INSERT INTO oauth_identities (provider, subject, user_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING
 )sql";
 
+// The account for the data export, without its credentials (personal_data.hpp).
+constexpr std::pair<const char*, const char*> kExportQueries[] = {
+    {"user", R"sql(
+  SELECT to_jsonb(t) - 'password_hash' - 'email_index' - 'location_point' AS entry FROM users t WHERE user_id = $1
+)sql"},
+};
+// The seed's ON DELETE CASCADE removes every row that names the user: media, preferences,
+// subscription, answers, matches (with their insights, conversations and messages), notifications.
+constexpr const char* kDeleteAccount = R"sql(DELETE FROM users WHERE user_id = $1)sql";
+
 }  // namespace
 
 void insert_user(pqxx::work& tx, const NewAccount& row) {
@@ -142,6 +158,20 @@ void ban(pqxx::work& tx, const UserId& user_id) {
 
 bool email_index_taken(pqxx::work& tx, const std::string& email_index) {
   return !tx.exec_params(kEmailIndexTaken, email_index).empty();
+}
+
+std::optional<UserId> account_by_email_index(pqxx::work& tx, const std::string& email_index) {
+  auto rows = tx.exec_params(kAccountByEmailIndex, email_index);
+  if (rows.empty()) return std::nullopt;
+  return rows[0]["user_id"].as<UserId>();
+}
+
+std::map<std::string, std::string> accounts_by_email_index(pqxx::work& tx, const std::vector<std::string>& indexes) {
+  std::map<std::string, std::string> out;
+  const std::vector<std::optional<std::string>> values(indexes.begin(), indexes.end());
+  for (const auto& r : tx.exec_params(kAccountsByEmailIndex, db::text_array(values)))
+    out[r["email_index"].as<std::string>()] = r["user_id"].as<std::string>();
+  return out;
 }
 
 std::optional<CredentialRow> find_by_email_index(pqxx::work& tx, const std::string& email_index) {
@@ -230,3 +260,13 @@ void set_auth_provider(pqxx::work& tx, const UserId& user_id, const std::string&
 }
 
 }  // namespace pm::auth::repository
+
+namespace pm::auth {
+
+Json personal_data(pqxx::work& tx, const UserId& user_id) {
+  return db::export_entries(tx, repository::kExportQueries, user_id);
+}
+
+void delete_account(pqxx::work& tx, const UserId& user_id) { tx.exec_params(repository::kDeleteAccount, user_id); }
+
+}  // namespace pm::auth

@@ -1,6 +1,7 @@
 #pragma once
 // All of Authentication's SQL. Functions take the caller's transaction.
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +38,8 @@ void ban(pqxx::work& tx, const UserId& user_id);
 // The user with their default preferences and a free subscription: an account is never half made.
 void insert_user(pqxx::work& tx, const NewAccount& row);
 bool email_index_taken(pqxx::work& tx, const std::string& email_index);
+std::optional<UserId> account_by_email_index(pqxx::work& tx, const std::string& email_index);
+std::map<std::string, std::string> accounts_by_email_index(pqxx::work& tx, const std::vector<std::string>& indexes);
 std::optional<CredentialRow> find_by_email_index(pqxx::work& tx, const std::string& email_index);
 std::optional<CredentialRow> find_by_id(pqxx::work& tx, const UserId& user_id);
 void set_password(pqxx::work& tx, const UserId& user_id, const std::string& hash);

@@ -3,8 +3,10 @@
 // as the system). The caller ends the account's sessions once it committed
 // (SessionStore::end_all), which closes its sockets. A suspended or banned account cannot sign in
 // (403 account-suspended / account-banned); a banned address cannot sign up again, even after the
-// account is deleted (its blind index is kept in banned_emails).
+// account is deleted (its blind index is kept in banned_emails). And the account staff look up
+// by its address (granting roles, the user look-up).
 
+#include <optional>
 #include <string>
 
 #include <pqxx/pqxx>
@@ -17,5 +19,7 @@ namespace pm::auth {
 std::string suspend(pqxx::work& tx, const UserId& user_id, int days);
 // Banned for good; the address's blind index goes to banned_emails.
 void ban(pqxx::work& tx, const UserId& user_id);
+// The account whose email has this blind index (crypto::BlindIndex of the normalised address).
+std::optional<UserId> account_by_email_index(pqxx::work& tx, const std::string& email_index);
 
 }  // namespace pm::auth

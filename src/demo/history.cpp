@@ -4,12 +4,14 @@
 
 #include <map>
 
+#include "auth/bulk.hpp"
 #include "auth/model.hpp"
 #include "core/time.hpp"
 #include "db/transaction.hpp"
-#include "demo/repository.hpp"
 #include "demo/seeder.hpp"
 #include "demo/simulator.hpp"
+#include "matching/bulk.hpp"
+#include "outcomes/service.hpp"
 
 namespace pm::demo {
 
@@ -47,7 +49,7 @@ Result<HistoryReport> Seeder::history(const SeedOptions& options) const {
   std::vector<std::string> indexes;
   for (const auto& p : people) indexes.push_back(deps_.email_index(auth::normalize_email(p.person.email)));
   const auto ids = PM_TRY(db::transact(deps_.db, [&](pqxx::work& tx) -> Result<std::map<std::string, std::string>> {
-    return repository::users_by_email_index(tx, indexes);
+    return auth::bulk::accounts_by_email_index(tx, indexes);
   }));
   std::map<std::string, std::size_t> index_of;
   for (std::size_t i = 0; i < people.size(); ++i) index_of[people[i].indexed.user_id] = i;
@@ -83,10 +85,21 @@ Result<HistoryReport> Seeder::history(const SeedOptions& options) const {
         }
         const std::string status = passed ? "rejected" : liked_a && liked_b ? "active" : "expired";
         const double score = matching::score_pair(bank, people[h.a].indexed.profile, people[h.b].indexed.profile).score;
-        auto match_id = repository::insert_history_match(tx, a, b, score, status, liked_a, liked_b,
-                                                         iso_of(h.outcomes.front().at - 3600));
+        auto match_id = matching::bulk::insert_history_match(tx, a, b, score, status, liked_a, liked_b,
+                                                             iso_of(h.outcomes.front().at - 3600));
         if (!match_id) continue;
         ++batch.matches;
+        // The seed's history is ranked by the questionnaire (no model existed when it "happened").
+        auto record = [&](const std::string& who, const std::string& other, outcomes::Kind kind,
+                          const std::string& at) {
+          outcomes::record_at(tx,
+                              {.decided_by = UserId(who),
+                               .about = UserId(other),
+                               .kind = kind,
+                               .match_id = MatchId(*match_id),
+                               .ranking = "questionnaire-v1"},
+                              at);
+        };
         bool a_liked = false, b_liked = false;
         for (const auto& o : h.outcomes) {
           const bool by_a = o.a == sim_a;
@@ -94,15 +107,15 @@ Result<HistoryReport> Seeder::history(const SeedOptions& options) const {
           const std::string& other = by_a ? b : a;
           const std::string at = iso_of(o.at);
           if (o.weight != 1) {
-            repository::insert_history_outcome(tx, who, other, "reply", *match_id, at);
+            record(who, other, outcomes::Kind::reply, at);
             ++batch.outcomes;
             continue;
           }
-          repository::insert_history_outcome(tx, who, other, o.liked ? "like" : "pass", *match_id, at);
+          record(who, other, o.liked ? outcomes::Kind::like : outcomes::Kind::pass, at);
           ++batch.outcomes;
           (by_a ? a_liked : b_liked) |= o.liked;
           if (o.liked && a_liked && b_liked) {  // the like that made it mutual
-            repository::insert_history_outcome(tx, who, other, "match", *match_id, at);
+            record(who, other, outcomes::Kind::match, at);
             ++batch.outcomes;
           }
         }

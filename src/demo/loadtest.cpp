@@ -13,7 +13,6 @@
 #include "auth/model.hpp"
 #include "core/crypto.hpp"
 #include "db/transaction.hpp"
-#include "demo/repository.hpp"
 #include "matching/bulk.hpp"
 #include "profiles/bulk.hpp"
 #include "profiles/model.hpp"
@@ -70,7 +69,7 @@ Result<std::vector<LoadtestPair>> run_batch(const Shared& s, int first, int last
       LoadtestPair p{.number = n};
       p.a.user_id = insert_user(tx, s, n, 'a');
       p.b.user_id = insert_user(tx, s, n, 'b');
-      p.match_id = repository::insert_active_match(tx, p.a.user_id, p.b.user_id, 80.0);
+      p.match_id = matching::bulk::insert_active_match(tx, p.a.user_id, p.b.user_id, 80.0);
       // The matching module's own insert, exactly as a mutual like opens the conversation.
       p.conversation_id = matching::bulk::open_conversation(tx, p.match_id);
       pairs.push_back(std::move(p));

@@ -17,12 +17,12 @@
 #include "demo/answers.hpp"
 #include "demo/person.hpp"
 #include "demo/photo.hpp"
-#include "demo/repository.hpp"
 #include "profiles/bulk.hpp"
 #include "profiles/model.hpp"
 #include "questionnaire/bulk.hpp"
 #include "questionnaire/response_document.hpp"
 #include "questionnaire/view.hpp"
+#include "subscriptions/comp.hpp"
 
 namespace pm::demo {
 
@@ -99,8 +99,8 @@ void write_questionnaire(pqxx::work& tx, const questionnaire::Bank& bank, const 
   questionnaire::bulk::save_response(tx, p.user_id, bank.key, doc);
 }
 
-void write_user(pqxx::work& tx, const SeedDeps& deps, const questionnaire::Bank& bank, const Prepared& p,
-                const std::string& password_hash, std::vector<questionnaire::NewAnswer>& answers) {
+Result<void> write_user(pqxx::work& tx, const SeedDeps& deps, const questionnaire::Bank& bank, const Prepared& p,
+                        const std::string& password_hash, std::vector<questionnaire::NewAnswer>& answers) {
   const Person& who = p.person;
   auth::bulk::insert_account(tx,
                              {.user_id = UserId(p.user_id),
@@ -121,8 +121,10 @@ void write_user(pqxx::work& tx, const SeedDeps& deps, const questionnaire::Bank&
   prefs->max_age = *p.preferences.max_age;
   prefs->max_distance = *p.preferences.max_distance;
   profiles::bulk::save_preferences(tx, UserId(p.user_id), *prefs);
-  if (who.premium) repository::make_premium(tx, p.user_id);
+  // A year of premium, given without payment (as staff give one: payment method "comp").
+  if (who.premium) PM_TRY(subscriptions::grant_comp(tx, UserId(p.user_id), "premium", 365));
   write_questionnaire(tx, bank, p, answers);
+  return {};
 }
 
 Problem bank_missing(const std::string& key) {
@@ -153,7 +155,7 @@ Result<SeedReport> run_batch(const Batch& b, int first, int last) {
     std::vector<questionnaire::NewAnswer> answers;  // the batch's, ~90 a user: one COPY at the end
     for (const auto& p : batch) {
       if (auth::bulk::email_index_taken(tx, p.email_index)) continue;
-      write_user(tx, b.deps, b.bank, p, b.password_hash, answers);
+      PM_TRY(write_user(tx, b.deps, b.bank, p, b.password_hash, answers));
       made.push_back(&p);
     }
     questionnaire::bulk::copy_answers(tx, answers);

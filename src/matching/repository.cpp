@@ -3,6 +3,7 @@
 #include "core/crypto.hpp"
 #include "db/row.hpp"
 #include "db/sql.hpp"
+#include "matching/personal_data.hpp"
 
 namespace pm::matching::repository {
 
@@ -24,7 +25,7 @@ constexpr const char* kChangedUsers = R"sql(
          to_char(greatest(u.updated_at, p.updated_at, v.updated_at) AT TIME ZONE 'UTC',
                  'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS changed_at,
          coalesce(u.location, '') AS location
-  FROM users u JOIN user_preferences p ON p.user_id = u.user_id
+  FROM user_profiles u JOIN search_preferences p ON p.user_id = u.user_id
   JOIN user_vectors v ON v.user_id = u.user_id
   WHERE $1::text = '' OR greatest(u.updated_at, p.updated_at, v.updated_at) >= $1::timestamptz - interval '5 seconds'
   ORDER BY u.user_id
@@ -42,16 +43,16 @@ constexpr const char* kUserRow = R"sql(
          to_char(greatest(u.updated_at, p.updated_at, v.updated_at) AT TIME ZONE 'UTC',
                  'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS changed_at,
          coalesce(u.location, '') AS location
-  FROM users u JOIN user_preferences p ON p.user_id = u.user_id
+  FROM user_profiles u JOIN search_preferences p ON p.user_id = u.user_id
   LEFT JOIN user_vectors v ON v.user_id = u.user_id
   WHERE u.user_id = ANY($1::uuid[])
 )sql";
 
 constexpr const char* kFirstNames = R"sql(
-  SELECT user_id, coalesce(first_name, '') AS first_name FROM users WHERE user_id = ANY($1::uuid[])
+  SELECT user_id, coalesce(first_name, '') AS first_name FROM user_profiles WHERE user_id = ANY($1::uuid[])
 )sql";
 constexpr const char* kBios = R"sql(
-  SELECT user_id, coalesce(bio, '') AS bio FROM users WHERE user_id = ANY($1::uuid[])
+  SELECT user_id, coalesce(bio, '') AS bio FROM user_profiles WHERE user_id = ANY($1::uuid[])
 )sql";
 
 constexpr const char* kSaveVectorDocument = R"sql(
@@ -71,8 +72,8 @@ constexpr const char* kSaveEmbedding = R"sql(
 // $1: users. One row per (user, other): blocked either way, or paired (pending: the match is).
 constexpr const char* kStandings = R"sql(
   WITH u AS (SELECT DISTINCT unnest($1::uuid[]) AS user_id)
-  SELECT u.user_id, b.blocked_id AS other, false AS pending FROM u JOIN user_blocks b ON b.blocker_id = u.user_id
-  UNION ALL SELECT u.user_id, b.blocker_id, false FROM u JOIN user_blocks b ON b.blocked_id = u.user_id
+  SELECT u.user_id, b.blocked_id AS other, false AS pending FROM u JOIN blocked_pairs b ON b.blocker_id = u.user_id
+  UNION ALL SELECT u.user_id, b.blocker_id, false FROM u JOIN blocked_pairs b ON b.blocked_id = u.user_id
   UNION ALL SELECT u.user_id, m.user_id_2, m.status = 'pending' FROM u JOIN matches m ON m.user_id_1 = u.user_id
   UNION ALL SELECT u.user_id, m.user_id_1, m.status = 'pending' FROM u JOIN matches m ON m.user_id_2 = u.user_id
 )sql";
@@ -104,9 +105,9 @@ constexpr const char* kMoveStagedMatches = R"sql(
     INSERT INTO matches (match_id, user_id_1, user_id_2, compatibility_score, score_details, ranking, mutual_interest)
     SELECT DISTINCT ON (s.u1, s.u2) s.match_id, s.u1, s.u2, s.score, s.details, s.ranking, s.mutual_interest
     FROM staged_matches s
-    WHERE EXISTS (SELECT 1 FROM users WHERE user_id = s.u1 AND banned_at IS NULL
+    WHERE EXISTS (SELECT 1 FROM user_profiles WHERE user_id = s.u1 AND banned_at IS NULL
                                         AND (suspended_until IS NULL OR suspended_until <= now()))
-      AND EXISTS (SELECT 1 FROM users WHERE user_id = s.u2 AND banned_at IS NULL
+      AND EXISTS (SELECT 1 FROM user_profiles WHERE user_id = s.u2 AND banned_at IS NULL
                                         AND (suspended_until IS NULL OR suspended_until <= now()))
     ORDER BY s.u1, s.u2, s.score DESC
     ON CONFLICT (user_id_1, user_id_2) DO NOTHING RETURNING match_id, user_id_1, user_id_2),
@@ -133,21 +134,21 @@ constexpr const char* kListMatches = R"sql(
          m.ranking,
          (SELECT jsonb_agg(jsonb_build_object(
                    'user_id', u.user_id, 'first_name', u.first_name,
-                   'age', CASE WHEN coalesce((SELECT (pp.privacy_settings->>'show_age')::boolean FROM user_preferences pp
+                   'age', CASE WHEN coalesce((SELECT (pp.privacy_settings->>'show_age')::boolean FROM search_preferences pp
                                               WHERE pp.user_id = u.user_id), true)
                                THEN date_part('year', age(u.birth_date))::int END,
                    'location', u.location,
-                   'photo_key', (SELECT pm.thumbnail_url FROM profile_media pm WHERE pm.user_id = u.user_id
+                   'photo_key', (SELECT pm.thumbnail_url FROM profile_thumbnails pm WHERE pm.user_id = u.user_id
                                  ORDER BY pm.display_order LIMIT 1))
                  ORDER BY u.user_id)
-          FROM users u WHERE u.user_id IN (m.user_id_1, m.user_id_2))::text AS users,
+          FROM user_profiles u WHERE u.user_id IN (m.user_id_1, m.user_id_2))::text AS users,
          d.doc->'insights'->>'summary' AS summary
   FROM matches m LEFT JOIN compatibility_insight_documents d ON d.match_id = m.match_id
   WHERE (m.user_id_1 = $1 OR m.user_id_2 = $1) AND m.status IN (SELECT jsonb_array_elements_text($2::jsonb))
     AND ($3::uuid IS NULL OR (m.rank_key, m.match_id) < (SELECT c.rank_key, c.match_id FROM matches c
                                                          WHERE c.match_id = $3::uuid
                                                            AND (c.user_id_1 = $1 OR c.user_id_2 = $1)))
-    AND NOT EXISTS (SELECT 1 FROM user_blocks b
+    AND NOT EXISTS (SELECT 1 FROM blocked_pairs b
                     WHERE (b.blocker_id = m.user_id_1 AND b.blocked_id = m.user_id_2)
                        OR (b.blocker_id = m.user_id_2 AND b.blocked_id = m.user_id_1))
   ORDER BY m.rank_key DESC, m.match_id DESC LIMIT $4
@@ -164,18 +165,18 @@ constexpr const char* kMatchFor = R"sql(
          m.ranking,
          (SELECT jsonb_agg(jsonb_build_object(
                    'user_id', u.user_id, 'first_name', u.first_name,
-                   'age', CASE WHEN coalesce((SELECT (pp.privacy_settings->>'show_age')::boolean FROM user_preferences pp
+                   'age', CASE WHEN coalesce((SELECT (pp.privacy_settings->>'show_age')::boolean FROM search_preferences pp
                                               WHERE pp.user_id = u.user_id), true)
                                THEN date_part('year', age(u.birth_date))::int END,
                    'location', u.location,
-                   'photo_key', (SELECT pm.thumbnail_url FROM profile_media pm WHERE pm.user_id = u.user_id
+                   'photo_key', (SELECT pm.thumbnail_url FROM profile_thumbnails pm WHERE pm.user_id = u.user_id
                                  ORDER BY pm.display_order LIMIT 1))
                  ORDER BY u.user_id)
-          FROM users u WHERE u.user_id IN (m.user_id_1, m.user_id_2))::text AS users,
+          FROM user_profiles u WHERE u.user_id IN (m.user_id_1, m.user_id_2))::text AS users,
          d.doc->'insights'->>'summary' AS summary
   FROM matches m LEFT JOIN compatibility_insight_documents d ON d.match_id = m.match_id
   WHERE m.match_id = $1 AND (m.user_id_1 = $2 OR m.user_id_2 = $2)
-    AND NOT EXISTS (SELECT 1 FROM user_blocks b
+    AND NOT EXISTS (SELECT 1 FROM blocked_pairs b
                     WHERE (b.blocker_id = m.user_id_1 AND b.blocked_id = m.user_id_2)
                        OR (b.blocker_id = m.user_id_2 AND b.blocked_id = m.user_id_1))
 )sql";
@@ -215,7 +216,7 @@ constexpr const char* kRewindLastPass = R"sql(
   WHERE match_id = (
     SELECT m.match_id FROM matches m
     WHERE m.passed_by = $1 AND m.status = 'rejected'
-      AND NOT EXISTS (SELECT 1 FROM user_blocks b
+      AND NOT EXISTS (SELECT 1 FROM blocked_pairs b
                       WHERE (b.blocker_id = m.user_id_1 AND b.blocked_id = m.user_id_2)
                          OR (b.blocker_id = m.user_id_2 AND b.blocked_id = m.user_id_1))
     ORDER BY m.passed_at DESC, m.match_id LIMIT 1
@@ -233,7 +234,7 @@ constexpr const char* kLikesReceived = R"sql(
     WHERE m.status = 'pending'
       AND ((m.user_id_1 = $1 AND coalesce(m.user_2_liked, false) AND NOT coalesce(m.user_1_liked, false))
         OR (m.user_id_2 = $1 AND coalesce(m.user_1_liked, false) AND NOT coalesce(m.user_2_liked, false)))
-      AND NOT EXISTS (SELECT 1 FROM user_blocks b
+      AND NOT EXISTS (SELECT 1 FROM blocked_pairs b
                       WHERE (b.blocker_id = m.user_id_1 AND b.blocked_id = m.user_id_2)
                          OR (b.blocker_id = m.user_id_2 AND b.blocked_id = m.user_id_1)))
   SELECT total.n, page.match_id
@@ -242,10 +243,10 @@ constexpr const char* kLikesReceived = R"sql(
   ORDER BY page.updated_at DESC, page.match_id
 )sql";
 constexpr const char* kOpenConversation = R"sql(
-  INSERT INTO conversations (match_id) VALUES ($1) ON CONFLICT (match_id) DO NOTHING
+  INSERT INTO match_conversations (match_id) VALUES ($1) ON CONFLICT (match_id) DO NOTHING
 )sql";
 constexpr const char* kConversationOfMatch = R"sql(
-  SELECT conversation_id FROM conversations WHERE match_id = $1
+  SELECT conversation_id FROM match_conversations WHERE match_id = $1
 )sql";
 constexpr const char* kExpirePending = R"sql(
   UPDATE matches SET status = 'expired', updated_at = now()
@@ -284,8 +285,8 @@ constexpr const char* kUsersWithVectors = R"sql(
 )sql";
 constexpr const char* kCountUsersWithVectors = R"sql(SELECT count(*) AS users FROM user_vectors)sql";
 constexpr const char* kUsersNeedingVectors = R"sql(
-  SELECT r.user_id FROM questionnaire_responses r LEFT JOIN user_vectors v ON v.user_id = r.user_id
-  WHERE r.bank_key = $1 AND (r.doc->>'completedAt') IS NOT NULL AND (v.user_id IS NULL OR v.updated_at < r.updated_at)
+  SELECT r.user_id FROM completed_questionnaires r LEFT JOIN user_vectors v ON v.user_id = r.user_id
+  WHERE r.bank_key = $1 AND (v.user_id IS NULL OR v.updated_at < r.updated_at)
     AND ($3::text = '' OR r.user_id > $3::uuid)
   ORDER BY r.user_id LIMIT $2
 )sql";
@@ -353,6 +354,36 @@ MatchRow match_from(const pqxx::row& r) {
           .summary = db::opt<std::string>(r, "summary").value_or(""),
           .ranking = r["ranking"].as<std::string>()};
 }
+
+// The data export's parts (personal_data.hpp). A match as its person sees it in the app: their
+// own like and pass, never the other's (who liked you is a paid feature, and a pass is not told).
+constexpr std::pair<const char*, const char*> kExportQueries[] = {
+    {"vectors", R"sql(SELECT to_jsonb(t) AS entry FROM user_vectors t WHERE user_id = $1)sql"},
+    {"matches", R"sql(
+  SELECT jsonb_build_object(
+           'match_id', match_id, 'other_user_id', CASE WHEN user_id_1 = $1 THEN user_id_2 ELSE user_id_1 END,
+           'compatibility_score', compatibility_score, 'score_details', score_details, 'status', status,
+           'ranking', ranking, 'created_at', created_at, 'updated_at', updated_at,
+           'you_liked', CASE WHEN user_id_1 = $1 THEN user_1_liked ELSE user_2_liked END,
+           'you_passed_at', CASE WHEN passed_by = $1 THEN passed_at END) AS entry
+  FROM matches WHERE user_id_1 = $1 OR user_id_2 = $1 ORDER BY created_at, match_id
+)sql"},
+};
+
+// The demo's matches (bulk.hpp). $1 < $2, as matching orders a match's users.
+constexpr const char* kInsertActiveMatch = R"sql(
+  INSERT INTO matches (user_id_1, user_id_2, compatibility_score, status, user_1_liked, user_2_liked)
+  VALUES ($1, $2, $3, 'active', true, true)
+  RETURNING match_id
+)sql";
+// $1 < $2; $5 and $6 are the liked flags of user_id_1 and user_id_2.
+constexpr const char* kInsertHistoryMatch = R"sql(
+  INSERT INTO matches (user_id_1, user_id_2, compatibility_score, status, user_1_liked, user_2_liked, created_at,
+                       updated_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz, $7::timestamptz)
+  ON CONFLICT (user_id_1, user_id_2) DO NOTHING
+  RETURNING match_id
+)sql";
 
 }  // namespace
 
@@ -519,6 +550,22 @@ ConversationId open_conversation(pqxx::work& tx, const MatchId& match_id) {
   return tx.exec_params1(kConversationOfMatch, match_id)["conversation_id"].as<ConversationId>();
 }
 
+std::string insert_active_match(pqxx::work& tx, const std::string& user_a, const std::string& user_b, double score) {
+  const bool ordered = user_a < user_b;
+  return tx.exec_params1(kInsertActiveMatch, ordered ? user_a : user_b, ordered ? user_b : user_a, score)["match_id"]
+      .as<std::string>();
+}
+
+std::optional<std::string> insert_history_match(pqxx::work& tx, const std::string& user_a, const std::string& user_b,
+                                                double score, const std::string& status, bool liked_a, bool liked_b,
+                                                const std::string& created_at) {
+  const bool ordered = user_a < user_b;
+  auto rows = tx.exec_params(kInsertHistoryMatch, ordered ? user_a : user_b, ordered ? user_b : user_a, score, status,
+                             ordered ? liked_a : liked_b, ordered ? liked_b : liked_a, created_at);
+  if (rows.empty()) return std::nullopt;
+  return rows[0]["match_id"].as<std::string>();
+}
+
 std::vector<std::tuple<MatchId, UserId, UserId>> expire_pending(pqxx::work& tx, int days) {
   std::vector<std::tuple<MatchId, UserId, UserId>> out;
   for (const auto& r : tx.exec_params(kExpirePending, days))
@@ -589,3 +636,11 @@ void save_run_position(pqxx::work& tx, const std::string& run_id, const std::str
 }
 
 }  // namespace pm::matching::repository
+
+namespace pm::matching {
+
+Json personal_data(pqxx::work& tx, const UserId& user_id) {
+  return db::export_entries(tx, repository::kExportQueries, user_id);
+}
+
+}  // namespace pm::matching

@@ -127,6 +127,11 @@ struct LikesReceivedRows {
 LikesReceivedRows likes_received(pqxx::work& tx, const UserId& user_id, int limit);
 // Opens the pair's conversation (idempotent) and returns its id.
 ConversationId open_conversation(pqxx::work& tx, const MatchId& match_id);
+// The demo's matches (bulk.hpp): the two users in either order.
+std::string insert_active_match(pqxx::work& tx, const std::string& user_a, const std::string& user_b, double score);
+std::optional<std::string> insert_history_match(pqxx::work& tx, const std::string& user_a, const std::string& user_b,
+                                                double score, const std::string& status, bool liked_a, bool liked_b,
+                                                const std::string& created_at);
 
 // Pending matches older than `days` become expired; returns (match_id, user 1, user 2).
 std::vector<std::tuple<MatchId, UserId, UserId>> expire_pending(pqxx::work& tx, int days);

@@ -5,6 +5,7 @@
 #include "db/prepared.hpp"
 #include "db/row.hpp"
 #include "db/sql.hpp"
+#include "messaging/personal_data.hpp"
 
 namespace pm::messaging::repository {
 
@@ -19,11 +20,11 @@ constexpr std::string_view kConversationSelect = R"sql(
          c.close_reason, c.closed_by, mt.ranking,
          extract(epoch FROM now() - c.user_1_first_message_at)::float8 AS user_1_first_message_age,
          extract(epoch FROM now() - c.user_2_first_message_at)::float8 AS user_2_first_message_age,
-         (SELECT b.blocker_id FROM user_blocks b
+         (SELECT b.blocker_id FROM blocked_pairs b
           WHERE (b.blocker_id = mt.user_id_1 AND b.blocked_id = mt.user_id_2)
              OR (b.blocker_id = mt.user_id_2 AND b.blocked_id = mt.user_id_1)
           ORDER BY b.created_at LIMIT 1) AS blocker
-  FROM conversations c JOIN matches mt ON mt.match_id = c.match_id
+  FROM conversations c JOIN match_pairs mt ON mt.match_id = c.match_id
 )sql";
 // Conversation $1, if user $2 is one of its users.
 const std::string kConversationFor = std::string(kConversationSelect) + R"sql(
@@ -196,16 +197,16 @@ constexpr const char* kConversations = R"sql(
          c.close_reason, c.closed_by, mt.ranking,
          extract(epoch FROM now() - c.user_1_first_message_at)::float8 AS user_1_first_message_age,
          extract(epoch FROM now() - c.user_2_first_message_at)::float8 AS user_2_first_message_age,
-         (SELECT b.blocker_id FROM user_blocks b
+         (SELECT b.blocker_id FROM blocked_pairs b
           WHERE (b.blocker_id = mt.user_id_1 AND b.blocked_id = mt.user_id_2)
              OR (b.blocker_id = mt.user_id_2 AND b.blocked_id = mt.user_id_1)
           ORDER BY b.created_at LIMIT 1) AS blocker,
-         (SELECT jsonb_build_object('user_id', u.user_id, 'first_name', u.first_name)::text FROM users u
+         (SELECT jsonb_build_object('user_id', u.user_id, 'first_name', u.first_name)::text FROM user_profiles u
           WHERE u.user_id = CASE WHEN mt.user_id_1 = $1 THEN mt.user_id_2 ELSE mt.user_id_1 END) AS other_user,
          (SELECT count(*) FROM messages x
           WHERE x.conversation_id = c.conversation_id AND x.sender_id <> $1 AND x.read_at IS NULL)::int AS unread,
          last.*
-  FROM conversations c JOIN matches mt ON mt.match_id = c.match_id
+  FROM conversations c JOIN match_pairs mt ON mt.match_id = c.match_id
   LEFT JOIN LATERAL (
     SELECT m.message_id AS last_message_id, m.conversation_id AS last_conversation_id,
            m.sender_id AS last_sender_id, d.recipient_id AS last_recipient_id,
@@ -216,14 +217,14 @@ constexpr const char* kConversations = R"sql(
     FROM messages m JOIN message_documents d ON d.message_id = m.message_id
     WHERE m.conversation_id = c.conversation_id ORDER BY m.seq DESC LIMIT 1) last ON true
   WHERE $1 IN (mt.user_id_1, mt.user_id_2)
-    AND NOT EXISTS (SELECT 1 FROM user_blocks b WHERE b.blocked_id = $1 AND b.blocker_id IN (mt.user_id_1, mt.user_id_2))
+    AND NOT EXISTS (SELECT 1 FROM blocked_pairs b WHERE b.blocked_id = $1 AND b.blocker_id IN (mt.user_id_1, mt.user_id_2))
     AND ($2::timestamptz IS NULL OR (c.last_message_at, c.conversation_id) < ($2::timestamptz, $3::uuid))
   ORDER BY c.last_message_at DESC, c.conversation_id DESC LIMIT $4
 )sql";
 
 // Closes the open conversation between $1 and $2 (reason $3, by $4).
 constexpr const char* kCloseBetween = R"sql(
-  UPDATE conversations c SET closed_at = now(), close_reason = $3, closed_by = $4 FROM matches mt
+  UPDATE conversations c SET closed_at = now(), close_reason = $3, closed_by = $4 FROM match_pairs mt
   WHERE mt.match_id = c.match_id AND c.closed_at IS NULL
     AND ((mt.user_id_1 = $1 AND mt.user_id_2 = $2) OR (mt.user_id_1 = $2 AND mt.user_id_2 = $1))
   RETURNING c.conversation_id
@@ -301,6 +302,21 @@ Message message_from(const pqxx::row& r, const MessageColumns& c = kMessageColum
           .reactions = Json::parse(r[c.reactions].as<std::string>()),
           .metadata = Json::parse(r[c.metadata].as<std::string>())};
 }
+
+// The data export's part (personal_data.hpp).
+constexpr std::pair<const char*, const char*> kExportQueries[] = {
+    {"messages_sent", R"sql(SELECT to_jsonb(t) AS entry FROM messages t WHERE sender_id = $1 ORDER BY sent_at)sql"},
+};
+// The images of the user's conversations, sent or only uploaded (personal_data.hpp).
+constexpr const char* kConversationObjects = R"sql(
+  SELECT m.media_url AS media_key
+  FROM match_pairs mt JOIN conversations c ON c.match_id = mt.match_id JOIN messages m ON m.conversation_id = c.conversation_id
+  WHERE (mt.user_id_1 = $1 OR mt.user_id_2 = $1) AND m.media_url IS NOT NULL
+  UNION ALL
+  SELECT u.media_key
+  FROM match_pairs mt JOIN conversations c ON c.match_id = mt.match_id JOIN chat_uploads u ON u.conversation_id = c.conversation_id
+  WHERE mt.user_id_1 = $1 OR mt.user_id_2 = $1
+)sql";
 
 }  // namespace
 
@@ -482,3 +498,18 @@ DeletedBatch delete_unsent_uploads(pqxx::work& tx, int hours, int limit) {
 }
 
 }  // namespace pm::messaging::repository
+
+namespace pm::messaging {
+
+Json personal_data(pqxx::work& tx, const UserId& user_id) {
+  return db::export_entries(tx, repository::kExportQueries, user_id);
+}
+
+std::vector<std::string> conversation_objects(pqxx::work& tx, const UserId& user_id) {
+  std::vector<std::string> keys;
+  for (const auto& row : tx.exec_params(repository::kConversationObjects, user_id))
+    keys.push_back(row["media_key"].as<std::string>());
+  return keys;
+}
+
+}  // namespace pm::messaging

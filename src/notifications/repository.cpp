@@ -2,21 +2,23 @@
 
 #include "db/row.hpp"
 #include "db/sql.hpp"
+#include "notifications/personal_data.hpp"
 
 namespace pm::notifications::repository {
 
 namespace {
 
 // Both users' notifications that name the other: by user id, or by a match or a conversation of
-// the two (like.received names only the match). Reads matching's and messaging's tables: a block
-// must reach what was recorded before it, and only those tables know which ids are the pair's.
+// the two (like.received names only the match). Reads the views matching and messaging publish
+// (match_pairs, match_conversations): a block must reach what was recorded before it, and only
+// they know which ids are the pair's.
 constexpr const char* kForgetBetween = R"sql(
   WITH pair_matches AS (
-    SELECT match_id FROM matches
+    SELECT match_id FROM match_pairs
     WHERE (user_id_1 = $1 AND user_id_2 = $2) OR (user_id_1 = $2 AND user_id_2 = $1)
   ), subjects AS (
     SELECT match_id::text AS id FROM pair_matches
-    UNION ALL SELECT conversation_id::text FROM conversations WHERE match_id IN (SELECT match_id FROM pair_matches)
+    UNION ALL SELECT conversation_id::text FROM match_conversations WHERE match_id IN (SELECT match_id FROM pair_matches)
     UNION ALL SELECT $1::uuid::text
     UNION ALL SELECT $2::uuid::text
   ), forgotten AS (
@@ -34,11 +36,11 @@ constexpr const char* kForgetBetween = R"sql(
 )sql";
 
 constexpr const char* kSettingsOf = R"sql(
-  SELECT notification_settings::text FROM user_preferences WHERE user_id = $1
+  SELECT notification_settings::text FROM notification_preferences WHERE user_id = $1
 )sql";
 
 constexpr const char* kTurnOff = R"sql(
-  UPDATE user_preferences SET notification_settings = notification_settings || jsonb_build_object($2::text, false)
+  UPDATE notification_preferences SET notification_settings = notification_settings || jsonb_build_object($2::text, false)
   WHERE user_id = $1
 )sql";
 
@@ -96,7 +98,7 @@ constexpr const char* kWriteGroups = R"sql(
   SELECT true AS inserted, * FROM inserted UNION ALL SELECT false AS inserted, * FROM updated
 )sql";
 constexpr const char* kSettingsOfMany = R"sql(
-  SELECT user_id, notification_settings::text FROM user_preferences WHERE user_id = ANY($1::uuid[])
+  SELECT user_id, notification_settings::text FROM notification_preferences WHERE user_id = ANY($1::uuid[])
 )sql";
 // The lists: all or unread only, from the newest or after a cursor ($3, $4). The filters are
 // spelled out in four statements (not "$n OR ..."), so the planner can pick the partial unread
@@ -241,7 +243,7 @@ constexpr const char* kFinishPushDelivery = R"sql(
 constexpr const char* kTouchPushSubscription = R"sql(
   UPDATE push_subscriptions SET last_used_at = now() WHERE subscription_id = $1
 )sql";
-constexpr const char* kLanguageOf = R"sql(SELECT language FROM user_preferences WHERE user_id = $1)sql";
+constexpr const char* kLanguageOf = R"sql(SELECT language FROM mail_languages WHERE user_id = $1)sql";
 constexpr const char* kUnreadContent = R"sql(
   SELECT content::text AS content FROM notifications WHERE notification_id = $1 AND is_read IS NOT TRUE
 )sql";
@@ -253,6 +255,16 @@ PushSubscription push_subscription(const pqxx::row& r) {
           .auth = r["auth"].as<std::string>(),
           .created_at = r["created_at"].as<std::string>()};
 }
+
+// The data export's parts (personal_data.hpp).
+constexpr std::pair<const char*, const char*> kExportQueries[] = {
+    {"notifications",
+     R"sql(SELECT to_jsonb(t) AS entry FROM notifications t WHERE user_id = $1 ORDER BY created_at)sql"},
+    {"push_subscriptions", R"sql(
+  SELECT jsonb_build_object('endpoint', endpoint, 'created_at', created_at, 'last_used_at', last_used_at) AS entry
+  FROM push_subscriptions WHERE user_id = $1 ORDER BY created_at
+)sql"},
+};
 
 }  // namespace
 
@@ -424,3 +436,11 @@ std::optional<Json> unread_content(pqxx::work& tx, const std::string& notificati
 }
 
 }  // namespace pm::notifications::repository
+
+namespace pm::notifications {
+
+Json personal_data(pqxx::work& tx, const UserId& user_id) {
+  return db::export_entries(tx, repository::kExportQueries, user_id);
+}
+
+}  // namespace pm::notifications

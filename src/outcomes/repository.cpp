@@ -9,6 +9,10 @@ namespace {
 constexpr const char* kInsert = R"sql(
   INSERT INTO match_outcomes (decided_by, about_user, kind, match_id, ranking) VALUES ($1, $2, $3, $4, $5)
 )sql";
+constexpr const char* kInsertAt = R"sql(
+  INSERT INTO match_outcomes (decided_by, about_user, kind, match_id, ranking, decided_at)
+  VALUES ($1, $2, $3, $4, $5, $6::timestamptz)
+)sql";
 // The user's latest pass on the match still in effect.
 constexpr const char* kMarkRewound = R"sql(
   UPDATE match_outcomes SET rewound_at = now()
@@ -37,6 +41,10 @@ constexpr const char* kPage = R"sql(
 
 void insert(pqxx::work& tx, const Decision& d) {
   tx.exec_params(kInsert, d.decided_by, d.about, std::string(to_string(d.kind)), d.match_id, d.ranking);
+}
+
+void insert_at(pqxx::work& tx, const Decision& d, const std::string& decided_at) {
+  tx.exec_params(kInsertAt, d.decided_by, d.about, std::string(to_string(d.kind)), d.match_id, d.ranking, decided_at);
 }
 
 bool mark_rewound(pqxx::work& tx, const UserId& user_id, const MatchId& match_id) {

@@ -14,6 +14,7 @@
 namespace pm::outcomes::repository {
 
 void insert(pqxx::work& tx, const Decision& decision);
+void insert_at(pqxx::work& tx, const Decision& d, const std::string& decided_at);
 // Marks the user's pass on the match as rewound; whether there was one.
 bool mark_rewound(pqxx::work& tx, const UserId& user_id, const MatchId& match_id);
 // The user's own decisions, oldest first, for the data export (never rows about them).

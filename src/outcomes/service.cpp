@@ -8,6 +8,10 @@ namespace pm::outcomes {
 
 void record(pqxx::work& tx, const Decision& decision) { repository::insert(tx, decision); }
 
+void record_at(pqxx::work& tx, const Decision& decision, const std::string& decided_at) {
+  repository::insert_at(tx, decision, decided_at);
+}
+
 void rewound(pqxx::work& tx, const UserId& user_id, const MatchId& match_id) {
   repository::mark_rewound(tx, user_id, match_id);
 }

@@ -18,6 +18,8 @@ namespace pm::outcomes {
 
 // Written by the caller's transaction, so an outcome exists exactly when its decision committed.
 void record(pqxx::work& tx, const Decision& decision);
+// The same, decided at `decided_at` (ISO 8601) rather than now: the demo's simulated history.
+void record_at(pqxx::work& tx, const Decision& decision, const std::string& decided_at);
 // A rewind took back the user's pass on the match: the pass stays, marked rewound (a training
 // reader may drop it or read it as a weak negative).
 void rewound(pqxx::work& tx, const UserId& user_id, const MatchId& match_id);

@@ -28,28 +28,29 @@ constexpr const char* kLoadProfile = R"sql(
          to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
          to_char(u.last_active AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_active,
          p.privacy_settings::text
-  FROM users u LEFT JOIN user_preferences p ON p.user_id = u.user_id
+  FROM user_profiles u LEFT JOIN user_preferences p ON p.user_id = u.user_id
   WHERE u.user_id = $1
 )sql";
 
 // One statement per field of a patch keeps the SQL static (no string-built column lists).
-constexpr const char* kSetFirstName = R"sql(UPDATE users SET first_name = $2 WHERE user_id = $1)sql";
-constexpr const char* kSetLastName = R"sql(UPDATE users SET last_name = $2 WHERE user_id = $1)sql";
-constexpr const char* kSetBio = R"sql(UPDATE users SET bio = $2 WHERE user_id = $1)sql";
-constexpr const char* kSetBirthDate = R"sql(UPDATE users SET birth_date = $2::date WHERE user_id = $1)sql";
-constexpr const char* kSetGender = R"sql(UPDATE users SET gender = $2 WHERE user_id = $1)sql";
-constexpr const char* kSetSeekingGender = R"sql(UPDATE users SET seeking_gender = $2 WHERE user_id = $1)sql";
-constexpr const char* kSetProfileVisibility = R"sql(UPDATE users SET profile_visibility = $2 WHERE user_id = $1)sql";
+constexpr const char* kSetFirstName = R"sql(UPDATE user_profiles SET first_name = $2 WHERE user_id = $1)sql";
+constexpr const char* kSetLastName = R"sql(UPDATE user_profiles SET last_name = $2 WHERE user_id = $1)sql";
+constexpr const char* kSetBio = R"sql(UPDATE user_profiles SET bio = $2 WHERE user_id = $1)sql";
+constexpr const char* kSetBirthDate = R"sql(UPDATE user_profiles SET birth_date = $2::date WHERE user_id = $1)sql";
+constexpr const char* kSetGender = R"sql(UPDATE user_profiles SET gender = $2 WHERE user_id = $1)sql";
+constexpr const char* kSetSeekingGender = R"sql(UPDATE user_profiles SET seeking_gender = $2 WHERE user_id = $1)sql";
+constexpr const char* kSetProfileVisibility =
+    R"sql(UPDATE user_profiles SET profile_visibility = $2 WHERE user_id = $1)sql";
 constexpr const char* kSetLocation = R"sql(
-  UPDATE users SET location = $2, location_point = ST_SetSRID(ST_MakePoint($4, $3), 4326)::geography
+  UPDATE user_profiles SET location = $2, location_point = ST_SetSRID(ST_MakePoint($4, $3), 4326)::geography
   WHERE user_id = $1
 )sql";
 constexpr const char* kClearLocation = R"sql(
-  UPDATE users SET location = NULL, location_point = NULL WHERE user_id = $1
+  UPDATE user_profiles SET location = NULL, location_point = NULL WHERE user_id = $1
 )sql";
 // Complete exactly when matching has what it needs: who, age, whom, and where.
 constexpr const char* kRecomputeProfileCompleted = R"sql(
-  UPDATE users SET profile_completed = (first_name IS NOT NULL AND birth_date IS NOT NULL AND gender IS NOT NULL
+  UPDATE user_profiles SET profile_completed = (first_name IS NOT NULL AND birth_date IS NOT NULL AND gender IS NOT NULL
                                         AND seeking_gender IS NOT NULL AND location_point IS NOT NULL)
   WHERE user_id = $1
 )sql";
@@ -63,7 +64,7 @@ constexpr const char* kLoadPublic = R"sql(
          coalesce((p.privacy_settings->>'show_age')::boolean, true) AS show_age,
          coalesce((p.privacy_settings->>'show_distance')::boolean, true) AS show_distance,
          coalesce((p.privacy_settings->>'show_online_status')::boolean, true) AS show_online_status
-  FROM users u JOIN users v ON v.user_id = $1 LEFT JOIN user_preferences p ON p.user_id = u.user_id
+  FROM user_profiles u JOIN user_profiles v ON v.user_id = $1 LEFT JOIN user_preferences p ON p.user_id = u.user_id
   WHERE u.user_id = $2
     AND (u.user_id = v.user_id OR (
       u.profile_visibility <> 'hidden'
@@ -71,7 +72,7 @@ constexpr const char* kLoadPublic = R"sql(
                       WHERE (b.blocker_id = u.user_id AND b.blocked_id = v.user_id)
                          OR (b.blocker_id = v.user_id AND b.blocked_id = u.user_id))
       AND (u.profile_visibility = 'public'
-           OR EXISTS (SELECT 1 FROM matches m
+           OR EXISTS (SELECT 1 FROM match_pairs m
                       WHERE m.status IN ('pending', 'active')
                         AND ((m.user_id_1 = u.user_id AND m.user_id_2 = v.user_id)
                              OR (m.user_id_1 = v.user_id AND m.user_id_2 = u.user_id))))))
@@ -88,7 +89,7 @@ constexpr const char* kSavePreferences = R"sql(
   WHERE user_id = $1
 )sql";
 
-constexpr const char* kUserExists = R"sql(SELECT 1 FROM users WHERE user_id = $1)sql";
+constexpr const char* kUserExists = R"sql(SELECT 1 FROM user_profiles WHERE user_id = $1)sql";
 constexpr const char* kBlock = R"sql(
   INSERT INTO user_blocks (blocker_id, blocked_id) VALUES ($1, $2) ON CONFLICT DO NOTHING
 )sql";
@@ -98,36 +99,11 @@ constexpr const char* kInsertReport = R"sql(
   RETURNING report_id
 )sql";
 
-// The data export: a name in the export and the query of that user's rows, one JSON `entry` each.
+// The data export's parts that are this module's rows: a name in the export and the query of
+// that user's rows, one JSON `entry` each (the other modules' parts: profiles/personal_data.hpp).
 constexpr std::pair<const char*, const char*> kExportQueries[] = {
-    {"user", R"sql(
-  SELECT to_jsonb(t) - 'password_hash' - 'email_index' - 'location_point' AS entry FROM users t WHERE user_id = $1
-)sql"},
     {"preferences", R"sql(SELECT to_jsonb(t) AS entry FROM user_preferences t WHERE user_id = $1)sql"},
-    {"subscription", R"sql(SELECT to_jsonb(t) AS entry FROM subscription_details t WHERE user_id = $1)sql"},
     {"photos", R"sql(SELECT to_jsonb(t) AS entry FROM profile_media t WHERE user_id = $1 ORDER BY display_order)sql"},
-    {"answers", R"sql(SELECT to_jsonb(t) AS entry FROM answers t WHERE user_id = $1)sql"},
-    {"questionnaire_responses",
-     R"sql(SELECT to_jsonb(t) AS entry FROM questionnaire_responses t WHERE user_id = $1)sql"},
-    {"vectors", R"sql(SELECT to_jsonb(t) AS entry FROM user_vectors t WHERE user_id = $1)sql"},
-    // A match as its person sees it in the app: their own like and pass, never the other's (who
-    // liked you is a paid feature, and a pass is not told).
-    {"matches", R"sql(
-  SELECT jsonb_build_object(
-           'match_id', match_id, 'other_user_id', CASE WHEN user_id_1 = $1 THEN user_id_2 ELSE user_id_1 END,
-           'compatibility_score', compatibility_score, 'score_details', score_details, 'status', status,
-           'ranking', ranking, 'created_at', created_at, 'updated_at', updated_at,
-           'you_liked', CASE WHEN user_id_1 = $1 THEN user_1_liked ELSE user_2_liked END,
-           'you_passed_at', CASE WHEN passed_by = $1 THEN passed_at END) AS entry
-  FROM matches WHERE user_id_1 = $1 OR user_id_2 = $1 ORDER BY created_at, match_id
-)sql"},
-    {"messages_sent", R"sql(SELECT to_jsonb(t) AS entry FROM messages t WHERE sender_id = $1 ORDER BY sent_at)sql"},
-    {"notifications",
-     R"sql(SELECT to_jsonb(t) AS entry FROM notifications t WHERE user_id = $1 ORDER BY created_at)sql"},
-    {"push_subscriptions", R"sql(
-  SELECT jsonb_build_object('endpoint', endpoint, 'created_at', created_at, 'last_used_at', last_used_at) AS entry
-  FROM push_subscriptions WHERE user_id = $1 ORDER BY created_at
-)sql"},
     {"blocks", R"sql(
   SELECT jsonb_build_object('blocked_id', blocked_id, 'created_at', created_at) AS entry
   FROM user_blocks WHERE blocker_id = $1
@@ -137,7 +113,7 @@ constexpr std::pair<const char*, const char*> kExportQueries[] = {
 };
 
 // MediaRow: url holds the display image's key, thumbnail_url the thumbnail's.
-constexpr const char* kLockUser = R"sql(SELECT 1 FROM users WHERE user_id = $1 FOR UPDATE)sql";
+constexpr const char* kLockUser = R"sql(SELECT 1 FROM user_profiles WHERE user_id = $1 FOR UPDATE)sql";
 constexpr const char* kCountMedia = R"sql(SELECT count(*) AS photos FROM profile_media WHERE user_id = $1)sql";
 constexpr const char* kInsertMedia = R"sql(
   INSERT INTO profile_media (media_id, user_id, media_type, url, thumbnail_url, width, height, display_order)
@@ -162,20 +138,8 @@ constexpr const char* kSetMediaOrder = R"sql(
 constexpr const char* kDeleteMedia = R"sql(
   DELETE FROM profile_media WHERE user_id = $1 AND media_id = $2 RETURNING url, thumbnail_url
 )sql";
-// Every stored object an account deletion must remove: its photos, and the images of every
-// conversation it is in, sent or only uploaded (the conversations go with the account, both
-// people's messages and uploads with them).
-constexpr const char* kMediaKeys = R"sql(
-  SELECT url, thumbnail_url FROM profile_media WHERE user_id = $1
-  UNION ALL
-  SELECT m.media_url AS url, NULL AS thumbnail_url
-  FROM matches mt JOIN conversations c ON c.match_id = mt.match_id JOIN messages m ON m.conversation_id = c.conversation_id
-  WHERE (mt.user_id_1 = $1 OR mt.user_id_2 = $1) AND m.media_url IS NOT NULL
-  UNION ALL
-  SELECT u.media_key AS url, NULL AS thumbnail_url
-  FROM matches mt JOIN conversations c ON c.match_id = mt.match_id JOIN chat_uploads u ON u.conversation_id = c.conversation_id
-  WHERE mt.user_id_1 = $1 OR mt.user_id_2 = $1
-)sql";
+// The account's photos (the images of its conversations are messaging's: personal_data.hpp).
+constexpr const char* kMediaKeys = R"sql(SELECT url, thumbnail_url FROM profile_media WHERE user_id = $1)sql";
 
 MediaRow media_row(const pqxx::row& row) {
   return {.media_id = row["media_id"].as<std::string>(),
@@ -196,10 +160,6 @@ std::vector<std::string> object_keys(const pqxx::result& rows) {
       if (auto key = db::opt<std::string>(row, column)) keys.push_back(std::move(*key));
   return keys;
 }
-
-// The seed's ON DELETE CASCADE removes media rows, preferences, subscription, answers, matches
-// (with their insights, conversations and messages) and notifications.
-constexpr const char* kDeleteUser = R"sql(DELETE FROM users WHERE user_id = $1)sql";
 
 }  // namespace
 
@@ -294,15 +254,7 @@ std::string insert_report(pqxx::work& tx, const UserId& reporter, const UserId& 
       .as<std::string>();
 }
 
-Json export_rows(pqxx::work& tx, const UserId& user_id) {
-  Json out = Json::object();
-  for (const auto& [name, sql] : kExportQueries) {
-    Json rows = Json::array();
-    for (const auto& row : tx.exec_params(sql, user_id)) rows.push_back(Json::parse(row["entry"].as<std::string>()));
-    out[name] = std::move(rows);
-  }
-  return out;
-}
+Json export_rows(pqxx::work& tx, const UserId& user_id) { return db::export_entries(tx, kExportQueries, user_id); }
 
 void lock_user(pqxx::work& tx, const UserId& user_id) { tx.exec_params(kLockUser, user_id); }
 
@@ -334,8 +286,6 @@ std::vector<std::string> delete_media(pqxx::work& tx, const UserId& user_id, con
 std::vector<std::string> media_keys(pqxx::work& tx, const UserId& user_id) {
   return object_keys(tx.exec_params(kMediaKeys, user_id));
 }
-
-void delete_user(pqxx::work& tx, const UserId& user_id) { tx.exec_params(kDeleteUser, user_id); }
 
 void insert_default_preferences(pqxx::work& tx, const UserId& user_id, const std::string& language) {
   tx.exec_params(kInsertDefaultPreferences, user_id, kDefaultNotificationSettings, kDefaultPrivacySettings, language);

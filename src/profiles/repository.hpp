@@ -51,12 +51,10 @@ void reorder_media(pqxx::work& tx, const UserId& user_id, const std::vector<std:
 // Deletes one of the user's photos; returns its object keys (empty: no such photo of theirs).
 std::vector<std::string> delete_media(pqxx::work& tx, const UserId& user_id, const std::string& media_id);
 
-// Rows about the user, table by table, for the data export (encrypted columns as stored).
+// This module's rows about the user, table by table, for the data export.
 Json export_rows(pqxx::work& tx, const UserId& user_id);
-// The storage keys of the user's photos and of the images in their conversations (to delete the
-// objects with the account).
+// The storage keys of the user's photos (to delete the objects with the account).
 std::vector<std::string> media_keys(pqxx::work& tx, const UserId& user_id);
-void delete_user(pqxx::work& tx, const UserId& user_id);
 
 // A new account's preferences row with the documented defaults.
 void insert_default_preferences(pqxx::work& tx, const UserId& user_id, const std::string& language);

@@ -1,9 +1,14 @@
 #include "profiles/service.hpp"
 
+#include <algorithm>
+#include <iterator>
+
 #include "admin/audit_log.hpp"
 #include "auth/model.hpp"
+#include "auth/personal_data.hpp"
 #include "core/log.hpp"
 #include "db/transaction.hpp"
+#include "notifications/personal_data.hpp"
 #include "outcomes/service.hpp"
 #include "profiles/repository.hpp"
 
@@ -139,6 +144,9 @@ Result<Json> Service::export_data(const UserId& user_id) {
   PM_TRY(limit("exports", user_id, d_.limits.exports));
   auto rows = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<Json> {
     Json out = repository::export_rows(tx, user_id);
+    out.update(auth::personal_data(tx, user_id));
+    out.update(notifications::personal_data(tx, user_id));
+    for (const auto& part : d_.personal_data) out.update(part(tx, user_id));
     out["security_log"] = admin::entries_of(tx, user_id);
     out["decisions"] = Json::array();  // one's own, never others' about one
     for (const auto& decision : outcomes::decisions_of(tx, user_id)) out["decisions"].push_back(decision.to_json());
@@ -164,8 +172,9 @@ Result<void> Service::delete_account(const UserId& user_id, const std::string& i
     {
       db::AsSystem system(tx);  // the other person's uploads in the shared conversations go too
       media = repository::media_keys(tx, user_id);
+      if (d_.account_objects) std::ranges::move(d_.account_objects(tx, user_id), std::back_inserter(media));
     }
-    repository::delete_user(tx, user_id);
+    auth::delete_account(tx, user_id);
     admin::record(tx, {.user_id = user_id, .event = "account_deletion", .ip = ip});
     return {};
   }));

@@ -12,6 +12,7 @@
 #include "core/field_cipher.hpp"
 #include "db/pool.hpp"
 #include "profiles/model.hpp"
+#include "profiles/personal_data.hpp"
 #include "profiles/photos.hpp"
 
 namespace pm::profiles {
@@ -32,6 +33,10 @@ struct Deps {
   // Told after a block is stored (blocker, blocked), so other services drop what they cached
   // about the pair (e.g. the match lists); app/ wires it.
   std::function<void(const UserId&, const UserId&)> on_block = {};
+  // The parts of a person's data kept by the modules above this one (personal_data.hpp): their
+  // export's parts, and the stored objects that go with the account besides its photos.
+  std::vector<PersonalDataOf> personal_data = {};
+  ObjectsOfAccount account_objects = {};
 };
 
 // The one answer for a user id that is malformed, absent or hidden from the caller (no difference).

@@ -4,6 +4,7 @@
 
 #include "db/row.hpp"
 #include "db/sql.hpp"
+#include "questionnaire/personal_data.hpp"
 #include "subscriptions/entitlements.hpp"
 
 namespace pm::questionnaire::repository {
@@ -113,6 +114,13 @@ constexpr const char* kSaveResponse = R"sql(
 constexpr const char* kSecondsSince = R"sql(
   SELECT extract(epoch FROM (now() - $1::timestamptz))::bigint AS seconds
 )sql";
+
+// The data export's parts (personal_data.hpp).
+constexpr std::pair<const char*, const char*> kExportQueries[] = {
+    {"answers", R"sql(SELECT to_jsonb(t) AS entry FROM answers t WHERE user_id = $1)sql"},
+    {"questionnaire_responses",
+     R"sql(SELECT to_jsonb(t) AS entry FROM questionnaire_responses t WHERE user_id = $1)sql"},
+};
 
 }  // namespace
 
@@ -238,3 +246,11 @@ long long seconds_since(pqxx::work& tx, const std::string& iso8601) {
 }
 
 }  // namespace pm::questionnaire::repository
+
+namespace pm::questionnaire {
+
+Json personal_data(pqxx::work& tx, const UserId& user_id) {
+  return db::export_entries(tx, repository::kExportQueries, user_id);
+}
+
+}  // namespace pm::questionnaire

@@ -12,7 +12,6 @@ constexpr const char* kSetRole = R"sql(
   ON CONFLICT (user_id) DO UPDATE SET role = EXCLUDED.role, granted_at = now()
 )sql";
 constexpr const char* kRevokeRole = R"sql(DELETE FROM staff_members WHERE user_id = $1 RETURNING user_id)sql";
-constexpr const char* kUserByEmailIndex = R"sql(SELECT user_id FROM users WHERE email_index = $1)sql";
 constexpr const char* kUserSummary = R"sql(
   SELECT jsonb_build_object(
     'user_id', u.user_id, 'first_name', u.first_name, 'gender', u.gender,
@@ -27,11 +26,11 @@ constexpr const char* kUserSummary = R"sql(
     'subscription', (SELECT jsonb_build_object(
                        'plan_id', s.plan_type, 'status', s.payment_status, 'payment_method', s.payment_method,
                        'period_end', to_char(s.end_date AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
-                     FROM subscription_details s WHERE s.user_id = u.user_id),
-    'reports_against', (SELECT count(*) FROM user_reports r WHERE r.reported_id = u.user_id),
-    'open_reports_against', (SELECT count(*) FROM user_reports r WHERE r.reported_id = u.user_id
+                     FROM plan_standings s WHERE s.user_id = u.user_id),
+    'reports_against', (SELECT count(*) FROM report_queue r WHERE r.reported_id = u.user_id),
+    'open_reports_against', (SELECT count(*) FROM report_queue r WHERE r.reported_id = u.user_id
                                                                     AND r.status = 'open'))::text AS summary
-  FROM users u WHERE u.user_id = $1
+  FROM user_profiles u WHERE u.user_id = $1
 )sql";
 constexpr const char* kReportedProfile = R"sql(
   SELECT jsonb_build_object(
@@ -41,7 +40,7 @@ constexpr const char* kReportedProfile = R"sql(
     'suspended_until', CASE WHEN u.suspended_until > now()
                             THEN to_char(u.suspended_until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') END,
     'banned', u.banned_at IS NOT NULL)::text AS profile
-  FROM users u WHERE u.user_id = $1
+  FROM user_profiles u WHERE u.user_id = $1
 )sql";
 constexpr const char* kMessagesBetween = R"sql(
   SELECT coalesce(jsonb_agg(jsonb_build_object(
@@ -49,32 +48,30 @@ constexpr const char* kMessagesBetween = R"sql(
            'content', x.content, 'has_image', x.media_url IS NOT NULL,
            'sent_at', to_char(x.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
          ORDER BY x.sent_at DESC, x.message_id), '[]'::jsonb)::text AS messages
-  FROM (SELECT msg.* FROM messages msg
-        JOIN conversations c ON c.conversation_id = msg.conversation_id
-        JOIN matches m ON m.match_id = c.match_id
-        WHERE (m.user_id_1 = $1 AND m.user_id_2 = $2) OR (m.user_id_1 = $2 AND m.user_id_2 = $1)
+  FROM (SELECT msg.* FROM conversation_messages msg
+        WHERE (msg.user_id_1 = $1 AND msg.user_id_2 = $2) OR (msg.user_id_1 = $2 AND msg.user_id_2 = $1)
         ORDER BY msg.sent_at DESC, msg.message_id LIMIT $3) x
 )sql";
 constexpr const char* kReports = R"sql(
   SELECT report_id, reporter_id, reported_id, reason, details, status, resolution, resolved_by,
          to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
          to_char(resolved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS resolved_at
-  FROM user_reports WHERE status = $1 ORDER BY created_at, report_id LIMIT $2
+  FROM report_queue WHERE status = $1 ORDER BY created_at, report_id LIMIT $2
 )sql";
 constexpr const char* kReport = R"sql(
   SELECT report_id, reporter_id, reported_id, reason, details, status, resolution, resolved_by,
          to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
          to_char(resolved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS resolved_at
-  FROM user_reports WHERE report_id = $1
+  FROM report_queue WHERE report_id = $1
 )sql";
 constexpr const char* kReportForUpdate = R"sql(
   SELECT report_id, reporter_id, reported_id, reason, details, status, resolution, resolved_by,
          to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
          to_char(resolved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS resolved_at
-  FROM user_reports WHERE report_id = $1 FOR UPDATE
+  FROM report_queue WHERE report_id = $1 FOR UPDATE
 )sql";
 constexpr const char* kResolve = R"sql(
-  UPDATE user_reports SET status = $2, resolution = $3, resolved_by = $4, resolved_at = now()
+  UPDATE report_queue SET status = $2, resolution = $3, resolved_by = $4, resolved_at = now()
   WHERE report_id = $1 AND status = 'open'
   RETURNING report_id
 )sql";
@@ -105,12 +102,6 @@ void set_role(pqxx::work& tx, const UserId& user_id, Role role) {
 }
 
 bool revoke_role(pqxx::work& tx, const UserId& user_id) { return !tx.exec_params(kRevokeRole, user_id).empty(); }
-
-std::optional<UserId> user_by_email_index(pqxx::work& tx, const std::string& email_index) {
-  auto rows = tx.exec_params(kUserByEmailIndex, email_index);
-  if (rows.empty()) return std::nullopt;
-  return rows[0]["user_id"].as<UserId>();
-}
 
 std::optional<Json> user_summary(pqxx::work& tx, const UserId& user_id) {
   auto rows = tx.exec_params(kUserSummary, user_id);

@@ -22,8 +22,6 @@ void set_role(pqxx::work& tx, const UserId& user_id, Role role);
 // Whether the user had a role to revoke.
 bool revoke_role(pqxx::work& tx, const UserId& user_id);
 
-// The account with this blind index of its email, if any.
-std::optional<UserId> user_by_email_index(pqxx::work& tx, const std::string& email_index);
 // What staff see of an account: name, dates, visibility, restrictions, role, plan, reports against it.
 std::optional<Json> user_summary(pqxx::work& tx, const UserId& user_id);
 // The reported user's profile as a moderator sees it (nullopt when the account is gone).

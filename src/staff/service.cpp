@@ -30,7 +30,7 @@ Result<std::optional<Role>> Service::role_of(const UserId& user_id) {
 Result<std::string> Service::grant_role(const std::string& email, std::optional<Role> role) {
   actor::Scope as_system(actor::Scope::system());
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::string> {
-    auto user = repository::user_by_email_index(tx, d_.email_index(auth::normalize_email(email)));
+    auto user = auth::account_by_email_index(tx, d_.email_index(auth::normalize_email(email)));
     if (!user) return std::unexpected(Problem("not-found", "no account has this email address"));
     if (role)
       repository::set_role(tx, *user, *role);
@@ -153,7 +153,7 @@ Result<Report> Service::act(const UserId& staff_id, const std::string& raw_id, c
 Result<Json> Service::lookup(const UserId& staff_id, const std::string& email) {
   actor::Scope as_system(actor::Scope::system());
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<Json> {
-    auto user = repository::user_by_email_index(tx, d_.email_index(auth::normalize_email(email)));
+    auto user = auth::account_by_email_index(tx, d_.email_index(auth::normalize_email(email)));
     // Audited either way: a look-up is access to whether an address has an account.
     admin::record(tx, {.user_id = staff_id, .event = "staff_user_lookup", .subject_id = user});
     if (!user) return std::unexpected(Problem("not-found", "no account has this email address"));
@@ -190,7 +190,7 @@ Result<subscriptions::Subscription> Service::grant_plan_by_email(const std::stri
   auto user = PM_TRY(([&]() -> Result<UserId> {
     actor::Scope as_system(actor::Scope::system());
     return db::transact(d_.db, [&](pqxx::work& tx) -> Result<UserId> {
-      auto u = repository::user_by_email_index(tx, d_.email_index(auth::normalize_email(email)));
+      auto u = auth::account_by_email_index(tx, d_.email_index(auth::normalize_email(email)));
       if (!u) return std::unexpected(Problem("not-found", "no account has this email address"));
       return *u;
     });

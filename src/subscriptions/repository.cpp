@@ -1,6 +1,7 @@
 #include "subscriptions/repository.hpp"
 
 #include "db/row.hpp"
+#include "subscriptions/personal_data.hpp"
 
 namespace pm::subscriptions::repository {
 
@@ -113,6 +114,11 @@ constexpr const char* kExpireLapsed = R"sql(
   FROM lapsed l WHERE s.user_id = l.user_id
   RETURNING s.user_id::text AS user_id, s.plan_type, s.payment_status, l.previous_status
 )sql";
+
+// The data export's part (personal_data.hpp).
+constexpr std::pair<const char*, const char*> kExportQueries[] = {
+    {"subscription", R"sql(SELECT to_jsonb(t) AS entry FROM subscription_details t WHERE user_id = $1)sql"},
+};
 
 }  // namespace
 
@@ -235,3 +241,11 @@ void insert_free_subscription(pqxx::work& tx, const UserId& user_id) {
 }
 
 }  // namespace pm::subscriptions::repository
+
+namespace pm::subscriptions {
+
+Json personal_data(pqxx::work& tx, const UserId& user_id) {
+  return db::export_entries(tx, repository::kExportQueries, user_id);
+}
+
+}  // namespace pm::subscriptions

@@ -8,8 +8,9 @@
 #     model named for what it reads);
 #   - another module's routes (only app/ wires routes);
 #   - and SQL outside a module's repository files (and db/, which runs migrations and pings);
-#   - a statement naming another module's table, unless docs/architecture.md lists that file and
-#     table among the crossings (and a migration's table without an owner in its `tables` block);
+#   - a statement naming another module's table (other modules' data is read through the views
+#     they publish: the `views` block), a migration's table without an owner in the `tables`
+#     block, a view without a publisher in the `views` block or reading another module's table;
 #   - within its module, a layer above its own: routes -> service -> repository -> model (files
 #     named otherwise, such as matching/engine.cpp, sit where their includes put them).
 #
@@ -79,9 +80,10 @@ while IFS=: read -r file line _; do
 done < <(grep -rnE '\.(exec|exec0|exec1|exec_params|exec_params0|exec_params1|exec_prepared)\(|"(SELECT|INSERT|UPDATE|DELETE|WITH) |R"sql\(' \
   --include='*.cpp' --include='*.hpp' "$SRC" | grep -vE "^$SRC/(db/|[a-z_]+/repository\.cpp:)" || true)
 
-# Tables: a module's statements name its own tables (the `tables` block of docs/architecture.md);
-# another module's only where the crossings table below that block lists the file and the table.
-declare -A OWNER ALLOWED
+# Tables: a module's statements name its own tables (the `tables` block of docs/architecture.md),
+# and of the others only the views they publish (its `views` block), each created by a migration
+# from its publisher's tables (or from views published before it).
+declare -A OWNER PUBLISHER
 while read -r module tables; do
   for t in $tables; do
     if [[ -n ${OWNER[$t]:-} ]]; then
@@ -92,12 +94,9 @@ while read -r module tables; do
   done
 done < <(awk '/^```tables$/ {on = 1; next} on && /^```/ {exit} on && NF' "$DOC")
 ((${#OWNER[@]})) || { echo "no \`\`\`tables block in $DOC" >&2; exit 2; }
-# a crossings row: | `module/file.cpp` | the tables it reads or writes, in words | why |
-while IFS='|' read -r _ file tables _; do
-  file=$(sed -nE 's/^ *`([^`]+)` *$/\1/p' <<<"$file")
-  [[ -n $file ]] || continue
-  for t in $(grep -oE '[a-z_]+' <<<"$tables"); do [[ -n ${OWNER[$t]:-} ]] && ALLOWED[$file:$t]=1; done
-done < <(awk '/^```tables$/ {on = 1} on && /^#/ {exit} on && /^\| `/' "$DOC")
+while read -r module views; do
+  for v in $views; do PUBLISHER[$v]=${module%:}; done
+done < <(awk '/^```views$/ {on = 1; next} on && /^```/ {exit} on && NF' "$DOC")
 MIGRATIONS="${3:-$ROOT/migrations}"
 if [[ -d $MIGRATIONS ]]; then
   while read -r t; do
@@ -105,6 +104,39 @@ if [[ -d $MIGRATIONS ]]; then
     echo "migrations: table $t has no owner in the tables block of $DOC"
     problems=$((problems + 1))
   done < <(sed -nE 's/.*CREATE TABLE (IF NOT EXISTS )?([a-z_]+).*/\2/p' "$MIGRATIONS"/*.up.sql | sort -u)
+  declare -A CREATED
+  # each view's statement, as "view: the relations it reads" (CREATE VIEW to the next semicolon)
+  while read -r view relations; do
+    view=${view%:}
+    CREATED[$view]=1
+    publisher=${PUBLISHER[$view]:-}
+    if [[ -z $publisher ]]; then
+      echo "migrations: view $view has no publisher in the views block of $DOC"
+      problems=$((problems + 1))
+      continue
+    fi
+    for t in $relations; do
+      [[ ${OWNER[$t]:-} == "$publisher" || -n ${PUBLISHER[$t]:-} ]] && continue
+      echo "migrations: view $view (published by $publisher) reads $t, not a table of $publisher"
+      problems=$((problems + 1))
+    done
+  done < <(awk '
+    /CREATE (OR REPLACE )?VIEW [a-z_]+/ { match($0, /VIEW [a-z_]+/); view = substr($0, RSTART + 5, RLENGTH - 5); body = "" }
+    view != "" { body = body " " $0 }
+    view != "" && /;/ {
+      out = view ":"
+      rest = body
+      while (match(rest, /(FROM|JOIN) +[a-z_]+/)) {
+        word = substr(rest, RSTART, RLENGTH); sub(/^(FROM|JOIN) +/, "", word); out = out " " word
+        rest = substr(rest, RSTART + RLENGTH)
+      }
+      print out; view = ""
+    }' "$MIGRATIONS"/*.up.sql)
+  for v in "${!PUBLISHER[@]}"; do
+    [[ -n ${CREATED[$v]:-} ]] && continue
+    echo "$DOC: view $v is in the views block but no migration creates it"
+    problems=$((problems + 1))
+  done
 fi
 # (It reads the house style: keywords in capitals with the table after them, as every repository
 # writes its statements; `FROM a, b` lists and lower-case SQL would slip through.)
@@ -113,8 +145,8 @@ while IFS= read -r file; do
   module=${rel%%/*}
   while read -r t; do
     owner=${OWNER[$t]:-}
-    [[ -z $owner || $owner == "$module" || -n ${ALLOWED[$rel:$t]:-} ]] && continue
-    echo "$rel: SQL names $t, a table of $owner (ask $owner through a function of its own, or list the need in $DOC)"
+    [[ -z $owner || $owner == "$module" ]] && continue
+    echo "$rel: SQL names $t, a table of $owner (read a view $owner publishes, or ask it through a function of its own)"
     problems=$((problems + 1))
   done < <(grep -oE '\b(FROM|JOIN|INTO|UPDATE|TABLE|USING|REFERENCES) +(ONLY +)?[a-z_]+' "$file" | awk '{print $NF}' | sort -u)
 done < <(find "$SRC" -path '*/repository.cpp' | sort)
@@ -123,4 +155,4 @@ if ((problems)); then
   echo "check_layers: $problems place(s) against the module graph (docs/architecture.md)"
   exit 1
 fi
-echo "check_layers: every include of $(find "$SRC" -name '*.cpp' -o -name '*.hpp' | wc -l) files points down; SQL only in repositories, on their own tables or the listed crossings"
+echo "check_layers: every include of $(find "$SRC" -name '*.cpp' -o -name '*.hpp' | wc -l) files points down; SQL only in repositories, on their own tables and the views modules publish"

@@ -230,6 +230,13 @@ TEST(Privacy, ExportHoldsMyDataAndNobodyElses) {
   ASSERT_EQ(res.status, 200) << res.body;
   EXPECT_NE(res.header("Content-Disposition").find("attachment"), std::string::npos);
   auto data = res.json();
+  // Every module's part is there (each reads its own rows; app hands the ones above profiles in).
+  std::set<std::string> parts;
+  for (const auto& [name, _] : data.items()) parts.insert(name);
+  EXPECT_EQ(parts, (std::set<std::string>{"active_sessions", "answers", "blocks", "decisions", "matches",
+                                          "messages_sent", "notifications", "photos", "preferences",
+                                          "push_subscriptions", "questionnaire_responses", "reports_filed",
+                                          "security_log", "subscription", "user", "vectors"}));
   EXPECT_EQ(data["user"][0]["email"], ada.email);
   EXPECT_EQ(data["user"][0]["last_name"], "Lovelace");
   EXPECT_FALSE(data["user"][0].contains("password_hash"));

@@ -1,0 +1,22 @@
+#pragma once
+// This module's part of a person's data (profiles/personal_data.hpp, wired by app/: profiles
+// sits below this module): the messages they sent, for the export; and the images of every
+// conversation they are in, sent or only uploaded, which go with the account (its conversations do,
+// both people's messages and uploads with them). Defined in repository.cpp (their SQL).
+
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "core/id.hpp"
+#include "core/json.hpp"
+
+namespace pm::messaging {
+
+// {"messages_sent": [...]}
+Json personal_data(pqxx::work& tx, const UserId& user_id);
+// The object-store keys of those images.
+std::vector<std::string> conversation_objects(pqxx::work& tx, const UserId& user_id);
+
+}  // namespace pm::messaging

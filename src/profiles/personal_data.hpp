@@ -1,0 +1,28 @@
+#pragma once
+// A person's data is kept by many modules; profiles answers for all of it (the export, the
+// deletion: docs/architecture.md "Accounts and privacy"). Each module that keeps rows about a
+// person reads them itself (`X/personal_data.hpp`, its own SQL): profiles calls those below it
+// (auth, notifications, admin, outcomes) and is handed the others by app/ (profiles::Deps), as
+// it sits below them.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "core/id.hpp"
+#include "core/json.hpp"
+
+namespace pm::profiles {
+
+// A module's rows about the user for their data export: an object of named arrays (each name
+// once across modules), merged into the export. As stored: encrypted columns are decrypted by
+// the export.
+using PersonalDataOf = std::function<Json(pqxx::work& tx, const UserId& user_id)>;
+
+// Stored objects (object-store keys) that go with an account besides its photos; read before its
+// rows are deleted, removed after they are.
+using ObjectsOfAccount = std::function<std::vector<std::string>(pqxx::work& tx, const UserId& user_id)>;
+
+}  // namespace pm::profiles
