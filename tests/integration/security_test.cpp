@@ -207,6 +207,36 @@ TEST_F(Security, RowLevelSecurityShowsAUserOnlyTheirOwnRows) {
       << "nor change another's profile";
 }
 
+// The views modules publish to each other (migrations/0029) show a user what the tables beneath
+// show them: they run as their caller, under the same policies, and the analytics role, which
+// reads the tables column by column, is granted none of them (user_profiles holds the email).
+TEST_F(Security, ThePublishedViewsShowAUserOnlyWhatTheTablesDo) {
+  const std::string& ana = ana_.user.user_id;
+  EXPECT_EQ(as_app("SELECT count(*) FROM pg_class c WHERE relkind = 'v' AND relnamespace = 'public'::regnamespace "
+                   "AND NOT coalesce('security_invoker=true' = ANY(reloptions), false) "
+                   "AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')",
+                   "", true),
+            0)
+      << "a view of ours that runs as its owner (PostGIS's and pg_stat_statements' are theirs)";
+  EXPECT_GE(as_app("SELECT count(*) FROM pg_class WHERE relkind = 'v' AND 'security_invoker=true' = ANY(reloptions)",
+                   "", true),
+            12);
+  EXPECT_EQ(as_app("SELECT count(*) FROM conversation_messages", ana), 2);
+  EXPECT_EQ(as_app("SELECT count(*) FROM conversation_messages", "", true), 4);
+  EXPECT_EQ(as_app("SELECT count(*) FROM match_pairs WHERE '" + ana + "' NOT IN (user_id_1, user_id_2)", ana), 0);
+  EXPECT_EQ(as_app("SELECT count(*) FROM match_conversations", ana), 1);
+  EXPECT_EQ(as_app("SELECT count(*) FROM user_profiles", ana), 3) << "as users: own, matched, public";
+  EXPECT_EQ(as_app("SELECT count(*) FROM plan_standings WHERE user_id <> '" + ana + "'", ana), 0);
+  for (const char* view : {"user_profiles", "match_pairs", "conversation_messages", "blocked_pairs", "report_queue"})
+    EXPECT_EQ(as_app(std::string("SELECT count(*) FROM ") + view, ""), 0) << view << ": nobody sees a row";
+  EXPECT_EQ(as_app("WITH x AS (UPDATE user_profiles SET bio = 'hacked' WHERE user_id <> '" + ana +
+                       "' RETURNING 1) SELECT count(*) FROM x",
+                   ana),
+            0)
+      << "nor changes another's profile through it";
+  EXPECT_NE(error_as("pm_analytics", "SELECT email FROM user_profiles").find("permission denied"), std::string::npos);
+}
+
 TEST_F(Security, DataAccessIsAudited) {
   const std::string& ana = ana_.user.user_id;
   const std::string& ben = ben_.user.user_id;

@@ -83,19 +83,23 @@ test("a click on a push's notification brings the open app to the push's page", 
   await onNotificationsScreen(page, context, await signedUpPerson(request, "Noa"));
   await page.evaluate(async () => navigator.serviceWorker.ready);
 
-  await deliverPush(context, page, {
+  const push = {
     title: "3 new messages",
     body: "3 new messages from a match are waiting for you.",
     url: "https://elsewhere.example/chats/c-42",
     type: "message.new",
     notification_id: "n-42",
-  });
+  };
+  await deliverPush(context, page, push);
   const worker = context.serviceWorkers().find((w) => new URL(w.url()).pathname === "/sw.js") ?? (await context.waitForEvent("serviceworker"));
   // The click: the worker's own handler (sw.ts openNotification) with the notification the
-  // browser shows, as Chromium would run it for a click on it.
+  // browser shows, as Chromium would run it for a click on it. (Once in about forty runs of the
+  // whole suite, Chromium showed nothing for the push delivered through DevTools right after the
+  // worker took control (the test above shows pushes are shown). Delivered again while none is
+  // shown: the same tag replaces, never doubles, a notification.)
   await expect
-    .poll(() =>
-      worker.evaluate(async () => {
+    .poll(async () => {
+      const clicked = await worker.evaluate(async () => {
         const sw = self as unknown as {
           registration: ServiceWorkerRegistration;
           openNotification: (n: Notification) => Promise<void>;
@@ -104,8 +108,10 @@ test("a click on a push's notification brings the open app to the push's page", 
         if (!shown) return false;
         await sw.openNotification(shown);
         return true;
-      }),
-    )
+      });
+      if (!clicked) await deliverPush(context, page, push);
+      return clicked;
+    })
     .toBe(true);
   await expect(page).toHaveURL(/\/chats\/c-42$/);
   // (With no window open, the click opens one: clients.openWindow() needs a real click's user
