@@ -1,7 +1,7 @@
--- 0029_published_views (issue 10; docs/architecture.md "Tables and the views modules publish"):
--- a module's tables are its own; what another module needs of them it reads through a view the
--- owner publishes here, named for what it offers, with only the columns that need. The owner may
--- change its tables as long as its views keep their columns.
+-- 0029_published_views (issue 10; docs/architecture.md "Tables: who owns what, and the views
+-- modules publish"): a module's tables are its own; what another module needs of them it reads
+-- through a view the owner publishes here, named for what it offers, with only the columns its
+-- readers need. The owner may change its tables as long as its views keep their columns.
 --
 -- Each view runs with the privileges and row-level policies of whoever queries it
 -- (security_invoker), so a user reads through a view exactly the rows the tables' policies give

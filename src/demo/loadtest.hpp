@@ -1,8 +1,8 @@
 #pragma once
 // `perfectmatch loadtest-pairs --pairs N --out FILE`: fixtures for load tests only (the messaging
 // benchmark, bench/messaging.sh). Sign-up hashes every password with Argon2 (~50 ms on purpose),
-// far too slow for 20,000 users, so this writes the rows directly through the modules'
-// repositories: N pairs of complete users (woman and man, profile complete, email verified), each
+// far too slow for 20,000 users, so this writes the rows directly through the modules' bulk
+// writes (X/bulk.hpp): N pairs of complete users (woman and man, profile complete, email verified), each
 // pair with an ACTIVE match (both liked) and its open conversation, plus one session per user made
 // by the real session store. Never for production data: the users all share one password.
 
