@@ -35,7 +35,6 @@ constexpr const char* kBanEmail = R"sql(
   INSERT INTO banned_emails (email_index) VALUES ($1) ON CONFLICT (email_index) DO NOTHING
 )sql";
 
-constexpr const char* kEmailIndexTaken = R"sql(SELECT 1 FROM users WHERE email_index = $1)sql";
 constexpr const char* kAccountByEmailIndex = R"sql(SELECT user_id FROM users WHERE email_index = $1)sql";
 constexpr const char* kAccountsByEmailIndex = R"sql(
   SELECT email_index, user_id FROM users WHERE email_index = ANY($1::text[])
@@ -156,14 +155,14 @@ void ban(pqxx::work& tx, const UserId& user_id) {
     if (auto index = db::opt<std::string>(r, "email_index")) tx.exec_params(kBanEmail, *index);
 }
 
-bool email_index_taken(pqxx::work& tx, const std::string& email_index) {
-  return !tx.exec_params(kEmailIndexTaken, email_index).empty();
-}
-
 std::optional<UserId> account_by_email_index(pqxx::work& tx, const std::string& email_index) {
   auto rows = tx.exec_params(kAccountByEmailIndex, email_index);
   if (rows.empty()) return std::nullopt;
   return rows[0]["user_id"].as<UserId>();
+}
+
+bool email_index_taken(pqxx::work& tx, const std::string& email_index) {
+  return account_by_email_index(tx, email_index).has_value();
 }
 
 std::map<std::string, std::string> accounts_by_email_index(pqxx::work& tx, const std::vector<std::string>& indexes) {
