@@ -11,27 +11,20 @@ namespace {
 
 using db::uuid_array;
 
-// UserRow (u: user_profiles, p: search_preferences, v: user_vectors): users with vectors whose
-// profile, preferences or vectors changed since $1 (an ISO time; '-infinity' for all), 5 s of
-// slack before it. Each table's changes are found by its own updated_at index and only those
-// users joined: a greatest() of the three over the join read every user on every poll (2.3 s a
-// call at 100,000 users, every 2 s: docs/benchmarks.md).
+// Users with vectors whose profile, preferences or vectors changed since $1 (an ISO time;
+// '-infinity' for all), 5 s of slack before it, with the time of their latest change. Each table's
+// changes are found by its own updated_at index and only those users joined: a greatest() of the
+// three over the join read every user on every poll (2.3 s a call at 100,000 users, every 2 s:
+// docs/benchmarks.md). Ids and times only: the caller fetches the rows (kUserRow) of the users it
+// has not loaded yet, so the slack's users are not read again on every poll (0.7 s a call).
 constexpr const char* kChangedUsers = R"sql(
   WITH changed AS (
     SELECT user_id FROM user_profiles WHERE updated_at >= $1::timestamptz - interval '5 seconds'
     UNION SELECT user_id FROM search_preferences WHERE updated_at >= $1::timestamptz - interval '5 seconds'
     UNION SELECT user_id FROM user_vectors WHERE updated_at >= $1::timestamptz - interval '5 seconds')
-  SELECT u.user_id, u.gender, u.seeking_gender, date_part('year', age(u.birth_date))::int AS age,
-         coalesce(p.min_age, 18) AS min_age, coalesce(p.max_age, 99) AS max_age,
-         coalesce(p.max_distance, 0) AS max_distance, ST_Y(u.location_point::geometry) AS latitude,
-         ST_X(u.location_point::geometry) AS longitude, u.profile_visibility,
-         coalesce((p.privacy_settings->>'discoverable')::boolean, true) AS discoverable,
-         coalesce(u.profile_completed, false) AS profile_completed,
-         (v.doc->'profileVector'->'vector')::text AS traits, (v.doc->'textEmbedding'->'vector')::text AS text_vector,
-         coalesce(u.first_name, '') AS first_name,
+  SELECT u.user_id,
          to_char(greatest(u.updated_at, p.updated_at, v.updated_at) AT TIME ZONE 'UTC',
-                 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS changed_at,
-         coalesce(u.location, '') AS location
+                 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS changed_at
   FROM changed c JOIN user_profiles u ON u.user_id = c.user_id JOIN search_preferences p ON p.user_id = u.user_id
   JOIN user_vectors v ON v.user_id = u.user_id
   ORDER BY u.user_id
@@ -393,12 +386,10 @@ constexpr const char* kInsertHistoryMatch = R"sql(
 
 }  // namespace
 
-std::vector<UserRow> changed_users(pqxx::work& tx, const std::string& since, std::string& newest) {
-  std::vector<UserRow> out;
-  for (const auto& r : tx.exec_params(kChangedUsers, since.empty() ? std::string("-infinity") : since)) {
-    out.push_back(user_from(r));
-    if (out.back().changed_at > newest) newest = out.back().changed_at;
-  }
+std::vector<Change> changed_users(pqxx::work& tx, const std::string& since) {
+  std::vector<Change> out;
+  for (const auto& r : tx.exec_params(kChangedUsers, since.empty() ? std::string("-infinity") : since))
+    out.push_back({.user_id = r["user_id"].as<std::string>(), .changed_at = r["changed_at"].as<std::string>()});
   return out;
 }
 

@@ -27,10 +27,14 @@ struct UserRow {
   std::string first_name, gender, location;  // as stored (for the vector document's metadata)
   std::string changed_at;                    // the latest change of profile, preferences or vectors (ISO)
 };
+// A user whose profile, preferences or vectors changed, and when last (ISO, as UserRow::changed_at).
+struct Change {
+  std::string user_id, changed_at;
+};
 // Users with vectors whose profile, preferences or vectors changed at or after `since` (an ISO
-// time; empty: all), and the newest change time seen (the next call's `since`). The look goes 5 s
-// further back than `since`: a transaction that commits late with an earlier now() is not missed.
-std::vector<UserRow> changed_users(pqxx::work& tx, const std::string& since, std::string& newest);
+// time; empty: all), by user id. The look goes 5 s further back than `since`: a transaction that
+// commits late with an earlier now() is not missed. The rows themselves: user_rows.
+std::vector<Change> changed_users(pqxx::work& tx, const std::string& since);
 std::optional<UserRow> user_row(pqxx::work& tx, const std::string& user_id);
 // The rows of several users (those that exist), with or without vectors.
 std::vector<UserRow> user_rows(pqxx::work& tx, const std::vector<std::string>& user_ids);

@@ -214,6 +214,13 @@ TEST_F(Matching, TheIndexPollReloadsOnlyUsersWhoChanged) {
   auto changed = engine.refresh(true);
   ASSERT_TRUE(changed);
   EXPECT_EQ(*changed, 1u) << "only Ana moved";
+  auto index = engine.index();
+  ASSERT_TRUE(index);
+  auto indexed = (*index)->find(ana.user.user_id);
+  ASSERT_TRUE(indexed);
+  EXPECT_NEAR(indexed->facts.lat, 52.39, 1e-4) << "the poll loaded her new row, not only her id";
+  EXPECT_NEAR(indexed->facts.lon, 13.06, 1e-4);
+  EXPECT_EQ(*engine.refresh(true), 0u) << "and the next poll skips her: her row was loaded with this change";
 }
 
 TEST_F(Matching, TheListIsCachedInRedisUnderTheSeedKeysAndDroppedOnEveryChange) {
