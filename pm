@@ -216,6 +216,13 @@ pg_conf() {
   local dir; dir=$(readlink -f "$VAR/pg")
   local sync=on archive="pgbackrest --config=$dir/pgbackrest.conf --stanza=$STANZA archive-push %p"
   if ((PG_FOR_TESTS)); then sync=off; archive=/bin/true; fi
+  # An eighth of the memory for PostgreSQL's buffers, between 128 MB and 2 GB: with 256 MB, at
+  # 100,000 users match generation's indexes no longer fitted and PostgreSQL spent a fifth of its
+  # time copying pages to and from the kernel's cache (perf, docs/benchmarks.md).
+  local mem_mb; mem_mb=$(awk '/^MemTotal:/ {print int($2 / 1024)}' /proc/meminfo)
+  local buffers_mb=$((mem_mb / 8)); ((buffers_mb < 128)) && buffers_mb=128; ((buffers_mb > 2048)) && buffers_mb=2048
+  # max_wal_size 4 GB: at the default 1 GB the same run forced a checkpoint every ~30 s, each
+  # followed by a full image of every page written again.
   # Loopback only; a Unix socket in a short private folder for pgBackRest (its path length limit
   # bites in deep checkouts, hence not under var/).
   # Durable: a commit is acknowledged once its WAL is on disk (synchronous_commit, fsync and
@@ -227,7 +234,8 @@ listen_addresses = '127.0.0.1'
 unix_socket_directories = '$PG_SOCKET_DIR'
 unix_socket_permissions = 0700
 max_connections = 200
-shared_buffers = 256MB
+shared_buffers = ${buffers_mb}MB
+max_wal_size = 4GB
 synchronous_commit = $sync
 fsync = on
 full_page_writes = on

@@ -5,7 +5,10 @@
 // PM_MATCHES_PER_USER pending.
 // Ranked by the newest stored reciprocal model when there is one (else by the questionnaire).
 
+#include <atomic>
 #include <iostream>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 #include "app/app.hpp"
@@ -18,7 +21,7 @@ namespace pm::app {
 
 namespace {
 
-constexpr int kBatch = 500;  // users whose vectors are computed and written at once
+constexpr std::size_t kBatch = 500;  // users whose vectors are computed and written at once
 
 template <class T>
 T must(Result<T> r, const char* what) {
@@ -34,32 +37,41 @@ int generate_all_matches(Config config, const std::string& run_id, int jobs, int
     matching::GenerationRun run(app.db, run_id);
     const std::string bank = app.config.question_bank;
 
-    // 1. Vectors of everyone whose questionnaire is newer than their vectors: batches of kBatch
-    // users (one read, one write transaction each), `jobs` batches at once.
-    for (std::string after;;) {
-      auto users = must(run.users_needing_vectors(bank, after, kBatch * jobs), "reading users");
-      if (users.empty()) break;
-      after = users.back();
-      ProgressBar bar("computing vectors", static_cast<long long>(users.size()));
-      std::vector<std::string> failures(static_cast<std::size_t>(jobs));
+    // 1. Vectors of everyone whose questionnaire is newer than their vectors, read once: batches of
+    // kBatch users (one read, one write transaction each), `jobs` threads taking the next batch.
+    {
+      const auto users = must(run.users_needing_vectors(bank), "reading users");
+      const std::size_t batches = (users.size() + kBatch - 1) / kBatch;
+      std::optional<ProgressBar> bar;
+      if (!users.empty()) bar.emplace("computing vectors", static_cast<long long>(users.size()));
+      std::atomic<std::size_t> next{0};
+      std::mutex failed;
+      std::string failure;
       {
         std::vector<std::jthread> threads;
         for (int t = 0; t < jobs; ++t)
-          threads.emplace_back([&, t] {
-            const auto first = users.begin() + std::min<long>(static_cast<long>(users.size()), t * kBatch);
-            const auto last = users.begin() + std::min<long>(static_cast<long>(users.size()), (t + 1) * kBatch);
-            if (first == last) return;
-            try {
-              auto done = app.match_engine.compute_vectors(std::vector<std::string>(first, last));
-              if (!done) failures[static_cast<std::size_t>(t)] = done.error().detail;
-            } catch (const std::exception& e) {  // a database error
-              failures[static_cast<std::size_t>(t)] = e.what();
+          threads.emplace_back([&] {
+            for (std::size_t b; (b = next++) < batches;) {
+              const auto first = users.begin() + static_cast<long>(b * kBatch);
+              const auto last = users.begin() + static_cast<long>(std::min(users.size(), (b + 1) * kBatch));
+              std::string error;
+              try {
+                auto done = app.match_engine.compute_vectors(std::vector<std::string>(first, last));
+                if (!done) error = done.error().detail;
+              } catch (const std::exception& e) {  // a database error
+                error = e.what();
+              }
+              if (!error.empty()) {
+                std::lock_guard lock(failed);
+                failure = error;
+                next = batches;
+                return;
+              }
+              bar->advance(last - first);
             }
-            bar.advance(last - first);
           });
       }
-      for (const auto& f : failures)
-        if (!f.empty()) throw std::runtime_error("computing vectors: " + f);
+      if (!failure.empty()) throw std::runtime_error("computing vectors: " + failure);
     }
 
     // 2. Matches, in batches of users each written in one transaction with the run's position

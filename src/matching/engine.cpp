@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <unordered_map>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -403,14 +404,21 @@ Result<std::vector<Planned>> Engine::compose(std::vector<Searched> searched, Peo
     }
   }
 
+  // A person is in many pairs of a batch: their traits and open answers are worked out once.
+  std::unordered_map<std::string, PairPerson> persons;
   auto person = [&](const std::string& id, const MatchProfile& profile) {
-    const auto& [name, answers] = people[id];
-    TraitVectors v = trait_vectors(bank, profile.answers);
-    return PairPerson{.first_name = name,
-                      .profile = &profile,
-                      .open_answers = bank.open_answers(answers),
-                      .key_traits = v.key_traits,
-                      .key_values = v.key_values};
+    auto [it, fresh] = persons.try_emplace(id);
+    if (fresh) {
+      const auto& [name, answers] = people[id];
+      TraitVectors v = trait_vectors(bank, profile.answers);
+      it->second = PairPerson{.first_name = name,
+                              .open_answers = bank.open_answers(answers),
+                              .key_traits = std::move(v.key_traits),
+                              .key_values = std::move(v.key_values)};
+    }
+    PairPerson p = it->second;
+    p.profile = &profile;
+    return p;
   };
   // How often each answer is given, once for all the pairs: what makes a shared answer telling.
   const AnswerFrequencies frequencies = idx->answer_frequencies();
@@ -439,12 +447,12 @@ Result<std::vector<Planned>> Engine::compose(std::vector<Searched> searched, Peo
       if (c.user_id < user_id)
         std::swap(m.score_details["satisfaction"]["first"], m.score_details["satisfaction"]["second"]);
       for (const auto& a : insights.attributes) m.attributes.emplace_back(a.name, a.score, a.description);
-      Json factors = insights.to_json()["keyFactors"];
-      m.highlights = {{"summary", insights.summary}, {"keyFactors", factors}};
+      Json document = insights.to_json();
+      m.highlights = {{"summary", insights.summary}, {"keyFactors", document["keyFactors"]}};
       m.detailed_analysis = insights.detailed_analysis;
       m.insight_document = {{"compatibilityScore", c.score.score},
                             {"generatedAt", iso8601(Clock::now())},
-                            {"insights", insights.to_json()},
+                            {"insights", std::move(document)},
                             {"aiModel", llm ? d_.llm.model() : kInsightModel},
                             {"version", kInsightVersion}};
       planned.rows.push_back(std::move(m));

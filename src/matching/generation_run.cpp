@@ -5,10 +5,10 @@
 
 namespace pm::matching {
 
-Result<std::vector<std::string>> GenerationRun::users_needing_vectors(const std::string& bank_key,
-                                                                      const std::string& after_user, int limit) {
+Result<std::vector<std::string>> GenerationRun::users_needing_vectors(const std::string& bank_key) {
   return db::transact(db_, [&](pqxx::work& tx) -> Result<std::vector<std::string>> {
-    return repository::users_needing_vectors(tx, bank_key, after_user, limit);
+    repository::allow_long_statements(tx);  // one read of every user (at a million, seconds)
+    return repository::users_needing_vectors(tx, bank_key);
   });
 }
 

@@ -15,9 +15,8 @@ class GenerationRun {
  public:
   GenerationRun(db::Pool& db, std::string run_id) : db_(db), run_id_(std::move(run_id)) {}
 
-  // Up to `limit` users who completed the questionnaire of `bank_key` but have no vectors yet.
-  Result<std::vector<std::string>> users_needing_vectors(const std::string& bank_key, const std::string& after_user,
-                                                         int limit);
+  // The users who completed the questionnaire of `bank_key` but have no vectors yet (or older ones).
+  Result<std::vector<std::string>> users_needing_vectors(const std::string& bank_key);
   // How many users have vectors.
   Result<int> count_users_with_vectors();
 

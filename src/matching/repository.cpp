@@ -11,23 +11,22 @@ namespace {
 
 using db::uuid_array;
 
-// Users with vectors whose profile, preferences or vectors changed since $1 (an ISO time;
-// '-infinity' for all), 5 s of slack before it, with the time of their latest change. Each table's
-// changes are found by its own updated_at index and only those users joined: a greatest() of the
-// three over the join read every user on every poll (2.3 s a call at 100,000 users, every 2 s:
-// docs/benchmarks.md). Ids and times only: the caller fetches the rows (kUserRow) of the users it
-// has not loaded yet, so the slack's users are not read again on every poll (0.7 s a call).
+// Users whose profile, preferences or vectors changed since $1 (an ISO time; '-infinity' for all),
+// 5 s of slack before it, with the time of their latest change. Each table's changes are found by
+// its own updated_at index and nothing is joined: a greatest() of the three over the join read
+// every user on every poll (2.3 s a call at 100,000 users, every 2 s), and joining only the
+// changed users still cost 60 us a user (the users table's row policy), 0.3 s a poll while the
+// slack held the last 5 s of `matches generate --all`'s vector writes (docs/benchmarks.md). The
+// caller fetches the rows (kUserRow) of the users it has not loaded yet.
 constexpr const char* kChangedUsers = R"sql(
-  WITH changed AS (
-    SELECT user_id FROM user_profiles WHERE updated_at >= $1::timestamptz - interval '5 seconds'
-    UNION SELECT user_id FROM search_preferences WHERE updated_at >= $1::timestamptz - interval '5 seconds'
-    UNION SELECT user_id FROM user_vectors WHERE updated_at >= $1::timestamptz - interval '5 seconds')
-  SELECT u.user_id,
-         to_char(greatest(u.updated_at, p.updated_at, v.updated_at) AT TIME ZONE 'UTC',
-                 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS changed_at
-  FROM changed c JOIN user_profiles u ON u.user_id = c.user_id JOIN search_preferences p ON p.user_id = u.user_id
-  JOIN user_vectors v ON v.user_id = u.user_id
-  ORDER BY u.user_id
+  SELECT user_id, to_char(max(updated_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS changed_at
+  FROM (SELECT user_id, updated_at FROM user_profiles WHERE updated_at >= $1::timestamptz - interval '5 seconds'
+        UNION ALL
+        SELECT user_id, updated_at FROM search_preferences WHERE updated_at >= $1::timestamptz - interval '5 seconds'
+        UNION ALL
+        SELECT user_id, updated_at FROM user_vectors WHERE updated_at >= $1::timestamptz - interval '5 seconds') c
+  GROUP BY user_id
+  ORDER BY user_id
 )sql";
 // UserRow of the users $1 (an array), with or without vectors.
 constexpr const char* kUserRow = R"sql(
@@ -283,11 +282,13 @@ constexpr const char* kUsersWithVectors = R"sql(
   SELECT user_id FROM user_vectors WHERE ($1::text = '' OR user_id > $1::uuid) ORDER BY user_id LIMIT $2
 )sql";
 constexpr const char* kCountUsersWithVectors = R"sql(SELECT count(*) AS users FROM user_vectors)sql";
+// Every user at once: the filter on the questionnaire document is a sequential scan that reads
+// every document (PostgreSQL does not cost the detoasting), and as pages of 1,000 after an id it
+// took 1.2 s a page at 100,000 users, 2 minutes of the 3 of the vectors (docs/benchmarks.md).
 constexpr const char* kUsersNeedingVectors = R"sql(
   SELECT r.user_id FROM completed_questionnaires r LEFT JOIN user_vectors v ON v.user_id = r.user_id
   WHERE r.bank_key = $1 AND (v.user_id IS NULL OR v.updated_at < r.updated_at)
-    AND ($3::text = '' OR r.user_id > $3::uuid)
-  ORDER BY r.user_id LIMIT $2
+  ORDER BY r.user_id
 )sql";
 constexpr const char* kRunPosition = R"sql(
   SELECT coalesce(last_user_id::text, '') AS last_user_id FROM match_generation_runs
@@ -613,11 +614,9 @@ std::vector<std::string> users_with_vectors(pqxx::work& tx, const std::string& a
 
 int count_users_with_vectors(pqxx::work& tx) { return tx.exec1(kCountUsersWithVectors)["users"].as<int>(); }
 
-std::vector<std::string> users_needing_vectors(pqxx::work& tx, const std::string& bank_key,
-                                               const std::string& after_user, int limit) {
+std::vector<std::string> users_needing_vectors(pqxx::work& tx, const std::string& bank_key) {
   std::vector<std::string> out;
-  for (const auto& r : tx.exec_params(kUsersNeedingVectors, bank_key, limit, after_user))
-    out.push_back(r["user_id"].as<std::string>());
+  for (const auto& r : tx.exec_params(kUsersNeedingVectors, bank_key)) out.push_back(r["user_id"].as<std::string>());
   return out;
 }
 

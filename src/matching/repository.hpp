@@ -31,9 +31,9 @@ struct UserRow {
 struct Change {
   std::string user_id, changed_at;
 };
-// Users with vectors whose profile, preferences or vectors changed at or after `since` (an ISO
-// time; empty: all), by user id. The look goes 5 s further back than `since`: a transaction that
-// commits late with an earlier now() is not missed. The rows themselves: user_rows.
+// Users whose profile, preferences or vectors changed at or after `since` (an ISO time; empty:
+// all), by user id (with or without vectors: user_rows tells). The look goes 5 s further back than `since`: a
+// transaction that commits late with an earlier now() is not missed. The rows themselves: user_rows.
 std::vector<Change> changed_users(pqxx::work& tx, const std::string& since);
 std::optional<UserRow> user_row(pqxx::work& tx, const std::string& user_id);
 // The rows of several users (those that exist), with or without vectors.
@@ -165,10 +165,8 @@ std::optional<StoredModel> model(pqxx::work& tx, long long version);
 // `matches generate --all`: users with vectors after `after_user` (ordered by id), and run records.
 std::vector<std::string> users_with_vectors(pqxx::work& tx, const std::string& after_user, int limit);
 int count_users_with_vectors(pqxx::work& tx);
-// Users who completed the questionnaire but have no vectors yet (or older ones), after `after_user`
-// (by id: each page reads only its own rows through idx_questionnaire_responses_completed).
-std::vector<std::string> users_needing_vectors(pqxx::work& tx, const std::string& bank_key,
-                                               const std::string& after_user, int limit);
+// Users who completed the questionnaire but have no vectors yet (or older ones), all of them, by id.
+std::vector<std::string> users_needing_vectors(pqxx::work& tx, const std::string& bank_key);
 std::optional<std::string> run_position(pqxx::work& tx, const std::string& run_id);
 void save_run_position(pqxx::work& tx, const std::string& run_id, const std::string& last_user, int done,
                        bool finished);
