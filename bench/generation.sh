@@ -70,7 +70,7 @@ stamped() {
 if [[ -n $SEEDED_DB ]]; then
   # Its users as seeded: no vectors, no matches but the seed's own (history and active pairs).
   psql "$DB_URL" -v ON_ERROR_STOP=1 -qc "DELETE FROM user_vectors; DELETE FROM user_embeddings;
-    DELETE FROM match_generation_runs; VACUUM ANALYZE" >/dev/null
+    DELETE FROM match_generation_runs" -c "VACUUM ANALYZE" >/dev/null
   USERS=$(psql "$DB_URL" -Atqc "SELECT count(*) FROM users")
   SEED_S=null
   echo "copied $SEEDED_DB: $USERS users" >&2

@@ -32,8 +32,8 @@ struct Change {
   std::string user_id, changed_at;
 };
 // Users whose profile, preferences or vectors changed at or after `since` (an ISO time; empty:
-// all), by user id (with or without vectors: user_rows tells). The look goes 5 s further back than `since`: a
-// transaction that commits late with an earlier now() is not missed. The rows themselves: user_rows.
+// all), by user id, with or without vectors (their rows: user_rows). The look goes 5 s further
+// back than `since`: a transaction that commits late with an earlier now() is not missed.
 std::vector<Change> changed_users(pqxx::work& tx, const std::string& since);
 std::optional<UserRow> user_row(pqxx::work& tx, const std::string& user_id);
 // The rows of several users (those that exist), with or without vectors.
