@@ -5,15 +5,14 @@
 // PM_MATCHES_PER_USER pending.
 // Ranked by the newest stored reciprocal model when there is one (else by the questionnaire).
 
-#include <atomic>
 #include <iostream>
-#include <mutex>
 #include <optional>
-#include <thread>
 
 #include "app/app.hpp"
 #include "app/commands.hpp"
+#include "core/in_parallel.hpp"
 #include "core/progress.hpp"
+#include "core/try.hpp"
 #include "matching/batch_generation.hpp"
 #include "matching/generation_run.hpp"
 
@@ -41,37 +40,16 @@ int generate_all_matches(Config config, const std::string& run_id, int jobs, int
     // kBatch users (one read, one write transaction each), `jobs` threads taking the next batch.
     {
       const auto users = must(run.users_needing_vectors(bank), "reading users");
-      const std::size_t batches = (users.size() + kBatch - 1) / kBatch;
       std::optional<ProgressBar> bar;
       if (!users.empty()) bar.emplace("computing vectors", static_cast<long long>(users.size()));
-      std::atomic<std::size_t> next{0};
-      std::mutex failed;
-      std::string failure;
-      {
-        std::vector<std::jthread> threads;
-        for (int t = 0; t < jobs; ++t)
-          threads.emplace_back([&] {
-            for (std::size_t b; (b = next++) < batches;) {
-              const auto first = users.begin() + static_cast<long>(b * kBatch);
-              const auto last = users.begin() + static_cast<long>(std::min(users.size(), (b + 1) * kBatch));
-              std::string error;
-              try {
-                auto done = app.match_engine.compute_vectors(std::vector<std::string>(first, last));
-                if (!done) error = done.error().detail;
-              } catch (const std::exception& e) {  // a database error
-                error = e.what();
-              }
-              if (!error.empty()) {
-                std::lock_guard lock(failed);
-                failure = error;
-                next = batches;
-                return;
-              }
-              bar->advance(last - first);
-            }
-          });
-      }
-      if (!failure.empty()) throw std::runtime_error("computing vectors: " + failure);
+      const auto failure = in_parallel((users.size() + kBatch - 1) / kBatch, jobs, [&](std::size_t b) -> Result<void> {
+        const auto first = users.begin() + static_cast<long>(b * kBatch);
+        const auto last = users.begin() + static_cast<long>(std::min(users.size(), (b + 1) * kBatch));
+        PM_TRY(app.match_engine.compute_vectors(std::vector<std::string>(first, last)));
+        bar->advance(last - first);
+        return {};
+      });
+      if (failure) throw std::runtime_error("computing vectors: " + failure->detail);
     }
 
     // 2. Matches, in batches of users each written in one transaction with the run's position

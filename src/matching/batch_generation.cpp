@@ -11,6 +11,7 @@
 #include <unordered_set>
 
 #include "core/actor.hpp"
+#include "core/in_parallel.hpp"
 #include "core/mutex.hpp"
 #include "db/transaction.hpp"
 #include "matching/repository.hpp"
@@ -116,35 +117,6 @@ class PairsInFlight {
   std::atomic<long> committed_{-1};
 };
 
-// Runs fn(i) for i in [0, n) on `threads` threads (this one included); the first Problem wins.
-template <class Fn>
-std::optional<Problem> in_parallel(std::size_t n, int threads, Fn&& fn) {
-  std::atomic<std::size_t> next{0};
-  std::mutex mutex;
-  std::optional<Problem> failure;
-  auto work = [&] {
-    actor::Scope system(actor::Scope::system());  // reads every candidate's data (docs/security.md)
-    for (std::size_t i; (i = next++) < n;) {
-      std::optional<Problem> problem;
-      try {
-        if (auto done = fn(i); !done) problem = done.error();
-      } catch (const std::exception& e) {
-        problem = Problem("internal", e.what());
-      }
-      if (!problem) continue;
-      std::lock_guard lock(mutex);
-      if (!failure) failure = std::move(problem);
-      next = n;
-      return;
-    }
-  };
-  std::vector<std::thread> helpers;
-  for (int t = 1; t < threads && static_cast<std::size_t>(t) < n; ++t) helpers.emplace_back(work);
-  work();
-  for (auto& t : helpers) t.join();
-  return failure;
-}
-
 }  // namespace
 
 Result<BatchGeneration::Totals> BatchGeneration::run(const std::string& after) {
@@ -231,6 +203,7 @@ Result<BatchGeneration::Totals> BatchGeneration::pipeline(
       std::vector<std::optional<Searched>> found(users->size());
       std::atomic<int> skipped{0};
       score_failure = in_parallel(users->size(), options_.scorers, [&](std::size_t i) -> Result<void> {
+        actor::Scope system(actor::Scope::system());  // reads every candidate's data (docs/security.md)
         const auto& user_id = (*users)[i];
         auto searched = engine_.search(user_id, in_flight.with_in_flight(user_id, standings->at(user_id)));
         if (!searched) {
@@ -247,6 +220,7 @@ Result<BatchGeneration::Totals> BatchGeneration::pipeline(
       const std::size_t chunks = static_cast<std::size_t>(std::max(1, options_.scorers));
       std::vector<std::vector<Planned>> composed(chunks);
       score_failure = in_parallel(chunks, options_.scorers, [&](std::size_t c) -> Result<void> {
+        actor::Scope system(actor::Scope::system());
         std::vector<Searched> chunk;
         for (std::size_t i = c; i < found.size(); i += chunks)
           if (found[i] && !found[i]->candidates.empty()) chunk.push_back(std::move(*found[i]));
