@@ -160,7 +160,7 @@ Result<BatchGeneration::Totals> BatchGeneration::pipeline(
         try {
           return db::transact(db_, [&](pqxx::work& tx) -> Result<std::vector<repository::InsertedMatch>> {
             repository::allow_long_statements(tx);
-            auto rows = repository::copy_matches(tx, std::move(batch->rows));
+            auto rows = repository::copy_matches(tx, batch->rows);
             repository::save_run_position(tx, run_id_, batch->users.back(), done, false);
             return rows;
           });

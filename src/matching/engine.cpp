@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "core/actor.hpp"
+#include "core/crypto.hpp"
 #include "core/log.hpp"
 #include "core/time.hpp"
 #include "db/transaction.hpp"
@@ -69,18 +70,34 @@ Json vector_document(const std::string& user_id, const TraitVectors& v, const st
           {"updatedAt", now}};
 }
 
+std::string Engine::score_details(const PairScore& s, const Insights& insights, bool reversed) {
+  const double first = std::round(s.a_satisfied * 10) / 10, second = std::round(s.b_satisfied * 10) / 10;
+  JsonWriter out;
+  out.begin_object()
+      .member("score", s.score)
+      .key("satisfaction")
+      .begin_object()
+      .member("first", reversed ? second : first)
+      .member("second", reversed ? first : second)
+      .end_object()
+      .member("shared_questions", s.shared)
+      .key("parts")
+      .begin_object()
+      .member("answers", s.answers)
+      .member("traits", s.traits)
+      .key("text");
+  if (s.text < 0)
+    out.null();
+  else
+    out.value(s.text);
+  out.end_object().key("attributes");
+  insights.write_key_factors(out);
+  out.end_object();
+  return out.take();
+}
+
 Json Engine::score_json(const PairScore& s, const Insights& insights) {
-  Json attrs = Json::array();
-  for (const auto& a : insights.attributes)
-    attrs.push_back({{"name", a.name}, {"score", a.score}, {"description", a.description}});
-  Json out = {
-      {"score", s.score},
-      {"satisfaction",
-       {{"first", std::round(s.a_satisfied * 10) / 10}, {"second", std::round(s.b_satisfied * 10) / 10}}},
-      {"shared_questions", s.shared},
-      {"parts", {{"answers", s.answers}, {"traits", s.traits}, {"text", s.text < 0 ? Json(nullptr) : Json(s.text)}}},
-      {"attributes", attrs}};
-  return out;
+  return Json::parse(score_details(s, insights));
 }
 
 Engine::Engine(Deps deps) : d_(deps) {}
@@ -280,7 +297,7 @@ Result<Generated> Engine::generate(const UserId& user) {
   auto& rows = planned.front().rows;
   if (rows.empty()) return out;
   auto inserted = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<repository::InsertedMatch>> {
-    return repository::copy_matches(tx, std::move(rows));
+    return repository::copy_matches(tx, rows);
   }));
   for (const auto& m : inserted) out.match_ids.emplace_back(m.match_id);
   out.created = static_cast<int>(out.match_ids.size());
@@ -422,6 +439,7 @@ Result<std::vector<Planned>> Engine::compose(std::vector<Searched> searched, Peo
   };
   // How often each answer is given, once for all the pairs: what makes a shared answer telling.
   const AnswerFrequencies frequencies = idx->answer_frequencies();
+  const std::string generated_at = iso8601(Clock::now());
   std::vector<Planned> out;
   for (auto& s : searched) {
     Planned planned{.user_id = s.user_id};
@@ -436,25 +454,36 @@ Result<std::vector<Planned>> Engine::compose(std::vector<Searched> searched, Peo
       const MatchProfile profile = other->profile;  // kept alive for the PairPerson below
       const PairPerson them = person(c.user_id, profile);
       auto insights = PM_TRY(insights_for(me, them, c.score, llm, &frequencies));
-      repository::NewMatch m{.user_a = user_id,
+      // The stored direction follows the canonical order of the pair.
+      const bool reversed = c.user_id < user_id;
+      repository::NewMatch m{.match_id = crypto::uuid_v7(),
+                             .user_a = user_id,
                              .user_b = c.user_id,
                              .score = c.score.score,
-                             .score_details = score_json(c.score, insights)};
+                             .score_details = score_details(c.score, insights, reversed)};
       m.ranking = s.explored.contains(c.user_id) ? s.ranking + "-explore" : s.ranking;
       // Where the match sits in both people's lists (matches.rank_key derives from it).
       if (auto it = s.mutual.find(c.user_id); it != s.mutual.end()) m.mutual_interest = it->second;
-      // The stored direction follows the canonical order of the pair.
-      if (c.user_id < user_id)
-        std::swap(m.score_details["satisfaction"]["first"], m.score_details["satisfaction"]["second"]);
       for (const auto& a : insights.attributes) m.attributes.emplace_back(a.name, a.score, a.description);
-      Json document = insights.to_json();
-      m.highlights = {{"summary", insights.summary}, {"keyFactors", document["keyFactors"]}};
+      JsonWriter highlights;
+      highlights.begin_object().member("summary", insights.summary).key("keyFactors");
+      insights.write_key_factors(highlights);
+      m.highlights = highlights.end_object().take();
       m.detailed_analysis = insights.detailed_analysis;
-      m.insight_document = {{"compatibilityScore", c.score.score},
-                            {"generatedAt", iso8601(Clock::now())},
-                            {"insights", std::move(document)},
-                            {"aiModel", llm ? d_.llm.model() : kInsightModel},
-                            {"version", kInsightVersion}};
+      // The seed's Compatibility Insights document, naming its match and users.
+      JsonWriter document;
+      document.begin_object()
+          .member("matchId", m.match_id)
+          .member("userId1", reversed ? c.user_id : user_id)
+          .member("userId2", reversed ? user_id : c.user_id)
+          .member("compatibilityScore", c.score.score)
+          .member("generatedAt", generated_at)
+          .key("insights");
+      insights.write(document);
+      m.insight_document = document.member("aiModel", llm ? d_.llm.model() : std::string(kInsightModel))
+                               .member("version", kInsightVersion)
+                               .end_object()
+                               .take();
       planned.rows.push_back(std::move(m));
     }
     out.push_back(std::move(planned));

@@ -129,7 +129,10 @@ class Engine {
   // The generation queue (the worker's /metrics): users waiting, and the first one's wait (the lag).
   Result<Backlog> generation_backlog();
 
-  // The scoring of one pair as stored with a match (also `perfectmatch score`'s output).
+  // The scoring of one pair as stored with a match (matches.score_details), as JSON text;
+  // `reversed`: the pair is stored the other way round (the satisfactions swap places).
+  static std::string score_details(const PairScore& score, const Insights& insights, bool reversed = false);
+  // The same as a tree (`perfectmatch score`'s output).
   static Json score_json(const PairScore& score, const Insights& insights);
 
  private:

@@ -179,15 +179,33 @@ bool by_distinction(const Shared* x, const Shared* y) {
 
 }  // namespace
 
-Json Insights::to_json() const {
-  Json factors = Json::array();
+void Insights::write_key_factors(JsonWriter& out) const {
+  out.begin_array();
   for (const auto& f : attributes)
-    factors.push_back({{"name", f.name}, {"score", f.score}, {"description", f.description}});
-  return {{"summary", summary},
-          {"keyFactors", factors},
-          {"detailedAnalysis", detailed_analysis},
-          {"premiumInsights",
-           {{"conversationStarters", conversation_starters}, {"potentialChallenges", potential_challenges}}}};
+    out.begin_object()
+        .member("name", f.name)
+        .member("score", f.score)
+        .member("description", f.description)
+        .end_object();
+  out.end_array();
+}
+
+void Insights::write(JsonWriter& out) const {
+  out.begin_object().member("summary", summary).key("keyFactors");
+  write_key_factors(out);
+  out.member("detailedAnalysis", detailed_analysis)
+      .key("premiumInsights")
+      .begin_object()
+      .member("conversationStarters", conversation_starters)
+      .member("potentialChallenges", potential_challenges)
+      .end_object()
+      .end_object();
+}
+
+Json Insights::to_json() const {
+  JsonWriter out;
+  write(out);
+  return Json::parse(out.text());
 }
 
 Insights build_insights(const ScoringBank& bank, const PairPerson& a, const PairPerson& b, const PairScore& score,

@@ -39,7 +39,10 @@ struct Insights {
   std::vector<std::string> potential_challenges;
 
   // The seed's "insights" object: summary, keyFactors, detailedAnalysis, premiumInsights.
-  Json to_json() const;
+  void write(JsonWriter& out) const;
+  Json to_json() const;  // the same, as a tree
+  // keyFactors alone: an array of {name, score, description}, one per attribute.
+  void write_key_factors(JsonWriter& out) const;
 };
 
 // `frequencies`: how often each answer is given (the candidate index's); without them every option

@@ -439,7 +439,7 @@ std::map<std::string, Standing> standings(pqxx::work& tx, const std::vector<std:
 
 void allow_long_statements(pqxx::work& tx) { tx.exec("SET LOCAL statement_timeout = '5min'"); }
 
-std::vector<InsertedMatch> copy_matches(pqxx::work& tx, std::vector<NewMatch> matches) {
+std::vector<InsertedMatch> copy_matches(pqxx::work& tx, const std::vector<NewMatch>& matches) {
   if (matches.empty()) return {};
   tx.exec(kStageMatches);
   {
@@ -448,19 +448,11 @@ std::vector<InsertedMatch> copy_matches(pqxx::work& tx, std::vector<NewMatch> ma
                                                   "doc", "ranking", "mutual_interest", "insight_id", "document_id"});
     // Time-ordered keys (here and for the attributes): a batch's index entries go to the right-hand
     // pages of each index instead of thousands of random ones (docs/benchmarks.md).
-    for (auto& m : matches) {
-      if (m.match_id.empty()) m.match_id = crypto::uuid_v7();
+    for (const auto& m : matches) {
       const bool ordered = m.user_a < m.user_b;
-      const std::string& u1 = ordered ? m.user_a : m.user_b;
-      const std::string& u2 = ordered ? m.user_b : m.user_a;
-      // The document names its match and users (the seed's Compatibility Insights document).
-      Json doc = m.insight_document;
-      doc["matchId"] = m.match_id;
-      doc["userId1"] = u1;
-      doc["userId2"] = u2;
-      rows << std::make_tuple(m.match_id, u1, u2, m.score, m.score_details.dump(), m.highlights.dump(),
-                              m.detailed_analysis, doc.dump(), m.ranking, m.mutual_interest, crypto::uuid_v7(),
-                              crypto::uuid_v7());
+      rows << std::make_tuple(m.match_id, ordered ? m.user_a : m.user_b, ordered ? m.user_b : m.user_a, m.score,
+                              m.score_details, m.highlights, m.detailed_analysis, m.insight_document, m.ranking,
+                              m.mutual_interest, crypto::uuid_v7(), crypto::uuid_v7());
     }
     rows.complete();
   }

@@ -59,16 +59,18 @@ struct Standing {
 // The standing of each of `user_ids` (every one has an entry), in one statement.
 std::map<std::string, Standing> standings(pqxx::work& tx, const std::vector<std::string>& user_ids);
 
+// A match to insert. Its JSON values are text, written once on the thread that composed the match
+// (JsonWriter): the writer's transaction only sends them.
 struct NewMatch {
-  std::string match_id;        // chosen by the writer (copy_matches), so every row of a match is sent at once
+  std::string match_id;        // time-ordered (crypto::uuid_v7); the insight document names it
   std::string user_a, user_b;  // any order; stored canonically (user_id_1 < user_id_2)
   double score = 0;
-  Json score_details;
+  std::string score_details;                                             // JSON: matches.score_details
   std::vector<std::tuple<std::string, double, std::string>> attributes;  // name, score, description
-  Json highlights;                                                       // compatibility_insights.highlights
+  std::string highlights;                                                // JSON: compatibility_insights.highlights
   std::string detailed_analysis;
-  Json insight_document;  // the seed's Compatibility Insights document, without ids
-  std::string ranking;    // matches.ranking: the ranking (model and version) that placed it (docs/outcomes.md)
+  std::string insight_document;  // JSON: the seed's Compatibility Insights document, with its ids
+  std::string ranking;           // matches.ranking: the ranking (model and version) that placed it (docs/outcomes.md)
   // The model's p(a likes b) x p(b likes a) when a model ranked it (matches.mutual_interest, from
   // which the list's order derives); nullopt for the questionnaire's ranking. Never shown.
   std::optional<double> mutual_interest;
@@ -80,7 +82,7 @@ struct InsertedMatch {
 // of the transaction, then one statement that moves them into the four tables. A pair that
 // already exists, appears twice (the better score is kept), or whose user is gone, suspended or
 // banned is skipped; returns the matches inserted.
-std::vector<InsertedMatch> copy_matches(pqxx::work& tx, std::vector<NewMatch> matches);
+std::vector<InsertedMatch> copy_matches(pqxx::work& tx, const std::vector<NewMatch>& matches);
 // A batch's transaction moves tens of thousands of rows in one statement, and the index's full load
 // reads ~90,000 answers a page: PM_DB_STATEMENT_TIMEOUT_MS (meant for requests) is lifted to 5
 // minutes for the rest of the transaction.

@@ -79,6 +79,25 @@ TEST_F(Matching, CompletingTheQuestionnaireGeneratesMatchesThatPassEveryFilterBo
                   "AND doc->'insights' ? 'premiumInsights'",
                   id),
             1);
+  // The stored copies agree: the document names its match and the pair in the stored order, and
+  // carries the match's score; the highlights and score details the attributes' rows.
+  EXPECT_EQ(count("SELECT count(*) FROM matches m JOIN compatibility_insight_documents d USING (match_id) "
+                  "JOIN compatibility_insights i USING (match_id) "
+                  "WHERE m.match_id = $1 AND d.doc->>'matchId' = m.match_id::text "
+                  "AND d.doc->>'userId1' = m.user_id_1::text AND d.doc->>'userId2' = m.user_id_2::text "
+                  "AND (d.doc->>'compatibilityScore')::float8 = m.compatibility_score "
+                  "AND (m.score_details->>'score')::float8 = m.compatibility_score "
+                  "AND m.score_details->'satisfaction' ?& array['first', 'second'] "
+                  "AND i.highlights->'keyFactors' = m.score_details->'attributes' "
+                  "AND i.highlights->'keyFactors' = d.doc->'insights'->'keyFactors' "
+                  "AND i.detailed_analysis = d.doc->'insights'->>'detailedAnalysis' "
+                  "AND jsonb_array_length(i.highlights->'keyFactors') = 6 "
+                  "AND (SELECT array_agg(attribute_name::text ORDER BY attribute_name) FROM match_attributes a "
+                  "     WHERE a.match_id = m.match_id) = "
+                  "    (SELECT array_agg(f->>'name' ORDER BY f->>'name') "
+                  "     FROM jsonb_array_elements(i.highlights->'keyFactors') f)",
+                  id),
+            1);
   // And both users' vectors in the seed's document shape.
   EXPECT_EQ(count("SELECT count(*) FROM user_vectors WHERE user_id = $1 AND doc ? 'profileVector' AND doc ? "
                   "'personalityTraits' "

@@ -4,6 +4,7 @@
 // answer is told before a common one.
 
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -14,6 +15,7 @@
 #include "demo/person.hpp"
 #include "matching/answer_frequencies.hpp"
 #include "matching/compatibility.hpp"
+#include "matching/engine.hpp"
 #include "matching/insights.hpp"
 #include "matching/vectors.hpp"
 #include "questionnaire/bank.hpp"
@@ -190,4 +192,31 @@ TEST(Insights, ARarerSharedAnswerIsToldBeforeACommonOne) {
   }
   told = build_insights(*bank, {.first_name = "Ana", .profile = &a}, {.first_name = "Ben", .profile = &b}, s, &other);
   EXPECT_EQ(told.attributes[attribute_index("lifestyle")].description, "Ana and Ben both never smoke.");
+}
+
+TEST_F(Insights200Pairs, TheStoredJsonCarriesEveryTextAndTheScoresInTheStoredOrder) {
+  for_each_pair([&](const Insights& in, const DemoPerson& a, const DemoPerson& b) {
+    const Json doc = in.to_json();  // JsonWriter's text, parsed
+    EXPECT_EQ(doc["summary"], in.summary);
+    EXPECT_EQ(doc["detailedAnalysis"], in.detailed_analysis);
+    EXPECT_EQ(doc["premiumInsights"]["conversationStarters"], Json(in.conversation_starters));
+    EXPECT_EQ(doc["premiumInsights"]["potentialChallenges"], Json(in.potential_challenges));
+    ASSERT_EQ(doc["keyFactors"].size(), in.attributes.size());
+    for (std::size_t k = 0; k < in.attributes.size(); ++k) {
+      EXPECT_EQ(doc["keyFactors"][k]["name"], in.attributes[k].name);
+      EXPECT_EQ(doc["keyFactors"][k]["score"].get<double>(), in.attributes[k].score);
+      EXPECT_EQ(doc["keyFactors"][k]["description"], in.attributes[k].description);
+    }
+    // matches.score_details: the first satisfaction is the stored first user's.
+    const PairScore s = score_pair(*bank_, a.profile, b.profile);
+    const Json ab = Json::parse(Engine::score_details(s, in));
+    const Json ba = Json::parse(Engine::score_details(s, in, true));
+    EXPECT_EQ(ab["score"].get<double>(), s.score);
+    EXPECT_EQ(ab["satisfaction"]["first"].get<double>(), std::round(s.a_satisfied * 10) / 10);
+    EXPECT_EQ(ab["satisfaction"]["second"].get<double>(), std::round(s.b_satisfied * 10) / 10);
+    EXPECT_EQ(ba["satisfaction"]["first"], ab["satisfaction"]["second"]);
+    EXPECT_EQ(ba["satisfaction"]["second"], ab["satisfaction"]["first"]);
+    EXPECT_EQ(ab["attributes"], doc["keyFactors"]);
+    EXPECT_EQ(ab["shared_questions"].get<int>(), s.shared);
+  });
 }
