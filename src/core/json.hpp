@@ -38,10 +38,10 @@ std::string string_member(const Json& object, const char* key);
 // strings escaped the same way, invalid UTF-8 replaced (U+FFFD), a non-finite number as null.
 class JsonWriter {
  public:
-  JsonWriter& begin_object();
-  JsonWriter& end_object();
-  JsonWriter& begin_array();
-  JsonWriter& end_array();
+  JsonWriter& begin_object() { return open('{'); }
+  JsonWriter& end_object() { return close('}'); }
+  JsonWriter& begin_array() { return open('['); }
+  JsonWriter& end_array() { return close(']'); }
   // The next member's name (inside an object; its value follows).
   JsonWriter& key(std::string_view name);
   JsonWriter& value(std::string_view text);
@@ -65,6 +65,8 @@ class JsonWriter {
 
  private:
   void separate();  // the comma before every value of an array or member of an object but the first
+  JsonWriter& open(char bracket);
+  JsonWriter& close(char bracket);
 
   std::string out_;
   std::vector<bool> first_;  // per open array or object: nothing written in it yet
