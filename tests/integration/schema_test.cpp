@@ -285,8 +285,16 @@ TEST(Schema, DeletingAUserRemovesWhatHangsOffIt) {
   tx.exec("INSERT INTO messages (conversation_id, sender_id, content) VALUES (" CONV ", " U2 ", 'hello')");
   tx.exec("INSERT INTO match_outcomes (decided_by, about_user, kind, match_id, ranking) VALUES (" U2 ", " U1
           ", 'like', " MATCH ", 'questionnaire-v1')");
+  // The match's insights: the document's pair has no keys of its own (0030), it goes with its match.
+  tx.exec("INSERT INTO compatibility_insight_documents (match_id, user_id_1, user_id_2, doc) VALUES (" MATCH ", " U1
+          ", " U2 ", '{}')");
+  tx.exec("INSERT INTO compatibility_insights (match_id, highlights) VALUES (" MATCH ", '{}')");
+  tx.exec("INSERT INTO match_attributes (match_id, attribute_name, score) VALUES (" MATCH ", 'Shared Values', 90)");
   tx.exec("DELETE FROM users WHERE user_id = " U1);
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM match_outcomes")[0].as<int>(), 0) << "outcomes about the user go too";
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM compatibility_insight_documents")[0].as<int>(), 0);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM compatibility_insights")[0].as<int>(), 0);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM match_attributes")[0].as<int>(), 0);
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM profile_media")[0].as<int>(), 0);
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM matches")[0].as<int>(), 0);
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM messages")[0].as<int>(), 0)
