@@ -75,7 +75,9 @@ constexpr const char* kStandings = R"sql(
   UNION ALL SELECT u.user_id, m.user_id_2, m.status = 'pending' FROM u JOIN matches m ON m.user_id_1 = u.user_id
   UNION ALL SELECT u.user_id, m.user_id_1, m.status = 'pending' FROM u JOIN matches m ON m.user_id_2 = u.user_id
 )sql";
-// The staging tables copy_matches fills with COPY; gone at the end of the transaction.
+// The staging tables copy_matches fills with COPY; gone at the end of the transaction. (COPY
+// cannot write to the four tables themselves: PostgreSQL refuses COPY FROM into a table under
+// row-level security, and every table of users' data has it enabled and forced, docs/security.md.)
 constexpr const char* kStageMatches = R"sql(
   CREATE TEMP TABLE staged_matches (match_id uuid, u1 uuid, u2 uuid, score float8, details jsonb, highlights jsonb,
                                     analysis text, doc jsonb, ranking text, mutual_interest float8, insight_id uuid,

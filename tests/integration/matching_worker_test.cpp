@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include "core/actor.hpp"
+#include "core/crypto.hpp"
+#include "db/transaction.hpp"
+#include "matching/repository.hpp"
 #include "support/matching_api.hpp"
 #include "support/processes.hpp"
 
@@ -201,6 +205,66 @@ TEST_F(MatchingWorker, GenerateAllFindsTheSamePairsWhateverTheBatchSize) {
   EXPECT_LT(one_by_one.size(), 25u) << "the cap binds (not every pair is made): this test is about who is counted";
   EXPECT_EQ(generate(3), one_by_one);
   EXPECT_EQ(generate(10), one_by_one);
+}
+
+// What the writer writes of a batch: a pair that exists already (written meanwhile by another
+// generation) is skipped, a pair found twice is written once with the better score, a suspended
+// user's rows are dropped, and the rest is written, each match with its attribute, insight and
+// document, the document naming the pair as the match does.
+TEST_F(MatchingWorker, WritingMatchesSkipsExistingPairsAndSuspendedUsersAndKeepsTheRest) {
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39, "always", "any", false);
+  Person ben = person("Ben", "man", "woman", 52.51, 13.39, "always", "any", false);
+  Person cid = person("Cid", "man", "woman", 52.51, 13.39, "always", "any", false);
+  Person dan = person("Dan", "man", "woman", 52.51, 13.39, "always", "any", false);
+  auto& app = server_->app();
+  auto row = [](const Person& a, const Person& b, double score) {
+    return matching::repository::NewMatch{.match_id = crypto::uuid_v7(),
+                                          .user_a = a.user.user_id,
+                                          .user_b = b.user.user_id,
+                                          .score = score,
+                                          .score_details = "{}",
+                                          .attributes = {{"Shared Values", score, "You both value honesty."}},
+                                          .highlights = R"({"summary": "Honest, both."})",
+                                          .detailed_analysis = "Both honest.",
+                                          .insight_document = R"({"insights": {"summary": "Honest, both."}})",
+                                          .ranking = matching::kQuestionnaireRanking};
+  };
+  auto write = [&](const std::vector<matching::repository::NewMatch>& rows) {
+    actor::Scope system(actor::Scope::system());
+    auto written = db::transact(app.db, [&](pqxx::work& tx) -> Result<std::size_t> {
+      return matching::repository::copy_matches(tx, rows).size();
+    });
+    EXPECT_TRUE(written) << written.error().detail;
+    return written.value_or(0);
+  };
+  auto conn = db_.connect();
+  pqxx::nontransaction q(conn);
+  auto number = [&](const std::string& sql) { return q.exec1(sql)[0].as<int>(); };
+  // Matches with exactly their one attribute, insight and document, the document of the same pair.
+  const std::string whole =
+      "SELECT count(*) FROM matches m WHERE "
+      "(SELECT count(*) FROM match_attributes a WHERE a.match_id = m.match_id) = 1 "
+      "AND (SELECT count(*) FROM compatibility_insights i WHERE i.match_id = m.match_id) = 1 "
+      "AND (SELECT count(*) FROM compatibility_insight_documents d WHERE d.match_id = m.match_id "
+      "     AND d.user_id_1 = m.user_id_1 AND d.user_id_2 = m.user_id_2) = 1";
+  auto score_of = [&](const Person& a, const Person& b) {
+    return q
+        .exec_params1(
+            "SELECT round(compatibility_score)::int FROM matches WHERE user_id_1 = least($1::uuid, $2::uuid) "
+            "AND user_id_2 = greatest($1::uuid, $2::uuid)",
+            a.user.user_id, b.user.user_id)[0]
+        .as<int>();
+  };
+  suspend(dan);
+
+  EXPECT_EQ(write({row(ana, ben, 80), row(cid, ana, 70), row(ana, dan, 90)}), 2u) << "all but Dan's";
+  EXPECT_EQ(number("SELECT count(*) FROM matches"), 2);
+  EXPECT_EQ(write({row(ben, ana, 99), row(ben, cid, 60), row(cid, ben, 65), row(dan, cid, 90)}), 1u)
+      << "an existing pair, a pair twice (written once) and Dan's";
+  EXPECT_EQ(number("SELECT count(*) FROM matches"), 3);
+  EXPECT_EQ(number(whole), 3);
+  EXPECT_EQ(score_of(ben, cid), 65) << "the better of the two";
+  EXPECT_EQ(score_of(ana, ben), 80) << "the existing pair as it was";
 }
 
 TEST_F(MatchingWorker, TheWorkerBinaryDrainsItsWorkAndStops) {
