@@ -3,7 +3,6 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
-#include <future>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -66,17 +65,15 @@ class BatchQueue {
 };
 
 // Pairs found but not yet committed, by user, so the scorer of a later batch counts them as
-// written. A batch's standings are read after noting committed_upto(); when the batch is scored,
-// the pairs of the batches committed by then are forgotten (forget_upto): those are in the
-// standings read. A pair committed after the note is both in flight and (maybe) in the standings
-// read, and with_in_flight counts it once. Forgetting happens only between two batches' scoring,
-// so a batch never loses pairs its own (earlier) read did not see.
+// written. The scorer forgets a batch's pairs only at the start of a batch, before it reads the
+// standings from PostgreSQL: a pair committed after that is both in flight and (maybe) in the
+// standing read, and with_in_flight counts it once.
 class PairsInFlight {
  public:
-  long committed_upto() const { return committed_.load(); }
-  // Drops the pairs of batches up to `upto`, which the writer has committed.
-  void forget_upto(long upto) {
+  // Drops the pairs of the batches the writer has committed.
+  void forget_committed() {
     MutexLock lock(mutex_);
+    const long upto = committed_.load();
     for (auto it = by_batch_.begin(); it != by_batch_.end() && it->first <= upto; it = by_batch_.erase(it))
       for (const auto& [a, b] : it->second) {
         erase_partner(a, b);
@@ -185,46 +182,30 @@ Result<BatchGeneration::Totals> BatchGeneration::pipeline(
     }
   });
 
-  // The next batch: its users and their standings, read on a thread of its own while this batch
-  // is scored (late in a run, when most pairs exist already, this read was a sixth of a batch's
-  // time and the scorers waited for it: docs/benchmarks.md). next_batch runs on that thread only,
-  // one call at a time.
-  struct Upcoming {
-    std::vector<std::string> users;  // empty: no more
-    long committed_before = -1;      // the last batch committed before the standings were read
-    std::map<std::string, Standing> standings;
-  };
-  auto read_upcoming = [&]() -> Result<Upcoming> {
-    actor::Scope system(actor::Scope::system());
-    Upcoming next{.users = PM_TRY(next_batch())};
-    if (next.users.empty()) return next;
-    next.committed_before = in_flight.committed_upto();
-    next.standings = PM_TRY(db::transact(db_, [&](pqxx::work& tx) -> Result<std::map<std::string, Standing>> {
-      return repository::standings(tx, next.users);
-    }));
-    return next;
-  };
-
   // The scorer: this thread (and options_.scorers - 1 helpers per step).
   std::optional<Problem> score_failure;
   auto score = [&] {
-    auto upcoming = std::async(std::launch::async, read_upcoming);
     for (long seq = 0;; ++seq) {
-      auto current = upcoming.get();
-      if (!current) {
-        score_failure = current.error();
+      auto users = next_batch();
+      if (!users) {
+        score_failure = users.error();
         break;
       }
-      if (current->users.empty()) break;
-      upcoming = std::async(std::launch::async, read_upcoming);
-      const auto& users = current->users;
-      in_flight.forget_upto(current->committed_before);
-      std::vector<std::optional<Searched>> found(users.size());
+      if (users->empty()) break;
+      in_flight.forget_committed();
+      auto standings = db::transact(db_, [&](pqxx::work& tx) -> Result<std::map<std::string, Standing>> {
+        return repository::standings(tx, *users);
+      });
+      if (!standings) {
+        score_failure = standings.error();
+        break;
+      }
+      std::vector<std::optional<Searched>> found(users->size());
       std::atomic<int> skipped{0};
-      score_failure = in_parallel(users.size(), options_.scorers, [&](std::size_t i) -> Result<void> {
+      score_failure = in_parallel(users->size(), options_.scorers, [&](std::size_t i) -> Result<void> {
         actor::Scope system(actor::Scope::system());  // reads every candidate's data (docs/security.md)
-        const auto& user_id = users[i];
-        auto searched = engine_.search(user_id, in_flight.with_in_flight(user_id, current->standings.at(user_id)));
+        const auto& user_id = (*users)[i];
+        auto searched = engine_.search(user_id, in_flight.with_in_flight(user_id, standings->at(user_id)));
         if (!searched) {
           if (searched.error().status >= 500) return std::unexpected(searched.error());
           ++skipped;  // hidden or incomplete profiles are not matched
@@ -247,7 +228,7 @@ Result<BatchGeneration::Totals> BatchGeneration::pipeline(
         return {};
       });
       if (score_failure) break;
-      ScoredBatch batch{.seq = seq, .users = std::move(current->users), .skipped = skipped.load()};
+      ScoredBatch batch{.seq = seq, .users = std::move(*users), .skipped = skipped.load()};
       for (auto& chunk : composed)
         for (auto& planned : chunk)
           for (auto& row : planned.rows) batch.rows.push_back(std::move(row));

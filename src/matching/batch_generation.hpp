@@ -9,10 +9,9 @@
 // Scoring and writing overlap: this thread (with `scorers` helpers) searches and builds the
 // insights of batch k+1 while a writer thread writes batch k, through a queue of at most
 // `queue_depth` batches (memory stays bounded). A batch's standing (pending matches, exclusions)
-// is read from PostgreSQL once, while the batch before it is scored; pairs found but not yet
-// committed are "in flight" and count as if written, so a pair is never found twice and a user's
-// pending count is what a one-by-one run would have seen (two scorers racing for the same pair
-// keep the first, as --jobs did before).
+// is read from PostgreSQL once; pairs found but not yet committed are "in flight" and count as if
+// written, so a pair is never found twice and a user's pending count is what a one-by-one run
+// would have seen (two scorers racing for the same pair keep the first, as --jobs did before).
 
 #include <functional>
 #include <string>

@@ -165,8 +165,8 @@ TEST_F(MatchingWorker, AFailedBatchLeavesItsUsersAsBeforeAndTheRunResumesAfterTh
       q.exec1("SELECT finished_at IS NOT NULL FROM match_generation_runs WHERE run_id = 'batches'")[0].as<bool>());
 }
 
-// `matches generate --all` reads a batch's standings while the batch before is still being scored
-// and written; the pairs that batch finds count as the next one's ("in flight") until they are
+// `matches generate --all` reads a batch's standings while the batch before may still be being
+// written; the pairs that batch found count as the next one's ("in flight") until they are
 // committed and read. With one scorer the outcome must not depend on how users are batched: each
 // user gets the pairs a one-by-one run gives them, none twice, nobody over the cap. With two matches
 // per user among five women and five men who suit each other to different degrees (one's best is
