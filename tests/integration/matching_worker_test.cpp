@@ -168,9 +168,9 @@ TEST_F(MatchingWorker, AFailedBatchLeavesItsUsersAsBeforeAndTheRunResumesAfterTh
 // `matches generate --all` reads a batch's standings while the batch before may still be being
 // written; the pairs that batch found count as the next one's ("in flight") until they are
 // committed and read. With one scorer the outcome must not depend on how users are batched: each
-// user gets the pairs a one-by-one run gives them, none twice, nobody over the cap. With two matches
-// per user among five women and five men who suit each other to different degrees (one's best is
-// not always the other's), every pair counted or missed changes who gets whom.
+// user gets the pairs a one-by-one run gives them, none found twice. With two matches per user
+// among five women and five men who suit each other to different degrees (one's best is not
+// always the other's), every pair counted or missed changes who gets whom.
 TEST_F(MatchingWorker, GenerateAllFindsTheSamePairsWhateverTheBatchSize) {
   const std::vector<std::pair<std::string, Json>> women = {{"always", {"always"}},
                                                            {"mostly", {"always", "mostly"}},
