@@ -31,6 +31,10 @@ constexpr const char* kForgetBetween = R"sql(
     -- their deliveries too, sent or not (the outbox keeps no link that would take them: 0020)
     DELETE FROM notification_outbox WHERE user_id IN ($1, $2)
       AND notification_id IN (SELECT notification_id FROM forgotten)
+  ), ungrouped AS (
+    -- and the groups that pointed at them (no key takes them either: 0032)
+    DELETE FROM notification_groups WHERE user_id IN ($1, $2)
+      AND notification_id IN (SELECT notification_id FROM forgotten)
   )
   SELECT count(*) AS forgotten FROM forgotten
 )sql";
@@ -68,18 +72,23 @@ constexpr const char* kClaimGroups = R"sql(
 // Each claimed group ($1 user, $2 group key, $3 notification id, $4 its created_at, $5 content,
 // $6 count, $7 fresh; arrays) gets a new notification, or its unread one is folded into: content
 // replaced, "count" up by the group's count (a count that is not a number restarts at 1), created_at
-// now; the notification is found in its month by the group's created_at, and moving created_at
-// moves the group's key with it (ON UPDATE CASCADE). $8 the type. (The "= ANY($3)" lets
-// PostgreSQL find the notifications by their key, not by reading every one, whatever its statistics.)
+// now; the notification is found in its month by the group's created_at, which moves with it in the
+// same statement (no key ties the two since 0032: this statement is what keeps them equal). A group
+// whose notification is gone all the same gets a new one under the same id (an anti-join: "fresh OR
+// NOT EXISTS" made PostgreSQL cost the statement high enough to compile it, 2 s a call). $8 the
+// type. (The "= ANY($3)" and "= ANY($1)" let PostgreSQL find the notifications and groups by their
+// keys, not by reading every one, whatever its statistics.)
 constexpr const char* kWriteGroups = R"sql(
   WITH input AS (
     SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::timestamptz[], $5::text[], $6::int[], $7::bool[])
       AS i(user_id, group_key, notification_id, created_at, content, count, fresh)
   ), inserted AS (
     INSERT INTO notifications (notification_id, user_id, type, content, is_read, group_key, created_at)
-    SELECT notification_id, user_id, $8, content::jsonb || jsonb_build_object('count', count), false, group_key,
-           created_at
-    FROM input WHERE fresh
+    SELECT i.notification_id, i.user_id, $8, i.content::jsonb || jsonb_build_object('count', i.count), false,
+           i.group_key, now()
+    FROM input i LEFT JOIN notifications n ON NOT i.fresh AND n.notification_id = i.notification_id
+      AND n.created_at = i.created_at AND n.notification_id = ANY($3::uuid[])
+    WHERE n.notification_id IS NULL
     RETURNING user_id, notification_id, type, content::text, is_read IS TRUE AS is_read,
               to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
               (extract(epoch FROM created_at) * 1000000)::bigint AS created_us
@@ -94,6 +103,10 @@ constexpr const char* kWriteGroups = R"sql(
     RETURNING n.user_id, n.notification_id, n.type, n.content::text, n.is_read IS TRUE AS is_read,
               to_char(n.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
               (extract(epoch FROM n.created_at) * 1000000)::bigint AS created_us
+  ), moved AS (
+    UPDATE notification_groups g SET created_at = now()
+    FROM input i WHERE NOT i.fresh AND g.user_id = i.user_id AND g.type = $8 AND g.group_key = i.group_key
+      AND g.user_id = ANY($1::uuid[])
   )
   SELECT true AS inserted, * FROM inserted UNION ALL SELECT false AS inserted, * FROM updated
 )sql";

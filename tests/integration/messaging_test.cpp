@@ -505,6 +505,8 @@ TEST_F(Messaging, ABlockRemovesTheNotificationsEitherHasAboutTheOther) {
   };
   ASSERT_GT(named_pair(ben_), 0) << "Ben was told of the match and the message";
   ASSERT_GT(named_pair(ana_), 0) << "Ana was told of the match";
+  ASSERT_EQ(count("SELECT count(*) FROM notification_groups WHERE user_id = $1", ben_.user.user_id), 1)
+      << "Ben's unread message notification has its group";
   Person carl = person("Carl", "man", "woman", 52.53, 13.41);
   const int carls = static_cast<int>(get(carl, "/api/v1/notifications").json()["notifications"].size());
 
@@ -515,6 +517,8 @@ TEST_F(Messaging, ABlockRemovesTheNotificationsEitherHasAboutTheOther) {
     EXPECT_EQ(count("SELECT count(*) FROM notification_outbox WHERE user_id = $1 AND sent_at IS NULL", p->user.user_id),
               0)
         << "nothing about the other is still to be mailed or pushed to " << p->name;
+  EXPECT_EQ(count("SELECT count(*) FROM notification_groups WHERE user_id = $1", ben_.user.user_id), 0)
+      << "the group of a forgotten notification goes with it (no key takes it since 0032)";
   EXPECT_EQ(get(carl, "/api/v1/notifications").json()["notifications"].size(), static_cast<std::size_t>(carls))
       << "others keep theirs";
 }

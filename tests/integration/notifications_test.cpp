@@ -242,21 +242,21 @@ TEST_F(Notifications, ARolledBackChangeLeavesNoNotificationAndNoDelivery) {
 
 // Notifications are partitioned by month (migrations/0020): coalescing moves the notification's
 // created_at to now, and at a month's turn that moves its row into the next month's partition.
-// The group keeps pointing at it, so the next message still folds into the same notification.
+// The fold moves the group's created_at with it (0032), so the next message still folds into the
+// same notification.
 TEST_F(Notifications, CoalescingFollowsTheNotificationIntoTheNextMonth) {
   TestUser ana = user("Ana");
   const std::string conversation = crypto::uuid_v4();
   auto first = record_coalesced(ana, Type::message_new, conversation, {{"preview", "in October"}});
   ASSERT_TRUE(first.has_value());
   const std::string id = (*first)["notification_id"];
-  // As if it had arrived 40 days ago: its row moves to that month's partition (or the default one).
-  exec("UPDATE notifications SET created_at = now() - interval '40 days' WHERE notification_id = '" + id + "'");
-  ASSERT_EQ(count("SELECT count(*) FROM notification_groups WHERE notification_id = $1 AND created_at < now() - "
-                  "interval '39 days'",
-                  id),
-            1)
-      << "the group followed its notification";
-
+  // As if it had arrived 40 days ago: its row moves to that month's partition (or the default one),
+  // and its group says so, as the fold that moved it there would have written.
+  exec("WITH moved AS (UPDATE notifications SET created_at = now() - interval '40 days' WHERE notification_id = '" +
+       id +
+       "' RETURNING created_at) UPDATE notification_groups SET created_at = (SELECT created_at FROM moved) "
+       "WHERE notification_id = '" +
+       id + "'");
   auto second = record_coalesced(ana, Type::message_new, conversation, {{"preview", "in November"}});
   ASSERT_TRUE(second.has_value());
   EXPECT_EQ((*second)["notification_id"], id) << "the same notification, moved into this month";
@@ -268,6 +268,41 @@ TEST_F(Notifications, CoalescingFollowsTheNotificationIntoTheNextMonth) {
                   "'1 minute'",
                   id),
             1);
+  EXPECT_EQ(count("SELECT count(*) FROM notification_groups g JOIN notifications n USING (notification_id, created_at) "
+                  "WHERE n.notification_id = $1",
+                  id),
+            1)
+      << "the group moved with its notification";
+  auto third = record_coalesced(ana, Type::message_new, conversation, {{"preview", "later in November"}});
+  ASSERT_TRUE(third.has_value());
+  EXPECT_EQ((*third)["notification_id"], id) << "and still finds it";
+  EXPECT_EQ((*third)["content"]["count"], 3);
+}
+
+// A group whose notification went some other way than being read (no key ties the two since 0032)
+// does not swallow the next message: it gets a new notification, listed and delivered.
+TEST_F(Notifications, AGroupWhoseNotificationIsGoneStartsANewOne) {
+  TestUser ana = user("Ana");
+  const std::string conversation = crypto::uuid_v4();
+  auto first = record_coalesced(ana, Type::message_new, conversation, {{"preview", "first"}});
+  ASSERT_TRUE(first.has_value());
+  exec("DELETE FROM notifications WHERE user_id = '" + ana.user_id + "'");
+  exec("DELETE FROM notification_outbox WHERE user_id = '" + ana.user_id + "'");
+  ASSERT_EQ(count("SELECT count(*) FROM notification_groups WHERE user_id = $1", ana.user_id), 1);
+
+  auto second = record_coalesced(ana, Type::message_new, conversation, {{"preview", "second"}});
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ((*second)["content"]["count"], 1) << "a new notification, not a fold into nothing";
+  auto page = list(ana);
+  ASSERT_EQ(page["notifications"].size(), 1u);
+  EXPECT_EQ(page["notifications"][0]["content"]["preview"], "second");
+  EXPECT_EQ(page["unread_count"], 1);
+  EXPECT_EQ(count("SELECT count(*) FROM notification_outbox WHERE user_id = $1", ana.user_id), 2)
+      << "delivered on each channel, as a new one is";
+  auto third = record_coalesced(ana, Type::message_new, conversation, {{"preview", "third"}});
+  ASSERT_TRUE(third.has_value());
+  EXPECT_EQ((*third)["notification_id"], (*second)["notification_id"]) << "and the group folds into it again";
+  EXPECT_EQ((*third)["content"]["count"], 2);
 }
 
 // Writers of one group take turns (its row in notification_groups is their lock): eight messages

@@ -282,7 +282,10 @@ TEST(Schema, DeletingAUserRemovesWhatHangsOffIt) {
   pqxx::work tx(conn);
   tx.exec(kFixture);
   tx.exec("INSERT INTO profile_media (user_id, media_type, url, display_order) VALUES (" U1 ", 'image/jpeg', 'a', 1)");
-  tx.exec("INSERT INTO messages (conversation_id, sender_id, content) VALUES (" CONV ", " U2 ", 'hello')");
+  // The message's document has no keys to the conversation or users (0031): it goes with its message.
+  tx.exec("WITH m AS (INSERT INTO messages (conversation_id, sender_id, content) VALUES (" CONV ", " U2
+          ", 'hello') RETURNING message_id, sent_at) INSERT INTO message_documents (message_id, conversation_id, "
+          "sender_id, recipient_id, sent_at) SELECT message_id, " CONV ", " U2 ", " U1 ", sent_at FROM m");
   tx.exec("INSERT INTO match_outcomes (decided_by, about_user, kind, match_id, ranking) VALUES (" U2 ", " U1
           ", 'like', " MATCH ", 'questionnaire-v1')");
   // The match's insights: the document's pair has no keys of its own (0030), it goes with its match.
@@ -299,4 +302,5 @@ TEST(Schema, DeletingAUserRemovesWhatHangsOffIt) {
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM matches")[0].as<int>(), 0);
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM messages")[0].as<int>(), 0)
       << "the match, its conversation and messages go too";
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM message_documents")[0].as<int>(), 0) << "and the messages' documents";
 }
