@@ -136,20 +136,30 @@ void Service::send_async(SendRequest request, SendDone done) {
     refused(std::unexpected(Problem("database-unavailable", "the server is shutting down; send again shortly")));
 }
 
+// The senders are answered before the batch's events are published: a socket that sent a message
+// has it from its ack, and so knows the live copy published to the sender (for their other
+// devices) when it comes back, and does not send it again (realtime/socket.cpp).
 void Service::flush_lane(std::vector<QueuedSend>& batch) {
   std::vector<SendRequest> requests;
   for (auto& q : batch) requests.push_back(std::move(q.request));
-  std::vector<Result<SendResult>> outcomes;
+  Settled settled;
   try {
-    outcomes = send_batch(requests);
+    settled = settle_batch(requests);
   } catch (const std::exception& e) {
     log::error("message_batch_exception", {{"exception", typeid(e).name()}});
-    outcomes.assign(batch.size(), std::unexpected(Problem("internal", "the message could not be sent")));
+    settled.outcomes.assign(batch.size(), std::unexpected(Problem("internal", "the message could not be sent")));
   }
-  for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(outcomes[i]));
+  for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(settled.outcomes[i]));
+  publish_events(settled.events);
 }
 
 std::vector<Result<SendResult>> Service::send_batch(const std::vector<SendRequest>& requests) {
+  auto settled = settle_batch(requests);
+  publish_events(settled.events);
+  return std::move(settled.outcomes);
+}
+
+Service::Settled Service::settle_batch(const std::vector<SendRequest>& requests) {
   std::vector<Stored> stored;
   try {
     stored = store_batch(requests);
@@ -175,11 +185,12 @@ std::vector<Result<SendResult>> Service::send_batch(const std::vector<SendReques
       }
     }
   }
-  // After the commit: previews dropped, events published (in one round trip each), notifications
-  // queued for the deferred step, and the outcomes.
-  std::vector<Result<SendResult>> out;
+  // After the commit: previews dropped (in one round trip), notifications queued for the deferred
+  // step, and the outcomes and the events to publish.
+  Settled settled;
+  auto& out = settled.outcomes;
+  auto& events = settled.events;
   std::vector<std::string> stale_previews{"DEL"};
-  std::vector<Event> events;
   for (auto& s : stored) {
     if (!s) {
       out.push_back(std::unexpected(s.error()));
@@ -209,16 +220,18 @@ std::vector<Result<SendResult>> Service::send_batch(const std::vector<SendReques
   if (stale_previews.size() > 1)
     if (auto r = d_.redis.command(stale_previews); !r)
       log::warn("conversation_preview_invalidation_failed", {{"error", r.error().type}});
-  // The batch is committed: whatever publishing throws, each sender gets their ack (a peer finds
-  // the message at its next resume, as when Redis is down) instead of an error for a stored message.
-  if (d_.events && !events.empty()) {
-    try {
-      d_.events(events);
-    } catch (const std::exception& e) {
-      log::error("message_events_not_published", {{"events", events.size()}, {"exception", typeid(e).name()}});
-    }
+  return settled;
+}
+
+// The batch is committed: whatever publishing throws, each sender has their ack (a peer finds the
+// message at its next resume, as when Redis is down) instead of an error for a stored message.
+void Service::publish_events(const std::vector<Event>& events) {
+  if (!d_.events || events.empty()) return;
+  try {
+    d_.events(events);
+  } catch (const std::exception& e) {
+    log::error("message_events_not_published", {{"events", events.size()}, {"exception", typeid(e).name()}});
   }
-  return out;
 }
 
 // The batch in one transaction, as the system: the senders are several users, so row-level

@@ -127,6 +127,13 @@ class Service {
   using Stored = Result<std::pair<Message, bool>>;
   std::vector<Stored> store_batch(const std::vector<SendRequest>& requests);
   Stored store_one(const SendRequest& request);
+  // A batch stored (send_batch's work but the publishing): its outcomes and the events to publish.
+  struct Settled {
+    std::vector<Result<SendResult>> outcomes;
+    std::vector<Event> events;
+  };
+  Settled settle_batch(const std::vector<SendRequest>& requests);
+  void publish_events(const std::vector<Event>& events);
   void flush_lane(std::vector<QueuedSend>& batch);
   void record_notices(std::vector<Notice>& notices);
   void publish(const std::vector<UserId>& users, const Json& event);

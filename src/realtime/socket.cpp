@@ -176,6 +176,11 @@ void Socket::on_outcome(Outcome outcome, bool of_resume) {
   if (finished_) return;
   for (const auto& event : outcome.replay)
     if (first_delivery(event)) send(event);
+  // A message this socket sent is in its ack: the live copy published to the sender's sockets (for
+  // their other devices) is not sent here too. The ack comes first: a batch's senders are answered
+  // before its events are published (messaging::Service::flush_lane).
+  if (const auto& m = outcome.reply; m.value("type", "") == "ack" && m.contains("message"))
+    (void)remember_sent(m["message"].value("conversation_id", ""), m["message"].value("seq", 0LL));
   send(outcome.reply, true);
   if (of_resume && --resuming_ == 0) release_held();  // (minus the messages the replay sent)
   if (read_paused_ && in_flight_ < d_.options.frames_in_flight) {
@@ -211,8 +216,12 @@ void Socket::end_if_session_ended(const Json& ended) {
 
 bool Socket::first_delivery(const Json& event) {
   if (event.value("type", "") != "message.new") return true;
-  auto& sent = sent_seqs_[event.value("conversation_id", "")];
-  if (!sent.insert(event["message"].value("seq", 0LL)).second) return false;
+  return remember_sent(event.value("conversation_id", ""), event["message"].value("seq", 0LL));
+}
+
+bool Socket::remember_sent(const std::string& conversation_id, long long seq) {
+  auto& sent = sent_seqs_[conversation_id];
+  if (!sent.insert(seq).second) return false;
   if (sent.size() > 512) sent.erase(sent.begin());
   return true;
 }

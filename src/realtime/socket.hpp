@@ -113,9 +113,12 @@ class Socket : public std::enable_shared_from_this<Socket> {
   std::deque<Queued> queue_;
   std::size_t answers_queued_ = 0;
   std::vector<std::pair<std::shared_ptr<const std::string>, std::shared_ptr<const Json>>> held_;
-  // The seqs of the message.new events this socket sent, per conversation (the latest few hundred),
-  // so a message is never sent twice, whether it came live or in a resume's replay.
+  // The seqs of the messages this socket gave its client, per conversation (the latest few hundred):
+  // live, in a resume's replay, or in the ack of the client's own send. So a message is never sent
+  // twice, and the sender's own copy of a message it sent not at all.
   bool first_delivery(const Json& event);
+  // Records the message as this socket's; false if it already was.
+  bool remember_sent(const std::string& conversation_id, long long seq);
   std::map<std::string, std::set<long long>> sent_seqs_;
 };
 
