@@ -220,10 +220,15 @@ App::App(Config cfg)
     for (const auto& e : events) deliveries.push_back({.users = e.user_ids, .event = e.event});
     hub.publish_all(deliveries);
   });
-  notifications.on_recorded = [this](const UserId& user_id, const Json& notification) {
-    hub.publish({user_id}, {{"type", "notification.new"}, {"notification", notification}});
-    if (notification.value("type", "") == "match.new")
-      hub.publish({user_id}, {{"type", "match.new"}, {"notification", notification}});
+  notifications.on_recorded = [this](const notifications::Service::Recorded& recorded) {
+    std::vector<realtime::Hub::Delivery> deliveries;
+    for (const auto& [user_id, notification] : recorded) {
+      deliveries.push_back(
+          {.users = {user_id}, .event = {{"type", "notification.new"}, {"notification", notification}}});
+      if (notification.value("type", "") == "match.new")
+        deliveries.push_back({.users = {user_id}, .event = {{"type", "match.new"}, {"notification", notification}}});
+    }
+    hub.publish_all(deliveries);
   };
   // A session that ends closes the sockets it opened, on every node.
   sessions.on_ended([this](const auth::SessionsEnded& ended) { hub.end_sessions(ended); });

@@ -229,7 +229,7 @@ Result<Liked> Discovery::like(const UserId& user_id, const MatchId& match_id) {
         }
         return std::pair{liked->first, conversation};
       }));
-  for (const auto& [who, n] : recorded) d_.notifications.announce(who, n);
+  d_.notifications.announce(recorded);
   forget_pair(result.first.user_id_1, result.first.user_id_2);
   d_.cache.forget_match(match_id);
   return Liked{.match = view(preview_of(result.first), user_id), .conversation_id = result.second};

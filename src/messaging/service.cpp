@@ -390,7 +390,7 @@ void Service::record_notices(std::vector<Notice>& notices) {
     if (!recorded)
       log::warn("message_notifications_not_recorded", {{"problem", recorded.error().type}, {"count", grouped.size()}});
     else
-      for (const auto& [user, note] : *recorded) d_.notifications.announce(user, note);
+      d_.notifications.announce(*recorded);
   } catch (const std::exception& e) {
     log::warn("message_notifications_not_recorded", {{"exception", typeid(e).name()}, {"count", grouped.size()}});
   }

@@ -73,10 +73,10 @@ std::vector<std::pair<UserId, Json>> Service::record_coalesced_many(pqxx::work& 
   return out;
 }
 
-void Service::announce(const UserId& user_id, const Json& notification) const {
-  if (!on_recorded) return;
+void Service::announce(const Recorded& notifications) const {
+  if (!on_recorded || notifications.empty()) return;
   try {
-    on_recorded(user_id, notification);
+    on_recorded(notifications);
   } catch (const std::exception& e) {
     // The notification is stored either way; a failed live push must not fail the caller's request.
     log::warn("notification_announce_failed", {{"error", typeid(e).name()}});

@@ -49,12 +49,14 @@ class Service {
   std::vector<std::pair<UserId, Json>> record_coalesced_many(pqxx::work& tx, Type type,
                                                              const std::vector<Coalescing>& groups);
 
-  // The live-push hook: callers invoke announce() for each notification record*() returned, after
-  // their transaction committed (never before: a rolled-back change must push nothing). The
-  // realtime hub sets on_recorded at wiring time, before serving starts, to send
-  // `notification.new` to the user's sockets; unset, announce() does nothing.
-  std::function<void(const UserId& user_id, const Json& notification)> on_recorded;
-  void announce(const UserId& user_id, const Json& notification) const;
+  // The live-push hook: callers pass announce() the notifications record*() returned, after their
+  // transaction committed (never before: a rolled-back change must push nothing), all of a
+  // transaction's in one call (the hub publishes them in one round trip). The realtime hub sets
+  // on_recorded at wiring time, before serving starts, to send `notification.new` to the users'
+  // sockets; unset, announce() does nothing.
+  using Recorded = std::vector<std::pair<UserId, Json>>;  // (user, notification as the API shows it)
+  std::function<void(const Recorded& notifications)> on_recorded;
+  void announce(const Recorded& notifications) const;
 
   // After a block: neither keeps a notification naming the other, nor gets one still queued.
   Result<void> forget_between(const UserId& a, const UserId& b);

@@ -156,7 +156,7 @@ Result<WebhookReceipt> Payments::webhook(const std::string& body, std::string_vi
     repository::set_payment_event_outcome(tx, event.id, state ? owner : std::nullopt, r.outcome);
     return r;
   }));
-  if (announce) d_.notifications.announce(announce->first, announce->second);
+  if (announce) d_.notifications.announce({*announce});
   log::info("payment_event", {{"event_id", event.id}, {"type", event.type}, {"outcome", receipt.outcome}});
   return receipt;
 }
@@ -179,8 +179,7 @@ Result<int> expire_lapsed(db::Pool& db, notifications::Service& notifications, i
     }
     return static_cast<int>(lapsed.size());
   });
-  if (n)
-    for (const auto& [user, note] : announce) notifications.announce(user, note);
+  if (n) notifications.announce(announce);
   return n;
 }
 
