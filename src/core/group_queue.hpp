@@ -3,7 +3,11 @@
 // once and hands it to `flush`: group commit. While one batch is being flushed the next one
 // gathers, so batches grow with the load and a lone item waits for nobody. Items are flushed in
 // the order they were pushed. close() (or the destructor) flushes what is still queued, then joins.
+// With a `spacing`, flushes start at least that far apart: under load, what arrives meanwhile waits
+// and goes in the next batch (fewer, larger batches where each costs a fixed price, such as a
+// transaction of several statements); an item pushed after a quiet spell still goes at once.
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -20,7 +24,8 @@ class GroupQueue {
  public:
   using Flush = std::function<void(std::vector<Item>& batch)>;
 
-  GroupQueue(std::size_t max_batch, Flush flush) : max_batch_(max_batch), flush_(std::move(flush)) {}
+  GroupQueue(std::size_t max_batch, Flush flush, std::chrono::milliseconds spacing = {})
+      : max_batch_(max_batch), flush_(std::move(flush)), spacing_(spacing) {}
   ~GroupQueue() { close(); }
   GroupQueue(const GroupQueue&) = delete;
   GroupQueue& operator=(const GroupQueue&) = delete;
@@ -61,13 +66,19 @@ class GroupQueue {
           queue_.pop_front();
         }
       }
+      const auto started = std::chrono::steady_clock::now();
       flush_(batch);
       batch.clear();
+      if (spacing_.count() > 0) {  // (closing cuts the wait short)
+        std::unique_lock lock(mutex_);
+        ready_.wait_until(lock, started + spacing_, [&] { return stopping_; });
+      }
     }
   }
 
   const std::size_t max_batch_;
   const Flush flush_;
+  const std::chrono::milliseconds spacing_;
   std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<Item> queue_;

@@ -61,7 +61,8 @@ Json preview_of(const Message& m) {
 }  // namespace
 
 Service::Service(Deps deps) : d_(std::move(deps)) {
-  notices_ = std::make_unique<GroupQueue<Notice>>(1024, [this](std::vector<Notice>& n) { record_notices(n); });
+  notices_ = std::make_unique<GroupQueue<Notice>>(
+      4096, [this](std::vector<Notice>& n) { record_notices(n); }, d_.notice_spacing);
   for (int i = 0; i < std::max(1, d_.send_lanes); ++i)
     lanes_.push_back(std::make_unique<GroupQueue<QueuedSend>>(
         d_.send_batch_max, [this](std::vector<QueuedSend>& batch) { flush_lane(batch); }));
