@@ -7,9 +7,10 @@
       reconnects (through haproxy: another node if its own is gone), sends `resume` with the last seq
       it holds without a gap, and sends again every message it had no ack for (same
       client_message_id). Writes R once every socket is ready. Then waits until every user holds
-      every message of its conversation, and checks: each acknowledged once; each stored exactly
-      once (REST history); each shown by both users (a seq is shown once: docs/realtime.md); no
-      socket sends a seq twice; a copy on a new socket at or below the resume cursor is allowed
+      every message of its conversation (its own from their acks, the other's from message.new),
+      and checks: each acknowledged once; each stored exactly once (REST history); each shown by
+      both users (a seq is shown once: docs/realtime.md); no socket sends a seq twice, nor a
+      message.new of one it acknowledged; a copy on a new socket at or below the resume cursor is allowed
       only for a message its sender resent (the server publishes a resend again: a peer on another
       node may never have heard of it if the storing node died before publishing).
       Prints a JSON report (reconnects, close codes) on stdout; exits 1 when a check failed.
@@ -109,6 +110,14 @@ async def run_socket(user, ws_url, stop, ready):
                         user.received[m["client_message_id"]] = user.received.get(m["client_message_id"], 0) + 1
                         user.seqs.add(m["seq"])
                     elif kind in ("ack", "error") and frame.get("id") in user.pending:
+                        m = frame.get("message")
+                        if kind == "ack" and m:
+                            # The sender's own message is shown from its ack: the socket it was sent
+                            # on never gets it as message.new (any that came would be a duplicate).
+                            on_socket.add(m["seq"])
+                            if m["seq"] not in user.seqs:
+                                user.received[m["client_message_id"]] = user.received.get(m["client_message_id"], 0) + 1
+                                user.seqs.add(m["seq"])
                         fut = user.pending.pop(frame["id"])
                         if not fut.done():
                             fut.set_result(frame)
