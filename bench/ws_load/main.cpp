@@ -28,8 +28,10 @@
 //                     PostgreSQL (a real client would resume and find them there);
 //   duplicated:       delivered to the peer more than once (same client_message_id);
 //   out of order:     a message.new whose seq is below one the socket already saw (each socket sees
-//                     its conversation's messages, its own echoes included). Two senders' messages
-//                     are published after their commits, from two nodes, so they may cross.
+//                     the peer's messages; its own come in their acks, and a copy of one, an
+//                     "echo", is counted apart: the server sends none since 2026-12-02). Two
+//                     senders' messages are published after their commits, from two nodes, so
+//                     they may cross.
 // The client is single-threaded (one io_context); its CPU time is reported so that a saturated
 // client is visible rather than mistaken for server latency.
 
@@ -273,7 +275,8 @@ class Conn {
     } else if (type == "message.new") {
       const Json& m = j["message"];
       const long long seq = m.value("seq", 0LL);
-      // Every socket sees its conversation in order: its own messages (echoes) and the peer's.
+      // Every socket sees the peer's messages in order (and its own, as echoes, only from a server
+      // that still sent them back to the socket they were sent on).
       if (seq <= last_seq_) ++w_.stats.seq_regressions;
       last_seq_ = std::max(last_seq_, seq);
       if (m.value("sender_id", "") == user_.user_id) {
