@@ -195,7 +195,7 @@ Result<MatchDetail> Discovery::detail(const UserId& user_id, const MatchId& matc
 
 Result<Liked> Discovery::like(const UserId& user_id, const MatchId& match_id) {
   // (user, notification) recorded in the transaction, announced live only once it committed.
-  std::vector<std::pair<UserId, Json>> recorded;
+  notifications::Service::Recorded recorded;
   auto result = PM_TRY(db::transact(
       d_.db, [&](pqxx::work& tx) -> Result<std::pair<repository::MatchRow, std::optional<ConversationId>>> {
         recorded.clear();

@@ -375,7 +375,7 @@ void Service::record_notices(std::vector<Notice>& notices) {
   conversations.erase(std::unique(conversations.begin(), conversations.end()), conversations.end());
   // Not for a conversation closed since (a block must leave no notification naming the other):
   // closed ones are skipped, and a close waits for this commit (and a block then removes what it wrote).
-  auto record = [&](pqxx::work& tx) -> Result<std::vector<std::pair<UserId, Json>>> {
+  auto record = [&](pqxx::work& tx) -> Result<notifications::Service::Recorded> {
     auto open = repository::lock_open_conversations(tx, conversations);
     std::sort(open.begin(), open.end());
     std::vector<notifications::Service::Coalescing> groups;
@@ -387,7 +387,7 @@ void Service::record_notices(std::vector<Notice>& notices) {
   };
   try {
     actor::Scope as_system(actor::Scope::system());
-    auto recorded = grouped.empty() ? Result<std::vector<std::pair<UserId, Json>>>() : db::transact(d_.db, record);
+    auto recorded = grouped.empty() ? Result<notifications::Service::Recorded>() : db::transact(d_.db, record);
     if (!recorded)
       log::warn("message_notifications_not_recorded", {{"problem", recorded.error().type}, {"count", grouped.size()}});
     else

@@ -48,8 +48,7 @@ std::optional<Json> Service::record_coalesced(pqxx::work& tx, const UserId& user
   return std::move(recorded.front().second);
 }
 
-std::vector<std::pair<UserId, Json>> Service::record_coalesced_many(pqxx::work& tx, Type type,
-                                                                    const std::vector<Coalescing>& groups) {
+Service::Recorded Service::record_coalesced_many(pqxx::work& tx, Type type, const std::vector<Coalescing>& groups) {
   db::AsSystem system(tx);  // as in record()
   std::vector<UserId> users;
   for (const auto& g : groups) users.push_back(g.user_id);
@@ -62,7 +61,7 @@ std::vector<std::pair<UserId, Json>> Service::record_coalesced_many(pqxx::work& 
   for (const auto& g : groups)
     if (setting_on(settings_of(g.user_id), setting_key(type)))
       wanted.push_back({.user_id = g.user_id, .group_key = g.group_key, .content = g.content, .count = g.count});
-  std::vector<std::pair<UserId, Json>> out;
+  Recorded out;
   std::vector<repository::Delivery> deliveries;  // a new notification is delivered, a folded one was
   for (const auto& [user, stored] : repository::insert_or_coalesce_many(tx, type_name(type), wanted)) {
     Json note = stored.notification.to_json();

@@ -19,6 +19,10 @@ namespace pm::notifications {
 
 class Service {
  public:
+  // Notifications just recorded, each with its user, as the API shows them (what record*() return
+  // and announce() takes).
+  using Recorded = std::vector<std::pair<UserId, Json>>;
+
   // `mac`: the key of the one-click unsubscribe tokens (notifications/unsubscribe.hpp).
   // `push_service_hosts`: Config::push_service_hosts, the push services subscriptions may name.
   Service(db::Pool& db, const crypto::BlindIndex& mac, std::string push_service_hosts = {})
@@ -46,15 +50,13 @@ class Service {
     Json content;
     int count = 1;
   };
-  std::vector<std::pair<UserId, Json>> record_coalesced_many(pqxx::work& tx, Type type,
-                                                             const std::vector<Coalescing>& groups);
+  Recorded record_coalesced_many(pqxx::work& tx, Type type, const std::vector<Coalescing>& groups);
 
   // The live-push hook: callers pass announce() the notifications record*() returned, after their
   // transaction committed (never before: a rolled-back change must push nothing), all of a
   // transaction's in one call (the hub publishes them in one round trip). The realtime hub sets
   // on_recorded at wiring time, before serving starts, to send `notification.new` to the users'
   // sockets; unset, announce() does nothing.
-  using Recorded = std::vector<std::pair<UserId, Json>>;  // (user, notification as the API shows it)
   std::function<void(const Recorded& notifications)> on_recorded;
   void announce(const Recorded& notifications) const;
 

@@ -162,7 +162,7 @@ Result<WebhookReceipt> Payments::webhook(const std::string& body, std::string_vi
 }
 
 Result<int> expire_lapsed(db::Pool& db, notifications::Service& notifications, int grace_days) {
-  std::vector<std::pair<UserId, Json>> announce;
+  notifications::Service::Recorded announce;
   auto n = db::transact(db, [&](pqxx::work& tx) -> Result<int> {
     db::AsSystem as_system(tx);
     auto lapsed = repository::expire_lapsed(tx, grace_days);
