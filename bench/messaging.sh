@@ -24,10 +24,12 @@
 #                        processes and the two nodes (call graphs, 499 Hz) into perf-<rate>-*.data
 #                        there, and pg_stat_statements is reset at the window's start and written
 #                        to statements-<rate>.txt (where the time goes, docs/benchmarks.md)
+#   PM_BENCH_KEEP_DB     set: the benchmark's database (perfectmatch_bench_ws) is left in place after
+#                        the run, to read its tables and statistics (the next run replaces it)
 #   PM_BENCH_WS_RESULT   the JSON written under bench/results/ (default messaging.json): each rate's
 #                        figures beside the target, the references, the load average, the command
 #
-# Works in its own database, perfectmatch_bench_ws (dropped at the end, and at the start if a run
+# Works in its own database, perfectmatch_bench_ws (dropped at the end unless kept, and at the start if a run
 # was interrupted), and Redis database 14 (sessions; flushed likewise). Pub/sub channels are not
 # per database: the nodes use the users' own pm:user:{id} (sharded pub/sub), redis-benchmark
 # publishes on pm:bench:ws.
@@ -85,7 +87,7 @@ flush_redis() { redis-cli -u "$PM_REDIS_URL" FLUSHDB >/dev/null 2>&1 || true; }
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  drop_db
+  [[ -n ${PM_BENCH_KEEP_DB:-} ]] || drop_db
   flush_redis
 }
 trap cleanup EXIT

@@ -314,6 +314,10 @@ const std::vector<Setting>& settings() {
               "a user's first message in a conversation counts as a reply (the strongest outcome, docs/outcomes.md) "
               "when the other's first message is at most this old",
               &Config::reply_window_days, 1, 365),
+      integer("PM_MESSAGE_SEND_LANES",
+              "threads per node that store sends in batches, each one transaction at a time (a conversation "
+              "always on the same one); more commit more batches at once, and contend more in PostgreSQL",
+              &Config::message_send_lanes, 1, 64),
       integer("PM_MESSAGE_RETENTION_DAYS", "the worker deletes messages (and their photos) older than this",
               &Config::message_retention_days, 1, 36500),
       integer("PM_ACTIVITY_RETENTION_DAYS",

@@ -61,8 +61,10 @@ class Service {
     std::chrono::days reply_window{3};  // a first message this soon after the other's is a reply (outcomes)
     std::chrono::seconds preview_ttl{3600};
     // Group commit (docs/messaging.md): sends are committed in batches of up to `send_batch_max`
-    // by `send_lanes` threads, each conversation always on the same lane (its order kept).
-    int send_lanes = 2;
+    // by `send_lanes` threads, each conversation always on the same lane (its order kept). One by
+    // default (PM_MESSAGE_SEND_LANES): with two or four per node, the batches' transactions
+    // contended in PostgreSQL and the chat benchmark's p99 rose (docs/benchmarks.md).
+    int send_lanes = 1;
     std::size_t send_batch_max = 128;
     // The deferred message.new notifications are recorded at most this often: each recording is a
     // transaction of five statements whatever its size, so under load it takes what a fifth of a
