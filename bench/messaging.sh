@@ -29,10 +29,10 @@
 #   PM_BENCH_WS_RESULT   the JSON written under bench/results/ (default messaging.json): each rate's
 #                        figures beside the target, the references, the load average, the command
 #
-# Works in its own database, perfectmatch_bench_ws (dropped at the end unless kept, and at the start if a run
-# was interrupted), and Redis database 14 (sessions; flushed likewise). Pub/sub channels are not
-# per database: the nodes use the users' own pm:user:{id} (sharded pub/sub), redis-benchmark
-# publishes on pm:bench:ws.
+# Works in its own database, perfectmatch_bench_ws (dropped at the end unless kept, and at the start
+# if a run was interrupted), and Redis database 14 (sessions; flushed likewise). Pub/sub channels
+# are not per database: the nodes use the users' own pm:user:{id} (sharded pub/sub),
+# redis-benchmark publishes on pm:bench:ws.
 set -euo pipefail
 BIN="$1"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -317,7 +317,7 @@ echo "diagnosis: one send in its own transaction as before group commit (the bat
 awk -v s="$BEST" -v r="$R_RPS" -v p="$PG_TPS" 'BEGIN {printf "ratios, best delivered rate (%s msg/s) / Redis PUBLISH/s = %.3f; / PostgreSQL single-row INSERT/s = %.3f\n", s, s / r, s / p}'
 RESULT_FILE="$ROOT/bench/results/${PM_BENCH_WS_RESULT:-messaging.json}"
 printf '%s\n' "${RESULTS[@]}" | jq -s --arg date "$(date -u +%FT%TZ)" --arg loadavg "$LOADAVG_START" \
-  --arg command "PM_BENCH_WS_PAIRS=$PAIRS PM_BENCH_WS_RATES=\"$RATES\" PM_BENCH_WS_IDLE=$IDLE PM_BENCH_WS_HISTORY=$HISTORY${PM_BENCH_WS_PERF:+ PM_BENCH_WS_PERF=$PM_BENCH_WS_PERF (perf recording: slower)} bench/messaging.sh BIN" \
+  --arg command "${PM_MESSAGE_SEND_LANES:+PM_MESSAGE_SEND_LANES=$PM_MESSAGE_SEND_LANES }PM_BENCH_WS_PAIRS=$PAIRS PM_BENCH_WS_RATES=\"$RATES\" PM_BENCH_WS_IDLE=$IDLE PM_BENCH_WS_HISTORY=$HISTORY${PM_BENCH_WS_PERF:+ PM_BENCH_WS_PERF=$PM_BENCH_WS_PERF (perf recording: slower)} bench/messaging.sh BIN" \
   --argjson pairs "$PAIRS" --argjson history "$HISTORY" --arg redis_publish "$R_RPS" --arg pg_insert "$PG_TPS" --arg send_tx "$SEND_TPS_P" \
   '{date: $date, command: $command, pairs: $pairs, history_per_conversation: $history, nodes: 2, load_average_start: $loadavg,
     target: {offered_per_s: 2000, delivery_p99_ms: 50, lost: 0, duplicated: 0},

@@ -142,11 +142,11 @@ struct Config {
   int worker_metrics_port = 0;       // the worker's /metrics on 127.0.0.1 (0: none)
   int message_rate_limit = 120;      // messages one user may send per minute (all conversations)
   int reply_window_days = 3;         // a first message answering the other's within this is a reply (docs/outcomes.md)
-  int message_send_lanes = 1;  // threads storing sends in batches, one transaction at a time each (docs/messaging.md)
-  Millis ws_idle_timeout{60000};  // a socket silent this long (no frame, no pong) is closed
-  int ws_send_queue = 256;        // frames queued for one socket before it counts as too slow
-  int ws_frames_per_10s = 100;    // frames one socket may send per 10 s
-  int ws_sockets_per_user = 10;   // open sockets of one user on one node
+  int message_send_lanes = 1;        // threads storing sends in batches (docs/messaging.md)
+  Millis ws_idle_timeout{60000};     // a socket silent this long (no frame, no pong) is closed
+  int ws_send_queue = 256;           // frames queued for one socket before it counts as too slow
+  int ws_frames_per_10s = 100;       // frames one socket may send per 10 s
+  int ws_sockets_per_user = 10;      // open sockets of one user on one node
 
   // Files and logs
   std::string migrations_dir;
