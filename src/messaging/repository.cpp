@@ -30,21 +30,27 @@ constexpr std::string_view kConversationSelect = R"sql(
 const std::string kConversationFor = std::string(kConversationSelect) + R"sql(
   WHERE c.conversation_id = $1 AND $2 IN (mt.user_id_1, mt.user_id_2)
 )sql";
+// The conversations' row locks, by who takes them: a send (here, and a batch's below) takes FOR NO
+// KEY UPDATE, which excludes other sends to the conversation and its close; the notifications'
+// drain takes FOR KEY SHARE (kLockOpenConversations), which excludes only a close (FOR UPDATE,
+// kCloseBetween). So a drain never holds up a send (it held the conversations of ~200 ms of
+// messages for its whole transaction, and a node's send lane waited on it), and a close still
+// waits for the drain, whose notifications the block that closed then removes.
 // The same, its row locked for the transaction.
 const std::string kConversationForUpdate = std::string(kConversationSelect) + R"sql(
   WHERE c.conversation_id = $1 AND $2 IN (mt.user_id_1, mt.user_id_2)
-  FOR UPDATE OF c
+  FOR NO KEY UPDATE OF c
 )sql";
 // Conversations $1 (an array), locked in the order of their ids: two batches that share
 // conversations lock them in the same order and never deadlock.
 const std::string kLockConversations = std::string(kConversationSelect) + R"sql(
   WHERE c.conversation_id = ANY($1::uuid[])
   ORDER BY c.conversation_id
-  FOR UPDATE OF c
+  FOR NO KEY UPDATE OF c
 )sql";
 constexpr const char* kLockOpenConversations = R"sql(
   SELECT conversation_id FROM conversations WHERE conversation_id = ANY($1::uuid[]) AND closed_at IS NULL
-  ORDER BY conversation_id FOR SHARE
+  ORDER BY conversation_id FOR KEY SHARE
 )sql";
 // ... and the sender's first message time, if this is their first ($2: the sender is the match's user 1).
 constexpr const char* kNextSeq = R"sql(
@@ -222,11 +228,18 @@ constexpr const char* kConversations = R"sql(
   ORDER BY c.last_message_at DESC, c.conversation_id DESC LIMIT $4
 )sql";
 
-// Closes the open conversation between $1 and $2 (reason $3, by $4).
+// Closes the open conversation between $1 and $2 (reason $3, by $4). Locked FOR UPDATE first: an
+// UPDATE alone would take FOR NO KEY UPDATE, which does not wait for a notifications' drain that
+// holds the conversation (see kLockOpenConversations).
 constexpr const char* kCloseBetween = R"sql(
-  UPDATE conversations c SET closed_at = now(), close_reason = $3, closed_by = $4 FROM match_pairs mt
-  WHERE mt.match_id = c.match_id AND c.closed_at IS NULL
-    AND ((mt.user_id_1 = $1 AND mt.user_id_2 = $2) OR (mt.user_id_1 = $2 AND mt.user_id_2 = $1))
+  WITH locked AS (
+    SELECT c.conversation_id FROM conversations c JOIN match_pairs mt ON mt.match_id = c.match_id
+    WHERE c.closed_at IS NULL
+      AND ((mt.user_id_1 = $1 AND mt.user_id_2 = $2) OR (mt.user_id_1 = $2 AND mt.user_id_2 = $1))
+    FOR UPDATE OF c
+  )
+  UPDATE conversations c SET closed_at = now(), close_reason = $3, closed_by = $4 FROM locked l
+  WHERE c.conversation_id = l.conversation_id AND c.closed_at IS NULL
   RETURNING c.conversation_id
 )sql";
 // Chat uploads: recorded when stored, forgotten when sent, and those left unsent for $1 hours

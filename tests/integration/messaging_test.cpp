@@ -3,11 +3,15 @@
 // through the media store; the conversation list with its cached preview; blocks and unmatching
 // close it; the worker deletes messages past retention.
 
+#include <future>
 #include <thread>
 
 #include <gtest/gtest.h>
 
 #include "cache/redis.hpp"
+#include "core/actor.hpp"
+#include "db/transaction.hpp"
+#include "messaging/repository.hpp"
 #include "messaging/service.hpp"
 #include "support/fixtures.hpp"
 #include "support/matching_api.hpp"
@@ -521,6 +525,59 @@ TEST_F(Messaging, ABlockRemovesTheNotificationsEitherHasAboutTheOther) {
       << "the group of a forgotten notification goes with it (no key takes it since 0032)";
   EXPECT_EQ(get(carl, "/api/v1/notifications").json()["notifications"].size(), static_cast<std::size_t>(carls))
       << "others keep theirs";
+}
+
+// The notifications' drain holds the conversations it records for (FOR KEY SHARE) until it commits:
+// a close must wait for it (the block that closed then removes what it wrote), a send must not (one
+// lane stores a node's sends: a send held up there holds up every send of the node).
+TEST_F(Messaging, ANotificationDrainHoldsUpACloseButNoSend) {
+  std::promise<void> locked, release;
+  auto released = release.get_future().share();
+  std::thread drain([&, released] {
+    actor::Scope as_system(actor::Scope::system());
+    (void)db::transact(server_->app().db, [&](pqxx::work& tx) -> Result<bool> {
+      EXPECT_EQ(messaging::repository::lock_open_conversations(tx, {ConversationId(conversation_)}).size(), 1u);
+      locked.set_value();
+      released.wait();
+      return true;
+    });
+  });
+  std::once_flag once;
+  auto let_go = [&] { std::call_once(once, [&] { release.set_value(); }); };
+  struct Joined {
+    std::function<void()> fn;
+    ~Joined() { fn(); }
+  } joined{[&] {
+    let_go();
+    drain.join();
+  }};
+  locked.get_future().wait();
+
+  // Waiting on a row lock, in this test's database: a send held up by the drain, or the close.
+  auto waiting_on_a_lock = [&](const std::string& statement) {
+    return count(
+               "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+               "AND wait_event_type = 'Lock' AND query LIKE $1",
+               statement) > 0;
+  };
+  auto sent = std::async(std::launch::async, [&] { return say(ana_, "while the drain holds it", "d1"); });
+  bool send_waited = false;  // (a held-up batch fails at the statement timeout, and its sends go again alone)
+  while (sent.wait_for(std::chrono::milliseconds(20)) != std::future_status::ready)
+    send_waited = send_waited || waiting_on_a_lock("%");
+  EXPECT_FALSE(send_waited) << "the send waited for the drain";
+  EXPECT_EQ(sent.get().status, 201);
+
+  auto blocked = std::async(std::launch::async,
+                            [&] { return post(ben_, "/api/v1/users/" + ana_.user.user_id + "/block").status; });
+  bool waiting = false;  // the close, seen waiting on a row lock
+  for (int i = 0; i < 300 && !waiting; ++i) {
+    waiting = waiting_on_a_lock("%closed_at = now()%");
+    if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(waiting) << "the close did not wait for the drain";
+  let_go();
+  EXPECT_EQ(blocked.get(), 204);
+  EXPECT_EQ(say(ben_, "after the block", "d2").status, 409) << "closed";
 }
 
 // Deleting an account takes its conversations with it, and so every image in them: none stays in

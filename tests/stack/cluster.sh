@@ -57,6 +57,9 @@ export PM_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 export PM_WEB_DIR=
 # The load sends more than a person would: the per-user limits are not what is tested here.
 export PM_MESSAGE_RATE_LIMIT=1000000 PM_WS_FRAMES_PER_10S=1000000
+# Three send lanes a node (one is the default, docs/messaging.md): the chats below check that every
+# message arrives once and in order, so several lanes per node stay under a test.
+export PM_MESSAGE_SEND_LANES=3
 # Drain for 2.5 s: haproxy (2 failed checks 500 ms apart) sees the 503 well before the node stops.
 export PM_DRAIN_DELAY_MS=2500
 own_database
