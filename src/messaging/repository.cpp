@@ -36,7 +36,8 @@ const std::string kConversationFor = std::string(kConversationSelect) + R"sql(
 // kCloseBetween). So a drain never holds up a send (it held the conversations of ~200 ms of
 // messages for its whole transaction, and a node's send lane waited on it), and a close still
 // waits for the drain, whose notifications the block that closed then removes.
-// The same, its row locked for the transaction.
+// Conversation $1 if user $2 is one of its users, as kConversationFor, its row locked for the
+// transaction (a send's lock).
 const std::string kConversationForUpdate = std::string(kConversationSelect) + R"sql(
   WHERE c.conversation_id = $1 AND $2 IN (mt.user_id_1, mt.user_id_2)
   FOR NO KEY UPDATE OF c

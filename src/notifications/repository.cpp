@@ -76,8 +76,9 @@ constexpr const char* kClaimGroups = R"sql(
 // same statement (no key ties the two since 0032: this statement is what keeps them equal). A group
 // whose notification is gone all the same gets a new one under the same id (an anti-join: with
 // "fresh OR NOT EXISTS" PostgreSQL costed the statement high enough to JIT-compile it on every
-// call, and calls took 2 s in the messaging benchmark). $8 the type. (The "= ANY($3)" and "= ANY($1)" let PostgreSQL
-// find the notifications and groups by their keys, not by reading every one, whatever its statistics.)
+// call, and calls took 2 s in the messaging benchmark). $8 the type. (The "= ANY($3)" and
+// "= ANY($1)" let PostgreSQL find the notifications and groups by their keys, not by reading every
+// one, whatever its statistics.)
 constexpr const char* kWriteGroups = R"sql(
   WITH input AS (
     SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::timestamptz[], $5::text[], $6::int[], $7::bool[])
