@@ -20,7 +20,13 @@ PoolOptions PoolOptions::from(const Config& config) {
 
 Pool::Pool(PoolOptions options) : options_(std::move(options)) {
   auto seconds = std::max<long long>(1, (options_.connect_timeout.count() + 999) / 1000);
-  std::string settings = fmt::format("-c statement_timeout={}", options_.statement_timeout.count());
+  // JIT off for every statement of the service: PostgreSQL compiles a statement whose estimated
+  // cost passes jit_above_cost, and the row-level policies and unanalysed batch tables inflate our
+  // estimates far past it. It then spent seconds compiling statements that run in milliseconds (a
+  // notification drain at 2 s a call, a matches batch at 2.8 s of 3.8; docs/benchmarks.md), and
+  // 3 ms a call on the index's answers page (5 s of a 100,000-user generation). Nothing we run is
+  // an analytical query long enough to win it back.
+  std::string settings = fmt::format("-c statement_timeout={} -c jit=off", options_.statement_timeout.count());
   if (!options_.replica_url.empty()) {
     settings += " -c synchronous_commit=remote_apply";
     PoolOptions replica = options_;

@@ -56,6 +56,22 @@ TEST(DbPool, TransactCommitsOnValueAndRollsBackOnProblem) {
   EXPECT_EQ(*count, 1);
 }
 
+// PostgreSQL JIT-compiles any statement whose estimate passes jit_above_cost, and our row policies
+// inflate estimates: statements of milliseconds then spent seconds compiling (src/db/pool.cpp).
+// With the threshold at zero every statement qualifies; a pool's connection still compiles none.
+TEST(DbPool, StatementsAreNeverJitCompiled) {
+  test::TestDatabase db;
+  db::Pool pool({.url = db.url(), .size = 1});
+  auto plan = db::transact(pool, [](pqxx::work& tx) -> Result<std::string> {
+    tx.exec("SET LOCAL jit_above_cost = 0");
+    return tx.exec1("EXPLAIN (ANALYZE, FORMAT JSON) SELECT sum(g * 2) FROM generate_series(1, 1000) g")[0]
+        .as<std::string>();
+  });
+  ASSERT_TRUE(plan);
+  EXPECT_NE(plan->find("\"Actual Rows\""), std::string::npos) << *plan;  // (the plan was read)
+  EXPECT_EQ(plan->find("\"JIT\""), std::string::npos) << *plan;
+}
+
 TEST(DbPool, UnreachableServerIs503NotAnException) {
   db::Pool pool({.url = "postgresql://pm@127.0.0.1:1/none", .size = 1, .connect_timeout = Millis(1000)});
   auto lease = pool.acquire();
