@@ -484,6 +484,7 @@ Result<std::vector<Planned>> Engine::compose(std::vector<Searched> searched, Peo
                                .member("version", kInsightVersion)
                                .end_object()
                                .take();
+      m.staged = repository::stage_rows(m);  // here, on the scoring threads, not on the writer
       planned.rows.push_back(std::move(m));
     }
     out.push_back(std::move(planned));

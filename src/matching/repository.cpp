@@ -85,10 +85,6 @@ constexpr const char* kStageMatches = R"sql(
     ON COMMIT DROP;
   CREATE TEMP TABLE staged_match_attributes (attribute_id uuid, match_id uuid, name text, score float8,
                                              description text) ON COMMIT DROP;
-  -- The move below is planned on staging tables without statistics and under the users table's
-  -- row-level policy, whose estimated cost is far above jit_above_cost: PostgreSQL then spent
-  -- ~2.8 s of a 3.8 s batch compiling it (EXPLAIN ANALYZE, docs/benchmarks.md) for ~2,300 rows.
-  SET LOCAL jit = off;
   -- The insight documents (~3 KB each) are compressed when stored: with the default pglz that was
   -- the writer's largest single cost (18% of its PostgreSQL backend in perf); lz4 is several times
   -- faster. It applies to the values this transaction stores; reading either kind is transparent.
@@ -441,31 +437,49 @@ std::map<std::string, Standing> standings(pqxx::work& tx, const std::vector<std:
 
 void allow_long_statements(pqxx::work& tx) { tx.exec("SET LOCAL statement_timeout = '5min'"); }
 
+// The fields in the order of the columns copy_matches names below.
+NewMatch::Staged stage_rows(const NewMatch& m) {
+  // Time-ordered keys (here and for the attributes): a batch's index entries go to the right-hand
+  // pages of each index instead of thousands of random ones (docs/benchmarks.md).
+  const bool ordered = m.user_a < m.user_b;
+  NewMatch::Staged staged;
+  staged.match.text(m.match_id)
+      .text(ordered ? m.user_a : m.user_b)
+      .text(ordered ? m.user_b : m.user_a)
+      .number(m.score)
+      .text(m.score_details)
+      .text(m.highlights)
+      .text(m.detailed_analysis)
+      .text(m.insight_document)
+      .text(m.ranking)
+      .number(m.mutual_interest)
+      .text(crypto::uuid_v7())
+      .text(crypto::uuid_v7())
+      .end_row();
+  for (const auto& [name, score, description] : m.attributes)
+    staged.attributes.text(crypto::uuid_v7()).text(m.match_id).text(name).number(score).text(description).end_row();
+  return staged;
+}
+
 std::vector<InsertedMatch> copy_matches(pqxx::work& tx, const std::vector<NewMatch>& matches) {
   if (matches.empty()) return {};
+  // Each match's rows as composed where it was built, or composed here.
+  std::vector<NewMatch::Staged> composed_here;
+  composed_here.reserve(matches.size());
+  std::vector<const db::CopyRows*> rows, attributes;
+  for (const auto& m : matches) {
+    const auto* staged = &m.staged;
+    if (staged->match.empty()) staged = &composed_here.emplace_back(stage_rows(m));
+    rows.push_back(&staged->match);
+    attributes.push_back(&staged->attributes);
+  }
   tx.exec(kStageMatches);
-  {
-    pqxx::stream_to rows(tx, "staged_matches",
-                         std::vector<std::string>{"match_id", "u1", "u2", "score", "details", "highlights", "analysis",
-                                                  "doc", "ranking", "mutual_interest", "insight_id", "document_id"});
-    // Time-ordered keys (here and for the attributes): a batch's index entries go to the right-hand
-    // pages of each index instead of thousands of random ones (docs/benchmarks.md).
-    for (const auto& m : matches) {
-      const bool ordered = m.user_a < m.user_b;
-      rows << std::make_tuple(m.match_id, ordered ? m.user_a : m.user_b, ordered ? m.user_b : m.user_a, m.score,
-                              m.score_details, m.highlights, m.detailed_analysis, m.insight_document, m.ranking,
-                              m.mutual_interest, crypto::uuid_v7(), crypto::uuid_v7());
-    }
-    rows.complete();
-  }
-  {
-    pqxx::stream_to attributes(tx, "staged_match_attributes",
-                               std::vector<std::string>{"attribute_id", "match_id", "name", "score", "description"});
-    for (const auto& m : matches)
-      for (const auto& [name, score, description] : m.attributes)
-        attributes << std::make_tuple(crypto::uuid_v7(), m.match_id, name, score, description);
-    attributes.complete();
-  }
+  db::copy_rows(tx, "staged_matches",
+                {"match_id", "u1", "u2", "score", "details", "highlights", "analysis", "doc", "ranking",
+                 "mutual_interest", "insight_id", "document_id"},
+                rows);
+  db::copy_rows(tx, "staged_match_attributes", {"attribute_id", "match_id", "name", "score", "description"},
+                attributes);
   std::vector<InsertedMatch> out;
   for (const auto& r : tx.exec(kMoveStagedMatches))
     out.push_back(

@@ -12,6 +12,7 @@
 #include "core/backlog.hpp"
 #include "core/id.hpp"
 #include "core/json.hpp"
+#include "db/copy.hpp"
 #include "matching/filters.hpp"
 #include "matching/match_status.hpp"
 #include "matching/scoring_bank.hpp"
@@ -74,7 +75,15 @@ struct NewMatch {
   // The model's p(a likes b) x p(b likes a) when a model ranked it (matches.mutual_interest, from
   // which the list's order derives); nullopt for the questionnaire's ranking. Never shown.
   std::optional<double> mutual_interest;
+  // Its rows for copy_matches's staging tables (stage_rows), composed where the match is built
+  // (the batch's scoring threads) so the writer only sends them; copy_matches composes them if not.
+  struct Staged {
+    db::CopyRows match, attributes;
+  } staged;
 };
+// m's rows for the staging tables, with new time-ordered ids for its attribute, insight and
+// document rows.
+NewMatch::Staged stage_rows(const NewMatch& m);
 struct InsertedMatch {
   std::string match_id, user_id_1, user_id_2;
 };
