@@ -23,8 +23,16 @@ constexpr std::size_t kChunk = 256 * 1024;
 [[noreturn]] void fail(PGconn* conn, PGresult* result, const std::string& statement) {
   std::string message = result ? PQresultErrorMessage(result) : PQerrorMessage(conn);
   if (result) PQclear(result);
-  // (the COPY's remaining results, so the connection is ready for the transaction's rollback)
-  while (PGresult* rest = PQgetResult(conn)) PQclear(rest);
+  // Out of the COPY if it is still open (there, libpq answers "copying" for as long as it is), and
+  // its remaining results read, so the connection is ready for the transaction's rollback.
+  bool ended = false;
+  while (PGresult* rest = PQgetResult(conn)) {
+    const bool copying = PQresultStatus(rest) == PGRES_COPY_IN;
+    PQclear(rest);
+    if (!copying) continue;
+    if (ended || PQputCopyEnd(conn, "abandoned") != 1) break;
+    ended = true;
+  }
   throw pqxx::sql_error(message, statement);
 }
 

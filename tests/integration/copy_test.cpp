@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <limits>
+#include <thread>
 
 #include "db/copy.hpp"
 #include "db/pool.hpp"
@@ -78,4 +81,42 @@ TEST(DbCopy, ARefusedRowFailsTheTransactionAndTheConnectionGoesOn) {
   ASSERT_TRUE(count);
   EXPECT_EQ(*count, 0);
   EXPECT_EQ(pool.stats().open, 1);
+}
+
+// The connection lost in the middle of a COPY (a server restart, a failover): the writer gets an
+// error to act on, never a wait without end.
+TEST(DbCopy, AConnectionLostMidCopyIsAnErrorNotAHang) {
+  test::TestDatabase db;
+  db::Pool pool({.url = db.url(), .size = 1});
+  // Enough rows (~200 MB) that PostgreSQL is still reading them when its backend is ended.
+  db::CopyRows rows;
+  const std::string line(1 << 20, 'x');
+  for (int i = 0; i < 200; ++i) rows.text(line).end_row();
+  std::atomic<bool> ended{false};
+  std::thread terminator([&] {
+    auto conn = db.connect();
+    pqxx::nontransaction admin(conn);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!ended && std::chrono::steady_clock::now() < deadline) {
+      auto r = admin.exec(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'COPY lost%' AND state = 'active' "
+          "AND pid <> pg_backend_pid()");
+      if (!r.empty()) ended = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  });
+  bool failed = false;
+  try {
+    auto copied = db::transact(pool, [&](pqxx::work& tx) -> Result<bool> {
+      tx.exec("CREATE TEMP TABLE lost (t text)");
+      db::copy_rows(tx, "lost", {"t"}, {&rows});
+      return true;
+    });
+    failed = !copied;
+  } catch (const std::exception&) {
+    failed = true;
+  }
+  ended = true;
+  terminator.join();
+  EXPECT_TRUE(failed) << "the COPY finished before its backend was ended: the test did not test";
 }
