@@ -70,7 +70,17 @@ std::size_t utf8_sequence(std::string_view s) {
 
 void escape_into(std::string& out, std::string_view s) {
   out.push_back('"');
+  // Plain printable ASCII, most of any text, is appended a run at a time (a byte at a time it was
+  // a tenth of match generation's process, writing the insights' JSON).
+  auto plain = [](unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; };
   while (!s.empty()) {
+    std::size_t run = 0;
+    while (run < s.size() && plain(static_cast<unsigned char>(s[run]))) ++run;
+    if (run > 0) {
+      out.append(s.substr(0, run));
+      s.remove_prefix(run);
+      continue;
+    }
     const auto c = static_cast<unsigned char>(s[0]);
     std::size_t used = 1;
     switch (c) {
@@ -98,8 +108,6 @@ void escape_into(std::string& out, std::string_view s) {
       default:
         if (c < 0x20) {
           out += fmt::format("\\u{:04x}", c);
-        } else if (c < 0x80) {
-          out.push_back(static_cast<char>(c));
         } else if (std::size_t n = utf8_sequence(s); n > 0) {
           out.append(s.substr(0, n));
           used = n;

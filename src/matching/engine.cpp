@@ -382,26 +382,29 @@ Result<std::vector<Planned>> Engine::compose(std::vector<Searched> searched, Peo
   auto idx = PM_TRY(index());
   const ScoringBank& bank = idx->bank();
 
-  // The people behind every pair of every user: names and open answers, for the insights. Those
-  // not in `known` (a batch run's memory of the people it has read) are read in pages of
-  // kAnswerBatch users (one statement each).
+  // The people behind every pair of every user, as the insights quote them. Those not in `known`
+  // (a batch run's memory of the people it has worked out) are read in pages of kAnswerBatch users
+  // (one statement each), then worked out from their answers and their profile (a searcher's as
+  // searched, a candidate's as indexed).
   std::vector<std::string> ids;
+  std::unordered_map<std::string, const MatchProfile*> searcher_profiles;
   for (const auto& s : searched) {
     if (s.candidates.empty()) continue;
     ids.push_back(s.user_id);
+    searcher_profiles.emplace(s.user_id, &s.who.profile);
     for (const auto& c : s.candidates) ids.push_back(c.user_id);
   }
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   PeopleMemo local;
   PeopleMemo& memo = known ? *known : local;
-  std::map<std::string, PersonFacts> people;
+  std::unordered_map<std::string, std::shared_ptr<const PairPerson>> people;
   std::vector<std::string> missing;
   {
     MutexLock lock(memo.mutex);
     for (const auto& id : ids)
       if (auto it = memo.people.find(id); it != memo.people.end())
-        people[id] = it->second;
+        people.emplace(id, it->second);
       else
         missing.push_back(id);
   }
@@ -414,26 +417,31 @@ Result<std::vector<Planned>> Engine::compose(std::vector<Searched> searched, Peo
       for (const auto& [id, name] : repository::first_names(tx, page)) out[id] = {name, answers[id]};
       return out;
     }));
+    std::vector<std::pair<std::string, std::shared_ptr<const PairPerson>>> worked_out;
+    for (const auto& [id, facts] : read) {
+      std::optional<IndexedUser> indexed;
+      const MatchProfile* profile = nullptr;
+      if (auto it = searcher_profiles.find(id); it != searcher_profiles.end())
+        profile = it->second;
+      else if ((indexed = idx->find(id)))
+        profile = &indexed->profile;
+      if (!profile) continue;  // left the index meanwhile: no pair with them below either
+      TraitVectors v = trait_vectors(bank, profile->answers);
+      auto& p = worked_out.emplace_back(
+          id, std::make_shared<const PairPerson>(PairPerson{.first_name = facts.first,
+                                                            .open_answers = bank.open_answers(facts.second),
+                                                            .key_traits = std::move(v.key_traits),
+                                                            .key_values = std::move(v.key_values)}));
+      people.emplace(p);
+    }
     MutexLock lock(memo.mutex);
-    for (auto& [id, facts] : read) {
-      memo.people[id] = facts;
-      people[id] = std::move(facts);
-    }
+    for (auto& [id, p] : worked_out) memo.people.insert_or_assign(id, std::move(p));
   }
-
-  // A person is in many pairs of a batch: their traits and open answers are worked out once.
-  std::unordered_map<std::string, PairPerson> persons;
-  auto person = [&](const std::string& id, const MatchProfile& profile) {
-    auto [it, fresh] = persons.try_emplace(id);
-    if (fresh) {
-      const auto& [name, answers] = people[id];
-      TraitVectors v = trait_vectors(bank, profile.answers);
-      it->second = PairPerson{.first_name = name,
-                              .open_answers = bank.open_answers(answers),
-                              .key_traits = std::move(v.key_traits),
-                              .key_values = std::move(v.key_values)};
-    }
-    PairPerson p = it->second;
+  // A person as the insights quote them, with the profile the pair is scored on.
+  auto person = [&](const std::string& id, const MatchProfile& profile) -> std::optional<PairPerson> {
+    auto it = people.find(id);
+    if (it == people.end()) return std::nullopt;
+    PairPerson p = *it->second;
     p.profile = &profile;
     return p;
   };
@@ -444,16 +452,17 @@ Result<std::vector<Planned>> Engine::compose(std::vector<Searched> searched, Peo
   for (auto& s : searched) {
     Planned planned{.user_id = s.user_id};
     const std::string& user_id = s.user_id;
-    const PairPerson me = person(user_id, s.who.profile);
+    const std::optional<PairPerson> me = person(user_id, s.who.profile);
     // The configured chat model writes the prose only while the llm_insights flag lets it for this user.
     const bool llm =
         !s.candidates.empty() && d_.llm.enabled() && (!llm_insights_on || llm_insights_on(UserId(user_id)));
     for (const auto& c : s.candidates) {
       auto other = idx->find(c.user_id);
-      if (!other || !people.count(c.user_id)) continue;
+      if (!me || !other) continue;
       const MatchProfile profile = other->profile;  // kept alive for the PairPerson below
-      const PairPerson them = person(c.user_id, profile);
-      auto insights = PM_TRY(insights_for(me, them, c.score, llm, &frequencies));
+      const std::optional<PairPerson> them = person(c.user_id, profile);
+      if (!them) continue;
+      auto insights = PM_TRY(insights_for(*me, *them, c.score, llm, &frequencies));
       // The stored direction follows the canonical order of the pair.
       const bool reversed = c.user_id < user_id;
       repository::NewMatch m{.match_id = crypto::uuid_v7(),

@@ -64,11 +64,14 @@ struct Searched {
   std::unordered_set<std::string> explored;        // candidates placed by an exploration slot (ranking.hpp)
   std::unordered_map<std::string, double> mutual;  // the model's mutual interest by candidate (none: no model)
 };
-// What the insights quote of a person: first name and open answers.
+// What the insights quote of a person, as read: first name and answers.
 using PersonFacts = std::pair<std::string, std::vector<AnswerValue>>;
+// What the insights quote of each person (first name, open answers, key traits and values; no
+// profile), worked out once: a batch run keeps them for all its batches, where one person is a
+// candidate in many (working them out again for every batch was a seventh of the process's time).
 struct PeopleMemo {
   Mutex mutex;
-  std::unordered_map<std::string, PersonFacts> people PM_GUARDED_BY(mutex);
+  std::unordered_map<std::string, std::shared_ptr<const PairPerson>> people PM_GUARDED_BY(mutex);
 };
 // One user's new matches, with attributes and insights, ready to be written.
 struct Planned {

@@ -203,6 +203,21 @@ TEST_F(MatchingWorker, GenerateAllFindsTheSamePairsWhateverTheBatchSize) {
   const auto one_by_one = generate(1);
   ASSERT_FALSE(one_by_one.empty());
   EXPECT_LT(one_by_one.size(), 25u) << "the cap binds (not every pair is made): this test is about who is counted";
+  // Each match's insights quote its own two people, never someone met in an earlier batch (a run
+  // keeps what it worked out of each person for all its batches).
+  auto analyses = q.exec(
+      "SELECT p1.first_name, p2.first_name, i.detailed_analysis FROM matches m JOIN compatibility_insights i "
+      "USING (match_id) JOIN user_profiles p1 ON p1.user_id = m.user_id_1 JOIN user_profiles p2 ON p2.user_id = "
+      "m.user_id_2");
+  ASSERT_EQ(analyses.size(), one_by_one.size());
+  for (const auto& r : analyses) {
+    const auto one = r[0].as<std::string>(), two = r[1].as<std::string>(), text = r[2].as<std::string>();
+    for (const char* side : {"W", "M"})
+      for (int i = 0; i < 5; ++i) {
+        const std::string name = side + std::to_string(i);
+        EXPECT_EQ(text.find(name) != std::string::npos, name == one || name == two) << name << " in: " << text;
+      }
+  }
   EXPECT_EQ(generate(3), one_by_one);
   EXPECT_EQ(generate(10), one_by_one);
 }
