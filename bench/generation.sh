@@ -15,6 +15,8 @@
 # PM_BENCH_SEEDED_DB=NAME starts from a copy of an already seeded database of the stack instead
 # of seeding (100,000 users take ~30 minutes to seed): the copy's vectors are dropped, so
 # `generate --all` computes them as it would after a seed. The JSON's seed_seconds is then null.
+# PM_BENCH_GENERATE_ARGS adds options to `matches generate --all` (e.g. "--writers 1"), recorded
+# in the JSON's generate_args.
 set -euo pipefail
 BIN="$1"
 USERS="${2:-100000}"
@@ -92,7 +94,8 @@ STATS_URL="$PM_ADMIN_DATABASE_URL"
 psql "$STATS_URL" -Atqc "SELECT pg_stat_statements_reset()" >/dev/null 2>&1 || true
 : >"$WORK/generate.log"
 t0=$(now)
-stamped "$WORK/generate.log" "$BIN" matches generate --all --run-id "bench-$USERS" >>"$WORK/generate.log"
+read -ra GENERATE_ARGS <<<"${PM_BENCH_GENERATE_ARGS:-}"
+stamped "$WORK/generate.log" "$BIN" matches generate --all --run-id "bench-$USERS" "${GENERATE_ARGS[@]}" >>"$WORK/generate.log"
 GEN_S=$(since "$t0")
 # Phases from the progress lines' stamps: vectors end with the last "computing vectors" line.
 VEC_S=$(awk '/computing vectors/ {t = $1} END {print t + 0}' "$WORK/generate.log")
@@ -122,6 +125,7 @@ mkdir -p "$ROOT/bench/results"
 cat >"$ROOT/bench/results/generation-$USERS.json" <<JSON
 {
   "command": "bench/generation.sh BIN $USERS",
+  "generate_args": "${PM_BENCH_GENERATE_ARGS:-}",
   "date": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
   "users": $USERS,
   "load_average_before": "$LOAD_BEFORE",

@@ -23,8 +23,8 @@ int import_questions(Config config, const std::string& file);
 // The matching worker: vectors, regeneration, expiry; `once`: stop when there is no more work.
 int run_worker(Config config, bool once);
 // Vectors and matches for every user, resumable under `run_id`, searched on `jobs` threads and
-// written `users_per_transaction` users at a time.
-int generate_all_matches(Config config, const std::string& run_id, int jobs, int users_per_transaction);
+// written `users_per_transaction` users at a time by `writers` connections (committed in order).
+int generate_all_matches(Config config, const std::string& run_id, int jobs, int users_per_transaction, int writers);
 // Trains the reciprocal model on the recorded outcomes and stores a new version (unless fewer than
 // PM_LEARN_MIN_OUTCOMES); prints the report as JSON.
 int learn(Config config);

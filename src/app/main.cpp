@@ -174,6 +174,12 @@ int main(int argc, char** argv) {
       ->add_option("--users-per-transaction", generate_batch,
                    "users whose matches are written (and the run's position saved) in one transaction")
       ->check(CLI::Range(1, 100000));
+  int generate_writers = 2;
+  generate
+      ->add_option("--writers", generate_writers,
+                   "connections writing batches at once: each sends its batch while the one before commits; "
+                   "batches still commit in order")
+      ->check(CLI::Range(1, 8));
 
   auto* learn = cli.add_subcommand(
       "learn",
@@ -287,7 +293,8 @@ int main(int argc, char** argv) {
   if (*seed) return app::seed_demo(std::move(config), seed_users, seed_value, !seed_no_photos, seed_history);
   if (*import) return app::import_questions(std::move(config), bank_file);
   if (*worker) return app::run_worker(std::move(config), worker_once);
-  if (*generate) return app::generate_all_matches(std::move(config), run_id, generate_jobs, generate_batch);
+  if (*generate)
+    return app::generate_all_matches(std::move(config), run_id, generate_jobs, generate_batch, generate_writers);
   if (*learn) return app::learn(std::move(config));
   if (*score) return app::score_users(config, score_options);
   if (*simulate) return app::simulate(simulate_options);

@@ -30,7 +30,7 @@ T must(Result<T> r, const char* what) {
 
 }  // namespace
 
-int generate_all_matches(Config config, const std::string& run_id, int jobs, int users_per_transaction) {
+int generate_all_matches(Config config, const std::string& run_id, int jobs, int users_per_transaction, int writers) {
   try {
     App app(std::move(config));
     matching::GenerationRun run(app.db, run_id);
@@ -65,6 +65,7 @@ int generate_all_matches(Config config, const std::string& run_id, int jobs, int
     matching::BatchGeneration batches(app.db, app.match_engine, run_id,
                                       {.users_per_transaction = users_per_transaction,
                                        .scorers = jobs,
+                                       .writers = writers,
                                        .progress = [&](int users) { bar.advance(users); }});
     const auto totals = must(batches.run(after), "generating");
     const int done = totals.done, created = totals.created, skipped = totals.skipped;

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -117,6 +118,42 @@ class PairsInFlight {
   std::atomic<long> committed_{-1};
 };
 
+// The order batches commit in, with several writers: batch `seq` commits only after every
+// earlier one has, so the run's position never passes a batch that is not in. A writer composes
+// its batch's rows in PostgreSQL (COPY and the move, the bulk of the work) while the one before
+// commits, then waits here for its turn to save the position and commit. A failed batch stops
+// every later one (they roll back); the earlier ones still commit.
+class CommitTurns {
+ public:
+  // Whether a batch before `seq` has failed (`seq` will not commit: no need to write it).
+  bool failed_before(long seq) {
+    std::lock_guard lock(mutex_);
+    return failed_ < seq;
+  }
+  // Waits until every batch before `seq` has committed; false if one of them failed.
+  bool wait_for(long seq) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return next_ == seq || failed_ < seq; });
+    return failed_ >= seq;
+  }
+  void committed(long seq) {
+    std::lock_guard lock(mutex_);
+    next_ = seq + 1;
+    changed_.notify_all();
+  }
+  void failed(long seq) {
+    std::lock_guard lock(mutex_);
+    failed_ = std::min(failed_, seq);
+    changed_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  long next_ = 0;
+  long failed_ = std::numeric_limits<long>::max();
+};
+
 }  // namespace
 
 Result<BatchGeneration::Totals> BatchGeneration::run(const std::string& after) {
@@ -147,20 +184,26 @@ Result<BatchGeneration::Totals> BatchGeneration::pipeline(
   PairsInFlight in_flight;
   PeopleMemo people;  // names and open answers, read once a run
   Totals totals;
-  std::optional<Problem> write_failure;
-  std::string last_written = after;
+  CommitTurns turns;
+  std::mutex failure_mutex;
+  std::optional<std::pair<long, Problem>> write_failure;  // the earliest failed batch's
 
-  // The writer: one transaction per batch, the position with it; then the caches it changed.
-  std::thread writer([&] {
+  // A writer: one transaction per batch, the position with it, committed in the batches' order;
+  // then the caches it changed. Every field below is written by the batch whose turn it is.
+  std::string last_written = after;
+  auto write = [&] {
     actor::Scope writer_scope(actor::Scope::system());
     while (auto batch = queue.pop()) {
-      const int done = totals.done + static_cast<int>(batch->users.size());
+      if (turns.failed_before(batch->seq)) return;
       Result<std::vector<repository::InsertedMatch>> inserted =
           [&]() -> Result<std::vector<repository::InsertedMatch>> {
         try {
           return db::transact(db_, [&](pqxx::work& tx) -> Result<std::vector<repository::InsertedMatch>> {
             repository::allow_long_statements(tx);
+            repository::bound_lock_waits(tx);
             auto rows = repository::copy_matches(tx, batch->rows);
+            if (!turns.wait_for(batch->seq)) return std::unexpected(Problem("internal", "an earlier batch failed"));
+            const int done = totals.done + static_cast<int>(batch->users.size());
             repository::save_run_position(tx, run_id_, batch->users.back(), done, false);
             return rows;
           });
@@ -169,18 +212,25 @@ Result<BatchGeneration::Totals> BatchGeneration::pipeline(
         }
       }();
       if (!inserted) {
-        write_failure = inserted.error();
+        {
+          std::lock_guard lock(failure_mutex);
+          if (!write_failure || batch->seq < write_failure->first) write_failure.emplace(batch->seq, inserted.error());
+        }
+        turns.failed(batch->seq);
         queue.close();
         return;
       }
       in_flight.committed(batch->seq);
-      totals.done = done;
+      totals.done += static_cast<int>(batch->users.size());
       totals.created += static_cast<int>(inserted->size());
       totals.skipped += batch->skipped;
       last_written = batch->users.back();
       engine_.matches_written(batch->users, *inserted);
+      turns.committed(batch->seq);
     }
-  });
+  };
+  std::vector<std::thread> writers;
+  for (int i = 0; i < std::max(1, options_.writers); ++i) writers.emplace_back(write);
 
   // The scorer: this thread (and options_.scorers - 1 helpers per step).
   std::optional<Problem> score_failure;
@@ -242,9 +292,9 @@ Result<BatchGeneration::Totals> BatchGeneration::pipeline(
   } catch (const std::exception& e) {  // a database error (the writer must still be stopped and joined)
     score_failure = Problem("internal", e.what());
   }
-  queue.close();  // the writer writes what is queued, then stops
-  writer.join();
-  if (write_failure) return std::unexpected(*write_failure);
+  queue.close();  // the writers write what is queued, then stop
+  for (auto& w : writers) w.join();
+  if (write_failure) return std::unexpected(write_failure->second);
   if (score_failure) return std::unexpected(*score_failure);
   PM_TRY(db::transact(db_, [&](pqxx::work& tx) -> Result<void> {
     repository::save_run_position(tx, run_id_, last_written, totals.done, true);

@@ -7,8 +7,10 @@
 // after the last committed batch.
 //
 // Scoring and writing overlap: this thread (with `scorers` helpers) searches and builds the
-// insights of batch k+1 while a writer thread writes batch k, through a queue of at most
-// `queue_depth` batches (memory stays bounded). A batch's standing (pending matches, exclusions)
+// insights of batch k+2 while `writers` threads (each with its own connection) write batches k
+// and k+1, through a queue of at most `queue_depth` batches (memory stays bounded). Writers
+// overlap the bulk of their work in PostgreSQL but commit in the batches' order, so the position
+// never passes a batch that is not in. A batch's standing (pending matches, exclusions)
 // is read from PostgreSQL once; pairs found but not yet committed are "in flight" and count as if
 // written, so a pair is never found twice and a user's pending count is what a one-by-one run
 // would have seen (two scorers racing for the same pair keep the first, as --jobs did before).
@@ -28,6 +30,7 @@ class BatchGeneration {
     int users_per_transaction = 100;
     int queue_depth = 2;                      // batches scored ahead of the writer
     int scorers = 1;                          // threads searching and composing a batch
+    int writers = 2;                          // connections writing batches at once (committed in order)
     std::function<void(int users)> progress;  // after each batch is scored (any thread)
   };
   struct Totals {

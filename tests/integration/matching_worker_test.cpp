@@ -165,6 +165,44 @@ TEST_F(MatchingWorker, AFailedBatchLeavesItsUsersAsBeforeAndTheRunResumesAfterTh
       q.exec1("SELECT finished_at IS NOT NULL FROM match_generation_runs WHERE run_id = 'batches'")[0].as<bool>());
 }
 
+// Two writers overlap their batches but commit them in order: while the first batch is slow to
+// save its position and then fails, the second has sent its matches and waits for its turn; it must
+// roll back too (committed, it would leave the run's position before users that have matches and
+// the first batch's users without theirs). The run then resumes from the start.
+TEST_F(MatchingWorker, WritersCommitInTheBatchesOrderAndABatchAfterAFailedOneRollsBack) {
+  person("TW0", "woman", "man", 52.5, 13.4);
+  person("TM0", "man", "woman", 52.5, 13.41);
+  person("TM1", "man", "woman", 52.51, 13.41);
+  auto conn = db_.connect();
+  pqxx::nontransaction q(conn);
+  q.exec("DELETE FROM matches");
+  const auto first = q.exec1("SELECT user_id::text FROM user_vectors ORDER BY user_id LIMIT 1")[0].as<std::string>();
+  q.exec(
+      "CREATE FUNCTION slow_first_batch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+      "IF NEW.last_user_id::text = '" +
+      first + "' THEN PERFORM pg_sleep(2); RAISE EXCEPTION 'the first batch fails'; END IF; RETURN NEW; END $$");
+  q.exec(
+      "CREATE TRIGGER slow_first_batch BEFORE INSERT OR UPDATE ON match_generation_runs FOR EACH ROW "
+      "EXECUTE FUNCTION slow_first_batch()");
+  const std::string command = test::process_env(config_) + test::binary_path() +
+                              " matches generate --all --run-id turns --users-per-transaction 1 --writers 2";
+  auto failed = test::run_command(command);
+  EXPECT_NE(failed.exit_code, 0) << failed.output;
+  EXPECT_NE(failed.output.find("the first batch fails"), std::string::npos)
+      << "the earliest failure is the one reported: " << failed.output;
+  EXPECT_EQ(q.exec1("SELECT count(*) FROM matches")[0].as<int>(), 0) << "no batch after the failed one committed";
+  EXPECT_EQ(
+      q.exec1("SELECT count(*) FROM match_generation_runs WHERE run_id = 'turns' AND users_done > 0")[0].as<int>(), 0);
+
+  q.exec("DROP TRIGGER slow_first_batch ON match_generation_runs");
+  q.exec("DROP FUNCTION slow_first_batch()");
+  auto resumed = test::run_command(command);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_EQ(q.exec1("SELECT count(*) FROM matches")[0].as<int>(), 2) << "the woman with each man, once";
+  EXPECT_TRUE(
+      q.exec1("SELECT finished_at IS NOT NULL FROM match_generation_runs WHERE run_id = 'turns'")[0].as<bool>());
+}
+
 // `matches generate --all` reads a batch's standings while the batch before may still be being
 // written; the pairs that batch found count as the next one's ("in flight") until they are
 // committed and read. With one scorer the outcome must not depend on how users are batched: each
