@@ -122,7 +122,8 @@ class PairsInFlight {
 // earlier one has, so the run's position never passes a batch that is not in. A writer composes
 // its batch's rows in PostgreSQL (COPY and the move, the bulk of the work) while the one before
 // commits, then waits here for its turn to save the position and commit. A failed batch stops
-// every later one (they roll back); the earlier ones still commit.
+// every later one (they roll back); the earlier ones still commit, and the earliest failure is the
+// run's.
 class CommitTurns {
  public:
   // Whether a batch before `seq` has failed (`seq` will not commit: no need to write it).
@@ -141,10 +142,18 @@ class CommitTurns {
     next_ = seq + 1;
     changed_.notify_all();
   }
-  void failed(long seq) {
+  void failed(long seq, Problem problem) {
     std::lock_guard lock(mutex_);
-    failed_ = std::min(failed_, seq);
+    if (seq < failed_) {
+      failed_ = seq;
+      failure_ = std::move(problem);
+    }
     changed_.notify_all();
+  }
+  // The earliest failed batch's problem (read once every writer has stopped).
+  std::optional<Problem> failure() {
+    std::lock_guard lock(mutex_);
+    return failure_;
   }
 
  private:
@@ -152,6 +161,7 @@ class CommitTurns {
   std::condition_variable changed_;
   long next_ = 0;
   long failed_ = std::numeric_limits<long>::max();
+  std::optional<Problem> failure_;  // failed_'s
 };
 
 }  // namespace
@@ -185,8 +195,6 @@ Result<BatchGeneration::Totals> BatchGeneration::pipeline(
   PeopleMemo people;  // names and open answers, read once a run
   Totals totals;
   CommitTurns turns;
-  std::mutex failure_mutex;
-  std::optional<std::pair<long, Problem>> write_failure;  // the earliest failed batch's
 
   // A writer: one transaction per batch, the position with it, committed in the batches' order;
   // then the caches it changed. Every field below is written by the batch whose turn it is.
@@ -212,11 +220,7 @@ Result<BatchGeneration::Totals> BatchGeneration::pipeline(
         }
       }();
       if (!inserted) {
-        {
-          std::lock_guard lock(failure_mutex);
-          if (!write_failure || batch->seq < write_failure->first) write_failure.emplace(batch->seq, inserted.error());
-        }
-        turns.failed(batch->seq);
+        turns.failed(batch->seq, inserted.error());
         queue.close();
         return;
       }
@@ -294,7 +298,7 @@ Result<BatchGeneration::Totals> BatchGeneration::pipeline(
   }
   queue.close();  // the writers write what is queued, then stop
   for (auto& w : writers) w.join();
-  if (write_failure) return std::unexpected(write_failure->second);
+  if (auto write_failure = turns.failure()) return std::unexpected(*write_failure);
   if (score_failure) return std::unexpected(*score_failure);
   PM_TRY(db::transact(db_, [&](pqxx::work& tx) -> Result<void> {
     repository::save_run_position(tx, run_id_, last_written, totals.done, true);
