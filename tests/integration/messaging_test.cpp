@@ -497,6 +497,7 @@ TEST_F(MessagingWithALowRateLimit, ASendOverTheBudgetInABatchIsRefusedAlone) {
 // deliveries. Nobody keeps a notification naming someone they blocked, or who blocked them.
 TEST_F(Messaging, ABlockRemovesTheNotificationsEitherHasAboutTheOther) {
   ASSERT_EQ(say(ana_, "hi Ben", "n1").status, 201);
+  server_->app().messaging.flush_notifications();  // the message's notification follows its ack
   auto named_pair = [&](const Person& p) {
     int n = 0;
     const Json list = get(p, "/api/v1/notifications").json();
