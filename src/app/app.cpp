@@ -175,7 +175,7 @@ App::App(Config cfg)
                     },
                 .personal_data = {subscriptions::personal_data, questionnaire::personal_data, matching::personal_data,
                                   messaging::personal_data},
-                .account_objects = messaging::conversation_objects}),
+                .before_account_deletion = messaging::before_account_deletion}),
       subscriptions(db),
       questionnaire(db, config.question_bank),
       embedder(or_throw(matching::make_embedding_provider(config))),

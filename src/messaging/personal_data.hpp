@@ -16,7 +16,9 @@ namespace pm::messaging {
 
 // {"messages_sent": [...]}
 Json personal_data(pqxx::work& tx, const UserId& user_id);
-// The object-store keys of those images.
-std::vector<std::string> conversation_objects(pqxx::work& tx, const UserId& user_id);
+// Before the account's deletion (profiles::BeforeAccountDeletion): locks its conversations, as a
+// send or the notifications' drain does before it touches the user's row; returns the object-store
+// keys of those images.
+std::vector<std::string> before_account_deletion(pqxx::work& tx, const UserId& user_id);
 
 }  // namespace pm::messaging

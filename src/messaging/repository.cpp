@@ -322,6 +322,15 @@ constexpr std::pair<const char*, const char*> kExportQueries[] = {
     {"messages_sent", R"sql(SELECT to_jsonb(t) AS entry FROM messages t WHERE sender_id = $1 ORDER BY sent_at)sql"},
 };
 // The images of the user's conversations, sent or only uploaded (personal_data.hpp).
+// The conversations of user $1, locked for their deletion with the account, in the order of their
+// ids, before the user's row: a send and the notifications' drain lock a conversation (in that
+// order) before their foreign keys lock a user's row. The other way round, a deletion that met a
+// drain deadlocked with it (and failed with a 500).
+constexpr const char* kLockConversationsOf = R"sql(
+  SELECT c.conversation_id FROM conversations c JOIN match_pairs mt ON mt.match_id = c.match_id
+  WHERE mt.user_id_1 = $1 OR mt.user_id_2 = $1
+  ORDER BY c.conversation_id FOR UPDATE OF c
+)sql";
 constexpr const char* kConversationObjects = R"sql(
   SELECT m.media_url AS media_key
   FROM match_pairs mt JOIN conversations c ON c.match_id = mt.match_id JOIN messages m ON m.conversation_id = c.conversation_id
@@ -519,7 +528,8 @@ Json personal_data(pqxx::work& tx, const UserId& user_id) {
   return db::export_entries(tx, repository::kExportQueries, user_id);
 }
 
-std::vector<std::string> conversation_objects(pqxx::work& tx, const UserId& user_id) {
+std::vector<std::string> before_account_deletion(pqxx::work& tx, const UserId& user_id) {
+  tx.exec_params(repository::kLockConversationsOf, user_id);
   std::vector<std::string> keys;
   for (const auto& row : tx.exec_params(repository::kConversationObjects, user_id))
     keys.push_back(row["media_key"].as<std::string>());

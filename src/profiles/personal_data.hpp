@@ -21,8 +21,11 @@ namespace pm::profiles {
 // the export.
 using PersonalDataOf = std::function<Json(pqxx::work& tx, const UserId& user_id)>;
 
-// Stored objects (object-store keys) that go with an account besides its photos; read before its
-// rows are deleted, removed after they are.
-using ObjectsOfAccount = std::function<std::vector<std::string>(pqxx::work& tx, const UserId& user_id)>;
+// A module's first step in deleting an account, in the deletion's transaction before the user's
+// row goes: it locks the rows its other writers lock before they touch the user's row (their
+// foreign keys lock it), so the deletion waits for them instead of deadlocking with them; and it
+// returns the stored objects (object-store keys) that go with the account besides its photos,
+// removed after the rows are.
+using BeforeAccountDeletion = std::function<std::vector<std::string>(pqxx::work& tx, const UserId& user_id)>;
 
 }  // namespace pm::profiles

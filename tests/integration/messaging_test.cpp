@@ -50,7 +50,66 @@ class Messaging : public test::AnaAndBen {
     return res.json();
   }
 
+  // Whether a statement of this test's database waits on a row lock (`statement`: a LIKE pattern).
+  bool waiting_on_a_lock(const std::string& statement) {
+    return count(
+               "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+               "AND wait_event_type = 'Lock' AND query LIKE $1",
+               statement) > 0;
+  }
+
   std::string conversation_;
+};
+
+// A transaction of the notifications' drain, held open in a thread of its own, as the system:
+// `first` runs at once (the constructor returns after it), `then` after let_go(), and it commits.
+// finish() (or the destructor) lets go and waits for it; it is true when the transaction committed.
+class HeldDrain {
+ public:
+  using Step = std::function<void(pqxx::work&)>;
+  HeldDrain(db::Pool& pool, Step first, Step then = {}) {
+    thread_ = std::thread([&pool, first = std::move(first), then = std::move(then), this] {
+      actor::Scope as_system(actor::Scope::system());
+      try {
+        auto done = db::transact(pool, [&](pqxx::work& tx) -> Result<bool> {
+          first(tx);
+          started();
+          release_.get_future().wait();
+          if (then) then(tx);
+          return true;
+        });
+        committed_ = done.has_value();
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << "the held transaction failed: " << e.what();
+      }
+      started();  // (when it failed before)
+    });
+    started_.get_future().wait();
+  }
+  ~HeldDrain() { (void)finish(); }
+  HeldDrain(const HeldDrain&) = delete;
+  HeldDrain& operator=(const HeldDrain&) = delete;
+
+  void let_go() {
+    std::call_once(once_, [this] { release_.set_value(); });
+  }
+  bool finish() {
+    let_go();
+    if (thread_.joinable()) thread_.join();
+    return committed_;
+  }
+
+ private:
+  void started() {
+    if (!started_set_) started_.set_value();
+    started_set_ = true;
+  }
+
+  std::promise<void> started_, release_;
+  bool started_set_ = false;  // (the thread's alone)
+  std::once_flag once_;
+  bool committed_ = false;
+  std::thread thread_;
 };
 
 }  // namespace
@@ -532,35 +591,10 @@ TEST_F(Messaging, ABlockRemovesTheNotificationsEitherHasAboutTheOther) {
 // a close must wait for it (the block that closed then removes what it wrote), a send must not (one
 // lane stores a node's sends: a send held up there holds up every send of the node).
 TEST_F(Messaging, ANotificationDrainHoldsUpACloseButNoSend) {
-  std::promise<void> locked, release;
-  auto released = release.get_future().share();
-  std::thread drain([&, released] {
-    actor::Scope as_system(actor::Scope::system());
-    (void)db::transact(server_->app().db, [&](pqxx::work& tx) -> Result<bool> {
-      EXPECT_EQ(messaging::repository::lock_open_conversations(tx, {ConversationId(conversation_)}).size(), 1u);
-      locked.set_value();
-      released.wait();
-      return true;
-    });
+  HeldDrain drain(server_->app().db, [&](pqxx::work& tx) {
+    EXPECT_EQ(messaging::repository::lock_open_conversations(tx, {ConversationId(conversation_)}).size(), 1u);
   });
-  std::once_flag once;
-  auto let_go = [&] { std::call_once(once, [&] { release.set_value(); }); };
-  struct Joined {
-    std::function<void()> fn;
-    ~Joined() { fn(); }
-  } joined{[&] {
-    let_go();
-    drain.join();
-  }};
-  locked.get_future().wait();
-
-  // Waiting on a row lock, in this test's database: a send held up by the drain, or the close.
-  auto waiting_on_a_lock = [&](const std::string& statement) {
-    return count(
-               "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-               "AND wait_event_type = 'Lock' AND query LIKE $1",
-               statement) > 0;
-  };
+  // Waiting on a row lock: a send held up by the drain, or the close.
   auto sent = std::async(std::launch::async, [&] { return say(ana_, "while the drain holds it", "d1"); });
   bool send_waited = false;  // (a held-up batch fails at the statement timeout, and its sends go again alone)
   while (sent.wait_for(std::chrono::milliseconds(20)) != std::future_status::ready)
@@ -576,9 +610,39 @@ TEST_F(Messaging, ANotificationDrainHoldsUpACloseButNoSend) {
     if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_TRUE(waiting) << "the close did not wait for the drain";
-  let_go();
+  drain.let_go();
   EXPECT_EQ(blocked.get(), 204);
   EXPECT_EQ(say(ben_, "after the block", "d2").status, 409) << "closed";
+}
+
+// A deletion of an account that meets the notifications' drain waits for it, then goes: the drain
+// holds the conversation (FOR KEY SHARE) and then writes the other's notification, whose foreign
+// key locks the user's row. The deletion used to lock that row first and the conversation after:
+// the two deadlocked and the deletion failed with a 500.
+TEST_F(Messaging, DeletingAnAccountWaitsForANotificationsDrainInsteadOfDeadlocking) {
+  const ConversationId conversation(conversation_);
+  HeldDrain drain(
+      server_->app().db,
+      [&](pqxx::work& tx) { EXPECT_EQ(messaging::repository::lock_open_conversations(tx, {conversation}).size(), 1u); },
+      [&](pqxx::work& tx) {
+        server_->app().notifications.record_coalesced_many(
+            tx, notifications::Type::message_new,
+            {{.user_id = UserId(ben_.user.user_id), .group_key = conversation_, .content = {{"preview", "hi"}}}});
+      });
+  auto deleted =
+      std::async(std::launch::async, [&] { return server_->request("DELETE", "/api/v1/me", "", ben_.user.auth()); });
+  bool waiting = false;  // the deletion, held up by the drain's lock
+  for (int i = 0; i < 300 && !waiting; ++i) {
+    waiting = waiting_on_a_lock("%");
+    if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(waiting) << "the deletion did not wait for the drain";
+  EXPECT_TRUE(drain.finish()) << "the drain wrote Ben's notification and committed";
+  auto res = deleted.get();
+  EXPECT_EQ(res.status, 204) << res.body;
+  EXPECT_EQ(count("SELECT count(*) FROM users WHERE user_id = $1", ben_.user.user_id), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM notifications WHERE user_id = $1", ben_.user.user_id), 0)
+      << "the drain's notification went with the account";
 }
 
 // Deleting an account takes its conversations with it, and so every image in them: none stays in
