@@ -1,6 +1,9 @@
 #pragma once
 // The one transaction helper: check out a connection, run `fn` in a transaction, commit when it
-// returns a value, roll back when it returns a Problem or throws. A lost connection becomes a 503.
+// returns a value, roll back when it returns a Problem or throws. A lost connection becomes a 503,
+// and so does a transaction PostgreSQL rolled back to let another go on (a deadlock, a
+// serialization failure): nothing of it is stored and the client may try again (each such deadlock
+// is a lock order to fix).
 //
 // Every transaction first tells PostgreSQL who it runs for (core/actor.hpp), as settings local to
 // the transaction that the row-level security policies read (docs/security.md): pm.user_id (a
@@ -8,10 +11,14 @@
 // (neither): the policies show no user's rows and refuse writes to them.
 
 #include <type_traits>
+#include <typeinfo>
+
+#include <boost/core/demangle.hpp>
 
 #include <pqxx/pqxx>
 
 #include "core/actor.hpp"
+#include "core/log.hpp"
 #include "db/pool.hpp"
 
 namespace pm::db {
@@ -68,6 +75,10 @@ auto transact(Pool& pool, Fn&& fn, Access access = Access::read_write) -> std::i
     return R(std::unexpect, Problem("database-unavailable", "the connection to PostgreSQL was lost"));
   } catch (const pqxx::in_doubt_error&) {
     return R(std::unexpect, Problem("database-unavailable", "the connection was lost while committing"));
+  } catch (const pqxx::transaction_rollback& e) {
+    log::warn("transaction_rolled_back", {{"exception", boost::core::demangle(typeid(e).name())}});
+    return R(std::unexpect,
+             Problem("database-busy", "a concurrent change got in the way; nothing was stored, try again"));
   }
 }
 

@@ -23,6 +23,26 @@ TEST(DbPool, ExhaustedPoolAnswers503AfterTheTimeout) {
   EXPECT_EQ(pool.stats().acquire_timeouts, 1u);
 }
 
+// PostgreSQL rolls a transaction back to let another go on (here a deadlock, raised): a 503 the
+// client may retry, not an exception that becomes a 500; and nothing of it is stored.
+TEST(DbPool, ATransactionRolledBackForADeadlockIsA503) {
+  test::TestDatabase db;
+  db::Pool pool({.url = db.url(), .size = 1});
+  auto rolled_back = db::transact(pool, [](pqxx::work& tx) -> Result<int> {
+    tx.exec("CREATE TABLE kept (x int)");
+    tx.exec("DO $$ BEGIN RAISE EXCEPTION 'deadlock' USING ERRCODE = 'deadlock_detected'; END $$");
+    return 1;
+  });
+  ASSERT_FALSE(rolled_back);
+  EXPECT_EQ(rolled_back.error().status, 503);
+  EXPECT_EQ(rolled_back.error().type, "database-busy");
+  auto kept = db::transact(pool, [](pqxx::work& tx) -> Result<int> {
+    return tx.exec1("SELECT count(*) FROM pg_tables WHERE tablename = 'kept'")[0].as<int>();
+  });
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(*kept, 0);
+}
+
 TEST(DbPool, ReleasedConnectionsAreReused) {
   test::TestDatabase db;
   db::Pool pool({.url = db.url(), .size = 2});

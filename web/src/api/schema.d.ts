@@ -2626,7 +2626,8 @@ export interface components {
         };
         /**
          * @description A store does not answer: `database-unavailable`, `database-busy` (no PostgreSQL connection
-         *     became free within `PM_DB_ACQUIRE_TIMEOUT_MS`) or `cache-unavailable` (Redis: sessions and
+         *     became free within `PM_DB_ACQUIRE_TIMEOUT_MS`, or a concurrent change made PostgreSQL roll
+         *     the transaction back) or `cache-unavailable` (Redis: sessions and
          *     rate limits). Safe to retry after `Retry-After`.
          */
         Unavailable: {
