@@ -175,7 +175,9 @@ App::App(Config cfg)
                     },
                 .personal_data = {subscriptions::personal_data, questionnaire::personal_data, matching::personal_data,
                                   messaging::personal_data},
-                .before_account_deletion = messaging::before_account_deletion}),
+                // A send locks its conversation, then (its outcome's key) the match, then the
+                // users' rows; a like its match, then the users' rows: the deletion too.
+                .before_account_deletion = {messaging::before_account_deletion, matching::before_account_deletion}}),
       subscriptions(db),
       questionnaire(db, config.question_bank),
       embedder(or_throw(matching::make_embedding_provider(config))),

@@ -1,6 +1,10 @@
 #pragma once
-// This module's rows about a person, for their data export (profiles/personal_data.hpp, wired by
-// app/: profiles sits below this module). Defined in repository.cpp (its SQL).
+// This module's rows about a person, for their data export and their account's deletion
+// (profiles/personal_data.hpp, wired by app/: profiles sits below this module). Defined in
+// repository.cpp (its SQL).
+
+#include <string>
+#include <vector>
 
 #include <pqxx/pqxx>
 
@@ -12,5 +16,8 @@ namespace pm::matching {
 // {"vectors": [...], "matches": [each as its person sees it in the app: their own like and pass,
 // never the other's]}
 Json personal_data(pqxx::work& tx, const UserId& user_id);
+// Before the account's deletion (profiles::BeforeAccountDeletion): locks the person's matches, as
+// a like locks its match before it touches the users' rows (a notification's key); no objects.
+std::vector<std::string> before_account_deletion(pqxx::work& tx, const UserId& user_id);
 
 }  // namespace pm::matching

@@ -353,6 +353,12 @@ MatchRow match_from(const pqxx::row& r) {
           .ranking = r["ranking"].as<std::string>()};
 }
 
+// The matches of user $1, locked for their deletion with the account, in the order of their ids,
+// before the user's row (a like locks its match, then its notifications' keys lock the users'
+// rows: the other way round, a deletion and a like deadlocked).
+constexpr const char* kLockMatchesOf = R"sql(
+  SELECT match_id FROM matches WHERE user_id_1 = $1 OR user_id_2 = $1 ORDER BY match_id FOR UPDATE
+)sql";
 // The data export's parts (personal_data.hpp). A match as its person sees it in the app: their
 // own like and pass, never the other's (who liked you is a paid feature, and a pass is not told).
 constexpr std::pair<const char*, const char*> kExportQueries[] = {
@@ -646,6 +652,11 @@ namespace pm::matching {
 
 Json personal_data(pqxx::work& tx, const UserId& user_id) {
   return db::export_entries(tx, repository::kExportQueries, user_id);
+}
+
+std::vector<std::string> before_account_deletion(pqxx::work& tx, const UserId& user_id) {
+  tx.exec_params(repository::kLockMatchesOf, user_id);
+  return {};
 }
 
 }  // namespace pm::matching

@@ -172,8 +172,8 @@ Result<void> Service::delete_account(const UserId& user_id, const std::string& i
     {
       db::AsSystem system(tx);  // the other person's uploads in the shared conversations go too
       media = repository::media_keys(tx, user_id);
-      if (d_.before_account_deletion)
-        std::ranges::move(d_.before_account_deletion(tx, user_id), std::back_inserter(media));
+      for (const auto& before : d_.before_account_deletion)
+        std::ranges::move(before(tx, user_id), std::back_inserter(media));
     }
     auth::delete_account(tx, user_id);
     admin::record(tx, {.user_id = user_id, .event = "account_deletion", .ip = ip});

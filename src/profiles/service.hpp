@@ -36,7 +36,8 @@ struct Deps {
   // The parts of a person's data kept by the modules above this one (personal_data.hpp): their
   // export's parts, and the stored objects that go with the account besides its photos.
   std::vector<PersonalDataOf> personal_data = {};
-  BeforeAccountDeletion before_account_deletion = {};
+  // Run in this order: the order in which the other writers lock those rows (app/ knows it).
+  std::vector<BeforeAccountDeletion> before_account_deletion = {};
 };
 
 // The one answer for a user id that is malformed, absent or hidden from the caller (no difference).

@@ -23,6 +23,58 @@ using test::Person;
 
 namespace {
 
+// Another writer's transaction (the notifications' drain, a like), held open in a thread of its
+// own, as the system:
+// `first` runs at once (the constructor returns after it), `then` after let_go(), and it commits.
+// finish() (or the destructor) lets go and waits for it; it is true when the transaction committed.
+class HeldTransaction {
+ public:
+  using Step = std::function<void(pqxx::work&)>;
+  HeldTransaction(db::Pool& pool, Step first, Step then = {}) {
+    thread_ = std::thread([&pool, first = std::move(first), then = std::move(then), this] {
+      actor::Scope as_system(actor::Scope::system());
+      try {
+        auto done = db::transact(pool, [&](pqxx::work& tx) -> Result<bool> {
+          first(tx);
+          started();
+          release_.get_future().wait();
+          if (then) then(tx);
+          return true;
+        });
+        committed_ = done.has_value();
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << "the held transaction failed: " << e.what();
+      }
+      started();  // (when it failed before)
+    });
+    started_.get_future().wait();
+  }
+  ~HeldTransaction() { (void)finish(); }
+  HeldTransaction(const HeldTransaction&) = delete;
+  HeldTransaction& operator=(const HeldTransaction&) = delete;
+
+  void let_go() {
+    std::call_once(once_, [this] { release_.set_value(); });
+  }
+  bool finish() {
+    let_go();
+    if (thread_.joinable()) thread_.join();
+    return committed_;
+  }
+
+ private:
+  void started() {
+    if (!started_set_) started_.set_value();
+    started_set_ = true;
+  }
+
+  std::promise<void> started_, release_;
+  bool started_set_ = false;  // (the thread's alone)
+  std::once_flag once_;
+  bool committed_ = false;
+  std::thread thread_;
+};
+
 class Messaging : public test::AnaAndBen {
  protected:
   // Two matched people who both liked: an active match with an open conversation.
@@ -58,58 +110,29 @@ class Messaging : public test::AnaAndBen {
                statement) > 0;
   }
 
+  // Ben deletes his account while another writer holds its transaction's first locks (`first`);
+  // let go, it writes Ben a notification (`then`: its key locks his users row) and commits. The
+  // deletion waits for it, then goes: a 204 (not a deadlock's 500), and the notification goes too.
+  void expect_deletion_waits_for(HeldTransaction::Step first, HeldTransaction::Step then) {
+    HeldTransaction other(server_->app().db, std::move(first), std::move(then));
+    auto deleted =
+        std::async(std::launch::async, [&] { return server_->request("DELETE", "/api/v1/me", "", ben_.user.auth()); });
+    bool waiting = false;  // the deletion, held up by the other's lock
+    for (int i = 0; i < 300 && !waiting; ++i) {
+      waiting = waiting_on_a_lock("%");
+      if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_TRUE(waiting) << "the deletion did not wait for the other writer";
+    EXPECT_TRUE(other.finish()) << "the other writer wrote Ben's notification and committed";
+    auto res = deleted.get();
+    EXPECT_EQ(res.status, 204) << res.body;
+    EXPECT_EQ(count("SELECT count(*) FROM users WHERE user_id = $1", ben_.user.user_id), 0);
+    EXPECT_EQ(count("SELECT count(*) FROM notifications WHERE user_id = $1", ben_.user.user_id), 0)
+        << "the notification went with the account";
+  }
+  Json bens_notification() const { return {{"preview", "hi"}}; }
+
   std::string conversation_;
-};
-
-// A transaction of the notifications' drain, held open in a thread of its own, as the system:
-// `first` runs at once (the constructor returns after it), `then` after let_go(), and it commits.
-// finish() (or the destructor) lets go and waits for it; it is true when the transaction committed.
-class HeldDrain {
- public:
-  using Step = std::function<void(pqxx::work&)>;
-  HeldDrain(db::Pool& pool, Step first, Step then = {}) {
-    thread_ = std::thread([&pool, first = std::move(first), then = std::move(then), this] {
-      actor::Scope as_system(actor::Scope::system());
-      try {
-        auto done = db::transact(pool, [&](pqxx::work& tx) -> Result<bool> {
-          first(tx);
-          started();
-          release_.get_future().wait();
-          if (then) then(tx);
-          return true;
-        });
-        committed_ = done.has_value();
-      } catch (const std::exception& e) {
-        ADD_FAILURE() << "the held transaction failed: " << e.what();
-      }
-      started();  // (when it failed before)
-    });
-    started_.get_future().wait();
-  }
-  ~HeldDrain() { (void)finish(); }
-  HeldDrain(const HeldDrain&) = delete;
-  HeldDrain& operator=(const HeldDrain&) = delete;
-
-  void let_go() {
-    std::call_once(once_, [this] { release_.set_value(); });
-  }
-  bool finish() {
-    let_go();
-    if (thread_.joinable()) thread_.join();
-    return committed_;
-  }
-
- private:
-  void started() {
-    if (!started_set_) started_.set_value();
-    started_set_ = true;
-  }
-
-  std::promise<void> started_, release_;
-  bool started_set_ = false;  // (the thread's alone)
-  std::once_flag once_;
-  bool committed_ = false;
-  std::thread thread_;
 };
 
 }  // namespace
@@ -591,7 +614,7 @@ TEST_F(Messaging, ABlockRemovesTheNotificationsEitherHasAboutTheOther) {
 // a close must wait for it (the block that closed then removes what it wrote), a send must not (one
 // lane stores a node's sends: a send held up there holds up every send of the node).
 TEST_F(Messaging, ANotificationDrainHoldsUpACloseButNoSend) {
-  HeldDrain drain(server_->app().db, [&](pqxx::work& tx) {
+  HeldTransaction drain(server_->app().db, [&](pqxx::work& tx) {
     EXPECT_EQ(messaging::repository::lock_open_conversations(tx, {ConversationId(conversation_)}).size(), 1u);
   });
   // Waiting on a row lock: a send held up by the drain, or the close.
@@ -615,34 +638,29 @@ TEST_F(Messaging, ANotificationDrainHoldsUpACloseButNoSend) {
   EXPECT_EQ(say(ben_, "after the block", "d2").status, 409) << "closed";
 }
 
-// A deletion of an account that meets the notifications' drain waits for it, then goes: the drain
-// holds the conversation (FOR KEY SHARE) and then writes the other's notification, whose foreign
-// key locks the user's row. The deletion used to lock that row first and the conversation after:
-// the two deadlocked and the deletion failed with a 500.
+// A deletion of an account that meets another writer waits for it, then goes. The writers lock a
+// conversation, then a match (a send's outcome), then the users' rows (their notifications' keys);
+// the deletion locked the user's row first: it deadlocked with them and failed with a 500.
 TEST_F(Messaging, DeletingAnAccountWaitsForANotificationsDrainInsteadOfDeadlocking) {
   const ConversationId conversation(conversation_);
-  HeldDrain drain(
-      server_->app().db,
+  expect_deletion_waits_for(
       [&](pqxx::work& tx) { EXPECT_EQ(messaging::repository::lock_open_conversations(tx, {conversation}).size(), 1u); },
       [&](pqxx::work& tx) {
         server_->app().notifications.record_coalesced_many(
             tx, notifications::Type::message_new,
-            {{.user_id = UserId(ben_.user.user_id), .group_key = conversation_, .content = {{"preview", "hi"}}}});
+            {{.user_id = UserId(ben_.user.user_id), .group_key = conversation_, .content = bens_notification()}});
       });
-  auto deleted =
-      std::async(std::launch::async, [&] { return server_->request("DELETE", "/api/v1/me", "", ben_.user.auth()); });
-  bool waiting = false;  // the deletion, held up by the drain's lock
-  for (int i = 0; i < 300 && !waiting; ++i) {
-    waiting = waiting_on_a_lock("%");
-    if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  EXPECT_TRUE(waiting) << "the deletion did not wait for the drain";
-  EXPECT_TRUE(drain.finish()) << "the drain wrote Ben's notification and committed";
-  auto res = deleted.get();
-  EXPECT_EQ(res.status, 204) << res.body;
-  EXPECT_EQ(count("SELECT count(*) FROM users WHERE user_id = $1", ben_.user.user_id), 0);
-  EXPECT_EQ(count("SELECT count(*) FROM notifications WHERE user_id = $1", ben_.user.user_id), 0)
-      << "the drain's notification went with the account";
+}
+
+TEST_F(Messaging, DeletingAnAccountWaitsForALikeInsteadOfDeadlocking) {
+  expect_deletion_waits_for(
+      [&](pqxx::work& tx) {  // as a like does (UPDATE matches ... : its row locked)
+        tx.exec_params("UPDATE matches SET user_2_liked = user_2_liked WHERE match_id = $1", match_);
+      },
+      [&](pqxx::work& tx) {
+        EXPECT_TRUE(server_->app().notifications.record(tx, UserId(ben_.user.user_id),
+                                                        notifications::Type::like_received, bens_notification()));
+      });
 }
 
 // Deleting an account takes its conversations with it, and so every image in them: none stays in
