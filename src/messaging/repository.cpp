@@ -321,9 +321,8 @@ Message message_from(const pqxx::row& r, const MessageColumns& c = kMessageColum
 constexpr std::pair<const char*, const char*> kExportQueries[] = {
     {"messages_sent", R"sql(SELECT to_jsonb(t) AS entry FROM messages t WHERE sender_id = $1 ORDER BY sent_at)sql"},
 };
-// The images of the user's conversations, sent or only uploaded (personal_data.hpp).
 // The conversations of user $1, locked for their deletion with the account, in the order of their
-// ids, before the user's row: a send and the notifications' drain lock a conversation (in that
+// ids, before the user's row: a send and the notifications' drain lock their conversations (in id
 // order) before their foreign keys lock a user's row. The other way round, a deletion that met a
 // drain deadlocked with it (and failed with a 500).
 constexpr const char* kLockConversationsOf = R"sql(
@@ -331,6 +330,7 @@ constexpr const char* kLockConversationsOf = R"sql(
   WHERE mt.user_id_1 = $1 OR mt.user_id_2 = $1
   ORDER BY c.conversation_id FOR UPDATE OF c
 )sql";
+// The images of the user's conversations, sent or only uploaded (personal_data.hpp).
 constexpr const char* kConversationObjects = R"sql(
   SELECT m.media_url AS media_key
   FROM match_pairs mt JOIN conversations c ON c.match_id = mt.match_id JOIN messages m ON m.conversation_id = c.conversation_id
