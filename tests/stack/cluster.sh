@@ -6,7 +6,7 @@
 #   2. a rolling restart (SIGTERM node by node, each started again) while a load of REST requests
 #      runs and the chat goes on: no request fails, the WebSockets close with 1012 (service
 #      restart) and resume, nothing lost or doubled; every node is a new process afterwards.
-# Its own database, Redis and ports (free_port); the clients are tests/stack/cluster_client.py.
+# Its own database, Redis and ports (free_port, free_ports); the clients are tests/stack/cluster_client.py.
 # Usage: cluster.sh PERFECTMATCH_BINARY (./pm test runs it through CTest with var/stack.env loaded).
 set -euo pipefail
 BIN=${1:?usage: cluster.sh PERFECTMATCH_BINARY}
@@ -22,12 +22,9 @@ REDIS_PID="" CHAT_PID="" LOAD_PID=""
 CLIENT="/usr/bin/python3 $SRC/tests/stack/cluster_client.py"
 export PM_BIN=$BIN PM_CLUSTER_DIR="$WORK/cluster"
 export PM_HTTP_PORT=$(free_port) PM_CLUSTER_STATS_PORT=$(free_port) PM_WORKER_METRICS_PORT=$(free_port)
-# Three nodes on consecutive ports: the first of three free ones in a row.
-for _ in $(seq 20); do
-  p=$(free_port)
-  if ! ss -Htln "sport = :$((p + 1))" | grep -q . && ! ss -Htln "sport = :$((p + 2))" | grep -q .; then break; fi
-done
-export PM_CLUSTER_NODE_PORT=$p
+# Three nodes on consecutive ports, all three reserved (a port only seen free was bound by another
+# test before node3 started, in CI).
+export PM_CLUSTER_NODE_PORT=$(free_ports 3)
 URL="http://127.0.0.1:$PM_HTTP_PORT"
 CLUSTER="$SRC/ops/cluster.sh"
 

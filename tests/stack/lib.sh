@@ -5,16 +5,25 @@
 # the moment before its server binds it. A reservation is a folder named after the port (mkdir is
 # atomic), shared with the C++ tests' free_port() (tests/support/processes.cpp); one older than
 # 30 minutes, longer than any test runs, is stale and gone.
-free_port() {
-  local dir="${TMPDIR:-/tmp}/pm-test-ports-$(id -u)" p
+free_port() { free_ports 1; }
+
+# free_ports N: the first of N consecutive ports, each free and reserved as free_port's (servers
+# numbered from one base port, such as ops/cluster.sh's nodes). Only reserving every one of them
+# keeps a test running at the same time from binding the second or third in between.
+free_ports() {
+  local n=$1 dir="${TMPDIR:-/tmp}/pm-test-ports-$(id -u)" p i
   mkdir -p "$dir"
   find "$dir" -mindepth 1 -maxdepth 1 -mmin +30 -exec rmdir {} + 2>/dev/null || true
   for _ in $(seq 200); do
-    p=$((20000 + RANDOM % 10000))
-    ss -Htln "sport = :$p" | grep -q . && continue
-    mkdir "$dir/$p" 2>/dev/null && { echo "$p"; return; }
+    p=$((20000 + RANDOM % (10000 - n)))
+    for ((i = 0; i < n; i++)); do
+      if ss -Htln "sport = :$((p + i))" | grep -q . || ! mkdir "$dir/$((p + i))" 2>/dev/null; then break; fi
+    done
+    ((i == n)) && { echo "$p"; return; }
+    # (one of them is taken: give back those reserved so far)
+    for ((i--; i >= 0; i--)); do rmdir "$dir/$((p + i))"; done
   done
-  echo "no free port found" >&2
+  echo "no $n free consecutive ports found" >&2
   exit 1
 }
 
