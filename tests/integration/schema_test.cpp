@@ -42,35 +42,53 @@ const std::map<std::string, std::vector<std::string>> kSeedColumns = {
 const std::vector<std::string> kDocumentTables = {"questionnaire_responses", "user_vectors",
                                                   "compatibility_insight_documents", "message_documents"};
 
-// The seed's named indexes.
-const std::vector<std::string> kSeedIndexes = {"idx_users_email",
-                                               "idx_users_location",
-                                               "idx_users_gender_seeking",
-                                               "idx_users_profile_visibility",
-                                               "idx_profile_media_user_id",
-                                               "idx_user_preferences_user_id",
-                                               "idx_subscription_user_id",
-                                               "idx_subscription_end_date",
-                                               "idx_subscription_plan_type",
-                                               "idx_questions_block_id",
-                                               "idx_questions_premium",
-                                               "idx_matches_user_id_1",
-                                               "idx_matches_user_id_2",
-                                               "idx_matches_score",
-                                               "idx_matches_status",
-                                               "idx_matches_created_at",
-                                               "idx_insights_match_id",
-                                               "idx_match_attributes_match_id",
-                                               "idx_conversations_match_id",
-                                               "idx_conversations_last_message",
-                                               "idx_messages_conversation_id",
-                                               "idx_messages_sender_id",
-                                               "idx_messages_sent_at",
-                                               "idx_messages_read_status",
-                                               "idx_notifications_user_id",
-                                               "idx_notifications_type",
-                                               "idx_notifications_created_at",
-                                               "idx_notifications_read_status"};
+// The seed's indexes: the table and the columns each one lets PostgreSQL look rows up by.
+struct SeedIndex {
+  std::string name, table;
+  std::vector<std::string> columns;
+};
+const std::vector<SeedIndex> kSeedIndexes = {
+    {"idx_users_email", "users", {"email"}},
+    {"idx_users_location", "users", {"location"}},
+    {"idx_users_gender_seeking", "users", {"gender", "seeking_gender"}},
+    {"idx_users_profile_visibility", "users", {"profile_visibility"}},
+    {"idx_profile_media_user_id", "profile_media", {"user_id"}},
+    {"idx_user_preferences_user_id", "user_preferences", {"user_id"}},
+    {"idx_subscription_user_id", "subscription_details", {"user_id"}},
+    {"idx_subscription_end_date", "subscription_details", {"end_date"}},
+    {"idx_subscription_plan_type", "subscription_details", {"plan_type"}},
+    {"idx_questions_block_id", "questions", {"block_id"}},
+    {"idx_questions_premium", "questions", {"premium_only"}},
+    {"idx_matches_user_id_1", "matches", {"user_id_1"}},
+    {"idx_matches_user_id_2", "matches", {"user_id_2"}},
+    {"idx_matches_score", "matches", {"compatibility_score"}},
+    {"idx_matches_status", "matches", {"status"}},
+    {"idx_matches_created_at", "matches", {"created_at"}},
+    {"idx_insights_match_id", "compatibility_insights", {"match_id"}},
+    {"idx_match_attributes_match_id", "match_attributes", {"match_id"}},
+    {"idx_conversations_match_id", "conversations", {"match_id"}},
+    {"idx_conversations_last_message", "conversations", {"last_message_at"}},
+    {"idx_messages_conversation_id", "messages", {"conversation_id"}},
+    {"idx_messages_sender_id", "messages", {"sender_id"}},
+    {"idx_messages_sent_at", "messages", {"sent_at"}},
+    {"idx_messages_read_status", "messages", {"read_at"}},
+    {"idx_notifications_user_id", "notifications", {"user_id"}},
+    {"idx_notifications_type", "notifications", {"type"}},
+    {"idx_notifications_created_at", "notifications", {"created_at"}},
+    {"idx_notifications_read_status", "notifications", {"is_read"}}};
+
+// The names of the indexes on a table whose leading key columns are exactly `columns`, in order
+// (a partial index counts only under the seed's own name: its predicate is the seed's).
+constexpr const char* kIndexesLeadingWith = R"SQL(
+SELECT c.relname FROM pg_index i
+JOIN pg_class c ON c.oid = i.indexrelid
+JOIN pg_class t ON t.oid = i.indrelid AND t.relname = $1 AND t.relnamespace = 'public'::regnamespace
+WHERE (i.indpred IS NULL OR c.relname = $3)
+  AND (SELECT array_agg(a.attname::text ORDER BY k.ord)
+         FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+         JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+        WHERE k.ord <= cardinality($2::text[])) = $2::text[]
+)SQL";
 
 }  // namespace
 
@@ -97,14 +115,48 @@ TEST(Schema, EverySeedTableHasTheSeedsColumns) {
   }
 }
 
-TEST(Schema, SeedIndexesAndExtensionsExist) {
+// Every look-up the seed indexed is still served by an index: the seed's own, or (0033) a wider one
+// that starts with the same columns, which made the seed's redundant.
+TEST(Schema, EverySeedIndexedLookupIsStillIndexed) {
   test::TestDatabase db;
   auto conn = db.connect();
   pqxx::nontransaction q(conn);
-  for (const auto& index : kSeedIndexes)
-    EXPECT_FALSE(q.exec_params("SELECT 1 FROM pg_indexes WHERE indexname = $1", index).empty()) << index;
+  for (const auto& index : kSeedIndexes) {
+    std::string columns = "{";
+    for (const auto& column : index.columns) columns += (columns.size() > 1 ? "," : "") + column;
+    columns += "}";
+    EXPECT_FALSE(q.exec_params(kIndexesLeadingWith, index.table, columns, index.name).empty())
+        << index.name << ": no index on " << index.table << " leads with " << columns;
+  }
   for (const char* ext : {"uuid-ossp", "pgcrypto", "postgis"})
     EXPECT_FALSE(q.exec_params("SELECT 1 FROM pg_extension WHERE extname = $1", ext).empty()) << ext;
+}
+
+// No B-tree index is the leading part of another on its table: the wider one serves every look-up
+// the narrow one would, so the narrow one only adds an entry to write, log and archive for every row
+// inserted (0033). A unique index stays whatever its width: it enforces a constraint.
+TEST(Schema, NoIndexIsALeadingPartOfAnother) {
+  test::TestDatabase db;
+  auto conn = db.connect();
+  pqxx::nontransaction q(conn);
+  auto redundant = q.exec(R"SQL(
+SELECT narrow.indexrelid::regclass::text, wide.indexrelid::regclass::text
+FROM pg_index narrow
+JOIN pg_index wide ON wide.indrelid = narrow.indrelid AND wide.indexrelid <> narrow.indexrelid
+JOIN pg_class n ON n.oid = narrow.indexrelid
+JOIN pg_class w ON w.oid = wide.indexrelid AND w.relam = n.relam
+WHERE n.relam = (SELECT oid FROM pg_am WHERE amname = 'btree') AND n.relnamespace = 'public'::regnamespace
+  AND NOT narrow.indisunique
+  AND narrow.indpred IS NULL AND wide.indpred IS NULL
+  AND narrow.indexprs IS NULL AND wide.indexprs IS NULL
+  -- the same columns with the same operator classes, then more; the same orders (ASC/DESC) too,
+  -- unless the narrow one has a single column, which PostgreSQL scans either way
+  AND (wide.indkey::text || ' ') LIKE (narrow.indkey::text || ' %')
+  AND (wide.indclass::text || ' ') LIKE (narrow.indclass::text || ' %')
+  AND (narrow.indnkeyatts = 1 OR (wide.indoption::text || ' ') LIKE (narrow.indoption::text || ' %'))
+)SQL");
+  for (const auto& row : redundant)
+    ADD_FAILURE() << row[0].as<std::string>() << " is the leading part of " << row[1].as<std::string>();
 }
 
 TEST(Schema, SeedDefaultsApply) {

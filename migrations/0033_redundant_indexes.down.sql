@@ -1,0 +1,14 @@
+-- 0033_redundant_indexes (down): undoes 0033_redundant_indexes.up.sql.
+CREATE INDEX idx_users_email ON users(email);
+CREATE INDEX idx_profile_media_user_id ON profile_media(user_id);
+CREATE INDEX idx_user_preferences_user_id ON user_preferences(user_id);
+CREATE INDEX idx_subscription_user_id ON subscription_details(user_id);
+CREATE INDEX idx_answers_user_id ON answers(user_id);
+CREATE INDEX idx_matches_user_id_1 ON matches(user_id_1);
+CREATE INDEX idx_matches_user_id_2 ON matches(user_id_2);
+CREATE INDEX idx_insights_match_id ON compatibility_insights(match_id);
+CREATE INDEX idx_match_attributes_match_id ON match_attributes(match_id);
+CREATE INDEX idx_conversations_match_id ON conversations(match_id);
+CREATE INDEX idx_notification_outbox_notification ON notification_outbox(notification_id);
+CREATE INDEX idx_messages_conversation_id ON messages(conversation_id);
+CREATE INDEX idx_notifications_user_id ON notifications(user_id);
