@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "db/sql.hpp"
 #include "support/stack.hpp"
 
 using namespace pm;
@@ -121,9 +122,7 @@ TEST(Schema, EverySeedIndexedLookupIsStillIndexed) {
   auto conn = db.connect();
   pqxx::nontransaction q(conn);
   for (const auto& index : kSeedIndexes) {
-    std::string columns = "{";
-    for (const auto& column : index.columns) columns += (columns.size() > 1 ? "," : "") + column;
-    columns += "}";
+    const auto columns = db::text_array({index.columns.begin(), index.columns.end()});
     EXPECT_FALSE(q.exec_params(kIndexesLeadingWith, index.table, columns, index.name).empty())
         << index.name << ": no index on " << index.table << " leads with " << columns;
   }
