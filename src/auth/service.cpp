@@ -27,6 +27,14 @@ Problem invalid_token(std::string_view what) {
 
 std::string new_token() { return crypto::random_hex(32); }
 
+// The owner taking the account back (a new password, or a provider proving the address) ends
+// every change of address still waiting: whoever asked for it knew the old password (phished, or
+// the account's pre-hijacker), and its link, in their inbox, would otherwise move the account to
+// their address after the owner had shut them out.
+void retire_pending_email_changes(pqxx::work& tx, const UserId& user_id) {
+  repository::retire_tokens(tx, user_id, kChangeEmail);
+}
+
 }  // namespace
 
 Result<void> Service::limit(const std::string& key, cache::Limit limit, std::string_view what) {
@@ -249,6 +257,7 @@ Result<void> Service::confirm_password_reset(const ResetConfirmInput& in, const 
     // A refused password rolls back, so the token can be used again with a better one.
     PM_TRY(check_password_policy(in.password, email));
     repository::set_password(tx, *user, d_.hasher.hash(in.password));
+    retire_pending_email_changes(tx, *user);
     // Receiving the mail proves the address.
     repository::mark_email_verified(tx, *user);
     admin::record(tx, {.user_id = *user, .event = "password_reset", .ip = client.ip});
@@ -282,6 +291,7 @@ Result<void> Service::change_password(const Caller& caller, const PasswordChange
     auto email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(caller.user_id)));
     PM_TRY(check_password_policy(in.new_password, email));
     repository::set_password(tx, caller.user_id, d_.hasher.hash(in.new_password));
+    retire_pending_email_changes(tx, caller.user_id);
     admin::record(tx, {.user_id = caller.user_id, .event = "password_change", .ip = client.ip});
     return {};
   }));
@@ -418,6 +428,7 @@ Result<SignedIn> Service::sign_in_external(const ExternalIdentity& id, const Cli
           // just proved it: the account becomes the provider's alone. Its password stops working
           // and every session that was open ends.
           repository::drop_password(tx, *user_id);
+          retire_pending_email_changes(tx, *user_id);
           taken_over = true;
           admin::record(tx, {.user_id = *user_id,
                              .event = "oauth_takeover",

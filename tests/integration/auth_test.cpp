@@ -360,6 +360,61 @@ TEST(Auth, EmailChangeNeedsThePasswordAndTakesEffectOnlyFromTheNewInbox) {
       1);
 }
 
+// Someone who knows the password (phished) asks to move the account to their own address; the
+// owner, told by mail, takes the account back with a new password. The link waiting in the
+// other inbox must no longer move the account, whether the owner reset the password or changed it.
+TEST(Auth, TakingTheAccountBackWithANewPasswordVoidsAPendingChangeOfAddress) {
+  test::TestDatabase db;
+  auto config = test::test_config(db);
+  config.session_cache_ttl = Millis(1);
+  TestServer server(config);
+  const auto& mail_dir = server.app().config.mail_dir;
+  auto owner = test::sign_up(server, test::unique_email("owner"));
+  auto thief = login(server, owner.email, owner.password).json()["token"].get<std::string>();
+  auto steal = [&](const std::string& thief_email) {
+    auto asked = server.request("POST", "/api/v1/me/email",
+                                nlohmann::json{{"email", thief_email}, {"password", owner.password}}.dump(),
+                                {{"Authorization", "Bearer " + thief}});
+    EXPECT_EQ(asked.status, 202) << asked.body;
+    return nlohmann::json{{"token", test::token_in(test::wait_for_mail(mail_dir, thief_email))}}.dump();
+  };
+
+  // 1. The owner resets the password from the mail.
+  auto thief_email = test::unique_email("thief");
+  auto link = steal(thief_email);
+  ASSERT_EQ(server.request("POST", "/api/v1/auth/password-reset/request", nlohmann::json{{"email", owner.email}}.dump())
+                .status,
+            202);
+  auto reset = test::wait_for_mail(mail_dir, owner.email, 3);  // verification, change notice, reset
+  ASSERT_NE(reset.find("Reset your Perfect Match password"), std::string::npos) << reset;
+  ASSERT_EQ(
+      server
+          .request("POST", "/api/v1/auth/password-reset/confirm",
+                   nlohmann::json{{"token", test::token_in(reset)}, {"password", "the owner's new secret"}}.dump())
+          .status,
+      204);
+  EXPECT_EQ(server.request("POST", "/api/v1/auth/verify-email", link).status, 400)
+      << "the change asked for with the old password no longer applies";
+  EXPECT_EQ(login(server, thief_email, "the owner's new secret").status, 401);
+  EXPECT_EQ(login(server, owner.email, "the owner's new secret").status, 200) << "the account keeps its address";
+
+  // 2. The same with the password changed while signed in (the thief knows the new one again).
+  owner.password = "the owner's new secret";
+  thief = login(server, owner.email, owner.password).json()["token"].get<std::string>();
+  thief_email = test::unique_email("thief");
+  link = steal(thief_email);  // this also ends the owner's other sessions: they sign in again
+  auto owner_again = login(server, owner.email, owner.password).json()["token"].get<std::string>();
+  ASSERT_EQ(
+      server
+          .request("POST", "/api/v1/me/password",
+                   nlohmann::json{{"current_password", owner.password}, {"new_password", "another new secret"}}.dump(),
+                   {{"Authorization", "Bearer " + owner_again}})
+          .status,
+      204);
+  EXPECT_EQ(server.request("POST", "/api/v1/auth/verify-email", link).status, 400);
+  EXPECT_EQ(login(server, owner.email, "another new secret").status, 200);
+}
+
 TEST(Auth, PasswordGuessesThroughAChangeOfAddressAreLimitedEvenInParallel) {
   test::TestDatabase db;
   auto config = test::test_config(db);

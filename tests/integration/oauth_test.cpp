@@ -91,6 +91,28 @@ TEST_F(OAuthSignIn, AnAccountMadeWithSomeoneElsesAddressIsTakenOverByItsOwnerNot
   EXPECT_EQ(server_->request("GET", "/api/v1/me", "", {{"Authorization", "Bearer " + token}}).status, 200);
 }
 
+// The pre-hijacker also asked to move the account to an address of their own: once the owner has
+// proved the address with the provider, that waiting link no longer moves the account.
+TEST_F(OAuthSignIn, TheTakeoverVoidsAChangeOfAddressThePreHijackerAskedFor) {
+  auto victim_email = test::unique_email("victim");
+  auto attacker = test::sign_up(*server_, victim_email);
+  auto attacker_email = test::unique_email("attacker");
+  ASSERT_EQ(server_
+                ->request("POST", "/api/v1/me/email",
+                          Json{{"email", attacker_email}, {"password", attacker.password}}.dump(), attacker.auth())
+                .status,
+            202);
+  auto link = Json{{"token", test::token_in(test::wait_for_mail(server_->app().config.mail_dir, attacker_email))}};
+
+  auto victim = sign_in(sign_token(rsa(), claims_for(victim_email, true, "the-real-owner")));
+  ASSERT_EQ(victim.status, 200) << victim.body;
+  EXPECT_EQ(server_->request("POST", "/api/v1/auth/verify-email", link.dump()).status, 400);
+  auto me = server_->request("GET", "/api/v1/me", "",
+                             {{"Authorization", "Bearer " + victim.json()["token"].get<std::string>()}});
+  ASSERT_EQ(me.status, 200);
+  EXPECT_EQ(me.json()["email"], victim_email) << "the attacker's address never became the account's";
+}
+
 TEST_F(OAuthSignIn, LinkingAVerifiedAccountKeepsItsPasswordAndSessions) {
   auto user = test::sign_up(*server_, test::unique_email("owner"));
   auto mail = test::wait_for_mail(server_->app().config.mail_dir, user.email);
