@@ -19,6 +19,21 @@ constexpr int kMessagesShown = 100;
 
 Problem report_not_found() { return Problem("not-found", "there is no such report"); }
 
+// Who may settle a report. Nobody settles one they are part of (a moderator clearing their own
+// record, or punishing whoever reported them). Suspending or banning a member of staff is above a
+// moderator; an admin's account is out of reach of reports altogether (an operator revokes the
+// role first, `perfectmatch admin grant`), so no admin can lock the others out either.
+std::optional<Problem> refused_to(const UserId& staff_id, std::optional<Role> caller, const Report& r,
+                                  std::optional<Role> subject, Action action) {
+  if (r.reporter_id == staff_id || r.reported_id == staff_id)
+    return Problem("staff-only", "a member of staff never acts on a report they made or that is about them");
+  if (!subject || (action != Action::suspend && action != Action::ban)) return std::nullopt;
+  if (*subject == Role::admin)
+    return Problem("staff-only", "an admin's account is not suspended or banned through a report");
+  if (caller != Role::admin) return Problem("staff-only", "this needs the admin staff role: the account is staff");
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<std::optional<Role>> Service::role_of(const UserId& user_id) {
@@ -90,6 +105,8 @@ Result<Report> Service::act(const UserId& staff_id, const std::string& raw_id, c
       if (r->status != "open")
         return std::unexpected(Problem("report-resolved", fmt::format("this report is already {}", r->status)));
       if (!r->reported_id) return std::unexpected(Problem("not-found", "the reported account no longer exists"));
+      if (auto refused = refused_to(staff_id, std::nullopt, *r, std::nullopt, in.action))
+        return std::unexpected(*refused);
       return *r->reported_id;
     }));
     auto removed = d_.photos.remove(target, in.media_id);
@@ -105,6 +122,9 @@ Result<Report> Service::act(const UserId& staff_id, const std::string& raw_id, c
       return std::unexpected(Problem("report-resolved", fmt::format("this report is already {}", r->status)));
     if (in.action != Action::dismiss && !r->reported_id)
       return std::unexpected(Problem("not-found", "the reported account no longer exists"));
+    const auto subject_role = r->reported_id ? repository::role_of(tx, *r->reported_id) : std::nullopt;
+    if (auto refused = refused_to(staff_id, repository::role_of(tx, staff_id), *r, subject_role, in.action))
+      return std::unexpected(*refused);
     const UserId subject = r->reported_id.value_or(UserId());  // empty for a dismissal of a deleted account's
     Json details = {{"report_id", report_id}};
     if (!in.note.empty()) details["note"] = in.note;

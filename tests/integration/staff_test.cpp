@@ -305,6 +305,43 @@ TEST_F(Staff, ASuspensionEndsSessionsAndSocketsRefusesSignInAndMatching) {
   EXPECT_EQ(sign_in(ana).status, 200);
 }
 
+// A moderator cannot clear a report about themselves, nor punish whoever reported them; suspending
+// or banning staff takes an admin, and an admin's account is out of reach of reports.
+TEST_F(Staff, NoOneActsOnAReportTheyArePartOfAndOnlyAnAdminSuspendsStaff) {
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39, "always", "any", false);
+  Person mod = person("Mo", "man", "woman", 48.1, 11.5, "always", "any", false);
+  Person other_mod = person("Ola", "woman", "man", 48.2, 11.6, "always", "any", false);
+  Person boss = person("Bo", "woman", "man", 48.3, 11.7, "always", "any", false);
+  grant(mod, "moderator");
+  grant(other_mod, "moderator");
+  grant(boss, "admin");
+  auto act = [&](const Person& who, const std::string& rid, const Json& action) {
+    return as(who, "POST", "/api/v1/admin/reports/" + rid + "/actions", action);
+  };
+  auto refused = [&](const test::HttpResult& res) {
+    EXPECT_EQ(res.status, 403) << res.body;
+    return res.status == 403 && res.json()["type"] == "/problems/staff-only";
+  };
+
+  const std::string about_mod = report(ana, mod);
+  EXPECT_TRUE(refused(act(mod, about_mod, {{"action", "dismiss"}}))) << "their own record";
+  EXPECT_TRUE(refused(act(mod, report(mod, ana), {{"action", "ban"}}))) << "whoever they reported";
+  EXPECT_TRUE(refused(act(other_mod, about_mod, {{"action", "suspend"}, {"days", 7}}))) << "staff: an admin's call";
+  EXPECT_TRUE(refused(act(other_mod, about_mod, {{"action", "ban"}})));
+  const std::string about_boss = report(ana, boss);
+  EXPECT_TRUE(refused(act(mod, about_boss, {{"action", "ban"}})));
+  EXPECT_TRUE(refused(act(boss, about_boss, {{"action", "dismiss"}})));
+  EXPECT_EQ(get(mod, "/api/v1/me").status, 200);
+  EXPECT_EQ(get(boss, "/api/v1/me").status, 200);
+  EXPECT_EQ(audit("user_banned", mod.user.user_id, ana.user.user_id), 0);
+
+  // What stays allowed: another moderator warns a moderator, an admin suspends one.
+  EXPECT_EQ(act(other_mod, about_mod, {{"action", "warn"}}).status, 200);
+  auto suspended = act(boss, report(ana, mod), {{"action", "suspend"}, {"days", 7}});
+  EXPECT_EQ(suspended.status, 200) << suspended.body;
+  EXPECT_EQ(get(mod, "/api/v1/me").status, 401);
+}
+
 TEST_F(Staff, ABanRefusesSignInAndANewSignUpWithTheAddress) {
   Person ana = person("Ana", "woman", "man", 52.51, 13.39, "always", "any", false);
   Person ben = person("Ben", "man", "woman", 52.52, 13.40, "always", "any", false);
