@@ -57,7 +57,12 @@ Result<void> put(cache::RedisPool& redis, const std::string& key, const Json& va
 
 }  // namespace
 
-Result<Service::OAuthStarted> Service::oauth_start(std::string_view provider, std::optional<ProfileBasics> signup) {
+Result<Service::OAuthStarted> Service::oauth_start(std::string_view provider, std::optional<ProfileBasics> signup,
+                                                   const ClientInfo& client) {
+  // Each start keeps a record in Redis for the flow's lifetime: counted per client, so a flood of
+  // GETs cannot fill the Redis that sessions and every other limit live in.
+  PM_TRY(limit("ratelimit:auth:oauth-start:ip:" + cache::client_key(client.ip),
+               {d_.config.login_limit_per_ip, d_.config.login_window}, "sign-in attempts"));
   const auto state = crypto::random_hex(32), nonce = crypto::random_hex(32), binding = crypto::random_hex(32);
   const auto pkce = oidc::Pkce::make();
   auto url = PM_TRY(d_.oidc_flow.authorization_url(provider, {.redirect_uri = redirect_uri(d_.config, provider),

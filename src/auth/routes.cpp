@@ -77,7 +77,7 @@ void add_browser_sign_in(http::Router& router, Service& auth, const Config& conf
     auto signup = signup_basics(req);
     const auto page = req.query("birth_date") ? "signup" : "signin";
     if (!signup) return back_to_app(config, page, signup.error());
-    auto started = auth.oauth_start(req.params["provider"], *signup);
+    auto started = auth.oauth_start(req.params["provider"], *signup, client_of(req));
     if (!started) return back_to_app(config, page, started.error());
     auto res = http::redirect(started->authorization_url);
     res.set(http::beast_http::field::set_cookie, flow_cookie(config, started->binding, Service::kOAuthFlowTtl));

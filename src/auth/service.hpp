@@ -87,7 +87,8 @@ class Service {
   };
   const Config& config() const { return d_.config; }
   std::vector<oidc::CodeFlow::Listed> oauth_providers() const { return d_.oidc_flow.providers(); }
-  Result<OAuthStarted> oauth_start(std::string_view provider, std::optional<ProfileBasics> signup);
+  Result<OAuthStarted> oauth_start(std::string_view provider, std::optional<ProfileBasics> signup,
+                                   const ClientInfo& client);
   struct OAuthReturn {
     std::string state, code, error;  // the callback's query parameters (empty when absent)
     std::optional<std::string> iss;  // RFC 9207's issuer parameter, when the response has one

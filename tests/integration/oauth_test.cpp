@@ -145,3 +145,23 @@ TEST_F(OAuthSignIn, BadTokensAndProvidersAreRefused) {
   EXPECT_EQ(sign_in(sign_token(rsa(), with_nonce), "test", "n-1").status, 200);
   EXPECT_EQ(server_->request("POST", "/api/v1/auth/oauth/test", R"({"token": "x"})").status, 400);
 }
+
+// Each browser start keeps a record in Redis for ten minutes: a client starting flows in a loop is
+// stopped at the sign-in limit (and sent back to the app saying so); another client is not.
+TEST(OAuthStart, StartsAreLimitedPerClient) {
+  test::TestDatabase db;
+  auto config = test::test_config(db);
+  config.login_limit_per_ip = 3;
+  test::TestServer server(config);
+  auto error_of_start = [&](const std::string& ip) {
+    auto res = server.request("GET", "/api/v1/auth/oauth/test/start", "", {{"X-Forwarded-For", ip}});
+    EXPECT_EQ(res.status / 100, 3) << res.body;
+    const auto& location = res.headers["location"];
+    const auto at = location.find("error=");
+    return at == std::string::npos ? std::string() : location.substr(at + 6);
+  };
+  const auto flooding = test::unique_client_ip();
+  for (int i = 0; i < 3; ++i) EXPECT_NE(error_of_start(flooding), "rate-limited") << "start " << i + 1;
+  EXPECT_EQ(error_of_start(flooding), "rate-limited");
+  EXPECT_NE(error_of_start(test::unique_client_ip()), "rate-limited") << "another client starts as before";
+}

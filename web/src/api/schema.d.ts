@@ -206,7 +206,8 @@ export interface paths {
          *     `seeking_gender` (all three) the flow may create the account ("Sign up with ..."), else it
          *     signs in an existing one only. Any failure redirects to the web app's `/signin` (or, with
          *     the sign-up fields, `/signup`) with `?error=<problem type>`: `unknown-oauth-provider`,
-         *     `validation-failed`, `oauth-provider-unavailable`.
+         *     `validation-failed`, `oauth-provider-unavailable`, `rate-limited` (starts are counted per
+         *     client with the sign-in limit: each keeps a record until it expires).
          */
         get: operations["oauthBrowserStart"];
         put?: never;
