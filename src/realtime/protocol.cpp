@@ -24,7 +24,7 @@ Json body_of(const Json& frame, std::initializer_list<std::string_view> envelope
 
 // The frame's conversation_id: one that is no id names nothing of the user's either.
 Result<ConversationId> conversation_of(const Json& frame) {
-  auto conversation_id = ConversationId::parse(frame.value("conversation_id", ""));
+  auto conversation_id = ConversationId::parse(string_member(frame, "conversation_id"));
   if (!conversation_id) return std::unexpected(messaging::no_such_conversation());
   return *conversation_id;
 }
@@ -43,7 +43,7 @@ Json Protocol::error_frame(const Json& id, const Problem& problem) {
 
 bool Protocol::is_resume(std::string_view frame) {
   auto json = parse_json(frame);
-  return json && json->is_object() && json->value("type", "") == "resume";
+  return json && json->is_object() && string_member(*json, "type") == "resume";
 }
 
 void Protocol::handle_async(const UserId& user, std::string_view text, std::function<void(Outcome)> done) {

@@ -41,7 +41,9 @@ void Socket::await_auth_frame() {
 void Socket::on_auth_frame(const std::string& text) {
   auto parsed = parse_json(text);
   Json frame = parsed ? std::move(*parsed) : Json();
-  if (!frame.is_object() || frame.value("type", "") != "auth" || !frame["token"].is_string())
+  // string_member, never value(): a member of another type (`{"type": null}`) would throw here,
+  // on an I/O thread, and take the node down with it.
+  if (!frame.is_object() || string_member(frame, "type") != "auth" || !frame["token"].is_string())
     return refuse(Problem("unauthenticated", "the first frame must be {\"type\": \"auth\", \"token\": ...}"),
                   websocket::close_code::policy_error);
   authenticate(frame["token"].get<std::string>());
@@ -111,8 +113,16 @@ void Socket::on_session_checked(Result<bool> active) {
 void Socket::on_read(beast::error_code ec, std::size_t) {
   if (ec) return finish();
   std::string text = take_frame();
-  if (user_id_.empty()) return on_auth_frame(text);
-  on_frame(std::move(text));
+  // Nothing a client sends may end the node: an exception escaping here would leave the I/O
+  // thread, and the process with it.
+  try {
+    if (user_id_.empty()) return on_auth_frame(text);
+    on_frame(std::move(text));
+  } catch (const std::exception& e) {
+    log::error("ws_frame_exception",
+               {{"request_id", request_id_}, {"exception", boost::core::demangle(typeid(e).name())}});
+    refuse(Problem("invalid-frame", "the frame could not be handled"), websocket::close_code::policy_error);
+  }
 }
 
 void Socket::on_closed(beast::error_code) { finish(); }

@@ -809,6 +809,34 @@ TEST_F(RealtimeChat, OversizedFramesCloseTheSocketMalformedOnesAreErrors) {
   EXPECT_EQ(history(a, ana_).size(), 1u) << "the oversized message was not stored";
 }
 
+// A member of the wrong JSON type, before or after the socket signed in, is refused like any bad
+// frame; none ends the node (one `{"type": null}` before the auth frame once did).
+TEST_F(RealtimeChat, FramesWithMembersOfTheWrongTypeAreRefusedAndTheNodeStaysUp) {
+  Node& a = start_node();
+  for (const Json& first : {Json{{"type", nullptr}}, Json{{"type", 1}}, Json{{"type", Json::array({"auth"})}},
+                            Json{{"type", Json::object()}}, Json{{"type", "auth"}, {"token", 5}}}) {
+    WsClient ws(a.port);
+    ws.send_json(first);
+    EXPECT_EQ(ws.wait_closed(), 1008) << first.dump();
+  }
+  auto ana = connect(a, ana_);
+  for (const Json& frame : {Json{{"id", "r-1"}, {"type", Json::array({"resume"})}},
+                            Json{{"id", "r-2"}, {"type", nullptr}, {"conversations", Json::object()}},
+                            Json{{"id", "t-1"}, {"type", "typing"}, {"conversation_id", 5}},
+                            Json{{"id", "t-2"}, {"type", "read"}, {"conversation_id", nullptr}},
+                            Json{{"id", "t-3"},
+                                 {"type", "message.send"},
+                                 {"conversation_id", Json::array()},
+                                 {"client_message_id", "x"},
+                                 {"content", "hi"}}}) {
+    auto answer = ana->request(frame);
+    EXPECT_EQ(answer["type"], "error") << frame.dump() << " -> " << answer.dump();
+    EXPECT_EQ(answer["problem"].value("status", 0) / 100, 4) << frame.dump() << " -> " << answer.dump();
+  }
+  EXPECT_EQ(test::http(a.port, "GET", "/healthz").status, 200) << "the node is still up";
+  EXPECT_EQ(ana->request(send_frame("after-1", "still here"))["type"], "ack");
+}
+
 // (g) When the second of them likes, both hear of their match live; a message then raises a
 // notification.new for the one it is for.
 TEST_F(Realtime, BothHearOfTheirMatchLive) {
