@@ -135,6 +135,11 @@ void Socket::on_closed(beast::error_code) { finish(); }
 // flood waits in TCP, not in our memory.
 void Socket::on_frame(std::string text) {
   if (!within_frame_budget()) {
+    // Each refusal is a frame queued for a client that may never read it: past twice the budget
+    // the socket is closed, so a flood of tiny frames cannot grow the node's memory without bound.
+    if (frames_in_window_ > 2 * d_.options.frames_per_10s)
+      return refuse(Problem("rate-limited", "far too many frames; reconnect later and slow down"),
+                    websocket::close_code::policy_error);
     Problem slow_down("rate-limited", "too many frames; slow down");
     slow_down.extensions["retry_after"] = 10;
     send(Protocol::error_frame(nullptr, slow_down));

@@ -789,6 +789,11 @@ TEST_F(RealtimeChat, ASocketsWorkIsBoundedWhateverTheClientSends) {
   EXPECT_EQ((*error)["problem"]["status"], 429) << error->dump();
   EXPECT_EQ(third.wait_closed(), 1013) << "a third socket of the same user is refused";
   EXPECT_TRUE(ben->is_open());
+
+  // A flood past twice the budget, never read: closed, not queued an answer each without end.
+  for (int i = 0; i < 200; ++i) second->send_text("{}");
+  EXPECT_EQ(second->wait_closed(), 1008) << "a socket flooding frames is closed";
+  EXPECT_TRUE(ana->is_open()) << "the same user's other socket is not";
 }
 
 // A frame over 64 KiB closes the socket with 1009; a malformed frame is only an error.
