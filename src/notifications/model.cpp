@@ -64,10 +64,17 @@ bool setting_on(const Json& settings, std::string_view key) {
   return it == settings.end() || !it->is_boolean() || it->get<bool>();
 }
 
+Json shown_content(std::string_view type, const Json& content) {
+  if (type != type_name(Type::like_received) || !content.is_object()) return content;
+  Json shown = content;
+  shown.erase("match_id");
+  return shown;
+}
+
 Json Notification::to_json() const {
   return {{"notification_id", notification_id},
           {"type", type},
-          {"content", content},
+          {"content", shown_content(type, content)},
           {"is_read", is_read},
           {"created_at", created_at}};
 }

@@ -19,7 +19,7 @@ namespace pm::notifications {
 enum class Type {
   match_new,             // "match.new": both users liked; content {match_id, conversation_id, user_id (the other)}
   message_new,           // "message.new": content {conversation_id, message_id, sender_id, preview, count} (coalesced)
-  like_received,         // "like.received": content chosen by the caller (no caller records it yet)
+  like_received,         // "like.received": content {match_id}, stored but never shown (shown_content)
   subscription_changed,  // "subscription.changed": content {plan_type, status} (no caller records it yet)
 };
 
@@ -40,6 +40,12 @@ std::optional<Channel> channel_from_name(std::string_view name);
 bool setting_on(const Json& settings, std::string_view key);
 
 // A stored notification.
+// What the recipient is shown of a stored content. A like.received keeps the match it came from
+// (a block between the two forgets it by that id) but never shows it: who liked you is the paid
+// `who_liked_me` (GET /likes/received), and the match id would open the liker's profile to anyone.
+// The data export applies the same rule in its SQL (repository.cpp kExportQueries).
+Json shown_content(std::string_view type, const Json& content);
+
 struct Notification {
   std::string notification_id;
   std::string type;

@@ -273,7 +273,12 @@ PushSubscription push_subscription(const pqxx::row& r) {
 // The data export's parts (personal_data.hpp).
 constexpr std::pair<const char*, const char*> kExportQueries[] = {
     {"notifications",
-     R"sql(SELECT to_jsonb(t) AS entry FROM notifications t WHERE user_id = $1 ORDER BY created_at)sql"},
+     // a like's match stays unshown here too (model.hpp shown_content)
+     R"sql(
+  SELECT to_jsonb(t) || jsonb_build_object('content',
+           CASE WHEN type = 'like.received' THEN content - 'match_id' ELSE content END) AS entry
+  FROM notifications t WHERE user_id = $1 ORDER BY created_at
+)sql"},
     {"push_subscriptions", R"sql(
   SELECT jsonb_build_object('endpoint', endpoint, 'created_at', created_at, 'last_used_at', last_used_at) AS entry
   FROM push_subscriptions WHERE user_id = $1 ORDER BY created_at

@@ -167,6 +167,17 @@ TEST_F(Matching, BothLikesMakeItActiveOpenTheConversationAndNotifyBoth) {
       "SELECT count(*) FROM notifications WHERE type = 'like.received' AND content->>'match_id' = $1";
   EXPECT_EQ(count(liked_sql + " AND user_id = '" + ben.user.user_id + "'", id), 1);
   EXPECT_EQ(count(liked_sql, id), 1);
+  // ... and not who: the match id would open her profile, which only a who_liked_me plan shows.
+  auto listed = get(ben, "/api/v1/notifications");
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  ASSERT_EQ(listed.json()["notifications"].size(), 1u) << listed.body;
+  EXPECT_EQ(listed.json()["notifications"][0]["type"], "like.received");
+  EXPECT_EQ(listed.json()["notifications"][0]["content"], Json::object()) << listed.body;
+  auto exported = get(ben, "/api/v1/me/export");
+  ASSERT_EQ(exported.status, 200) << exported.body;
+  const Json notes = exported.json()["notifications"];
+  ASSERT_EQ(notes.size(), 1u) << exported.body;
+  EXPECT_EQ(notes[0]["content"], Json::object()) << "his export names the match she liked him in";
 
   auto second = post(ben, "/api/v1/matches/" + id + "/like");
   ASSERT_EQ(second.status, 200) << second.body;

@@ -2220,8 +2220,9 @@ export interface components {
              *     (`user_id` is the other person). `message.new` (`new_message`): content
              *     `{conversation_id, message_id, sender_id, preview, count}`; while it is unread, further
              *     messages of the conversation update it (`count` grows, `preview` is the newest,
-             *     `created_at` moves) instead of adding notifications. `like.received` (`like_received`)
-             *     and `subscription.changed` (`subscription`, content `{plan_type, status}`). More types
+             *     `created_at` moves) instead of adding notifications. `like.received` (`like_received`):
+             *     content `{}`, it names no one (who liked you is `GET /likes/received`, on plans with
+             *     `who_liked_me`). `subscription.changed` (`subscription`, content `{plan_type, status}`). More types
              *     may be added: show an unknown type generically.
              * @enum {string}
              */
