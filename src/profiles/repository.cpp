@@ -108,8 +108,12 @@ constexpr std::pair<const char*, const char*> kExportQueries[] = {
   SELECT jsonb_build_object('blocked_id', blocked_id, 'created_at', created_at) AS entry
   FROM user_blocks WHERE blocker_id = $1
 )sql"},
-    {"reports_filed",
-     R"sql(SELECT to_jsonb(t) - 'reporter_id' AS entry FROM user_reports t WHERE reporter_id = $1)sql"},
+    // what the reporter wrote and whether it was looked at; never what staff did or who (docs/admin.md)
+    {"reports_filed", R"sql(
+  SELECT jsonb_build_object('report_id', report_id, 'reported_id', reported_id, 'reason', reason, 'details', details,
+                            'status', status, 'created_at', created_at) AS entry
+  FROM user_reports WHERE reporter_id = $1 ORDER BY created_at
+)sql"},
 };
 
 // MediaRow: url holds the display image's key, thumbnail_url the thumbnail's.

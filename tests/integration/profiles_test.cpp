@@ -225,6 +225,18 @@ TEST(Privacy, ExportHoldsMyDataAndNobodyElses) {
   auto ada = test::sign_up(server, test::unique_email("ada"));
   auto bob = test::sign_up(server, test::unique_email("bob"), "Bob", "man");
   patch_me(server, ada, kParis);
+  auto report = server.request("POST", "/api/v1/users/" + bob.user_id + "/report",
+                               Json{{"reason", "spam"}, {"details", "Selling things."}}.dump(), ada.auth());
+  ASSERT_EQ(report.status, 201) << report.body;
+  // A moderator (here Bob himself, any staff id will do) bans him over it.
+  {
+    auto conn = db.connect();
+    pqxx::nontransaction q(conn);
+    q.exec_params(
+        "UPDATE user_reports SET status = 'reviewed', resolution = 'ban', resolved_by = $2, "
+        "resolved_at = now() WHERE report_id = $1",
+        report.json()["report_id"].get<std::string>(), bob.user_id);
+  }
   server.request("POST", "/api/v1/users/" + bob.user_id + "/block", "", ada.auth());
   auto res = server.request("GET", "/api/v1/me/export", "", ada.auth());
   ASSERT_EQ(res.status, 200) << res.body;
@@ -243,6 +255,13 @@ TEST(Privacy, ExportHoldsMyDataAndNobodyElses) {
   EXPECT_EQ(data["preferences"].size(), 1u);
   EXPECT_EQ(data["subscription"][0]["plan_type"], "free");
   EXPECT_EQ(data["blocks"][0]["blocked_id"], bob.user_id);
+  // Her report as she filed it and whether it was looked at, not what was done or by whom.
+  ASSERT_EQ(data["reports_filed"].size(), 1u);
+  std::set<std::string> report_keys;
+  for (const auto& [key, _] : data["reports_filed"][0].items()) report_keys.insert(key);
+  EXPECT_EQ(report_keys,
+            (std::set<std::string>{"report_id", "reported_id", "reason", "details", "status", "created_at"}));
+  EXPECT_EQ(data["reports_filed"][0]["details"], "Selling things.");
   std::set<std::string> events;
   for (const auto& e : data["security_log"]) events.insert(e["event"]);
   EXPECT_TRUE(events.count("signup"));
