@@ -515,7 +515,8 @@ Result<int> Engine::run_vector_jobs(int limit) {
     PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<bool> {
       jobs::finish(tx, job.job_id, error);
       // New vectors, new candidates: the worker regenerates this user's matches next.
-      if (!error) repository::queue_generation(tx, user_id, "vectors_changed");
+      if (!error && (!may_regenerate || may_regenerate(UserId(user_id))))
+        repository::queue_generation(tx, user_id, "vectors_changed");
       return true;
     }));
   }

@@ -125,6 +125,11 @@ class Engine {
   // insights of the matches generated for this user: the `llm_insights` feature flag
   // (docs/feature-flags.md). Unset: whenever a provider is configured.
   std::function<bool(const UserId& user_id)> llm_insights_on;
+  // Set by app/ at wiring time: whether the user's changed vectors may regenerate their matches
+  // now, counted against the plan's generations_per_day like POST /matches/generate (else passing
+  // every match and answering again would be unlimited generation). Refused: the vectors are
+  // stored and the next generation uses them. Unset: always.
+  std::function<bool(const UserId& user_id)> may_regenerate;
 
   // Worker steps: vectors for completed questionnaires (jobs), regeneration of queued users.
   Result<int> run_vector_jobs(int limit);

@@ -12,7 +12,7 @@ namespace {
 constexpr auto kDay = std::chrono::hours(24);
 }  // namespace
 
-Result<Generated> Service::generate_now(const UserId& user_id) {
+Result<void> Service::spend_generation(const UserId& user_id) {
   const auto plan = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<subscriptions::Entitlements> {
     return subscriptions::entitlements_of(tx, user_id);
   }));
@@ -22,6 +22,11 @@ Result<Generated> Service::generate_now(const UserId& user_id) {
     return std::unexpected(cache::too_many_requests(
         fmt::format("match generation is limited to {} a day on the {} plan", limit.max, plan.plan_id),
         decision.retry_after));
+  return {};
+}
+
+Result<Generated> Service::generate_now(const UserId& user_id) {
+  PM_TRY(spend_generation(user_id));
   return engine.generate(user_id);
 }
 

@@ -25,6 +25,9 @@ class Service {
   // Generates now, if the user's plan allows another generation today (generations_per_day,
   // counted in ratelimit:ai:generate:{userId}; else 429).
   Result<Generated> generate_now(const UserId& user_id);
+  // Counts one generation against the user's daily budget (generations_per_day); 429 past it.
+  // POST /matches/generate and the regeneration after changed answers (Engine::may_regenerate).
+  Result<void> spend_generation(const UserId& user_id);
   // Likes the match, within the plan's likes_per_day (ratelimit:likes:{userId}; past it 403
   // premium-required with retry_after). Discovery::like does the rest.
   Result<Liked> like(const UserId& user_id, const MatchId& match_id);

@@ -43,6 +43,9 @@ struct Service::State {
   Json document() const { return repository::load_response(tx, user_id, bank.key); }
 };
 
+// Whether the response document records a completion (after which answers move the vectors).
+bool completed(const Json& doc) { return doc.contains("completedAt") && !doc["completedAt"].is_null(); }
+
 std::string device_type_of(std::string_view ua) {
   if (ua.find("iPad") != std::string_view::npos || ua.find("Tablet") != std::string_view::npos) return "tablet";
   if (ua.find("Mobile") != std::string_view::npos || ua.find("Android") != std::string_view::npos) return "mobile";
@@ -118,6 +121,10 @@ Result<SavedAnswer> Service::answer(const UserId& user_id, const std::string& qu
     if (!s.view.visible_ids.count(q->id))
       return std::unexpected(
           Problem("question-not-visible", "your earlier answers hide this question, so it cannot be answered now"));
+    // The same answer again changes no vector: no job (each is an embedding, perhaps a paid one).
+    auto before = s.answers.find(q->id);
+    const bool changed = before == s.answers.end() || before->second.retired || before->second.value != input.value ||
+                         before->second.acceptable != input.acceptable || before->second.importance != input.importance;
     repository::upsert_answer(s.tx, user_id, q->id, input.value, input.acceptable, input.importance);
     auto& stored = s.answers[q->id];
     stored = {q->id, input.value, input.acceptable, input.importance, false, iso8601(Clock::now())};
@@ -136,8 +143,7 @@ Result<SavedAnswer> Service::answer(const UserId& user_id, const std::string& qu
     auto doc = response_document(s.bank, view, s.document(), user_id.str(), device_type);
     repository::save_response(s.tx, user_id, s.bank.key, doc);
     // After completion every change moves the user's vectors (and so their matches).
-    if (doc.contains("completedAt") && !doc["completedAt"].is_null())
-      jobs::enqueue(s.tx, "compute_vectors", {{"user_id", user_id}, {"bank", s.bank.key}});
+    if (changed && completed(doc)) jobs::enqueue(s.tx, "compute_vectors", {{"user_id", user_id}, {"bank", s.bank.key}});
     return SavedAnswer{
         .question_id = q->id, .answer = stored, .retired = retire.size(), .progress = view.progress(doc)};
   });
@@ -149,6 +155,8 @@ Result<Progress> Service::progress(const UserId& user_id) {
 
 Result<Progress> Service::complete(const UserId& user_id) {
   return with_state<Progress>(user_id, [&](State& s) -> Result<Progress> {
+    // Completing again changes nothing (the answers' changes since already queued their vectors).
+    if (auto current = s.document(); completed(current)) return s.view.progress(current);
     Json missing = Json::array();
     for (const Question* q : s.view.visible)
       if (q->required && !s.view.current.count(q->id))
