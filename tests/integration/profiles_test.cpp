@@ -106,6 +106,37 @@ TEST(Preferences, DefaultsPartialUpdatesAndValidation) {
       << "refused changes left no trace";
 }
 
+// A stalker who moves their own pin and watches the step ("2 km" or "5 km") learns where the step
+// flips: with distances from the exact point, that is a circle of exactly 2 km around her, and three
+// of them are her door. The distance is from the centre of her ~1 km cell, so it says no more.
+TEST(OtherProfiles, TheDistanceShownIsFromTheCellNotFromThePoint) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  auto ada = test::sign_up(server, test::unique_email("ada"));
+  auto bob = test::sign_up(server, test::unique_email("bob"), "Bob", "man", "woman");
+  make_public(server, ada);
+  auto ada_at = [&](double lat, double lon) {
+    ASSERT_EQ(
+        patch_me(server, ada, {{"location", {{"label", "Berlin"}, {"latitude", lat}, {"longitude", lon}}}}).status,
+        200);
+  };
+  // Bob 2.06 km north of the cell's centre (52.50, 13.40).
+  ASSERT_EQ(
+      patch_me(server, bob, {{"location", {{"label", "Berlin"}, {"latitude", 52.5185}, {"longitude", 13.40}}}}).status,
+      200);
+  auto shown = [&] {
+    auto seen = server.request("GET", "/api/v1/users/" + ada.user_id, "", bob.auth());
+    EXPECT_EQ(seen.status, 200) << seen.body;
+    return seen.json().value("distance_km", -1.0);
+  };
+  ada_at(52.5049, 13.4049);  // 1.5 km from Bob, in the cell's north-east corner
+  EXPECT_EQ(shown(), 5) << "the step of her exact distance (2) would place her";
+  ada_at(52.5001, 13.4001);  // 2.05 km from Bob, the same cell
+  EXPECT_EQ(shown(), 5);
+  ada_at(52.5101, 13.4001);  // the next cell north, 1.0 km from its centre
+  EXPECT_EQ(shown(), 2);
+}
+
 TEST(OtherProfiles, VisibilityDecidesWhoSeesWhat) {
   test::TestDatabase db;
   TestServer server(test::test_config(db));
