@@ -38,6 +38,14 @@ std::optional<Problem> cannot_send(const repository::Conversation& c, const User
   return std::nullopt;
 }
 
+// Who hears live of what `user_id` does in the conversation (reads it, deletes a message): their own
+// devices, and the other only while the two may still talk. After a block or an unmatch the other
+// learns nothing more of them, not even that they are there.
+std::vector<UserId> told_of(const repository::Conversation& c, const UserId& user_id) {
+  if (cannot_send(c, user_id)) return {user_id};
+  return {user_id, c.other(user_id)};
+}
+
 std::string preview_key(const ConversationId& conversation_id) {
   return "conversation:preview:" + conversation_id.str();
 }
@@ -273,16 +281,18 @@ std::vector<Service::Stored> Service::store_batch(const std::vector<SendRequest>
       const auto& r = requests[i];
       auto* c = member(r);
       if (!c) continue;  // no_such_conversation, as initialised
+      // Before the retry lookup: after a block or an unmatch a retry is refused like a new message,
+      // else re-sending an old client id would reach the other live, without a budget, forever.
+      if (auto p = cannot_send(*c, r.user_id)) {
+        out[i] = std::unexpected(*p);
+        continue;
+      }
       if (auto it = earlier.find(key_of(r)); it != earlier.end()) {
         out[i] = std::pair{it->second, false};
         continue;
       }
       if (auto [it, fresh] = first_in_batch.emplace(key_of(r), i); !fresh) {
         same_as[i] = it->second;
-        continue;
-      }
-      if (auto p = cannot_send(*c, r.user_id)) {
-        out[i] = std::unexpected(*p);
         continue;
       }
       candidates.push_back(i);
@@ -338,9 +348,9 @@ Service::Stored Service::store_one(const SendRequest& r) {
     // The row lock orders concurrent sends (and makes the client-id check below race-free).
     auto c = repository::conversation_for(tx, r.conversation_id, r.user_id, true);
     if (!c) return std::unexpected(no_such_conversation());
+    if (auto p = cannot_send(*c, r.user_id)) return std::unexpected(*p);  // retries too (store_batch)
     if (auto existing = repository::by_client_id(tx, r.conversation_id, r.user_id, r.input.client_message_id))
       return std::pair{*existing, false};
-    if (auto p = cannot_send(*c, r.user_id)) return std::unexpected(*p);
     auto allowed = PM_TRY(cache::hit(d_.redis, "ratelimit:messages:" + r.user_id.str(), d_.send_limit));
     if (!allowed.allowed)
       return std::unexpected(
@@ -457,7 +467,7 @@ Result<ReadReceipt> Service::read(const UserId& user_id, const ConversationId& c
                 {"conversation_id", conversation_id},
                 {"reader_id", user_id},
                 {"read_up_to", read_up_to}};
-  publish({conversation.other(user_id), user_id}, event);
+  publish(told_of(conversation, user_id), event);
   forget_preview(conversation_id);
   return ReadReceipt{.conversation_id = conversation_id, .read_up_to = read_up_to};
 }
@@ -496,15 +506,16 @@ Result<Message> Service::react(const UserId& user_id, const MessageId& message_i
 }
 
 Result<Message> Service::remove(const UserId& user_id, const MessageId& message_id) {
-  auto done = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<Message> {
-    auto m = repository::message(tx, message_id);
-    if (!m || m->sender_id != user_id) return std::unexpected(no_such_message());  // only the sender deletes
-    auto c = repository::conversation_for(tx, m->conversation_id, user_id);
-    if (!c || cannot_read(*c, user_id)) return std::unexpected(no_such_message());
-    repository::mark_deleted(tx, message_id);
-    m->metadata["isDeleted"] = true;
-    return *m;
-  }));
+  auto [done, told] =
+      PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::pair<Message, std::vector<UserId>>> {
+        auto m = repository::message(tx, message_id);
+        if (!m || m->sender_id != user_id) return std::unexpected(no_such_message());  // only the sender deletes
+        auto c = repository::conversation_for(tx, m->conversation_id, user_id);
+        if (!c || cannot_read(*c, user_id)) return std::unexpected(no_such_message());
+        repository::mark_deleted(tx, message_id);
+        m->metadata["isDeleted"] = true;
+        return std::pair{*m, told_of(*c, user_id)};
+      }));
   // The image goes too, once the row no longer names it (a failure leaves an orphan, never a dangling row).
   if (done.media_key) {
     if (auto gone = d_.media.remove(*done.media_key); !gone)
@@ -514,7 +525,7 @@ Result<Message> Service::remove(const UserId& user_id, const MessageId& message_
   done.content.reset();
   forget_preview(done.conversation_id);
   Message message = with_signed_url(std::move(done));
-  publish({message.sender_id, message.recipient_id},
+  publish(told,
           {{"type", "message.deleted"}, {"conversation_id", message.conversation_id}, {"message", message.to_json()}});
   return message;
 }

@@ -3,7 +3,9 @@
 // through the media store; the conversation list with its cached preview; blocks and unmatching
 // close it; the worker deletes messages past retention.
 
+#include <algorithm>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -13,6 +15,7 @@
 #include "db/transaction.hpp"
 #include "messaging/repository.hpp"
 #include "messaging/service.hpp"
+#include "support/eventually.hpp"
 #include "support/fixtures.hpp"
 #include "support/matching_api.hpp"
 #include "support/processes.hpp"
@@ -456,6 +459,50 @@ TEST_F(Messaging, UnmatchingClosesTheConversationForBothAndKeepsTheHistory) {
   EXPECT_EQ(count("SELECT count(*) FROM conversations WHERE conversation_id = $1 AND close_reason = 'unmatched'",
                   conversation_),
             1);
+}
+
+// A stalker's ways back in after being unmatched (or blocked): re-sending an old message's client id
+// (answered, and published to the other live, without a budget, as often as they liked), and the
+// read receipts and deletions of the one who left, which told the other they were still reading.
+TEST_F(Messaging, AfterAnUnmatchNothingOfEitherReachesTheOtherLive) {
+  std::mutex mutex;
+  std::vector<messaging::Event> events;
+  server_->app().messaging.set_event_sink([&](const std::vector<messaging::Event>& batch) {
+    std::lock_guard lock(mutex);
+    events.insert(events.end(), batch.begin(), batch.end());
+  });
+  // The chat events `p` heard of (those of the unmatch itself aside).
+  auto heard_by = [&](const Person& p) {
+    std::lock_guard lock(mutex);
+    std::vector<std::string> heard;
+    for (const auto& e : events) {
+      const std::string type = e.event.value("type", "");
+      if ((type == "message.new" || type == "message.read" || type == "message.deleted") &&
+          std::count(e.user_ids.begin(), e.user_ids.end(), UserId(p.user.user_id)))
+        heard.push_back(type);
+    }
+    return heard;
+  };
+  auto hers = say(ana_, "Hi", "a-1");
+  ASSERT_EQ(hers.status, 201) << hers.body;
+  ASSERT_EQ(say(ben_, "Hello", "b-1").status, 201);
+  ASSERT_TRUE(test::eventually([&] { return heard_by(ben_).size() == 2; })) << "both sends were published";
+  ASSERT_EQ(post(ben_, "/api/v1/matches/" + match_ + "/unmatch").status, 200);
+  {
+    std::lock_guard lock(mutex);
+    events.clear();
+  }
+
+  for (const Person* p : {&ana_, &ben_}) {
+    auto retry = say(*p, p == &ana_ ? "Hi" : "Hello", p == &ana_ ? "a-1" : "b-1");
+    EXPECT_EQ(retry.status, 409) << p->name << "'s retry was answered: " << retry.body;
+  }
+  EXPECT_EQ(post(ana_, "/api/v1/conversations/" + conversation_ + "/read").status, 200);
+  auto deleted = server_->request("DELETE", "/api/v1/messages/" + hers.json()["message_id"].get<std::string>(), "",
+                                  ana_.user.auth());
+  EXPECT_EQ(deleted.status, 200) << deleted.body;
+  EXPECT_EQ(heard_by(ana_), (std::vector<std::string>{"message.read", "message.deleted"})) << "her own devices";
+  EXPECT_TRUE(heard_by(ben_).empty()) << "Ben heard: " << Json(heard_by(ben_)).dump();
 }
 
 namespace {
