@@ -233,8 +233,11 @@ App::App(Config cfg)
     }
     hub.publish_all(deliveries);
   };
-  // A session that ends closes the sockets it opened, on every node.
-  sessions.on_ended([this](const auth::SessionsEnded& ended) { hub.end_sessions(ended); });
+  // A session that ends closes the sockets it opened, on every node, and its browser gets no pushes.
+  sessions.on_ended([this](const auth::SessionsEnded& ended) {
+    hub.end_sessions(ended);
+    notifications.sessions_ended(ended.user_id, ended.sessions, ended.all, ended.kept);
+  });
   discovery.on_unmatch = [this](const UserId& by, const UserId& other) {
     messaging.close_between(by, other, messaging::CloseReason::unmatched);
   };

@@ -226,11 +226,17 @@ constexpr const char* kCountOtherPushSubscriptions = R"sql(
   SELECT count(*) AS n FROM push_subscriptions WHERE user_id = $1 AND endpoint <> $2
 )sql";
 constexpr const char* kSavePushSubscription = R"sql(
-  INSERT INTO push_subscriptions AS s (user_id, endpoint, p256dh, auth) VALUES ($1, $2, $3, $4)
+  INSERT INTO push_subscriptions AS s (user_id, endpoint, p256dh, auth, session_id) VALUES ($1, $2, $3, $4, $5)
   ON CONFLICT (endpoint) DO UPDATE SET user_id = EXCLUDED.user_id, p256dh = EXCLUDED.p256dh, auth = EXCLUDED.auth,
+    session_id = EXCLUDED.session_id,
     created_at = CASE WHEN s.user_id = EXCLUDED.user_id THEN s.created_at ELSE now() END
   RETURNING subscription_id, endpoint, p256dh, auth, (xmax = 0) AS created,
             to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at
+)sql";
+// The browsers of sessions that ended: those named ($2), or with $3 every one but $4's.
+constexpr const char* kEndPushSubscriptions = R"sql(
+  DELETE FROM push_subscriptions
+  WHERE user_id = $1 AND CASE WHEN $3 THEN session_id IS DISTINCT FROM $4 ELSE session_id = ANY($2::text[]) END
 )sql";
 constexpr const char* kDeletePushSubscription = R"sql(
   DELETE FROM push_subscriptions WHERE user_id = $1 AND endpoint = $2
@@ -413,9 +419,19 @@ int count_other_push_subscriptions(pqxx::work& tx, const UserId& user_id, const 
   return tx.exec_params1(kCountOtherPushSubscriptions, user_id, endpoint)["n"].as<int>();
 }
 
-SavedSubscription save_push_subscription(pqxx::work& tx, const UserId& user_id, const PushSubscriptionInput& in) {
-  auto r = tx.exec_params1(kSavePushSubscription, user_id, in.endpoint, in.p256dh, in.auth);
+SavedSubscription save_push_subscription(pqxx::work& tx, const UserId& user_id, const std::string& session_id,
+                                         const PushSubscriptionInput& in) {
+  auto r = tx.exec_params1(kSavePushSubscription, user_id, in.endpoint, in.p256dh, in.auth, session_id);
   return {.subscription = push_subscription(r), .created = r["created"].as<bool>()};
+}
+
+int end_push_subscriptions(pqxx::work& tx, const UserId& user_id, const std::vector<std::string>& sessions,
+                           bool all_but, const std::optional<std::string>& kept) {
+  return static_cast<int>(
+      tx.exec_params0(kEndPushSubscriptions, user_id,
+                      db::text_array(std::vector<std::optional<std::string>>(sessions.begin(), sessions.end())),
+                      all_but, kept)
+          .affected_rows());
 }
 
 bool delete_push_subscription(pqxx::work& tx, const UserId& user_id, const std::string& endpoint) {

@@ -96,7 +96,13 @@ Backlog outbox_backlog(pqxx::work& tx);
 int count_other_push_subscriptions(pqxx::work& tx, const UserId& user_id, const std::string& endpoint);
 // Stores the subscription; an endpoint already known (the same browser, its keys renewed, or now
 // signed in as someone else) is taken over by this user with these keys. `created`: it was new.
-SavedSubscription save_push_subscription(pqxx::work& tx, const UserId& user_id, const PushSubscriptionInput& in);
+// `session_id`: the session subscribing (its token's SHA-256); its end ends the subscription.
+SavedSubscription save_push_subscription(pqxx::work& tx, const UserId& user_id, const std::string& session_id,
+                                         const PushSubscriptionInput& in);
+// The subscriptions of ended sessions: `sessions`, or with `all_but` every one except `kept`'s
+// (and those from before sessions were recorded). Returns how many went.
+int end_push_subscriptions(pqxx::work& tx, const UserId& user_id, const std::vector<std::string>& sessions,
+                           bool all_but, const std::optional<std::string>& kept);
 // Deletes the user's subscription with this endpoint; false when the user has none such.
 bool delete_push_subscription(pqxx::work& tx, const UserId& user_id, const std::string& endpoint);
 std::vector<PushSubscription> push_subscriptions_of(pqxx::work& tx, const UserId& user_id);

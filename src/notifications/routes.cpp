@@ -38,7 +38,7 @@ void add_routes(http::Router& router, auth::Service& auth, Service& service) {
   router.add(Method::post, "/api/v1/me/push-subscriptions",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
                return http::with_input<PushSubscriptionInput>(req, [&](const PushSubscriptionInput& in) {
-                 auto saved = service.subscribe_push(who.user_id, in);
+                 auto saved = service.subscribe_push(who.user_id, who.session_id, in);
                  const auto status = saved && !saved->created ? Status::ok : Status::created;
                  return http::reply(req, saved, status,
                                     [](const SavedSubscription& s) { return s.subscription.to_json(); });

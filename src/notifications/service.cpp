@@ -131,7 +131,8 @@ Result<MarkedRead> Service::mark_all_read(const UserId& user_id) {
   });
 }
 
-Result<SavedSubscription> Service::subscribe_push(const UserId& user_id, const PushSubscriptionInput& in) {
+Result<SavedSubscription> Service::subscribe_push(const UserId& user_id, const std::string& session_id,
+                                                  const PushSubscriptionInput& in) {
   if (!names_push_service(push_service_hosts_, in.endpoint))
     return std::unexpected(invalid_field("endpoint", "is not the address of a known push service"));
   return db::transact(db_, [&](pqxx::work& tx) -> Result<SavedSubscription> {
@@ -142,8 +143,22 @@ Result<SavedSubscription> Service::subscribe_push(const UserId& user_id, const P
     // signed in on it before), it now delivers to this one. That row is the other user's, so
     // the change is made as the system.
     db::AsSystem system(tx);
-    return repository::save_push_subscription(tx, user_id, in);
+    return repository::save_push_subscription(tx, user_id, session_id, in);
   });
+}
+
+void Service::sessions_ended(const UserId& user_id, const std::vector<std::string>& sessions, bool all,
+                             const std::optional<std::string>& kept) {
+  if (!all && sessions.empty()) return;
+  try {
+    auto ended = db::transact(db_, [&](pqxx::work& tx) -> Result<int> {
+      db::AsSystem system(tx);  // a suspension ends someone else's sessions
+      return repository::end_push_subscriptions(tx, user_id, sessions, all, kept);
+    });
+    if (!ended) log::warn("push_subscriptions_not_ended", {{"error", ended.error().type}});
+  } catch (const std::exception& e) {
+    log::warn("push_subscriptions_not_ended", {{"error", typeid(e).name()}});
+  }
 }
 
 Result<void> Service::unsubscribe_push(const UserId& user_id, const std::string& endpoint) {

@@ -79,7 +79,14 @@ class Service {
   // Web Push: a browser's subscription stored for the user (at most kMaxPushSubscriptionsPerUser:
   // 409 "push-subscription-limit" beyond; 400 "validation-failed" for an endpoint that is not one of
   // the configured push services), and removed by its endpoint (404 unless the user's own).
-  Result<SavedSubscription> subscribe_push(const UserId& user_id, const PushSubscriptionInput& in);
+  // `session_id`: the caller's session (auth::Caller), whose end ends the subscription.
+  Result<SavedSubscription> subscribe_push(const UserId& user_id, const std::string& session_id,
+                                           const PushSubscriptionInput& in);
+  // Sessions ended (wired by app/ to auth::SessionStore::on_ended): the browsers they turned push
+  // on in get none any more. `sessions` ended, or with `all` every session of the user but `kept`.
+  // A failure is logged: the sessions are over either way.
+  void sessions_ended(const UserId& user_id, const std::vector<std::string>& sessions, bool all,
+                      const std::optional<std::string>& kept);
   Result<void> unsubscribe_push(const UserId& user_id, const std::string& endpoint);
   // The VAPID public key browsers subscribe with (base64url); empty while push is off (no key).
   std::string push_public_key;

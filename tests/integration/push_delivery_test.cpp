@@ -156,6 +156,44 @@ TEST_F(PushDelivery, ABrowserSubscribesAndUnsubscribesItsOwnAndNoOneElseCan) {
   EXPECT_EQ(server_->request("GET", "/api/v1/push/vapid-public-key", "", bob.auth()).status, 401);
 }
 
+// A browser someone else turned push on in (a stalker with the phone for a minute, a shared
+// computer) stays a live feed of matches and messages until its session ends; then it stops: at
+// its sign-out, "sign out everywhere" or a password change, and only that session's browser.
+TEST_F(PushDelivery, ABrowserWhoseSessionEndedGetsNoMorePushes) {
+  auto ada = user("ada");
+  auto device = [&] {  // Ada signed in on another browser
+    auto in =
+        server_->request("POST", "/api/v1/auth/login", json{{"email", ada.email}, {"password", ada.password}}.dump());
+    EXPECT_EQ(in.status, 200) << in.body;
+    test::TestUser on = ada;
+    on.token = in.json().value("token", "");
+    return on;
+  };
+  const auto phone = device(), laptop = device(), tablet = device();
+  auto sub_first = subscribe(ada), sub_phone = subscribe(phone), sub_laptop = subscribe(laptop),
+       sub_tablet = subscribe(tablet);
+  auto subscribed = [&] { return count("SELECT count(*) FROM push_subscriptions WHERE user_id = $1", ada.user_id); };
+  ASSERT_EQ(subscribed(), 4);
+
+  ASSERT_EQ(server_->request("POST", "/api/v1/auth/logout", "", ada.auth()).status, 204);
+  EXPECT_EQ(subscribed(), 3) << "her sign-out took her browser's subscription, and only that one";
+  auto changed =
+      server_->request("POST", "/api/v1/me/password",
+                       json{{"current_password", ada.password}, {"new_password", "a whole new secret phrase"}}.dump(),
+                       with_json(tablet.auth()));
+  ASSERT_EQ(changed.status / 100, 2) << changed.body;
+  EXPECT_EQ(subscribed(), 1) << "a password change ends the other sessions and their browsers' pushes";
+
+  record(ada, notifications::Type::match_new, {{"match_id", "m"}, {"conversation_id", "c"}, {"user_id", "u"}});
+  deliver();
+  EXPECT_EQ(received_by(sub_tablet["id"]).size(), 1u) << "the browser she changed it from still gets hers";
+  for (const auto* gone : {&sub_first, &sub_phone, &sub_laptop})
+    EXPECT_TRUE(received_by((*gone)["id"]).empty()) << "a browser signed out got a push";
+
+  ASSERT_EQ(server_->request("POST", "/api/v1/auth/logout-all", "", tablet.auth()).status, 204);
+  EXPECT_EQ(subscribed(), 0);
+}
+
 TEST_F(PushDelivery, BadSubscriptionsAreClearProblemsAndEachUserHasACap) {
   auto ada = user("ada");
   auto bad = [&](const std::string& text) {
