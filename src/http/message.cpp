@@ -16,29 +16,42 @@ std::string_view Request::path() const {
 
 namespace {
 
-// The field `name` of an application/x-www-form-urlencoded text ("a=1&b=x%20y"), decoded.
-std::optional<std::string> form_field(std::string_view rest, std::string_view name) {
+// A value of an application/x-www-form-urlencoded text, decoded ("x%20y+z" is "x y z").
+std::string form_decode(std::string_view raw) {
+  std::string value;
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+    if (raw[i] == '+')
+      value += ' ';
+    else if (raw[i] == '%' && i + 2 < raw.size() && hex(raw[i + 1]) && hex(raw[i + 2])) {
+      value += static_cast<char>(std::stoi(std::string(raw.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else
+      value += raw[i];
+  }
+  return value;
+}
+
+// Calls `each(name, raw value)` for every field of a form text ("a=1&b=x%20y") until it returns true.
+template <typename F>
+void each_field(std::string_view rest, F each) {
   while (!rest.empty()) {
     auto amp = rest.find('&');
     std::string_view pair = rest.substr(0, amp);
     rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
     auto eq = pair.find('=');
-    if (pair.substr(0, eq) != name) continue;
-    std::string_view raw_value = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
-    std::string value;
-    for (std::size_t i = 0; i < raw_value.size(); ++i) {
-      auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
-      if (raw_value[i] == '+')
-        value += ' ';
-      else if (raw_value[i] == '%' && i + 2 < raw_value.size() && hex(raw_value[i + 1]) && hex(raw_value[i + 2])) {
-        value += static_cast<char>(std::stoi(std::string(raw_value.substr(i + 1, 2)), nullptr, 16));
-        i += 2;
-      } else
-        value += raw_value[i];
-    }
-    return value;
+    if (each(pair.substr(0, eq), eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1))) return;
   }
-  return std::nullopt;
+}
+
+// The field `name` of an application/x-www-form-urlencoded text, decoded.
+std::optional<std::string> form_field(std::string_view text, std::string_view name) {
+  std::optional<std::string> out;
+  each_field(text, [&](std::string_view field, std::string_view raw) {
+    if (field == name) out = form_decode(raw);
+    return out.has_value();
+  });
+  return out;
 }
 
 }  // namespace
@@ -48,6 +61,26 @@ std::optional<std::string> Request::query(std::string_view name) const {
   auto q = t.find('?');
   if (q == std::string_view::npos) return std::nullopt;
   return form_field(t.substr(q + 1), name);
+}
+
+std::optional<Problem> Request::query_problem() const {
+  auto t = target();
+  auto q = t.find('?');
+  if (q == std::string_view::npos) return std::nullopt;
+  std::optional<Problem> out;
+  each_field(t.substr(q + 1), [&](std::string_view field, std::string_view raw) {
+    const std::string value = form_decode(raw);
+    bool text = is_utf8(value);
+    for (unsigned char c : value) text = text && c >= 0x20 && c != 0x7f;
+    if (!text) {
+      const std::string name = form_decode(field);
+      out = Problem("validation-failed",
+                    fmt::format("the query parameter {} must be text (UTF-8, no control characters)",
+                                is_utf8(name) && name.size() <= 64 ? name : std::string("(unnamed)")));
+    }
+    return out.has_value();
+  });
+  return out;
 }
 
 bool Request::has_form() const {

@@ -313,6 +313,8 @@ Response Server::handle(Request& req) {
           Problem("not-found", fmt::format("there is no {} {}", method_name(req.method()), req.path())),
           req.request_id);
     }
+  } else if (auto bad_query = req.query_problem()) {
+    res = problem_response(*bad_query, req.request_id);
   } else {
     req.params = std::move(match.params);
     try {

@@ -93,6 +93,28 @@ TEST(HostileInput, NoRouteAnswers5xx) {
       if (pattern.find('{') == std::string::npos) break;  // no parameters: one target is enough
     }
   }
+  // Hostile query strings on every route: bytes that are no text (PostgreSQL refuses them), and
+  // text that only looks like what the parameter wants.
+  const std::vector<std::string> queries = {
+      "endpoint=%FF",
+      "email=a%00b",
+      "cursor=%C0%AF",
+      "cursor=2026-12-01T10:00:00.123Z_00000000-0000-4000-8000-000000000000",
+      "cursor=99999999999999999999_00000000-0000-4000-8000-000000000000",
+      "limit=99999999999999999999&status=%27--&before=-1&after=x",
+      "token=" + std::string(3000, 'a'),
+  };
+  for (const auto& [method, pattern] : server.app().router.routes()) {
+    if (pattern == "/api/v1/auth/logout" || pattern == "/api/v1/auth/logout-all" ||
+        (pattern == "/api/v1/me" && method == http::Method::delete_))
+      continue;
+    for (const auto& query : queries) {
+      auto target = fill_params(pattern, other.user_id) + "?" + query;
+      auto res = server.request(std::string(http::beast_http::to_string(method)), target, "", user.auth());
+      ++requests;
+      ASSERT_LT(res.status, 500) << target << ": " << res.body;
+    }
+  }
   EXPECT_GT(requests, 1000);
   for (const char* last : {"/api/v1/auth/logout-all", "/api/v1/auth/logout"}) {
     auto res = server.request("POST", last, "{", user.auth());
