@@ -192,8 +192,10 @@ constexpr const char* kEraseContent = R"sql(
   UPDATE messages SET content = NULL, media_url = NULL WHERE message_id = $1
 )sql";
 
-// ConversationRow: user $1's conversations, newest first, after the cursor ($2 last_message_at,
-// $3 conversation_id; NULL: the first page), at most $4. The other user, the unread count and the
+// ConversationRow: user $1's conversations, newest first, after the cursor ($2 last_message_at in
+// microseconds since the epoch, exact: group commit gives a batch's conversations one now(), and a
+// cursor cut to milliseconds skipped those sharing it; $3 conversation_id; NULL: the first page), at
+// most $4. The other user, the unread count and the
 // last message (its columns named last_*) come with each. A block hides the conversation from
 // the one blocked; the blocker keeps the history.
 constexpr const char* kConversations = R"sql(
@@ -202,6 +204,7 @@ constexpr const char* kConversations = R"sql(
          to_char(c.last_message_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_message_at,
          c.last_seq, to_char(c.closed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS closed_at,
          c.close_reason, c.closed_by, mt.ranking,
+         (extract(epoch FROM c.last_message_at) * 1000000)::bigint AS last_message_us,
          extract(epoch FROM now() - c.user_1_first_message_at)::float8 AS user_1_first_message_age,
          extract(epoch FROM now() - c.user_2_first_message_at)::float8 AS user_2_first_message_age,
          (SELECT b.blocker_id FROM blocked_pairs b
@@ -225,7 +228,8 @@ constexpr const char* kConversations = R"sql(
     WHERE m.conversation_id = c.conversation_id ORDER BY m.seq DESC LIMIT 1) last ON true
   WHERE $1 IN (mt.user_id_1, mt.user_id_2)
     AND NOT EXISTS (SELECT 1 FROM blocked_pairs b WHERE b.blocked_id = $1 AND b.blocker_id IN (mt.user_id_1, mt.user_id_2))
-    AND ($2::timestamptz IS NULL OR (c.last_message_at, c.conversation_id) < ($2::timestamptz, $3::uuid))
+    AND ($2::bigint IS NULL
+         OR (c.last_message_at, c.conversation_id) < (timestamptz 'epoch' + $2::bigint * interval '1 microsecond', $3::uuid))
   ORDER BY c.last_message_at DESC, c.conversation_id DESC LIMIT $4
 )sql";
 
@@ -466,14 +470,15 @@ void mark_deleted(pqxx::work& tx, const MessageId& message_id) {
 }
 
 std::vector<ConversationRow> conversations(pqxx::work& tx, const UserId& user_id,
-                                           const std::optional<std::pair<std::string, std::string>>& after, int limit) {
-  auto rows = tx.exec_params(kConversations, user_id, after ? std::optional(after->first) : std::nullopt,
-                             after ? std::optional(after->second) : std::nullopt, limit);
+                                           const std::optional<ConversationCursor>& after, int limit) {
+  auto rows = tx.exec_params(kConversations, user_id, after ? std::optional(after->last_message_us) : std::nullopt,
+                             after ? std::optional(after->conversation_id) : std::nullopt, limit);
   std::vector<ConversationRow> out;
   for (const auto& r : rows) {
     ConversationRow row{.conversation = conversation_from(r),
                         .other = Json::parse(r["other_user"].as<std::string>()),
-                        .unread = r["unread"].as<int>()};
+                        .unread = r["unread"].as<int>(),
+                        .last_message_us = r["last_message_us"].as<std::int64_t>()};
     if (!r["last_message_id"].is_null()) row.last = message_from(r, kLastMessageColumns);
     out.push_back(std::move(row));
   }

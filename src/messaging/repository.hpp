@@ -85,10 +85,16 @@ struct ConversationRow {
   Json other;  // {user_id, first_name}
   std::optional<Message> last;
   int unread = 0;
+  std::int64_t last_message_us = 0;  // last_message_at in microseconds since the epoch: the cursor's
 };
-// The user's conversations, newest first, after the cursor (last_message_at, conversation_id).
+// A position in the list: the last conversation of the page before.
+struct ConversationCursor {
+  std::int64_t last_message_us = 0;
+  ConversationId conversation_id;
+};
+// The user's conversations, newest first, after the cursor.
 std::vector<ConversationRow> conversations(pqxx::work& tx, const UserId& user_id,
-                                           const std::optional<std::pair<std::string, std::string>>& after, int limit);
+                                           const std::optional<ConversationCursor>& after, int limit);
 
 // Closes the pair's conversation (a block or an unmatch); returns its id if one was open.
 std::optional<ConversationId> close_between(pqxx::work& tx, const UserId& a, const UserId& b, CloseReason reason,

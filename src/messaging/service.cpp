@@ -46,6 +46,19 @@ std::vector<UserId> told_of(const repository::Conversation& c, const UserId& use
   return {user_id, c.other(user_id)};
 }
 
+// "<last_message_at in microseconds since the epoch>_<conversation id>", as conversations() hands
+// them out; nullopt for anything else (a time past the year 9999 included: PostgreSQL's range).
+std::optional<repository::ConversationCursor> conversation_cursor(std::string_view text) {
+  constexpr std::int64_t kMaxMicros = 253402300799999999;  // 9999-12-31 23:59:59.999999
+  auto sep = text.find('_');
+  if (sep == std::string_view::npos) return std::nullopt;
+  auto id = ConversationId::parse(text.substr(sep + 1));
+  std::int64_t us = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + sep, us);
+  if (!id || ec != std::errc{} || end != text.data() + sep || us < 0 || us > kMaxMicros) return std::nullopt;
+  return repository::ConversationCursor{.last_message_us = us, .conversation_id = *id};
+}
+
 std::string preview_key(const ConversationId& conversation_id) {
   return "conversation:preview:" + conversation_id.str();
 }
@@ -554,12 +567,10 @@ Result<UploadedMedia> Service::upload_media(const UserId& user_id, const Convers
 
 Result<ConversationPage> Service::conversations(const UserId& user_id, const std::optional<std::string>& cursor,
                                                 int limit) {
-  std::optional<std::pair<std::string, std::string>> after;
+  std::optional<repository::ConversationCursor> after;
   if (cursor) {
-    auto sep = cursor->rfind('_');
-    if (sep == std::string::npos || !crypto::is_uuid(cursor->substr(sep + 1)) || sep < 20)
-      return std::unexpected(Problem("validation-failed", "cursor is not one this API handed out"));
-    after = std::pair{cursor->substr(0, sep), cursor->substr(sep + 1)};
+    after = conversation_cursor(*cursor);
+    if (!after) return std::unexpected(Problem("validation-failed", "cursor is not one this API handed out"));
   }
   auto rows = PM_TRY(db::read(d_.db, [&](pqxx::work& tx) -> Result<std::vector<repository::ConversationRow>> {
     return repository::conversations(tx, user_id, after, limit + 1);
@@ -587,7 +598,7 @@ Result<ConversationPage> Service::conversations(const UserId& user_id, const std
                                  .closed = r.conversation.closed_at.has_value() || r.conversation.blocker.has_value()});
   }
   if (more && !rows.empty())
-    out.next_cursor = rows.back().conversation.last_message_at + "_" + rows.back().conversation.conversation_id.str();
+    out.next_cursor = fmt::format("{}_{}", rows.back().last_message_us, rows.back().conversation.conversation_id.str());
   return out;
 }
 

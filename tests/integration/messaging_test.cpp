@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <future>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -459,6 +460,44 @@ TEST_F(Messaging, UnmatchingClosesTheConversationForBothAndKeepsTheHistory) {
   EXPECT_EQ(count("SELECT count(*) FROM conversations WHERE conversation_id = $1 AND close_reason = 'unmatched'",
                   conversation_),
             1);
+}
+
+// Group commit gives every conversation of a batch the same last_message_at, to the microsecond; a
+// cursor cut to milliseconds skipped the rest of them on the next page. And a cursor made up by the
+// client is a 400, never a 500.
+TEST_F(Messaging, TheConversationListPagesOverConversationsOfTheSameInstant) {
+  std::set<std::string> all = {conversation_};
+  for (const char* name : {"Carl", "Dan"}) {
+    Person him = person(name, "man", "woman", 52.52, 13.40);
+    const std::string match = match_between(ana_, him);
+    ASSERT_EQ(post(ana_, "/api/v1/matches/" + match + "/like").status, 200);
+    auto liked = post(him, "/api/v1/matches/" + match + "/like");
+    ASSERT_EQ(liked.status, 200) << liked.body;
+    all.insert(liked.json()["conversation_id"].get<std::string>());
+  }
+  {
+    auto conn = db_.connect();
+    pqxx::nontransaction(conn).exec("UPDATE conversations SET last_message_at = '2026-12-01 10:00:00.123456+00'");
+  }
+  std::set<std::string> seen;
+  std::string query = "?limit=1";
+  for (int page = 0; page < 5; ++page) {
+    auto res = get(ana_, "/api/v1/conversations" + query);
+    ASSERT_EQ(res.status, 200) << res.body;
+    const Json body = res.json();
+    for (const auto& c : body["conversations"]) seen.insert(c["conversation_id"].get<std::string>());
+    if (body["next_cursor"].is_null()) break;
+    query = "?limit=1&cursor=" + body["next_cursor"].get<std::string>();
+  }
+  EXPECT_EQ(seen, all) << "a page skipped conversations of the same instant";
+
+  for (const std::string& cursor : {"2026-12-01T10:00:00.123Z_" + conversation_, "-1_" + conversation_,
+                                    "99999999999999999999_" + conversation_, std::string("1764583200123456_not-a-uuid"),
+                                    std::string("1764583200123456"), "_" + conversation_, "1e5_" + conversation_}) {
+    auto res = get(ana_, "/api/v1/conversations?cursor=" + cursor);
+    EXPECT_EQ(res.status, 400) << cursor << ": " << res.body;
+    EXPECT_EQ(res.header("content-type"), "application/problem+json");
+  }
 }
 
 // A stalker's ways back in after being unmatched (or blocked): re-sending an old message's client id
