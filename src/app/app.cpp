@@ -19,6 +19,7 @@
 #include "matching/routes.hpp"
 #include "messaging/personal_data.hpp"
 #include "messaging/routes.hpp"
+#include "notifications/personal_data.hpp"
 #include "notifications/routes.hpp"
 #include "ops/routes.hpp"
 #include "profiles/account_defaults.hpp"
@@ -176,8 +177,10 @@ App::App(Config cfg)
                 .personal_data = {subscriptions::personal_data, questionnaire::personal_data, matching::personal_data,
                                   messaging::personal_data},
                 // A send locks its conversation, then (its outcome's key) the match, then the
-                // users' rows; a like its match, then the users' rows: the deletion too.
-                .before_account_deletion = {messaging::before_account_deletion, matching::before_account_deletion}}),
+                // users' rows; a like its match, then the users' rows: the deletion too. The
+                // partners' notifications last: a drain writes them under the conversations' locks.
+                .before_account_deletion = {messaging::before_account_deletion, matching::before_account_deletion,
+                                            notifications::before_account_deletion}}),
       subscriptions(db),
       questionnaire(db, config.question_bank),
       embedder(or_throw(matching::make_embedding_provider(config))),

@@ -8,32 +8,37 @@ namespace pm::notifications::repository {
 
 namespace {
 
-// Both users' notifications that name the other: by user id, or by a match or a conversation of
-// the two (like.received names only the match). Reads the views matching and messaging publish
-// (match_pairs, match_conversations): a block must reach what was recorded before it, and only
-// they know which ids are the pair's.
-constexpr const char* kForgetBetween = R"sql(
-  WITH pair_matches AS (
-    SELECT match_id FROM match_pairs
-    WHERE (user_id_1 = $1 AND user_id_2 = $2) OR (user_id_1 = $2 AND user_id_2 = $1)
+// The notifications of $2's users (NULL: of everyone who has a match with $1) that name $1: by
+// user id or sender id, or by a match or a conversation of the two (like.received names only the
+// match). Reads the views matching and messaging publish (match_pairs, match_conversations): a
+// block or an account deletion must reach what was recorded before it, and only they know which
+// ids are whose. Only the owners' rows are read (by their index), never the whole table.
+constexpr const char* kForgetAbout = R"sql(
+  WITH pairs AS (
+    SELECT match_id, CASE WHEN user_id_1 = $1 THEN user_id_2 ELSE user_id_1 END AS owner
+    FROM match_pairs WHERE user_id_1 = $1 OR user_id_2 = $1
+  ), owners AS (
+    SELECT owner FROM pairs WHERE $2::uuid[] IS NULL
+    UNION SELECT unnest($2::uuid[])
   ), subjects AS (
-    SELECT match_id::text AS id FROM pair_matches
-    UNION ALL SELECT conversation_id::text FROM match_conversations WHERE match_id IN (SELECT match_id FROM pair_matches)
+    SELECT match_id::text AS id FROM pairs WHERE owner IN (SELECT owner FROM owners)
+    UNION ALL SELECT conversation_id::text FROM match_conversations
+              WHERE match_id IN (SELECT match_id FROM pairs WHERE owner IN (SELECT owner FROM owners))
     UNION ALL SELECT $1::uuid::text
-    UNION ALL SELECT $2::uuid::text
   ), forgotten AS (
     DELETE FROM notifications
-    WHERE user_id IN ($1, $2)
-      AND (content->>'user_id' IN (SELECT id FROM subjects) OR content->>'match_id' IN (SELECT id FROM subjects)
+    WHERE user_id IN (SELECT owner FROM owners)
+      AND (content->>'user_id' IN (SELECT id FROM subjects) OR content->>'sender_id' = $1::uuid::text
+           OR content->>'match_id' IN (SELECT id FROM subjects)
            OR content->>'conversation_id' IN (SELECT id FROM subjects))
     RETURNING notification_id
   ), undelivered AS (
     -- their deliveries too, sent or not (the outbox keeps no link that would take them: 0020)
-    DELETE FROM notification_outbox WHERE user_id IN ($1, $2)
+    DELETE FROM notification_outbox WHERE user_id IN (SELECT owner FROM owners)
       AND notification_id IN (SELECT notification_id FROM forgotten)
   ), ungrouped AS (
     -- and the groups that pointed at them (no key takes them either: 0032)
-    DELETE FROM notification_groups WHERE user_id IN ($1, $2)
+    DELETE FROM notification_groups WHERE user_id IN (SELECT owner FROM owners)
       AND notification_id IN (SELECT notification_id FROM forgotten)
   )
   SELECT count(*) AS forgotten FROM forgotten
@@ -293,8 +298,13 @@ constexpr std::pair<const char*, const char*> kExportQueries[] = {
 
 }  // namespace
 
+int forget_about(pqxx::work& tx, const UserId& subject, const std::optional<std::vector<UserId>>& owners) {
+  const auto ids = owners ? std::optional(db::uuid_array(*owners)) : std::nullopt;
+  return tx.exec_params1(kForgetAbout, subject, ids)["forgotten"].as<int>();
+}
+
 int forget_between(pqxx::work& tx, const UserId& a, const UserId& b) {
-  return tx.exec_params1(kForgetBetween, a, b)["forgotten"].as<int>();
+  return forget_about(tx, b, std::vector{a}) + forget_about(tx, a, std::vector{b});
 }
 
 Json settings_of(pqxx::work& tx, const UserId& user_id) {
@@ -476,6 +486,11 @@ namespace pm::notifications {
 
 Json personal_data(pqxx::work& tx, const UserId& user_id) {
   return db::export_entries(tx, repository::kExportQueries, user_id);
+}
+
+std::vector<std::string> before_account_deletion(pqxx::work& tx, const UserId& user_id) {
+  repository::forget_about(tx, user_id, std::nullopt);
+  return {};
 }
 
 }  // namespace pm::notifications

@@ -17,9 +17,12 @@
 
 namespace pm::notifications::repository {
 
-// The user's notification_settings object (an empty object when the user has no preferences row).
 // Deletes both users' notifications about the other (and so their undelivered deliveries).
 int forget_between(pqxx::work& tx, const UserId& a, const UserId& b);
+// Deletes the notifications of `owners` (nullopt: of everyone with a match with `subject`) that
+// name `subject`, with their deliveries. Returns how many.
+int forget_about(pqxx::work& tx, const UserId& subject, const std::optional<std::vector<UserId>>& owners);
+// The user's notification_settings object (an empty object when the user has no preferences row).
 Json settings_of(pqxx::work& tx, const UserId& user_id);
 // Sets the user's notification_settings `key` to false (nothing for an account that is gone).
 void turn_off(pqxx::work& tx, const UserId& user_id, const std::string& key);

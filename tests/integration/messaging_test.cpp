@@ -696,6 +696,32 @@ TEST_F(Messaging, ABlockRemovesTheNotificationsEitherHasAboutTheOther) {
       << "others keep theirs";
 }
 
+// Deleting an account took its own notifications but left the others' about it: a message.new
+// keeps the deleted person's words (its preview) and id in the partner's list and export for good.
+TEST_F(Messaging, DeletingAnAccountTakesItOutOfTheOthersNotifications) {
+  ASSERT_EQ(say(ben_, "my words, mine to take back", "w1").status, 201);
+  server_->app().messaging.flush_notifications();  // the message's notification follows its ack
+  Person carl = person("Carl", "man", "woman", 52.53, 13.41);
+  const std::string carls_match = match_between(ana_, carl);
+  ASSERT_EQ(post(carl, "/api/v1/matches/" + carls_match + "/like").status, 200);  // Ana: someone liked her
+  auto anas = [&] { return get(ana_, "/api/v1/notifications").json()["notifications"]; };
+  ASSERT_EQ(anas().size(), 3u) << "the match with Ben, his message, and Carl's like: " << anas().dump();
+  ASSERT_GT(count("SELECT count(*) FROM notification_outbox WHERE user_id = $1", ana_.user.user_id), 0);
+
+  ASSERT_EQ(server_->request("DELETE", "/api/v1/me", "", ben_.user.auth()).status, 204);
+  const Json left = anas();
+  ASSERT_EQ(left.size(), 1u) << left.dump();
+  EXPECT_EQ(left[0]["type"], "like.received") << "Carl's is not about Ben";
+  const std::string everything = get(ana_, "/api/v1/me/export").body;
+  for (const std::string& trace : {ben_.user.user_id, std::string("my words, mine to take back"), conversation_})
+    EXPECT_EQ(everything.find(trace), std::string::npos) << trace << " is still in Ana's export";
+  EXPECT_EQ(count("SELECT count(*) FROM notification_outbox o WHERE user_id = $1 AND NOT EXISTS "
+                  "(SELECT 1 FROM notifications n WHERE n.notification_id = o.notification_id)",
+                  ana_.user.user_id),
+            0)
+      << "no delivery is left of a notification that went";
+}
+
 // The notifications' drain holds the conversations it records for (FOR KEY SHARE) until it commits:
 // a close must wait for it (the block that closed then removes what it wrote), a send must not (one
 // lane stores a node's sends: a send held up there holds up every send of the node).
