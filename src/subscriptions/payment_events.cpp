@@ -79,8 +79,11 @@ Result<ProviderEvent> parse_stripe_event(const Json& doc) {
   read_metadata(e, object);
   read_card(e, object);
   e.customer_id = event_str(object, "customer");
-  if (e.type == "checkout.session.completed") {
-    e.kind = EventKind::checkout_completed;
+  if (e.type == "checkout.session.completed" || e.type == "checkout.session.async_payment_succeeded") {
+    // A delayed payment method (a bank debit) completes the checkout "unpaid": the subscription is
+    // linked, and only the money's arrival (async_payment_succeeded, invoice.paid) puts it in force.
+    const bool unpaid = event_str(object, "payment_status").value_or("paid") == "unpaid";
+    e.kind = unpaid ? EventKind::checkout_unpaid : EventKind::checkout_completed;
     if (auto ref = user_of(object, "client_reference_id")) e.user_id = ref;
     e.subscription_id = event_str(object, "subscription");
     if (event_str(object, "mode").value_or("subscription") != "subscription") e.kind = EventKind::other;
@@ -126,10 +129,19 @@ Outcome apply_event(BillingState& s, const ProviderEvent& e, const std::string& 
   // nothing; a checkout that completed starts the new one.
   const bool current_ended =
       s.payment_status == "canceled" || s.payment_status == "expired" || s.payment_status == "not_required";
-  if (e.kind != EventKind::checkout_completed && s.subscription_id && e.subscription_id &&
-      *s.subscription_id != *e.subscription_id && !current_ended)
+  const bool checkout = e.kind == EventKind::checkout_completed || e.kind == EventKind::checkout_unpaid;
+  if (!checkout && s.subscription_id && e.subscription_id && *s.subscription_id != *e.subscription_id && !current_ended)
     return Outcome::ignored;
 
+  if (e.kind == EventKind::checkout_unpaid) {
+    // Only the link to the subscription, so that its later events find the row: no plan, no
+    // status, nothing in force before the money is.
+    if (e.subscription_id) s.subscription_id = e.subscription_id;
+    if (e.customer_id) s.customer_id = e.customer_id;
+    s.provider = provider;
+    s.state_at = e.created;
+    return Outcome::applied;
+  }
   const bool new_subscription = !s.subscription_id || (e.subscription_id && *e.subscription_id != *s.subscription_id);
   if (e.subscription_id) s.subscription_id = e.subscription_id;
   if (e.customer_id) s.customer_id = e.customer_id;
@@ -192,6 +204,7 @@ Outcome apply_event(BillingState& s, const ProviderEvent& e, const std::string& 
       s.grace_until.reset();
       if (!s.end_date || *s.end_date > e.created) s.end_date = e.created;
       break;
+    case EventKind::checkout_unpaid:  // (answered above)
     case EventKind::other:
       break;
   }

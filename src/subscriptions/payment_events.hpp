@@ -21,6 +21,7 @@ namespace pm::subscriptions {
 
 enum class EventKind {
   checkout_completed,
+  checkout_unpaid,  // completed with the payment still to come (a delayed method): links, activates nothing
   invoice_paid,
   payment_failed,
   subscription_updated,

@@ -81,6 +81,9 @@ Result<std::string> StripeProvider::post(const std::string& path, const std::str
 Result<CheckoutSession> StripeProvider::create_checkout(const CheckoutRequest& r) {
   std::string form;
   form_add(form, "mode", "subscription");
+  // Cards only: they are paid when the checkout completes. A delayed method (a bank debit) would
+  // complete it unpaid (handled, payment_events.cpp, but a plan bought so waits days for its money).
+  form_add(form, "payment_method_types[0]", "card");
   form_add(form, "client_reference_id", r.user_id);
   form_add(form, "success_url", r.success_url);
   form_add(form, "cancel_url", r.cancel_url);

@@ -90,6 +90,41 @@ TEST(SubscriptionLifecycle, AnEventAboutAnotherSubscriptionIsIgnored) {
   EXPECT_EQ(s.payment_status, "active");
 }
 
+// A checkout paid by a delayed method completes "unpaid": the plan must wait for the money, or a
+// bank debit that later bounces would have bought premium for nothing.
+TEST(SubscriptionLifecycle, ACheckoutCompletedUnpaidWaitsForTheMoney) {
+  auto checkout = [](const std::string& type, std::int64_t created, const std::string& payment_status) {
+    Json doc = {{"id", "evt_" + std::to_string(created)},
+                {"type", type},
+                {"created", created},
+                {"data",
+                 {{"object",
+                   {{"object", "checkout.session"},
+                    {"mode", "subscription"},
+                    {"payment_status", payment_status},
+                    {"client_reference_id", "00000000-0000-4000-8000-000000000001"},
+                    {"customer", "cus_1"},
+                    {"subscription", "sub_1"},
+                    {"metadata", {{"plan_id", "premium"}, {"interval", "month"}}}}}}}};
+    return *parse_stripe_event(doc);
+  };
+  BillingState s;
+  s.plan_type = "free";
+  s.payment_status = "not_required";
+  EXPECT_EQ(apply_event(s, checkout("checkout.session.completed", 100, "unpaid"), "stripe", 3, 100), Outcome::applied);
+  EXPECT_EQ(s.payment_status, "not_required") << "nothing is in force before the money";
+  EXPECT_EQ(s.plan_type, "free");
+  EXPECT_EQ(s.subscription_id, "sub_1") << "but the subscription is linked for its later events";
+  EXPECT_EQ(apply_event(s, checkout("checkout.session.async_payment_succeeded", 200, "paid"), "stripe", 3, 200),
+            Outcome::applied);
+  EXPECT_EQ(s.payment_status, "active");
+  EXPECT_EQ(s.plan_type, "premium");
+  // Paid at once (a card): in force at once, as before.
+  BillingState card;
+  EXPECT_EQ(apply_event(card, checkout("checkout.session.completed", 100, "paid"), "stripe", 3, 100), Outcome::applied);
+  EXPECT_EQ(card.payment_status, "active");
+}
+
 TEST(SubscriptionLifecycle, NotAnEventIsAProblem) {
   EXPECT_FALSE(parse_stripe_event(Json::object()).has_value());
   EXPECT_FALSE(parse_stripe_event(Json{{"id", "evt"}, {"type", "x"}, {"created", 1}}).has_value());
