@@ -81,15 +81,21 @@ MatchView Discovery::view(const Json& preview, const UserId& viewer) {
   Json other = nullptr;
   for (const auto& u : preview["users"])
     if (u["user_id"] != viewer.str()) other = u;
+  // A match that ended (passed, unmatched, expired) keeps who it was with, not how they look or
+  // where they are now: else its id is a way to follow someone who left, where GET /users/{id}
+  // already answers 404.
+  const std::string status = preview["status"].get<std::string>();
+  const bool ended = status == to_string(MatchStatus::rejected) || status == to_string(MatchStatus::expired);
   if (other.is_object()) {
-    const Json key = other.value("photo_key", Json(nullptr));
+    const Json key = ended ? Json(nullptr) : other.value("photo_key", Json(nullptr));
     other.erase("photo_key");
     other["photo_url"] =
         key.is_string() ? Json(d_.media.signed_url(key.get<std::string>(), kPhotoUrlTtl)) : Json(nullptr);
+    if (ended) other["age"] = other["location"] = nullptr;
   }
   return {.match_id = preview["match_id"].get<std::string>(),
           .compatibility_score = preview["compatibility_score"].get<double>(),
-          .status = preview["status"].get<std::string>(),
+          .status = status,
           .created_at = preview["created_at"].get<std::string>(),
           .you_liked = preview["liked"].value(viewer.str(), false),
           .summary = preview["summary"].get<std::string>(),

@@ -13,6 +13,7 @@
 #include "core/crypto.hpp"
 #include "db/transaction.hpp"
 #include "support/eventually.hpp"
+#include "support/fixtures.hpp"
 #include "support/matching_api.hpp"
 #include "support/processes.hpp"
 
@@ -208,6 +209,29 @@ TEST_F(Matching, APassIsFinalAndThePairIsNeverGeneratedAgain) {
   EXPECT_EQ(like.json()["type"], "/problems/match-closed");
   ASSERT_EQ(post(ana, "/api/v1/matches/generate").status, 200);
   EXPECT_EQ(count("SELECT count(*) FROM matches WHERE user_id_1 = $1 OR user_id_2 = $1", ana.user.user_id), 1);
+}
+
+// Someone passed or unmatched kept a window on the other through the match's id: its card showed
+// their current photo, town and age, polled as often as liked, where their profile is a 404.
+TEST_F(Matching, AnEndedMatchNoLongerShowsTheOthersPhotoPlaceOrAge) {
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  auto photo = server_->request("POST", "/api/v1/me/media", test::read_fixture("gps.jpg"),
+                                {{"Authorization", "Bearer " + ana.user.token}, {"Content-Type", "image/jpeg"}});
+  ASSERT_EQ(photo.status, 201) << photo.body;
+  const std::string id = match_between(ben, ana);
+  auto card = [&] { return get(ben, "/api/v1/matches/" + id).json()["user"]; };
+  ASSERT_TRUE(card()["photo_url"].is_string()) << "while it is on: " << card().dump();
+  ASSERT_TRUE(card()["age"].is_number());
+  ASSERT_TRUE(card()["location"].is_string());
+
+  ASSERT_EQ(post(ana, "/api/v1/matches/" + id + "/pass").status, 200);
+  for (const Json& user : {card(), matches_of(ben, "?status=all")["matches"][0]["user"]}) {
+    EXPECT_EQ(user["first_name"], "Ana") << "who it was with stays";
+    EXPECT_TRUE(user["photo_url"].is_null()) << user.dump();
+    EXPECT_TRUE(user["age"].is_null()) << user.dump();
+    EXPECT_TRUE(user["location"].is_null()) << user.dump();
+  }
 }
 
 TEST_F(Matching, PendingMatchesExpire) {

@@ -1747,15 +1747,19 @@ export interface components {
              * @description like only: set when the match became active
              */
             conversation_id?: string | null;
-            /** @description The other user's preview */
+            /**
+             * @description The other user's preview. Of a match that ended (`rejected`, `expired`) only who it was
+             *     with: `age`, `location` and `photo_url` are `null`.
+             */
             user?: {
                 /** Format: uuid */
                 user_id?: string;
                 first_name?: string;
-                /** @description `null` when their `show_age` is false */
+                /** @description `null` when their `show_age` is false, or the match ended */
                 age?: number | null;
+                /** @description `null` when the match ended */
                 location?: string | null;
-                /** @description Signed thumbnail URL, valid 15 minutes */
+                /** @description Signed thumbnail URL, valid 15 minutes; `null` when the match ended */
                 photo_url?: string | null;
             };
         };
