@@ -119,13 +119,18 @@ void Socket::on_read(beast::error_code ec, std::size_t) {
     if (user_id_.empty()) return on_auth_frame(text);
     on_frame(std::move(text));
   } catch (const std::exception& e) {
-    log::error("ws_frame_exception",
-               {{"request_id", request_id_}, {"exception", boost::core::demangle(typeid(e).name())}});
+    log_frame_exception(e);
     refuse(Problem("invalid-frame", "the frame could not be handled"), websocket::close_code::policy_error);
   }
 }
 
 void Socket::on_closed(beast::error_code) { finish(); }
+
+void Socket::log_frame_exception(const std::exception& e) const {
+  // The exception's text may quote data (SQL errors do): only its type is logged.
+  log::error("ws_frame_exception",
+             {{"request_id", request_id_}, {"exception", boost::core::demangle(typeid(e).name())}});
+}
 
 // Frames are pipelined: the next one is read as soon as this one is handed on (a send queued for
 // its batch), not when it is answered, so a client's sends do not wait one commit each. They take
@@ -159,8 +164,7 @@ void Socket::on_frame(std::string text) {
       actor::Scope as_user({.kind = actor::Kind::user, .user_id = self->user_id_, .request_id = self->request_id_});
       self->d_.protocol.handle_async(self->user_id_, text, answer);
     } catch (const std::exception& e) {
-      log::error("ws_frame_exception",
-                 {{"request_id", self->request_id_}, {"exception", boost::core::demangle(typeid(e).name())}});
+      self->log_frame_exception(e);
       answer({.reply = Protocol::error_frame(nullptr, Problem("internal", "the frame could not be handled"))});
     }
     asio::post(self->executor_, [self] { self->on_handed_on(); });

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <deque>
+#include <exception>
 #include <map>
 #include <memory>
 #include <optional>
@@ -74,6 +75,8 @@ class Socket : public std::enable_shared_from_this<Socket> {
   void enqueue(std::shared_ptr<const std::string> frame, bool answer = false);
   void refuse(const Problem& problem, boost::beast::websocket::close_code code);
   void finish();
+  // ws_frame_exception: a frame's handling threw (the socket is refused, or the frame answered 500).
+  void log_frame_exception(const std::exception& e) const;
 
   // The WebSocket itself (Beast's stream and read buffer) and everything that reads or writes it:
   // realtime/socket_wire.cpp, the one file that instantiates Beast's WebSocket templates (they were
