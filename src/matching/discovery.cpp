@@ -150,6 +150,7 @@ Result<std::string> Discovery::list(const UserId& user_id, const ListQuery& quer
       }
     }
   }
+  const std::string seen = cacheable ? d_.cache.recent_marker(user_id) : std::string();
   auto rows = PM_TRY(db::read(d_.db, [&](pqxx::work& tx) -> Result<std::vector<repository::MatchRow>> {
     auto listed = repository::list_matches(tx, user_id, statuses_of(query.status), query.cursor,
                                            cacheable ? kCachedMatches : query.limit + 1);
@@ -164,7 +165,7 @@ Result<std::string> Discovery::list(const UserId& user_id, const ListQuery& quer
   }
   if (cacheable) {
     for (std::size_t i = 0; i < rows.size(); ++i) d_.cache.put_preview(ids[i], previews[i]);
-    d_.cache.put_recent(user_id, ids);
+    d_.cache.put_recent(user_id, ids, seen);
     ++database_;
   }
   return dump_json(page_of(previews, user_id, query.limit, "database").to_json());

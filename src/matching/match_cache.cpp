@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/crypto.hpp"
 #include "core/log.hpp"
 
 namespace pm::matching {
@@ -88,23 +89,49 @@ std::optional<std::vector<std::string>> MatchCache::previews(const std::vector<M
   return previews_of(*r, match_ids.size());
 }
 
-void MatchCache::put_recent(const UserId& user_id, const std::vector<MatchId>& match_ids) {
-  set(recent_key(user_id), Json(match_ids).dump());
+namespace {
+// A forgotten list is a marker, new at each change (never JSON, so every reader misses), rather
+// than nothing: a list read from PostgreSQL is written only over the marker seen before the read.
+constexpr std::string_view kForgotten = "forgotten:";
+// SET KEYS[1] = ARGV[1] for ARGV[2] seconds if it still holds ARGV[3] ("": nothing).
+constexpr const char* kPutIfUnchanged = R"(
+local now = redis.call('GET', KEYS[1])
+if (now == false and ARGV[3] == '') or now == ARGV[3] then
+  return redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+end
+return 0)";
+}  // namespace
+
+std::string MatchCache::recent_marker(const UserId& user_id) {
+  auto r = redis_.command({"GET", recent_key(user_id)});
+  return r && !r->is_nil() && !r->is_error() ? std::string(r->str()) : std::string();
+}
+
+void MatchCache::put_recent(const UserId& user_id, const std::vector<MatchId>& match_ids, const std::string& seen) {
+  const std::string key = recent_key(user_id);
+  auto r =
+      redis_.command({"EVAL", kPutIfUnchanged, "1", key, Json(match_ids).dump(), std::to_string(ttl_.count()), seen});
+  if (!r) log::warn("match_cache_unavailable", {{"error", r.error().detail}});
+  invalidations_.changed(std::span(&key, 1));
 }
 
 void MatchCache::put_preview(const MatchId& match_id, const Json& preview) { set(match_key(match_id), preview.dump()); }
 
-void MatchCache::forget_user(const UserId& user_id) { del(recent_key(user_id)); }
+void MatchCache::forget_user(const UserId& user_id) { forget_users({user_id}); }
 
 void MatchCache::forget_users(const std::vector<UserId>& user_ids) {
-  constexpr std::size_t kKeysPerDelete = 1000;
-  for (std::size_t start = 0; start < user_ids.size(); start += kKeysPerDelete) {
-    std::vector<std::string> command{"DEL"};
-    for (std::size_t i = start; i < std::min(user_ids.size(), start + kKeysPerDelete); ++i)
-      command.push_back(recent_key(user_ids[i]));
-    auto r = redis_.command(command);
+  constexpr std::size_t kKeysPerRoundTrip = 1000;
+  const std::string marker = std::string(kForgotten) + crypto::random_hex(8);
+  for (std::size_t start = 0; start < user_ids.size(); start += kKeysPerRoundTrip) {
+    std::vector<std::vector<std::string>> commands;
+    std::vector<std::string> keys;
+    for (std::size_t i = start; i < std::min(user_ids.size(), start + kKeysPerRoundTrip); ++i) {
+      keys.push_back(recent_key(user_ids[i]));
+      commands.push_back({"SET", keys.back(), marker, "EX", std::to_string(ttl_.count())});
+    }
+    auto r = redis_.pipeline(commands);
     if (!r) log::warn("match_cache_invalidation_failed", {{"error", r.error().detail}});
-    invalidations_.changed(std::span(command).subspan(1));
+    invalidations_.changed(std::span(keys));
   }
 }
 

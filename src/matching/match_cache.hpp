@@ -2,8 +2,11 @@
 // The match caches in Redis, under the seed's keys:
 //   matches:recent:{userId} -> JSON array of the user's current match ids, best first
 //   match:{matchId}         -> JSON preview of the match (both users' sides; the reader picks its view)
-// Both expire after PM_MATCH_CACHE_TTL_S and are deleted on every change to what they hold. The
-// cache is an accelerator only: when Redis fails, readers fall back to PostgreSQL.
+// Both expire after PM_MATCH_CACHE_TTL_S and are dropped on every change to what they hold (a list
+// is replaced by a "forgotten:..." marker, new at each change: a list read from PostgreSQL is
+// written back only over the marker seen before that read, so a read overtaken by a block never
+// brings the blocked person back). The cache is an accelerator only: when Redis fails, readers
+// fall back to PostgreSQL.
 //
 // Redis tells each serving node when any of these keys changes (cache::KeyInvalidations, client
 // tracking): a snapshot read after a mark() is still what Redis holds while unchanged_since() says
@@ -48,7 +51,10 @@ class MatchCache {
   bool unchanged_since(const cache::KeyInvalidations::Mark& mark, const Snapshot& snapshot) const {
     return invalidations_.unchanged_since(mark, snapshot.key_hashes);
   }
-  void put_recent(const UserId& user_id, const std::vector<MatchId>& match_ids);
+  // What matches:recent:{userId} holds before a read of the list from PostgreSQL ("" for nothing),
+  // and the write of that read's list: only if the key still holds `seen` (no change in between).
+  std::string recent_marker(const UserId& user_id);
+  void put_recent(const UserId& user_id, const std::vector<MatchId>& match_ids, const std::string& seen);
   void put_preview(const MatchId& match_id, const Json& preview);
 
   void forget_user(const UserId& user_id);

@@ -308,6 +308,25 @@ TEST_F(Matching, TheListIsCachedInRedisUnderTheSeedKeysAndDroppedOnEveryChange) 
   EXPECT_EQ(get(ben, "/api/v1/matches/" + id).status, 404);
 }
 
+// A list read from PostgreSQL just before a block committed was written to Redis just after the
+// block dropped the cached list, and showed the blocked person for the cache's lifetime. A list is
+// now written only over what the key held before its read.
+TEST_F(Matching, AListReadBeforeABlockIsNeverCachedAfterIt) {
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  const std::string id = match_between(ana, ben);
+  ASSERT_FALSE(id.empty());
+  auto& cache = server_->app().match_cache;
+  const UserId anas(ana.user.user_id);
+  const std::string seen = cache.recent_marker(anas);                                    // her read of the list starts
+  ASSERT_EQ(post(ana, "/api/v1/users/" + ben.user.user_id + "/block").status / 100, 2);  // and is overtaken
+  cache.put_preview(MatchId(id), Json{{"match_id", id}});                                // the read's preview
+  cache.put_recent(anas, {MatchId(id)}, seen);                                           // and list
+  EXPECT_FALSE(cache.snapshot(anas)) << "the stale list with Ben was cached after the block";
+  EXPECT_TRUE(matches_of(ana)["matches"].empty());
+  EXPECT_EQ(matches_of(ana)["source"], "cache") << "a read after the change is cached as before";
+}
+
 // A node keeps each viewer's rendered first page beside the bytes Redis held (RenderedPages): the
 // same bytes give the same page, any change in them a new one, and nobody gets another's page.
 TEST_F(Matching, ARenderedPageIsOnlyItsViewersAndOnlyWhileRedisHoldsWhatItWasMadeFrom) {
