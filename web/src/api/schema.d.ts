@@ -840,8 +840,9 @@ export interface paths {
          * @description Succeeds only when every required visible question is answered; sets the response
          *     document's `completedAt` and `metadata.completionTime` and queues a `compute_vectors` job.
          *     The worker computes the vectors and then generates the first matches (they appear in
-         *     `GET /api/v1/matches` shortly after; nothing is generated on this request). May be called
-         *     again after answers change.
+         *     `GET /api/v1/matches` shortly after; nothing is generated on this request). Once completed,
+         *     calling it again only answers the progress: after completion every changed answer queues
+         *     the vectors itself (and the regeneration, within the plan's `generations_per_day`).
          */
         post: operations["completeQuestionnaire"];
         delete?: never;
