@@ -2431,6 +2431,19 @@ export interface components {
     };
     responses: {
         /**
+         * @description `validation-failed`: a query parameter decodes to no text (not UTF-8, or with a control
+         *     character); checked on every route before it runs, the parameter named in `detail`.
+         */
+        BadQuery: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
          * @description `body-too-large`: the body is over the limit (`PM_MAX_BODY_BYTES`, default 1 MiB; photo
          *     uploads have their own). Sent before the body is read; the connection closes after it.
          */
@@ -2699,6 +2712,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadQuery"];
             413: components["responses"]["BodyTooLarge"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
@@ -2726,6 +2740,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadQuery"];
             413: components["responses"]["BodyTooLarge"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
@@ -2761,6 +2776,7 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            400: components["responses"]["BadQuery"];
             413: components["responses"]["BodyTooLarge"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
@@ -2784,6 +2800,7 @@ export interface operations {
                     "application/yaml": string;
                 };
             };
+            400: components["responses"]["BadQuery"];
             /** @description `not-found`: this server was installed without its docs folder */
             404: {
                 headers: {
@@ -3029,6 +3046,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadQuery"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
         };
@@ -3061,6 +3079,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadQuery"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
         };
@@ -3093,6 +3112,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadQuery"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
         };
@@ -3139,6 +3159,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadQuery"];
             413: components["responses"]["BodyTooLarge"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
@@ -3198,6 +3219,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             204: components["responses"]["NoContent"];
+            400: components["responses"]["BadQuery"];
             401: components["responses"]["Unauthenticated"];
             413: components["responses"]["BodyTooLarge"];
             431: components["responses"]["HeadersTooLarge"];
@@ -3215,6 +3237,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             204: components["responses"]["NoContent"];
+            400: components["responses"]["BadQuery"];
             401: components["responses"]["Unauthenticated"];
             413: components["responses"]["BodyTooLarge"];
             431: components["responses"]["HeadersTooLarge"];
@@ -3480,6 +3503,7 @@ export interface operations {
                     "application/json": components["schemas"]["Profile"];
                 };
             };
+            400: components["responses"]["BadQuery"];
             401: components["responses"]["Unauthenticated"];
             404: components["responses"]["AccountGone"];
             413: components["responses"]["BodyTooLarge"];
@@ -3498,6 +3522,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             204: components["responses"]["NoContent"];
+            400: components["responses"]["BadQuery"];
             401: components["responses"]["Unauthenticated"];
             413: components["responses"]["BodyTooLarge"];
             431: components["responses"]["HeadersTooLarge"];
@@ -3574,6 +3599,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadQuery"];
             401: components["responses"]["Unauthenticated"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
@@ -3601,6 +3627,7 @@ export interface operations {
                     "application/json": components["schemas"]["DataExport"];
                 };
             };
+            400: components["responses"]["BadQuery"];
             401: components["responses"]["Unauthenticated"];
             413: components["responses"]["BodyTooLarge"];
             429: components["responses"]["RateLimited"];
@@ -3628,6 +3655,7 @@ export interface operations {
                     "application/json": components["schemas"]["Preferences"];
                 };
             };
+            400: components["responses"]["BadQuery"];
             401: components["responses"]["Unauthenticated"];
             404: components["responses"]["AccountGone"];
             413: components["responses"]["BodyTooLarge"];
@@ -3829,6 +3857,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadQuery"];
             401: components["responses"]["Unauthenticated"];
             /** @description `not-found`: the caller has no photo with this id */
             404: {
@@ -3867,6 +3896,7 @@ export interface operations {
                     "application/json": components["schemas"]["PublicProfile"];
                 };
             };
+            400: components["responses"]["BadQuery"];
             401: components["responses"]["Unauthenticated"];
             404: components["responses"]["NoSuchUser"];
             413: components["responses"]["BodyTooLarge"];
@@ -3920,6 +3950,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             204: components["responses"]["NoContent"];
+            400: components["responses"]["BadQuery"];
             401: components["responses"]["Unauthenticated"];
             404: components["responses"]["NoSuchUser"];
             413: components["responses"]["BodyTooLarge"];
@@ -4083,6 +4114,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadQuery"];
             401: components["responses"]["Unauthenticated"];
             413: components["responses"]["BodyTooLarge"];
             431: components["responses"]["HeadersTooLarge"];
@@ -4229,6 +4261,7 @@ export interface operations {
                     "application/json": components["schemas"]["QuestionnaireProgress"];
                 };
             };
+            400: components["responses"]["BadQuery"];
             401: components["responses"]["Unauthenticated"];
             413: components["responses"]["BodyTooLarge"];
             431: components["responses"]["HeadersTooLarge"];
@@ -4254,6 +4287,7 @@ export interface operations {
                     "application/json": components["schemas"]["QuestionnaireProgress"];
                 };
             };
+            400: components["responses"]["BadQuery"];
             401: components["responses"]["Unauthenticated"];
             /** @description `questionnaire-incomplete`; `missing` lists {question_id, key, text} of the unanswered required questions */
             409: {
@@ -4328,6 +4362,7 @@ export interface operations {
                     "application/json": components["schemas"]["Generation"];
                 };
             };
+            400: components["responses"]["BadQuery"];
             401: components["responses"]["Unauthenticated"];
             /** @description `questionnaire-incomplete`, `profile-incomplete` (birth date, gender, seeking or location missing) or `profile-hidden` */
             409: {
@@ -4366,6 +4401,7 @@ export interface operations {
                     "application/json": components["schemas"]["MatchDetail"];
                 };
             };
+            400: components["responses"]["BadQuery"];
             401: components["responses"]["Unauthenticated"];
             404: components["responses"]["NoSuchMatch"];
             413: components["responses"]["BodyTooLarge"];
@@ -4395,6 +4431,7 @@ export interface operations {
                     "application/json": components["schemas"]["Match"];
                 };
             };
+            400: components["responses"]["BadQuery"];
             401: components["responses"]["Unauthenticated"];
             /**
              * @description `premium-required` (feature `likes_per_day`): the plan's daily likes are used up (the free
@@ -4446,6 +4483,7 @@ export interface operations {
                     "application/json": components["schemas"]["Match"];
                 };
             };
+            400: components["responses"]["BadQuery"];
             401: components["responses"]["Unauthenticated"];
             404: components["responses"]["NoSuchMatch"];
             /** @description `match-closed`: only a pending match can be passed */
@@ -4481,6 +4519,7 @@ export interface operations {
                     "application/json": components["schemas"]["Match"];
                 };
             };
+            400: components["responses"]["BadQuery"];
             401: components["responses"]["Unauthenticated"];
             /** @description `premium-required` (feature `rewind`): the plan does not include rewind */
             403: {
@@ -4529,6 +4568,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadQuery"];
             401: components["responses"]["Unauthenticated"];
             503: components["responses"]["Unavailable"];
         };
@@ -4553,6 +4593,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadQuery"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
@@ -4589,6 +4630,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadQuery"];
             401: components["responses"]["Unauthenticated"];
             503: components["responses"]["Unavailable"];
         };
@@ -4684,6 +4726,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadQuery"];
             401: components["responses"]["Unauthenticated"];
             /** @description `not-found`: there is no paid subscription (active, trialing or past due) to cancel */
             404: {
@@ -4799,6 +4842,7 @@ export interface operations {
                     "application/json": components["schemas"]["Match"];
                 };
             };
+            400: components["responses"]["BadQuery"];
             401: components["responses"]["Unauthenticated"];
             404: components["responses"]["NoSuchMatch"];
             /** @description `match-closed`: only an active match can be ended */
@@ -4873,6 +4917,7 @@ export interface operations {
                     "application/json": components["schemas"]["Report"];
                 };
             };
+            400: components["responses"]["BadQuery"];
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["StaffOnly"];
             /** @description `not-found`: no such report */
@@ -5153,6 +5198,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadQuery"];
             401: components["responses"]["Unauthenticated"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
@@ -5179,6 +5225,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadQuery"];
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["StaffOnly"];
             431: components["responses"]["HeadersTooLarge"];
@@ -5207,6 +5254,7 @@ export interface operations {
                     "application/json": components["schemas"]["FeatureFlag"];
                 };
             };
+            400: components["responses"]["BadQuery"];
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["StaffOnly"];
             /** @description `not-found`: no flag has this key */
@@ -5288,6 +5336,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             204: components["responses"]["NoContent"];
+            400: components["responses"]["BadQuery"];
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["StaffOnly"];
             /** @description `not-found`: no flag has this key */
@@ -5362,6 +5411,7 @@ export interface operations {
                     "application/json": components["schemas"]["VapidPublicKey"];
                 };
             };
+            400: components["responses"]["BadQuery"];
             401: components["responses"]["Unauthenticated"];
             /** @description `push-not-configured`: this server sends no Web Push */
             404: {
@@ -5497,6 +5547,7 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationsMarkedRead"];
                 };
             };
+            400: components["responses"]["BadQuery"];
             401: components["responses"]["Unauthenticated"];
             413: components["responses"]["BodyTooLarge"];
             431: components["responses"]["HeadersTooLarge"];
@@ -5575,6 +5626,7 @@ export interface operations {
                     "application/json": components["schemas"]["Notification"];
                 };
             };
+            400: components["responses"]["BadQuery"];
             401: components["responses"]["Unauthenticated"];
             404: components["responses"]["NoSuchNotification"];
             413: components["responses"]["BodyTooLarge"];
@@ -5943,6 +5995,7 @@ export interface operations {
                     "application/json": components["schemas"]["Message"];
                 };
             };
+            400: components["responses"]["BadQuery"];
             401: components["responses"]["Unauthenticated"];
             404: components["responses"]["NoSuchMessage"];
             413: components["responses"]["BodyTooLarge"];
@@ -5967,6 +6020,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadQuery"];
             413: components["responses"]["BodyTooLarge"];
             /** @description `upgrade-required`: a plain GET without the WebSocket upgrade headers */
             426: {
