@@ -1,10 +1,21 @@
 #include "support/test_server.hpp"
 
+#include <csignal>
+
 #include <gtest/gtest.h>
 
 #include "support/fixtures.hpp"
 
 namespace pm::test {
+
+namespace {
+// A store stopped under a test (Redis killed) makes the next write to its socket raise SIGPIPE,
+// which ends the whole test process: perfectmatch's main() ignores it, so the tests' process does too.
+[[maybe_unused]] const bool kSigpipeIgnored = [] {
+  std::signal(SIGPIPE, SIG_IGN);
+  return true;
+}();
+}  // namespace
 
 TestServer::TestServer(Config config, const std::function<void(app::App&)>& customize)
     : app_(std::make_unique<app::App>(std::move(config))) {
