@@ -241,7 +241,8 @@ constexpr const char* kSavePushSubscription = R"sql(
 // The browsers of sessions that ended: those named ($2), or with $3 every one but $4's.
 constexpr const char* kEndPushSubscriptions = R"sql(
   DELETE FROM push_subscriptions
-  WHERE user_id = $1 AND CASE WHEN $3 THEN session_id IS DISTINCT FROM $4 ELSE session_id = ANY($2::text[]) END
+  WHERE user_id = $1
+    AND CASE WHEN $3 THEN $4::text IS NULL OR session_id IS DISTINCT FROM $4 ELSE session_id = ANY($2::text[]) END
 )sql";
 constexpr const char* kDeletePushSubscription = R"sql(
   DELETE FROM push_subscriptions WHERE user_id = $1 AND endpoint = $2

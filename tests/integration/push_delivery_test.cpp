@@ -190,6 +190,12 @@ TEST_F(PushDelivery, ABrowserWhoseSessionEndedGetsNoMorePushes) {
   for (const auto* gone : {&sub_first, &sub_phone, &sub_laptop})
     EXPECT_TRUE(received_by((*gone)["id"]).empty()) << "a browser signed out got a push";
 
+  // A browser subscribed before subscriptions knew their session (migrations/0034) goes too.
+  exec(
+      "INSERT INTO push_subscriptions (user_id, endpoint, p256dh, auth) SELECT user_id, endpoint || '-old', p256dh, "
+      "auth FROM push_subscriptions WHERE user_id = '" +
+      ada.user_id + "'");
+  ASSERT_EQ(subscribed(), 2);
   ASSERT_EQ(server_->request("POST", "/api/v1/auth/logout-all", "", tablet.auth()).status, 204);
   EXPECT_EQ(subscribed(), 0);
 }
