@@ -247,8 +247,10 @@ App::App(Config cfg)
   // Feature flags the code asks (docs/feature-flags.md); a flag nobody defined leaves things as
   // they were before flags existed (on).
   discovery.feature_on = [this](std::string_view flag, const UserId& user) { return flags.is_on(flag, user, true); };
+  // Only a spent budget refuses (429): Redis unreachable, the matches are regenerated all the same.
   match_engine.may_regenerate = [this](const UserId& user_id) {
-    return matching.spend_generation(user_id).has_value();
+    auto spent = matching.spend_generation(user_id);
+    return spent || spent.error().status != 429;
   };
   match_engine.llm_insights_on = [this](const UserId& user_id) {
     auto e = flags.evaluate("llm_insights", user_id);

@@ -515,7 +515,10 @@ Result<int> Engine::run_vector_jobs(int limit) {
     PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<bool> {
       jobs::finish(tx, job.job_id, error);
       // New vectors, new candidates: the worker regenerates this user's matches next.
-      if (!error && (!may_regenerate || may_regenerate(UserId(user_id))))
+      // The first matches after completing the questionnaire always; a regeneration after changed
+      // answers within the day's budget (may_regenerate).
+      const bool first = job.payload.value("reason", "") == "completed";
+      if (!error && (first || !may_regenerate || may_regenerate(UserId(user_id))))
         repository::queue_generation(tx, user_id, "vectors_changed");
       return true;
     }));

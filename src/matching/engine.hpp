@@ -128,7 +128,8 @@ class Engine {
   // Set by app/ at wiring time: whether the user's changed vectors may regenerate their matches
   // now, counted against the plan's generations_per_day like POST /matches/generate (else passing
   // every match and answering again would be unlimited generation). Refused: the vectors are
-  // stored and the next generation uses them. Unset: always.
+  // stored and the next generation uses them. Unset: always. Not asked for the vectors of a
+  // completion (once per user): the first matches come whatever the day's budget.
   std::function<bool(const UserId& user_id)> may_regenerate;
 
   // Worker steps: vectors for completed questionnaires (jobs), regeneration of queued users.

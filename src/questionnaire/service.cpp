@@ -30,6 +30,9 @@ Problem bank_missing(const std::string& key) {
   return Problem("question-bank-missing", fmt::format("the question bank \"{}\" has not been imported", key));
 }
 
+// Whether the response document records a completion (after which answers move the vectors).
+bool completed(const Json& doc) { return doc.contains("completedAt") && !doc["completedAt"].is_null(); }
+
 }  // namespace
 
 struct Service::State {
@@ -42,9 +45,6 @@ struct Service::State {
 
   Json document() const { return repository::load_response(tx, user_id, bank.key); }
 };
-
-// Whether the response document records a completion (after which answers move the vectors).
-bool completed(const Json& doc) { return doc.contains("completedAt") && !doc["completedAt"].is_null(); }
 
 std::string device_type_of(std::string_view ua) {
   if (ua.find("iPad") != std::string_view::npos || ua.find("Tablet") != std::string_view::npos) return "tablet";
@@ -175,7 +175,8 @@ Result<Progress> Service::complete(const UserId& user_id) {
     doc["metadata"]["completionTime"] = std::max<long long>(0, started);
     repository::save_response(s.tx, user_id, s.bank.key, doc);
     // The matching engine computes the user's vectors from this (and generates matches).
-    jobs::enqueue(s.tx, "compute_vectors", {{"user_id", user_id}, {"bank", s.bank.key}});
+    // "completed": the first matches follow whatever the day's generation budget (matching engine).
+    jobs::enqueue(s.tx, "compute_vectors", {{"user_id", user_id}, {"bank", s.bank.key}, {"reason", "completed"}});
     return s.view.progress(doc);
   });
 }

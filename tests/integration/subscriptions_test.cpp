@@ -219,10 +219,10 @@ TEST_F(Plans, EveryGatedPlaceFollowsThePlansData) {
   ASSERT_EQ(post(ana, "/api/v1/matches/" + id + "/pass").status, 200);
   EXPECT_EQ(post(ana, "/api/v1/matches/rewind").status, 200);
 
-  // And the generations per day come from the plan too (the first was the worker's, at completion).
-  set_entitlement("free", "generations_per_day", 2);
+  // And the generations per day come from the plan too.
+  set_entitlement("free", "generations_per_day", 1);
   EXPECT_EQ(post(ana, "/api/v1/matches/generate").status, 200);
   auto limited = post(ana, "/api/v1/matches/generate");
   EXPECT_EQ(limited.status, 429) << limited.body;
-  EXPECT_NE(limited.json()["detail"].get<std::string>().find("2 a day on the free plan"), std::string::npos);
+  EXPECT_NE(limited.json()["detail"].get<std::string>().find("1 a day on the free plan"), std::string::npos);
 }

@@ -894,9 +894,9 @@ export interface paths {
          *     profiles), candidate search, compatibility scoring, attributes and insights; keeps up to
          *     `PM_MATCHES_PER_USER` pending matches. Limited to the plan's `generations_per_day` calls a
          *     day (GET /api/v1/plans), counted under the seed's key `ratelimit:ai:generate:{userId}`; past
-         *     it 429 with Retry-After. Completing the questionnaire generates once by itself, and so does
-         *     a changed answer after completion; each of those counts against the same daily budget
-         *     (once it is spent, new answers still move the vectors, and the next generation uses them).
+         *     it 429 with Retry-After. Completing the questionnaire generates once by itself (not
+         *     counted), and so does a changed answer after completion, counted against the same daily
+         *     budget (once it is spent, new answers still move the vectors, and the next generation uses them).
          */
         post: operations["generateMatches"];
         delete?: never;
