@@ -15,8 +15,11 @@ namespace {
 // ids are whose. Only the owners' rows are read (by their index), never the whole table.
 constexpr const char* kForgetAbout = R"sql(
   WITH pairs AS (
+    -- for everyone's (an account's deletion): only the pairs that talked, whose notifications
+    -- carry a name, an id or words (match.new, message.new); a like's names no one
     SELECT match_id, CASE WHEN user_id_1 = $1 THEN user_id_2 ELSE user_id_1 END AS owner
-    FROM match_pairs WHERE user_id_1 = $1 OR user_id_2 = $1
+    FROM match_pairs WHERE (user_id_1 = $1 OR user_id_2 = $1)
+      AND ($2::uuid[] IS NOT NULL OR match_id IN (SELECT match_id FROM match_conversations))
   ), owners AS (
     SELECT owner FROM pairs WHERE $2::uuid[] IS NULL
     UNION SELECT unnest($2::uuid[])

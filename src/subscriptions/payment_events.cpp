@@ -129,8 +129,8 @@ Outcome apply_event(BillingState& s, const ProviderEvent& e, const std::string& 
   // nothing; a checkout that completed starts the new one.
   const bool current_ended =
       s.payment_status == "canceled" || s.payment_status == "expired" || s.payment_status == "not_required";
-  const bool checkout = e.kind == EventKind::checkout_completed || e.kind == EventKind::checkout_unpaid;
-  if (!checkout && s.subscription_id && e.subscription_id && *s.subscription_id != *e.subscription_id && !current_ended)
+  if (e.kind != EventKind::checkout_completed && s.subscription_id && e.subscription_id &&
+      *s.subscription_id != *e.subscription_id && !current_ended)
     return Outcome::ignored;
 
   if (e.kind == EventKind::checkout_unpaid) {

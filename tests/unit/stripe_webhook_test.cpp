@@ -119,6 +119,15 @@ TEST(SubscriptionLifecycle, ACheckoutCompletedUnpaidWaitsForTheMoney) {
             Outcome::applied);
   EXPECT_EQ(s.payment_status, "active");
   EXPECT_EQ(s.plan_type, "premium");
+  // An unpaid checkout while another subscription is in force moves nothing: the one in force
+  // keeps its events (renewal, cancellation).
+  BillingState paying;
+  paying.subscription_id = "sub_old";
+  paying.payment_status = "active";
+  paying.plan_type = "premium";
+  EXPECT_EQ(apply_event(paying, checkout("checkout.session.completed", 100, "unpaid"), "stripe", 3, 100),
+            Outcome::ignored);
+  EXPECT_EQ(paying.subscription_id, "sub_old");
   // Paid at once (a card): in force at once, as before.
   BillingState card;
   EXPECT_EQ(apply_event(card, checkout("checkout.session.completed", 100, "paid"), "stripe", 3, 100), Outcome::applied);
