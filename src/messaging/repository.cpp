@@ -213,8 +213,10 @@ constexpr const char* kConversations = R"sql(
           ORDER BY b.created_at LIMIT 1) AS blocker,
          (SELECT jsonb_build_object('user_id', u.user_id, 'first_name', u.first_name)::text FROM user_profiles u
           WHERE u.user_id = CASE WHEN mt.user_id_1 = $1 THEN mt.user_id_2 ELSE mt.user_id_1 END) AS other_user,
+         -- a closed conversation has nothing unread: reading it stamps nothing the other would see
          (SELECT count(*) FROM messages x
-          WHERE x.conversation_id = c.conversation_id AND x.sender_id <> $1 AND x.read_at IS NULL)::int AS unread,
+          WHERE x.conversation_id = c.conversation_id AND x.sender_id <> $1 AND x.read_at IS NULL
+            AND c.closed_at IS NULL)::int AS unread,
          last.*
   FROM conversations c JOIN match_pairs mt ON mt.match_id = c.match_id
   LEFT JOIN LATERAL (
@@ -457,6 +459,10 @@ std::optional<Message> message(pqxx::work& tx, const MessageId& message_id) {
 long long mark_read(pqxx::work& tx, const ConversationId& conversation_id, const UserId& reader_id,
                     long long up_to_seq) {
   tx.exec_params(kMarkRead, conversation_id, reader_id, up_to_seq);
+  return read_up_to(tx, conversation_id, reader_id);
+}
+
+long long read_up_to(pqxx::work& tx, const ConversationId& conversation_id, const UserId& reader_id) {
   return tx.exec_params1(kReadUpTo, conversation_id, reader_id)["read_up_to"].as<long long>();
 }
 

@@ -76,6 +76,8 @@ std::optional<Message> message(pqxx::work& tx, const MessageId& message_id);
 // Marks the other user's messages up to `up_to_seq` read; returns the highest seq now read (0: none).
 long long mark_read(pqxx::work& tx, const ConversationId& conversation_id, const UserId& reader_id,
                     long long up_to_seq);
+// The highest seq of the other user's messages the reader has read (0: none).
+long long read_up_to(pqxx::work& tx, const ConversationId& conversation_id, const UserId& reader_id);
 void set_reactions(pqxx::work& tx, const MessageId& message_id, const Json& reactions);
 // Flags the message deleted and erases its text and image key (the stored image is the caller's to remove).
 void mark_deleted(pqxx::work& tx, const MessageId& message_id);

@@ -474,6 +474,8 @@ Result<ReadReceipt> Service::read(const UserId& user_id, const ConversationId& c
         auto c = repository::conversation_for(tx, conversation_id, user_id);
         if (!c) return std::unexpected(no_such_conversation());
         if (auto p = cannot_read(*c, user_id)) return std::unexpected(*p);
+        // After a close, reading stamps nothing: the other would see their messages' read_at move.
+        if (cannot_send(*c, user_id)) return std::pair{*c, repository::read_up_to(tx, conversation_id, user_id)};
         return std::pair{*c, repository::mark_read(tx, conversation_id, user_id, up_to_seq.value_or(c->last_seq))};
       }));
   Json event = {{"type", "message.read"},

@@ -537,6 +537,12 @@ TEST_F(Messaging, AfterAnUnmatchNothingOfEitherReachesTheOtherLive) {
     EXPECT_EQ(retry.status, 409) << p->name << "'s retry was answered: " << retry.body;
   }
   EXPECT_EQ(post(ana_, "/api/v1/conversations/" + conversation_ + "/read").status, 200);
+  const Json bens = history(ben_);  // (named: the loop must not outlive it)
+  ASSERT_EQ(bens["messages"].size(), 2u);
+  for (const auto& m : bens["messages"])
+    EXPECT_TRUE(m["read_at"].is_null()) << "Ben sees that she still reads: " << m.dump();
+  EXPECT_EQ(get(ana_, "/api/v1/conversations").json()["conversations"][0]["unread_count"], 0)
+      << "and she has nothing unread in a closed conversation";
   auto deleted = server_->request("DELETE", "/api/v1/messages/" + hers.json()["message_id"].get<std::string>(), "",
                                   ana_.user.auth());
   EXPECT_EQ(deleted.status, 200) << deleted.body;
