@@ -89,6 +89,10 @@ struct WsClient::Impl {
     return result;
   }
 
+  beast::error_code write(const std::string& text) {
+    return run_op("write", kWaitMs, [&](auto handler) { ws.async_write(asio::buffer(text), std::move(handler)); });
+  }
+
   void kill_socket() {
     beast::error_code ignored;
     auto& socket = beast::get_lowest_layer(ws).socket();
@@ -155,10 +159,10 @@ void WsClient::send_json(const Json& frame) { send_text(frame.dump()); }
 
 void WsClient::send_text(const std::string& text) {
   if (!impl_->open) throw std::runtime_error("send on a closed WebSocket: " + text);
-  auto ec = impl_->run_op("write", kWaitMs,
-                          [&](auto handler) { impl_->ws.async_write(asio::buffer(text), std::move(handler)); });
-  if (ec) throw std::runtime_error("WebSocket write failed: " + ec.message());
+  if (auto ec = impl_->write(text)) throw std::runtime_error("WebSocket write failed: " + ec.message());
 }
+
+bool WsClient::send_unless_closed(const std::string& text) { return impl_->open && !impl_->write(text); }
 
 std::optional<Json> WsClient::next_event(int timeout_ms) {
   return impl_->take([](const Json&) { return true; }, timeout_ms);

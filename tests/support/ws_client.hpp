@@ -30,6 +30,10 @@ class WsClient {
 
   void send_json(const Json& frame);
   void send_text(const std::string& text);
+  // For a flood the server may cut off: sends `text` unless the socket has closed, and says
+  // whether it went. A write the server's close cancels (or that finds the connection gone)
+  // is not an error here; wait_closed tells how it ended.
+  bool send_unless_closed(const std::string& text);
 
   // The next frame from the server, or nullopt if none comes within timeout_ms (or it closed).
   std::optional<Json> next_event(int timeout_ms = kWaitMs);
