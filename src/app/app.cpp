@@ -179,8 +179,14 @@ App::App(Config cfg)
                 // A send locks its conversation, then (its outcome's key) the match, then the
                 // users' rows; a like its match, then the users' rows: the deletion too. The
                 // partners' notifications last: a drain writes them under the conversations' locks.
-                .before_account_deletion = {messaging::before_account_deletion, matching::before_account_deletion,
-                                            notifications::before_account_deletion}}),
+                .before_account_deletion = {messaging::before_account_deletion,
+                                            [this](pqxx::work& tx, const UserId& user_id) {
+                                              return discovery.before_account_deletion(tx, user_id);
+                                            },
+                                            [](pqxx::work& tx, const UserId& user_id) {
+                                              notifications::before_account_deletion(tx, user_id);
+                                              return profiles::AfterAccountDeletion{};
+                                            }}}),
       subscriptions(db),
       questionnaire(db, config.question_bank),
       embedder(or_throw(matching::make_embedding_provider(config))),

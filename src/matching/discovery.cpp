@@ -7,6 +7,7 @@
 #include "admin/audit_log.hpp"
 #include "core/crypto.hpp"
 #include "db/transaction.hpp"
+#include "matching/personal_data.hpp"
 #include "outcomes/service.hpp"
 #include "subscriptions/entitlements.hpp"
 
@@ -324,6 +325,16 @@ Result<int> Discovery::expire(int days) {
 void Discovery::forget_pair(const UserId& a, const UserId& b) {
   d_.cache.forget_user(a);
   d_.cache.forget_user(b);
+}
+
+profiles::AfterAccountDeletion Discovery::before_account_deletion(pqxx::work& tx, const UserId& user_id) {
+  return {.then = [this, user_id, matches = matching::before_account_deletion(tx, user_id)] {
+    for (const auto& [match_id, partner] : matches) {
+      d_.cache.forget_match(match_id);
+      d_.cache.forget_user(partner);
+    }
+    d_.cache.forget_user(user_id);
+  }};
 }
 
 }  // namespace pm::matching

@@ -17,6 +17,7 @@
 #include "matching/rendered_pages.hpp"
 #include "matching/repository.hpp"
 #include "notifications/service.hpp"
+#include "profiles/personal_data.hpp"
 #include "storage/object_store.hpp"
 
 namespace pm::matching {
@@ -84,6 +85,10 @@ class Discovery {
   Result<int> expire(int days);
   // A block between the two: their lists must not show each other from the cache either.
   void forget_pair(const UserId& a, const UserId& b);
+  // An account's deletion (profiles::BeforeAccountDeletion): locks the person's matches in its
+  // transaction; once it commits, every partner's cached list and each match's preview go, so
+  // nobody is shown the deleted person from the cache.
+  profiles::AfterAccountDeletion before_account_deletion(pqxx::work& tx, const UserId& user_id);
 
  private:
   // The match as `viewer` sees it, from its cached preview (the other user's photo URL signed).

@@ -3,7 +3,7 @@
 // (profiles/personal_data.hpp, wired by app/: profiles sits below this module). Defined in
 // repository.cpp (its SQL).
 
-#include <string>
+#include <utility>
 #include <vector>
 
 #include <pqxx/pqxx>
@@ -16,8 +16,9 @@ namespace pm::matching {
 // {"vectors": [...], "matches": [each as its person sees it in the app: their own like and pass,
 // never the other's]}
 Json personal_data(pqxx::work& tx, const UserId& user_id);
-// Before the account's deletion (profiles::BeforeAccountDeletion): locks the person's matches, as
-// a like locks its match before it touches the users' rows (a notification's key); no objects.
-std::vector<std::string> before_account_deletion(pqxx::work& tx, const UserId& user_id);
+// Before the account's deletion (profiles::BeforeAccountDeletion, through
+// Discovery::before_account_deletion): locks the person's matches, as a like locks its match before
+// it touches the users' rows (a notification's key); returns each with the other person in it.
+std::vector<std::pair<MatchId, UserId>> before_account_deletion(pqxx::work& tx, const UserId& user_id);
 
 }  // namespace pm::matching

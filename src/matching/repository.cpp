@@ -357,7 +357,8 @@ MatchRow match_from(const pqxx::row& r) {
 // before the user's row (a like locks its match, then its notifications' keys lock the users'
 // rows: the other way round, a deletion and a like deadlocked).
 constexpr const char* kLockMatchesOf = R"sql(
-  SELECT match_id FROM matches WHERE user_id_1 = $1 OR user_id_2 = $1 ORDER BY match_id FOR UPDATE
+  SELECT match_id, CASE WHEN user_id_1 = $1 THEN user_id_2 ELSE user_id_1 END AS partner
+  FROM matches WHERE user_id_1 = $1 OR user_id_2 = $1 ORDER BY match_id FOR UPDATE
 )sql";
 // The data export's parts (personal_data.hpp). A match as its person sees it in the app: their
 // own like and pass, never the other's (who liked you is a paid feature, and a pass is not told).
@@ -654,9 +655,11 @@ Json personal_data(pqxx::work& tx, const UserId& user_id) {
   return db::export_entries(tx, repository::kExportQueries, user_id);
 }
 
-std::vector<std::string> before_account_deletion(pqxx::work& tx, const UserId& user_id) {
-  tx.exec_params(repository::kLockMatchesOf, user_id);
-  return {};
+std::vector<std::pair<MatchId, UserId>> before_account_deletion(pqxx::work& tx, const UserId& user_id) {
+  std::vector<std::pair<MatchId, UserId>> matches;
+  for (const auto& row : tx.exec_params(repository::kLockMatchesOf, user_id))
+    matches.emplace_back(MatchId(row["match_id"].as<std::string>()), UserId(row["partner"].as<std::string>()));
+  return matches;
 }
 
 }  // namespace pm::matching

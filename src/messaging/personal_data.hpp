@@ -11,14 +11,15 @@
 
 #include "core/id.hpp"
 #include "core/json.hpp"
+#include "profiles/personal_data.hpp"
 
 namespace pm::messaging {
 
 // {"messages_sent": [...]}
 Json personal_data(pqxx::work& tx, const UserId& user_id);
 // Before the account's deletion (profiles::BeforeAccountDeletion): locks its conversations, as a
-// send or the notifications' drain does before it touches the user's row; returns the object-store
+// send or the notifications' drain does before it touches the user's row; names the object-store
 // keys of those images.
-std::vector<std::string> before_account_deletion(pqxx::work& tx, const UserId& user_id);
+profiles::AfterAccountDeletion before_account_deletion(pqxx::work& tx, const UserId& user_id);
 
 }  // namespace pm::messaging

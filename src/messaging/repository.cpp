@@ -539,12 +539,12 @@ Json personal_data(pqxx::work& tx, const UserId& user_id) {
   return db::export_entries(tx, repository::kExportQueries, user_id);
 }
 
-std::vector<std::string> before_account_deletion(pqxx::work& tx, const UserId& user_id) {
+profiles::AfterAccountDeletion before_account_deletion(pqxx::work& tx, const UserId& user_id) {
   tx.exec_params(repository::kLockConversationsOf, user_id);
-  std::vector<std::string> keys;
+  profiles::AfterAccountDeletion after;
   for (const auto& row : tx.exec_params(repository::kConversationObjects, user_id))
-    keys.push_back(row["media_key"].as<std::string>());
-  return keys;
+    after.objects.push_back(row["media_key"].as<std::string>());
+  return after;
 }
 
 }  // namespace pm::messaging

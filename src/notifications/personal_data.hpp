@@ -18,7 +18,7 @@ namespace pm::notifications {
 Json personal_data(pqxx::work& tx, const UserId& user_id);
 // Before the account's deletion (profiles::BeforeAccountDeletion): the notifications of everyone
 // they had a match with that name them (a message's preview is their words) go, with their
-// deliveries; their own go by the key. Returns no object-store keys.
-std::vector<std::string> before_account_deletion(pqxx::work& tx, const UserId& user_id);
+// deliveries; their own go by the key.
+void before_account_deletion(pqxx::work& tx, const UserId& user_id);
 
 }  // namespace pm::notifications

@@ -492,9 +492,8 @@ Json personal_data(pqxx::work& tx, const UserId& user_id) {
   return db::export_entries(tx, repository::kExportQueries, user_id);
 }
 
-std::vector<std::string> before_account_deletion(pqxx::work& tx, const UserId& user_id) {
+void before_account_deletion(pqxx::work& tx, const UserId& user_id) {
   repository::forget_about(tx, user_id, std::nullopt);
-  return {};
 }
 
 }  // namespace pm::notifications

@@ -21,11 +21,19 @@ namespace pm::profiles {
 // the export.
 using PersonalDataOf = std::function<Json(pqxx::work& tx, const UserId& user_id)>;
 
+// What a module leaves for after an account's deletion has committed.
+struct AfterAccountDeletion {
+  // The stored objects (object-store keys) that go with the account besides its photos.
+  std::vector<std::string> objects;
+  // Run once the rows are gone (not before: a read in between would find them and cache them
+  // again), e.g. dropping what a cache still holds about the person for others to see.
+  std::function<void()> then;
+};
+
 // A module's first step in deleting an account, in the deletion's transaction before the user's
 // row goes: it locks the rows its other writers lock before they touch the user's row (their
 // foreign keys lock it), so the deletion waits for them instead of deadlocking with them; and it
-// returns the stored objects (object-store keys) that go with the account besides its photos,
-// removed after the rows are.
-using BeforeAccountDeletion = std::function<std::vector<std::string>(pqxx::work& tx, const UserId& user_id)>;
+// says what is left to do after the commit.
+using BeforeAccountDeletion = std::function<AfterAccountDeletion(pqxx::work& tx, const UserId& user_id)>;
 
 }  // namespace pm::profiles

@@ -168,18 +168,23 @@ Result<Json> Service::export_data(const UserId& user_id) {
 
 Result<void> Service::delete_account(const UserId& user_id, const std::string& ip) {
   std::vector<std::string> media;
+  std::vector<std::function<void()>> then;
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     {
       db::AsSystem system(tx);  // the other person's uploads in the shared conversations go too
       media = repository::media_keys(tx, user_id);
-      for (const auto& before : d_.before_account_deletion)
-        std::ranges::move(before(tx, user_id), std::back_inserter(media));
+      for (const auto& before : d_.before_account_deletion) {
+        auto after = before(tx, user_id);
+        std::ranges::move(after.objects, std::back_inserter(media));
+        if (after.then) then.push_back(std::move(after.then));
+      }
     }
     auth::delete_account(tx, user_id);
     admin::record(tx, {.user_id = user_id, .event = "account_deletion", .ip = ip});
     return {};
   }));
   d_.photos.remove_objects(media);
+  for (const auto& step : then) step();
   // The account is gone; a session left behind (Redis unreachable just now) fails to resolve
   // to anything and expires on its own, so this must not turn the deletion into an error.
   if (auto ended = d_.sessions.end_all(user_id); !ended)

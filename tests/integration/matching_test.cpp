@@ -308,6 +308,25 @@ TEST_F(Matching, TheListIsCachedInRedisUnderTheSeedKeysAndDroppedOnEveryChange) 
   EXPECT_EQ(get(ben, "/api/v1/matches/" + id).status, 404);
 }
 
+// A deleted account leaves its partners' lists at once: their cached list and the match's
+// preview (her name and photo) went only with the cache's TTL, a quarter of an hour.
+TEST_F(Matching, ADeletedAccountLeavesItsPartnersCachedListsAtOnce) {
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  const std::string id = match_between(ana, ben);
+  ASSERT_FALSE(id.empty());
+  EXPECT_EQ(matches_of(ben)["matches"].size(), 1u);
+  ASSERT_EQ(matches_of(ben)["source"], "cache") << "precondition: Ben's list is cached";
+
+  ASSERT_EQ(server_->request("DELETE", "/api/v1/me", "", ana.user.auth()).status, 204);
+  const Json bens = matches_of(ben);
+  EXPECT_TRUE(bens["matches"].empty()) << bens.dump();
+  cache::RedisPool redis(cache::RedisOptions{.url = test::redis_url(), .size = 1});
+  auto preview = redis.command({"EXISTS", "match:" + id});
+  ASSERT_TRUE(preview);
+  EXPECT_EQ(preview->integer(), 0) << "the deleted person's preview is still cached";
+}
+
 // A list read from PostgreSQL just before a block committed was written to Redis just after the
 // block dropped the cached list, and showed the blocked person for the cache's lifetime. A list is
 // now written only over what the key held before its read.
