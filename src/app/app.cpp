@@ -91,6 +91,7 @@ std::optional<notifications::push::Vapid> vapid_of(const Config& config) {
 
 // Push to browsers when a VAPID key is configured (`made` then points at it), else a file per delivery.
 std::unique_ptr<notifications::NotificationSender> push_sender_of(const Config& config, db::Pool& db,
+                                                                  auth::SessionStore& sessions,
                                                                   notifications::WebPushSender*& made) {
   auto vapid = vapid_of(config);
   if (!vapid) return std::make_unique<notifications::JsonFileSender>(config.notification_dir);
@@ -100,8 +101,12 @@ std::unique_ptr<notifications::NotificationSender> push_sender_of(const Config& 
   };
   auto sender = std::make_unique<notifications::WebPushSender>(
       db, std::move(*vapid), render,
-      notifications::WebPushSender::Options{.timeout = config.push_timeout,
-                                            .service_hosts = config.push_service_hosts});
+      notifications::WebPushSender::Options{
+          .timeout = config.push_timeout,
+          .service_hosts = config.push_service_hosts,
+          .session_in_force = [&sessions](const UserId& user_id, const std::string& session_id) {
+            return sessions.active({.user_id = user_id, .session_id = session_id});
+          }});
   made = sender.get();
   return sender;
 }
@@ -137,7 +142,7 @@ App::App(Config cfg)
                                         std::make_unique<notifications::JsonFileSender>(config.notification_dir))
                                   : std::make_unique<NotificationMailer>(db, auth, notifications.unsubscribe_tokens(),
                                                                          config.public_url, config.notification_dir),
-                              push_sender_of(config, db, push_sender))),
+                              push_sender_of(config, db, sessions, push_sender))),
       oidc(or_throw(auth::oidc::Verifier::from_config(config))),
       oidc_flow(or_throw(auth::oidc::CodeFlow::from_config(config))),
       account_created([](pqxx::work& tx, const UserId& user_id, const std::string& language) {

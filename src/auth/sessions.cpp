@@ -18,6 +18,12 @@ long long unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count();
 }
 
+// A stored session's JSON still in force at `now`: neither idle past its expiry nor past its cap.
+bool in_force(const Json& session, long long now) {
+  return !session.is_discarded() && now < session.value("expires_at", 0LL) &&
+         now < session.value("max_expires_at", 0LL);
+}
+
 }  // namespace
 
 Result<std::string> SessionStore::create(const UserId& user_id, const SessionMeta& meta) {
@@ -61,8 +67,7 @@ Result<Caller> SessionStore::resolve(std::string_view token) {
     return std::unexpected(Problem("unauthenticated", "the session has ended or never existed; sign in again"));
   auto session = Json::parse(got.str(), nullptr, false);
   auto now = unix_now();
-  if (session.is_discarded() || now >= session.value("expires_at", 0LL) ||
-      now >= session.value("max_expires_at", 0LL)) {
+  if (!in_force(session, now)) {
     (void)redis_.command({"HDEL", k, id});
     return std::unexpected(Problem("unauthenticated", "the session has expired; sign in again"));
   }
@@ -79,8 +84,8 @@ Result<Caller> SessionStore::resolve(std::string_view token) {
 }
 
 Result<bool> SessionStore::active(const Caller& caller) {
-  auto exists = PM_TRY(redis_.command({"HEXISTS", key(caller.user_id), caller.session_id}));
-  return exists.integer() == 1;
+  auto got = PM_TRY(redis_.command({"HGET", key(caller.user_id), caller.session_id}));
+  return !got.is_nil() && in_force(Json::parse(got.str(), nullptr, false), unix_now());
 }
 
 Result<void> SessionStore::end(const Caller& caller) {

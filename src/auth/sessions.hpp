@@ -53,8 +53,9 @@ class SessionStore {
   Result<std::string> create(const UserId& user_id, const SessionMeta& meta);
   // 401 "unauthenticated" for a malformed, unknown, ended or expired token.
   Result<Caller> resolve(std::string_view token);
-  // Whether the caller's session still exists, asked of Redis (never of this node's cache): for a
-  // connection that outlives its sign-in (a WebSocket checks once it hears of sessions ending).
+  // Whether the caller's session still exists and has not expired, asked of Redis (never of this
+  // node's cache): for what outlives its sign-in (a WebSocket checks once it hears of sessions
+  // ending; a browser's push subscription before each push).
   Result<bool> active(const Caller& caller);
   Result<void> end(const Caller& caller);
   // Ends every session of the user, or every one but `keep`.

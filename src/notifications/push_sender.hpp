@@ -36,10 +36,15 @@ class WebPushSender : public NotificationSender {
   // How a notification (its API JSON) reads as a push message in the user's language
   // (mail/templates, wired by app/).
   using Render = std::function<PushMessage(const Json& notification, const std::string& language)>;
+  // Whether the user's session (its id) is still in force (auth::SessionStore::active, wired by
+  // app/). A browser's subscription is its session's: once the session has ended or expired (an
+  // expiry ends nothing else), the subscription is removed instead of pushed to.
+  using SessionInForce = std::function<Result<bool>(const UserId& user_id, const std::string& session_id)>;
   struct Options {
     std::chrono::milliseconds timeout{10000};  // one request to a push service, connecting included
     std::chrono::seconds ttl{24 * 3600};       // how long a push service keeps a message for an offline browser
     std::string service_hosts;                 // Config::push_service_hosts: no request to any other host
+    SessionInForce session_in_force;           // unset: every subscription's session is
   };
   WebPushSender(db::Pool& db, push::Vapid vapid, Render render, Options options)
       : db_(db), vapid_(std::move(vapid)), render_(std::move(render)), options_(options) {}

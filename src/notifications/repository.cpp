@@ -238,7 +238,7 @@ constexpr const char* kSavePushSubscription = R"sql(
   ON CONFLICT (endpoint) DO UPDATE SET user_id = EXCLUDED.user_id, p256dh = EXCLUDED.p256dh, auth = EXCLUDED.auth,
     session_id = EXCLUDED.session_id,
     created_at = CASE WHEN s.user_id = EXCLUDED.user_id THEN s.created_at ELSE now() END
-  RETURNING subscription_id, endpoint, p256dh, auth, (xmax = 0) AS created,
+  RETURNING subscription_id, endpoint, p256dh, auth, session_id, (xmax = 0) AS created,
             to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at
 )sql";
 // The browsers of sessions that ended: those named ($2), or with $3 every one but $4's.
@@ -251,7 +251,7 @@ constexpr const char* kDeletePushSubscription = R"sql(
   DELETE FROM push_subscriptions WHERE user_id = $1 AND endpoint = $2
 )sql";
 constexpr const char* kPushSubscriptionsOf = R"sql(
-  SELECT subscription_id, endpoint, p256dh, auth,
+  SELECT subscription_id, endpoint, p256dh, auth, session_id,
          to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at
   FROM push_subscriptions WHERE user_id = $1 ORDER BY created_at, subscription_id
 )sql";
@@ -282,6 +282,7 @@ PushSubscription push_subscription(const pqxx::row& r) {
           .endpoint = r["endpoint"].as<std::string>(),
           .p256dh = r["p256dh"].as<std::string>(),
           .auth = r["auth"].as<std::string>(),
+          .session_id = r["session_id"].is_null() ? std::nullopt : std::optional(r["session_id"].as<std::string>()),
           .created_at = r["created_at"].as<std::string>()};
 }
 

@@ -17,6 +17,9 @@
 
 #include "app/worker_metrics.hpp"
 #include "auth/restrictions.hpp"
+#include "auth/sessions.hpp"
+#include "cache/redis.hpp"
+#include "core/crypto.hpp"
 #include "core/http_client.hpp"
 #include "db/transaction.hpp"
 #include "notifications/push_crypto.hpp"
@@ -198,6 +201,44 @@ TEST_F(PushDelivery, ABrowserWhoseSessionEndedGetsNoMorePushes) {
   ASSERT_EQ(subscribed(), 2);
   ASSERT_EQ(server_->request("POST", "/api/v1/auth/logout-all", "", tablet.auth()).status, 204);
   EXPECT_EQ(subscribed(), 0);
+}
+
+// A session that expires tells nobody (it is found expired at its next use, or its key runs out),
+// so a browser left subscribed would stay a feed of matches and messages for good, long after its
+// device vanished from her sessions. Each push asks whether the subscription's session is in force.
+TEST_F(PushDelivery, ABrowserWhoseSessionExpiredGetsNoMorePushes) {
+  auto ada = user("ada");
+  auto device = [&] {
+    auto in =
+        server_->request("POST", "/api/v1/auth/login", json{{"email", ada.email}, {"password", ada.password}}.dump());
+    EXPECT_EQ(in.status, 200) << in.body;
+    test::TestUser on = ada;
+    on.token = in.json().value("token", "");
+    return on;
+  };
+  const auto idle = device(), gone = device();
+  auto sub_own = subscribe(ada), sub_idle = subscribe(idle), sub_gone = subscribe(gone);
+  ASSERT_EQ(count("SELECT count(*) FROM push_subscriptions WHERE user_id = $1", ada.user_id), 3);
+
+  // One session idle past its expiry (its field still there), one whose field went (the hash's
+  // key ran out of time: Redis drops it without a word).
+  cache::RedisPool redis(cache::RedisOptions{.url = test::redis_url(), .size = 1});
+  const std::string key = auth::SessionStore::key(ada.id());
+  const std::string idle_id = crypto::sha256_hex(idle.token);
+  auto stored = redis.command({"HGET", key, idle_id});
+  ASSERT_TRUE(stored && !stored->is_nil());
+  json expired = json::parse(stored->str());
+  expired["expires_at"] = 1;
+  ASSERT_TRUE(redis.command({"HSET", key, idle_id, expired.dump()}));
+  ASSERT_TRUE(redis.command({"HDEL", key, crypto::sha256_hex(gone.token)}));
+
+  record(ada, notifications::Type::match_new, {{"match_id", "m"}, {"conversation_id", "c"}, {"user_id", "u"}});
+  deliver();
+  EXPECT_EQ(received_by(sub_own["id"]).size(), 1u) << "her signed-in browser still gets hers";
+  EXPECT_TRUE(received_by(sub_idle["id"]).empty()) << "a browser whose session expired got a push";
+  EXPECT_TRUE(received_by(sub_gone["id"]).empty()) << "a browser whose session ran out got a push";
+  EXPECT_EQ(count("SELECT count(*) FROM push_subscriptions WHERE user_id = $1", ada.user_id), 1)
+      << "their subscriptions are removed";
 }
 
 TEST_F(PushDelivery, BadSubscriptionsAreClearProblemsAndEachUserHasACap) {
