@@ -125,6 +125,7 @@ Result<std::string> Discovery::list(const UserId& user_id, const ListQuery& quer
   // Fast path: the first page of current matches, from matches:recent and match:{id}; and when
   // they hold exactly the bytes this node last rendered the viewer's page from, that page.
   const bool cacheable = !query.cursor && query.status == "current" && query.limit <= kCachedMatches;
+  std::string seen;  // what matches:recent held before the read from PostgreSQL below
   if (cacheable) {
     auto kept = pages_.find(user_id, query.limit, kRenderedPageMaxAge);
     // Redis has told this node of no change to the page's keys since it last read them.
@@ -133,7 +134,7 @@ Result<std::string> Discovery::list(const UserId& user_id, const ListQuery& quer
       return kept->page->json;
     }
     const auto mark = d_.cache.mark();  // before the read: a change told after it voids the page
-    if (auto snapshot = d_.cache.snapshot(user_id, kept ? &kept->page->snapshot : nullptr)) {
+    if (auto snapshot = d_.cache.snapshot(user_id, kept ? &kept->page->snapshot : nullptr, &seen)) {
       if (snapshot->unchanged) {
         pages_.confirm(user_id, kept->page, mark);
         ++confirmed_;
@@ -151,7 +152,6 @@ Result<std::string> Discovery::list(const UserId& user_id, const ListQuery& quer
       }
     }
   }
-  const std::string seen = cacheable ? d_.cache.recent_marker(user_id) : std::string();
   auto rows = PM_TRY(db::read(d_.db, [&](pqxx::work& tx) -> Result<std::vector<repository::MatchRow>> {
     auto listed = repository::list_matches(tx, user_id, statuses_of(query.status), query.cursor,
                                            cacheable ? kCachedMatches : query.limit + 1);

@@ -40,13 +40,18 @@ std::optional<std::vector<std::string>> previews_of(const cache::Reply& r, std::
 
 }  // namespace
 
-std::optional<MatchCache::Snapshot> MatchCache::snapshot(const UserId& user_id, const Snapshot* before) {
+std::optional<MatchCache::Snapshot> MatchCache::snapshot(const UserId& user_id, const Snapshot* before,
+                                                         std::string* seen) {
   Snapshot now;
+  std::string ignored;
+  std::string& held = seen ? *seen : ignored;
+  held.clear();
   if (before && !before->ids.empty()) {
     auto replies = redis_.pipeline({{"GET", recent_key(user_id)}, mget_of(before->ids)});
     if (!replies) return std::nullopt;
     const auto& recent = (*replies)[0];
     if (recent.is_nil() || recent.is_error()) return std::nullopt;
+    held = recent.str();
     if (recent.str() == before->recent) {
       const auto& got = (*replies)[1];
       if (got.is_error() || got.size() != before->ids.size()) return std::nullopt;
@@ -64,7 +69,7 @@ std::optional<MatchCache::Snapshot> MatchCache::snapshot(const UserId& user_id, 
   } else {
     auto recent = redis_.command({"GET", recent_key(user_id)});
     if (!recent || recent->is_nil() || recent->is_error()) return std::nullopt;
-    now.recent = recent->str();
+    now.recent = held = recent->str();
   }
   auto ids = ids_of(now.recent);
   if (!ids) return std::nullopt;
@@ -101,11 +106,6 @@ if (now == false and ARGV[3] == '') or now == ARGV[3] then
 end
 return 0)";
 }  // namespace
-
-std::string MatchCache::recent_marker(const UserId& user_id) {
-  auto r = redis_.command({"GET", recent_key(user_id)});
-  return r && !r->is_nil() && !r->is_error() ? std::string(r->str()) : std::string();
-}
 
 void MatchCache::put_recent(const UserId& user_id, const std::vector<MatchId>& match_ids, const std::string& seen) {
   const std::string key = recent_key(user_id);

@@ -44,16 +44,18 @@ class MatchCache {
   // nullopt when the list or any of its previews is missing, or Redis fails. With `before` (what
   // this node read last time) the list and `before`'s previews are asked for in one round trip,
   // and an unchanged list and previews come back as {.unchanged = true} without being copied.
-  std::optional<Snapshot> snapshot(const UserId& user_id, const Snapshot* before = nullptr);
+  // `seen` gets what matches:recent:{userId} held ("" for nothing, or when Redis failed): the
+  // marker a read of the list from PostgreSQL after a miss writes over (put_recent).
+  std::optional<Snapshot> snapshot(const UserId& user_id, const Snapshot* before = nullptr,
+                                   std::string* seen = nullptr);
   // Where Redis's change notices stand before a read (nullopt: this node is not told of changes).
   std::optional<cache::KeyInvalidations::Mark> mark() const { return invalidations_.mark(); }
   // No key of `snapshot` changed after `mark`: what it holds is still what Redis holds.
   bool unchanged_since(const cache::KeyInvalidations::Mark& mark, const Snapshot& snapshot) const {
     return invalidations_.unchanged_since(mark, snapshot.key_hashes);
   }
-  // What matches:recent:{userId} holds before a read of the list from PostgreSQL ("" for nothing),
-  // and the write of that read's list: only if the key still holds `seen` (no change in between).
-  std::string recent_marker(const UserId& user_id);
+  // The write of a list read from PostgreSQL: only if matches:recent:{userId} still holds `seen`,
+  // what it held before that read (snapshot's; no change in between).
   void put_recent(const UserId& user_id, const std::vector<MatchId>& match_ids, const std::string& seen);
   void put_preview(const MatchId& match_id, const Json& preview);
 

@@ -150,6 +150,8 @@ Result<SavedSubscription> Service::subscribe_push(const UserId& user_id, const s
 void Service::sessions_ended(const UserId& user_id, const std::vector<std::string>& sessions, bool all,
                              const std::optional<std::string>& kept) {
   if (!all && sessions.empty()) return;
+  // A listener, called once the sessions have ended: nothing here (not even an exception
+  // transact lets through, e.g. a statement timeout) may turn the sign-out into a failure.
   try {
     auto ended = db::transact(db_, [&](pqxx::work& tx) -> Result<int> {
       db::AsSystem system(tx);  // a suspension ends someone else's sessions

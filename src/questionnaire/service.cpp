@@ -156,7 +156,8 @@ Result<Progress> Service::progress(const UserId& user_id) {
 Result<Progress> Service::complete(const UserId& user_id) {
   return with_state<Progress>(user_id, [&](State& s) -> Result<Progress> {
     // Completing again changes nothing (the answers' changes since already queued their vectors).
-    if (auto current = s.document(); completed(current)) return s.view.progress(current);
+    const Json current = s.document();
+    if (completed(current)) return s.view.progress(current);
     Json missing = Json::array();
     for (const Question* q : s.view.visible)
       if (q->required && !s.view.current.count(q->id))
@@ -167,7 +168,7 @@ Result<Progress> Service::complete(const UserId& user_id) {
       p.extensions["missing"] = missing;
       return std::unexpected(p);
     }
-    auto doc = response_document(s.bank, s.view, s.document(), user_id.str(), "");
+    auto doc = response_document(s.bank, s.view, current, user_id.str(), "");
     doc["completedAt"] = iso8601(Clock::now());
     doc["progress"] = 100;
     // Seconds from the first answer to completion (the seed's metadata.completionTime).

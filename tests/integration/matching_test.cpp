@@ -337,7 +337,8 @@ TEST_F(Matching, AListReadBeforeABlockIsNeverCachedAfterIt) {
   ASSERT_FALSE(id.empty());
   auto& cache = server_->app().match_cache;
   const UserId anas(ana.user.user_id);
-  const std::string seen = cache.recent_marker(anas);                                    // her read of the list starts
+  std::string seen;
+  (void)cache.snapshot(anas, nullptr, &seen);  // her read of the list starts: what the key holds
   ASSERT_EQ(post(ana, "/api/v1/users/" + ben.user.user_id + "/block").status / 100, 2);  // and is overtaken
   cache.put_preview(MatchId(id), Json{{"match_id", id}});                                // the read's preview
   cache.put_recent(anas, {MatchId(id)}, seen);                                           // and list
