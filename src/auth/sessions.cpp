@@ -100,18 +100,22 @@ Result<void> SessionStore::end(const Caller& caller) {
 
 Result<void> SessionStore::end_all(const UserId& user_id, std::optional<std::string> keep) {
   forget_user(user_id);
-  auto k = key(user_id);
-  if (!keep) {
-    PM_TRY(redis_.command({"DEL", k}));
-  } else {
-    auto ids = PM_TRY(list(user_id));
-    for (const auto& id : ids) {
-      if (id == *keep) continue;
-      PM_TRY(redis_.command({"HDEL", k, id}));
+  auto ended = [&]() -> Result<void> {
+    std::vector<std::string> command = {"DEL", key(user_id)};
+    if (keep) {
+      command[0] = "HDEL";
+      auto ids = PM_TRY(list(user_id));
+      for (auto& id : ids)
+        if (id != *keep) command.push_back(std::move(id));
+      if (command.size() == 2) return {};  // no other session
     }
-  }
+    PM_TRY(redis_.command(command));
+    return {};
+  }();
+  // Told even when Redis failed: what the sessions opened (sockets, browsers' pushes) closes
+  // anyway, and a session still in Redis only has to sign in its sockets again.
   if (on_ended_) on_ended_({.user_id = user_id, .all = true, .kept = keep});
-  return {};
+  return ended;
 }
 
 Result<std::vector<std::string>> SessionStore::list(const UserId& user_id) {
