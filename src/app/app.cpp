@@ -172,6 +172,7 @@ App::App(Config cfg)
                 .cipher = cipher,
                 .sessions = sessions,
                 .photos = photos,
+                .on_shown_changed = [this](const UserId& user_id) { discovery.forget_previews_of(user_id); },
                 .on_block =
                     [this](const UserId& a, const UserId& b) {
                       discovery.forget_pair(a, b);
@@ -252,6 +253,7 @@ App::App(Config cfg)
     hub.end_sessions(ended);
     notifications.sessions_ended(ended.user_id, ended.sessions, ended.all, ended.kept);
   });
+  photos.on_changed = [this](const UserId& user_id) { discovery.forget_previews_of(user_id); };
   discovery.on_unmatch = [this](const UserId& by, const UserId& other) {
     messaging.close_between(by, other, messaging::CloseReason::unmatched);
   };

@@ -327,6 +327,18 @@ void Discovery::forget_pair(const UserId& a, const UserId& b) {
   d_.cache.forget_user(b);
 }
 
+void Discovery::forget_previews_of(const UserId& user_id) {
+  auto ids = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<MatchId>> {
+    db::AsSystem system(tx);  // a moderator's removal of the user's photo asks too
+    return repository::current_match_ids(tx, user_id);
+  });
+  if (!ids) {
+    log::warn("match_previews_not_dropped", {{"error", ids.error().type}});
+    return;
+  }
+  d_.cache.forget_matches(*ids);
+}
+
 profiles::AfterAccountDeletion Discovery::before_account_deletion(pqxx::work& tx, const UserId& user_id) {
   return {.then = [this, user_id, matches = matching::before_account_deletion(tx, user_id)] {
     for (const auto& [match_id, partner] : matches) {

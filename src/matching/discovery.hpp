@@ -85,6 +85,9 @@ class Discovery {
   Result<int> expire(int days);
   // A block between the two: their lists must not show each other from the cache either.
   void forget_pair(const UserId& a, const UserId& b);
+  // What others are shown of the user changed (name, age, photos, place): the previews of the
+  // user's current matches go, so every partner's list shows the change at its next read.
+  void forget_previews_of(const UserId& user_id);
   // An account's deletion (profiles::BeforeAccountDeletion): locks the person's matches in its
   // transaction; once it commits, every partner's cached list and each match's preview go, so
   // nobody is shown the deleted person from the cache.

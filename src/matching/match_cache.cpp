@@ -135,7 +135,14 @@ void MatchCache::forget_users(const std::vector<UserId>& user_ids) {
   }
 }
 
-void MatchCache::forget_match(const MatchId& match_id) { del(match_key(match_id)); }
+void MatchCache::forget_match(const MatchId& match_id) { forget_matches({match_id}); }
+
+void MatchCache::forget_matches(const std::vector<MatchId>& match_ids) {
+  if (match_ids.empty()) return;
+  std::vector<std::string> keys;
+  for (const auto& id : match_ids) keys.push_back(match_key(id));
+  del(keys);
+}
 
 void MatchCache::set(const std::string& key, const std::string& value) {
   auto r = redis_.command({"SET", key, value, "EX", std::to_string(ttl_.count())});
@@ -143,11 +150,13 @@ void MatchCache::set(const std::string& key, const std::string& value) {
   invalidations_.changed(std::span(&key, 1));
 }
 
-void MatchCache::del(const std::string& key) {
+void MatchCache::del(const std::vector<std::string>& keys) {
   // A failed delete could leave a stale entry until its TTL: logged so operators see it.
-  auto r = redis_.command({"DEL", key});
+  std::vector<std::string> command = {"DEL"};
+  command.insert(command.end(), keys.begin(), keys.end());
+  auto r = redis_.command(command);
   if (!r) log::warn("match_cache_invalidation_failed", {{"error", r.error().detail}});
-  invalidations_.changed(std::span(&key, 1));
+  invalidations_.changed(std::span(keys));
 }
 
 }  // namespace pm::matching

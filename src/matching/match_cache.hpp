@@ -63,6 +63,7 @@ class MatchCache {
   // Several users at once (one DEL per thousand): what a batch of generated matches changed.
   void forget_users(const std::vector<UserId>& user_ids);
   void forget_match(const MatchId& match_id);
+  void forget_matches(const std::vector<MatchId>& match_ids);  // one DEL
 
   static std::string recent_key(const UserId& user_id) { return "matches:recent:" + user_id.str(); }
   static std::string match_key(const MatchId& match_id) { return "match:" + match_id.str(); }
@@ -70,7 +71,7 @@ class MatchCache {
  private:
   std::optional<std::vector<std::string>> previews(const std::vector<MatchId>& match_ids);
   void set(const std::string& key, const std::string& value);
-  void del(const std::string& key);
+  void del(const std::vector<std::string>& keys);
   static std::vector<std::size_t> key_hashes(const UserId& user_id, const std::vector<MatchId>& match_ids);
 
   cache::RedisPool& redis_;

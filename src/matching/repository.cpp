@@ -149,6 +149,10 @@ constexpr const char* kListMatches = R"sql(
                        OR (b.blocker_id = m.user_id_2 AND b.blocked_id = m.user_id_1))
   ORDER BY m.rank_key DESC, m.match_id DESC LIMIT $4
 )sql";
+// The user's current matches: those whose previews the others' lists show.
+constexpr const char* kCurrentMatchIds = R"sql(
+  SELECT match_id FROM matches WHERE (user_id_1 = $1 OR user_id_2 = $1) AND status IN ('pending', 'active')
+)sql";
 // Whether user $2 is in match $1 (any status, blocked or not): a list cursor must name one.
 constexpr const char* kInMatch = R"sql(
   SELECT 1 FROM matches WHERE match_id = $1 AND (user_id_1 = $2 OR user_id_2 = $2)
@@ -505,6 +509,12 @@ std::optional<std::vector<MatchRow>> list_matches(pqxx::work& tx, const UserId& 
   std::vector<MatchRow> out;
   for (const auto& r : rows) out.push_back(match_from(r));
   return out;
+}
+
+std::vector<MatchId> current_match_ids(pqxx::work& tx, const UserId& user_id) {
+  std::vector<MatchId> ids;
+  for (const auto& r : tx.exec_params(kCurrentMatchIds, user_id)) ids.emplace_back(r["match_id"].as<std::string>());
+  return ids;
 }
 
 std::optional<MatchRow> match_for(pqxx::work& tx, const MatchId& match_id, const UserId& user_id) {

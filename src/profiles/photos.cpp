@@ -67,6 +67,7 @@ Result<Photo> Photos::upload(const UserId& user_id, std::string_view bytes) {
     remove_objects({display_key, thumb_key});
     return std::unexpected(row.error());
   }
+  if (on_changed) on_changed(user_id);
   return with_urls(row->media_id, row->display_order, row->display_key, row->thumb_key, row->width, row->height,
                    row->uploaded_at);
 }
@@ -94,6 +95,7 @@ Result<std::vector<Photo>> Photos::reorder(const UserId& user_id, const std::vec
     repository::reorder_media(tx, user_id, ids);
     return {};
   }));
+  if (on_changed) on_changed(user_id);
   return list(user_id);
 }
 
@@ -105,6 +107,7 @@ Result<void> Photos::remove(const UserId& user_id, const std::string& media_id) 
     return removed;
   }));
   remove_objects(keys);
+  if (on_changed) on_changed(user_id);
   return {};
 }
 

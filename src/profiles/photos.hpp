@@ -4,6 +4,7 @@
 // the ObjectStore, and handed out only as signed URLs that expire.
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,6 +51,10 @@ class Photos {
   void remove_objects(const std::vector<std::string>& keys);
 
   std::size_t max_upload_bytes() const { return options_.limits.max_bytes; }
+
+  // Told after the user's photos changed (the first one is in their matches' previews): set by
+  // app/ while wiring, as profiles::Deps::on_shown_changed.
+  std::function<void(const UserId&)> on_changed;
 
  private:
   Photo with_urls(const std::string& media_id, int order, const std::string& display_key, const std::string& thumb_key,

@@ -58,6 +58,7 @@ Result<Profile> Service::update_me(const UserId& user_id, const ProfilePatch& pa
     repository::update(tx, user_id, stored);
     return {};
   }));
+  if (d_.on_shown_changed) d_.on_shown_changed(user_id);
   return me(user_id);
 }
 
@@ -83,7 +84,7 @@ Result<Preferences> Service::preferences(const UserId& user_id) {
 }
 
 Result<Preferences> Service::update_preferences(const UserId& user_id, const PreferencesPatch& patch) {
-  return db::transact(d_.db, [&](pqxx::work& tx) -> Result<Preferences> {
+  auto saved = db::transact(d_.db, [&](pqxx::work& tx) -> Result<Preferences> {
     auto current = repository::load_preferences(tx, user_id);
     if (!current) return std::unexpected(Problem("not-found", "the account no longer exists"));
     Preferences next = *current;
@@ -101,6 +102,8 @@ Result<Preferences> Service::update_preferences(const UserId& user_id, const Pre
     repository::save_preferences(tx, user_id, next);
     return next;
   });
+  if (saved && !patch.privacy_settings.empty() && d_.on_shown_changed) d_.on_shown_changed(user_id);  // show_age
+  return saved;
 }
 
 Result<void> Service::block(const UserId& user_id, const UserId& other) {

@@ -30,6 +30,10 @@ struct Deps {
   auth::SessionStore& sessions;
   // Removes stored media objects by key (the photo store); called after the rows are gone.
   Photos& photos;
+  // Told after what others are shown of the user changed (name, birth date, place, the privacy
+  // settings), so other services drop what they cached of it (the match previews); app/ wires it,
+  // and gives Photos the same.
+  std::function<void(const UserId&)> on_shown_changed = {};
   // Told after a block is stored (blocker, blocked), so other services drop what they cached
   // about the pair (e.g. the match lists); app/ wires it.
   std::function<void(const UserId&, const UserId&)> on_block = {};

@@ -327,6 +327,40 @@ TEST_F(Matching, ADeletedAccountLeavesItsPartnersCachedListsAtOnce) {
   EXPECT_EQ(preview->integer(), 0) << "the deleted person's preview is still cached";
 }
 
+// What a partner's cached list shows of someone changes with her profile at once: she hides her
+// age, takes her photo down, goes by another name. The match's preview kept the old ones for the
+// cache's TTL (a quarter of an hour), the deleted photo as a dead link.
+TEST_F(Matching, AProfileChangeShowsInThePartnersCachedListAtOnce) {
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  auto photo = server_->request("POST", "/api/v1/me/media", test::read_fixture("gps.jpg"),
+                                {{"Authorization", "Bearer " + ana.user.token}, {"Content-Type", "image/jpeg"}});
+  ASSERT_EQ(photo.status, 201) << photo.body;
+  const std::string id = match_between(ana, ben);
+  ASSERT_FALSE(id.empty());
+  auto anas_card = [&] {
+    const Json page = matches_of(ben);
+    EXPECT_EQ(page["matches"].size(), 1u) << page.dump();
+    return page["matches"].empty() ? Json::object() : page["matches"][0]["user"];
+  };
+  ASSERT_TRUE(anas_card()["age"].is_number());
+  ASSERT_EQ(matches_of(ben)["source"], "cache") << "precondition: Ben's list is cached";
+
+  auto hidden = server_->request("PUT", "/api/v1/me/preferences",
+                                 Json{{"privacy_settings", {{"show_age", false}}}}.dump(), ana.user.auth());
+  ASSERT_EQ(hidden.status, 200) << hidden.body;
+  EXPECT_TRUE(anas_card()["age"].is_null()) << "her age still shows after she hid it";
+
+  ASSERT_TRUE(anas_card()["photo_url"].is_string());
+  const std::string media_id = photo.json()["media_id"];
+  ASSERT_EQ(server_->request("DELETE", "/api/v1/me/media/" + media_id, "", ana.user.auth()).status, 204);
+  EXPECT_TRUE(anas_card()["photo_url"].is_null()) << "her deleted photo still shows";
+
+  auto renamed = server_->request("PATCH", "/api/v1/me", Json{{"first_name", "Anna"}}.dump(), ana.user.auth());
+  ASSERT_EQ(renamed.status, 200) << renamed.body;
+  EXPECT_EQ(anas_card()["first_name"], "Anna");
+}
+
 // A list read from PostgreSQL just before a block committed was written to Redis just after the
 // block dropped the cached list, and showed the blocked person for the cache's lifetime. A list is
 // now written only over what the key held before its read.
