@@ -218,9 +218,9 @@ Service::Settled Service::settle_batch(const std::vector<SendRequest>& requests)
       out.push_back(std::unexpected(s.error()));
       continue;
     }
-    auto& [stored_message, created] = *s;
+    const auto& [stored_message, created, closed] = *s;
     Message message = with_signed_url(stored_message);
-    if (created || in_doubt) {
+    if (!closed && (created || in_doubt)) {
       stale_previews.push_back(preview_key(message.conversation_id));
       (void)notices_->push({.recipient_id = message.recipient_id,
                             .conversation_id = message.conversation_id,
@@ -233,8 +233,10 @@ Service::Settled Service::settle_batch(const std::vector<SendRequest>& requests)
     // stored the message died between the commit and the publish, and then nobody heard of it live
     // (a peer on another node would only find it at its next resume). A socket that has it drops
     // the copy (it remembers what it sent); a client that holds its seq ignores it.
+    // (A retry after the conversation closed: the sender's own devices only.)
     events.push_back(
-        {.user_ids = {message.sender_id, message.recipient_id},
+        {.user_ids = closed ? std::vector<UserId>{message.sender_id}
+                            : std::vector<UserId>{message.sender_id, message.recipient_id},
          .event = {
              {"type", "message.new"}, {"conversation_id", message.conversation_id}, {"message", message.to_json()}}});
     out.push_back(SendResult{std::move(message), created});
@@ -294,14 +296,18 @@ std::vector<Service::Stored> Service::store_batch(const std::vector<SendRequest>
       const auto& r = requests[i];
       auto* c = member(r);
       if (!c) continue;  // no_such_conversation, as initialised
-      // Before the retry lookup: after a block or an unmatch a retry is refused like a new message,
-      // else re-sending an old client id would reach the other live, without a budget, forever.
+      // After a block or an unmatch a retry is answered to its sender alone, else re-sending an
+      // old client id would reach the other live, without a budget, forever; anything else is
+      // refused like a new message.
       if (auto p = cannot_send(*c, r.user_id)) {
-        out[i] = std::unexpected(*p);
+        auto it = earlier.find(key_of(r));
+        out[i] = it != earlier.end() && !cannot_read(*c, r.user_id)
+                     ? Stored(StoredMessage{.message = it->second, .closed = true})
+                     : std::unexpected(*p);
         continue;
       }
       if (auto it = earlier.find(key_of(r)); it != earlier.end()) {
-        out[i] = std::pair{it->second, false};
+        out[i] = StoredMessage{.message = it->second};
         continue;
       }
       if (auto [it, fresh] = first_in_batch.emplace(key_of(r), i); !fresh) {
@@ -341,12 +347,12 @@ std::vector<Service::Stored> Service::store_batch(const std::vector<SendRequest>
     if (messages.size() != accepted.size()) throw std::runtime_error("a batch insert returned another count");
     for (std::size_t k = 0; k < accepted.size(); ++k) {
       if (messages[k].media_key) repository::forget_upload(tx, *messages[k].media_key);  // the message's now
-      out[accepted[k]] = std::pair{std::move(messages[k]), true};
+      out[accepted[k]] = StoredMessage{.message = std::move(messages[k]), .created = true};
     }
     for (std::size_t i = 0; i < requests.size(); ++i)
       if (same_as[i]) {
         const auto& original = out[*same_as[i]];
-        out[i] = original ? Stored(std::pair{original->first, false}) : original;
+        out[i] = original ? Stored(StoredMessage{.message = original->message}) : original;
       }
     return true;
   });
@@ -361,9 +367,12 @@ Service::Stored Service::store_one(const SendRequest& r) {
     // The row lock orders concurrent sends (and makes the client-id check below race-free).
     auto c = repository::conversation_for(tx, r.conversation_id, r.user_id, true);
     if (!c) return std::unexpected(no_such_conversation());
-    if (auto p = cannot_send(*c, r.user_id)) return std::unexpected(*p);  // retries too (store_batch)
-    if (auto existing = repository::by_client_id(tx, r.conversation_id, r.user_id, r.input.client_message_id))
-      return std::pair{*existing, false};
+    auto existing = repository::by_client_id(tx, r.conversation_id, r.user_id, r.input.client_message_id);
+    if (auto p = cannot_send(*c, r.user_id)) {  // as store_batch answers a retry after a close
+      if (existing && !cannot_read(*c, r.user_id)) return StoredMessage{.message = *existing, .closed = true};
+      return std::unexpected(*p);
+    }
+    if (existing) return StoredMessage{.message = *existing};
     auto allowed = PM_TRY(cache::hit(d_.redis, "ratelimit:messages:" + r.user_id.str(), d_.send_limit));
     if (!allowed.allowed)
       return std::unexpected(
@@ -372,7 +381,7 @@ Service::Stored Service::store_one(const SendRequest& r) {
     Message m = repository::insert_message(tx, *c, r.user_id, seq, r.input, r.app_version);
     record_first_message(tx, *c, r.user_id);
     if (m.media_key) repository::forget_upload(tx, *m.media_key);  // sent: the image is the message's now
-    return std::pair{m, true};
+    return StoredMessage{.message = m, .created = true};
   });
 }
 

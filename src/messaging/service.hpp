@@ -131,7 +131,14 @@ class Service {
   // The image of an image message must be one the sender uploaded here (checked before queueing).
   Result<void> check_media(const SendRequest& request);
   // The stored message and whether it is new, or the refusal: a batch's (send_batch) or one alone.
-  using Stored = Result<std::pair<Message, bool>>;
+  struct StoredMessage {
+    Message message;
+    bool created = false;
+    // A retry of a message stored before its conversation closed (its ack was lost): answered to
+    // its sender, and told to nobody else.
+    bool closed = false;
+  };
+  using Stored = Result<StoredMessage>;
   std::vector<Stored> store_batch(const std::vector<SendRequest>& requests);
   Stored store_one(const SendRequest& request);
   // A batch stored (send_batch's work but the publishing): its outcomes and the events to publish.
