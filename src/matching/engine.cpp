@@ -305,24 +305,13 @@ Result<Generated> Engine::generate(const UserId& user) {
   return out;
 }
 
-Result<IndexedUser> Engine::visible(const std::string& user_id) {
+Result<Searched> Engine::search(const std::string& user_id, const Standing& standing) {
+  actor::Scope system(actor::Scope::system());  // reads every candidate's data (docs/security.md)
   auto who = PM_TRY(indexed(user_id));
   if (who.facts.hidden)
     return std::unexpected(
         Problem("profile-hidden",
                 "your profile is hidden or not discoverable; make it visible and discoverable to get matches"));
-  return who;
-}
-
-Result<void> Engine::matchable(const UserId& user_id) {
-  actor::Scope system(actor::Scope::system());
-  PM_TRY(visible(user_id.str()));
-  return {};
-}
-
-Result<Searched> Engine::search(const std::string& user_id, const Standing& standing) {
-  actor::Scope system(actor::Scope::system());  // reads every candidate's data (docs/security.md)
-  auto who = PM_TRY(visible(user_id));
   auto idx = PM_TRY(index());
   Searched out{.user_id = user_id, .who = std::move(who)};
   const int want = d_.config.matches_per_user - standing.pending;

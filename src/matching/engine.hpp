@@ -109,9 +109,6 @@ class Engine {
   // Candidates are ordered by ranking.hpp (the model's mutual interest when one is loaded, with
   // exploration slots), without those at today's exposure cap.
   Result<Generated> generate(const UserId& user_id);
-  // 4xx when the user cannot be matched now (hidden, incomplete), as generate and search would
-  // answer: asked before a generation is counted against the day's budget.
-  Result<void> matchable(const UserId& user_id);
   // Generation in its two steps, for writing many users' matches at once (BatchGeneration): the
   // search (in memory; 4xx for a user who cannot be matched: hidden, incomplete), then the
   // attributes and insights of every pair found, after one read of the people in them.
@@ -149,8 +146,6 @@ class Engine {
 
  private:
   Result<IndexedUser> indexed(const std::string& user_id);
-  // indexed(), refused as well when the profile is hidden.
-  Result<IndexedUser> visible(const std::string& user_id);
   // `llm`: whether the configured chat model writes the prose (else the built-in writer alone).
   Result<Insights> insights_for(const PairPerson& a, const PairPerson& b, const PairScore& score, bool llm,
                                 const AnswerFrequencies* frequencies = nullptr);

@@ -26,7 +26,6 @@ Result<void> Service::spend_generation(const UserId& user_id) {
 }
 
 Result<Generated> Service::generate_now(const UserId& user_id) {
-  PM_TRY(engine.matchable(user_id));  // a refused press costs nothing of the day's budget
   PM_TRY(spend_generation(user_id));
   return engine.generate(user_id);
 }
