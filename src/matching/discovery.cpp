@@ -1,6 +1,7 @@
 #include "matching/discovery.hpp"
 
 #include <charconv>
+#include <typeinfo>
 
 #include <fmt/format.h>
 
@@ -328,24 +329,33 @@ void Discovery::forget_pair(const UserId& a, const UserId& b) {
 }
 
 void Discovery::forget_previews_of(const UserId& user_id) {
-  auto ids = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<MatchId>> {
-    db::AsSystem system(tx);  // a moderator's removal of the user's photo asks too
-    return repository::current_match_ids(tx, user_id);
-  });
-  if (!ids) {
-    log::warn("match_previews_not_dropped", {{"error", ids.error().type}});
-    return;
+  // Called once the change has committed: a failure here (even one transact lets through as an
+  // exception, e.g. a statement timeout) must not turn the saved change into an error.
+  try {
+    auto ids = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<MatchId>> {
+      db::AsSystem system(tx);  // a moderator's removal of the user's photo asks too
+      return repository::current_match_ids(tx, user_id);
+    });
+    if (!ids) {
+      log::warn("match_previews_not_dropped", {{"error", ids.error().type}});
+      return;
+    }
+    d_.cache.forget_matches(*ids);
+  } catch (const std::exception& e) {
+    log::warn("match_previews_not_dropped", {{"error", typeid(e).name()}});
   }
-  d_.cache.forget_matches(*ids);
 }
 
 profiles::AfterAccountDeletion Discovery::before_account_deletion(pqxx::work& tx, const UserId& user_id) {
-  return {.then = [this, user_id, matches = matching::before_account_deletion(tx, user_id)] {
-    for (const auto& [match_id, partner] : matches) {
-      d_.cache.forget_match(match_id);
-      d_.cache.forget_user(partner);
-    }
-    d_.cache.forget_user(user_id);
+  std::vector<MatchId> match_ids;
+  std::vector<UserId> users{user_id};
+  for (auto& [match_id, partner] : matching::before_account_deletion(tx, user_id)) {
+    match_ids.push_back(std::move(match_id));
+    users.push_back(std::move(partner));
+  }
+  return {.then = [this, match_ids = std::move(match_ids), users = std::move(users)] {
+    d_.cache.forget_matches(match_ids);
+    d_.cache.forget_users(users);
   }};
 }
 

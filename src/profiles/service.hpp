@@ -38,7 +38,7 @@ struct Deps {
   // about the pair (e.g. the match lists); app/ wires it.
   std::function<void(const UserId&, const UserId&)> on_block = {};
   // The parts of a person's data kept by the modules above this one (personal_data.hpp): their
-  // export's parts, and the stored objects that go with the account besides its photos.
+  // export's parts.
   std::vector<PersonalDataOf> personal_data = {};
   // Run in this order: the order in which the other writers lock those rows (app/ knows it).
   std::vector<BeforeAccountDeletion> before_account_deletion = {};

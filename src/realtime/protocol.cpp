@@ -1,5 +1,7 @@
 #include "realtime/protocol.hpp"
 
+#include <set>
+
 #include "core/crypto.hpp"
 #include "core/validation.hpp"
 
@@ -100,15 +102,25 @@ Outcome Protocol::resume(const UserId& user, const Json& frame) {
   if (!cursors.is_object() || cursors.size() > kMaxResumeConversations)
     return {.reply = error_frame(
                 id, frame_problem("conversations must be an object of at most 200 conversation_id: last_seq"))};
-  for (const auto& [conversation, seq] : cursors.items())
-    if (!crypto::is_uuid(conversation) || !seq.is_number_integer() || seq.get<long long>() < 0)
+  // Each conversation once, by its canonical id: the same one spelt in other cases would be replayed
+  // (and queried) once per spelling, and the socket's memory of what it sent keyed by each.
+  std::vector<std::pair<ConversationId, long long>> asked;
+  std::set<std::string> seen;
+  for (const auto& [conversation, seq] : cursors.items()) {
+    auto parsed = ConversationId::parse(conversation);
+    if (!parsed || !seq.is_number_integer() || seq.get<long long>() < 0)
       return {.reply = error_frame(id, frame_problem("each conversation_id maps to the last seq seen (0 for none)"))};
+    if (!seen.insert(parsed->str()).second)
+      return {.reply = error_frame(id, frame_problem("each conversation may be named once"))};
+    asked.emplace_back(std::move(*parsed), seq.get<long long>());
+  }
 
   Outcome out;
   Json resume_from = Json::object();  // conversation -> the last seq replayed (or the client's own)
   bool more = false;
-  for (const auto& [conversation, seq] : cursors.items()) {
-    long long after = seq.get<long long>();
+  for (const auto& [conversation_id, seq] : asked) {
+    const std::string& conversation = conversation_id.str();
+    long long after = seq;
     for (bool page_more = true; page_more;) {
       const std::size_t room = max_replay_ - out.replay.size();
       if (room == 0) {
@@ -116,8 +128,7 @@ Outcome Protocol::resume(const UserId& user, const Json& frame) {
         break;
       }
       const int page_size = static_cast<int>(std::min<std::size_t>(room, kReplayPage));
-      // (checked above: a UUID)
-      auto page = messaging_.history(user, ConversationId::parse(conversation).value(), after, std::nullopt, page_size);
+      auto page = messaging_.history(user, conversation_id, after, std::nullopt, page_size);
       if (!page) return {.reply = error_frame(id, page.error())};
       for (const auto& message : page->messages) {
         after = message.seq;

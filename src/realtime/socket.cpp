@@ -194,7 +194,7 @@ void Socket::on_outcome(Outcome outcome, bool of_resume) {
   --in_flight_;
   if (finished_) return;
   for (const auto& event : outcome.replay)
-    if (first_delivery(event)) send(event);
+    if (first_delivery(event) && !queue_event(std::make_shared<const std::string>(event.dump()))) return;
   // A message this socket sent is in its ack: the live copy published to the sender's sockets (for
   // their other devices) is not sent here too. The ack comes first: a batch's senders are answered
   // before its events are published (messaging::Service::flush_lane).
@@ -253,14 +253,20 @@ void Socket::release_held() {
 }
 
 void Socket::accept_event(const std::shared_ptr<const std::string>& frame, const Json& event) {
-  if (!first_delivery(event)) return;
-  // A slow reader: live events pile up faster than it takes them. It is cut off (it reconnects
-  // and resumes) so its queue never grows without bound and no other socket waits for it.
+  if (first_delivery(event)) queue_event(frame);
+}
+
+bool Socket::queue_event(std::shared_ptr<const std::string> frame) {
+  // A slow reader: events pile up faster than it takes them (live ones, or replays asked for again
+  // and again without reading). It is cut off (it reconnects and resumes) so its queue never grows
+  // without bound and no other socket waits for it.
   if (queue_.size() - answers_queued_ >= d_.options.send_queue) {
     log::warn("ws_slow_consumer", {{"request_id", request_id_}, {"queued", queue_.size()}});
-    return finish();
+    finish();
+    return false;
   }
-  enqueue(frame);
+  enqueue(std::move(frame));
+  return true;
 }
 
 void Socket::send(const Json& frame, bool answer) {

@@ -70,6 +70,8 @@ class Socket : public std::enable_shared_from_this<Socket> {
   void on_outcome(Outcome outcome, bool of_resume);
   void on_handed_on();
   void accept_event(const std::shared_ptr<const std::string>& frame, const Json& event);
+  // Queues an event frame, or ends the socket when its reader is too slow (false).
+  bool queue_event(std::shared_ptr<const std::string> frame);
   void release_held();
   void send(const Json& frame, bool answer = false);
   void enqueue(std::shared_ptr<const std::string> frame, bool answer = false);

@@ -319,12 +319,15 @@ TEST_F(Matching, ADeletedAccountLeavesItsPartnersCachedListsAtOnce) {
   ASSERT_EQ(matches_of(ben)["source"], "cache") << "precondition: Ben's list is cached";
 
   ASSERT_EQ(server_->request("DELETE", "/api/v1/me", "", ana.user.auth()).status, 204);
-  const Json bens = matches_of(ben);
-  EXPECT_TRUE(bens["matches"].empty()) << bens.dump();
   cache::RedisPool redis(cache::RedisOptions{.url = test::redis_url(), .size = 1});
   auto preview = redis.command({"EXISTS", "match:" + id});
   ASSERT_TRUE(preview);
   EXPECT_EQ(preview->integer(), 0) << "the deleted person's preview is still cached";
+  auto list = redis.command({"GET", "matches:recent:" + ben.user.user_id});
+  ASSERT_TRUE(list);
+  EXPECT_EQ(list->str().find(id), std::string::npos) << "Ben's cached list still names the match: " << list->str();
+  const Json bens = matches_of(ben);
+  EXPECT_TRUE(bens["matches"].empty()) << bens.dump();
 }
 
 // What a partner's cached list shows of someone changes with her profile at once: she hides her

@@ -9,6 +9,8 @@
 
 #include <signal.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <set>
@@ -795,6 +797,29 @@ TEST_F(RealtimeChat, ASocketsWorkIsBoundedWhateverTheClientSends) {
   for (int sent = 0; sent < 200 && second->send_unless_closed("{}");) ++sent;
   EXPECT_EQ(second->wait_closed(), 1008) << "a socket flooding frames is closed";
   EXPECT_TRUE(ana->is_open()) << "the same user's other socket is not";
+}
+
+// A resume names each conversation once: the same id in other letter cases was replayed (and read
+// from PostgreSQL) once per spelling, past the socket's memory of what it had sent.
+TEST_F(RealtimeChat, AResumeNamesEachConversationOnceWhateverItsSpelling) {
+  Node& a = start_node();
+  auto ana = connect(a, ana_);
+  say(*ana, "c1", "one");
+  std::string upper = conversation_;
+  std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
+  ASSERT_NE(upper, conversation_);
+
+  auto ben = connect(a, ben_);
+  auto twice = ben->request({{"type", "resume"}, {"conversations", {{conversation_, 0}, {upper, 0}}}});
+  EXPECT_EQ(twice["type"], "error") << twice.dump();
+  EXPECT_EQ(twice["problem"].value("status", 0), 400) << twice.dump();
+
+  auto once = ben->request({{"type", "resume"}, {"conversations", {{upper, 0}}}});
+  ASSERT_EQ(once["type"], "ack") << once.dump();
+  EXPECT_EQ(once["replayed"], 1);
+  const auto replayed = of_type(ben->drain(), "message.new");
+  ASSERT_EQ(replayed.size(), 1u);
+  EXPECT_EQ(replayed[0]["conversation_id"], conversation_) << "by its canonical id";
 }
 
 // A frame over 64 KiB closes the socket with 1009; a malformed frame is only an error.
