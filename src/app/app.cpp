@@ -321,6 +321,7 @@ App::App(Config cfg)
     subscriptions::add_payment_routes(
         router, auth,
         std::make_shared<subscriptions::Payments>(subscriptions::Payments::Deps{.db = db,
+                                                                                .redis = redis,
                                                                                 .notifications = notifications,
                                                                                 .config = std::move(payments_config),
                                                                                 .provider = std::move(provider)}));

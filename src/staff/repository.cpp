@@ -56,7 +56,9 @@ constexpr const char* kReports = R"sql(
   SELECT report_id, reporter_id, reported_id, reason, details, status, resolution, resolved_by,
          to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
          to_char(resolved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS resolved_at
-  FROM report_queue WHERE status = $1 ORDER BY created_at, report_id LIMIT $2
+  FROM report_queue
+  WHERE status = $1 AND reporter_id IS DISTINCT FROM $3 AND reported_id IS DISTINCT FROM $3
+  ORDER BY created_at, report_id LIMIT $2
 )sql";
 constexpr const char* kReport = R"sql(
   SELECT report_id, reporter_id, reported_id, reason, details, status, resolution, resolved_by,
@@ -119,9 +121,9 @@ Json messages_between(pqxx::work& tx, const UserId& a, const UserId& b, int limi
   return Json::parse(tx.exec_params1(kMessagesBetween, a, b, limit)["messages"].as<std::string>());
 }
 
-std::vector<Report> reports(pqxx::work& tx, const std::string& status, int limit) {
+std::vector<Report> reports(pqxx::work& tx, const std::string& status, int limit, const UserId& staff_id) {
   std::vector<Report> out;
-  for (const auto& r : tx.exec_params(kReports, status, limit)) out.push_back(report_from(r));
+  for (const auto& r : tx.exec_params(kReports, status, limit, staff_id)) out.push_back(report_from(r));
   return out;
 }
 

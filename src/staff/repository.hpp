@@ -30,7 +30,8 @@ std::optional<Json> reported_profile(pqxx::work& tx, const UserId& user_id);
 Json messages_between(pqxx::work& tx, const UserId& a, const UserId& b, int limit);
 
 // Reports with `status` (open, reviewed, dismissed), oldest first, at most `limit`.
-std::vector<Report> reports(pqxx::work& tx, const std::string& status, int limit);
+// The queue without the reports `staff_id` made or that are about them.
+std::vector<Report> reports(pqxx::work& tx, const std::string& status, int limit, const UserId& staff_id);
 // One report, locked for the action on it.
 std::optional<Report> report_for_update(pqxx::work& tx, const std::string& report_id);
 std::optional<Report> report(pqxx::work& tx, const std::string& report_id);

@@ -22,14 +22,14 @@ void add_routes(http::Router& router, auth::Service& auth, Service& service) {
                                   });
              }));
   router.add(Method::get, "/api/v1/admin/reports",
-             staff_only(auth, service, Role::moderator, [&service](Request& req, const auth::Caller&) {
+             staff_only(auth, service, Role::moderator, [&service](Request& req, const auth::Caller& who) {
                auto status = req.query("status").value_or("open");
                if (status != "open" && status != "reviewed" && status != "dismissed")
                  return http::problem_response(
                      Problem("validation-failed", "status must be open, reviewed or dismissed"), req.request_id);
                auto limit = req.query_number("limit", 1, 100);
                if (!limit) return http::problem_response(limit.error(), req.request_id);
-               return http::reply(req, service.reports(status, static_cast<int>(limit->value_or(50))));
+               return http::reply(req, service.reports(who.user_id, status, static_cast<int>(limit->value_or(50))));
              }));
   router.add(Method::get, "/api/v1/admin/reports/{report_id}",
              staff_only(auth, service, Role::moderator, [&service](Request& req, const auth::Caller& who) {

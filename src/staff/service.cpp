@@ -23,10 +23,13 @@ Problem report_not_found() { return Problem("not-found", "there is no such repor
 // record, or punishing whoever reported them). Suspending or banning a member of staff is above a
 // moderator; an admin's account is out of reach of reports altogether (an operator revokes the
 // role first, `perfectmatch admin grant`), so no admin can lock the others out either.
+Problem party_to_report() {
+  return Problem("staff-only", "a member of staff never handles a report they made or that is about them");
+}
+
 std::optional<Problem> refused_to(const UserId& staff_id, std::optional<Role> caller, const Report& r,
                                   std::optional<Role> subject, Action action) {
-  if (r.reporter_id == staff_id || r.reported_id == staff_id)
-    return Problem("staff-only", "a member of staff never acts on a report they made or that is about them");
+  if (r.reporter_id == staff_id || r.reported_id == staff_id) return party_to_report();
   if (!subject || (action != Action::suspend && action != Action::ban)) return std::nullopt;
   if (*subject == Role::admin)
     return Problem("staff-only", "an admin's account is not suspended or banned through a report");
@@ -59,10 +62,11 @@ Result<std::string> Service::grant_role(const std::string& email, std::optional<
   });
 }
 
-Result<ReportPage> Service::reports(const std::string& status, int limit) {
+Result<ReportPage> Service::reports(const UserId& staff_id, const std::string& status, int limit) {
   actor::Scope as_system(actor::Scope::system());
-  return db::transact(
-      d_.db, [&](pqxx::work& tx) -> Result<ReportPage> { return ReportPage{repository::reports(tx, status, limit)}; });
+  return db::transact(d_.db, [&](pqxx::work& tx) -> Result<ReportPage> {
+    return ReportPage{repository::reports(tx, status, limit, staff_id)};
+  });
 }
 
 Result<Report> Service::report(const UserId& staff_id, const std::string& raw_id) {
@@ -72,6 +76,8 @@ Result<Report> Service::report(const UserId& staff_id, const std::string& raw_id
   auto found = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<Report> {
     auto r = repository::report(tx, report_id);
     if (!r) return std::unexpected(report_not_found());
+    // Who reported them, in their words, and the messages between them: not for the one reported.
+    if (r->reporter_id == staff_id || r->reported_id == staff_id) return std::unexpected(party_to_report());
     Json reported = {{"profile", nullptr}, {"photos", Json::array()}, {"messages", Json::array()}};
     if (r->reported_id) {
       if (auto profile = repository::reported_profile(tx, *r->reported_id)) reported["profile"] = *profile;

@@ -38,7 +38,7 @@ class Service {
   Result<std::string> grant_role(const std::string& email, std::optional<Role> role);
 
   // The queue: reports with `status` (open by default), oldest first.
-  Result<ReportPage> reports(const std::string& status, int limit);
+  Result<ReportPage> reports(const UserId& staff_id, const std::string& status, int limit);
   // One report with what was reported: the reported user's profile and photos (signed URLs) and
   // the messages of the pair's conversation. The look is audited (staff_report_view).
   Result<Report> report(const UserId& staff_id, const std::string& report_id);

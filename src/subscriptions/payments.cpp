@@ -68,6 +68,12 @@ Result<CheckoutInput> CheckoutInput::parse(const Json& body) {
   return in;
 }
 
+// Each checkout and cancellation calls the provider with the platform's key: a loop of them would
+// spend the account's API limit for everyone (and write an audit row each). 429 past the budget.
+Result<void> Payments::provider_budget(const UserId& user_id) {
+  return cache::enforce(d_.redis, "ratelimit:payments:" + user_id.str(), kProviderCallsPerHour, "payment requests");
+}
+
 Result<CheckoutStarted> Payments::checkout(const UserId& user_id, const CheckoutInput& input) {
   if (!d_.provider) return std::unexpected(Problem("not-ready", "payments are not enabled on this server"));
   CheckoutRequest request{.user_id = user_id.str(),
@@ -90,6 +96,7 @@ Result<CheckoutStarted> Payments::checkout(const UserId& user_id, const Checkout
     request.customer_id = state->customer_id;
     return {};
   }));
+  PM_TRY(provider_budget(user_id));
   auto session = PM_TRY(d_.provider->create_checkout(request));
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     admin::record(tx, {.user_id = user_id,
@@ -112,7 +119,10 @@ Result<Subscription> Payments::cancel(const UserId& user_id) {
       return std::unexpected(Problem("not-found", "there is no paid subscription to cancel"));
     return *s;
   }));
-  if (!state.cancel_at_period_end) PM_TRY(d_.provider->cancel_at_period_end(*state.subscription_id));
+  if (!state.cancel_at_period_end) {
+    PM_TRY(provider_budget(user_id));
+    PM_TRY(d_.provider->cancel_at_period_end(*state.subscription_id));
+  }
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<Subscription> {
     admin::record(tx, {.user_id = user_id,
                        .event = "subscription_cancel_requested",

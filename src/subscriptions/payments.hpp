@@ -9,6 +9,8 @@
 #include <memory>
 #include <string>
 
+#include "cache/rate_limit.hpp"
+#include "cache/redis.hpp"
 #include "core/json.hpp"
 #include "core/problem.hpp"
 #include "db/pool.hpp"
@@ -42,11 +44,14 @@ class Payments {
  public:
   struct Deps {
     db::Pool& db;
+    cache::RedisPool& redis;  // the per-user budget of calls to the provider
     notifications::Service& notifications;
     PaymentsConfig config;
     std::unique_ptr<PaymentProvider> provider;  // null: payments are off (PM_PAYMENTS_PROVIDER=none)
   };
   explicit Payments(Deps deps) : d_(std::move(deps)) {}
+  // Checkouts and cancellations that reach the provider, per user.
+  static constexpr cache::Limit kProviderCallsPerHour{.max = 10, .window = std::chrono::hours(1)};
 
   // A Checkout Session for the plan's price; the answer's url is the provider's page.
   Result<CheckoutStarted> checkout(const UserId& user_id, const CheckoutInput& input);
@@ -59,6 +64,7 @@ class Payments {
   const PaymentsConfig& config() const { return d_.config; }
 
  private:
+  Result<void> provider_budget(const UserId& user_id);
   Deps d_;
 };
 

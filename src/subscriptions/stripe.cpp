@@ -67,13 +67,14 @@ Result<std::string> StripeProvider::post(const std::string& path, const std::str
     return std::unexpected(Problem("not-ready", "the payment provider could not be reached; try again later"));
   }
   if (res->status / 100 != 2) {
-    // Stripe's error object: {"error": {"type", "code", "message"}}; the message may be shown.
+    // Stripe's error object: {"error": {"type", "code", "message"}}. Its message is for operators
+    // (it can name prices, customers, test or live mode): logged, never shown to the user.
     std::string message;
     if (auto doc = parse_json(res->body); doc && doc->contains("error") && (*doc)["error"].is_object())
       message = (*doc)["error"].value("message", "");
     log::warn("payments_provider_refused", {{"provider", name_}, {"status", res->status}, {"message", message}});
-    return std::unexpected(Problem("not-ready", fmt::format("the payment provider refused the request ({})",
-                                                            message.empty() ? std::to_string(res->status) : message)));
+    return std::unexpected(Problem(
+        "not-ready", fmt::format("the payment provider refused the request (HTTP {}); try again later", res->status)));
   }
   return std::move(res->body);
 }

@@ -4,6 +4,8 @@
 
 #include <cctype>
 
+#include <set>
+
 #include <gtest/gtest.h>
 
 #include "support/fixtures.hpp"
@@ -324,6 +326,19 @@ TEST_F(Staff, NoOneActsOnAReportTheyArePartOfAndOnlyAnAdminSuspendsStaff) {
   };
 
   const std::string about_mod = report(ana, mod);
+  // Nor reads it: who reported them, in their words, and the messages between them.
+  EXPECT_TRUE(refused(get(mod, "/api/v1/admin/reports/" + about_mod))) << "the report about them";
+  auto listed = [&](const Person& who) {
+    std::set<std::string> ids;
+    const auto queue = get(who, "/api/v1/admin/reports");
+    EXPECT_EQ(queue.status, 200) << queue.body;
+    const Json reports = queue.json().value("reports", Json::array());
+    for (const auto& r : reports) ids.insert(r.value("report_id", ""));
+    return ids;
+  };
+  EXPECT_FALSE(listed(mod).count(about_mod)) << "their queue lists the report about them";
+  EXPECT_TRUE(listed(other_mod).count(about_mod)) << "another moderator's does";
+  EXPECT_EQ(get(other_mod, "/api/v1/admin/reports/" + about_mod).status, 200);
   EXPECT_TRUE(refused(act(mod, about_mod, {{"action", "dismiss"}}))) << "their own record";
   EXPECT_TRUE(refused(act(mod, report(mod, ana), {{"action", "ban"}}))) << "whoever they reported";
   EXPECT_TRUE(refused(act(other_mod, about_mod, {{"action", "suspend"}, {"days", 7}}))) << "staff: an admin's call";

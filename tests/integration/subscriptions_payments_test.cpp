@@ -398,6 +398,21 @@ TEST_F(Payments, TheWorkerEndsACancelledPlanWhoseEndingEventNeverCame) {
   EXPECT_EQ(s["cancel_at_period_end"], false);
 }
 
+// Each checkout calls the provider with the platform's key: a loop of them would spend the
+// account's API limit for everyone. A person gets ten an hour; bad input costs nothing of them.
+TEST_F(Payments, CheckoutsAreLimitedPerPerson) {
+  TestUser ana = user("Ana");
+  TestUser ben = user("Ben");
+  const Json body = {{"plan_id", "premium"}, {"interval", "month"}, {"currency", "EUR"}};
+  EXPECT_EQ(post_json(ana, "/api/v1/subscription/checkout", {{"plan_id", "gold"}}).status, 400);
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(post_json(ana, "/api/v1/subscription/checkout", body).status, 200) << i;
+  auto refused = post_json(ana, "/api/v1/subscription/checkout", body);
+  EXPECT_EQ(refused.status, 429) << refused.body;
+  EXPECT_EQ(refused.header("content-type"), "application/problem+json");
+  EXPECT_FALSE(refused.header("retry-after").empty());
+  EXPECT_EQ(post_json(ben, "/api/v1/subscription/checkout", body).status, 200) << "someone else's budget";
+}
+
 TEST_F(Payments, TheNewRoutesRefuseWhoMayNotCallThem) {
   TestUser ana = user("Ana");
   TestUser ben = user("Ben");

@@ -4686,6 +4686,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthenticated"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
             /** @description `not-ready`: payments are off, or the payment provider could not be reached or refused; or a store is unavailable */
             503: {
                 headers: {
@@ -4737,6 +4738,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RateLimited"];
             /** @description `not-ready`: payments are off, or the payment provider could not be reached or refused; or a store is unavailable */
             503: {
                 headers: {
