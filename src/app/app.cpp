@@ -357,6 +357,7 @@ http::UpgradeHandler App::websocket() {
   return realtime::upgrade_handler(hub, socket_protocol, auth,
                                    {.idle_timeout = config.ws_idle_timeout,
                                     .send_queue = static_cast<std::size_t>(config.ws_send_queue),
+                                    .session_recheck = config.ws_session_recheck,
                                     .frames_per_10s = config.ws_frames_per_10s,
                                     .sockets_per_user = static_cast<std::size_t>(config.ws_sockets_per_user)});
 }

@@ -144,6 +144,7 @@ struct Config {
   int reply_window_days = 3;         // a first message answering the other's within this is a reply (docs/outcomes.md)
   int message_send_lanes = 1;        // threads storing sends in batches (docs/messaging.md)
   Millis ws_idle_timeout{60000};     // a socket silent this long (no frame, no pong) is closed
+  Millis ws_session_recheck{60000};  // how often an open socket asks whether its session is still in force
   int ws_send_queue = 256;           // frames queued for one socket before it counts as too slow
   int ws_frames_per_10s = 100;       // frames one socket may send per 10 s
   int ws_sockets_per_user = 10;      // open sockets of one user on one node

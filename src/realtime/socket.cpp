@@ -108,6 +108,27 @@ void Socket::on_session_checked(Result<bool> active) {
   ready_ = true;
   release_held();
   read_frame();
+  recheck_session_later();
+}
+
+// The session may expire while the socket is open (its idle or its hard limit): that tells
+// nobody, so the socket asks now and then, and closes once the session is no longer in force.
+// (Redis unreachable: asked again next time; a sign-out still closes it at once, as announced.)
+void Socket::recheck_session_later() {
+  auth_timer_.expires_after(d_.options.session_recheck);
+  auth_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (ec || self->finished_ || self->closing_) return;
+    asio::post(self->d_.handlers, [self] {
+      auto active = self->d_.auth.still_signed_in({.user_id = self->user_id_, .session_id = self->session_id_});
+      asio::post(self->executor_, [self, active = std::move(active)] {
+        if (self->finished_ || self->closing_) return;
+        if (active && !*active)
+          return self->refuse(Problem("unauthenticated", "the session has ended or expired; sign in again"),
+                              websocket::close_code::policy_error);
+        self->recheck_session_later();
+      });
+    });
+  });
 }
 
 void Socket::on_read(beast::error_code ec, std::size_t) {

@@ -72,6 +72,7 @@ class Socket : public std::enable_shared_from_this<Socket> {
   void accept_event(const std::shared_ptr<const std::string>& frame, const Json& event);
   // Queues an event frame, or ends the socket when its reader is too slow (false).
   bool queue_event(std::shared_ptr<const std::string> frame);
+  void recheck_session_later();
   void release_held();
   void send(const Json& frame, bool answer = false);
   void enqueue(std::shared_ptr<const std::string> frame, bool answer = false);
@@ -94,7 +95,8 @@ class Socket : public std::enable_shared_from_this<Socket> {
   boost::asio::any_io_executor executor_;  // the connection's strand: everything touching the wire runs on it
   std::unique_ptr<Wire> wire_;
   Deps d_;
-  boost::asio::steady_timer auth_timer_;  // the auth frame, then the subscription (until ready)
+  boost::asio::steady_timer
+      auth_timer_;  // the auth frame, the subscription (until ready), then the session's re-checks
   std::string request_id_;
   UserId user_id_;          // empty until authenticated
   std::string session_id_;  // the session that authenticated it

@@ -12,6 +12,9 @@ struct SocketOptions {
   Millis idle_timeout{60000};
   std::size_t send_queue = 256;  // frames waiting to be written before the reader counts as too slow
   Millis auth_timeout{10000};
+  // How often a ready socket asks whether its session is still in force: a session that expires
+  // announces nothing, and the socket must not outlive it.
+  Millis session_recheck{60000};
   std::size_t max_frame = 64 * 1024;
   // Frames one socket may send per 10 s; beyond, each is answered with a rate-limited error and
   // not handled (every frame costs a transaction or a published event).

@@ -731,6 +731,26 @@ TEST_F(Realtime, ASessionEndedBeforeTheSocketListenedGetsNoReadySocket) {
   EXPECT_TRUE(live->is_open());
 }
 
+// A session that expires tells nobody: a socket opened just before it would have lived on for as
+// long as its pings kept it open. It asks now and then, and closes once the session is gone.
+TEST_F(Realtime, ASocketClosesWhenItsSessionExpires) {
+  Node& a = start_node("warn", {{"PM_WS_SESSION_RECHECK_MS", "200"}});
+  auto ana = connect(a, ana_);
+  auto ben = connect(a, ben_);
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  ASSERT_TRUE(ana->is_open()) << "a session in force keeps its socket through the re-checks";
+
+  cache::RedisPool redis(cache::RedisOptions{.url = test::redis_url(), .size = 1});
+  const std::string key = "sessions:" + ana_.user.user_id, id = crypto::sha256_hex(ana_.user.token);
+  auto stored = redis.command({"HGET", key, id});
+  ASSERT_TRUE(stored && !stored->is_nil());
+  Json expired = Json::parse(stored->str());
+  expired["expires_at"] = 1;  // idle past its expiry, found at its next use
+  ASSERT_TRUE(redis.command({"HSET", key, id, expired.dump()}));
+  EXPECT_EQ(ana->wait_closed(), 1008) << "the socket outlived its session";
+  EXPECT_TRUE(ben->is_open());
+}
+
 // A socket cannot be made to do unbounded work: a resume replays at most a send queue's worth
 // (and says where to go on), typing reaches the other at most every 2 s, a flood of frames is
 // refused, and a user has a bounded number of sockets.
