@@ -216,9 +216,8 @@ TEST_F(Matching, APassIsFinalAndThePairIsNeverGeneratedAgain) {
 TEST_F(Matching, AnEndedMatchNoLongerShowsTheOthersPhotoPlaceOrAge) {
   Person ben = person("Ben", "man", "woman", 52.52, 13.40);
   Person ana = person("Ana", "woman", "man", 52.51, 13.39);
-  auto photo = server_->request("POST", "/api/v1/me/media", test::read_fixture("gps.jpg"),
-                                {{"Authorization", "Bearer " + ana.user.token}, {"Content-Type", "image/jpeg"}});
-  ASSERT_EQ(photo.status, 201) << photo.body;
+  auto photo = upload_photo(ana);
+  ASSERT_EQ(photo.status, 201);
   const std::string id = match_between(ben, ana);
   auto card = [&] { return get(ben, "/api/v1/matches/" + id).json()["user"]; };
   ASSERT_TRUE(card()["photo_url"].is_string()) << "while it is on: " << card().dump();
@@ -336,9 +335,8 @@ TEST_F(Matching, ADeletedAccountLeavesItsPartnersCachedListsAtOnce) {
 TEST_F(Matching, AProfileChangeShowsInThePartnersCachedListAtOnce) {
   Person ben = person("Ben", "man", "woman", 52.52, 13.40);
   Person ana = person("Ana", "woman", "man", 52.51, 13.39);
-  auto photo = server_->request("POST", "/api/v1/me/media", test::read_fixture("gps.jpg"),
-                                {{"Authorization", "Bearer " + ana.user.token}, {"Content-Type", "image/jpeg"}});
-  ASSERT_EQ(photo.status, 201) << photo.body;
+  auto photo = upload_photo(ana);
+  ASSERT_EQ(photo.status, 201);
   const std::string id = match_between(ana, ben);
   ASSERT_FALSE(id.empty());
   auto anas_card = [&] {

@@ -69,6 +69,15 @@ class PushDelivery : public ::testing::Test {
     return sub;
   }
 
+  // `u` signed in again, as on another browser: the same account, a session of its own.
+  test::TestUser signed_in_elsewhere(const test::TestUser& u) {
+    auto in = server_->request("POST", "/api/v1/auth/login", json{{"email", u.email}, {"password", u.password}}.dump());
+    EXPECT_EQ(in.status, 200) << in.body;
+    test::TestUser on = u;
+    on.token = in.json().value("token", "");
+    return on;
+  }
+
   static test::Headers with_json(test::Headers h) {
     h.emplace_back("Content-Type", "application/json");
     return h;
@@ -164,15 +173,7 @@ TEST_F(PushDelivery, ABrowserSubscribesAndUnsubscribesItsOwnAndNoOneElseCan) {
 // its sign-out, "sign out everywhere" or a password change, and only that session's browser.
 TEST_F(PushDelivery, ABrowserWhoseSessionEndedGetsNoMorePushes) {
   auto ada = user("ada");
-  auto device = [&] {  // Ada signed in on another browser
-    auto in =
-        server_->request("POST", "/api/v1/auth/login", json{{"email", ada.email}, {"password", ada.password}}.dump());
-    EXPECT_EQ(in.status, 200) << in.body;
-    test::TestUser on = ada;
-    on.token = in.json().value("token", "");
-    return on;
-  };
-  const auto phone = device(), laptop = device(), tablet = device();
+  const auto phone = signed_in_elsewhere(ada), laptop = signed_in_elsewhere(ada), tablet = signed_in_elsewhere(ada);
   auto sub_first = subscribe(ada), sub_phone = subscribe(phone), sub_laptop = subscribe(laptop),
        sub_tablet = subscribe(tablet);
   auto subscribed = [&] { return count("SELECT count(*) FROM push_subscriptions WHERE user_id = $1", ada.user_id); };
@@ -208,15 +209,7 @@ TEST_F(PushDelivery, ABrowserWhoseSessionEndedGetsNoMorePushes) {
 // device vanished from her sessions. Each push asks whether the subscription's session is in force.
 TEST_F(PushDelivery, ABrowserWhoseSessionExpiredGetsNoMorePushes) {
   auto ada = user("ada");
-  auto device = [&] {
-    auto in =
-        server_->request("POST", "/api/v1/auth/login", json{{"email", ada.email}, {"password", ada.password}}.dump());
-    EXPECT_EQ(in.status, 200) << in.body;
-    test::TestUser on = ada;
-    on.token = in.json().value("token", "");
-    return on;
-  };
-  const auto idle = device(), gone = device();
+  const auto idle = signed_in_elsewhere(ada), gone = signed_in_elsewhere(ada);
   auto sub_own = subscribe(ada), sub_idle = subscribe(idle), sub_gone = subscribe(gone);
   ASSERT_EQ(count("SELECT count(*) FROM push_subscriptions WHERE user_id = $1", ada.user_id), 3);
 

@@ -3,6 +3,7 @@
 #include "auth/restrictions.hpp"
 #include "core/crypto.hpp"
 #include "db/transaction.hpp"
+#include "support/fixtures.hpp"
 
 namespace pm::test {
 
@@ -72,6 +73,13 @@ HttpResult MatchingApi::get(const Person& p, const std::string& path) {
 
 HttpResult MatchingApi::post(const Person& p, const std::string& path) {
   return server_->request("POST", path, "", p.user.auth());
+}
+
+HttpResult MatchingApi::upload_photo(const Person& p) {
+  auto photo = server_->request("POST", "/api/v1/me/media", read_fixture("gps.jpg"),
+                                {{"Authorization", "Bearer " + p.user.token}, {"Content-Type", "image/jpeg"}});
+  EXPECT_EQ(photo.status, 201) << photo.body;
+  return photo;
 }
 
 Json MatchingApi::matches_of(const Person& p, const std::string& query) {

@@ -38,6 +38,8 @@ class MatchingApi : public ::testing::Test {
   void run_worker_pass();
   HttpResult get(const Person& p, const std::string& path);
   HttpResult post(const Person& p, const std::string& path);
+  // A photo of theirs (tests/fixtures/gps.jpg), uploaded; fails the test unless it is 201.
+  HttpResult upload_photo(const Person& p);
   nlohmann::json matches_of(const Person& p, const std::string& query = "");
   // The id of the match between the two (any status), failing the test if there is none.
   std::string match_between(const Person& a, const Person& b);
