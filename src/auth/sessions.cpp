@@ -93,8 +93,10 @@ Result<void> SessionStore::end(const Caller& caller) {
     std::lock_guard lock(mutex_);
     cache_.erase(caller.session_id);
   }
-  PM_TRY(redis_.command({"HDEL", key(caller.user_id), caller.session_id}));
+  auto ended = redis_.command({"HDEL", key(caller.user_id), caller.session_id});
+  // Told even when Redis failed, as end_all does: what the session opened closes anyway.
   if (on_ended_) on_ended_({.user_id = caller.user_id, .sessions = {caller.session_id}});
+  if (!ended) return std::unexpected(ended.error());
   return {};
 }
 

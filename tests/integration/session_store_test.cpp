@@ -1,5 +1,5 @@
 // auth::SessionStore against a private redis-server of the test's own, which the test can stop:
-// ending every session tells its listeners (the hub closes the sockets, notifications end the
+// ending sessions (one, or all) tells the listeners (the hub closes the sockets, notifications end the
 // browsers' pushes) even when Redis fails part-way, and asks Redis once for all but the kept one.
 
 #include <gtest/gtest.h>
@@ -45,7 +45,7 @@ TEST_F(SessionStoreTest, EndingAllButOneLeavesOnlyThatOne) {
   EXPECT_EQ(told_[0].kept, kept_id);
 }
 
-TEST_F(SessionStoreTest, EndingEverySessionTellsItsListenersEvenWhenRedisFails) {
+TEST_F(SessionStoreTest, EndingSessionsTellsTheListenersEvenWhenRedisFails) {
   auto token = sessions_.create(ada_, {});
   ASSERT_TRUE(token);
   server_.stop();
@@ -56,4 +56,9 @@ TEST_F(SessionStoreTest, EndingEverySessionTellsItsListenersEvenWhenRedisFails) 
     EXPECT_EQ(told_[0].user_id, ada_);
     EXPECT_TRUE(told_[0].all);
   }
+  // One session (a sign-out) likewise.
+  told_.clear();
+  EXPECT_FALSE(sessions_.end({.user_id = ada_, .session_id = "a-session"}));
+  ASSERT_EQ(told_.size(), 1u) << "a sign-out's socket must close anyway";
+  EXPECT_EQ(told_[0].sessions, std::vector<std::string>{"a-session"});
 }
