@@ -81,6 +81,15 @@ Json preview_of(const Message& m) {
 
 }  // namespace
 
+// A send refused by cannot_send (`refused`): a retry of a message stored before the close (`stored`)
+// is answered with it, to its sender alone (they may have lost the ack just before the unmatch or
+// block); anything else, and anything from the one who was blocked, is refused.
+Service::Stored Service::after_close(const repository::Conversation& c, const UserId& user_id, const Message* stored,
+                                     const Problem& refused) {
+  if (stored && !cannot_read(c, user_id)) return StoredMessage{.message = *stored, .closed = true};
+  return std::unexpected(refused);
+}
+
 Service::Service(Deps deps) : d_(std::move(deps)) {
   notices_ = std::make_unique<GroupQueue<Notice>>(
       4096, [this](std::vector<Notice>& n) { record_notices(n); }, d_.notice_spacing);
@@ -301,9 +310,7 @@ std::vector<Service::Stored> Service::store_batch(const std::vector<SendRequest>
       // refused like a new message.
       if (auto p = cannot_send(*c, r.user_id)) {
         auto it = earlier.find(key_of(r));
-        out[i] = it != earlier.end() && !cannot_read(*c, r.user_id)
-                     ? Stored(StoredMessage{.message = it->second, .closed = true})
-                     : std::unexpected(*p);
+        out[i] = after_close(*c, r.user_id, it != earlier.end() ? &it->second : nullptr, *p);
         continue;
       }
       if (auto it = earlier.find(key_of(r)); it != earlier.end()) {
@@ -368,10 +375,7 @@ Service::Stored Service::store_one(const SendRequest& r) {
     auto c = repository::conversation_for(tx, r.conversation_id, r.user_id, true);
     if (!c) return std::unexpected(no_such_conversation());
     auto existing = repository::by_client_id(tx, r.conversation_id, r.user_id, r.input.client_message_id);
-    if (auto p = cannot_send(*c, r.user_id)) {  // as store_batch answers a retry after a close
-      if (existing && !cannot_read(*c, r.user_id)) return StoredMessage{.message = *existing, .closed = true};
-      return std::unexpected(*p);
-    }
+    if (auto p = cannot_send(*c, r.user_id)) return after_close(*c, r.user_id, existing ? &*existing : nullptr, *p);
     if (existing) return StoredMessage{.message = *existing};
     auto allowed = PM_TRY(cache::hit(d_.redis, "ratelimit:messages:" + r.user_id.str(), d_.send_limit));
     if (!allowed.allowed)

@@ -139,6 +139,10 @@ class Service {
     bool closed = false;
   };
   using Stored = Result<StoredMessage>;
+  // A send cannot_send refused: a retry of a message stored before the close is answered with it,
+  // to its sender alone; anything else is refused (service.cpp).
+  static Stored after_close(const repository::Conversation& c, const UserId& user_id, const Message* stored,
+                            const Problem& refused);
   std::vector<Stored> store_batch(const std::vector<SendRequest>& requests);
   Stored store_one(const SendRequest& request);
   // A batch stored (send_batch's work but the publishing): its outcomes and the events to publish.

@@ -87,10 +87,16 @@ void Socket::on_authenticated(Result<auth::Caller> who) {
 // session cache): asked once more, of Redis, before the socket is ready.
 void Socket::on_subscribed() {
   if (finished_ || closing_) return;
-  asio::post(d_.handlers, [self = shared_from_this()] {
+  ask_session([self = shared_from_this()](Result<bool> active) { self->on_session_checked(std::move(active)); });
+}
+
+void Socket::ask_session(std::function<void(Result<bool>)> then) {
+  asio::post(d_.handlers, [self = shared_from_this(), then = std::move(then)]() mutable {
     auto active = self->d_.auth.still_signed_in({.user_id = self->user_id_, .session_id = self->session_id_});
-    asio::post(self->executor_,
-               [self, active = std::move(active)]() mutable { self->on_session_checked(std::move(active)); });
+    asio::post(self->executor_, [self, then = std::move(then), active = std::move(active)]() mutable {
+      if (self->finished_ || self->closing_) return;
+      then(std::move(active));
+    });
   });
 }
 
@@ -118,15 +124,11 @@ void Socket::recheck_session_later() {
   auth_timer_.expires_after(d_.options.session_recheck);
   auth_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
     if (ec || self->finished_ || self->closing_) return;
-    asio::post(self->d_.handlers, [self] {
-      auto active = self->d_.auth.still_signed_in({.user_id = self->user_id_, .session_id = self->session_id_});
-      asio::post(self->executor_, [self, active = std::move(active)] {
-        if (self->finished_ || self->closing_) return;
-        if (active && !*active)
-          return self->refuse(Problem("unauthenticated", "the session has ended or expired; sign in again"),
-                              websocket::close_code::policy_error);
-        self->recheck_session_later();
-      });
+    self->ask_session([self](Result<bool> active) {
+      if (active && !*active)
+        return self->refuse(Problem("unauthenticated", "the session has ended or expired; sign in again"),
+                            websocket::close_code::policy_error);
+      self->recheck_session_later();
     });
   });
 }

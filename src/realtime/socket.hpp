@@ -72,6 +72,9 @@ class Socket : public std::enable_shared_from_this<Socket> {
   void accept_event(const std::shared_ptr<const std::string>& frame, const Json& event);
   // Queues an event frame, or ends the socket when its reader is too slow (false).
   bool queue_event(std::shared_ptr<const std::string> frame);
+  // Asks Redis, on the handler pool (a blocking call), whether the socket's session is still in
+  // force; `then` gets the answer on the socket's strand, unless the socket ended meanwhile.
+  void ask_session(std::function<void(Result<bool>)> then);
   void recheck_session_later();
   void release_held();
   void send(const Json& frame, bool answer = false);

@@ -23,13 +23,14 @@ Problem report_not_found() { return Problem("not-found", "there is no such repor
 // record, or punishing whoever reported them). Suspending or banning a member of staff is above a
 // moderator; an admin's account is out of reach of reports altogether (an operator revokes the
 // role first, `perfectmatch admin grant`), so no admin can lock the others out either.
-Problem party_to_report() {
+std::optional<Problem> party_to(const Report& r, const UserId& staff_id) {
+  if (r.reporter_id != staff_id && r.reported_id != staff_id) return std::nullopt;
   return Problem("staff-only", "a member of staff never handles a report they made or that is about them");
 }
 
 std::optional<Problem> refused_to(const UserId& staff_id, std::optional<Role> caller, const Report& r,
                                   std::optional<Role> subject, Action action) {
-  if (r.reporter_id == staff_id || r.reported_id == staff_id) return party_to_report();
+  if (auto party = party_to(r, staff_id)) return party;
   if (!subject || (action != Action::suspend && action != Action::ban)) return std::nullopt;
   if (*subject == Role::admin)
     return Problem("staff-only", "an admin's account is not suspended or banned through a report");
@@ -77,7 +78,7 @@ Result<Report> Service::report(const UserId& staff_id, const std::string& raw_id
     auto r = repository::report(tx, report_id);
     if (!r) return std::unexpected(report_not_found());
     // Who reported them, in their words, and the messages between them: not for the one reported.
-    if (r->reporter_id == staff_id || r->reported_id == staff_id) return std::unexpected(party_to_report());
+    if (auto party = party_to(*r, staff_id)) return std::unexpected(*party);
     Json reported = {{"profile", nullptr}, {"photos", Json::array()}, {"messages", Json::array()}};
     if (r->reported_id) {
       if (auto profile = repository::reported_profile(tx, *r->reported_id)) reported["profile"] = *profile;
