@@ -76,7 +76,7 @@ Response early_problem(Metrics& metrics, const Problem& problem) {
 }  // namespace
 
 asio::awaitable<void> serve_connection(Server& server, const ServerOptions& options, asio::thread_pool& handlers,
-                                       std::shared_ptr<void> keep, beast::tcp_stream& stream,
+                                       std::shared_ptr<void> keep, beast::tcp_stream& stream, ConnectionSlot slot,
                                        std::function<bool(bool)> set_busy, Metrics& metrics) {
   beast::flat_buffer buffer;
   beast::error_code ec;
@@ -136,7 +136,7 @@ asio::awaitable<void> serve_connection(Server& server, const ServerOptions& opti
         // The connection leaves HTTP: whatever was read past the request is not expected (a
         // WebSocket client waits for the handshake's answer before sending frames).
         server.identify(req);
-        upgrade->accept(std::move(stream), std::move(req), handlers);
+        upgrade->accept(std::move(stream), std::move(req), handlers, std::move(slot));
         co_return;
       }
       close = !req.raw.keep_alive();

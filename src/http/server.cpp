@@ -84,7 +84,8 @@ Server::Server(ServerOptions options, const Router& router, Metrics& metrics)
       ios_(io_contexts(options_.io_threads)),
       handlers_(static_cast<std::size_t>(options_.handler_threads)),
       acceptor_(*ios_.front()),
-      grace_timer_(*ios_.front()) {}
+      grace_timer_(*ios_.front()),
+      slots_(std::make_shared<ConnectionSlots>(options_.max_connections_per_ip)) {}
 
 Server::~Server() {
   stop();
@@ -132,24 +133,24 @@ void Server::begin_session(tcp::socket socket) {
   // A proxy carries many clients' connections: only direct clients are counted.
   const bool counted =
       std::find(options_.trusted_proxies.begin(), options_.trusted_proxies.end(), ip) == options_.trusted_proxies.end();
+  std::optional<ConnectionSlot> slot = counted ? slots_->take(ip) : ConnectionSlot();
+  if (!slot) {
+    metrics_.connection_refused();
+    return;  // one client holding every socket (and a body buffer on each) would starve the rest
+  }
   std::shared_ptr<Session> session;
   {
     MutexLock lock(sessions_mutex_);
     if (stopping_) return;  // the socket closes as it goes out of scope
-    if (counted && connections_per_ip_[ip] >= options_.max_connections_per_ip) {
-      metrics_.connection_refused();
-      return;  // one client holding every socket (and a body buffer on each) would starve the rest
-    }
-    if (counted) ++connections_per_ip_[ip];
     session = std::make_shared<Session>(next_session_id_++, std::move(socket));
     sessions_[session->id] = session;
   }
   auto executor = session->stream.get_executor();
   asio::co_spawn(executor,
                  serve_connection(
-                     *this, options_, handlers_, session, session->stream,
+                     *this, options_, handlers_, session, session->stream, std::move(*slot),
                      [this, s = session.get()](bool busy) { return set_busy(*s, busy); }, metrics_),
-                 [this, id = session->id, ip = counted ? ip : std::string()](std::exception_ptr e) {
+                 [this, id = session->id](std::exception_ptr e) {
                    if (e) {
                      try {
                        std::rethrow_exception(e);
@@ -157,7 +158,7 @@ void Server::begin_session(tcp::socket socket) {
                        log::error("http_session_failed", {{"exception", boost::core::demangle(typeid(ex).name())}});
                      }
                    }
-                   session_ended(id, ip);
+                   session_ended(id);
                  });
 }
 
@@ -171,13 +172,9 @@ bool Server::set_busy(Session& session, bool busy) {
   return !stopping_;
 }
 
-void Server::session_ended(std::uint64_t id, const std::string& ip) {
+void Server::session_ended(std::uint64_t id) {
   MutexLock lock(sessions_mutex_);
   sessions_.erase(id);
-  if (!ip.empty()) {
-    auto it = connections_per_ip_.find(ip);
-    if (it != connections_per_ip_.end() && --it->second <= 0) connections_per_ip_.erase(it);
-  }
   if (stopping_ && sessions_.empty()) asio::post(grace_timer_.get_executor(), [this] { grace_timer_.cancel(); });
 }
 

@@ -25,6 +25,7 @@
 
 #include "core/config.hpp"
 #include "core/mutex.hpp"
+#include "http/connection_slots.hpp"
 #include "http/cors.hpp"
 #include "http/metrics.hpp"
 #include "http/router.hpp"
@@ -52,11 +53,14 @@ struct ServerOptions {
 
 // Takes over connections that ask to upgrade (WebSocket) on one path. `accept` runs on the
 // connection's I/O strand and owns the stream from then on; it must not block (it gets the
-// handler pool for blocking work). `stop` is called when the server begins to stop and must
+// handler pool for blocking work). It keeps the connection's slot (its place in its client's
+// count of connections) until the connection ends. `stop` is called when the server begins to stop and must
 // close every connection it took, so the I/O threads can finish.
 struct UpgradeHandler {
   std::string path;
-  std::function<void(boost::beast::tcp_stream stream, Request request, boost::asio::thread_pool& handlers)> accept;
+  std::function<void(boost::beast::tcp_stream stream, Request request, boost::asio::thread_pool& handlers,
+                     ConnectionSlot slot)>
+      accept;
   std::function<void()> stop;
 };
 
@@ -105,7 +109,7 @@ class Server {
   void accept();
   void begin_session(boost::asio::ip::tcp::socket socket);
   bool set_busy(Session& session, bool busy);  // false: the server is stopping, end the session
-  void session_ended(std::uint64_t id, const std::string& ip);
+  void session_ended(std::uint64_t id);
 
   ServerOptions options_;
   CorsPolicy cors_;
@@ -128,7 +132,7 @@ class Server {
   Mutex sessions_mutex_;  // also guards each Session's `busy`
   std::unordered_map<std::uint64_t, std::weak_ptr<Session>> sessions_ PM_GUARDED_BY(sessions_mutex_);
   std::uint64_t next_session_id_ PM_GUARDED_BY(sessions_mutex_) = 0;
-  std::unordered_map<std::string, int> connections_per_ip_ PM_GUARDED_BY(sessions_mutex_);
+  std::shared_ptr<ConnectionSlots> slots_;  // PM_MAX_CONNECTIONS_PER_IP
   bool stopping_ PM_GUARDED_BY(sessions_mutex_) = false;
 };
 

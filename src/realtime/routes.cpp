@@ -20,9 +20,9 @@ http::UpgradeHandler upgrade_handler(Hub& hub, Protocol& protocol, auth::Service
       .path = kPath,
       .accept =
           [&hub, &protocol, &auth, options](boost::beast::tcp_stream stream, http::Request request,
-                                            boost::asio::thread_pool& handlers) {
+                                            boost::asio::thread_pool& handlers, http::ConnectionSlot slot) {
             auto socket = std::make_shared<Socket>(
-                std::move(stream),
+                std::move(stream), std::move(slot),
                 Socket::Deps{.hub = hub, .protocol = protocol, .auth = auth, .handlers = handlers, .options = options});
             socket->start(std::move(request));
           },

@@ -24,6 +24,7 @@
 #include "auth/service.hpp"
 #include "core/config.hpp"
 #include "core/json.hpp"
+#include "http/connection_slots.hpp"
 #include "http/message.hpp"
 #include "realtime/protocol.hpp"
 #include "realtime/socket_options.hpp"
@@ -41,7 +42,8 @@ class Socket : public std::enable_shared_from_this<Socket> {
     boost::asio::thread_pool& handlers;
     SocketOptions options;
   };
-  Socket(boost::beast::tcp_stream stream, Deps deps);
+  // `slot`: the connection's place in its client's count of connections, kept until the socket goes.
+  Socket(boost::beast::tcp_stream stream, http::ConnectionSlot slot, Deps deps);
   ~Socket();
 
   // Answers the upgrade and starts the connection's life.
@@ -97,6 +99,7 @@ class Socket : public std::enable_shared_from_this<Socket> {
 
   boost::asio::any_io_executor executor_;  // the connection's strand: everything touching the wire runs on it
   std::unique_ptr<Wire> wire_;
+  http::ConnectionSlot slot_;
   Deps d_;
   boost::asio::steady_timer
       auth_timer_;  // the auth frame, the subscription (until ready), then the session's re-checks

@@ -21,9 +21,10 @@ struct Socket::Wire {
   beast::flat_buffer buffer;
 };
 
-Socket::Socket(beast::tcp_stream stream, Deps deps)
+Socket::Socket(beast::tcp_stream stream, http::ConnectionSlot slot, Deps deps)
     : executor_(stream.get_executor()),
       wire_(std::make_unique<Wire>(std::move(stream))),
+      slot_(std::move(slot)),
       d_(std::move(deps)),
       auth_timer_(executor_) {}
 

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "support/test_server.hpp"
+#include "support/ws_client.hpp"
 
 using namespace pm;
 using test::HttpConnection;
@@ -256,6 +257,33 @@ TEST(Server, OneClientCannotHoldEveryConnection) {
   }
   EXPECT_EQ(status, 200);
   EXPECT_NE(held[0]->request("GET", "/metrics").body.find("pm_http_connections_refused_total 1"), std::string::npos);
+}
+
+// A connection that became a WebSocket keeps its place in its client's count until the socket
+// closes: upgrading is no way past the limit (an unauthenticated socket waits seconds for its
+// auth frame, so one address could otherwise hold thousands).
+TEST(Server, AWebSocketKeepsItsPlaceInTheClientsCount) {
+  test::TestDatabase db;
+  auto config = test::test_config(db);
+  config.max_connections_per_ip = 2;
+  config.trusted_proxies = "";
+  TestServer server(config);
+  auto first = std::make_unique<test::WsClient>(server.port());
+  test::WsClient second(server.port());
+  EXPECT_THROW(test::WsClient third(server.port()), std::exception) << "a third socket is closed at once";
+  HttpConnection plain(server.port());
+  EXPECT_THROW(plain.request("GET", "/healthz"), std::exception) << "so is a plain connection";
+
+  first.reset();  // one socket closes: its place is free again
+  int status = 0;
+  for (int i = 0; i < 50 && status != 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    try {
+      status = HttpConnection(server.port()).request("GET", "/healthz").status;
+    } catch (const std::exception&) {
+    }
+  }
+  EXPECT_EQ(status, 200);
 }
 
 // A large body (a photo) is read only for a signed-in caller: a stranger's header is answered
