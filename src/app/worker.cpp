@@ -1,4 +1,5 @@
 // perfectmatch worker: the background work of the AI Matching Service, until SIGTERM/SIGINT.
+//   - the end of suspended or banned accounts' sessions (jobs "end_restricted_sessions")
 //   - vectors for users who completed (or changed) the questionnaire (jobs "compute_vectors")
 //   - regeneration of matches for users whose data changed (match_generation_queue)
 //   - expiry of pending matches older than PM_MATCH_EXPIRY_DAYS
@@ -104,6 +105,10 @@ int run_worker(Config config, bool once) {
       log::warn("worker_" + step + "_failed", {{"error", p.type}});
       metrics.failed(step);
     };
+    if (auto n = app->auth.end_restricted_sessions(50))
+      done += *n;
+    else
+      failed("session_purge", n.error());
     if (auto n = app->match_engine.run_vector_jobs(50))
       done += *n;
     else

@@ -1,7 +1,10 @@
 #pragma once
 // Suspensions and bans of accounts, written in the caller's transaction (staff moderation runs it
 // as the system). The caller ends the account's sessions once it committed
-// (SessionStore::end_all), which closes its sockets. A suspended or banned account cannot sign in
+// (SessionStore::end_all), which closes its sockets. That purge is not the only one: each
+// restriction also queues a job (kEndSessionsJob) in the same transaction, which the worker runs
+// (Service::end_restricted_sessions), so the sessions end even if Redis failed at the caller's
+// purge, or a sign-in that raced the restriction made one after it. A suspended or banned account cannot sign in
 // (403 account-suspended / account-banned); a banned address cannot sign up again, even after the
 // account is deleted (its blind index is kept in banned_emails). And the account staff look up
 // by its address (granting roles, the user look-up).
@@ -14,6 +17,8 @@
 #include "core/id.hpp"
 
 namespace pm::auth {
+
+inline constexpr const char* kEndSessionsJob = "end_restricted_sessions";
 
 // Suspended until now + `days` (a later end already set stays); returns the end (ISO 8601).
 std::string suspend(pqxx::work& tx, const UserId& user_id, int days);

@@ -5,11 +5,13 @@
 #include "admin/audit_log.hpp"
 #include "auth/bulk.hpp"
 #include "auth/repository.hpp"
+#include "auth/restrictions.hpp"
 #include "core/actor.hpp"
 #include "core/crypto.hpp"
 #include "core/log.hpp"
 #include "core/time.hpp"
 #include "db/transaction.hpp"
+#include "jobs/queue.hpp"
 
 namespace pm::auth {
 
@@ -41,10 +43,9 @@ Result<void> Service::limit(const std::string& key, cache::Limit limit, std::str
   return cache::enforce(d_.redis, key, limit, what);
 }
 
-Result<SignedIn> Service::open_session(AccountView account, const ClientInfo& client) {
-  // Every way in (password, provider) ends here: a suspended or banned account gets no session.
+Result<void> Service::refuse_if_restricted(const UserId& user_id) {
   auto restriction = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<repository::Restriction> {
-    return repository::restriction_of(tx, account.user_id);
+    return repository::restriction_of(tx, user_id);
   }));
   if (restriction.banned)
     return std::unexpected(Problem("account-banned", "this account was closed for breaking the rules"));
@@ -53,8 +54,42 @@ Result<SignedIn> Service::open_session(AccountView account, const ClientInfo& cl
     p.extensions["suspended_until"] = *restriction.suspended_until;
     return std::unexpected(p);
   }
+  return {};
+}
+
+Result<SignedIn> Service::open_session(AccountView account, const ClientInfo& client) {
+  // Every way in (password, provider) ends here: a suspended or banned account gets no session.
+  PM_TRY(refuse_if_restricted(account.user_id));
   auto token = PM_TRY(d_.sessions.create(account.user_id, {client.user_agent, client.ip}));
+  // Asked again now that the session exists: a restriction committed between the first question
+  // and the session's creation ran its purge before there was a session to end. (One committed
+  // after this second question purges the session itself.)
+  if (auto restricted = refuse_if_restricted(account.user_id); !restricted) {
+    // Should this fail, the restriction's job (kEndSessionsJob) ends the session.
+    (void)d_.sessions.end({account.user_id, SessionStore::session_id(token)});
+    return std::unexpected(restricted.error());
+  }
   return SignedIn{std::move(account), std::move(token)};
+}
+
+Result<int> Service::end_restricted_sessions(int limit) {
+  actor::Scope system(actor::Scope::system());  // the jobs and accounts of every user
+  auto claimed = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<jobs::Claimed>> {
+    return jobs::claim(tx, kEndSessionsJob, limit);
+  }));
+  for (const auto& job : claimed) {
+    std::optional<std::string> error;
+    if (auto user_id = UserId::parse(job.payload.value("user_id", std::string()))) {
+      // A restriction that ended meanwhile (a suspension's last day) leaves the new sessions be.
+      if (!refuse_if_restricted(*user_id))
+        if (auto ended = d_.sessions.end_all(*user_id); !ended) error = ended.error().type;
+    }
+    PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+      jobs::finish(tx, job.job_id, error);
+      return {};
+    }));
+  }
+  return static_cast<int>(claimed.size());
 }
 
 void Service::create_account(pqxx::work& tx, const NewAccount& account) {

@@ -67,6 +67,10 @@ class Service {
 
   // The caller behind a bearer token; also keeps users.last_active (at most one write a minute).
   Result<Caller> authenticate(std::string_view token);
+  // The worker's part of suspensions and bans (auth/restrictions.hpp): runs up to `limit` of their
+  // queued purges, each ending every session of an account that is still restricted; a purge that
+  // fails (Redis) is tried again later. Returns how many ran.
+  Result<int> end_restricted_sessions(int limit);
   // Whether the caller's session has not ended meanwhile (SessionStore::active).
   Result<bool> still_signed_in(const Caller& caller) { return d_.sessions.active(caller); }
 
@@ -122,6 +126,8 @@ class Service {
   void create_account(pqxx::work& tx, const NewAccount& account);
   Result<void> limit(const std::string& key, cache::Limit limit, std::string_view what);
   Result<SignedIn> open_session(AccountView account, const ClientInfo& client);
+  // 403 account-banned or account-suspended (with its end) for a restricted account.
+  Result<void> refuse_if_restricted(const UserId& user_id);
   Result<void> count_password_guess(const Caller& caller);
   void forget_password_guesses(const Caller& caller);
 

@@ -42,10 +42,12 @@ Result<std::string> SessionStore::create(const UserId& user_id, const SessionMet
                   {"user_agent", meta.user_agent.substr(0, 256)},
                   {"ip", meta.ip}};
   auto k = key(user_id);
-  PM_TRY(redis_.command({"HSET", k, crypto::sha256_hex(token), session.dump()}));
+  PM_TRY(redis_.command({"HSET", k, session_id(token), session.dump()}));
   PM_TRY(redis_.command({"EXPIRE", k, std::to_string(options_.idle_ttl.count())}));
   return token;
 }
+
+std::string SessionStore::session_id(std::string_view token) { return crypto::sha256_hex(token); }
 
 Result<Caller> SessionStore::resolve(std::string_view token) {
   auto dot = token.find('.');
@@ -53,7 +55,7 @@ Result<Caller> SessionStore::resolve(std::string_view token) {
   if (!parsed || token.size() > 128)
     return std::unexpected(Problem("unauthenticated", "the bearer token is malformed"));
   const UserId& user_id = *parsed;
-  std::string id = crypto::sha256_hex(token);
+  std::string id = session_id(token);
   auto steady = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(mutex_);

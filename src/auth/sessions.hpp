@@ -66,6 +66,8 @@ class SessionStore {
   Result<std::vector<std::string>> list(const UserId& user_id);
 
   static std::string key(const UserId& user_id) { return "sessions:" + user_id.str(); }
+  // The id of the session a token opened (Caller::session_id).
+  static std::string session_id(std::string_view token);
 
  private:
   struct Cached {

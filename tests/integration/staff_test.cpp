@@ -59,6 +59,11 @@ class Staff : public test::MatchingApi {
             event, actor, subject)[0]
         .as<int>();
   }
+  // The worker's step that ends restricted accounts' sessions (auth/restrictions.hpp).
+  void run_session_purges() {
+    auto ran = server_->app().auth.end_restricted_sessions(50);
+    EXPECT_TRUE(ran) << ran.error().detail;
+  }
   test::HttpResult sign_in(const Person& p) {
     return server_->request("POST", "/api/v1/auth/login",
                             Json{{"email", p.user.email}, {"password", p.user.password}}.dump(),
@@ -305,6 +310,40 @@ TEST_F(Staff, ASuspensionEndsSessionsAndSocketsRefusesSignInAndMatching) {
   pqxx::nontransaction(conn).exec_params0(
       "UPDATE users SET suspended_until = now() - interval '1 second' WHERE user_id = $1", ana.user.user_id);
   EXPECT_EQ(sign_in(ana).status, 200);
+}
+
+// A suspension's purge after its commit is not the only one: the job it queued in the same
+// transaction ends, in the worker, whatever session the account still holds (Redis failed at the
+// purge, or a sign-in raced the suspension and made one after it); a session made once the
+// suspension is over is left alone.
+TEST_F(Staff, TheWorkerEndsASessionThatOutlivedASuspensionsPurge) {
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39, "always", "any", false);
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40, "always", "any", false);
+  Person mod = person("Mo", "man", "woman", 48.1, 11.5, "always", "any", false);
+  grant(mod, "moderator");
+  const std::string rid = report(ben, ana);
+  ASSERT_EQ(as(mod, "POST", "/api/v1/admin/reports/" + rid + "/actions", {{"action", "suspend"}, {"days", 3}}).status,
+            200);
+  // The session the purge missed, made as a raced sign-in makes it.
+  auto& sessions = server_->app().sessions;
+  auto missed = sessions.create(UserId(ana.user.user_id), {"raced", "203.0.113.9"});
+  ASSERT_TRUE(missed);
+  ASSERT_EQ(sessions.list(UserId(ana.user.user_id))->size(), 1u);
+  run_session_purges();
+  EXPECT_TRUE(sessions.list(UserId(ana.user.user_id))->empty()) << "the worker ended it";
+  EXPECT_EQ(server_->request("GET", "/api/v1/me", "", {{"Authorization", "Bearer " + *missed}}).status, 401);
+
+  // Over before its purge ran (the job failed and waited): the sessions made since stay.
+  const std::string second = report(ben, ana, "Again.");
+  ASSERT_EQ(
+      as(mod, "POST", "/api/v1/admin/reports/" + second + "/actions", {{"action", "suspend"}, {"days", 1}}).status,
+      200);
+  auto conn = db_.connect();
+  pqxx::nontransaction(conn).exec_params0(
+      "UPDATE users SET suspended_until = now() - interval '1 second' WHERE user_id = $1", ana.user.user_id);
+  ASSERT_EQ(sign_in(ana).status, 200);
+  run_session_purges();
+  EXPECT_EQ(sessions.list(UserId(ana.user.user_id))->size(), 1u) << "her sign-in after the suspension stays";
 }
 
 // A moderator cannot clear a report about themselves, nor punish whoever reported them; suspending
