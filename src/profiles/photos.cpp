@@ -100,15 +100,26 @@ Result<std::vector<Photo>> Photos::reorder(const UserId& user_id, const std::vec
 }
 
 Result<void> Photos::remove(const UserId& user_id, const std::string& media_id) {
-  if (!crypto::is_uuid(media_id)) return std::unexpected(Problem("not-found", "you have no photo with this id"));
   auto keys = PM_TRY(db::transact(db_, [&](pqxx::work& tx) -> Result<std::vector<std::string>> {
-    auto removed = repository::delete_media(tx, user_id, crypto::canonical_uuid(media_id));
-    if (removed.empty()) return std::unexpected(Problem("not-found", "you have no photo with this id"));
-    return removed;
+    auto removed = remove_row(tx, user_id, media_id);
+    if (!removed) return std::unexpected(Problem("not-found", "you have no photo with this id"));
+    return *removed;
   }));
+  removed(user_id, keys);
+  return {};
+}
+
+std::optional<std::vector<std::string>> Photos::remove_row(pqxx::work& tx, const UserId& user_id,
+                                                           const std::string& media_id) {
+  if (!crypto::is_uuid(media_id)) return std::nullopt;
+  auto keys = repository::delete_media(tx, user_id, crypto::canonical_uuid(media_id));
+  if (keys.empty()) return std::nullopt;
+  return keys;
+}
+
+void Photos::removed(const UserId& user_id, const std::vector<std::string>& keys) {
   remove_objects(keys);
   if (on_changed) on_changed(user_id);
-  return {};
 }
 
 void Photos::remove_objects(const std::vector<std::string>& keys) {

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +48,12 @@ class Photos {
   Result<std::vector<Photo>> reorder(const UserId& user_id, const std::vector<std::string>& media_ids);
   // Deletes the row and its stored objects; 404 for a photo that is not the user's.
   Result<void> remove(const UserId& user_id, const std::string& media_id);
+  // The same in the caller's transaction (a moderator's removal, with the report's resolution and
+  // its audit entry): deletes the row and returns its objects' keys, nullopt if the user has no such
+  // photo. Once it committed, the caller hands the keys to removed().
+  std::optional<std::vector<std::string>> remove_row(pqxx::work& tx, const UserId& user_id,
+                                                     const std::string& media_id);
+  void removed(const UserId& user_id, const std::vector<std::string>& keys);
   // Removes stored objects by key, logging (not failing on) any the store refuses.
   void remove_objects(const std::vector<std::string>& keys);
 

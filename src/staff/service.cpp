@@ -21,9 +21,10 @@ constexpr int kMessagesShown = 100;
 Problem report_not_found() { return Problem("not-found", "there is no such report"); }
 
 // Who may settle a report. Nobody settles one they are part of (a moderator clearing their own
-// record, or punishing whoever reported them). Suspending or banning a member of staff is above a
-// moderator; an admin's account is out of reach of reports altogether (an operator revokes the
-// role first, `perfectmatch admin grant`), so no admin can lock the others out either.
+// record, or punishing whoever reported them). Suspending or banning a member of staff, or removing
+// their photo, is above a moderator; an admin's account is out of reach of suspension and ban
+// through reports (an operator revokes the role first, `perfectmatch admin grant`), so no admin can
+// lock the others out either.
 std::optional<Problem> party_to(const Report& r, const UserId& staff_id) {
   if (r.reporter_id != staff_id && r.reported_id != staff_id) return std::nullopt;
   return Problem("staff-only", "a member of staff never handles a report they made or that is about them");
@@ -32,8 +33,9 @@ std::optional<Problem> party_to(const Report& r, const UserId& staff_id) {
 std::optional<Problem> refused_to(const UserId& staff_id, std::optional<Role> caller, const Report& r,
                                   std::optional<Role> subject, Action action) {
   if (auto party = party_to(r, staff_id)) return party;
-  if (!subject || (action != Action::suspend && action != Action::ban)) return std::nullopt;
-  if (*subject == Role::admin)
+  const bool punishes = action == Action::suspend || action == Action::ban;
+  if (!subject || (!punishes && action != Action::remove_photo)) return std::nullopt;
+  if (punishes && *subject == Role::admin)
     return Problem("staff-only", "an admin's account is not suspended or banned through a report");
   if (caller != Role::admin) return Problem("staff-only", "this needs the admin staff role: the account is staff");
   return std::nullopt;
@@ -104,26 +106,14 @@ Result<Report> Service::act(const UserId& staff_id, const std::string& raw_id, c
   if (!crypto::is_uuid(raw_id)) return std::unexpected(report_not_found());
   const std::string report_id = crypto::canonical_uuid(raw_id);
   actor::Scope as_system(actor::Scope::system());
-  // A photo is removed first (its own transaction and object store), and only if it is the
-  // reported user's; the report is then resolved.
-  if (in.action == Action::remove_photo) {
-    auto target = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<UserId> {
-      auto r = repository::report(tx, report_id);
-      if (!r) return std::unexpected(report_not_found());
-      if (r->status != "open")
-        return std::unexpected(Problem("report-resolved", fmt::format("this report is already {}", r->status)));
-      if (!r->reported_id) return std::unexpected(Problem("not-found", "the reported account no longer exists"));
-      if (auto refused = refused_to(staff_id, std::nullopt, *r, std::nullopt, in.action))
-        return std::unexpected(*refused);
-      return *r->reported_id;
-    }));
-    auto removed = d_.photos.remove(target, in.media_id);
-    if (!removed) return std::unexpected(Problem("not-found", "the reported user has no photo with this id"));
-  }
   bool end_sessions = false;
   bool mailed = false;
+  std::vector<std::string> removed_objects;  // a removed photo's, deleted from the store once committed
+  // Under the report's lock: of two actions on one report, the second finds it resolved and does
+  // nothing (a photo's row goes in this transaction, with the resolution and its audit entry).
   auto done = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<Report> {
     end_sessions = mailed = false;
+    removed_objects.clear();
     auto r = repository::report_for_update(tx, report_id);
     if (!r) return std::unexpected(report_not_found());
     if (r->status != "open")
@@ -162,16 +152,21 @@ Result<Report> Service::act(const UserId& staff_id, const std::string& raw_id, c
         auth::ban(tx, subject);
         end_sessions = true;
         break;
-      case Action::remove_photo:
+      case Action::remove_photo: {
+        auto keys = d_.photos.remove_row(tx, subject, in.media_id);
+        if (!keys) return std::unexpected(Problem("not-found", "the reported user has no photo with this id"));
+        removed_objects = std::move(*keys);
         event = "photo_removed";
         details["media_id"] = in.media_id;
         break;
+      }
     }
     repository::resolve(tx, report_id, in.action == Action::dismiss ? "dismissed" : "reviewed", in.action,
                         staff_id.str());
     admin::record(tx, {.user_id = staff_id, .event = event, .details = details, .subject_id = subject});
     return *repository::report(tx, report_id);
   }));
+  if (!removed_objects.empty()) d_.photos.removed(*done.reported_id, removed_objects);
   // Ending the sessions closes the account's sockets on every node (SessionStore::on_ended). The
   // restriction is committed: should Redis fail here, the job it queued ends them
   // (auth/restrictions.hpp), and the moderator is not told of a failure of what is done.
