@@ -113,9 +113,8 @@ bool names_push_service(std::string_view hosts, std::string_view endpoint);
 // A stored subscription. Its JSON (the API's PushSubscription) leaves the keys out: the browser has them.
 struct PushSubscription {
   std::string subscription_id, endpoint, p256dh, auth;
-  // The session that subscribed (its token's SHA-256; none before migrations/0034): the browser's
-  // pushes end with it. Never shown.
-  std::optional<std::string> session_id;
+  // The session that subscribed (its token's SHA-256): the browser's pushes end with it. Never shown.
+  std::string session_id;
   std::string created_at;  // UTC ISO-8601 with milliseconds
   Json to_json() const {
     return {{"subscription_id", subscription_id}, {"endpoint", endpoint}, {"created_at", created_at}};

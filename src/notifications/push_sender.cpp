@@ -61,9 +61,9 @@ Result<void> WebPushSender::send(const Outgoing& out) {
 
   bool retry = false;
   for (const auto& sub : target.subscriptions) {
-    if (sub.session_id && options_.session_in_force) {
+    if (options_.session_in_force) {
       // Asked at each push: a session that merely expired tells nobody.
-      auto in_force = options_.session_in_force(out.user_id, *sub.session_id);
+      auto in_force = options_.session_in_force(out.user_id, sub.session_id);
       if (!in_force) return std::unexpected(in_force.error());  // not known: the outbox tries again
       if (!*in_force) {
         auto forgot = db::transact(db_, [&](pqxx::work& tx) -> Result<bool> {

@@ -245,7 +245,7 @@ constexpr const char* kSavePushSubscription = R"sql(
 constexpr const char* kEndPushSubscriptions = R"sql(
   DELETE FROM push_subscriptions
   WHERE user_id = $1
-    AND CASE WHEN $3 THEN $4::text IS NULL OR session_id IS DISTINCT FROM $4 ELSE session_id = ANY($2::text[]) END
+    AND CASE WHEN $3 THEN session_id IS DISTINCT FROM $4 ELSE session_id = ANY($2::text[]) END
 )sql";
 constexpr const char* kDeletePushSubscription = R"sql(
   DELETE FROM push_subscriptions WHERE user_id = $1 AND endpoint = $2
@@ -282,7 +282,7 @@ PushSubscription push_subscription(const pqxx::row& r) {
           .endpoint = r["endpoint"].as<std::string>(),
           .p256dh = r["p256dh"].as<std::string>(),
           .auth = r["auth"].as<std::string>(),
-          .session_id = r["session_id"].is_null() ? std::nullopt : std::optional(r["session_id"].as<std::string>()),
+          .session_id = r["session_id"].as<std::string>(),
           .created_at = r["created_at"].as<std::string>()};
 }
 
