@@ -166,8 +166,7 @@ Result<std::string> Discovery::list(const UserId& user_id, const ListQuery& quer
     ids.push_back(r.match_id);
   }
   if (cacheable) {
-    for (std::size_t i = 0; i < rows.size(); ++i) d_.cache.put_preview(ids[i], previews[i]);
-    d_.cache.put_recent(user_id, ids, seen);
+    d_.cache.put_list(user_id, ids, previews, seen);
     ++database_;
   }
   return dump_json(page_of(previews, user_id, query.limit, "database").to_json());
@@ -332,15 +331,24 @@ void Discovery::forget_previews_of(const UserId& user_id) {
   // Called once the change has committed: a failure here (even one transact lets through as an
   // exception, e.g. a statement timeout) must not turn the saved change into an error.
   try {
-    auto ids = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<MatchId>> {
+    auto current = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<std::pair<MatchId, UserId>>> {
       db::AsSystem system(tx);  // a moderator's removal of the user's photo asks too
-      return repository::current_match_ids(tx, user_id);
+      return repository::current_matches_of(tx, user_id);
     });
-    if (!ids) {
-      log::warn("match_previews_not_dropped", {{"error", ids.error().type}});
+    if (!current) {
+      log::warn("match_previews_not_dropped", {{"error", current.error().type}});
       return;
     }
-    d_.cache.forget_matches(*ids);
+    std::vector<MatchId> match_ids;
+    std::vector<UserId> users{user_id};
+    for (auto& [match_id, partner] : *current) {
+      match_ids.push_back(std::move(match_id));
+      users.push_back(std::move(partner));
+    }
+    // Both users' lists too: a read of one from PostgreSQL under way writes its old previews only
+    // over the list's marker it saw (MatchCache::put_list).
+    d_.cache.forget_users(users);
+    d_.cache.forget_matches(match_ids);
   } catch (const std::exception& e) {
     log::warn("match_previews_not_dropped", {{"error", typeid(e).name()}});
   }

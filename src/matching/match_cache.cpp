@@ -9,7 +9,7 @@ namespace pm::matching {
 
 namespace {
 
-// (matches:recent holds what put_recent wrote: match ids)
+// (matches:recent holds what put_list wrote: match ids)
 std::optional<std::vector<MatchId>> ids_of(std::string_view recent) {
   auto parsed = Json::parse(recent, nullptr, false);
   if (!parsed.is_array()) return std::nullopt;
@@ -98,24 +98,28 @@ namespace {
 // A forgotten list is a marker, new at each change (never JSON, so every reader misses), rather
 // than nothing: a list read from PostgreSQL is written only over the marker seen before the read.
 constexpr std::string_view kForgotten = "forgotten:";
-// SET KEYS[1] = ARGV[1] for ARGV[2] seconds if it still holds ARGV[3] ("": nothing).
+// If KEYS[1] still holds ARGV[2] ("": nothing): SET KEYS[1] = ARGV[3], and each further key
+// KEYS[i] = ARGV[i + 2], each for ARGV[1] seconds.
 constexpr const char* kPutIfUnchanged = R"(
 local now = redis.call('GET', KEYS[1])
-if (now == false and ARGV[3] == '') or now == ARGV[3] then
-  return redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-end
-return 0)";
+if not ((now == false and ARGV[2] == '') or now == ARGV[2]) then return 0 end
+for i = 2, #KEYS do redis.call('SET', KEYS[i], ARGV[i + 2], 'EX', ARGV[1]) end
+redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[1])
+return 1)";
 }  // namespace
 
-void MatchCache::put_recent(const UserId& user_id, const std::vector<MatchId>& match_ids, const std::string& seen) {
-  const std::string key = recent_key(user_id);
-  auto r =
-      redis_.command({"EVAL", kPutIfUnchanged, "1", key, Json(match_ids).dump(), std::to_string(ttl_.count()), seen});
+void MatchCache::put_list(const UserId& user_id, const std::vector<MatchId>& match_ids,
+                          const std::vector<Json>& previews, const std::string& seen) {
+  std::vector<std::string> keys{recent_key(user_id)};
+  for (const auto& id : match_ids) keys.push_back(match_key(id));
+  std::vector<std::string> command{"EVAL", kPutIfUnchanged, std::to_string(keys.size())};
+  command.insert(command.end(), keys.begin(), keys.end());
+  command.insert(command.end(), {std::to_string(ttl_.count()), seen, Json(match_ids).dump()});
+  for (const auto& preview : previews) command.push_back(preview.dump());
+  auto r = redis_.command(command);
   if (!r) log::warn("match_cache_unavailable", {{"error", r.error().detail}});
-  invalidations_.changed(std::span(&key, 1));
+  invalidations_.changed(std::span(keys));
 }
-
-void MatchCache::put_preview(const MatchId& match_id, const Json& preview) { set(match_key(match_id), preview.dump()); }
 
 void MatchCache::forget_user(const UserId& user_id) { forget_users({user_id}); }
 

@@ -4,9 +4,10 @@
 //   match:{matchId}         -> JSON preview of the match (both users' sides; the reader picks its view)
 // Both expire after PM_MATCH_CACHE_TTL_S and are dropped on every change to what they hold (a list
 // is replaced by a "forgotten:..." marker, new at each change: a list read from PostgreSQL is
-// written back only over the marker seen before that read, so a read overtaken by a block never
-// brings the blocked person back). The cache is an accelerator only: when Redis fails, readers
-// fall back to PostgreSQL.
+// written back, with its previews, only over the marker seen before that read, so a read overtaken
+// by a block never brings the blocked person back). Whatever drops a preview marks the lists of
+// both its users too, so a read overtaken by the change never writes the old preview back. The cache is an accelerator
+// only: when Redis fails, readers fall back to PostgreSQL.
 //
 // Redis tells each serving node when any of these keys changes (cache::KeyInvalidations, client
 // tracking): a snapshot read after a mark() is still what Redis holds while unchanged_since() says
@@ -45,7 +46,7 @@ class MatchCache {
   // this node read last time) the list and `before`'s previews are asked for in one round trip,
   // and an unchanged list and previews come back as {.unchanged = true} without being copied.
   // `seen` gets what matches:recent:{userId} held ("" for nothing, or when Redis failed): the
-  // marker a read of the list from PostgreSQL after a miss writes over (put_recent).
+  // marker a read of the list from PostgreSQL after a miss writes over (put_list).
   std::optional<Snapshot> snapshot(const UserId& user_id, const Snapshot* before = nullptr,
                                    std::string* seen = nullptr);
   // Where Redis's change notices stand before a read (nullopt: this node is not told of changes).
@@ -54,10 +55,12 @@ class MatchCache {
   bool unchanged_since(const cache::KeyInvalidations::Mark& mark, const Snapshot& snapshot) const {
     return invalidations_.unchanged_since(mark, snapshot.key_hashes);
   }
-  // The write of a list read from PostgreSQL: only if matches:recent:{userId} still holds `seen`,
-  // what it held before that read (snapshot's; no change in between).
-  void put_recent(const UserId& user_id, const std::vector<MatchId>& match_ids, const std::string& seen);
-  void put_preview(const MatchId& match_id, const Json& preview);
+  // The write of a list read from PostgreSQL and its matches' previews (one script, so all or
+  // nothing): only if matches:recent:{userId} still holds `seen`, what it held before that read
+  // (snapshot's; no change in between). (The script names several keys: one Redis, as today; under
+  // Redis Cluster they would need one hash slot.)
+  void put_list(const UserId& user_id, const std::vector<MatchId>& match_ids, const std::vector<Json>& previews,
+                const std::string& seen);
 
   void forget_user(const UserId& user_id);
   // Several users at once (one DEL per thousand): what a batch of generated matches changed.

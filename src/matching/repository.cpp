@@ -150,8 +150,9 @@ constexpr const char* kListMatches = R"sql(
   ORDER BY m.rank_key DESC, m.match_id DESC LIMIT $4
 )sql";
 // The user's current matches: those whose previews the others' lists show.
-constexpr const char* kCurrentMatchIds = R"sql(
-  SELECT match_id FROM matches WHERE (user_id_1 = $1 OR user_id_2 = $1) AND status IN ('pending', 'active')
+constexpr const char* kCurrentMatchesOf = R"sql(
+  SELECT match_id, CASE WHEN user_id_1 = $1 THEN user_id_2 ELSE user_id_1 END AS partner
+  FROM matches WHERE (user_id_1 = $1 OR user_id_2 = $1) AND status IN ('pending', 'active')
 )sql";
 // Whether user $2 is in match $1 (any status, blocked or not): a list cursor must name one.
 constexpr const char* kInMatch = R"sql(
@@ -511,10 +512,11 @@ std::optional<std::vector<MatchRow>> list_matches(pqxx::work& tx, const UserId& 
   return out;
 }
 
-std::vector<MatchId> current_match_ids(pqxx::work& tx, const UserId& user_id) {
-  std::vector<MatchId> ids;
-  for (const auto& r : tx.exec_params(kCurrentMatchIds, user_id)) ids.emplace_back(r["match_id"].as<std::string>());
-  return ids;
+std::vector<std::pair<MatchId, UserId>> current_matches_of(pqxx::work& tx, const UserId& user_id) {
+  std::vector<std::pair<MatchId, UserId>> out;
+  for (const auto& r : tx.exec_params(kCurrentMatchesOf, user_id))
+    out.emplace_back(MatchId(r["match_id"].as<std::string>()), UserId(r["partner"].as<std::string>()));
+  return out;
 }
 
 std::optional<MatchRow> match_for(pqxx::work& tx, const MatchId& match_id, const UserId& user_id) {

@@ -123,7 +123,8 @@ std::optional<std::vector<MatchRow>> list_matches(pqxx::work& tx, const UserId& 
                                                   const std::optional<MatchId>& after, int limit);
 // One match if `user_id` is in it and the pair is not blocked.
 std::optional<MatchRow> match_for(pqxx::work& tx, const MatchId& match_id, const UserId& user_id);
-std::vector<MatchId> current_match_ids(pqxx::work& tx, const UserId& user_id);
+// The user's pending and active matches, each with the other user.
+std::vector<std::pair<MatchId, UserId>> current_matches_of(pqxx::work& tx, const UserId& user_id);
 // The match's attributes (name, score, description) and insight document.
 std::vector<std::tuple<std::string, double, std::string>> attributes_of(pqxx::work& tx, const MatchId& match_id);
 Json insight_document(pqxx::work& tx, const MatchId& match_id);

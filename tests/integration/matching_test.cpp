@@ -375,11 +375,31 @@ TEST_F(Matching, AListReadBeforeABlockIsNeverCachedAfterIt) {
   std::string seen;
   (void)cache.snapshot(anas, nullptr, &seen);  // her read of the list starts: what the key holds
   ASSERT_EQ(post(ana, "/api/v1/users/" + ben.user.user_id + "/block").status / 100, 2);  // and is overtaken
-  cache.put_preview(MatchId(id), Json{{"match_id", id}});                                // the read's preview
-  cache.put_recent(anas, {MatchId(id)}, seen);                                           // and list
+  cache.put_list(anas, {MatchId(id)}, {Json{{"match_id", id}}}, seen);                   // the read's list
   EXPECT_FALSE(cache.snapshot(anas)) << "the stale list with Ben was cached after the block";
   EXPECT_TRUE(matches_of(ana)["matches"].empty());
   EXPECT_EQ(matches_of(ana)["source"], "cache") << "a read after the change is cached as before";
+}
+
+// The same for a preview: a list read from PostgreSQL just before Ana renamed herself wrote her
+// old name back just after the rename dropped the preview, for the cache's lifetime. A change to
+// what others see marks their lists, over which alone a read writes its previews.
+TEST_F(Matching, AProfileChangeIsNeverUndoneByAListReadItOvertook) {
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  const std::string id = match_between(ana, ben);
+  ASSERT_FALSE(id.empty());
+  ASSERT_EQ(matches_of(ben)["matches"][0]["user"]["first_name"], "Ana");
+  auto& cache = server_->app().match_cache;
+  const UserId bens(ben.user.user_id);
+  std::string seen;
+  const auto before = cache.snapshot(bens, nullptr, &seen);  // his read of the list starts
+  ASSERT_TRUE(before && before->previews.size() == 1u) << "precondition: his list is cached";
+  const Json old_preview = Json::parse(before->previews[0]);
+  ASSERT_EQ(server_->request("PATCH", "/api/v1/me", Json{{"first_name", "Anna"}}.dump(), ana.user.auth()).status,
+            200);                                            // and is overtaken
+  cache.put_list(bens, {MatchId(id)}, {old_preview}, seen);  // the read's list and preview
+  EXPECT_EQ(matches_of(ben)["matches"][0]["user"]["first_name"], "Anna") << "her old name was cached again";
 }
 
 // A node keeps each viewer's rendered first page beside the bytes Redis held (RenderedPages): the
