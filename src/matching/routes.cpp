@@ -40,7 +40,7 @@ void add_routes(http::Router& router, auth::Service& auth, Service& service) {
              }));
   router.add(Method::post, "/api/v1/matches/rewind",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {
-               return http::reply(req, service.discovery.rewind(who.user_id));
+               return http::reply(req, service.rewind(who.user_id));
              }));
   router.add(Method::get, "/api/v1/likes/received",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {

@@ -1,8 +1,9 @@
 #pragma once
 // The AI Matching Service as the API sees it: on-demand generation under the seed's AI rate
-// limit (ratelimit:ai:generate:{userId}, limits by plan), likes within the plan's daily budget, and
-// discovery.
+// limit (ratelimit:ai:generate:{userId}, limits by plan), likes within the plan's daily budget,
+// rewinds within an hourly one, and discovery.
 
+#include "cache/rate_limit.hpp"
 #include "cache/redis.hpp"
 #include "core/config.hpp"
 #include "db/pool.hpp"
@@ -31,6 +32,11 @@ class Service {
   // Likes the match, within the plan's likes_per_day (ratelimit:likes:{userId}; past it 403
   // premium-required with retry_after). Discovery::like does the rest.
   Result<Liked> like(const UserId& user_id, const MatchId& match_id);
+  // Rewinds the last pass (Discovery::rewind), at most kRewindsPerHour times an hour
+  // (ratelimit:rewinds:{userId}; 429 past it): each pass is an outcome row that a rewind only
+  // marks, so a loop of the two would otherwise grow the training data without bound.
+  Result<MatchView> rewind(const UserId& user_id);
+  static constexpr cache::Limit kRewindsPerHour{.max = 30, .window = std::chrono::hours(1)};
 
   // The routes reach the engine (like, pass, insights) and discovery through the service.
   Engine& engine;

@@ -175,6 +175,27 @@ TEST_F(Plans, RewindUndoesTheLastPassForPremiumOnly) {
   EXPECT_EQ(post(ana, "/api/v1/matches/rewind").status, 404);
 }
 
+// Each pass is kept as an outcome row (training data), which a rewind only marks: a loop of the
+// two is bounded.
+TEST_F(Plans, RewindsHaveAnHourlyBudget) {
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  make_premium(ana);
+  const std::string id = match_between(ana, ben);
+  const int budget = matching::Service::kRewindsPerHour.max;
+  for (int i = 0; i < budget; ++i) {
+    ASSERT_EQ(post(ana, "/api/v1/matches/" + id + "/pass").status, 200) << "pass " << i;
+    ASSERT_EQ(post(ana, "/api/v1/matches/rewind").status, 200) << "rewind " << i;
+  }
+  ASSERT_EQ(post(ana, "/api/v1/matches/" + id + "/pass").status, 200);
+  auto refused = post(ana, "/api/v1/matches/rewind");
+  EXPECT_EQ(refused.status, 429) << refused.body;
+  EXPECT_EQ(refused.json()["type"], "/problems/rate-limited");
+  EXPECT_EQ(matches_of(ana, "?status=rejected")["matches"].size(), 1u) << "the last pass stands";
+  EXPECT_EQ(count("SELECT count(*) FROM match_outcomes WHERE decided_by = $1 AND kind = 'pass'", ana.user.user_id),
+            budget + 1);
+}
+
 TEST_F(Plans, ARewindNeverBringsBackABlockedPair) {
   Person ben = person("Ben", "man", "woman", 52.52, 13.40);
   Person ana = person("Ana", "woman", "man", 52.51, 13.39);

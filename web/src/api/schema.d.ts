@@ -974,7 +974,8 @@ export interface paths {
          * Undo my last pass (premium)
          * @description The most recent of my passes still in effect is undone: the match is `pending` again (not
          *     when the pair has been blocked since). Needs a plan with the `rewind` entitlement,
-         *     and the `rewind` feature flag on for me.
+         *     and the `rewind` feature flag on for me. At most 30 rewinds an hour (each pass is kept as
+         *     an outcome that a rewind only marks: a loop of the two would grow that data without bound).
          */
         post: operations["rewindPass"];
         delete?: never;
@@ -4542,6 +4543,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["FeatureDisabled"];
                 };
             };
+            429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
     };
