@@ -395,7 +395,7 @@ TEST_F(Messaging, TheWorkerDeletesMessagesPastRetentionWithTheirPhotos) {
   auto left = history(ana_)["messages"];
   ASSERT_EQ(left.size(), 1u);
   EXPECT_EQ(left[0]["content"], "new");
-  EXPECT_FALSE(server_->app().media_store->get(key).has_value()) << "the photo went with its message";
+  EXPECT_FALSE(server_->app().media_store->exists(key).value_or(true)) << "the photo went with its message";
 }
 
 // Months wholly past retention go whole (migrations/0021): a photo message of six months ago
@@ -435,7 +435,7 @@ TEST_F(Messaging, TheWorkerDropsWholeMonthsPastRetentionWithTheirPhotos) {
   auto left = history(ana_)["messages"];
   ASSERT_EQ(left.size(), 1u);
   EXPECT_EQ(left[0]["content"], "new");
-  EXPECT_FALSE(server_->app().media_store->get(key).has_value()) << "the photo went with its month";
+  EXPECT_FALSE(server_->app().media_store->exists(key).value_or(true)) << "the photo went with its month";
 }
 
 TEST_F(Messaging, UnmatchingClosesTheConversationForBothAndKeepsTheHistory) {

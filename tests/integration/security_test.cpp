@@ -227,8 +227,20 @@ TEST_F(Security, ThePublishedViewsShowAUserOnlyWhatTheTablesDo) {
   EXPECT_EQ(as_app("SELECT count(*) FROM match_conversations", ana), 1);
   EXPECT_EQ(as_app("SELECT count(*) FROM user_profiles", ana), 3) << "as users: own, matched, public";
   EXPECT_EQ(as_app("SELECT count(*) FROM plan_standings WHERE user_id <> '" + ana + "'", ana), 0);
-  for (const char* view : {"user_profiles", "match_pairs", "conversation_messages", "blocked_pairs", "report_queue"})
+  // A report and a block, so that the last two views below have rows to hide.
+  auto doras = dora_.user.auth();
+  doras.emplace_back("Content-Type", "application/json");
+  ASSERT_EQ(
+      server_
+          ->request("POST", "/api/v1/users/" + carl_.user.user_id + "/report", Json{{"reason", "spam"}}.dump(), doras)
+          .status,
+      201);
+  ASSERT_EQ(server_->request("POST", "/api/v1/users/" + carl_.user.user_id + "/block", "", dora_.user.auth()).status,
+            204);
+  for (const char* view : {"user_profiles", "match_pairs", "conversation_messages", "blocked_pairs", "report_queue"}) {
+    EXPECT_GT(as_app(std::string("SELECT count(*) FROM ") + view, "", true), 0) << view << ": the system sees rows";
     EXPECT_EQ(as_app(std::string("SELECT count(*) FROM ") + view, ""), 0) << view << ": nobody sees a row";
+  }
   EXPECT_EQ(as_app("WITH x AS (UPDATE user_profiles SET bio = 'hacked' WHERE user_id <> '" + ana +
                        "' RETURNING 1) SELECT count(*) FROM x",
                    ana),
