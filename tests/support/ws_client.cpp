@@ -131,8 +131,9 @@ WsClient::WsClient(std::uint16_t port, const std::string& token) : impl_(std::ma
   auto ec = impl_->run_op("upgrade", kWaitMs, [&](auto handler) {
     ws.async_handshake(response, "127.0.0.1:" + std::to_string(port), "/api/v1/ws", std::move(handler));
   });
-  if (ec && response.result_int() != 0) {
-    // An answer other than the upgrade is an HTTP exchange of GET /api/v1/ws like any other.
+  if (ec == websocket::error::upgrade_declined) {
+    // An answer other than the upgrade is an HTTP exchange of GET /api/v1/ws like any other. (A
+    // connection closed unanswered is not one: its response object still holds Beast's default 200.)
     std::vector<std::pair<std::string, std::string>> headers;
     for (const auto& field : response)
       headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
