@@ -65,7 +65,8 @@ Result<SignedIn> Service::open_session(AccountView account, const ClientInfo& cl
   // and the session's creation ran its purge before there was a session to end. (One committed
   // after this second question purges the session itself.)
   if (auto restricted = refuse_if_restricted(account.user_id); !restricted) {
-    // Should this fail, the restriction's job (kEndSessionsJob) ends the session.
+    // Should this fail, the restriction's job (kEndSessionsJob) ends the session, unless it already
+    // ran before the session existed (left alone: docs/security.md).
     (void)d_.sessions.end({account.user_id, SessionStore::session_id(token)});
     return std::unexpected(restricted.error());
   }

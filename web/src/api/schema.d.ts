@@ -2550,7 +2550,8 @@ export interface components {
          * @description `staff-only`: the caller has no staff role, or not the one this route needs (an admin may
          *     do what a moderator may; plans need admin). Roles come only from `perfectmatch admin grant`.
          *     On a report's actions also: the report is by or about the caller, or it would suspend or
-         *     ban staff (a moderator's account takes an admin; an admin's, no one).
+         *     ban staff (a moderator's account takes an admin; an admin's, no one) or remove a staff
+         *     member's photo (an admin's call).
          */
         StaffOnly: {
             headers: {
