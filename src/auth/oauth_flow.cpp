@@ -50,8 +50,7 @@ Result<std::optional<Json>> take(cache::RedisPool& redis, const std::string& key
 }
 
 Result<void> put(cache::RedisPool& redis, const std::string& key, const Json& value, std::chrono::seconds ttl) {
-  auto reply = PM_TRY(redis.command({"SET", key, value.dump(), "EX", std::to_string(ttl.count())}));
-  if (reply.is_error()) return std::unexpected(Problem("cache-unavailable", "the sign-in could not be recorded"));
+  PM_TRY(cache::succeeded(redis.command({"SET", key, value.dump(), "EX", std::to_string(ttl.count())})));
   return {};
 }
 

@@ -4,8 +4,8 @@
 // (SessionStore::end_all), which closes its sockets. That purge is not the only one: each
 // restriction also queues a job (kEndSessionsJob) in the same transaction, which the worker runs
 // (Service::end_restricted_sessions), so the sessions end even if Redis failed at the caller's
-// purge (for less than the job's five attempts, ~5 min), or a sign-in that raced the restriction
-// made one after it. A suspended or banned account cannot sign in
+// purge (the job waits out an outage of any length: a Redis failure does not count as one of its
+// attempts), or a sign-in that raced the restriction made one after it. A suspended or banned account cannot sign in
 // (403 account-suspended / account-banned); a banned address cannot sign up again, even after the
 // account is deleted (its blind index is kept in banned_emails). And the account staff look up
 // by its address (granting roles, the user look-up).

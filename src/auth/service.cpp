@@ -78,19 +78,32 @@ Result<int> Service::end_restricted_sessions(int limit) {
   auto claimed = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<jobs::Claimed>> {
     return jobs::claim(tx, kEndSessionsJob, limit);
   }));
+  Result<int> out = static_cast<int>(claimed.size());
   for (const auto& job : claimed) {
-    std::optional<std::string> error;
+    std::optional<std::string> redis_failed;
     if (auto user_id = UserId::parse(job.payload.value("user_id", std::string()))) {
       // A restriction that ended meanwhile (a suspension's last day) leaves the new sessions be.
+      // (Should the question itself fail, the account counts as restricted: its sessions end.)
       if (!refuse_if_restricted(*user_id))
-        if (auto ended = d_.sessions.end_all(*user_id); !ended) error = ended.error().type;
+        if (auto ended = d_.sessions.end_all(*user_id); !ended) redis_failed = ended.error().type;
     }
-    PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-      jobs::finish(tx, job.job_id, error);
+    // A Redis outage is no fault of the job's and does not use up its attempts: the sessions must
+    // end however long Redis was away.
+    auto recorded = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+      if (redis_failed)
+        jobs::postpone(tx, job.job_id, *redis_failed, kSessionPurgeRetry);
+      else
+        jobs::finish(tx, job.job_id, std::nullopt);
       return {};
-    }));
+    });
+    // Each job is recorded on its own: one that could not be leaves the others' records standing
+    // (it is taken again once its lease passes).
+    if (!recorded) {
+      log::warn("session_purge_unrecorded", {{"job_id", job.job_id}, {"error", recorded.error().type}});
+      out = std::unexpected(recorded.error());
+    }
   }
-  return static_cast<int>(claimed.size());
+  return out;
 }
 
 void Service::create_account(pqxx::work& tx, const NewAccount& account) {

@@ -1,6 +1,8 @@
 #pragma once
 // The Authentication Service: accounts, sign-in, sessions, email verification, password reset.
 
+#include <chrono>
+
 #include "auth/account_created.hpp"
 #include "auth/activity.hpp"
 #include "auth/model.hpp"
@@ -69,8 +71,9 @@ class Service {
   Result<Caller> authenticate(std::string_view token);
   // The worker's part of suspensions and bans (auth/restrictions.hpp): runs up to `limit` of their
   // queued purges, each ending every session of an account that is still restricted; a purge that
-  // fails (Redis) is tried again later. Returns how many ran.
+  // fails (Redis) is tried again kSessionPurgeRetry later, as often as it takes. Returns how many ran.
   Result<int> end_restricted_sessions(int limit);
+  static constexpr std::chrono::seconds kSessionPurgeRetry{30};
   // Whether the caller's session has not ended meanwhile (SessionStore::active).
   Result<bool> still_signed_in(const Caller& caller) { return d_.sessions.active(caller); }
 

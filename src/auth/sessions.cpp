@@ -42,8 +42,8 @@ Result<std::string> SessionStore::create(const UserId& user_id, const SessionMet
                   {"user_agent", meta.user_agent.substr(0, 256)},
                   {"ip", meta.ip}};
   auto k = key(user_id);
-  PM_TRY(redis_.command({"HSET", k, session_id(token), session.dump()}));
-  PM_TRY(redis_.command({"EXPIRE", k, std::to_string(options_.idle_ttl.count())}));
+  PM_TRY(cache::succeeded(redis_.command({"HSET", k, session_id(token), session.dump()})));
+  PM_TRY(cache::succeeded(redis_.command({"EXPIRE", k, std::to_string(options_.idle_ttl.count())})));
   return token;
 }
 
@@ -64,7 +64,7 @@ Result<Caller> SessionStore::resolve(std::string_view token) {
   }
 
   auto k = key(user_id);
-  auto got = PM_TRY(redis_.command({"HGET", k, id}));
+  auto got = PM_TRY(cache::succeeded(redis_.command({"HGET", k, id})));
   if (got.is_nil())
     return std::unexpected(Problem("unauthenticated", "the session has ended or never existed; sign in again"));
   auto session = Json::parse(got.str(), nullptr, false);
@@ -86,7 +86,7 @@ Result<Caller> SessionStore::resolve(std::string_view token) {
 }
 
 Result<bool> SessionStore::active(const Caller& caller) {
-  auto got = PM_TRY(redis_.command({"HGET", key(caller.user_id), caller.session_id}));
+  auto got = PM_TRY(cache::succeeded(redis_.command({"HGET", key(caller.user_id), caller.session_id})));
   return !got.is_nil() && in_force(Json::parse(got.str(), nullptr, false), unix_now());
 }
 
@@ -95,7 +95,7 @@ Result<void> SessionStore::end(const Caller& caller) {
     std::lock_guard lock(mutex_);
     cache_.erase(caller.session_id);
   }
-  auto ended = redis_.command({"HDEL", key(caller.user_id), caller.session_id});
+  auto ended = cache::succeeded(redis_.command({"HDEL", key(caller.user_id), caller.session_id}));
   // Told even when Redis failed, as end_all does: what the session opened closes anyway.
   if (on_ended_) on_ended_({.user_id = caller.user_id, .sessions = {caller.session_id}});
   if (!ended) return std::unexpected(ended.error());
@@ -113,7 +113,7 @@ Result<void> SessionStore::end_all(const UserId& user_id, std::optional<std::str
         if (id != *keep) command.push_back(std::move(id));
       if (command.size() == 2) return {};  // no other session
     }
-    PM_TRY(redis_.command(command));
+    PM_TRY(cache::succeeded(redis_.command(command)));
     return {};
   }();
   // Told even when Redis failed: what the sessions opened (sockets, browsers' pushes) closes
@@ -123,7 +123,7 @@ Result<void> SessionStore::end_all(const UserId& user_id, std::optional<std::str
 }
 
 Result<std::vector<std::string>> SessionStore::list(const UserId& user_id) {
-  auto r = PM_TRY(redis_.command({"HKEYS", key(user_id)}));
+  auto r = PM_TRY(cache::succeeded(redis_.command({"HKEYS", key(user_id)})));
   std::vector<std::string> ids;
   for (std::size_t i = 0; i < r.size(); ++i) ids.emplace_back(r.element(i).str());
   return ids;

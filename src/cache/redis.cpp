@@ -87,6 +87,13 @@ namespace {
 Problem cache_down(std::string detail) { return Problem("cache-unavailable", std::move(detail)); }
 }  // namespace
 
+Result<Reply> succeeded(Result<Reply> reply) {
+  if (!reply || !reply->is_error()) return reply;
+  const std::string_view text = reply->str();
+  log::warn("redis_error_reply", {{"code", std::string(text.substr(0, text.find(' ')))}});
+  return std::unexpected(cache_down("Redis refused the command"));
+}
+
 RedisPool::RedisPool(RedisOptions options) : options_(std::move(options)), target_(parse_redis_url(options_.url)) {
   if (!target_) log::error("redis_url_invalid", {{"detail", "PM_REDIS_URL is not a redis:// URL"}});
 }

@@ -68,6 +68,12 @@ timeval to_timeval(Millis ms);
 // reply is a Reply with is_error(), a broken connection or a timeout is an error.
 Result<Reply> command_on(redisContext* ctx, const std::vector<std::string>& args);
 
+// The answer of a command that has to have worked: an error reply (READONLY from a replica after a
+// failover, NOPERM, a script's error) becomes the same 503 "cache-unavailable" problem as an
+// unreachable server, and is logged by its code. (RedisPool::command leaves error replies to its
+// caller, for those that expect one, such as NOSCRIPT.)
+Result<Reply> succeeded(Result<Reply> reply);
+
 struct RedisStats {
   int size = 0;
   int open = 0;

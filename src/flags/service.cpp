@@ -24,12 +24,6 @@ std::string redis_key(std::string_view key) { return std::string(kKeyPrefix) + s
 
 Problem no_such_flag() { return Problem("not-found", "there is no feature flag with this key"); }
 
-Result<void> ok_reply(const Result<cache::Reply>& reply) {
-  if (!reply) return std::unexpected(reply.error());
-  if (reply->is_error()) return std::unexpected(Problem("cache-unavailable", std::string(reply->str())));
-  return {};
-}
-
 }  // namespace
 
 // ---------- admins ----------
@@ -100,26 +94,26 @@ Result<int> Service::mirror_all() {
 
 Result<void> Service::write_mirror(const Snapshot& flags) {
   // Keys of flags deleted since (the set names them) go first.
-  auto members = d_.redis.command({"SMEMBERS", kIndex});
-  PM_TRY(ok_reply(members));
+  auto members = cache::succeeded(d_.redis.command({"SMEMBERS", kIndex}));
+  if (!members) return std::unexpected(members.error());
   for (std::size_t i = 0; i < members->size(); ++i) {
     const std::string name(members->element(i).str());
     if (!flags.contains(name)) {
-      PM_TRY(ok_reply(d_.redis.command({"SREM", kIndex, name})));
-      PM_TRY(ok_reply(d_.redis.command({"DEL", redis_key(name)})));
+      PM_TRY(cache::succeeded(d_.redis.command({"SREM", kIndex, name})));
+      PM_TRY(cache::succeeded(d_.redis.command({"DEL", redis_key(name)})));
     }
   }
   for (const auto& [key, flag] : flags) {
-    PM_TRY(ok_reply(d_.redis.command({"SET", redis_key(key), flag.mirror_json().dump()})));
-    PM_TRY(ok_reply(d_.redis.command({"SADD", kIndex, key})));
+    PM_TRY(cache::succeeded(d_.redis.command({"SET", redis_key(key), flag.mirror_json().dump()})));
+    PM_TRY(cache::succeeded(d_.redis.command({"SADD", kIndex, key})));
   }
   return {};
 }
 
 void Service::mirror_one(const Flag& flag) {
   // The value first, then the set: a reader that sees the key in the set finds its value.
-  auto set = ok_reply(d_.redis.command({"SET", redis_key(flag.key), flag.mirror_json().dump()}));
-  if (set) set = ok_reply(d_.redis.command({"SADD", kIndex, flag.key}));
+  auto set = cache::succeeded(d_.redis.command({"SET", redis_key(flag.key), flag.mirror_json().dump()}));
+  if (set) set = cache::succeeded(d_.redis.command({"SADD", kIndex, flag.key}));
   if (!set)
     log::warn("feature_flag_mirror_failed",
               {{"flag", flag.key}, {"problem", set.error().type}, {"next", "reconciled from PostgreSQL"}});
@@ -127,24 +121,24 @@ void Service::mirror_one(const Flag& flag) {
 
 void Service::unmirror(const std::string& key) {
   // Out of the set first, then the value.
-  auto gone = ok_reply(d_.redis.command({"SREM", kIndex, key}));
-  if (gone) gone = ok_reply(d_.redis.command({"DEL", redis_key(key)}));
+  auto gone = cache::succeeded(d_.redis.command({"SREM", kIndex, key}));
+  if (gone) gone = cache::succeeded(d_.redis.command({"DEL", redis_key(key)}));
   if (!gone)
     log::warn("feature_flag_mirror_failed",
               {{"flag", key}, {"problem", gone.error().type}, {"next", "reconciled from PostgreSQL"}});
 }
 
 Result<std::optional<Service::Snapshot>> Service::from_redis() {
-  auto members = d_.redis.command({"SMEMBERS", kIndex});
-  PM_TRY(ok_reply(members));
+  auto members = cache::succeeded(d_.redis.command({"SMEMBERS", kIndex}));
+  if (!members) return std::unexpected(members.error());
   if (members->size() == 0) return std::optional<Snapshot>();  // no flags mirrored (a flushed or new Redis)
   std::vector<std::string> keys, args{"MGET"};
   for (std::size_t i = 0; i < members->size(); ++i) {
     keys.emplace_back(members->element(i).str());
     args.push_back(redis_key(keys.back()));
   }
-  auto values = d_.redis.command(args);
-  PM_TRY(ok_reply(values));
+  auto values = cache::succeeded(d_.redis.command(args));
+  if (!values) return std::unexpected(values.error());
   Snapshot out;
   for (std::size_t i = 0; i < keys.size(); ++i) {
     auto value = values->element(i);

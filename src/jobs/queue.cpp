@@ -23,6 +23,10 @@ void finish(pqxx::work& tx, const std::string& job_id, const std::optional<std::
   repository::finish(tx, job_id, error);
 }
 
+void postpone(pqxx::work& tx, const std::string& job_id, const std::string& why, std::chrono::seconds delay) {
+  repository::postpone(tx, job_id, why, static_cast<int>(delay.count()));
+}
+
 std::map<std::string, Backlog> backlog(pqxx::work& tx) { return repository::pending_by_kind(tx); }
 
 }  // namespace pm::jobs

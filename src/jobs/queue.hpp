@@ -39,6 +39,11 @@ std::vector<Claimed> claim(pqxx::work& tx, const std::string& kind, int limit);
 // Done; with an error, tried again 30 s per attempt so far later, and failed after the fifth.
 void finish(pqxx::work& tx, const std::string& job_id, const std::optional<std::string>& error);
 
+// Not done because something the job needs is down (Redis, a provider), not because of the job:
+// tried again after `delay`, and the attempt does not count towards the five, so a job that must
+// happen (ending a suspended account's sessions) waits out an outage of any length.
+void postpone(pqxx::work& tx, const std::string& job_id, const std::string& why, std::chrono::seconds delay);
+
 // What waits, by kind (the worker's /metrics).
 std::map<std::string, Backlog> backlog(pqxx::work& tx);
 

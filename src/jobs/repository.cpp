@@ -44,6 +44,14 @@ constexpr const char* kFail = R"sql(
   WHERE job_id = $1
 )sql";
 
+// Not done for a reason outside the job (a store it needs is down): pending again after `$3` seconds,
+// and the attempt is given back, so however long the outage lasts the job is not given up.
+constexpr const char* kPostpone = R"sql(
+  UPDATE jobs SET status = 'pending', attempts = attempts - 1, last_error = $2,
+                  run_after = now() + make_interval(secs => $3)
+  WHERE job_id = $1
+)sql";
+
 constexpr const char* kPendingByKind = R"sql(
   SELECT kind, count(*) AS waiting,
          COALESCE(EXTRACT(EPOCH FROM now() - min(run_after) FILTER (WHERE run_after <= now())), 0)::float8
@@ -75,6 +83,10 @@ void finish(pqxx::work& tx, const std::string& job_id, const std::optional<std::
     tx.exec_params(kFinish, job_id);
   else
     tx.exec_params(kFail, job_id, *error);
+}
+
+void postpone(pqxx::work& tx, const std::string& job_id, const std::string& why, int delay_seconds) {
+  tx.exec_params(kPostpone, job_id, why, delay_seconds);
 }
 
 std::map<std::string, Backlog> pending_by_kind(pqxx::work& tx) {

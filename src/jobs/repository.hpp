@@ -29,6 +29,9 @@ std::vector<std::pair<std::string, std::string>> claim(pqxx::work& tx, const std
 // Done; or, with an error, pending again 30 s per attempt so far later, failed after the fifth.
 void finish(pqxx::work& tx, const std::string& job_id, const std::optional<std::string>& error);
 
+// Pending again `delay_seconds` later, the attempt given back (not counted towards the five).
+void postpone(pqxx::work& tx, const std::string& job_id, const std::string& why, int delay_seconds);
+
 // Pending jobs by kind: how many, and how long the oldest due one has waited since its run_after.
 std::map<std::string, Backlog> pending_by_kind(pqxx::work& tx);
 

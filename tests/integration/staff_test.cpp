@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "auth/restrictions.hpp"
 #include "support/fixtures.hpp"
 #include "support/matching_api.hpp"
 #include "support/processes.hpp"
@@ -345,6 +346,61 @@ TEST_F(Staff, TheWorkerEndsASessionThatOutlivedASuspensionsPurge) {
   ASSERT_EQ(sign_in(ana).status, 200);
   run_session_purges();
   EXPECT_EQ(sessions.list(UserId(ana.user.user_id))->size(), 1u) << "her sign-in after the suspension stays";
+}
+
+namespace {
+
+// With a Redis of its own, which a test can make refuse every command.
+class StaffOnItsOwnRedis : public Staff {
+ protected:
+  void configure(Config& c) override {
+    c.redis_url = redis_.url();
+    c.redis_timeout = std::chrono::milliseconds(300);
+  }
+  // Makes the queued purges due now, as the retries' waits would.
+  void purges_due() {
+    auto conn = db_.connect();
+    pqxx::nontransaction(conn).exec0("UPDATE jobs SET run_after = now() WHERE kind = 'end_restricted_sessions'");
+  }
+  test::RedisServer redis_;  // constructed before SetUp runs configure()
+};
+
+}  // namespace
+
+// A purge that meets a Redis outage waits it out, however many tries that takes: an outage longer
+// than every job's five attempts does not leave a suspended account its sessions.
+TEST_F(StaffOnItsOwnRedis, ASuspensionsSessionsEndHoweverLongRedisWasAway) {
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39, "always", "any", false);
+  const UserId ana_id(ana.user.user_id);
+  {
+    auto conn = db_.connect();
+    pqxx::work tx(conn);
+    auth::suspend(tx, ana_id, 3);  // queues the purge; the moderator's own purge is not run
+    tx.commit();
+  }
+  ASSERT_EQ(server_->app().sessions.list(ana_id)->size(), 1u);
+  redis_.refuse_commands();
+  for (int attempt = 1; attempt <= 7; ++attempt) {
+    purges_due();
+    auto ran = server_->app().auth.end_restricted_sessions(50);
+    ASSERT_TRUE(ran) << ran.error().detail;
+    EXPECT_EQ(*ran, 1) << "attempt " << attempt << ": the purge is taken again";
+  }
+  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE kind = 'end_restricted_sessions' AND status = 'pending' "
+                  "AND payload->>'user_id' = $1",
+                  ana.user.user_id),
+            1)
+      << "still waiting, not failed";
+  redis_.accept_commands();
+  purges_due();
+  run_session_purges();
+  auto left = server_->app().sessions.list(ana_id);
+  ASSERT_TRUE(left);
+  EXPECT_TRUE(left->empty()) << "her session ended";
+  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE kind = 'end_restricted_sessions' AND status = 'done' "
+                  "AND payload->>'user_id' = $1",
+                  ana.user.user_id),
+            1);
 }
 
 // A moderator cannot clear a report about themselves, nor punish whoever reported them; suspending

@@ -108,7 +108,9 @@ RedisServer::~RedisServer() { stop(); }
 
 void RedisServer::start() {
   process_ = std::make_unique<Process>(std::vector<std::string>{
-      "redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"});
+      "redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+      // a second user, which refuse_commands() leaves alone to undo it
+      "--user", "keeper", "on", ">keeper", "~*", "&*", "+@all"});
   if (!wait_for_port(port_, 10000)) throw std::runtime_error("redis-server did not start");
 }
 
@@ -121,6 +123,20 @@ void RedisServer::stop() {
 
 void RedisServer::pause() { process_->signal(SIGSTOP); }
 void RedisServer::resume() { process_->signal(SIGCONT); }
+
+namespace {
+
+void set_default_user(std::uint16_t port, const std::string& rule) {
+  auto r = run_command("redis-cli -p " + std::to_string(port) +
+                       " --user keeper --pass keeper --no-auth-warning ACL SETUSER default " + rule);
+  if (r.exit_code != 0 || r.output.find("OK") == std::string::npos)
+    throw std::runtime_error("redis-cli ACL SETUSER default " + rule + ": " + r.output);
+}
+
+}  // namespace
+
+void RedisServer::refuse_commands() { set_default_user(port_, "-@all"); }
+void RedisServer::accept_commands() { set_default_user(port_, "+@all"); }
 
 std::string RedisServer::url() const { return "redis://127.0.0.1:" + std::to_string(port_) + "/0"; }
 

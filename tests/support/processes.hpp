@@ -54,6 +54,11 @@ class RedisServer {
   // SIGSTOP / SIGCONT: a server that stops reading and answering without closing its sockets.
   void pause();
   void resume();
+  // Answers every command with an error (NOPERM) and runs none, keeping what it holds, until
+  // accept_commands(): an outage the data outlives. (After pause(), the commands sent meanwhile
+  // still run once it resumes.)
+  void refuse_commands();
+  void accept_commands();
   std::string url() const;
   std::uint16_t port() const { return port_; }
 
