@@ -1,10 +1,12 @@
 #include "support/stack.hpp"
 
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -43,11 +45,14 @@ std::string with_db(const std::string& dbname, const std::string& url = admin_da
   return *info;
 }
 
-// The name of the migrated template: it changes whenever a migration file does.
+// The name of the migrated template: it changes whenever a migration file does, and with the
+// UTC month, since the migrations make the partitions of the month they run in and the next three
+// (a run that crosses a month's end would otherwise give later tests last month's).
 std::string template_name(const std::vector<db::Migration>& files) {
   std::string all;
   for (const auto& f : files) all += f.checksum;
   all += crypto::sha256_hex(bootstrap_sql());
+  all += fmt::format("{:%Y-%m}", fmt::gmtime(std::time(nullptr)));
   return "pm_template_" + crypto::sha256_hex(all).substr(0, 16);
 }
 
