@@ -268,7 +268,7 @@ Result<MatchView> Discovery::pass(const UserId& user_id, const MatchId& match_id
   return view(preview_of(passed), user_id);
 }
 
-Result<MatchView> Discovery::rewind(const UserId& user_id) {
+Result<MatchView> Discovery::rewind(const UserId& user_id, const std::function<Result<void>()>& spend) {
   if (feature_on && !feature_on("rewind", user_id)) {
     Problem off("feature-disabled", "rewinding a pass is switched off at the moment");
     off.extensions["feature"] = "rewind";
@@ -280,6 +280,7 @@ Result<MatchView> Discovery::rewind(const UserId& user_id) {
           subscriptions::premium_required(tx, "rewind", "rewinding a pass is not part of your plan"));
     auto row = repository::rewind_last_pass(tx, user_id);
     if (!row) return std::unexpected(Problem("not-found", "you have no pass to rewind"));
+    PM_TRY(spend());
     outcomes::rewound(tx, user_id, row->match_id);  // the pass stays, marked (docs/outcomes.md)
     return *row;
   }));

@@ -57,7 +57,9 @@ class Discovery {
   // Rewind (premium: the plan's `rewind`): the user's last pass still in effect is undone, the
   // match pending again. 404 feature-disabled while the `rewind` flag is off for the user (before
   // the plan is asked); 403 premium-required without the entitlement; 404 with no pass to rewind.
-  Result<MatchView> rewind(const UserId& user_id);
+  // `spend` counts the rewind against a budget once it is allowed and has a pass to undo (in its
+  // transaction: a refusal undoes nothing), so refused tries spend nothing.
+  Result<MatchView> rewind(const UserId& user_id, const std::function<Result<void>()>& spend);
   // Who liked the user and waits for an answer: the count for every plan, the matches (newest
   // first, at most 100) when the plan has `who_liked_me`.
   Result<LikesReceived> likes_received(const UserId& user_id);

@@ -49,8 +49,9 @@ Result<Liked> Service::like(const UserId& user_id, const MatchId& match_id) {
 }
 
 Result<MatchView> Service::rewind(const UserId& user_id) {
-  PM_TRY(cache::enforce(d_.redis, "ratelimit:rewinds:" + user_id.str(), kRewindsPerHour, "rewinds"));
-  return discovery.rewind(user_id);
+  return discovery.rewind(user_id, [&] {
+    return cache::enforce(d_.redis, "ratelimit:rewinds:" + user_id.str(), kRewindsPerHour, "rewinds");
+  });
 }
 
 }  // namespace pm::matching

@@ -34,7 +34,8 @@ class Service {
   Result<Liked> like(const UserId& user_id, const MatchId& match_id);
   // Rewinds the last pass (Discovery::rewind), at most kRewindsPerHour times an hour
   // (ratelimit:rewinds:{userId}; 429 past it): each pass is an outcome row that a rewind only
-  // marks, so a loop of the two would otherwise grow the training data without bound.
+  // marks, so a loop of the two would otherwise grow the training data without bound. Only
+  // rewinds that happen are counted: a refused try (403, 404) spends nothing.
   Result<MatchView> rewind(const UserId& user_id);
   static constexpr cache::Limit kRewindsPerHour{.max = 30, .window = std::chrono::hours(1)};
 

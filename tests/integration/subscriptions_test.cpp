@@ -180,9 +180,12 @@ TEST_F(Plans, RewindUndoesTheLastPassForPremiumOnly) {
 TEST_F(Plans, RewindsHaveAnHourlyBudget) {
   Person ben = person("Ben", "man", "woman", 52.52, 13.40);
   Person ana = person("Ana", "woman", "man", 52.51, 13.39);
-  make_premium(ana);
   const std::string id = match_between(ana, ben);
   const int budget = matching::Service::kRewindsPerHour.max;
+  // Refused tries spend none of it: the free plan's (403), and with no pass to undo (404).
+  for (int i = 0; i < budget; ++i) ASSERT_EQ(post(ana, "/api/v1/matches/rewind").status, 403) << "free, try " << i;
+  make_premium(ana);
+  for (int i = 0; i < budget; ++i) ASSERT_EQ(post(ana, "/api/v1/matches/rewind").status, 404) << "no pass, try " << i;
   for (int i = 0; i < budget; ++i) {
     ASSERT_EQ(post(ana, "/api/v1/matches/" + id + "/pass").status, 200) << "pass " << i;
     ASSERT_EQ(post(ana, "/api/v1/matches/rewind").status, 200) << "rewind " << i;

@@ -975,7 +975,8 @@ export interface paths {
          * @description The most recent of my passes still in effect is undone: the match is `pending` again (not
          *     when the pair has been blocked since). Needs a plan with the `rewind` entitlement,
          *     and the `rewind` feature flag on for me. At most 30 rewinds an hour (each pass is kept as
-         *     an outcome that a rewind only marks: a loop of the two would grow that data without bound).
+         *     an outcome that a rewind only marks: a loop of the two would grow that data without bound);
+         *     a refused try (403, 404) does not count.
          */
         post: operations["rewindPass"];
         delete?: never;
