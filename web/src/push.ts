@@ -25,6 +25,16 @@ export async function pushIsOn(): Promise<boolean> {
   return !!(reg && (await reg.pushManager.getSubscription()));
 }
 
+/** Drops this browser's subscription without asking the server: the session it was made in has
+ * ended, and the server's record of it with the session. Otherwise the switch would still read "on"
+ * for whoever signs in next on this browser, with no push coming. */
+export async function forgetDevicePush(): Promise<void> {
+  if (!pushSupported()) return;
+  const reg = await navigator.serviceWorker.getRegistration(SW);
+  const sub = reg && (await reg.pushManager.getSubscription());
+  await sub?.unsubscribe();
+}
+
 function keyBytes(base64url: string): Uint8Array<ArrayBuffer> {
   const text = atob(base64url.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (base64url.length % 4)) % 4));
   const bytes = new Uint8Array(new ArrayBuffer(text.length));

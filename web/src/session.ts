@@ -4,6 +4,7 @@
 import { signal } from "@preact/signals";
 import { createApiClient, type Problem, type Schemas } from "./api/client";
 import { go } from "./router";
+import { forgetDevicePush } from "./push";
 import { t } from "./strings";
 
 const KEY = "pm.session";
@@ -59,6 +60,7 @@ export function startSession(newToken: string): void {
 }
 
 export function endLocalSession(message: string | null = null): void {
+  void forgetDevicePush().catch(() => undefined);
   localStorage.removeItem(KEY);
   token.value = null;
   me.value = null;

@@ -117,3 +117,35 @@ test("a click on a push's notification brings the open app to the push's page", 
   // (With no window open, the click opens one: clients.openWindow() needs a real click's user
   // activation, which no call from a test has, so that branch is not driven here.)
 });
+
+test("signing out drops this device's push subscription, so the switch is off for whoever signs in next", async ({ page, context, request }) => {
+  // This Chromium reaches no push service, so no real subscription can exist here: the page's
+  // PushManager is stood in for by one that holds a subscription until it is unsubscribed (kept in
+  // localStorage, across page loads), to see what the app does with it.
+  await page.addInitScript(() => {
+    if (localStorage.getItem("test.push") === null) localStorage.setItem("test.push", "subscribed");
+    const subscription = {
+      endpoint: "https://push.example/send/device-1",
+      unsubscribe: async () => {
+        localStorage.setItem("test.push", "unsubscribed");
+        return true;
+      },
+    };
+    PushManager.prototype.getSubscription = async () =>
+      (localStorage.getItem("test.push") === "subscribed" ? subscription : null) as unknown as PushSubscription;
+  });
+  await onNotificationsScreen(page, context, await signedUpPerson(request, "Ola"));
+  const toggle = page.getByRole("checkbox", { name: "Allow notifications on this device" });
+  await expect(toggle).toBeChecked();
+
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
+  await expect(page).toHaveURL(/\/signin$/);
+  await expect.poll(() => page.evaluate(() => localStorage.getItem("test.push"))).toBe("unsubscribed");
+
+  const next = await signedUpPerson(request, "Ivo");
+  await page.evaluate((token) => localStorage.setItem("pm.session", token), next.token);
+  await page.goto("/notifications");
+  await expect(page.getByRole("heading", { name: "Notifications", level: 1 })).toBeVisible();
+  await expect(toggle).toBeEnabled();
+  await expect(toggle).not.toBeChecked();
+});
