@@ -2,10 +2,14 @@
 // ahead of time, late rows wait in the default partition and move when their month is made,
 // retention drops expired months whole, and a query bounded in time reads only its months.
 
+#include <functional>
+
 #include <gtest/gtest.h>
 
 #include "admin/retention.hpp"
 #include "db/pool.hpp"
+#include "messaging/repository.hpp"
+#include "notifications/repository.hpp"
 #include "support/stack.hpp"
 
 using namespace pm;
@@ -24,10 +28,29 @@ std::string month_partition(pqxx::connection& conn, int months, const std::strin
                         ")) AT TIME ZONE 'UTC', '\"y\"YYYY\"m\"MM')");
 }
 
-std::string plan_of(pqxx::connection& conn, const std::string& explain) {
-  std::string out;
-  for (const auto& row : pqxx::nontransaction(conn).exec(explain)) out += row[0].as<std::string>() + "\n";
-  return out;
+// What PostgreSQL tells this connection (NOTICE and the like), collected.
+class Notices : public pqxx::errorhandler {
+ public:
+  explicit Notices(pqxx::connection_base& conn) : pqxx::errorhandler(conn) {}
+  bool operator()(const char message[]) noexcept override {
+    text += message;
+    return true;
+  }
+  std::string text;
+};
+
+// The plans of the statements `run` executes, as PostgreSQL ran them (auto_explain, told to this
+// connection), each the generic plan a server's prepared or repeated statement gets: the
+// repositories' own statements, not copies of them.
+std::string plans_of(pqxx::connection& conn, const std::function<void(pqxx::work&)>& run) {
+  pqxx::nontransaction(conn).exec(
+      "LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0; SET auto_explain.log_level = notice; "
+      "SET plan_cache_mode = force_generic_plan");
+  Notices notices(conn);
+  pqxx::work tx(conn);
+  run(tx);
+  tx.commit();
+  return notices.text;
 }
 
 bool exists(pqxx::connection& conn, const std::string& table) {
@@ -94,25 +117,22 @@ TEST(Partitions, AQueryBoundedInTimeReadsOnlyItsMonths) {
   EXPECT_EQ(text_plan.find("audit_log_default"), std::string::npos) << "not pruned:\n" << text_plan;
 }
 
-// A conversation's history (messaging/repository.cpp, kMessagesBackward: its WHERE clause, the
-// conversation's creation as the lower bound) reads the months since the conversation began, not
-// the months of messages before it: pruned when the executor starts, in the generic plan a
-// server's prepared or repeated statement gets.
+// A conversation's history (messaging::repository::messages: its WHERE clause, the conversation's
+// creation as the lower bound) reads the months since the conversation began, not the months of
+// messages before it: pruned when the executor starts, in the generic plan a server's prepared or
+// repeated statement gets.
 TEST(Partitions, HistoryReadsOnlyTheMonthsSinceTheConversationBegan) {
   test::TestDatabase db;
   auto conn = db.connect();
   pqxx::nontransaction(conn).exec("SELECT pm_create_month_partition('messages', now() - interval '6 months')");
   const auto old_month = month_partition(conn, -6, "messages");
   ASSERT_TRUE(exists(conn, old_month));
-  pqxx::nontransaction(conn).exec(
-      "SET plan_cache_mode = force_generic_plan; "
-      "PREPARE history(uuid, bigint, bigint, int, timestamptz) AS "
-      "SELECT m.message_id, m.seq FROM messages m JOIN message_documents d ON d.message_id = m.message_id "
-      "WHERE m.conversation_id = $1 AND m.seq > $2 AND m.seq < $3 AND m.sent_at >= $5::timestamptz - interval '1 day' "
-      "ORDER BY m.seq DESC LIMIT $4");
-  const auto plan = plan_of(conn,
-                            "EXPLAIN (COSTS OFF) EXECUTE history('00000000-0000-4000-8000-000000000001', 0, "
-                            "9223372036854775807, 50, now() - interval '1 hour')");
+  messaging::repository::Conversation began_an_hour_ago{
+      .conversation_id = ConversationId("00000000-0000-4000-8000-000000000001"),
+      .created_at = text(conn, "SELECT (now() - interval '1 hour')::text")};
+  const auto plan = plans_of(conn, [&](pqxx::work& tx) {
+    (void)messaging::repository::messages(tx, began_an_hour_ago, std::nullopt, std::nullopt, 50);
+  });
   EXPECT_NE(plan.find("Subplans Removed"), std::string::npos) << plan;
   EXPECT_EQ(plan.find(old_month), std::string::npos) << "the month before the conversation is read:\n" << plan;
   EXPECT_NE(plan.find(month_partition(conn, 0, "messages")), std::string::npos) << plan;
@@ -157,20 +177,17 @@ TEST(Partitions, RetentionDropsExpiredMonthsOfNotifications) {
   EXPECT_EQ(count(conn, "SELECT count(*) FROM notification_groups"), 0) << "the old group is closed";
 }
 
-// The list's later pages (notifications/repository.cpp, kListAfter: its WHERE clause) read the
-// months up to the cursor, not the months after it.
+// The list's later pages (notifications::repository::list after a cursor: its WHERE clause) read
+// the months up to the cursor, not the months after it.
 TEST(Partitions, ANotificationPageReadsOnlyTheMonthsUpToItsCursor) {
   test::TestDatabase db;
   auto conn = db.connect();
-  pqxx::nontransaction(conn).exec(
-      "SET plan_cache_mode = force_generic_plan; "
-      "PREPARE page(uuid, int, timestamptz, uuid) AS "
-      "SELECT notification_id FROM notifications n WHERE user_id = $1 "
-      "AND (created_at, notification_id) < ($3::timestamptz, $4::uuid) AND created_at <= $3::timestamptz "
-      "ORDER BY n.created_at DESC, n.notification_id DESC LIMIT $2");
-  const auto plan = plan_of(conn,
-                            "EXPLAIN (COSTS OFF) EXECUTE page('00000000-0000-4000-8000-000000000001', 20, "
-                            "now(), '00000000-0000-4000-8000-000000000002')");
+  const notifications::Cursor now{
+      .created_us = std::stoll(text(conn, "SELECT (extract(epoch FROM now()) * 1000000)::bigint::text")),
+      .notification_id = "00000000-0000-4000-8000-000000000002"};
+  const auto plan = plans_of(conn, [&](pqxx::work& tx) {
+    (void)notifications::repository::list(tx, UserId("00000000-0000-4000-8000-000000000001"), now, 20, false);
+  });
   EXPECT_NE(plan.find("Subplans Removed"), std::string::npos) << plan;
   EXPECT_NE(plan.find(month_partition(conn, 0, "notifications")), std::string::npos) << plan;
   EXPECT_EQ(plan.find(month_partition(conn, 2, "notifications")), std::string::npos) << "a later month is read:\n"
