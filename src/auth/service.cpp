@@ -79,14 +79,15 @@ Result<int> Service::end_restricted_sessions(int limit) {
     return jobs::claim(tx, kEndSessionsJob, limit);
   }));
   Result<int> out = static_cast<int>(claimed.size());
+  // Once Redis failed, the rest of the batch is postponed without asking it again: a Redis that
+  // times out would otherwise hold the worker's other work up for every job of the batch.
+  std::optional<std::string> redis_failed;
   for (const auto& job : claimed) {
-    std::optional<std::string> redis_failed;
-    if (auto user_id = UserId::parse(job.payload.value("user_id", std::string()))) {
-      // A restriction that ended meanwhile (a suspension's last day) leaves the new sessions be.
-      // (Should the question itself fail, the account counts as restricted: its sessions end.)
-      if (!refuse_if_restricted(*user_id))
-        if (auto ended = d_.sessions.end_all(*user_id); !ended) redis_failed = ended.error().type;
-    }
+    // A restriction that ended meanwhile (a suspension's last day) leaves the new sessions be.
+    // (Should the question itself fail, the account counts as restricted: its sessions end.)
+    const auto user_id = UserId::parse(job.payload.value("user_id", std::string()));
+    if (user_id && !redis_failed && !refuse_if_restricted(*user_id))
+      if (auto ended = d_.sessions.end_all(*user_id); !ended) redis_failed = ended.error().type;
     // A Redis outage is no fault of the job's and does not use up its attempts: the sessions must
     // end however long Redis was away.
     auto recorded = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
@@ -103,6 +104,7 @@ Result<int> Service::end_restricted_sessions(int limit) {
       out = std::unexpected(recorded.error());
     }
   }
+  if (redis_failed) log::warn("session_purges_postponed", {{"error", *redis_failed}, {"claimed", claimed.size()}});
   return out;
 }
 

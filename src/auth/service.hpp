@@ -71,7 +71,9 @@ class Service {
   Result<Caller> authenticate(std::string_view token);
   // The worker's part of suspensions and bans (auth/restrictions.hpp): runs up to `limit` of their
   // queued purges, each ending every session of an account that is still restricted; a purge that
-  // fails (Redis) is tried again kSessionPurgeRetry later, as often as it takes. Returns how many ran.
+  // fails (Redis) is tried again kSessionPurgeRetry later, as often as it takes, and so are the
+  // rest of the batch, unasked. Returns how many were claimed, or the problem of a job that could
+  // not be recorded (the others are).
   Result<int> end_restricted_sessions(int limit);
   static constexpr std::chrono::seconds kSessionPurgeRetry{30};
   // Whether the caller's session has not ended meanwhile (SessionStore::active).

@@ -126,9 +126,14 @@ void RedisServer::resume() { process_->signal(SIGCONT); }
 
 namespace {
 
+// redis-cli as the keeper user, whom refuse_commands() leaves alone.
+CommandResult as_keeper(std::uint16_t port, const std::string& command) {
+  return run_command("redis-cli -p " + std::to_string(port) + " --user keeper --pass keeper --no-auth-warning " +
+                     command);
+}
+
 void set_default_user(std::uint16_t port, const std::string& rule) {
-  auto r = run_command("redis-cli -p " + std::to_string(port) +
-                       " --user keeper --pass keeper --no-auth-warning ACL SETUSER default " + rule);
+  auto r = as_keeper(port, "ACL SETUSER default " + rule);
   if (r.exit_code != 0 || r.output.find("OK") == std::string::npos)
     throw std::runtime_error("redis-cli ACL SETUSER default " + rule + ": " + r.output);
 }
@@ -137,6 +142,14 @@ void set_default_user(std::uint16_t port, const std::string& rule) {
 
 void RedisServer::refuse_commands() { set_default_user(port_, "-@all"); }
 void RedisServer::accept_commands() { set_default_user(port_, "+@all"); }
+
+int RedisServer::rejected_calls(const std::string& command) {
+  const std::string stats = as_keeper(port_, "INFO commandstats").output;
+  const auto line = stats.find("cmdstat_" + command + ":");
+  if (line == std::string::npos) return 0;  // never called
+  const auto at = stats.find("rejected_calls=", line);
+  return at == std::string::npos ? 0 : std::stoi(stats.substr(at + std::string("rejected_calls=").size()));
+}
 
 std::string RedisServer::url() const { return "redis://127.0.0.1:" + std::to_string(port_) + "/0"; }
 

@@ -59,6 +59,8 @@ class RedisServer {
   // still run once it resumes.)
   void refuse_commands();
   void accept_commands();
+  // How many times `command` (lower case, e.g. "del") was refused so far (INFO commandstats).
+  int rejected_calls(const std::string& command);
   std::string url() const;
   std::uint16_t port() const { return port_; }
 

@@ -47,7 +47,8 @@ std::string with_db(const std::string& dbname, const std::string& url = admin_da
 
 // The name of the migrated template: it changes whenever a migration file does, and with the
 // UTC month, since the migrations make the partitions of the month they run in and the next three
-// (a run that crosses a month's end would otherwise give later tests last month's).
+// (a run that crosses a month's end would otherwise give later tests last month's; each test is a
+// process of its own under ctest, and ./pm test drops the templates of the runs before).
 std::string template_name(const std::vector<db::Migration>& files) {
   std::string all;
   for (const auto& f : files) all += f.checksum;

@@ -135,6 +135,9 @@ test("signing out drops this device's push subscription, so the switch is off fo
       (localStorage.getItem("test.push") === "subscribed" ? subscription : null) as unknown as PushSubscription;
   });
   await onNotificationsScreen(page, context, await signedUpPerson(request, "Ola"));
+  // The switch asks once, when shown: shown again once the service worker is registered.
+  await page.evaluate(async () => navigator.serviceWorker.ready);
+  await page.goto("/notifications");
   const toggle = page.getByRole("checkbox", { name: "Allow notifications on this device" });
   await expect(toggle).toBeChecked();
 
