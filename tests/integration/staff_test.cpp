@@ -372,14 +372,19 @@ class StaffOnItsOwnRedis : public Staff {
 TEST_F(StaffOnItsOwnRedis, ASuspensionsSessionsEndHoweverLongRedisWasAway) {
   Person ana = person("Ana", "woman", "man", 52.51, 13.39, "always", "any", false);
   Person ben = person("Ben", "man", "woman", 52.52, 13.40, "always", "any", false);
-  const UserId ana_id(ana.user.user_id);
+  const UserId ana_id(ana.user.user_id), ben_id(ben.user.user_id);
   {
     auto conn = db_.connect();
     pqxx::work tx(conn);
     auth::suspend(tx, ana_id, 3);  // queues the purge; the moderator's own purge is not run
-    auth::suspend(tx, UserId(ben.user.user_id), 3);
+    auth::suspend(tx, ben_id, 3);
     tx.commit();
   }
+  auto purges_of_both = [&](const std::string& status) {
+    return count("SELECT count(*) FROM jobs WHERE kind = 'end_restricted_sessions' AND status = '" + status +
+                     "' AND payload->>'user_id' IN ($1, '" + ben.user.user_id + "')",
+                 ana.user.user_id);
+  };
   ASSERT_EQ(server_->app().sessions.list(ana_id)->size(), 1u);
   redis_.refuse_commands();
   for (int attempt = 1; attempt <= 7; ++attempt) {
@@ -391,24 +396,15 @@ TEST_F(StaffOnItsOwnRedis, ASuspensionsSessionsEndHoweverLongRedisWasAway) {
     // worker up once per job).
     EXPECT_EQ(redis_.rejected_calls("del"), attempt) << "attempt " << attempt;
   }
-  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE kind = 'end_restricted_sessions' AND status = 'pending' "
-                  "AND payload->>'user_id' IN ($1, '" +
-                      ben.user.user_id + "')",
-                  ana.user.user_id),
-            2)
-      << "still waiting, not failed";
+  EXPECT_EQ(purges_of_both("pending"), 2) << "still waiting, not failed";
   redis_.accept_commands();
   purges_due();
   run_session_purges();
   auto left = server_->app().sessions.list(ana_id);
   ASSERT_TRUE(left);
   EXPECT_TRUE(left->empty()) << "her session ended";
-  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE kind = 'end_restricted_sessions' AND status = 'done' "
-                  "AND payload->>'user_id' IN ($1, '" +
-                      ben.user.user_id + "')",
-                  ana.user.user_id),
-            2);
-  EXPECT_TRUE(server_->app().sessions.list(UserId(ben.user.user_id))->empty()) << "his too";
+  EXPECT_EQ(purges_of_both("done"), 2);
+  EXPECT_TRUE(server_->app().sessions.list(ben_id)->empty()) << "his too";
 }
 
 // A moderator cannot clear a report about themselves, nor punish whoever reported them; suspending

@@ -18,11 +18,16 @@ export function registerServiceWorker(): void {
   navigator.serviceWorker.register(SW).catch(() => undefined);
 }
 
+/** This browser's push subscription under our service worker, if it has one. */
+async function deviceSubscription(): Promise<PushSubscription | null | undefined> {
+  const reg = await navigator.serviceWorker.getRegistration(SW);
+  return reg && (await reg.pushManager.getSubscription());
+}
+
 /** Whether this browser has a push subscription now. */
 export async function pushIsOn(): Promise<boolean> {
   if (!pushSupported()) return false;
-  const reg = await navigator.serviceWorker.getRegistration(SW);
-  return !!(reg && (await reg.pushManager.getSubscription()));
+  return !!(await deviceSubscription());
 }
 
 /** Drops this browser's subscription without asking the server: the session it was made in has
@@ -30,9 +35,7 @@ export async function pushIsOn(): Promise<boolean> {
  * for whoever signs in next on this browser, with no push coming. */
 export async function forgetDevicePush(): Promise<void> {
   if (!pushSupported()) return;
-  const reg = await navigator.serviceWorker.getRegistration(SW);
-  const sub = reg && (await reg.pushManager.getSubscription());
-  await sub?.unsubscribe();
+  await (await deviceSubscription())?.unsubscribe();
 }
 
 function keyBytes(base64url: string): Uint8Array<ArrayBuffer> {
@@ -68,8 +71,7 @@ export async function turnPushOn(): Promise<void> {
 }
 
 export async function turnPushOff(): Promise<void> {
-  const reg = await navigator.serviceWorker.getRegistration(SW);
-  const sub = reg && (await reg.pushManager.getSubscription());
+  const sub = await deviceSubscription();
   if (!sub) return;
   await ok(api.DELETE("/api/v1/me/push-subscriptions", { params: { query: { endpoint: sub.endpoint } } })).catch((e) => {
     // Already gone on the server (removed after a 410, or from another session): unsubscribe anyway.
