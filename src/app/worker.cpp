@@ -1,5 +1,6 @@
 // perfectmatch worker: the background work of the AI Matching Service, until SIGTERM/SIGINT.
-//   - the end of suspended or banned accounts' sessions (jobs "end_restricted_sessions")
+//   - the end of suspended or banned accounts' sessions (jobs "end_restricted_sessions") and of the
+//     sessions a credential change found open (jobs "end_earlier_sessions")
 //   - vectors for users who completed (or changed) the questionnaire (jobs "compute_vectors")
 //   - regeneration of matches for users whose data changed (match_generation_queue)
 //   - expiry of pending matches older than PM_MATCH_EXPIRY_DAYS
@@ -105,7 +106,7 @@ int run_worker(Config config, bool once) {
       log::warn("worker_" + step + "_failed", {{"error", p.type}});
       metrics.failed(step);
     };
-    if (auto n = app->auth.end_restricted_sessions(50))
+    if (auto n = app->auth.end_queued_sessions(50))
       done += *n;
     else
       failed("session_purge", n.error());

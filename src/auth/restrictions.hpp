@@ -3,7 +3,7 @@
 // as the system). The caller ends the account's sessions once it committed
 // (SessionStore::end_all), which closes its sockets. That purge is not the only one: each
 // restriction also queues a job (kEndSessionsJob) in the same transaction, which the worker runs
-// (Service::end_restricted_sessions), so the sessions end even if Redis failed at the caller's
+// (Service::end_queued_sessions), so the sessions end even if Redis failed at the caller's
 // purge (the job waits out an outage of any length: a Redis failure does not count as one of its
 // attempts), or a sign-in that raced the restriction made one after it. A suspended or banned account cannot sign in
 // (403 account-suspended / account-banned); a banned address cannot sign up again, even after the

@@ -20,6 +20,8 @@ namespace {
 constexpr const char* kVerifyEmail = "verify_email";
 constexpr const char* kResetPassword = "reset_password";
 constexpr const char* kChangeEmail = "change_email";
+// A credential change's purge of the sessions open before it (Service::queue_end_of_sessions).
+constexpr const char* kEndEarlierSessionsJob = "end_earlier_sessions";
 
 Problem invalid_credentials() { return Problem("invalid-credentials", "the email or password is wrong"); }
 
@@ -73,21 +75,38 @@ Result<SignedIn> Service::open_session(AccountView account, const ClientInfo& cl
   return SignedIn{std::move(account), std::move(token)};
 }
 
-Result<int> Service::end_restricted_sessions(int limit) {
+Result<void> Service::run_session_purge(bool restriction, const Json& payload) {
+  const auto user_id = UserId::parse(payload.value("user_id", std::string()));
+  if (!user_id) return {};
+  if (!restriction) {
+    const auto keep = payload.contains("keep") ? std::optional(payload.value("keep", std::string())) : std::nullopt;
+    return d_.sessions.end_created_until(*user_id, payload.value("created_until_ms", 0LL), keep);
+  }
+  // A restriction that ended meanwhile (a suspension's last day) leaves the new sessions be.
+  // (Should the question itself fail, the account counts as restricted: its sessions end.)
+  if (refuse_if_restricted(*user_id)) return {};
+  return d_.sessions.end_all(*user_id);
+}
+
+Result<int> Service::end_queued_sessions(int limit) {
   actor::Scope system(actor::Scope::system());  // the jobs and accounts of every user
-  auto claimed = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<jobs::Claimed>> {
-    return jobs::claim(tx, kEndSessionsJob, limit);
+  struct Purge {
+    jobs::Claimed job;
+    bool restriction;
+  };
+  auto claimed = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<Purge>> {
+    std::vector<Purge> purges;
+    for (auto& job : jobs::claim(tx, kEndSessionsJob, limit)) purges.push_back({std::move(job), true});
+    for (auto& job : jobs::claim(tx, kEndEarlierSessionsJob, limit)) purges.push_back({std::move(job), false});
+    return purges;
   }));
   Result<int> out = static_cast<int>(claimed.size());
   // Once Redis failed, the rest of the batch is postponed without asking it again: a Redis that
   // times out would otherwise hold the worker's other work up for every job of the batch.
   std::optional<std::string> redis_failed;
-  for (const auto& job : claimed) {
-    // A restriction that ended meanwhile (a suspension's last day) leaves the new sessions be.
-    // (Should the question itself fail, the account counts as restricted: its sessions end.)
-    const auto user_id = UserId::parse(job.payload.value("user_id", std::string()));
-    if (user_id && !redis_failed && !refuse_if_restricted(*user_id))
-      if (auto ended = d_.sessions.end_all(*user_id); !ended) redis_failed = ended.error().type;
+  for (const auto& [job, restriction] : claimed) {
+    if (!redis_failed)
+      if (auto ended = run_session_purge(restriction, job.payload); !ended) redis_failed = ended.error().type;
     // A Redis outage is no fault of the job's and does not use up its attempts: the sessions must
     // end however long Redis was away.
     auto recorded = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
@@ -106,6 +125,17 @@ Result<int> Service::end_restricted_sessions(int limit) {
   }
   if (redis_failed) log::warn("session_purges_postponed", {{"error", *redis_failed}, {"claimed", claimed.size()}});
   return out;
+}
+
+void Service::queue_end_of_sessions(pqxx::work& tx, const UserId& user_id, const std::optional<std::string>& keep) {
+  Json payload = {{"user_id", user_id.str()}, {"created_until_ms", SessionStore::unix_ms_now()}};
+  if (keep) payload["keep"] = *keep;
+  jobs::enqueue(tx, kEndEarlierSessionsJob, payload);
+}
+
+void Service::end_sessions_after_change(const UserId& user_id, const std::optional<std::string>& keep) {
+  if (auto ended = d_.sessions.end_all(user_id, keep); !ended)
+    log::warn("session_purge_queued", {{"user_id", user_id.str()}, {"error", ended.error().type}});
 }
 
 void Service::create_account(pqxx::work& tx, const NewAccount& account) {
@@ -312,10 +342,12 @@ Result<void> Service::confirm_password_reset(const ResetConfirmInput& in, const 
     // Receiving the mail proves the address.
     repository::mark_email_verified(tx, *user);
     admin::record(tx, {.user_id = *user, .event = "password_reset", .ip = client.ip});
+    queue_end_of_sessions(tx, *user, std::nullopt);
     user_id = *user;
     return {};
   }));
-  return d_.sessions.end_all(user_id);
+  end_sessions_after_change(user_id, std::nullopt);
+  return {};
 }
 
 Result<void> Service::count_password_guess(const Caller& caller) {
@@ -344,10 +376,12 @@ Result<void> Service::change_password(const Caller& caller, const PasswordChange
     repository::set_password(tx, caller.user_id, d_.hasher.hash(in.new_password));
     retire_pending_email_changes(tx, caller.user_id);
     admin::record(tx, {.user_id = caller.user_id, .event = "password_change", .ip = client.ip});
+    queue_end_of_sessions(tx, caller.user_id, caller.session_id);  // every other device signs in again
     return {};
   }));
   forget_password_guesses(caller);
-  return d_.sessions.end_all(caller.user_id, caller.session_id);  // every other device signs in again
+  end_sessions_after_change(caller.user_id, caller.session_id);
+  return {};
 }
 
 Result<AccountView> Service::change_email(const Caller& caller, const EmailChangeInput& in, const ClientInfo& client) {
@@ -389,6 +423,7 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
     d_.outbox.enqueue(tx, caller.user_id, old_email,
                       mail::email_change_requested(mail::Links{d_.config.public_url}, row->language, row->first_name));
     admin::record(tx, {.user_id = caller.user_id, .event = "email_change_requested", .ip = client.ip});
+    queue_end_of_sessions(tx, caller.user_id, caller.session_id);  // every other device signs in again
     return AccountView{.user_id = caller.user_id,
                        .email = old_email,
                        .email_verified = row->email_verified,
@@ -397,7 +432,7 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
   }));
   d_.outbox.kick();
   forget_password_guesses(caller);
-  PM_TRY(d_.sessions.end_all(caller.user_id, caller.session_id));  // every other device signs in again
+  end_sessions_after_change(caller.user_id, caller.session_id);
   return account;
 }
 
@@ -481,6 +516,7 @@ Result<SignedIn> Service::sign_in_external(const ExternalIdentity& id, const Cli
           repository::drop_password(tx, *user_id);
           retire_pending_email_changes(tx, *user_id);
           taken_over = true;
+          queue_end_of_sessions(tx, *user_id, std::nullopt);
           admin::record(tx, {.user_id = *user_id,
                              .event = "oauth_takeover",
                              .ip = client.ip,
@@ -530,7 +566,7 @@ Result<SignedIn> Service::sign_in_external(const ExternalIdentity& id, const Cli
                        .first_name = row->first_name,
                        .auth_provider = row->auth_provider};
   }));
-  if (taken_over) PM_TRY(d_.sessions.end_all(account.user_id));
+  if (taken_over) end_sessions_after_change(account.user_id, std::nullopt);
   return open_session(std::move(account), client);
 }
 

@@ -69,12 +69,14 @@ class Service {
 
   // The caller behind a bearer token; also keeps users.last_active (at most one write a minute).
   Result<Caller> authenticate(std::string_view token);
-  // The worker's part of suspensions and bans (auth/restrictions.hpp): runs up to `limit` of their
-  // queued purges, each ending every session of an account that is still restricted; a purge that
-  // fails (Redis) is tried again kSessionPurgeRetry later, as often as it takes, and so are the
-  // rest of the batch, unasked. Returns how many were claimed, or the problem of a job that could
-  // not be recorded (the others are).
-  Result<int> end_restricted_sessions(int limit);
+  // The worker's part of ending sessions: runs up to `limit` queued purges of each kind. A
+  // suspension's or ban's (auth/restrictions.hpp) ends every session of an account that is still
+  // restricted; a credential change's (a new password, a reset, a change of address, a provider
+  // taking the account over) ends the sessions it found open. A purge that fails (Redis) is tried
+  // again kSessionPurgeRetry later, as often as it takes, and so are the rest of the batch, unasked.
+  // Returns how many were claimed, or the problem of a job that could not be recorded (the others
+  // are).
+  Result<int> end_queued_sessions(int limit);
   static constexpr std::chrono::seconds kSessionPurgeRetry{30};
   // Whether the caller's session has not ended meanwhile (SessionStore::active).
   Result<bool> still_signed_in(const Caller& caller) { return d_.sessions.active(caller); }
@@ -135,6 +137,14 @@ class Service {
   Result<void> refuse_if_restricted(const UserId& user_id);
   Result<void> count_password_guess(const Caller& caller);
   void forget_password_guesses(const Caller& caller);
+  // In a credential change's transaction: queues the purge of the user's sessions open until now
+  // (but `keep`, the caller's own). After the commit, end_sessions_after_change ends them at once;
+  // should Redis fail there, the queued purge ends them once it is back, and the change (committed,
+  // its token spent) still answers as done.
+  void queue_end_of_sessions(pqxx::work& tx, const UserId& user_id, const std::optional<std::string>& keep);
+  void end_sessions_after_change(const UserId& user_id, const std::optional<std::string>& keep);
+  // One queued purge (end_queued_sessions); an error means Redis failed.
+  Result<void> run_session_purge(bool restriction, const Json& payload);
 
   Deps d_;
   ActivityMarks activity_;

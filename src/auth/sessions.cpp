@@ -36,6 +36,7 @@ Result<std::string> SessionStore::create(const UserId& user_id, const SessionMet
 
   auto now = unix_now();
   Json session = {{"created_at", now},
+                  {"created_at_ms", unix_ms_now()},
                   {"last_seen", now},
                   {"expires_at", now + options_.idle_ttl.count()},
                   {"max_expires_at", now + options_.max_ttl.count()},
@@ -120,6 +121,34 @@ Result<void> SessionStore::end_all(const UserId& user_id, std::optional<std::str
   // anyway, and a session still in Redis only has to sign in its sockets again.
   if (on_ended_) on_ended_({.user_id = user_id, .all = true, .kept = keep});
   return ended;
+}
+
+long long SessionStore::unix_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch()).count();
+}
+
+Result<void> SessionStore::end_created_until(const UserId& user_id, long long created_until_ms,
+                                             std::optional<std::string> keep) {
+  auto all = PM_TRY(cache::succeeded(redis_.command({"HGETALL", key(user_id)})));
+  std::vector<std::string> command = {"HDEL", key(user_id)};
+  for (std::size_t i = 0; i + 1 < all.size(); i += 2) {
+    std::string id(all.element(i).str());
+    // A session whose JSON cannot be read counts as an old one: ending it is the safe side.
+    auto session = Json::parse(all.element(i + 1).str(), nullptr, false);
+    // (Sessions made before created_at_ms was kept count from the start of their second.)
+    const bool earlier = session.is_discarded() ||
+                         session.value("created_at_ms", session.value("created_at", 0LL) * 1000) <= created_until_ms;
+    if (earlier && id != keep) command.push_back(std::move(id));
+  }
+  if (command.size() == 2) return {};  // none left from before
+  {
+    std::lock_guard lock(mutex_);
+    for (std::size_t i = 2; i < command.size(); ++i) cache_.erase(command[i]);
+  }
+  auto ended = cache::succeeded(redis_.command(command));
+  if (on_ended_) on_ended_({.user_id = user_id, .sessions = {command.begin() + 2, command.end()}});
+  if (!ended) return std::unexpected(ended.error());
+  return {};
 }
 
 Result<std::vector<std::string>> SessionStore::list(const UserId& user_id) {

@@ -7,6 +7,7 @@
 #include "auth/sessions.hpp"
 #include "core/crypto.hpp"
 #include "support/accounts.hpp"
+#include "support/processes.hpp"
 
 using namespace pm;
 using test::TestServer;
@@ -82,8 +83,14 @@ TEST(Auth, SignUpRefusesBadInputWithEveryReason) {
   test::TestDatabase db;
   TestServer server(test::test_config(db));
   auto res = server.request("POST", "/api/v1/auth/signup",
-                            R"({"email": "not-an-email", "password": "x", "first_name": "", "birth_date": "2015-01-01",
-                                "gender": "robot", "seeking_gender": "cats", "favourite_colour": "blue"})");
+                            nlohmann::json{{"email", "not-an-email"},
+                                           {"password", "x"},
+                                           {"first_name", ""},
+                                           {"birth_date", test::birth_date_aged(10)},
+                                           {"gender", "robot"},
+                                           {"seeking_gender", "cats"},
+                                           {"favourite_colour", "blue"}}
+                                .dump());
   ASSERT_EQ(res.status, 400) << res.body;
   auto body = res.json();
   EXPECT_EQ(body["type"], "/problems/validation-failed");
@@ -93,7 +100,7 @@ TEST(Auth, SignUpRefusesBadInputWithEveryReason) {
     EXPECT_TRUE(fields.count(f)) << f << " not reported: " << res.body;
 
   auto under_18 = signup_body(test::unique_email());
-  under_18["birth_date"] = "2015-02-28";
+  under_18["birth_date"] = test::birth_date_aged(17);
   auto minor = server.request("POST", "/api/v1/auth/signup", under_18.dump());
   EXPECT_EQ(minor.status, 400);
   EXPECT_NE(minor.body.find("18 or older"), std::string::npos);
@@ -254,6 +261,59 @@ TEST(Auth, PasswordChangeNeedsTheCurrentOneAndEndsOtherSessions) {
   EXPECT_EQ(ok.status, 204) << ok.body;
   EXPECT_EQ(server.request("POST", "/api/v1/auth/logout", "", {{"Authorization", "Bearer " + other}}).status, 401);
   EXPECT_EQ(server.request("POST", "/api/v1/auth/logout", "", user.auth()).status, 204) << "this session stays";
+}
+
+// A password reset or change whose purge of the other sessions meets Redis refusing it still
+// succeeds (it committed: the token is spent, the password changed), and its queued purge ends
+// those sessions once Redis is back, but not the ones signed in since nor the caller's own.
+TEST(Auth, TheSessionsACredentialChangeFoundEndEvenIfRedisRefusedAtFirst) {
+  test::TestDatabase db;
+  test::RedisServer redis;
+  auto config = test::test_config(db);
+  config.redis_url = redis.url();
+  config.session_cache_ttl = Millis(1);
+  TestServer server(config);
+  auto signed_in = [&](const std::string& token) {
+    return server.request("GET", "/api/v1/me", "", {{"Authorization", "Bearer " + token}}).status == 200;
+  };
+  auto run_purges = [&] {
+    auto conn = db.connect();
+    pqxx::nontransaction(conn).exec0("UPDATE jobs SET run_after = now() WHERE kind = 'end_earlier_sessions'");
+    auto ran = server.app().auth.end_queued_sessions(50);
+    ASSERT_TRUE(ran) << ran.error().detail;
+  };
+  auto user = test::sign_up(server, test::unique_email());
+  ASSERT_EQ(server.request("POST", "/api/v1/auth/password-reset/request", nlohmann::json{{"email", user.email}}.dump())
+                .status,
+            202);
+  auto token = test::token_in(test::wait_for_mail(server.app().config.mail_dir, user.email, 2));
+
+  // 1. A reset (someone else may hold the old password and a session made with it).
+  redis.refuse_commands({"del", "hdel"});
+  auto reset = server.request("POST", "/api/v1/auth/password-reset/confirm",
+                              nlohmann::json{{"token", token}, {"password", "a much better secret"}}.dump());
+  EXPECT_EQ(reset.status, 204) << reset.body;
+  EXPECT_TRUE(signed_in(user.token)) << "Redis kept it so far";
+  redis.accept_commands();
+  auto after = login(server, user.email, "a much better secret");
+  ASSERT_EQ(after.status, 200) << after.body;
+  run_purges();
+  EXPECT_FALSE(signed_in(user.token)) << "the session from before the reset ended";
+  const auto mine = after.json()["token"].get<std::string>();
+  EXPECT_TRUE(signed_in(mine)) << "the sign-in after it stays";
+
+  // 2. A change from one device: the others end, this one stays.
+  auto other = login(server, user.email, "a much better secret").json()["token"].get<std::string>();
+  redis.refuse_commands({"del", "hdel"});
+  auto changed = server.request(
+      "POST", "/api/v1/me/password",
+      nlohmann::json{{"current_password", "a much better secret"}, {"new_password", "brand new secret"}}.dump(),
+      {{"Authorization", "Bearer " + mine}});
+  EXPECT_EQ(changed.status, 204) << changed.body;
+  redis.accept_commands();
+  run_purges();
+  EXPECT_FALSE(signed_in(other)) << "the other device's session ended";
+  EXPECT_TRUE(signed_in(mine)) << "the device that changed it stays";
 }
 
 TEST(Auth, SignInIsRateLimitedPerAccountAndPerIp) {

@@ -63,7 +63,7 @@ class Staff : public test::MatchingApi {
   }
   // The worker's step that ends restricted accounts' sessions (auth/restrictions.hpp).
   void run_session_purges() {
-    auto ran = server_->app().auth.end_restricted_sessions(50);
+    auto ran = server_->app().auth.end_queued_sessions(50);
     EXPECT_TRUE(ran) << ran.error().detail;
   }
   test::HttpResult sign_in(const Person& p) {
@@ -389,7 +389,7 @@ TEST_F(StaffOnItsOwnRedis, ASuspensionsSessionsEndHoweverLongRedisWasAway) {
   redis_.refuse_commands();
   for (int attempt = 1; attempt <= 7; ++attempt) {
     purges_due();
-    auto ran = server_->app().auth.end_restricted_sessions(50);
+    auto ran = server_->app().auth.end_queued_sessions(50);
     ASSERT_TRUE(ran) << ran.error().detail;
     EXPECT_EQ(*ran, 2) << "attempt " << attempt << ": both purges are taken again";
     // Once Redis failed, the rest of the batch waits unasked (a Redis that times out would hold the

@@ -141,6 +141,11 @@ void set_default_user(std::uint16_t port, const std::string& rule) {
 }  // namespace
 
 void RedisServer::refuse_commands() { set_default_user(port_, "-@all"); }
+void RedisServer::refuse_commands(const std::vector<std::string>& commands) {
+  std::string rules;
+  for (const auto& c : commands) rules += " -" + c;
+  set_default_user(port_, rules.substr(1));
+}
 void RedisServer::accept_commands() { set_default_user(port_, "+@all"); }
 
 int RedisServer::rejected_calls(const std::string& command) {

@@ -58,6 +58,8 @@ class RedisServer {
   // accept_commands(): an outage the data outlives. (After pause(), the commands sent meanwhile
   // still run once it resumes.)
   void refuse_commands();
+  // The same for these commands only (lower case, e.g. {"del", "hdel"}); the rest still run.
+  void refuse_commands(const std::vector<std::string>& commands);
   void accept_commands();
   // How many times `command` (lower case, e.g. "del") was refused so far (INFO commandstats).
   int rejected_calls(const std::string& command);
