@@ -91,17 +91,22 @@ void WorkerMetrics::render(std::string& out) {
     log::warn("worker_metrics_failed", {{"queue", "email"}, {"error", e.error().type}});
   }
   // A store that does not answer leaves its lines out (the alert on the worker's own loop fires).
-  auto jobs =
-      db::transact(app_.db, [](pqxx::work& tx) -> Result<std::map<std::string, Backlog>> { return jobs::backlog(tx); });
+  auto jobs = db::transact(
+      app_.db, [](pqxx::work& tx) -> Result<std::map<std::string, jobs::JobBacklog>> { return jobs::backlog(tx); });
   if (jobs) {
     out +=
         "# HELP pm_worker_jobs_pending Jobs waiting in the job queue, by kind.\n"
         "# TYPE pm_worker_jobs_pending gauge\n"
         "# HELP pm_worker_jobs_oldest_due_seconds How long the oldest due job of a kind has waited.\n"
-        "# TYPE pm_worker_jobs_oldest_due_seconds gauge\n";
-    for (const auto& [kind, b] : *jobs)
-      backlog_lines(out, fmt::format("{{kind=\"{}\"}}", kind), b, "pm_worker_jobs_pending",
-                    "pm_worker_jobs_oldest_due_seconds");
+        "# TYPE pm_worker_jobs_oldest_due_seconds gauge\n"
+        "# HELP pm_worker_jobs_oldest_retrying_seconds How long the oldest job of a kind that failed or was "
+        "postponed before has existed.\n"
+        "# TYPE pm_worker_jobs_oldest_retrying_seconds gauge\n";
+    for (const auto& [kind, b] : *jobs) {
+      const auto labels = fmt::format("{{kind=\"{}\"}}", kind);
+      backlog_lines(out, labels, b, "pm_worker_jobs_pending", "pm_worker_jobs_oldest_due_seconds");
+      out += fmt::format("pm_worker_jobs_oldest_retrying_seconds{} {}\n", labels, b.oldest_retrying_seconds);
+    }
   } else {
     log::warn("worker_metrics_failed", {{"queue", "jobs"}, {"error", jobs.error().type}});
   }

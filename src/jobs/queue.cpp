@@ -27,6 +27,6 @@ void postpone(pqxx::work& tx, const std::string& job_id, const std::string& why,
   repository::postpone(tx, job_id, why, static_cast<int>(delay.count()));
 }
 
-std::map<std::string, Backlog> backlog(pqxx::work& tx) { return repository::pending_by_kind(tx); }
+std::map<std::string, JobBacklog> backlog(pqxx::work& tx) { return repository::pending_by_kind(tx); }
 
 }  // namespace pm::jobs

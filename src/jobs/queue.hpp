@@ -10,8 +10,8 @@
 
 #include <pqxx/pqxx>
 
-#include "core/backlog.hpp"
 #include "core/json.hpp"
+#include "jobs/model.hpp"
 
 namespace pm::jobs {
 
@@ -45,6 +45,6 @@ void finish(pqxx::work& tx, const std::string& job_id, const std::optional<std::
 void postpone(pqxx::work& tx, const std::string& job_id, const std::string& why, std::chrono::seconds delay);
 
 // What waits, by kind (the worker's /metrics).
-std::map<std::string, Backlog> backlog(pqxx::work& tx);
+std::map<std::string, JobBacklog> backlog(pqxx::work& tx);
 
 }  // namespace pm::jobs

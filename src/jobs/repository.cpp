@@ -55,7 +55,9 @@ constexpr const char* kPostpone = R"sql(
 constexpr const char* kPendingByKind = R"sql(
   SELECT kind, count(*) AS waiting,
          COALESCE(EXTRACT(EPOCH FROM now() - min(run_after) FILTER (WHERE run_after <= now())), 0)::float8
-           AS oldest_due_seconds
+           AS oldest_due_seconds,
+         COALESCE(EXTRACT(EPOCH FROM now() - min(created_at) FILTER (WHERE last_error IS NOT NULL)), 0)::float8
+           AS oldest_retrying_seconds
   FROM jobs WHERE status = 'pending' GROUP BY kind
 )sql";
 
@@ -89,9 +91,10 @@ void postpone(pqxx::work& tx, const std::string& job_id, const std::string& why,
   tx.exec_params(kPostpone, job_id, why, delay_seconds);
 }
 
-std::map<std::string, Backlog> pending_by_kind(pqxx::work& tx) {
-  std::map<std::string, Backlog> out;
-  for (const auto& row : tx.exec(kPendingByKind)) out[row["kind"].as<std::string>()] = backlog_of(row);
+std::map<std::string, JobBacklog> pending_by_kind(pqxx::work& tx) {
+  std::map<std::string, JobBacklog> out;
+  for (const auto& row : tx.exec(kPendingByKind))
+    out[row["kind"].as<std::string>()] = {backlog_of(row), row["oldest_retrying_seconds"].as<double>()};
   return out;
 }
 

@@ -9,7 +9,7 @@
 
 #include <pqxx/pqxx>
 
-#include "core/backlog.hpp"
+#include "jobs/model.hpp"
 
 namespace pm::jobs::repository {
 
@@ -32,7 +32,8 @@ void finish(pqxx::work& tx, const std::string& job_id, const std::optional<std::
 // Pending again `delay_seconds` later, the attempt given back (not counted towards the five).
 void postpone(pqxx::work& tx, const std::string& job_id, const std::string& why, int delay_seconds);
 
-// Pending jobs by kind: how many, and how long the oldest due one has waited since its run_after.
-std::map<std::string, Backlog> pending_by_kind(pqxx::work& tx);
+// Pending jobs by kind: how many, how long the oldest due one has waited since its run_after, and
+// how long the oldest one with a last_error (failed or postponed before) has existed.
+std::map<std::string, JobBacklog> pending_by_kind(pqxx::work& tx);
 
 }  // namespace pm::jobs::repository

@@ -36,10 +36,14 @@ sql "INSERT INTO match_generation_queue (user_id, reason, queued_at)
      SELECT user_id, 'test', now() - interval '1 hour' FROM users ON CONFLICT (user_id) DO UPDATE SET queued_at = EXCLUDED.queued_at"
 sql "INSERT INTO jobs (kind, payload, run_after) SELECT 'compute_vectors', jsonb_build_object('user_id', user_id), now() - interval '1 hour' FROM users LIMIT 1"
 sql "INSERT INTO jobs (kind, status, created_at, finished_at) VALUES ('compute_vectors', 'done', now() - interval '400 days', now() - interval '400 days')"
+# A session purge postponed again and again for two hours (Redis refusing it): never due for
+# long, since each postponement moves its time, but retrying all along.
+sql "INSERT INTO jobs (kind, created_at, run_after, last_error)
+     VALUES ('end_restricted_sessions', now() - interval '2 hours', now() + interval '1 hour', 'cache-unavailable')"
 # A mail due an hour ago whose payload no key opens: once let go, the worker fails it for good.
 sql "INSERT INTO email_outbox (payload, next_attempt_at) VALUES ('x', now() - interval '1 hour')"
 queued=$(sql "SELECT count(*) FROM match_generation_queue")
-pending=$(sql "SELECT count(*) FROM jobs WHERE status = 'pending'")
+pending=$(sql "SELECT count(*) FROM jobs WHERE status = 'pending' AND kind = 'compute_vectors'")
 
 # Held: a transaction locks every queued row and pending job, so the worker (FOR UPDATE SKIP
 # LOCKED) passes them by until it ends.
@@ -74,6 +78,11 @@ wait_for pm_worker_generation_lag_seconds "v >= 3600" || fail "the generation la
 wait_for 'pm_worker_jobs_pending{kind="compute_vectors"}' "v == $pending" || fail "the pending job is not counted"
 wait_for 'pm_worker_jobs_oldest_due_seconds{kind="compute_vectors"}' "v >= 3600" || fail "the job's wait is not an hour"
 wait_for 'pm_worker_retention_deleted_total{what="jobs"}' "v >= 1" || fail "the old finished job's deletion is not counted"
+wait_for 'pm_worker_jobs_oldest_retrying_seconds{kind="end_restricted_sessions"}' "v >= 7200" ||
+  fail "the postponed purge's two hours of retries are not shown"
+wait_for 'pm_worker_jobs_oldest_due_seconds{kind="end_restricted_sessions"}' "v == 0" || fail "the purge is not due"
+wait_for 'pm_worker_jobs_oldest_retrying_seconds{kind="compute_vectors"}' "v == 0" ||
+  fail "a job that never failed counts as retrying"
 wait_for pm_worker_email_outbox_pending "v == 1" || fail "the waiting mail is not counted"
 wait_for pm_worker_email_outbox_oldest_due_seconds "v >= 3600" || fail "the mail's wait is not an hour"
 wait_for 'pm_worker_deliveries_total{channel="email",outcome="sent"}' "v == 0" || fail "no email deliveries line"
@@ -98,4 +107,4 @@ for _ in $(seq 200); do metrics | grep -q '^pm_worker_jobs_pending{kind="compute
 metrics | grep -q '^pm_worker_jobs_pending{kind="compute_vectors"}' && fail "the pending job was not done"
 [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/readyz") == 404 ]] ||
   fail "the worker's listener serves more than /metrics and /healthz"
-echo "worker metrics: $queued users queued an hour ago and $pending job shown while held, then drained to 0; old job deletion counted; a waiting mail shown, then failed and counted"
+echo "worker metrics: $queued users queued an hour ago and $pending job shown while held, then drained to 0; old job deletion counted; a purge retrying for two hours shown; a waiting mail shown, then failed and counted"
