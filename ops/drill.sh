@@ -159,8 +159,12 @@ psql "${ADMIN%/*}/drill" -qc "CREATE TABLE beat (at timestamptz DEFAULT clock_ti
   done >"$DRILL/beats.txt"
 ) &
 BEAT_PID=$!
-# The WAL holding the writes after T must reach the archive (archive_timeout at the latest), or
-# recovery could not tell that it passed T.
+# The first heartbeat written, before the segment to wait for is read: on a busy machine its first
+# insert could otherwise land in a later segment than that one, and none would be archived by D.
+for _ in $(seq 200); do [[ -s $DRILL/beats.txt ]] && break; sleep 0.1; done
+[[ -s $DRILL/beats.txt ]] || fail "the heartbeat wrote nothing in 20 s"
+# The WAL holding the writes after T (and that heartbeat) must reach the archive (archive_timeout
+# at the latest), or recovery could not tell that it passed T.
 after_t=$(sql "SELECT pg_walfile_name(pg_current_wal_lsn())")
 for _ in $(seq $((PM_ARCHIVE_TIMEOUT * 4 + 40))); do
   [[ $(sql "SELECT coalesce(last_archived_wal, '') >= '$after_t' FROM pg_stat_archiver") == t ]] && break

@@ -239,8 +239,8 @@ TEST_F(OAuthBrowser, WithoutAnAccountSignInSaysSignUpFirstAndAMinorCannotSignUp)
   auto back = provider_->sign_in(start_url("local"), test::unique_email("stranger"), {});
   EXPECT_EQ(error_of(callback(back)), "oauth-no-account");
 
-  auto minor =
-      server_->request("GET", "/api/v1/auth/oauth/local/start?birth_date=2020-01-01&gender=woman&seeking_gender=man");
+  auto minor = server_->request("GET", "/api/v1/auth/oauth/local/start?birth_date=" + test::birth_date_aged(17) +
+                                           "&gender=woman&seeking_gender=man");
   EXPECT_EQ(minor.header("location"), base_ + "/signup?error=validation-failed");
   auto unknown = server_->request("GET", "/api/v1/auth/oauth/nobody/start");
   EXPECT_EQ(unknown.header("location"), base_ + "/signin?error=unknown-oauth-provider");

@@ -58,7 +58,7 @@ TEST(Profile, InvalidChangesAreRefusedWithEveryReasonAndNothingChanges) {
   auto res = patch_me(server, ada,
                       {{"gender", "robot"},
                        {"seeking_gender", 42},
-                       {"birth_date", "2020-01-01"},
+                       {"birth_date", test::birth_date_aged(10)},
                        {"bio", std::string(2001, 'x')},
                        {"profile_visibility", "everyone"},
                        {"location", {{"label", "Nowhere"}, {"latitude", 91}, {"longitude", "east"}}},

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "core/crypto.hpp"
+#include "core/time.hpp"
 
 namespace pm::test {
 
@@ -78,6 +79,14 @@ std::string token_in(const std::string& mail) {
   if (at == std::string::npos) return {};
   auto end = mail.find_first_of("\r\n", at);
   return mail.substr(at + 7, end - at - 7);
+}
+
+std::string birth_date_aged(int years) {
+  const std::chrono::year_month_day today{std::chrono::floor<std::chrono::days>(Clock::now())};
+  auto birth = today - std::chrono::years(years);
+  // Born on 29 February, in a year without one: counted from the 28th.
+  if (!birth.ok()) birth = birth.year() / birth.month() / std::chrono::day(28);
+  return format_date(birth);
 }
 
 }  // namespace pm::test

@@ -23,6 +23,10 @@ TestUser sign_up(TestServer& server, const std::string& email, const std::string
 // A client address of this test's own (sent as X-Forwarded-For; tests trust 127.0.0.1 as a proxy).
 std::string unique_client_ip();
 
+// The birth date (YYYY-MM-DD) of someone `years` old today, in UTC, as the server counts ages:
+// e.g. a minor's for a sign-up that must be refused, whatever year the test runs in.
+std::string birth_date_aged(int years);
+
 // A unique address for this test.
 std::string unique_email(const std::string& who = "user");
 
