@@ -156,4 +156,18 @@ Json AccountView::to_json() const {
           {"auth_provider", auth_provider}};
 }
 
+Json DeviceSession::to_json() const {
+  return {{"session_id", session_id},
+          {"created_at", created_at},
+          {"last_seen", last_seen},
+          {"user_agent", user_agent},
+          {"current", current}};
+}
+
+Json DeviceSessions::to_json() const {
+  Json list = Json::array();
+  for (const auto& s : sessions) list.push_back(s.to_json());
+  return {{"sessions", list}};
+}
+
 }  // namespace pm::auth

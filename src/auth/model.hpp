@@ -4,6 +4,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/id.hpp"
 #include "core/json.hpp"
@@ -97,6 +98,21 @@ struct AccountView {
   bool email_verified = false;
   std::string first_name;
   std::string auth_provider;
+  Json to_json() const;
+};
+
+// The caller's sessions, as their list of devices shows them. No IP address: whoever holds a
+// session of the account (someone who learnt the password) must not learn where its owner is.
+struct DeviceSession {
+  std::string session_id;  // SHA-256 of its token (Caller::session_id): names it, reveals nothing
+  std::string created_at;  // ISO 8601
+  std::string last_seen;   // to the minute (a session records its use once a minute)
+  std::string user_agent;
+  bool current = false;  // the session making the request
+  Json to_json() const;
+};
+struct DeviceSessions {
+  std::vector<DeviceSession> sessions;  // the most recently used first
   Json to_json() const;
 };
 

@@ -214,6 +214,15 @@ void add_routes(http::Router& router, Service& auth) {
                });
              }));
 
+  router.add(Method::get, "/api/v1/me/sessions", authed(auth, [&auth](Request& req, const Caller& caller) {
+               return http::reply(req, auth.sessions(caller));
+             }));
+
+  router.add(Method::delete_, "/api/v1/me/sessions/{session_id}",
+             authed(auth, [&auth](Request& req, const Caller& caller) {
+               return http::reply(req, auth.end_session(caller, req.params["session_id"], client_of(req)));
+             }));
+
   router.add(Method::post, "/api/v1/me/password", authed(auth, [&auth](Request& req, const Caller& caller) {
                return http::with_input<PasswordChangeInput>(req, [&](const PasswordChangeInput& in) {
                  return http::reply(req, auth.change_password(caller, in, client_of(req)));

@@ -1,5 +1,7 @@
 #include "auth/service.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "admin/audit_log.hpp"
@@ -271,6 +273,33 @@ Result<void> Service::logout_all(const Caller& caller, const ClientInfo& client)
   PM_TRY(d_.sessions.end_all(caller.user_id));
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     admin::record(tx, {.user_id = caller.user_id, .event = "sign_out_all", .ip = client.ip});
+    return {};
+  });
+}
+
+Result<DeviceSessions> Service::sessions(const Caller& caller) {
+  auto records = PM_TRY(d_.sessions.records(caller.user_id));
+  DeviceSessions out;
+  auto at = [](long long unix_seconds) { return iso8601(Clock::time_point(std::chrono::seconds(unix_seconds))); };
+  for (auto& r : records)
+    out.sessions.push_back({.session_id = r.session_id,
+                            .created_at = at(r.created_at),
+                            .last_seen = at(r.last_seen),
+                            .user_agent = std::move(r.user_agent),
+                            .current = r.session_id == caller.session_id});
+  return out;
+}
+
+Result<void> Service::end_session(const Caller& caller, const std::string& session_id, const ClientInfo& client) {
+  auto records = PM_TRY(d_.sessions.records(caller.user_id));
+  if (std::ranges::find(records, session_id, &SessionRecord::session_id) == records.end())
+    return std::unexpected(Problem("not-found", "none of your sessions has this id"));
+  PM_TRY(d_.sessions.end({caller.user_id, session_id}));
+  return db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+    admin::record(tx, {.user_id = caller.user_id,
+                       .event = "sign_out",
+                       .ip = client.ip,
+                       .details = {{"session", session_id == caller.session_id ? "this" : "another"}}});
     return {};
   });
 }

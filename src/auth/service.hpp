@@ -43,6 +43,10 @@ class Service {
   Result<SignedIn> login(const LoginInput& input, const ClientInfo& client);
   Result<void> logout(const Caller& caller, const ClientInfo& client);
   Result<void> logout_all(const Caller& caller, const ClientInfo& client);
+  // The caller's sessions (their devices), and the end of one of them: 404 "not-found" for an id
+  // that is not one of the caller's own.
+  Result<DeviceSessions> sessions(const Caller& caller);
+  Result<void> end_session(const Caller& caller, const std::string& session_id, const ClientInfo& client);
   // Verifies a sign-up's address, or switches the account to a new address whose change it confirms.
   Result<void> verify_email(std::string_view token, const ClientInfo& client);
   // Always succeeds for a well-formed address (no account enumeration), unless rate limited.

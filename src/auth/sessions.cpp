@@ -1,5 +1,7 @@
 #include "auth/sessions.hpp"
 
+#include <algorithm>
+
 #include <sodium.h>
 
 #include "core/crypto.hpp"
@@ -156,6 +158,22 @@ Result<std::vector<std::string>> SessionStore::list(const UserId& user_id) {
   std::vector<std::string> ids;
   for (std::size_t i = 0; i < r.size(); ++i) ids.emplace_back(r.element(i).str());
   return ids;
+}
+
+Result<std::vector<SessionRecord>> SessionStore::records(const UserId& user_id) {
+  auto all = PM_TRY(cache::succeeded(redis_.command({"HGETALL", key(user_id)})));
+  std::vector<SessionRecord> out;
+  const auto now = unix_now();
+  for (std::size_t i = 0; i + 1 < all.size(); i += 2) {
+    auto session = Json::parse(all.element(i + 1).str(), nullptr, false);
+    if (!in_force(session, now)) continue;
+    out.push_back({.session_id = std::string(all.element(i).str()),
+                   .created_at = session.value("created_at", 0LL),
+                   .last_seen = session.value("last_seen", 0LL),
+                   .user_agent = session.value("user_agent", std::string())});
+  }
+  std::ranges::sort(out, std::ranges::greater(), &SessionRecord::last_seen);
+  return out;
 }
 
 void SessionStore::forget_user(const UserId& user_id) {

@@ -35,6 +35,14 @@ struct Caller {
   std::string session_id;  // the token's SHA-256, hex: names the session without revealing it
 };
 
+// A session as its owner's list of devices shows it (times: unix seconds).
+struct SessionRecord {
+  std::string session_id;
+  long long created_at = 0;
+  long long last_seen = 0;
+  std::string user_agent;
+};
+
 // Sessions that just ended (sign-out, password change or reset, account deletion): the ones
 // listed, or with `all` every session of the user but `kept`. Whatever those sessions opened
 // (WebSockets, on any node) must close too; see SessionStore::on_ended.
@@ -68,8 +76,10 @@ class SessionStore {
   static long long unix_ms_now();
   // Called after sessions end. Set once while wiring, before any request.
   void on_ended(std::function<void(const SessionsEnded&)> listener) { on_ended_ = std::move(listener); }
-  // Session ids of a user (for tests and a future "devices" page).
+  // Session ids of a user.
   Result<std::vector<std::string>> list(const UserId& user_id);
+  // The user's sessions still in force, the most recently used first.
+  Result<std::vector<SessionRecord>> records(const UserId& user_id);
 
   static std::string key(const UserId& user_id) { return "sessions:" + user_id.str(); }
   // The id of the session a token opened (Caller::session_id).

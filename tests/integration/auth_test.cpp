@@ -1,11 +1,14 @@
 // Sign-up, verification, sign-in, sessions and password reset over real HTTP, real stores.
 
 #include <future>
+#include <map>
 
 #include <gtest/gtest.h>
 
+#include "auth/restrictions.hpp"
 #include "auth/sessions.hpp"
 #include "core/crypto.hpp"
+#include "db/transaction.hpp"
 #include "support/accounts.hpp"
 #include "support/processes.hpp"
 
@@ -314,6 +317,67 @@ TEST(Auth, TheSessionsACredentialChangeFoundEndEvenIfRedisRefusedAtFirst) {
   run_purges();
   EXPECT_FALSE(signed_in(other)) << "the other device's session ended";
   EXPECT_TRUE(signed_in(mine)) << "the device that changed it stays";
+}
+
+// The list of devices: a user sees their own sessions (which one is this one; no IP address) and
+// signs one out. Nobody else lists or ends them; a signed-out or suspended client gets nothing.
+TEST(Auth, AUserSeesTheirDevicesAndSignsOneOutAndNoOneElseCan) {
+  test::TestDatabase db;
+  auto config = test::test_config(db);
+  config.session_cache_ttl = Millis(1);
+  TestServer server(config);
+  auto ada = test::sign_up(server, test::unique_email("ada"));
+  const auto phone_ip = test::unique_client_ip();
+  auto phone_in = server.request("POST", "/api/v1/auth/login",
+                                 nlohmann::json{{"email", ada.email}, {"password", ada.password}}.dump(),
+                                 {{"User-Agent", "PhoneBrowser/2.0"}, {"X-Forwarded-For", phone_ip}});
+  ASSERT_EQ(phone_in.status, 200) << phone_in.body;
+  const test::Headers phone = {{"Authorization", "Bearer " + phone_in.json()["token"].get<std::string>()}};
+  const auto phone_id = auth::SessionStore::session_id(phone_in.json()["token"].get<std::string>());
+  auto bob = test::sign_up(server, test::unique_email("bob"));
+
+  auto listed = server.request("GET", "/api/v1/me/sessions", "", ada.auth());
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  const auto sessions = listed.json()["sessions"];
+  ASSERT_EQ(sessions.size(), 2u) << listed.body;
+  std::map<std::string, nlohmann::json> by_id;
+  for (const auto& s : sessions) by_id[s["session_id"]] = s;
+  ASSERT_TRUE(by_id.count(phone_id)) << listed.body;
+  EXPECT_EQ(by_id[phone_id]["user_agent"], "PhoneBrowser/2.0");
+  EXPECT_EQ(by_id[phone_id]["current"], false);
+  EXPECT_EQ(by_id[auth::SessionStore::session_id(ada.token)]["current"], true);
+  EXPECT_EQ(listed.body.find(phone_ip), std::string::npos) << "no IP address: it would say where she is";
+
+  // Bob sees only his own, and cannot end hers.
+  auto his = server.request("GET", "/api/v1/me/sessions", "", bob.auth());
+  ASSERT_EQ(his.status, 200);
+  EXPECT_EQ(his.json()["sessions"].size(), 1u);
+  EXPECT_EQ(his.body.find(phone_id), std::string::npos);
+  auto refused = server.request("DELETE", "/api/v1/me/sessions/" + phone_id, "", bob.auth());
+  EXPECT_EQ(refused.status, 404) << refused.body;
+  EXPECT_EQ(refused.json()["type"], "/problems/not-found");
+  EXPECT_EQ(server.request("DELETE", "/api/v1/me/sessions/" + phone_id).status, 401) << "signed out";
+  EXPECT_EQ(server.request("GET", "/api/v1/me/sessions").status, 401);
+  EXPECT_EQ(server.request("DELETE", "/api/v1/me/sessions/nonsense", "", ada.auth()).status, 404);
+  EXPECT_EQ(server.request("GET", "/api/v1/me", "", phone).status, 200) << "still signed in";
+
+  // She signs the phone out: it is, and she is not.
+  EXPECT_EQ(server.request("DELETE", "/api/v1/me/sessions/" + phone_id, "", ada.auth()).status, 204);
+  EXPECT_EQ(server.request("GET", "/api/v1/me", "", phone).status, 401);
+  EXPECT_EQ(server.request("GET", "/api/v1/me/sessions", "", ada.auth()).json()["sessions"].size(), 1u);
+
+  // Suspended: the suspension ends the sessions, and none is listed or ended with them.
+  auto& app = server.app();
+  ASSERT_TRUE(db::transact(app.db, [&](pqxx::work& tx) -> Result<bool> {
+                db::AsSystem as_system(tx);
+                auth::suspend(tx, ada.id(), 3);
+                return true;
+              }).has_value());
+  ASSERT_TRUE(app.auth.end_queued_sessions(50).has_value());
+  EXPECT_EQ(server.request("GET", "/api/v1/me/sessions", "", ada.auth()).status, 401);
+  EXPECT_EQ(server.request("DELETE", "/api/v1/me/sessions/" + auth::SessionStore::session_id(ada.token), "", ada.auth())
+                .status,
+            401);
 }
 
 TEST(Auth, SignInIsRateLimitedPerAccountAndPerIp) {
