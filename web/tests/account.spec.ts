@@ -136,6 +136,39 @@ test("the account screen changes the password and the address, downloads the exp
   expect(errors).toEqual([]);
 });
 
+test("the account lists the signed-in devices, and one signs another out", async ({ page, browser }) => {
+  const errors = consoleErrors(page);
+  const email = uniqueEmail("devices");
+  await signUpThroughTheApp(page, { email, firstName: "Dana", birthDate: "1990-04-04" });
+  // A phone someone else holds: signed in with the same password, in a browser of its own.
+  const phone = await browser.newContext({ userAgent: "Mozilla/5.0 (Android 14; Mobile; rv:128.0) Gecko/128.0 Firefox/128.0" });
+  const phonePage = await phone.newPage();
+  await signInThroughTheApp(phonePage, email, PASSWORD);
+  await expect(phonePage.getByRole("heading", { name: "Your profile" })).toBeVisible();
+
+  await page.getByRole("link", { name: "Account" }).click();
+  const devices = page.getByRole("region", { name: "Signed-in devices" });
+  await expect(devices.getByRole("listitem")).toHaveCount(2);
+  const mine = devices.getByRole("listitem", { name: "Chrome on Linux" });
+  await expect(mine).toContainText("(this device)");
+  await expect(mine.getByRole("button")).toHaveCount(0);
+  const theirs = devices.getByRole("listitem", { name: "Firefox on Android" });
+  await expect(theirs).toContainText("Signed in");
+  await checkScreen(page, "account-devices");
+
+  await theirs.getByRole("button", { name: "Sign this device out" }).click();
+  await expect(devices.getByRole("listitem")).toHaveCount(1);
+  await expect(devices.getByRole("listitem", { name: "Chrome on Linux" })).toBeVisible();
+  await expect(async () => {
+    await phonePage.reload();
+    await expect(phonePage.getByRole("heading", { name: "Sign in" })).toBeVisible({ timeout: 2_000 });
+  }).toPass({ timeout: 20_000 });
+  await phone.close();
+  await page.reload();
+  await expect(page.getByRole("heading", { name: "Your account" })).toBeVisible();
+  expect(errors).toEqual([]);
+});
+
 async function readAll(file: import("@playwright/test").Download): Promise<string> {
   const stream = await file.createReadStream();
   const chunks: Buffer[] = [];

@@ -1,9 +1,10 @@
-// The account: privacy settings (./settings), password, email address, the data export, signing out everywhere, and deletion.
+// The account: privacy settings (./settings), password, email address, the data export, the signed-in devices (./devices), signing out everywhere, and deletion.
 // Each section is its own small form with its own error and confirmation.
 import { useState } from "preact/hooks";
 import { api, endLocalSession, me, ok, signOut, token } from "../session";
 import { t } from "../strings";
 import { Field, FormSection as Section, NewPasswordField } from "../ui";
+import { Devices } from "./devices";
 import { SettingsForm } from "./settings";
 
 function ChangePassword() {
@@ -116,6 +117,7 @@ export function AccountScreen() {
       <Section id="your-data" title={t.yourData} submit={t.exportData} action={downloadExport}>
         <p>{t.exportIntro}</p>
       </Section>
+      <Devices />
       <Section
         id="sessions"
         title={t.sessions}
