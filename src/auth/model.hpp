@@ -101,8 +101,8 @@ struct AccountView {
   Json to_json() const;
 };
 
-// The caller's sessions, as their list of devices shows them. No IP address: whoever holds a
-// session of the account (someone who learnt the password) must not learn where its owner is.
+// The caller's sessions, as their list of devices shows them. No IP address: a glance at the list
+// (by whoever holds a session of the account) should not say where its owner is.
 struct DeviceSession {
   std::string session_id;  // SHA-256 of its token (Caller::session_id): names it, reveals nothing
   std::string created_at;  // ISO 8601

@@ -447,8 +447,8 @@ export interface paths {
          * The caller's sessions (their signed-in devices), the most recently used first
          * @description Each session still in force: when it signed in, when it was last used (recorded at most once
          *     a minute), the browser's User-Agent, and whether it is the one making this request. No IP
-         *     address: whoever holds a session of the account (someone who learnt the password) must not
-         *     learn where its owner is. No request body is read.
+         *     address: a glance at the list, by whoever holds a session of the account, should not say
+         *     where its owner is. No request body is read.
          */
         get: operations["listSessions"];
         put?: never;
