@@ -82,7 +82,7 @@ Result<void> Service::run_session_purge(bool restriction, const Json& payload) {
   if (!user_id) return {};
   if (!restriction) {
     const auto keep = payload.contains("keep") ? std::optional(payload.value("keep", std::string())) : std::nullopt;
-    return d_.sessions.end_created_until(*user_id, payload.value("created_until_ms", 0LL), keep);
+    return d_.sessions.end_created_until(*user_id, payload.value("created_until_us", 0LL), keep);
   }
   // A restriction that ended meanwhile (a suspension's last day) leaves the new sessions be.
   // (Should the question itself fail, the account counts as restricted: its sessions end.)
@@ -130,7 +130,7 @@ Result<int> Service::end_queued_sessions(int limit) {
 }
 
 void Service::queue_end_of_sessions(pqxx::work& tx, const UserId& user_id, const std::optional<std::string>& keep) {
-  Json payload = {{"user_id", user_id.str()}, {"created_until_ms", SessionStore::unix_ms_now()}};
+  Json payload = {{"user_id", user_id.str()}, {"created_until_us", SessionStore::unix_us_now()}};
   if (keep) payload["keep"] = *keep;
   jobs::enqueue(tx, kEndEarlierSessionsJob, payload);
 }

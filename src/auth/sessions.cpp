@@ -38,7 +38,7 @@ Result<std::string> SessionStore::create(const UserId& user_id, const SessionMet
 
   auto now = unix_now();
   Json session = {{"created_at", now},
-                  {"created_at_ms", unix_ms_now()},
+                  {"created_at_us", unix_us_now()},
                   {"last_seen", now},
                   {"expires_at", now + options_.idle_ttl.count()},
                   {"max_expires_at", now + options_.max_ttl.count()},
@@ -125,11 +125,11 @@ Result<void> SessionStore::end_all(const UserId& user_id, std::optional<std::str
   return ended;
 }
 
-long long SessionStore::unix_ms_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch()).count();
+long long SessionStore::unix_us_now() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now().time_since_epoch()).count();
 }
 
-Result<void> SessionStore::end_created_until(const UserId& user_id, long long created_until_ms,
+Result<void> SessionStore::end_created_until(const UserId& user_id, long long created_until_us,
                                              std::optional<std::string> keep) {
   auto all = PM_TRY(cache::succeeded(redis_.command({"HGETALL", key(user_id)})));
   std::vector<std::string> command = {"HDEL", key(user_id)};
@@ -137,9 +137,9 @@ Result<void> SessionStore::end_created_until(const UserId& user_id, long long cr
     std::string id(all.element(i).str());
     // A session whose JSON cannot be read counts as an old one: ending it is the safe side.
     auto session = Json::parse(all.element(i + 1).str(), nullptr, false);
-    // (Sessions made before created_at_ms was kept count from the start of their second.)
+    // (Sessions made before created_at_us was kept count from the start of their second.)
     const bool earlier = session.is_discarded() ||
-                         session.value("created_at_ms", session.value("created_at", 0LL) * 1000) <= created_until_ms;
+                         session.value("created_at_us", session.value("created_at", 0LL) * 1000000) <= created_until_us;
     if (earlier && id != keep) command.push_back(std::move(id));
   }
   if (command.size() == 2) return {};  // none left from before

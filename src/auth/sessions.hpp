@@ -68,12 +68,13 @@ class SessionStore {
   Result<void> end(const Caller& caller);
   // Ends every session of the user, or every one but `keep`.
   Result<void> end_all(const UserId& user_id, std::optional<std::string> keep = std::nullopt);
-  // Ends the user's sessions created at or before `created_until_ms` (unix_ms_now()), but `keep`:
+  // Ends the user's sessions created at or before `created_until_us` (unix_us_now()), but `keep`:
   // the ones a credential change found open, not those signed in with the new credentials since
-  // (a provider's takeover signs its person in a moment after it: milliseconds tell them apart).
-  Result<void> end_created_until(const UserId& user_id, long long created_until_ms, std::optional<std::string> keep);
-  // Milliseconds since the epoch, as sessions record their creation.
-  static long long unix_ms_now();
+  // (a provider's takeover signs its person in a few round trips after it: microseconds tell them
+  // apart, where a millisecond could hold both).
+  Result<void> end_created_until(const UserId& user_id, long long created_until_us, std::optional<std::string> keep);
+  // Microseconds since the epoch, as sessions record their creation.
+  static long long unix_us_now();
   // Called after sessions end. Set once while wiring, before any request.
   void on_ended(std::function<void(const SessionsEnded&)> listener) { on_ended_ = std::move(listener); }
   // Session ids of a user.
