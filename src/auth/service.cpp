@@ -1,6 +1,7 @@
 #include "auth/service.hpp"
 
 #include <algorithm>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -82,7 +83,11 @@ Result<void> Service::run_session_purge(bool restriction, const Json& payload) {
   if (!user_id) return {};
   if (!restriction) {
     const auto keep = payload.contains("keep") ? std::optional(payload.value("keep", std::string())) : std::nullopt;
-    return d_.sessions.end_created_until(*user_id, payload.value("created_until_us", 0LL), keep);
+    // Without its time (a payload that is not this code's), every session but `keep` ends: the safe side.
+    const auto until = payload.contains("created_until_us") && payload["created_until_us"].is_number_integer()
+                           ? payload["created_until_us"].get<long long>()
+                           : std::numeric_limits<long long>::max();
+    return d_.sessions.end_created_until(*user_id, until, keep);
   }
   // A restriction that ended meanwhile (a suspension's last day) leaves the new sessions be.
   // (Should the question itself fail, the account counts as restricted: its sessions end.)

@@ -137,9 +137,12 @@ Result<void> SessionStore::end_created_until(const UserId& user_id, long long cr
     std::string id(all.element(i).str());
     // A session whose JSON cannot be read counts as an old one: ending it is the safe side.
     auto session = Json::parse(all.element(i + 1).str(), nullptr, false);
+    const auto made = [&](const char* name) { return session.contains(name) && session[name].is_number_integer(); };
     // (Sessions made before created_at_us was kept count from the start of their second.)
-    const bool earlier = session.is_discarded() ||
-                         session.value("created_at_us", session.value("created_at", 0LL) * 1000000) <= created_until_us;
+    const bool earlier =
+        !session.is_object() || (made("created_at_us") ? session["created_at_us"].get<long long>()
+                                 : made("created_at")  ? session["created_at"].get<long long>() * 1000000
+                                                       : 0) <= created_until_us;
     if (earlier && id != keep) command.push_back(std::move(id));
   }
   if (command.size() == 2) return {};  // none left from before

@@ -317,6 +317,16 @@ TEST(Auth, TheSessionsACredentialChangeFoundEndEvenIfRedisRefusedAtFirst) {
   run_purges();
   EXPECT_FALSE(signed_in(other)) << "the other device's session ended";
   EXPECT_TRUE(signed_in(mine)) << "the device that changed it stays";
+
+  // 3. A purge whose payload does not say until when ends every session: the safe side.
+  {
+    auto conn = db.connect();
+    pqxx::nontransaction(conn).exec_params0(
+        "INSERT INTO jobs (kind, payload) VALUES ('end_earlier_sessions', jsonb_build_object('user_id', $1::text))",
+        user.user_id);
+  }
+  run_purges();
+  EXPECT_FALSE(signed_in(mine));
 }
 
 // The list of devices: a user sees their own sessions (which one is this one; no IP address) and

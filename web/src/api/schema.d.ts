@@ -394,7 +394,8 @@ export interface paths {
          * Set a new password with the token from the reset mail
          * @description Sets the new password, marks the email address verified (receiving the mail proves it) and
          *     ends every session of the account (servers may accept an ended token for up to
-         *     `PM_SESSION_CACHE_MS`, default 5 s); sign in again afterwards.
+         *     `PM_SESSION_CACHE_MS`, default 5 s; should Redis fail just then, the sessions end in the
+         *     worker once it is back, and this still answers 204); sign in again afterwards.
          *
          *     A token that is unknown, already used or expired is 400 `invalid-token`. A password the
          *     policy refuses is 400 `weak-password` and leaves the token unused, so it can be sent again
@@ -425,7 +426,8 @@ export interface paths {
          *
          *     The account keeps its address until the link mailed to the new one is used (see
          *     `POST /api/v1/auth/verify-email`): then it switches, verified, and the old address stops
-         *     signing in. Every other session of the user ends at once; the old address is told at once.
+         *     signing in. Every other session of the user ends at once (or, should Redis fail just then, in
+         *     the worker once it is back); the old address is told at once.
          *     A new address that already has an account gets the same 202 (its inbox is told, nothing
          *     changes). Recorded in the audit log as `email_change_requested`, then `email_change`.
          */
@@ -496,7 +498,8 @@ export interface paths {
          *     password because it signs in through a provider), applies the password policy to
          *     `new_password` (400 `weak-password`), stores it and ends every other session of the user:
          *     the session making this request stays signed in. Other servers may accept an ended token for
-         *     up to `PM_SESSION_CACHE_MS` (default 5 s).
+         *     up to `PM_SESSION_CACHE_MS` (default 5 s). Should Redis fail just then, the other sessions end
+         *     in the worker once it is back, and this still answers 204.
          */
         post: operations["changePassword"];
         delete?: never;
