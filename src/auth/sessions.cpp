@@ -93,16 +93,29 @@ Result<bool> SessionStore::active(const Caller& caller) {
   return !got.is_nil() && in_force(Json::parse(got.str(), nullptr, false), unix_now());
 }
 
-Result<void> SessionStore::end(const Caller& caller) {
+Result<void> SessionStore::end(const Caller& caller) { return end_listed(caller.user_id, {caller.session_id}); }
+
+Result<void> SessionStore::end_listed(const UserId& user_id, std::vector<std::string> ids) {
+  if (ids.empty()) return {};
   {
     std::lock_guard lock(mutex_);
-    cache_.erase(caller.session_id);
+    for (const auto& id : ids) cache_.erase(id);
   }
-  auto ended = cache::succeeded(redis_.command({"HDEL", key(caller.user_id), caller.session_id}));
-  // Told even when Redis failed, as end_all does: what the session opened closes anyway.
-  if (on_ended_) on_ended_({.user_id = caller.user_id, .sessions = {caller.session_id}});
+  std::vector<std::string> command = {"HDEL", key(user_id)};
+  command.insert(command.end(), ids.begin(), ids.end());
+  auto ended = cache::succeeded(redis_.command(command));
+  // Told even when Redis failed, as end_all does: what the sessions opened closes anyway.
+  if (on_ended_) on_ended_({.user_id = user_id, .sessions = std::move(ids)});
   if (!ended) return std::unexpected(ended.error());
   return {};
+}
+
+Result<std::vector<std::pair<std::string, Json>>> SessionStore::stored(const UserId& user_id) {
+  auto all = PM_TRY(cache::succeeded(redis_.command({"HGETALL", key(user_id)})));
+  std::vector<std::pair<std::string, Json>> out;
+  for (std::size_t i = 0; i + 1 < all.size(); i += 2)
+    out.emplace_back(all.element(i).str(), Json::parse(all.element(i + 1).str(), nullptr, false));
+  return out;
 }
 
 Result<void> SessionStore::end_all(const UserId& user_id, std::optional<std::string> keep) {
@@ -131,29 +144,18 @@ long long SessionStore::unix_us_now() {
 
 Result<void> SessionStore::end_created_until(const UserId& user_id, long long created_until_us,
                                              std::optional<std::string> keep) {
-  auto all = PM_TRY(cache::succeeded(redis_.command({"HGETALL", key(user_id)})));
-  std::vector<std::string> command = {"HDEL", key(user_id)};
-  for (std::size_t i = 0; i + 1 < all.size(); i += 2) {
-    std::string id(all.element(i).str());
+  std::vector<std::string> earlier_ones;
+  for (auto& [id, session] : PM_TRY(stored(user_id))) {
     // A session whose JSON cannot be read counts as an old one: ending it is the safe side.
-    auto session = Json::parse(all.element(i + 1).str(), nullptr, false);
     const auto made = [&](const char* name) { return session.contains(name) && session[name].is_number_integer(); };
     // (Sessions made before created_at_us was kept count from the start of their second.)
     const bool earlier =
         !session.is_object() || (made("created_at_us") ? session["created_at_us"].get<long long>()
                                  : made("created_at")  ? session["created_at"].get<long long>() * 1000000
                                                        : 0) <= created_until_us;
-    if (earlier && id != keep) command.push_back(std::move(id));
+    if (earlier && id != keep) earlier_ones.push_back(std::move(id));
   }
-  if (command.size() == 2) return {};  // none left from before
-  {
-    std::lock_guard lock(mutex_);
-    for (std::size_t i = 2; i < command.size(); ++i) cache_.erase(command[i]);
-  }
-  auto ended = cache::succeeded(redis_.command(command));
-  if (on_ended_) on_ended_({.user_id = user_id, .sessions = {command.begin() + 2, command.end()}});
-  if (!ended) return std::unexpected(ended.error());
-  return {};
+  return end_listed(user_id, std::move(earlier_ones));  // none left from before: nothing to do
 }
 
 Result<std::vector<std::string>> SessionStore::list(const UserId& user_id) {
@@ -164,13 +166,11 @@ Result<std::vector<std::string>> SessionStore::list(const UserId& user_id) {
 }
 
 Result<std::vector<SessionRecord>> SessionStore::records(const UserId& user_id) {
-  auto all = PM_TRY(cache::succeeded(redis_.command({"HGETALL", key(user_id)})));
   std::vector<SessionRecord> out;
   const auto now = unix_now();
-  for (std::size_t i = 0; i + 1 < all.size(); i += 2) {
-    auto session = Json::parse(all.element(i + 1).str(), nullptr, false);
+  for (auto& [id, session] : PM_TRY(stored(user_id))) {
     if (!in_force(session, now)) continue;
-    out.push_back({.session_id = std::string(all.element(i).str()),
+    out.push_back({.session_id = std::move(id),
                    .created_at = session.value("created_at", 0LL),
                    .last_seen = session.value("last_seen", 0LL),
                    .user_agent = session.value("user_agent", std::string())});

@@ -11,10 +11,12 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "cache/redis.hpp"
 #include "core/id.hpp"
+#include "core/json.hpp"
 
 namespace pm::auth {
 
@@ -92,6 +94,10 @@ class SessionStore {
     std::chrono::steady_clock::time_point until;
   };
   void forget_user(const UserId& user_id);
+  // Ends these sessions of the user (none: nothing), and tells on_ended even when Redis failed.
+  Result<void> end_listed(const UserId& user_id, std::vector<std::string> ids);
+  // Each stored session of the user: its id and its JSON (discarded when unreadable).
+  Result<std::vector<std::pair<std::string, Json>>> stored(const UserId& user_id);
 
   cache::RedisPool& redis_;
   SessionOptions options_;
