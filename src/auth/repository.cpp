@@ -16,11 +16,14 @@ constexpr const char* kInsertUser = R"sql(
 )sql";
 
 // Suspensions and bans (auth/restrictions.hpp)
-constexpr const char* kRestrictionOf = R"sql(
+constexpr const char* kStandingOf = R"sql(
   SELECT CASE WHEN suspended_until > now()
               THEN to_char(suspended_until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') END AS suspended_until,
-         banned_at IS NOT NULL AS banned
+         banned_at IS NOT NULL AS banned, credentials_version
   FROM users WHERE user_id = $1
+)sql";
+constexpr const char* kBumpCredentialsVersion = R"sql(
+  UPDATE users SET credentials_version = credentials_version + 1 WHERE user_id = $1 RETURNING credentials_version
 )sql";
 constexpr const char* kEmailBanned = R"sql(SELECT 1 FROM banned_emails WHERE email_index = $1)sql";
 constexpr const char* kSuspend = R"sql(
@@ -42,12 +45,12 @@ constexpr const char* kAccountsByEmailIndex = R"sql(
 
 // CredentialRow
 constexpr const char* kCredentialByEmailIndex = R"sql(
-  SELECT user_id, email, password_hash, email_verified_at, first_name, auth_provider,
+  SELECT user_id, email, password_hash, email_verified_at, first_name, auth_provider, credentials_version,
          (SELECT p.language FROM mail_languages p WHERE p.user_id = users.user_id) AS language
   FROM users WHERE email_index = $1
 )sql";
 constexpr const char* kCredentialById = R"sql(
-  SELECT user_id, email, password_hash, email_verified_at, first_name, auth_provider,
+  SELECT user_id, email, password_hash, email_verified_at, first_name, auth_provider, credentials_version,
          (SELECT p.language FROM mail_languages p WHERE p.user_id = users.user_id) AS language
   FROM users WHERE user_id = $1
 )sql";
@@ -59,7 +62,8 @@ CredentialRow credential(const pqxx::row& row) {
           .email_verified = !row["email_verified_at"].is_null(),
           .first_name = db::opt<std::string>(row, "first_name").value_or(""),
           .auth_provider = db::opt<std::string>(row, "auth_provider").value_or(""),
-          .language = db::opt<std::string>(row, "language").value_or("en")};
+          .language = db::opt<std::string>(row, "language").value_or("en"),
+          .credentials_version = row["credentials_version"].as<long long>()};
 }
 
 constexpr const char* kSetPassword = R"sql(
@@ -135,10 +139,16 @@ void insert_user(pqxx::work& tx, const NewAccount& row) {
                  row.email_verified);
 }
 
-Restriction restriction_of(pqxx::work& tx, const UserId& user_id) {
-  auto rows = tx.exec_params(kRestrictionOf, user_id);
+Standing standing_of(pqxx::work& tx, const UserId& user_id) {
+  auto rows = tx.exec_params(kStandingOf, user_id);
   if (rows.empty()) return {};
-  return {.suspended_until = db::opt<std::string>(rows[0], "suspended_until"), .banned = rows[0]["banned"].as<bool>()};
+  return {.suspended_until = db::opt<std::string>(rows[0], "suspended_until"),
+          .banned = rows[0]["banned"].as<bool>(),
+          .credentials_version = rows[0]["credentials_version"].as<long long>()};
+}
+
+long long bump_credentials_version(pqxx::work& tx, const UserId& user_id) {
+  return tx.exec_params1(kBumpCredentialsVersion, user_id)[0].as<long long>();
 }
 
 bool email_banned(pqxx::work& tx, const std::string& email_index) {

@@ -20,14 +20,21 @@ struct CredentialRow {
   std::string first_name;
   std::string auth_provider;
   std::string language = "en";  // of their mails (user_preferences.language, mail/templates.hpp)
+  // How many times the credentials changed, read with the password: a session records it
+  // (SessionMeta::credentials_version), and the next change ends the sessions with a smaller one.
+  long long credentials_version = 0;
 };
 
-// A suspension in force (its end, ISO 8601) or a ban, which refuse sign-in.
-struct Restriction {
+// What a session's opening is checked against: a suspension in force (its end, ISO 8601) or a
+// ban, which refuse sign-in, and the credentials' version (CredentialRow::credentials_version).
+struct Standing {
   std::optional<std::string> suspended_until;
   bool banned = false;
+  long long credentials_version = 0;
 };
-Restriction restriction_of(pqxx::work& tx, const UserId& user_id);
+Standing standing_of(pqxx::work& tx, const UserId& user_id);
+// A credential change: the account's credentials_version goes up by one; returns the new one.
+long long bump_credentials_version(pqxx::work& tx, const UserId& user_id);
 // Whether the address (its blind index) belongs to a banned account, present or deleted.
 bool email_banned(pqxx::work& tx, const std::string& email_index);
 // Suspends until now + days, or keeps a later end; returns the end (ISO 8601).

@@ -42,16 +42,13 @@ void retire_pending_email_changes(pqxx::work& tx, const UserId& user_id) {
   repository::retire_tokens(tx, user_id, kChangeEmail);
 }
 
-}  // namespace
-
-Result<void> Service::limit(const std::string& key, cache::Limit limit, std::string_view what) {
-  return cache::enforce(d_.redis, key, limit, what);
+Result<repository::Standing> standing_of(db::Pool& db, const UserId& user_id) {
+  return db::transact(
+      db, [&](pqxx::work& tx) -> Result<repository::Standing> { return repository::standing_of(tx, user_id); });
 }
 
-Result<void> Service::refuse_if_restricted(const UserId& user_id) {
-  auto restriction = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<repository::Restriction> {
-    return repository::restriction_of(tx, user_id);
-  }));
+// 403 account-banned or account-suspended (with its end) for a restricted account.
+Result<void> refuse_restricted(const repository::Standing& restriction) {
   if (restriction.banned)
     return std::unexpected(Problem("account-banned", "this account was closed for breaking the rules"));
   if (restriction.suspended_until) {
@@ -62,18 +59,37 @@ Result<void> Service::refuse_if_restricted(const UserId& user_id) {
   return {};
 }
 
-Result<SignedIn> Service::open_session(AccountView account, const ClientInfo& client) {
+}  // namespace
+
+Result<void> Service::limit(const std::string& key, cache::Limit limit, std::string_view what) {
+  return cache::enforce(d_.redis, key, limit, what);
+}
+
+Result<void> Service::refuse_if_restricted(const UserId& user_id) {
+  return refuse_restricted(PM_TRY(standing_of(d_.db, user_id)));
+}
+
+Result<SignedIn> Service::open_session(AccountView account, long long credentials_version, const ClientInfo& client) {
   // Every way in (password, provider) ends here: a suspended or banned account gets no session.
   PM_TRY(refuse_if_restricted(account.user_id));
-  auto token = PM_TRY(d_.sessions.create(account.user_id, {client.user_agent, client.ip}));
-  // Asked again now that the session exists: a restriction committed between the first question
-  // and the session's creation ran its purge before there was a session to end. (One committed
-  // after this second question purges the session itself.)
-  if (auto restricted = refuse_if_restricted(account.user_id); !restricted) {
-    // Should this fail, the restriction's job (kEndSessionsJob) ends the session, unless it already
-    // ran before the session existed (left alone: docs/security.md).
+  auto token = PM_TRY(d_.sessions.create(account.user_id, {client.user_agent, client.ip, credentials_version}));
+  // Asked again now that the session exists: a restriction or credential change committed since
+  // the account was read ran its purge before there was a session to end. (One committed after
+  // this second question purges the session itself.) A sign-in that checked the password a
+  // moment before a reset would otherwise keep a session the reset meant to end, and could repeat.
+  auto allowed = [&]() -> Result<void> {
+    auto standing = PM_TRY(standing_of(d_.db, account.user_id));
+    PM_TRY(refuse_restricted(standing));
+    if (standing.credentials_version != credentials_version)
+      return std::unexpected(
+          Problem("sign-in-interrupted", "the account's password or address changed while signing in; sign in again"));
+    return {};
+  }();
+  if (!allowed) {
+    // Should this fail, the restriction's or change's job ends the session (its version is older),
+    // unless a restriction's already ran before the session existed (left alone: docs/security.md).
     (void)d_.sessions.end({account.user_id, SessionStore::session_id(token)});
-    return std::unexpected(restricted.error());
+    return std::unexpected(allowed.error());
   }
   return SignedIn{std::move(account), std::move(token)};
 }
@@ -83,11 +99,12 @@ Result<void> Service::run_session_purge(bool restriction, const Json& payload) {
   if (!user_id) return {};
   if (!restriction) {
     const auto keep = payload.contains("keep") ? std::optional(payload.value("keep", std::string())) : std::nullopt;
-    // Without its time (a payload that is not this code's), every session but `keep` ends: the safe side.
-    const auto until = payload.contains("created_until_us") && payload["created_until_us"].is_number_integer()
-                           ? payload["created_until_us"].get<long long>()
-                           : std::numeric_limits<long long>::max();
-    return d_.sessions.end_created_until(*user_id, until, keep);
+    // Without its version (a payload that is not this code's, or one queued before versions were
+    // counted), every session but `keep` ends: the safe side.
+    const auto version = payload.contains("credentials_version") && payload["credentials_version"].is_number_integer()
+                             ? payload["credentials_version"].get<long long>()
+                             : std::numeric_limits<long long>::max();
+    return d_.sessions.end_credentials_before(*user_id, version, keep);
   }
   // A restriction that ended meanwhile (a suspension's last day) leaves the new sessions be.
   // (Should the question itself fail, the account counts as restricted: its sessions end.)
@@ -135,7 +152,8 @@ Result<int> Service::end_queued_sessions(int limit) {
 }
 
 void Service::queue_end_of_sessions(pqxx::work& tx, const UserId& user_id, const std::optional<std::string>& keep) {
-  Json payload = {{"user_id", user_id.str()}, {"created_until_us", SessionStore::unix_us_now()}};
+  Json payload = {{"user_id", user_id.str()},
+                  {"credentials_version", repository::bump_credentials_version(tx, user_id)}};
   if (keep) payload["keep"] = *keep;
   jobs::enqueue(tx, kEndEarlierSessionsJob, payload);
 }
@@ -263,7 +281,7 @@ Result<SignedIn> Service::login(const LoginInput& in, const ClientInfo& client) 
                        .email_verified = row->email_verified,
                        .first_name = row->first_name,
                        .auth_provider = row->auth_provider},
-                      client);
+                      row->credentials_version, client);
 }
 
 Result<void> Service::logout(const Caller& caller, const ClientInfo& client) {
@@ -528,6 +546,7 @@ Result<SignedIn> Service::oauth_login(std::string_view provider, std::string_vie
 
 Result<SignedIn> Service::sign_in_external(const ExternalIdentity& id, const ClientInfo& client) {
   bool taken_over = false;
+  long long credentials_version = 0;  // after the takeover's own change, if there was one
   auto account = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<AccountView> {
     std::optional<UserId> user_id = repository::find_identity(tx, id.provider, id.subject);
     const auto email = normalize_email(id.email);
@@ -592,6 +611,7 @@ Result<SignedIn> Service::sign_in_external(const ExternalIdentity& id, const Cli
     }
     auto row = repository::find_by_id(tx, *user_id);
     auto stored_email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(*user_id)));
+    credentials_version = row->credentials_version;
     admin::record(tx,
                   {.user_id = *user_id, .event = "sign_in", .ip = client.ip, .details = {{"provider", id.provider}}});
     return AccountView{.user_id = *user_id,
@@ -601,7 +621,7 @@ Result<SignedIn> Service::sign_in_external(const ExternalIdentity& id, const Cli
                        .auth_provider = row->auth_provider};
   }));
   if (taken_over) end_sessions_after_change(account.user_id, std::nullopt);
-  return open_session(std::move(account), client);
+  return open_session(std::move(account), credentials_version, client);
 }
 
 }  // namespace pm::auth

@@ -136,15 +136,16 @@ class Service {
   // The user's row, then the other modules' rows of a new account (Deps::account_created).
   void create_account(pqxx::work& tx, const NewAccount& account);
   Result<void> limit(const std::string& key, cache::Limit limit, std::string_view what);
-  Result<SignedIn> open_session(AccountView account, const ClientInfo& client);
+  // A session for the account whose credentials, at `credentials_version`, were just checked.
+  Result<SignedIn> open_session(AccountView account, long long credentials_version, const ClientInfo& client);
   // 403 account-banned or account-suspended (with its end) for a restricted account.
   Result<void> refuse_if_restricted(const UserId& user_id);
   Result<void> count_password_guess(const Caller& caller);
   void forget_password_guesses(const Caller& caller);
-  // In a credential change's transaction: queues the purge of the user's sessions open until now
-  // (but `keep`, the caller's own). After the commit, end_sessions_after_change ends them at once;
-  // should Redis fail there, the queued purge ends them once it is back, and the change (committed,
-  // its token spent) still answers as done.
+  // In a credential change's transaction: counts the change (credentials_version) and queues the
+  // purge of the sessions signed in with the credentials before it (but `keep`, the caller's own). After the commit,
+  // end_sessions_after_change ends them at once; should Redis fail there, the queued purge ends them once it is back,
+  // and the change (committed, its token spent) still answers as done.
   void queue_end_of_sessions(pqxx::work& tx, const UserId& user_id, const std::optional<std::string>& keep);
   void end_sessions_after_change(const UserId& user_id, const std::optional<std::string>& keep);
   // One queued purge (end_queued_sessions); an error means Redis failed.

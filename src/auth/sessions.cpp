@@ -38,12 +38,12 @@ Result<std::string> SessionStore::create(const UserId& user_id, const SessionMet
 
   auto now = unix_now();
   Json session = {{"created_at", now},
-                  {"created_at_us", unix_us_now()},
                   {"last_seen", now},
                   {"expires_at", now + options_.idle_ttl.count()},
                   {"max_expires_at", now + options_.max_ttl.count()},
                   {"user_agent", meta.user_agent.substr(0, 256)},
-                  {"ip", meta.ip}};
+                  {"ip", meta.ip},
+                  {"credentials_version", meta.credentials_version}};
   auto k = key(user_id);
   PM_TRY(cache::succeeded(redis_.command({"HSET", k, session_id(token), session.dump()})));
   PM_TRY(cache::succeeded(redis_.command({"EXPIRE", k, std::to_string(options_.idle_ttl.count())})));
@@ -138,24 +138,16 @@ Result<void> SessionStore::end_all(const UserId& user_id, std::optional<std::str
   return ended;
 }
 
-long long SessionStore::unix_us_now() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now().time_since_epoch()).count();
-}
-
-Result<void> SessionStore::end_created_until(const UserId& user_id, long long created_until_us,
-                                             std::optional<std::string> keep) {
-  std::vector<std::string> earlier_ones;
+Result<void> SessionStore::end_credentials_before(const UserId& user_id, long long credentials_version,
+                                                  std::optional<std::string> keep) {
+  std::vector<std::string> older_ones;
   for (auto& [id, session] : PM_TRY(stored(user_id))) {
-    // A session whose JSON cannot be read counts as an old one: ending it is the safe side.
-    const auto made = [&](const char* name) { return session.contains(name) && session[name].is_number_integer(); };
-    // (Sessions made before created_at_us was kept count from the start of their second.)
-    const bool earlier =
-        !session.is_object() || (made("created_at_us") ? session["created_at_us"].get<long long>()
-                                 : made("created_at")  ? session["created_at"].get<long long>() * 1000000
-                                                       : 0) <= created_until_us;
-    if (earlier && id != keep) earlier_ones.push_back(std::move(id));
+    const bool older = !session.is_object() || !session.contains("credentials_version") ||
+                       !session["credentials_version"].is_number_integer() ||
+                       session["credentials_version"].get<long long>() < credentials_version;
+    if (older && id != keep) older_ones.push_back(std::move(id));
   }
-  return end_listed(user_id, std::move(earlier_ones));  // none left from before: nothing to do
+  return end_listed(user_id, std::move(older_ones));  // none left from before: nothing to do
 }
 
 Result<std::vector<std::string>> SessionStore::list(const UserId& user_id) {

@@ -29,6 +29,9 @@ struct SessionOptions {
 struct SessionMeta {
   std::string user_agent;
   std::string ip;
+  // The account's credentials_version its sign-in read with the password it checked: a credential
+  // change ends the sessions whose number is below its own (end_credentials_before).
+  long long credentials_version = 0;
 };
 
 // Who is calling: the result of resolving a bearer token.
@@ -70,13 +73,12 @@ class SessionStore {
   Result<void> end(const Caller& caller);
   // Ends every session of the user, or every one but `keep`.
   Result<void> end_all(const UserId& user_id, std::optional<std::string> keep = std::nullopt);
-  // Ends the user's sessions created at or before `created_until_us` (unix_us_now()), but `keep`:
-  // the ones a credential change found open, not those signed in with the new credentials since
-  // (a provider's takeover signs its person in a few round trips after it: microseconds tell them
-  // apart, where a millisecond could hold both).
-  Result<void> end_created_until(const UserId& user_id, long long created_until_us, std::optional<std::string> keep);
-  // Microseconds since the epoch, as sessions record their creation.
-  static long long unix_us_now();
+  // Ends the user's sessions signed in with credentials older than `credentials_version` (a
+  // change's new one), but `keep`: the ones that knew the old password, however late they were
+  // made, and not those signed in with the new credentials since. (A session without a readable
+  // number, such as one from before they were recorded, counts as an old one.)
+  Result<void> end_credentials_before(const UserId& user_id, long long credentials_version,
+                                      std::optional<std::string> keep);
   // Called after sessions end. Set once while wiring, before any request.
   void on_ended(std::function<void(const SessionsEnded&)> listener) { on_ended_ = std::move(listener); }
   // Session ids of a user.

@@ -47,6 +47,7 @@ inline constexpr ProblemType kProblemTypes[] = {
     {"wrong-password", 403, "Forbidden"},
     {"email-taken", 409, "Conflict"},
     {"no-password", 409, "Conflict"},
+    {"sign-in-interrupted", 409, "Conflict"},
     {"invalid-id-token", 401, "Invalid ID token"},
     {"unknown-oauth-provider", 404, "Unknown OAuth provider"},
     {"oauth-email-required", 400, "Bad request"},

@@ -2,6 +2,7 @@
 
 #include <future>
 #include <map>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -318,7 +319,7 @@ TEST(Auth, TheSessionsACredentialChangeFoundEndEvenIfRedisRefusedAtFirst) {
   EXPECT_FALSE(signed_in(other)) << "the other device's session ended";
   EXPECT_TRUE(signed_in(mine)) << "the device that changed it stays";
 
-  // 3. A purge whose payload does not say until when ends every session: the safe side.
+  // 3. A purge whose payload does not say which credentials it ends ends every session: the safe side.
   {
     auto conn = db.connect();
     pqxx::nontransaction(conn).exec_params0(
@@ -327,6 +328,77 @@ TEST(Auth, TheSessionsACredentialChangeFoundEndEvenIfRedisRefusedAtFirst) {
   }
   run_purges();
   EXPECT_FALSE(signed_in(mine));
+}
+
+// A sign-in that checked the old password a moment before a reset or change committed keeps no
+// session, however its steps and the change's interleave: the account counts its credential
+// changes (users.credentials_version), a session records the count its sign-in read with the
+// password, and anything older ends.
+TEST(Auth, ASignInThatCheckedTheOldPasswordKeepsNoSessionThroughAChange) {
+  test::TestDatabase db;
+  auto config = test::test_config(db);
+  config.session_cache_ttl = Millis(1);
+  TestServer server(config);
+  auto& sessions = server.app().sessions;
+  auto user = test::sign_up(server, test::unique_email());
+  auto sessions_held = [&] { return sessions.list(user.id())->size(); };
+  ASSERT_EQ(sessions_held(), 1u);
+
+  // 1. The change commits after the sign-in checked the password and before its session exists.
+  // The sign-in writes the audit log next: a lock on it holds the sign-in there while this test
+  // commits what a change commits first, the account's new credential count.
+  {
+    auto holder = db.connect();
+    pqxx::work held(holder);
+    held.exec0("LOCK TABLE audit_log IN SHARE MODE");
+    auto signing_in = std::async(std::launch::async, [&] { return login(server, user.email, user.password); });
+    auto watcher = db.connect();
+    bool waiting = false;
+    for (int i = 0; i < 500 && !waiting; ++i) {
+      waiting = pqxx::nontransaction(watcher)
+                    .exec1(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND wait_event_type = 'Lock' AND query LIKE '%audit_log%'")[0]
+                    .as<long long>() > 0;
+      if (!waiting) std::this_thread::sleep_for(Millis(20));
+    }
+    EXPECT_TRUE(waiting) << "the sign-in did not wait for the audit log";
+    held.exec_params0("UPDATE users SET credentials_version = credentials_version + 1 WHERE user_id = $1",
+                      user.user_id);
+    held.commit();
+    auto refused = signing_in.get();
+    EXPECT_EQ(refused.status, 409) << refused.body;
+    EXPECT_EQ(refused.json().value("type", ""), "/problems/sign-in-interrupted");
+    EXPECT_FALSE(refused.json().contains("token"));
+  }
+  EXPECT_EQ(sessions_held(), 1u) << "the interrupted sign-in's session ended";
+
+  // 2. A session made with the old password after the change's own purge (its sign-in's second
+  // look failed to end it) ends in the change's queued purge, however late it was made; the
+  // sign-in with the new password stays.
+  auto changed = server.request(
+      "POST", "/api/v1/me/password",
+      nlohmann::json{{"current_password", user.password}, {"new_password", "an entirely new secret"}}.dump(),
+      user.auth());
+  ASSERT_EQ(changed.status, 204) << changed.body;
+  // (Its sign-in read the count before the change: 1, from part 1.)
+  auto late = sessions.create(user.id(), {.user_agent = "late", .ip = "203.0.113.7", .credentials_version = 1});
+  ASSERT_TRUE(late);
+  auto after = login(server, user.email, "an entirely new secret");
+  ASSERT_EQ(after.status, 200) << after.body;
+  ASSERT_EQ(sessions_held(), 3u);
+  {
+    auto conn = db.connect();
+    pqxx::nontransaction(conn).exec0("UPDATE jobs SET run_after = now() WHERE kind = 'end_earlier_sessions'");
+  }
+  auto ran = server.app().auth.end_queued_sessions(50);
+  ASSERT_TRUE(ran) << ran.error().detail;
+  auto signed_in = [&](const std::string& token) {
+    return server.request("GET", "/api/v1/me", "", {{"Authorization", "Bearer " + token}}).status == 200;
+  };
+  EXPECT_FALSE(signed_in(*late)) << "the session made with the old password ended";
+  EXPECT_TRUE(signed_in(after.json()["token"].get<std::string>())) << "the new password's stays";
+  EXPECT_TRUE(signed_in(user.token)) << "the device that changed it stays";
 }
 
 // The list of devices: a user sees their own sessions (which one is this one; no IP address) and

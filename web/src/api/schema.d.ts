@@ -2994,6 +2994,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /**
+             * @description `sign-in-interrupted`: the password was right when checked, but the account's password
+             *     or address changed (a reset, a change) before the session was made; no session is
+             *     opened. Sign in again, with the new password.
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["BodyTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
@@ -3060,7 +3073,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `oauth-link-refused`: an account has this address, which the provider has not verified */
+            /**
+             * @description `oauth-link-refused`: an account has this address, which the provider has not verified;
+             *     or `sign-in-interrupted`: the account's password or address changed while signing in
+             *     (sign in again)
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
