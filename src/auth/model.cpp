@@ -139,6 +139,14 @@ Result<PasswordChangeInput> PasswordChangeInput::parse(const Json& body) {
   return PasswordChangeInput{*current, *next};
 }
 
+Result<PasswordConfirmInput> PasswordConfirmInput::parse(const Json& body) {
+  Fields f(body);
+  f.allow_only({"password"});
+  auto password = password_field(f, "password");
+  if (!f.ok()) return std::unexpected(f.problem());
+  return PasswordConfirmInput{*password};
+}
+
 Result<EmailChangeInput> EmailChangeInput::parse(const Json& body) {
   Fields f(body);
   f.allow_only({"email", "password"});

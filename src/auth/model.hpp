@@ -79,6 +79,12 @@ struct PasswordChangeInput {
   static Result<PasswordChangeInput> parse(const Json& body);
 };
 
+// The password again, before what a session alone must not do (the data export).
+struct PasswordConfirmInput {
+  std::string password;
+  static Result<PasswordConfirmInput> parse(const Json& body);
+};
+
 struct EmailChangeInput {
   std::string email;  // normalised
   std::string password;

@@ -223,6 +223,12 @@ void add_routes(http::Router& router, Service& auth) {
                return http::reply(req, auth.end_session(caller, req.params["session_id"], client_of(req)));
              }));
 
+  router.add(Method::post, "/api/v1/me/reauthenticate", authed(auth, [&auth](Request& req, const Caller& caller) {
+               return http::with_input<PasswordConfirmInput>(req, [&](const PasswordConfirmInput& in) {
+                 return http::reply(req, auth.reauthenticate(caller, in));
+               });
+             }));
+
   router.add(Method::post, "/api/v1/me/password", authed(auth, [&auth](Request& req, const Caller& caller) {
                return http::with_input<PasswordChangeInput>(req, [&](const PasswordChangeInput& in) {
                  return http::reply(req, auth.change_password(caller, in, client_of(req)));

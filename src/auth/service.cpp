@@ -59,6 +59,28 @@ Result<void> refuse_restricted(const repository::Standing& restriction) {
   return {};
 }
 
+// What own_account_if answers when the account has no password (what to do instead) and when
+// the password is wrong.
+struct ProofMessages {
+  std::string_view no_password;
+  std::string_view wrong;
+};
+
+// The caller's account, once `password` proved to be its password: else 404 not-found, 409
+// no-password (it signs in with a provider) or 403 wrong-password. The caller counts the guess first.
+Result<repository::CredentialRow> own_account_if(pqxx::work& tx, const PasswordHasher& hasher, const Caller& caller,
+                                                 const std::string& password, const ProofMessages& messages) {
+  auto row = repository::find_by_id(tx, caller.user_id);
+  if (!row) return std::unexpected(Problem("not-found", "the account no longer exists"));
+  if (!row->password_hash)
+    return std::unexpected(
+        Problem("no-password",
+                fmt::format("this account signs in with a provider and has no password; {}", messages.no_password)));
+  if (!hasher.verify(*row->password_hash, password))
+    return std::unexpected(Problem("wrong-password", std::string(messages.wrong)));
+  return std::move(*row);
+}
+
 }  // namespace
 
 Result<void> Service::limit(const std::string& key, cache::Limit limit, std::string_view what) {
@@ -416,14 +438,10 @@ void Service::forget_password_guesses(const Caller& caller) {
 Result<void> Service::change_password(const Caller& caller, const PasswordChangeInput& in, const ClientInfo& client) {
   PM_TRY(count_password_guess(caller));
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-    auto row = repository::find_by_id(tx, caller.user_id);
-    if (!row) return std::unexpected(Problem("not-found", "the account no longer exists"));
-    if (!row->password_hash)
-      return std::unexpected(Problem(
-          "no-password", "this account signs in with a provider and has no password; set one with a password reset"));
-    if (!d_.hasher.verify(*row->password_hash, in.current_password))
-      return std::unexpected(Problem("wrong-password", "the current password is wrong"));
-    auto email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(caller.user_id)));
+    auto row = PM_TRY(
+        own_account_if(tx, d_.hasher, caller, in.current_password,
+                       {.no_password = "set one with a password reset", .wrong = "the current password is wrong"}));
+    auto email = PM_TRY(d_.cipher.decrypt(row.email_encrypted, email_context(caller.user_id)));
     PM_TRY(check_password_policy(in.new_password, email));
     repository::set_password(tx, caller.user_id, d_.hasher.hash(in.new_password));
     retire_pending_email_changes(tx, caller.user_id);
@@ -436,21 +454,38 @@ Result<void> Service::change_password(const Caller& caller, const PasswordChange
   return {};
 }
 
+Result<void> Service::reauthenticate(const Caller& caller, const PasswordConfirmInput& in) {
+  PM_TRY(count_password_guess(caller));
+  PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+    PM_TRY(
+        own_account_if(tx, d_.hasher, caller, in.password,
+                       {.no_password = "sign in with the provider again instead", .wrong = "the password is wrong"}));
+    return {};
+  }));
+  forget_password_guesses(caller);
+  return d_.sessions.mark_password_confirmed(caller);
+}
+
+Result<void> Service::require_recent_proof(const Caller& caller) {
+  auto proved = PM_TRY(d_.sessions.last_proved(caller));
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count();
+  if (proved && now - *proved <= std::chrono::duration_cast<std::chrono::seconds>(kRecentProof).count()) return {};
+  return std::unexpected(Problem("reauthentication-required",
+                                 fmt::format("enter your password again first, or sign in again: this needs a "
+                                             "sign-in from the last {} minutes",
+                                             kRecentProof.count())));
+}
+
 Result<AccountView> Service::change_email(const Caller& caller, const EmailChangeInput& in, const ClientInfo& client) {
   PM_TRY(count_password_guess(caller));
   const auto index = d_.email_index(in.email);
   const auto token = new_token();
   auto account = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<AccountView> {
-    auto row = repository::find_by_id(tx, caller.user_id);
-    if (!row) return std::unexpected(Problem("not-found", "the account no longer exists"));
     // The password is the proof that the owner, not a stolen session, moves the account.
-    if (!row->password_hash)
-      return std::unexpected(Problem("no-password",
-                                     "this account signs in with a provider and has no password; set one with a "
-                                     "password reset, then change the address"));
-    if (!d_.hasher.verify(*row->password_hash, in.password))
-      return std::unexpected(Problem("wrong-password", "the password is wrong"));
-    auto old_email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(caller.user_id)));
+    auto row = PM_TRY(own_account_if(
+        tx, d_.hasher, caller, in.password,
+        {.no_password = "set one with a password reset, then change the address", .wrong = "the password is wrong"}));
+    auto old_email = PM_TRY(d_.cipher.decrypt(row.email_encrypted, email_context(caller.user_id)));
     if (old_email == in.email) return std::unexpected(Problem("same-email", "this is already your address"));
 
     repository::retire_tokens(tx, caller.user_id, kChangeEmail);
@@ -462,25 +497,25 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
     }
     if (taken) {
       d_.outbox.enqueue(tx, caller.user_id, in.email,
-                        mail::new_address_taken(mail::Links{d_.config.public_url}, row->language));
+                        mail::new_address_taken(mail::Links{d_.config.public_url}, row.language));
     } else {
       repository::insert_email_change_token(tx, crypto::sha256_hex(token), caller.user_id,
                                             d_.cipher.encrypt(in.email, email_context(caller.user_id)), index,
                                             d_.config.verify_token_ttl.count());
       d_.outbox.enqueue(
           tx, caller.user_id, in.email,
-          mail::confirm_new_email(mail::Links{d_.config.public_url}, row->language, row->first_name, token));
+          mail::confirm_new_email(mail::Links{d_.config.public_url}, row.language, row.first_name, token));
     }
     // The old address hears of it at once: if this was not the owner, they can act before it happens.
     d_.outbox.enqueue(tx, caller.user_id, old_email,
-                      mail::email_change_requested(mail::Links{d_.config.public_url}, row->language, row->first_name));
+                      mail::email_change_requested(mail::Links{d_.config.public_url}, row.language, row.first_name));
     admin::record(tx, {.user_id = caller.user_id, .event = "email_change_requested", .ip = client.ip});
     queue_end_of_sessions(tx, caller.user_id, caller.session_id);  // every other device signs in again
     return AccountView{.user_id = caller.user_id,
                        .email = old_email,
-                       .email_verified = row->email_verified,
-                       .first_name = row->first_name,
-                       .auth_provider = row->auth_provider};
+                       .email_verified = row.email_verified,
+                       .first_name = row.first_name,
+                       .auth_provider = row.auth_provider};
   }));
   d_.outbox.kick();
   forget_password_guesses(caller);

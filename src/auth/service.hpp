@@ -47,6 +47,14 @@ class Service {
   // that is not one of the caller's own.
   Result<DeviceSessions> sessions(const Caller& caller);
   Result<void> end_session(const Caller& caller, const std::string& session_id, const ClientInfo& client);
+  // The password again (POST /api/v1/me/reauthenticate): for the next kRecentProof the session
+  // may do what a session alone must not (require_recent_proof). Counted as a password guess.
+  Result<void> reauthenticate(const Caller& caller, const PasswordConfirmInput& in);
+  // 403 reauthentication-required unless the caller's session signed in or gave its password
+  // within kRecentProof: whoever holds an old session (a phone left signed in, a former partner's
+  // browser) must not take what the data export holds, such as where the owner signs in from.
+  Result<void> require_recent_proof(const Caller& caller);
+  static constexpr std::chrono::minutes kRecentProof{10};
   // Verifies a sign-up's address, or switches the account to a new address whose change it confirms.
   Result<void> verify_email(std::string_view token, const ClientInfo& client);
   // Always succeeds for a well-formed address (no account enumeration), unless rate limited.

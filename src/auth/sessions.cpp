@@ -15,6 +15,14 @@ namespace {
 constexpr std::size_t kMaxCached = 100000;
 // Writing last_seen on every request would turn reads into writes; a minute is precise enough.
 constexpr auto kTouchEvery = std::chrono::seconds(60);
+// KEYS[1] the user's sessions, ARGV[1] the session id, ARGV[2] its JSON, ARGV[3] the hash's idle TTL.
+constexpr const char* kRewriteIfPresent = R"lua(
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+end
+return 0
+)lua";
 
 long long unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count();
@@ -79,8 +87,7 @@ Result<Caller> SessionStore::resolve(std::string_view token) {
   if (now - session.value("last_seen", 0LL) >= kTouchEvery.count()) {
     session["last_seen"] = now;
     session["expires_at"] = std::min(now + options_.idle_ttl.count(), session.value("max_expires_at", now));
-    (void)redis_.command({"HSET", k, id, session.dump()});
-    (void)redis_.command({"EXPIRE", k, std::to_string(options_.idle_ttl.count())});
+    (void)rewrite_if_present(user_id, id, session);
   }
   std::lock_guard lock(mutex_);
   if (cache_.size() >= kMaxCached) cache_.clear();
@@ -94,6 +101,31 @@ Result<bool> SessionStore::active(const Caller& caller) {
 }
 
 Result<void> SessionStore::end(const Caller& caller) { return end_listed(caller.user_id, {caller.session_id}); }
+
+Result<void> SessionStore::rewrite_if_present(const UserId& user_id, const std::string& id, const Json& session) {
+  PM_TRY(cache::succeeded(redis_.command(
+      {"EVAL", kRewriteIfPresent, "1", key(user_id), id, session.dump(), std::to_string(options_.idle_ttl.count())})));
+  return {};
+}
+
+Result<void> SessionStore::mark_password_confirmed(const Caller& caller) {
+  auto got = PM_TRY(cache::succeeded(redis_.command({"HGET", key(caller.user_id), caller.session_id})));
+  auto session = got.is_nil() ? Json() : Json::parse(got.str(), nullptr, false);
+  if (!session.is_object() || !in_force(session, unix_now()))
+    return std::unexpected(Problem("unauthenticated", "the session has ended; sign in again"));
+  session["password_confirmed_at"] = unix_now();
+  return rewrite_if_present(caller.user_id, caller.session_id, session);
+}
+
+Result<std::optional<long long>> SessionStore::last_proved(const Caller& caller) {
+  auto got = PM_TRY(cache::succeeded(redis_.command({"HGET", key(caller.user_id), caller.session_id})));
+  auto session = got.is_nil() ? Json() : Json::parse(got.str(), nullptr, false);
+  if (!session.is_object() || !in_force(session, unix_now())) return std::nullopt;
+  const auto number = [&](const char* name) {
+    return session.contains(name) && session[name].is_number_integer() ? session[name].get<long long>() : 0LL;
+  };
+  return std::max(number("created_at"), number("password_confirmed_at"));
+}
 
 Result<void> SessionStore::end_listed(const UserId& user_id, std::vector<std::string> ids) {
   if (ids.empty()) return {};

@@ -71,6 +71,11 @@ class SessionStore {
   // ending; a browser's push subscription before each push).
   Result<bool> active(const Caller& caller);
   Result<void> end(const Caller& caller);
+  // The caller's session proved its password again now (Service::confirm_password).
+  Result<void> mark_password_confirmed(const Caller& caller);
+  // When the session last proved who it is (unix seconds): its sign-in, or the latest
+  // mark_password_confirmed; nothing for a session that ended.
+  Result<std::optional<long long>> last_proved(const Caller& caller);
   // Ends every session of the user, or every one but `keep`.
   Result<void> end_all(const UserId& user_id, std::optional<std::string> keep = std::nullopt);
   // Ends the user's sessions signed in with credentials older than `credentials_version` (a
@@ -96,6 +101,9 @@ class SessionStore {
     std::chrono::steady_clock::time_point until;
   };
   void forget_user(const UserId& user_id);
+  // Writes a session's JSON back only while the session still exists: a plain HSET that landed
+  // just after a purge's HDEL would bring the ended session back.
+  Result<void> rewrite_if_present(const UserId& user_id, const std::string& id, const Json& session);
   // Ends these sessions of the user (none: nothing), and tells on_ended even when Redis failed.
   Result<void> end_listed(const UserId& user_id, std::vector<std::string> ids);
   // Each stored session of the user: its id and its JSON (discarded when unreadable).

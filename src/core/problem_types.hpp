@@ -45,6 +45,7 @@ inline constexpr ProblemType kProblemTypes[] = {
     {"weak-password", 400, "Bad request"},
     {"same-email", 400, "Bad request"},
     {"wrong-password", 403, "Forbidden"},
+    {"reauthentication-required", 403, "Forbidden"},
     {"email-taken", 409, "Conflict"},
     {"no-password", 409, "Conflict"},
     {"sign-in-interrupted", 409, "Conflict"},

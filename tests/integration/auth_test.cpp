@@ -31,6 +31,16 @@ test::HttpResult login(TestServer& s, const std::string& email, const std::strin
   return s.request("POST", "/api/v1/auth/login", nlohmann::json{{"email", email}, {"password", password}}.dump(), h);
 }
 
+// A moderator's suspension, and the worker's end of the account's sessions.
+void suspend_for_three_days(app::App& app, const test::TestUser& who) {
+  ASSERT_TRUE(db::transact(app.db, [&](pqxx::work& tx) -> Result<bool> {
+                db::AsSystem as_system(tx);
+                auth::suspend(tx, who.id(), 3);
+                return true;
+              }).has_value());
+  ASSERT_TRUE(app.auth.end_queued_sessions(50).has_value());
+}
+
 }  // namespace
 
 TEST(Auth, SignUpVerifyEmailFromTheMailAndSignIn) {
@@ -450,16 +460,63 @@ TEST(Auth, AUserSeesTheirDevicesAndSignsOneOutAndNoOneElseCan) {
 
   // Suspended: the suspension ends the sessions, and none is listed or ended with them.
   auto& app = server.app();
-  ASSERT_TRUE(db::transact(app.db, [&](pqxx::work& tx) -> Result<bool> {
-                db::AsSystem as_system(tx);
-                auth::suspend(tx, ada.id(), 3);
-                return true;
-              }).has_value());
-  ASSERT_TRUE(app.auth.end_queued_sessions(50).has_value());
+  suspend_for_three_days(app, ada);
   EXPECT_EQ(server.request("GET", "/api/v1/me/sessions", "", ada.auth()).status, 401);
   EXPECT_EQ(server.request("DELETE", "/api/v1/me/sessions/" + auth::SessionStore::session_id(ada.token), "", ada.auth())
                 .status,
             401);
+}
+
+// The data export holds where the owner signs in from (the security log's addresses): a session
+// signed in more than ten minutes ago (a phone left signed in, a former partner's browser) gets it
+// only after giving the password again. Nobody else's password or session does.
+TEST(Auth, AnOldSessionDownloadsTheExportOnlyAfterThePasswordAgain) {
+  test::TestDatabase db;
+  auto config = test::test_config(db);
+  config.session_cache_ttl = Millis(1);
+  TestServer server(config);
+  auto& app = server.app();
+  auto ada = test::sign_up(server, test::unique_email("ada"));
+  auto bob = test::sign_up(server, test::unique_email("bob"));
+  auto exported = [&](const test::TestUser& who) { return server.request("GET", "/api/v1/me/export", "", who.auth()); };
+  auto reauthenticate = [&](const test::TestUser& who, const std::string& password) {
+    return server.request("POST", "/api/v1/me/reauthenticate", nlohmann::json{{"password", password}}.dump(),
+                          who.auth());
+  };
+  EXPECT_EQ(exported(ada).status, 200) << "signed in a moment ago";
+
+  // Her session, signed in an hour ago.
+  const auto key = auth::SessionStore::key(ada.id());
+  const auto id = auth::SessionStore::session_id(ada.token);
+  auto got = app.redis.command({"HGET", key, id});
+  ASSERT_TRUE(got && !got->is_nil());
+  auto stored = nlohmann::json::parse(got->str());
+  stored["created_at"] = stored["created_at"].get<long long>() - 3600;
+  ASSERT_TRUE(app.redis.command({"HSET", key, id, stored.dump()}));
+  auto refused = exported(ada);
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  EXPECT_EQ(refused.json().value("type", ""), "/problems/reauthentication-required");
+
+  EXPECT_EQ(server.request("POST", "/api/v1/me/reauthenticate", "{}", ada.auth()).status, 400);
+  auto wrong = reauthenticate(ada, "not her password");
+  EXPECT_EQ(wrong.status, 403) << wrong.body;
+  EXPECT_EQ(wrong.json().value("type", ""), "/problems/wrong-password");
+  EXPECT_EQ(reauthenticate(bob, bob.password).status, 204) << "Bob confirms his own session, not hers";
+  EXPECT_EQ(
+      server.request("POST", "/api/v1/me/reauthenticate", nlohmann::json{{"password", ada.password}}.dump()).status,
+      401)
+      << "signed out";
+  EXPECT_EQ(exported(ada).status, 403) << "neither a wrong password nor another user's unlocks it";
+
+  EXPECT_EQ(reauthenticate(ada, ada.password).status, 204);
+  auto data = exported(ada);
+  ASSERT_EQ(data.status, 200) << data.body;
+  EXPECT_EQ(data.json()["user"][0]["email"], ada.email);
+
+  // Suspended: the session ends, and the password gives it nothing back.
+  suspend_for_three_days(app, ada);
+  EXPECT_EQ(reauthenticate(ada, ada.password).status, 401);
+  EXPECT_EQ(exported(ada).status, 401);
 }
 
 TEST(Auth, SignInIsRateLimitedPerAccountAndPerIp) {

@@ -62,3 +62,29 @@ TEST_F(SessionStoreTest, EndingSessionsTellsTheListenersEvenWhenRedisFails) {
   ASSERT_EQ(told_.size(), 1u) << "a sign-out's socket must close anyway";
   EXPECT_EQ(told_[0].sessions, std::vector<std::string>{"a-session"});
 }
+
+// A session in use slides its expiry forward (at most once a minute), by rewriting its JSON only
+// while it still exists: a sign-out that lands between the read and the write stays a sign-out.
+TEST_F(SessionStoreTest, ASessionInUseSlidesItsExpiryForward) {
+  auto token = sessions_.create(ada_, {});
+  ASSERT_TRUE(token);
+  const auto id = auth::SessionStore::session_id(*token);
+  const auto key = auth::SessionStore::key(ada_);
+  auto stored = [&] {
+    auto got = redis_.command({"HGET", key, id});
+    return got && !got->is_nil() ? Json::parse(got->str()) : Json();
+  };
+  Json session = stored();
+  ASSERT_TRUE(session.is_object());
+  const long long now = session["last_seen"].get<long long>();
+  session["last_seen"] = now - 120;
+  session["expires_at"] = now + 10;  // nearly idle for too long
+  ASSERT_TRUE(redis_.command({"HSET", key, id, session.dump()}));
+  ASSERT_TRUE(sessions_.resolve(*token));
+  const Json refreshed = stored();
+  EXPECT_GE(refreshed.value("last_seen", 0LL), now);
+  EXPECT_GT(refreshed.value("expires_at", 0LL), now + 3600) << "its idle expiry moved forward";
+  ASSERT_TRUE(sessions_.end({.user_id = ada_, .session_id = id}));
+  EXPECT_FALSE(sessions_.resolve(*token));
+  EXPECT_TRUE(stored().is_null()) << "an ended session stays ended";
+}

@@ -99,8 +99,10 @@ test("the account screen changes the password and the address, downloads the exp
   await page.getByRole("link", { name: "Account" }).click();
   await expect(page.getByText(`Signed in as ${newEmail} (verified)`)).toBeVisible();
 
-  // The export arrives as a download with what is stored about the person.
+  // The export arrives as a download with what is stored about the person (the password given
+  // again, as a session older than ten minutes must).
   const download = page.waitForEvent("download");
+  await page.getByLabel("Password (needed when you signed in more than 10 minutes ago)").fill(currentPassword);
   await page.getByRole("button", { name: "Download my data" }).click();
   const file = await download;
   expect(file.suggestedFilename()).toBe("perfect-match-export.json");

@@ -508,6 +508,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/reauthenticate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give the password again, for what an old session alone may not do
+         * @description Checks `password` against the account's (403 `wrong-password`; counted against the same
+         *     per-account limit as sign-in attempts, 429 `rate-limited`) and marks the session making the
+         *     request as proved now. For the next 10 minutes that session may download the data export
+         *     (`GET /api/v1/me/export`), which answers 403 `reauthentication-required` to a session that
+         *     signed in, or last gave its password, longer ago. An account that signs in with a provider
+         *     and has no password (409 `no-password`) signs in with the provider again instead.
+         */
+        post: operations["reauthenticate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -578,6 +603,10 @@ export interface paths {
          *     and never cached. Encrypted fields (email, last name) appear decrypted; password hash, email
          *     index and the raw location point are left out. Each match is as its person sees it in the
          *     app: their own like and pass, never the other person's decision.
+         *
+         *     It holds where the owner signs in from (the security log's addresses), so only a session
+         *     that signed in, or gave its password again (`POST /api/v1/me/reauthenticate`), within the
+         *     last 10 minutes gets it; an older one gets 403 `reauthentication-required`.
          */
         get: operations["exportMe"];
         put?: never;
@@ -2149,6 +2178,10 @@ export interface components {
             token: string;
             password: components["schemas"]["NewPassword"];
         };
+        PasswordConfirmInput: {
+            /** @description Taken exactly as sent */
+            password: string;
+        };
         PasswordChangeInput: {
             /** @description Taken exactly as sent */
             current_password: string;
@@ -3623,6 +3656,59 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    reauthenticate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordConfirmInput"];
+            };
+        };
+        responses: {
+            204: components["responses"]["NoContent"];
+            /** @description `validation-failed` (with `errors`) or `malformed-json` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            /** @description `wrong-password`: the password is wrong */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["AccountGone"];
+            /** @description `no-password`: the account signs in with a provider and has no password */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     getMe: {
         parameters: {
             query?: never;
@@ -3768,6 +3854,16 @@ export interface operations {
             };
             400: components["responses"]["BadQuery"];
             401: components["responses"]["Unauthenticated"];
+            /** @description `reauthentication-required`: the session signed in more than 10 minutes ago; give the password again first */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["BodyTooLarge"];
             429: components["responses"]["RateLimited"];
             431: components["responses"]["HeadersTooLarge"];

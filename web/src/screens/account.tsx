@@ -55,8 +55,11 @@ function ChangeEmail() {
 }
 
 /** The export needs the session's Authorization header, so a plain link cannot fetch it: the
- * file is fetched, then handed to the browser as a download. */
-async function downloadExport(): Promise<string> {
+ * file is fetched, then handed to the browser as a download. A session signed in more than ten
+ * minutes ago must give the password first (the file says where the person signs in from); the
+ * server's answer says so when it was left empty. */
+async function downloadExport(password: string): Promise<string> {
+  if (password) await ok(api.POST("/api/v1/me/reauthenticate", { body: { password } }));
   const blob = await ok(api.GET("/api/v1/me/export", { parseAs: "blob" }));
   const url = URL.createObjectURL(blob);
   const a = document.createElement("a");
@@ -67,6 +70,27 @@ async function downloadExport(): Promise<string> {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
   return t.exportReady;
+}
+
+function YourData() {
+  const [password, setPassword] = useState("");
+  return (
+    <Section
+      id="your-data"
+      title={t.yourData}
+      submit={t.exportData}
+      action={async () => {
+        const done = await downloadExport(password);
+        setPassword("");
+        return done;
+      }}
+    >
+      <p>{t.exportIntro}</p>
+      <Field label={t.exportPassword} id="export_password">
+        <input id="export_password" type="password" autocomplete="current-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+      </Field>
+    </Section>
+  );
 }
 
 function DeleteAccount() {
@@ -114,9 +138,7 @@ export function AccountScreen() {
       <SettingsForm group="privacy_settings" id="privacy-settings" title={t.privacySettings} intro={t.privacyIntro} names={t.privacySettingNames} />
       <ChangePassword />
       <ChangeEmail />
-      <Section id="your-data" title={t.yourData} submit={t.exportData} action={downloadExport}>
-        <p>{t.exportIntro}</p>
-      </Section>
+      <YourData />
       <Devices />
       <Section
         id="sessions"
