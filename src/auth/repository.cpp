@@ -1,5 +1,7 @@
 #include "auth/repository.hpp"
 
+#include <limits>
+
 #include "auth/personal_data.hpp"
 #include "db/row.hpp"
 #include "db/sql.hpp"
@@ -68,6 +70,9 @@ CredentialRow credential(const pqxx::row& row) {
 
 constexpr const char* kSetPassword = R"sql(
   UPDATE users SET password_hash = $2, password_changed_at = now() WHERE user_id = $1
+)sql";
+constexpr const char* kRehashPassword = R"sql(
+  UPDATE users SET password_hash = $3 WHERE user_id = $1 AND password_hash = $2
 )sql";
 constexpr const char* kMarkEmailVerified = R"sql(
   UPDATE users SET email_verified_at = coalesce(email_verified_at, now()) WHERE user_id = $1
@@ -148,7 +153,12 @@ Standing standing_of(pqxx::work& tx, const UserId& user_id) {
 }
 
 long long bump_credentials_version(pqxx::work& tx, const UserId& user_id) {
-  return tx.exec_params1(kBumpCredentialsVersion, user_id)[0].as<long long>();
+  auto rows = tx.exec_params(kBumpCredentialsVersion, user_id);
+  return rows.empty() ? std::numeric_limits<long long>::max() : rows[0][0].as<long long>();
+}
+
+void rehash_password(pqxx::work& tx, const UserId& user_id, const std::string& old_hash, const std::string& hash) {
+  tx.exec_params(kRehashPassword, user_id, old_hash, hash);
 }
 
 bool email_banned(pqxx::work& tx, const std::string& email_index) {

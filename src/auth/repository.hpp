@@ -33,7 +33,8 @@ struct Standing {
   long long credentials_version = 0;
 };
 Standing standing_of(pqxx::work& tx, const UserId& user_id);
-// A credential change: the account's credentials_version goes up by one; returns the new one.
+// A credential change: the account's credentials_version goes up by one; returns the new one
+// (for an account deleted meanwhile, the largest number: every session of it ends).
 long long bump_credentials_version(pqxx::work& tx, const UserId& user_id);
 // Whether the address (its blind index) belongs to a banned account, present or deleted.
 bool email_banned(pqxx::work& tx, const std::string& email_index);
@@ -50,6 +51,9 @@ std::map<std::string, std::string> accounts_by_email_index(pqxx::work& tx, const
 std::optional<CredentialRow> find_by_email_index(pqxx::work& tx, const std::string& email_index);
 std::optional<CredentialRow> find_by_id(pqxx::work& tx, const UserId& user_id);
 void set_password(pqxx::work& tx, const UserId& user_id, const std::string& hash);
+// The same password under stronger hashing parameters, only while `old_hash` is still the stored
+// one: a reset committed since the sign-in read it keeps its new password.
+void rehash_password(pqxx::work& tx, const UserId& user_id, const std::string& old_hash, const std::string& hash);
 void touch_last_active(pqxx::work& tx, const UserId& user_id);
 // The provider the user last signed in with ("password" or an OAuth provider's name).
 void set_auth_provider(pqxx::work& tx, const UserId& user_id, const std::string& provider);

@@ -225,7 +225,7 @@ void add_routes(http::Router& router, Service& auth) {
 
   router.add(Method::post, "/api/v1/me/reauthenticate", authed(auth, [&auth](Request& req, const Caller& caller) {
                return http::with_input<PasswordConfirmInput>(req, [&](const PasswordConfirmInput& in) {
-                 return http::reply(req, auth.reauthenticate(caller, in));
+                 return http::reply(req, auth.reauthenticate(caller, in, client_of(req)));
                });
              }));
 

@@ -48,12 +48,12 @@ Result<repository::Standing> standing_of(db::Pool& db, const UserId& user_id) {
 }
 
 // 403 account-banned or account-suspended (with its end) for a restricted account.
-Result<void> refuse_restricted(const repository::Standing& restriction) {
-  if (restriction.banned)
+Result<void> refuse_restricted(const repository::Standing& standing) {
+  if (standing.banned)
     return std::unexpected(Problem("account-banned", "this account was closed for breaking the rules"));
-  if (restriction.suspended_until) {
-    Problem p("account-suspended", fmt::format("this account is suspended until {}", *restriction.suspended_until));
-    p.extensions["suspended_until"] = *restriction.suspended_until;
+  if (standing.suspended_until) {
+    Problem p("account-suspended", fmt::format("this account is suspended until {}", *standing.suspended_until));
+    p.extensions["suspended_until"] = *standing.suspended_until;
     return std::unexpected(p);
   }
   return {};
@@ -173,16 +173,19 @@ Result<int> Service::end_queued_sessions(int limit) {
   return out;
 }
 
-void Service::queue_end_of_sessions(pqxx::work& tx, const UserId& user_id, const std::optional<std::string>& keep) {
-  Json payload = {{"user_id", user_id.str()},
-                  {"credentials_version", repository::bump_credentials_version(tx, user_id)}};
+Service::CredentialChange Service::queue_end_of_sessions(pqxx::work& tx, const UserId& user_id,
+                                                         const std::optional<std::string>& keep) {
+  CredentialChange change{user_id, repository::bump_credentials_version(tx, user_id), keep};
+  Json payload = {{"user_id", user_id.str()}, {"credentials_version", change.credentials_version}};
   if (keep) payload["keep"] = *keep;
   jobs::enqueue(tx, kEndEarlierSessionsJob, payload);
+  return change;
 }
 
-void Service::end_sessions_after_change(const UserId& user_id, const std::optional<std::string>& keep) {
-  if (auto ended = d_.sessions.end_all(user_id, keep); !ended)
-    log::warn("session_purge_queued", {{"user_id", user_id.str()}, {"error", ended.error().type}});
+void Service::end_sessions_after_change(const CredentialChange& change) {
+  // The same sessions as the queued purge: a sign-in with the new credentials since the commit stays.
+  if (auto ended = d_.sessions.end_credentials_before(change.user_id, change.credentials_version, change.keep); !ended)
+    log::warn("session_purge_queued", {{"user_id", change.user_id.str()}, {"error", ended.error().type}});
 }
 
 void Service::create_account(pqxx::work& tx, const NewAccount& account) {
@@ -293,7 +296,8 @@ Result<SignedIn> Service::login(const LoginInput& in, const ClientInfo& client) 
   }
   cache::clear(d_.redis, account_key);
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-    if (d_.hasher.needs_rehash(*row->password_hash)) repository::set_password(tx, user_id, d_.hasher.hash(in.password));
+    if (d_.hasher.needs_rehash(*row->password_hash))
+      repository::rehash_password(tx, user_id, *row->password_hash, d_.hasher.hash(in.password));
     admin::record(tx, {.user_id = user_id, .event = "sign_in", .ip = client.ip});
     return {};
   }));
@@ -403,7 +407,7 @@ Result<void> Service::request_password_reset(std::string_view email, const Clien
 }
 
 Result<void> Service::confirm_password_reset(const ResetConfirmInput& in, const ClientInfo& client) {
-  UserId user_id;
+  std::optional<CredentialChange> change;
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     auto user = repository::consume_token(tx, crypto::sha256_hex(in.token), kResetPassword);
     if (!user) return std::unexpected(invalid_token("password reset"));
@@ -416,11 +420,10 @@ Result<void> Service::confirm_password_reset(const ResetConfirmInput& in, const 
     // Receiving the mail proves the address.
     repository::mark_email_verified(tx, *user);
     admin::record(tx, {.user_id = *user, .event = "password_reset", .ip = client.ip});
-    queue_end_of_sessions(tx, *user, std::nullopt);
-    user_id = *user;
+    change = queue_end_of_sessions(tx, *user, std::nullopt);
     return {};
   }));
-  end_sessions_after_change(user_id, std::nullopt);
+  end_sessions_after_change(*change);
   return {};
 }
 
@@ -437,6 +440,7 @@ void Service::forget_password_guesses(const Caller& caller) {
 
 Result<void> Service::change_password(const Caller& caller, const PasswordChangeInput& in, const ClientInfo& client) {
   PM_TRY(count_password_guess(caller));
+  std::optional<CredentialChange> change;
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     auto row = PM_TRY(
         own_account_if(tx, d_.hasher, caller, in.current_password,
@@ -446,20 +450,21 @@ Result<void> Service::change_password(const Caller& caller, const PasswordChange
     repository::set_password(tx, caller.user_id, d_.hasher.hash(in.new_password));
     retire_pending_email_changes(tx, caller.user_id);
     admin::record(tx, {.user_id = caller.user_id, .event = "password_change", .ip = client.ip});
-    queue_end_of_sessions(tx, caller.user_id, caller.session_id);  // every other device signs in again
+    change = queue_end_of_sessions(tx, caller.user_id, caller.session_id);  // every other device signs in again
     return {};
   }));
   forget_password_guesses(caller);
-  end_sessions_after_change(caller.user_id, caller.session_id);
+  end_sessions_after_change(*change);
   return {};
 }
 
-Result<void> Service::reauthenticate(const Caller& caller, const PasswordConfirmInput& in) {
+Result<void> Service::reauthenticate(const Caller& caller, const PasswordConfirmInput& in, const ClientInfo& client) {
   PM_TRY(count_password_guess(caller));
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     PM_TRY(
         own_account_if(tx, d_.hasher, caller, in.password,
                        {.no_password = "sign in with the provider again instead", .wrong = "the password is wrong"}));
+    admin::record(tx, {.user_id = caller.user_id, .event = "reauthenticated", .ip = client.ip});
     return {};
   }));
   forget_password_guesses(caller);
@@ -468,8 +473,9 @@ Result<void> Service::reauthenticate(const Caller& caller, const PasswordConfirm
 
 Result<void> Service::require_recent_proof(const Caller& caller) {
   auto proved = PM_TRY(d_.sessions.last_proved(caller));
+  if (!proved) return std::unexpected(Problem("unauthenticated", "the session has ended; sign in again"));
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count();
-  if (proved && now - *proved <= std::chrono::duration_cast<std::chrono::seconds>(kRecentProof).count()) return {};
+  if (now - *proved <= std::chrono::duration_cast<std::chrono::seconds>(kRecentProof).count()) return {};
   return std::unexpected(Problem("reauthentication-required",
                                  fmt::format("enter your password again first, or sign in again: this needs a "
                                              "sign-in from the last {} minutes",
@@ -480,6 +486,7 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
   PM_TRY(count_password_guess(caller));
   const auto index = d_.email_index(in.email);
   const auto token = new_token();
+  std::optional<CredentialChange> change;
   auto account = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<AccountView> {
     // The password is the proof that the owner, not a stolen session, moves the account.
     auto row = PM_TRY(own_account_if(
@@ -510,7 +517,7 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
     d_.outbox.enqueue(tx, caller.user_id, old_email,
                       mail::email_change_requested(mail::Links{d_.config.public_url}, row.language, row.first_name));
     admin::record(tx, {.user_id = caller.user_id, .event = "email_change_requested", .ip = client.ip});
-    queue_end_of_sessions(tx, caller.user_id, caller.session_id);  // every other device signs in again
+    change = queue_end_of_sessions(tx, caller.user_id, caller.session_id);  // every other device signs in again
     return AccountView{.user_id = caller.user_id,
                        .email = old_email,
                        .email_verified = row.email_verified,
@@ -519,7 +526,7 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
   }));
   d_.outbox.kick();
   forget_password_guesses(caller);
-  end_sessions_after_change(caller.user_id, caller.session_id);
+  end_sessions_after_change(*change);
   return account;
 }
 
@@ -580,8 +587,8 @@ Result<SignedIn> Service::oauth_login(std::string_view provider, std::string_vie
 }
 
 Result<SignedIn> Service::sign_in_external(const ExternalIdentity& id, const ClientInfo& client) {
-  bool taken_over = false;
-  long long credentials_version = 0;  // after the takeover's own change, if there was one
+  std::optional<CredentialChange> takeover;  // its change, if a provider took the account over
+  long long credentials_version = 0;         // after the takeover's own change, if there was one
   auto account = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<AccountView> {
     std::optional<UserId> user_id = repository::find_identity(tx, id.provider, id.subject);
     const auto email = normalize_email(id.email);
@@ -603,8 +610,7 @@ Result<SignedIn> Service::sign_in_external(const ExternalIdentity& id, const Cli
           // and every session that was open ends.
           repository::drop_password(tx, *user_id);
           retire_pending_email_changes(tx, *user_id);
-          taken_over = true;
-          queue_end_of_sessions(tx, *user_id, std::nullopt);
+          takeover = queue_end_of_sessions(tx, *user_id, std::nullopt);
           admin::record(tx, {.user_id = *user_id,
                              .event = "oauth_takeover",
                              .ip = client.ip,
@@ -655,7 +661,7 @@ Result<SignedIn> Service::sign_in_external(const ExternalIdentity& id, const Cli
                        .first_name = row->first_name,
                        .auth_provider = row->auth_provider};
   }));
-  if (taken_over) end_sessions_after_change(account.user_id, std::nullopt);
+  if (takeover) end_sessions_after_change(*takeover);
   return open_session(std::move(account), credentials_version, client);
 }
 

@@ -49,7 +49,7 @@ class Service {
   Result<void> end_session(const Caller& caller, const std::string& session_id, const ClientInfo& client);
   // The password again (POST /api/v1/me/reauthenticate): for the next kRecentProof the session
   // may do what a session alone must not (require_recent_proof). Counted as a password guess.
-  Result<void> reauthenticate(const Caller& caller, const PasswordConfirmInput& in);
+  Result<void> reauthenticate(const Caller& caller, const PasswordConfirmInput& in, const ClientInfo& client);
   // 403 reauthentication-required unless the caller's session signed in or gave its password
   // within kRecentProof: whoever holds an old session (a phone left signed in, a former partner's
   // browser) must not take what the data export holds, such as where the owner signs in from.
@@ -154,8 +154,13 @@ class Service {
   // purge of the sessions signed in with the credentials before it (but `keep`, the caller's own). After the commit,
   // end_sessions_after_change ends them at once; should Redis fail there, the queued purge ends them once it is back,
   // and the change (committed, its token spent) still answers as done.
-  void queue_end_of_sessions(pqxx::work& tx, const UserId& user_id, const std::optional<std::string>& keep);
-  void end_sessions_after_change(const UserId& user_id, const std::optional<std::string>& keep);
+  struct CredentialChange {
+    UserId user_id;
+    long long credentials_version = 0;  // the account's, after the change
+    std::optional<std::string> keep;
+  };
+  CredentialChange queue_end_of_sessions(pqxx::work& tx, const UserId& user_id, const std::optional<std::string>& keep);
+  void end_sessions_after_change(const CredentialChange& change);
   // One queued purge (end_queued_sessions); an error means Redis failed.
   Result<void> run_session_purge(bool restriction, const Json& payload);
 

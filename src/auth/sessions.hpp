@@ -71,7 +71,7 @@ class SessionStore {
   // ending; a browser's push subscription before each push).
   Result<bool> active(const Caller& caller);
   Result<void> end(const Caller& caller);
-  // The caller's session proved its password again now (Service::confirm_password).
+  // The caller's session proved its password again now (Service::reauthenticate).
   Result<void> mark_password_confirmed(const Caller& caller);
   // When the session last proved who it is (unix seconds): its sign-in, or the latest
   // mark_password_confirmed; nothing for a session that ended.

@@ -74,17 +74,17 @@ void add_routes(http::Router& router, auth::Service& auth, Service& profiles, Ph
   router.add(Method::delete_, "/api/v1/me", auth::authed(auth, [&profiles](Request& req, const auth::Caller& who) {
                return http::reply(req, profiles.delete_account(who.user_id, req.remote_ip));
              }));
-  router.add(Method::get, "/api/v1/me/export", auth::authed(auth, [&](Request& req, const auth::Caller& who) {
-               if (auto proved = auth.require_recent_proof(who); !proved)
-                 return http::problem_response(proved.error(), req.request_id);
-               auto data = profiles.export_data(who.user_id);
-               if (!data) return http::problem_response(data.error(), req.request_id);
-               auto res = http::json_response(Status::ok, *data);
-               res.set(http::beast_http::field::content_disposition,
-                       "attachment; filename=\"perfect-match-export.json\"");
-               res.set(http::beast_http::field::cache_control, "no-store");
-               return res;
-             }));
+  router.add(
+      Method::get, "/api/v1/me/export", auth::authed(auth, [&auth, &profiles](Request& req, const auth::Caller& who) {
+        if (auto proved = auth.require_recent_proof(who); !proved)
+          return http::problem_response(proved.error(), req.request_id);
+        auto data = profiles.export_data(who.user_id);
+        if (!data) return http::problem_response(data.error(), req.request_id);
+        auto res = http::json_response(Status::ok, *data);
+        res.set(http::beast_http::field::content_disposition, "attachment; filename=\"perfect-match-export.json\"");
+        res.set(http::beast_http::field::cache_control, "no-store");
+        return res;
+      }));
   router.add(Method::get, "/api/v1/me/preferences",
              auth::authed(auth, [&profiles](Request& req, const auth::Caller& who) {
                return http::reply(req, profiles.preferences(who.user_id));

@@ -512,6 +512,10 @@ TEST(Auth, AnOldSessionDownloadsTheExportOnlyAfterThePasswordAgain) {
   auto data = exported(ada);
   ASSERT_EQ(data.status, 200) << data.body;
   EXPECT_EQ(data.json()["user"][0]["email"], ada.email);
+  const auto log = data.json()["security_log"];
+  int confirmations = 0;
+  for (const auto& entry : log) confirmations += entry["event"] == "reauthenticated";
+  EXPECT_EQ(confirmations, 1) << "her security log shows it (the wrong password does not count): " << log.dump();
 
   // Suspended: the session ends, and the password gives it nothing back.
   suspend_for_three_days(app, ada);

@@ -520,7 +520,7 @@ export interface paths {
         /**
          * Give the password again, for what an old session alone may not do
          * @description Checks `password` against the account's (403 `wrong-password`; counted against the same
-         *     per-account limit as sign-in attempts, 429 `rate-limited`) and marks the session making the
+         *     per-account limit as a password change, 429 `rate-limited`) and marks the session making the
          *     request as proved now. For the next 10 minutes that session may download the data export
          *     (`GET /api/v1/me/export`), which answers 403 `reauthentication-required` to a session that
          *     signed in, or last gave its password, longer ago. An account that signs in with a provider
@@ -2498,7 +2498,7 @@ export interface components {
                  *     viewed a profile; `data_export`)
                  * @enum {string}
                  */
-                event: "signup" | "signup_existing_email" | "sign_in" | "sign_in_failed" | "sign_out" | "sign_out_all" | "password_change" | "password_reset" | "email_change_requested" | "email_change" | "email_verified" | "account_deletion" | "oauth_link" | "oauth_takeover" | "key_rotation" | "block" | "unblock" | "report" | "profile_view" | "data_export";
+                event: "signup" | "signup_existing_email" | "sign_in" | "sign_in_failed" | "sign_out" | "sign_out_all" | "password_change" | "password_reset" | "email_change_requested" | "email_change" | "email_verified" | "account_deletion" | "oauth_link" | "oauth_takeover" | "key_rotation" | "block" | "unblock" | "report" | "profile_view" | "data_export" | "reauthenticated";
                 ip: string | null;
                 details: Record<string, never>;
                 /** Format: date-time */
@@ -3034,6 +3034,7 @@ export interface operations {
              */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3695,6 +3696,7 @@ export interface operations {
             /** @description `no-password`: the account signs in with a provider and has no password */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
