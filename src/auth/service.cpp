@@ -472,10 +472,9 @@ Result<void> Service::reauthenticate(const Caller& caller, const PasswordConfirm
 }
 
 Result<void> Service::require_recent_proof(const Caller& caller) {
-  auto proved = PM_TRY(d_.sessions.last_proved(caller));
-  if (!proved) return std::unexpected(Problem("unauthenticated", "the session has ended; sign in again"));
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count();
-  if (now - *proved <= std::chrono::duration_cast<std::chrono::seconds>(kRecentProof).count()) return {};
+  auto since = PM_TRY(d_.sessions.since_proved(caller));
+  if (!since) return std::unexpected(Problem("unauthenticated", "the session has ended; sign in again"));
+  if (*since <= kRecentProof) return {};
   return std::unexpected(Problem("reauthentication-required",
                                  fmt::format("enter your password again first, or sign in again: this needs a "
                                              "sign-in from the last {} minutes",

@@ -1,6 +1,7 @@
 #include "auth/sessions.hpp"
 
 #include <algorithm>
+#include <limits>
 
 #include <sodium.h>
 
@@ -26,6 +27,13 @@ return 0
 
 long long unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count();
+}
+
+// A stored session's integer field, or `fallback` when it has none (or is not an object).
+long long integer_or(const Json& session, const char* name, long long fallback) {
+  return session.is_object() && session.contains(name) && session[name].is_number_integer()
+             ? session[name].get<long long>()
+             : fallback;
 }
 
 // A stored session's JSON still in force at `now`: neither idle past its expiry nor past its cap.
@@ -95,10 +103,15 @@ Result<Caller> SessionStore::resolve(std::string_view token) {
   return Caller{user_id, id};
 }
 
-Result<bool> SessionStore::active(const Caller& caller) {
+Result<std::optional<Json>> SessionStore::in_force_now(const Caller& caller) {
   auto got = PM_TRY(cache::succeeded(redis_.command({"HGET", key(caller.user_id), caller.session_id})));
-  return !got.is_nil() && in_force(Json::parse(got.str(), nullptr, false), unix_now());
+  if (got.is_nil()) return std::nullopt;
+  auto session = Json::parse(got.str(), nullptr, false);
+  if (!session.is_object() || !in_force(session, unix_now())) return std::nullopt;
+  return session;
 }
+
+Result<bool> SessionStore::active(const Caller& caller) { return PM_TRY(in_force_now(caller)).has_value(); }
 
 Result<void> SessionStore::end(const Caller& caller) { return end_listed(caller.user_id, {caller.session_id}); }
 
@@ -109,22 +122,17 @@ Result<void> SessionStore::rewrite_if_present(const UserId& user_id, const std::
 }
 
 Result<void> SessionStore::mark_password_confirmed(const Caller& caller) {
-  auto got = PM_TRY(cache::succeeded(redis_.command({"HGET", key(caller.user_id), caller.session_id})));
-  auto session = got.is_nil() ? Json() : Json::parse(got.str(), nullptr, false);
-  if (!session.is_object() || !in_force(session, unix_now()))
-    return std::unexpected(Problem("unauthenticated", "the session has ended; sign in again"));
-  session["password_confirmed_at"] = unix_now();
-  return rewrite_if_present(caller.user_id, caller.session_id, session);
+  auto session = PM_TRY(in_force_now(caller));
+  if (!session) return std::unexpected(Problem("unauthenticated", "the session has ended; sign in again"));
+  (*session)["password_confirmed_at"] = unix_now();
+  return rewrite_if_present(caller.user_id, caller.session_id, *session);
 }
 
-Result<std::optional<long long>> SessionStore::last_proved(const Caller& caller) {
-  auto got = PM_TRY(cache::succeeded(redis_.command({"HGET", key(caller.user_id), caller.session_id})));
-  auto session = got.is_nil() ? Json() : Json::parse(got.str(), nullptr, false);
-  if (!session.is_object() || !in_force(session, unix_now())) return std::nullopt;
-  const auto number = [&](const char* name) {
-    return session.contains(name) && session[name].is_number_integer() ? session[name].get<long long>() : 0LL;
-  };
-  return std::max(number("created_at"), number("password_confirmed_at"));
+Result<std::optional<std::chrono::seconds>> SessionStore::since_proved(const Caller& caller) {
+  auto session = PM_TRY(in_force_now(caller));
+  if (!session) return std::nullopt;
+  const auto proved = std::max(integer_or(*session, "created_at", 0), integer_or(*session, "password_confirmed_at", 0));
+  return std::chrono::seconds(unix_now() - proved);
 }
 
 Result<void> SessionStore::end_listed(const UserId& user_id, std::vector<std::string> ids) {
@@ -174,9 +182,8 @@ Result<void> SessionStore::end_credentials_before(const UserId& user_id, long lo
                                                   std::optional<std::string> keep) {
   std::vector<std::string> older_ones;
   for (auto& [id, session] : PM_TRY(stored(user_id))) {
-    const bool older = !session.is_object() || !session.contains("credentials_version") ||
-                       !session["credentials_version"].is_number_integer() ||
-                       session["credentials_version"].get<long long>() < credentials_version;
+    const bool older =
+        integer_or(session, "credentials_version", std::numeric_limits<long long>::min()) < credentials_version;
     if (older && id != keep) older_ones.push_back(std::move(id));
   }
   return end_listed(user_id, std::move(older_ones));  // none left from before: nothing to do

@@ -73,9 +73,9 @@ class SessionStore {
   Result<void> end(const Caller& caller);
   // The caller's session proved its password again now (Service::reauthenticate).
   Result<void> mark_password_confirmed(const Caller& caller);
-  // When the session last proved who it is (unix seconds): its sign-in, or the latest
+  // How long ago the session last proved who it is: its sign-in, or the latest
   // mark_password_confirmed; nothing for a session that ended.
-  Result<std::optional<long long>> last_proved(const Caller& caller);
+  Result<std::optional<std::chrono::seconds>> since_proved(const Caller& caller);
   // Ends every session of the user, or every one but `keep`.
   Result<void> end_all(const UserId& user_id, std::optional<std::string> keep = std::nullopt);
   // Ends the user's sessions signed in with credentials older than `credentials_version` (a
@@ -101,6 +101,8 @@ class SessionStore {
     std::chrono::steady_clock::time_point until;
   };
   void forget_user(const UserId& user_id);
+  // The caller's stored session while it is in force (asked of Redis, never of this node's cache).
+  Result<std::optional<Json>> in_force_now(const Caller& caller);
   // Writes a session's JSON back only while the session still exists: a plain HSET that landed
   // just after a purge's HDEL would bring the ended session back.
   Result<void> rewrite_if_present(const UserId& user_id, const std::string& id, const Json& session);
