@@ -16,13 +16,19 @@ namespace {
 constexpr std::size_t kMaxCached = 100000;
 // Writing last_seen on every request would turn reads into writes; a minute is precise enough.
 constexpr auto kTouchEvery = std::chrono::seconds(60);
-// KEYS[1] the user's sessions, ARGV[1] the session id, ARGV[2] its JSON, ARGV[3] the hash's idle TTL.
-constexpr const char* kRewriteIfPresent = R"lua(
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
-  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-  redis.call('EXPIRE', KEYS[1], ARGV[3])
-end
-return 0
+// KEYS[1] the user's sessions, ARGV[1] the session id, ARGV[2] a JSON object of the fields to
+// write, ARGV[3] the hash's idle TTL. The merge happens in Redis, so two writers of different
+// fields (a refresh's last_seen, a confirmation's password_confirmed_at) cannot undo each other.
+// A session's fields are small integers and strings: cjson's 14 significant digits keep them whole.
+constexpr const char* kWriteFieldsIfPresent = R"lua(
+local stored = redis.call('HGET', KEYS[1], ARGV[1])
+if not stored then return 0 end
+local ok, session = pcall(cjson.decode, stored)
+if not ok or type(session) ~= 'table' then return 0 end
+for name, value in pairs(cjson.decode(ARGV[2])) do session[name] = value end
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(session))
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return 1
 )lua";
 
 long long unix_now() {
@@ -93,9 +99,10 @@ Result<Caller> SessionStore::resolve(std::string_view token) {
     return std::unexpected(Problem("unauthenticated", "the session has expired; sign in again"));
   }
   if (now - session.value("last_seen", 0LL) >= kTouchEvery.count()) {
-    session["last_seen"] = now;
-    session["expires_at"] = std::min(now + options_.idle_ttl.count(), session.value("max_expires_at", now));
-    (void)rewrite_if_present(user_id, id, session);
+    (void)write_fields(
+        user_id, id,
+        {{"last_seen", now},
+         {"expires_at", std::min(now + options_.idle_ttl.count(), session.value("max_expires_at", now))}});
   }
   std::lock_guard lock(mutex_);
   if (cache_.size() >= kMaxCached) cache_.clear();
@@ -115,17 +122,16 @@ Result<bool> SessionStore::active(const Caller& caller) { return PM_TRY(in_force
 
 Result<void> SessionStore::end(const Caller& caller) { return end_listed(caller.user_id, {caller.session_id}); }
 
-Result<void> SessionStore::rewrite_if_present(const UserId& user_id, const std::string& id, const Json& session) {
-  PM_TRY(cache::succeeded(redis_.command(
-      {"EVAL", kRewriteIfPresent, "1", key(user_id), id, session.dump(), std::to_string(options_.idle_ttl.count())})));
+Result<void> SessionStore::write_fields(const UserId& user_id, const std::string& id, const Json& fields) {
+  PM_TRY(cache::succeeded(redis_.command({"EVAL", kWriteFieldsIfPresent, "1", key(user_id), id, fields.dump(),
+                                          std::to_string(options_.idle_ttl.count())})));
   return {};
 }
 
 Result<void> SessionStore::mark_password_confirmed(const Caller& caller) {
-  auto session = PM_TRY(in_force_now(caller));
-  if (!session) return std::unexpected(Problem("unauthenticated", "the session has ended; sign in again"));
-  (*session)["password_confirmed_at"] = unix_now();
-  return rewrite_if_present(caller.user_id, caller.session_id, *session);
+  if (!PM_TRY(in_force_now(caller)))
+    return std::unexpected(Problem("unauthenticated", "the session has ended; sign in again"));
+  return write_fields(caller.user_id, caller.session_id, {{"password_confirmed_at", unix_now()}});
 }
 
 Result<std::optional<std::chrono::seconds>> SessionStore::since_proved(const Caller& caller) {

@@ -90,6 +90,11 @@ class SessionStore {
   Result<std::vector<std::string>> list(const UserId& user_id);
   // The user's sessions still in force, the most recently used first.
   Result<std::vector<SessionRecord>> records(const UserId& user_id);
+  // Writes these fields (a JSON object) into a stored session, keeping the others, and only while
+  // the session still exists: a plain HSET that landed just after a purge's HDEL would bring the
+  // ended session back, and writing the whole JSON read a moment before would undo a field another
+  // request wrote meanwhile.
+  Result<void> write_fields(const UserId& user_id, const std::string& id, const Json& fields);
 
   static std::string key(const UserId& user_id) { return "sessions:" + user_id.str(); }
   // The id of the session a token opened (Caller::session_id).
@@ -103,9 +108,6 @@ class SessionStore {
   void forget_user(const UserId& user_id);
   // The caller's stored session while it is in force (asked of Redis, never of this node's cache).
   Result<std::optional<Json>> in_force_now(const Caller& caller);
-  // Writes a session's JSON back only while the session still exists: a plain HSET that landed
-  // just after a purge's HDEL would bring the ended session back.
-  Result<void> rewrite_if_present(const UserId& user_id, const std::string& id, const Json& session);
   // Ends these sessions of the user (none: nothing), and tells on_ended even when Redis failed.
   Result<void> end_listed(const UserId& user_id, std::vector<std::string> ids);
   // Each stored session of the user: its id and its JSON (discarded when unreadable).

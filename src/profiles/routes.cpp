@@ -71,7 +71,12 @@ void add_routes(http::Router& router, auth::Service& auth, Service& profiles, Ph
                  return http::reply(req, profiles.update_me(who.user_id, patch));
                });
              }));
-  router.add(Method::delete_, "/api/v1/me", auth::authed(auth, [&profiles](Request& req, const auth::Caller& who) {
+  // Deleting for good, like the export, needs a recent sign-in or the password again: an old
+  // session (a phone left signed in) must not be enough to erase someone.
+  router.add(Method::delete_, "/api/v1/me",
+             auth::authed(auth, [&auth, &profiles](Request& req, const auth::Caller& who) {
+               if (auto proved = auth.require_recent_proof(who); !proved)
+                 return http::problem_response(proved.error(), req.request_id);
                return http::reply(req, profiles.delete_account(who.user_id, req.remote_ip));
              }));
   router.add(

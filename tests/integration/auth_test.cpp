@@ -41,6 +41,21 @@ void suspend_for_three_days(app::App& app, const test::TestUser& who) {
   ASSERT_TRUE(app.auth.end_queued_sessions(50).has_value());
 }
 
+// Makes the user's session look signed in `ago` (what a session left open that long looks like).
+void sign_in_earlier(app::App& app, const test::TestUser& who, std::chrono::seconds ago) {
+  const auto key = auth::SessionStore::key(who.id());
+  const auto id = auth::SessionStore::session_id(who.token);
+  auto got = app.redis.command({"HGET", key, id});
+  ASSERT_TRUE(got && !got->is_nil());
+  auto stored = nlohmann::json::parse(got->str());
+  stored["created_at"] = stored["created_at"].get<long long>() - ago.count();
+  ASSERT_TRUE(app.redis.command({"HSET", key, id, stored.dump()}));
+}
+
+test::HttpResult reauthenticate(TestServer& server, const test::TestUser& who, const std::string& password) {
+  return server.request("POST", "/api/v1/me/reauthenticate", nlohmann::json{{"password", password}}.dump(), who.auth());
+}
+
 }  // namespace
 
 TEST(Auth, SignUpVerifyEmailFromTheMailAndSignIn) {
@@ -479,36 +494,27 @@ TEST(Auth, AnOldSessionDownloadsTheExportOnlyAfterThePasswordAgain) {
   auto ada = test::sign_up(server, test::unique_email("ada"));
   auto bob = test::sign_up(server, test::unique_email("bob"));
   auto exported = [&](const test::TestUser& who) { return server.request("GET", "/api/v1/me/export", "", who.auth()); };
-  auto reauthenticate = [&](const test::TestUser& who, const std::string& password) {
-    return server.request("POST", "/api/v1/me/reauthenticate", nlohmann::json{{"password", password}}.dump(),
-                          who.auth());
-  };
   EXPECT_EQ(exported(ada).status, 200) << "signed in a moment ago";
+  sign_in_earlier(app, ada, std::chrono::minutes(9));
+  EXPECT_EQ(exported(ada).status, 200) << "signed in nine minutes ago";
 
-  // Her session, signed in an hour ago.
-  const auto key = auth::SessionStore::key(ada.id());
-  const auto id = auth::SessionStore::session_id(ada.token);
-  auto got = app.redis.command({"HGET", key, id});
-  ASSERT_TRUE(got && !got->is_nil());
-  auto stored = nlohmann::json::parse(got->str());
-  stored["created_at"] = stored["created_at"].get<long long>() - 3600;
-  ASSERT_TRUE(app.redis.command({"HSET", key, id, stored.dump()}));
+  sign_in_earlier(app, ada, std::chrono::minutes(51));  // an hour ago
   auto refused = exported(ada);
   EXPECT_EQ(refused.status, 403) << refused.body;
   EXPECT_EQ(refused.json().value("type", ""), "/problems/reauthentication-required");
 
   EXPECT_EQ(server.request("POST", "/api/v1/me/reauthenticate", "{}", ada.auth()).status, 400);
-  auto wrong = reauthenticate(ada, "not her password");
+  auto wrong = reauthenticate(server, ada, "not her password");
   EXPECT_EQ(wrong.status, 403) << wrong.body;
   EXPECT_EQ(wrong.json().value("type", ""), "/problems/wrong-password");
-  EXPECT_EQ(reauthenticate(bob, bob.password).status, 204) << "Bob confirms his own session, not hers";
+  EXPECT_EQ(reauthenticate(server, bob, bob.password).status, 204) << "Bob confirms his own session, not hers";
   EXPECT_EQ(
       server.request("POST", "/api/v1/me/reauthenticate", nlohmann::json{{"password", ada.password}}.dump()).status,
       401)
       << "signed out";
   EXPECT_EQ(exported(ada).status, 403) << "neither a wrong password nor another user's unlocks it";
 
-  EXPECT_EQ(reauthenticate(ada, ada.password).status, 204);
+  EXPECT_EQ(reauthenticate(server, ada, ada.password).status, 204);
   auto data = exported(ada);
   ASSERT_EQ(data.status, 200) << data.body;
   EXPECT_EQ(data.json()["user"][0]["email"], ada.email);
@@ -519,8 +525,45 @@ TEST(Auth, AnOldSessionDownloadsTheExportOnlyAfterThePasswordAgain) {
 
   // Suspended: the session ends, and the password gives it nothing back.
   suspend_for_three_days(app, ada);
-  EXPECT_EQ(reauthenticate(ada, ada.password).status, 401);
+  EXPECT_EQ(reauthenticate(server, ada, ada.password).status, 401);
   EXPECT_EQ(exported(ada).status, 401);
+}
+
+// Deleting the account for good needs the same: an old session alone (a former partner's browser)
+// cannot erase someone. The password guesses it takes are limited per account.
+TEST(Auth, AnOldSessionDeletesTheAccountOnlyAfterThePasswordAgain) {
+  test::TestDatabase db;
+  auto config = test::test_config(db);
+  config.session_cache_ttl = Millis(1);
+  config.login_limit_per_account = 3;
+  TestServer server(config);
+  auto& app = server.app();
+  auto ada = test::sign_up(server, test::unique_email("ada"));
+  auto bob = test::sign_up(server, test::unique_email("bob"));
+  auto deleted = [&](const test::TestUser& who) { return server.request("DELETE", "/api/v1/me", "", who.auth()); };
+
+  sign_in_earlier(app, ada, std::chrono::minutes(11));
+  auto refused = deleted(ada);
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  EXPECT_EQ(refused.json().value("type", ""), "/problems/reauthentication-required");
+  EXPECT_EQ(server.request("GET", "/api/v1/me", "", ada.auth()).status, 200) << "her account is still there";
+  EXPECT_EQ(server.request("DELETE", "/api/v1/me").status, 401) << "signed out";
+
+  // Wrong guesses are limited: after three, even the right password waits.
+  sign_in_earlier(app, bob, std::chrono::hours(2));
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(reauthenticate(server, bob, "a guess " + std::to_string(i)).status, 403);
+  auto limited = reauthenticate(server, bob, bob.password);
+  EXPECT_EQ(limited.status, 429) << limited.body;
+  EXPECT_GT(std::stoi(limited.header("Retry-After")), 0);
+  EXPECT_EQ(deleted(bob).status, 403) << "a refused confirmation unlocks nothing";
+
+  EXPECT_EQ(reauthenticate(server, ada, ada.password).status, 204);
+  EXPECT_EQ(deleted(ada).status, 204);
+  EXPECT_EQ(login(server, ada.email, ada.password).status, 401) << "the account is gone";
+  EXPECT_EQ(server.request("GET", "/api/v1/me", "", bob.auth()).status, 200) << "Bob's is not";
+
+  suspend_for_three_days(app, bob);
+  EXPECT_EQ(deleted(bob).status, 401) << "a suspended account's session has ended";
 }
 
 TEST(Auth, SignInIsRateLimitedPerAccountAndPerIp) {

@@ -88,3 +88,33 @@ TEST_F(SessionStoreTest, ASessionInUseSlidesItsExpiryForward) {
   EXPECT_FALSE(sessions_.resolve(*token));
   EXPECT_TRUE(stored().is_null()) << "an ended session stays ended";
 }
+
+// Two requests writing different fields of one session (a refresh's last_seen, a password
+// confirmation) each write only their own: the later one cannot put back what the earlier one read
+// before the other wrote. A write to an ended session brings nothing back.
+TEST_F(SessionStoreTest, WritingASessionsFieldsKeepsTheOthers) {
+  auto token = sessions_.create(ada_, {.user_agent = "Firefox/133 \"quoted\" é", .ip = "192.0.2.7"});
+  ASSERT_TRUE(token);
+  const auth::Caller ada{ada_, auth::SessionStore::session_id(*token)};
+  const auto key = auth::SessionStore::key(ada_);
+  auto got = redis_.command({"HGET", key, ada.session_id});
+  ASSERT_TRUE(got && !got->is_nil());
+  Json signed_in = Json::parse(got->str());
+  signed_in["created_at"] = signed_in["created_at"].get<long long>() - 3600;  // an hour ago
+  ASSERT_TRUE(redis_.command({"HSET", key, ada.session_id, signed_in.dump()}));
+  ASSERT_TRUE(sessions_.mark_password_confirmed(ada));
+
+  // What a refresh that read the session before the confirmation writes after it.
+  ASSERT_TRUE(sessions_.write_fields(ada_, ada.session_id, {{"last_seen", signed_in["last_seen"]}}));
+  auto since = sessions_.since_proved(ada);
+  ASSERT_TRUE(since && *since);
+  EXPECT_LT(**since, std::chrono::minutes(1)) << "the confirmation is kept";
+  auto records = sessions_.records(ada_);
+  ASSERT_TRUE(records && records->size() == 1u);
+  EXPECT_EQ(records->front().user_agent, "Firefox/133 \"quoted\" é") << "the other fields come back as they were";
+  EXPECT_EQ(records->front().created_at, signed_in["created_at"].get<long long>());
+
+  ASSERT_TRUE(sessions_.end(ada));
+  ASSERT_TRUE(sessions_.write_fields(ada_, ada.session_id, {{"last_seen", 1}}));
+  EXPECT_FALSE(sessions_.resolve(*token)) << "an ended session stays ended";
+}

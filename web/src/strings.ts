@@ -254,7 +254,7 @@ export const t = {
   yourData: "Your data",
   exportIntro: "Download everything we store about you, as a JSON file.",
   exportData: "Download my data",
-  exportPassword: "Password (needed when you signed in more than 10 minutes ago)",
+  recentPassword: "Password (needed when you signed in more than 10 minutes ago)",
   exporting: "Preparing your download…",
   exportReady: "Your download has started.",
   devices: "Signed-in devices",

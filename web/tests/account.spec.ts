@@ -127,6 +127,9 @@ test("the account screen changes the password and the address, downloads the exp
   await page.getByRole("button", { name: "Delete my account" }).click();
   await expect(page.getByText("Are you sure? This cannot be undone.")).toBeVisible();
   await checkScreen(page, "account-delete");
+  // The password, as a session signed in more than ten minutes ago must give it.
+  const deletion = page.getByRole("region", { name: "Delete my account" });
+  await deletion.getByLabel("Password (needed when you signed in more than 10 minutes ago)").fill(currentPassword);
   await page.getByRole("button", { name: "Yes, delete my account for good" }).click();
   await expect(page.getByText("Your account was deleted. Goodbye!")).toBeVisible();
   await signInThroughTheApp(page, newEmail, currentPassword);

@@ -523,7 +523,8 @@ export interface paths {
          *     per-account limit as a password change, 429 `rate-limited`) and marks the session making the
          *     request as proved now. For the next 10 minutes that session may download the data export
          *     (`GET /api/v1/me/export`), which answers 403 `reauthentication-required` to a session that
-         *     signed in, or last gave its password, longer ago. An account that signs in with a provider
+         *     signed in, or last gave its password, longer ago, and delete the account (`DELETE /api/v1/me`),
+         *     which answers the same. An account that signs in with a provider
          *     and has no password (409 `no-password`) signs in with the provider again instead.
          */
         post: operations["reauthenticate"];
@@ -552,7 +553,9 @@ export interface paths {
          *     session of the user (servers may accept an ended token for up to `PM_SESSION_CACHE_MS`,
          *     default 5 s). Kept on purpose: the security audit log (which records the deletion) and the
          *     reports the user filed or received, with the user's id removed from them. Not reversible;
-         *     no request body is read.
+         *     no request body is read. Only a session that signed in, or gave its password again
+         *     (`POST /api/v1/me/reauthenticate`), within the last 10 minutes may do it; an older one gets
+         *     403 `reauthentication-required`, and the account stays.
          */
         delete: operations["deleteMe"];
         options?: never;
@@ -3751,6 +3754,16 @@ export interface operations {
             204: components["responses"]["NoContent"];
             400: components["responses"]["BadQuery"];
             401: components["responses"]["Unauthenticated"];
+            /** @description `reauthentication-required`: the session signed in more than 10 minutes ago; give the password again first */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["BodyTooLarge"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];

@@ -54,12 +54,25 @@ function ChangeEmail() {
   );
 }
 
-/** The export needs the session's Authorization header, so a plain link cannot fetch it: the
- * file is fetched, then handed to the browser as a download. A session signed in more than ten
- * minutes ago must give the password first (the file says where the person signs in from); the
- * server's answer says so when it was left empty. */
-async function downloadExport(password: string): Promise<string> {
+/** What an old session does only with the password again (the export, the deletion): a session
+ * signed in more than ten minutes ago confirms it first. Left empty, the server's answer says that
+ * it is needed. */
+async function withRecentProof<T>(password: string, act: () => Promise<T>): Promise<T> {
   if (password) await ok(api.POST("/api/v1/me/reauthenticate", { body: { password } }));
+  return act();
+}
+
+function RecentPasswordField(props: { id: string; value: string; onInput: (value: string) => void }) {
+  return (
+    <Field label={t.recentPassword} id={props.id}>
+      <input id={props.id} type="password" autocomplete="current-password" value={props.value} onInput={(e) => props.onInput(e.currentTarget.value)} />
+    </Field>
+  );
+}
+
+/** The export needs the session's Authorization header, so a plain link cannot fetch it: the
+ * file is fetched, then handed to the browser as a download. */
+async function downloadExport(): Promise<string> {
   const blob = await ok(api.GET("/api/v1/me/export", { parseAs: "blob" }));
   const url = URL.createObjectURL(blob);
   const a = document.createElement("a");
@@ -80,21 +93,20 @@ function YourData() {
       title={t.yourData}
       submit={t.exportData}
       action={async () => {
-        const done = await downloadExport(password);
+        const done = await withRecentProof(password, downloadExport);
         setPassword("");
         return done;
       }}
     >
       <p>{t.exportIntro}</p>
-      <Field label={t.exportPassword} id="export_password">
-        <input id="export_password" type="password" autocomplete="current-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
-      </Field>
+      <RecentPasswordField id="export_password" value={password} onInput={setPassword} />
     </Section>
   );
 }
 
 function DeleteAccount() {
   const [confirming, setConfirming] = useState(false);
+  const [password, setPassword] = useState("");
   if (!confirming)
     return (
       <section aria-labelledby="delete-account" class="account-section">
@@ -112,12 +124,13 @@ function DeleteAccount() {
       submit={t.deleteYes}
       danger
       action={async () => {
-        await ok(api.DELETE("/api/v1/me"));
+        await withRecentProof(password, () => ok(api.DELETE("/api/v1/me")));
         endLocalSession(t.accountDeleted);
         return null;
       }}
     >
       <p role="alert">{t.deleteConfirm}</p>
+      <RecentPasswordField id="delete_password" value={password} onInput={setPassword} />
       <button type="button" class="secondary" onClick={() => setConfirming(false)}>
         {t.cancel}
       </button>
