@@ -519,9 +519,13 @@ TEST(Auth, AnOldSessionDownloadsTheExportOnlyAfterThePasswordAgain) {
   ASSERT_EQ(data.status, 200) << data.body;
   EXPECT_EQ(data.json()["user"][0]["email"], ada.email);
   const auto log = data.json()["security_log"];
-  int confirmations = 0;
-  for (const auto& entry : log) confirmations += entry["event"] == "reauthenticated";
+  int confirmations = 0, wrong_passwords = 0;
+  for (const auto& entry : log) {
+    confirmations += entry["event"] == "reauthenticated";
+    wrong_passwords += entry["event"] == "password_check_failed";
+  }
   EXPECT_EQ(confirmations, 1) << "her security log shows it (the wrong password does not count): " << log.dump();
+  EXPECT_EQ(wrong_passwords, 1) << "and the wrong password apart, where whoever guesses shows: " << log.dump();
 
   // Suspended: the session ends, and the password gives it nothing back.
   suspend_for_three_days(app, ada);
