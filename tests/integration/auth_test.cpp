@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "auth/passwords.hpp"
 #include "auth/restrictions.hpp"
 #include "auth/sessions.hpp"
 #include "core/crypto.hpp"
@@ -50,6 +51,22 @@ void sign_in_earlier(app::App& app, const test::TestUser& who, std::chrono::seco
   auto stored = nlohmann::json::parse(got->str());
   stored["created_at"] = stored["created_at"].get<long long>() - ago.count();
   ASSERT_TRUE(app.redis.command({"HSET", key, id, stored.dump()}));
+}
+
+// Whether a statement of the database's (its text LIKE `query_like`) comes to wait for a lock
+// within 10 s: how a test holding a lock knows the server reached it.
+bool waits_for_a_lock(test::TestDatabase& db, const std::string& query_like) {
+  auto watcher = db.connect();
+  for (int i = 0; i < 500; ++i) {
+    if (pqxx::nontransaction(watcher)
+            .exec_params1("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                          "AND wait_event_type = 'Lock' AND query LIKE $1",
+                          query_like)[0]
+            .as<long long>() > 0)
+      return true;
+    std::this_thread::sleep_for(Millis(20));
+  }
+  return false;
 }
 
 test::HttpResult reauthenticate(TestServer& server, const test::TestUser& who, const std::string& password) {
@@ -377,17 +394,7 @@ TEST(Auth, ASignInThatCheckedTheOldPasswordKeepsNoSessionThroughAChange) {
     pqxx::work held(holder);
     held.exec0("LOCK TABLE audit_log IN SHARE MODE");
     auto signing_in = std::async(std::launch::async, [&] { return login(server, user.email, user.password); });
-    auto watcher = db.connect();
-    bool waiting = false;
-    for (int i = 0; i < 500 && !waiting; ++i) {
-      waiting = pqxx::nontransaction(watcher)
-                    .exec1(
-                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                        "AND wait_event_type = 'Lock' AND query LIKE '%audit_log%'")[0]
-                    .as<long long>() > 0;
-      if (!waiting) std::this_thread::sleep_for(Millis(20));
-    }
-    EXPECT_TRUE(waiting) << "the sign-in did not wait for the audit log";
+    EXPECT_TRUE(waits_for_a_lock(db, "%audit_log%")) << "the sign-in did not wait for the audit log";
     held.exec_params0("UPDATE users SET credentials_version = credentials_version + 1 WHERE user_id = $1",
                       user.user_id);
     held.commit();
@@ -424,6 +431,55 @@ TEST(Auth, ASignInThatCheckedTheOldPasswordKeepsNoSessionThroughAChange) {
   EXPECT_FALSE(signed_in(*late)) << "the session made with the old password ended";
   EXPECT_TRUE(signed_in(after.json()["token"].get<std::string>())) << "the new password's stays";
   EXPECT_TRUE(signed_in(user.token)) << "the device that changed it stays";
+}
+
+// A hash made with other parameters than today's is replaced at the next sign-in, but only while
+// it is still the stored one: a reset committed between the sign-in's check and its rehash stays,
+// and the old password does not come back.
+TEST(Auth, ASignInUpgradesAnOldHashButNeverUndoesAResetMeanwhile) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  auto user = test::sign_up(server, test::unique_email());
+  const auth::PasswordHasher old_parameters({.opslimit = 2, .memlimit_bytes = 8 * 1024});
+  auto conn = db.connect();
+  auto stored_hash = [&] {
+    return pqxx::nontransaction(conn)
+        .exec_params1("SELECT password_hash FROM users WHERE user_id = $1", user.user_id)[0]
+        .as<std::string>();
+  };
+  auto store_hash = [&](pqxx::work& tx, const std::string& hash) {
+    tx.exec_params0("UPDATE users SET password_hash = $2 WHERE user_id = $1", user.user_id, hash);
+  };
+  {
+    pqxx::work tx(conn);
+    store_hash(tx, old_parameters.hash(user.password));
+    tx.commit();
+  }
+  ASSERT_NE(stored_hash().find("t=2"), std::string::npos);
+  ASSERT_EQ(login(server, user.email, user.password).status, 200);
+  EXPECT_EQ(stored_hash().find("t=2"), std::string::npos) << "upgraded to today's parameters: " << stored_hash();
+  EXPECT_EQ(login(server, user.email, user.password).status, 200);
+
+  // Again with the old parameters; this time a reset commits while the sign-in, its password
+  // checked, waits for the account's row to write the upgrade.
+  {
+    pqxx::work tx(conn);
+    store_hash(tx, old_parameters.hash(user.password));
+    tx.commit();
+  }
+  const std::string reset_password = "the password chosen in the reset";
+  {
+    auto holder = db.connect();
+    pqxx::work reset(holder);
+    reset.exec_params1("SELECT 1 FROM users WHERE user_id = $1 FOR UPDATE", user.user_id);
+    auto signing_in = std::async(std::launch::async, [&] { return login(server, user.email, user.password); });
+    EXPECT_TRUE(waits_for_a_lock(db, "%SET password_hash%")) << "the sign-in did not come to its upgrade";
+    store_hash(reset, server.app().hasher.hash(reset_password));
+    reset.commit();
+    EXPECT_EQ(signing_in.get().status, 200) << "it checked the password before the reset";
+  }
+  EXPECT_EQ(login(server, user.email, user.password).status, 401) << "the reset's password stays the only one";
+  EXPECT_EQ(login(server, user.email, reset_password).status, 200);
 }
 
 // The list of devices: a user sees their own sessions (which one is this one; no IP address) and
