@@ -53,6 +53,14 @@ void sign_in_earlier(app::App& app, const test::TestUser& who, std::chrono::seco
   ASSERT_TRUE(app.redis.command({"HSET", key, id, stored.dump()}));
 }
 
+// The worker's run of the purges that credential changes queued, made due now.
+void run_credential_purges_now(test::TestDatabase& db, app::App& app) {
+  auto conn = db.connect();
+  pqxx::nontransaction(conn).exec0("UPDATE jobs SET run_after = now() WHERE kind = 'end_earlier_sessions'");
+  auto ran = app.auth.end_queued_sessions(50);
+  ASSERT_TRUE(ran) << ran.error().detail;
+}
+
 // Whether a statement of the database's (its text LIKE `query_like`) comes to wait for a lock
 // within 10 s: how a test holding a lock knows the server reached it.
 bool waits_for_a_lock(test::TestDatabase& db, const std::string& query_like) {
@@ -322,12 +330,7 @@ TEST(Auth, TheSessionsACredentialChangeFoundEndEvenIfRedisRefusedAtFirst) {
   auto signed_in = [&](const std::string& token) {
     return server.request("GET", "/api/v1/me", "", {{"Authorization", "Bearer " + token}}).status == 200;
   };
-  auto run_purges = [&] {
-    auto conn = db.connect();
-    pqxx::nontransaction(conn).exec0("UPDATE jobs SET run_after = now() WHERE kind = 'end_earlier_sessions'");
-    auto ran = server.app().auth.end_queued_sessions(50);
-    ASSERT_TRUE(ran) << ran.error().detail;
-  };
+  auto run_purges = [&] { run_credential_purges_now(db, server.app()); };
   auto user = test::sign_up(server, test::unique_email());
   ASSERT_EQ(server.request("POST", "/api/v1/auth/password-reset/request", nlohmann::json{{"email", user.email}}.dump())
                 .status,
@@ -419,12 +422,7 @@ TEST(Auth, ASignInThatCheckedTheOldPasswordKeepsNoSessionThroughAChange) {
   auto after = login(server, user.email, "an entirely new secret");
   ASSERT_EQ(after.status, 200) << after.body;
   ASSERT_EQ(sessions_held(), 3u);
-  {
-    auto conn = db.connect();
-    pqxx::nontransaction(conn).exec0("UPDATE jobs SET run_after = now() WHERE kind = 'end_earlier_sessions'");
-  }
-  auto ran = server.app().auth.end_queued_sessions(50);
-  ASSERT_TRUE(ran) << ran.error().detail;
+  run_credential_purges_now(db, server.app());
   auto signed_in = [&](const std::string& token) {
     return server.request("GET", "/api/v1/me", "", {{"Authorization", "Bearer " + token}}).status == 200;
   };
