@@ -119,11 +119,13 @@ TEST_F(Security, TheAnalyticsRoleReadsNoPiiAndNoMessageContent) {
   for (const char* hidden :
        {"SELECT email FROM users", "SELECT last_name FROM users", "SELECT password_hash FROM users",
         "SELECT * FROM users", "SELECT content FROM messages", "SELECT payload FROM email_outbox",
-        "SELECT content FROM notifications", "SELECT token_hash FROM auth_tokens"})
+        "SELECT content FROM notifications", "SELECT token_hash FROM auth_tokens", "SELECT ip FROM audit_log",
+        "SELECT payload FROM jobs"})
     EXPECT_NE(error_as("pm_analytics", hidden).find("permission denied"), std::string::npos) << hidden;
   for (const char* readable :
        {"SELECT user_id, gender, birth_date FROM users", "SELECT message_id, conversation_id, sent_at FROM messages",
-        "SELECT match_id, compatibility_score FROM matches", "SELECT event, created_at FROM audit_log"})
+        "SELECT match_id, compatibility_score FROM matches", "SELECT event, created_at FROM audit_log",
+        "SELECT kind, status, created_at FROM jobs"})
     EXPECT_EQ(error_as("pm_analytics", readable), "") << readable;
   EXPECT_NE(error_as("pm_analytics", "INSERT INTO audit_log (event) VALUES ('sign_in')"), "");
   EXPECT_NE(error_as("pm_analytics", "UPDATE users SET bio = 'x'"), "");
