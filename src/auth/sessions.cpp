@@ -31,6 +31,14 @@ redis.call('EXPIRE', KEYS[1], ARGV[3])
 return 1
 )lua";
 
+// At most `bytes` of `text`, cut before a character, never inside one: half a character would
+// make the session's JSON unwritable.
+std::string utf8_prefix(const std::string& text, std::size_t bytes) {
+  if (text.size() <= bytes) return text;
+  while (bytes > 0 && (static_cast<unsigned char>(text[bytes]) & 0xC0) == 0x80) --bytes;
+  return text.substr(0, bytes);
+}
+
 long long unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count();
 }
@@ -63,7 +71,7 @@ Result<std::string> SessionStore::create(const UserId& user_id, const SessionMet
                   {"last_seen", now},
                   {"expires_at", now + options_.idle_ttl.count()},
                   {"max_expires_at", now + options_.max_ttl.count()},
-                  {"user_agent", meta.user_agent.substr(0, 256)},
+                  {"user_agent", utf8_prefix(meta.user_agent, 256)},
                   {"ip", meta.ip},
                   {"credentials_version", meta.credentials_version}};
   auto k = key(user_id);
@@ -122,16 +130,19 @@ Result<bool> SessionStore::active(const Caller& caller) { return PM_TRY(in_force
 
 Result<void> SessionStore::end(const Caller& caller) { return end_listed(caller.user_id, {caller.session_id}); }
 
-Result<void> SessionStore::write_fields(const UserId& user_id, const std::string& id, const Json& fields) {
-  PM_TRY(cache::succeeded(redis_.command({"EVAL", kWriteFieldsIfPresent, "1", key(user_id), id, fields.dump(),
-                                          std::to_string(options_.idle_ttl.count())})));
-  return {};
+Result<bool> SessionStore::write_fields(const UserId& user_id, const std::string& id, const Json& fields) {
+  auto written = PM_TRY(cache::succeeded(redis_.command({"EVAL", kWriteFieldsIfPresent, "1", key(user_id), id,
+                                                         fields.dump(), std::to_string(options_.idle_ttl.count())})));
+  return written.is_integer() && written.integer() == 1;
 }
 
 Result<void> SessionStore::mark_password_confirmed(const Caller& caller) {
   if (!PM_TRY(in_force_now(caller)))
     return std::unexpected(Problem("unauthenticated", "the session has ended; sign in again"));
-  return write_fields(caller.user_id, caller.session_id, {{"password_confirmed_at", unix_now()}});
+  // Ended between the look and the write: nothing is confirmed, and the caller must hear so.
+  if (!PM_TRY(write_fields(caller.user_id, caller.session_id, {{"password_confirmed_at", unix_now()}})))
+    return std::unexpected(Problem("unauthenticated", "the session has ended; sign in again"));
+  return {};
 }
 
 Result<std::optional<std::chrono::seconds>> SessionStore::since_proved(const Caller& caller) {

@@ -94,7 +94,8 @@ class SessionStore {
   // the session still exists: a plain HSET that landed just after a purge's HDEL would bring the
   // ended session back, and writing the whole JSON read a moment before would undo a field another
   // request wrote meanwhile.
-  Result<void> write_fields(const UserId& user_id, const std::string& id, const Json& fields);
+  // Whether it was written (false: the session is gone).
+  Result<bool> write_fields(const UserId& user_id, const std::string& id, const Json& fields);
 
   static std::string key(const UserId& user_id) { return "sessions:" + user_id.str(); }
   // The id of the session a token opened (Caller::session_id).

@@ -115,6 +115,23 @@ TEST_F(SessionStoreTest, WritingASessionsFieldsKeepsTheOthers) {
   EXPECT_EQ(records->front().created_at, signed_in["created_at"].get<long long>());
 
   ASSERT_TRUE(sessions_.end(ada));
-  ASSERT_TRUE(sessions_.write_fields(ada_, ada.session_id, {{"last_seen", 1}}));
-  EXPECT_FALSE(sessions_.resolve(*token)) << "an ended session stays ended";
+  auto written = sessions_.write_fields(ada_, ada.session_id, {{"last_seen", 1}});
+  ASSERT_TRUE(written);
+  EXPECT_FALSE(*written);
+  auto after = redis_.command({"HEXISTS", key, ada.session_id});
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->integer(), 0) << "an ended session stays ended";
+  EXPECT_FALSE(sessions_.mark_password_confirmed(ada)) << "nothing is confirmed for it";
+}
+
+// A browser's user agent is kept to 256 bytes, cut between characters: half of one would make the
+// session's JSON unwritable and the sign-in fail.
+TEST_F(SessionStoreTest, ALongUserAgentIsCutBetweenCharacters) {
+  std::string agent = "x";
+  while (agent.size() < 400) agent += "é";  // two bytes each, so byte 256 falls inside one
+  auto token = sessions_.create(ada_, {.user_agent = agent, .ip = "192.0.2.7"});
+  ASSERT_TRUE(token) << token.error().detail;
+  auto records = sessions_.records(ada_);
+  ASSERT_TRUE(records && records->size() == 1u);
+  EXPECT_EQ(records->front().user_agent, agent.substr(0, 255));
 }

@@ -127,10 +127,13 @@ test("the account screen changes the password and the address, downloads the exp
   await page.getByRole("button", { name: "Delete my account" }).click();
   await expect(page.getByText("Are you sure? This cannot be undone.")).toBeVisible();
   await checkScreen(page, "account-delete");
-  // The password, as a session signed in more than ten minutes ago must give it.
+  // With the password given, it is confirmed before the deletion (what a session signed in more
+  // than ten minutes ago needs).
   const deletion = page.getByRole("region", { name: "Delete my account" });
   await deletion.getByLabel("Password (needed when you signed in more than 10 minutes ago)").fill(currentPassword);
+  const confirmed = page.waitForResponse((r) => r.url().endsWith("/api/v1/me/reauthenticate") && r.request().method() === "POST");
   await page.getByRole("button", { name: "Yes, delete my account for good" }).click();
+  expect((await confirmed).status()).toBe(204);
   await expect(page.getByText("Your account was deleted. Goodbye!")).toBeVisible();
   await signInThroughTheApp(page, newEmail, currentPassword);
   await expect(page.getByRole("alert")).toBeVisible();
