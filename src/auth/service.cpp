@@ -454,19 +454,19 @@ void Service::forget_password_guesses(const Caller& caller) {
 Result<void> Service::change_password(const Caller& caller, const PasswordChangeInput& in, const ClientInfo& client) {
   PM_TRY(count_password_guess(caller));
   std::optional<CredentialChange> change;
-  PM_TRY(noting_wrong_password(
-      d_.db, caller, client, db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-        auto row = PM_TRY(
-            own_account_if(tx, d_.hasher, caller, in.current_password,
-                           {.no_password = "set one with a password reset", .wrong = "the current password is wrong"}));
-        auto email = PM_TRY(d_.cipher.decrypt(row.email_encrypted, email_context(caller.user_id)));
-        PM_TRY(check_password_policy(in.new_password, email));
-        repository::set_password(tx, caller.user_id, d_.hasher.hash(in.new_password));
-        retire_pending_email_changes(tx, caller.user_id);
-        admin::record(tx, {.user_id = caller.user_id, .event = "password_change", .ip = client.ip});
-        change = queue_end_of_sessions(tx, caller.user_id, caller.session_id);  // every other device signs in again
-        return {};
-      })));
+  auto checked = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+    auto row = PM_TRY(
+        own_account_if(tx, d_.hasher, caller, in.current_password,
+                       {.no_password = "set one with a password reset", .wrong = "the current password is wrong"}));
+    auto email = PM_TRY(d_.cipher.decrypt(row.email_encrypted, email_context(caller.user_id)));
+    PM_TRY(check_password_policy(in.new_password, email));
+    repository::set_password(tx, caller.user_id, d_.hasher.hash(in.new_password));
+    retire_pending_email_changes(tx, caller.user_id);
+    admin::record(tx, {.user_id = caller.user_id, .event = "password_change", .ip = client.ip});
+    change = queue_end_of_sessions(tx, caller.user_id, caller.session_id);  // every other device signs in again
+    return {};
+  });
+  PM_TRY(noting_wrong_password(d_.db, caller, client, std::move(checked)));
   forget_password_guesses(caller);
   end_sessions_after_change(*change);
   return {};
@@ -474,14 +474,14 @@ Result<void> Service::change_password(const Caller& caller, const PasswordChange
 
 Result<void> Service::reauthenticate(const Caller& caller, const PasswordConfirmInput& in, const ClientInfo& client) {
   PM_TRY(count_password_guess(caller));
-  PM_TRY(noting_wrong_password(d_.db, caller, client, db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-                                 PM_TRY(own_account_if(tx, d_.hasher, caller, in.password,
-                                                       {.no_password = "sign in with the provider again instead",
-                                                        .wrong = "the password is wrong"}));
-                                 admin::record(
-                                     tx, {.user_id = caller.user_id, .event = "reauthenticated", .ip = client.ip});
-                                 return {};
-                               })));
+  auto checked = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+    PM_TRY(
+        own_account_if(tx, d_.hasher, caller, in.password,
+                       {.no_password = "sign in with the provider again instead", .wrong = "the password is wrong"}));
+    admin::record(tx, {.user_id = caller.user_id, .event = "reauthenticated", .ip = client.ip});
+    return {};
+  });
+  PM_TRY(noting_wrong_password(d_.db, caller, client, std::move(checked)));
   forget_password_guesses(caller);
   return d_.sessions.mark_password_confirmed(caller);
 }
@@ -501,45 +501,44 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
   const auto index = d_.email_index(in.email);
   const auto token = new_token();
   std::optional<CredentialChange> change;
-  auto account = PM_TRY(noting_wrong_password(
-      d_.db, caller, client, db::transact(d_.db, [&](pqxx::work& tx) -> Result<AccountView> {
-        // The password is the proof that the owner, not a stolen session, moves the account.
-        auto row = PM_TRY(own_account_if(tx, d_.hasher, caller, in.password,
-                                         {.no_password = "set one with a password reset, then change the address",
-                                          .wrong = "the password is wrong"}));
-        auto old_email = PM_TRY(d_.cipher.decrypt(row.email_encrypted, email_context(caller.user_id)));
-        if (old_email == in.email) return std::unexpected(Problem("same-email", "this is already your address"));
+  auto checked = db::transact(d_.db, [&](pqxx::work& tx) -> Result<AccountView> {
+    // The password is the proof that the owner, not a stolen session, moves the account.
+    auto row = PM_TRY(own_account_if(
+        tx, d_.hasher, caller, in.password,
+        {.no_password = "set one with a password reset, then change the address", .wrong = "the password is wrong"}));
+    auto old_email = PM_TRY(d_.cipher.decrypt(row.email_encrypted, email_context(caller.user_id)));
+    if (old_email == in.email) return std::unexpected(Problem("same-email", "this is already your address"));
 
-        repository::retire_tokens(tx, caller.user_id, kChangeEmail);
-        // The same answer whether or not the new address has an account: its inbox is told which.
-        bool taken = false;
-        {
-          db::AsSystem system(tx);  // every account's address, not only the profiles the caller may see
-          taken = repository::email_index_taken(tx, index);
-        }
-        if (taken) {
-          d_.outbox.enqueue(tx, caller.user_id, in.email,
-                            mail::new_address_taken(mail::Links{d_.config.public_url}, row.language));
-        } else {
-          repository::insert_email_change_token(tx, crypto::sha256_hex(token), caller.user_id,
-                                                d_.cipher.encrypt(in.email, email_context(caller.user_id)), index,
-                                                d_.config.verify_token_ttl.count());
-          d_.outbox.enqueue(
-              tx, caller.user_id, in.email,
-              mail::confirm_new_email(mail::Links{d_.config.public_url}, row.language, row.first_name, token));
-        }
-        // The old address hears of it at once: if this was not the owner, they can act before it happens.
-        d_.outbox.enqueue(
-            tx, caller.user_id, old_email,
-            mail::email_change_requested(mail::Links{d_.config.public_url}, row.language, row.first_name));
-        admin::record(tx, {.user_id = caller.user_id, .event = "email_change_requested", .ip = client.ip});
-        change = queue_end_of_sessions(tx, caller.user_id, caller.session_id);  // every other device signs in again
-        return AccountView{.user_id = caller.user_id,
-                           .email = old_email,
-                           .email_verified = row.email_verified,
-                           .first_name = row.first_name,
-                           .auth_provider = row.auth_provider};
-      })));
+    repository::retire_tokens(tx, caller.user_id, kChangeEmail);
+    // The same answer whether or not the new address has an account: its inbox is told which.
+    bool taken = false;
+    {
+      db::AsSystem system(tx);  // every account's address, not only the profiles the caller may see
+      taken = repository::email_index_taken(tx, index);
+    }
+    if (taken) {
+      d_.outbox.enqueue(tx, caller.user_id, in.email,
+                        mail::new_address_taken(mail::Links{d_.config.public_url}, row.language));
+    } else {
+      repository::insert_email_change_token(tx, crypto::sha256_hex(token), caller.user_id,
+                                            d_.cipher.encrypt(in.email, email_context(caller.user_id)), index,
+                                            d_.config.verify_token_ttl.count());
+      d_.outbox.enqueue(
+          tx, caller.user_id, in.email,
+          mail::confirm_new_email(mail::Links{d_.config.public_url}, row.language, row.first_name, token));
+    }
+    // The old address hears of it at once: if this was not the owner, they can act before it happens.
+    d_.outbox.enqueue(tx, caller.user_id, old_email,
+                      mail::email_change_requested(mail::Links{d_.config.public_url}, row.language, row.first_name));
+    admin::record(tx, {.user_id = caller.user_id, .event = "email_change_requested", .ip = client.ip});
+    change = queue_end_of_sessions(tx, caller.user_id, caller.session_id);  // every other device signs in again
+    return AccountView{.user_id = caller.user_id,
+                       .email = old_email,
+                       .email_verified = row.email_verified,
+                       .first_name = row.first_name,
+                       .auth_provider = row.auth_provider};
+  });
+  auto account = PM_TRY(noting_wrong_password(d_.db, caller, client, std::move(checked)));
   d_.outbox.kick();
   forget_password_guesses(caller);
   end_sessions_after_change(*change);

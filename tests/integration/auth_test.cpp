@@ -12,6 +12,7 @@
 #include "core/crypto.hpp"
 #include "db/transaction.hpp"
 #include "support/accounts.hpp"
+#include "support/eventually.hpp"
 #include "support/processes.hpp"
 
 using namespace pm;
@@ -59,22 +60,6 @@ void run_credential_purges_now(test::TestDatabase& db, app::App& app) {
   pqxx::nontransaction(conn).exec0("UPDATE jobs SET run_after = now() WHERE kind = 'end_earlier_sessions'");
   auto ran = app.auth.end_queued_sessions(50);
   ASSERT_TRUE(ran) << ran.error().detail;
-}
-
-// Whether a statement of the database's (its text LIKE `query_like`) comes to wait for a lock
-// within 10 s: how a test holding a lock knows the server reached it.
-bool waits_for_a_lock(test::TestDatabase& db, const std::string& query_like) {
-  auto watcher = db.connect();
-  for (int i = 0; i < 500; ++i) {
-    if (pqxx::nontransaction(watcher)
-            .exec_params1("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                          "AND wait_event_type = 'Lock' AND query LIKE $1",
-                          query_like)[0]
-            .as<long long>() > 0)
-      return true;
-    std::this_thread::sleep_for(Millis(20));
-  }
-  return false;
 }
 
 test::HttpResult reauthenticate(TestServer& server, const test::TestUser& who, const std::string& password) {
@@ -397,7 +382,8 @@ TEST(Auth, ASignInThatCheckedTheOldPasswordKeepsNoSessionThroughAChange) {
     pqxx::work held(holder);
     held.exec0("LOCK TABLE audit_log IN SHARE MODE");
     auto signing_in = std::async(std::launch::async, [&] { return login(server, user.email, user.password); });
-    EXPECT_TRUE(waits_for_a_lock(db, "%audit_log%")) << "the sign-in did not wait for the audit log";
+    EXPECT_TRUE(test::eventually([&] { return db.statement_waits_for_a_lock("%audit_log%"); }))
+        << "the sign-in did not wait for the audit log";
     held.exec_params0("UPDATE users SET credentials_version = credentials_version + 1 WHERE user_id = $1",
                       user.user_id);
     held.commit();
@@ -471,7 +457,8 @@ TEST(Auth, ASignInUpgradesAnOldHashButNeverUndoesAResetMeanwhile) {
     pqxx::work reset(holder);
     reset.exec_params1("SELECT 1 FROM users WHERE user_id = $1 FOR UPDATE", user.user_id);
     auto signing_in = std::async(std::launch::async, [&] { return login(server, user.email, user.password); });
-    EXPECT_TRUE(waits_for_a_lock(db, "%SET password_hash%")) << "the sign-in did not come to its upgrade";
+    EXPECT_TRUE(test::eventually([&] { return db.statement_waits_for_a_lock("%SET password_hash%"); }))
+        << "the sign-in did not come to its upgrade";
     store_hash(reset, server.app().hasher.hash(reset_password));
     reset.commit();
     EXPECT_EQ(signing_in.get().status, 200) << "it checked the password before the reset";

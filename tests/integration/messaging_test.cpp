@@ -106,14 +106,6 @@ class Messaging : public test::AnaAndBen {
     return res.json();
   }
 
-  // Whether a statement of this test's database waits on a row lock (`statement`: a LIKE pattern).
-  bool waiting_on_a_lock(const std::string& statement) {
-    return count(
-               "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-               "AND wait_event_type = 'Lock' AND query LIKE $1",
-               statement) > 0;
-  }
-
   // Ben deletes his account while another writer holds its transaction's first locks (`first`);
   // let go, it writes Ben a notification (`then`: its key locks his users row) and commits. The
   // deletion waits for it, then goes: a 204 (not a deadlock's 500), and the notification goes too.
@@ -121,12 +113,10 @@ class Messaging : public test::AnaAndBen {
     HeldTransaction other(server_->app().db, std::move(first), std::move(then));
     auto deleted =
         std::async(std::launch::async, [&] { return server_->request("DELETE", "/api/v1/me", "", ben_.user.auth()); });
-    bool waiting = false;  // the deletion, held up by the other's lock
-    for (int i = 0; i < 300 && !waiting; ++i) {
-      waiting = waiting_on_a_lock("%");
-      if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    EXPECT_TRUE(waiting) << "the deletion did not wait for the other writer";
+    // The deletion, held up by the other's lock.
+    EXPECT_TRUE(test::eventually([&] { return db_.statement_waits_for_a_lock("%"); }, std::chrono::seconds(6),
+                                 std::chrono::milliseconds(20)))
+        << "the deletion did not wait for the other writer";
     EXPECT_TRUE(other.finish()) << "the other writer wrote Ben's notification and committed";
     auto res = deleted.get();
     EXPECT_EQ(res.status, 204) << res.body;
@@ -747,18 +737,16 @@ TEST_F(Messaging, ANotificationDrainHoldsUpACloseButNoSend) {
   auto sent = std::async(std::launch::async, [&] { return say(ana_, "while the drain holds it", "d1"); });
   bool send_waited = false;  // (a held-up batch fails at the statement timeout, and its sends go again alone)
   while (sent.wait_for(std::chrono::milliseconds(20)) != std::future_status::ready)
-    send_waited = send_waited || waiting_on_a_lock("%");
+    send_waited = send_waited || db_.statement_waits_for_a_lock("%");
   EXPECT_FALSE(send_waited) << "the send waited for the drain";
   EXPECT_EQ(sent.get().status, 201);
 
   auto blocked = std::async(std::launch::async,
                             [&] { return post(ben_, "/api/v1/users/" + ana_.user.user_id + "/block").status; });
-  bool waiting = false;  // the close, seen waiting on a row lock
-  for (int i = 0; i < 300 && !waiting; ++i) {
-    waiting = waiting_on_a_lock("%closed_at = now()%");
-    if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  EXPECT_TRUE(waiting) << "the close did not wait for the drain";
+  // The close, seen waiting on a row lock.
+  EXPECT_TRUE(test::eventually([&] { return db_.statement_waits_for_a_lock("%closed_at = now()%"); },
+                               std::chrono::seconds(30), std::chrono::milliseconds(100)))
+      << "the close did not wait for the drain";
   drain.let_go();
   EXPECT_EQ(blocked.get(), 204);
   EXPECT_EQ(say(ben_, "after the block", "d2").status, 409) << "closed";

@@ -141,6 +141,16 @@ TestDatabase::~TestDatabase() {
   }
 }
 
+bool TestDatabase::statement_waits_for_a_lock(const std::string& query_like) const {
+  auto conn = connect();
+  return pqxx::nontransaction(conn)
+             .exec_params1(
+                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                 "AND wait_event_type = 'Lock' AND query LIKE $1",
+                 query_like)[0]
+             .as<long long>() > 0;
+}
+
 Config test_config(const TestDatabase& db) {
   log::set_level(std::getenv("PM_TEST_LOG") ? "debug" : "warn");
   auto config = Config::load();

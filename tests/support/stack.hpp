@@ -36,6 +36,9 @@ class TestDatabase {
   // The app role's, as the server connects (test_config uses it).
   const std::string& app_url() const { return app_url_; }
   pqxx::connection connect() const { return pqxx::connection(url_); }
+  // Whether a statement on this database (its text LIKE `query_like`) is waiting for a lock now:
+  // how a test holding a lock knows the server reached it (poll it with test::eventually).
+  bool statement_waits_for_a_lock(const std::string& query_like) const;
 
  private:
   std::string name_;
