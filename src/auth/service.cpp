@@ -170,9 +170,9 @@ Result<int> Service::end_queued_sessions(int limit) {
     // end however long Redis was away.
     auto recorded = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
       if (redis_failed)
-        jobs::postpone(tx, job.job_id, *redis_failed, kSessionPurgeRetry);
+        jobs::postpone(tx, job, *redis_failed, kSessionPurgeRetry);
       else
-        jobs::finish(tx, job.job_id, std::nullopt);
+        jobs::finish(tx, job, std::nullopt);
       return {};
     });
     // Each job is recorded on its own: one that could not be leaves the others' records standing

@@ -1,5 +1,6 @@
 #include "jobs/queue.hpp"
 
+#include "core/log.hpp"
 #include "jobs/repository.hpp"
 
 namespace pm::jobs {
@@ -14,17 +15,26 @@ void enqueue_unless_recent(pqxx::work& tx, const std::string& kind, int hours) {
 
 std::vector<Claimed> claim(pqxx::work& tx, const std::string& kind, int limit) {
   std::vector<Claimed> out;
-  for (auto& [job_id, payload] : repository::claim(tx, kind, limit, static_cast<int>(kLease.count())))
-    out.push_back({.job_id = std::move(job_id), .payload = Json::parse(payload)});
+  for (auto& row : repository::claim(tx, kind, limit, static_cast<int>(kLease.count())))
+    out.push_back({.job_id = std::move(row.job_id), .attempt = row.attempt, .payload = Json::parse(row.payload_json)});
   return out;
 }
 
-void finish(pqxx::work& tx, const std::string& job_id, const std::optional<std::string>& error) {
-  repository::finish(tx, job_id, error);
+namespace {
+
+bool still_claimed(bool recorded, const Claimed& job) {
+  if (!recorded) log::warn("job_claim_lost", {{"job_id", job.job_id}, {"attempt", job.attempt}});
+  return recorded;
 }
 
-void postpone(pqxx::work& tx, const std::string& job_id, const std::string& why, std::chrono::seconds delay) {
-  repository::postpone(tx, job_id, why, static_cast<int>(delay.count()));
+}  // namespace
+
+bool finish(pqxx::work& tx, const Claimed& job, const std::optional<std::string>& error) {
+  return still_claimed(repository::finish(tx, job.job_id, job.attempt, error), job);
+}
+
+bool postpone(pqxx::work& tx, const Claimed& job, const std::string& why, std::chrono::seconds delay) {
+  return still_claimed(repository::postpone(tx, job.job_id, job.attempt, why, static_cast<int>(delay.count())), job);
 }
 
 std::map<std::string, JobBacklog> backlog(pqxx::work& tx) { return repository::pending_by_kind(tx); }

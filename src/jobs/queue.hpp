@@ -25,6 +25,7 @@ void enqueue_unless_recent(pqxx::work& tx, const std::string& kind, int hours);
 // A job a worker took: it runs it, then calls finish in a transaction of its own.
 struct Claimed {
   std::string job_id;
+  int attempt = 0;  // which attempt this claim is: finish and postpone act only while it is current
   Json payload;
 };
 
@@ -37,12 +38,15 @@ inline constexpr std::chrono::seconds kLease{3600};
 std::vector<Claimed> claim(pqxx::work& tx, const std::string& kind, int limit);
 
 // Done; with an error, tried again 30 s per attempt so far later, and failed after the fifth.
-void finish(pqxx::work& tx, const std::string& job_id, const std::optional<std::string>& error);
+// A worker that ran past its lease, the job taken again by another, records nothing: the job is the
+// other's now (logged as job_claim_lost; false).
+bool finish(pqxx::work& tx, const Claimed& job, const std::optional<std::string>& error);
 
 // Not done because something the job needs is down (Redis, a provider), not because of the job:
 // tried again after `delay`, and the attempt does not count towards the five, so a job that must
 // happen (ending a suspended account's sessions) waits out an outage of any length.
-void postpone(pqxx::work& tx, const std::string& job_id, const std::string& why, std::chrono::seconds delay);
+// As for finish, nothing when the job is no longer this claim's (false).
+bool postpone(pqxx::work& tx, const Claimed& job, const std::string& why, std::chrono::seconds delay);
 
 // What waits, by kind (the worker's /metrics).
 std::map<std::string, JobBacklog> backlog(pqxx::work& tx);

@@ -30,26 +30,30 @@ constexpr const char* kClaim = R"sql(
   WHERE job_id IN (SELECT job_id FROM jobs
                    WHERE kind = $1::varchar AND status IN ('pending', 'running') AND run_after <= now()
                    ORDER BY run_after LIMIT $2 FOR UPDATE SKIP LOCKED)
-  RETURNING job_id, payload::text AS payload
+  RETURNING job_id, attempts, payload::text AS payload
 )sql";
 
+// Each of the three below records a claimed job's end only while it is still the claim's: running,
+// at the attempt the claim made ($2). A worker that outlived its lease (the job taken again by
+// another) changes nothing, and the job's record is the other worker's.
 constexpr const char* kFinish = R"sql(
-  UPDATE jobs SET status = 'done', finished_at = now(), last_error = NULL WHERE job_id = $1
+  UPDATE jobs SET status = 'done', finished_at = now(), last_error = NULL
+  WHERE job_id = $1 AND status = 'running' AND attempts = $2
 )sql";
 
 // Retried after 30 s per attempt so far, failed after the fifth.
 constexpr const char* kFail = R"sql(
-  UPDATE jobs SET status = CASE WHEN attempts >= 5 THEN 'failed' ELSE 'pending' END, last_error = $2,
+  UPDATE jobs SET status = CASE WHEN attempts >= 5 THEN 'failed' ELSE 'pending' END, last_error = $3,
                   run_after = now() + make_interval(secs => 30 * attempts)
-  WHERE job_id = $1
+  WHERE job_id = $1 AND status = 'running' AND attempts = $2
 )sql";
 
 // Not done for a reason outside the job (a store it needs is down): pending again after `$3` seconds,
 // and the attempt is given back, so however long the outage lasts the job is not given up.
 constexpr const char* kPostpone = R"sql(
-  UPDATE jobs SET status = 'pending', attempts = attempts - 1, last_error = $2,
-                  run_after = now() + make_interval(secs => $3)
-  WHERE job_id = $1
+  UPDATE jobs SET status = 'pending', attempts = attempts - 1, last_error = $3,
+                  run_after = now() + make_interval(secs => $4)
+  WHERE job_id = $1 AND status = 'running' AND attempts = $2
 )sql";
 
 constexpr const char* kPendingByKind = R"sql(
@@ -71,24 +75,23 @@ void insert_unless_recent(pqxx::work& tx, const std::string& kind, int hours) {
   tx.exec_params(kInsertUnlessRecent, kind, hours);
 }
 
-std::vector<std::pair<std::string, std::string>> claim(pqxx::work& tx, const std::string& kind, int limit,
-                                                       int lease_seconds) {
+std::vector<ClaimedRow> claim(pqxx::work& tx, const std::string& kind, int limit, int lease_seconds) {
   tx.exec_params(kAbandon, kind);
-  std::vector<std::pair<std::string, std::string>> out;
+  std::vector<ClaimedRow> out;
   for (const auto& row : tx.exec_params(kClaim, kind, limit, lease_seconds))
-    out.emplace_back(row["job_id"].as<std::string>(), row["payload"].as<std::string>());
+    out.push_back({.job_id = row["job_id"].as<std::string>(),
+                   .attempt = row["attempts"].as<int>(),
+                   .payload_json = row["payload"].as<std::string>()});
   return out;
 }
 
-void finish(pqxx::work& tx, const std::string& job_id, const std::optional<std::string>& error) {
-  if (!error)
-    tx.exec_params(kFinish, job_id);
-  else
-    tx.exec_params(kFail, job_id, *error);
+bool finish(pqxx::work& tx, const std::string& job_id, int attempt, const std::optional<std::string>& error) {
+  const auto r = error ? tx.exec_params(kFail, job_id, attempt, *error) : tx.exec_params(kFinish, job_id, attempt);
+  return r.affected_rows() == 1;
 }
 
-void postpone(pqxx::work& tx, const std::string& job_id, const std::string& why, int delay_seconds) {
-  tx.exec_params(kPostpone, job_id, why, delay_seconds);
+bool postpone(pqxx::work& tx, const std::string& job_id, int attempt, const std::string& why, int delay_seconds) {
+  return tx.exec_params(kPostpone, job_id, attempt, why, delay_seconds).affected_rows() == 1;
 }
 
 std::map<std::string, JobBacklog> pending_by_kind(pqxx::work& tx) {

@@ -4,7 +4,6 @@
 #include <map>
 #include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include <pqxx/pqxx>
@@ -20,17 +19,25 @@ void insert_unless_pending(pqxx::work& tx, const std::string& kind, const std::s
 // finished within the last `hours`.
 void insert_unless_recent(pqxx::work& tx, const std::string& kind, int hours);
 
+struct ClaimedRow {
+  std::string job_id;
+  int attempt = 0;  // the attempt this claim made: the claim's token for finish and postpone
+  std::string payload_json;
+};
+
 // Marks up to `limit` due jobs of this kind running (one more attempt) for `lease_seconds`, oldest
 // due first, skipping rows another worker holds: pending ones, and running ones whose lease passed
-// (their worker stopped; failed instead after the fifth attempt). (job_id, payload as JSON text) each.
-std::vector<std::pair<std::string, std::string>> claim(pqxx::work& tx, const std::string& kind, int limit,
-                                                       int lease_seconds);
+// (their worker stopped; failed instead after the fifth attempt).
+std::vector<ClaimedRow> claim(pqxx::work& tx, const std::string& kind, int limit, int lease_seconds);
 
 // Done; or, with an error, pending again 30 s per attempt so far later, failed after the fifth.
-void finish(pqxx::work& tx, const std::string& job_id, const std::optional<std::string>& error);
+// False, and nothing changed, when the job is no longer this claim's (`attempt`): its lease passed
+// and it was taken again.
+bool finish(pqxx::work& tx, const std::string& job_id, int attempt, const std::optional<std::string>& error);
 
-// Pending again `delay_seconds` later, the attempt given back (not counted towards the five).
-void postpone(pqxx::work& tx, const std::string& job_id, const std::string& why, int delay_seconds);
+// Pending again `delay_seconds` later, the attempt given back (not counted towards the five). False,
+// and nothing changed, as for finish.
+bool postpone(pqxx::work& tx, const std::string& job_id, int attempt, const std::string& why, int delay_seconds);
 
 // Pending jobs by kind: how many, how long the oldest due one has waited since its run_after, and
 // how long the oldest one with a last_error (failed or postponed before) has existed.

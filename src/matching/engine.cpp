@@ -513,7 +513,7 @@ Result<int> Engine::run_vector_jobs(int limit) {
     std::optional<std::string> error;
     if (!done) error = done.error().type + ": " + done.error().detail;
     PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<bool> {
-      jobs::finish(tx, job.job_id, error);
+      if (!jobs::finish(tx, job, error)) return true;  // another worker has it now: its run decides
       // New vectors, new candidates: the worker regenerates this user's matches next.
       // The first matches after completing the questionnaire always; a regeneration after changed
       // answers within the day's budget (may_regenerate).

@@ -111,11 +111,11 @@ Result<std::optional<LearnReport>> Learner::run_scheduled() {
   if (d_.config.learn_interval_hours <= 0) return std::nullopt;
   // Queued when none is pending or running and none finished within the interval (several workers
   // queue it once), then claimed by one worker.
-  auto job = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<std::string>> {
+  auto job = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<jobs::Claimed>> {
     jobs::enqueue_unless_recent(tx, "train_model", d_.config.learn_interval_hours);
     auto claimed = jobs::claim(tx, "train_model", 1);
     if (claimed.empty()) return std::nullopt;
-    return claimed.front().job_id;
+    return std::move(claimed.front());
   }));
   if (!job) return std::nullopt;
   auto learned = learn();

@@ -26,6 +26,12 @@ class JobQueue : public ::testing::Test {
     tx.commit();
     return out;
   }
+  // Moves the running jobs' leases into the past, as if their workers had stopped.
+  void lease_passes() {
+    auto conn = db_.connect();
+    pqxx::nontransaction(conn).exec0(
+        "UPDATE jobs SET run_after = now() - interval '1 second' WHERE status = 'running'");
+  }
   // Makes a retried job due now, as if its back-off had passed.
   void make_due() {
     auto conn = db_.connect();
@@ -56,7 +62,7 @@ TEST_F(JobQueue, AClaimedJobIsTakenOnceWithItsPayloadAndDoneWhenFinished) {
   EXPECT_TRUE(in_transaction([](pqxx::work& tx) { return jobs::claim(tx, "compute_vectors", 10); }).empty())
       << "a running job is not claimed again";
   in_transaction([&](pqxx::work& tx) {
-    jobs::finish(tx, claimed[0].job_id, std::nullopt);
+    jobs::finish(tx, claimed[0], std::nullopt);
     return 0;
   });
   EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE kind = 'compute_vectors' AND status = 'done' AND "
@@ -73,7 +79,7 @@ TEST_F(JobQueue, AFailedJobComesBackLaterAndFailsForGoodAfterItsFifthAttempt) {
     auto claimed = in_transaction([](pqxx::work& tx) { return jobs::claim(tx, "compute_vectors", 10); });
     ASSERT_EQ(claimed.size(), 1u) << "attempt " << attempt;
     in_transaction([&](pqxx::work& tx) {
-      jobs::finish(tx, claimed[0].job_id, "boom " + std::to_string(attempt));
+      jobs::finish(tx, claimed[0], "boom " + std::to_string(attempt));
       return 0;
     });
     if (attempt < 5) {
@@ -103,12 +109,6 @@ TEST_F(JobQueue, AJobWhoseWorkerStoppedIsTakenAgainAfterItsLeaseAndFailsAfterThe
     return 0;
   });
   auto claim = [&] { return in_transaction([](pqxx::work& tx) { return jobs::claim(tx, "train_model", 1); }); };
-  auto lease_passes = [&] {
-    in_transaction([](pqxx::work& tx) {
-      tx.exec("UPDATE jobs SET run_after = now() - interval '1 second' WHERE status = 'running'");
-      return 0;
-    });
-  };
   auto first = claim();
   ASSERT_EQ(first.size(), 1u);
   EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE status = 'running' AND run_after > now() + interval '50 minutes'"),
@@ -134,6 +134,35 @@ TEST_F(JobQueue, AJobWhoseWorkerStoppedIsTakenAgainAfterItsLeaseAndFailsAfterThe
   EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE status = 'pending'"), 1) << "and the schedule goes on";
 }
 
+TEST_F(JobQueue, AWorkerPastItsLeaseRecordsNothingForTheJobAnotherTookAgain) {
+  in_transaction([](pqxx::work& tx) {
+    jobs::enqueue(tx, "end_sessions", Json{{"user_id", "u1"}});
+    return 0;
+  });
+  auto claim = [&] { return in_transaction([](pqxx::work& tx) { return jobs::claim(tx, "end_sessions", 1); }); };
+  auto late = claim();  // a worker that stalls past its lease
+  ASSERT_EQ(late.size(), 1u);
+  lease_passes();
+  auto current = claim();  // taken again by another worker
+  ASSERT_EQ(current.size(), 1u);
+  ASSERT_EQ(current[0].job_id, late[0].job_id);
+  // The stalled worker wakes up: its failure, its success and its postponement change nothing
+  // (before, its failure put the job back to pending while the other worker ran it, and a third
+  // worker could run it at once; its postponement gave back an attempt that was not its own).
+  EXPECT_FALSE(in_transaction([&](pqxx::work& tx) { return jobs::finish(tx, late[0], "boom"); }));
+  EXPECT_FALSE(
+      in_transaction([&](pqxx::work& tx) { return jobs::postpone(tx, late[0], "redis", std::chrono::seconds(5)); }));
+  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE status = 'running' AND attempts = 2 AND last_error IS NULL AND "
+                  "run_after > now() + interval '50 minutes'"),
+            1)
+      << "still the other worker's, with its lease";
+  EXPECT_TRUE(claim().empty()) << "and no third worker takes it";
+  EXPECT_TRUE(in_transaction([&](pqxx::work& tx) { return jobs::finish(tx, current[0], std::nullopt); }));
+  EXPECT_FALSE(in_transaction([&](pqxx::work& tx) { return jobs::finish(tx, late[0], "boom"); }));
+  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE status = 'done' AND last_error IS NULL"), 1)
+      << "the current worker's success stands";
+}
+
 TEST_F(JobQueue, ScheduledWorkIsQueuedOnceAndNotAgainWithinItsInterval) {
   auto queue = [&] {
     in_transaction([](pqxx::work& tx) {
@@ -149,7 +178,7 @@ TEST_F(JobQueue, ScheduledWorkIsQueuedOnceAndNotAgainWithinItsInterval) {
   queue();
   EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE kind = 'train_model'"), 1) << "running: not again";
   in_transaction([&](pqxx::work& tx) {
-    jobs::finish(tx, claimed[0].job_id, std::nullopt);
+    jobs::finish(tx, claimed[0], std::nullopt);
     return 0;
   });
   queue();
