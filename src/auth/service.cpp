@@ -440,15 +440,35 @@ Result<void> Service::confirm_password_reset(const ResetConfirmInput& in, const 
   return {};
 }
 
+namespace {
+
+std::string password_guesses_of_session(const Caller& caller) {
+  return "ratelimit:auth:password:session:" + caller.session_id;
+}
+
+// Several sessions together (a stalker who kept more than one) guess at most this many times a
+// session's budget.
+constexpr int kSessionsPerAccountGuessCeiling = 3;
+
+}  // namespace
+
 Result<void> Service::count_password_guess(const Caller& caller) {
   // Counted before the check, like sign-ins: a stolen session cannot guess the password freely,
-  // and parallel guesses cannot all pass a check made before any of them is recorded.
+  // and parallel guesses cannot all pass a check made before any of them is recorded. Counted per
+  // session first: whoever holds a stolen session uses up its guesses only, and the owner, signed
+  // in elsewhere, can still confirm, change or delete (with one count per account, a stalker's
+  // guesses locked the owner out of all three for the window). A guess its session refuses is not
+  // counted towards the account.
+  const cache::Limit per_session{d_.config.login_limit_per_account, d_.config.login_window};
+  PM_TRY(limit(password_guesses_of_session(caller), per_session, "password attempts from this session"));
   return limit("ratelimit:auth:password:account:" + caller.user_id.str(),
-               {d_.config.login_limit_per_account, d_.config.login_window}, "password attempts for this account");
+               {per_session.max * kSessionsPerAccountGuessCeiling, per_session.window},
+               "password attempts for this account");
 }
 
 void Service::forget_password_guesses(const Caller& caller) {
-  cache::clear(d_.redis, "ratelimit:auth:password:account:" + caller.user_id.str());
+  // The session's own count only: the account's ceiling keeps counting the other sessions' guesses.
+  cache::clear(d_.redis, password_guesses_of_session(caller));
 }
 
 Result<void> Service::change_password(const Caller& caller, const PasswordChangeInput& in, const ClientInfo& client) {

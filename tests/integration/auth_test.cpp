@@ -802,6 +802,46 @@ TEST(Auth, PasswordGuessesThroughAChangeOfAddressAreLimitedEvenInParallel) {
   EXPECT_EQ(right.status, 429) << "password changes share the budget";
 }
 
+TEST(Auth, AStolenSessionsGuessesDoNotLockTheOwnerOutButSessionsTogetherMeetACeiling) {
+  test::TestDatabase db;
+  auto config = test::test_config(db);
+  config.login_limit_per_account = 3;  // per session; the account's ceiling is three times that
+  TestServer server(config);
+  auto owner = test::sign_up(server, test::unique_email());
+  auto another_session = [&] {
+    auto signed_in = login(server, owner.email, owner.password, test::unique_client_ip());
+    EXPECT_EQ(signed_in.status, 200) << signed_in.body;
+    auto session = owner;
+    session.token = signed_in.json().value("token", "");
+    return session;
+  };
+  auto stolen = another_session();  // a phone left signed in
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(reauthenticate(server, stolen, "a guess " + std::to_string(i)).status, 403);
+  EXPECT_EQ(reauthenticate(server, stolen, "one more guess").status, 429);
+  EXPECT_EQ(reauthenticate(server, stolen, owner.password).status, 429) << "that session has no more tries";
+
+  // The owner's own session still confirms, changes the password and deletes.
+  EXPECT_EQ(reauthenticate(server, owner, owner.password).status, 204) << "the stalker's guesses are not the owner's";
+
+  // Guesses from more sessions count towards the account too: 3 + 1 so far (the owner's right one
+  // counts; the stolen session's refused ones do not), so 5 more reach the ceiling of 9.
+  auto second = another_session();
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(reauthenticate(server, second, "a guess " + std::to_string(i)).status, 403);
+  auto third = another_session();
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(reauthenticate(server, third, "a guess " + std::to_string(i)).status, 403);
+  auto over = reauthenticate(server, third, "a third guess");
+  EXPECT_EQ(over.status, 429) << over.body;
+  EXPECT_NE(over.json().value("detail", "").find("for this account"), std::string::npos) << over.body;
+  EXPECT_EQ(reauthenticate(server, another_session(), owner.password).status, 429) << "a fresh session as well";
+  auto change = server.request(
+      "POST", "/api/v1/me/password",
+      nlohmann::json{{"current_password", owner.password}, {"new_password", "a brand new passphrase"}}.dump(),
+      owner.auth());
+  EXPECT_EQ(change.status, 429) << "the owner too, once the account's ceiling is reached";
+  EXPECT_EQ(login(server, owner.email, owner.password, test::unique_client_ip()).status, 200)
+      << "signing in counts apart";
+}
+
 TEST(Auth, ParallelSignInGuessesCannotPassTheAccountLimit) {
   test::TestDatabase db;
   auto config = test::test_config(db);
