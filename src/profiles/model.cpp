@@ -64,6 +64,7 @@ Json Profile::to_json() const {
           {"profile_visibility", profile_visibility},
           {"profile_completed", profile_completed},
           {"auth_provider", auth_provider},
+          {"has_password", has_password},
           {"created_at", created_at},
           {"last_active", last_active},
           {"photos", photos_json(photos)}};

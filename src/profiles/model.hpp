@@ -33,6 +33,7 @@ struct Profile {
   std::string profile_visibility;
   bool profile_completed = false;
   std::string auth_provider;
+  bool has_password = false;  // false for an account made with a provider, until a reset sets one
   std::string created_at, last_active;
   std::vector<Photo> photos;
   Json to_json() const;

@@ -24,7 +24,7 @@ constexpr const char* kLoadProfile = R"sql(
   SELECT u.user_id, u.email, u.email_verified_at IS NOT NULL AS email_verified, u.first_name, u.last_name,
          u.birth_date::text, date_part('year', age(u.birth_date))::int AS age, u.gender, u.seeking_gender, u.bio,
          u.location, ST_Y(u.location_point::geometry) AS latitude, ST_X(u.location_point::geometry) AS longitude,
-         u.profile_visibility, u.profile_completed, u.auth_provider,
+         u.profile_visibility, u.profile_completed, u.auth_provider, u.has_password,
          to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
          to_char(u.last_active AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_active,
          p.privacy_settings::text
@@ -188,6 +188,7 @@ std::optional<ProfileRow> load(pqxx::work& tx, const UserId& user_id) {
             .profile_visibility = db::opt<std::string>(row, "profile_visibility").value_or("matches_only"),
             .profile_completed = db::opt<bool>(row, "profile_completed").value_or(false),
             .auth_provider = db::opt<std::string>(row, "auth_provider").value_or(""),
+            .has_password = row["has_password"].as<bool>(),
             .created_at = row["created_at"].as<std::string>(),
             .last_active = row["last_active"].as<std::string>()};
   if (auto latitude = db::opt<double>(row, "latitude"))

@@ -88,7 +88,9 @@ TEST_F(OAuthSignIn, AnAccountMadeWithSomeoneElsesAddressIsTakenOverByItsOwnerNot
                                    Json{{"email", victim_email}, {"password", attacker.password}}.dump());
   EXPECT_EQ(password.status, 401) << "the attacker's password no longer opens the account";
   auto token = victim.json()["token"].get<std::string>();
-  EXPECT_EQ(server_->request("GET", "/api/v1/me", "", {{"Authorization", "Bearer " + token}}).status, 200);
+  auto me = server_->request("GET", "/api/v1/me", "", {{"Authorization", "Bearer " + token}});
+  EXPECT_EQ(me.status, 200);
+  EXPECT_EQ(me.json()["has_password"], false) << "the app asks the owner for no password the attacker chose";
   // The purge queued with the takeover (for a Redis that failed just then) ends what was open
   // before it, not the owner's sign-in a moment after.
   auto purged = server_->app().auth.end_queued_sessions(50);
@@ -125,7 +127,9 @@ TEST_F(OAuthSignIn, LinkingAVerifiedAccountKeepsItsPasswordAndSessions) {
   ASSERT_EQ(server_->request("POST", "/api/v1/auth/verify-email", Json{{"token", test::token_in(mail)}}.dump()).status,
             204);
   ASSERT_EQ(sign_in(sign_token(rsa(), claims_for(user.email, true))).status, 200);
-  EXPECT_EQ(server_->request("GET", "/api/v1/me", "", user.auth()).status, 200);
+  auto me = server_->request("GET", "/api/v1/me", "", user.auth());
+  EXPECT_EQ(me.status, 200);
+  EXPECT_EQ(me.json()["has_password"], true);
   EXPECT_EQ(
       server_->request("POST", "/api/v1/auth/login", Json{{"email", user.email}, {"password", user.password}}.dump())
           .status,

@@ -255,6 +255,12 @@ export const t = {
   exportIntro: "Download everything we store about you, as a JSON file.",
   exportData: "Download my data",
   recentPassword: "Password (needed when you signed in more than 10 minutes ago)",
+  recentProviderSignIn: (provider: string) =>
+    `This needs a sign-in from the last 10 minutes. If yours was earlier, sign out and sign in with ${provider} again first.`,
+  setAPassword: "Set a password",
+  setPasswordIntro: (provider: string) =>
+    `Your account signs in with ${provider} and has no password. A password lets you sign in without ${provider} and change your email address: we mail you a link to choose one.`,
+  mailSetPasswordLink: "Mail me a link",
   exporting: "Preparing your download…",
   exportReady: "Your download has started.",
   devices: "Signed-in devices",

@@ -3,7 +3,8 @@
 // fills in like a person. Only the app's screens are checked for console errors and axe: the
 // provider's pages are not ours.
 import { expect, test, type Page } from "@playwright/test";
-import { consoleErrors, uniqueEmail } from "./helpers";
+import { consoleErrors, signInThroughTheApp, uniqueEmail } from "./helpers";
+import { mailedLink } from "./mail";
 import { checkScreen } from "./screens";
 
 const PROVIDER = "Local OP";
@@ -82,4 +83,41 @@ test("a provider that returns by form POST, as Apple does, signs a person up and
   await page.getByRole("button", { name: "Sign in with Form OP" }).click();
   await passTheProvider(page, email);
   await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
+});
+
+test("an account made with the provider is offered a password instead of asked for one", async ({ page }) => {
+  test.setTimeout(90_000);
+  const email = uniqueEmail("nopassword");
+  await page.goto("/signup");
+  await page.getByLabel("Birth date").fill("1988-04-21");
+  await page.getByRole("button", { name: `Sign up with ${PROVIDER}` }).click();
+  await passTheProvider(page, email);
+  await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
+  await page.getByRole("link", { name: "Account" }).click();
+  await expect(page.getByRole("heading", { name: "Your account" })).toBeVisible();
+
+  // No password to change or to confirm with: the screen says how to get one, and what proves a session instead.
+  const setPassword = page.getByRole("region", { name: "Set a password" });
+  await expect(setPassword).toContainText(`Your account signs in with ${PROVIDER} and has no password.`);
+  await expect(page.getByRole("region", { name: "Change the password" })).toHaveCount(0);
+  await expect(page.getByRole("region", { name: "Change the email address" })).toHaveCount(0);
+  await expect(page.getByRole("region", { name: "Your data" })).toContainText(`sign in with ${PROVIDER} again first`);
+  await expect(page.getByLabel(/^Password/)).toHaveCount(0);
+  await checkScreen(page, "account-without-password");
+
+  // The mailed link sets one; signed in with it, the screen asks for it where the others' does.
+  const asked = Date.now();
+  await setPassword.getByRole("button", { name: "Mail me a link" }).click();
+  await expect(setPassword.getByText("If an account uses this address")).toBeVisible();
+  await page.goto(await mailedLink(email, "/reset-password", asked));
+  const password = "a-password-of-my-own-41";
+  await page.getByLabel("New password").fill(password);
+  await page.getByRole("button", { name: "Set the new password" }).click();
+  await expect(page.getByText("Your password was changed. Sign in with the new one.")).toBeVisible();
+  await signInThroughTheApp(page, email, password);
+  await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
+  await page.getByRole("link", { name: "Account" }).click();
+  await expect(page.getByRole("region", { name: "Change the password" })).toBeVisible();
+  await expect(page.getByRole("region", { name: "Set a password" })).toHaveCount(0);
+  await expect(page.getByLabel("Password (needed when you signed in more than 10 minutes ago)")).toBeVisible();
 });

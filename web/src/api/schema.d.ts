@@ -2243,6 +2243,8 @@ export interface components {
             profile_completed: boolean;
             /** @example password */
             auth_provider: string;
+            /** @description Whether the account has a password. An account made with a provider has none (until a password reset sets one): what asks for the password (a change of password or address, `POST /me/reauthenticate`) answers it 409 `no-password`, and a recent sign-in with the provider is its proof instead. */
+            has_password: boolean;
             /**
              * Format: date-time
              * @description UTC, millisecond precision

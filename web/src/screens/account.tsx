@@ -5,6 +5,7 @@ import { api, endLocalSession, me, ok, signOut, token } from "../session";
 import { t } from "../strings";
 import { Field, FormSection as Section, NewPasswordField } from "../ui";
 import { Devices } from "./devices";
+import { useProviderName } from "./providers";
 import { SettingsForm } from "./settings";
 
 function ChangePassword() {
@@ -62,7 +63,12 @@ async function withRecentProof<T>(password: string, act: () => Promise<T>): Prom
   return act();
 }
 
+/** The password an old session confirms with; an account without one (made with a provider) is
+ * told to sign in with the provider again instead. */
 function RecentPasswordField(props: { id: string; value: string; onInput: (value: string) => void }) {
+  const profile = me.value;
+  const provider = useProviderName(profile?.auth_provider ?? "");
+  if (profile && !profile.has_password) return <p>{t.recentProviderSignIn(provider)}</p>;
   return (
     <Field label={t.recentPassword} id={props.id}>
       <input id={props.id} type="password" autocomplete="current-password" value={props.value} onInput={(e) => props.onInput(e.currentTarget.value)} />
@@ -138,6 +144,25 @@ function DeleteAccount() {
   );
 }
 
+/** For an account made with a provider: no password to change or to confirm a new address with,
+ * but a reset link sets one. */
+function SetPassword(props: { email: string; provider: string }) {
+  const provider = useProviderName(props.provider);
+  return (
+    <Section
+      id="set-password"
+      title={t.setAPassword}
+      submit={t.mailSetPasswordLink}
+      action={async () => {
+        await ok(api.POST("/api/v1/auth/password-reset/request", { body: { email: props.email } }));
+        return t.resetMailed;
+      }}
+    >
+      <p>{t.setPasswordIntro(provider)}</p>
+    </Section>
+  );
+}
+
 export function AccountScreen() {
   const profile = me.value;
   return (
@@ -149,8 +174,14 @@ export function AccountScreen() {
         </p>
       )}
       <SettingsForm group="privacy_settings" id="privacy-settings" title={t.privacySettings} intro={t.privacyIntro} names={t.privacySettingNames} />
-      <ChangePassword />
-      <ChangeEmail />
+      {profile && !profile.has_password ? (
+        <SetPassword email={profile.email} provider={profile.auth_provider} />
+      ) : (
+        <>
+          <ChangePassword />
+          <ChangeEmail />
+        </>
+      )}
       <YourData />
       <Devices />
       <Section

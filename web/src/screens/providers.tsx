@@ -20,6 +20,12 @@ function loadProviders(): void {
     .catch(() => (providers.value = []));
 }
 
+/** A provider's name as its button says it ("Local OP"); its key until the list has come. */
+export function useProviderName(name: string): string {
+  useEffect(loadProviders, []);
+  return providers.value?.find((p) => p.name === name)?.display_name ?? name;
+}
+
 /** The problem a provider's return brought (`?error=`), in words; null when none. */
 export function providerError(): string | null {
   const slug = query("error");
