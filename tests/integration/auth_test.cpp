@@ -574,6 +574,34 @@ TEST(Auth, AnOldSessionDownloadsTheExportOnlyAfterThePasswordAgain) {
   EXPECT_EQ(exported(ada).status, 401);
 }
 
+TEST(Auth, WrongPasswordsToAChangeOfPasswordOrAddressAreInTheOwnersSecurityLog) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  auto ada = test::sign_up(server, test::unique_email("ada"));
+  auto change_password = [&](const std::string& current) {
+    return server.request(
+        "POST", "/api/v1/me/password",
+        nlohmann::json{{"current_password", current}, {"new_password", "a brand new passphrase"}}.dump(), ada.auth());
+  };
+  auto wrong = change_password("a guess");
+  EXPECT_EQ(wrong.status, 403) << wrong.body;
+  EXPECT_EQ(wrong.json().value("type", ""), "/problems/wrong-password");
+  auto moved =
+      server.request("POST", "/api/v1/me/email",
+                     nlohmann::json{{"email", test::unique_email()}, {"password", "another guess"}}.dump(), ada.auth());
+  EXPECT_EQ(moved.status, 403) << moved.body;
+  EXPECT_EQ(change_password(ada.password).status, 204);
+  auto data = server.request("GET", "/api/v1/me/export", "", ada.auth());
+  ASSERT_EQ(data.status, 200) << data.body;
+  std::map<std::string, int> events;
+  const auto log = data.json()["security_log"];
+  for (const auto& entry : log) events[entry["event"].get<std::string>()]++;
+  EXPECT_EQ(events["password_check_failed"], 2)
+      << "one for each wrong password, none for the right one: " << log.dump();
+  EXPECT_EQ(events["password_change"], 1);
+  EXPECT_EQ(events.count("email_change_requested"), 0u) << "the refused change of address left nothing else";
+}
+
 // Deleting the account for good needs the same: an old session alone (a former partner's browser)
 // cannot erase someone. The password guesses it takes are limited per account.
 TEST(Auth, AnOldSessionDeletesTheAccountOnlyAfterThePasswordAgain) {

@@ -121,6 +121,34 @@ TEST_F(OAuthSignIn, TheTakeoverVoidsAChangeOfAddressThePreHijackerAskedFor) {
   EXPECT_EQ(me.json()["email"], victim_email) << "the attacker's address never became the account's";
 }
 
+// An account whose owner took it back with the provider has no password: what asks for one says so
+// (409, and what to do instead), and no guess is counted or logged as a wrong password.
+TEST_F(OAuthSignIn, AnAccountWithoutAPasswordIsToldSoWhereOneIsAsked) {
+  auto email = test::unique_email("owner");
+  test::sign_up(*server_, email);  // someone else, first, with the owner's address
+  auto owner = sign_in(sign_token(rsa(), claims_for(email, true, "the-real-owner")));
+  ASSERT_EQ(owner.status, 200) << owner.body;
+  const test::Headers auth = {{"Authorization", "Bearer " + owner.json()["token"].get<std::string>()}};
+  auto asked = [&](const std::string& path, const Json& body) {
+    auto r = server_->request("POST", path, body.dump(), auth);
+    EXPECT_EQ(r.status, 409) << path << ": " << r.body;
+    EXPECT_EQ(r.json().value("type", ""), "/problems/no-password") << path;
+    return r.json().value("detail", "");
+  };
+  EXPECT_NE(asked("/api/v1/me/password", {{"current_password", "x"}, {"new_password", "a brand new passphrase"}})
+                .find("password reset"),
+            std::string::npos);
+  EXPECT_NE(asked("/api/v1/me/email", {{"email", test::unique_email()}, {"password", "x"}}).find("password reset"),
+            std::string::npos);
+  EXPECT_NE(asked("/api/v1/me/reauthenticate", {{"password", "x"}}).find("provider again"), std::string::npos);
+  auto data = server_->request("GET", "/api/v1/me/export", "", auth);
+  ASSERT_EQ(data.status, 200) << data.body;
+  const auto log = data.json()["security_log"];
+  ASSERT_FALSE(log.empty()) << "the takeover's own entries are there";
+  for (const auto& entry : log)
+    EXPECT_NE(entry["event"], "password_check_failed") << "there was no password to get wrong";
+}
+
 TEST_F(OAuthSignIn, LinkingAVerifiedAccountKeepsItsPasswordAndSessions) {
   auto user = test::sign_up(*server_, test::unique_email("owner"));
   auto mail = test::wait_for_mail(server_->app().config.mail_dir, user.email);
