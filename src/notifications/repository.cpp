@@ -1,5 +1,7 @@
 #include "notifications/repository.hpp"
 
+#include <utility>
+
 #include "db/row.hpp"
 #include "db/sql.hpp"
 #include "notifications/personal_data.hpp"
@@ -45,6 +47,14 @@ constexpr const char* kForgetAbout = R"sql(
       AND notification_id IN (SELECT notification_id FROM forgotten)
   )
   SELECT count(*) AS forgotten FROM forgotten
+)sql";
+
+// The conversation of $1 and $2, locked as an account's deletion locks its conversations (before
+// anyone's notifications; messaging's kLockConversationsOf), for forget_between.
+constexpr const char* kLockConversationBetween = R"sql(
+  SELECT mc.conversation_id FROM match_conversations mc JOIN match_pairs mp ON mp.match_id = mc.match_id
+  WHERE (mp.user_id_1 = $1 AND mp.user_id_2 = $2) OR (mp.user_id_1 = $2 AND mp.user_id_2 = $1)
+  ORDER BY mc.conversation_id FOR UPDATE OF mc
 )sql";
 
 constexpr const char* kSettingsOf = R"sql(
@@ -309,7 +319,16 @@ int forget_about(pqxx::work& tx, const UserId& subject, const std::optional<std:
 }
 
 int forget_between(pqxx::work& tx, const UserId& a, const UserId& b) {
-  return forget_about(tx, b, std::vector{a}) + forget_about(tx, a, std::vector{b});
+  // The pair's conversation first: an account's deletion removes the partner's notifications, then
+  // (its row's cascade) its own; this removes one person's, then the other's, so for one of the two
+  // it is the other way round, and a block met by a deletion deadlocked (the deletion failed with a
+  // 503). Both lock the conversation before any notification, so the later one waits. Then the two
+  // people's notifications in the order of their ids: two blocks of one pair that never talked
+  // (each blocking the other at once) also take the rows in one order.
+  tx.exec_params(kLockConversationBetween, a, b);
+  const auto [first, second] = a.str() < b.str() ? std::pair(a, b) : std::pair(b, a);
+  const int forgotten = forget_about(tx, second, std::vector{first});  // first's notifications about second
+  return forgotten + forget_about(tx, first, std::vector{second});
 }
 
 Json settings_of(pqxx::work& tx, const UserId& user_id) {

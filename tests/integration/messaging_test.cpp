@@ -14,8 +14,10 @@
 #include "cache/redis.hpp"
 #include "core/actor.hpp"
 #include "db/transaction.hpp"
+#include "messaging/personal_data.hpp"
 #include "messaging/repository.hpp"
 #include "messaging/service.hpp"
+#include "notifications/personal_data.hpp"
 #include "support/eventually.hpp"
 #include "support/fixtures.hpp"
 #include "support/matching_api.hpp"
@@ -775,6 +777,44 @@ TEST_F(Messaging, DeletingAnAccountWaitsForALikeInsteadOfDeadlocking) {
         EXPECT_TRUE(server_->app().notifications.record(tx, UserId(ben_.user.user_id),
                                                         notifications::Type::like_received, bens_notification()));
       });
+}
+
+// A block's forgetting of the pair's notifications, met by the deletion of one of them: the
+// deletion removes the partner's notifications, then (its row's cascade) its own; the forgetting
+// removed one person's, then the other's. Replayed here with the deletion's statements held in
+// its order (app.cpp), at the point where the deletion has removed Ana's notifications about Ben
+// and not yet Ben's row: the forgetting must wait for it, not take Ben's notifications first (each
+// then waited for the other: a deadlock, and the deletion failed with a 503).
+TEST_F(Messaging, ABlocksForgettingAndADeletionOfThePairTakeTurnsInsteadOfDeadlocking) {
+  ASSERT_EQ(say(ben_, "hi Ana", "b1").status, 201);
+  ASSERT_EQ(say(ana_, "hi Ben", "a1").status, 201);
+  server_->app().messaging.flush_notifications();
+  const UserId ana(ana_.user.user_id), ben(ben_.user.user_id);
+  auto notes_of = [&](const UserId& who) {
+    return count("SELECT count(*) FROM notifications WHERE user_id = $1", who.str());
+  };
+  ASSERT_GT(notes_of(ana), 0);
+  ASSERT_GT(notes_of(ben), 0);
+
+  HeldTransaction deletion(
+      server_->app().db,
+      [&](pqxx::work& tx) {
+        messaging::before_account_deletion(tx, ben);      // Ben's conversations, locked
+        notifications::before_account_deletion(tx, ben);  // Ana's notifications about him, deleted
+      },
+      [&](pqxx::work& tx) { tx.exec_params0("DELETE FROM users WHERE user_id = $1", ben); });
+  auto forgotten = std::async(std::launch::async, [&] {
+    actor::Scope as_system(actor::Scope::system());
+    return server_->app().notifications.forget_between(ben, ana).has_value();
+  });
+  EXPECT_TRUE(test::eventually([&] { return db_.statement_waits_for_a_lock("%"); }, std::chrono::seconds(6),
+                               std::chrono::milliseconds(20)))
+      << "the forgetting did not meet the deletion";
+  EXPECT_TRUE(deletion.finish()) << "the deletion committed";
+  EXPECT_TRUE(forgotten.get()) << "and the block's forgetting too";
+  EXPECT_EQ(count("SELECT count(*) FROM users WHERE user_id = $1", ben.str()), 0);
+  EXPECT_EQ(notes_of(ben), 0);
+  EXPECT_EQ(notes_of(ana), 0) << "nothing of Ben's is left in Ana's list";
 }
 
 // Deleting an account takes its conversations with it, and so every image in them: none stays in
