@@ -34,6 +34,15 @@ Problem invalid_token(std::string_view what) {
 
 std::string new_token() { return crypto::random_hex(32); }
 
+// Password guesses are counted per place first (a session, a client) and per account up to this many
+// times a place's budget: one place, a stalker's, never locks the owner out; many together meet a
+// ceiling.
+constexpr int kPlacesPerAccountGuessCeiling = 3;
+
+std::string login_guesses_of_account(const std::string& email_index) {
+  return "ratelimit:auth:login:account:" + email_index;
+}
+
 // The owner taking the account back (a new password, or a provider proving the address) ends
 // every change of address still waiting: whoever asked for it knew the old password (phished, or
 // the account's pre-hijacker), and its link, in their inbox, would otherwise move the account to
@@ -284,10 +293,19 @@ Result<SignedIn> Service::login(const LoginInput& in, const ClientInfo& client) 
   PM_TRY(limit("ratelimit:auth:login:ip:" + cache::client_key(client.ip),
                {d_.config.login_limit_per_ip, d_.config.login_window}, "sign-in attempts"));
   const auto index = d_.email_index(in.email);
-  // Every attempt is counted before the password is checked, and a success clears the count: so
-  // parallel guesses cannot all pass a check made before any of them is recorded.
-  const auto account_key = "ratelimit:auth:login:account:" + index;
-  PM_TRY(limit(account_key, {d_.config.login_limit_per_account, d_.config.login_window},
+  // Every attempt is counted before the password is checked, and a success clears the counts: so
+  // parallel guesses cannot all pass a check made before any of them is recorded. Counted per
+  // account and client first: someone who knows the address and guesses from one place no longer
+  // locks its owner out (with one count per account, ten wrong guesses every 15 minutes kept the
+  // owner's right password at 429 for good); then per account, up to a few times that, so guesses
+  // spread over many clients still meet a ceiling. A guess its client's count refuses does not
+  // count towards the account. (Both are counted for any address, so neither says whether it has
+  // an account.)
+  const auto account_key = login_guesses_of_account(index);
+  const auto client_key = account_key + ":client:" + cache::client_key(client.ip);
+  const cache::Limit per_client{d_.config.login_limit_per_account, d_.config.login_window};
+  PM_TRY(limit(client_key, per_client, "sign-in attempts for this account from here"));
+  PM_TRY(limit(account_key, {per_client.max * kPlacesPerAccountGuessCeiling, per_client.window},
                "sign-in attempts for this account"));
 
   auto row = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<repository::CredentialRow>> {
@@ -307,6 +325,7 @@ Result<SignedIn> Service::login(const LoginInput& in, const ClientInfo& client) 
     });
     return std::unexpected(invalid_credentials());
   }
+  cache::clear(d_.redis, client_key);
   cache::clear(d_.redis, account_key);
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     if (d_.hasher.needs_rehash(*row->password_hash))
@@ -421,11 +440,13 @@ Result<void> Service::request_password_reset(std::string_view email, const Clien
 
 Result<void> Service::confirm_password_reset(const ResetConfirmInput& in, const ClientInfo& client) {
   std::optional<CredentialChange> change;
+  std::string index;
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     auto user = repository::consume_token(tx, crypto::sha256_hex(in.token), kResetPassword);
     if (!user) return std::unexpected(invalid_token("password reset"));
     auto row = repository::find_by_id(tx, *user);
     auto email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(*user)));
+    index = d_.email_index(email);
     // A refused password rolls back, so the token can be used again with a better one.
     PM_TRY(check_password_policy(in.password, email));
     repository::set_password(tx, *user, d_.hasher.hash(in.password));
@@ -436,6 +457,9 @@ Result<void> Service::confirm_password_reset(const ResetConfirmInput& in, const 
     change = queue_end_of_sessions(tx, *user, std::nullopt);
     return {};
   }));
+  // The owner proved the address: the guesses counted against the account no longer hold them up
+  // (a client's own count still does).
+  cache::clear(d_.redis, login_guesses_of_account(index));
   end_sessions_after_change(*change);
   return {};
 }
@@ -445,10 +469,6 @@ namespace {
 std::string password_guesses_of_session(const Caller& caller) {
   return "ratelimit:auth:password:session:" + caller.session_id;
 }
-
-// Several sessions together (a stalker who kept more than one) guess at most this many times a
-// session's budget.
-constexpr int kSessionsPerAccountGuessCeiling = 3;
 
 }  // namespace
 
@@ -462,7 +482,7 @@ Result<void> Service::count_password_guess(const Caller& caller) {
   const cache::Limit per_session{d_.config.login_limit_per_account, d_.config.login_window};
   PM_TRY(limit(password_guesses_of_session(caller), per_session, "password attempts from this session"));
   return limit("ratelimit:auth:password:account:" + caller.user_id.str(),
-               {per_session.max * kSessionsPerAccountGuessCeiling, per_session.window},
+               {per_session.max * kPlacesPerAccountGuessCeiling, per_session.window},
                "password attempts for this account");
 }
 

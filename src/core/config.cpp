@@ -161,7 +161,9 @@ const std::vector<Setting>& settings() {
       millis("PM_FLAG_CACHE_MS",
              "how long a server trusts the feature flags it read: the bound on a change taking effect",
              &Config::flag_cache_ttl),
-      integer("PM_LOGIN_LIMIT_PER_ACCOUNT", "sign-in attempts (and password checks) per account per window before 429",
+      integer("PM_LOGIN_LIMIT_PER_ACCOUNT",
+              "sign-in attempts per account and client (password checks: per session) per window before 429; "
+              "an account's from every client and session together: three times that",
               &Config::login_limit_per_account, 1, 1000000),
       integer("PM_LOGIN_LIMIT_PER_IP", "sign-in attempts per client (IPv4 address or IPv6 /64) per window before 429",
               &Config::login_limit_per_ip, 1, 1000000),
