@@ -456,10 +456,9 @@ std::optional<Message> message(pqxx::work& tx, const MessageId& message_id) {
   return message_from(rows[0]);
 }
 
-long long mark_read(pqxx::work& tx, const ConversationId& conversation_id, const UserId& reader_id,
-                    long long up_to_seq) {
-  tx.exec_params(kMarkRead, conversation_id, reader_id, up_to_seq);
-  return read_up_to(tx, conversation_id, reader_id);
+Marked mark_read(pqxx::work& tx, const ConversationId& conversation_id, const UserId& reader_id, long long up_to_seq) {
+  const bool any = tx.exec_params(kMarkRead, conversation_id, reader_id, up_to_seq).affected_rows() > 0;
+  return {.read_up_to = read_up_to(tx, conversation_id, reader_id), .any = any};
 }
 
 long long read_up_to(pqxx::work& tx, const ConversationId& conversation_id, const UserId& reader_id) {

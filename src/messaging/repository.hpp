@@ -73,9 +73,12 @@ std::vector<Message> insert_messages(pqxx::work& tx, const std::vector<NewMessag
 std::vector<Message> messages(pqxx::work& tx, const Conversation& c, std::optional<long long> after,
                               std::optional<long long> before, int limit);
 std::optional<Message> message(pqxx::work& tx, const MessageId& message_id);
-// Marks the other user's messages up to `up_to_seq` read; returns the highest seq now read (0: none).
-long long mark_read(pqxx::work& tx, const ConversationId& conversation_id, const UserId& reader_id,
-                    long long up_to_seq);
+// Marks the other user's messages up to `up_to_seq` read.
+struct Marked {
+  long long read_up_to = 0;  // the highest seq now read (0: none)
+  bool any = false;          // whether this marked a message that was unread
+};
+Marked mark_read(pqxx::work& tx, const ConversationId& conversation_id, const UserId& reader_id, long long up_to_seq);
 // The highest seq of the other user's messages the reader has read (0: none).
 long long read_up_to(pqxx::work& tx, const ConversationId& conversation_id, const UserId& reader_id);
 void set_reactions(pqxx::work& tx, const MessageId& message_id, const Json& reactions);

@@ -482,22 +482,28 @@ Result<void> Service::typing(const UserId& user_id, const ConversationId& conver
 
 Result<ReadReceipt> Service::read(const UserId& user_id, const ConversationId& conversation_id,
                                   std::optional<long long> up_to_seq) {
-  auto [conversation, read_up_to] =
-      PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::pair<repository::Conversation, long long>> {
+  auto [conversation, marked] = PM_TRY(
+      db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::pair<repository::Conversation, repository::Marked>> {
         auto c = repository::conversation_for(tx, conversation_id, user_id);
         if (!c) return std::unexpected(no_such_conversation());
         if (auto p = cannot_read(*c, user_id)) return std::unexpected(*p);
         // After a close, reading stamps nothing: the other would see their messages' read_at move.
-        if (cannot_send(*c, user_id)) return std::pair{*c, repository::read_up_to(tx, conversation_id, user_id)};
+        if (cannot_send(*c, user_id))
+          return std::pair{*c, repository::Marked{.read_up_to = repository::read_up_to(tx, conversation_id, user_id)}};
         return std::pair{*c, repository::mark_read(tx, conversation_id, user_id, up_to_seq.value_or(c->last_seq))};
       }));
-  Json event = {{"type", "message.read"},
-                {"conversation_id", conversation_id},
-                {"reader_id", user_id},
-                {"read_up_to", read_up_to}};
-  publish(told_of(conversation, user_id), event);
-  forget_preview(conversation_id);
-  return ReadReceipt{.conversation_id = conversation_id, .read_up_to = read_up_to};
+  // Only a read that marked something is news: a receipt is pushed to every device of the other
+  // person, and one sent again and again with nothing new filled a slow phone's queue until its
+  // socket closed.
+  if (marked.any) {
+    Json event = {{"type", "message.read"},
+                  {"conversation_id", conversation_id},
+                  {"reader_id", user_id},
+                  {"read_up_to", marked.read_up_to}};
+    publish(told_of(conversation, user_id), event);
+    forget_preview(conversation_id);
+  }
+  return ReadReceipt{.conversation_id = conversation_id, .read_up_to = marked.read_up_to};
 }
 
 Result<Message> Service::react(const UserId& user_id, const MessageId& message_id, const ReactionInput& in) {
@@ -540,10 +546,13 @@ Result<Message> Service::remove(const UserId& user_id, const MessageId& message_
         if (!m || m->sender_id != user_id) return std::unexpected(no_such_message());  // only the sender deletes
         auto c = repository::conversation_for(tx, m->conversation_id, user_id);
         if (!c || cannot_read(*c, user_id)) return std::unexpected(no_such_message());
+        // Deleted already: said once, not again (each deletion is pushed to the other's devices).
+        if (m->deleted()) return std::pair{*m, std::vector<UserId>{}};
         repository::mark_deleted(tx, message_id);
         m->metadata["isDeleted"] = true;
         return std::pair{*m, told_of(*c, user_id)};
       }));
+  if (told.empty()) return with_signed_url(std::move(done));  // deleted before: nothing to remove or tell
   // The image goes too, once the row no longer names it (a failure leaves an orphan, never a dangling row).
   if (done.media_key) {
     if (auto gone = d_.media.remove(*done.media_key); !gone)

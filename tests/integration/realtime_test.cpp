@@ -284,6 +284,34 @@ TEST_F(RealtimeChat, TwoUsersOnTwoNodesTalkLiveAndEveryDeviceHearsIt) {
   EXPECT_EQ(stored[1]["reactions"].size(), 1u);
 }
 
+// Each receipt and deletion is pushed to every device of the other person: one that changes
+// nothing (read again with nothing new, deleted again) is not news. A harasser looping them filled
+// a slow phone's send queue until its socket closed.
+TEST_F(RealtimeChat, ReadingOrDeletingAgainTellsTheOtherNothingNew) {
+  Node& node = start_node();
+  auto ana = connect(node, ana_);
+  auto ben = connect(node, ben_);
+  Json hello = say(*ana, "a-1", "Hi Ben!");
+  ASSERT_TRUE(message_new(*ben, 1));
+  const auto read_path = "/api/v1/conversations/" + conversation_ + "/read";
+  for (int i = 0; i < 20; ++i) {
+    auto read = rest(node, ben_, "POST", read_path);
+    ASSERT_EQ(read.status, 200) << read.body;
+    EXPECT_EQ(read.json()["read_up_to"], 1) << "each answer still says how far he has read";
+  }
+  ASSERT_TRUE(ana->wait_for("message.read"));
+  EXPECT_TRUE(of_type(ana->drain(), "message.read").empty()) << "one receipt, not twenty";
+
+  const auto message_path = "/api/v1/messages/" + hello["message_id"].get<std::string>();
+  for (int i = 0; i < 5; ++i) {
+    auto deleted = rest(node, ana_, "DELETE", message_path);
+    ASSERT_EQ(deleted.status, 200) << deleted.body;
+    EXPECT_EQ(deleted.json()["content"], nullptr);
+  }
+  ASSERT_TRUE(ben->wait_for("message.deleted"));
+  EXPECT_TRUE(of_type(ben->drain(), "message.deleted").empty()) << "one deletion, not five";
+}
+
 // (b) A client that did not see its ack sends the same frame again: one message.
 TEST_F(RealtimeChat, ARetriedSendIsOneMessage) {
   Node& a = start_node();
