@@ -650,13 +650,16 @@ Result<SignedIn> Service::sign_in_external(const ExternalIdentity& id, const Cli
     if (!user_id) {
       if (email.empty() || !plausible_email(email))
         return std::unexpected(Problem("oauth-email-required", "the provider did not share an email address"));
+      // An address the provider has not verified neither links to an account (only a verified one
+      // says the address belongs to this person) nor makes one; and the answer is the same whether
+      // or not an account has it, so a provider that lets people claim any address cannot be used
+      // to ask which addresses have accounts here.
+      if (!id.email_verified)
+        return std::unexpected(Problem("oauth-email-required",
+                                       "the provider has not verified this email address; verify it with the "
+                                       "provider, or sign in with your password"));
       auto existing = repository::find_by_email_index(tx, d_.email_index(email));
       if (existing) {
-        // Linking by email is only safe when the provider vouches the address belongs to this person.
-        if (!id.email_verified)
-          return std::unexpected(Problem("oauth-link-refused",
-                                         "an account with this email exists and the provider has not verified the "
-                                         "address; sign in with your password instead"));
         user_id = existing->user_id;
         if (!existing->email_verified) {
           // Nobody ever proved this address for the local account, so it may have been made by
@@ -674,9 +677,6 @@ Result<SignedIn> Service::sign_in_external(const ExternalIdentity& id, const Cli
         repository::mark_email_verified(tx, *user_id);
       } else if (id.signup) {
         // "Sign up with <provider>": the person gave what every account needs when the flow began.
-        if (!id.email_verified)
-          return std::unexpected(
-              Problem("oauth-email-required", "the provider has not verified your email address; sign up with it"));
         if (repository::email_banned(tx, d_.email_index(email)))
           return std::unexpected(Problem("account-banned", "this address belongs to an account that was closed"));
         user_id = UserId(crypto::uuid_v4());

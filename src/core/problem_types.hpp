@@ -53,7 +53,6 @@ inline constexpr ProblemType kProblemTypes[] = {
     {"unknown-oauth-provider", 404, "Unknown OAuth provider"},
     {"oauth-email-required", 400, "Bad request"},
     {"oauth-no-account", 404, "Not found"},
-    {"oauth-link-refused", 409, "Conflict"},
     {"oauth-provider-unavailable", 503, "Service unavailable"},
     {"oauth-state-invalid", 400, "Bad request"},
     {"oauth-denied", 403, "Forbidden"},

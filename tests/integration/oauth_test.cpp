@@ -67,11 +67,18 @@ TEST_F(OAuthSignIn, AVerifiedEmailLinksTheExistingAccountThenTheSubjectSignsIn) 
             user.user_id);
 }
 
-TEST_F(OAuthSignIn, AnUnverifiedEmailNeverTakesOverAnAccount) {
+// Nor does it say whether an account has the address: a provider that lets people claim any
+// address would otherwise answer who has an account here.
+TEST_F(OAuthSignIn, AnUnverifiedEmailNeverTakesOverAnAccountNorSaysWhetherOneExists) {
   auto user = test::sign_up(*server_, test::unique_email("victim"));
-  auto res = sign_in(sign_token(rsa(), claims_for(user.email, false, "attacker")));
-  EXPECT_EQ(res.status, 409) << res.body;
-  EXPECT_EQ(res.json()["type"], "/problems/oauth-link-refused");
+  auto taken = sign_in(sign_token(rsa(), claims_for(user.email, false, "attacker")));
+  EXPECT_EQ(taken.status, 400) << taken.body;
+  EXPECT_EQ(taken.json()["type"], "/problems/oauth-email-required");
+  auto free = sign_in(sign_token(rsa(), claims_for(test::unique_email("nobody"), false, "attacker-2")));
+  EXPECT_EQ(free.status, taken.status);
+  EXPECT_EQ(free.json()["type"], taken.json()["type"]);
+  EXPECT_EQ(free.json()["detail"], taken.json()["detail"]);
+  EXPECT_EQ(server_->request("GET", "/api/v1/me", "", user.auth()).status, 200) << "the account is untouched";
 }
 
 TEST_F(OAuthSignIn, AnAccountMadeWithSomeoneElsesAddressIsTakenOverByItsOwnerNotShared) {

@@ -156,9 +156,10 @@ export interface paths {
          *     `aud`, `exp`/`nbf`/`iat` (60 s skew) and, when a `nonce` is sent, the token's `nonce`
          *     (docs/oauth.md). The identity `(provider, sub)` signs in the account it is linked to. An
          *     identity seen for the first time is linked to the account with the same email address only
-         *     when the provider marks that address verified (`email_verified`); otherwise 409
-         *     `oauth-link-refused`. No account is created here: without a matching account the answer is
-         *     404 `oauth-no-account` (sign up first). Counts against the sign-in IP limit.
+         *     when the provider marks that address verified (`email_verified`). An unverified address gets
+         *     400 `oauth-email-required` whether or not an account has it (the answer says nothing about
+         *     which addresses have accounts). No account is created here: without a matching account the
+         *     answer is 404 `oauth-no-account` (sign up first). Counts against the sign-in IP limit.
          */
         post: operations["oauthSignIn"];
         delete?: never;
@@ -238,7 +239,7 @@ export interface paths {
          *     `POST /api/v1/auth/oauth-handoff`. Every failure redirects to `/signin?error=<problem type>`:
          *     `oauth-state-invalid`, `oauth-denied` (the person declined at the provider),
          *     `oauth-provider-error`, `oauth-token-exchange-failed`, `invalid-id-token`,
-         *     `oauth-no-account`, `oauth-link-refused`, `oauth-email-required`, `account-suspended`,
+         *     `oauth-no-account`, `oauth-email-required`, `account-suspended`,
          *     `account-banned`, `rate-limited`, `unknown-oauth-provider`, `oauth-provider-unavailable`.
          */
         get: operations["oauthBrowserCallback"];
@@ -3085,7 +3086,7 @@ export interface operations {
                     "application/json": components["schemas"]["SignedIn"];
                 };
             };
-            /** @description `validation-failed`, `malformed-json`, or `oauth-email-required` (the provider shared no email) */
+            /** @description `validation-failed`, `malformed-json`, or `oauth-email-required` (the provider shared no email, or one it has not verified) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3113,9 +3114,8 @@ export interface operations {
                 };
             };
             /**
-             * @description `oauth-link-refused`: an account has this address, which the provider has not verified;
-             *     or `sign-in-interrupted`: the account's password or address changed while signing in
-             *     (sign in again)
+             * @description `sign-in-interrupted`: the account's password or address changed while signing in (sign in
+             *     again)
              */
             409: {
                 headers: {
