@@ -105,6 +105,12 @@ Result<T> noting_wrong_password(db::Pool& db, const Caller& caller, const Client
 
 }  // namespace
 
+bool Service::first_notice_today(const std::string& email_index) {
+  // Should Redis not answer, the mail goes: the owner hears of it rather than not.
+  auto first = d_.redis.command({"SET", "mail:address-used:" + email_index, "1", "NX", "EX", "86400"});
+  return !first || !first->is_nil();
+}
+
 Result<void> Service::limit(const std::string& key, cache::Limit limit, std::string_view what) {
   return cache::enforce(d_.redis, key, limit, what);
 }
@@ -226,9 +232,10 @@ Result<void> Service::signup(const SignupInput& in, const ClientInfo& client) {
   // Whether an address has an account is private (someone's partner may be asking), so the answer
   // is the same either way; the owner of a taken address is told by mail instead.
   auto owner_told = [&](pqxx::work& tx, const repository::CredentialRow& owner) {
-    d_.outbox.enqueue(
-        tx, owner.user_id, in.email,
-        mail::signup_with_taken_address(mail::Links{d_.config.public_url}, owner.language, owner.first_name));
+    if (first_notice_today(index))
+      d_.outbox.enqueue(
+          tx, owner.user_id, in.email,
+          mail::signup_with_taken_address(mail::Links{d_.config.public_url}, owner.language, owner.first_name));
     admin::record(tx, {.user_id = owner.user_id, .event = "signup_existing_email", .ip = client.ip});
     return Result<void>{};
   };
@@ -557,8 +564,9 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
       taken = repository::email_index_taken(tx, index);
     }
     if (taken) {
-      d_.outbox.enqueue(tx, caller.user_id, in.email,
-                        mail::new_address_taken(mail::Links{d_.config.public_url}, row.language));
+      if (first_notice_today(index))
+        d_.outbox.enqueue(tx, caller.user_id, in.email,
+                          mail::new_address_taken(mail::Links{d_.config.public_url}, row.language));
     } else {
       repository::insert_email_change_token(tx, crypto::sha256_hex(token), caller.user_id,
                                             d_.cipher.encrypt(in.email, email_context(caller.user_id)), index,

@@ -182,6 +182,21 @@ TEST(Auth, AnEmailHasOneAccountAndSignUpDoesNotSayWhichAddressesHaveOne) {
   pqxx::nontransaction q(conn);
   EXPECT_EQ(q.exec_params1("SELECT count(*) FROM users WHERE email_index IS NOT NULL")[0].as<int>(), 2)
       << "one account for the taken address, one for the free one";
+
+  // Tried again and again (a harasser filling the owner's inbox): still 202, each in the owner's
+  // security log, but one mail a day.
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(server
+                  .request("POST", "/api/v1/auth/signup", signup_body(email).dump(),
+                           {{"X-Forwarded-For", test::unique_client_ip()}})
+                  .status,
+              202);
+  EXPECT_EQ(q.exec_params1("SELECT count(*) FROM email_outbox WHERE user_id = $1", owner.user_id)[0].as<int>(), 2)
+      << "the verification and one notice";
+  EXPECT_EQ(q.exec_params1("SELECT count(*) FROM audit_log WHERE user_id = $1 AND event = 'signup_existing_email'",
+                           owner.user_id)[0]
+                .as<int>(),
+            4);
 }
 
 TEST(Auth, WrongPasswordAndUnknownAccountLookTheSame) {
