@@ -129,7 +129,8 @@ TEST_F(OAuthSignIn, TheTakeoverVoidsAChangeOfAddressThePreHijackerAskedFor) {
 }
 
 // An account whose owner took it back with the provider has no password: what asks for one says so
-// (409, and what to do instead), and no guess is counted or logged as a wrong password.
+// (409, and what to do instead), and nothing is logged as a wrong password. (Each try still counts
+// towards the password-guess limits, which run before the account is read; not checked here.)
 TEST_F(OAuthSignIn, AnAccountWithoutAPasswordIsToldSoWhereOneIsAsked) {
   auto email = test::unique_email("owner");
   test::sign_up(*server_, email);  // someone else, first, with the owner's address
