@@ -445,12 +445,26 @@ Result<void> Service::request_password_reset(std::string_view email, const Clien
   return {};
 }
 
+namespace {
+
+std::string password_guesses_of_session(const Caller& caller) {
+  return "ratelimit:auth:password:session:" + caller.session_id;
+}
+
+std::string password_guesses_of_account(const UserId& user_id) {
+  return "ratelimit:auth:password:account:" + user_id.str();
+}
+
+}  // namespace
+
 Result<void> Service::confirm_password_reset(const ResetConfirmInput& in, const ClientInfo& client) {
   std::optional<CredentialChange> change;
   std::string index;
+  UserId user_id;
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     auto user = repository::consume_token(tx, crypto::sha256_hex(in.token), kResetPassword);
     if (!user) return std::unexpected(invalid_token("password reset"));
+    user_id = *user;
     auto row = repository::find_by_id(tx, *user);
     auto email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(*user)));
     index = d_.email_index(email);
@@ -464,20 +478,13 @@ Result<void> Service::confirm_password_reset(const ResetConfirmInput& in, const 
     change = queue_end_of_sessions(tx, *user, std::nullopt);
     return {};
   }));
-  // The owner proved the address: the guesses counted against the account no longer hold them up
-  // (a client's own count still does).
+  // The owner proved the address: the guesses counted against the account, at sign-in and from
+  // its sessions, no longer hold them up (a client's or a session's own count still does).
   cache::clear(d_.redis, login_guesses_of_account(index));
+  cache::clear(d_.redis, password_guesses_of_account(user_id));
   end_sessions_after_change(*change);
   return {};
 }
-
-namespace {
-
-std::string password_guesses_of_session(const Caller& caller) {
-  return "ratelimit:auth:password:session:" + caller.session_id;
-}
-
-}  // namespace
 
 Result<void> Service::count_password_guess(const Caller& caller) {
   // Counted before the check, like sign-ins: a stolen session cannot guess the password freely,
@@ -488,7 +495,7 @@ Result<void> Service::count_password_guess(const Caller& caller) {
   // counted towards the account.
   const cache::Limit per_session{d_.config.login_limit_per_account, d_.config.login_window};
   PM_TRY(limit(password_guesses_of_session(caller), per_session, "password attempts from this session"));
-  return limit("ratelimit:auth:password:account:" + caller.user_id.str(),
+  return limit(password_guesses_of_account(caller.user_id),
                {per_session.max * kPlacesPerAccountGuessCeiling, per_session.window},
                "password attempts for this account");
 }

@@ -36,9 +36,12 @@ constexpr const char* kClaim = R"sql(
 // Each of the three below records a claimed job's end only while it is still the claim's: running,
 // at the attempt the claim made ($2). A worker that outlived its lease (the job taken again by
 // another) changes nothing, and the job's record is the other worker's.
+// One exception: a success after the fifth attempt's lease passed. kAbandon then failed the job at
+// that same attempt, and no worker can take it again, so the work that did finish is recorded
+// (otherwise a scheduled job, training, would run again at once for nothing).
 constexpr const char* kFinish = R"sql(
   UPDATE jobs SET status = 'done', finished_at = now(), last_error = NULL
-  WHERE job_id = $1 AND status = 'running' AND attempts = $2
+  WHERE job_id = $1 AND status IN ('running', 'failed') AND attempts = $2
 )sql";
 
 // Retried after 30 s per attempt so far, failed after the fifth.

@@ -185,8 +185,11 @@ constexpr const char* kSetReactions = R"sql(
   UPDATE message_documents SET reactions = $2::jsonb WHERE message_id = $1
 )sql";
 // A deleted message keeps its place (seq, time, sender) and loses what it said: text and image.
+// Conditional: a second deletion at the same moment waits for the first's row lock, then finds the
+// row deleted (READ COMMITTED checks the condition again on the new row) and changes nothing.
 constexpr const char* kMarkDeleted = R"sql(
-  UPDATE message_documents SET metadata = metadata || '{"isDeleted": true}' WHERE message_id = $1
+  UPDATE message_documents SET metadata = metadata || '{"isDeleted": true}'
+  WHERE message_id = $1 AND NOT COALESCE((metadata->>'isDeleted')::boolean, false)
 )sql";
 constexpr const char* kEraseContent = R"sql(
   UPDATE messages SET content = NULL, media_url = NULL WHERE message_id = $1
@@ -469,9 +472,10 @@ void set_reactions(pqxx::work& tx, const MessageId& message_id, const Json& reac
   tx.exec_params(kSetReactions, message_id, reactions.dump());
 }
 
-void mark_deleted(pqxx::work& tx, const MessageId& message_id) {
-  tx.exec_params(kMarkDeleted, message_id);
+bool mark_deleted(pqxx::work& tx, const MessageId& message_id) {
+  if (tx.exec_params(kMarkDeleted, message_id).affected_rows() == 0) return false;
   tx.exec_params(kEraseContent, message_id);
+  return true;
 }
 
 std::vector<ConversationRow> conversations(pqxx::work& tx, const UserId& user_id,

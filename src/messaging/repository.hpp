@@ -83,7 +83,8 @@ Marked mark_read(pqxx::work& tx, const ConversationId& conversation_id, const Us
 long long read_up_to(pqxx::work& tx, const ConversationId& conversation_id, const UserId& reader_id);
 void set_reactions(pqxx::work& tx, const MessageId& message_id, const Json& reactions);
 // Flags the message deleted and erases its text and image key (the stored image is the caller's to remove).
-void mark_deleted(pqxx::work& tx, const MessageId& message_id);
+// False when it was deleted already, also by a deletion committed while this one waited for its row.
+bool mark_deleted(pqxx::work& tx, const MessageId& message_id);
 
 struct ConversationRow {
   Conversation conversation;

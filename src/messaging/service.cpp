@@ -546,9 +546,13 @@ Result<Message> Service::remove(const UserId& user_id, const MessageId& message_
         if (!m || m->sender_id != user_id) return std::unexpected(no_such_message());  // only the sender deletes
         auto c = repository::conversation_for(tx, m->conversation_id, user_id);
         if (!c || cannot_read(*c, user_id)) return std::unexpected(no_such_message());
-        // Deleted already: said once, not again (each deletion is pushed to the other's devices).
-        if (m->deleted()) return std::pair{*m, std::vector<UserId>{}};
-        repository::mark_deleted(tx, message_id);
+        // Deleted already, before or by a deletion at the same moment (two taps, two devices): said
+        // once, not again (each deletion is pushed to the other's devices), its image removed once.
+        if (m->deleted() || !repository::mark_deleted(tx, message_id)) {
+          auto as_deleted = repository::message(tx, message_id);
+          if (!as_deleted) return std::unexpected(no_such_message());
+          return std::pair{*as_deleted, std::vector<UserId>{}};
+        }
         m->metadata["isDeleted"] = true;
         return std::pair{*m, told_of(*c, user_id)};
       }));

@@ -67,6 +67,21 @@ test::HttpResult reauthenticate(TestServer& server, const test::TestUser& who, c
   return server.request("POST", "/api/v1/me/reauthenticate", nlohmann::json{{"password", password}}.dump(), who.auth());
 }
 
+// The owner's "forgot my password": asks for the mail and sets `new_password` with its link.
+void reset_password_from_the_mail(TestServer& server, const std::string& email, const std::string& new_password) {
+  ASSERT_EQ(
+      server.request("POST", "/api/v1/auth/password-reset/request", nlohmann::json{{"email", email}}.dump()).status,
+      202);
+  std::string mail;
+  ASSERT_TRUE(test::eventually([&] {
+    mail = test::wait_for_mail(server.app().config.mail_dir, email);
+    return mail.find("Reset your Perfect Match password") != std::string::npos;
+  })) << mail;
+  auto done = server.request("POST", "/api/v1/auth/password-reset/confirm",
+                             nlohmann::json{{"token", test::token_in(mail)}, {"password", new_password}}.dump());
+  ASSERT_EQ(done.status, 204) << done.body;
+}
+
 }  // namespace
 
 TEST(Auth, SignUpVerifyEmailFromTheMailAndSignIn) {
@@ -915,6 +930,13 @@ TEST(Auth, AStolenSessionsGuessesDoNotLockTheOwnerOutButSessionsTogetherMeetACei
   EXPECT_EQ(change.status, 429) << "the owner too, once the account's ceiling is reached";
   EXPECT_EQ(login(server, owner.email, owner.password, test::unique_client_ip()).status, 200)
       << "signing in counts apart";
+
+  // Taking the account back from the mail lifts the account's ceiling (the stalker's sessions end).
+  reset_password_from_the_mail(server, owner.email, "a brand new passphrase");
+  owner.password = "a brand new passphrase";
+  owner.token = login(server, owner.email, owner.password).json().value("token", "");
+  auto confirmed = reauthenticate(server, owner, owner.password);
+  EXPECT_EQ(confirmed.status, 204) << "after a reset, the owner confirms at once: " << confirmed.body;
 }
 
 TEST(Auth, ParallelSignInGuessesCannotPassTheAccountLimit) {

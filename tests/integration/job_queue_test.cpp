@@ -163,6 +163,52 @@ TEST_F(JobQueue, AWorkerPastItsLeaseRecordsNothingForTheJobAnotherTookAgain) {
       << "the current worker's success stands";
 }
 
+TEST_F(JobQueue, AFifthAttemptThatEndsAfterItsLeaseStillCountsAsDone) {
+  in_transaction([](pqxx::work& tx) {
+    jobs::enqueue_unless_recent(tx, "train_model", 24);
+    return 0;
+  });
+  auto claim = [&] { return in_transaction([](pqxx::work& tx) { return jobs::claim(tx, "train_model", 1); }); };
+  std::vector<jobs::Claimed> last;
+  for (int attempt = 1; attempt <= 5; ++attempt) {
+    if (attempt > 1) lease_passes();
+    last = claim();
+    ASSERT_EQ(last.size(), 1u) << "attempt " << attempt;
+  }
+  lease_passes();
+  EXPECT_TRUE(claim().empty());  // the fifth attempt's lease passed: failed for good
+  ASSERT_EQ(count("SELECT count(*) FROM jobs WHERE status = 'failed'"), 1);
+  // Its worker was slow, not dead: the model it trained is done, and training is not queued again
+  // within the day for nothing.
+  EXPECT_TRUE(in_transaction([&](pqxx::work& tx) { return jobs::finish(tx, last[0], std::nullopt); }));
+  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE status = 'done' AND last_error IS NULL AND finished_at IS NOT NULL"),
+            1);
+  in_transaction([](pqxx::work& tx) {
+    jobs::enqueue_unless_recent(tx, "train_model", 24);
+    return 0;
+  });
+  EXPECT_EQ(count("SELECT count(*) FROM jobs"), 1) << "done within the interval: not queued again";
+}
+
+TEST_F(JobQueue, AFailedJobIsNotMadeDoneByAnEarlierAttempt) {
+  in_transaction([](pqxx::work& tx) {
+    jobs::enqueue(tx, "end_sessions", Json{{"user_id", "u1"}});
+    return 0;
+  });
+  auto claim = [&] { return in_transaction([](pqxx::work& tx) { return jobs::claim(tx, "end_sessions", 1); }); };
+  auto earlier = claim();
+  ASSERT_EQ(earlier.size(), 1u);
+  for (int attempt = 2; attempt <= 5; ++attempt) {
+    lease_passes();
+    ASSERT_EQ(claim().size(), 1u) << "attempt " << attempt;
+  }
+  lease_passes();
+  EXPECT_TRUE(claim().empty());
+  EXPECT_FALSE(in_transaction([&](pqxx::work& tx) { return jobs::finish(tx, earlier[0], std::nullopt); }))
+      << "the first attempt's worker is not the one whose lease ended last";
+  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE status = 'failed'"), 1);
+}
+
 TEST_F(JobQueue, ScheduledWorkIsQueuedOnceAndNotAgainWithinItsInterval) {
   auto queue = [&] {
     in_transaction([](pqxx::work& tx) {

@@ -4,6 +4,7 @@
 // close it; the worker deletes messages past retention.
 
 #include <algorithm>
+#include <atomic>
 #include <future>
 #include <mutex>
 #include <set>
@@ -308,6 +309,33 @@ TEST_F(Messaging, OnlyTheSenderDeletesAndTheMessageKeepsItsPlace) {
       1);
   EXPECT_EQ(count("SELECT count(*) FROM messages WHERE message_id = $1 AND content IS NULL", id), 1)
       << "the text is erased, not only hidden";
+}
+
+// Two deletions at the same moment (two taps, two devices): the second waits for the first's row,
+// then finds the message deleted and tells no one (before, both told the other's devices, and both
+// removed the image).
+TEST_F(Messaging, ADeletionThatMeetsAnotherTellsTheOtherNothing) {
+  auto sent = say(ana_, "two taps on delete", "twice");
+  ASSERT_EQ(sent.status, 201) << sent.body;
+  const std::string id = sent.json()["message_id"];
+  std::atomic<int> told{0};
+  server_->app().messaging.set_event_sink([&](const std::vector<messaging::Event>& batch) {
+    for (const auto& e : batch) told += e.event.value("type", "") == "message.deleted";
+  });
+  // The first deletion, in progress: its row updated, not yet committed.
+  HeldTransaction first(server_->app().db,
+                        [&](pqxx::work& tx) { EXPECT_TRUE(messaging::repository::mark_deleted(tx, MessageId(id))); });
+  auto second = std::async(std::launch::async,
+                           [&] { return server_->request("DELETE", "/api/v1/messages/" + id, "", ana_.user.auth()); });
+  EXPECT_TRUE(test::eventually([&] { return db_.statement_waits_for_a_lock("%isDeleted%"); }, std::chrono::seconds(6),
+                               std::chrono::milliseconds(20)))
+      << "the second deletion did not wait for the first";
+  EXPECT_TRUE(first.finish());
+  auto res = second.get();
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(res.json()["deleted"], true);
+  EXPECT_TRUE(res.json()["content"].is_null());
+  EXPECT_EQ(told.load(), 0) << "the deletion that found it done told the other's devices again";
 }
 
 TEST_F(Messaging, ADeletedImageMessageLosesItsImage) {
