@@ -564,17 +564,22 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
     if (old_email == in.email) return std::unexpected(Problem("same-email", "this is already your address"));
 
     repository::retire_tokens(tx, caller.user_id, kChangeEmail);
-    // The same answer whether or not the new address has an account: its inbox is told which.
+    // The same answer whether or not the new address has an account: its owner is told instead,
+    // by mail once a day, and in their security log every time (like a sign-up with their address).
     bool taken = false;
     {
-      db::AsSystem system(tx);  // every account's address, not only the profiles the caller may see
-      taken = repository::email_index_taken(tx, index);
+      // Every account's address, not only the profiles the caller may see; and the owner's mail
+      // and log entry, which are not the caller's rows.
+      db::AsSystem system(tx);
+      if (auto owner = repository::find_by_email_index(tx, index)) {
+        taken = true;
+        if (first_notice_today(index))
+          d_.outbox.enqueue(tx, owner->user_id, in.email,
+                            mail::new_address_taken(mail::Links{d_.config.public_url}, owner->language));
+        admin::record(tx, {.user_id = owner->user_id, .event = "email_change_existing_email", .ip = client.ip});
+      }
     }
-    if (taken) {
-      if (first_notice_today(index))
-        d_.outbox.enqueue(tx, caller.user_id, in.email,
-                          mail::new_address_taken(mail::Links{d_.config.public_url}, row.language));
-    } else {
+    if (!taken) {
       repository::insert_email_change_token(tx, crypto::sha256_hex(token), caller.user_id,
                                             d_.cipher.encrypt(in.email, email_context(caller.user_id)), index,
                                             d_.config.verify_token_ttl.count());

@@ -773,12 +773,20 @@ TEST(Auth, EmailChangeNeedsThePasswordAndTakesEffectOnlyFromTheNewInbox) {
   // day; the caller's own address still hears of each request.
   auto conn = db.connect();
   pqxx::nontransaction q(conn);
-  auto mails_queued = [&] {
-    return q.exec_params1("SELECT count(*) FROM email_outbox WHERE user_id = $1", user.user_id)[0].as<int>();
+  auto mails_queued = [&](const test::TestUser& to) {
+    return q.exec_params1("SELECT count(*) FROM email_outbox WHERE user_id = $1", to.user_id)[0].as<int>();
   };
-  const auto queued_before = mails_queued();
+  const auto queued_before = mails_queued(user);
+  const auto taken_before = mails_queued(taken);
   for (int i = 0; i < 2; ++i) EXPECT_EQ(change(taken.email, user.password).status, 202);
-  EXPECT_EQ(mails_queued() - queued_before, 2) << "one to the caller's own address each time, none to the taken one";
+  EXPECT_EQ(mails_queued(user) - queued_before, 2) << "one to the caller's own address each time";
+  EXPECT_EQ(mails_queued(taken), taken_before) << "none more to the taken one";
+  EXPECT_EQ(q.exec_params1("SELECT count(*) FROM audit_log WHERE user_id = $1 AND event = "
+                           "'email_change_existing_email' AND ip IS NOT NULL",
+                           taken.user_id)[0]
+                .as<int>(),
+            3)
+      << "but every attempt is in its owner's security log";
 
   auto fresh = test::unique_email("new");
   auto ok = change(fresh, user.password);

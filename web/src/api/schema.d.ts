@@ -2504,7 +2504,7 @@ export interface components {
                  *     viewed a profile; `data_export`)
                  * @enum {string}
                  */
-                event: "signup" | "signup_existing_email" | "sign_in" | "sign_in_failed" | "sign_out" | "sign_out_all" | "password_change" | "password_reset" | "email_change_requested" | "email_change" | "email_verified" | "account_deletion" | "oauth_link" | "oauth_takeover" | "key_rotation" | "block" | "unblock" | "report" | "profile_view" | "data_export" | "reauthenticated" | "password_check_failed";
+                event: "signup" | "signup_existing_email" | "sign_in" | "sign_in_failed" | "sign_out" | "sign_out_all" | "password_change" | "password_reset" | "email_change_requested" | "email_change" | "email_verified" | "account_deletion" | "oauth_link" | "oauth_takeover" | "key_rotation" | "block" | "unblock" | "report" | "profile_view" | "data_export" | "reauthenticated" | "password_check_failed" | "email_change_existing_email";
                 ip: string | null;
                 details: Record<string, never>;
                 /** Format: date-time */
