@@ -114,11 +114,12 @@ Result<SignupInput> SignupInput::parse(const Json& body) {
 
 Result<LoginInput> LoginInput::parse(const Json& body) {
   Fields f(body);
-  f.allow_only({"email", "password"});
+  f.allow_only({"email", "password", "device"});
   auto email = f.text("email", true, 254);
   auto password = password_field(f, "password");
+  auto device = f.text("device", false, 200);  // any text: one that is not genuine is only not known
   if (!f.ok()) return std::unexpected(f.problem());
-  return LoginInput{normalize_email(*email), *password};
+  return LoginInput{normalize_email(*email), *password, device};
 }
 
 Result<ResetConfirmInput> ResetConfirmInput::parse(const Json& body) {

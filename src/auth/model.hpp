@@ -64,6 +64,7 @@ struct SignupInput {
 struct LoginInput {
   std::string email;
   std::string password;
+  std::optional<std::string> device;  // the known-device token of an earlier sign-in here (auth/known_device.hpp)
   static Result<LoginInput> parse(const Json& body);
 };
 
@@ -125,7 +126,12 @@ struct DeviceSessions {
 struct SignedIn {
   AccountView account;
   std::string token;
-  Json to_json() const { return {{"user", account.to_json()}, {"token", token}}; }
+  std::optional<std::string> device;  // a password sign-in's known-device token
+  Json to_json() const {
+    Json out = {{"user", account.to_json()}, {"token", token}};
+    if (device) out["device"] = *device;
+    return out;
+  }
 };
 
 }  // namespace pm::auth

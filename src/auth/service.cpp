@@ -7,6 +7,7 @@
 
 #include "admin/audit_log.hpp"
 #include "auth/bulk.hpp"
+#include "auth/known_device.hpp"
 #include "auth/repository.hpp"
 #include "auth/restrictions.hpp"
 #include "core/actor.hpp"
@@ -308,12 +309,23 @@ Result<SignedIn> Service::login(const LoginInput& in, const ClientInfo& client) 
   // spread over many clients still meet a ceiling. A guess its client's count refuses does not
   // count towards the account. (Both are counted for any address, so neither says whether it has
   // an account.)
+  //
+  // A device that signed in here before (its known-device token) is counted on its own instead,
+  // and never against the ceiling: guesses from elsewhere, however many clients they come from,
+  // do not lock the owner out of the devices they use.
   const auto account_key = login_guesses_of_account(index);
-  const auto client_key = account_key + ":client:" + cache::client_key(client.ip);
+  const auto device_id =
+      in.device ? known_device::device_of(d_.email_index, index, *in.device, Clock::now()) : std::nullopt;
+  const auto client_key =
+      account_key + (device_id ? ":device:" + *device_id : ":client:" + cache::client_key(client.ip));
   const cache::Limit per_client{d_.config.login_limit_per_account, d_.config.login_window};
-  PM_TRY(limit(client_key, per_client, "sign-in attempts for this account from here"));
-  PM_TRY(limit(account_key, {per_client.max * kPlacesPerAccountGuessCeiling, per_client.window},
-               "sign-in attempts for this account"));
+  if (device_id) {
+    PM_TRY(limit(client_key, per_client, "sign-in attempts for this account from this device"));
+  } else {
+    PM_TRY(limit(client_key, per_client, "sign-in attempts for this account from here"));
+    PM_TRY(limit(account_key, {per_client.max * kPlacesPerAccountGuessCeiling, per_client.window},
+                 "sign-in attempts for this account"));
+  }
 
   auto row = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<repository::CredentialRow>> {
     return repository::find_by_email_index(tx, index);
@@ -341,12 +353,15 @@ Result<SignedIn> Service::login(const LoginInput& in, const ClientInfo& client) 
     return {};
   }));
   auto email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(user_id)));
-  return open_session({.user_id = user_id,
-                       .email = email,
-                       .email_verified = row->email_verified,
-                       .first_name = row->first_name,
-                       .auth_provider = row->auth_provider},
-                      row->credentials_version, client);
+  auto signed_in = PM_TRY(open_session({.user_id = user_id,
+                                        .email = email,
+                                        .email_verified = row->email_verified,
+                                        .first_name = row->first_name,
+                                        .auth_provider = row->auth_provider},
+                                       row->credentials_version, client));
+  signed_in.device =
+      known_device::issue(d_.email_index, index, device_id.value_or(known_device::new_device_id()), Clock::now());
+  return signed_in;
 }
 
 Result<void> Service::logout(const Caller& caller, const ClientInfo& client) {

@@ -86,6 +86,11 @@ std::optional<std::string> open(std::string_view key, std::string_view sealed) {
   return out;
 }
 
+bool same_secret(std::string_view a, std::string_view b) {
+  init();
+  return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
 std::string random_hex(std::size_t bytes) {
   init();
   std::string raw(bytes, '\0');

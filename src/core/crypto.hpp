@@ -22,6 +22,8 @@ std::string base64(std::string_view bytes);
 // the key is wrong or the box was altered.
 std::string seal(std::string_view key, std::string_view plaintext);
 std::optional<std::string> open(std::string_view key, std::string_view sealed);
+// Whether two secrets (MACs, tokens) are equal, in a time that does not say where they differ.
+bool same_secret(std::string_view a, std::string_view b);
 // `bytes` random bytes from the OS CSPRNG, hex-encoded (2 * bytes characters).
 std::string random_hex(std::size_t bytes);
 // A random (version 4) UUID in canonical text form.

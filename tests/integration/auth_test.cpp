@@ -27,11 +27,14 @@ nlohmann::json signup_body(const std::string& email) {
           {"gender", "non_binary"}, {"seeking_gender", "everyone"}};
 }
 
-test::HttpResult login(TestServer& s, const std::string& email, const std::string& password,
-                       const std::string& ip = "") {
+// A sign-in from `ip` (if given), with the known-device token `device` (if given).
+test::HttpResult login(TestServer& s, const std::string& email, const std::string& password, const std::string& ip = "",
+                       const std::string& device = "") {
   test::Headers h;
   if (!ip.empty()) h.emplace_back("X-Forwarded-For", ip);
-  return s.request("POST", "/api/v1/auth/login", nlohmann::json{{"email", email}, {"password", password}}.dump(), h);
+  nlohmann::json body{{"email", email}, {"password", password}};
+  if (!device.empty()) body["device"] = device;
+  return s.request("POST", "/api/v1/auth/login", body.dump(), h);
 }
 
 // A moderator's suspension, and the worker's end of the account's sessions.
@@ -695,15 +698,7 @@ TEST(Auth, SignInIsRateLimitedPerAccountAndPerIp) {
   }
   EXPECT_EQ(login(server, user.email, user.password, test::unique_client_ip()).status, 429) << "the ceiling";
   // A password reset, proof of the address, lifts the account's ceiling for its owner.
-  ASSERT_EQ(server.request("POST", "/api/v1/auth/password-reset/request", nlohmann::json{{"email", user.email}}.dump())
-                .status,
-            202);
-  auto link = test::token_in(test::wait_for_mail(server.app().config.mail_dir, user.email, 2));  // verification, reset
-  ASSERT_EQ(server
-                .request("POST", "/api/v1/auth/password-reset/confirm",
-                         nlohmann::json{{"token", link}, {"password", "a brand new passphrase"}}.dump())
-                .status,
-            204);
+  reset_password_from_the_mail(server, user.email, "a brand new passphrase");
   EXPECT_EQ(login(server, user.email, "a brand new passphrase", test::unique_client_ip()).status, 200);
 
   // The client's own limit (8) applies across accounts.
@@ -713,6 +708,52 @@ TEST(Auth, SignInIsRateLimitedPerAccountAndPerIp) {
   EXPECT_EQ(login(server, test::unique_email("other"), "whatever it is", client).status, 429);
   EXPECT_EQ(login(server, test::unique_email("other"), "whatever it is", test::unique_client_ip()).status, 401)
       << "another client is not limited";
+}
+
+// Guesses from many clients reach the account's ceiling and lock out every client it does not know
+// (above); a device where the owner signed in before is counted on its own and still signs in.
+TEST(Auth, GuessesFromEverywhereDoNotLockTheOwnerOutOfADeviceTheySignedInOn) {
+  test::TestDatabase db;
+  auto config = test::test_config(db);
+  config.login_limit_per_account = 3;  // per client or device; the account's ceiling is three times that
+  TestServer server(config);
+  auto owner = test::sign_up(server, test::unique_email("owner"));
+  auto other = test::sign_up(server, test::unique_email("other"));
+  const auto phone = test::unique_client_ip();
+  auto first = login(server, owner.email, owner.password, phone);
+  ASSERT_EQ(first.status, 200) << first.body;
+  const std::string device = first.json().value("device", "");
+  ASSERT_FALSE(device.empty()) << "a password sign-in gives the device its token: " << first.body;
+  auto again = login(server, owner.email, owner.password, phone, device);
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.json()["device"].get<std::string>().substr(0, 32), device.substr(0, 32)) << "the same device";
+
+  auto reach_the_ceiling = [&](const std::string& email) {
+    for (int place = 0; place < 3; ++place) {
+      const auto from = test::unique_client_ip();
+      for (int i = 0; i < 3; ++i) EXPECT_EQ(login(server, email, "guess " + std::to_string(i), from).status, 401);
+    }
+    ASSERT_EQ(login(server, email, "one guess more", test::unique_client_ip()).status, 429) << "the ceiling";
+  };
+  reach_the_ceiling(owner.email);
+  EXPECT_EQ(login(server, owner.email, owner.password, phone).status, 429) << "the phone without its token: unknown";
+  auto forged = device;
+  forged.back() = forged.back() == '0' ? '1' : '0';
+  EXPECT_EQ(login(server, owner.email, owner.password, phone, forged).status, 429) << "a made-up token is unknown";
+  EXPECT_EQ(login(server, owner.email, owner.password, phone, "not a token at all").status, 429);
+  auto known = login(server, owner.email, owner.password, test::unique_client_ip(), device);
+  EXPECT_EQ(known.status, 200) << "the owner's device signs in, wherever it is: " << known.body;
+
+  // The token is of this account only: on another that reached its ceiling it is nobody's device.
+  reach_the_ceiling(other.email);
+  EXPECT_EQ(login(server, other.email, other.password, phone, device).status, 429);
+
+  // A stolen token gets that device's own budget of guesses, no more.
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(login(server, owner.email, "thief " + std::to_string(i), test::unique_client_ip(), device).status, 401);
+  auto stopped = login(server, owner.email, owner.password, test::unique_client_ip(), device);
+  EXPECT_EQ(stopped.status, 429) << stopped.body;
+  EXPECT_NE(stopped.json().value("detail", "").find("from this device"), std::string::npos) << stopped.body;
 }
 
 TEST(Auth, PasswordResetRequestsAreRateLimited) {

@@ -56,6 +56,36 @@ test("a new person verifies the address by the mailed link, then resets a forgot
   expect(errors).toEqual([]);
 });
 
+test("someone guessing a person's password cannot lock them out of the browser where they signed in", async ({ page, browser, request }) => {
+  const errors = consoleErrors(page);
+  const email = uniqueEmail("guessed");
+  await signUpThroughTheApp(page, { email, firstName: "Gwen", birthDate: "1990-02-02" });
+  await page.goto("/account");
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+
+  // Guesses from this same address (a shared network) until the account's limit for it is reached.
+  let refused = 0;
+  for (let i = 0; i < 12 && refused === 0; i++) {
+    const guess = await request.post("/api/v1/auth/login", { data: { email, password: `guess number ${i}` } });
+    if (guess.status() === 429) refused++;
+    else expect(guess.status()).toBe(401);
+  }
+  expect(refused).toBe(1);
+
+  // Another browser, which never signed in to this account, waits like the guesser.
+  const elsewhere = await browser.newContext();
+  const other = await elsewhere.newPage();
+  await signInThroughTheApp(other, email, PASSWORD);
+  await expect(other.getByRole("alert")).toContainText(/too many|try again/i);
+  await elsewhere.close();
+
+  // The browser where she signed in before is hers: it signs in.
+  await signInThroughTheApp(page, email, PASSWORD);
+  await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
+  expect(errors).toEqual([]);
+});
+
 test("the account screen changes the password and the address, downloads the export, signs out everywhere and deletes", async ({ page, browser }) => {
   test.setTimeout(120_000);
   const errors = consoleErrors(page);

@@ -126,12 +126,19 @@ export interface paths {
          *     account that has no password (signed up through a provider) all answer the same 401
          *     `invalid-credentials`, in the same time.
          *
-         *     Two rate limits (429 `rate-limited`, with `Retry-After`): every attempt counts against the
-         *     client (`PM_LOGIN_LIMIT_PER_IP`, default 50 per `PM_LOGIN_WINDOW_S` = 15 min; an IPv4
-         *     address, or an IPv6 /64), and against the account (`PM_LOGIN_LIMIT_PER_ACCOUNT`, default 10
-         *     per window), before the password is checked, so parallel guesses cannot pass the limit.
-         *     Once an account reaches its limit every attempt is refused until the window ends, even with
-         *     the right password; a successful sign-in clears the account's count.
+         *     Rate limits (429 `rate-limited`, with `Retry-After`), counted before the password is checked,
+         *     so parallel guesses cannot pass them: every attempt counts against the client
+         *     (`PM_LOGIN_LIMIT_PER_IP`, default 50 per `PM_LOGIN_WINDOW_S` = 15 min, across accounts; an
+         *     IPv4 address, or an IPv6 /64); then against the account from that client
+         *     (`PM_LOGIN_LIMIT_PER_ACCOUNT`, default 10 per window) and against the account from every
+         *     client together (three times that). Once a limit is reached, attempts it covers are refused
+         *     until the window ends, even with the right password; a successful sign-in clears the
+         *     account's counts, and so does a password reset.
+         *
+         *     A device that signed in before sends the `device` token it was given: its attempts then
+         *     count against that device alone (the same 10 per window) and never against the account's
+         *     total, so guesses from elsewhere do not lock the owner out of a device they use. A token
+         *     that is not genuine, has expired (a year) or is of another account is ignored.
          */
         post: operations["login"];
         delete?: never;
@@ -2172,6 +2179,8 @@ export interface components {
             email: string;
             /** @description Taken exactly as sent */
             password: string;
+            /** @description The `device` token of this device's last sign-in to this account (its attempts are counted apart, see `POST /api/v1/auth/login`) */
+            device?: string;
         };
         TokenInput: {
             /** @description The token from the mail (the link's `token` parameter) */
@@ -2208,6 +2217,11 @@ export interface components {
             user: components["schemas"]["Account"];
             /** @description The session token for `Authorization: Bearer`; shown only this once (see the `bearer` security scheme) */
             token: string;
+            /**
+             * @description A password sign-in's known-device token: keep it on the device (it is not a session and
+             *     signs nothing in) and send it with the next sign-in to this account (`LoginInput.device`)
+             */
+            device?: string;
         };
         Location: {
             /**

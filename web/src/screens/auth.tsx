@@ -6,8 +6,15 @@ import { t } from "../strings";
 import { ErrorBox, Field, Link, Notice, Options } from "../ui";
 import { ProviderButtons, ProviderReturn, providerError } from "./providers";
 
+// The known-device token of this browser's last password sign-in, sent with the next: guesses at
+// the password from elsewhere then cannot lock its owner out here (docs/security.md). It is not a
+// session, so signing out keeps it.
+const DEVICE_KEY = "pm.device";
+
 async function signInWith(email: string, password: string): Promise<void> {
-  const signed = await ok(api.POST("/api/v1/auth/login", { body: { email, password } }));
+  const device = localStorage.getItem(DEVICE_KEY) ?? undefined;
+  const signed = await ok(api.POST("/api/v1/auth/login", { body: { email, password, device } }));
+  if (signed.device) localStorage.setItem(DEVICE_KEY, signed.device);
   startSession(signed.token);
   const profile = await loadMe();
   go(profile.profile_completed ? "/matches" : "/profile", true);
