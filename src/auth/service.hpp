@@ -144,10 +144,6 @@ class Service {
   // The user's row, then the other modules' rows of a new account (Deps::account_created).
   void create_account(pqxx::work& tx, const NewAccount& account);
   Result<void> limit(const std::string& key, cache::Limit limit, std::string_view what);
-  // Whether this is the first mail today telling an address's owner that someone else used the
-  // address (a sign-up with it, another account's change to it). Each such mail is someone else's
-  // request: at most one a day per address, or a harasser repeating it fills the owner's inbox.
-  bool first_notice_today(const std::string& email_index);
   // A session for the account whose credentials, at `credentials_version`, were just checked.
   Result<SignedIn> open_session(AccountView account, long long credentials_version, const ClientInfo& client);
   // 403 account-banned or account-suspended (with its end) for a restricted account.

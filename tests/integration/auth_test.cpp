@@ -217,6 +217,32 @@ TEST(Auth, AnEmailHasOneAccountAndSignUpDoesNotSayWhichAddressesHaveOne) {
             4);
 }
 
+// The day's one mail to an address's owner is claimed by the request that queues it: one that fails
+// after the claim (here the database refuses its log entry) leaves that mail to the next request.
+TEST(Auth, ASignUpThatFailsDoesNotUseUpTheOwnersMailOfTheDay) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  auto email = test::unique_email();
+  auto owner = test::sign_up(server, email);
+  auto conn = db.connect();
+  pqxx::nontransaction q(conn);
+  q.exec0(
+      "CREATE FUNCTION pm_test_refuse() RETURNS trigger LANGUAGE plpgsql AS "
+      "$$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$");
+  q.exec0(
+      "CREATE TRIGGER pm_test_refuse BEFORE INSERT ON audit_log FOR EACH ROW "
+      "WHEN (NEW.event = 'signup_existing_email') EXECUTE FUNCTION pm_test_refuse()");
+  auto failed = server.request("POST", "/api/v1/auth/signup", signup_body(email).dump());
+  EXPECT_EQ(failed.status, 500) << failed.body;
+  q.exec0("DROP TRIGGER pm_test_refuse ON audit_log");
+
+  EXPECT_EQ(server.request("POST", "/api/v1/auth/signup", signup_body(email).dump()).status, 202);
+  EXPECT_EQ(q.exec_params1("SELECT count(*) FROM email_outbox WHERE user_id = $1", owner.user_id)[0].as<int>(), 2)
+      << "the verification and the notice, which the failed request did not use up";
+  auto told = test::wait_for_mail(server.app().config.mail_dir, email, 2);
+  EXPECT_NE(told.find("Subject: Someone tried to sign up with your address"), std::string::npos) << told;
+}
+
 TEST(Auth, WrongPasswordAndUnknownAccountLookTheSame) {
   test::TestDatabase db;
   TestServer server(test::test_config(db));
