@@ -10,10 +10,10 @@ namespace {
 
 constexpr std::size_t kDeviceIdBytes = 16;
 
-// The blind index's key, kept apart from address indexes by the prefix (no address starts with it).
-std::string tag(const crypto::BlindIndex& mac, const std::string& email_index, std::string_view device_id,
+std::string tag(const crypto::BlindIndex& mac, const Account& account, std::string_view device_id,
                 std::string_view expiry) {
-  return mac("known-device:" + email_index + ":" + std::string(device_id) + ":" + std::string(expiry));
+  return mac(account.user_id.str() + ":" + std::to_string(account.credentials_version) + ":" + std::string(device_id) +
+             ":" + std::string(expiry));
 }
 
 bool is_hex(std::string_view s) { return s.find_first_not_of("0123456789abcdef") == std::string_view::npos; }
@@ -22,15 +22,15 @@ bool is_hex(std::string_view s) { return s.find_first_not_of("0123456789abcdef")
 
 std::string new_device_id() { return crypto::random_hex(kDeviceIdBytes); }
 
-std::string issue(const crypto::BlindIndex& mac, const std::string& email_index, const std::string& device_id,
+std::string issue(const crypto::BlindIndex& mac, const Account& account, const std::string& device_id,
                   Clock::time_point now) {
   const auto expiry =
       std::to_string(std::chrono::duration_cast<std::chrono::seconds>((now + kLifetime).time_since_epoch()).count());
-  return device_id + "." + expiry + "." + tag(mac, email_index, device_id, expiry);
+  return device_id + "." + expiry + "." + tag(mac, account, device_id, expiry);
 }
 
-std::optional<std::string> device_of(const crypto::BlindIndex& mac, const std::string& email_index,
-                                     std::string_view token, Clock::time_point now) {
+std::optional<std::string> device_of(const crypto::BlindIndex& mac, const Account& account, std::string_view token,
+                                     Clock::time_point now) {
   const auto first = token.find('.');
   const auto second = first == std::string_view::npos ? first : token.find('.', first + 1);
   if (second == std::string_view::npos) return std::nullopt;
@@ -41,7 +41,7 @@ std::optional<std::string> device_of(const crypto::BlindIndex& mac, const std::s
   long long expires = 0;
   const auto [end, error] = std::from_chars(expiry.data(), expiry.data() + expiry.size(), expires);
   if (error != std::errc() || end != expiry.data() + expiry.size()) return std::nullopt;
-  if (!crypto::same_secret(given_tag, tag(mac, email_index, device_id, expiry))) return std::nullopt;
+  if (!crypto::same_secret(given_tag, tag(mac, account, device_id, expiry))) return std::nullopt;
   if (expires <= std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count()) return std::nullopt;
   return std::string(device_id);
 }

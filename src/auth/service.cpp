@@ -294,39 +294,57 @@ Result<void> Service::mail_notification(pqxx::work& tx, const std::string& outbo
   return {};
 }
 
-Result<SignedIn> Service::login(const LoginInput& in, const ClientInfo& client) {
+Result<Service::SignInCount> Service::count_sign_in_attempt(const std::string& index,
+                                                            const std::optional<std::string>& device_token,
+                                                            const std::optional<known_device::Account>& account,
+                                                            const ClientInfo& client) {
+  const auto account_key = login_guesses_of_account(index);
+  const cache::Limit per_client{d_.config.login_limit_per_account, d_.config.login_window};
+  SignInCount count;
+  if (device_token && account)
+    count.device_id = known_device::device_of(device_tokens_, *account, *device_token, Clock::now());
+  if (count.device_id) {
+    const auto device_key = account_key + ":device:" + *count.device_id;
+    count.cleared_on_success.push_back(device_key);
+    if (PM_TRY(cache::hit(d_.redis, device_key, per_client)).allowed) return count;
+    // Its own budget is spent (someone who copied the token spent it): the attempt is counted as
+    // any client's, so a copy spends its budget and no more, and the owner there is then no worse
+    // off than on a device never signed in.
+  }
   PM_TRY(limit("ratelimit:auth:login:ip:" + cache::client_key(client.ip),
                {d_.config.login_limit_per_ip, d_.config.login_window}, "sign-in attempts"));
-  const auto index = d_.email_index(in.email);
-  // Every attempt is counted before the password is checked, and a success clears the counts: so
-  // parallel guesses cannot all pass a check made before any of them is recorded. Counted per
-  // account and client first: someone who knows the address and guesses from one place no longer
-  // locks its owner out (with one count per account, ten wrong guesses every 15 minutes kept the
-  // owner's right password at 429 for good); then per account, up to a few times that, so guesses
-  // spread over many clients still meet a ceiling. A guess its client's count refuses does not
-  // count towards the account. (Both are counted for any address, so neither says whether it has
-  // an account.)
-  //
-  // A device that signed in here before (its known-device token) is counted on its own instead,
-  // and never against the ceiling: guesses from elsewhere, however many clients they come from,
-  // do not lock the owner out of the devices they use.
-  const auto account_key = login_guesses_of_account(index);
-  const auto device_id =
-      in.device ? known_device::device_of(d_.email_index, index, *in.device, Clock::now()) : std::nullopt;
-  const auto client_key =
-      account_key + (device_id ? ":device:" + *device_id : ":client:" + cache::client_key(client.ip));
-  const cache::Limit per_client{d_.config.login_limit_per_account, d_.config.login_window};
-  if (device_id) {
-    PM_TRY(limit(client_key, per_client, "sign-in attempts for this account from this device"));
-  } else {
-    PM_TRY(limit(client_key, per_client, "sign-in attempts for this account from here"));
-    PM_TRY(limit(account_key, {per_client.max * kPlacesPerAccountGuessCeiling, per_client.window},
-                 "sign-in attempts for this account"));
-  }
+  const auto client_key = account_key + ":client:" + cache::client_key(client.ip);
+  PM_TRY(limit(client_key, per_client, "sign-in attempts for this account from here"));
+  PM_TRY(limit(account_key, {per_client.max * kPlacesPerAccountGuessCeiling, per_client.window},
+               "sign-in attempts for this account"));
+  count.cleared_on_success.push_back(client_key);
+  count.cleared_on_success.push_back(account_key);
+  return count;
+}
 
+Result<SignedIn> Service::login(const LoginInput& in, const ClientInfo& client) {
+  const auto index = d_.email_index(in.email);
   auto row = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<repository::CredentialRow>> {
     return repository::find_by_email_index(tx, index);
   }));
+  // Every attempt is counted before the password is checked, and a success clears the counts: so
+  // parallel guesses cannot all pass a check made before any of them is recorded. Counted per
+  // client (its address, across accounts), then per account and client: someone who knows the
+  // address and guesses from one place no longer locks its owner out (with one count per account,
+  // ten wrong guesses every 15 minutes kept the owner's right password at 429 for good); then per
+  // account, up to a few times that, so guesses spread over many clients still meet a ceiling. A
+  // guess its client's count refuses does not count towards the account. (All are counted for any
+  // address, so none says whether it has an account.)
+  //
+  // A device that signed in here before (its known-device token, valid for the account's present
+  // credentials) is counted on its own instead, and neither against the ceiling nor its address's
+  // budget: guesses from elsewhere, however many clients they come from, and a neighbour's on a
+  // shared address do not lock the owner out of the devices they use. Its success clears its own
+  // count only: the owner signing in there must not give the guessers a fresh ceiling.
+  std::optional<known_device::Account> account;
+  if (row) account = known_device::Account{row->user_id, row->credentials_version};
+  const auto count = PM_TRY(count_sign_in_attempt(index, in.device, account, client));
+
   bool ok = false;
   if (row && row->password_hash)
     ok = d_.hasher.verify(*row->password_hash, in.password);
@@ -341,8 +359,7 @@ Result<SignedIn> Service::login(const LoginInput& in, const ClientInfo& client) 
     });
     return std::unexpected(invalid_credentials());
   }
-  cache::clear(d_.redis, client_key);
-  cache::clear(d_.redis, account_key);
+  for (const auto& key : count.cleared_on_success) cache::clear(d_.redis, key);
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     if (d_.hasher.needs_rehash(*row->password_hash))
       repository::rehash_password(tx, user_id, *row->password_hash, d_.hasher.hash(in.password));
@@ -356,8 +373,8 @@ Result<SignedIn> Service::login(const LoginInput& in, const ClientInfo& client) 
                                         .first_name = row->first_name,
                                         .auth_provider = row->auth_provider},
                                        row->credentials_version, client));
-  signed_in.device =
-      known_device::issue(d_.email_index, index, device_id.value_or(known_device::new_device_id()), Clock::now());
+  signed_in.device = known_device::issue(device_tokens_, *account,
+                                         count.device_id.value_or(known_device::new_device_id()), Clock::now());
   return signed_in;
 }
 
@@ -370,11 +387,13 @@ Result<void> Service::logout(const Caller& caller, const ClientInfo& client) {
 }
 
 Result<void> Service::logout_all(const Caller& caller, const ClientInfo& client) {
-  PM_TRY(d_.sessions.end_all(caller.user_id));
-  return db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+  // A credential change: every session ends, and every device's known-device token with them.
+  const auto change = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<CredentialChange> {
     admin::record(tx, {.user_id = caller.user_id, .event = "sign_out_all", .ip = client.ip});
-    return {};
-  });
+    return queue_end_of_sessions(tx, caller.user_id, std::nullopt);
+  }));
+  end_sessions_after_change(change);
+  return {};
 }
 
 Result<DeviceSessions> Service::sessions(const Caller& caller) {

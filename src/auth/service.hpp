@@ -5,6 +5,7 @@
 
 #include "auth/account_created.hpp"
 #include "auth/activity.hpp"
+#include "auth/known_device.hpp"
 #include "auth/model.hpp"
 #include "auth/oidc/code_flow.hpp"
 #include "auth/oidc/oidc.hpp"
@@ -35,7 +36,7 @@ struct Deps {
 
 class Service {
  public:
-  explicit Service(Deps deps) : d_(deps) {}
+  explicit Service(Deps deps) : d_(deps), device_tokens_(deps.email_index.derive("known-device token")) {}
 
   // Creates the account and mails its verification link; the answer is the same when the
   // address already has an account (its owner gets a mail instead). Sign in afterwards.
@@ -144,6 +145,15 @@ class Service {
   // The user's row, then the other modules' rows of a new account (Deps::account_created).
   void create_account(pqxx::work& tx, const NewAccount& account);
   Result<void> limit(const std::string& key, cache::Limit limit, std::string_view what);
+  // Counts a sign-in attempt on the address `index` (login's comment says how), with the
+  // known-device token the client sent, checked against `account` (the address's, if it has one).
+  struct SignInCount {
+    std::optional<std::string> device_id;  // the known device the attempt came from
+    std::vector<std::string> cleared_on_success;
+  };
+  Result<SignInCount> count_sign_in_attempt(const std::string& index, const std::optional<std::string>& device_token,
+                                            const std::optional<known_device::Account>& account,
+                                            const ClientInfo& client);
   // A session for the account whose credentials, at `credentials_version`, were just checked.
   Result<SignedIn> open_session(AccountView account, long long credentials_version, const ClientInfo& client);
   // 403 account-banned or account-suspended (with its end) for a restricted account.
@@ -165,6 +175,7 @@ class Service {
   Result<void> run_session_purge(bool restriction, const Json& payload);
 
   Deps d_;
+  const crypto::BlindIndex device_tokens_;  // the known-device tokens' MAC (known_device.hpp)
   ActivityMarks activity_;
 };
 

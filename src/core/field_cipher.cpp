@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <sodium.h>
 
+#include <algorithm>
+
 #include "core/crypto.hpp"
 
 namespace pm::crypto {
@@ -119,6 +121,14 @@ bool FieldCipher::needs_rotation(std::string_view stored) const {
 
 std::string BlindIndex::operator()(std::string_view value) const {
   return crypto::hex(crypto::hmac_sha256({reinterpret_cast<const char*>(key_.data()), key_.size()}, value));
+}
+
+BlindIndex BlindIndex::derive(std::string_view purpose) const {
+  const auto derived = crypto::hmac_sha256({reinterpret_cast<const char*>(key_.data()), key_.size()},
+                                           "pm derived key:" + std::string(purpose));
+  Key key{};
+  std::copy(derived.begin(), derived.end(), key.begin());  // HMAC-SHA256: exactly 32 bytes
+  return BlindIndex(key);
 }
 
 }  // namespace pm::crypto

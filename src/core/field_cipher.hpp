@@ -48,6 +48,9 @@ class BlindIndex {
  public:
   explicit BlindIndex(Key key) : key_(key) {}
   std::string operator()(std::string_view value) const;
+  // A MAC of its own for `purpose` (HMAC of this key and the purpose, as HKDF-Expand does): what
+  // it tags can never equal an index of this one, and knowing one key says nothing of the other.
+  BlindIndex derive(std::string_view purpose) const;
 
  private:
   Key key_;

@@ -736,6 +736,24 @@ TEST(Auth, SignInIsRateLimitedPerAccountAndPerIp) {
       << "another client is not limited";
 }
 
+// With login_limit_per_account = 3: three wrong guesses from each of three places, then a fourth
+// place is refused: the account's ceiling, which locks out every client the account does not know.
+void reach_the_sign_in_ceiling(TestServer& server, const std::string& email) {
+  for (int place = 0; place < 3; ++place) {
+    const auto from = test::unique_client_ip();
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(login(server, email, "guess " + std::to_string(i), from).status, 401);
+  }
+  ASSERT_EQ(login(server, email, "one guess more", test::unique_client_ip()).status, 429) << "the ceiling";
+}
+
+// The known-device token of a password sign-in from `ip` (with `device`, the device's earlier one).
+std::string known_device_token(TestServer& server, const test::TestUser& who, const std::string& password,
+                               const std::string& ip, const std::string& device = "") {
+  auto signed_in = login(server, who.email, password, ip, device);
+  EXPECT_EQ(signed_in.status, 200) << signed_in.body;
+  return signed_in.json().value("device", "");
+}
+
 // Guesses from many clients reach the account's ceiling and lock out every client it does not know
 // (above); a device where the owner signed in before is counted on its own and still signs in.
 TEST(Auth, GuessesFromEverywhereDoNotLockTheOwnerOutOfADeviceTheySignedInOn) {
@@ -746,22 +764,12 @@ TEST(Auth, GuessesFromEverywhereDoNotLockTheOwnerOutOfADeviceTheySignedInOn) {
   auto owner = test::sign_up(server, test::unique_email("owner"));
   auto other = test::sign_up(server, test::unique_email("other"));
   const auto phone = test::unique_client_ip();
-  auto first = login(server, owner.email, owner.password, phone);
-  ASSERT_EQ(first.status, 200) << first.body;
-  const std::string device = first.json().value("device", "");
-  ASSERT_FALSE(device.empty()) << "a password sign-in gives the device its token: " << first.body;
-  auto again = login(server, owner.email, owner.password, phone, device);
-  ASSERT_EQ(again.status, 200) << again.body;
-  EXPECT_EQ(again.json()["device"].get<std::string>().substr(0, 32), device.substr(0, 32)) << "the same device";
+  const auto device = known_device_token(server, owner, owner.password, phone);
+  ASSERT_FALSE(device.empty()) << "a password sign-in gives the device its token";
+  EXPECT_EQ(known_device_token(server, owner, owner.password, phone, device).substr(0, 32), device.substr(0, 32))
+      << "the same device";
 
-  auto reach_the_ceiling = [&](const std::string& email) {
-    for (int place = 0; place < 3; ++place) {
-      const auto from = test::unique_client_ip();
-      for (int i = 0; i < 3; ++i) EXPECT_EQ(login(server, email, "guess " + std::to_string(i), from).status, 401);
-    }
-    ASSERT_EQ(login(server, email, "one guess more", test::unique_client_ip()).status, 429) << "the ceiling";
-  };
-  reach_the_ceiling(owner.email);
+  reach_the_sign_in_ceiling(server, owner.email);
   EXPECT_EQ(login(server, owner.email, owner.password, phone).status, 429) << "the phone without its token: unknown";
   auto forged = device;
   forged.back() = forged.back() == '0' ? '1' : '0';
@@ -769,17 +777,57 @@ TEST(Auth, GuessesFromEverywhereDoNotLockTheOwnerOutOfADeviceTheySignedInOn) {
   EXPECT_EQ(login(server, owner.email, owner.password, phone, "not a token at all").status, 429);
   auto known = login(server, owner.email, owner.password, test::unique_client_ip(), device);
   EXPECT_EQ(known.status, 200) << "the owner's device signs in, wherever it is: " << known.body;
+  EXPECT_EQ(login(server, owner.email, owner.password, test::unique_client_ip()).status, 429)
+      << "the owner signing in on her device does not give the guessers a fresh ceiling";
 
   // The token is of this account only: on another that reached its ceiling it is nobody's device.
-  reach_the_ceiling(other.email);
+  reach_the_sign_in_ceiling(server, other.email);
   EXPECT_EQ(login(server, other.email, other.password, phone, device).status, 429);
 
-  // A stolen token gets that device's own budget of guesses, no more.
+  // A stolen token gets that device's own budget of guesses, no more: then it is any client's.
   for (int i = 0; i < 3; ++i)
     EXPECT_EQ(login(server, owner.email, "thief " + std::to_string(i), test::unique_client_ip(), device).status, 401);
   auto stopped = login(server, owner.email, owner.password, test::unique_client_ip(), device);
-  EXPECT_EQ(stopped.status, 429) << stopped.body;
-  EXPECT_NE(stopped.json().value("detail", "").find("from this device"), std::string::npos) << stopped.body;
+  EXPECT_EQ(stopped.status, 429) << "the ceiling: " << stopped.body;
+}
+
+// A copy of a device's token spends that device's budget and no more; the owner there then signs
+// in as from any client. The device is not refused for its neighbours' guesses on a shared address
+// either. And a token ends with the credentials it was earned with: sign out everywhere, a reset.
+TEST(Auth, AKnownDeviceOutlivesNeitherACopyNorTheCredentialsItWasEarnedWith) {
+  test::TestDatabase db;
+  auto config = test::test_config(db);
+  config.login_limit_per_account = 3;  // per client or device; the account's ceiling is three times that
+  config.login_limit_per_ip = 5;       // per client address, across accounts
+  TestServer server(config);
+  auto owner = test::sign_up(server, test::unique_email("owner"));
+  const auto phone = test::unique_client_ip();
+  const auto device = known_device_token(server, owner, owner.password, phone);
+
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(login(server, owner.email, "copy " + std::to_string(i), test::unique_client_ip(), device).status, 401);
+  EXPECT_EQ(login(server, owner.email, owner.password, phone, device).status, 200)
+      << "the copy spent the device's budget, not the owner's place";
+
+  // A neighbour on the phone's address guesses at other accounts until the address's budget is spent.
+  for (int i = 0; i < 5; ++i) (void)login(server, test::unique_email("neighbour"), "a guess", phone);
+  EXPECT_EQ(login(server, test::unique_email("neighbour"), "a guess", phone).status, 429);
+  EXPECT_EQ(login(server, owner.email, owner.password, phone).status, 429) << "the shared address's budget is spent";
+  EXPECT_EQ(login(server, owner.email, owner.password, phone, device).status, 200) << "but not the device's";
+
+  reset_password_from_the_mail(server, owner.email, "a brand new passphrase");
+  const auto after_reset = known_device_token(server, owner, "a brand new passphrase", test::unique_client_ip());
+  reach_the_sign_in_ceiling(server, owner.email);
+  EXPECT_EQ(login(server, owner.email, "a brand new passphrase", phone, device).status, 429)
+      << "a token from before the reset is nobody's device";
+  EXPECT_EQ(login(server, owner.email, "a brand new passphrase", test::unique_client_ip(), after_reset).status, 200);
+
+  auto other = test::sign_up(server, test::unique_email("other"));
+  const auto laptop = known_device_token(server, other, other.password, test::unique_client_ip());
+  EXPECT_EQ(server.request("POST", "/api/v1/auth/logout-all", "", other.auth()).status, 204);
+  reach_the_sign_in_ceiling(server, other.email);
+  EXPECT_EQ(login(server, other.email, other.password, test::unique_client_ip(), laptop).status, 429)
+      << "signing out everywhere ended the token too";
 }
 
 TEST(Auth, PasswordResetRequestsAreRateLimited) {

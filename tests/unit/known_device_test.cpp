@@ -15,36 +15,52 @@ crypto::BlindIndex mac_with(unsigned char fill) {
   return crypto::BlindIndex(key);
 }
 
+const device::Account ana{UserId("6f1d0c2e-8a51-4c3b-9d7e-2b4a6c8e0f13"), 4};
+
 }  // namespace
 
-TEST(KnownDevice, ATokenNamesItsDeviceForItsAccountOnly) {
+TEST(KnownDevice, ATokenNamesItsDeviceForItsAccountAsItStandsOnly) {
   const auto mac = mac_with(7);
   const auto now = Clock::now();
   const auto id = device::new_device_id();
   EXPECT_NE(id, device::new_device_id()) << "each new device gets its own id";
-  const auto token = device::issue(mac, "index-of-ana", id, now);
-  EXPECT_EQ(device::device_of(mac, "index-of-ana", token, now), id);
-  EXPECT_EQ(device::device_of(mac, "index-of-ana", token, now + device::kLifetime - std::chrono::hours(1)), id);
+  const auto token = device::issue(mac, ana, id, now);
+  EXPECT_EQ(device::device_of(mac, ana, token, now), id);
+  EXPECT_EQ(device::device_of(mac, ana, token, now + device::kLifetime - std::chrono::hours(1)), id);
 
-  EXPECT_FALSE(device::device_of(mac, "index-of-ben", token, now)) << "carried to another account";
-  EXPECT_FALSE(device::device_of(mac_with(8), "index-of-ana", token, now)) << "another server key";
-  EXPECT_FALSE(device::device_of(mac, "index-of-ana", token, now + device::kLifetime)) << "expired";
+  const device::Account ben{UserId("0b7c1f3a-2d4e-4f60-8a9b-c1d2e3f40516"), ana.credentials_version};
+  EXPECT_FALSE(device::device_of(mac, ben, token, now)) << "carried to another account";
+  EXPECT_FALSE(device::device_of(mac, {ana.user_id, ana.credentials_version + 1}, token, now))
+      << "the credentials changed since (a reset, a new password, sign out everywhere)";
+  EXPECT_FALSE(device::device_of(mac_with(8), ana, token, now)) << "another server key";
+  EXPECT_FALSE(device::device_of(mac_with(7).derive("another purpose"), ana, token, now)) << "another purpose's key";
+  EXPECT_FALSE(device::device_of(mac, ana, token, now + device::kLifetime)) << "expired";
 }
 
 TEST(KnownDevice, AlteredOrMadeUpTokensAreNotKnown) {
   const auto mac = mac_with(7);
   const auto now = Clock::now();
-  const auto token = device::issue(mac, "index-of-ana", device::new_device_id(), now);
+  const auto token = device::issue(mac, ana, device::new_device_id(), now);
   for (std::size_t at : {std::size_t{0}, token.find('.') + 1, token.size() - 1}) {
     auto altered = token;
     altered[at] = altered[at] == '1' ? '2' : '1';
-    EXPECT_FALSE(device::device_of(mac, "index-of-ana", altered, now)) << "changed at " << at << ": " << altered;
+    EXPECT_FALSE(device::device_of(mac, ana, altered, now)) << "changed at " << at << ": " << altered;
   }
   // A later expiry with the old tag: the tag covers it.
   const auto first = token.find('.'), second = token.find('.', first + 1);
   const auto later = token.substr(0, first + 1) + "99999999999" + token.substr(second);
-  EXPECT_FALSE(device::device_of(mac, "index-of-ana", later, now));
+  EXPECT_FALSE(device::device_of(mac, ana, later, now));
   for (const std::string& made_up : std::vector<std::string>{"", ".", "..", "abc", token.substr(0, second),
                                                              token + ".x", "zz" + token.substr(2), token.substr(1)})
-    EXPECT_FALSE(device::device_of(mac, "index-of-ana", made_up, now)) << made_up;
+    EXPECT_FALSE(device::device_of(mac, ana, made_up, now)) << made_up;
+}
+
+// The tokens' key is derived from the address index's (BlindIndex::derive): the same for the same
+// purpose on every node, and never tagging a value as the index does.
+TEST(KnownDevice, TheTokensKeyIsItsOwn) {
+  const auto index = mac_with(7);
+  const auto tokens = index.derive("known-device token");
+  EXPECT_EQ(tokens("x"), mac_with(7).derive("known-device token")("x"));
+  EXPECT_NE(tokens("x"), index("x"));
+  EXPECT_NE(tokens("x"), index.derive("another purpose")("x"));
 }

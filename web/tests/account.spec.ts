@@ -63,6 +63,11 @@ test("someone guessing a person's password cannot lock them out of the browser w
   await page.goto("/account");
   await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  // Her flatmate signs up and in on the same browser afterwards, and signs out.
+  await signUpThroughTheApp(page, { email: uniqueEmail("flatmate"), firstName: "Flo", birthDate: "1992-03-03" });
+  await page.goto("/account");
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
 
   // Guesses from this same address (a shared network) until the account's limit for it is reached.
   let refused = 0;
@@ -80,7 +85,8 @@ test("someone guessing a person's password cannot lock them out of the browser w
   await expect(other.getByRole("alert")).toContainText(/too many|try again/i);
   await elsewhere.close();
 
-  // The browser where she signed in before is hers: it signs in.
+  // The browser where she signed in before is hers (the flatmate's sign-in there did not take that
+  // from her): it signs in.
   await signInThroughTheApp(page, email, PASSWORD);
   await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
   expect(errors).toEqual([]);

@@ -136,9 +136,13 @@ export interface paths {
          *     account's counts, and so does a password reset.
          *
          *     A device that signed in before sends the `device` token it was given: its attempts then
-         *     count against that device alone (the same 10 per window) and never against the account's
-         *     total, so guesses from elsewhere do not lock the owner out of a device they use. A token
-         *     that is not genuine, has expired (a year) or is of another account is ignored.
+         *     count against that device alone (the same 10 per window), neither against its client's
+         *     address nor against the account's total, so guesses from elsewhere, or a neighbour's on a
+         *     shared address, do not lock the owner out of a device they use; its success clears that
+         *     device's count only. Once the device's own 10 are spent (a copy of its token spent them),
+         *     its attempts count as any client's. A token is void once the account's credentials change
+         *     (a new password, a reset, a new address, `logout-all`) and after a year; a void, forged or
+         *     other account's token counts as no token.
          */
         post: operations["login"];
         delete?: never;
@@ -327,7 +331,8 @@ export interface paths {
         put?: never;
         /**
          * End every session of the user, this one included
-         * @description Ends all of the user's sessions on every device, including the one making this request.
+         * @description Ends all of the user's sessions on every device, including the one making this request,
+         *     and voids every device's known-device token (`SignedIn.device`).
          *     Servers may still accept an ended token for up to `PM_SESSION_CACHE_MS` (default 5 s).
          *     No request body is read.
          */

@@ -6,15 +6,21 @@ import { t } from "../strings";
 import { ErrorBox, Field, Link, Notice, Options } from "../ui";
 import { ProviderButtons, ProviderReturn, providerError } from "./providers";
 
-// The known-device token of this browser's last password sign-in, sent with the next: guesses at
-// the password from elsewhere then cannot lock its owner out here (docs/security.md). It is not a
-// session, so signing out keeps it.
-const DEVICE_KEY = "pm.device";
+// The known-device token of this browser's last password sign-in to an account, sent with the
+// next: guesses at the password from elsewhere then cannot lock its owner out here
+// (docs/security.md). It is not a session, so signing out keeps it. One per account (a second
+// person signing in here must not take the first's), stored under a hash of the address so the
+// browser's storage does not list who signed in on it.
+async function deviceKey(email: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(email.trim().toLowerCase()));
+  return "pm.device." + Array.from(new Uint8Array(digest).slice(0, 16), (b) => b.toString(16).padStart(2, "0")).join("");
+}
 
 async function signInWith(email: string, password: string): Promise<void> {
-  const device = localStorage.getItem(DEVICE_KEY) ?? undefined;
+  const key = await deviceKey(email);
+  const device = localStorage.getItem(key) ?? undefined;
   const signed = await ok(api.POST("/api/v1/auth/login", { body: { email, password, device } }));
-  if (signed.device) localStorage.setItem(DEVICE_KEY, signed.device);
+  if (signed.device) localStorage.setItem(key, signed.device);
   startSession(signed.token);
   const profile = await loadMe();
   go(profile.profile_completed ? "/matches" : "/profile", true);
