@@ -16,12 +16,13 @@ std::optional<UserId> unless_empty(const std::optional<UserId>& id) { return id 
 
 void record(pqxx::work& tx, const AuditEntry& entry) {
   const auto& actor = actor::current();
-  repository::insert(tx, {.user_id = unless_empty(entry.user_id),
-                          .event = entry.event,
-                          .ip = unless_empty(entry.ip.empty() ? actor.ip : entry.ip),
-                          .details_json = entry.details.dump(),
-                          .subject_id = unless_empty(entry.subject_id),
-                          .request_id = unless_empty(actor.request_id)});
+  repository::insert(tx,
+                     {.user_id = unless_empty(entry.user_id),
+                      .event = entry.event,
+                      .ip = entry.someone_elses ? std::nullopt : unless_empty(entry.ip.empty() ? actor.ip : entry.ip),
+                      .details_json = entry.details.dump(),
+                      .subject_id = unless_empty(entry.subject_id),
+                      .request_id = unless_empty(actor.request_id)});
 }
 
 Json entries_of(pqxx::work& tx, const UserId& user_id) {

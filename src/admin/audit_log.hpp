@@ -23,6 +23,10 @@ struct AuditEntry {
   std::string ip;     // empty: the current request's (core/actor.hpp), if any
   Json details = Json::object();
   std::optional<UserId> subject_id;  // whom it is about, when not the actor (a profile viewed, a user blocked)
+  // A request someone else made, recorded in `user_id`'s own log (a sign-up with their address):
+  // no IP address, which is not theirs to see in their log or export (the request id still ties it
+  // to the requester's own entries for staff).
+  bool someone_elses = false;
 };
 
 // Records `entry` with the current request's id (core/actor.hpp).

@@ -233,7 +233,7 @@ Result<void> Service::signup(const SignupInput& in, const ClientInfo& client) {
       d_.outbox.enqueue(
           tx, owner.user_id, in.email,
           mail::signup_with_taken_address(mail::Links{d_.config.public_url}, owner.language, owner.first_name));
-    admin::record(tx, {.user_id = owner.user_id, .event = "signup_existing_email", .ip = client.ip});
+    admin::record(tx, {.user_id = owner.user_id, .event = "signup_existing_email", .someone_elses = true});
     return Result<void>{};
   };
   auto create = [&](pqxx::work& tx) -> Result<void> {
@@ -582,6 +582,10 @@ Result<void> Service::require_recent_proof(const Caller& caller) {
 }
 
 Result<AccountView> Service::change_email(const Caller& caller, const EmailChangeInput& in, const ClientInfo& client) {
+  // Each request mails the old address and, for a taken one, writes into its owner's log: a budget
+  // a day, so no one fills another's log by asking again and again.
+  PM_TRY(limit("ratelimit:auth:email-change:user:" + caller.user_id.str(),
+               {d_.config.email_change_limit_per_day, std::chrono::hours(24)}, "changes of address"));
   PM_TRY(count_password_guess(caller));
   const auto index = d_.email_index(in.email);
   const auto token = new_token();
@@ -608,7 +612,7 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
         if (notice.claim())
           d_.outbox.enqueue(tx, owner->user_id, in.email,
                             mail::new_address_taken(mail::Links{d_.config.public_url}, owner->language));
-        admin::record(tx, {.user_id = owner->user_id, .event = "email_change_existing_email", .ip = client.ip});
+        admin::record(tx, {.user_id = owner->user_id, .event = "email_change_existing_email", .someone_elses = true});
       }
     }
     if (!taken) {

@@ -211,10 +211,12 @@ TEST(Auth, AnEmailHasOneAccountAndSignUpDoesNotSayWhichAddressesHaveOne) {
               202);
   EXPECT_EQ(q.exec_params1("SELECT count(*) FROM email_outbox WHERE user_id = $1", owner.user_id)[0].as<int>(), 2)
       << "the verification and one notice";
-  EXPECT_EQ(q.exec_params1("SELECT count(*) FROM audit_log WHERE user_id = $1 AND event = 'signup_existing_email'",
+  EXPECT_EQ(q.exec_params1("SELECT count(*) FROM audit_log WHERE user_id = $1 AND event = 'signup_existing_email' "
+                           "AND ip IS NULL",
                            owner.user_id)[0]
                 .as<int>(),
-            4);
+            4)
+      << "each in the owner's log, without the address of whoever tried (not the owner's to see)";
 }
 
 // The day's one mail to an address's owner is claimed by the request that queues it: one that fails
@@ -893,11 +895,12 @@ TEST(Auth, EmailChangeNeedsThePasswordAndTakesEffectOnlyFromTheNewInbox) {
   };
   const auto queued_before = mails_queued(user);
   const auto taken_before = mails_queued(taken);
+  EXPECT_EQ(taken_before, 2) << "its verification and the notice, queued under its owner (in the owner's language)";
   for (int i = 0; i < 2; ++i) EXPECT_EQ(change(taken.email, user.password).status, 202);
   EXPECT_EQ(mails_queued(user) - queued_before, 2) << "one to the caller's own address each time";
   EXPECT_EQ(mails_queued(taken), taken_before) << "none more to the taken one";
   EXPECT_EQ(q.exec_params1("SELECT count(*) FROM audit_log WHERE user_id = $1 AND event = "
-                           "'email_change_existing_email' AND ip IS NOT NULL",
+                           "'email_change_existing_email' AND ip IS NULL",
                            taken.user_id)[0]
                 .as<int>(),
             3)
@@ -927,6 +930,33 @@ TEST(Auth, EmailChangeNeedsThePasswordAndTakesEffectOnlyFromTheNewInbox) {
       q.exec_params1("SELECT count(*) FROM audit_log WHERE user_id = $1 AND event = 'email_change'", user.user_id)[0]
           .as<int>(),
       1);
+}
+
+// Someone asking again and again to move their account to another's address fills that owner's
+// security log no further than the day's budget of changes.
+TEST(Auth, ChangesOfAddressHaveADailyBudget) {
+  test::TestDatabase db;
+  auto config = test::test_config(db);
+  config.email_change_limit_per_day = 3;
+  TestServer server(config);
+  auto harasser = test::sign_up(server, test::unique_email("harasser"));
+  auto owner = test::sign_up(server, test::unique_email("owner"));
+  auto change = [&] {
+    return server.request("POST", "/api/v1/me/email",
+                          nlohmann::json{{"email", owner.email}, {"password", harasser.password}}.dump(),
+                          harasser.auth());
+  };
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(change().status, 202);
+  auto refused = change();
+  EXPECT_EQ(refused.status, 429) << refused.body;
+  EXPECT_EQ(refused.json()["type"], "/problems/rate-limited");
+  auto conn = db.connect();
+  EXPECT_EQ(
+      pqxx::nontransaction(conn)
+          .exec_params1("SELECT count(*) FROM audit_log WHERE user_id = $1 AND event = 'email_change_existing_email'",
+                        owner.user_id)[0]
+          .as<int>(),
+      3);
 }
 
 // Someone who knows the password (phished) asks to move the account to their own address; the
