@@ -492,21 +492,12 @@ Result<ReadReceipt> Service::read(const UserId& user_id, const ConversationId& c
           return std::pair{*c, repository::Marked{.read_up_to = repository::read_up_to(tx, conversation_id, user_id)}};
         return std::pair{*c, repository::mark_read(tx, conversation_id, user_id, up_to_seq.value_or(c->last_seq))};
       }));
-  // A read that marked something is news. One that marked nothing is sent again at most every
-  // 10 s per conversation and reader: the first one's push may have been lost (the other's socket
-  // was reconnecting), but a receipt is pushed to every device of the other person, and one sent
-  // again and again filled a slow phone's queue until its socket closed. After a close, reading
-  // stamps nothing and tells nothing.
-  const auto repeat_key = "receipt:" + conversation_id.str() + ":" + user_id.str();
-  bool news = false;
+  // Only a read that marked something is news: a receipt is pushed to every device of the other
+  // person, and one sent again and again with nothing new filled a slow phone's queue until its
+  // socket closed (and would tell a watching match each time the reader opens the chat). A
+  // receipt whose push the sender missed while reconnecting is in the messages' read_at, which the
+  // app reads again after a reconnect.
   if (marked.any) {
-    news = true;
-    (void)d_.redis.command({"SET", repeat_key, "1", "PX", "10000"});
-  } else if (marked.read_up_to > 0 && !cannot_send(conversation, user_id)) {
-    auto first = d_.redis.command({"SET", repeat_key, "1", "NX", "PX", "10000"});
-    news = first && !first->is_nil();
-  }
-  if (news) {
     Json event = {{"type", "message.read"},
                   {"conversation_id", conversation_id},
                   {"reader_id", user_id},

@@ -312,28 +312,6 @@ TEST_F(RealtimeChat, ReadingOrDeletingAgainTellsTheOtherNothingNew) {
   EXPECT_TRUE(of_type(ben->drain(), "message.deleted").empty()) << "one deletion, not five";
 }
 
-// A receipt whose push was lost (the sender's socket was reconnecting) reaches the sender when the
-// reader's app reads again, once the 10 s that keep repeats from flooding the sender have passed.
-TEST_F(RealtimeChat, AReadThatMarksNothingNewSendsTheReceiptAgainAfterAWhile) {
-  Node& node = start_node();
-  auto ben = connect(node, ben_);
-  say(*connect(node, ana_), "a-1", "Hi Ben!");
-  ASSERT_TRUE(message_new(*ben, 1));
-  const auto read_path = "/api/v1/conversations/" + conversation_ + "/read";
-  ASSERT_EQ(rest(node, ben_, "POST", read_path).status, 200);  // Ana is offline: its push reaches no one
-  auto ana = connect(node, ana_);
-  (void)ana->drain();  // (the lost one, had it been in flight)
-  ASSERT_EQ(rest(node, ben_, "POST", read_path).status, 200);
-  EXPECT_TRUE(of_type(ana->drain(), "message.read").empty()) << "not again within 10 s";
-
-  cache::RedisPool redis(cache::RedisOptions{.url = test::redis_url(), .size = 1});
-  ASSERT_TRUE(redis.command({"DEL", "receipt:" + conversation_ + ":" + ben_.user.user_id}));  // 10 s later
-  ASSERT_EQ(rest(node, ben_, "POST", read_path).status, 200);
-  auto receipt = ana->wait_for("message.read");
-  ASSERT_TRUE(receipt) << "the receipt again";
-  EXPECT_EQ((*receipt)["read_up_to"], 1);
-}
-
 // (b) A client that did not see its ack sends the same frame again: one message.
 TEST_F(RealtimeChat, ARetriedSendIsOneMessage) {
   Node& a = start_node();

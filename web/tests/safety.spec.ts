@@ -80,6 +80,31 @@ test.describe.serial("two matched people", () => {
     // Nothing more arrives later (a resume that doubled would add them again).
     await danPage.waitForTimeout(1_000);
     await expect(danPage.locator("ol.messages li.theirs")).toHaveCount(3);
+
+    // Dan reads a message while Cleo's connection is down: the receipt's push is lost, and her
+    // screen learns of it when she is back.
+    await danPage.context().setOffline(true);
+    await expect(danPage.locator("html")).toHaveAttribute("data-realtime", "offline");
+    await cleoPage.getByLabel("Message").fill("Four: bring the skates.");
+    await cleoPage.getByRole("button", { name: "Send" }).click();
+    const four = cleoPage.locator("ol.messages li.mine").last();
+    await expect(four).toContainText("Four: bring the skates.");
+    await cleoPage.context().setOffline(true);
+    await expect(cleoPage.locator("html")).toHaveAttribute("data-realtime", "offline");
+    await danPage.context().setOffline(false);
+    await expect(danPage.locator("ol.messages li.theirs").last()).toContainText("Four: bring the skates.", { timeout: 30_000 });
+    await expect
+      .poll(async () => {
+        const res = await danPage.request.get(`/api/v1/conversations/${conversationId}/messages`, {
+          headers: { Authorization: `Bearer ${dan.token}` },
+        });
+        return ((await res.json()).messages as { content?: string; read_at?: string | null }[]).find((m) => m.content === "Four: bring the skates.")?.read_at ?? null;
+      })
+      .not.toBeNull();
+    await expect(four).not.toContainText("Read");
+    await cleoPage.context().setOffline(false);
+    await expect(cleoPage.locator("html")).toHaveAttribute("data-realtime", "ready", { timeout: 30_000 });
+    await expect(four).toContainText("Read");
     expect(errors.filter((e) => !/ERR_INTERNET_DISCONNECTED/.test(e))).toEqual([]);
     await closeCleo();
     await closeDan();

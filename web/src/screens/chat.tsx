@@ -56,6 +56,9 @@ function preview(m: Conversation["last_message"]): string {
   return m.text || (m.message_type === "image" ? t.imageMessage : "");
 }
 
+const newestPage = (id: string) =>
+  ok(api.GET("/api/v1/conversations/{conversation_id}/messages", { params: { path: { conversation_id: id } } }));
+
 function merge(list: Message[], more: Message[]): Message[] {
   const byId = new Map(list.map((m) => [m.message_id, m]));
   for (const m of more) byId.set(m.message_id, m);
@@ -85,7 +88,7 @@ export function ConversationScreen(props: { id: string }) {
 
   useEffect(() => {
     let live = true;
-    ok(api.GET("/api/v1/conversations/{conversation_id}/messages", { params: { path: { conversation_id: id } } })).then(
+    newestPage(id).then(
       (page) => {
         if (!live) return;
         add(page.messages);
@@ -125,6 +128,19 @@ export function ConversationScreen(props: { id: string }) {
       off();
     };
   }, [id]);
+
+  // Back from a dropped connection: the resume replays new messages, not what changed on older ones
+  // meanwhile (the other's read receipts), so the newest page is read again.
+  const wasOnline = useRef(connected.value);
+  useEffect(() => {
+    const back = connected.value && !wasOnline.current;
+    wasOnline.current = connected.value;
+    if (!back) return;
+    newestPage(id).then(
+      (page) => add(page.messages),
+      () => undefined,
+    );
+  }, [connected.value, id]);
 
   // Tell the other person what has been read.
   const lastFromOther = (messages ?? []).filter((m) => m.sender_id !== myId).at(-1)?.seq ?? 0;
