@@ -7,7 +7,6 @@
 
 #include "admin/audit_log.hpp"
 #include "auth/bulk.hpp"
-#include "auth/daily_notice.hpp"
 #include "auth/known_device.hpp"
 #include "auth/repository.hpp"
 #include "auth/restrictions.hpp"
@@ -227,9 +226,8 @@ Result<void> Service::signup(const SignupInput& in, const ClientInfo& client) {
   const auto token = new_token();
   // Whether an address has an account is private (someone's partner may be asking), so the answer
   // is the same either way; the owner of a taken address is told by mail instead.
-  DailyNotice notice(d_.redis, index);
   auto owner_told = [&](pqxx::work& tx, const repository::CredentialRow& owner) {
-    if (notice.claim())
+    if (repository::claim_address_notice(tx, index))
       d_.outbox.enqueue(
           tx, owner.user_id, in.email,
           mail::signup_with_taken_address(mail::Links{d_.config.public_url}, owner.language, owner.first_name));
@@ -265,7 +263,6 @@ Result<void> Service::signup(const SignupInput& in, const ClientInfo& client) {
   } catch (const pqxx::unique_violation&) {
     PM_TRY(db::transact(d_.db, create));  // the same address signing up twice at once: now the owner is told
   }
-  notice.committed();
   d_.outbox.kick();
   return {};
 }
@@ -590,7 +587,6 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
   const auto index = d_.email_index(in.email);
   const auto token = new_token();
   std::optional<CredentialChange> change;
-  DailyNotice notice(d_.redis, index);
   auto checked = db::transact(d_.db, [&](pqxx::work& tx) -> Result<AccountView> {
     // The password is the proof that the owner, not a stolen session, moves the account.
     auto row = PM_TRY(own_account_if(
@@ -609,7 +605,7 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
       db::AsSystem system(tx);
       if (auto owner = repository::find_by_email_index(tx, index)) {
         taken = true;
-        if (notice.claim())
+        if (repository::claim_address_notice(tx, index))
           d_.outbox.enqueue(tx, owner->user_id, in.email,
                             mail::new_address_taken(mail::Links{d_.config.public_url}, owner->language));
         admin::record(tx, {.user_id = owner->user_id, .event = "email_change_existing_email", .someone_elses = true});
@@ -635,7 +631,6 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
                        .auth_provider = row.auth_provider};
   });
   auto account = PM_TRY(noting_wrong_password(d_.db, caller, client, std::move(checked)));
-  notice.committed();
   d_.outbox.kick();
   forget_password_guesses(caller);
   end_sessions_after_change(*change);

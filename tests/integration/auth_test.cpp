@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "auth/passwords.hpp"
+#include "auth/repository.hpp"
 #include "auth/restrictions.hpp"
 #include "auth/sessions.hpp"
 #include "core/crypto.hpp"
@@ -243,6 +244,39 @@ TEST(Auth, ASignUpThatFailsDoesNotUseUpTheOwnersMailOfTheDay) {
       << "the verification and the notice, which the failed request did not use up";
   auto told = test::wait_for_mail(server.app().config.mail_dir, email, 2);
   EXPECT_NE(told.find("Subject: Someone tried to sign up with your address"), std::string::npos) << told;
+}
+
+// Two requests at once about one address: the second's claim of the day's mail waits for the
+// first's transaction, and the mail is the second's when the first rolls back (a claim in Redis
+// that the failed request gave back had already refused the second: no mail that day).
+TEST(Auth, AClaimOfTheDaysMailWaitsForAnotherThatMayFail) {
+  test::TestDatabase db;
+  const auto index = "index-" + crypto::random_hex(8);
+  auto watcher = db.connect();
+  pqxx::nontransaction(watcher).exec0(
+      "INSERT INTO address_notices VALUES ('an address of two days ago', (now() AT TIME ZONE 'UTC')::date - 2)");
+  auto first_connection = db.connect();
+  pqxx::work first(first_connection);
+  ASSERT_TRUE(auth::repository::claim_address_notice(first, index));
+  auto second = std::async(std::launch::async, [&] {
+    auto connection = db.connect();
+    pqxx::work tx(connection);
+    const bool claimed = auth::repository::claim_address_notice(tx, index);
+    tx.commit();
+    return claimed;
+  });
+  ASSERT_TRUE(test::eventually([&] {
+    return pqxx::nontransaction(watcher)
+               .exec1(
+                   "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE "
+                   "'%address_notices%' AND pid <> pg_backend_pid() AND datname = current_database()")[0]
+               .as<int>() == 1;
+  })) << "the second claim waits for the first's transaction";
+  first.abort();
+  EXPECT_TRUE(second.get()) << "the first rolled back: the day's mail is the second's";
+  pqxx::work third(watcher);
+  EXPECT_FALSE(auth::repository::claim_address_notice(third, index)) << "and once the second committed, no other";
+  EXPECT_EQ(third.exec1("SELECT count(*) FROM address_notices")[0].as<int>(), 1) << "earlier days' rows are gone";
 }
 
 TEST(Auth, WrongPasswordAndUnknownAccountLookTheSame) {
