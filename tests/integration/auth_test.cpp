@@ -1079,7 +1079,7 @@ TEST(Auth, PasswordGuessesThroughAChangeOfAddressAreLimitedEvenInParallel) {
   EXPECT_EQ(right.status, 429) << "password changes share the budget";
 }
 
-TEST(Auth, AStolenSessionsGuessesDoNotLockTheOwnerOutButSessionsTogetherMeetACeiling) {
+TEST(Auth, AStolenSessionsGuessesDoNotLockTheOwnerOutButSessionsTogetherMeetACeilingThatAResetLifts) {
   test::TestDatabase db;
   auto config = test::test_config(db);
   config.login_limit_per_account = 3;  // per session; the account's ceiling is three times that

@@ -26,6 +26,24 @@ class JobQueue : public ::testing::Test {
     tx.commit();
     return out;
   }
+  // A job of `kind` (payload {"user_id": "u1"}), in a transaction of its own.
+  void enqueue(const std::string& kind) {
+    in_transaction([&](pqxx::work& tx) {
+      jobs::enqueue(tx, kind, Json{{"user_id", "u1"}});
+      return 0;
+    });
+  }
+  // Training, as the worker's schedule queues it (at most once a day).
+  void schedule_training() {
+    in_transaction([](pqxx::work& tx) {
+      jobs::enqueue_unless_recent(tx, "train_model", 24);
+      return 0;
+    });
+  }
+  // One worker's claim of one job of `kind`.
+  std::vector<jobs::Claimed> claim(const std::string& kind) {
+    return in_transaction([&](pqxx::work& tx) { return jobs::claim(tx, kind, 1); });
+  }
   // Moves the running jobs' leases into the past, as if their workers had stopped.
   void lease_passes() {
     auto conn = db_.connect();
@@ -104,46 +122,35 @@ TEST_F(JobQueue, AFailedJobComesBackLaterAndFailsForGoodAfterItsFifthAttempt) {
 }
 
 TEST_F(JobQueue, AJobWhoseWorkerStoppedIsTakenAgainAfterItsLeaseAndFailsAfterTheFifthAttempt) {
-  in_transaction([](pqxx::work& tx) {
-    jobs::enqueue_unless_recent(tx, "train_model", 24);
-    return 0;
-  });
-  auto claim = [&] { return in_transaction([](pqxx::work& tx) { return jobs::claim(tx, "train_model", 1); }); };
-  auto first = claim();
+  schedule_training();
+  auto first = claim("train_model");
   ASSERT_EQ(first.size(), 1u);
   EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE status = 'running' AND run_after > now() + interval '50 minutes'"),
             1)
       << "claimed for its lease";
-  EXPECT_TRUE(claim().empty()) << "not taken again while its lease runs";
+  EXPECT_TRUE(claim("train_model").empty()) << "not taken again while its lease runs";
   // Its worker was killed and never finished it: once the lease passes, the job is taken again
   // (before, it stayed running for good, and training was never queued again).
   for (int attempt = 2; attempt <= 5; ++attempt) {
     lease_passes();
-    auto again = claim();
+    auto again = claim("train_model");
     ASSERT_EQ(again.size(), 1u) << "attempt " << attempt;
     EXPECT_EQ(again[0].job_id, first[0].job_id);
     EXPECT_EQ(count("SELECT attempts FROM jobs"), attempt);
   }
   lease_passes();
-  EXPECT_TRUE(claim().empty()) << "after the fifth attempt it is not taken again";
+  EXPECT_TRUE(claim("train_model").empty()) << "after the fifth attempt it is not taken again";
   EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE status = 'failed' AND last_error LIKE 'the worker stopped%'"), 1);
-  in_transaction([](pqxx::work& tx) {
-    jobs::enqueue_unless_recent(tx, "train_model", 24);
-    return 0;
-  });
+  schedule_training();
   EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE status = 'pending'"), 1) << "and the schedule goes on";
 }
 
 TEST_F(JobQueue, AWorkerPastItsLeaseRecordsNothingForTheJobAnotherTookAgain) {
-  in_transaction([](pqxx::work& tx) {
-    jobs::enqueue(tx, "end_sessions", Json{{"user_id", "u1"}});
-    return 0;
-  });
-  auto claim = [&] { return in_transaction([](pqxx::work& tx) { return jobs::claim(tx, "end_sessions", 1); }); };
-  auto late = claim();  // a worker that stalls past its lease
+  enqueue("end_sessions");
+  auto late = claim("end_sessions");  // a worker that stalls past its lease
   ASSERT_EQ(late.size(), 1u);
   lease_passes();
-  auto current = claim();  // taken again by another worker
+  auto current = claim("end_sessions");  // taken again by another worker
   ASSERT_EQ(current.size(), 1u);
   ASSERT_EQ(current[0].job_id, late[0].job_id);
   // The stalled worker wakes up: its failure, its success and its postponement change nothing
@@ -156,7 +163,7 @@ TEST_F(JobQueue, AWorkerPastItsLeaseRecordsNothingForTheJobAnotherTookAgain) {
                   "run_after > now() + interval '50 minutes'"),
             1)
       << "still the other worker's, with its lease";
-  EXPECT_TRUE(claim().empty()) << "and no third worker takes it";
+  EXPECT_TRUE(claim("end_sessions").empty()) << "and no third worker takes it";
   EXPECT_TRUE(in_transaction([&](pqxx::work& tx) { return jobs::finish(tx, current[0], std::nullopt); }));
   EXPECT_FALSE(in_transaction([&](pqxx::work& tx) { return jobs::finish(tx, late[0], "boom"); }));
   EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE status = 'done' AND last_error IS NULL"), 1)
@@ -164,76 +171,59 @@ TEST_F(JobQueue, AWorkerPastItsLeaseRecordsNothingForTheJobAnotherTookAgain) {
 }
 
 TEST_F(JobQueue, AFifthAttemptThatEndsAfterItsLeaseStillCountsAsDone) {
-  in_transaction([](pqxx::work& tx) {
-    jobs::enqueue_unless_recent(tx, "train_model", 24);
-    return 0;
-  });
-  auto claim = [&] { return in_transaction([](pqxx::work& tx) { return jobs::claim(tx, "train_model", 1); }); };
+  schedule_training();
   std::vector<jobs::Claimed> last;
   for (int attempt = 1; attempt <= 5; ++attempt) {
     if (attempt > 1) lease_passes();
-    last = claim();
+    last = claim("train_model");
     ASSERT_EQ(last.size(), 1u) << "attempt " << attempt;
   }
   lease_passes();
-  EXPECT_TRUE(claim().empty());  // the fifth attempt's lease passed: failed for good
+  EXPECT_TRUE(claim("train_model").empty());  // the fifth attempt's lease passed: failed for good
   ASSERT_EQ(count("SELECT count(*) FROM jobs WHERE status = 'failed'"), 1);
   // Its worker was slow, not dead: the model it trained is done, and training is not queued again
   // within the day for nothing.
   EXPECT_TRUE(in_transaction([&](pqxx::work& tx) { return jobs::finish(tx, last[0], std::nullopt); }));
   EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE status = 'done' AND last_error IS NULL AND finished_at IS NOT NULL"),
             1);
-  in_transaction([](pqxx::work& tx) {
-    jobs::enqueue_unless_recent(tx, "train_model", 24);
-    return 0;
-  });
+  schedule_training();
   EXPECT_EQ(count("SELECT count(*) FROM jobs"), 1) << "done within the interval: not queued again";
 }
 
 TEST_F(JobQueue, AFailedJobIsNotMadeDoneByAnEarlierAttempt) {
-  in_transaction([](pqxx::work& tx) {
-    jobs::enqueue(tx, "end_sessions", Json{{"user_id", "u1"}});
-    return 0;
-  });
-  auto claim = [&] { return in_transaction([](pqxx::work& tx) { return jobs::claim(tx, "end_sessions", 1); }); };
-  auto earlier = claim();
+  enqueue("end_sessions");
+  auto earlier = claim("end_sessions");
   ASSERT_EQ(earlier.size(), 1u);
   for (int attempt = 2; attempt <= 5; ++attempt) {
     lease_passes();
-    ASSERT_EQ(claim().size(), 1u) << "attempt " << attempt;
+    ASSERT_EQ(claim("end_sessions").size(), 1u) << "attempt " << attempt;
   }
   lease_passes();
-  EXPECT_TRUE(claim().empty());
+  EXPECT_TRUE(claim("end_sessions").empty());
   EXPECT_FALSE(in_transaction([&](pqxx::work& tx) { return jobs::finish(tx, earlier[0], std::nullopt); }))
       << "the first attempt's worker is not the one whose lease ended last";
   EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE status = 'failed'"), 1);
 }
 
 TEST_F(JobQueue, ScheduledWorkIsQueuedOnceAndNotAgainWithinItsInterval) {
-  auto queue = [&] {
-    in_transaction([](pqxx::work& tx) {
-      jobs::enqueue_unless_recent(tx, "train_model", 24);
-      return 0;
-    });
-  };
-  queue();
-  queue();
+  schedule_training();
+  schedule_training();
   EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE kind = 'train_model'"), 1) << "pending: not twice";
-  auto claimed = in_transaction([](pqxx::work& tx) { return jobs::claim(tx, "train_model", 1); });
+  auto claimed = claim("train_model");
   ASSERT_EQ(claimed.size(), 1u);
-  queue();
+  schedule_training();
   EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE kind = 'train_model'"), 1) << "running: not again";
   in_transaction([&](pqxx::work& tx) {
     jobs::finish(tx, claimed[0], std::nullopt);
     return 0;
   });
-  queue();
+  schedule_training();
   EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE kind = 'train_model'"), 1) << "finished within 24 h: not again";
   in_transaction([](pqxx::work& tx) {
     tx.exec("UPDATE jobs SET finished_at = now() - interval '25 hours'");
     return 0;
   });
-  queue();
+  schedule_training();
   EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE kind = 'train_model' AND status = 'pending'"), 1)
       << "once the interval has passed, queued again";
 }
