@@ -12,8 +12,8 @@ constexpr std::size_t kDeviceIdBytes = 16;
 
 std::string tag(const crypto::BlindIndex& mac, const Account& account, std::string_view device_id,
                 std::string_view expiry) {
-  return mac(account.user_id.str() + ":" + std::to_string(account.credentials_version) + ":" + std::string(device_id) +
-             ":" + std::string(expiry));
+  return mac(account.user_id.str() + ":" + account.email_index + ":" + std::to_string(account.credentials_version) +
+             ":" + std::string(device_id) + ":" + std::string(expiry));
 }
 
 bool is_hex(std::string_view s) { return s.find_first_not_of("0123456789abcdef") == std::string_view::npos; }

@@ -5,12 +5,12 @@
 // every unknown client but not a device where the owner signed in before (docs/security.md).
 //
 // "<device id>.<expiry, Unix seconds>.<tag>": the tag is the server's keyed MAC of the two, the
-// account's id and its credentials_version, so a client can neither make one up nor carry one to
-// another account, and every token ends with the credentials it was earned with: a new password
-// (a change, a reset), a new address, "sign out everywhere" or a provider's takeover move
-// credentials_version on. Nothing is stored: the token is checked by recomputing its tag. So a
-// holder of the password can collect tokens in any number, but each is worth less than the password
-// it took, and none outlives it.
+// account's id, its address (index) and its credentials_version, so a client can neither make one
+// up nor carry one to another account, and every token ends with the credentials it was earned
+// with: a new address, and a new password (a change, a reset), "sign out everywhere" or a
+// provider's takeover, which move credentials_version on. Nothing is stored: the token is checked
+// by recomputing its tag. So a holder of the password can collect tokens in any number, but each
+// is worth less than the password it took, and none outlives it.
 
 #include <optional>
 #include <string>
@@ -27,6 +27,7 @@ inline constexpr std::chrono::days kLifetime{365};
 // The account a token is for, as it stands.
 struct Account {
   UserId user_id;
+  std::string email_index;
   long long credentials_version = 0;
 };
 

@@ -315,15 +315,19 @@ Result<Service::SignInCount> Service::count_sign_in_attempt(const std::string& i
   PM_TRY(limit(account_key, {per_client.max * kPlacesPerAccountGuessCeiling, per_client.window},
                "sign-in attempts for this account"));
   count.cleared_on_success.push_back(client_key);
-  count.cleared_on_success.push_back(account_key);
+  // The ceiling stays for a known device whose own budget a copy spent: the owner signing in there
+  // must not give the guessers a fresh one either.
+  if (!count.device_id) count.cleared_on_success.push_back(account_key);
   return count;
 }
 
 Result<SignedIn> Service::login(const LoginInput& in, const ClientInfo& client) {
   const auto index = d_.email_index(in.email);
-  auto row = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<repository::CredentialRow>> {
-    return repository::find_by_email_index(tx, index);
-  }));
+  auto look_up = [&] {
+    return db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<repository::CredentialRow>> {
+      return repository::find_by_email_index(tx, index);
+    });
+  };
   // Every attempt is counted before the password is checked, and a success clears the counts: so
   // parallel guesses cannot all pass a check made before any of them is recorded. Counted per
   // client (its address, across accounts), then per account and client: someone who knows the
@@ -338,9 +342,17 @@ Result<SignedIn> Service::login(const LoginInput& in, const ClientInfo& client) 
   // budget: guesses from elsewhere, however many clients they come from, and a neighbour's on a
   // shared address do not lock the owner out of the devices they use. Its success clears its own
   // count only: the owner signing in there must not give the guessers a fresh ceiling.
-  std::optional<known_device::Account> account;
-  if (row) account = known_device::Account{row->user_id, row->credentials_version};
-  const auto count = PM_TRY(count_sign_in_attempt(index, in.device, account, client));
+  //
+  // The token is checked against the account as it stands, so with one the look-up comes first;
+  // without, the counts do, and an attempt they refuse costs no trip to the database.
+  std::optional<repository::CredentialRow> row;
+  if (in.device) row = PM_TRY(look_up());
+  auto account = [&]() -> std::optional<known_device::Account> {
+    if (!row) return std::nullopt;
+    return known_device::Account{row->user_id, index, row->credentials_version};
+  };
+  const auto count = PM_TRY(count_sign_in_attempt(index, in.device, account(), client));
+  if (!in.device) row = PM_TRY(look_up());
 
   bool ok = false;
   if (row && row->password_hash)
@@ -370,7 +382,7 @@ Result<SignedIn> Service::login(const LoginInput& in, const ClientInfo& client) 
                                         .first_name = row->first_name,
                                         .auth_provider = row->auth_provider},
                                        row->credentials_version, client));
-  signed_in.device = known_device::issue(device_tokens_, *account,
+  signed_in.device = known_device::issue(device_tokens_, *account(),
                                          count.device_id.value_or(known_device::new_device_id()), Clock::now());
   return signed_in;
 }
@@ -579,10 +591,6 @@ Result<void> Service::require_recent_proof(const Caller& caller) {
 }
 
 Result<AccountView> Service::change_email(const Caller& caller, const EmailChangeInput& in, const ClientInfo& client) {
-  // Each request mails the old address and, for a taken one, writes into its owner's log: a budget
-  // a day, so no one fills another's log by asking again and again.
-  PM_TRY(limit("ratelimit:auth:email-change:user:" + caller.user_id.str(),
-               {d_.config.email_change_limit_per_day, std::chrono::hours(24)}, "changes of address"));
   PM_TRY(count_password_guess(caller));
   const auto index = d_.email_index(in.email);
   const auto token = new_token();
@@ -594,6 +602,11 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
         {.no_password = "set one with a password reset, then change the address", .wrong = "the password is wrong"}));
     auto old_email = PM_TRY(d_.cipher.decrypt(row.email_encrypted, email_context(caller.user_id)));
     if (old_email == in.email) return std::unexpected(Problem("same-email", "this is already your address"));
+    // Each change asked for mails the old address and, for a taken one, writes into its owner's
+    // log: a budget a day, so no one fills another's log by asking again and again. Counted once
+    // the password is right: a stolen session's wrong guesses do not spend the owner's budget.
+    PM_TRY(limit("ratelimit:auth:email-change:user:" + caller.user_id.str(),
+                 {d_.config.email_change_limit_per_day, std::chrono::hours(24)}, "changes of address"));
 
     repository::retire_tokens(tx, caller.user_id, kChangeEmail);
     // The same answer whether or not the new address has an account: its owner is told instead,

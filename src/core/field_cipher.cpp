@@ -3,8 +3,6 @@
 #include <fmt/format.h>
 #include <sodium.h>
 
-#include <algorithm>
-
 #include "core/crypto.hpp"
 
 namespace pm::crypto {
@@ -124,10 +122,11 @@ std::string BlindIndex::operator()(std::string_view value) const {
 }
 
 BlindIndex BlindIndex::derive(std::string_view purpose) const {
-  const auto derived = crypto::hmac_sha256({reinterpret_cast<const char*>(key_.data()), key_.size()},
-                                           "pm derived key:" + std::string(purpose));
+  // Keyed BLAKE2b, not this index's HMAC-SHA256: were it the HMAC of a label, the derived key would
+  // be the index of that label, which anyone could have computed by sending it as an address.
   Key key{};
-  std::copy(derived.begin(), derived.end(), key.begin());  // HMAC-SHA256: exactly 32 bytes
+  crypto_generichash(key.data(), key.size(), reinterpret_cast<const unsigned char*>(purpose.data()), purpose.size(),
+                     key_.data(), key_.size());
   return BlindIndex(key);
 }
 

@@ -48,8 +48,8 @@ class BlindIndex {
  public:
   explicit BlindIndex(Key key) : key_(key) {}
   std::string operator()(std::string_view value) const;
-  // A MAC of its own for `purpose` (HMAC of this key and the purpose, as HKDF-Expand does): what
-  // it tags can never equal an index of this one, and knowing one key says nothing of the other.
+  // A MAC of its own for `purpose`, its key a keyed BLAKE2b of the purpose under this one: no
+  // index of this one (an HMAC-SHA256, of any value) is that key or says anything of it.
   BlindIndex derive(std::string_view purpose) const;
 
  private:

@@ -253,8 +253,6 @@ TEST(Auth, AClaimOfTheDaysMailWaitsForAnotherThatMayFail) {
   test::TestDatabase db;
   const auto index = "index-" + crypto::random_hex(8);
   auto watcher = db.connect();
-  pqxx::nontransaction(watcher).exec0(
-      "INSERT INTO address_notices VALUES ('an address of two days ago', (now() AT TIME ZONE 'UTC')::date - 2)");
   auto first_connection = db.connect();
   pqxx::work first(first_connection);
   ASSERT_TRUE(auth::repository::claim_address_notice(first, index));
@@ -274,6 +272,8 @@ TEST(Auth, AClaimOfTheDaysMailWaitsForAnotherThatMayFail) {
   })) << "the second claim waits for the first's transaction";
   first.abort();
   EXPECT_TRUE(second.get()) << "the first rolled back: the day's mail is the second's";
+  pqxx::nontransaction(watcher).exec0(
+      "INSERT INTO address_notices VALUES ('an address of two days ago', (now() AT TIME ZONE 'UTC')::date - 2)");
   pqxx::work third(watcher);
   EXPECT_FALSE(auth::repository::claim_address_notice(third, index)) << "and once the second committed, no other";
   EXPECT_EQ(third.exec1("SELECT count(*) FROM address_notices")[0].as<int>(), 1) << "earlier days' rows are gone";
@@ -840,10 +840,19 @@ TEST(Auth, AKnownDeviceOutlivesNeitherACopyNorTheCredentialsItWasEarnedWith) {
   const auto phone = test::unique_client_ip();
   const auto device = known_device_token(server, owner, owner.password, phone);
 
+  const auto guesser = test::unique_client_ip();  // a third of the ceiling, from elsewhere
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(login(server, owner.email, "guess " + std::to_string(i), guesser).status, 401);
   for (int i = 0; i < 3; ++i)
     EXPECT_EQ(login(server, owner.email, "copy " + std::to_string(i), test::unique_client_ip(), device).status, 401);
   EXPECT_EQ(login(server, owner.email, owner.password, phone, device).status, 200)
       << "the copy spent the device's budget, not the owner's place";
+  // The ceiling (9) holds the 3 guesses and the owner's attempt, counted as any client's: 5 more fill it.
+  const auto more_from = test::unique_client_ip(), and_from = test::unique_client_ip();
+  for (int guess = 0; guess < 5; ++guess)
+    EXPECT_EQ(login(server, owner.email, "more " + std::to_string(guess), guess < 3 ? more_from : and_from).status,
+              401);
+  EXPECT_EQ(login(server, owner.email, owner.password, test::unique_client_ip()).status, 429)
+      << "the owner's success there kept the ceiling's count";
 
   // A neighbour on the phone's address guesses at other accounts until the address's budget is spent.
   for (int i = 0; i < 5; ++i) (void)login(server, test::unique_email("neighbour"), "a guess", phone);
@@ -858,12 +867,52 @@ TEST(Auth, AKnownDeviceOutlivesNeitherACopyNorTheCredentialsItWasEarnedWith) {
       << "a token from before the reset is nobody's device";
   EXPECT_EQ(login(server, owner.email, "a brand new passphrase", test::unique_client_ip(), after_reset).status, 200);
 
-  auto other = test::sign_up(server, test::unique_email("other"));
-  const auto laptop = known_device_token(server, other, other.password, test::unique_client_ip());
-  EXPECT_EQ(server.request("POST", "/api/v1/auth/logout-all", "", other.auth()).status, 204);
-  reach_the_sign_in_ceiling(server, other.email);
-  EXPECT_EQ(login(server, other.email, other.password, test::unique_client_ip(), laptop).status, 429)
-      << "signing out everywhere ended the token too";
+  // Sign out everywhere, a new password and a new address end the tokens earned before them.
+  auto token_outlives = [&](const std::function<void(test::TestUser&)>& change) {
+    auto someone = test::sign_up(server, test::unique_email("someone"));
+    const auto laptop = known_device_token(server, someone, someone.password, test::unique_client_ip());
+    change(someone);
+    reach_the_sign_in_ceiling(server, someone.email);
+    return login(server, someone.email, someone.password, test::unique_client_ip(), laptop).status != 429;
+  };
+  EXPECT_FALSE(token_outlives([&](test::TestUser& who) {
+    EXPECT_EQ(server.request("POST", "/api/v1/auth/logout-all", "", who.auth()).status, 204);
+  })) << "sign out everywhere";
+  EXPECT_FALSE(token_outlives([&](test::TestUser& who) {
+    auto changed = server.request(
+        "POST", "/api/v1/me/password",
+        nlohmann::json{{"current_password", who.password}, {"new_password", "a changed passphrase"}}.dump(),
+        who.auth());
+    EXPECT_EQ(changed.status, 204) << changed.body;
+    who.password = "a changed passphrase";
+  })) << "a new password";
+  EXPECT_TRUE(token_outlives([](test::TestUser&) {})) << "nothing changed: the token still counts";
+}
+
+// A token earned after a change of address was asked for, before it was confirmed, ends with the
+// address it was earned on (the request already ended every token from before it).
+TEST(Auth, AKnownDeviceEndsWithTheAddressItSignedInWith) {
+  test::TestDatabase db;
+  auto config = test::test_config(db);
+  config.login_limit_per_account = 3;  // per client or device; the account's ceiling is three times that
+  TestServer server(config);
+  auto owner = test::sign_up(server, test::unique_email("owner"));
+  const auto new_email = test::unique_email("moved");
+  auto asked = server.request("POST", "/api/v1/me/email",
+                              nlohmann::json{{"email", new_email}, {"password", owner.password}}.dump(), owner.auth());
+  ASSERT_EQ(asked.status, 202) << asked.body;
+  const auto meanwhile = known_device_token(server, owner, owner.password, test::unique_client_ip());
+  const auto mail = test::wait_for_mail(server.app().config.mail_dir, new_email);
+  ASSERT_EQ(server.request("POST", "/api/v1/auth/verify-email", nlohmann::json{{"token", test::token_in(mail)}}.dump())
+                .status,
+            204);
+  owner.email = new_email;
+  const auto after = known_device_token(server, owner, owner.password, test::unique_client_ip());
+  reach_the_sign_in_ceiling(server, new_email);
+  EXPECT_EQ(login(server, new_email, owner.password, test::unique_client_ip(), meanwhile).status, 429)
+      << "earned on the old address";
+  EXPECT_EQ(login(server, new_email, owner.password, test::unique_client_ip(), after).status, 200)
+      << "earned on the new one";
 }
 
 TEST(Auth, PasswordResetRequestsAreRateLimited) {
@@ -975,13 +1024,13 @@ TEST(Auth, ChangesOfAddressHaveADailyBudget) {
   TestServer server(config);
   auto harasser = test::sign_up(server, test::unique_email("harasser"));
   auto owner = test::sign_up(server, test::unique_email("owner"));
-  auto change = [&] {
+  auto change = [&](const std::string& password) {
     return server.request("POST", "/api/v1/me/email",
-                          nlohmann::json{{"email", owner.email}, {"password", harasser.password}}.dump(),
-                          harasser.auth());
+                          nlohmann::json{{"email", owner.email}, {"password", password}}.dump(), harasser.auth());
   };
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(change().status, 202);
-  auto refused = change();
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(change("not the password " + std::to_string(i)).status, 403);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(change(harasser.password).status, 202) << "wrong passwords spent nothing";
+  auto refused = change(harasser.password);
   EXPECT_EQ(refused.status, 429) << refused.body;
   EXPECT_EQ(refused.json()["type"], "/problems/rate-limited");
   auto conn = db.connect();

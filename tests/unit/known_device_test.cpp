@@ -15,7 +15,7 @@ crypto::BlindIndex mac_with(unsigned char fill) {
   return crypto::BlindIndex(key);
 }
 
-const device::Account ana{UserId("6f1d0c2e-8a51-4c3b-9d7e-2b4a6c8e0f13"), 4};
+const device::Account ana{UserId("6f1d0c2e-8a51-4c3b-9d7e-2b4a6c8e0f13"), "index-of-ana", 4};
 
 }  // namespace
 
@@ -28,10 +28,12 @@ TEST(KnownDevice, ATokenNamesItsDeviceForItsAccountAsItStandsOnly) {
   EXPECT_EQ(device::device_of(mac, ana, token, now), id);
   EXPECT_EQ(device::device_of(mac, ana, token, now + device::kLifetime - std::chrono::hours(1)), id);
 
-  const device::Account ben{UserId("0b7c1f3a-2d4e-4f60-8a9b-c1d2e3f40516"), ana.credentials_version};
+  const device::Account ben{UserId("0b7c1f3a-2d4e-4f60-8a9b-c1d2e3f40516"), "index-of-ben", ana.credentials_version};
   EXPECT_FALSE(device::device_of(mac, ben, token, now)) << "carried to another account";
-  EXPECT_FALSE(device::device_of(mac, {ana.user_id, ana.credentials_version + 1}, token, now))
+  EXPECT_FALSE(device::device_of(mac, {ana.user_id, ana.email_index, ana.credentials_version + 1}, token, now))
       << "the credentials changed since (a reset, a new password, sign out everywhere)";
+  EXPECT_FALSE(device::device_of(mac, {ana.user_id, "index-of-her-new-address", ana.credentials_version}, token, now))
+      << "the account moved to another address since";
   EXPECT_FALSE(device::device_of(mac_with(8), ana, token, now)) << "another server key";
   EXPECT_FALSE(device::device_of(mac_with(7).derive("another purpose"), ana, token, now)) << "another purpose's key";
   EXPECT_FALSE(device::device_of(mac, ana, token, now + device::kLifetime)) << "expired";
@@ -56,11 +58,21 @@ TEST(KnownDevice, AlteredOrMadeUpTokensAreNotKnown) {
 }
 
 // The tokens' key is derived from the address index's (BlindIndex::derive): the same for the same
-// purpose on every node, and never tagging a value as the index does.
+// purpose on every node, never tagging a value as the index does, and never the index of anything
+// (an address sent to sign in is indexed, and the index of a label could be the derived key).
 TEST(KnownDevice, TheTokensKeyIsItsOwn) {
   const auto index = mac_with(7);
   const auto tokens = index.derive("known-device token");
   EXPECT_EQ(tokens("x"), mac_with(7).derive("known-device token")("x"));
   EXPECT_NE(tokens("x"), index("x"));
   EXPECT_NE(tokens("x"), index.derive("another purpose")("x"));
+  auto keyed_by_index_of = [&](const std::string& label) {
+    const auto hex = index(label);
+    crypto::Key key{};
+    for (std::size_t i = 0; i < key.size(); ++i)
+      key[i] = static_cast<unsigned char>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
+    return crypto::BlindIndex(key);
+  };
+  for (const std::string label : {"known-device token", "pm derived key:known-device token"})
+    EXPECT_NE(tokens("x"), keyed_by_index_of(label)("x")) << label;
 }

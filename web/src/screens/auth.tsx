@@ -9,9 +9,12 @@ import { ProviderButtons, ProviderReturn, providerError } from "./providers";
 // The known-device token of this browser's last password sign-in to an account, sent with the
 // next: guesses at the password from elsewhere then cannot lock its owner out here
 // (docs/security.md). It is not a session, so signing out keeps it. One per account (a second
-// person signing in here must not take the first's), stored under a hash of the address so the
-// browser's storage does not list who signed in on it.
+// person signing in here must not take the first's), under a hash of the address rather than the
+// address itself (whoever holds this browser's storage can still test a guessed address). Where
+// the page has no Web Crypto (plain http but on localhost), one for the browser.
 async function deviceKey(email: string): Promise<string> {
+  if (!crypto.subtle) return "pm.device.any";
+  localStorage.removeItem("pm.device"); // the one token a browser kept before
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(email.trim().toLowerCase()));
   return "pm.device." + Array.from(new Uint8Array(digest).slice(0, 16), (b) => b.toString(16).padStart(2, "0")).join("");
 }
