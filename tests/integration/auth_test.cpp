@@ -248,14 +248,23 @@ TEST(Auth, ASignUpThatFailsDoesNotUseUpTheOwnersMailOfTheDay) {
 
 // Two requests at once about one address: the second's claim of the day's mail waits for the
 // first's transaction, and the mail is the second's when the first rolls back (a claim in Redis
-// that the failed request gave back had already refused the second: no mail that day).
+// that the failed request gave back had already refused the second: no mail that day). A claim on
+// another address waits for neither, not even over the earlier days' rows the first is deleting.
 TEST(Auth, AClaimOfTheDaysMailWaitsForAnotherThatMayFail) {
   test::TestDatabase db;
   const auto index = "index-" + crypto::random_hex(8);
   auto watcher = db.connect();
+  pqxx::nontransaction(watcher).exec0(
+      "INSERT INTO address_notices VALUES ('an address of two days ago', (now() AT TIME ZONE 'UTC')::date - 2)");
   auto first_connection = db.connect();
   pqxx::work first(first_connection);
   ASSERT_TRUE(auth::repository::claim_address_notice(first, index));
+  {
+    pqxx::work elsewhere(watcher);
+    elsewhere.exec0("SET LOCAL lock_timeout = '2s'");  // a wait fails the claim
+    EXPECT_TRUE(auth::repository::claim_address_notice(elsewhere, "index-of-another-address"));
+    elsewhere.commit();
+  }
   auto second = std::async(std::launch::async, [&] {
     auto connection = db.connect();
     pqxx::work tx(connection);
@@ -272,11 +281,10 @@ TEST(Auth, AClaimOfTheDaysMailWaitsForAnotherThatMayFail) {
   })) << "the second claim waits for the first's transaction";
   first.abort();
   EXPECT_TRUE(second.get()) << "the first rolled back: the day's mail is the second's";
-  pqxx::nontransaction(watcher).exec0(
-      "INSERT INTO address_notices VALUES ('an address of two days ago', (now() AT TIME ZONE 'UTC')::date - 2)");
   pqxx::work third(watcher);
   EXPECT_FALSE(auth::repository::claim_address_notice(third, index)) << "and once the second committed, no other";
-  EXPECT_EQ(third.exec1("SELECT count(*) FROM address_notices")[0].as<int>(), 1) << "earlier days' rows are gone";
+  EXPECT_EQ(third.exec1("SELECT count(*) FROM address_notices")[0].as<int>(), 2)
+      << "the two addresses of today; the earlier day's row is gone";
 }
 
 TEST(Auth, WrongPasswordAndUnknownAccountLookTheSame) {
