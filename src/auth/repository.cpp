@@ -28,15 +28,16 @@ constexpr const char* kBumpCredentialsVersion = R"sql(
   UPDATE users SET credentials_version = credentials_version + 1 WHERE user_id = $1 RETURNING credentials_version
 )sql";
 constexpr const char* kEmailBanned = R"sql(SELECT 1 FROM banned_emails WHERE email_index = $1)sql";
-// Earlier days' rows go a few at a time, skipping any another claim holds (no two claims wait on
-// each other over them); each claim adds at most one row, so they never pile up.
-constexpr const char* kClaimAddressNotice = R"sql(
+// Earlier days' rows go a few at a time, skipping any another use holds (no two uses wait on
+// each other over them); each use adds at most one row, so they never pile up.
+constexpr const char* kCountAddressUse = R"sql(
   WITH earlier AS (
     DELETE FROM address_notices WHERE (email_index, day) IN (
       SELECT email_index, day FROM address_notices WHERE day < (now() AT TIME ZONE 'UTC')::date
       LIMIT 100 FOR UPDATE SKIP LOCKED))
   INSERT INTO address_notices (email_index, day) VALUES ($1, (now() AT TIME ZONE 'UTC')::date)
-  ON CONFLICT DO NOTHING RETURNING 1
+  ON CONFLICT (email_index, day) DO UPDATE SET uses = address_notices.uses + 1
+  RETURNING uses
 )sql";
 constexpr const char* kSuspend = R"sql(
   UPDATE users SET suspended_until = greatest(coalesce(suspended_until, now()), now() + make_interval(days => $2))
@@ -171,8 +172,8 @@ void rehash_password(pqxx::work& tx, const UserId& user_id, const std::string& o
   tx.exec_params(kRehashPassword, user_id, old_hash, hash);
 }
 
-bool claim_address_notice(pqxx::work& tx, const std::string& email_index) {
-  return !tx.exec_params(kClaimAddressNotice, email_index).empty();
+int count_address_use(pqxx::work& tx, const std::string& email_index) {
+  return tx.exec_params1(kCountAddressUse, email_index)[0].as<int>();
 }
 
 bool email_banned(pqxx::work& tx, const std::string& email_index) {

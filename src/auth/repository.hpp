@@ -36,12 +36,13 @@ Standing standing_of(pqxx::work& tx, const UserId& user_id);
 // A credential change: the account's credentials_version goes up by one; returns the new one
 // (for an account deleted meanwhile, the largest number: every session of it ends).
 long long bump_credentials_version(pqxx::work& tx, const UserId& user_id);
-// The day's one mail telling an address's owner that someone else used the address (a sign-up
-// with it, another account's move to it): true for the first claim of the UTC day, which the
-// caller's transaction makes. Each such mail is someone else's request, so at most one a day per
-// address, or a harasser repeating it fills the owner's inbox. A claim waits for another one's
-// transaction on the same address: it gets the mail if that one rolls back.
-bool claim_address_notice(pqxx::work& tx, const std::string& email_index);
+// Someone else used an address that has an account (a sign-up with it, another account's move to
+// it): counts the use in the caller's transaction and returns how many the UTC day has had, this
+// one included. The first is the day's one mail to the owner, and only the first few go to the
+// owner's log: each is someone else's request, and a harasser repeating it must not fill the
+// owner's inbox or log. A use waits for another one's transaction on the same address, so of two
+// at once the second is the first if the other rolls back.
+int count_address_use(pqxx::work& tx, const std::string& email_index);
 // Whether the address (its blind index) belongs to a banned account, present or deleted.
 bool email_banned(pqxx::work& tx, const std::string& email_index);
 // Suspends until now + days, or keeps a later end; returns the end (ISO 8601).

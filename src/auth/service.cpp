@@ -1,6 +1,7 @@
 #include "auth/service.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 
 #include <fmt/format.h>
@@ -39,6 +40,19 @@ std::string new_token() { return crypto::random_hex(32); }
 // times a place's budget: one place, a stalker's, never locks the owner out; many together meet a
 // ceiling.
 constexpr int kPlacesPerAccountGuessCeiling = 3;
+
+// Someone else used the address of `owner`'s account (a sign-up with it, a move to it): the day's
+// first use queues `mail` to the owner (at `email`), and the first kLoggedAddressUsesPerDay go to
+// the owner's security log as `event`, without the IP address (not the owner's to see). Either,
+// repeated, would let a harasser fill the owner's inbox or log.
+constexpr int kLoggedAddressUsesPerDay = 20;
+void tell_owner_of_use(pqxx::work& tx, mail::EmailOutbox& outbox, const std::string& email_index, const UserId& owner,
+                       const std::string& email, const std::function<mail::Rendered()>& mail,
+                       const std::string& event) {
+  const int uses = repository::count_address_use(tx, email_index);
+  if (uses == 1) outbox.enqueue(tx, owner, email, mail());
+  if (uses <= kLoggedAddressUsesPerDay) admin::record(tx, {.user_id = owner, .event = event, .someone_elses = true});
+}
 
 std::string login_guesses_of_account(const std::string& email_index) {
   return "ratelimit:auth:login:account:" + email_index;
@@ -227,11 +241,12 @@ Result<void> Service::signup(const SignupInput& in, const ClientInfo& client) {
   // Whether an address has an account is private (someone's partner may be asking), so the answer
   // is the same either way; the owner of a taken address is told by mail instead.
   auto owner_told = [&](pqxx::work& tx, const repository::CredentialRow& owner) {
-    if (repository::claim_address_notice(tx, index))
-      d_.outbox.enqueue(
-          tx, owner.user_id, in.email,
-          mail::signup_with_taken_address(mail::Links{d_.config.public_url}, owner.language, owner.first_name));
-    admin::record(tx, {.user_id = owner.user_id, .event = "signup_existing_email", .someone_elses = true});
+    tell_owner_of_use(
+        tx, d_.outbox, index, owner.user_id, in.email,
+        [&] {
+          return mail::signup_with_taken_address(mail::Links{d_.config.public_url}, owner.language, owner.first_name);
+        },
+        "signup_existing_email");
     return Result<void>{};
   };
   auto create = [&](pqxx::work& tx) -> Result<void> {
@@ -610,7 +625,7 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
 
     repository::retire_tokens(tx, caller.user_id, kChangeEmail);
     // The same answer whether or not the new address has an account: its owner is told instead,
-    // by mail once a day, and in their security log every time (like a sign-up with their address).
+    // by mail once a day, and in their security log (like a sign-up with their address).
     bool taken = false;
     {
       // Every account's address, not only the profiles the caller may see; and the owner's mail
@@ -618,10 +633,10 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
       db::AsSystem system(tx);
       if (auto owner = repository::find_by_email_index(tx, index)) {
         taken = true;
-        if (repository::claim_address_notice(tx, index))
-          d_.outbox.enqueue(tx, owner->user_id, in.email,
-                            mail::new_address_taken(mail::Links{d_.config.public_url}, owner->language));
-        admin::record(tx, {.user_id = owner->user_id, .event = "email_change_existing_email", .someone_elses = true});
+        tell_owner_of_use(
+            tx, d_.outbox, index, owner->user_id, in.email,
+            [&] { return mail::new_address_taken(mail::Links{d_.config.public_url}, owner->language); },
+            "email_change_existing_email");
       }
     }
     if (!taken) {
