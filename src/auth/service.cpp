@@ -58,6 +58,10 @@ std::string login_guesses_of_account(const std::string& email_index) {
   return "ratelimit:auth:login:account:" + email_index;
 }
 
+std::string login_guesses_from_client(const std::string& email_index, const std::string& ip) {
+  return login_guesses_of_account(email_index) + ":client:" + cache::client_key(ip);
+}
+
 // The owner taking the account back (a new password, or a provider proving the address) ends
 // every change of address still waiting: whoever asked for it knew the old password (phished, or
 // the account's pre-hijacker), and its link, in their inbox, would otherwise move the account to
@@ -325,7 +329,7 @@ Result<Service::SignInCount> Service::count_sign_in_attempt(const std::string& i
   }
   PM_TRY(limit("ratelimit:auth:login:ip:" + cache::client_key(client.ip),
                {d_.config.login_limit_per_ip, d_.config.login_window}, "sign-in attempts"));
-  const auto client_key = account_key + ":client:" + cache::client_key(client.ip);
+  const auto client_key = login_guesses_from_client(index, client.ip);
   PM_TRY(limit(client_key, per_client, "sign-in attempts for this account from here"));
   PM_TRY(limit(account_key, {per_client.max * kPlacesPerAccountGuessCeiling, per_client.window},
                "sign-in attempts for this account"));
@@ -534,8 +538,11 @@ Result<void> Service::confirm_password_reset(const ResetConfirmInput& in, const 
     return {};
   }));
   // The owner proved the address: the guesses counted against the account, at sign-in and from
-  // its sessions, no longer hold them up (a client's or a session's own count still does).
+  // its sessions, no longer hold them up, nor those from the client she proved it from (a shared
+  // address, where someone else's guesses kept her waiting); another client's or a session's own
+  // count still does.
   cache::clear(d_.redis, login_guesses_of_account(index));
+  cache::clear(d_.redis, login_guesses_from_client(index, client.ip));
   cache::clear(d_.redis, password_guesses_of_account(user_id));
   end_sessions_after_change(*change);
   return {};

@@ -71,8 +71,10 @@ test::HttpResult reauthenticate(TestServer& server, const test::TestUser& who, c
   return server.request("POST", "/api/v1/me/reauthenticate", nlohmann::json{{"password", password}}.dump(), who.auth());
 }
 
-// The owner's "forgot my password": asks for the mail and sets `new_password` with its link.
-void reset_password_from_the_mail(TestServer& server, const std::string& email, const std::string& new_password) {
+// The owner's "forgot my password": asks for the mail and sets `new_password` with its link (from
+// `ip`, if given).
+void reset_password_from_the_mail(TestServer& server, const std::string& email, const std::string& new_password,
+                                  const std::string& ip = "") {
   ASSERT_EQ(
       server.request("POST", "/api/v1/auth/password-reset/request", nlohmann::json{{"email", email}}.dump()).status,
       202);
@@ -81,8 +83,10 @@ void reset_password_from_the_mail(TestServer& server, const std::string& email, 
     mail = test::wait_for_mail(server.app().config.mail_dir, email);
     return mail.find("Reset your Perfect Match password") != std::string::npos;
   })) << mail;
+  test::Headers from;
+  if (!ip.empty()) from.emplace_back("X-Forwarded-For", ip);
   auto done = server.request("POST", "/api/v1/auth/password-reset/confirm",
-                             nlohmann::json{{"token", test::token_in(mail)}, {"password", new_password}}.dump());
+                             nlohmann::json{{"token", test::token_in(mail)}, {"password", new_password}}.dump(), from);
   ASSERT_EQ(done.status, 204) << done.body;
 }
 
@@ -768,9 +772,12 @@ TEST(Auth, SignInIsRateLimitedPerAccountAndPerIp) {
     for (int i = 0; i < 3; ++i) EXPECT_EQ(login(server, user.email, "guess " + std::to_string(i), from).status, 401);
   }
   EXPECT_EQ(login(server, user.email, user.password, test::unique_client_ip()).status, 429) << "the ceiling";
-  // A password reset, proof of the address, lifts the account's ceiling for its owner.
-  reset_password_from_the_mail(server, user.email, "a brand new passphrase");
+  // A password reset, proof of the address, lifts the account's ceiling for its owner, and the
+  // count of the client she proved it from (the guesser's own address, shared with her).
+  EXPECT_EQ(login(server, user.email, user.password, ip).status, 429);
+  reset_password_from_the_mail(server, user.email, "a brand new passphrase", ip);
   EXPECT_EQ(login(server, user.email, "a brand new passphrase", test::unique_client_ip()).status, 200);
+  EXPECT_EQ(login(server, user.email, "a brand new passphrase", ip).status, 200);
 
   // The client's own limit (8) applies across accounts.
   const auto client = test::unique_client_ip();

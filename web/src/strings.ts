@@ -185,6 +185,8 @@ export const t = {
   missingToken: "This link is incomplete. Open the link from the mail again.",
   continueToApp: "Continue",
   forgotPassword: "Forgot your password?",
+  lockedOutHint: "Someone else's guesses at your password can keep you waiting here too. A new password lets you in now, and this browser stays yours afterwards.",
+  resetToSignIn: "Reset your password",
   forgotTitle: "Reset your password",
   forgotIntro: "Enter your email address and we will mail you a link to choose a new password.",
   sendResetLink: "Mail me a link",

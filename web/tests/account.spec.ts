@@ -83,13 +83,28 @@ test("someone guessing a person's password cannot lock them out of the browser w
   const other = await elsewhere.newPage();
   await signInThroughTheApp(other, email, PASSWORD);
   await expect(other.getByRole("alert")).toContainText(/too many|try again/i);
-  await elsewhere.close();
 
   // The browser where she signed in before is hers (the flatmate's sign-in there did not take that
   // from her): it signs in.
   await signInThroughTheApp(page, email, PASSWORD);
   await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
   expect(errors).toEqual([]);
+
+  // In the other browser, the way in now is a new password, which the refusal points to.
+  await other.getByRole("link", { name: "Reset your password" }).click();
+  await expect(other.getByRole("heading", { name: "Reset your password" })).toBeVisible();
+  const asked = Date.now();
+  await other.getByLabel("Email").fill(email);
+  await other.getByRole("button", { name: "Mail me a link" }).click();
+  await expect(other.getByText("If an account uses this address")).toBeVisible();
+  await other.goto(await mailedLink(email, "/reset-password", asked));
+  const newPassword = "no-more-waiting-for-gwen-41";
+  await other.getByLabel("New password").fill(newPassword);
+  await other.getByRole("button", { name: "Set the new password" }).click();
+  await expect(other.getByText("Your password was changed. Sign in with the new one.")).toBeVisible();
+  await signInThroughTheApp(other, email, newPassword);
+  await expect(other.getByRole("heading", { name: "Your profile" })).toBeVisible();
+  await elsewhere.close();
 });
 
 test("the account screen changes the password and the address, downloads the export, signs out everywhere and deletes", async ({ page, browser }) => {

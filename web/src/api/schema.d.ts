@@ -133,7 +133,8 @@ export interface paths {
          *     (`PM_LOGIN_LIMIT_PER_ACCOUNT`, default 10 per window) and against the account from every
          *     client together (three times that). Once a limit is reached, attempts it covers are refused
          *     until the window ends, even with the right password; a successful sign-in clears the
-         *     account's counts, and so does a password reset.
+         *     account's counts, and a password reset clears the account's and those of the client it was
+         *     confirmed from.
          *
          *     A device that signed in before sends the `device` token it was given: its attempts then
          *     count against that device alone (the same 10 per window), neither against its client's

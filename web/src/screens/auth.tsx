@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import type { Schemas } from "../api/client";
 import { go } from "../router";
-import { api, errorText, loadMe, notice, ok, startSession } from "../session";
+import { api, ApiError, errorText, loadMe, notice, ok, startSession } from "../session";
 import { t } from "../strings";
 import { ErrorBox, Field, Link, Notice, Options } from "../ui";
 import { ProviderButtons, ProviderReturn, providerError } from "./providers";
@@ -33,6 +33,8 @@ export function SignIn() {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [error, setError] = useState<string | null>(providerError);
+  // Refused for too many attempts (perhaps someone else's guesses): a reset is the way in now.
+  const [limited, setLimited] = useState(false);
   const [busy, setBusy] = useState(false);
   const message = notice.value;
   return (
@@ -45,11 +47,13 @@ export function SignIn() {
           e.preventDefault();
           setBusy(true);
           setError(null);
+          setLimited(false);
           notice.value = null;
           try {
             await signInWith(email, password);
           } catch (err) {
             setError(errorText(err));
+            setLimited(err instanceof ApiError && err.status === 429);
           } finally {
             setBusy(false);
           }
@@ -62,6 +66,11 @@ export function SignIn() {
           <input id="password" type="password" autocomplete="current-password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
         </Field>
         <ErrorBox error={error} />
+        {limited && (
+          <p>
+            {t.lockedOutHint} <Link href="/forgot-password">{t.resetToSignIn}</Link>
+          </p>
+        )}
         <button type="submit" disabled={busy}>
           {t.signIn}
         </button>
