@@ -29,13 +29,15 @@ constexpr const char* kBumpCredentialsVersion = R"sql(
 )sql";
 constexpr const char* kEmailBanned = R"sql(SELECT 1 FROM banned_emails WHERE email_index = $1)sql";
 // Earlier days' rows go a few at a time, skipping any another use holds (no two uses wait on
-// each other over them); each use adds at most one row, so they never pile up.
+// each other over them); each use adds at most one row, so they never pile up. The day is the
+// statement's, not the transaction's start: one begun before midnight must not make yesterday's
+// row again after a use of today deleted it.
 constexpr const char* kCountAddressUse = R"sql(
   WITH earlier AS (
     DELETE FROM address_notices WHERE (email_index, day) IN (
-      SELECT email_index, day FROM address_notices WHERE day < (now() AT TIME ZONE 'UTC')::date
+      SELECT email_index, day FROM address_notices WHERE day < (clock_timestamp() AT TIME ZONE 'UTC')::date
       LIMIT 100 FOR UPDATE SKIP LOCKED))
-  INSERT INTO address_notices (email_index, day) VALUES ($1, (now() AT TIME ZONE 'UTC')::date)
+  INSERT INTO address_notices (email_index, day) VALUES ($1, (clock_timestamp() AT TIME ZONE 'UTC')::date)
   ON CONFLICT (email_index, day) DO UPDATE SET uses = address_notices.uses + 1
   RETURNING uses
 )sql";

@@ -43,15 +43,19 @@ constexpr int kPlacesPerAccountGuessCeiling = 3;
 
 // Someone else used the address of `owner`'s account (a sign-up with it, a move to it): the day's
 // first use queues `mail` to the owner (at `email`), and the first kLoggedAddressUsesPerDay go to
-// the owner's security log as `event`, without the IP address (not the owner's to see). Either,
-// repeated, would let a harasser fill the owner's inbox or log.
+// the owner's security log as `event`, without the IP address (not the owner's to see), the last
+// of them saying that later ones that day are not recorded. Either, repeated without end, would
+// let a harasser fill the owner's inbox or log.
 constexpr int kLoggedAddressUsesPerDay = 20;
 void tell_owner_of_use(pqxx::work& tx, mail::EmailOutbox& outbox, const std::string& email_index, const UserId& owner,
                        const std::string& email, const std::function<mail::Rendered()>& mail,
                        const std::string& event) {
   const int uses = repository::count_address_use(tx, email_index);
   if (uses == 1) outbox.enqueue(tx, owner, email, mail());
-  if (uses <= kLoggedAddressUsesPerDay) admin::record(tx, {.user_id = owner, .event = event, .someone_elses = true});
+  if (uses > kLoggedAddressUsesPerDay) return;
+  admin::AuditEntry entry{.user_id = owner, .event = event, .someone_elses = true};
+  if (uses == kLoggedAddressUsesPerDay) entry.details = {{"later_uses_today", "not recorded"}};
+  admin::record(tx, entry);
 }
 
 std::string login_guesses_of_account(const std::string& email_index) {
@@ -363,7 +367,9 @@ Result<SignedIn> Service::login(const LoginInput& in, const ClientInfo& client) 
   // count only: the owner signing in there must not give the guessers a fresh ceiling.
   //
   // The token is checked against the account as it stands, so with one the look-up comes first;
-  // without, the counts do, and an attempt they refuse costs no trip to the database.
+  // without, the counts do, and an attempt they refuse costs no trip to the database. (Any string
+  // sent as a token, genuine or not, buys one indexed read before the counts: a cost, not a way
+  // past them.)
   std::optional<repository::CredentialRow> row;
   if (in.device) row = PM_TRY(look_up());
   auto account = [&]() -> std::optional<known_device::Account> {
@@ -665,9 +671,12 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
                        .first_name = row.first_name,
                        .auth_provider = row.auth_provider};
   });
-  auto account = PM_TRY(noting_wrong_password(d_.db, caller, client, std::move(checked)));
+  auto proved = noting_wrong_password(d_.db, caller, client, std::move(checked));
+  // Anything but a wrong password got past the check (the day's budget and a same address are
+  // refused after it): not a guess, so the session's count of guesses forgets it.
+  if (proved || proved.error().type != "wrong-password") forget_password_guesses(caller);
+  auto account = PM_TRY(std::move(proved));
   d_.outbox.kick();
-  forget_password_guesses(caller);
   end_sessions_after_change(*change);
   return account;
 }

@@ -222,6 +222,12 @@ TEST(Auth, AnEmailHasOneAccountAndSignUpDoesNotSayWhichAddressesHaveOne) {
                 .as<int>(),
             20)
       << "in the owner's log, without the address of whoever tried (not the owner's to see)";
+  EXPECT_EQ(q.exec_params1("SELECT count(*) FROM audit_log WHERE user_id = $1 AND details->>'later_uses_today' = "
+                           "'not recorded'",
+                           owner.user_id)[0]
+                .as<int>(),
+            1)
+      << "the last says that later ones are not";
 }
 
 // The day's one mail to an address's owner goes with the day's first use of the address: a request that fails
@@ -1003,7 +1009,7 @@ TEST(Auth, EmailChangeNeedsThePasswordAndTakesEffectOnlyFromTheNewInbox) {
                            taken.user_id)[0]
                 .as<int>(),
             3)
-      << "but every attempt is in its owner's security log";
+      << "but each is in its owner's security log";
 
   auto fresh = test::unique_email("new");
   auto ok = change(fresh, user.password);
@@ -1037,6 +1043,7 @@ TEST(Auth, ChangesOfAddressHaveADailyBudget) {
   test::TestDatabase db;
   auto config = test::test_config(db);
   config.email_change_limit_per_day = 3;
+  config.login_limit_per_account = 10;  // password attempts per session
   TestServer server(config);
   auto harasser = test::sign_up(server, test::unique_email("harasser"));
   auto owner = test::sign_up(server, test::unique_email("owner"));
@@ -1048,6 +1055,10 @@ TEST(Auth, ChangesOfAddressHaveADailyBudget) {
   for (int i = 0; i < 3; ++i) EXPECT_EQ(change(harasser.password).status, 202) << "wrong passwords spent nothing";
   auto refused = change(harasser.password);
   EXPECT_EQ(refused.status, 429) << refused.body;
+  // Asked again with the right password: not guesses, so the session's password checks go on.
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(change(harasser.password).status, 429);
+  EXPECT_EQ(reauthenticate(server, harasser, harasser.password).status, 204)
+      << "the budget's refusals did not spend the session's password attempts";
   EXPECT_EQ(refused.json()["type"], "/problems/rate-limited");
   auto conn = db.connect();
   EXPECT_EQ(

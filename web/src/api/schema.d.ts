@@ -96,8 +96,8 @@ export interface paths {
          *     (`POST /api/v1/auth/login`); an unverified account may sign in.
          *
          *     Whether an address has an account is private, so a taken address gets the same 202: nothing
-         *     is created and the address's owner is mailed that someone tried (audit event
-         *     `signup_existing_email`).
+         *     is created and the address's owner is mailed that someone tried, once a day (audit event
+         *     `signup_existing_email`, for the day's first 20 such uses of the address).
          *
          *     Checked in this order: the body (400 `validation-failed`), the sign-up rate limit per client
          *     (`PM_SIGNUP_LIMIT_PER_IP`, default 20 per `PM_SIGNUP_WINDOW_S` = 1 h, counted per IPv4
@@ -132,16 +132,17 @@ export interface paths {
          *     IPv4 address, or an IPv6 /64); then against the account from that client
          *     (`PM_LOGIN_LIMIT_PER_ACCOUNT`, default 10 per window) and against the account from every
          *     client together (three times that). Once a limit is reached, attempts it covers are refused
-         *     until the window ends, even with the right password; a successful sign-in clears the
-         *     account's counts, and a password reset clears the account's and those of the client it was
-         *     confirmed from.
+         *     until the window ends, even with the right password; a successful sign-in clears the counts
+         *     it was counted on (a known device's, below, never the account's total), and a password
+         *     reset clears the account's and those of the client it was confirmed from.
          *
          *     A device that signed in before sends the `device` token it was given: its attempts then
          *     count against that device alone (the same 10 per window), neither against its client's
          *     address nor against the account's total, so guesses from elsewhere, or a neighbour's on a
          *     shared address, do not lock the owner out of a device they use; its success clears that
-         *     device's count only. Once the device's own 10 are spent (a copy of its token spent them),
-         *     its attempts count as any client's. A token is void once the account's credentials change
+         *     device's count. Once the device's own 10 are spent (a copy of its token spent them), its
+         *     attempts count as any client's, and its success then clears that client's count too, but
+         *     not the account's total. A token is void once the account's credentials change
          *     (a new password, a reset, a new address, `logout-all`) and after a year; a void, forged or
          *     other account's token counts as no token.
          */
