@@ -1,7 +1,7 @@
 // The mailed links (verification, password reset) and the account screen, in Chromium against the
 // server web/test-e2e starts. The links are read from the mails the server wrote (tests/mail.ts).
 import { expect, test } from "@playwright/test";
-import { consoleErrors, PASSWORD, signInThroughTheApp, signUpThroughTheApp, uniqueEmail } from "./helpers";
+import { consoleErrors, PASSWORD, setPasswordFromTheMail, signInThroughTheApp, signUpThroughTheApp, uniqueEmail } from "./helpers";
 import { mailedLink } from "./mail";
 import { checkScreen } from "./screens";
 
@@ -97,13 +97,7 @@ test("someone guessing a person's password cannot lock them out of the browser w
   await other.getByLabel("Email").fill(email);
   await other.getByRole("button", { name: "Mail me a link" }).click();
   await expect(other.getByText("If an account uses this address")).toBeVisible();
-  await other.goto(await mailedLink(email, "/reset-password", asked));
-  const newPassword = "no-more-waiting-for-gwen-41";
-  await other.getByLabel("New password").fill(newPassword);
-  await other.getByRole("button", { name: "Set the new password" }).click();
-  await expect(other.getByText("Your password was changed. Sign in with the new one.")).toBeVisible();
-  await signInThroughTheApp(other, email, newPassword);
-  await expect(other.getByRole("heading", { name: "Your profile" })).toBeVisible();
+  await setPasswordFromTheMail(other, email, asked, "no-more-waiting-for-gwen-41");
   await elsewhere.close();
 });
 

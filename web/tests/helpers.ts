@@ -1,5 +1,6 @@
 // What the web app's tests set up through the API itself (docs/openapi.yaml), not through screens.
 import { expect, type APIRequestContext, type Page } from "@playwright/test";
+import { mailedLink } from "./mail";
 
 export const DEMO = { email: "demo1@demo.perfectmatch.test", password: "perfect-match-demo" };
 /** Demo user n (every one has DEMO's password). Tests that need no matches use their own, so that no
@@ -149,6 +150,17 @@ export async function signInThroughTheApp(page: Page, email: string, password: s
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
+}
+
+/** Opens the reset link mailed to `email` since `asked` (Date.now() before asking), sets `password`
+ * with it and signs in with the new password: the profile is shown. */
+export async function setPasswordFromTheMail(page: Page, email: string, asked: number, password: string): Promise<void> {
+  await page.goto(await mailedLink(email, "/reset-password", asked));
+  await page.getByLabel("New password").fill(password);
+  await page.getByRole("button", { name: "Set the new password" }).click();
+  await expect(page.getByText("Your password was changed. Sign in with the new one.")).toBeVisible();
+  await signInThroughTheApp(page, email, password);
+  await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
 }
 
 /** Console errors of a page, to assert there were none. (Chromium also logs every 4xx answer as

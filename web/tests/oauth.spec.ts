@@ -3,8 +3,7 @@
 // fills in like a person. Only the app's screens are checked for console errors and axe: the
 // provider's pages are not ours.
 import { expect, test, type Page } from "@playwright/test";
-import { consoleErrors, signInThroughTheApp, uniqueEmail } from "./helpers";
-import { mailedLink } from "./mail";
+import { consoleErrors, setPasswordFromTheMail, uniqueEmail } from "./helpers";
 import { checkScreen } from "./screens";
 
 const PROVIDER = "Local OP";
@@ -109,13 +108,7 @@ test("an account made with the provider is offered a password instead of asked f
   const asked = Date.now();
   await setPassword.getByRole("button", { name: "Mail me a link" }).click();
   await expect(setPassword.getByText("If an account uses this address")).toBeVisible();
-  await page.goto(await mailedLink(email, "/reset-password", asked));
-  const password = "a-password-of-my-own-41";
-  await page.getByLabel("New password").fill(password);
-  await page.getByRole("button", { name: "Set the new password" }).click();
-  await expect(page.getByText("Your password was changed. Sign in with the new one.")).toBeVisible();
-  await signInThroughTheApp(page, email, password);
-  await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
+  await setPasswordFromTheMail(page, email, asked, "a-password-of-my-own-41");
   await page.getByRole("link", { name: "Account" }).click();
   await expect(page.getByRole("region", { name: "Change the password" })).toBeVisible();
   await expect(page.getByRole("region", { name: "Set a password" })).toHaveCount(0);
