@@ -299,11 +299,9 @@ PushSubscription push_subscription(const pqxx::row& r) {
 // The data export's parts (personal_data.hpp).
 constexpr std::pair<const char*, const char*> kExportQueries[] = {
     {"notifications",
-     // a like's match stays unshown here too (model.hpp shown_content)
+     // each entry's content as the recipient is shown it: personal_data applies shown_content
      R"sql(
-  SELECT to_jsonb(t) || jsonb_build_object('content',
-           CASE WHEN type = 'like.received' THEN content - 'match_id' ELSE content END) AS entry
-  FROM notifications t WHERE user_id = $1 ORDER BY created_at
+  SELECT to_jsonb(t) AS entry FROM notifications t WHERE user_id = $1 ORDER BY created_at
 )sql"},
     {"push_subscriptions", R"sql(
   SELECT jsonb_build_object('endpoint', endpoint, 'created_at', created_at, 'last_used_at', last_used_at) AS entry
@@ -509,7 +507,11 @@ std::optional<Json> unread_content(pqxx::work& tx, const std::string& notificati
 namespace pm::notifications {
 
 Json personal_data(pqxx::work& tx, const UserId& user_id) {
-  return db::export_entries(tx, repository::kExportQueries, user_id);
+  Json out = db::export_entries(tx, repository::kExportQueries, user_id);
+  // A like's match stays unshown in the export as in the list (model.hpp shown_content).
+  for (auto& entry : out["notifications"])
+    entry["content"] = shown_content(entry.value("type", ""), entry.value("content", Json::object()));
+  return out;
 }
 
 void before_account_deletion(pqxx::work& tx, const UserId& user_id) {
