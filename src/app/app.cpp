@@ -30,6 +30,7 @@
 #include "staff/routes.hpp"
 #include "storage/local_store.hpp"
 #include "storage/routes.hpp"
+#include "subscriptions/account_deletion.hpp"
 #include "subscriptions/free_plan.hpp"
 #include "subscriptions/personal_data.hpp"
 #include "subscriptions/routes.hpp"
@@ -191,6 +192,7 @@ App::App(Config cfg)
                                             },
                                             [](pqxx::work& tx, const UserId& user_id) {
                                               notifications::before_account_deletion(tx, user_id);
+                                              subscriptions::before_account_deletion(tx, user_id);
                                               return profiles::AfterAccountDeletion{};
                                             }}}),
       subscriptions(db),

@@ -29,6 +29,7 @@
 #include "core/log.hpp"
 #include "http/server.hpp"
 #include "ops/routes.hpp"
+#include "subscriptions/account_deletion.hpp"
 #include "subscriptions/payments.hpp"
 
 namespace pm::app {
@@ -71,6 +72,8 @@ int run_worker(Config config, bool once) {
     log::error("worker_config_invalid", {{"error", payments.error().detail}});
     return 2;
   }
+  // The provider the cancellations of deleted accounts' subscriptions go to (none: they wait).
+  const auto provider = subscriptions::make_provider(*payments);
   WorkerMetrics metrics(*app);
   // The listener: loopback only, two threads (a scrape every few seconds is all it serves).
   http::Router metrics_router;
@@ -126,6 +129,10 @@ int run_worker(Config config, bool once) {
       done += *n;
     else
       failed("email", n.error());
+    if (auto n = subscriptions::cancel_subscriptions_of_deleted_accounts(app->db, provider.get(), 20))
+      done += *n;
+    else
+      failed("provider_cancel", n.error());
     if (expiry.due() || once) {
       if (auto n = app->discovery.expire(app->config.match_expiry_days)) {
         if (*n) log::info("matches_expired", {{"count", *n}});

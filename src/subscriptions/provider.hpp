@@ -1,7 +1,7 @@
 #pragma once
-// What Perfect Match asks of a payment provider: a hosted checkout page for a subscription, and
-// cancelling one at the end of its period. Everything else comes back as signed webhook events
-// (events.hpp), which are the only thing that changes a paid plan. No card number ever passes
+// What Perfect Match asks of a payment provider: a hosted checkout page for a subscription,
+// cancelling one at the end of its period, and at once when its owner deletes their account. Everything else comes back
+// as signed webhook events (events.hpp), which are the only thing that changes a paid plan. No card number ever passes
 // through us: the provider's page takes the card, we keep its ids (and brand, last four digits).
 
 #include <map>
@@ -37,6 +37,9 @@ class PaymentProvider {
   // The subscription ends at the end of the period paid for (a customer.subscription.updated
   // event follows, which is what changes the stored state).
   virtual Result<void> cancel_at_period_end(const std::string& subscription_id) = 0;
+  // Ends the subscription now, with no further charge (its owner deleted their account). One the
+  // provider no longer has or has already ended counts as done.
+  virtual Result<void> cancel_now(const std::string& subscription_id) = 0;
 };
 
 // Stripe's REST API (form-encoded POSTs, bearer secret key) at config.api_base: real Stripe, or
@@ -48,9 +51,15 @@ class StripeProvider : public PaymentProvider {
   std::string name() const override { return name_; }
   Result<CheckoutSession> create_checkout(const CheckoutRequest& request) override;
   Result<void> cancel_at_period_end(const std::string& subscription_id) override;
+  Result<void> cancel_now(const std::string& subscription_id) override;
 
  private:
-  Result<std::string> post(const std::string& path, const std::string& form);
+  // A call to the API; a refusal (any status but 2xx) is the problem, with its status.
+  struct Refused {
+    int status = 0;
+  };
+  Result<std::string> call(const std::string& method, const std::string& path, const std::string& form,
+                           Refused* refused = nullptr);
   std::string name_, api_base_, secret_key_;
 };
 

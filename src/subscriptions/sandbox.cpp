@@ -492,6 +492,21 @@ void Sandbox::add_routes() {
                 return http::json_response(Status::ok, subscription_json(*sub));
               });
 
+  // Cancelled at once (Stripe's DELETE): 400 for one already canceled, as Stripe answers.
+  router_.add(Method::delete_, "/v1/subscriptions/{id}",
+              [this, authorized, find_subscription, no_such, subscription_json](Request& req) {
+                if (!authorized(req))
+                  return stripe_error(Status::unauthorized, "invalid_request_error", "Invalid API Key provided");
+                std::lock_guard lock(mutex_);
+                auto sub = find_subscription(req);
+                if (!sub) return no_such();
+                if (sub->status == "canceled")
+                  return stripe_error(Status::bad_request, "invalid_request_error", "This subscription is canceled");
+                sub->status = "canceled";
+                enqueue({event("customer.subscription.deleted", subscription_json(*sub))});
+                return http::json_response(Status::ok, subscription_json(*sub));
+              });
+
   // Sandbox-only: what happens later in a subscription's life.
   router_.add(Method::post, "/sandbox/subscriptions/{id}/{action}",
               [this, find_subscription, no_such, subscription_json, invoice_json, period_seconds](Request& req) {

@@ -55,9 +55,10 @@ std::map<std::string, std::string> form_decode(std::string_view body) {
   return out;
 }
 
-Result<std::string> StripeProvider::post(const std::string& path, const std::string& form) {
+Result<std::string> StripeProvider::call(const std::string& method, const std::string& path, const std::string& form,
+                                         Refused* refused) {
   http_client::Request req{
-      .method = "POST",
+      .method = method,
       .url = api_base_ + path,
       .headers = {"Authorization: Bearer " + secret_key_, "Content-Type: application/x-www-form-urlencoded"},
       .body = form};
@@ -73,6 +74,7 @@ Result<std::string> StripeProvider::post(const std::string& path, const std::str
     if (auto doc = parse_json(res->body); doc && doc->contains("error") && (*doc)["error"].is_object())
       message = (*doc)["error"].value("message", "");
     log::warn("payments_provider_refused", {{"provider", name_}, {"status", res->status}, {"message", message}});
+    if (refused) refused->status = static_cast<int>(res->status);
     return std::unexpected(Problem(
         "not-ready", fmt::format("the payment provider refused the request (HTTP {}); try again later", res->status)));
   }
@@ -103,7 +105,7 @@ Result<CheckoutSession> StripeProvider::create_checkout(const CheckoutRequest& r
     form_add(form, fmt::format("{}[plan_id]", prefix), r.plan_id);
     form_add(form, fmt::format("{}[interval]", prefix), r.interval);
   }
-  auto body = PM_TRY(post("/v1/checkout/sessions", form));
+  auto body = PM_TRY(call("POST", "/v1/checkout/sessions", form));
   auto doc = parse_json(body);
   if (!doc || !doc->is_object() || !(*doc)["id"].is_string() || !(*doc)["url"].is_string())
     return std::unexpected(Problem("not-ready", "the payment provider's answer had no checkout URL"));
@@ -113,7 +115,17 @@ Result<CheckoutSession> StripeProvider::create_checkout(const CheckoutRequest& r
 Result<void> StripeProvider::cancel_at_period_end(const std::string& subscription_id) {
   std::string form;
   form_add(form, "cancel_at_period_end", "true");
-  PM_TRY(post("/v1/subscriptions/" + http_client::percent_encode(subscription_id), form));
+  PM_TRY(call("POST", "/v1/subscriptions/" + http_client::percent_encode(subscription_id), form));
+  return {};
+}
+
+Result<void> StripeProvider::cancel_now(const std::string& subscription_id) {
+  // DELETE cancels at once. Stripe answers 404 for a subscription it does not have and 400 for one
+  // already canceled: nothing is left to stop. Any other refusal (a wrong key, a rate limit, an
+  // outage) is the caller's to try again.
+  Refused refused;
+  auto done = call("DELETE", "/v1/subscriptions/" + http_client::percent_encode(subscription_id), "", &refused);
+  if (!done && refused.status != 404 && refused.status != 400) return std::unexpected(done.error());
   return {};
 }
 

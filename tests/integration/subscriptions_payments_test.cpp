@@ -14,6 +14,7 @@
 #include "auth/restrictions.hpp"
 #include "core/http_client.hpp"
 #include "db/transaction.hpp"
+#include "subscriptions/account_deletion.hpp"
 #include "subscriptions/payments.hpp"
 #include "subscriptions/sandbox.hpp"
 #include "subscriptions/signature.hpp"
@@ -155,6 +156,12 @@ class Payments : public test::NotificationApi {
   int notifications_of(const TestUser& u) {
     return count("SELECT count(*) FROM notifications WHERE type = 'subscription.changed' AND user_id = $1::uuid",
                  u.user_id);
+  }
+  // The worker's step that cancels deleted accounts' subscriptions, with this provider.
+  int cancel_for_deleted(subscriptions::PaymentProvider& provider) {
+    auto n = subscriptions::cancel_subscriptions_of_deleted_accounts(server_->app().db, &provider, 10);
+    EXPECT_TRUE(n.has_value());
+    return n.value_or(-1);
   }
   int expire() {
     auto& app = server_->app();
@@ -397,6 +404,43 @@ TEST_F(Payments, TheWorkerEndsACancelledPlanWhoseEndingEventNeverCame) {
   auto s = subscription(ana);
   EXPECT_EQ(s["status"], "canceled");
   EXPECT_EQ(s["cancel_at_period_end"], false);
+}
+
+// Deleting the account cancels its paid subscription at the provider (the worker's job): before,
+// the provider went on charging someone who could no longer sign in to cancel. A provider that
+// cannot be reached leaves the job waiting, not spent.
+TEST_F(Payments, DeletingTheAccountCancelsItsPaidSubscriptionAtTheProvider) {
+  TestUser ana = user("Ana");
+  TestUser ben = user("Ben");  // paid too, and keeps his account: his subscription stays
+  checkout(ana);
+  checkout(ben);
+  const std::string anas = provider_subscription(ana), bens = provider_subscription(ben);
+  ASSERT_FALSE(anas.empty());
+  ASSERT_EQ(server_->request("DELETE", "/api/v1/me", "", ana.auth()).status, 204);
+
+  subscriptions::StripeProvider unreachable("sandbox", "http://127.0.0.1:9", kKey);
+  EXPECT_EQ(cancel_for_deleted(unreachable), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE kind = 'cancel_provider_subscription' AND status = 'pending' "
+                  "AND attempts = 0 AND run_after > now()"),
+            1)
+      << "waits for the provider, its attempts not spent";
+
+  exec("UPDATE jobs SET run_after = now() WHERE kind = 'cancel_provider_subscription'");
+  subscriptions::StripeProvider provider("sandbox", sandbox_->base_url(), kKey);
+  EXPECT_EQ(cancel_for_deleted(provider), 1);
+  ASSERT_TRUE(sandbox_->wait_idle(15s));
+  EXPECT_EQ(to_sandbox("POST", "/sandbox/subscriptions/" + anas + "/renew").status, 400)
+      << "Ana's subscription is canceled: no renewal is charged";
+  sandbox_action(bens, "renew");
+  EXPECT_EQ(subscription(ben)["status"], "active") << "Ben's is his own";
+  EXPECT_EQ(cancel_for_deleted(provider), 0) << "done once";
+
+  // A subscription that already ended asks nothing of the provider.
+  TestUser cleo = user("Cleo");
+  checkout(cleo);
+  sandbox_action(provider_subscription(cleo), "delete");
+  ASSERT_EQ(server_->request("DELETE", "/api/v1/me", "", cleo.auth()).status, 204);
+  EXPECT_EQ(cancel_for_deleted(provider), 0);
 }
 
 // Each checkout calls the provider with the platform's key: a loop of them would spend the
