@@ -53,6 +53,13 @@ constexpr const char* kLockOpenConversations = R"sql(
   SELECT conversation_id FROM conversations WHERE conversation_id = ANY($1::uuid[]) AND closed_at IS NULL
   ORDER BY conversation_id FOR KEY SHARE
 )sql";
+constexpr const char* kLockConversation = R"sql(
+  SELECT 1 FROM conversations WHERE conversation_id = $1 FOR UPDATE
+)sql";
+constexpr const char* kDeletedAmong = R"sql(
+  SELECT message_id::text AS message_id FROM message_documents
+  WHERE message_id = ANY($1::uuid[]) AND coalesce((metadata->>'isDeleted')::boolean, false)
+)sql";
 // ... and the sender's first message time, if this is their first ($2: the sender is the match's user 1).
 constexpr const char* kNextSeq = R"sql(
   UPDATE conversations SET last_seq = last_seq + 1, last_message_at = now(),
@@ -389,6 +396,18 @@ std::vector<Conversation> lock_conversations(pqxx::work& tx, const std::vector<C
   for (const auto& r :
        db::exec_prepared(tx, "messaging_lock_conversations", kLockConversations.c_str(), db::uuid_array(uuids)))
     out.push_back(conversation_from(r));
+  return out;
+}
+
+void lock_conversation(pqxx::work& tx, const ConversationId& conversation_id) {
+  tx.exec_params(kLockConversation, conversation_id);
+}
+
+std::vector<std::string> deleted_among(pqxx::work& tx, const std::vector<std::string>& message_ids) {
+  std::vector<std::string> out;
+  if (message_ids.empty()) return out;
+  for (const auto& r : tx.exec_params(kDeletedAmong, db::uuid_array(message_ids)))
+    out.push_back(r["message_id"].as<std::string>());
   return out;
 }
 

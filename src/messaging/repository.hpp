@@ -58,6 +58,11 @@ struct StoredByClientId {
 // Which of these conversations are still open, each row share-locked until the transaction ends
 // (in id order): a close (block, unmatch) waits for the caller's commit, or came before it.
 std::vector<ConversationId> lock_open_conversations(pqxx::work& tx, const std::vector<ConversationId>& ids);
+// Conversation $1's row locked FOR UPDATE: a message's deletion waits for a notification drain that
+// holds it (kLockOpenConversations), and a drain after it sees the message deleted.
+void lock_conversation(pqxx::work& tx, const ConversationId& conversation_id);
+// Which of these messages have been deleted (their ids).
+std::vector<std::string> deleted_among(pqxx::work& tx, const std::vector<std::string>& message_ids);
 // The messages stored before under any of these keys (retries), in one statement.
 std::vector<StoredByClientId> by_client_ids(pqxx::work& tx, const std::vector<ClientIdKey>& keys);
 struct NewMessage {

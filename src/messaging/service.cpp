@@ -414,11 +414,21 @@ void Service::record_notices(std::vector<Notice>& notices) {
   auto record = [&](pqxx::work& tx) -> Result<notifications::Service::Recorded> {
     auto open = repository::lock_open_conversations(tx, conversations);
     std::sort(open.begin(), open.end());
+    // A message deleted since it was sent is not quoted (its deletion waited for these locks, or
+    // committed before them: Service::remove).
+    std::vector<std::string> quoted;
+    for (const auto& [key, value] : grouped) quoted.push_back(value.first.value("message_id", ""));
+    auto deleted = repository::deleted_among(tx, quoted);
+    std::sort(deleted.begin(), deleted.end());
     std::vector<notifications::Service::Coalescing> groups;
     for (const auto& [key, value] : grouped)
-      if (std::binary_search(open.begin(), open.end(), key.second))
+      if (std::binary_search(open.begin(), open.end(), key.second)) {
+        Json content = value.first;
+        if (std::binary_search(deleted.begin(), deleted.end(), content.value("message_id", "")))
+          content.erase("preview");
         groups.push_back(
-            {.user_id = key.first, .group_key = key.second.str(), .content = value.first, .count = value.second});
+            {.user_id = key.first, .group_key = key.second.str(), .content = content, .count = value.second});
+      }
     return d_.notifications.record_coalesced_many(tx, notifications::Type::message_new, groups);
   };
   try {
@@ -548,6 +558,9 @@ Result<Message> Service::remove(const UserId& user_id, const MessageId& message_
         if (!m || m->sender_id != user_id) return std::unexpected(no_such_message());  // only the sender deletes
         auto c = repository::conversation_for(tx, m->conversation_id, user_id);
         if (!c || cannot_read(*c, user_id)) return std::unexpected(no_such_message());
+        // Before the deletion, the conversation: a notification being recorded for it is committed
+        // first (and its words are taken out below), or is recorded after this and leaves them out.
+        repository::lock_conversation(tx, m->conversation_id);
         // Deleted already, before or by a deletion at the same moment (two taps, two devices): said
         // once, not again (each deletion is pushed to the other's devices), its image removed once.
         if (m->deleted() || !repository::mark_deleted(tx, message_id)) {
@@ -556,6 +569,7 @@ Result<Message> Service::remove(const UserId& user_id, const MessageId& message_
           return std::pair{*as_deleted, std::vector<UserId>{}};
         }
         m->metadata["isDeleted"] = true;
+        d_.notifications.forget_message_preview(tx, m->recipient_id, message_id.str());
         return std::pair{*m, told_of(*c, user_id)};
       }));
   if (told.empty()) return with_signed_url(std::move(done));  // deleted before: nothing to remove or tell

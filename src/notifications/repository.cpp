@@ -296,6 +296,18 @@ PushSubscription push_subscription(const pqxx::row& r) {
           .created_at = r["created_at"].as<std::string>()};
 }
 
+constexpr const char* kForgetMessagePreview = R"sql(
+  WITH changed AS (
+    UPDATE notifications SET content = content - 'preview'
+    WHERE user_id = $1 AND type = 'message.new' AND content->>'message_id' = $2 AND content ? 'preview'
+    RETURNING notification_id
+  ), deliveries AS (
+    UPDATE notification_outbox o SET payload = jsonb_set(o.payload, '{content}', (o.payload->'content') - 'preview')
+    FROM changed WHERE o.notification_id = changed.notification_id AND o.sent_at IS NULL AND o.payload ? 'content'
+  )
+  SELECT count(*) AS changed FROM changed
+)sql";
+
 // The data export's parts (personal_data.hpp).
 constexpr std::pair<const char*, const char*> kExportQueries[] = {
     {"notifications",
@@ -314,6 +326,10 @@ constexpr std::pair<const char*, const char*> kExportQueries[] = {
 int forget_about(pqxx::work& tx, const UserId& subject, const std::optional<std::vector<UserId>>& owners) {
   const auto ids = owners ? std::optional(db::uuid_array(*owners)) : std::nullopt;
   return tx.exec_params1(kForgetAbout, subject, ids)["forgotten"].as<int>();
+}
+
+int forget_message_preview(pqxx::work& tx, const UserId& user_id, const std::string& message_id) {
+  return tx.exec_params1(kForgetMessagePreview, user_id, message_id)["changed"].as<int>();
 }
 
 int forget_between(pqxx::work& tx, const UserId& a, const UserId& b) {

@@ -17,6 +17,10 @@
 
 namespace pm::notifications::repository {
 
+// Takes the words of message `message_id` out of user's message.new notification that quotes it
+// (the latest message of its conversation) and out of its undelivered deliveries: the sender
+// deleted it. Returns how many notifications changed.
+int forget_message_preview(pqxx::work& tx, const UserId& user_id, const std::string& message_id);
 // Deletes both users' notifications about the other (and so their undelivered deliveries).
 int forget_between(pqxx::work& tx, const UserId& a, const UserId& b);
 // Deletes the notifications of `owners` (nullopt: of everyone with a match with `subject`) that

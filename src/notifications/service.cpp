@@ -82,6 +82,11 @@ void Service::announce(const Recorded& notifications) const {
   }
 }
 
+void Service::forget_message_preview(pqxx::work& tx, const UserId& recipient, const std::string& message_id) {
+  db::AsSystem system(tx);  // the recipient's notification, the sender's request
+  repository::forget_message_preview(tx, recipient, message_id);
+}
+
 Result<void> Service::forget_between(const UserId& a, const UserId& b) {
   return db::transact(db_, [&](pqxx::work& tx) -> Result<void> {
     db::AsSystem system(tx);  // the other person's notifications too, whoever asked for the block

@@ -60,6 +60,9 @@ class Service {
   std::function<void(const Recorded& notifications)> on_recorded;
   void announce(const Recorded& notifications) const;
 
+  // In the caller's transaction: the recipient's notification no longer quotes a message its
+  // sender deleted (repository::forget_message_preview).
+  void forget_message_preview(pqxx::work& tx, const UserId& recipient, const std::string& message_id);
   // After a block: neither keeps a notification naming the other, nor gets one still queued.
   Result<void> forget_between(const UserId& a, const UserId& b);
 

@@ -756,6 +756,43 @@ TEST_F(Messaging, DeletingAnAccountTakesItOutOfTheOthersNotifications) {
       << "no delivery is left of a notification that went";
 }
 
+// A deleted message's words left the chat but stayed in the recipient's notification (its preview)
+// and its queued deliveries, whether the notification was recorded before the deletion or just
+// after it (the notifications follow their messages by up to a fifth of a second).
+TEST_F(Messaging, ADeletedMessagesWordsLeaveTheRecipientsNotification) {
+  auto quoted = [&](const std::string& words) {
+    return get(ben_, "/api/v1/notifications").body.find(words) != std::string::npos ||
+           count("SELECT count(*) FROM notification_outbox WHERE user_id = $1 AND payload::text LIKE '%" + words + "%'",
+                 ben_.user.user_id) > 0;
+  };
+  auto erase = [&](const test::HttpResult& sent) {
+    return server_->request("DELETE", "/api/v1/messages/" + sent.json()["message_id"].get<std::string>(), "",
+                            ana_.user.auth());
+  };
+  // Recorded, then deleted.
+  auto first = say(ana_, "first secret", "d1");
+  ASSERT_EQ(first.status, 201) << first.body;
+  server_->app().messaging.flush_notifications();
+  ASSERT_TRUE(quoted("first secret")) << "the notification quotes the message";
+  ASSERT_EQ(erase(first).status, 200);
+  EXPECT_FALSE(quoted("first secret")) << "its words stay in Ben's notifications";
+  // Deleted before its notification is recorded.
+  auto second = say(ana_, "second secret", "d2");
+  ASSERT_EQ(second.status, 201) << second.body;
+  ASSERT_EQ(erase(second).status, 200);
+  server_->app().messaging.flush_notifications();
+  EXPECT_FALSE(quoted("second secret")) << "recorded after the deletion with its words";
+  const Json list = get(ben_, "/api/v1/notifications").json()["notifications"];
+  bool told = false;
+  for (const auto& n : list)
+    told = told || (n["type"] == "message.new" && n["content"]["conversation_id"] == conversation_);
+  EXPECT_TRUE(told) << "Ben is still told Ana wrote: " << list.dump();
+  // A later message is quoted as before.
+  ASSERT_EQ(say(ana_, "third words", "d3").status, 201);
+  server_->app().messaging.flush_notifications();
+  EXPECT_TRUE(quoted("third words"));
+}
+
 // The notifications' drain holds the conversations it records for (FOR KEY SHARE) until it commits:
 // a close must wait for it (the block that closed then removes what it wrote), a send must not (one
 // lane stores a node's sends: a send held up there holds up every send of the node).

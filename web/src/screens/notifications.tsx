@@ -20,7 +20,11 @@ function describe(n: Notification): { text: string; href: string | null } {
     case "match.new":
       return { text, href: c.conversation_id ? `/chats/${c.conversation_id}` : c.match_id ? `/matches/${c.match_id}` : null };
     case "message.new":
-      return { text: `${text}${t.messageCount(c.count ?? 1)}: ${c.preview ?? ""}`, href: c.conversation_id ? `/chats/${c.conversation_id}` : null };
+      // No preview when the message it quoted was deleted.
+      return {
+        text: `${text}${t.messageCount(c.count ?? 1)}${c.preview ? `: ${c.preview}` : ""}`,
+        href: c.conversation_id ? `/chats/${c.conversation_id}` : null,
+      };
     case "subscription.changed":
       return { text, href: "/subscription" };
     default:
