@@ -117,10 +117,15 @@ Outcome Protocol::resume(const UserId& user, const Json& frame) {
 
   Outcome out;
   Json resume_from = Json::object();  // conversation -> the last seq replayed (or the client's own)
+  // Conversations the user can no longer read (the other deleted their account, or blocked them):
+  // named back so the client stops asking, while the others are replayed. Failing the whole resume
+  // for one of them replayed nothing at every reconnect.
+  Json gone = Json::array();
   bool more = false;
   for (const auto& [conversation_id, seq] : asked) {
     const std::string& conversation = conversation_id.str();
     long long after = seq;
+    bool readable = true;
     for (bool page_more = true; page_more;) {
       const std::size_t room = max_replay_ - out.replay.size();
       if (room == 0) {
@@ -129,6 +134,11 @@ Outcome Protocol::resume(const UserId& user, const Json& frame) {
       }
       const int page_size = static_cast<int>(std::min<std::size_t>(room, kReplayPage));
       auto page = messaging_.history(user, conversation_id, after, std::nullopt, page_size);
+      if (!page && page.error().type == "not-found") {
+        gone.push_back(conversation);
+        readable = false;
+        break;
+      }
       if (!page) return {.reply = error_frame(id, page.error())};
       for (const auto& message : page->messages) {
         after = message.seq;
@@ -137,9 +147,9 @@ Outcome Protocol::resume(const UserId& user, const Json& frame) {
       }
       page_more = page->has_more;
     }
-    resume_from[conversation] = after;
+    if (readable) resume_from[conversation] = after;
   }
-  out.reply = ack(id, {{"replayed", out.replay.size()}, {"more", more}, {"resume_from", resume_from}});
+  out.reply = ack(id, {{"replayed", out.replay.size()}, {"more", more}, {"resume_from", resume_from}, {"gone", gone}});
   return out;
 }
 

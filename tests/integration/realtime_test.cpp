@@ -889,6 +889,30 @@ TEST_F(RealtimeChat, AResumeNamesEachConversationOnceWhateverItsSpelling) {
   EXPECT_EQ(replayed[0]["conversation_id"], conversation_) << "by its canonical id";
 }
 
+// A conversation the user can no longer read (the other deleted their account: the conversation is
+// gone; or blocked them) failed the whole resume with a 404, so every later reconnect replayed
+// nothing of the others. Now it is named in `gone` and the rest are replayed.
+TEST_F(RealtimeChat, AResumeReplaysTheConversationsStillReadableAndNamesTheGoneOnes) {
+  Node& a = start_node();
+  auto ana = connect(a, ana_);
+  say(*ana, "g1", "still here");
+  const std::string deleted = "0d6f4b43-5b1e-4f5e-9b7a-2f1c3c4d5e6f";  // a conversation that no longer exists
+
+  auto ben = connect(a, ben_);
+  auto resumed = ben->request({{"type", "resume"}, {"conversations", {{conversation_, 0}, {deleted, 5}}}});
+  ASSERT_EQ(resumed["type"], "ack") << resumed.dump();
+  EXPECT_EQ(resumed["replayed"], 1) << "Ana's conversation is replayed";
+  EXPECT_EQ(resumed["gone"], Json::array({deleted}));
+  EXPECT_EQ(resumed["resume_from"], Json({{conversation_, 1}}));
+  const auto replayed = of_type(ben->drain(), "message.new");
+  ASSERT_EQ(replayed.size(), 1u);
+  EXPECT_EQ(replayed[0]["message"]["content"], "still here");
+
+  // A malformed resume is still an error.
+  auto bad = ben->request({{"type", "resume"}, {"conversations", {{conversation_, -1}}}});
+  EXPECT_EQ(bad["type"], "error") << bad.dump();
+}
+
 // A frame over 64 KiB closes the socket with 1009; a malformed frame is only an error.
 TEST_F(RealtimeChat, OversizedFramesCloseTheSocketMalformedOnesAreErrors) {
   Node& a = start_node();

@@ -75,7 +75,12 @@ export function connect(): void {
       retry = 0;
       if (lastSeq.size > 0) {
         const conversations = Object.fromEntries(lastSeq);
-        void request({ type: "resume", conversations }).catch(() => undefined);
+        void request({ type: "resume", conversations })
+          .then((answer) => {
+            // Conversations this person can no longer read are not asked for again.
+            for (const gone of (answer.gone as string[] | undefined) ?? []) lastSeq.delete(gone);
+          })
+          .catch(() => undefined);
       }
     }
     const id = typeof frame.id === "string" ? frame.id : null;
