@@ -197,10 +197,20 @@ void Socket::on_frame(std::string text) {
 // The frame is queued or answered: read the next, unless too many await their answers.
 void Socket::on_handed_on() {
   if (finished_) return;
-  if (in_flight_ >= d_.options.frames_in_flight) {
+  if (!may_read()) {
     read_paused_ = true;
     return;
   }
+  read_frame();
+}
+
+// A frame is the client's until its answer is written: answers its client does not read count too,
+// or a client sending within its budget and never reading would queue answers without end.
+bool Socket::may_read() const { return in_flight_ + answers_queued_ < d_.options.frames_in_flight; }
+
+void Socket::resume_reading() {
+  if (!read_paused_ || finished_ || !may_read()) return;
+  read_paused_ = false;
   read_frame();
 }
 
@@ -225,10 +235,7 @@ void Socket::on_outcome(Outcome outcome, bool of_resume) {
     (void)remember_sent(m["message"].value("conversation_id", ""), m["message"].value("seq", 0LL));
   send(outcome.reply, true);
   if (of_resume && --resuming_ == 0) release_held();  // (minus the messages the replay sent)
-  if (read_paused_ && in_flight_ < d_.options.frames_in_flight) {
-    read_paused_ = false;
-    read_frame();
-  }
+  resume_reading();
 }
 
 void Socket::deliver(std::shared_ptr<const std::string> frame, std::shared_ptr<const Json> event) {

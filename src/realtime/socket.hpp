@@ -112,13 +112,15 @@ class Socket : public std::enable_shared_from_this<Socket> {
   bool ready_ = false;         // `ready` sent: until then live events wait in held_
   int resuming_ = 0;           // resumes being answered: live events wait in held_ meanwhile
   std::size_t in_flight_ = 0;  // frames read and not answered yet (pipelining)
-  bool read_paused_ = false;   // frames_in_flight reached: the next read waits for an answer
+  bool read_paused_ = false;   // frames_in_flight reached: the next read waits for an answer written
+  bool may_read() const;
+  void resume_reading();  // after an answer or its write: reads again if paused and may_read
   // The frame budget's window (SocketOptions::frames_per_10s).
   std::chrono::steady_clock::time_point window_start_{};
   int frames_in_window_ = 0;
   bool within_frame_budget();
   // Frames to write; `answer`: an ack or error of the client's own frame, which the slow-reader
-  // limit does not count (frames_in_flight bounds them).
+  // limit does not count (frames_in_flight bounds them with the frames not answered yet: may_read).
   struct Queued {
     std::shared_ptr<const std::string> frame;
     bool answer = false;

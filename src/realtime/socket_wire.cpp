@@ -68,8 +68,10 @@ void Socket::write_next() {
   wire_->ws.async_write(asio::buffer(*queue_.front().frame),
                         [self = shared_from_this()](beast::error_code ec, std::size_t) {
                           if (ec) return self->finish();
-                          if (self->queue_.front().answer) --self->answers_queued_;
+                          const bool answer = self->queue_.front().answer;
+                          if (answer) --self->answers_queued_;
                           self->queue_.pop_front();
+                          if (answer) self->resume_reading();
                           if (!self->queue_.empty()) return self->write_next();
                           self->writing_ = false;
                         });

@@ -8,8 +8,10 @@
 // server signed up exist for them; REST calls go to whichever node the test names.
 
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cstdio>
 #include <fstream>
@@ -20,6 +22,9 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/websocket.hpp>
 
 #include "cache/redis.hpp"
 #include "cache/subscriber.hpp"
@@ -1047,7 +1052,81 @@ class RealtimeSlowReader : public RealtimeChat {
     config.ws_send_queue = 8;
   }
 };
+
+// Frames without a budget, so only the unwritten answers can hold a client back.
+class RealtimeUnreadAnswers : public RealtimeChat {
+ protected:
+  void configure(Config& config) override {
+    RealtimeChat::configure(config);
+    config.ws_frames_per_10s = 1000000;
+  }
+};
 }  // namespace
+
+// A client sending within its budget and never reading had every answer queued in the server's
+// memory, without end (a retry of a long message is answered with the whole message, ~16 KB). Its
+// unwritten answers now count as frames in flight: past frames_in_flight the server stops reading
+// it, so its frames wait in TCP, and a frame sent after the flood is not even read.
+TEST_F(RealtimeUnreadAnswers, AClientThatReadsNoAnswersIsNoLongerRead) {
+  namespace asio = boost::asio;
+  namespace websocket = boost::beast::websocket;
+  std::string words;
+  for (int i = 0; i < 4000; ++i) words += "\xF0\x9F\x98\x80";  // 4,000 emoji: 16 KB
+  auto stored = server_->request("POST", "/api/v1/conversations/" + conversation_ + "/messages",
+                                 Json{{"client_message_id", "long"}, {"content", words}}.dump(), ana_.user.auth());
+  ASSERT_EQ(stored.status, 201) << stored.body;
+
+  // A raw client with a small receive buffer that writes and never reads.
+  asio::io_context io;
+  asio::ip::tcp::socket tcp(io);
+  tcp.open(asio::ip::tcp::v4());
+  tcp.set_option(asio::socket_base::receive_buffer_size(4096));
+  tcp.connect({asio::ip::make_address("127.0.0.1"), server_->port()});
+  websocket::stream<asio::ip::tcp::socket> ws(std::move(tcp));
+  const std::string token = ana_.user.token;
+  ws.set_option(websocket::stream_base::decorator(
+      [token](websocket::request_type& req) { req.set(boost::beast::http::field::authorization, "Bearer " + token); }));
+  ws.handshake("127.0.0.1", "/api/v1/ws");
+  ws.text(true);
+  const int native = ws.next_layer().native_handle();
+
+  constexpr int kRetries = 2000;
+  std::atomic<int> sent{0};
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    boost::system::error_code ec;
+    Json retry = send_frame("long", words);
+    for (int i = 0; i < kRetries && !ec; ++i) {
+      retry["id"] = fmt::format("r{}", i);
+      ws.write(asio::buffer(retry.dump()), ec);
+      if (!ec) ++sent;
+    }
+    Json after = send_frame("after", "sent after the flood");
+    after["id"] = "after";
+    if (!ec) ws.write(asio::buffer(after.dump()), ec);
+    done = true;
+  });
+  // Until the writer is done or has stopped getting anywhere for 3 s.
+  for (int last = -1, still = 0; !done && still < 6; std::this_thread::sleep_for(std::chrono::milliseconds(500))) {
+    still = sent == last ? still + 1 : 0;
+    last = sent;
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  auto all = server_->request("GET", "/api/v1/conversations/" + conversation_ + "/messages?after=0&limit=200", "",
+                              ben_.user.auth());
+  ASSERT_EQ(all.status, 200) << all.body;
+  const Json messages = all.json()["messages"];
+  bool read_after = false;
+  for (const auto& m : messages) read_after = read_after || m.value("content", "") == "sent after the flood";
+  EXPECT_FALSE(read_after) << "the server went on reading a client that reads nothing (" << sent << " frames taken)";
+
+  ::shutdown(native, SHUT_RDWR);  // ends the blocked write too
+  writer.join();
+  // The node serves everyone else as before.
+  auto ben = std::make_unique<WsClient>(server_->port(), ben_.user.token);
+  ASSERT_TRUE(ben->wait_for("ready"));
+  EXPECT_EQ(ben->request(frame("typing"))["type"], "ack");
+}
 
 // A socket whose reader stopped is cut off once its queue is full; Ana's other device, which
 // reads, gets every message, once, in order; the server's memory for the stalled one is bounded.
