@@ -72,6 +72,7 @@ constexpr const char* kLoadPublic = R"sql(
   WHERE u.user_id = $2
     AND (u.user_id = v.user_id OR (
       u.profile_visibility <> 'hidden'
+      AND u.banned_at IS NULL  -- a banned account (a scam, a fake) is shown to no one
       AND NOT EXISTS (SELECT 1 FROM user_blocks b
                       WHERE (b.blocker_id = u.user_id AND b.blocked_id = v.user_id)
                          OR (b.blocker_id = v.user_id AND b.blocked_id = u.user_id))

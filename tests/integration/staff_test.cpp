@@ -467,16 +467,20 @@ TEST_F(Staff, ABanRefusesSignInAndANewSignUpWithTheAddress) {
   Person ben = person("Ben", "man", "woman", 52.52, 13.40, "always", "any", false);
   Person mod = person("Mo", "man", "woman", 48.1, 11.5, "always", "any", false);
   grant(mod, "moderator");
+  auto conn = db_.connect();
+  pqxx::nontransaction(conn).exec_params0("UPDATE users SET profile_visibility = 'public' WHERE user_id = $1",
+                                          ana.user.user_id);
   const std::string rid = report(ben, ana);
+  ASSERT_EQ(get(ben, "/api/v1/users/" + ana.user.user_id).status, 200) << "her public profile, before";
   ASSERT_EQ(as(mod, "POST", "/api/v1/admin/reports/" + rid + "/actions", {{"action", "ban"}}).status, 200);
   EXPECT_EQ(get(ana, "/api/v1/me").status, 401);
+  EXPECT_EQ(get(ben, "/api/v1/users/" + ana.user.user_id).status, 404) << "a banned profile is shown to no one";
   auto refused = sign_in(ana);
   EXPECT_EQ(refused.status, 403);
   EXPECT_EQ(refused.json()["type"], "/problems/account-banned");
   EXPECT_EQ(audit("user_banned", mod.user.user_id, ana.user.user_id), 1);
 
   // Even once the account is deleted, the address cannot sign up again.
-  auto conn = db_.connect();
   pqxx::nontransaction(conn).exec_params0("DELETE FROM users WHERE user_id = $1", ana.user.user_id);
   auto again = server_->request("POST", "/api/v1/auth/signup",
                                 Json{{"email", ana.user.email},
