@@ -227,7 +227,7 @@ Service::Settled Service::settle_batch(const std::vector<SendRequest>& requests)
       out.push_back(std::unexpected(s.error()));
       continue;
     }
-    const auto& [stored_message, created, closed] = *s;
+    const auto& [stored_message, created, closed, old] = *s;
     Message message = with_signed_url(stored_message);
     if (!closed && (created || in_doubt)) {
       stale_previews.push_back(preview_key(message.conversation_id));
@@ -242,10 +242,10 @@ Service::Settled Service::settle_batch(const std::vector<SendRequest>& requests)
     // stored the message died between the commit and the publish, and then nobody heard of it live
     // (a peer on another node would only find it at its next resume). A socket that has it drops
     // the copy (it remembers what it sent); a client that holds its seq ignores it.
-    // (A retry after the conversation closed: the sender's own devices only.)
+    // (A retry after the conversation closed, or of an old message: the sender's own devices only.)
     events.push_back(
-        {.user_ids = closed ? std::vector<UserId>{message.sender_id}
-                            : std::vector<UserId>{message.sender_id, message.recipient_id},
+        {.user_ids = closed || old ? std::vector<UserId>{message.sender_id}
+                                   : std::vector<UserId>{message.sender_id, message.recipient_id},
          .event = {
              {"type", "message.new"}, {"conversation_id", message.conversation_id}, {"message", message.to_json()}}});
     out.push_back(SendResult{std::move(message), created});
@@ -314,7 +314,7 @@ std::vector<Service::Stored> Service::store_batch(const std::vector<SendRequest>
         continue;
       }
       if (auto it = earlier.find(key_of(r)); it != earlier.end()) {
-        out[i] = StoredMessage{.message = it->second};
+        out[i] = StoredMessage{.message = it->second, .old = retry_is_old(*c, it->second)};
         continue;
       }
       if (auto [it, fresh] = first_in_batch.emplace(key_of(r), i); !fresh) {
@@ -376,7 +376,7 @@ Service::Stored Service::store_one(const SendRequest& r) {
     if (!c) return std::unexpected(no_such_conversation());
     auto existing = repository::by_client_id(tx, r.conversation_id, r.user_id, r.input.client_message_id);
     if (auto p = cannot_send(*c, r.user_id)) return after_close(*c, r.user_id, existing ? &*existing : nullptr, *p);
-    if (existing) return StoredMessage{.message = *existing};
+    if (existing) return StoredMessage{.message = *existing, .old = retry_is_old(*c, *existing)};
     auto allowed = PM_TRY(cache::hit(d_.redis, "ratelimit:messages:" + r.user_id.str(), d_.send_limit));
     if (!allowed.allowed)
       return std::unexpected(

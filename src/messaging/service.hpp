@@ -137,7 +137,19 @@ class Service {
     // A retry of a message stored before its conversation closed (its ack was lost): answered to
     // its sender, and told to nobody else.
     bool closed = false;
+    // A retry of a message older than the conversation's newest kRetriesRepublished: answered to
+    // its sender alone too (retry_is_old).
+    bool old = false;
   };
+  // A retry is published again to the other person too (the node that stored it may have died
+  // before publishing it), but only for one of the conversation's newest messages: a socket drops
+  // a copy of what it sent among the 512 newest it remembers, so re-sending an old message's
+  // client id again and again, unbudgeted (a retry is never refused), would otherwise reach every
+  // device of the other person each time.
+  static constexpr long long kRetriesRepublished = 256;
+  static bool retry_is_old(const repository::Conversation& c, const Message& m) {
+    return m.seq <= c.last_seq - kRetriesRepublished;
+  }
   using Stored = Result<StoredMessage>;
   // A send cannot_send refused: a retry of a message stored before the close is answered with it,
   // to its sender alone; anything else is refused (service.cpp).

@@ -894,6 +894,30 @@ TEST_F(RealtimeChat, AResumeNamesEachConversationOnceWhateverItsSpelling) {
   EXPECT_EQ(replayed[0]["conversation_id"], conversation_) << "by its canonical id";
 }
 
+// A retry (a client id sent again) is never refused nor budgeted, and was published to the other
+// person each time: once a socket remembered 512 newer messages, an old one's copies all got
+// through, so re-sending it in a loop flooded every device of the other. A retry reaches the other
+// only for one of the conversation's 256 newest messages (the node that stored it may have died
+// before publishing it); an older one, the sender's devices only.
+TEST_F(RealtimeChat, RetryingAnOldMessageReachesOnlyTheSender) {
+  Node& a = start_node();
+  const std::string path = "/api/v1/conversations/" + conversation_ + "/messages";
+  auto body = [](int i) {
+    return Json{{"client_message_id", fmt::format("m{}", i)}, {"content", fmt::format("n{}", i)}};
+  };
+  for (int i = 1; i <= 300; ++i) ASSERT_EQ(rest(a, ana_, "POST", path, body(i)).status, 201) << i;
+  auto ben = connect(a, ben_);  // a device that remembers none of them
+  auto ana = connect(a, ana_);
+
+  auto old = rest(a, ana_, "POST", path, body(1));
+  ASSERT_EQ(old.status, 200) << old.body;
+  EXPECT_FALSE(message_new(*ben, 1, 1500)) << "an old message's retry reached the other";
+  EXPECT_TRUE(message_new(*ana, 1)) << "the sender's devices hear of it";
+  auto recent = rest(a, ana_, "POST", path, body(300));
+  ASSERT_EQ(recent.status, 200) << recent.body;
+  EXPECT_TRUE(message_new(*ben, 300)) << "a recent message's retry still reaches the other";
+}
+
 // A conversation the user can no longer read (the other deleted their account: the conversation is
 // gone; or blocked them) failed the whole resume with a 404, so every later reconnect replayed
 // nothing of the others. Now it is named in `gone` and the rest are replayed.
