@@ -417,7 +417,8 @@ void Service::record_notices(std::vector<Notice>& notices) {
     // A message deleted since it was sent is not quoted (its deletion waited for these locks, or
     // committed before them: Service::remove).
     std::vector<std::string> quoted;
-    for (const auto& [key, value] : grouped) quoted.push_back(value.first.value("message_id", ""));
+    for (const auto& [key, value] : grouped)
+      if (auto id = value.first.value("message_id", ""); !id.empty()) quoted.push_back(std::move(id));
     auto deleted = repository::deleted_among(tx, quoted);
     std::sort(deleted.begin(), deleted.end());
     std::vector<notifications::Service::Coalescing> groups;
