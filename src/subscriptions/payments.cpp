@@ -74,6 +74,23 @@ Result<void> Payments::provider_budget(const UserId& user_id) {
   return cache::enforce(d_.redis, "ratelimit:payments:" + user_id.str(), kProviderCallsPerHour, "payment requests");
 }
 
+// One open checkout per person. Two (two tabs, or one left open and another later) could both be
+// paid: the second subscription took the first's place in the row, and the first went on charging
+// out of reach of cancel. The newest session replaces the one before, which the provider expires;
+// should that one have been paid meanwhile, the new one is expired too and refused.
+Result<void> Payments::replace_open_checkout(const UserId& user_id, const std::string& session_id) {
+  // SET ... GET: of two checkouts at once, each learns the one before it, so one stays open.
+  auto previous = d_.redis.command({"SET", "checkout:open:" + user_id.str(), session_id, "EX", "86400", "GET"});
+  if (!previous) log::warn("checkout_not_remembered", {{"error", previous.error().type}});
+  if (!previous || previous->is_nil() || previous->str().empty()) return {};
+  auto unpaid = d_.provider->expire_checkout(std::string(previous->str()));
+  if (unpaid && *unpaid) return {};
+  (void)d_.provider->expire_checkout(session_id);
+  if (!unpaid) return std::unexpected(unpaid.error());
+  return std::unexpected(
+      checkout_invalid("plan_id", "a checkout of yours was just paid: your subscription starts in a moment"));
+}
+
 Result<CheckoutStarted> Payments::checkout(const UserId& user_id, const CheckoutInput& input) {
   if (!d_.provider) return std::unexpected(Problem("not-ready", "payments are not enabled on this server"));
   CheckoutRequest request{.user_id = user_id.str(),
@@ -98,6 +115,7 @@ Result<CheckoutStarted> Payments::checkout(const UserId& user_id, const Checkout
   }));
   PM_TRY(provider_budget(user_id));
   auto session = PM_TRY(d_.provider->create_checkout(request));
+  PM_TRY(replace_open_checkout(user_id, session.id));
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     admin::record(tx, {.user_id = user_id,
                        .event = "subscription_checkout",

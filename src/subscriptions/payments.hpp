@@ -65,6 +65,7 @@ class Payments {
 
  private:
   Result<void> provider_budget(const UserId& user_id);
+  Result<void> replace_open_checkout(const UserId& user_id, const std::string& session_id);
   Deps d_;
 };
 

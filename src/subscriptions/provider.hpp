@@ -37,6 +37,9 @@ class PaymentProvider {
   // The subscription ends at the end of the period paid for (a customer.subscription.updated
   // event follows, which is what changes the stored state).
   virtual Result<void> cancel_at_period_end(const std::string& subscription_id) = 0;
+  // Ends an open checkout session, so that it can no longer be paid: true when it is expired (now or
+  // before, or the provider has no such session), false when it was paid first.
+  virtual Result<bool> expire_checkout(const std::string& session_id) = 0;
   // Ends the subscription now, with no further charge (its owner deleted their account). One the
   // provider no longer has or has already ended counts as done.
   virtual Result<void> cancel_now(const std::string& subscription_id) = 0;
@@ -52,6 +55,7 @@ class StripeProvider : public PaymentProvider {
   Result<CheckoutSession> create_checkout(const CheckoutRequest& request) override;
   Result<void> cancel_at_period_end(const std::string& subscription_id) override;
   Result<void> cancel_now(const std::string& subscription_id) override;
+  Result<bool> expire_checkout(const std::string& session_id) override;
 
  private:
   // A call to the API; a refusal (any status but 2xx) is the problem, with its status.

@@ -371,6 +371,32 @@ void Sandbox::add_routes() {
     return http::json_response(Status::ok, out);
   });
 
+  // Stripe's expire: only an open session; a complete or expired one answers 400.
+  router_.add(Method::post, "/v1/checkout/sessions/{id}/expire", [this, authorized](Request& req) {
+    if (!authorized(req))
+      return stripe_error(Status::unauthorized, "invalid_request_error", "Invalid API Key provided");
+    std::lock_guard lock(mutex_);
+    auto it = sessions_.find(req.params.at("id"));
+    if (it == sessions_.end())
+      return stripe_error(Status::not_found, "invalid_request_error", "No such checkout.session");
+    if (it->second->status != "open")
+      return stripe_error(Status::bad_request, "invalid_request_error",
+                          "Only Checkout Sessions with a status in [\"open\"] can be expired");
+    it->second->status = "expired";
+    return http::json_response(Status::ok,
+                               {{"id", it->second->id}, {"object", "checkout.session"}, {"status", "expired"}});
+  });
+  router_.add(Method::get, "/v1/checkout/sessions/{id}", [this, authorized](Request& req) {
+    if (!authorized(req))
+      return stripe_error(Status::unauthorized, "invalid_request_error", "Invalid API Key provided");
+    std::lock_guard lock(mutex_);
+    auto it = sessions_.find(req.params.at("id"));
+    if (it == sessions_.end())
+      return stripe_error(Status::not_found, "invalid_request_error", "No such checkout.session");
+    return http::json_response(
+        Status::ok, {{"id", it->second->id}, {"object", "checkout.session"}, {"status", it->second->status}});
+  });
+
   router_.add(Method::get, "/checkout/{id}", [this](Request& req) {
     std::optional<Session> s;
     {
@@ -379,6 +405,10 @@ void Sandbox::add_routes() {
       if (it != sessions_.end()) s = *it->second;
     }
     if (!s) return html(Status::not_found, "No such checkout", "<p>This checkout session does not exist.</p>");
+    if (s->status == "expired")
+      return html(Status::gone, "This checkout has expired",
+                  "<p>It was replaced by a newer one or ran out of time; nothing was charged. <a href=\"" +
+                      html_escape(s->cancel_url) + "\">Back to Perfect Match</a></p>");
     if (s->status != "open")
       return html(Status::ok, "Already paid",
                   "<p><a href=\"" + html_escape(s->success_url) + "\">Back to Perfect Match</a></p>");
@@ -411,6 +441,8 @@ void Sandbox::add_routes() {
         auto& s = *it->second;
         const std::string back = "<p><a href=\"/checkout/" + html_escape(s.id) + "\">Try again</a> or <a href=\"" +
                                  html_escape(s.cancel_url) + "\">go back to Perfect Match</a></p>";
+        if (s.status == "expired")
+          return html(Status::gone, "This checkout has expired", "<p>Nothing was charged.</p>" + back);
         if (s.status != "open") return redirect(replace_all(s.success_url, "{CHECKOUT_SESSION_ID}", s.id));
         if (outcome == "decline")
           return html(Status::payment_required, "Your card was declined",

@@ -1,7 +1,8 @@
 #pragma once
 // `perfectmatch payments-sandbox`: a local stand-in for Stripe, for the demo and the tests (no
 // payment provider can be reached from these machines). It answers the Stripe API calls Perfect
-// Match makes (POST /v1/checkout/sessions, POST and DELETE /v1/subscriptions/{id}) in Stripe's wire format,
+// Match makes (POST /v1/checkout/sessions, GET and expire a session, POST and DELETE
+// /v1/subscriptions/{id}) in Stripe's wire format,
 // serves a checkout page a person clicks through (succeed, card declined, 3-D Secure failure),
 // and sends the resulting events with Stripe's shapes, signed with the webhook secret
 // (Stripe-Signature), to the webhook URL, retrying a delivery that gets no 2xx. For tests it can

@@ -119,6 +119,19 @@ Result<void> StripeProvider::cancel_at_period_end(const std::string& subscriptio
   return {};
 }
 
+Result<bool> StripeProvider::expire_checkout(const std::string& session_id) {
+  const std::string path = "/v1/checkout/sessions/" + http_client::percent_encode(session_id);
+  Refused refused;
+  auto expired = call("POST", path + "/expire", "", &refused);
+  if (expired || refused.status == 404) return true;
+  if (refused.status != 400) return std::unexpected(expired.error());
+  // 400: it is no longer open. Paid, or expired already: its status says which.
+  auto doc = parse_json(PM_TRY(call("GET", path, "")));
+  if (!doc || !doc->is_object() || !(*doc)["status"].is_string())
+    return std::unexpected(Problem("not-ready", "the payment provider's answer had no checkout status"));
+  return (*doc)["status"].get<std::string>() != "complete";
+}
+
 Result<void> StripeProvider::cancel_now(const std::string& subscription_id) {
   // DELETE cancels at once. Stripe answers 404 for a subscription it does not have and 400 for one
   // already canceled: nothing is left to stop. Any other refusal (a wrong key, a rate limit, an

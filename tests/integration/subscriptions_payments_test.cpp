@@ -443,6 +443,40 @@ TEST_F(Payments, DeletingTheAccountCancelsItsPaidSubscriptionAtTheProvider) {
   EXPECT_EQ(cancel_for_deleted(provider), 0);
 }
 
+// Two checkouts open at once (two tabs, or one left and another later) could both be paid: the
+// second subscription took the first's place, and the first went on charging out of reach of
+// cancel. A new checkout now expires the one before; if that one was paid meanwhile, the new one is
+// refused (and expired).
+TEST_F(Payments, ANewCheckoutExpiresTheOneBeforeSoOnlyOneCanBePaid) {
+  TestUser ana = user("Ana");
+  const Json body = {{"plan_id", "premium"}, {"interval", "month"}, {"currency", "EUR"}};
+  auto first = post_json(ana, "/api/v1/subscription/checkout", body);
+  ASSERT_EQ(first.status, 200) << first.body;
+  const std::string base = sandbox_->base_url();
+  const std::string first_page = first.json()["url"].get<std::string>().substr(base.size());
+  checkout(ana);  // the second, paid
+  EXPECT_EQ(to_sandbox("POST", first_page + "/pay", "outcome=succeed").status, 410)
+      << "the first can no longer be paid";
+  ASSERT_TRUE(sandbox_->wait_idle(15s));
+  EXPECT_EQ(subscription(ana)["status"], "active");
+  EXPECT_EQ(count("SELECT count(*) FROM payment_events WHERE event_type = 'checkout.session.completed'"), 1);
+
+  // Paid while the webhook had not arrived yet: a new checkout is refused, and cannot be paid.
+  TestUser ben = user("Ben");
+  auto bens = post_json(ben, "/api/v1/subscription/checkout", body);
+  ASSERT_EQ(bens.status, 200) << bens.body;
+  sandbox_->set_webhook_url("http://127.0.0.1:9/nowhere");
+  ASSERT_EQ(
+      to_sandbox("POST", bens.json()["url"].get<std::string>().substr(base.size()) + "/pay", "outcome=succeed").status,
+      303);
+  auto again = post_json(ben, "/api/v1/subscription/checkout", body);
+  EXPECT_EQ(again.status, 400) << again.body;
+  EXPECT_NE(again.body.find("just paid"), std::string::npos) << again.body;
+  sandbox_->set_webhook_url(fmt::format("http://127.0.0.1:{}/api/v1/webhooks/payments", server_->port()));
+  ASSERT_TRUE(sandbox_->wait_idle(15s));
+  EXPECT_EQ(subscription(ben)["status"], "active") << "the one he paid";
+}
+
 // Each checkout calls the provider with the platform's key: a loop of them would spend the
 // account's API limit for everyone. A person gets ten an hour; bad input costs nothing of them.
 TEST_F(Payments, CheckoutsAreLimitedPerPerson) {
