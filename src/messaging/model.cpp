@@ -7,11 +7,38 @@ namespace pm::messaging {
 Problem no_such_conversation() { return Problem("not-found", "there is no such conversation among yours"); }
 Problem no_such_message() { return Problem("not-found", "there is no such message among yours"); }
 
+namespace {
+// Code points that make up emoji: pictographs and symbols, with the pieces that join or modify them
+// (zero-width joiner, variation selectors, keycap, skin tones and flags' tags), and the ASCII bases
+// of keycaps. Not letters of any script: a reaction is not a way to write words.
+bool emoji_part(char32_t c) {
+  if ((c >= U'0' && c <= U'9') || c == U'#' || c == U'*') return true;  // keycap bases
+  constexpr std::pair<char32_t, char32_t> kRanges[] = {
+      {0x00A9, 0x00A9}, {0x00AE, 0x00AE}, {0x200D, 0x200D},   {0x203C, 0x203C},  {0x2049, 0x2049}, {0x20E3, 0x20E3},
+      {0x2122, 0x2122}, {0x2139, 0x2139}, {0x2194, 0x21FF},   {0x2300, 0x23FF},  {0x24C2, 0x24C2}, {0x25A0, 0x25FF},
+      {0x2600, 0x27BF}, {0x2900, 0x297F}, {0x2B00, 0x2BFF},   {0x3030, 0x3030},  {0x303D, 0x303D}, {0x3297, 0x3297},
+      {0x3299, 0x3299}, {0xFE0E, 0xFE0F}, {0x1F000, 0x1FAFF}, {0xE0020, 0xE007F}};
+  for (const auto& [low, high] : kRanges)
+    if (c >= low && c <= high) return true;
+  return false;
+}
+}  // namespace
+
 bool valid_emoji(std::string_view text) {
   if (text.empty() || text.size() > kMaxEmojiLength) return false;
-  for (unsigned char c : text)
-    if (c < 0x80 && !(c == 0x23 || c == 0x2A)) return false;  // ASCII only as keycap bases (#, *)
-  return true;                                                // parsed JSON strings are valid UTF-8 already
+  // Parsed JSON strings are valid UTF-8 already: each code point decoded by its lead byte.
+  bool beyond_ascii = false;  // "1" or "#" alone is no emoji; "1" + U+FE0F + U+20E3 is
+  for (std::size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    const std::size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+    if (i + length > text.size()) return false;
+    char32_t c = length == 1 ? lead : length == 2 ? lead & 0x1F : length == 3 ? lead & 0x0F : lead & 0x07;
+    for (std::size_t k = 1; k < length; ++k) c = (c << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+    if (!emoji_part(c)) return false;
+    beyond_ascii = beyond_ascii || length > 1;
+    i += length;
+  }
+  return beyond_ascii;
 }
 
 Result<MessageInput> MessageInput::parse(const Json& body) {

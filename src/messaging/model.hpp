@@ -15,6 +15,7 @@ namespace pm::messaging {
 inline constexpr std::size_t kMaxTextLength = 4000;     // characters of a text message
 inline constexpr std::size_t kMaxClientIdLength = 100;  // client_message_id
 inline constexpr std::size_t kMaxEmojiLength = 16;      // bytes of one reaction
+inline constexpr std::size_t kMaxReactionsPerUser = 8;  // different reactions of one user on one message
 
 // POST /api/v1/conversations/{id}/messages (and "message.send" on the WebSocket).
 struct MessageInput {

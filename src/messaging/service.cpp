@@ -538,6 +538,13 @@ Result<Message> Service::react(const UserId& user_id, const MessageId& message_i
       present = present || mine;
       if (!(mine && !in.add)) reactions.push_back(r);
     }
+    if (in.add && !present && std::ranges::count_if(reactions, [&](const Json& r) {
+                                return r.value("userId", "") == user_id.str();
+                              }) >= static_cast<std::ptrdiff_t>(kMaxReactionsPerUser)) {
+      Problem p("validation-failed", fmt::format("at most {} reactions of yours on one message", kMaxReactionsPerUser));
+      p.extensions["errors"] = Json::array({{{"field", "emoji"}, {"message", "take one of yours back first"}}});
+      return std::unexpected(p);
+    }
     if (in.add && !present)
       reactions.push_back({{"userId", user_id}, {"reaction", in.emoji}, {"createdAt", iso8601(Clock::now())}});
     repository::set_reactions(tx, message_id, reactions);

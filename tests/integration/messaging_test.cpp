@@ -294,6 +294,31 @@ TEST_F(Messaging, ReactionsAreOneOfEachEmojiPerUser) {
             400);
 }
 
+// Reactions were any non-ASCII text of up to 16 bytes ("ПРИВЕТ" passed) and a user could add as many
+// different ones to a message as their budget allowed, each rewriting the growing list pushed to
+// the other. Now emoji only, and at most eight of a user's on one message.
+TEST_F(Messaging, AReactionIsAnEmojiAndAUserHasAtMostEightOnAMessage) {
+  const std::string id = say(ana_, "React!", "e").json()["message_id"];
+  auto react = [&](const std::string& emoji, const std::string& action = "add") {
+    return server_->request("POST", "/api/v1/messages/" + id + "/reactions",
+                            Json{{"emoji", emoji}, {"action", action}}.dump(), ben_.user.auth());
+  };
+  for (const std::string word : {"\u041f\u0420\u0418\u0412\u0415\u0422", "\u4f60\u597d", "12", "#"})
+    EXPECT_EQ(react(word).status, 400) << word;
+  EXPECT_EQ(react("1\ufe0f\u20e3").status, 200) << "a keycap";
+  EXPECT_EQ(react("\U0001F44D\U0001F3FD").status, 200) << "with a skin tone";
+  EXPECT_EQ(react("\U0001F1E9\U0001F1EA").status, 200) << "a flag";
+  for (char32_t c = 0x1F600; c < 0x1F605; ++c) {
+    std::string emoji = {char(0xF0), char(0x9F), char(0x98), char(0x80 + (c - 0x1F600))};
+    ASSERT_EQ(react(emoji).status, 200) << int(c);
+  }
+  auto ninth = react("\U0001F60E");
+  EXPECT_EQ(ninth.status, 400) << ninth.body;
+  EXPECT_NE(ninth.body.find("at most 8"), std::string::npos) << ninth.body;
+  EXPECT_EQ(react("1\ufe0f\u20e3", "remove").status, 200);
+  EXPECT_EQ(react("\U0001F60E").status, 200) << "one taken back, another may come";
+}
+
 TEST_F(Messaging, OnlyTheSenderDeletesAndTheMessageKeepsItsPlace) {
   auto sent = say(ana_, "Oops, wrong chat", "oops");
   const std::string id = sent.json()["message_id"];
