@@ -371,38 +371,46 @@ void Sandbox::add_routes() {
     return http::json_response(Status::ok, out);
   });
 
-  // Stripe's expire: only an open session; a complete or expired one answers 400.
-  router_.add(Method::post, "/v1/checkout/sessions/{id}/expire", [this, authorized](Request& req) {
-    if (!authorized(req))
-      return stripe_error(Status::unauthorized, "invalid_request_error", "Invalid API Key provided");
-    std::lock_guard lock(mutex_);
-    auto it = sessions_.find(req.params.at("id"));
-    if (it == sessions_.end())
-      return stripe_error(Status::not_found, "invalid_request_error", "No such checkout.session");
-    if (it->second->status != "open")
-      return stripe_error(Status::bad_request, "invalid_request_error",
-                          "Only Checkout Sessions with a status in [\"open\"] can be expired");
-    it->second->status = "expired";
-    return http::json_response(Status::ok,
-                               {{"id", it->second->id}, {"object", "checkout.session"}, {"status", "expired"}});
-  });
-  router_.add(Method::get, "/v1/checkout/sessions/{id}", [this, authorized](Request& req) {
-    if (!authorized(req))
-      return stripe_error(Status::unauthorized, "invalid_request_error", "Invalid API Key provided");
-    std::lock_guard lock(mutex_);
-    auto it = sessions_.find(req.params.at("id"));
-    if (it == sessions_.end())
-      return stripe_error(Status::not_found, "invalid_request_error", "No such checkout.session");
-    return http::json_response(
-        Status::ok, {{"id", it->second->id}, {"object", "checkout.session"}, {"status", it->second->status}});
-  });
+  auto find_session = [this](Request& req) -> std::shared_ptr<Session> {
+    auto it = sessions_.find(req.params.at("id"));  // mutex_ held by the caller
+    return it == sessions_.end() ? nullptr : it->second;
+  };
+  auto no_such_session = [] {
+    return stripe_error(Status::not_found, "invalid_request_error", "No such checkout.session");
+  };
+  // A session as the API answers for it: what Perfect Match reads of it is its status.
+  auto session_json = [](const Session& s) {
+    return http::json_response(Status::ok, {{"id", s.id}, {"object", "checkout.session"}, {"status", s.status}});
+  };
 
-  router_.add(Method::get, "/checkout/{id}", [this](Request& req) {
+  // Stripe's expire: only an open session; a complete or expired one answers 400.
+  router_.add(Method::post, "/v1/checkout/sessions/{id}/expire",
+              [this, authorized, find_session, no_such_session, session_json](Request& req) {
+                if (!authorized(req))
+                  return stripe_error(Status::unauthorized, "invalid_request_error", "Invalid API Key provided");
+                std::lock_guard lock(mutex_);
+                auto s = find_session(req);
+                if (!s) return no_such_session();
+                if (s->status != "open")
+                  return stripe_error(Status::bad_request, "invalid_request_error",
+                                      "Only Checkout Sessions with a status in [\"open\"] can be expired");
+                s->status = "expired";
+                return session_json(*s);
+              });
+  router_.add(Method::get, "/v1/checkout/sessions/{id}",
+              [this, authorized, find_session, no_such_session, session_json](Request& req) {
+                if (!authorized(req))
+                  return stripe_error(Status::unauthorized, "invalid_request_error", "Invalid API Key provided");
+                std::lock_guard lock(mutex_);
+                auto s = find_session(req);
+                return s ? session_json(*s) : no_such_session();
+              });
+
+  router_.add(Method::get, "/checkout/{id}", [this, find_session](Request& req) {
     std::optional<Session> s;
     {
       std::lock_guard lock(mutex_);
-      auto it = sessions_.find(req.params.at("id"));
-      if (it != sessions_.end()) s = *it->second;
+      if (auto found = find_session(req)) s = *found;
     }
     if (!s) return html(Status::not_found, "No such checkout", "<p>This checkout session does not exist.</p>");
     if (s->status == "expired")
@@ -431,14 +439,14 @@ void Sandbox::add_routes() {
   });
 
   router_.add(
-      Method::post, "/checkout/{id}/pay", [this, subscription_json, invoice_json, period_seconds](Request& req) {
+      Method::post, "/checkout/{id}/pay",
+      [this, find_session, subscription_json, invoice_json, period_seconds](Request& req) {
         auto form = form_decode(req.raw.body());
         const std::string outcome = form["outcome"];
         std::lock_guard lock(mutex_);
-        auto it = sessions_.find(req.params.at("id"));
-        if (it == sessions_.end())
-          return html(Status::not_found, "No such checkout", "<p>This checkout session does not exist.</p>");
-        auto& s = *it->second;
+        auto found = find_session(req);
+        if (!found) return html(Status::not_found, "No such checkout", "<p>This checkout session does not exist.</p>");
+        auto& s = *found;
         const std::string back = "<p><a href=\"/checkout/" + html_escape(s.id) + "\">Try again</a> or <a href=\"" +
                                  html_escape(s.cancel_url) + "\">go back to Perfect Match</a></p>";
         if (s.status == "expired")
