@@ -30,9 +30,9 @@
 #include "staff/routes.hpp"
 #include "storage/local_store.hpp"
 #include "storage/routes.hpp"
-#include "subscriptions/account_deletion.hpp"
 #include "subscriptions/free_plan.hpp"
 #include "subscriptions/personal_data.hpp"
+#include "subscriptions/provider_cancellation.hpp"
 #include "subscriptions/routes.hpp"
 
 namespace pm::app {

@@ -29,8 +29,8 @@
 #include "core/log.hpp"
 #include "http/server.hpp"
 #include "ops/routes.hpp"
-#include "subscriptions/account_deletion.hpp"
 #include "subscriptions/payments.hpp"
+#include "subscriptions/provider_cancellation.hpp"
 
 namespace pm::app {
 
@@ -129,7 +129,7 @@ int run_worker(Config config, bool once) {
       done += *n;
     else
       failed("email", n.error());
-    if (auto n = subscriptions::cancel_subscriptions_of_deleted_accounts(app->db, provider.get(), 20))
+    if (auto n = subscriptions::cancel_queued_provider_subscriptions(app->db, provider.get(), 20))
       done += *n;
     else
       failed("provider_cancel", n.error());

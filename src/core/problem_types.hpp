@@ -96,6 +96,8 @@ inline constexpr ProblemType kProblemTypes[] = {
     {"account-banned", 403, "Account banned"},
     {"staff-only", 403, "Forbidden"},
     {"report-resolved", 409, "Conflict"},
+    // Subscriptions (subscriptions/)
+    {"paid-subscription-live", 409, "Conflict"},
     // Feature flags (flags/): a feature switched off for the caller
     {"feature-disabled", 404, "Not found"},
     // Notifications and mail, for the outbox's records and logs (notifications/)

@@ -125,6 +125,9 @@ Outcome apply_event(BillingState& s, const ProviderEvent& e, const std::string& 
                     std::int64_t now) {
   if (e.kind == EventKind::other) return Outcome::ignored;
   if (s.state_at && e.created < *s.state_at) return Outcome::stale;
+  // The one staff replaced: its cancellation's event, or an invoice already under way, must not
+  // undo their plan nor bring the paid one back.
+  if (e.subscription_id && e.subscription_id == s.replaced_subscription_id) return Outcome::ignored;
   // An event about another subscription than the row's (an old one, ended and replaced) changes
   // nothing; a checkout that completed starts the new one.
   const bool current_ended =

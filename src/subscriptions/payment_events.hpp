@@ -56,6 +56,9 @@ struct BillingState {
   std::optional<std::string> provider, customer_id, subscription_id, card_brand, card_last4;
   std::optional<std::int64_t> grace_until;
   std::optional<std::int64_t> state_at;  // `created` of the newest event applied
+  // A subscription staff replaced with a plan of theirs and had cancelled (comp.hpp): its events
+  // change nothing. Read only; the grant writes it.
+  std::optional<std::string> replaced_subscription_id;
 
   bool same_as_user_sees(const BillingState& o) const {
     return plan_type == o.plan_type && payment_status == o.payment_status &&

@@ -43,14 +43,18 @@ constexpr const char* kPlansUnlocking = R"sql(
 )sql";
 
 constexpr const char* kPlanExists = R"sql(SELECT 1 FROM plans WHERE plan_id = $1)sql";
+// A plan given by staff. Provider events created before it are stale from now on; `$4`, when
+// given, is the live subscription it replaces (cancelled at the provider by the caller's job).
 constexpr const char* kSetComp = R"sql(
   UPDATE subscription_details
-  SET plan_type = $2::text, start_date = now(), cancel_at_period_end = false,
+  SET plan_type = $2::text, start_date = now(), cancel_at_period_end = false, grace_until = NULL,
       payment_status = CASE WHEN $2::text = 'free' THEN 'not_required' ELSE 'active' END,
       payment_method = CASE WHEN $2::text = 'free' THEN NULL ELSE 'comp' END,
-      end_date = CASE WHEN $2::text = 'free' THEN NULL ELSE now() + make_interval(days => $3::int) END
+      end_date = CASE WHEN $2::text = 'free' THEN NULL ELSE now() + make_interval(days => $3::int) END,
+      provider_state_at = now(),
+      provider_replaced_subscription_id = coalesce($4::text, provider_replaced_subscription_id),
+      provider_subscription_id = CASE WHEN $4::text IS NULL THEN provider_subscription_id END
   WHERE user_id = $1
-  RETURNING user_id
 )sql";
 
 constexpr const char* kPriceOf = R"sql(
@@ -81,7 +85,7 @@ constexpr const char* kBillingForUpdate = R"sql(
          extract(epoch FROM start_date)::bigint AS start_date, extract(epoch FROM end_date)::bigint AS end_date,
          provider, provider_customer_id, provider_subscription_id, card_brand, card_last4,
          extract(epoch FROM grace_until)::bigint AS grace_until,
-         extract(epoch FROM provider_state_at)::bigint AS state_at
+         extract(epoch FROM provider_state_at)::bigint AS state_at, provider_replaced_subscription_id
   FROM subscription_details WHERE user_id = $1::uuid
   FOR UPDATE
 )sql";
@@ -168,8 +172,9 @@ std::vector<std::string> plans_unlocking(pqxx::work& tx, const std::string& key)
 
 bool plan_exists(pqxx::work& tx, const std::string& plan_id) { return !tx.exec_params(kPlanExists, plan_id).empty(); }
 
-bool set_comp(pqxx::work& tx, const UserId& user_id, const std::string& plan_id, int days) {
-  return !tx.exec_params(kSetComp, user_id, plan_id, days).empty();
+void set_comp(pqxx::work& tx, const UserId& user_id, const std::string& plan_id, int days,
+              const std::optional<std::string>& replaced_subscription_id) {
+  tx.exec_params(kSetComp, user_id, plan_id, days, replaced_subscription_id);
 }
 
 std::optional<OfferedPrice> price_of(pqxx::work& tx, const std::string& plan_id, const std::string& interval,
@@ -217,7 +222,8 @@ std::optional<BillingState> billing_state_for_update(pqxx::work& tx, const UserI
                       .card_brand = db::opt<std::string>(r, "card_brand"),
                       .card_last4 = db::opt<std::string>(r, "card_last4"),
                       .grace_until = db::opt<std::int64_t>(r, "grace_until"),
-                      .state_at = db::opt<std::int64_t>(r, "state_at")};
+                      .state_at = db::opt<std::int64_t>(r, "state_at"),
+                      .replaced_subscription_id = db::opt<std::string>(r, "provider_replaced_subscription_id")};
 }
 
 void save_billing_state(pqxx::work& tx, const UserId& user_id, const BillingState& s) {

@@ -14,8 +14,8 @@
 #include "auth/restrictions.hpp"
 #include "core/http_client.hpp"
 #include "db/transaction.hpp"
-#include "subscriptions/account_deletion.hpp"
 #include "subscriptions/payments.hpp"
+#include "subscriptions/provider_cancellation.hpp"
 #include "subscriptions/sandbox.hpp"
 #include "subscriptions/signature.hpp"
 #include "support/notification_api.hpp"
@@ -157,9 +157,9 @@ class Payments : public test::NotificationApi {
     return count("SELECT count(*) FROM notifications WHERE type = 'subscription.changed' AND user_id = $1::uuid",
                  u.user_id);
   }
-  // The worker's step that cancels deleted accounts' subscriptions, with this provider.
-  int cancel_for_deleted(subscriptions::PaymentProvider& provider) {
-    auto n = subscriptions::cancel_subscriptions_of_deleted_accounts(server_->app().db, &provider, 10);
+  // The worker's step that cancels the queued provider subscriptions, with this provider.
+  int cancel_queued(subscriptions::PaymentProvider& provider) {
+    auto n = subscriptions::cancel_queued_provider_subscriptions(server_->app().db, &provider, 10);
     EXPECT_TRUE(n.has_value());
     return n.value_or(-1);
   }
@@ -419,7 +419,7 @@ TEST_F(Payments, DeletingTheAccountCancelsItsPaidSubscriptionAtTheProvider) {
   ASSERT_EQ(server_->request("DELETE", "/api/v1/me", "", ana.auth()).status, 204);
 
   subscriptions::StripeProvider unreachable("sandbox", "http://127.0.0.1:9", kKey);
-  EXPECT_EQ(cancel_for_deleted(unreachable), 1);
+  EXPECT_EQ(cancel_queued(unreachable), 1);
   EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE kind = 'cancel_provider_subscription' AND status = 'pending' "
                   "AND attempts = 0 AND run_after > now()"),
             1)
@@ -427,20 +427,65 @@ TEST_F(Payments, DeletingTheAccountCancelsItsPaidSubscriptionAtTheProvider) {
 
   exec("UPDATE jobs SET run_after = now() WHERE kind = 'cancel_provider_subscription'");
   subscriptions::StripeProvider provider("sandbox", sandbox_->base_url(), kKey);
-  EXPECT_EQ(cancel_for_deleted(provider), 1);
+  EXPECT_EQ(cancel_queued(provider), 1);
   ASSERT_TRUE(sandbox_->wait_idle(15s));
   EXPECT_EQ(to_sandbox("POST", "/sandbox/subscriptions/" + anas + "/renew").status, 400)
       << "Ana's subscription is canceled: no renewal is charged";
   sandbox_action(bens, "renew");
   EXPECT_EQ(subscription(ben)["status"], "active") << "Ben's is his own";
-  EXPECT_EQ(cancel_for_deleted(provider), 0) << "done once";
+  EXPECT_EQ(cancel_queued(provider), 0) << "done once";
 
   // A subscription that already ended asks nothing of the provider.
   TestUser cleo = user("Cleo");
   checkout(cleo);
   sandbox_action(provider_subscription(cleo), "delete");
   ASSERT_EQ(server_->request("DELETE", "/api/v1/me", "", cleo.auth()).status, 204);
-  EXPECT_EQ(cancel_for_deleted(provider), 0);
+  EXPECT_EQ(cancel_queued(provider), 0);
+}
+
+// Staff giving a plan over one the person pays for. Before, "free" left the provider charging
+// (and its next paid invoice brought premium back), and a comp could be ended by the paid
+// subscription's own events. Now "free" cancels it at the provider and its later events change
+// nothing; a comp is refused until the person no longer pays.
+TEST_F(Payments, StaffGivingTheFreePlanCancelsThePaidSubscriptionWhoseLaterEventsChangeNothing) {
+  TestUser ana = user("Ana");
+  checkout(ana);
+  const std::string anas = provider_subscription(ana);
+  ASSERT_FALSE(anas.empty());
+  auto& staff = server_->app().staff;
+  const UserId ana_id(ana.user_id);
+  auto comp = staff.grant_plan(UserId(), ana_id, {.plan_id = "premium", .days = 30});
+  ASSERT_FALSE(comp.has_value());
+  EXPECT_EQ(comp.error().type, "paid-subscription-live");
+  EXPECT_EQ(subscription(ana)["payment_method"], "card") << "refused: unchanged";
+  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE kind = 'cancel_provider_subscription'"), 0);
+
+  ASSERT_TRUE(staff.grant_plan(UserId(), ana_id, {.plan_id = "free", .days = 1}).has_value());
+  EXPECT_EQ(subscription(ana)["plan_id"], "free");
+  // An invoice the provider had under way, paid after the grant: no premium again.
+  Json invoice = invoice_event("evt_late_invoice", "invoice.paid", now_s() + 5, ana, now_s() + 30 * 86400);
+  invoice["data"]["object"]["subscription"] = anas;
+  EXPECT_EQ(deliver_signed(invoice).json()["outcome"], "ignored");
+  EXPECT_EQ(subscription(ana)["plan_id"], "free");
+
+  subscriptions::StripeProvider provider("sandbox", sandbox_->base_url(), kKey);
+  EXPECT_EQ(cancel_queued(provider), 1);
+  ASSERT_TRUE(sandbox_->wait_idle(15s));  // its customer.subscription.deleted, delivered
+  EXPECT_EQ(to_sandbox("POST", "/sandbox/subscriptions/" + anas + "/renew").status, 400)
+      << "cancelled at the provider: no renewal is charged";
+  auto free = subscription(ana);
+  EXPECT_EQ(free["plan_id"], "free");
+  EXPECT_EQ(free["status"], "not_required") << free.dump();
+
+  // She no longer pays: a comp is given, and the old subscription's events leave it alone.
+  ASSERT_TRUE(staff.grant_plan(UserId(), ana_id, {.plan_id = "premium", .days = 7}).has_value());
+  Json deleted =
+      subscription_event("evt_old_deleted", "customer.subscription.deleted", now_s() + 10, ana, "canceled", now_s());
+  deleted["data"]["object"]["id"] = anas;
+  EXPECT_EQ(deliver_signed(deleted).json()["outcome"], "ignored");
+  auto given = subscription(ana);
+  EXPECT_EQ(given["payment_method"], "comp");
+  EXPECT_EQ(given["in_force"], true) << given.dump();
 }
 
 // Two checkouts open at once (two tabs, or one left and another later) could both be paid: the

@@ -1365,8 +1365,10 @@ export interface paths {
         put?: never;
         /**
          * Give a plan without payment (admin)
-         * @description The plan for `days` (payment_method `comp`, status active; `free` ends a paid plan). Admins
-         *     only: a moderator gets 403. Audited (`plan_granted`).
+         * @description The plan for `days` (payment_method `comp`, status active; `free` ends a paid plan, and
+         *     cancels at once a subscription the user pays through the payment provider, whose later
+         *     events then change nothing). A plan other than `free` is refused (409) while the user pays
+         *     for one. Admins only: a moderator gets 403. Audited (`plan_granted`).
          */
         post: operations["adminGrantPlan"];
         delete?: never;
@@ -5427,6 +5429,15 @@ export interface operations {
             403: components["responses"]["StaffOnly"];
             /** @description `not-found`: no such user */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `paid-subscription-live`: the user pays for a plan with the provider (give `free` first) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,4 +1,4 @@
-#include "subscriptions/account_deletion.hpp"
+#include "subscriptions/provider_cancellation.hpp"
 
 #include "core/actor.hpp"
 #include "core/log.hpp"
@@ -8,18 +8,22 @@
 
 namespace pm::subscriptions {
 
-void before_account_deletion(pqxx::work& tx, const UserId& user_id) {
-  auto state = repository::billing_state_for_update(tx, user_id);
-  // An ended one costs the provider nothing more; anything else (active, trialing, past_due with
-  // the provider still retrying the card, or expired here while it is) is cancelled.
-  if (!state || !state->subscription_id || state->payment_status == "canceled") return;
+bool live_at_provider(const BillingState& state) { return state.subscription_id && state.payment_status != "canceled"; }
+
+bool queue_provider_cancellation(pqxx::work& tx, const BillingState& state) {
+  if (!live_at_provider(state)) return false;
   jobs::enqueue(tx, kCancelProviderSubscriptionJob,
-                {{"provider", state->provider.value_or("")}, {"subscription_id", *state->subscription_id}});
+                {{"provider", state.provider.value_or("")}, {"subscription_id", *state.subscription_id}});
+  return true;
 }
 
-Result<int> cancel_subscriptions_of_deleted_accounts(db::Pool& db, PaymentProvider* provider, int limit) {
+void before_account_deletion(pqxx::work& tx, const UserId& user_id) {
+  if (auto state = repository::billing_state_for_update(tx, user_id)) queue_provider_cancellation(tx, *state);
+}
+
+Result<int> cancel_queued_provider_subscriptions(db::Pool& db, PaymentProvider* provider, int limit) {
   if (!provider) return 0;
-  actor::Scope system(actor::Scope::system());  // the jobs of accounts that no longer exist
+  actor::Scope system(actor::Scope::system());  // the jobs of accounts that may no longer exist
   auto claimed = PM_TRY(db::transact(db, [&](pqxx::work& tx) -> Result<std::vector<jobs::Claimed>> {
     return jobs::claim(tx, kCancelProviderSubscriptionJob, limit);
   }));

@@ -1,0 +1,40 @@
+#pragma once
+// A paid subscription that we end ourselves is cancelled at the provider, or the provider would go
+// on charging: when the account is deleted (each renewal's webhook would find no owner, and the
+// person could no longer sign in to cancel), and when staff give the "free" plan in its place
+// (subscriptions/comp.hpp). The change's transaction queues a job naming the provider's
+// subscription; the worker asks the provider to cancel it at once, as often as it takes: a provider
+// that cannot be reached or refuses (a wrong key, a rate limit) is asked again later, and never
+// gives up, since a lost job is a charge.
+
+#include <chrono>
+#include <pqxx/pqxx>
+
+#include "core/id.hpp"
+#include "core/problem.hpp"
+#include "db/pool.hpp"
+#include "subscriptions/payment_events.hpp"
+#include "subscriptions/provider.hpp"
+
+namespace pm::subscriptions {
+
+inline constexpr const char* kCancelProviderSubscriptionJob = "cancel_provider_subscription";
+inline constexpr std::chrono::seconds kProviderCancelRetry{300};
+
+// Whether the provider may still charge for the row's subscription: anything but an ended one
+// (active, trialing, past_due with the provider still retrying the card, or expired here while it is).
+bool live_at_provider(const BillingState& state);
+
+// In the caller's transaction, which holds the row locked (billing_state_for_update): queues the
+// cancellation of the row's provider subscription if it is live. Returns whether it queued one.
+bool queue_provider_cancellation(pqxx::work& tx, const BillingState& state);
+
+// In the deletion's transaction, before the user's row goes (locks the subscription row first, as
+// a webhook does, so the two wait for each other instead of deadlocking).
+void before_account_deletion(pqxx::work& tx, const UserId& user_id);
+
+// The worker's part: up to `limit` queued cancellations sent to `provider`. Without a provider
+// (PM_PAYMENTS_PROVIDER=none) they wait. Returns how many were taken.
+Result<int> cancel_queued_provider_subscriptions(db::Pool& db, PaymentProvider* provider, int limit);
+
+}  // namespace pm::subscriptions
