@@ -3,6 +3,10 @@
 // PII or message content, row-level security shows a user only their own rows whatever the query,
 // data access is audited, and the worker enforces the activity retention.
 
+#include <set>
+#include <tuple>
+
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "core/actor.hpp"
@@ -329,6 +333,16 @@ TEST_F(Security, TheWorkerDeletesActivityOlderThanTheRetention) {
         "VALUES ($1, 'retention.test', '{}', false, now() - interval '400 days')",
         ana);
     tx.exec("INSERT INTO jobs (kind, status, created_at) VALUES ('old', 'pending', now() - interval '400 days')");
+    // Reports' words: about a deleted account, kept 30 days as evidence, at once gone when the
+    // reporter's account is gone too; about an account that still exists, kept.
+    const std::string a = tx.quote(ana) + "::uuid", b = tx.quote(ben_.user.user_id) + "::uuid", gone = "NULL";
+    for (const auto& [reporter, reported, age, words] :
+         {std::tuple{gone, gone, "5 days", "both gone"}, std::tuple{a, gone, "45 days", "old, gone"},
+          std::tuple{a, gone, "5 days", "recent, gone"}, std::tuple{a, b, "400 days", "still here"}})
+      tx.exec(
+          fmt::format("INSERT INTO user_reports (reporter_id, reported_id, reason, details, created_at) "
+                      "VALUES ({}, {}, 'scam', '{}', now() - interval '{}')",
+                      reporter, reported, words, age));
     tx.commit();
   }
   auto old_rows = [&] {
@@ -357,6 +371,11 @@ TEST_F(Security, TheWorkerDeletesActivityOlderThanTheRetention) {
   EXPECT_EQ(kept("SELECT count(*) FROM notifications WHERE type = 'retention.test'"), 2)
       << "the recent read one and the unread one";
   EXPECT_EQ(kept("SELECT count(*) FROM email_outbox WHERE payload = 'x'"), 1);
+  EXPECT_EQ(kept("SELECT count(*) FROM user_reports WHERE reason = 'scam'"), 4) << "the reports themselves stay";
+  std::set<std::string> words;
+  for (const auto& r : pqxx::nontransaction(conn).exec("SELECT details FROM user_reports WHERE details IS NOT NULL"))
+    words.insert(r[0].as<std::string>());
+  EXPECT_EQ(words, (std::set<std::string>{"recent, gone", "still here"}));
 }
 
 TEST_F(Security, TransactSaysWhoseEachTransactionIs) {
