@@ -43,6 +43,10 @@ class PaymentProvider {
   // Ends the subscription now, with no further charge (its owner deleted their account). One the
   // provider no longer has or has already ended counts as done.
   virtual Result<void> cancel_now(const std::string& subscription_id) = 0;
+  // Deletes the customer record (the address, name and card the person gave on the provider's
+  // page), which also ends its subscriptions there: their owner deleted their account. One the
+  // provider no longer has counts as done.
+  virtual Result<void> delete_customer(const std::string& customer_id) = 0;
 };
 
 // Stripe's REST API (form-encoded POSTs, bearer secret key) at config.api_base: real Stripe, or
@@ -55,6 +59,7 @@ class StripeProvider : public PaymentProvider {
   Result<CheckoutSession> create_checkout(const CheckoutRequest& request) override;
   Result<void> cancel_at_period_end(const std::string& subscription_id) override;
   Result<void> cancel_now(const std::string& subscription_id) override;
+  Result<void> delete_customer(const std::string& customer_id) override;
   Result<bool> expire_checkout(const std::string& session_id) override;
 
  private:

@@ -2,10 +2,11 @@
 // A paid subscription that we end ourselves is cancelled at the provider, or the provider would go
 // on charging: when the account is deleted (each renewal's webhook would find no owner, and the
 // person could no longer sign in to cancel), and when staff give the "free" plan in its place
-// (subscriptions/comp.hpp). The change's transaction queues a job naming the provider's
-// subscription; the worker asks the provider to cancel it at once, as often as it takes: a provider
-// that cannot be reached or refuses (a wrong key, a rate limit) is asked again later, and never
-// gives up, since a lost job is a charge.
+// (subscriptions/comp.hpp). A deleted account's customer record at the provider (the address, name
+// and card the person gave on its checkout page) is deleted too. The change's transaction queues a job naming the
+// provider's subscription; the worker asks the provider to cancel it at once, as often as it takes: a provider that
+// cannot be reached or refuses (a wrong key, a rate limit) is asked again later, and never gives up, since a lost job
+// is a charge.
 
 #include <chrono>
 #include <pqxx/pqxx>
@@ -26,8 +27,9 @@ inline constexpr std::chrono::seconds kProviderCancelRetry{300};
 bool live_at_provider(const BillingState& state);
 
 // In the caller's transaction, which holds the row locked (billing_state_for_update): queues the
-// cancellation of the row's provider subscription if it is live. Returns whether it queued one.
-bool queue_provider_cancellation(pqxx::work& tx, const BillingState& state);
+// cancellation of the row's provider subscription if it is live and, with `and_customer`, the
+// deletion of its provider customer. Returns whether it queued anything.
+bool queue_provider_cancellation(pqxx::work& tx, const BillingState& state, bool and_customer = false);
 
 // In the deletion's transaction, before the user's row goes (locks the subscription row first, as
 // a webhook does, so the two wait for each other instead of deadlocking).

@@ -1,5 +1,6 @@
 #include "subscriptions/sandbox.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
@@ -173,6 +174,11 @@ int Sandbox::delivered() const {
 int Sandbox::attempts() const {
   std::lock_guard lock(mutex_);
   return attempts_;
+}
+
+bool Sandbox::customer_deleted(const std::string& customer_id) const {
+  std::lock_guard lock(mutex_);
+  return deleted_customers_.contains(customer_id);
 }
 
 bool Sandbox::wait_idle(std::chrono::milliseconds timeout) {
@@ -546,6 +552,28 @@ void Sandbox::add_routes() {
                 enqueue({event("customer.subscription.deleted", subscription_json(*sub))});
                 return http::json_response(Status::ok, subscription_json(*sub));
               });
+
+  // Deleted at once (Stripe's DELETE), and every subscription of the customer with it: 404 for a
+  // customer it does not have or no longer has.
+  router_.add(Method::delete_, "/v1/customers/{id}", [this, authorized, subscription_json](Request& req) {
+    if (!authorized(req))
+      return stripe_error(Status::unauthorized, "invalid_request_error", "Invalid API Key provided");
+    std::lock_guard lock(mutex_);
+    const std::string id = req.params.at("id");
+    const bool known = std::ranges::any_of(subscriptions_, [&](const auto& s) { return s.second->customer == id; }) ||
+                       std::ranges::any_of(sessions_, [&](const auto& s) { return s.second->customer == id; });
+    if (!known || deleted_customers_.contains(id))
+      return stripe_error(Status::not_found, "invalid_request_error", "No such customer: '" + id + "'");
+    std::vector<Json> ended;
+    for (auto& [_, sub] : subscriptions_)
+      if (sub->customer == id && sub->status != "canceled") {
+        sub->status = "canceled";
+        ended.push_back(event("customer.subscription.deleted", subscription_json(*sub)));
+      }
+    deleted_customers_.insert(id);
+    if (!ended.empty()) enqueue(std::move(ended));
+    return http::json_response(Status::ok, Json{{"id", id}, {"object", "customer"}, {"deleted", true}});
+  });
 
   // Sandbox-only: what happens later in a subscription's life.
   router_.add(Method::post, "/sandbox/subscriptions/{id}/{action}",

@@ -2,7 +2,7 @@
 // `perfectmatch payments-sandbox`: a local stand-in for Stripe, for the demo and the tests (no
 // payment provider can be reached from these machines). It answers the Stripe API calls Perfect
 // Match makes (POST /v1/checkout/sessions, GET and expire a session, POST and DELETE
-// /v1/subscriptions/{id}) in Stripe's wire format,
+// /v1/subscriptions/{id}, DELETE /v1/customers/{id}) in Stripe's wire format,
 // serves a checkout page a person clicks through (succeed, card declined, 3-D Secure failure),
 // and sends the resulting events with Stripe's shapes, signed with the webhook secret
 // (Stripe-Signature), to the webhook URL, retrying a delivery that gets no 2xx. For tests it can
@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -66,6 +67,8 @@ class Sandbox {
   // Deliveries that got a 2xx, attempts made in all.
   int delivered() const;
   int attempts() const;
+  // Whether DELETE /v1/customers/{id} deleted this customer.
+  bool customer_deleted(const std::string& customer_id) const;
 
   struct Session;
   struct Subscription;
@@ -85,6 +88,7 @@ class Sandbox {
   std::condition_variable changed_;
   std::map<std::string, std::shared_ptr<Session>> sessions_;
   std::map<std::string, std::shared_ptr<Subscription>> subscriptions_;
+  std::set<std::string> deleted_customers_;
   struct Pending {
     std::string body;
     int attempts = 0;

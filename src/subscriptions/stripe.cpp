@@ -142,6 +142,14 @@ Result<void> StripeProvider::cancel_now(const std::string& subscription_id) {
   return {};
 }
 
+Result<void> StripeProvider::delete_customer(const std::string& customer_id) {
+  // Stripe answers 404 for a customer it does not have (or no longer has).
+  Refused refused;
+  auto done = call("DELETE", "/v1/customers/" + http_client::percent_encode(customer_id), "", &refused);
+  if (!done && refused.status != 404) return std::unexpected(done.error());
+  return {};
+}
+
 std::unique_ptr<PaymentProvider> make_provider(const PaymentsConfig& config) {
   if (config.provider == "none") return nullptr;
   return std::make_unique<StripeProvider>(config.provider, config.api_base, config.secret_key);

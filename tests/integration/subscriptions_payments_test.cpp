@@ -96,12 +96,13 @@ class Payments : public test::NotificationApi {
     EXPECT_TRUE(sandbox_->wait_idle(15s));
     return path;
   }
-  std::string provider_subscription(const TestUser& u) {
+  std::string provider_subscription(const TestUser& u, const char* column = "provider_subscription_id") {
     auto conn = db_.connect();
     pqxx::nontransaction q(conn);
-    auto r = q.exec_params("SELECT provider_subscription_id FROM subscription_details WHERE user_id = $1", u.user_id);
+    auto r = q.exec_params(fmt::format("SELECT {} FROM subscription_details WHERE user_id = $1", column), u.user_id);
     return r.empty() || r[0][0].is_null() ? "" : r[0][0].as<std::string>();
   }
+  std::string provider_customer(const TestUser& u) { return provider_subscription(u, "provider_customer_id"); }
   void sandbox_action(const std::string& sub, const std::string& action) {
     auto res = to_sandbox("POST", "/sandbox/subscriptions/" + sub + "/" + action);
     ASSERT_EQ(res.status, 200) << res.body;
@@ -407,15 +408,18 @@ TEST_F(Payments, TheWorkerEndsACancelledPlanWhoseEndingEventNeverCame) {
 }
 
 // Deleting the account cancels its paid subscription at the provider (the worker's job): before,
-// the provider went on charging someone who could no longer sign in to cancel. A provider that
-// cannot be reached leaves the job waiting, not spent.
+// the provider went on charging someone who could no longer sign in to cancel. The customer record
+// there (what the person typed on its checkout page) is deleted too. A provider that cannot be
+// reached leaves the job waiting, not spent.
 TEST_F(Payments, DeletingTheAccountCancelsItsPaidSubscriptionAtTheProvider) {
   TestUser ana = user("Ana");
   TestUser ben = user("Ben");  // paid too, and keeps his account: his subscription stays
   checkout(ana);
   checkout(ben);
   const std::string anas = provider_subscription(ana), bens = provider_subscription(ben);
+  const std::string ana_customer = provider_customer(ana);
   ASSERT_FALSE(anas.empty());
+  ASSERT_FALSE(ana_customer.empty());
   ASSERT_EQ(server_->request("DELETE", "/api/v1/me", "", ana.auth()).status, 204);
 
   subscriptions::StripeProvider unreachable("sandbox", "http://127.0.0.1:9", kKey);
@@ -431,16 +435,24 @@ TEST_F(Payments, DeletingTheAccountCancelsItsPaidSubscriptionAtTheProvider) {
   ASSERT_TRUE(sandbox_->wait_idle(15s));
   EXPECT_EQ(to_sandbox("POST", "/sandbox/subscriptions/" + anas + "/renew").status, 400)
       << "Ana's subscription is canceled: no renewal is charged";
+  EXPECT_TRUE(sandbox_->customer_deleted(ana_customer));
   sandbox_action(bens, "renew");
   EXPECT_EQ(subscription(ben)["status"], "active") << "Ben's is his own";
+  EXPECT_FALSE(sandbox_->customer_deleted(provider_customer(ben)));
   EXPECT_EQ(cancel_queued(provider), 0) << "done once";
 
-  // A subscription that already ended asks nothing of the provider.
+  // A subscription that already ended: only the customer record is left to delete.
   TestUser cleo = user("Cleo");
   checkout(cleo);
-  sandbox_action(provider_subscription(cleo), "delete");
+  const std::string cleos = provider_subscription(cleo), cleo_customer = provider_customer(cleo);
+  sandbox_action(cleos, "delete");
   ASSERT_EQ(server_->request("DELETE", "/api/v1/me", "", cleo.auth()).status, 204);
-  EXPECT_EQ(cancel_queued(provider), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE kind = 'cancel_provider_subscription' AND status = 'pending' "
+                  "AND payload->>'subscription_id' IS NULL AND payload->>'customer_id' = $1",
+                  cleo_customer),
+            1);
+  EXPECT_EQ(cancel_queued(provider), 1);
+  EXPECT_TRUE(sandbox_->customer_deleted(cleo_customer));
 }
 
 // Staff giving a plan over one the person pays for. Before, "free" left the provider charging
