@@ -158,8 +158,17 @@ Outcome apply_event(BillingState& s, const ProviderEvent& e, const std::string& 
     s.start_date = e.created;
     s.cancel_at_period_end = false;
   }
+  // Grace is for a plan that was paid for and whose renewal failed. A subscription never paid (its
+  // first payment failed) waits as pending, and one whose grace ran out stays as it is: else each of
+  // the provider's retries of a dead card would give the plan again.
+  const bool was_paid_for = !new_subscription && (s.payment_status == "active" || s.payment_status == "trialing" ||
+                                                  (s.payment_status == "past_due" && s.grace_until));
   auto enter_grace = [&] {
-    if (s.payment_status != "past_due" || !s.grace_until) s.grace_until = now + std::int64_t(grace_days) * 86400;
+    if (!was_paid_for) {
+      if (new_subscription || s.payment_status == "not_required") s.payment_status = "pending";
+      return;
+    }
+    if (s.payment_status != "past_due") s.grace_until = now + std::int64_t(grace_days) * 86400;
     s.payment_status = "past_due";
   };
 

@@ -81,6 +81,47 @@ TEST(SubscriptionLifecycle, TrialingActivePastDueWithGraceAndCanceled) {
   EXPECT_EQ(s.payment_status, "canceled");
 }
 
+// A failed payment keeps a paid plan for the grace period. Before, it gave one to a subscription
+// never paid for (its first invoice failed) and gave it again at each of the provider's retries
+// after the grace had run out: premium for nothing, again and again.
+TEST(SubscriptionLifecycle, AFailedPaymentGivesGraceOnlyToAPlanThatWasPaidFor) {
+  auto failed = [](std::int64_t created) {
+    Json doc = {{"id", "evt_failed_" + std::to_string(created)},
+                {"type", "invoice.payment_failed"},
+                {"created", created},
+                {"data",
+                 {{"object",
+                   {{"object", "invoice"},
+                    {"customer", "cus_1"},
+                    {"subscription", "sub_1"},
+                    {"subscription_details", {{"metadata", {{"user_id", "u"}, {"plan_id", "premium"}}}}}}}}}};
+    return *parse_stripe_event(doc);
+  };
+  BillingState never_paid;  // free, and the first invoice of a new subscription fails
+  EXPECT_EQ(apply_event(never_paid, failed(100), "stripe", 3, 100), Outcome::applied);
+  EXPECT_EQ(never_paid.payment_status, "pending");
+  EXPECT_FALSE(never_paid.grace_until.has_value());
+  BillingState first_updated;  // the same told by the subscription's own event
+  EXPECT_EQ(apply_event(first_updated, subscription_event(100, "past_due", 1000), "stripe", 3, 100), Outcome::applied);
+  EXPECT_EQ(first_updated.payment_status, "pending");
+
+  BillingState paid;
+  ASSERT_EQ(apply_event(paid, subscription_event(100, "active", 1000), "stripe", 3, 100), Outcome::applied);
+  EXPECT_EQ(apply_event(paid, failed(200), "stripe", 3, 200), Outcome::applied);
+  EXPECT_EQ(paid.payment_status, "past_due");
+  EXPECT_EQ(paid.grace_until, 200 + 3 * 86400);
+  // The grace ran out (the worker's expiry); the provider's next retry fails too: no new grace.
+  paid.payment_status = "expired";
+  paid.grace_until.reset();
+  EXPECT_EQ(apply_event(paid, failed(300 + 3 * 86400), "stripe", 3, 300 + 3 * 86400), Outcome::applied);
+  EXPECT_EQ(paid.payment_status, "expired");
+  EXPECT_FALSE(paid.grace_until.has_value());
+  // Paid at last: in force again.
+  EXPECT_EQ(apply_event(paid, subscription_event(400 + 3 * 86400, "active", 9000000), "stripe", 3, 400 + 3 * 86400),
+            Outcome::applied);
+  EXPECT_EQ(paid.payment_status, "active");
+}
+
 TEST(SubscriptionLifecycle, AnEventAboutAnotherSubscriptionIsIgnored) {
   BillingState s;
   ASSERT_EQ(apply_event(s, subscription_event(100, "active", 1000), "stripe", 3, 100), Outcome::applied);
