@@ -122,7 +122,8 @@ constexpr const char* kMoveStagedMatches = R"sql(
 // $1 user, $2 statuses (a JSON array), $3 the cursor (the last match of the page before, the
 // user's own: list_matches checks; NULL: first page), $4 limit. In the order generation decided
 // (matches.rank_key, migrations/0028), continuing after the cursor's stored key: the key itself
-// never leaves the database.
+// never leaves the database. A pair blocked either way, or with a banned account (a scam, a fake:
+// docs/admin.md), is left out.
 constexpr const char* kListMatches = R"sql(
   SELECT m.match_id, m.user_id_1, m.user_id_2, m.status,
          to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
@@ -147,6 +148,7 @@ constexpr const char* kListMatches = R"sql(
     AND NOT EXISTS (SELECT 1 FROM blocked_pairs b
                     WHERE (b.blocker_id = m.user_id_1 AND b.blocked_id = m.user_id_2)
                        OR (b.blocker_id = m.user_id_2 AND b.blocked_id = m.user_id_1))
+    AND NOT EXISTS (SELECT 1 FROM user_profiles x WHERE x.user_id IN (m.user_id_1, m.user_id_2) AND x.banned_at IS NOT NULL)
   ORDER BY m.rank_key DESC, m.match_id DESC LIMIT $4
 )sql";
 // The user's current matches: those whose previews the others' lists show.
@@ -158,7 +160,7 @@ constexpr const char* kCurrentMatchesOf = R"sql(
 constexpr const char* kInMatch = R"sql(
   SELECT 1 FROM matches WHERE match_id = $1 AND (user_id_1 = $2 OR user_id_2 = $2)
 )sql";
-// MatchRow $1 if user $2 is in it.
+// MatchRow $1 if user $2 is in it (and it is listed: kListMatches).
 constexpr const char* kMatchFor = R"sql(
   SELECT m.match_id, m.user_id_1, m.user_id_2, m.status,
          to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
@@ -180,6 +182,7 @@ constexpr const char* kMatchFor = R"sql(
     AND NOT EXISTS (SELECT 1 FROM blocked_pairs b
                     WHERE (b.blocker_id = m.user_id_1 AND b.blocked_id = m.user_id_2)
                        OR (b.blocker_id = m.user_id_2 AND b.blocked_id = m.user_id_1))
+    AND NOT EXISTS (SELECT 1 FROM user_profiles x WHERE x.user_id IN (m.user_id_1, m.user_id_2) AND x.banned_at IS NOT NULL)
 )sql";
 constexpr const char* kAttributesOf = R"sql(
   SELECT attribute_name, score, coalesce(description, '') AS description FROM match_attributes
@@ -237,7 +240,9 @@ constexpr const char* kLikesReceived = R"sql(
         OR (m.user_id_2 = $1 AND coalesce(m.user_1_liked, false) AND NOT coalesce(m.user_2_liked, false)))
       AND NOT EXISTS (SELECT 1 FROM blocked_pairs b
                       WHERE (b.blocker_id = m.user_id_1 AND b.blocked_id = m.user_id_2)
-                         OR (b.blocker_id = m.user_id_2 AND b.blocked_id = m.user_id_1)))
+                         OR (b.blocker_id = m.user_id_2 AND b.blocked_id = m.user_id_1))
+      AND NOT EXISTS (SELECT 1 FROM user_profiles x
+                      WHERE x.user_id IN (m.user_id_1, m.user_id_2) AND x.banned_at IS NOT NULL))
   SELECT total.n, page.match_id
   FROM (SELECT count(*)::int AS n FROM liked) total
   LEFT JOIN LATERAL (SELECT match_id, updated_at FROM liked ORDER BY updated_at DESC, match_id LIMIT $2) page ON true

@@ -106,13 +106,13 @@ Result<Report> Service::act(const UserId& staff_id, const std::string& raw_id, c
   if (!crypto::is_uuid(raw_id)) return std::unexpected(report_not_found());
   const std::string report_id = crypto::canonical_uuid(raw_id);
   actor::Scope as_system(actor::Scope::system());
-  bool end_sessions = false;
+  bool end_sessions = false, banned = false;
   bool mailed = false;
   std::vector<std::string> removed_objects;  // a removed photo's, deleted from the store once committed
   // Under the report's lock: of two actions on one report, the second finds it resolved and does
   // nothing (a photo's row goes in this transaction, with the resolution and its audit entry).
   auto done = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<Report> {
-    end_sessions = mailed = false;
+    end_sessions = banned = mailed = false;
     removed_objects.clear();
     auto r = repository::report_for_update(tx, report_id);
     if (!r) return std::unexpected(report_not_found());
@@ -150,7 +150,7 @@ Result<Report> Service::act(const UserId& staff_id, const std::string& raw_id, c
       case Action::ban:
         event = "user_banned";
         auth::ban(tx, subject);
-        end_sessions = true;
+        end_sessions = banned = true;
         break;
       case Action::remove_photo: {
         auto keys = d_.photos.remove_row(tx, subject, in.media_id);
@@ -173,6 +173,7 @@ Result<Report> Service::act(const UserId& staff_id, const std::string& raw_id, c
   if (end_sessions && done.reported_id)
     if (auto ended = d_.sessions.end_all(*done.reported_id); !ended)
       log::warn("staff_session_purge_deferred", {{"error", ended.error().type}});
+  if (banned && d_.on_banned) d_.on_banned(*done.reported_id);
   if (mailed) d_.outbox.kick();
   return done;
 }

@@ -5,6 +5,7 @@
 // is in the audit log with its actor (the member of staff) and its subject. The routes check the
 // caller's role; the work runs as the system (staff read and change other users' rows).
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -29,6 +30,8 @@ class Service {
     profiles::Photos& photos;               // the reported user's photos, and removing one
     mail::EmailOutbox& outbox;              // woken after a warning is queued
     const crypto::BlindIndex& email_index;  // look-up by email
+    // After a ban commits: the banned account's previews leave the others' cached match lists.
+    std::function<void(const UserId&)> on_banned = {};
   };
   explicit Service(Deps deps) : d_(deps) {}
 

@@ -463,18 +463,28 @@ TEST_F(Staff, NoOneActsOnAReportTheyArePartOfAndOnlyAnAdminSuspendsStaff) {
 }
 
 TEST_F(Staff, ABanRefusesSignInAndANewSignUpWithTheAddress) {
-  Person ana = person("Ana", "woman", "man", 52.51, 13.39, "always", "any", false);
-  Person ben = person("Ben", "man", "woman", 52.52, 13.40, "always", "any", false);
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
   Person mod = person("Mo", "man", "woman", 48.1, 11.5, "always", "any", false);
   grant(mod, "moderator");
   auto conn = db_.connect();
   pqxx::nontransaction(conn).exec_params0("UPDATE users SET profile_visibility = 'public' WHERE user_id = $1",
                                           ana.user.user_id);
+  // Their match, which she liked: in his list (read, so cached) and among his likes, before.
+  const std::string match = match_between(ana, ben);
+  ASSERT_EQ(post(ana, "/api/v1/matches/" + match + "/like").status, 200);
+  auto listed = [&] { return get(ben, "/api/v1/matches").body.find(match) != std::string::npos; };
+  ASSERT_TRUE(listed());
+  ASSERT_EQ(get(ben, "/api/v1/likes/received").json()["count"], 1);
   const std::string rid = report(ben, ana);
   ASSERT_EQ(get(ben, "/api/v1/users/" + ana.user.user_id).status, 200) << "her public profile, before";
   ASSERT_EQ(as(mod, "POST", "/api/v1/admin/reports/" + rid + "/actions", {{"action", "ban"}}).status, 200);
   EXPECT_EQ(get(ana, "/api/v1/me").status, 401);
   EXPECT_EQ(get(ben, "/api/v1/users/" + ana.user.user_id).status, 404) << "a banned profile is shown to no one";
+  // Nor her match preview (name, age, place, photo), from the cache or not, nor her like.
+  EXPECT_FALSE(listed());
+  EXPECT_EQ(get(ben, "/api/v1/matches/" + match).status, 404);
+  EXPECT_EQ(get(ben, "/api/v1/likes/received").json()["count"], 0);
   auto refused = sign_in(ana);
   EXPECT_EQ(refused.status, 403);
   EXPECT_EQ(refused.json()["type"], "/problems/account-banned");
