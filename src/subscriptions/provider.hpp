@@ -40,8 +40,9 @@ class PaymentProvider {
   // Ends an open checkout session, so that it can no longer be paid: true when it is expired (now or
   // before, or the provider has no such session), false when it was paid first.
   virtual Result<bool> expire_checkout(const std::string& session_id) = 0;
-  // Ends the subscription now, with no further charge (its owner deleted their account). One the
-  // provider no longer has or has already ended counts as done.
+  // Ends the subscription now, with no further charge (its owner deleted their account, or staff
+  // gave the free plan in its place). One the provider no longer has or has already ended counts
+  // as done.
   virtual Result<void> cancel_now(const std::string& subscription_id) = 0;
   // Deletes the customer record (the address, name and card the person gave on the provider's
   // page), which also ends its subscriptions there: their owner deleted their account. One the
