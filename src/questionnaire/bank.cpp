@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <set>
 
 #include <fmt/format.h>
@@ -43,6 +44,33 @@ bool valid_key(const Json& v, std::size_t max, bool hyphen = false) {
   return std::ranges::all_of(s, [hyphen](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || (hyphen && c == '-');
   });
+}
+
+// Member `key` of `obj`, or null when it is absent or `obj` is not an object (Json::value()
+// throws for a non-object, which ended an import with an exception instead of its list of problems).
+Json member(const Json& obj, const char* key) {
+  auto it = obj.find(key);  // end() for a non-object too
+  return it == obj.end() ? Json() : *it;
+}
+
+// A true/false member, `fallback` when absent; another type is a problem.
+bool flag_member(const Json& obj, const char* key, bool fallback, std::string_view where, Problems& p) {
+  const Json v = member(obj, key);
+  if (v.is_null()) return fallback;
+  if (v.is_boolean()) return v.get<bool>();
+  p.add(where, fmt::format("\"{}\" must be true or false", key));
+  return fallback;
+}
+
+// A whole-number member from `min` to `max`, 0 when absent; another type or a number out of range
+// (compared whole: 4294967297 is not 1) is a problem.
+int count_member(const Json& obj, const char* key, std::int64_t min, std::int64_t max, std::string_view where,
+                 Problems& p, const std::string& message) {
+  const Json v = member(obj, key);
+  if (v.is_number_integer() && v.get<std::int64_t>() >= min && v.get<std::int64_t>() <= max)
+    return static_cast<int>(v.get<std::int64_t>());
+  p.add(where, message);
+  return 0;
 }
 
 Traits parse_traits(const Json& obj, const char* member, const std::set<std::string>& dims, std::string_view where,
@@ -178,8 +206,7 @@ Result<Bank> parse_bank(const Json& doc) {
     p.add("", "the bank must be a JSON object");
     return fail();
   }
-  if (!valid_key(doc.value("bank", Json()), 50, true))
-    p.add("", "\"bank\" must be a key of a-z, 0-9, _ and - (at most 50)");
+  if (!valid_key(member(doc, "bank"), 50, true)) p.add("", "\"bank\" must be a key of a-z, 0-9, _ and - (at most 50)");
   bank.key = string_member(doc, "bank");
   bank.version = string_member(doc, "version");
   bank.title = string_member(doc, "title");
@@ -193,7 +220,7 @@ Result<Bank> parse_bank(const Json& doc) {
     for (const auto& jd : doc["dimensions"]) {
       Dimension d{string_member(jd, "key"), string_member(jd, "group"), string_member(jd, "label"),
                   string_member(jd, "description")};
-      if (!valid_key(jd.value("key", Json()), 64))
+      if (!valid_key(member(jd, "key"), 64))
         p.add("", "a dimension needs a key of a-z, 0-9 and _");
       else if (!dims.insert(d.key).second)
         p.add("", fmt::format("dimension \"{}\" is declared twice", d.key));
@@ -214,7 +241,7 @@ Result<Bank> parse_bank(const Json& doc) {
               .title = string_member(jb, "title"),
               .description = string_member(jb, "description"),
               .attribute = string_member(jb, "attribute")};
-      if (!valid_key(jb.value("key", Json()), 64))
+      if (!valid_key(member(jb, "key"), 64))
         p.add(b.key, "a block needs a key of a-z, 0-9 and _");
       else if (!block_keys.insert(b.key).second)
         p.add(b.key, "this block key appears twice");
@@ -222,7 +249,7 @@ Result<Bank> parse_bank(const Json& doc) {
       if (!contains(kAttributes, b.attribute))
         p.add(b.key, fmt::format("block attribute \"{}\" is not a match attribute", b.attribute));
       b.id = crypto::uuid_v5(bank.key + ":block:" + b.key);
-      const Json questions = jb.value("questions", Json());
+      const Json questions = member(jb, "questions");
       if (!questions.is_array() || questions.empty())
         p.add(b.key, "a block needs questions");
       else
@@ -233,7 +260,7 @@ Result<Bank> parse_bank(const Json& doc) {
         q.key = string_member(jq, "key");
         q.block_key = b.key;
         q.display_order = ++order;
-        if (!valid_key(jq.value("key", Json()), 64)) {
+        if (!valid_key(member(jq, "key"), 64)) {
           p.add(q.key, "a question needs a key of a-z, 0-9 and _ (at most 64)");
           continue;
         }
@@ -247,19 +274,16 @@ Result<Bank> parse_bank(const Json& doc) {
           continue;
         }
         q.type = *type;
-        auto weight = jq.value("importance_weight", Json());
-        if (!weight.is_number_integer() || weight.get<int>() < 1 || weight.get<int>() > 10)
-          p.add(q.key, "\"importance_weight\" must be an integer from 1 to 10");
-        else
-          q.importance_weight = weight.get<int>();
+        q.importance_weight = count_member(jq, "importance_weight", 1, 10, q.key, p,
+                                           "\"importance_weight\" must be an integer from 1 to 10");
         q.about = parse_about(jq, q.key, p);
         if (jq.contains("attribute")) {
           q.attribute = string_member(jq, "attribute");
           if (!contains(kAttributes, q.attribute))
             p.add(q.key, fmt::format("question attribute \"{}\" is not a match attribute", q.attribute));
         }
-        q.premium_only = jq.value("premium_only", false);
-        q.required = jq.value("required", q.type != QuestionType::open_ended);
+        q.premium_only = flag_member(jq, "premium_only", false, q.key, p);
+        q.required = flag_member(jq, "required", q.type != QuestionType::open_ended, q.key, p);
         switch (q.type) {
           case QuestionType::multiple_choice:
           case QuestionType::boolean:
@@ -267,22 +291,25 @@ Result<Bank> parse_bank(const Json& doc) {
             break;
           case QuestionType::multiple_select:
             parse_options(jq, q, dims, p);
-            q.min_selections = jq.value("min_selections", 0);
-            q.max_selections = jq.value("max_selections", 0);
-            if (q.min_selections < 1 || q.max_selections < q.min_selections ||
-                q.max_selections > static_cast<int>(q.options.size()))
-              p.add(q.key, "multiple_select needs 1 <= min_selections <= max_selections <= the number of options");
+            {
+              const std::string bounds =
+                  "multiple_select needs 1 <= min_selections <= max_selections <= the number of options";
+              const auto options = static_cast<std::int64_t>(q.options.size());
+              q.min_selections = count_member(jq, "min_selections", 1, options, q.key, p, bounds);
+              q.max_selections = count_member(jq, "max_selections", 1, options, q.key, p, bounds);
+              if (q.max_selections < q.min_selections) p.add(q.key, bounds);
+            }
             break;
           case QuestionType::slider:
             parse_slider(jq, q, dims, p);
             break;
           case QuestionType::open_ended:
-            q.max_length = jq.value("max_length", 0);
-            if (q.max_length < 1 || q.max_length > 2000) p.add(q.key, "open_ended needs max_length from 1 to 2000");
+            q.max_length =
+                count_member(jq, "max_length", 1, 2000, q.key, p, "open_ended needs max_length from 1 to 2000");
             if (jq.contains("options")) p.add(q.key, "open_ended questions have no options");
             break;
         }
-        q.branching = jq.value("branching_logic", Json());
+        q.branching = member(jq, "branching_logic");
         for (auto& problem : check_branching(q.branching, [&](std::string_view k) -> const Question* {
                auto it = earlier.find(std::string(k));
                return it == earlier.end() ? nullptr : it->second;

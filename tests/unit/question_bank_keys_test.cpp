@@ -1,5 +1,7 @@
 // The question bank's keys (questionnaire::parse_bank): lower-case ASCII letters, digits and '_',
 // and '-' in the bank's own key. Keys become part of stored ids and URLs, so anything else is refused.
+// And its members' types: a member of the wrong type is one of the listed problems, never an
+// exception.
 
 #include <gtest/gtest.h>
 
@@ -49,4 +51,35 @@ TEST(QuestionBankKeys, RefusesABankKeyOutsideItsAlphabet) {
   for (const char* key : {"", "Perfect", "perfect match", "perfect/match"})
     EXPECT_NE(problems_of(bank_with(key, "q1")).find("\"bank\" must be a key"), std::string::npos) << key;
   EXPECT_NE(problems_of(bank_with(std::string(51, 'b'), "q1")).find("\"bank\" must be a key"), std::string::npos);
+}
+
+// Before, Json::value() threw for these (the import ended with an exception, not the list), and a
+// weight of 2^32 + 3 was read as 3.
+TEST(QuestionBank, AMemberOfTheWrongTypeIsAProblemNotAnException) {
+  auto question = [](const char* member, const pm::Json& value) {
+    auto bank = bank_with("b", "q1");
+    bank["blocks"][0]["questions"][0][member] = value;
+    return bank;
+  };
+  auto with = [](const char* path, const pm::Json& value) {
+    auto bank = bank_with("b", "q1");
+    bank[pm::Json::json_pointer(path)] = value;
+    return bank;
+  };
+  const std::pair<const char*, pm::Json> cases[] = {
+      {"premium_only \"yes\"", question("premium_only", "yes")},
+      {"required 1", question("required", 1)},
+      {"max_length \"50\"", question("max_length", "50")},
+      {"max_length 2^32 + 50", question("max_length", 4294967346LL)},
+      {"importance_weight 2^32 + 3", question("importance_weight", 4294967299LL)},
+      {"a dimension that is no object", with("/dimensions", pm::Json::array({"d"}))},
+      {"a block that is no object", with("/blocks", pm::Json::array({"b1"}))},
+      {"a question that is no object", with("/blocks/0/questions", pm::Json::array({5}))},
+  };
+  for (const auto& [what, bank] : cases) {
+    std::string problems;
+    EXPECT_NO_THROW(problems = problems_of(bank)) << what;
+    EXPECT_NE(problems, "") << what;
+  }
+  EXPECT_EQ(problems_of(question("required", false)), "") << "the right type passes";
 }

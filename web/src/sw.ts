@@ -4,7 +4,10 @@
 // origin are opened, whatever the message says.
 // (Typed loosely: the app's TypeScript settings are the page's, not a worker's.)
 /* eslint-disable @typescript-eslint/no-explicit-any */
+import { localPath as pathOn } from "./local_path";
+
 const sw = self as any;
+const localPath = (url: string | undefined) => pathOn(url, sw.location.origin);
 
 interface PushPayload {
   title?: string;
@@ -12,16 +15,6 @@ interface PushPayload {
   url?: string;
   type?: string;
   notification_id?: string;
-}
-
-/** The path (and query) of `url` on this origin: a message never sends the app elsewhere. */
-function localPath(url: string | undefined): string {
-  try {
-    const u = new URL(url ?? "/", sw.location.origin);
-    return u.pathname + u.search;
-  } catch {
-    return "/";
-  }
 }
 
 async function windows(): Promise<any[]> {
