@@ -19,6 +19,40 @@ namespace {
 // make: keys have no ':').
 constexpr std::string_view kKeyPrefix = "feature_flags:";
 constexpr std::string_view kIndex = "feature_flags";
+// A count of the changes mirrored by the servers that made them (no flag's key can make it either).
+// A reconcile writes the mirror only if the count is what it was before it read PostgreSQL: else a
+// change committed and mirrored meanwhile (a kill switch) would be overwritten by the older read,
+// and every server would follow the old value until the next reconcile, up to a minute later.
+constexpr std::string_view kChanges = "feature_flags::changes";
+
+// KEYS: the set, the count. ARGV: the count seen before the read ('' for none), the keys' prefix,
+// then each flag's key and mirror value. Keys of flags not among them go. 0: the count moved.
+constexpr const char* kWriteAllIfUnchanged = R"(
+if (redis.call('GET', KEYS[2]) or '') ~= ARGV[1] then return 0 end
+local keep = {}
+for i = 3, #ARGV, 2 do keep[ARGV[i]] = true end
+for _, name in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if not keep[name] then
+    redis.call('SREM', KEYS[1], name)
+    redis.call('DEL', ARGV[2] .. name)
+  end
+end
+for i = 3, #ARGV, 2 do
+  redis.call('SET', ARGV[2] .. ARGV[i], ARGV[i + 1])
+  redis.call('SADD', KEYS[1], ARGV[i])
+end
+return 1)";
+// One change, with the count, at once. KEYS: the flag's key, the set, the count. ARGV: the flag,
+// its mirror value ('' when deleted).
+constexpr const char* kWriteOne = R"(
+if ARGV[2] == '' then
+  redis.call('SREM', KEYS[2], ARGV[1])
+  redis.call('DEL', KEYS[1])
+else
+  redis.call('SET', KEYS[1], ARGV[2])
+  redis.call('SADD', KEYS[2], ARGV[1])
+end
+return redis.call('INCR', KEYS[3]))";
 
 std::string redis_key(std::string_view key) { return std::string(kKeyPrefix) + std::string(key); }
 
@@ -63,7 +97,7 @@ Result<Service::Put> Service::put(const UserId& staff_id, const std::string& key
                                    {"after", out.flag.mirror_json()}}});
     return out;
   }));
-  mirror_one(done.flag);
+  mirror_one(key, done.flag);
   forget_snapshot();
   return done;
 }
@@ -79,53 +113,51 @@ Result<void> Service::remove(const UserId& staff_id, const std::string& key) {
                        .details = {{"flag", key}, {"before", before->mirror_json()}}});
     return {};
   }));
-  unmirror(key);
+  mirror_one(key, std::nullopt);
   forget_snapshot();
   return {};
 }
 
 Result<int> Service::mirror_all() {
-  auto flags = PM_TRY(from_postgres());
+  auto flags = PM_TRY(read_for_mirror());
   PM_TRY(write_mirror(flags));
-  return static_cast<int>(flags.size());
+  return static_cast<int>(flags.flags.size());
 }
 
 // ---------- the mirror ----------
 
-Result<void> Service::write_mirror(const Snapshot& flags) {
-  // Keys of flags deleted since (the set names them) go first.
-  auto members = cache::succeeded(d_.redis.command({"SMEMBERS", kIndex}));
-  if (!members) return std::unexpected(members.error());
-  for (std::size_t i = 0; i < members->size(); ++i) {
-    const std::string name(members->element(i).str());
-    if (!flags.contains(name)) {
-      PM_TRY(cache::succeeded(d_.redis.command({"SREM", kIndex, name})));
-      PM_TRY(cache::succeeded(d_.redis.command({"DEL", redis_key(name)})));
-    }
-  }
-  for (const auto& [key, flag] : flags) {
-    PM_TRY(cache::succeeded(d_.redis.command({"SET", redis_key(key), flag.mirror_json().dump()})));
-    PM_TRY(cache::succeeded(d_.redis.command({"SADD", kIndex, key})));
-  }
+Result<Service::MirrorRead> Service::read_for_mirror() {
+  MirrorRead out;
+  // Redis down: PostgreSQL is read all the same, and nothing will be written.
+  if (auto changes = cache::succeeded(d_.redis.command({"GET", kChanges})))
+    out.changes_seen = changes->is_nil() ? "" : std::string(changes->str());
+  out.flags = PM_TRY(from_postgres());
+  if (d_.after_reconcile_read) d_.after_reconcile_read();
+  return out;
+}
+
+Result<void> Service::write_mirror(const MirrorRead& read) {
+  if (!read.changes_seen) return std::unexpected(Problem("cache-unavailable", "Redis did not answer before the read"));
+  std::vector<std::string> command{"EVAL",
+                                   kWriteAllIfUnchanged,
+                                   "2",
+                                   std::string(kIndex),
+                                   std::string(kChanges),
+                                   *read.changes_seen,
+                                   std::string(kKeyPrefix)};
+  for (const auto& [key, flag] : read.flags) command.insert(command.end(), {key, flag.mirror_json().dump()});
+  auto written = PM_TRY(cache::succeeded(d_.redis.command(command)));
+  if (written.integer() == 0) log::info("feature_flags_mirror_kept", {{"reason", "a change was mirrored meanwhile"}});
   return {};
 }
 
-void Service::mirror_one(const Flag& flag) {
-  // The value first, then the set: a reader that sees the key in the set finds its value.
-  auto set = cache::succeeded(d_.redis.command({"SET", redis_key(flag.key), flag.mirror_json().dump()}));
-  if (set) set = cache::succeeded(d_.redis.command({"SADD", kIndex, flag.key}));
-  if (!set)
+void Service::mirror_one(const std::string& key, const std::optional<Flag>& flag) {
+  auto done = cache::succeeded(
+      d_.redis.command({"EVAL", kWriteOne, "3", redis_key(key), std::string(kIndex), std::string(kChanges), key,
+                        flag ? flag->mirror_json().dump() : std::string()}));
+  if (!done)
     log::warn("feature_flag_mirror_failed",
-              {{"flag", flag.key}, {"problem", set.error().type}, {"next", "reconciled from PostgreSQL"}});
-}
-
-void Service::unmirror(const std::string& key) {
-  // Out of the set first, then the value.
-  auto gone = cache::succeeded(d_.redis.command({"SREM", kIndex, key}));
-  if (gone) gone = cache::succeeded(d_.redis.command({"DEL", redis_key(key)}));
-  if (!gone)
-    log::warn("feature_flag_mirror_failed",
-              {{"flag", key}, {"problem", gone.error().type}, {"next", "reconciled from PostgreSQL"}});
+              {{"flag", key}, {"problem", done.error().type}, {"next", "reconciled from PostgreSQL"}});
 }
 
 Result<std::optional<Service::Snapshot>> Service::from_redis() {
@@ -178,7 +210,7 @@ std::optional<Service::Snapshot> Service::load(bool have_one) {
       if (have_one) return std::nullopt;
     }
   }
-  auto stored = from_postgres();
+  auto stored = read_for_mirror();
   if (!stored) {
     log::warn("feature_flags_postgres_unavailable", {{"problem", stored.error().type}});
     return std::nullopt;
@@ -189,7 +221,7 @@ std::optional<Service::Snapshot> Service::load(bool have_one) {
     MutexLock lock(mutex_);
     reconciled_at_ = now;
   }
-  return std::move(*stored);
+  return std::move(stored->flags);
 }
 
 std::shared_ptr<const Service::Snapshot> Service::snapshot() {

@@ -8,13 +8,15 @@
 // and the mirror written again. If Redis does not answer, the last known snapshot stays in use (a
 // server that never had one reads PostgreSQL). Every `reconcile_every` a server reads PostgreSQL
 // instead and rewrites the mirror, so a change whose mirror write failed (Redis down at the time)
-// still reaches every server. One thread refreshes; the others keep using the snapshot meanwhile.
+// still reaches every server; unless a change was mirrored since its read (feature_flags::changes
+// counts them), whose value then stands. One thread refreshes; the others keep using the snapshot meanwhile.
 //
 // Admins change flags (the routes check the role): the change and its audit entry commit together
 // in PostgreSQL, then the mirror is written and this server's snapshot dropped.
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -40,6 +42,9 @@ class Service {
     subscriptions::Service& subscriptions;  // plan ids a flag may name
     Millis cache_ttl{5000};                 // PM_FLAG_CACHE_MS
     Millis reconcile_every{60000};          // PostgreSQL read and the mirror rewritten
+    // Tests: runs between a reconcile's read of PostgreSQL and its write of the mirror (where a
+    // change made on another server meanwhile must not be overwritten).
+    std::function<void()> after_reconcile_read = {};
   };
   explicit Service(Deps deps) : d_(deps) {}
 
@@ -80,11 +85,19 @@ class Service {
   // From the mirror: an error when Redis does not answer, nullopt when it lacks the flags.
   Result<std::optional<Snapshot>> from_redis();
   Result<Snapshot> from_postgres();
-  // Writes the flags to the mirror and removes the keys of flags not among them.
-  Result<void> write_mirror(const Snapshot& flags);
-  // After a change here (best effort: a failure is logged; the next reconcile repairs it).
-  void mirror_one(const Flag& flag);
-  void unmirror(const std::string& key);
+  // PostgreSQL's flags, and the mirror's count of changes read before them (nullopt: Redis did
+  // not answer).
+  struct MirrorRead {
+    std::optional<std::string> changes_seen;
+    Snapshot flags;
+  };
+  Result<MirrorRead> read_for_mirror();
+  // Writes the flags to the mirror and removes the keys of flags not among them, unless a change
+  // was mirrored since the read (its value stands; the count says so).
+  Result<void> write_mirror(const MirrorRead& read);
+  // After a change here, with the count (best effort: a failure is logged; the next reconcile
+  // repairs it). nullopt: the flag was deleted.
+  void mirror_one(const std::string& key, const std::optional<Flag>& flag);
   // The user's plan in force, for flags that name plans ("free" when it cannot be read).
   std::string plan_of(const UserId& user);
 

@@ -311,6 +311,40 @@ TEST_F(Flags, FlagsSurviveRedisLoss) {
   EXPECT_EQ(mirrored("rewind")["enabled"], true);
 }
 
+// Before, a server's reconcile that read PostgreSQL just before an admin's change on another
+// server wrote its older read over the change's mirror: a kill switch was ignored by every server
+// until the next reconcile (up to a minute), a new flag vanished and a deleted one came back.
+TEST_F(Flags, AChangeMirroredWhileAnotherServerReconcilesIsNotOverwritten) {
+  TestUser admin = staff("admin");
+  ASSERT_EQ(put_flag(admin, "kill", {{"enabled", true}}).status, 201);
+  ASSERT_EQ(put_flag(admin, "gone", {{"enabled", true}}).status, 201);
+  const UserId someone(synthetic_user(1));
+  bool changed = false;
+  cache::RedisPool redis({.url = redis_.url(), .size = 2, .timeout = Millis(500)});
+  // Another server, reconciling at every read. Between its read of PostgreSQL and its write of the
+  // mirror, an admin on this one switches a flag off, makes one and deletes one.
+  flags::Service other({.db = server_->app().db,
+                        .redis = redis,
+                        .subscriptions = server_->app().subscriptions,
+                        .cache_ttl = Millis(0),
+                        .reconcile_every = Millis(0),
+                        .after_reconcile_read = [&] {
+                          if (changed) return;
+                          changed = true;
+                          EXPECT_EQ(put_flag(admin, "kill", {{"enabled", false}}).status, 200);
+                          EXPECT_EQ(put_flag(admin, "fresh", {{"enabled", true}}).status, 201);
+                          EXPECT_EQ(as(admin, "DELETE", "/api/v1/admin/feature-flags/gone").status, 204);
+                        }});
+  EXPECT_TRUE(other.is_on("kill", someone, false)) << "what it had read";
+  ASSERT_TRUE(changed);
+  EXPECT_EQ(mirrored("kill")["enabled"], false) << "the change stands in the mirror";
+  EXPECT_EQ(mirrored("fresh")["enabled"], true);
+  EXPECT_TRUE(in_index("fresh"));
+  EXPECT_FALSE(in_index("gone"));
+  EXPECT_TRUE(mirrored("gone").is_null());
+  EXPECT_FALSE(other.is_on("kill", someone, true)) << "its next read has the change";
+}
+
 TEST_F(Flags, RewindFollowsItsFlag) {
   TestUser admin = staff("admin");
   Person ben = person("Ben", "man", "woman", 52.52, 13.40);
