@@ -40,7 +40,7 @@ constexpr const char* kUpsertQuestion = R"sql(
     importance_weight = EXCLUDED.importance_weight, premium_only = EXCLUDED.premium_only,
     display_order = EXCLUDED.display_order, required = EXCLUDED.required, retired_at = NULL
 )sql";
-// Questions (and blocks) of bank $1 that the file, listing questions $2, no longer has.
+// Questions of bank $1 that the file, listing questions $2, no longer has (their blocks too: kLoadBlocks).
 constexpr const char* kRetireMissingQuestions = R"sql(
   UPDATE questions q SET retired_at = now() FROM question_blocks b
   WHERE q.block_id = b.block_id AND b.bank_key = $1 AND q.retired_at IS NULL AND NOT (q.question_id = ANY($2::uuid[]))
@@ -51,9 +51,11 @@ constexpr const char* kRetireMissingQuestions = R"sql(
 constexpr const char* kLoadBankHead = R"sql(
   SELECT version, title, dimensions::text FROM question_banks WHERE bank_key = $1
 )sql";
+// A block the file no longer has keeps the negative order kMoveBlocksAside gave it (its questions are
+// retired), and is not the bank's any more.
 constexpr const char* kLoadBlocks = R"sql(
   SELECT block_id, block_key, title, coalesce(description, '') AS description, coalesce(attribute, '') AS attribute
-  FROM question_blocks WHERE bank_key = $1 ORDER BY display_order
+  FROM question_blocks WHERE bank_key = $1 AND display_order > 0 ORDER BY display_order
 )sql";
 constexpr const char* kLoadQuestions = R"sql(
   SELECT question_id, question_key, display_order, text, question_type, options::text, branching_logic::text,

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "core/crypto.hpp"
+#include "questionnaire/repository.hpp"
 #include "support/accounts.hpp"
 #include "support/fixtures.hpp"
 
@@ -293,6 +294,18 @@ TEST(QuestionBankImport, AnEditedBankUpdatesChangedQuestionsInPlaceAndRetiresDro
   EXPECT_EQ(edited[2].as<int>(), 9);
   EXPECT_FALSE(q.exec1("SELECT retired_at FROM questions WHERE question_key = 't_q12'")[0].is_null());
   EXPECT_EQ(q.exec1("SELECT count(*) FROM questions")[0].as<int>(), 12) << "nothing duplicated, nothing deleted";
+
+  // A block the file no longer has goes with its questions: before, it stayed in the bank as an
+  // empty block, first in everyone's questionnaire.
+  const std::string dropped = bank["blocks"][1]["key"];
+  bank["blocks"].erase(1);
+  ASSERT_TRUE(app.questionnaire.import(bank).has_value());
+  auto reader = db.connect();
+  pqxx::work tx(reader);
+  auto loaded = questionnaire::repository::load_bank(tx, "test-bank");
+  ASSERT_TRUE(loaded.has_value());
+  ASSERT_EQ(loaded->blocks.size(), 1u);
+  EXPECT_NE(loaded->blocks[0].key, dropped);
   app.close();
 }
 
