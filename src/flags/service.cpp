@@ -119,9 +119,10 @@ Result<void> Service::remove(const UserId& staff_id, const std::string& key) {
 }
 
 Result<int> Service::mirror_all() {
-  auto flags = PM_TRY(read_for_mirror());
-  PM_TRY(write_mirror(flags));
-  return static_cast<int>(flags.flags.size());
+  std::optional<Problem> unmirrored;
+  auto flags = PM_TRY(reconcile(unmirrored));
+  if (unmirrored) return std::unexpected(*unmirrored);
+  return static_cast<int>(flags.size());
 }
 
 // ---------- the mirror ----------
@@ -136,7 +137,7 @@ Result<Service::MirrorRead> Service::read_for_mirror() {
   return out;
 }
 
-Result<void> Service::write_mirror(const MirrorRead& read) {
+Result<bool> Service::write_mirror(const MirrorRead& read) {
   if (!read.changes_seen) return std::unexpected(Problem("cache-unavailable", "Redis did not answer before the read"));
   std::vector<std::string> command{"EVAL",
                                    kWriteAllIfUnchanged,
@@ -147,8 +148,19 @@ Result<void> Service::write_mirror(const MirrorRead& read) {
                                    std::string(kKeyPrefix)};
   for (const auto& [key, flag] : read.flags) command.insert(command.end(), {key, flag.mirror_json().dump()});
   auto written = PM_TRY(cache::succeeded(d_.redis.command(command)));
-  if (written.integer() == 0) log::info("feature_flags_mirror_kept", {{"reason", "a change was mirrored meanwhile"}});
-  return {};
+  return written.integer() == 1;
+}
+
+Result<Service::Snapshot> Service::reconcile(std::optional<Problem>& unmirrored) {
+  for (int attempt = 1;; ++attempt) {
+    auto read = PM_TRY(read_for_mirror());
+    auto written = write_mirror(read);
+    if (!written) unmirrored = written.error();
+    // Not written: a change was mirrored since the read, which is read again (a mirror left as it
+    // was could lack flags, after a flush). A burst of changes may outlast the tries; the next
+    // reconcile writes then.
+    if (!written || *written || attempt == 3) return std::move(read.flags);
+  }
 }
 
 void Service::mirror_one(const std::string& key, const std::optional<Flag>& flag) {
@@ -196,12 +208,12 @@ Result<Service::Snapshot> Service::from_postgres() {
 
 std::optional<Service::Snapshot> Service::load(bool have_one) {
   const auto now = Steady::now();
-  bool reconcile = false;
+  bool reconcile_due = false;
   {
     MutexLock lock(mutex_);
-    reconcile = !reconciled_at_ || now - *reconciled_at_ >= d_.reconcile_every;
+    reconcile_due = !reconciled_at_ || now - *reconciled_at_ >= d_.reconcile_every;
   }
-  if (!reconcile) {
+  if (!reconcile_due) {
     auto mirrored = from_redis();
     if (mirrored && *mirrored) return std::move(**mirrored);
     if (!mirrored) {
@@ -210,18 +222,18 @@ std::optional<Service::Snapshot> Service::load(bool have_one) {
       if (have_one) return std::nullopt;
     }
   }
-  auto stored = read_for_mirror();
+  std::optional<Problem> unmirrored;
+  auto stored = reconcile(unmirrored);
   if (!stored) {
     log::warn("feature_flags_postgres_unavailable", {{"problem", stored.error().type}});
     return std::nullopt;
   }
-  if (auto written = write_mirror(*stored); !written)
-    log::warn("feature_flag_mirror_failed", {{"problem", written.error().type}, {"next", "retried"}});
+  if (unmirrored) log::warn("feature_flag_mirror_failed", {{"problem", unmirrored->type}, {"next", "retried"}});
   {
     MutexLock lock(mutex_);
     reconciled_at_ = now;
   }
-  return std::move(stored->flags);
+  return std::move(*stored);
 }
 
 std::shared_ptr<const Service::Snapshot> Service::snapshot() {

@@ -93,8 +93,11 @@ class Service {
   };
   Result<MirrorRead> read_for_mirror();
   // Writes the flags to the mirror and removes the keys of flags not among them, unless a change
-  // was mirrored since the read (its value stands; the count says so).
-  Result<void> write_mirror(const MirrorRead& read);
+  // was mirrored since the read (its value stands; the count says so): false then.
+  Result<bool> write_mirror(const MirrorRead& read);
+  // PostgreSQL's flags, written to the mirror (read again while a change was mirrored meanwhile,
+  // up to 3 reads). An error: PostgreSQL could not be read; `unmirrored`: Redis took nothing.
+  Result<Snapshot> reconcile(std::optional<Problem>& unmirrored);
   // After a change here, with the count (best effort: a failure is logged; the next reconcile
   // repairs it). nullopt: the flag was deleted.
   void mirror_one(const std::string& key, const std::optional<Flag>& flag);
