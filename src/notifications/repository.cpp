@@ -240,6 +240,11 @@ constexpr const char* kOutboxBacklog = R"sql(
 )sql";
 
 // Web Push. PushSubscription: subscription_id, endpoint, p256dh, auth, created_at.
+// A user's subscriptions are counted and added one request at a time (a lock on the user's
+// subscriptions to the end of the transaction): two requests at once both counted 9 and both added.
+constexpr const char* kLockPushSubscriptionsOf = R"sql(
+  SELECT pg_advisory_xact_lock(hashtextextended('push_subscriptions:' || $1::text, 0))
+)sql";
 constexpr const char* kCountOtherPushSubscriptions = R"sql(
   SELECT count(*) AS n FROM push_subscriptions WHERE user_id = $1 AND endpoint <> $2
 )sql";
@@ -464,6 +469,7 @@ void release(pqxx::work& tx, const std::vector<std::string>& outbox_ids, const s
 Backlog outbox_backlog(pqxx::work& tx) { return backlog_of(tx.exec1(kOutboxBacklog)); }
 
 int count_other_push_subscriptions(pqxx::work& tx, const UserId& user_id, const std::string& endpoint) {
+  tx.exec_params(kLockPushSubscriptionsOf, user_id);
   return tx.exec_params1(kCountOtherPushSubscriptions, user_id, endpoint)["n"].as<int>();
 }
 

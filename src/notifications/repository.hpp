@@ -99,7 +99,8 @@ Backlog outbox_backlog(pqxx::work& tx);
 
 // ---- Web Push (migrations/0024) ----
 
-// The user's subscriptions other than `endpoint`.
+// The user's subscriptions other than `endpoint`, counted under a lock on them that the
+// transaction holds to its end (another subscribe of the user's waits to count).
 int count_other_push_subscriptions(pqxx::work& tx, const UserId& user_id, const std::string& endpoint);
 // Stores the subscription; an endpoint already known (the same browser, its keys renewed, or now
 // signed in as someone else) is taken over by this user with these keys. `created`: it was new.

@@ -7,6 +7,7 @@
 // and a worker killed between sending and recording (no second push).
 
 #include <signal.h>
+#include <algorithm>
 
 #include <chrono>
 #include <fstream>
@@ -281,6 +282,32 @@ TEST_F(PushDelivery, BadSubscriptionsAreClearProblemsAndEachUserHasACap) {
   auto refused = server_->request("POST", kPath, more.dump(), with_json(ada.auth()));
   EXPECT_EQ(refused.status, 409) << refused.body;
   EXPECT_EQ(refused.json()["type"], "/problems/push-subscription-limit");
+}
+
+// Before, subscriptions sent at once were each counted under the cap and all stored.
+TEST_F(PushDelivery, SubscriptionsSentAtOnceStopAtTheCap) {
+  auto bob = user("bob");
+  for (int i = 1; i < notifications::kMaxPushSubscriptionsPerUser; ++i) subscribe(bob);
+  // Each insert made slow (this test's database only), so that requests sent at once all count
+  // before any of them has stored its row, unless counting waits for the one before.
+  exec("CREATE FUNCTION slow_insert() RETURNS trigger LANGUAGE plpgsql AS "
+       "$$ BEGIN PERFORM pg_sleep(0.2); RETURN NEW; END $$");
+  exec("CREATE TRIGGER slow_insert BEFORE INSERT ON push_subscriptions FOR EACH ROW EXECUTE FUNCTION slow_insert()");
+  std::vector<json> bodies;
+  for (int i = 0; i < 8; ++i) {
+    bodies.push_back(endpoint_.subscribe());
+    bodies.back().erase("id");
+  }
+  std::vector<int> statuses(bodies.size());
+  std::vector<std::thread> senders;
+  for (std::size_t i = 0; i < bodies.size(); ++i)
+    senders.emplace_back(
+        [&, i] { statuses[i] = server_->request("POST", kPath, bodies[i].dump(), with_json(bob.auth())).status; });
+  for (auto& t : senders) t.join();
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 201), 1);
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 409), 7);
+  EXPECT_EQ(count("SELECT count(*) FROM push_subscriptions WHERE user_id = $1", bob.user_id),
+            notifications::kMaxPushSubscriptionsPerUser);
 }
 
 TEST_F(PushDelivery, AMatchArrivesDecryptedWithItsWordsAndLinkSignedForThePushService) {
