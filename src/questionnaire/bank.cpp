@@ -62,8 +62,8 @@ bool flag_member(const Json& obj, const char* key, bool fallback, std::string_vi
   return fallback;
 }
 
-// A whole-number member from `min` to `max`, 0 when absent; another type or a number out of range
-// (compared whole: 4294967297 is not 1) is a problem.
+// A required whole-number member from `min` to `max`. Absent, another type or out of range
+// (compared whole: 4294967297 is not 1) is a problem, and 0.
 int count_member(const Json& obj, const char* key, std::int64_t min, std::int64_t max, std::string_view where,
                  Problems& p, const std::string& message) {
   const Json v = member(obj, key);
