@@ -4,6 +4,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -262,11 +263,12 @@ void Sandbox::add_routes() {
   using http::Request;
   using http::Status;
 
-  auto authorized = [this](const Request& req) {
+  // Stripe's answer to an API call without the secret key; nullopt when the call has it.
+  auto refused = [this](const Request& req) -> std::optional<http::Response> {
     std::lock_guard lock(mutex_);
-    if (options_.secret_key.empty()) return true;
-    auto token = req.bearer_token();
-    return token && *token == options_.secret_key;
+    if (options_.secret_key.empty()) return std::nullopt;
+    if (auto token = req.bearer_token(); token && *token == options_.secret_key) return std::nullopt;
+    return stripe_error(Status::unauthorized, "invalid_request_error", "Invalid API Key provided");
   };
 
   // Stripe's subscription object (current_period_* on the subscription and on its item: both
@@ -324,9 +326,8 @@ void Sandbox::add_routes() {
     return interval == "year" ? 365 * 86400 : 30 * 86400;
   };
 
-  router_.add(Method::post, "/v1/checkout/sessions", [this, authorized](Request& req) {
-    if (!authorized(req))
-      return stripe_error(Status::unauthorized, "invalid_request_error", "Invalid API Key provided");
+  router_.add(Method::post, "/v1/checkout/sessions", [this, refused](Request& req) {
+    if (auto no = refused(req)) return *no;
     auto form = form_decode(req.raw.body());
     if (form["mode"] != "subscription")
       return stripe_error(Status::bad_request, "invalid_request_error", "The sandbox supports mode=subscription only");
@@ -391,9 +392,8 @@ void Sandbox::add_routes() {
 
   // Stripe's expire: only an open session; a complete or expired one answers 400.
   router_.add(Method::post, "/v1/checkout/sessions/{id}/expire",
-              [this, authorized, find_session, no_such_session, session_json](Request& req) {
-                if (!authorized(req))
-                  return stripe_error(Status::unauthorized, "invalid_request_error", "Invalid API Key provided");
+              [this, refused, find_session, no_such_session, session_json](Request& req) {
+                if (auto no = refused(req)) return *no;
                 std::lock_guard lock(mutex_);
                 auto s = find_session(req);
                 if (!s) return no_such_session();
@@ -404,9 +404,8 @@ void Sandbox::add_routes() {
                 return session_json(*s);
               });
   router_.add(Method::get, "/v1/checkout/sessions/{id}",
-              [this, authorized, find_session, no_such_session, session_json](Request& req) {
-                if (!authorized(req))
-                  return stripe_error(Status::unauthorized, "invalid_request_error", "Invalid API Key provided");
+              [this, refused, find_session, no_such_session, session_json](Request& req) {
+                if (auto no = refused(req)) return *no;
                 std::lock_guard lock(mutex_);
                 auto s = find_session(req);
                 return s ? session_json(*s) : no_such_session();
@@ -510,18 +509,16 @@ void Sandbox::add_routes() {
   auto no_such = [] { return stripe_error(Status::not_found, "invalid_request_error", "No such subscription"); };
 
   router_.add(Method::get, "/v1/subscriptions/{id}",
-              [this, authorized, find_subscription, no_such, subscription_json](Request& req) {
-                if (!authorized(req))
-                  return stripe_error(Status::unauthorized, "invalid_request_error", "Invalid API Key provided");
+              [this, refused, find_subscription, no_such, subscription_json](Request& req) {
+                if (auto no = refused(req)) return *no;
                 std::lock_guard lock(mutex_);
                 auto sub = find_subscription(req);
                 return sub ? http::json_response(Status::ok, subscription_json(*sub)) : no_such();
               });
 
   router_.add(Method::post, "/v1/subscriptions/{id}",
-              [this, authorized, find_subscription, no_such, subscription_json](Request& req) {
-                if (!authorized(req))
-                  return stripe_error(Status::unauthorized, "invalid_request_error", "Invalid API Key provided");
+              [this, refused, find_subscription, no_such, subscription_json](Request& req) {
+                if (auto no = refused(req)) return *no;
                 auto form = form_decode(req.raw.body());
                 std::lock_guard lock(mutex_);
                 auto sub = find_subscription(req);
@@ -540,9 +537,8 @@ void Sandbox::add_routes() {
 
   // Cancelled at once (Stripe's DELETE): 400 for one already canceled, as Stripe answers.
   router_.add(Method::delete_, "/v1/subscriptions/{id}",
-              [this, authorized, find_subscription, no_such, subscription_json](Request& req) {
-                if (!authorized(req))
-                  return stripe_error(Status::unauthorized, "invalid_request_error", "Invalid API Key provided");
+              [this, refused, find_subscription, no_such, subscription_json](Request& req) {
+                if (auto no = refused(req)) return *no;
                 std::lock_guard lock(mutex_);
                 auto sub = find_subscription(req);
                 if (!sub) return no_such();
@@ -555,9 +551,8 @@ void Sandbox::add_routes() {
 
   // Deleted at once (Stripe's DELETE), and every subscription of the customer with it: 404 for a
   // customer it does not have or no longer has.
-  router_.add(Method::delete_, "/v1/customers/{id}", [this, authorized, subscription_json](Request& req) {
-    if (!authorized(req))
-      return stripe_error(Status::unauthorized, "invalid_request_error", "Invalid API Key provided");
+  router_.add(Method::delete_, "/v1/customers/{id}", [this, refused, subscription_json](Request& req) {
+    if (auto no = refused(req)) return *no;
     std::lock_guard lock(mutex_);
     const std::string id = req.params.at("id");
     const bool known = std::ranges::any_of(subscriptions_, [&](const auto& s) { return s.second->customer == id; }) ||
