@@ -10,14 +10,13 @@ namespace pm::subscriptions {
 
 bool live_at_provider(const BillingState& state) { return state.subscription_id && state.payment_status != "canceled"; }
 
-bool queue_provider_cancellation(pqxx::work& tx, const BillingState& state, bool and_customer) {
+void queue_provider_cancellation(pqxx::work& tx, const BillingState& state, bool and_customer) {
   const bool cancel = live_at_provider(state), forget = and_customer && state.customer_id;
-  if (!cancel && !forget) return false;
+  if (!cancel && !forget) return;
   Json payload{{"provider", state.provider.value_or("")}};
   if (cancel) payload["subscription_id"] = *state.subscription_id;
   if (forget) payload["customer_id"] = *state.customer_id;
   jobs::enqueue(tx, kCancelProviderSubscriptionJob, payload);
-  return true;
 }
 
 void before_account_deletion(pqxx::work& tx, const UserId& user_id) {

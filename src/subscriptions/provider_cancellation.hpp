@@ -28,8 +28,8 @@ bool live_at_provider(const BillingState& state);
 
 // In the caller's transaction, which holds the row locked (billing_state_for_update): queues the
 // cancellation of the row's provider subscription if it is live and, with `and_customer`, the
-// deletion of its provider customer. Returns whether it queued anything.
-bool queue_provider_cancellation(pqxx::work& tx, const BillingState& state, bool and_customer = false);
+// deletion of its provider customer.
+void queue_provider_cancellation(pqxx::work& tx, const BillingState& state, bool and_customer = false);
 
 // In the deletion's transaction, before the user's row goes (locks the subscription row first, as
 // a webhook does, so the two wait for each other instead of deadlocking).
