@@ -30,7 +30,11 @@ int import_questions(Config config, const std::string& file) {
   }
   std::cout << "imported " << doc->value("bank", "") << " " << doc->value("version", "") << ": " << counts->blocks
             << " blocks, " << counts->questions << " questions"
-            << (counts->retired ? ", " + std::to_string(counts->retired) + " retired" : "") << "\n";
+            << (counts->retired ? ", " + std::to_string(counts->retired) + " retired" : "")
+            << (counts->answers_cleared
+                    ? ", " + std::to_string(counts->answers_cleared) + " answers cleared (their questions changed)"
+                    : "")
+            << "\n";
   return 0;
 }
 

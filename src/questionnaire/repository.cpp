@@ -103,6 +103,14 @@ constexpr const char* kRetireAnswers = R"sql(
 constexpr const char* kRestoreAnswers = R"sql(
   UPDATE answers SET retired_at = NULL WHERE user_id = $1 AND question_id = ANY($2::uuid[]) AND retired_at IS NOT NULL
 )sql";
+// Every user's answer to question $1, current or retired (a bank import re-checks them).
+constexpr const char* kAnswersTo = R"sql(
+  SELECT user_id, response_value::text, acceptable::text, importance_score FROM answers WHERE question_id = $1
+  FOR UPDATE
+)sql";
+constexpr const char* kDeleteAnswers = R"sql(
+  DELETE FROM answers WHERE question_id = $1 AND user_id = ANY($2::uuid[])
+)sql";
 
 // The response document of one user and bank.
 constexpr const char* kLoadResponse = R"sql(
@@ -232,6 +240,21 @@ void copy_answers(pqxx::work& tx, const std::vector<NewAnswer>& answers) {
 void set_retired(pqxx::work& tx, const UserId& user_id, const std::vector<std::string>& question_ids, bool retired) {
   if (question_ids.empty()) return;
   tx.exec_params(retired ? kRetireAnswers : kRestoreAnswers, user_id, uuid_array(question_ids));
+}
+
+std::vector<std::pair<UserId, StoredAnswer>> answers_to(pqxx::work& tx, const std::string& question_id) {
+  std::vector<std::pair<UserId, StoredAnswer>> out;
+  for (const auto& row : tx.exec_params(kAnswersTo, question_id))
+    out.emplace_back(row["user_id"].as<UserId>(),
+                     StoredAnswer{.question_id = question_id,
+                                  .value = Json::parse(row["response_value"].as<std::string>()),
+                                  .acceptable = Json::parse(row["acceptable"].as<std::string>()),
+                                  .importance = row["importance_score"].as<int>()});
+  return out;
+}
+
+void delete_answers(pqxx::work& tx, const std::string& question_id, const std::vector<std::string>& user_ids) {
+  if (!user_ids.empty()) tx.exec_params(kDeleteAnswers, question_id, uuid_array(user_ids));
 }
 
 Json load_response(pqxx::work& tx, const UserId& user_id, const std::string& bank_key) {

@@ -17,6 +17,7 @@ namespace pm::questionnaire::repository {
 
 struct ImportCounts {
   int blocks = 0, questions = 0, retired = 0;
+  int answers_cleared = 0;  // answers the changed questions no longer accept (Service::import)
 };
 // Creates or updates the bank in place (ids from keys), retiring questions no longer in it.
 ImportCounts import_bank(pqxx::work& tx, const Bank& bank);
@@ -42,6 +43,10 @@ void upsert_answer(pqxx::work& tx, const UserId& user_id, const std::string& que
 void copy_answers(pqxx::work& tx, const std::vector<NewAnswer>& answers);
 // Marks answers retired (their question is hidden now) or current again.
 void set_retired(pqxx::work& tx, const UserId& user_id, const std::vector<std::string>& question_ids, bool retired);
+// Every user's answer to the question, current or retired, locked; and deleting some users' answers
+// to it (an answer a re-imported bank's question no longer accepts).
+std::vector<std::pair<UserId, StoredAnswer>> answers_to(pqxx::work& tx, const std::string& question_id);
+void delete_answers(pqxx::work& tx, const std::string& question_id, const std::vector<std::string>& user_ids);
 
 // The seed's questionnaire response document for (user, bank); an empty object if none yet.
 Json load_response(pqxx::work& tx, const UserId& user_id, const std::string& bank_key);

@@ -33,6 +33,29 @@ Problem bank_missing(const std::string& key) {
 // Whether the response document records a completion (after which answers move the vectors).
 bool completed(const Json& doc) { return doc.contains("completedAt") && !doc["completedAt"].is_null(); }
 
+// After the user's answers, plan or bank changed: answers of questions the view no longer shows
+// (branching, a lapsed premium plan) are retired, those shown again restored, so the answers the
+// matching engine scores are the ones the user sees. Returns how many were retired.
+std::size_t follow_view(pqxx::work& tx, const UserId& user_id, const std::map<std::string, StoredAnswer>& answers,
+                        const View& view) {
+  std::vector<std::string> retire, restore;
+  for (const auto& [qid, a] : answers) {
+    bool visible = view.visible_ids.count(qid) > 0;
+    if (!visible && !a.retired) retire.push_back(qid);
+    if (visible && a.retired) restore.push_back(qid);
+  }
+  repository::set_retired(tx, user_id, retire, true);
+  repository::set_retired(tx, user_id, restore, false);
+  return retire.size();
+}
+
+// Whether a stored answer still passes the checks a new one must (its question may have changed).
+bool still_fits(const Question& q, const StoredAnswer& a) {
+  Json body = {{"value", a.value}, {"importance", a.importance}};
+  if (!a.acceptable.is_null()) body["acceptable"] = a.acceptable;  // null: "any"
+  return parse_answer(q, body).has_value();
+}
+
 }  // namespace
 
 struct Service::State {
@@ -131,21 +154,13 @@ Result<SavedAnswer> Service::answer(const UserId& user_id, const std::string& qu
 
     // Branching may now hide (or show again) later questions: their answers follow.
     auto view = view_of(s.bank, s.answers, s.premium);
-    std::vector<std::string> retire, restore;
-    for (const auto& [qid, a] : s.answers) {
-      bool visible = view.visible_ids.count(qid) > 0;
-      if (!visible && !a.retired) retire.push_back(qid);
-      if (visible && a.retired) restore.push_back(qid);
-    }
-    repository::set_retired(s.tx, user_id, retire, true);
-    repository::set_retired(s.tx, user_id, restore, false);
+    const std::size_t retired = follow_view(s.tx, user_id, s.answers, view);
 
     auto doc = response_document(s.bank, view, s.document(), user_id.str(), device_type);
     repository::save_response(s.tx, user_id, s.bank.key, doc);
     // After completion every change moves the user's vectors (and so their matches).
     if (changed && completed(doc)) jobs::enqueue(s.tx, "compute_vectors", {{"user_id", user_id}, {"bank", s.bank.key}});
-    return SavedAnswer{
-        .question_id = q->id, .answer = stored, .retired = retire.size(), .progress = view.progress(doc)};
+    return SavedAnswer{.question_id = q->id, .answer = stored, .retired = retired, .progress = view.progress(doc)};
   });
 }
 
@@ -168,6 +183,9 @@ Result<Progress> Service::complete(const UserId& user_id) {
       p.extensions["missing"] = missing;
       return std::unexpected(p);
     }
+    // Answers the view counts (one retired while a premium plan lapsed, the plan renewed since)
+    // are the ones the engine will score.
+    follow_view(s.tx, user_id, s.answers, s.view);
     auto doc = response_document(s.bank, s.view, current, user_id.str(), "");
     doc["completedAt"] = iso8601(Clock::now());
     doc["progress"] = 100;
@@ -184,11 +202,44 @@ Result<Progress> Service::complete(const UserId& user_id) {
 
 Result<repository::ImportCounts> Service::import(const Json& document) {
   auto parsed = PM_TRY(parse_bank(document));
-  auto counts = db::transact(
-      db_, [&](pqxx::work& tx) -> Result<repository::ImportCounts> { return repository::import_bank(tx, parsed); });
+  auto counts = db::transact(db_, [&](pqxx::work& tx) -> Result<repository::ImportCounts> {
+    auto before = repository::load_bank(tx, parsed.key);
+    auto counts = repository::import_bank(tx, parsed);
+    if (before) counts.answers_cleared = clear_unfit_answers(tx, *before, parsed);
+    return counts;
+  });
   std::lock_guard lock(mutex_);
   cached_.reset();
   return counts;
+}
+
+int Service::clear_unfit_answers(pqxx::work& tx, const Bank& before, const Bank& after) {
+  // An answer naming an option the question no longer has (or off a slider's new range, or of
+  // another type) would still be scored and quoted: deleted, so the user is asked again. Not
+  // retired: a retired answer comes back when branching shows its question again.
+  int cleared = 0;
+  std::set<std::string> users;
+  for (const Question* q : after.questions()) {
+    const Question* was = before.question_by_id(q->id);
+    if (!was || (was->type == q->type && question_options_json(*was) == question_options_json(*q))) continue;
+    std::vector<std::string> unfit;
+    for (const auto& [user_id, answer] : repository::answers_to(tx, q->id))
+      if (!still_fits(*q, answer)) unfit.push_back(user_id.str());
+    repository::delete_answers(tx, q->id, unfit);
+    cleared += static_cast<int>(unfit.size());
+    users.insert(unfit.begin(), unfit.end());
+  }
+  // Each such user's branching, response document and (once completed) vectors follow.
+  for (const auto& id : users) {
+    const UserId user_id(id);
+    auto answers = repository::load_answers(tx, user_id, after.key);
+    auto view = view_of(after, answers, repository::is_premium(tx, user_id));
+    follow_view(tx, user_id, answers, view);
+    auto doc = response_document(after, view, repository::load_response(tx, user_id, after.key), id, "");
+    repository::save_response(tx, user_id, after.key, doc);
+    if (completed(doc)) jobs::enqueue(tx, "compute_vectors", {{"user_id", user_id}, {"bank", after.key}});
+  }
+  return cleared;
 }
 
 }  // namespace pm::questionnaire

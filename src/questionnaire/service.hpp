@@ -44,6 +44,9 @@ class Service {
   // Runs `fn` in one transaction with the user's bank, answers (locked), plan and view of the bank.
   template <class T>
   Result<T> with_state(const UserId& user_id, const std::function<Result<T>(State&)>& fn);
+  // After an import: deletes the answers that questions changed since `before` no longer accept;
+  // returns how many.
+  static int clear_unfit_answers(pqxx::work& tx, const Bank& before, const Bank& after);
 
   db::Pool& db_;
   std::string bank_key_;

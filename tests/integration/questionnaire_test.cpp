@@ -29,6 +29,16 @@ class Questionnaire : public ::testing::Test {
     return server_->request("PUT", "/api/v1/questionnaire/answers/" + id(key), body.dump(), user_.auth());
   }
   Json get(const std::string& path) { return server_->request("GET", path, "", user_.auth()).json(); }
+  // The user's plan made premium with this payment status and end.
+  void set_plan(const std::string& payment_status, const std::string& end_date) {
+    auto conn = db_.connect();
+    pqxx::work tx(conn);
+    tx.exec_params(
+        "UPDATE subscription_details SET plan_type = 'premium', payment_status = $2, "
+        "end_date = $3::timestamptz WHERE user_id = $1",
+        user_.user_id, payment_status, end_date);
+    tx.commit();
+  }
   std::set<std::string> keys_of(const Json& questionnaire) {
     std::set<std::string> keys;
     for (const auto& b : questionnaire["blocks"])
@@ -141,15 +151,6 @@ TEST_F(Questionnaire, PremiumQuestionsNeedAPremiumPlan) {
   EXPECT_EQ(refused.json()["type"], "/problems/premium-required");
   EXPECT_EQ(refused.json()["feature"], "premium_questions");
   EXPECT_EQ(refused.json()["unlocked_by"], nlohmann::json::array({"premium"})) << "the problem says what unlocks it";
-  auto conn = db_.connect();
-  auto set_plan = [&](const std::string& payment_status, const std::string& end_date) {
-    pqxx::work tx(conn);
-    tx.exec_params(
-        "UPDATE subscription_details SET plan_type = 'premium', payment_status = $2, "
-        "end_date = $3::timestamptz WHERE user_id = $1",
-        user_.user_id, payment_status, end_date);
-    tx.commit();
-  };
   for (const char* unpaid : {"past_due", "unpaid", "canceled", "refunded", "pending"}) {
     set_plan(unpaid, "2999-01-01");
     EXPECT_EQ(answer("t_q8", {{"value", true}}).status, 403) << "a premium plan that is " << unpaid << " is not paid";
@@ -158,6 +159,33 @@ TEST_F(Questionnaire, PremiumQuestionsNeedAPremiumPlan) {
   EXPECT_EQ(answer("t_q8", {{"value", true}}).status, 403) << "a plan that ended";
   set_plan("active", "2999-01-01");
   EXPECT_EQ(answer("t_q8", {{"value", true}}).status, 200);
+}
+
+// Premium answers retired while the plan had lapsed are current again once it is renewed: the
+// completion that counts them also makes them the answers the engine scores (before, they stayed
+// retired until the next answer, and the first matches ignored them).
+TEST_F(Questionnaire, PremiumAnswersACompletionCountsAfterARenewalAreScoredAgain) {
+  set_plan("active", "2999-01-01");
+  for (const auto& [key, value] : std::vector<std::pair<std::string, Json>>{
+           {"t_q8", true}, {"t_q10", 50}, {"t_q4", {"read"}}, {"t_q5", 2}, {"t_q7", "mostly"}, {"t_q12", "out"}})
+    ASSERT_EQ(answer(key, {{"value", value}}).status, 200) << key;
+  set_plan("canceled", "2999-01-01");
+  ASSERT_EQ(answer("t_q1", {{"value", false}}).status, 200);  // the lapsed plan's view retires t_q8, t_q10
+  auto conn = db_.connect();
+  pqxx::nontransaction q(conn);
+  auto retired = [&] {
+    return q
+        .exec_params1(
+            "SELECT count(*) FROM answers WHERE user_id = $1 AND question_id IN ($2, $3) "
+            "AND retired_at IS NOT NULL",
+            user_.user_id, id("t_q8"), id("t_q10"))[0]
+        .as<int>();
+  };
+  ASSERT_EQ(retired(), 2);
+  set_plan("active", "2999-01-01");
+  auto done = server_->request("POST", "/api/v1/questionnaire/complete", "", user_.auth());
+  ASSERT_EQ(done.status, 200) << done.body;
+  EXPECT_EQ(retired(), 0) << "the answers the completion counted are current";
 }
 
 TEST_F(Questionnaire, CompletionNeedsEveryRequiredVisibleQuestionThenQueuesTheVectors) {
@@ -202,6 +230,66 @@ TEST_F(Questionnaire, ReimportingTheBankUpdatesInPlace) {
   EXPECT_EQ(q.exec1("SELECT count(*) FROM questions")[0].as<int>(), before) << "no duplicates";
   EXPECT_EQ(q.exec_params1("SELECT question_id::text FROM questions WHERE question_key = 't_q1'")[0].as<std::string>(),
             id("t_q1"));
+}
+
+// A question whose options (or range) change keeps no answer it would no longer accept: before,
+// an answer naming a removed option stayed current, scored by the engine and quoted by insights.
+TEST_F(Questionnaire, ReimportingABankThatNarrowsAQuestionClearsTheAnswersItNoLongerAccepts) {
+  auto other = test::sign_up(*server_, test::unique_email("quiz-other"));
+  auto picky = test::sign_up(*server_, test::unique_email("quiz-picky"));
+  auto put = [&](const test::TestUser& who, const std::string& key, const Json& body) {
+    auto res = server_->request("PUT", "/api/v1/questionnaire/answers/" + id(key), body.dump(), who.auth());
+    ASSERT_EQ(res.status, 200) << key << ": " << res.body;
+  };
+  auto answer_of = [&](const test::TestUser& who, const std::string& key) {
+    auto all = server_->request("GET", "/api/v1/questionnaire", "", who.auth()).json();
+    for (const auto& b : all["blocks"])
+      for (const auto& q : b["questions"])
+        if (q["key"] == key) return q["answer"];
+    return Json("not shown");
+  };
+  put(user_, "t_q7", {{"value", "rarely"}});  // the option that goes
+  put(user_, "t_q5", {{"value", 5}});         // off the slider's new range
+  put(user_, "t_q9", {{"value", {"art"}}});   // shown only while t_q5 >= 3
+  put(other, "t_q7", {{"value", "always"}, {"acceptable", {"always", "mostly"}}});
+  put(other, "t_q5", {{"value", 2}});
+  put(picky, "t_q7", {{"value", "always"}, {"acceptable", {"rarely"}}});  // accepts only what goes
+
+  auto bank = Json::parse(test::read_file(std::string(PM_SOURCE_DIR) + "/data/questions/test-bank.json"));
+  auto unchanged = server_->app().questionnaire.import(bank);
+  ASSERT_TRUE(unchanged.has_value());
+  EXPECT_EQ(unchanged->answers_cleared, 0) << "the same bank again clears nothing";
+  auto& q7 = bank["blocks"][1]["questions"][0];
+  ASSERT_EQ(q7["key"], "t_q7");
+  ASSERT_EQ(q7["options"][2]["key"], "rarely");
+  q7["options"].erase(2);
+  auto& q5 = bank["blocks"][0]["questions"][4];
+  ASSERT_EQ(q5["key"], "t_q5");
+  q5["max"] = 4;
+  q5["min"] = 1;
+  auto counts = server_->app().questionnaire.import(bank);
+  ASSERT_TRUE(counts.has_value()) << counts.error().extensions.dump();
+  EXPECT_EQ(counts->answers_cleared, 3);
+
+  EXPECT_TRUE(answer_of(user_, "t_q7").is_null()) << "asked again";
+  EXPECT_TRUE(answer_of(user_, "t_q5").is_null());
+  EXPECT_TRUE(answer_of(picky, "t_q7").is_null()) << "it accepted only the removed option";
+  EXPECT_EQ(answer_of(other, "t_q7")["value"], "always") << "an answer that still fits stays";
+  EXPECT_EQ(answer_of(other, "t_q5")["value"], 2);
+  auto conn = db_.connect();
+  pqxx::nontransaction q(conn);
+  EXPECT_EQ(q.exec_params1("SELECT count(*) FROM answers WHERE question_id = $1 AND response_value = '\"rarely\"'",
+                           id("t_q7"))[0]
+                .as<int>(),
+            0);
+  EXPECT_FALSE(q.exec_params1("SELECT retired_at FROM answers WHERE user_id = $1 AND question_id = $2", user_.user_id,
+                              id("t_q9"))[0]
+                   .is_null())
+      << "t_q9 is hidden now that t_q5 is unanswered: its answer is no longer current";
+  auto doc =
+      Json::parse(q.exec_params1("SELECT doc::text FROM questionnaire_responses WHERE user_id = $1", user_.user_id)[0]
+                      .as<std::string>());
+  for (const auto& r : doc["responses"]) EXPECT_NE(r["questionId"], id("t_q7")) << "the document follows";
 }
 
 TEST(QuestionBankImport, EveryProblemIsReportedAndNothingIsImported) {
