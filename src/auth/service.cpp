@@ -276,7 +276,7 @@ Result<void> Service::signup(const SignupInput& in, const ClientInfo& client) {
                         .language = in.language});
     repository::insert_token(tx, crypto::sha256_hex(token), user_id, kVerifyEmail, d_.config.verify_token_ttl.count());
     d_.outbox.enqueue(tx, user_id, in.email,
-                      mail::verify_email(mail::Links{d_.config.public_url}, in.language, in.first_name, token,
+                      mail::verify_email(mail::Links{d_.config.public_url}, in.language, token,
                                          d_.config.verify_token_ttl.count() / 3600));
     admin::record(tx, {.user_id = user_id, .event = "signup", .ip = client.ip});
     return {};
@@ -656,9 +656,8 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
       repository::insert_email_change_token(tx, crypto::sha256_hex(token), caller.user_id,
                                             d_.cipher.encrypt(in.email, email_context(caller.user_id)), index,
                                             d_.config.verify_token_ttl.count());
-      d_.outbox.enqueue(
-          tx, caller.user_id, in.email,
-          mail::confirm_new_email(mail::Links{d_.config.public_url}, row.language, row.first_name, token));
+      d_.outbox.enqueue(tx, caller.user_id, in.email,
+                        mail::confirm_new_email(mail::Links{d_.config.public_url}, row.language, token));
     }
     // The old address hears of it at once: if this was not the owner, they can act before it happens.
     d_.outbox.enqueue(tx, caller.user_id, old_email,

@@ -238,18 +238,16 @@ std::string html_of(const std::string& text) {
       kAppName, body);
 }
 
-Rendered verify_email(const Links& links, std::string_view lang, const std::string& first_name,
-                      const std::string& token, long ttl_hours) {
+Rendered verify_email(const Links& links, std::string_view lang, const std::string& token, long ttl_hours) {
   const auto& w = wording(lang);
   return framed(links, std::string(w.verify_subject),
-                hello(w, first_name) + say(w.verify_body, links.public_url, token, token, ttl_hours));
+                std::string(w.hello) + say(w.verify_body, links.public_url, token, token, ttl_hours));
 }
 
-Rendered confirm_new_email(const Links& links, std::string_view lang, const std::string& first_name,
-                           const std::string& token) {
+Rendered confirm_new_email(const Links& links, std::string_view lang, const std::string& token) {
   const auto& w = wording(lang);
   return framed(links, std::string(w.confirm_new_subject),
-                hello(w, first_name) + say(w.confirm_new_body, links.public_url, token, token));
+                std::string(w.hello) + say(w.confirm_new_body, links.public_url, token, token));
 }
 
 Rendered reset_password(const Links& links, std::string_view lang, const std::string& first_name,

@@ -38,10 +38,12 @@ struct Links {
   std::string public_url;
 };
 
-Rendered verify_email(const Links& links, std::string_view lang, const std::string& first_name,
-                      const std::string& token, long ttl_hours);
-Rendered confirm_new_email(const Links& links, std::string_view lang, const std::string& first_name,
-                           const std::string& token);
+// These two go to an address nobody has shown to be theirs yet: whoever signs up (or moves an
+// account) chooses both the address and the name, so they greet no one by name. Otherwise a
+// "first name" such as "there! Your account is locked: https://evil.example" would reach any
+// inbox in a mail from our domain, its URL a link (mail clients make links of URLs in text too).
+Rendered verify_email(const Links& links, std::string_view lang, const std::string& token, long ttl_hours);
+Rendered confirm_new_email(const Links& links, std::string_view lang, const std::string& token);
 Rendered reset_password(const Links& links, std::string_view lang, const std::string& first_name,
                         const std::string& token, long ttl_minutes);
 Rendered signup_with_taken_address(const Links& links, std::string_view lang, const std::string& first_name);
