@@ -69,7 +69,14 @@ Result<std::string> Service::grant_role(const std::string& email, std::optional<
 Result<ReportPage> Service::reports(const UserId& staff_id, const std::string& status, int limit) {
   actor::Scope as_system(actor::Scope::system());
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<ReportPage> {
-    return ReportPage{repository::reports(tx, status, limit, staff_id)};
+    ReportPage page{repository::reports(tx, status, limit, staff_id)};
+    // The queue shows each reporter's own words, as one report's page does: audited alike.
+    for (const auto& r : page.reports)
+      admin::record(tx, {.user_id = staff_id,
+                         .event = "staff_reports_listed",
+                         .details = {{"report_id", r.report_id}},
+                         .subject_id = r.reported_id});
+    return page;
   });
 }
 
@@ -180,15 +187,15 @@ Result<Report> Service::act(const UserId& staff_id, const std::string& raw_id, c
 
 Result<Json> Service::lookup(const UserId& staff_id, const std::string& email) {
   actor::Scope as_system(actor::Scope::system());
-  return db::transact(d_.db, [&](pqxx::work& tx) -> Result<Json> {
+  // Audited either way: a look-up is access to whether an address has an account. So a miss
+  // commits too (its entry with no subject) and becomes the 404 only afterwards.
+  auto found = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<Json>> {
     auto user = auth::account_by_email_index(tx, d_.email_index(auth::normalize_email(email)));
-    // Audited either way: a look-up is access to whether an address has an account.
     admin::record(tx, {.user_id = staff_id, .event = "staff_user_lookup", .subject_id = user});
-    if (!user) return std::unexpected(Problem("not-found", "no account has this email address"));
-    auto summary = repository::user_summary(tx, *user);
-    if (!summary) return std::unexpected(Problem("not-found", "no account has this email address"));
-    return *summary;
-  });
+    return user ? repository::user_summary(tx, *user) : std::nullopt;
+  }));
+  if (!found) return std::unexpected(Problem("not-found", "no account has this email address"));
+  return std::move(*found);
 }
 
 Result<admin::TrailPage> Service::audit_trail(const UserId& staff_id, const UserId& user_id,

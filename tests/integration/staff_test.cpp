@@ -247,6 +247,8 @@ TEST_F(Staff, TheQueueShowsWhatWasReportedAndADismissalClosesIt) {
   ASSERT_EQ(queue.json()["reports"].size(), 1u);
   EXPECT_EQ(queue.json()["reports"][0]["report_id"], rid);
   EXPECT_EQ(queue.json()["reports"][0]["details"], "She asked for money.");
+  EXPECT_EQ(audit("staff_reports_listed", mod.user.user_id, ana.user.user_id), 1)
+      << "the queue shows the reporter's words: who read them is recorded";
 
   auto one = as(mod, "GET", "/api/v1/admin/reports/" + rid);
   ASSERT_EQ(one.status, 200) << one.body;
@@ -582,4 +584,12 @@ TEST_F(Staff, ModeratorsLookUsersUpByEmail) {
   EXPECT_EQ(as(mod, "GET", "/api/v1/admin/users?email=nobody@example.com").status, 404);
   EXPECT_EQ(as(mod, "GET", "/api/v1/admin/users").status, 400);
   EXPECT_EQ(audit("staff_user_lookup", mod.user.user_id, ana.user.user_id), 1);
+  auto conn = db_.connect();
+  pqxx::nontransaction q(conn);
+  EXPECT_EQ(q.exec_params1("SELECT count(*) FROM audit_log WHERE event = 'staff_user_lookup' AND user_id = $1 "
+                           "AND subject_id IS NULL",
+                           mod.user.user_id)[0]
+                .as<int>(),
+            1)
+      << "a look-up that finds no account is recorded too (asking whether an address has one is access)";
 }

@@ -1252,7 +1252,7 @@ export interface paths {
         };
         /**
          * The reports queue (moderator)
-         * @description Reports with `status` (default open), oldest first. Staff only (docs/admin.md).
+         * @description Reports with `status` (default open), oldest first, each with its details. Staff only (docs/admin.md); each report listed is in the audit log (`staff_reports_listed`).
          */
         get: operations["adminReports"];
         put?: never;
