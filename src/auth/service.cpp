@@ -475,6 +475,8 @@ Result<void> Service::verify_email(std::string_view token, const ClientInfo& cli
       if (repository::email_index_taken(tx, *found->new_email_index)) return std::unexpected(taken);
       repository::set_verified_email(tx, found->user_id, *found->new_email_encrypted, *found->new_email_index);
       repository::retire_tokens(tx, found->user_id, kVerifyEmail);
+      // A reset link mailed to the old address (whoever reads it now) must not outlive the move.
+      repository::retire_tokens(tx, found->user_id, kResetPassword);
       admin::record(tx, {.user_id = found->user_id, .event = "email_change", .ip = client.ip});
       return {};
     });
@@ -584,6 +586,7 @@ Result<void> Service::change_password(const Caller& caller, const PasswordChange
     PM_TRY(check_password_policy(in.new_password, email));
     repository::set_password(tx, caller.user_id, d_.hasher.hash(in.new_password));
     retire_pending_email_changes(tx, caller.user_id);
+    repository::retire_tokens(tx, caller.user_id, kResetPassword);  // an earlier link would undo the change
     admin::record(tx, {.user_id = caller.user_id, .event = "password_change", .ip = client.ip});
     change = queue_end_of_sessions(tx, caller.user_id, caller.session_id);  // every other device signs in again
     return {};

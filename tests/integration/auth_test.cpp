@@ -73,20 +73,32 @@ test::HttpResult reauthenticate(TestServer& server, const test::TestUser& who, c
 
 // The owner's "forgot my password": asks for the mail and sets `new_password` with its link (from
 // `ip`, if given).
-void reset_password_from_the_mail(TestServer& server, const std::string& email, const std::string& new_password,
-                                  const std::string& ip = "") {
-  ASSERT_EQ(
+// Asks for a password reset of `email` and reads its token from the mail ("" if none came).
+std::string reset_token_from_the_mail(TestServer& server, const std::string& email) {
+  EXPECT_EQ(
       server.request("POST", "/api/v1/auth/password-reset/request", nlohmann::json{{"email", email}}.dump()).status,
       202);
   std::string mail;
-  ASSERT_TRUE(test::eventually([&] {
+  EXPECT_TRUE(test::eventually([&] {
     mail = test::wait_for_mail(server.app().config.mail_dir, email);
     return mail.find("Reset your Perfect Match password") != std::string::npos;
   })) << mail;
+  return test::token_in(mail);
+}
+
+test::HttpResult confirm_reset(TestServer& server, const std::string& token, const std::string& new_password,
+                               const test::Headers& headers = {}) {
+  return server.request("POST", "/api/v1/auth/password-reset/confirm",
+                        nlohmann::json{{"token", token}, {"password", new_password}}.dump(), headers);
+}
+
+void reset_password_from_the_mail(TestServer& server, const std::string& email, const std::string& new_password,
+                                  const std::string& ip = "") {
+  const auto token = reset_token_from_the_mail(server, email);
+  ASSERT_FALSE(token.empty());
   test::Headers from;
   if (!ip.empty()) from.emplace_back("X-Forwarded-For", ip);
-  auto done = server.request("POST", "/api/v1/auth/password-reset/confirm",
-                             nlohmann::json{{"token", test::token_in(mail)}, {"password", new_password}}.dump(), from);
+  auto done = confirm_reset(server, token, new_password, from);
   ASSERT_EQ(done.status, 204) << done.body;
 }
 
@@ -409,12 +421,16 @@ TEST(Auth, PasswordChangeNeedsTheCurrentOneAndEndsOtherSessions) {
       "POST", "/api/v1/me/password",
       nlohmann::json{{"current_password", "nope nope nope"}, {"new_password", "brand new secret"}}.dump(), user.auth());
   EXPECT_EQ(wrong.status, 403);
+  // A reset link mailed before (asked for by whoever reads the inbox, perhaps not the owner).
+  const auto earlier_reset = reset_token_from_the_mail(server, user.email);
   auto ok = server.request(
       "POST", "/api/v1/me/password",
       nlohmann::json{{"current_password", user.password}, {"new_password", "brand new secret"}}.dump(), user.auth());
   EXPECT_EQ(ok.status, 204) << ok.body;
   EXPECT_EQ(server.request("POST", "/api/v1/auth/logout", "", {{"Authorization", "Bearer " + other}}).status, 401);
   EXPECT_EQ(server.request("POST", "/api/v1/auth/logout", "", user.auth()).status, 204) << "this session stays";
+  EXPECT_EQ(confirm_reset(server, earlier_reset, "the reset link's secret").status, 400)
+      << "a reset link from before the change is void: it would undo it";
 }
 
 // A password reset or change whose purge of the other sessions meets Redis refusing it still
@@ -1026,8 +1042,13 @@ TEST(Auth, EmailChangeNeedsThePasswordAndTakesEffectOnlyFromTheNewInbox) {
       << "the old address is told at once";
   auto mail = test::wait_for_mail(server.app().config.mail_dir, fresh);
   ASSERT_FALSE(mail.empty());
+  // Someone who reads the old inbox (an ex, a recycled address) asks for a reset link before the move.
+  const auto old_inbox_reset = reset_token_from_the_mail(server, user.email);
+  ASSERT_FALSE(old_inbox_reset.empty());
   auto confirm = nlohmann::json{{"token", test::token_in(mail)}}.dump();
   EXPECT_EQ(server.request("POST", "/api/v1/auth/verify-email", confirm).status, 204);
+  EXPECT_EQ(confirm_reset(server, old_inbox_reset, "the old inbox's secret").status, 400)
+      << "a reset link sent to the old address does not outlive the move";
   EXPECT_EQ(server.request("POST", "/api/v1/auth/verify-email", confirm).status, 400) << "the link works once";
   EXPECT_EQ(login(server, user.email, user.password).status, 401) << "the old address no longer signs in";
   EXPECT_EQ(login(server, fresh, user.password).json()["user"]["email_verified"], true);
