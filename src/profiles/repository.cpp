@@ -88,6 +88,11 @@ constexpr const char* kLoadPreferences = R"sql(
   SELECT min_age, max_age, max_distance, notification_settings::text, privacy_settings::text, language
   FROM user_preferences WHERE user_id = $1
 )sql";
+// The same, locked until the transaction ends: a change writes the whole row back.
+constexpr const char* kLockPreferences = R"sql(
+  SELECT min_age, max_age, max_distance, notification_settings::text, privacy_settings::text, language
+  FROM user_preferences WHERE user_id = $1 FOR UPDATE
+)sql";
 constexpr const char* kSavePreferences = R"sql(
   UPDATE user_preferences SET min_age = $2, max_age = $3, max_distance = $4, notification_settings = $5::jsonb,
                               privacy_settings = $6::jsonb, language = $7
@@ -232,8 +237,8 @@ std::optional<PublicProfile> load_public(pqxx::work& tx, const UserId& viewer, c
       .last_active = show_online ? db::opt<std::string>(row, "last_active") : std::nullopt};
 }
 
-std::optional<Preferences> load_preferences(pqxx::work& tx, const UserId& user_id) {
-  auto r = tx.exec_params(kLoadPreferences, user_id);
+std::optional<Preferences> load_preferences(pqxx::work& tx, const UserId& user_id, Lock lock) {
+  auto r = tx.exec_params(lock == Lock::for_update ? kLockPreferences : kLoadPreferences, user_id);
   if (r.empty()) return std::nullopt;
   const auto& row = r[0];
   return Preferences{.min_age = db::opt<int>(row, "min_age").value_or(18),

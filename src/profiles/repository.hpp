@@ -26,7 +26,10 @@ void update(pqxx::work& tx, const UserId& user_id, const ProfilePatch& patch);
 // The other user as `viewer` may see them; nullopt when they may not (or do not exist).
 std::optional<PublicProfile> load_public(pqxx::work& tx, const UserId& viewer, const UserId& user_id);
 
-std::optional<Preferences> load_preferences(pqxx::work& tx, const UserId& user_id);
+// `for_update`: locked until the transaction ends (a change reads, merges and writes the whole row;
+// unlocked, of two changes at once the second would write back what the first had changed).
+enum class Lock { none, for_update };
+std::optional<Preferences> load_preferences(pqxx::work& tx, const UserId& user_id, Lock lock = Lock::none);
 void save_preferences(pqxx::work& tx, const UserId& user_id, const Preferences& prefs);
 
 bool user_exists(pqxx::work& tx, const UserId& user_id);

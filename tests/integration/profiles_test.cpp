@@ -1,5 +1,7 @@
 // The own profile, preferences, other users' profiles, blocks, reports, export and deletion.
 
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "support/accounts.hpp"
@@ -104,6 +106,37 @@ TEST(Preferences, DefaultsPartialUpdatesAndValidation) {
   EXPECT_EQ(put({{"theme", "dark"}}).status, 400);
   EXPECT_EQ(server.request("GET", "/api/v1/me/preferences", "", ada.auth()).json()["min_age"], 30)
       << "refused changes left no trace";
+}
+
+// Two changes at once (two tabs; the app saving its language while she hides her profile): each
+// keeps the other's. Before, the second wrote back the settings it had read before the first
+// committed, and she was discoverable again without knowing it.
+TEST(Preferences, TwoChangesAtOnceKeepEachOther) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  auto ada = test::sign_up(server, test::unique_email());
+  {
+    // This test's database only: each change of the row takes a while, so the second request reads
+    // while the first is still writing.
+    auto conn = db.connect();
+    pqxx::nontransaction q(conn);
+    q.exec(
+        "CREATE FUNCTION slow_update() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN PERFORM pg_sleep(0.4); RETURN NEW; END $$");
+    q.exec("CREATE TRIGGER slow_update AFTER UPDATE ON user_preferences FOR EACH ROW EXECUTE FUNCTION slow_update()");
+  }
+  auto put = [&](const Json& body) { return server.request("PUT", "/api/v1/me/preferences", body.dump(), ada.auth()); };
+  int hidden = 0, language = 0;
+  std::thread first([&] { hidden = put({{"privacy_settings", {{"discoverable", false}}}}).status; });
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  std::thread second([&] { language = put({{"language", "de"}}).status; });
+  first.join();
+  second.join();
+  ASSERT_EQ(hidden, 200);
+  ASSERT_EQ(language, 200);
+  auto now = server.request("GET", "/api/v1/me/preferences", "", ada.auth()).json();
+  EXPECT_EQ(now["privacy_settings"]["discoverable"], false) << "the first change stands";
+  EXPECT_EQ(now["language"], "de");
 }
 
 // A stalker who moves their own pin and watches the step ("2 km" or "5 km") learns where the step
