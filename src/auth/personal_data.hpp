@@ -1,8 +1,9 @@
 #pragma once
 // What auth keeps about a person, for profiles, which answers for all of it
 // (profiles/personal_data.hpp): the account row as stored (encrypted columns as they are; the
-// export decrypts them), without its credentials; and the account's deletion, which the database's
-// ON DELETE CASCADE carries to every module's rows. Defined in repository.cpp (their SQL).
+// export decrypts them), without its credentials (repository.cpp); and the account's deletion,
+// which the database's ON DELETE CASCADE carries to every module's rows, with a queued purge of its
+// sessions (restrictions.cpp).
 
 #include <pqxx/pqxx>
 

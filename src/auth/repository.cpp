@@ -295,6 +295,8 @@ void set_auth_provider(pqxx::work& tx, const UserId& user_id, const std::string&
   tx.exec_params(kSetAuthProvider, user_id, provider);
 }
 
+void delete_account(pqxx::work& tx, const UserId& user_id) { tx.exec_params(kDeleteAccount, user_id); }
+
 }  // namespace pm::auth::repository
 
 namespace pm::auth {
@@ -302,7 +304,5 @@ namespace pm::auth {
 Json personal_data(pqxx::work& tx, const UserId& user_id) {
   return db::export_entries(tx, repository::kExportQueries, user_id);
 }
-
-void delete_account(pqxx::work& tx, const UserId& user_id) { tx.exec_params(repository::kDeleteAccount, user_id); }
 
 }  // namespace pm::auth

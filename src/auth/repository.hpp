@@ -100,6 +100,10 @@ struct EncryptedFields {
 std::vector<EncryptedFields> stale_encrypted_fields(pqxx::work& tx, const std::string& active_key_id, int limit);
 void set_encrypted_fields(pqxx::work& tx, const EncryptedFields& fields);
 
+// The account's row (ON DELETE CASCADE carries it to every module's rows); auth::delete_account
+// (personal_data.hpp) is the whole deletion.
+void delete_account(pqxx::work& tx, const UserId& user_id);
+
 // OpenID Connect identities.
 std::optional<UserId> find_identity(pqxx::work& tx, const std::string& provider, const std::string& subject);
 void link_identity(pqxx::work& tx, const std::string& provider, const std::string& subject, const UserId& user_id);

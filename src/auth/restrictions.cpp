@@ -23,6 +23,14 @@ void ban(pqxx::work& tx, const UserId& user_id) {
   repository::ban(tx, user_id);
 }
 
+void delete_account(pqxx::work& tx, const UserId& user_id) {
+  // The caller ends the sessions once this commits; should Redis refuse then, this purge (every
+  // session: no credentials version) ends them in the worker. A session left behind would still
+  // authenticate as the deleted id until it expired.
+  jobs::enqueue(tx, kEndEarlierSessionsJob, {{"user_id", user_id.str()}});
+  repository::delete_account(tx, user_id);
+}
+
 std::optional<UserId> account_by_email_index(pqxx::work& tx, const std::string& email_index) {
   return repository::account_by_email_index(tx, email_index);
 }

@@ -20,6 +20,9 @@
 namespace pm::auth {
 
 inline constexpr const char* kEndSessionsJob = "end_restricted_sessions";
+// A credential change's purge of the sessions open before it (Service::queue_end_of_sessions); one
+// without a credentials version ends every session (an account's deletion, personal_data.hpp).
+inline constexpr const char* kEndEarlierSessionsJob = "end_earlier_sessions";
 
 // Suspended until now + `days` (a later end already set stays); returns the end (ISO 8601).
 std::string suspend(pqxx::work& tx, const UserId& user_id, int days);

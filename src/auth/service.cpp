@@ -25,8 +25,6 @@ namespace {
 constexpr const char* kVerifyEmail = "verify_email";
 constexpr const char* kResetPassword = "reset_password";
 constexpr const char* kChangeEmail = "change_email";
-// A credential change's purge of the sessions open before it (Service::queue_end_of_sessions).
-constexpr const char* kEndEarlierSessionsJob = "end_earlier_sessions";
 
 Problem invalid_credentials() { return Problem("invalid-credentials", "the email or password is wrong"); }
 

@@ -188,8 +188,8 @@ Result<void> Service::delete_account(const UserId& user_id, const std::string& i
   }));
   d_.photos.remove_objects(media);
   for (const auto& step : then) step();
-  // The account is gone; a session left behind (Redis unreachable just now) fails to resolve
-  // to anything and expires on its own, so this must not turn the deletion into an error.
+  // The account is gone; should Redis refuse now, the purge auth::delete_account queued ends the
+  // sessions in the worker, so this must not turn the deletion into an error.
   if (auto ended = d_.sessions.end_all(user_id); !ended)
     log::warn("account_sessions_not_ended", {{"user_id", user_id.str()}, {"error", ended.error().detail}});
   return {};

@@ -491,6 +491,31 @@ TEST(Auth, TheSessionsACredentialChangeFoundEndEvenIfRedisRefusedAtFirst) {
   EXPECT_FALSE(signed_in(mine));
 }
 
+// A deletion whose purge of the sessions meets Redis refusing it still deletes, and its queued
+// purge ends the sessions once Redis is back: before, a session left behind (a stalker's stolen
+// one) went on authenticating as the deleted id until it expired, and could store uploads.
+TEST(Auth, TheSessionsOfADeletedAccountEndEvenIfRedisRefusedAtFirst) {
+  test::TestDatabase db;
+  test::RedisServer redis;
+  auto config = test::test_config(db);
+  config.redis_url = redis.url();
+  config.session_cache_ttl = Millis(1);
+  TestServer server(config);
+  auto user = test::sign_up(server, test::unique_email());
+  const auto other = login(server, user.email, user.password).json()["token"].get<std::string>();
+  auto me_with = [&](const std::string& token) {
+    return server.request("GET", "/api/v1/me", "", {{"Authorization", "Bearer " + token}}).status;
+  };
+  redis.refuse_commands({"del", "hdel"});
+  auto deleted = server.request("DELETE", "/api/v1/me", "", user.auth());
+  EXPECT_EQ(deleted.status, 204) << deleted.body;
+  EXPECT_NE(me_with(other), 401) << "Redis kept the other session so far";
+  redis.accept_commands();
+  run_credential_purges_now(db, server.app());
+  EXPECT_EQ(me_with(other), 401) << "the deleted account's other session ended";
+  EXPECT_EQ(me_with(user.token), 401);
+}
+
 // A sign-in that checked the old password a moment before a reset or change committed keeps no
 // session, however its steps and the change's interleave: the account counts its credential
 // changes (users.credentials_version), a session records the count its sign-in read with the
