@@ -113,6 +113,10 @@ int run_worker(Config config, bool once) {
       done += *n;
     else
       failed("session_purge", n.error());
+    if (auto n = app->photos.remove_queued(50))
+      done += *n;
+    else
+      failed("media_removal", n.error());
     if (auto n = app->match_engine.run_vector_jobs(50))
       done += *n;
     else

@@ -8,10 +8,18 @@
 #include "core/log.hpp"
 #include "core/time.hpp"
 #include "db/transaction.hpp"
+#include "jobs/queue.hpp"
 #include "profiles/repository.hpp"
 #include "profiles/service.hpp"
 
 namespace pm::profiles {
+
+namespace {
+
+constexpr const char* kRemoveObjectsJob = "remove_media_objects";
+constexpr std::chrono::seconds kRemovalRetry{60};
+
+}  // namespace
 
 Json Photo::to_json() const {
   return {{"media_id", media_id},
@@ -114,6 +122,7 @@ std::optional<std::vector<std::string>> Photos::remove_row(pqxx::work& tx, const
   if (!crypto::is_uuid(media_id)) return std::nullopt;
   auto keys = repository::delete_media(tx, user_id, crypto::canonical_uuid(media_id));
   if (keys.empty()) return std::nullopt;
+  queue_removal(tx, keys);
   return keys;
 }
 
@@ -125,6 +134,31 @@ void Photos::removed(const UserId& user_id, const std::vector<std::string>& keys
 void Photos::remove_objects(const std::vector<std::string>& keys) {
   for (const auto& key : keys)
     if (auto r = store_.remove(key); !r) log::warn("media_remove_failed", {{"key", key}, {"error", r.error().detail}});
+}
+
+void Photos::queue_removal(pqxx::work& tx, const std::vector<std::string>& keys) {
+  if (!keys.empty()) jobs::enqueue(tx, kRemoveObjectsJob, {{"keys", keys}});
+}
+
+Result<int> Photos::remove_queued(int limit) {
+  auto claimed = PM_TRY(db::transact(db_, [&](pqxx::work& tx) -> Result<std::vector<jobs::Claimed>> {
+    return jobs::claim(tx, kRemoveObjectsJob, limit);
+  }));
+  for (const auto& job : claimed) {
+    std::optional<std::string> refused;
+    for (const auto& key : job.payload.value("keys", Json::array()))
+      if (key.is_string())
+        if (auto r = store_.remove(key.get<std::string>()); !r) refused = r.error().type;
+    auto recorded = db::transact(db_, [&](pqxx::work& tx) -> Result<void> {
+      if (refused)
+        jobs::postpone(tx, job, *refused, kRemovalRetry);
+      else
+        jobs::finish(tx, job, std::nullopt);
+      return {};
+    });
+    if (!recorded) log::warn("media_removal_unrecorded", {{"job_id", job.job_id}, {"error", recorded.error().type}});
+  }
+  return static_cast<int>(claimed.size());
 }
 
 }  // namespace pm::profiles

@@ -56,6 +56,14 @@ class Photos {
   void removed(const UserId& user_id, const std::vector<std::string>& keys);
   // Removes stored objects by key, logging (not failing on) any the store refuses.
   void remove_objects(const std::vector<std::string>& keys);
+  // In the transaction that deletes the rows naming them (a photo, an account): a job that
+  // removes the objects again in the worker, until the store has taken every removal. The removal
+  // right after the commit is the quick path; should the store be down then, the rows that named
+  // the keys are gone, and without the job nothing would ever find the objects again.
+  static void queue_removal(pqxx::work& tx, const std::vector<std::string>& keys);
+  // The worker's step: up to `limit` queued removals; one the store refuses waits a minute (an
+  // outage, not the job's fault: it is not one of its attempts). Returns how many were taken.
+  Result<int> remove_queued(int limit);
 
   std::size_t max_upload_bytes() const { return options_.limits.max_bytes; }
 

@@ -182,6 +182,7 @@ Result<void> Service::delete_account(const UserId& user_id, const std::string& i
         if (after.then) then.push_back(std::move(after.then));
       }
     }
+    Photos::queue_removal(tx, media);  // should the store refuse the removal after the commit
     auth::delete_account(tx, user_id);
     admin::record(tx, {.user_id = user_id, .event = "account_deletion", .ip = ip});
     return {};

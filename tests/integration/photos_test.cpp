@@ -7,6 +7,7 @@
 
 #include "support/accounts.hpp"
 #include "support/fixtures.hpp"
+#include "support/s3_server.hpp"
 
 using namespace pm;
 using test::TestServer;
@@ -169,4 +170,43 @@ TEST(Photos, UploadsHaveAnHourlyBudgetPerUser) {
   EXPECT_EQ(third.status, 429) << "deleting did not give the budget back: " << third.body;
   EXPECT_EQ(third.json()["type"], "/problems/rate-limited");
   EXPECT_EQ(upload(server, bob, jpeg).status, 201) << "the budget is per user";
+}
+
+// A deletion while the object store is down still deletes the account at once, and its photos go
+// from the store once it is back (the worker's queued removal). Before, the removal right after
+// the commit was the only one: it logged the failure, and with the rows that named the keys gone,
+// the photos of a deleted person stayed in the bucket for good.
+TEST(Photos, PhotosTheStoreCouldNotRemoveAtDeletionGoOnceItIsBack) {
+  test::TestDatabase db;
+  test::S3Server s3;
+  auto config = test::test_config(db);
+  config.media_backend = "s3";
+  config.s3_endpoint = s3.path_style_endpoint();
+  config.s3_bucket = s3.bucket();
+  config.s3_access_key = test::S3Server::kAccessKey;
+  config.s3_secret_key = test::S3Server::kSecretKey;
+  config.s3_path_style = true;
+  TestServer server(config);
+  auto& app = server.app();
+  auto ada = test::sign_up(server, test::unique_email("ada"));
+  ASSERT_EQ(upload(server, ada, test::read_fixture("orientation6.jpg")).status, 201) << s3.log();
+  std::vector<std::string> keys;
+  {
+    auto conn = db.connect();
+    pqxx::nontransaction q(conn);
+    for (const auto& row :
+         q.exec_params("SELECT url, thumbnail_url FROM profile_media WHERE user_id = $1", ada.user_id))
+      for (const auto& field : row) keys.push_back(field.as<std::string>());
+  }
+  ASSERT_EQ(keys.size(), 2u);
+  for (const auto& key : keys) ASSERT_TRUE(app.media_store->get(key).has_value()) << key;
+
+  s3.stop();
+  EXPECT_EQ(server.request("DELETE", "/api/v1/me", "", ada.auth()).status, 204) << "the store's outage is not hers";
+  s3.start();
+  for (const auto& key : keys) EXPECT_TRUE(app.media_store->get(key).has_value()) << "the outage kept " << key;
+  auto ran = app.photos.remove_queued(50);
+  ASSERT_TRUE(ran.has_value()) << ran.error().detail;
+  EXPECT_EQ(*ran, 1);
+  for (const auto& key : keys) EXPECT_FALSE(app.media_store->get(key).has_value()) << key << " is still stored";
 }

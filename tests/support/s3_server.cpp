@@ -43,16 +43,30 @@ S3Server::S3Server(std::string bucket)
         fmt::format("s3rver is not installed ({} is missing): run npm ci --prefix tests/s3, which ./pm test does",
                     script.string()));
   fs::create_directories(dir_ / "data");
-  process_ = std::make_unique<Process>(
-      std::vector<std::string>{node, script.string(), "--directory", (dir_ / "data").string(), "--address", "127.0.0.1",
-                               "--port", std::to_string(port_), "--service-endpoint", "localhost", "--configure-bucket",
-                               bucket_},
-      std::map<std::string, std::string>{}, (dir_ / "s3rver.log").string());
+  argv_ = {node,
+           script.string(),
+           "--directory",
+           (dir_ / "data").string(),
+           "--address",
+           "127.0.0.1",
+           "--port",
+           std::to_string(port_),
+           "--service-endpoint",
+           "localhost",
+           "--configure-bucket",
+           bucket_};
+  start();
+}
+
+void S3Server::start() {
+  process_ = std::make_unique<Process>(argv_, std::map<std::string, std::string>{}, (dir_ / "s3rver.log").string());
   if (!wait_for_port(port_, 90000)) {
     auto output = log();
     throw std::runtime_error(fmt::format("s3rver did not start listening on port {}:\n{}", port_, output));
   }
 }
+
+void S3Server::stop() { process_.reset(); }
 
 S3Server::~S3Server() {
   process_.reset();  // SIGKILL and reap

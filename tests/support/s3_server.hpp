@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "support/processes.hpp"
 
@@ -31,8 +32,12 @@ class S3Server {
   std::string virtual_host_endpoint() const;  // http://s3.localhost:<port>
   // The server's output so far (for failure messages).
   std::string log() const;
+  // An outage: the server gone (connections refused), then back on the same port with what it held.
+  void stop();
+  void start();
 
  private:
+  std::vector<std::string> argv_;
   std::string bucket_;
   std::uint16_t port_;
   std::filesystem::path dir_;
