@@ -183,6 +183,9 @@ TEST_F(Outcomes, TheExportShowsEachMatchAsItsPersonSeesIt) {
   EXPECT_EQ(rows[0]["status"], "pending");
   for (const char* leak : {"user_1_liked", "user_2_liked", "passed_by"})
     EXPECT_FALSE(rows[0].contains(leak)) << leak << " tells Ana how Ben decided: " << rows[0].dump();
+  ASSERT_TRUE(rows[0]["score_details"].contains("score")) << rows[0].dump();
+  EXPECT_FALSE(rows[0]["score_details"].contains("satisfaction"))
+      << "how well her answers meet Ben's private preferences is his rating of her, which the app never shows";
 
   auto ben = get(ben_, "/api/v1/me/export");
   ASSERT_EQ(ben.status, 200) << ben.body;
