@@ -740,7 +740,8 @@ Result<SignedIn> Service::oauth_login(std::string_view provider, std::string_vie
 Result<SignedIn> Service::sign_in_external(const ExternalIdentity& id, const ClientInfo& client) {
   std::optional<CredentialChange> takeover;  // its change, if a provider took the account over
   long long credentials_version = 0;         // after the takeover's own change, if there was one
-  auto account = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<AccountView> {
+  auto sign_in = [&](pqxx::work& tx) -> Result<AccountView> {
+    takeover.reset();
     std::optional<UserId> user_id = repository::find_identity(tx, id.provider, id.subject);
     const auto email = normalize_email(id.email);
     if (!user_id) {
@@ -811,7 +812,16 @@ Result<SignedIn> Service::sign_in_external(const ExternalIdentity& id, const Cli
                        .email_verified = row->email_verified,
                        .first_name = row->first_name,
                        .auth_provider = row->auth_provider};
-  }));
+  };
+  std::optional<Result<AccountView>> attempt;
+  try {
+    attempt = db::transact(d_.db, sign_in);
+  } catch (const pqxx::unique_violation&) {
+    // The same person's two callbacks at once (two tabs, a double submit): the other made or linked
+    // the account first. Again, this one finds it.
+    attempt = db::transact(d_.db, sign_in);
+  }
+  auto account = PM_TRY(std::move(*attempt));
   if (takeover) end_sessions_after_change(*takeover);
   return open_session(std::move(account), credentials_version, client);
 }
