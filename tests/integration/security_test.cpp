@@ -333,12 +333,13 @@ TEST_F(Security, TheWorkerDeletesActivityOlderThanTheRetention) {
         "VALUES ($1, 'retention.test', '{}', false, now() - interval '400 days')",
         ana);
     tx.exec("INSERT INTO jobs (kind, status, created_at) VALUES ('old', 'pending', now() - interval '400 days')");
-    // Reports' words: about a deleted account, kept 30 days as evidence, at once gone when the
-    // reporter's account is gone too; about an account that still exists, kept.
+    // Reports' words: once either account is deleted, kept 30 days as evidence, at once gone when
+    // both are; between two accounts that still exist, kept.
     const std::string a = tx.quote(ana) + "::uuid", b = tx.quote(ben_.user.user_id) + "::uuid", gone = "NULL";
     for (const auto& [reporter, reported, age, words] :
          {std::tuple{gone, gone, "5 days", "both gone"}, std::tuple{a, gone, "45 days", "old, gone"},
-          std::tuple{a, gone, "5 days", "recent, gone"}, std::tuple{a, b, "400 days", "still here"}})
+          std::tuple{a, gone, "5 days", "recent, gone"}, std::tuple{a, b, "400 days", "still here"},
+          std::tuple{gone, b, "45 days", "old, reporter gone"}, std::tuple{gone, b, "5 days", "recent, reporter gone"}})
       tx.exec(
           fmt::format("INSERT INTO user_reports (reporter_id, reported_id, reason, details, created_at) "
                       "VALUES ({}, {}, 'scam', '{}', now() - interval '{}')",
@@ -371,11 +372,11 @@ TEST_F(Security, TheWorkerDeletesActivityOlderThanTheRetention) {
   EXPECT_EQ(kept("SELECT count(*) FROM notifications WHERE type = 'retention.test'"), 2)
       << "the recent read one and the unread one";
   EXPECT_EQ(kept("SELECT count(*) FROM email_outbox WHERE payload = 'x'"), 1);
-  EXPECT_EQ(kept("SELECT count(*) FROM user_reports WHERE reason = 'scam'"), 4) << "the reports themselves stay";
+  EXPECT_EQ(kept("SELECT count(*) FROM user_reports WHERE reason = 'scam'"), 6) << "the reports themselves stay";
   std::set<std::string> words;
   for (const auto& r : pqxx::nontransaction(conn).exec("SELECT details FROM user_reports WHERE details IS NOT NULL"))
     words.insert(r[0].as<std::string>());
-  EXPECT_EQ(words, (std::set<std::string>{"recent, gone", "still here"}));
+  EXPECT_EQ(words, (std::set<std::string>{"recent, gone", "still here", "recent, reporter gone"}));
 }
 
 TEST_F(Security, TransactSaysWhoseEachTransactionIs) {
