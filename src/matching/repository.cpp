@@ -117,14 +117,19 @@ constexpr const char* kMoveStagedMatches = R"sql(
   SELECT match_id, user_id_1, user_id_2 FROM m
 )sql";
 
-// Discovery. MatchRow: a match with both users' preview facts (name, age, location label, first
-// photo's thumbnail key), never one between a blocked pair.
-// $1 user, $2 statuses (a JSON array), $3 the cursor (the last match of the page before, the
-// user's own: list_matches checks; NULL: first page), $4 limit. In the order generation decided
-// (matches.rank_key, migrations/0028), continuing after the cursor's stored key: the key itself
-// never leaves the database. A pair blocked either way, or with a banned account (a scam, a fake:
-// docs/admin.md), is left out.
-constexpr const char* kListMatches = R"sql(
+// The condition on match `m` of every query that shows matches to a person (the list, one match,
+// the likes received): neither a pair blocked either way nor one with a banned account (a scam, a
+// fake: docs/admin.md).
+constexpr std::string_view kShownPair = R"sql(
+    NOT EXISTS (SELECT 1 FROM blocked_pairs b
+                WHERE (b.blocker_id = m.user_id_1 AND b.blocked_id = m.user_id_2)
+                   OR (b.blocker_id = m.user_id_2 AND b.blocked_id = m.user_id_1))
+    AND NOT EXISTS (SELECT 1 FROM user_profiles x WHERE x.user_id IN (m.user_id_1, m.user_id_2) AND x.banned_at IS NOT NULL)
+)sql";
+
+// Discovery. MatchRow: a match (m) with both users' preview facts (name, age, location label, first
+// photo's thumbnail key) and its summary.
+constexpr std::string_view kMatchRowSelect = R"sql(
   SELECT m.match_id, m.user_id_1, m.user_id_2, m.status,
          to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
          m.compatibility_score, coalesce(m.user_1_liked, false) AS liked_1, coalesce(m.user_2_liked, false) AS liked_2,
@@ -141,14 +146,18 @@ constexpr const char* kListMatches = R"sql(
           FROM user_profiles u WHERE u.user_id IN (m.user_id_1, m.user_id_2))::text AS users,
          d.doc->'insights'->>'summary' AS summary
   FROM matches m LEFT JOIN compatibility_insight_documents d ON d.match_id = m.match_id
+)sql";
+// $1 user, $2 statuses (a JSON array), $3 the cursor (the last match of the page before, the
+// user's own: list_matches checks; NULL: first page), $4 limit. In the order generation decided
+// (matches.rank_key, migrations/0028), continuing after the cursor's stored key: the key itself
+// never leaves the database. Only shown pairs (kShownPair).
+const std::string kListMatches = std::string(kMatchRowSelect) + R"sql(
   WHERE (m.user_id_1 = $1 OR m.user_id_2 = $1) AND m.status IN (SELECT jsonb_array_elements_text($2::jsonb))
     AND ($3::uuid IS NULL OR (m.rank_key, m.match_id) < (SELECT c.rank_key, c.match_id FROM matches c
                                                          WHERE c.match_id = $3::uuid
                                                            AND (c.user_id_1 = $1 OR c.user_id_2 = $1)))
-    AND NOT EXISTS (SELECT 1 FROM blocked_pairs b
-                    WHERE (b.blocker_id = m.user_id_1 AND b.blocked_id = m.user_id_2)
-                       OR (b.blocker_id = m.user_id_2 AND b.blocked_id = m.user_id_1))
-    AND NOT EXISTS (SELECT 1 FROM user_profiles x WHERE x.user_id IN (m.user_id_1, m.user_id_2) AND x.banned_at IS NOT NULL)
+    AND )sql" + std::string(kShownPair) +
+                                 R"sql(
   ORDER BY m.rank_key DESC, m.match_id DESC LIMIT $4
 )sql";
 // The user's current matches: those whose previews the others' lists show.
@@ -161,29 +170,9 @@ constexpr const char* kInMatch = R"sql(
   SELECT 1 FROM matches WHERE match_id = $1 AND (user_id_1 = $2 OR user_id_2 = $2)
 )sql";
 // MatchRow $1 if user $2 is in it (and it is listed: kListMatches).
-constexpr const char* kMatchFor = R"sql(
-  SELECT m.match_id, m.user_id_1, m.user_id_2, m.status,
-         to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
-         m.compatibility_score, coalesce(m.user_1_liked, false) AS liked_1, coalesce(m.user_2_liked, false) AS liked_2,
-         m.ranking,
-         (SELECT jsonb_agg(jsonb_build_object(
-                   'user_id', u.user_id, 'first_name', u.first_name,
-                   'age', CASE WHEN coalesce((SELECT (pp.privacy_settings->>'show_age')::boolean FROM search_preferences pp
-                                              WHERE pp.user_id = u.user_id), true)
-                               THEN date_part('year', age(u.birth_date))::int END,
-                   'location', u.location,
-                   'photo_key', (SELECT pm.thumbnail_url FROM profile_thumbnails pm WHERE pm.user_id = u.user_id
-                                 ORDER BY pm.display_order LIMIT 1))
-                 ORDER BY u.user_id)
-          FROM user_profiles u WHERE u.user_id IN (m.user_id_1, m.user_id_2))::text AS users,
-         d.doc->'insights'->>'summary' AS summary
-  FROM matches m LEFT JOIN compatibility_insight_documents d ON d.match_id = m.match_id
+const std::string kMatchFor = std::string(kMatchRowSelect) + R"sql(
   WHERE m.match_id = $1 AND (m.user_id_1 = $2 OR m.user_id_2 = $2)
-    AND NOT EXISTS (SELECT 1 FROM blocked_pairs b
-                    WHERE (b.blocker_id = m.user_id_1 AND b.blocked_id = m.user_id_2)
-                       OR (b.blocker_id = m.user_id_2 AND b.blocked_id = m.user_id_1))
-    AND NOT EXISTS (SELECT 1 FROM user_profiles x WHERE x.user_id IN (m.user_id_1, m.user_id_2) AND x.banned_at IS NOT NULL)
-)sql";
+    AND )sql" + std::string(kShownPair);
 constexpr const char* kAttributesOf = R"sql(
   SELECT attribute_name, score, coalesce(description, '') AS description FROM match_attributes
   WHERE match_id = $1 ORDER BY attribute_id
@@ -232,17 +221,14 @@ constexpr const char* kRewindLastPass = R"sql(
 // How many pending matches user $1 was liked in without deciding yet (a block between the two
 // hides it), and the newest $2 of them: one row with the count and no match when $2 is 0 or
 // there are none, else one row per match.
-constexpr const char* kLikesReceived = R"sql(
+const std::string kLikesReceived = R"sql(
   WITH liked AS (
     SELECT m.match_id, m.updated_at FROM matches m
     WHERE m.status = 'pending'
       AND ((m.user_id_1 = $1 AND coalesce(m.user_2_liked, false) AND NOT coalesce(m.user_1_liked, false))
         OR (m.user_id_2 = $1 AND coalesce(m.user_1_liked, false) AND NOT coalesce(m.user_2_liked, false)))
-      AND NOT EXISTS (SELECT 1 FROM blocked_pairs b
-                      WHERE (b.blocker_id = m.user_id_1 AND b.blocked_id = m.user_id_2)
-                         OR (b.blocker_id = m.user_id_2 AND b.blocked_id = m.user_id_1))
-      AND NOT EXISTS (SELECT 1 FROM user_profiles x
-                      WHERE x.user_id IN (m.user_id_1, m.user_id_2) AND x.banned_at IS NOT NULL))
+      AND )sql" + std::string(kShownPair) +
+                                   R"sql()
   SELECT total.n, page.match_id
   FROM (SELECT count(*)::int AS n FROM liked) total
   LEFT JOIN LATERAL (SELECT match_id, updated_at FROM liked ORDER BY updated_at DESC, match_id LIMIT $2) page ON true
