@@ -42,6 +42,11 @@ const std::string kConversationForUpdate = std::string(kConversationSelect) + R"
   WHERE c.conversation_id = $1 AND $2 IN (mt.user_id_1, mt.user_id_2)
   FOR NO KEY UPDATE OF c
 )sql";
+// Conversation $1 if user $2 is one of its users, as kConversationFor, locked against a close only.
+const std::string kConversationForKeyShare = std::string(kConversationSelect) + R"sql(
+  WHERE c.conversation_id = $1 AND $2 IN (mt.user_id_1, mt.user_id_2)
+  FOR KEY SHARE OF c
+)sql";
 // Conversations $1 (an array), locked in the order of their ids: two batches that share
 // conversations lock them in the same order and never deadlock.
 const std::string kLockConversations = std::string(kConversationSelect) + R"sql(
@@ -360,8 +365,11 @@ constexpr const char* kConversationObjects = R"sql(
 }  // namespace
 
 std::optional<Conversation> conversation_for(pqxx::work& tx, const ConversationId& conversation_id,
-                                             const UserId& user_id, bool lock) {
-  auto rows = tx.exec_params(lock ? kConversationForUpdate : kConversationFor, conversation_id, user_id);
+                                             const UserId& user_id, Lock lock) {
+  const std::string& statement = lock == Lock::send    ? kConversationForUpdate
+                                 : lock == Lock::close ? kConversationForKeyShare
+                                                       : kConversationFor;
+  auto rows = tx.exec_params(statement, conversation_id, user_id);
   if (rows.empty()) return std::nullopt;
   return conversation_from(rows[0]);
 }

@@ -31,10 +31,19 @@ struct Conversation {
   const UserId& other(const UserId& me) const { return me == user_1 ? user_2 : user_1; }
 };
 
-// The conversation if `user_id` is one of its two users; with `lock`, its row is locked for the
-// transaction (sends to one conversation are serialised, so their order numbers never collide).
+// How conversation_for locks the conversation's row until the transaction ends.
+enum class Lock {
+  none,
+  // A send's (and a reaction's): sends to one conversation are serialised, so their order numbers
+  // never collide; a close waits for them.
+  send,
+  // Excludes only a close (kCloseBetween), which waits for it: what a read receipt needs, so a
+  // receipt of a read under way never reaches the other after the close a block made.
+  close,
+};
+// The conversation if `user_id` is one of its two users.
 std::optional<Conversation> conversation_for(pqxx::work& tx, const ConversationId& conversation_id,
-                                             const UserId& user_id, bool lock = false);
+                                             const UserId& user_id, Lock lock = Lock::none);
 // The next order number of the conversation, also its last_message_at; the sender's first message
 // time is set if this is their first (in the same statement: a normal message costs nothing more).
 long long next_seq(pqxx::work& tx, const Conversation& c, const UserId& sender_id);

@@ -372,7 +372,7 @@ Service::Stored Service::store_one(const SendRequest& r) {
   actor::Scope as_user(actor::Scope::user(r.user_id));
   return db::transact(d_.db, [&](pqxx::work& tx) -> Stored {
     // The row lock orders concurrent sends (and makes the client-id check below race-free).
-    auto c = repository::conversation_for(tx, r.conversation_id, r.user_id, true);
+    auto c = repository::conversation_for(tx, r.conversation_id, r.user_id, repository::Lock::send);
     if (!c) return std::unexpected(no_such_conversation());
     auto existing = repository::by_client_id(tx, r.conversation_id, r.user_id, r.input.client_message_id);
     if (auto p = cannot_send(*c, r.user_id)) return after_close(*c, r.user_id, existing ? &*existing : nullptr, *p);
@@ -495,7 +495,9 @@ Result<ReadReceipt> Service::read(const UserId& user_id, const ConversationId& c
                                   std::optional<long long> up_to_seq) {
   auto [conversation, marked] = PM_TRY(
       db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::pair<repository::Conversation, repository::Marked>> {
-        auto c = repository::conversation_for(tx, conversation_id, user_id);
+        // Locked against a close until this commits: a block's close waits for the read, and the
+        // receipt, published at once after the commit, goes out before the close's event.
+        auto c = repository::conversation_for(tx, conversation_id, user_id, repository::Lock::close);
         if (!c) return std::unexpected(no_such_conversation());
         if (auto p = cannot_read(*c, user_id)) return std::unexpected(*p);
         // After a close, reading stamps nothing: the other would see their messages' read_at move.
@@ -523,7 +525,7 @@ Result<Message> Service::react(const UserId& user_id, const MessageId& message_i
   auto done = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<Message> {
     auto m = repository::message(tx, message_id);
     if (!m) return std::unexpected(no_such_message());
-    auto c = repository::conversation_for(tx, m->conversation_id, user_id, true);
+    auto c = repository::conversation_for(tx, m->conversation_id, user_id, repository::Lock::send);
     if (!c) return std::unexpected(no_such_message());
     if (auto p = cannot_send(*c, user_id)) return std::unexpected(*p);
     if (m->deleted()) return std::unexpected(Problem("message-deleted", "the message was deleted"));

@@ -21,6 +21,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -1036,6 +1037,40 @@ TEST_F(Realtime, BothHearOfTheirMatchLive) {
   for (const auto& n : page["notifications"])
     found = found || n["notification_id"] == (*note)["notification"]["notification_id"];
   EXPECT_TRUE(found) << "the pushed notification is the listed one: " << note->dump() << "\nlisted: " << listed.body;
+}
+
+// A read committing while the reader blocks the other: its receipt reaches the blocked person
+// before the close, never after. Before, the read took no lock on the conversation, the block's
+// close did not wait for it, and "Ben read your messages" came after "conversation closed".
+TEST_F(RealtimeChat, AReadRacingABlockReachesTheOtherBeforeTheCloseNeverAfter) {
+  Node& a = start_node();
+  auto ana = connect(a, ana_);
+  auto ben = connect(a, ben_);
+  say(*ana, "r-1", "Coffee on Sunday?");
+  ASSERT_TRUE(message_new(*ben, 1));
+  ana->drain();
+  {
+    // This test's database only: the read's mark takes a while, so the block comes while it runs.
+    auto conn = db_.connect();
+    pqxx::nontransaction q(conn);
+    q.exec(
+        "CREATE FUNCTION slow_read() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN PERFORM pg_sleep(0.8); RETURN NULL; END $$");
+    q.exec("CREATE TRIGGER slow_read AFTER UPDATE ON messages FOR EACH STATEMENT EXECUTE FUNCTION slow_read()");
+  }
+  test::HttpResult read;
+  std::thread reader([&] { read = rest(a, ben_, "POST", "/api/v1/conversations/" + conversation_ + "/read", {}); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto blocked = rest(a, ben_, "POST", "/api/v1/users/" + ana_.user.user_id + "/block", {});
+  reader.join();
+  ASSERT_EQ(blocked.status / 100, 2) << blocked.body;
+  ASSERT_EQ(read.status, 200) << read.body;
+  std::vector<std::string> order;  // what reached Ana, in order
+  for (const auto& e : ana->drain(1500)) order.push_back(e.value("type", ""));
+  const auto closed = std::find(order.begin(), order.end(), "conversation.closed");
+  ASSERT_NE(closed, order.end()) << "the block closed the conversation";
+  EXPECT_EQ(std::find(closed, order.end(), "message.read"), order.end())
+      << "a receipt reached Ana after the close: " << fmt::format("{}", fmt::join(order, ", "));
 }
 
 // (h) An unmatch closes the conversation for both, live; sends then fail with 409.
