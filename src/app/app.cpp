@@ -232,7 +232,9 @@ App::App(Config cfg)
              .on_banned = [this](const UserId& user_id) { discovery.forget_previews_of(user_id); }}),
       flags({.db = db, .redis = redis, .subscriptions = subscriptions, .cache_ttl = config.flag_cache_ttl}),
       hub(redis, cache::RedisOptions::from(config)),
-      socket_protocol(messaging, static_cast<std::size_t>(config.ws_send_queue)),
+      // A resume replays at most half the send queue: the other half is for the live events that
+      // come while it is answered (held until then), so a client that reads is not cut off as slow.
+      socket_protocol(messaging, static_cast<std::size_t>(config.ws_send_queue) / 2),
       health_(db, redis) {
   if (push_sender) notifications.push_public_key = push_sender->public_key();
   // Every service's events reach the users' sockets through the hub.

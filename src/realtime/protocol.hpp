@@ -20,8 +20,8 @@ struct Outcome {
 
 class Protocol {
  public:
-  // A resume replays at most `max_replay` messages (the socket's send queue: PM_WS_SEND_QUEUE);
-  // its ack says whether there is more and from where to resume again.
+  // A resume replays at most `max_replay` messages (half the socket's send queue, PM_WS_SEND_QUEUE:
+  // app.cpp); its ack says whether there is more and from where to resume again.
   Protocol(messaging::Service& messaging, std::size_t max_replay) : messaging_(messaging), max_replay_(max_replay) {}
 
   // `user` sent `frame` (text of one WebSocket message): `done` gets the answer, at once for

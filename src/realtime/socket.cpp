@@ -335,7 +335,11 @@ void Socket::finish() {
     d_.hub.detach(user_id_, this);
     log::info("ws_closed", {{"request_id", request_id_}, {"user_id", user_id_}});
   }
-  queue_.clear();
+  // The frame being written stays until its write completes: the write reads from it.
+  if (writing_ && !queue_.empty())
+    queue_.erase(std::next(queue_.begin()), queue_.end());
+  else
+    queue_.clear();
   answers_queued_ = 0;
   held_.clear();
   close_tcp();

@@ -67,7 +67,10 @@ void Socket::write_next() {
   wire_->ws.text(true);
   wire_->ws.async_write(asio::buffer(*queue_.front().frame),
                         [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                          if (ec) return self->finish();
+                          // Finished meanwhile (cut off as slow, closed): the queue holds only this
+                          // frame, kept for this write's buffer; a completion queued before the
+                          // close still comes, without an error.
+                          if (ec || self->finished_) return self->finish();
                           const bool answer = self->queue_.front().answer;
                           if (answer) --self->answers_queued_;
                           self->queue_.pop_front();
