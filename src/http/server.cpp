@@ -266,10 +266,13 @@ std::size_t Server::body_limit(Method method, std::string_view target) const {
 }
 
 void Server::identify(Request& req) const {
-  // Behind a trusted proxy the client is the last address it appended to X-Forwarded-For.
+  // Behind a trusted proxy the client is the last address it added to X-Forwarded-For: the last
+  // address of the last such field. (HAProxy's `option forwardfor` adds a field of its own after
+  // any the client sent, rather than appending to theirs: the first field is the client's word.)
   if (std::find(options_.trusted_proxies.begin(), options_.trusted_proxies.end(), req.remote_ip) !=
       options_.trusted_proxies.end()) {
-    auto forwarded = req.header("X-Forwarded-For");
+    std::string_view forwarded;
+    for (auto [field, end] = req.raw.equal_range("X-Forwarded-For"); field != end; ++field) forwarded = field->value();
     auto last = forwarded.substr(forwarded.rfind(',') + 1);
     while (!last.empty() && last.front() == ' ') last.remove_prefix(1);
     boost::system::error_code ec;

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "support/accounts.hpp"
 #include "support/test_server.hpp"
 #include "support/ws_client.hpp"
 
@@ -286,6 +287,35 @@ TEST(Server, AWebSocketKeepsItsPlaceInTheClientsCount) {
 
   first.reset();  // one socket closes: its place is free again
   EXPECT_TRUE(a_new_connection_is_answered(server.port()));
+}
+
+// Behind the proxy (HAProxy's `option forwardfor`, ops/cluster.sh) the client is the address the
+// proxy added: HAProxy adds its own X-Forwarded-For field after any the client sent rather than
+// appending to theirs. Before, the first field was read: any client chose its own address, and with
+// it the per-client sign-in, sign-up and reset limits and the address in the owner's security log.
+TEST(Server, BehindTheProxyTheClientIsTheAddressTheProxyAdded) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));  // the test's loopback address is the trusted proxy
+  auto user = test::sign_up(server, test::unique_email("forwarded"));
+  const std::string body = nlohmann::json{{"email", user.email}, {"password", user.password}}.dump();
+  HttpConnection proxy(server.port());
+  auto signed_in = proxy.raw(
+      "POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+      "X-Forwarded-For: 198.51.100.7\r\n"  // what the client sent
+      "X-Forwarded-For: 203.0.113.9\r\n"   // what the proxy added: the client's real address
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body);
+  ASSERT_EQ(signed_in.status, 200) << signed_in.body;
+  auto conn = db.connect();
+  pqxx::nontransaction q(conn);
+  auto sign_ins_from = [&](const std::string& ip) {
+    return q
+        .exec_params1("SELECT count(*) FROM audit_log WHERE user_id = $1 AND event = 'sign_in' AND host(ip) = $2",
+                      user.user_id, ip)[0]
+        .as<int>();
+  };
+  EXPECT_EQ(sign_ins_from("203.0.113.9"), 1);
+  EXPECT_EQ(sign_ins_from("198.51.100.7"), 0) << "the address the client wrote is not taken";
 }
 
 // A large body (a photo) is read only for a signed-in caller: a stranger's header is answered
