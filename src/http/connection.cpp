@@ -114,6 +114,9 @@ asio::awaitable<void> serve_connection(Server& server, const ServerOptions& opti
 
     Response res;
     bool close = false;
+    // A response to HEAD has the headers a GET's would (Content-Length included) and no body: one
+    // sent anyway would be read as the start of the next response on this connection.
+    bool head_only = false;
     if (stranger) {
       res = early_problem(metrics, Problem("unauthenticated",
                                            "a body this large is accepted only with a valid session token; sign in"));
@@ -132,6 +135,7 @@ asio::awaitable<void> serve_connection(Server& server, const ServerOptions& opti
       break;  // the peer went away, timed out, or the server closed an idle connection
     } else {
       Request req{.raw = parser.release(), .remote_ip = remote_ip};
+      head_only = req.raw.method() == beast_http::verb::head;
       if (const auto* upgrade = server.upgrade_for(req)) {
         // The connection leaves HTTP: whatever was read past the request is not expected (a
         // WebSocket client waits for the handshake's answer before sending frames).
@@ -154,7 +158,8 @@ asio::awaitable<void> serve_connection(Server& server, const ServerOptions& opti
     // The header as one flat buffer beside the body: one send of two buffers. (Beast's serializer
     // walks nested buffer views on every write: a tenth of /healthz's profile.)
     const std::string head = header_bytes(res);
-    const std::array<asio::const_buffer, 2> wire{asio::buffer(head), asio::buffer(res.body())};
+    const std::array<asio::const_buffer, 2> wire{asio::buffer(head),
+                                                 head_only ? asio::const_buffer() : asio::buffer(res.body())};
     co_await asio::async_write(stream, wire, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
     if (close) {

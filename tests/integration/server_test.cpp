@@ -1,9 +1,13 @@
 // The HTTP server over real sockets on an ephemeral port, with the real stores behind it.
 
+#include <array>
 #include <future>
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 
 #include "support/accounts.hpp"
 #include "support/test_server.hpp"
@@ -316,6 +320,32 @@ TEST(Server, BehindTheProxyTheClientIsTheAddressTheProxyAdded) {
   };
   EXPECT_EQ(sign_ins_from("203.0.113.9"), 1);
   EXPECT_EQ(sign_ins_from("198.51.100.7"), 0) << "the address the client wrote is not taken";
+}
+
+// A HEAD is answered with headers only: a body after them (a 405's problem+json) was read by the
+// client, or a proxy's pooled connection, as the start of the next response.
+TEST(Server, AHeadRequestIsAnsweredWithoutABody) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket(io);
+  socket.connect({boost::asio::ip::address_v4::loopback(), server.port()});
+  const std::string requests =
+      "HEAD /api/v1/me HTTP/1.1\r\nHost: localhost\r\n\r\n"
+      "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+  boost::asio::write(socket, boost::asio::buffer(requests));
+  std::string received;
+  std::array<char, 4096> chunk{};
+  boost::system::error_code ec;
+  while (!ec) received.append(chunk.data(), socket.read_some(boost::asio::buffer(chunk), ec));  // until it closes
+  const auto end_of_first = received.find("\r\n\r\n");
+  ASSERT_NE(end_of_first, std::string::npos) << received;
+  EXPECT_TRUE(received.substr(0, end_of_first).find("Content-Length:") != std::string::npos ||
+              received.substr(0, end_of_first).find("content-length:") != std::string::npos)
+      << received;
+  EXPECT_TRUE(received.substr(end_of_first + 4).starts_with("HTTP/1.1 200")) << "the next response follows the "
+                                                                                "headers at once: "
+                                                                             << received;
 }
 
 // A large body (a photo) is read only for a signed-in caller: a stranger's header is answered
