@@ -202,16 +202,15 @@ constexpr const char* kPass = R"sql(
   WHERE match_id = $1 AND (user_id_1 = $2 OR user_id_2 = $2) AND status = 'pending'
   RETURNING match_id
 )sql";
-// A rewind: the user's most recent pass still in effect becomes pending again, unless the pair has
-// been blocked since.
-constexpr const char* kRewindLastPass = R"sql(
+// A rewind: the user's most recent pass still in effect, of a pair still shown (kShownPair: not
+// blocked since, no banned account), becomes pending again.
+const std::string kRewindLastPass = R"sql(
   UPDATE matches SET status = 'pending', passed_by = NULL, passed_at = NULL, updated_at = now()
   WHERE match_id = (
     SELECT m.match_id FROM matches m
     WHERE m.passed_by = $1 AND m.status = 'rejected'
-      AND NOT EXISTS (SELECT 1 FROM blocked_pairs b
-                      WHERE (b.blocker_id = m.user_id_1 AND b.blocked_id = m.user_id_2)
-                         OR (b.blocker_id = m.user_id_2 AND b.blocked_id = m.user_id_1))
+      AND )sql" + std::string(kShownPair) +
+                                    R"sql(
     ORDER BY m.passed_at DESC, m.match_id LIMIT 1
     FOR UPDATE)
   RETURNING match_id

@@ -175,6 +175,25 @@ TEST_F(Plans, RewindUndoesTheLastPassForPremiumOnly) {
   EXPECT_EQ(post(ana, "/api/v1/matches/rewind").status, 404);
 }
 
+// A rewind skips a pass on a banned account (shown to no one): before, it picked that pass, found
+// it hidden and answered 404, every time, and the passes before it could never be rewound.
+TEST_F(Plans, ARewindSkipsAPassOnABannedAccount) {
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  Person carl = person("Carl", "man", "woman", 52.53, 13.41);
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  const std::string with_ben = match_between(ana, ben), with_carl = match_between(ana, carl);
+  ASSERT_EQ(post(ana, "/api/v1/matches/" + with_ben + "/pass").status, 200);
+  ASSERT_EQ(post(ana, "/api/v1/matches/" + with_carl + "/pass").status, 200);  // her last pass
+  {
+    auto conn = db_.connect();
+    pqxx::nontransaction(conn).exec_params0("UPDATE users SET banned_at = now() WHERE user_id = $1", carl.user.user_id);
+  }
+  make_premium(ana);
+  auto rewound = post(ana, "/api/v1/matches/rewind");
+  ASSERT_EQ(rewound.status, 200) << rewound.body;
+  EXPECT_EQ(rewound.json()["match_id"], with_ben);
+}
+
 // Each pass is kept as an outcome row (training data), which a rewind only marks: a loop of the
 // two is bounded.
 TEST_F(Plans, RewindsHaveAnHourlyBudget) {
