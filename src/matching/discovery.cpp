@@ -125,7 +125,8 @@ MatchPage Discovery::page_of(const std::vector<Json>& previews, const UserId& vi
 Result<std::string> Discovery::list(const UserId& user_id, const ListQuery& query) {
   // Fast path: the first page of current matches, from matches:recent and match:{id}; and when
   // they hold exactly the bytes this node last rendered the viewer's page from, that page.
-  const bool cacheable = !query.cursor && query.status == "current" && query.limit <= kCachedMatches;
+  // (A page of all 100 is read from PostgreSQL: the cached 100 cannot tell whether there are more.)
+  const bool cacheable = !query.cursor && query.status == "current" && query.limit < kCachedMatches;
   std::string seen;  // what matches:recent held before the read from PostgreSQL below
   if (cacheable) {
     auto kept = pages_.find(user_id, query.limit, kRenderedPageMaxAge);

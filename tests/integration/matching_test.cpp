@@ -194,6 +194,34 @@ TEST_F(Matching, BothLikesMakeItActiveOpenTheConversationAndNotifyBoth) {
   EXPECT_EQ(post(ana, "/api/v1/matches/" + id + "/pass").status, 409);
 }
 
+// A person with more than a hundred matches pages through all of them at the largest page size:
+// the first page of 100 came from the cached list of 100, which cannot tell whether there are
+// more, and said there were none (no next_cursor).
+TEST_F(Matching, AFullPageOfAHundredSaysWhereTheNextBegins) {
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  {
+    auto conn = db_.connect();
+    pqxx::nontransaction q(conn);
+    q.exec_params0(
+        "WITH others AS (INSERT INTO users (email, first_name, birth_date, gender, seeking_gender) "
+        "  SELECT 'many-' || g || '@example.test', 'M' || g, '1990-01-01', 'man', 'woman' "
+        "  FROM generate_series(1, 105) g RETURNING user_id) "
+        "INSERT INTO matches (user_id_1, user_id_2, compatibility_score) "
+        "SELECT least(o.user_id, $1::uuid), greatest(o.user_id, $1::uuid), 0.5 FROM others o",
+        ana.user.user_id);
+  }
+  server_->app().match_engine.cache().forget_user(ana.user.id());  // matches written behind the server's back
+  std::set<std::string> seen;
+  std::string cursor;
+  for (int page = 0; page < 5; ++page) {
+    auto got = matches_of(ana, "?limit=100" + (cursor.empty() ? "" : "&cursor=" + cursor));
+    for (const auto& m : got["matches"]) seen.insert(m["match_id"]);
+    if (got["next_cursor"].is_null()) break;
+    cursor = got["next_cursor"];
+  }
+  EXPECT_GE(seen.size(), 105u) << "every match is reachable, page by page";
+}
+
 TEST_F(Matching, APassIsFinalAndThePairIsNeverGeneratedAgain) {
   Person ben = person("Ben", "man", "woman", 52.52, 13.40);
   Person ana = person("Ana", "woman", "man", 52.51, 13.39);
