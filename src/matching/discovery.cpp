@@ -208,7 +208,9 @@ Result<Liked> Discovery::like(const UserId& user_id, const MatchId& match_id) {
   auto result = PM_TRY(db::transact(
       d_.db, [&](pqxx::work& tx) -> Result<std::pair<repository::MatchRow, std::optional<ConversationId>>> {
         recorded.clear();
-        auto current = repository::match_for(tx, match_id, user_id);
+        // Locked: of two likes at once, the second waits and sees the first's (one outcome, one
+        // notification).
+        auto current = repository::match_for(tx, match_id, user_id, true);
         if (!current) return std::unexpected(no_such_match());
         if (current->status != MatchStatus::pending && current->status != MatchStatus::active)
           return std::unexpected(Problem(

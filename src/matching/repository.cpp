@@ -173,6 +173,8 @@ constexpr const char* kInMatch = R"sql(
 const std::string kMatchFor = std::string(kMatchRowSelect) + R"sql(
   WHERE m.match_id = $1 AND (m.user_id_1 = $2 OR m.user_id_2 = $2)
     AND )sql" + std::string(kShownPair);
+// The same, the match's row locked until the transaction ends.
+const std::string kMatchForUpdate = kMatchFor + " FOR UPDATE OF m";
 constexpr const char* kAttributesOf = R"sql(
   SELECT attribute_name, score, coalesce(description, '') AS description FROM match_attributes
   WHERE match_id = $1 ORDER BY attribute_id
@@ -511,8 +513,8 @@ std::vector<std::pair<MatchId, UserId>> current_matches_of(pqxx::work& tx, const
   return out;
 }
 
-std::optional<MatchRow> match_for(pqxx::work& tx, const MatchId& match_id, const UserId& user_id) {
-  auto rows = tx.exec_params(kMatchFor, match_id, user_id);
+std::optional<MatchRow> match_for(pqxx::work& tx, const MatchId& match_id, const UserId& user_id, bool for_update) {
+  auto rows = tx.exec_params(for_update ? kMatchForUpdate : kMatchFor, match_id, user_id);
   if (rows.empty()) return std::nullopt;
   return match_from(rows[0]);
 }

@@ -122,7 +122,9 @@ std::optional<std::vector<MatchRow>> list_matches(pqxx::work& tx, const UserId& 
                                                   const std::vector<MatchStatus>& statuses,
                                                   const std::optional<MatchId>& after, int limit);
 // One match if `user_id` is in it and the pair is not blocked.
-std::optional<MatchRow> match_for(pqxx::work& tx, const MatchId& match_id, const UserId& user_id);
+// `for_update`: its row locked until the transaction ends (a decision reads it, then writes).
+std::optional<MatchRow> match_for(pqxx::work& tx, const MatchId& match_id, const UserId& user_id,
+                                  bool for_update = false);
 // The user's pending and active matches, each with the other user.
 std::vector<std::pair<MatchId, UserId>> current_matches_of(pqxx::work& tx, const UserId& user_id);
 // The match's attributes (name, score, description) and insight document.

@@ -4,6 +4,8 @@
 // marks the pass; deleting an account removes its outcomes both ways; the export holds one's own
 // decisions only; the training read pages through them in time order.
 
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "outcomes/service.hpp"
@@ -167,6 +169,32 @@ TEST_F(Outcomes, TheExportHoldsOnesOwnDecisionsOnlyAndDeletingAnAccountRemovesTh
             0);
   EXPECT_EQ(count("SELECT count(*) FROM match_outcomes WHERE decided_by = $1", ana_.user.user_id), 0)
       << "Ana's pass was about Ben";
+}
+
+// Two likes of one match at once (a double tap): one like, one outcome row, one notification for
+// the other. Before, both read the match unliked and both counted as the first like.
+TEST_F(Outcomes, TwoLikesAtOnceCountOnce) {
+  // This test's database only: each update of a match takes a while, so the second like reads the
+  // match while the first is still writing it.
+  {
+    auto conn = db_.connect();
+    pqxx::nontransaction q(conn);
+    q.exec(
+        "CREATE FUNCTION slow_like() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN PERFORM pg_sleep(0.4); RETURN NEW; END $$");
+    q.exec("CREATE TRIGGER slow_like BEFORE UPDATE ON matches FOR EACH ROW EXECUTE FUNCTION slow_like()");
+  }
+  int first = 0, second = 0;
+  std::thread a([&] { first = post(ana_, "/api/v1/matches/" + match_ + "/like").status; });
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  std::thread b([&] { second = post(ana_, "/api/v1/matches/" + match_ + "/like").status; });
+  a.join();
+  b.join();
+  EXPECT_EQ(first, 200);
+  EXPECT_EQ(second, 200);
+  EXPECT_EQ(count("SELECT count(*) FROM match_outcomes WHERE match_id = $1 AND kind = 'like'", match_), 1);
+  EXPECT_EQ(
+      count("SELECT count(*) FROM notifications WHERE type = 'like.received' AND user_id = $1", ben_.user.user_id), 1);
 }
 
 // Who liked you is a paid feature: the export must not tell a free user what the app does not.
