@@ -47,7 +47,12 @@ onFrame((f) => {
 });
 
 // "It's a match", live: the other person's like made a match active (realtime.md `match.new`).
+// It is the signed-in person's: gone when they sign out (the next person at a shared computer
+// signs in without a reload).
 const liveMatch = signal<{ conversation_id?: string; name?: string } | null>(null);
+effect(() => {
+  if (!token.value) liveMatch.value = null;
+});
 onFrame((f) => {
   if (f.type !== "match.new") return;
   const n = f.notification as { content?: { conversation_id?: string; user_id?: string } } | undefined;

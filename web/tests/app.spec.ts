@@ -273,3 +273,27 @@ test("a free user pays for premium on the sandbox's checkout page and the premiu
   await expect(page.getByText("Ends on")).toBeVisible({ timeout: 30_000 });
   expect(errors).toEqual([]);
 });
+
+test("a match announced live goes with its person's sign-out: the next person at the computer never sees it", async ({ page, request }) => {
+  test.setTimeout(120_000);
+  const ana = await completePerson(request, { firstName: "Ana", gender: "woman", seeking: "man", place: REYKJAVIK });
+  const ben = await completePerson(request, { firstName: "Ben", gender: "man", seeking: "woman", place: REYKJAVIK });
+  const cleo = await completePerson(request, { firstName: "Cleo", gender: "woman", seeking: "woman", place: REYKJAVIK });
+  const matchId = await matchBetween(request, ana, ben);
+  await like(request, ana, matchId);
+
+  await signInThroughTheApp(page, ana.email, PASSWORD);
+  await expect(page.locator("html")).toHaveAttribute("data-realtime", "ready");
+  expect((await like(request, ben, matchId)).status).toBe("active");
+  await expect(page.getByText("It's a match! You and Ben like each other.")).toBeVisible();
+
+  // Ana leaves without dismissing it; Cleo signs in at the same computer, in the same tab.
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  await page.getByLabel("Email").fill(cleo.email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "Matches" })).toBeVisible();
+  await expect(page.getByText(/It's a match/)).toHaveCount(0);
+  await expect(page.getByRole("link", { name: "Open the chat" })).toHaveCount(0);
+});
