@@ -67,6 +67,9 @@ Response early_problem(Metrics& metrics, const Problem& problem) {
   auto id = new_request_id();
   auto res = problem_response(problem, id);
   res.set("X-Request-Id", id);
+  // As Server::handle's answers have them (this one never reaches it): a refusal is kept by no cache.
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set(beast_http::field::cache_control, "no-store");
   metrics.observe("UNKNOWN", "(rejected)", problem.status, std::chrono::nanoseconds(0));
   log::info("http_request",
             {{"request_id", id}, {"route", "(rejected)"}, {"status", problem.status}, {"problem", problem.type}});

@@ -26,7 +26,7 @@ bool CorsPolicy::allowed(std::string_view origin) const {
 }
 
 bool CorsPolicy::is_preflight(const Request& req) {
-  return req.method() == Method::options && req.path().starts_with("/api/") && !req.header("Origin").empty() &&
+  return req.method() == Method::options && req.is_api() && !req.header("Origin").empty() &&
          !req.header("Access-Control-Request-Method").empty();
 }
 
@@ -43,7 +43,7 @@ Response CorsPolicy::preflight_response(const Request& req) const {
 }
 
 void CorsPolicy::decorate(const Request& req, Response& res) const {
-  if (!req.path().starts_with("/api/")) return;
+  if (!req.is_api()) return;
   res.set(beast_http::field::vary, "Origin");
   const auto origin = req.header("Origin");
   if (!allowed(origin)) return;

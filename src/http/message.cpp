@@ -14,6 +14,12 @@ std::string_view Request::path() const {
   return t.substr(0, t.find('?'));
 }
 
+bool Request::is_api() const {
+  auto p = path();
+  while (p.starts_with('/')) p.remove_prefix(1);
+  return p == "api" || p.starts_with("api/");
+}
+
 namespace {
 
 // A value of an application/x-www-form-urlencoded text, decoded ("x%20y+z" is "x y z").

@@ -30,6 +30,9 @@ struct Request {
   Method method() const { return raw.method(); }
   std::string_view target() const { return raw.target(); }
   std::string_view path() const;
+  // Whether the path is the API's: its first segment is `api`, as the router reads paths (so
+  // `//api/v1/me` is, as it is routed there).
+  bool is_api() const;
   std::string_view header(std::string_view name) const;
   // The query parameter `name` (?name=value), percent-decoded; nullopt when absent.
   std::optional<std::string> query(std::string_view name) const;

@@ -120,8 +120,12 @@ Router::Match Router::match(Method method, std::string_view path) const {
     miss.allow += (miss.allow.empty() ? "" : ", ") + std::string(name.data(), name.size());
   }
   if (miss.status == Status::not_found && method == Method::get && fallback_) {
+    // Read as the routes are (path_segments): `//api/x` is under /api too.
+    const auto first = path.find_first_not_of('/');
+    const auto normal = first == 0 || first == std::string_view::npos ? path : path.substr(first - 1);
     for (const auto& prefix : fallback_except_)
-      if (path == prefix || (path.starts_with(prefix) && path.size() > prefix.size() && path[prefix.size()] == '/'))
+      if (normal == prefix ||
+          (normal.starts_with(prefix) && normal.size() > prefix.size() && normal[prefix.size()] == '/'))
         return miss;
     return {.handler = &fallback_, .route = "(web app)"};
   }

@@ -334,7 +334,7 @@ Response Server::handle(Request& req) {
   res.set("X-Content-Type-Options", "nosniff");
   // The API's answers are one person's data (a profile, messages, a session token): no browser or
   // proxy cache keeps them unless a route says otherwise (signed media URLs do).
-  if (req.path().starts_with("/api/") && res.find(beast_http::field::cache_control) == res.end())
+  if (req.is_api() && res.find(beast_http::field::cache_control) == res.end())
     res.set(beast_http::field::cache_control, "no-store");
 
   auto latency = std::chrono::steady_clock::now() - started;

@@ -348,6 +348,26 @@ TEST(Server, AHeadRequestIsAnsweredWithoutABody) {
                                                                              << received;
 }
 
+// A doubled slash is the same path to the router, and so to every rule about the API's answers:
+// `//api/...` is routed to the API, so it is kept by no cache and a miss is a problem, not the web
+// app's page. And an answer refused before any route (a header too large) has the same headers.
+TEST(Server, TheApisRulesHoldWhateverTheSlashes) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  auto me = server.request("GET", "//api/v1/me");
+  EXPECT_EQ(me.status, 401) << me.body;
+  EXPECT_EQ(me.header("Cache-Control"), "no-store");
+  auto missing = server.request("GET", "//api/v1/no-such-thing");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.header("Content-Type"), "application/problem+json") << missing.body.substr(0, 200);
+  HttpConnection big(server.port());
+  auto refused =
+      big.raw("GET /api/v1/me HTTP/1.1\r\nHost: localhost\r\nX-Big: " + std::string(20000, 'x') + "\r\n\r\n");
+  EXPECT_EQ(refused.status, 431);
+  EXPECT_EQ(refused.header("Cache-Control"), "no-store");
+  EXPECT_EQ(refused.header("X-Content-Type-Options"), "nosniff");
+}
+
 // A large body (a photo) is read only for a signed-in caller: a stranger's header is answered
 // at once, and the megabytes it announces are never read.
 TEST(Server, AStrangerCannotMakeTheServerReadALargeBody) {
