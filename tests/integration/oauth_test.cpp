@@ -74,15 +74,7 @@ TEST_F(OAuthSignIn, AVerifiedEmailLinksTheExistingAccountThenTheSubjectSignsIn) 
 // for an address with no account: both find none and make one; the second met the first's
 // address (an exception, a 500 before). It signs in to the account the first made.
 TEST_F(OAuthSignIn, TwoSignUpsAtOnceWithTheSameIdentityMakeOneAccountAndBothSignIn) {
-  {
-    // This test's database only: a slow account insert, so the second looks before the first commits.
-    auto conn = db_.connect();
-    pqxx::nontransaction q(conn);
-    q.exec(
-        "CREATE FUNCTION slow_signup() RETURNS trigger LANGUAGE plpgsql AS "
-        "$$ BEGIN PERFORM pg_sleep(0.4); RETURN NEW; END $$");
-    q.exec("CREATE TRIGGER slow_signup BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION slow_signup()");
-  }
+  db_.slow_down("users", "BEFORE INSERT", 0.4);  // the second looks before the first commits
   const auto email = test::unique_email("twice");
   auth::Service::ExternalIdentity identity{
       .provider = "test", .subject = "subject-twice", .email = email, .first_name = "Tia", .email_verified = true};

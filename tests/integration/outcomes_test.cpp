@@ -174,16 +174,7 @@ TEST_F(Outcomes, TheExportHoldsOnesOwnDecisionsOnlyAndDeletingAnAccountRemovesTh
 // Two likes of one match at once (a double tap): one like, one outcome row, one notification for
 // the other. Before, both read the match unliked and both counted as the first like.
 TEST_F(Outcomes, TwoLikesAtOnceCountOnce) {
-  // This test's database only: each update of a match takes a while, so the second like reads the
-  // match while the first is still writing it.
-  {
-    auto conn = db_.connect();
-    pqxx::nontransaction q(conn);
-    q.exec(
-        "CREATE FUNCTION slow_like() RETURNS trigger LANGUAGE plpgsql AS "
-        "$$ BEGIN PERFORM pg_sleep(0.4); RETURN NEW; END $$");
-    q.exec("CREATE TRIGGER slow_like BEFORE UPDATE ON matches FOR EACH ROW EXECUTE FUNCTION slow_like()");
-  }
+  db_.slow_down("matches", "BEFORE UPDATE", 0.4);  // the second like reads while the first writes
   int first = 0, second = 0;
   std::thread a([&] { first = post(ana_, "/api/v1/matches/" + match_ + "/like").status; });
   std::this_thread::sleep_for(std::chrono::milliseconds(150));

@@ -180,12 +180,7 @@ TEST(Photos, PhotosTheStoreCouldNotRemoveAtDeletionGoOnceItIsBack) {
   test::TestDatabase db;
   test::S3Server s3;
   auto config = test::test_config(db);
-  config.media_backend = "s3";
-  config.s3_endpoint = s3.path_style_endpoint();
-  config.s3_bucket = s3.bucket();
-  config.s3_access_key = test::S3Server::kAccessKey;
-  config.s3_secret_key = test::S3Server::kSecretKey;
-  config.s3_path_style = true;
+  s3.configure(config);
   TestServer server(config);
   auto& app = server.app();
   auto ada = test::sign_up(server, test::unique_email("ada"));

@@ -115,16 +115,7 @@ TEST(Preferences, TwoChangesAtOnceKeepEachOther) {
   test::TestDatabase db;
   TestServer server(test::test_config(db));
   auto ada = test::sign_up(server, test::unique_email());
-  {
-    // This test's database only: each change of the row takes a while, so the second request reads
-    // while the first is still writing.
-    auto conn = db.connect();
-    pqxx::nontransaction q(conn);
-    q.exec(
-        "CREATE FUNCTION slow_update() RETURNS trigger LANGUAGE plpgsql AS "
-        "$$ BEGIN PERFORM pg_sleep(0.4); RETURN NEW; END $$");
-    q.exec("CREATE TRIGGER slow_update AFTER UPDATE ON user_preferences FOR EACH ROW EXECUTE FUNCTION slow_update()");
-  }
+  db.slow_down("user_preferences", "AFTER UPDATE", 0.4);  // the second reads while the first writes
   auto put = [&](const Json& body) { return server.request("PUT", "/api/v1/me/preferences", body.dump(), ada.auth()); };
   int hidden = 0, language = 0;
   std::thread first([&] { hidden = put({{"privacy_settings", {{"discoverable", false}}}}).status; });

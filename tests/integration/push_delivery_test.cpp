@@ -290,10 +290,7 @@ TEST_F(PushDelivery, SubscriptionsSentAtOnceStopAtTheCap) {
   for (int i = 1; i < notifications::kMaxPushSubscriptionsPerUser; ++i) subscribe(bob);
   // Each insert made slow (this test's database only), so that requests sent at once all count
   // before any of them has stored its row, unless counting waits for the one before.
-  exec(
-      "CREATE FUNCTION slow_insert() RETURNS trigger LANGUAGE plpgsql AS "
-      "$$ BEGIN PERFORM pg_sleep(0.2); RETURN NEW; END $$");
-  exec("CREATE TRIGGER slow_insert BEFORE INSERT ON push_subscriptions FOR EACH ROW EXECUTE FUNCTION slow_insert()");
+  db_.slow_down("push_subscriptions", "BEFORE INSERT", 0.2);
   std::vector<json> bodies;
   for (int i = 0; i < 8; ++i) {
     bodies.push_back(endpoint_.subscribe());

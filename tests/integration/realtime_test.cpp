@@ -1071,15 +1071,7 @@ TEST_F(RealtimeChat, AReadRacingABlockReachesTheOtherBeforeTheCloseNeverAfter) {
   say(*ana, "r-1", "Coffee on Sunday?");
   ASSERT_TRUE(message_new(*ben, 1));
   ana->drain();
-  {
-    // This test's database only: the read's mark takes a while, so the block comes while it runs.
-    auto conn = db_.connect();
-    pqxx::nontransaction q(conn);
-    q.exec(
-        "CREATE FUNCTION slow_read() RETURNS trigger LANGUAGE plpgsql AS "
-        "$$ BEGIN PERFORM pg_sleep(0.8); RETURN NULL; END $$");
-    q.exec("CREATE TRIGGER slow_read AFTER UPDATE ON messages FOR EACH STATEMENT EXECUTE FUNCTION slow_read()");
-  }
+  db_.slow_down("messages", "AFTER UPDATE", 0.8);  // the read's mark: the block comes while it runs
   test::HttpResult read;
   std::thread reader([&] { read = rest(a, ben_, "POST", "/api/v1/conversations/" + conversation_ + "/read", {}); });
   std::this_thread::sleep_for(std::chrono::milliseconds(300));

@@ -121,12 +121,7 @@ TEST(S3Store, VirtualHostStyleRoundTripAgainstS3rver) {
 TEST(S3Store, MadeFromConfigurationByTheFactory) {
   test::S3Server s3;
   auto config = Config::load().value();
-  config.media_backend = "s3";
-  config.s3_endpoint = s3.path_style_endpoint();
-  config.s3_bucket = s3.bucket();
-  config.s3_access_key = test::S3Server::kAccessKey;
-  config.s3_secret_key = test::S3Server::kSecretKey;
-  config.s3_path_style = true;
+  s3.configure(config);
   auto store = storage::make_object_store(config);
   ASSERT_NE(dynamic_cast<storage::S3ObjectStore*>(store.get()), nullptr);
   ASSERT_TRUE(store->put("a/b.txt", "hello", "text/plain").has_value()) << s3.log();

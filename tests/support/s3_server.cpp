@@ -68,6 +68,15 @@ void S3Server::start() {
 
 void S3Server::stop() { process_.reset(); }
 
+void S3Server::configure(Config& config) const {
+  config.media_backend = "s3";
+  config.s3_endpoint = path_style_endpoint();
+  config.s3_bucket = bucket_;
+  config.s3_access_key = kAccessKey;
+  config.s3_secret_key = kSecretKey;
+  config.s3_path_style = true;
+}
+
 S3Server::~S3Server() {
   process_.reset();  // SIGKILL and reap
   std::error_code ec;

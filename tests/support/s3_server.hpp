@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/config.hpp"
 #include "support/processes.hpp"
 
 namespace pm::test {
@@ -32,6 +33,8 @@ class S3Server {
   std::string virtual_host_endpoint() const;  // http://s3.localhost:<port>
   // The server's output so far (for failure messages).
   std::string log() const;
+  // Makes `config` store media here (path-style URLs), as PM_MEDIA_BACKEND=s3 and its settings do.
+  void configure(Config& config) const;
   // An outage: the server gone (connections refused), then back on the same port with what it held.
   void stop();
   void start();

@@ -151,6 +151,17 @@ bool TestDatabase::statement_waits_for_a_lock(const std::string& query_like) con
              .as<long long>() > 0;
 }
 
+void TestDatabase::slow_down(const std::string& table, const std::string& timing, double seconds) const {
+  auto conn = connect();
+  pqxx::nontransaction q(conn);
+  const std::string name = "pm_test_slow_" + table;
+  q.exec(
+      fmt::format("CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS "
+                  "$$ BEGIN PERFORM pg_sleep({}); RETURN NULL; END $$",
+                  name, seconds));
+  q.exec(fmt::format("CREATE TRIGGER {0} {1} ON {2} FOR EACH STATEMENT EXECUTE FUNCTION {0}()", name, timing, table));
+}
+
 Config test_config(const TestDatabase& db) {
   log::set_level(std::getenv("PM_TEST_LOG") ? "debug" : "warn");
   auto config = Config::load();

@@ -39,6 +39,10 @@ class TestDatabase {
   // Whether a statement on this database (its text LIKE `query_like`) is waiting for a lock now:
   // how a test holding a lock knows the server reached it (poll it with test::eventually).
   bool statement_waits_for_a_lock(const std::string& query_like) const;
+  // Makes each statement that `timing` ("BEFORE INSERT", "AFTER UPDATE"...) names on `table` take
+  // `seconds` longer, in this database only (a trigger): a request that reads, then writes, is
+  // still writing when the next one reads, so a race between two requests happens every time.
+  void slow_down(const std::string& table, const std::string& timing, double seconds) const;
 
  private:
   std::string name_;
