@@ -120,7 +120,9 @@ const templates = Object.keys(doc.paths).map((template) => {
 }).sort((a, b) => b.literal - a.literal);
 
 function findOperation(method, target) {
-  const p = target.split('?')[0];
+  // The path as the server's router reads it (src/http/path.hpp): empty segments (doubled, trailing
+  // slashes) dropped, so `//api/v1/me` is the operation `/api/v1/me` is.
+  const p = '/' + target.split('?')[0].split('/').filter(Boolean).join('/');
   const matching = templates.filter((t) => t.re.test(p));
   const withMethod = matching.find((t) => t.item[method]);
   if (withMethod) return { template: withMethod.template, op: withMethod.item[method], pathKnown: true };
