@@ -89,10 +89,7 @@ constexpr const char* kLoadPreferences = R"sql(
   FROM user_preferences WHERE user_id = $1
 )sql";
 // The same, locked until the transaction ends: a change writes the whole row back.
-constexpr const char* kLockPreferences = R"sql(
-  SELECT min_age, max_age, max_distance, notification_settings::text, privacy_settings::text, language
-  FROM user_preferences WHERE user_id = $1 FOR UPDATE
-)sql";
+const std::string kLockPreferences = std::string(kLoadPreferences) + " FOR UPDATE";
 constexpr const char* kSavePreferences = R"sql(
   UPDATE user_preferences SET min_age = $2, max_age = $3, max_distance = $4, notification_settings = $5::jsonb,
                               privacy_settings = $6::jsonb, language = $7
@@ -237,8 +234,8 @@ std::optional<PublicProfile> load_public(pqxx::work& tx, const UserId& viewer, c
       .last_active = show_online ? db::opt<std::string>(row, "last_active") : std::nullopt};
 }
 
-std::optional<Preferences> load_preferences(pqxx::work& tx, const UserId& user_id, Lock lock) {
-  auto r = tx.exec_params(lock == Lock::for_update ? kLockPreferences : kLoadPreferences, user_id);
+std::optional<Preferences> load_preferences(pqxx::work& tx, const UserId& user_id, bool for_update) {
+  auto r = for_update ? tx.exec_params(kLockPreferences, user_id) : tx.exec_params(kLoadPreferences, user_id);
   if (r.empty()) return std::nullopt;
   const auto& row = r[0];
   return Preferences{.min_age = db::opt<int>(row, "min_age").value_or(18),

@@ -28,8 +28,7 @@ std::optional<PublicProfile> load_public(pqxx::work& tx, const UserId& viewer, c
 
 // `for_update`: locked until the transaction ends (a change reads, merges and writes the whole row;
 // unlocked, of two changes at once the second would write back what the first had changed).
-enum class Lock { none, for_update };
-std::optional<Preferences> load_preferences(pqxx::work& tx, const UserId& user_id, Lock lock = Lock::none);
+std::optional<Preferences> load_preferences(pqxx::work& tx, const UserId& user_id, bool for_update = false);
 void save_preferences(pqxx::work& tx, const UserId& user_id, const Preferences& prefs);
 
 bool user_exists(pqxx::work& tx, const UserId& user_id);

@@ -85,7 +85,7 @@ Result<Preferences> Service::preferences(const UserId& user_id) {
 
 Result<Preferences> Service::update_preferences(const UserId& user_id, const PreferencesPatch& patch) {
   auto saved = db::transact(d_.db, [&](pqxx::work& tx) -> Result<Preferences> {
-    auto current = repository::load_preferences(tx, user_id, repository::Lock::for_update);
+    auto current = repository::load_preferences(tx, user_id, true);
     if (!current) return std::unexpected(Problem("not-found", "the account no longer exists"));
     Preferences next = *current;
     if (patch.min_age) next.min_age = *patch.min_age;

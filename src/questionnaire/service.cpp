@@ -59,12 +59,21 @@ bool still_fits(const Question& q, const StoredAnswer& a) {
 }  // namespace
 
 struct Service::State {
+  // The user's answers to `bank` (locked), plan and view of the bank, read in `tx`.
+  State(pqxx::work& tx, const UserId& user_id, const Bank& bank)
+      : tx(tx),
+        user_id(user_id),
+        bank(bank),
+        answers(repository::load_answers(tx, user_id, bank.key)),
+        premium(repository::is_premium(tx, user_id)),
+        view(view_of(bank, answers, premium)) {}
+
   pqxx::work& tx;
   const UserId& user_id;
   const Bank& bank;
   std::map<std::string, StoredAnswer> answers;
   bool premium = false;
-  View view;
+  View view;  // points into `answers`
 
   Json document() const { return repository::load_response(tx, user_id, bank.key); }
 };
@@ -91,9 +100,7 @@ Result<T> Service::with_state(const UserId& user_id, const std::function<Result<
   auto b = PM_TRY(bank());
   const Bank& bank = *b;
   return db::transact(db_, [&](pqxx::work& tx) -> Result<T> {
-    State s{.tx = tx, .user_id = user_id, .bank = bank, .answers = repository::load_answers(tx, user_id, bank.key)};
-    s.premium = repository::is_premium(tx, user_id);
-    s.view = view_of(bank, s.answers, s.premium);
+    State s(tx, user_id, bank);
     return fn(s);
   });
 }
@@ -232,10 +239,9 @@ int Service::clear_unfit_answers(pqxx::work& tx, const Bank& before, const Bank&
   // Each such user's branching, response document and (once completed) vectors follow.
   for (const auto& id : users) {
     const UserId user_id(id);
-    auto answers = repository::load_answers(tx, user_id, after.key);
-    auto view = view_of(after, answers, repository::is_premium(tx, user_id));
-    follow_view(tx, user_id, answers, view);
-    auto doc = response_document(after, view, repository::load_response(tx, user_id, after.key), id, "");
+    State s(tx, user_id, after);
+    follow_view(tx, user_id, s.answers, s.view);
+    auto doc = response_document(after, s.view, s.document(), id, "");
     repository::save_response(tx, user_id, after.key, doc);
     if (completed(doc)) jobs::enqueue(tx, "compute_vectors", {{"user_id", user_id}, {"bank", after.key}});
   }
