@@ -41,6 +41,12 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 VAR="$(realpath -m "${PM_VAR_DIR:-$ROOT/var}")"
+# The stack's configuration files name these folders (PostgreSQL's and Redis's settings, the WAL
+# archive command): a space is quoted there, but a quote, a backslash or a line break would need
+# escaping that three file formats and a shell disagree on; such a folder is refused, not mangled.
+case "$ROOT$VAR" in
+  *[\'\"\\]* | *$'\n'*) printf 'pm: error: the checkout or PM_VAR_DIR path contains a quote, a backslash or a line break; move it to a folder without one\n' >&2; exit 1 ;;
+esac
 PRESET="${PM_PRESET:-release}"
 # Below Linux's ephemeral range (32768-60999): a port in it may be held, as the local end of some
 # outgoing connection, the moment the stack wants to listen on it ("Address already in use" with
@@ -170,7 +176,7 @@ pg_up() {
       die "$PG_DATA is missing but $dir/backup holds backups of a database: run ./pm restore (docs/operations.md), or move $dir/backup away to start an empty one"
     say "initialising PostgreSQL in $PG_DATA"
     local pwfile="$dir/.pwfile"
-    printf '%s\n' "$pw" >"$pwfile"
+    (umask 077 && printf '%s\n' "$pw" >"$pwfile")  # the superuser's password: never readable by others
     [[ $EUID -eq 0 ]] && chown postgres:postgres "$pwfile"
     as_pg "$PG_BIN/initdb" -D "$PG_DATA" -U pm --pwfile="$pwfile" --auth=scram-sha-256 \
       --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || { rm -f "$pwfile"; cat "$dir/initdb.log" >&2; die "initdb failed"; }
@@ -214,7 +220,7 @@ pg_up() {
 PG_FOR_TESTS=0
 pg_conf() {
   local dir; dir=$(readlink -f "$VAR/pg")
-  local sync=on archive="pgbackrest --config=$dir/pgbackrest.conf --stanza=$STANZA archive-push %p"
+  local sync=on archive="pgbackrest \"--config=$dir/pgbackrest.conf\" --stanza=$STANZA archive-push %p"
   if ((PG_FOR_TESTS)); then sync=off; archive=/bin/true; fi
   # An eighth of the memory for PostgreSQL's buffers, between 128 MB and 2 GB: with 256 MB, at
   # 100,000 users match generation's indexes no longer fitted and PostgreSQL spent a fifth of its
@@ -272,9 +278,19 @@ pg_wait_writable() {
   die "PostgreSQL is still recovering (see $(pg_dir)/postgres.log)"
 }
 
-pg_socket_dir() {
-  mkdir -p "$PG_SOCKET_DIR" && chmod 700 "$PG_SOCKET_DIR"
-  [[ $EUID -eq 0 ]] && chown postgres:postgres "$PG_SOCKET_DIR"
+pg_socket_dir() { private_tmp_dir "$PG_SOCKET_DIR"; }
+
+# private_tmp_dir DIR: a folder under /tmp for a server's socket, PostgreSQL's user's alone. Its
+# name is predictable, so another local user may have put something there first: a link (root's
+# chmod and chown would follow it, to /etc say) or a folder of their own is refused, not used.
+private_tmp_dir() {
+  local d=$1 owner
+  [[ -L $d ]] && die "$d is a symbolic link, not the stack's socket folder: remove it (someone else made it)"
+  [[ -e $d ]] || mkdir -m 700 "$d" 2>/dev/null || [[ -d $d && ! -L $d ]] || die "cannot make $d"
+  owner=$(stat -c %U "$d")
+  [[ $owner == "$(id -un)" || $owner == postgres ]] || die "$d belongs to $owner, not to this stack: remove it"
+  chmod 700 "$d"
+  [[ $EUID -eq 0 ]] && chown -h postgres:postgres "$d"
   return 0
 }
 
@@ -303,13 +319,12 @@ replica_up() {
     pg_conf "$(pg_data)" && as_pg "$PG_BIN/pg_ctl" reload -D "$(pg_data)" >/dev/null
   fi
   # Its own port and socket; the rest as the primary's settings, plus where it streams from.
-  mkdir -p "/tmp/pm-pg-$REPLICA_PORT" && chmod 700 "/tmp/pm-pg-$REPLICA_PORT"
-  [[ $EUID -eq 0 ]] && chown postgres:postgres "/tmp/pm-pg-$REPLICA_PORT"
+  private_tmp_dir "/tmp/pm-pg-$REPLICA_PORT"
   as_pg cat "$(pg_data)/pm.conf" | sed -e "s/^port = .*/port = $REPLICA_PORT/" \
     -e "s|^unix_socket_directories = .*|unix_socket_directories = '/tmp/pm-pg-$REPLICA_PORT'|" \
     -e '/^synchronous_standby_names/d' | as_pg tee "$data/pm.conf" >/dev/null
   as_pg tee -a "$data/pm.conf" >/dev/null <<EOF
-primary_conninfo = 'host=127.0.0.1 port=$PG_PORT user=pm passfile=$dir/.pgpass application_name=$REPLICA_NAME'
+primary_conninfo = 'host=127.0.0.1 port=$PG_PORT user=pm passfile=''$dir/.pgpass'' application_name=$REPLICA_NAME'
 primary_slot_name = '$REPLICA_NAME'
 EOF
   if replica_running; then
@@ -469,16 +484,20 @@ EOF
 
 redis_cli() { REDISCLI_AUTH="$(secret redis_password)" redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"; }
 
+# Redis's folder and files are its owner's alone (700, 600): its snapshot and append-only file hold
+# the last words of every conversation (their previews) and each session's address and browser.
+# Folders and files made before that rule are tightened too.
 redis_up() {
-  mkdir -p "$REDIS_DIR"
-  cat >"$REDIS_DIR/redis.conf" <<EOF
+  (umask 077 && mkdir -p "$REDIS_DIR")
+  chmod -R go-rwx "$REDIS_DIR"
+  (umask 077 && cat >"$REDIS_DIR/redis.conf") <<EOF
 port $REDIS_PORT
 bind 127.0.0.1
 protected-mode yes
 daemonize yes
-dir $REDIS_DIR
-pidfile $REDIS_DIR/redis.pid
-logfile $REDIS_DIR/redis.log
+dir "$REDIS_DIR"
+pidfile "$REDIS_DIR/redis.pid"
+logfile "$REDIS_DIR/redis.log"
 requirepass $(secret redis_password)
 # Persistence (docs/operations.md): the append-only file, fsynced every second, plus RDB snapshots.
 # Redis holds nothing the service cannot rebuild (sessions, caches, counters), so losing it signs
@@ -487,7 +506,6 @@ appendonly yes
 appendfsync everysec
 save 3600 1 300 100 60 10000
 EOF
-  chmod 600 "$REDIS_DIR/redis.conf"
   if redis_cli ping 2>/dev/null | grep -q PONG; then
     # (started before this configuration: the same persistence, without a restart)
     redis_cli config set appendonly yes >/dev/null && redis_cli config set appendfsync everysec >/dev/null &&
@@ -495,7 +513,7 @@ EOF
     say "Redis already running (port $REDIS_PORT)"
     return
   fi
-  redis-server "$REDIS_DIR/redis.conf"
+  (umask 077 && redis-server "$REDIS_DIR/redis.conf")  # (its files are made with this mask)
   for _ in $(seq 50); do redis_cli ping 2>/dev/null | grep -q PONG && { say "Redis started on 127.0.0.1:$REDIS_PORT"; return; }; sleep 0.1; done
   tail -20 "$REDIS_DIR/redis.log" >&2; die "Redis did not start"
 }
@@ -550,10 +568,12 @@ stack_down() {
 
 # Test databases left by an interrupted run (each test drops its own when it finishes), and
 # templates of older migration sets; the current template is rebuilt once by the first test.
+# (pg_admin_sql: the superuser's password in the environment, never on a command line that `ps`
+# shows every local user)
 drop_test_databases() {
   local db
-  for db in $(psql "${PM_ADMIN_DATABASE_URL%/*}/postgres" -Atqc "SELECT datname FROM pg_database WHERE datname LIKE 'pm\_test\_%' OR datname LIKE 'pm\_template\_%'"); do
-    psql "${PM_ADMIN_DATABASE_URL%/*}/postgres" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null
+  for db in $(pg_admin_sql postgres "SELECT datname FROM pg_database WHERE datname LIKE 'pm\_test\_%' OR datname LIKE 'pm\_template\_%'"); do
+    pg_admin_sql postgres "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null
   done
 }
 
