@@ -6,6 +6,7 @@
 #include "admin/audit_log.hpp"
 #include "core/log.hpp"
 #include "db/transaction.hpp"
+#include "subscriptions/provider_cancellation.hpp"
 #include "subscriptions/repository.hpp"
 #include "subscriptions/signature.hpp"
 
@@ -174,6 +175,11 @@ Result<WebhookReceipt> Payments::webhook(const std::string& body, std::string_vi
       Outcome o = apply_event(next, event, provider, d_.config.grace_days, payments_now());
       r.outcome = outcome_name(o);
       if (o == Outcome::applied) {
+        // A new subscription took the row's place (checked out again after the old one lapsed here
+        // while the provider still retried its card, or was left incomplete): the old one is
+        // cancelled at the provider, or it could charge again, out of reach of cancel for good.
+        if (state->subscription_id && next.subscription_id != state->subscription_id && !state->cancel_at_period_end)
+          queue_provider_cancellation(tx, *state);
         repository::save_billing_state(tx, *owner, next);
         if (!next.same_as_user_sees(*state))
           if (auto n = record_change(tx, d_.notifications, *owner, *state, next,

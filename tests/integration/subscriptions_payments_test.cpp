@@ -534,6 +534,35 @@ TEST_F(Payments, ANewCheckoutExpiresTheOneBeforeSoOnlyOneCanBePaid) {
   EXPECT_EQ(subscription(ben)["status"], "active") << "the one he paid";
 }
 
+// A plan lapsed here (the grace ran out) while the provider still retries the old card: checking out
+// again starts a second subscription. Before, the first stayed live at the provider, its events
+// ignored and out of reach of cancel, and charged again once a retry went through.
+TEST_F(Payments, ANewSubscriptionAfterALapseCancelsTheOldOneAtTheProvider) {
+  TestUser ana = user("Ana");
+  checkout(ana);
+  const std::string first = provider_subscription(ana);
+  sandbox_action(first, "fail");
+  exec("UPDATE subscription_details SET grace_until = now() - interval '1 minute' WHERE user_id = '" + ana.user_id +
+       "'");
+  EXPECT_EQ(expire(), 1);
+  ASSERT_EQ(subscription(ana)["status"], "expired");
+
+  // Days later: the first checkout is no longer the open one (remembered for a day).
+  ASSERT_TRUE(server_->app().redis.command({"DEL", "checkout:open:" + ana.user_id}));
+  checkout(ana);
+  const std::string second = provider_subscription(ana);
+  ASSERT_NE(second, first);
+  EXPECT_EQ(subscription(ana)["status"], "active");
+  subscriptions::StripeProvider provider("sandbox", sandbox_->base_url(), kKey);
+  EXPECT_EQ(cancel_queued(provider), 1) << "the first subscription's cancellation";
+  ASSERT_TRUE(sandbox_->wait_idle(15s));
+  EXPECT_EQ(to_sandbox("POST", "/sandbox/subscriptions/" + first + "/renew").status, 400)
+      << "the first can no longer charge";
+  EXPECT_FALSE(sandbox_->customer_deleted(provider_customer(ana))) << "the customer pays for the second";
+  sandbox_action(second, "renew");
+  EXPECT_EQ(subscription(ana)["status"], "active");
+}
+
 // Each checkout calls the provider with the platform's key: a loop of them would spend the
 // account's API limit for everyone. A person gets ten an hour; bad input costs nothing of them.
 TEST_F(Payments, CheckoutsAreLimitedPerPerson) {
