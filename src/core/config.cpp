@@ -326,8 +326,9 @@ const std::vector<Setting>& settings() {
               &Config::message_retention_days, 1, 36500),
       integer("PM_ACTIVITY_RETENTION_DAYS",
               "the worker deletes activity older than this: audit log, finished jobs, used or expired tokens, sent "
-              "mail and notification deliveries, read notifications",
-              &Config::activity_retention_days, 1, 36500),
+              "mail and notification deliveries, read notifications (at least 30: the database refuses less, "
+              "migrations/0048)",
+              &Config::activity_retention_days, 30, 36500),
       integer("PM_WORKER_METRICS_PORT", "the worker serves Prometheus /metrics on 127.0.0.1 at this port (0: none)",
               &Config::worker_metrics_port, 0, 65535),
       millis("PM_WS_IDLE_TIMEOUT_MS", "a WebSocket silent this long is closed (pings go out at half of it)",

@@ -117,6 +117,13 @@ TEST_F(Security, TheAuditLogIsAppendOnly) {
   for (const char* role : {"pm_owner", "pm"})
     for (const char* change : {"UPDATE audit_log SET event = 'sign_in'", "DELETE FROM audit_log"})
       EXPECT_NE(error_as(role, change).find("append-only"), std::string::npos) << role << ": " << change;
+  // Nor through the retention function, which the app role may run: it keeps at least 30 days
+  // (before, pm_enforce_retention(1) erased everything older than a day), and the sweep it runs is
+  // the owner's alone.
+  EXPECT_NE(error_as("pm_app", "SELECT * FROM pm_enforce_retention(1)").find("at least 30 days"), std::string::npos);
+  EXPECT_NE(error_as("pm_app", "SELECT * FROM pm_enforce_retention(29)").find("at least 30 days"), std::string::npos);
+  EXPECT_NE(error_as("pm_app", "SELECT * FROM pm_retention_sweep(1)").find("permission denied"), std::string::npos);
+  EXPECT_EQ(error_as("pm_app", "SELECT * FROM pm_enforce_retention(30)"), "");
 }
 
 TEST_F(Security, TheAnalyticsRoleReadsNoPiiAndNoMessageContent) {
