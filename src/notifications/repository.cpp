@@ -307,8 +307,11 @@ constexpr const char* kForgetMessagePreview = R"sql(
     WHERE user_id = $1 AND type = 'message.new' AND content->>'message_id' = $2 AND content ? 'preview'
     RETURNING notification_id
   ), deliveries AS (
+    -- Each delivery carries the notification as it was queued: found by the message it quotes, sent
+    -- or not (a sent one is kept as the activity record for the retention period), and also when
+    -- the notification has since moved on to a later message of the conversation (coalesced).
     UPDATE notification_outbox o SET payload = jsonb_set(o.payload, '{content}', (o.payload->'content') - 'preview')
-    FROM changed WHERE o.notification_id = changed.notification_id AND o.sent_at IS NULL AND o.payload ? 'content'
+    WHERE o.user_id = $1 AND o.payload->'content'->>'message_id' = $2 AND o.payload->'content' ? 'preview'
   )
   SELECT count(*) AS changed FROM changed
 )sql";

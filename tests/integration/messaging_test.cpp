@@ -816,6 +816,30 @@ TEST_F(Messaging, ADeletedMessagesWordsLeaveTheRecipientsNotification) {
   ASSERT_EQ(say(ana_, "third words", "d3").status, 201);
   server_->app().messaging.flush_notifications();
   EXPECT_TRUE(quoted("third words"));
+  // Deleted after its notification went out (the delivery's row is kept as the activity record),
+  // and after a later message took the notification's place (its delivery quoted this one). Ben
+  // reads what he has first: a message to a read notification starts a new one, delivered anew.
+  auto read_all = [&] {
+    ASSERT_EQ(server_->request("POST", "/api/v1/notifications/read-all", "", ben_.user.auth()).status / 100, 2);
+  };
+  read_all();
+  auto fourth = say(ana_, "fourth secret", "d4");
+  server_->app().messaging.flush_notifications();
+  ASSERT_TRUE(server_->app().notification_outbox.deliver_pending(50));
+  ASSERT_EQ(count("SELECT count(*) FROM notification_outbox WHERE user_id = $1 AND sent_at IS NULL", ben_.user.user_id),
+            0);
+  ASSERT_TRUE(quoted("fourth secret"));
+  ASSERT_EQ(erase(fourth).status, 200);
+  EXPECT_FALSE(quoted("fourth secret")) << "its words stay in a sent delivery";
+  read_all();
+  auto fifth = say(ana_, "fifth secret", "d5");
+  server_->app().messaging.flush_notifications();
+  ASSERT_TRUE(server_->app().notification_outbox.deliver_pending(50));
+  ASSERT_EQ(say(ana_, "sixth words", "d6").status, 201);
+  server_->app().messaging.flush_notifications();
+  ASSERT_TRUE(quoted("sixth words"));
+  ASSERT_EQ(erase(fifth).status, 200);
+  EXPECT_FALSE(quoted("fifth secret")) << "its words stay in the delivery of a notification that moved on";
 }
 
 // The notifications' drain holds the conversations it records for (FOR KEY SHARE) until it commits:
