@@ -6,7 +6,8 @@
 //   - expiry of pending matches older than PM_MATCH_EXPIRY_DAYS
 //   - deletion of messages older than PM_MESSAGE_RETENTION_DAYS, with their photos
 //   - deletion of images uploaded for a chat and left unsent for a day
-//   - deletion of activity records older than PM_ACTIVITY_RETENTION_DAYS (admin/retention.hpp)
+//   - deletion of activity records older than PM_ACTIVITY_RETENTION_DAYS (admin/retention.hpp), and
+//     of stored model versions older than PM_MODEL_MAX_AGE_DAYS (matching/model_store.hpp)
 //   - delivery of the notification outbox (email/push, with retries; docs/notifications.md)
 //   - delivery of the email outbox (files, or an SMTP relay with PM_SMTP_URL; at most once)
 //   - expiry of paid plans whose grace period or period ran out (subscriptions/payments.hpp)
@@ -165,6 +166,8 @@ int run_worker(Config config, bool once) {
       if (auto trained = app->learner.run_scheduled(); !trained) failed("training", trained.error());
     }
     if (activity_retention.due() || once) {
+      if (auto n = app->models.delete_older_than(app->config.model_max_age_days); !n)
+        failed("model_retention", n.error());
       if (auto n = admin::enforce_retention(app->db, app->config.activity_retention_days)) {
         activity_retention.done();
         Json deleted = Json::object();

@@ -298,6 +298,10 @@ const std::vector<Setting>& settings() {
               &Config::learn_min_outcomes, 1, 1000000000),
       integer("PM_MODELS_KEPT", "stored versions of the reciprocal model kept (older ones are deleted)",
               &Config::models_kept, 1, 1000),
+      integer("PM_MODEL_MAX_AGE_DAYS",
+              "the worker deletes stored model versions trained longer ago than this, the one ranking included "
+              "(they hold user ids and counts: a deleted account's stay no longer); train at least this often",
+              &Config::model_max_age_days, 1, 3650),
       millis("PM_MODEL_POLL_MS", "how often a node looks for a newer stored model (it swaps it in without a restart)",
              &Config::model_poll),
       integer("PM_EXPLORATION_EVERY",

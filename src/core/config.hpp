@@ -132,6 +132,7 @@ struct Config {
   int learn_interval_hours = 24;       // the worker trains the reciprocal model this often (0: never on its own)
   int learn_min_outcomes = 1000;       // fewer outcomes than this: no model is trained (questionnaire ranking)
   int models_kept = 5;                 // stored model versions kept (older ones are deleted)
+  int model_max_age_days = 7;          // a stored version older than this is deleted (it names users)
   Millis model_poll{30000};            // how often a node looks for a newer stored model
   int exploration_every = 5;           // 1 slot in this many of a new feed goes to people with little history (0: none)
   int exploration_max_decisions = 20;  // "little history": fewer decisions received than this

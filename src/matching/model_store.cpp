@@ -64,6 +64,15 @@ Result<long long> ModelStore::store(const learning::ReciprocalModel& model, long
   return stored.first;
 }
 
+Result<int> ModelStore::delete_older_than(int days) {
+  actor::Scope system(actor::Scope::system());
+  auto deleted = PM_TRY(
+      db::transact(db_, [&](pqxx::work& tx) -> Result<int> { return repository::delete_models_older_than(tx, days); }));
+  if (deleted) log::info("matching_models_aged_out", {{"deleted", deleted}, {"days", days}});
+  PM_TRY(poll());  // this process lets go of it at once
+  return deleted;
+}
+
 void ModelStore::start(std::chrono::milliseconds every) {
   if (auto changed = poll(); !changed) log::warn("matching_model_poll_failed", {{"error", changed.error().type}});
   thread_ = std::thread([this, every] { run(every); });

@@ -50,6 +50,12 @@ class ModelStore {
   // Stores a trained model as a new version, keeping the newest `keep`, and ranks with it here.
   Result<long long> store(const learning::ReciprocalModel& model, long long outcomes, const Json& metrics, int keep);
 
+  // Deletes the stored versions trained more than `days` ago, the one held included (a node holding
+  // it goes back to the questionnaire's ranking at its next poll): the bytes name users, and a
+  // training skipped (too few outcomes, PM_LEARN_INTERVAL_HOURS=0) or failing stores no newer
+  // version that would rotate them out. Returns how many went.
+  Result<int> delete_older_than(int days);
+
   // The serving node's poller: poll() now, then every `every` until stop().
   void start(std::chrono::milliseconds every);
   void stop();

@@ -269,6 +269,9 @@ constexpr const char* kInsertModel = R"sql(
 constexpr const char* kPruneModels = R"sql(
   DELETE FROM matching_models WHERE version NOT IN (SELECT version FROM matching_models ORDER BY version DESC LIMIT $1)
 )sql";
+constexpr const char* kDeleteOldModels = R"sql(
+  DELETE FROM matching_models WHERE trained_at < now() - make_interval(days => $1)
+)sql";
 constexpr const char* kModelVersions = R"sql(SELECT version FROM matching_models ORDER BY version DESC)sql";
 constexpr const char* kModel = R"sql(SELECT version, model FROM matching_models WHERE version = $1)sql";
 
@@ -612,6 +615,10 @@ long long insert_model(pqxx::work& tx, long long outcomes, int format, const std
 
 int prune_models(pqxx::work& tx, int keep) {
   return static_cast<int>(tx.exec_params0(kPruneModels, keep).affected_rows());
+}
+
+int delete_models_older_than(pqxx::work& tx, int days) {
+  return static_cast<int>(tx.exec_params0(kDeleteOldModels, days).affected_rows());
 }
 
 std::vector<long long> model_versions(pqxx::work& tx) {

@@ -192,6 +192,32 @@ TEST_F(LearnedRanking, TheWorkerTrainsOnItsScheduleOnceAnInterval) {
   EXPECT_EQ(scalar("SELECT count(*) FROM jobs WHERE kind = 'train_model' AND status = 'done'"), 1);
 }
 
+// A stored version names users (their ids, counts and factors): it goes after PM_MODEL_MAX_AGE_DAYS,
+// the one ranking included, though no newer training rotated it out (too few outcomes, training
+// off). Before, a deleted account's id stayed in such a version for as long as nothing was trained.
+TEST_F(LearnedRanking, TheWorkerDeletesStoredVersionsOlderThanTheirAgeLimit) {
+  ASSERT_TRUE(server_->app().models.store(model_liking({"someone-deleted"}, {"x"}), 60, Json::object(), 5));
+  const long long old_version = newest_version();
+  ASSERT_TRUE(server_->app().models.store(model_liking({"someone"}, {"y"}), 60, Json::object(), 5));
+  const long long new_version = newest_version();
+  scalar("UPDATE matching_models SET trained_at = now() - interval '8 days' WHERE version = " +
+         std::to_string(old_version) + " RETURNING 1");
+  const std::string worker = test::process_env(config_) + "PM_LEARN_INTERVAL_HOURS=0 PM_MODEL_MAX_AGE_DAYS=7 " +
+                             test::binary_path() + " worker --once 2>&1";
+  auto first = test::run_command(worker);
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_EQ(stored_versions(), 1) << "the old version went, the recent one stays";
+  EXPECT_EQ(newest_version(), new_version);
+  EXPECT_TRUE(reaches_version(*server_, new_version));
+
+  // The one ranking ages out too: nodes go back to the questionnaire's ranking.
+  scalar("UPDATE matching_models SET trained_at = now() - interval '8 days' RETURNING 1");
+  auto second = test::run_command(worker);
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_EQ(stored_versions(), 0);
+  EXPECT_TRUE(reaches_version(*server_, 0));
+}
+
 // Three matches a person, no exploration: the list's order is the model's alone.
 class LearnedListOrder : public LearnedRanking {
  protected:
