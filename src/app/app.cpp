@@ -190,9 +190,9 @@ App::App(Config cfg)
                                             [this](pqxx::work& tx, const UserId& user_id) {
                                               return discovery.before_account_deletion(tx, user_id);
                                             },
-                                            [](pqxx::work& tx, const UserId& user_id) {
+                                            [this](pqxx::work& tx, const UserId& user_id) {
                                               notifications::before_account_deletion(tx, user_id);
-                                              subscriptions::before_account_deletion(tx, user_id);
+                                              subscriptions::before_account_deletion(tx, user_id, redis);
                                               return profiles::AfterAccountDeletion{};
                                             }}}),
       subscriptions(db),

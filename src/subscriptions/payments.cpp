@@ -81,7 +81,7 @@ Result<void> Payments::provider_budget(const UserId& user_id) {
 // should that one have been paid meanwhile, the new one is expired too and refused.
 Result<void> Payments::replace_open_checkout(const UserId& user_id, const std::string& session_id) {
   // SET ... GET: of two checkouts at once, each learns the one before it, so one stays open.
-  auto previous = d_.redis.command({"SET", "checkout:open:" + user_id.str(), session_id, "EX", "86400", "GET"});
+  auto previous = d_.redis.command({"SET", open_checkout_key(user_id), session_id, "EX", "86400", "GET"});
   if (!previous) log::warn("checkout_not_remembered", {{"error", previous.error().type}});
   if (!previous || previous->is_nil() || previous->str().empty()) return {};
   auto unpaid = d_.provider->expire_checkout(std::string(previous->str()));

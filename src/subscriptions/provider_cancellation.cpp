@@ -10,18 +10,27 @@ namespace pm::subscriptions {
 
 bool live_at_provider(const BillingState& state) { return state.subscription_id && state.payment_status != "canceled"; }
 
-void queue_provider_cancellation(pqxx::work& tx, const BillingState& state, bool and_customer) {
+std::string open_checkout_key(const UserId& user_id) { return "checkout:open:" + user_id.str(); }
+
+void queue_provider_cancellation(pqxx::work& tx, const BillingState& state, bool and_customer,
+                                 const std::optional<std::string>& open_checkout) {
   const bool cancel = live_at_provider(state), forget = and_customer && state.customer_id;
-  if (!cancel && !forget) return;
+  if (!cancel && !forget && !open_checkout) return;
   Json payload{{"provider", state.provider.value_or("")}};
   if (cancel) payload["subscription_id"] = *state.subscription_id;
   if (forget) payload["customer_id"] = *state.customer_id;
+  if (open_checkout) payload["checkout_session_id"] = *open_checkout;
   jobs::enqueue(tx, kCancelProviderSubscriptionJob, payload);
 }
 
-void before_account_deletion(pqxx::work& tx, const UserId& user_id) {
+void before_account_deletion(pqxx::work& tx, const UserId& user_id, cache::RedisPool& redis) {
+  std::optional<std::string> open_checkout;
+  if (auto open = redis.command({"GET", open_checkout_key(user_id)}); open && !open->is_nil() && !open->str().empty())
+    open_checkout = std::string(open->str());
+  else if (!open)  // (Redis down: a checkout left open stays payable for the rest of its day)
+    log::warn("checkout_not_expired_at_deletion", {{"error", open.error().type}});
   if (auto state = repository::billing_state_for_update(tx, user_id))
-    queue_provider_cancellation(tx, *state, /*and_customer=*/true);
+    queue_provider_cancellation(tx, *state, /*and_customer=*/true, open_checkout);
 }
 
 Result<int> cancel_queued_provider_subscriptions(db::Pool& db, PaymentProvider* provider, int limit) {
@@ -31,8 +40,14 @@ Result<int> cancel_queued_provider_subscriptions(db::Pool& db, PaymentProvider* 
     return jobs::claim(tx, kCancelProviderSubscriptionJob, limit);
   }));
   for (const auto& job : claimed) {
-    // The subscription first, so that a customer the provider refuses to delete costs nothing more.
+    // The open checkout first (it could start a subscription meanwhile), then the subscription, so
+    // that a customer the provider refuses to delete costs nothing more.
     auto cancelled = [&]() -> Result<void> {
+      // Paid already: its subscription is the one below, unless it was paid as the account went and
+      // its webhook found no owner; that one an operator cancels at the provider.
+      if (auto id = job.payload.value("checkout_session_id", ""); !id.empty())
+        if (!PM_TRY(provider->expire_checkout(id)) && job.payload.value("subscription_id", "").empty())
+          log::warn("checkout_paid_at_account_deletion", {{"job_id", job.job_id}});
       if (auto id = job.payload.value("subscription_id", ""); !id.empty()) PM_TRY(provider->cancel_now(id));
       if (auto id = job.payload.value("customer_id", ""); !id.empty()) PM_TRY(provider->delete_customer(id));
       return {};

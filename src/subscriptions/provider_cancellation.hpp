@@ -11,6 +11,7 @@
 #include <chrono>
 #include <pqxx/pqxx>
 
+#include "cache/redis.hpp"
 #include "core/id.hpp"
 #include "core/problem.hpp"
 #include "db/pool.hpp"
@@ -26,14 +27,20 @@ inline constexpr std::chrono::seconds kProviderCancelRetry{300};
 // (active, trialing, past_due with the provider still retrying the card, or expired here while it is).
 bool live_at_provider(const BillingState& state);
 
+// The Redis key of the person's open checkout session (Payments::checkout: one at a time, a day).
+std::string open_checkout_key(const UserId& user_id);
+
 // In the caller's transaction, which holds the row locked (billing_state_for_update): queues the
 // cancellation of the row's provider subscription if it is live and, with `and_customer`, the
-// deletion of its provider customer.
-void queue_provider_cancellation(pqxx::work& tx, const BillingState& state, bool and_customer = false);
+// deletion of its provider customer; and the expiry of `open_checkout`, a checkout session.
+void queue_provider_cancellation(pqxx::work& tx, const BillingState& state, bool and_customer = false,
+                                 const std::optional<std::string>& open_checkout = std::nullopt);
 
 // In the deletion's transaction, before the user's row goes (locks the subscription row first, as
-// a webhook does, so the two wait for each other instead of deadlocking).
-void before_account_deletion(pqxx::work& tx, const UserId& user_id);
+// a webhook does, so the two wait for each other instead of deadlocking). The person's open
+// checkout (read from `redis`) is expired too: paid after the deletion, its subscription would find
+// no owner and charge every month for an account nobody can sign in to.
+void before_account_deletion(pqxx::work& tx, const UserId& user_id, cache::RedisPool& redis);
 
 // The worker's part: up to `limit` queued cancellations sent to `provider`. Without a provider
 // (PM_PAYMENTS_PROVIDER=none) they wait. Returns how many were taken.

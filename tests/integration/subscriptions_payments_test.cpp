@@ -455,6 +455,23 @@ TEST_F(Payments, DeletingTheAccountCancelsItsPaidSubscriptionAtTheProvider) {
   EXPECT_TRUE(sandbox_->customer_deleted(cleo_customer));
 }
 
+// A checkout left open in another tab when the account is deleted: paid afterwards, its subscription
+// would find no owner (the webhook "unmatched") and charge every month for an account nobody can
+// sign in to. The deletion's job expires it at the provider.
+TEST_F(Payments, DeletingTheAccountExpiresItsOpenCheckout) {
+  TestUser ana = user("Ana");
+  auto started = post_json(ana, "/api/v1/subscription/checkout",
+                           {{"plan_id", "premium"}, {"interval", "month"}, {"currency", "EUR"}});
+  ASSERT_EQ(started.status, 200) << started.body;
+  const std::string page = started.json()["url"].get<std::string>().substr(sandbox_->base_url().size());
+  ASSERT_EQ(server_->request("DELETE", "/api/v1/me", "", ana.auth()).status, 204);
+  subscriptions::StripeProvider provider("sandbox", sandbox_->base_url(), kKey);
+  EXPECT_EQ(cancel_queued(provider), 1);
+  EXPECT_EQ(to_sandbox("POST", page + "/pay", "outcome=succeed").status, 410) << "the checkout can no longer be paid";
+  ASSERT_TRUE(sandbox_->wait_idle(15s));
+  EXPECT_EQ(count("SELECT count(*) FROM payment_events WHERE event_type = 'checkout.session.completed'"), 0);
+}
+
 // Staff giving a plan over one the person pays for. Before, "free" left the provider charging
 // (and its next paid invoice brought premium back), and a comp could be ended by the paid
 // subscription's own events. Now "free" cancels it at the provider and its later events change
