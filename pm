@@ -579,6 +579,9 @@ drop_test_databases() {
 
 load_env() { # shellcheck disable=SC1091
   source "$VAR/stack.env"
+  # The local media store where ./pm backup and restore look for it (under PM_VAR_DIR when set; the
+  # binary's own default is the checkout's var/media, which a backup of PM_VAR_DIR never read).
+  export PM_MEDIA_DIR="$MEDIA_DIR"
 }
 
 # ---------- backup and restore (docs/operations.md) ----------
