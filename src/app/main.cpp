@@ -251,8 +251,9 @@ int main(int argc, char** argv) {
   evaluate->add_option("--regularization", params.regularization, "L2 on the factors")
       ->check(CLI::Range(0.0, 10.0))
       ->capture_default_str();
+  // (more than none: with none, a user seen once, or never, divides 0 by 0)
   evaluate->add_option("--prior-strength", params.prior_strength, "Beta prior pseudo-decisions")
-      ->check(CLI::Range(0.0, 10000.0))
+      ->check(CLI::Range(0.01, 10000.0))
       ->capture_default_str();
 
   auto* sandbox = cli.add_subcommand(

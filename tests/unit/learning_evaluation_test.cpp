@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "core/crypto.hpp"
@@ -131,3 +132,14 @@ TEST_F(ScoreCommand, ABadOutcomeLineIsNamedByItsNumber) {
 }
 
 }  // namespace
+
+// A score that is not a number (a model gone wrong) ranks lowest: before, auc's loop over ties never
+// ended on one (NaN equals nothing, itself included), and the worker's training hung with it.
+TEST(LearningMetrics, AScoreThatIsNotANumberRanksLowest) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const std::vector<double> scores = {nan, 0.5, 0.2, nan};
+  const std::vector<char> liked = {1, 0, 1, 0};
+  // ranks: the two NaN tied at 1.5, 0.2 at 3, 0.5 at 4; the positives' sum 4.5: U = 4.5 - 3 = 1.5 of 4
+  EXPECT_DOUBLE_EQ(pm::matching::learning::auc(scores, liked), 0.375);
+  EXPECT_DOUBLE_EQ(pm::matching::learning::precision_at(scores, liked, 2), 0.5);  // 0.5 (no), 0.2 (yes)
+}

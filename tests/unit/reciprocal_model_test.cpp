@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 
 #include "matching/learning/reciprocal_model.hpp"
 
@@ -133,6 +134,39 @@ TEST(ReciprocalModel, OtherFormatsAndDamagedBytesAreRefused) {
   EXPECT_FALSE(ReciprocalModel::from_bytes(bytes.substr(0, bytes.size() - 9)));
   EXPECT_FALSE(ReciprocalModel::from_bytes("not a model"));
   EXPECT_FALSE(ReciprocalModel::from_bytes(""));
+}
+
+// A row that passes the checksum (FNV is no secret: whoever can write matching_models can forge one)
+// but whose counts claim more than its bytes hold, or whose prior would divide 0 by 0, is refused;
+// before, the first threw out of from_bytes (a node's model poll has no catch) and the second loaded
+// and ranked every unseen user NaN.
+TEST(ReciprocalModel, ForgedCountsAndAZeroPriorAreRefused) {
+  const std::string bytes = ReciprocalModel::train(two_camps(), no_questionnaire, planted_params(), 0).to_bytes();
+  auto with_checksum = [](std::string b) {
+    std::uint64_t h = 14695981039346656037ull;  // FNV-1a over all but the last 8 bytes, as stored
+    for (unsigned char c : std::string_view(b).substr(0, b.size() - 8)) {
+      h ^= c;
+      h *= 1099511628211ull;
+    }
+    for (int i = 0; i < 8; ++i) b[b.size() - 8 + i] = static_cast<char>((h >> (8 * i)) & 0xff);
+    return b;
+  };
+  ASSERT_TRUE(ReciprocalModel::from_bytes(with_checksum(bytes))) << "the checksum as stored";
+  // "PMRM", u32 version, u32 header size, the header, 5 f64 weights, then u32 users.
+  std::uint32_t head = 0;
+  std::memcpy(&head, bytes.data() + 8, 4);
+  const std::size_t users_at = 12 + head + 5 * 8;
+  std::string forged = bytes;
+  for (int i = 0; i < 4; ++i) forged[users_at + i] = '\xff';
+  auto refused = ReciprocalModel::from_bytes(with_checksum(forged));
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().detail.find("more users than its bytes hold"), std::string::npos) << refused.error().detail;
+
+  auto params = planted_params();
+  params.prior_strength = 0;
+  auto no_prior =
+      ReciprocalModel::from_bytes(ReciprocalModel::train(two_camps(), no_questionnaire, params, 0).to_bytes());
+  EXPECT_FALSE(no_prior) << "a model whose unseen users rank as NaN";
 }
 
 TEST(ReciprocalModel, TrainingIsDeterministicGivenTheSeed) {

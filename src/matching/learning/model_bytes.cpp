@@ -11,6 +11,7 @@
 // is still read: its questionnaire part is today's score, as when it was trained.
 
 #include <bit>
+#include <cmath>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -20,6 +21,9 @@
 namespace pm::matching::learning {
 
 namespace {
+
+// The most factors a model may have (`perfectmatch evaluate --factors` allows as many).
+constexpr int kMaxFactors = 256;
 
 constexpr std::string_view kMagic = "PMRM";
 
@@ -70,6 +74,7 @@ class Reader {
     return true;
   }
   bool done() const { return at_ == in_.size(); }
+  std::size_t left() const { return in_.size() - at_; }
 
  private:
   std::string_view in_;
@@ -187,11 +192,22 @@ Result<ReciprocalModel> ReciprocalModel::from_bytes(std::string_view bytes) {
   } catch (const Json::exception& e) {
     return std::unexpected(refused(fmt::format("header: {}", e.what())));
   }
+  // What ranking divides by and sizes by: a prior of no pseudo-decisions makes 0/0 for every user
+  // the model never saw, and the counts below are checked against the bytes before anything is
+  // allocated for them (a crafted row must be refused, not end the process).
+  const auto& params = m.info_.params;
+  if (!(params.prior_strength > 0) || !std::isfinite(params.prior_strength))
+    return std::unexpected(refused("its prior strength is not a positive number"));
+  if (params.factors < 0 || params.factors > kMaxFactors)
+    return std::unexpected(refused("its factor count is out of range"));
   for (double& x : m.weights_)
-    if (!r.get(x)) return std::unexpected(refused("truncated"));
+    if (!r.get(x) || !std::isfinite(x)) return std::unexpected(refused("truncated, or a weight is not a number"));
   std::uint32_t users = 0, k = 0;
-  if (!r.get(users) || !r.get(k) || static_cast<int>(k) != m.info_.params.factors)
+  if (!r.get(users) || !r.get(k) || static_cast<int>(k) != params.factors)
     return std::unexpected(refused("the factor count disagrees with the header"));
+  // (each user: an id's length, four counts and two rows of factors, at least)
+  const std::size_t per_user = sizeof(std::uint16_t) + 4 * sizeof(float) + 2 * std::size_t{k} * sizeof(float);
+  if (users > r.left() / per_user) return std::unexpected(refused("more users than its bytes hold"));
   m.ids_.reserve(users);
   m.stats_.resize(users);
   m.taste_.resize(static_cast<std::size_t>(users) * k);
