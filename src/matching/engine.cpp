@@ -111,6 +111,7 @@ Result<std::shared_ptr<CandidateIndex>> Engine::index() {
     index_ = std::make_shared<CandidateIndex>(std::make_shared<const ScoringBank>(*bank));
     watermark_.clear();
     recently_loaded_.clear();
+    deletions_since_.clear();
   }
   return index_;
 }
@@ -126,10 +127,12 @@ Result<std::size_t> Engine::refresh(bool force) {
   // The transaction works on copies; the engine's state takes the result once it has committed.
   const std::string watermark = watermark_;
   const auto recently_loaded = recently_loaded_;  // the overlap's few users
+  const std::string deletions_since = deletions_since_;
   struct Loaded {
     std::size_t count = 0;
     std::string newest;
     std::unordered_map<std::string, std::string> loaded;
+    std::string deletions_checked;
   };
   auto result = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<Loaded> {
     std::string newest = watermark;
@@ -161,9 +164,17 @@ Result<std::size_t> Engine::refresh(bool force) {
           idx->remove(row.user_id);
       }
     }
-    return Loaded{.count = changes.size(), .newest = std::move(newest), .loaded = std::move(loaded)};
+    // A deleted account leaves no row to reload: without this its location, age and answers stayed
+    // in every node's memory (and its place in the candidates) until a restart.
+    auto deleted = repository::deleted_users(tx, deletions_since);
+    for (const auto& id : deleted.user_ids) idx->remove(id);
+    return Loaded{.count = changes.size(),
+                  .newest = std::move(newest),
+                  .loaded = std::move(loaded),
+                  .deletions_checked = std::move(deleted.now)};
   }));
   watermark_ = std::move(result.newest);
+  deletions_since_ = std::move(result.deletions_checked);
   // After a full load (every user) nothing is remembered: the next poll reloads the few in the
   // overlap once, and from then on only the overlap's users are kept.
   recently_loaded_ = std::move(result.loaded);

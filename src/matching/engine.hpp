@@ -157,6 +157,8 @@ class Engine {
   // Users the last refresh loaded, with the change time loaded: the look-back overlap returns
   // them again, and reloading the unchanged ones every poll would cost a busy node dearly.
   std::unordered_map<std::string, std::string> recently_loaded_ PM_GUARDED_BY(mutex_);
+  // The database's time at the last poll: accounts deleted since then leave the index.
+  std::string deletions_since_ PM_GUARDED_BY(mutex_);
   std::chrono::steady_clock::time_point refreshed_at_ PM_GUARDED_BY(mutex_){};
 };
 

@@ -305,6 +305,21 @@ TEST_F(Matching, TheIndexPollReloadsOnlyUsersWhoChanged) {
   EXPECT_EQ(*engine.refresh(true), 0u) << "and the next poll skips her: her row was loaded with this change";
 }
 
+// A deleted account leaves every node's index at its next poll: before, its location, age and answers
+// stayed in memory (and it kept a place among the candidates) until a restart.
+TEST_F(Matching, TheIndexPollDropsADeletedAccount) {
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  auto& engine = server_->app().match_engine;
+  ASSERT_TRUE(engine.refresh(true));
+  ASSERT_TRUE(engine.refresh(true));
+  ASSERT_TRUE((*engine.index())->find(ana.user.user_id));
+  ASSERT_EQ(server_->request("DELETE", "/api/v1/me", "", ana.user.auth()).status, 204);
+  ASSERT_TRUE(engine.refresh(true));
+  EXPECT_FALSE((*engine.index())->find(ana.user.user_id));
+  EXPECT_TRUE((*engine.index())->find(ben.user.user_id)) << "the others stay";
+}
+
 TEST_F(Matching, TheListIsCachedInRedisUnderTheSeedKeysAndDroppedOnEveryChange) {
   Person ben = person("Ben", "man", "woman", 52.52, 13.40);
   Person ana = person("Ana", "woman", "man", 52.51, 13.39);
