@@ -57,4 +57,9 @@ Json TrailPage::to_json() const {
   return {{"entries", entries}, {"next_before", next_before ? Json(std::to_string(*next_before)) : Json(nullptr)}};
 }
 
+Deletions accounts_deleted_since(pqxx::work& tx, const std::string& since) {
+  auto [ids, now] = repository::deleted_since(tx, since);
+  return {.user_ids = std::move(ids), .now = std::move(now)};
+}
+
 }  // namespace pm::admin

@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <pqxx/pqxx>
 
@@ -43,5 +44,14 @@ struct TrailPage {
   Json to_json() const;
 };
 TrailPage trail_of(pqxx::work& tx, const UserId& user_id, std::optional<long long> before, int limit);
+
+// Accounts deleted at or after `since` (an ISO time, with 5 s of slack before it for a transaction
+// that committed late; empty: none asked), by their deletion's entry: nothing else is left of them.
+// With the database's time now, the next look's `since`. (The candidate index's poll drops them.)
+struct Deletions {
+  std::vector<std::string> user_ids;
+  std::string now;
+};
+Deletions accounts_deleted_since(pqxx::work& tx, const std::string& since);
 
 }  // namespace pm::admin

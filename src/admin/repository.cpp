@@ -8,6 +8,12 @@ namespace pm::admin::repository {
 
 namespace {
 
+constexpr const char* kDeletedSince = R"sql(
+  SELECT DISTINCT user_id::text FROM audit_log
+  WHERE event = 'account_deletion' AND created_at >= $1::timestamptz - interval '5 seconds' AND user_id IS NOT NULL
+)sql";
+constexpr const char* kDatabaseNow =
+    R"sql(SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))sql";
 constexpr const char* kInsert = R"sql(
   INSERT INTO audit_log (user_id, event, ip, details, subject_id, request_id)
   VALUES ($1, $2, $3::inet, $4::jsonb, $5, left($6, 128))
@@ -75,6 +81,14 @@ std::vector<TrailRow> trail_of(pqxx::work& tx, const UserId& user_id, std::optio
                    .request_id = db::opt<std::string>(row, "request_id"),
                    .details_json = row["details"].as<std::string>(),
                    .at = row["at"].as<std::string>()});
+  return out;
+}
+
+std::pair<std::vector<std::string>, std::string> deleted_since(pqxx::work& tx, const std::string& since) {
+  std::pair<std::vector<std::string>, std::string> out;
+  out.second = tx.exec1(kDatabaseNow)[0].as<std::string>();
+  if (since.empty()) return out;
+  for (const auto& r : tx.exec_params(kDeletedSince, since)) out.first.push_back(r[0].as<std::string>());
   return out;
 }
 

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "admin/audit_log.hpp"
 #include "core/actor.hpp"
 #include "core/crypto.hpp"
 #include "core/log.hpp"
@@ -166,7 +167,7 @@ Result<std::size_t> Engine::refresh(bool force) {
     }
     // A deleted account leaves no row to reload: without this its location, age and answers stayed
     // in every node's memory (and its place in the candidates) until a restart.
-    auto deleted = repository::deleted_users(tx, deletions_since);
+    auto deleted = admin::accounts_deleted_since(tx, deletions_since);
     for (const auto& id : deleted.user_ids) idx->remove(id);
     return Loaded{.count = changes.size(),
                   .newest = std::move(newest),

@@ -28,12 +28,6 @@ constexpr const char* kChangedUsers = R"sql(
   GROUP BY user_id
   ORDER BY user_id
 )sql";
-constexpr const char* kDeletedUsers = R"sql(
-  SELECT DISTINCT user_id::text FROM audit_log
-  WHERE event = 'account_deletion' AND created_at >= $1::timestamptz - interval '5 seconds' AND user_id IS NOT NULL
-)sql";
-constexpr const char* kDatabaseNow =
-    R"sql(SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))sql";
 // UserRow of the users $1 (an array), with or without vectors.
 constexpr const char* kUserRow = R"sql(
   SELECT u.user_id, u.gender, u.seeking_gender, date_part('year', age(u.birth_date))::int AS age,
@@ -404,13 +398,6 @@ std::vector<Change> changed_users(pqxx::work& tx, const std::string& since) {
   std::vector<Change> out;
   for (const auto& r : tx.exec_params(kChangedUsers, since.empty() ? std::string("-infinity") : since))
     out.push_back({.user_id = r["user_id"].as<std::string>(), .changed_at = r["changed_at"].as<std::string>()});
-  return out;
-}
-
-Deleted deleted_users(pqxx::work& tx, const std::string& since) {
-  Deleted out{.now = tx.exec1(kDatabaseNow)[0].as<std::string>()};
-  if (since.empty()) return out;
-  for (const auto& r : tx.exec_params(kDeletedUsers, since)) out.user_ids.push_back(r[0].as<std::string>());
   return out;
 }
 

@@ -36,14 +36,6 @@ struct Change {
 // all), by user id, with or without vectors (their rows: user_rows). The look goes 5 s further
 // back than `since`: a transaction that commits late with an earlier now() is not missed.
 std::vector<Change> changed_users(pqxx::work& tx, const std::string& since);
-// Accounts deleted at or after `since` (5 s of slack before it, as changed_users), by their
-// deletion's audit entry (nothing else is left of them), and the database's time now: the next
-// look's `since`.
-struct Deleted {
-  std::vector<std::string> user_ids;
-  std::string now;
-};
-Deleted deleted_users(pqxx::work& tx, const std::string& since);
 std::optional<UserRow> user_row(pqxx::work& tx, const std::string& user_id);
 // The rows of several users (those that exist), with or without vectors.
 std::vector<UserRow> user_rows(pqxx::work& tx, const std::vector<std::string>& user_ids);

@@ -16,6 +16,7 @@
 #include "media/photo.hpp"
 #include "messaging/repository.hpp"
 #include "outcomes/service.hpp"
+#include "profiles/photos.hpp"
 
 namespace pm::messaging {
 
@@ -580,10 +581,12 @@ Result<Message> Service::remove(const UserId& user_id, const MessageId& message_
         }
         m->metadata["isDeleted"] = true;
         d_.notifications.forget_message_preview(tx, m->recipient_id, message_id.str());
+        if (m->media_key) profiles::Photos::queue_removal(tx, {*m->media_key});
         return std::pair{*m, told_of(*c, user_id)};
       }));
   if (told.empty()) return with_signed_url(std::move(done));  // deleted before: nothing to remove or tell
-  // The image goes too, once the row no longer names it (a failure leaves an orphan, never a dangling row).
+  // The image goes too, once the row no longer names it; should the store refuse now, the removal
+  // queued with the deletion takes it later (never a dangling row, nor an orphan for good).
   if (done.media_key) {
     if (auto gone = d_.media.remove(*done.media_key); !gone)
       log::warn("message_image_not_removed", {{"problem", gone.error().type}});
@@ -670,8 +673,8 @@ void Service::close_between(const UserId& a, const UserId& b, CloseReason reason
   }
 }
 
-// After the rows that named them are gone (committed): a crash in between leaves an orphaned
-// object, never a message pointing at a missing one.
+// After the rows that named them are gone (committed): the quick path; their transaction queued the
+// worker's removal (profiles::Photos::queue_removal) for a store that refuses now, or a crash.
 void Service::remove_media(const std::vector<std::string>& keys, std::string_view not_removed_event) {
   for (const auto& key : keys)
     if (auto r = d_.media.remove(key); !r) log::warn(not_removed_event, {{"error", r.error().type}});
@@ -682,8 +685,11 @@ Result<int> Service::delete_in_batches(const std::function<repository::DeletedBa
   constexpr int kBatch = 500;  // rows per transaction: short locks, bounded memory
   int total = 0;
   for (;;) {
-    auto batch = PM_TRY(db::transact(
-        d_.db, [&](pqxx::work& tx) -> Result<repository::DeletedBatch> { return delete_batch(tx, kBatch); }));
+    auto batch = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<repository::DeletedBatch> {
+      auto deleted = delete_batch(tx, kBatch);
+      profiles::Photos::queue_removal(tx, deleted.media_keys);  // (as a message's deletion)
+      return deleted;
+    }));
     remove_media(batch.media_keys, media_not_removed_event);
     total += batch.rows;
     if (batch.rows < kBatch) return total;
@@ -700,7 +706,9 @@ Result<int> Service::delete_expired(int days) {
   // The months wholly past retention go whole (no row-by-row delete, no bloat); batches take the
   // rest: the month that straddles the cutoff, and any rows in the default partition.
   auto months = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<repository::DeletedBatch> {
-    return repository::drop_expired_months(tx, days);
+    auto dropped = repository::drop_expired_months(tx, days);
+    profiles::Photos::queue_removal(tx, dropped.media_keys);
+    return dropped;
   }));
   remove_media(months.media_keys, "message_media_not_removed");
   const int rest = PM_TRY(
