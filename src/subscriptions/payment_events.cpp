@@ -125,6 +125,13 @@ Outcome apply_event(BillingState& s, const ProviderEvent& e, const std::string& 
                     std::int64_t now) {
   if (e.kind == EventKind::other) return Outcome::ignored;
   if (s.state_at && e.created < *s.state_at) return Outcome::stale;
+  // The same second as the state's (the provider stamps whole seconds, and sends one action's events
+  // within one): the order cannot tell, and a paid plan is not taken back to "not yet paid" by the
+  // subscription's own earlier "incomplete" arriving late (a redelivery), or it would wait for the
+  // next renewal's event, up to a month.
+  if (s.state_at && e.created == *s.state_at && (s.payment_status == "active" || s.payment_status == "trialing") &&
+      e.kind == EventKind::subscription_updated && e.status == "incomplete")
+    return Outcome::stale;
   // The one staff replaced: its cancellation's event, or an invoice already under way, must not
   // undo their plan nor bring the paid one back.
   if (e.subscription_id && e.subscription_id == s.replaced_subscription_id) return Outcome::ignored;

@@ -122,6 +122,22 @@ TEST(SubscriptionLifecycle, AFailedPaymentGivesGraceOnlyToAPlanThatWasPaidFor) {
   EXPECT_EQ(paid.payment_status, "active");
 }
 
+// Stripe stamps events in whole seconds and sends an action's events within one: the subscription's
+// "created" (incomplete) redelivered after its invoice was paid, in the same second, must not take
+// the plan back to pending (it would wait for next month's renewal event). A later second still does.
+TEST(SubscriptionLifecycle, AnIncompleteOfThePaidSecondDoesNotTakeThePlanBack) {
+  BillingState s;
+  ASSERT_EQ(apply_event(s, subscription_event(100, "active", 1000), "stripe", 3, 100), Outcome::applied);
+  EXPECT_EQ(apply_event(s, subscription_event(100, "incomplete", 1000), "stripe", 3, 100), Outcome::stale);
+  EXPECT_EQ(s.payment_status, "active");
+  EXPECT_EQ(apply_event(s, subscription_event(100, "past_due", 1000), "stripe", 3, 100), Outcome::applied)
+      << "the same second's other news still applies";
+  EXPECT_EQ(s.payment_status, "past_due");
+  EXPECT_EQ(apply_event(s, subscription_event(101, "active", 1000), "stripe", 3, 101), Outcome::applied);
+  EXPECT_EQ(apply_event(s, subscription_event(102, "incomplete", 1000), "stripe", 3, 102), Outcome::applied);
+  EXPECT_EQ(s.payment_status, "pending") << "a later second's incomplete is news";
+}
+
 TEST(SubscriptionLifecycle, AnEventAboutAnotherSubscriptionIsIgnored) {
   BillingState s;
   ASSERT_EQ(apply_event(s, subscription_event(100, "active", 1000), "stripe", 3, 100), Outcome::applied);
