@@ -144,6 +144,11 @@ constexpr std::pair<const char*, const char*> kExportQueries[] = {
     {"user", R"sql(
   SELECT to_jsonb(t) - 'password_hash' - 'email_index' - 'location_point' AS entry FROM users t WHERE user_id = $1
 )sql"},
+    // The sign-in providers linked to the account: which, the person's id there, and since when.
+    {"linked_providers", R"sql(
+  SELECT jsonb_build_object('provider', provider, 'subject', subject, 'linked_at', created_at) AS entry
+  FROM oauth_identities WHERE user_id = $1 ORDER BY created_at
+)sql"},
 };
 // The seed's ON DELETE CASCADE removes every row that names the user: media, preferences,
 // subscription, answers, matches (with their insights, conversations and messages), notifications.

@@ -186,6 +186,12 @@ TEST_F(OAuthSignIn, AnAccountWithoutAPasswordIsToldSoWhereOneIsAsked) {
   ASSERT_FALSE(log.empty()) << "the takeover's own entries are there";
   for (const auto& entry : log)
     EXPECT_NE(entry["event"], "password_check_failed") << "there was no password to get wrong";
+  // The linked provider is the person's data too (before, the export left it out).
+  const auto linked = data.json()["linked_providers"];
+  ASSERT_EQ(linked.size(), 1u) << data.body;
+  EXPECT_EQ(linked[0]["provider"], "test");
+  EXPECT_EQ(linked[0]["subject"], "the-real-owner");
+  EXPECT_TRUE(linked[0]["linked_at"].is_string());
 }
 
 TEST_F(OAuthSignIn, LinkingAVerifiedAccountKeepsItsPasswordAndSessions) {

@@ -300,8 +300,8 @@ TEST(Privacy, ExportHoldsMyDataAndNobodyElses) {
   // Every module's part is there (each reads its own rows; app hands the ones above profiles in).
   std::set<std::string> parts;
   for (const auto& [name, _] : data.items()) parts.insert(name);
-  EXPECT_EQ(parts, (std::set<std::string>{"active_sessions", "answers", "blocks", "decisions", "matches",
-                                          "messages_sent", "notifications", "photos", "preferences",
+  EXPECT_EQ(parts, (std::set<std::string>{"active_sessions", "answers", "blocks", "decisions", "linked_providers",
+                                          "matches", "messages_sent", "notifications", "photos", "preferences",
                                           "push_subscriptions", "questionnaire_responses", "reports_filed",
                                           "security_log", "subscription", "user", "vectors"}));
   EXPECT_EQ(data["user"][0]["email"], ada.email);

@@ -2509,6 +2509,13 @@ export interface components {
          */
         DataExport: {
             user: components["schemas"]["ExportRows"];
+            /** @description The sign-in providers linked to the account ("Sign in with ..."), oldest first */
+            linked_providers: {
+                provider: string;
+                /** @description The person's id at the provider */
+                subject: string;
+                linked_at: string;
+            }[];
             preferences: components["schemas"]["ExportRows"];
             subscription: components["schemas"]["ExportRows"];
             photos: components["schemas"]["ExportRows"];
@@ -2524,12 +2531,14 @@ export interface components {
             /** @description The user's security events, newest first (at most 1000) */
             security_log: {
                 /**
-                 * @description The audit log's events about the user: the account's security events, the user's own
-                 *     safety actions (`block`, `unblock`, `report`) and data access (`profile_view`: the user
-                 *     viewed a profile; `data_export`)
-                 * @enum {string}
+                 * @description One of the audit log's events (docs/security.md "Audit log") the user made: the account's
+                 *     security events (`sign_in`, `password_change`, `oauth_link`, ...), the user's own safety
+                 *     actions (`block`, `unblock`, `report`), data access (`profile_view`: the user viewed a
+                 *     profile; `data_export`), payments (`subscription_checkout`,
+                 *     `subscription_cancel_requested`) and, for staff, their staff actions. Not a closed list:
+                 *     a new kind of event is added to the log without a new version of this API.
                  */
-                event: "signup" | "signup_existing_email" | "sign_in" | "sign_in_failed" | "sign_out" | "sign_out_all" | "password_change" | "password_reset" | "email_change_requested" | "email_change" | "email_verified" | "account_deletion" | "oauth_link" | "oauth_takeover" | "key_rotation" | "block" | "unblock" | "report" | "profile_view" | "data_export" | "reauthenticated" | "password_check_failed" | "email_change_existing_email";
+                event: string;
                 ip: string | null;
                 details: Record<string, never>;
                 /** Format: date-time */
