@@ -315,6 +315,8 @@ replica_up() {
       --wal-method=stream --checkpoint=fast --create-slot --slot="$REPLICA_NAME" >"$dir/replica-basebackup.log" 2>&1 ||
       { cat "$dir/replica-basebackup.log" >&2; as_pg rm -rf "$data"; die "pg_basebackup failed"; }
     as_pg touch "$data/standby.signal"
+    # (a primary restored by an older ./pm kept its recovery target: never the replica's)
+    as_pg sed -i '/^recovery_target/d' "$data/postgresql.auto.conf"
     # The primary waits for it from now on (pg_conf names it).
     pg_conf "$(pg_data)" && as_pg "$PG_BIN/pg_ctl" reload -D "$(pg_data)" >/dev/null
   fi
@@ -698,8 +700,18 @@ cmd_restore() {
   backup_repo_unchanged
   backup_conf
   if pg_running; then as_pg "$PG_BIN/pg_ctl" stop -w -m fast -D "$dir/data" >/dev/null && say "PostgreSQL stopped"; fi
+  local stamp; stamp=$(date -u +%Y%m%dT%H%M%SZ)
+  # A replica follows the old history, which the restored cluster leaves (a new timeline, no
+  # replication slot): it would never stream again, and the primary, naming it its synchronous
+  # standby, would hold every commit waiting for it. It is moved aside; `stack up --replica` makes
+  # a new one from the restored cluster.
+  if replica_exists; then
+    replica_running && as_pg "$PG_BIN/pg_ctl" stop -w -m fast -D "$(replica_data)" >/dev/null
+    as_pg mv "$(replica_data)" "$dir/replica.before-restore-$stamp"
+    say "the replica followed the old history: moved to $dir/replica.before-restore-$stamp; ./pm stack up --replica makes a new one"
+  fi
   if [[ -e $dir/data ]]; then
-    local aside; aside="$dir/data.before-restore-$(date -u +%Y%m%dT%H%M%SZ)"
+    local aside="$dir/data.before-restore-$stamp"
     as_pg mv "$dir/data" "$aside"
     say "the old data folder is kept at $aside (delete it once the restore is checked)"
   fi
@@ -717,6 +729,14 @@ cmd_restore() {
     true
   [[ -f $dir/data/PG_VERSION ]] || die "pgbackrest restore failed (log: $dir/pgbackrest/log)"
   pg_up
+  # pgBackRest left the recovery target in postgresql.auto.conf: harmless to this promoted cluster,
+  # but pg_basebackup copies the file into a replica made later, which would then stop at the
+  # target and promote itself (two writable primaries).
+  local target
+  for target in recovery_target recovery_target_time recovery_target_lsn recovery_target_name recovery_target_xid \
+    recovery_target_action recovery_target_inclusive recovery_target_timeline; do
+    pg_admin_sql postgres "ALTER SYSTEM RESET $target" >/dev/null
+  done
   say "PostgreSQL restored and writable ($(pg_admin_sql postgres "SELECT now()::text"))"
   local day=""
   [[ -n $to ]] && day=$(pg_admin_sql postgres "SELECT to_char('$to'::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD')")

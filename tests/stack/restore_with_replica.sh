@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# A restore to a time on a stack with a replica (docs/operations.md, "Restore"): the restored
+# primary takes writes at once, and `./pm stack up --replica` makes a new replica that stays one.
+#
+# Before, the restore left the old replica (on the old history, without its replication slot, so it
+# never streamed again) as the primary's synchronous standby: every commit waited for it. And a
+# replica made afterwards copied the restore's recovery target from postgresql.auto.conf, so it
+# would have stopped there and promoted itself.
+# Usage: restore_with_replica.sh (./pm test runs it through CTest).
+set -euo pipefail
+SRC="$(cd "$(dirname "$0")/../.." && pwd)"
+. "$SRC/tests/stack/lib.sh"
+WORK=$(mktemp -d)
+export PM_VAR_DIR="$WORK/var"
+PM_PG_PORT=$(free_port)
+PM_PG_REPLICA_PORT=$(free_port)
+PM_REDIS_PORT=$(free_port)
+export PM_PG_PORT PM_PG_REPLICA_PORT PM_REDIS_PORT
+unset PM_PG_SOCKET_DIR PM_DATABASE_REPLICA_URL PM_BACKUP_REPO
+fail() { echo "FAILED: $*" >&2; exit 1; }
+cleanup() {
+  "$SRC/pm" stack down >/dev/null 2>&1 || true
+  [[ -L $PM_VAR_DIR/pg ]] && rm -rf "$(readlink -f "$PM_VAR_DIR/pg")"
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+step() { "$SRC/pm" "$@" >>"$WORK/pm.log" 2>&1 || { tail -20 "$WORK/pm.log" >&2; fail "./pm $*"; }; }
+
+step stack up --replica
+# shellcheck disable=SC1091
+source "$PM_VAR_DIR/stack.env"
+ADMIN=$PM_ADMIN_DATABASE_URL
+sql() { psql "$ADMIN" -v ON_ERROR_STOP=1 -Atqc "$1"; }
+# A commit as the app's are made: waiting for the synchronous standby, if there is one.
+synchronous_write() { PGOPTIONS='-c synchronous_commit=remote_apply' timeout 15 psql "$ADMIN" -Atqc "$1" >/dev/null; }
+[[ $(sql "SELECT sync_state FROM pg_stat_replication WHERE application_name = 'pm_replica'") == sync ]] ||
+  fail "the replica is not the primary's synchronous standby"
+
+sql "CREATE TABLE restored (n int)"
+synchronous_write "INSERT INTO restored VALUES (1)"
+step backup full
+synchronous_write "INSERT INTO restored VALUES (2)"
+T=$(sql "SELECT clock_timestamp()")
+sleep 1
+synchronous_write "INSERT INTO restored VALUES (3)"
+# The WAL past T in the archive, or recovery could not tell it passed T.
+wal=$(sql "SELECT pg_walfile_name(pg_current_wal_lsn())")
+sql "SELECT pg_switch_wal()" >/dev/null
+for _ in $(seq 300); do
+  [[ $(sql "SELECT coalesce(last_archived_wal, '') >= '$wal' FROM pg_stat_archiver") == t ]] && break
+  sleep 0.1
+done
+
+step restore --to "$T"
+[[ $(sql "SELECT string_agg(n::text, ',' ORDER BY n) FROM restored") == "1,2" ]] || fail "the restore did not stop at T"
+compgen -G "$(readlink -f "$PM_VAR_DIR/pg")/replica.before-restore-*" >/dev/null || fail "the old replica was not moved aside"
+synchronous_write "INSERT INTO restored VALUES (4)" || fail "a commit after the restore waited for a standby that never comes"
+
+step stack up --replica
+# shellcheck disable=SC1091
+source "$PM_VAR_DIR/stack.env"
+[[ -n ${PM_DATABASE_REPLICA_URL:-} ]] || fail "var/stack.env names no replica after stack up --replica"
+synchronous_write "INSERT INTO restored VALUES (5)" || fail "a commit with the new replica did not complete"
+replica() { psql "${PM_ADMIN_DATABASE_URL%@*}@127.0.0.1:$PM_PG_REPLICA_PORT/perfectmatch" -Atqc "$1"; }
+[[ $(replica "SELECT pg_is_in_recovery()") == t ]] || fail "the new replica is not a standby"
+[[ $(replica "SELECT string_agg(n::text, ',' ORDER BY n) FROM restored") == "1,2,4,5" ]] ||
+  fail "the new replica does not have the restored primary's rows"
+[[ -z $(replica "SHOW recovery_target_time") ]] || fail "the new replica inherited the restore's recovery target"
+echo "restore with a replica: the primary writable at once, a new replica made that stays one"
