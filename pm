@@ -699,8 +699,22 @@ cmd_restore() {
     die "$VAR/secrets/backup_cipher_pass is missing: put back the passphrase the backups were made with (docs/operations.md)"
   backup_repo_unchanged
   backup_conf
-  if pg_running; then as_pg "$PG_BIN/pg_ctl" stop -w -m fast -D "$dir/data" >/dev/null && say "PostgreSQL stopped"; fi
   local stamp; stamp=$(date -u +%Y%m%dT%H%M%SZ)
+  # The accounts deleted after the target: the restored database has them again, and only the live
+  # one's audit log says who they were. Kept, to delete them again once restored (people who
+  # deleted their account must not come back with an undone deploy).
+  local deletions="$dir/deleted-after-target-$stamp.txt"
+  if [[ -n $to ]]; then
+    [[ $to =~ ^[0-9A-Za-z:.+\ -]+$ ]] || die "--to: not a timestamp: $to"
+    if pg_running; then
+      pg_admin_sql perfectmatch "SELECT DISTINCT user_id FROM audit_log WHERE event = 'account_deletion'
+        AND user_id IS NOT NULL AND created_at > '$to'::timestamptz" >"$deletions" ||
+        die "could not read the accounts deleted after $to from the running database"
+    else
+      say "warning: PostgreSQL is not running, so the accounts deleted after $to cannot be read: they will be back (docs/operations.md)"
+    fi
+  fi
+  if pg_running; then as_pg "$PG_BIN/pg_ctl" stop -w -m fast -D "$dir/data" >/dev/null && say "PostgreSQL stopped"; fi
   # A replica follows the old history, which the restored cluster leaves (a new timeline, no
   # replication slot): it would never stream again, and the primary, naming it its synchronous
   # standby, would hold every commit waiting for it. It is moved aside; `stack up --replica` makes
@@ -744,6 +758,15 @@ cmd_restore() {
   redis_up
   redis_cli flushall >/dev/null && say "Redis emptied (sessions and caches): every user signs in again"
   write_env
+  if [[ -s $deletions ]]; then
+    load_env
+    local bin="${PM_BIN:-$(bin_path)}"
+    if [[ -x $bin ]] && "$bin" admin delete-accounts "$deletions" >&2; then
+      say "the $(wc -l <"$deletions") accounts deleted after $to are deleted again"
+    else
+      say "warning: the accounts deleted after $to are back: delete them again with perfectmatch admin delete-accounts $deletions"
+    fi
+  fi
   say "done; take a new backup soon (./pm backup full): the restored cluster is on a new timeline"
 }
 

@@ -1,7 +1,10 @@
+#include <fstream>
 #include <iostream>
+#include <vector>
 
 #include "app/app.hpp"
 #include "app/commands.hpp"
+#include "core/actor.hpp"
 
 namespace pm::app {
 
@@ -43,6 +46,47 @@ int grant_plan(Config config, const std::string& email, const std::string& plan_
     return 0;
   } catch (const std::runtime_error& e) {
     std::cerr << "admin grant-plan: " << e.what() << "\n";
+    return 2;
+  }
+}
+
+int delete_accounts(Config config, const std::string& file) {
+  std::ifstream in(file);
+  if (!in) {
+    std::cerr << "admin delete-accounts: cannot read " << file << "\n";
+    return 2;
+  }
+  std::vector<UserId> ids;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    auto id = UserId::parse(line);
+    if (!id) {
+      std::cerr << "admin delete-accounts: not a user id: " << line << "\n";
+      return 2;
+    }
+    ids.push_back(*id);
+  }
+  try {
+    App app(std::move(config));
+    int deleted = 0, absent = 0, failed = 0;
+    for (const auto& id : ids) {
+      actor::Scope as_owner(actor::Scope::user(id));  // as the owner's own request (row-level security)
+      if (auto found = app.profiles.me(id); !found && found.error().type == "not-found") {
+        ++absent;
+        continue;
+      }
+      if (auto done = app.profiles.delete_account(id, ""); done) {
+        ++deleted;
+      } else {
+        ++failed;
+        std::cerr << "admin delete-accounts: " << id.str() << ": " << done.error().detail << "\n";
+      }
+    }
+    app.close();
+    std::cout << "deleted " << deleted << " accounts (" << absent << " had none)\n";
+    return failed ? 1 : 0;
+  } catch (const std::runtime_error& e) {
+    std::cerr << "admin delete-accounts: " << e.what() << "\n";
     return 2;
   }
 }

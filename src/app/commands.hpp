@@ -75,6 +75,9 @@ int make_vapid_key(const std::string& out_file);
 int grant_role(Config config, const std::string& email, const std::string& role);
 // `admin grant-plan EMAIL PLAN --days N`: the plan without payment (payment_method "comp").
 int grant_plan(Config config, const std::string& email, const std::string& plan_id, int days);
+// `admin delete-accounts FILE`: each listed account that exists is deleted as its owner's deletion
+// does it (rows, photos, sessions, a paid subscription at the provider, the audit entry).
+int delete_accounts(Config config, const std::string& file);
 // `admin flags [--mirror]`: every feature flag as PostgreSQL holds it, one JSON object a line;
 // --mirror first rewrites the Redis mirror from PostgreSQL (docs/feature-flags.md).
 int list_flags(Config config, bool mirror);

@@ -118,6 +118,12 @@ int main(int argc, char** argv) {
   grant_plan->add_option("EMAIL", admin_email, "the account's email address")->required();
   grant_plan->add_option("PLAN", admin_plan, "a plan id, e.g. premium")->required();
   grant_plan->add_option("--days", admin_days, "how long (default 30)")->check(CLI::Range(1, 3650));
+  std::string deletions_file;
+  auto* delete_accounts = admin->add_subcommand(
+      "delete-accounts",
+      "Delete the accounts whose ids FILE lists (one a line), as their owners' deletion does; ids with no account "
+      "are skipped. ./pm restore uses it to delete again the accounts deleted after its target (docs/operations.md).");
+  delete_accounts->add_option("FILE", deletions_file, "user ids, one a line")->required()->check(CLI::ExistingFile);
   auto* flags = admin->add_subcommand(
       "flags", "Print every feature flag as PostgreSQL holds it, one JSON object a line (docs/feature-flags.md).");
   bool flags_mirror = false;
@@ -291,6 +297,7 @@ int main(int argc, char** argv) {
   if (*grant) return app::grant_role(std::move(config), admin_email, admin_role);
   if (*grant_plan) return app::grant_plan(std::move(config), admin_email, admin_plan, admin_days);
   if (*flags) return app::list_flags(std::move(config), flags_mirror);
+  if (*delete_accounts) return app::delete_accounts(std::move(config), deletions_file);
   if (*seed) return app::seed_demo(std::move(config), seed_users, seed_value, !seed_no_photos, seed_history);
   if (*import) return app::import_questions(std::move(config), bank_file);
   if (*worker) return app::run_worker(std::move(config), worker_once);

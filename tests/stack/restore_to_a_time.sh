@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# A restore to a time on a stack with a replica (docs/operations.md, "Restore"): the restored
-# primary takes writes at once, and `./pm stack up --replica` makes a new replica that stays one.
+# A restore to a time (docs/operations.md, "Restore"), on a stack with a replica: the restored
+# primary takes writes at once, `./pm stack up --replica` makes a new replica that stays one, and an
+# account deleted after the target stays deleted.
 #
 # Before, the restore left the old replica (on the old history, without its replication slot, so it
-# never streamed again) as the primary's synchronous standby: every commit waited for it. And a
-# replica made afterwards copied the restore's recovery target from postgresql.auto.conf, so it
-# would have stopped there and promoted itself.
-# Usage: restore_with_replica.sh (./pm test runs it through CTest).
+# never streamed again) as the primary's synchronous standby: every commit waited for it; a replica
+# made afterwards copied the restore's recovery target from postgresql.auto.conf, so it would have
+# stopped there and promoted itself; and the accounts deleted after the target were back, photos
+# and all, after an undone deploy.
+# Usage: restore_to_a_time.sh PERFECTMATCH_BINARY (./pm test runs it through CTest).
 set -euo pipefail
+BIN=${1:?usage: restore_to_a_time.sh PERFECTMATCH_BINARY}
+export PM_BIN=$BIN
 SRC="$(cd "$(dirname "$0")/../.." && pwd)"
 . "$SRC/tests/stack/lib.sh"
 WORK=$(mktemp -d)
@@ -36,6 +40,11 @@ synchronous_write() { PGOPTIONS='-c synchronous_commit=remote_apply' timeout 15 
 [[ $(sql "SELECT sync_state FROM pg_stat_replication WHERE application_name = 'pm_replica'") == sync ]] ||
   fail "the replica is not the primary's synchronous standby"
 
+export PM_MEDIA_DIR="$WORK/media" PM_MAIL_DIR="$WORK/mail" PM_NOTIFICATION_DIR="$WORK/notifications"
+export PM_LOG_LEVEL=warn PM_MIGRATIONS_DIR="$SRC/migrations" PM_DOCS_DIR="$SRC/docs"
+"$BIN" migrate up >/dev/null
+"$BIN" questions import "$SRC/data/questions/perfect-match.json" >/dev/null
+"$BIN" seed --users 3 --no-photos >"$WORK/seed.log" 2>&1 || { tail -5 "$WORK/seed.log" >&2; fail "seed"; }
 sql "CREATE TABLE restored (n int)"
 synchronous_write "INSERT INTO restored VALUES (1)"
 step backup full
@@ -43,6 +52,11 @@ synchronous_write "INSERT INTO restored VALUES (2)"
 T=$(sql "SELECT clock_timestamp()")
 sleep 1
 synchronous_write "INSERT INTO restored VALUES (3)"
+# After T, someone deletes their account (as the app deletes one).
+GONE=$(sql "SELECT user_id FROM users ORDER BY user_id LIMIT 1")
+echo "$GONE" >"$WORK/gone.txt"
+"$BIN" admin delete-accounts "$WORK/gone.txt" >/dev/null || fail "deleting an account after T"
+USERS_LEFT=$(sql "SELECT count(*) FROM users")
 # The WAL past T in the archive, or recovery could not tell it passed T.
 wal=$(sql "SELECT pg_walfile_name(pg_current_wal_lsn())")
 sql "SELECT pg_switch_wal()" >/dev/null
@@ -55,6 +69,8 @@ step restore --to "$T"
 [[ $(sql "SELECT string_agg(n::text, ',' ORDER BY n) FROM restored") == "1,2" ]] || fail "the restore did not stop at T"
 compgen -G "$(readlink -f "$PM_VAR_DIR/pg")/replica.before-restore-*" >/dev/null || fail "the old replica was not moved aside"
 synchronous_write "INSERT INTO restored VALUES (4)" || fail "a commit after the restore waited for a standby that never comes"
+[[ $(sql "SELECT count(*) FROM users WHERE user_id = '$GONE'") == 0 ]] || fail "the account deleted after T is back"
+[[ $(sql "SELECT count(*) FROM users") == "$USERS_LEFT" ]] || fail "the restore lost or kept other accounts"
 
 step stack up --replica
 # shellcheck disable=SC1091
@@ -66,4 +82,4 @@ replica() { psql "${PM_ADMIN_DATABASE_URL%@*}@127.0.0.1:$PM_PG_REPLICA_PORT/perf
 [[ $(replica "SELECT string_agg(n::text, ',' ORDER BY n) FROM restored") == "1,2,4,5" ]] ||
   fail "the new replica does not have the restored primary's rows"
 [[ -z $(replica "SHOW recovery_target_time") ]] || fail "the new replica inherited the restore's recovery target"
-echo "restore with a replica: the primary writable at once, a new replica made that stays one"
+echo "restore to a time with a replica: the primary writable at once, the account deleted after T still gone, a new replica made that stays one"
