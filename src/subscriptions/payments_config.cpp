@@ -29,9 +29,17 @@ Result<int> payments_env_int(const char* name, int fallback, int min, int max) {
 
 Result<PaymentsConfig> PaymentsConfig::from_env(const std::string& public_url, int http_port) {
   PaymentsConfig c;
-  c.provider = payments_env("PM_PAYMENTS_PROVIDER", c.provider);
+  // The sandbox hands premium to whoever presses "Pay" on its page: the default only for a demo
+  // stack (PM_DEMO_DATA, as ./pm run's), and refused for a public address but on one.
+  const bool demo = payments_env("PM_DEMO_DATA") == "true";
+  c.provider = payments_env("PM_PAYMENTS_PROVIDER", demo ? "sandbox" : "none");
   if (c.provider != "stripe" && c.provider != "sandbox" && c.provider != "none")
     return std::unexpected(Problem("config", "PM_PAYMENTS_PROVIDER must be stripe, sandbox or none"));
+  if (c.provider == "sandbox" && !demo && public_url.starts_with("https://"))
+    return std::unexpected(
+        Problem("config",
+                "PM_PAYMENTS_PROVIDER=sandbox gives premium away for free: not on a public https:// address "
+                "without PM_DEMO_DATA=true (use stripe, or none)"));
   c.api_base =
       payments_env("PM_STRIPE_API_BASE", c.provider == "stripe" ? "https://api.stripe.com"
                                                                 : "http://127.0.0.1:" + std::to_string(http_port + 1));

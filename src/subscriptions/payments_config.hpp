@@ -13,7 +13,7 @@
 namespace pm::subscriptions {
 
 struct PaymentsConfig {
-  std::string provider = "sandbox";  // PM_PAYMENTS_PROVIDER: stripe | sandbox | none
+  std::string provider = "none";  // PM_PAYMENTS_PROVIDER: stripe | sandbox | none (default: sandbox on a demo stack)
   // PM_STRIPE_API_BASE: where the Stripe API is (default: https://api.stripe.com for "stripe", the
   // sandbox's default address, http://127.0.0.1:<PM_HTTP_PORT + 1>, for "sandbox").
   std::string api_base;

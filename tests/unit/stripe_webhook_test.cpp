@@ -3,7 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <optional>
+#include <string>
+
 #include "subscriptions/payment_events.hpp"
+#include "subscriptions/payments_config.hpp"
 #include "subscriptions/signature.hpp"
 
 using namespace pm;
@@ -198,4 +203,38 @@ TEST(SubscriptionLifecycle, NotAnEventIsAProblem) {
       Json{{"id", "evt"}, {"type", "charge.refunded"}, {"created", 1}, {"data", {{"object", Json::object()}}}});
   ASSERT_TRUE(other.has_value());
   EXPECT_EQ(other->kind, EventKind::other);
+}
+
+// The sandbox gives premium to whoever presses its "Pay": a production server (a public https
+// address, no demo data) that forgot PM_PAYMENTS_PROVIDER gets none, and one that names the sandbox
+// is refused. A demo stack (./pm run) keeps it.
+TEST(PaymentsConfig, TheSandboxIsNeverAPublicServersDefault) {
+  // (the process's own values of the three, put back at the end)
+  struct Kept {
+    std::string name;
+    std::optional<std::string> value;
+    ~Kept() { value ? (void)::setenv(name.c_str(), value->c_str(), 1) : (void)::unsetenv(name.c_str()); }
+  };
+  auto keep = [](const char* name) {
+    const char* v = std::getenv(name);
+    return Kept{name, v ? std::optional<std::string>(v) : std::nullopt};
+  };
+  Kept kept[] = {keep("PM_PAYMENTS_PROVIDER"), keep("PM_STRIPE_API_BASE"), keep("PM_DEMO_DATA")};
+  ::unsetenv("PM_PAYMENTS_PROVIDER");
+  ::unsetenv("PM_STRIPE_API_BASE");
+  ::setenv("PM_DEMO_DATA", "false", 1);
+  auto production = PaymentsConfig::from_env("https://perfectmatch.example", 8080);
+  ASSERT_TRUE(production) << production.error().detail;
+  EXPECT_EQ(production->provider, "none");
+  ::setenv("PM_PAYMENTS_PROVIDER", "sandbox", 1);
+  auto refused = PaymentsConfig::from_env("https://perfectmatch.example", 8080);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().detail.find("free"), std::string::npos) << refused.error().detail;
+  EXPECT_TRUE(PaymentsConfig::from_env("http://localhost:8080", 8080)) << "a local server may play";
+  ::setenv("PM_DEMO_DATA", "true", 1);
+  EXPECT_TRUE(PaymentsConfig::from_env("https://demo.perfectmatch.example", 8080)) << "a demo stack may";
+  ::unsetenv("PM_PAYMENTS_PROVIDER");
+  auto demo = PaymentsConfig::from_env("http://localhost:8080", 8080);
+  ASSERT_TRUE(demo);
+  EXPECT_EQ(demo->provider, "sandbox");
 }
