@@ -39,6 +39,11 @@ Result<void> EmlFileSender::send(const Mail& mail) {
         << mail.body;
     if (!out) return std::unexpected(Problem("mail-unavailable", "cannot write the mail file"));
   }
+  // An address and a sign-in or reset link: the owner's and the group's (as the notification files
+  // and the local photos), never other users', whatever the process's umask.
+  fs::permissions(temp, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read,
+                  fs::perm_options::replace, ec);
+  if (ec) return std::unexpected(Problem("mail-unavailable", "cannot write the mail file"));
   fs::rename(temp, path, ec);
   if (ec) return std::unexpected(Problem("mail-unavailable", "cannot write the mail file"));
   return {};
