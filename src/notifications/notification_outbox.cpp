@@ -1,5 +1,6 @@
 #include "notifications/notification_outbox.hpp"
 
+#include <map>
 #include <typeinfo>
 
 #include <fmt/format.h>
@@ -40,9 +41,23 @@ Result<int> NotificationOutbox::deliver_pending(int limit) {
   const std::string claim = crypto::uuid_v4();
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::milliseconds>(options_.lease) / 2;
+  std::map<UserId, Json> settings;
   auto rows = PM_TRY(db::transact(db_, [&](pqxx::work& tx) -> Result<std::vector<repository::OutboxRow>> {
-    return repository::claim(tx, claim, limit, options_.lease);
+    auto claimed = repository::claim(tx, claim, limit, options_.lease);
+    std::vector<UserId> users;
+    for (const auto& row : claimed) users.push_back(row.user_id);
+    db::AsSystem system(tx);  // each recipient's settings as they are now
+    settings = repository::settings_of_many(tx, users);
+    return claimed;
   }));
+  // Turned off since it was queued (the type, the channel, or a mail's one-click unsubscribe): not
+  // sent, also not as a retry hours later.
+  auto still_wanted = [&](const repository::OutboxRow& row) {
+    auto it = settings.find(row.user_id);
+    const Json& now = it == settings.end() ? Json::object() : it->second;
+    auto type = type_from_name(row.payload.value("type", ""));
+    return setting_on(now, channel_name(row.channel)) && (!type || setting_on(now, setting_key(*type)));
+  };
 
   int sent = 0;
   std::vector<std::string> not_reached;
@@ -50,6 +65,15 @@ Result<int> NotificationOutbox::deliver_pending(int limit) {
     // Past half the lease another worker may soon take the rest: give them back unattempted.
     if (std::chrono::steady_clock::now() >= deadline) {
       not_reached.push_back(row.outbox_id);
+      continue;
+    }
+    if (!still_wanted(row)) {
+      auto dropped = db::transact(db_, [&](pqxx::work& tx) -> Result<bool> {
+        return repository::mark_failed(tx, row.outbox_id, claim, "turned-off: the recipient turned it off",
+                                       std::nullopt);
+      });
+      if (!dropped)
+        log::warn("notification_result_unrecorded", {{"outbox_id", row.outbox_id}, {"error", dropped.error().type}});
       continue;
     }
     auto delivered = send_guarded(

@@ -382,6 +382,17 @@ TEST_F(PushDelivery, NothingIsPushedWhenTheUserTurnedPushOrTheTypeOff) {
   record(ada, notifications::Type::match_new, {{"match_id", "m-3"}});
   deliver();
   EXPECT_EQ(endpoint_.received().size(), 1u);
+  // Turned off after it was queued, before it went (or between its retries): it does not go. Before,
+  // the settings were read only when it was recorded.
+  record(ada, notifications::Type::match_new, {{"match_id", "m-4"}});
+  prefs({{"push", false}});
+  deliver();
+  EXPECT_EQ(endpoint_.received().size(), 1u) << "pushed though push was turned off meanwhile";
+  EXPECT_EQ(count("SELECT count(*) FROM notification_outbox WHERE user_id = $1 AND sent_at IS NULL "
+                  "AND failed_at IS NOT NULL AND last_error LIKE 'turned-off%'",
+                  ada.user_id),
+            1)
+      << "done with, not tried again";
 }
 
 TEST_F(PushDelivery, A410FromThePushServiceRemovesTheSubscription) {
