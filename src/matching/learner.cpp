@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/actor.hpp"
 #include "core/log.hpp"
@@ -66,9 +67,14 @@ Result<LearnReport> Learner::learn() {
   LearnReport report;
   std::vector<learning::Outcome> examples;
   // Every outcome committed so far (one committing meanwhile is in the next training).
+  // A banned account is a scam or a fake (docs/admin.md): its likes and passes would go on shaping
+  // who seems appealing, and its id would stay in every version.
+  const auto banned = PM_TRY(db::transact(
+      d_.db, [](pqxx::work& tx) -> Result<std::unordered_set<std::string>> { return repository::banned_users(tx); }));
   PM_TRY(outcomes::read_for_training(d_.db, {}, [&](const std::vector<outcomes::Outcome>& page) {
     for (const auto& o : page)
-      if (auto e = training_example(o)) examples.push_back(std::move(*e));
+      if (!banned.contains(o.decided_by.str()) && !banned.contains(o.about.str()))
+        if (auto e = training_example(o)) examples.push_back(std::move(*e));
     return true;
   }));
   report.outcomes = static_cast<long long>(examples.size());

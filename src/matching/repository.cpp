@@ -269,6 +269,7 @@ constexpr const char* kInsertModel = R"sql(
 constexpr const char* kPruneModels = R"sql(
   DELETE FROM matching_models WHERE version NOT IN (SELECT version FROM matching_models ORDER BY version DESC LIMIT $1)
 )sql";
+constexpr const char* kBannedUsers = R"sql(SELECT user_id::text FROM user_profiles WHERE banned_at IS NOT NULL)sql";
 constexpr const char* kDeleteOldModels = R"sql(
   DELETE FROM matching_models WHERE trained_at < now() - make_interval(days => $1)
 )sql";
@@ -615,6 +616,12 @@ long long insert_model(pqxx::work& tx, long long outcomes, int format, const std
 
 int prune_models(pqxx::work& tx, int keep) {
   return static_cast<int>(tx.exec_params0(kPruneModels, keep).affected_rows());
+}
+
+std::unordered_set<std::string> banned_users(pqxx::work& tx) {
+  std::unordered_set<std::string> out;
+  for (const auto& r : tx.exec(kBannedUsers)) out.insert(r[0].as<std::string>());
+  return out;
 }
 
 int delete_models_older_than(pqxx::work& tx, int days) {

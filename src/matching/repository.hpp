@@ -177,6 +177,8 @@ struct StoredModel {
 long long insert_model(pqxx::work& tx, long long outcomes, int format, const std::string& bytes, const Json& metrics);
 // Deletes all but the newest `keep` versions; returns how many went.
 int prune_models(pqxx::work& tx, int keep);
+// The banned accounts (their outcomes stay out of training).
+std::unordered_set<std::string> banned_users(pqxx::work& tx);
 // Deletes the versions trained more than `days` ago; returns how many went.
 int delete_models_older_than(pqxx::work& tx, int days);
 // The stored versions, newest first (without their bytes).

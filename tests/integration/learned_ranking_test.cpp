@@ -192,6 +192,28 @@ TEST_F(LearnedRanking, TheWorkerTrainsOnItsScheduleOnceAnInterval) {
   EXPECT_EQ(scalar("SELECT count(*) FROM jobs WHERE kind = 'train_model' AND status = 'done'"), 1);
 }
 
+// A banned account is a scam or a fake: its decisions do not train the model, nor does its id end up
+// in it. Before, every outcome was read, the banned bot's hundreds of likes included.
+TEST_F(LearnedRanking, ABannedAccountsDecisionsDoNotTrainTheModel) {
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  Person cas = person("Cas", "man", "woman", 52.50, 13.41);
+  Person dan = person("Dan", "man", "woman", 52.50, 13.40);
+  ASSERT_EQ(post(ana, "/api/v1/matches/" + match_between(ana, ben) + "/like").status, 200);
+  ASSERT_EQ(post(ben, "/api/v1/matches/" + match_between(ana, ben) + "/like").status, 200);
+  ASSERT_EQ(post(cas, "/api/v1/matches/" + match_between(cas, ana) + "/like").status, 200);
+  ASSERT_EQ(post(dan, "/api/v1/matches/" + match_between(dan, ana) + "/pass").status, 200);
+  scalar("UPDATE users SET banned_at = now() WHERE user_id = '" + cas.user.user_id + "' RETURNING 1");
+  const std::string trained = learn();
+  ASSERT_NE(trained.find("model version"), std::string::npos) << trained;
+  EXPECT_NE(trained.find("trained on 3 outcomes"), std::string::npos) << "Cas's like left out: " << trained;
+  ASSERT_TRUE(reaches_version(*server_, newest_version()));
+  const auto model = server_->app().models.current();
+  ASSERT_TRUE(model);
+  EXPECT_FALSE(model->model.knows(cas.user.user_id)) << "the banned account's id is in the model";
+  EXPECT_TRUE(model->model.knows(dan.user.user_id));
+}
+
 // A stored version names users (their ids, counts and factors): it goes after PM_MODEL_MAX_AGE_DAYS,
 // the one ranking included, though no newer training rotated it out (too few outcomes, training
 // off). Before, a deleted account's id stayed in such a version for as long as nothing was trained.
