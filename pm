@@ -707,9 +707,12 @@ cmd_restore() {
   if [[ -n $to ]]; then
     [[ $to =~ ^[0-9A-Za-z:.+\ -]+$ ]] || die "--to: not a timestamp: $to"
     if pg_running; then
-      pg_admin_sql perfectmatch "SELECT DISTINCT user_id FROM audit_log WHERE event = 'account_deletion'
-        AND user_id IS NOT NULL AND created_at > '$to'::timestamptz" >"$deletions" ||
-        die "could not read the accounts deleted after $to from the running database"
+      # (a database without the application's tables, a bare stack's: nobody to delete)
+      if [[ $(pg_admin_sql perfectmatch "SELECT to_regclass('public.audit_log') IS NOT NULL") == t ]]; then
+        pg_admin_sql perfectmatch "SELECT DISTINCT user_id FROM audit_log WHERE event = 'account_deletion'
+          AND user_id IS NOT NULL AND created_at > '$to'::timestamptz" >"$deletions" ||
+          die "could not read the accounts deleted after $to from the running database"
+      fi
     else
       say "warning: PostgreSQL is not running, so the accounts deleted after $to cannot be read: they will be back (docs/operations.md)"
     fi
