@@ -48,6 +48,8 @@ export PM_LOG_LEVEL=warn PM_MIGRATIONS_DIR="$SRC/migrations" PM_DOCS_DIR="$SRC/d
 sql "CREATE TABLE restored (n int)"
 synchronous_write "INSERT INTO restored VALUES (1)"
 step backup full
+# pgBackRest restores to T from a backup whose stop time (whole seconds) is before T: not the same second.
+sleep 2
 synchronous_write "INSERT INTO restored VALUES (2)"
 T=$(sql "SELECT clock_timestamp()")
 sleep 1
