@@ -27,6 +27,32 @@ free_ports() {
   exit 1
 }
 
+# private_stack: a stack of the test's own, under $WORK/var (PM_VAR_DIR), its PostgreSQL, replica
+# and Redis on free ports: nothing of the developer's stack (its socket folder, its replica) is used.
+private_stack() {
+  export PM_VAR_DIR="$WORK/var"
+  PM_PG_PORT=$(free_port)
+  PM_PG_REPLICA_PORT=$(free_port)
+  PM_REDIS_PORT=$(free_port)
+  export PM_PG_PORT PM_PG_REPLICA_PORT PM_REDIS_PORT
+  unset PM_PG_SOCKET_DIR PM_DATABASE_REPLICA_URL
+}
+
+# For the cleanup trap: private_stack's servers stopped, and what it left outside $WORK (as root,
+# PostgreSQL's folder in the postgres user's home) removed.
+private_stack_down() {
+  "$SRC/pm" stack down >/dev/null 2>&1 || true
+  [[ -L $PM_VAR_DIR/pg ]] && rm -rf "$(readlink -f "$PM_VAR_DIR/pg")"
+  return 0
+}
+
+# The binary $BIN pointed at folders under $WORK for media, mail and notifications, and at this
+# checkout's migrations and docs.
+binary_env() {
+  export PM_MEDIA_DIR="$WORK/media" PM_MAIL_DIR="$WORK/mail" PM_NOTIFICATION_DIR="$WORK/notifications"
+  export PM_LOG_LEVEL=warn PM_MIGRATIONS_DIR="$SRC/migrations" PM_DOCS_DIR="$SRC/docs"
+}
+
 # A database of its own on the running stack, named $DB on the server $SERVER (the admin URL
 # without its database), set up as `./pm stack up` and `perfectmatch migrate` do it; the binary
 # $BIN is pointed at it, and at folders under $WORK for media, mail and notifications.
@@ -35,8 +61,8 @@ own_database() {
   PGOPTIONS='-c client_min_messages=warning' psql "$SERVER/$DB" -v ON_ERROR_STOP=1 -q \
     -f "$SRC/deps/postgres-bootstrap.sql" >/dev/null
   export PM_MIGRATE_DATABASE_URL="${PM_MIGRATE_DATABASE_URL%/*}/$DB" PM_DATABASE_URL="${PM_DATABASE_URL%/*}/$DB"
-  export PM_MEDIA_DIR="$WORK/media" PM_MAIL_DIR="$WORK/mail" PM_NOTIFICATION_DIR="$WORK/notifications"
-  export PM_LOG_LEVEL=warn PM_DEMO_DATA=true PM_MIGRATIONS_DIR="$SRC/migrations" PM_DOCS_DIR="$SRC/docs"
+  binary_env
+  export PM_DEMO_DATA=true
   "$BIN" migrate up >/dev/null
 }
 

@@ -14,13 +14,8 @@ BIN=${1:?usage: replica_failover.sh PERFECTMATCH_BINARY}
 SRC="$(cd "$(dirname "$0")/../.." && pwd)"
 . "$SRC/tests/stack/lib.sh"
 WORK=$(mktemp -d)
-export PM_VAR_DIR="$WORK/var"
-PM_PG_PORT=$(free_port)
-PM_PG_REPLICA_PORT=$(free_port)
-PM_REDIS_PORT=$(free_port)
+private_stack
 HTTP_PORT=$(free_port)
-export PM_PG_PORT PM_PG_REPLICA_PORT PM_REDIS_PORT
-unset PM_PG_SOCKET_DIR PM_DATABASE_REPLICA_URL
 MESSAGES=40
 KILL_AFTER=15
 SERVE_PID="" WRITER_PID=""
@@ -32,8 +27,7 @@ fail() {
 cleanup() {
   [[ -n $WRITER_PID ]] && kill "$WRITER_PID" 2>/dev/null
   [[ -n $SERVE_PID ]] && kill "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID" 2>/dev/null
-  "$SRC/pm" stack down >/dev/null 2>&1 || true
-  [[ -L $PM_VAR_DIR/pg ]] && rm -rf "$(readlink -f "$PM_VAR_DIR/pg")"
+  private_stack_down
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -48,8 +42,8 @@ sql() { psql "$ADMIN" -v ON_ERROR_STOP=1 -Atqc "$1"; }
 [[ $(sql "SELECT sync_state FROM pg_stat_replication WHERE application_name = 'pm_replica'") == sync ]] ||
   fail "the replica is not the primary's synchronous standby"
 
-export PM_HTTP_PORT=$HTTP_PORT PM_MEDIA_DIR="$WORK/media" PM_MAIL_DIR="$WORK/mail" PM_NOTIFICATION_DIR="$WORK/notifications"
-export PM_LOG_LEVEL=warn PM_MIGRATIONS_DIR="$SRC/migrations" PM_DOCS_DIR="$SRC/docs"
+export PM_HTTP_PORT=$HTTP_PORT
+binary_env
 "$BIN" migrate up >/dev/null
 "$BIN" questions import "$SRC/data/questions/perfect-match.json" >/dev/null
 "$BIN" seed --users 4 --no-photos >/dev/null 2>&1 || fail "seed"

@@ -15,16 +15,11 @@ export PM_BIN=$BIN
 SRC="$(cd "$(dirname "$0")/../.." && pwd)"
 . "$SRC/tests/stack/lib.sh"
 WORK=$(mktemp -d)
-export PM_VAR_DIR="$WORK/var"
-PM_PG_PORT=$(free_port)
-PM_PG_REPLICA_PORT=$(free_port)
-PM_REDIS_PORT=$(free_port)
-export PM_PG_PORT PM_PG_REPLICA_PORT PM_REDIS_PORT
-unset PM_PG_SOCKET_DIR PM_DATABASE_REPLICA_URL PM_BACKUP_REPO
+private_stack
+unset PM_BACKUP_REPO
 fail() { echo "FAILED: $*" >&2; exit 1; }
 cleanup() {
-  "$SRC/pm" stack down >/dev/null 2>&1 || true
-  [[ -L $PM_VAR_DIR/pg ]] && rm -rf "$(readlink -f "$PM_VAR_DIR/pg")"
+  private_stack_down
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -40,8 +35,7 @@ synchronous_write() { PGOPTIONS='-c synchronous_commit=remote_apply' timeout 15 
 [[ $(sql "SELECT sync_state FROM pg_stat_replication WHERE application_name = 'pm_replica'") == sync ]] ||
   fail "the replica is not the primary's synchronous standby"
 
-export PM_MEDIA_DIR="$WORK/media" PM_MAIL_DIR="$WORK/mail" PM_NOTIFICATION_DIR="$WORK/notifications"
-export PM_LOG_LEVEL=warn PM_MIGRATIONS_DIR="$SRC/migrations" PM_DOCS_DIR="$SRC/docs"
+binary_env
 "$BIN" migrate up >/dev/null
 "$BIN" questions import "$SRC/data/questions/perfect-match.json" >/dev/null
 "$BIN" seed --users 3 --no-photos >"$WORK/seed.log" 2>&1 || { tail -5 "$WORK/seed.log" >&2; fail "seed"; }
