@@ -186,7 +186,9 @@ App::App(Config cfg)
                 // A send locks its conversation, then (its outcome's key) the match, then the
                 // users' rows; a like its match, then the users' rows: the deletion too. The
                 // partners' notifications last: a drain writes them under the conversations' locks.
-                .before_account_deletion = {messaging::before_account_deletion,
+                .before_account_deletion = {[this](pqxx::work& tx, const UserId& user_id) {
+                                              return messaging.before_account_deletion(tx, user_id);
+                                            },
                                             [this](pqxx::work& tx, const UserId& user_id) {
                                               return discovery.before_account_deletion(tx, user_id);
                                             },

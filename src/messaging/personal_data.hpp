@@ -17,9 +17,13 @@ namespace pm::messaging {
 
 // {"messages_sent": [...]}
 Json personal_data(pqxx::work& tx, const UserId& user_id);
-// Before the account's deletion (profiles::BeforeAccountDeletion): locks its conversations, as a
-// send or the notifications' drain does before it touches the user's row; names the object-store
-// keys of those images.
-profiles::AfterAccountDeletion before_account_deletion(pqxx::work& tx, const UserId& user_id);
+// What goes with an account's conversations: their ids and the object-store keys of their images.
+struct ConversationsOfDeparting {
+  std::vector<ConversationId> conversations;
+  std::vector<std::string> objects;
+};
+// Before the account's deletion (Service::before_account_deletion): locks its conversations, as a
+// send or the notifications' drain does before it touches the user's row, and names them.
+ConversationsOfDeparting lock_conversations_of_departing(pqxx::work& tx, const UserId& user_id);
 
 }  // namespace pm::messaging

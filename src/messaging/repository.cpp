@@ -569,12 +569,13 @@ Json personal_data(pqxx::work& tx, const UserId& user_id) {
   return db::export_entries(tx, repository::kExportQueries, user_id);
 }
 
-profiles::AfterAccountDeletion before_account_deletion(pqxx::work& tx, const UserId& user_id) {
-  tx.exec_params(repository::kLockConversationsOf, user_id);
-  profiles::AfterAccountDeletion after;
+ConversationsOfDeparting lock_conversations_of_departing(pqxx::work& tx, const UserId& user_id) {
+  ConversationsOfDeparting departing;
+  for (const auto& row : tx.exec_params(repository::kLockConversationsOf, user_id))
+    departing.conversations.push_back(row["conversation_id"].as<ConversationId>());
   for (const auto& row : tx.exec_params(repository::kConversationObjects, user_id))
-    after.objects.push_back(row["media_key"].as<std::string>());
-  return after;
+    departing.objects.push_back(row["media_key"].as<std::string>());
+  return departing;
 }
 
 }  // namespace pm::messaging

@@ -14,6 +14,7 @@
 #include "core/time.hpp"
 #include "db/transaction.hpp"
 #include "media/photo.hpp"
+#include "messaging/personal_data.hpp"
 #include "messaging/repository.hpp"
 #include "outcomes/service.hpp"
 #include "profiles/photos.hpp"
@@ -116,9 +117,18 @@ Message Service::with_signed_url(Message m) {
   return m;
 }
 
-void Service::forget_preview(const ConversationId& conversation_id) {
-  if (auto r = d_.redis.command({"DEL", preview_key(conversation_id)}); !r)
+void Service::forget_previews(const std::vector<ConversationId>& conversations) {
+  if (conversations.empty()) return;
+  std::vector<std::string> del{"DEL"};
+  for (const auto& id : conversations) del.push_back(preview_key(id));
+  if (auto r = d_.redis.command(del); !r)
     log::warn("conversation_preview_invalidation_failed", {{"error", r.error().type}});
+}
+
+profiles::AfterAccountDeletion Service::before_account_deletion(pqxx::work& tx, const UserId& user_id) {
+  auto departing = lock_conversations_of_departing(tx, user_id);
+  return {.objects = std::move(departing.objects),
+          .then = [this, conversations = std::move(departing.conversations)] { forget_previews(conversations); }};
 }
 
 // The sender's first message here is a training example (docs/outcomes.md): a reply when the other
@@ -517,7 +527,7 @@ Result<ReadReceipt> Service::read(const UserId& user_id, const ConversationId& c
                   {"reader_id", user_id},
                   {"read_up_to", marked.read_up_to}};
     publish(told_of(conversation, user_id), event);
-    forget_preview(conversation_id);
+    forget_previews({conversation_id});
   }
   return ReadReceipt{.conversation_id = conversation_id, .read_up_to = marked.read_up_to};
 }
@@ -593,7 +603,7 @@ Result<Message> Service::remove(const UserId& user_id, const MessageId& message_
     done.media_key.reset();
   }
   done.content.reset();
-  forget_preview(done.conversation_id);
+  forget_previews({done.conversation_id});
   Message message = with_signed_url(std::move(done));
   publish(told,
           {{"type", "message.deleted"}, {"conversation_id", message.conversation_id}, {"message", message.to_json()}});
@@ -668,7 +678,7 @@ void Service::close_between(const UserId& a, const UserId& b, CloseReason reason
     return;
   }
   if (*closed_id) {
-    forget_preview(**closed_id);
+    forget_previews({**closed_id});
     publish({a, b}, {{"type", "conversation.closed"}, {"conversation_id", **closed_id}, {"reason", to_string(reason)}});
   }
 }

@@ -20,6 +20,7 @@
 #include "messaging/model.hpp"
 #include "messaging/repository.hpp"
 #include "notifications/service.hpp"
+#include "profiles/personal_data.hpp"
 #include "storage/object_store.hpp"
 
 namespace pm::messaging {
@@ -89,6 +90,10 @@ class Service {
   std::vector<Result<SendResult>> send_batch(const std::vector<SendRequest>& requests);
   // Waits until the deferred message.new notifications queued so far are recorded (tests).
   void flush_notifications();
+  // Before the account's deletion (profiles::BeforeAccountDeletion): locks its conversations (see
+  // lock_conversations_of_departing), names their images, and once the rows are gone drops their
+  // cached previews, the last message's words, from Redis.
+  profiles::AfterAccountDeletion before_account_deletion(pqxx::work& tx, const UserId& user_id);
   // Stores what is queued, records its notifications, and refuses sends from now on (App::close,
   // before the database and the hub go).
   void stop();
@@ -169,7 +174,7 @@ class Service {
   void publish(const std::vector<UserId>& users, const Json& event);
   // The message with its image's URL signed for the one reading it.
   Message with_signed_url(Message m);
-  void forget_preview(const ConversationId& conversation_id);
+  void forget_previews(const std::vector<ConversationId>& conversations);
   // Under the conversation's lock: the sender's first message here becomes an outcome.
   void record_first_message(pqxx::work& tx, const repository::Conversation& c, const UserId& sender);
   // Removes media objects from storage, logging (never failing on) the ones that could not be.

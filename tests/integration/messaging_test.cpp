@@ -786,6 +786,21 @@ TEST_F(Messaging, DeletingAnAccountTakesItOutOfTheOthersNotifications) {
       << "no delivery is left of a notification that went";
 }
 
+// Deleting an account left its conversations' cached previews (the last message's words) in Redis
+// for their hour, orphaned: in every Redis dump and replica after the person had gone.
+TEST_F(Messaging, DeletingAnAccountDropsItsConversationsCachedPreviews) {
+  ASSERT_EQ(say(ben_, "words that go with me", "p1").status, 201);
+  ASSERT_EQ(get(ana_, "/api/v1/conversations").json()["conversations"][0]["last_message"]["text"],
+            "words that go with me");
+  cache::RedisPool redis(cache::RedisOptions{.url = test::redis_url(), .size = 1});
+  ASSERT_FALSE(redis.command({"GET", "conversation:preview:" + conversation_})->is_nil()) << "the list cached it";
+
+  ASSERT_EQ(server_->request("DELETE", "/api/v1/me", "", ben_.user.auth()).status, 204);
+  EXPECT_TRUE(redis.command({"GET", "conversation:preview:" + conversation_})->is_nil())
+      << "the preview of a conversation that went with the account is still cached";
+  EXPECT_TRUE(get(ana_, "/api/v1/conversations").json()["conversations"].empty());
+}
+
 // A deleted message's words left the chat but stayed in the recipient's notification (its preview)
 // and its queued deliveries, whether the notification was recorded before the deletion or just
 // after it (the notifications follow their messages by up to a fifth of a second).
@@ -918,8 +933,8 @@ TEST_F(Messaging, ABlocksForgettingAndADeletionOfThePairTakeTurnsInsteadOfDeadlo
   HeldTransaction deletion(
       server_->app().db,
       [&](pqxx::work& tx) {
-        messaging::before_account_deletion(tx, ben);      // Ben's conversations, locked
-        notifications::before_account_deletion(tx, ben);  // Ana's notifications about him, deleted
+        messaging::lock_conversations_of_departing(tx, ben);  // Ben's conversations, locked
+        notifications::before_account_deletion(tx, ben);      // Ana's notifications about him, deleted
       },
       [&](pqxx::work& tx) { tx.exec_params0("DELETE FROM users WHERE user_id = $1", ben); });
   auto forgotten = std::async(std::launch::async, [&] {
