@@ -30,7 +30,7 @@ void Socket::on_accept(std::optional<std::string> token) {
 void Socket::await_auth_frame() {
   auth_timer_.expires_after(d_.options.auth_timeout);
   auth_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-    if (ec || !self->user_id_.empty() || self->finished_) return;
+    if (ec || !self->user_id_.empty() || self->finished_ || self->closing_) return;
     self->refuse(Problem("unauthenticated", "no auth frame came within 10 seconds"),
                  websocket::close_code::policy_error);
   });
@@ -76,7 +76,7 @@ void Socket::on_authenticated(Result<auth::Caller> who) {
   // noticed yet): the client is told to come back rather than left waiting for `ready`.
   auth_timer_.expires_after(d_.options.auth_timeout);
   auth_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-    if (ec || self->ready_ || self->finished_) return;
+    if (ec || self->ready_ || self->finished_ || self->closing_) return;
     self->refuse(Problem("realtime-unavailable", "this node could not subscribe to your events; reconnect shortly"),
                  websocket::close_code::try_again_later);
   });
@@ -136,6 +136,9 @@ void Socket::recheck_session_later() {
 void Socket::on_read(beast::error_code ec, std::size_t) {
   if (ec) return finish();
   std::string text = take_frame();
+  // Closing: what the client sent before it saw our close is not acted on (its answer could no
+  // longer be sent), and no read is started: the close reads on until the client's close frame.
+  if (closing_) return;
   // Nothing a client sends may end the node: an exception escaping here would leave the I/O
   // thread, and the process with it.
   try {
@@ -196,7 +199,7 @@ void Socket::on_frame(std::string text) {
 
 // The frame is queued or answered: read the next, unless too many await their answers.
 void Socket::on_handed_on() {
-  if (finished_) return;
+  if (finished_ || closing_) return;
   if (!may_read()) {
     read_paused_ = true;
     return;
@@ -209,7 +212,7 @@ void Socket::on_handed_on() {
 bool Socket::may_read() const { return in_flight_ + answers_queued_ < d_.options.frames_in_flight; }
 
 void Socket::resume_reading() {
-  if (!read_paused_ || finished_ || !may_read()) return;
+  if (!read_paused_ || finished_ || closing_ || !may_read()) return;
   read_paused_ = false;
   read_frame();
 }
@@ -310,7 +313,12 @@ void Socket::enqueue(std::shared_ptr<const std::string> frame, bool answer) {
   if (!writing_) write_next();
 }
 
+// Once: a second close while the first still waits for the client's close frame would be parked
+// by Beast and never completed, its handler keeping this socket (and its connection's place in
+// its client's count) alive for good.
 void Socket::refuse(const Problem& problem, websocket::close_code code) {
+  if (finished_ || closing_) return;
+  auth_timer_.cancel();
   log::info("ws_refused", {{"request_id", request_id_}, {"problem", problem.type}});
   send(Protocol::error_frame(nullptr, problem));
   closing_ = true;

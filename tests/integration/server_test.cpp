@@ -8,6 +8,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/websocket.hpp>
 
 #include "support/accounts.hpp"
 #include "support/test_server.hpp"
@@ -291,6 +292,34 @@ TEST(Server, AWebSocketKeepsItsPlaceInTheClientsCount) {
 
   first.reset();  // one socket closes: its place is free again
   EXPECT_TRUE(a_new_connection_is_answered(server.port()));
+}
+
+// A socket refused for a bad first frame whose client never answers the close frame was refused a
+// second time when its auth frame's 10 seconds ran out, while the first close still waited for the
+// client (Beast gives it 10 seconds): that second close was never completed, and its handler kept
+// the socket, and its place in the client's count, for good. One address could lock itself (and
+// everyone behind its NAT) out of the node with a frame every few seconds.
+TEST(Server, ASocketRefusedWhileItsAuthWaitRunsOutGivesBackItsPlace) {
+  namespace websocket = boost::beast::websocket;
+  test::TestDatabase db;
+  auto config = test::test_config(db);
+  config.max_connections_per_ip = 1;
+  config.trusted_proxies = "";
+  TestServer server(config);
+  {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket tcp(io);
+    tcp.connect({boost::asio::ip::make_address("127.0.0.1"), server.port()});
+    websocket::stream<boost::asio::ip::tcp::socket> ws(std::move(tcp));
+    ws.handshake("127.0.0.1", "/api/v1/ws");  // no token: it must come as the first frame
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    ws.text(true);
+    ws.write(boost::asio::buffer(std::string("{}")));  // not an auth frame: refused, the close sent
+    // Never read, so never answer the close, until both the auth wait (10 s from the upgrade) and
+    // the close's own wait (10 s from the refusal) have run out.
+    std::this_thread::sleep_for(std::chrono::milliseconds(11500));
+  }
+  EXPECT_TRUE(a_new_connection_is_answered(server.port())) << "the refused socket still holds its place";
 }
 
 // Behind the proxy (HAProxy's `option forwardfor`, ops/cluster.sh) the client is the address the
