@@ -3,6 +3,7 @@
 
 #include "auth/service.hpp"
 #include "core/actor.hpp"
+#include "core/text.hpp"
 #include "http/message.hpp"
 #include "http/router.hpp"
 
@@ -29,8 +30,10 @@ http::Handler authed(Service& auth, Fn fn) {
   };
 }
 
+// The User-Agent is any bytes a client sends (Beast takes 0x80-0xFF in a header): made UTF-8 here,
+// or the session's JSON and the audit log's text refused it after the sign-in had counted.
 inline ClientInfo client_of(const http::Request& req) {
-  return {.ip = req.remote_ip, .user_agent = std::string(req.header("User-Agent"))};
+  return {.ip = req.remote_ip, .user_agent = valid_utf8(req.header("User-Agent"))};
 }
 
 }  // namespace pm::auth

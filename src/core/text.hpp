@@ -20,5 +20,8 @@ bool ascii_istarts_with(std::string_view s, std::string_view prefix);
 std::size_t utf8_sequence(std::string_view s);
 // `s` is well-formed UTF-8 throughout (what PostgreSQL takes as text).
 bool is_utf8(std::string_view s);
+// `s` with each byte that starts no well-formed UTF-8 sequence replaced by U+FFFD: for text from a
+// client that is only kept or shown (a User-Agent), where JSON and PostgreSQL take only UTF-8.
+std::string valid_utf8(std::string_view s);
 
 }  // namespace pm

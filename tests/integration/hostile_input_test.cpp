@@ -121,3 +121,40 @@ TEST(HostileInput, NoRouteAnswers5xx) {
     EXPECT_LT(res.status, 500) << last;
   }
 }
+
+// Headers that are no text (Beast takes any byte 0x80-0xFF in a field): a User-Agent of them made
+// the sign-in answer 500 after it had counted (the session's JSON refused the bytes), and the
+// OAuth callback lost its one-time state the same way. Every route, and the sign-in that keeps
+// the User-Agent, answer as for any other client.
+TEST(HostileInput, HeadersThatAreNoTextAreNever5xx) {
+  test::TestDatabase db;
+  auto config = test::test_config(db);
+  config.question_bank = "test-bank";
+  test::TestServer server(config);
+  server.use_question_bank("test-bank.json");
+  auto user = test::sign_up(server, test::unique_email("headers"));
+  const std::vector<std::pair<std::string, std::string>> hostile = {{"User-Agent", "Mozilla/5.0 \xff\xfe\xc0\xaf"},
+                                                                    {"Accept-Language", "\xff"},
+                                                                    {"Cookie", "pm_oauth=\xfe\xff"},
+                                                                    {"Origin", "https://\xff.example"},
+                                                                    {"X-Request-Id", "\xff\xfe"}};
+  auto signed_in = server.request("POST", "/api/v1/auth/login",
+                                  Json{{"email", user.email}, {"password", user.password}}.dump(), hostile);
+  ASSERT_EQ(signed_in.status, 200) << signed_in.body;
+  const std::string token = signed_in.json()["token"];
+  auto sessions = server.request("GET", "/api/v1/me/sessions", "", {{"Authorization", "Bearer " + token}});
+  ASSERT_EQ(sessions.status, 200) << sessions.body;
+  EXPECT_NE(sessions.body.find("Mozilla/5.0 \xef\xbf\xbd"), std::string::npos)
+      << "the browser's name is kept, its stray bytes replaced: " << sessions.body;
+
+  for (const auto& [method, pattern] : server.app().router.routes()) {
+    if (pattern == "/api/v1/auth/logout" || pattern == "/api/v1/auth/logout-all" ||
+        (pattern == "/api/v1/me" && method == http::Method::delete_))
+      continue;
+    auto headers = user.auth();
+    headers.insert(headers.end(), hostile.begin(), hostile.end());
+    auto res = server.request(std::string(http::beast_http::to_string(method)), fill_params(pattern, user.user_id),
+                              "{}", headers);
+    ASSERT_LT(res.status, 500) << pattern << ": " << res.body;
+  }
+}
