@@ -362,7 +362,8 @@ constexpr const char* kLockMatchesOf = R"sql(
   FROM matches WHERE user_id_1 = $1 OR user_id_2 = $1 ORDER BY match_id FOR UPDATE
 )sql";
 // The data export's parts (personal_data.hpp). A match as its person sees it in the app: their
-// own like and pass, never the other's (who liked you is a paid feature, and a pass is not told);
+// own like and pass, never the other's (who liked you is a paid feature, and a pass is not told;
+// so no updated_at either: on a pending match only a like moves it);
 // its score details without each side's satisfaction (how well one's answers meet the other's
 // private preferences: a rating by the other that the app never shows).
 constexpr std::pair<const char*, const char*> kExportQueries[] = {
@@ -371,7 +372,7 @@ constexpr std::pair<const char*, const char*> kExportQueries[] = {
   SELECT jsonb_build_object(
            'match_id', match_id, 'other_user_id', CASE WHEN user_id_1 = $1 THEN user_id_2 ELSE user_id_1 END,
            'compatibility_score', compatibility_score, 'score_details', score_details - 'satisfaction', 'status', status,
-           'ranking', ranking, 'created_at', created_at, 'updated_at', updated_at,
+           'ranking', ranking, 'created_at', created_at,
            'you_liked', CASE WHEN user_id_1 = $1 THEN user_1_liked ELSE user_2_liked END,
            'you_passed_at', CASE WHEN passed_by = $1 THEN passed_at END) AS entry
   FROM matches WHERE user_id_1 = $1 OR user_id_2 = $1 ORDER BY created_at, match_id

@@ -200,7 +200,8 @@ TEST_F(Outcomes, TheExportShowsEachMatchAsItsPersonSeesIt) {
   EXPECT_EQ(rows[0]["other_user_id"], ben_.user.user_id);
   EXPECT_EQ(rows[0]["you_liked"], false);
   EXPECT_EQ(rows[0]["status"], "pending");
-  for (const char* leak : {"user_1_liked", "user_2_liked", "passed_by"})
+  // updated_at too: on a pending match only a like (or its rewind) moves it past created_at.
+  for (const char* leak : {"user_1_liked", "user_2_liked", "passed_by", "updated_at"})
     EXPECT_FALSE(rows[0].contains(leak)) << leak << " tells Ana how Ben decided: " << rows[0].dump();
   ASSERT_TRUE(rows[0]["score_details"].contains("score")) << rows[0].dump();
   EXPECT_FALSE(rows[0]["score_details"].contains("satisfaction"))
