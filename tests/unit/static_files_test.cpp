@@ -87,6 +87,8 @@ TEST_F(WebApp, EveryAnswerHasAStrictContentSecurityPolicy) {
     EXPECT_EQ(csp.find("unsafe-inline"), std::string::npos) << target;
     EXPECT_EQ(csp.find("unsafe-eval"), std::string::npos) << target;
     EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos) << target;
+    // Sockets to this origin only (the app's own: the web tests connect under this policy).
+    EXPECT_NE(csp.find("connect-src 'self';"), std::string::npos) << target;
     EXPECT_EQ(header(get(target), "X-Content-Type-Options"), "nosniff") << target;
   }
 }
