@@ -59,12 +59,14 @@ constexpr const char* kRecomputeProfileCompleted = R"sql(
 // hidden, and public or matched with the viewer. The distance is from the viewer to the centre of
 // the 0.01-degree cell (about 1 km) the other is in, never to their point: the coarse step of an
 // exact distance says "within exactly 2 km or not?", which from a few dozen places of the viewer's
-// pins someone down to metres (trilateration); from the cell it pins down only the cell.
+// pins someone down to metres (trilateration); from the cell it pins down only the cell. Last
+// active as its day only: to the minute, a profile read every minute was a log of when its person
+// sleeps, wakes and is on the app.
 constexpr const char* kLoadPublic = R"sql(
   SELECT u.user_id, u.first_name, date_part('year', age(u.birth_date))::int AS age, u.gender, u.bio, u.location,
          (ST_Distance(ST_SnapToGrid(u.location_point::geometry, 0.01)::geography, v.location_point) / 1000)::float8
            AS distance_km,
-         to_char(u.last_active AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_active,
+         to_char(date_trunc('day', u.last_active AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_active,
          coalesce((p.privacy_settings->>'show_age')::boolean, true) AS show_age,
          coalesce((p.privacy_settings->>'show_distance')::boolean, true) AS show_distance,
          coalesce((p.privacy_settings->>'show_online_status')::boolean, true) AS show_online_status

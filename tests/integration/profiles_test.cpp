@@ -183,6 +183,8 @@ TEST(OtherProfiles, VisibilityDecidesWhoSeesWhat) {
   for (const char* secret : {"email", "last_name", "birth_date", "location"})
     EXPECT_FALSE(body.contains(secret)) << secret;
   EXPECT_EQ(seen.body.find(ada.email), std::string::npos);
+  // Last active as its day, never the time: read every minute, the time was a log of her days.
+  EXPECT_TRUE(body["last_active"].get<std::string>().ends_with("T00:00:00.000Z")) << body["last_active"];
 
   server.request("PUT", "/api/v1/me/preferences",
                  Json{{"privacy_settings", {{"show_age", false}, {"show_distance", false}}}}.dump(), ada.auth());
