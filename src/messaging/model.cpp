@@ -113,11 +113,14 @@ Json Message::to_json() const {
 Json History::to_json() const {
   Json items = Json::array();
   for (const auto& m : messages) items.push_back(m.to_json());
-  return {{"conversation_id", conversation_id},
-          {"messages", items},
-          {"last_seq", last_seq},
-          {"has_more", has_more},
-          {"closed", closed}};
+  Json out = {{"conversation_id", conversation_id},
+              {"match_id", match_id},
+              {"messages", items},
+              {"last_seq", last_seq},
+              {"has_more", has_more},
+              {"closed", closed}};
+  if (!user.is_null()) out["user"] = user;
+  return out;
 }
 
 Json ReadReceipt::to_json() const { return {{"conversation_id", conversation_id}, {"read_up_to", read_up_to}}; }

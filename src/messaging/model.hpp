@@ -63,6 +63,8 @@ struct Message {
 // A page of a conversation's messages, oldest first (GET /api/v1/conversations/{id}/messages).
 struct History {
   ConversationId conversation_id;
+  MatchId match_id;
+  Json user;  // the other person, {user_id, first_name}, when asked for (else null)
   std::vector<Message> messages;
   long long last_seq = 0;
   bool has_more = false;  // another page in the direction read

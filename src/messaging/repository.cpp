@@ -351,6 +351,10 @@ constexpr const char* kLockConversationsOf = R"sql(
   WHERE mt.user_id_1 = $1 OR mt.user_id_2 = $1
   ORDER BY c.conversation_id FOR UPDATE OF c
 )sql";
+constexpr const char* kUserSummary = R"sql(
+  SELECT jsonb_build_object('user_id', u.user_id, 'first_name', u.first_name)::text FROM user_profiles u
+  WHERE u.user_id = $1
+)sql";
 // The images of the user's conversations, sent or only uploaded (personal_data.hpp).
 constexpr const char* kConversationObjects = R"sql(
   SELECT m.media_url AS media_key
@@ -503,6 +507,11 @@ bool mark_deleted(pqxx::work& tx, const MessageId& message_id) {
   if (tx.exec_params(kMarkDeleted, message_id).affected_rows() == 0) return false;
   tx.exec_params(kEraseContent, message_id);
   return true;
+}
+
+Json user_summary(pqxx::work& tx, const UserId& user_id) {
+  auto rows = tx.exec_params(kUserSummary, user_id);
+  return rows.empty() ? Json(nullptr) : Json::parse(rows[0][0].as<std::string>());
 }
 
 std::vector<ConversationRow> conversations(pqxx::work& tx, const UserId& user_id,

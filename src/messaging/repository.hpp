@@ -116,6 +116,9 @@ struct ConversationCursor {
 std::vector<ConversationRow> conversations(pqxx::work& tx, const UserId& user_id,
                                            const std::optional<ConversationCursor>& after, int limit);
 
+// {user_id, first_name} of a person, as the list shows the other in a conversation.
+Json user_summary(pqxx::work& tx, const UserId& user_id);
+
 // Closes the pair's conversation (a block or an unmatch); returns its id if one was open.
 std::optional<ConversationId> close_between(pqxx::work& tx, const UserId& a, const UserId& b, CloseReason reason,
                                             const UserId& by);

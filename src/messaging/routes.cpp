@@ -49,7 +49,8 @@ void add_routes(http::Router& router, auth::Service& auth, Service& service) {
         auto conversation = req.path_id<ConversationId>("conversation_id", no_such_conversation());
         if (!conversation) return http::problem_response(conversation.error(), req.request_id);
         return http::reply(
-            req, service.history(who.user_id, *conversation, *after, *before, static_cast<int>(limit->value_or(50))));
+            req, service.history(who.user_id, *conversation, *after, *before, static_cast<int>(limit->value_or(50)),
+                                 /*with_user=*/true));
       }));
   router.add(Method::post, "/api/v1/conversations/{conversation_id}/messages",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {

@@ -464,7 +464,8 @@ void Service::flush_notifications() {
 }
 
 Result<History> Service::history(const UserId& user_id, const ConversationId& conversation_id,
-                                 std::optional<long long> after, std::optional<long long> before, int limit) {
+                                 std::optional<long long> after, std::optional<long long> before, int limit,
+                                 bool with_user) {
   return db::read(d_.db, [&](pqxx::work& tx) -> Result<History> {
     auto c = repository::conversation_for(tx, conversation_id, user_id);
     if (!c) return std::unexpected(no_such_conversation());
@@ -479,6 +480,8 @@ Result<History> Service::history(const UserId& user_id, const ConversationId& co
         page.erase(page.begin());
     }
     History out{.conversation_id = conversation_id,
+                .match_id = c->match_id,
+                .user = with_user ? repository::user_summary(tx, c->other(user_id)) : Json(nullptr),
                 .last_seq = c->last_seq,
                 .has_more = more,
                 .closed = c->closed_at.has_value() || c->blocker.has_value()};
@@ -679,7 +682,11 @@ void Service::close_between(const UserId& a, const UserId& b, CloseReason reason
   }
   if (*closed_id) {
     forget_previews({**closed_id});
-    publish({a, b}, {{"type", "conversation.closed"}, {"conversation_id", **closed_id}, {"reason", to_string(reason)}});
+    auto closed = [&](CloseReason said) {
+      return Json{{"type", "conversation.closed"}, {"conversation_id", **closed_id}, {"reason", to_string(said)}};
+    };
+    publish({a}, closed(reason));
+    publish({b}, closed(CloseReason::unmatched));
   }
 }
 

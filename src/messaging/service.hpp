@@ -98,8 +98,10 @@ class Service {
   // before the database and the hub go).
   void stop();
   // Newest page, or the page after / before an order number.
+  // With `with_user`, the other person too (the chat's header and its safety actions: the app no
+  // longer has to find the conversation in the list's pages).
   Result<History> history(const UserId& user_id, const ConversationId& conversation_id, std::optional<long long> after,
-                          std::optional<long long> before, int limit);
+                          std::optional<long long> before, int limit, bool with_user = false);
   // A typing indicator for the other user: checked like a send, published, never stored.
   Result<void> typing(const UserId& user_id, const ConversationId& conversation_id);
   // Marks the other's messages read up to `up_to_seq` (default: all) and tells them.
@@ -113,7 +115,8 @@ class Service {
                                      std::string_view bytes);
   Result<ConversationPage> conversations(const UserId& user_id, const std::optional<std::string>& cursor, int limit);
 
-  // A block or an unmatch: the pair's conversation closes for both.
+  // A block or an unmatch by `a`: the pair's conversation closes for both. The other hears of a
+  // block as of an unmatch: being told "blocked" is what an abuser should not learn.
   void close_between(const UserId& a, const UserId& b, CloseReason reason);
   // Deletes the images uploaded for a chat and left unsent for `hours`; returns how many.
   Result<int> delete_unsent_uploads(int hours);

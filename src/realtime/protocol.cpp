@@ -43,9 +43,11 @@ Json Protocol::error_frame(const Json& id, const Problem& problem) {
             {"detail", problem.detail}}}};
 }
 
-bool Protocol::is_resume(std::string_view frame) {
+std::optional<std::size_t> Protocol::resume_conversations(std::string_view frame) {
   auto json = parse_json(frame);
-  return json && json->is_object() && string_member(*json, "type") == "resume";
+  if (!json || !json->is_object() || string_member(*json, "type") != "resume") return std::nullopt;
+  const auto named = json->find("conversations");
+  return named != json->end() && named->is_object() ? named->size() : 0;
 }
 
 void Protocol::handle_async(const UserId& user, std::string_view text, std::function<void(Outcome)> done) {

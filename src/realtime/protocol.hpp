@@ -4,6 +4,7 @@
 // pool (it calls the Messaging Service, so PostgreSQL); the socket only moves frames.
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,8 +31,9 @@ class Protocol {
   // in that order.
   void handle_async(const UserId& user, std::string_view frame, std::function<void(Outcome)> done);
 
-  // Whether a frame asks for a resume (the socket holds live events until it is answered).
-  static bool is_resume(std::string_view frame);
+  // For a frame that asks for a resume (the socket holds live events until it is answered): how
+  // many conversations it names (each a read of history); nullopt for any other frame.
+  static std::optional<std::size_t> resume_conversations(std::string_view frame);
 
   // The error frame for a problem (id may be null when the frame had no usable id).
   static Json error_frame(const Json& id, const Problem& problem);

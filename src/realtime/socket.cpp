@@ -165,7 +165,11 @@ void Socket::log_frame_exception(const std::exception& e) const {
 // conversations may come out of that order. At most frames_in_flight unanswered frames: then a
 // flood waits in TCP, not in our memory.
 void Socket::on_frame(std::string text) {
-  if (!within_frame_budget()) {
+  // A resume reads history for each conversation it names (up to 200): it counts as one frame
+  // more per ten of them, or one socket's resumes alone kept the handlers' pool (HTTP's too) busy.
+  const auto resumed = text.find("resume") != std::string::npos ? Protocol::resume_conversations(text) : std::nullopt;
+  const bool resume = resumed.has_value();
+  if (!within_frame_budget(1 + static_cast<int>(resumed.value_or(0) / 10))) {
     // Each refusal is a frame queued for a client that may never read it: past twice the budget
     // the socket is closed, so a flood of tiny frames cannot grow the node's memory without bound.
     if (frames_in_window_ > 2 * d_.options.frames_per_10s)
@@ -176,7 +180,6 @@ void Socket::on_frame(std::string text) {
     send(Protocol::error_frame(nullptr, slow_down));
     return read_frame();
   }
-  const bool resume = text.find("resume") != std::string::npos && Protocol::is_resume(text);
   if (resume) ++resuming_;
   ++in_flight_;
   asio::post(d_.handlers, [self = shared_from_this(), text = std::move(text), resume] {
@@ -217,13 +220,14 @@ void Socket::resume_reading() {
   read_frame();
 }
 
-bool Socket::within_frame_budget() {
+bool Socket::within_frame_budget(int cost) {
   const auto now = std::chrono::steady_clock::now();
   if (now - window_start_ >= std::chrono::seconds(10)) {
     window_start_ = now;
     frames_in_window_ = 0;
   }
-  return ++frames_in_window_ <= d_.options.frames_per_10s;
+  frames_in_window_ += cost;
+  return frames_in_window_ <= d_.options.frames_per_10s;
 }
 
 void Socket::on_outcome(Outcome outcome, bool of_resume) {

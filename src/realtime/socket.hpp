@@ -118,7 +118,7 @@ class Socket : public std::enable_shared_from_this<Socket> {
   // The frame budget's window (SocketOptions::frames_per_10s).
   std::chrono::steady_clock::time_point window_start_{};
   int frames_in_window_ = 0;
-  bool within_frame_budget();
+  bool within_frame_budget(int cost);
   // Frames to write; `answer`: an ack or error of the client's own frame, which the slow-reader
   // limit does not count (frames_in_flight bounds them with the frames not answered yet: may_read).
   struct Queued {

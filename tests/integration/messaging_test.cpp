@@ -214,6 +214,11 @@ TEST_F(Messaging, EveryClientSeesOneOrderAndPagesBothWays) {
     });
   for (auto& t : threads) t.join();
   auto latest = history(ben_, "?limit=5");
+  // The page names the match and the other person (the chat's header and its safety actions).
+  EXPECT_EQ(latest["match_id"], match_);
+  EXPECT_EQ(latest["user"]["user_id"], ana_.user.user_id);
+  EXPECT_EQ(latest["user"]["first_name"], "Ana");
+  EXPECT_EQ(history(ana_)["user"]["first_name"], "Ben");
   ASSERT_EQ(latest["messages"].size(), 5u);
   EXPECT_EQ(latest["messages"][0]["seq"], 16);
   EXPECT_EQ(latest["messages"][4]["seq"], 20);

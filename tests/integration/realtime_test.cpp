@@ -896,6 +896,23 @@ TEST_F(RealtimeChat, ASocketsWorkIsBoundedWhateverTheClientSends) {
 
 // A resume names each conversation once: the same id in other letter cases was replayed (and read
 // from PostgreSQL) once per spelling, past the socket's memory of what it had sent.
+// A resume reads a page of history for each conversation it names (up to 200): it counted as one
+// frame, so one socket's resumes could ask for thousands of reads a second. Now one frame more per
+// ten conversations: three resumes of 100 (11 each) fit a budget of 40, a fourth does not.
+TEST_F(RealtimeChat, AResumeCostsTheFrameBudgetByTheConversationsItNames) {
+  Node& a = start_node("warn", {{"PM_WS_FRAMES_PER_10S", "40"}});
+  auto ana = connect(a, ana_);
+  Json named = Json::object();
+  for (int i = 0; i < 100; ++i) named[fmt::format("00000000-0000-4000-8000-{:012}", i)] = 0;
+  for (int i = 1; i <= 4; ++i)
+    ana->send_json({{"type", "resume"}, {"id", fmt::format("r{}", i)}, {"conversations", named}});
+  std::vector<std::string> answers;
+  for (const auto& f : ana->drain(1500))
+    answers.push_back(f.value("type", "") == "ack" ? f.value("id", "")
+                                                   : f.value("type", "") + " " + f["problem"].value("type", ""));
+  EXPECT_EQ(answers, (std::vector<std::string>{"r1", "r2", "r3", "error /problems/rate-limited"}));
+}
+
 TEST_F(RealtimeChat, AResumeNamesEachConversationOnceWhateverItsSpelling) {
   Node& a = start_node();
   auto ana = connect(a, ana_);
@@ -1080,9 +1097,14 @@ TEST_F(RealtimeChat, AReadRacingABlockReachesTheOtherBeforeTheCloseNeverAfter) {
   ASSERT_EQ(blocked.status / 100, 2) << blocked.body;
   ASSERT_EQ(read.status, 200) << read.body;
   std::vector<std::string> order;  // what reached Ana, in order
-  for (const auto& e : ana->drain(1500)) order.push_back(e.value("type", ""));
+  const auto anas = ana->drain(1500);
+  for (const auto& e : anas) order.push_back(e.value("type", ""));
   const auto closed = std::find(order.begin(), order.end(), "conversation.closed");
   ASSERT_NE(closed, order.end()) << "the block closed the conversation";
+  EXPECT_EQ(anas[closed - order.begin()]["reason"], "unmatched") << "the blocked person is not told of the block";
+  auto bens = ben->wait_for("conversation.closed");
+  ASSERT_TRUE(bens);
+  EXPECT_EQ((*bens)["reason"], "blocked") << "the blocker's own devices say what he did";
   EXPECT_EQ(std::find(closed, order.end(), "message.read"), order.end())
       << "a receipt reached Ana after the close: " << fmt::format("{}", fmt::join(order, ", "));
 }

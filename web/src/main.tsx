@@ -143,11 +143,29 @@ function Nav() {
 
 function SignedIn() {
   const [error, setError] = useState<string | null>(null);
+  const load = () => {
+    setError(null);
+    loadMe().catch((e) => setError(errorText(e)));
+  };
   useEffect(() => {
-    if (!me.value) loadMe().catch((e) => setError(errorText(e)));
+    if (!me.value) load();
   }, []);
   const profile = me.value;
-  if (!profile) return error ? <ErrorBox error={error} /> : <Loading />;
+  // Without the profile there is no screen to go to: the error comes with a way on (or out).
+  if (!profile)
+    return error ? (
+      <main>
+        <ErrorBox error={error} />
+        <button type="button" onClick={load}>
+          {t.retry}
+        </button>{" "}
+        <button type="button" class="link" onClick={() => void signOut(false).catch(() => undefined)}>
+          {t.signOut}
+        </button>
+      </main>
+    ) : (
+      <Loading />
+    );
   const p = path.value;
   let screen;
   let id: string | null;

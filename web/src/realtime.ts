@@ -57,6 +57,25 @@ export function noteSeq(conversationId: string, seq: number): void {
   if (seq > (lastSeq.get(conversationId) ?? 0)) lastSeq.set(conversationId, seq);
 }
 
+// A resume answers at most a budget of messages (docs/realtime.md): while it says there are `more`,
+// it is asked again from where it stopped (`resume_from`), so a long absence misses nothing.
+async function resume(conversations: Record<string, number>): Promise<void> {
+  for (let round = 0; round < 100 && Object.keys(conversations).length > 0; round++) {
+    let answer: Frame;
+    try {
+      answer = await request({ type: "resume", conversations });
+    } catch {
+      if (!connected.value) return; // offline again: the next `ready` resumes
+      await new Promise((r) => window.setTimeout(r, 2_000)); // refused (a busy socket): again shortly
+      continue;
+    }
+    // Conversations this person can no longer read are not asked for again.
+    for (const gone of (answer.gone as string[] | undefined) ?? []) lastSeq.delete(gone);
+    if (!answer.more) return;
+    conversations = (answer.resume_from as Record<string, number> | undefined) ?? {};
+  }
+}
+
 export function connect(): void {
   if (socket || !token.value) return;
   const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/v1/ws`;
@@ -73,15 +92,12 @@ export function connect(): void {
     if (frame.type === "ready") {
       connected.value = true;
       retry = 0;
-      if (lastSeq.size > 0) {
-        const conversations = Object.fromEntries(lastSeq);
-        void request({ type: "resume", conversations })
-          .then((answer) => {
-            // Conversations this person can no longer read are not asked for again.
-            for (const gone of (answer.gone as string[] | undefined) ?? []) lastSeq.delete(gone);
-          })
-          .catch(() => undefined);
-      }
+      if (lastSeq.size > 0) void resume(Object.fromEntries(lastSeq));
+    }
+    // Every conversation's place, not only the open one's: a resume asks for what came after it.
+    if (frame.type === "message.new" && typeof frame.conversation_id === "string") {
+      const seq = (frame.message as { seq?: unknown } | undefined)?.seq;
+      if (typeof seq === "number") noteSeq(frame.conversation_id, seq);
     }
     const id = typeof frame.id === "string" ? frame.id : null;
     if (id && pending.has(id) && (frame.type === "ack" || frame.type === "error")) {

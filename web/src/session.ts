@@ -29,6 +29,12 @@ function describe(problem: unknown, status: number): ApiError {
   if (problem && typeof problem === "object" && "title" in problem) {
     const p = problem as Problem & Record<string, unknown>;
     let text = p.detail || p.title;
+    // A restricted account is told in the app's words, the end of a suspension in local time (the
+    // server's detail gives it as a UTC timestamp).
+    const slug = typeof p.type === "string" ? p.type.split("/").pop() : "";
+    if (slug === "account-suspended" && typeof p.suspended_until === "string")
+      text = t.accountSuspendedUntil(new Date(p.suspended_until).toLocaleString(undefined, { dateStyle: "long", timeStyle: "short" }));
+    else if (slug === "account-banned") text = t.oauthProblems["account-banned"] ?? text;
     if (text && !/[.!?]$/.test(text)) text += ".";
     const retry = typeof p.retry_after === "number" ? p.retry_after : null;
     if (status === 429 && retry != null) text += " " + t.tryAgainIn(retry);

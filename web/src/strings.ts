@@ -5,6 +5,7 @@ export const t = {
   networkDown: "The server cannot be reached. Check your connection and try again.",
   sessionEnded: "Your session has ended. Please sign in again.",
   unknownProblem: "Something went wrong. Please try again.",
+  retry: "Try again",
   tryAgainIn: (s: number) => `Try again in ${s < 90 ? `${s} seconds` : `${Math.ceil(s / 60)} minutes`}.`,
   // sign-up / sign-in
   signIn: "Sign in",
@@ -138,6 +139,7 @@ export const t = {
   // chat
   chats: "Chats",
   noChats: "No conversations yet: when you and someone like each other, your chat opens here.",
+  moreChats: "More conversations",
   unread: (n: number) => `${n} unread`,
   message: "Message",
   send: "Send",
@@ -147,7 +149,7 @@ export const t = {
   offline: "Reconnecting…",
   read: "Read",
   you: "You",
-  closedReason: { blocked: "This conversation is closed: one of you blocked the other.", unmatched: "This conversation is closed: the match was ended." } as Record<string, string>,
+  closedReason: { blocked: "This conversation is closed: you blocked them.", unmatched: "This conversation is closed: the match was ended." } as Record<string, string>,
   react: "React",
   reactWith: (emoji: string) => `React with ${emoji}`,
   deleteMessageConfirm: "Delete this message for both of you?",
@@ -337,6 +339,7 @@ export const t = {
   resolvedAs: (resolution: string, when: string) => `Decided: ${resolution}, ${when}`,
   statusNames: { open: "open", reviewed: "reviewed", dismissed: "dismissed" } as Record<string, string>,
   suspendedUntil: (when: string) => `Suspended until ${when}`,
+  accountSuspendedUntil: (when: string) => `This account is suspended until ${when}.`,
   bannedLabel: "Banned",
   lookupEmail: "Email address",
   lookUp: "Look up",

@@ -87,7 +87,9 @@ test("a report from the chat reaches the console, and a suspension signs the rep
   await finnPage.getByLabel("Email").fill(finn.email);
   await finnPage.getByLabel("Password").fill(PASSWORD);
   await finnPage.getByRole("button", { name: "Sign in", exact: true }).click();
-  await expect(finnPage.getByRole("alert")).toContainText(/suspended/i);
+  // In words and local time, not the server's UTC timestamp.
+  await expect(finnPage.getByRole("alert")).toHaveText(/^This account is suspended until [A-Z][a-z]+ \d{1,2}, \d{4}/);
+  await expect(finnPage.getByRole("alert")).not.toContainText("Z");
 
   // The decision is in the trail; the lookup shows the suspension.
   await staff.getByRole("link", { name: "Decisions" }).click();

@@ -41,4 +41,17 @@ test("an unreachable server and the server's problems are shown in words", async
   await page.getByRole("link", { name: "Account" }).click();
   await page.getByRole("button", { name: "Download my data" }).click();
   await expect(page.getByRole("region", { name: "Your data" }).getByRole("alert")).toHaveText("The database is not answering.");
+
+  // The profile cannot be read when the app opens: said, with a way to try again.
+  await page.route("**/api/v1/me", (route) => (route.request().method() === "GET" ? route.fulfill({ status: 503, contentType: "application/problem+json", body: JSON.stringify({ type: "about:blank", title: "Service Unavailable", status: 503, detail: "The database is not answering" }) }) : route.continue()));
+  await page.reload();
+  await expect(page.getByRole("alert")).toHaveText("The database is not answering.");
+  await page.unroute("**/api/v1/me");
+  await page.getByRole("button", { name: "Try again" }).click();
+  await expect(page.getByRole("link", { name: "Questionnaire" })).toBeVisible();
+
+  // The questionnaire's list comes but its next question does not: said, not "Loading…" for good.
+  await page.route("**/api/v1/questionnaire/next**", (route) => route.abort("internetdisconnected"));
+  await page.getByRole("link", { name: "Questionnaire" }).click();
+  await expect(page.getByRole("alert")).toHaveText("The server cannot be reached. Check your connection and try again.");
 });

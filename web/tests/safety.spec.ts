@@ -110,6 +110,41 @@ test.describe.serial("two matched people", () => {
     await closeDan();
   });
 
+  test("a long absence resumes every message, however many the server's first answer could hold", async ({ browser }) => {
+    test.setTimeout(120_000);
+    const [danPage, closeDan] = await openChat(browser, dan);
+    const errors = consoleErrors(danPage);
+    await danPage.context().setOffline(true);
+    await expect(danPage.locator("html")).toHaveAttribute("data-realtime", "offline");
+    // 190 messages while Dan's tab is away (Cleo's, and Dan's own from his phone): more than one
+    // resume answers (128) plus the newest page the screen reads again (50), so the tab sees the
+    // middle ones only if it asks again where the first resume stopped.
+    const sent: string[] = [];
+    for (const [who, count, words] of [
+      [cleo, 100, "Long absence"],
+      [dan, 90, "From my phone"],
+    ] as const) {
+      for (let i = 1; i <= count; i++) {
+        const text = `${words} ${i}.`;
+        const res = await danPage.request.post(`/api/v1/conversations/${conversationId}/messages`, {
+          headers: { Authorization: `Bearer ${who.token}` },
+          data: { client_message_id: crypto.randomUUID(), message_type: "text", content: text },
+        });
+        expect(res.ok(), await res.text()).toBeTruthy();
+        sent.push(text);
+      }
+    }
+    await danPage.context().setOffline(false);
+    await expect(danPage.locator("html")).toHaveAttribute("data-realtime", "ready", { timeout: 30_000 });
+    const missing = async () => {
+      const shown = (await danPage.locator("ol.messages li").allTextContents()).join("\n");
+      return sent.filter((text) => !shown.includes(text)); // "... 1." is in no "... 10.": the period ends each
+    };
+    await expect.poll(missing, { timeout: 30_000 }).toEqual([]);
+    expect(errors.filter((e) => !/ERR_INTERNET_DISCONNECTED/.test(e))).toEqual([]);
+    await closeDan();
+  });
+
   test("a report is accepted, and a block closes the chat on both screens", async ({ browser }) => {
     const [cleoPage, closeCleo] = await openChat(browser, cleo);
     const [danPage, closeDan] = await openChat(browser, dan);
@@ -126,8 +161,12 @@ test.describe.serial("two matched people", () => {
     await cleoPage.getByRole("button", { name: "Block" }).click();
     await expect(cleoPage.getByText("Block Dan? Neither of you will see the other again")).toBeVisible();
     await cleoPage.getByRole("button", { name: "Yes, do it" }).click();
-    for (const page of [cleoPage, danPage]) {
-      await expect(page.getByText("This conversation is closed: one of you blocked the other.")).toBeVisible();
+    // Dan is not told he was blocked: for him the match ended, as when someone unmatches.
+    for (const [page, words] of [
+      [cleoPage, "This conversation is closed: you blocked them."],
+      [danPage, "This conversation is closed: the match was ended."],
+    ] as const) {
+      await expect(page.getByText(words)).toBeVisible();
       await expect(page.getByLabel("Message")).toHaveCount(0);
     }
     await checkScreen(danPage, "chat-closed");

@@ -1810,6 +1810,14 @@ export interface components {
         MessagePage: {
             /** Format: uuid */
             conversation_id: string;
+            /** Format: uuid */
+            match_id: string;
+            /** @description The other person */
+            user?: {
+                /** Format: uuid */
+                user_id?: string;
+                first_name?: string;
+            };
             messages: components["schemas"]["Message"][];
             /** @description More in the direction read */
             has_more: boolean;
@@ -2335,7 +2343,7 @@ export interface components {
             distance_km: number | null;
             /**
              * Format: date-time
-             * @description `null` when their `show_online_status` is false
+             * @description The day (00:00 UTC) they were last active, never the time; `null` when their `show_online_status` is false
              */
             last_active: string | null;
             /** @description In display order, with signed URLs */

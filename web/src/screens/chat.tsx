@@ -15,18 +15,40 @@ type Conversation = NonNullable<Schemas["ConversationPage"]["conversations"]>[nu
 
 export function ChatsScreen() {
   const [list, setList] = useState<Conversation[] | null>(null);
+  const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     const load = () =>
       ok(api.GET("/api/v1/conversations")).then(
-        (p) => setList(p.conversations ?? []),
+        (p) => {
+          setList(p.conversations ?? []);
+          setNext(p.next_cursor ?? null);
+        },
         (e) => setError(errorText(e)),
       );
     void load();
-    return onFrame((f) => {
-      if (f.type === "message.new" || f.type === "match.new" || f.type === "conversation.closed") void load();
+    // A resume after a reconnect replays many messages at once: the list is read again once they
+    // have come, not once each.
+    let reload: number | undefined;
+    const off = onFrame((f) => {
+      if (f.type !== "message.new" && f.type !== "match.new" && f.type !== "conversation.closed") return;
+      window.clearTimeout(reload);
+      reload = window.setTimeout(() => void load(), 300);
     });
+    return () => {
+      off();
+      window.clearTimeout(reload);
+    };
   }, []);
+  const more = () =>
+    next &&
+    ok(api.GET("/api/v1/conversations", { params: { query: { cursor: next } } })).then(
+      (p) => {
+        setList((l) => [...(l ?? []), ...(p.conversations ?? [])]);
+        setNext(p.next_cursor ?? null);
+      },
+      (e) => setError(errorText(e)),
+    );
   if (!list) return error ? <ErrorBox error={error} /> : <Loading />;
   return (
     <main>
@@ -45,6 +67,12 @@ export function ChatsScreen() {
             </li>
           ))}
         </ul>
+      )}
+      {error && <ErrorBox error={error} />}
+      {next && (
+        <button type="button" onClick={() => void more()}>
+          {t.moreChats}
+        </button>
       )}
     </main>
   );
@@ -93,15 +121,13 @@ export function ConversationScreen(props: { id: string }) {
         if (!live) return;
         add(page.messages);
         setClosed(page.closed);
+        // From the page itself, not the list: a conversation past the list's first page had no
+        // name and no unmatch, block or report.
+        setOther(page.user?.first_name ?? "");
+        setPeer({ matchId: page.match_id, userId: page.user?.user_id });
       },
       (e) => setError(errorText(e)),
     );
-    ok(api.GET("/api/v1/conversations")).then((p) => {
-      const c = (p.conversations ?? []).find((x) => x.conversation_id === id);
-      if (!c || !live) return;
-      setOther(c.user?.first_name ?? "");
-      setPeer({ matchId: c.match_id, userId: c.user?.user_id });
-    }, () => undefined);
     const off = onFrame((f) => {
       if (f.conversation_id !== id) return;
       if (f.type === "message.new" || f.type === "message.deleted") {
@@ -142,10 +168,27 @@ export function ConversationScreen(props: { id: string }) {
     );
   }, [connected.value, id]);
 
-  // Tell the other person what has been read.
+  // Tell the other person what has been read: only what is on a screen someone looks at (not a
+  // tab in the background), and once a burst has settled. A frame per message of a resume's replay
+  // spent the socket's frame budget (100 in 10 s), and the sends and resumes after it were refused.
   const lastFromOther = (messages ?? []).filter((m) => m.sender_id !== myId).at(-1)?.seq ?? 0;
   useEffect(() => {
-    if (lastFromOther > 0 && connected.value) void request({ type: "read", conversation_id: id, up_to_seq: lastFromOther }).catch(() => undefined);
+    if (lastFromOther <= 0 || !connected.value) return;
+    let timer: number | undefined;
+    const tell = () => {
+      window.clearTimeout(timer);
+      if (document.visibilityState !== "visible") return;
+      timer = window.setTimeout(
+        () => void request({ type: "read", conversation_id: id, up_to_seq: lastFromOther }).catch(() => undefined),
+        300,
+      );
+    };
+    tell();
+    document.addEventListener("visibilitychange", tell);
+    return () => {
+      window.clearTimeout(timer);
+      document.removeEventListener("visibilitychange", tell);
+    };
   }, [lastFromOther, connected.value]);
   useEffect(() => {
     bottom.current?.scrollIntoView?.({ block: "end" });

@@ -32,7 +32,9 @@ export function QuestionnaireScreen() {
     Promise.all([loadAll(), loadNext()]).catch((e) => setError(errorText(e)));
   }, []);
 
-  if (error && !progress) return <ErrorBox error={error} />;
+  // Either read failing is shown (the list may have come while the next question did not: that
+  // waited on "Loading" for good).
+  if (error && (!progress || question === undefined)) return <ErrorBox error={error} />;
   if (!progress || question === undefined) return <Loading />;
 
   return (
