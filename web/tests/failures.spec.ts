@@ -51,7 +51,8 @@ test("an unreachable server and the server's problems are shown in words", async
   await expect(page.getByRole("link", { name: "Questionnaire" })).toBeVisible();
 
   // The questionnaire's list comes but its next question does not: said, not "Loading…" for good.
-  await page.route("**/api/v1/questionnaire/next**", (route) => route.abort("internetdisconnected"));
+  // (the failure comes a second late, after the list: the order in which it waited for good)
+  await page.route("**/api/v1/questionnaire/next**", (route) => setTimeout(() => void route.abort("internetdisconnected"), 1_000));
   await page.getByRole("link", { name: "Questionnaire" }).click();
   await expect(page.getByRole("alert")).toHaveText("The server cannot be reached. Check your connection and try again.");
 });
