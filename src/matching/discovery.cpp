@@ -87,13 +87,17 @@ MatchView Discovery::view(const Json& preview, const UserId& viewer) {
   // where they are now: else its id is a way to follow someone who left, where GET /users/{id}
   // already answers 404.
   const std::string status = preview["status"].get<std::string>();
+  // So does a person who hid their profile ("nobody", as GET /users/{id} answers 404): their
+  // matches made before keep their name only.
   const bool ended = status == to_string(MatchStatus::rejected) || status == to_string(MatchStatus::expired);
   if (other.is_object()) {
-    const Json key = ended ? Json(nullptr) : other.value("photo_key", Json(nullptr));
+    const bool shown = !ended && !other.value("hidden", false);
+    const Json key = shown ? other.value("photo_key", Json(nullptr)) : Json(nullptr);
     other.erase("photo_key");
+    other.erase("hidden");
     other["photo_url"] =
         key.is_string() ? Json(d_.media.signed_url(key.get<std::string>(), kPhotoUrlTtl)) : Json(nullptr);
-    if (ended) other["age"] = other["location"] = nullptr;
+    if (!shown) other["age"] = other["location"] = nullptr;
   }
   return {.match_id = preview["match_id"].get<std::string>(),
           .compatibility_score = preview["compatibility_score"].get<double>(),

@@ -139,7 +139,7 @@ constexpr std::string_view kMatchRowSelect = R"sql(
                    'age', CASE WHEN coalesce((SELECT (pp.privacy_settings->>'show_age')::boolean FROM search_preferences pp
                                               WHERE pp.user_id = u.user_id), true)
                                THEN date_part('year', age(u.birth_date))::int END,
-                   'location', u.location,
+                   'location', u.location, 'hidden', u.profile_visibility = 'hidden',
                    'photo_key', (SELECT pm.thumbnail_url FROM profile_thumbnails pm WHERE pm.user_id = u.user_id
                                  ORDER BY pm.display_order LIMIT 1))
                  ORDER BY u.user_id)

@@ -405,6 +405,33 @@ TEST_F(Matching, AProfileChangeShowsInThePartnersCachedListAtOnce) {
   EXPECT_EQ(anas_card()["first_name"], "Anna");
 }
 
+// A person who hid their profile ("nobody": GET /users/{id} is a 404) still showed their current
+// photo, age and town in every match made before, pending ones included, which they never chose.
+TEST_F(Matching, AHiddenProfileShowsOnlyItsNameInTheMatchesMadeBefore) {
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  ASSERT_EQ(upload_photo(ana).status, 201);
+  const std::string id = match_between(ben, ana);
+  auto card = [&] { return get(ben, "/api/v1/matches/" + id).json()["user"]; };
+  ASSERT_TRUE(card()["photo_url"].is_string()) << card().dump();
+  ASSERT_EQ(matches_of(ben)["matches"].size(), 1u);
+
+  auto hid = server_->request("PATCH", "/api/v1/me", Json{{"profile_visibility", "hidden"}}.dump(), ana.user.auth());
+  ASSERT_EQ(hid.status, 200) << hid.body;
+  for (const Json& user : {card(), matches_of(ben)["matches"][0]["user"]}) {
+    EXPECT_EQ(user["first_name"], "Ana");
+    EXPECT_TRUE(user["photo_url"].is_null()) << user.dump();
+    EXPECT_TRUE(user["age"].is_null()) << user.dump();
+    EXPECT_TRUE(user["location"].is_null()) << user.dump();
+    EXPECT_FALSE(user.contains("hidden")) << user.dump();
+  }
+  ASSERT_EQ(
+      server_->request("PATCH", "/api/v1/me", Json{{"profile_visibility", "matches_only"}}.dump(), ana.user.auth())
+          .status,
+      200);
+  EXPECT_TRUE(card()["photo_url"].is_string()) << "shown again once she is visible again";
+}
+
 // A list read from PostgreSQL just before a block committed was written to Redis just after the
 // block dropped the cached list, and showed the blocked person for the cache's lifetime. A list is
 // now written only over what the key held before its read.

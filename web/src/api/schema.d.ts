@@ -1872,8 +1872,9 @@ export interface components {
              */
             conversation_id?: string | null;
             /**
-             * @description The other user's preview. Of a match that ended (`rejected`, `expired`) only who it was
-             *     with: `age`, `location` and `photo_url` are `null`.
+             * @description The other user's preview. Of a match that ended (`rejected`, `expired`), or whose other
+             *     user hid their profile (`profile_visibility` `hidden`), only who it is with: `age`,
+             *     `location` and `photo_url` are `null`.
              */
             user?: {
                 /** Format: uuid */
