@@ -35,7 +35,10 @@ export function newId(): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-/** Sends a frame and resolves with its ack (or rejects with its error's problem). */
+/** A socket that says nothing for this long is taken for gone (a network switch TCP has not noticed). */
+export const ANSWER_TIMEOUT_MS = 10_000;
+
+/** Sends a frame and resolves with its ack (or rejects with its error's problem, or "timeout"). */
 export function request(frame: Record<string, unknown> & { type: string }): Promise<Frame> {
   return new Promise((resolve, reject) => {
     if (!socket || socket.readyState !== WebSocket.OPEN || !connected.value) {
@@ -43,7 +46,12 @@ export function request(frame: Record<string, unknown> & { type: string }): Prom
       return;
     }
     const id = `c${++counter}`;
+    const timer = window.setTimeout(() => {
+      pending.delete(id);
+      reject(new Error("timeout"));
+    }, ANSWER_TIMEOUT_MS);
     pending.set(id, (answer) => {
+      window.clearTimeout(timer);
       if (answer.type === "error") {
         const problem = answer.problem as { detail?: string; title?: string } | undefined;
         reject(new Error(problem?.detail || problem?.title || "error"));

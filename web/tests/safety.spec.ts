@@ -145,6 +145,40 @@ test.describe.serial("two matched people", () => {
     await closeDan();
   });
 
+  test("a message whose answer was lost is one message when sent again", async ({ browser }) => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors = consoleErrors(page);
+    // No socket for this tab (refused here, in the browser): it sends over REST.
+    await page.routeWebSocket(/\/api\/v1\/ws$/, (ws) => ws.close());
+    await signInThroughTheApp(page, cleo.email, PASSWORD);
+    await expect(page.getByRole("heading", { name: "Matches" })).toBeVisible();
+    await page.goto(`/chats/${conversationId}`);
+    await expect(page.getByLabel("Message")).toBeVisible();
+    const text = "Did this one arrive? The bus was in a tunnel.";
+    // The server stores it, and its answer never reaches the browser.
+    let stored = 0;
+    await page.route(`**/api/v1/conversations/${conversationId}/messages`, async (route) => {
+      if (route.request().method() !== "POST" || stored > 0) return route.fallback();
+      await route.fetch();
+      stored++;
+      await route.abort("connectionreset");
+    });
+    await page.getByLabel("Message").fill(text);
+    await page.getByRole("button", { name: "Send" }).click();
+    await expect(page.getByRole("alert")).toHaveText("The server cannot be reached. Check your connection and try again.");
+    await expect(page.getByLabel("Message"), "the words are given back to send again").toHaveValue(text);
+    await page.getByRole("button", { name: "Send" }).click();
+    await expect(page.locator("ol.messages li.mine").last()).toContainText(text);
+    const res = await page.request.get(`/api/v1/conversations/${conversationId}/messages?limit=200`, {
+      headers: { Authorization: `Bearer ${dan.token}` },
+    });
+    const same = ((await res.json()).messages as { content?: string }[]).filter((m) => m.content === text);
+    expect(same, "Dan got it once").toHaveLength(1);
+    expect(errors.filter((e) => !/ERR_CONNECTION_RESET|WebSocket/.test(e))).toEqual([]);
+    await context.close();
+  });
+
   test("a report is accepted, and a block closes the chat on both screens", async ({ browser }) => {
     const [cleoPage, closeCleo] = await openChat(browser, cleo);
     const [danPage, closeDan] = await openChat(browser, dan);

@@ -194,16 +194,18 @@ export function ConversationScreen(props: { id: string }) {
     bottom.current?.scrollIntoView?.({ block: "end" });
   }, [messages?.length]);
 
-  // One way to send (text or photo): over the socket, or over REST when there is none (the same
-  // client message id: a retry never makes a second message).
-  const deliver = async (body: { message_type: "text" | "image"; content?: string; media_key?: string }) => {
-    const client_message_id = newId();
+  // One way to send (text or photo): over the socket, or over REST when there is none or it did not
+  // answer in time (the same client message id: the server keeps one message whichever arrives).
+  const deliver = async (
+    body: { message_type: "text" | "image"; content?: string; media_key?: string },
+    client_message_id = newId(),
+  ) => {
     let message: Message;
     try {
       const ack = await request({ type: "message.send", conversation_id: id, client_message_id, ...body });
       message = ack.message as Message;
     } catch (wsError) {
-      if (connected.value) throw wsError;
+      if (connected.value && (wsError as Error).message !== "timeout") throw wsError;
       message = await ok(
         api.POST("/api/v1/conversations/{conversation_id}/messages", {
           params: { path: { conversation_id: id } },
@@ -214,16 +216,22 @@ export function ConversationScreen(props: { id: string }) {
     add([message]);
   };
 
+  // A text whose sending failed keeps its client message id: sent again, it is the same message,
+  // never a second one (the failure may have been only the answer's).
+  const unsent = useRef<{ content: string; clientId: string } | null>(null);
   const send = async (e: Event) => {
     e.preventDefault();
     const content = text.trim();
     if (!content) return;
+    const clientId = unsent.current?.content === content ? unsent.current.clientId : newId();
     setError(null);
     setText("");
     try {
-      await deliver({ message_type: "text", content });
+      await deliver({ message_type: "text", content }, clientId);
+      unsent.current = null;
     } catch (err) {
-      setText(content);
+      unsent.current = { content, clientId };
+      setText((typed) => typed || content); // what was typed meanwhile is kept
       setError(errorText(err));
     }
   };
