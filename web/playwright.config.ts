@@ -13,6 +13,9 @@ export default defineConfig({
   outputDir: "test-results",
   use: {
     baseURL: process.env.PM_WEB_BASE_URL ?? "http://127.0.0.1:8080",
+    // Dates and times in the words the tests expect, whatever the machine's locale.
+    locale: "en-US",
+    timezoneId: "UTC",
     launchOptions: {
       executablePath: process.env.PM_CHROMIUM ?? "/usr/bin/chromium",
       args: ["--no-sandbox", "--disable-dev-shm-usage"],

@@ -124,6 +124,7 @@ Outcome Protocol::resume(const UserId& user, const Json& frame) {
   // for one of them replayed nothing at every reconnect.
   Json gone = Json::array();
   bool more = false;
+  Json unfinished = Json::object();  // of resume_from, the conversations not replayed to their end
   for (const auto& [conversation_id, seq] : asked) {
     const std::string& conversation = conversation_id.str();
     long long after = seq;
@@ -132,6 +133,7 @@ Outcome Protocol::resume(const UserId& user, const Json& frame) {
       const std::size_t room = max_replay_ - out.replay.size();
       if (room == 0) {
         more = true;
+        unfinished[conversation] = after;
         break;
       }
       const int page_size = static_cast<int>(std::min<std::size_t>(room, kReplayPage));
@@ -151,7 +153,11 @@ Outcome Protocol::resume(const UserId& user, const Json& frame) {
     }
     if (readable) resume_from[conversation] = after;
   }
-  out.reply = ack(id, {{"replayed", out.replay.size()}, {"more", more}, {"resume_from", resume_from}, {"gone", gone}});
+  // With more to come, the next resume need name only the conversations that have more.
+  out.reply = ack(id, {{"replayed", out.replay.size()},
+                       {"more", more},
+                       {"resume_from", more ? unfinished : resume_from},
+                       {"gone", gone}});
   return out;
 }
 

@@ -1,5 +1,7 @@
 #include "realtime/socket.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <boost/asio/post.hpp>
 #include <boost/core/demangle.hpp>
@@ -226,8 +228,15 @@ bool Socket::within_frame_budget(int cost) {
     window_start_ = now;
     frames_in_window_ = 0;
   }
+  // A refused frame counts once (it cost nothing more); a frame costs at most the whole budget, so
+  // a small PM_WS_FRAMES_PER_10S still takes a resume of many conversations once a window.
+  cost = std::min(cost, d_.options.frames_per_10s);
+  if (frames_in_window_ + cost > d_.options.frames_per_10s) {
+    ++frames_in_window_;
+    return false;
+  }
   frames_in_window_ += cost;
-  return frames_in_window_ <= d_.options.frames_per_10s;
+  return true;
 }
 
 void Socket::on_outcome(Outcome outcome, bool of_resume) {

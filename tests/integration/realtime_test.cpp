@@ -894,11 +894,10 @@ TEST_F(RealtimeChat, ASocketsWorkIsBoundedWhateverTheClientSends) {
   EXPECT_TRUE(ana->is_open()) << "the same user's other socket is not";
 }
 
-// A resume names each conversation once: the same id in other letter cases was replayed (and read
-// from PostgreSQL) once per spelling, past the socket's memory of what it had sent.
 // A resume reads a page of history for each conversation it names (up to 200): it counted as one
 // frame, so one socket's resumes could ask for thousands of reads a second. Now one frame more per
-// ten conversations: three resumes of 100 (11 each) fit a budget of 40, a fourth does not.
+// ten conversations: three resumes of 100 (11 each) fit a budget of 40, a fourth does not; the
+// refused one counts once, so a plain frame still fits after it.
 TEST_F(RealtimeChat, AResumeCostsTheFrameBudgetByTheConversationsItNames) {
   Node& a = start_node("warn", {{"PM_WS_FRAMES_PER_10S", "40"}});
   auto ana = connect(a, ana_);
@@ -911,8 +910,11 @@ TEST_F(RealtimeChat, AResumeCostsTheFrameBudgetByTheConversationsItNames) {
     answers.push_back(f.value("type", "") == "ack" ? f.value("id", "")
                                                    : f.value("type", "") + " " + f["problem"].value("type", ""));
   EXPECT_EQ(answers, (std::vector<std::string>{"r1", "r2", "r3", "error /problems/rate-limited"}));
+  EXPECT_EQ(ana->request(frame("typing"))["type"], "ack") << "33 + 1 refused + 1 fit the 40";
 }
 
+// A resume names each conversation once: the same id in other letter cases was replayed (and read
+// from PostgreSQL) once per spelling, past the socket's memory of what it had sent.
 TEST_F(RealtimeChat, AResumeNamesEachConversationOnceWhateverItsSpelling) {
   Node& a = start_node();
   auto ana = connect(a, ana_);

@@ -62,23 +62,42 @@ export function request(frame: Record<string, unknown> & { type: string }): Prom
 }
 
 export function noteSeq(conversationId: string, seq: number): void {
-  if (seq > (lastSeq.get(conversationId) ?? 0)) lastSeq.set(conversationId, seq);
+  const known = lastSeq.get(conversationId) ?? 0;
+  if (seq <= known) return;
+  lastSeq.delete(conversationId); // the most recently active last: a resume names the newest 200
+  lastSeq.set(conversationId, seq);
 }
 
+// Where an unfinished resume stopped, per conversation: live messages (and the chat's newest page)
+// move lastSeq past the gap it is still filling, so a reconnect before it ends starts from here.
+const unfinished = new Map<string, number>();
+const MAX_RESUMED = 200; // the server's limit per resume
+
 // A resume answers at most a budget of messages (docs/realtime.md): while it says there are `more`,
-// it is asked again from where it stopped (`resume_from`), so a long absence misses nothing.
-async function resume(conversations: Record<string, number>): Promise<void> {
+// it is asked again from where it stopped (`resume_from`), so a long absence misses nothing. It ends
+// with its socket: a newer socket runs its own.
+async function resume(ws: WebSocket): Promise<void> {
+  const from = new Map(lastSeq);
+  for (const [id, seq] of unfinished) from.set(id, Math.min(seq, from.get(id) ?? seq));
+  let conversations: Record<string, number> = Object.fromEntries([...from].slice(-MAX_RESUMED));
   for (let round = 0; round < 100 && Object.keys(conversations).length > 0; round++) {
+    // Until this round is answered, a reconnect starts no later than where it starts.
+    for (const [id, seq] of Object.entries(conversations)) unfinished.set(id, Math.min(seq, unfinished.get(id) ?? seq));
     let answer: Frame;
     try {
       answer = await request({ type: "resume", conversations });
     } catch {
-      if (!connected.value) return; // offline again: the next `ready` resumes
+      if (socket !== ws || !connected.value) return; // offline again: the next `ready` resumes
       await new Promise((r) => window.setTimeout(r, 2_000)); // refused (a busy socket): again shortly
+      if (socket !== ws) return;
       continue;
     }
     // Conversations this person can no longer read are not asked for again.
-    for (const gone of (answer.gone as string[] | undefined) ?? []) lastSeq.delete(gone);
+    for (const gone of (answer.gone as string[] | undefined) ?? []) {
+      lastSeq.delete(gone);
+      unfinished.delete(gone);
+    }
+    unfinished.clear();
     if (!answer.more) return;
     conversations = (answer.resume_from as Record<string, number> | undefined) ?? {};
   }
@@ -100,7 +119,7 @@ export function connect(): void {
     if (frame.type === "ready") {
       connected.value = true;
       retry = 0;
-      if (lastSeq.size > 0) void resume(Object.fromEntries(lastSeq));
+      if (lastSeq.size > 0 || unfinished.size > 0) void resume(ws);
     }
     // Every conversation's place, not only the open one's: a resume asks for what came after it.
     if (frame.type === "message.new" && typeof frame.conversation_id === "string") {
@@ -133,6 +152,7 @@ export function disconnect(): void {
   socket = null;
   connected.value = false;
   lastSeq.clear();
+  unfinished.clear();
   s?.close();
 }
 

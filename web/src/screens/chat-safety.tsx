@@ -1,6 +1,7 @@
 // Safety from inside a chat: unmatch, block (each after a confirmation, since neither can be undone
 // from here) and report to the moderators. The server closes the conversation for both people on an
-// unmatch or a block, and both sockets get `conversation.closed` (docs/realtime.md).
+// unmatch or a block, and both sockets get `conversation.closed` (the blocked person's says
+// `unmatched`: docs/realtime.md).
 import { useState } from "preact/hooks";
 import type { Schemas } from "../api/client";
 import { api, ok } from "../session";

@@ -40,15 +40,24 @@ export function ChatsScreen() {
       window.clearTimeout(reload);
     };
   }, []);
-  const more = () =>
-    next &&
-    ok(api.GET("/api/v1/conversations", { params: { query: { cursor: next } } })).then(
-      (p) => {
-        setList((l) => [...(l ?? []), ...(p.conversations ?? [])]);
-        setNext(p.next_cursor ?? null);
-      },
-      (e) => setError(errorText(e)),
-    );
+  const [loadingMore, setLoadingMore] = useState(false);
+  const more = () => {
+    if (!next || loadingMore) return;
+    setLoadingMore(true);
+    ok(api.GET("/api/v1/conversations", { params: { query: { cursor: next } } }))
+      .then(
+        (p) => {
+          // Each once: a reload of the first page may have come meanwhile.
+          setList((l) => {
+            const seen = new Set((l ?? []).map((c) => c.conversation_id));
+            return [...(l ?? []), ...(p.conversations ?? []).filter((c) => !seen.has(c.conversation_id))];
+          });
+          setNext(p.next_cursor ?? null);
+        },
+        (e) => setError(errorText(e)),
+      )
+      .finally(() => setLoadingMore(false));
+  };
   if (!list) return error ? <ErrorBox error={error} /> : <Loading />;
   return (
     <main>
@@ -58,7 +67,7 @@ export function ChatsScreen() {
       ) : (
         <ul class="conversations">
           {list.map((c) => (
-            <li>
+            <li key={c.conversation_id}>
               <Link href={`/chats/${c.conversation_id}`} class="conversation">
                 <strong>{c.user?.first_name}</strong>
                 {c.unread_count ? <span class="badge unread">{t.unread(c.unread_count)}</span> : null}
@@ -70,7 +79,7 @@ export function ChatsScreen() {
       )}
       {error && <ErrorBox error={error} />}
       {next && (
-        <button type="button" onClick={() => void more()}>
+        <button type="button" disabled={loadingMore} onClick={more}>
           {t.moreChats}
         </button>
       )}
