@@ -257,9 +257,15 @@ void Socket::on_outcome(Outcome outcome, bool of_resume) {
 void Socket::deliver(std::shared_ptr<const std::string> frame, std::shared_ptr<const Json> event) {
   asio::post(executor_, [self = shared_from_this(), frame = std::move(frame), event = std::move(event)] {
     if (self->finished_ || self->closing_) return;
-    if (!self->ready_ || self->resuming_ > 0)
+    if (!self->ready_ || self->resuming_ > 0) {
+      // Held no more than the send queue takes (they go there once released): a client that kept
+      // a resume under way would otherwise have every live event kept for it.
+      if (self->held_.size() >= self->d_.options.send_queue) {
+        log::warn("ws_slow_consumer", {{"request_id", self->request_id_}, {"held", self->held_.size()}});
+        return self->finish();
+      }
       self->held_.emplace_back(frame, event);
-    else
+    } else
       self->accept_event(frame, *event);
   });
 }

@@ -1227,6 +1227,29 @@ TEST_F(RealtimeUnreadAnswers, AClientThatReadsNoAnswersIsNoLongerRead) {
 
 // A socket whose reader stopped is cut off once its queue is full; Ana's other device, which
 // reads, gets every message, once, in order; the server's memory for the stalled one is bounded.
+// Live events that come while a resume is answered wait for its answer; they were held without
+// bound, outside the send queue's limit. More than the send queue holds cut the socket off as a
+// slow reader at once, not once the resume is answered.
+TEST_F(RealtimeSlowReader, LiveEventsHeldDuringAResumeAreBoundedByTheSendQueue) {
+  const std::uint16_t port = server_->port();
+  auto ana = std::make_unique<WsClient>(port, ana_.user.token);
+  ASSERT_TRUE(ana->wait_for("ready"));
+  auto ben = std::make_unique<WsClient>(port, ben_.user.token);
+  ASSERT_TRUE(ben->wait_for("ready"));
+  cache::RedisPool redis(cache::RedisOptions{.url = test::redis_url(), .size = 1});
+  auto conn = db_.connect();
+  pqxx::work lock(conn);
+  lock.exec("LOCK TABLE messages IN ACCESS EXCLUSIVE MODE");  // Ben's resume waits for its replay
+  ben->send_json({{"type", "resume"}, {"id", "held"}, {"conversations", {{conversation_, 0}}}});
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  for (int i = 0; i < 9; ++i) {  // nine live events for Ben (typing does not read messages)
+    ASSERT_TRUE(redis.command({"DEL", "typing:" + ana_.user.user_id + ":" + conversation_}));
+    ASSERT_EQ(ana->request(frame("typing"))["type"], "ack");
+  }
+  EXPECT_TRUE(ben->wait_closed(3000)) << "nine events held for a queue of eight";
+  lock.abort();
+}
+
 TEST_F(RealtimeSlowReader, AStalledReaderIsDisconnectedAndSlowsNobody) {
   const std::uint16_t port = server_->port();
   auto stalled = std::make_unique<WsClient>(port, ana_.user.token);
