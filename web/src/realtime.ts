@@ -93,11 +93,8 @@ async function resume(ws: WebSocket): Promise<void> {
       continue;
     }
     // Conversations this person can no longer read are not asked for again.
-    for (const gone of (answer.gone as string[] | undefined) ?? []) {
-      lastSeq.delete(gone);
-      unfinished.delete(gone);
-    }
-    unfinished.clear();
+    for (const gone of (answer.gone as string[] | undefined) ?? []) lastSeq.delete(gone);
+    unfinished.clear(); // this round is answered: the next starts from its resume_from
     if (!answer.more) return;
     conversations = (answer.resume_from as Record<string, number> | undefined) ?? {};
   }
