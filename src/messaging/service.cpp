@@ -108,8 +108,7 @@ void Service::stop() {
 }
 
 void Service::publish(const std::vector<UserId>& users, const Json& event) {
-  if (!d_.events) return;
-  d_.events({Event{.user_ids = users, .event = event}});
+  if (auto sink = event_sink()) sink({Event{.user_ids = users, .event = event}});
 }
 
 Message Service::with_signed_url(Message m) {
@@ -270,9 +269,10 @@ Service::Settled Service::settle_batch(const std::vector<SendRequest>& requests)
 // The batch is committed: whatever publishing throws, each sender has their ack (a peer finds the
 // message at its next resume, as when Redis is down) instead of an error for a stored message.
 void Service::publish_events(const std::vector<Event>& events) {
-  if (!d_.events || events.empty()) return;
+  auto sink = event_sink();
+  if (!sink || events.empty()) return;
   try {
-    d_.events(events);
+    sink(events);
   } catch (const std::exception& e) {
     log::error("message_events_not_published", {{"events", events.size()}, {"exception", typeid(e).name()}});
   }

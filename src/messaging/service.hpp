@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -75,7 +76,12 @@ class Service {
   };
   explicit Service(Deps deps);
   ~Service();
-  void set_event_sink(EventSink sink) { d_.events = std::move(sink); }
+  // Safe while the lanes publish (a test replaces the sink right after a send, whose events are
+  // published after its ack: an unguarded swap of the function under a publishing lane crashed).
+  void set_event_sink(EventSink sink) {
+    std::lock_guard lock(sink_mutex_);
+    d_.events = std::move(sink);
+  }
 
   // Sends and waits for the commit of the batch the message went into.
   Result<SendResult> send(const UserId& user_id, const ConversationId& conversation_id, const MessageInput& in,
@@ -188,6 +194,11 @@ class Service {
                                 std::string_view media_not_removed_event);
 
   Deps d_;
+  mutable std::mutex sink_mutex_;  // guards d_.events (set_event_sink, event_sink)
+  EventSink event_sink() const {
+    std::lock_guard lock(sink_mutex_);
+    return d_.events;
+  }
   // Last: destroyed first (stop()), so their threads finish what is queued while all else is there.
   std::unique_ptr<GroupQueue<Notice>> notices_;
   std::vector<std::unique_ptr<GroupQueue<QueuedSend>>> lanes_;
