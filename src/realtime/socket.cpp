@@ -32,7 +32,7 @@ void Socket::on_accept(std::optional<std::string> token) {
 void Socket::await_auth_frame() {
   auth_timer_.expires_after(d_.options.auth_timeout);
   auth_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-    if (ec || !self->user_id_.empty() || self->finished_ || self->closing_) return;
+    if (ec || !self->user_id_.empty() || self->finished_) return;
     self->refuse(Problem("unauthenticated", "no auth frame came within 10 seconds"),
                  websocket::close_code::policy_error);
   });
@@ -78,7 +78,7 @@ void Socket::on_authenticated(Result<auth::Caller> who) {
   // noticed yet): the client is told to come back rather than left waiting for `ready`.
   auth_timer_.expires_after(d_.options.auth_timeout);
   auth_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-    if (ec || self->ready_ || self->finished_ || self->closing_) return;
+    if (ec || self->ready_ || self->finished_) return;
     self->refuse(Problem("realtime-unavailable", "this node could not subscribe to your events; reconnect shortly"),
                  websocket::close_code::try_again_later);
   });
