@@ -17,15 +17,27 @@ export function ChatsScreen() {
   const [list, setList] = useState<Conversation[] | null>(null);
   const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // How many conversations are shown: a reload reads as many again, so someone who paged on with
+  // "More conversations" is not sent back to the first page by every new message.
+  const shown = useRef(0);
   useEffect(() => {
-    const load = () =>
-      ok(api.GET("/api/v1/conversations")).then(
-        (p) => {
-          setList(p.conversations ?? []);
-          setNext(p.next_cursor ?? null);
-        },
-        (e) => setError(errorText(e)),
-      );
+    const load = async () => {
+      const read: Conversation[] = [];
+      let cursor: string | undefined;
+      try {
+        do {
+          const limit = Math.min(100, Math.max(20, shown.current - read.length));
+          const p = await ok(api.GET("/api/v1/conversations", { params: { query: { limit, cursor } } }));
+          read.push(...(p.conversations ?? []));
+          cursor = p.next_cursor ?? undefined;
+        } while (cursor && read.length < shown.current);
+        shown.current = read.length;
+        setList(read);
+        setNext(cursor ?? null);
+      } catch (e) {
+        setError(errorText(e));
+      }
+    };
     void load();
     // A resume after a reconnect replays many messages at once: the list is read again once they
     // have come, not once each.
@@ -50,7 +62,9 @@ export function ChatsScreen() {
           // Each once: a reload of the first page may have come meanwhile.
           setList((l) => {
             const seen = new Set((l ?? []).map((c) => c.conversation_id));
-            return [...(l ?? []), ...(p.conversations ?? []).filter((c) => !seen.has(c.conversation_id))];
+            const all = [...(l ?? []), ...(p.conversations ?? []).filter((c) => !seen.has(c.conversation_id))];
+            shown.current = all.length;
+            return all;
           });
           setNext(p.next_cursor ?? null);
         },
