@@ -18,7 +18,7 @@
 #                     the last ./pm test recorded (var/contract/), check the web app's typed client
 #   ./pm lint [FILE...] clang-tidy (.clang-tidy) over src/, or over the files given
 #   ./pm deps [GROUP] install the missing Debian packages listed in deps/debian-packages.txt: those
-#                     `run` needs, and with GROUP also those tagged test, bench or fixtures
+#                     `run` needs, and with GROUP also those tagged test, bench, cluster or fixtures
 #   ./pm backup [full|diff|incr]  back up the local PostgreSQL (pgBackRest, encrypted) and the media (default: incr)
 #   ./pm backup list  the backups in the repository, and the WAL archive they can be recovered with
 #   ./pm backup metrics  write the backup and WAL archive metrics (var/metrics/pm_backup.prom)

@@ -9,11 +9,11 @@ namespace pm::admin::repository {
 namespace {
 
 constexpr const char* kDeletedSince = R"sql(
-  SELECT DISTINCT user_id::text FROM audit_log
+  SELECT DISTINCT user_id::text AS user_id FROM audit_log
   WHERE event = 'account_deletion' AND created_at >= $1::timestamptz - interval '5 seconds' AND user_id IS NOT NULL
 )sql";
 constexpr const char* kDatabaseNow =
-    R"sql(SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))sql";
+    R"sql(SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS now)sql";
 constexpr const char* kInsert = R"sql(
   INSERT INTO audit_log (user_id, event, ip, details, subject_id, request_id)
   VALUES ($1, $2, $3::inet, $4::jsonb, $5, left($6, 128))
@@ -86,9 +86,9 @@ std::vector<TrailRow> trail_of(pqxx::work& tx, const UserId& user_id, std::optio
 
 std::pair<std::vector<std::string>, std::string> deleted_since(pqxx::work& tx, const std::string& since) {
   std::pair<std::vector<std::string>, std::string> out;
-  out.second = tx.exec1(kDatabaseNow)[0].as<std::string>();
+  out.second = tx.exec1(kDatabaseNow)["now"].as<std::string>();
   if (since.empty()) return out;
-  for (const auto& r : tx.exec_params(kDeletedSince, since)) out.first.push_back(r[0].as<std::string>());
+  for (const auto& r : tx.exec_params(kDeletedSince, since)) out.first.push_back(r["user_id"].as<std::string>());
   return out;
 }
 

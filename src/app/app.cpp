@@ -176,11 +176,12 @@ App::App(Config cfg)
                 .on_shown_changed = [this](const UserId& user_id) { discovery.forget_previews_of(user_id); },
                 .on_block =
                     [this](const UserId& a, const UserId& b) {
-                      discovery.forget_pair(a, b);
+                      discovery.block_committed(a, b);
                       messaging.close_between(a, b, messaging::CloseReason::blocked);
                       if (auto forgot = notifications.forget_between(a, b); !forgot)
                         log::warn("block_notifications_not_removed", {{"problem", forgot.error().type}});
                     },
+                .on_unblock = [this](const UserId& a, const UserId& b) { discovery.forget_pair(a, b); },
                 .personal_data = {subscriptions::personal_data, questionnaire::personal_data, matching::personal_data,
                                   messaging::personal_data},
                 // A send locks its conversation, then (its outcome's key) the match, then the

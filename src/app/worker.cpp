@@ -27,6 +27,7 @@
 #include "app/app.hpp"
 #include "app/commands.hpp"
 #include "app/worker_metrics.hpp"
+#include "core/background.hpp"
 #include "core/log.hpp"
 #include "http/server.hpp"
 #include "ops/routes.hpp"
@@ -110,80 +111,85 @@ int run_worker(Config config, bool once) {
       log::warn("worker_" + step + "_failed", {{"error", p.type}});
       metrics.failed(step);
     };
-    if (auto n = app->auth.end_queued_sessions(50))
-      done += *n;
-    else
-      failed("session_purge", n.error());
-    if (auto n = app->photos.remove_queued(50))
-      done += *n;
-    else
-      failed("media_removal", n.error());
-    if (auto n = app->match_engine.run_vector_jobs(50))
-      done += *n;
-    else
-      failed("vectors", n.error());
-    if (auto n = app->match_engine.run_generation_queue(20))
-      done += *n;
-    else
-      failed("generation", n.error());
-    if (auto n = app->notification_outbox.deliver_pending(50))
-      done += *n;
-    else
-      failed("notifications", n.error());
-    if (auto n = app->email_outbox.deliver_pending(50))
-      done += *n;
-    else
-      failed("email", n.error());
-    if (auto n = subscriptions::cancel_queued_provider_subscriptions(app->db, provider.get(), 20))
-      done += *n;
-    else
-      failed("provider_cancel", n.error());
-    if (expiry.due() || once) {
-      if (auto n = app->discovery.expire(app->config.match_expiry_days)) {
-        if (*n) log::info("matches_expired", {{"count", *n}});
-        expiry.done();
-      }
-      if (auto n = subscriptions::expire_lapsed(app->db, app->notifications, payments->grace_days)) {
-        if (*n) log::info("subscriptions_expired", {{"count", *n}});
-      } else {
-        failed("subscription_expiry", n.error());
-      }
-      if (auto n = app->messaging.delete_unsent_uploads(24)) {
-        if (*n) log::info("chat_uploads_unsent_deleted", {{"count", *n}});
-        metrics.deleted("chat_uploads", *n);
-      } else {
-        failed("unsent_uploads", n.error());
-      }
-      if (auto n = app->messaging.delete_expired(app->config.message_retention_days)) {
-        if (*n) log::info("messages_retention_deleted", {{"count", *n}});
-        metrics.deleted("messages", *n);
-      } else {
-        failed("retention", n.error());
-      }
-    }
-    if (training_check.due() || once) {
-      training_check.done();
-      if (auto trained = app->learner.run_scheduled(); !trained) failed("training", trained.error());
-    }
-    if (activity_retention.due() || once) {
-      if (auto n = app->models.delete_older_than(app->config.model_max_age_days); !n)
-        failed("model_retention", n.error());
-      if (auto n = admin::enforce_retention(app->db, app->config.activity_retention_days)) {
-        activity_retention.done();
-        Json deleted = Json::object();
-        for (const auto& [table, count] : *n) {
-          if (count) deleted[table] = count;
-          metrics.deleted(table, count);
+    // A step that throws ends the round (logged; the next one comes after a second's rest), not
+    // the worker.
+    const bool survived = survive_round("worker", [&] {
+      if (auto n = app->auth.end_queued_sessions(50))
+        done += *n;
+      else
+        failed("session_purge", n.error());
+      if (auto n = app->photos.remove_queued(50))
+        done += *n;
+      else
+        failed("media_removal", n.error());
+      if (auto n = app->match_engine.run_vector_jobs(50))
+        done += *n;
+      else
+        failed("vectors", n.error());
+      if (auto n = app->match_engine.run_generation_queue(20))
+        done += *n;
+      else
+        failed("generation", n.error());
+      if (auto n = app->notification_outbox.deliver_pending(50))
+        done += *n;
+      else
+        failed("notifications", n.error());
+      if (auto n = app->email_outbox.deliver_pending(50))
+        done += *n;
+      else
+        failed("email", n.error());
+      if (auto n = subscriptions::cancel_queued_provider_subscriptions(app->db, provider.get(), 20))
+        done += *n;
+      else
+        failed("provider_cancel", n.error());
+      if (expiry.due() || once) {
+        if (auto n = app->discovery.expire(app->config.match_expiry_days)) {
+          if (*n) log::info("matches_expired", {{"count", *n}});
+          expiry.done();
         }
-        if (!deleted.empty()) log::info("activity_retention_deleted", {{"deleted", deleted}});
-      } else {
-        failed("activity_retention", n.error());
+        if (auto n = subscriptions::expire_lapsed(app->db, app->notifications, payments->grace_days)) {
+          if (*n) log::info("subscriptions_expired", {{"count", *n}});
+        } else {
+          failed("subscription_expiry", n.error());
+        }
+        if (auto n = app->messaging.delete_unsent_uploads(24)) {
+          if (*n) log::info("chat_uploads_unsent_deleted", {{"count", *n}});
+          metrics.deleted("chat_uploads", *n);
+        } else {
+          failed("unsent_uploads", n.error());
+        }
+        if (auto n = app->messaging.delete_expired(app->config.message_retention_days)) {
+          if (*n) log::info("messages_retention_deleted", {{"count", *n}});
+          metrics.deleted("messages", *n);
+        } else {
+          failed("retention", n.error());
+        }
       }
-    }
+      if (training_check.due() || once) {
+        training_check.done();
+        if (auto trained = app->learner.run_scheduled(); !trained) failed("training", trained.error());
+      }
+      if (activity_retention.due() || once) {
+        if (auto n = app->models.delete_older_than(app->config.model_max_age_days); !n)
+          failed("model_retention", n.error());
+        if (auto n = admin::enforce_retention(app->db, app->config.activity_retention_days)) {
+          activity_retention.done();
+          Json deleted = Json::object();
+          for (const auto& [table, count] : *n) {
+            if (count) deleted[table] = count;
+            metrics.deleted(table, count);
+          }
+          if (!deleted.empty()) log::info("activity_retention_deleted", {{"deleted", deleted}});
+        } else {
+          failed("activity_retention", n.error());
+        }
+      }
+    });
+    if (!survived) metrics.failed("round");
     metrics.round_done();
     if (once && done == 0) break;
     // Busy while there is work; otherwise look again in a second.
-    if (done == 0)
+    if (done == 0 || !survived)
       for (int i = 0; i < 10 && !stopping; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   if (metrics_server) metrics_server->stop();

@@ -10,11 +10,7 @@
 
 namespace pm::auth {
 
-std::string normalize_email(std::string_view email) {
-  while (!email.empty() && std::isspace(static_cast<unsigned char>(email.front()))) email.remove_prefix(1);
-  while (!email.empty() && std::isspace(static_cast<unsigned char>(email.back()))) email.remove_suffix(1);
-  return ascii_lower(email);
-}
+std::string normalize_email(std::string_view email) { return ascii_lower(ascii_trim(email)); }
 
 bool plausible_email(std::string_view e) {
   if (e.size() < 3 || e.size() > 254) return false;

@@ -172,7 +172,7 @@ Standing standing_of(pqxx::work& tx, const UserId& user_id) {
 
 long long bump_credentials_version(pqxx::work& tx, const UserId& user_id) {
   auto rows = tx.exec_params(kBumpCredentialsVersion, user_id);
-  return rows.empty() ? std::numeric_limits<long long>::max() : rows[0][0].as<long long>();
+  return rows.empty() ? std::numeric_limits<long long>::max() : rows[0]["credentials_version"].as<long long>();
 }
 
 void rehash_password(pqxx::work& tx, const UserId& user_id, const std::string& old_hash, const std::string& hash) {

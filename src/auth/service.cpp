@@ -713,11 +713,14 @@ Result<Caller> Service::authenticate(std::string_view token) {
   if (!activity_.due(caller.user_id.str())) return caller;  // this node asked within the minute
   auto first_this_minute = d_.redis.command({"SET", "last_active:" + caller.user_id.str(), "1", "NX", "EX", "60"});
   if (first_this_minute && !first_this_minute->is_nil()) {
+    // Best effort: a request is not refused because its owner's row was locked past the
+    // statement timeout (an export, a deletion under way); transact says so as a Problem.
     actor::Scope as_caller(actor::Scope::user(caller.user_id));
-    (void)db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+    auto touched = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
       repository::touch_last_active(tx, caller.user_id);
       return {};
     });
+    if (!touched) log::warn("last_active_not_touched", {{"error", touched.error().type}});
   }
   return caller;
 }

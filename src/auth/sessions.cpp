@@ -5,6 +5,7 @@
 
 #include <sodium.h>
 
+#include "core/base64url.hpp"
 #include "core/crypto.hpp"
 #include "core/json.hpp"
 #include "core/time.hpp"
@@ -62,9 +63,7 @@ Result<std::string> SessionStore::create(const UserId& user_id, const SessionMet
   crypto::init();
   unsigned char raw[32];
   randombytes_buf(raw, sizeof raw);
-  char b64[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
-  sodium_bin2base64(b64, sizeof b64, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-  std::string token = user_id.str() + "." + b64;
+  std::string token = user_id.str() + "." + base64url_encode({reinterpret_cast<const char*>(raw), sizeof raw});
 
   auto now = unix_now();
   Json session = {{"created_at", now},

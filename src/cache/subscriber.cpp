@@ -113,7 +113,10 @@ void Subscriber::run(const Handlers& handlers) {
   };
   while (!interrupted()) {
     if (!connect() || !handlers.connected()) {
-      std::this_thread::sleep_for(backoff);
+      // A wait interrupt() cuts short: a hub stopping while Redis is away does not hold its
+      // node's stop (and the I/O thread it runs on) for up to the 5 s step.
+      std::unique_lock lock(mutex_);
+      woken_.wait_for(lock, backoff, [this] { return interrupted_; });
       backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
       continue;
     }
@@ -126,6 +129,7 @@ void Subscriber::run(const Handlers& handlers) {
 void Subscriber::interrupt() {
   std::lock_guard lock(mutex_);
   interrupted_ = true;
+  woken_.notify_all();
   // Shutting the socket down wakes the blocked read without freeing what it is using.
   if (ctx_) ::shutdown(ctx_->fd, SHUT_RDWR);
 }

@@ -8,6 +8,7 @@
 // mutex; reading and writing one socket from two threads is safe), and the reader thread sees the
 // confirmations in next() like any other push, in the order the commands were written.
 
+#include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -69,6 +70,7 @@ class Subscriber {
   std::mutex mutex_;  // guards ctx_ being replaced while interrupt() shuts its socket, and writes
   RedisContext ctx_;
   bool interrupted_ = false;
+  std::condition_variable woken_;  // a reconnection's wait, ended early by interrupt()
 };
 
 }  // namespace pm::cache

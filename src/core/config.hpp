@@ -100,7 +100,7 @@ struct Config {
   std::string s3_access_key;
   std::string s3_secret_key;
   bool s3_path_style = false;     // endpoint/bucket/key instead of bucket.endpoint/key
-  std::string s3_sse = "AES256";  // server-side encryption of every object: AES256, aws:kms or none
+  std::string s3_sse = "AES256";  // server-side encryption of every object: AES256, aws:kms or empty (none)
   std::string s3_kms_key_id;      // with aws:kms: the key (empty: the bucket's default)
   Millis s3_connect_timeout{3000};
   Millis s3_timeout{15000};

@@ -110,13 +110,6 @@ Result<std::string> FieldCipher::decrypt(std::string_view stored, std::string_vi
   return plain;
 }
 
-bool FieldCipher::needs_rotation(std::string_view stored) const {
-  auto first = stored.find('.');
-  auto second = stored.find('.', first == std::string_view::npos ? 0 : first + 1);
-  if (first == std::string_view::npos || second == std::string_view::npos) return true;
-  return stored.substr(first + 1, second - first - 1) != keyring_.active;
-}
-
 std::string BlindIndex::operator()(std::string_view value) const {
   return crypto::hex(crypto::hmac_sha256({reinterpret_cast<const char*>(key_.data()), key_.size()}, value));
 }

@@ -34,8 +34,6 @@ class FieldCipher {
   std::string encrypt(std::string_view plaintext, std::string_view context) const;
   // Fails (500-class: data or keys are wrong, not the client) when the key is unknown or the value was tampered with.
   Result<std::string> decrypt(std::string_view stored, std::string_view context) const;
-  // True when `stored` was written with a key other than the active one.
-  bool needs_rotation(std::string_view stored) const;
   const std::string& active_key_id() const { return keyring_.active; }
 
  private:

@@ -24,6 +24,13 @@ bool ascii_istarts_with(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && ascii_iequals(s.substr(0, prefix.size()), prefix);
 }
 
+std::string_view ascii_trim(std::string_view s) {
+  constexpr std::string_view kSpace = " \t\r\n\v\f";
+  const auto first = s.find_first_not_of(kSpace);
+  if (first == std::string_view::npos) return {};
+  return s.substr(first, s.find_last_not_of(kSpace) - first + 1);
+}
+
 std::size_t utf8_sequence(std::string_view s) {
   const auto at = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
   const unsigned char lead = at(0);
@@ -47,6 +54,49 @@ std::size_t utf8_sequence(std::string_view s) {
   for (std::size_t i = 2; i < length; ++i)
     if (at(i) < 0x80 || at(i) > 0xBF) return 0;
   return length;
+}
+
+namespace {
+
+// Each code point of `s`, in order (a byte that starts no sequence is U+FFFD).
+template <class Visit>
+void for_each_code_point(std::string_view s, Visit&& visit) {
+  while (!s.empty()) {
+    const std::size_t n = utf8_sequence(s);
+    if (n == 0) {
+      visit(char32_t{0xFFFD});
+      s.remove_prefix(1);
+      continue;
+    }
+    const auto byte = [&](std::size_t i) { return static_cast<char32_t>(static_cast<unsigned char>(s[i])); };
+    char32_t c = n == 1 ? byte(0) : n == 2 ? byte(0) & 0x1F : n == 3 ? byte(0) & 0x0F : byte(0) & 0x07;
+    for (std::size_t i = 1; i < n; ++i) c = (c << 6) | (byte(i) & 0x3F);
+    visit(c);
+    s.remove_prefix(n);
+  }
+}
+
+bool shows_nothing(char32_t c) {
+  return c <= 0x20 || c == 0x7F || c == 0xA0 || c == 0xAD || c == 0x34F || c == 0x115F || c == 0x1160 || c == 0x1680 ||
+         (c >= 0x180B && c <= 0x180E) || (c >= 0x2000 && c <= 0x200F) || (c >= 0x2028 && c <= 0x202F) ||
+         (c >= 0x205F && c <= 0x206F) || c == 0x3000 || c == 0x3164 || (c >= 0xFE00 && c <= 0xFE0F) || c == 0xFEFF ||
+         c == 0xFFA0 || (c >= 0x80 && c <= 0x9F);
+}
+
+}  // namespace
+
+bool has_hidden_controls(std::string_view s) {
+  bool found = false;
+  for_each_code_point(s, [&](char32_t c) {
+    found = found || (c >= 0x80 && c <= 0x9F) || (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+  });
+  return found;
+}
+
+bool shows_something(std::string_view s) {
+  bool shows = false;
+  for_each_code_point(s, [&](char32_t c) { shows = shows || !shows_nothing(c); });
+  return shows;
 }
 
 bool is_utf8(std::string_view s) {

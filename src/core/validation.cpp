@@ -4,17 +4,12 @@
 
 #include <fmt/format.h>
 
+#include "core/text.hpp"
+
 namespace pm {
 
 namespace {
 const Json kNull;
-
-std::string trim(std::string_view s) {
-  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return std::string(s);
-}
 
 }  // namespace
 
@@ -61,8 +56,9 @@ std::optional<std::string> Fields::read_text(std::string_view key, bool required
     fail(key, "must be a string");
     return std::nullopt;
   }
-  auto s = trim(v.get_ref<const std::string&>());
-  if (s.empty() && required) {
+  auto s = std::string(ascii_trim(v.get_ref<const std::string&>()));
+  // (A name of a no-break space or a Hangul filler alone shows as a blank one.)
+  if (required && !shows_something(s)) {
     fail(key, "must not be empty");
     return std::nullopt;
   }
@@ -75,6 +71,10 @@ std::optional<std::string> Fields::read_text(std::string_view key, bool required
       fail(key, "must not contain control characters");
       return std::nullopt;
     }
+  if (has_hidden_controls(s)) {
+    fail(key, "must not contain control characters or ones that reverse the direction of the text");
+    return std::nullopt;
+  }
   return s;
 }
 

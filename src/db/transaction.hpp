@@ -37,7 +37,11 @@ inline void apply_actor(pqxx::work& tx) {
 class AsSystem {
  public:
   explicit AsSystem(pqxx::work& tx) : tx_(tx) {
-    if (depth()++ == 0) tx_.exec("SELECT set_config('pm.system', 'on', true)");
+    // Counted only once set: were the statement to throw (a failed transaction, a lost
+    // connection), no destructor would run, and a count left behind would skip the setting for
+    // every later AsSystem on this thread, each then running as the caller.
+    if (depth() == 0) tx_.exec("SELECT set_config('pm.system', 'on', true)");
+    ++depth();
   }
   ~AsSystem() {
     if (--depth() > 0 || actor::current().kind == actor::Kind::system) return;
@@ -79,6 +83,14 @@ auto transact(Pool& pool, Fn&& fn, Access access = Access::read_write) -> std::i
     log::warn("transaction_rolled_back", {{"exception", boost::core::demangle(typeid(e).name())}});
     return R(std::unexpect,
              Problem("database-busy", "a concurrent change got in the way; nothing was stored, try again"));
+  } catch (const pqxx::sql_error& e) {
+    // The statement or lock timeout (PM_DB_STATEMENT_TIMEOUT_MS; 57014 query_canceled, 55P03
+    // lock_not_available), e.g. waiting on a row a long transaction holds: a busy database, not
+    // the caller's fault, and never an exception that ends a background thread (or, on the
+    // handler pool, the process). Any other SQL error is a bug and goes on up.
+    if (e.sqlstate() != "57014" && e.sqlstate() != "55P03") throw;
+    log::warn("statement_timed_out", {{"sqlstate", e.sqlstate()}});
+    return R(std::unexpect, Problem("database-busy", "the database took too long; nothing was stored, try again"));
   }
 }
 

@@ -12,6 +12,9 @@ constexpr const char* kColumns = R"sql(
   to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS updated_at,
   updated_by::text AS updated_by
 )sql";
+const std::string kAll = std::string("SELECT ") + kColumns + " FROM feature_flags ORDER BY flag_key";
+const std::string kFind = std::string("SELECT ") + kColumns + " FROM feature_flags WHERE flag_key = $1";
+const std::string kFindForUpdate = kFind + " FOR UPDATE";
 
 // allow_list and plans arrive as JSON arrays of strings ($5, $6), config as a JSON object ($3).
 constexpr const char* kUpsert = R"sql(
@@ -45,14 +48,12 @@ Flag read(const pqxx::row& r) {
 
 std::vector<Flag> all(pqxx::work& tx) {
   std::vector<Flag> out;
-  for (const auto& r : tx.exec(std::string("SELECT ") + kColumns + " FROM feature_flags ORDER BY flag_key"))
-    out.push_back(read(r));
+  for (const auto& r : tx.exec(kAll)) out.push_back(read(r));
   return out;
 }
 
 std::optional<Flag> find(pqxx::work& tx, const std::string& key, bool lock) {
-  auto rows = tx.exec_params(
-      std::string("SELECT ") + kColumns + " FROM feature_flags WHERE flag_key = $1" + (lock ? " FOR UPDATE" : ""), key);
+  auto rows = tx.exec_params(lock ? kFindForUpdate : kFind, key);
   if (rows.empty()) return std::nullopt;
   return read(rows[0]);
 }

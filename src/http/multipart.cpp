@@ -43,4 +43,12 @@ Result<std::string_view> first_file_part(std::string_view content_type, std::str
   return first_part;
 }
 
+Result<std::string_view> uploaded_file(const Request& req) {
+  auto type = req.header("Content-Type");
+  auto bytes = type.starts_with("multipart/form-data") ? first_file_part(type, req.raw.body())
+                                                       : Result<std::string_view>(std::string_view(req.raw.body()));
+  if (bytes && bytes->empty()) return std::unexpected(Problem("empty-upload", "the body holds no image"));
+  return bytes;
+}
+
 }  // namespace pm::http

@@ -9,12 +9,6 @@ namespace pm::mail {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
 // Lines without their CR LF (or LF).
 std::vector<std::string_view> lines_of(std::string_view text) {
   std::vector<std::string_view> out;
@@ -39,15 +33,15 @@ struct Field {
 std::vector<Field> fields_of(const std::vector<std::string_view>& lines, std::size_t from, std::size_t& used) {
   std::vector<Field> out;
   std::size_t i = from;
-  for (; i < lines.size() && !trim(lines[i]).empty(); ++i) {
+  for (; i < lines.size() && !ascii_trim(lines[i]).empty(); ++i) {
     auto line = lines[i];
     if ((line.front() == ' ' || line.front() == '\t') && !out.empty()) {
-      out.back().value += " " + std::string(trim(line));
+      out.back().value += " " + std::string(ascii_trim(line));
       continue;
     }
     auto colon = line.find(':');
     if (colon == std::string_view::npos) continue;
-    out.push_back({ascii_lower(trim(line.substr(0, colon))), std::string(trim(line.substr(colon + 1)))});
+    out.push_back({ascii_lower(ascii_trim(line.substr(0, colon))), std::string(ascii_trim(line.substr(colon + 1)))});
   }
   used = i - from + (i < lines.size() ? 1 : 0);
   return out;
@@ -72,12 +66,12 @@ std::string parameter(std::string_view content_type, std::string_view name) {
       continue;
     }
     auto value = content_type.substr(eq + 1);
-    value = trim(value);
+    value = ascii_trim(value);
     if (value.starts_with('"')) {
       auto close = value.find('"', 1);
       return std::string(value.substr(1, close == std::string_view::npos ? std::string_view::npos : close - 1));
     }
-    return std::string(trim(value.substr(0, value.find(';'))));
+    return std::string(ascii_trim(value.substr(0, value.find(';'))));
   }
   return {};
 }
@@ -85,7 +79,7 @@ std::string parameter(std::string_view content_type, std::string_view name) {
 // "rfc822; a@b" -> "a@b" (an address type, then the address: RFC 3464 §2.3.2).
 std::string typed_address(std::string_view value) {
   auto semicolon = value.find(';');
-  auto address = trim(semicolon == std::string_view::npos ? value : value.substr(semicolon + 1));
+  auto address = ascii_trim(semicolon == std::string_view::npos ? value : value.substr(semicolon + 1));
   if (address.starts_with('<') && address.ends_with('>')) address = address.substr(1, address.size() - 2);
   return std::string(address);
 }
@@ -96,7 +90,8 @@ std::vector<std::string> addresses_in(std::string_view value) {
   std::size_t start = 0;
   while (start <= value.size()) {
     auto comma = value.find(',', start);
-    auto one = trim(value.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
+    auto one =
+        ascii_trim(value.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
     auto open = one.find('<');
     auto close = one.rfind('>');
     if (open != std::string_view::npos && close != std::string_view::npos && close > open)
@@ -129,20 +124,20 @@ std::optional<Dsn> parse_dsn(std::string_view message) {
   const std::string delimiter = "--" + boundary;
   bool found = false;
   for (std::size_t i = used; i < lines.size(); ++i) {
-    if (trim(lines[i]) != delimiter) continue;
+    if (ascii_trim(lines[i]) != delimiter) continue;
     std::size_t part_used = 0;
     const auto part_headers = fields_of(lines, i + 1, part_used);
     const auto type = ascii_lower(field(part_headers, "content-type"));
     if (!type.starts_with("message/delivery-status") && !type.starts_with("message/global-delivery-status")) continue;
     // The part's body: blocks of fields up to the next delimiter; the first is per message.
     std::size_t end = i + 1 + part_used;
-    while (end < lines.size() && !trim(lines[end]).starts_with(delimiter)) ++end;
+    while (end < lines.size() && !ascii_trim(lines[end]).starts_with(delimiter)) ++end;
     const std::vector<std::string_view> body(lines.begin() + static_cast<long>(i + 1 + part_used),
                                              lines.begin() + static_cast<long>(end));
     std::size_t at = 0;
     bool per_message = true;
     while (at < body.size()) {
-      if (trim(body[at]).empty()) {
+      if (ascii_trim(body[at]).empty()) {
         ++at;
         continue;
       }
@@ -155,7 +150,7 @@ std::optional<Dsn> parse_dsn(std::string_view message) {
       }
       DsnRecipient r{.final_recipient = typed_address(field(block, "final-recipient")),
                      .action = ascii_lower(field(block, "action")),
-                     .status = std::string(trim(field(block, "status")).substr(0, 16)),
+                     .status = std::string(ascii_trim(field(block, "status")).substr(0, 16)),
                      .diagnostic = field(block, "diagnostic-code")};
       if (r.status.find(' ') != std::string::npos) r.status = r.status.substr(0, r.status.find(' '));
       if (!r.final_recipient.empty() && !r.action.empty()) dsn.recipients.push_back(std::move(r));

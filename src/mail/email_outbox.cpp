@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/background.hpp"
 #include "core/crypto.hpp"
 #include "core/json.hpp"
 #include "core/log.hpp"
@@ -226,10 +227,12 @@ void EmailOutbox::run(std::chrono::seconds every) {
     if (stopping_) break;
     kicked_ = false;
     lock.unlock();
-    for (;;) {
-      auto sent = deliver_pending(kBatch);
-      if (!sent || *sent < kBatch) break;
-    }
+    survive_round("email_outbox", [&] {
+      for (;;) {
+        auto sent = deliver_pending(kBatch);
+        if (!sent || *sent < kBatch) break;
+      }
+    });
     lock.lock();
   }
 }

@@ -1,27 +1,18 @@
 #include "mail/mime.hpp"
 
-#include <openssl/evp.h>
-
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include "core/crypto.hpp"
 #include "core/time.hpp"
 
 namespace pm::mail {
 
 namespace {
 
-std::string base64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
-
 // Base64 in lines of 76 (RFC 2045).
 std::string base64_lines(std::string_view bytes) {
-  auto flat = base64(bytes);
+  auto flat = crypto::base64(bytes);
   std::string out;
   for (std::size_t i = 0; i < flat.size(); i += 76) out += flat.substr(i, 76) + "\r\n";
   return out;
@@ -36,7 +27,7 @@ bool ascii_printable(std::string_view s) {
 // A header value as it may travel: printable ASCII as it is, anything else one RFC 2047 encoded word.
 std::string header_text(std::string_view value) {
   if (ascii_printable(value)) return std::string(value);
-  return "=?UTF-8?B?" + base64(value) + "?=";
+  return "=?UTF-8?B?" + crypto::base64(value) + "?=";
 }
 
 // Header values come from our templates and settings, but an address or subject with a line

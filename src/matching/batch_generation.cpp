@@ -177,16 +177,6 @@ Result<BatchGeneration::Totals> BatchGeneration::run(const std::string& after) {
   });
 }
 
-Result<BatchGeneration::Totals> BatchGeneration::run_users(const std::vector<std::string>& users) {
-  std::size_t start = 0;
-  return pipeline("", [&]() -> Result<std::vector<std::string>> {
-    const std::size_t end = std::min(users.size(), start + static_cast<std::size_t>(options_.users_per_transaction));
-    std::vector<std::string> batch(users.begin() + static_cast<long>(start), users.begin() + static_cast<long>(end));
-    start = end;
-    return batch;
-  });
-}
-
 Result<BatchGeneration::Totals> BatchGeneration::pipeline(
     const std::string& after, const std::function<Result<std::vector<std::string>>()>& next_batch) {
   actor::Scope system(actor::Scope::system());  // reads and writes every user's matches (docs/security.md)

@@ -45,8 +45,6 @@ class BatchGeneration {
   // Every user with vectors after `after` (by id), in batches; the position is saved with each
   // batch and the run marked finished at the end. The first 5xx ends the run (committed batches stay).
   Result<Totals> run(const std::string& after);
-  // The same for an explicit list of users (in order), as one run: what tests drive.
-  Result<Totals> run_users(const std::vector<std::string>& users);
 
  private:
   // The batches next_batch hands out (empty: no more), the run's position starting at `after`.

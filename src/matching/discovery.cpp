@@ -253,7 +253,9 @@ Result<Liked> Discovery::like(const UserId& user_id, const MatchId& match_id) {
 Result<repository::MatchRow> Discovery::reject(const UserId& user_id, const MatchId& match_id, MatchStatus from_status,
                                                std::string_view action) {
   auto result = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<repository::MatchRow> {
-    auto current = repository::match_for(tx, match_id, user_id);
+    // Locked: a pass or unmatch racing another (or the like that makes it active) reads the
+    // outcome of the one before it and says why it cannot be done, never "no such match".
+    auto current = repository::match_for(tx, match_id, user_id, true);
     if (!current) return std::unexpected(no_such_match());
     if (current->status != from_status)
       return std::unexpected(
@@ -328,6 +330,23 @@ Result<int> Discovery::expire(int days) {
     forget_pair(a, b);
   }
   return static_cast<int>(expired.size());
+}
+
+void Discovery::block_committed(const UserId& blocker, const UserId& blocked) {
+  // After the block's commit, its own transaction: the block stands whatever happens here (the
+  // pair is hidden either way); a failure is logged, and the match then returns at an unblock.
+  try {
+    auto ended = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<MatchId>> {
+      return repository::end_pending_between(tx, blocker, blocked);
+    });
+    if (ended)
+      for (const auto& id : *ended) d_.cache.forget_match(id);
+    else
+      log::warn("block_pending_matches_not_ended", {{"problem", ended.error().type}});
+  } catch (const std::exception& e) {
+    log::warn("block_pending_matches_not_ended", {{"exception", typeid(e).name()}});
+  }
+  forget_pair(blocker, blocked);
 }
 
 void Discovery::forget_pair(const UserId& a, const UserId& b) {

@@ -87,6 +87,9 @@ class Discovery {
   Result<int> expire(int days);
   // A block between the two: their lists must not show each other from the cache either.
   void forget_pair(const UserId& a, const UserId& b);
+  // A block, once committed: the pair's pending matches end for good (an unblock brings none
+  // back), and their lists and those matches' previews leave the cache.
+  void block_committed(const UserId& blocker, const UserId& blocked);
   // What others are shown of the user changed (name, age, photos, place): the previews of the
   // user's current matches go, so every partner's list shows the change at its next read.
   void forget_previews_of(const UserId& user_id);

@@ -50,25 +50,27 @@ std::string embedding_text(const std::string& bio,
 }
 
 Json vector_document(const std::string& user_id, const TraitVectors& v, const std::vector<float>& text,
-                     const std::string& text_model, const repository::UserRow& row, const std::string& bank_version) {
+                     const std::string& text_hash, const std::string& text_model, const repository::UserRow& row,
+                     const std::string& bank_version) {
   const std::string now = iso8601(Clock::now());
-  return {{"userId", user_id},
-          {"profileVector",
-           {{"vector", v.profile},
-            {"metadata",
-             {{"gender", row.gender},
-              {"ageRange", row.facts.age > 0 ? age_range(row.facts.age) : ""},
-              {"location", row.location}}}}},
-          {"personalityTraits",
-           {{"vector", v.personality}, {"dimensions", v.personality_dims}, {"metadata", {{"traits", v.key_traits}}}}},
-          {"relationshipValues",
-           {{"vector", v.values}, {"dimensions", v.value_dims}, {"metadata", {{"values", v.key_values}}}}},
-          {"lifestyle", {{"vector", v.lifestyle}, {"dimensions", v.lifestyle_dims}}},
-          {"textEmbedding", {{"vector", text}, {"model", text_model}, {"dimensions", text.size()}}},
-          {"model", {{"name", kTraitModel}, {"version", kTraitModelVersion}, {"dimensions", v.profile.size()}}},
-          {"bankVersion", bank_version},
-          {"createdAt", now},
-          {"updatedAt", now}};
+  return {
+      {"userId", user_id},
+      {"profileVector",
+       {{"vector", v.profile},
+        {"metadata",
+         {{"gender", row.gender},
+          {"ageRange", row.facts.age > 0 ? age_range(row.facts.age) : ""},
+          {"location", row.location}}}}},
+      {"personalityTraits",
+       {{"vector", v.personality}, {"dimensions", v.personality_dims}, {"metadata", {{"traits", v.key_traits}}}}},
+      {"relationshipValues",
+       {{"vector", v.values}, {"dimensions", v.value_dims}, {"metadata", {{"values", v.key_values}}}}},
+      {"lifestyle", {{"vector", v.lifestyle}, {"dimensions", v.lifestyle_dims}}},
+      {"textEmbedding", {{"vector", text}, {"model", text_model}, {"dimensions", text.size()}, {"hash", text_hash}}},
+      {"model", {{"name", kTraitModel}, {"version", kTraitModelVersion}, {"dimensions", v.profile.size()}}},
+      {"bankVersion", bank_version},
+      {"createdAt", now},
+      {"updatedAt", now}};
 }
 
 std::string Engine::score_details(const PairScore& s, const Insights& insights, bool reversed) {
@@ -197,22 +199,36 @@ Result<std::vector<Json>> Engine::compute_vectors(const std::vector<std::string>
     std::vector<repository::UserRow> rows;
     std::map<std::string, std::vector<AnswerValue>> answers;
     std::map<std::string, std::string> bios;
+    std::map<std::string, Json> texts;  // the text embeddings stored before
   };
   auto input = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<Input> {
     return Input{.rows = repository::user_rows(tx, user_ids),
                  .answers = questionnaire::answer_sheets::current(tx, user_ids, bank.bank().key),
-                 .bios = repository::bios_of(tx, user_ids)};
+                 .bios = repository::bios_of(tx, user_ids),
+                 .texts = repository::text_embeddings_of(tx, user_ids)};
   }));
   struct Computed {
     std::string user_id;
     Json doc, metadata;
     std::vector<float> profile;
+    bool words_changed = false;  // since the vectors before (their bio or open answers)
+    std::string first_name;
   };
   std::vector<Computed> computed;
   for (const auto& row : input.rows) {
     const auto& answers = input.answers[row.user_id];
     TraitVectors v = trait_vectors(bank, bank.encode_all(answers));
-    auto text = PM_TRY(d_.embedder.embed(embedding_text(input.bios[row.user_id], bank.open_answers(answers))));
+    // The text's embedding again only when its words changed: each may be a paid call, and a
+    // slider moved back and forth changes the traits, never the words.
+    const std::string words = embedding_text(input.bios[row.user_id], bank.open_answers(answers));
+    const std::string words_hash = crypto::sha256_hex(words);
+    const Json& before = input.texts[row.user_id];
+    std::vector<float> text;
+    if (before.is_object() && before.value("hash", "") == words_hash &&
+        before.value("model", "") == d_.embedder.model() && before.contains("vector") && before["vector"].is_array())
+      text = before["vector"].get<std::vector<float>>();
+    else
+      text = PM_TRY(d_.embedder.embed(words));
     Json metadata = {{"model", kTraitModel},
                      {"version", kTraitModelVersion},
                      {"dimensions", v.profile.size()},
@@ -220,13 +236,18 @@ Result<std::vector<Json>> Engine::compute_vectors(const std::vector<std::string>
                      {"keyValues", v.key_values},
                      {"textModel", d_.embedder.model()},
                      {"bankVersion", bank.bank().version}};
-    computed.push_back({row.user_id,
-                        vector_document(row.user_id, v, text, d_.embedder.model(), row, bank.bank().version),
-                        std::move(metadata), v.profile});
+    computed.push_back(
+        {row.user_id, vector_document(row.user_id, v, text, words_hash, d_.embedder.model(), row, bank.bank().version),
+         std::move(metadata), v.profile, before.is_object() && before.value("hash", "") != words_hash, row.first_name});
   }
-  // All the users' vectors in one transaction.
+  // All the users' vectors in one transaction. Someone who changed their words takes them back
+  // from the matches made before: the insights quoted their first open answer to the other person
+  // ("they wrote ..."), for as long as the match lasted.
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<bool> {
-    for (const auto& c : computed) repository::save_vectors(tx, c.user_id, c.doc, c.profile, c.metadata);
+    for (const auto& c : computed) {
+      repository::save_vectors(tx, c.user_id, c.doc, c.profile, c.metadata);
+      if (c.words_changed) repository::drop_quotes_of(tx, UserId(c.user_id), c.first_name);
+    }
     return true;
   }));
   std::vector<Json> docs;

@@ -168,8 +168,9 @@ IndexedUser indexed_user(const ScoringBank& bank, const repository::UserRow& row
 // The text the embedding reads: the bio, then each open answer.
 std::string embedding_text(const std::string& bio,
                            const std::vector<std::pair<std::string, std::string>>& open_answers);
-// The seed's vector document for a user.
+// The seed's vector document for a user; `text_hash` is the SHA-256 of the words `text` embeds.
 Json vector_document(const std::string& user_id, const TraitVectors& v, const std::vector<float>& text,
-                     const std::string& text_model, const repository::UserRow& row, const std::string& bank_version);
+                     const std::string& text_hash, const std::string& text_model, const repository::UserRow& row,
+                     const std::string& bank_version);
 
 }  // namespace pm::matching

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/actor.hpp"
+#include "core/background.hpp"
 #include "core/log.hpp"
 #include "db/transaction.hpp"
 #include "matching/repository.hpp"
@@ -94,7 +95,9 @@ void ModelStore::run(std::chrono::milliseconds every) {
     if (stopping_) break;
     lock.unlock();
     // A failed look (database away) is tried again at the next one; the model held stays.
-    if (auto changed = poll(); !changed) log::warn("matching_model_poll_failed", {{"error", changed.error().type}});
+    survive_round("matching_model_poll", [&] {
+      if (auto changed = poll(); !changed) log::warn("matching_model_poll_failed", {{"error", changed.error().type}});
+    });
     lock.lock();
   }
 }

@@ -53,6 +53,24 @@ constexpr const char* kBios = R"sql(
   SELECT user_id, coalesce(bio, '') AS bio FROM user_profiles WHERE user_id = ANY($1::uuid[])
 )sql";
 
+constexpr const char* kTextEmbeddings = R"sql(
+  SELECT user_id::text AS user_id, (doc->'textEmbedding')::text AS text_embedding FROM user_vectors
+  WHERE user_id = ANY($1::uuid[]) AND doc ? 'textEmbedding'
+)sql";
+// Insights' starters quote a person as "<other>, ask <name> about <topic>: they wrote “...”"
+// (insights.cpp): those naming $2 after "ask" go from the documents of user $1's matches.
+constexpr const char* kDropQuotesOf = R"sql(
+  UPDATE compatibility_insight_documents d
+  SET doc = jsonb_set(d.doc, '{insights,premiumInsights,conversationStarters}',
+                      coalesce((SELECT jsonb_agg(to_jsonb(s.line) ORDER BY s.n)
+                                FROM jsonb_array_elements_text(d.doc #> '{insights,premiumInsights,conversationStarters}')
+                                       WITH ORDINALITY AS s(line, n)
+                                WHERE strpos(lower(s.line), 'ask ' || lower($2) || ' about ') = 0
+                                   OR strpos(s.line, ': they wrote ') = 0), '[]'::jsonb))
+  WHERE d.match_id IN (SELECT match_id FROM matches WHERE user_id_1 = $1
+                       UNION ALL SELECT match_id FROM matches WHERE user_id_2 = $1)
+    AND jsonb_typeof(d.doc #> '{insights,premiumInsights,conversationStarters}') = 'array'
+)sql";
 constexpr const char* kSaveVectorDocument = R"sql(
   INSERT INTO user_vectors (user_id, doc) VALUES ($1, $2::jsonb)
   ON CONFLICT (user_id) DO UPDATE
@@ -246,6 +264,13 @@ constexpr const char* kExpirePending = R"sql(
   WHERE status = 'pending' AND created_at < now() - make_interval(days => $1)
   RETURNING match_id, user_id_1, user_id_2
 )sql";
+// A block ends the pair's pending matches: kept, one came back untouched at the unblock, and a
+// free user could learn whether someone liked them from their likes' count, block and unblock.
+constexpr const char* kEndPendingBetween = R"sql(
+  UPDATE matches SET status = 'rejected', updated_at = now()
+  WHERE ((user_id_1 = $1 AND user_id_2 = $2) OR (user_id_1 = $2 AND user_id_2 = $1)) AND status = 'pending'
+  RETURNING match_id
+)sql";
 
 // The worker's queues
 constexpr const char* kQueueGeneration = R"sql(
@@ -269,7 +294,8 @@ constexpr const char* kInsertModel = R"sql(
 constexpr const char* kPruneModels = R"sql(
   DELETE FROM matching_models WHERE version NOT IN (SELECT version FROM matching_models ORDER BY version DESC LIMIT $1)
 )sql";
-constexpr const char* kBannedUsers = R"sql(SELECT user_id::text FROM user_profiles WHERE banned_at IS NOT NULL)sql";
+constexpr const char* kBannedUsers =
+    R"sql(SELECT user_id::text AS user_id FROM user_profiles WHERE banned_at IS NOT NULL)sql";
 constexpr const char* kDeleteOldModels = R"sql(
   DELETE FROM matching_models WHERE trained_at < now() - make_interval(days => $1)
 )sql";
@@ -365,7 +391,8 @@ constexpr const char* kLockMatchesOf = R"sql(
 // own like and pass, never the other's (who liked you is a paid feature, and a pass is not told;
 // so no updated_at either: on a pending match only a like moves it);
 // its score details without each side's satisfaction (how well one's answers meet the other's
-// private preferences: a rating by the other that the app never shows).
+// private preferences: the app shows it only in a premium plan's detailed analysis, and the export
+// is every plan's).
 constexpr std::pair<const char*, const char*> kExportQueries[] = {
     {"vectors", R"sql(SELECT to_jsonb(t) AS entry FROM user_vectors t WHERE user_id = $1)sql"},
     {"matches", R"sql(
@@ -426,6 +453,17 @@ std::map<std::string, std::string> bios_of(pqxx::work& tx, const std::vector<std
   std::map<std::string, std::string> out;
   for (const auto& r : tx.exec_params(kBios, uuid_array(user_ids)))
     out[r["user_id"].as<std::string>()] = r["bio"].as<std::string>();
+  return out;
+}
+
+void drop_quotes_of(pqxx::work& tx, const UserId& user_id, const std::string& first_name) {
+  tx.exec_params(kDropQuotesOf, user_id, first_name);
+}
+
+std::map<std::string, Json> text_embeddings_of(pqxx::work& tx, const std::vector<std::string>& user_ids) {
+  std::map<std::string, Json> out;
+  for (const auto& r : tx.exec_params(kTextEmbeddings, uuid_array(user_ids)))
+    out[r["user_id"].as<std::string>()] = Json::parse(r["text_embedding"].as<std::string>());
   return out;
 }
 
@@ -598,6 +636,12 @@ std::vector<std::tuple<MatchId, UserId, UserId>> expire_pending(pqxx::work& tx, 
   return out;
 }
 
+std::vector<MatchId> end_pending_between(pqxx::work& tx, const UserId& a, const UserId& b) {
+  std::vector<MatchId> out;
+  for (const auto& r : tx.exec_params(kEndPendingBetween, a, b)) out.push_back(r["match_id"].as<MatchId>());
+  return out;
+}
+
 void queue_generation(pqxx::work& tx, const std::string& user_id, const std::string& reason) {
   tx.exec_params(kQueueGeneration, user_id, reason);
 }
@@ -621,7 +665,7 @@ int prune_models(pqxx::work& tx, int keep) {
 
 std::unordered_set<std::string> banned_users(pqxx::work& tx) {
   std::unordered_set<std::string> out;
-  for (const auto& r : tx.exec(kBannedUsers)) out.insert(r[0].as<std::string>());
+  for (const auto& r : tx.exec(kBannedUsers)) out.insert(r["user_id"].as<std::string>());
   return out;
 }
 

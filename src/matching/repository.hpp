@@ -44,7 +44,13 @@ std::vector<UserRow> user_rows(pqxx::work& tx, const std::vector<std::string>& u
 std::map<std::string, std::string> first_names(pqxx::work& tx, const std::vector<std::string>& user_ids);
 // The users' bios by user id, for the text embedding.
 std::map<std::string, std::string> bios_of(pqxx::work& tx, const std::vector<std::string>& user_ids);
+// The text embeddings stored with the users' vectors (the vector document's `textEmbedding`), by
+// user id: those that have one.
+std::map<std::string, Json> text_embeddings_of(pqxx::work& tx, const std::vector<std::string>& user_ids);
 
+// The conversation starters that quote the user's words (named by their first name), taken out of
+// the insight documents of their matches: the words changed.
+void drop_quotes_of(pqxx::work& tx, const UserId& user_id, const std::string& first_name);
 // The seed's vector document (user_vectors) and the user_embeddings row, replaced together.
 void save_vectors(pqxx::work& tx, const std::string& user_id, const Json& doc, const std::vector<float>& profile,
                   const Json& metadata);
@@ -158,6 +164,8 @@ std::optional<std::string> insert_history_match(pqxx::work& tx, const std::strin
 
 // Pending matches older than `days` become expired; returns (match_id, user 1, user 2).
 std::vector<std::tuple<MatchId, UserId, UserId>> expire_pending(pqxx::work& tx, int days);
+// The pending matches between the two become rejected (a block); returns their ids.
+std::vector<MatchId> end_pending_between(pqxx::work& tx, const UserId& a, const UserId& b);
 
 // ---- the worker's queues ----
 

@@ -1,5 +1,8 @@
 #include "media/photo.hpp"
 
+#include <chrono>
+#include <semaphore>
+
 #include <fmt/format.h>
 
 #include "core/log.hpp"
@@ -113,7 +116,22 @@ Result<ProcessedPhoto> process_photo(std::string_view bytes, const PhotoLimits& 
     return std::unexpected(Problem(
         "image-dimensions-too-large",
         fmt::format("the image is {}x{} pixels; at most {} pixels are accepted", width, height, limits.max_pixels)));
+  if (width > limits.max_edge || height > limits.max_edge)
+    return std::unexpected(
+        Problem("image-dimensions-too-large",
+                fmt::format("the image is {}x{} pixels; a side may have at most {}", width, height, limits.max_edge)));
   header.reset();
+
+  // A decode holds up to a few hundred MB (a large progressive JPEG keeps every coefficient):
+  // two at a time per process, whoever sends them, and more than two cores would not make them
+  // faster. A request waits a while for its turn, then is told to try again.
+  static std::counting_semaphore<64> decoding(2);
+  if (!decoding.try_acquire_for(std::chrono::seconds(10)))
+    return std::unexpected(
+        Problem("image-processing-unavailable", "the server is processing other images; try again in a moment"));
+  struct Turn {
+    ~Turn() { decoding.release(); }
+  } turn;
 
   // Decode, shrinking while loading where the format allows (JPEG), rotate upright by the EXIF
   // orientation, and fit within the display box.

@@ -15,8 +15,11 @@ namespace pm::media {
 struct PhotoLimits {
   std::size_t max_bytes = 10 << 20;
   std::uint64_t max_pixels = 40'000'000;  // width x height from the header, checked before any decoding
-  int display_edge = 1080;                // longest edge of the display JPEG (never enlarged)
-  int thumb_edge = 320;                   // longest edge of the thumbnail JPEG (never enlarged)
+  // Each side, too: a PNG of 10,000,000 x 4 pixels passes max_pixels, and decodes a row (80 MB at
+  // 16-bit RGBA) at a time. (The largest phone cameras' long side is ~8,200.)
+  std::uint64_t max_edge = 12'000;
+  int display_edge = 1080;  // longest edge of the display JPEG (never enlarged)
+  int thumb_edge = 320;     // longest edge of the thumbnail JPEG (never enlarged)
 };
 
 struct ProcessedPhoto {

@@ -352,7 +352,7 @@ constexpr const char* kLockConversationsOf = R"sql(
   ORDER BY c.conversation_id FOR UPDATE OF c
 )sql";
 constexpr const char* kUserSummary = R"sql(
-  SELECT jsonb_build_object('user_id', u.user_id, 'first_name', u.first_name)::text FROM user_profiles u
+  SELECT jsonb_build_object('user_id', u.user_id, 'first_name', u.first_name)::text AS summary FROM user_profiles u
   WHERE u.user_id = $1
 )sql";
 // The images of the user's conversations, sent or only uploaded (personal_data.hpp).
@@ -511,7 +511,7 @@ bool mark_deleted(pqxx::work& tx, const MessageId& message_id) {
 
 Json user_summary(pqxx::work& tx, const UserId& user_id) {
   auto rows = tx.exec_params(kUserSummary, user_id);
-  return rows.empty() ? Json(nullptr) : Json::parse(rows[0][0].as<std::string>());
+  return rows.empty() ? Json(nullptr) : Json::parse(rows[0]["summary"].as<std::string>());
 }
 
 std::vector<ConversationRow> conversations(pqxx::work& tx, const UserId& user_id,

@@ -79,20 +79,15 @@ void add_routes(http::Router& router, auth::Service& auth, Service& service) {
                return http::reply(req, service.read(who.user_id, *conversation, up_to));
              }));
   router.add(Method::post, "/api/v1/conversations/{conversation_id}/media",
-             auth::authed(
-                 auth,
-                 [&service](Request& req, const auth::Caller& who) {
-                   auto type = req.header("Content-Type");
-                   auto bytes = type.starts_with("multipart/form-data")
-                                    ? http::first_file_part(type, req.raw.body())
-                                    : Result<std::string_view>(std::string_view(req.raw.body()));
-                   if (!bytes) return http::problem_response(bytes.error(), req.request_id);
-                   if (bytes->empty())
-                     return http::problem_response(Problem("empty-upload", "the body holds no image"), req.request_id);
-                   auto conversation = req.path_id<ConversationId>("conversation_id", no_such_conversation());
-                   if (!conversation) return http::problem_response(conversation.error(), req.request_id);
-                   return http::reply(req, service.upload_media(who.user_id, *conversation, *bytes), Status::created);
-                 }),
+             auth::authed(auth,
+                          [&service](Request& req, const auth::Caller& who) {
+                            auto bytes = http::uploaded_file(req);
+                            if (!bytes) return http::problem_response(bytes.error(), req.request_id);
+                            auto conversation = req.path_id<ConversationId>("conversation_id", no_such_conversation());
+                            if (!conversation) return http::problem_response(conversation.error(), req.request_id);
+                            return http::reply(req, service.upload_media(who.user_id, *conversation, *bytes),
+                                               Status::created);
+                          }),
              media::PhotoLimits{}.max_bytes + 64 * 1024);
   router.add(Method::post, "/api/v1/messages/{message_id}/reactions",
              auth::authed(auth, [&service](Request& req, const auth::Caller& who) {

@@ -92,7 +92,7 @@ Service::Stored Service::after_close(const repository::Conversation& c, const Us
   return std::unexpected(refused);
 }
 
-Service::Service(Deps deps) : d_(std::move(deps)) {
+Service::Service(Deps deps) : d_(std::move(deps)), events_(std::move(d_.events)) {
   notices_ = std::make_unique<GroupQueue<Notice>>(
       4096, [this](std::vector<Notice>& n) { record_notices(n); }, d_.notice_spacing);
   for (int i = 0; i < std::max(1, d_.send_lanes); ++i)

@@ -7,7 +7,6 @@
 
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +15,7 @@
 #include "cache/redis.hpp"
 #include "core/group_queue.hpp"
 #include "core/json.hpp"
+#include "core/mutex.hpp"
 #include "db/pool.hpp"
 #include "messaging/close_reason.hpp"
 #include "messaging/model.hpp"
@@ -79,8 +79,8 @@ class Service {
   // Safe while the lanes publish (a test replaces the sink right after a send, whose events are
   // published after its ack: an unguarded swap of the function under a publishing lane crashed).
   void set_event_sink(EventSink sink) {
-    std::lock_guard lock(sink_mutex_);
-    d_.events = std::move(sink);
+    MutexLock lock(sink_mutex_);
+    events_ = std::move(sink);
   }
 
   // Sends and waits for the commit of the batch the message went into.
@@ -193,11 +193,12 @@ class Service {
   Result<int> delete_in_batches(const std::function<repository::DeletedBatch(pqxx::work&, int)>& delete_batch,
                                 std::string_view media_not_removed_event);
 
-  Deps d_;
-  mutable std::mutex sink_mutex_;  // guards d_.events (set_event_sink, event_sink)
+  Deps d_;  // its `events` moves to events_ at construction
+  mutable Mutex sink_mutex_;
+  EventSink events_ PM_GUARDED_BY(sink_mutex_);
   EventSink event_sink() const {
-    std::lock_guard lock(sink_mutex_);
-    return d_.events;
+    MutexLock lock(sink_mutex_);
+    return events_;
   }
   // Last: destroyed first (stop()), so their threads finish what is queued while all else is there.
   std::unique_ptr<GroupQueue<Notice>> notices_;

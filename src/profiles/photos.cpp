@@ -62,7 +62,10 @@ Result<Photo> Photos::upload(const UserId& user_id, std::string_view bytes) {
     return std::unexpected(put.error());
   }
   auto row = db::transact(db_, [&](pqxx::work& tx) -> Result<repository::MediaRow> {
-    repository::lock_user(tx, user_id);  // concurrent uploads of one user count one after another
+    // Concurrent uploads of one user count one after another. An account deleted while this one
+    // was decoded: its objects go (below), or they would outlive the account.
+    if (!repository::lock_user(tx, user_id))
+      return std::unexpected(Problem("not-found", "this account no longer exists"));
     if (repository::count_media(tx, user_id) >= options_.max_photos) return std::unexpected(full);
     return repository::insert_media(tx, {.media_id = media_id,
                                          .user_id = user_id.str(),
@@ -94,7 +97,7 @@ Result<std::vector<Photo>> Photos::reorder(const UserId& user_id, const std::vec
   std::vector<std::string> ids;
   for (const auto& id : media_ids) ids.push_back(crypto::canonical_uuid(id));
   PM_TRY(db::transact(db_, [&](pqxx::work& tx) -> Result<void> {
-    repository::lock_user(tx, user_id);
+    (void)repository::lock_user(tx, user_id);  // (a deleted account has no photos to reorder)
     std::set<std::string> mine;
     for (const auto& r : repository::list_media(tx, user_id)) mine.insert(r.media_id);
     std::set<std::string> given(ids.begin(), ids.end());

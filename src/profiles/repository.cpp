@@ -270,7 +270,7 @@ std::string insert_report(pqxx::work& tx, const UserId& reporter, const UserId& 
 
 Json export_rows(pqxx::work& tx, const UserId& user_id) { return db::export_entries(tx, kExportQueries, user_id); }
 
-void lock_user(pqxx::work& tx, const UserId& user_id) { tx.exec_params(kLockUser, user_id); }
+bool lock_user(pqxx::work& tx, const UserId& user_id) { return !tx.exec_params(kLockUser, user_id).empty(); }
 
 int count_media(pqxx::work& tx, const UserId& user_id) {
   return tx.exec_params1(kCountMedia, user_id)["photos"].as<int>();

@@ -43,8 +43,9 @@ struct MediaRow {
   int display_order = 0;
   std::string uploaded_at;
 };
-// Takes the user's row lock: changes to one user's photos happen one after another.
-void lock_user(pqxx::work& tx, const UserId& user_id);
+// Takes the user's row lock: changes to one user's photos happen one after another, and an
+// account's deletion waits for them. False when the account is gone.
+bool lock_user(pqxx::work& tx, const UserId& user_id);
 int count_media(pqxx::work& tx, const UserId& user_id);
 // Inserts at the end of the user's order; returns the stored row.
 MediaRow insert_media(pqxx::work& tx, const MediaRow& row);

@@ -12,14 +12,6 @@ using http::Status;
 
 namespace {
 
-// The photo's bytes: the raw body, or the file of a multipart/form-data body.
-Result<std::string_view> upload_bytes(const Request& req) {
-  auto type = req.header("Content-Type");
-  if (type.starts_with("multipart/form-data")) return http::first_file_part(type, req.raw.body());
-  if (req.raw.body().empty()) return std::unexpected(Problem("empty-upload", "the body holds no image"));
-  return std::string_view(req.raw.body());
-}
-
 Json photos_body(const std::vector<Photo>& photos) {
   Json out = Json::array();
   for (const auto& p : photos) out.push_back(p.to_json());
@@ -34,7 +26,7 @@ void add_routes(http::Router& router, auth::Service& auth, Service& profiles, Ph
   router.add(Method::post, "/api/v1/me/media",
              auth::authed(auth,
                           [&photos](Request& req, const auth::Caller& who) {
-                            auto bytes = upload_bytes(req);
+                            auto bytes = http::uploaded_file(req);
                             if (!bytes) return http::problem_response(bytes.error(), req.request_id);
                             return http::reply(req, photos.upload(who.user_id, *bytes), Status::created);
                           }),

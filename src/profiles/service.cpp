@@ -72,6 +72,10 @@ Result<PublicProfile> Service::user(const UserId& viewer, const UserId& user_id)
   }));
   if (!found) return std::unexpected(no_such_user());
   found->photos = PM_TRY(d_.photos.list(user_id));
+  // To others, when a photo went up as its day, like last_active: to the millisecond, the photos
+  // were a record of when their person was on the app, whatever show_online_status said.
+  if (viewer != user_id)
+    for (auto& photo : found->photos) photo.uploaded_at = photo.uploaded_at.substr(0, 10) + "T00:00:00.000Z";
   return *found;
 }
 
@@ -122,11 +126,13 @@ Result<void> Service::block(const UserId& user_id, const UserId& other) {
 Result<void> Service::unblock(const UserId& user_id, const UserId& other) {
   // Counted with blocks: block-unblock cycles would otherwise re-notify and re-probe for free.
   PM_TRY(limit("blocks", user_id, d_.limits.blocks));
-  return db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+  auto unblocked = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     repository::unblock(tx, user_id, other);
     admin::record(tx, {.user_id = user_id, .event = "unblock", .subject_id = other});
     return {};
   });
+  if (unblocked && d_.on_unblock) d_.on_unblock(user_id, other);
+  return unblocked;
 }
 
 Result<std::string> Service::report(const UserId& user_id, const UserId& other, const ReportInput& report) {
@@ -164,6 +170,14 @@ Result<Json> Service::export_data(const UserId& user_id) {
       user["last_name"] =
           PM_TRY(d_.cipher.decrypt(user["last_name"].get<std::string>(), auth::last_name_context(user_id)));
   }
+  // The photos themselves, not only their keys in the store: signed URLs, as the app shows them.
+  for (const auto& photo : PM_TRY(d_.photos.list(user_id)))
+    for (auto& entry : rows["photos"])
+      if (entry.value("media_id", "") == photo.media_id) {
+        entry["url"] = photo.url;
+        entry["thumbnail_url"] = photo.thumbnail_url;
+        entry["urls_expire_at"] = photo.expires_at;
+      }
   auto sessions = d_.sessions.list(user_id);
   rows["active_sessions"] = sessions ? sessions->size() : 0;
   return rows;
@@ -175,12 +189,15 @@ Result<void> Service::delete_account(const UserId& user_id, const std::string& i
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     {
       db::AsSystem system(tx);  // the other person's uploads in the shared conversations go too
-      media = repository::media_keys(tx, user_id);
       for (const auto& before : d_.before_account_deletion) {
         auto after = before(tx, user_id);
         std::ranges::move(after.objects, std::back_inserter(media));
         if (after.then) then.push_back(std::move(after.then));
       }
+      // The photos after the user's row lock (after the hooks' locks, in their order): an upload
+      // under way holds it until its photo is in, and so is read here, and queued for removal.
+      (void)repository::lock_user(tx, user_id);
+      std::ranges::move(repository::media_keys(tx, user_id), std::back_inserter(media));
     }
     Photos::queue_removal(tx, media);  // should the store refuse the removal after the commit
     auth::delete_account(tx, user_id);

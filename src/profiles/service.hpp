@@ -37,6 +37,8 @@ struct Deps {
   // Told after a block is stored (blocker, blocked), so other services drop what they cached
   // about the pair (e.g. the match lists); app/ wires it.
   std::function<void(const UserId&, const UserId&)> on_block = {};
+  // Told after an unblock is stored (the two): the pair's cached lists must show them again.
+  std::function<void(const UserId&, const UserId&)> on_unblock = {};
   // The parts of a person's data kept by the modules above this one (personal_data.hpp): their
   // export's parts.
   std::vector<PersonalDataOf> personal_data = {};

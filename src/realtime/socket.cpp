@@ -51,10 +51,24 @@ void Socket::on_auth_frame(const std::string& text) {
   authenticate(frame["token"].get<std::string>());
 }
 
+// What runs on the handler pool must not throw: an exception leaving a pool's task ends the process
+// (asio's thread_pool calls std::terminate), every socket and request of the node with it. A
+// database error there is the client's "reconnect shortly", as it is a 500 over HTTP.
+template <class Work>
+auto Socket::off_the_io_thread(Work&& work) const -> decltype(work()) {
+  try {
+    return work();
+  } catch (const std::exception& e) {
+    log_frame_exception(e);
+  }
+  return std::unexpected(
+      Problem("realtime-unavailable", "this node cannot check the session right now; reconnect shortly"));
+}
+
 void Socket::authenticate(std::string token) {
   // Resolving a session may ask Redis: off the I/O thread.
   asio::post(d_.handlers, [self = shared_from_this(), token = std::move(token)] {
-    auto who = self->d_.auth.authenticate(token);
+    auto who = self->off_the_io_thread([&] { return self->d_.auth.authenticate(token); });
     asio::post(self->executor_, [self, who = std::move(who)]() mutable { self->on_authenticated(std::move(who)); });
   });
 }
@@ -67,7 +81,11 @@ void Socket::on_authenticated(Result<auth::Caller> who) {
     return refuse(Problem("realtime-unavailable", "this node cannot deliver events right now; reconnect shortly"),
                   websocket::close_code::try_again_later);
   // `ready` once this node receives the user's events (their channel's subscription confirmed).
-  auto subscribed = [self = shared_from_this()] { asio::post(self->executor_, [self] { self->on_subscribed(); }); };
+  // Weak: the hub keeps this until the confirmation comes, which a stopping hub's never does; a
+  // strong hold kept the socket alive past its node's io_context.
+  auto subscribed = [weak = weak_from_this()] {
+    if (auto self = weak.lock()) asio::post(self->executor_, [self] { self->on_subscribed(); });
+  };
   if (!d_.hub.attach(who->user_id, shared_from_this(), d_.options.sockets_per_user, std::move(subscribed)))
     return refuse(Problem("rate-limited", fmt::format("at most {} open sockets per user; close one first",
                                                       d_.options.sockets_per_user)),
@@ -94,7 +112,8 @@ void Socket::on_subscribed() {
 
 void Socket::ask_session(std::function<void(Result<bool>)> then) {
   asio::post(d_.handlers, [self = shared_from_this(), then = std::move(then)]() mutable {
-    auto active = self->d_.auth.still_signed_in({.user_id = self->user_id_, .session_id = self->session_id_});
+    auto active = self->off_the_io_thread(
+        [&] { return self->d_.auth.still_signed_in({.user_id = self->user_id_, .session_id = self->session_id_}); });
     asio::post(self->executor_, [self, then = std::move(then), active = std::move(active)]() mutable {
       if (self->finished_ || self->closing_) return;
       then(std::move(active));
@@ -127,7 +146,7 @@ void Socket::recheck_session_later() {
   auth_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
     if (ec || self->finished_ || self->closing_) return;
     self->ask_session([self](Result<bool> active) {
-      if (active && !*active)
+      if (!active.value_or(true))  // (unknown, Redis unreachable: asked again next time)
         return self->refuse(Problem("unauthenticated", "the session has ended or expired; sign in again"),
                             websocket::close_code::policy_error);
       self->recheck_session_later();

@@ -85,6 +85,10 @@ class Socket : public std::enable_shared_from_this<Socket> {
   void finish();
   // ws_frame_exception: a frame's handling threw (the socket is refused, or the frame answered 500).
   void log_frame_exception(const std::exception& e) const;
+  // `work`'s result (a Result), or 503-class "realtime-unavailable" when it throws (it runs on the
+  // handler pool).
+  template <class Work>
+  auto off_the_io_thread(Work&& work) const -> decltype(work());
 
   // The WebSocket itself (Beast's stream and read buffer) and everything that reads or writes it:
   // realtime/socket_wire.cpp, the one file that instantiates Beast's WebSocket templates (they were

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "core/crypto.hpp"
 #include "core/log.hpp"
 
 namespace pm::storage {
@@ -80,7 +81,7 @@ Result<S3ObjectStore::Response> S3ObjectStore::send(const char* method, const st
 
   auto now = options_.clock();
   sigv4::Request request{.method = method, .path = path(key)};
-  auto payload_hash = body.empty() ? std::string(sigv4::kEmptyPayloadHash) : sigv4::sha256_hex(body);
+  auto payload_hash = body.empty() ? std::string(sigv4::kEmptyPayloadHash) : crypto::sha256_hex(body);
   request.headers = {{"host", host()}, {"x-amz-content-sha256", payload_hash}, {"x-amz-date", sigv4::amz_date(now)}};
   if (!content_type.empty()) request.headers.emplace_back("content-type", content_type);
   if (std::string_view(method) == "PUT" && !options_.sse.empty()) {

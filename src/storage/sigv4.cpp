@@ -96,8 +96,6 @@ std::string amz_date(Clock::time_point t) {
   return fmt::format("{:%Y%m%dT%H%M%SZ}", tm);
 }
 
-std::string sha256_hex(std::string_view data) { return crypto::sha256_hex(data); }
-
 std::string canonical_request(const Request& r) {
   auto [lines, names] = canonical_headers(r.headers);
   return fmt::format("{}\n{}\n{}\n{}\n{}\n{}", r.method, r.path.empty() ? "/" : r.path, canonical_query(r.query), lines,
@@ -105,7 +103,8 @@ std::string canonical_request(const Request& r) {
 }
 
 std::string string_to_sign(const Request& r, const Credentials& c, Clock::time_point t) {
-  return fmt::format("AWS4-HMAC-SHA256\n{}\n{}\n{}", amz_date(t), scope(c, t), sha256_hex(canonical_request(r)));
+  return fmt::format("AWS4-HMAC-SHA256\n{}\n{}\n{}", amz_date(t), scope(c, t),
+                     crypto::sha256_hex(canonical_request(r)));
 }
 
 std::string signature(const Request& r, const Credentials& c, Clock::time_point t) {

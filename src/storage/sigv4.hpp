@@ -34,7 +34,6 @@ struct Request {
 std::string uri_encode(std::string_view text, bool keep_slash);
 // "20130524T000000Z"
 std::string amz_date(Clock::time_point t);
-std::string sha256_hex(std::string_view data);
 // SHA-256 of an empty body, the payload hash of GET, HEAD and DELETE.
 inline constexpr std::string_view kEmptyPayloadHash =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";

@@ -76,3 +76,38 @@ TEST_F(MatchingLlm, AnyFailureFallsBackToTheBuiltInInsights) {
   ASSERT_FALSE(third.empty());
   EXPECT_NE(insight_document(third)["insights"]["summary"].get<std::string>().find("% compatible."), std::string::npos);
 }
+
+namespace {
+
+// A paid text embedding (a fake OpenAI-compatible server): asked for only when the words change.
+class MatchingWithAnEmbeddingService : public test::MatchingApi {
+ protected:
+  void configure(Config& c) override {
+    embedder_.set_reply({.body = test::embedding_reply("[0.6, 0.8, 0.0]")});
+    c.embedding_provider = "openai";
+    c.embedding_url = embedder_.base_url();
+    c.embedding_retries = 0;
+  }
+  test::FakeOpenAiServer embedder_;
+};
+
+}  // namespace
+
+// Each answer changed after completion recomputes the person's vectors. A slider or a choice moved
+// back and forth, once a second, was a paid embedding each time, though the words it embeds (the
+// bio and the open answers) had not changed.
+TEST_F(MatchingWithAnEmbeddingService, OnlyChangedWordsAreEmbeddedAgain) {
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  run_worker_pass();
+  const std::size_t first = embedder_.requests();
+  ASSERT_GE(first, 1u) << "her completed questionnaire was embedded";
+  for (int value : {4, 1, 4}) {
+    answer(ana, "t_q5", {{"value", value}, {"importance", 4}});
+    run_worker_pass();
+  }
+  EXPECT_EQ(embedder_.requests(), first) << "a slider's changes were embedded again";
+  answer(ana, "t_q6", {{"value", "I repair bicycles now."}});
+  run_worker_pass();
+  EXPECT_EQ(embedder_.requests(), first + 1) << "new words are embedded";
+  EXPECT_NE(embedder_.last_body().find("I repair bicycles now."), std::string::npos) << embedder_.last_body();
+}

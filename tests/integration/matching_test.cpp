@@ -5,7 +5,9 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <set>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -348,6 +350,83 @@ TEST_F(Matching, TheListIsCachedInRedisUnderTheSeedKeysAndDroppedOnEveryChange) 
   EXPECT_TRUE(matches_of(ben)["matches"].empty());
   EXPECT_TRUE(matches_of(ana)["matches"].empty());
   EXPECT_EQ(get(ben, "/api/v1/matches/" + id).status, 404);
+}
+
+// A block left the pair's pending match as it was, so an unblock brought it back untouched: a free
+// user read their likes' count, blocked one match, read it again (one less: that one liked them),
+// and unblocked, 50 probes a day for what only the who_liked_me plan shows. The block now ends it.
+TEST_F(Matching, ABlockEndsThePairsPendingMatchForGood) {
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  const std::string id = match_between(ana, ben);
+  ASSERT_FALSE(id.empty());
+  ASSERT_EQ(post(ben, "/api/v1/matches/" + id + "/like").status, 200);
+  ASSERT_EQ(get(ana, "/api/v1/likes/received").json()["count"], 1);
+  ASSERT_EQ(post(ana, "/api/v1/users/" + ben.user.user_id + "/block").status / 100, 2);
+  ASSERT_EQ(
+      server_->request("DELETE", "/api/v1/users/" + ben.user.user_id + "/block", "", ana.user.auth()).status / 100, 2);
+  EXPECT_EQ(get(ana, "/api/v1/likes/received").json()["count"], 0) << "the like came back with the unblock";
+  auto seen = get(ben, "/api/v1/matches/" + id);
+  ASSERT_EQ(seen.status, 200) << seen.body;
+  EXPECT_EQ(seen.json()["status"], "rejected");
+  EXPECT_EQ(post(ben, "/api/v1/matches/" + id + "/like").status, 409) << "an ended match takes no like";
+}
+
+// An unblock shows the pair again at once: the list cached while they were blocked (without
+// their match) was served until its TTL, a quarter of an hour, while its other pages had it.
+TEST_F(Matching, AnUnblockShowsThePairsMatchAgainAtOnce) {
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  const std::string id = match_between(ana, ben);
+  ASSERT_FALSE(id.empty());
+  ASSERT_EQ(post(ana, "/api/v1/matches/" + id + "/like").status, 200);
+  ASSERT_EQ(post(ben, "/api/v1/matches/" + id + "/like").status, 200);  // active: a block does not end it
+  ASSERT_EQ(post(ana, "/api/v1/users/" + ben.user.user_id + "/block").status / 100, 2);
+  EXPECT_TRUE(matches_of(ben)["matches"].empty());
+  ASSERT_EQ(matches_of(ben)["source"], "cache") << "precondition: Ben's list without her is cached";
+  ASSERT_EQ(
+      server_->request("DELETE", "/api/v1/users/" + ben.user.user_id + "/block", "", ana.user.auth()).status / 100, 2);
+  auto after = matches_of(ben);
+  ASSERT_EQ(after["matches"].size(), 1u) << after.dump();
+  EXPECT_EQ(after["matches"][0]["match_id"], id);
+}
+
+// A pass that lost the race to the other's pass read the match without a lock, as pending, then
+// changed nothing once the other committed: 404 "no such match among yours" for a match of theirs.
+TEST_F(Matching, APassThatLosesARaceIsTold409NotThatTheMatchIsNotTheirs) {
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  const std::string id = match_between(ana, ben);
+  ASSERT_FALSE(id.empty());
+  auto conn = db_.connect();
+  pqxx::work bens_pass(conn);  // his pass, not yet committed
+  bens_pass.exec_params0("UPDATE matches SET status = 'rejected', updated_at = now() WHERE match_id = $1", id);
+  auto hers = std::async(std::launch::async, [&] { return post(ana, "/api/v1/matches/" + id + "/pass"); });
+  for (int i = 0; i < 250 && !db_.statement_waits_for_a_lock("%"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  bens_pass.commit();
+  auto answered = hers.get();
+  EXPECT_EQ(answered.status, 409) << answered.body;
+}
+
+// The insights quote each person's first open answer to the other ("Ben, ask Ana about ...: they
+// wrote ..."), written once at generation: someone who rewrote or emptied an answer to take the
+// words back still had them shown in every match made before, for as long as it lasted.
+TEST_F(Matching, ChangedWordsLeaveTheInsightsOfEarlierMatches) {
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  const std::string id = match_between(ana, ben);
+  ASSERT_FALSE(id.empty());
+  make_premium(ben);
+  auto starters = [&] {
+    return get(ben, "/api/v1/matches/" + id).json()["insights"]["premiumInsights"]["conversationStarters"].dump();
+  };
+  ASSERT_NE(starters().find("ask Ana about"), std::string::npos) << starters();
+  answer(ana, "t_q6", {{"value", "Nothing I want to share here."}});
+  run_worker_pass();
+  const std::string after = starters();
+  EXPECT_EQ(after.find("ask Ana about"), std::string::npos) << after;
+  EXPECT_NE(after.find("ask Ben about"), std::string::npos) << "his words are his to take back: " << after;
 }
 
 // A deleted account leaves its partners' lists at once: their cached list and the match's

@@ -2,6 +2,9 @@
 // bytes, signed URLs, limits, reorder, delete, and who may see them.
 
 #include <filesystem>
+#include <fstream>
+#include <future>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -148,6 +151,55 @@ TEST(Photos, OthersSeePhotosOnlyOfVisibleProfilesAndDeletionRemovesThem) {
     files += entry.is_regular_file() &&
              entry.path().filename().string().find(photo["media_id"].get<std::string>()) != std::string::npos;
   EXPECT_EQ(files, 0u);
+}
+
+// An upload decodes for a while before its photo's row goes in. An account deleted meanwhile
+// lost that photo's files for good: when the upload committed first, the deletion had already read
+// the keys to remove (the row went by cascade, its files stayed); when the deletion committed
+// first, the insert failed its foreign key (a 500) and its files stayed too.
+TEST(Photos, AnAccountDeletedWhileAPhotoIsUploadedKeepsNoneOfItsFiles) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  const std::string media_dir = server.app().config.media_dir;
+  auto files_of = [&](const std::string& user_id) {
+    std::size_t n = 0;
+    if (std::filesystem::exists(media_dir + "/users/" + user_id))
+      for (const auto& entry : std::filesystem::recursive_directory_iterator(media_dir + "/users/" + user_id))
+        n += entry.is_regular_file();
+    return n;
+  };
+  {  // The upload's transaction holds the user's row, its photo in, when the deletion starts.
+    auto ada = test::sign_up(server, test::unique_email("ada"));
+    const std::string key = "users/" + ada.user_id + "/held-display.jpg";
+    std::filesystem::create_directories(media_dir + "/users/" + ada.user_id);
+    { std::ofstream(media_dir + "/" + key) << "jpeg bytes"; }
+    // (Signed in and seen this minute: the deletion's request stamps no last_active, which would
+    // wait for the row itself, before its transaction began.)
+    ASSERT_EQ(server.request("GET", "/api/v1/me", "", ada.auth()).status, 200);
+    auto conn = db.connect();
+    pqxx::work upload(conn);
+    upload.exec_params("SELECT 1 FROM users WHERE user_id = $1 FOR UPDATE", ada.user_id);
+    upload.exec_params0(
+        "INSERT INTO profile_media (media_id, user_id, media_type, url, thumbnail_url, width, height, display_order) "
+        "VALUES (gen_random_uuid(), $1, 'image/jpeg', $2, $2, 10, 10, 1)",
+        ada.user_id, key);
+    auto deleted =
+        std::async(std::launch::async, [&] { return server.request("DELETE", "/api/v1/me", "", ada.auth()); });
+    for (int i = 0; i < 250 && !db.statement_waits_for_a_lock("%"); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    upload.commit();
+    ASSERT_EQ(deleted.get().status, 204);
+    EXPECT_EQ(files_of(ada.user_id), 0u) << "the photo committed during the deletion kept its files";
+  }
+  {  // The deletion commits while the photo is decoded.
+    auto bea = test::sign_up(server, test::unique_email("bea"));
+    ASSERT_EQ(server.request("DELETE", "/api/v1/me", "", bea.auth()).status, 204);
+    Result<profiles::Photo> late = std::unexpected(Problem("internal", "not run"));
+    EXPECT_NO_THROW(late = server.app().photos.upload(bea.id(), test::read_fixture("gps.jpg")));
+    ASSERT_FALSE(late.has_value());
+    EXPECT_EQ(late.error().type, "not-found");
+    EXPECT_EQ(files_of(bea.user_id), 0u) << "the late upload's files stayed";
+  }
 }
 
 // Each upload is a decode: a user has PM_UPLOAD_LIMIT_PER_HOUR of them (profile photos and chat

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "support/accounts.hpp"
+#include "support/fixtures.hpp"
 
 using namespace pm;
 using test::TestServer;
@@ -77,6 +78,28 @@ TEST(Profile, InvalidChangesAreRefusedWithEveryReasonAndNothingChanges) {
   EXPECT_EQ(server.request("GET", "/api/v1/me", "", ada.auth()).json()["gender"], "woman") << "nothing was applied";
   EXPECT_EQ(server.request("PATCH", "/api/v1/me", "[1,2]", ada.auth()).status, 400);
   EXPECT_EQ(server.request("GET", "/api/v1/me").status, 401);
+}
+
+// A name others see in lists, chats and the staff queue: one that shows as blank (a Hangul filler,
+// a no-break space) or reads as another (a right-to-left override) is refused; the marks that
+// right-to-left writing uses and emoji sequences are text like any other.
+TEST(Profile, ANameMustShowAndReadAsItIs) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  auto ada = test::sign_up(server, test::unique_email());
+  for (const char* blank : {"\u3164", "\u00a0\u200b", "\ufeff"}) {
+    auto res = patch_me(server, ada, {{"first_name", blank}});
+    EXPECT_EQ(res.status, 400) << blank << ": " << res.body;
+  }
+  for (const char* reordering : {"Ada\u202egnp.exe", "\u2066Ada\u2069", "Ada\u0085"}) {
+    auto res = patch_me(server, ada, {{"first_name", reordering}});
+    EXPECT_EQ(res.status, 400) << reordering << ": " << res.body;
+  }
+  EXPECT_EQ(server.request("GET", "/api/v1/me", "", ada.auth()).json()["first_name"], "Ada") << "nothing was applied";
+  for (const char* name : {"\u05d3\u05e0\u05d4\u200f", "Zo\u00eb \U0001F469\u200d\U0001F467"}) {
+    auto res = patch_me(server, ada, {{"first_name", name}});
+    EXPECT_EQ(res.status, 200) << name << ": " << res.body;
+  }
 }
 
 TEST(Preferences, DefaultsPartialUpdatesAndValidation) {
@@ -185,6 +208,16 @@ TEST(OtherProfiles, VisibilityDecidesWhoSeesWhat) {
   EXPECT_EQ(seen.body.find(ada.email), std::string::npos);
   // Last active as its day, never the time: read every minute, the time was a log of her days.
   EXPECT_TRUE(body["last_active"].get<std::string>().ends_with("T00:00:00.000Z")) << body["last_active"];
+  // Nor her photos' upload times: to the millisecond, they said when she was on the app.
+  auto photo_headers = ada.auth();
+  photo_headers.emplace_back("Content-Type", "image/jpeg");
+  ASSERT_EQ(server.request("POST", "/api/v1/me/media", test::read_fixture("gps.jpg"), photo_headers).status, 201);
+  auto photos = view(bob, ada).json()["photos"];
+  ASSERT_EQ(photos.size(), 1u);
+  EXPECT_TRUE(photos[0]["uploaded_at"].get<std::string>().ends_with("T00:00:00.000Z")) << photos[0]["uploaded_at"];
+  auto own = view(ada, ada).json()["photos"];
+  ASSERT_EQ(own.size(), 1u);
+  EXPECT_FALSE(own[0]["uploaded_at"].get<std::string>().ends_with("T00:00:00.000Z")) << "her own, to the millisecond";
 
   server.request("PUT", "/api/v1/me/preferences",
                  Json{{"privacy_settings", {{"show_age", false}, {"show_distance", false}}}}.dump(), ada.auth());
@@ -295,6 +328,9 @@ TEST(Privacy, ExportHoldsMyDataAndNobodyElses) {
         report.json()["report_id"].get<std::string>(), bob.user_id);
   }
   server.request("POST", "/api/v1/users/" + bob.user_id + "/block", "", ada.auth());
+  auto photo_headers = ada.auth();
+  photo_headers.emplace_back("Content-Type", "image/jpeg");
+  ASSERT_EQ(server.request("POST", "/api/v1/me/media", test::read_fixture("gps.jpg"), photo_headers).status, 201);
   auto res = server.request("GET", "/api/v1/me/export", "", ada.auth());
   ASSERT_EQ(res.status, 200) << res.body;
   EXPECT_NE(res.header("Content-Disposition").find("attachment"), std::string::npos);
@@ -312,6 +348,11 @@ TEST(Privacy, ExportHoldsMyDataAndNobodyElses) {
   EXPECT_EQ(data["preferences"].size(), 1u);
   EXPECT_EQ(data["subscription"][0]["plan_type"], "free");
   EXPECT_EQ(data["blocks"][0]["blocked_id"], bob.user_id);
+  // Her photo itself, not only its key in the store: the URL gives the image.
+  ASSERT_EQ(data["photos"].size(), 1u);
+  auto image = server.request("GET", data["photos"][0]["url"].get<std::string>());
+  EXPECT_EQ(image.status, 200) << data["photos"][0].dump();
+  EXPECT_EQ(image.header("Content-Type"), "image/jpeg");
   // Her report as she filed it and whether it was looked at, not what was done or by whom.
   ASSERT_EQ(data["reports_filed"].size(), 1u);
   std::set<std::string> report_keys;

@@ -386,6 +386,29 @@ TEST_F(Security, TheWorkerDeletesActivityOlderThanTheRetention) {
   EXPECT_EQ(words, (std::set<std::string>{"recent, gone", "still here", "recent, reporter gone"}));
 }
 
+// AsSystem counted itself before its statement ran: one that threw (its transaction had already
+// failed) left its thread's count at 1 for good, and every later AsSystem on that thread ran as
+// the caller, its writes on others' behalf refused or matching nothing.
+TEST_F(Security, AnAsSystemThatFailedLeavesTheNextOneTheSystem) {
+  auto& app = server_->app();
+  actor::Scope user(actor::Scope::user(ana_.user.id()));
+  {
+    auto conn = db_.connect();
+    pqxx::work tx(conn);
+    try {
+      tx.exec("SELECT 1 / 0");
+    } catch (const pqxx::sql_error&) {
+    }
+    EXPECT_ANY_THROW(db::AsSystem system(tx)) << "the transaction has failed: its statement throws";
+  }
+  auto seen = db::transact(app.db, [&](pqxx::work& tx) -> Result<long long> {
+    db::AsSystem system(tx);
+    return tx.exec("SELECT count(*) FROM messages")[0][0].as<long long>();
+  });
+  ASSERT_TRUE(seen.has_value());
+  EXPECT_EQ(*seen, 4) << "the system sees both pairs' messages; the caller alone sees 2";
+}
+
 TEST_F(Security, TransactSaysWhoseEachTransactionIs) {
   auto& app = server_->app();
   auto count_messages = [&] {

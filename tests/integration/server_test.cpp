@@ -322,6 +322,37 @@ TEST(Server, ASocketRefusedWhileItsAuthWaitRunsOutGivesBackItsPlace) {
   EXPECT_TRUE(a_new_connection_is_answered(server.port())) << "the refused socket still holds its place";
 }
 
+// A signed-in request stamps its owner's last_active once a minute. When the owner's row was
+// locked past the statement timeout (an export or a deletion holding it), that stamp threw: over
+// HTTP a 500 for the request, on a socket an exception on the handler pool, which ended the whole
+// process (asio's thread_pool calls std::terminate) and every connection of the node with it.
+TEST(Server, ALockedAccountRowNeitherFailsItsRequestsNorTakesTheNodeDown) {
+  test::TestDatabase db;
+  auto config = test::test_config(db);
+  config.db_statement_timeout = std::chrono::milliseconds(300);
+  TestServer signing_up(config);
+  auto user = test::sign_up(signing_up, test::unique_email("locked-row"));
+  auto conn = db.connect();
+  pqxx::work holder(conn);  // holds the user's row as a long transaction would
+  holder.exec_params("SELECT 1 FROM users WHERE user_id = $1 FOR UPDATE", user.user_id);
+  // The stamp is due on a node that has not seen the user, once the shared minute's mark is gone.
+  auto stamp_due = [&](TestServer& node) {
+    ASSERT_TRUE(node.app().redis.command({"DEL", "last_active:" + user.user_id}).has_value());
+  };
+  {
+    TestServer node(config);
+    stamp_due(node);
+    test::WsClient ws(node.port(), user.token);
+    EXPECT_TRUE(ws.wait_for("ready", 5000).has_value()) << "the socket was not made ready";
+  }
+  {
+    TestServer node(config);
+    stamp_due(node);
+    auto me = test::http(node.port(), "GET", "/api/v1/me", "", user.auth());
+    EXPECT_EQ(me.status, 200) << me.body;
+  }
+}
+
 // Behind the proxy (HAProxy's `option forwardfor`, ops/cluster.sh) the client is the address the
 // proxy added: HAProxy adds its own X-Forwarded-For field after any the client sent rather than
 // appending to theirs. Before, the first field was read: any client chose its own address, and with

@@ -44,6 +44,20 @@ TEST(MediaConfig, UnknownBackendIsRefused) {
   EXPECT_NE(c.error().detail.find("PM_MEDIA_BACKEND"), std::string::npos);
 }
 
+// "none" once passed as text, and every upload then asked S3 for an encryption called "none".
+TEST(MediaConfig, ServerSideEncryptionIsOneOfS3sOrEmpty) {
+  for (const char* sse : {"AES256", "aws:kms", ""}) {
+    Env env({{"PM_S3_SSE", sse}});
+    auto c = Config::load();
+    ASSERT_TRUE(c.has_value()) << sse << ": " << c.error().detail;
+    EXPECT_EQ(c->s3_sse, sse);
+  }
+  Env env({{"PM_S3_SSE", "none"}});
+  auto c = Config::load();
+  ASSERT_FALSE(c.has_value());
+  EXPECT_NE(c.error().detail.find("PM_S3_SSE"), std::string::npos);
+}
+
 TEST(MediaConfig, S3BackendReadsItsSettings) {
   Env env(kS3);
   Env style({{"PM_S3_PATH_STYLE", "true"}, {"PM_S3_TIMEOUT_MS", "2500"}});

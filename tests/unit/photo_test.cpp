@@ -406,6 +406,11 @@ TEST_F(Photo, DecompressionBombsAreRefusedFromTheHeaderAlone) {
   expect_problem(process_photo(jpeg_claiming(30000, 30000)), 422, "image-dimensions-too-large", "JPEG bomb");
   EXPECT_LT(vips_tracked_get_mem_highwater(), std::size_t{1} << 30) << "never allocated the claimed pixels";
 
+  // A long strip within the pixels (40 million) but not the side: libvips decodes a PNG a row at a
+  // time, and one row of 9,000,000 pixels at 16-bit RGBA is 72 MB.
+  expect_problem(process_photo(png_claiming(9'000'000, 4)), 422, "image-dimensions-too-large", "a strip");
+  expect_problem(process_photo(png_claiming(3, 12'001)), 422, "image-dimensions-too-large", "a tall strip");
+
   // The limit is the caller's: a real 20x20 image is too many pixels under a 100-pixel limit.
   expect_problem(process_photo(encode(gradient(20, 20).get(), Format::png), {.max_pixels = 100}), 422,
                  "image-dimensions-too-large", "small limit");

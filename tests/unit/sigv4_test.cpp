@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/crypto.hpp"
 #include "storage/s3_store.hpp"
 #include "storage/sigv4.hpp"
 
@@ -29,8 +30,8 @@ std::string signature_of(const std::string& authorization) {
 TEST(SigV4, DateAndHashHelpers) {
   EXPECT_EQ(sigv4::amz_date(kMay24), "20130524T000000Z");
   EXPECT_EQ(sigv4::amz_date(kMay24 + std::chrono::seconds(3723) + std::chrono::milliseconds(999)), "20130524T010203Z");
-  EXPECT_EQ(sigv4::sha256_hex(""), kEmpty);
-  EXPECT_EQ(sigv4::sha256_hex("Welcome to Amazon S3."),
+  EXPECT_EQ(crypto::sha256_hex(""), kEmpty);
+  EXPECT_EQ(crypto::sha256_hex("Welcome to Amazon S3."),
             "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072");
 }
 
@@ -62,7 +63,7 @@ TEST(SigV4, GetObjectExampleFromTheAwsDocs) {
 }
 
 TEST(SigV4, PutObjectExampleFromTheAwsDocs) {
-  auto payload = sigv4::sha256_hex("Welcome to Amazon S3.");
+  auto payload = crypto::sha256_hex("Welcome to Amazon S3.");
   sigv4::Request r{.method = "PUT",
                    .path = "/" + sigv4::uri_encode("test$file.text", true),
                    .headers = {{"Date", "Fri, 24 May 2013 00:00:00 GMT"},

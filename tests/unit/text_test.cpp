@@ -18,3 +18,22 @@ TEST(Text, ComparesWithoutAsciiCase) {
   EXPECT_FALSE(pm::ascii_istarts_with("http:", "https://"));
   EXPECT_FALSE(pm::ascii_istarts_with("ftp://x", "https://"));
 }
+
+TEST(Text, TrimsAsciiWhiteSpaceAtBothEnds) {
+  EXPECT_EQ(pm::ascii_trim(" \t\r\n Ada \v\f"), "Ada");
+  EXPECT_EQ(pm::ascii_trim("   "), "");
+  EXPECT_EQ(pm::ascii_trim("\u00a0Ada"), "\u00a0Ada") << "ASCII only";
+}
+
+TEST(Text, HiddenControlsAreC1AndExplicitDirectionChanges) {
+  for (const char* s : {"a\u0085", "\u202eabc", "x\u2066y\u2069", "\u202a"})
+    EXPECT_TRUE(pm::has_hidden_controls(s)) << s;
+  for (const char* s : {"Ada", "\u05d3\u05e0\u05d4\u200f", "\U0001F469\u200d\U0001F467", "Zo\u00eb", ""})
+    EXPECT_FALSE(pm::has_hidden_controls(s)) << s;
+}
+
+TEST(Text, TextShowsSomethingUnlessItIsAllSpacesAndFillers) {
+  for (const char* s : {"", " ", "\u3164", "\u00a0\u200b\u2060", "\ufeff\u3000", "\u115f\u1160"})
+    EXPECT_FALSE(pm::shows_something(s)) << s;
+  for (const char* s : {"A", "\u3164a", "\u05d3", "\U0001F469", "."}) EXPECT_TRUE(pm::shows_something(s)) << s;
+}
