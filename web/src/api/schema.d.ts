@@ -622,7 +622,9 @@ export interface paths {
          * @description Sent as a download (`Content-Disposition: attachment; filename="perfect-match-export.json"`)
          *     and never cached. Encrypted fields (email, last name) appear decrypted; password hash, email
          *     index and the raw location point are left out. Each match is as its person sees it in the
-         *     app: their own like and pass, never the other person's decision.
+         *     app: their own like and pass, never the other person's decision. Each photo's `url` and
+         *     `thumbnail_url` are signed URLs of the images themselves (as the app shows them), valid until
+         *     its `urls_expire_at`.
          *
          *     It holds where the owner signs in from (the security log's addresses), so only a session
          *     that signed in, or gave its password again (`POST /api/v1/me/reauthenticate`), within the
