@@ -209,6 +209,7 @@ Result<MatchDetail> Discovery::detail(const UserId& user_id, const MatchId& matc
 Result<Liked> Discovery::like(const UserId& user_id, const MatchId& match_id) {
   // (user, notification) recorded in the transaction, announced live only once it committed.
   notifications::Service::Recorded recorded;
+  bool changed = true;
   auto result = PM_TRY(db::transact(
       d_.db, [&](pqxx::work& tx) -> Result<std::pair<repository::MatchRow, std::optional<ConversationId>>> {
         recorded.clear();
@@ -219,15 +220,19 @@ Result<Liked> Discovery::like(const UserId& user_id, const MatchId& match_id) {
         if (current->status != MatchStatus::pending && current->status != MatchStatus::active)
           return std::unexpected(Problem(
               "match-closed", fmt::format("this match is {} and can no longer be liked", to_string(current->status))));
-        auto liked = repository::like(tx, match_id, user_id);
-        if (!liked) return std::unexpected(no_such_match());
         std::optional<ConversationId> conversation;
         const bool i_am_1 = current->user_id_1 == user_id;
         const bool first_like = !(i_am_1 ? current->liked_1 : current->liked_2);
-        if (first_like) record_outcome(tx, liked->first, user_id, outcomes::Kind::like);
+        // Liked before: nothing to write, no cache to drop (repeated, it churned both people's
+        // cached lists on every node for free).
+        changed = first_like;
+        if (!first_like) return std::pair{*current, conversation};
+        auto liked = repository::like(tx, match_id, user_id);
+        if (!liked) return std::unexpected(no_such_match());
+        record_outcome(tx, liked->first, user_id, outcomes::Kind::like);
         if (liked->second) record_outcome(tx, liked->first, user_id, outcomes::Kind::match);
         const bool they_liked = i_am_1 ? current->liked_2 : current->liked_1;
-        if (first_like && !they_liked && !liked->second) {
+        if (!they_liked && !liked->second) {
           // The other learns someone liked them (not who: the match shows it when they look).
           const UserId& other = i_am_1 ? current->user_id_2 : current->user_id_1;
           if (auto n = d_.notifications.record(tx, other, notifications::Type::like_received, {{"match_id", match_id}}))
@@ -245,8 +250,10 @@ Result<Liked> Discovery::like(const UserId& user_id, const MatchId& match_id) {
         return std::pair{liked->first, conversation};
       }));
   d_.notifications.announce(recorded);
-  forget_pair(result.first.user_id_1, result.first.user_id_2);
-  d_.cache.forget_match(match_id);
+  if (changed) {
+    forget_pair(result.first.user_id_1, result.first.user_id_2);
+    d_.cache.forget_match(match_id);
+  }
   return Liked{.match = view(preview_of(result.first), user_id), .conversation_id = result.second};
 }
 

@@ -429,6 +429,23 @@ TEST_F(Matching, ChangedWordsLeaveTheInsightsOfEarlierMatches) {
   EXPECT_NE(after.find("ask Ben about"), std::string::npos) << "his words are his to take back: " << after;
 }
 
+// A like said again changes nothing: it wrote the match and dropped both people's cached lists (on
+// every node) each time, a free way to churn them.
+TEST_F(Matching, ALikeSaidAgainChangesNothing) {
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  const std::string id = match_between(ana, ben);
+  ASSERT_FALSE(id.empty());
+  ASSERT_EQ(post(ana, "/api/v1/matches/" + id + "/like").status, 200);
+  matches_of(ben);
+  ASSERT_EQ(matches_of(ben)["source"], "cache") << "precondition: Ben's list is cached";
+  auto again = post(ana, "/api/v1/matches/" + id + "/like");
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.json()["you_liked"], true);
+  EXPECT_EQ(again.json()["status"], "pending");
+  EXPECT_EQ(matches_of(ben)["source"], "cache") << "the repeated like dropped his cached list";
+}
+
 // A deleted account leaves its partners' lists at once: their cached list and the match's
 // preview (her name and photo) went only with the cache's TTL, a quarter of an hour.
 TEST_F(Matching, ADeletedAccountLeavesItsPartnersCachedListsAtOnce) {
