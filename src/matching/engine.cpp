@@ -290,14 +290,17 @@ Result<Insights> Engine::insights_for(const PairPerson& a, const PairPerson& b, 
   auto idx = PM_TRY(index());
   Insights built = build_insights(idx->bank(), a, b, score, frequencies);
   if (!llm) return built;
-  // The model writes prose from the facts the built-in analysis found; the scores stay ours.
+  // The model writes the premium prose from the facts the built-in analysis found; the scores stay
+  // ours, and so does the summary, which every plan sees: the facts include what is premium (the
+  // other's own words), and a summary the model wrote from them could carry them to a free plan
+  // (or words an open answer slipped in as instructions to it).
   Json facts = {{"score", score.score},
                 {"built_in", built.to_json()},
                 {"first", {{"name", a.first_name}, {"traits", a.key_traits}, {"values", a.key_values}}},
                 {"second", {{"name", b.first_name}, {"traits", b.key_traits}, {"values", b.key_values}}}};
   auto reply = d_.llm.complete_json(
-      "You write dating-app compatibility insights. Use only the facts given. Answer with a JSON object with string "
-      "members summary and detailedAnalysis, and arrays of strings conversationStarters and potentialChallenges.",
+      "You write dating-app compatibility insights. Use only the facts given. Answer with a JSON object with a string "
+      "member detailedAnalysis, and arrays of strings conversationStarters and potentialChallenges.",
       facts.dump());
   auto strings = [](const Json& j, const char* key) {
     std::vector<std::string> out;
@@ -306,12 +309,10 @@ Result<Insights> Engine::insights_for(const PairPerson& a, const PairPerson& b, 
         if (s.is_string()) out.push_back(s.get<std::string>());
     return out;
   };
-  if (!reply || !(*reply).contains("summary") || !(*reply)["summary"].is_string() ||
-      !(*reply).contains("detailedAnalysis") || !(*reply)["detailedAnalysis"].is_string()) {
+  if (!reply || !(*reply).contains("detailedAnalysis") || !(*reply)["detailedAnalysis"].is_string()) {
     log::warn("insights_llm_fallback", {{"error", reply ? "incomplete answer" : reply.error().type}});
     return built;
   }
-  built.summary = (*reply)["summary"].get<std::string>();
   built.detailed_analysis = (*reply)["detailedAnalysis"].get<std::string>();
   if (auto s = strings(*reply, "conversationStarters"); !s.empty()) built.conversation_starters = s;
   if (auto s = strings(*reply, "potentialChallenges"); !s.empty()) built.potential_challenges = s;

@@ -46,7 +46,11 @@ TEST_F(MatchingLlm, TheModelWritesTheProseFromTheFactsItIsGiven) {
   ASSERT_FALSE(id.empty());
   Json doc = insight_document(id);
   EXPECT_EQ(doc["aiModel"], "test-model");
-  EXPECT_EQ(doc["insights"]["summary"], "Two sailors who bake.");
+  EXPECT_EQ(doc["insights"]["detailedAnalysis"], "Long analysis.");
+  // The summary, which every plan sees, stays the built-in one: the model was given the premium
+  // facts (Ben's own words), and what it wrote could carry them to a free plan.
+  EXPECT_NE(doc["insights"]["summary"], "Two sailors who bake.");
+  EXPECT_NE(doc["insights"]["summary"].get<std::string>().find("% compatible."), std::string::npos);
   EXPECT_EQ(doc["insights"]["premiumInsights"]["conversationStarters"], Json::array({"Ask about boats."}));
   EXPECT_EQ(doc["insights"]["keyFactors"].size(), 6u) << "the attributes stay the engine's own";
   // The model was given the pair's facts (their answers as the built-in analysis found them: both
@@ -61,20 +65,22 @@ TEST_F(MatchingLlm, AnyFailureFallsBackToTheBuiltInInsights) {
   Person ana = person("Ana", "woman", "man", 52.51, 13.39);
   const std::string first = match_between(ana, ben);
   ASSERT_FALSE(first.empty());
-  EXPECT_NE(insight_document(first)["insights"]["summary"].get<std::string>().find("% compatible."), std::string::npos);
+  EXPECT_NE(insight_document(first)["insights"]["detailedAnalysis"].get<std::string>().find("questions in common"),
+            std::string::npos);
 
   llm_.set_reply({.body = test::chat_reply("this is not JSON")});
   Person carl = person("Carl", "man", "woman", 52.53, 13.41);
   const std::string second = match_between(ana, carl);
   ASSERT_FALSE(second.empty());
-  EXPECT_NE(insight_document(second)["insights"]["summary"].get<std::string>().find("% compatible."),
+  EXPECT_NE(insight_document(second)["insights"]["detailedAnalysis"].get<std::string>().find("questions in common"),
             std::string::npos);
 
   llm_.set_reply({.body = test::chat_reply("{}"), .delay = std::chrono::milliseconds(3000)});  // beyond the timeout
   Person dan = person("Dan", "man", "woman", 52.50, 13.41);
   const std::string third = match_between(ana, dan);
   ASSERT_FALSE(third.empty());
-  EXPECT_NE(insight_document(third)["insights"]["summary"].get<std::string>().find("% compatible."), std::string::npos);
+  EXPECT_NE(insight_document(third)["insights"]["detailedAnalysis"].get<std::string>().find("questions in common"),
+            std::string::npos);
 }
 
 namespace {
