@@ -180,7 +180,7 @@ void rehash_password(pqxx::work& tx, const UserId& user_id, const std::string& o
 }
 
 int count_address_use(pqxx::work& tx, const std::string& email_index) {
-  return tx.exec_params1(kCountAddressUse, email_index)[0].as<int>();
+  return tx.exec_params1(kCountAddressUse, email_index)["uses"].as<int>();
 }
 
 bool email_banned(pqxx::work& tx, const std::string& email_index) {

@@ -71,7 +71,9 @@ std::optional<std::string> Fields::read_text(std::string_view key, bool required
       fail(key, "must not contain control characters");
       return std::nullopt;
     }
-  if (has_hidden_controls(s)) {
+  // One line (a name, a place, a label) must read as it is; a message or a bio may hold the
+  // direction controls pasted right-to-left text carries.
+  if (!multiline && has_hidden_controls(s)) {
     fail(key, "must not contain control characters or ones that reverse the direction of the text");
     return std::nullopt;
   }

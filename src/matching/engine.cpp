@@ -238,7 +238,8 @@ Result<std::vector<Json>> Engine::compute_vectors(const std::vector<std::string>
                      {"bankVersion", bank.bank().version}};
     computed.push_back(
         {row.user_id, vector_document(row.user_id, v, text, words_hash, d_.embedder.model(), row, bank.bank().version),
-         std::move(metadata), v.profile, before.is_object() && before.value("hash", "") != words_hash, row.first_name});
+         std::move(metadata), v.profile, before.is_object() && before.contains("hash") && before["hash"] != words_hash,
+         row.first_name});
   }
   // All the users' vectors in one transaction. Someone who changed their words takes them back
   // from the matches made before: the insights quoted their first open answer to the other person

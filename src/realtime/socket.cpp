@@ -60,6 +60,8 @@ auto Socket::off_the_io_thread(Work&& work) const -> decltype(work()) {
     return work();
   } catch (const std::exception& e) {
     log_frame_exception(e);
+  } catch (...) {
+    log::error("ws_frame_exception", {{"request_id", request_id_}, {"exception", "unknown"}});
   }
   return std::unexpected(
       Problem("realtime-unavailable", "this node cannot check the session right now; reconnect shortly"));
@@ -76,7 +78,10 @@ void Socket::authenticate(std::string token) {
 void Socket::on_authenticated(Result<auth::Caller> who) {
   auth_timer_.cancel();
   if (finished_ || closing_) return;
-  if (!who) return refuse(who.error(), websocket::close_code::policy_error);
+  // A bad token is 1008; the node's own trouble (a busy database, Redis away) is "come back".
+  if (!who)
+    return refuse(who.error(), who.error().status >= 500 ? websocket::close_code::try_again_later
+                                                         : websocket::close_code::policy_error);
   if (!d_.hub.listening())
     return refuse(Problem("realtime-unavailable", "this node cannot deliver events right now; reconnect shortly"),
                   websocket::close_code::try_again_later);

@@ -329,8 +329,9 @@ TEST(Server, ASocketRefusedWhileItsAuthWaitRunsOutGivesBackItsPlace) {
 TEST(Server, ALockedAccountRowNeitherFailsItsRequestsNorTakesTheNodeDown) {
   test::TestDatabase db;
   auto config = test::test_config(db);
-  config.db_statement_timeout = std::chrono::milliseconds(300);
   TestServer signing_up(config);
+  // The nodes below wait a second at most for a statement (the held row never comes free).
+  config.db_statement_timeout = std::chrono::milliseconds(1000);
   auto user = test::sign_up(signing_up, test::unique_email("locked-row"));
   auto conn = db.connect();
   pqxx::work holder(conn);  // holds the user's row as a long transaction would

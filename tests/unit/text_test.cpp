@@ -33,7 +33,8 @@ TEST(Text, HiddenControlsAreC1AndExplicitDirectionChanges) {
 }
 
 TEST(Text, TextShowsSomethingUnlessItIsAllSpacesAndFillers) {
-  for (const char* s : {"", " ", "\u3164", "\u00a0\u200b\u2060", "\ufeff\u3000", "\u115f\u1160"})
+  for (const char* s :
+       {"", " ", "\u3164", "\u00a0\u200b\u2060", "\ufeff\u3000", "\u115f\u1160", "\u2800", "\U000E0041\U000E0100"})
     EXPECT_FALSE(pm::shows_something(s)) << s;
   for (const char* s : {"A", "\u3164a", "\u05d3", "\U0001F469", "."}) EXPECT_TRUE(pm::shows_something(s)) << s;
 }

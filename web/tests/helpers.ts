@@ -99,7 +99,8 @@ export async function matchBetween(api: APIRequestContext, a: Person, b: Person)
       [a, b],
       [b, a],
     ] as const) {
-      const page = await call(api, "GET", "/api/v1/matches?status=current", me.token);
+      // (Every page of it: one person matched with many others has more than the default 20.)
+      const page = await call(api, "GET", "/api/v1/matches?status=current&limit=100", me.token);
       const m = (page.matches ?? []).find((x: Json) => x.user?.user_id === other.userId);
       if (m) return m.match_id as string;
     }

@@ -2043,7 +2043,10 @@ export interface components {
             thumbnail_url: string;
             width: number;
             height: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description To its owner the time; to anyone else its day (midnight UTC), as `last_active`.
+             */
             uploaded_at: string;
             /**
              * Format: date-time
@@ -2798,8 +2801,9 @@ export interface components {
         };
         /**
          * @description A store does not answer: `database-unavailable`, `database-busy` (no PostgreSQL connection
-         *     became free within `PM_DB_ACQUIRE_TIMEOUT_MS`, or a concurrent change made PostgreSQL roll
-         *     the transaction back) or `cache-unavailable` (Redis: sessions and
+         *     became free within `PM_DB_ACQUIRE_TIMEOUT_MS`, a statement waited past
+         *     `PM_DB_STATEMENT_TIMEOUT_MS`, or a concurrent change made PostgreSQL roll the transaction
+         *     back) or `cache-unavailable` (Redis: sessions and
          *     rate limits). Safe to retry after `Retry-After`.
          */
         Unavailable: {
