@@ -2,17 +2,20 @@
 """Clients of tests/stack/cluster.sh: chat users and a request load, through haproxy.
 
   cluster_client.py chat --url URL --pairs-file F --messages M --interval S --ready-file R --tag T
+                         [--until-file U]
       Both users of every pair (`perfectmatch loadtest-pairs`) on a WebSocket each (docs/realtime.md);
-      each sends M messages over it, one every S seconds. A user whose socket closes or breaks
-      reconnects (through haproxy: another node if its own is gone), sends `resume` with the last seq
-      it holds without a gap, and sends again every message it had no ack for (same
-      client_message_id). Writes R once every socket is ready. Then waits until every user holds
-      every message of its conversation (its own from their acks, the other's from message.new),
-      and checks: each acknowledged once; each stored exactly once (REST history); each shown by
-      both users (a seq is shown once: docs/realtime.md); no socket sends a seq twice, nor a
-      message.new of one it acknowledged; a copy on a new socket at or below the resume cursor is allowed
-      only for a message its sender resent (the server publishes a resend again: a peer on another
-      node may never have heard of it if the storing node died before publishing).
+      each sends M messages over it, one every S seconds (and goes on until U exists). A user whose
+      socket closes or breaks reconnects (through haproxy: another node if its own is gone), sends
+      `resume` with the last seq it holds without a gap (and again from the ack's `resume_from` while
+      `more` says the replay stopped at its cap, as the web app does), and sends again every message
+      it had no ack for (same client_message_id). Writes R once every socket is ready. Then waits
+      until every user holds every message of its conversation (its own from their acks, the
+      other's from message.new), and checks: each acknowledged once; each stored exactly once (REST
+      history); each shown by both users (a seq is shown once: docs/realtime.md); no socket sends a
+      seq twice, nor a message.new of one it acknowledged; a copy on a new socket at or below the
+      resume cursor is allowed only for a message its sender resent (the server publishes a resend
+      again: a peer on another node may never have heard of it if the storing node died before
+      publishing).
       Prints a JSON report (reconnects, close codes) on stdout; exits 1 when a check failed.
 
   cluster_client.py load --url URL --pairs-file F --stop-file S --threads N --tag T
@@ -55,6 +58,8 @@ class User:
         self.created_false = 0  # acks of a resend the server already had
         self.resent = set()  # their client_message_ids
         self.reconnects = 0
+        self.replays_continued = 0  # resumes sent again because the replay stopped at its cap
+        self.sent = 0  # messages this user sent
         self.close_codes = []  # the server's close code, or "dropped" when the TCP connection broke
         self.ws = None
         self.pending = {}  # frame id -> future of its ack
@@ -80,16 +85,7 @@ async def run_socket(user, ws_url, stop, ready):
                 hello = json.loads(await asyncio.wait_for(ws.recv(), 5))
                 if hello.get("type") != "ready":
                     raise RuntimeError(f"{user.name}: expected ready, got {hello}")
-                user.frame_no += 1
-                await ws.send(
-                    json.dumps(
-                        {
-                            "type": "resume",
-                            "id": f"r{user.frame_no}",
-                            "conversations": {user.conversation_id: user.contiguous_seq()},
-                        }
-                    )
-                )
+                await send_resume(user, ws, {user.conversation_id: user.contiguous_seq()})
                 cursor, on_socket = user.contiguous_seq(), set()
                 user.ws = ws
                 user.connected.set()
@@ -109,6 +105,12 @@ async def run_socket(user, ws_url, stop, ready):
                             continue
                         user.received[m["client_message_id"]] = user.received.get(m["client_message_id"], 0) + 1
                         user.seqs.add(m["seq"])
+                    elif kind == "ack" and frame.get("id", "").startswith("r"):
+                        # A replay is capped (half the send queue): ask again from where it stopped
+                        # until it reached the end, as the web app does (docs/realtime.md).
+                        if frame.get("more"):
+                            user.replays_continued += 1
+                            await send_resume(user, ws, frame["resume_from"])
                     elif kind in ("ack", "error") and frame.get("id") in user.pending:
                         m = frame.get("message")
                         if kind == "ack" and m:
@@ -137,6 +139,11 @@ async def run_socket(user, ws_url, stop, ready):
             return
         user.reconnects += 1
         await asyncio.sleep(0.2)
+
+
+async def send_resume(user, ws, cursors):
+    user.frame_no += 1
+    await ws.send(json.dumps({"type": "resume", "id": f"r{user.frame_no}", "conversations": cursors}))
 
 
 async def send_until_acked(user, client_message_id, text):
@@ -218,14 +225,19 @@ async def chat(args):
 
     sockets = [asyncio.create_task(run_socket(u, ws_url, stop, ready)) for u in users]
 
+    def more_to_send(k):
+        return k < args.messages or (args.until_file and not os.path.exists(args.until_file))
+
     async def sender(u):
         await u.connected.wait()
-        for k in range(args.messages):
+        while more_to_send(u.sent):
+            k = u.sent
             await send_until_acked(u, f"{args.tag}-{u.name}-{k}", f"{args.tag} message {k} from {u.name}")
+            u.sent += 1
             await asyncio.sleep(args.interval)
 
     await asyncio.wait_for(asyncio.gather(*(sender(u) for u in users)), args.timeout)
-    expected = {u.name: {f"{args.tag}-{x.name}-{k}" for x in (u, u.peer) for k in range(args.messages)} for u in users}
+    expected = {u.name: {f"{args.tag}-{x.name}-{k}" for x in (u, u.peer) for k in range(x.sent)} for u in users}
     # Everything is acknowledged (committed); wait for the last events to arrive.
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and any(expected[u.name] - set(u.received) for u in users):
@@ -252,8 +264,8 @@ async def chat(args):
             failures.append(f"{u.name} never received {len(missing)} message(s), e.g. {sorted(missing)[:3]}")
         if duplicated:
             failures.append(f"{u.name} received {len(duplicated)} message(s) twice or more, e.g. {duplicated[:3]}")
-        if any(n != 1 for n in u.acks.values()) or len(u.acks) != args.messages:
-            failures.append(f"{u.name}: {len(u.acks)} of {args.messages} messages acknowledged once")
+        if any(n != 1 for n in u.acks.values()) or len(u.acks) != u.sent:
+            failures.append(f"{u.name}: {len(u.acks)} of {u.sent} messages acknowledged once")
     for u in users[::2]:
         stored = [m["client_message_id"] for m in history(args.url, u) if m["client_message_id"].startswith(args.tag)]
         want = expected[u.name]
@@ -261,8 +273,9 @@ async def chat(args):
             failures.append(f"conversation of {u.name}: {len(stored)} stored ({len(set(stored))} distinct), {len(want)} sent")
     report = {
         "users": len(users),
-        "messages_sent": len(users) * args.messages,
+        "messages_sent": sum(u.sent for u in users),
         "reconnects": sum(u.reconnects for u in users),
+        "replays_continued": sum(u.replays_continued for u in users),
         "resent_already_stored": sum(u.created_false for u in users),
         "copies_ignored": sum(len(u.copies) for u in users),
         "close_codes": sorted({str(c) for u in users for c in u.close_codes}),
@@ -331,6 +344,7 @@ def main():
     c.add_argument("--pairs-file", required=True)
     c.add_argument("--messages", type=int, default=40)
     c.add_argument("--interval", type=float, default=0.1)
+    c.add_argument("--until-file", help="after the M messages, each user goes on sending until this file exists")
     c.add_argument("--ready-file", required=True)
     c.add_argument("--tag", required=True)
     c.add_argument("--timeout", type=float, default=120, help="seconds for every message to be acknowledged")
