@@ -22,7 +22,8 @@ void record(pqxx::work& tx, const AuditEntry& entry) {
                       .ip = entry.someone_elses ? std::nullopt : unless_empty(entry.ip.empty() ? actor.ip : entry.ip),
                       .details_json = entry.details.dump(),
                       .subject_id = unless_empty(entry.subject_id),
-                      .request_id = unless_empty(actor.request_id)});
+                      .request_id = unless_empty(actor.request_id),
+                      .unless_within_seconds = static_cast<int>(entry.unless_recorded_within.count())});
 }
 
 Json entries_of(pqxx::work& tx, const UserId& user_id) {

@@ -5,6 +5,7 @@
 // the change it describes is committed. Append-only (migrations/0012), kept
 // PM_ACTIVITY_RETENTION_DAYS. Never holds a password, token or email address.
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,7 +29,14 @@ struct AuditEntry {
   // no IP address, which is not theirs to see in their log or export (the request id still ties it
   // to the requester's own entries for staff).
   bool someone_elses = false;
+  // Not recorded when the same actor's same event about the same subject is younger than this
+  // (0: always recorded). For views: a page reloaded in a loop wrote a row each time, without bound.
+  std::chrono::seconds unless_recorded_within{0};
 };
+
+// Views of one person by another: one entry per this window says who looked at whom, and when,
+// which is what a stalking complaint needs.
+inline constexpr std::chrono::seconds kViewRecordedOncePer{600};
 
 // Records `entry` with the current request's id (core/actor.hpp).
 void record(pqxx::work& tx, const AuditEntry& entry);

@@ -14,9 +14,14 @@ constexpr const char* kDeletedSince = R"sql(
 )sql";
 constexpr const char* kDatabaseNow =
     R"sql(SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS now)sql";
+// (The look for a recent twin walks the actor's newest entries: idx_audit_log_user.)
 constexpr const char* kInsert = R"sql(
   INSERT INTO audit_log (user_id, event, ip, details, subject_id, request_id)
-  VALUES ($1, $2, $3::inet, $4::jsonb, $5, left($6, 128))
+  SELECT $1::uuid, $2::varchar, $3::inet, $4::jsonb, $5::uuid, left($6, 128)
+  WHERE $7::int = 0 OR NOT EXISTS (
+    SELECT 1 FROM audit_log a
+    WHERE a.user_id = $1::uuid AND a.created_at > now() - make_interval(secs => $7::int)
+      AND a.event = $2::varchar AND a.subject_id IS NOT DISTINCT FROM $5::uuid)
 )sql";
 // Runs as the owner (SECURITY DEFINER): the only way an audit entry is ever deleted.
 constexpr const char* kEnforceRetention = R"sql(
@@ -46,7 +51,8 @@ constexpr const char* kTrailOf = R"sql(
 }  // namespace
 
 void insert(pqxx::work& tx, const NewEntry& e) {
-  tx.exec_params(kInsert, e.user_id, e.event, e.ip, e.details_json, e.subject_id, e.request_id);
+  tx.exec_params(kInsert, e.user_id, e.event, e.ip, e.details_json, e.subject_id, e.request_id,
+                 e.unless_within_seconds);
 }
 
 std::vector<std::pair<std::string, long long>> enforce_retention(pqxx::work& tx, int days) {

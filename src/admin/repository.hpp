@@ -26,6 +26,7 @@ struct NewEntry {
   std::string details_json;
   std::optional<UserId> subject_id;
   std::optional<std::string> request_id;
+  int unless_within_seconds = 0;  // skipped when the actor's same event about the subject is this young
 };
 
 void insert(pqxx::work& tx, const NewEntry& entry);

@@ -6,8 +6,9 @@
 //   - expiry of pending matches older than PM_MATCH_EXPIRY_DAYS
 //   - deletion of messages older than PM_MESSAGE_RETENTION_DAYS, with their photos
 //   - deletion of images uploaded for a chat and left unsent for a day
-//   - deletion of activity records older than PM_ACTIVITY_RETENTION_DAYS (admin/retention.hpp), and
-//     of stored model versions older than PM_MODEL_MAX_AGE_DAYS (matching/model_store.hpp)
+//   - deletion of activity records older than PM_ACTIVITY_RETENTION_DAYS (admin/retention.hpp) and
+//     of the file senders' mails and notifications as old, and of stored model versions older than
+//     PM_MODEL_MAX_AGE_DAYS (matching/model_store.hpp)
 //   - delivery of the notification outbox (email/push, with retries; docs/notifications.md)
 //   - delivery of the email outbox (files, or an SMTP relay with PM_SMTP_URL; at most once)
 //   - expiry of paid plans whose grace period or period ran out (subscriptions/payments.hpp)
@@ -28,6 +29,7 @@
 #include "app/commands.hpp"
 #include "app/worker_metrics.hpp"
 #include "core/background.hpp"
+#include "core/files.hpp"
 #include "core/log.hpp"
 #include "http/server.hpp"
 #include "ops/routes.hpp"
@@ -143,7 +145,7 @@ int run_worker(Config config, bool once) {
       else
         failed("provider_cancel", n.error());
       if (expiry.due() || once) {
-        if (auto n = app->discovery.expire(app->config.match_expiry_days)) {
+        if (auto n = app->discovery.expire()) {
           if (*n) log::info("matches_expired", {{"count", *n}});
           expiry.done();
         }
@@ -178,6 +180,15 @@ int run_worker(Config config, bool once) {
           for (const auto& [table, count] : *n) {
             if (count) deleted[table] = count;
             metrics.deleted(table, count);
+          }
+          // The file senders' mails and notifications (no SMTP relay, no VAPID key) hold addresses,
+          // links and what was said: kept no longer than the rows they came from.
+          const std::chrono::hours retention(24 * app->config.activity_retention_days);
+          for (const auto& [dir, what] : {std::pair{app->config.mail_dir, "mail_files"},
+                                          std::pair{app->config.notification_dir, "notification_files"}}) {
+            const int removed = files::remove_older_than(dir, retention);
+            if (removed) deleted[what] = removed;
+            metrics.deleted(what, removed);
           }
           if (!deleted.empty()) log::info("activity_retention_deleted", {{"deleted", deleted}});
         } else {

@@ -34,6 +34,12 @@ Problem invalid_token(std::string_view what) {
 
 std::string new_token() { return crypto::random_hex(32); }
 
+// The name a mail greets its reader by: the account's, once its address is proven; before, none.
+// Whoever signs up with someone else's address chooses that name, and a greeting of their words
+// ("there! Your account is locked, go to https://...") in a genuine mail of ours is a phishing
+// lure sent to a stranger (a reset asked for, a like, a second sign-up).
+std::string greeting_name(const repository::CredentialRow& row) { return row.email_verified ? row.first_name : ""; }
+
 // Password guesses are counted per place first (a session, a client) and per account up to this many
 // times a place's budget: one place, a stalker's, never locks the owner out; many together meet a
 // ceiling.
@@ -250,7 +256,8 @@ Result<void> Service::signup(const SignupInput& in, const ClientInfo& client) {
     tell_owner_of_use(
         tx, d_.outbox, index, owner.user_id, in.email,
         [&] {
-          return mail::signup_with_taken_address(mail::Links{d_.config.public_url}, owner.language, owner.first_name);
+          return mail::signup_with_taken_address(mail::Links{d_.config.public_url}, owner.language,
+                                                 greeting_name(owner));
         },
         "signup_existing_email");
     return Result<void>{};
@@ -295,7 +302,7 @@ Result<void> Service::mail_user(pqxx::work& tx, const UserId& user_id, const std
   auto email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(user_id)));
   d_.outbox.enqueue(
       tx, user_id, email,
-      mail::account_message(mail::Links{d_.config.public_url}, row->language, row->first_name, subject, text));
+      mail::account_message(mail::Links{d_.config.public_url}, row->language, greeting_name(*row), subject, text));
   return {};
 }
 
@@ -307,7 +314,7 @@ Result<void> Service::mail_notification(pqxx::work& tx, const std::string& outbo
   auto email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(user_id)));
   d_.outbox.enqueue_as(
       tx, outbox_id, user_id, email,
-      mail::notification(mail::Links{d_.config.public_url}, row->language, row->first_name, notification),
+      mail::notification(mail::Links{d_.config.public_url}, row->language, greeting_name(*row), notification),
       list_unsubscribe);
   return {};
 }
@@ -499,7 +506,7 @@ Result<void> Service::request_password_reset(std::string_view email, const Clien
     repository::insert_token(tx, crypto::sha256_hex(token), row->user_id, kResetPassword,
                              d_.config.reset_token_ttl.count());
     d_.outbox.enqueue(tx, row->user_id, std::string(email),
-                      mail::reset_password(mail::Links{d_.config.public_url}, row->language, row->first_name, token,
+                      mail::reset_password(mail::Links{d_.config.public_url}, row->language, greeting_name(*row), token,
                                            d_.config.reset_token_ttl.count() / 60));
     return true;
   });
@@ -536,6 +543,9 @@ Result<void> Service::confirm_password_reset(const ResetConfirmInput& in, const 
     // A refused password rolls back, so the token can be used again with a better one.
     PM_TRY(check_password_policy(in.password, email));
     repository::set_password(tx, *user, d_.hasher.hash(in.password));
+    // One link at a time: another asked for at the same moment (two tabs, a double click: neither
+    // request saw the other's token to retire it) could otherwise undo this password for an hour.
+    repository::retire_tokens(tx, *user, kResetPassword);
     retire_pending_email_changes(tx, *user);
     // Receiving the mail proves the address.
     repository::mark_email_verified(tx, *user);
@@ -661,8 +671,9 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
                         mail::confirm_new_email(mail::Links{d_.config.public_url}, row.language, token));
     }
     // The old address hears of it at once: if this was not the owner, they can act before it happens.
-    d_.outbox.enqueue(tx, caller.user_id, old_email,
-                      mail::email_change_requested(mail::Links{d_.config.public_url}, row.language, row.first_name));
+    d_.outbox.enqueue(
+        tx, caller.user_id, old_email,
+        mail::email_change_requested(mail::Links{d_.config.public_url}, row.language, greeting_name(row)));
     admin::record(tx, {.user_id = caller.user_id, .event = "email_change_requested", .ip = client.ip});
     change = queue_end_of_sessions(tx, caller.user_id, caller.session_id);  // every other device signs in again
     return AccountView{.user_id = caller.user_id,

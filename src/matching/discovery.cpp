@@ -1,11 +1,11 @@
 #include "matching/discovery.hpp"
 
 #include <charconv>
-#include <typeinfo>
 
 #include <fmt/format.h>
 
 #include "admin/audit_log.hpp"
+#include "core/background.hpp"
 #include "core/crypto.hpp"
 #include "db/transaction.hpp"
 #include "matching/personal_data.hpp"
@@ -185,7 +185,8 @@ Result<MatchDetail> Discovery::detail(const UserId& user_id, const MatchId& matc
     admin::record(tx, {.user_id = user_id,
                        .event = "profile_view",
                        .details = {{"match_id", match_id.str()}},
-                       .subject_id = (m->user_id_1 == user_id ? m->user_id_2 : m->user_id_1)});
+                       .subject_id = (m->user_id_1 == user_id ? m->user_id_2 : m->user_id_1),
+                       .unless_recorded_within = admin::kViewRecordedOncePer});
     const bool premium = subscriptions::entitlements_of(tx, user_id).full_insights;
     Json attributes = Json::array();
     for (const auto& [name, score, description] : repository::attributes_of(tx, match_id))
@@ -294,11 +295,17 @@ Result<MatchView> Discovery::rewind(const UserId& user_id, const std::function<R
     if (!subscriptions::entitlements_of(tx, user_id).rewind)
       return std::unexpected(
           subscriptions::premium_required(tx, "rewind", "rewinding a pass is not part of your plan"));
-    auto row = repository::rewind_last_pass(tx, user_id);
-    if (!row) return std::unexpected(Problem("not-found", "you have no pass to rewind"));
+    auto last = repository::rewind_last_pass(tx, user_id, d_.expiry_days);
+    if (last && last->too_old)
+      return std::unexpected(
+          Problem("match-closed", fmt::format("your last pass was of a match made more than {} days ago: it would have "
+                                              "expired by now, so it cannot be brought back",
+                                              d_.expiry_days)));
+    if (!last || !last->rewound) return std::unexpected(Problem("not-found", "you have no pass to rewind"));
+    const auto& row = *last->rewound;
     PM_TRY(spend());
-    outcomes::rewound(tx, user_id, row->match_id);  // the pass stays, marked (docs/outcomes.md)
-    return *row;
+    outcomes::rewound(tx, user_id, row.match_id);  // the pass stays, marked (docs/outcomes.md)
+    return row;
   }));
   forget_pair(rewound.user_id_1, rewound.user_id_2);
   d_.cache.forget_match(rewound.match_id);
@@ -327,10 +334,10 @@ Result<MatchView> Discovery::unmatch(const UserId& user_id, const MatchId& match
   return view(preview_of(ended), user_id);
 }
 
-Result<int> Discovery::expire(int days) {
+Result<int> Discovery::expire() {
   auto expired =
       PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<std::tuple<MatchId, UserId, UserId>>> {
-        return repository::expire_pending(tx, days);
+        return repository::expire_pending(tx, d_.expiry_days);
       }));
   for (const auto& [match_id, a, b] : expired) {
     d_.cache.forget_match(match_id);
@@ -342,7 +349,7 @@ Result<int> Discovery::expire(int days) {
 void Discovery::block_committed(const UserId& blocker, const UserId& blocked) {
   // After the block's commit, its own transaction: the block stands whatever happens here (the
   // pair is hidden either way); a failure is logged, and the match then returns at an unblock.
-  try {
+  survive("block_pending_matches_not_ended", [&] {
     auto ended = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<MatchId>> {
       return repository::end_pending_between(tx, blocker, blocked);
     });
@@ -350,9 +357,7 @@ void Discovery::block_committed(const UserId& blocker, const UserId& blocked) {
       for (const auto& id : *ended) d_.cache.forget_match(id);
     else
       log::warn("block_pending_matches_not_ended", {{"problem", ended.error().type}});
-  } catch (const std::exception& e) {
-    log::warn("block_pending_matches_not_ended", {{"exception", typeid(e).name()}});
-  }
+  });
   forget_pair(blocker, blocked);
 }
 
@@ -364,7 +369,7 @@ void Discovery::forget_pair(const UserId& a, const UserId& b) {
 void Discovery::forget_previews_of(const UserId& user_id) {
   // Called once the change has committed: a failure here (even one transact lets through as an
   // exception, e.g. a statement timeout) must not turn the saved change into an error.
-  try {
+  survive("match_previews_not_dropped", [&] {
     auto current = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<std::pair<MatchId, UserId>>> {
       db::AsSystem system(tx);  // a moderator's removal of the user's photo asks too
       return repository::current_matches_of(tx, user_id);
@@ -383,9 +388,7 @@ void Discovery::forget_previews_of(const UserId& user_id) {
     // over the list's marker it saw (MatchCache::put_list).
     d_.cache.forget_users(users);
     d_.cache.forget_matches(match_ids);
-  } catch (const std::exception& e) {
-    log::warn("match_previews_not_dropped", {{"error", typeid(e).name()}});
-  }
+  });
 }
 
 profiles::AfterAccountDeletion Discovery::before_account_deletion(pqxx::work& tx, const UserId& user_id) {

@@ -39,6 +39,7 @@ class Discovery {
     MatchCache& cache;
     storage::ObjectStore& media;  // photo URLs in previews
     notifications::Service& notifications;
+    int expiry_days = 14;  // a pending match expires this long after it was made (PM_MATCH_EXPIRY_DAYS)
   };
   explicit Discovery(Deps deps) : d_(deps) {}
 
@@ -56,7 +57,9 @@ class Discovery {
 
   // Rewind (premium: the plan's `rewind`): the user's last pass still in effect is undone, the
   // match pending again. 404 feature-disabled while the `rewind` flag is off for the user (before
-  // the plan is asked); 403 premium-required without the entitlement; 404 with no pass to rewind.
+  // the plan is asked); 403 premium-required without the entitlement; 404 with no pass to rewind;
+  // 409 match-closed when that pass's match is older than expiry_days (it would have expired had it
+  // not been passed: brought back, it expired at the worker's next round, the rewind spent).
   // `spend` counts the rewind against a budget once it is allowed and has a pass to undo (in its
   // transaction: a refusal undoes nothing), so refused tries spend nothing.
   Result<MatchView> rewind(const UserId& user_id, const std::function<Result<void>()>& spend);
@@ -83,8 +86,8 @@ class Discovery {
     return {.kept = kept_, .confirmed = confirmed_, .rendered = rendered_, .database = database_};
   }
 
-  // Pending matches older than `days` expire; returns how many.
-  Result<int> expire(int days);
+  // Pending matches older than expiry_days expire; returns how many.
+  Result<int> expire();
   // A block between the two: their lists must not show each other from the cache either.
   void forget_pair(const UserId& a, const UserId& b);
   // A block, once committed: the pair's pending matches end for good (an unblock brings none

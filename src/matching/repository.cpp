@@ -58,17 +58,25 @@ constexpr const char* kTextEmbeddings = R"sql(
   WHERE user_id = ANY($1::uuid[]) AND doc ? 'textEmbedding'
 )sql";
 // Insights' starters quote a person as "<other>, ask <name> about <topic>: they wrote “...”"
-// (insights.cpp): those naming $2 after "ask" go from the documents of user $1's matches.
+// (insights.cpp). User $1 (first name $2) took their words back: in the documents of their
+// matches, a quote stays only when it is the other person's, by the other's name today, and that
+// name is not $2. Any doubt drops it: $1 renamed since (their quotes bear the old name), two
+// people of one name, the other renamed (their own quote goes too: a starter lost, no words kept).
 constexpr const char* kDropQuotesOf = R"sql(
   UPDATE compatibility_insight_documents d
   SET doc = jsonb_set(d.doc, '{insights,premiumInsights,conversationStarters}',
                       coalesce((SELECT jsonb_agg(to_jsonb(s.line) ORDER BY s.n)
                                 FROM jsonb_array_elements_text(d.doc #> '{insights,premiumInsights,conversationStarters}')
                                        WITH ORDINALITY AS s(line, n)
-                                WHERE strpos(lower(s.line), 'ask ' || lower($2) || ' about ') = 0
-                                   OR strpos(s.line, ': they wrote ') = 0), '[]'::jsonb))
-  WHERE d.match_id IN (SELECT match_id FROM matches WHERE user_id_1 = $1
-                       UNION ALL SELECT match_id FROM matches WHERE user_id_2 = $1)
+                                WHERE strpos(s.line, ': they wrote ') = 0
+                                   OR (o.name <> '' AND lower(o.name) <> lower($2)
+                                       AND strpos(lower(s.line), 'ask ' || lower(o.name) || ' about ') > 0)),
+                               '[]'::jsonb))
+  FROM (SELECT m.match_id, coalesce(p.first_name, '') AS name
+        FROM (SELECT match_id, user_id_2 AS other FROM matches WHERE user_id_1 = $1
+              UNION ALL SELECT match_id, user_id_1 FROM matches WHERE user_id_2 = $1) m
+        LEFT JOIN user_profiles p ON p.user_id = m.other) o
+  WHERE d.match_id = o.match_id
     AND jsonb_typeof(d.doc #> '{insights,premiumInsights,conversationStarters}') = 'array'
 )sql";
 constexpr const char* kSaveVectorDocument = R"sql(
@@ -223,17 +231,20 @@ constexpr const char* kPass = R"sql(
   RETURNING match_id
 )sql";
 // A rewind: the user's most recent pass still in effect, of a pair still shown (kShownPair: not
-// blocked since, no banned account), becomes pending again.
+// blocked since, no banned account), becomes pending again; unless its match is older than the
+// expiry window ($2 days), which kExpirePending would end at once (then it is named, untouched).
 const std::string kRewindLastPass = R"sql(
-  UPDATE matches SET status = 'pending', passed_by = NULL, passed_at = NULL, updated_at = now()
-  WHERE match_id = (
-    SELECT m.match_id FROM matches m
+  WITH last AS (
+    SELECT m.match_id, m.created_at < now() - make_interval(days => $2) AS too_old FROM matches m
     WHERE m.passed_by = $1 AND m.status = 'rejected'
       AND )sql" + std::string(kShownPair) +
                                     R"sql(
     ORDER BY m.passed_at DESC, m.match_id LIMIT 1
-    FOR UPDATE)
-  RETURNING match_id
+    FOR UPDATE),
+  undone AS (
+    UPDATE matches SET status = 'pending', passed_by = NULL, passed_at = NULL, updated_at = now()
+    FROM last WHERE matches.match_id = last.match_id AND NOT last.too_old)
+  SELECT match_id, too_old FROM last
 )sql";
 // Likes received: pending matches of $1 where the other liked and $1 has not decided yet (a pair
 // blocked either way never counts). Newest first, at most $2.
@@ -592,10 +603,11 @@ std::optional<MatchRow> reject(pqxx::work& tx, const MatchId& match_id, const Us
   return match_for(tx, match_id, user_id);
 }
 
-std::optional<MatchRow> rewind_last_pass(pqxx::work& tx, const UserId& user_id) {
-  auto done = tx.exec_params(kRewindLastPass, user_id);
-  if (done.empty()) return std::nullopt;
-  return match_for(tx, done[0]["match_id"].as<MatchId>(), user_id);
+std::optional<LastPass> rewind_last_pass(pqxx::work& tx, const UserId& user_id, int expiry_days) {
+  auto last = tx.exec_params(kRewindLastPass, user_id, expiry_days);
+  if (last.empty()) return std::nullopt;
+  if (last[0]["too_old"].as<bool>()) return LastPass{.too_old = true};
+  return LastPass{.rewound = match_for(tx, last[0]["match_id"].as<MatchId>(), user_id)};
 }
 
 LikesReceivedRows likes_received(pqxx::work& tx, const UserId& user_id, int limit) {

@@ -48,8 +48,10 @@ std::map<std::string, std::string> bios_of(pqxx::work& tx, const std::vector<std
 // user id: those that have one.
 std::map<std::string, Json> text_embeddings_of(pqxx::work& tx, const std::vector<std::string>& user_ids);
 
-// The conversation starters that quote the user's words (named by their first name), taken out of
-// the insight documents of their matches: the words changed.
+// The conversation starters that quote the user's words, taken out of the insight documents of
+// their matches: the words changed. Only the other person's quotes stay, found by the other's
+// first name (a quote's only mark of whom it quotes); when that cannot tell (the same name, a
+// rename), every quote goes.
 void drop_quotes_of(pqxx::work& tx, const UserId& user_id, const std::string& first_name);
 // The seed's vector document (user_vectors) and the user_embeddings row, replaced together.
 void save_vectors(pqxx::work& tx, const std::string& user_id, const Json& doc, const std::vector<float>& profile,
@@ -145,8 +147,13 @@ std::optional<std::pair<MatchRow, bool>> like(pqxx::work& tx, const MatchId& mat
 // it is not in `from_status`.
 std::optional<MatchRow> reject(pqxx::work& tx, const MatchId& match_id, const UserId& user_id, MatchStatus from_status);
 // Undoes the user's most recent pass still in effect (the match becomes pending again; not when the
-// pair has been blocked since). nullopt when there is none.
-std::optional<MatchRow> rewind_last_pass(pqxx::work& tx, const UserId& user_id);
+// pair has been blocked since), unless its match was made more than `expiry_days` ago: then it is
+// left as it is (`too_old`). nullopt when there is no such pass.
+struct LastPass {
+  bool too_old = false;
+  std::optional<MatchRow> rewound;  // the match, pending again
+};
+std::optional<LastPass> rewind_last_pass(pqxx::work& tx, const UserId& user_id, int expiry_days);
 // Pending matches in which the other user liked `user_id` and `user_id` has not decided: how many,
 // and (who liked me; 0 for none) the newest `limit` of them.
 struct LikesReceivedRows {

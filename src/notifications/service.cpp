@@ -1,7 +1,6 @@
 #include "notifications/service.hpp"
 
-#include <typeinfo>
-
+#include "core/background.hpp"
 #include "core/crypto.hpp"
 #include "core/log.hpp"
 #include "core/validation.hpp"
@@ -74,12 +73,8 @@ Service::Recorded Service::record_coalesced_many(pqxx::work& tx, Type type, cons
 
 void Service::announce(const Recorded& notifications) const {
   if (!on_recorded || notifications.empty()) return;
-  try {
-    on_recorded(notifications);
-  } catch (const std::exception& e) {
-    // The notification is stored either way; a failed live push must not fail the caller's request.
-    log::warn("notification_announce_failed", {{"error", typeid(e).name()}});
-  }
+  // The notification is stored either way; a failed live push must not fail the caller's request.
+  survive("notification_announce_failed", [&] { on_recorded(notifications); });
 }
 
 void Service::forget_message_preview(pqxx::work& tx, const UserId& recipient, const std::string& message_id) {
@@ -157,15 +152,13 @@ void Service::sessions_ended(const UserId& user_id, const std::vector<std::strin
   if (!all && sessions.empty()) return;
   // A listener, called once the sessions have ended: nothing here (not even an exception
   // transact lets through, e.g. a statement timeout) may turn the sign-out into a failure.
-  try {
+  survive("push_subscriptions_not_ended", [&] {
     auto ended = db::transact(db_, [&](pqxx::work& tx) -> Result<int> {
       db::AsSystem system(tx);  // a suspension ends someone else's sessions
       return repository::end_push_subscriptions(tx, user_id, sessions, all, kept);
     });
     if (!ended) log::warn("push_subscriptions_not_ended", {{"error", ended.error().type}});
-  } catch (const std::exception& e) {
-    log::warn("push_subscriptions_not_ended", {{"error", typeid(e).name()}});
-  }
+  });
 }
 
 Result<void> Service::unsubscribe_push(const UserId& user_id, const std::string& endpoint) {

@@ -67,7 +67,10 @@ Result<PublicProfile> Service::user(const UserId& viewer, const UserId& user_id)
     auto profile = repository::load_public(tx, viewer, user_id);
     // Who looked at whom: the record a stalking complaint needs.
     if (profile && viewer != user_id)
-      admin::record(tx, {.user_id = viewer, .event = "profile_view", .subject_id = user_id});
+      admin::record(tx, {.user_id = viewer,
+                         .event = "profile_view",
+                         .subject_id = user_id,
+                         .unless_recorded_within = admin::kViewRecordedOncePer});
     return profile;
   }));
   if (!found) return std::unexpected(no_such_user());

@@ -5,12 +5,11 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <system_error>
 
 #include <fmt/format.h>
 
-#include "core/crypto.hpp"
+#include "core/files.hpp"
 #include "core/log.hpp"
 
 namespace pm::storage {
@@ -31,32 +30,9 @@ Problem io_failure(std::string_view op, const std::string& key, int err) {
   return storage_unavailable("the media store could not be accessed");
 }
 
-// Writes `bytes` to `target` through a temporary file in the same folder, fsynced, then renamed
-// over the target: rename is atomic within a file system.
+// Whole or not at all (core/files.hpp).
 Result<void> write_atomically(const fs::path& target, std::string_view bytes, const std::string& key) {
-  auto tmp = target.parent_path() / fmt::format(".{}.tmp-{}", target.filename().string(), crypto::random_hex(8));
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-  if (fd < 0) return std::unexpected(io_failure("open", key, errno));
-  const char* p = bytes.data();
-  std::size_t left = bytes.size();
-  int err = 0;
-  while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      err = errno;
-      break;
-    }
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
-  if (err == 0 && ::fsync(fd) != 0) err = errno;
-  if (::close(fd) != 0 && err == 0) err = errno;
-  if (err == 0 && ::rename(tmp.c_str(), target.c_str()) != 0) err = errno;
-  if (err != 0) {
-    ::unlink(tmp.c_str());
-    return std::unexpected(io_failure("write", key, err));
-  }
+  if (int err = files::write_atomically(target, bytes)) return std::unexpected(io_failure("write", key, err));
   return {};
 }
 

@@ -275,7 +275,7 @@ TEST_F(Matching, PendingMatchesExpire) {
     tx.exec_params("UPDATE matches SET created_at = now() - interval '15 days' WHERE match_id = $1", id);
     tx.commit();
   }
-  auto expired = server_->app().discovery.expire(14);
+  auto expired = server_->app().discovery.expire();
   ASSERT_TRUE(expired);
   EXPECT_EQ(*expired, 1);
   EXPECT_TRUE(matches_of(ana)["matches"].empty()) << "the cached list was dropped";
@@ -422,6 +422,28 @@ TEST_F(Matching, ChangedWordsLeaveTheInsightsOfEarlierMatches) {
     return get(ben, "/api/v1/matches/" + id).json()["insights"]["premiumInsights"]["conversationStarters"].dump();
   };
   ASSERT_NE(starters().find("ask Ana about"), std::string::npos) << starters();
+  answer(ana, "t_q6", {{"value", "Nothing I want to share here."}});
+  run_worker_pass();
+  const std::string after = starters();
+  EXPECT_EQ(after.find("ask Ana about"), std::string::npos) << after;
+  EXPECT_NE(after.find("ask Ben about"), std::string::npos) << "his words are his to take back: " << after;
+}
+
+// The quotes are found by name, the one mark of whom a starter quotes: a rename in between kept the
+// old name's quote (her taken-back words) for good. Now only the other's quote, by his name today,
+// stays.
+TEST_F(Matching, ChangedWordsLeaveTheInsightsOfEarlierMatchesAfterARename) {
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  const std::string id = match_between(ana, ben);
+  ASSERT_FALSE(id.empty());
+  make_premium(ben);
+  auto starters = [&] {
+    return get(ben, "/api/v1/matches/" + id).json()["insights"]["premiumInsights"]["conversationStarters"].dump();
+  };
+  ASSERT_NE(starters().find("ask Ana about"), std::string::npos) << starters();
+  auto renamed = server_->request("PATCH", "/api/v1/me", Json{{"first_name", "Anna"}}.dump(), ana.user.auth());
+  ASSERT_EQ(renamed.status, 200) << renamed.body;
   answer(ana, "t_q6", {{"value", "Nothing I want to share here."}});
   run_worker_pass();
   const std::string after = starters();

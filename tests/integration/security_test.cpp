@@ -3,6 +3,9 @@
 // PII or message content, row-level security shows a user only their own rows whatever the query,
 // data access is audited, and the worker enforces the activity retention.
 
+#include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <set>
 #include <tuple>
 
@@ -309,6 +312,34 @@ TEST_F(Security, DataAccessIsAudited) {
             1);
 }
 
+// A view is recorded once per ten minutes per pair: a page reloaded in a loop wrote a row each
+// time, without bound; who looked at whom, and when, stays.
+TEST_F(Security, RepeatedViewsOfOneProfileAreRecordedOncePerTenMinutes) {
+  const std::string& ana = ana_.user.user_id;
+  const std::string& ben = ben_.user.user_id;
+  const std::string& carl = carl_.user.user_id;
+  auto views_of = [&](const std::string& subject) {
+    return count(
+        "SELECT count(*) FROM audit_log WHERE user_id = '" + ana + "' AND event = 'profile_view' AND subject_id = $1",
+        subject);
+  };
+  {  // Ana's view of Ben eleven minutes ago (the log is append-only: a row written old)
+    auto conn = db_.connect();
+    pqxx::nontransaction(conn).exec_params0(
+        "INSERT INTO audit_log (user_id, event, subject_id, created_at) "
+        "VALUES ($1, 'profile_view', $2, now() - interval '11 minutes')",
+        ana, ben);
+  }
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(get(ana_, "/api/v1/users/" + ben).status, 200);
+  EXPECT_EQ(views_of(ben), 2) << "the old view and one of the five";
+
+  const std::string carl_match = match_between(ana_, carl_);
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(get(ana_, "/api/v1/matches/" + carl_match).status, 200);
+  ASSERT_EQ(get(ana_, "/api/v1/users/" + carl).status, 200);
+  EXPECT_EQ(views_of(carl), 1) << "the match's page and the profile are views of the same person";
+  EXPECT_EQ(views_of(ben), 2);
+}
+
 TEST_F(Security, TheWorkerDeletesActivityOlderThanTheRetention) {
   auto conn = db_.connect();
   {
@@ -368,12 +399,26 @@ TEST_F(Security, TheWorkerDeletesActivityOlderThanTheRetention) {
   };
   auto kept = [&](const std::string& sql) { return pqxx::nontransaction(conn).exec(sql)[0][0].as<int>(); };
   ASSERT_EQ(old_rows(), 5);
+  // The file senders' mails and notifications, one written 45 days ago and one now in each folder.
+  namespace fs = std::filesystem;
+  std::vector<fs::path> old_files, new_files;
+  for (const auto& dir : {config_.mail_dir, config_.notification_dir}) {
+    fs::create_directories(dir);
+    for (const char* name : {"old", "new"}) {
+      const auto path = fs::path(dir) / (std::string("retention-") + name + ".txt");
+      std::ofstream(path) << "an address, a link";
+      (name == std::string("old") ? old_files : new_files).push_back(path);
+    }
+    fs::last_write_time(old_files.back(), fs::file_time_type::clock::now() - std::chrono::hours(24 * 45));
+  }
   const int recent_audit = kept("SELECT count(*) FROM audit_log WHERE created_at > now() - interval '30 days'");
 
   auto run = test::run_command(test::process_env(config_) + "PM_ACTIVITY_RETENTION_DAYS=30 timeout 60 " +
                                test::binary_path() + " worker --once");
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_EQ(old_rows(), 0);
+  for (const auto& f : old_files) EXPECT_FALSE(fs::exists(f)) << f << " outlived the retention";
+  for (const auto& f : new_files) EXPECT_TRUE(fs::exists(f)) << f << " went before its time";
   EXPECT_EQ(kept("SELECT count(*) FROM audit_log WHERE created_at > now() - interval '30 days'"), recent_audit);
   EXPECT_EQ(kept("SELECT count(*) FROM jobs WHERE kind = 'old'"), 2) << "the recent done job and the pending one";
   EXPECT_EQ(kept("SELECT count(*) FROM notifications WHERE type = 'retention.test'"), 2)

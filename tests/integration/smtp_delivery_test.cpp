@@ -440,6 +440,11 @@ TEST_F(SmtpDelivery, MailsArriveInTheLanguageTheUserChoseAndAnUnknownOneIsRefuse
       401);
 
   auto& app = server.app();
+  {  // Ada proved her address (a mail greets by name only then); Bob has not.
+    auto conn = db_.connect();
+    pqxx::nontransaction(conn).exec_params0("UPDATE users SET email_verified_at = now() WHERE user_id = $1",
+                                            ada.user_id);
+  }
   for (const auto* who : {&ada, &bob}) {
     auto recorded = db::transact(app.db, [&](pqxx::work& tx) -> Result<bool> {
       return app.notifications.record(tx, who->id(), notifications::Type::like_received, {{"match_id", ""}})
@@ -464,6 +469,11 @@ TEST_F(SmtpDelivery, MailsArriveInTheLanguageTheUserChoseAndAnUnknownOneIsRefuse
       EXPECT_NE(text.find("Hallo Ada,"), std::string::npos) << text;
       EXPECT_NE(text.find("Schalte sie in deinen Einstellungen aus"), std::string::npos) << text;
       EXPECT_NE(std::string(m["html"]).find("Hallo Ada,"), std::string::npos);
+    }
+    if (to == bob.email && m["headers"]["Subject"] == "Someone likes you on Perfect Match") {
+      const std::string text = m["text"];
+      EXPECT_NE(text.find("Hello,"), std::string::npos) << "an address not proven is greeted by no name: " << text;
+      EXPECT_EQ(text.find("Ada"), std::string::npos) << text;
     }
   }
   EXPECT_EQ(subjects[ada.email],

@@ -227,6 +227,33 @@ TEST_F(Plans, ARewindNeverBringsBackABlockedPair) {
   EXPECT_EQ(post(ana, "/api/v1/matches/rewind").status, 404);
 }
 
+// A pass of a match older than the expiry window is not brought back: pending again it would have
+// expired at the worker's next round, the rewind spent for nothing.
+TEST_F(Plans, ARewindDoesNotBringBackAMatchPastItsExpiry) {
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  make_premium(ana);
+  const std::string id = match_between(ana, ben);
+  ASSERT_EQ(post(ana, "/api/v1/matches/" + id + "/pass").status, 200);
+  const auto made_days_ago = [&](int days) {
+    auto conn = db_.connect();
+    pqxx::nontransaction(conn).exec_params0(
+        "UPDATE matches SET created_at = now() - make_interval(days => $2) WHERE match_id = $1", id, days);
+  };
+  made_days_ago(15);  // the window is 14 days (PM_MATCH_EXPIRY_DAYS)
+  auto refused = post(ana, "/api/v1/matches/rewind");
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  EXPECT_EQ(refused.json()["type"], "/problems/match-closed");
+  EXPECT_NE(refused.json()["detail"].get<std::string>().find("14 days"), std::string::npos) << refused.body;
+  EXPECT_EQ(matches_of(ana, "?status=rejected")["matches"].size(), 1u) << "the pass stands";
+
+  made_days_ago(13);
+  auto rewound = post(ana, "/api/v1/matches/rewind");
+  ASSERT_EQ(rewound.status, 200) << rewound.body;
+  ASSERT_TRUE(server_->app().discovery.expire().has_value());
+  EXPECT_EQ(matches_of(ana, "?status=pending")["matches"].size(), 1u) << "still pending after the expiry round";
+}
+
 TEST_F(Plans, FreeLikesHaveADailyBudgetPremiumHasNone) {
   Person ben = person("Ben", "man", "woman", 52.52, 13.40);
   Person carl = person("Carl", "man", "woman", 52.50, 13.41);

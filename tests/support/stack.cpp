@@ -216,8 +216,9 @@ std::string process_env(const Config& c) {
                                     {"PM_MEDIA_BACKEND", c.media_backend},
                                     {"PM_MEDIA_DIR", c.media_dir},
                                     {"PM_MEDIA_URL_SECRET", c.media_url_secret},
-                                    // (a worker delivers the email outbox too: into the test's folder)
-                                    {"PM_MAIL_DIR", c.mail_dir}})
+                                    // (a worker delivers the outboxes too: into the test's folders)
+                                    {"PM_MAIL_DIR", c.mail_dir},
+                                    {"PM_NOTIFICATION_DIR", c.notification_dir}})
     env += std::string(name) + "=" + shell_quote(value) + " ";
   return env;
 }

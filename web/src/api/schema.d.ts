@@ -1075,7 +1075,9 @@ export interface paths {
          *     when the pair has been blocked since). Needs a plan with the `rewind` entitlement,
          *     and the `rewind` feature flag on for me. At most 30 rewinds an hour (each pass is kept as
          *     an outcome that a rewind only marks: a loop of the two would grow that data without bound);
-         *     a refused try (403, 404) does not count.
+         *     a refused try (403, 404, 409) does not count. A pass of a match made longer ago than
+         *     matches wait (`PM_MATCH_EXPIRY_DAYS`, 14 days) is not brought back: it would have expired
+         *     (409).
          */
         post: operations["rewindPass"];
         delete?: never;
@@ -4841,6 +4843,15 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["FeatureDisabled"];
+                };
+            };
+            /** @description `match-closed`: my last pass was of a match older than the expiry window */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             429: components["responses"]["RateLimited"];
