@@ -11,6 +11,7 @@
 #include "db/transaction.hpp"
 #include "staff/repository.hpp"
 #include "subscriptions/comp.hpp"
+#include "subscriptions/provider_cancellation.hpp"
 
 namespace pm::staff {
 
@@ -157,6 +158,7 @@ Result<Report> Service::act(const UserId& staff_id, const std::string& raw_id, c
       case Action::ban:
         event = "user_banned";
         auth::ban(tx, subject);
+        subscriptions::on_account_banned(tx, subject);  // they can no longer sign in to cancel it
         end_sessions = banned = true;
         break;
       case Action::remove_photo: {

@@ -133,12 +133,19 @@ Result<Subscription> Payments::cancel(const UserId& user_id) {
   if (!d_.provider) return std::unexpected(Problem("not-ready", "payments are not enabled on this server"));
   auto state = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<BillingState> {
     auto s = repository::billing_state_for_update(tx, user_id);
-    if (!s || !s->subscription_id ||
-        (s->payment_status != "active" && s->payment_status != "trialing" && s->payment_status != "past_due"))
+    // Expired here is still live at the provider while it retries the card: cancellable too, or a
+    // late successful retry charged someone who had asked to stop.
+    if (!s || !live_at_provider(*s) ||
+        (s->payment_status != "active" && s->payment_status != "trialing" && s->payment_status != "past_due" &&
+         s->payment_status != "expired"))
       return std::unexpected(Problem("not-found", "there is no paid subscription to cancel"));
     return *s;
   }));
-  if (!state.cancel_at_period_end) {
+  if (state.payment_status == "expired") {
+    // Nothing is left of its period to keep: ended at once, so the invoice it retries is not paid.
+    PM_TRY(provider_budget(user_id));
+    PM_TRY(d_.provider->cancel_now(*state.subscription_id));
+  } else if (!state.cancel_at_period_end) {
     PM_TRY(provider_budget(user_id));
     PM_TRY(d_.provider->cancel_at_period_end(*state.subscription_id));
   }

@@ -33,6 +33,10 @@ void before_account_deletion(pqxx::work& tx, const UserId& user_id, cache::Redis
     queue_provider_cancellation(tx, *state, /*and_customer=*/true, open_checkout);
 }
 
+void on_account_banned(pqxx::work& tx, const UserId& user_id) {
+  if (auto state = repository::billing_state_for_update(tx, user_id)) queue_provider_cancellation(tx, *state);
+}
+
 Result<int> cancel_queued_provider_subscriptions(db::Pool& db, PaymentProvider* provider, int limit) {
   if (!provider) return 0;
   actor::Scope system(actor::Scope::system());  // the jobs of accounts that may no longer exist

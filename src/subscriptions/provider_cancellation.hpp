@@ -1,12 +1,13 @@
 #pragma once
 // A paid subscription that we end ourselves is cancelled at the provider, or the provider would go
 // on charging: when the account is deleted (each renewal's webhook would find no owner, and the
-// person could no longer sign in to cancel), and when staff give the "free" plan in its place
-// (subscriptions/comp.hpp). A deleted account's customer record at the provider (the address, name
-// and card the person gave on its checkout page) is deleted too. The change's transaction queues a job naming the
-// provider's subscription; the worker asks the provider to cancel it at once, as often as it takes: a provider that
-// cannot be reached or refuses (a wrong key, a rate limit) is asked again later, and never gives up, since a lost job
-// is a charge.
+// person could no longer sign in to cancel), when staff ban it (they cannot sign in to cancel
+// either), and when staff give the "free" plan in its place (subscriptions/comp.hpp). A deleted
+// account's customer record at the provider (the address, name and card the person gave on its
+// checkout page) is deleted too. The change's transaction queues a job naming the provider's
+// subscription; the worker asks the provider to cancel it at once, as often as it takes: a
+// provider that cannot be reached or refuses (a wrong key, a rate limit) is asked again later, and
+// never gives up, since a lost job is a charge.
 
 #include <chrono>
 #include <pqxx/pqxx>
@@ -41,6 +42,10 @@ void queue_provider_cancellation(pqxx::work& tx, const BillingState& state, bool
 // checkout (read from `redis`) is expired too: paid after the deletion, its subscription would find
 // no owner and charge every month for an account nobody can sign in to.
 void before_account_deletion(pqxx::work& tx, const UserId& user_id, cache::RedisPool& redis);
+
+// In the ban's transaction: the banned person can no longer sign in to cancel, and the provider
+// would go on charging them every month (each renewal making the plan active again).
+void on_account_banned(pqxx::work& tx, const UserId& user_id);
 
 // The worker's part: up to `limit` queued cancellations sent to `provider`. Without a provider
 // (PM_PAYMENTS_PROVIDER=none) they wait. Returns how many were taken.

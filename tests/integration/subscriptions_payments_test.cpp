@@ -14,6 +14,7 @@
 #include "auth/restrictions.hpp"
 #include "core/http_client.hpp"
 #include "db/transaction.hpp"
+#include "staff/model.hpp"
 #include "subscriptions/payments.hpp"
 #include "subscriptions/provider_cancellation.hpp"
 #include "subscriptions/sandbox.hpp"
@@ -395,6 +396,26 @@ TEST_F(Payments, CancelEndsTheSubscriptionAtTheEndOfThePeriod) {
   EXPECT_EQ(post(ana, "/api/v1/subscription/cancel").status, 404) << "nothing left to cancel";
 }
 
+// A plan that lapsed here (its grace over) is still live at the provider while it retries the
+// card: cancelling it answered 404, and a later successful retry charged someone who had asked to
+// stop. It is now ended at the provider at once.
+TEST_F(Payments, ALapsedPlanCanBeCancelledSoNoLaterRetryIsCharged) {
+  TestUser ana = user("Ana");
+  checkout(ana);
+  const std::string sub = provider_subscription(ana);
+  sandbox_action(sub, "fail");
+  exec("UPDATE subscription_details SET grace_until = now() - interval '1 minute' WHERE user_id = '" + ana.user_id +
+       "'");
+  EXPECT_EQ(expire(), 1);
+  ASSERT_EQ(subscription(ana)["status"], "expired");
+  auto cancelled = post(ana, "/api/v1/subscription/cancel");
+  EXPECT_EQ(cancelled.status, 202) << cancelled.body;
+  ASSERT_TRUE(sandbox_->wait_idle(15s));
+  EXPECT_EQ(to_sandbox("POST", "/sandbox/subscriptions/" + sub + "/renew").status, 400) << "a later retry charged";
+  EXPECT_EQ(subscription(ana)["status"], "canceled");
+  EXPECT_EQ(post(ana, "/api/v1/subscription/cancel").status, 404) << "nothing left to cancel";
+}
+
 TEST_F(Payments, TheWorkerEndsACancelledPlanWhoseEndingEventNeverCame) {
   TestUser ana = user("Ana");
   checkout(ana);
@@ -515,6 +536,30 @@ TEST_F(Payments, StaffGivingTheFreePlanCancelsThePaidSubscriptionWhoseLaterEvent
   auto given = subscription(ana);
   EXPECT_EQ(given["payment_method"], "comp");
   EXPECT_EQ(given["in_force"], true) << given.dump();
+}
+
+// A banned person cannot sign in to cancel: their paid subscription went on being charged every
+// month (each renewal making the plan active again). A ban cancels it at the provider.
+TEST_F(Payments, BanningAPayingAccountCancelsItsSubscriptionAtTheProvider) {
+  TestUser ana = user("Ana");
+  TestUser ben = user("Ben");
+  TestUser mod = user("Mo");
+  checkout(ana);
+  const std::string anas = provider_subscription(ana);
+  ASSERT_FALSE(anas.empty());
+  auto reported = post_json(ben, "/api/v1/users/" + ana.user_id + "/report", {{"reason", "scam"}});
+  ASSERT_EQ(reported.status, 201) << reported.body;
+  auto& staff = server_->app().staff;
+  ASSERT_TRUE(staff.grant_role(mod.email, staff::role_from("moderator")).has_value());
+  auto banned = staff.act(UserId(mod.user_id), reported.json()["report_id"], {.action = staff::Action::ban});
+  ASSERT_TRUE(banned.has_value()) << banned.error().detail;
+  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE kind = 'cancel_provider_subscription'"), 1);
+
+  subscriptions::StripeProvider provider("sandbox", sandbox_->base_url(), kKey);
+  EXPECT_EQ(cancel_queued(provider), 1);
+  ASSERT_TRUE(sandbox_->wait_idle(15s));
+  EXPECT_EQ(to_sandbox("POST", "/sandbox/subscriptions/" + anas + "/renew").status, 400)
+      << "cancelled at the provider: no renewal is charged";
 }
 
 // Two checkouts open at once (two tabs, or one left and another later) could both be paid: the

@@ -1188,6 +1188,8 @@ export interface paths {
          *     plan stays in force until then). The provider's `customer.subscription.updated` webhook
          *     records it (`cancel_at_period_end` true in `GET /api/v1/subscription`), and its
          *     `customer.subscription.deleted` at the period's end ends the plan. Asking again is harmless.
+         *     A plan already `expired` here (its grace over) while the provider still retries the card
+         *     is ended at the provider at once, so no later retry is charged.
          */
         post: operations["cancelSubscription"];
         delete?: never;
