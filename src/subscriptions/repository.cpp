@@ -45,6 +45,10 @@ constexpr const char* kPlansUnlocking = R"sql(
 constexpr const char* kPlanExists = R"sql(SELECT 1 FROM plans WHERE plan_id = $1)sql";
 // A plan given by staff. Provider events created before it are stale from now on; `$4`, when
 // given, is the live subscription it replaces (cancelled at the provider by the caller's job).
+// Without it, an ended subscription's id leaves the row too (kept as replaced: its stray events
+// are ignored): left there, the comp counted as a provider's plan, live, so a second grant was
+// refused, a cancel asked the provider about a dead subscription (503 every time), and its expiry
+// waited out a provider's grace days.
 constexpr const char* kSetComp = R"sql(
   UPDATE subscription_details
   SET plan_type = $2::text, start_date = now(), cancel_at_period_end = false, grace_until = NULL,
@@ -52,8 +56,9 @@ constexpr const char* kSetComp = R"sql(
       payment_method = CASE WHEN $2::text = 'free' THEN NULL ELSE 'comp' END,
       end_date = CASE WHEN $2::text = 'free' THEN NULL ELSE now() + make_interval(days => $3::int) END,
       provider_state_at = now(),
-      provider_replaced_subscription_id = coalesce($4::text, provider_replaced_subscription_id),
-      provider_subscription_id = CASE WHEN $4::text IS NULL THEN provider_subscription_id END
+      provider_replaced_subscription_id =
+        coalesce($4::text, provider_subscription_id, provider_replaced_subscription_id),
+      provider_subscription_id = NULL
   WHERE user_id = $1
 )sql";
 

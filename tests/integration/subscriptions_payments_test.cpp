@@ -562,6 +562,28 @@ TEST_F(Payments, BanningAPayingAccountCancelsItsSubscriptionAtTheProvider) {
       << "cancelled at the provider: no renewal is charged";
 }
 
+// A comp given to someone whose paid subscription had ended kept its dead id: the comp counted as
+// a live provider plan, so the next grant was refused, and a cancel asked the provider about it
+// (503, every time).
+TEST_F(Payments, APlanGivenAfterAPaidOneEndedLeavesTheOldSubscriptionBehind) {
+  TestUser ana = user("Ana");
+  checkout(ana);
+  const std::string anas = provider_subscription(ana);
+  ASSERT_EQ(post(ana, "/api/v1/subscription/cancel").status, 202);
+  ASSERT_TRUE(sandbox_->wait_idle(15s));
+  sandbox_action(anas, "renew");  // the period ends: deleted at the provider
+  ASSERT_EQ(subscription(ana)["status"], "canceled");
+
+  auto& staff = server_->app().staff;
+  const UserId ana_id(ana.user_id);
+  ASSERT_TRUE(staff.grant_plan(UserId(), ana_id, {.plan_id = "premium", .days = 7}).has_value());
+  auto longer = staff.grant_plan(UserId(), ana_id, {.plan_id = "premium", .days = 30});
+  EXPECT_TRUE(longer.has_value()) << (longer ? "" : longer.error().type);
+  EXPECT_EQ(post(ana, "/api/v1/subscription/cancel").status, 404) << "a given plan has nothing to cancel";
+  EXPECT_EQ(subscription(ana)["payment_method"], "comp");
+  EXPECT_EQ(subscription(ana)["in_force"], true);
+}
+
 // Two checkouts open at once (two tabs, or one left and another later) could both be paid: the
 // second subscription took the first's place, and the first went on charging out of reach of
 // cancel. A new checkout now expires the one before; if that one was paid meanwhile, the new one is
