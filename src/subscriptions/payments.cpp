@@ -109,8 +109,13 @@ Result<CheckoutStarted> Payments::checkout(const UserId& user_id, const Checkout
     request.plan_name = price->plan_name;
     auto state = repository::billing_state_for_update(tx, user_id);
     if (!state) return std::unexpected(Problem("not-found", "there is no such user"));
-    if (state->subscription_id && billing_in_force(*state, payments_now()) && !state->cancel_at_period_end)
-      return std::unexpected(checkout_invalid("plan_id", "you already have a paid subscription in force"));
+    // Cancelled at the period's end or not: a second subscription now is charged in full at once,
+    // and the first runs (paid) to its end, so the overlap was paid twice.
+    if (state->subscription_id && billing_in_force(*state, payments_now()))
+      return std::unexpected(checkout_invalid(
+          "plan_id", state->cancel_at_period_end
+                         ? "your paid subscription is in force to the end of its period; subscribe again once it ended"
+                         : "you already have a paid subscription in force"));
     request.customer_id = state->customer_id;
     return {};
   }));

@@ -381,6 +381,11 @@ TEST_F(Payments, CancelEndsTheSubscriptionAtTheEndOfThePeriod) {
   EXPECT_EQ(s["cancel_at_period_end"], true);
   EXPECT_EQ(s["status"], "active");
   EXPECT_EQ(s["in_force"], true) << "paid to the end of the period";
+  // A new subscription now would be charged in full while this one runs, paid, to its end.
+  ASSERT_TRUE(server_->app().redis.command({"DEL", "checkout:open:" + ana.user_id}));
+  auto twice = post_json(ana, "/api/v1/subscription/checkout",
+                         {{"plan_id", "premium"}, {"interval", "month"}, {"currency", "EUR"}});
+  EXPECT_EQ(twice.status, 400) << twice.body;
   EXPECT_EQ(count("SELECT count(*) FROM audit_log WHERE event = 'subscription_cancel_requested' "
                   "AND user_id = $1::uuid",
                   ana.user_id),
