@@ -168,8 +168,11 @@ Result<WebhookReceipt> Payments::webhook(const std::string& body, std::string_vi
   auto event = PM_TRY(parse_stripe_event(doc));
   const std::string provider = d_.provider ? d_.provider->name() : d_.config.provider;
   std::optional<std::pair<UserId, Json>> announce;
+  std::optional<UserId> paid_checkout_of;
   auto receipt = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<WebhookReceipt> {
     db::AsSystem as_system(tx);  // a webhook is no user's request
+    announce.reset();
+    paid_checkout_of.reset();
     WebhookReceipt r{.event_id = event.id};
     if (!repository::record_payment_event(tx, event, provider)) {
       r.duplicate = true;
@@ -193,6 +196,7 @@ Result<WebhookReceipt> Payments::webhook(const std::string& body, std::string_vi
         if (state->subscription_id && next.subscription_id != state->subscription_id && !state->cancel_at_period_end)
           queue_provider_cancellation(tx, *state);
         repository::save_billing_state(tx, *owner, next);
+        if (event.kind == EventKind::checkout_completed) paid_checkout_of = *owner;
         if (!next.same_as_user_sees(*state))
           if (auto n = record_change(tx, d_.notifications, *owner, *state, next,
                                      {{"event_id", event.id}, {"event_type", event.type}}))
@@ -203,6 +207,11 @@ Result<WebhookReceipt> Payments::webhook(const std::string& body, std::string_vi
     return r;
   }));
   if (announce) d_.notifications.announce({*announce});
+  // The paid checkout is no longer open (it is the one remembered: a newer one would have found it
+  // paid and been refused). Remembered, it made the next checkout within its day "just paid".
+  if (paid_checkout_of)
+    if (auto r = d_.redis.command({"DEL", open_checkout_key(*paid_checkout_of)}); !r)
+      log::warn("checkout_not_forgotten", {{"error", r.error().type}});
   log::info("payment_event", {{"event_id", event.id}, {"type", event.type}, {"outcome", receipt.outcome}});
   return receipt;
 }
