@@ -371,6 +371,15 @@ TEST_F(Security, TheWorkerDeletesActivityOlderThanTheRetention) {
         "VALUES ($1, 'retention.test', '{}', false, now() - interval '400 days')",
         ana);
     tx.exec("INSERT INTO jobs (kind, status, created_at) VALUES ('old', 'pending', now() - interval '400 days')");
+    // Payment events, system rows only (row-level security): one received 45 days ago, one 5.
+    tx.exec("SELECT set_config('pm.system', 'on', true)");
+    for (const char* age : {"45 days", "5 days"})
+      tx.exec(
+          fmt::format("INSERT INTO payment_events (event_id, provider, event_type, created_at, received_at, outcome) "
+                      "VALUES ('evt_retention_{0}', 'sandbox', 'invoice.paid', now() - interval '{0}', "
+                      "now() - interval '{0}', 'applied')",
+                      age));
+    tx.exec("SELECT set_config('pm.system', 'off', true)");
     // Reports' words: once either account is deleted, kept 30 days as evidence, at once gone when
     // both are; between two accounts that still exist, kept.
     const std::string a = tx.quote(ana) + "::uuid", b = tx.quote(ben_.user.user_id) + "::uuid", gone = "NULL";
@@ -421,6 +430,10 @@ TEST_F(Security, TheWorkerDeletesActivityOlderThanTheRetention) {
   for (const auto& f : new_files) EXPECT_TRUE(fs::exists(f)) << f << " went before its time";
   EXPECT_EQ(kept("SELECT count(*) FROM audit_log WHERE created_at > now() - interval '30 days'"), recent_audit);
   EXPECT_EQ(kept("SELECT count(*) FROM jobs WHERE kind = 'old'"), 2) << "the recent done job and the pending one";
+  EXPECT_EQ(kept("SELECT count(*) FROM payment_events WHERE event_id LIKE 'evt_retention_%' AND received_at < now() - "
+                 "interval '30 days'"),
+            0);
+  EXPECT_EQ(kept("SELECT count(*) FROM payment_events WHERE event_id LIKE 'evt_retention_%'"), 1);
   EXPECT_EQ(kept("SELECT count(*) FROM notifications WHERE type = 'retention.test'"), 2)
       << "the recent read one and the unread one";
   EXPECT_EQ(kept("SELECT count(*) FROM email_outbox WHERE payload = 'x'"), 1);
