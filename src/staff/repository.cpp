@@ -58,7 +58,9 @@ constexpr const char* kReports = R"sql(
          to_char(resolved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS resolved_at
   FROM report_queue
   WHERE status = $1 AND reporter_id IS DISTINCT FROM $3 AND reported_id IS DISTINCT FROM $3
-  ORDER BY created_at, report_id LIMIT $2
+  ORDER BY CASE WHEN $1 = 'open' THEN report_queue.created_at END,
+           CASE WHEN $1 <> 'open' THEN report_queue.resolved_at END DESC, report_id
+  LIMIT $2
 )sql";
 constexpr const char* kReport = R"sql(
   SELECT report_id, reporter_id, reported_id, reason, details, status, resolution, resolved_by,

@@ -30,7 +30,9 @@ std::optional<Json> reported_profile(pqxx::work& tx, const UserId& user_id);
 Json messages_between(pqxx::work& tx, const UserId& a, const UserId& b, int limit);
 
 // Reports with `status` (open, reviewed, dismissed), oldest first, at most `limit`.
-// The queue without the reports `staff_id` made or that are about them.
+// The queue without the reports `staff_id` made or that are about them: open ones oldest first (a
+// queue), resolved ones newest decision first (what was decided lately: oldest first, the newest
+// were out of reach past the first 100).
 std::vector<Report> reports(pqxx::work& tx, const std::string& status, int limit, const UserId& staff_id);
 // One report, locked for the action on it.
 std::optional<Report> report_for_update(pqxx::work& tx, const std::string& report_id);

@@ -40,7 +40,7 @@ class Service {
   // `perfectmatch admin grant EMAIL ROLE` (role nullopt: revoke). 404 for an unknown address.
   Result<std::string> grant_role(const std::string& email, std::optional<Role> role);
 
-  // The queue: reports with `status` (open by default), oldest first.
+  // The queue: reports with `status` (open by default), oldest first; resolved ones newest decision first.
   Result<ReportPage> reports(const UserId& staff_id, const std::string& status, int limit);
   // One report with what was reported: the reported user's profile and photos (signed URLs) and
   // the messages of the pair's conversation. The look is audited (staff_report_view).

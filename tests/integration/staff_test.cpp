@@ -593,3 +593,24 @@ TEST_F(Staff, ModeratorsLookUsersUpByEmail) {
             1)
       << "a look-up that finds no account is recorded too (asking whether an address has one is access)";
 }
+
+// Resolved reports were listed oldest first, at most 100: past that, what was decided lately was out
+// of reach. They come newest decision first; the open queue stays oldest first.
+TEST_F(Staff, ResolvedReportsAreListedNewestDecisionFirst) {
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  Person carl = person("Carl", "man", "woman", 52.53, 13.41);
+  Person mod = person("Mo", "woman", "man", 52.50, 13.38);
+  grant(mod, "moderator");
+  const std::string first = report(ben, ana), second = report(carl, ana);
+  ASSERT_FALSE(first.empty());
+  ASSERT_FALSE(second.empty());
+  auto open = as(mod, "GET", "/api/v1/admin/reports?limit=1").json()["reports"];
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0]["report_id"], first) << "the queue: oldest first";
+  for (const auto& id : {first, second})
+    ASSERT_EQ(as(mod, "POST", "/api/v1/admin/reports/" + id + "/actions", {{"action", "dismiss"}}).status, 200);
+  auto decided = as(mod, "GET", "/api/v1/admin/reports?status=dismissed&limit=1").json()["reports"];
+  ASSERT_EQ(decided.size(), 1u);
+  EXPECT_EQ(decided[0]["report_id"], second) << "the latest decision first";
+}

@@ -1258,7 +1258,7 @@ export interface paths {
         };
         /**
          * The reports queue (moderator)
-         * @description Reports with `status` (default open), oldest first, each with its details. Staff only (docs/admin.md); each report listed is in the audit log (`staff_reports_listed`).
+         * @description Reports with `status` (default open), oldest first (resolved ones, `reviewed` and `dismissed`, newest decision first), each with its details. Staff only (docs/admin.md); each report listed is in the audit log (`staff_reports_listed`).
          */
         get: operations["adminReports"];
         put?: never;
