@@ -269,7 +269,7 @@ constexpr const char* kCloseBetween = R"sql(
 constexpr const char* kRecordUpload = R"sql(
   INSERT INTO chat_uploads (media_key, user_id, conversation_id) VALUES ($1, $2, $3)
 )sql";
-constexpr const char* kForgetUpload = R"sql(DELETE FROM chat_uploads WHERE media_key = $1)sql";
+constexpr const char* kTakeUpload = R"sql(DELETE FROM chat_uploads WHERE media_key = $1 RETURNING media_key)sql";
 constexpr const char* kDeleteUnsentUploads = R"sql(
   DELETE FROM chat_uploads
   WHERE media_key IN (SELECT media_key FROM chat_uploads WHERE created_at < now() - make_interval(hours => $1)
@@ -560,7 +560,9 @@ void record_upload(pqxx::work& tx, const std::string& media_key, const UserId& u
   tx.exec_params(kRecordUpload, media_key, user_id, conversation_id);
 }
 
-void forget_upload(pqxx::work& tx, const std::string& media_key) { tx.exec_params(kForgetUpload, media_key); }
+bool take_upload(pqxx::work& tx, const std::string& media_key) {
+  return !tx.exec_params(kTakeUpload, media_key).empty();
+}
 
 DeletedBatch delete_unsent_uploads(pqxx::work& tx, int hours, int limit) {
   DeletedBatch batch;

@@ -124,10 +124,12 @@ std::optional<ConversationId> close_between(pqxx::work& tx, const UserId& a, con
                                             const UserId& by);
 
 // Retention: deletes messages sent before `days` ago; returns the media keys they held.
-// An image uploaded for a chat: recorded when stored, forgotten when a message sends it.
+// An image uploaded for a chat: recorded when stored, taken by the message that sends it (false:
+// not an unsent upload, e.g. one another message sent already: one image, one message, or deleting
+// one message erased the other's picture).
 void record_upload(pqxx::work& tx, const std::string& media_key, const UserId& user_id,
                    const ConversationId& conversation_id);
-void forget_upload(pqxx::work& tx, const std::string& media_key);
+bool take_upload(pqxx::work& tx, const std::string& media_key);
 // One batch of a retention delete: how many rows went, and the media objects they leave to remove.
 struct DeletedBatch {
   int rows = 0;

@@ -81,6 +81,12 @@ Json preview_of(const Message& m) {
           {"deleted", m.deleted()}};
 }
 
+// The image is the message's once sent: another message naming it is refused (deleting one would
+// erase the other's picture).
+Problem image_already_sent() {
+  return Problem("validation-failed", "media_key names no unsent upload: upload the photo again to send it again");
+}
+
 }  // namespace
 
 // A send refused by cannot_send (`refused`): a retry of a message stored before the close (`stored`)
@@ -354,6 +360,10 @@ std::vector<Service::Stored> Service::store_batch(const std::vector<SendRequest>
             cache::too_many_requests("too many messages; wait before sending more", (*budget)[k].retry_after));
         continue;
       }
+      if (r.input.type == MessageType::image && !repository::take_upload(tx, r.input.media_key)) {
+        out[i] = std::unexpected(image_already_sent());
+        continue;
+      }
       auto* c = member(r);
       record_first_message(tx, *c, r.user_id);
       // Later messages of the batch see this one as the sender's first here (as one by one would).
@@ -363,10 +373,8 @@ std::vector<Service::Stored> Service::store_batch(const std::vector<SendRequest>
     }
     auto messages = repository::insert_messages(tx, rows);
     if (messages.size() != accepted.size()) throw std::runtime_error("a batch insert returned another count");
-    for (std::size_t k = 0; k < accepted.size(); ++k) {
-      if (messages[k].media_key) repository::forget_upload(tx, *messages[k].media_key);  // the message's now
+    for (std::size_t k = 0; k < accepted.size(); ++k)
       out[accepted[k]] = StoredMessage{.message = std::move(messages[k]), .created = true};
-    }
     for (std::size_t i = 0; i < requests.size(); ++i)
       if (same_as[i]) {
         const auto& original = out[*same_as[i]];
@@ -392,10 +400,11 @@ Service::Stored Service::store_one(const SendRequest& r) {
     if (!allowed.allowed)
       return std::unexpected(
           cache::too_many_requests("too many messages; wait before sending more", allowed.retry_after));
+    if (r.input.type == MessageType::image && !repository::take_upload(tx, r.input.media_key))
+      return std::unexpected(image_already_sent());
     long long seq = repository::next_seq(tx, *c, r.user_id);
     Message m = repository::insert_message(tx, *c, r.user_id, seq, r.input, r.app_version);
     record_first_message(tx, *c, r.user_id);
-    if (m.media_key) repository::forget_upload(tx, *m.media_key);  // sent: the image is the message's now
     return StoredMessage{.message = m, .created = true};
   });
 }
@@ -626,11 +635,23 @@ Result<UploadedMedia> Service::upload_media(const UserId& user_id, const Convers
   const std::string key =
       fmt::format("conversations/{}/{}-{}.jpg", conversation_id.str(), user_id.str(), crypto::uuid_v4());
   PM_TRY(d_.media.put(key, photo.display_jpeg, "image/jpeg"));
-  // Recorded, so that an image never sent is found and deleted (delete_unsent_uploads).
-  PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-    repository::record_upload(tx, key, user_id, conversation_id);
-    return {};
-  }));
+  // Recorded, so that an image never sent is found and deleted (delete_unsent_uploads). Under the
+  // conversation's lock, as an account's deletion takes it: either the deletion finds this row and
+  // removes the image, or this finds the conversation gone (or closed meanwhile) and removes it.
+  // Without the lock the insert failed its foreign key (a 500) and the image stayed for good.
+  auto recorded = [&]() -> Result<void> {
+    return db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+      auto c = repository::conversation_for(tx, conversation_id, user_id, repository::Lock::send);
+      if (!c) return std::unexpected(no_such_conversation());
+      if (auto p = cannot_send(*c, user_id)) return std::unexpected(*p);
+      repository::record_upload(tx, key, user_id, conversation_id);
+      return {};
+    });
+  }();
+  if (!recorded) {
+    if (auto gone = d_.media.remove(key); !gone) log::warn("chat_upload_not_removed", {{"error", gone.error().type}});
+    return std::unexpected(recorded.error());
+  }
   return UploadedMedia{
       .media_key = key, .url = d_.media.signed_url(key, kMediaUrlTtl), .width = photo.width, .height = photo.height};
 }

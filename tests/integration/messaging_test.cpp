@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <future>
 #include <mutex>
 #include <set>
@@ -396,6 +397,11 @@ TEST_F(Messaging, ImageMessagesUseAStrippedUploadOfThisConversation) {
   auto sent = send(ana_, {{"client_message_id", "pic"}, {"message_type", "image"}, {"media_key", key}});
   ASSERT_EQ(sent.status, 201) << sent.body;
   EXPECT_NE(sent.json()["media_url"].get<std::string>().find("sig="), std::string::npos);
+  auto retried = send(ana_, {{"client_message_id", "pic"}, {"message_type", "image"}, {"media_key", key}});
+  EXPECT_EQ(retried.status, 200) << "a retry of the same message is answered as before: " << retried.body;
+  // One upload, one message: a second message naming it would lose its picture when the first is deleted.
+  auto twice = send(ana_, {{"client_message_id", "pic-again"}, {"message_type", "image"}, {"media_key", key}});
+  EXPECT_EQ(twice.status, 400) << twice.body;
   EXPECT_EQ(
       send(ana_, {{"client_message_id", "pic2"}, {"message_type", "image"}, {"media_key", "users/x/y.jpg"}}).status,
       400);
@@ -404,6 +410,30 @@ TEST_F(Messaging, ImageMessagesUseAStrippedUploadOfThisConversation) {
                     .status /
                 100,
             4);
+}
+
+// The conversation goes (an account's deletion) while a chat photo is decoded and stored: its
+// record failed its foreign key (a 500) and the image stayed in storage for good. It now waits for
+// the conversation's lock, finds it gone, answers 404 and removes the image.
+TEST_F(Messaging, AChatPhotoStoredWhileItsConversationGoesKeepsNoneOfIt) {
+  const std::string dir = server_->app().config.media_dir + "/conversations/" + conversation_;
+  auto images = [&] {
+    std::size_t n = 0;
+    if (std::filesystem::exists(dir))
+      for (const auto& e : std::filesystem::directory_iterator(dir)) n += e.is_regular_file();
+    return n;
+  };
+  auto conn = db_.connect();
+  pqxx::work deletion(conn);  // as an account's deletion holds it
+  deletion.exec_params("SELECT 1 FROM conversations WHERE conversation_id = $1 FOR UPDATE", conversation_);
+  auto upload = std::async(std::launch::async, [&] { return upload_photo(ana_); });
+  for (int i = 0; i < 500 && !db_.statement_waits_for_a_lock("%"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  deletion.exec_params0("DELETE FROM conversations WHERE conversation_id = $1", conversation_);
+  deletion.commit();
+  auto res = upload.get();
+  EXPECT_EQ(res.status, 404) << res.body;
+  EXPECT_EQ(images(), 0u) << "the image outlived its conversation";
 }
 
 TEST_F(Messaging, ABlockClosesTheConversationAndTheBlockerKeepsTheHistory) {
