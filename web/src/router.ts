@@ -18,7 +18,12 @@ window.addEventListener("popstate", () => {
 export function param(p: string, prefix: string): string | null {
   if (!p.startsWith(prefix + "/")) return null;
   const rest = p.slice(prefix.length + 1).replace(/\/$/, "");
-  return rest && !rest.includes("/") ? decodeURIComponent(rest) : null;
+  if (!rest || rest.includes("/")) return null;
+  try {
+    return decodeURIComponent(rest);
+  } catch {
+    return null; // a malformed escape (`/chats/%E0`): no such page, not a blank app
+  }
 }
 
 /** A query parameter of the current address (e.g. the `token` of a mailed link). */

@@ -154,7 +154,9 @@ export function Link(props: { href: string; children: ComponentChildren; class?:
   );
 }
 
+/** A score of the API (0-100) as a whole percentage. (Scores of 1 or less are scores too: read as
+ * fractions, an attribute two people barely share showed as 100%.) */
 export function percent(score: number | undefined): number {
   if (score == null) return 0;
-  return Math.round(score <= 1 ? score * 100 : score);
+  return Math.round(Math.min(100, Math.max(0, score)));
 }

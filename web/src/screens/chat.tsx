@@ -34,6 +34,7 @@ export function ChatsScreen() {
         shown.current = read.length;
         setList(read);
         setNext(cursor ?? null);
+        setError(null);
       } catch (e) {
         setError(errorText(e));
       }
@@ -67,6 +68,7 @@ export function ChatsScreen() {
             return all;
           });
           setNext(p.next_cursor ?? null);
+          setError(null);
         },
         (e) => setError(errorText(e)),
       )
