@@ -184,9 +184,10 @@ int run_worker(Config config, bool once) {
           // The file senders' mails and notifications (no SMTP relay, no VAPID key) hold addresses,
           // links and what was said: kept no longer than the rows they came from.
           const std::chrono::hours retention(24 * app->config.activity_retention_days);
-          for (const auto& [dir, what] : {std::pair{app->config.mail_dir, "mail_files"},
-                                          std::pair{app->config.notification_dir, "notification_files"}}) {
-            const int removed = files::remove_older_than(dir, retention);
+          for (const auto& [dir, suffix, what] :
+               {std::tuple{app->config.mail_dir, ".eml", "mail_files"},
+                std::tuple{app->config.notification_dir, ".json", "notification_files"}}) {
+            const int removed = files::remove_older_than(dir, suffix, retention);
             if (removed) deleted[what] = removed;
             metrics.deleted(what, removed);
           }

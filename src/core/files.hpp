@@ -16,8 +16,9 @@ namespace pm::files {
 // behind then).
 int write_atomically(const std::filesystem::path& target, std::string_view bytes);
 
-// Deletes the files directly in `dir` last written longer ago than `age` (a retention); the
+// Deletes the files directly in `dir` named `*<suffix>` (and the temporary files of such writes)
+// last written longer ago than `age` (a retention): nothing else, should the folder be shared. The
 // folder missing is none. How many went.
-int remove_older_than(const std::filesystem::path& dir, std::chrono::hours age);
+int remove_older_than(const std::filesystem::path& dir, std::string_view suffix, std::chrono::hours age);
 
 }  // namespace pm::files

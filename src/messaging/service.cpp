@@ -84,7 +84,9 @@ Json preview_of(const Message& m) {
 // The image is the message's once sent: another message naming it is refused (deleting one would
 // erase the other's picture).
 Problem image_already_sent() {
-  return Problem("validation-failed", "media_key names no unsent upload: upload the photo again to send it again");
+  Problem p("validation-failed", "media_key names no unsent upload: upload the photo again to send it again");
+  p.extensions["errors"] = Json::array({Json{{"field", "media_key"}, {"message", "was sent already"}}});
+  return p;
 }
 
 }  // namespace

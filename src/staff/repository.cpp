@@ -52,16 +52,18 @@ constexpr const char* kMessagesBetween = R"sql(
         WHERE (msg.user_id_1 = $1 AND msg.user_id_2 = $2) OR (msg.user_id_1 = $2 AND msg.user_id_2 = $1)
         ORDER BY msg.sent_at DESC, msg.message_id LIMIT $3) x
 )sql";
-constexpr const char* kReports = R"sql(
+// The open queue oldest first (idx_user_reports_status serves it in order); resolved ones newest
+// decision first.
+constexpr const char* kReportsSelect = R"sql(
   SELECT report_id, reporter_id, reported_id, reason, details, status, resolution, resolved_by,
          to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
          to_char(resolved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS resolved_at
   FROM report_queue
   WHERE status = $1 AND reporter_id IS DISTINCT FROM $3 AND reported_id IS DISTINCT FROM $3
-  ORDER BY CASE WHEN $1 = 'open' THEN report_queue.created_at END,
-           CASE WHEN $1 <> 'open' THEN report_queue.resolved_at END DESC, report_id
-  LIMIT $2
 )sql";
+const std::string kOpenReports = std::string(kReportsSelect) + "ORDER BY report_queue.created_at, report_id LIMIT $2";
+const std::string kResolvedReports =
+    std::string(kReportsSelect) + "ORDER BY report_queue.resolved_at DESC, report_id LIMIT $2";
 constexpr const char* kReport = R"sql(
   SELECT report_id, reporter_id, reported_id, reason, details, status, resolution, resolved_by,
          to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
@@ -125,7 +127,8 @@ Json messages_between(pqxx::work& tx, const UserId& a, const UserId& b, int limi
 
 std::vector<Report> reports(pqxx::work& tx, const std::string& status, int limit, const UserId& staff_id) {
   std::vector<Report> out;
-  for (const auto& r : tx.exec_params(kReports, status, limit, staff_id)) out.push_back(report_from(r));
+  for (const auto& r : tx.exec_params(status == "open" ? kOpenReports : kResolvedReports, status, limit, staff_id))
+    out.push_back(report_from(r));
   return out;
 }
 

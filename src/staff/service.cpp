@@ -157,8 +157,11 @@ Result<Report> Service::act(const UserId& staff_id, const std::string& raw_id, c
         break;
       case Action::ban:
         event = "user_banned";
+        // The subscription's row before the user's, as a deletion and a webhook take them (the
+        // other order could deadlock with the person's own deletion): they can no longer sign in
+        // to cancel it.
+        subscriptions::on_account_banned(tx, subject);
         auth::ban(tx, subject);
-        subscriptions::on_account_banned(tx, subject);  // they can no longer sign in to cancel it
         end_sessions = banned = true;
         break;
       case Action::remove_photo: {

@@ -427,8 +427,8 @@ TEST_F(Messaging, AChatPhotoStoredWhileItsConversationGoesKeepsNoneOfIt) {
   pqxx::work deletion(conn);  // as an account's deletion holds it
   deletion.exec_params("SELECT 1 FROM conversations WHERE conversation_id = $1 FOR UPDATE", conversation_);
   auto upload = std::async(std::launch::async, [&] { return upload_photo(ana_); });
-  for (int i = 0; i < 500 && !db_.statement_waits_for_a_lock("%"); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_TRUE(test::eventually([&] { return db_.statement_waits_for_a_lock("%"); }, std::chrono::seconds(20)))
+      << "the upload's record did not wait for the conversation";
   deletion.exec_params0("DELETE FROM conversations WHERE conversation_id = $1", conversation_);
   deletion.commit();
   auto res = upload.get();

@@ -411,10 +411,10 @@ TEST_F(Security, TheWorkerDeletesActivityOlderThanTheRetention) {
   // The file senders' mails and notifications, one written 45 days ago and one now in each folder.
   namespace fs = std::filesystem;
   std::vector<fs::path> old_files, new_files;
-  for (const auto& dir : {config_.mail_dir, config_.notification_dir}) {
+  for (const auto& [dir, suffix] : {std::pair{config_.mail_dir, ".eml"}, {config_.notification_dir, ".json"}}) {
     fs::create_directories(dir);
     for (const char* name : {"old", "new"}) {
-      const auto path = fs::path(dir) / (std::string("retention-") + name + ".txt");
+      const auto path = fs::path(dir) / (std::string("retention-") + name + suffix);
       std::ofstream(path) << "an address, a link";
       (name == std::string("old") ? old_files : new_files).push_back(path);
     }

@@ -95,7 +95,7 @@ LOAD_PID=$!
 # however long each takes; the REST load writes to the same conversations, so a client away for a
 # moment has more to catch up than one replay holds (it asks again: `more`).
 $CLIENT chat --url "$URL" --pairs-file "$WORK/pairs.jsonl" --messages 40 --interval 0.05 --tag roll \
-  --until-file "$WORK/load.stop" --ready-file "$WORK/chat2.ready" >"$WORK/chat2.json" 2>"$WORK/chat2.err" &
+  --until-file "$WORK/load.stop" --timeout 600 --ready-file "$WORK/chat2.ready" >"$WORK/chat2.json" 2>"$WORK/chat2.err" &
 CHAT_PID=$!
 wait_file "$WORK/chat2.ready" || fail "the chat clients did not connect: $(cat "$WORK/chat2.err")"
 "$CLUSTER" restart 2>"$WORK/restart.log" || { cat "$WORK/restart.log" >&2; fail "rolling restart"; }

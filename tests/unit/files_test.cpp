@@ -45,18 +45,24 @@ TEST(Files, AnAtomicWriteReplacesTheFileAndLeavesNothingElse) {
 TEST(Files, RetentionRemovesOnlyTheFilesOlderThanItsAge) {
   const auto dir = fresh_dir("pm-files-retention");
   const auto now = fs::file_time_type::clock::now();
-  for (const auto& [name, age_hours] : {std::pair{"old.eml", 24 * 91}, {"recent.eml", 24 * 89}, {"new.eml", 0}}) {
+  for (const auto& [name, age_hours] : {std::pair{"old.eml", 24 * 91},
+                                        {"recent.eml", 24 * 89},
+                                        {"new.eml", 0},
+                                        {".old.eml.tmp-1a2b", 24 * 91},
+                                        {"someone-elses.txt", 24 * 200}}) {
     std::ofstream(dir / name) << name;
     fs::last_write_time(dir / name, now - std::chrono::hours(age_hours));
   }
   fs::create_directories(dir / "old-folder");
   fs::last_write_time(dir / "old-folder", now - std::chrono::hours(24 * 200));
 
-  EXPECT_EQ(pm::files::remove_older_than(dir, std::chrono::hours(24 * 90)), 1);
+  EXPECT_EQ(pm::files::remove_older_than(dir, ".eml", std::chrono::hours(24 * 90)), 2);
   EXPECT_FALSE(fs::exists(dir / "old.eml"));
+  EXPECT_FALSE(fs::exists(dir / ".old.eml.tmp-1a2b")) << "a write's temporary file left by a crash";
+  EXPECT_TRUE(fs::exists(dir / "someone-elses.txt")) << "only the sender's own files go, should the folder be shared";
   EXPECT_TRUE(fs::exists(dir / "recent.eml"));
   EXPECT_TRUE(fs::exists(dir / "new.eml"));
   EXPECT_TRUE(fs::exists(dir / "old-folder")) << "only files go, never a folder";
-  EXPECT_EQ(pm::files::remove_older_than(dir / "not-there", std::chrono::hours(1)), 0);
+  EXPECT_EQ(pm::files::remove_older_than(dir / "not-there", ".eml", std::chrono::hours(1)), 0);
   fs::remove_all(dir);
 }

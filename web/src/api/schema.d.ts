@@ -1645,8 +1645,9 @@ export interface paths {
          * @description Only the two users of an active match may send. A retry with the same `client_message_id`
          *     returns the original message with 200 (never a second one); a new message is 201 and is
          *     delivered as a `message.new` event. `text`: `content` up to 4000 characters; `image`:
-         *     `media_key` from `POST .../media` of this conversation (optional caption in `content`);
-         *     `reaction`: `content` is one emoji. An `X-App-Version` header is kept in the message's metadata.
+         *     `media_key` from `POST .../media` of this conversation (optional caption in `content`), once:
+         *     an upload another message sent already is a 400; `reaction`: `content` is one emoji. An
+         *     `X-App-Version` header is kept in the message's metadata.
          */
         post: operations["sendMessage"];
         delete?: never;
