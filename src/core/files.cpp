@@ -55,11 +55,11 @@ int write_atomically(const fs::path& target, std::string_view bytes) {
 int remove_older_than(const fs::path& dir, std::string_view suffix, std::chrono::hours age) {
   std::error_code ec;
   const auto cutoff = fs::file_time_type::clock::now() - age;
+  const std::string temporary = std::string(suffix) + ".tmp-";  // write_atomically's, left by a crash
   int removed = 0;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
-    const bool ours = name.ends_with(suffix) ||
-                      (name.starts_with(".") && name.find(std::string(suffix) + ".tmp-") != std::string::npos);
+    const bool ours = name.ends_with(suffix) || (name.starts_with(".") && name.find(temporary) != std::string::npos);
     std::error_code e;
     if (!ours || !it->is_regular_file(e) || e) continue;
     const auto written = it->last_write_time(e);

@@ -641,15 +641,13 @@ Result<UploadedMedia> Service::upload_media(const UserId& user_id, const Convers
   // conversation's lock, as an account's deletion takes it: either the deletion finds this row and
   // removes the image, or this finds the conversation gone (or closed meanwhile) and removes it.
   // Without the lock the insert failed its foreign key (a 500) and the image stayed for good.
-  auto recorded = [&]() -> Result<void> {
-    return db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-      auto c = repository::conversation_for(tx, conversation_id, user_id, repository::Lock::send);
-      if (!c) return std::unexpected(no_such_conversation());
-      if (auto p = cannot_send(*c, user_id)) return std::unexpected(*p);
-      repository::record_upload(tx, key, user_id, conversation_id);
-      return {};
-    });
-  }();
+  auto recorded = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+    auto c = repository::conversation_for(tx, conversation_id, user_id, repository::Lock::send);
+    if (!c) return std::unexpected(no_such_conversation());
+    if (auto p = cannot_send(*c, user_id)) return std::unexpected(*p);
+    repository::record_upload(tx, key, user_id, conversation_id);
+    return {};
+  });
   if (!recorded) {
     if (auto gone = d_.media.remove(key); !gone) log::warn("chat_upload_not_removed", {{"error", gone.error().type}});
     return std::unexpected(recorded.error());

@@ -15,7 +15,6 @@ Result<Subscription> grant_comp(pqxx::work& tx, const UserId& user_id, const std
   // Locked as a webhook locks it, so a provider event and the grant take turns.
   auto state = repository::billing_state_for_update(tx, user_id);
   if (!state) return std::unexpected(Problem("not-found", "there is no such user"));
-  std::optional<std::string> replaced;
   if (live_at_provider(*state)) {
     // A comp beside a paid subscription would be charged for all the same, and either's events
     // would end the other: the person's own plan must end first.
@@ -24,9 +23,8 @@ Result<Subscription> grant_comp(pqxx::work& tx, const UserId& user_id, const std
                                      "the user pays for a plan with the payment provider; give the free plan first, "
                                      "which cancels it"));
     queue_provider_cancellation(tx, *state);
-    replaced = state->subscription_id;
   }
-  repository::set_comp(tx, user_id, plan_id, days, replaced);
+  repository::set_comp(tx, user_id, plan_id, days);
   return *repository::subscription_of(tx, user_id);
 }
 

@@ -146,13 +146,13 @@ Result<Subscription> Payments::cancel(const UserId& user_id) {
       return std::unexpected(Problem("not-found", "there is no paid subscription to cancel"));
     return *s;
   }));
-  if (state.payment_status == "expired") {
-    // Nothing is left of its period to keep: ended at once, so the invoice it retries is not paid.
+  // A lapsed plan has nothing left of its period to keep: ended at once, so the invoice the
+  // provider retries is not paid.
+  const bool lapsed = state.payment_status == "expired";
+  if (lapsed || !state.cancel_at_period_end) {
     PM_TRY(provider_budget(user_id));
-    PM_TRY(d_.provider->cancel_now(*state.subscription_id));
-  } else if (!state.cancel_at_period_end) {
-    PM_TRY(provider_budget(user_id));
-    PM_TRY(d_.provider->cancel_at_period_end(*state.subscription_id));
+    PM_TRY(lapsed ? d_.provider->cancel_now(*state.subscription_id)
+                  : d_.provider->cancel_at_period_end(*state.subscription_id));
   }
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<Subscription> {
     admin::record(tx, {.user_id = user_id,

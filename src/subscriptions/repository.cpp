@@ -43,12 +43,11 @@ constexpr const char* kPlansUnlocking = R"sql(
 )sql";
 
 constexpr const char* kPlanExists = R"sql(SELECT 1 FROM plans WHERE plan_id = $1)sql";
-// A plan given by staff. Provider events created before it are stale from now on; `$4`, when
-// given, is the live subscription it replaces (cancelled at the provider by the caller's job).
-// Without it, an ended subscription's id leaves the row too (kept as replaced: its stray events
-// are ignored): left there, the comp counted as a provider's plan, live, so a second grant was
-// refused, a cancel asked the provider about a dead subscription (503 every time), and its expiry
-// waited out a provider's grace days.
+// A plan given by staff. Provider events created before it are stale from now on. The row's
+// provider subscription, live (cancelled at the provider by the caller's job) or ended, leaves it
+// and is kept as replaced, so its stray events are ignored: an ended one left there made the comp
+// count as a provider's plan, live, so a second grant was refused, a cancel asked the provider about
+// a dead subscription (503 every time), and its expiry waited out a provider's grace days.
 constexpr const char* kSetComp = R"sql(
   UPDATE subscription_details
   SET plan_type = $2::text, start_date = now(), cancel_at_period_end = false, grace_until = NULL,
@@ -56,8 +55,7 @@ constexpr const char* kSetComp = R"sql(
       payment_method = CASE WHEN $2::text = 'free' THEN NULL ELSE 'comp' END,
       end_date = CASE WHEN $2::text = 'free' THEN NULL ELSE now() + make_interval(days => $3::int) END,
       provider_state_at = now(),
-      provider_replaced_subscription_id =
-        coalesce($4::text, provider_subscription_id, provider_replaced_subscription_id),
+      provider_replaced_subscription_id = coalesce(provider_subscription_id, provider_replaced_subscription_id),
       provider_subscription_id = NULL
   WHERE user_id = $1
 )sql";
@@ -177,9 +175,8 @@ std::vector<std::string> plans_unlocking(pqxx::work& tx, const std::string& key)
 
 bool plan_exists(pqxx::work& tx, const std::string& plan_id) { return !tx.exec_params(kPlanExists, plan_id).empty(); }
 
-void set_comp(pqxx::work& tx, const UserId& user_id, const std::string& plan_id, int days,
-              const std::optional<std::string>& replaced_subscription_id) {
-  tx.exec_params(kSetComp, user_id, plan_id, days, replaced_subscription_id);
+void set_comp(pqxx::work& tx, const UserId& user_id, const std::string& plan_id, int days) {
+  tx.exec_params(kSetComp, user_id, plan_id, days);
 }
 
 std::optional<OfferedPrice> price_of(pqxx::work& tx, const std::string& plan_id, const std::string& interval,

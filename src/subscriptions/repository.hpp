@@ -27,10 +27,9 @@ std::vector<std::string> plans_unlocking(pqxx::work& tx, const std::string& key)
 
 // Whether a plan with this id exists.
 bool plan_exists(pqxx::work& tx, const std::string& plan_id);
-// The plan given without payment for `days` (free: no end, nothing to pay), in place of
-// `replaced_subscription_id` when given (the row then names no provider subscription).
-void set_comp(pqxx::work& tx, const UserId& user_id, const std::string& plan_id, int days,
-              const std::optional<std::string>& replaced_subscription_id);
+// The plan given without payment for `days` (free: no end, nothing to pay), in place of the row's
+// provider subscription, if any (the row then names none; the old one is kept as replaced).
+void set_comp(pqxx::work& tx, const UserId& user_id, const std::string& plan_id, int days);
 
 // Payments (payments.hpp). ------------------------------------------------------------------------
 
