@@ -132,22 +132,27 @@ export function connect(): void {
     for (const l of listeners) l(frame);
   };
   ws.onclose = () => {
-    if (socket !== ws && socket !== null) return; // an attempt that a newer socket replaced
-    socket = null;
-    connected.value = false;
-    for (const [, fail] of pending) fail({ type: "error", problem: { detail: "offline" } });
-    pending.clear();
+    if (socket !== ws && socket !== null) return; // replaced by a newer socket: already let go
+    letGo();
     if (!token.value) return;
     retry = Math.min(retry + 1, 6);
     timer = window.setTimeout(connect, 250 * 2 ** retry);
   };
 }
 
+// The socket is no longer ours to use: offline until a new one says `ready` (so a send goes over
+// REST meanwhile, and the screens refresh when it does), and what waited for an answer fails now.
+function letGo(): void {
+  socket = null;
+  connected.value = false;
+  for (const [, fail] of pending) fail({ type: "error", problem: { detail: "offline" } });
+  pending.clear();
+}
+
 export function disconnect(): void {
   window.clearTimeout(timer);
   const s = socket;
-  socket = null;
-  connected.value = false;
+  letGo();
   lastSeq.clear();
   unfinished.clear();
   s?.close();
@@ -158,12 +163,13 @@ export function disconnect(): void {
 window.addEventListener("offline", () => socket?.close());
 
 // Back online: connect now rather than at the end of the back-off, replacing an attempt made while
-// offline (it can only fail).
+// offline (it can only fail) or one still closing (its close comes later, when the new socket is
+// already ours, and is ignored then).
 window.addEventListener("online", () => {
   window.clearTimeout(timer);
   if (socket?.readyState === WebSocket.OPEN) return;
   const stale = socket;
-  socket = null;
+  letGo();
   stale?.close();
   retry = 0;
   connect();

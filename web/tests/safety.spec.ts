@@ -145,6 +145,39 @@ test.describe.serial("two matched people", () => {
     await closeDan();
   });
 
+  test("a connection that drops and comes back at once is offline until the new one is ready, and a message sent meanwhile arrives", async ({ browser }) => {
+    const [danPage, closeDan] = await openChat(browser, dan);
+    const errors = consoleErrors(danPage);
+    // The next socket reaches the server, but its answers are held back (its `ready` too) until
+    // the test lets them through: the moment between a new socket and its `ready`, made long.
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    await danPage.routeWebSocket(/\/api\/v1\/ws$/, (ws) => {
+      const server = ws.connectToServer();
+      server.onMessage(async (message) => {
+        await released;
+        ws.send(message);
+      });
+    });
+    // The browser says offline, then online, before the closing socket has closed.
+    await danPage.evaluate(() => {
+      window.dispatchEvent(new Event("offline"));
+      window.dispatchEvent(new Event("online"));
+    });
+    await expect(danPage.locator("html")).toHaveAttribute("data-realtime", "offline");
+    await expect(danPage.getByText("Reconnecting…")).toBeVisible();
+    const text = "Back in the tunnel's other end: still on for Sunday?";
+    await danPage.getByLabel("Message").fill(text);
+    await danPage.getByRole("button", { name: "Send" }).click();
+    await expect(danPage.locator("ol.messages li.mine").last()).toContainText(text);
+    await expect(danPage.getByRole("alert")).toHaveCount(0);
+    release();
+    await expect(danPage.locator("html")).toHaveAttribute("data-realtime", "ready");
+    await expect(danPage.locator("ol.messages li.mine").filter({ hasText: text })).toHaveCount(1);
+    expect(errors).toEqual([]);
+    await closeDan();
+  });
+
   test("a message whose answer was lost is one message when sent again", async ({ browser }) => {
     const context = await browser.newContext();
     const page = await context.newPage();
