@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/id.hpp"
@@ -80,6 +81,15 @@ struct PlanList {
   }
 };
 
+// Whether a person's cancel has something to end: a subscription at the payment provider that is
+// paid for (in its grace too), or expired here while the provider may still retry its card (a late
+// retry that succeeds would charge someone who asked to stop). One rule for the cancel itself and
+// for what the app offers.
+inline bool cancellable(bool at_provider, std::string_view payment_status) {
+  return at_provider && (payment_status == "active" || payment_status == "trialing" || payment_status == "past_due" ||
+                         payment_status == "expired");
+}
+
 // GET /api/v1/subscription: the stored subscription (the seed's subscription_details) and what it
 // entitles to now.
 struct Subscription {
@@ -90,6 +100,7 @@ struct Subscription {
   std::optional<std::string> period_end;  // end_date
   bool cancel_at_period_end = false;
   std::optional<std::string> payment_method;
+  bool can_cancel = false;  // a cancel would still stop a charge (not yet asked for, or a lapsed plan)
   Entitlements entitlements;
 
   Json to_json() const {
@@ -100,6 +111,7 @@ struct Subscription {
             {"period_end", period_end ? Json(*period_end) : Json(nullptr)},
             {"cancel_at_period_end", cancel_at_period_end},
             {"payment_method", payment_method ? Json(*payment_method) : Json(nullptr)},
+            {"can_cancel", can_cancel},
             {"entitlements", entitlements.to_json()}};
   }
 };

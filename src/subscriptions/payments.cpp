@@ -138,11 +138,7 @@ Result<Subscription> Payments::cancel(const UserId& user_id) {
   if (!d_.provider) return std::unexpected(Problem("not-ready", "payments are not enabled on this server"));
   auto state = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<BillingState> {
     auto s = repository::billing_state_for_update(tx, user_id);
-    // Expired here is still live at the provider while it retries the card: cancellable too, or a
-    // late successful retry charged someone who had asked to stop.
-    if (!s || !live_at_provider(*s) ||
-        (s->payment_status != "active" && s->payment_status != "trialing" && s->payment_status != "past_due" &&
-         s->payment_status != "expired"))
+    if (!s || !cancellable(s->subscription_id.has_value(), s->payment_status))
       return std::unexpected(Problem("not-found", "there is no paid subscription to cancel"));
     return *s;
   }));

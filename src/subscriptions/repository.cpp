@@ -23,6 +23,7 @@ constexpr const char* kPlans = R"sql(
 // while a failed payment's grace period lasts ("past_due" until grace_until).
 constexpr const char* kSubscriptionOf = R"sql(
   SELECT s.plan_type, s.payment_status, s.payment_method, s.cancel_at_period_end,
+         s.provider_subscription_id IS NOT NULL AS at_provider,
          to_char(s.start_date AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS start_date,
          to_char(s.end_date AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS end_date,
          coalesce(s.plan_type <> 'free' AND p.plan_id IS NOT NULL AND (
@@ -154,6 +155,10 @@ std::optional<Subscription> subscription_of(pqxx::work& tx, const UserId& user_i
                  .period_end = db::opt<std::string>(r, "end_date"),
                  .cancel_at_period_end = r["cancel_at_period_end"].as<bool>(),
                  .payment_method = db::opt<std::string>(r, "payment_method")};
+  // Asked once already, a cancel at the period's end has nothing more to stop; a lapsed plan is
+  // ended at once whatever it says (Payments::cancel).
+  s.can_cancel =
+      cancellable(r["at_provider"].as<bool>(), s.status) && (!s.cancel_at_period_end || s.status == "expired");
   if (s.in_force)
     s.entitlements = Entitlements::from_json(s.plan_id, db::json_or(r, "plan_entitlements", Json::object()));
   else

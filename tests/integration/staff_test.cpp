@@ -132,6 +132,7 @@ TEST_F(Staff, OnlyStaffReachTheAdminRoutesAndOnlyAdminsGrantPlans) {
   EXPECT_EQ(sub["plan_id"], "premium");
   EXPECT_EQ(sub["in_force"], true);
   EXPECT_EQ(sub["payment_method"], "comp");
+  EXPECT_EQ(sub["can_cancel"], false) << "no provider charges a plan staff gave";
   EXPECT_EQ(audit("plan_granted", boss.user.user_id, ana.user.user_id), 1);
   // No HTTP route makes staff: the role is only the command's.
   for (const auto& [method, pattern] : server_->app().router.routes())

@@ -374,11 +374,13 @@ TEST_F(Payments, APaymentWithinTheGracePeriodRestoresTheSubscription) {
 TEST_F(Payments, CancelEndsTheSubscriptionAtTheEndOfThePeriod) {
   TestUser ana = user("Ana");
   checkout(ana);
+  EXPECT_EQ(subscription(ana)["can_cancel"], true);
   auto cancel = post(ana, "/api/v1/subscription/cancel");
   ASSERT_EQ(cancel.status, 202) << cancel.body;
   ASSERT_TRUE(sandbox_->wait_idle(15s));
   auto s = subscription(ana);
   EXPECT_EQ(s["cancel_at_period_end"], true);
+  EXPECT_EQ(s["can_cancel"], false) << "nothing more to stop: the app offers no second cancel";
   EXPECT_EQ(s["status"], "active");
   EXPECT_EQ(s["in_force"], true) << "paid to the end of the period";
   // A new subscription now would be charged in full while this one runs, paid, to its end.
@@ -412,11 +414,13 @@ TEST_F(Payments, ALapsedPlanCanBeCancelledSoNoLaterRetryIsCharged) {
        "'");
   EXPECT_EQ(expire(), 1);
   ASSERT_EQ(subscription(ana)["status"], "expired");
+  EXPECT_EQ(subscription(ana)["can_cancel"], true) << "the app offers the cancel of a plan the provider may charge";
   auto cancelled = post(ana, "/api/v1/subscription/cancel");
   EXPECT_EQ(cancelled.status, 202) << cancelled.body;
   ASSERT_TRUE(sandbox_->wait_idle(15s));
   EXPECT_EQ(to_sandbox("POST", "/sandbox/subscriptions/" + sub + "/renew").status, 400) << "a later retry charged";
   EXPECT_EQ(subscription(ana)["status"], "canceled");
+  EXPECT_EQ(subscription(ana)["can_cancel"], false);
   EXPECT_EQ(post(ana, "/api/v1/subscription/cancel").status, 404) << "nothing left to cancel";
 }
 

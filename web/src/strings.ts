@@ -125,6 +125,8 @@ export const t = {
   renewsOn: "Renews on",
   endsOn: "Ends on",
   cancelAtPeriodEnd: "Cancel at the end of the period",
+  lapsedMayCharge: "Your last payment failed and the plan has ended, but the payment provider may still try your card again.",
+  cancelNow: "Cancel now, so nothing more is charged",
   checkoutCancelled: "Checkout cancelled: nothing was charged.",
   waitingForPayment: "Waiting for the payment to be confirmed…",
   waitingForCancellation: "Waiting for the cancellation to be confirmed…",

@@ -274,6 +274,45 @@ test("a free user pays for premium on the sandbox's checkout page and the premiu
   expect(errors).toEqual([]);
 });
 
+test("a plan that lapsed while the provider still retries the card is cancelled at once from the subscription screen", async ({ page, request }) => {
+  test.setTimeout(180_000);
+  const errors = consoleErrors(page);
+  const gil = await completePerson(request, { firstName: "Gil", gender: "man", seeking: "woman", place: REYKJAVIK });
+  await signInThroughTheApp(page, gil.email, PASSWORD);
+  await expect(page.getByRole("heading", { name: "Matches" })).toBeVisible();
+  await page.goto("/plans");
+  await page.getByRole("button", { name: /^Choose Premium at .* per month$/ }).first().click();
+  await page.getByRole("button", { name: "Pay (card 4242, succeeds)" }).click();
+  await expect(page.locator("dl.subscription dd").first()).toHaveText("premium", { timeout: 30_000 });
+
+  // The provider's id of the subscription, from Gil's own data export.
+  const auth = { Authorization: `Bearer ${gil.token}` };
+  expect((await request.post("/api/v1/me/reauthenticate", { headers: auth, data: { password: PASSWORD } })).ok()).toBeTruthy();
+  const exported = JSON.stringify(await (await request.get("/api/v1/me/export", { headers: auth })).json());
+  const subscriptionId = exported.match(/"provider_subscription_id":"([^"]+)"/)?.[1];
+  expect(subscriptionId).toBeTruthy();
+  // The renewal's payment fails; with no grace (test-e2e) the worker ends the plan here, while the
+  // provider goes on retrying the card.
+  const sandbox = process.env.PM_STRIPE_API_BASE;
+  expect((await request.post(`${sandbox}/sandbox/subscriptions/${subscriptionId}/fail`)).ok()).toBeTruthy();
+  await expect
+    .poll(
+      async () => {
+        await page.reload();
+        return page.locator("dl.subscription dd").nth(1).textContent();
+      },
+      { timeout: 120_000, intervals: [2_000] },
+    )
+    .toBe("expired");
+  await expect(page.getByText("the payment provider may still try your card again")).toBeVisible();
+  await page.getByRole("button", { name: "Cancel now, so nothing more is charged" }).click();
+  await expect(page.locator("dl.subscription dd").nth(1)).toHaveText("canceled", { timeout: 30_000 });
+  await expect(page.getByRole("button", { name: /^Cancel/ })).toHaveCount(0);
+  // A later retry of the card finds nothing to charge.
+  expect((await request.post(`${sandbox}/sandbox/subscriptions/${subscriptionId}/renew`)).status()).toBe(400);
+  expect(errors).toEqual([]);
+});
+
 test("a match announced live goes with its person's sign-out: the next person at the computer never sees it", async ({ page, request }) => {
   test.setTimeout(120_000);
   const ana = await completePerson(request, { firstName: "Ana", gender: "woman", seeking: "man", place: REYKJAVIK });

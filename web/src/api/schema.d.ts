@@ -1895,6 +1895,27 @@ export interface components {
                 photo_url?: string | null;
             };
         };
+        /** @description A user's stored subscription (the seed's `subscription_details`) and what it entitles to now */
+        Subscription: {
+            /** @example premium */
+            plan_id: string;
+            /** @description payment_status: not_required, trialing, active, past_due, canceled, expired, pending */
+            status: string;
+            in_force: boolean;
+            /** Format: date-time */
+            start_date: string;
+            /** Format: date-time */
+            period_end: string | null;
+            cancel_at_period_end: boolean;
+            payment_method: string | null;
+            /**
+             * @description `POST /api/v1/subscription/cancel` would still stop a charge: a paid plan not yet
+             *     cancelled, or one `expired` here (its grace over) that the provider may still charge. False
+             *     for a plan given by staff, which no provider charges.
+             */
+            can_cancel: boolean;
+            entitlements: components["schemas"]["Entitlements"];
+        };
         /** @description What a plan unlocks (docs/subscriptions.md) */
         Entitlements: {
             /** @description a match's detailedAnalysis and premiumInsights */
@@ -4930,20 +4951,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @example premium */
-                        plan_id?: string;
-                        /** @description payment_status: not_required, trialing, active, past_due, canceled, expired, pending */
-                        status?: string;
-                        in_force?: boolean;
-                        /** Format: date-time */
-                        start_date?: string;
-                        /** Format: date-time */
-                        period_end?: string | null;
-                        cancel_at_period_end?: boolean;
-                        payment_method?: string | null;
-                        entitlements?: components["schemas"]["Entitlements"];
-                    };
+                    "application/json": components["schemas"]["Subscription"];
                 };
             };
             400: components["responses"]["BadQuery"];
@@ -5029,23 +5037,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        plan_id?: string;
-                        status?: string;
-                        in_force?: boolean;
-                        /** Format: date-time */
-                        start_date?: string;
-                        /** Format: date-time */
-                        period_end?: string | null;
-                        cancel_at_period_end?: boolean;
-                        payment_method?: string | null;
-                        entitlements?: components["schemas"]["Entitlements"];
-                    };
+                    "application/json": components["schemas"]["Subscription"];
                 };
             };
             400: components["responses"]["BadQuery"];
             401: components["responses"]["Unauthenticated"];
-            /** @description `not-found`: there is no paid subscription (active, trialing or past due) to cancel */
+            /** @description `not-found`: there is no paid subscription (active, trialing, past due, or expired while the provider may still charge) to cancel */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5451,7 +5448,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Subscription"];
                 };
             };
             /** @description `validation-failed`: no such plan, or days out of range */

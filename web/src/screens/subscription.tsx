@@ -1,6 +1,7 @@
 // Plans and the user's subscription: the plans with a way to pay for one (the payment provider's
 // checkout page: Stripe, or the local payments sandbox), and what the user has now, with
-// cancellation at the end of the period. The plan changes only when the provider's signed webhook
+// cancellation at the end of the period (or at once, for a plan that lapsed while the provider may
+// still charge it). The plan changes only when the provider's signed webhook
 // reaches the server, so after paying this screen waits for it (docs/subscriptions.md).
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Schemas } from "../api/client";
@@ -121,13 +122,16 @@ export function SubscriptionScreen() {
   }, []);
   if (!sub) return error ? <ErrorBox error={error} /> : <Loading />;
   const paid = sub.in_force && sub.plan_id !== "free";
+  // Expired here (its grace over) while the provider may still retry the card: a cancel ends it at once.
+  const lapsed = sub.status === "expired";
   const cancel = async () => {
     setBusy(true);
     setError(null);
     try {
       setSub(await ok(api.POST("/api/v1/subscription/cancel")));
       setWaiting(t.waitingForCancellation);
-      await refreshUntil((s) => !!s.cancel_at_period_end);
+      // Done when the provider's event is recorded: at the period's end, or ended (a lapsed plan).
+      await refreshUntil((s) => !s.can_cancel);
     } catch (e) {
       setError(errorText(e));
     } finally {
@@ -152,9 +156,10 @@ export function SubscriptionScreen() {
           </>
         )}
       </dl>
-      {paid && !sub.cancel_at_period_end && sub.payment_method !== "comp" && (
+      {sub.can_cancel && lapsed && <p>{t.lapsedMayCharge}</p>}
+      {sub.can_cancel && (
         <button type="button" disabled={busy} onClick={cancel}>
-          {t.cancelAtPeriodEnd}
+          {lapsed ? t.cancelNow : t.cancelAtPeriodEnd}
         </button>
       )}
       {!paid && (
