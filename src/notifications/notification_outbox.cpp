@@ -1,6 +1,8 @@
 #include "notifications/notification_outbox.hpp"
 
 #include <map>
+#include <optional>
+#include <string>
 #include <typeinfo>
 
 #include <fmt/format.h>
@@ -43,20 +45,24 @@ Result<int> NotificationOutbox::deliver_pending(int limit) {
       std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::milliseconds>(options_.lease) / 2;
   std::map<UserId, Json> settings;
   auto rows = PM_TRY(db::transact(db_, [&](pqxx::work& tx) -> Result<std::vector<repository::OutboxRow>> {
+    db::AsSystem system(tx);  // every recipient's rows, their notifications and settings as they are now
     auto claimed = repository::claim(tx, claim, limit, options_.lease);
     std::vector<UserId> users;
     for (const auto& row : claimed) users.push_back(row.user_id);
-    db::AsSystem system(tx);  // each recipient's settings as they are now
     settings = repository::settings_of_many(tx, users);
     return claimed;
   }));
-  // Turned off since it was queued (the type, the channel, or a mail's one-click unsubscribe): not
-  // sent, also not as a retry hours later.
-  auto still_wanted = [&](const repository::OutboxRow& row) {
+  // Why a claimed row is no longer to be sent (nullopt: it is), and is not, also not as a retry
+  // hours later: read in the app meanwhile (a mail or push then tells of what the person has seen),
+  // or turned off since it was queued (the type, the channel, a mail's one-click unsubscribe).
+  auto not_wanted = [&](const repository::OutboxRow& row) -> std::optional<std::string> {
+    if (!row.unread) return "seen: read in the app before it could go";
     auto it = settings.find(row.user_id);
     const Json& now = it == settings.end() ? Json::object() : it->second;
     auto type = type_from_name(row.payload.value("type", ""));
-    return setting_on(now, channel_name(row.channel)) && (!type || setting_on(now, setting_key(*type)));
+    if (setting_on(now, channel_name(row.channel)) && (!type || setting_on(now, setting_key(*type))))
+      return std::nullopt;
+    return "turned-off: the recipient turned it off, or has not proven the address";
   };
 
   int sent = 0;
@@ -67,10 +73,9 @@ Result<int> NotificationOutbox::deliver_pending(int limit) {
       not_reached.push_back(row.outbox_id);
       continue;
     }
-    if (!still_wanted(row)) {
+    if (auto reason = not_wanted(row)) {
       auto dropped = db::transact(db_, [&](pqxx::work& tx) -> Result<bool> {
-        return repository::mark_failed(tx, row.outbox_id, claim, "turned-off: the recipient turned it off",
-                                       std::nullopt);
+        return repository::mark_failed(tx, row.outbox_id, claim, *reason, std::nullopt);
       });
       if (!dropped)
         log::warn("notification_result_unrecorded", {{"outbox_id", row.outbox_id}, {"error", dropped.error().type}});

@@ -57,8 +57,15 @@ constexpr const char* kLockConversationBetween = R"sql(
   ORDER BY mc.conversation_id FOR UPDATE OF mc
 )sql";
 
-constexpr const char* kSettingsOf = R"sql(
-  SELECT notification_settings::text FROM notification_preferences WHERE user_id = $1
+// The settings as delivery reads them: the email channel is off until its owner has proven the
+// address. An unproven one may be anyone's (signing up with it proves nothing), and a match made
+// with a second account of one's own would otherwise mail it at will.
+constexpr const char* kSettingsOfMany = R"sql(
+  SELECT u.user_id, (coalesce(p.notification_settings, '{}'::jsonb) ||
+           CASE WHEN u.email_verified_at IS NULL THEN '{"email": false}'::jsonb ELSE '{}'::jsonb END)::text
+           AS notification_settings
+  FROM users u LEFT JOIN notification_preferences p ON p.user_id = u.user_id
+  WHERE u.user_id = ANY($1::uuid[])
 )sql";
 
 constexpr const char* kTurnOff = R"sql(
@@ -128,9 +135,6 @@ constexpr const char* kWriteGroups = R"sql(
       AND g.user_id = ANY($1::uuid[])
   )
   SELECT true AS inserted, * FROM inserted UNION ALL SELECT false AS inserted, * FROM updated
-)sql";
-constexpr const char* kSettingsOfMany = R"sql(
-  SELECT user_id, notification_settings::text FROM notification_preferences WHERE user_id = ANY($1::uuid[])
 )sql";
 // The lists: all or unread only, from the newest or after a cursor ($3, $4). The filters are
 // spelled out in four statements (not "$n OR ..."), so the planner can pick the partial unread
@@ -216,7 +220,9 @@ constexpr const char* kClaim = R"sql(
                       WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now()
                         AND (claimed_until IS NULL OR claimed_until < now())
                       ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-  RETURNING outbox_id, user_id, channel, payload::text, attempts
+  RETURNING outbox_id, user_id, channel, payload::text, attempts,
+    coalesce((SELECT n.is_read IS NOT TRUE FROM notifications n
+              WHERE n.notification_id = notification_outbox.notification_id), false) AS unread
 )sql";
 constexpr const char* kMarkSent = R"sql(
   UPDATE notification_outbox SET sent_at = coalesce(sent_at, now()), claimed_by = NULL, claimed_until = NULL
@@ -354,9 +360,8 @@ int forget_between(pqxx::work& tx, const UserId& a, const UserId& b) {
 }
 
 Json settings_of(pqxx::work& tx, const UserId& user_id) {
-  auto r = tx.exec_params(kSettingsOf, user_id);
-  if (r.empty()) return Json::object();
-  return db::json_or(r[0], "notification_settings", Json::object());
+  auto all = settings_of_many(tx, {user_id});
+  return all.empty() ? Json::object() : std::move(all.begin()->second);
 }
 
 void turn_off(pqxx::work& tx, const UserId& user_id, const std::string& key) { tx.exec_params(kTurnOff, user_id, key); }
@@ -451,7 +456,8 @@ std::vector<OutboxRow> claim(pqxx::work& tx, const std::string& claim, int limit
                    .user_id = row["user_id"].as<UserId>(),
                    .channel = channel_from_name(row["channel"].as<std::string>()).value_or(Channel::push),
                    .payload = Json::parse(row["payload"].as<std::string>()),
-                   .attempts = row["attempts"].as<int>()});
+                   .attempts = row["attempts"].as<int>(),
+                   .unread = row["unread"].as<bool>()});
   return out;
 }
 

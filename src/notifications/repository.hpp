@@ -26,7 +26,8 @@ int forget_between(pqxx::work& tx, const UserId& a, const UserId& b);
 // Deletes the notifications of `owners` (nullopt: of everyone with a match with `subject`) that
 // name `subject`, with their deliveries. Returns how many.
 int forget_about(pqxx::work& tx, const UserId& subject, const std::optional<std::vector<UserId>>& owners);
-// The user's notification_settings object (an empty object when the user has no preferences row).
+// The user's notification_settings object as delivery honours it: with "email" false while the
+// account's address is not proven (an empty object when the account is gone).
 Json settings_of(pqxx::work& tx, const UserId& user_id);
 // Sets the user's notification_settings `key` to false (nothing for an account that is gone).
 void turn_off(pqxx::work& tx, const UserId& user_id, const std::string& key);
@@ -52,7 +53,7 @@ struct CoalescedFor {
 };
 std::vector<CoalescedFor> insert_or_coalesce_many(pqxx::work& tx, std::string_view type,
                                                   const std::vector<GroupedContent>& groups);
-// The notification_settings of each of these users who has a preferences row.
+// settings_of for each of these users whose account exists.
 std::map<UserId, Json> settings_of_many(pqxx::work& tx, const std::vector<UserId>& user_ids);
 
 // The user's notifications newest first, after the cursor, at most `limit`.
@@ -81,7 +82,8 @@ struct OutboxRow {
   UserId user_id;
   Channel channel = Channel::push;
   Json payload;
-  int attempts = 0;  // including this claim
+  int attempts = 0;    // including this claim
+  bool unread = true;  // its notification is still unread (false: read, or gone)
 };
 // Claims up to `limit` due rows for `lease` under the claim id `claim`: rows neither sent, failed
 // nor under another live lease; locked rows are skipped (another worker is claiming them).

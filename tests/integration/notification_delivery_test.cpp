@@ -104,6 +104,26 @@ TEST_F(NotificationDelivery, TheDefaultSenderWritesOneFilePerRowOnce) {
   EXPECT_EQ(files_in(dir).size(), 6u);
 }
 
+// Read in the app before the worker came to it: no mail or push then tells the person of what they
+// have seen (a mail went out all the same before; only push checked).
+TEST_F(NotificationDelivery, ANotificationReadBeforeItsDeliveryIsNotSent) {
+  TestUser ana = user("Ana");
+  const std::string seen = (*record(ana, Type::like_received, {{"n", 1}}))["notification_id"];
+  const std::string unseen = (*record(ana, Type::like_received, {{"n", 2}}))["notification_id"];
+  ASSERT_EQ(post(ana, "/api/v1/notifications/" + seen + "/read").status, 200);
+
+  auto sent = server_->app().notification_outbox.deliver_pending(50);
+  ASSERT_TRUE(sent.has_value()) << sent.error().detail;
+  EXPECT_EQ(*sent, 2) << "the unread one's mail and push";
+  EXPECT_EQ(
+      count("SELECT count(*) FROM notification_outbox WHERE notification_id = $1 AND sent_at IS NOT NULL", unseen), 2);
+  EXPECT_EQ(count("SELECT count(*) FROM notification_outbox WHERE notification_id = $1 AND sent_at IS NULL "
+                  "AND failed_at IS NOT NULL AND last_error LIKE 'seen:%'",
+                  seen),
+            2);
+  EXPECT_EQ(files_in(server_->app().config.notification_dir).size(), 2u);
+}
+
 TEST_F(NotificationDelivery, AFailingSendIsRetriedWithBackoffThenGivenUp) {
   TestUser ana = user("Ana");
   set_notification_settings(ana, {{"email", false}});  // one row: push

@@ -189,6 +189,35 @@ TEST_F(Notifications, SettingsTurnATypeOffAndChannelsOff) {
   EXPECT_EQ(list(ana)["notifications"][0]["type"], "subscription.changed");
 }
 
+// Anyone can sign up with anyone's address, and a match with a second account of one's own makes
+// likes and messages at will: each was a mail to that address, which nobody had proven. The email
+// channel now waits for the proof; the app and push are the account's own.
+TEST_F(Notifications, MailGoesOnlyToAnAddressItsOwnerHasProven) {
+  TestUser eve = test::sign_up(*server_, test::unique_email("victim"), "Eve");  // not proven
+  auto unproven = record(eve, Type::like_received, {{"n", 1}});
+  ASSERT_TRUE(unproven.has_value()) << "listed in the app all the same";
+  EXPECT_EQ(count("SELECT count(*) FROM notification_outbox WHERE notification_id = $1 AND channel = 'email'",
+                  (*unproven)["notification_id"]),
+            0);
+  EXPECT_EQ(count("SELECT count(*) FROM notification_outbox WHERE notification_id = $1 AND channel = 'push'",
+                  (*unproven)["notification_id"]),
+            1);
+  const std::string group = crypto::uuid_v4();
+  auto folded = record_coalesced(eve, Type::message_new, group, {{"conversation_id", group}, {"preview", "hi"}});
+  ASSERT_TRUE(folded.has_value());
+  EXPECT_EQ(count("SELECT count(*) FROM notification_outbox WHERE notification_id = $1 AND channel = 'email'",
+                  (*folded)["notification_id"]),
+            0)
+      << "coalesced ones too";
+
+  test::prove_address(*server_, eve);
+  auto proven = record(eve, Type::like_received, {{"n", 2}});
+  ASSERT_TRUE(proven.has_value());
+  EXPECT_EQ(count("SELECT count(*) FROM notification_outbox WHERE notification_id = $1 AND channel = 'email'",
+                  (*proven)["notification_id"]),
+            1);
+}
+
 TEST_F(Notifications, MessagesCoalesceIntoOneUnreadNotificationPerConversation) {
   TestUser ana = user("Ana");
   const std::string conversation = crypto::uuid_v4(), other = crypto::uuid_v4();

@@ -8,8 +8,10 @@
 
 #include <gtest/gtest.h>
 
+#include "auth/repository.hpp"
 #include "core/crypto.hpp"
 #include "core/time.hpp"
+#include "db/transaction.hpp"
 
 namespace pm::test {
 
@@ -35,6 +37,15 @@ TestUser sign_up(TestServer& server, const std::string& email, const std::string
     user.token = in.json()["token"];
   }
   return user;
+}
+
+void prove_address(TestServer& server, const TestUser& user) {
+  auto proven = db::transact(server.app().db, [&](pqxx::work& tx) -> Result<bool> {
+    db::AsSystem system(tx);
+    auth::repository::mark_email_verified(tx, user.id());
+    return true;
+  });
+  EXPECT_TRUE(proven.has_value());
 }
 
 std::string unique_client_ip() {

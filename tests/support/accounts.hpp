@@ -20,6 +20,9 @@ struct TestUser {
 // Signs up a new adult user through the API (fails the test if that does not give 201).
 TestUser sign_up(TestServer& server, const std::string& email, const std::string& first_name = "Ada",
                  const std::string& gender = "woman", const std::string& seeking = "everyone");
+// Marks the user's address as proven, as the verification mail's link does: the email channel of
+// notifications reaches only a proven address.
+void prove_address(TestServer& server, const TestUser& user);
 // A client address of this test's own (sent as X-Forwarded-For; tests trust 127.0.0.1 as a proxy).
 std::string unique_client_ip();
 

@@ -19,7 +19,11 @@ void NotificationApi::TearDown() {
   fs::remove_all(dir, ec);
 }
 
-TestUser NotificationApi::user(const std::string& name) { return sign_up(*server_, unique_email(name), name); }
+TestUser NotificationApi::user(const std::string& name) {
+  auto u = sign_up(*server_, unique_email(name), name);
+  prove_address(*server_, u);  // as most people's: their mail is delivered
+  return u;
+}
 
 std::optional<Json> NotificationApi::record(const TestUser& u, notifications::Type type, const Json& content) {
   auto& app = server_->app();
