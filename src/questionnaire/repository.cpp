@@ -63,6 +63,12 @@ constexpr const char* kLoadQuestions = R"sql(
   FROM questions WHERE block_id = $1 AND retired_at IS NULL ORDER BY display_order
 )sql";
 
+// One user's questionnaire changes take turns: the answers' row locks alone let two first answers
+// (no rows to lock yet) each build the response document without the other's, the later one
+// written last. Taken before the answers are read, so they are read after the turn before.
+constexpr const char* kTakeTurn = R"sql(
+  SELECT pg_advisory_xact_lock(hashtextextended('questionnaire:' || $1::text, 0))
+)sql";
 // StoredAnswer: the user's answers to the questions of bank $2, locked for the change to come.
 constexpr const char* kLoadAnswers = R"sql(
   SELECT a.question_id, a.response_value::text, a.acceptable::text, a.importance_score,
@@ -190,6 +196,7 @@ bool is_premium(pqxx::work& tx, const UserId& user_id) {
 }
 
 std::map<std::string, StoredAnswer> load_answers(pqxx::work& tx, const UserId& user_id, const std::string& bank_key) {
+  tx.exec_params(kTakeTurn, user_id);
   std::map<std::string, StoredAnswer> out;
   for (const auto& row : tx.exec_params(kLoadAnswers, user_id, bank_key)) {
     const auto question_id = row["question_id"].as<std::string>();

@@ -1,6 +1,9 @@
 // The questionnaire over real HTTP with the test bank (data/questions/test-bank.json):
 // branching, strict answers, premium questions, retirement, progress, completion.
 
+#include <chrono>
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "core/crypto.hpp"
@@ -99,6 +102,32 @@ TEST_F(Questionnaire, BranchingShowsFollowUpsAndRetiresTheirAnswersWhenHiddenAga
 
   ASSERT_EQ(answer("t_q1", {{"value", true}}).status, 200);
   EXPECT_EQ(get("/api/v1/questionnaire/progress")["answered"], 3) << "showing them again brings their answers back";
+}
+
+// Two first answers saved at the same moment (two tabs, a double tap): each transaction built the
+// response document from the answers it could see, without the other's, and the later one's
+// document, written last, lost the earlier answer (its list and progress wrong until the next
+// answer). One user's questionnaire changes now take turns.
+TEST_F(Questionnaire, TwoAnswersSavedAtOnceBothStayInTheResponseDocument) {
+  db_.slow_down("answers", "AFTER INSERT", 1.0);  // each answer's write takes a second
+  test::HttpResult first, second;
+  std::thread a([&] { first = answer("t_q1", {{"value", true}}); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  std::thread b([&] { second = answer("t_q7", {{"value", "always"}, {"acceptable", {"always"}}}); });
+  a.join();
+  b.join();
+  ASSERT_EQ(first.status, 200) << first.body;
+  ASSERT_EQ(second.status, 200) << second.body;
+
+  auto conn = db_.connect();
+  pqxx::nontransaction q(conn);
+  auto listed = q.exec_params1(
+      "SELECT string_agg(r->>'questionId', ',' ORDER BY r->>'questionId') FROM questionnaire_responses, "
+      "jsonb_array_elements(doc->'responses') r WHERE user_id = $1",
+      user_.user_id)[0];
+  const std::string both = std::min(id("t_q1"), id("t_q7")) + "," + std::max(id("t_q1"), id("t_q7"));
+  EXPECT_EQ(listed.as<std::string>(""), both);
+  EXPECT_EQ(get("/api/v1/questionnaire/progress")["answered"], 2);
 }
 
 TEST_F(Questionnaire, NextTakesOnlyItsOwnLimitParameter) {
