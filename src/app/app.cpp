@@ -164,40 +164,42 @@ App::App(Config cfg)
       media_store(storage::make_object_store(config)),
       photos(db, redis, *media_store,
              {.uploads = {.max = config.upload_limit_per_hour, .window = std::chrono::hours(1)}}),
-      profiles({.db = db,
-                .redis = redis,
-                .limits = {.blocks = per_day(config.block_limit_per_day),
-                           .reports = per_day(config.report_limit_per_day),
-                           .exports = per_day(config.export_limit_per_day),
-                           .location_changes = per_day(config.location_limit_per_day)},
-                .cipher = cipher,
-                .sessions = sessions,
-                .photos = photos,
-                .on_shown_changed = [this](const UserId& user_id) { discovery.forget_previews_of(user_id); },
-                .on_block =
-                    [this](const UserId& a, const UserId& b) {
-                      discovery.block_committed(a, b);
-                      messaging.close_between(a, b, messaging::CloseReason::blocked);
-                      if (auto forgot = notifications.forget_between(a, b); !forgot)
-                        log::warn("block_notifications_not_removed", {{"problem", forgot.error().type}});
-                    },
-                .on_unblock = [this](const UserId& a, const UserId& b) { discovery.forget_pair(a, b); },
-                .personal_data = {subscriptions::personal_data, questionnaire::personal_data, matching::personal_data,
-                                  messaging::personal_data},
-                // A send locks its conversation, then (its outcome's key) the match, then the
-                // users' rows; a like its match, then the users' rows: the deletion too. The
-                // partners' notifications last: a drain writes them under the conversations' locks.
-                .before_account_deletion = {[this](pqxx::work& tx, const UserId& user_id) {
-                                              return messaging.before_account_deletion(tx, user_id);
-                                            },
-                                            [this](pqxx::work& tx, const UserId& user_id) {
-                                              return discovery.before_account_deletion(tx, user_id);
-                                            },
-                                            [this](pqxx::work& tx, const UserId& user_id) {
-                                              notifications::before_account_deletion(tx, user_id);
-                                              subscriptions::before_account_deletion(tx, user_id, redis);
-                                              return profiles::AfterAccountDeletion{};
-                                            }}}),
+      profiles(
+          {.db = db,
+           .redis = redis,
+           .limits = {.blocks = per_day(config.block_limit_per_day),
+                      .reports = per_day(config.report_limit_per_day),
+                      .exports = per_day(config.export_limit_per_day),
+                      .location_changes = per_day(config.location_limit_per_day),
+                      .profile_edits = {.max = config.profile_edit_limit_per_hour, .window = std::chrono::hours(1)}},
+           .cipher = cipher,
+           .sessions = sessions,
+           .photos = photos,
+           .on_shown_changed = [this](const UserId& user_id) { discovery.forget_previews_of(user_id); },
+           .on_block =
+               [this](const UserId& a, const UserId& b) {
+                 discovery.block_committed(a, b);
+                 messaging.close_between(a, b, messaging::CloseReason::blocked);
+                 if (auto forgot = notifications.forget_between(a, b); !forgot)
+                   log::warn("block_notifications_not_removed", {{"problem", forgot.error().type}});
+               },
+           .on_unblock = [this](const UserId& a, const UserId& b) { discovery.forget_pair(a, b); },
+           .personal_data = {subscriptions::personal_data, questionnaire::personal_data, matching::personal_data,
+                             messaging::personal_data},
+           // A send locks its conversation, then (its outcome's key) the match, then the
+           // users' rows; a like its match, then the users' rows: the deletion too. The
+           // partners' notifications last: a drain writes them under the conversations' locks.
+           .before_account_deletion = {[this](pqxx::work& tx, const UserId& user_id) {
+                                         return messaging.before_account_deletion(tx, user_id);
+                                       },
+                                       [this](pqxx::work& tx, const UserId& user_id) {
+                                         return discovery.before_account_deletion(tx, user_id);
+                                       },
+                                       [this](pqxx::work& tx, const UserId& user_id) {
+                                         notifications::before_account_deletion(tx, user_id);
+                                         subscriptions::before_account_deletion(tx, user_id, redis);
+                                         return profiles::AfterAccountDeletion{};
+                                       }}}),
       subscriptions(db),
       questionnaire(db, config.question_bank),
       embedder(or_throw(matching::make_embedding_provider(config))),

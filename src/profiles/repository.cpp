@@ -33,14 +33,26 @@ constexpr const char* kLoadProfile = R"sql(
 )sql";
 
 // One statement per field of a patch keeps the SQL static (no string-built column lists).
-constexpr const char* kSetFirstName = R"sql(UPDATE user_profiles SET first_name = $2 WHERE user_id = $1)sql";
+// Each field others see is written only when it differs, so that update() knows whether anything
+// they see changed (the last name, encrypted afresh each time, is not shown).
+constexpr const char* kSetFirstName = R"sql(
+  UPDATE user_profiles SET first_name = $2 WHERE user_id = $1 AND first_name IS DISTINCT FROM $2
+)sql";
 constexpr const char* kSetLastName = R"sql(UPDATE user_profiles SET last_name = $2 WHERE user_id = $1)sql";
-constexpr const char* kSetBio = R"sql(UPDATE user_profiles SET bio = $2 WHERE user_id = $1)sql";
-constexpr const char* kSetBirthDate = R"sql(UPDATE user_profiles SET birth_date = $2::date WHERE user_id = $1)sql";
-constexpr const char* kSetGender = R"sql(UPDATE user_profiles SET gender = $2 WHERE user_id = $1)sql";
-constexpr const char* kSetSeekingGender = R"sql(UPDATE user_profiles SET seeking_gender = $2 WHERE user_id = $1)sql";
-constexpr const char* kSetProfileVisibility =
-    R"sql(UPDATE user_profiles SET profile_visibility = $2 WHERE user_id = $1)sql";
+constexpr const char* kSetBio =
+    R"sql(UPDATE user_profiles SET bio = $2 WHERE user_id = $1 AND bio IS DISTINCT FROM $2)sql";
+constexpr const char* kSetBirthDate = R"sql(
+  UPDATE user_profiles SET birth_date = $2::date WHERE user_id = $1 AND birth_date IS DISTINCT FROM $2::date
+)sql";
+constexpr const char* kSetGender = R"sql(
+  UPDATE user_profiles SET gender = $2 WHERE user_id = $1 AND gender IS DISTINCT FROM $2
+)sql";
+constexpr const char* kSetSeekingGender = R"sql(
+  UPDATE user_profiles SET seeking_gender = $2 WHERE user_id = $1 AND seeking_gender IS DISTINCT FROM $2
+)sql";
+constexpr const char* kSetProfileVisibility = R"sql(
+  UPDATE user_profiles SET profile_visibility = $2 WHERE user_id = $1 AND profile_visibility IS DISTINCT FROM $2
+)sql";
 constexpr const char* kSetLocation = R"sql(
   UPDATE user_profiles SET location = $2, location_point = ST_SetSRID(ST_MakePoint($4, $3), 4326)::geography
   WHERE user_id = $1
@@ -201,15 +213,20 @@ std::optional<ProfileRow> load(pqxx::work& tx, const UserId& user_id) {
   return ProfileRow{std::move(p), db::json_or(row, "privacy_settings", Json::object())};
 }
 
-void update(pqxx::work& tx, const UserId& user_id, const ProfilePatch& patch) {
-  if (patch.first_name) tx.exec_params(kSetFirstName, user_id, *patch.first_name);
+bool update(pqxx::work& tx, const UserId& user_id, const ProfilePatch& patch) {
+  bool shown = false;
+  auto set = [&](const char* sql, const auto& value) {
+    shown |= tx.exec_params(sql, user_id, value).affected_rows() > 0;
+  };
+  if (patch.first_name) set(kSetFirstName, *patch.first_name);
   if (patch.last_name) tx.exec_params(kSetLastName, user_id, *patch.last_name);
-  if (patch.bio) tx.exec_params(kSetBio, user_id, *patch.bio);
-  if (patch.birth_date) tx.exec_params(kSetBirthDate, user_id, *patch.birth_date);
-  if (patch.gender) tx.exec_params(kSetGender, user_id, *patch.gender);
-  if (patch.seeking_gender) tx.exec_params(kSetSeekingGender, user_id, *patch.seeking_gender);
-  if (patch.profile_visibility) tx.exec_params(kSetProfileVisibility, user_id, *patch.profile_visibility);
+  if (patch.bio) set(kSetBio, *patch.bio);
+  if (patch.birth_date) set(kSetBirthDate, *patch.birth_date);
+  if (patch.gender) set(kSetGender, *patch.gender);
+  if (patch.seeking_gender) set(kSetSeekingGender, *patch.seeking_gender);
+  if (patch.profile_visibility) set(kSetProfileVisibility, *patch.profile_visibility);
   if (patch.location) {
+    shown = true;  // a move, or where it is said to be (budgeted per day by the service)
     if (*patch.location)
       tx.exec_params(kSetLocation, user_id, (*patch.location)->label, (*patch.location)->latitude,
                      (*patch.location)->longitude);
@@ -217,6 +234,7 @@ void update(pqxx::work& tx, const UserId& user_id, const ProfilePatch& patch) {
       tx.exec_params(kClearLocation, user_id);
   }
   tx.exec_params(kRecomputeProfileCompleted, user_id);
+  return shown;
 }
 
 std::optional<PublicProfile> load_public(pqxx::work& tx, const UserId& viewer, const UserId& user_id) {

@@ -21,7 +21,8 @@ struct ProfileRow {
 
 std::optional<ProfileRow> load(pqxx::work& tx, const UserId& user_id);
 // Applies the set fields of a patch (last_name already encrypted) and recomputes profile_completed.
-void update(pqxx::work& tx, const UserId& user_id, const ProfilePatch& patch);
+// Returns whether anything others see changed (a field set to what it was is not a change).
+bool update(pqxx::work& tx, const UserId& user_id, const ProfilePatch& patch);
 
 // The other user as `viewer` may see them; nullopt when they may not (or do not exist).
 std::optional<PublicProfile> load_public(pqxx::work& tx, const UserId& viewer, const UserId& user_id);

@@ -47,6 +47,8 @@ Result<Profile> Service::me(const UserId& user_id) {
 }
 
 Result<Profile> Service::update_me(const UserId& user_id, const ProfilePatch& patch) {
+  // Each edit others see drops their cached lists: budgeted, as other cheap writes are.
+  PM_TRY(limit("profile edits", user_id, d_.limits.profile_edits));
   // Each move is a new vantage point from which others' distances are shown: capped per day.
   if (patch.location && *patch.location) PM_TRY(limit("location changes", user_id, d_.limits.location_changes));
   ProfilePatch stored = patch;
@@ -54,11 +56,9 @@ Result<Profile> Service::update_me(const UserId& user_id, const ProfilePatch& pa
     stored.last_name = std::optional(d_.cipher.encrypt(**patch.last_name, auth::last_name_context(user_id)));
   else if (patch.last_name)
     stored.last_name = std::optional<std::string>{};
-  PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-    repository::update(tx, user_id, stored);
-    return {};
-  }));
-  if (d_.on_shown_changed) d_.on_shown_changed(user_id);
+  const bool shown = PM_TRY(
+      db::transact(d_.db, [&](pqxx::work& tx) -> Result<bool> { return repository::update(tx, user_id, stored); }));
+  if (shown && d_.on_shown_changed) d_.on_shown_changed(user_id);
   return me(user_id);
 }
 

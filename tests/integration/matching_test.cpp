@@ -468,6 +468,24 @@ TEST_F(Matching, ALikeSaidAgainChangesNothing) {
   EXPECT_EQ(matches_of(ben)["source"], "cache") << "the repeated like dropped his cached list";
 }
 
+// A profile saved as it was changes nothing others see: it dropped every partner's cached list (on
+// every node) each time, as a like said again did. A change others see still drops it.
+TEST_F(Matching, AProfileSavedUnchangedKeepsThePartnersCachedLists) {
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  ASSERT_FALSE(match_between(ana, ben).empty());
+  auto patch = [&](const Json& body) {
+    return server_->request("PATCH", "/api/v1/me", body.dump(), ana.user.auth()).status;
+  };
+  ASSERT_EQ(patch({{"bio", "Cellist, cyclist."}}), 200);
+  matches_of(ben);
+  ASSERT_EQ(matches_of(ben)["source"], "cache") << "precondition: Ben's list is cached";
+  ASSERT_EQ(patch({{"bio", "Cellist, cyclist."}, {"first_name", "Ana"}}), 200);
+  EXPECT_EQ(matches_of(ben)["source"], "cache") << "a profile saved unchanged dropped his cached list";
+  ASSERT_EQ(patch({{"bio", "Cellist, cyclist, baker."}}), 200);
+  EXPECT_EQ(matches_of(ben)["source"], "database") << "a new bio must reach his list";
+}
+
 // A deleted account leaves its partners' lists at once: their cached list and the match's
 // preview (her name and photo) went only with the cache's TTL, a quarter of an hour.
 TEST_F(Matching, ADeletedAccountLeavesItsPartnersCachedListsAtOnce) {

@@ -402,6 +402,7 @@ TEST(Abuse, CheapActionsHaveADailyBudgetPerUser) {
   config.report_limit_per_day = 2;
   config.export_limit_per_day = 1;
   config.location_limit_per_day = 2;
+  config.profile_edit_limit_per_hour = 6;
   TestServer server(config);
   auto ada = test::sign_up(server, test::unique_email("ada"));
   auto bob = test::sign_up(server, test::unique_email("bob"), "Bob", "man");
@@ -432,4 +433,10 @@ TEST(Abuse, CheapActionsHaveADailyBudgetPerUser) {
   EXPECT_EQ(on(ada, "PATCH", "/api/v1/me", kParis).status, 429) << "a third move in a day";
   EXPECT_EQ(on(ada, "PATCH", "/api/v1/me", {{"bio", "still editable"}}).status, 200) << "other fields are not limited";
   EXPECT_EQ(on(ada, "PATCH", "/api/v1/me", {{"location", nullptr}}).status, 200) << "clearing it is not a move";
+  // Each edit others see drops their cached lists: an hour's budget of edits (the moves counted).
+  EXPECT_EQ(on(ada, "PATCH", "/api/v1/me", {{"bio", "the sixth edit"}}).status, 200);
+  auto edits = on(ada, "PATCH", "/api/v1/me", {{"bio", "the seventh edit"}});
+  EXPECT_EQ(edits.status, 429) << edits.body;
+  EXPECT_LE(std::stoi(edits.header("Retry-After")), 3600) << "an hour's budget";
+  EXPECT_EQ(on(cid, "PATCH", "/api/v1/me", {{"bio", "mine"}}).status, 200) << "another user's budget is untouched";
 }
