@@ -233,6 +233,7 @@ App::App(Config cfg)
                  .reply_window = std::chrono::days(config.reply_window_days),
                  .send_lanes = config.message_send_lanes}),
       staff({.db = db,
+             .redis = redis,
              .auth = auth,
              .sessions = sessions,
              .photos = photos,

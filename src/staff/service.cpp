@@ -160,7 +160,7 @@ Result<Report> Service::act(const UserId& staff_id, const std::string& raw_id, c
         // The subscription's row before the user's, as a deletion and a webhook take them (the
         // other order could deadlock with the person's own deletion): they can no longer sign in
         // to cancel it.
-        subscriptions::on_account_banned(tx, subject);
+        subscriptions::on_account_banned(tx, subject, d_.redis);
         auth::ban(tx, subject);
         end_sessions = banned = true;
         break;

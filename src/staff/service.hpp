@@ -12,6 +12,7 @@
 #include "admin/audit_log.hpp"
 #include "auth/service.hpp"
 #include "auth/sessions.hpp"
+#include "cache/redis.hpp"
 #include "core/field_cipher.hpp"
 #include "db/pool.hpp"
 #include "mail/email_outbox.hpp"
@@ -25,6 +26,7 @@ class Service {
  public:
   struct Deps {
     db::Pool& db;
+    cache::RedisPool& redis;                // a banned person's open checkout
     auth::Service& auth;                    // sign-in refusals, the warning mail
     auth::SessionStore& sessions;           // a suspension or ban ends every session (and so every socket)
     profiles::Photos& photos;               // the reported user's photos, and removing one

@@ -23,18 +23,29 @@ void queue_provider_cancellation(pqxx::work& tx, const BillingState& state, bool
   jobs::enqueue(tx, kCancelProviderSubscriptionJob, payload);
 }
 
+namespace {
+
+// The person's checkout still open (paid within its day, it would start a subscription).
+std::optional<std::string> open_checkout_of(cache::RedisPool& redis, const UserId& user_id) {
+  auto open = redis.command({"GET", open_checkout_key(user_id)});
+  if (open && !open->is_nil() && !open->str().empty()) return std::string(open->str());
+  if (!open)  // (Redis down: a checkout left open stays payable for the rest of its day)
+    log::warn("checkout_not_expired", {{"error", open.error().type}});
+  return std::nullopt;
+}
+
+}  // namespace
+
 void before_account_deletion(pqxx::work& tx, const UserId& user_id, cache::RedisPool& redis) {
-  std::optional<std::string> open_checkout;
-  if (auto open = redis.command({"GET", open_checkout_key(user_id)}); open && !open->is_nil() && !open->str().empty())
-    open_checkout = std::string(open->str());
-  else if (!open)  // (Redis down: a checkout left open stays payable for the rest of its day)
-    log::warn("checkout_not_expired_at_deletion", {{"error", open.error().type}});
+  auto open_checkout = open_checkout_of(redis, user_id);
   if (auto state = repository::billing_state_for_update(tx, user_id))
     queue_provider_cancellation(tx, *state, /*and_customer=*/true, open_checkout);
 }
 
-void on_account_banned(pqxx::work& tx, const UserId& user_id) {
-  if (auto state = repository::billing_state_for_update(tx, user_id)) queue_provider_cancellation(tx, *state);
+void on_account_banned(pqxx::work& tx, const UserId& user_id, cache::RedisPool& redis) {
+  auto open_checkout = open_checkout_of(redis, user_id);
+  if (auto state = repository::billing_state_for_update(tx, user_id))
+    queue_provider_cancellation(tx, *state, /*and_customer=*/false, open_checkout);
 }
 
 Result<int> cancel_queued_provider_subscriptions(db::Pool& db, PaymentProvider* provider, int limit) {

@@ -44,8 +44,9 @@ void queue_provider_cancellation(pqxx::work& tx, const BillingState& state, bool
 void before_account_deletion(pqxx::work& tx, const UserId& user_id, cache::RedisPool& redis);
 
 // In the ban's transaction: the banned person can no longer sign in to cancel, and the provider
-// would go on charging them every month (each renewal making the plan active again).
-void on_account_banned(pqxx::work& tx, const UserId& user_id);
+// would go on charging them every month (each renewal making the plan active again). Their open
+// checkout is expired too, as at a deletion.
+void on_account_banned(pqxx::work& tx, const UserId& user_id, cache::RedisPool& redis);
 
 // The worker's part: up to `limit` queued cancellations sent to `provider`. Without a provider
 // (PM_PAYMENTS_PROVIDER=none) they wait. Returns how many were taken.

@@ -570,6 +570,31 @@ TEST_F(Payments, BanningAPayingAccountCancelsItsSubscriptionAtTheProvider) {
       << "cancelled at the provider: no renewal is charged";
 }
 
+// A checkout left open in another tab when the account is banned: paid within its day, it started
+// a subscription that the banned person could never sign in to cancel. The ban expires it, as a
+// deletion does.
+TEST_F(Payments, BanningAnAccountExpiresItsOpenCheckout) {
+  TestUser ana = user("Ana");
+  TestUser ben = user("Ben");
+  TestUser mod = user("Mo");
+  auto started = post_json(ana, "/api/v1/subscription/checkout",
+                           {{"plan_id", "premium"}, {"interval", "month"}, {"currency", "EUR"}});
+  ASSERT_EQ(started.status, 200) << started.body;
+  const std::string page = started.json()["url"].get<std::string>().substr(sandbox_->base_url().size());
+  auto reported = post_json(ben, "/api/v1/users/" + ana.user_id + "/report", {{"reason", "scam"}});
+  ASSERT_EQ(reported.status, 201) << reported.body;
+  auto& staff = server_->app().staff;
+  ASSERT_TRUE(staff.grant_role(mod.email, staff::role_from("moderator")).has_value());
+  ASSERT_TRUE(staff.act(UserId(mod.user_id), reported.json()["report_id"], {.action = staff::Action::ban}));
+
+  subscriptions::StripeProvider provider("sandbox", sandbox_->base_url(), kKey);
+  EXPECT_EQ(cancel_queued(provider), 1);
+  EXPECT_EQ(to_sandbox("POST", page + "/pay", "outcome=succeed").status, 410) << "the checkout can no longer be paid";
+  ASSERT_TRUE(sandbox_->wait_idle(15s));
+  EXPECT_EQ(count("SELECT count(*) FROM payment_events WHERE event_type = 'checkout.session.completed'"), 0);
+  EXPECT_EQ(provider_subscription(ana), "") << "no subscription started";
+}
+
 // A comp given to someone whose paid subscription had ended kept its dead id: the comp counted as
 // a live provider plan, so the next grant was refused, and a cancel asked the provider about it
 // (503, every time).
