@@ -66,13 +66,27 @@ export function startSession(newToken: string): void {
 }
 
 export function endLocalSession(message: string | null = null): void {
-  void forgetDevicePush().catch(() => undefined);
-  localStorage.removeItem(KEY);
+  // The browser's stored session and push subscription are this tab's to drop only while they are
+  // still its own: a tab left open with an ended session must not sign out whoever signed in since
+  // in another tab.
+  const stored = localStorage.getItem(KEY);
+  if (stored === null || stored === token.value) {
+    void forgetDevicePush().catch(() => undefined);
+    localStorage.removeItem(KEY);
+  }
   token.value = null;
   me.value = null;
   notice.value = message;
   go("/signin", true);
 }
+
+// Signed in or out in another tab of this browser: this tab follows, from a clean start (nothing of
+// the previous person's stays on its screens or in its memory).
+window.addEventListener("storage", (e) => {
+  if (e.key !== KEY || e.newValue === token.value) return;
+  if (e.newValue === null) endLocalSession();
+  else location.reload();
+});
 
 export async function loadMe(): Promise<Schemas["Profile"]> {
   const profile = await ok(api.GET("/api/v1/me"));

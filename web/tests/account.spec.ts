@@ -1,7 +1,7 @@
 // The mailed links (verification, password reset) and the account screen, in Chromium against the
 // server web/test-e2e starts. The links are read from the mails the server wrote (tests/mail.ts).
 import { expect, test } from "@playwright/test";
-import { consoleErrors, PASSWORD, setPasswordFromTheMail, signInThroughTheApp, signUpThroughTheApp, uniqueEmail } from "./helpers";
+import { completePerson, consoleErrors, PASSWORD, setPasswordFromTheMail, signInThroughTheApp, signUpThroughTheApp, uniqueEmail } from "./helpers";
 import { mailedLink } from "./mail";
 import { checkScreen } from "./screens";
 
@@ -231,3 +231,50 @@ async function readAll(file: import("@playwright/test").Download): Promise<strin
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString("utf8");
 }
+
+test("a tab left open follows a sign-out and sign-in made in another tab, and never signs the next person out", async ({ browser, request }) => {
+  const place = { label: "Bergen, Norway", latitude: 60.3913, longitude: 5.3221 };
+  const ana = await completePerson(request, { firstName: "Ana", gender: "woman", seeking: "man", place });
+  const ben = await completePerson(request, { firstName: "Ben", gender: "man", seeking: "woman", place });
+  const context = await browser.newContext();
+  const first = await context.newPage();
+  const errors = consoleErrors(first);
+  await signInThroughTheApp(first, ana.email, PASSWORD);
+  await expect(first.locator(".who")).toHaveText("Ana");
+
+  // The same browser, another tab: Ana signs out there, and Ben signs in.
+  const second = await context.newPage();
+  await second.goto("/");
+  await expect(second.locator(".who")).toHaveText("Ana");
+  await second.getByRole("button", { name: "Sign out", exact: true }).click();
+  await expect(first.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  await second.getByLabel("Email").fill(ben.email);
+  await second.getByLabel("Password").fill(PASSWORD);
+  await second.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(second.locator(".who")).toHaveText("Ben");
+
+  // The first tab is Ben's now too, from a clean start; used again, it signs nobody out.
+  await expect(first.locator(".who")).toHaveText("Ben");
+  await first.getByRole("link", { name: "Chats" }).click();
+  await expect(first.getByRole("heading", { name: "Chats" })).toBeVisible();
+  await second.reload();
+  await expect(second.locator(".who")).toHaveText("Ben");
+  expect(errors).toEqual([]);
+  await context.close();
+});
+
+test("a tab whose session ended leaves alone the session another tab keeps in the browser", async ({ page, request }) => {
+  const place = { label: "Bergen, Norway", latitude: 60.3913, longitude: 5.3221 };
+  const cleo = await completePerson(request, { firstName: "Cleo", gender: "woman", seeking: "man", place });
+  const dan = await completePerson(request, { firstName: "Dan", gender: "man", seeking: "woman", place });
+  await signInThroughTheApp(page, cleo.email, PASSWORD);
+  await expect(page.locator(".who")).toHaveText("Cleo");
+  const cleos = await page.evaluate(() => localStorage.getItem("pm.session"));
+  // Dan's session stored by another tab (a tab is not told of its own writes, so this one goes on
+  // as Cleo), then Cleo's session ends on the server.
+  await page.evaluate((t) => localStorage.setItem("pm.session", t), dan.token);
+  expect((await request.post("/api/v1/auth/logout", { headers: { Authorization: `Bearer ${cleos}` } })).ok()).toBeTruthy();
+  // The tab learns it (its socket or its next call is refused) and ends its own session only.
+  await expect(page.getByText("Your session has ended. Please sign in again.")).toBeVisible({ timeout: 30_000 });
+  expect(await page.evaluate(() => localStorage.getItem("pm.session"))).toBe(dan.token);
+});
