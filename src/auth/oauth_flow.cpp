@@ -12,6 +12,7 @@
 
 #include "auth/service.hpp"
 #include "core/base64url.hpp"
+#include "core/client_address.hpp"
 #include "core/crypto.hpp"
 #include "core/time.hpp"
 
@@ -60,7 +61,7 @@ Result<Service::OAuthStarted> Service::oauth_start(std::string_view provider, st
                                                    const ClientInfo& client) {
   // Each start keeps a record in Redis for the flow's lifetime: counted per client, so a flood of
   // GETs cannot fill the Redis that sessions and every other limit live in.
-  PM_TRY(limit("ratelimit:auth:oauth-start:ip:" + cache::client_key(client.ip),
+  PM_TRY(limit("ratelimit:auth:oauth-start:ip:" + client_key(client.ip),
                {d_.config.login_limit_per_ip, d_.config.login_window}, "sign-in attempts"));
   const auto state = crypto::random_hex(32), nonce = crypto::random_hex(32), binding = crypto::random_hex(32);
   const auto pkce = oidc::Pkce::make();
@@ -109,7 +110,7 @@ Result<std::string> Service::oauth_callback(std::string_view provider, const OAu
   if (!back.error.empty() || back.code.empty())
     return std::unexpected(Problem("oauth-provider-error", "the sign-in provider could not sign you in"));
 
-  PM_TRY(limit("ratelimit:auth:login:ip:" + cache::client_key(client.ip),
+  PM_TRY(limit("ratelimit:auth:login:ip:" + client_key(client.ip),
                {d_.config.login_limit_per_ip, d_.config.login_window}, "sign-in attempts"));
   auto id_token =
       PM_TRY(d_.oidc_flow.redeem(provider, back.code, redirect_uri(d_.config, provider), flow->value("verifier", "")));

@@ -12,6 +12,7 @@
 #include "auth/repository.hpp"
 #include "auth/restrictions.hpp"
 #include "core/actor.hpp"
+#include "core/client_address.hpp"
 #include "core/crypto.hpp"
 #include "core/log.hpp"
 #include "core/time.hpp"
@@ -67,7 +68,7 @@ std::string login_guesses_of_account(const std::string& email_index) {
 }
 
 std::string login_guesses_from_client(const std::string& email_index, const std::string& ip) {
-  return login_guesses_of_account(email_index) + ":client:" + cache::client_key(ip);
+  return login_guesses_of_account(email_index) + ":client:" + client_key(ip);
 }
 
 // The owner taking the account back (a new password, or a provider proving the address) ends
@@ -242,7 +243,7 @@ void Service::create_account(pqxx::work& tx, const NewAccount& account) {
 }
 
 Result<void> Service::signup(const SignupInput& in, const ClientInfo& client) {
-  PM_TRY(limit("ratelimit:auth:signup:ip:" + cache::client_key(client.ip),
+  PM_TRY(limit("ratelimit:auth:signup:ip:" + client_key(client.ip),
                {d_.config.signup_limit_per_ip, d_.config.signup_window}, "sign-ups"));
   PM_TRY(check_password_policy(in.password, in.email));
 
@@ -336,7 +337,7 @@ Result<Service::SignInCount> Service::count_sign_in_attempt(const std::string& i
     // any client's, so a copy spends its budget and no more, and the owner there is then no worse
     // off than on a device never signed in.
   }
-  PM_TRY(limit("ratelimit:auth:login:ip:" + cache::client_key(client.ip),
+  PM_TRY(limit("ratelimit:auth:login:ip:" + client_key(client.ip),
                {d_.config.login_limit_per_ip, d_.config.login_window}, "sign-in attempts"));
   const auto client_key = login_guesses_from_client(index, client.ip);
   PM_TRY(limit(client_key, per_client, "sign-in attempts for this account from here"));
@@ -464,7 +465,7 @@ Result<void> Service::end_session(const Caller& caller, const std::string& sessi
 
 Result<void> Service::verify_email(std::string_view token, const ClientInfo& client) {
   // Tokens cannot be guessed (256 bits), but each try costs a write: counted like reset requests.
-  PM_TRY(limit("ratelimit:auth:verify:ip:" + cache::client_key(client.ip),
+  PM_TRY(limit("ratelimit:auth:verify:ip:" + client_key(client.ip),
                {d_.config.reset_limit_per_ip, d_.config.reset_window}, "verification attempts"));
   Problem taken("email-taken", "an account with this email already exists; the address was not changed");
   try {
@@ -491,7 +492,7 @@ Result<void> Service::verify_email(std::string_view token, const ClientInfo& cli
 }
 
 Result<void> Service::request_password_reset(std::string_view email, const ClientInfo& client) {
-  PM_TRY(limit("ratelimit:auth:reset:ip:" + cache::client_key(client.ip),
+  PM_TRY(limit("ratelimit:auth:reset:ip:" + client_key(client.ip),
                {d_.config.reset_limit_per_ip, d_.config.reset_window}, "password reset requests"));
   const auto index = d_.email_index(email);
   // Counted per address whether or not an account has it, so the limit reveals nothing either.
@@ -738,7 +739,7 @@ Result<Caller> Service::authenticate(std::string_view token) {
 
 Result<SignedIn> Service::oauth_login(std::string_view provider, std::string_view id_token,
                                       std::optional<std::string> nonce, const ClientInfo& client) {
-  PM_TRY(limit("ratelimit:auth:login:ip:" + cache::client_key(client.ip),
+  PM_TRY(limit("ratelimit:auth:login:ip:" + client_key(client.ip),
                {d_.config.login_limit_per_ip, d_.config.login_window}, "sign-in attempts"));
   auto claims =
       PM_TRY(d_.oidc.verify(provider, id_token, nonce ? std::optional<std::string_view>(*nonce) : std::nullopt));

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include <arpa/inet.h>
-
 #include <fmt/format.h>
 
 namespace pm::cache {
@@ -61,15 +59,6 @@ Problem too_many_requests(std::string detail, std::chrono::seconds retry_after) 
   Problem p("rate-limited", std::move(detail));
   p.extensions["retry_after"] = retry_after.count();
   return p;
-}
-
-std::string client_key(const std::string& ip) {
-  in6_addr v6{};
-  if (inet_pton(AF_INET6, ip.c_str(), &v6) != 1) return ip;  // IPv4, or not an address at all
-  const auto* b = v6.s6_addr;
-  if (IN6_IS_ADDR_V4MAPPED(&v6)) return fmt::format("{}.{}.{}.{}", b[12], b[13], b[14], b[15]);
-  return fmt::format("{:02x}{:02x}:{:02x}{:02x}:{:02x}{:02x}:{:02x}{:02x}::/64", b[0], b[1], b[2], b[3], b[4], b[5],
-                     b[6], b[7]);
 }
 
 }  // namespace pm::cache

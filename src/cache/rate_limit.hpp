@@ -33,12 +33,6 @@ Result<void> enforce(RedisPool& redis, const std::string& key, Limit limit, std:
 // Forgets the key (e.g. failures after a successful sign-in).
 void clear(RedisPool& redis, const std::string& key);
 
-// The part of a client address a per-client limit counts: an IPv4 address as it is, an IPv6
-// address by its /64 (one subscriber or one cloud VM holds a whole /64, so counting single IPv6
-// addresses would give an attacker 2^64 fresh budgets). IPv4-mapped IPv6 counts as the IPv4 address.
-// Anything unparsable is used as given.
-std::string client_key(const std::string& ip);
-
 // A 429 problem with the retry delay (http adds Retry-After from "retry_after").
 Problem too_many_requests(std::string detail, std::chrono::seconds retry_after);
 

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "core/client_address.hpp"
 #include "core/log.hpp"
 #include "http/request_id.hpp"
 
@@ -83,7 +84,7 @@ asio::awaitable<void> serve_connection(Server& server, const ServerOptions& opti
                                        std::function<bool(bool)> set_busy, Metrics& metrics) {
   beast::flat_buffer buffer;
   beast::error_code ec;
-  std::string remote_ip = stream.socket().remote_endpoint(ec).address().to_string();
+  std::string remote_ip = plain_address(stream.socket().remote_endpoint(ec).address().to_string());
   const std::size_t largest_body = server.largest_body_limit();  // (the routes are fixed)
   for (;;) {
     if (!set_busy(false)) break;  // stopping: no new request on this connection

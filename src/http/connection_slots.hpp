@@ -35,7 +35,8 @@ class ConnectionSlot {
 class ConnectionSlots : public std::enable_shared_from_this<ConnectionSlots> {
  public:
   explicit ConnectionSlots(int max_per_ip) : max_per_ip_(max_per_ip) {}
-  // A place for one more connection from `ip`, or nothing when it holds the maximum already.
+  // A place for one more connection from `ip`, or nothing when its client (an IPv6 address's /64,
+  // as client_key counts) holds the maximum already.
   std::optional<ConnectionSlot> take(const std::string& ip);
 
  private:

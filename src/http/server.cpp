@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "core/actor.hpp"
+#include "core/client_address.hpp"
 #include "core/log.hpp"
 #include "http/connection.hpp"
 #include "http/request_id.hpp"
@@ -28,7 +29,7 @@ ServerOptions ServerOptions::from(const Config& c) {
   for (std::string_view rest = c.trusted_proxies; !rest.empty();) {
     auto comma = rest.find(',');
     auto ip = rest.substr(0, comma);
-    if (!ip.empty()) proxies.emplace_back(ip);
+    if (!ip.empty()) proxies.push_back(plain_address(ip));  // compared with plain addresses
     rest.remove_prefix(comma == std::string_view::npos ? rest.size() : comma + 1);
   }
   return {.host = c.http_host,
@@ -129,7 +130,7 @@ void Server::accept() {
 
 void Server::begin_session(tcp::socket socket) {
   boost::system::error_code ec;
-  const std::string ip = socket.remote_endpoint(ec).address().to_string();
+  const std::string ip = plain_address(socket.remote_endpoint(ec).address().to_string());
   // A proxy carries many clients' connections: only direct clients are counted.
   const bool counted =
       std::find(options_.trusted_proxies.begin(), options_.trusted_proxies.end(), ip) == options_.trusted_proxies.end();
@@ -277,7 +278,7 @@ void Server::identify(Request& req) const {
     while (!last.empty() && last.front() == ' ') last.remove_prefix(1);
     boost::system::error_code ec;
     auto address = asio::ip::make_address(std::string(last), ec);
-    if (!ec) req.remote_ip = address.to_string();
+    if (!ec) req.remote_ip = plain_address(address.to_string());
   }
   auto incoming = req.header("X-Request-Id");
   req.request_id = usable_request_id(incoming) ? std::string(incoming) : new_request_id();

@@ -64,7 +64,7 @@ constexpr const char* kSettingsOfMany = R"sql(
   SELECT u.user_id, (coalesce(p.notification_settings, '{}'::jsonb) ||
            CASE WHEN u.email_verified_at IS NULL THEN '{"email": false}'::jsonb ELSE '{}'::jsonb END)::text
            AS notification_settings
-  FROM users u LEFT JOIN notification_preferences p ON p.user_id = u.user_id
+  FROM user_profiles u LEFT JOIN notification_preferences p ON p.user_id = u.user_id
   WHERE u.user_id = ANY($1::uuid[])
 )sql";
 

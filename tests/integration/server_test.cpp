@@ -275,6 +275,21 @@ TEST(Server, OneClientCannotHoldEveryConnection) {
   EXPECT_TRUE(a_new_connection_is_answered(server.port()));
 }
 
+// Listening on "::" (every interface, both families), an IPv4 connection arrives as
+// "::ffff:127.0.0.1": compared as text, it matched no trusted proxy, so the proxy's connections were
+// capped as one client's and every user behind it was taken for the proxy.
+TEST(Server, ATrustedProxyIsKnownWhenTheServerListensOnEveryInterface) {
+  test::TestDatabase db;
+  auto config = test::test_config(db);
+  config.http_host = "::";
+  config.max_connections_per_ip = 1;
+  config.trusted_proxies = "127.0.0.1";
+  TestServer server(config);
+  HttpConnection first(server.port()), second(server.port());
+  EXPECT_EQ(first.request("GET", "/healthz").status, 200);
+  EXPECT_EQ(second.request("GET", "/healthz").status, 200) << "the proxy's second connection was capped";
+}
+
 // A connection that became a WebSocket keeps its place in its client's count until the socket
 // closes: upgrading is no way past the limit (an unauthenticated socket waits seconds for its
 // auth frame, so one address could otherwise hold thousands).
