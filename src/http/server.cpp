@@ -44,6 +44,7 @@ ServerOptions ServerOptions::from(const Config& c) {
           .drain_delay = c.drain_delay,
           .trusted_proxies = std::move(proxies),
           .cors_origins = c.cors_origins,
+          .https_only = c.public_url.starts_with("https://"),
           .max_connections_per_ip = c.max_connections_per_ip};
 }
 
@@ -333,6 +334,7 @@ Response Server::handle(Request& req) {
   cors_.decorate(req, res);
   res.set("X-Request-Id", req.request_id);
   res.set("X-Content-Type-Options", "nosniff");
+  if (options_.https_only) res.set("Strict-Transport-Security", "max-age=31536000");
   // The API's answers are one person's data (a profile, messages, a session token): no browser or
   // proxy cache keeps them unless a route says otherwise (signed media URLs do).
   if (req.is_api() && res.find(beast_http::field::cache_control) == res.end())

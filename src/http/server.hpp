@@ -45,6 +45,9 @@ struct ServerOptions {
   Millis drain_delay{0};  // PM_DRAIN_DELAY_MS: see run_until_signal
   std::vector<std::string> trusted_proxies;
   std::string cors_origins;  // PM_CORS_ORIGINS (http/cors.hpp)
+  // PM_PUBLIC_URL is https: every answer tells browsers to use nothing else for a year
+  // (Strict-Transport-Security), so a typed http:// address or a downgrade cannot read a session.
+  bool https_only = false;
   // Open connections from one client address (trusted proxies aside); one more is closed at once.
   int max_connections_per_ip = 100;
 

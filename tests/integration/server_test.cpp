@@ -275,6 +275,22 @@ TEST(Server, OneClientCannotHoldEveryConnection) {
   EXPECT_TRUE(a_new_connection_is_answered(server.port()));
 }
 
+// Served as https (PM_PUBLIC_URL), every answer tells the browser to use nothing else: without it, a
+// typed http:// address or a network that downgrades the first visit could read the session.
+TEST(Server, AnHttpsServerTellsBrowsersToUseNothingElse) {
+  test::TestDatabase db;
+  auto config = test::test_config(db);
+  config.public_url = "https://dating.example";
+  {
+    TestServer server(config);
+    for (const char* path : {"/healthz", "/api/v1/plans", "/api/v1/me"})
+      EXPECT_EQ(server.request("GET", path).header("Strict-Transport-Security"), "max-age=31536000") << path;
+  }
+  config.public_url = "http://127.0.0.1:8080";  // the local stack: nothing to insist on
+  TestServer plain(config);
+  EXPECT_EQ(plain.request("GET", "/healthz").header("Strict-Transport-Security"), "");
+}
+
 // Listening on "::" (every interface, both families), an IPv4 connection arrives as
 // "::ffff:127.0.0.1": compared as text, it matched no trusted proxy, so the proxy's connections were
 // capped as one client's and every user behind it was taken for the proxy.
