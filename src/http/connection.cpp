@@ -121,14 +121,14 @@ asio::awaitable<void> serve_connection(Server& server, const ServerOptions& opti
     // A response to HEAD has the headers a GET's would (Content-Length included) and no body: one
     // sent anyway would be read as the start of the next response on this connection.
     bool head_only = false;
-    if (stranger) {
-      res = early_problem(metrics, Problem("unauthenticated",
-                                           "a body this large is accepted only with a valid session token; sign in"));
-      close = true;  // the body was not read
-    } else if (ec == beast_http::error::body_limit) {
+    if (stranger || ec == beast_http::error::body_limit) {
       res = early_problem(
-          metrics, Problem("body-too-large", fmt::format("the request body exceeds the limit of {} bytes", limit)));
-      close = true;
+          metrics,
+          stranger
+              ? Problem("unauthenticated", "a body this large is accepted only with a valid session token; sign in")
+              : Problem("body-too-large", fmt::format("the request body exceeds the limit of {} bytes", limit)));
+      server.allow_origin(Request{.raw = parser.release(), .remote_ip = remote_ip}, res);
+      close = true;  // the body was not read (whole)
     } else if (ec == beast_http::error::header_limit) {
       res = early_problem(metrics, Problem("headers-too-large", "the request headers exceed 16 KiB"));
       close = true;

@@ -96,6 +96,9 @@ class Server {
   void set_large_body_gate(BodyGate gate) { large_body_gate_ = std::move(gate); }
   bool may_send_large_body(const Request& header_only) const;
   const UpgradeHandler* upgrade_for(const Request& request) const;
+  // A refusal made after the request's header was read (its body too large, or too large for a
+  // caller without a session) answers an allowed origin as every answer does: its page can read why.
+  void allow_origin(const Request& header_only, Response& refusal) const { cors_.decorate(header_only, refusal); }
   // Resolves the client's address (trusted proxies) and names the request (X-Request-Id).
   void identify(Request& request) const;
 

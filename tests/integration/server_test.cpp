@@ -3,7 +3,9 @@
 #include <array>
 #include <future>
 #include <thread>
+#include <tuple>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -234,6 +236,19 @@ TEST(Server, CrossOriginReadsOnlyForConfiguredOrigins) {
                 .header("Access-Control-Allow-Origin"),
             "");
   EXPECT_EQ(server.request("OPTIONS", "/api/v1/me").status, 405) << "OPTIONS without CORS is just a method";
+
+  // Refused before the body is read (too large; too large for a caller without a session): the
+  // page reads why, not a bare network error.
+  for (auto [path, bytes, status] :
+       {std::tuple{"/api/v1/auth/login", 104857600, 413}, std::tuple{"/api/v1/me/media", 3 << 20, 401}}) {
+    HttpConnection connection(server.port());
+    auto refused = connection.raw(
+        fmt::format("POST {} HTTP/1.1\r\nHost: x\r\nOrigin: https://app.example\r\nContent-Type: application/json\r\n"
+                    "Content-Length: {}\r\n\r\n",
+                    path, bytes));
+    EXPECT_EQ(refused.status, status) << path;
+    EXPECT_EQ(refused.header("Access-Control-Allow-Origin"), "https://app.example") << path;
+  }
 }
 
 namespace {
