@@ -108,6 +108,9 @@ defaults
 frontend api
   bind 127.0.0.1:$LB_PORT
   http-request disable-l7-retry if !{ method GET HEAD PUT DELETE OPTIONS }
+  # The nodes' metrics (live sockets, every route's volume, pool saturation) are the operators':
+  # scraped from each node directly, never served to the public through the balancer.
+  http-request deny deny_status 404 if { path /metrics } || { path_beg /metrics/ }
   default_backend nodes
 
 backend nodes

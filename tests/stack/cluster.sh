@@ -64,6 +64,10 @@ own_database
 
 "$CLUSTER" up 3 2>"$WORK/cluster-up.log" || { cat "$WORK/cluster-up.log" >&2; fail "cluster up 3"; }
 [[ $(curl -s -o /dev/null -w '%{http_code}' "$URL/readyz") == 200 ]] || fail "/readyz through haproxy"
+[[ $(curl -s -o /dev/null -w '%{http_code}' "$URL/metrics") == 404 ]] || fail "/metrics served to the public through haproxy"
+[[ $(curl -s -o /dev/null -w '%{http_code}' "$URL/metrics?x") == 404 ]] || fail "/metrics?x served through haproxy"
+[[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PM_CLUSTER_NODE_PORT/metrics") == 200 ]] ||
+  fail "a node's own /metrics (where Prometheus scrapes it)"
 
 wait_file() { for _ in $(seq 200); do [[ -f $1 ]] && return 0; sleep 0.1; done; return 1; }
 report_of() { tail -1 "$1"; }
