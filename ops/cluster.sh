@@ -110,7 +110,8 @@ frontend api
   http-request disable-l7-retry if !{ method GET HEAD PUT DELETE OPTIONS }
   # The nodes' metrics (live sockets, every route's volume, pool saturation) are the operators':
   # scraped from each node directly, never served to the public through the balancer.
-  http-request deny deny_status 404 if { path /metrics } || { path_beg /metrics/ }
+  # (Any slashes around it: the nodes' router drops empty segments, so //metrics is /metrics.)
+  http-request deny deny_status 404 if { path_reg ^/+metrics/*$ }
   default_backend nodes
 
 backend nodes

@@ -219,9 +219,11 @@ const std::vector<Setting>& settings() {
            "comma-separated origins (https://app.example.com) whose pages may call the API from a browser; empty: "
            "only the service's own origin (the web app)",
            &Config::cors_origins),
-      integer("PM_MAX_CONNECTIONS_PER_IP",
-              "open connections one client address may hold (trusted proxies aside); one more is closed at once",
-              &Config::max_connections_per_ip, 1, 1000000),
+      integer(
+          "PM_MAX_CONNECTIONS_PER_IP",
+          "open connections one client (an IPv4 address, an IPv6 /64) may hold (trusted proxies aside); one more is "
+          "closed at once",
+          &Config::max_connections_per_ip, 1, 1000000),
       text("PM_OAUTH_PROVIDERS", "JSON file of OpenID Connect sign-in providers (docs/oauth.md); empty: none",
            &Config::oauth_providers),
       millis("PM_OAUTH_CLOCK_SKEW_MS", "clock skew tolerated on ID token exp, nbf and iat", &Config::oauth_clock_skew),

@@ -153,6 +153,12 @@ constexpr std::string_view kShownPair = R"sql(
     AND NOT EXISTS (SELECT 1 FROM user_profiles x WHERE x.user_id IN (m.user_id_1, m.user_id_2) AND x.banned_at IS NOT NULL)
 )sql";
 
+// Whether match `m`'s age passes the expiry window (`days_param`, e.g. "$1": PM_MATCH_EXPIRY_DAYS).
+// One rule for the worker's expiry and the rewind, which must not bring back what expiry would end.
+std::string past_expiry(std::string_view days_param) {
+  return "m.created_at < now() - make_interval(days => " + std::string(days_param) + ")";
+}
+
 // Discovery. MatchRow: a match (m) with both users' preview facts (name, age, location label, first
 // photo's thumbnail key) and its summary.
 constexpr std::string_view kMatchRowSelect = R"sql(
@@ -235,7 +241,8 @@ constexpr const char* kPass = R"sql(
 // expiry window ($2 days), which kExpirePending would end at once (then it is named, untouched).
 const std::string kRewindLastPass = R"sql(
   WITH last AS (
-    SELECT m.match_id, m.created_at < now() - make_interval(days => $2) AS too_old FROM matches m
+    SELECT m.match_id, )sql" + past_expiry("$2") +
+                                    R"sql( AS too_old FROM matches m
     WHERE m.passed_by = $1 AND m.status = 'rejected'
       AND )sql" + std::string(kShownPair) +
                                     R"sql(
@@ -270,10 +277,11 @@ constexpr const char* kOpenConversation = R"sql(
 constexpr const char* kConversationOfMatch = R"sql(
   SELECT conversation_id FROM match_conversations WHERE match_id = $1
 )sql";
-constexpr const char* kExpirePending = R"sql(
-  UPDATE matches SET status = 'expired', updated_at = now()
-  WHERE status = 'pending' AND created_at < now() - make_interval(days => $1)
-  RETURNING match_id, user_id_1, user_id_2
+const std::string kExpirePending = R"sql(
+  UPDATE matches m SET status = 'expired', updated_at = now()
+  WHERE m.status = 'pending' AND )sql" +
+                                   past_expiry("$1") + R"sql(
+  RETURNING m.match_id, m.user_id_1, m.user_id_2
 )sql";
 // A block ends the pair's pending matches: kept, one came back untouched at the unblock, and a
 // free user could learn whether someone liked them from their likes' count, block and unblock.

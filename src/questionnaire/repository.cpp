@@ -195,8 +195,9 @@ bool is_premium(pqxx::work& tx, const UserId& user_id) {
   return subscriptions::entitlements_of(tx, user_id).premium_questions;
 }
 
-std::map<std::string, StoredAnswer> load_answers(pqxx::work& tx, const UserId& user_id, const std::string& bank_key) {
-  tx.exec_params(kTakeTurn, user_id);
+std::map<std::string, StoredAnswer> load_answers(pqxx::work& tx, const UserId& user_id, const std::string& bank_key,
+                                                 bool take_turn) {
+  if (take_turn) tx.exec_params(kTakeTurn, user_id);
   std::map<std::string, StoredAnswer> out;
   for (const auto& row : tx.exec_params(kLoadAnswers, user_id, bank_key)) {
     const auto question_id = row["question_id"].as<std::string>();

@@ -27,9 +27,11 @@ std::optional<Bank> load_bank(pqxx::work& tx, const std::string& bank_key);
 // Whether the user's plan unlocks premium-only questions.
 bool is_premium(pqxx::work& tx, const UserId& user_id);
 
-// The user's answers to the bank's questions, by question id, after the transactions of the user's
-// questionnaire before this one (one at a time per user). Locks them for the transaction.
-std::map<std::string, StoredAnswer> load_answers(pqxx::work& tx, const UserId& user_id, const std::string& bank_key);
+// The user's answers to the bank's questions, by question id. With `take_turn`, after the
+// transactions of the user's questionnaire before this one (one at a time per user). Locks them
+// for the transaction.
+std::map<std::string, StoredAnswer> load_answers(pqxx::work& tx, const UserId& user_id, const std::string& bank_key,
+                                                 bool take_turn = true);
 // Current answers (not retired) to the bank's current questions, by user id, without their time
 // (answered_at empty); only open-ended questions' if `open_ended_only`.
 std::map<std::string, std::vector<StoredAnswer>> current_answers(pqxx::work& tx,

@@ -59,12 +59,15 @@ bool still_fits(const Question& q, const StoredAnswer& a) {
 }  // namespace
 
 struct Service::State {
-  // The user's answers to `bank` (locked), plan and view of the bank, read in `tx`.
-  State(pqxx::work& tx, const UserId& user_id, const Bank& bank)
+  // The user's answers to `bank` (locked), plan and view of the bank, read in `tx`. In the user's
+  // turn (repository::load_answers), unless `take_turn` is false: a bank import, which holds the
+  // answers it changes already, must not also wait for each user's turn (the reverse of a save's
+  // order: a deadlock), nor take thousands of such locks in one transaction.
+  State(pqxx::work& tx, const UserId& user_id, const Bank& bank, bool take_turn = true)
       : tx(tx),
         user_id(user_id),
         bank(bank),
-        answers(repository::load_answers(tx, user_id, bank.key)),
+        answers(repository::load_answers(tx, user_id, bank.key, take_turn)),
         premium(repository::is_premium(tx, user_id)),
         view(view_of(bank, answers, premium)) {}
 
@@ -239,7 +242,7 @@ int Service::clear_unfit_answers(pqxx::work& tx, const Bank& before, const Bank&
   // Each such user's branching, response document and (once completed) vectors follow.
   for (const auto& id : users) {
     const UserId user_id(id);
-    State s(tx, user_id, after);
+    State s(tx, user_id, after, /*take_turn=*/false);
     follow_view(tx, user_id, s.answers, s.view);
     auto doc = response_document(after, s.view, s.document(), id, "");
     repository::save_response(tx, user_id, after.key, doc);

@@ -83,8 +83,9 @@ struct PlanList {
 
 // Whether a person's cancel has something to end: a subscription at the payment provider that is
 // paid for (in its grace too), or expired here while the provider may still retry its card (a late
-// retry that succeeds would charge someone who asked to stop). One rule for the cancel itself and
-// for what the app offers.
+// retry that succeeds would charge someone who asked to stop). The cancel refuses (404) what this
+// refuses; what the app offers (Subscription::can_cancel) is this, less a plan already set to end
+// at its period's end (a second cancel then only answers again).
 inline bool cancellable(bool at_provider, std::string_view payment_status) {
   return at_provider && (payment_status == "active" || payment_status == "trialing" || payment_status == "past_due" ||
                          payment_status == "expired");

@@ -65,7 +65,9 @@ own_database
 "$CLUSTER" up 3 2>"$WORK/cluster-up.log" || { cat "$WORK/cluster-up.log" >&2; fail "cluster up 3"; }
 [[ $(curl -s -o /dev/null -w '%{http_code}' "$URL/readyz") == 200 ]] || fail "/readyz through haproxy"
 [[ $(curl -s -o /dev/null -w '%{http_code}' "$URL/metrics") == 404 ]] || fail "/metrics served to the public through haproxy"
-[[ $(curl -s -o /dev/null -w '%{http_code}' "$URL/metrics?x") == 404 ]] || fail "/metrics?x served through haproxy"
+for path in '/metrics?x' '//metrics' '/metrics/' '///metrics//'; do
+  [[ $(curl -s --path-as-is -o /dev/null -w '%{http_code}' "$URL$path") == 404 ]] || fail "$path served through haproxy"
+done
 [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PM_CLUSTER_NODE_PORT/metrics") == 200 ]] ||
   fail "a node's own /metrics (where Prometheus scrapes it)"
 

@@ -215,6 +215,7 @@ export const t = {
   messageCount: (n: number) => (n > 1 ? ` (${n} messages)` : ""),
   somethingHappened: "Something happened on your account.",
   notificationSettings: "What to be told about",
+  noMailBeforeVerification: "No emails come until you have confirmed your address with the link we sent you.",
   notificationSettingNames: {
     new_match: "New matches",
     new_message: "New messages",

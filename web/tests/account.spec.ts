@@ -9,6 +9,9 @@ test("a new person verifies the address by the mailed link, then resets a forgot
   const errors = consoleErrors(page);
   const email = uniqueEmail("verifier");
   await signUpThroughTheApp(page, { email, firstName: "Vera", birthDate: "1991-09-09" });
+  // Until the address is confirmed, no notification comes by mail, and the settings say so.
+  await page.goto("/notifications");
+  await expect(page.getByText("No emails come until you have confirmed your address")).toBeVisible();
 
   // The link in the mail opens the app, which confirms the address: in a browser where nobody is
   // signed in (a mail program's), which then offers the way in.
@@ -29,6 +32,9 @@ test("a new person verifies the address by the mailed link, then resets a forgot
   await mailBrowser.close();
   await page.goto("/account");
   await expect(page.getByText(`Signed in as ${email} (verified)`)).toBeVisible();
+  await page.goto("/notifications");
+  await expect(page.getByRole("heading", { name: "Notifications", exact: true })).toBeVisible();
+  await expect(page.getByText("No emails come until you have confirmed your address")).toHaveCount(0);
 
   // Forgotten password: ask for a link while signed out, open it, choose a new password.
   await page.getByRole("button", { name: "Sign out", exact: true }).click();

@@ -4,7 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { Schemas } from "../api/client";
 import { refreshUnread } from "../notifications";
 import { onFrame } from "../realtime";
-import { api, errorText, ok } from "../session";
+import { api, errorText, me, ok } from "../session";
 import { t } from "../strings";
 import { ErrorBox, Link, Loading } from "../ui";
 import { LanguageChoice } from "./language";
@@ -97,7 +97,13 @@ export function NotificationsScreen() {
           </ul>
         </>
       )}
-      <SettingsForm group="notification_settings" id="notification-settings" title={t.notificationSettings} names={t.notificationSettingNames} />
+      <SettingsForm
+        group="notification_settings"
+        id="notification-settings"
+        title={t.notificationSettings}
+        names={t.notificationSettingNames}
+        intro={me.value?.email_verified === false ? t.noMailBeforeVerification : undefined}
+      />
       <PushSwitch />
       <LanguageChoice />
     </main>
