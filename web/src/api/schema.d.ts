@@ -583,7 +583,9 @@ export interface paths {
          *     fields `last_name`, `bio` and `location` (an empty `last_name` clears it too); the other
          *     fields cannot be cleared. Afterwards `profile_completed` is recomputed: it is true exactly
          *     when `first_name`, `birth_date`, `gender`, `seeking_gender` and `location` are all set.
-         *     Answers the profile as stored.
+         *     Answers the profile as stored. Budgeted per user (429 `rate-limited`): every call counts
+         *     against an hour's edits (`PM_PROFILE_EDIT_LIMIT_PER_HOUR`, 60), and a new location against a
+         *     day's moves (`PM_LOCATION_LIMIT_PER_DAY`, 20).
          */
         patch: operations["updateMe"];
         trace?: never;
@@ -2470,7 +2472,7 @@ export interface components {
              */
             subscription: boolean;
             /**
-             * @description Also send recorded notifications by email (false: listed in the app only)
+             * @description Also send recorded notifications by email (false: listed in the app only). No mail goes to an address not yet verified, whatever this says: anyone can sign up with anyone's address
              * @default true
              */
             email: boolean;
