@@ -12,7 +12,6 @@
 
 #include <fmt/format.h>
 
-#include "core/client_address.hpp"
 #include "core/log.hpp"
 #include "http/request_id.hpp"
 
@@ -80,11 +79,10 @@ Response early_problem(Metrics& metrics, const Problem& problem) {
 }  // namespace
 
 asio::awaitable<void> serve_connection(Server& server, const ServerOptions& options, asio::thread_pool& handlers,
-                                       std::shared_ptr<void> keep, beast::tcp_stream& stream, ConnectionSlot slot,
-                                       std::function<bool(bool)> set_busy, Metrics& metrics) {
+                                       std::shared_ptr<void> keep, beast::tcp_stream& stream, std::string remote_ip,
+                                       ConnectionSlot slot, std::function<bool(bool)> set_busy, Metrics& metrics) {
   beast::flat_buffer buffer;
   beast::error_code ec;
-  std::string remote_ip = plain_address(stream.socket().remote_endpoint(ec).address().to_string());
   const std::size_t largest_body = server.largest_body_limit();  // (the routes are fixed)
   for (;;) {
     if (!set_busy(false)) break;  // stopping: no new request on this connection

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -15,12 +16,14 @@
 
 namespace pm::http {
 
-// `keep` holds the session alive while the coroutine runs, `slot` its place in its client's count
-// (handed on at an upgrade); `set_busy(b)` marks whether a request
-// is in progress and returns false once the server is stopping (the connection then ends).
+// `keep` holds the session alive while the coroutine runs, `remote_ip` is the peer's address (plain:
+// client_address.hpp), `slot` its place in its client's count (handed on at an upgrade);
+// `set_busy(b)` marks whether a request is in progress and returns false once the server is
+// stopping (the connection then ends).
 boost::asio::awaitable<void> serve_connection(Server& server, const ServerOptions& options,
                                               boost::asio::thread_pool& handlers, std::shared_ptr<void> keep,
-                                              boost::beast::tcp_stream& stream, ConnectionSlot slot,
-                                              std::function<bool(bool)> set_busy, Metrics& metrics);
+                                              boost::beast::tcp_stream& stream, std::string remote_ip,
+                                              ConnectionSlot slot, std::function<bool(bool)> set_busy,
+                                              Metrics& metrics);
 
 }  // namespace pm::http

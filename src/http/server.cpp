@@ -133,9 +133,7 @@ void Server::begin_session(tcp::socket socket) {
   boost::system::error_code ec;
   const std::string ip = plain_address(socket.remote_endpoint(ec).address().to_string());
   // A proxy carries many clients' connections: only direct clients are counted.
-  const bool counted =
-      std::find(options_.trusted_proxies.begin(), options_.trusted_proxies.end(), ip) == options_.trusted_proxies.end();
-  std::optional<ConnectionSlot> slot = counted ? slots_->take(ip) : ConnectionSlot();
+  std::optional<ConnectionSlot> slot = trusted_proxy(ip) ? ConnectionSlot() : slots_->take(ip);
   if (!slot) {
     metrics_.connection_refused();
     return;  // one client holding every socket (and a body buffer on each) would starve the rest
@@ -150,7 +148,7 @@ void Server::begin_session(tcp::socket socket) {
   auto executor = session->stream.get_executor();
   asio::co_spawn(executor,
                  serve_connection(
-                     *this, options_, handlers_, session, session->stream, std::move(*slot),
+                     *this, options_, handlers_, session, session->stream, ip, std::move(*slot),
                      [this, s = session.get()](bool busy) { return set_busy(*s, busy); }, metrics_),
                  [this, id = session->id](std::exception_ptr e) {
                    if (e) {
@@ -267,12 +265,16 @@ std::size_t Server::body_limit(Method method, std::string_view target) const {
   return router_.body_limit(method, target.substr(0, target.find('?')), options_.max_body_bytes);
 }
 
+bool Server::trusted_proxy(std::string_view ip) const {
+  return std::find(options_.trusted_proxies.begin(), options_.trusted_proxies.end(), ip) !=
+         options_.trusted_proxies.end();
+}
+
 void Server::identify(Request& req) const {
   // Behind a trusted proxy the client is the last address it added to X-Forwarded-For: the last
   // address of the last such field. (HAProxy's `option forwardfor` adds a field of its own after
   // any the client sent, rather than appending to theirs: the first field is the client's word.)
-  if (std::find(options_.trusted_proxies.begin(), options_.trusted_proxies.end(), req.remote_ip) !=
-      options_.trusted_proxies.end()) {
+  if (trusted_proxy(req.remote_ip)) {
     std::string_view forwarded;
     for (auto [field, end] = req.raw.equal_range("X-Forwarded-For"); field != end; ++field) forwarded = field->value();
     auto last = forwarded.substr(forwarded.rfind(',') + 1);

@@ -101,6 +101,8 @@ class Server {
   void allow_origin(const Request& header_only, Response& refusal) const { cors_.decorate(header_only, refusal); }
   // Resolves the client's address (trusted proxies) and names the request (X-Request-Id).
   void identify(Request& request) const;
+  // Whether `ip` (a plain address) is one of PM_TRUSTED_PROXIES.
+  bool trusted_proxy(std::string_view ip) const;
 
   // Whether the request's route never waits, so it is handled on the I/O thread (Router).
   bool never_waits(const Request& request) const { return router_.never_waits(request.method(), request.path()); }
