@@ -173,12 +173,8 @@ TEST_F(Notifications, SettingsTurnATypeOffAndChannelsOff) {
   set_notification_settings(ana, {{"new_match", true}, {"email", false}});
   auto push_only = record(ana, Type::match_new, {{"n", 5}});
   ASSERT_TRUE(push_only.has_value());
-  EXPECT_EQ(count("SELECT count(*) FROM notification_outbox WHERE notification_id = $1 AND channel = 'push'",
-                  (*push_only)["notification_id"]),
-            1);
-  EXPECT_EQ(count("SELECT count(*) FROM notification_outbox WHERE notification_id = $1 AND channel = 'email'",
-                  (*push_only)["notification_id"]),
-            0);
+  EXPECT_EQ(deliveries(*push_only, "push"), 1);
+  EXPECT_EQ(deliveries(*push_only, "email"), 0);
 
   set_notification_settings(ana, {{"push", false}});
   auto in_app_only = record(ana, Type::subscription_changed, {{"plan_type", "premium"}});
@@ -196,26 +192,17 @@ TEST_F(Notifications, MailGoesOnlyToAnAddressItsOwnerHasProven) {
   TestUser eve = test::sign_up(*server_, test::unique_email("victim"), "Eve");  // not proven
   auto unproven = record(eve, Type::like_received, {{"n", 1}});
   ASSERT_TRUE(unproven.has_value()) << "listed in the app all the same";
-  EXPECT_EQ(count("SELECT count(*) FROM notification_outbox WHERE notification_id = $1 AND channel = 'email'",
-                  (*unproven)["notification_id"]),
-            0);
-  EXPECT_EQ(count("SELECT count(*) FROM notification_outbox WHERE notification_id = $1 AND channel = 'push'",
-                  (*unproven)["notification_id"]),
-            1);
+  EXPECT_EQ(deliveries(*unproven, "email"), 0);
+  EXPECT_EQ(deliveries(*unproven, "push"), 1);
   const std::string group = crypto::uuid_v4();
   auto folded = record_coalesced(eve, Type::message_new, group, {{"conversation_id", group}, {"preview", "hi"}});
   ASSERT_TRUE(folded.has_value());
-  EXPECT_EQ(count("SELECT count(*) FROM notification_outbox WHERE notification_id = $1 AND channel = 'email'",
-                  (*folded)["notification_id"]),
-            0)
-      << "coalesced ones too";
+  EXPECT_EQ(deliveries(*folded, "email"), 0) << "coalesced ones too";
 
   test::prove_address(*server_, eve);
   auto proven = record(eve, Type::like_received, {{"n", 2}});
   ASSERT_TRUE(proven.has_value());
-  EXPECT_EQ(count("SELECT count(*) FROM notification_outbox WHERE notification_id = $1 AND channel = 'email'",
-                  (*proven)["notification_id"]),
-            1);
+  EXPECT_EQ(deliveries(*proven, "email"), 1);
 }
 
 TEST_F(Notifications, MessagesCoalesceIntoOneUnreadNotificationPerConversation) {

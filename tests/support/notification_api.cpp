@@ -89,6 +89,15 @@ int NotificationApi::count(const std::string& sql, const std::string& param) {
   return param.empty() ? q.exec1(sql)[0].as<int>() : q.exec_params1(sql, param)[0].as<int>();
 }
 
+int NotificationApi::deliveries(const Json& notification, const std::string& channel) {
+  auto conn = db_.connect();
+  pqxx::nontransaction q(conn);
+  return q
+      .exec_params1("SELECT count(*) FROM notification_outbox WHERE notification_id = $1 AND channel = $2",
+                    notification["notification_id"].get<std::string>(), channel)[0]
+      .as<int>();
+}
+
 std::vector<std::string> NotificationApi::outbox_ids() {
   auto conn = db_.connect();
   pqxx::nontransaction q(conn);

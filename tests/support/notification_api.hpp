@@ -39,6 +39,8 @@ class NotificationApi : public ::testing::Test {
   void exec(const std::string& sql);
   // The first column of the first row of `sql` with one parameter (or none when empty).
   int count(const std::string& sql, const std::string& param = "");
+  // How many deliveries by `channel` ("email", "push") `notification` has in the outbox.
+  int deliveries(const nlohmann::json& notification, const std::string& channel);
   // outbox_id of every notification_outbox row, in creation order.
   std::vector<std::string> outbox_ids();
   // Delivery files (<id>.json) in `dir`, and whether any temporary file was left there.
