@@ -234,12 +234,12 @@ Service::Settled Service::settle_batch(const std::vector<SendRequest>& requests)
       }
     }
   }
-  // After the commit: previews dropped (in one round trip), notifications queued for the deferred
-  // step, and the outcomes and the events to publish.
+  // After the commit: notifications queued for the deferred step, and the outcomes and the events
+  // to publish. (The cached previews need no drop: one describing an older last message is not
+  // used, cached_previews.)
   Settled settled;
   auto& out = settled.outcomes;
   auto& events = settled.events;
-  std::vector<std::string> stale_previews{"DEL"};
   for (auto& s : stored) {
     if (!s) {
       out.push_back(std::unexpected(s.error()));
@@ -248,7 +248,6 @@ Service::Settled Service::settle_batch(const std::vector<SendRequest>& requests)
     const auto& [stored_message, created, closed, old] = *s;
     Message message = with_signed_url(stored_message);
     if (!closed && (created || in_doubt)) {
-      stale_previews.push_back(preview_key(message.conversation_id));
       (void)notices_->push({.recipient_id = message.recipient_id,
                             .conversation_id = message.conversation_id,
                             .content = {{"conversation_id", message.conversation_id},
@@ -268,9 +267,6 @@ Service::Settled Service::settle_batch(const std::vector<SendRequest>& requests)
              {"type", "message.new"}, {"conversation_id", message.conversation_id}, {"message", message.to_json()}}});
     out.push_back(SendResult{std::move(message), created});
   }
-  if (stale_previews.size() > 1)
-    if (auto r = d_.redis.command(stale_previews); !r)
-      log::warn("conversation_preview_invalidation_failed", {{"error", r.error().type}});
   return settled;
 }
 
@@ -541,7 +537,6 @@ Result<ReadReceipt> Service::read(const UserId& user_id, const ConversationId& c
                   {"reader_id", user_id},
                   {"read_up_to", marked.read_up_to}};
     publish(told_of(conversation, user_id), event);
-    forget_previews({conversation_id});
   }
   return ReadReceipt{.conversation_id = conversation_id, .read_up_to = marked.read_up_to};
 }
@@ -656,6 +651,41 @@ Result<UploadedMedia> Service::upload_media(const UserId& user_id, const Convers
       .media_key = key, .url = d_.media.signed_url(key, kMediaUrlTtl), .width = photo.width, .height = photo.height};
 }
 
+// The last messages' previews, from Redis in one round trip when cached. A cached preview counts
+// only while it describes the last message as the list just read it (the same message, deleted or
+// not): a list read that a deletion overtook may write the words back after the deletion dropped
+// them, and that preview is then never shown, only replaced. The misses are filled in one round
+// trip. Redis failing leaves the previews to the database.
+std::vector<Json> Service::cached_previews(const std::vector<repository::ConversationRow>& rows) {
+  std::vector<Json> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) out.push_back(r.last ? preview_of(*r.last) : Json(nullptr));
+  if (rows.empty()) return out;
+  std::vector<std::string> mget{"MGET"};
+  for (const auto& r : rows) mget.push_back(preview_key(r.conversation.conversation_id));
+  auto cached = d_.redis.command(mget);
+  if (!cached || cached->is_error() || cached->size() != rows.size()) return out;
+  std::vector<std::vector<std::string>> fills;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (out[i].is_null()) continue;
+    auto held = cached->element(i);
+    if (!held.is_nil()) {
+      auto preview = Json::parse(held.str(), nullptr, false);
+      if (preview.is_object() && preview.value("message_id", "") == out[i]["message_id"] &&
+          preview.value("deleted", false) == out[i]["deleted"]) {
+        out[i] = std::move(preview);
+        continue;
+      }
+    }
+    fills.push_back({"SET", preview_key(rows[i].conversation.conversation_id), out[i].dump(), "EX",
+                     std::to_string(d_.preview_ttl.count())});
+  }
+  if (!fills.empty())
+    if (auto r = d_.redis.pipeline(fills); !r)
+      log::warn("conversation_preview_fill_failed", {{"error", r.error().type}});
+  return out;
+}
+
 Result<ConversationPage> Service::conversations(const UserId& user_id, const std::optional<std::string>& cursor,
                                                 int limit) {
   std::optional<repository::ConversationCursor> after;
@@ -669,17 +699,10 @@ Result<ConversationPage> Service::conversations(const UserId& user_id, const std
   const bool more = static_cast<int>(rows.size()) > limit;
   if (more) rows.pop_back();
   ConversationPage out;
-  for (const auto& r : rows) {
-    // The last message's preview comes from Redis when cached (dropped on every change).
-    Json preview = nullptr;
-    auto cached = d_.redis.command({"GET", preview_key(r.conversation.conversation_id)});
-    if (cached && !cached->is_nil() && !cached->is_error()) preview = Json::parse(cached->str(), nullptr, false);
-    if (preview.is_discarded() || preview.is_null()) {
-      preview = r.last ? preview_of(*r.last) : Json(nullptr);
-      if (cached)
-        d_.redis.command({"SET", preview_key(r.conversation.conversation_id), preview.dump(), "EX",
-                          std::to_string(d_.preview_ttl.count())});
-    }
+  auto previews = cached_previews(rows);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& r = rows[i];
+    const Json& preview = previews[i];
     out.conversations.push_back({.conversation_id = r.conversation.conversation_id,
                                  .match_id = r.conversation.match_id,
                                  .user = r.other,
@@ -702,7 +725,6 @@ void Service::close_between(const UserId& a, const UserId& b, CloseReason reason
     return;
   }
   if (*closed_id) {
-    forget_previews({**closed_id});
     auto closed = [&](CloseReason said) {
       return Json{{"type", "conversation.closed"}, {"conversation_id", **closed_id}, {"reason", to_string(said)}};
     };
