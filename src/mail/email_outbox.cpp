@@ -15,6 +15,9 @@ namespace pm::mail {
 
 namespace {
 
+// The outcome of a mail refused for 5 days, only ever temporarily: failed (repository::mark_email_retry).
+constexpr const char* kGivenUp = "given_up";
+
 std::string context(const std::string& outbox_id) { return "email_outbox.payload:" + outbox_id; }
 
 // A mail claimed and started: what deliver_one sends once the start is committed.
@@ -87,12 +90,12 @@ EmailOutbox::Step EmailOutbox::deliver_one() {
   }();
 
   // 3. Record the outcome. If this fails the mail stays "started": never sent twice.
-  const std::string outcome = delivered ? "" : outcome_of(delivered.error());
+  std::string outcome = delivered ? "" : outcome_of(delivered.error());
   auto recorded = db::transact(db_, [&](pqxx::work& tx) -> Result<bool> {
     if (delivered) {
       repository::mark_email_sent(tx, mail.id);
     } else if (outcome == kTemporary) {
-      repository::mark_email_retry(tx, mail.id, delivered.error().detail);
+      if (repository::mark_email_retry(tx, mail.id, delivered.error().detail)) outcome = kGivenUp;
     } else {
       repository::mark_email_failed(tx, mail.id, delivered.error().detail);
       if (outcome == kBounced) repository::record_bounce(tx, started->to_index, delivered.error().detail);

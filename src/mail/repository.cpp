@@ -18,10 +18,17 @@ constexpr const char* kMarkEmailSending = R"sql(
 constexpr const char* kMarkEmailSent = R"sql(
   UPDATE email_outbox SET sent_at = now(), last_error = NULL WHERE outbox_id = $1
 )sql";
+// The exponent is capped before the power: 30 s * 2^39 is past what an interval holds, and that
+// update failed, leaving the mail marked as being sent, so never tried again nor failed. A mail
+// refused for longer than a mail server keeps trying (5 days, as Postfix's queue lifetime) fails.
 constexpr const char* kMarkEmailRetry = R"sql(
-  UPDATE email_outbox SET sending_since = NULL, last_error = $2,
-    next_attempt_at = now() + least(interval '1 hour', interval '30 seconds' * power(2, attempts - 1))
+  UPDATE email_outbox SET sending_since = NULL,
+    failed_at = CASE WHEN created_at < now() - interval '5 days' THEN now() END,
+    last_error = CASE WHEN created_at < now() - interval '5 days'
+                      THEN 'given up after 5 days of temporary failures: ' || $2 ELSE $2 END,
+    next_attempt_at = now() + least(interval '1 hour', interval '30 seconds' * power(2, least(attempts - 1, 7)))
   WHERE outbox_id = $1
+  RETURNING failed_at IS NOT NULL AS given_up
 )sql";
 constexpr const char* kMarkEmailFailed = R"sql(
   UPDATE email_outbox SET failed_at = now(), last_error = $2 WHERE outbox_id = $1
@@ -80,8 +87,9 @@ void mark_email_sending(pqxx::work& tx, const std::string& outbox_id) { tx.exec_
 
 void mark_email_sent(pqxx::work& tx, const std::string& outbox_id) { tx.exec_params(kMarkEmailSent, outbox_id); }
 
-void mark_email_retry(pqxx::work& tx, const std::string& outbox_id, const std::string& error) {
-  tx.exec_params(kMarkEmailRetry, outbox_id, error);
+bool mark_email_retry(pqxx::work& tx, const std::string& outbox_id, const std::string& error) {
+  auto r = tx.exec_params(kMarkEmailRetry, outbox_id, error);
+  return !r.empty() && r[0]["given_up"].as<bool>();
 }
 
 void mark_email_failed(pqxx::work& tx, const std::string& outbox_id, const std::string& error) {

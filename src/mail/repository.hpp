@@ -27,8 +27,9 @@ std::optional<QueuedEmail> claim_due_email(pqxx::work& tx);
 void mark_email_sending(pqxx::work& tx, const std::string& outbox_id);
 void mark_email_sent(pqxx::work& tx, const std::string& outbox_id);
 // A temporary failure: counts the attempt and backs off exponentially (30 s, 1 min, 2 min, ...
-// capped at 1 h), then the mail is due again.
-void mark_email_retry(pqxx::work& tx, const std::string& outbox_id, const std::string& error);
+// capped at 1 h), then the mail is due again; true when the mail was queued more than 5 days ago,
+// and is failed instead.
+bool mark_email_retry(pqxx::work& tx, const std::string& outbox_id, const std::string& error);
 // A permanent failure: never attempted again.
 void mark_email_failed(pqxx::work& tx, const std::string& outbox_id, const std::string& error);
 // One mail's stored payload (any state), or nullopt when there is none (never, or gone by retention).

@@ -232,6 +232,42 @@ TEST_F(SmtpDelivery, ATemporaryRefusalIsRetriedAndThenDelivered) {
   EXPECT_EQ(counts.sent, 1u);
 }
 
+// The backoff's 30 s * 2^(attempts - 1) passed what an interval holds at the 41st attempt (a
+// relay refusing for about a day and a half): the update failed, and the mail stayed "being sent",
+// never tried again nor failed. Now the backoff stays at its hour, and after 5 days of temporary
+// refusals the mail fails, as a mail server gives up.
+TEST_F(SmtpDelivery, AMailRefusedForDaysBacksOffAnHourAtMostAndThenFails) {
+  SmtpServer smtp(dir_.path / "smtp", {.tempfail_data = 1000});
+  auto& server = serve({{"PM_SMTP_URL", smtp_url("smtp", smtp)}});
+  auto ada = test::sign_up(server, test::unique_email("ada"));
+  auto conn = db_.connect();
+  pqxx::nontransaction sql(conn);
+  sql.exec_params("UPDATE email_outbox SET attempts = 45, created_at = now() - interval '2 days' WHERE user_id = $1",
+                  ada.user_id);
+  EXPECT_EQ(deliver(), 0);
+  auto row = newest_row(ada.user_id);
+  EXPECT_FALSE(row["started"].as<bool>()) << "the outcome was recorded: " << row["last_error"];
+  EXPECT_FALSE(row["failed"].as<bool>());
+  EXPECT_EQ(row["attempts"].as<int>(), 46);
+  EXPECT_TRUE(sql.exec_params1("SELECT next_attempt_at BETWEEN now() + interval '59 minutes' AND now() + interval "
+                               "'61 minutes' FROM email_outbox WHERE user_id = $1",
+                               ada.user_id)[0]
+                  .as<bool>())
+      << "due again in an hour";
+
+  sql.exec_params("UPDATE email_outbox SET created_at = now() - interval '5 days 1 minute' WHERE user_id = $1",
+                  ada.user_id);
+  make_all_due();
+  EXPECT_EQ(deliver(), 0);
+  row = newest_row(ada.user_id);
+  EXPECT_TRUE(row["failed"].as<bool>());
+  EXPECT_NE(row["last_error"].as<std::string>().find("given up after 5 days"), std::string::npos) << row["last_error"];
+  EXPECT_EQ(server.app().email_outbox.counts().failed, 1u);
+  make_all_due();
+  EXPECT_EQ(deliver(), 0);
+  EXPECT_EQ(newest_row(ada.user_id)["attempts"].as<int>(), 47) << "a failed mail is not tried again";
+}
+
 TEST_F(SmtpDelivery, ARecipientRefusedWithA5xxIsABounceNeverTriedAgain) {
   const auto email = test::unique_email("gone");
   SmtpServer smtp(dir_.path / "smtp", {.reject_rcpt = email});
