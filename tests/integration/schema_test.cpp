@@ -157,6 +157,33 @@ WHERE n.relam = (SELECT oid FROM pg_am WHERE amname = 'btree') AND n.relnamespac
     ADD_FAILURE() << row[0].as<std::string>() << " is the leading part of " << row[1].as<std::string>();
 }
 
+// Deleting the row a foreign key points at (an account, a push subscription, a conversation) makes
+// PostgreSQL find the rows naming it, to cascade or set them to NULL: without an index led by the
+// key's columns that is a scan of the whole table, on every sign-out and every account's deletion
+// (migration 0050). A partial index "WHERE column IS NOT NULL" serves such a look-up too.
+TEST(Schema, EveryForeignKeyLeadsAnIndex) {
+  test::TestDatabase db;
+  auto conn = db.connect();
+  pqxx::nontransaction q(conn);
+  auto unindexed = q.exec(R"SQL(
+SELECT c.conrelid::regclass::text, c.conname
+FROM pg_constraint c JOIN pg_class r ON r.oid = c.conrelid
+WHERE c.contype = 'f' AND r.relnamespace = 'public'::regnamespace AND NOT r.relispartition
+  AND NOT EXISTS (
+    SELECT 1 FROM pg_index i
+    WHERE i.indrelid = c.conrelid
+      AND (SELECT array_agg(k ORDER BY k) FROM unnest((i.indkey::int2[])[0:cardinality(c.conkey) - 1]) k)
+          = (SELECT array_agg(k ORDER BY k) FROM unnest(c.conkey) k)
+      AND (i.indpred IS NULL
+           OR pg_get_expr(i.indpred, i.indrelid) = format('(%s IS NOT NULL)',
+                (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = c.conrelid AND a.attnum = c.conkey[1]))))
+)SQL");
+  for (const auto& row : unindexed)
+    ADD_FAILURE() << row[0].as<std::string>() << "." << row[1].as<std::string>() << " leads no index";
+  EXPECT_GT(q.exec1("SELECT count(*) FROM pg_constraint WHERE contype = 'f'")[0].as<int>(), 30)
+      << "the query sees the schema's foreign keys";
+}
+
 TEST(Schema, SeedDefaultsApply) {
   test::TestDatabase db;
   auto conn = db.connect();
