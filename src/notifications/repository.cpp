@@ -172,16 +172,18 @@ constexpr const char* kListUnreadAfter = R"sql(
   ORDER BY n.created_at DESC, n.notification_id DESC LIMIT $2
 )sql";
 // Read notifications leave their group (0020): the group's next one starts a new notification.
+// The group rows are taken first, as a writer takes them (kClaimGroups: the group, then its
+// notification; several in key order): the other way round, a read meeting a message folding into
+// the same notification deadlocked, and PostgreSQL aborted one of them (the read, or the writer's
+// whole batch of message notifications).
+constexpr const char* kCloseGroupOf = R"sql(
+  DELETE FROM notification_groups WHERE user_id = $1 AND notification_id = $2
+)sql";
 constexpr const char* kMarkRead = R"sql(
-  WITH marked AS (
-    UPDATE notifications SET is_read = true WHERE notification_id = $2 AND user_id = $1
-    RETURNING notification_id, type, content::text, is_read IS TRUE AS is_read,
-              to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
-              (extract(epoch FROM created_at) * 1000000)::bigint AS created_us
-  ), closed AS (
-    DELETE FROM notification_groups WHERE user_id = $1 AND notification_id IN (SELECT notification_id FROM marked)
-  )
-  SELECT * FROM marked
+  UPDATE notifications SET is_read = true WHERE notification_id = $2 AND user_id = $1
+  RETURNING notification_id, type, content::text, is_read IS TRUE AS is_read,
+            to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
+            (extract(epoch FROM created_at) * 1000000)::bigint AS created_us
 )sql";
 
 Notification notification(const pqxx::row& row) {
@@ -196,13 +198,13 @@ Notification notification(const pqxx::row& row) {
 constexpr const char* kUnreadCount = R"sql(
   SELECT count(*) AS unread FROM notifications WHERE user_id = $1 AND is_read IS NOT TRUE
 )sql";
+// (The groups first, in the writers' order: kCloseGroupOf.)
+constexpr const char* kCloseGroupsOf = R"sql(
+  DELETE FROM notification_groups WHERE (user_id, type, group_key) IN (
+    SELECT user_id, type, group_key FROM notification_groups WHERE user_id = $1 ORDER BY type, group_key FOR UPDATE)
+)sql";
 constexpr const char* kMarkAllRead = R"sql(
-  WITH marked AS (
-    UPDATE notifications SET is_read = true WHERE user_id = $1 AND is_read IS NOT TRUE RETURNING 1
-  ), closed AS (
-    DELETE FROM notification_groups WHERE user_id = $1
-  )
-  SELECT count(*) AS marked FROM marked
+  UPDATE notifications SET is_read = true WHERE user_id = $1 AND is_read IS NOT TRUE
 )sql";
 
 // The notification outbox.
@@ -426,13 +428,15 @@ int unread_count(pqxx::work& tx, const UserId& user_id) {
 }
 
 std::optional<Notification> mark_read(pqxx::work& tx, const UserId& user_id, const std::string& notification_id) {
+  tx.exec_params(kCloseGroupOf, user_id, notification_id);
   auto r = tx.exec_params(kMarkRead, user_id, notification_id);
   if (r.empty()) return std::nullopt;
   return notification(r[0]);
 }
 
 int mark_all_read(pqxx::work& tx, const UserId& user_id) {
-  return tx.exec_params1(kMarkAllRead, user_id)["marked"].as<int>();
+  tx.exec_params(kCloseGroupsOf, user_id);
+  return static_cast<int>(tx.exec_params(kMarkAllRead, user_id).affected_rows());
 }
 
 void queue(pqxx::work& tx, const std::vector<Delivery>& deliveries) {

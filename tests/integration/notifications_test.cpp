@@ -3,6 +3,8 @@
 // notification_settings (types and channels), and coalescing of message.new.
 
 #include <atomic>
+#include <chrono>
+#include <future>
 #include <set>
 #include <thread>
 
@@ -242,6 +244,40 @@ TEST_F(Notifications, MessagesCoalesceIntoOneUnreadNotificationPerConversation) 
   EXPECT_EQ(count("SELECT count(*) FROM notifications WHERE group_key = $1", conversation), 2)
       << "the read one and the new one";
   EXPECT_EQ(list(ana)["notifications"][0]["notification_id"], (*next)["notification_id"]) << "newest first";
+}
+
+// Marking a notification read locked it, then its group; a message folding into it locks the
+// group, then the notification. When the two met, PostgreSQL broke the deadlock by aborting one:
+// the reader's request failed, or the writer's batch (every recipient's message notifications).
+// The writer is held here between its two steps (its group claimed, the notification not yet
+// touched) while the notification is read.
+TEST_F(Notifications, ReadingANotificationWhileAMessageFoldsIntoItFailsNeither) {
+  TestUser ana = user("Ana");
+  const std::string conversation = crypto::uuid_v4();
+  auto first =
+      record_coalesced(ana, Type::message_new, conversation, {{"conversation_id", conversation}, {"preview", "one"}});
+  ASSERT_TRUE(first.has_value());
+  const std::string id = (*first)["notification_id"];
+
+  db_.slow_down("notification_groups", "AFTER UPDATE", 1.5);  // after the claim, holding the group
+  auto folding = std::async(std::launch::async, [&] {
+    return record_coalesced(ana, Type::message_new, conversation,
+                            {{"conversation_id", conversation}, {"preview", "two"}});
+  });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep'") ==
+             0 &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  auto read = post(ana, "/api/v1/notifications/" + id + "/read");
+  auto folded = folding.get();
+
+  EXPECT_EQ(read.status, 200) << read.body;
+  ASSERT_TRUE(folded.has_value()) << "the message's notification was lost";
+  EXPECT_EQ((*folded)["notification_id"], id) << "folded into the unread one, which the read then marked";
+  EXPECT_EQ((*folded)["content"]["count"], 2);
+  EXPECT_EQ(count("SELECT count(*) FROM notifications WHERE notification_id = $1 AND is_read", id), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM notification_groups"), 0) << "a read notification leaves its group";
 }
 
 TEST_F(Notifications, ARolledBackChangeLeavesNoNotificationAndNoDelivery) {
