@@ -36,7 +36,7 @@ constexpr const char* kEnsurePartitions = R"sql(
 constexpr const char* kEntriesOf = R"sql(
   SELECT event, host(ip) AS ip, details::text,
          to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at
-  FROM audit_log a WHERE user_id = $1 ORDER BY a.created_at DESC LIMIT $2
+  FROM audit_log a WHERE user_id = $1 ORDER BY a.created_at DESC
 )sql";
 
 // TrailRow: entries by (user_id) or about (subject_id) the user, each side an index (0012), newest
@@ -66,9 +66,9 @@ int ensure_partitions(pqxx::work& tx, int months_ahead) {
   return tx.exec_params1(kEnsurePartitions, months_ahead)["made"].as<int>();
 }
 
-std::vector<AuditRow> entries_of(pqxx::work& tx, const UserId& user_id, int limit) {
+std::vector<AuditRow> entries_of(pqxx::work& tx, const UserId& user_id) {
   std::vector<AuditRow> out;
-  for (const auto& row : tx.exec_params(kEntriesOf, user_id, limit))
+  for (const auto& row : tx.exec_params(kEntriesOf, user_id))
     out.push_back({.event = row["event"].as<std::string>(),
                    .ip = db::opt<std::string>(row, "ip"),
                    .details_json = row["details"].as<std::string>(),

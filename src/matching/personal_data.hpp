@@ -13,8 +13,9 @@
 
 namespace pm::matching {
 
-// {"vectors": [...], "matches": [each as its person sees it in the app: their own like and pass,
-// never the other's]}
+// {"vectors": [...], "embedding": [...], "matches": [each the app shows, as its person sees it
+// there: their own like and pass, never the other's; its attributes, the insights' summary and key
+// factors]}
 Json personal_data(pqxx::work& tx, const UserId& user_id);
 // Before the account's deletion (profiles::BeforeAccountDeletion, through
 // Discovery::before_account_deletion): locks the person's matches, as a like locks its match before

@@ -411,18 +411,31 @@ constexpr const char* kLockMatchesOf = R"sql(
 // so no updated_at either: on a pending match only a like moves it);
 // its score details without each side's satisfaction (how well one's answers meet the other's
 // private preferences: the app shows it only in a premium plan's detailed analysis, and the export
-// is every plan's).
-constexpr std::pair<const char*, const char*> kExportQueries[] = {
-    {"vectors", R"sql(SELECT to_jsonb(t) AS entry FROM user_vectors t WHERE user_id = $1)sql"},
-    {"matches", R"sql(
+// is every plan's); what was worked out about the pair as every plan's app shows it (the six
+// attributes, the insights' summary and key factors). Only the matches the app shows (kShownPair):
+// one with someone who blocked the person would tell them of the block.
+const std::string kExportMatches = R"sql(
   SELECT jsonb_build_object(
-           'match_id', match_id, 'other_user_id', CASE WHEN user_id_1 = $1 THEN user_id_2 ELSE user_id_1 END,
-           'compatibility_score', compatibility_score, 'score_details', score_details - 'satisfaction', 'status', status,
-           'ranking', ranking, 'created_at', created_at,
-           'you_liked', CASE WHEN user_id_1 = $1 THEN user_1_liked ELSE user_2_liked END,
-           'you_passed_at', CASE WHEN passed_by = $1 THEN passed_at END) AS entry
-  FROM matches WHERE user_id_1 = $1 OR user_id_2 = $1 ORDER BY created_at, match_id
-)sql"},
+           'match_id', m.match_id, 'other_user_id', CASE WHEN m.user_id_1 = $1 THEN m.user_id_2 ELSE m.user_id_1 END,
+           'compatibility_score', m.compatibility_score, 'score_details', m.score_details - 'satisfaction',
+           'status', m.status, 'ranking', m.ranking, 'created_at', m.created_at,
+           'you_liked', CASE WHEN m.user_id_1 = $1 THEN m.user_1_liked ELSE m.user_2_liked END,
+           'you_passed_at', CASE WHEN m.passed_by = $1 THEN m.passed_at END,
+           'attributes', (SELECT coalesce(jsonb_agg(jsonb_build_object('name', a.attribute_name, 'score', a.score,
+                                                                       'description', a.description)
+                                                    ORDER BY a.attribute_id), '[]'::jsonb)
+                          FROM match_attributes a WHERE a.match_id = m.match_id),
+           'insights', (SELECT jsonb_build_object('summary', d.doc->'insights'->'summary',
+                                                  'keyFactors', d.doc->'insights'->'keyFactors')
+                        FROM compatibility_insight_documents d WHERE d.match_id = m.match_id)) AS entry
+  FROM matches m WHERE (m.user_id_1 = $1 OR m.user_id_2 = $1) AND )sql" +
+                                   std::string(kShownPair) + R"sql(
+  ORDER BY m.created_at, m.match_id
+)sql";
+const std::pair<const char*, const char*> kExportQueries[] = {
+    {"vectors", R"sql(SELECT to_jsonb(t) AS entry FROM user_vectors t WHERE user_id = $1)sql"},
+    {"embedding", R"sql(SELECT to_jsonb(t) AS entry FROM user_embeddings t WHERE user_id = $1)sql"},
+    {"matches", kExportMatches.c_str()},
 };
 
 // The demo's matches (bulk.hpp). $1 < $2, as matching orders a match's users.

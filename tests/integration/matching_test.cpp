@@ -355,6 +355,35 @@ TEST_F(Matching, TheListIsCachedInRedisUnderTheSeedKeysAndDroppedOnEveryChange) 
 // A block left the pair's pending match as it was, so an unblock brought it back untouched: a free
 // user read their likes' count, blocked one match, read it again (one less: that one liked them),
 // and unblocked, 50 probes a day for what only the who_liked_me plan shows. The block now ends it.
+// The export holds what was worked out about the person for each match the app shows them (its six
+// attributes, the insights' summary and key factors, as every plan's app shows them) and their
+// text embedding; before, only the match's score. A match the app hides is not in it: with
+// someone who blocked the person, it told them of the block.
+TEST_F(Matching, TheExportHoldsEachShownMatchsInsightsAndNoHiddenMatch) {
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  const std::string id = match_between(ana, ben);
+  ASSERT_FALSE(id.empty());
+  auto detail = get(ana, "/api/v1/matches/" + id).json();
+
+  auto exported = get(ana, "/api/v1/me/export");
+  ASSERT_EQ(exported.status, 200) << exported.body;
+  const Json data = exported.json();
+  ASSERT_EQ(data["matches"].size(), 1u) << exported.body;
+  const Json& match = data["matches"][0];
+  EXPECT_EQ(match["match_id"], id);
+  EXPECT_EQ(match["attributes"], detail["attributes"]);
+  EXPECT_EQ(match["insights"]["summary"], detail["insights"]["summary"]);
+  EXPECT_EQ(match["insights"]["keyFactors"], detail["insights"]["keyFactors"]);
+  EXPECT_FALSE(match["insights"].contains("detailedAnalysis")) << "a premium plan's, as in the app";
+  ASSERT_EQ(data["embedding"].size(), 1u) << exported.body;
+  EXPECT_EQ(data["embedding"][0]["user_id"], ana.user.user_id);
+
+  ASSERT_EQ(post(ben, "/api/v1/users/" + ana.user.user_id + "/block").status / 100, 2);
+  EXPECT_EQ(get(ana, "/api/v1/me/export").json()["matches"], Json::array()) << "her export told her of his block";
+  EXPECT_EQ(get(ben, "/api/v1/me/export").json()["matches"], Json::array()) << "as his list no longer shows it";
+}
+
 TEST_F(Matching, ABlockEndsThePairsPendingMatchForGood) {
   Person ben = person("Ben", "man", "woman", 52.52, 13.40);
   Person ana = person("Ana", "woman", "man", 52.51, 13.39);

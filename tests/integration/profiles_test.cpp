@@ -338,10 +338,10 @@ TEST(Privacy, ExportHoldsMyDataAndNobodyElses) {
   // Every module's part is there (each reads its own rows; app hands the ones above profiles in).
   std::set<std::string> parts;
   for (const auto& [name, _] : data.items()) parts.insert(name);
-  EXPECT_EQ(parts, (std::set<std::string>{"active_sessions", "answers", "blocks", "decisions", "linked_providers",
-                                          "matches", "messages_sent", "notifications", "photos", "preferences",
-                                          "push_subscriptions", "questionnaire_responses", "reports_filed",
-                                          "security_log", "subscription", "user", "vectors"}));
+  EXPECT_EQ(parts, (std::set<std::string>{"active_sessions", "answers", "blocks", "decisions", "embedding",
+                                          "linked_providers", "matches", "messages_sent", "notifications", "photos",
+                                          "preferences", "push_subscriptions", "questionnaire_responses",
+                                          "reports_filed", "security_log", "subscription", "user", "vectors"}));
   EXPECT_EQ(data["user"][0]["email"], ada.email);
   EXPECT_EQ(data["user"][0]["last_name"], "Lovelace");
   EXPECT_FALSE(data["user"][0].contains("password_hash"));
@@ -364,6 +364,28 @@ TEST(Privacy, ExportHoldsMyDataAndNobodyElses) {
   for (const auto& e : data["security_log"]) events.insert(e["event"]);
   EXPECT_TRUE(events.count("signup"));
   EXPECT_EQ(res.body.find(bob.email), std::string::npos) << "another user's data leaked into the export";
+}
+
+// The export's security log was the newest 1,000 entries: one profile_view per profile viewed
+// (per 10 minutes) pushed a busy user's older sign-ins, with their addresses, out of it well within
+// the 90 days the log keeps them.
+TEST(Privacy, TheExportHoldsEveryKeptSecurityLogEntry) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  auto ada = test::sign_up(server, test::unique_email("ada"));
+  {
+    auto conn = db.connect();
+    pqxx::nontransaction(conn).exec_params(
+        "INSERT INTO audit_log (user_id, event, details, created_at) "
+        "SELECT $1, 'profile_view', jsonb_build_object('n', g), now() + g * interval '1 millisecond' "
+        "FROM generate_series(1, 1500) g",
+        ada.user_id);
+  }
+  auto res = server.request("GET", "/api/v1/me/export", "", ada.auth());
+  ASSERT_EQ(res.status, 200) << res.body.substr(0, 500);
+  const auto log = res.json()["security_log"];
+  EXPECT_GE(log.size(), 1501u);
+  EXPECT_EQ(log.back()["event"], "signup") << "the oldest entry, the sign-up (1,500 views since), is there";
 }
 
 TEST(Privacy, DeletingTheAccountRemovesItsRowsAndSessions) {

@@ -2564,13 +2564,19 @@ export interface components {
             answers: components["schemas"]["ExportRows"];
             questionnaire_responses: components["schemas"]["ExportRows"];
             vectors: components["schemas"]["ExportRows"];
+            embedding: components["schemas"]["ExportRows"];
+            /**
+             * @description The matches the app shows the user (not one with someone who blocked them, or who was
+             *     banned), each as the user sees it: their own like and pass, never the other's; with its
+             *     `attributes` and the `insights`' summary and key factors, as every plan's app shows them
+             */
             matches: components["schemas"]["ExportRows"];
             messages_sent: components["schemas"]["ExportRows"];
             notifications: components["schemas"]["ExportRows"];
             blocks: components["schemas"]["ExportRows"];
             reports_filed: components["schemas"]["ExportRows"];
             push_subscriptions?: components["schemas"]["ExportRows"];
-            /** @description The user's security events, newest first (at most 1000) */
+            /** @description The user's security events, newest first, every one still kept (the audit log's retention, 90 days by default) */
             security_log: {
                 /**
                  * @description One of the audit log's events (docs/security.md "Audit log") the user made: the account's
