@@ -76,13 +76,15 @@ constexpr const char* kNextSeq = R"sql(
   RETURNING last_seq
 )sql";
 
-// Message: a message row (m) with its document (d).
+// Message: a message row (m) with its document (d). Both tables are partitioned by month of
+// sent_at, and the join names it: each message's document is then looked up in its own month's
+// partition, not in every month's index.
 constexpr const char* kByClientId = R"sql(
   SELECT m.message_id, m.conversation_id, m.sender_id, d.recipient_id, m.message_type, m.content, m.media_url,
          to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS sent_at,
          to_char(m.read_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS read_at,
          m.seq, d.reactions::text, d.metadata::text
-  FROM messages m JOIN message_documents d ON d.message_id = m.message_id
+  FROM messages m JOIN message_documents d ON d.message_id = m.message_id AND d.sent_at = m.sent_at
   WHERE d.conversation_id = $1 AND d.sender_id = $2 AND d.metadata ? 'clientMessageId'
     AND d.metadata->>'clientMessageId' = $3
 )sql";
@@ -91,7 +93,7 @@ constexpr const char* kMessage = R"sql(
          to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS sent_at,
          to_char(m.read_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS read_at,
          m.seq, d.reactions::text, d.metadata::text
-  FROM messages m JOIN message_documents d ON d.message_id = m.message_id
+  FROM messages m JOIN message_documents d ON d.message_id = m.message_id AND d.sent_at = m.sent_at
   WHERE m.message_id = $1
 )sql";
 // A page of conversation $1's messages between the order numbers $2 and $3 (exclusive), at most
@@ -105,7 +107,7 @@ constexpr const char* kMessagesForward = R"sql(
            to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS sent_at,
            to_char(m.read_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS read_at,
            m.seq, d.reactions::text, d.metadata::text
-    FROM messages m JOIN message_documents d ON d.message_id = m.message_id
+    FROM messages m JOIN message_documents d ON d.message_id = m.message_id AND d.sent_at = m.sent_at
     WHERE m.conversation_id = $1 AND m.seq > $2 AND m.seq < $3 AND m.sent_at >= $5::timestamptz - interval '1 day'
     ORDER BY m.seq ASC LIMIT $4) page
   ORDER BY seq ASC
@@ -117,7 +119,7 @@ constexpr const char* kMessagesBackward = R"sql(
            to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS sent_at,
            to_char(m.read_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS read_at,
            m.seq, d.reactions::text, d.metadata::text
-    FROM messages m JOIN message_documents d ON d.message_id = m.message_id
+    FROM messages m JOIN message_documents d ON d.message_id = m.message_id AND d.sent_at = m.sent_at
     WHERE m.conversation_id = $1 AND m.seq > $2 AND m.seq < $3 AND m.sent_at >= $5::timestamptz - interval '1 day'
     ORDER BY m.seq DESC LIMIT $4) page
   ORDER BY seq ASC
@@ -241,7 +243,7 @@ constexpr const char* kConversations = R"sql(
            to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_sent_at,
            to_char(m.read_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_read_at,
            m.seq AS last_seq_of_message, d.reactions::text AS last_reactions, d.metadata::text AS last_metadata
-    FROM messages m JOIN message_documents d ON d.message_id = m.message_id
+    FROM messages m JOIN message_documents d ON d.message_id = m.message_id AND d.sent_at = m.sent_at
     WHERE m.conversation_id = c.conversation_id ORDER BY m.seq DESC LIMIT 1) last ON true
   WHERE $1 IN (mt.user_id_1, mt.user_id_2)
     AND NOT EXISTS (SELECT 1 FROM blocked_pairs b WHERE b.blocked_id = $1 AND b.blocker_id IN (mt.user_id_1, mt.user_id_2))
