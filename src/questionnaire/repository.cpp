@@ -21,9 +21,13 @@ constexpr const char* kUpsertBank = R"sql(
     dimensions = EXCLUDED.dimensions, imported_at = now()
   RETURNING ordinal
 )sql";
-// unique_block_order holds after every statement: move this bank's blocks out of the way first.
+// unique_block_order holds after every statement: move this bank's blocks out of the way first,
+// below every order any block has (a block the file no longer has stays set aside, and a plain
+// -display_order met the one an earlier dropped block in the same place already held).
 constexpr const char* kMoveBlocksAside = R"sql(
-  UPDATE question_blocks SET display_order = -display_order WHERE bank_key = $1 AND display_order > 0
+  UPDATE question_blocks
+  SET display_order = -display_order - (SELECT coalesce(max(abs(display_order)), 0) FROM question_blocks)
+  WHERE bank_key = $1 AND display_order > 0
 )sql";
 constexpr const char* kUpsertBlock = R"sql(
   INSERT INTO question_blocks (block_id, title, description, display_order, bank_key, block_key, attribute)

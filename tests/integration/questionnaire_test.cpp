@@ -415,14 +415,35 @@ TEST(QuestionBankImport, AnEditedBankUpdatesChangedQuestionsInPlaceAndRetiresDro
   // A block the file no longer has goes with its questions: before, it stayed in the bank as an
   // empty block, first in everyone's questionnaire.
   const std::string dropped = bank["blocks"][1]["key"];
+  Json another = bank["blocks"][1];
   bank["blocks"].erase(1);
   ASSERT_TRUE(app.questionnaire.import(bank).has_value());
-  auto reader = db.connect();
-  pqxx::work tx(reader);
-  auto loaded = questionnaire::repository::load_bank(tx, "test-bank");
-  ASSERT_TRUE(loaded.has_value());
-  ASSERT_EQ(loaded->blocks.size(), 1u);
-  EXPECT_NE(loaded->blocks[0].key, dropped);
+  auto blocks_loaded = [&] {
+    auto reader = db.connect();
+    pqxx::work tx(reader);
+    auto loaded = questionnaire::repository::load_bank(tx, "test-bank");
+    return loaded ? loaded->blocks.size() : 0u;
+  };
+  {
+    auto reader = db.connect();
+    pqxx::work tx(reader);
+    auto loaded = questionnaire::repository::load_bank(tx, "test-bank");
+    ASSERT_TRUE(loaded.has_value());
+    ASSERT_EQ(loaded->blocks.size(), 1u);
+    EXPECT_NE(loaded->blocks[0].key, dropped);
+  }
+
+  // Another block in the dropped one's place, then dropped too: set aside, it took the same
+  // negative display order as the first (unique across all blocks), and the import failed.
+  another["key"] = "another_block";
+  for (auto& question : another["questions"]) question["key"] = question["key"].get<std::string>() + "_again";
+  bank["blocks"].push_back(another);
+  ASSERT_TRUE(app.questionnaire.import(bank).has_value());
+  EXPECT_EQ(blocks_loaded(), 2u);
+  bank["blocks"].erase(1);
+  auto again = app.questionnaire.import(bank);
+  ASSERT_TRUE(again.has_value()) << again.error().detail;
+  EXPECT_EQ(blocks_loaded(), 1u);
   app.close();
 }
 
