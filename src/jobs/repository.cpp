@@ -4,6 +4,14 @@ namespace pm::jobs::repository {
 
 namespace {
 
+// Two schedulers queueing the same scheduled work at once each saw none pending (neither sees the
+// other's row before it commits) and both queued it: training ran twice. They take turns on one
+// lock per kind first, and the second then sees the first's row. (Only here: a job queued with a
+// payload is idempotent work, and a bank import queues thousands in one transaction, more locks
+// than PostgreSQL's lock table holds.)
+constexpr const char* kTakeTurnToSchedule = R"sql(
+  SELECT pg_advisory_xact_lock(hashtextextended('jobs.scheduled:' || $1::text, 0))
+)sql";
 // $1 is the kind, $2 the payload (JSON text).
 constexpr const char* kInsertUnlessPending = R"sql(
   INSERT INTO jobs (kind, payload) SELECT $1::varchar, $2::jsonb
@@ -75,6 +83,7 @@ void insert_unless_pending(pqxx::work& tx, const std::string& kind, const std::s
 }
 
 void insert_unless_recent(pqxx::work& tx, const std::string& kind, int hours) {
+  tx.exec_params(kTakeTurnToSchedule, kind);
   tx.exec_params(kInsertUnlessRecent, kind, hours);
 }
 

@@ -2,6 +2,9 @@
 // runs, a failed one comes back later, one whose worker stopped comes back after its lease, both
 // fail for good after the fifth attempt, and scheduled work is queued once.
 
+#include <chrono>
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "jobs/queue.hpp"
@@ -226,4 +229,20 @@ TEST_F(JobQueue, ScheduledWorkIsQueuedOnceAndNotAgainWithinItsInterval) {
   schedule_training();
   EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE kind = 'train_model' AND status = 'pending'"), 1)
       << "once the interval has passed, queued again";
+}
+
+// Two schedulers queueing the same scheduled work at once (two workers' schedules) each saw none
+// pending, as neither sees the other's row before it commits, and both queued it: training ran twice.
+TEST_F(JobQueue, ScheduledWorkQueuedByTwoSchedulersAtOnceIsQueuedOnce) {
+  auto schedule_and_linger = [&] {
+    in_transaction([&](pqxx::work& tx) {
+      jobs::enqueue_unless_recent(tx, "train_model", 24);
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the other schedules meanwhile
+      return 0;
+    });
+  };
+  std::thread first(schedule_and_linger), second(schedule_and_linger);
+  first.join();
+  second.join();
+  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE kind = 'train_model'"), 1);
 }
