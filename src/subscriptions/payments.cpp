@@ -181,6 +181,17 @@ Result<WebhookReceipt> Payments::webhook(const std::string& body, std::string_vi
       r.outcome = "ignored";
     } else if (!state) {
       r.outcome = "unmatched";
+      // It names, as the checkout was told, an account that is gone: deleted with a checkout open
+      // that was paid afterwards (a deletion that could not read the open checkout left it
+      // payable), or one whose subscription's events still come. The provider would charge it
+      // every month, and nobody can sign in to cancel: cancelled at once, its customer deleted.
+      if (event.user_id && event.subscription_id && event.kind != EventKind::subscription_deleted)
+        queue_provider_cancellation(tx,
+                                    {.payment_status = event.status.value_or("active"),
+                                     .provider = provider,
+                                     .customer_id = event.customer_id,
+                                     .subscription_id = event.subscription_id},
+                                    /*and_customer=*/true);
     } else {
       BillingState next = *state;
       Outcome o = apply_event(next, event, provider, d_.config.grace_days, payments_now());

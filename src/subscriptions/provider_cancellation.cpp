@@ -59,7 +59,7 @@ Result<int> cancel_queued_provider_subscriptions(db::Pool& db, PaymentProvider* 
     // that a customer the provider refuses to delete costs nothing more.
     auto cancelled = [&]() -> Result<void> {
       // Paid already: its subscription is the one below, unless it was paid as the account went and
-      // its webhook found no owner; that one an operator cancels at the provider.
+      // its webhook found no owner; that webhook queues its cancellation (Payments::webhook).
       if (auto id = job.payload.value("checkout_session_id", ""); !id.empty())
         if (!PM_TRY(provider->expire_checkout(id)) && job.payload.value("subscription_id", "").empty())
           log::warn("checkout_paid_at_account_deletion", {{"job_id", job.job_id}});

@@ -501,6 +501,39 @@ TEST_F(Payments, DeletingTheAccountExpiresItsOpenCheckout) {
   EXPECT_EQ(count("SELECT count(*) FROM payment_events WHERE event_type = 'checkout.session.completed'"), 0);
 }
 
+// The same checkout, paid after a deletion that could not expire it (Redis had lost the open
+// checkout): its webhooks find no owner. Before, they were recorded "unmatched" and nothing more,
+// and the provider charged the gone account every month; now its subscription is cancelled and its
+// customer record deleted.
+TEST_F(Payments, ACheckoutPaidAfterTheAccountWentIsCancelledAtTheProvider) {
+  TestUser ana = user("Ana");
+  auto started = post_json(ana, "/api/v1/subscription/checkout",
+                           {{"plan_id", "premium"}, {"interval", "month"}, {"currency", "EUR"}});
+  ASSERT_EQ(started.status, 200) << started.body;
+  const std::string page = started.json()["url"].get<std::string>().substr(sandbox_->base_url().size());
+  cache::RedisPool redis(cache::RedisOptions{.url = test::redis_url(), .size = 1});
+  ASSERT_TRUE(redis.command({"DEL", subscriptions::open_checkout_key(ana.id())}));
+  ASSERT_EQ(server_->request("DELETE", "/api/v1/me", "", ana.auth()).status, 204);
+  subscriptions::StripeProvider provider("sandbox", sandbox_->base_url(), kKey);
+  EXPECT_EQ(cancel_queued(provider), 0) << "the deletion knew of no checkout";
+
+  ASSERT_EQ(to_sandbox("POST", page + "/pay", "outcome=succeed").status, 303);
+  ASSERT_TRUE(sandbox_->wait_idle(15s));
+  EXPECT_GT(count("SELECT count(*) FROM payment_events WHERE outcome = 'unmatched'"), 0);
+  auto conn = db_.connect();
+  pqxx::nontransaction q(conn);
+  auto paid = q.exec1(
+      "SELECT payload->>'subscription_id', payload->>'customer_id' FROM jobs "
+      "WHERE kind = 'cancel_provider_subscription' ORDER BY created_at LIMIT 1");
+  ASSERT_FALSE(paid[0].is_null()) << "no cancellation was queued";
+  const std::string subscription = paid[0].as<std::string>(), customer = paid[1].as<std::string>();
+  EXPECT_GE(cancel_queued(provider), 1);
+  ASSERT_TRUE(sandbox_->wait_idle(15s));
+  EXPECT_EQ(to_sandbox("POST", "/sandbox/subscriptions/" + subscription + "/renew").status, 400)
+      << "the gone account's subscription is canceled: no renewal is charged";
+  EXPECT_TRUE(sandbox_->customer_deleted(customer));
+}
+
 // Staff giving a plan over one the person pays for. Before, "free" left the provider charging
 // (and its next paid invoice brought premium back), and a comp could be ended by the paid
 // subscription's own events. Now "free" cancels it at the provider and its later events change
