@@ -2546,7 +2546,7 @@ export interface components {
             details?: string | null;
         };
         /**
-         * @description Each member but the last three is an array of the user's rows of one kind, as stored (column
+         * @description Each member but the last four is an array of the user's rows of one kind, as stored (column
          *     names as keys).
          */
         DataExport: {
@@ -2609,6 +2609,14 @@ export interface components {
             }[];
             /** @description How many sessions are open */
             active_sessions: number;
+            /** @description The signed-in devices, as the account page lists them, most recently used first */
+            sessions: {
+                /** Format: date-time */
+                signed_in_at: string;
+                /** Format: date-time */
+                last_seen: string;
+                user_agent: string;
+            }[];
         };
         ExportRows: {
             [key: string]: unknown;
