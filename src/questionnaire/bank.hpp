@@ -63,6 +63,9 @@ struct Dimension {
 
 struct Bank {
   std::string key, version, title;
+  // When it was last imported (question_banks.imported_at, as text; empty for one parsed from a
+  // file): a node's cached copy whose time differs from the row's is stale.
+  std::string imported_at;
   std::vector<Dimension> dimensions;
   std::vector<Block> blocks;
 

@@ -51,9 +51,20 @@ constexpr const char* kRetireMissingQuestions = R"sql(
   RETURNING q.question_id
 )sql";
 
+// A bank's import and the transactions that check answers against it take turns: an import holds
+// the bank's lock alone ($2 false), the others share it ($2 true). Its own statement: a statement's
+// snapshot is taken before it waits, so what follows must be read by the next one.
+constexpr const char* kLockBank = R"sql(
+  SELECT CASE WHEN $2 THEN pg_advisory_xact_lock_shared(hashtextextended('question_bank:' || $1::text, 0))
+              ELSE pg_advisory_xact_lock(hashtextextended('question_bank:' || $1::text, 0)) END
+)sql";
+constexpr const char* kBankImportedAt = R"sql(
+  SELECT imported_at::text FROM question_banks WHERE bank_key = $1
+)sql";
+
 // Bank, read back: its head, its blocks, each block's questions.
 constexpr const char* kLoadBankHead = R"sql(
-  SELECT version, title, dimensions::text FROM question_banks WHERE bank_key = $1
+  SELECT version, title, dimensions::text, imported_at::text FROM question_banks WHERE bank_key = $1
 )sql";
 // A block the file no longer has keeps the negative order kMoveBlocksAside gave it (its questions are
 // retired), and is not the bank's any more.
@@ -144,6 +155,15 @@ constexpr std::pair<const char*, const char*> kExportQueries[] = {
 
 }  // namespace
 
+std::optional<std::string> share_bank(pqxx::work& tx, const std::string& bank_key) {
+  tx.exec_params(kLockBank, bank_key, true);
+  auto rows = tx.exec_params(kBankImportedAt, bank_key);
+  if (rows.empty()) return std::nullopt;
+  return rows[0][0].as<std::string>();
+}
+
+void lock_bank_for_import(pqxx::work& tx, const std::string& bank_key) { tx.exec_params(kLockBank, bank_key, false); }
+
 ImportCounts import_bank(pqxx::work& tx, const Bank& bank) {
   Json dims = Json::array();
   for (const auto& d : bank.dimensions)
@@ -175,7 +195,10 @@ std::optional<Bank> load_bank(pqxx::work& tx, const std::string& bank_key) {
   auto head = tx.exec_params(kLoadBankHead, bank_key);
   if (head.empty()) return std::nullopt;
   const auto& h = head[0];
-  Bank bank{.key = bank_key, .version = h["version"].as<std::string>(), .title = h["title"].as<std::string>()};
+  Bank bank{.key = bank_key,
+            .version = h["version"].as<std::string>(),
+            .title = h["title"].as<std::string>(),
+            .imported_at = h["imported_at"].as<std::string>()};
   for (const auto& d : Json::parse(h["dimensions"].as<std::string>()))
     bank.dimensions.push_back({d["key"], d["group"], d["label"], d.value("description", "")});
   for (const auto& row : tx.exec_params(kLoadBlocks, bank_key))

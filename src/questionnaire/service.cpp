@@ -100,10 +100,21 @@ Result<std::shared_ptr<const Bank>> Service::bank() {
 
 template <class T>
 Result<T> Service::with_state(const UserId& user_id, const std::function<Result<T>(State&)>& fn) {
-  auto b = PM_TRY(bank());
-  const Bank& bank = *b;
+  auto cached = PM_TRY(bank());
   return db::transact(db_, [&](pqxx::work& tx) -> Result<T> {
-    State s(tx, user_id, bank);
+    // The node's copy is kept for 10 s: one that an import (here or on another node) has replaced
+    // is read again, so no answer is checked against an option the bank no longer has. Sharing the
+    // bank's lock, no import begins before this transaction ends.
+    std::shared_ptr<const Bank> b = cached;
+    if (auto imported_at = repository::share_bank(tx, bank_key_); imported_at && *imported_at != b->imported_at) {
+      auto loaded = repository::load_bank(tx, bank_key_);
+      if (!loaded) return std::unexpected(bank_missing(bank_key_));
+      b = std::make_shared<const Bank>(std::move(*loaded));
+      std::lock_guard lock(mutex_);
+      cached_ = b;
+      cached_at_ = std::chrono::steady_clock::now();
+    }
+    State s(tx, user_id, *b);
     return fn(s);
   });
 }
@@ -142,12 +153,10 @@ Result<NextQuestions> Service::next(const UserId& user_id, int limit) {
 
 Result<SavedAnswer> Service::answer(const UserId& user_id, const std::string& question_id, const Json& body,
                                     const std::string& device_type) {
-  auto b = PM_TRY(bank());
-  const Question* q = b->question_by_id(crypto::canonical_uuid(question_id));
-  if (!q) return std::unexpected(Problem("not-found", "there is no question with this id in the questionnaire"));
-  auto input = PM_TRY(parse_answer(*q, body));
-
   return with_state<SavedAnswer>(user_id, [&](State& s) -> Result<SavedAnswer> {
+    const Question* q = s.bank.question_by_id(crypto::canonical_uuid(question_id));
+    if (!q) return std::unexpected(Problem("not-found", "there is no question with this id in the questionnaire"));
+    auto input = PM_TRY(parse_answer(*q, body));
     if (q->premium_only && !s.premium)
       return std::unexpected(subscriptions::premium_required(
           s.tx, "premium_questions", "this question is for premium members; upgrade to answer it"));
@@ -213,6 +222,7 @@ Result<Progress> Service::complete(const UserId& user_id) {
 Result<repository::ImportCounts> Service::import(const Json& document) {
   auto parsed = PM_TRY(parse_bank(document));
   auto counts = db::transact(db_, [&](pqxx::work& tx) -> Result<repository::ImportCounts> {
+    repository::lock_bank_for_import(tx, parsed.key);
     auto before = repository::load_bank(tx, parsed.key);
     auto counts = repository::import_bank(tx, parsed);
     if (before) counts.answers_cleared = clear_unfit_answers(tx, *before, parsed);

@@ -321,6 +321,28 @@ TEST_F(Questionnaire, ReimportingABankThatNarrowsAQuestionClearsTheAnswersItNoLo
   for (const auto& r : doc["responses"]) EXPECT_NE(r["questionId"], id("t_q7")) << "the document follows";
 }
 
+// Each node keeps its copy of the bank for 10 s. An import on another node left this one checking
+// answers against the old bank for that long, and it took an option the bank no longer had (an
+// answer no one would ask again, scored against questions that changed).
+TEST_F(Questionnaire, AnOptionAnotherNodeJustRemovedIsRefused) {
+  ASSERT_EQ(answer("t_q7", {{"value", "always"}}).status, 200);  // this node has the bank in memory now
+  auto bank = Json::parse(test::read_file(std::string(PM_SOURCE_DIR) + "/data/questions/test-bank.json"));
+  auto& q7 = bank["blocks"][1]["questions"][0];
+  ASSERT_EQ(q7["key"], "t_q7");
+  ASSERT_EQ(q7["options"][2]["key"], "rarely");
+  q7["options"].erase(2);
+  {
+    auto config = test::test_config(db_);
+    config.question_bank = "test-bank";
+    app::App other_node(config);
+    ASSERT_TRUE(other_node.questionnaire.import(bank).has_value());
+    other_node.close();
+  }
+  auto refused = answer("t_q7", {{"value", "rarely"}});
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  EXPECT_EQ(answer("t_q7", {{"value", "mostly"}}).status, 200) << "the options it still has are taken";
+}
+
 TEST(QuestionBankImport, EveryProblemIsReportedAndNothingIsImported) {
   test::TestDatabase db;
   auto config = test::test_config(db);
