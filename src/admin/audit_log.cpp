@@ -65,4 +65,6 @@ Deletions accounts_deleted_since(pqxx::work& tx, const std::string& since) {
   return {.user_ids = std::move(ids), .now = std::move(now)};
 }
 
+bool account_was_deleted(pqxx::work& tx, const UserId& user_id) { return repository::was_deleted(tx, user_id); }
+
 }  // namespace pm::admin

@@ -61,5 +61,8 @@ struct Deletions {
   std::string now;
 };
 Deletions accounts_deleted_since(pqxx::work& tx, const std::string& since);
+// Whether account `user_id` was deleted here: the log holds its deletion (for the log's retention,
+// 90 days by default). Not merely unknown: a provider's events can name another system's accounts.
+bool account_was_deleted(pqxx::work& tx, const UserId& user_id);
 
 }  // namespace pm::admin

@@ -12,6 +12,9 @@ constexpr const char* kDeletedSince = R"sql(
   SELECT DISTINCT user_id::text AS user_id FROM audit_log
   WHERE event = 'account_deletion' AND created_at >= $1::timestamptz - interval '5 seconds' AND user_id IS NOT NULL
 )sql";
+constexpr const char* kWasDeleted = R"sql(
+  SELECT EXISTS (SELECT 1 FROM audit_log WHERE user_id = $1 AND event = 'account_deletion') AS deleted
+)sql";
 constexpr const char* kDatabaseNow =
     R"sql(SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS now)sql";
 // (The look for a recent twin walks the actor's newest entries: idx_audit_log_user.)
@@ -96,6 +99,10 @@ std::pair<std::vector<std::string>, std::string> deleted_since(pqxx::work& tx, c
   if (since.empty()) return out;
   for (const auto& r : tx.exec_params(kDeletedSince, since)) out.first.push_back(r["user_id"].as<std::string>());
   return out;
+}
+
+bool was_deleted(pqxx::work& tx, const UserId& user_id) {
+  return tx.exec_params1(kWasDeleted, user_id)["deleted"].as<bool>();
 }
 
 }  // namespace pm::admin::repository

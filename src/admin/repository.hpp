@@ -53,5 +53,7 @@ std::vector<AuditRow> entries_of(pqxx::work& tx, const UserId& user_id);
 // The ids of the account_deletion entries at or after `since` (ISO; 5 s of slack; empty: none), and
 // the database's time now.
 std::pair<std::vector<std::string>, std::string> deleted_since(pqxx::work& tx, const std::string& since);
+// Whether the log holds the deletion of account `user_id` (kept for the log's retention).
+bool was_deleted(pqxx::work& tx, const UserId& user_id);
 
 }  // namespace pm::admin::repository

@@ -198,13 +198,20 @@ Notification notification(const pqxx::row& row) {
 constexpr const char* kUnreadCount = R"sql(
   SELECT count(*) AS unread FROM notifications WHERE user_id = $1 AND is_read IS NOT TRUE
 )sql";
-// (The groups first, in the writers' order: kCloseGroupOf.)
-constexpr const char* kCloseGroupsOf = R"sql(
-  DELETE FROM notification_groups WHERE (user_id, type, group_key) IN (
-    SELECT user_id, type, group_key FROM notification_groups WHERE user_id = $1 ORDER BY type, group_key FOR UPDATE)
+// (The groups first, in the writers' order: kCloseGroupOf.) Locked, then deleted with the marking
+// in one statement, so both see the same notifications: a message folding in between two
+// statements left a new unread notification marked read while its group still named it, and every
+// later message of the conversation folded into it unseen.
+constexpr const char* kLockGroupsOf = R"sql(
+  SELECT 1 FROM notification_groups WHERE user_id = $1 ORDER BY type, group_key FOR UPDATE
 )sql";
 constexpr const char* kMarkAllRead = R"sql(
-  UPDATE notifications SET is_read = true WHERE user_id = $1 AND is_read IS NOT TRUE
+  WITH marked AS (
+    UPDATE notifications SET is_read = true WHERE user_id = $1 AND is_read IS NOT TRUE RETURNING 1
+  ), closed AS (
+    DELETE FROM notification_groups WHERE user_id = $1
+  )
+  SELECT count(*) AS marked FROM marked
 )sql";
 
 // The notification outbox.
@@ -435,8 +442,8 @@ std::optional<Notification> mark_read(pqxx::work& tx, const UserId& user_id, con
 }
 
 int mark_all_read(pqxx::work& tx, const UserId& user_id) {
-  tx.exec_params(kCloseGroupsOf, user_id);
-  return static_cast<int>(tx.exec_params(kMarkAllRead, user_id).affected_rows());
+  tx.exec_params(kLockGroupsOf, user_id);
+  return tx.exec_params1(kMarkAllRead, user_id)["marked"].as<int>();
 }
 
 void queue(pqxx::work& tx, const std::vector<Delivery>& deliveries) {

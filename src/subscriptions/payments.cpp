@@ -181,11 +181,14 @@ Result<WebhookReceipt> Payments::webhook(const std::string& body, std::string_vi
       r.outcome = "ignored";
     } else if (!state) {
       r.outcome = "unmatched";
-      // It names, as the checkout was told, an account that is gone: deleted with a checkout open
-      // that was paid afterwards (a deletion that could not read the open checkout left it
-      // payable), or one whose subscription's events still come. The provider would charge it
-      // every month, and nobody can sign in to cancel: cancelled at once, its customer deleted.
-      if (event.user_id && event.subscription_id && event.kind != EventKind::subscription_deleted)
+      // It names, as the checkout was told, an account deleted here (the log holds its deletion):
+      // with a checkout open that was paid afterwards (a deletion that could not read the open
+      // checkout left it payable), or one whose subscription's events still come. The provider
+      // would charge it every month, and nobody can sign in to cancel: cancelled at once, its
+      // customer deleted. (Merely unknown is not enough: the provider sends an endpoint every event
+      // of its account, which may serve another system too.)
+      if (event.user_id && event.subscription_id && event.kind != EventKind::subscription_deleted &&
+          admin::account_was_deleted(tx, *event.user_id))
         queue_provider_cancellation(tx,
                                     {.payment_status = event.status.value_or("active"),
                                      .provider = provider,

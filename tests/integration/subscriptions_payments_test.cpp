@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "auth/restrictions.hpp"
+#include "core/crypto.hpp"
 #include "core/http_client.hpp"
 #include "db/transaction.hpp"
 #include "staff/model.hpp"
@@ -532,6 +533,18 @@ TEST_F(Payments, ACheckoutPaidAfterTheAccountWentIsCancelledAtTheProvider) {
   EXPECT_EQ(to_sandbox("POST", "/sandbox/subscriptions/" + subscription + "/renew").status, 400)
       << "the gone account's subscription is canceled: no renewal is charged";
   EXPECT_TRUE(sandbox_->customer_deleted(customer));
+
+  // An account this system never had (the provider sends every event of its account, which may
+  // serve another system too): recorded, and nothing of it cancelled.
+  TestUser stranger{.user_id = crypto::uuid_v4()};
+  auto theirs = deliver_signed(subscription_event("evt_stranger", "customer.subscription.updated", now_s(), stranger,
+                                                  "active", now_s() + 30 * 86400));
+  ASSERT_EQ(theirs.status, 200) << theirs.body;
+  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE kind = 'cancel_provider_subscription' AND "
+                  "payload->>'subscription_id' = $1",
+                  "sub_test_" + stranger.user_id.substr(0, 8)),
+            0)
+      << "another system's customer was cancelled";
 }
 
 // Staff giving a plan over one the person pays for. Before, "free" left the provider charging
