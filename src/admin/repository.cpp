@@ -39,7 +39,7 @@ constexpr const char* kEnsurePartitions = R"sql(
 constexpr const char* kEntriesOf = R"sql(
   SELECT event, host(ip) AS ip, details::text,
          to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at
-  FROM audit_log a WHERE user_id = $1 ORDER BY a.created_at DESC
+  FROM audit_log a WHERE user_id = $1 ORDER BY a.created_at DESC LIMIT 100000
 )sql";
 
 // TrailRow: entries by (user_id) or about (subject_id) the user, each side an index (0012), newest

@@ -48,7 +48,8 @@ std::vector<std::pair<std::string, long long>> enforce_retention(pqxx::work& tx,
 // pm_ensure_partitions (migrations/0019): this month's and the next `months_ahead` months'
 // partitions of every partitioned table; how many it had to create.
 int ensure_partitions(pqxx::work& tx, int months_ahead);
-// The user's entries, newest first: every one the retention keeps (90 days by default).
+// The user's entries, newest first: every one the retention keeps (90 days by default), up to
+// 100,000 (one export's memory; an account viewing a thousand profiles a day stays well under it).
 std::vector<AuditRow> entries_of(pqxx::work& tx, const UserId& user_id);
 // The ids of the account_deletion entries at or after `since` (ISO; 5 s of slack; empty: none), and
 // the database's time now.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "auth/sessions.hpp"
 #include "core/text.hpp"
 #include "core/time.hpp"
 #include "core/validation.hpp"
@@ -167,6 +168,18 @@ Json DeviceSession::to_json() const {
           {"last_seen", last_seen},
           {"user_agent", user_agent},
           {"current", current}};
+}
+
+DeviceSessions DeviceSessions::of(std::vector<SessionRecord> records, const std::string& current) {
+  DeviceSessions out;
+  auto at = [](long long unix_seconds) { return iso8601(Clock::time_point(std::chrono::seconds(unix_seconds))); };
+  for (auto& r : records)
+    out.sessions.push_back({.session_id = r.session_id,
+                            .created_at = at(r.created_at),
+                            .last_seen = at(r.last_seen),
+                            .user_agent = std::move(r.user_agent),
+                            .current = !current.empty() && r.session_id == current});
+  return out;
 }
 
 Json DeviceSessions::to_json() const {

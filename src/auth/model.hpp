@@ -118,9 +118,13 @@ struct DeviceSession {
   bool current = false;  // the session making the request
   Json to_json() const;
 };
+struct SessionRecord;  // auth/sessions.hpp
 struct DeviceSessions {
   std::vector<DeviceSession> sessions;  // the most recently used first
   Json to_json() const;
+  // The session store's records as the devices list shows them: the account page's (`current`
+  // names the caller's session) and the data export's.
+  static DeviceSessions of(std::vector<SessionRecord> records, const std::string& current = "");
 };
 
 struct SignedIn {

@@ -437,16 +437,7 @@ Result<void> Service::logout_all(const Caller& caller, const ClientInfo& client)
 }
 
 Result<DeviceSessions> Service::sessions(const Caller& caller) {
-  auto records = PM_TRY(d_.sessions.records(caller.user_id));
-  DeviceSessions out;
-  auto at = [](long long unix_seconds) { return iso8601(Clock::time_point(std::chrono::seconds(unix_seconds))); };
-  for (auto& r : records)
-    out.sessions.push_back({.session_id = r.session_id,
-                            .created_at = at(r.created_at),
-                            .last_seen = at(r.last_seen),
-                            .user_agent = std::move(r.user_agent),
-                            .current = r.session_id == caller.session_id});
-  return out;
+  return DeviceSessions::of(PM_TRY(d_.sessions.records(caller.user_id)), caller.session_id);
 }
 
 Result<void> Service::end_session(const Caller& caller, const std::string& session_id, const ClientInfo& client) {

@@ -116,7 +116,8 @@ EmailOutbox::Step EmailOutbox::deliver_one() {
   }
   ++failed_;
   if (outcome == kBounced) ++bounced_;
-  return Step::failed;
+  // Given up: a temporary failure still, so the relay is as unwell as for a retry.
+  return outcome == kGivenUp ? Step::given_up : Step::failed;
 }
 
 Result<int> EmailOutbox::deliver_pending(int limit) {
@@ -127,7 +128,7 @@ Result<int> EmailOutbox::deliver_pending(int limit) {
     if (step == Step::sent) ++sent;
     // Nothing left, or the relay is unwell (down, busy, our login refused): the rest wait for the
     // next round rather than each costing a timeout now.
-    if (step == Step::none || step == Step::retried) break;
+    if (step == Step::none || step == Step::retried || step == Step::given_up) break;
   }
   sender_->end_batch();
   return sent;

@@ -85,7 +85,7 @@ class EmailOutbox {
   void stop();
 
  private:
-  enum class Step { sent, retried, failed, none };
+  enum class Step { sent, retried, given_up, failed, none };
   Step deliver_one();
   void run(std::chrono::seconds every);
 

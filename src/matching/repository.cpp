@@ -412,8 +412,9 @@ constexpr const char* kLockMatchesOf = R"sql(
 // its score details without each side's satisfaction (how well one's answers meet the other's
 // private preferences: the app shows it only in a premium plan's detailed analysis, and the export
 // is every plan's); what was worked out about the pair as every plan's app shows it (the six
-// attributes, the insights' summary and key factors). Only the matches the app shows (kShownPair):
-// one with someone who blocked the person would tell them of the block.
+// attributes, the insights' summary and key factors). Not a match with someone who blocked the
+// person (it would tell them of the block) or with a banned account, as the app shows neither; the
+// person's own blocks are theirs to see.
 const std::string kExportMatches = R"sql(
   SELECT jsonb_build_object(
            'match_id', m.match_id, 'other_user_id', CASE WHEN m.user_id_1 = $1 THEN m.user_id_2 ELSE m.user_id_1 END,
@@ -428,8 +429,10 @@ const std::string kExportMatches = R"sql(
            'insights', (SELECT jsonb_build_object('summary', d.doc->'insights'->'summary',
                                                   'keyFactors', d.doc->'insights'->'keyFactors')
                         FROM compatibility_insight_documents d WHERE d.match_id = m.match_id)) AS entry
-  FROM matches m WHERE (m.user_id_1 = $1 OR m.user_id_2 = $1) AND )sql" +
-                                   std::string(kShownPair) + R"sql(
+  FROM matches m WHERE (m.user_id_1 = $1 OR m.user_id_2 = $1)
+    AND NOT EXISTS (SELECT 1 FROM blocked_pairs b WHERE b.blocked_id = $1
+                      AND b.blocker_id = CASE WHEN m.user_id_1 = $1 THEN m.user_id_2 ELSE m.user_id_1 END)
+    AND NOT EXISTS (SELECT 1 FROM user_profiles x WHERE x.user_id IN (m.user_id_1, m.user_id_2) AND x.banned_at IS NOT NULL)
   ORDER BY m.created_at, m.match_id
 )sql";
 const std::pair<const char*, const char*> kExportQueries[] = {

@@ -7,7 +7,6 @@
 #include "auth/model.hpp"
 #include "auth/personal_data.hpp"
 #include "core/log.hpp"
-#include "core/time.hpp"
 #include "db/transaction.hpp"
 #include "notifications/personal_data.hpp"
 #include "outcomes/service.hpp"
@@ -186,12 +185,8 @@ Result<Json> Service::export_data(const UserId& user_id) {
   // the times), beside their count.
   auto sessions = d_.sessions.records(user_id);
   rows["active_sessions"] = sessions ? sessions->size() : 0;
-  rows["sessions"] = Json::array();
-  auto at = [](long long unix_seconds) { return iso8601(Clock::time_point(std::chrono::seconds(unix_seconds))); };
-  if (sessions)
-    for (const auto& s : *sessions)
-      rows["sessions"].push_back(
-          {{"signed_in_at", at(s.created_at)}, {"last_seen", at(s.last_seen)}, {"user_agent", s.user_agent}});
+  rows["sessions"] = auth::DeviceSessions::of(sessions ? std::move(*sessions) : std::vector<auth::SessionRecord>{})
+                         .to_json()["sessions"];
   return rows;
 }
 

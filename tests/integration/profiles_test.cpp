@@ -345,7 +345,7 @@ TEST(Privacy, ExportHoldsMyDataAndNobodyElses) {
                                    "sessions", "subscription", "user", "vectors"}));
   ASSERT_EQ(data["sessions"].size(), 1u) << "her one signed-in device";
   EXPECT_EQ(data["active_sessions"], 1);
-  EXPECT_FALSE(data["sessions"][0]["signed_in_at"].get<std::string>().empty());
+  EXPECT_FALSE(data["sessions"][0]["created_at"].get<std::string>().empty());
   EXPECT_EQ(data["user"][0]["email"], ada.email);
   EXPECT_EQ(data["user"][0]["last_name"], "Lovelace");
   EXPECT_FALSE(data["user"][0].contains("password_hash"));

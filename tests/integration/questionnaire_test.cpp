@@ -440,20 +440,17 @@ TEST(QuestionBankImport, AnEditedBankUpdatesChangedQuestionsInPlaceAndRetiresDro
   Json another = bank["blocks"][1];
   bank["blocks"].erase(1);
   ASSERT_TRUE(app.questionnaire.import(bank).has_value());
-  auto blocks_loaded = [&] {
+  auto loaded = [&] {
     auto reader = db.connect();
     pqxx::work tx(reader);
-    auto loaded = questionnaire::repository::load_bank(tx, "test-bank");
-    return loaded ? loaded->blocks.size() : 0u;
+    return questionnaire::repository::load_bank(tx, "test-bank");
   };
-  {
-    auto reader = db.connect();
-    pqxx::work tx(reader);
-    auto loaded = questionnaire::repository::load_bank(tx, "test-bank");
-    ASSERT_TRUE(loaded.has_value());
-    ASSERT_EQ(loaded->blocks.size(), 1u);
-    EXPECT_NE(loaded->blocks[0].key, dropped);
-  }
+  auto blocks_loaded = [&] {
+    auto bank = loaded();
+    return bank ? bank->blocks.size() : 0u;
+  };
+  ASSERT_EQ(blocks_loaded(), 1u);
+  EXPECT_NE(loaded()->blocks[0].key, dropped);
 
   // Another block in the dropped one's place, then dropped too: set aside, it took the same
   // negative display order as the first (unique across all blocks), and the import failed.

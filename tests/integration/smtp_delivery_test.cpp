@@ -232,7 +232,7 @@ TEST_F(SmtpDelivery, ATemporaryRefusalIsRetriedAndThenDelivered) {
   EXPECT_EQ(counts.sent, 1u);
 }
 
-// The backoff's 30 s * 2^(attempts - 1) passed what an interval holds at the 41st attempt (a
+// The backoff's 30 s * 2^(attempts - 1) passed what an interval holds at the 40th attempt (a
 // relay refusing for about a day and a half): the update failed, and the mail stayed "being sent",
 // never tried again nor failed. Now the backoff stays at its hour, and after 5 days of temporary
 // refusals the mail fails, as a mail server gives up.
@@ -255,10 +255,17 @@ TEST_F(SmtpDelivery, AMailRefusedForDaysBacksOffAnHourAtMostAndThenFails) {
                   .as<bool>())
       << "due again in an hour";
 
+  queue(ada.user_id, ada.email, "a second mail");  // refused as long: the round stops after the first
   sql.exec_params("UPDATE email_outbox SET created_at = now() - interval '5 days 1 minute' WHERE user_id = $1",
                   ada.user_id);
   make_all_due();
+  sql.exec("UPDATE email_outbox SET next_attempt_at = now() - interval '1 minute' WHERE attempts > 0");  // first
   EXPECT_EQ(deliver(), 0);
+  EXPECT_EQ(sql.exec_params1("SELECT count(*) FROM email_outbox WHERE user_id = $1 AND attempts = 0", ada.user_id)[0]
+                .as<int>(),
+            1)
+      << "a relay refusing for days costs one attempt a round, not one per waiting mail";
+  sql.exec_params("DELETE FROM email_outbox WHERE user_id = $1 AND attempts = 0", ada.user_id);
   row = newest_row(ada.user_id);
   EXPECT_TRUE(row["failed"].as<bool>());
   EXPECT_NE(row["last_error"].as<std::string>().find("given up after 5 days"), std::string::npos) << row["last_error"];

@@ -1615,8 +1615,9 @@ export interface paths {
         /**
          * My conversations, newest first, with the last message's preview and my unread count
          * @description Each conversation belongs to an active (or since closed) match. The preview of the last
-         *     message is cached in Redis (`conversation:preview:{conversationId}`) and dropped on every
-         *     message, read, delete or close. A block hides the conversation from the one blocked.
+         *     message is cached in Redis (`conversation:preview:{conversationId}`) and used only while it
+         *     describes the last message as the list reads it (the same message, deleted or not); a
+         *     deletion drops it. A block hides the conversation from the one blocked.
          */
         get: operations["listConversations"];
         put?: never;
@@ -1760,18 +1761,19 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         SessionList: {
-            sessions: {
-                /** @description Names the session (the SHA-256 of its token); reveals nothing */
-                session_id: string;
-                /** Format: date-time */
-                created_at: string;
-                /** Format: date-time */
-                last_seen: string;
-                /** @description The browser's User-Agent at sign-in (up to 256 characters) */
-                user_agent: string;
-                /** @description The session making this request */
-                current: boolean;
-            }[];
+            sessions: components["schemas"]["DeviceSession"][];
+        };
+        DeviceSession: {
+            /** @description Names the session (the SHA-256 of its token); reveals nothing */
+            session_id: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            last_seen: string;
+            /** @description The browser's User-Agent at sign-in (up to 256 characters) */
+            user_agent: string;
+            /** @description The session making this request */
+            current: boolean;
         };
         MessageInput: {
             /** @description The client's own id; a retry with it returns the original */
@@ -2566,8 +2568,8 @@ export interface components {
             vectors: components["schemas"]["ExportRows"];
             embedding: components["schemas"]["ExportRows"];
             /**
-             * @description The matches the app shows the user (not one with someone who blocked them, or who was
-             *     banned), each as the user sees it: their own like and pass, never the other's; with its
+             * @description The user's matches but one with someone who blocked them, or with a banned account
+             *     (the app shows neither), each as the user sees it: their own like and pass, never the other's; with its
              *     `attributes` and the `insights`' summary and key factors, as every plan's app shows them
              */
             matches: components["schemas"]["ExportRows"];
@@ -2576,7 +2578,7 @@ export interface components {
             blocks: components["schemas"]["ExportRows"];
             reports_filed: components["schemas"]["ExportRows"];
             push_subscriptions?: components["schemas"]["ExportRows"];
-            /** @description The user's security events, newest first, every one still kept (the audit log's retention, 90 days by default) */
+            /** @description The user's security events, newest first, every one still kept (the audit log's retention, 90 days by default; at most 100,000) */
             security_log: {
                 /**
                  * @description One of the audit log's events (docs/security.md "Audit log") the user made: the account's
@@ -2609,14 +2611,8 @@ export interface components {
             }[];
             /** @description How many sessions are open */
             active_sessions: number;
-            /** @description The signed-in devices, as the account page lists them, most recently used first */
-            sessions: {
-                /** Format: date-time */
-                signed_in_at: string;
-                /** Format: date-time */
-                last_seen: string;
-                user_agent: string;
-            }[];
+            /** @description The signed-in devices, as the account page lists them (`current` is false), most recently used first */
+            sessions: components["schemas"]["DeviceSession"][];
         };
         ExportRows: {
             [key: string]: unknown;
