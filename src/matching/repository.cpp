@@ -28,12 +28,16 @@ constexpr const char* kChangedUsers = R"sql(
   GROUP BY user_id
   ORDER BY user_id
 )sql";
-// UserRow of the users $1 (an array), with or without vectors.
+// UserRow of the users $1 (an array), with or without vectors. The place to a 0.01 degree grid
+// (about a kilometre), as a profile shows its distance from: matching's distance filter, exact to
+// the metre, let an account with its filters narrowed to one person and its own pin moved around
+// find where that person lives, one generation at a time.
 constexpr const char* kUserRow = R"sql(
   SELECT u.user_id, u.gender, u.seeking_gender, date_part('year', age(u.birth_date))::int AS age,
          coalesce(p.min_age, 18) AS min_age, coalesce(p.max_age, 99) AS max_age,
-         coalesce(p.max_distance, 0) AS max_distance, ST_Y(u.location_point::geometry) AS latitude,
-         ST_X(u.location_point::geometry) AS longitude, u.profile_visibility,
+         coalesce(p.max_distance, 0) AS max_distance,
+         ST_Y(ST_SnapToGrid(u.location_point::geometry, 0.01)) AS latitude,
+         ST_X(ST_SnapToGrid(u.location_point::geometry, 0.01)) AS longitude, u.profile_visibility,
          coalesce((p.privacy_settings->>'discoverable')::boolean, true) AS discoverable,
          coalesce(u.profile_completed, false) AS profile_completed,
          (v.doc->'profileVector'->'vector')::text AS traits, (v.doc->'textEmbedding'->'vector')::text AS text_vector,

@@ -386,6 +386,30 @@ TEST_F(Matching, TheExportHoldsEachShownMatchsInsightsAndNoHiddenMatch) {
   EXPECT_EQ(his[0]["match_id"], id);
 }
 
+// Matching measured distances to the metre: an account with its filters narrowed to one person and
+// a 1 km limit learnt, by moving its own pin and generating, whether she was within 1 km of each
+// pin, and so where she lives (the generate answer even counted the people the filters let
+// through, blocked ones included). To matching, as to a profile, a place is now a square of a 0.01
+// degree grid (about a kilometre): two pins in one square learn the same, and nothing is counted.
+TEST_F(Matching, WhereSomeoneLivesCannotBeNarrowedBelowTheGrid) {
+  Person tess = person("Tess", "woman", "man", 52.5200, 13.4000);
+  auto probe = [&](const std::string& name, double latitude) {
+    Person p = person(name, "man", "woman", latitude, 13.4000, "always", "any", /*complete=*/false);
+    auto prefs = server_->request("PUT", "/api/v1/me/preferences", Json{{"max_distance", 1}}.dump(), p.user.auth());
+    EXPECT_EQ(prefs.status, 200) << prefs.body;
+    EXPECT_EQ(server_->request("POST", "/api/v1/questionnaire/complete", "", p.user.auth()).status, 200);
+    run_worker_pass();
+    auto generated = post(p, "/api/v1/matches/generate");
+    EXPECT_EQ(generated.status, 200) << generated.body;
+    EXPECT_FALSE(generated.json()["search"].contains("scored")) << generated.body;
+    EXPECT_FALSE(generated.json()["search"].contains("examined")) << generated.body;
+    return matches_of(p, "?status=all")["matches"].size();
+  };
+  // 570 m and 1,060 m north of her, in one square of the grid (52.525 to 52.535).
+  EXPECT_EQ(probe("Near", 52.5251), probe("Far", 52.5299));
+  (void)tess;
+}
+
 TEST_F(Matching, ABlockEndsThePairsPendingMatchForGood) {
   Person ben = person("Ben", "man", "woman", 52.52, 13.40);
   Person ana = person("Ana", "woman", "man", 52.51, 13.39);

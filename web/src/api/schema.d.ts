@@ -2059,8 +2059,6 @@ export interface components {
                  * @enum {string}
                  */
                 path?: "exact";
-                examined?: number;
-                scored?: number;
             };
         };
         Photo: {
