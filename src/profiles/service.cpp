@@ -91,6 +91,9 @@ Result<Preferences> Service::preferences(const UserId& user_id) {
 }
 
 Result<Preferences> Service::update_preferences(const UserId& user_id, const PreferencesPatch& patch) {
+  // In the same budget as profile edits: a privacy setting toggled drops every partner's cached
+  // list, and each new distance limit is a new probe of where the others are.
+  PM_TRY(limit("profile edits", user_id, d_.limits.profile_edits));
   auto saved = db::transact(d_.db, [&](pqxx::work& tx) -> Result<Preferences> {
     auto current = repository::load_preferences(tx, user_id, true);
     if (!current) return std::unexpected(Problem("not-found", "the account no longer exists"));

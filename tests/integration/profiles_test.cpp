@@ -465,4 +465,12 @@ TEST(Abuse, CheapActionsHaveADailyBudgetPerUser) {
   EXPECT_EQ(edits.status, 429) << edits.body;
   EXPECT_LE(std::stoi(edits.header("Retry-After")), 3600) << "an hour's budget";
   EXPECT_EQ(on(cid, "PATCH", "/api/v1/me", {{"bio", "mine"}}).status, 200) << "another user's budget is untouched";
+  // The preferences share it: a privacy setting toggled drops the partners' cached lists too, and a
+  // distance limit is a probe of where others are.
+  auto prefs = on(ada, "PUT", "/api/v1/me/preferences", {{"privacy_settings", {{"show_age", false}}}});
+  EXPECT_EQ(prefs.status, 429) << prefs.body;
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(on(cid, "PUT", "/api/v1/me/preferences", {{"max_distance", 10 + i}}).status, 200) << i;
+  EXPECT_EQ(on(cid, "PUT", "/api/v1/me/preferences", {{"max_distance", 99}}).status, 429)
+      << "six in an hour, with his edit";
 }
