@@ -657,7 +657,8 @@ export interface paths {
          *     key, so `{"privacy_settings": {"show_age": false}}` changes that one setting only. Only the
          *     documented setting keys are accepted, each with a boolean. After merging, `min_age` must not
          *     be greater than `max_age` (400 `validation-failed` naming `min_age`). Answers the
-         *     preferences as stored.
+         *     preferences as stored. Every call counts against the hour's profile edits
+         *     (`PM_PROFILE_EDIT_LIMIT_PER_HOUR`, 60, shared with `PATCH /api/v1/me`; 429 `rate-limited`).
          */
         put: operations["updatePreferences"];
         post?: never;
@@ -4038,6 +4039,7 @@ export interface operations {
             404: components["responses"]["AccountGone"];
             413: components["responses"]["BodyTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
