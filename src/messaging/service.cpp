@@ -514,30 +514,31 @@ Result<void> Service::typing(const UserId& user_id, const ConversationId& conver
 
 Result<ReadReceipt> Service::read(const UserId& user_id, const ConversationId& conversation_id,
                                   std::optional<long long> up_to_seq) {
-  auto [conversation, marked] = PM_TRY(
-      db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::pair<repository::Conversation, repository::Marked>> {
-        // Locked against a close until this commits: a block's close waits for the read, and the
-        // receipt, published at once after the commit, goes out before the close's event.
-        auto c = repository::conversation_for(tx, conversation_id, user_id, repository::Lock::close);
-        if (!c) return std::unexpected(no_such_conversation());
-        if (auto p = cannot_read(*c, user_id)) return std::unexpected(*p);
-        // After a close, reading stamps nothing: the other would see their messages' read_at move.
-        if (cannot_send(*c, user_id))
-          return std::pair{*c, repository::Marked{.read_up_to = repository::read_up_to(tx, conversation_id, user_id)}};
-        return std::pair{*c, repository::mark_read(tx, conversation_id, user_id, up_to_seq.value_or(c->last_seq))};
-      }));
   // Only a read that marked something is news: a receipt is pushed to every device of the other
   // person, and one sent again and again with nothing new filled a slow phone's queue until its
   // socket closed (and would tell a watching match each time the reader opens the chat). A
   // receipt whose push the sender missed while reconnecting is in the messages' read_at, which the
   // app reads again after a reconnect.
-  if (marked.any) {
-    Json event = {{"type", "message.read"},
-                  {"conversation_id", conversation_id},
-                  {"reader_id", user_id},
-                  {"read_up_to", marked.read_up_to}};
-    publish(told_of(conversation, user_id), event);
-  }
+  auto marked = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<repository::Marked> {
+    // Locked against a close until this commits: a block's close waits for the read.
+    auto c = repository::conversation_for(tx, conversation_id, user_id, repository::Lock::close);
+    if (!c) return std::unexpected(no_such_conversation());
+    if (auto p = cannot_read(*c, user_id)) return std::unexpected(*p);
+    // After a close, reading stamps nothing: the other would see their messages' read_at move.
+    if (cannot_send(*c, user_id))
+      return repository::Marked{.read_up_to = repository::read_up_to(tx, conversation_id, user_id)};
+    auto marked = repository::mark_read(tx, conversation_id, user_id, up_to_seq.value_or(c->last_seq));
+    // Published under the lock, before the commit: the close that waits for it publishes its own
+    // event after its commit, so the receipt always reaches the other first. (Published after this
+    // commit, the close right behind it could overtake it under load.) Should the commit then fail,
+    // the receipt came early: the reader's next read stamps the same messages.
+    if (marked.any)
+      publish(told_of(*c, user_id), {{"type", "message.read"},
+                                     {"conversation_id", conversation_id},
+                                     {"reader_id", user_id},
+                                     {"read_up_to", marked.read_up_to}});
+    return marked;
+  }));
   return ReadReceipt{.conversation_id = conversation_id, .read_up_to = marked.read_up_to};
 }
 
@@ -671,8 +672,8 @@ std::vector<Json> Service::cached_previews(const std::vector<repository::Convers
     auto held = cached->element(i);
     if (!held.is_nil()) {
       auto preview = Json::parse(held.str(), nullptr, false);
-      if (preview.is_object() && preview.value("message_id", "") == out[i]["message_id"] &&
-          preview.value("deleted", false) == out[i]["deleted"]) {
+      if (preview.is_object() && preview.value("message_id", Json()) == out[i]["message_id"] &&
+          preview.value("deleted", Json()) == out[i]["deleted"]) {
         out[i] = std::move(preview);
         continue;
       }
