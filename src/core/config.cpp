@@ -183,7 +183,9 @@ const std::vector<Setting>& settings() {
               &Config::export_limit_per_day, 1, 1000000),
       integer("PM_LOCATION_LIMIT_PER_DAY", "location changes one user may make per day (429 beyond)",
               &Config::location_limit_per_day, 1, 1000000),
-      integer("PM_PROFILE_EDIT_LIMIT_PER_HOUR", "profile edits (PATCH /me) one user may make per hour (429 beyond)",
+      integer("PM_PROFILE_EDIT_LIMIT_PER_HOUR",
+              "profile edits (PATCH /me, and the ages, distance and privacy settings of PUT /me/preferences) one user "
+              "may make per hour (429 beyond)",
               &Config::profile_edit_limit_per_hour, 1, 1000000),
       integer("PM_EMAIL_CHANGE_LIMIT_PER_DAY", "changes of address one user may ask for per day (429 beyond)",
               &Config::email_change_limit_per_day, 1, 1000000),

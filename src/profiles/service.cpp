@@ -91,9 +91,12 @@ Result<Preferences> Service::preferences(const UserId& user_id) {
 }
 
 Result<Preferences> Service::update_preferences(const UserId& user_id, const PreferencesPatch& patch) {
-  // In the same budget as profile edits: a privacy setting toggled drops every partner's cached
-  // list, and each new distance limit is a new probe of where the others are.
-  PM_TRY(limit("profile edits", user_id, d_.limits.profile_edits));
+  // What others' lists or matching see (ages, distance, privacy) counts against the profile edits'
+  // budget: a privacy setting toggled drops every partner's cached list, and each new distance
+  // limit is a new probe of where the others are. Notification settings and the language are
+  // one's own: never refused for it (nor when Redis, which keeps the budget, is down).
+  if (patch.min_age || patch.max_age || patch.max_distance || !patch.privacy_settings.empty())
+    PM_TRY(limit("profile edits", user_id, d_.limits.profile_edits));
   auto saved = db::transact(d_.db, [&](pqxx::work& tx) -> Result<Preferences> {
     auto current = repository::load_preferences(tx, user_id, true);
     if (!current) return std::unexpected(Problem("not-found", "the account no longer exists"));

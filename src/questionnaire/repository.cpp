@@ -51,13 +51,6 @@ constexpr const char* kRetireMissingQuestions = R"sql(
   RETURNING q.question_id
 )sql";
 
-// A bank's import and the transactions that check answers against it take turns: an import holds
-// the bank's lock alone ($2 false), the others share it ($2 true). Its own statement: a statement's
-// snapshot is taken before it waits, so what follows must be read by the next one.
-constexpr const char* kLockBank = R"sql(
-  SELECT CASE WHEN $2 THEN pg_advisory_xact_lock_shared(hashtextextended('question_bank:' || $1::text, 0))
-              ELSE pg_advisory_xact_lock(hashtextextended('question_bank:' || $1::text, 0)) END
-)sql";
 constexpr const char* kBankImportedAt = R"sql(
   SELECT imported_at::text FROM question_banks WHERE bank_key = $1
 )sql";
@@ -155,14 +148,11 @@ constexpr std::pair<const char*, const char*> kExportQueries[] = {
 
 }  // namespace
 
-std::optional<std::string> share_bank(pqxx::work& tx, const std::string& bank_key) {
-  tx.exec_params(kLockBank, bank_key, true);
+std::optional<std::string> bank_imported_at(pqxx::work& tx, const std::string& bank_key) {
   auto rows = tx.exec_params(kBankImportedAt, bank_key);
   if (rows.empty()) return std::nullopt;
   return rows[0][0].as<std::string>();
 }
-
-void lock_bank_for_import(pqxx::work& tx, const std::string& bank_key) { tx.exec_params(kLockBank, bank_key, false); }
 
 ImportCounts import_bank(pqxx::work& tx, const Bank& bank) {
   Json dims = Json::array();

@@ -19,11 +19,8 @@ struct ImportCounts {
   int blocks = 0, questions = 0, retired = 0;
   int answers_cleared = 0;  // answers the changed questions no longer accept (Service::import)
 };
-// Until `tx` ends, no import of the bank begins (one under way is waited for); returns when the bank
-// was last imported (Bank::imported_at), nullopt if never.
-std::optional<std::string> share_bank(pqxx::work& tx, const std::string& bank_key);
-// Until `tx` ends, the bank is this import's alone (the transactions sharing it are waited for).
-void lock_bank_for_import(pqxx::work& tx, const std::string& bank_key);
+// When the bank was last imported (Bank::imported_at), nullopt if never.
+std::optional<std::string> bank_imported_at(pqxx::work& tx, const std::string& bank_key);
 // Creates or updates the bank in place (ids from keys), retiring questions no longer in it.
 ImportCounts import_bank(pqxx::work& tx, const Bank& bank);
 // The bank's current (unretired) blocks and questions, or nullopt if it was never imported.

@@ -103,10 +103,11 @@ Result<T> Service::with_state(const UserId& user_id, const std::function<Result<
   auto cached = PM_TRY(bank());
   return db::transact(db_, [&](pqxx::work& tx) -> Result<T> {
     // The node's copy is kept for 10 s: one that an import (here or on another node) has replaced
-    // is read again, so no answer is checked against an option the bank no longer has. Sharing the
-    // bank's lock, no import begins before this transaction ends.
+    // is read again, so no answer is checked against an option the bank no longer has. (No lock
+    // with the import: one committing during this transaction's few milliseconds is not seen; a
+    // lock would make every questionnaire request wait out a long import, holding a connection.)
     std::shared_ptr<const Bank> b = cached;
-    if (auto imported_at = repository::share_bank(tx, bank_key_); imported_at && *imported_at != b->imported_at) {
+    if (auto imported_at = repository::bank_imported_at(tx, bank_key_); imported_at && *imported_at != b->imported_at) {
       auto loaded = repository::load_bank(tx, bank_key_);
       if (!loaded) return std::unexpected(bank_missing(bank_key_));
       b = std::make_shared<const Bank>(std::move(*loaded));
@@ -222,7 +223,6 @@ Result<Progress> Service::complete(const UserId& user_id) {
 Result<repository::ImportCounts> Service::import(const Json& document) {
   auto parsed = PM_TRY(parse_bank(document));
   auto counts = db::transact(db_, [&](pqxx::work& tx) -> Result<repository::ImportCounts> {
-    repository::lock_bank_for_import(tx, parsed.key);
     auto before = repository::load_bank(tx, parsed.key);
     auto counts = repository::import_bank(tx, parsed);
     if (before) counts.answers_cleared = clear_unfit_answers(tx, *before, parsed);

@@ -473,4 +473,6 @@ TEST(Abuse, CheapActionsHaveADailyBudgetPerUser) {
     EXPECT_EQ(on(cid, "PUT", "/api/v1/me/preferences", {{"max_distance", 10 + i}}).status, 200) << i;
   EXPECT_EQ(on(cid, "PUT", "/api/v1/me/preferences", {{"max_distance", 99}}).status, 429)
       << "six in an hour, with his edit";
+  EXPECT_EQ(on(cid, "PUT", "/api/v1/me/preferences", {{"notification_settings", {{"email", false}}}}).status, 200)
+      << "his own notification settings are not budgeted";
 }

@@ -657,8 +657,9 @@ export interface paths {
          *     key, so `{"privacy_settings": {"show_age": false}}` changes that one setting only. Only the
          *     documented setting keys are accepted, each with a boolean. After merging, `min_age` must not
          *     be greater than `max_age` (400 `validation-failed` naming `min_age`). Answers the
-         *     preferences as stored. Every call counts against the hour's profile edits
-         *     (`PM_PROFILE_EDIT_LIMIT_PER_HOUR`, 60, shared with `PATCH /api/v1/me`; 429 `rate-limited`).
+         *     preferences as stored. A call that changes the ages, the distance or a privacy setting
+         *     counts against the hour's profile edits (`PM_PROFILE_EDIT_LIMIT_PER_HOUR`, 60, shared with
+         *     `PATCH /api/v1/me`; 429 `rate-limited`); notification settings and the language do not.
          */
         put: operations["updatePreferences"];
         post?: never;
