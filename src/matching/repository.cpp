@@ -29,13 +29,15 @@ constexpr const char* kChangedUsers = R"sql(
   ORDER BY user_id
 )sql";
 // UserRow of the users $1 (an array), with or without vectors. The place to a 0.01 degree grid
-// (about a kilometre), as a profile shows its distance from: matching's distance filter, exact to
-// the metre, let an account with its filters narrowed to one person and its own pin moved around
-// find where that person lives, one generation at a time.
+// (1.1 km north to south, less east to west), as a profile shows its distance from: matching's
+// distance filter, exact to the metre, let an account with its filters narrowed to one person and
+// its own pin moved around find where that person lives, one generation at a time. A limit reaches
+// 2 km further, as two places a square's diagonal (1.6 km at most) apart can be one grid point, so
+// nobody truly within it is missed.
 constexpr const char* kUserRow = R"sql(
   SELECT u.user_id, u.gender, u.seeking_gender, date_part('year', age(u.birth_date))::int AS age,
          coalesce(p.min_age, 18) AS min_age, coalesce(p.max_age, 99) AS max_age,
-         coalesce(p.max_distance, 0) AS max_distance,
+         CASE WHEN coalesce(p.max_distance, 0) > 0 THEN p.max_distance + 2 ELSE 0 END AS max_distance,
          ST_Y(ST_SnapToGrid(u.location_point::geometry, 0.01)) AS latitude,
          ST_X(ST_SnapToGrid(u.location_point::geometry, 0.01)) AS longitude, u.profile_visibility,
          coalesce((p.privacy_settings->>'discoverable')::boolean, true) AS discoverable,

@@ -405,8 +405,11 @@ TEST_F(Matching, WhereSomeoneLivesCannotBeNarrowedBelowTheGrid) {
     EXPECT_FALSE(generated.json()["search"].contains("examined")) << generated.body;
     return matches_of(p, "?status=all")["matches"].size();
   };
-  // 570 m and 1,060 m north of her, in one square of the grid (52.525 to 52.535).
-  EXPECT_EQ(probe("Near", 52.5251), probe("Far", 52.5299));
+  // 570 m and 1,060 m north of her, in one square of the grid (52.525 to 52.535): both matched,
+  // as her place is within his 1 km by the grid (a limit reaches one square further).
+  const auto near = probe("Near", 52.5251), far = probe("Far", 52.5299);
+  EXPECT_EQ(near, far);
+  EXPECT_EQ(near, 1u) << "a limit that misses someone truly within it";
   (void)tess;
 }
 

@@ -20,10 +20,11 @@ std::vector<std::string> hard_filter_violations(pqxx::connection& conn) {
            "OR NOT (a.seeking_gender IN (b.gender, 'everyone') AND b.seeking_gender IN (a.gender, 'everyone')) "
            "OR date_part('year', age(b.birth_date)) NOT BETWEEN pa.min_age AND pa.max_age "
            "OR date_part('year', age(a.birth_date)) NOT BETWEEN pb.min_age AND pb.max_age "
-           // (matching measures between the points of the 0.01 degree grid: matching/repository.cpp)
+           // (matching measures between the points of the 0.01 degree grid, each limit 2 km further:
+           // matching/repository.cpp)
            "OR ST_Distance(ST_SnapToGrid(a.location_point::geometry, 0.01)::geography, "
            "               ST_SnapToGrid(b.location_point::geometry, 0.01)::geography, false) / 1000 > "
-           "   least(coalesce(nullif(pa.max_distance, 0), 100000), coalesce(nullif(pb.max_distance, 0), 100000)) + 0.1 "
+           "   least(coalesce(nullif(pa.max_distance, 0), 100000), coalesce(nullif(pb.max_distance, 0), 100000)) + 2.1 "
            "OR a.profile_visibility = 'hidden' OR b.profile_visibility = 'hidden' "
            "OR NOT a.profile_completed OR NOT b.profile_completed "
            "OR EXISTS (SELECT 1 FROM user_blocks x WHERE (x.blocker_id = a.user_id AND x.blocked_id = b.user_id) "
