@@ -90,8 +90,11 @@ std::string device_type_of(std::string_view ua) {
 Result<std::shared_ptr<const Bank>> Service::bank() {
   std::lock_guard lock(mutex_);
   if (cached_ && std::chrono::steady_clock::now() - cached_at_ < kBankCacheTtl) return cached_;
-  auto loaded = PM_TRY(db::transact(
-      db_, [&](pqxx::work& tx) -> Result<std::optional<Bank>> { return repository::load_bank(tx, bank_key_); }));
+  return keep(PM_TRY(db::transact(
+      db_, [&](pqxx::work& tx) -> Result<std::optional<Bank>> { return repository::load_bank(tx, bank_key_); })));
+}
+
+Result<std::shared_ptr<const Bank>> Service::keep(std::optional<Bank> loaded) {
   if (!loaded) return std::unexpected(bank_missing(bank_key_));
   cached_ = std::make_shared<const Bank>(std::move(*loaded));
   cached_at_ = std::chrono::steady_clock::now();
@@ -109,11 +112,8 @@ Result<T> Service::with_state(const UserId& user_id, const std::function<Result<
     std::shared_ptr<const Bank> b = cached;
     if (auto imported_at = repository::bank_imported_at(tx, bank_key_); imported_at && *imported_at != b->imported_at) {
       auto loaded = repository::load_bank(tx, bank_key_);
-      if (!loaded) return std::unexpected(bank_missing(bank_key_));
-      b = std::make_shared<const Bank>(std::move(*loaded));
       std::lock_guard lock(mutex_);
-      cached_ = b;
-      cached_at_ = std::chrono::steady_clock::now();
+      b = PM_TRY(keep(std::move(loaded)));
     }
     State s(tx, user_id, *b);
     return fn(s);

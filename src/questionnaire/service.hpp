@@ -47,6 +47,9 @@ class Service {
   // After an import: deletes the answers that questions changed since `before` no longer accept;
   // returns how many.
   static int clear_unfit_answers(pqxx::work& tx, const Bank& before, const Bank& after);
+  // This node's copy of the bank, made from `loaded` and kept for 10 s (mutex_ held); question-bank-missing when the
+  // bank was never imported.
+  Result<std::shared_ptr<const Bank>> keep(std::optional<Bank> loaded);
 
   db::Pool& db_;
   std::string bank_key_;
