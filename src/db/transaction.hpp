@@ -10,6 +10,8 @@
 // signed-in user's id, else empty) and pm.system ('on' for system work, else 'off'). Nobody
 // (neither): the policies show no user's rows and refuse writes to them.
 
+#include <chrono>
+#include <thread>
 #include <type_traits>
 #include <typeinfo>
 
@@ -91,6 +93,21 @@ auto transact(Pool& pool, Fn&& fn, Access access = Access::read_write) -> std::i
     if (e.sqlstate() != "57014" && e.sqlstate() != "55P03") throw;
     log::warn("statement_timed_out", {{"sqlstate", e.sqlstate()}});
     return R(std::unexpect, Problem("database-busy", "the database took too long; nothing was stored, try again"));
+  }
+}
+
+// transact, run again (up to `tries` in all, a moment apart) when PostgreSQL gave up on it for a
+// reason of the moment: a deadlock's victim, a serialization failure, a timeout, a lost connection.
+// For background work that has no client to say "try again" to (a batch of notifications would
+// otherwise be lost); `fn` must be safe to run again, as any rolled-back transaction is.
+template <class Fn>
+auto transact_retrying(Pool& pool, Fn&& fn, int tries = 3) -> std::invoke_result_t<Fn, pqxx::work&> {
+  for (int attempt = 1;; ++attempt) {
+    auto result = transact(pool, fn);
+    const bool of_the_moment =
+        !result && (result.error().type == "database-busy" || result.error().type == "database-unavailable");
+    if (!of_the_moment || attempt >= tries) return result;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50 * attempt));
   }
 }
 

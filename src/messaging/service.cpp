@@ -452,7 +452,7 @@ void Service::record_notices(std::vector<Notice>& notices) {
   };
   try {
     actor::Scope as_system(actor::Scope::system());
-    auto recorded = grouped.empty() ? Result<notifications::Service::Recorded>() : db::transact(d_.db, record);
+    auto recorded = grouped.empty() ? Result<notifications::Service::Recorded>() : db::transact_retrying(d_.db, record);
     if (!recorded)
       log::warn("message_notifications_not_recorded", {{"problem", recorded.error().type}, {"count", grouped.size()}});
     else

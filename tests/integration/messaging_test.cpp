@@ -866,6 +866,23 @@ TEST_F(Messaging, APreviewCachedBeforeADeletionNeverShowsTheDeletedWords) {
       << "the list replaced the stale preview";
 }
 
+// The notifications of a batch of messages are written off the send path, where no client can be
+// told to try again: a batch that PostgreSQL chose as a deadlock's victim was dropped, and the
+// recipient never heard of the message.
+TEST_F(Messaging, AMessageNotificationSurvivesADeadlockOfItsBatch) {
+  db_.fail_once("notifications", "BEFORE INSERT", "40P01");
+  ASSERT_EQ(say(ana_, "are you there?", "n1").status, 201);
+  server_->app().messaging.flush_notifications();
+  auto conn = db_.connect();
+  ASSERT_GE(pqxx::nontransaction(conn).exec1("SELECT last_value FROM pm_test_fail_once_notifications")[0].as<int>(), 2)
+      << "the batch's first try failed, and it was tried again";
+  bool heard = false;
+  const Json listed = get(ben_, "/api/v1/notifications").json();
+  for (const auto& note : listed["notifications"])
+    heard = heard || (note["type"] == "message.new" && note["content"]["preview"] == "are you there?");
+  EXPECT_TRUE(heard) << "the message's notification was lost with its batch";
+}
+
 // A deleted message's words left the chat but stayed in the recipient's notification (its preview)
 // and its queued deliveries, whether the notification was recorded before the deletion or just
 // after it (the notifications follow their messages by up to a fifth of a second).

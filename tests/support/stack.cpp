@@ -162,6 +162,19 @@ void TestDatabase::slow_down(const std::string& table, const std::string& timing
   q.exec(fmt::format("CREATE TRIGGER {0} {1} ON {2} FOR EACH STATEMENT EXECUTE FUNCTION {0}()", name, timing, table));
 }
 
+void TestDatabase::fail_once(const std::string& table, const std::string& timing, const std::string& sqlstate) const {
+  auto conn = connect();
+  pqxx::nontransaction q(conn);
+  const std::string name = "pm_test_fail_once_" + table;
+  q.exec(fmt::format("CREATE SEQUENCE {}", name));
+  q.exec(
+      fmt::format("CREATE OR REPLACE FUNCTION {0}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS "
+                  "$$ BEGIN IF nextval('{0}') = 1 THEN RAISE EXCEPTION 'failed once by the test' "
+                  "USING ERRCODE = '{1}'; END IF; RETURN NULL; END $$",
+                  name, sqlstate));
+  q.exec(fmt::format("CREATE TRIGGER {0} {1} ON {2} FOR EACH STATEMENT EXECUTE FUNCTION {0}()", name, timing, table));
+}
+
 Config test_config(const TestDatabase& db) {
   log::set_level(std::getenv("PM_TEST_LOG") ? "debug" : "warn");
   auto config = Config::load();

@@ -43,6 +43,10 @@ class TestDatabase {
   // `seconds` longer, in this database only (a trigger): a request that reads, then writes, is
   // still writing when the next one reads, so a race between two requests happens every time.
   void slow_down(const std::string& table, const std::string& timing, double seconds) const;
+  // Makes the next statement that `timing` names on `table` fail once with `sqlstate` ("40P01" a
+  // deadlock's victim, "40001" a serialization failure), as PostgreSQL aborts one transaction of
+  // two; the statements after it run as usual (a sequence counts, and is not rolled back).
+  void fail_once(const std::string& table, const std::string& timing, const std::string& sqlstate) const;
 
  private:
   std::string name_;
