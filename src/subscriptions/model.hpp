@@ -14,6 +14,10 @@
 namespace pm::subscriptions {
 
 inline constexpr const char* kFreePlan = "free";
+// The longest grace a plan may have (PM_PAYMENTS_GRACE_DAYS): a provider's plan whose period ended
+// stays in force while its renewal's events are awaited, until the worker lapses it after the
+// configured grace days, and never longer than this even with no worker running.
+inline constexpr int kMaxGraceDays = 60;
 
 // What a plan unlocks. Every gated place reads one of these (entitlements_of), never a plan name.
 struct Entitlements {

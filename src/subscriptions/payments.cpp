@@ -24,9 +24,13 @@ Problem checkout_invalid(std::string field, std::string message) {
   return p;
 }
 
+// As repository.cpp's kSubscriptionOf decides it.
 bool billing_in_force(const BillingState& s, std::int64_t now) {
   if (s.plan_type == kFreePlan) return false;
-  if (s.payment_status == "active" || s.payment_status == "trialing") return !s.end_date || *s.end_date > now;
+  if (s.payment_status == "active" || s.payment_status == "trialing") {
+    const bool renewing = s.subscription_id && !s.cancel_at_period_end;
+    return !s.end_date || *s.end_date > now || (renewing && *s.end_date > now - std::int64_t(kMaxGraceDays) * 86400);
+  }
   return s.payment_status == "past_due" && s.grace_until && *s.grace_until > now;
 }
 

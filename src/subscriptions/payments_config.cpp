@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "subscriptions/model.hpp"
+
 namespace pm::subscriptions {
 
 namespace {
@@ -47,7 +49,7 @@ Result<PaymentsConfig> PaymentsConfig::from_env(const std::string& public_url, i
   c.secret_key = payments_env("PM_STRIPE_SECRET_KEY", c.provider == "sandbox" ? "sk_test_sandbox" : "");
   // No default: a well-known secret would let anyone sign events. Without one, webhooks are refused.
   c.webhook_secret = payments_env("PM_STRIPE_WEBHOOK_SECRET");
-  c.grace_days = PM_TRY(payments_env_int("PM_PAYMENTS_GRACE_DAYS", c.grace_days, 0, 60));
+  c.grace_days = PM_TRY(payments_env_int("PM_PAYMENTS_GRACE_DAYS", c.grace_days, 0, kMaxGraceDays));
   c.tolerance = std::chrono::seconds(PM_TRY(payments_env_int("PM_STRIPE_WEBHOOK_TOLERANCE", 300, 1, 86400)));
   c.success_url = payments_env("PM_PAYMENTS_SUCCESS_URL", public_url + "/subscription?checkout=success");
   c.cancel_url = payments_env("PM_PAYMENTS_CANCEL_URL", public_url + "/subscription?checkout=cancel");

@@ -20,14 +20,19 @@ constexpr const char* kPlans = R"sql(
   FROM plans p ORDER BY p.display_order
 )sql";
 // A paid plan is in force while it is paid for ("active", or "trialing") and has not ended, or
-// while a failed payment's grace period lasts ("past_due" until grace_until).
+// while a failed payment's grace period lasts ("past_due" until grace_until). A provider's plan
+// that will renew is also in force past its period's end, while the renewal's events are on their
+// way (the provider charges about an hour after the end, and retries its webhooks for days): the
+// worker lapses it when none came within the grace days (kExpireLapsed), $2 days at most.
 constexpr const char* kSubscriptionOf = R"sql(
   SELECT s.plan_type, s.payment_status, s.payment_method, s.cancel_at_period_end,
          s.provider_subscription_id IS NOT NULL AS at_provider,
          to_char(s.start_date AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS start_date,
          to_char(s.end_date AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS end_date,
          coalesce(s.plan_type <> 'free' AND p.plan_id IS NOT NULL AND (
-            (s.payment_status IN ('active', 'trialing') AND (s.end_date IS NULL OR s.end_date > now()))
+            (s.payment_status IN ('active', 'trialing') AND (s.end_date IS NULL OR s.end_date > now()
+               OR (s.provider_subscription_id IS NOT NULL AND NOT s.cancel_at_period_end
+                   AND s.end_date > now() - make_interval(days => $2::int))))
             OR (s.payment_status = 'past_due' AND s.grace_until > now())), false) AS in_force,
          p.entitlements::text AS plan_entitlements,
          (SELECT f.entitlements::text FROM plans f WHERE f.plan_id = 'free') AS free_entitlements
@@ -145,7 +150,7 @@ std::vector<Plan> plans(pqxx::work& tx) {
 }
 
 std::optional<Subscription> subscription_of(pqxx::work& tx, const UserId& user_id) {
-  auto rows = tx.exec_params(kSubscriptionOf, user_id);
+  auto rows = tx.exec_params(kSubscriptionOf, user_id, kMaxGraceDays);
   if (rows.empty()) return std::nullopt;
   const auto& r = rows[0];
   Subscription s{.plan_id = r["plan_type"].as<std::string>(),

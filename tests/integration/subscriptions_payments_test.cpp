@@ -363,6 +363,45 @@ TEST_F(Payments, AFailedPaymentKeepsThePlanForTheGracePeriodThenTheWorkerExpires
   EXPECT_EQ(notifications_of(ana), notes + 1);
 }
 
+// The provider charges a renewal about an hour after the period's end, and its events may take
+// longer (its webhooks are retried for days). In that window the plan was no longer in force: the
+// premium features locked every month, and the app offered a checkout that charged a second
+// subscription beside the renewing one.
+TEST_F(Payments, APlanAwaitingItsRenewalStaysInForceUntilTheGraceDaysPass) {
+  TestUser ana = user("Ana");
+  checkout(ana);
+  const std::string sub = provider_subscription(ana);
+  exec("UPDATE subscription_details SET end_date = now() - interval '1 hour' WHERE user_id = '" + ana.user_id + "'");
+  auto s = subscription(ana);
+  EXPECT_EQ(s["status"], "active");
+  EXPECT_EQ(s["in_force"], true) << "the renewal's events are on their way";
+  EXPECT_EQ(s["entitlements"]["full_insights"], true);
+  auto twice = post_json(ana, "/api/v1/subscription/checkout",
+                         {{"plan_id", "premium"}, {"interval", "month"}, {"currency", "EUR"}});
+  EXPECT_EQ(twice.status, 400) << "a second subscription beside the renewing one: " << twice.body;
+  EXPECT_EQ(expire(), 0) << "within the grace days";
+  sandbox_action(sub, "renew");
+  EXPECT_EQ(
+      count("SELECT count(*) FROM subscription_details WHERE user_id = $1::uuid AND end_date > now()", ana.user_id), 1)
+      << "the renewal gave the next period";
+
+  // No renewal came within the grace days (3 here): lapsed.
+  exec("UPDATE subscription_details SET end_date = now() - interval '3 days 1 minute' WHERE user_id = '" + ana.user_id +
+       "'");
+  EXPECT_EQ(expire(), 1);
+  s = subscription(ana);
+  EXPECT_EQ(s["status"], "expired");
+  EXPECT_EQ(s["in_force"], false);
+  // A plan staff gave (no provider to renew it) ends with its period, as one cancelled does
+  // (TheWorkerEndsACancelledPlanWhoseEndingEventNeverCame).
+  TestUser ben = user("Ben");
+  exec(
+      "UPDATE subscription_details SET plan_type = 'premium', payment_status = 'active', payment_method = 'comp', "
+      "end_date = now() - interval '1 minute' WHERE user_id = '" +
+      ben.user_id + "'");
+  EXPECT_EQ(subscription(ben)["in_force"], false);
+}
+
 TEST_F(Payments, APaymentWithinTheGracePeriodRestoresTheSubscription) {
   TestUser ana = user("Ana");
   checkout(ana);
