@@ -538,22 +538,33 @@ Result<std::vector<Planned>> Engine::compose(std::vector<Searched> searched, Peo
 
 Result<int> Engine::run_vector_jobs(int limit) {
   actor::Scope system(actor::Scope::system());  // reads every candidate's data (docs/security.md)
-  // compute_vectors jobs are queued by questionnaire completion, with the user's id.
+  // compute_vectors jobs are queued by questionnaire completion and changed answers, and by plan
+  // changes (reason "plan_changed", subscriptions/entitlements.hpp), with the user's id.
   auto claimed = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<jobs::Claimed>> {
     return jobs::claim(tx, "compute_vectors", limit);
   }));
   for (const auto& job : claimed) {
     const auto user_id = job.payload.value("user_id", std::string());
-    auto done = compute_vectors(user_id);
+    // After a plan change the answers follow the plan first; a questionnaire not completed gets
+    // no vectors (they would make its user a candidate).
+    bool compute = true;
     std::optional<std::string> error;
-    if (!done) error = done.error().type + ": " + done.error().detail;
+    if (job.payload.value("reason", "") == "plan_changed") {
+      auto followed = d_.questionnaire.follow_plan(UserId(user_id));
+      if (!followed) error = followed.error().type + ": " + followed.error().detail;
+      compute = followed && *followed;
+    }
+    if (compute) {
+      auto done = compute_vectors(user_id);
+      if (!done) error = done.error().type + ": " + done.error().detail;
+    }
     PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<bool> {
       if (!jobs::finish(tx, job, error)) return true;  // another worker has it now: its run decides
       // New vectors, new candidates: the worker regenerates this user's matches next.
       // The first matches after completing the questionnaire always; a regeneration after changed
       // answers within the day's budget (may_regenerate).
       const bool first = job.payload.value("reason", "") == "completed";
-      if (!error && (first || !may_regenerate || may_regenerate(UserId(user_id))))
+      if (compute && !error && (first || !may_regenerate || may_regenerate(UserId(user_id))))
         repository::queue_generation(tx, user_id, "vectors_changed");
       return true;
     }));

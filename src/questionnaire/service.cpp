@@ -220,6 +220,16 @@ Result<Progress> Service::complete(const UserId& user_id) {
   });
 }
 
+Result<bool> Service::follow_plan(const UserId& user_id) {
+  return with_state<bool>(user_id, [&](State& s) -> Result<bool> {
+    if (s.answers.empty()) return false;  // not begun: nothing to follow, no document to start
+    follow_view(s.tx, user_id, s.answers, s.view);
+    auto doc = response_document(s.bank, s.view, s.document(), user_id.str(), "");
+    repository::save_response(s.tx, user_id, s.bank.key, doc);
+    return completed(doc);
+  });
+}
+
 Result<repository::ImportCounts> Service::import(const Json& document) {
   auto parsed = PM_TRY(parse_bank(document));
   auto counts = db::transact(db_, [&](pqxx::work& tx) -> Result<repository::ImportCounts> {

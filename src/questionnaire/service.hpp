@@ -32,6 +32,11 @@ class Service {
   Result<Progress> progress(const UserId& user_id);
   // Marks the questionnaire complete (409 listing what is missing) and queues the vectors job.
   Result<Progress> complete(const UserId& user_id);
+  // After the user's plan changed (a "plan_changed" vectors job): their answers follow what the
+  // plan shows (premium answers retired while locked, current again once unlocked), so that the
+  // vectors computed next score what the user sees. Returns whether the questionnaire is complete
+  // (an incomplete one gets no vectors).
+  Result<bool> follow_plan(const UserId& user_id);
 
   // Checks and imports a bank document (the `questions import` command).
   Result<repository::ImportCounts> import(const Json& document);

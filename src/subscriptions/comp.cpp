@@ -1,5 +1,6 @@
 #include "subscriptions/comp.hpp"
 
+#include "subscriptions/entitlements.hpp"
 #include "subscriptions/provider_cancellation.hpp"
 #include "subscriptions/repository.hpp"
 
@@ -24,7 +25,9 @@ Result<Subscription> grant_comp(pqxx::work& tx, const UserId& user_id, const std
                                      "which cancels it"));
     queue_provider_cancellation(tx, *state);
   }
+  const Entitlements before = entitlements_of(tx, user_id);
   repository::set_comp(tx, user_id, plan_id, days);
+  follow_plan_change(tx, user_id, before);
   return *repository::subscription_of(tx, user_id);
 }
 

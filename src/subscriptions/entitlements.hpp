@@ -22,6 +22,15 @@ namespace pm::subscriptions {
 // "active" entitles to the free plan's.
 Entitlements entitlements_of(pqxx::work& tx, const UserId& user_id);
 
+// After a change of the user's plan in `tx` (a provider's event, a lapse, a plan staff gave): when
+// it changed whether premium questions are unlocked, the user's answers are to follow (premium
+// answers retired while they are locked, current again once unlocked) and their vectors to be
+// computed again: a "compute_vectors" job with reason "plan_changed" (matching/engine.hpp). Else a
+// lapsed plan's premium answers went on being scored until the user's next answer.
+void follow_plan_change(pqxx::work& tx, const UserId& user_id, const Entitlements& before);
+// The same job, for a change known to matter (a plan that was in force lapsed).
+void queue_plan_follow(pqxx::work& tx, const UserId& user_id);
+
 // The plans that unlock `feature` (an entitlement's name): true, or no limit.
 std::vector<std::string> plans_unlocking(pqxx::work& tx, std::string_view feature);
 

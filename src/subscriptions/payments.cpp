@@ -6,6 +6,7 @@
 #include "admin/audit_log.hpp"
 #include "core/log.hpp"
 #include "db/transaction.hpp"
+#include "subscriptions/entitlements.hpp"
 #include "subscriptions/provider_cancellation.hpp"
 #include "subscriptions/repository.hpp"
 #include "subscriptions/signature.hpp"
@@ -209,7 +210,9 @@ Result<WebhookReceipt> Payments::webhook(const std::string& body, std::string_vi
         // cancelled at the provider, or it could charge again, out of reach of cancel for good.
         if (state->subscription_id && next.subscription_id != state->subscription_id && !state->cancel_at_period_end)
           queue_provider_cancellation(tx, *state);
+        const Entitlements before = entitlements_of(tx, *owner);
         repository::save_billing_state(tx, *owner, next);
+        follow_plan_change(tx, *owner, before);
         if (event.kind == EventKind::checkout_completed) paid_checkout_of = *owner;
         if (!next.same_as_user_sees(*state))
           if (auto n = record_change(tx, d_.notifications, *owner, *state, next,
@@ -236,6 +239,7 @@ Result<int> expire_lapsed(db::Pool& db, notifications::Service& notifications, i
     db::AsSystem as_system(tx);
     auto lapsed = repository::expire_lapsed(tx, grace_days);
     for (const auto& l : lapsed) {
+      queue_plan_follow(tx, l.user_id);  // in force until now, the free plan's entitlements from now
       admin::record(tx, {.event = "subscription_changed",
                          .details = {{"plan_type", l.plan_type},
                                      {"status", l.payment_status},

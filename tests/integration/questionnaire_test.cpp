@@ -6,8 +6,12 @@
 
 #include <gtest/gtest.h>
 
+#include "core/actor.hpp"
 #include "core/crypto.hpp"
+#include "db/transaction.hpp"
 #include "questionnaire/repository.hpp"
+#include "subscriptions/comp.hpp"
+#include "subscriptions/payments.hpp"
 #include "support/accounts.hpp"
 #include "support/fixtures.hpp"
 
@@ -215,6 +219,62 @@ TEST_F(Questionnaire, PremiumAnswersACompletionCountsAfterARenewalAreScoredAgain
   auto done = server_->request("POST", "/api/v1/questionnaire/complete", "", user_.auth());
   ASSERT_EQ(done.status, 200) << done.body;
   EXPECT_EQ(retired(), 0) << "the answers the completion counted are current";
+}
+
+// Nothing followed a plan's lapse but the user's next answer: until then the lapsed plan's premium
+// answers were still scored (the vectors, every generation) and quoted by the insights. A lapse, or
+// a plan given, now retires them or makes them current again, and computes the vectors again.
+TEST_F(Questionnaire, PremiumAnswersFollowAPlanThatLapsesOrIsGivenWithoutAnotherAnswer) {
+  auto& app = server_->app();
+  auto give = [&](const std::string& plan) {
+    actor::Scope system(actor::Scope::system());
+    return db::transact(app.db,
+                        [&](pqxx::work& tx) { return subscriptions::grant_comp(tx, UserId(user_.user_id), plan, 30); });
+  };
+  ASSERT_TRUE(give("premium"));
+  for (const auto& [key, value] : std::vector<std::pair<std::string, Json>>{{"t_q1", false},
+                                                                            {"t_q8", true},
+                                                                            {"t_q10", 50},
+                                                                            {"t_q4", {"read"}},
+                                                                            {"t_q5", 2},
+                                                                            {"t_q7", "mostly"},
+                                                                            {"t_q12", "out"}})
+    ASSERT_EQ(answer(key, {{"value", value}}).status, 200) << key;
+  ASSERT_EQ(server_->request("POST", "/api/v1/questionnaire/complete", "", user_.auth()).status, 200);
+  ASSERT_TRUE(app.match_engine.run_vector_jobs(50));
+  auto conn = db_.connect();
+  pqxx::nontransaction q(conn);
+  auto retired = [&] {
+    return q
+        .exec_params1(
+            "SELECT count(*) FROM answers WHERE user_id = $1 AND question_id IN ($2, $3) AND retired_at IS NOT NULL",
+            user_.user_id, id("t_q8"), id("t_q10"))[0]
+        .as<int>();
+  };
+  auto vectors = [&] {
+    return q
+        .exec_params1(
+            "SELECT jsonb_build_array(doc->'profileVector', doc->'personalityTraits', doc->'relationshipValues', "
+            "doc->'lifestyle')::text FROM user_vectors WHERE user_id = $1",
+            user_.user_id)[0]
+        .as<std::string>();
+  };
+  ASSERT_EQ(retired(), 0);
+  const std::string with_premium = vectors();
+
+  // The plan's period ends, and the worker lapses it.
+  q.exec_params("UPDATE subscription_details SET end_date = now() - interval '1 minute' WHERE user_id = $1",
+                user_.user_id);
+  ASSERT_EQ(subscriptions::expire_lapsed(app.db, app.notifications, 3).value_or(-1), 1);
+  ASSERT_TRUE(app.match_engine.run_vector_jobs(50));
+  EXPECT_EQ(retired(), 2) << "the lapsed plan's premium answers are still current";
+  EXPECT_NE(vectors(), with_premium) << "the vectors still score the premium answers";
+
+  // Staff give the plan again: the answers count again, without another answer.
+  ASSERT_TRUE(give("premium"));
+  ASSERT_TRUE(app.match_engine.run_vector_jobs(50));
+  EXPECT_EQ(retired(), 0);
+  EXPECT_EQ(vectors(), with_premium);
 }
 
 TEST_F(Questionnaire, CompletionNeedsEveryRequiredVisibleQuestionThenQueuesTheVectors) {
