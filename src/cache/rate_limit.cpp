@@ -53,6 +53,14 @@ Result<void> enforce(RedisPool& redis, const std::string& key, Limit limit, std:
   return {};
 }
 
+void give_back(RedisPool& redis, const std::string& key) {
+  constexpr const char* kGiveBack = R"(
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+if count > 0 then return redis.call('DECR', KEYS[1]) end
+return 0)";
+  (void)redis.command({"EVAL", kGiveBack, "1", key});
+}
+
 void clear(RedisPool& redis, const std::string& key) { (void)redis.command({"DEL", key}); }
 
 Problem too_many_requests(std::string detail, std::chrono::seconds retry_after) {

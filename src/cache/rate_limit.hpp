@@ -30,6 +30,9 @@ Result<std::vector<RateDecision>> hit_many(RedisPool& redis, const std::vector<s
 // Counts one hit and refuses past the limit: 429 "too many {what}; try again later", with the
 // delay until the window ends. The usual way a service applies a limit.
 Result<void> enforce(RedisPool& redis, const std::string& key, Limit limit, std::string_view what);
+// Takes back one hit on `key` (an action counted, then found not to have happened), never below 0;
+// the window keeps its end.
+void give_back(RedisPool& redis, const std::string& key);
 // Forgets the key (e.g. failures after a successful sign-in).
 void clear(RedisPool& redis, const std::string& key);
 

@@ -10,6 +10,7 @@ namespace pm::matching {
 
 namespace {
 constexpr auto kDay = std::chrono::hours(24);
+std::string generation_key(const UserId& user_id) { return "ratelimit:ai:generate:" + user_id.str(); }
 }  // namespace
 
 Result<void> Service::spend_generation(const UserId& user_id) {
@@ -17,7 +18,7 @@ Result<void> Service::spend_generation(const UserId& user_id) {
     return subscriptions::entitlements_of(tx, user_id);
   }));
   const cache::Limit limit{.max = plan.generations_per_day, .window = kDay};
-  auto decision = PM_TRY(cache::hit(d_.redis, "ratelimit:ai:generate:" + user_id.str(), limit));
+  auto decision = PM_TRY(cache::hit(d_.redis, generation_key(user_id), limit));
   if (!decision.allowed)
     return std::unexpected(cache::too_many_requests(
         fmt::format("match generation is limited to {} a day on the {} plan", limit.max, plan.plan_id),
@@ -27,7 +28,12 @@ Result<void> Service::spend_generation(const UserId& user_id) {
 
 Result<Generated> Service::generate_now(const UserId& user_id) {
   PM_TRY(spend_generation(user_id));
-  return engine.generate(user_id);
+  auto generated = engine.generate(user_id);
+  // One that failed on our side (a database or a model provider down) made nothing and is not
+  // spent, or a few taps in an outage used up the day. A refusal (409: incomplete, hidden) counts:
+  // finding it out costs an index poll and perhaps an embedding (docs/matching.md).
+  if (!generated && generated.error().status >= 500) cache::give_back(d_.redis, generation_key(user_id));
+  return generated;
 }
 
 Result<Liked> Service::like(const UserId& user_id, const MatchId& match_id) {

@@ -770,6 +770,30 @@ class OneMatchAtATime : public Matching {
   void configure(Config& c) override { c.matches_per_user = 1; }
 };
 
+// A generation that failed on our side (here: PostgreSQL aborting its write) was counted all the
+// same: a few taps during an outage used up the free plan's day.
+TEST_F(OneMatchAtATime, AGenerationThatFailedOnOurSideIsNotCounted) {
+  for (const char* name : {"Ben", "Cid", "Dan", "Eli", "Fin"}) person(name, "man", "woman", 52.52, 13.40);
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);  // her first match (not counted)
+  auto pass_the_pending = [&] {
+    const Json now = matches_of(ana)["matches"];
+    ASSERT_EQ(now.size(), 1u) << now.dump();
+    ASSERT_EQ(post(ana, "/api/v1/matches/" + now[0]["match_id"].get<std::string>() + "/pass").status, 200);
+  };
+  pass_the_pending();
+  db_.fail_once("matches", "BEFORE INSERT", "40P01");
+  auto failed = post(ana, "/api/v1/matches/generate");
+  ASSERT_EQ(failed.status, 503) << failed.body;
+  // The free plan's three a day (migrations/0015) are all still there.
+  for (int i = 0; i < 3; ++i) {
+    auto generated = post(ana, "/api/v1/matches/generate");
+    ASSERT_EQ(generated.status, 200) << i << ": " << generated.body;
+    ASSERT_EQ(generated.json()["created"], 1) << i;
+    pass_the_pending();
+  }
+  EXPECT_EQ(post(ana, "/api/v1/matches/generate").status, 429);
+}
+
 // Passing every match and answering again regenerated matches without end: a free account paged
 // through everyone compatible nearby, past the plan's generations_per_day. A regeneration after
 // changed answers now counts against the same daily budget as POST /matches/generate.
