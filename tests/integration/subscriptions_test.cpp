@@ -254,6 +254,24 @@ TEST_F(Plans, ARewindDoesNotBringBackAMatchPastItsExpiry) {
   EXPECT_EQ(matches_of(ana, "?status=pending")["matches"].size(), 1u) << "still pending after the expiry round";
 }
 
+// Plans are data edited by hand: a likes_per_day of 50.0 or "50" was read as no limit (free likes
+// for every free account), and a switch of "yes" failed every gated request with a 500. The
+// database now refuses an entitlement of the wrong type.
+TEST_F(Plans, AnEntitlementOfTheWrongTypeIsRefusedByTheDatabase) {
+  for (const auto& [key, value] : std::vector<std::pair<std::string, Json>>{{"likes_per_day", 50.0},
+                                                                            {"likes_per_day", "50"},
+                                                                            {"likes_per_day", -1},
+                                                                            {"generations_per_day", nullptr},
+                                                                            {"generations_per_day", 2.5},
+                                                                            {"rewind", "yes"},
+                                                                            {"full_insights", 1}})
+    EXPECT_THROW(set_entitlement("free", key, value), pqxx::check_violation) << key << " = " << value.dump();
+  // What the plans hold, and what is meant: whole numbers, switches, and "no limit".
+  for (const auto& [key, value] : std::vector<std::pair<std::string, Json>>{
+           {"likes_per_day", 10}, {"likes_per_day", nullptr}, {"generations_per_day", 0}, {"rewind", true}})
+    EXPECT_NO_THROW(set_entitlement("free", key, value)) << key << " = " << value.dump();
+}
+
 TEST_F(Plans, FreeLikesHaveADailyBudgetPremiumHasNone) {
   Person ben = person("Ben", "man", "woman", 52.52, 13.40);
   Person carl = person("Carl", "man", "woman", 52.50, 13.41);
