@@ -26,6 +26,7 @@ inline constexpr ProblemType kProblemTypes[] = {
     {"validation-failed", 400, "Invalid request"},
     {"not-found", 404, "Not found"},
     {"method-not-allowed", 405, "Method not allowed"},
+    {"request-timeout", 408, "Request timeout"},
     {"body-too-large", 413, "Payload too large"},
     {"unsupported-media-type", 415, "Unsupported media type"},
     {"upgrade-required", 426, "Upgrade required"},

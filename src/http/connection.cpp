@@ -1,9 +1,11 @@
 #include "http/connection.hpp"
 
 #include <array>
+#include <memory>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -110,8 +112,23 @@ asio::awaitable<void> serve_connection(Server& server, const ServerOptions& opti
           asio::use_awaitable);
     }
     if (!ec && !stranger && !parser.is_done()) {
-      stream.expires_after(options.read_timeout);
+      // Not the stream's own expiry, which closes the socket: a timer that cancels the read leaves
+      // it open for the 408. (Both run on the connection's one-threaded io_context; the state says
+      // whether the read is still waiting when the timer fires, whichever completes first.)
+      stream.expires_never();
+      auto waiting = std::make_shared<bool>(true);
+      auto timed_out = std::make_shared<bool>(false);
+      asio::steady_timer deadline(stream.get_executor(), options.read_timeout);
+      deadline.async_wait([waiting, timed_out, socket = &stream.socket()](const beast::error_code& e) {
+        if (e || !*waiting) return;
+        *timed_out = true;
+        beast::error_code ignored;
+        socket->cancel(ignored);
+      });
       co_await beast_http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+      *waiting = false;
+      deadline.cancel();
+      if (*timed_out) ec = beast::error::timeout;
     }
 
     Response res;
@@ -127,6 +144,16 @@ asio::awaitable<void> serve_connection(Server& server, const ServerOptions& opti
               : Problem("body-too-large", fmt::format("the request body exceeds the limit of {} bytes", limit)));
       server.allow_origin(Request{.raw = parser.release(), .remote_ip = remote_ip}, res);
       close = true;  // the body was not read (whole)
+    } else if (ec == beast::error::timeout && parser.is_header_done()) {
+      // The body did not come in time (a client trickling it to hold the connection): said, then
+      // closed. (A header that never came is an idle connection, closed without a word.)
+      res = early_problem(
+          metrics,
+          Problem("request-timeout",
+                  fmt::format("the request body did not arrive within {} ms",
+                              std::chrono::duration_cast<std::chrono::milliseconds>(options.read_timeout).count())));
+      server.allow_origin(Request{.raw = parser.release(), .remote_ip = remote_ip}, res);
+      close = true;
     } else if (ec == beast_http::error::header_limit) {
       res = early_problem(metrics, Problem("headers-too-large", "the request headers exceed 16 KiB"));
       close = true;

@@ -477,6 +477,24 @@ TEST(Server, TheApisRulesHoldWhateverTheSlashes) {
 
 // A large body (a photo) is read only for a signed-in caller: a stranger's header is answered
 // at once, and the megabytes it announces are never read.
+// A body that does not arrive in time (a client trickling it to hold a connection) was met by a
+// closed socket, not an answer: the client could not tell it from a crash. It is a 408 now, and
+// the connection closes after it.
+TEST(Server, ABodyThatDoesNotArriveInTimeIsA408Problem) {
+  test::TestDatabase db;
+  auto config = test::test_config(db);
+  config.read_timeout = std::chrono::milliseconds(300);
+  TestServer server(config, add_echo_route);
+  HttpConnection slow(server.port());
+  auto res = slow.raw(
+      "POST /test/echo HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+      "\"only a part");
+  expect_problem(res, 408, "request-timeout");
+  EXPECT_EQ(res.header("Connection"), "close");
+  // A body that comes in time is read as ever.
+  EXPECT_EQ(server.request("POST", "/test/echo", "\"whole\"").status, 200);
+}
+
 TEST(Server, AStrangerCannotMakeTheServerReadALargeBody) {
   test::TestDatabase db;
   TestServer server(test::test_config(db));
