@@ -379,6 +379,12 @@ TEST_F(Security, TheWorkerDeletesActivityOlderThanTheRetention) {
                       "VALUES ('evt_retention_{0}', 'sandbox', 'invoice.paid', now() - interval '{0}', "
                       "now() - interval '{0}', 'applied')",
                       age));
+    // Bounced addresses (by their blind index): one set aside 45 days ago is tried again.
+    for (const char* age : {"45 days", "5 days"})
+      tx.exec(
+          fmt::format("INSERT INTO email_bounces (email_index, bounced_at, reason) "
+                      "VALUES ('retention-{0}', now() - interval '{0}', '550 5.1.1')",
+                      age));
     tx.exec("SELECT set_config('pm.system', 'off', true)");
     // Reports' words: once either account is deleted, kept 30 days as evidence, at once gone when
     // both are; between two accounts that still exist, kept.
@@ -434,6 +440,8 @@ TEST_F(Security, TheWorkerDeletesActivityOlderThanTheRetention) {
                  "interval '30 days'"),
             0);
   EXPECT_EQ(kept("SELECT count(*) FROM payment_events WHERE event_id LIKE 'evt_retention_%'"), 1);
+  EXPECT_EQ(kept("SELECT count(*) FROM email_bounces WHERE email_index LIKE 'retention-%'"), 1)
+      << "a bounce older than the retention still sets the address aside for good";
   EXPECT_EQ(kept("SELECT count(*) FROM notifications WHERE type = 'retention.test'"), 2)
       << "the recent read one and the unread one";
   EXPECT_EQ(kept("SELECT count(*) FROM email_outbox WHERE payload = 'x'"), 1);
