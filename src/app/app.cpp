@@ -185,7 +185,9 @@ App::App(Config cfg)
                },
            .on_unblock = [this](const UserId& a, const UserId& b) { discovery.forget_pair(a, b); },
            .personal_data = {subscriptions::personal_data, questionnaire::personal_data, matching::personal_data,
-                             messaging::personal_data},
+                             [this](pqxx::work& tx, const UserId& user_id) {
+                               return messaging.personal_data(tx, user_id);
+                             }},
            // A send locks its conversation, then (its outcome's key) the match, then the
            // users' rows; a like its match, then the users' rows: the deletion too. The
            // partners' notifications last: a drain writes them under the conversations' locks.

@@ -138,6 +138,18 @@ profiles::AfterAccountDeletion Service::before_account_deletion(pqxx::work& tx, 
           .then = [this, conversations = std::move(departing.conversations)] { forget_previews(conversations); }};
 }
 
+Json Service::personal_data(pqxx::work& tx, const UserId& user_id) {
+  constexpr auto kExportMediaTtl = std::chrono::hours(24);
+  Json out = messaging::personal_data(tx, user_id);
+  const std::string expires = iso8601(Clock::now() + kExportMediaTtl);
+  for (auto& entry : out["messages_sent"])
+    if (entry.contains("media_url") && entry["media_url"].is_string()) {
+      entry["image_url"] = d_.media.signed_url(entry["media_url"].get<std::string>(), kExportMediaTtl);
+      entry["image_url_expires_at"] = expires;
+    }
+  return out;
+}
+
 // The sender's first message here is a training example (docs/outcomes.md): a reply when the other
 // wrote first within the reply window, else a first message. Known from the conversation row read
 // under its lock, so any later message costs no statement.

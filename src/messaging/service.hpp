@@ -100,6 +100,9 @@ class Service {
   // lock_conversations_of_departing), names their images, and once the rows are gone drops their
   // cached previews, the last message's words, from Redis.
   profiles::AfterAccountDeletion before_account_deletion(pqxx::work& tx, const UserId& user_id);
+  // The export's part (personal_data.hpp), each image sent with a link to the image itself
+  // (`image_url`, signed for a day: `image_url_expires_at`), not only its key in the store.
+  Json personal_data(pqxx::work& tx, const UserId& user_id);
   // Stores what is queued, records its notifications, and refuses sends from now on (App::close,
   // before the database and the hub go).
   void stop();

@@ -1,6 +1,7 @@
 #include "subscriptions/repository.hpp"
 
 #include "db/row.hpp"
+#include "db/transaction.hpp"
 #include "subscriptions/personal_data.hpp"
 
 namespace pm::subscriptions::repository {
@@ -131,6 +132,10 @@ constexpr const char* kExpireLapsed = R"sql(
 // The data export's part (personal_data.hpp).
 constexpr std::pair<const char*, const char*> kExportQueries[] = {
     {"subscription", R"sql(SELECT to_jsonb(t) AS entry FROM subscription_details t WHERE user_id = $1)sql"},
+};
+constexpr std::pair<const char*, const char*> kExportBillingQueries[] = {
+    {"payment_events",
+     R"sql(SELECT to_jsonb(t) AS entry FROM payment_events t WHERE user_id = $1 ORDER BY received_at, event_id)sql"},
 };
 
 }  // namespace
@@ -263,7 +268,12 @@ void insert_free_subscription(pqxx::work& tx, const UserId& user_id) {
 namespace pm::subscriptions {
 
 Json personal_data(pqxx::work& tx, const UserId& user_id) {
-  return db::export_entries(tx, repository::kExportQueries, user_id);
+  Json out = db::export_entries(tx, repository::kExportQueries, user_id);
+  // The billing history: the provider's events about the person's plan (system rows, which
+  // row-level security shows to the system alone), oldest first.
+  db::AsSystem system(tx);
+  out.update(db::export_entries(tx, repository::kExportBillingQueries, user_id));
+  return out;
 }
 
 }  // namespace pm::subscriptions

@@ -388,6 +388,28 @@ TEST_F(Messaging, ADeletedImageMessageLosesItsImage) {
   EXPECT_FALSE(server_->app().media_store->exists(key).value_or(true)) << "the queued removal did not take it";
 }
 
+// The export named each image sent only by its key in the store, which its owner cannot open: it
+// now links to the image itself, as the chat shows it.
+TEST_F(Messaging, TheExportLinksToEachImageSent) {
+  auto upload = upload_photo(ana_);
+  ASSERT_EQ(upload.status, 201) << upload.body;
+  const std::string key = upload.json()["media_key"];
+  ASSERT_EQ(send(ana_, {{"client_message_id", "pic"}, {"message_type", "image"}, {"media_key", key}}).status, 201);
+  ASSERT_EQ(say(ana_, "and words", "w1").status, 201);
+  const Json sent = get(ana_, "/api/v1/me/export").json()["messages_sent"];
+  ASSERT_EQ(sent.size(), 2u) << sent.dump();
+  int linked = 0;
+  for (const auto& m : sent) {
+    if (!m.contains("image_url")) continue;
+    ++linked;
+    auto image = server_->request("GET", m["image_url"].get<std::string>());
+    EXPECT_EQ(image.status, 200) << m.dump();
+    EXPECT_EQ(image.body, server_->app().media_store->get(key).value_or("")) << "the link is not to the image sent";
+    EXPECT_TRUE(m["image_url_expires_at"].is_string());
+  }
+  EXPECT_EQ(linked, 1) << "one image among the messages: " << sent.dump();
+}
+
 TEST_F(Messaging, ImageMessagesUseAStrippedUploadOfThisConversation) {
   auto upload = upload_photo(ana_);
   ASSERT_EQ(upload.status, 201) << upload.body;

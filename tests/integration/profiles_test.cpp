@@ -338,11 +338,26 @@ TEST(Privacy, ExportHoldsMyDataAndNobodyElses) {
   // Every module's part is there (each reads its own rows; app hands the ones above profiles in).
   std::set<std::string> parts;
   for (const auto& [name, _] : data.items()) parts.insert(name);
-  EXPECT_EQ(parts,
-            (std::set<std::string>{"active_sessions", "answers", "blocks", "decisions", "embedding", "linked_providers",
-                                   "matches", "messages_sent", "notifications", "photos", "preferences",
-                                   "push_subscriptions", "questionnaire_responses", "reports_filed", "security_log",
-                                   "sessions", "subscription", "user", "vectors"}));
+  EXPECT_EQ(parts, (std::set<std::string>{"active_sessions",
+                                          "answers",
+                                          "blocks",
+                                          "decisions",
+                                          "embedding",
+                                          "linked_providers",
+                                          "matches",
+                                          "messages_sent",
+                                          "notifications",
+                                          "payment_events",
+                                          "photos",
+                                          "preferences",
+                                          "push_subscriptions",
+                                          "questionnaire_responses",
+                                          "reports_filed",
+                                          "security_log",
+                                          "sessions",
+                                          "subscription",
+                                          "user",
+                                          "vectors"}));
   ASSERT_EQ(data["sessions"].size(), 1u) << "her one signed-in device";
   EXPECT_EQ(data["active_sessions"], 1);
   EXPECT_FALSE(data["sessions"][0]["created_at"].get<std::string>().empty());

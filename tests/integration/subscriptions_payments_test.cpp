@@ -216,6 +216,15 @@ TEST_F(Payments, CheckoutThroughTheSandboxMakesThePlanPremiumOnlyWhenPaid) {
   ASSERT_FALSE(listed["notifications"].empty());
   EXPECT_EQ(listed["notifications"][0]["type"], "subscription.changed");
   EXPECT_EQ(listed["notifications"][0]["content"]["plan_type"], "premium");
+  // The billing history is in her data export (it was not); nobody else's is.
+  TestUser ben = user("Ben");
+  checkout(ben);
+  const Json history = get(ana, "/api/v1/me/export").json()["payment_events"];
+  ASSERT_FALSE(history.empty());
+  for (const auto& event : history) EXPECT_EQ(event["user_id"], ana.user_id) << event.dump();
+  bool paid = false;
+  for (const auto& event : history) paid = paid || event["outcome"] == "applied";
+  EXPECT_TRUE(paid) << history.dump();
 
   // A paid plan in force cannot be bought twice.
   auto again = post_json(ana, "/api/v1/subscription/checkout",

@@ -2562,6 +2562,8 @@ export interface components {
             }[];
             preferences: components["schemas"]["ExportRows"];
             subscription: components["schemas"]["ExportRows"];
+            /** @description The billing history, oldest first - the payment provider's events about the user's plan (a checkout, an invoice paid or failed, a cancellation) and what each did */
+            payment_events: components["schemas"]["ExportRows"];
             photos: components["schemas"]["ExportRows"];
             answers: components["schemas"]["ExportRows"];
             questionnaire_responses: components["schemas"]["ExportRows"];
@@ -2573,6 +2575,7 @@ export interface components {
              *     `attributes` and the `insights`' summary and key factors, as every plan's app shows them
              */
             matches: components["schemas"]["ExportRows"];
+            /** @description The messages the user sent; an image's with `image_url`, a link to the image itself, signed until `image_url_expires_at` (a day) */
             messages_sent: components["schemas"]["ExportRows"];
             notifications: components["schemas"]["ExportRows"];
             blocks: components["schemas"]["ExportRows"];
