@@ -237,12 +237,8 @@ constexpr const char* kConversations = R"sql(
          last.*
   FROM conversations c JOIN match_pairs mt ON mt.match_id = c.match_id
   LEFT JOIN LATERAL (
-    SELECT m.message_id AS last_message_id, m.conversation_id AS last_conversation_id,
-           m.sender_id AS last_sender_id, d.recipient_id AS last_recipient_id,
-           m.message_type AS last_message_type, m.content AS last_content, m.media_url AS last_media_url,
-           to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_sent_at,
-           to_char(m.read_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_read_at,
-           m.seq AS last_seq_of_message, d.reactions::text AS last_reactions, d.metadata::text AS last_metadata
+    SELECT m.message_id AS last_message_id,
+           coalesce((d.metadata->>'isDeleted')::boolean, false) AS last_deleted
     FROM messages m JOIN message_documents d ON d.message_id = m.message_id AND d.sent_at = m.sent_at
     WHERE m.conversation_id = c.conversation_id ORDER BY m.seq DESC LIMIT 1) last ON true
   WHERE $1 IN (mt.user_id_1, mt.user_id_2)
@@ -250,6 +246,19 @@ constexpr const char* kConversations = R"sql(
     AND ($2::bigint IS NULL
          OR (c.last_message_at, c.conversation_id) < (timestamptz 'epoch' + $2::bigint * interval '1 microsecond', $3::uuid))
   ORDER BY c.last_message_at DESC, c.conversation_id DESC LIMIT $4
+)sql";
+
+// The last message of each conversation of $1 (an array) that has one: the list's previews that
+// Redis did not hold.
+constexpr const char* kLastMessages = R"sql(
+  SELECT last.* FROM unnest($1::uuid[]) w(conversation_id)
+  CROSS JOIN LATERAL (
+    SELECT m.message_id, m.conversation_id, m.sender_id, d.recipient_id, m.message_type, m.content, m.media_url,
+           to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS sent_at,
+           to_char(m.read_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS read_at,
+           m.seq, d.reactions::text, d.metadata::text
+    FROM messages m JOIN message_documents d ON d.message_id = m.message_id AND d.sent_at = m.sent_at
+    WHERE m.conversation_id = w.conversation_id ORDER BY m.seq DESC LIMIT 1) last
 )sql";
 
 // Closes the open conversation between $1 and $2 (reason $3, by $4). Locked FOR UPDATE first: an
@@ -311,33 +320,20 @@ Conversation conversation_from(const pqxx::row& r) {
           .first_message_age_2 = db::opt<double>(r, "user_2_first_message_age")};
 }
 
-// The column names of a Message: the statements' own, or those of kConversations' last message.
-struct MessageColumns {
-  const char *message_id, *conversation_id, *sender_id, *recipient_id, *message_type, *content, *media_url, *sent_at,
-      *read_at, *seq, *reactions, *metadata;
-};
-constexpr MessageColumns kMessageColumns = {
-    "message_id", "conversation_id", "sender_id", "recipient_id", "message_type", "content",
-    "media_url",  "sent_at",         "read_at",   "seq",          "reactions",    "metadata"};
-constexpr MessageColumns kLastMessageColumns = {"last_message_id",     "last_conversation_id", "last_sender_id",
-                                                "last_recipient_id",   "last_message_type",    "last_content",
-                                                "last_media_url",      "last_sent_at",         "last_read_at",
-                                                "last_seq_of_message", "last_reactions",       "last_metadata"};
-
-Message message_from(const pqxx::row& r, const MessageColumns& c = kMessageColumns) {
-  return {.message_id = r[c.message_id].as<MessageId>(),
-          .conversation_id = r[c.conversation_id].as<ConversationId>(),
-          .sender_id = r[c.sender_id].as<UserId>(),
-          .recipient_id = r[c.recipient_id].as<UserId>(),
+Message message_from(const pqxx::row& r) {
+  return {.message_id = r["message_id"].as<MessageId>(),
+          .conversation_id = r["conversation_id"].as<ConversationId>(),
+          .sender_id = r["sender_id"].as<UserId>(),
+          .recipient_id = r["recipient_id"].as<UserId>(),
           // the table's CHECK names the types
-          .type = message_type_from(r[c.message_type].as<std::string>()).value(),
-          .sent_at = r[c.sent_at].as<std::string>(),
-          .seq = r[c.seq].as<long long>(),
-          .content = db::opt<std::string>(r, c.content),
-          .media_key = db::opt<std::string>(r, c.media_url),
-          .read_at = db::opt<std::string>(r, c.read_at),
-          .reactions = Json::parse(r[c.reactions].as<std::string>()),
-          .metadata = Json::parse(r[c.metadata].as<std::string>())};
+          .type = message_type_from(r["message_type"].as<std::string>()).value(),
+          .sent_at = r["sent_at"].as<std::string>(),
+          .seq = r["seq"].as<long long>(),
+          .content = db::opt<std::string>(r, "content"),
+          .media_key = db::opt<std::string>(r, "media_url"),
+          .read_at = db::opt<std::string>(r, "read_at"),
+          .reactions = Json::parse(r["reactions"].as<std::string>()),
+          .metadata = Json::parse(r["metadata"].as<std::string>())};
 }
 
 // The data export's part (personal_data.hpp).
@@ -526,8 +522,21 @@ std::vector<ConversationRow> conversations(pqxx::work& tx, const UserId& user_id
                         .other = Json::parse(r["other_user"].as<std::string>()),
                         .unread = r["unread"].as<int>(),
                         .last_message_us = r["last_message_us"].as<std::int64_t>()};
-    if (!r["last_message_id"].is_null()) row.last = message_from(r, kLastMessageColumns);
+    if (!r["last_message_id"].is_null())
+      row.last =
+          LastMessage{.message_id = r["last_message_id"].as<MessageId>(), .deleted = r["last_deleted"].as<bool>()};
     out.push_back(std::move(row));
+  }
+  return out;
+}
+
+std::map<ConversationId, Message> last_messages(pqxx::work& tx, const std::vector<ConversationId>& conversations) {
+  std::vector<std::string> ids;
+  for (const auto& id : conversations) ids.push_back(id.str());
+  std::map<ConversationId, Message> out;
+  for (const auto& r : tx.exec_params(kLastMessages, db::uuid_array(ids))) {
+    auto m = message_from(r);
+    out.emplace(m.conversation_id, std::move(m));
   }
   return out;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // All of the Messaging Service's SQL. Functions take the caller's transaction.
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -100,10 +101,16 @@ void set_reactions(pqxx::work& tx, const MessageId& message_id, const Json& reac
 // False when it was deleted already, also by a deletion committed while this one waited for its row.
 bool mark_deleted(pqxx::work& tx, const MessageId& message_id);
 
+// Which message is a conversation's last, as the list reads it: its preview (the words) comes from
+// the cache in Redis, or from last_messages for the conversations the cache did not hold.
+struct LastMessage {
+  MessageId message_id;
+  bool deleted = false;
+};
 struct ConversationRow {
   Conversation conversation;
   Json other;  // {user_id, first_name}
-  std::optional<Message> last;
+  std::optional<LastMessage> last;
   int unread = 0;
   std::int64_t last_message_us = 0;  // last_message_at in microseconds since the epoch: the cursor's
 };
@@ -115,6 +122,9 @@ struct ConversationCursor {
 // The user's conversations, newest first, after the cursor.
 std::vector<ConversationRow> conversations(pqxx::work& tx, const UserId& user_id,
                                            const std::optional<ConversationCursor>& after, int limit);
+
+// The last message of each of these conversations that has one, by conversation.
+std::map<ConversationId, Message> last_messages(pqxx::work& tx, const std::vector<ConversationId>& conversations);
 
 // {user_id, first_name} of a person, as the list shows the other in a conversation.
 Json user_summary(pqxx::work& tx, const UserId& user_id);

@@ -667,33 +667,47 @@ Result<UploadedMedia> Service::upload_media(const UserId& user_id, const Convers
 // The last messages' previews, from Redis in one round trip when cached. A cached preview counts
 // only while it describes the last message as the list just read it (the same message, deleted or
 // not): a list read that a deletion overtook may write the words back after the deletion dropped
-// them, and that preview is then never shown, only replaced. The misses are filled in one round
-// trip. Redis failing leaves the previews to the database.
-std::vector<Json> Service::cached_previews(const std::vector<repository::ConversationRow>& rows) {
-  std::vector<Json> out;
-  out.reserve(rows.size());
-  for (const auto& r : rows) out.push_back(r.last ? preview_of(*r.last) : Json(nullptr));
+// them, and that preview is then never shown, only replaced. The misses are read from PostgreSQL
+// in one statement and cached in one round trip; Redis failing leaves every preview to PostgreSQL.
+Result<std::vector<Json>> Service::cached_previews(const std::vector<repository::ConversationRow>& rows) {
+  std::vector<Json> out(rows.size());  // null: a conversation without messages
   if (rows.empty()) return out;
   std::vector<std::string> mget{"MGET"};
   for (const auto& r : rows) mget.push_back(preview_key(r.conversation.conversation_id));
   auto cached = d_.redis.command(mget);
-  if (!cached || cached->is_error() || cached->size() != rows.size()) return out;
-  std::vector<std::vector<std::string>> fills;
+  const bool redis_answered = cached && !cached->is_error() && cached->size() == rows.size();
+  std::vector<std::size_t> misses;
   for (std::size_t i = 0; i < rows.size(); ++i) {
-    if (out[i].is_null()) continue;
-    auto held = cached->element(i);
-    if (!held.is_nil()) {
-      auto preview = Json::parse(held.str(), nullptr, false);
-      if (preview.is_object() && preview.value("message_id", Json()) == out[i]["message_id"] &&
-          preview.value("deleted", Json()) == out[i]["deleted"]) {
-        out[i] = std::move(preview);
-        continue;
+    const auto& last = rows[i].last;
+    if (!last) continue;
+    if (redis_answered) {
+      auto held = cached->element(i);
+      if (!held.is_nil()) {
+        auto preview = Json::parse(held.str(), nullptr, false);
+        if (preview.is_object() && preview.value("message_id", "") == last->message_id.str() &&
+            preview.value("deleted", !last->deleted) == last->deleted) {
+          out[i] = std::move(preview);
+          continue;
+        }
       }
     }
+    misses.push_back(i);
+  }
+  if (misses.empty()) return out;
+  std::vector<ConversationId> missing;
+  for (auto i : misses) missing.push_back(rows[i].conversation.conversation_id);
+  auto found = PM_TRY(db::read(d_.db, [&](pqxx::work& tx) -> Result<std::map<ConversationId, Message>> {
+    return repository::last_messages(tx, missing);
+  }));
+  std::vector<std::vector<std::string>> fills;
+  for (auto i : misses) {
+    auto it = found.find(rows[i].conversation.conversation_id);
+    if (it == found.end()) continue;  // gone since the list's read (the retention's deletion)
+    out[i] = preview_of(it->second);
     fills.push_back({"SET", preview_key(rows[i].conversation.conversation_id), out[i].dump(), "EX",
                      std::to_string(d_.preview_ttl.count())});
   }
-  if (!fills.empty())
+  if (redis_answered && !fills.empty())
     if (auto r = d_.redis.pipeline(fills); !r)
       log::warn("conversation_preview_fill_failed", {{"error", r.error().type}});
   return out;
@@ -712,7 +726,7 @@ Result<ConversationPage> Service::conversations(const UserId& user_id, const std
   const bool more = static_cast<int>(rows.size()) > limit;
   if (more) rows.pop_back();
   ConversationPage out;
-  auto previews = cached_previews(rows);
+  auto previews = PM_TRY(cached_previews(rows));
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const auto& r = rows[i];
     const Json& preview = previews[i];

@@ -188,7 +188,7 @@ class Service {
   Message with_signed_url(Message m);
   void forget_previews(const std::vector<ConversationId>& conversations);
   // The list's last-message previews (null for a conversation without messages), one per row.
-  std::vector<Json> cached_previews(const std::vector<repository::ConversationRow>& rows);
+  Result<std::vector<Json>> cached_previews(const std::vector<repository::ConversationRow>& rows);
   // Under the conversation's lock: the sender's first message here becomes an outcome.
   void record_first_message(pqxx::work& tx, const repository::Conversation& c, const UserId& sender);
   // Removes media objects from storage, logging (never failing on) the ones that could not be.
