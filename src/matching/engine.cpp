@@ -108,8 +108,10 @@ Engine::Engine(Deps deps) : d_(deps) {}
 Result<std::shared_ptr<CandidateIndex>> Engine::index() {
   auto bank = PM_TRY(d_.questionnaire.bank());
   MutexLock lock(mutex_);
-  // A re-imported bank (a new version, or questions added or retired) makes a new index.
-  if (!index_ || index_->bank().bank().version != bank->version ||
+  // A re-imported bank (a new version, questions added or retired, options changed) makes a new
+  // index.
+  if (!index_ || index_->bank().bank().imported_at != bank->imported_at ||
+      index_->bank().bank().version != bank->version ||
       index_->bank().slots().size() + index_->bank().open_questions().size() != bank->questions().size()) {
     index_ = std::make_shared<CandidateIndex>(std::make_shared<const ScoringBank>(*bank));
     watermark_.clear();
@@ -543,6 +545,9 @@ Result<int> Engine::run_vector_jobs(int limit) {
   auto claimed = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<jobs::Claimed>> {
     return jobs::claim(tx, "compute_vectors", limit);
   }));
+  // A bank import queues the vectors of the answers it cleared: they are computed on that bank,
+  // not on this node's copy of the one before (kept up to 10 s).
+  if (!claimed.empty()) PM_TRY(d_.questionnaire.current_bank());
   for (const auto& job : claimed) {
     const auto user_id = job.payload.value("user_id", std::string());
     // After a plan change the answers follow the plan first; a questionnaire not completed gets

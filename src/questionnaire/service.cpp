@@ -101,6 +101,19 @@ Result<std::shared_ptr<const Bank>> Service::keep(std::optional<Bank> loaded) {
   return cached_;
 }
 
+Result<std::shared_ptr<const Bank>> Service::as_imported(pqxx::work& tx, std::shared_ptr<const Bank> cached) {
+  auto imported_at = repository::bank_imported_at(tx, bank_key_);
+  if (!imported_at || *imported_at == cached->imported_at) return cached;
+  auto loaded = repository::load_bank(tx, bank_key_);
+  std::lock_guard lock(mutex_);
+  return keep(std::move(loaded));
+}
+
+Result<std::shared_ptr<const Bank>> Service::current_bank() {
+  auto cached = PM_TRY(bank());
+  return db::transact(db_, [&](pqxx::work& tx) { return as_imported(tx, cached); });
+}
+
 template <class T>
 Result<T> Service::with_state(const UserId& user_id, const std::function<Result<T>(State&)>& fn) {
   auto cached = PM_TRY(bank());
@@ -109,12 +122,7 @@ Result<T> Service::with_state(const UserId& user_id, const std::function<Result<
     // is read again, so no answer is checked against an option the bank no longer has. (No lock
     // with the import: one committing during this transaction's few milliseconds is not seen; a
     // lock would make every questionnaire request wait out a long import, holding a connection.)
-    std::shared_ptr<const Bank> b = cached;
-    if (auto imported_at = repository::bank_imported_at(tx, bank_key_); imported_at && *imported_at != b->imported_at) {
-      auto loaded = repository::load_bank(tx, bank_key_);
-      std::lock_guard lock(mutex_);
-      b = PM_TRY(keep(std::move(loaded)));
-    }
+    auto b = PM_TRY(as_imported(tx, cached));
     State s(tx, user_id, *b);
     return fn(s);
   });

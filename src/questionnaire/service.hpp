@@ -43,6 +43,10 @@ class Service {
 
   // The served bank as last imported (re-read at most every 10 s); 409 before any import.
   Result<std::shared_ptr<const Bank>> bank();
+  // The same, checked against the database first (one statement): read again at once when an
+  // import, here or on another node, replaced it. For work an import queues (the vectors of the
+  // answers it cleared), which must not run on the bank before it.
+  Result<std::shared_ptr<const Bank>> current_bank();
 
  private:
   struct State;
@@ -55,6 +59,8 @@ class Service {
   // This node's copy of the bank, made from `loaded` and kept for 10 s (mutex_ held); question-bank-missing when the
   // bank was never imported.
   Result<std::shared_ptr<const Bank>> keep(std::optional<Bank> loaded);
+  // `cached`, or the bank read again in `tx` when an import has replaced it since.
+  Result<std::shared_ptr<const Bank>> as_imported(pqxx::work& tx, std::shared_ptr<const Bank> cached);
 
   db::Pool& db_;
   std::string bank_key_;

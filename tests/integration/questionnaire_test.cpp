@@ -403,6 +403,36 @@ TEST_F(Questionnaire, AnOptionAnotherNodeJustRemovedIsRefused) {
   EXPECT_EQ(answer("t_q7", {{"value", "mostly"}}).status, 200) << "the options it still has are taken";
 }
 
+// An import queues the vectors of the answers it cleared; a node whose copy of the bank was the one
+// before (kept up to 10 s) computed them on that one, and they stayed so until the user's next change.
+TEST_F(Questionnaire, VectorsAnImportQueuesAreComputedOnThatBank) {
+  for (const auto& [key, value] : std::vector<std::pair<std::string, Json>>{
+           {"t_q1", false}, {"t_q4", {"read"}}, {"t_q5", 2}, {"t_q7", "rarely"}, {"t_q12", "out"}})
+    ASSERT_EQ(answer(key, {{"value", value}}).status, 200) << key;
+  ASSERT_EQ(server_->request("POST", "/api/v1/questionnaire/complete", "", user_.auth()).status, 200);
+  auto& app = server_->app();
+  ASSERT_TRUE(app.match_engine.run_vector_jobs(50));  // this node holds the bank in memory now
+  auto bank = Json::parse(test::read_file(std::string(PM_SOURCE_DIR) + "/data/questions/test-bank.json"));
+  auto& q7 = bank["blocks"][1]["questions"][0];
+  ASSERT_EQ(q7["options"][2]["key"], "rarely");
+  q7["options"].erase(2);
+  bank["version"] = "edited";
+  {
+    auto config = test::test_config(db_);
+    config.question_bank = "test-bank";
+    app::App other_node(config);
+    ASSERT_EQ(other_node.questionnaire.import(bank).value().answers_cleared, 1);
+    other_node.close();
+  }
+  ASSERT_TRUE(app.match_engine.run_vector_jobs(50));
+  auto conn = db_.connect();
+  EXPECT_EQ(pqxx::nontransaction(conn)
+                .exec_params1("SELECT doc->>'bankVersion' FROM user_vectors WHERE user_id = $1", user_.user_id)[0]
+                .as<std::string>(),
+            "edited")
+      << "the vectors were computed on the bank before the import";
+}
+
 TEST(QuestionBankImport, EveryProblemIsReportedAndNothingIsImported) {
   test::TestDatabase db;
   auto config = test::test_config(db);
