@@ -13,6 +13,9 @@ constexpr int kPartitionMonthsAhead = 3;
 
 Result<std::map<std::string, long long>> enforce_retention(db::Pool& db, int days) {
   return db::transact(db, [&](pqxx::work& tx) -> Result<std::map<std::string, long long>> {
+    // A backlog (the first sweep, a shorter retention, weeks of a stopped worker) takes longer than
+    // a request's statement timeout: cut off at it, the sweep rolled back every round for good.
+    db::allow_long_statements(tx);
     std::map<std::string, long long> out;
     // The months ahead first: a row never waits in a default partition because upkeep lagged.
     repository::ensure_partitions(tx, kPartitionMonthsAhead);

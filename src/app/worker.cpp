@@ -148,6 +148,8 @@ int run_worker(Config config, bool once) {
         if (auto n = app->discovery.expire()) {
           if (*n) log::info("matches_expired", {{"count", *n}});
           expiry.done();
+        } else {
+          failed("match_expiry", n.error());
         }
         if (auto n = subscriptions::expire_lapsed(app->db, app->notifications, payments->grace_days)) {
           if (*n) log::info("subscriptions_expired", {{"count", *n}});

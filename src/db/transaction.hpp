@@ -96,6 +96,10 @@ auto transact(Pool& pool, Fn&& fn, Access access = Access::read_write) -> std::i
   }
 }
 
+// Within `tx`, statements may run for minutes (the pool's statement timeout is for requests, ~10 s):
+// for background work that reads or deletes much at once (a whole index load, retention's sweep).
+inline void allow_long_statements(pqxx::work& tx) { tx.exec("SET LOCAL statement_timeout = '5min'"); }
+
 // transact, run again (up to `tries` in all, a moment apart) when PostgreSQL gave up on it for a
 // reason of the moment: a deadlock's victim, a serialization failure, a timeout, a lost connection.
 // For background work that has no client to say "try again" to (a batch of notifications would

@@ -197,7 +197,7 @@ Result<BatchGeneration::Totals> BatchGeneration::pipeline(
           [&]() -> Result<std::vector<repository::InsertedMatch>> {
         try {
           return db::transact(db_, [&](pqxx::work& tx) -> Result<std::vector<repository::InsertedMatch>> {
-            repository::allow_long_statements(tx);
+            db::allow_long_statements(tx);
             repository::bound_lock_waits(tx);
             auto rows = repository::copy_matches(tx, batch->rows);
             if (!turns.wait_for(batch->seq)) return std::unexpected(Problem("internal", "an earlier batch failed"));

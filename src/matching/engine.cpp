@@ -22,7 +22,8 @@ namespace pm::matching {
 
 namespace {
 
-constexpr int kAnswerBatch = 1000;  // users whose answers one query loads
+constexpr int kAnswerBatch = 1000;                 // users whose answers one query loads
+constexpr std::chrono::seconds kVectorsRetry{60};  // a vectors job's wait while the embedder or database is down
 
 std::string age_range(int age) {
   int lo = age / 5 * 5;
@@ -144,7 +145,7 @@ Result<std::size_t> Engine::refresh(bool force) {
     const bool full_load = watermark.empty();
     // On a busy machine one page of the full load took over the 10 s meant for requests, and
     // `matches generate --all` stopped before generating anything (docs/benchmarks.md).
-    if (full_load) repository::allow_long_statements(tx);
+    if (full_load) db::allow_long_statements(tx);
     auto changes = repository::changed_users(tx, watermark);
     std::unordered_map<std::string, std::string> loaded;
     for (const auto& c : changes) newest = std::max(newest, c.changed_at);
@@ -542,28 +543,41 @@ Result<int> Engine::run_vector_jobs(int limit) {
   actor::Scope system(actor::Scope::system());  // reads every candidate's data (docs/security.md)
   // compute_vectors jobs are queued by questionnaire completion and changed answers, and by plan
   // changes (reason "plan_changed", subscriptions/entitlements.hpp), with the user's id.
+  // A bank import queues the vectors of the answers it cleared: they are computed on that bank,
+  // not on this node's copy of the one before (kept up to 10 s). Checked before anything is
+  // claimed, so that its failure strands no job.
+  PM_TRY(d_.questionnaire.current_bank());
   auto claimed = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<jobs::Claimed>> {
     return jobs::claim(tx, "compute_vectors", limit);
   }));
-  // A bank import queues the vectors of the answers it cleared: they are computed on that bank,
-  // not on this node's copy of the one before (kept up to 10 s).
-  if (!claimed.empty()) PM_TRY(d_.questionnaire.current_bank());
   for (const auto& job : claimed) {
     const auto user_id = job.payload.value("user_id", std::string());
     // After a plan change the answers follow the plan first; a questionnaire not completed gets
     // no vectors (they would make its user a candidate).
-    bool compute = true;
+    // Our side down (the database, the embedding provider: 5xx) is not the job's failure: it waits
+    // for the outage to pass without spending its five attempts, or a few minutes' outage failed
+    // the vectors of everyone who completed the questionnaire meanwhile, for good.
+    bool compute = true, outage = false;
     std::optional<std::string> error;
     if (job.payload.value("reason", "") == "plan_changed") {
       auto followed = d_.questionnaire.follow_plan(UserId(user_id));
-      if (!followed) error = followed.error().type + ": " + followed.error().detail;
+      if (!followed) {
+        error = followed.error().type + ": " + followed.error().detail;
+        outage = followed.error().status >= 500;
+      }
       compute = followed && *followed;
     }
     if (compute) {
       auto done = compute_vectors(user_id);
-      if (!done) error = done.error().type + ": " + done.error().detail;
+      if (!done) {
+        error = done.error().type + ": " + done.error().detail;
+        outage = done.error().status >= 500;
+      }
     }
-    PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<bool> {
+    // Each job recorded on its own: one that cannot be leaves the others' records alone (it is
+    // taken again once its lease passes).
+    auto recorded = db::transact(d_.db, [&](pqxx::work& tx) -> Result<bool> {
+      if (outage) return jobs::postpone(tx, job, *error, kVectorsRetry);
       if (!jobs::finish(tx, job, error)) return true;  // another worker has it now: its run decides
       // New vectors, new candidates: the worker regenerates this user's matches next.
       // The first matches after completing the questionnaire always; a regeneration after changed
@@ -572,7 +586,9 @@ Result<int> Engine::run_vector_jobs(int limit) {
       if (compute && !error && (first || !may_regenerate || may_regenerate(UserId(user_id))))
         repository::queue_generation(tx, user_id, "vectors_changed");
       return true;
-    }));
+    });
+    if (!recorded) log::warn("vector_job_unrecorded", {{"job_id", job.job_id}, {"error", recorded.error().type}});
+    if (outage) log::warn("vector_job_postponed", {{"job_id", job.job_id}, {"error", *error}});
   }
   return static_cast<int>(claimed.size());
 }
@@ -586,10 +602,19 @@ Result<int> Engine::run_generation_queue(int limit) {
   actor::Scope system(actor::Scope::system());  // reads every candidate's data (docs/security.md)
   auto users = PM_TRY(db::transact(
       d_.db, [&](pqxx::work& tx) -> Result<std::vector<UserId>> { return repository::take_queued(tx, limit); }));
-  for (const auto& user_id : users) {
-    auto g = generate(user_id);
-    // A user who cannot be matched (hidden, incomplete) is not an error of the worker.
-    if (!g && g.error().status >= 500) return std::unexpected(g.error());
+  for (std::size_t i = 0; i < users.size(); ++i) {
+    auto g = generate(users[i]);
+    // A user who cannot be matched (hidden, incomplete) is not an error of the worker. A failure on
+    // our side (the database, a model provider) puts this user and the rest of the batch back in
+    // the queue: taken from it already, they were otherwise never regenerated.
+    if (!g && g.error().status >= 500) {
+      auto requeued = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+        for (std::size_t j = i; j < users.size(); ++j) repository::queue_generation(tx, users[j].str(), "retry");
+        return {};
+      });
+      if (!requeued) log::warn("generation_queue_not_restored", {{"users", users.size() - i}});
+      return std::unexpected(g.error());
+    }
   }
   return static_cast<int>(users.size());
 }

@@ -7,7 +7,7 @@ namespace pm::matching {
 
 Result<std::vector<std::string>> GenerationRun::users_needing_vectors(const std::string& bank_key) {
   return db::transact(db_, [&](pqxx::work& tx) -> Result<std::vector<std::string>> {
-    repository::allow_long_statements(tx);  // one read of every user (at a million, seconds)
+    db::allow_long_statements(tx);  // one read of every user (at a million, seconds)
     return repository::users_needing_vectors(tx, bank_key);
   });
 }

@@ -525,7 +525,6 @@ std::map<std::string, Standing> standings(pqxx::work& tx, const std::vector<std:
   return out;
 }
 
-void allow_long_statements(pqxx::work& tx) { tx.exec("SET LOCAL statement_timeout = '5min'"); }
 void bound_lock_waits(pqxx::work& tx) { tx.exec("SET LOCAL lock_timeout = '1min'"); }
 
 // The fields in the order of the columns copy_matches names below.

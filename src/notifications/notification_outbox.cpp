@@ -24,6 +24,8 @@ Result<void> send_guarded(NotificationSender& sender, const Outgoing& out) {
     return sender.send(out);
   } catch (const std::exception& e) {
     return std::unexpected(Problem("notification-sender-failed", fmt::format("the sender threw {}", typeid(e).name())));
+  } catch (...) {  // whatever it threw, it is this row's failure, not the worker's round's
+    return std::unexpected(Problem("notification-sender-failed", "the sender threw something not an exception"));
   }
 }
 
@@ -73,7 +75,12 @@ Result<int> NotificationOutbox::deliver_pending(int limit) {
       not_reached.push_back(row.outbox_id);
       continue;
     }
-    if (auto reason = not_wanted(row)) {
+    // Claimed more often than it may be tried, with no outcome recorded: each attempt ended the
+    // worker (or its round) before it could say. Failed now, or it would be taken for good.
+    std::optional<std::string> reason = not_wanted(row);
+    if (!reason && row.attempts > options_.max_attempts)
+      reason = fmt::format("given up: claimed {} times without an outcome", row.attempts);
+    if (reason) {
       auto dropped = db::transact(db_, [&](pqxx::work& tx) -> Result<bool> {
         return repository::mark_failed(tx, row.outbox_id, claim, *reason, std::nullopt);
       });

@@ -67,13 +67,16 @@ Result<int> cancel_queued_provider_subscriptions(db::Pool& db, PaymentProvider* 
       if (auto id = job.payload.value("customer_id", ""); !id.empty()) PM_TRY(provider->delete_customer(id));
       return {};
     }();
-    PM_TRY(db::transact(db, [&](pqxx::work& tx) -> Result<void> {
+    // Each job recorded on its own: one that cannot be (the database failing for a moment) is
+    // taken again once its lease passes, and leaves the others' records alone.
+    auto recorded = db::transact(db, [&](pqxx::work& tx) -> Result<void> {
       if (cancelled)
         jobs::finish(tx, job, std::nullopt);
       else
         jobs::postpone(tx, job, cancelled.error().detail, kProviderCancelRetry);
       return {};
-    }));
+    });
+    if (!recorded) log::warn("provider_cancel_unrecorded", {{"job_id", job.job_id}, {"error", recorded.error().type}});
     if (!cancelled) log::warn("provider_cancel_postponed", {{"job_id", job.job_id}, {"error", cancelled.error().type}});
   }
   return static_cast<int>(claimed.size());

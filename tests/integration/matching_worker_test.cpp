@@ -51,6 +51,39 @@ TEST_F(MatchingWorker, AChangedAnswerRecomputesTheVectorsAndRegeneratesMatches) 
   EXPECT_FALSE(match_between(ana, ben).empty());
 }
 
+// A moment's outage on our side lost the worker's work: a vectors job spent its five attempts in
+// minutes and failed for good (the user never became a candidate until their next change), and a
+// failed regeneration dropped its user, and the rest of the batch, from the queue.
+TEST_F(MatchingWorker, AnOutageKeepsTheWorkersWorkForLater) {
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  answer(ana, "t_q12", {{"value", "out"}, {"importance", 9}});
+  auto& engine = server_->app().match_engine;
+  const std::string job = "kind = 'compute_vectors' AND status = 'pending' AND payload->>'user_id' = $1";
+  ASSERT_EQ(count("SELECT count(*) FROM jobs WHERE " + job, ana.user.user_id), 1);
+
+  db_.fail_once("user_vectors", "BEFORE INSERT", "40001");
+  ASSERT_TRUE(engine.run_vector_jobs(10));
+  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE attempts = 0 AND " + job, ana.user.user_id), 1)
+      << "the outage spent one of the job's five attempts";
+  auto exec = [&](const std::string& sql) {
+    auto conn = db_.connect();
+    pqxx::nontransaction(conn).exec(sql);
+  };
+  exec("UPDATE jobs SET run_after = now() WHERE kind = 'compute_vectors'");
+  ASSERT_TRUE(engine.run_vector_jobs(10));
+  ASSERT_EQ(count("SELECT count(*) FROM match_generation_queue WHERE user_id = $1", ana.user.user_id), 1)
+      << "the vectors, once computed, queue her regeneration";
+
+  exec("DELETE FROM matches");  // so that only the regeneration can match them again
+  db_.fail_once("matches", "BEFORE INSERT", "40P01");
+  EXPECT_FALSE(engine.run_generation_queue(10)) << "the regeneration's failure is the worker's to report";
+  EXPECT_EQ(count("SELECT count(*) FROM match_generation_queue WHERE user_id = $1", ana.user.user_id), 1)
+      << "a failed regeneration dropped her from the queue";
+  ASSERT_TRUE(engine.run_generation_queue(10));
+  EXPECT_FALSE(match_between(ana, ben).empty());
+}
+
 TEST_F(MatchingWorker, GenerateAllIsIdempotentAndResumable) {
   std::vector<Person> people;
   for (int i = 0; i < 3; ++i)

@@ -187,6 +187,25 @@ TEST_F(NotificationDelivery, AfterMaxAttemptsARowIsLeftFailedWithItsError) {
   EXPECT_TRUE(files_in(dir).empty());
 }
 
+// A row whose every attempt ended the worker before it could record an outcome (a crash, a throw
+// that ended its round) was claimed again each time its lease passed, for good: only a recorded
+// failure could end it. Claimed more often than max_attempts, it is now failed without a send.
+TEST_F(NotificationDelivery, ARowThatNeverGotAnOutcomeIsGivenUpAfterMaxAttempts) {
+  TestUser ana = user("Ana");
+  set_notification_settings(ana, {{"push", false}});  // one row: email
+  record(ana, Type::match_new, {{"n", 1}});
+  exec("UPDATE notification_outbox SET attempts = 3");  // three claims, each ended without a word
+  const std::string dir = server_->app().config.notification_dir + "-crashing";
+  SendLog log;
+  notifications::NotificationOutbox outbox(server_->app().db, std::make_unique<ScriptedSender>(dir, log, 0),
+                                           {.max_attempts = 3});
+  EXPECT_EQ(outbox.deliver_pending().value_or(-1), 0);
+  EXPECT_EQ(log.calls, 0) << "a fourth attempt was made";
+  EXPECT_EQ(count("SELECT count(*) FROM notification_outbox WHERE failed_at IS NOT NULL AND last_error LIKE "
+                  "'given up: claimed 4 times%'"),
+            1);
+}
+
 TEST_F(NotificationDelivery, ACrashBetweenSendingAndRecordingNeverMakesASecondCopy) {
   TestUser ana = user("Ana");
   set_notification_settings(ana, {{"email", false}});

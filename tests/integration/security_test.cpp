@@ -340,6 +340,28 @@ TEST_F(Security, RepeatedViewsOfOneProfileAreRecordedOncePerTenMinutes) {
   EXPECT_EQ(views_of(ben), 2);
 }
 
+// The sweep ran under a request's statement timeout: a backlog that took longer to delete (the
+// first sweep of a big table, a shorter retention) rolled it back every round, and nothing was
+// ever deleted again. Here every deletion from jobs takes longer than the timeout.
+TEST_F(Security, ARetentionSweepLongerThanARequestsTimeoutStillDeletes) {
+  {
+    auto conn = db_.connect();
+    pqxx::nontransaction(conn).exec(
+        "INSERT INTO audit_log (event, created_at) VALUES ('sign_in', now() - interval '45 days')");
+  }
+  db_.slow_down("jobs", "BEFORE DELETE", 1.5);
+  auto run = test::run_command(test::process_env(config_) +
+                               "PM_ACTIVITY_RETENTION_DAYS=30 PM_DB_STATEMENT_TIMEOUT_MS=1000 timeout 60 " +
+                               test::binary_path() + " worker --once");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  auto conn = db_.connect();
+  EXPECT_EQ(pqxx::nontransaction(conn)
+                .exec("SELECT count(*) FROM audit_log WHERE created_at < now() - interval '30 days'")[0][0]
+                .as<int>(),
+            0)
+      << run.output;
+}
+
 TEST_F(Security, TheWorkerDeletesActivityOlderThanTheRetention) {
   auto conn = db_.connect();
   {
