@@ -30,6 +30,9 @@ struct Problem {
   nlohmann::json to_json(std::string_view instance) const;
   // The URI reference put in "type" for a slug.
   static std::string type_uri(std::string_view slug);
+  // A store or provider of ours down or busy for the moment (a 503 "...-unavailable", or
+  // "database-busy"): worth trying again later; not the request's nor the job's own fault.
+  bool is_outage() const { return type == "database-busy" || (status == 503 && type.ends_with("-unavailable")); }
 };
 
 template <class T>

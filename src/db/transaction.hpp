@@ -65,6 +65,11 @@ class AsSystem {
 
 enum class Access { read_write, read_only };
 
+// The detail of a commit whose outcome is unknown (the connection went while committing): it may
+// have been stored, so it is never run again blindly (transact_retrying).
+inline constexpr const char* kCommitInDoubt =
+    "the connection was lost while committing; the change may have been stored";
+
 // `fn(pqxx::work&)` returns Result<T>; transact returns it after committing.
 template <class Fn>
 auto transact(Pool& pool, Fn&& fn, Access access = Access::read_write) -> std::invoke_result_t<Fn, pqxx::work&> {
@@ -80,7 +85,7 @@ auto transact(Pool& pool, Fn&& fn, Access access = Access::read_write) -> std::i
   } catch (const pqxx::broken_connection&) {
     return R(std::unexpect, Problem("database-unavailable", "the connection to PostgreSQL was lost"));
   } catch (const pqxx::in_doubt_error&) {
-    return R(std::unexpect, Problem("database-unavailable", "the connection was lost while committing"));
+    return R(std::unexpect, Problem("database-unavailable", kCommitInDoubt));
   } catch (const pqxx::transaction_rollback& e) {
     log::warn("transaction_rolled_back", {{"exception", boost::core::demangle(typeid(e).name())}});
     return R(std::unexpect,
@@ -101,15 +106,17 @@ auto transact(Pool& pool, Fn&& fn, Access access = Access::read_write) -> std::i
 inline void allow_long_statements(pqxx::work& tx) { tx.exec("SET LOCAL statement_timeout = '5min'"); }
 
 // transact, run again (up to `tries` in all, a moment apart) when PostgreSQL gave up on it for a
-// reason of the moment: a deadlock's victim, a serialization failure, a timeout, a lost connection.
-// For background work that has no client to say "try again" to (a batch of notifications would
-// otherwise be lost); `fn` must be safe to run again, as any rolled-back transaction is.
+// reason of the moment: a deadlock's victim, a serialization failure, a timeout, a connection lost
+// before the commit. For background work that has no client to say "try again" to (a batch of
+// notifications would otherwise be lost). Not after a commit whose outcome is unknown: it may have
+// been stored, and a second run would store it twice.
 template <class Fn>
 auto transact_retrying(Pool& pool, Fn&& fn, int tries = 3) -> std::invoke_result_t<Fn, pqxx::work&> {
   for (int attempt = 1;; ++attempt) {
     auto result = transact(pool, fn);
     const bool of_the_moment =
-        !result && (result.error().type == "database-busy" || result.error().type == "database-unavailable");
+        !result && (result.error().type == "database-busy" || result.error().type == "database-unavailable") &&
+        result.error().detail != kCommitInDoubt;
     if (!of_the_moment || attempt >= tries) return result;
     std::this_thread::sleep_for(std::chrono::milliseconds(50 * attempt));
   }

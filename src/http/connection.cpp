@@ -128,7 +128,8 @@ asio::awaitable<void> serve_connection(Server& server, const ServerOptions& opti
       co_await beast_http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
       *waiting = false;
       deadline.cancel();
-      if (*timed_out) ec = beast::error::timeout;
+      // (A read that completed as the timer fired keeps its result.)
+      if (*timed_out && ec == asio::error::operation_aborted) ec = beast::error::timeout;
     }
 
     Response res;

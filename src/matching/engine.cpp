@@ -546,7 +546,10 @@ Result<int> Engine::run_vector_jobs(int limit) {
   // A bank import queues the vectors of the answers it cleared: they are computed on that bank,
   // not on this node's copy of the one before (kept up to 10 s). Checked before anything is
   // claimed, so that its failure strands no job.
-  PM_TRY(d_.questionnaire.current_bank());
+  if (auto bank = d_.questionnaire.current_bank(); !bank) {
+    if (bank.error().type == "question-bank-missing") return 0;  // nothing can be computed before an import
+    return std::unexpected(bank.error());
+  }
   auto claimed = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<jobs::Claimed>> {
     return jobs::claim(tx, "compute_vectors", limit);
   }));
@@ -554,16 +557,17 @@ Result<int> Engine::run_vector_jobs(int limit) {
     const auto user_id = job.payload.value("user_id", std::string());
     // After a plan change the answers follow the plan first; a questionnaire not completed gets
     // no vectors (they would make its user a candidate).
-    // Our side down (the database, the embedding provider: 5xx) is not the job's failure: it waits
-    // for the outage to pass without spending its five attempts, or a few minutes' outage failed
-    // the vectors of everyone who completed the questionnaire meanwhile, for good.
+    // Our side down (the database, the embedding provider: Problem::is_outage) is not the job's
+    // failure: it waits for the outage to pass without spending its five attempts, or a few
+    // minutes' outage failed the vectors of everyone who completed the questionnaire meanwhile, for
+    // good. (A provider that refuses the input, a 502, is the job's failure: it is not postponed.)
     bool compute = true, outage = false;
     std::optional<std::string> error;
     if (job.payload.value("reason", "") == "plan_changed") {
       auto followed = d_.questionnaire.follow_plan(UserId(user_id));
       if (!followed) {
         error = followed.error().type + ": " + followed.error().detail;
-        outage = followed.error().status >= 500;
+        outage = followed.error().is_outage();
       }
       compute = followed && *followed;
     }
@@ -571,7 +575,7 @@ Result<int> Engine::run_vector_jobs(int limit) {
       auto done = compute_vectors(user_id);
       if (!done) {
         error = done.error().type + ": " + done.error().detail;
-        outage = done.error().status >= 500;
+        outage = done.error().is_outage();
       }
     }
     // Each job recorded on its own: one that cannot be leaves the others' records alone (it is
@@ -604,10 +608,11 @@ Result<int> Engine::run_generation_queue(int limit) {
       d_.db, [&](pqxx::work& tx) -> Result<std::vector<UserId>> { return repository::take_queued(tx, limit); }));
   for (std::size_t i = 0; i < users.size(); ++i) {
     auto g = generate(users[i]);
-    // A user who cannot be matched (hidden, incomplete) is not an error of the worker. A failure on
-    // our side (the database, a model provider) puts this user and the rest of the batch back in
-    // the queue: taken from it already, they were otherwise never regenerated.
-    if (!g && g.error().status >= 500) {
+    // A user who cannot be matched (hidden, incomplete) is not an error of the worker, nor is a
+    // model provider refusing their input (a 502: it would fail again). An outage (the database, a
+    // provider down) puts this user and the rest of the batch back in the queue: taken from it
+    // already, they were otherwise never regenerated.
+    if (!g && g.error().is_outage()) {
       auto requeued = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
         for (std::size_t j = i; j < users.size(); ++j) repository::queue_generation(tx, users[j].str(), "retry");
         return {};
@@ -615,6 +620,7 @@ Result<int> Engine::run_generation_queue(int limit) {
       if (!requeued) log::warn("generation_queue_not_restored", {{"users", users.size() - i}});
       return std::unexpected(g.error());
     }
+    if (!g && g.error().status >= 500) log::warn("generation_failed", {{"problem", g.error().type}});
   }
   return static_cast<int>(users.size());
 }

@@ -29,10 +29,10 @@ Result<void> Service::spend_generation(const UserId& user_id) {
 Result<Generated> Service::generate_now(const UserId& user_id) {
   PM_TRY(spend_generation(user_id));
   auto generated = engine.generate(user_id);
-  // One that failed on our side (a database or a model provider down) made nothing and is not
-  // spent, or a few taps in an outage used up the day. A refusal (409: incomplete, hidden) counts:
-  // finding it out costs an index poll and perhaps an embedding (docs/matching.md).
-  if (!generated && generated.error().status >= 500) cache::give_back(d_.redis, generation_key(user_id));
+  // One that an outage stopped (a database or a model provider down) made nothing and is not
+  // spent, or a few taps in an outage used up the day. A refusal (409: incomplete, hidden) counts,
+  // and so does a provider refusing the input (502: it costs a paid call each time; docs/matching.md).
+  if (!generated && generated.error().is_outage()) cache::give_back(d_.redis, generation_key(user_id));
   return generated;
 }
 

@@ -696,7 +696,9 @@ Result<std::vector<Json>> Service::cached_previews(const std::vector<repository:
   if (misses.empty()) return out;
   std::vector<ConversationId> missing;
   for (auto i : misses) missing.push_back(rows[i].conversation.conversation_id);
-  auto found = PM_TRY(db::read(d_.db, [&](pqxx::work& tx) -> Result<std::map<ConversationId, Message>> {
+  // On the primary: never older than the list's own read (a lagging replica could give an older
+  // last message than the one the list named).
+  auto found = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::map<ConversationId, Message>> {
     return repository::last_messages(tx, missing);
   }));
   std::vector<std::vector<std::string>> fills;

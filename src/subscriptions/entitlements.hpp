@@ -28,7 +28,7 @@ Entitlements entitlements_of(pqxx::work& tx, const UserId& user_id);
 // computed again: a "compute_vectors" job with reason "plan_changed" (matching/engine.hpp). Else a
 // lapsed plan's premium answers went on being scored until the user's next answer.
 void follow_plan_change(pqxx::work& tx, const UserId& user_id, const Entitlements& before);
-// The same job, for a change known to matter (a plan that was in force lapsed).
+// The same job, for a change known to matter (a plan that unlocked premium questions lapsed).
 void queue_plan_follow(pqxx::work& tx, const UserId& user_id);
 
 // The plans that unlock `feature` (an entitlement's name): true, or no limit.

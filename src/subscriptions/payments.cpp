@@ -237,9 +237,14 @@ Result<int> expire_lapsed(db::Pool& db, notifications::Service& notifications, i
   notifications::Service::Recorded announce;
   auto n = db::transact(db, [&](pqxx::work& tx) -> Result<int> {
     db::AsSystem as_system(tx);
+    std::map<std::string, bool> premium_questions;  // by plan
+    for (const auto& plan : repository::plans(tx))
+      premium_questions[plan.plan_id] = plan.entitlements.premium_questions;
     auto lapsed = repository::expire_lapsed(tx, grace_days);
     for (const auto& l : lapsed) {
-      queue_plan_follow(tx, l.user_id);  // in force until now, the free plan's entitlements from now
+      // Its plan's entitlements until its end (or its grace's), the free plan's from now: the
+      // answers follow when that locks premium questions.
+      if (premium_questions[l.plan_type] != premium_questions[kFreePlan]) queue_plan_follow(tx, l.user_id);
       admin::record(tx, {.event = "subscription_changed",
                          .details = {{"plan_type", l.plan_type},
                                      {"status", l.payment_status},

@@ -475,8 +475,6 @@ TEST(Server, TheApisRulesHoldWhateverTheSlashes) {
   EXPECT_EQ(refused.header("X-Content-Type-Options"), "nosniff");
 }
 
-// A large body (a photo) is read only for a signed-in caller: a stranger's header is answered
-// at once, and the megabytes it announces are never read.
 // A body that does not arrive in time (a client trickling it to hold a connection) was met by a
 // closed socket, not an answer: the client could not tell it from a crash. It is a 408 now, and
 // the connection closes after it.
@@ -495,6 +493,8 @@ TEST(Server, ABodyThatDoesNotArriveInTimeIsA408Problem) {
   EXPECT_EQ(server.request("POST", "/test/echo", "\"whole\"").status, 200);
 }
 
+// A large body (a photo) is read only for a signed-in caller: a stranger's header is answered
+// at once, and the megabytes it announces are never read.
 TEST(Server, AStrangerCannotMakeTheServerReadALargeBody) {
   test::TestDatabase db;
   TestServer server(test::test_config(db));
