@@ -2668,16 +2668,6 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description `request-timeout`: the request's body did not arrive within `PM_READ_TIMEOUT_MS` (default 15 s); the connection closes after it */
-        RequestTimeout: {
-            headers: {
-                "X-Request-Id": components["headers"]["X-Request-Id"];
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"];
-            };
-        };
         /** @description `not-found`: no operation has this path */
         NoSuchPath: {
             headers: {
