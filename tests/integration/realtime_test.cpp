@@ -397,6 +397,9 @@ TEST_F(RealtimeChat, AReconnectingClientResumesExactlyWhatItMissed) {
   back->drop();
   say(*ana, "c-7", "seven");
   say(*ana, "c-8", "eight");
+  // Published while he was away, as above: else, on a loaded machine, one reached node B after his
+  // new socket was ready and came live ahead of the replay (a fresh clone's run saw 8, 7, 9...).
+  ASSERT_TRUE(message_new(*anas_phone, 8)) << "Ana's other device hears her messages";
   auto again = connect(b, ben_);
   again->send_json({{"type", "resume"}, {"id", "resume-2"}, {"conversations", {{conversation_, 6}}}});
   std::thread writer([&] {
