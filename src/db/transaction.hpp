@@ -105,18 +105,16 @@ auto transact(Pool& pool, Fn&& fn, Access access = Access::read_write) -> std::i
 // for background work that reads or deletes much at once (a whole index load, retention's sweep).
 inline void allow_long_statements(pqxx::work& tx) { tx.exec("SET LOCAL statement_timeout = '5min'"); }
 
-// transact, run again (up to `tries` in all, a moment apart) when PostgreSQL gave up on it for a
-// reason of the moment: a deadlock's victim, a serialization failure, a timeout, a connection lost
-// before the commit. For background work that has no client to say "try again" to (a batch of
+// transact, run again (up to `tries` in all, a moment apart) when it failed for a reason of the
+// moment (Problem::is_outage): a deadlock's victim, a serialization failure, a timeout, a
+// connection lost before the commit. For background work that has no client to say "try again" to (a batch of
 // notifications would otherwise be lost). Not after a commit whose outcome is unknown: it may have
 // been stored, and a second run would store it twice.
 template <class Fn>
 auto transact_retrying(Pool& pool, Fn&& fn, int tries = 3) -> std::invoke_result_t<Fn, pqxx::work&> {
   for (int attempt = 1;; ++attempt) {
     auto result = transact(pool, fn);
-    const bool of_the_moment =
-        !result && (result.error().type == "database-busy" || result.error().type == "database-unavailable") &&
-        result.error().detail != kCommitInDoubt;
+    const bool of_the_moment = !result && result.error().is_outage() && result.error().detail != kCommitInDoubt;
     if (!of_the_moment || attempt >= tries) return result;
     std::this_thread::sleep_for(std::chrono::milliseconds(50 * attempt));
   }

@@ -544,17 +544,21 @@ Result<int> Engine::run_vector_jobs(int limit) {
   // compute_vectors jobs are queued by questionnaire completion and changed answers, and by plan
   // changes (reason "plan_changed", subscriptions/entitlements.hpp), with the user's id.
   // A bank import queues the vectors of the answers it cleared: they are computed on that bank,
-  // not on this node's copy of the one before (kept up to 10 s). Checked before anything is
-  // claimed, so that its failure strands no job.
-  if (auto bank = d_.questionnaire.current_bank(); !bank) {
-    if (bank.error().type == "question-bank-missing") return 0;  // nothing can be computed before an import
-    return std::unexpected(bank.error());
+  // not on this node's copy of the one before (kept up to 10 s). Checked in the claim's own
+  // transaction, only when there is work: it sees every import committed before the claim, and
+  // its failure leaves the jobs unclaimed.
+  auto claimed = db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<jobs::Claimed>> {
+    auto jobs = jobs::claim(tx, "compute_vectors", limit);
+    if (!jobs.empty()) PM_TRY(d_.questionnaire.current_bank(tx));
+    return jobs;
+  });
+  if (!claimed) {
+    if (claimed.error().type == "question-bank-missing") return 0;  // nothing can be computed before an import
+    return std::unexpected(claimed.error());
   }
-  auto claimed = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::vector<jobs::Claimed>> {
-    return jobs::claim(tx, "compute_vectors", limit);
-  }));
-  for (const auto& job : claimed) {
+  for (const auto& job : *claimed) {
     const auto user_id = job.payload.value("user_id", std::string());
+    const auto reason = job.payload.value("reason", std::string());
     // After a plan change the answers follow the plan first; a questionnaire not completed gets
     // no vectors (they would make its user a candidate).
     // Our side down (the database, the embedding provider: Problem::is_outage) is not the job's
@@ -563,7 +567,7 @@ Result<int> Engine::run_vector_jobs(int limit) {
     // good. (A provider that refuses the input, a 502, is the job's failure: it is not postponed.)
     bool compute = true, outage = false;
     std::optional<std::string> error;
-    if (job.payload.value("reason", "") == "plan_changed") {
+    if (reason == "plan_changed") {
       auto followed = d_.questionnaire.follow_plan(UserId(user_id));
       if (!followed) {
         error = followed.error().type + ": " + followed.error().detail;
@@ -586,7 +590,7 @@ Result<int> Engine::run_vector_jobs(int limit) {
       // New vectors, new candidates: the worker regenerates this user's matches next.
       // The first matches after completing the questionnaire always; a regeneration after changed
       // answers within the day's budget (may_regenerate).
-      const bool first = job.payload.value("reason", "") == "completed";
+      const bool first = reason == "completed";
       if (compute && !error && (first || !may_regenerate || may_regenerate(UserId(user_id))))
         repository::queue_generation(tx, user_id, "vectors_changed");
       return true;
@@ -594,7 +598,7 @@ Result<int> Engine::run_vector_jobs(int limit) {
     if (!recorded) log::warn("vector_job_unrecorded", {{"job_id", job.job_id}, {"error", recorded.error().type}});
     if (outage) log::warn("vector_job_postponed", {{"job_id", job.job_id}, {"error", *error}});
   }
-  return static_cast<int>(claimed.size());
+  return static_cast<int>(claimed->size());
 }
 
 Result<Backlog> Engine::generation_backlog() {

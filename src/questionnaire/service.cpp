@@ -109,9 +109,16 @@ Result<std::shared_ptr<const Bank>> Service::as_imported(pqxx::work& tx, std::sh
   return keep(std::move(loaded));
 }
 
-Result<std::shared_ptr<const Bank>> Service::current_bank() {
-  auto cached = PM_TRY(bank());
-  return db::transact(db_, [&](pqxx::work& tx) { return as_imported(tx, cached); });
+Result<std::shared_ptr<const Bank>> Service::current_bank(pqxx::work& tx) {
+  std::shared_ptr<const Bank> cached;
+  {
+    std::lock_guard lock(mutex_);
+    cached = cached_;
+  }
+  if (cached) return as_imported(tx, std::move(cached));
+  auto loaded = repository::load_bank(tx, bank_key_);
+  std::lock_guard lock(mutex_);
+  return keep(std::move(loaded));
 }
 
 template <class T>

@@ -43,10 +43,10 @@ class Service {
 
   // The served bank as last imported (re-read at most every 10 s); 409 before any import.
   Result<std::shared_ptr<const Bank>> bank();
-  // The same, checked against the database first (one statement): read again at once when an
-  // import, here or on another node, replaced it. For work an import queues (the vectors of the
-  // answers it cleared), which must not run on the bank before it.
-  Result<std::shared_ptr<const Bank>> current_bank();
+  // The bank as `tx` sees it: this node's copy, read again in `tx` when an import (here or on
+  // another node) replaced it, or when this node holds none yet. For work an import queues (the
+  // vectors of the answers it cleared), which must not run on the bank before it.
+  Result<std::shared_ptr<const Bank>> current_bank(pqxx::work& tx);
 
  private:
   struct State;

@@ -237,10 +237,11 @@ Result<int> expire_lapsed(db::Pool& db, notifications::Service& notifications, i
   notifications::Service::Recorded announce;
   auto n = db::transact(db, [&](pqxx::work& tx) -> Result<int> {
     db::AsSystem as_system(tx);
-    std::map<std::string, bool> premium_questions;  // by plan
-    for (const auto& plan : repository::plans(tx))
-      premium_questions[plan.plan_id] = plan.entitlements.premium_questions;
     auto lapsed = repository::expire_lapsed(tx, grace_days);
+    std::map<std::string, bool> premium_questions;  // by plan, read when a plan lapsed (once a minute: mostly none)
+    if (!lapsed.empty())
+      for (const auto& plan : repository::plans(tx))
+        premium_questions[plan.plan_id] = plan.entitlements.premium_questions;
     for (const auto& l : lapsed) {
       // Its plan's entitlements until its end (or its grace's), the free plan's from now: the
       // answers follow when that locks premium questions.
