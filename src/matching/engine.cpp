@@ -199,13 +199,15 @@ Result<std::vector<Json>> Engine::compute_vectors(const std::vector<std::string>
   const ScoringBank& bank = idx->bank();
   // Read, embed outside the transaction (a remote model may be slow), then write.
   struct Input {
+    std::string read_at;  // when: a save from answers read earlier than the stored ones is dropped
     std::vector<repository::UserRow> rows;
     std::map<std::string, std::vector<AnswerValue>> answers;
     std::map<std::string, std::string> bios;
     std::map<std::string, Json> texts;  // the text embeddings stored before
   };
   auto input = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<Input> {
-    return Input{.rows = repository::user_rows(tx, user_ids),
+    return Input{.read_at = repository::transaction_start(tx),
+                 .rows = repository::user_rows(tx, user_ids),
                  .answers = questionnaire::answer_sheets::current(tx, user_ids, bank.bank().key),
                  .bios = repository::bios_of(tx, user_ids),
                  .texts = repository::text_embeddings_of(tx, user_ids)};
@@ -249,7 +251,9 @@ Result<std::vector<Json>> Engine::compute_vectors(const std::vector<std::string>
   // ("they wrote ..."), for as long as the match lasted.
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<bool> {
     for (const auto& c : computed) {
-      repository::save_vectors(tx, c.user_id, c.doc, c.profile, c.metadata);
+      // Another computation that read the answers later saved first (two workers, a slow provider):
+      // its vectors are the fresher ones, and it took care of the quotes.
+      if (!repository::save_vectors(tx, c.user_id, c.doc, c.profile, c.metadata, input.read_at)) continue;
       if (c.words_changed) repository::drop_quotes_of(tx, UserId(c.user_id), c.first_name);
     }
     return true;

@@ -85,13 +85,18 @@ constexpr const char* kDropQuotesOf = R"sql(
   WHERE d.match_id = o.match_id
     AND jsonb_typeof(d.doc #> '{insights,premiumInsights,conversationStarters}') = 'array'
 )sql";
+// $3: when the answers the document comes from were read. A save whose answers were read before
+// the stored document's is dropped (an overlapping computation's newer vectors are kept).
 constexpr const char* kSaveVectorDocument = R"sql(
-  INSERT INTO user_vectors (user_id, doc) VALUES ($1, $2::jsonb)
+  INSERT INTO user_vectors (user_id, doc, answers_read_at) VALUES ($1, $2::jsonb, $3::timestamptz)
   ON CONFLICT (user_id) DO UPDATE
     SET doc = EXCLUDED.doc || jsonb_build_object('createdAt', coalesce(user_vectors.doc->'createdAt',
                                                                       EXCLUDED.doc->'createdAt')),
-        updated_at = now()
+        answers_read_at = EXCLUDED.answers_read_at, updated_at = now()
+    WHERE user_vectors.answers_read_at IS NULL OR user_vectors.answers_read_at <= EXCLUDED.answers_read_at
+  RETURNING user_id
 )sql";
+constexpr const char* kTransactionStart = R"sql(SELECT now()::text AS at)sql";
 constexpr const char* kSaveEmbedding = R"sql(
   INSERT INTO user_embeddings (user_id, embedding_vector, metadata) VALUES ($1, $2::real[], $3::jsonb)
   ON CONFLICT (user_id) DO UPDATE
@@ -508,10 +513,13 @@ std::map<std::string, Json> text_embeddings_of(pqxx::work& tx, const std::vector
   return out;
 }
 
-void save_vectors(pqxx::work& tx, const std::string& user_id, const Json& doc, const std::vector<float>& profile,
-                  const Json& metadata) {
-  tx.exec_params(kSaveVectorDocument, user_id, doc.dump());
+std::string transaction_start(pqxx::work& tx) { return tx.exec1(kTransactionStart)["at"].as<std::string>(); }
+
+bool save_vectors(pqxx::work& tx, const std::string& user_id, const Json& doc, const std::vector<float>& profile,
+                  const Json& metadata, const std::string& answers_read_at) {
+  if (tx.exec_params(kSaveVectorDocument, user_id, doc.dump(), answers_read_at).empty()) return false;
   tx.exec_params(kSaveEmbedding, user_id, db::number_array(profile), metadata.dump());
+  return true;
 }
 
 std::map<std::string, Standing> standings(pqxx::work& tx, const std::vector<std::string>& user_ids) {

@@ -53,9 +53,13 @@ std::map<std::string, Json> text_embeddings_of(pqxx::work& tx, const std::vector
 // first name (a quote's only mark of whom it quotes); when that cannot tell (the same name, a
 // rename), every quote goes.
 void drop_quotes_of(pqxx::work& tx, const UserId& user_id, const std::string& first_name);
-// The seed's vector document (user_vectors) and the user_embeddings row, replaced together.
-void save_vectors(pqxx::work& tx, const std::string& user_id, const Json& doc, const std::vector<float>& profile,
-                  const Json& metadata);
+// When this transaction started (PostgreSQL's now(), as text that reads back exactly): what a
+// computation of vectors records as the time it read the answers.
+std::string transaction_start(pqxx::work& tx);
+// The seed's vector document (user_vectors) and the user_embeddings row, replaced together, unless
+// the stored ones come from answers read later than `answers_read_at` (then false, nothing saved).
+bool save_vectors(pqxx::work& tx, const std::string& user_id, const Json& doc, const std::vector<float>& profile,
+                  const Json& metadata, const std::string& answers_read_at);
 
 // ---- generation ----
 

@@ -1,8 +1,13 @@
 // Insights from an OpenAI-compatible chat model (a fake one in the test): its prose is used when it
 // answers well, and any failure falls back to the built-in insights; scores never come from it.
 
+#include <chrono>
+#include <thread>
+
 #include <gtest/gtest.h>
 
+#include "app/app.hpp"
+#include "support/eventually.hpp"
 #include "support/fake_openai_server.hpp"
 #include "support/matching_api.hpp"
 
@@ -116,4 +121,30 @@ TEST_F(MatchingWithAnEmbeddingService, OnlyChangedWordsAreEmbeddedAgain) {
   run_worker_pass();
   EXPECT_EQ(embedder_.requests(), first + 1) << "new words are embedded";
   EXPECT_NE(embedder_.last_body().find("I repair bicycles now."), std::string::npos) << embedder_.last_body();
+}
+
+// Two computations of one person's vectors at once (two workers, a slow embedding provider): the one
+// that read her answers first must not save last, or her stale vectors stayed until her next answer.
+TEST_F(MatchingWithAnEmbeddingService, AnOlderReadOfTheAnswersNeverReplacesNewerVectors) {
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  auto& engine = server_->app().match_engine;
+  answer(ana, "t_q6", {{"value", "I sail on weekends."}});
+  const std::size_t before = embedder_.requests();
+  // Her sailing words are embedded slowly ([1, 0, 0]); whatever comes after at once ([0.6, 0.8, 0]).
+  embedder_.queue_reply({.body = test::embedding_reply("[1, 0, 0]"), .delay = std::chrono::milliseconds(3000)});
+  std::thread slow([&] {
+    auto done = engine.compute_vectors(ana.user.user_id);
+    EXPECT_TRUE(done) << done.error().detail;
+  });
+  ASSERT_TRUE(test::eventually([&] { return embedder_.requests() > before; }))
+      << "the slow computation read her answers";
+  answer(ana, "t_q6", {{"value", "I repair bicycles now."}});
+  auto fresh = engine.compute_vectors(ana.user.user_id);
+  ASSERT_TRUE(fresh) << fresh.error().detail;
+  slow.join();
+  EXPECT_EQ(count("SELECT count(*) FROM user_vectors WHERE user_id = $1 "
+                  "AND (doc #>> '{textEmbedding,vector,0}')::float8 < 0.9",
+                  ana.user.user_id),
+            1)
+      << "the vectors of her bicycle words were replaced by those of the words she had changed";
 }
