@@ -30,6 +30,10 @@ constexpr const char* kInsert = R"sql(
 constexpr const char* kEnforceRetention = R"sql(
   SELECT what, deleted FROM pm_enforce_retention($1)
 )sql";
+// Runs as the owner: `parent`'s months wholly before the retention's cutoff, dropped; their rows.
+constexpr const char* kEnforcePartitionRetention = R"sql(
+  SELECT pm_enforce_partition_retention($1, $2) AS dropped
+)sql";
 // The coming months' partitions of every partitioned table (migrations/0019); how many it made.
 constexpr const char* kEnsurePartitions = R"sql(
   SELECT pm_ensure_partitions($1) AS made
@@ -63,6 +67,10 @@ std::vector<std::pair<std::string, long long>> enforce_retention(pqxx::work& tx,
   for (const auto& row : tx.exec_params(kEnforceRetention, days))
     out.emplace_back(row["what"].as<std::string>(), row["deleted"].as<long long>());
   return out;
+}
+
+long long drop_expired_months(pqxx::work& tx, const std::string& parent, int days) {
+  return tx.exec_params1(kEnforcePartitionRetention, parent, days)["dropped"].as<long long>();
 }
 
 int ensure_partitions(pqxx::work& tx, int months_ahead) {

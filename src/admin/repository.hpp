@@ -45,6 +45,9 @@ struct TrailRow {
 std::vector<TrailRow> trail_of(pqxx::work& tx, const UserId& user_id, std::optional<long long> before, int limit);
 // pm_enforce_retention (migrations/0012): (table, rows deleted) for each table it prunes.
 std::vector<std::pair<std::string, long long>> enforce_retention(pqxx::work& tx, int days);
+// pm_enforce_partition_retention (migrations/0054): the months of `parent` (audit_log,
+// notifications) that end before the cutoff, dropped whole; how many rows went with them.
+long long drop_expired_months(pqxx::work& tx, const std::string& parent, int days);
 // pm_ensure_partitions (migrations/0019): this month's and the next `months_ahead` months'
 // partitions of every partitioned table; how many it had to create.
 int ensure_partitions(pqxx::work& tx, int months_ahead);

@@ -105,6 +105,13 @@ auto transact(Pool& pool, Fn&& fn, Access access = Access::read_write) -> std::i
 // for background work that reads or deletes much at once (a whole index load, retention's sweep).
 inline void allow_long_statements(pqxx::work& tx) { tx.exec("SET LOCAL statement_timeout = '5min'"); }
 
+// Within `tx`, a wait for a lock ends in an error (55P03, a database-busy Problem) after `limit`:
+// for background work that must not wait forever behind others, or hold others up while it waits
+// (a lock it queues for blocks everyone who comes after it).
+inline void bound_lock_waits(pqxx::work& tx, std::chrono::seconds limit) {
+  tx.exec("SET LOCAL lock_timeout = '" + std::to_string(limit.count()) + "s'");
+}
+
 // transact, run again (up to `tries` in all, a moment apart) when it failed for a reason of the
 // moment (Problem::is_outage): a deadlock's victim, a serialization failure, a timeout, a
 // connection lost before the commit. For background work that has no client to say "try again" to (a batch of

@@ -198,7 +198,11 @@ Result<BatchGeneration::Totals> BatchGeneration::pipeline(
         try {
           return db::transact(db_, [&](pqxx::work& tx) -> Result<std::vector<repository::InsertedMatch>> {
             db::allow_long_statements(tx);
-            repository::bound_lock_waits(tx);
+            // A writer that waits for its turn to commit while holding its rows must never wait
+            // forever on a lock: a wait PostgreSQL cannot see as a deadlock (through another
+            // writer's turn) becomes an error, the batch rolls back, and the run resumes from the
+            // last committed one.
+            db::bound_lock_waits(tx, std::chrono::minutes(1));
             auto rows = repository::copy_matches(tx, batch->rows);
             if (!turns.wait_for(batch->seq)) return std::unexpected(Problem("internal", "an earlier batch failed"));
             const int done = totals.done + static_cast<int>(batch->users.size());

@@ -533,8 +533,6 @@ std::map<std::string, Standing> standings(pqxx::work& tx, const std::vector<std:
   return out;
 }
 
-void bound_lock_waits(pqxx::work& tx) { tx.exec("SET LOCAL lock_timeout = '1min'"); }
-
 // The fields in the order of the columns copy_matches names below.
 NewMatch::Staged stage_rows(const NewMatch& m) {
   // Time-ordered keys (here and for the attributes): a batch's index entries go to the right-hand

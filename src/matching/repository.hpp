@@ -104,10 +104,6 @@ struct InsertedMatch {
 // already exists, appears twice (the better score is kept), or whose user is gone, suspended or
 // banned is skipped; returns the matches inserted.
 std::vector<InsertedMatch> copy_matches(pqxx::work& tx, const std::vector<NewMatch>& matches);
-// A batch writer that waits for its turn to commit while holding its rows must never wait forever
-// on a lock: a wait PostgreSQL cannot see as a deadlock (through another writer's turn) becomes an
-// error after a minute, the batch rolls back, and the run resumes from the last committed one.
-void bound_lock_waits(pqxx::work& tx);
 
 // ---- discovery and decisions ----
 

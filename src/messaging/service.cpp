@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <future>
 #include <map>
 #include <tuple>
@@ -795,6 +796,10 @@ Result<int> Service::delete_expired(int days) {
   // The months wholly past retention go whole (no row-by-row delete, no bloat); batches take the
   // rest: the month that straddles the cutoff, and any rows in the default partition.
   auto months = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<repository::DeletedBatch> {
+    // Detaching a month locks messages and their documents against every send until this commits;
+    // queued behind a long read, the wait itself would hold every send up: at most 5 s, else this
+    // step is tried again at the next round.
+    db::bound_lock_waits(tx, std::chrono::seconds(5));
     auto dropped = repository::drop_expired_months(tx, days);
     profiles::Photos::queue_removal(tx, dropped.media_keys);
     return dropped;

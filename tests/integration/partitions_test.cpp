@@ -3,6 +3,7 @@
 // retention drops expired months whole, and a query bounded in time reads only its months.
 
 #include <functional>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -10,6 +11,7 @@
 #include "db/pool.hpp"
 #include "messaging/repository.hpp"
 #include "notifications/repository.hpp"
+#include "support/eventually.hpp"
 #include "support/stack.hpp"
 
 using namespace pm;
@@ -175,6 +177,47 @@ TEST(Partitions, RetentionDropsExpiredMonthsOfNotifications) {
   EXPECT_FALSE(exists(conn, old_month)) << "the expired month's partition is dropped, not emptied row by row";
   EXPECT_EQ(count(conn, "SELECT count(*) FROM notifications"), 1) << "this month's stays";
   EXPECT_EQ(count(conn, "SELECT count(*) FROM notification_groups"), 0) << "the old group is closed";
+}
+
+// Dropping an expired month locks its table against every insert until its transaction ends: it
+// must not be the transaction of the sweep's deletes, which may take minutes with a backlog, or
+// every sign-in's audit entry and every notification waited for them once a month.
+TEST(Partitions, NewAuditEntriesAndNotificationsAreNotHeldUpWhileTheSweepDeletes) {
+  test::TestDatabase db;
+  auto conn = db.connect();
+  for (const char* table : {"audit_log", "notifications"})
+    pqxx::nontransaction(conn).exec(std::string("SELECT pm_create_month_partition('") + table +
+                                    "', now() - interval '6 months')");
+  pqxx::nontransaction(conn).exec(
+      "INSERT INTO audit_log (event, created_at) SELECT 'sign_in', now() - interval '6 months' FROM "
+      "generate_series(1, 3)");
+  const auto user = text(conn,
+                         "SELECT set_config('pm.system', 'on', false); INSERT INTO users (email, first_name) "
+                         "VALUES ('old@example.com', 'Old') RETURNING user_id::text");
+  pqxx::nontransaction(conn).exec_params(
+      "INSERT INTO notifications (user_id, type, content, is_read, created_at) "
+      "VALUES ($1, 'match.new', '{}', false, now() - interval '6 months')",
+      user);
+  db.slow_down("jobs", "BEFORE DELETE", 5);  // the sweep's deletes take a while
+
+  db::Pool pool({.url = db.app_url(), .size = 1});
+  std::thread sweep([&] {
+    auto deleted = admin::enforce_retention(pool, 30);
+    ASSERT_TRUE(deleted) << deleted.error().detail;
+    EXPECT_EQ(deleted->at("audit_log"), 3);
+    EXPECT_EQ(deleted->at("notifications"), 1);
+  });
+  auto sweeping = [&] { return count(conn, "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'") > 0; };
+  EXPECT_TRUE(test::eventually(sweeping)) << "the sweep reached its deletes";
+  // Meanwhile a sign-in's entry and a notification are written at once (an error after 1 s else).
+  EXPECT_NO_THROW(
+      pqxx::nontransaction(conn).exec("SET lock_timeout = '1s'; INSERT INTO audit_log (event) VALUES ('sign_in'); "
+                                      "INSERT INTO notifications (user_id, type, content) VALUES ('" +
+                                      user + "', 'match.new', '{}'); RESET lock_timeout"));
+  EXPECT_TRUE(sweeping()) << "still within the sweep: this test did not test what it says";
+  sweep.join();
+  EXPECT_FALSE(exists(conn, month_partition(conn, -6))) << "the expired month's partition is dropped";
+  EXPECT_FALSE(exists(conn, month_partition(conn, -6, "notifications")));
 }
 
 // The list's later pages (notifications::repository::list after a cursor: its WHERE clause) read
