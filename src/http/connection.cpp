@@ -50,6 +50,22 @@ bool is_malformed_request(const beast::error_code& ec) {
          ec != beast_http::error::partial_message;
 }
 
+// Whether the request's body coding is one this server reads: none, or "chunked" alone. Beast takes
+// a body whose last coding is not chunked ("identity", "gzip", "chunked, identity") to be absent,
+// and its bytes would be read as the next request on the connection: one request smuggled in
+// another, behind a proxy that reads the header otherwise. RFC 9112 6.3: a 400, and the
+// connection closed.
+bool readable_transfer_coding(const beast_http::request_parser<beast_http::string_body>& parser) {
+  const auto& fields = parser.get();
+  const auto n = fields.count(beast_http::field::transfer_encoding);
+  if (n == 0) return true;
+  if (n > 1) return false;
+  std::string_view coding = fields[beast_http::field::transfer_encoding];
+  while (!coding.empty() && (coding.front() == ' ' || coding.front() == '\t')) coding.remove_prefix(1);
+  while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t')) coding.remove_suffix(1);
+  return beast::iequals(coding, "chunked");
+}
+
 // The status line and fields of `res`, as Beast's serializer writes them, ending in the empty line.
 std::string header_bytes(const Response& res) {
   std::string out = fmt::format("HTTP/{}.{} {} ", res.version() / 10, res.version() % 10, res.result_int());
@@ -97,6 +113,7 @@ asio::awaitable<void> serve_connection(Server& server, const ServerOptions& opti
     stream.expires_after(options.idle_timeout);
     co_await beast_http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     if (!ec) set_busy(true);
+    if (!ec && !readable_transfer_coding(parser)) ec = beast_http::error::bad_transfer_encoding;
     if (!ec && !parser.is_done()) {  // a body follows (most requests have none)
       limit = server.body_limit(parser.get().method(), parser.get().target());
       parser.body_limit(limit);

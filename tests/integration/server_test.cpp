@@ -106,6 +106,34 @@ TEST(Server, MalformedHttpIsA400Problem) {
   expect_problem(res, 400, "malformed-http");
 }
 
+// A body coding the server does not read (anything but "chunked" alone) was taken for no body, and
+// the body's bytes were answered as the next request on the connection: a request smuggled inside
+// another, behind a proxy that reads the header otherwise. Refused, and the connection closed.
+TEST(Server, ABodyInACodingTheServerDoesNotReadIsRefusedNotReadAsTheNextRequest) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db), add_echo_route);
+  for (const char* coding : {"identity", "chunked, identity", "xchunked", "gzip, chunked"}) {
+    HttpConnection conn(server.port());
+    std::string request = "POST /test/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
+    request.append("Transfer-Encoding: ").append(coding).append("\r\n\r\n");
+    request.append("0\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    auto res = conn.raw(request);
+    expect_problem(res, 400, "malformed-http");
+    EXPECT_EQ(res.header("Connection"), "close") << coding;
+  }
+  HttpConnection twice(server.port());
+  expect_problem(twice.raw("POST /test/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                           "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+                 400, "malformed-http");
+  // The one coding it reads, chunked, is read as ever.
+  HttpConnection chunked(server.port());
+  auto echoed = chunked.raw(
+      "POST /test/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: Chunked\r\n\r\n"
+      "7\r\n\"whole\"\r\n0\r\n\r\n");
+  EXPECT_EQ(echoed.status, 200) << echoed.body;
+  EXPECT_NE(echoed.body.find("whole"), std::string::npos) << echoed.body;
+}
+
 TEST(Server, KeepAliveServesSeveralRequestsOnOneConnection) {
   test::TestDatabase db;
   TestServer server(test::test_config(db));
