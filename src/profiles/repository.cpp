@@ -279,9 +279,11 @@ void unblock(pqxx::work& tx, const UserId& blocker, const UserId& blocked) {
   tx.exec_params(kUnblock, blocker, blocked);
 }
 
-std::string insert_report(pqxx::work& tx, const UserId& reporter, const UserId& reported, const ReportInput& report) {
+std::string insert_report(pqxx::work& tx, const UserId& reporter, const std::optional<UserId>& reported,
+                          const ReportInput& report) {
+  const std::optional<std::string> reported_id = reported ? std::optional(reported->str()) : std::nullopt;
   return tx
-      .exec_params1(kInsertReport, reporter, reported, std::string(to_string(report.reason)),
+      .exec_params1(kInsertReport, reporter, reported_id, std::string(to_string(report.reason)),
                     report.details)["report_id"]
       .as<std::string>();
 }

@@ -35,7 +35,9 @@ void save_preferences(pqxx::work& tx, const UserId& user_id, const Preferences& 
 bool user_exists(pqxx::work& tx, const UserId& user_id);
 void block(pqxx::work& tx, const UserId& blocker, const UserId& blocked);
 void unblock(pqxx::work& tx, const UserId& blocker, const UserId& blocked);
-std::string insert_report(pqxx::work& tx, const UserId& reporter, const UserId& reported, const ReportInput& report);
+// `reported`: none when the id names no account (deleted, or never was): filed all the same.
+std::string insert_report(pqxx::work& tx, const UserId& reporter, const std::optional<UserId>& reported,
+                          const ReportInput& report);
 
 // Photos (profile_media): url holds the display image's key, thumbnail_url the thumbnail's.
 struct MediaRow {

@@ -122,13 +122,18 @@ Result<Preferences> Service::update_preferences(const UserId& user_id, const Pre
 Result<void> Service::block(const UserId& user_id, const UserId& other) {
   if (other == user_id) return std::unexpected(Problem("invalid-target", "you cannot block yourself"));
   PM_TRY(limit("blocks", user_id, d_.limits.blocks));
+  // An id that names no account is "blocked" too (204, nothing stored): a 404 told whoever kept
+  // someone's id whether that account still exists, though hidden or blocking them (a stalker
+  // checking whether the person they follow is still here, to come back under a new account).
+  bool stored = false;
   auto blocked = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-    if (!exists(tx, other)) return std::unexpected(no_such_user());
+    if (!exists(tx, other)) return {};
     repository::block(tx, user_id, other);
     admin::record(tx, {.user_id = user_id, .event = "block", .subject_id = other});
+    stored = true;
     return {};
   });
-  if (blocked && d_.on_block) d_.on_block(user_id, other);
+  if (blocked && stored && d_.on_block) d_.on_block(user_id, other);
   return blocked;
 }
 
@@ -148,8 +153,11 @@ Result<std::string> Service::report(const UserId& user_id, const UserId& other, 
   if (other == user_id) return std::unexpected(Problem("invalid-target", "you cannot report yourself"));
   PM_TRY(limit("reports", user_id, d_.limits.reports));
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::string> {
-    if (!exists(tx, other)) return std::unexpected(no_such_user());
-    auto report_id = repository::insert_report(tx, user_id, other, report);
+    // An id that names no account is filed too, about nobody (as a report is once its account is
+    // deleted): a 404 told whether the account still exists (as for block, above), and a report of
+    // someone who just deleted their account is still the moderators' to read.
+    const std::optional<UserId> reported = exists(tx, other) ? std::optional(other) : std::nullopt;
+    auto report_id = repository::insert_report(tx, user_id, reported, report);
     admin::record(tx, {.user_id = user_id,
                        .event = "report",
                        .details = {{"report_id", report_id}, {"reason", report.reason}},

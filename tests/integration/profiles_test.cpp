@@ -262,11 +262,13 @@ TEST(OtherProfiles, ABlockHidesEachFromTheOther) {
   EXPECT_EQ(server.request("POST", "/api/v1/users/" + ada.user_id + "/block", "", ada.auth()).status, 400)
       << "not oneself";
   EXPECT_EQ(server.request("POST", "/api/v1/users/00000000-0000-4000-8000-000000000000/block", "", ada.auth()).status,
-            404);
+            204)
+      << "nobody is blocked as anyone is: whether an account exists is not told";
 }
 
-// An id that is no UUID, one in capitals and one of nobody: the first and last are the same 404
-// (a prober learns nothing), the capitals name the same person as the lower case.
+// An id that is no UUID, one in capitals and one of nobody: the profile of the first and last is
+// the same 404 (a prober learns nothing), a block or report of nobody is answered as anyone's, and
+// the capitals name the same person as the lower case.
 TEST(OtherProfiles, AnIdIsReadOnceWhateverItsCaseAndAMalformedOneIsNobody) {
   test::TestDatabase db;
   TestServer server(test::test_config(db));
@@ -282,15 +284,48 @@ TEST(OtherProfiles, AnIdIsReadOnceWhateverItsCaseAndAMalformedOneIsNobody) {
     for (const auto& [method, suffix] : std::vector<std::pair<std::string, std::string>>{
              {"GET", ""}, {"POST", "/block"}, {"DELETE", "/block"}, {"POST", "/report"}}) {
       auto res = server.request(method, "/api/v1/users/" + id + suffix, R"({"reason":"spam"})", ada.auth());
-      // Unblocking someone who does not exist is harmless and answers as any unblock (204).
-      if (method == "DELETE" && id != "not-a-uuid") continue;
-      EXPECT_EQ(res.status, 404) << method << " " << id << suffix << ": " << res.body;
-      EXPECT_EQ(res.json()["type"], "/problems/not-found") << res.body;
+      if (id == "not-a-uuid" || method == "GET") {
+        EXPECT_EQ(res.status, 404) << method << " " << id << suffix << ": " << res.body;
+        EXPECT_EQ(res.json()["type"], "/problems/not-found") << res.body;
+      } else {
+        EXPECT_EQ(res.status, suffix == "/report" ? 201 : 204) << method << " " << id << suffix << ": " << res.body;
+      }
     }
   }
   // Blocking in capitals blocks the person: they are hidden afterwards.
   ASSERT_EQ(server.request("POST", "/api/v1/users/" + upper + "/block", "", ada.auth()).status, 204);
   EXPECT_EQ(server.request("GET", "/api/v1/users/" + bob.user_id, "", ada.auth()).status, 404);
+}
+
+// Whoever kept someone's id (every match shows it) could ask a block or a report of it: 204 or
+// 201 for an account that is hidden or blocks them, 404 for one deleted. A stalker learnt so
+// whether the person they follow is still here, to come back under a new account.
+TEST(OtherProfiles, BlockAndReportDoNotTellAHiddenAccountFromADeletedOne) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  auto ada = test::sign_up(server, test::unique_email("ada"));
+  auto bob = test::sign_up(server, test::unique_email("bob"), "Bob", "man");
+  const std::string nobody = "3f1e0c55-5a4e-4c8e-9d3b-6b1f7e2a9c10";  // as an account deleted leaves its id
+  ASSERT_EQ(patch_me(server, bob, {{"profile_visibility", "hidden"}}).status, 200);
+  for (const auto& id : {bob.user_id, std::string(nobody)}) {
+    EXPECT_EQ(server.request("GET", "/api/v1/users/" + id, "", ada.auth()).status, 404) << id;
+    EXPECT_EQ(server.request("POST", "/api/v1/users/" + id + "/block", "", ada.auth()).status, 204) << id;
+    EXPECT_EQ(server.request("DELETE", "/api/v1/users/" + id + "/block", "", ada.auth()).status, 204) << id;
+    auto report = server.request("POST", "/api/v1/users/" + id + "/report", R"({"reason":"harassment"})", ada.auth());
+    EXPECT_EQ(report.status, 201) << id << ": " << report.body;
+    EXPECT_EQ(report.json()["report_id"].get<std::string>().size(), 36u) << report.body;
+  }
+  // The report of nobody is filed about nobody, as one is once its account is deleted.
+  auto conn = db.connect();
+  EXPECT_EQ(pqxx::nontransaction(conn)
+                .exec_params1("SELECT count(*) FROM user_reports WHERE reporter_id = $1 AND reported_id IS NULL",
+                              ada.user_id)[0]
+                .as<int>(),
+            1);
+  EXPECT_EQ(pqxx::nontransaction(conn)
+                .exec_params1("SELECT count(*) FROM user_blocks WHERE blocked_id = $1", std::string(nobody))[0]
+                .as<int>(),
+            0);
 }
 
 TEST(OtherProfiles, ReportsTakeADocumentedReason) {

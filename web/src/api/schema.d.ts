@@ -773,8 +773,10 @@ export interface paths {
         /**
          * Block a user
          * @description From then on each of the two is hidden from the other. Idempotent: blocking again is 204.
-         *     Works whatever the user's visibility. Blocking oneself is 400 `invalid-target`; an id that is
-         *     malformed or names no user is 404 `not-found`. No request body is read.
+         *     Works whatever the user's visibility. Blocking oneself is 400 `invalid-target`; a malformed
+         *     id is 404 `not-found`. An id that names no account (deleted, or never one) is 204 too, with
+         *     nothing stored: the answer never tells whether an account that is hidden or blocks the
+         *     caller still exists. No request body is read.
          */
         post: operations["blockUser"];
         /**
@@ -803,8 +805,10 @@ export interface paths {
         /**
          * Report a user to the moderators
          * @description Files a report (status `open`) for moderation. Works whatever the user's visibility.
-         *     Reporting oneself is 400 `invalid-target`; an id that is malformed or names no user is 404
-         *     `not-found`. Reports outlive both accounts.
+         *     Reporting oneself is 400 `invalid-target`; a malformed id is 404 `not-found`. An id that
+         *     names no account (deleted, or never one) is filed too, about no account, as a report is once
+         *     its account is deleted: the answer never tells whether an account that is hidden or blocks
+         *     the caller still exists. Reports outlive both accounts.
          */
         post: operations["reportUser"];
         delete?: never;
