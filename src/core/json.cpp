@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <iterator>
+#include <set>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -15,19 +17,43 @@ Result<Json> parse_json(std::string_view text) {
   if (text.empty())
     return std::unexpected(Problem("malformed-json", "the request body is empty; a JSON value was expected"));
   // The callback sees each array and object as it opens, and stops the parse past the depth
-  // limit, before anything that deep is built.
+  // limit, before anything that deep is built. It also refuses an object that names a key twice:
+  // kept silently (the last one won), it would be read otherwise by anything that keeps the first
+  // (a gateway, a client's validation), one body meaning two things (RFC 8259 4 leaves it to us).
   struct TooDeep {};
-  auto limit_depth = [](int depth, Json::parse_event_t event, Json&) {
-    if ((event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start) &&
-        depth >= kMaxJsonDepth)
-      throw TooDeep{};
+  struct DuplicateKey {
+    std::string key;
+  };
+  std::vector<std::set<std::string>> keys;  // of each object open, innermost last
+  auto check = [&keys](int depth, Json::parse_event_t event, Json& parsed) {
+    switch (event) {
+      case Json::parse_event_t::object_start:
+      case Json::parse_event_t::array_start:
+        if (depth >= kMaxJsonDepth) throw TooDeep{};
+        if (event == Json::parse_event_t::object_start) keys.emplace_back();
+        break;
+      case Json::parse_event_t::key:
+        if (!keys.back().insert(parsed.get_ref<const std::string&>()).second)
+          throw DuplicateKey{parsed.get_ref<const std::string&>()};
+        break;
+      case Json::parse_event_t::object_end:
+        keys.pop_back();
+        break;
+      default:
+        break;
+    }
     return true;
   };
   try {
-    return Json::parse(text, limit_depth);
+    return Json::parse(text, check);
   } catch (const TooDeep&) {
     return std::unexpected(Problem(
         "malformed-json", fmt::format("the JSON nests arrays and objects deeper than {} levels", kMaxJsonDepth)));
+  } catch (const DuplicateKey& d) {
+    // At most 40 bytes of a key the client chose; a character cut in two there is replaced.
+    constexpr std::size_t kShown = 40;
+    const std::string key = d.key.size() > kShown ? valid_utf8(d.key.substr(0, kShown)) + "..." : d.key;
+    return std::unexpected(Problem("malformed-json", fmt::format("an object names the key \"{}\" twice", key)));
   } catch (const Json::exception& e) {  // parse_error, and out_of_range for numbers too large for a double
     // nlohmann's message starts with an internal tag ("[json.exception.parse_error.101] "): drop it.
     std::string_view what = e.what();

@@ -35,7 +35,8 @@ std::vector<std::string> hostile_bodies() {
       "{\"token\": \"" + std::string(5000, 'a') + "\"}",
       "{\"id_token\": \"a.b.c\", \"nonce\": []}",
       "{\"reason\": \"spam\", \"details\": \"\\u0000\\u0001\"}",
-      "{\"bio\": \"\\ud800\"}",  // a lone surrogate
+      "{\"bio\": \"\\ud800\"}",            // a lone surrogate
+      "{\"bio\": \"a\", \"bio\": \"b\"}",  // a key twice
   };
   std::mt19937 rng(20261125);  // fixed seed: a failure reproduces
   for (int i = 0; i < 10; ++i) {

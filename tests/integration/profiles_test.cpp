@@ -77,6 +77,11 @@ TEST(Profile, InvalidChangesAreRefusedWithEveryReasonAndNothingChanges) {
   EXPECT_FALSE(fields.count("first_name"));
   EXPECT_EQ(server.request("GET", "/api/v1/me", "", ada.auth()).json()["gender"], "woman") << "nothing was applied";
   EXPECT_EQ(server.request("PATCH", "/api/v1/me", "[1,2]", ada.auth()).status, 400);
+  // A field named twice (what a gateway keeping the first one would read otherwise).
+  auto twice = server.request("PATCH", "/api/v1/me", R"({"bio": "a", "bio": "b"})", ada.auth());
+  EXPECT_EQ(twice.status, 400) << twice.body;
+  EXPECT_EQ(twice.json()["type"], "/problems/malformed-json") << twice.body;
+  EXPECT_EQ(server.request("GET", "/api/v1/me", "", ada.auth()).json()["bio"], nullptr) << "nothing was applied";
   EXPECT_EQ(server.request("GET", "/api/v1/me").status, 401);
 }
 
