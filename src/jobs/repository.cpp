@@ -18,10 +18,14 @@ constexpr const char* kInsertUnlessPending = R"sql(
   WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE kind = $1::varchar AND payload = $2::jsonb AND status = 'pending')
 )sql";
 
+// Nor after one that failed for good (its five attempts, a few minutes) was queued within the
+// interval: it has no finished_at, and training that fails every time was queued again at once,
+// every few minutes, not once an interval.
 constexpr const char* kInsertUnlessRecent = R"sql(
   INSERT INTO jobs (kind, payload) SELECT $1::varchar, '{}'::jsonb
   WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE kind = $1::varchar
-                    AND (status IN ('pending', 'running') OR finished_at > now() - make_interval(hours => $2)))
+                    AND (status IN ('pending', 'running') OR finished_at > now() - make_interval(hours => $2)
+                         OR (status = 'failed' AND created_at > now() - make_interval(hours => $2))))
 )sql";
 
 // A claimed job's run_after is its lease: $3 seconds from the claim. A running job whose lease

@@ -773,6 +773,10 @@ void Service::remove_media(const std::vector<std::string>& keys, std::string_vie
 Result<int> Service::delete_in_batches(const std::function<repository::DeletedBatch(pqxx::work&, int)>& delete_batch,
                                        std::string_view media_not_removed_event) {
   constexpr int kBatch = 500;  // rows per transaction: short locks, bounded memory
+  // A round's share: a backlog (retention shortened, the worker stopped for weeks) deleted whole
+  // here held up the round's notifications and mail for as long as it took.
+  constexpr auto kRoundBudget = std::chrono::seconds(10);
+  const auto until = std::chrono::steady_clock::now() + kRoundBudget;
   int total = 0;
   for (;;) {
     auto batch = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<repository::DeletedBatch> {
@@ -782,7 +786,7 @@ Result<int> Service::delete_in_batches(const std::function<repository::DeletedBa
     }));
     remove_media(batch.media_keys, media_not_removed_event);
     total += batch.rows;
-    if (batch.rows < kBatch) return total;
+    if (batch.rows < kBatch || std::chrono::steady_clock::now() >= until) return total;
   }
 }
 

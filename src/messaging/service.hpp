@@ -193,8 +193,9 @@ class Service {
   void record_first_message(pqxx::work& tx, const repository::Conversation& c, const UserId& sender);
   // Removes media objects from storage, logging (never failing on) the ones that could not be.
   void remove_media(const std::vector<std::string>& keys, std::string_view not_removed_event);
-  // Runs `delete_batch` in its own transaction until a batch comes back short, removing the
-  // media objects of each committed batch; returns how many rows went.
+  // Runs `delete_batch` in its own transaction until a batch comes back short, or for about 10 s
+  // (a backlog goes on at the next round: the worker's other work waits for this one), removing
+  // the media objects of each committed batch; returns how many rows went.
   Result<int> delete_in_batches(const std::function<repository::DeletedBatch(pqxx::work&, int)>& delete_batch,
                                 std::string_view media_not_removed_event);
 

@@ -144,6 +144,14 @@ TEST_F(JobQueue, AJobWhoseWorkerStoppedIsTakenAgainAfterItsLeaseAndFailsAfterThe
   lease_passes();
   EXPECT_TRUE(claim("train_model").empty()) << "after the fifth attempt it is not taken again";
   EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE status = 'failed' AND last_error LIKE 'the worker stopped%'"), 1);
+  // The schedule goes on, once its interval has passed since that job was queued (as after any
+  // job that failed for good: a worker killed by training every time is not restarted into it at once).
+  schedule_training();
+  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE status = 'pending'"), 0);
+  in_transaction([](pqxx::work& tx) {
+    tx.exec("UPDATE jobs SET created_at = now() - interval '25 hours'");
+    return 0;
+  });
   schedule_training();
   EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE status = 'pending'"), 1) << "and the schedule goes on";
 }
@@ -224,6 +232,29 @@ TEST_F(JobQueue, ScheduledWorkIsQueuedOnceAndNotAgainWithinItsInterval) {
   EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE kind = 'train_model'"), 1) << "finished within 24 h: not again";
   in_transaction([](pqxx::work& tx) {
     tx.exec("UPDATE jobs SET finished_at = now() - interval '25 hours'");
+    return 0;
+  });
+  schedule_training();
+  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE kind = 'train_model' AND status = 'pending'"), 1)
+      << "once the interval has passed, queued again";
+}
+
+// Scheduled work that fails every time (training on data it cannot use) fails for good after its
+// five attempts, a few minutes; it was queued again at once, and so ran every few minutes, not
+// once an interval.
+TEST_F(JobQueue, ScheduledWorkThatFailedForGoodIsQueuedAgainOnlyAfterItsInterval) {
+  schedule_training();
+  for (int attempt = 1; attempt <= 5; ++attempt) {
+    make_due();
+    auto claimed = claim("train_model");
+    ASSERT_EQ(claimed.size(), 1u) << attempt;
+    in_transaction([&](pqxx::work& tx) { return jobs::finish(tx, claimed[0], std::string("too few outcomes")); });
+  }
+  ASSERT_EQ(count("SELECT count(*) FROM jobs WHERE kind = 'train_model' AND status = 'failed'"), 1);
+  schedule_training();
+  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE kind = 'train_model'"), 1) << "failed within 24 h: not again";
+  in_transaction([](pqxx::work& tx) {
+    tx.exec("UPDATE jobs SET created_at = now() - interval '25 hours'");
     return 0;
   });
   schedule_training();
