@@ -53,6 +53,29 @@ Result<void> enforce(RedisPool& redis, const std::string& key, Limit limit, std:
   return {};
 }
 
+Result<void> enforce_distinct(RedisPool& redis, const std::string& key, const std::string& member, Limit limit,
+                              std::string_view what) {
+  // {allowed, ttl in ms}: one already in the set passes; a new one joins it while there is room.
+  constexpr const char* kDistinct = R"(
+local ttl = redis.call('PTTL', KEYS[1])
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return {1, ttl} end
+if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then return {0, ttl} end
+redis.call('SADD', KEYS[1], ARGV[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+  ttl = tonumber(ARGV[3])
+end
+return {1, ttl})";
+  const auto window_ms = std::chrono::duration_cast<std::chrono::milliseconds>(limit.window).count();
+  auto reply = PM_TRY(
+      redis.command({"EVAL", kDistinct, "1", key, member, std::to_string(limit.max), std::to_string(window_ms)}));
+  if (reply.is_error() || reply.size() != 2)
+    return std::unexpected(Problem("cache-unavailable", "the rate limiter got an unexpected answer from Redis"));
+  if (reply.element(0).integer() == 1) return {};
+  const auto retry = std::chrono::seconds(std::max<long long>(1, (reply.element(1).integer() + 999) / 1000));
+  return std::unexpected(too_many_requests(fmt::format("too many {}; try again later", what), retry));
+}
+
 void give_back(RedisPool& redis, const std::string& key) {
   constexpr const char* kGiveBack = R"(
 local count = tonumber(redis.call('GET', KEYS[1]) or '0')

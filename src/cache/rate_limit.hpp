@@ -30,6 +30,11 @@ Result<std::vector<RateDecision>> hit_many(RedisPool& redis, const std::vector<s
 // Counts one hit and refuses past the limit: 429 "too many {what}; try again later", with the
 // delay until the window ends. The usual way a service applies a limit.
 Result<void> enforce(RedisPool& redis, const std::string& key, Limit limit, std::string_view what);
+// Counts `member` once in the window of `key` (a set): refused, 429 "too many {what}", when it is
+// new and the window already holds `limit.max` distinct members; one already counted is always
+// allowed. For a budget of distinct things (places moved to), not of actions.
+Result<void> enforce_distinct(RedisPool& redis, const std::string& key, const std::string& member, Limit limit,
+                              std::string_view what);
 // Takes back one hit on `key` (an action counted, then found not to have happened), never below 0;
 // the window keeps its end.
 void give_back(RedisPool& redis, const std::string& key);

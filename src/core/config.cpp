@@ -181,7 +181,9 @@ const std::vector<Setting>& settings() {
               &Config::block_limit_per_day, 1, 1000000),
       integer("PM_EXPORT_LIMIT_PER_DAY", "personal-data exports one user may take per day (429 beyond)",
               &Config::export_limit_per_day, 1, 1000000),
-      integer("PM_LOCATION_LIMIT_PER_DAY", "location changes one user may make per day (429 beyond)",
+      integer("PM_LOCATION_LIMIT_PER_DAY",
+              "distinct places (0.01 degree cells) one user may move to per day (429 beyond; a place already used that "
+              "day is free)",
               &Config::location_limit_per_day, 1, 1000000),
       integer("PM_PROFILE_EDIT_LIMIT_PER_HOUR",
               "profile edits (PATCH /me, and the ages, distance and privacy settings of PUT /me/preferences) one user "

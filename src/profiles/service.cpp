@@ -1,7 +1,10 @@
 #include "profiles/service.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <iterator>
+
+#include <fmt/format.h>
 
 #include "admin/audit_log.hpp"
 #include "auth/model.hpp"
@@ -49,8 +52,16 @@ Result<Profile> Service::me(const UserId& user_id) {
 Result<Profile> Service::update_me(const UserId& user_id, const ProfilePatch& patch) {
   // Each edit others see drops their cached lists: budgeted, as other cheap writes are.
   PM_TRY(limit("profile edits", user_id, d_.limits.profile_edits));
-  // Each move is a new vantage point from which others' distances are shown: capped per day.
-  if (patch.location && *patch.location) PM_TRY(limit("location changes", user_id, d_.limits.location_changes));
+  // Each move is a new vantage point from which others' distances are shown: the distinct places
+  // are capped per day. A place is the grid cell distances are measured from (0.01 degree): moving
+  // back to one already used today shows nothing new, and costs nothing (once the budget was spent,
+  // someone who cleared their location could not set it again for a day).
+  if (patch.location && *patch.location) {
+    const auto& at = **patch.location;
+    const std::string cell = fmt::format("{}:{}", std::lround(at.latitude * 100), std::lround(at.longitude * 100));
+    PM_TRY(cache::enforce_distinct(d_.redis, "ratelimit:location places:" + user_id.str(), cell,
+                                   d_.limits.location_changes, "location changes"));
+  }
   ProfilePatch stored = patch;
   if (patch.last_name && *patch.last_name && !(*patch.last_name)->empty())
     stored.last_name = std::optional(d_.cipher.encrypt(**patch.last_name, auth::last_name_context(user_id)));

@@ -509,13 +509,18 @@ TEST(Abuse, CheapActionsHaveADailyBudgetPerUser) {
   EXPECT_EQ(on(ada, "GET", "/api/v1/me/export").status, 200);
   EXPECT_EQ(on(ada, "GET", "/api/v1/me/export").status, 429);
 
+  const Json kMarseille = {{"location", {{"label", "Marseille"}, {"latitude", 43.2965}, {"longitude", 5.3698}}}};
   EXPECT_EQ(on(ada, "PATCH", "/api/v1/me", kParis).status, 200);
   EXPECT_EQ(on(ada, "PATCH", "/api/v1/me", kLyon).status, 200);
-  EXPECT_EQ(on(ada, "PATCH", "/api/v1/me", kParis).status, 429) << "a third move in a day";
+  auto third = on(ada, "PATCH", "/api/v1/me", kMarseille);
+  EXPECT_EQ(third.status, 429) << "a third place in a day: " << third.body;
+  EXPECT_GT(std::stoi(third.header("Retry-After")), 3600) << "a day's budget";
   EXPECT_EQ(on(ada, "PATCH", "/api/v1/me", {{"bio", "still editable"}}).status, 200) << "other fields are not limited";
   EXPECT_EQ(on(ada, "PATCH", "/api/v1/me", {{"location", nullptr}}).status, 200) << "clearing it is not a move";
+  // Back to a place of today (here after clearing it) shows nothing new: it costs nothing.
+  EXPECT_EQ(on(ada, "PATCH", "/api/v1/me", kLyon).status, 200) << "setting it again where it was today";
+  EXPECT_EQ(on(bob, "PATCH", "/api/v1/me", kMarseille).status, 200) << "another user's budget is untouched";
   // Each edit others see drops their cached lists: an hour's budget of edits (the moves counted).
-  EXPECT_EQ(on(ada, "PATCH", "/api/v1/me", {{"bio", "the sixth edit"}}).status, 200);
   auto edits = on(ada, "PATCH", "/api/v1/me", {{"bio", "the seventh edit"}});
   EXPECT_EQ(edits.status, 429) << edits.body;
   EXPECT_LE(std::stoi(edits.header("Retry-After")), 3600) << "an hour's budget";

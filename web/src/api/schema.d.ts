@@ -584,8 +584,9 @@ export interface paths {
          *     fields cannot be cleared. Afterwards `profile_completed` is recomputed: it is true exactly
          *     when `first_name`, `birth_date`, `gender`, `seeking_gender` and `location` are all set.
          *     Answers the profile as stored. Budgeted per user (429 `rate-limited`): every call counts
-         *     against an hour's edits (`PM_PROFILE_EDIT_LIMIT_PER_HOUR`, 60), and a new location against a
-         *     day's moves (`PM_LOCATION_LIMIT_PER_DAY`, 20).
+         *     against an hour's edits (`PM_PROFILE_EDIT_LIMIT_PER_HOUR`, 60), and a location in a new place
+         *     (0.01° cell) against a day's distinct places (`PM_LOCATION_LIMIT_PER_DAY`, 20); a place
+         *     already used that day does not count again.
          */
         patch: operations["updateMe"];
         trace?: never;
