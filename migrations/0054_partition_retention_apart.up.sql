@@ -50,6 +50,9 @@ BEGIN
     IF parent IS NULL OR parent NOT IN ('audit_log', 'notifications') THEN
         RAISE EXCEPTION 'activity retention does not drop the months of %', parent;
     END IF;
+    -- Two workers at once: the second waits for the first, then finds its months gone (it listed
+    -- them only once the first had committed) instead of failing on a partition dropped meanwhile.
+    PERFORM pg_advisory_xact_lock(hashtextextended('pm_enforce_partition_retention:' || parent, 0));
     PERFORM set_config('pm.system', 'on', true);
     dropped := pm_drop_partitions_before(parent::regclass, now() - make_interval(days => days));
     PERFORM set_config('pm.system', CASE WHEN was_system = 'on' THEN 'on' ELSE 'off' END, true);

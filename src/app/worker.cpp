@@ -174,10 +174,13 @@ int run_worker(Config config, bool once) {
         if (auto trained = app->learner.run_scheduled(); !trained) failed("training", trained.error());
       }
       if (activity_retention.due() || once) {
+        // Tried once an hour, failed or not: a month's drop that could not have its table's lock
+        // (a long read) queued for it again every second, each time holding up every insert into
+        // the table for as long as it waited.
+        activity_retention.done();
         if (auto n = app->models.delete_older_than(app->config.model_max_age_days); !n)
           failed("model_retention", n.error());
         if (auto n = admin::enforce_retention(app->db, app->config.activity_retention_days)) {
-          activity_retention.done();
           Json deleted = Json::object();
           for (const auto& [table, count] : *n) {
             if (count) deleted[table] = count;

@@ -804,6 +804,7 @@ Result<int> Service::delete_expired(int days) {
     // queued behind a long read, the wait itself would hold every send up: at most 5 s, else this
     // step is tried again at the next round.
     db::bound_lock_waits(tx, std::chrono::seconds(5));
+    db::allow_long_statements(tx);  // counting a month of messages, and their photos' keys
     auto dropped = repository::drop_expired_months(tx, days);
     profiles::Photos::queue_removal(tx, dropped.media_keys);
     return dropped;

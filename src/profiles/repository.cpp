@@ -68,15 +68,17 @@ constexpr const char* kRecomputeProfileCompleted = R"sql(
 )sql";
 
 // PublicProfile: $2 as the viewer $1 may see them. Visible when: not blocked either way, not
-// hidden, and public or matched with the viewer. The distance is from the viewer to the centre of
-// the 0.01-degree cell (about 1 km) the other is in, never to their point: the coarse step of an
+// hidden, and public or matched with the viewer. The distance is between the centres of the
+// 0.01-degree cells (about 1 km) the two are in, never from or to a point: the coarse step of an
 // exact distance says "within exactly 2 km or not?", which from a few dozen places of the viewer's
-// pins someone down to metres (trilateration); from the cell it pins down only the cell. Last
+// pins someone down to metres (trilateration); from the cell it pins down only the cell. The
+// viewer's own cell too: moves within it show nothing new, so the daily budget counts cells. Last
 // active as its day only: to the minute, a profile read every minute was a log of when its person
 // sleeps, wakes and is on the app.
 constexpr const char* kLoadPublic = R"sql(
   SELECT u.user_id, u.first_name, date_part('year', age(u.birth_date))::int AS age, u.gender, u.bio, u.location,
-         (ST_Distance(ST_SnapToGrid(u.location_point::geometry, 0.01)::geography, v.location_point) / 1000)::float8
+         (ST_Distance(ST_SnapToGrid(u.location_point::geometry, 0.01)::geography,
+                      ST_SnapToGrid(v.location_point::geometry, 0.01)::geography) / 1000)::float8
            AS distance_km,
          to_char(date_trunc('day', u.last_active AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_active,
          coalesce((p.privacy_settings->>'show_age')::boolean, true) AS show_age,

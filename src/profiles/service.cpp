@@ -58,7 +58,9 @@ Result<Profile> Service::update_me(const UserId& user_id, const ProfilePatch& pa
   // someone who cleared their location could not set it again for a day).
   if (patch.location && *patch.location) {
     const auto& at = **patch.location;
-    const std::string cell = fmt::format("{}:{}", std::lround(at.latitude * 100), std::lround(at.longitude * 100));
+    // Rounded as ST_SnapToGrid rounds (half to even); 180 and -180 are one meridian.
+    const long long lon = std::llrint(at.longitude * 100);
+    const std::string cell = fmt::format("{}:{}", std::llrint(at.latitude * 100), lon == 18000 ? -18000 : lon);
     PM_TRY(cache::enforce_distinct(d_.redis, "ratelimit:location places:" + user_id.str(), cell,
                                    d_.limits.location_changes, "location changes"));
   }
@@ -136,12 +138,12 @@ Result<void> Service::block(const UserId& user_id, const UserId& other) {
   // An id that names no account is "blocked" too (204, nothing stored): a 404 told whoever kept
   // someone's id whether that account still exists, though hidden or blocking them (a stalker
   // checking whether the person they follow is still here, to come back under a new account).
+  // (Recorded in the person's security log either way, which their export shows.)
   bool stored = false;
   auto blocked = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-    if (!exists(tx, other)) return {};
-    repository::block(tx, user_id, other);
+    stored = exists(tx, other);
+    if (stored) repository::block(tx, user_id, other);
     admin::record(tx, {.user_id = user_id, .event = "block", .subject_id = other});
-    stored = true;
     return {};
   });
   if (blocked && stored && d_.on_block) d_.on_block(user_id, other);

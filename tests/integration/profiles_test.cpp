@@ -172,7 +172,8 @@ TEST(OtherProfiles, TheDistanceShownIsFromTheCellNotFromThePoint) {
         patch_me(server, ada, {{"location", {{"label", "Berlin"}, {"latitude", lat}, {"longitude", lon}}}}).status,
         200);
   };
-  // Bob 2.06 km north of the cell's centre (52.50, 13.40).
+  // Bob in the cell two north of (52.50, 13.40), 2.06 km north of that centre; distances are
+  // between the cells' centres (2.2 km here).
   ASSERT_EQ(
       patch_me(server, bob, {{"location", {{"label", "Berlin"}, {"latitude", 52.5185}, {"longitude", 13.40}}}}).status,
       200);
@@ -187,6 +188,13 @@ TEST(OtherProfiles, TheDistanceShownIsFromTheCellNotFromThePoint) {
   EXPECT_EQ(shown(), 5);
   ada_at(52.5101, 13.4001);  // the next cell north, 1.0 km from its centre
   EXPECT_EQ(shown(), 2);
+  // Nor from the viewer's own point: moving within his cell shows nothing new (and the daily
+  // location budget counts cells, so such moves cost nothing).
+  ada_at(52.5049, 13.4049);
+  ASSERT_EQ(
+      patch_me(server, bob, {{"location", {{"label", "Berlin"}, {"latitude", 52.5151}, {"longitude", 13.40}}}}).status,
+      200);
+  EXPECT_EQ(shown(), 5) << "the step from his point, 1.7 km from her cell's centre (2), would tell more";
 }
 
 TEST(OtherProfiles, VisibilityDecidesWhoSeesWhat) {
