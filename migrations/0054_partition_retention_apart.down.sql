@@ -1,8 +1,10 @@
--- 0054_partition_retention_apart (down): the sweep drops the expired months again (as 0052), and
--- pm_drop_partitions_before counts each month just before detaching it (as 0019).
+-- 0054_partition_retention_apart (down): the sweep drops the expired months again (as 0052),
+-- pm_drop_partitions_before counts each month just before detaching it (as 0019), and the message
+-- months' drop counts the messages through it (as 0021).
 DROP FUNCTION pm_enforce_partition_retention(TEXT, INT);
+DROP FUNCTION pm_drop_partitions_before(regclass, timestamptz, boolean);
 
-CREATE OR REPLACE FUNCTION pm_drop_partitions_before(parent regclass, cutoff timestamptz) RETURNS BIGINT
+CREATE FUNCTION pm_drop_partitions_before(parent regclass, cutoff timestamptz) RETURNS BIGINT
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     part regclass;
@@ -23,6 +25,30 @@ BEGIN
         dropped := dropped + n;
     END LOOP;
     RETURN dropped;
+END $$;
+REVOKE EXECUTE ON FUNCTION pm_drop_partitions_before(regclass, timestamptz) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION pm_drop_expired_message_months(days INT) RETURNS TABLE (dropped_messages BIGINT, media_keys TEXT[])
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    cutoff TIMESTAMPTZ;
+    month_end TIMESTAMPTZ;
+    was_system TEXT := coalesce(current_setting('pm.system', true), '');
+BEGIN
+    IF days IS NULL OR days < 1 THEN
+        RAISE EXCEPTION 'retention must be at least one day (got %)', days;
+    END IF;
+    cutoff := now() - make_interval(days => days);
+    -- The end of the last month that lies wholly before the cutoff: what the drops below take.
+    month_end := date_trunc('month', cutoff AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
+    PERFORM set_config('pm.system', 'on', true);
+    media_keys := coalesce((SELECT array_agg(m.media_url) FROM messages m
+                            WHERE m.sent_at < month_end AND m.media_url IS NOT NULL
+                              AND m.tableoid <> 'messages_default'::regclass), '{}');
+    PERFORM pm_drop_partitions_before('message_documents', cutoff);
+    dropped_messages := pm_drop_partitions_before('messages', cutoff);
+    PERFORM set_config('pm.system', CASE WHEN was_system = 'on' THEN 'on' ELSE 'off' END, true);
+    RETURN NEXT;
 END $$;
 
 CREATE OR REPLACE FUNCTION pm_retention_sweep(days INT) RETURNS TABLE (what TEXT, deleted BIGINT)

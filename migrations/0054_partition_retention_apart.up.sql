@@ -8,7 +8,10 @@
 
 -- The rows of every partition to drop are counted first, before the parent's lock is taken: with
 -- several expired months (a worker stopped for weeks) the lock was held while the next was counted.
-CREATE OR REPLACE FUNCTION pm_drop_partitions_before(parent regclass, cutoff timestamptz) RETURNS BIGINT
+-- A caller that counted the rows itself, before an earlier lock, passes count_rows false (0 back).
+DROP FUNCTION pm_drop_partitions_before(regclass, timestamptz);
+CREATE FUNCTION pm_drop_partitions_before(parent regclass, cutoff timestamptz, count_rows boolean DEFAULT true)
+RETURNS BIGINT
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     parts regclass[] := '{}';
@@ -24,8 +27,10 @@ BEGIN
         WHERE i.inhparent = parent AND pg_get_expr(c.relpartbound, c.oid) <> 'DEFAULT'
     LOOP
         CONTINUE WHEN upper_bound > cutoff;
-        EXECUTE format('SELECT count(*) FROM %s', part) INTO n;
-        dropped := dropped + n;
+        IF count_rows THEN
+            EXECUTE format('SELECT count(*) FROM %s', part) INTO n;
+            dropped := dropped + n;
+        END IF;
         parts := parts || part;
     END LOOP;
     FOREACH part IN ARRAY parts LOOP
@@ -33,6 +38,33 @@ BEGIN
         EXECUTE format('DROP TABLE %s', part);
     END LOOP;
     RETURN dropped;
+END $$;
+REVOKE EXECUTE ON FUNCTION pm_drop_partitions_before(regclass, timestamptz, boolean) FROM PUBLIC;
+
+-- Message retention's drop of whole months (0021), its messages counted with their photos' keys
+-- before any lock: the documents go first (they reference the messages), and their table was
+-- locked against every send while the month of messages was counted.
+CREATE OR REPLACE FUNCTION pm_drop_expired_message_months(days INT) RETURNS TABLE (dropped_messages BIGINT, media_keys TEXT[])
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    cutoff TIMESTAMPTZ;
+    month_end TIMESTAMPTZ;
+    was_system TEXT := coalesce(current_setting('pm.system', true), '');
+BEGIN
+    IF days IS NULL OR days < 1 THEN
+        RAISE EXCEPTION 'retention must be at least one day (got %)', days;
+    END IF;
+    cutoff := now() - make_interval(days => days);
+    -- The end of the last month that lies wholly before the cutoff: what the drops below take.
+    month_end := date_trunc('month', cutoff AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
+    PERFORM set_config('pm.system', 'on', true);
+    SELECT count(*), coalesce(array_agg(m.media_url) FILTER (WHERE m.media_url IS NOT NULL), '{}')
+      INTO dropped_messages, media_keys
+      FROM messages m WHERE m.sent_at < month_end AND m.tableoid <> 'messages_default'::regclass;
+    PERFORM pm_drop_partitions_before('message_documents', cutoff, false);
+    PERFORM pm_drop_partitions_before('messages', cutoff, false);
+    PERFORM set_config('pm.system', CASE WHEN was_system = 'on' THEN 'on' ELSE 'off' END, true);
+    RETURN NEXT;
 END $$;
 
 -- The months of `parent` (the partitioned tables activity retention prunes) that end before the
