@@ -13,9 +13,10 @@ void enqueue_unless_recent(pqxx::work& tx, const std::string& kind, int hours) {
   repository::insert_unless_recent(tx, kind, hours);
 }
 
-std::vector<Claimed> claim(pqxx::work& tx, const std::string& kind, int limit) {
+std::vector<Claimed> claim(pqxx::work& tx, const std::string& kind, int limit, Abandon abandon) {
   std::vector<Claimed> out;
-  for (auto& row : repository::claim(tx, kind, limit, static_cast<int>(kLease.count())))
+  for (auto& row :
+       repository::claim(tx, kind, limit, static_cast<int>(kLease.count()), abandon == Abandon::after_fifth_lease))
     out.push_back({.job_id = std::move(row.job_id), .attempt = row.attempt, .payload = Json::parse(row.payload_json)});
   return out;
 }

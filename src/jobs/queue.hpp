@@ -34,8 +34,16 @@ struct Claimed {
 // job runs (training a model on a million outcomes: ~22 s).
 inline constexpr std::chrono::seconds kLease{3600};
 
+// What becomes of a job whose worker stopped while running it five times (its lease passed each
+// time): failed, so that a job that stops every worker is not taken for ever; or, for work that
+// must happen whatever it costs (a cancellation at the payment provider: lost, the person is
+// charged again), taken again after every lease, a worker stopping on it once an hour, for as long
+// as it takes someone to see it (it shows as due in the worker's metrics).
+enum class Abandon { after_fifth_lease, never };
+
 // Takes up to `limit` due jobs of this kind, oldest first; jobs another worker holds are skipped.
-std::vector<Claimed> claim(pqxx::work& tx, const std::string& kind, int limit);
+std::vector<Claimed> claim(pqxx::work& tx, const std::string& kind, int limit,
+                           Abandon abandon = Abandon::after_fifth_lease);
 
 // Done; with an error, tried again 30 s per attempt so far later, and failed after the fifth.
 // A worker that ran past its lease, the job taken again by another, records nothing: the job is the

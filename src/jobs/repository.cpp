@@ -71,13 +71,18 @@ constexpr const char* kPostpone = R"sql(
   WHERE job_id = $1 AND status = 'running' AND attempts = $2
 )sql";
 
+// Pending jobs, and running ones whose lease has passed (their worker stopped: due again, and
+// with Abandon::never possibly for ever); each side read through its own partial index.
 constexpr const char* kPendingByKind = R"sql(
   SELECT kind, count(*) AS waiting,
          COALESCE(EXTRACT(EPOCH FROM now() - min(run_after) FILTER (WHERE run_after <= now())), 0)::float8
            AS oldest_due_seconds,
          COALESCE(EXTRACT(EPOCH FROM now() - min(created_at) FILTER (WHERE last_error IS NOT NULL)), 0)::float8
            AS oldest_retrying_seconds
-  FROM jobs WHERE status = 'pending' GROUP BY kind
+  FROM (SELECT kind, run_after, created_at, last_error FROM jobs WHERE status = 'pending'
+        UNION ALL
+        SELECT kind, run_after, created_at, last_error FROM jobs WHERE status = 'running' AND run_after <= now()) j
+  GROUP BY kind
 )sql";
 
 }  // namespace
@@ -91,8 +96,9 @@ void insert_unless_recent(pqxx::work& tx, const std::string& kind, int hours) {
   tx.exec_params(kInsertUnlessRecent, kind, hours);
 }
 
-std::vector<ClaimedRow> claim(pqxx::work& tx, const std::string& kind, int limit, int lease_seconds) {
-  tx.exec_params(kAbandon, kind);
+std::vector<ClaimedRow> claim(pqxx::work& tx, const std::string& kind, int limit, int lease_seconds,
+                              bool abandon_after_fifth) {
+  if (abandon_after_fifth) tx.exec_params(kAbandon, kind);
   std::vector<ClaimedRow> out;
   for (const auto& row : tx.exec_params(kClaim, kind, limit, lease_seconds))
     out.push_back({.job_id = row["job_id"].as<std::string>(),

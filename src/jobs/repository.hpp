@@ -28,7 +28,9 @@ struct ClaimedRow {
 // Marks up to `limit` due jobs of this kind running (one more attempt) for `lease_seconds`, oldest
 // due first, skipping rows another worker holds: pending ones, and running ones whose lease passed
 // (their worker stopped; failed instead after the fifth attempt).
-std::vector<ClaimedRow> claim(pqxx::work& tx, const std::string& kind, int limit, int lease_seconds);
+// (Without `abandon_after_fifth`, a job whose lease passed five times is taken again all the same.)
+std::vector<ClaimedRow> claim(pqxx::work& tx, const std::string& kind, int limit, int lease_seconds,
+                              bool abandon_after_fifth);
 
 // Done; or, with an error, pending again 30 s per attempt so far later, failed after the fifth.
 // False, and nothing changed, when the job is no longer this claim's (`attempt`): its lease passed

@@ -52,7 +52,8 @@ Result<int> cancel_queued_provider_subscriptions(db::Pool& db, PaymentProvider* 
   if (!provider) return 0;
   actor::Scope system(actor::Scope::system());  // the jobs of accounts that may no longer exist
   auto claimed = PM_TRY(db::transact(db, [&](pqxx::work& tx) -> Result<std::vector<jobs::Claimed>> {
-    return jobs::claim(tx, kCancelProviderSubscriptionJob, limit);
+    // Never given up, even after five workers stopped on it: lost, the person is charged again.
+    return jobs::claim(tx, kCancelProviderSubscriptionJob, limit, jobs::Abandon::never);
   }));
   for (const auto& job : claimed) {
     // The open checkout first (it could start a subscription meanwhile), then the subscription, so

@@ -156,6 +156,30 @@ TEST_F(JobQueue, AJobWhoseWorkerStoppedIsTakenAgainAfterItsLeaseAndFailsAfterThe
   EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE status = 'pending'"), 1) << "and the schedule goes on";
 }
 
+// Work that must happen whatever it costs (a cancellation at the payment provider: lost, the person
+// is charged again) is not given up after five workers stopped on it: it is taken again after
+// every lease, and shows as due in the worker's metrics meanwhile.
+TEST_F(JobQueue, AJobThatMustNotBeLostIsTakenAgainHoweverOftenItsWorkerStopped) {
+  enqueue("cancel_provider_subscription");
+  auto claim_never_abandoned = [&] {
+    return in_transaction(
+        [](pqxx::work& tx) { return jobs::claim(tx, "cancel_provider_subscription", 1, jobs::Abandon::never); });
+  };
+  ASSERT_EQ(claim_never_abandoned().size(), 1u);
+  for (int attempt = 2; attempt <= 7; ++attempt) {
+    lease_passes();
+    auto backlog = in_transaction([](pqxx::work& tx) { return jobs::backlog(tx); });
+    ASSERT_TRUE(backlog.contains("cancel_provider_subscription")) << "a stopped worker's job shows as due";
+    EXPECT_EQ(backlog["cancel_provider_subscription"].count, 1);
+    EXPECT_GT(backlog["cancel_provider_subscription"].oldest_due_seconds, 0);
+    ASSERT_EQ(claim_never_abandoned().size(), 1u) << "attempt " << attempt;
+  }
+  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE status = 'failed'"), 0);
+  EXPECT_EQ(count("SELECT attempts FROM jobs"), 7);
+  auto running = in_transaction([](pqxx::work& tx) { return jobs::backlog(tx); });
+  EXPECT_FALSE(running.contains("cancel_provider_subscription")) << "running within its lease: not due";
+}
+
 TEST_F(JobQueue, AWorkerPastItsLeaseRecordsNothingForTheJobAnotherTookAgain) {
   enqueue("end_sessions");
   auto late = claim("end_sessions");  // a worker that stalls past its lease
