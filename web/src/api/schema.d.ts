@@ -776,7 +776,7 @@ export interface paths {
          * @description From then on each of the two is hidden from the other. Idempotent: blocking again is 204.
          *     Works whatever the user's visibility. Blocking oneself is 400 `invalid-target`; a malformed
          *     id is 404 `not-found`. An id that names no account (deleted, or never one) is 204 too, with
-         *     nothing stored: the answer never tells whether an account that is hidden or blocks the
+         *     nothing stored: the answer does not tell whether an account that is hidden or blocks the
          *     caller still exists. No request body is read.
          */
         post: operations["blockUser"];
@@ -808,8 +808,8 @@ export interface paths {
          * @description Files a report (status `open`) for moderation. Works whatever the user's visibility.
          *     Reporting oneself is 400 `invalid-target`; a malformed id is 404 `not-found`. An id that
          *     names no account (deleted, or never one) is filed too, about no account, as a report is once
-         *     its account is deleted: the answer never tells whether an account that is hidden or blocks
-         *     the caller still exists. Reports outlive both accounts.
+         *     its account is deleted: the answer does not tell whether an account that is hidden or
+         *     blocks the caller still exists. Reports outlive both accounts.
          */
         post: operations["reportUser"];
         delete?: never;
@@ -2377,9 +2377,10 @@ export interface components {
             location_label: string | null;
             /**
              * @description Between the two users, as a coarse step: the smallest of 2, 5, 10, 20, 30, 50, 75, 100,
-             *     150, 200, 300, 500 km (then whole 500s) that is at least the distance, so that reading it
-             *     from several places cannot locate anyone; `null` when either has no location or their
-             *     `show_distance` is false.
+             *     150, 200, 300, 500 km (then whole 500s) that is at least the distance between the centres
+             *     of the 0.01° cells (about 1 km) the two are in, so that reading it from several places
+             *     cannot locate anyone; `null` when either has no location or their `show_distance` is
+             *     false.
              */
             distance_km: number | null;
             /**
