@@ -801,9 +801,9 @@ Result<int> Service::delete_expired(int days) {
   // rest: the month that straddles the cutoff, and any rows in the default partition.
   auto months = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<repository::DeletedBatch> {
     // Detaching a month locks messages and their documents against every send until this commits;
-    // queued behind a long read, the wait itself would hold every send up: at most 5 s, else this
-    // step is tried again at the next round.
-    db::bound_lock_waits(tx, std::chrono::seconds(5));
+    // queued behind a long read, the wait itself holds every send up: at most a second (the sends'
+    // own locks last milliseconds), else this step is tried again at the next round, a minute on.
+    db::bound_lock_waits(tx, std::chrono::seconds(1));
     db::allow_long_statements(tx);  // counting a month of messages, and their photos' keys
     auto dropped = repository::drop_expired_months(tx, days);
     profiles::Photos::queue_removal(tx, dropped.media_keys);
