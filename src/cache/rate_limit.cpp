@@ -17,12 +17,26 @@ if ttl < 0 then
 end
 return {count, ttl})";
 
+// Until a window that has `ttl_ms` left ends, in whole seconds (at least one).
+std::chrono::seconds retry_after_of(long long ttl_ms) {
+  return std::chrono::seconds(std::max<long long>(1, (ttl_ms + 999) / 1000));
+}
+
 RateDecision decide(long long count, long long ttl_ms, Limit limit) {
   RateDecision d;
   d.count = count;
   d.allowed = count <= limit.max;
-  if (!d.allowed) d.retry_after = std::chrono::seconds(std::max<long long>(1, (ttl_ms + 999) / 1000));
+  if (!d.allowed) d.retry_after = retry_after_of(ttl_ms);
   return d;
+}
+
+Problem unexpected_reply() {
+  return Problem("cache-unavailable", "the rate limiter got an unexpected answer from Redis");
+}
+
+// The 429 of a limit reached: "too many {what}".
+Problem limit_reached(std::string_view what, std::chrono::seconds retry_after) {
+  return too_many_requests(fmt::format("too many {}; try again later", what), retry_after);
 }
 
 }  // namespace
@@ -39,8 +53,7 @@ Result<std::vector<RateDecision>> hit_many(RedisPool& redis, const std::vector<s
   auto replies = PM_TRY(redis.pipeline(commands));
   std::vector<RateDecision> out;
   for (const auto& reply : replies) {
-    if (reply.is_error() || reply.size() != 2)
-      return std::unexpected(Problem("cache-unavailable", "the rate limiter got an unexpected answer from Redis"));
+    if (reply.is_error() || reply.size() != 2) return std::unexpected(unexpected_reply());
     out.push_back(decide(reply.element(0).integer(), reply.element(1).integer(), limit));
   }
   return out;
@@ -48,8 +61,7 @@ Result<std::vector<RateDecision>> hit_many(RedisPool& redis, const std::vector<s
 
 Result<void> enforce(RedisPool& redis, const std::string& key, Limit limit, std::string_view what) {
   auto decision = PM_TRY(hit(redis, key, limit));
-  if (!decision.allowed)
-    return std::unexpected(too_many_requests(fmt::format("too many {}; try again later", what), decision.retry_after));
+  if (!decision.allowed) return std::unexpected(limit_reached(what, decision.retry_after));
   return {};
 }
 
@@ -69,11 +81,9 @@ return {1, ttl})";
   const auto window_ms = std::chrono::duration_cast<std::chrono::milliseconds>(limit.window).count();
   auto reply = PM_TRY(
       redis.command({"EVAL", kDistinct, "1", key, member, std::to_string(limit.max), std::to_string(window_ms)}));
-  if (reply.is_error() || reply.size() != 2)
-    return std::unexpected(Problem("cache-unavailable", "the rate limiter got an unexpected answer from Redis"));
+  if (reply.is_error() || reply.size() != 2) return std::unexpected(unexpected_reply());
   if (reply.element(0).integer() == 1) return {};
-  const auto retry = std::chrono::seconds(std::max<long long>(1, (reply.element(1).integer() + 999) / 1000));
-  return std::unexpected(too_many_requests(fmt::format("too many {}; try again later", what), retry));
+  return std::unexpected(limit_reached(what, retry_after_of(reply.element(1).integer())));
 }
 
 void give_back(RedisPool& redis, const std::string& key) {

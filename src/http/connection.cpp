@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "core/log.hpp"
+#include "core/text.hpp"
 #include "http/request_id.hpp"
 
 // GCC 12 pairs the coroutine frame's operator new (Asio's recycling allocator) with the global
@@ -60,10 +61,7 @@ bool readable_transfer_coding(const beast_http::request_parser<beast_http::strin
   const auto n = fields.count(beast_http::field::transfer_encoding);
   if (n == 0) return true;
   if (n > 1) return false;
-  std::string_view coding = fields[beast_http::field::transfer_encoding];
-  while (!coding.empty() && (coding.front() == ' ' || coding.front() == '\t')) coding.remove_prefix(1);
-  while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t')) coding.remove_suffix(1);
-  return beast::iequals(coding, "chunked");
+  return beast::iequals(ascii_trim(fields[beast_http::field::transfer_encoding]), "chunked");
 }
 
 // The status line and fields of `res`, as Beast's serializer writes them, ending in the empty line.

@@ -571,21 +571,17 @@ Result<int> Engine::run_vector_jobs(int limit) {
     // good. (A provider that refuses the input, a 502, is the job's failure: it is not postponed.)
     bool compute = true, outage = false;
     std::optional<std::string> error;
+    auto failed = [&](const Problem& p) {
+      error = p.type + ": " + p.detail;
+      outage = p.is_outage();
+    };
     if (reason == "plan_changed") {
       auto followed = d_.questionnaire.follow_plan(UserId(user_id));
-      if (!followed) {
-        error = followed.error().type + ": " + followed.error().detail;
-        outage = followed.error().is_outage();
-      }
+      if (!followed) failed(followed.error());
       compute = followed && *followed;
     }
-    if (compute) {
-      auto done = compute_vectors(user_id);
-      if (!done) {
-        error = done.error().type + ": " + done.error().detail;
-        outage = done.error().is_outage();
-      }
-    }
+    if (compute)
+      if (auto done = compute_vectors(user_id); !done) failed(done.error());
     // Each job recorded on its own: one that cannot be leaves the others' records alone (it is
     // taken again once its lease passes).
     auto recorded = db::transact(d_.db, [&](pqxx::work& tx) -> Result<bool> {

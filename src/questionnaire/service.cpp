@@ -102,8 +102,10 @@ Result<std::shared_ptr<const Bank>> Service::keep(std::optional<Bank> loaded) {
 }
 
 Result<std::shared_ptr<const Bank>> Service::as_imported(pqxx::work& tx, std::shared_ptr<const Bank> cached) {
-  auto imported_at = repository::bank_imported_at(tx, bank_key_);
-  if (!imported_at || *imported_at == cached->imported_at) return cached;
+  if (cached) {
+    auto imported_at = repository::bank_imported_at(tx, bank_key_);
+    if (!imported_at || *imported_at == cached->imported_at) return cached;
+  }
   auto loaded = repository::load_bank(tx, bank_key_);
   std::lock_guard lock(mutex_);
   return keep(std::move(loaded));
@@ -115,10 +117,7 @@ Result<std::shared_ptr<const Bank>> Service::current_bank(pqxx::work& tx) {
     std::lock_guard lock(mutex_);
     cached = cached_;
   }
-  if (cached) return as_imported(tx, std::move(cached));
-  auto loaded = repository::load_bank(tx, bank_key_);
-  std::lock_guard lock(mutex_);
-  return keep(std::move(loaded));
+  return as_imported(tx, std::move(cached));
 }
 
 template <class T>

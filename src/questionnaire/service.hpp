@@ -59,7 +59,8 @@ class Service {
   // This node's copy of the bank, made from `loaded` and kept for 10 s (mutex_ held); question-bank-missing when the
   // bank was never imported.
   Result<std::shared_ptr<const Bank>> keep(std::optional<Bank> loaded);
-  // `cached`, or the bank read again in `tx` when an import has replaced it since.
+  // `cached`, or the bank read again in `tx` when an import has replaced it since (or when there is
+  // no `cached` copy).
   Result<std::shared_ptr<const Bank>> as_imported(pqxx::work& tx, std::shared_ptr<const Bank> cached);
 
   db::Pool& db_;
