@@ -16,6 +16,8 @@ bool ascii_iequals(std::string_view a, std::string_view b);
 bool ascii_istarts_with(std::string_view s, std::string_view prefix);
 // `s` without the ASCII white space (space, tab, CR, LF, VT, FF) at either end.
 std::string_view ascii_trim(std::string_view s);
+// Every byte of `s` is printable ASCII (space to tilde): no control character, no NUL, no UTF-8.
+bool ascii_printable(std::string_view s);
 
 // The length of the well-formed UTF-8 sequence at the start of `s` (1-4), or 0 when it is not one
 // (a stray continuation byte, an overlong form, a surrogate, past U+10FFFF, or cut short).

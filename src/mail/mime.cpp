@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "core/crypto.hpp"
+#include "core/text.hpp"
 #include "core/time.hpp"
 
 namespace pm::mail {
@@ -16,12 +17,6 @@ std::string base64_lines(std::string_view bytes) {
   std::string out;
   for (std::size_t i = 0; i < flat.size(); i += 76) out += flat.substr(i, 76) + "\r\n";
   return out;
-}
-
-bool ascii_printable(std::string_view s) {
-  for (unsigned char c : s)
-    if (c < 0x20 || c > 0x7e) return false;
-  return true;
 }
 
 // A header value as it may travel: printable ASCII as it is, anything else one RFC 2047 encoded word.

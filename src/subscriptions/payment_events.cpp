@@ -1,5 +1,7 @@
 #include "subscriptions/payment_events.hpp"
 
+#include "core/text.hpp"
+
 namespace pm::subscriptions {
 
 namespace {
@@ -56,7 +58,10 @@ void read_card(ProviderEvent& e, const Json& object) {
 
 }  // namespace
 
-Result<ProviderEvent> parse_stripe_event(const Json& doc) {
+Result<ProviderEvent> parse_stripe_event(const Json& doc, std::int64_t now) {
+  // How far the provider's clock may run ahead of ours. A later `created` is no event: it would
+  // make every real event after it stale (and past a date PostgreSQL can hold, fail to store).
+  constexpr std::int64_t kClockAhead = 3600;
   auto invalid = [](const char* field, const char* message) {
     Problem p("validation-failed", "the body is not a payment event");
     p.extensions["errors"] = Json::array({Json{{"field", field}, {"message", message}}});
@@ -65,13 +70,16 @@ Result<ProviderEvent> parse_stripe_event(const Json& doc) {
   if (!doc.is_object()) return invalid("", "must be an event object");
   ProviderEvent e;
   auto id = event_str(doc, "id");
-  if (!id || id->size() > 255) return invalid("id", "must be the event's id");
+  // (Printable ASCII, as the provider's are: stored as text, "evt\u0000a" and "evt\u0000b" were one
+  // event, the second dropped as its duplicate.)
+  if (!id || id->size() > 255 || !ascii_printable(*id)) return invalid("id", "must be the event's id");
   e.id = *id;
   auto type = event_str(doc, "type");
-  if (!type) return invalid("type", "must be the event's type");
+  if (!type || type->size() > 255 || !ascii_printable(*type)) return invalid("type", "must be the event's type");
   e.type = *type;
   auto created = event_num(doc, "created");
-  if (!created || *created <= 0) return invalid("created", "must be the event's creation time (unix seconds)");
+  if (!created || *created <= 0 || *created > now + kClockAhead)
+    return invalid("created", "must be the event's creation time (unix seconds), not later than now");
   e.created = *created;
   const Json& object = event_child(event_child(doc, "data"), "object");
   if (!object.is_object()) return invalid("data.object", "must be the object the event is about");
@@ -135,6 +143,10 @@ Outcome apply_event(BillingState& s, const ProviderEvent& e, const std::string& 
   // The one staff replaced: its cancellation's event, or an invoice already under way, must not
   // undo their plan nor bring the paid one back.
   if (e.subscription_id && e.subscription_id == s.replaced_subscription_id) return Outcome::ignored;
+  // One the provider ended for good, which it never revives: a later event about it (an update of
+  // the deletion's second delivered after it, a cancellation's final invoice) must not put it back
+  // in force, premium that nobody pays for.
+  if (e.subscription_id && e.subscription_id == s.ended_subscription_id) return Outcome::ignored;
   // An event about another subscription than the row's (an old one, ended and replaced) changes
   // nothing; a checkout that completed starts the new one.
   const bool current_ended =
@@ -208,8 +220,10 @@ Outcome apply_event(BillingState& s, const ProviderEvent& e, const std::string& 
         enter_grace();
       } else if (status == "canceled") {
         s.payment_status = "canceled";
+        s.ended_subscription_id = s.subscription_id;
       } else if (status == "unpaid" || status == "incomplete_expired") {
         s.payment_status = "expired";
+        if (status == "incomplete_expired") s.ended_subscription_id = s.subscription_id;
       } else if (status == "incomplete" || status == "paused") {
         s.payment_status = "pending";
       }
@@ -219,6 +233,7 @@ Outcome apply_event(BillingState& s, const ProviderEvent& e, const std::string& 
     }
     case EventKind::subscription_deleted:
       s.payment_status = "canceled";
+      s.ended_subscription_id = s.subscription_id;
       s.cancel_at_period_end = false;
       s.grace_until.reset();
       if (!s.end_date || *s.end_date > e.created) s.end_date = e.created;

@@ -42,8 +42,10 @@ struct ProviderEvent {
   std::optional<std::string> card_brand, card_last4;
 };
 
-// 400 validation-failed when the document is not an event (no id, type, created or data.object).
-Result<ProviderEvent> parse_stripe_event(const Json& doc);
+// 400 validation-failed when the document is not an event (no id, type, created or data.object;
+// an id or type other than printable ASCII; created after `now`, unix seconds, by more than the
+// clocks' skew).
+Result<ProviderEvent> parse_stripe_event(const Json& doc, std::int64_t now);
 
 // A user's subscription_details row as the lifecycle sees it (times in unix seconds).
 struct BillingState {
@@ -59,6 +61,9 @@ struct BillingState {
   // A subscription staff replaced with a plan of theirs and had cancelled (comp.hpp): its events
   // change nothing. Read only; the grant writes it.
   std::optional<std::string> replaced_subscription_id;
+  // The subscription the provider ended for good (deleted, or a status it never leaves): its later
+  // events change nothing either, whatever their time.
+  std::optional<std::string> ended_subscription_id;
 
   bool same_as_user_sees(const BillingState& o) const {
     return plan_type == o.plan_type && payment_status == o.payment_status &&

@@ -164,9 +164,10 @@ Result<Subscription> Payments::cancel(const UserId& user_id) {
 }
 
 Result<WebhookReceipt> Payments::webhook(const std::string& body, std::string_view signature) {
-  PM_TRY(verify_signature(signature, body, d_.config.webhook_secret, payments_now(), d_.config.tolerance));
+  const std::int64_t now = payments_now();
+  PM_TRY(verify_signature(signature, body, d_.config.webhook_secret, now, d_.config.tolerance));
   auto doc = PM_TRY(parse_json(body));
-  auto event = PM_TRY(parse_stripe_event(doc));
+  auto event = PM_TRY(parse_stripe_event(doc, now));
   const std::string provider = d_.provider ? d_.provider->name() : d_.config.provider;
   std::optional<std::pair<UserId, Json>> announce;
   std::optional<UserId> paid_checkout_of;
@@ -202,7 +203,7 @@ Result<WebhookReceipt> Payments::webhook(const std::string& body, std::string_vi
                                     /*and_customer=*/true);
     } else {
       BillingState next = *state;
-      Outcome o = apply_event(next, event, provider, d_.config.grace_days, payments_now());
+      Outcome o = apply_event(next, event, provider, d_.config.grace_days, now);
       r.outcome = outcome_name(o);
       if (o == Outcome::applied) {
         // A new subscription took the row's place (checked out again after the old one lapsed here

@@ -95,7 +95,8 @@ constexpr const char* kBillingForUpdate = R"sql(
          extract(epoch FROM start_date)::bigint AS start_date, extract(epoch FROM end_date)::bigint AS end_date,
          provider, provider_customer_id, provider_subscription_id, card_brand, card_last4,
          extract(epoch FROM grace_until)::bigint AS grace_until,
-         extract(epoch FROM provider_state_at)::bigint AS state_at, provider_replaced_subscription_id
+         extract(epoch FROM provider_state_at)::bigint AS state_at, provider_replaced_subscription_id,
+         provider_ended_subscription_id
   FROM subscription_details WHERE user_id = $1::uuid
   FOR UPDATE
 )sql";
@@ -104,7 +105,8 @@ constexpr const char* kSaveBilling = R"sql(
   SET plan_type = $2, payment_status = $3, payment_method = $4, cancel_at_period_end = $5,
       start_date = to_timestamp($6::bigint), end_date = to_timestamp($7::bigint), provider = $8,
       provider_customer_id = $9, provider_subscription_id = $10, card_brand = $11, card_last4 = $12,
-      grace_until = to_timestamp($13::bigint), provider_state_at = to_timestamp($14::bigint)
+      grace_until = to_timestamp($13::bigint), provider_state_at = to_timestamp($14::bigint),
+      provider_ended_subscription_id = $15
   WHERE user_id = $1::uuid
 )sql";
 // Who lapses now, and into what. Plans paid through a provider are left a grace period after the
@@ -240,13 +242,14 @@ std::optional<BillingState> billing_state_for_update(pqxx::work& tx, const UserI
                       .card_last4 = db::opt<std::string>(r, "card_last4"),
                       .grace_until = db::opt<std::int64_t>(r, "grace_until"),
                       .state_at = db::opt<std::int64_t>(r, "state_at"),
-                      .replaced_subscription_id = db::opt<std::string>(r, "provider_replaced_subscription_id")};
+                      .replaced_subscription_id = db::opt<std::string>(r, "provider_replaced_subscription_id"),
+                      .ended_subscription_id = db::opt<std::string>(r, "provider_ended_subscription_id")};
 }
 
 void save_billing_state(pqxx::work& tx, const UserId& user_id, const BillingState& s) {
   tx.exec_params(kSaveBilling, user_id, s.plan_type, s.payment_status, s.payment_method, s.cancel_at_period_end,
                  s.start_date, s.end_date, s.provider, s.customer_id, s.subscription_id, s.card_brand, s.card_last4,
-                 s.grace_until, s.state_at);
+                 s.grace_until, s.state_at, s.ended_subscription_id);
 }
 
 std::vector<Lapsed> expire_lapsed(pqxx::work& tx, int grace_days) {

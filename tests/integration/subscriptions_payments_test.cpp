@@ -276,6 +276,25 @@ TEST_F(Payments, SignaturesAreVerifiedBadExpiredUnsignedAndReplayedChangeNothing
   EXPECT_EQ(bad.json()["type"], "/problems/validation-failed");
   const std::string not_json = "{nope";
   EXPECT_EQ(deliver(not_json, subscriptions::sign_payload(kSecret, t, not_json)).status, 400);
+  // An event from the future (past any clock's skew; far enough, past what PostgreSQL can store: it
+  // was a 500) would make every real event after it stale.
+  auto refused_field = [&](const Json& e) {
+    const std::string b = e.dump();
+    auto r = deliver(b, subscriptions::sign_payload(kSecret, t, b));
+    EXPECT_EQ(r.status, 400) << b << " " << r.body;
+    return r.status == 400 ? r.json()["errors"][0]["field"].get<std::string>() : std::string();
+  };
+  for (std::int64_t created : {t + 2 * 3600, std::int64_t{10'000'000'000'000}, INT64_MAX})
+    EXPECT_EQ(refused_field(subscription_event("evt_sig_future", "customer.subscription.updated", created, ana,
+                                               "canceled", t + 86400)),
+              "created");
+  // An id with a NUL in it was stored cut at the NUL: "evt\0a" and "evt\0b" were one event, the
+  // second dropped as a duplicate.
+  EXPECT_EQ(refused_field(subscription_event(std::string("evt_sig\0a", 10), "customer.subscription.updated", t, ana,
+                                             "canceled", t + 86400)),
+            "id");
+  EXPECT_EQ(subscription(ana)["status"], "active");
+  EXPECT_EQ(count("SELECT count(*) FROM payment_events"), 1);
 }
 
 TEST_F(Payments, TheSameEventTwiceGivesOneChange) {
@@ -320,6 +339,15 @@ TEST_F(Payments, OutOfOrderEventsEndInTheNewestState) {
                 subscription_event("evt_o4", "customer.subscription.updated", t + 30, ana, "active", t + 60 * 86400))
                 .json()["outcome"],
             "stale");
+  // A deletion is final at the provider: an update of the deletion's own second delivered after it
+  // (the order of one second cannot tell), or the cancellation's final invoice paid later, is about
+  // a subscription that no longer exists and must not put it back in force.
+  EXPECT_EQ(deliver_signed(
+                subscription_event("evt_o5", "customer.subscription.updated", t + 40, ana, "active", t + 60 * 86400))
+                .json()["outcome"],
+            "ignored");
+  EXPECT_EQ(deliver_signed(invoice_event("evt_o6", "invoice.paid", t + 50, ana, t + 60 * 86400)).json()["outcome"],
+            "ignored");
   auto s = subscription(ana);
   EXPECT_EQ(s["status"], "canceled");
   EXPECT_EQ(s["in_force"], false);

@@ -14,6 +14,10 @@
 using namespace pm;
 using namespace pm::subscriptions;
 
+namespace {
+constexpr std::int64_t kNow = 1'800'000'000;  // the receiving server's clock, after every event below
+}  // namespace
+
 TEST(StripeSignature, AcceptsItsOwnSignatureAndRefusesEveryChange) {
   const std::string body = R"({"id":"evt_1"})";
   const auto header = sign_payload("whsec_x", 1000, body);
@@ -59,7 +63,7 @@ ProviderEvent subscription_event(std::int64_t created, const std::string& status
                   {"current_period_end", period_end},
                   {"cancel_at_period_end", false},
                   {"metadata", {{"user_id", "u"}, {"plan_id", "premium"}}}}}}}};
-  return *parse_stripe_event(doc);
+  return *parse_stripe_event(doc, kNow);
 }
 
 }  // namespace
@@ -100,7 +104,7 @@ TEST(SubscriptionLifecycle, AFailedPaymentGivesGraceOnlyToAPlanThatWasPaidFor) {
                     {"customer", "cus_1"},
                     {"subscription", "sub_1"},
                     {"subscription_details", {{"metadata", {{"user_id", "u"}, {"plan_id", "premium"}}}}}}}}}};
-    return *parse_stripe_event(doc);
+    return *parse_stripe_event(doc, kNow);
   };
   BillingState never_paid;  // free, and the first invoice of a new subscription fails
   EXPECT_EQ(apply_event(never_paid, failed(100), "stripe", 3, 100), Outcome::applied);
@@ -143,6 +147,26 @@ TEST(SubscriptionLifecycle, AnIncompleteOfThePaidSecondDoesNotTakeThePlanBack) {
   EXPECT_EQ(s.payment_status, "pending") << "a later second's incomplete is news";
 }
 
+// The provider never revives a subscription it ended (deleted, canceled, incomplete_expired): a later
+// event about it, even of the deletion's own second, changes nothing; a new subscription still does.
+TEST(SubscriptionLifecycle, ASubscriptionTheProviderEndedStaysEnded) {
+  for (const char* end : {"deleted", "canceled", "incomplete_expired"}) {
+    BillingState s;
+    ASSERT_EQ(apply_event(s, subscription_event(100, "active", 1000), "stripe", 3, 100), Outcome::applied);
+    auto ending = subscription_event(200, std::string(end) == "deleted" ? "canceled" : end, 1000);
+    if (std::string(end) == "deleted") ending.kind = EventKind::subscription_deleted;
+    ASSERT_EQ(apply_event(s, ending, "stripe", 3, 200), Outcome::applied) << end;
+    const std::string ended_status = s.payment_status;
+    EXPECT_EQ(apply_event(s, subscription_event(200, "active", 9000), "stripe", 3, 200), Outcome::ignored) << end;
+    EXPECT_EQ(apply_event(s, subscription_event(300, "active", 9000), "stripe", 3, 300), Outcome::ignored) << end;
+    EXPECT_EQ(s.payment_status, ended_status) << end;
+    auto next = subscription_event(400, "active", 9000);
+    next.subscription_id = "sub_2";
+    EXPECT_EQ(apply_event(s, next, "stripe", 3, 400), Outcome::applied) << end;
+    EXPECT_EQ(s.payment_status, "active") << end;
+  }
+}
+
 TEST(SubscriptionLifecycle, AnEventAboutAnotherSubscriptionIsIgnored) {
   BillingState s;
   ASSERT_EQ(apply_event(s, subscription_event(100, "active", 1000), "stripe", 3, 100), Outcome::applied);
@@ -168,7 +192,7 @@ TEST(SubscriptionLifecycle, ACheckoutCompletedUnpaidWaitsForTheMoney) {
                     {"customer", "cus_1"},
                     {"subscription", "sub_1"},
                     {"metadata", {{"plan_id", "premium"}, {"interval", "month"}}}}}}}};
-    return *parse_stripe_event(doc);
+    return *parse_stripe_event(doc, kNow);
   };
   BillingState s;
   s.plan_type = "free";
@@ -197,10 +221,10 @@ TEST(SubscriptionLifecycle, ACheckoutCompletedUnpaidWaitsForTheMoney) {
 }
 
 TEST(SubscriptionLifecycle, NotAnEventIsAProblem) {
-  EXPECT_FALSE(parse_stripe_event(Json::object()).has_value());
-  EXPECT_FALSE(parse_stripe_event(Json{{"id", "evt"}, {"type", "x"}, {"created", 1}}).has_value());
+  EXPECT_FALSE(parse_stripe_event(Json::object(), kNow).has_value());
+  EXPECT_FALSE(parse_stripe_event(Json{{"id", "evt"}, {"type", "x"}, {"created", 1}}, kNow).has_value());
   auto other = parse_stripe_event(
-      Json{{"id", "evt"}, {"type", "charge.refunded"}, {"created", 1}, {"data", {{"object", Json::object()}}}});
+      Json{{"id", "evt"}, {"type", "charge.refunded"}, {"created", 1}, {"data", {{"object", Json::object()}}}}, kNow);
   ASSERT_TRUE(other.has_value());
   EXPECT_EQ(other->kind, EventKind::other);
 }
