@@ -141,9 +141,20 @@ Result<void> Service::refuse_if_restricted(const UserId& user_id) {
   return refuse_restricted(PM_TRY(standing_of(d_.db, user_id)));
 }
 
-Result<SignedIn> Service::open_session(AccountView account, long long credentials_version, const ClientInfo& client) {
-  // Every way in (password, provider) ends here: a suspended or banned account gets no session.
-  PM_TRY(refuse_if_restricted(account.user_id));
+Result<SignedIn> Service::open_session(AccountView account, long long credentials_version, const ClientInfo& client,
+                                       Json details) {
+  // Every way in (password, provider) ends here: a suspended or banned account gets no session, and
+  // its log (staff's trail of it, its own export) says the sign-in was refused, not that it was made.
+  auto restricted = refuse_if_restricted(account.user_id);
+  if (!restricted) details["refused"] = restricted.error().type;
+  PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+    admin::record(tx, {.user_id = account.user_id,
+                       .event = restricted ? "sign_in" : "sign_in_failed",
+                       .ip = client.ip,
+                       .details = details});
+    return {};
+  }));
+  PM_TRY(std::move(restricted));
   auto token = PM_TRY(d_.sessions.create(account.user_id, {client.user_agent, client.ip, credentials_version}));
   // Asked again now that the session exists: a restriction or credential change committed since
   // the account was read ran its purge before there was a session to end. (One committed after
@@ -400,12 +411,11 @@ Result<SignedIn> Service::login(const LoginInput& in, const ClientInfo& client) 
     return std::unexpected(invalid_credentials());
   }
   for (const auto& key : count.cleared_on_success) cache::clear(d_.redis, key);
-  PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-    if (d_.hasher.needs_rehash(*row->password_hash))
+  if (d_.hasher.needs_rehash(*row->password_hash))
+    PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
       repository::rehash_password(tx, user_id, *row->password_hash, d_.hasher.hash(in.password));
-    admin::record(tx, {.user_id = user_id, .event = "sign_in", .ip = client.ip});
-    return {};
-  }));
+      return {};
+    }));
   auto email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(user_id)));
   auto signed_in = PM_TRY(open_session({.user_id = user_id,
                                         .email = email,
@@ -811,8 +821,6 @@ Result<SignedIn> Service::sign_in_external(const ExternalIdentity& id, const Cli
     auto row = repository::find_by_id(tx, *user_id);
     auto stored_email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(*user_id)));
     credentials_version = row->credentials_version;
-    admin::record(tx,
-                  {.user_id = *user_id, .event = "sign_in", .ip = client.ip, .details = {{"provider", id.provider}}});
     return AccountView{.user_id = *user_id,
                        .email = stored_email,
                        .email_verified = row->email_verified,
@@ -829,7 +837,7 @@ Result<SignedIn> Service::sign_in_external(const ExternalIdentity& id, const Cli
   }
   auto account = PM_TRY(std::move(*attempt));
   if (takeover) end_sessions_after_change(*takeover);
-  return open_session(std::move(account), credentials_version, client);
+  return open_session(std::move(account), credentials_version, client, {{"provider", id.provider}});
 }
 
 }  // namespace pm::auth

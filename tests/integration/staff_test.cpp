@@ -304,6 +304,15 @@ TEST_F(Staff, ASuspensionEndsSessionsAndSocketsRefusesSignInAndMatching) {
   EXPECT_EQ(refused.json()["type"], "/problems/account-suspended");
   EXPECT_FALSE(refused.json().value("suspended_until", "").empty());
   EXPECT_EQ(audit("user_suspended", mod.user.user_id, ana.user.user_id), 1);
+  // Her log (staff's trail of her, her export) says the sign-in was refused, not that she signed in.
+  constexpr const char* after_suspension =
+      "SELECT count(*) FROM audit_log WHERE user_id = $1::uuid AND event = {} AND audit_id > "
+      "(SELECT max(audit_id) FROM audit_log WHERE event = 'user_suspended')";
+  EXPECT_EQ(count(fmt::format(fmt::runtime(after_suspension), "'sign_in'"), ana.user.user_id), 0);
+  EXPECT_EQ(count(fmt::format(fmt::runtime(after_suspension),
+                              "'sign_in_failed' AND details->>'refused' = 'account-suspended'"),
+                  ana.user.user_id),
+            1);
 
   // Out of matching: Ben completes his questionnaire and gets no match with her.
   ASSERT_EQ(post(ben, "/api/v1/questionnaire/complete").status, 200);
