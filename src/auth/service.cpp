@@ -648,6 +648,11 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
     // the password is right: a stolen session's wrong guesses do not spend the owner's budget.
     PM_TRY(limit("ratelimit:auth:email-change:user:" + caller.user_id.str(),
                  {d_.config.email_change_limit_per_day, std::chrono::hours(24)}, "changes of address"));
+    // And per address asked for, which a confirmation is mailed to: accounts made by the dozen
+    // could otherwise each send a stranger's inbox the day's confirmations. Counted whether or not
+    // an account has the address, so the refusal tells nothing.
+    PM_TRY(limit("ratelimit:auth:email-change:address:" + index,
+                 {d_.config.email_change_limit_per_day, std::chrono::hours(24)}, "changes to this address"));
 
     repository::retire_tokens(tx, caller.user_id, kChangeEmail);
     // The same answer whether or not the new address has an account: its owner is told instead,

@@ -1162,6 +1162,23 @@ TEST(Auth, ChangesOfAddressHaveADailyBudget) {
                         owner.user_id)[0]
           .as<int>(),
       3);
+
+  // Per address asked for too: accounts made by the dozen (sign-up needs no proof of an address)
+  // could each send a stranger's inbox the day's confirmations. Counted whether or not an account
+  // has the address, so the refusal tells nothing.
+  const std::string stranger = test::unique_email("stranger");
+  auto second = test::sign_up(server, test::unique_email("second"));
+  auto third = test::sign_up(server, test::unique_email("third"));
+  auto move = [&](const test::TestUser& who, const std::string& to) {
+    return server.request("POST", "/api/v1/me/email", nlohmann::json{{"email", to}, {"password", who.password}}.dump(),
+                          who.auth());
+  };
+  EXPECT_EQ(move(second, stranger).status, 202);
+  EXPECT_EQ(move(second, stranger).status, 202);
+  EXPECT_EQ(move(third, stranger).status, 202);
+  EXPECT_EQ(test::wait_for_mail(server.app().config.mail_dir, stranger, 3).empty(), false);
+  EXPECT_EQ(move(third, stranger).status, 429) << "the stranger's address had its day's confirmations";
+  EXPECT_EQ(move(third, test::unique_email("elsewhere")).status, 202) << "the account's own budget is not spent";
 }
 
 // Someone who knows the password (phished) asks to move the account to their own address; the
