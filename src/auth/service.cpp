@@ -464,10 +464,22 @@ Result<void> Service::end_session(const Caller& caller, const std::string& sessi
   });
 }
 
+Result<void> Service::redeem_token(const ClientInfo& client, const std::function<Result<void>()>& redeem) {
+  // Tokens cannot be guessed (256 bits), but each miss costs a write: the misses from a client are
+  // counted like reset requests. A link that works gives its count back, so people behind one
+  // address (an office, a carrier's NAT) do not use up each other's verifications.
+  const std::string key = "ratelimit:auth:token:ip:" + client_key(client.ip);
+  PM_TRY(limit(key, {d_.config.reset_limit_per_ip, d_.config.reset_window}, "attempts with a link from a mail"));
+  auto redeemed = redeem();
+  if (redeemed || redeemed.error().type != "invalid-token") cache::give_back(d_.redis, key);
+  return redeemed;
+}
+
 Result<void> Service::verify_email(std::string_view token, const ClientInfo& client) {
-  // Tokens cannot be guessed (256 bits), but each try costs a write: counted like reset requests.
-  PM_TRY(limit("ratelimit:auth:verify:ip:" + client_key(client.ip),
-               {d_.config.reset_limit_per_ip, d_.config.reset_window}, "verification attempts"));
+  return redeem_token(client, [&] { return consume_verification(token, client); });
+}
+
+Result<void> Service::consume_verification(std::string_view token, const ClientInfo& client) {
   Problem taken("email-taken", "an account with this email already exists; the address was not changed");
   try {
     return db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
@@ -532,6 +544,10 @@ std::string password_guesses_of_account(const UserId& user_id) {
 }  // namespace
 
 Result<void> Service::confirm_password_reset(const ResetConfirmInput& in, const ClientInfo& client) {
+  return redeem_token(client, [&] { return reset_password(in, client); });
+}
+
+Result<void> Service::reset_password(const ResetConfirmInput& in, const ClientInfo& client) {
   std::optional<CredentialChange> change;
   std::string index;
   UserId user_id;

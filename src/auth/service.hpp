@@ -2,6 +2,7 @@
 // The Authentication Service: accounts, sign-in, sessions, email verification, password reset.
 
 #include <chrono>
+#include <functional>
 
 #include "auth/account_created.hpp"
 #include "auth/activity.hpp"
@@ -145,6 +146,10 @@ class Service {
   // The user's row, then the other modules' rows of a new account (Deps::account_created).
   void create_account(pqxx::work& tx, const NewAccount& account);
   Result<void> limit(const std::string& key, cache::Limit limit, std::string_view what);
+  // `redeem` (a link's token used) under the per-client limit of tokens that did not work.
+  Result<void> redeem_token(const ClientInfo& client, const std::function<Result<void>()>& redeem);
+  Result<void> consume_verification(std::string_view token, const ClientInfo& client);
+  Result<void> reset_password(const ResetConfirmInput& input, const ClientInfo& client);
   // Counts a sign-in attempt on the address `index` (login's comment says how), with the
   // known-device token the client sent, checked against `account` (the address's, if it has one).
   struct SignInCount {

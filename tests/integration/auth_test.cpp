@@ -1134,6 +1134,33 @@ TEST(Auth, EmailChangeNeedsThePasswordAndTakesEffectOnlyFromTheNewInbox) {
 
 // Someone asking again and again to move their account to another's address fills that owner's
 // security log no further than the day's budget of changes.
+// A link from a mail (a verification, a reset) holds a token nobody can guess, but each miss costs
+// a write: a client's misses are limited. The links that work are not counted, so the people behind
+// one address (an office, a carrier's NAT) do not use up each other's verifications.
+TEST(Auth, LinksFromMailsAreLimitedByTheClientsMisses) {
+  test::TestDatabase db;
+  auto config = test::test_config(db);
+  config.reset_limit_per_ip = 3;
+  TestServer server(config);
+  const test::Headers office{{"X-Forwarded-For", "198.51.100.20"}};
+  auto verify = [&](const std::string& token) {
+    return server.request("POST", "/api/v1/auth/verify-email", nlohmann::json{{"token", token}}.dump(), office);
+  };
+  for (int i = 0; i < 5; ++i) {
+    auto colleague = test::sign_up(server, test::unique_email("colleague"));
+    auto verified = verify(test::token_in(test::wait_for_mail(server.app().config.mail_dir, colleague.email)));
+    EXPECT_EQ(verified.status, 204) << "colleague " << i << ": " << verified.body;
+  }
+  const std::string wrong(64, 'a');
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(verify(wrong).status, 400) << i;
+  auto refused = confirm_reset(server, wrong, "a long enough new secret", office);
+  EXPECT_EQ(refused.status, 429) << "a reset link's misses count with the verifications': " << refused.body;
+  EXPECT_EQ(refused.json()["type"], "/problems/rate-limited");
+  EXPECT_EQ(confirm_reset(server, wrong, "a long enough new secret", {{"X-Forwarded-For", "198.51.100.21"}}).status,
+            400)
+      << "another client is not held up";
+}
+
 TEST(Auth, ChangesOfAddressHaveADailyBudget) {
   test::TestDatabase db;
   auto config = test::test_config(db);
