@@ -111,6 +111,10 @@ asio::awaitable<void> serve_connection(Server& server, const ServerOptions& opti
     stream.expires_after(options.idle_timeout);
     co_await beast_http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     if (!ec) set_busy(true);
+    // A Content-Length past every route's limit fails the header's read (the request line is read
+    // by then): the 413 names its route's limit, not the default one.
+    if (ec == beast_http::error::body_limit && !parser.get().target().empty())
+      limit = server.body_limit(parser.get().method(), parser.get().target());
     if (!ec && !readable_transfer_coding(parser)) ec = beast_http::error::bad_transfer_encoding;
     if (!ec && !parser.is_done()) {  // a body follows (most requests have none)
       limit = server.body_limit(parser.get().method(), parser.get().target());

@@ -93,6 +93,10 @@ TEST(Photos, MultipartUploadsWorkAndBadImagesAre4xx) {
   EXPECT_EQ(upload(server, ada, "").status, 400);
   auto huge = upload(server, ada, std::string(11 << 20, '\xFF'));
   EXPECT_EQ(huge.status, 413) << "over the upload limit";
+  const std::string detail = huge.json().value("detail", "");
+  const auto digits = detail.find_first_of("0123456789");
+  ASSERT_NE(digits, std::string::npos) << huge.body;
+  EXPECT_GE(std::stoll(detail.substr(digits)), 10 << 20) << "names the photos' limit, not another route's: " << detail;
   EXPECT_EQ(server.request("POST", "/api/v1/me/media", jpeg, {{"Content-Type", "image/jpeg"}}).status, 401);
 }
 
