@@ -5,6 +5,7 @@
 #include "admin/audit_log.hpp"
 #include "auth/model.hpp"
 #include "auth/restrictions.hpp"
+#include "cache/rate_limit.hpp"
 #include "core/actor.hpp"
 #include "core/crypto.hpp"
 #include "core/log.hpp"
@@ -192,11 +193,19 @@ Result<Report> Service::act(const UserId& staff_id, const std::string& raw_id, c
 
 Result<Json> Service::lookup(const UserId& staff_id, const std::string& email) {
   actor::Scope as_system(actor::Scope::system());
+  // Whether an address has an account is what a stalker asks: a staff member's look-ups (or a
+  // stolen staff session's) are limited per hour, enough for a day of support tickets.
+  PM_TRY(cache::enforce(d_.redis, "ratelimit:staff:lookup:" + staff_id.str(), {kLookupsPerHour, std::chrono::hours(1)},
+                        "look-ups by email address"));
+  const std::string index = d_.email_index(auth::normalize_email(email));
   // Audited either way: a look-up is access to whether an address has an account. So a miss
-  // commits too (its entry with no subject) and becomes the 404 only afterwards.
+  // commits too (its entry with no subject) and becomes the 404 only afterwards. The address's
+  // blind index says which was asked, to whoever holds the key and a suspicion, and to no one else.
   auto found = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<Json>> {
-    auto user = auth::account_by_email_index(tx, d_.email_index(auth::normalize_email(email)));
-    admin::record(tx, {.user_id = staff_id, .event = "staff_user_lookup", .subject_id = user});
+    auto user = auth::account_by_email_index(tx, index);
+    admin::record(
+        tx,
+        {.user_id = staff_id, .event = "staff_user_lookup", .details = {{"email_index", index}}, .subject_id = user});
     return user ? repository::user_summary(tx, *user) : std::nullopt;
   }));
   if (!found) return std::unexpected(Problem("not-found", "no account has this email address"));

@@ -37,6 +37,9 @@ class Service {
   };
   explicit Service(Deps deps) : d_(deps) {}
 
+  // Look-ups by email address per staff member and hour.
+  static constexpr int kLookupsPerHour = 60;
+
   // The user's staff role, if any.
   Result<std::optional<Role>> role_of(const UserId& user_id);
   // `perfectmatch admin grant EMAIL ROLE` (role nullopt: revoke). 404 for an unknown address.

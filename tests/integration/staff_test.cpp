@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "auth/restrictions.hpp"
+#include "staff/service.hpp"
 #include "support/fixtures.hpp"
 #include "support/matching_api.hpp"
 #include "support/processes.hpp"
@@ -602,6 +603,25 @@ TEST_F(Staff, ModeratorsLookUsersUpByEmail) {
                 .as<int>(),
             1)
       << "a look-up that finds no account is recorded too (asking whether an address has one is access)";
+  EXPECT_EQ(q.exec_params1("SELECT count(*) FROM audit_log a JOIN users u ON u.email_index = a.details->>'email_index' "
+                           "WHERE a.event = 'staff_user_lookup' AND a.user_id = $1 AND u.user_id = $2",
+                           mod.user.user_id, ana.user.user_id)[0]
+                .as<int>(),
+            1)
+      << "each entry says which address was asked (its blind index), a miss too";
+  EXPECT_EQ(q.exec_params1("SELECT count(DISTINCT details->>'email_index') FROM audit_log "
+                           "WHERE event = 'staff_user_lookup' AND user_id = $1",
+                           mod.user.user_id)[0]
+                .as<int>(),
+            2);
+
+  // Asking address after address (a stolen staff session checking who has an account) is limited.
+  int answered = 0;
+  for (int i = 0; i < staff::Service::kLookupsPerHour; ++i)
+    answered += as(mod, "GET", "/api/v1/admin/users?email=someone" + std::to_string(i) + "@example.com").status == 404;
+  EXPECT_EQ(answered, staff::Service::kLookupsPerHour - 2) << "the hour's look-ups, two of them made above";
+  auto refused = as(mod, "GET", "/api/v1/admin/users?email=" + ana.user.email);
+  EXPECT_EQ(refused.status, 429) << refused.body;
 }
 
 // Resolved reports were listed oldest first, at most 100: past that, what was decided lately was out
