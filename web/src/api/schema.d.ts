@@ -360,7 +360,8 @@ export interface paths {
          *     is needed. A token that is unknown, already used or expired is 400 `invalid-token`. The
          *     token of a sign-up verifies its address; the token of a change of address
          *     (`POST /api/v1/me/email`) switches the account to the new address, verified (409
-         *     `email-taken` if another account took that address meanwhile).
+         *     `email-taken` if another account took that address meanwhile). A client's tokens that did not
+         *     work are limited with those of `POST /api/v1/auth/password-reset/confirm`.
          */
         post: operations["verifyEmail"];
         delete?: never;
@@ -414,7 +415,9 @@ export interface paths {
          *
          *     A token that is unknown, already used or expired is 400 `invalid-token`. A password the
          *     policy refuses is 400 `weak-password` and leaves the token unused, so it can be sent again
-         *     with a better password.
+         *     with a better password. A client's tokens that did not work, here and at
+         *     `POST /api/v1/auth/verify-email` together, are limited to `PM_RESET_LIMIT_PER_IP` per
+         *     `PM_RESET_WINDOW_S`, then 429 `rate-limited`.
          */
         post: operations["confirmPasswordReset"];
         delete?: never;
@@ -439,7 +442,8 @@ export interface paths {
          *     account's budget of password attempts (`PM_LOGIN_LIMIT_PER_ACCOUNT` per `PM_LOGIN_WINDOW_S`,
          *     shared with `POST /api/v1/me/password`; 429 `rate-limited`). A user may ask for
          *     `PM_EMAIL_CHANGE_LIMIT_PER_DAY` (default 10) changes a day with the right password, then 429
-         *     `rate-limited`.
+         *     `rate-limited`; an address may be asked for as many times a day, whichever accounts ask
+         *     (counted whether or not an account has it), then 429 `rate-limited`.
          *
          *     The account keeps its address until the link mailed to the new one is used (see
          *     `POST /api/v1/auth/verify-email`): then it switches, verified, and the old address stops
@@ -1334,7 +1338,7 @@ export interface paths {
         };
         /**
          * Look an account up by email (moderator)
-         * @description By the email's blind index; audited (`staff_user_lookup`) whether found or not.
+         * @description By the email's blind index; audited (`staff_user_lookup`, with the blind index asked) whether found or not. At most 60 look-ups an hour per member of staff, then 429 `rate-limited`.
          */
         get: operations["adminLookup"];
         put?: never;
@@ -3582,6 +3586,7 @@ export interface operations {
             };
             413: components["responses"]["BodyTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
@@ -5400,6 +5405,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
     };
