@@ -1142,7 +1142,7 @@ TEST(Auth, LinksFromMailsAreLimitedByTheClientsMisses) {
   auto config = test::test_config(db);
   config.reset_limit_per_ip = 3;
   TestServer server(config);
-  const test::Headers office{{"X-Forwarded-For", "198.51.100.20"}};
+  const test::Headers office{{"X-Forwarded-For", test::unique_client_ip()}};
   auto verify = [&](const std::string& token) {
     return server.request("POST", "/api/v1/auth/verify-email", nlohmann::json{{"token", token}}.dump(), office);
   };
@@ -1156,8 +1156,9 @@ TEST(Auth, LinksFromMailsAreLimitedByTheClientsMisses) {
   auto refused = confirm_reset(server, wrong, "a long enough new secret", office);
   EXPECT_EQ(refused.status, 429) << "a reset link's misses count with the verifications': " << refused.body;
   EXPECT_EQ(refused.json()["type"], "/problems/rate-limited");
-  EXPECT_EQ(confirm_reset(server, wrong, "a long enough new secret", {{"X-Forwarded-For", "198.51.100.21"}}).status,
-            400)
+  EXPECT_EQ(
+      confirm_reset(server, wrong, "a long enough new secret", {{"X-Forwarded-For", test::unique_client_ip()}}).status,
+      400)
       << "another client is not held up";
 }
 
