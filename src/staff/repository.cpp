@@ -27,9 +27,12 @@ constexpr const char* kUserSummary = R"sql(
                        'plan_id', s.plan_type, 'status', s.payment_status, 'payment_method', s.payment_method,
                        'period_end', to_char(s.end_date AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
                      FROM plan_standings s WHERE s.user_id = u.user_id),
-    'reports_against', (SELECT count(*) FROM report_queue r WHERE r.reported_id = u.user_id),
-    'open_reports_against', (SELECT count(*) FROM report_queue r WHERE r.reported_id = u.user_id
-                                                                    AND r.status = 'open'))::text AS summary
+    -- By how many people: one person's reports again and again (up to the day's budget) would make
+    -- someone look widely reported. (A reporter since deleted counts once per report.)
+    'reports_against', (SELECT count(DISTINCT coalesce(r.reporter_id, r.report_id)) FROM report_queue r
+                        WHERE r.reported_id = u.user_id),
+    'open_reports_against', (SELECT count(DISTINCT coalesce(r.reporter_id, r.report_id)) FROM report_queue r
+                             WHERE r.reported_id = u.user_id AND r.status = 'open'))::text AS summary
   FROM user_profiles u WHERE u.user_id = $1
 )sql";
 constexpr const char* kReportedProfile = R"sql(

@@ -586,11 +586,18 @@ TEST_F(Staff, OneReportIsSettledOnceHoweverManyActOnItAtOnce) {
 TEST_F(Staff, ModeratorsLookUsersUpByEmail) {
   Person ana = person("Ana", "woman", "man", 52.51, 13.39, "always", "any", false);
   Person mod = person("Mo", "man", "woman", 48.1, 11.5, "always", "any", false);
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40, "always", "any", false);
+  Person carl = person("Carl", "man", "woman", 52.53, 13.41, "always", "any", false);
   grant(mod, "moderator");
+  // Ben reports her three times, Carl once: two people reported her, not four.
+  for (int i = 0; i < 3; ++i) report(ben, ana, "again " + std::to_string(i));
+  report(carl, ana);
   auto found = as(mod, "GET", "/api/v1/admin/users?email=" + ana.user.email);
   ASSERT_EQ(found.status, 200) << found.body;
   EXPECT_EQ(found.json()["user_id"], ana.user.user_id);
   EXPECT_EQ(found.json()["subscription"]["plan_id"], "free");
+  EXPECT_EQ(found.json()["reports_against"], 2) << "one person's repeated reports count once";
+  EXPECT_EQ(found.json()["open_reports_against"], 2);
   EXPECT_EQ(found.json().count("email"), 0u) << "the address is what was asked; it is not shown back";
   EXPECT_EQ(as(mod, "GET", "/api/v1/admin/users?email=nobody@example.com").status, 404);
   EXPECT_EQ(as(mod, "GET", "/api/v1/admin/users").status, 400);

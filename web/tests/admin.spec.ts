@@ -101,7 +101,7 @@ test("a report from the chat reaches the console, and a suspension signs the rep
   const facts = staff.getByRole("definition");
   await expect(facts.first()).toHaveText("Finn");
   await expect(staff.locator("dt:text-is('Suspended until') + dd")).not.toHaveText("none");
-  await expect(staff.locator("dt:text-is('Open reports against them') + dd")).toHaveText("0");
+  await expect(staff.locator("dt:text-is('People whose report is still open') + dd")).toHaveText("0");
   await checkScreen(staff, "admin-lookup");
 
   // An admin gives Finn a plan without payment: the lookup, read again, shows it.

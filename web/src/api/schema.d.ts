@@ -5380,7 +5380,9 @@ export interface operations {
                         banned_at?: string | null;
                         staff_role?: string | null;
                         subscription?: Record<string, never>;
+                        /** @description how many people reported them (one person's reports count once) */
                         reports_against?: number;
+                        /** @description how many people reported them in reports still open */
                         open_reports_against?: number;
                     };
                 };
