@@ -30,3 +30,18 @@ export function param(p: string, prefix: string): string | null {
 export function query(name: string): string | null {
   return new URLSearchParams(location.search).get(name);
 }
+
+/**
+ * A query parameter of the current address, taken out of it (and so out of the browser's history):
+ * a mailed link's `token` must not stay where the next person at the computer finds it.
+ */
+export function takeQuery(name: string): string | null {
+  const params = new URLSearchParams(location.search);
+  const value = params.get(name);
+  if (value !== null) {
+    params.delete(name);
+    const rest = params.toString();
+    history.replaceState(history.state, "", location.pathname + (rest ? `?${rest}` : "") + location.hash);
+  }
+  return value;
+}

@@ -1,13 +1,14 @@
 // The screens the mailed links open (the server writes `PM_PUBLIC_URL/verify-email?token=…` and
 // `PM_PUBLIC_URL/reset-password?token=…`), signed in or not, and the form that asks for a reset mail.
 import { useEffect, useState } from "preact/hooks";
-import { go, query } from "../router";
+import { go, takeQuery } from "../router";
 import { api, endLocalSession, errorText, loadMe, notice, ok, token } from "../session";
 import { t } from "../strings";
 import { ErrorBox, Field, NewPasswordField, Link, Loading, Notice } from "../ui";
 
 export function VerifyEmailScreen() {
-  const code = query("token");
+  // (Read once: the token leaves the address bar and the history at once.)
+  const [code] = useState(() => takeQuery("token"));
   const [state, setState] = useState<"working" | "done" | "failed">(code ? "working" : "failed");
   const [error, setError] = useState<string | null>(code ? null : t.missingToken);
   useEffect(() => {
@@ -76,7 +77,8 @@ export function ForgotPasswordScreen() {
 }
 
 export function ResetPasswordScreen() {
-  const code = query("token");
+  // (Read once: the token leaves the address bar and the history at once.)
+  const [code] = useState(() => takeQuery("token"));
   const [password, setPassword] = useState("");
   const [error, setError] = useState<string | null>(code ? null : t.missingToken);
   const [busy, setBusy] = useState(false);
