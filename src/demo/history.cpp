@@ -89,6 +89,9 @@ Result<HistoryReport> Seeder::history(const SeedOptions& options) const {
                                                              iso_of(h.outcomes.front().at - 3600));
         if (!match_id) continue;
         ++batch.matches;
+        // Both liked: their chat is open, as a mutual like opens it (without it the pair saw
+        // each other as matched and had nowhere to write).
+        if (status == "active") matching::bulk::open_conversation(tx, *match_id);
         // The seed's history is ranked by the questionnaire (no model existed when it "happened").
         auto record = [&](const std::string& who, const std::string& other, outcomes::Kind kind,
                           const std::string& at) {

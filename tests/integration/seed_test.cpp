@@ -217,7 +217,7 @@ TEST(SeedDemo, MakesValidRealisticUsersAndSkipsThemOnASecondRun) {
 
 TEST(SeedDemo, WritesTheSimulatedHistoryAsMatchesAndOutcomesAModelTrainsOn) {
   Stack s;
-  ASSERT_TRUE(s.seed(80).has_value());
+  ASSERT_TRUE(s.seed(200).has_value());
   auto seeder = demo::Seeder::open({.db = s.app.db,
                                     .cipher = s.app.cipher,
                                     .email_index = s.app.email_index,
@@ -226,7 +226,7 @@ TEST(SeedDemo, WritesTheSimulatedHistoryAsMatchesAndOutcomesAModelTrainsOn) {
                                     .bank_key = "perfect-match",
                                     .account_created = s.app.account_created});
   ASSERT_TRUE(seeder.has_value()) << seeder.error().detail;
-  const demo::SeedOptions options{.users = 80, .seed = 42, .photos = false, .history_pairs_per_user = 10};
+  const demo::SeedOptions options{.users = 200, .seed = 42, .photos = false, .history_pairs_per_user = 10};
   auto history = seeder->history(options);
   ASSERT_TRUE(history.has_value()) << history.error().detail;
   EXPECT_GT(history->matches, 10);
@@ -246,6 +246,12 @@ TEST(SeedDemo, WritesTheSimulatedHistoryAsMatchesAndOutcomesAModelTrainsOn) {
             0);
   EXPECT_EQ(q.exec1("SELECT count(*) FROM matches m WHERE (status = 'active') <> EXISTS "
                     "(SELECT 1 FROM match_outcomes o WHERE o.match_id = m.match_id AND o.kind = 'match')")[0]
+                .as<int>(),
+            0);
+  // And an active match has its conversation, as a mutual like opens one: the pair can write.
+  EXPECT_GT(q.exec1("SELECT count(*) FROM matches WHERE status = 'active'")[0].as<int>(), 0);
+  EXPECT_EQ(q.exec1("SELECT count(*) FROM matches m WHERE (status = 'active') <> EXISTS "
+                    "(SELECT 1 FROM conversations c WHERE c.match_id = m.match_id)")[0]
                 .as<int>(),
             0);
 
