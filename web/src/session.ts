@@ -35,9 +35,12 @@ function describe(problem: unknown, status: number): ApiError {
     if (slug === "account-suspended" && typeof p.suspended_until === "string")
       text = t.accountSuspendedUntil(new Date(p.suspended_until).toLocaleString(undefined, { dateStyle: "long", timeStyle: "short" }));
     else if (slug === "account-banned") text = t.oauthProblems["account-banned"] ?? text;
+    // A sentence: the server's details begin in lower case ("too many sign-ups; try again later").
+    if (text) text = text.charAt(0).toUpperCase() + text.slice(1);
     if (text && !/[.!?]$/.test(text)) text += ".";
     const retry = typeof p.retry_after === "number" ? p.retry_after : null;
-    if (status === 429 && retry != null) text += " " + t.tryAgainIn(retry);
+    // When is said exactly, so not also "later".
+    if (status === 429 && retry != null) text = text.replace(/; try again later\.$/, ".") + " " + t.tryAgainIn(retry);
     return new ApiError(text || t.unknownProblem, status, p);
   }
   return new ApiError(t.unknownProblem, status, null);

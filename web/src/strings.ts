@@ -25,6 +25,7 @@ export const t = {
   haveAccount: "Already have an account?",
   noAccount: "New here?",
   mailed: (email: string) => `We sent a verification link to ${email}.`,
+  signInToContinue: "Sign in to continue.",
   // sign-in with a provider (screens/providers.tsx)
   orSignInWith: "Or use an account you already have:",
   orSignUpWith: "Or sign up with an account you already have (fill in your birth date and who you are first):",
@@ -65,6 +66,9 @@ export const t = {
   maxDistance: "Maximum distance (km)",
   save: "Save",
   saved: "Saved.",
+  savedNeedsLocation: "Saved. To be matched, add where you are: use your current location or choose a city.",
+  photoNotUploaded: "You chose a photo but have not uploaded it yet: upload it (or cancel it) first.",
+  agesInverted: "The youngest age must not be above the oldest.",
   saveAndContinue: "Save and continue",
   // questionnaire
   questionnaire: "Questionnaire",
@@ -86,7 +90,8 @@ export const t = {
   finished: "Done! Your matches are being prepared; they appear in Matches shortly.",
   // matches
   matches: "Matches",
-  noMatches: "No matches yet. Finish the questionnaire, then generate matches.",
+  noMatches:
+    "No matches right now. If the questionnaire is not finished yet, finish it first; if it is, press “Find new matches”, or come back later: new people join every day.",
   generate: "Find new matches",
   generated: (n: number) => (n === 0 ? "No new matches this time." : `${n} new match${n === 1 ? "" : "es"}!`),
   compatibility: "compatible",
@@ -122,6 +127,18 @@ export const t = {
   yourSubscription: "Your subscription",
   planLabel: "Plan",
   statusLabel: "Status",
+  // The subscription's payment_status, in words.
+  subscriptionStatuses: {
+    not_required: "Nothing to pay",
+    trialing: "Free trial",
+    active: "Active",
+    past_due: "Payment failed: your plan continues for a few days while we try again",
+    pending: "Waiting for the payment",
+    canceled: "Cancelled",
+    expired: "Ended",
+  } as Record<string, string>,
+  paymentConfirmed: (plan: string) => `Payment received: welcome to ${plan}!`,
+  whatPlansInclude: "What each plan includes",
   renewsOn: "Renews on",
   endsOn: "Ends on",
   cancelAtPeriodEnd: "Cancel at the end of the period",

@@ -39,6 +39,9 @@ test("photos: a non-image refused in words, upload with preview, reorder by keyb
   // The JPEG: previewed before it is sent, then stored.
   await photos.getByLabel("Add a photo").setInputFiles(JPEG);
   await loaded(page, "Preview of the photo to upload");
+  // Saving the profile now would leave the chosen photo behind: the app says so instead.
+  await page.getByRole("button", { name: /^Save/ }).click();
+  await expect(page.getByText("You chose a photo but have not uploaded it yet")).toBeVisible();
   await photos.getByRole("button", { name: "Upload this photo" }).click();
   await expect(photos.getByText("Photo added.")).toBeVisible();
   await loaded(page, "Your photo 1 of 1");

@@ -120,7 +120,12 @@ export function SignUp() {
           try {
             const done = await ok(api.POST("/api/v1/auth/signup", { body: form }));
             notice.value = t.mailed(done.email);
-            await signInWith(form.email, form.password);
+            // Signed up, but the sign-in after it refused (a limit reached): the sign-in screen, which
+            // says so, rather than this form, which would be sent again.
+            await signInWith(form.email, form.password).catch((err) => {
+              notice.value = `${t.mailed(done.email)} ${t.signInToContinue} ${errorText(err)}`;
+              go("/signin", true);
+            });
           } catch (err) {
             setError(errorText(err));
           } finally {

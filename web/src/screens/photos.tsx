@@ -1,6 +1,7 @@
 // The own photos on the profile screen: upload (with a preview of the chosen file before it is
 // sent), reorder by dragging or with the move buttons (the keyboard's way), and delete. The server
 // decides what an image is (from the bytes); its problems are shown in its words.
+import { signal } from "@preact/signals";
 import { useEffect, useState } from "preact/hooks";
 import type { Schemas } from "../api/client";
 import { api, imageUpload, me, ok } from "../session";
@@ -9,6 +10,9 @@ import { Confirm, ErrorBox, Field, Notice, useRun } from "../ui";
 
 type Photo = Schemas["Photo"];
 const MAX_PHOTOS = 6;
+
+/** A photo chosen and previewed but not uploaded yet: the profile's save must not leave it behind. */
+export const photoNotUploaded = signal(false);
 
 export function PhotosSection() {
   const [photos, setPhotos] = useState<Photo[]>(() => me.value?.photos ?? []);
@@ -22,6 +26,12 @@ export function PhotosSection() {
   // A new key empties the file input after an upload or a cancel.
   const [inputKey, setInputKey] = useState(0);
 
+  useEffect(
+    () => () => {
+      photoNotUploaded.value = false;
+    },
+    [],
+  );
   // The photos' signed URLs last 15 minutes: ask for fresh ones whenever the screen opens.
   useEffect(() => {
     ok(api.GET("/api/v1/me")).then(
@@ -32,6 +42,7 @@ export function PhotosSection() {
 
   // The preview is an object URL of the chosen file: released when another is chosen or on leaving.
   useEffect(() => {
+    photoNotUploaded.value = file !== null;
     if (!file) return;
     const url = URL.createObjectURL(file);
     setPreviewUrl(url);

@@ -6,7 +6,7 @@ import { go } from "../router";
 import { api, errorText, me, notice, ok } from "../session";
 import { t } from "../strings";
 import { ErrorBox, Field, Loading, Notice, Options } from "../ui";
-import { PhotosSection } from "./photos";
+import { PhotosSection, photoNotUploaded } from "./photos";
 
 // The demo data's cities (src/demo/cities.cpp), so a new person can meet the demo users.
 export const CITIES: Schemas["Location"][] = [
@@ -86,6 +86,9 @@ export function ProfileScreen() {
       <form
         onSubmit={async (e) => {
           e.preventDefault();
+          setStatus(null);
+          if (photoNotUploaded.value) return setError(t.photoNotUploaded);
+          if (prefs.min_age > prefs.max_age) return setError(t.agesInverted);
           setBusy(true);
           setError(null);
           try {
@@ -109,7 +112,8 @@ export function ProfileScreen() {
             );
             me.value = updated;
             if (!profile.profile_completed && updated.profile_completed) go("/questionnaire");
-            else setStatus(t.saved);
+            // Saved, but matching still needs where they are (every other required field is the form's).
+            else setStatus(updated.profile_completed ? t.saved : t.savedNeedsLocation);
           } catch (err) {
             setError(errorText(err));
           } finally {

@@ -122,6 +122,8 @@ export function SubscriptionScreen() {
   }, []);
   if (!sub) return error ? <ErrorBox error={error} /> : <Loading />;
   const paid = sub.in_force && sub.plan_id !== "free";
+  // A plan's id in words ("premium": "Premium"); the plans screen has their names and features.
+  const planName = (sub.plan_id ?? "").replace(/^./, (c) => c.toUpperCase());
   // Expired here (its grace over) while the provider may still retry the card: a cancel ends it at once.
   const lapsed = sub.status === "expired";
   const cancel = async () => {
@@ -142,13 +144,13 @@ export function SubscriptionScreen() {
     <main>
       <h1>{t.yourSubscription}</h1>
       {outcome === "cancel" && <Notice text={t.checkoutCancelled} />}
-      <Notice text={waiting} />
+      <Notice text={waiting ?? (outcome === "success" && paid ? t.paymentConfirmed(planName) : null)} />
       <ErrorBox error={error} />
       <dl class="subscription">
         <dt>{t.planLabel}</dt>
-        <dd>{sub.plan_id}</dd>
+        <dd>{planName}</dd>
         <dt>{t.statusLabel}</dt>
-        <dd>{sub.status}</dd>
+        <dd>{t.subscriptionStatuses[sub.status ?? ""] ?? sub.status}</dd>
         {sub.period_end && (
           <>
             <dt>{sub.cancel_at_period_end ? t.endsOn : t.renewsOn}</dt>
@@ -158,11 +160,15 @@ export function SubscriptionScreen() {
       </dl>
       {sub.can_cancel && lapsed && <p>{t.lapsedMayCharge}</p>}
       {sub.can_cancel && (
-        <button type="button" disabled={busy} onClick={cancel}>
+        <button type="button" class="secondary" disabled={busy} onClick={cancel}>
           {lapsed ? t.cancelNow : t.cancelAtPeriodEnd}
         </button>
       )}
-      {!paid && (
+      {paid ? (
+        <p>
+          <Link href="/plans">{t.whatPlansInclude}</Link>
+        </p>
+      ) : (
         <Link href="/plans" class="button">
           {t.upgrade}
         </Link>
