@@ -130,6 +130,9 @@ function QuestionForm(props: { question: Question; onSaved: (p: Progress) => voi
   const name = `q-${q.question_id}`;
 
   const toggle = (list: unknown[], item: unknown) => (list.includes(item) ? list.filter((x) => x !== item) : [...list, item]);
+  const minSelections = q.min_selections ?? 1;
+  const maxSelections = q.max_selections ?? options.length;
+  const selected = q.type === "multiple_select" ? (value as unknown[]).length : 0;
 
   let acceptable: unknown = "any";
   if (q.type === "slider") acceptable = range.min === min && range.max === max ? "any" : range;
@@ -140,6 +143,9 @@ function QuestionForm(props: { question: Question; onSaved: (p: Progress) => voi
       class="question"
       onSubmit={async (e) => {
         e.preventDefault();
+        // Said here, in the question's words, rather than by the server's field names.
+        if (q.type === "multiple_select" && (selected < minSelections || selected > maxSelections))
+          return props.onError(t.choose(minSelections, maxSelections));
         setBusy(true);
         props.onError(null);
         try {
@@ -167,13 +173,15 @@ function QuestionForm(props: { question: Question; onSaved: (p: Progress) => voi
           ))}
         {q.type === "multiple_select" && (
           <>
-            <p class="hint">{t.choose(q.min_selections ?? 1, q.max_selections ?? options.length)}</p>
+            <p class="hint">{t.choose(minSelections, maxSelections)}</p>
             {options.map((o) => (
               <label class="choice">
                 <input
                   type="checkbox"
                   value={o.key}
                   checked={(value as unknown[]).includes(o.key)}
+                  // Once as many are ticked as may be, the others wait until one is unticked.
+                  disabled={!(value as unknown[]).includes(o.key) && selected >= maxSelections}
                   onChange={() => setValue(toggle(value as unknown[], o.key))}
                 />
                 {o.label}
