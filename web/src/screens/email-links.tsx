@@ -19,7 +19,11 @@ export function VerifyEmailScreen() {
         // A change of address switches the account: the profile shown must follow.
         if (token.value) void loadMe().catch(() => undefined);
       },
-      (e) => {
+      async (e) => {
+        // A link used again (opened twice from the mail) by someone signed in whose address is
+        // verified: that is what they came to know, not that the link is spent.
+        const verified = token.value ? await loadMe().then((p) => p.email_verified, () => false) : false;
+        if (verified) return setState("done");
         setError(errorText(e));
         setState("failed");
       },
