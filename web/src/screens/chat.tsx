@@ -290,7 +290,7 @@ export function ConversationScreen(props: { id: string }) {
       </p>
       <ErrorBox error={error} />
       {closed ? (
-        <p class="notice" role="status">
+        <p class="notice neutral" role="status">
           {(closeReason && t.closedReason[closeReason]) || t.closed}
         </p>
       ) : (
