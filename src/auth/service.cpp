@@ -142,19 +142,28 @@ Result<void> Service::refuse_if_restricted(const UserId& user_id) {
 }
 
 Result<SignedIn> Service::open_session(AccountView account, long long credentials_version, const ClientInfo& client,
-                                       Json details) {
+                                       const Json& details) {
   // Every way in (password, provider) ends here: a suspended or banned account gets no session, and
   // its log (staff's trail of it, its own export) says the sign-in was refused, not that it was made.
-  auto restricted = refuse_if_restricted(account.user_id);
-  if (!restricted) details["refused"] = restricted.error().type;
-  PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-    admin::record(tx, {.user_id = account.user_id,
-                       .event = restricted ? "sign_in" : "sign_in_failed",
-                       .ip = client.ip,
-                       .details = details});
-    return {};
-  }));
-  PM_TRY(std::move(restricted));
+  // (The `sign_in` is written before the session exists, as it always was: a restriction or change
+  // committed in the moment between adds its `sign_in_failed` after it, below.)
+  auto record = [&](const Problem* refused) -> Result<void> {
+    Json entry = details;
+    if (refused) entry["refused"] = refused->type;
+    return db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+      admin::record(tx, {.user_id = account.user_id,
+                         .event = refused ? "sign_in_failed" : "sign_in",
+                         .ip = client.ip,
+                         .details = entry});
+      return {};
+    });
+  };
+  if (auto restricted = refuse_if_restricted(account.user_id); !restricted) {
+    // (Not a refusal but an outage, when the account's standing could not be read: nothing to log.)
+    if (!restricted.error().is_outage()) PM_TRY(record(&restricted.error()));
+    return std::unexpected(restricted.error());
+  }
+  PM_TRY(record(nullptr));
   auto token = PM_TRY(d_.sessions.create(account.user_id, {client.user_agent, client.ip, credentials_version}));
   // Asked again now that the session exists: a restriction or credential change committed since
   // the account was read ran its purge before there was a session to end. (One committed after
@@ -172,6 +181,7 @@ Result<SignedIn> Service::open_session(AccountView account, long long credential
     // Should this fail, the restriction's or change's job ends the session (its version is older),
     // unless a restriction's already ran before the session existed (left alone: docs/security.md).
     (void)d_.sessions.end({account.user_id, SessionStore::session_id(token)});
+    if (!allowed.error().is_outage()) (void)record(&allowed.error());
     return std::unexpected(allowed.error());
   }
   return SignedIn{std::move(account), std::move(token)};
@@ -662,13 +672,20 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
     // Each change asked for mails the old address and, for a taken one, writes into its owner's
     // log: a budget a day, so no one fills another's log by asking again and again. Counted once
     // the password is right: a stolen session's wrong guesses do not spend the owner's budget.
-    PM_TRY(limit("ratelimit:auth:email-change:user:" + caller.user_id.str(),
-                 {d_.config.email_change_limit_per_day, std::chrono::hours(24)}, "changes of address"));
+    const cache::Limit per_day{d_.config.email_change_limit_per_day, std::chrono::hours(24)};
+    const std::string own_budget = "ratelimit:auth:email-change:user:" + caller.user_id.str();
+    PM_TRY(limit(own_budget, per_day, "changes of address"));
     // And per address asked for, which a confirmation is mailed to: accounts made by the dozen
-    // could otherwise each send a stranger's inbox the day's confirmations. Counted whether or not
-    // an account has the address, so the refusal tells nothing.
-    PM_TRY(limit("ratelimit:auth:email-change:address:" + index,
-                 {d_.config.email_change_limit_per_day, std::chrono::hours(24)}, "changes to this address"));
+    // could otherwise each send a stranger's inbox their day's confirmations. Counted by the
+    // accounts that ask for it (one asking again counts once, so no single account keeps the
+    // address's owner from moving to it), whether or not an account has the address, so the
+    // refusal tells nothing; refused, it takes nothing from the asker's own budget.
+    if (auto room = cache::enforce_distinct(d_.redis, "ratelimit:auth:email-change:address:" + index,
+                                            caller.user_id.str(), per_day, "accounts asking for this address");
+        !room) {
+      cache::give_back(d_.redis, own_budget);
+      return std::unexpected(room.error());
+    }
 
     repository::retire_tokens(tx, caller.user_id, kChangeEmail);
     // The same answer whether or not the new address has an account: its owner is told instead,

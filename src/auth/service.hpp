@@ -163,7 +163,7 @@ class Service {
   // its `sign_in` in the account's log (with `details`); for a suspended or banned account none,
   // and a `sign_in_failed` saying why.
   Result<SignedIn> open_session(AccountView account, long long credentials_version, const ClientInfo& client,
-                                Json details = Json::object());
+                                const Json& details = Json::object());
   // 403 account-banned or account-suspended (with its end) for a restricted account.
   Result<void> refuse_if_restricted(const UserId& user_id);
   Result<void> count_password_guess(const Caller& caller);

@@ -148,11 +148,16 @@ Outcome apply_event(BillingState& s, const ProviderEvent& e, const std::string& 
   // in force, premium that nobody pays for.
   if (e.subscription_id && e.subscription_id == s.ended_subscription_id) return Outcome::ignored;
   // An event about another subscription than the row's (an old one, ended and replaced) changes
-  // nothing; a checkout that completed starts the new one.
+  // nothing; a checkout that completed starts the new one, and once the row's has ended, so may
+  // the new one's other events (its creation may come before its checkout's). Never the end of
+  // another one: it says nothing of the row's (and would make it the row's, the one ended for good).
   const bool current_ended =
       s.payment_status == "canceled" || s.payment_status == "expired" || s.payment_status == "not_required";
-  if (e.kind != EventKind::checkout_completed && s.subscription_id && e.subscription_id &&
-      *s.subscription_id != *e.subscription_id && !current_ended)
+  const bool ends_it =
+      e.kind == EventKind::subscription_deleted ||
+      (e.kind == EventKind::subscription_updated && (e.status == "canceled" || e.status == "incomplete_expired"));
+  if (s.subscription_id && e.subscription_id && *s.subscription_id != *e.subscription_id &&
+      (ends_it || (e.kind != EventKind::checkout_completed && !current_ended)))
     return Outcome::ignored;
 
   if (e.kind == EventKind::checkout_unpaid) {

@@ -160,6 +160,14 @@ TEST(SubscriptionLifecycle, ASubscriptionTheProviderEndedStaysEnded) {
     EXPECT_EQ(apply_event(s, subscription_event(200, "active", 9000), "stripe", 3, 200), Outcome::ignored) << end;
     EXPECT_EQ(apply_event(s, subscription_event(300, "active", 9000), "stripe", 3, 300), Outcome::ignored) << end;
     EXPECT_EQ(s.payment_status, ended_status) << end;
+    // The late end of another, older one neither takes the row over nor makes the first one's
+    // stragglers count again.
+    auto older_ended = subscription_event(350, "canceled", 9000);
+    older_ended.kind = EventKind::subscription_deleted;
+    older_ended.subscription_id = "sub_older";
+    EXPECT_EQ(apply_event(s, older_ended, "stripe", 3, 350), Outcome::ignored) << end;
+    EXPECT_EQ(s.subscription_id, "sub_1") << end;
+    EXPECT_EQ(apply_event(s, subscription_event(360, "active", 9000), "stripe", 3, 360), Outcome::ignored) << end;
     auto next = subscription_event(400, "active", 9000);
     next.subscription_id = "sub_2";
     EXPECT_EQ(apply_event(s, next, "stripe", 3, 400), Outcome::applied) << end;

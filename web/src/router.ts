@@ -32,16 +32,18 @@ export function query(name: string): string | null {
 }
 
 /**
- * A query parameter of the current address, taken out of it (and so out of the browser's history):
- * a mailed link's `token` must not stay where the next person at the computer finds it.
+ * A query parameter of the current address, taken out of the address bar and this tab's history
+ * entry (kept in the entry's state, so a reload still has it): a mailed link's `token` is not left
+ * on the screen, nor behind the back button. (The browser's own history list has it already.)
  */
 export function takeQuery(name: string): string | null {
   const params = new URLSearchParams(location.search);
-  const value = params.get(name);
-  if (value !== null) {
+  const state = (history.state ?? {}) as Record<string, unknown>;
+  const value = params.get(name) ?? (typeof state[name] === "string" ? (state[name] as string) : null);
+  if (params.has(name)) {
     params.delete(name);
     const rest = params.toString();
-    history.replaceState(history.state, "", location.pathname + (rest ? `?${rest}` : "") + location.hash);
+    history.replaceState({ ...state, [name]: value }, "", location.pathname + (rest ? `?${rest}` : "") + location.hash);
   }
   return value;
 }

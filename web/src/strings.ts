@@ -203,6 +203,7 @@ export const t = {
   verifyTitle: "Confirm your email",
   verifying: "Confirming your email address…",
   verified: "Your email address is verified.",
+  linkSpentButVerified: (email: string) => `This link was already used or has expired; your address, ${email}, is verified.`,
   missingToken: "This link is incomplete. Open the link from the mail again.",
   continueToApp: "Continue",
   forgotPassword: "Forgot your password?",

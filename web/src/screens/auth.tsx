@@ -29,12 +29,20 @@ async function signInWith(email: string, password: string): Promise<void> {
   go(profile.profile_completed ? "/matches" : "/profile", true);
 }
 
+/** A sign-in refused right after a sign-up: the sign-in screen shows it as its own refusal. */
+let refusedAfterSignUp: { email: string; error: unknown } | null = null;
+
 export function SignIn() {
-  const [email, setEmail] = useState("");
+  const [after] = useState(() => {
+    const taken = refusedAfterSignUp;
+    refusedAfterSignUp = null;
+    return taken;
+  });
+  const [email, setEmail] = useState(after?.email ?? "");
   const [password, setPassword] = useState("");
-  const [error, setError] = useState<string | null>(providerError);
+  const [error, setError] = useState<string | null>(after ? errorText(after.error) : providerError);
   // Refused for too many attempts (perhaps someone else's guesses): a reset is the way in now.
-  const [limited, setLimited] = useState(false);
+  const [limited, setLimited] = useState(after?.error instanceof ApiError && after.error.status === 429);
   const [busy, setBusy] = useState(false);
   const message = notice.value;
   return (
@@ -123,7 +131,8 @@ export function SignUp() {
             // Signed up, but the sign-in after it refused (a limit reached): the sign-in screen, which
             // says so, rather than this form, which would be sent again.
             await signInWith(form.email, form.password).catch((err) => {
-              notice.value = `${t.mailed(done.email)} ${t.signInToContinue} ${errorText(err)}`;
+              notice.value = `${t.mailed(done.email)} ${t.signInToContinue}`;
+              refusedAfterSignUp = { email: form.email, error: err };
               go("/signin", true);
             });
           } catch (err) {

@@ -2,12 +2,12 @@
 // `PM_PUBLIC_URL/reset-password?token=…`), signed in or not, and the form that asks for a reset mail.
 import { useEffect, useState } from "preact/hooks";
 import { go, takeQuery } from "../router";
-import { api, endLocalSession, errorText, loadMe, notice, ok, token } from "../session";
+import { api, ApiError, endLocalSession, errorText, loadMe, notice, ok, token } from "../session";
 import { t } from "../strings";
 import { ErrorBox, Field, NewPasswordField, Link, Loading, Notice } from "../ui";
 
 export function VerifyEmailScreen() {
-  // (Read once: the token leaves the address bar and the history at once.)
+  // (Read once: the token leaves the address bar at once.)
   const [code] = useState(() => takeQuery("token"));
   const [state, setState] = useState<"working" | "done" | "failed">(code ? "working" : "failed");
   const [error, setError] = useState<string | null>(code ? null : t.missingToken);
@@ -20,11 +20,12 @@ export function VerifyEmailScreen() {
         if (token.value) void loadMe().catch(() => undefined);
       },
       async (e) => {
-        // A link used again (opened twice from the mail) by someone signed in whose address is
-        // verified: that is what they came to know, not that the link is spent.
-        const verified = token.value ? await loadMe().then((p) => p.email_verified, () => false) : false;
-        if (verified) return setState("done");
-        setError(errorText(e));
+        // A spent link opened again (twice from the mail) by someone signed in whose address is
+        // verified: said with it, which address is verified (a change of address that failed must
+        // not read as done). Any other problem as it is.
+        const spent = e instanceof ApiError && e.problem?.type?.endsWith("/invalid-token");
+        const verified = spent && token.value ? await loadMe().then((p) => (p.email_verified ? p.email : null), () => null) : null;
+        setError(verified ? t.linkSpentButVerified(verified) : errorText(e));
         setState("failed");
       },
     );
@@ -81,7 +82,7 @@ export function ForgotPasswordScreen() {
 }
 
 export function ResetPasswordScreen() {
-  // (Read once: the token leaves the address bar and the history at once.)
+  // (Read once: the token leaves the address bar at once.)
   const [code] = useState(() => takeQuery("token"));
   const [password, setPassword] = useState("");
   const [error, setError] = useState<string | null>(code ? null : t.missingToken);
