@@ -442,8 +442,8 @@ export interface paths {
          *     account's budget of password attempts (`PM_LOGIN_LIMIT_PER_ACCOUNT` per `PM_LOGIN_WINDOW_S`,
          *     shared with `POST /api/v1/me/password`; 429 `rate-limited`). A user may ask for
          *     `PM_EMAIL_CHANGE_LIMIT_PER_DAY` (default 10) changes a day with the right password, then 429
-         *     `rate-limited`; an address may be asked for as many times a day, whichever accounts ask
-         *     (counted whether or not an account has it), then 429 `rate-limited`.
+         *     `rate-limited`; an address may be asked for by as many accounts a day (one asking again
+         *     counts once; counted whether or not an account has it), then 429 `rate-limited`.
          *
          *     The account keeps its address until the link mailed to the new one is used (see
          *     `POST /api/v1/auth/verify-email`): then it switches, verified, and the old address stops
