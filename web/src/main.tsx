@@ -116,6 +116,19 @@ function Nav() {
   );
   return (
     <header class="top">
+      {/* For the keyboard: past the header's links, to the screen's own content. */}
+      <a
+        href="#"
+        class="skip-link"
+        onClick={(e) => {
+          e.preventDefault();
+          const main = document.querySelector("main");
+          main?.setAttribute("tabindex", "-1");
+          main?.focus();
+        }}
+      >
+        {t.skipToContent}
+      </a>
       <Link href="/" class="brand">
         {t.appName}
       </Link>

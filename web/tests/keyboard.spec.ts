@@ -38,5 +38,13 @@ test("a person signs in and moves around with the keyboard alone", async ({ page
   await tabTo(page, /^Notifications/);
   await page.keyboard.press("Enter");
   await expect(page.getByRole("heading", { name: "Notifications", level: 1 })).toBeVisible();
+
+  // The first Tab on a page offers to skip the header's links; Enter lands in the screen's content.
+  await page.goto("/matches");
+  await expect(page.getByRole("heading", { name: "Matches" })).toBeVisible();
+  await page.keyboard.press("Tab");
+  await expect(page.getByRole("link", { name: "Skip to the content" })).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(page.locator("main")).toBeFocused();
   expect(errors).toEqual([]);
 });

@@ -117,6 +117,9 @@ export function ResetPasswordScreen() {
           {t.setPassword}
         </button>
       </form>
+      <p>
+        <Link href="/signin">{t.signIn}</Link> · <Link href="/forgot-password">{t.forgotPassword}</Link>
+      </p>
     </main>
   );
 }

@@ -2,7 +2,7 @@
 // insight, premium parts locked with a way to the plans: screens/subscription.tsx).
 import { useEffect, useState } from "preact/hooks";
 import type { Schemas } from "../api/client";
-import { api, ApiError, errorText, ok } from "../session";
+import { api, ApiError, errorText, me, ok } from "../session";
 import { t } from "../strings";
 import { ErrorBox, Link, Loading, Notice, percent } from "../ui";
 
@@ -107,7 +107,13 @@ export function MatchesScreen() {
       {matches === null ? (
         error ? null : <Loading />
       ) : matches.length === 0 ? (
-        <p>{t.noMatches}</p>
+        me.value && !me.value.profile_completed ? (
+          <p>
+            {t.noMatchesProfileIncomplete} <Link href="/profile">{t.completeProfile}</Link>
+          </p>
+        ) : (
+          <p>{t.noMatches}</p>
+        )
       ) : (
         <ul class="cards">
           {matches.map((m) => {

@@ -27,6 +27,8 @@ function describe(n: Notification): { text: string; href: string | null } {
       };
     case "subscription.changed":
       return { text, href: "/subscription" };
+    case "like.received":
+      return { text, href: "/matches" };
     default:
       return { text, href: null };
   }

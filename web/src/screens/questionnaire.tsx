@@ -57,7 +57,12 @@ export function QuestionnaireScreen() {
             return (
               <li class={current ? "current" : ""} aria-current={current ? "step" : undefined}>
                 <span>{b.title}</span> <small>{`${answered}/${open.length}`}</small>
-                {locked > 0 && <small class="locked"> · {t.lockedQuestions(locked)}</small>}
+                {locked > 0 && (
+                  <small class="locked">
+                    {" · "}
+                    <Link href="/plans">{t.lockedQuestions(locked)}</Link>
+                  </small>
+                )}
               </li>
             );
           })}
@@ -146,6 +151,7 @@ function QuestionForm(props: { question: Question; onSaved: (p: Progress) => voi
         // Said here, in the question's words, rather than by the server's field names.
         if (q.type === "multiple_select" && (selected < minSelections || selected > maxSelections))
           return props.onError(t.choose(minSelections, maxSelections));
+        if (q.type === "slider" && range.min > range.max) return props.onError(t.rangeInverted);
         setBusy(true);
         props.onError(null);
         try {
