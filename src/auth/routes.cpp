@@ -178,6 +178,11 @@ void add_routes(http::Router& router, Service& auth) {
                return http::reply(req, auth.logout_all(caller, client_of(req)));
              }));
 
+  router.add(Method::post, "/api/v1/auth/verify-email/resend",
+             authed(auth, [&auth](Request& req, const Caller& caller) {
+               return http::reply(req, auth.resend_verification(caller), Status::accepted);
+             }));
+
   add_public(Method::post, "/api/v1/auth/verify-email", [&auth](Request& req) {
     auto body = req.json();
     if (!body) return http::problem_response(body.error(), req.request_id);

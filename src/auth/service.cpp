@@ -489,6 +489,29 @@ Result<void> Service::verify_email(std::string_view token, const ClientInfo& cli
   return redeem_token(client, [&] { return consume_verification(token, client); });
 }
 
+Result<void> Service::resend_verification(const Caller& caller) {
+  PM_TRY(limit("ratelimit:auth:verification-mail:user:" + caller.user_id.str(),
+               {kVerificationMailsPerHour, std::chrono::hours(1)}, "verification mails"));
+  const auto token = new_token();
+  PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+    auto row = repository::find_by_id(tx, caller.user_id);
+    if (!row) return std::unexpected(Problem("unauthenticated", "the account no longer exists"));
+    if (row->email_verified)
+      return std::unexpected(Problem("email-already-verified", "the account's address is verified already"));
+    auto email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(caller.user_id)));
+    // One link at a time: the one mailed before (lost, expired) no longer works.
+    repository::retire_tokens(tx, caller.user_id, kVerifyEmail);
+    repository::insert_token(tx, crypto::sha256_hex(token), caller.user_id, kVerifyEmail,
+                             d_.config.verify_token_ttl.count());
+    d_.outbox.enqueue(tx, caller.user_id, email,
+                      mail::verify_email(mail::Links{d_.config.public_url}, row->language, token,
+                                         d_.config.verify_token_ttl.count() / 3600));
+    return {};
+  }));
+  d_.outbox.kick();
+  return {};
+}
+
 Result<void> Service::consume_verification(std::string_view token, const ClientInfo& client) {
   Problem taken("email-taken", "an account with this email already exists; the address was not changed");
   try {

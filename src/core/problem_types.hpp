@@ -48,6 +48,7 @@ inline constexpr ProblemType kProblemTypes[] = {
     {"wrong-password", 403, "Forbidden"},
     {"reauthentication-required", 403, "Forbidden"},
     {"email-taken", 409, "Conflict"},
+    {"email-already-verified", 409, "Conflict"},
     {"no-password", 409, "Conflict"},
     {"sign-in-interrupted", 409, "Conflict"},
     {"invalid-id-token", 401, "Invalid ID token"},

@@ -1160,6 +1160,47 @@ TEST(Auth, LinksFromMailsAreLimitedByTheClientsMisses) {
       << "another client is not held up";
 }
 
+// The first mail lost or its link expired: a signed-in account asks for a new link, which retires the
+// one before. A few an hour (each is a mail to the address); refused once the address is verified,
+// to a signed-out client and to a suspended account. (Another user's address cannot be named: the
+// route takes no address, only the caller's own account.)
+TEST(Auth, ANewVerificationLinkCanBeAskedForUntilTheAddressIsVerified) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  auto& app = server.app();
+  const auto& mail_dir = app.config.mail_dir;
+  auto ada = test::sign_up(server, test::unique_email("ada"));
+  const std::string first = test::token_in(test::wait_for_mail(mail_dir, ada.email));
+  auto resend = [&](const test::TestUser& who) {
+    return server.request("POST", "/api/v1/auth/verify-email/resend", "", who.auth());
+  };
+  auto verify = [&](const std::string& token) {
+    return server.request("POST", "/api/v1/auth/verify-email", nlohmann::json{{"token", token}}.dump());
+  };
+  EXPECT_EQ(server.request("POST", "/api/v1/auth/verify-email/resend").status, 401) << "signed out";
+
+  ASSERT_EQ(resend(ada).status, 202);
+  const std::string second = test::token_in(test::wait_for_mail(mail_dir, ada.email, 2));
+  ASSERT_FALSE(second.empty());
+  EXPECT_NE(second, first);
+  EXPECT_EQ(verify(first).status, 400) << "the link before no longer works";
+  for (int i = 1; i < auth::Service::kVerificationMailsPerHour; ++i) EXPECT_EQ(resend(ada).status, 202) << i;
+  auto limited = resend(ada);
+  EXPECT_EQ(limited.status, 429) << limited.body;
+  const std::string last = test::token_in(test::wait_for_mail(mail_dir, ada.email, 1 + 3));
+  EXPECT_EQ(verify(last).status, 204);
+
+  auto ben = test::sign_up(server, test::unique_email("ben"));
+  test::prove_address(server, ben);
+  auto verified = resend(ben);
+  EXPECT_EQ(verified.status, 409) << verified.body;
+  EXPECT_EQ(verified.json()["type"], "/problems/email-already-verified");
+
+  auto cleo = test::sign_up(server, test::unique_email("cleo"));
+  suspend_for_three_days(app, cleo);
+  EXPECT_EQ(resend(cleo).status, 401) << "a suspended account has no session to ask with";
+}
+
 // Someone asking again and again to move their account to another's address fills that owner's
 // security log no further than the day's budget of changes.
 TEST(Auth, ChangesOfAddressHaveADailyBudget) {

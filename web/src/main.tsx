@@ -9,7 +9,7 @@ import { ChatsScreen, ConversationScreen } from "./screens/chat";
 import { SignIn, SignUp } from "./screens/auth";
 import { AccountScreen } from "./screens/account";
 import { AdminConsole } from "./screens/admin/console";
-import { ForgotPasswordScreen, ResetPasswordScreen, VerifyEmailScreen } from "./screens/email-links";
+import { ForgotPasswordScreen, ResetPasswordScreen, VerifyEmailScreen, VerifyReminder } from "./screens/email-links";
 import { NotificationsScreen } from "./screens/notifications";
 import { refreshUnread, unreadCount } from "./notifications";
 import { registerServiceWorker } from "./push";
@@ -206,6 +206,7 @@ function SignedIn() {
   return (
     <>
       <Nav />
+      <VerifyReminder />
       <LiveMatch />
       {screen}
     </>

@@ -2,7 +2,7 @@
 // server web/test-e2e starts. The links are read from the mails the server wrote (tests/mail.ts).
 import { expect, test } from "@playwright/test";
 import { completePerson, consoleErrors, PASSWORD, setPasswordFromTheMail, signInThroughTheApp, signUpThroughTheApp, uniqueEmail } from "./helpers";
-import { mailedLink } from "./mail";
+import { mailedLink, newMailedLink } from "./mail";
 import { checkScreen } from "./screens";
 
 test("a new person verifies the address by the mailed link, then resets a forgotten password by mail", async ({ page, browser }) => {
@@ -12,10 +12,16 @@ test("a new person verifies the address by the mailed link, then resets a forgot
   // Until the address is confirmed, no notification comes by mail, and the settings say so.
   await page.goto("/notifications");
   await expect(page.getByText("No emails come until you have confirmed your address")).toBeVisible();
+  // Every screen reminds them, and a lost mail can be sent again: a new link, the one before retired.
+  const reminder = page.getByRole("complementary", { name: "Email address not verified" });
+  await expect(reminder).toContainText(`the link we sent to ${email}`);
+  const firstLink = await mailedLink(email, "/verify-email");
+  await reminder.getByRole("button", { name: "Mail me a new link" }).click();
+  await expect(reminder.getByText(`We sent a new link to ${email}.`)).toBeVisible();
+  const verify = await newMailedLink(email, "/verify-email", firstLink);
 
   // The link in the mail opens the app, which confirms the address: in a browser where nobody is
   // signed in (a mail program's), which then offers the way in.
-  const verify = await mailedLink(email, "/verify-email");
   const mailBrowser = await browser.newContext();
   const mailPage = await mailBrowser.newPage();
   const mailErrors = consoleErrors(mailPage);
@@ -34,6 +40,7 @@ test("a new person verifies the address by the mailed link, then resets a forgot
   await mailBrowser.close();
   await page.goto("/account");
   await expect(page.getByText(`Signed in as ${email} (verified)`)).toBeVisible();
+  await expect(reminder).toHaveCount(0);
   await page.goto("/notifications");
   await expect(page.getByRole("heading", { name: "Notifications", exact: true })).toBeVisible();
   await expect(page.getByText("No emails come until you have confirmed your address")).toHaveCount(0);

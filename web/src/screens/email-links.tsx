@@ -2,7 +2,7 @@
 // `PM_PUBLIC_URL/reset-password?token=…`), signed in or not, and the form that asks for a reset mail.
 import { useEffect, useState } from "preact/hooks";
 import { go, takeQuery } from "../router";
-import { api, ApiError, endLocalSession, errorText, loadMe, notice, ok, token } from "../session";
+import { api, ApiError, endLocalSession, errorText, loadMe, me, notice, ok, token } from "../session";
 import { t } from "../strings";
 import { ErrorBox, Field, NewPasswordField, Link, Loading, Notice } from "../ui";
 
@@ -121,5 +121,42 @@ export function ResetPasswordScreen() {
         <Link href="/signin">{t.signIn}</Link> · <Link href="/forgot-password">{t.forgotPassword}</Link>
       </p>
     </main>
+  );
+}
+
+/** Under the header while the address is not verified: what it is for, and a new link for a lost one. */
+export function VerifyReminder() {
+  const [sent, setSent] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const profile = me.value;
+  if (!profile || profile.email_verified) return null;
+  return (
+    <aside class="verify-reminder" aria-label={t.verifyReminderLabel}>
+      <p>
+        {t.verifyReminder(profile.email)}{" "}
+        <button
+          type="button"
+          class="link"
+          disabled={busy}
+          onClick={async () => {
+            setBusy(true);
+            setError(null);
+            try {
+              await ok(api.POST("/api/v1/auth/verify-email/resend"));
+              setSent(t.verifyResent(profile.email));
+            } catch (e) {
+              setError(errorText(e));
+            } finally {
+              setBusy(false);
+            }
+          }}
+        >
+          {t.sendLinkAgain}
+        </button>
+      </p>
+      <Notice text={sent} />
+      <ErrorBox error={error} />
+    </aside>
   );
 }
