@@ -491,7 +491,7 @@ Result<void> Service::verify_email(std::string_view token, const ClientInfo& cli
 
 Result<void> Service::resend_verification(const Caller& caller) {
   PM_TRY(limit("ratelimit:auth:verification-mail:user:" + caller.user_id.str(),
-               {kVerificationMailsPerHour, std::chrono::hours(1)}, "verification mails"));
+               {kVerificationMailsPerDay, std::chrono::hours(24)}, "verification mails"));
   const auto token = new_token();
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     auto row = repository::find_by_id(tx, caller.user_id);

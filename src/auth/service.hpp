@@ -60,9 +60,10 @@ class Service {
   // Verifies a sign-up's address, or switches the account to a new address whose change it confirms.
   Result<void> verify_email(std::string_view token, const ClientInfo& client);
   // Mails the account's address a new verification link (the last one retired): 409
-  // email-already-verified once it is; a few an hour (each is a mail to the address).
+  // email-already-verified once it is; a few a day (each is a mail to an address nobody has shown to
+  // be the account's: an account made with a stranger's address must not mail it every hour).
   Result<void> resend_verification(const Caller& caller);
-  static constexpr int kVerificationMailsPerHour = 3;
+  static constexpr int kVerificationMailsPerDay = 3;
   // Always succeeds for a well-formed address (no account enumeration), unless rate limited.
   Result<void> request_password_reset(std::string_view email, const ClientInfo& client);
   Result<void> confirm_password_reset(const ResetConfirmInput& input, const ClientInfo& client);

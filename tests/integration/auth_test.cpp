@@ -1161,7 +1161,7 @@ TEST(Auth, LinksFromMailsAreLimitedByTheClientsMisses) {
 }
 
 // The first mail lost or its link expired: a signed-in account asks for a new link, which retires the
-// one before. A few an hour (each is a mail to the address); refused once the address is verified,
+// one before. A few a day (each is a mail to an address not yet proven); refused once the address is verified,
 // to a signed-out client and to a suspended account. (Another user's address cannot be named: the
 // route takes no address, only the caller's own account.)
 TEST(Auth, ANewVerificationLinkCanBeAskedForUntilTheAddressIsVerified) {
@@ -1184,7 +1184,7 @@ TEST(Auth, ANewVerificationLinkCanBeAskedForUntilTheAddressIsVerified) {
   ASSERT_FALSE(second.empty());
   EXPECT_NE(second, first);
   EXPECT_EQ(verify(first).status, 400) << "the link before no longer works";
-  for (int i = 1; i < auth::Service::kVerificationMailsPerHour; ++i) EXPECT_EQ(resend(ada).status, 202) << i;
+  for (int i = 1; i < auth::Service::kVerificationMailsPerDay; ++i) EXPECT_EQ(resend(ada).status, 202) << i;
   auto limited = resend(ada);
   EXPECT_EQ(limited.status, 429) << limited.body;
   const std::string last = test::token_in(test::wait_for_mail(mail_dir, ada.email, 1 + 3));

@@ -358,7 +358,7 @@ export interface paths {
          * Mail the account's address a new verification link
          * @description For a signed-in account whose address is not verified yet (the first mail lost, or its link
          *     expired): a new link is mailed and the one before no longer works. 409
-         *     `email-already-verified` once the address is verified; at most 3 an hour, then 429
+         *     `email-already-verified` once the address is verified; at most 3 a day, then 429
          *     `rate-limited`. No request body is read.
          */
         post: operations["resendVerification"];
