@@ -180,7 +180,9 @@ void add_routes(http::Router& router, Service& auth) {
 
   router.add(Method::post, "/api/v1/auth/verify-email/resend",
              authed(auth, [&auth](Request& req, const Caller& caller) {
-               return http::reply(req, auth.resend_verification(caller), Status::accepted);
+               auto sent = auth.resend_verification(caller);
+               if (!sent) return http::problem_response(sent.error(), req.request_id);
+               return http::json_response(Status::accepted, {{"status", "a new link is on its way to your address"}});
              }));
 
   add_public(Method::post, "/api/v1/auth/verify-email", [&auth](Request& req) {

@@ -3504,7 +3504,12 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @example a new link is on its way to your address */
+                        status: string;
+                    };
+                };
             };
             400: components["responses"]["BadQuery"];
             401: components["responses"]["Unauthenticated"];
