@@ -271,7 +271,6 @@ Result<void> Service::signup(const SignupInput& in, const ClientInfo& client) {
   const UserId user_id(crypto::uuid_v4());
   const auto index = d_.email_index(in.email);
   const auto hash = d_.hasher.hash(in.password);  // slow on purpose: outside the transaction
-  const auto token = new_token();
   // Whether an address has an account is private (someone's partner may be asking), so the answer
   // is the same either way; the owner of a taken address is told by mail instead.
   auto owner_told = [&](pqxx::work& tx, const repository::CredentialRow& owner) {
@@ -301,10 +300,7 @@ Result<void> Service::signup(const SignupInput& in, const ClientInfo& client) {
                         .gender = in.gender,
                         .seeking_gender = in.seeking_gender,
                         .language = in.language});
-    repository::insert_token(tx, crypto::sha256_hex(token), user_id, kVerifyEmail, d_.config.verify_token_ttl.count());
-    d_.outbox.enqueue(tx, user_id, in.email,
-                      mail::verify_email(mail::Links{d_.config.public_url}, in.language, token,
-                                         d_.config.verify_token_ttl.count() / 3600));
+    queue_verification(tx, user_id, in.email, in.language);
     admin::record(tx, {.user_id = user_id, .event = "signup", .ip = client.ip});
     return {};
   };
@@ -489,10 +485,18 @@ Result<void> Service::verify_email(std::string_view token, const ClientInfo& cli
   return redeem_token(client, [&] { return consume_verification(token, client); });
 }
 
+void Service::queue_verification(pqxx::work& tx, const UserId& user_id, const std::string& email,
+                                 const std::string& language) {
+  const auto token = new_token();
+  repository::insert_token(tx, crypto::sha256_hex(token), user_id, kVerifyEmail, d_.config.verify_token_ttl.count());
+  d_.outbox.enqueue(tx, user_id, email,
+                    mail::verify_email(mail::Links{d_.config.public_url}, language, token,
+                                       d_.config.verify_token_ttl.count() / 3600));
+}
+
 Result<void> Service::resend_verification(const Caller& caller) {
   PM_TRY(limit("ratelimit:auth:verification-mail:user:" + caller.user_id.str(),
                {kVerificationMailsPerDay, std::chrono::hours(24)}, "verification mails"));
-  const auto token = new_token();
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     auto row = repository::find_by_id(tx, caller.user_id);
     if (!row) return std::unexpected(Problem("unauthenticated", "the account no longer exists"));
@@ -501,11 +505,7 @@ Result<void> Service::resend_verification(const Caller& caller) {
     auto email = PM_TRY(d_.cipher.decrypt(row->email_encrypted, email_context(caller.user_id)));
     // One link at a time: the one mailed before (lost, expired) no longer works.
     repository::retire_tokens(tx, caller.user_id, kVerifyEmail);
-    repository::insert_token(tx, crypto::sha256_hex(token), caller.user_id, kVerifyEmail,
-                             d_.config.verify_token_ttl.count());
-    d_.outbox.enqueue(tx, caller.user_id, email,
-                      mail::verify_email(mail::Links{d_.config.public_url}, row->language, token,
-                                         d_.config.verify_token_ttl.count() / 3600));
+    queue_verification(tx, caller.user_id, email, row->language);
     return {};
   }));
   d_.outbox.kick();

@@ -154,6 +154,8 @@ class Service {
   // `redeem` (a link's token used) under the per-client limit of tokens that did not work.
   Result<void> redeem_token(const ClientInfo& client, const std::function<Result<void>()>& redeem);
   Result<void> consume_verification(std::string_view token, const ClientInfo& client);
+  // A verification link for `email` (a new token), mailed in `tx`: sign-up's and a resend's.
+  void queue_verification(pqxx::work& tx, const UserId& user_id, const std::string& email, const std::string& language);
   Result<void> reset_password(const ResetConfirmInput& input, const ClientInfo& client);
   // Counts a sign-in attempt on the address `index` (login's comment says how), with the
   // known-device token the client sent, checked against `account` (the address's, if it has one).

@@ -4,7 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import { go, takeQuery } from "../router";
 import { api, ApiError, endLocalSession, errorText, loadMe, me, notice, ok, token } from "../session";
 import { t } from "../strings";
-import { ErrorBox, Field, NewPasswordField, Link, Loading, Notice } from "../ui";
+import { ErrorBox, Field, NewPasswordField, Link, Loading, Notice, useRun } from "../ui";
 
 export function VerifyEmailScreen() {
   // (Read once: the token leaves the address bar at once.)
@@ -127,8 +127,7 @@ export function ResetPasswordScreen() {
 /** Under the header while the address is not verified: what it is for, and a new link for a lost one. */
 export function VerifyReminder() {
   const [sent, setSent] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useRun();
   const profile = me.value;
   if (!profile || profile.email_verified) return null;
   return (
@@ -139,18 +138,12 @@ export function VerifyReminder() {
           type="button"
           class="link"
           disabled={busy}
-          onClick={async () => {
-            setBusy(true);
-            setError(null);
-            try {
+          onClick={() =>
+            run(async () => {
               await ok(api.POST("/api/v1/auth/verify-email/resend"));
               setSent(t.verifyResent(profile.email));
-            } catch (e) {
-              setError(errorText(e));
-            } finally {
-              setBusy(false);
-            }
-          }}
+            })
+          }
         >
           {t.sendLinkAgain}
         </button>
