@@ -87,6 +87,17 @@ export const t = {
   choose: (min: number, max: number) => `Choose ${min === max ? min : `${min} to ${max}`}.`,
   saveAnswer: "Save answer",
   allAnswered: "You have answered every question available to you.",
+  reviewAnswers: (n: number) => `Your answers so far (${n}): review or change them`,
+  changeAnswer: "Change",
+  onScale: (value: number, min: number, max: number) => `${value} (from ${min} to ${max})`,
+  changeAnswerTo: (question: string) => `Change your answer to: ${question}`,
+  changingAnswer: "Change your answer",
+  // A changed answer can hide follow-up questions (branching): their answers are set aside, and the
+  // count of answered questions drops by as many.
+  answerChanged: (retired: number) =>
+    retired === 0
+      ? "Your answer is changed."
+      : `Your answer is changed. ${retired === 1 ? "One later question no longer applies" : `${retired} later questions no longer apply`}: ${retired === 1 ? "its answer is" : "their answers are"} set aside.`,
   finish: "Finish the questionnaire",
   finished: "Done! Your matches are being prepared; they appear in Matches shortly.",
   // matches

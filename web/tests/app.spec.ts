@@ -86,6 +86,28 @@ test("a new person signs up, fills the profile, answers questions, signs out and
   await expect(page.getByText(/^4 of \d+ answered$/)).toBeVisible();
   await expect(page.locator("form.question legend").first()).toHaveText(next ?? "");
 
+  // An earlier answer, reviewed and changed: the first question was answered with its first option.
+  await page.getByText(/^Your answers so far \(4\)/).click();
+  const first = "What are you hoping to find on Perfect Match?";
+  const given = page.locator("details.given-answers li").filter({ hasText: first });
+  await expect(given.locator(".given")).toHaveText("A long-term relationship");
+  await given.getByRole("button", { name: `Change your answer to: ${first}` }).click();
+  await expect(page.getByRole("heading", { name: "Change your answer" })).toBeFocused();
+  const changing = page.locator("form.question").filter({ hasText: first });
+  await expect(changing.getByRole("radio", { name: "A long-term relationship" })).toBeChecked();
+  await changing.getByRole("radio", { name: "Something casual for now" }).check();
+  await changing.getByRole("button", { name: "Save answer" }).click();
+  // Something casual hides the follow-up on how soon (branching): its answer is set aside, and said.
+  await expect(page.locator("p.notice")).toHaveText(
+    "Your answer is changed. One later question no longer applies: its answer is set aside.",
+  );
+  await expect(page.getByText(/^3 of \d+ answered$/)).toBeVisible();
+  // The change is the server's, after a reload.
+  await page.reload();
+  await page.getByText(/^Your answers so far \(3\)/).click();
+  await expect(given.locator(".given")).toHaveText("Something casual for now");
+  await checkScreen(page, "questionnaire-answers");
+
   // The profile kept what was saved.
   await page.getByRole("link", { name: "Profile", exact: true }).click();
   await expect(page.getByLabel("About me")).toHaveValue("Climber, reader, bad at chess.");

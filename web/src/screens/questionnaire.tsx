@@ -1,7 +1,8 @@
 // The questionnaire: progress, the blocks (with their locked premium questions), and one question
 // at a time in the server's asking order (GET /questionnaire/next), so branching is the server's
-// and a person who comes back resumes where they left off.
-import { useEffect, useState } from "preact/hooks";
+// and a person who comes back resumes where they left off. The answers given so far are listed
+// below it, each one open to change (the same form, filled with the answer).
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { Schemas } from "../api/client";
 import { api, errorText, ok } from "../session";
 import { t } from "../strings";
@@ -17,6 +18,12 @@ export function QuestionnaireScreen() {
   const [question, setQuestion] = useState<Question | null | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
+  // An earlier answer being changed: its form takes the next question's place until saved or cancelled.
+  const [editing, setEditing] = useState<Question | null>(null);
+  const editingHeading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (editing) editingHeading.current?.focus();
+  }, [editing]);
 
   const loadNext = async () => {
     const next = await ok(api.GET("/api/v1/questionnaire/next", { params: { query: { limit: 1 } } }));
@@ -70,12 +77,39 @@ export function QuestionnaireScreen() {
       )}
       <ErrorBox error={error} />
       <Notice text={done} />
-      {question ? (
+      {editing ? (
+        <section aria-labelledby="changing-answer">
+          <h2 id="changing-answer" tabIndex={-1} ref={editingHeading}>
+            {t.changingAnswer}
+          </h2>
+          <QuestionForm
+            key={`change-${editing.question_id}`}
+            question={editing}
+            onSaved={async (p, retired) => {
+              setError(null);
+              setProgress(p);
+              setEditing(null);
+              setDone(t.answerChanged(retired));
+              try {
+                // A changed answer may show or hide follow-up questions: both lists are read again.
+                await Promise.all([loadNext(), loadAll()]);
+              } catch (e) {
+                setError(errorText(e));
+              }
+            }}
+            onError={setError}
+          />
+          <button type="button" class="secondary" onClick={() => setEditing(null)}>
+            {t.cancel}
+          </button>
+        </section>
+      ) : question ? (
         <QuestionForm
           key={question.question_id}
           question={question}
           onSaved={async (p) => {
             setError(null);
+            setDone(null);
             setProgress(p);
             try {
               await loadNext();
@@ -108,11 +142,65 @@ export function QuestionnaireScreen() {
           {done && <Link href="/matches">{t.matches}</Link>}
         </section>
       )}
+      {blocks && (
+        <GivenAnswers
+          blocks={blocks}
+          onChange={(q) => {
+            setDone(null);
+            setEditing(q);
+          }}
+        />
+      )}
     </main>
   );
 }
 
-function QuestionForm(props: { question: Question; onSaved: (p: Progress) => void; onError: (e: string | null) => void }) {
+// The answers given so far, block by block, each with a button that opens it for a change.
+function GivenAnswers(props: { blocks: Block[]; onChange: (q: Question) => void }) {
+  const answered = props.blocks.map((b) => ({ block: b, questions: (b.questions ?? []).filter((q) => !q.locked && q.answer) }));
+  const count = answered.reduce((n, b) => n + b.questions.length, 0);
+  if (count === 0) return null;
+  return (
+    <details class="given-answers">
+      <summary>{t.reviewAnswers(count)}</summary>
+      {answered
+        .filter((b) => b.questions.length > 0)
+        .map(({ block, questions }) => (
+          <section>
+            <h3>{block.title}</h3>
+            <ul>
+              {questions.map((q) => (
+                <li>
+                  <span class="question-text">{q.text}</span>
+                  <span class="given">{answerInWords(q)}</span>
+                  <button type="button" class="link" aria-label={t.changeAnswerTo(q.text ?? "")} onClick={() => props.onChange(q)}>
+                    {t.changeAnswer}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          </section>
+        ))}
+    </details>
+  );
+}
+
+// An answer as the person chose it: the options' labels, yes or no, the number on its scale, the text.
+function answerInWords(q: Question): string {
+  const value = q.answer?.value as unknown;
+  const label = (key: unknown) => q.options?.find((o) => o.key === key)?.label ?? String(key);
+  if (q.type === "multiple_choice") return label(value);
+  if (q.type === "multiple_select") return Array.isArray(value) ? value.map(label).join(", ") : "";
+  if (q.type === "boolean") return value === true ? t.yes : t.no;
+  if (q.type === "slider") return t.onScale(Number(value), q.slider?.min ?? 0, q.slider?.max ?? 10);
+  return String(value ?? "");
+}
+
+function QuestionForm(props: {
+  question: Question;
+  onSaved: (p: Progress, retired: number) => void;
+  onError: (e: string | null) => void;
+}) {
   const q = props.question;
   const options = q.options ?? [];
   const slider = q.slider ?? {};
@@ -160,7 +248,7 @@ function QuestionForm(props: { question: Question; onSaved: (p: Progress) => voi
           const saved = await ok(
             api.PUT("/api/v1/questionnaire/answers/{question_id}", { params: { path: { question_id: q.question_id! } }, body }),
           );
-          if (saved.progress) props.onSaved(saved.progress);
+          if (saved.progress) props.onSaved(saved.progress, saved.retired ?? 0);
         } catch (err) {
           props.onError(errorText(err));
         } finally {
