@@ -600,11 +600,12 @@ Result<Message> Service::remove(const UserId& user_id, const MessageId& message_
       PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::pair<Message, std::vector<UserId>>> {
         auto m = repository::message(tx, message_id);
         if (!m || m->sender_id != user_id) return std::unexpected(no_such_message());  // only the sender deletes
-        auto c = repository::conversation_for(tx, m->conversation_id, user_id);
-        if (!c || cannot_read(*c, user_id)) return std::unexpected(no_such_message());
         // Before the deletion, the conversation: a notification being recorded for it is committed
         // first (and its words are taken out below), or is recorded after this and leaves them out.
+        // Read once locked: a block or unmatch committed while this waited decides whom it is told to.
         repository::lock_conversation(tx, m->conversation_id);
+        auto c = repository::conversation_for(tx, m->conversation_id, user_id);
+        if (!c || cannot_read(*c, user_id)) return std::unexpected(no_such_message());
         // Deleted already, before or by a deletion at the same moment (two taps, two devices): said
         // once, not again (each deletion is pushed to the other's devices), its image removed once.
         if (m->deleted() || !repository::mark_deleted(tx, message_id)) {

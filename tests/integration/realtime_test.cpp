@@ -1114,6 +1114,49 @@ TEST_F(RealtimeChat, AReadRacingABlockReachesTheOtherBeforeTheCloseNeverAfter) {
       << "a receipt reached Ana after the close: " << fmt::format("{}", fmt::join(order, ", "));
 }
 
+// A deletion waiting for its conversation while the other ends the match: once the unmatch has
+// committed, he hears nothing more of her (told_of; a block the same). Before, the deletion decided
+// whom to tell from the conversation as it read it before waiting, and Ben heard "message deleted"
+// after he had unmatched (or blocked) her.
+TEST_F(RealtimeChat, ADeletionThatWaitedThroughAnUnmatchIsNotToldToTheOther) {
+  Node& a = start_node();
+  auto ana = connect(a, ana_);
+  auto ben = connect(a, ben_);
+  Json hello = say(*ana, "d-1", "Coffee on Sunday?");
+  ASSERT_TRUE(message_new(*ben, 1));
+  // Holding the conversation the way a notification drain does: the deletion (and the unmatch's
+  // close) wait for it, while the unmatch itself commits.
+  auto holder_conn = db_.connect();
+  pqxx::work holder(holder_conn);
+  holder.exec_params("SELECT 1 FROM conversations WHERE conversation_id = $1 FOR KEY SHARE", conversation_);
+  test::HttpResult deleted, unmatched;
+  std::thread deleter(
+      [&] { deleted = rest(a, ana_, "DELETE", "/api/v1/messages/" + hello["message_id"].get<std::string>()); });
+  auto scalar = [&](const char* sql) {
+    auto conn = db_.connect();
+    return pqxx::nontransaction(conn).exec1(sql)[0].as<int>();
+  };
+  auto waiting_for_the_lock = [&] {
+    return scalar(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()");
+  };
+  for (int i = 0; i < 200 && waiting_for_the_lock() < 1; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(waiting_for_the_lock(), 1) << "the deletion waits for the conversation";
+  std::thread unmatcher([&] { unmatched = rest(a, ben_, "POST", "/api/v1/matches/" + match_ + "/unmatch"); });
+  const char* ended = "SELECT count(*) FROM matches WHERE status = 'rejected'";
+  for (int i = 0; i < 200 && scalar(ended) < 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(scalar(ended), 1) << "the unmatch committed";
+  holder.commit();
+  deleter.join();
+  unmatcher.join();
+  ASSERT_EQ(deleted.status, 200) << deleted.body;
+  ASSERT_EQ(unmatched.status / 100, 2) << unmatched.body;
+  ASSERT_TRUE(ben->wait_for("conversation.closed"));
+  EXPECT_TRUE(of_type(ben->drain(1000), "message.deleted").empty()) << "Ben heard of Ana after his unmatch";
+  EXPECT_TRUE(ana->wait_for("message.deleted")) << "her own devices are told";
+}
+
 // (h) An unmatch closes the conversation for both, live; sends then fail with 409.
 TEST_F(RealtimeChat, UnmatchClosesTheConversationForBoth) {
   Node& a = start_node();
