@@ -25,6 +25,11 @@ Problem checkout_invalid(std::string field, std::string message) {
   return p;
 }
 
+// A new checkout refused because one before it was paid a moment ago.
+Problem just_paid() {
+  return checkout_invalid("plan_id", "a checkout of yours was just paid: your subscription starts in a moment");
+}
+
 // As repository.cpp's kSubscriptionOf decides it.
 bool billing_in_force(const BillingState& s, std::int64_t now) {
   if (s.plan_type == kFreePlan) return false;
@@ -93,8 +98,7 @@ Result<void> Payments::replace_open_checkout(const UserId& user_id, const std::s
   if (unpaid && *unpaid) return {};
   (void)d_.provider->expire_checkout(session_id);
   if (!unpaid) return std::unexpected(unpaid.error());
-  return std::unexpected(
-      checkout_invalid("plan_id", "a checkout of yours was just paid: your subscription starts in a moment"));
+  return std::unexpected(just_paid());
 }
 
 Result<CheckoutStarted> Payments::checkout(const UserId& user_id, const CheckoutInput& input) {
@@ -127,7 +131,18 @@ Result<CheckoutStarted> Payments::checkout(const UserId& user_id, const Checkout
   PM_TRY(provider_budget(user_id));
   auto session = PM_TRY(d_.provider->create_checkout(request));
   PM_TRY(replace_open_checkout(user_id, session.id));
+  // The checkout before it paid, and its webhook applied, while this one was being made: the webhook
+  // forgot the open checkout it completed, so replace_open_checkout found none to ask about. Looked
+  // at again now, after this one is remembered (a webhook applying later finds it there, paid or
+  // not, through the next checkout's question): the new one is expired rather than left payable
+  // beside the subscription now in force, where paying it would charge twice.
+  bool paid_meanwhile = false;
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+    auto state = repository::billing_state_for_update(tx, user_id);
+    if (state && state->subscription_id && billing_in_force(*state, payments_now())) {
+      paid_meanwhile = true;
+      return {};
+    }
     admin::record(tx, {.user_id = user_id,
                        .event = "subscription_checkout",
                        .details = {{"plan_id", input.plan_id},
@@ -136,6 +151,11 @@ Result<CheckoutStarted> Payments::checkout(const UserId& user_id, const Checkout
                                    {"session_id", session.id}}});
     return {};
   }));
+  if (paid_meanwhile) {
+    if (auto expired = d_.provider->expire_checkout(session.id); !expired)
+      log::warn("checkout_not_expired", {{"problem", expired.error().type}});
+    return std::unexpected(just_paid());
+  }
   return CheckoutStarted{.url = session.url, .session_id = session.id};
 }
 

@@ -182,6 +182,32 @@ bool Sandbox::customer_deleted(const std::string& customer_id) const {
   return deleted_customers_.contains(customer_id);
 }
 
+int Sandbox::open_checkouts_of(const std::string& client_reference_id) const {
+  std::lock_guard lock(mutex_);
+  return static_cast<int>(std::ranges::count_if(sessions_, [&](const auto& entry) {
+    return entry.second->client_reference_id == client_reference_id && entry.second->status == "open";
+  }));
+}
+
+void Sandbox::hold_checkouts() {
+  std::lock_guard lock(mutex_);
+  holding_checkouts_ = true;
+  checkouts_held_ = 0;
+}
+
+bool Sandbox::wait_checkout_held(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return changed_.wait_for(lock, timeout, [this] { return checkouts_held_ > 0; });
+}
+
+void Sandbox::release_checkouts() {
+  {
+    std::lock_guard lock(mutex_);
+    holding_checkouts_ = false;
+  }
+  changed_.notify_all();
+}
+
 bool Sandbox::wait_idle(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
   return changed_.wait_for(lock, timeout, [this] { return queue_.empty() && !sending_; });
@@ -328,6 +354,14 @@ void Sandbox::add_routes() {
 
   router_.add(Method::post, "/v1/checkout/sessions", [this, refused](Request& req) {
     if (auto no = refused(req)) return *no;
+    {
+      std::unique_lock lock(mutex_);
+      if (holding_checkouts_) {
+        ++checkouts_held_;
+        changed_.notify_all();
+        changed_.wait(lock, [this] { return !holding_checkouts_ || stopping_; });
+      }
+    }
     auto form = form_decode(req.raw.body());
     if (form["mode"] != "subscription")
       return stripe_error(Status::bad_request, "invalid_request_error", "The sandbox supports mode=subscription only");

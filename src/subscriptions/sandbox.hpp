@@ -69,6 +69,14 @@ class Sandbox {
   int attempts() const;
   // Whether DELETE /v1/customers/{id} deleted this customer.
   bool customer_deleted(const std::string& customer_id) const;
+  // How many checkout sessions made for this client_reference_id (a user's id) can still be paid.
+  int open_checkouts_of(const std::string& client_reference_id) const;
+  // For tests of what happens while a checkout is being made: from hold_checkouts() until
+  // release_checkouts(), each POST /v1/checkout/sessions waits once it has arrived, before it
+  // answers. wait_checkout_held: until one waits (false on timeout).
+  void hold_checkouts();
+  bool wait_checkout_held(std::chrono::milliseconds timeout);
+  void release_checkouts();
 
   struct Session;
   struct Subscription;
@@ -97,6 +105,8 @@ class Sandbox {
   std::deque<Pending> queue_;
   bool sending_ = false;
   bool stopping_ = false;
+  bool holding_checkouts_ = false;
+  int checkouts_held_ = 0;
   std::int64_t last_created_ = 0;
   int delivered_ = 0, attempts_ = 0;
   std::thread sender_;

@@ -776,6 +776,36 @@ TEST_F(Payments, ANewCheckoutExpiresTheOneBeforeSoOnlyOneCanBePaid) {
   EXPECT_EQ(subscription(ben)["status"], "active") << "the one he paid";
 }
 
+// The first checkout paid, and its webhook applied, while a second (another tab) is being made at
+// the provider: the webhook forgot the open checkout, so the second found none to ask about and
+// stayed payable beside the subscription in force; paying it charged twice (and cancelled the
+// first at the provider). The second is refused and expired now.
+TEST_F(Payments, ACheckoutPaidWhileAnotherIsBeingMadeLeavesTheOtherUnpayable) {
+  TestUser ana = user("Ana");
+  const Json body = {{"plan_id", "premium"}, {"interval", "month"}, {"currency", "EUR"}};
+  const std::string first_page = open_checkout(ana);
+  ASSERT_FALSE(first_page.empty());
+  sandbox_->hold_checkouts();
+  test::HttpResult second;
+  std::thread other_tab([&] { second = post_json(ana, "/api/v1/subscription/checkout", body); });
+  const bool held = sandbox_->wait_checkout_held(10s);
+  if (held) {
+    // Meanwhile, the first is paid and its webhook applied.
+    EXPECT_EQ(to_sandbox("POST", first_page + "/pay", "outcome=succeed").status, 303);
+    EXPECT_TRUE(sandbox_->wait_idle(15s));
+    EXPECT_EQ(subscription(ana)["status"], "active");
+  }
+  sandbox_->release_checkouts();
+  other_tab.join();
+  ASSERT_TRUE(held) << "the second checkout reached the provider";
+  ASSERT_EQ(second.status, 400) << second.body;
+  EXPECT_NE(second.body.find("just paid"), std::string::npos) << second.body;
+  auto started =
+      count("SELECT count(*) FROM audit_log WHERE event = 'subscription_checkout' AND user_id = $1::uuid", ana.user_id);
+  EXPECT_EQ(started, 1) << "the refused checkout is not recorded as started";
+  EXPECT_EQ(sandbox_->open_checkouts_of(ana.user_id), 0) << "the second can no longer be paid";
+}
+
 // A plan lapsed here (the grace ran out) while the provider still retries the old card: checking out
 // again starts a second subscription. Before, the first stayed live at the provider, its events
 // ignored and out of reach of cancel, and charged again once a retry went through.
