@@ -4,7 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import { effect, signal } from "@preact/signals";
 import "./styles.css";
 import { connect, disconnect, onFrame } from "./realtime";
-import { go, param, path } from "./router";
+import { followScreenTitles, go, param, path } from "./router";
 import { ChatsScreen, ConversationScreen } from "./screens/chat";
 import { SignIn, SignUp } from "./screens/auth";
 import { AccountScreen } from "./screens/account";
@@ -107,13 +107,16 @@ function Bell() {
 function Nav() {
   const p = path.value;
   useEffect(checkStaff, [token.value]);
-  const item = (href: string, label: string) => (
-    <li>
-      <Link href={href} class={p === href || p.startsWith(href + "/") ? "active" : ""}>
-        {label}
-      </Link>
-    </li>
-  );
+  const item = (href: string, label: string) => {
+    const active = p === href || p.startsWith(href + "/");
+    return (
+      <li>
+        <Link href={href} class={active ? "active" : ""} current={active}>
+          {label}
+        </Link>
+      </li>
+    );
+  };
   return (
     <header class="top">
       {/* For the keyboard: past the header's links, to the screen's own content. */}
@@ -236,3 +239,4 @@ function App() {
 }
 
 render(<App />, document.getElementById("app")!);
+followScreenTitles("Perfect Match");

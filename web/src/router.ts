@@ -8,11 +8,39 @@ export function go(to: string, replace = false): void {
   else history.pushState(null, "", to);
   path.value = location.pathname;
   window.scrollTo(0, 0);
+  focusScreenHeading();
 }
 
 window.addEventListener("popstate", () => {
   path.value = location.pathname;
+  focusScreenHeading();
 });
+
+// After a move to another screen its heading takes the focus: a screen reader says where the person
+// is now, and Tab goes on from the screen's content rather than from the top of the page (the link
+// that had the focus is gone). A screen still loading draws its heading a moment later.
+function focusScreenHeading(): void {
+  const started = performance.now();
+  const attempt = () => {
+    const heading = document.querySelector<HTMLElement>("main h1");
+    if (heading) {
+      heading.tabIndex = -1;
+      heading.focus({ preventScroll: true });
+    } else if (performance.now() - started < 3000) requestAnimationFrame(attempt);
+  };
+  requestAnimationFrame(attempt);
+}
+
+// The tab's title names the screen (its heading), as a page of its own would.
+export function followScreenTitles(app: string): void {
+  const update = () => {
+    const heading = document.querySelector("main h1")?.textContent?.trim();
+    const title = heading && heading !== app ? `${heading} – ${app}` : app;
+    if (document.title !== title) document.title = title;
+  };
+  new MutationObserver(update).observe(document.body, { childList: true, subtree: true, characterData: true });
+  update();
+}
 
 /** The parameter of `/prefix/:id` when `p` has that shape. */
 export function param(p: string, prefix: string): string | null {

@@ -219,16 +219,16 @@ test("the account lists the signed-in devices, and one signs another out", async
   await page.getByRole("link", { name: "Account" }).click();
   const devices = page.getByRole("region", { name: "Signed-in devices" });
   await expect(devices.getByRole("listitem")).toHaveCount(2);
-  const mine = devices.getByRole("listitem", { name: "Chrome on Linux" });
+  const mine = devices.getByRole("listitem").filter({ hasText: "Chrome on Linux" });
   await expect(mine).toContainText("(this device)");
   await expect(mine.getByRole("button")).toHaveCount(0);
-  const theirs = devices.getByRole("listitem", { name: "Firefox on Android" });
+  const theirs = devices.getByRole("listitem").filter({ hasText: "Firefox on Android" });
   await expect(theirs).toContainText("Signed in");
   await checkScreen(page, "account-devices");
 
   await theirs.getByRole("button", { name: "Sign this device out" }).click();
   await expect(devices.getByRole("listitem")).toHaveCount(1);
-  await expect(devices.getByRole("listitem", { name: "Chrome on Linux" })).toBeVisible();
+  await expect(devices.getByRole("listitem").filter({ hasText: "Chrome on Linux" })).toBeVisible();
   await showsSignInSoon(phonePage);
   await phone.close();
   await page.reload();

@@ -142,8 +142,9 @@ async function answerTheShownQuestion(page: import("@playwright/test").Page) {
     await text.fill("Mountains, mostly.");
   }
   await form.getByRole("button", { name: "Save answer" }).click();
-  // The next question in the server's order replaces it.
+  // The next question in the server's order replaces it, and has the focus.
   await expect(page.locator("form.question legend").first()).not.toHaveText(text_before);
+  await expect(page.locator("form.question legend").first()).toBeFocused();
 }
 
 test("a demo user sees matches and opens one: attributes, insight, and the locked parts", async ({ page, request }) => {
@@ -210,6 +211,10 @@ test("two people match live, then chat and see each other's messages and typing 
   await benPage.getByLabel("Message").fill("Always. Coffee first?");
   await benPage.getByRole("button", { name: "Send" }).click();
   await expect(anaPage.locator("ol.messages li.theirs")).toContainText(["Always. Coffee first?"]);
+  // Read out as it arrived: one line with who wrote what, not the list with its buttons.
+  await expect(anaPage.locator("[aria-live=polite]").filter({ hasText: "Ben:" })).toHaveText("Ben: Always. Coffee first?");
+  await expect(anaPage.locator("ol.messages")).not.toHaveAttribute("aria-live", /.*/);
+  await expect(anaPage.getByRole("list", { name: "Conversation with Ben" })).toBeVisible();
   await expect(anaPage.locator("ol.messages li")).toHaveText([/Hi Ben! Reykjavik in winter\?/, /Always\. Coffee first\?/]);
   // Ben has read Ana's message: her side shows the receipt.
   await expect(anaPage.locator("ol.messages li.mine .receipt")).toBeVisible();

@@ -3,10 +3,10 @@
 import { expect, test, type Page } from "@playwright/test";
 import { consoleErrors, DEMO, demoEmail } from "./helpers";
 
-/** Presses Tab until the focused element has this accessible text (at most 40 times). */
-async function tabTo(page: Page, text: string | RegExp): Promise<void> {
+/** Presses Tab (or Shift+Tab) until the focused element has this accessible text (at most 40 times). */
+async function tabTo(page: Page, text: string | RegExp, key: "Tab" | "Shift+Tab" = "Tab"): Promise<void> {
   for (let i = 0; i < 40; i++) {
-    await page.keyboard.press("Tab");
+    await page.keyboard.press(key);
     const focused = await page.evaluate(() => {
       const el = document.activeElement as HTMLElement | null;
       return el ? el.getAttribute("aria-label") || el.innerText || "" : "";
@@ -34,8 +34,13 @@ test("a person signs in and moves around with the keyboard alone", async ({ page
 
   await tabTo(page, "Account");
   await page.keyboard.press("Enter");
-  await expect(page.getByRole("heading", { name: "Your account" })).toBeVisible();
-  await tabTo(page, /^Notifications/);
+  // The new screen's heading has the focus (a screen reader says where one is), the tab's title and
+  // the navigation say which screen it is.
+  await expect(page.getByRole("heading", { name: "Your account" })).toBeFocused();
+  await expect(page).toHaveTitle("Your account – Perfect Match");
+  await expect(page.getByRole("link", { name: "Account", exact: true })).toHaveAttribute("aria-current", "page");
+  await expect(page.getByRole("link", { name: "Matches", exact: true })).not.toHaveAttribute("aria-current", "page");
+  await tabTo(page, /^Notifications/, "Shift+Tab");
   await page.keyboard.press("Enter");
   await expect(page.getByRole("heading", { name: "Notifications", level: 1 })).toBeVisible();
 

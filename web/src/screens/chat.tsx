@@ -128,6 +128,10 @@ export function ConversationScreen(props: { id: string }) {
   const [closeReason, setCloseReason] = useState<string | null>(null);
   const [text, setText] = useState("");
   const [typing, setTyping] = useState(false);
+  // The other's newest message as read out (its id: a deletion takes its words away here too).
+  const [heard, setHeard] = useState<{ id: string; text: string } | null>(null);
+  // The name as the socket's handler sees it (set once the conversation is read).
+  const otherName = useRef("");
   const [readUpTo, setReadUpTo] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const lastTyping = useRef(0);
@@ -149,6 +153,7 @@ export function ConversationScreen(props: { id: string }) {
         // From the page itself, not the list: a conversation past the list's first page had no
         // name and no unmatch, block or report.
         setOther(page.user?.first_name ?? "");
+        otherName.current = page.user?.first_name ?? "";
         setPeer({ matchId: page.match_id, userId: page.user?.user_id });
       },
       (e) => setError(errorText(e)),
@@ -156,9 +161,14 @@ export function ConversationScreen(props: { id: string }) {
     const off = onFrame((f) => {
       if (f.conversation_id !== id) return;
       if (f.type === "message.new" || f.type === "message.deleted") {
-        add([f.message as Message]);
-        if (f.type === "message.new" && (f.message as Message).sender_id !== myId) {
+        const m = f.message as Message;
+        add([m]);
+        if (f.type === "message.new" && m.sender_id !== myId) {
           setTyping(false);
+          const text = m.message_type === "image" ? t.chatPhotoFrom(otherName.current) : `${otherName.current}: ${m.content ?? ""}`;
+          setHeard({ id: m.message_id, text });
+        } else if (f.type === "message.deleted") {
+          setHeard((h) => (h?.id === m.message_id ? null : h));
         }
       } else if (f.type === "reaction") {
         const reactions = f.reactions as Message["reactions"];
@@ -268,7 +278,12 @@ export function ConversationScreen(props: { id: string }) {
       <Link href="/chats">{t.back(t.chats)}</Link>
       <h1>{other || t.chats}</h1>
       {!connected.value && <p class="muted" role="status">{t.offline}</p>}
-      <ol class="messages" aria-live="polite" aria-label={t.chats}>
+      {/* What the other writes, read out as it arrives: one line, not the whole list with its
+          buttons and receipts (a live region reads all of what changes in it). */}
+      <p class="sr-only" aria-live="polite">
+        {heard?.text}
+      </p>
+      <ol class="messages" aria-label={t.conversationWith(other)}>
         {messages.length === 0 && <li class="muted">{t.noMessages}</li>}
         {messages
           .filter((m) => m.message_type !== "reaction")

@@ -47,7 +47,7 @@ export function Devices() {
       {sessions && (
         <ul class="devices">
           {sessions.map((s) => (
-            <li key={s.session_id} aria-label={deviceName(s.user_agent)}>
+            <li key={s.session_id}>
               <strong>{deviceName(s.user_agent)}</strong>
               {s.current && <> ({t.thisDevice})</>}
               <br />

@@ -86,6 +86,7 @@ export function NotificationsScreen() {
                     <button
                       type="button"
                       class="link"
+                      aria-label={`${t.markRead}: ${d.text}`}
                       onClick={() =>
                         void act(ok(api.POST("/api/v1/notifications/{notification_id}/read", { params: { path: { notification_id: n.notification_id } } })))
                       }

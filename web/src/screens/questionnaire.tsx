@@ -20,6 +20,8 @@ export function QuestionnaireScreen() {
   const [done, setDone] = useState<string | null>(null);
   // An earlier answer being changed: its form takes the next question's place until saved or cancelled.
   const [editing, setEditing] = useState<Question | null>(null);
+  // After an answer is saved, the next question takes the focus (its form is a new one).
+  const [answeredOne, setAnsweredOne] = useState(false);
   const editingHeading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     if (editing) editingHeading.current?.focus();
@@ -107,10 +109,12 @@ export function QuestionnaireScreen() {
         <QuestionForm
           key={question.question_id}
           question={question}
+          focus={answeredOne}
           onSaved={async (p) => {
             setError(null);
             setDone(null);
             setProgress(p);
+            setAnsweredOne(true);
             try {
               await loadNext();
               void loadAll().catch(() => undefined);
@@ -167,7 +171,7 @@ function GivenAnswers(props: { blocks: Block[]; onChange: (q: Question) => void 
         .filter((b) => b.questions.length > 0)
         .map(({ block, questions }) => (
           <section>
-            <h3>{block.title}</h3>
+            <h2>{block.title}</h2>
             <ul>
               {questions.map((q) => (
                 <li>
@@ -198,9 +202,14 @@ function answerInWords(q: Question): string {
 
 function QuestionForm(props: {
   question: Question;
+  focus?: boolean; // take the focus when shown
   onSaved: (p: Progress, retired: number) => void;
   onError: (e: string | null) => void;
 }) {
+  const legend = useRef<HTMLLegendElement>(null);
+  useEffect(() => {
+    if (props.focus) legend.current?.focus();
+  }, []);
   const q = props.question;
   const options = q.options ?? [];
   const slider = q.slider ?? {};
@@ -257,7 +266,9 @@ function QuestionForm(props: {
       }}
     >
       <fieldset>
-        <legend class="question-text">{q.text}</legend>
+        <legend class="question-text" tabIndex={-1} ref={legend}>
+          {q.text}
+        </legend>
         {q.type === "multiple_choice" &&
           options.map((o) => (
             <label class="choice">
@@ -307,9 +318,10 @@ function QuestionForm(props: {
               max={max}
               step={slider.step ?? 1}
               value={Number(value)}
+              aria-describedby={`${name}-ends`}
               onInput={(e) => setValue(Number(e.currentTarget.value))}
             />
-            <div class="ends">
+            <div class="ends" id={`${name}-ends`}>
               <span>{slider.min_label}</span>
               <span>{slider.max_label}</span>
             </div>
