@@ -40,6 +40,11 @@ bool billing_in_force(const BillingState& s, std::int64_t now) {
   return s.payment_status == "past_due" && s.grace_until && *s.grace_until > now;
 }
 
+// A paid subscription of the provider's is in force: a new checkout would be charged beside it.
+bool paid_subscription_in_force(const BillingState& s) {
+  return s.subscription_id && billing_in_force(s, payments_now());
+}
+
 // The audit entry and the notification of a change the user sees (plan, status, cancellation).
 std::optional<Json> record_change(pqxx::work& tx, notifications::Service& notifications, const UserId& user_id,
                                   const BillingState& before, const BillingState& after, Json why) {
@@ -96,9 +101,14 @@ Result<void> Payments::replace_open_checkout(const UserId& user_id, const std::s
   if (!previous || previous->is_nil() || previous->str().empty()) return {};
   auto unpaid = d_.provider->expire_checkout(std::string(previous->str()));
   if (unpaid && *unpaid) return {};
-  (void)d_.provider->expire_checkout(session_id);
+  expire_checkout(session_id);
   if (!unpaid) return std::unexpected(unpaid.error());
   return std::unexpected(just_paid());
+}
+
+void Payments::expire_checkout(const std::string& session_id) {
+  if (auto expired = d_.provider->expire_checkout(session_id); !expired)
+    log::warn("checkout_not_expired", {{"problem", expired.error().type}});
 }
 
 Result<CheckoutStarted> Payments::checkout(const UserId& user_id, const CheckoutInput& input) {
@@ -120,7 +130,7 @@ Result<CheckoutStarted> Payments::checkout(const UserId& user_id, const Checkout
     if (!state) return std::unexpected(Problem("not-found", "there is no such user"));
     // Cancelled at the period's end or not: a second subscription now is charged in full at once,
     // and the first runs (paid) to its end, so the overlap was paid twice.
-    if (state->subscription_id && billing_in_force(*state, payments_now()))
+    if (paid_subscription_in_force(*state))
       return std::unexpected(checkout_invalid(
           "plan_id", state->cancel_at_period_end
                          ? "your paid subscription is in force to the end of its period; subscribe again once it ended"
@@ -131,15 +141,16 @@ Result<CheckoutStarted> Payments::checkout(const UserId& user_id, const Checkout
   PM_TRY(provider_budget(user_id));
   auto session = PM_TRY(d_.provider->create_checkout(request));
   PM_TRY(replace_open_checkout(user_id, session.id));
-  // The checkout before it paid, and its webhook applied, while this one was being made: the webhook
-  // forgot the open checkout it completed, so replace_open_checkout found none to ask about. Looked
-  // at again now, after this one is remembered (a webhook applying later finds it there, paid or
-  // not, through the next checkout's question): the new one is expired rather than left payable
-  // beside the subscription now in force, where paying it would charge twice.
+  // The checkout before it paid, and its webhook applied, while this one was being made at the
+  // provider: that webhook forgot the open checkout, so replace_open_checkout found none to ask
+  // about. The subscription is looked at again now that this session is remembered: in force, this
+  // session is expired rather than left payable beside it (paying it would charge twice). A webhook
+  // applied after this look is met by the next checkout's own first look.
   bool paid_meanwhile = false;
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+    paid_meanwhile = false;  // (a transaction retried starts again)
     auto state = repository::billing_state_for_update(tx, user_id);
-    if (state && state->subscription_id && billing_in_force(*state, payments_now())) {
+    if (state && paid_subscription_in_force(*state)) {
       paid_meanwhile = true;
       return {};
     }
@@ -152,8 +163,7 @@ Result<CheckoutStarted> Payments::checkout(const UserId& user_id, const Checkout
     return {};
   }));
   if (paid_meanwhile) {
-    if (auto expired = d_.provider->expire_checkout(session.id); !expired)
-      log::warn("checkout_not_expired", {{"problem", expired.error().type}});
+    expire_checkout(session.id);
     return std::unexpected(just_paid());
   }
   return CheckoutStarted{.url = session.url, .session_id = session.id};

@@ -66,6 +66,8 @@ class Payments {
  private:
   Result<void> provider_budget(const UserId& user_id);
   Result<void> replace_open_checkout(const UserId& user_id, const std::string& session_id);
+  // Expires a session at the provider; a refusal is logged (the session then lapses in its day).
+  void expire_checkout(const std::string& session_id);
   Deps d_;
 };
 

@@ -31,6 +31,7 @@
 #include "cache/subscriber.hpp"
 #include "core/crypto.hpp"
 #include "realtime/hub.hpp"
+#include "support/eventually.hpp"
 #include "support/matching_api.hpp"
 #include "support/processes.hpp"
 #include "support/ws_client.hpp"
@@ -1132,24 +1133,16 @@ TEST_F(RealtimeChat, ADeletionThatWaitedThroughAnUnmatchIsNotToldToTheOther) {
   test::HttpResult deleted, unmatched;
   std::thread deleter(
       [&] { deleted = rest(a, ana_, "DELETE", "/api/v1/messages/" + hello["message_id"].get<std::string>()); });
-  auto scalar = [&](const char* sql) {
-    auto conn = db_.connect();
-    return pqxx::nontransaction(conn).exec1(sql)[0].as<int>();
-  };
-  auto waiting_for_the_lock = [&] {
-    return scalar(
-        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()");
-  };
-  for (int i = 0; i < 200 && waiting_for_the_lock() < 1; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  ASSERT_EQ(waiting_for_the_lock(), 1) << "the deletion waits for the conversation";
+  const bool deletion_waits = test::eventually(
+      [&] { return db_.statement_waits_for_a_lock("%FROM conversations WHERE conversation_id%FOR UPDATE%"); });
   std::thread unmatcher([&] { unmatched = rest(a, ben_, "POST", "/api/v1/matches/" + match_ + "/unmatch"); });
-  const char* ended = "SELECT count(*) FROM matches WHERE status = 'rejected'";
-  for (int i = 0; i < 200 && scalar(ended) < 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  ASSERT_EQ(scalar(ended), 1) << "the unmatch committed";
+  // The unmatch committed once its close waits too (the close runs after it, on its own).
+  const bool close_waits = test::eventually([&] { return db_.statement_waits_for_a_lock("%closed_at IS NULL%"); });
   holder.commit();
   deleter.join();
   unmatcher.join();
+  ASSERT_TRUE(deletion_waits) << "the deletion waited for the conversation";
+  ASSERT_TRUE(close_waits) << "the unmatch committed while the deletion waited";
   ASSERT_EQ(deleted.status, 200) << deleted.body;
   ASSERT_EQ(unmatched.status / 100, 2) << unmatched.body;
   ASSERT_TRUE(ben->wait_for("conversation.closed"));
