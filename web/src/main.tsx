@@ -4,7 +4,8 @@ import { useEffect, useState } from "preact/hooks";
 import { effect, signal } from "@preact/signals";
 import "./styles.css";
 import { connect, disconnect, onFrame } from "./realtime";
-import { followScreenTitles, go, param, path } from "./router";
+import { go, navigate, param, path } from "./router";
+import { followScreenTitles } from "./screen_focus";
 import { ChatsScreen, ConversationScreen } from "./screens/chat";
 import { SignIn, SignUp } from "./screens/auth";
 import { AccountScreen } from "./screens/account";
@@ -28,7 +29,7 @@ registerServiceWorker();
 navigator.serviceWorker?.addEventListener("message", (event: MessageEvent) => {
   const data = event.data as { type?: string; path?: string } | null;
   if (data?.type === "push" && token.value) void refreshUnread();
-  if (data?.type === "open" && typeof data.path === "string" && data.path.startsWith("/")) go(data.path);
+  if (data?.type === "open" && typeof data.path === "string" && data.path.startsWith("/")) navigate(data.path);
 });
 
 // One socket while signed in.
@@ -87,9 +88,10 @@ function Bell() {
       href="/notifications"
       class={`bell${path.value === "/notifications" ? " active" : ""}`}
       aria-label={t.notificationsLabel(n)}
+      aria-current={path.value === "/notifications" ? "page" : undefined}
       onClick={(e) => {
         e.preventDefault();
-        go("/notifications");
+        navigate("/notifications");
       }}
     >
       <svg aria-hidden="true" viewBox="0 0 24 24" width="22" height="22">

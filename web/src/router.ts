@@ -1,5 +1,6 @@
 // A small client-side router: the path is a signal; links push history entries.
 import { signal } from "@preact/signals";
+import { focusScreenHeading } from "./screen_focus";
 
 export const path = signal(location.pathname);
 
@@ -8,7 +9,6 @@ export function go(to: string, replace = false): void {
   else history.pushState(null, "", to);
   path.value = location.pathname;
   window.scrollTo(0, 0);
-  focusScreenHeading();
 }
 
 window.addEventListener("popstate", () => {
@@ -16,30 +16,11 @@ window.addEventListener("popstate", () => {
   focusScreenHeading();
 });
 
-// After a move to another screen its heading takes the focus: a screen reader says where the person
-// is now, and Tab goes on from the screen's content rather than from the top of the page (the link
-// that had the focus is gone). A screen still loading draws its heading a moment later.
-function focusScreenHeading(): void {
-  const started = performance.now();
-  const attempt = () => {
-    const heading = document.querySelector<HTMLElement>("main h1");
-    if (heading) {
-      heading.tabIndex = -1;
-      heading.focus({ preventScroll: true });
-    } else if (performance.now() - started < 3000) requestAnimationFrame(attempt);
-  };
-  requestAnimationFrame(attempt);
-}
-
-// The tab's title names the screen (its heading), as a page of its own would.
-export function followScreenTitles(app: string): void {
-  const update = () => {
-    const heading = document.querySelector("main h1")?.textContent?.trim();
-    const title = heading && heading !== app ? `${heading} – ${app}` : app;
-    if (document.title !== title) document.title = title;
-  };
-  new MutationObserver(update).observe(document.body, { childList: true, subtree: true, characterData: true });
-  update();
+/** A move the person asked for (a link): the new screen's heading then takes the focus. */
+export function navigate(to: string): void {
+  const before = location.pathname + location.search;
+  go(to);
+  if (location.pathname + location.search !== before) focusScreenHeading();
 }
 
 /** The parameter of `/prefix/:id` when `p` has that shape. */

@@ -169,6 +169,9 @@ export const t = {
   generationsPerDay: (n: number) => `${n} match searches a day`,
   // chat
   chats: "Chats",
+  chat: "Chat",
+  match: "Match",
+  yourMatch: "Your match",
   conversationWith: (name: string) => (name ? `Conversation with ${name}` : "Conversation"),
   noChats: "No conversations yet: when you and someone like each other, your chat opens here.",
   moreChats: "More conversations",

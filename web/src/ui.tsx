@@ -1,10 +1,10 @@
 // Small shared pieces: a labelled field, an error box, a loading line, and the one way an action
 // or a form's submit runs (busy while it runs, its problem in words, its success as a notice).
 import type { ComponentChildren } from "preact";
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { errorText } from "./session";
 import { t } from "./strings";
-import { go } from "./router";
+import { navigate } from "./router";
 
 /** Runs one action at a time: `busy` meanwhile, its failure in `error` (the server's words). */
 export function useRun() {
@@ -96,11 +96,25 @@ export function NewPasswordField(props: { value: string; onInput: (value: string
   );
 }
 
-/** "Are you sure?" for what cannot be undone: the question, then yes (danger) or cancel. */
+/**
+ * "Are you sure?" for what cannot be undone: the question, then yes (danger) or cancel. It takes the
+ * focus (and is read out); answered or cancelled, the focus goes back to the button that asked if
+ * that is still there, rather than to the top of the page.
+ */
 export function Confirm(props: { question: string; busy: boolean; onYes: () => void; onCancel: () => void }) {
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    box.current?.querySelector<HTMLElement>("p")?.focus();
+    return () => {
+      const focus = document.activeElement;
+      const lost = !focus || focus === document.body || !!box.current?.contains(focus);
+      if (lost && opener?.isConnected) opener.focus();
+    };
+  }, []);
   return (
-    <div class="confirm" role="group" aria-label={props.question}>
-      <p>{props.question}</p>
+    <div class="confirm" role="group" aria-label={props.question} ref={box}>
+      <p tabIndex={-1}>{props.question}</p>
       <div class="actions">
         <button type="button" class="danger" disabled={props.busy} onClick={props.onYes}>
           {t.confirmYes}
@@ -129,6 +143,12 @@ export function Notice(props: { text: string | null }) {
   ) : null;
 }
 
+// A screen's place while its data comes, or the reason it did not: a <main> all the same, so the
+// skip link has somewhere to go.
+export function Pending(props: { error: string | null }) {
+  return <main>{props.error ? <ErrorBox error={props.error} /> : <Loading />}</main>;
+}
+
 export function Loading() {
   return (
     <p class="loading" role="status">
@@ -146,7 +166,7 @@ export function Link(props: { href: string; children: ComponentChildren; class?:
       onClick={(e) => {
         if (e.ctrlKey || e.metaKey || e.shiftKey) return;
         e.preventDefault();
-        go(props.href);
+        navigate(props.href);
       }}
     >
       {props.children}

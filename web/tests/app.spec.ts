@@ -102,6 +102,9 @@ test("a new person signs up, fills the profile, answers questions, signs out and
     "Your answer is changed. One later question no longer applies: its answer is set aside.",
   );
   await expect(page.getByText(/^3 of \d+ answered$/)).toBeVisible();
+  // Back at the question it was on, which has the focus again.
+  await expect(page.locator("form.question legend").first()).toHaveText(next ?? "");
+  await expect(page.locator("form.question legend").first()).toBeFocused();
   // The change is the server's, after a reload.
   await page.reload();
   await page.getByText(/^Your answers so far \(3\)/).click();
@@ -215,6 +218,8 @@ test("two people match live, then chat and see each other's messages and typing 
   await expect(anaPage.locator("[aria-live=polite]").filter({ hasText: "Ben:" })).toHaveText("Ben: Always. Coffee first?");
   await expect(anaPage.locator("ol.messages")).not.toHaveAttribute("aria-live", /.*/);
   await expect(anaPage.getByRole("list", { name: "Conversation with Ben" })).toBeVisible();
+  // The tab's title names the screen, not the person (it shows in the window list and history).
+  await expect(anaPage).toHaveTitle("Chat – Perfect Match");
   await expect(anaPage.locator("ol.messages li")).toHaveText([/Hi Ben! Reykjavik in winter\?/, /Always\. Coffee first\?/]);
   // Ben has read Ana's message: her side shows the receipt.
   await expect(anaPage.locator("ol.messages li.mine .receipt")).toBeVisible();
@@ -235,8 +240,15 @@ test("two people match live, then chat and see each other's messages and typing 
   await benPage.getByRole("button", { name: "Send" }).click();
   await expect(anaPage.locator("ol.messages li.theirs").filter({ hasText: "Oops, not for you." })).toBeVisible();
   const oops = benPage.locator("ol.messages li.mine").filter({ hasText: "Oops, not for you." });
+  // The question takes the focus; cancelled, the focus is back on the button that asked.
   await oops.getByRole("button", { name: "Delete" }).click();
-  await oops.getByRole("group", { name: "Delete this message for both of you?" }).getByRole("button", { name: "Yes, do it" }).click();
+  const question = oops.getByRole("group", { name: "Delete this message for both of you?" });
+  await expect(question.getByText("Delete this message for both of you?")).toBeFocused();
+  await question.getByRole("button", { name: "Cancel" }).click();
+  await expect(question).toHaveCount(0);
+  await expect(oops.getByRole("button", { name: "Delete" })).toBeFocused();
+  await oops.getByRole("button", { name: "Delete" }).click();
+  await question.getByRole("button", { name: "Yes, do it" }).click();
   for (const page of [anaPage, benPage]) {
     await expect(page.getByText("Oops, not for you.")).toHaveCount(0);
     await expect(page.locator("ol.messages li").last()).toContainText("Message deleted");

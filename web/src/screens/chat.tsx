@@ -7,7 +7,7 @@ import type { Schemas } from "../api/client";
 import { connected, newId, noteSeq, onFrame, request } from "../realtime";
 import { api, errorText, imageUpload, me, ok } from "../session";
 import { t } from "../strings";
-import { Confirm, ErrorBox, Field, Link, Loading, Notice, useRun } from "../ui";
+import { Confirm, ErrorBox, Field, Link, Notice, Pending, useRun } from "../ui";
 import { ChatSafety } from "./chat-safety";
 
 type Message = Schemas["Message"];
@@ -74,7 +74,7 @@ export function ChatsScreen() {
       )
       .finally(() => setLoadingMore(false));
   };
-  if (!list) return error ? <ErrorBox error={error} /> : <Loading />;
+  if (!list) return <Pending error={error} />;
   return (
     <main>
       <h1>{t.chats}</h1>
@@ -165,7 +165,8 @@ export function ConversationScreen(props: { id: string }) {
         add([m]);
         if (f.type === "message.new" && m.sender_id !== myId) {
           setTyping(false);
-          const text = m.message_type === "image" ? t.chatPhotoFrom(otherName.current) : `${otherName.current}: ${m.content ?? ""}`;
+          const who = otherName.current || t.yourMatch;
+          const text = m.message_type === "image" ? t.chatPhotoFrom(who) : `${who}: ${m.content ?? ""}`;
           setHeard({ id: m.message_id, text });
         } else if (f.type === "message.deleted") {
           setHeard((h) => (h?.id === m.message_id ? null : h));
@@ -271,17 +272,18 @@ export function ConversationScreen(props: { id: string }) {
     }
   };
 
-  if (!messages) return error ? <ErrorBox error={error} /> : <Loading />;
+  if (!messages) return <Pending error={error} />;
   const mineRead = (m: Message) => m.sender_id === myId && (m.read_at != null || m.seq <= readUpTo);
   return (
-    <main class="chat">
+    <main class="chat" data-title={t.chat}>
       <Link href="/chats">{t.back(t.chats)}</Link>
       <h1>{other || t.chats}</h1>
       {!connected.value && <p class="muted" role="status">{t.offline}</p>}
       {/* What the other writes, read out as it arrives: one line, not the whole list with its
           buttons and receipts (a live region reads all of what changes in it). */}
       <p class="sr-only" aria-live="polite">
-        {heard?.text}
+        {/* keyed: the same words twice ("ok", "ok") are read twice */}
+        {heard && <span key={heard.id}>{heard.text}</span>}
       </p>
       <ol class="messages" aria-label={t.conversationWith(other)}>
         {messages.length === 0 && <li class="muted">{t.noMessages}</li>}

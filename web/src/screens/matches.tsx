@@ -4,7 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { Schemas } from "../api/client";
 import { api, ApiError, errorText, me, ok } from "../session";
 import { t } from "../strings";
-import { ErrorBox, Link, Loading, Notice, percent } from "../ui";
+import { ErrorBox, Link, Loading, Notice, Pending, percent } from "../ui";
 
 type Match = Schemas["Match"];
 
@@ -180,13 +180,13 @@ export function MatchDetailScreen(props: { id: string }) {
       (e) => setError(errorText(e)),
     );
   }, [props.id]);
-  if (!match) return error ? <main><ErrorBox error={error} /><Link href="/matches">{t.backToMatches}</Link></main> : <Loading />;
+  if (!match) return error ? <main><ErrorBox error={error} /><Link href="/matches">{t.backToMatches}</Link></main> : <Pending error={null} />;
   const name = match.user?.first_name ?? "";
   const photo = person?.photos?.[0]?.url ?? match.user?.photo_url;
   const insights = match.insights ?? {};
   const locked = match.insights_locked ?? [];
   return (
-    <main>
+    <main data-title={t.match}>
       <Link href="/matches">{t.back(t.backToMatches)}</Link>
       <article class="match-detail">
         <Photo url={photo} name={name} large />

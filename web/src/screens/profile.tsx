@@ -5,7 +5,7 @@ import type { Schemas } from "../api/client";
 import { go } from "../router";
 import { api, errorText, me, notice, ok } from "../session";
 import { t } from "../strings";
-import { ErrorBox, Field, Loading, Notice, Options } from "../ui";
+import { ErrorBox, Field, Notice, Options, Pending } from "../ui";
 import { PhotosSection, photoNotUploaded } from "./photos";
 
 // The demo data's cities (src/demo/cities.cpp), so a new person can meet the demo users.
@@ -54,7 +54,7 @@ export function ProfileScreen() {
     notice.value = null;
     ok(api.GET("/api/v1/me/preferences")).then(setPrefs, (e) => setError(errorText(e)));
   }, []);
-  if (!profile || !prefs) return error ? <ErrorBox error={error} /> : <Loading />;
+  if (!profile || !prefs) return <Pending error={error} />;
 
   const set = (k: keyof typeof form) => (e: Event) => setForm({ ...form, [k]: (e.currentTarget as HTMLInputElement).value });
   const setPref = (k: "min_age" | "max_age" | "max_distance") => (e: Event) =>

@@ -1,12 +1,13 @@
 // The questionnaire: progress, the blocks (with their locked premium questions), and one question
 // at a time in the server's asking order (GET /questionnaire/next), so branching is the server's
 // and a person who comes back resumes where they left off. The answers given so far are listed
-// below it, each one open to change (the same form, filled with the answer).
+// below it (given-answers.tsx), each one open to change in the same form, filled with the answer.
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Schemas } from "../api/client";
 import { api, errorText, ok } from "../session";
 import { t } from "../strings";
-import { ErrorBox, Link, Loading, Notice } from "../ui";
+import { ErrorBox, Link, Notice, Pending } from "../ui";
+import { GivenAnswers } from "./given-answers";
 
 type Question = Schemas["Question"];
 type Progress = Schemas["QuestionnaireProgress"];
@@ -17,11 +18,14 @@ export function QuestionnaireScreen() {
   const [progress, setProgress] = useState<Progress | null>(null);
   const [question, setQuestion] = useState<Question | null | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
-  const [done, setDone] = useState<string | null>(null);
-  // An earlier answer being changed: its form takes the next question's place until saved or cancelled.
+  const [finished, setFinished] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+  // An earlier answer being changed: its form is shown instead of the next question's, which stays
+  // as it was (whatever was chosen there is kept) until the change is saved or cancelled.
   const [editing, setEditing] = useState<Question | null>(null);
-  // After an answer is saved, the next question takes the focus (its form is a new one).
-  const [answeredOne, setAnsweredOne] = useState(false);
+  // Counted up when the next question should take the focus: after an answer is saved (its form is
+  // a new one) and after a change is done with. Not on the first load.
+  const [focusNext, setFocusNext] = useState(0);
   const editingHeading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     if (editing) editingHeading.current?.focus();
@@ -43,8 +47,7 @@ export function QuestionnaireScreen() {
 
   // Either read failing is shown (the list may have come while the next question did not: that
   // waited on "Loading" for good).
-  if (error && (!progress || question === undefined)) return <ErrorBox error={error} />;
-  if (!progress || question === undefined) return <Loading />;
+  if (!progress || question === undefined) return <Pending error={error} />;
 
   return (
     <main>
@@ -78,8 +81,8 @@ export function QuestionnaireScreen() {
         </ol>
       )}
       <ErrorBox error={error} />
-      <Notice text={done} />
-      {editing ? (
+      <Notice text={notice} />
+      {editing && (
         <section aria-labelledby="changing-answer">
           <h2 id="changing-answer" tabIndex={-1} ref={editingHeading}>
             {t.changingAnswer}
@@ -87,11 +90,13 @@ export function QuestionnaireScreen() {
           <QuestionForm
             key={`change-${editing.question_id}`}
             question={editing}
+            focus={0}
             onSaved={async (p, retired) => {
               setError(null);
               setProgress(p);
               setEditing(null);
-              setDone(t.answerChanged(retired));
+              setNotice(t.answerChanged(retired));
+              setFocusNext((n) => n + 1);
               try {
                 // A changed answer may show or hide follow-up questions: both lists are read again.
                 await Promise.all([loadNext(), loadAll()]);
@@ -101,56 +106,68 @@ export function QuestionnaireScreen() {
             }}
             onError={setError}
           />
-          <button type="button" class="secondary" onClick={() => setEditing(null)}>
+          <button
+            type="button"
+            class="secondary"
+            onClick={() => {
+              setEditing(null);
+              setFocusNext((n) => n + 1);
+            }}
+          >
             {t.cancel}
           </button>
         </section>
-      ) : question ? (
-        <QuestionForm
-          key={question.question_id}
-          question={question}
-          focus={answeredOne}
-          onSaved={async (p) => {
-            setError(null);
-            setDone(null);
-            setProgress(p);
-            setAnsweredOne(true);
-            try {
-              await loadNext();
-              void loadAll().catch(() => undefined);
-            } catch (e) {
-              setError(errorText(e));
-            }
-          }}
-          onError={setError}
-        />
-      ) : (
-        <section>
-          <p>{t.allAnswered}</p>
-          {!done && (
-            <button
-              type="button"
-              onClick={async () => {
-                try {
-                  const p = await ok(api.POST("/api/v1/questionnaire/complete"));
-                  setProgress(p);
-                  setDone(t.finished);
-                } catch (e) {
-                  setError(errorText(e));
-                }
-              }}
-            >
-              {t.finish}
-            </button>
-          )}
-          {done && <Link href="/matches">{t.matches}</Link>}
-        </section>
       )}
+      <div hidden={editing !== null}>
+        {question ? (
+          <QuestionForm
+            key={question.question_id}
+            question={question}
+            focus={focusNext}
+            onSaved={async (p) => {
+              setError(null);
+              setNotice(null);
+              setProgress(p);
+              setFocusNext((n) => n + 1);
+              try {
+                await loadNext();
+                void loadAll().catch(() => undefined);
+              } catch (e) {
+                setError(errorText(e));
+              }
+            }}
+            onError={setError}
+          />
+        ) : (
+          <section>
+            <p>{t.allAnswered}</p>
+            {finished ? (
+              <Link href="/matches">{t.matches}</Link>
+            ) : (
+              <button
+                type="button"
+                onClick={async () => {
+                  try {
+                    const p = await ok(api.POST("/api/v1/questionnaire/complete"));
+                    setProgress(p);
+                    setFinished(true);
+                    setNotice(t.finished);
+                  } catch (e) {
+                    setError(errorText(e));
+                  }
+                }}
+              >
+                {t.finish}
+              </button>
+            )}
+          </section>
+        )}
+      </div>
       {blocks && (
         <GivenAnswers
           blocks={blocks}
           onChange={(q) => {
-            setDone(null);
+            setNotice(null);
             setEditing(q);
           }}
         />
@@ -159,57 +176,16 @@ export function QuestionnaireScreen() {
   );
 }
 
-// The answers given so far, block by block, each with a button that opens it for a change.
-function GivenAnswers(props: { blocks: Block[]; onChange: (q: Question) => void }) {
-  const answered = props.blocks.map((b) => ({ block: b, questions: (b.questions ?? []).filter((q) => !q.locked && q.answer) }));
-  const count = answered.reduce((n, b) => n + b.questions.length, 0);
-  if (count === 0) return null;
-  return (
-    <details class="given-answers">
-      <summary>{t.reviewAnswers(count)}</summary>
-      {answered
-        .filter((b) => b.questions.length > 0)
-        .map(({ block, questions }) => (
-          <section>
-            <h2>{block.title}</h2>
-            <ul>
-              {questions.map((q) => (
-                <li>
-                  <span class="question-text">{q.text}</span>
-                  <span class="given">{answerInWords(q)}</span>
-                  <button type="button" class="link" aria-label={t.changeAnswerTo(q.text ?? "")} onClick={() => props.onChange(q)}>
-                    {t.changeAnswer}
-                  </button>
-                </li>
-              ))}
-            </ul>
-          </section>
-        ))}
-    </details>
-  );
-}
-
-// An answer as the person chose it: the options' labels, yes or no, the number on its scale, the text.
-function answerInWords(q: Question): string {
-  const value = q.answer?.value as unknown;
-  const label = (key: unknown) => q.options?.find((o) => o.key === key)?.label ?? String(key);
-  if (q.type === "multiple_choice") return label(value);
-  if (q.type === "multiple_select") return Array.isArray(value) ? value.map(label).join(", ") : "";
-  if (q.type === "boolean") return value === true ? t.yes : t.no;
-  if (q.type === "slider") return t.onScale(Number(value), q.slider?.min ?? 0, q.slider?.max ?? 10);
-  return String(value ?? "");
-}
-
 function QuestionForm(props: {
   question: Question;
-  focus?: boolean; // take the focus when shown
+  focus: number; // the question takes the focus when this is counted up (and when shown with it above 0)
   onSaved: (p: Progress, retired: number) => void;
   onError: (e: string | null) => void;
 }) {
   const legend = useRef<HTMLLegendElement>(null);
   useEffect(() => {
-    if (props.focus) legend.current?.focus();
-  }, []);
+    if (props.focus > 0) legend.current?.focus();
+  }, [props.focus]);
   const q = props.question;
   const options = q.options ?? [];
   const slider = q.slider ?? {};

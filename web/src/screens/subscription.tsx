@@ -7,7 +7,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { Schemas } from "../api/client";
 import { api, ApiError, errorText, ok } from "../session";
 import { t } from "../strings";
-import { ErrorBox, Link, Loading, Notice } from "../ui";
+import { ErrorBox, Link, Notice, Pending } from "../ui";
 
 type Subscription = Awaited<ReturnType<typeof loadSubscription>>;
 
@@ -33,7 +33,7 @@ export function PlansScreen() {
       (e) => setError(e instanceof ApiError ? e.message : errorText(e)),
     );
   }, []);
-  if (!plans) return error ? <ErrorBox error={error} /> : <Loading />;
+  if (!plans) return <Pending error={error} />;
   const paying = current?.in_force && current.plan_id !== "free";
   const checkout = async (plan_id: string, interval: "month" | "year", currency: string) => {
     setBusy(true);
@@ -120,7 +120,7 @@ export function SubscriptionScreen() {
       alive.current = false;
     };
   }, []);
-  if (!sub) return error ? <ErrorBox error={error} /> : <Loading />;
+  if (!sub) return <Pending error={error} />;
   const paid = sub.in_force && sub.plan_id !== "free";
   // A plan's id in words ("premium": "Premium"); the plans screen has their names and features.
   const planName = (sub.plan_id ?? "").replace(/^./, (c) => c.toUpperCase());
