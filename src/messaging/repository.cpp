@@ -23,7 +23,11 @@ constexpr std::string_view kConversationSelect = R"sql(
          (SELECT b.blocker_id FROM blocked_pairs b
           WHERE (b.blocker_id = mt.user_id_1 AND b.blocked_id = mt.user_id_2)
              OR (b.blocker_id = mt.user_id_2 AND b.blocked_id = mt.user_id_1)
-          ORDER BY b.created_at LIMIT 1) AS blocker
+          ORDER BY b.created_at LIMIT 1) AS blocker,
+         EXISTS (SELECT 1 FROM user_profiles p WHERE p.user_id = mt.user_id_1
+                   AND (p.banned_at IS NOT NULL OR p.suspended_until > now())) AS user_1_restricted,
+         EXISTS (SELECT 1 FROM user_profiles p WHERE p.user_id = mt.user_id_2
+                   AND (p.banned_at IS NOT NULL OR p.suspended_until > now())) AS user_2_restricted
   FROM conversations c JOIN match_pairs mt ON mt.match_id = c.match_id
 )sql";
 // Conversation $1, if user $2 is one of its users.
@@ -228,6 +232,8 @@ constexpr const char* kConversations = R"sql(
           WHERE (b.blocker_id = mt.user_id_1 AND b.blocked_id = mt.user_id_2)
              OR (b.blocker_id = mt.user_id_2 AND b.blocked_id = mt.user_id_1)
           ORDER BY b.created_at LIMIT 1) AS blocker,
+         -- (whether either account is restricted decides only what may be sent: not read for a list)
+         false AS user_1_restricted, false AS user_2_restricted,
          (SELECT jsonb_build_object('user_id', u.user_id, 'first_name', u.first_name)::text FROM user_profiles u
           WHERE u.user_id = CASE WHEN mt.user_id_1 = $1 THEN mt.user_id_2 ELSE mt.user_id_1 END) AS other_user,
          -- a closed conversation has nothing unread: reading it stamps nothing the other would see
@@ -317,7 +323,9 @@ Conversation conversation_from(const pqxx::row& r) {
           .blocker = db::opt<UserId>(r, "blocker"),
           .ranking = r["ranking"].as<std::string>(),
           .first_message_age_1 = db::opt<double>(r, "user_1_first_message_age"),
-          .first_message_age_2 = db::opt<double>(r, "user_2_first_message_age")};
+          .first_message_age_2 = db::opt<double>(r, "user_2_first_message_age"),
+          .restricted_1 = r["user_1_restricted"].as<bool>(),
+          .restricted_2 = r["user_2_restricted"].as<bool>()};
 }
 
 Message message_from(const pqxx::row& r) {

@@ -28,8 +28,11 @@ struct Conversation {
   std::string ranking;            // the ranking that placed the match in the feed (matches.ranking)
   // Seconds since each user's first message here (user_1, user_2 as in the match); nullopt: none yet.
   std::optional<double> first_message_age_1, first_message_age_2;
+  // Each user's account is suspended or banned now (as the conversation was read).
+  bool restricted_1 = false, restricted_2 = false;
 
   const UserId& other(const UserId& me) const { return me == user_1 ? user_2 : user_1; }
+  bool restricted(const UserId& u) const { return u == user_1 ? restricted_1 : restricted_2; }
 };
 
 // How conversation_for locks the conversation's row until the transaction ends.

@@ -36,6 +36,10 @@ std::optional<Problem> cannot_read(const repository::Conversation& c, const User
 }
 std::optional<Problem> cannot_send(const repository::Conversation& c, const UserId& user_id) {
   if (auto p = cannot_read(c, user_id)) return p;
+  // A suspension or ban ends the account's sessions, but a request already past its session check
+  // (or one made while Redis could not end them, until the worker does) still comes this far.
+  if (c.restricted(user_id))
+    return Problem("account-suspended", "this account may not send messages while it is suspended or banned");
   if (c.blocker || c.closed_at) return closed("this conversation is closed; no more messages can be sent");
   if (!c.match_active) return closed("messages can be sent only in an active match (both liked)");
   return std::nullopt;

@@ -174,6 +174,26 @@ TEST_F(Messaging, ARetryWithTheSameClientIdReturnsTheOriginal) {
   EXPECT_EQ(say(ben_, "Mine", "same-id").status, 201);
 }
 
+// A suspension or ban ends the account's sessions; a request already past its session check (or
+// made while Redis could not end them, until the worker does) met nothing else before. Here the
+// restriction is written without ending the session, as such a request finds it.
+TEST_F(Messaging, ASuspendedOrBannedAccountSendsNothingEvenWithASessionLeft) {
+  ASSERT_EQ(say(ana_, "Before", "s-1").status, 201);
+  auto conn = db_.connect();
+  pqxx::nontransaction q(conn);
+  q.exec_params0("UPDATE users SET suspended_until = now() + interval '1 day' WHERE user_id = $1", ana_.user.user_id);
+  auto refused = say(ana_, "After", "s-2");
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  EXPECT_EQ(refused.json().value("type", ""), "/problems/account-suspended") << refused.body;
+  EXPECT_EQ(upload_photo(ana_).status, 403);
+  q.exec_params0("UPDATE users SET suspended_until = NULL, banned_at = now() WHERE user_id = $1", ana_.user.user_id);
+  EXPECT_EQ(say(ana_, "After", "s-3").status, 403);
+  EXPECT_EQ(count("SELECT count(*) FROM messages WHERE conversation_id = $1", conversation_), 1) << "nothing stored";
+  // Once the restriction is lifted, the same session sends again.
+  q.exec_params0("UPDATE users SET banned_at = NULL WHERE user_id = $1", ana_.user.user_id);
+  EXPECT_EQ(say(ana_, "Back", "s-4").status, 201);
+}
+
 // Publishing comes after the batch's commit: when it throws, the stored message is still acked
 // (201, once), not answered with an error that would make the client send it again as a retry.
 TEST_F(Messaging, AMessageStoredIsAckedEvenWhenPublishingItFails) {

@@ -2823,6 +2823,16 @@ export interface components {
                 "application/problem+json": components["schemas"]["RateLimitProblem"];
             };
         };
+        /** @description `account-suspended`: the caller's account is suspended or banned (its sessions end with it; a request already under way is refused here) */
+        AccountRestricted: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description `not-found`: no such conversation among the caller's (absent, someone else's, or closed by the other's block) */
         NoSuchConversation: {
             headers: {
@@ -6178,6 +6188,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["AccountRestricted"];
             404: components["responses"]["NoSuchConversation"];
             /** @description `conversation-closed`: the match is not active, or was unmatched or blocked */
             409: {
@@ -6287,6 +6298,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["AccountRestricted"];
             404: components["responses"]["NoSuchConversation"];
             /** @description `conversation-closed` */
             409: {
@@ -6373,6 +6385,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["AccountRestricted"];
             404: components["responses"]["NoSuchMessage"];
             /** @description `conversation-closed` or `message-deleted` */
             409: {
