@@ -1,6 +1,6 @@
 // Small shared pieces: a labelled field, an error box, a loading line, and the one way an action
 // or a form's submit runs (busy while it runs, its problem in words, its success as a notice).
-import type { ComponentChildren } from "preact";
+import type { ComponentChildren, RefObject } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { errorText } from "./session";
 import { t } from "./strings";
@@ -97,23 +97,46 @@ export function NewPasswordField(props: { value: string; onInput: (value: string
 }
 
 /**
- * "Are you sure?" for what cannot be undone: the question, then yes (danger) or cancel. It takes the
- * focus (and is read out); answered or cancelled, the focus goes back to the button that asked if
- * that is still there, rather than to the top of the page.
+ * For a part shown in place of, or beside, the button that opened it (a question, a form, a
+ * picker): once shown, its element matching `first` takes the focus (and is read out); once gone,
+ * the focus goes back to that button if it is still there, rather than to the top of the page.
+ * Returns the handler for Escape, which closes it with `close`.
  */
-export function Confirm(props: { question: string; busy: boolean; onYes: () => void; onCancel: () => void }) {
-  const box = useRef<HTMLDivElement>(null);
+export function useFocusInPlace(box: RefObject<HTMLElement>, first: string, close: () => void) {
   useEffect(() => {
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-    box.current?.querySelector<HTMLElement>("p")?.focus();
+    box.current?.querySelector<HTMLElement>(first)?.focus();
     return () => {
       const focus = document.activeElement;
       const lost = !focus || focus === document.body || !!box.current?.contains(focus);
       if (lost && opener?.isConnected) opener.focus();
     };
   }, []);
+  return (e: KeyboardEvent) => {
+    if (e.key === "Escape") {
+      e.preventDefault();
+      close();
+    }
+  };
+}
+
+/** What is shown in place (a form, a picker), with useFocusInPlace's focus and Escape. */
+export function InPlace(props: { first: string; onClose: () => void; children: ComponentChildren }) {
+  const box = useRef<HTMLDivElement>(null);
+  const onKeyDown = useFocusInPlace(box, props.first, props.onClose);
   return (
-    <div class="confirm" role="group" aria-label={props.question} ref={box}>
+    <div ref={box} onKeyDown={onKeyDown}>
+      {props.children}
+    </div>
+  );
+}
+
+/** "Are you sure?" for what cannot be undone: the question, then yes (danger) or cancel (or Escape). */
+export function Confirm(props: { question: string; busy: boolean; onYes: () => void; onCancel: () => void }) {
+  const box = useRef<HTMLDivElement>(null);
+  const onKeyDown = useFocusInPlace(box, "p", props.onCancel);
+  return (
+    <div class="confirm" role="group" aria-label={props.question} ref={box} onKeyDown={onKeyDown}>
       <p tabIndex={-1}>{props.question}</p>
       <div class="actions">
         <button type="button" class="danger" disabled={props.busy} onClick={props.onYes}>

@@ -234,6 +234,12 @@ test("two people match live, then chat and see each other's messages and typing 
   await coffeeForAna.getByRole("button", { name: "❤️ 1" }).click();
   await expect(coffeeForBen.getByRole("button", { name: /❤️/ })).toHaveCount(0);
   await expect(coffeeForAna.getByRole("button", { name: /❤️/ })).toHaveCount(0);
+  // The picker takes the focus when opened; Escape closes it and gives the focus back.
+  await coffeeForAna.getByRole("button", { name: "React", exact: true }).click();
+  await expect(coffeeForAna.getByRole("button", { name: "React with ❤️" })).toBeFocused();
+  await anaPage.keyboard.press("Escape");
+  await expect(coffeeForAna.getByRole("group", { name: "React" })).toHaveCount(0);
+  await expect(coffeeForAna.getByRole("button", { name: "React", exact: true })).toBeFocused();
 
   // Ben deletes a message of his (after a confirmation): gone from Ana's screen too, live.
   await benPage.getByLabel("Message").fill("Oops, not for you.");

@@ -6,7 +6,7 @@ import { useState } from "preact/hooks";
 import type { Schemas } from "../api/client";
 import { api, ok } from "../session";
 import { t } from "../strings";
-import { Confirm, ErrorBox, Field, Notice, useRun, Options } from "../ui";
+import { Confirm, ErrorBox, Field, InPlace, Notice, useRun, Options } from "../ui";
 
 type Pending = "unmatch" | "block" | "report" | null;
 
@@ -70,31 +70,33 @@ export function ChatSafety(props: { matchId?: string; userId?: string; name: str
       {pending === "unmatch" && confirm(t.unmatchConfirm(name), unmatch)}
       {pending === "block" && confirm(t.blockConfirm(name), block)}
       {pending === "report" && (
-        <form
-          class="report"
-          aria-label={t.reportTitle(name)}
-          onSubmit={(e) => {
-            e.preventDefault();
-            void report();
-          }}
-        >
-          <Field label={t.reportReason} id="report_reason">
-            <select id="report_reason" value={reason} onChange={(e) => setReason(e.currentTarget.value as Schemas["ReportReason"])}>
-              <Options labels={t.reportReasons} />
-            </select>
-          </Field>
-          <Field label={t.reportDetails} id="report_details">
-            <textarea id="report_details" maxLength={2000} rows={3} value={details} onInput={(e) => setDetails(e.currentTarget.value)} />
-          </Field>
-          <div class="actions">
-            <button type="submit" disabled={busy}>
-              {t.sendReport}
-            </button>
-            <button type="button" class="secondary" onClick={() => setPending(null)}>
-              {t.cancel}
-            </button>
-          </div>
-        </form>
+        <InPlace first="select" onClose={() => setPending(null)}>
+          <form
+            class="report"
+            aria-label={t.reportTitle(name)}
+            onSubmit={(e) => {
+              e.preventDefault();
+              void report();
+            }}
+          >
+            <Field label={t.reportReason} id="report_reason">
+              <select id="report_reason" value={reason} onChange={(e) => setReason(e.currentTarget.value as Schemas["ReportReason"])}>
+                <Options labels={t.reportReasons} />
+              </select>
+            </Field>
+            <Field label={t.reportDetails} id="report_details">
+              <textarea id="report_details" maxLength={2000} rows={3} value={details} onInput={(e) => setDetails(e.currentTarget.value)} />
+            </Field>
+            <div class="actions">
+              <button type="submit" disabled={busy}>
+                {t.sendReport}
+              </button>
+              <button type="button" class="secondary" onClick={() => setPending(null)}>
+                {t.cancel}
+              </button>
+            </div>
+          </form>
+        </InPlace>
       )}
       <ErrorBox error={error} />
       <Notice text={done} />

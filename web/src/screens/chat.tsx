@@ -7,7 +7,7 @@ import type { Schemas } from "../api/client";
 import { connected, newId, noteSeq, onFrame, request } from "../realtime";
 import { api, errorText, imageUpload, me, ok } from "../session";
 import { t } from "../strings";
-import { Confirm, ErrorBox, Field, Link, Notice, Pending, useRun } from "../ui";
+import { Confirm, ErrorBox, Field, InPlace, Link, Notice, Pending, useRun } from "../ui";
 import { ChatSafety } from "./chat-safety";
 
 type Message = Schemas["Message"];
@@ -400,13 +400,15 @@ function MessageActions(props: { message: Message; mine: boolean; closed: boolea
         </button>
       )}
       {picking && (
-        <div class="picker" role="group" aria-label={t.react}>
-          {EMOJIS.map((emoji) => (
-            <button type="button" class="reaction" aria-label={t.reactWith(emoji)} disabled={busy} onClick={() => void react(emoji, "add")}>
-              {emoji}
-            </button>
-          ))}
-        </div>
+        <InPlace first="button" onClose={() => setPicking(false)}>
+          <div class="picker" role="group" aria-label={t.react}>
+            {EMOJIS.map((emoji) => (
+              <button type="button" class="reaction" aria-label={t.reactWith(emoji)} disabled={busy} onClick={() => void react(emoji, "add")}>
+                {emoji}
+              </button>
+            ))}
+          </div>
+        </InPlace>
       )}
       {confirming && (
         <Confirm question={t.deleteMessageConfirm} busy={busy} onYes={() => void remove()} onCancel={() => setConfirming(false)} />
