@@ -145,6 +145,8 @@ export function ConversationScreen(props: { id: string }) {
 
   useEffect(() => {
     let live = true;
+    setHeard(null); // another conversation's words are not read out here
+    otherName.current = "";
     newestPage(id).then(
       (page) => {
         if (!live) return;
