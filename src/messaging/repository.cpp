@@ -11,9 +11,10 @@ namespace pm::messaging::repository {
 
 namespace {
 
-// A conversation (c) with its match's users and status; `blocker` is who blocked whom, if anyone did.
-constexpr std::string_view kConversationSelect = R"sql(
-  SELECT c.conversation_id, c.match_id, mt.user_id_1, mt.user_id_2, mt.status = 'active' AS match_active,
+// A conversation's columns (c) with its match's (mt) users and status; `blocker` is who blocked
+// whom, if anyone did. Every read of a conversation names these (conversation_from reads them).
+constexpr std::string_view kConversationColumns = R"sql(
+         c.conversation_id, c.match_id, mt.user_id_1, mt.user_id_2, mt.status = 'active' AS match_active,
          to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
          to_char(c.last_message_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_message_at,
          c.last_seq, to_char(c.closed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS closed_at,
@@ -23,7 +24,10 @@ constexpr std::string_view kConversationSelect = R"sql(
          (SELECT b.blocker_id FROM blocked_pairs b
           WHERE (b.blocker_id = mt.user_id_1 AND b.blocked_id = mt.user_id_2)
              OR (b.blocker_id = mt.user_id_2 AND b.blocked_id = mt.user_id_1)
-          ORDER BY b.created_at LIMIT 1) AS blocker,
+          ORDER BY b.created_at LIMIT 1) AS blocker
+)sql";
+// A conversation (c, mt), with whether each user's account is suspended or banned now.
+const std::string kConversationSelect = "SELECT " + std::string(kConversationColumns) + R"sql(,
          EXISTS (SELECT 1 FROM user_profiles p WHERE p.user_id = mt.user_id_1
                    AND (p.banned_at IS NOT NULL OR p.suspended_until > now())) AS user_1_restricted,
          EXISTS (SELECT 1 FROM user_profiles p WHERE p.user_id = mt.user_id_2
@@ -31,7 +35,7 @@ constexpr std::string_view kConversationSelect = R"sql(
   FROM conversations c JOIN match_pairs mt ON mt.match_id = c.match_id
 )sql";
 // Conversation $1, if user $2 is one of its users.
-const std::string kConversationFor = std::string(kConversationSelect) + R"sql(
+const std::string kConversationFor = kConversationSelect + R"sql(
   WHERE c.conversation_id = $1 AND $2 IN (mt.user_id_1, mt.user_id_2)
 )sql";
 // The conversations' row locks, by who takes them: a send (here, and a batch's below) takes FOR NO
@@ -42,18 +46,18 @@ const std::string kConversationFor = std::string(kConversationSelect) + R"sql(
 // waits for the drain, whose notifications the block that closed then removes.
 // Conversation $1 if user $2 is one of its users, as kConversationFor, its row locked for the
 // transaction (a send's lock).
-const std::string kConversationForUpdate = std::string(kConversationSelect) + R"sql(
+const std::string kConversationForUpdate = kConversationSelect + R"sql(
   WHERE c.conversation_id = $1 AND $2 IN (mt.user_id_1, mt.user_id_2)
   FOR NO KEY UPDATE OF c
 )sql";
 // Conversation $1 if user $2 is one of its users, as kConversationFor, locked against a close only.
-const std::string kConversationForKeyShare = std::string(kConversationSelect) + R"sql(
+const std::string kConversationForKeyShare = kConversationSelect + R"sql(
   WHERE c.conversation_id = $1 AND $2 IN (mt.user_id_1, mt.user_id_2)
   FOR KEY SHARE OF c
 )sql";
 // Conversations $1 (an array), locked in the order of their ids: two batches that share
 // conversations lock them in the same order and never deadlock.
-const std::string kLockConversations = std::string(kConversationSelect) + R"sql(
+const std::string kLockConversations = kConversationSelect + R"sql(
   WHERE c.conversation_id = ANY($1::uuid[])
   ORDER BY c.conversation_id
   FOR NO KEY UPDATE OF c
@@ -219,19 +223,8 @@ constexpr const char* kEraseContent = R"sql(
 // most $4. The other user, the unread count and the
 // last message (its columns named last_*) come with each. A block hides the conversation from
 // the one blocked; the blocker keeps the history.
-constexpr const char* kConversations = R"sql(
-  SELECT c.conversation_id, c.match_id, mt.user_id_1, mt.user_id_2, mt.status = 'active' AS match_active,
-         to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
-         to_char(c.last_message_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_message_at,
-         c.last_seq, to_char(c.closed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS closed_at,
-         c.close_reason, c.closed_by, mt.ranking,
+const std::string kConversations = "SELECT " + std::string(kConversationColumns) + R"sql(,
          (extract(epoch FROM c.last_message_at) * 1000000)::bigint AS last_message_us,
-         extract(epoch FROM now() - c.user_1_first_message_at)::float8 AS user_1_first_message_age,
-         extract(epoch FROM now() - c.user_2_first_message_at)::float8 AS user_2_first_message_age,
-         (SELECT b.blocker_id FROM blocked_pairs b
-          WHERE (b.blocker_id = mt.user_id_1 AND b.blocked_id = mt.user_id_2)
-             OR (b.blocker_id = mt.user_id_2 AND b.blocked_id = mt.user_id_1)
-          ORDER BY b.created_at LIMIT 1) AS blocker,
          -- (whether either account is restricted decides only what may be sent: not read for a list)
          false AS user_1_restricted, false AS user_2_restricted,
          (SELECT jsonb_build_object('user_id', u.user_id, 'first_name', u.first_name)::text FROM user_profiles u
