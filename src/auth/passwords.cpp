@@ -38,8 +38,10 @@ bool PasswordHasher::needs_rehash(std::string_view encoded) const {
 
 void PasswordHasher::burn() const { (void)verify(dummy_, "not the password"); }
 
-Result<void> check_password_policy(std::string_view password, std::string_view email) {
-  auto weak = [](std::string detail) { return std::unexpected(Problem("weak-password", std::move(detail))); };
+Result<void> check_password_policy(std::string_view password, std::string_view email, std::string_view field) {
+  auto weak = [field](std::string detail) {
+    return std::unexpected(about_field(Problem("weak-password", std::move(detail)), field));
+  };
   if (utf8_length(password) < 10) return weak("the password must have at least 10 characters");
   if (password.size() > 128) return weak("the password must have at most 128 bytes");
   const std::string lower = ascii_lower(password);

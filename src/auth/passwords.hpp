@@ -31,7 +31,9 @@ class PasswordHasher {
 };
 
 // Minimum 10 characters, at most 128 bytes, not one of the most common passwords, not mostly one
-// repeated character, and not the user's own email address. 400 "weak-password" otherwise.
-Result<void> check_password_policy(std::string_view password, std::string_view email);
+// repeated character, and not the user's own email address. 400 "weak-password" otherwise, naming
+// `field`, the body's key the password came in.
+Result<void> check_password_policy(std::string_view password, std::string_view email,
+                                   std::string_view field = "password");
 
 }  // namespace pm::auth

@@ -16,6 +16,7 @@
 #include "core/crypto.hpp"
 #include "core/log.hpp"
 #include "core/time.hpp"
+#include "core/validation.hpp"
 #include "db/transaction.hpp"
 #include "jobs/queue.hpp"
 
@@ -97,10 +98,11 @@ Result<void> refuse_restricted(const repository::Standing& standing) {
 }
 
 // What own_account_if answers when the account has no password (what to do instead) and when
-// the password is wrong.
+// the password is wrong, and the body's key the password came in (named by a wrong-password).
 struct ProofMessages {
   std::string_view no_password;
   std::string_view wrong;
+  std::string_view field = "password";
 };
 
 // The caller's account, once `password` proved to be its password: else 404 not-found, 409
@@ -114,7 +116,7 @@ Result<repository::CredentialRow> own_account_if(pqxx::work& tx, const PasswordH
         Problem("no-password",
                 fmt::format("this account signs in with a provider and has no password; {}", messages.no_password)));
   if (!hasher.verify(*row->password_hash, password))
-    return std::unexpected(Problem("wrong-password", std::string(messages.wrong)));
+    return std::unexpected(about_field(Problem("wrong-password", std::string(messages.wrong)), messages.field));
   return std::move(*row);
 }
 
@@ -638,11 +640,12 @@ Result<void> Service::change_password(const Caller& caller, const PasswordChange
   PM_TRY(count_password_guess(caller));
   std::optional<CredentialChange> change;
   auto checked = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-    auto row = PM_TRY(
-        own_account_if(tx, d_.hasher, caller, in.current_password,
-                       {.no_password = "set one with a password reset", .wrong = "the current password is wrong"}));
+    auto row = PM_TRY(own_account_if(tx, d_.hasher, caller, in.current_password,
+                                     {.no_password = "set one with a password reset",
+                                      .wrong = "the current password is wrong",
+                                      .field = "current_password"}));
     auto email = PM_TRY(d_.cipher.decrypt(row.email_encrypted, email_context(caller.user_id)));
-    PM_TRY(check_password_policy(in.new_password, email));
+    PM_TRY(check_password_policy(in.new_password, email, "new_password"));
     repository::set_password(tx, caller.user_id, d_.hasher.hash(in.new_password));
     retire_pending_email_changes(tx, caller.user_id);
     repository::retire_tokens(tx, caller.user_id, kResetPassword);  // an earlier link would undo the change
@@ -691,7 +694,8 @@ Result<AccountView> Service::change_email(const Caller& caller, const EmailChang
         tx, d_.hasher, caller, in.password,
         {.no_password = "set one with a password reset, then change the address", .wrong = "the password is wrong"}));
     auto old_email = PM_TRY(d_.cipher.decrypt(row.email_encrypted, email_context(caller.user_id)));
-    if (old_email == in.email) return std::unexpected(Problem("same-email", "this is already your address"));
+    if (old_email == in.email)
+      return std::unexpected(about_field(Problem("same-email", "this is already your address"), "email"));
     // Each change asked for mails the old address and, for a taken one, writes into its owner's
     // log: a budget a day, so no one fills another's log by asking again and again. Counted once
     // the password is right: a stolen session's wrong guesses do not spend the owner's budget.

@@ -156,4 +156,9 @@ Problem invalid_field(std::string_view field, std::string message) {
   return f.problem();
 }
 
+Problem about_field(Problem p, std::string_view field) {
+  p.extensions["errors"] = Json::array({{{"field", field}, {"message", p.detail}}});
+  return p;
+}
+
 }  // namespace pm

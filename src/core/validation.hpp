@@ -54,4 +54,8 @@ class Fields {
 // The 400 "validation-failed" problem for one field, as Fields would make it ("limit must be ...").
 Problem invalid_field(std::string_view field, std::string message);
 
+// `p` naming the one field of the body it is about in "errors", as validation-failed does, so a
+// client can show its detail beside that field (a weak password, a wrong one, the same address).
+Problem about_field(Problem p, std::string_view field);
+
 }  // namespace pm

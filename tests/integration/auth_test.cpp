@@ -190,6 +190,7 @@ TEST(Auth, SignUpRefusesBadInputWithEveryReason) {
     auto r = server.request("POST", "/api/v1/auth/signup", b.dump());
     EXPECT_EQ(r.status, 400) << weak;
     EXPECT_EQ(r.json()["type"], "/problems/weak-password") << weak;
+    EXPECT_EQ(r.json()["errors"][0]["field"], "password") << "so the app shows it beside the password: " << r.body;
   }
   for (const char* wrong : {"[]", "\"text\"", "null", "{\"email\": 5}"})
     EXPECT_EQ(server.request("POST", "/api/v1/auth/signup", wrong).status, 400) << wrong;
@@ -791,10 +792,21 @@ TEST(Auth, WrongPasswordsToAChangeOfPasswordOrAddressAreInTheOwnersSecurityLog) 
   auto wrong = change_password("a guess");
   EXPECT_EQ(wrong.status, 403) << wrong.body;
   EXPECT_EQ(wrong.json().value("type", ""), "/problems/wrong-password");
+  EXPECT_EQ(wrong.json()["errors"][0]["field"], "current_password") << "the field the app shows it beside";
   auto moved =
       server.request("POST", "/api/v1/me/email",
                      nlohmann::json{{"email", test::unique_email()}, {"password", "another guess"}}.dump(), ada.auth());
   EXPECT_EQ(moved.status, 403) << moved.body;
+  EXPECT_EQ(moved.json()["errors"][0]["field"], "password");
+  auto weak = server.request("POST", "/api/v1/me/password",
+                             nlohmann::json{{"current_password", ada.password}, {"new_password", "password123"}}.dump(),
+                             ada.auth());
+  EXPECT_EQ(weak.status, 400) << weak.body;
+  EXPECT_EQ(weak.json()["errors"][0]["field"], "new_password") << weak.body;
+  auto same = server.request("POST", "/api/v1/me/email",
+                             nlohmann::json{{"email", ada.email}, {"password", ada.password}}.dump(), ada.auth());
+  EXPECT_EQ(same.status, 400) << same.body;
+  EXPECT_EQ(same.json()["errors"][0]["field"], "email") << same.body;
   EXPECT_EQ(change_password(ada.password).status, 204);
   auto data = server.request("GET", "/api/v1/me/export", "", ada.auth());
   ASSERT_EQ(data.status, 200) << data.body;

@@ -15,14 +15,47 @@ export const notice = signal<string | null>(null);
 
 export const api = createApiClient({ token: () => token.value });
 
-export class ApiError extends Error {
+/** A failure a form shows: its words, and those about single fields by the request's key for each
+ * (`errors` of a problem, or a check made before sending), which the form shows beside its field. */
+export class FormError extends Error {
+  constructor(
+    message: string,
+    readonly fields: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export class ApiError extends FormError {
   constructor(
     message: string,
     readonly status: number,
     readonly problem: (Problem & Record<string, unknown>) | null,
+    fields: Record<string, string> = {},
   ) {
-    super(message);
+    super(message, fields);
   }
+}
+
+/** A sentence: the server's details and messages begin in lower case ("must not be empty"). */
+function sentence(text: string): string {
+  if (!text) return text;
+  const capital = text.charAt(0).toUpperCase() + text.slice(1);
+  return /[.!?]$/.test(capital) ? capital : capital + ".";
+}
+
+/** A problem's `errors` by field, each a sentence to show under its field's label ("is required"
+ * reads "Required."); the first message of a field is kept. */
+function fieldsOf(problem: Record<string, unknown>): Record<string, string> {
+  const fields: Record<string, string> = {};
+  if (!Array.isArray(problem.errors)) return fields;
+  for (const e of problem.errors as unknown[]) {
+    if (!e || typeof e !== "object") continue;
+    const { field, message } = e as { field?: unknown; message?: unknown };
+    if (typeof field === "string" && field && typeof message === "string")
+      fields[field] ??= sentence(message.replace(/^is /, ""));
+  }
+  return fields;
 }
 
 function describe(problem: unknown, status: number): ApiError {
@@ -35,13 +68,15 @@ function describe(problem: unknown, status: number): ApiError {
     if (slug === "account-suspended" && typeof p.suspended_until === "string")
       text = t.accountSuspendedUntil(new Date(p.suspended_until).toLocaleString(undefined, { dateStyle: "long", timeStyle: "short" }));
     else if (slug === "account-banned") text = t.oauthProblems["account-banned"] ?? text;
-    // A sentence: the server's details begin in lower case ("too many sign-ups; try again later").
-    if (text) text = text.charAt(0).toUpperCase() + text.slice(1);
-    if (text && !/[.!?]$/.test(text)) text += ".";
+    const fields = fieldsOf(p);
+    // The fields' own messages, each also shown beside its field, rather than the detail, which
+    // names them by the request's keys ("birth_date you must be 18 or older to join").
+    if (slug === "validation-failed" && Object.keys(fields).length) text = [...new Set(Object.values(fields))].join(" ");
+    text = sentence(text);
     const retry = typeof p.retry_after === "number" ? p.retry_after : null;
     // When is said exactly, so not also "later".
     if (status === 429 && retry != null) text = text.replace(/; try again later\.$/, ".") + " " + t.tryAgainIn(retry);
-    return new ApiError(text || t.unknownProblem, status, p);
+    return new ApiError(text || t.unknownProblem, status, p, fields);
   }
   return new ApiError(t.unknownProblem, status, null);
 }

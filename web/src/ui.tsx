@@ -1,28 +1,38 @@
 // Small shared pieces: a labelled field, an error box, a loading line, and the one way an action
 // or a form's submit runs (busy while it runs, its problem in words, its success as a notice).
-import type { ComponentChildren, RefObject } from "preact";
-import { useEffect, useRef, useState } from "preact/hooks";
-import { errorText } from "./session";
+import { cloneElement, createContext, isValidElement, toChildArray, type ComponentChildren, type RefObject } from "preact";
+import { useContext, useEffect, useRef, useState } from "preact/hooks";
+import { errorText, FormError } from "./session";
 import { t } from "./strings";
 import { navigate } from "./router";
 
-/** Runs one action at a time: `busy` meanwhile, its failure in `error` (the server's words). */
-export function useRun() {
+/**
+ * Runs one action at a time: `busy` meanwhile, its failure in `error` (the server's words) and, by
+ * the request's key, what it says about single fields in `problems` (for FieldProblems, which
+ * shows each beside its Field).
+ */
+export function useRun(initialError: string | null | (() => string | null) = null) {
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(initialError);
+  const [problems, setProblems] = useState<Record<string, string>>({});
   const run = async (work: () => Promise<void>) => {
     setBusy(true);
     setError(null);
+    setProblems({});
     try {
       await work();
     } catch (e) {
       setError(errorText(e));
+      setProblems(e instanceof FormError ? e.fields : {});
     } finally {
       setBusy(false);
     }
   };
-  return { busy, error, setError, run };
+  return { busy, error, setError, problems, run };
 }
+
+/** A form's failure by field, for the Fields inside it (provided with useRun's `problems`). */
+export const FieldProblems = createContext<Record<string, string>>({});
 
 /** A form section: runs `action` on submit, shows its problem or its success (the text it returns). */
 export function FormSection(props: {
@@ -34,7 +44,7 @@ export function FormSection(props: {
   danger?: boolean;
   class?: string;
 }) {
-  const { busy, error, run } = useRun();
+  const { busy, error, problems, run } = useRun();
   const [done, setDone] = useState<string | null>(null);
   return (
     <section aria-labelledby={props.id} class={props.class ?? "account-section"}>
@@ -46,7 +56,7 @@ export function FormSection(props: {
           void run(async () => setDone(await props.action()));
         }}
       >
-        {props.children}
+        <FieldProblems.Provider value={problems}>{props.children}</FieldProblems.Provider>
         <ErrorBox error={error} />
         <Notice text={done} />
         <button type="submit" class={props.danger ? "danger" : ""} disabled={busy}>
@@ -68,27 +78,51 @@ export function Options(props: { labels: Record<string, string> }) {
   );
 }
 
-export function Field(props: { label: string; id: string; children: ComponentChildren; hint?: string }) {
+/**
+ * A labelled input (the child whose id is `id`), its hint, and what the form's failure says about
+ * it (FieldProblems under `name`, the request's key: `id` unless said): the input is then marked
+ * invalid and described by it, and the first such input of the form takes the focus, so the
+ * message is read with it.
+ */
+export function Field(props: { label: string; id: string; name?: string; children: ComponentChildren; hint?: string }) {
+  const problems = useContext(FieldProblems);
+  const problem = problems[props.name ?? props.id];
+  const hintId = `${props.id}-hint`;
+  const problemId = `${props.id}-problem`;
+  const describedBy = [props.hint ? hintId : null, problem ? problemId : null].filter(Boolean).join(" ") || undefined;
+  useEffect(() => {
+    const input = problem ? document.getElementById(props.id) : null;
+    if (input && input.closest("form")?.querySelector('[aria-invalid="true"]') === input) input.focus();
+  }, [problems]);
   return (
     <div class="field">
       <label for={props.id}>{props.label}</label>
-      {props.children}
-      {props.hint && <small id={`${props.id}-hint`}>{props.hint}</small>}
+      {toChildArray(props.children).map((child) =>
+        isValidElement(child) && (child.props as { id?: string }).id === props.id
+          ? cloneElement(child, { "aria-invalid": problem ? "true" : undefined, "aria-describedby": describedBy })
+          : child,
+      )}
+      {props.hint && <small id={hintId}>{props.hint}</small>}
+      {problem && (
+        <small id={problemId} class="field-problem">
+          {problem}
+        </small>
+      )}
     </div>
   );
 }
 
 // A new password: the server's rules as the hint, the browser's password manager told what it is.
-export function NewPasswordField(props: { value: string; onInput: (value: string) => void }) {
+// `name`: the request's key for it (the reset's "password", a change's "new_password").
+export function NewPasswordField(props: { value: string; onInput: (value: string) => void; name: string }) {
   return (
-    <Field label={t.newPassword} id="new_password" hint={t.passwordHint}>
+    <Field label={t.newPassword} id="new_password" name={props.name} hint={t.passwordHint}>
       <input
         id="new_password"
         type="password"
         autocomplete="new-password"
         required
         minLength={10}
-        aria-describedby="new_password-hint"
         value={props.value}
         onInput={(e) => props.onInput(e.currentTarget.value)}
       />

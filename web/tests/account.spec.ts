@@ -142,9 +142,15 @@ test("the account screen changes the password and the address, downloads the exp
   await password.getByLabel("New password").fill("another-long-passphrase-55");
   await password.getByRole("button", { name: "Change the password" }).click();
   await expect(password.getByRole("alert")).toContainText(/password is wrong/i);
+  // ... and beside the field it is about, which takes the focus.
+  await expect(password.getByLabel("Current password")).toHaveAttribute("aria-invalid", "true");
+  await expect(password.getByLabel("Current password")).toHaveAccessibleDescription("The current password is wrong.");
+  await expect(password.getByLabel("Current password")).toBeFocused();
+  await expect(password.getByLabel("New password")).not.toHaveAttribute("aria-invalid");
   await password.getByLabel("Current password").fill(PASSWORD);
   await password.getByRole("button", { name: "Change the password" }).click();
   await expect(password.getByText("Your password was changed.")).toBeVisible();
+  await expect(password.getByLabel("Current password"), "mended once it worked").not.toHaveAttribute("aria-invalid");
   const currentPassword = "another-long-passphrase-55";
 
   // A new address: it changes when the link mailed to it is opened.

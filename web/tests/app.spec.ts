@@ -33,17 +33,33 @@ test("a new person signs up, fills the profile, answers questions, signs out and
   await expect(page.getByRole("heading", { name: "Create an account" })).toBeVisible();
   await checkScreen(page, "sign-up");
 
-  // A problem from the server is shown in words: a weak password.
+  // The server's problems are shown in words, each beside its field, which is marked and takes the
+  // focus: a birth date under 18, then (the date mended) a weak password.
+  const birthDate = page.getByLabel("Birth date");
+  const password = page.getByLabel("Password");
   await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill("password12");
+  await password.fill("password12");
   await page.getByLabel("First name").fill("Noor");
-  await page.getByLabel("Birth date").fill("1994-03-21");
+  await birthDate.fill("2015-03-21");
   await page.getByLabel("I am").selectOption("woman");
   await page.getByLabel("I want to meet").selectOption("man");
   await page.getByRole("button", { name: "Create an account" }).click();
-  await expect(page.getByRole("alert")).toContainText(/password/i);
+  await expect(page.getByRole("alert")).toHaveText("You must be 18 or older to join.");
+  await expect(birthDate).toHaveAttribute("aria-invalid", "true");
+  await expect(birthDate).toHaveAccessibleDescription("You must be 18 or older to join.");
+  await expect(birthDate).toBeFocused();
+  await expect(password).not.toHaveAttribute("aria-invalid");
+  await checkScreen(page, "sign-up with a field's problem");
 
-  await page.getByLabel("Password").fill(PASSWORD);
+  await birthDate.fill("1994-03-21");
+  await page.getByRole("button", { name: "Create an account" }).click();
+  await expect(page.getByRole("alert")).toContainText(/password/i);
+  await expect(password).toHaveAttribute("aria-invalid", "true");
+  await expect(password, "the rules, then what broke them").toHaveAccessibleDescription(/^At least 10 characters.*\. This password is one of the most common ones; choose another\.$/);
+  await expect(password).toBeFocused();
+  await expect(birthDate).not.toHaveAttribute("aria-invalid");
+
+  await password.fill(PASSWORD);
   await page.getByRole("button", { name: "Create an account" }).click();
 
   await expect(page.getByRole("heading", { name: "Your profile" })).toBeVisible();
@@ -64,6 +80,9 @@ test("a new person signs up, fills the profile, answers questions, signs out and
   await page.getByLabel("Youngest age").fill("50");
   await page.getByRole("button", { name: "Save and continue" }).click();
   await expect(page.getByRole("alert")).toHaveText("The youngest age must not be above the oldest.");
+  await expect(page.getByLabel("Youngest age")).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByLabel("Youngest age")).toHaveAccessibleDescription("The youngest age must not be above the oldest.");
+  await expect(page.getByLabel("Youngest age")).toBeFocused();
   await page.getByLabel("Youngest age").fill("30");
   await page.getByRole("button", { name: "Save and continue" }).click();
 

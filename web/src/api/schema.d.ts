@@ -2180,10 +2180,13 @@ export interface components {
             instance?: string;
         };
         /**
-         * @description A 400 problem. When `type` is `/problems/validation-failed` it lists every fault of the body
-         *     in `errors` (and `detail` joins them); other 400 types have no `errors`.
+         * @description A problem that names the fields of the body it is about in `errors`, so a client can show
+         *     each message beside its field: `validation-failed` lists every fault of the body (and
+         *     `detail` joins them); `weak-password`, `wrong-password` and `same-email` name their one
+         *     field (`password`, `new_password` or `current_password`; `email`) with `detail` as its
+         *     message. Other types have no `errors`.
          */
-        ValidationProblem: components["schemas"]["Problem"] & {
+        FieldProblem: components["schemas"]["Problem"] & {
             errors?: components["schemas"]["FieldError"][];
         };
         FieldError: {
@@ -3090,7 +3093,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                    "application/problem+json": components["schemas"]["FieldProblem"];
                 };
             };
             /** @description `account-banned`: the address belongs to an account that was banned (docs/admin.md) */
@@ -3140,7 +3143,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                    "application/problem+json": components["schemas"]["FieldProblem"];
                 };
             };
             /** @description `invalid-credentials`: the email or password is wrong */
@@ -3225,7 +3228,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                    "application/problem+json": components["schemas"]["FieldProblem"];
                 };
             };
             /** @description `invalid-id-token`: the detail names the check that failed */
@@ -3453,7 +3456,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                    "application/problem+json": components["schemas"]["FieldProblem"];
                 };
             };
             413: components["responses"]["BodyTooLarge"];
@@ -3567,7 +3570,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                    "application/problem+json": components["schemas"]["FieldProblem"];
                 };
             };
             /** @description `email-taken`: the new address of a change has an account of its own by now */
@@ -3622,7 +3625,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                    "application/problem+json": components["schemas"]["FieldProblem"];
                 };
             };
             413: components["responses"]["BodyTooLarge"];
@@ -3654,7 +3657,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                    "application/problem+json": components["schemas"]["FieldProblem"];
                 };
             };
             413: components["responses"]["BodyTooLarge"];
@@ -3696,7 +3699,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                    "application/problem+json": components["schemas"]["FieldProblem"];
                 };
             };
             401: components["responses"]["Unauthenticated"];
@@ -3706,7 +3709,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["FieldProblem"];
                 };
             };
             /** @description `no-password`: the account signs in with a provider and has no password yet */
@@ -3804,7 +3807,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                    "application/problem+json": components["schemas"]["FieldProblem"];
                 };
             };
             401: components["responses"]["Unauthenticated"];
@@ -3815,7 +3818,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["FieldProblem"];
                 };
             };
             404: components["responses"]["AccountGone"];
@@ -3857,7 +3860,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                    "application/problem+json": components["schemas"]["FieldProblem"];
                 };
             };
             401: components["responses"]["Unauthenticated"];
@@ -3868,7 +3871,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["FieldProblem"];
                 };
             };
             404: components["responses"]["AccountGone"];
@@ -3976,7 +3979,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                    "application/problem+json": components["schemas"]["FieldProblem"];
                 };
             };
             401: components["responses"]["Unauthenticated"];
@@ -4120,7 +4123,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                    "application/problem+json": components["schemas"]["FieldProblem"];
                 };
             };
             401: components["responses"]["Unauthenticated"];
@@ -4255,7 +4258,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                    "application/problem+json": components["schemas"]["FieldProblem"];
                 };
             };
             401: components["responses"]["Unauthenticated"];
@@ -4423,7 +4426,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                    "application/problem+json": components["schemas"]["FieldProblem"];
                 };
             };
             401: components["responses"]["Unauthenticated"];
@@ -4632,7 +4635,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                    "application/problem+json": components["schemas"]["FieldProblem"];
                 };
             };
             401: components["responses"]["Unauthenticated"];
@@ -5105,7 +5108,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                    "application/problem+json": components["schemas"]["FieldProblem"];
                 };
             };
             401: components["responses"]["Unauthenticated"];
@@ -5212,7 +5215,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                    "application/problem+json": components["schemas"]["FieldProblem"];
                 };
             };
             /** @description `unauthenticated`: the Stripe-Signature header is missing, malformed, does not match the body, or is outside the tolerance window */
@@ -5304,7 +5307,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                    "application/problem+json": components["schemas"]["FieldProblem"];
                 };
             };
             401: components["responses"]["Unauthenticated"];
@@ -5389,7 +5392,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                    "application/problem+json": components["schemas"]["FieldProblem"];
                 };
             };
             401: components["responses"]["Unauthenticated"];
@@ -5466,7 +5469,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                    "application/problem+json": components["schemas"]["FieldProblem"];
                 };
             };
             401: components["responses"]["Unauthenticated"];
@@ -5516,7 +5519,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                    "application/problem+json": components["schemas"]["FieldProblem"];
                 };
             };
             401: components["responses"]["Unauthenticated"];
@@ -5560,7 +5563,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                    "application/problem+json": components["schemas"]["FieldProblem"];
                 };
             };
             401: components["responses"]["Unauthenticated"];
@@ -5738,7 +5741,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                    "application/problem+json": components["schemas"]["FieldProblem"];
                 };
             };
             401: components["responses"]["Unauthenticated"];
@@ -5810,7 +5813,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                    "application/problem+json": components["schemas"]["FieldProblem"];
                 };
             };
             401: components["responses"]["Unauthenticated"];
@@ -5892,7 +5895,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                    "application/problem+json": components["schemas"]["FieldProblem"];
                 };
             };
             401: components["responses"]["Unauthenticated"];
@@ -6184,7 +6187,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                    "application/problem+json": components["schemas"]["FieldProblem"];
                 };
             };
             401: components["responses"]["Unauthenticated"];
@@ -6244,7 +6247,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                    "application/problem+json": components["schemas"]["FieldProblem"];
                 };
             };
             401: components["responses"]["Unauthenticated"];
@@ -6381,7 +6384,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                    "application/problem+json": components["schemas"]["FieldProblem"];
                 };
             };
             401: components["responses"]["Unauthenticated"];

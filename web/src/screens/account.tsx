@@ -26,7 +26,7 @@ function ChangePassword() {
       <Field label={t.currentPassword} id="current_password">
         <input id="current_password" type="password" autocomplete="current-password" required value={current} onInput={(e) => setCurrent(e.currentTarget.value)} />
       </Field>
-      <NewPasswordField value={next} onInput={setNext} />
+      <NewPasswordField value={next} onInput={setNext} name="new_password" />
     </Section>
   );
 }
@@ -45,10 +45,10 @@ function ChangeEmail() {
         return t.emailChangeMailed(email);
       }}
     >
-      <Field label={t.newEmail} id="new_email">
+      <Field label={t.newEmail} id="new_email" name="email">
         <input id="new_email" type="email" autocomplete="email" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
       </Field>
-      <Field label={t.password} id="email_password">
+      <Field label={t.password} id="email_password" name="password">
         <input id="email_password" type="password" autocomplete="current-password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
       </Field>
     </Section>
@@ -70,7 +70,7 @@ function RecentPasswordField(props: { id: string; value: string; onInput: (value
   const provider = useProviderName(profile?.auth_provider ?? "");
   if (profile && !profile.has_password) return <p>{t.recentProviderSignIn(provider)}</p>;
   return (
-    <Field label={t.recentPassword} id={props.id}>
+    <Field label={t.recentPassword} id={props.id} name="password">
       <input id={props.id} type="password" autocomplete="current-password" value={props.value} onInput={(e) => props.onInput(e.currentTarget.value)} />
     </Field>
   );

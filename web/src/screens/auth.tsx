@@ -3,7 +3,7 @@ import type { Schemas } from "../api/client";
 import { go } from "../router";
 import { api, ApiError, errorText, loadMe, notice, ok, startSession } from "../session";
 import { t } from "../strings";
-import { ErrorBox, Field, Link, Notice, Options } from "../ui";
+import { ErrorBox, Field, FieldProblems, Link, Notice, Options, useRun } from "../ui";
 import { ProviderButtons, ProviderReturn, providerError } from "./providers";
 
 // The known-device token of this browser's last password sign-in to an account, sent with the
@@ -114,18 +114,15 @@ export function SignUp() {
     seeking_gender: "man" as Schemas["SeekingGender"],
     language: browserLanguage(),
   });
-  const [error, setError] = useState<string | null>(providerError);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, problems, run } = useRun(providerError);
   const set = (k: keyof typeof form) => (e: Event) => setForm({ ...form, [k]: (e.currentTarget as HTMLInputElement).value });
   return (
     <main class="narrow">
       <h1>{t.signUp}</h1>
       <form
-        onSubmit={async (e) => {
+        onSubmit={(e) => {
           e.preventDefault();
-          setBusy(true);
-          setError(null);
-          try {
+          void run(async () => {
             const done = await ok(api.POST("/api/v1/auth/signup", { body: form }));
             notice.value = t.mailed(done.email);
             // Signed up, but the sign-in after it refused (a limit reached): the sign-in screen, which
@@ -135,40 +132,38 @@ export function SignUp() {
               refusedAfterSignUp = { email: form.email, error: err };
               go("/signin", true);
             });
-          } catch (err) {
-            setError(errorText(err));
-          } finally {
-            setBusy(false);
-          }
+          });
         }}
       >
-        <Field label={t.email} id="email">
-          <input id="email" type="email" autocomplete="email" required value={form.email} onInput={set("email")} />
-        </Field>
-        <Field label={t.password} id="password" hint={t.passwordHint}>
-          <input id="password" type="password" autocomplete="new-password" required minLength={10} aria-describedby="password-hint" value={form.password} onInput={set("password")} />
-        </Field>
-        <Field label={t.firstName} id="first_name">
-          <input id="first_name" autocomplete="given-name" required value={form.first_name} onInput={set("first_name")} />
-        </Field>
-        <Field label={t.birthDate} id="birth_date">
-          <input id="birth_date" type="date" required value={form.birth_date} onInput={set("birth_date")} />
-        </Field>
-        <Field label={t.gender} id="gender">
-          <select id="gender" value={form.gender} onChange={set("gender")}>
-            <Options labels={t.genders} />
-          </select>
-        </Field>
-        <Field label={t.seeking} id="seeking_gender">
-          <select id="seeking_gender" value={form.seeking_gender} onChange={set("seeking_gender")}>
-            <Options labels={t.seekingLabels} />
-          </select>
-        </Field>
-        <Field label={t.signUpLanguage} id="language">
-          <select id="language" value={form.language} onChange={set("language")}>
-            <Options labels={t.messageLanguageNames} />
-          </select>
-        </Field>
+        <FieldProblems.Provider value={problems}>
+          <Field label={t.email} id="email">
+            <input id="email" type="email" autocomplete="email" required value={form.email} onInput={set("email")} />
+          </Field>
+          <Field label={t.password} id="password" hint={t.passwordHint}>
+            <input id="password" type="password" autocomplete="new-password" required minLength={10} value={form.password} onInput={set("password")} />
+          </Field>
+          <Field label={t.firstName} id="first_name">
+            <input id="first_name" autocomplete="given-name" required value={form.first_name} onInput={set("first_name")} />
+          </Field>
+          <Field label={t.birthDate} id="birth_date">
+            <input id="birth_date" type="date" required value={form.birth_date} onInput={set("birth_date")} />
+          </Field>
+          <Field label={t.gender} id="gender">
+            <select id="gender" value={form.gender} onChange={set("gender")}>
+              <Options labels={t.genders} />
+            </select>
+          </Field>
+          <Field label={t.seeking} id="seeking_gender">
+            <select id="seeking_gender" value={form.seeking_gender} onChange={set("seeking_gender")}>
+              <Options labels={t.seekingLabels} />
+            </select>
+          </Field>
+          <Field label={t.signUpLanguage} id="language">
+            <select id="language" value={form.language} onChange={set("language")}>
+              <Options labels={t.messageLanguageNames} />
+            </select>
+          </Field>
+        </FieldProblems.Provider>
         <ErrorBox error={error} />
         <button type="submit" disabled={busy}>
           {t.signUp}

@@ -6,7 +6,7 @@ import { useState } from "preact/hooks";
 import type { Schemas } from "../api/client";
 import { api, ok } from "../session";
 import { t } from "../strings";
-import { Confirm, ErrorBox, Field, InPlace, Notice, useRun, Options } from "../ui";
+import { Confirm, ErrorBox, Field, FieldProblems, InPlace, Notice, useRun, Options } from "../ui";
 
 type Pending = "unmatch" | "block" | "report" | null;
 
@@ -15,7 +15,7 @@ export function ChatSafety(props: { matchId?: string; userId?: string; name: str
   const [reason, setReason] = useState<Schemas["ReportReason"]>("harassment");
   const [details, setDetails] = useState("");
   const [done, setDone] = useState<string | null>(null);
-  const { busy, error, run: runAction } = useRun();
+  const { busy, error, problems, run: runAction } = useRun();
   const { matchId, userId, name } = props;
 
   const run = (action: () => Promise<void>) =>
@@ -79,14 +79,16 @@ export function ChatSafety(props: { matchId?: string; userId?: string; name: str
               void report();
             }}
           >
-            <Field label={t.reportReason} id="report_reason">
-              <select id="report_reason" value={reason} onChange={(e) => setReason(e.currentTarget.value as Schemas["ReportReason"])}>
-                <Options labels={t.reportReasons} />
-              </select>
-            </Field>
-            <Field label={t.reportDetails} id="report_details">
-              <textarea id="report_details" maxLength={2000} rows={3} value={details} onInput={(e) => setDetails(e.currentTarget.value)} />
-            </Field>
+            <FieldProblems.Provider value={problems}>
+              <Field label={t.reportReason} id="report_reason" name="reason">
+                <select id="report_reason" value={reason} onChange={(e) => setReason(e.currentTarget.value as Schemas["ReportReason"])}>
+                  <Options labels={t.reportReasons} />
+                </select>
+              </Field>
+              <Field label={t.reportDetails} id="report_details" name="details">
+                <textarea id="report_details" maxLength={2000} rows={3} value={details} onInput={(e) => setDetails(e.currentTarget.value)} />
+              </Field>
+            </FieldProblems.Provider>
             <div class="actions">
               <button type="submit" disabled={busy}>
                 {t.sendReport}

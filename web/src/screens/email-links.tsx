@@ -4,7 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import { go, takeQuery } from "../router";
 import { api, ApiError, endLocalSession, errorText, loadMe, me, notice, ok, token } from "../session";
 import { t } from "../strings";
-import { ErrorBox, Field, NewPasswordField, Link, Loading, Notice, useRun } from "../ui";
+import { ErrorBox, Field, FieldProblems, NewPasswordField, Link, Loading, Notice, useRun } from "../ui";
 
 export function VerifyEmailScreen() {
   // (Read once: the token leaves the address bar at once.)
@@ -44,30 +44,25 @@ export function VerifyEmailScreen() {
 export function ForgotPasswordScreen() {
   const [email, setEmail] = useState("");
   const [sent, setSent] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, problems, run } = useRun();
   return (
     <main class="narrow">
       <h1>{t.forgotTitle}</h1>
       <p>{t.forgotIntro}</p>
       <form
-        onSubmit={async (e) => {
+        onSubmit={(e) => {
           e.preventDefault();
-          setBusy(true);
-          setError(null);
-          try {
+          void run(async () => {
             await ok(api.POST("/api/v1/auth/password-reset/request", { body: { email } }));
             setSent(true);
-          } catch (err) {
-            setError(errorText(err));
-          } finally {
-            setBusy(false);
-          }
+          });
         }}
       >
-        <Field label={t.email} id="email">
-          <input id="email" type="email" autocomplete="email" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
-        </Field>
+        <FieldProblems.Provider value={problems}>
+          <Field label={t.email} id="email">
+            <input id="email" type="email" autocomplete="email" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
+          </Field>
+        </FieldProblems.Provider>
         <ErrorBox error={error} />
         {sent && <Notice text={t.resetMailed} />}
         <button type="submit" disabled={busy}>
@@ -85,19 +80,16 @@ export function ResetPasswordScreen() {
   // (Read once: the token leaves the address bar at once.)
   const [code] = useState(() => takeQuery("token"));
   const [password, setPassword] = useState("");
-  const [error, setError] = useState<string | null>(code ? null : t.missingToken);
-  const [busy, setBusy] = useState(false);
-  if (busy && !error) return <Loading />;
+  const { busy, error, problems, run } = useRun(code ? null : t.missingToken);
+  if (busy) return <Loading />;
   return (
     <main class="narrow">
       <h1>{t.resetTitle}</h1>
       <form
-        onSubmit={async (e) => {
+        onSubmit={(e) => {
           e.preventDefault();
           if (!code) return;
-          setBusy(true);
-          setError(null);
-          try {
+          void run(async () => {
             await ok(api.POST("/api/v1/auth/password-reset/confirm", { body: { token: code, password } }));
             // The server ended every session of the account, this one too.
             if (token.value) endLocalSession(t.passwordReset);
@@ -105,13 +97,12 @@ export function ResetPasswordScreen() {
               notice.value = t.passwordReset;
               go("/signin", true);
             }
-          } catch (err) {
-            setError(errorText(err));
-            setBusy(false);
-          }
+          });
         }}
       >
-        <NewPasswordField value={password} onInput={setPassword} />
+        <FieldProblems.Provider value={problems}>
+          <NewPasswordField value={password} onInput={setPassword} name="password" />
+        </FieldProblems.Provider>
         <ErrorBox error={error} />
         <button type="submit" disabled={busy || !code}>
           {t.setPassword}

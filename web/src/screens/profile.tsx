@@ -3,9 +3,9 @@
 import { useEffect, useState } from "preact/hooks";
 import type { Schemas } from "../api/client";
 import { go } from "../router";
-import { api, errorText, me, notice, ok } from "../session";
+import { api, errorText, FormError, me, notice, ok } from "../session";
 import { t } from "../strings";
-import { ErrorBox, Field, Notice, Options, Pending } from "../ui";
+import { ErrorBox, Field, FieldProblems, Notice, Options, Pending, useRun } from "../ui";
 import { PhotosSection, photoNotUploaded } from "./photos";
 
 // The demo data's cities (src/demo/cities.cpp), so a new person can meet the demo users.
@@ -46,9 +46,8 @@ export function ProfileScreen() {
     bio: profile?.bio ?? "",
   }));
   const [location, setLocation] = useState<Schemas["Location"] | null>(profile?.location ?? null);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, problems, run } = useRun();
   const [status, setStatus] = useState<string | null>(notice.value);
-  const [busy, setBusy] = useState(false);
 
   useEffect(() => {
     notice.value = null;
@@ -84,14 +83,12 @@ export function ProfileScreen() {
       <Notice text={status} />
       <PhotosSection />
       <form
-        onSubmit={async (e) => {
+        onSubmit={(e) => {
           e.preventDefault();
           setStatus(null);
-          if (photoNotUploaded.value) return setError(t.photoNotUploaded);
-          if (prefs.min_age > prefs.max_age) return setError(t.agesInverted);
-          setBusy(true);
-          setError(null);
-          try {
+          void run(async () => {
+            if (photoNotUploaded.value) throw new FormError(t.photoNotUploaded);
+            if (prefs.min_age > prefs.max_age) throw new FormError(t.agesInverted, { min_age: t.agesInverted });
             const updated = await ok(
               api.PATCH("/api/v1/me", {
                 body: {
@@ -114,74 +111,72 @@ export function ProfileScreen() {
             if (!profile.profile_completed && updated.profile_completed) go("/questionnaire");
             // Saved, but matching still needs where they are (every other required field is the form's).
             else setStatus(updated.profile_completed ? t.saved : t.savedNeedsLocation);
-          } catch (err) {
-            setError(errorText(err));
-          } finally {
-            setBusy(false);
-          }
+          });
         }}
       >
-        <fieldset>
-          <legend>{t.profile}</legend>
-          <Field label={`${t.firstName} *`} id="first_name">
-            <input id="first_name" required value={form.first_name} onInput={set("first_name")} />
-          </Field>
-          <Field label={t.lastName} id="last_name">
-            <input id="last_name" value={form.last_name} onInput={set("last_name")} />
-          </Field>
-          <Field label={`${t.birthDate} *`} id="birth_date">
-            <input id="birth_date" type="date" required value={form.birth_date} onInput={set("birth_date")} />
-          </Field>
-          <Field label={`${t.gender} *`} id="gender">
-            <select id="gender" value={form.gender} onChange={set("gender")}>
-              <Options labels={t.genders} />
-            </select>
-          </Field>
-          <Field label={`${t.seeking} *`} id="seeking_gender">
-            <select id="seeking_gender" value={form.seeking_gender} onChange={set("seeking_gender")}>
-              <Options labels={t.seekingLabels} />
-            </select>
-          </Field>
-          <Field label={t.bio} id="bio">
-            <textarea id="bio" rows={4} maxLength={2000} value={form.bio} onInput={set("bio")} />
-          </Field>
-        </fieldset>
-        <fieldset>
-          <legend>{`${t.location} *`}</legend>
-          <p class="current-location">{location ? location.label : t.noLocation}</p>
-          <button type="button" class="secondary" onClick={locate}>
-            {t.useMyLocation}
-          </button>
-          <Field label={t.chooseCity} id="city">
-            <select
-              id="city"
-              value={CITIES.some((c) => c.label === location?.label) ? location!.label : ""}
-              onChange={(e) => {
-                const c = CITIES.find((x) => x.label === e.currentTarget.value);
-                if (c) setLocation(c);
-              }}
-            >
-              <option value="">{t.noCityChosen}</option>
-              {CITIES.map((c) => (
-                <option value={c.label}>{c.label}</option>
-              ))}
-            </select>
-          </Field>
-        </fieldset>
-        <fieldset>
-          <legend>{t.preferences}</legend>
-          <div class="row">
-            <Field label={t.minAge} id="min_age">
-              <input id="min_age" type="number" min={18} max={120} value={prefs.min_age} onInput={setPref("min_age")} />
+        <FieldProblems.Provider value={problems}>
+          <fieldset>
+            <legend>{t.profile}</legend>
+            <Field label={`${t.firstName} *`} id="first_name">
+              <input id="first_name" required value={form.first_name} onInput={set("first_name")} />
             </Field>
-            <Field label={t.maxAge} id="max_age">
-              <input id="max_age" type="number" min={18} max={120} value={prefs.max_age} onInput={setPref("max_age")} />
+            <Field label={t.lastName} id="last_name">
+              <input id="last_name" value={form.last_name} onInput={set("last_name")} />
             </Field>
-            <Field label={t.maxDistance} id="max_distance">
-              <input id="max_distance" type="number" min={1} max={20000} value={prefs.max_distance} onInput={setPref("max_distance")} />
+            <Field label={`${t.birthDate} *`} id="birth_date">
+              <input id="birth_date" type="date" required value={form.birth_date} onInput={set("birth_date")} />
             </Field>
-          </div>
-        </fieldset>
+            <Field label={`${t.gender} *`} id="gender">
+              <select id="gender" value={form.gender} onChange={set("gender")}>
+                <Options labels={t.genders} />
+              </select>
+            </Field>
+            <Field label={`${t.seeking} *`} id="seeking_gender">
+              <select id="seeking_gender" value={form.seeking_gender} onChange={set("seeking_gender")}>
+                <Options labels={t.seekingLabels} />
+              </select>
+            </Field>
+            <Field label={t.bio} id="bio">
+              <textarea id="bio" rows={4} maxLength={2000} value={form.bio} onInput={set("bio")} />
+            </Field>
+          </fieldset>
+          <fieldset>
+            <legend>{`${t.location} *`}</legend>
+            <p class="current-location">{location ? location.label : t.noLocation}</p>
+            <button type="button" class="secondary" onClick={locate}>
+              {t.useMyLocation}
+            </button>
+            <Field label={t.chooseCity} id="city">
+              <select
+                id="city"
+                value={CITIES.some((c) => c.label === location?.label) ? location!.label : ""}
+                onChange={(e) => {
+                  const c = CITIES.find((x) => x.label === e.currentTarget.value);
+                  if (c) setLocation(c);
+                }}
+              >
+                <option value="">{t.noCityChosen}</option>
+                {CITIES.map((c) => (
+                  <option value={c.label}>{c.label}</option>
+                ))}
+              </select>
+            </Field>
+          </fieldset>
+          <fieldset>
+            <legend>{t.preferences}</legend>
+            <div class="row">
+              <Field label={t.minAge} id="min_age">
+                <input id="min_age" type="number" min={18} max={120} value={prefs.min_age} onInput={setPref("min_age")} />
+              </Field>
+              <Field label={t.maxAge} id="max_age">
+                <input id="max_age" type="number" min={18} max={120} value={prefs.max_age} onInput={setPref("max_age")} />
+              </Field>
+              <Field label={t.maxDistance} id="max_distance">
+                <input id="max_distance" type="number" min={1} max={20000} value={prefs.max_distance} onInput={setPref("max_distance")} />
+              </Field>
+            </div>
+          </fieldset>
+        </FieldProblems.Provider>
         <ErrorBox error={error} />
         <button type="submit" disabled={busy}>
           {profile.profile_completed ? t.save : t.saveAndContinue}
