@@ -274,6 +274,19 @@ constexpr const char* kCloseBetween = R"sql(
   WHERE c.conversation_id = l.conversation_id AND c.closed_at IS NULL
   RETURNING c.conversation_id
 )sql";
+// Closes every open conversation of $1 as an unmatch by $1 (a ban), locked in one order as the
+// account's deletion locks them (kLockConversationsOf): each with the other person.
+constexpr const char* kCloseAllOf = R"sql(
+  WITH locked AS (
+    SELECT c.conversation_id, CASE WHEN mt.user_id_1 = $1 THEN mt.user_id_2 ELSE mt.user_id_1 END AS other_id
+    FROM conversations c JOIN match_pairs mt ON mt.match_id = c.match_id
+    WHERE c.closed_at IS NULL AND (mt.user_id_1 = $1 OR mt.user_id_2 = $1)
+    ORDER BY c.conversation_id FOR UPDATE OF c
+  )
+  UPDATE conversations c SET closed_at = now(), close_reason = 'unmatched', closed_by = $1 FROM locked l
+  WHERE c.conversation_id = l.conversation_id AND c.closed_at IS NULL
+  RETURNING c.conversation_id, l.other_id
+)sql";
 // Chat uploads: recorded when stored, forgotten when sent, and those left unsent for $1 hours
 // claimed (at most $2) to have their images deleted.
 constexpr const char* kRecordUpload = R"sql(
@@ -547,6 +560,13 @@ std::optional<ConversationId> close_between(pqxx::work& tx, const UserId& a, con
   auto rows = tx.exec_params(kCloseBetween, a, b, std::string(to_string(reason)), by);
   if (rows.empty()) return std::nullopt;
   return rows[0]["conversation_id"].as<ConversationId>();
+}
+
+std::vector<ClosedConversation> close_all_of(pqxx::work& tx, const UserId& user_id) {
+  std::vector<ClosedConversation> closed;
+  for (const auto& r : tx.exec_params(kCloseAllOf, user_id))
+    closed.push_back({r["conversation_id"].as<ConversationId>(), r["other_id"].as<UserId>()});
+  return closed;
 }
 
 DeletedBatch delete_older_than(pqxx::work& tx, int days, int limit) {

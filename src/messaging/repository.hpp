@@ -135,6 +135,13 @@ Json user_summary(pqxx::work& tx, const UserId& user_id);
 // Closes the pair's conversation (a block or an unmatch); returns its id if one was open.
 std::optional<ConversationId> close_between(pqxx::work& tx, const UserId& a, const UserId& b, CloseReason reason,
                                             const UserId& by);
+// Closes every open conversation of the user (a ban) as an unmatch by them; returns each with the
+// other person.
+struct ClosedConversation {
+  ConversationId conversation_id;
+  UserId other_id;
+};
+std::vector<ClosedConversation> close_all_of(pqxx::work& tx, const UserId& user_id);
 
 // Retention: deletes messages sent before `days` ago; returns the media keys they held.
 // An image uploaded for a chat: recorded when stored, taken by the message that sends it (false:

@@ -768,6 +768,15 @@ void Service::close_between(const UserId& a, const UserId& b, CloseReason reason
   }
 }
 
+std::function<void()> Service::close_conversations_of_banned(pqxx::work& tx, const UserId& banned) {
+  return [this, closed = repository::close_all_of(tx, banned)] {
+    for (const auto& c : closed)
+      publish({c.other_id}, {{"type", "conversation.closed"},
+                             {"conversation_id", c.conversation_id},
+                             {"reason", to_string(CloseReason::unmatched)}});
+  };
+}
+
 // After the rows that named them are gone (committed): the quick path; their transaction queued the
 // worker's removal (profiles::Photos::queue_removal) for a store that refuses now, or a crash.
 void Service::remove_media(const std::vector<std::string>& keys, std::string_view not_removed_event) {

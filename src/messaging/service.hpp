@@ -127,6 +127,11 @@ class Service {
   // A block or an unmatch by `a`: the pair's conversation closes for both. The other hears of a
   // block as of an unmatch: being told "blocked" is what an abuser should not learn.
   void close_between(const UserId& a, const UserId& b, CloseReason reason);
+  // A ban, in its transaction (before the user's row, as a deletion locks them): every open
+  // conversation of the banned account closes, so no one writes on to an account that will never
+  // read it; the record stays in the others' lists. Returns what to do once committed: tell each
+  // other person, as of an unmatch.
+  std::function<void()> close_conversations_of_banned(pqxx::work& tx, const UserId& banned);
   // Deletes the images uploaded for a chat and left unsent for `hours`; returns how many.
   Result<int> delete_unsent_uploads(int hours);
   // Retention: deletes messages older than `days` and their media (whole expired months dropped,

@@ -117,12 +117,14 @@ Result<Report> Service::act(const UserId& staff_id, const std::string& raw_id, c
   actor::Scope as_system(actor::Scope::system());
   bool end_sessions = false, banned = false;
   bool mailed = false;
-  std::vector<std::string> removed_objects;  // a removed photo's, deleted from the store once committed
+  std::vector<std::string> removed_objects;    // a removed photo's, deleted from the store once committed
+  std::function<void()> conversations_closed;  // a ban's: the others told once committed
   // Under the report's lock: of two actions on one report, the second finds it resolved and does
   // nothing (a photo's row goes in this transaction, with the resolution and its audit entry).
   auto done = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<Report> {
     end_sessions = banned = mailed = false;
     removed_objects.clear();
+    conversations_closed = nullptr;
     auto r = repository::report_for_update(tx, report_id);
     if (!r) return std::unexpected(report_not_found());
     if (r->status != "open")
@@ -162,6 +164,8 @@ Result<Report> Service::act(const UserId& staff_id, const std::string& raw_id, c
         // other order could deadlock with the person's own deletion): they can no longer sign in
         // to cancel it.
         subscriptions::on_account_banned(tx, subject, d_.redis);
+        // Its conversations close, before the user's row too, as a deletion locks them.
+        if (d_.close_conversations) conversations_closed = d_.close_conversations(tx, subject);
         auth::ban(tx, subject);
         end_sessions = banned = true;
         break;
@@ -187,6 +191,7 @@ Result<Report> Service::act(const UserId& staff_id, const std::string& raw_id, c
     if (auto ended = d_.sessions.end_all(*done.reported_id); !ended)
       log::warn("staff_session_purge_deferred", {{"error", ended.error().type}});
   if (banned && d_.on_banned) d_.on_banned(*done.reported_id);
+  if (conversations_closed) conversations_closed();
   if (mailed) d_.outbox.kick();
   return done;
 }

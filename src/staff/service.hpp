@@ -34,6 +34,9 @@ class Service {
     const crypto::BlindIndex& email_index;  // look-up by email
     // After a ban commits: the banned account's previews leave the others' cached match lists.
     std::function<void(const UserId&)> on_banned = {};
+    // In a ban's transaction, before the user's row: the account's conversations close
+    // (messaging::Service::close_conversations_of_banned); returns what to do once committed.
+    std::function<std::function<void()>(pqxx::work&, const UserId&)> close_conversations = {};
   };
   explicit Service(Deps deps) : d_(deps) {}
 

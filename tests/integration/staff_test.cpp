@@ -518,6 +518,48 @@ TEST_F(Staff, ABanRefusesSignInAndANewSignUpWithTheAddress) {
   EXPECT_EQ(again.json()["type"], "/problems/account-banned");
 }
 
+// A banned account will never read again: the conversations with it close (the others told live,
+// as of an unmatch), so no one writes on into the void; what was said stays for their record.
+TEST_F(Staff, ABannedAccountsConversationsCloseForThePeopleItTalkedTo) {
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  Person cal = person("Cal", "man", "woman", 52.50, 13.41);
+  Person dan = person("Dan", "man", "woman", 52.53, 13.38);
+  Person eve = person("Eve", "woman", "man", 52.52, 13.39);
+  Person mod = person("Mo", "man", "woman", 48.1, 11.5, "always", "any", false);
+  grant(mod, "moderator");
+  const std::string with_ben = talk(ana, ben, "Can you lend me 500?");
+  const std::string with_cal = talk(cal, ana, "Hi Ana!");
+  const std::string between_others = talk(dan, eve, "Hello Eve");
+  test::WsClient bens_socket(server_->port(), ben.user.token);
+  ASSERT_TRUE(bens_socket.is_open());
+  const std::string rid = report(ben, ana);
+
+  ASSERT_EQ(as(mod, "POST", "/api/v1/admin/reports/" + rid + "/actions", {{"action", "ban"}}).status, 200);
+  auto told = bens_socket.wait_for("conversation.closed");
+  ASSERT_TRUE(told) << "Ben is told live";
+  EXPECT_EQ((*told)["conversation_id"], with_ben);
+  EXPECT_EQ((*told)["reason"], "unmatched") << "as an unmatch: no word of a ban";
+
+  for (const auto& [who, conversation] : {std::pair{&ben, with_ben}, std::pair{&cal, with_cal}}) {
+    auto refused = as(*who, "POST", "/api/v1/conversations/" + conversation + "/messages",
+                      {{"client_message_id", "after-ban"}, {"content", "Are you there?"}});
+    EXPECT_EQ(refused.status, 409) << who->name << ": " << refused.body;
+    EXPECT_EQ(refused.json().value("type", ""), "/problems/conversation-closed");
+    auto kept = get(*who, "/api/v1/conversations/" + conversation + "/messages");
+    ASSERT_EQ(kept.status, 200) << kept.body;
+    EXPECT_TRUE(kept.json()["closed"].get<bool>());
+    EXPECT_EQ(kept.json()["messages"].size(), 1u) << "what was said stays, for their record: " << kept.body;
+  }
+  auto listed = get(cal, "/api/v1/conversations").json()["conversations"];
+  ASSERT_EQ(listed.size(), 1u) << listed.dump();
+  EXPECT_TRUE(listed[0]["closed"].get<bool>()) << listed.dump();
+
+  auto others = as(dan, "POST", "/api/v1/conversations/" + between_others + "/messages",
+                   {{"client_message_id", "m2"}, {"content", "Still here?"}});
+  EXPECT_EQ(others.status / 100, 2) << "a conversation without her stays open: " << others.body;
+}
+
 TEST_F(Staff, AWarningIsMailedAndAPhotoCanBeRemoved) {
   Person ana = person("Ana", "woman", "man", 52.51, 13.39, "always", "any", false);
   Person ben = person("Ben", "man", "woman", 52.52, 13.40, "always", "any", false);
