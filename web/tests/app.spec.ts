@@ -88,10 +88,12 @@ test("a new person signs up, fills the profile, answers questions, signs out and
 
   await expect(page.getByRole("heading", { name: "Questionnaire" })).toBeVisible();
   await expect(page.getByText(/^0 of \d+ answered$/)).toBeVisible();
+  let sliders = 0;
   for (let n = 1; n <= 4; n++) {
-    await answerTheShownQuestion(page);
+    if (await answerTheShownQuestion(page)) sliders++;
     await expect(page.getByText(new RegExp(`^${n} of \\d+ answered$`))).toBeVisible();
   }
+  expect(sliders, "the bank's fourth question is a slider: its range's check was tried").toBeGreaterThan(0);
   const next = await page.locator("form.question legend").first().textContent();
   await checkScreen(page, "questionnaire");
 
@@ -147,14 +149,29 @@ test("a new person signs up, fills the profile, answers questions, signs out and
   expect(errors).toEqual([]);
 });
 
-async function answerTheShownQuestion(page: import("@playwright/test").Page) {
+/** Answers the question shown; returns whether it was a slider, whose range it first gives the
+ * wrong way round: the form says so in the range's part, which takes the focus. */
+async function answerTheShownQuestion(page: import("@playwright/test").Page): Promise<boolean> {
   const form = page.locator("form.question");
   const question = form.locator("fieldset").first();
   const text_before = (await question.locator("legend").textContent()) ?? "";
   const radios = question.getByRole("radio");
   const boxes = question.getByRole("checkbox");
   const text = question.locator("textarea");
-  if ((await radios.count()) > 0) {
+  const slider = (await question.getByRole("slider").count()) > 0;
+  if (slider) {
+    const range = form.getByRole("group", { name: "Range I'd accept from a partner" });
+    // (the slider's two ends, so the browser's own step check has nothing to say)
+    await range.getByLabel("From").fill(await range.getByLabel("To").inputValue());
+    await range.getByLabel("To").fill((await range.getByLabel("To").getAttribute("min")) ?? "0");
+    await form.getByRole("button", { name: "Save answer" }).click();
+    await expect(range.getByRole("alert")).toHaveText("In the range you would accept, “From” must not be above “To”.");
+    await expect(range).toHaveAccessibleDescription("In the range you would accept, “From” must not be above “To”.");
+    await expect(range.getByLabel("From")).toBeFocused();
+    await expect(range.getByLabel("From")).toHaveAttribute("aria-invalid", "true");
+    await range.getByLabel("To").fill(await range.getByLabel("From").inputValue());
+    await expect(range.getByRole("alert"), "gone once the range is mended").toHaveCount(0);
+  } else if ((await radios.count()) > 0) {
     await radios.first().check();
   } else if ((await boxes.count()) > 0) {
     const hint = (await question.locator(".hint").textContent()) ?? "";
@@ -167,6 +184,7 @@ async function answerTheShownQuestion(page: import("@playwright/test").Page) {
   // The next question in the server's order replaces it, and has the focus.
   await expect(page.locator("form.question legend").first()).not.toHaveText(text_before);
   await expect(page.locator("form.question legend").first()).toBeFocused();
+  return slider;
 }
 
 test("a demo user sees matches and opens one: attributes, insight, and the locked parts", async ({ page, request }) => {

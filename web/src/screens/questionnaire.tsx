@@ -205,12 +205,30 @@ function QuestionForm(props: {
   });
   const [importance, setImportance] = useState(prior?.importance ?? 5);
   const [busy, setBusy] = useState(false);
+  // What the form's own check found (too few or many ticked, a range the wrong way round): said in
+  // the question's words, in the part it is about, whose first input then takes the focus.
+  const [problem, setProblem] = useState<{ text: string; part: "answer" | "range" } | null>(null);
+  const form = useRef<HTMLFormElement>(null);
+  useEffect(() => setProblem(null), [value, range]);
+  useEffect(() => {
+    if (problem) form.current?.querySelector<HTMLInputElement>(problem.part === "answer" ? "fieldset input:not(:disabled)" : ".acceptable input")?.focus();
+  }, [problem]);
   const name = `q-${q.question_id}`;
+  const problemId = `${name}-problem`;
+  const problemIn = (part: "answer" | "range") =>
+    problem?.part === part ? (
+      <p id={problemId} class="error" role="alert">
+        {problem.text}
+      </p>
+    ) : null;
 
   const toggle = (list: unknown[], item: unknown) => (list.includes(item) ? list.filter((x) => x !== item) : [...list, item]);
   const minSelections = q.min_selections ?? 1;
   const maxSelections = q.max_selections ?? options.length;
   const selected = q.type === "multiple_select" ? (value as unknown[]).length : 0;
+
+  const answerDescribedBy =
+    [q.type === "multiple_select" ? `${name}-hint` : null, problem?.part === "answer" ? problemId : null].filter(Boolean).join(" ") || undefined;
 
   let acceptable: unknown = "any";
   if (q.type === "slider") acceptable = range.min === min && range.max === max ? "any" : range;
@@ -219,12 +237,13 @@ function QuestionForm(props: {
   return (
     <form
       class="question"
+      ref={form}
       onSubmit={async (e) => {
         e.preventDefault();
         // Said here, in the question's words, rather than by the server's field names.
         if (q.type === "multiple_select" && (selected < minSelections || selected > maxSelections))
-          return props.onError(t.choose(minSelections, maxSelections));
-        if (q.type === "slider" && range.min > range.max) return props.onError(t.rangeInverted);
+          return setProblem({ text: t.choose(minSelections, maxSelections), part: "answer" });
+        if (q.type === "slider" && range.min > range.max) return setProblem({ text: t.rangeInverted, part: "range" });
         setBusy(true);
         props.onError(null);
         try {
@@ -241,7 +260,7 @@ function QuestionForm(props: {
         }
       }}
     >
-      <fieldset>
+      <fieldset aria-describedby={answerDescribedBy}>
         <legend class="question-text" tabIndex={-1} ref={legend}>
           {q.text}
         </legend>
@@ -254,7 +273,9 @@ function QuestionForm(props: {
           ))}
         {q.type === "multiple_select" && (
           <>
-            <p class="hint">{t.choose(minSelections, maxSelections)}</p>
+            <p class="hint" id={`${name}-hint`}>
+              {t.choose(minSelections, maxSelections)}
+            </p>
             {options.map((o) => (
               <label class="choice">
                 <input
@@ -268,6 +289,7 @@ function QuestionForm(props: {
                 {o.label}
               </label>
             ))}
+            {problemIn("answer")}
           </>
         )}
         {q.type === "boolean" && (
@@ -335,16 +357,25 @@ function QuestionForm(props: {
         </fieldset>
       )}
       {q.type === "slider" && (
-        <fieldset class="acceptable">
+        <fieldset class="acceptable" aria-describedby={problem?.part === "range" ? problemId : undefined}>
           <legend>{t.acceptRange}</legend>
           <label>
             {t.from}{" "}
-            <input type="number" min={min} max={max} step={slider.step ?? 1} value={range.min} onInput={(e) => setRange({ ...range, min: Number(e.currentTarget.value) })} />
+            <input
+              type="number"
+              min={min}
+              max={max}
+              step={slider.step ?? 1}
+              value={range.min}
+              aria-invalid={problem?.part === "range" ? "true" : undefined}
+              onInput={(e) => setRange({ ...range, min: Number(e.currentTarget.value) })}
+            />
           </label>
           <label>
             {t.to}{" "}
             <input type="number" min={min} max={max} step={slider.step ?? 1} value={range.max} onInput={(e) => setRange({ ...range, max: Number(e.currentTarget.value) })} />
           </label>
+          {problemIn("range")}
         </fieldset>
       )}
       {q.type !== "open_ended" && (
