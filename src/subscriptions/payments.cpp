@@ -5,6 +5,7 @@
 
 #include "admin/audit_log.hpp"
 #include "core/log.hpp"
+#include "core/validation.hpp"
 #include "db/transaction.hpp"
 #include "subscriptions/entitlements.hpp"
 #include "subscriptions/provider_cancellation.hpp"
@@ -19,15 +20,9 @@ std::int64_t payments_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-Problem checkout_invalid(std::string field, std::string message) {
-  Problem p("validation-failed", "the checkout request is not valid");
-  p.extensions["errors"] = Json::array({Json{{"field", std::move(field)}, {"message", std::move(message)}}});
-  return p;
-}
-
 // A new checkout refused because one before it was paid a moment ago.
 Problem just_paid() {
-  return checkout_invalid("plan_id", "a checkout of yours was just paid: your subscription starts in a moment");
+  return invalid_field("plan_id", "a checkout of yours was just paid: your subscription starts in a moment");
 }
 
 // As repository.cpp's kSubscriptionOf decides it.
@@ -62,26 +57,17 @@ std::optional<Json> record_change(pqxx::work& tx, notifications::Service& notifi
 }  // namespace
 
 Result<CheckoutInput> CheckoutInput::parse(const Json& body) {
-  if (!body.is_object()) return std::unexpected(checkout_invalid("", "must be an object"));
-  CheckoutInput in;
-  auto text = [&](const char* key) -> std::optional<std::string> {
-    if (!body.contains(key) || !body[key].is_string()) return std::nullopt;
-    return body[key].get<std::string>();
-  };
-  auto plan = text("plan_id");
-  if (!plan || plan->empty() || plan->size() > 50)
-    return std::unexpected(checkout_invalid("plan_id", "must be a plan's id"));
-  auto interval = text("interval");
-  if (!interval || (*interval != "month" && *interval != "year"))
-    return std::unexpected(checkout_invalid("interval", "must be month or year"));
-  auto currency = text("currency");
-  if (!currency || !std::regex_match(*currency, std::regex("^[A-Za-z]{3}$")))
-    return std::unexpected(checkout_invalid("currency", "must be an ISO 4217 code, e.g. EUR"));
+  Fields f(body);
+  f.allow_only({"plan_id", "interval", "currency"});
+  auto plan = f.text("plan_id", true, 50);
+  auto interval = f.text("interval", true, 5);
+  if (interval && *interval != "month" && *interval != "year") f.fail("interval", "must be month or year");
+  auto currency = f.text("currency", true, 3);
+  if (currency && !std::regex_match(*currency, std::regex("^[A-Za-z]{3}$")))
+    f.fail("currency", "must be an ISO 4217 code, e.g. EUR");
+  if (!f.ok()) return std::unexpected(f.problem());
   for (auto& c : *currency) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  in.plan_id = *plan;
-  in.interval = *interval;
-  in.currency = *currency;
-  return in;
+  return CheckoutInput{.plan_id = *plan, .interval = *interval, .currency = *currency};
 }
 
 // Each checkout and cancellation calls the provider with the platform's key: a loop of them would
@@ -123,7 +109,7 @@ Result<CheckoutStarted> Payments::checkout(const UserId& user_id, const Checkout
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     auto price = repository::price_of(tx, input.plan_id, input.interval, input.currency);
     if (!price)
-      return std::unexpected(checkout_invalid("plan_id", "no such plan, interval and currency in GET /api/v1/plans"));
+      return std::unexpected(invalid_field("plan_id", "no such plan, interval and currency in GET /api/v1/plans"));
     request.amount_minor = price->amount_minor;
     request.plan_name = price->plan_name;
     auto state = repository::billing_state_for_update(tx, user_id);
@@ -131,7 +117,7 @@ Result<CheckoutStarted> Payments::checkout(const UserId& user_id, const Checkout
     // Cancelled at the period's end or not: a second subscription now is charged in full at once,
     // and the first runs (paid) to its end, so the overlap was paid twice.
     if (paid_subscription_in_force(*state))
-      return std::unexpected(checkout_invalid(
+      return std::unexpected(invalid_field(
           "plan_id", state->cancel_at_period_end
                          ? "your paid subscription is in force to the end of its period; subscribe again once it ended"
                          : "you already have a paid subscription in force"));

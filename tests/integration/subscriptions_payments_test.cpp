@@ -842,6 +842,11 @@ TEST_F(Payments, CheckoutsAreLimitedPerPerson) {
   TestUser ben = user("Ben");
   const Json body = {{"plan_id", "premium"}, {"interval", "month"}, {"currency", "EUR"}};
   EXPECT_EQ(post_json(ana, "/api/v1/subscription/checkout", {{"plan_id", "gold"}}).status, 400);
+  Json unknown_key = body;
+  unknown_key["coupon"] = "FREE";
+  auto refused_key = post_json(ana, "/api/v1/subscription/checkout", unknown_key);
+  EXPECT_EQ(refused_key.status, 400) << "an unknown key is refused, never ignored: " << refused_key.body;
+  EXPECT_EQ(refused_key.json()["errors"][0]["field"], "coupon") << refused_key.body;
   for (int i = 0; i < 10; ++i) ASSERT_EQ(post_json(ana, "/api/v1/subscription/checkout", body).status, 200) << i;
   auto refused = post_json(ana, "/api/v1/subscription/checkout", body);
   EXPECT_EQ(refused.status, 429) << refused.body;
