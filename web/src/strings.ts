@@ -94,6 +94,7 @@ export const t = {
   changingAnswer: "Change your answer",
   // A changed answer can hide follow-up questions (branching): their answers are set aside, and the
   // count of answered questions drops by as many.
+  followUpsAdded: (n: number) => (n === 1 ? "Your answer added one follow-up question." : `Your answer added ${n} follow-up questions.`),
   answerChanged: (retired: number) =>
     retired === 0
       ? "Your answer is changed."

@@ -92,6 +92,9 @@ test("a new person signs up, fills the profile, answers questions, signs out and
   for (let n = 1; n <= 4; n++) {
     if (await answerTheShownQuestion(page)) sliders++;
     await expect(page.getByText(new RegExp(`^${n} of \\d+ answered$`))).toBeVisible();
+    // The first answer ("A long-term relationship") brings in the follow-up on how soon: the total
+    // grows by one, and the app says why.
+    if (n === 1) await expect(page.locator("p.notice")).toHaveText("Your answer added one follow-up question.");
   }
   expect(sliders, "the bank's fourth question is a slider: its range's check was tried").toBeGreaterThan(0);
   const next = await page.locator("form.question legend").first().textContent();

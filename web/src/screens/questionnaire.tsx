@@ -126,7 +126,9 @@ export function QuestionnaireScreen() {
             focus={focusNext}
             onSaved={async (p) => {
               setError(null);
-              setNotice(null);
+              // The total grows when an answer brings in follow-ups: said, so the count going up
+              // is not a surprise.
+              setNotice(p.total > progress.total ? t.followUpsAdded(p.total - progress.total) : null);
               setProgress(p);
               setFocusNext((n) => n + 1);
               try {
