@@ -92,11 +92,17 @@ constexpr const char* kLoadPublic = R"sql(
       AND NOT EXISTS (SELECT 1 FROM user_blocks b
                       WHERE (b.blocker_id = u.user_id AND b.blocked_id = v.user_id)
                          OR (b.blocker_id = v.user_id AND b.blocked_id = u.user_id))
-      AND (u.profile_visibility = 'public'
-           OR EXISTS (SELECT 1 FROM match_pairs m
-                      WHERE m.status IN ('pending', 'active')
-                        AND ((m.user_id_1 = u.user_id AND m.user_id_2 = v.user_id)
-                             OR (m.user_id_1 = v.user_id AND m.user_id_2 = u.user_id))))))
+      AND (EXISTS (SELECT 1 FROM match_pairs m
+                   WHERE m.status IN ('pending', 'active')
+                     AND ((m.user_id_1 = u.user_id AND m.user_id_2 = v.user_id)
+                          OR (m.user_id_1 = v.user_id AND m.user_id_2 = u.user_id)))
+           -- public: to anyone signed in but whoever a match with them ended for (passed,
+           -- unmatched, expired), who would otherwise keep watching through the match's id
+           OR (u.profile_visibility = 'public'
+               AND NOT EXISTS (SELECT 1 FROM match_pairs m
+                               WHERE m.status IN ('rejected', 'expired')
+                                 AND ((m.user_id_1 = u.user_id AND m.user_id_2 = v.user_id)
+                                      OR (m.user_id_1 = v.user_id AND m.user_id_2 = u.user_id)))))))
 )sql";
 
 // Preferences

@@ -253,6 +253,13 @@ TEST_F(Matching, AnEndedMatchNoLongerShowsTheOthersPhotoPlaceOrAge) {
   ASSERT_TRUE(card()["photo_url"].is_string()) << "while it is on: " << card().dump();
   ASSERT_TRUE(card()["age"].is_number());
   ASSERT_TRUE(card()["location"].is_string());
+  // Her profile is public: anyone signed in may see it, Ben too while the match is on.
+  auto conn = db_.connect();
+  pqxx::nontransaction(conn).exec_params0("UPDATE users SET profile_visibility = 'public' WHERE user_id = $1",
+                                          ana.user.user_id);
+  Person cal = person("Cal", "man", "woman", 48.1, 11.5, "always", "any", false);
+  const std::string her_profile = "/api/v1/users/" + ana.user.user_id;
+  ASSERT_EQ(get(ben, her_profile).status, 200);
 
   ASSERT_EQ(post(ana, "/api/v1/matches/" + id + "/pass").status, 200);
   for (const Json& user : {card(), matches_of(ben, "?status=all")["matches"][0]["user"]}) {
@@ -261,6 +268,9 @@ TEST_F(Matching, AnEndedMatchNoLongerShowsTheOthersPhotoPlaceOrAge) {
     EXPECT_TRUE(user["age"].is_null()) << user.dump();
     EXPECT_TRUE(user["location"].is_null()) << user.dump();
   }
+  EXPECT_EQ(get(ben, her_profile).status, 404)
+      << "public or not, her profile (photos, distance, last active) is not his to keep watching";
+  EXPECT_EQ(get(cal, her_profile).status, 200) << "public to everyone else";
 }
 
 TEST_F(Matching, PendingMatchesExpire) {

@@ -44,7 +44,9 @@ TEST(Profile, OwnProfileShowsDecryptedFieldsAndCompletesWithALocation) {
   ASSERT_EQ(done.status, 200) << done.body;
   EXPECT_EQ(done.json()["profile_completed"], true);
   EXPECT_EQ(done.json()["location"]["label"], "Paris");
-  EXPECT_NEAR(done.json()["location"]["latitude"].get<double>(), 48.8566, 1e-9);
+  EXPECT_NEAR(done.json()["location"]["latitude"].get<double>(), 48.86, 1e-9)
+      << "kept to the 0.01 degree distances are measured on, not to the metre";
+  EXPECT_NEAR(done.json()["location"]["longitude"].get<double>(), 2.35, 1e-9);
 
   auto bio = patch_me(server, ada, {{"bio", "  Analyst of engines.  "}, {"last_name", nullptr}});
   EXPECT_EQ(bio.json()["bio"], "Analyst of engines.");
