@@ -39,7 +39,8 @@ Json preview_of(const repository::MatchRow& m) {
           {"created_at", m.created_at},
           {"users", m.users},
           {"liked", {{m.user_id_1.str(), m.liked_1}, {m.user_id_2.str(), m.liked_2}}},
-          {"summary", m.summary}};
+          {"summary", m.summary},
+          {"conversation_id", m.conversation_id ? Json(*m.conversation_id) : Json(nullptr)}};
 }
 
 // The list's `status` filter: one status, or "current" (undecided and active ones) or "all".
@@ -105,7 +106,9 @@ MatchView Discovery::view(const Json& preview, const UserId& viewer) {
           .created_at = preview["created_at"].get<std::string>(),
           .you_liked = preview["liked"].value(viewer.str(), false),
           .summary = preview["summary"].get<std::string>(),
-          .user = other};
+          .user = other,
+          // (a list cached before conversations were in previews has none: null until it is read again)
+          .conversation_id = preview.value("conversation_id", Json(nullptr))};
 }
 
 std::optional<MatchPage> Discovery::page_of(const MatchCache::Snapshot& snapshot, const UserId& viewer, int limit) {

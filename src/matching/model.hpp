@@ -22,16 +22,14 @@ struct MatchView {
   std::string status, created_at;
   bool you_liked = false;
   std::string summary;
-  Json user = nullptr;  // the other user: {user_id, first_name, age, location, photo_url}
+  Json user = nullptr;             // the other user: {user_id, first_name, age, location, photo_url}
+  Json conversation_id = nullptr;  // the pair's chat, once both liked (it stays after an unmatch)
 
   Json to_json() const {
-    return {{"match_id", match_id},
-            {"compatibility_score", compatibility_score},
-            {"status", status},
-            {"created_at", created_at},
-            {"you_liked", you_liked},
-            {"summary", summary},
-            {"user", user}};
+    return {{"match_id", match_id},   {"compatibility_score", compatibility_score},
+            {"status", status},       {"created_at", created_at},
+            {"you_liked", you_liked}, {"summary", summary},
+            {"user", user},           {"conversation_id", conversation_id}};
   }
 };
 
@@ -73,7 +71,7 @@ struct Liked {
 
   Json to_json() const {
     Json out = match.to_json();
-    out["conversation_id"] = conversation_id ? Json(*conversation_id) : Json(nullptr);
+    if (conversation_id) out["conversation_id"] = *conversation_id;
     return out;
   }
 };

@@ -187,7 +187,8 @@ constexpr std::string_view kMatchRowSelect = R"sql(
                                  ORDER BY pm.display_order LIMIT 1))
                  ORDER BY u.user_id)
           FROM user_profiles u WHERE u.user_id IN (m.user_id_1, m.user_id_2))::text AS users,
-         d.doc->'insights'->>'summary' AS summary
+         d.doc->'insights'->>'summary' AS summary,
+         (SELECT mc.conversation_id FROM match_conversations mc WHERE mc.match_id = m.match_id) AS conversation_id
   FROM matches m LEFT JOIN compatibility_insight_documents d ON d.match_id = m.match_id
 )sql";
 // $1 user, $2 statuses (a JSON array), $3 the cursor (the last match of the page before, the
@@ -407,7 +408,8 @@ MatchRow match_from(const pqxx::row& r) {
           .liked_2 = r["liked_2"].as<bool>(),
           .users = Json::parse(r["users"].as<std::string>()),
           .summary = db::opt<std::string>(r, "summary").value_or(""),
-          .ranking = r["ranking"].as<std::string>()};
+          .ranking = r["ranking"].as<std::string>(),
+          .conversation_id = db::opt<std::string>(r, "conversation_id")};
 }
 
 // The matches of user $1, locked for their deletion with the account, in the order of their ids,

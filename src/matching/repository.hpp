@@ -116,7 +116,8 @@ struct MatchRow {
   bool liked_1 = false, liked_2 = false;
   Json users;  // [{user_id, first_name, age, location, photo_key}] for both users
   std::string summary;
-  std::string ranking;  // the ranking that placed it in the feed (what its outcomes record)
+  std::string ranking;                         // the ranking that placed it in the feed (what its outcomes record)
+  std::optional<std::string> conversation_id;  // once both liked
 };
 // The user's matches (not blocked) with statuses from `statuses`, in the order generation decided
 // (matches.rank_key: docs/matching.md "The order of a user's matches"), then match id, after the

@@ -164,6 +164,7 @@ TEST_F(Matching, BothLikesMakeItActiveOpenTheConversationAndNotifyBoth) {
   EXPECT_EQ(first.json()["status"], "pending");
   EXPECT_EQ(first.json()["you_liked"], true);
   EXPECT_TRUE(first.json()["conversation_id"].is_null());
+  EXPECT_TRUE(matches_of(ana)["matches"][0]["conversation_id"].is_null()) << "no chat before both liked";
   EXPECT_EQ(count("SELECT count(*) FROM conversations WHERE match_id = $1", id), 0);
   // Ben learns that someone liked him, once, however often she likes.
   EXPECT_EQ(post(ana, "/api/v1/matches/" + id + "/like").status, 200);
@@ -188,6 +189,11 @@ TEST_F(Matching, BothLikesMakeItActiveOpenTheConversationAndNotifyBoth) {
   EXPECT_EQ(second.json()["status"], "active");
   EXPECT_FALSE(second.json()["conversation_id"].is_null());
   EXPECT_EQ(count("SELECT count(*) FROM conversations WHERE match_id = $1", id), 1);
+  // The match leads to its chat wherever either of them reads it: the list and the match's page.
+  for (const Person* who : {&ana, &ben}) {
+    EXPECT_EQ(matches_of(*who)["matches"][0]["conversation_id"], second.json()["conversation_id"]) << who->name;
+    EXPECT_EQ(get(*who, "/api/v1/matches/" + id).json()["conversation_id"], second.json()["conversation_id"]);
+  }
   EXPECT_EQ(count("SELECT count(*) FROM notifications WHERE type = 'match.new' AND content->>'match_id' = $1", id), 2);
   // Liking again changes nothing and notifies nobody twice; an active match cannot be passed.
   EXPECT_EQ(post(ben, "/api/v1/matches/" + id + "/like").status, 200);

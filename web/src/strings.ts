@@ -115,6 +115,8 @@ export const t = {
   itsAMatchAnon: "It's a match!",
   dismiss: "Dismiss",
   openChat: "Open the chat",
+  chatWith: (name: string) => `Chat with ${name}`,
+  noInsight: "There is no analysis of this match.",
   details: "See details",
   age: (n: number) => `${n}`,
   distance: (km: number) => `within ${km} km`,

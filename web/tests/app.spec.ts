@@ -239,10 +239,11 @@ test("two people match live, then chat and see each other's messages and typing 
   await anaPage.getByRole("link", { name: "Open the chat" }).click();
   await expect(anaPage.getByLabel("Message")).toBeVisible();
 
+  // Ben finds the chat from the match itself: its page leads there.
   await signInThroughTheApp(benPage, ben.email, PASSWORD);
   await expect(benPage.getByRole("heading", { name: "Matches" })).toBeVisible();
-  await benPage.getByRole("link", { name: "Chats" }).click();
-  await benPage.getByRole("link", { name: /Ana/ }).click();
+  await benPage.getByRole("link", { name: "Ana", exact: true }).click();
+  await benPage.getByRole("link", { name: "Chat with Ana" }).click();
   await expect(benPage.getByLabel("Message")).toBeVisible();
 
   await anaPage.getByLabel("Message").fill("Hi Ben! Reykjavik in winter?");

@@ -1913,7 +1913,7 @@ export interface components {
             summary?: string;
             /**
              * Format: uuid
-             * @description like only: set when the match became active
+             * @description The pair's conversation (`/api/v1/conversations/{id}`) once both liked, and after an unmatch (closed, its history readable); null before
              */
             conversation_id?: string | null;
             /**
@@ -2313,6 +2313,10 @@ export interface components {
              */
             device?: string;
         };
+        /**
+         * @description Stored, and read back, to 0.01 degree (about 1 km: the grid distances are measured on):
+         *     the exact point a browser gives is not kept.
+         */
         Location: {
             /**
              * @description A place name to show, e.g. a city

@@ -51,6 +51,16 @@ function LikePass(props: { match: Match; onChange: (m: Match) => void; onError: 
   );
 }
 
+/** The way from a match to its chat, once both liked (and after an unmatch, to read it). */
+function ChatLink(props: { match: Match }) {
+  const id = props.match.conversation_id;
+  return id ? (
+    <p>
+      <Link href={`/chats/${id}`}>{t.chatWith(props.match.user?.first_name ?? "")}</Link>
+    </p>
+  ) : null;
+}
+
 function MatchedBanner(props: { match: Match | null }) {
   const m = props.match;
   if (!m) return null;
@@ -133,6 +143,7 @@ export function MatchesScreen() {
                   </p>
                   {m.summary && <p>{m.summary}</p>}
                   <LikePass match={m} onChange={replace} onError={setError} onMatched={setMatched} />
+                  <ChatLink match={m} />
                 </div>
               </li>
             );
@@ -205,6 +216,7 @@ export function MatchDetailScreen(props: { id: string }) {
           <ErrorBox error={error} />
           <MatchedBanner match={matched} />
           <LikePass match={match} onChange={(m) => setMatch({ ...match, ...m })} onError={setError} onMatched={setMatched} />
+          {!matched && <ChatLink match={match} />}
         </div>
       </article>
       {match.attributes && match.attributes.length > 0 && (
@@ -215,6 +227,7 @@ export function MatchDetailScreen(props: { id: string }) {
       )}
       <section>
         <h2>{t.insight}</h2>
+        {!insights.summary && !insights.keyFactors?.length && !insights.detailedAnalysis && locked.length === 0 && <p>{t.noInsight}</p>}
         {insights.summary && <p>{insights.summary}</p>}
         {insights.keyFactors && insights.keyFactors.length > 0 && (
           <>
