@@ -106,6 +106,12 @@ export const t = {
   noMatches:
     "No matches right now. If the questionnaire is not finished yet, finish it first; if it is, press “Find new matches”, or come back later: new people join every day.",
   generate: "Find new matches",
+  rewind: "Undo my last pass",
+  rewound: (name: string) => `${name} is back among your matches.`,
+  likedYouTitle: "Liked you",
+  likedYouCount: (n: number) => (n === 1 ? "One person liked you and waits for your answer." : `${n} people liked you and wait for your answer.`),
+  likedYouLocked: "See who with a plan that shows it:",
+  seePlans: "see the plans",
   generated: (n: number) => (n === 0 ? "No new matches this time." : `${n} new match${n === 1 ? "" : "es"}!`),
   compatibility: "compatible",
   like: "Like",

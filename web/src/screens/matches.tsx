@@ -72,12 +72,46 @@ function MatchedBanner(props: { match: Match | null }) {
   );
 }
 
+/**
+ * Who liked the person and waits for an answer: how many for every plan, and who for a plan that
+ * shows it (each a link to the match, where they answer); nothing when no one does.
+ */
+function LikedYou(props: { version: number }) {
+  const [likes, setLikes] = useState<{ count?: number; locked?: boolean; matches?: Match[] } | null>(null);
+  useEffect(() => {
+    // (a failure leaves the section out: the matches below are what the screen is for)
+    ok(api.GET("/api/v1/likes/received")).then(setLikes, () => setLikes(null));
+  }, [props.version]);
+  if (!likes?.count) return null;
+  return (
+    <section class="liked-you" aria-labelledby="liked-you">
+      <h2 id="liked-you">{t.likedYouTitle}</h2>
+      <p>{t.likedYouCount(likes.count)}</p>
+      {likes.locked ? (
+        <p>
+          {t.likedYouLocked} <Link href="/plans">{t.seePlans}</Link>
+        </p>
+      ) : (
+        <ul>
+          {(likes.matches ?? []).map((m) => (
+            <li key={m.match_id}>
+              <Link href={`/matches/${m.match_id}`}>{m.user?.first_name ?? ""}</Link>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
 export function MatchesScreen() {
   const [matches, setMatches] = useState<Match[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   const [matched, setMatched] = useState<Match | null>(null);
   const [busy, setBusy] = useState(false);
+  // Counted up when what the likes received depend on changed (a like or pass here, a rewind).
+  const [likesVersion, setLikesVersion] = useState(0);
   const load = () =>
     ok(api.GET("/api/v1/matches", { params: { query: { status: "current", limit: 50 } } })).then(
       (page) => setMatches(page.matches ?? []),
@@ -86,34 +120,62 @@ export function MatchesScreen() {
   useEffect(() => {
     void load();
   }, []);
-  const replace = (m: Match) => setMatches((list) => (list ?? []).map((x) => (x.match_id === m.match_id ? m : x)));
+  const replace = (m: Match) => {
+    setMatches((list) => (list ?? []).map((x) => (x.match_id === m.match_id ? m : x)));
+    setLikesVersion((v) => v + 1);
+  };
+  const run = async (work: () => Promise<void>) => {
+    setBusy(true);
+    setError(null);
+    setStatus(null);
+    try {
+      await work();
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
 
   return (
     <main>
       <h1>{t.matches}</h1>
-      <button
-        type="button"
-        class="secondary"
-        disabled={busy}
-        onClick={async () => {
-          setBusy(true);
-          setError(null);
-          try {
-            const g = await ok(api.POST("/api/v1/matches/generate"));
-            setStatus(t.generated(g.created ?? 0));
-            await load();
-          } catch (e) {
-            setError(errorText(e));
-          } finally {
-            setBusy(false);
+      <div class="actions">
+        <button
+          type="button"
+          class="secondary"
+          disabled={busy}
+          onClick={() =>
+            run(async () => {
+              const g = await ok(api.POST("/api/v1/matches/generate"));
+              setStatus(t.generated(g.created ?? 0));
+              await load();
+            })
           }
-        }}
-      >
-        {t.generate}
-      </button>
+        >
+          {t.generate}
+        </button>
+        {/* A pass made by mistake, taken back (a plan with rewind: the server says so otherwise). */}
+        <button
+          type="button"
+          class="secondary"
+          disabled={busy}
+          onClick={() =>
+            run(async () => {
+              const back = await ok(api.POST("/api/v1/matches/rewind"));
+              await load();
+              setLikesVersion((v) => v + 1);
+              setStatus(t.rewound(back.user?.first_name ?? ""));
+            })
+          }
+        >
+          {t.rewind}
+        </button>
+      </div>
       <Notice text={status} />
       <ErrorBox error={error} />
       <MatchedBanner match={matched} />
+      <LikedYou version={likesVersion} />
       {matches === null ? (
         error ? null : <Loading />
       ) : matches.length === 0 ? (
