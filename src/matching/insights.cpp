@@ -129,7 +129,7 @@ std::string agreement_sentence(const ScoringBank& bank, const PairPerson& a, con
                                        the_two(a, b), about);
   if (bank.slots()[s.slot].slider)
     return about.empty() ? fmt::format("{} gave close answers to {}.", the_two(a, b), a_question_on(bank, s.slot))
-                         : fmt::format("{} see {} much the same way.", the_two(a, b), about);
+                         : fmt::format("{} answered much the same way on {}.", the_two(a, b), about);
   std::vector<std::string> phrases, labels;
   for (int k : s.common) {
     const auto& option = q.options[static_cast<std::size_t>(k)];
@@ -242,7 +242,9 @@ Insights build_insights(const ScoringBank& bank, const PairPerson& a, const Pair
   }
 
   // Summary: the score and the two most telling things the pair shares (from different areas).
-  out.summary = fmt::format("{:.0f}% compatible.", score.score);
+  // Rounded half up, as every client rounds a score to show it beside this line (fmt's {:.0f}
+  // rounds half to even: "65% compatible" beside "64% compatible.").
+  out.summary = fmt::format("{}% compatible.", std::lround(score.score));
   int first_area = -1;
   for (const auto* s : agreements) {
     if (!s->same) break;
@@ -276,7 +278,10 @@ Insights build_insights(const ScoringBank& bank, const PairPerson& a, const Pair
   const int interests = attribute_index("interests");
   for (const auto* s : agreements) {
     if (out.conversation_starters.size() == 2) break;
-    if (bank.slots()[s->slot].attribute != interests || s->common.empty()) continue;
+    // (a yes or no question's option is no interest to ask about: "you both picked yes")
+    if (bank.slots()[s->slot].attribute != interests || s->common.empty() ||
+        bank.slots()[s->slot].question->type == questionnaire::QuestionType::boolean)
+      continue;
     const auto& option = bank.slots()[s->slot].question->options[static_cast<std::size_t>(s->common.front())];
     out.conversation_starters.push_back(
         fmt::format("You both picked {}: ask what got them into it.", lower_first(option.label)));
@@ -292,9 +297,9 @@ Insights build_insights(const ScoringBank& bank, const PairPerson& a, const Pair
   }
   if (out.conversation_starters.size() < 3 && !agreements.empty()) {
     const std::string& about = topic(bank, agreements.front()->slot);
-    out.conversation_starters.push_back(about.empty() ? "Start with something you share: " +
-                                                            agreement_sentence(bank, a, b, *agreements.front())
-                                                      : fmt::format("Compare why {} matters to each of you.", about));
+    out.conversation_starters.push_back(
+        about.empty() ? "Start with something you share: " + agreement_sentence(bank, a, b, *agreements.front())
+                      : fmt::format("Talk about {}: what it means to each of you.", about));
   }
 
   // Potential challenges: the disagreements that weigh most.

@@ -149,6 +149,40 @@ TEST_F(Insights200Pairs, EachAttributeIsExplainedByOneOfItsOwnQuestionsAndNoSent
   EXPECT_GT(explained, 200 * 5) << "nearly every attribute of a demo pair has a question both answered";
 }
 
+// The bank's topics are phrases of every shape ("how directly to raise a problem", "seeing the
+// other side of a disagreement", "how much a partner's religion matters"): the sentences around
+// them must read right with each ("see seeing ...", "why ... matters matters" did not), and a
+// yes-or-no answer is no interest to ask about ("you both picked yes").
+TEST_F(Insights200Pairs, EverySentenceReadsRightWhateverTheTopic) {
+  int starters = 0;
+  for_each_pair([&](const Insights& in, const DemoPerson&, const DemoPerson&) {
+    starters += static_cast<int>(in.conversation_starters.size());
+    for (const auto& text : texts_of(in)) {
+      std::istringstream words(text);
+      std::string word, before;
+      while (words >> word) {
+        EXPECT_NE(word, before) << "a word twice over: " << text;
+        before = word;
+      }
+      EXPECT_EQ(text.find("see seeing"), std::string::npos) << text;
+      EXPECT_EQ(text.find("picked yes"), std::string::npos) << text;
+      EXPECT_EQ(text.find("picked no:"), std::string::npos) << text;
+    }
+  });
+  EXPECT_GT(starters, 200) << "the pairs have conversation starters to check";
+}
+
+TEST_F(Insights200Pairs, TheSummarysScoreIsRoundedAsEveryClientRoundsIt) {
+  const auto& a = people_[0];
+  const auto& b = people_[1];
+  PairScore s = score_pair(*bank_, a.profile, b.profile);
+  for (const auto& [score, shown] : {std::pair{64.5, "65%"}, {62.5, "63%"}, {64.49, "64%"}, {99.5, "100%"}}) {
+    s.score = score;
+    const auto in = build_insights(*bank_, pair_person(a), pair_person(b), s, &frequencies_);
+    EXPECT_TRUE(in.summary.starts_with(std::string(shown) + " compatible.")) << score << ": " << in.summary;
+  }
+}
+
 TEST_F(Insights200Pairs, SmokingNeverExplainsSharedValues) {
   for_each_pair([&](const Insights& in, const DemoPerson&, const DemoPerson&) {
     const auto& values = in.attributes[attribute_index("shared_values")];
