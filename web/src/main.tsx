@@ -1,7 +1,8 @@
 // The Perfect Match web app: which screen the path and the session call for.
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { effect, signal } from "@preact/signals";
+import { effect } from "@preact/signals";
+import { liveMatch } from "./live_match";
 import "./styles.css";
 import { connect, disconnect, onFrame } from "./realtime";
 import { go, navigate, param, path } from "./router";
@@ -19,7 +20,7 @@ import { MatchDetailScreen, MatchesScreen } from "./screens/matches";
 import { PlansScreen, SubscriptionScreen } from "./screens/subscription";
 import { ProfileScreen } from "./screens/profile";
 import { QuestionnaireScreen } from "./screens/questionnaire";
-import { api, endLocalSession, errorText, loadMe, me, ok, signOut, token } from "./session";
+import { endLocalSession, errorText, loadMe, me, signOut, token } from "./session";
 import { t } from "./strings";
 import { ErrorBox, Link, Loading } from "./ui";
 
@@ -45,25 +46,6 @@ onFrame((f) => {
   if (f.type !== "error" || f.id != null) return;
   const problem = f.problem as { status?: number; type?: string } | undefined;
   if (problem?.status === 401 || /unauthenticated/.test(problem?.type ?? "")) endLocalSession(t.sessionEnded);
-});
-
-// "It's a match", live: the other person's like made a match active (realtime.md `match.new`).
-// It is the signed-in person's: gone when they sign out (the next person at a shared computer
-// signs in without a reload).
-const liveMatch = signal<{ conversation_id?: string; name?: string } | null>(null);
-effect(() => {
-  if (!token.value) liveMatch.value = null;
-});
-onFrame((f) => {
-  if (f.type !== "match.new") return;
-  const n = f.notification as { content?: { conversation_id?: string; user_id?: string } } | undefined;
-  const content = n?.content ?? {};
-  liveMatch.value = { conversation_id: content.conversation_id };
-  if (content.user_id)
-    ok(api.GET("/api/v1/users/{user_id}", { params: { path: { user_id: content.user_id } } })).then(
-      (p) => (liveMatch.value = { conversation_id: content.conversation_id, name: p.first_name }),
-      () => undefined,
-    );
 });
 
 function LiveMatch() {

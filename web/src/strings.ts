@@ -161,6 +161,8 @@ export const t = {
   paymentConfirmed: (plan: string) => `Payment received: welcome to ${plan}!`,
   whatPlansInclude: "What each plan includes",
   renewsOn: "Renews on",
+  givenUntil: "Given until",
+  birthDateHint: "Members are 18 or older.",
   endsOn: "Ends on",
   cancelAtPeriodEnd: "Cancel at the end of the period",
   lapsedMayCharge: "Your last payment failed and the plan has ended, but the payment provider may still try your card again.",
@@ -212,6 +214,7 @@ export const t = {
   report: "Report",
   reportTitle: (name: string) => `Report ${name}`,
   reportReason: "What is wrong?",
+  chooseReason: "Choose one",
   reportReasons: {
     spam: "Spam",
     fake_profile: "A fake profile",

@@ -46,7 +46,7 @@ test("a new person signs up, fills the profile, answers questions, signs out and
   await page.getByRole("button", { name: "Create an account" }).click();
   await expect(page.getByRole("alert")).toHaveText("You must be 18 or older to join.");
   await expect(birthDate).toHaveAttribute("aria-invalid", "true");
-  await expect(birthDate).toHaveAccessibleDescription("You must be 18 or older to join.");
+  await expect(birthDate, "the rule, then what broke it").toHaveAccessibleDescription("Members are 18 or older. You must be 18 or older to join.");
   await expect(birthDate).toBeFocused();
   await expect(password).not.toHaveAttribute("aria-invalid");
   await checkScreen(page, "sign-up with a field's problem");

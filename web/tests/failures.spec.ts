@@ -1,7 +1,7 @@
 // When the server cannot be reached or answers with a problem, the screens say so in words (never a
 // blank screen or raw JSON). The failures are made in the browser (page.route), the server is real.
 import { expect, test } from "@playwright/test";
-import { DEMO, demoEmail, signInThroughTheApp } from "./helpers";
+import { consoleErrors, DEMO, demoEmail, signInThroughTheApp } from "./helpers";
 
 test("an unreachable server and the server's problems are shown in words", async ({ page }) => {
   await signInThroughTheApp(page, demoEmail(3), DEMO.password);
@@ -55,4 +55,26 @@ test("an unreachable server and the server's problems are shown in words", async
   await page.route("**/api/v1/questionnaire/next**", (route) => setTimeout(() => void route.abort("internetdisconnected"), 1_000));
   await page.getByRole("link", { name: "Questionnaire" }).click();
   await expect(page.getByRole("alert")).toHaveText("The server cannot be reached. Check your connection and try again.");
+});
+
+test("a sign-in refused by the network's limit does not blame guesses at the account", async ({ page }) => {
+  const errors = consoleErrors(page);
+  const refusal = (detail: string) => ({
+    status: 429,
+    contentType: "application/problem+json",
+    body: JSON.stringify({ type: "/problems/rate-limited", title: "Too many requests", status: 429, detail, retry_after: 300 }),
+  });
+  await page.route("**/api/v1/auth/login", (route) => route.fulfill(refusal("too many sign-in attempts; try again later")));
+  await page.goto("/signin");
+  await page.getByLabel("Email").fill(demoEmail(3));
+  await page.getByLabel("Password").fill(DEMO.password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page.getByRole("alert")).toHaveText("Too many sign-in attempts. Try again in 5 minutes.");
+  await expect(page.getByRole("link", { name: "Reset your password" }), "no word of someone's guesses").toHaveCount(0);
+  // The account's own limit does say so, with the way in that is left.
+  await page.unroute("**/api/v1/auth/login");
+  await page.route("**/api/v1/auth/login", (route) => route.fulfill(refusal("too many sign-in attempts for this account; try again later")));
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page.getByRole("link", { name: "Reset your password" })).toBeVisible();
+  expect(errors).toEqual([]);
 });

@@ -30,7 +30,11 @@ test("a free person sees how many liked them; with premium, who, answered from t
   // Premium (given by an admin): who, each a way to the match, where she answers.
   const admin = await call(request, "POST", "/api/v1/auth/login", undefined, { email: STAFF.admin, password: STAFF.password });
   await call(request, "POST", `/api/v1/admin/users/${ana.userId}/plan`, admin.token, { plan_id: "premium", days: 30 });
-  await page.reload();
+  // A plan given, not paid for: nothing renews it.
+  await page.goto("/subscription");
+  await expect(page.getByText("Given until")).toBeVisible();
+  await expect(page.getByText("Renews on")).toHaveCount(0);
+  await page.goto("/matches");
   await likedYou.getByRole("link", { name: "Ben" }).click();
   await expect(page.getByRole("heading", { name: /^Ben/ })).toBeVisible();
   await page.getByRole("button", { name: "Like Ben" }).click();

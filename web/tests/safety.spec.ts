@@ -219,6 +219,10 @@ test.describe.serial("two matched people", () => {
 
     await cleoPage.getByRole("button", { name: "Report" }).click();
     const report = cleoPage.getByRole("form", { name: "Report Dan" });
+    // No reason is chosen for her: sent as it is, the form asks for one first.
+    await expect(report.getByLabel("What is wrong?")).toHaveValue("");
+    await report.getByRole("button", { name: "Send the report" }).click();
+    await expect(report.getByLabel("What is wrong?")).toBeFocused();
     await report.getByLabel("What is wrong?").selectOption("spam");
     await report.getByLabel("What happened (optional)").fill("Sends the same link to everyone.");
     await checkScreen(cleoPage, "chat-report");

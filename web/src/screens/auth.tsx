@@ -41,8 +41,9 @@ export function SignIn() {
   const [email, setEmail] = useState(after?.email ?? "");
   const [password, setPassword] = useState("");
   const [error, setError] = useState<string | null>(after ? errorText(after.error) : providerError);
-  // Refused for too many attempts (perhaps someone else's guesses): a reset is the way in now.
-  const [limited, setLimited] = useState(after?.error instanceof ApiError && after.error.status === 429);
+  // Refused for too many attempts at this account (perhaps someone else's guesses): a reset is the
+  // way in now. Not for the network's own limit, which the account's guesses have nothing to do with.
+  const [limited, setLimited] = useState(accountLimited(after?.error));
   const [busy, setBusy] = useState(false);
   const message = notice.value;
   return (
@@ -61,7 +62,7 @@ export function SignIn() {
             await signInWith(email, password);
           } catch (err) {
             setError(errorText(err));
-            setLimited(err instanceof ApiError && err.status === 429);
+            setLimited(accountLimited(err));
           } finally {
             setBusy(false);
           }
@@ -102,6 +103,12 @@ function browserLanguage(): Schemas["Language"] {
     if (code in t.messageLanguageNames) return code as Schemas["Language"];
   }
   return "en";
+}
+
+/** A refusal by the account's limit of sign-in attempts (its problem says "… for this account"),
+ * not by the one of the network the attempts come from. */
+function accountLimited(e: unknown): boolean {
+  return e instanceof ApiError && e.status === 429 && /for this account/.test(e.problem?.detail ?? "");
 }
 
 export function SignUp() {
@@ -145,7 +152,7 @@ export function SignUp() {
           <Field label={t.firstName} id="first_name">
             <input id="first_name" autocomplete="given-name" required value={form.first_name} onInput={set("first_name")} />
           </Field>
-          <Field label={t.birthDate} id="birth_date">
+          <Field label={t.birthDate} id="birth_date" hint={t.birthDateHint}>
             <input id="birth_date" type="date" required value={form.birth_date} onInput={set("birth_date")} />
           </Field>
           <Field label={t.gender} id="gender">

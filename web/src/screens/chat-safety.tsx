@@ -12,7 +12,8 @@ type Pending = "unmatch" | "block" | "report" | null;
 
 export function ChatSafety(props: { matchId?: string; userId?: string; name: string; closed: boolean; onClosed: (reason: string) => void }) {
   const [pending, setPending] = useState<Pending>(null);
-  const [reason, setReason] = useState<Schemas["ReportReason"]>("harassment");
+  // None chosen at first: a hurried report must not go with a reason its sender never picked.
+  const [reason, setReason] = useState<Schemas["ReportReason"] | "">("");
   const [details, setDetails] = useState("");
   const [done, setDone] = useState<string | null>(null);
   const { busy, error, problems, run: runAction } = useRun();
@@ -37,8 +38,9 @@ export function ChatSafety(props: { matchId?: string; userId?: string; name: str
     });
   const report = () =>
     run(async () => {
-      if (!userId) return;
+      if (!userId || !reason) return;
       await ok(api.POST("/api/v1/users/{user_id}/report", { params: { path: { user_id: userId } }, body: { reason, details: details.trim() || null } }));
+      setReason("");
       setDetails("");
       setDone(t.reportSent);
     });
@@ -81,7 +83,8 @@ export function ChatSafety(props: { matchId?: string; userId?: string; name: str
           >
             <FieldProblems.Provider value={problems}>
               <Field label={t.reportReason} id="report_reason" name="reason">
-                <select id="report_reason" value={reason} onChange={(e) => setReason(e.currentTarget.value as Schemas["ReportReason"])}>
+                <select id="report_reason" required value={reason} onChange={(e) => setReason(e.currentTarget.value as Schemas["ReportReason"])}>
+                  <option value="">{t.chooseReason}</option>
                   <Options labels={t.reportReasons} />
                 </select>
               </Field>

@@ -2,7 +2,8 @@
 // insight, premium parts locked with a way to the plans: screens/subscription.tsx).
 import { useEffect, useState } from "preact/hooks";
 import type { Schemas } from "../api/client";
-import { api, ApiError, errorText, me, ok } from "../session";
+import { announceMatch } from "../live_match";
+import { api, errorText, me, ok } from "../session";
 import { t } from "../strings";
 import { ErrorBox, Link, Loading, Notice, Pending, percent } from "../ui";
 
@@ -18,11 +19,16 @@ function Photo(props: { url: string | null | undefined; name: string; large?: bo
   );
 }
 
-function LikePass(props: { match: Match; onChange: (m: Match) => void; onError: (e: string | null) => void; onMatched: (m: Match) => void }) {
+function LikePass(props: { match: Match; onChange: (m: Match) => void; onError: (e: string | null) => void }) {
   const m = props.match;
   const [busy, setBusy] = useState(false);
   if (m.status !== "pending") return null;
-  if (m.you_liked) return <p class="badge">{t.liked}</p>;
+  if (m.you_liked)
+    return (
+      <p>
+        <span class="badge liked">{t.liked}</span>
+      </p>
+    );
   const act = async (what: "like" | "pass") => {
     setBusy(true);
     props.onError(null);
@@ -31,7 +37,7 @@ function LikePass(props: { match: Match; onChange: (m: Match) => void; onError: 
       const updated = await ok(api.POST(path, { params: { path: { match_id: m.match_id! } } }));
       const merged = { ...m, ...updated, user: m.user };
       props.onChange(merged);
-      if (merged.status === "active") props.onMatched(merged);
+      if (merged.status === "active") announceMatch({ conversation_id: merged.conversation_id ?? undefined, name: merged.user?.first_name });
     } catch (e) {
       props.onError(errorText(e));
     } finally {
@@ -61,16 +67,6 @@ function ChatLink(props: { match: Match }) {
   ) : null;
 }
 
-function MatchedBanner(props: { match: Match | null }) {
-  const m = props.match;
-  if (!m) return null;
-  return (
-    <div class="matched" role="status">
-      <p>{t.itsAMatch(m.user?.first_name ?? "")}</p>
-      {m.conversation_id && <Link href={`/chats/${m.conversation_id}`}>{t.openChat}</Link>}
-    </div>
-  );
-}
 
 /**
  * Who liked the person and waits for an answer: how many for every plan, and who for a plan that
@@ -108,7 +104,6 @@ export function MatchesScreen() {
   const [matches, setMatches] = useState<Match[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
-  const [matched, setMatched] = useState<Match | null>(null);
   const [busy, setBusy] = useState(false);
   // Counted up when what the likes received depend on changed (a like or pass here, a rewind).
   const [likesVersion, setLikesVersion] = useState(0);
@@ -174,7 +169,6 @@ export function MatchesScreen() {
       </div>
       <Notice text={status} />
       <ErrorBox error={error} />
-      <MatchedBanner match={matched} />
       <LikedYou version={likesVersion} />
       {matches === null ? (
         error ? null : <Loading />
@@ -204,7 +198,7 @@ export function MatchesScreen() {
                     {m.status && <span class={`badge ${m.status}`}>{t.status[m.status]}</span>}
                   </p>
                   {m.summary && <p>{m.summary}</p>}
-                  <LikePass match={m} onChange={replace} onError={setError} onMatched={setMatched} />
+                  <LikePass match={m} onChange={replace} onError={setError} />
                   <ChatLink match={m} />
                 </div>
               </li>
@@ -241,7 +235,6 @@ export function MatchDetailScreen(props: { id: string }) {
   const [match, setMatch] = useState<Schemas["MatchDetail"] | null>(null);
   const [person, setPerson] = useState<Schemas["PublicProfile"] | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [matched, setMatched] = useState<Match | null>(null);
   useEffect(() => {
     ok(api.GET("/api/v1/matches/{match_id}", { params: { path: { match_id: props.id } } })).then(
       (m) => {
@@ -276,9 +269,8 @@ export function MatchDetailScreen(props: { id: string }) {
           </p>
           {person?.bio && <p class="bio">{person.bio}</p>}
           <ErrorBox error={error} />
-          <MatchedBanner match={matched} />
-          <LikePass match={match} onChange={(m) => setMatch({ ...match, ...m })} onError={setError} onMatched={setMatched} />
-          {!matched && <ChatLink match={match} />}
+              <LikePass match={match} onChange={(m) => setMatch({ ...match, ...m })} onError={setError} />
+          <ChatLink match={match} />
         </div>
       </article>
       {match.attributes && match.attributes.length > 0 && (

@@ -153,7 +153,8 @@ export function SubscriptionScreen() {
         <dd>{t.subscriptionStatuses[sub.status ?? ""] ?? sub.status}</dd>
         {sub.period_end && (
           <>
-            <dt>{sub.cancel_at_period_end ? t.endsOn : t.renewsOn}</dt>
+            {/* A plan given by staff (comp) is not paid for, so nothing renews it. */}
+            <dt>{sub.payment_method === "comp" ? t.givenUntil : sub.cancel_at_period_end ? t.endsOn : t.renewsOn}</dt>
             <dd>{new Date(sub.period_end).toLocaleDateString()}</dd>
           </>
         )}
