@@ -233,6 +233,20 @@ export function Link(props: { href: string; children: ComponentChildren; class?:
 
 /** A score of the API (0-100) as a whole percentage. (Scores of 1 or less are scores too: read as
  * fractions, an attribute two people barely share showed as 100%.) */
+/** When something was sent, as a chat shows it: the time today, the day and time before. */
+export function SentAt(props: { at: string | undefined; class?: string }) {
+  if (!props.at) return null;
+  const at = new Date(props.at);
+  const today = at.toDateString() === new Date().toDateString();
+  const time = at.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
+  const text = today ? time : `${at.toLocaleDateString(undefined, { day: "numeric", month: "short" })}, ${time}`;
+  return (
+    <time class={props.class ?? "sent"} dateTime={props.at}>
+      {text}
+    </time>
+  );
+}
+
 export function percent(score: number | undefined): number {
   if (score == null) return 0;
   return Math.round(Math.min(100, Math.max(0, score)));

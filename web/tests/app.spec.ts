@@ -263,7 +263,11 @@ test("two people match live, then chat and see each other's messages and typing 
   await expect(anaPage).toHaveTitle("Chat – Perfect Match");
   await expect(anaPage.locator("ol.messages li")).toHaveText([/Hi Ben! Reykjavik in winter\?/, /Always\. Coffee first\?/]);
   // Ben has read Ana's message: her side shows the receipt.
-  await expect(anaPage.locator("ol.messages li.mine .receipt")).toBeVisible();
+  await expect(anaPage.locator("ol.messages li.mine .receipt").first()).toContainText("Read");
+  // Each message says when it was sent (today: the time alone).
+  const sent = anaPage.locator("ol.messages li.theirs time").first();
+  await expect(sent).toHaveAttribute("datetime", /^\d{4}-\d\d-\d\dT/);
+  await expect(sent).toHaveText(/^\d\d:\d\d/);
 
   // A reaction, live on both sides: Ana's ❤️ on Ben's message, then taken back.
   const coffeeForAna = anaPage.locator("ol.messages li.theirs").filter({ hasText: "Always. Coffee first?" });
@@ -315,6 +319,13 @@ test("two people match live, then chat and see each other's messages and typing 
   await checkScreen(anaPage, "chat");
   // At 375 px, with a message's reaction picker open: nothing scrolls sideways, axe passes.
   await anaPage.setViewportSize({ width: 375, height: 740 });
+  // A new message brings into view the newest message and, under it, where to answer (on a small
+  // screen the box was left below the fold).
+  await benPage.getByLabel("Message").fill("See you at the harbour.");
+  await benPage.getByRole("button", { name: "Send" }).click();
+  await expect(anaPage.locator("ol.messages li").last()).toContainText("See you at the harbour.");
+  await expect(anaPage.locator("ol.messages li").last()).toBeInViewport();
+  await expect(anaPage.getByLabel("Message")).toBeInViewport();
   await coffeeForAna.getByRole("button", { name: "React", exact: true }).click();
   await expect(coffeeForAna.getByRole("button", { name: "React with 👍" })).toBeVisible();
   expect(await anaPage.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);

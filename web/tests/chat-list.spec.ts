@@ -43,7 +43,15 @@ test("the list pages on, and a new message does not send it back to its first pa
   });
   expect(res.ok(), await res.text()).toBeTruthy();
   await expect(rows.first()).toContainText("Northern lights tonight?");
+  await expect(rows.first().locator("time"), "when, beside it").toHaveAttribute("datetime", /T/);
   await expect(rows).toHaveCount(OTHERS);
   await expect(page.getByRole("button", { name: "More conversations" })).toHaveCount(0);
+  // Her own last word is marked as hers.
+  await page.getByRole("link", { name: /Pal0/ }).click();
+  await page.getByLabel("Message").fill("Yes! Bring a thermos.");
+  await page.getByRole("button", { name: "Send" }).click();
+  await expect(page.locator("ol.messages li.mine")).toContainText("Yes! Bring a thermos.");
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Chats" }).click();
+  await expect(rows.first()).toContainText("You: Yes! Bring a thermos.");
   expect(errors).toEqual([]);
 });

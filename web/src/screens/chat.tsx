@@ -7,7 +7,7 @@ import type { Schemas } from "../api/client";
 import { connected, newId, noteSeq, onFrame, request } from "../realtime";
 import { api, errorText, imageUpload, me, ok } from "../session";
 import { t } from "../strings";
-import { Confirm, ErrorBox, Field, InPlace, Link, Notice, Pending, useRun } from "../ui";
+import { Confirm, ErrorBox, Field, InPlace, Link, Notice, Pending, SentAt, useRun } from "../ui";
 import { ChatSafety } from "./chat-safety";
 
 type Message = Schemas["Message"];
@@ -87,7 +87,11 @@ export function ChatsScreen() {
               <Link href={`/chats/${c.conversation_id}`} class="conversation">
                 <strong>{c.user?.first_name}</strong>
                 {c.unread_count ? <span class="badge unread">{t.unread(c.unread_count)}</span> : null}
-                <span class="muted preview">{preview(c.last_message)}</span>
+                <span class="muted preview">
+                  {c.last_message && c.last_message.sender_id === me.value?.user_id ? `${t.you}: ` : ""}
+                  {preview(c.last_message)}
+                </span>
+                <SentAt at={c.last_message ? c.last_message_at : undefined} class="muted when" />
               </Link>
             </li>
           ))}
@@ -298,12 +302,14 @@ export function ConversationScreen(props: { id: string }) {
                 <img class="chat-photo" src={m.media_url} alt={m.sender_id === myId ? t.yourChatPhoto : t.chatPhotoFrom(other)} />
               )}
               {(m.deleted || m.content || m.message_type !== "image") && <span class="text">{m.deleted ? t.messageDeleted : m.content}</span>}
-              {mineRead(m) && <small class="receipt">{t.read}</small>}
+              <small class="receipt">
+                <SentAt at={m.sent_at} />
+                {mineRead(m) && ` · ${t.read}`}
+              </small>
               {!m.deleted && <MessageActions message={m} mine={m.sender_id === myId} closed={closed} onChange={(changed) => add([changed])} />}
             </li>
           ))}
       </ol>
-      <div ref={bottom} />
       <p class="typing" role="status">
         {typing ? t.typing(other) : ""}
       </p>
@@ -335,6 +341,9 @@ export function ConversationScreen(props: { id: string }) {
           <button type="submit">{t.send}</button>
         </form>
       )}
+      {/* Scrolled to on each new message: the newest one and, under it, where to answer (on a
+          small screen the box was left below the fold). */}
+      <div ref={bottom} />
       {!closed && <ChatPhoto conversationId={id} send={(media_key) => deliver({ message_type: "image", media_key })} />}
       <ChatSafety
         matchId={peer.matchId}
