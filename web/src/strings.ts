@@ -145,6 +145,8 @@ export const t = {
   choosePlan: "Choose",
   upgradeTo: (plan: string, price: string) => `Choose ${plan} at ${price}`,
   youHave: (plan: string) => `You have ${plan}.`,
+  pricesIn: "Prices in",
+  yourPlan: "Your plan",
   yourSubscription: "Your subscription",
   planLabel: "Plan",
   statusLabel: "Status",

@@ -362,7 +362,14 @@ test("a free user pays for premium on the sandbox's checkout page and the premiu
   await expect(page.getByRole("heading", { name: "Detailed analysis" })).toHaveCount(0);
   await page.getByRole("link", { name: "See the plans" }).click();
   await expect(page.getByRole("heading", { name: "Plans" })).toBeVisible();
-  await page.getByRole("button", { name: /^Choose Premium at .* per month$/ }).first().click();
+  // One price list, in the browser's region's currency (en-US here), another one chosen at will;
+  // her plan marked.
+  await expect(page.getByLabel("Prices in")).toHaveValue("USD");
+  await expect(page.getByRole("button", { name: /^Choose Premium at \$.* per month$/ })).toHaveCount(1);
+  await expect(page.getByRole("button", { name: /^Choose Premium at €/ })).toHaveCount(0);
+  await page.getByLabel("Prices in").selectOption("EUR");
+  await expect(page.getByRole("heading", { name: "Free Your plan" })).toBeVisible();
+  await page.getByRole("button", { name: /^Choose Premium at €.* per month$/ }).click();
 
   // The payment provider's page (the local sandbox plays Stripe): the card succeeds.
   await page.getByRole("button", { name: "Pay (card 4242, succeeds)" }).click();

@@ -7,7 +7,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { Schemas } from "../api/client";
 import { api, ApiError, errorText, ok } from "../session";
 import { t } from "../strings";
-import { ErrorBox, Link, Notice, Pending } from "../ui";
+import { ErrorBox, Field, Link, Notice, Pending } from "../ui";
 
 type Subscription = Awaited<ReturnType<typeof loadSubscription>>;
 
@@ -19,8 +19,24 @@ function money(amountMinor: number | undefined, currency: string | undefined): s
   return new Intl.NumberFormat(undefined, { style: "currency", currency: currency ?? "EUR" }).format((amountMinor ?? 0) / 100);
 }
 
+// The currency of the browser's region where the plans are priced in it (the region's own, else
+// the euro, else the first there is): one price list, not every currency's at once.
+const REGION_CURRENCY: Record<string, string> = { US: "USD", GB: "GBP", CA: "CAD", AU: "AUD", CH: "CHF" };
+function preferredCurrency(offered: string[]): string {
+  let region = "";
+  try {
+    region = new Intl.Locale(navigator.language).maximize().region ?? "";
+  } catch {
+    // an unparsable language tag: no region
+  }
+  const own = REGION_CURRENCY[region];
+  if (own && offered.includes(own)) return own;
+  return offered.includes("EUR") ? "EUR" : (offered[0] ?? "EUR");
+}
+
 export function PlansScreen() {
   const [plans, setPlans] = useState<Schemas["Plan"][] | null>(null);
+  const [chosenCurrency, setChosenCurrency] = useState<string | null>(null);
   const [current, setCurrent] = useState<Subscription | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -35,6 +51,9 @@ export function PlansScreen() {
   }, []);
   if (!plans) return <Pending error={error} />;
   const paying = current?.in_force && current.plan_id !== "free";
+  const currentPlan = current?.in_force ? current.plan_id : "free";
+  const currencies = [...new Set(plans.flatMap((p) => (p.prices ?? []).map((price) => price.currency ?? "EUR")))];
+  const currency = chosenCurrency ?? preferredCurrency(currencies);
   const checkout = async (plan_id: string, interval: "month" | "year", currency: string) => {
     setBusy(true);
     setError(null);
@@ -53,15 +72,33 @@ export function PlansScreen() {
       <ErrorBox error={error} />
       {paying && (
         <p>
-          {t.youHave(current!.plan_id ?? "")} <Link href="/subscription">{t.yourSubscription}</Link>
+          {t.youHave(plans.find((p) => p.plan_id === current!.plan_id)?.name ?? current!.plan_id ?? "")}{" "}
+          <Link href="/subscription">{t.yourSubscription}</Link>
         </p>
+      )}
+      {currencies.length > 1 && (
+        <Field label={t.pricesIn} id="currency">
+          <select id="currency" value={currency} onChange={(e) => setChosenCurrency(e.currentTarget.value)}>
+            {currencies.map((c) => (
+              <option value={c}>{c}</option>
+            ))}
+          </select>
+        </Field>
       )}
       <ul class="plans">
         {plans.map((p) => {
           const e = p.entitlements ?? {};
           return (
             <li class="card plan">
-              <h2>{p.name}</h2>
+              <h2>
+                {p.name}
+                {p.plan_id === currentPlan && (
+                  <>
+                    {" "}
+                    <span class="badge active">{t.yourPlan}</span>
+                  </>
+                )}
+              </h2>
               <ul>
                 {Object.entries(t.entitlementNames).map(([k, label]) =>
                   (e as Record<string, unknown>)[k] ? <li>{label}</li> : null,
@@ -69,7 +106,7 @@ export function PlansScreen() {
                 <li>{t.likesPerDay(e.likes_per_day)}</li>
                 {e.generations_per_day != null && <li>{t.generationsPerDay(e.generations_per_day)}</li>}
               </ul>
-              {(p.prices ?? []).map((price) => {
+              {(p.prices ?? []).filter((price) => (price.currency ?? "EUR") === currency).map((price) => {
                 const label = `${money(price.amount_minor, price.currency)} ${price.interval === "year" ? t.perYear : t.perMonth}`;
                 return (
                   <p class="price">
