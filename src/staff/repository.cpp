@@ -18,7 +18,8 @@ constexpr const char* kUserSummary = R"sql(
     'age', date_part('year', age(u.birth_date))::int, 'location', u.location,
     'profile_visibility', u.profile_visibility, 'email_verified', u.email_verified_at IS NOT NULL,
     'created_at', to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-    'last_active', to_char(u.last_active AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    -- the day, as every other reader sees it: support needs no timeline of someone's day
+    'last_active', to_char(date_trunc('day', u.last_active AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
     'suspended_until', CASE WHEN u.suspended_until > now()
                             THEN to_char(u.suspended_until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') END,
     'banned_at', to_char(u.banned_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),

@@ -641,6 +641,8 @@ TEST_F(Staff, ModeratorsLookUsersUpByEmail) {
   EXPECT_EQ(found.json()["reports_against"], 2) << "one person's repeated reports count once";
   EXPECT_EQ(found.json()["open_reports_against"], 2);
   EXPECT_EQ(found.json().count("email"), 0u) << "the address is what was asked; it is not shown back";
+  EXPECT_TRUE(found.json()["last_active"].get<std::string>().ends_with("T00:00:00.000Z"))
+      << "the day she was last active, as everyone else sees it, not the minute: " << found.body;
   EXPECT_EQ(as(mod, "GET", "/api/v1/admin/users?email=nobody@example.com").status, 404);
   EXPECT_EQ(as(mod, "GET", "/api/v1/admin/users").status, 400);
   EXPECT_EQ(audit("staff_user_lookup", mod.user.user_id, ana.user.user_id), 1);
