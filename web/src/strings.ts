@@ -273,6 +273,10 @@ export const t = {
     new_message: "New messages",
     like_received: "Likes",
     subscription: "Subscription changes",
+  } as Record<string, string>,
+  // Besides in the app (the same settings group, shown apart from what to be told about).
+  howToBeTold: "How you are told",
+  notificationChannelNames: {
     email: "Also by email",
     push: "Also by push notification",
   } as Record<string, string>,

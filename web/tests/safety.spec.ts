@@ -53,11 +53,16 @@ test.describe.serial("two matched people", () => {
     await expect(page.getByRole("link", { name: "Notifications", exact: true })).toBeVisible();
     await expect(page.getByRole("button", { name: "Mark as read" })).toHaveCount(0);
 
-    // Per-type settings: turned off, saved, still off after a reload.
-    await page.getByLabel("Likes").uncheck();
-    await expect(page.getByText("Saved.")).toBeVisible();
+    // Per-type settings: turned off, saved, still off after a reload. What to be told about and how
+    // are apart; a change in one does not undo one just made in the other (each sends its own box).
+    const how = page.getByRole("region", { name: "How you are told" });
+    await how.getByLabel("Also by email").uncheck();
+    await expect(how.getByText("Saved.")).toBeVisible();
+    await page.getByRole("region", { name: "What to be told about" }).getByLabel("Likes").uncheck();
+    await expect(page.getByRole("region", { name: "What to be told about" }).getByText("Saved.")).toBeVisible();
     await page.reload();
     await expect(page.getByLabel("Likes")).not.toBeChecked();
+    await expect(page.getByLabel("Also by email")).not.toBeChecked();
     await expect(page.getByLabel("New messages")).toBeChecked();
     expect(errors).toEqual([]);
   });

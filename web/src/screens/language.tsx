@@ -31,7 +31,7 @@ export function LanguageChoice() {
     });
   };
   return (
-    <section>
+    <section class="apart">
       <Field label={t.messageLanguage} id="message-language">
         <select id="message-language" value={language ?? ""} disabled={!language} onChange={(e) => change(e.currentTarget.value as Language)}>
           <Options labels={t.messageLanguageNames} />

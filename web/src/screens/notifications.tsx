@@ -100,11 +100,12 @@ export function NotificationsScreen() {
           </ul>
         </>
       )}
+      <SettingsForm group="notification_settings" id="notification-settings" title={t.notificationSettings} names={t.notificationSettingNames} />
       <SettingsForm
         group="notification_settings"
-        id="notification-settings"
-        title={t.notificationSettings}
-        names={t.notificationSettingNames}
+        id="notification-channels"
+        title={t.howToBeTold}
+        names={t.notificationChannelNames}
         intro={me.value?.email_verified === false ? t.noMailBeforeVerification : undefined}
       />
       <PushSwitch />

@@ -27,7 +27,7 @@ export function PushSwitch() {
     });
   };
   return (
-    <section aria-labelledby="push-device">
+    <section class="apart" aria-labelledby="push-device">
       <h2 id="push-device" class="sr-only">
         {t.pushThisDevice}
       </h2>

@@ -1,6 +1,8 @@
-// A group of on/off settings of the preferences (PUT /me/preferences merges them key by key): the
-// notification settings on the notifications screen, the privacy settings on the account screen.
-// Each box is saved when it changes; a refusal puts it back to what is stored and says why.
+// On/off settings of a group of the preferences (PUT /me/preferences merges them key by key): the
+// notification settings on the notifications screen (what to be told about, and how, as two of
+// these), the privacy settings on the account screen. Each box is saved when it changes, alone (a
+// change made meanwhile in another form or tab is not undone by sending the whole group back); a
+// refusal puts it back to what is stored and says why.
 import { useEffect, useState } from "preact/hooks";
 import type { Schemas } from "../api/client";
 import { api, ok } from "../session";
@@ -26,7 +28,7 @@ export function SettingsForm(props: { group: Group; id: string; title: string; n
     setSaved(false);
     void run(async () => {
       try {
-        const body = { [group]: { ...stored, [key]: on } } as Schemas["PreferencesPatch"];
+        const body = { [group]: { [key]: on } } as Schemas["PreferencesPatch"];
         setSettings((await ok(api.PUT("/api/v1/me/preferences", { body })))[group] as Settings);
         setSaved(true);
       } catch (e) {
