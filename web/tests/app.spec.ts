@@ -88,6 +88,14 @@ test("a new person signs up, fills the profile, answers questions, signs out and
 
   await expect(page.getByRole("heading", { name: "Questionnaire" })).toBeVisible();
   await expect(page.getByText(/^0 of \d+ answered$/)).toBeVisible();
+  // On a free plan, the premium questions are counted once, a way to the plans (not in every block).
+  await expect(page.getByRole("link", { name: /^\d+ premium questions? locked$/ })).toHaveCount(1);
+  // The question's words sit inside its box, not across its border.
+  const [box, words] = await Promise.all([
+    page.locator("form.question fieldset").first().boundingBox(),
+    page.locator("form.question legend").first().boundingBox(),
+  ]);
+  expect(words!.y).toBeGreaterThanOrEqual(box!.y);
   let sliders = 0;
   for (let n = 1; n <= 4; n++) {
     if (await answerTheShownQuestion(page)) sliders++;

@@ -49,6 +49,7 @@ export function QuestionnaireScreen() {
   // waited on "Loading" for good).
   if (!progress || question === undefined) return <Pending error={error} />;
 
+  const lockedCount = (blocks ?? []).reduce((n, b) => n + (b.questions ?? []).filter((q) => q.locked).length, 0);
   return (
     <main>
       <h1>{t.questionnaire}</h1>
@@ -64,21 +65,20 @@ export function QuestionnaireScreen() {
             const qs = b.questions ?? [];
             const open = qs.filter((q) => !q.locked);
             const answered = open.filter((q) => q.answer).length;
-            const locked = qs.length - open.length;
             const current = question && qs.some((q) => q.question_id === question.question_id);
             return (
               <li class={current ? "current" : ""} aria-current={current ? "step" : undefined}>
                 <span>{b.title}</span> <small>{`${answered}/${open.length}`}</small>
-                {locked > 0 && (
-                  <small class="locked">
-                    {" · "}
-                    <Link href="/plans">{t.lockedQuestions(locked)}</Link>
-                  </small>
-                )}
               </li>
             );
           })}
         </ol>
+      )}
+      {/* The premium questions, counted once for all the blocks (said in each block, it crowded them). */}
+      {lockedCount > 0 && (
+        <p class="hint locked">
+          <Link href="/plans">{t.lockedQuestions(lockedCount)}</Link>
+        </p>
       )}
       <ErrorBox error={error} />
       <Notice text={notice} />
