@@ -258,7 +258,10 @@ Result<Liked> Discovery::like(const UserId& user_id, const MatchId& match_id) {
     forget_pair(result.first.user_id_1, result.first.user_id_2);
     d_.cache.forget_match(match_id);
   }
-  return Liked{.match = view(preview_of(result.first), user_id), .conversation_id = result.second};
+  // (the row was read before this like opened the conversation: it names it from here)
+  MatchView liked = view(preview_of(result.first), user_id);
+  if (result.second) liked.conversation_id = *result.second;
+  return Liked{.match = std::move(liked)};
 }
 
 Result<repository::MatchRow> Discovery::reject(const UserId& user_id, const MatchId& match_id, MatchStatus from_status,

@@ -64,16 +64,11 @@ struct MatchDetail {
   }
 };
 
-// POST /api/v1/matches/{id}/like: the match after, and its conversation once both liked.
+// POST /api/v1/matches/{id}/like: the match after (with its conversation once both liked).
 struct Liked {
   MatchView match;
-  std::optional<ConversationId> conversation_id;
 
-  Json to_json() const {
-    Json out = match.to_json();
-    if (conversation_id) out["conversation_id"] = *conversation_id;
-    return out;
-  }
+  Json to_json() const { return match.to_json(); }
 };
 
 // GET /api/v1/likes/received: how many people liked the user and wait for an answer; who they

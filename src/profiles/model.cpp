@@ -112,9 +112,9 @@ Result<ProfilePatch> ProfilePatch::parse(const Json& body) {
       auto lat = loc.number("latitude", true, -90, 90);
       auto lon = loc.number("longitude", true, -180, 180);
       f.merge(loc);
-      // Kept only to the grid distances are measured on (0.01 degree, ~1 km; rounded as
-      // ST_SnapToGrid rounds): where someone lives, to the metre, is not stored for any session
-      // (a forgotten one on an ex's phone) to read back from GET /me.
+      // Kept only to the grid distances are measured on (0.01 degree, ~1 km): where someone lives,
+      // to the metre, is not stored for any session (a forgotten one on an ex's phone) to read back
+      // from GET /me (which reads any point stored before this to the grid too).
       auto to_grid = [](double degrees) { return std::nearbyint(degrees * 100) / 100; };
       if (label && lat && lon) p.location = std::optional<Location>(Location{*label, to_grid(*lat), to_grid(*lon)});
     }

@@ -23,7 +23,10 @@ constexpr const char* kDefaultPrivacySettings =
 constexpr const char* kLoadProfile = R"sql(
   SELECT u.user_id, u.email, u.email_verified_at IS NOT NULL AS email_verified, u.first_name, u.last_name,
          u.birth_date::text, date_part('year', age(u.birth_date))::int AS age, u.gender, u.seeking_gender, u.bio,
-         u.location, ST_Y(u.location_point::geometry) AS latitude, ST_X(u.location_point::geometry) AS longitude,
+         -- to the grid, as it has been stored since (profiles/model.cpp): a point stored before to
+         -- the metre is not read back so either
+         u.location, ST_Y(ST_SnapToGrid(u.location_point::geometry, 0.01)) AS latitude,
+         ST_X(ST_SnapToGrid(u.location_point::geometry, 0.01)) AS longitude,
          u.profile_visibility, u.profile_completed, u.auth_provider, u.has_password,
          to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
          to_char(u.last_active AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_active,
@@ -68,7 +71,8 @@ constexpr const char* kRecomputeProfileCompleted = R"sql(
 )sql";
 
 // PublicProfile: $2 as the viewer $1 may see them. Visible when: not blocked either way, not
-// hidden, and public or matched with the viewer. The distance is between the centres of the
+// hidden, and matched with the viewer (pending or active), or public to a viewer whose match with
+// them did not end. The distance is between the centres of the
 // 0.01-degree cells (about 1 km) the two are in, never from or to a point: the coarse step of an
 // exact distance says "within exactly 2 km or not?", which from a few dozen places of the viewer's
 // pins someone down to metres (trilateration); from the cell it pins down only the cell. The

@@ -7,6 +7,7 @@
 #include "auth/restrictions.hpp"
 #include "cache/rate_limit.hpp"
 #include "core/actor.hpp"
+#include "core/background.hpp"
 #include "core/crypto.hpp"
 #include "core/log.hpp"
 #include "db/transaction.hpp"
@@ -191,7 +192,9 @@ Result<Report> Service::act(const UserId& staff_id, const std::string& raw_id, c
     if (auto ended = d_.sessions.end_all(*done.reported_id); !ended)
       log::warn("staff_session_purge_deferred", {{"error", ended.error().type}});
   if (banned && d_.on_banned) d_.on_banned(*done.reported_id);
-  if (conversations_closed) conversations_closed();
+  // Told once committed; the ban stands whatever the telling does (the others find the
+  // conversations closed when they next write).
+  if (conversations_closed) survive("ban_conversations_not_announced", conversations_closed);
   if (mailed) d_.outbox.kick();
   return done;
 }

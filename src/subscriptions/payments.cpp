@@ -59,10 +59,11 @@ std::optional<Json> record_change(pqxx::work& tx, notifications::Service& notifi
 Result<CheckoutInput> CheckoutInput::parse(const Json& body) {
   Fields f(body);
   f.allow_only({"plan_id", "interval", "currency"});
+  // (read with room to spare: "monthly" is told it must be month or year, not that it is long)
   auto plan = f.text("plan_id", true, 50);
-  auto interval = f.text("interval", true, 5);
+  auto interval = f.text("interval", true, 50);
   if (interval && *interval != "month" && *interval != "year") f.fail("interval", "must be month or year");
-  auto currency = f.text("currency", true, 3);
+  auto currency = f.text("currency", true, 50);
   if (currency && !std::regex_match(*currency, std::regex("^[A-Za-z]{3}$")))
     f.fail("currency", "must be an ISO 4217 code, e.g. EUR");
   if (!f.ok()) return std::unexpected(f.problem());

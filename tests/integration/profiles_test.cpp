@@ -47,6 +47,16 @@ TEST(Profile, OwnProfileShowsDecryptedFieldsAndCompletesWithALocation) {
   EXPECT_NEAR(done.json()["location"]["latitude"].get<double>(), 48.86, 1e-9)
       << "kept to the 0.01 degree distances are measured on, not to the metre";
   EXPECT_NEAR(done.json()["location"]["longitude"].get<double>(), 2.35, 1e-9);
+  {  // A point stored to the metre before the rule is read back to the grid too.
+    auto conn = db.connect();
+    pqxx::nontransaction(conn).exec_params0(
+        "UPDATE users SET location_point = ST_SetSRID(ST_MakePoint(2.35222, 48.85661), 4326)::geography "
+        "WHERE user_id = $1",
+        ada.user_id);
+    auto read = server.request("GET", "/api/v1/me", "", ada.auth()).json();
+    EXPECT_NEAR(read["location"]["latitude"].get<double>(), 48.86, 1e-9) << read.dump();
+    EXPECT_NEAR(read["location"]["longitude"].get<double>(), 2.35, 1e-9) << read.dump();
+  }
 
   auto bio = patch_me(server, ada, {{"bio", "  Analyst of engines.  "}, {"last_name", nullptr}});
   EXPECT_EQ(bio.json()["bio"], "Analyst of engines.");

@@ -44,6 +44,12 @@ function sentence(text: string): string {
   return /[.!?]$/.test(capital) ? capital : capital + ".";
 }
 
+/** A request's key in words: "birth_date" → "Birth date", "location.latitude" → "Location latitude". */
+function fieldName(key: string): string {
+  const words = key.replace(/[._]/g, " ");
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
 /** A problem's `errors` by field, each a sentence to show under its field's label ("is required"
  * reads "Required."); the first message of a field is kept. */
 function fieldsOf(problem: Record<string, unknown>): Record<string, string> {
@@ -69,9 +75,14 @@ function describe(problem: unknown, status: number): ApiError {
       text = t.accountSuspendedUntil(new Date(p.suspended_until).toLocaleString(undefined, { dateStyle: "long", timeStyle: "short" }));
     else if (slug === "account-banned") text = t.oauthProblems["account-banned"] ?? text;
     const fields = fieldsOf(p);
-    // The fields' own messages, each also shown beside its field, rather than the detail, which
-    // names them by the request's keys ("birth_date you must be 18 or older to join").
-    if (slug === "validation-failed" && Object.keys(fields).length) text = [...new Set(Object.values(fields))].join(" ");
+    // Each field's message after the field's name in words ("Birth date: you must be 18 or older
+    // to join."), rather than the detail, which names them by their keys ("birth_date you must…"):
+    // said with its subject even where no field of the screen shows it (a link's token).
+    if (slug === "validation-failed" && Array.isArray(p.errors) && p.errors.length)
+      text = (p.errors as { field?: unknown; message?: unknown }[])
+        .filter((e) => typeof e?.message === "string")
+        .map((e) => sentence(typeof e.field === "string" && e.field ? `${fieldName(e.field)}: ${e.message}` : String(e.message)))
+        .join(" ");
     text = sentence(text);
     const retry = typeof p.retry_after === "number" ? p.retry_after : null;
     // When is said exactly, so not also "later".

@@ -92,9 +92,10 @@ export const t = {
   onScale: (value: number, min: number, max: number) => `${value} (from ${min} to ${max})`,
   changeAnswerTo: (question: string) => `Change your answer to: ${question}`,
   changingAnswer: "Change your answer",
+  // An answer can bring in follow-up questions (branching): the total grows by as many.
+  followUpsAdded: (n: number) => (n === 1 ? "Your answer added one follow-up question." : `Your answer added ${n} follow-up questions.`),
   // A changed answer can hide follow-up questions (branching): their answers are set aside, and the
   // count of answered questions drops by as many.
-  followUpsAdded: (n: number) => (n === 1 ? "Your answer added one follow-up question." : `Your answer added ${n} follow-up questions.`),
   answerChanged: (retired: number) =>
     retired === 0
       ? "Your answer is changed."

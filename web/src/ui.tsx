@@ -233,6 +233,11 @@ export function Link(props: { href: string; children: ComponentChildren; class?:
 
 /** A score of the API (0-100) as a whole percentage. (Scores of 1 or less are scores too: read as
  * fractions, an attribute two people barely share showed as 100%.) */
+export function percent(score: number | undefined): number {
+  if (score == null) return 0;
+  return Math.round(Math.min(100, Math.max(0, score)));
+}
+
 /** When something was sent, as a chat shows it: the time today, the day and time before. */
 export function SentAt(props: { at: string | undefined; class?: string }) {
   if (!props.at) return null;
@@ -245,9 +250,4 @@ export function SentAt(props: { at: string | undefined; class?: string }) {
       {text}
     </time>
   );
-}
-
-export function percent(score: number | undefined): number {
-  if (score == null) return 0;
-  return Math.round(Math.min(100, Math.max(0, score)));
 }

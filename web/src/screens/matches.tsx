@@ -5,7 +5,7 @@ import type { Schemas } from "../api/client";
 import { announceMatch } from "../live_match";
 import { api, errorText, me, ok } from "../session";
 import { t } from "../strings";
-import { ErrorBox, Link, Loading, Notice, Pending, percent } from "../ui";
+import { ErrorBox, Link, Loading, Notice, Pending, percent, useRun } from "../ui";
 
 type Match = Schemas["Match"];
 
@@ -67,7 +67,6 @@ function ChatLink(props: { match: Match }) {
   ) : null;
 }
 
-
 /**
  * Who liked the person and waits for an answer: how many for every plan, and who for a plan that
  * shows it (each a link to the match, where they answer); nothing when no one does.
@@ -102,9 +101,8 @@ function LikedYou(props: { version: number }) {
 
 export function MatchesScreen() {
   const [matches, setMatches] = useState<Match[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, run: runAction } = useRun();
   const [status, setStatus] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   // Counted up when what the likes received depend on changed (a like or pass here, a rewind).
   const [likesVersion, setLikesVersion] = useState(0);
   const load = () =>
@@ -119,17 +117,9 @@ export function MatchesScreen() {
     setMatches((list) => (list ?? []).map((x) => (x.match_id === m.match_id ? m : x)));
     setLikesVersion((v) => v + 1);
   };
-  const run = async (work: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
+  const run = (work: () => Promise<void>) => {
     setStatus(null);
-    try {
-      await work();
-    } catch (e) {
-      setError(errorText(e));
-    } finally {
-      setBusy(false);
-    }
+    return runAction(work);
   };
 
   return (
@@ -269,7 +259,7 @@ export function MatchDetailScreen(props: { id: string }) {
           </p>
           {person?.bio && <p class="bio">{person.bio}</p>}
           <ErrorBox error={error} />
-              <LikePass match={match} onChange={(m) => setMatch({ ...match, ...m })} onError={setError} />
+          <LikePass match={match} onChange={(m) => setMatch({ ...match, ...m })} onError={setError} />
           <ChatLink match={match} />
         </div>
       </article>

@@ -243,6 +243,8 @@ function QuestionForm(props: {
       onSubmit={async (e) => {
         e.preventDefault();
         // Said here, in the question's words, rather than by the server's field names.
+        // (what the screen said of an earlier try goes: the form says what is wrong now)
+        props.onError(null);
         if (q.type === "multiple_select" && (selected < minSelections || selected > maxSelections))
           return setProblem({ text: t.choose(minSelections, maxSelections), part: "answer" });
         if (q.type === "slider" && range.min > range.max) return setProblem({ text: t.rangeInverted, part: "range" });
