@@ -769,8 +769,9 @@ export interface paths {
         /**
          * Another user's profile, as far as they let the caller see it
          * @description Visible when the caller asks for themself, or when the user is not `hidden`, neither has
-         *     blocked the other, and the user is `public` or has a pending or active match with the
-         *     caller. Every other case answers 404 `not-found`, exactly like an unknown or malformed id:
+         *     blocked the other, and the user has a pending or active match with the caller, or is
+         *     `public` and had no match with the caller that ended (`rejected`, `expired`: whoever was
+         *     passed or unmatched does not keep watching). Every other case answers 404 `not-found`, exactly like an unknown or malformed id:
          *     hidden users, `matches_only` users without a match and blocks in either direction are
          *     indistinguishable from users that do not exist.
          *
@@ -2315,7 +2316,8 @@ export interface components {
         };
         /**
          * @description Stored, and read back, to 0.01 degree (about 1 km: the grid distances are measured on):
-         *     the exact point a browser gives is not kept.
+         *     the exact point a browser gives is not kept (a point stored before this rule is read back
+         *     rounded too).
          */
         Location: {
             /**
@@ -4856,7 +4858,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The match after the like; `conversation_id` is set when this like made it active */
+            /** @description The match after the like; `conversation_id` is set once it is active (this like made it so, or it was) */
             200: {
                 headers: {
                     [name: string]: unknown;
