@@ -241,11 +241,13 @@ App::App(Config cfg)
              .photos = photos,
              .outbox = email_outbox,
              .email_index = email_index,
-             .on_banned = [this](const UserId& user_id) { discovery.forget_previews_of(user_id); },
-             .close_conversations =
-                 [this](pqxx::work& tx, const UserId& user_id) {
-                   return messaging.close_conversations_of_banned(tx, user_id);
-                 }}),
+             .on_banning = [this](pqxx::work& tx, const UserId& user_id) -> std::function<void()> {
+               auto announce = messaging.close_conversations_of_banned(tx, user_id);
+               return [this, user_id, announce = std::move(announce)] {
+                 discovery.forget_previews_of(user_id);
+                 announce();
+               };
+             }}),
       flags({.db = db, .redis = redis, .subscriptions = subscriptions, .cache_ttl = config.flag_cache_ttl}),
       hub(redis, cache::RedisOptions::from(config)),
       // A resume replays at most half the send queue: the other half is for the live events that

@@ -116,16 +116,16 @@ Result<Report> Service::act(const UserId& staff_id, const std::string& raw_id, c
   if (!crypto::is_uuid(raw_id)) return std::unexpected(report_not_found());
   const std::string report_id = crypto::canonical_uuid(raw_id);
   actor::Scope as_system(actor::Scope::system());
-  bool end_sessions = false, banned = false;
+  bool end_sessions = false;
   bool mailed = false;
-  std::vector<std::string> removed_objects;    // a removed photo's, deleted from the store once committed
-  std::function<void()> conversations_closed;  // a ban's: the others told once committed
+  std::vector<std::string> removed_objects;  // a removed photo's, deleted from the store once committed
+  std::function<void()> after_ban;           // a ban's follow-up once committed (Deps::on_banning)
   // Under the report's lock: of two actions on one report, the second finds it resolved and does
   // nothing (a photo's row goes in this transaction, with the resolution and its audit entry).
   auto done = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<Report> {
-    end_sessions = banned = mailed = false;
+    end_sessions = mailed = false;
     removed_objects.clear();
-    conversations_closed = nullptr;
+    after_ban = nullptr;
     auto r = repository::report_for_update(tx, report_id);
     if (!r) return std::unexpected(report_not_found());
     if (r->status != "open")
@@ -166,9 +166,9 @@ Result<Report> Service::act(const UserId& staff_id, const std::string& raw_id, c
         // to cancel it.
         subscriptions::on_account_banned(tx, subject, d_.redis);
         // Its conversations close, before the user's row too, as a deletion locks them.
-        if (d_.close_conversations) conversations_closed = d_.close_conversations(tx, subject);
+        if (d_.on_banning) after_ban = d_.on_banning(tx, subject);
         auth::ban(tx, subject);
-        end_sessions = banned = true;
+        end_sessions = true;
         break;
       case Action::remove_photo: {
         auto keys = d_.photos.remove_row(tx, subject, in.media_id);
@@ -191,10 +191,9 @@ Result<Report> Service::act(const UserId& staff_id, const std::string& raw_id, c
   if (end_sessions && done.reported_id)
     if (auto ended = d_.sessions.end_all(*done.reported_id); !ended)
       log::warn("staff_session_purge_deferred", {{"error", ended.error().type}});
-  if (banned && d_.on_banned) d_.on_banned(*done.reported_id);
-  // Told once committed; the ban stands whatever the telling does (the others find the
-  // conversations closed when they next write).
-  if (conversations_closed) survive("ban_conversations_not_announced", conversations_closed);
+  // The ban stands whatever its follow-up does (the others find the conversations closed when
+  // they next write; cached previews expire).
+  if (after_ban) survive("ban_follow_up_failed", after_ban);
   if (mailed) d_.outbox.kick();
   return done;
 }

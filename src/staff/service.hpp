@@ -32,11 +32,10 @@ class Service {
     profiles::Photos& photos;               // the reported user's photos, and removing one
     mail::EmailOutbox& outbox;              // woken after a warning is queued
     const crypto::BlindIndex& email_index;  // look-up by email
-    // After a ban commits: the banned account's previews leave the others' cached match lists.
-    std::function<void(const UserId&)> on_banned = {};
-    // In a ban's transaction, before the user's row: the account's conversations close
-    // (messaging::Service::close_conversations_of_banned); returns what to do once committed.
-    std::function<std::function<void()>(pqxx::work&, const UserId&)> close_conversations = {};
+    // A ban's part in the other modules, in its transaction before the user's row (the account's
+    // conversations close: messaging::Service::close_conversations_of_banned); returns what to do
+    // once it committed (the others told; the account's previews leave their cached match lists).
+    std::function<std::function<void()>(pqxx::work&, const UserId&)> on_banning = {};
   };
   explicit Service(Deps deps) : d_(deps) {}
 
