@@ -203,6 +203,12 @@ constexpr const char* kReadUpTo = R"sql(
   SELECT coalesce(max(seq), 0) AS read_up_to FROM messages
   WHERE conversation_id = $1 AND sender_id <> $2 AND read_at IS NOT NULL
 )sql";
+// Whether users $1 and $2 both share read receipts and typing (privacy_settings.read_receipts, on
+// unless set off, in the view of the preferences profiles publishes); read by the system.
+constexpr const char* kSharesReceipts = R"sql(
+  SELECT NOT EXISTS (SELECT 1 FROM search_preferences p WHERE p.user_id IN ($1, $2)
+                       AND (p.privacy_settings->>'read_receipts')::boolean IS false) AS shares
+)sql";
 constexpr const char* kSetReactions = R"sql(
   UPDATE message_documents SET reactions = $2::jsonb WHERE message_id = $1
 )sql";
@@ -509,6 +515,10 @@ Marked mark_read(pqxx::work& tx, const ConversationId& conversation_id, const Us
 
 long long read_up_to(pqxx::work& tx, const ConversationId& conversation_id, const UserId& reader_id) {
   return tx.exec_params1(kReadUpTo, conversation_id, reader_id)["read_up_to"].as<long long>();
+}
+
+bool shares_receipts(pqxx::work& tx, const Conversation& c) {
+  return tx.exec_params1(kSharesReceipts, c.user_1, c.user_2)["shares"].as<bool>();
 }
 
 void set_reactions(pqxx::work& tx, const MessageId& message_id, const Json& reactions) {

@@ -99,6 +99,9 @@ struct Marked {
 Marked mark_read(pqxx::work& tx, const ConversationId& conversation_id, const UserId& reader_id, long long up_to_seq);
 // The highest seq of the other user's messages the reader has read (0: none).
 long long read_up_to(pqxx::work& tx, const ConversationId& conversation_id, const UserId& reader_id);
+// Whether both users of the conversation share read receipts and typing (their privacy setting
+// `read_receipts`); the caller reads it as the system (the other's preferences are not the user's).
+bool shares_receipts(pqxx::work& tx, const Conversation& c);
 void set_reactions(pqxx::work& tx, const MessageId& message_id, const Json& reactions);
 // Flags the message deleted and erases its text and image key (the stored image is the caller's to remove).
 // False when it was deleted already, also by a deletion committed while this one waited for its row.

@@ -124,9 +124,15 @@ void Service::publish(const std::vector<UserId>& users, const Json& event) {
   if (auto sink = event_sink()) sink({Event{.user_ids = users, .event = event}});
 }
 
-Message Service::with_signed_url(Message m) {
+Message Service::as_shown(Message m, Receipts receipts) {
   m.media_url = m.media_key ? d_.media.signed_url(*m.media_key, kMediaUrlTtl) : std::string();
+  if (receipts == Receipts::withheld) m.read_at.reset();
   return m;
+}
+
+Service::Receipts Service::receipts_of(pqxx::work& tx, const repository::Conversation& c) {
+  db::AsSystem system(tx);
+  return repository::shares_receipts(tx, c) ? Receipts::shared : Receipts::withheld;
 }
 
 void Service::forget_previews(const std::vector<ConversationId>& conversations) {
@@ -263,7 +269,9 @@ Service::Settled Service::settle_batch(const std::vector<SendRequest>& requests)
       continue;
     }
     const auto& [stored_message, created, closed, old] = *s;
-    Message message = with_signed_url(stored_message);
+    // A retry's ack never says when the message was read: sending one's messages again with their
+    // client ids would otherwise tell whether they were read, whatever the other's setting.
+    Message message = as_shown(stored_message, Receipts::withheld);
     if (!closed && (created || in_doubt)) {
       (void)notices_->push({.recipient_id = message.recipient_id,
                             .conversation_id = message.conversation_id,
@@ -509,23 +517,27 @@ Result<History> Service::history(const UserId& user_id, const ConversationId& co
                 .last_seq = c->last_seq,
                 .has_more = more,
                 .closed = c->closed_at.has_value() || c->blocker.has_value()};
-    for (auto& m : page) out.messages.push_back(with_signed_url(std::move(m)));
+    const auto receipts = receipts_of(tx, *c);
+    for (auto& m : page) out.messages.push_back(as_shown(std::move(m), receipts));
     return out;
   });
 }
 
 Result<void> Service::typing(const UserId& user_id, const ConversationId& conversation_id) {
-  auto other = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<UserId> {
+  auto other = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<UserId>> {
     auto c = repository::conversation_for(tx, conversation_id, user_id);
     if (!c) return std::unexpected(no_such_conversation());
     if (auto p = cannot_send(*c, user_id)) return std::unexpected(*p);
+    // Typing says "on the app now, in this chat": shared, like receipts, only when both share them.
+    if (receipts_of(tx, *c) == Receipts::withheld) return std::nullopt;
     return c->other(user_id);
   }));
+  if (!other) return {};
   // A client may send typing on every key press: the other hears of it at most every 2 s.
   auto first =
       d_.redis.command({"SET", "typing:" + user_id.str() + ":" + conversation_id.str(), "1", "NX", "PX", "2000"});
   if (first && first->is_nil()) return {};
-  publish({other}, {{"type", "typing"}, {"conversation_id", conversation_id}, {"user_id", user_id}});
+  publish({*other}, {{"type", "typing"}, {"conversation_id", conversation_id}, {"user_id", user_id}});
   return {};
 }
 
@@ -549,23 +561,27 @@ Result<ReadReceipt> Service::read(const UserId& user_id, const ConversationId& c
     // event after its commit, so the receipt always reaches the other first. (Published after this
     // commit, the close right behind it could overtake it under load.) Should the commit then fail,
     // the receipt came early: the reader's next read stamps the same messages.
+    // (The reader's own devices always hear of it: their unread counts follow.)
     if (marked.any)
-      publish(told_of(*c, user_id), {{"type", "message.read"},
-                                     {"conversation_id", conversation_id},
-                                     {"reader_id", user_id},
-                                     {"read_up_to", marked.read_up_to}});
+      publish(receipts_of(tx, *c) == Receipts::shared ? told_of(*c, user_id) : std::vector<UserId>{user_id},
+              {{"type", "message.read"},
+               {"conversation_id", conversation_id},
+               {"reader_id", user_id},
+               {"read_up_to", marked.read_up_to}});
     return marked;
   }));
   return ReadReceipt{.conversation_id = conversation_id, .read_up_to = marked.read_up_to};
 }
 
 Result<Message> Service::react(const UserId& user_id, const MessageId& message_id, const ReactionInput& in) {
+  Receipts receipts = Receipts::withheld;
   auto done = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<Message> {
     auto m = repository::message(tx, message_id);
     if (!m) return std::unexpected(no_such_message());
     auto c = repository::conversation_for(tx, m->conversation_id, user_id, repository::Lock::send);
     if (!c) return std::unexpected(no_such_message());
     if (auto p = cannot_send(*c, user_id)) return std::unexpected(*p);
+    receipts = receipts_of(tx, *c);
     if (m->deleted()) return std::unexpected(Problem("message-deleted", "the message was deleted"));
     // Each reaction is an event pushed to the other person's devices: a budget per user.
     PM_TRY(cache::enforce(d_.redis, "ratelimit:reactions:" + user_id.str(), d_.reaction_limit, "reactions"));
@@ -596,10 +612,11 @@ Result<Message> Service::react(const UserId& user_id, const MessageId& message_i
                 {"emoji", in.emoji},          {"action", in.add ? "add" : "remove"},
                 {"reactions", done.reactions}};
   publish({done.sender_id, done.recipient_id}, event);
-  return with_signed_url(std::move(done));
+  return as_shown(std::move(done), receipts);
 }
 
 Result<Message> Service::remove(const UserId& user_id, const MessageId& message_id) {
+  Receipts receipts = Receipts::withheld;
   auto [done, told] =
       PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::pair<Message, std::vector<UserId>>> {
         auto m = repository::message(tx, message_id);
@@ -610,6 +627,7 @@ Result<Message> Service::remove(const UserId& user_id, const MessageId& message_
         repository::lock_conversation(tx, m->conversation_id);
         auto c = repository::conversation_for(tx, m->conversation_id, user_id);
         if (!c || cannot_read(*c, user_id)) return std::unexpected(no_such_message());
+        receipts = receipts_of(tx, *c);
         // Deleted already, before or by a deletion at the same moment (two taps, two devices): said
         // once, not again (each deletion is pushed to the other's devices), its image removed once.
         if (m->deleted() || !repository::mark_deleted(tx, message_id)) {
@@ -622,7 +640,7 @@ Result<Message> Service::remove(const UserId& user_id, const MessageId& message_
         if (m->media_key) profiles::Photos::queue_removal(tx, {*m->media_key});
         return std::pair{*m, told_of(*c, user_id)};
       }));
-  if (told.empty()) return with_signed_url(std::move(done));  // deleted before: nothing to remove or tell
+  if (told.empty()) return as_shown(std::move(done), receipts);  // deleted before: nothing to remove or tell
   // The image goes too, once the row no longer names it; should the store refuse now, the removal
   // queued with the deletion takes it later (never a dangling row, nor an orphan for good).
   if (done.media_key) {
@@ -632,7 +650,7 @@ Result<Message> Service::remove(const UserId& user_id, const MessageId& message_
   }
   done.content.reset();
   forget_previews({done.conversation_id});
-  Message message = with_signed_url(std::move(done));
+  Message message = as_shown(std::move(done), receipts);
   publish(told,
           {{"type", "message.deleted"}, {"conversation_id", message.conversation_id}, {"message", message.to_json()}});
   return message;

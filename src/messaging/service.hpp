@@ -189,8 +189,14 @@ class Service {
   void flush_lane(std::vector<QueuedSend>& batch);
   void record_notices(std::vector<Notice>& notices);
   void publish(const std::vector<UserId>& users, const Json& event);
-  // The message with its image's URL signed for the one reading it.
-  Message with_signed_url(Message m);
+  // Whether read receipts mean anything to anyone.
+  enum class Receipts { shared, withheld };
+  // The message as its two people see it: its image's URL signed for the one reading it, and when
+  // it was read only while both share receipts (`read_receipts`: neither learns the other's
+  // reading while either keeps theirs).
+  Message as_shown(Message m, Receipts receipts);
+  // Whether the conversation's two people share receipts and typing (read as the system).
+  static Receipts receipts_of(pqxx::work& tx, const repository::Conversation& c);
   void forget_previews(const std::vector<ConversationId>& conversations);
   // The list's last-message previews (null for a conversation without messages), one per row.
   Result<std::vector<Json>> cached_previews(const std::vector<repository::ConversationRow>& rows);

@@ -22,6 +22,14 @@ Json photos_json(const std::vector<Photo>& photos) {
   return out;
 }
 
+// Every documented key, true where the stored settings do not say (a key added after they were).
+Json with_defaults(const Json& stored, std::span<const std::string_view> keys) {
+  Json out = stored;
+  for (auto key : keys)
+    if (!out.contains(std::string(key))) out[std::string(key)] = true;
+  return out;
+}
+
 // A settings object: only documented keys, only booleans.
 Json settings_field(Fields& f, std::string_view key, std::span<const std::string_view> allowed) {
   if (!f.has(key)) return Json::object();
@@ -139,8 +147,8 @@ Json Preferences::to_json() const {
   return {{"min_age", min_age},
           {"max_age", max_age},
           {"max_distance", max_distance},
-          {"notification_settings", notification_settings},
-          {"privacy_settings", privacy_settings},
+          {"notification_settings", with_defaults(notification_settings, kNotificationKeys)},
+          {"privacy_settings", with_defaults(privacy_settings, kPrivacyKeys)},
           {"language", language}};
 }
 

@@ -68,7 +68,8 @@ struct PublicProfile {
 // The documented keys of the settings objects (docs/openapi.yaml); every value is a boolean.
 inline constexpr std::string_view kNotificationKeys[] = {"new_match",    "new_message", "like_received",
                                                          "subscription", "email",       "push"};
-inline constexpr std::string_view kPrivacyKeys[] = {"show_age", "show_distance", "show_online_status", "discoverable"};
+inline constexpr std::string_view kPrivacyKeys[] = {"show_age", "show_distance", "show_online_status", "read_receipts",
+                                                    "discoverable"};
 
 struct Preferences {
   int min_age = 18;

@@ -17,7 +17,7 @@ constexpr const char* kInsertDefaultPreferences = R"sql(
 constexpr const char* kDefaultNotificationSettings =
     R"({"new_match": true, "new_message": true, "like_received": true, "subscription": true, "email": true, "push": true})";
 constexpr const char* kDefaultPrivacySettings =
-    R"({"show_age": true, "show_distance": true, "show_online_status": true, "discoverable": true})";
+    R"({"show_age": true, "show_distance": true, "show_online_status": true, "read_receipts": true, "discoverable": true})";
 
 // ProfileRow: the user's own profile with their privacy settings.
 constexpr const char* kLoadProfile = R"sql(

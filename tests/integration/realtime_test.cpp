@@ -319,6 +319,60 @@ TEST_F(RealtimeChat, ReadingOrDeletingAgainTellsTheOtherNothingNew) {
   EXPECT_TRUE(of_type(ben->drain(), "message.deleted").empty()) << "one deletion, not five";
 }
 
+// Read receipts and typing flow only while both people share them (privacy setting
+// `read_receipts`): Ben turning his off tells Ana neither when he read nor when he types, and, the
+// same for both, tells him neither of hers; his reads are still stamped (his unread count) and
+// shown to Ana once both share them again. Each "nothing came" is checked behind a message sent
+// after it, which the same channel delivers later.
+TEST_F(RealtimeChat, ReceiptsAndTypingFlowOnlyWhileBothShareThem) {
+  Node& node = start_node();
+  auto ana = connect(node, ana_);
+  auto ben = connect(node, ben_);
+  auto set_receipts = [&](bool on) {
+    auto res = rest(node, ben_, "PUT", "/api/v1/me/preferences", {{"privacy_settings", {{"read_receipts", on}}}});
+    ASSERT_EQ(res.status, 200) << res.body;
+    EXPECT_EQ(res.json()["privacy_settings"]["read_receipts"], on);
+  };
+  set_receipts(false);
+
+  Json hello = say(*ana, "a-1", "Hi Ben!");
+  ASSERT_TRUE(message_new(*ben, 1));
+  auto read = ben->request(frame("read"));
+  ASSERT_EQ(read["type"], "ack") << read.dump();
+  EXPECT_EQ(read["read_up_to"], 1) << "his own answer says how far he has read";
+  ASSERT_EQ(ben->request(frame("typing"))["type"], "ack");
+  ASSERT_EQ(ana->request(frame("typing"))["type"], "ack");
+  say(*ben, "b-1", "Hello");
+  say(*ana, "a-2", "How are you?");
+  ASSERT_TRUE(message_new(*ana, 2));
+  ASSERT_TRUE(message_new(*ben, 3));
+  const auto to_ana = ana->drain(0), to_ben = ben->drain(0);
+  EXPECT_TRUE(of_type(to_ana, "message.read").empty()) << "Ana is not told Ben read her message";
+  EXPECT_TRUE(of_type(to_ana, "typing").empty()) << "nor that he types";
+  EXPECT_TRUE(of_type(to_ben, "typing").empty()) << "nor is Ben told that Ana types";
+  for (const auto* p : {&ana_, &ben_})
+    for (const auto& m : history(node, *p)) EXPECT_TRUE(m["read_at"].is_null()) << p->name << ": " << m.dump();
+  auto retried = ana->request(send_frame("a-1", "Hi Ben!"));
+  ASSERT_EQ(retried["type"], "ack") << retried.dump();
+  EXPECT_TRUE(retried["message"]["read_at"].is_null()) << "a retry's ack does not tell either";
+  auto reacted = rest(node, ana_, "POST", "/api/v1/messages/" + hello["message_id"].get<std::string>() + "/reactions",
+                      {{"emoji", kHeart}});
+  ASSERT_EQ(reacted.status, 200) << reacted.body;
+  EXPECT_TRUE(reacted.json()["read_at"].is_null()) << "nor a reaction's answer";
+  EXPECT_EQ(count("SELECT count(*) FROM messages WHERE conversation_id = $1 AND read_at IS NOT NULL", conversation_), 1)
+      << "his read is stamped all the same";
+
+  set_receipts(true);
+  EXPECT_FALSE(history(node, ana_)[0]["read_at"].is_null()) << "shared again: his read shows";
+  auto again = ben->request(frame("read"));
+  ASSERT_EQ(again["type"], "ack") << again.dump();
+  auto receipt = ana->wait_for("message.read");
+  ASSERT_TRUE(receipt) << "the receipt reaches Ana again";
+  EXPECT_EQ((*receipt)["read_up_to"], 3);
+  ASSERT_EQ(ben->request(frame("typing"))["type"], "ack");
+  ASSERT_TRUE(ana->wait_for("typing")) << "and his typing";
+}
+
 // (b) A client that did not see its ack sends the same frame again: one message.
 TEST_F(RealtimeChat, ARetriedSendIsOneMessage) {
   Node& a = start_node();

@@ -306,6 +306,7 @@ export const t = {
     show_age: "Show my age",
     show_distance: "Show how far away I am",
     show_online_status: "Show when I was last active",
+    read_receipts: "Show when I've read a message and when I'm typing (off: I don't see theirs either)",
     discoverable: "Offer me as a new match (off: no new matches; existing ones stay)",
   } as Record<string, string>,
   changePassword: "Change the password",

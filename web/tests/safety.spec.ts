@@ -217,6 +217,50 @@ test.describe.serial("two matched people", () => {
     await context.close();
   });
 
+  test("read receipts turned off on the account screen: Cleo's screen never says Dan read hers, until he turns them on", async ({ browser }) => {
+    const [cleoPage, closeCleo] = await openChat(browser, cleo);
+    const [danPage, closeDan] = await openChat(browser, dan);
+    const errors = [...consoleErrors(cleoPage), ...consoleErrors(danPage)];
+    const account = await danPage.context().newPage();
+    await account.goto("/account");
+    const setting = account.getByLabel("Show when I've read a message and when I'm typing (off: I don't see theirs either)");
+    await expect(setting).toBeChecked();
+    await setting.uncheck();
+    await expect(account.getByRole("region", { name: "Privacy" }).getByText("Saved.")).toBeVisible();
+    await account.close();
+
+    await cleoPage.getByLabel("Message").fill("Five: did you read this?");
+    await cleoPage.getByRole("button", { name: "Send" }).click();
+    const five = cleoPage.locator("ol.messages li.mine").last();
+    await expect(five).toContainText("Five: did you read this?");
+    await expect(danPage.locator("ol.messages li.theirs").last()).toContainText("Five: did you read this?");
+    // Dan's screen read it (nothing unread for him), and then he answers: had a receipt gone to
+    // Cleo, it would have reached her before his answer.
+    await expect
+      .poll(async () => {
+        const res = await danPage.request.get("/api/v1/conversations", { headers: { Authorization: `Bearer ${dan.token}` } });
+        return ((await res.json()).conversations as { conversation_id: string; unread_count: number }[]).find((c) => c.conversation_id === conversationId)?.unread_count;
+      })
+      .toBe(0);
+    await danPage.getByLabel("Message").fill("Six: I did.");
+    await danPage.getByRole("button", { name: "Send" }).click();
+    await expect(cleoPage.locator("ol.messages li.theirs").last()).toContainText("Six: I did.");
+    await expect(five).not.toContainText("Read");
+    await cleoPage.reload();
+    await expect(cleoPage.locator("ol.messages li.mine", { hasText: "Five: did you read this?" })).not.toContainText("Read");
+
+    const res = await danPage.request.put("/api/v1/me/preferences", {
+      headers: { Authorization: `Bearer ${dan.token}` },
+      data: { privacy_settings: { read_receipts: true } },
+    });
+    expect(res.ok(), await res.text()).toBeTruthy();
+    await cleoPage.reload();
+    await expect(cleoPage.locator("ol.messages li.mine", { hasText: "Five: did you read this?" })).toContainText("Read");
+    expect(errors).toEqual([]);
+    await closeCleo();
+    await closeDan();
+  });
+
   test("a report is accepted, and a block closes the chat on both screens", async ({ browser }) => {
     const [cleoPage, closeCleo] = await openChat(browser, cleo);
     const [danPage, closeDan] = await openChat(browser, dan);

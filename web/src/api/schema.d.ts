@@ -2544,6 +2544,11 @@ export interface components {
              */
             show_online_status: boolean;
             /**
+             * @description false: the people the user talks with are not told when the user read their messages (`message.read` events, `read_at`) or is typing (`typing` events), and, the same for both, the user is not told theirs either
+             * @default true
+             */
+            read_receipts: boolean;
+            /**
              * @description false takes the user out of matching: nobody is offered them as a new match and they are offered nobody (existing matches stay)
              * @default true
              */
