@@ -45,6 +45,8 @@ struct Report {
   std::string report_id, reason, status, created_at;
   std::optional<UserId> reporter_id, reported_id;
   std::optional<std::string> details, resolution, resolved_by, resolved_at;
+  // First names, for people to read (null: the account is gone).
+  std::optional<std::string> reported_name, resolved_by_name;
   Json reported = nullptr;  // one report only: {profile, photos, messages}
 
   Json to_json() const {
@@ -58,7 +60,9 @@ struct Report {
                 {"details", o(details)},
                 {"resolution", o(resolution)},
                 {"resolved_by", o(resolved_by)},
-                {"resolved_at", o(resolved_at)}};
+                {"resolved_at", o(resolved_at)},
+                {"reported_name", o(reported_name)},
+                {"resolved_by_name", o(resolved_by_name)}};
     if (!reported.is_null()) out["reported"] = reported;
     return out;
   }

@@ -56,30 +56,25 @@ constexpr const char* kMessagesBetween = R"sql(
         WHERE (msg.user_id_1 = $1 AND msg.user_id_2 = $2) OR (msg.user_id_1 = $2 AND msg.user_id_2 = $1)
         ORDER BY msg.sent_at DESC, msg.message_id LIMIT $3) x
 )sql";
+// A report (report_queue) as staff see it: with the first names of the person reported and of the
+// staff member who decided it, so that a queue or a list of decisions reads as people, not ids.
+constexpr std::string_view kReportColumns = R"sql(
+  SELECT report_id, reporter_id, reported_id, reason, details, status, resolution, resolved_by,
+         to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
+         to_char(resolved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS resolved_at,
+         (SELECT u.first_name FROM user_profiles u WHERE u.user_id = report_queue.reported_id) AS reported_name,
+         (SELECT u.first_name FROM user_profiles u WHERE u.user_id = report_queue.resolved_by) AS resolved_by_name
+  FROM report_queue
+)sql";
 // The open queue oldest first (idx_user_reports_status serves it in order); resolved ones newest
 // decision first.
-constexpr const char* kReportsSelect = R"sql(
-  SELECT report_id, reporter_id, reported_id, reason, details, status, resolution, resolved_by,
-         to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
-         to_char(resolved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS resolved_at
-  FROM report_queue
+const std::string kReportsSelect = std::string(kReportColumns) + R"sql(
   WHERE status = $1 AND reporter_id IS DISTINCT FROM $3 AND reported_id IS DISTINCT FROM $3
 )sql";
-const std::string kOpenReports = std::string(kReportsSelect) + "ORDER BY report_queue.created_at, report_id LIMIT $2";
-const std::string kResolvedReports =
-    std::string(kReportsSelect) + "ORDER BY report_queue.resolved_at DESC, report_id LIMIT $2";
-constexpr const char* kReport = R"sql(
-  SELECT report_id, reporter_id, reported_id, reason, details, status, resolution, resolved_by,
-         to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
-         to_char(resolved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS resolved_at
-  FROM report_queue WHERE report_id = $1
-)sql";
-constexpr const char* kReportForUpdate = R"sql(
-  SELECT report_id, reporter_id, reported_id, reason, details, status, resolution, resolved_by,
-         to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
-         to_char(resolved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS resolved_at
-  FROM report_queue WHERE report_id = $1 FOR UPDATE
-)sql";
+const std::string kOpenReports = kReportsSelect + "ORDER BY report_queue.created_at, report_id LIMIT $2";
+const std::string kResolvedReports = kReportsSelect + "ORDER BY report_queue.resolved_at DESC, report_id LIMIT $2";
+const std::string kReport = std::string(kReportColumns) + "WHERE report_id = $1";
+const std::string kReportForUpdate = std::string(kReportColumns) + "WHERE report_id = $1 FOR UPDATE OF report_queue";
 constexpr const char* kResolve = R"sql(
   UPDATE report_queue SET status = $2, resolution = $3, resolved_by = $4, resolved_at = now()
   WHERE report_id = $1 AND status = 'open'
@@ -96,7 +91,9 @@ Report report_from(const pqxx::row& r) {
           .details = db::opt<std::string>(r, "details"),
           .resolution = db::opt<std::string>(r, "resolution"),
           .resolved_by = db::opt<std::string>(r, "resolved_by"),
-          .resolved_at = db::opt<std::string>(r, "resolved_at")};
+          .resolved_at = db::opt<std::string>(r, "resolved_at"),
+          .reported_name = db::opt<std::string>(r, "reported_name"),
+          .resolved_by_name = db::opt<std::string>(r, "resolved_by_name")};
 }
 
 }  // namespace

@@ -249,6 +249,8 @@ TEST_F(Staff, TheQueueShowsWhatWasReportedAndADismissalClosesIt) {
   ASSERT_EQ(queue.json()["reports"].size(), 1u);
   EXPECT_EQ(queue.json()["reports"][0]["report_id"], rid);
   EXPECT_EQ(queue.json()["reports"][0]["details"], "She asked for money.");
+  EXPECT_EQ(queue.json()["reports"][0]["reported_name"], "Ana") << "the queue names whom each report is about";
+  EXPECT_EQ(queue.json()["reports"][0]["resolved_by_name"], nullptr);
   EXPECT_EQ(audit("staff_reports_listed", mod.user.user_id, ana.user.user_id), 1)
       << "the queue shows the reporter's words: who read them is recorded";
 
@@ -272,6 +274,7 @@ TEST_F(Staff, TheQueueShowsWhatWasReportedAndADismissalClosesIt) {
   ASSERT_EQ(dismissed.status, 200) << dismissed.body;
   EXPECT_EQ(dismissed.json()["status"], "dismissed");
   EXPECT_EQ(dismissed.json()["resolved_by"], mod.user.user_id);
+  EXPECT_EQ(dismissed.json()["resolved_by_name"], "Mo") << "and a decision who made it";
   EXPECT_TRUE(as(mod, "GET", "/api/v1/admin/reports").json()["reports"].empty());
   EXPECT_EQ(as(mod, "GET", "/api/v1/admin/reports?status=dismissed").json()["reports"].size(), 1u);
   auto again = as(mod, "POST", "/api/v1/admin/reports/" + rid + "/actions", {{"action", "ban"}});
@@ -694,4 +697,6 @@ TEST_F(Staff, ResolvedReportsAreListedNewestDecisionFirst) {
   auto decided = as(mod, "GET", "/api/v1/admin/reports?status=dismissed&limit=1").json()["reports"];
   ASSERT_EQ(decided.size(), 1u);
   EXPECT_EQ(decided[0]["report_id"], second) << "the latest decision first";
+  EXPECT_EQ(decided[0]["reported_name"], "Ana");
+  EXPECT_EQ(decided[0]["resolved_by_name"], "Mo");
 }

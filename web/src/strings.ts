@@ -381,7 +381,9 @@ export const t = {
   reportedOn: (when: string) => `reported ${when}`,
   reasonLabel: (reason: string) => `Reason: ${reason}`,
   noDetails: "The reporter gave no details.",
-  openReport: (reason: string, when: string) => `Open the report: ${reason}, ${when}`,
+  openReport: (about: string, reason: string, when: string) => `Open the report about ${about}: ${reason}, ${when}`,
+  // A name the API no longer has (the account is gone).
+  someoneGone: "a deleted account",
   reportTitleAdmin: (name: string) => `Report about ${name}`,
   unknownPerson: "an account that no longer exists",
   reportStatus: (status: string) => `Status: ${status}`,
@@ -445,6 +447,7 @@ export const t = {
   noFlags: "No feature flags.",
   decisionsIntro: "Reports already decided, newest first: what was done, when and by whom. (Each decision is also in the audit log.)",
   noDecisions: "No decisions yet.",
-  decidedBy: (who: string) => `by staff member ${who}`,
+  decidedBy: (who: string) => `by ${who}`,
+  decidedAbout: (about: string) => `about ${about}`,
   reportsInQueue: (n: number) => `${n} open report${n === 1 ? "" : "s"}, oldest first.`,
 };

@@ -7,7 +7,7 @@
 // API: remove a photo, dismiss, warn, ban.
 import { readFileSync } from "node:fs";
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { completePerson, consoleErrors, like, matchBetween, PASSWORD, signedUpPerson, signInThroughTheApp, STAFF, type Person } from "./helpers";
+import { call, completePerson, consoleErrors, like, matchBetween, PASSWORD, signedUpPerson, signInThroughTheApp, STAFF, type Person } from "./helpers";
 import { mailWith } from "./mail";
 import { checkScreen } from "./screens";
 
@@ -69,7 +69,7 @@ test("a report from the chat reaches the console, and a suspension signs the rep
   const entry = staff.getByRole("listitem").filter({ hasText: "Threatening me for money." });
   await expect(entry).toBeVisible();
   await checkScreen(staff, "admin-queue");
-  await entry.getByRole("link", { name: /Open the report: Harassment/ }).click();
+  await entry.getByRole("link", { name: /Open the report about Finn: Harassment/ }).click();
   await expect(staff.getByRole("heading", { name: "Report about Finn" })).toBeVisible();
   const messages = staff.getByRole("region", { name: "Their conversation with the reporter" });
   await expect(messages.getByRole("listitem").filter({ hasText: rude })).toContainText("Finn:");
@@ -94,6 +94,9 @@ test("a report from the chat reaches the console, and a suspension signs the rep
   // The decision is in the trail; the lookup shows the suspension.
   await staff.getByRole("link", { name: "Decisions" }).click();
   await expect(staff.getByRole("link", { name: /^Decided: Suspend/ }).first()).toBeVisible();
+  // Who was decided about, and by whom, as names: the admin's own first name, not an id.
+  const adminName = (await call(request, "GET", "/api/v1/me", (await call(request, "POST", "/api/v1/auth/login", undefined, { email: STAFF.admin, password: STAFF.password })).token as string)).first_name as string;
+  await expect(staff.getByRole("listitem").filter({ hasText: "about Finn" }).first()).toContainText(`Reason: Harassment · by ${adminName}`);
   await checkScreen(staff, "admin-decisions");
   await staff.getByRole("link", { name: "User lookup" }).click();
   await staff.getByLabel("Email address").fill(finn.email);

@@ -1999,6 +1999,10 @@ export interface components {
             resolved_by?: string | null;
             /** Format: date-time */
             resolved_at?: string | null;
+            /** @description The reported person's first name (null: the account is gone) */
+            reported_name?: string | null;
+            /** @description The first name of the staff member who decided it (null: undecided, or the account is gone) */
+            resolved_by_name?: string | null;
             /** @description GET one report only: {profile, photos, messages} */
             reported?: Record<string, never>;
         };

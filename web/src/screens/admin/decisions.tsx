@@ -36,7 +36,8 @@ export function DecisionsSection() {
                 {t.resolvedAs(t.actionNames[r.resolution ?? ""] ?? r.resolution ?? "", when(r.resolved_at))}
               </Link>
               <p class="details">
-                {t.reasonLabel(reasonName(r.reason))} · {t.decidedBy(r.resolved_by ?? t.none)}
+                {t.decidedAbout(r.reported_name ?? t.someoneGone)} · {t.reasonLabel(reasonName(r.reason))} ·{" "}
+                {t.decidedBy(r.resolved_by_name ?? t.someoneGone)}
               </p>
             </li>
           ))}
