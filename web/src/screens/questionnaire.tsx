@@ -2,6 +2,8 @@
 // at a time in the server's asking order (GET /questionnaire/next), so branching is the server's
 // and a person who comes back resumes where they left off. The answers given so far are listed
 // below it (given-answers.tsx), each one open to change in the same form, filled with the answer.
+// A question that is not required (an open-ended one: one's own words) may be skipped: it is left
+// unanswered for this visit, and the questionnaire can be finished without it.
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Schemas } from "../api/client";
 import { api, errorText, ok } from "../session";
@@ -31,10 +33,13 @@ export function QuestionnaireScreen() {
     if (editing) editingHeading.current?.focus();
   }, [editing]);
 
+  // The questions skipped on this visit (the server keeps no such state: they come back next time).
+  const skipped = useRef<string[]>([]);
   const loadNext = async () => {
-    const next = await ok(api.GET("/api/v1/questionnaire/next", { params: { query: { limit: 1 } } }));
+    // Enough to look past the skipped ones (only questions that are not required can be skipped).
+    const next = await ok(api.GET("/api/v1/questionnaire/next", { params: { query: { limit: Math.min(20, skipped.current.length + 1) } } }));
     if (next.progress) setProgress(next.progress);
-    setQuestion(next.questions?.[0] ?? null);
+    setQuestion(next.questions?.find((q) => !skipped.current.includes(q.question_id!)) ?? null);
   };
   const loadAll = async () => {
     const q = await ok(api.GET("/api/v1/questionnaire"));
@@ -139,10 +144,25 @@ export function QuestionnaireScreen() {
               }
             }}
             onError={setError}
+            onSkip={
+              question.required === false
+                ? async () => {
+                    skipped.current = [...skipped.current, question.question_id!];
+                    setError(null);
+                    setNotice(t.questionSkipped);
+                    setFocusNext((n) => n + 1);
+                    try {
+                      await loadNext();
+                    } catch (e) {
+                      setError(errorText(e));
+                    }
+                  }
+                : undefined
+            }
           />
         ) : (
           <section>
-            <p>{t.allAnswered}</p>
+            <p>{skipped.current.length > 0 ? t.allRequiredAnswered : t.allAnswered}</p>
             {finished ? (
               <Link href="/matches">{t.matches}</Link>
             ) : (
@@ -183,6 +203,8 @@ function QuestionForm(props: {
   focus: number; // the question takes the focus when this is counted up (and when shown with it above 0)
   onSaved: (p: Progress, retired: number) => void;
   onError: (e: string | null) => void;
+  // Given for a question that is not required: offered as "Skip this question".
+  onSkip?: () => void;
 }) {
   const legend = useRef<HTMLLegendElement>(null);
   useEffect(() => {
@@ -393,6 +415,11 @@ function QuestionForm(props: {
       <button type="submit" disabled={busy}>
         {t.saveAnswer}
       </button>
+      {props.onSkip && (
+        <button type="button" class="secondary" disabled={busy} onClick={props.onSkip}>
+          {t.skipQuestion}
+        </button>
+      )}
     </form>
   );
 }
