@@ -190,6 +190,9 @@ const std::vector<Setting>& settings() {
               "profile edits (PATCH /me, and the ages, distance and privacy settings of PUT /me/preferences) one user "
               "may make per hour (429 beyond)",
               &Config::profile_edit_limit_per_hour, 1, 1000000),
+      integer("PM_PROFILE_VIEW_LIMIT_PER_HOUR",
+              "other people's profiles (GET /users/{id}, found or not) one user may open per hour (429 beyond)",
+              &Config::profile_view_limit_per_hour, 1, 1000000),
       integer("PM_EMAIL_CHANGE_LIMIT_PER_DAY", "changes of address one user may ask for per day (429 beyond)",
               &Config::email_change_limit_per_day, 1, 1000000),
       integer("PM_UPLOAD_LIMIT_PER_HOUR", "image uploads (profile photos and chat images) one user may make per hour",

@@ -62,14 +62,15 @@ struct Config {
   int signup_limit_per_ip = 20;
   Seconds signup_window{3600};
   // Per user per day (a day's window from the first): cheap actions that harm others when flooded.
-  int report_limit_per_day = 20;         // reports filed
-  int block_limit_per_day = 100;         // blocks and unblocks
-  int export_limit_per_day = 5;          // personal-data exports (each reads everything the user has)
-  int location_limit_per_day = 20;       // location changes (many let a user trilaterate others)
-  int profile_edit_limit_per_hour = 60;  // PATCH /me (each change drops the partners' cached lists)
-  int email_change_limit_per_day = 10;   // changes of address asked for (each is in a taken address's owner's log)
-  int reaction_limit_per_minute = 60;    // message reactions set or removed
-  int upload_limit_per_hour = 30;        // image uploads (profile photos and chat images together)
+  int report_limit_per_day = 20;          // reports filed
+  int block_limit_per_day = 100;          // blocks and unblocks
+  int export_limit_per_day = 5;           // personal-data exports (each reads everything the user has)
+  int location_limit_per_day = 20;        // location changes (many let a user trilaterate others)
+  int profile_edit_limit_per_hour = 60;   // PATCH /me (each change drops the partners' cached lists)
+  int profile_view_limit_per_hour = 600;  // others' profiles opened (scraping; polling one person's place)
+  int email_change_limit_per_day = 10;    // changes of address asked for (each is in a taken address's owner's log)
+  int reaction_limit_per_minute = 60;     // message reactions set or removed
+  int upload_limit_per_hour = 30;         // image uploads (profile photos and chat images together)
   Seconds verify_token_ttl{48 * 3600};
   Seconds reset_token_ttl{3600};
   std::string mail_dir;

@@ -76,6 +76,9 @@ Result<Profile> Service::update_me(const UserId& user_id, const ProfilePatch& pa
 }
 
 Result<PublicProfile> Service::user(const UserId& viewer, const UserId& user_id) {
+  // Another's profile says where they are (a distance) and when they were last on: opened again and
+  // again, a record of both, and opened widely, a scrape. Ids that find nobody count too (probes).
+  if (viewer != user_id) PM_TRY(limit("profile views", viewer, d_.limits.profile_views));
   auto found = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<PublicProfile>> {
     auto profile = repository::load_public(tx, viewer, user_id);
     // Who looked at whom: the record a stalking complaint needs.

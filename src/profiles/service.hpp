@@ -19,7 +19,7 @@ namespace pm::profiles {
 
 // Per user, on actions that are cheap to flood and harm others (cache::enforce; 429 beyond).
 struct Limits {
-  cache::Limit blocks, reports, exports, location_changes, profile_edits;
+  cache::Limit blocks, reports, exports, location_changes, profile_edits, profile_views;
 };
 
 struct Deps {

@@ -504,6 +504,7 @@ TEST(Abuse, CheapActionsHaveADailyBudgetPerUser) {
   config.export_limit_per_day = 1;
   config.location_limit_per_day = 2;
   config.profile_edit_limit_per_hour = 6;
+  config.profile_view_limit_per_hour = 3;
   TestServer server(config);
   auto ada = test::sign_up(server, test::unique_email("ada"));
   auto bob = test::sign_up(server, test::unique_email("bob"), "Bob", "man");
@@ -555,4 +556,15 @@ TEST(Abuse, CheapActionsHaveADailyBudgetPerUser) {
       << "six in an hour, with his edit";
   EXPECT_EQ(on(cid, "PUT", "/api/v1/me/preferences", {{"notification_settings", {{"email", false}}}}).status, 200)
       << "his own notification settings are not budgeted";
+
+  // Others' profiles: an hour's budget of opening them, found or not; one's own is not counted.
+  const auto unknown = "/api/v1/users/00000000-0000-4000-8000-000000000000";
+  EXPECT_NE(on(ada, "GET", bob_path).status, 429);
+  EXPECT_EQ(on(ada, "GET", unknown).status, 404);
+  EXPECT_NE(on(ada, "GET", "/api/v1/users/" + cid.user_id).status, 429);
+  EXPECT_EQ(on(ada, "GET", "/api/v1/users/" + ada.user_id).status, 200) << "her own profile is free";
+  auto views = on(ada, "GET", bob_path);
+  EXPECT_EQ(views.status, 429) << "a fourth in an hour: " << views.body;
+  EXPECT_LE(std::stoi(views.header("Retry-After")), 3600) << "an hour's budget";
+  EXPECT_NE(on(cid, "GET", bob_path).status, 429) << "another user's budget is untouched";
 }

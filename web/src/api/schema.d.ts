@@ -777,6 +777,10 @@ export interface paths {
          *
          *     The user's privacy settings blank fields with `null`: `age` when `show_age` is false,
          *     `distance_km` when `show_distance` is false, `last_active` when `show_online_status` is false.
+         *
+         *     Another's profile, found or not, counts against an hour's budget of profile views
+         *     (`PM_PROFILE_VIEW_LIMIT_PER_HOUR`, 600; 429 beyond): opened again and again it is a record of
+         *     where someone is and when they are on, opened widely a scrape. One's own is not counted.
          */
         get: operations["getUser"];
         put?: never;
@@ -4345,6 +4349,7 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             404: components["responses"]["NoSuchUser"];
             413: components["responses"]["BodyTooLarge"];
+            429: components["responses"]["RateLimited"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
