@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <future>
 #include <limits>
 
 #include <fmt/format.h>
@@ -548,19 +549,25 @@ Result<void> Service::request_password_reset(std::string_view email, const Clien
                "password reset requests for this address"));
 
   const auto token = new_token();
-  auto queued = db::transact(d_.db, [&](pqxx::work& tx) -> Result<bool> {
-    auto row = repository::find_by_email_index(tx, index);
-    if (!row) return false;
-    repository::retire_tokens(tx, row->user_id, kResetPassword);
-    repository::insert_token(tx, crypto::sha256_hex(token), row->user_id, kResetPassword,
-                             d_.config.reset_token_ttl.count());
-    d_.outbox.enqueue(tx, row->user_id, std::string(email),
-                      mail::reset_password(mail::Links{d_.config.public_url}, row->language, greeting_name(*row), token,
-                                           d_.config.reset_token_ttl.count() / 60));
-    return true;
+  // The account's work (a token, a mail) runs beside a password hash's worth of time that every
+  // request burns, and is answered when both are done: an address with an account takes as long as
+  // one without. (Done one after the other, the work added ~2.5 ms to ~25: a few tries told.)
+  auto work = std::async(std::launch::async, [&, who = actor::current()] {
+    actor::Scope as(who);  // the request's actor (the system, its request id and IP) on this thread too
+    return db::transact(d_.db, [&](pqxx::work& tx) -> Result<bool> {
+      auto row = repository::find_by_email_index(tx, index);
+      if (!row) return false;
+      repository::retire_tokens(tx, row->user_id, kResetPassword);
+      repository::insert_token(tx, crypto::sha256_hex(token), row->user_id, kResetPassword,
+                               d_.config.reset_token_ttl.count());
+      d_.outbox.enqueue(tx, row->user_id, std::string(email),
+                        mail::reset_password(mail::Links{d_.config.public_url}, row->language, greeting_name(*row),
+                                             token, d_.config.reset_token_ttl.count() / 60));
+      return true;
+    });
   });
-  // The same work whether or not the account exists: one password hash's worth of time.
   d_.hasher.burn();
+  auto queued = work.get();
   if (!queued) return std::unexpected(queued.error());
   if (*queued) d_.outbox.kick();
   return {};
