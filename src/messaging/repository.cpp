@@ -87,47 +87,33 @@ constexpr const char* kNextSeq = R"sql(
 // Message: a message row (m) with its document (d). Both tables are partitioned by month of
 // sent_at, and the join names it: each message's document is then looked up in its own month's
 // partition, not in every month's index.
-constexpr const char* kByClientId = R"sql(
+// A read made while either person withheld receipts never shows its time (`read_receipt_withheld`,
+// docs/messaging.md): not then, nor once both share them again.
+const std::string kMessageSelect = R"sql(
   SELECT m.message_id, m.conversation_id, m.sender_id, d.recipient_id, m.message_type, m.content, m.media_url,
          to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS sent_at,
-         to_char(m.read_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS read_at,
+         CASE WHEN NOT m.read_receipt_withheld
+              THEN to_char(m.read_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') END AS read_at,
          m.seq, d.reactions::text, d.metadata::text
   FROM messages m JOIN message_documents d ON d.message_id = m.message_id AND d.sent_at = m.sent_at
+)sql";
+const std::string kByClientId = kMessageSelect + R"sql(
   WHERE d.conversation_id = $1 AND d.sender_id = $2 AND d.metadata ? 'clientMessageId'
     AND d.metadata->>'clientMessageId' = $3
 )sql";
-constexpr const char* kMessage = R"sql(
-  SELECT m.message_id, m.conversation_id, m.sender_id, d.recipient_id, m.message_type, m.content, m.media_url,
-         to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS sent_at,
-         to_char(m.read_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS read_at,
-         m.seq, d.reactions::text, d.metadata::text
-  FROM messages m JOIN message_documents d ON d.message_id = m.message_id AND d.sent_at = m.sent_at
-  WHERE m.message_id = $1
-)sql";
+const std::string kMessage = kMessageSelect + "WHERE m.message_id = $1";
 // A page of conversation $1's messages between the order numbers $2 and $3 (exclusive), at most
 // $4, in order: the first ones after $2 (paging forward)... $5, the conversation's creation, lets
 // PostgreSQL skip the months before it (messages is partitioned by month of sent_at,
 // migrations/0019); a day's margin covers a send whose transaction began, and took its sent_at,
 // before the conversation's own committed.
-constexpr const char* kMessagesForward = R"sql(
-  SELECT * FROM (
-    SELECT m.message_id, m.conversation_id, m.sender_id, d.recipient_id, m.message_type, m.content, m.media_url,
-           to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS sent_at,
-           to_char(m.read_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS read_at,
-           m.seq, d.reactions::text, d.metadata::text
-    FROM messages m JOIN message_documents d ON d.message_id = m.message_id AND d.sent_at = m.sent_at
+const std::string kMessagesForward = "SELECT * FROM (" + kMessageSelect + R"sql(
     WHERE m.conversation_id = $1 AND m.seq > $2 AND m.seq < $3 AND m.sent_at >= $5::timestamptz - interval '1 day'
     ORDER BY m.seq ASC LIMIT $4) page
   ORDER BY seq ASC
 )sql";
 // ... or the last ones before $3 (the newest page, or paging backward).
-constexpr const char* kMessagesBackward = R"sql(
-  SELECT * FROM (
-    SELECT m.message_id, m.conversation_id, m.sender_id, d.recipient_id, m.message_type, m.content, m.media_url,
-           to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS sent_at,
-           to_char(m.read_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS read_at,
-           m.seq, d.reactions::text, d.metadata::text
-    FROM messages m JOIN message_documents d ON d.message_id = m.message_id AND d.sent_at = m.sent_at
+const std::string kMessagesBackward = "SELECT * FROM (" + kMessageSelect + R"sql(
     WHERE m.conversation_id = $1 AND m.seq > $2 AND m.seq < $3 AND m.sent_at >= $5::timestamptz - interval '1 day'
     ORDER BY m.seq DESC LIMIT $4) page
   ORDER BY seq ASC
@@ -196,7 +182,7 @@ constexpr const char* kInsertMessages = R"sql(
   ORDER BY n.ord
 )sql";
 constexpr const char* kMarkRead = R"sql(
-  UPDATE messages SET read_at = now()
+  UPDATE messages SET read_at = now(), read_receipt_withheld = $4
   WHERE conversation_id = $1 AND sender_id <> $2 AND seq <= $3 AND read_at IS NULL
 )sql";
 constexpr const char* kReadUpTo = R"sql(
@@ -204,10 +190,11 @@ constexpr const char* kReadUpTo = R"sql(
   WHERE conversation_id = $1 AND sender_id <> $2 AND read_at IS NOT NULL
 )sql";
 // Whether users $1 and $2 both share read receipts and typing (privacy_settings.read_receipts, on
-// unless set off, in the view of the preferences profiles publishes); read by the system.
+// unless set off, in the view of the preferences profiles publishes). Read as the caller, one of
+// the two, who sees the other's row through their match; a row not seen counts as withheld.
 constexpr const char* kSharesReceipts = R"sql(
-  SELECT NOT EXISTS (SELECT 1 FROM search_preferences p WHERE p.user_id IN ($1, $2)
-                       AND (p.privacy_settings->>'read_receipts')::boolean IS false) AS shares
+  SELECT count(*) FILTER (WHERE coalesce((p.privacy_settings->>'read_receipts')::boolean, true)) = 2 AS shares
+  FROM search_preferences p WHERE p.user_id IN ($1, $2)
 )sql";
 constexpr const char* kSetReactions = R"sql(
   UPDATE message_documents SET reactions = $2::jsonb WHERE message_id = $1
@@ -255,14 +242,10 @@ const std::string kConversations = "SELECT " + std::string(kConversationColumns)
 
 // The last message of each conversation of $1 (an array) that has one: the list's previews that
 // Redis did not hold.
-constexpr const char* kLastMessages = R"sql(
+const std::string kLastMessages = R"sql(
   SELECT last.* FROM unnest($1::uuid[]) w(conversation_id)
-  CROSS JOIN LATERAL (
-    SELECT m.message_id, m.conversation_id, m.sender_id, d.recipient_id, m.message_type, m.content, m.media_url,
-           to_char(m.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS sent_at,
-           to_char(m.read_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS read_at,
-           m.seq, d.reactions::text, d.metadata::text
-    FROM messages m JOIN message_documents d ON d.message_id = m.message_id AND d.sent_at = m.sent_at
+  CROSS JOIN LATERAL ()sql" + kMessageSelect +
+                                  R"sql(
     WHERE m.conversation_id = w.conversation_id ORDER BY m.seq DESC LIMIT 1) last
 )sql";
 
@@ -358,7 +341,10 @@ Message message_from(const pqxx::row& r) {
 
 // The data export's part (personal_data.hpp).
 constexpr std::pair<const char*, const char*> kExportQueries[] = {
-    {"messages_sent", R"sql(SELECT to_jsonb(t) AS entry FROM messages t WHERE sender_id = $1 ORDER BY sent_at)sql"},
+    // (without when the other read them: their behaviour, and not shared while either withholds receipts)
+    {"messages_sent",
+     R"sql(SELECT to_jsonb(t) - 'read_at' - 'read_receipt_withheld' AS entry FROM messages t WHERE sender_id = $1
+           ORDER BY sent_at)sql"},
 };
 // The conversations of user $1, locked for their deletion with the account, in the order of their
 // ids, before the user's row: a send and the notifications' drain lock their conversations (in id
@@ -508,8 +494,9 @@ std::optional<Message> message(pqxx::work& tx, const MessageId& message_id) {
   return message_from(rows[0]);
 }
 
-Marked mark_read(pqxx::work& tx, const ConversationId& conversation_id, const UserId& reader_id, long long up_to_seq) {
-  const bool any = tx.exec_params(kMarkRead, conversation_id, reader_id, up_to_seq).affected_rows() > 0;
+Marked mark_read(pqxx::work& tx, const ConversationId& conversation_id, const UserId& reader_id, long long up_to_seq,
+                 bool withheld) {
+  const bool any = tx.exec_params(kMarkRead, conversation_id, reader_id, up_to_seq, withheld).affected_rows() > 0;
   return {.read_up_to = read_up_to(tx, conversation_id, reader_id), .any = any};
 }
 

@@ -96,11 +96,13 @@ struct Marked {
   long long read_up_to = 0;  // the highest seq now read (0: none)
   bool any = false;          // whether this marked a message that was unread
 };
-Marked mark_read(pqxx::work& tx, const ConversationId& conversation_id, const UserId& reader_id, long long up_to_seq);
+// `withheld`: the reader or the other withholds receipts; the time of this read is then never shown.
+Marked mark_read(pqxx::work& tx, const ConversationId& conversation_id, const UserId& reader_id, long long up_to_seq,
+                 bool withheld);
 // The highest seq of the other user's messages the reader has read (0: none).
 long long read_up_to(pqxx::work& tx, const ConversationId& conversation_id, const UserId& reader_id);
 // Whether both users of the conversation share read receipts and typing (their privacy setting
-// `read_receipts`); the caller reads it as the system (the other's preferences are not the user's).
+// `read_receipts`), read as one of the two.
 bool shares_receipts(pqxx::work& tx, const Conversation& c);
 void set_reactions(pqxx::work& tx, const MessageId& message_id, const Json& reactions);
 // Flags the message deleted and erases its text and image key (the stored image is the caller's to remove).

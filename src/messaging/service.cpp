@@ -131,7 +131,6 @@ Message Service::as_shown(Message m, Receipts receipts) {
 }
 
 Service::Receipts Service::receipts_of(pqxx::work& tx, const repository::Conversation& c) {
-  db::AsSystem system(tx);
   return repository::shares_receipts(tx, c) ? Receipts::shared : Receipts::withheld;
 }
 
@@ -556,14 +555,16 @@ Result<ReadReceipt> Service::read(const UserId& user_id, const ConversationId& c
     // After a close, reading stamps nothing: the other would see their messages' read_at move.
     if (cannot_send(*c, user_id))
       return repository::Marked{.read_up_to = repository::read_up_to(tx, conversation_id, user_id)};
-    auto marked = repository::mark_read(tx, conversation_id, user_id, up_to_seq.value_or(c->last_seq));
+    const auto receipts = receipts_of(tx, *c);
+    auto marked = repository::mark_read(tx, conversation_id, user_id, up_to_seq.value_or(c->last_seq),
+                                        receipts == Receipts::withheld);
     // Published under the lock, before the commit: the close that waits for it publishes its own
     // event after its commit, so the receipt always reaches the other first. (Published after this
     // commit, the close right behind it could overtake it under load.) Should the commit then fail,
     // the receipt came early: the reader's next read stamps the same messages.
     // (The reader's own devices always hear of it: their unread counts follow.)
     if (marked.any)
-      publish(receipts_of(tx, *c) == Receipts::shared ? told_of(*c, user_id) : std::vector<UserId>{user_id},
+      publish(receipts == Receipts::shared ? told_of(*c, user_id) : std::vector<UserId>{user_id},
               {{"type", "message.read"},
                {"conversation_id", conversation_id},
                {"reader_id", user_id},

@@ -195,7 +195,7 @@ class Service {
   // it was read only while both share receipts (`read_receipts`: neither learns the other's
   // reading while either keeps theirs).
   Message as_shown(Message m, Receipts receipts);
-  // Whether the conversation's two people share receipts and typing (read as the system).
+  // Whether the conversation's two people share receipts and typing.
   static Receipts receipts_of(pqxx::work& tx, const repository::Conversation& c);
   void forget_previews(const std::vector<ConversationId>& conversations);
   // The list's last-message previews (null for a conversation without messages), one per row.

@@ -321,9 +321,10 @@ TEST_F(RealtimeChat, ReadingOrDeletingAgainTellsTheOtherNothingNew) {
 
 // Read receipts and typing flow only while both people share them (privacy setting
 // `read_receipts`): Ben turning his off tells Ana neither when he read nor when he types, and, the
-// same for both, tells him neither of hers; his reads are still stamped (his unread count) and
-// shown to Ana once both share them again. Each "nothing came" is checked behind a message sent
-// after it, which the same channel delivers later.
+// same for both, tells him neither of hers. Reads are still stamped (the unread counts), but one
+// made while either withheld receipts never shows its time, not even once both share them again,
+// nor in the sender's data export. Each "nothing came" is checked behind a message sent after it,
+// which the same channel delivers later.
 TEST_F(RealtimeChat, ReceiptsAndTypingFlowOnlyWhileBothShareThem) {
   Node& node = start_node();
   auto ana = connect(node, ana_);
@@ -333,6 +334,12 @@ TEST_F(RealtimeChat, ReceiptsAndTypingFlowOnlyWhileBothShareThem) {
     ASSERT_EQ(res.status, 200) << res.body;
     EXPECT_EQ(res.json()["privacy_settings"]["read_receipts"], on);
   };
+  auto read_by = [](const std::vector<Json>& frames, const Person& reader) {
+    std::vector<Json> out;
+    for (const auto& f : of_type(frames, "message.read"))
+      if (f.value("reader_id", "") == reader.user.user_id) out.push_back(f);
+    return out;
+  };
   set_receipts(false);
 
   Json hello = say(*ana, "a-1", "Hi Ben!");
@@ -341,34 +348,49 @@ TEST_F(RealtimeChat, ReceiptsAndTypingFlowOnlyWhileBothShareThem) {
   ASSERT_EQ(read["type"], "ack") << read.dump();
   EXPECT_EQ(read["read_up_to"], 1) << "his own answer says how far he has read";
   ASSERT_EQ(ben->request(frame("typing"))["type"], "ack");
-  ASSERT_EQ(ana->request(frame("typing"))["type"], "ack");
   say(*ben, "b-1", "Hello");
-  say(*ana, "a-2", "How are you?");
   ASSERT_TRUE(message_new(*ana, 2));
+  ASSERT_EQ(ana->request(frame("read"))["type"], "ack");
+  ASSERT_EQ(ana->request(frame("typing"))["type"], "ack");
+  say(*ana, "a-2", "How are you?");
   ASSERT_TRUE(message_new(*ben, 3));
+  say(*ben, "b-2", "Fine");
+  ASSERT_TRUE(message_new(*ana, 4));
   const auto to_ana = ana->drain(0), to_ben = ben->drain(0);
-  EXPECT_TRUE(of_type(to_ana, "message.read").empty()) << "Ana is not told Ben read her message";
+  EXPECT_TRUE(read_by(to_ana, ben_).empty()) << "Ana is not told Ben read her message";
   EXPECT_TRUE(of_type(to_ana, "typing").empty()) << "nor that he types";
-  EXPECT_TRUE(of_type(to_ben, "typing").empty()) << "nor is Ben told that Ana types";
+  EXPECT_TRUE(read_by(to_ben, ana_).empty()) << "nor is Ben told that Ana read his";
+  EXPECT_TRUE(of_type(to_ben, "typing").empty()) << "nor that she types";
   for (const auto* p : {&ana_, &ben_})
     for (const auto& m : history(node, *p)) EXPECT_TRUE(m["read_at"].is_null()) << p->name << ": " << m.dump();
   auto retried = ana->request(send_frame("a-1", "Hi Ben!"));
   ASSERT_EQ(retried["type"], "ack") << retried.dump();
   EXPECT_TRUE(retried["message"]["read_at"].is_null()) << "a retry's ack does not tell either";
-  auto reacted = rest(node, ana_, "POST", "/api/v1/messages/" + hello["message_id"].get<std::string>() + "/reactions",
-                      {{"emoji", kHeart}});
+  const auto hello_path = "/api/v1/messages/" + hello["message_id"].get<std::string>();
+  auto reacted = rest(node, ana_, "POST", hello_path + "/reactions", {{"emoji", kHeart}});
   ASSERT_EQ(reacted.status, 200) << reacted.body;
   EXPECT_TRUE(reacted.json()["read_at"].is_null()) << "nor a reaction's answer";
-  EXPECT_EQ(count("SELECT count(*) FROM messages WHERE conversation_id = $1 AND read_at IS NOT NULL", conversation_), 1)
-      << "his read is stamped all the same";
+  auto exported = rest(node, ana_, "GET", "/api/v1/me/export");
+  ASSERT_EQ(exported.status, 200) << exported.body;
+  ASSERT_FALSE(exported.json()["messages_sent"].empty()) << exported.body;
+  for (const auto& m : exported.json()["messages_sent"])
+    EXPECT_FALSE(m.contains("read_at")) << "nor her export: " << m.dump();
+  EXPECT_EQ(count("SELECT count(*) FROM messages WHERE conversation_id = $1 AND read_at IS NOT NULL", conversation_), 2)
+      << "both reads are stamped all the same";
 
+  // Shared again: the reads made meanwhile stay without a time; a new read is told.
   set_receipts(true);
-  EXPECT_FALSE(history(node, ana_)[0]["read_at"].is_null()) << "shared again: his read shows";
+  auto deleted = rest(node, ana_, "DELETE", hello_path);
+  ASSERT_EQ(deleted.status, 200) << deleted.body;
+  EXPECT_TRUE(deleted.json()["read_at"].is_null()) << "read while withheld: never shown";
+  for (const auto& m : history(node, ana_))
+    EXPECT_TRUE(m["read_at"].is_null()) << "read while withheld: never shown: " << m.dump();
   auto again = ben->request(frame("read"));
   ASSERT_EQ(again["type"], "ack") << again.dump();
   auto receipt = ana->wait_for("message.read");
   ASSERT_TRUE(receipt) << "the receipt reaches Ana again";
   EXPECT_EQ((*receipt)["read_up_to"], 3);
+  EXPECT_FALSE(history(node, ana_)[2]["read_at"].is_null()) << "a read made while both share receipts shows";
   ASSERT_EQ(ben->request(frame("typing"))["type"], "ack");
   ASSERT_TRUE(ana->wait_for("typing")) << "and his typing";
 }

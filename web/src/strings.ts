@@ -385,8 +385,6 @@ export const t = {
   reasonLabel: (reason: string) => `Reason: ${reason}`,
   noDetails: "The reporter gave no details.",
   openReport: (about: string, reason: string, when: string) => `Open the report about ${about}: ${reason}, ${when}`,
-  // A name the API no longer has (the account is gone).
-  someoneGone: "a deleted account",
   reportTitleAdmin: (name: string) => `Report about ${name}`,
   unknownPerson: "an account that no longer exists",
   reportStatus: (status: string) => `Status: ${status}`,

@@ -217,7 +217,7 @@ test.describe.serial("two matched people", () => {
     await context.close();
   });
 
-  test("read receipts turned off on the account screen: Cleo's screen never says Dan read hers, until he turns them on", async ({ browser }) => {
+  test("read receipts turned off on the account screen: Cleo's screen never says Dan read hers; turned on again, his next read is told", async ({ browser }) => {
     const [cleoPage, closeCleo] = await openChat(browser, cleo);
     const [danPage, closeDan] = await openChat(browser, dan);
     const errors = [...consoleErrors(cleoPage), ...consoleErrors(danPage)];
@@ -254,7 +254,14 @@ test.describe.serial("two matched people", () => {
       data: { privacy_settings: { read_receipts: true } },
     });
     expect(res.ok(), await res.text()).toBeTruthy();
+    // What he reads now is told, live.
+    await cleoPage.getByLabel("Message").fill("Seven: and this one?");
+    await cleoPage.getByRole("button", { name: "Send" }).click();
+    await expect(danPage.locator("ol.messages li.theirs").last()).toContainText("Seven: and this one?");
+    await expect(cleoPage.locator("ol.messages li.mine").last()).toContainText("Read");
     await cleoPage.reload();
+    await expect(cleoPage.locator("ol.messages li.mine", { hasText: "Seven: and this one?" })).toContainText("Read");
+    // (Five is read by now, as every message before Seven: said without a time, as "Read" always is.)
     await expect(cleoPage.locator("ol.messages li.mine", { hasText: "Five: did you read this?" })).toContainText("Read");
     expect(errors).toEqual([]);
     await closeCleo();

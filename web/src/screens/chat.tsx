@@ -279,7 +279,10 @@ export function ConversationScreen(props: { id: string }) {
   };
 
   if (!messages) return <Pending error={error} />;
-  const mineRead = (m: Message) => m.sender_id === myId && (m.read_at != null || m.seq <= readUpTo);
+  // A chat is read in order: a message of mine read means every one before it was too (a read the
+  // server keeps without a time, made while receipts were withheld, shows once a later one is told).
+  const readThrough = messages.reduce((n, m) => (m.sender_id === myId && m.read_at != null ? Math.max(n, m.seq) : n), readUpTo);
+  const mineRead = (m: Message) => m.sender_id === myId && m.seq <= readThrough;
   return (
     <main class="chat" data-title={t.chat}>
       <Link href="/chats">{t.back(t.chats)}</Link>

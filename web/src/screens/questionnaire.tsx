@@ -37,9 +37,18 @@ export function QuestionnaireScreen() {
   const skipped = useRef<string[]>([]);
   const loadNext = async () => {
     // Enough to look past the skipped ones (only questions that are not required can be skipped).
-    const next = await ok(api.GET("/api/v1/questionnaire/next", { params: { query: { limit: Math.min(20, skipped.current.length + 1) } } }));
+    const limit = Math.min(20, skipped.current.length + 1);
+    const next = await ok(api.GET("/api/v1/questionnaire/next", { params: { query: { limit } } }));
     if (next.progress) setProgress(next.progress);
-    setQuestion(next.questions?.find((q) => !skipped.current.includes(q.question_id!)) ?? null);
+    const asked = next.questions ?? [];
+    let shown = asked.find((q) => !skipped.current.includes(q.question_id!));
+    // As many skipped as one answer can list: more may wait behind them, so they are asked again
+    // rather than the questionnaire called done.
+    if (!shown && asked.length === limit && limit === 20) {
+      skipped.current = [];
+      shown = asked[0];
+    }
+    setQuestion(shown ?? null);
   };
   const loadAll = async () => {
     const q = await ok(api.GET("/api/v1/questionnaire"));

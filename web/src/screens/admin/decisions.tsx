@@ -36,8 +36,8 @@ export function DecisionsSection() {
                 {t.resolvedAs(t.actionNames[r.resolution ?? ""] ?? r.resolution ?? "", when(r.resolved_at))}
               </Link>
               <p class="details">
-                {t.decidedAbout(r.reported_name ?? t.someoneGone)} · {t.reasonLabel(reasonName(r.reason))} ·{" "}
-                {t.decidedBy(r.resolved_by_name ?? t.someoneGone)}
+                {t.decidedAbout(r.reported_name ?? t.unknownPerson)} · {t.reasonLabel(reasonName(r.reason))} ·{" "}
+                {t.decidedBy(r.resolved_by_name ?? t.unknownPerson)}
               </p>
             </li>
           ))}

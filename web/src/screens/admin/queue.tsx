@@ -27,7 +27,7 @@ export function ReportsQueue() {
           <ul class="report-list">
             {reports.map((r) => (
               <li>
-                <Link href={`/admin/reports/${r.report_id}`}>{t.openReport(r.reported_name ?? t.someoneGone, reasonName(r.reason), when(r.created_at))}</Link>
+                <Link href={`/admin/reports/${r.report_id}`}>{t.openReport(r.reported_name ?? t.unknownPerson, reasonName(r.reason), when(r.created_at))}</Link>
                 <p class="details">{r.details || t.noDetails}</p>
               </li>
             ))}

@@ -1,0 +1,2 @@
+-- 0057_read_receipt_withheld (down)
+ALTER TABLE messages DROP COLUMN read_receipt_withheld;
