@@ -131,6 +131,13 @@ Result<ProfilePatch> ProfilePatch::parse(const Json& body) {
   return p;
 }
 
+Json BlockedPeople::to_json() const {
+  Json out = Json::array();
+  for (const auto& p : people)
+    out.push_back({{"user_id", p.user_id}, {"first_name", p.first_name}, {"blocked_at", p.blocked_at}});
+  return {{"blocks", out}};
+}
+
 Json PublicProfile::to_json() const {
   return {{"user_id", user_id},
           {"first_name", first_name},

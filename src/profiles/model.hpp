@@ -5,6 +5,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/json.hpp"
 #include "core/problem.hpp"
@@ -52,6 +53,15 @@ struct ProfilePatch {
 // real distance (2, 5, 10, 20, 30, 50, 75, 100, 150, 200, 300, 500 km, then whole 500s). Exact
 // distances, read back from several places (trilateration), would locate a person to the street.
 double coarse_distance_km(double km);
+
+// Someone the user blocked, as the list to unblock from names them.
+struct BlockedPerson {
+  std::string user_id, first_name, blocked_at;
+};
+struct BlockedPeople {
+  std::vector<BlockedPerson> people;
+  Json to_json() const;
+};
 
 // Another user's profile, as much of it as they share.
 struct PublicProfile {

@@ -127,6 +127,14 @@ constexpr const char* kBlock = R"sql(
   INSERT INTO user_blocks (blocker_id, blocked_id) VALUES ($1, $2) ON CONFLICT DO NOTHING
 )sql";
 constexpr const char* kUnblock = R"sql(DELETE FROM user_blocks WHERE blocker_id = $1 AND blocked_id = $2)sql";
+// The people user $1 blocked, newest first, at most $2 (a block shows the blocker the profile's
+// name: row-level security's block rule).
+constexpr const char* kBlockedBy = R"sql(
+  SELECT b.blocked_id::text AS user_id, u.first_name,
+         to_char(b.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS blocked_at
+  FROM user_blocks b JOIN user_profiles u ON u.user_id = b.blocked_id
+  WHERE b.blocker_id = $1 ORDER BY b.created_at DESC, b.blocked_id LIMIT $2
+)sql";
 constexpr const char* kInsertReport = R"sql(
   INSERT INTO user_reports (reporter_id, reported_id, reason, details) VALUES ($1, $2, $3, $4)
   RETURNING report_id
@@ -289,6 +297,15 @@ void block(pqxx::work& tx, const UserId& blocker, const UserId& blocked) { tx.ex
 
 void unblock(pqxx::work& tx, const UserId& blocker, const UserId& blocked) {
   tx.exec_params(kUnblock, blocker, blocked);
+}
+
+std::vector<BlockedPerson> blocked_by(pqxx::work& tx, const UserId& blocker, int limit) {
+  std::vector<BlockedPerson> out;
+  for (const auto& r : tx.exec_params(kBlockedBy, blocker, limit))
+    out.push_back({.user_id = r["user_id"].as<std::string>(),
+                   .first_name = r["first_name"].as<std::string>(),
+                   .blocked_at = r["blocked_at"].as<std::string>()});
+  return out;
 }
 
 std::string insert_report(pqxx::work& tx, const UserId& reporter, const std::optional<UserId>& reported,

@@ -35,6 +35,8 @@ void save_preferences(pqxx::work& tx, const UserId& user_id, const Preferences& 
 bool user_exists(pqxx::work& tx, const UserId& user_id);
 void block(pqxx::work& tx, const UserId& blocker, const UserId& blocked);
 void unblock(pqxx::work& tx, const UserId& blocker, const UserId& blocked);
+// The people `blocker` blocked, newest first, at most `limit`.
+std::vector<BlockedPerson> blocked_by(pqxx::work& tx, const UserId& blocker, int limit);
 // `reported`: none when the id names no account (deleted, or never was): filed all the same.
 std::string insert_report(pqxx::work& tx, const UserId& reporter, const std::optional<UserId>& reported,
                           const ReportInput& report);

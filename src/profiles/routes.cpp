@@ -110,6 +110,9 @@ void add_routes(http::Router& router, auth::Service& auth, Service& profiles, Ph
                if (!other) return http::problem_response(other.error(), req.request_id);
                return http::reply(req, profiles.unblock(who.user_id, *other));
              }));
+  router.add(Method::get, "/api/v1/me/blocks", auth::authed(auth, [&profiles](Request& req, const auth::Caller& who) {
+               return http::reply(req, profiles.blocked_by(who.user_id));
+             }));
   router.add(Method::post, "/api/v1/users/{user_id}/report",
              auth::authed(auth, [&profiles](Request& req, const auth::Caller& who) {
                auto other = req.path_id<UserId>("user_id", no_such_user());

@@ -165,6 +165,13 @@ Result<void> Service::unblock(const UserId& user_id, const UserId& other) {
   return unblocked;
 }
 
+Result<BlockedPeople> Service::blocked_by(const UserId& user_id) {
+  // On the primary: a block made a moment ago is listed.
+  return db::transact(d_.db, [&](pqxx::work& tx) -> Result<BlockedPeople> {
+    return BlockedPeople{repository::blocked_by(tx, user_id, kMaxBlocksListed)};
+  });
+}
+
 Result<std::string> Service::report(const UserId& user_id, const UserId& other, const ReportInput& report) {
   if (other == user_id) return std::unexpected(Problem("invalid-target", "you cannot report yourself"));
   PM_TRY(limit("reports", user_id, d_.limits.reports));

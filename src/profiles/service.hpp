@@ -63,6 +63,9 @@ class Service {
 
   Result<void> block(const UserId& user_id, const UserId& other);
   Result<void> unblock(const UserId& user_id, const UserId& other);
+  // Whom the user blocked, newest first (at most kMaxBlocksListed), to unblock from.
+  Result<BlockedPeople> blocked_by(const UserId& user_id);
+  static constexpr int kMaxBlocksListed = 1000;
   Result<std::string> report(const UserId& user_id, const UserId& other, const ReportInput& report);
 
   Result<Json> export_data(const UserId& user_id);

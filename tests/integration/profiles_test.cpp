@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include "auth/restrictions.hpp"
+#include "db/transaction.hpp"
+
 #include "support/accounts.hpp"
 #include "support/fixtures.hpp"
 
@@ -351,6 +354,47 @@ TEST(OtherProfiles, BlockAndReportDoNotTellAHiddenAccountFromADeletedOne) {
                 .exec_params1("SELECT count(*) FROM user_blocks WHERE blocked_id = $1", std::string(nobody))[0]
                 .as<int>(),
             0);
+}
+
+// Whom one blocked, to unblock from: one's own blocks only, newest first, by name; never the blocks
+// others set on one; nobody's without a session, nor a suspended account's.
+TEST(OtherProfiles, TheBlockListShowsOnlyOnesOwnBlocksToUnblockFrom) {
+  test::TestDatabase db;
+  TestServer server(test::test_config(db));
+  auto ada = test::sign_up(server, test::unique_email("ada"));
+  auto bob = test::sign_up(server, test::unique_email("bob"), "Bob", "man");
+  auto cid = test::sign_up(server, test::unique_email("cid"), "Cid", "man");
+  auto block = [&](const test::TestUser& by, const test::TestUser& whom) {
+    ASSERT_EQ(server.request("POST", "/api/v1/users/" + whom.user_id + "/block", "", by.auth()).status, 204);
+  };
+  auto names = [&](const test::TestUser& of) {
+    auto res = server.request("GET", "/api/v1/me/blocks", "", of.auth());
+    EXPECT_EQ(res.status, 200) << res.body;
+    const Json body = res.json();
+    std::vector<std::string> out;
+    for (const auto& b : body.at("blocks")) {
+      EXPECT_EQ(b["blocked_at"].get<std::string>().size(), 24u) << b.dump();
+      out.push_back(b["first_name"].get<std::string>() + ":" + b["user_id"].get<std::string>());
+    }
+    return out;
+  };
+  block(ada, bob);
+  block(ada, cid);
+  block(bob, ada);
+  EXPECT_EQ(names(ada), (std::vector<std::string>{"Cid:" + cid.user_id, "Bob:" + bob.user_id})) << "newest first";
+  EXPECT_EQ(names(bob), (std::vector<std::string>{"Ada:" + ada.user_id})) << "his own, not Ada's of him";
+  EXPECT_TRUE(names(cid).empty()) << "a block set on Cid is not his to see";
+  ASSERT_EQ(server.request("DELETE", "/api/v1/users/" + cid.user_id + "/block", "", ada.auth()).status, 204);
+  EXPECT_EQ(names(ada), (std::vector<std::string>{"Bob:" + bob.user_id})) << "unblocked, gone from the list";
+  EXPECT_EQ(server.request("GET", "/api/v1/me/blocks").status, 401) << "signed out";
+
+  ASSERT_TRUE(db::transact(server.app().db, [&](pqxx::work& tx) -> Result<bool> {
+                db::AsSystem as_system(tx);
+                auth::suspend(tx, ada.id(), 3);
+                return true;
+              }).has_value());
+  ASSERT_TRUE(server.app().auth.end_queued_sessions(50).has_value());
+  EXPECT_EQ(server.request("GET", "/api/v1/me/blocks", "", ada.auth()).status, 401) << "suspended";
 }
 
 TEST(OtherProfiles, ReportsTakeADocumentedReason) {

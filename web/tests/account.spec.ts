@@ -1,7 +1,7 @@
 // The mailed links (verification, password reset) and the account screen, in Chromium against the
 // server web/test-e2e starts. The links are read from the mails the server wrote (tests/mail.ts).
 import { expect, test } from "@playwright/test";
-import { completePerson, consoleErrors, PASSWORD, setPasswordFromTheMail, signInThroughTheApp, signUpThroughTheApp, uniqueEmail } from "./helpers";
+import { call, completePerson, consoleErrors, PASSWORD, setPasswordFromTheMail, signedUpPerson, signInThroughTheApp, signUpThroughTheApp, uniqueEmail } from "./helpers";
 import { mailedLink, newMailedLink } from "./mail";
 import { checkScreen } from "./screens";
 
@@ -303,4 +303,24 @@ test("a tab whose session ended leaves alone the session another tab keeps in th
   // The tab learns it (its socket or its next call is refused) and ends its own session only.
   await expect(page.getByText("Your session has ended. Please sign in again.")).toBeVisible({ timeout: 30_000 });
   expect(await page.evaluate(() => localStorage.getItem("pm.session"))).toBe(dan.token);
+});
+
+test("the account lists the people one blocked, and unblocks one", async ({ page, request }) => {
+  const errors = consoleErrors(page);
+  const gil = await signedUpPerson(request, "Gil");
+  const hal = await signedUpPerson(request, "Hal");
+  const ivy = await signedUpPerson(request, "Ivy");
+  for (const whom of [hal, ivy]) await call(request, "POST", `/api/v1/users/${whom.userId}/block`, gil.token);
+  await signInThroughTheApp(page, gil.email, PASSWORD);
+  await expect(page.getByRole("navigation", { name: "Main" })).toBeVisible();
+  await page.goto("/account");
+  const blocked = page.getByRole("region", { name: "People you blocked" });
+  await expect(blocked.getByRole("listitem")).toHaveText([/^Ivy \(blocked on /, /^Hal \(blocked on /]);
+  await checkScreen(page, "account-blocked");
+  await blocked.getByRole("button", { name: "Unblock Hal" }).click();
+  await expect(blocked.getByText("You unblocked Hal. A conversation the block closed stays closed.")).toBeVisible();
+  await expect(blocked.getByRole("listitem")).toHaveText([/^Ivy /]);
+  const left = (await call(request, "GET", "/api/v1/me/blocks", gil.token)).blocks as { first_name: string }[];
+  expect(left.map((b) => b.first_name)).toEqual(["Ivy"]);
+  expect(errors).toEqual([]);
 });

@@ -791,6 +791,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/blocks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The people the caller blocked, to unblock from
+         * @description Newest block first, at most 1,000, each with the person's first name (a block of an id that
+         *     named no account stored nothing and is not listed; a blocked account deleted since leaves
+         *     the list). Only the caller's own blocks: a block someone set on the caller is never shown.
+         */
+        get: operations["listBlocks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/{user_id}/block": {
         parameters: {
             query?: never;
@@ -2434,6 +2456,13 @@ export interface components {
             last_active: string | null;
             /** @description In display order, with signed URLs */
             photos: components["schemas"]["Photo"][];
+        };
+        BlockedPerson: {
+            /** Format: uuid */
+            user_id: string;
+            first_name: string;
+            /** Format: date-time */
+            blocked_at: string;
         };
         /**
          * @description Something that happened for the user (docs/notifications.md). The same object is pushed live
@@ -4350,6 +4379,35 @@ export interface operations {
             404: components["responses"]["NoSuchUser"];
             413: components["responses"]["BodyTooLarge"];
             429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listBlocks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's blocks */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        blocks: components["schemas"]["BlockedPerson"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadQuery"];
+            401: components["responses"]["Unauthenticated"];
+            413: components["responses"]["BodyTooLarge"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];

@@ -4,6 +4,7 @@ import { useState } from "preact/hooks";
 import { api, endLocalSession, me, ok, signOut, token } from "../session";
 import { t } from "../strings";
 import { Field, FormSection as Section, NewPasswordField } from "../ui";
+import { BlockedPeople } from "./blocked";
 import { Devices } from "./devices";
 import { useProviderName } from "./providers";
 import { SettingsForm } from "./settings";
@@ -183,6 +184,7 @@ export function AccountScreen() {
         </>
       )}
       <YourData />
+      <BlockedPeople />
       <Devices />
       <Section
         id="sessions"
