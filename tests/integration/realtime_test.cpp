@@ -374,8 +374,7 @@ TEST_F(RealtimeChat, ReceiptsAndTypingFlowOnlyWhileBothShareThem) {
   ASSERT_EQ(exported.status, 200) << exported.body;
   const Json sent = exported.json().at("messages_sent");
   ASSERT_EQ(sent.size(), 2u) << exported.body;
-  for (const auto& m : sent)
-    EXPECT_FALSE(m.contains("read_at")) << "nor her export: " << m.dump();
+  for (const auto& m : sent) EXPECT_FALSE(m.contains("read_at")) << "nor her export: " << m.dump();
   EXPECT_EQ(count("SELECT count(*) FROM messages WHERE conversation_id = $1 AND read_at IS NOT NULL", conversation_), 2)
       << "both reads are stamped all the same";
 
