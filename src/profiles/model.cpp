@@ -22,14 +22,6 @@ Json photos_json(const std::vector<Photo>& photos) {
   return out;
 }
 
-// Every documented key, true where the stored settings do not say (a key added after they were).
-Json with_defaults(const Json& stored, std::span<const std::string_view> keys) {
-  Json out = stored;
-  for (auto key : keys)
-    if (!out.contains(std::string(key))) out[std::string(key)] = true;
-  return out;
-}
-
 // A settings object: only documented keys, only booleans.
 Json settings_field(Fields& f, std::string_view key, std::span<const std::string_view> allowed) {
   if (!f.has(key)) return Json::object();
@@ -129,6 +121,13 @@ Result<ProfilePatch> ProfilePatch::parse(const Json& body) {
   }
   if (!f.ok()) return std::unexpected(f.problem());
   return p;
+}
+
+Json with_defaults(const Json& stored, std::span<const std::string_view> keys) {
+  Json out = stored;
+  for (auto key : keys)
+    if (!out.contains(std::string(key))) out[std::string(key)] = true;
+  return out;
 }
 
 Json BlockedPeople::to_json() const {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,10 @@ inline constexpr std::string_view kNotificationKeys[] = {"new_match",    "new_me
                                                          "subscription", "email",       "push"};
 inline constexpr std::string_view kPrivacyKeys[] = {"show_age", "show_distance", "show_online_status", "read_receipts",
                                                     "discoverable"};
+
+// The settings with every documented key, true where `stored` does not say (a key added after they
+// were stored; all of them for a new account).
+Json with_defaults(const Json& stored, std::span<const std::string_view> keys);
 
 struct Preferences {
   int min_age = 18;

@@ -14,10 +14,6 @@ constexpr const char* kInsertDefaultPreferences = R"sql(
                                 language)
   VALUES ($1, $2::jsonb, $3::jsonb, 50, 18, 99, $4)
 )sql";
-constexpr const char* kDefaultNotificationSettings =
-    R"({"new_match": true, "new_message": true, "like_received": true, "subscription": true, "email": true, "push": true})";
-constexpr const char* kDefaultPrivacySettings =
-    R"({"show_age": true, "show_distance": true, "show_online_status": true, "read_receipts": true, "discoverable": true})";
 
 // ProfileRow: the user's own profile with their privacy settings.
 constexpr const char* kLoadProfile = R"sql(
@@ -351,7 +347,9 @@ std::vector<std::string> media_keys(pqxx::work& tx, const UserId& user_id) {
 }
 
 void insert_default_preferences(pqxx::work& tx, const UserId& user_id, const std::string& language) {
-  tx.exec_params(kInsertDefaultPreferences, user_id, kDefaultNotificationSettings, kDefaultPrivacySettings, language);
+  // Every documented setting on.
+  tx.exec_params(kInsertDefaultPreferences, user_id, with_defaults(Json::object(), kNotificationKeys).dump(),
+                 with_defaults(Json::object(), kPrivacyKeys).dump(), language);
 }
 
 }  // namespace pm::profiles::repository
