@@ -1,6 +1,7 @@
 #include "http/message.hpp"
 
 #include <charconv>
+#include <set>
 #include <string>
 
 #include <fmt/format.h>
@@ -74,16 +75,18 @@ std::optional<Problem> Request::query_problem() const {
   auto q = t.find('?');
   if (q == std::string_view::npos) return std::nullopt;
   std::optional<Problem> out;
+  std::set<std::string> names;
   each_field(t.substr(q + 1), [&](std::string_view field, std::string_view raw) {
-    const std::string value = form_decode(raw);
+    const std::string name = form_decode(field), value = form_decode(raw);
+    const std::string said = is_utf8(name) && name.size() <= 64 ? name : std::string("(unnamed)");
     bool text = is_utf8(value);
     for (unsigned char c : value) text = text && c >= 0x20 && c != 0x7f;
-    if (!text) {
-      const std::string name = form_decode(field);
+    if (!text)
       out = Problem("validation-failed",
-                    fmt::format("the query parameter {} must be text (UTF-8, no control characters)",
-                                is_utf8(name) && name.size() <= 64 ? name : std::string("(unnamed)")));
-    }
+                    fmt::format("the query parameter {} must be text (UTF-8, no control characters)", said));
+    // No parameter takes a list: one given twice is refused rather than one of the two guessed.
+    else if (!names.insert(name).second)
+      out = Problem("validation-failed", fmt::format("the query parameter {} is given more than once", said));
     return out.has_value();
   });
   return out;

@@ -37,8 +37,9 @@ struct Request {
   // The query parameter `name` (?name=value), percent-decoded; nullopt when absent.
   std::optional<std::string> query(std::string_view name) const;
   // A 400 "validation-failed" naming the first query parameter that decodes to no text (not
-  // UTF-8, or with a control character). Server::handle asks before any route runs, so what
-  // query() gives is always text: PostgreSQL refuses other bytes, which would be a 500.
+  // UTF-8, or with a control character), or that is given twice (query() would take the first).
+  // Server::handle asks before any route runs, so what query() gives is always text (PostgreSQL
+  // refuses other bytes, which would be a 500) and the only value given.
   std::optional<Problem> query_problem() const;
   // The body is an HTML form (Content-Type: application/x-www-form-urlencoded); and its field
   // `name`, decoded as query() does (nullopt when absent, or when the body is no form).

@@ -123,6 +123,25 @@ TEST(HostileInput, NoRouteAnswers5xx) {
   }
 }
 
+// A query parameter given twice is refused, naming it, rather than one of the two taken: a client
+// that sent ?limit=5&limit=500 would not know which it got (the first was taken). Keys that only
+// look alike are different parameters.
+TEST(HostileInput, AQueryParameterGivenTwiceIsRefusedNotGuessed) {
+  test::TestDatabase db;
+  test::TestServer server(test::test_config(db));
+  auto user = test::sign_up(server, test::unique_email("twice"));
+  for (const char* target :
+       {"/api/v1/notifications?limit=5&limit=50", "/api/v1/notifications?limit=5&lim%69t=6", "/healthz?x=1&x=1"}) {
+    auto res = server.request("GET", target, "", user.auth());
+    EXPECT_EQ(res.status, 400) << target << ": " << res.body;
+    EXPECT_EQ(res.header("Content-Type"), "application/problem+json") << target;
+    EXPECT_NE(res.json().value("detail", "").find("is given more than once"), std::string::npos) << res.body;
+  }
+  EXPECT_EQ(server.request("GET", "/api/v1/notifications?limit=5&Limit=6", "", user.auth()).status, 200)
+      << "another parameter (and one this route ignores)";
+  EXPECT_EQ(server.request("GET", "/api/v1/notifications?limit=5", "", user.auth()).status, 200);
+}
+
 // Headers that are no text (Beast takes any byte 0x80-0xFF in a field): a User-Agent of them made
 // the sign-in answer 500 after it had counted (the session's JSON refused the bytes), and the
 // OAuth callback lost its one-time state the same way. Every route, and the sign-in that keeps

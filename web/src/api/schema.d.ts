@@ -2708,7 +2708,8 @@ export interface components {
     responses: {
         /**
          * @description `validation-failed`: a query parameter decodes to no text (not UTF-8, or with a control
-         *     character); checked on every route before it runs, the parameter named in `detail`.
+         *     character), or is given more than once (no parameter takes a list); checked on every route
+         *     before it runs, the parameter named in `detail`.
          */
         BadQuery: {
             headers: {
