@@ -85,7 +85,7 @@ std::optional<Problem> Request::query_problem() const {
       out = Problem("validation-failed",
                     fmt::format("the query parameter {} must be text (UTF-8, no control characters)", said));
     // No parameter takes a list: one given twice is refused rather than one of the two guessed.
-    else if (!names.insert(name).second)
+    else if (!name.empty() && !names.insert(name).second)
       out = Problem("validation-failed", fmt::format("the query parameter {} is given more than once", said));
     return out.has_value();
   });

@@ -133,7 +133,7 @@ Json with_defaults(const Json& stored, std::span<const std::string_view> keys) {
 Json BlockedPeople::to_json() const {
   Json out = Json::array();
   for (const auto& p : people)
-    out.push_back({{"user_id", p.user_id}, {"first_name", p.first_name}, {"blocked_at", p.blocked_at}});
+    out.push_back({{"user_id", p.user_id}, {"first_name", or_null(p.first_name)}, {"blocked_at", p.blocked_at}});
   return {{"blocks", out}};
 }
 

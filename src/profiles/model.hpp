@@ -57,7 +57,9 @@ double coarse_distance_km(double km);
 
 // Someone the user blocked, as the list to unblock from names them.
 struct BlockedPerson {
-  std::string user_id, first_name, blocked_at;
+  std::string user_id;
+  std::optional<std::string> first_name;  // as the blocker saw it then; none if they could not see it
+  std::string blocked_at;
 };
 struct BlockedPeople {
   std::vector<BlockedPerson> people;

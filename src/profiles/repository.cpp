@@ -119,16 +119,17 @@ constexpr const char* kSavePreferences = R"sql(
 )sql";
 
 constexpr const char* kUserExists = R"sql(SELECT 1 FROM user_profiles WHERE user_id = $1)sql";
+// (Blocking again keeps the first block's time and name.)
 constexpr const char* kBlock = R"sql(
-  INSERT INTO user_blocks (blocker_id, blocked_id) VALUES ($1, $2) ON CONFLICT DO NOTHING
+  INSERT INTO user_blocks (blocker_id, blocked_id, blocked_name) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING
 )sql";
 constexpr const char* kUnblock = R"sql(DELETE FROM user_blocks WHERE blocker_id = $1 AND blocked_id = $2)sql";
-// The people user $1 blocked, newest first, at most $2 (a block shows the blocker the profile's
-// name: row-level security's block rule).
+// The people user $1 blocked, newest first, at most $2, under the name stored with each block
+// (never the profile's current one: the blocked person may hide it, or block back).
 constexpr const char* kBlockedBy = R"sql(
-  SELECT b.blocked_id::text AS user_id, u.first_name,
+  SELECT b.blocked_id::text AS user_id, b.blocked_name AS first_name,
          to_char(b.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS blocked_at
-  FROM user_blocks b JOIN user_profiles u ON u.user_id = b.blocked_id
+  FROM user_blocks b
   WHERE b.blocker_id = $1 ORDER BY b.created_at DESC, b.blocked_id LIMIT $2
 )sql";
 constexpr const char* kInsertReport = R"sql(
@@ -289,7 +290,9 @@ void save_preferences(pqxx::work& tx, const UserId& user_id, const Preferences& 
 
 bool user_exists(pqxx::work& tx, const UserId& user_id) { return !tx.exec_params(kUserExists, user_id).empty(); }
 
-void block(pqxx::work& tx, const UserId& blocker, const UserId& blocked) { tx.exec_params(kBlock, blocker, blocked); }
+void block(pqxx::work& tx, const UserId& blocker, const UserId& blocked, const std::optional<std::string>& name) {
+  tx.exec_params(kBlock, blocker, blocked, name);
+}
 
 void unblock(pqxx::work& tx, const UserId& blocker, const UserId& blocked) {
   tx.exec_params(kUnblock, blocker, blocked);
@@ -299,7 +302,7 @@ std::vector<BlockedPerson> blocked_by(pqxx::work& tx, const UserId& blocker, int
   std::vector<BlockedPerson> out;
   for (const auto& r : tx.exec_params(kBlockedBy, blocker, limit))
     out.push_back({.user_id = r["user_id"].as<std::string>(),
-                   .first_name = r["first_name"].as<std::string>(),
+                   .first_name = db::opt<std::string>(r, "first_name"),
                    .blocked_at = r["blocked_at"].as<std::string>()});
   return out;
 }

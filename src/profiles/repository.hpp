@@ -33,7 +33,8 @@ std::optional<Preferences> load_preferences(pqxx::work& tx, const UserId& user_i
 void save_preferences(pqxx::work& tx, const UserId& user_id, const Preferences& prefs);
 
 bool user_exists(pqxx::work& tx, const UserId& user_id);
-void block(pqxx::work& tx, const UserId& blocker, const UserId& blocked);
+// `name`: the blocked person's first name as the blocker could see it then (none when they could not).
+void block(pqxx::work& tx, const UserId& blocker, const UserId& blocked, const std::optional<std::string>& name);
 void unblock(pqxx::work& tx, const UserId& blocker, const UserId& blocked);
 // The people `blocker` blocked, newest first, at most `limit`.
 std::vector<BlockedPerson> blocked_by(pqxx::work& tx, const UserId& blocker, int limit);

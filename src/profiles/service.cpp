@@ -145,7 +145,11 @@ Result<void> Service::block(const UserId& user_id, const UserId& other) {
   bool stored = false;
   auto blocked = db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
     stored = exists(tx, other);
-    if (stored) repository::block(tx, user_id, other);
+    // Listed (to unblock from) under the name the blocker can see now: never one they could not.
+    if (stored) {
+      const auto seen = repository::load_public(tx, user_id, other);
+      repository::block(tx, user_id, other, seen ? std::optional(seen->first_name) : std::nullopt);
+    }
     admin::record(tx, {.user_id = user_id, .event = "block", .subject_id = other});
     return {};
   });

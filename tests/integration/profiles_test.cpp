@@ -356,8 +356,10 @@ TEST(OtherProfiles, BlockAndReportDoNotTellAHiddenAccountFromADeletedOne) {
             0);
 }
 
-// Whom one blocked, to unblock from: one's own blocks only, newest first, by name; never the blocks
-// others set on one; nobody's without a session, nor a suspended account's.
+// Whom one blocked, to unblock from: one's own blocks only, newest first, by the name one could see
+// when blocking (none for someone who had blocked one first: the list must not show their name,
+// nor a name changed since); never the blocks others set on one; nobody's without a session, nor
+// a suspended account's.
 TEST(OtherProfiles, TheBlockListShowsOnlyOnesOwnBlocksToUnblockFrom) {
   test::TestDatabase db;
   TestServer server(test::test_config(db));
@@ -374,15 +376,20 @@ TEST(OtherProfiles, TheBlockListShowsOnlyOnesOwnBlocksToUnblockFrom) {
     std::vector<std::string> out;
     for (const auto& b : body.at("blocks")) {
       EXPECT_EQ(b["blocked_at"].get<std::string>().size(), 24u) << b.dump();
-      out.push_back(b["first_name"].get<std::string>() + ":" + b["user_id"].get<std::string>());
+      const std::string name = b.at("first_name").is_null() ? "(no name)" : b["first_name"].get<std::string>();
+      out.push_back(name + ":" + b["user_id"].get<std::string>());
     }
     return out;
   };
+  for (const auto* who : {&ada, &bob, &cid}) make_public(server, *who);  // each could see the others
   block(ada, bob);
   block(ada, cid);
   block(bob, ada);
   EXPECT_EQ(names(ada), (std::vector<std::string>{"Cid:" + cid.user_id, "Bob:" + bob.user_id})) << "newest first";
-  EXPECT_EQ(names(bob), (std::vector<std::string>{"Ada:" + ada.user_id})) << "his own, not Ada's of him";
+  EXPECT_EQ(names(bob), (std::vector<std::string>{"(no name):" + ada.user_id}))
+      << "his own, not Ada's of him; and without her name, which her block of him hides from him";
+  ASSERT_EQ(patch_me(server, cid, {{"first_name", "Cyd"}}).status, 200);
+  EXPECT_EQ(names(ada).front(), "Cid:" + cid.user_id) << "the name as she saw it, not one changed since";
   EXPECT_TRUE(names(cid).empty()) << "a block set on Cid is not his to see";
   ASSERT_EQ(server.request("DELETE", "/api/v1/users/" + cid.user_id + "/block", "", ada.auth()).status, 204);
   EXPECT_EQ(names(ada), (std::vector<std::string>{"Bob:" + bob.user_id})) << "unblocked, gone from the list";

@@ -334,6 +334,8 @@ export const t = {
   noBlockedPeople: "You have not blocked anyone.",
   blockedOn: (day: string) => `(blocked on ${day})`,
   unblock: (name: string) => `Unblock ${name}`,
+  // A block listed without a name: the person's profile was hidden from the blocker then.
+  someoneBlocked: "Someone you blocked",
   unblocked: (name: string) => `You unblocked ${name}. A conversation the block closed stays closed.`,
   devices: "Signed-in devices",
   devicesIntro: "Every browser and app signed in to your account. Sign out any you do not recognise, then change your password.",

@@ -310,7 +310,11 @@ test("the account lists the people one blocked, and unblocks one", async ({ page
   const gil = await signedUpPerson(request, "Gil");
   const hal = await signedUpPerson(request, "Hal");
   const ivy = await signedUpPerson(request, "Ivy");
-  for (const whom of [hal, ivy]) await call(request, "POST", `/api/v1/users/${whom.userId}/block`, gil.token);
+  // Public profiles, so Gil sees their names when he blocks them (as he would from a chat).
+  for (const whom of [hal, ivy]) {
+    await call(request, "PATCH", "/api/v1/me", whom.token, { profile_visibility: "public" });
+    await call(request, "POST", `/api/v1/users/${whom.userId}/block`, gil.token);
+  }
   await signInThroughTheApp(page, gil.email, PASSWORD);
   await expect(page.getByRole("navigation", { name: "Main" })).toBeVisible();
   await page.goto("/account");

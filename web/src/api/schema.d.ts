@@ -800,9 +800,12 @@ export interface paths {
         };
         /**
          * The people the caller blocked, to unblock from
-         * @description Newest block first, at most 1,000, each with the person's first name (a block of an id that
-         *     named no account stored nothing and is not listed; a blocked account deleted since leaves
-         *     the list). Only the caller's own blocks: a block someone set on the caller is never shown.
+         * @description Newest block first, at most 1,000, each with the person's first name as the caller could see
+         *     it when blocking (`null` when they could not: a profile hidden from them, or someone who had
+         *     blocked them first; never the current name, which the person may have hidden or changed
+         *     since). A block of an id that named no account stored nothing and is not listed; a blocked
+         *     account deleted since leaves the list. Only the caller's own blocks: a block someone set on
+         *     the caller is never shown.
          */
         get: operations["listBlocks"];
         put?: never;
@@ -2460,7 +2463,8 @@ export interface components {
         BlockedPerson: {
             /** Format: uuid */
             user_id: string;
-            first_name: string;
+            /** @description As the blocker could see it when blocking; null when they could not */
+            first_name: string | null;
             /** Format: date-time */
             blocked_at: string;
         };

@@ -12,12 +12,13 @@ export function BlockedPeople() {
   const { busy, error, run } = useRun();
   const load = async () => setBlocks((await ok(api.GET("/api/v1/me/blocks"))).blocks);
   useEffect(() => void run(load), []);
+  const nameOf = (person: Schemas["BlockedPerson"]) => person.first_name ?? t.someoneBlocked;
   const unblock = (person: Schemas["BlockedPerson"]) =>
     run(async () => {
       setNotice(null);
       await ok(api.DELETE("/api/v1/users/{user_id}/block", { params: { path: { user_id: person.user_id } } }));
       await load();
-      setNotice(t.unblocked(person.first_name));
+      setNotice(t.unblocked(nameOf(person)));
     });
   return (
     <section aria-labelledby="blocked-people" class="account-section">
@@ -28,9 +29,9 @@ export function BlockedPeople() {
         <ul class="devices">
           {blocks.map((b) => (
             <li key={b.user_id}>
-              <strong>{b.first_name}</strong> {t.blockedOn(new Date(b.blocked_at).toLocaleDateString())}{" "}
+              <strong>{nameOf(b)}</strong> {t.blockedOn(new Date(b.blocked_at).toLocaleDateString())}{" "}
               <button type="button" class="secondary" disabled={busy} onClick={() => void unblock(b)}>
-                {t.unblock(b.first_name)}
+                {t.unblock(nameOf(b))}
               </button>
             </li>
           ))}
