@@ -140,6 +140,8 @@ TEST(HostileInput, AQueryParameterGivenTwiceIsRefusedNotGuessed) {
   EXPECT_EQ(server.request("GET", "/api/v1/notifications?limit=5&Limit=6", "", user.auth()).status, 200)
       << "another parameter (and one this route ignores)";
   EXPECT_EQ(server.request("GET", "/api/v1/notifications?limit=5", "", user.auth()).status, 200);
+  EXPECT_EQ(server.request("GET", "/api/v1/notifications?&limit=5&&", "", user.auth()).status, 200)
+      << "empty fields are no parameters, however many";
 }
 
 // Headers that are no text (Beast takes any byte 0x80-0xFF in a field): a User-Agent of them made
