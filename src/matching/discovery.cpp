@@ -210,7 +210,7 @@ Result<MatchDetail> Discovery::detail(const UserId& user_id, const MatchId& matc
   });
 }
 
-Result<Liked> Discovery::like(const UserId& user_id, const MatchId& match_id) {
+Result<MatchView> Discovery::like(const UserId& user_id, const MatchId& match_id) {
   // (user, notification) recorded in the transaction, announced live only once it committed.
   notifications::Service::Recorded recorded;
   bool changed = true;
@@ -261,7 +261,7 @@ Result<Liked> Discovery::like(const UserId& user_id, const MatchId& match_id) {
   // (the row was read before this like opened the conversation: it names it from here)
   MatchView liked = view(preview_of(result.first), user_id);
   if (result.second) liked.conversation_id = *result.second;
-  return Liked{.match = std::move(liked)};
+  return liked;
 }
 
 Result<repository::MatchRow> Discovery::reject(const UserId& user_id, const MatchId& match_id, MatchStatus from_status,

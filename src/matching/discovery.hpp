@@ -49,7 +49,8 @@ class Discovery {
   // 404 unless the user is in the match (no difference between "not yours" and "absent").
   Result<MatchDetail> detail(const UserId& user_id, const MatchId& match_id);
   // Like: when both have liked, the match becomes active, its conversation opens and both are notified.
-  Result<Liked> like(const UserId& user_id, const MatchId& match_id);
+  // Returns the match after (with its conversation once both liked).
+  Result<MatchView> like(const UserId& user_id, const MatchId& match_id);
   // Like, pass, unmatch and rewind are also kept as outcomes (training examples) in their
   // transaction: docs/outcomes.md.
   // Pass: the match is rejected (final; the pair is never matched again).

@@ -64,13 +64,6 @@ struct MatchDetail {
   }
 };
 
-// POST /api/v1/matches/{id}/like: the match after (with its conversation once both liked).
-struct Liked {
-  MatchView match;
-
-  Json to_json() const { return match.to_json(); }
-};
-
 // GET /api/v1/likes/received: how many people liked the user and wait for an answer; who they
 // are only when the plan shows it (who_liked_me), else `matches` is empty and `locked` true.
 struct LikesReceived {

@@ -36,7 +36,7 @@ Result<Generated> Service::generate_now(const UserId& user_id) {
   return generated;
 }
 
-Result<Liked> Service::like(const UserId& user_id, const MatchId& match_id) {
+Result<MatchView> Service::like(const UserId& user_id, const MatchId& match_id) {
   // A plan with a daily budget of likes counts each like asked for; past it, 403 premium-required
   // naming the plans without a limit, with when the budget starts again.
   auto refused = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::optional<Problem>> {

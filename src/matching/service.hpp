@@ -31,7 +31,7 @@ class Service {
   Result<void> spend_generation(const UserId& user_id);
   // Likes the match, within the plan's likes_per_day (ratelimit:likes:{userId}; past it 403
   // premium-required with retry_after). Discovery::like does the rest.
-  Result<Liked> like(const UserId& user_id, const MatchId& match_id);
+  Result<MatchView> like(const UserId& user_id, const MatchId& match_id);
   // Rewinds the last pass (Discovery::rewind), at most kRewindsPerHour times an hour
   // (ratelimit:rewinds:{userId}; 429 past it): each pass is an outcome row that a rewind only
   // marks, so a loop of the two would otherwise grow the training data without bound. Only
