@@ -224,6 +224,7 @@ App::App(Config cfg)
                  .cache = match_cache,
                  .media = *media_store,
                  .notifications = notifications,
+                 .engine = match_engine,
                  .expiry_days = config.match_expiry_days}),
       matching({.config = config, .db = db, .redis = redis, .engine = match_engine, .discovery = discovery}),
       messaging({.db = db,

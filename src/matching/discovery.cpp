@@ -7,6 +7,7 @@
 #include "admin/audit_log.hpp"
 #include "core/background.hpp"
 #include "core/crypto.hpp"
+#include "core/log.hpp"
 #include "db/transaction.hpp"
 #include "matching/personal_data.hpp"
 #include "outcomes/service.hpp"
@@ -181,33 +182,52 @@ Result<std::string> Discovery::list(const UserId& user_id, const ListQuery& quer
 }
 
 Result<MatchDetail> Discovery::detail(const UserId& user_id, const MatchId& match_id) {
-  return db::transact(d_.db, [&](pqxx::work& tx) -> Result<MatchDetail> {
-    auto m = repository::match_for(tx, match_id, user_id);
-    if (!m) return std::unexpected(no_such_match());
-    // The match's page shows the other's profile: a profile view, as GET /users/{id} is.
-    admin::record(tx, {.user_id = user_id,
-                       .event = "profile_view",
-                       .details = {{"match_id", match_id.str()}},
-                       .subject_id = (m->user_id_1 == user_id ? m->user_id_2 : m->user_id_1),
-                       .unless_recorded_within = admin::kViewRecordedOncePer});
-    const bool premium = subscriptions::entitlements_of(tx, user_id).full_insights;
-    Json attributes = Json::array();
-    for (const auto& [name, score, description] : repository::attributes_of(tx, match_id))
-      attributes.push_back({{"name", name}, {"score", score}, {"description", description}});
-    Json doc = repository::insight_document(tx, match_id);
-    Json full = doc.value("insights", Json::object());
-    // Free: the summary and key factors. Premium: the detailed analysis and premium insights too.
-    Json insights = {{"summary", full.value("summary", "")}, {"keyFactors", full.value("keyFactors", Json::array())}};
-    if (premium) {
-      insights["detailedAnalysis"] = full.value("detailedAnalysis", "");
-      insights["premiumInsights"] = full.value("premiumInsights", Json::object());
-    }
-    return MatchDetail{.match = view(preview_of(*m), user_id),
-                       .attributes = attributes,
-                       .insights = insights,
-                       .premium = premium,
-                       .ai_model = doc.value("aiModel", "")};
-  });
+  // The match and its attributes, when it has no insights yet.
+  std::optional<std::pair<repository::MatchRow, std::vector<Attribute>>> first_view;
+  auto read = [&] {
+    return db::transact(d_.db, [&](pqxx::work& tx) -> Result<MatchDetail> {
+      first_view.reset();
+      auto m = repository::match_for(tx, match_id, user_id);
+      if (!m) return std::unexpected(no_such_match());
+      // The match's page shows the other's profile: a profile view, as GET /users/{id} is.
+      admin::record(tx, {.user_id = user_id,
+                         .event = "profile_view",
+                         .details = {{"match_id", match_id.str()}},
+                         .subject_id = (m->user_id_1 == user_id ? m->user_id_2 : m->user_id_1),
+                         .unless_recorded_within = admin::kViewRecordedOncePer});
+      const bool premium = subscriptions::entitlements_of(tx, user_id).full_insights;
+      Json attributes = Json::array();
+      std::vector<Attribute> stored;
+      for (const auto& [name, score, description] : repository::attributes_of(tx, match_id)) {
+        attributes.push_back({{"name", name}, {"score", score}, {"description", description}});
+        stored.push_back({.name = name, .score = score, .description = description});
+      }
+      Json doc = repository::insight_document(tx, match_id);
+      if (doc.empty()) first_view.emplace(*m, std::move(stored));
+      Json full = doc.value("insights", Json::object());
+      // Free: the summary and key factors. Premium: the detailed analysis and premium insights too.
+      Json insights = {{"summary", full.value("summary", "")}, {"keyFactors", full.value("keyFactors", Json::array())}};
+      if (premium) {
+        insights["detailedAnalysis"] = full.value("detailedAnalysis", "");
+        insights["premiumInsights"] = full.value("premiumInsights", Json::object());
+      }
+      return MatchDetail{.match = view(preview_of(*m), user_id),
+                         .attributes = attributes,
+                         .insights = insights,
+                         .premium = premium,
+                         .ai_model = doc.value("aiModel", "")};
+    });
+  };
+  auto shown = PM_TRY(read());
+  if (!first_view) return shown;
+  // Opened for the first time: its insights are built from both people's answers and stored now
+  // (Engine::write_insights). Should that fail, the match is shown without them, and the next
+  // opening tries again.
+  if (auto written = d_.engine.write_insights(first_view->first, first_view->second, user_id); !written) {
+    log::warn("insights_not_written", {{"match_id", match_id.str()}, {"error", written.error().type}});
+    return shown;
+  }
+  return read();
 }
 
 Result<MatchView> Discovery::like(const UserId& user_id, const MatchId& match_id) {

@@ -12,6 +12,7 @@
 #include "core/config.hpp"
 #include "core/json.hpp"
 #include "db/pool.hpp"
+#include "matching/engine.hpp"
 #include "matching/match_cache.hpp"
 #include "matching/model.hpp"
 #include "matching/rendered_pages.hpp"
@@ -39,6 +40,7 @@ class Discovery {
     MatchCache& cache;
     storage::ObjectStore& media;  // photo URLs in previews
     notifications::Service& notifications;
+    Engine& engine;        // a match's insights, written when it is first opened
     int expiry_days = 14;  // a pending match expires this long after it was made (PM_MATCH_EXPIRY_DAYS)
   };
   explicit Discovery(Deps deps) : d_(deps) {}

@@ -30,6 +30,16 @@ std::string age_range(int age) {
   return fmt::format("{}-{}", lo, lo + 4);
 }
 
+// A person as the insights quote them: first name, open answers, key traits and values.
+std::shared_ptr<const PairPerson> pair_person(const ScoringBank& bank, const std::string& first_name,
+                                              const std::vector<AnswerValue>& answers, const MatchProfile& profile) {
+  TraitVectors v = trait_vectors(bank, profile.answers);
+  return std::make_shared<const PairPerson>(PairPerson{.first_name = first_name,
+                                                       .open_answers = bank.open_answers(answers),
+                                                       .key_traits = std::move(v.key_traits),
+                                                       .key_values = std::move(v.key_values)});
+}
+
 }  // namespace
 
 IndexedUser indexed_user(const ScoringBank& bank, const repository::UserRow& row,
@@ -96,7 +106,9 @@ std::string Engine::score_details(const PairScore& s, const Insights& insights, 
     out.value(s.text);
   out.end_object().key("attributes");
   insights.write_key_factors(out);
-  out.end_object();
+  // The summary every plan sees in the list: the insights themselves are written when the match is
+  // first opened (Engine::write_insights), and the list must not wait for that.
+  out.member("summary", insights.summary).end_object();
   return out.take();
 }
 
@@ -327,6 +339,64 @@ Result<Insights> Engine::insights_for(const PairPerson& a, const PairPerson& b, 
   return built;
 }
 
+Result<void> Engine::write_insights(const repository::MatchRow& match, const std::vector<Attribute>& attributes,
+                                    const UserId& viewer) {
+  actor::Scope system(actor::Scope::system());  // reads both people's answers (docs/security.md)
+  auto idx = PM_TRY(index());
+  const ScoringBank& bank = idx->bank();
+  const std::vector<std::string> ids{match.user_id_1.str(), match.user_id_2.str()};
+  using Read = std::pair<std::vector<repository::UserRow>, std::map<std::string, std::vector<AnswerValue>>>;
+  auto read = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<Read> {
+    auto answers = questionnaire::answer_sheets::current(tx, ids, bank.bank().key);
+    return Read{repository::user_rows(tx, ids), {answers.begin(), answers.end()}};
+  }));
+  auto& [rows, answers] = read;
+  if (rows.size() != 2) return {};  // an account gone meanwhile: its matches go with it
+  // The one opening it first, as the searcher is at generation ("Ana and Ben both picked ..." when
+  // Ana opens it); the document names the pair in the stored order.
+  if (rows[0].user_id != viewer.str()) std::swap(rows[0], rows[1]);
+  // The pair as they answer now, scored as generation scores it.
+  const IndexedUser a = indexed_user(bank, rows[0], answers[rows[0].user_id]);
+  const IndexedUser b = indexed_user(bank, rows[1], answers[rows[1].user_id]);
+  PairPerson first = *pair_person(bank, rows[0].first_name, answers[rows[0].user_id], a.profile);
+  PairPerson second = *pair_person(bank, rows[1].first_name, answers[rows[1].user_id], b.profile);
+  first.profile = &a.profile;
+  second.profile = &b.profile;
+  const PairScore score = score_pair(bank, a.profile, b.profile);
+  const AnswerFrequencies frequencies = idx->answer_frequencies();
+  // The configured chat model writes the prose only while the llm_insights flag lets it for the
+  // person opening the match.
+  const bool llm = d_.llm.enabled() && (!llm_insights_on || llm_insights_on(viewer));
+  Insights insights = PM_TRY(insights_for(first, second, score, llm, &frequencies));
+  // What generation stored with the match stays what it says, whatever was answered since: the
+  // list showed that summary, and the match shows those attributes.
+  if (!match.summary.empty()) insights.summary = match.summary;
+  if (!attributes.empty()) insights.attributes = attributes;
+  JsonWriter highlights;
+  highlights.begin_object().member("summary", insights.summary).key("keyFactors");
+  insights.write_key_factors(highlights);
+  // The seed's Compatibility Insights document, naming its match and users.
+  JsonWriter document;
+  document.begin_object()
+      .member("matchId", match.match_id.str())
+      .member("userId1", ids[0])
+      .member("userId2", ids[1])
+      .member("compatibilityScore", match.score)
+      .member("generatedAt", iso8601(Clock::now()))
+      .key("insights");
+  insights.write(document);
+  document.member("aiModel", llm ? d_.llm.model() : std::string(kInsightModel))
+      .member("version", kInsightVersion)
+      .end_object();
+  return db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
+    repository::save_insights(tx, {.match_id = match.match_id.str(),
+                                   .highlights = highlights.end_object().take(),
+                                   .detailed_analysis = insights.detailed_analysis,
+                                   .document = document.take()});
+    return {};
+  });
+}
+
 Result<Generated> Engine::generate(const UserId& user) {
   actor::Scope system(actor::Scope::system());  // reads every candidate's data (docs/security.md)
   const std::string& user_id = user.str();      // (the index and its reads key users by their id's text)
@@ -468,13 +538,7 @@ Result<std::vector<Planned>> Engine::compose(std::vector<Searched> searched, Peo
       else if ((indexed = idx->find(id)))
         profile = &indexed->profile;
       if (!profile) continue;  // left the index meanwhile: no pair with them below either
-      TraitVectors v = trait_vectors(bank, profile->answers);
-      auto& p = worked_out.emplace_back(
-          id, std::make_shared<const PairPerson>(PairPerson{.first_name = facts.first,
-                                                            .open_answers = bank.open_answers(facts.second),
-                                                            .key_traits = std::move(v.key_traits),
-                                                            .key_values = std::move(v.key_values)}));
-      people.emplace(p);
+      people.emplace(worked_out.emplace_back(id, pair_person(bank, facts.first, facts.second, *profile)));
     }
     MutexLock lock(memo.mutex);
     for (auto& [id, p] : worked_out) memo.people.insert_or_assign(id, std::move(p));
@@ -489,22 +553,20 @@ Result<std::vector<Planned>> Engine::compose(std::vector<Searched> searched, Peo
   };
   // How often each answer is given, once for all the pairs: what makes a shared answer telling.
   const AnswerFrequencies frequencies = idx->answer_frequencies();
-  const std::string generated_at = iso8601(Clock::now());
   std::vector<Planned> out;
   for (auto& s : searched) {
     Planned planned{.user_id = s.user_id};
     const std::string& user_id = s.user_id;
     const std::optional<PairPerson> me = person(user_id, s.who.profile);
-    // The configured chat model writes the prose only while the llm_insights flag lets it for this user.
-    const bool llm =
-        !s.candidates.empty() && d_.llm.enabled() && (!llm_insights_on || llm_insights_on(UserId(user_id)));
     for (const auto& c : s.candidates) {
       auto other = idx->find(c.user_id);
       if (!me || !other) continue;
       const MatchProfile profile = other->profile;  // kept alive for the PairPerson below
       const std::optional<PairPerson> them = person(c.user_id, profile);
       if (!them) continue;
-      auto insights = PM_TRY(insights_for(*me, *them, c.score, llm, &frequencies));
+      // The built-in analysis only: the attributes, key factors and summary stored with the match
+      // are always ours; the prose (and the chat model, when configured) waits for the first view.
+      const Insights insights = build_insights(bank, *me, *them, c.score, &frequencies);
       // The stored direction follows the canonical order of the pair.
       const bool reversed = c.user_id < user_id;
       repository::NewMatch m{.match_id = crypto::uuid_v7(),
@@ -516,25 +578,6 @@ Result<std::vector<Planned>> Engine::compose(std::vector<Searched> searched, Peo
       // Where the match sits in both people's lists (matches.rank_key derives from it).
       if (auto it = s.mutual.find(c.user_id); it != s.mutual.end()) m.mutual_interest = it->second;
       for (const auto& a : insights.attributes) m.attributes.emplace_back(a.name, a.score, a.description);
-      JsonWriter highlights;
-      highlights.begin_object().member("summary", insights.summary).key("keyFactors");
-      insights.write_key_factors(highlights);
-      m.highlights = highlights.end_object().take();
-      m.detailed_analysis = insights.detailed_analysis;
-      // The seed's Compatibility Insights document, naming its match and users.
-      JsonWriter document;
-      document.begin_object()
-          .member("matchId", m.match_id)
-          .member("userId1", reversed ? c.user_id : user_id)
-          .member("userId2", reversed ? user_id : c.user_id)
-          .member("compatibilityScore", c.score.score)
-          .member("generatedAt", generated_at)
-          .key("insights");
-      insights.write(document);
-      m.insight_document = document.member("aiModel", llm ? d_.llm.model() : std::string(kInsightModel))
-                               .member("version", kInsightVersion)
-                               .end_object()
-                               .take();
       m.staged = repository::stage_rows(m);  // here, on the scoring threads, not on the writer
       planned.rows.push_back(std::move(m));
     }

@@ -1,7 +1,8 @@
 #pragma once
 // The AI Matching Service's engine: the question bank as scoring sees it, each user's vectors,
 // the candidate index kept current from PostgreSQL, and match generation (hard filters,
-// candidate search, compatibility, attributes, insights, the writes and the cache invalidation).
+// candidate search, compatibility, attributes, the writes and the cache invalidation), and a
+// match's insights when it is first opened.
 
 #include <chrono>
 #include <functional>
@@ -73,7 +74,7 @@ struct PeopleMemo {
   Mutex mutex;
   std::unordered_map<std::string, std::shared_ptr<const PairPerson>> people PM_GUARDED_BY(mutex);
 };
-// One user's new matches, with attributes and insights, ready to be written.
+// One user's new matches, with attributes and score details, ready to be written.
 struct Planned {
   std::string user_id;
   std::vector<repository::NewMatch> rows;
@@ -111,10 +112,20 @@ class Engine {
   Result<Generated> generate(const UserId& user_id);
   // Generation in its two steps, for writing many users' matches at once (BatchGeneration): the
   // search (in memory; 4xx for a user who cannot be matched: hidden, incomplete), then the
-  // attributes and insights of every pair found, after one read of the people in them.
+  // attributes and score details of every pair found, after one read of the people in them.
   Result<Searched> search(const std::string& user_id, const Standing& standing);
   // `known`: the people read so far by a batch run (any thread), so each is read once a run.
   Result<std::vector<Planned>> compose(std::vector<Searched> searched, PeopleMemo* known = nullptr);
+  // A match's insights (the compatibility_insights row and the insight document), stored the
+  // first time one of its two people opens it: generation writes the match with its score details
+  // (the summary and key factors) and six attributes, and most of a user's matches are never
+  // opened (docs/matching.md "Insights on first view"). The prose is built from both people's
+  // current answers; the summary and key factors are the match's (`match.summary`, `attributes`:
+  // what generation stored) unless it has none. `viewer`: whose llm_insights flag decides whether
+  // the chat model writes the prose. Stored once: of two first views at once, the first stored
+  // stays. Nothing is written when an account of the pair is gone.
+  Result<void> write_insights(const repository::MatchRow& match, const std::vector<Attribute>& attributes,
+                              const UserId& viewer);
   MatchCache& cache() { return d_.cache; }
   // After new matches are committed: everyone in them has stale cached matches, and each person
   // added to another's feed is in one more feed today (the exposure cap). `generated_for`: whose
@@ -122,7 +133,7 @@ class Engine {
   void matches_written(const std::vector<std::string>& generated_for,
                        const std::vector<repository::InsertedMatch>& inserted);
   // Set by app/ at wiring time: whether the configured chat model (PM_LLM_PROVIDER) writes the
-  // insights of the matches generated for this user: the `llm_insights` feature flag
+  // insights of a match this user opens first: the `llm_insights` feature flag
   // (docs/feature-flags.md). Unset: whenever a provider is configured.
   std::function<bool(const UserId& user_id)> llm_insights_on;
   // Set by app/ at wiring time: whether the user's changed vectors may regenerate their matches

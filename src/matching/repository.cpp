@@ -113,24 +113,35 @@ constexpr const char* kStandings = R"sql(
   UNION ALL SELECT u.user_id, m.user_id_1, m.status = 'pending' FROM u JOIN matches m ON m.user_id_2 = u.user_id
 )sql";
 // The staging tables copy_matches fills with COPY; gone at the end of the transaction. (COPY
-// cannot write to the four tables themselves: PostgreSQL refuses COPY FROM into a table under
+// cannot write to the two tables themselves: PostgreSQL refuses COPY FROM into a table under
 // row-level security, and every table of users' data has it enabled and forced, docs/security.md.)
 constexpr const char* kStageMatches = R"sql(
-  CREATE TEMP TABLE staged_matches (match_id uuid, u1 uuid, u2 uuid, score float8, details jsonb, highlights jsonb,
-                                    analysis text, doc jsonb, ranking text, mutual_interest float8, insight_id uuid,
-                                    document_id uuid)
+  CREATE TEMP TABLE staged_matches (match_id uuid, u1 uuid, u2 uuid, score float8, details jsonb, ranking text,
+                                    mutual_interest float8)
     ON COMMIT DROP;
   CREATE TEMP TABLE staged_match_attributes (attribute_id uuid, match_id uuid, name text, score float8,
-                                             description text) ON COMMIT DROP;
-  -- The insight documents (~3 KB each) are compressed when stored: with the default pglz that was
-  -- the writer's largest single cost (18% of its PostgreSQL backend in perf); lz4 is several times
-  -- faster. It applies to the values this transaction stores; reading either kind is transparent.
-  -- Only where this PostgreSQL was built with lz4 (Debian's is): elsewhere pglz stays, rather than
-  -- the SET failing and with it every generation.
+                                             description text) ON COMMIT DROP
+)sql";
+// The insight documents (~3 KB each) are compressed when stored: with the default pglz that was
+// the generation writer's largest single cost when it wrote them (18% of its PostgreSQL backend in
+// perf); lz4 is several times faster. It applies to the values this transaction stores; reading
+// either kind is transparent. Only where this PostgreSQL was built with lz4 (Debian's is):
+// elsewhere pglz stays, rather than the SET failing and with it the write.
+constexpr const char* kLz4Documents = R"sql(
   SELECT set_config('default_toast_compression', 'lz4', true) FROM pg_settings
   WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)
 )sql";
-// From the staging tables into the four tables, in one statement. Each side of a pair is one
+// A match's insights, the first time it is opened (Engine::write_insights): $1 match, $2
+// highlights, $3 detailed analysis, $4 the document. Of two first views at once, the first stays.
+constexpr const char* kSaveInsights = R"sql(
+  WITH c AS (INSERT INTO compatibility_insights (match_id, highlights, detailed_analysis, is_premium)
+             SELECT match_id, $2::jsonb, $3, true FROM matches WHERE match_id = $1
+             ON CONFLICT (match_id) DO NOTHING)
+  INSERT INTO compatibility_insight_documents (match_id, user_id_1, user_id_2, doc)
+  SELECT match_id, user_id_1, user_id_2, $4::jsonb FROM matches WHERE match_id = $1
+  ON CONFLICT (match_id) DO NOTHING
+)sql";
+// From the staging tables into matches and match_attributes, in one statement. Each side of a pair is one
 // primary-key look-up: both accounts exist and neither is banned or suspended (a suspended or
 // banned account is out of matching, docs/admin.md).
 constexpr const char* kMoveStagedMatches = R"sql(
@@ -146,11 +157,7 @@ constexpr const char* kMoveStagedMatches = R"sql(
     ON CONFLICT (user_id_1, user_id_2) DO NOTHING RETURNING match_id, user_id_1, user_id_2),
   a AS (INSERT INTO match_attributes (attribute_id, match_id, attribute_name, score, description)
         SELECT x.attribute_id, x.match_id, x.name, x.score, x.description
-        FROM staged_match_attributes x JOIN m USING (match_id)),
-  c AS (INSERT INTO compatibility_insights (insight_id, match_id, highlights, detailed_analysis, is_premium)
-        SELECT s.insight_id, s.match_id, s.highlights, s.analysis, true FROM staged_matches s JOIN m USING (match_id)),
-  d AS (INSERT INTO compatibility_insight_documents (document_id, match_id, user_id_1, user_id_2, doc)
-        SELECT s.document_id, s.match_id, s.u1, s.u2, s.doc FROM staged_matches s JOIN m USING (match_id))
+        FROM staged_match_attributes x JOIN m USING (match_id))
   SELECT match_id, user_id_1, user_id_2 FROM m
 )sql";
 
@@ -187,9 +194,9 @@ constexpr std::string_view kMatchRowSelect = R"sql(
                                  ORDER BY pm.display_order LIMIT 1))
                  ORDER BY u.user_id)
           FROM user_profiles u WHERE u.user_id IN (m.user_id_1, m.user_id_2))::text AS users,
-         d.doc->'insights'->>'summary' AS summary,
+         m.score_details->>'summary' AS summary,
          (SELECT mc.conversation_id FROM match_conversations mc WHERE mc.match_id = m.match_id) AS conversation_id
-  FROM matches m LEFT JOIN compatibility_insight_documents d ON d.match_id = m.match_id
+  FROM matches m
 )sql";
 // $1 user, $2 statuses (a JSON array), $3 the cursor (the last match of the page before, the
 // user's own: list_matches checks; NULL: first page), $4 limit. In the order generation decided
@@ -439,9 +446,14 @@ const std::string kExportMatches = R"sql(
                                                                        'description', a.description)
                                                     ORDER BY a.attribute_id), '[]'::jsonb)
                           FROM match_attributes a WHERE a.match_id = m.match_id),
-           'insights', (SELECT jsonb_build_object('summary', d.doc->'insights'->'summary',
-                                                  'keyFactors', d.doc->'insights'->'keyFactors')
-                        FROM compatibility_insight_documents d WHERE d.match_id = m.match_id)) AS entry
+           -- A match never opened has no insight document yet: its summary and key factors are
+           -- those stored with it at generation.
+           'insights', coalesce((SELECT jsonb_build_object('summary', d.doc->'insights'->'summary',
+                                                           'keyFactors', d.doc->'insights'->'keyFactors')
+                                 FROM compatibility_insight_documents d WHERE d.match_id = m.match_id),
+                                CASE WHEN m.score_details ? 'summary'
+                                     THEN jsonb_build_object('summary', m.score_details->'summary',
+                                                             'keyFactors', m.score_details->'attributes') END)) AS entry
   FROM matches m WHERE (m.user_id_1 = $1 OR m.user_id_2 = $1)
     AND NOT EXISTS (SELECT 1 FROM blocked_pairs b WHERE b.blocked_id = $1
                       AND b.blocker_id = CASE WHEN m.user_id_1 = $1 THEN m.user_id_2 ELSE m.user_id_1 END)
@@ -546,13 +558,8 @@ NewMatch::Staged stage_rows(const NewMatch& m) {
       .text(ordered ? m.user_b : m.user_a)
       .number(m.score)
       .text(m.score_details)
-      .text(m.highlights)
-      .text(m.detailed_analysis)
-      .text(m.insight_document)
       .text(m.ranking)
       .number(m.mutual_interest)
-      .text(crypto::uuid_v7())
-      .text(crypto::uuid_v7())
       .end_row();
   for (const auto& [name, score, description] : m.attributes)
     staged.attributes.text(crypto::uuid_v7()).text(m.match_id).text(name).number(score).text(description).end_row();
@@ -572,10 +579,7 @@ std::vector<InsertedMatch> copy_matches(pqxx::work& tx, const std::vector<NewMat
     attributes.push_back(&staged->attributes);
   }
   tx.exec(kStageMatches);
-  db::copy_rows(tx, "staged_matches",
-                {"match_id", "u1", "u2", "score", "details", "highlights", "analysis", "doc", "ranking",
-                 "mutual_interest", "insight_id", "document_id"},
-                rows);
+  db::copy_rows(tx, "staged_matches", {"match_id", "u1", "u2", "score", "details", "ranking", "mutual_interest"}, rows);
   db::copy_rows(tx, "staged_match_attributes", {"attribute_id", "match_id", "name", "score", "description"},
                 attributes);
   std::vector<InsertedMatch> out;
@@ -583,6 +587,11 @@ std::vector<InsertedMatch> copy_matches(pqxx::work& tx, const std::vector<NewMat
     out.push_back(
         {r["match_id"].as<std::string>(), r["user_id_1"].as<std::string>(), r["user_id_2"].as<std::string>()});
   return out;
+}
+
+void save_insights(pqxx::work& tx, const NewInsights& insights) {
+  tx.exec(kLz4Documents);
+  tx.exec_params(kSaveInsights, insights.match_id, insights.highlights, insights.detailed_analysis, insights.document);
 }
 
 std::optional<std::vector<MatchRow>> list_matches(pqxx::work& tx, const UserId& user_id,

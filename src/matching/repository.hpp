@@ -78,12 +78,9 @@ struct NewMatch {
   std::string match_id;        // time-ordered (crypto::uuid_v7); the insight document names it
   std::string user_a, user_b;  // any order; stored canonically (user_id_1 < user_id_2)
   double score = 0;
-  std::string score_details;                                             // JSON: matches.score_details
+  std::string score_details;  // JSON: matches.score_details (the summary and key factors included)
   std::vector<std::tuple<std::string, double, std::string>> attributes;  // name, score, description
-  std::string highlights;                                                // JSON: compatibility_insights.highlights
-  std::string detailed_analysis;
-  std::string insight_document;  // JSON: the seed's Compatibility Insights document, with its ids
-  std::string ranking;           // matches.ranking: the ranking (model and version) that placed it (docs/outcomes.md)
+  std::string ranking;  // matches.ranking: the ranking (model and version) that placed it (docs/outcomes.md)
   // The model's p(a likes b) x p(b likes a) when a model ranked it (matches.mutual_interest, from
   // which the list's order derives); nullopt for the questionnaire's ranking. Never shown.
   std::optional<double> mutual_interest;
@@ -93,17 +90,28 @@ struct NewMatch {
     db::CopyRows match, attributes;
   } staged;
 };
-// m's rows for the staging tables, with new time-ordered ids for its attribute, insight and
-// document rows.
+// m's rows for the staging tables, with new time-ordered ids for its attribute rows.
 NewMatch::Staged stage_rows(const NewMatch& m);
 struct InsertedMatch {
   std::string match_id, user_id_1, user_id_2;
 };
-// Inserts the matches with their attributes and insights: COPY of every row into two staging tables
-// of the transaction, then one statement that moves them into the four tables. A pair that
+// Inserts the matches with their attributes: COPY of every row into two staging tables of the
+// transaction, then one statement that moves them into matches and match_attributes. A pair that
 // already exists, appears twice (the better score is kept), or whose user is gone, suspended or
 // banned is skipped; returns the matches inserted.
 std::vector<InsertedMatch> copy_matches(pqxx::work& tx, const std::vector<NewMatch>& matches);
+
+// A match's insights, written the first time it is opened (Engine::write_insights). Its JSON
+// values are text.
+struct NewInsights {
+  std::string match_id;
+  std::string highlights;  // compatibility_insights.highlights: {summary, keyFactors}
+  std::string detailed_analysis;
+  std::string document;  // the seed's Compatibility Insights document, naming its match and users
+};
+// Stores them unless the match has insights already (of two first views at once, the first stays),
+// or is gone.
+void save_insights(pqxx::work& tx, const NewInsights& insights);
 
 // ---- discovery and decisions ----
 

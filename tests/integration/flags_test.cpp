@@ -383,13 +383,6 @@ class FlagsWithLlm : public Flags {
     c.llm_timeout = std::chrono::milliseconds(2000);
     c.llm_retries = 0;
   }
-  std::string ai_model(const std::string& match_id) {
-    auto conn = db_.connect();
-    pqxx::nontransaction q(conn);
-    return Json::parse(
-        q.exec_params1("SELECT doc::text FROM compatibility_insight_documents WHERE match_id = $1", match_id)[0]
-            .as<std::string>())["aiModel"];
-  }
   test::FakeOpenAiServer llm_;
 };
 
@@ -405,7 +398,7 @@ TEST_F(FlagsWithLlm, TheLlmInsightsFlagChoosesTheWriter) {
   Person ana = person("Ana", "woman", "man", 52.51, 13.39);
   const std::string first = match_between(ana, ben);
   ASSERT_FALSE(first.empty());
-  EXPECT_EQ(ai_model(first), matching::kInsightModel);
+  EXPECT_EQ(opened_insight_document(ana, first)["aiModel"], matching::kInsightModel);
   EXPECT_EQ(llm_.requests(), 0u) << "the model was not asked";
 
   // Off: the built-in writer too.
@@ -413,7 +406,7 @@ TEST_F(FlagsWithLlm, TheLlmInsightsFlagChoosesTheWriter) {
   Person carl = person("Carl", "man", "woman", 52.53, 13.41);
   const std::string second = match_between(ana, carl);
   ASSERT_FALSE(second.empty());
-  EXPECT_EQ(ai_model(second), matching::kInsightModel);
+  EXPECT_EQ(opened_insight_document(ana, second)["aiModel"], matching::kInsightModel);
   EXPECT_EQ(llm_.requests(), 0u);
 
   // On with the configured provider: the model writes the prose.
@@ -421,6 +414,6 @@ TEST_F(FlagsWithLlm, TheLlmInsightsFlagChoosesTheWriter) {
   Person dan = person("Dan", "man", "woman", 52.50, 13.41);
   const std::string third = match_between(ana, dan);
   ASSERT_FALSE(third.empty());
-  EXPECT_EQ(ai_model(third), "test-model");
+  EXPECT_EQ(opened_insight_document(ana, third)["aiModel"], "test-model");
   EXPECT_GT(llm_.requests(), 0u);
 }

@@ -27,13 +27,6 @@ class MatchingLlm : public test::MatchingApi {
     c.llm_timeout = std::chrono::milliseconds(2000);
     c.llm_retries = 0;
   }
-  Json insight_document(const std::string& match_id) {
-    auto conn = db_.connect();
-    pqxx::nontransaction q(conn);
-    return Json::parse(
-        q.exec_params1("SELECT doc::text FROM compatibility_insight_documents WHERE match_id = $1", match_id)[0]
-            .as<std::string>());
-  }
   test::FakeOpenAiServer llm_;
 };
 
@@ -49,7 +42,7 @@ TEST_F(MatchingLlm, TheModelWritesTheProseFromTheFactsItIsGiven) {
   Person ana = person("Ana", "woman", "man", 52.51, 13.39);
   const std::string id = match_between(ana, ben);
   ASSERT_FALSE(id.empty());
-  Json doc = insight_document(id);
+  Json doc = opened_insight_document(ana, id);
   EXPECT_EQ(doc["aiModel"], "test-model");
   EXPECT_EQ(doc["insights"]["detailedAnalysis"], "Long analysis.");
   // The summary, which every plan sees, stays the built-in one: the model was given the premium
@@ -70,21 +63,24 @@ TEST_F(MatchingLlm, AnyFailureFallsBackToTheBuiltInInsights) {
   Person ana = person("Ana", "woman", "man", 52.51, 13.39);
   const std::string first = match_between(ana, ben);
   ASSERT_FALSE(first.empty());
-  EXPECT_NE(insight_document(first)["insights"]["detailedAnalysis"].get<std::string>().find("questions in common"),
+  EXPECT_NE(opened_insight_document(ana, first)["insights"]["detailedAnalysis"].get<std::string>().find(
+                "questions in common"),
             std::string::npos);
 
   llm_.set_reply({.body = test::chat_reply("this is not JSON")});
   Person carl = person("Carl", "man", "woman", 52.53, 13.41);
   const std::string second = match_between(ana, carl);
   ASSERT_FALSE(second.empty());
-  EXPECT_NE(insight_document(second)["insights"]["detailedAnalysis"].get<std::string>().find("questions in common"),
+  EXPECT_NE(opened_insight_document(ana, second)["insights"]["detailedAnalysis"].get<std::string>().find(
+                "questions in common"),
             std::string::npos);
 
   llm_.set_reply({.body = test::chat_reply("{}"), .delay = std::chrono::milliseconds(3000)});  // beyond the timeout
   Person dan = person("Dan", "man", "woman", 52.50, 13.41);
   const std::string third = match_between(ana, dan);
   ASSERT_FALSE(third.empty());
-  EXPECT_NE(insight_document(third)["insights"]["detailedAnalysis"].get<std::string>().find("questions in common"),
+  EXPECT_NE(opened_insight_document(ana, third)["insights"]["detailedAnalysis"].get<std::string>().find(
+                "questions in common"),
             std::string::npos);
 }
 

@@ -75,16 +75,33 @@ TEST_F(Matching, CompletingTheQuestionnaireGeneratesMatchesThatPassEveryFilterBo
   EXPECT_EQ(test::hard_filter_violations(conn), std::vector<std::string>{});
   pqxx::nontransaction q(conn);
   EXPECT_GE(q.exec1("SELECT count(*) FROM matches")[0].as<int>(), 1);
-  // The match came with its six attributes, its insight row and the seed's insight document.
+  // The match came with its six attributes and its summary (the list shows it); its insight row
+  // and the seed's insight document wait until one of the two opens it.
   const std::string id = m["match_id"];
   EXPECT_EQ(count("SELECT count(*) FROM match_attributes WHERE match_id = $1", id), 6);
+  EXPECT_EQ(count("SELECT count(*) FROM compatibility_insights WHERE match_id = $1", id), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM compatibility_insight_documents WHERE match_id = $1", id), 0);
+  EXPECT_NE(m["summary"].get<std::string>().find("% compatible."), std::string::npos) << m.dump();
+  auto opened = get(ben, "/api/v1/matches/" + id);
+  ASSERT_EQ(opened.status, 200) << opened.body;
+  EXPECT_EQ(opened.json()["insights"]["summary"], m["summary"]) << "the list and the match say the same";
+  EXPECT_EQ(opened.json()["insights"]["keyFactors"].size(), 6u) << opened.body;
   EXPECT_EQ(count("SELECT count(*) FROM compatibility_insights WHERE match_id = $1", id), 1);
+  // Stored lz4-compressed (cheaper than the default pglz; the document is ~3 KB).
   EXPECT_EQ(count("SELECT count(*) FROM compatibility_insight_documents WHERE match_id = $1 AND doc ? 'aiModel' "
-                  "AND doc->'insights' ? 'premiumInsights'",
+                  "AND doc->'insights' ? 'premiumInsights' AND pg_column_compression(doc) = 'lz4'",
                   id),
             1);
+  // Built once: opened again, by either, the stored insights are shown as they are.
+  const std::string built_at = opened_insight_document(ben, id)["generatedAt"];
+  auto again = get(ana, "/api/v1/matches/" + id);
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.json()["insights"], opened.json()["insights"]);
+  EXPECT_EQ(opened_insight_document(ana, id)["generatedAt"], built_at);
+  EXPECT_EQ(count("SELECT count(*) FROM compatibility_insight_documents WHERE match_id = $1", id), 1);
   // The stored copies agree: the document names its match and the pair in the stored order, and
-  // carries the match's score; the highlights and score details the attributes' rows.
+  // carries the match's score; the highlights and score details the attributes' rows, and the
+  // summary the list showed.
   EXPECT_EQ(count("SELECT count(*) FROM matches m JOIN compatibility_insight_documents d USING (match_id) "
                   "JOIN compatibility_insights i USING (match_id) "
                   "WHERE m.match_id = $1 AND d.doc->>'matchId' = m.match_id::text "
@@ -93,6 +110,7 @@ TEST_F(Matching, CompletingTheQuestionnaireGeneratesMatchesThatPassEveryFilterBo
                   "AND (m.score_details->>'score')::float8 = m.compatibility_score "
                   "AND m.score_details->'satisfaction' ?& array['first', 'second'] "
                   "AND i.highlights->'keyFactors' = m.score_details->'attributes' "
+                  "AND i.highlights->'summary' = m.score_details->'summary' "
                   "AND i.highlights->'keyFactors' = d.doc->'insights'->'keyFactors' "
                   "AND i.detailed_analysis = d.doc->'insights'->>'detailedAnalysis' "
                   "AND jsonb_array_length(i.highlights->'keyFactors') = 6 "
@@ -380,7 +398,12 @@ TEST_F(Matching, TheExportHoldsEachShownMatchsInsightsAndNoHiddenMatch) {
   Person ana = person("Ana", "woman", "man", 52.51, 13.39);
   const std::string id = match_between(ana, ben);
   ASSERT_FALSE(id.empty());
+  // Not opened yet (its insights are written then): the summary and key factors stored with it.
+  const Json unopened = get(ana, "/api/v1/me/export").json();
+  ASSERT_EQ(unopened["matches"].size(), 1u) << unopened.dump();
   auto detail = get(ana, "/api/v1/matches/" + id).json();
+  EXPECT_EQ(unopened["matches"][0]["insights"]["summary"], detail["insights"]["summary"]) << unopened.dump();
+  EXPECT_EQ(unopened["matches"][0]["insights"]["keyFactors"], detail["insights"]["keyFactors"]) << unopened.dump();
 
   auto exported = get(ana, "/api/v1/me/export");
   ASSERT_EQ(exported.status, 200) << exported.body;
@@ -481,6 +504,26 @@ TEST_F(Matching, APassThatLosesARaceIsTold409NotThatTheMatchIsNotTheirs) {
   bens_pass.commit();
   auto answered = hers.get();
   EXPECT_EQ(answered.status, 409) << answered.body;
+}
+
+// A match's insights are written by its first opening; the two people opening it at once get one
+// set, the first stored (each would have written the prose with themself named first).
+TEST_F(Matching, TwoFirstOpeningsAtOnceShowTheSameInsights) {
+  Person ben = person("Ben", "man", "woman", 52.52, 13.40);
+  Person ana = person("Ana", "woman", "man", 52.51, 13.39);
+  const std::string id = match_between(ana, ben);
+  ASSERT_FALSE(id.empty());
+  make_premium(ana);
+  make_premium(ben);
+  auto hers = std::async(std::launch::async, [&] { return get(ana, "/api/v1/matches/" + id); });
+  auto his = get(ben, "/api/v1/matches/" + id);
+  auto her = hers.get();
+  ASSERT_EQ(her.status, 200) << her.body;
+  ASSERT_EQ(his.status, 200) << his.body;
+  EXPECT_FALSE(her.json()["insights"]["detailedAnalysis"].get<std::string>().empty()) << her.body;
+  EXPECT_EQ(her.json()["insights"], his.json()["insights"]);
+  EXPECT_EQ(count("SELECT count(*) FROM compatibility_insight_documents WHERE match_id = $1", id), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM compatibility_insights WHERE match_id = $1", id), 1);
 }
 
 // The insights quote each person's first open answer to the other ("Ben, ask Ana about ...: they

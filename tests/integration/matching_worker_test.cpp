@@ -106,10 +106,13 @@ TEST_F(MatchingWorker, GenerateAllIsIdempotentAndResumable) {
   const int matches = q.exec1("SELECT count(*) FROM matches")[0].as<int>();
   EXPECT_EQ(matches, 2 * 3) << "W1, W2 with M0, M1, M2";
   EXPECT_EQ(q.exec1("SELECT count(*) FROM user_vectors")[0].as<int>(), 5);
-  // The insight documents are stored lz4-compressed (the batch's cheaper compression), not pglz.
-  EXPECT_EQ(q.exec1("SELECT count(*) FROM compatibility_insight_documents WHERE pg_column_compression(doc) = 'lz4'")[0]
+  // Each match with its summary and six attributes; its insights wait for its first opening.
+  EXPECT_EQ(q.exec1("SELECT count(*) FROM matches m WHERE m.score_details ? 'summary' AND (SELECT count(*) FROM "
+                    "match_attributes a WHERE a.match_id = m.match_id) = 6")[0]
                 .as<int>(),
             matches);
+  EXPECT_EQ(q.exec1("SELECT count(*) FROM compatibility_insight_documents")[0].as<int>(), 0);
+  EXPECT_EQ(q.exec1("SELECT count(*) FROM compatibility_insights")[0].as<int>(), 0);
 
   auto again =
       test::run_command(test::process_env(config_) + test::binary_path() + " matches generate --all --run-id test");
@@ -179,11 +182,9 @@ TEST_F(MatchingWorker, AFailedBatchLeavesItsUsersAsBeforeAndTheRunResumesAfterTh
     EXPECT_EQ(q.exec_params1("SELECT count(*) FROM matches WHERE $1 IN (user_id_1, user_id_2)", order[i])[0].as<int>(),
               gender == "woman" ? 3 : 2);
   }
-  // Every match of the first batch is whole: 6 attributes, its insight and its document.
+  // Every match of the first batch is whole: 6 attributes and its score details with the summary.
   EXPECT_EQ(q.exec1("SELECT count(*) FROM matches m WHERE (SELECT count(*) FROM match_attributes a WHERE a.match_id = "
-                    "m.match_id) <> 6 OR NOT EXISTS (SELECT 1 FROM compatibility_insights c WHERE c.match_id = "
-                    "m.match_id) OR NOT EXISTS (SELECT 1 FROM compatibility_insight_documents d WHERE d.match_id = "
-                    "m.match_id AND d.doc->>'matchId' = m.match_id::text)")[0]
+                    "m.match_id) <> 6 OR NOT m.score_details ? 'summary'")[0]
                 .as<int>(),
             0);
 
@@ -274,11 +275,11 @@ TEST_F(MatchingWorker, GenerateAllFindsTheSamePairsWhateverTheBatchSize) {
   const auto one_by_one = generate(1);
   ASSERT_FALSE(one_by_one.empty());
   EXPECT_LT(one_by_one.size(), 25u) << "the cap binds (not every pair is made): this test is about who is counted";
-  // Each match's insights quote its own two people, never someone met in an earlier batch (a run
-  // keeps what it worked out of each person for all its batches).
+  // Each match's summary and attributes quote its own two people, never someone met in an earlier
+  // batch (a run keeps what it worked out of each person for all its batches).
   auto analyses = q.exec(
-      "SELECT p1.first_name, p2.first_name, i.detailed_analysis FROM matches m JOIN compatibility_insights i "
-      "USING (match_id) JOIN user_profiles p1 ON p1.user_id = m.user_id_1 JOIN user_profiles p2 ON p2.user_id = "
+      "SELECT p1.first_name, p2.first_name, m.score_details::text FROM matches m "
+      "JOIN user_profiles p1 ON p1.user_id = m.user_id_1 JOIN user_profiles p2 ON p2.user_id = "
       "m.user_id_2");
   ASSERT_EQ(analyses.size(), one_by_one.size());
   for (const auto& r : analyses) {
@@ -295,8 +296,7 @@ TEST_F(MatchingWorker, GenerateAllFindsTheSamePairsWhateverTheBatchSize) {
 
 // What the writer writes of a batch: a pair that exists already (written meanwhile by another
 // generation) is skipped, a pair found twice is written once with the better score, a suspended
-// user's rows are dropped, and the rest is written, each match with its attribute, insight and
-// document, the document naming the pair as the match does.
+// user's rows are dropped, and the rest is written, each match with its attribute.
 TEST_F(MatchingWorker, WritingMatchesSkipsExistingPairsAndSuspendedUsersAndKeepsTheRest) {
   Person ana = person("Ana", "woman", "man", 52.51, 13.39, "always", "any", false);
   Person ben = person("Ben", "man", "woman", 52.51, 13.39, "always", "any", false);
@@ -310,9 +310,6 @@ TEST_F(MatchingWorker, WritingMatchesSkipsExistingPairsAndSuspendedUsersAndKeeps
                                           .score = score,
                                           .score_details = "{}",
                                           .attributes = {{"Shared Values", score, "You both value honesty."}},
-                                          .highlights = R"({"summary": "Honest, both."})",
-                                          .detailed_analysis = "Both honest.",
-                                          .insight_document = R"({"insights": {"summary": "Honest, both."}})",
                                           .ranking = matching::kQuestionnaireRanking};
   };
   auto write = [&](const std::vector<matching::repository::NewMatch>& rows) {
@@ -326,13 +323,12 @@ TEST_F(MatchingWorker, WritingMatchesSkipsExistingPairsAndSuspendedUsersAndKeeps
   auto conn = db_.connect();
   pqxx::nontransaction q(conn);
   auto number = [&](const std::string& sql) { return q.exec1(sql)[0].as<int>(); };
-  // Matches with exactly their one attribute, insight and document, the document of the same pair.
+  // Matches with exactly their one attribute (their insights are written when first opened).
   const std::string whole =
       "SELECT count(*) FROM matches m WHERE "
       "(SELECT count(*) FROM match_attributes a WHERE a.match_id = m.match_id) = 1 "
-      "AND (SELECT count(*) FROM compatibility_insights i WHERE i.match_id = m.match_id) = 1 "
-      "AND (SELECT count(*) FROM compatibility_insight_documents d WHERE d.match_id = m.match_id "
-      "     AND d.user_id_1 = m.user_id_1 AND d.user_id_2 = m.user_id_2) = 1";
+      "AND NOT EXISTS (SELECT 1 FROM compatibility_insights i WHERE i.match_id = m.match_id) "
+      "AND NOT EXISTS (SELECT 1 FROM compatibility_insight_documents d WHERE d.match_id = m.match_id)";
   auto score_of = [&](const Person& a, const Person& b) {
     return q
         .exec_params1(

@@ -152,6 +152,13 @@ TEST_F(Security, TheAnalyticsRoleReadsNoPiiAndNoMessageContent) {
 
 TEST_F(Security, RowLevelSecurityShowsAUserOnlyTheirOwnRows) {
   const std::string& ana = ana_.user.user_id;
+  // Each pair's match opened (its insights are written then).
+  for (const auto* p : {&ana_, &dora_}) {
+    const Json list = matches_of(*p);
+    ASSERT_FALSE(list["matches"].empty());
+    for (const auto& m : list["matches"])
+      ASSERT_EQ(get(*p, "/api/v1/matches/" + m["match_id"].get<std::string>()).status, 200);
+  }
   // Queries that forget their WHERE.
   EXPECT_EQ(as_app("SELECT count(*) FROM messages", "", true), 4);
   EXPECT_EQ(as_app("SELECT count(*) FROM messages", ana), 2);
@@ -170,7 +177,9 @@ TEST_F(Security, RowLevelSecurityShowsAUserOnlyTheirOwnRows) {
   EXPECT_GE(as_app("SELECT count(*) FROM matches", ana), 2);
   EXPECT_EQ(as_app("SELECT count(*) FROM matches " + not_anas, ana), 0);
   EXPECT_GT(as_app("SELECT count(*) FROM matches " + not_anas, "", true), 0);
+  EXPECT_GT(as_app("SELECT count(*) FROM compatibility_insight_documents", ana), 0);
   EXPECT_EQ(as_app("SELECT count(*) FROM compatibility_insight_documents " + not_anas, ana), 0);
+  EXPECT_GT(as_app("SELECT count(*) FROM compatibility_insight_documents " + not_anas, "", true), 0);
   for (const char* by_match : {"compatibility_insights", "match_attributes"}) {
     const std::string others = std::string("SELECT count(*) FROM ") + by_match +
                                " x JOIN matches m USING (match_id) WHERE '" + ana +

@@ -107,6 +107,19 @@ std::string MatchingApi::match_between(const Person& a, const Person& b) {
   return "";
 }
 
+Json MatchingApi::opened_insight_document(const Person& opener, const std::string& match_id) {
+  const auto opened = get(opener, "/api/v1/matches/" + match_id);
+  EXPECT_EQ(opened.status, 200) << opened.body;
+  auto conn = db_.connect();
+  pqxx::nontransaction q(conn);
+  auto rows = q.exec_params("SELECT doc::text FROM compatibility_insight_documents WHERE match_id = $1", match_id);
+  if (rows.empty()) {
+    ADD_FAILURE() << "no insight document for match " << match_id << " after " << opener.name << " opened it";
+    return Json::object();
+  }
+  return Json::parse(rows[0][0].as<std::string>());
+}
+
 void MatchingApi::make_premium(const Person& p) {
   auto conn = db_.connect();
   pqxx::work tx(conn);

@@ -43,6 +43,10 @@ class MatchingApi : public ::testing::Test {
   nlohmann::json matches_of(const Person& p, const std::string& query = "");
   // The id of the match between the two (any status), failing the test if there is none.
   std::string match_between(const Person& a, const Person& b);
+  // The match's insight document as stored once `opener` has opened the match (GET
+  // /api/v1/matches/{id}: a match's insights are written when first opened); fails the test
+  // unless the opening answers 200 and a document is stored.
+  nlohmann::json opened_insight_document(const Person& opener, const std::string& match_id);
   void make_premium(const Person& p);
   // Suspends the person for `days` as a moderator does: the suspension and the end of their sessions.
   void suspend(const Person& p, int days = 3);
