@@ -388,11 +388,13 @@ Result<void> Engine::write_insights(const repository::MatchRow& match, const std
   document.member("aiModel", llm ? d_.llm.model() : std::string(kInsightModel))
       .member("version", kInsightVersion)
       .end_object();
+  repository::NewInsights stored{.match_id = match.match_id.str(),
+                                 .highlights = highlights.end_object().take(),
+                                 .detailed_analysis = insights.detailed_analysis,
+                                 .document = document.take()};
+  for (const auto& a : insights.attributes) stored.attributes.emplace_back(a.name, a.score, a.description);
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-    repository::save_insights(tx, {.match_id = match.match_id.str(),
-                                   .highlights = highlights.end_object().take(),
-                                   .detailed_analysis = insights.detailed_analysis,
-                                   .document = document.take()});
+    repository::save_insights(tx, stored);
     return {};
   });
 }
@@ -566,7 +568,8 @@ Result<std::vector<Planned>> Engine::compose(std::vector<Searched> searched, Peo
       if (!them) continue;
       // The built-in analysis only: the attributes, key factors and summary stored with the match
       // are always ours; the prose (and the chat model, when configured) waits for the first view.
-      const Insights insights = build_insights(bank, *me, *them, c.score, &frequencies);
+      const Insights insights =
+          build_insights(bank, *me, *them, c.score, &frequencies, InsightParts::attributes_and_summary);
       // The stored direction follows the canonical order of the pair.
       const bool reversed = c.user_id < user_id;
       repository::NewMatch m{.match_id = crypto::uuid_v7(),
@@ -577,7 +580,6 @@ Result<std::vector<Planned>> Engine::compose(std::vector<Searched> searched, Peo
       m.ranking = s.explored.contains(c.user_id) ? s.ranking + "-explore" : s.ranking;
       // Where the match sits in both people's lists (matches.rank_key derives from it).
       if (auto it = s.mutual.find(c.user_id); it != s.mutual.end()) m.mutual_interest = it->second;
-      for (const auto& a : insights.attributes) m.attributes.emplace_back(a.name, a.score, a.description);
       m.staged = repository::stage_rows(m);  // here, on the scoring threads, not on the writer
       planned.rows.push_back(std::move(m));
     }

@@ -116,12 +116,12 @@ class Engine {
   Result<Searched> search(const std::string& user_id, const Standing& standing);
   // `known`: the people read so far by a batch run (any thread), so each is read once a run.
   Result<std::vector<Planned>> compose(std::vector<Searched> searched, PeopleMemo* known = nullptr);
-  // A match's insights (the compatibility_insights row and the insight document), stored the
-  // first time one of its two people opens it: generation writes the match with its score details
-  // (the summary and key factors) and six attributes, and most of a user's matches are never
-  // opened (docs/matching.md "Insights on first view"). The prose is built from both people's
-  // current answers; the summary and key factors are the match's (`match.summary`, `attributes`:
-  // what generation stored) unless it has none. `viewer`: whose llm_insights flag decides whether
+  // A match's insights and attribute rows (compatibility_insights, the insight document and six
+  // match_attributes rows), stored the first time one of its two people opens it: generation writes
+  // the match with its score details (the six attributes and the summary), and most of a user's
+  // matches are never opened (docs/matching.md "Insights on first view"). The prose is built from
+  // both people's current answers; the summary and attributes are the match's (`match.summary`,
+  // `attributes`: what generation stored) unless it has none. `viewer`: whose llm_insights flag decides whether
   // the chat model writes the prose. Stored once: of two first views at once, the first stored
   // stays. Nothing is written when an account of the pair is gone.
   Result<void> write_insights(const repository::MatchRow& match, const std::vector<Attribute>& attributes,

@@ -45,9 +45,12 @@ struct Insights {
   void write_key_factors(JsonWriter& out) const;
 };
 
+// What build_insights writes: everything, or only what generation stores with a match (the six
+// attributes and the summary; the prose waits for the match's first opening, docs/matching.md).
+enum class InsightParts { all, attributes_and_summary };
 // `frequencies`: how often each answer is given (the candidate index's); without them every option
 // counts as equally common.
 Insights build_insights(const ScoringBank& bank, const PairPerson& a, const PairPerson& b, const PairScore& score,
-                        const AnswerFrequencies* frequencies = nullptr);
+                        const AnswerFrequencies* frequencies = nullptr, InsightParts parts = InsightParts::all);
 
 }  // namespace pm::matching

@@ -112,15 +112,13 @@ constexpr const char* kStandings = R"sql(
   UNION ALL SELECT u.user_id, m.user_id_2, m.status = 'pending' FROM u JOIN matches m ON m.user_id_1 = u.user_id
   UNION ALL SELECT u.user_id, m.user_id_1, m.status = 'pending' FROM u JOIN matches m ON m.user_id_2 = u.user_id
 )sql";
-// The staging tables copy_matches fills with COPY; gone at the end of the transaction. (COPY
-// cannot write to the two tables themselves: PostgreSQL refuses COPY FROM into a table under
-// row-level security, and every table of users' data has it enabled and forced, docs/security.md.)
+// The staging table copy_matches fills with COPY; gone at the end of the transaction. (COPY
+// cannot write to matches itself: PostgreSQL refuses COPY FROM into a table under row-level
+// security, and every table of users' data has it enabled and forced, docs/security.md.)
 constexpr const char* kStageMatches = R"sql(
   CREATE TEMP TABLE staged_matches (match_id uuid, u1 uuid, u2 uuid, score float8, details jsonb, ranking text,
                                     mutual_interest float8)
-    ON COMMIT DROP;
-  CREATE TEMP TABLE staged_match_attributes (attribute_id uuid, match_id uuid, name text, score float8,
-                                             description text) ON COMMIT DROP
+    ON COMMIT DROP
 )sql";
 // The insight documents (~3 KB each) are compressed when stored: with the default pglz that was
 // the generation writer's largest single cost when it wrote them (18% of its PostgreSQL backend in
@@ -131,21 +129,26 @@ constexpr const char* kLz4Documents = R"sql(
   SELECT set_config('default_toast_compression', 'lz4', true) FROM pg_settings
   WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)
 )sql";
-// A match's insights, the first time it is opened (Engine::write_insights): $1 match, $2
-// highlights, $3 detailed analysis, $4 the document. Of two first views at once, the first stays.
+// A match's insights and attribute rows, the first time it is opened (Engine::write_insights): $1
+// match, $2 highlights, $3 detailed analysis, $4 the document, $5 the attributes ([{id, name,
+// score, description}]). Of two first views at once, the first stays.
 constexpr const char* kSaveInsights = R"sql(
-  WITH c AS (INSERT INTO compatibility_insights (match_id, highlights, detailed_analysis, is_premium)
-             SELECT match_id, $2::jsonb, $3, true FROM matches WHERE match_id = $1
-             ON CONFLICT (match_id) DO NOTHING)
+  WITH a AS (INSERT INTO match_attributes (attribute_id, match_id, attribute_name, score, description)
+             SELECT x.id, m.match_id, x.name, x.score, x.description
+             FROM matches m, jsonb_to_recordset($5::jsonb) AS x(id uuid, name text, score float8, description text)
+             WHERE m.match_id = $1 AND NOT EXISTS (SELECT 1 FROM match_attributes WHERE match_id = $1)
+             ON CONFLICT (match_id, attribute_name) DO NOTHING),
+  c AS (INSERT INTO compatibility_insights (match_id, highlights, detailed_analysis, is_premium)
+        SELECT match_id, $2::jsonb, $3, true FROM matches WHERE match_id = $1
+        ON CONFLICT (match_id) DO NOTHING)
   INSERT INTO compatibility_insight_documents (match_id, user_id_1, user_id_2, doc)
   SELECT match_id, user_id_1, user_id_2, $4::jsonb FROM matches WHERE match_id = $1
   ON CONFLICT (match_id) DO NOTHING
 )sql";
-// From the staging tables into matches and match_attributes, in one statement. Each side of a pair is one
-// primary-key look-up: both accounts exist and neither is banned or suspended (a suspended or
-// banned account is out of matching, docs/admin.md).
+// From the staging table into matches, in one statement. Each side of a pair is one primary-key
+// look-up: both accounts exist and neither is banned or suspended (a suspended or banned account is
+// out of matching, docs/admin.md).
 constexpr const char* kMoveStagedMatches = R"sql(
-  WITH m AS (
     INSERT INTO matches (match_id, user_id_1, user_id_2, compatibility_score, score_details, ranking, mutual_interest)
     SELECT DISTINCT ON (s.u1, s.u2) s.match_id, s.u1, s.u2, s.score, s.details, s.ranking, s.mutual_interest
     FROM staged_matches s
@@ -154,11 +157,7 @@ constexpr const char* kMoveStagedMatches = R"sql(
       AND EXISTS (SELECT 1 FROM user_profiles WHERE user_id = s.u2 AND banned_at IS NULL
                                         AND (suspended_until IS NULL OR suspended_until <= now()))
     ORDER BY s.u1, s.u2, s.score DESC
-    ON CONFLICT (user_id_1, user_id_2) DO NOTHING RETURNING match_id, user_id_1, user_id_2),
-  a AS (INSERT INTO match_attributes (attribute_id, match_id, attribute_name, score, description)
-        SELECT x.attribute_id, x.match_id, x.name, x.score, x.description
-        FROM staged_match_attributes x JOIN m USING (match_id))
-  SELECT match_id, user_id_1, user_id_2 FROM m
+    ON CONFLICT (user_id_1, user_id_2) DO NOTHING RETURNING match_id, user_id_1, user_id_2
 )sql";
 
 // The condition on match `m` of every query that shows matches to a person (the list, one match,
@@ -226,9 +225,18 @@ const std::string kMatchFor = std::string(kMatchRowSelect) + R"sql(
     AND )sql" + std::string(kShownPair);
 // The same, the match's row locked until the transaction ends.
 const std::string kMatchForUpdate = kMatchFor + " FOR UPDATE OF m";
+// Its rows (time-ordered ids: in the order they were built), or before its first opening the
+// six generation stored in score_details, in their order there.
 constexpr const char* kAttributesOf = R"sql(
-  SELECT attribute_name, score, coalesce(description, '') AS description FROM match_attributes
-  WHERE match_id = $1 ORDER BY attribute_id
+  SELECT attribute_name, score, description FROM (
+    SELECT attribute_name::text, score, coalesce(description, '') AS description, attribute_id::text AS k
+    FROM match_attributes WHERE match_id = $1
+    UNION ALL
+    SELECT f->>'name', (f->>'score')::float8, coalesce(f->>'description', ''), lpad(x.n::text, 4, '0')
+    FROM matches m, jsonb_array_elements(CASE WHEN jsonb_typeof(m.score_details->'attributes') = 'array'
+                                              THEN m.score_details->'attributes' END) WITH ORDINALITY AS x(f, n)
+    WHERE m.match_id = $1 AND NOT EXISTS (SELECT 1 FROM match_attributes WHERE match_id = $1)) a
+  ORDER BY k
 )sql";
 constexpr const char* kInsightDocument = R"sql(
   SELECT doc::text FROM compatibility_insight_documents WHERE match_id = $1
@@ -442,10 +450,12 @@ const std::string kExportMatches = R"sql(
            'status', m.status, 'ranking', m.ranking, 'created_at', m.created_at,
            'you_liked', CASE WHEN m.user_id_1 = $1 THEN m.user_1_liked ELSE m.user_2_liked END,
            'you_passed_at', CASE WHEN m.passed_by = $1 THEN m.passed_at END,
-           'attributes', (SELECT coalesce(jsonb_agg(jsonb_build_object('name', a.attribute_name, 'score', a.score,
+           -- A match never opened has no attribute rows yet: the six stored with it at generation.
+           'attributes', coalesce((SELECT jsonb_agg(jsonb_build_object('name', a.attribute_name, 'score', a.score,
                                                                        'description', a.description)
-                                                    ORDER BY a.attribute_id), '[]'::jsonb)
-                          FROM match_attributes a WHERE a.match_id = m.match_id),
+                                                    ORDER BY a.attribute_id)
+                                   FROM match_attributes a WHERE a.match_id = m.match_id),
+                                  m.score_details->'attributes', '[]'::jsonb),
            -- A match never opened has no insight document yet: its summary and key factors are
            -- those stored with it at generation.
            'insights', coalesce((SELECT jsonb_build_object('summary', d.doc->'insights'->'summary',
@@ -548,12 +558,10 @@ std::map<std::string, Standing> standings(pqxx::work& tx, const std::vector<std:
 }
 
 // The fields in the order of the columns copy_matches names below.
-NewMatch::Staged stage_rows(const NewMatch& m) {
-  // Time-ordered keys (here and for the attributes): a batch's index entries go to the right-hand
-  // pages of each index instead of thousands of random ones (docs/benchmarks.md).
+db::CopyRows stage_rows(const NewMatch& m) {
   const bool ordered = m.user_a < m.user_b;
-  NewMatch::Staged staged;
-  staged.match.text(m.match_id)
+  db::CopyRows staged;
+  staged.text(m.match_id)
       .text(ordered ? m.user_a : m.user_b)
       .text(ordered ? m.user_b : m.user_a)
       .number(m.score)
@@ -561,27 +569,22 @@ NewMatch::Staged stage_rows(const NewMatch& m) {
       .text(m.ranking)
       .number(m.mutual_interest)
       .end_row();
-  for (const auto& [name, score, description] : m.attributes)
-    staged.attributes.text(crypto::uuid_v7()).text(m.match_id).text(name).number(score).text(description).end_row();
   return staged;
 }
 
 std::vector<InsertedMatch> copy_matches(pqxx::work& tx, const std::vector<NewMatch>& matches) {
   if (matches.empty()) return {};
   // Each match's rows as composed where it was built, or composed here.
-  std::vector<NewMatch::Staged> composed_here;
+  std::vector<db::CopyRows> composed_here;
   composed_here.reserve(matches.size());
-  std::vector<const db::CopyRows*> rows, attributes;
+  std::vector<const db::CopyRows*> rows;
   for (const auto& m : matches) {
     const auto* staged = &m.staged;
-    if (staged->match.empty()) staged = &composed_here.emplace_back(stage_rows(m));
-    rows.push_back(&staged->match);
-    attributes.push_back(&staged->attributes);
+    if (staged->empty()) staged = &composed_here.emplace_back(stage_rows(m));
+    rows.push_back(staged);
   }
   tx.exec(kStageMatches);
   db::copy_rows(tx, "staged_matches", {"match_id", "u1", "u2", "score", "details", "ranking", "mutual_interest"}, rows);
-  db::copy_rows(tx, "staged_match_attributes", {"attribute_id", "match_id", "name", "score", "description"},
-                attributes);
   std::vector<InsertedMatch> out;
   for (const auto& r : tx.exec(kMoveStagedMatches))
     out.push_back(
@@ -590,8 +593,12 @@ std::vector<InsertedMatch> copy_matches(pqxx::work& tx, const std::vector<NewMat
 }
 
 void save_insights(pqxx::work& tx, const NewInsights& insights) {
+  Json attributes = Json::array();
+  for (const auto& [name, score, description] : insights.attributes)  // time-ordered ids: read back in this order
+    attributes.push_back({{"id", crypto::uuid_v7()}, {"name", name}, {"score", score}, {"description", description}});
   tx.exec(kLz4Documents);
-  tx.exec_params(kSaveInsights, insights.match_id, insights.highlights, insights.detailed_analysis, insights.document);
+  tx.exec_params(kSaveInsights, insights.match_id, insights.highlights, insights.detailed_analysis, insights.document,
+                 dump_json(attributes));
 }
 
 std::optional<std::vector<MatchRow>> list_matches(pqxx::work& tx, const UserId& user_id,

@@ -78,39 +78,39 @@ struct NewMatch {
   std::string match_id;        // time-ordered (crypto::uuid_v7); the insight document names it
   std::string user_a, user_b;  // any order; stored canonically (user_id_1 < user_id_2)
   double score = 0;
-  std::string score_details;  // JSON: matches.score_details (the summary and key factors included)
-  std::vector<std::tuple<std::string, double, std::string>> attributes;  // name, score, description
+  // JSON: matches.score_details, with the six attributes ({name, score, description}: the key
+  // factors) and the summary; the attribute rows are written when the match is first opened.
+  std::string score_details;
   std::string ranking;  // matches.ranking: the ranking (model and version) that placed it (docs/outcomes.md)
   // The model's p(a likes b) x p(b likes a) when a model ranked it (matches.mutual_interest, from
   // which the list's order derives); nullopt for the questionnaire's ranking. Never shown.
   std::optional<double> mutual_interest;
-  // Its rows for copy_matches's staging tables (stage_rows), composed where the match is built
-  // (the batch's scoring threads) so the writer only sends them; copy_matches composes them if not.
-  struct Staged {
-    db::CopyRows match, attributes;
-  } staged;
+  // Its row for copy_matches's staging table (stage_rows), composed where the match is built (the
+  // batch's scoring threads) so the writer only sends it; copy_matches composes it if not.
+  db::CopyRows staged;
 };
-// m's rows for the staging tables, with new time-ordered ids for its attribute rows.
-NewMatch::Staged stage_rows(const NewMatch& m);
+// m's row for the staging table.
+db::CopyRows stage_rows(const NewMatch& m);
 struct InsertedMatch {
   std::string match_id, user_id_1, user_id_2;
 };
-// Inserts the matches with their attributes: COPY of every row into two staging tables of the
-// transaction, then one statement that moves them into matches and match_attributes. A pair that
+// Inserts the matches: COPY of every row into a staging table of the transaction, then one
+// statement that moves them into matches. A pair that
 // already exists, appears twice (the better score is kept), or whose user is gone, suspended or
 // banned is skipped; returns the matches inserted.
 std::vector<InsertedMatch> copy_matches(pqxx::work& tx, const std::vector<NewMatch>& matches);
 
-// A match's insights, written the first time it is opened (Engine::write_insights). Its JSON
-// values are text.
+// A match's insights and attribute rows, written the first time it is opened
+// (Engine::write_insights). Its JSON values are text.
 struct NewInsights {
   std::string match_id;
+  std::vector<std::tuple<std::string, double, std::string>> attributes;  // name, score, description
   std::string highlights;  // compatibility_insights.highlights: {summary, keyFactors}
   std::string detailed_analysis;
   std::string document;  // the seed's Compatibility Insights document, naming its match and users
 };
-// Stores them unless the match has insights already (of two first views at once, the first stays),
-// or is gone.
+// Stores them unless the match has them already (of two first views at once, the first stays), or
+// is gone.
 void save_insights(pqxx::work& tx, const NewInsights& insights);
 
 // ---- discovery and decisions ----
@@ -140,7 +140,8 @@ std::optional<MatchRow> match_for(pqxx::work& tx, const MatchId& match_id, const
                                   bool for_update = false);
 // The user's pending and active matches, each with the other user.
 std::vector<std::pair<MatchId, UserId>> current_matches_of(pqxx::work& tx, const UserId& user_id);
-// The match's attributes (name, score, description) and insight document.
+// The match's attributes (name, score, description): its rows, or before its first opening the six
+// stored in its score details. Its insight document (empty before its first opening).
 std::vector<std::tuple<std::string, double, std::string>> attributes_of(pqxx::work& tx, const MatchId& match_id);
 Json insight_document(pqxx::work& tx, const MatchId& match_id);
 

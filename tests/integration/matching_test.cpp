@@ -75,10 +75,16 @@ TEST_F(Matching, CompletingTheQuestionnaireGeneratesMatchesThatPassEveryFilterBo
   EXPECT_EQ(test::hard_filter_violations(conn), std::vector<std::string>{});
   pqxx::nontransaction q(conn);
   EXPECT_GE(q.exec1("SELECT count(*) FROM matches")[0].as<int>(), 1);
-  // The match came with its six attributes and its summary (the list shows it); its insight row
-  // and the seed's insight document wait until one of the two opens it.
+  // The match came with its six attributes and its summary in its score details (the list shows
+  // the summary); its attribute rows, insight row and the seed's insight document wait until one of
+  // the two opens it.
   const std::string id = m["match_id"];
-  EXPECT_EQ(count("SELECT count(*) FROM match_attributes WHERE match_id = $1", id), 6);
+  EXPECT_EQ(
+      count("SELECT count(*) FROM matches WHERE match_id = $1 AND jsonb_array_length(score_details->'attributes') "
+            "= 6",
+            id),
+      1);
+  EXPECT_EQ(count("SELECT count(*) FROM match_attributes WHERE match_id = $1", id), 0);
   EXPECT_EQ(count("SELECT count(*) FROM compatibility_insights WHERE match_id = $1", id), 0);
   EXPECT_EQ(count("SELECT count(*) FROM compatibility_insight_documents WHERE match_id = $1", id), 0);
   EXPECT_NE(m["summary"].get<std::string>().find("% compatible."), std::string::npos) << m.dump();
@@ -86,6 +92,8 @@ TEST_F(Matching, CompletingTheQuestionnaireGeneratesMatchesThatPassEveryFilterBo
   ASSERT_EQ(opened.status, 200) << opened.body;
   EXPECT_EQ(opened.json()["insights"]["summary"], m["summary"]) << "the list and the match say the same";
   EXPECT_EQ(opened.json()["insights"]["keyFactors"].size(), 6u) << opened.body;
+  EXPECT_EQ(opened.json()["attributes"], opened.json()["insights"]["keyFactors"]) << opened.body;
+  EXPECT_EQ(count("SELECT count(*) FROM match_attributes WHERE match_id = $1", id), 6);
   EXPECT_EQ(count("SELECT count(*) FROM compatibility_insights WHERE match_id = $1", id), 1);
   // Stored lz4-compressed (cheaper than the default pglz; the document is ~3 KB).
   EXPECT_EQ(count("SELECT count(*) FROM compatibility_insight_documents WHERE match_id = $1 AND doc ? 'aiModel' "
@@ -404,6 +412,7 @@ TEST_F(Matching, TheExportHoldsEachShownMatchsInsightsAndNoHiddenMatch) {
   auto detail = get(ana, "/api/v1/matches/" + id).json();
   EXPECT_EQ(unopened["matches"][0]["insights"]["summary"], detail["insights"]["summary"]) << unopened.dump();
   EXPECT_EQ(unopened["matches"][0]["insights"]["keyFactors"], detail["insights"]["keyFactors"]) << unopened.dump();
+  EXPECT_EQ(unopened["matches"][0]["attributes"], detail["attributes"]) << unopened.dump();
 
   auto exported = get(ana, "/api/v1/me/export");
   ASSERT_EQ(exported.status, 200) << exported.body;

@@ -106,11 +106,13 @@ TEST_F(MatchingWorker, GenerateAllIsIdempotentAndResumable) {
   const int matches = q.exec1("SELECT count(*) FROM matches")[0].as<int>();
   EXPECT_EQ(matches, 2 * 3) << "W1, W2 with M0, M1, M2";
   EXPECT_EQ(q.exec1("SELECT count(*) FROM user_vectors")[0].as<int>(), 5);
-  // Each match with its summary and six attributes; its insights wait for its first opening.
-  EXPECT_EQ(q.exec1("SELECT count(*) FROM matches m WHERE m.score_details ? 'summary' AND (SELECT count(*) FROM "
-                    "match_attributes a WHERE a.match_id = m.match_id) = 6")[0]
+  // Each match with its summary and six attributes in its score details; its attribute rows and
+  // insights wait for its first opening.
+  EXPECT_EQ(q.exec1("SELECT count(*) FROM matches m WHERE m.score_details ? 'summary' AND "
+                    "jsonb_array_length(m.score_details->'attributes') = 6")[0]
                 .as<int>(),
             matches);
+  EXPECT_EQ(q.exec1("SELECT count(*) FROM match_attributes")[0].as<int>(), 0);
   EXPECT_EQ(q.exec1("SELECT count(*) FROM compatibility_insight_documents")[0].as<int>(), 0);
   EXPECT_EQ(q.exec1("SELECT count(*) FROM compatibility_insights")[0].as<int>(), 0);
 
@@ -182,9 +184,9 @@ TEST_F(MatchingWorker, AFailedBatchLeavesItsUsersAsBeforeAndTheRunResumesAfterTh
     EXPECT_EQ(q.exec_params1("SELECT count(*) FROM matches WHERE $1 IN (user_id_1, user_id_2)", order[i])[0].as<int>(),
               gender == "woman" ? 3 : 2);
   }
-  // Every match of the first batch is whole: 6 attributes and its score details with the summary.
-  EXPECT_EQ(q.exec1("SELECT count(*) FROM matches m WHERE (SELECT count(*) FROM match_attributes a WHERE a.match_id = "
-                    "m.match_id) <> 6 OR NOT m.score_details ? 'summary'")[0]
+  // Every match of the first batch is whole: its score details with the six attributes and summary.
+  EXPECT_EQ(q.exec1("SELECT count(*) FROM matches m WHERE jsonb_array_length(m.score_details->'attributes') <> 6 "
+                    "OR NOT m.score_details ? 'summary'")[0]
                 .as<int>(),
             0);
 
@@ -296,7 +298,7 @@ TEST_F(MatchingWorker, GenerateAllFindsTheSamePairsWhateverTheBatchSize) {
 
 // What the writer writes of a batch: a pair that exists already (written meanwhile by another
 // generation) is skipped, a pair found twice is written once with the better score, a suspended
-// user's rows are dropped, and the rest is written, each match with its attribute.
+// user's rows are dropped, and the rest is written, each match with its score details.
 TEST_F(MatchingWorker, WritingMatchesSkipsExistingPairsAndSuspendedUsersAndKeepsTheRest) {
   Person ana = person("Ana", "woman", "man", 52.51, 13.39, "always", "any", false);
   Person ben = person("Ben", "man", "woman", 52.51, 13.39, "always", "any", false);
@@ -304,13 +306,14 @@ TEST_F(MatchingWorker, WritingMatchesSkipsExistingPairsAndSuspendedUsersAndKeeps
   Person dan = person("Dan", "man", "woman", 52.51, 13.39, "always", "any", false);
   auto& app = server_->app();
   auto row = [](const Person& a, const Person& b, double score) {
-    return matching::repository::NewMatch{.match_id = crypto::uuid_v7(),
-                                          .user_a = a.user.user_id,
-                                          .user_b = b.user.user_id,
-                                          .score = score,
-                                          .score_details = "{}",
-                                          .attributes = {{"Shared Values", score, "You both value honesty."}},
-                                          .ranking = matching::kQuestionnaireRanking};
+    return matching::repository::NewMatch{
+        .match_id = crypto::uuid_v7(),
+        .user_a = a.user.user_id,
+        .user_b = b.user.user_id,
+        .score = score,
+        .score_details = R"({"attributes": [{"name": "Shared Values", "score": )" + std::to_string(score) +
+                         R"(, "description": "You both value honesty."}], "summary": "Honest, both."})",
+        .ranking = matching::kQuestionnaireRanking};
   };
   auto write = [&](const std::vector<matching::repository::NewMatch>& rows) {
     actor::Scope system(actor::Scope::system());
@@ -323,10 +326,12 @@ TEST_F(MatchingWorker, WritingMatchesSkipsExistingPairsAndSuspendedUsersAndKeeps
   auto conn = db_.connect();
   pqxx::nontransaction q(conn);
   auto number = [&](const std::string& sql) { return q.exec1(sql)[0].as<int>(); };
-  // Matches with exactly their one attribute (their insights are written when first opened).
+  // Matches with their score details as written (their attribute rows and insights are written
+  // when first opened).
   const std::string whole =
-      "SELECT count(*) FROM matches m WHERE "
-      "(SELECT count(*) FROM match_attributes a WHERE a.match_id = m.match_id) = 1 "
+      "SELECT count(*) FROM matches m WHERE m.score_details->'attributes'->0->>'name' = 'Shared Values' "
+      "AND m.score_details->>'summary' = 'Honest, both.' "
+      "AND NOT EXISTS (SELECT 1 FROM match_attributes a WHERE a.match_id = m.match_id) "
       "AND NOT EXISTS (SELECT 1 FROM compatibility_insights i WHERE i.match_id = m.match_id) "
       "AND NOT EXISTS (SELECT 1 FROM compatibility_insight_documents d WHERE d.match_id = m.match_id)";
   auto score_of = [&](const Person& a, const Person& b) {

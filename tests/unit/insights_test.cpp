@@ -183,6 +183,28 @@ TEST_F(Insights200Pairs, TheSummarysScoreIsRoundedAsEveryClientRoundsIt) {
   }
 }
 
+// Generation builds only what it stores with a match (the prose waits for its first opening): the
+// same attributes and summary as the whole build, and no prose.
+TEST_F(Insights200Pairs, TheAttributesAndSummaryAloneAreTheWholeBuildsOwn) {
+  int pairs = 0;
+  for_each_pair([&](const Insights& whole, const DemoPerson& a, const DemoPerson& b) {
+    const PairScore s = score_pair(*bank_, a.profile, b.profile);
+    const auto part =
+        build_insights(*bank_, pair_person(a), pair_person(b), s, &frequencies_, InsightParts::attributes_and_summary);
+    EXPECT_EQ(part.summary, whole.summary);
+    ASSERT_EQ(part.attributes.size(), whole.attributes.size());
+    for (std::size_t k = 0; k < part.attributes.size(); ++k) {
+      EXPECT_EQ(part.attributes[k].description, whole.attributes[k].description);
+      EXPECT_EQ(part.attributes[k].score, whole.attributes[k].score);
+    }
+    EXPECT_TRUE(part.detailed_analysis.empty() && part.conversation_starters.empty() &&
+                part.potential_challenges.empty());
+    EXPECT_FALSE(whole.detailed_analysis.empty());
+    ++pairs;
+  });
+  EXPECT_EQ(pairs, 200);
+}
+
 TEST_F(Insights200Pairs, SmokingNeverExplainsSharedValues) {
   for_each_pair([&](const Insights& in, const DemoPerson&, const DemoPerson&) {
     const auto& values = in.attributes[attribute_index("shared_values")];
