@@ -204,7 +204,8 @@ Result<MatchDetail> Discovery::detail(const UserId& user_id, const MatchId& matc
       }
       Json doc = repository::insight_document(tx, match_id);
       if (doc.empty()) first_view.emplace(*m, std::move(stored));
-      Json full = doc.value("insights", Json::object());
+      // Before its first opening (or when that failed), what generation stored with it.
+      const Json full = doc.value("insights", Json{{"summary", m->summary}, {"keyFactors", attributes}});
       // Free: the summary and key factors. Premium: the detailed analysis and premium insights too.
       Json insights = {{"summary", full.value("summary", "")}, {"keyFactors", full.value("keyFactors", Json::array())}};
       if (premium) {

@@ -306,9 +306,9 @@ Result<IndexedUser> Engine::indexed(const std::string& user_id) {
 }
 
 Result<Insights> Engine::insights_for(const PairPerson& a, const PairPerson& b, const PairScore& score, bool llm,
-                                      const AnswerFrequencies* frequencies) {
+                                      const AnswerFrequencies* frequencies, const Insights* stored) {
   auto idx = PM_TRY(index());
-  Insights built = build_insights(idx->bank(), a, b, score, frequencies);
+  Insights built = build_insights(idx->bank(), a, b, score, frequencies, InsightParts::all, stored);
   if (!llm) return built;
   // The model writes the premium prose from the facts the built-in analysis found; the scores stay
   // ours, and so does the summary, which every plan sees: the facts include what is premium (the
@@ -341,37 +341,61 @@ Result<Insights> Engine::insights_for(const PairPerson& a, const PairPerson& b, 
 
 Result<void> Engine::write_insights(const repository::MatchRow& match, const std::vector<Attribute>& attributes,
                                     const UserId& viewer) {
+  // One build per match at a time on this node: every opening while one runs shows the match
+  // without its prose rather than asking the chat model again (a client firing many first
+  // openings at once).
+  {
+    MutexLock lock(opening_mutex_);
+    if (!opening_.insert(match.match_id.str()).second) return {};
+  }
+  struct Done {
+    Engine& e;
+    std::string id;
+    ~Done() {
+      MutexLock lock(e.opening_mutex_);
+      e.opening_.erase(id);
+    }
+  } done{*this, match.match_id.str()};
+
   actor::Scope system(actor::Scope::system());  // reads both people's answers (docs/security.md)
   auto idx = PM_TRY(index());
   const ScoringBank& bank = idx->bank();
   const std::vector<std::string> ids{match.user_id_1.str(), match.user_id_2.str()};
   using Read = std::pair<std::vector<repository::UserRow>, std::map<std::string, std::vector<AnswerValue>>>;
   auto read = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<Read> {
+    // Still the viewer's, and still shown (not blocked since, no banned account): else nothing of
+    // either is read, let alone sent to the chat model.
+    if (!repository::match_for(tx, match.match_id, viewer)) return Read{};
     auto answers = questionnaire::answer_sheets::current(tx, ids, bank.bank().key);
     return Read{repository::user_rows(tx, ids), {answers.begin(), answers.end()}};
   }));
   auto& [rows, answers] = read;
-  if (rows.size() != 2) return {};  // an account gone meanwhile: its matches go with it
-  // The one opening it first, as the searcher is at generation ("Ana and Ben both picked ..." when
+  if (rows.size() != 2) {
+    // Gone, blocked or hidden meanwhile, or an account without the rows matching reads (no
+    // preferences row): nothing to write; the match is shown with what generation stored.
+    log::info("insights_not_built", {{"match_id", match.match_id.str()}, {"people_read", rows.size()}});
+    return {};
+  }
+  // The one opening it first, as the searcher is at generation ("Ana's answers suit Ben ..." when
   // Ana opens it); the document names the pair in the stored order.
   if (rows[0].user_id != viewer.str()) std::swap(rows[0], rows[1]);
-  // The pair as they answer now, scored as generation scores it.
+  // The pair as they answer now, scored as generation scores it; its total the stored one.
   const IndexedUser a = indexed_user(bank, rows[0], answers[rows[0].user_id]);
   const IndexedUser b = indexed_user(bank, rows[1], answers[rows[1].user_id]);
   PairPerson first = *pair_person(bank, rows[0].first_name, answers[rows[0].user_id], a.profile);
   PairPerson second = *pair_person(bank, rows[1].first_name, answers[rows[1].user_id], b.profile);
   first.profile = &a.profile;
   second.profile = &b.profile;
-  const PairScore score = score_pair(bank, a.profile, b.profile);
+  PairScore score = score_pair(bank, a.profile, b.profile);
+  score.score = match.score;
   const AnswerFrequencies frequencies = idx->answer_frequencies();
   // The configured chat model writes the prose only while the llm_insights flag lets it for the
   // person opening the match.
   const bool llm = d_.llm.enabled() && (!llm_insights_on || llm_insights_on(viewer));
-  Insights insights = PM_TRY(insights_for(first, second, score, llm, &frequencies));
   // What generation stored with the match stays what it says, whatever was answered since: the
-  // list showed that summary, and the match shows those attributes.
-  if (!match.summary.empty()) insights.summary = match.summary;
-  if (!attributes.empty()) insights.attributes = attributes;
+  // list showed that summary, the match shows those attributes, and the prose is written around them.
+  const Insights stored{.attributes = attributes, .summary = match.summary};
+  const Insights insights = PM_TRY(insights_for(first, second, score, llm, &frequencies, &stored));
   JsonWriter highlights;
   highlights.begin_object().member("summary", insights.summary).key("keyFactors");
   insights.write_key_factors(highlights);
@@ -388,13 +412,14 @@ Result<void> Engine::write_insights(const repository::MatchRow& match, const std
   document.member("aiModel", llm ? d_.llm.model() : std::string(kInsightModel))
       .member("version", kInsightVersion)
       .end_object();
-  repository::NewInsights stored{.match_id = match.match_id.str(),
-                                 .highlights = highlights.end_object().take(),
-                                 .detailed_analysis = insights.detailed_analysis,
-                                 .document = document.take()};
-  for (const auto& a : insights.attributes) stored.attributes.emplace_back(a.name, a.score, a.description);
+  repository::NewInsights kept{.match_id = match.match_id.str(),
+                               .viewer = viewer.str(),
+                               .highlights = highlights.end_object().take(),
+                               .detailed_analysis = insights.detailed_analysis,
+                               .document = document.take()};
+  for (const auto& at : insights.attributes) kept.attributes.emplace_back(at.name, at.score, at.description);
   return db::transact(d_.db, [&](pqxx::work& tx) -> Result<void> {
-    repository::save_insights(tx, stored);
+    repository::save_insights(tx, kept);
     return {};
   });
 }

@@ -159,10 +159,12 @@ class Engine {
   Result<IndexedUser> indexed(const std::string& user_id);
   // `llm`: whether the configured chat model writes the prose (else the built-in writer alone).
   Result<Insights> insights_for(const PairPerson& a, const PairPerson& b, const PairScore& score, bool llm,
-                                const AnswerFrequencies* frequencies = nullptr);
+                                const AnswerFrequencies* frequencies = nullptr, const Insights* stored = nullptr);
 
   Deps d_;
-  Mutex mutex_;  // loading the bank / refreshing
+  Mutex opening_mutex_;
+  std::unordered_set<std::string> opening_ PM_GUARDED_BY(opening_mutex_);  // matches write_insights builds now
+  Mutex mutex_;                                                            // loading the bank / refreshing
   std::shared_ptr<CandidateIndex> index_ PM_GUARDED_BY(mutex_);
   std::string watermark_ PM_GUARDED_BY(mutex_);
   // Users the last refresh loaded, with the change time loaded: the look-back overlap returns

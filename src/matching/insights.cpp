@@ -209,7 +209,7 @@ Json Insights::to_json() const {
 }
 
 Insights build_insights(const ScoringBank& bank, const PairPerson& a, const PairPerson& b, const PairScore& score,
-                        const AnswerFrequencies* frequencies, InsightParts parts) {
+                        const AnswerFrequencies* frequencies, InsightParts parts, const Insights* stored) {
   Insights out;
   const auto shared = shared_answers(bank, *a.profile, *b.profile, frequencies);
   std::vector<const Shared*> agreements, differences;
@@ -254,6 +254,8 @@ Insights build_insights(const ScoringBank& bank, const PairPerson& a, const Pair
     if (first_area >= 0) break;
     first_area = area;
   }
+  if (stored && !stored->summary.empty()) out.summary = stored->summary;
+  if (stored && !stored->attributes.empty()) out.attributes = stored->attributes;
   if (parts == InsightParts::attributes_and_summary) return out;
 
   // Detailed analysis: every attribute, both directions of the answer match, and the trait profiles.

@@ -50,7 +50,10 @@ struct Insights {
 enum class InsightParts { all, attributes_and_summary };
 // `frequencies`: how often each answer is given (the candidate index's); without them every option
 // counts as equally common.
+// `stored`: the attributes and summary a match already carries (from its generation; either may be
+// empty): kept as they are, and the prose is written around them, so a match never says two things.
 Insights build_insights(const ScoringBank& bank, const PairPerson& a, const PairPerson& b, const PairScore& score,
-                        const AnswerFrequencies* frequencies = nullptr, InsightParts parts = InsightParts::all);
+                        const AnswerFrequencies* frequencies = nullptr, InsightParts parts = InsightParts::all,
+                        const Insights* stored = nullptr);
 
 }  // namespace pm::matching

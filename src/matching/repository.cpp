@@ -129,22 +129,6 @@ constexpr const char* kLz4Documents = R"sql(
   SELECT set_config('default_toast_compression', 'lz4', true) FROM pg_settings
   WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)
 )sql";
-// A match's insights and attribute rows, the first time it is opened (Engine::write_insights): $1
-// match, $2 highlights, $3 detailed analysis, $4 the document, $5 the attributes ([{id, name,
-// score, description}]). Of two first views at once, the first stays.
-constexpr const char* kSaveInsights = R"sql(
-  WITH a AS (INSERT INTO match_attributes (attribute_id, match_id, attribute_name, score, description)
-             SELECT x.id, m.match_id, x.name, x.score, x.description
-             FROM matches m, jsonb_to_recordset($5::jsonb) AS x(id uuid, name text, score float8, description text)
-             WHERE m.match_id = $1 AND NOT EXISTS (SELECT 1 FROM match_attributes WHERE match_id = $1)
-             ON CONFLICT (match_id, attribute_name) DO NOTHING),
-  c AS (INSERT INTO compatibility_insights (match_id, highlights, detailed_analysis, is_premium)
-        SELECT match_id, $2::jsonb, $3, true FROM matches WHERE match_id = $1
-        ON CONFLICT (match_id) DO NOTHING)
-  INSERT INTO compatibility_insight_documents (match_id, user_id_1, user_id_2, doc)
-  SELECT match_id, user_id_1, user_id_2, $4::jsonb FROM matches WHERE match_id = $1
-  ON CONFLICT (match_id) DO NOTHING
-)sql";
 // From the staging table into matches, in one statement. Each side of a pair is one primary-key
 // look-up: both accounts exist and neither is banned or suspended (a suspended or banned account is
 // out of matching, docs/admin.md).
@@ -168,6 +152,27 @@ constexpr std::string_view kShownPair = R"sql(
                 WHERE (b.blocker_id = m.user_id_1 AND b.blocked_id = m.user_id_2)
                    OR (b.blocker_id = m.user_id_2 AND b.blocked_id = m.user_id_1))
     AND NOT EXISTS (SELECT 1 FROM user_profiles x WHERE x.user_id IN (m.user_id_1, m.user_id_2) AND x.banned_at IS NOT NULL)
+)sql";
+
+// A match's insights and attribute rows, the first time it is opened (Engine::write_insights): $1
+// match, $2 highlights, $3 detailed analysis, $4 the document, $5 the attributes ([{id, name,
+// score, description}]), $6 the person opening it. Only while it is theirs and still shown (not
+// blocked or banned since it was read); of two first views at once, the first stays.
+const std::string kSaveInsights = R"sql(
+  WITH shown AS (SELECT m.match_id, m.user_id_1, m.user_id_2 FROM matches m
+                 WHERE m.match_id = $1 AND $6::uuid IN (m.user_id_1, m.user_id_2) AND )sql" +
+                                  std::string(kShownPair) + R"sql(),
+  a AS (INSERT INTO match_attributes (attribute_id, match_id, attribute_name, score, description)
+        SELECT x.id, m.match_id, x.name, x.score, x.description
+        FROM shown m, jsonb_to_recordset($5::jsonb) AS x(id uuid, name text, score float8, description text)
+        WHERE NOT EXISTS (SELECT 1 FROM match_attributes WHERE match_id = $1)
+        ON CONFLICT (match_id, attribute_name) DO NOTHING),
+  c AS (INSERT INTO compatibility_insights (match_id, highlights, detailed_analysis, is_premium)
+        SELECT match_id, $2::jsonb, $3, true FROM shown
+        ON CONFLICT (match_id) DO NOTHING)
+  INSERT INTO compatibility_insight_documents (match_id, user_id_1, user_id_2, doc)
+  SELECT match_id, user_id_1, user_id_2, $4::jsonb FROM shown
+  ON CONFLICT (match_id) DO NOTHING
 )sql";
 
 // Whether match `m`'s age passes the expiry window (`days_param`, e.g. "$1": PM_MATCH_EXPIRY_DAYS).
@@ -597,8 +602,16 @@ void save_insights(pqxx::work& tx, const NewInsights& insights) {
   for (const auto& [name, score, description] : insights.attributes)  // time-ordered ids: read back in this order
     attributes.push_back({{"id", crypto::uuid_v7()}, {"name", name}, {"score", score}, {"description", description}});
   tx.exec(kLz4Documents);
-  tx.exec_params(kSaveInsights, insights.match_id, insights.highlights, insights.detailed_analysis, insights.document,
-                 dump_json(attributes));
+  // A match deleted with an account between the read and this write fails its foreign keys: then
+  // there is nothing to write, and the transaction goes on.
+  pqxx::subtransaction save(tx, "save_insights");
+  try {
+    save.exec_params(kSaveInsights, insights.match_id, insights.highlights, insights.detailed_analysis,
+                     insights.document, dump_json(attributes), insights.viewer);
+    save.commit();
+  } catch (const pqxx::foreign_key_violation&) {
+    save.abort();
+  }
 }
 
 std::optional<std::vector<MatchRow>> list_matches(pqxx::work& tx, const UserId& user_id,

@@ -104,13 +104,14 @@ std::vector<InsertedMatch> copy_matches(pqxx::work& tx, const std::vector<NewMat
 // (Engine::write_insights). Its JSON values are text.
 struct NewInsights {
   std::string match_id;
+  std::string viewer;  // who opened it: written only while it is theirs and still shown
   std::vector<std::tuple<std::string, double, std::string>> attributes;  // name, score, description
   std::string highlights;  // compatibility_insights.highlights: {summary, keyFactors}
   std::string detailed_analysis;
   std::string document;  // the seed's Compatibility Insights document, naming its match and users
 };
-// Stores them unless the match has them already (of two first views at once, the first stays), or
-// is gone.
+// Stores them unless the match has them already (of two first views at once, the first stays), is
+// gone, or is no longer the viewer's to see (blocked, banned).
 void save_insights(pqxx::work& tx, const NewInsights& insights);
 
 // ---- discovery and decisions ----

@@ -57,7 +57,7 @@ TEST_F(Matching, CompletingTheQuestionnaireGeneratesMatchesThatPassEveryFilterBo
   std::set<std::string> names;
   for (const auto& m : list["matches"]) names.insert(m["user"]["first_name"]);
   EXPECT_EQ(names, (std::set<std::string>{"Ben"}));
-  (void)carl, (void)dan, (void)liar, (void)nobody;
+  (void)dan, (void)liar, (void)nobody;
 
   const auto& m = list["matches"][0];
   EXPECT_GT(m["compatibility_score"].get<double>(), 0);
@@ -88,6 +88,9 @@ TEST_F(Matching, CompletingTheQuestionnaireGeneratesMatchesThatPassEveryFilterBo
   EXPECT_EQ(count("SELECT count(*) FROM compatibility_insights WHERE match_id = $1", id), 0);
   EXPECT_EQ(count("SELECT count(*) FROM compatibility_insight_documents WHERE match_id = $1", id), 0);
   EXPECT_NE(m["summary"].get<std::string>().find("% compatible."), std::string::npos) << m.dump();
+  // Someone outside the match cannot open it, nor have anything of it written.
+  EXPECT_EQ(get(carl, "/api/v1/matches/" + id).status, 404);
+  EXPECT_EQ(count("SELECT count(*) FROM compatibility_insight_documents WHERE match_id = $1", id), 0);
   auto opened = get(ben, "/api/v1/matches/" + id);
   ASSERT_EQ(opened.status, 200) << opened.body;
   EXPECT_EQ(opened.json()["insights"]["summary"], m["summary"]) << "the list and the match say the same";
@@ -533,11 +536,14 @@ TEST_F(Matching, TwoFirstOpeningsAtOnceShowTheSameInsights) {
   EXPECT_EQ(her.json()["insights"], his.json()["insights"]);
   EXPECT_EQ(count("SELECT count(*) FROM compatibility_insight_documents WHERE match_id = $1", id), 1);
   EXPECT_EQ(count("SELECT count(*) FROM compatibility_insights WHERE match_id = $1", id), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM match_attributes WHERE match_id = $1", id), 6);
+  EXPECT_EQ(opened_insight_document(ana, id)["insights"], her.json()["insights"]) << "what both were shown is stored";
 }
 
 // The insights quote each person's first open answer to the other ("Ben, ask Ana about ...: they
-// wrote ..."), written once at generation: someone who rewrote or emptied an answer to take the
-// words back still had them shown in every match made before, for as long as it lasted.
+// wrote ..."), written once (when the match is first opened): someone who rewrote or emptied an
+// answer to take the words back still had them shown in every match opened before, for as long as
+// it lasted.
 TEST_F(Matching, ChangedWordsLeaveTheInsightsOfEarlierMatches) {
   Person ben = person("Ben", "man", "woman", 52.52, 13.40);
   Person ana = person("Ana", "woman", "man", 52.51, 13.39);
