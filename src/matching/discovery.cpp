@@ -222,8 +222,8 @@ Result<MatchDetail> Discovery::detail(const UserId& user_id, const MatchId& matc
   auto shown = PM_TRY(read());
   if (!first_view) return shown;
   // Opened for the first time: its insights are built from both people's answers and stored now
-  // (Engine::write_insights). Should that fail, the match is shown without them, and the next
-  // opening tries again.
+  // (Engine::write_insights). Should that fail, the match is shown with what generation stored
+  // (`shown`), and the next opening tries again.
   if (auto written = d_.engine.write_insights(first_view->first, first_view->second, user_id); !written) {
     log::warn("insights_not_written", {{"match_id", match_id.str()}, {"error", written.error().type}});
     return shown;

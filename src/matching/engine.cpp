@@ -30,14 +30,15 @@ std::string age_range(int age) {
   return fmt::format("{}-{}", lo, lo + 4);
 }
 
-// A person as the insights quote them: first name, open answers, key traits and values.
-std::shared_ptr<const PairPerson> pair_person(const ScoringBank& bank, const std::string& first_name,
-                                              const std::vector<AnswerValue>& answers, const MatchProfile& profile) {
+// A person as the insights quote them: first name, open answers, key traits and values (from
+// `profile`; the pair that quotes them sets the profile it is scored on).
+PairPerson pair_person(const ScoringBank& bank, const std::string& first_name, const std::vector<AnswerValue>& answers,
+                       const MatchProfile& profile) {
   TraitVectors v = trait_vectors(bank, profile.answers);
-  return std::make_shared<const PairPerson>(PairPerson{.first_name = first_name,
-                                                       .open_answers = bank.open_answers(answers),
-                                                       .key_traits = std::move(v.key_traits),
-                                                       .key_values = std::move(v.key_values)});
+  return PairPerson{.first_name = first_name,
+                    .open_answers = bank.open_answers(answers),
+                    .key_traits = std::move(v.key_traits),
+                    .key_values = std::move(v.key_values)};
 }
 
 }  // namespace
@@ -382,8 +383,8 @@ Result<void> Engine::write_insights(const repository::MatchRow& match, const std
   // The pair as they answer now, scored as generation scores it; its total the stored one.
   const IndexedUser a = indexed_user(bank, rows[0], answers[rows[0].user_id]);
   const IndexedUser b = indexed_user(bank, rows[1], answers[rows[1].user_id]);
-  PairPerson first = *pair_person(bank, rows[0].first_name, answers[rows[0].user_id], a.profile);
-  PairPerson second = *pair_person(bank, rows[1].first_name, answers[rows[1].user_id], b.profile);
+  PairPerson first = pair_person(bank, rows[0].first_name, answers[rows[0].user_id], a.profile);
+  PairPerson second = pair_person(bank, rows[1].first_name, answers[rows[1].user_id], b.profile);
   first.profile = &a.profile;
   second.profile = &b.profile;
   PairScore score = score_pair(bank, a.profile, b.profile);
@@ -565,7 +566,8 @@ Result<std::vector<Planned>> Engine::compose(std::vector<Searched> searched, Peo
       else if ((indexed = idx->find(id)))
         profile = &indexed->profile;
       if (!profile) continue;  // left the index meanwhile: no pair with them below either
-      people.emplace(worked_out.emplace_back(id, pair_person(bank, facts.first, facts.second, *profile)));
+      people.emplace(worked_out.emplace_back(
+          id, std::make_shared<const PairPerson>(pair_person(bank, facts.first, facts.second, *profile))));
     }
     MutexLock lock(memo.mutex);
     for (auto& [id, p] : worked_out) memo.people.insert_or_assign(id, std::move(p));

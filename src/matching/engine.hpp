@@ -120,10 +120,10 @@ class Engine {
   // match_attributes rows), stored the first time one of its two people opens it: generation writes
   // the match with its score details (the six attributes and the summary), and most of a user's
   // matches are never opened (docs/matching.md "Insights on first view"). The prose is built from
-  // both people's current answers; the summary and attributes are the match's (`match.summary`,
-  // `attributes`: what generation stored) unless it has none. `viewer`: whose llm_insights flag decides whether
-  // the chat model writes the prose. Stored once: of two first views at once, the first stored
-  // stays. Nothing is written when an account of the pair is gone.
+  // both people's current answers around the match's summary and attributes (`match.summary`,
+  // `attributes`: what generation stored) unless it has none. `viewer`: whose llm_insights flag
+  // decides whether the chat model writes the prose. Stored once: of two first views at once, the
+  // first stored stays. Nothing is written when the match is no longer the viewer's to see.
   Result<void> write_insights(const repository::MatchRow& match, const std::vector<Attribute>& attributes,
                               const UserId& viewer);
   MatchCache& cache() { return d_.cache; }
