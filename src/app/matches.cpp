@@ -5,6 +5,7 @@
 // PM_MATCHES_PER_USER pending.
 // Ranked by the newest stored reciprocal model when there is one (else by the questionnaire).
 
+#include <iomanip>
 #include <iostream>
 #include <optional>
 
@@ -70,6 +71,12 @@ int generate_all_matches(Config config, const std::string& run_id, int jobs, int
     const auto totals = must(batches.run(after), "generating");
     const int done = totals.done, created = totals.created, skipped = totals.skipped;
     bar.finish();
+    // Where the time went, for whoever wonders why a run was slow (seconds summed over threads).
+    const auto& t = totals.seconds;
+    std::cerr << std::fixed << std::setprecision(1) << "matches generate, time by stage (s): reading " << t.reading
+              << ", searching " << t.searching << ", composing " << t.composing << ", waiting for a writer "
+              << t.queue_full << "; writers: waiting for a batch " << t.idle << ", writing " << t.writing
+              << ", waiting for their turn " << t.turn << ", committing " << t.committing << "\n";
     std::cout << "matches generate: " << done << " users, " << created << " new matches, " << skipped
               << " users not matchable\n";
     app.close();

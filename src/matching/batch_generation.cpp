@@ -1,8 +1,10 @@
 #include "matching/batch_generation.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <future>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -66,15 +68,18 @@ class BatchQueue {
 };
 
 // Pairs found but not yet committed, by user, so the scorer of a later batch counts them as
-// written. The scorer forgets a batch's pairs only at the start of a batch, before it reads the
-// standings from PostgreSQL: a pair committed after that is both in flight and (maybe) in the
-// standing read, and with_in_flight counts it once.
+// written. The scorer forgets only the pairs of batches committed before the reader began reading
+// the standings of the batch it scores next (committed_upto(), taken before the read): those are in
+// the standings read. A pair committed after that is both in flight and (maybe) in the standings
+// read, and with_in_flight counts it once.
 class PairsInFlight {
  public:
-  // Drops the pairs of the batches the writer has committed.
-  void forget_committed() {
+  // The last batch committed (-1: none yet).
+  long committed_upto() const { return committed_.load(); }
+  // Drops the pairs of the batches up to `upto`, which were committed before the standings the
+  // scorer now uses were read.
+  void forget_committed(long upto) {
     MutexLock lock(mutex_);
-    const long upto = committed_.load();
     for (auto it = by_batch_.begin(); it != by_batch_.end() && it->first <= upto; it = by_batch_.erase(it))
       for (const auto& [a, b] : it->second) {
         erase_partner(a, b);
@@ -124,6 +129,36 @@ class PairsInFlight {
 // commits, then waits here for its turn to save the position and commit. A failed batch stops
 // every later one (they roll back); the earlier ones still commit, and the earliest failure is the
 // run's.
+using Steady = std::chrono::steady_clock;
+
+// The run's time by stage (BatchGeneration::StageSeconds), in nanoseconds, added to by any thread.
+struct StageClocks {
+  std::atomic<std::int64_t> reading{0}, searching{0}, composing{0}, queue_full{0}, idle{0}, writing{0}, turn{0},
+      committing{0};
+
+  static void add_since(std::atomic<std::int64_t>& clock, Steady::time_point start) {
+    clock += std::chrono::duration_cast<std::chrono::nanoseconds>(Steady::now() - start).count();
+  }
+  BatchGeneration::StageSeconds seconds() const {
+    auto s = [](const std::atomic<std::int64_t>& ns) { return static_cast<double>(ns.load()) / 1e9; };
+    return {.reading = s(reading),
+            .searching = s(searching),
+            .composing = s(composing),
+            .queue_full = s(queue_full),
+            .idle = s(idle),
+            .writing = s(writing),
+            .turn = s(turn),
+            .committing = s(committing)};
+  }
+};
+
+// A batch's users and their standings as read, and the last batch committed before the read began.
+struct ReadBatch {
+  std::vector<std::string> users;
+  std::map<std::string, Standing> standings;
+  long committed_before = -1;
+};
+
 class CommitTurns {
  public:
   // Whether a batch before `seq` has failed (`seq` will not commit: no need to write it).
@@ -182,17 +217,23 @@ Result<BatchGeneration::Totals> BatchGeneration::pipeline(
   actor::Scope system(actor::Scope::system());  // reads and writes every user's matches (docs/security.md)
   BatchQueue queue(static_cast<std::size_t>(options_.queue_depth));
   PairsInFlight in_flight;
-  PeopleMemo people;  // names and open answers, read once a run
+  PeopleMemo people;  // first names, read once a run
   Totals totals;
   CommitTurns turns;
+  StageClocks clocks;
 
   // A writer: one transaction per batch, the position with it, committed in the batches' order;
   // then the caches it changed. Every field below is written by the batch whose turn it is.
   std::string last_written = after;
   auto write = [&] {
     actor::Scope writer_scope(actor::Scope::system());
-    while (auto batch = queue.pop()) {
+    for (;;) {
+      const auto waited = Steady::now();
+      auto batch = queue.pop();
+      StageClocks::add_since(clocks.idle, waited);
+      if (!batch) return;
       if (turns.failed_before(batch->seq)) return;
+      Steady::time_point turn_came;
       Result<std::vector<repository::InsertedMatch>> inserted =
           [&]() -> Result<std::vector<repository::InsertedMatch>> {
         try {
@@ -203,8 +244,14 @@ Result<BatchGeneration::Totals> BatchGeneration::pipeline(
             // writer's turn) becomes an error, the batch rolls back, and the run resumes from the
             // last committed one.
             db::bound_lock_waits(tx, std::chrono::minutes(1));
+            const auto started = Steady::now();
             auto rows = repository::copy_matches(tx, batch->rows);
-            if (!turns.wait_for(batch->seq)) return std::unexpected(Problem("internal", "an earlier batch failed"));
+            StageClocks::add_since(clocks.writing, started);
+            const auto waiting = Steady::now();
+            const bool our_turn = turns.wait_for(batch->seq);
+            StageClocks::add_since(clocks.turn, waiting);
+            if (!our_turn) return std::unexpected(Problem("internal", "an earlier batch failed"));
+            turn_came = Steady::now();
             const int done = totals.done + static_cast<int>(batch->users.size());
             repository::save_run_position(tx, run_id_, batch->users.back(), done, false);
             return rows;
@@ -218,6 +265,7 @@ Result<BatchGeneration::Totals> BatchGeneration::pipeline(
         queue.close();
         return;
       }
+      StageClocks::add_since(clocks.committing, turn_came);
       in_flight.committed(batch->seq);
       totals.done += static_cast<int>(batch->users.size());
       totals.created += static_cast<int>(inserted->size());
@@ -230,30 +278,45 @@ Result<BatchGeneration::Totals> BatchGeneration::pipeline(
   std::vector<std::thread> writers;
   for (int i = 0; i < std::max(1, options_.writers); ++i) writers.emplace_back(write);
 
+  // The reader: the next batch's users and their standings, read on its own thread while the
+  // scorer works on the batch before (a read waits on PostgreSQL, not on this process). Each read
+  // starts after the one before has ended (next_batch goes on from where it stopped).
+  auto read = [&]() -> Result<ReadBatch> {
+    actor::Scope reader_scope(actor::Scope::system());
+    ReadBatch out{.committed_before = in_flight.committed_upto()};
+    out.users = PM_TRY(next_batch());
+    if (out.users.empty()) return out;
+    out.standings = PM_TRY(db::transact(db_, [&](pqxx::work& tx) -> Result<std::map<std::string, Standing>> {
+      return repository::standings(tx, out.users);
+    }));
+    return out;
+  };
+  auto read_next = [&] { return std::async(std::launch::async, read); };
+
   // The scorer: this thread (and options_.scorers - 1 helpers per step).
   std::optional<Problem> score_failure;
+  std::future<Result<ReadBatch>> next_read = read_next();
   auto score = [&] {
     for (long seq = 0;; ++seq) {
-      auto users = next_batch();
-      if (!users) {
-        score_failure = users.error();
+      const auto waited = Steady::now();
+      auto read_batch = next_read.get();
+      StageClocks::add_since(clocks.reading, waited);
+      if (!read_batch) {
+        score_failure = read_batch.error();
         break;
       }
-      if (users->empty()) break;
-      in_flight.forget_committed();
-      auto standings = db::transact(db_, [&](pqxx::work& tx) -> Result<std::map<std::string, Standing>> {
-        return repository::standings(tx, *users);
-      });
-      if (!standings) {
-        score_failure = standings.error();
-        break;
-      }
-      std::vector<std::optional<Searched>> found(users->size());
+      if (read_batch->users.empty()) break;
+      next_read = read_next();
+      in_flight.forget_committed(read_batch->committed_before);
+      const auto& users = read_batch->users;
+      const auto& standings = read_batch->standings;
+      std::vector<std::optional<Searched>> found(users.size());
       std::atomic<int> skipped{0};
-      score_failure = in_parallel(users->size(), options_.scorers, [&](std::size_t i) -> Result<void> {
+      const auto searching = Steady::now();
+      score_failure = in_parallel(users.size(), options_.scorers, [&](std::size_t i) -> Result<void> {
         actor::Scope system(actor::Scope::system());  // reads every candidate's data (docs/security.md)
-        const auto& user_id = (*users)[i];
-        auto searched = engine_.search(user_id, in_flight.with_in_flight(user_id, standings->at(user_id)));
+        const auto& user_id = users[i];
+        auto searched = engine_.search(user_id, in_flight.with_in_flight(user_id, standings.at(user_id)));
         if (!searched) {
           if (searched.error().status >= 500) return std::unexpected(searched.error());
           ++skipped;  // hidden or incomplete profiles are not matched
@@ -263,8 +326,10 @@ Result<BatchGeneration::Totals> BatchGeneration::pipeline(
         found[i] = std::move(*searched);
         return {};
       });
+      StageClocks::add_since(clocks.searching, searching);
       if (score_failure) break;
-      // The insights, in one chunk per scorer (each chunk reads its people once).
+      // The rows, in one chunk per scorer (each chunk reads the people it has not met yet).
+      const auto composing = Steady::now();
       const std::size_t chunks = static_cast<std::size_t>(std::max(1, options_.scorers));
       std::vector<std::vector<Planned>> composed(chunks);
       score_failure = in_parallel(chunks, options_.scorers, [&](std::size_t c) -> Result<void> {
@@ -275,13 +340,17 @@ Result<BatchGeneration::Totals> BatchGeneration::pipeline(
         composed[c] = PM_TRY(engine_.compose(std::move(chunk), &people));
         return {};
       });
+      StageClocks::add_since(clocks.composing, composing);
       if (score_failure) break;
-      ScoredBatch batch{.seq = seq, .users = std::move(*users), .skipped = skipped.load()};
+      ScoredBatch batch{.seq = seq, .users = std::move(read_batch->users), .skipped = skipped.load()};
       for (auto& chunk : composed)
         for (auto& planned : chunk)
           for (auto& row : planned.rows) batch.rows.push_back(std::move(row));
       const int count = static_cast<int>(batch.users.size());
-      if (!queue.push(std::move(batch))) break;  // the writer failed
+      const auto pushing = Steady::now();
+      const bool taken = queue.push(std::move(batch));
+      StageClocks::add_since(clocks.queue_full, pushing);
+      if (!taken) break;  // the writer failed
       if (options_.progress) options_.progress(count);
     }
   };
@@ -290,7 +359,8 @@ Result<BatchGeneration::Totals> BatchGeneration::pipeline(
   } catch (const std::exception& e) {  // a database error (the writer must still be stopped and joined)
     score_failure = Problem("internal", e.what());
   }
-  queue.close();  // the writers write what is queued, then stop
+  if (next_read.valid()) next_read.wait();  // a read still under way ends before what it uses goes
+  queue.close();                            // the writers write what is queued, then stop
   for (auto& w : writers) w.join();
   if (auto write_failure = turns.failure()) return std::unexpected(*write_failure);
   if (score_failure) return std::unexpected(*score_failure);
@@ -298,6 +368,7 @@ Result<BatchGeneration::Totals> BatchGeneration::pipeline(
     repository::save_run_position(tx, run_id_, last_written, totals.done, true);
     return {};
   }));
+  totals.seconds = clocks.seconds();
   return totals;
 }
 

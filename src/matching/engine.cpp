@@ -263,12 +263,13 @@ Result<std::vector<Json>> Engine::compute_vectors(const std::vector<std::string>
   // from the matches made before: the insights quoted their first open answer to the other person
   // ("they wrote ..."), for as long as the match lasted.
   PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<bool> {
-    for (const auto& c : computed) {
-      // Another computation that read the answers later saved first (two workers, a slow provider):
-      // its vectors are the fresher ones, and it took care of the quotes.
-      if (!repository::save_vectors(tx, c.user_id, c.doc, c.profile, c.metadata, input.read_at)) continue;
-      if (c.words_changed) repository::drop_quotes_of(tx, UserId(c.user_id), c.first_name);
-    }
+    std::vector<repository::VectorsToSave> to_save;
+    for (const auto& c : computed) to_save.push_back({c.user_id, &c.doc, &c.profile, &c.metadata});
+    const auto saved = repository::save_vectors(tx, to_save, input.read_at);
+    for (const auto& c : computed)
+      // Not saved: another computation that read the answers later saved first (two workers, a slow
+      // provider): its vectors are the fresher ones, and it took care of the quotes.
+      if (c.words_changed && saved.contains(c.user_id)) repository::drop_quotes_of(tx, UserId(c.user_id), c.first_name);
     return true;
   }));
   std::vector<Json> docs;
@@ -458,16 +459,30 @@ Result<Searched> Engine::search(const std::string& user_id, const Standing& stan
   if (want <= 0) return out;
   // One model for the whole search: a newer one swapped in meanwhile ranks the next.
   const auto model = d_.models.current();
-  // A model or the cap may pass over the questionnaire's best: choose from a wider pool.
-  const bool reorders = model || d_.exposure.enabled();
+  // A model or the cap may pass over the questionnaire's best: choose from a wider pool, 4x.
   const auto wanted = static_cast<std::size_t>(want);
-  auto pool = idx->best(out.who, standing.excluded, reorders ? wanted * 4 : wanted, &out.stats);
-  if (d_.exposure.enabled()) {
-    std::vector<std::string> ids;
-    for (const auto& c : pool) ids.push_back(c.user_id);
-    const auto capped = d_.exposure.capped(ids);
-    std::erase_if(pool, [&](const Candidate& c) { return capped.contains(c.user_id); });
-  }
+  // The best n, less those the cap holds back today; whether the index had n to give.
+  auto draw = [&](std::size_t n) {
+    SearchStats stats;
+    auto pool = idx->best(out.who, standing.excluded, n, &stats);
+    out.stats.examined += stats.examined;
+    out.stats.scored += stats.scored;
+    const bool full = pool.size() == n;
+    if (d_.exposure.enabled()) {
+      std::vector<std::string> ids;
+      for (const auto& c : pool) ids.push_back(c.user_id);
+      const auto capped = d_.exposure.capped(ids);
+      std::erase_if(pool, [&](const Candidate& c) { return capped.contains(c.user_id); });
+    }
+    return std::pair{std::move(pool), full};
+  };
+  // Without a model the cap alone reorders, and only the first `wanted` it lets through are kept:
+  // a draw a quarter wider finds them unless the cap holds back more than that, and only then is
+  // the 4x pool drawn. The same people either way (the best first, ties by id), for a third of
+  // the search (docs/benchmarks.md): a wide pool makes a search compare more pairs and score 4x
+  // the winners in full.
+  auto [pool, full] = draw(model ? wanted * 4 : d_.exposure.enabled() ? wanted + (wanted + 3) / 4 : wanted);
+  if (!model && d_.exposure.enabled() && pool.size() < wanted && full) pool = draw(wanted * 4).first;
   // The pair features both ways, for the model's cold-start score: from the pool's scores (the
   // features use only the symmetric parts of a score) and the index's copies of the two users. A
   // candidate who left the index since the search (hidden, deleted) is no candidate any more: kept,
@@ -522,63 +537,47 @@ Result<std::vector<Planned>> Engine::compose(std::vector<Searched> searched, Peo
   auto idx = PM_TRY(index());
   const ScoringBank& bank = idx->bank();
 
-  // The people behind every pair of every user, as the insights quote them. Those not in `known`
-  // (a batch run's memory of the people it has worked out) are read in pages of kAnswerBatch users
-  // (one statement each), then worked out from their answers and their profile (a searcher's as
-  // searched, a candidate's as indexed).
+  // The first names behind every pair of every user: what the attributes and summary quote of a
+  // person besides their answers (the profile: a searcher's as searched, a candidate's as indexed).
+  // Those not in `known` (a batch run's memory of the names it has read) are read in pages of
+  // kAnswerBatch users, one statement each. (The prose, which quotes open answers and traits,
+  // waits for the first opening: write_insights.)
   std::vector<std::string> ids;
-  std::unordered_map<std::string, const MatchProfile*> searcher_profiles;
   for (const auto& s : searched) {
     if (s.candidates.empty()) continue;
     ids.push_back(s.user_id);
-    searcher_profiles.emplace(s.user_id, &s.who.profile);
     for (const auto& c : s.candidates) ids.push_back(c.user_id);
   }
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   PeopleMemo local;
   PeopleMemo& memo = known ? *known : local;
-  std::unordered_map<std::string, std::shared_ptr<const PairPerson>> people;
+  std::unordered_map<std::string, std::string> names;
   std::vector<std::string> missing;
   {
     MutexLock lock(memo.mutex);
     for (const auto& id : ids)
-      if (auto it = memo.people.find(id); it != memo.people.end())
-        people.emplace(id, it->second);
+      if (auto it = memo.first_names.find(id); it != memo.first_names.end())
+        names.emplace(id, it->second);
       else
         missing.push_back(id);
   }
   for (std::size_t start = 0; start < missing.size(); start += kAnswerBatch) {
     std::vector<std::string> page(missing.begin() + static_cast<long>(start),
                                   missing.begin() + static_cast<long>(std::min(missing.size(), start + kAnswerBatch)));
-    auto read = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::map<std::string, PersonFacts>> {
-      std::map<std::string, PersonFacts> out;
-      auto answers = questionnaire::answer_sheets::current(tx, page, bank.bank().key, true);
-      for (const auto& [id, name] : repository::first_names(tx, page)) out[id] = {name, answers[id]};
-      return out;
+    auto read = PM_TRY(db::transact(d_.db, [&](pqxx::work& tx) -> Result<std::map<std::string, std::string>> {
+      return repository::first_names(tx, page);
     }));
-    std::vector<std::pair<std::string, std::shared_ptr<const PairPerson>>> worked_out;
-    for (const auto& [id, facts] : read) {
-      std::optional<IndexedUser> indexed;
-      const MatchProfile* profile = nullptr;
-      if (auto it = searcher_profiles.find(id); it != searcher_profiles.end())
-        profile = it->second;
-      else if ((indexed = idx->find(id)))
-        profile = &indexed->profile;
-      if (!profile) continue;  // left the index meanwhile: no pair with them below either
-      people.emplace(worked_out.emplace_back(
-          id, std::make_shared<const PairPerson>(pair_person(bank, facts.first, facts.second, *profile))));
-    }
+    names.insert(read.begin(), read.end());
     MutexLock lock(memo.mutex);
-    for (auto& [id, p] : worked_out) memo.people.insert_or_assign(id, std::move(p));
+    memo.first_names.insert(read.begin(), read.end());
   }
-  // A person as the insights quote them, with the profile the pair is scored on.
+  // A person as the attributes and summary quote them, with the profile the pair is scored on (an
+  // account gone meanwhile has no name: no pair with them).
   auto person = [&](const std::string& id, const MatchProfile& profile) -> std::optional<PairPerson> {
-    auto it = people.find(id);
-    if (it == people.end()) return std::nullopt;
-    PairPerson p = *it->second;
-    p.profile = &profile;
-    return p;
+    auto it = names.find(id);
+    if (it == names.end()) return std::nullopt;
+    return PairPerson{.first_name = it->second, .profile = &profile};
   };
   // How often each answer is given, once for all the pairs: what makes a shared answer telling.
   const AnswerFrequencies frequencies = idx->answer_frequencies();
@@ -590,8 +589,7 @@ Result<std::vector<Planned>> Engine::compose(std::vector<Searched> searched, Peo
     for (const auto& c : s.candidates) {
       auto other = idx->find(c.user_id);
       if (!me || !other) continue;
-      const MatchProfile profile = other->profile;  // kept alive for the PairPerson below
-      const std::optional<PairPerson> them = person(c.user_id, profile);
+      const std::optional<PairPerson> them = person(c.user_id, other->profile);
       if (!them) continue;
       // The built-in analysis only: the attributes, key factors and summary stored with the match
       // are always ours; the prose (and the chat model, when configured) waits for the first view.

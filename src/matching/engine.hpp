@@ -65,14 +65,11 @@ struct Searched {
   std::unordered_set<std::string> explored;        // candidates placed by an exploration slot (ranking.hpp)
   std::unordered_map<std::string, double> mutual;  // the model's mutual interest by candidate (none: no model)
 };
-// What the insights quote of a person, as read: first name and answers.
-using PersonFacts = std::pair<std::string, std::vector<AnswerValue>>;
-// What the insights quote of each person (first name, open answers, key traits and values; no
-// profile), worked out once: a batch run keeps them for all its batches, where one person is a
-// candidate in many (working them out again for every batch was a seventh of the process's time).
+// The first names compose() quotes, read once: a batch run keeps them for all its batches, where
+// one person is a candidate in many.
 struct PeopleMemo {
   Mutex mutex;
-  std::unordered_map<std::string, std::shared_ptr<const PairPerson>> people PM_GUARDED_BY(mutex);
+  std::unordered_map<std::string, std::string> first_names PM_GUARDED_BY(mutex);
 };
 // One user's new matches, with attributes and score details, ready to be written.
 struct Planned {

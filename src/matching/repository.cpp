@@ -85,10 +85,12 @@ constexpr const char* kDropQuotesOf = R"sql(
   WHERE d.match_id = o.match_id
     AND jsonb_typeof(d.doc #> '{insights,premiumInsights,conversationStarters}') = 'array'
 )sql";
-// $3: when the answers the document comes from were read. A save whose answers were read before
-// the stored document's is dropped (an overlapping computation's newer vectors are kept).
-constexpr const char* kSaveVectorDocument = R"sql(
-  INSERT INTO user_vectors (user_id, doc, answers_read_at) VALUES ($1, $2::jsonb, $3::timestamptz)
+// $1: [{user_id, doc}], $2: when the answers the documents come from were read. A save whose
+// answers were read before the stored document's is dropped (an overlapping computation's newer
+// vectors are kept).
+constexpr const char* kSaveVectorDocuments = R"sql(
+  INSERT INTO user_vectors (user_id, doc, answers_read_at)
+  SELECT r.user_id, r.doc, $2::timestamptz FROM jsonb_to_recordset($1::jsonb) AS r(user_id uuid, doc jsonb)
   ON CONFLICT (user_id) DO UPDATE
     SET doc = EXCLUDED.doc || jsonb_build_object('createdAt', coalesce(user_vectors.doc->'createdAt',
                                                                       EXCLUDED.doc->'createdAt')),
@@ -97,8 +99,10 @@ constexpr const char* kSaveVectorDocument = R"sql(
   RETURNING user_id
 )sql";
 constexpr const char* kTransactionStart = R"sql(SELECT now()::text AS at)sql";
-constexpr const char* kSaveEmbedding = R"sql(
-  INSERT INTO user_embeddings (user_id, embedding_vector, metadata) VALUES ($1, $2::real[], $3::jsonb)
+// $1: [{user_id, vector, metadata}].
+constexpr const char* kSaveEmbeddings = R"sql(
+  INSERT INTO user_embeddings (user_id, embedding_vector, metadata)
+  SELECT r.user_id, r.vector, r.metadata FROM jsonb_to_recordset($1::jsonb) AS r(user_id uuid, vector real[], metadata jsonb)
   ON CONFLICT (user_id) DO UPDATE
     SET embedding_vector = EXCLUDED.embedding_vector, metadata = EXCLUDED.metadata, created_at = now()
 )sql";
@@ -544,11 +548,20 @@ std::map<std::string, Json> text_embeddings_of(pqxx::work& tx, const std::vector
 
 std::string transaction_start(pqxx::work& tx) { return tx.exec1(kTransactionStart)["at"].as<std::string>(); }
 
-bool save_vectors(pqxx::work& tx, const std::string& user_id, const Json& doc, const std::vector<float>& profile,
-                  const Json& metadata, const std::string& answers_read_at) {
-  if (tx.exec_params(kSaveVectorDocument, user_id, doc.dump(), answers_read_at).empty()) return false;
-  tx.exec_params(kSaveEmbedding, user_id, db::number_array(profile), metadata.dump());
-  return true;
+std::unordered_set<std::string> save_vectors(pqxx::work& tx, const std::vector<VectorsToSave>& users,
+                                             const std::string& answers_read_at) {
+  std::unordered_set<std::string> saved;
+  if (users.empty()) return saved;
+  Json documents = Json::array();
+  for (const auto& u : users) documents.push_back({{"user_id", u.user_id}, {"doc", *u.doc}});
+  for (const auto& r : tx.exec_params(kSaveVectorDocuments, documents.dump(), answers_read_at))
+    saved.insert(r["user_id"].as<std::string>());
+  Json embeddings = Json::array();
+  for (const auto& u : users)
+    if (saved.contains(u.user_id))
+      embeddings.push_back({{"user_id", u.user_id}, {"vector", *u.profile}, {"metadata", *u.metadata}});
+  if (!embeddings.empty()) tx.exec_params0(kSaveEmbeddings, embeddings.dump());
+  return saved;
 }
 
 std::map<std::string, Standing> standings(pqxx::work& tx, const std::vector<std::string>& user_ids) {

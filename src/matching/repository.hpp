@@ -56,10 +56,18 @@ void drop_quotes_of(pqxx::work& tx, const UserId& user_id, const std::string& fi
 // When this transaction started (PostgreSQL's now(), as text that reads back exactly): what a
 // computation of vectors records as the time it read the answers.
 std::string transaction_start(pqxx::work& tx);
-// The seed's vector document (user_vectors) and the user_embeddings row, replaced together, unless
-// the stored ones come from answers read later than `answers_read_at` (then false, nothing saved).
-bool save_vectors(pqxx::work& tx, const std::string& user_id, const Json& doc, const std::vector<float>& profile,
-                  const Json& metadata, const std::string& answers_read_at);
+// One user's vectors to save: the seed's vector document (user_vectors) and the user_embeddings row.
+struct VectorsToSave {
+  std::string user_id;
+  const Json* doc;
+  const std::vector<float>* profile;
+  const Json* metadata;
+};
+// Each user's two rows, replaced together, unless their stored ones come from answers read later
+// than `answers_read_at` (then nothing of theirs is saved). Two statements for all the users (one
+// per user was the vectors phase's cost at 100,000 users). The users saved; distinct users only.
+std::unordered_set<std::string> save_vectors(pqxx::work& tx, const std::vector<VectorsToSave>& users,
+                                             const std::string& answers_read_at);
 
 // ---- generation ----
 

@@ -432,4 +432,37 @@ TEST_F(ExposureCap, APopularPersonStopsBeingAddedOnceTheCapIsReachedButKeepsThei
   EXPECT_TRUE(still);
 }
 
+class ExposureCapOneMatch : public test::MatchingApi {
+ protected:
+  void configure(Config& c) override {
+    c.exposure_cap_per_day = 1;
+    c.matches_per_user = 1;
+  }
+};
+
+TEST_F(ExposureCapOneMatch, WhenTheCapHoldsBackEveryoneOfTheFirstDrawTheNextBestStillComes) {
+  const auto now = std::chrono::system_clock::now();
+  if (const auto to_midnight = std::chrono::ceil<std::chrono::days>(now) - now; to_midnight < std::chrono::minutes(1))
+    std::this_thread::sleep_for(to_midnight + std::chrono::seconds(1));
+  // Cleo and Dora tell the truth always; Lou mostly, so a man who accepts only "always" ranks her
+  // below both. A search draws the best 2 first (1 wanted and a quarter more).
+  Person cleo = person("Cleo", "woman", "man", 52.51, 13.39);
+  Person dora = person("Dora", "woman", "man", 52.51, 13.39);
+  Person max = person("Max", "man", "woman", 52.52, 13.40);  // takes one of them: at the cap
+  Person mo = person("Mo", "man", "woman", 52.52, 13.40);    // the other one: at the cap too
+  std::vector<std::string> taken;
+  for (const Person* m : {&max, &mo}) {
+    const Json feed = matches_of(*m, "?status=all");
+    ASSERT_EQ(feed["matches"].size(), 1u) << feed.dump();
+    taken.push_back(feed["matches"][0]["user"]["user_id"]);
+  }
+  ASSERT_NE(taken[0], taken[1]) << "Mo was given the woman the cap holds back";
+  Person lou = person("Lou", "woman", "man", 52.51, 13.39, "mostly");
+  // Sam's best two are Cleo and Dora, both held back today: Lou, third, is his match.
+  Person sam = person("Sam", "man", "woman", 52.52, 13.40, "always", Json::array({"always"}));
+  const Json feed = matches_of(sam, "?status=all");
+  ASSERT_EQ(feed["matches"].size(), 1u) << feed.dump();
+  EXPECT_EQ(feed["matches"][0]["user"]["user_id"], lou.user.user_id) << feed.dump();
+}
+
 }  // namespace
