@@ -135,15 +135,18 @@ constexpr const char* kLz4Documents = R"sql(
 )sql";
 // From the staging table into matches, in one statement. Each side of a pair is one primary-key
 // look-up: both accounts exist and neither is banned or suspended (a suspended or banned account is
-// out of matching, docs/admin.md).
+// out of matching, docs/admin.md); no row: NULL, not kept. Scalar subqueries, not EXISTS: the
+// planner turned EXISTS into hash joins over two full scans of the users (the staging table has no
+// statistics, and a few thousand look-ups cost more than a scan in its model), a third of the
+// statement's time at 100,000 users (docs/benchmarks.md); a scalar subquery is always the look-up.
 constexpr const char* kMoveStagedMatches = R"sql(
     INSERT INTO matches (match_id, user_id_1, user_id_2, compatibility_score, score_details, ranking, mutual_interest)
     SELECT DISTINCT ON (s.u1, s.u2) s.match_id, s.u1, s.u2, s.score, s.details, s.ranking, s.mutual_interest
     FROM staged_matches s
-    WHERE EXISTS (SELECT 1 FROM user_profiles WHERE user_id = s.u1 AND banned_at IS NULL
-                                        AND (suspended_until IS NULL OR suspended_until <= now()))
-      AND EXISTS (SELECT 1 FROM user_profiles WHERE user_id = s.u2 AND banned_at IS NULL
-                                        AND (suspended_until IS NULL OR suspended_until <= now()))
+    WHERE (SELECT banned_at IS NULL AND (suspended_until IS NULL OR suspended_until <= now())
+           FROM user_profiles WHERE user_id = s.u1)
+      AND (SELECT banned_at IS NULL AND (suspended_until IS NULL OR suspended_until <= now())
+           FROM user_profiles WHERE user_id = s.u2)
     ORDER BY s.u1, s.u2, s.score DESC
     ON CONFLICT (user_id_1, user_id_2) DO NOTHING RETURNING match_id, user_id_1, user_id_2
 )sql";
