@@ -5,9 +5,10 @@
 // PM_MATCHES_PER_USER pending.
 // Ranked by the newest stored reciprocal model when there is one (else by the questionnaire).
 
-#include <iomanip>
 #include <iostream>
 #include <optional>
+
+#include <fmt/format.h>
 
 #include "app/app.hpp"
 #include "app/commands.hpp"
@@ -33,6 +34,8 @@ T must(Result<T> r, const char* what) {
 
 int generate_all_matches(Config config, const std::string& run_id, int jobs, int users_per_transaction, int writers) {
   try {
+    // A connection for each scorer, each writer and the reader at once, and one for the index.
+    config.db_pool_size = std::max(config.db_pool_size, jobs + writers + 2);
     App app(std::move(config));
     matching::GenerationRun run(app.db, run_id);
     const std::string bank = app.config.question_bank;
@@ -73,10 +76,11 @@ int generate_all_matches(Config config, const std::string& run_id, int jobs, int
     bar.finish();
     // Where the time went, for whoever wonders why a run was slow (seconds summed over threads).
     const auto& t = totals.seconds;
-    std::cerr << std::fixed << std::setprecision(1) << "matches generate, time by stage (s): reading " << t.reading
-              << ", searching " << t.searching << ", composing " << t.composing << ", waiting for a writer "
-              << t.queue_full << "; writers: waiting for a batch " << t.idle << ", writing " << t.writing
-              << ", waiting for their turn " << t.turn << ", committing " << t.committing << "\n";
+    std::cerr << fmt::format(
+        "matches generate, time by stage (s): reading {:.1f}, searching {:.1f}, composing {:.1f}, waiting for a "
+        "writer {:.1f}; writers: waiting for a batch {:.1f}, writing {:.1f}, waiting for their turn {:.1f}, "
+        "committing {:.1f}\n",
+        t.reading, t.searching, t.composing, t.queue_full, t.idle, t.writing, t.turn, t.committing);
     std::cout << "matches generate: " << done << " users, " << created << " new matches, " << skipped
               << " users not matchable\n";
     app.close();

@@ -123,12 +123,6 @@ class PairsInFlight {
   std::atomic<long> committed_{-1};
 };
 
-// The order batches commit in, with several writers: batch `seq` commits only after every
-// earlier one has, so the run's position never passes a batch that is not in. A writer composes
-// its batch's rows in PostgreSQL (COPY and the move, the bulk of the work) while the one before
-// commits, then waits here for its turn to save the position and commit. A failed batch stops
-// every later one (they roll back); the earlier ones still commit, and the earliest failure is the
-// run's.
 using Steady = std::chrono::steady_clock;
 
 // The run's time by stage (BatchGeneration::StageSeconds), in nanoseconds, added to by any thread.
@@ -159,6 +153,12 @@ struct ReadBatch {
   long committed_before = -1;
 };
 
+// The order batches commit in, with several writers: batch `seq` commits only after every
+// earlier one has, so the run's position never passes a batch that is not in. A writer composes
+// its batch's rows in PostgreSQL (COPY and the move, the bulk of the work) while the one before
+// commits, then waits here for its turn to save the position and commit. A failed batch stops
+// every later one (they roll back); the earlier ones still commit, and the earliest failure is the
+// run's.
 class CommitTurns {
  public:
   // Whether a batch before `seq` has failed (`seq` will not commit: no need to write it).
@@ -295,8 +295,9 @@ Result<BatchGeneration::Totals> BatchGeneration::pipeline(
 
   // The scorer: this thread (and options_.scorers - 1 helpers per step).
   std::optional<Problem> score_failure;
-  std::future<Result<ReadBatch>> next_read = read_next();
+  std::future<Result<ReadBatch>> next_read;
   auto score = [&] {
+    next_read = read_next();
     for (long seq = 0;; ++seq) {
       const auto waited = Steady::now();
       auto read_batch = next_read.get();
@@ -356,7 +357,7 @@ Result<BatchGeneration::Totals> BatchGeneration::pipeline(
   };
   try {
     score();
-  } catch (const std::exception& e) {  // a database error (the writer must still be stopped and joined)
+  } catch (const std::exception& e) {  // a database error, no thread for the reader (the writers must still be joined)
     score_failure = Problem("internal", e.what());
   }
   if (next_read.valid()) next_read.wait();  // a read still under way ends before what it uses goes

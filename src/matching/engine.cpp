@@ -22,7 +22,7 @@ namespace pm::matching {
 
 namespace {
 
-constexpr int kAnswerBatch = 1000;                 // users whose answers one query loads
+constexpr int kAnswerBatch = 1000;                 // users whose answers (or names) one query loads
 constexpr std::chrono::seconds kVectorsRetry{60};  // a vectors job's wait while the embedder or database is down
 
 std::string age_range(int age) {
@@ -465,8 +465,7 @@ Result<Searched> Engine::search(const std::string& user_id, const Standing& stan
   auto draw = [&](std::size_t n) {
     SearchStats stats;
     auto pool = idx->best(out.who, standing.excluded, n, &stats);
-    out.stats.examined += stats.examined;
-    out.stats.scored += stats.scored;
+    out.stats = stats;  // the draw whose pool is used
     const bool full = pool.size() == n;
     if (d_.exposure.enabled()) {
       std::vector<std::string> ids;
@@ -478,9 +477,8 @@ Result<Searched> Engine::search(const std::string& user_id, const Standing& stan
   };
   // Without a model the cap alone reorders, and only the first `wanted` it lets through are kept:
   // a draw a quarter wider finds them unless the cap holds back more than that, and only then is
-  // the 4x pool drawn. The same people either way (the best first, ties by id), for a third of
-  // the search (docs/benchmarks.md): a wide pool makes a search compare more pairs and score 4x
-  // the winners in full.
+  // the 4x pool drawn. The same people either way (the best first, ties by id), for less search:
+  // a wide pool makes a search prune less and score 4x the winners in full.
   auto [pool, full] = draw(model ? wanted * 4 : d_.exposure.enabled() ? wanted + (wanted + 3) / 4 : wanted);
   if (!model && d_.exposure.enabled() && pool.size() < wanted && full) pool = draw(wanted * 4).first;
   // The pair features both ways, for the model's cold-start score: from the pool's scores (the

@@ -137,8 +137,8 @@ constexpr const char* kLz4Documents = R"sql(
 // look-up: both accounts exist and neither is banned or suspended (a suspended or banned account is
 // out of matching, docs/admin.md); no row: NULL, not kept. Scalar subqueries, not EXISTS: the
 // planner turned EXISTS into hash joins over two full scans of the users (the staging table has no
-// statistics, and a few thousand look-ups cost more than a scan in its model), a third of the
-// statement's time at 100,000 users (docs/benchmarks.md); a scalar subquery is always the look-up.
+// statistics, and a few thousand look-ups cost more than a scan in its model); a scalar subquery
+// is always the look-up the statement means. (No gain measured in a whole run: docs/benchmarks.md.)
 constexpr const char* kMoveStagedMatches = R"sql(
     INSERT INTO matches (match_id, user_id_1, user_id_2, compatibility_score, score_details, ranking, mutual_interest)
     SELECT DISTINCT ON (s.u1, s.u2) s.match_id, s.u1, s.u2, s.score, s.details, s.ranking, s.mutual_interest
