@@ -25,16 +25,6 @@ std::string uuid_array(const std::vector<Uuid>& ids) {
   return out + "}";
 }
 
-// A PostgreSQL array literal of numbers, e.g. for a real[] column.
-inline std::string number_array(const std::vector<float>& values) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i) out += ',';
-    out += std::to_string(values[i]);
-  }
-  return out + "}";
-}
-
 // A PostgreSQL array literal of texts, each quoted (any character may appear), nullopt as NULL:
 // a batch's column for unnest() (e.g. messaging's group commit).
 inline std::string text_array(const std::vector<std::optional<std::string>>& values) {

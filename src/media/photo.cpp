@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/log.hpp"
+#include "core/scope_exit.hpp"
 #include "media/sniff.hpp"
 #include "media/vips.hpp"
 
@@ -129,9 +130,7 @@ Result<ProcessedPhoto> process_photo(std::string_view bytes, const PhotoLimits& 
   if (!decoding.try_acquire_for(std::chrono::seconds(10)))
     return std::unexpected(
         Problem("image-processing-unavailable", "the server is processing other images; try again in a moment"));
-  struct Turn {
-    ~Turn() { decoding.release(); }
-  } turn;
+  const ScopeExit turn([] { decoding.release(); });
 
   // Decode, shrinking while loading where the format allows (JPEG), rotate upright by the EXIF
   // orientation, and fit within the display box.

@@ -5,6 +5,7 @@
 #include "auth/oidc/discovery.hpp"
 #include "auth/oidc/fetch.hpp"
 #include "core/log.hpp"
+#include "core/scope_exit.hpp"
 
 namespace pm::auth::oidc {
 
@@ -60,13 +61,10 @@ Result<std::shared_ptr<const KeySet>> JwksCache::keys_for(std::string_view kid) 
     ++state_.attempts;
     state_.in_flight = true;
   }
-  struct Landed {  // clears in_flight however fetch() ends
-    JwksCache& cache;
-    ~Landed() {
-      std::lock_guard lock(cache.state_mutex_);
-      cache.state_.in_flight = false;
-    }
-  } landed{*this};
+  const ScopeExit landed([this] {  // clears in_flight however fetch() ends
+    std::lock_guard lock(state_mutex_);
+    state_.in_flight = false;
+  });
   fetch();
   std::lock_guard lock(state_mutex_);
   return answer(state_.keys);
