@@ -1,6 +1,7 @@
 #include "matching/engine.hpp"
 
 #include <algorithm>
+#include <future>
 #include <map>
 #include <unordered_map>
 #include <unordered_set>
@@ -11,6 +12,7 @@
 #include "core/actor.hpp"
 #include "core/crypto.hpp"
 #include "core/log.hpp"
+#include "core/scope_exit.hpp"
 #include "core/time.hpp"
 #include "db/transaction.hpp"
 #include "jobs/queue.hpp"
@@ -343,21 +345,27 @@ Result<Insights> Engine::insights_for(const PairPerson& a, const PairPerson& b, 
 
 Result<void> Engine::write_insights(const repository::MatchRow& match, const std::vector<Attribute>& attributes,
                                     const UserId& viewer) {
-  // One build per match at a time on this node: every opening while one runs shows the match
-  // without its prose rather than asking the chat model again (a client firing many first
-  // openings at once).
+  // One build per match at a time on this node (a client firing many first openings at once must
+  // not ask the chat model as many times): an opening while one runs waits for it, as long as a
+  // build may take, and then shows what it stored (or, had it failed, what generation stored).
+  std::promise<void> built;
+  std::shared_future<void> running;
   {
     MutexLock lock(opening_mutex_);
-    if (!opening_.insert(match.match_id.str()).second) return {};
+    auto [it, mine] = opening_.try_emplace(match.match_id.str(), built.get_future().share());
+    if (!mine) running = it->second;
   }
-  struct Done {
-    Engine& e;
-    std::string id;
-    ~Done() {
-      MutexLock lock(e.opening_mutex_);
-      e.opening_.erase(id);
+  if (running.valid()) {
+    running.wait_for(d_.config.llm_timeout + std::chrono::seconds(5));
+    return {};
+  }
+  const ScopeExit done([&] {
+    {
+      MutexLock lock(opening_mutex_);
+      opening_.erase(match.match_id.str());
     }
-  } done{*this, match.match_id.str()};
+    built.set_value();
+  });
 
   actor::Scope system(actor::Scope::system());  // reads both people's answers (docs/security.md)
   auto idx = PM_TRY(index());

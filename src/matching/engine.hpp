@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -160,8 +161,9 @@ class Engine {
 
   Deps d_;
   Mutex opening_mutex_;
-  std::unordered_set<std::string> opening_ PM_GUARDED_BY(opening_mutex_);  // matches write_insights builds now
-  Mutex mutex_;                                                            // loading the bank / refreshing
+  // The matches write_insights builds now, each with what its build's end sets (others wait on it).
+  std::unordered_map<std::string, std::shared_future<void>> opening_ PM_GUARDED_BY(opening_mutex_);
+  Mutex mutex_;  // loading the bank / refreshing
   std::shared_ptr<CandidateIndex> index_ PM_GUARDED_BY(mutex_);
   std::string watermark_ PM_GUARDED_BY(mutex_);
   // Users the last refresh loaded, with the change time loaded: the look-back overlap returns
